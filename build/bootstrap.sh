@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian machine with Python 3.11:
+#   build/bootstrap.sh run  [ARGS...]  install what is missing, then start RuralWatch (ARGS go to the app)
+#   build/bootstrap.sh test [ARGS...]  install what is missing, then run the whole test suite headless
+# Safe to re-run: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode="${1:-run}"
+shift || true
+
+# Libraries the PyPI Qt wheels (QtWebEngine included) load at run time; see docs/DEVELOPING.md.
+debian_packages=(
+  libgl1 libegl1 libgbm1 libxkbcommon0 libxkbcommon-x11-0 libglib2.0-0 libfontconfig1 libfreetype6
+  libdbus-1-3 libx11-6 libx11-xcb1 libxkbfile1 libxcb1 libxcb-dri3-0 libxcb-cursor0 libnss3 libnspr4
+  libgssapi-krb5-2 libasound2 libxtst6 libxrandr2 libxfixes3 libxext6 libxdamage1 libxcomposite1
+  libxshmfence1 fonts-dejavu-core
+)
+
+install_debian_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  local missing=()
+  for pkg in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "bootstrap: not root and no sudo; install these by hand: ${missing[*]}" >&2; return 0
+    fi
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_venv() {
+  local python="${PYTHON:-}"
+  if [ -z "$python" ]; then
+    python=$(command -v python3.11 || command -v python3)
+  fi
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  # Reinstall only when the dependency list changed.
+  local stamp=.venv/.ruralwatch-installed
+  local want
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    echo "$want" > "$stamp"
+  fi
+}
+
+install_debian_packages
+ensure_venv
+
+case "$mode" in
+  run)
+    exec .venv/bin/ruralwatch "$@"
+    ;;
+  test)
+    export QT_QPA_PLATFORM=offscreen
+    export QTWEBENGINE_CHROMIUM_FLAGS="${QTWEBENGINE_CHROMIUM_FLAGS:---no-sandbox --disable-dev-shm-usage --disable-gpu}"
+    exec .venv/bin/python -m pytest -q "$@"
+    ;;
+  *)
+    echo "usage: build/bootstrap.sh run|test [ARGS...]" >&2
+    exit 2
+    ;;
+esac

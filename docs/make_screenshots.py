@@ -1,0 +1,77 @@
+"""Take the documentation screenshots from the real app with demo data.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py
+
+Writes PNGs into docs/screenshots/. Re-run after changing the window so the guide stays true.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from ruralwatch.app import prepare_qt_environment
+from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import open_store
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+# Fixed "now" so the screenshots do not change from run to run.
+DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main() -> int:
+    prepare_qt_environment()
+    from ruralwatch.ui.application import make_application
+    from ruralwatch.ui.incident_form import IncidentDialog
+    from ruralwatch.ui.main_window import MainWindow
+
+    app = make_application()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "demo.db")
+        service = IncidentService(store, ChangeHub())
+        load_demo(service, now=DEMO_NOW)
+        window = MainWindow(service, Path(folder) / "page")
+        window.resize(1500, 900)
+        window.show()
+        loop = QEventLoop()
+        window.map.incidents_shown.connect(lambda _count: loop.quit())
+        QTimer.singleShot(30_000, loop.quit)
+        loop.exec()
+        wait(2500)  # let clusters render
+        window.grab().save(str(OUT / "main-window.png"))
+
+        hare = service.rows(service_filter("hare_coursing"), limit=1)[0]
+        dialog = IncidentDialog(service, service.get(hare.id), window)
+        dialog.resize(760, 900)
+        dialog.show()
+        wait(300)
+        dialog.grab().save(str(OUT / "incident-form.png"))
+        dialog.close()
+        window.dispose()
+        store.close()
+    print(f"screenshots written to {OUT}")
+    app.quit()
+    return 0
+
+
+def service_filter(kind: str):  # noqa: ANN201 - tiny helper for the script
+    from ruralwatch.core.incident import IncidentFilter
+
+    return IncidentFilter(kinds=(kind,))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+from ruralwatch.app import main
+
+raise SystemExit(main())

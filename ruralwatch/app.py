@@ -1,0 +1,45 @@
+"""Composition root: parse the command line, then run a headless command or start the window.
+
+Only this module and ruralwatch/ui import Qt, and they do so lazily, so headless commands start fast
+and work on machines without a display.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from ruralwatch import cli
+from ruralwatch.paths import resolve_db_path
+
+
+def prepare_qt_environment() -> None:
+    """Settings QtWebEngine needs before Qt starts (see docs/DEVELOPING.md)."""
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    wanted = ["--disable-dev-shm-usage"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        wanted.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    missing = [flag for flag in wanted if flag not in flags]
+    if missing:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([flags, *missing]).strip()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = cli.parse(argv if argv is not None else sys.argv[1:])
+    if args.command == "self-test":
+        prepare_qt_environment()
+        from ruralwatch.ui.selftest import run_self_test
+
+        return run_self_test()
+    db_path = resolve_db_path(args.db)
+    if args.command is None:
+        prepare_qt_environment()
+        from ruralwatch.ui.application import run_gui
+
+        return run_gui(db_path, load_demo=args.demo)
+    return cli.main_cli(args, db_path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Domain types, catalogues and validation. Pure Python: no Qt, no I/O."""

@@ -1,0 +1,142 @@
+"""Coordinates: Great Britain bounds, OS National Grid references (EPSG:27700) and distances.
+
+Grid references are converted through pyproj. Without the OSTN15 transformation grid installed, PROJ
+uses the published Helmert parameters between OSGB36 and WGS84, good to a few metres: ample for
+recording where an incident happened, and stated in the user guide.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pyproj import Transformer
+
+from ruralwatch.core.errors import ValidationError
+
+# Great Britain (Scilly to Shetland, St Kilda to Lowestoft) plus a margin for coastal incidents.
+GB_MARGIN_DEG = 0.3
+GB_LAT_RANGE = (49.85 - GB_MARGIN_DEG, 60.86 + GB_MARGIN_DEG)
+GB_LON_RANGE = (-8.65 - GB_MARGIN_DEG, 1.77 + GB_MARGIN_DEG)
+
+# The National Grid covers 0-700 km east and 0-1300 km north of its false origin.
+GRID_MAX_EASTING = 700_000
+GRID_MAX_NORTHING = 1_300_000
+
+_GRID_REF = re.compile(r"^\s*([A-Za-z]{2})\s*([0-9]*)\s*([0-9]*)\s*$")
+
+
+@dataclass(frozen=True)
+class LatLon:
+    lat: float
+    lon: float
+
+
+@lru_cache(maxsize=1)
+def _to_wgs84() -> Transformer:
+    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+@lru_cache(maxsize=1)
+def _to_bng() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+def check_lat_lon(lat: float, lon: float, field: str = "location") -> LatLon:
+    """Reject coordinates that are not numbers or fall outside Great Britain (with a margin)."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValidationError.single(field, "latitude and longitude must be numbers")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError.single(field, f"{lat}, {lon} is not a valid latitude, longitude")
+    if not (GB_LAT_RANGE[0] <= lat <= GB_LAT_RANGE[1] and GB_LON_RANGE[0] <= lon <= GB_LON_RANGE[1]):
+        hint = " (latitude and longitude swapped?)" if _in_gb(lon, lat) else ""
+        raise ValidationError.single(field, f"{lat:.5f}, {lon:.5f} is outside Great Britain{hint}")
+    return LatLon(lat, lon)
+
+
+def _in_gb(lat: float, lon: float) -> bool:
+    return GB_LAT_RANGE[0] <= lat <= GB_LAT_RANGE[1] and GB_LON_RANGE[0] <= lon <= GB_LON_RANGE[1]
+
+
+def _letter_index(letter: str) -> int:
+    index = ord(letter) - ord("A")
+    return index - 1 if index > 7 else index  # the grid alphabet has no I
+
+
+def _index_letter(index: int) -> str:
+    return chr(ord("A") + (index + 1 if index > 7 else index))
+
+
+def grid_ref_to_easting_northing(text: str, field: str = "grid_ref") -> tuple[float, float]:
+    """Parse ``TL 81234 23456`` (2 letters and 2-10 digits) to the easting/northing of the square's centre."""
+    match = _GRID_REF.match(text)
+    if not match:
+        raise ValidationError.single(
+            field, f"{text.strip()!r} is not an OS grid reference (two letters then digits, e.g. TL 81234 23456)"
+        )
+    letters, first, second = match.group(1).upper(), match.group(2), match.group(3)
+    digits = first + second
+    if "I" in letters:
+        raise ValidationError.single(field, f"{letters} is not a grid square (the grid has no letter I)")
+    if second and len(first) != len(second):
+        raise ValidationError.single(field, "easting and northing must have the same number of digits")
+    if len(digits) % 2 or not 2 <= len(digits) <= 10:
+        raise ValidationError.single(
+            field, f"a grid reference needs an even number of digits, 2 to 10 (got {len(digits)})"
+        )
+    l1, l2 = _letter_index(letters[0]), _letter_index(letters[1])
+    square_e = ((l1 - 2) % 5) * 5 + (l2 % 5)
+    square_n = (19 - (l1 // 5) * 5) - (l2 // 5)
+    half = len(digits) // 2
+    resolution = 10 ** (5 - half)
+    easting = square_e * 100_000 + int(digits[:half]) * resolution + resolution / 2
+    northing = square_n * 100_000 + int(digits[half:]) * resolution + resolution / 2
+    if not (0 <= easting < GRID_MAX_EASTING and 0 <= northing < GRID_MAX_NORTHING):
+        raise ValidationError.single(field, f"{letters} is not a square of the British National Grid")
+    return easting, northing
+
+
+def easting_northing_to_grid_ref(easting: float, northing: float, digits: int = 10) -> str:
+    """Format an easting/northing as ``TL 81234 23456``; ``digits`` is the total count (2-10, even)."""
+    if digits % 2 or not 2 <= digits <= 10:
+        raise ValueError("digits must be even, 2 to 10")
+    if not (0 <= easting < GRID_MAX_EASTING and 0 <= northing < GRID_MAX_NORTHING):
+        raise ValidationError.single("location", "point is outside the British National Grid")
+    # Round away float noise from the datum transform so a 1 m reference read back reads the same.
+    easting, northing = round(easting, 1), round(northing, 1)
+    square_e, square_n = int(easting // 100_000), int(northing // 100_000)
+    l1 = (19 - square_n) - (19 - square_n) % 5 + (square_e + 10) // 5
+    l2 = (19 - square_n) * 5 % 25 + square_e % 5
+    half = digits // 2
+    resolution = 10 ** (5 - half)
+    e_digits = int((easting % 100_000) // resolution)
+    n_digits = int((northing % 100_000) // resolution)
+    return f"{_index_letter(l1)}{_index_letter(l2)} {e_digits:0{half}d} {n_digits:0{half}d}"
+
+
+def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
+    easting, northing = grid_ref_to_easting_northing(text, field)
+    lon, lat = _to_wgs84().transform(easting, northing)
+    return check_lat_lon(lat, lon, field)
+
+
+def lat_lon_to_easting_northing(lat: float, lon: float) -> tuple[float, float]:
+    easting, northing = _to_bng().transform(lon, lat)
+    return easting, northing
+
+
+def lat_lon_to_grid_ref(lat: float, lon: float, digits: int = 10) -> str:
+    easting, northing = lat_lon_to_easting_northing(lat, lon)
+    return easting_northing_to_grid_ref(easting, northing, digits)
+
+
+def haversine_km(a: LatLon, b: LatLon) -> float:
+    """Great-circle distance in kilometres."""
+    r = 6371.0088
+    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
+    dphi = phi2 - phi1
+    dlmb = math.radians(b.lon - a.lon)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))

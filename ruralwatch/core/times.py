@@ -1,0 +1,77 @@
+"""Times: parsing what users type, storing UTC ISO 8601 text, showing local (UK) time.
+
+Storage is always UTC with a trailing ``Z`` so text order is time order. Times typed without a zone are
+taken as UK local time, which is what an officer in Essex means.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ruralwatch.core.errors import ValidationError
+
+LOCAL_ZONE = ZoneInfo("Europe/London")
+# Laptop clocks drift; allow this much before calling a time "in the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_storage(moment: datetime) -> str:
+    """UTC ISO 8601 text with second precision: ``2026-11-25T06:30:00Z``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_ZONE)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_storage(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.astimezone(LOCAL_ZONE)
+
+
+def format_local(text: str | None) -> str:
+    """Stored UTC text shown as UK local time, ``2026-11-25 06:30``."""
+    if not text:
+        return ""
+    return to_local(from_storage(text)).strftime("%Y-%m-%d %H:%M")
+
+
+def parse_moment(value: str | datetime, field: str) -> datetime:
+    """Accept ISO 8601 (``2026-11-25T06:30``, ``2026-11-25 06:30``, with or without zone) or a datetime."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = value.strip()
+        if not text:
+            raise ValidationError.single(field, "time is empty")
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError.single(
+                field, f"{text!r} is not a date and time (use YYYY-MM-DD HH:MM, UK local time)"
+            ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_ZONE)
+    return moment.astimezone(UTC)
+
+
+def parse_date(value: str | date, field: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError.single(field, f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def check_not_future(moment: datetime, field: str, now: datetime) -> None:
+    if moment > now + FUTURE_TOLERANCE:
+        raise ValidationError.single(field, f"{format_local(to_storage(moment))} is in the future")

@@ -1,0 +1,164 @@
+"""Record, edit, delete and find incidents; attach files. Every write is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.incident import (
+    AttachmentInfo,
+    Incident,
+    IncidentFilter,
+    IncidentInput,
+    validate_incident,
+)
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.database import Store
+from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
+
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+# Called with (done, total); returns False to ask the work to stop.
+ProgressCallback = Callable[[int, int], bool]
+
+
+class IncidentService:
+    def __init__(
+        self,
+        store: Store,
+        hub: ChangeHub | None = None,
+        clock: Callable[[], datetime] = times.utc_now,
+    ) -> None:
+        self.store = store
+        self.repo = IncidentRepository(store)
+        self.hub = hub or ChangeHub()
+        self._now = clock
+
+    # --- reads -------------------------------------------------------------------------------------------
+
+    def get(self, incident_id: str) -> Incident:
+        return self.repo.get(incident_id)
+
+    def count(self, flt: IncidentFilter | None = None) -> int:
+        return self.repo.count(flt or IncidentFilter())
+
+    def rows(
+        self, flt: IncidentFilter, sort: str = "occurred_start", descending: bool = True,
+        offset: int = 0, limit: int = 500,
+    ) -> list[IncidentRow]:
+        return self.repo.rows(flt, sort, descending, offset, limit)
+
+    def list(self, flt: IncidentFilter | None = None) -> list[Incident]:
+        ids = [row.id for row in self.repo.rows(flt or IncidentFilter(), limit=-1)]
+        return [self.repo.get(i, include_deleted=True) for i in ids]
+
+    def map_points(self, flt: IncidentFilter | None = None) -> list[MapPoint]:
+        return self.repo.map_points(flt or IncidentFilter())
+
+    def attachment_data(self, sha256: str) -> bytes:
+        return self.repo.blob(sha256)
+
+    # --- writes ------------------------------------------------------------------------------------------
+
+    def record(self, inp: IncidentInput, attach: Sequence[Path] = ()) -> Incident:
+        """Validate and store a new incident with its files, all in one transaction."""
+        valid = validate_incident(inp, self._now())
+        files = [_read_attachment(path) for path in attach]
+        with self.store.transaction():
+            incident_id = self.repo.insert(valid)
+            for file in files:
+                self.repo.add_attachment(incident_id, *file)
+        self.hub.publish(Change("incidents", "created", (incident_id,)))
+        return self.repo.get(incident_id)
+
+    def record_many(
+        self,
+        inputs: Iterable[tuple[str, IncidentInput]],
+        synthetic: bool = False,
+        progress: ProgressCallback | None = None,
+        total: int = 0,
+    ) -> int:
+        """Insert (id, input) pairs in one transaction, skipping ids already stored. Returns how many were added.
+
+        Cancelling through `progress` rolls everything back: a half-loaded set is worse than none.
+        """
+        added = 0
+        now = self._now()
+        with self.store.transaction():
+            for index, (incident_id, inp) in enumerate(inputs, start=1):
+                exists = self.store.db.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone()
+                if not exists:
+                    self.repo.insert(validate_incident(inp, now), synthetic=synthetic, incident_id=incident_id)
+                    added += 1
+                if progress and index % 200 == 0 and not progress(index, total):
+                    raise CancelledError("cancelled: nothing was loaded")
+        if added:
+            self.hub.publish(Change("incidents", "bulk"))
+        return added
+
+    def update(
+        self, incident_id: str, inp: IncidentInput, attach: Sequence[Path] = (), detach: Sequence[str] = ()
+    ) -> Incident:
+        """Store the changed fields, add files and remove attachments, all in one transaction."""
+        self.repo.get(incident_id)  # refuse deleted or unknown ids before validating
+        valid = validate_incident(inp, self._now())
+        files = [_read_attachment(path) for path in attach]
+        with self.store.transaction():
+            changes = self.repo.update(incident_id, valid)
+            for file in files:
+                self.repo.add_attachment(incident_id, *file)
+            for attachment_id in detach:
+                if self.repo.attachment_incident(attachment_id) != incident_id:
+                    raise ValidationError.single("attachments", "attachment belongs to another incident")
+                self.repo.attachments.tombstone(attachment_id)
+        if changes or files or detach:
+            self.hub.publish(Change("incidents", "updated", (incident_id,)))
+        return self.repo.get(incident_id)
+
+    def delete(self, incident_id: str) -> None:
+        """Tombstone the incident: it disappears from lists but the delete can still sync."""
+        self.repo.get(incident_id)
+        with self.store.transaction():
+            self.repo.tombstone(incident_id)
+        self.hub.publish(Change("incidents", "deleted", (incident_id,)))
+
+    def add_attachment(self, incident_id: str, path: Path, caption: str = "") -> AttachmentInfo:
+        self.repo.get(incident_id)
+        filename, media_type, data, sha256 = _read_attachment(path)
+        with self.store.transaction():
+            attachment_id = self.repo.add_attachment(incident_id, filename, media_type, data, sha256, caption)
+        self.hub.publish(Change("incidents", "updated", (incident_id,)))
+        return AttachmentInfo(attachment_id, sha256, filename, media_type, len(data), caption)
+
+    def remove_attachment(self, attachment_id: str) -> None:
+        try:
+            incident_id = self.repo.attachment_incident(attachment_id)
+        except NotFoundError:
+            raise NotFoundError(f"no attachment with id {attachment_id}") from None
+        with self.store.transaction():
+            self.repo.attachments.tombstone(attachment_id)
+        self.hub.publish(Change("incidents", "updated", (incident_id,)))
+
+
+def _read_attachment(path: Path) -> tuple[str, str, bytes, str]:
+    """Read and check a file before any transaction starts: (filename, media type, data, SHA-256)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError.single("attachments", f"{path} is not a file")
+    size = path.stat().st_size
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError.single(
+            "attachments",
+            f"{path.name} is {size / 1e6:.0f} MB; attachments can be at most {MAX_ATTACHMENT_BYTES / 1e6:.0f} MB",
+        )
+    data = path.read_bytes()
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return path.name, media_type, data, hashlib.sha256(data).hexdigest()
+
+
+class CancelledError(Exception):
+    """The user cancelled a long operation; it changed nothing."""

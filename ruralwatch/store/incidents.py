@@ -1,0 +1,227 @@
+"""Incident queries and writes. Writes happen inside the caller's transaction (see services)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError
+from ruralwatch.core.incident import AttachmentInfo, Incident, IncidentFilter, ValidIncident
+from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, FieldType
+from ruralwatch.core.vrm import normalise_vrm
+from ruralwatch.store.database import Store
+from ruralwatch.store.syncable import SyncTable
+
+# Columns the table view can sort by, mapped to SQL. A fixed map keeps user input out of SQL text.
+SORT_COLUMNS: dict[str, str] = {
+    "occurred_start": "i.occurred_start",
+    "kind": "i.kind",
+    "status": "i.status",
+    "place": "i.place COLLATE NOCASE",
+    "crime_reference": "i.crime_reference",
+    "vrms": "vrms",
+    "reported_at": "i.reported_at",
+}
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """What one line of the incidents table shows."""
+
+    id: str
+    kind: str
+    subkind: str | None
+    occurred_start: str
+    place: str
+    status: str
+    crime_reference: str
+    lat: float
+    lon: float
+    vrms: str
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    id: str
+    lat: float
+    lon: float
+    kind: str
+    status: str
+    occurred_start: str
+    place: str
+
+
+def _local_midnight_utc(day: Any) -> str:
+    return times.to_storage(datetime.combine(day, time.min, tzinfo=times.LOCAL_ZONE))
+
+
+def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not flt.include_deleted:
+        clauses.append("i.deleted = 0")
+    if flt.kinds:
+        clauses.append(f"i.kind IN ({', '.join('?' * len(flt.kinds))})")
+        params.extend(flt.kinds)
+    if flt.statuses:
+        clauses.append(f"i.status IN ({', '.join('?' * len(flt.statuses))})")
+        params.extend(flt.statuses)
+    if flt.start_from:
+        clauses.append("i.occurred_start >= ?")
+        params.append(_local_midnight_utc(flt.start_from))
+    if flt.start_to:
+        clauses.append("i.occurred_start < ?")
+        params.append(_local_midnight_utc(flt.start_to + timedelta(days=1)))
+    text = flt.text.strip()
+    if text:
+        like = f"%{text}%"
+        clauses.append(
+            "(i.place LIKE ? OR i.description LIKE ? OR i.crime_reference LIKE ? OR EXISTS ("
+            "SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0 AND v.vrm LIKE ?))"
+        )
+        params.extend([like, like, like, f"%{normalise_vrm(text)}%"])
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class IncidentRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.incidents = SyncTable(store, "incidents")
+        self.vehicles = SyncTable(store, "incident_vehicles")
+        self.items = SyncTable(store, "stolen_items")
+        self.attachments = SyncTable(store, "attachments")
+
+    # --- reads -------------------------------------------------------------------------------------------
+
+    def count(self, flt: IncidentFilter) -> int:
+        where, params = where_clause(flt)
+        return int(self.store.db.execute(f"SELECT COUNT(*) FROM incidents i{where}", params).fetchone()[0])
+
+    def rows(
+        self, flt: IncidentFilter, sort: str = "occurred_start", descending: bool = True,
+        offset: int = 0, limit: int = 500,
+    ) -> list[IncidentRow]:
+        where, params = where_clause(flt)
+        order = SORT_COLUMNS.get(sort, SORT_COLUMNS["occurred_start"])
+        direction = "DESC" if descending else "ASC"
+        sql = (
+            "SELECT i.id, i.kind, i.subkind, i.occurred_start, i.place, i.status, i.crime_reference, i.lat, "
+            "i.lon, (SELECT group_concat(v.vrm, ' ') FROM incident_vehicles v "
+            "WHERE v.incident_id = i.id AND v.deleted = 0) AS vrms, i.synthetic "
+            f"FROM incidents i{where} ORDER BY {order} {direction}, i.id {direction} LIMIT ? OFFSET ?"
+        )
+        cursor = self.store.db.execute(sql, [*params, limit, offset])
+        return [
+            IncidentRow(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6] or "", r[7], r[8], r[9] or "", bool(r[10]))
+            for r in cursor
+        ]
+
+    def map_points(self, flt: IncidentFilter) -> list[MapPoint]:
+        where, params = where_clause(flt)
+        cursor = self.store.db.execute(
+            f"SELECT i.id, i.lat, i.lon, i.kind, i.status, i.occurred_start, i.place FROM incidents i{where}",
+            params,
+        )
+        return [MapPoint(*row) for row in cursor]
+
+    def _children(self, table: str, incident_id: str) -> list[dict[str, Any]]:
+        cursor = self.store.db.execute(
+            f"SELECT * FROM [{table}] WHERE incident_id = ? AND deleted = 0 ORDER BY rowid",
+            [incident_id],
+        )
+        names = [d[0] for d in cursor.description]
+        hidden = {"created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"}
+        return [{k: v for k, v in zip(names, row, strict=True) if k not in hidden} for row in cursor]
+
+    def get(self, incident_id: str, include_deleted: bool = False) -> Incident:
+        try:
+            raw = self.incidents.get_raw(incident_id)
+        except NotFoundError:
+            raise NotFoundError(f"no incident with id {incident_id}") from None
+        if raw["deleted"] and not include_deleted:
+            raise NotFoundError(f"incident {incident_id} has been deleted")
+        attachments = [
+            AttachmentInfo(a["id"], a["sha256"], a["filename"], a["media_type"] or "", a["size"], a["caption"] or "")
+            for a in self._children("attachments", incident_id)
+        ]
+        return Incident(
+            id=raw["id"], kind=raw["kind"], subkind=raw["subkind"], occurred_start=raw["occurred_start"],
+            occurred_end=raw["occurred_end"], reported_at=raw["reported_at"], lat=raw["lat"], lon=raw["lon"],
+            place=raw["place"] or "", description=raw["description"] or "", status=raw["status"],
+            crime_reference=raw["crime_reference"] or "", reporter_name=raw["reporter_name"] or "",
+            reporter_phone=raw["reporter_phone"] or "", synthetic=bool(raw["synthetic"]),
+            details={
+                f.key: bool(raw[f.key]) if f.type is FieldType.BOOLEAN else raw[f.key]
+                for f in ALL_DETAIL_FIELDS
+                if raw[f.key] is not None
+            },
+            vehicles=self._children("incident_vehicles", incident_id),
+            items=self._children("stolen_items", incident_id),
+            attachments=attachments,
+            created_at=raw["created_at"], updated_at=raw["updated_at"], device_id=raw["device_id"],
+            hlc=raw["hlc"], deleted=bool(raw["deleted"]),
+        )
+
+    def blob(self, sha256: str) -> bytes:
+        row = self.store.db.execute("SELECT data FROM blobs WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no stored file with hash {sha256}")
+        return bytes(row[0])
+
+    # --- writes (inside store.transaction()) -----------------------------------------------------------
+
+    def insert(self, valid: ValidIncident, synthetic: bool = False, incident_id: str | None = None) -> str:
+        incident_id = self.incidents.insert({**valid.values, "synthetic": int(synthetic)}, incident_id)
+        for vehicle in valid.vehicles:
+            self.vehicles.insert({**_without_id(vehicle), "incident_id": incident_id})
+        for item in valid.items:
+            self.items.insert({**_without_id(item), "incident_id": incident_id})
+        return incident_id
+
+    def update(self, incident_id: str, valid: ValidIncident) -> dict[str, tuple[Any, Any]]:
+        changes = self.incidents.update(incident_id, valid.values)
+        changes.update(self._sync_children(self.vehicles, "vehicles", incident_id, valid.vehicles))
+        changes.update(self._sync_children(self.items, "items", incident_id, valid.items))
+        return changes
+
+    def _sync_children(
+        self, table: SyncTable, label: str, incident_id: str, wanted: list[dict[str, Any]]
+    ) -> dict[str, tuple[Any, Any]]:
+        """Make the live child rows equal `wanted`: update by id, insert new ones, tombstone the rest."""
+        existing = {row["id"]: row for row in self._children(table.table, incident_id)}
+        changed = False
+        for row in wanted:
+            row_id = row.get("id")
+            if row_id and row_id in existing:
+                changed |= bool(table.update(row_id, _without_id(row)))
+                existing.pop(row_id)
+            else:
+                table.insert({**_without_id(row), "incident_id": incident_id})
+                changed = True
+        for row_id in existing:
+            changed |= table.tombstone(row_id)
+        return {label: ("", "changed")} if changed else {}
+
+    def tombstone(self, incident_id: str) -> bool:
+        return self.incidents.tombstone(incident_id)
+
+    def add_attachment(
+        self, incident_id: str, filename: str, media_type: str, data: bytes, sha256: str, caption: str = ""
+    ) -> str:
+        self.store.db.execute(
+            "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)", [sha256, len(data), data]
+        )
+        return self.attachments.insert({
+            "incident_id": incident_id, "sha256": sha256, "filename": filename,
+            "media_type": media_type, "size": len(data), "caption": caption,
+        })
+
+    def attachment_incident(self, attachment_id: str) -> str:
+        return str(self.attachments.get_raw(attachment_id)["incident_id"])
+
+
+def _without_id(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "id"}

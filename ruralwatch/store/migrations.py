@@ -1,0 +1,102 @@
+"""Ordered schema migrations. Each step runs in its own transaction and sets `PRAGMA user_version`.
+
+Append new steps; never edit a released one. Every syncable table gets `SYNC_COLUMNS` (see syncable.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+SYNC_COLUMNS: dict[str, type] = {
+    "created_at": str,
+    "updated_at": str,
+    "device_id": str,
+    "hlc": str,
+    "field_hlc": str,
+    "deleted": int,
+}
+
+
+def _syncable(db: sqlite_utils.Database, name: str, columns: dict[str, type], **kwargs: object) -> None:
+    db[name].create(
+        {"id": str, **columns, **SYNC_COLUMNS},
+        pk="id",
+        not_null={"created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"},
+        defaults={"deleted": 0},
+        **kwargs,
+    )
+    db[name].create_index(["hlc"], index_name=f"idx_{name}_hlc")
+
+
+def initial_schema(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    incident_columns: dict[str, type] = {
+        "kind": str,
+        "subkind": str,
+        "occurred_start": str,
+        "occurred_end": str,
+        "reported_at": str,
+        "lat": float,
+        "lon": float,
+        "place": str,
+        "description": str,
+        "status": str,
+        "crime_reference": str,
+        "reporter_name": str,
+        "reporter_phone": str,
+        "synthetic": int,
+        # Kind-specific details (ruralwatch.core.kinds) live as columns so sync can merge them per field.
+        "hc_people": int,
+        "hc_dogs": int,
+        "hc_landowner_informed": int,
+        "enc_caravans": int,
+        "enc_vehicles": int,
+        "enc_people": int,
+        "enc_land_type": str,
+        "enc_notice": str,
+        "enc_date_left": str,
+    }
+    _syncable(db, "incidents", incident_columns)
+    db.execute("CREATE INDEX idx_incidents_live_start ON incidents(deleted, occurred_start)")
+    db.execute("CREATE INDEX idx_incidents_kind ON incidents(kind)")
+    db.execute("CREATE INDEX idx_incidents_status ON incidents(status)")
+
+    _syncable(
+        db,
+        "incident_vehicles",
+        {"incident_id": str, "vrm": str, "role": str, "make": str, "model": str, "colour": str},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db["incident_vehicles"].create_index(["incident_id"])
+    db["incident_vehicles"].create_index(["vrm"])
+
+    _syncable(
+        db,
+        "stolen_items",
+        {
+            "incident_id": str, "category": str, "description": str, "make": str, "model": str,
+            "serial_number": str, "marking": str, "value_pence": int, "recovered": int,
+        },
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db["stolen_items"].create_index(["incident_id"])
+    db["stolen_items"].create_index(["serial_number"])
+
+    # File contents are stored once by SHA-256 and never change, so they need no clock of their own:
+    # the attachment row that names them is what syncs and can be tombstoned.
+    db["blobs"].create({"sha256": str, "size": int, "data": bytes}, pk="sha256")
+    _syncable(
+        db,
+        "attachments",
+        {"incident_id": str, "sha256": str, "filename": str, "media_type": str, "size": int, "caption": str},
+        foreign_keys=[("incident_id", "incidents", "id"), ("sha256", "blobs", "sha256")],
+    )
+    db["attachments"].create_index(["incident_id"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (initial_schema,)
+LATEST_VERSION = len(MIGRATIONS)

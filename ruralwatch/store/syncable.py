@@ -1,0 +1,95 @@
+"""Writes to syncable tables: every row carries its identity, times, last writer and logical clocks.
+
+- `id`: a UUID, so rows made on different laptops never collide.
+- `created_at` / `updated_at`: UTC wall-clock times for people to read.
+- `device_id`: the device that wrote the row last.
+- `hlc`: the hybrid logical clock of the row's latest change (sync exports rows above a peer's watermark).
+- `field_hlc`: JSON object of field -> clock of that field's latest change, so concurrent edits to
+  different fields of one record both survive a merge, and edits to the same field resolve per field.
+- `deleted`: tombstone. Deleting never removes the row, so the delete itself can travel through sync.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError
+from ruralwatch.store.database import Store
+
+SYNC_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"})
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class SyncTable:
+    """Insert, update and tombstone rows of one syncable table. Call inside `store.transaction()`."""
+
+    def __init__(self, store: Store, table: str) -> None:
+        self.store = store
+        self.table = table
+
+    def insert(self, values: dict[str, Any], row_id: str | None = None) -> str:
+        row_id = row_id or new_id()
+        stamp = self.store.clock.now().encode()
+        now = times.to_storage(times.utc_now())
+        fields = {k: v for k, v in values.items() if k not in SYNC_FIELDS}
+        row = {
+            "id": row_id,
+            **fields,
+            "created_at": now,
+            "updated_at": now,
+            "device_id": self.store.device_id,
+            "hlc": stamp,
+            "field_hlc": json.dumps(dict.fromkeys(sorted(fields), stamp)),
+            "deleted": 0,
+        }
+        self.store.db[self.table].insert(row)
+        return row_id
+
+    def get_raw(self, row_id: str) -> dict[str, Any]:
+        row = self.store.db.execute(f"SELECT * FROM [{self.table}] WHERE id = ?", [row_id])
+        names = [d[0] for d in row.description]
+        found = row.fetchone()
+        if found is None:
+            raise NotFoundError(f"no {self.table} row with id {row_id}")
+        return dict(zip(names, found, strict=True))
+
+    def update(self, row_id: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+        """Write the fields whose value changed; return {field: (before, after)}. No change, no write."""
+        current = self.get_raw(row_id)
+        changes = {
+            k: (current.get(k), v)
+            for k, v in values.items()
+            if k not in SYNC_FIELDS and current.get(k) != v
+        }
+        if changes:
+            self._write(current, {k: after for k, (_, after) in changes.items()})
+        return changes
+
+    def tombstone(self, row_id: str) -> bool:
+        """Mark a row deleted. Returns False if it already was."""
+        current = self.get_raw(row_id)
+        if current["deleted"]:
+            return False
+        self._write(current, {"deleted": 1})
+        return True
+
+    def _write(self, current: dict[str, Any], new_values: dict[str, Any]) -> None:
+        stamp = self.store.clock.now().encode()
+        field_hlc = json.loads(current["field_hlc"] or "{}")
+        field_hlc.update(dict.fromkeys(new_values, stamp))
+        self.store.db[self.table].update(
+            current["id"],
+            {
+                **new_values,
+                "updated_at": times.to_storage(times.utc_now()),
+                "device_id": self.store.device_id,
+                "hlc": stamp,
+                "field_hlc": json.dumps(field_hlc, sort_keys=True),
+            },
+        )

@@ -1,0 +1,568 @@
+"""Create and edit an incident. A failed save keeps everything typed and points at each bad field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core import geo, times
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.incident import Incident, IncidentInput, StolenItemInput, VehicleInput
+from ruralwatch.core.kinds import (
+    EQUIPMENT_CATEGORIES,
+    KINDS,
+    PROPERTY_MARKINGS,
+    DetailField,
+    FieldType,
+    kind_by_key,
+)
+from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
+from ruralwatch.services.incidents import IncidentService
+
+INVALID_STYLE = "border: 2px solid #c62828;"
+DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
+UK = QTimeZone(b"Europe/London")
+
+
+def _combo(choices: tuple[tuple[str, str], ...], blank: str | None = None) -> QComboBox:
+    combo = QComboBox()
+    if blank is not None:
+        combo.addItem(blank, None)
+    for key, label in choices:
+        combo.addItem(label, key)
+    return combo
+
+
+def _select(combo: QComboBox, key: Any) -> None:
+    index = combo.findData(key)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+def _datetime_edit() -> QDateTimeEdit:
+    edit = QDateTimeEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(DATETIME_FORMAT)
+    edit.setTimeZone(UK)
+    return edit
+
+
+def _to_qdatetime(stored: str) -> QDateTime:
+    moment = times.from_storage(stored)
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), UK)
+
+
+def _from_qdatetime(value: QDateTime) -> str:
+    # UTC text: validation reads the zone, so what the officer saw in UK time is what is stored.
+    return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss") + "Z"
+
+
+class RowTable(QWidget):
+    """A small editable table (vehicles, stolen items) with Add and Remove buttons."""
+
+    def __init__(self, headers: list[str], add_label: str) -> None:
+        super().__init__()
+        self.table = QTableWidget(0, len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMinimumHeight(110)
+        self.row_ids: list[str | None] = []
+        self.add_button = QPushButton(add_label)
+        self.remove_button = QPushButton("Remove selected")
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+
+    def append(self, row_id: str | None) -> int:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.row_ids.append(row_id)
+        return row
+
+    def remove_selected(self) -> None:
+        for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
+            self.table.removeRow(row)
+            del self.row_ids[row]
+
+    def text(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text().strip() if item else ""
+
+    def combo(self, row: int, column: int) -> Any:
+        widget = self.table.cellWidget(row, column)
+        return widget.currentData() if isinstance(widget, QComboBox) else None
+
+    def set_text(self, row: int, column: int, value: Any) -> None:
+        self.table.setItem(row, column, QTableWidgetItem("" if value is None else str(value)))
+
+    def set_combo(self, row: int, column: int, choices: tuple[tuple[str, str], ...], key: Any) -> None:
+        combo = _combo(choices)
+        _select(combo, key)
+        self.table.setCellWidget(row, column, combo)
+
+
+class IncidentDialog(QDialog):
+    """The incident form. `saved` holds the stored incident after a successful save."""
+
+    def __init__(self, service: IncidentService, incident: Incident | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service = service
+        self.incident = incident
+        self.saved: Incident | None = None
+        self.pending_files: list[Path] = []
+        self.removed_attachments: list[str] = []
+        self._syncing_location = False
+        self.setWindowTitle("Edit incident" if incident else "New incident")
+        self.resize(760, 860)
+        self._build()
+        if incident:
+            self._fill(incident)
+        else:
+            now = QDateTime.currentDateTime()
+            self.occurred_start.setDateTime(now)
+            self.reported_at.setDateTime(now)
+            self.occurred_end.setDateTime(now)
+        self._on_kind_changed()
+
+    # --- layout ------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.error_label.setObjectName("errorSummary")
+        self.error_label.hide()
+        if self.incident and self.incident.synthetic:
+            demo_note = QLabel("Demo data: this incident is synthetic, not a real report.")
+            demo_note.setStyleSheet("background: #fff3c4; padding: 4px;")
+        else:
+            demo_note = None
+
+        self.kind = _combo(tuple((k.key, k.name) for k in KINDS))
+        self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        self.subkind = _combo(EQUIPMENT_CATEGORIES)
+        self.subkind_label = QLabel("Equipment")
+        self.status = _combo(STATUSES)
+        self.occurred_start = _datetime_edit()
+        self.has_end = QCheckBox("Went on until")
+        self.occurred_end = _datetime_edit()
+        self.occurred_end.setEnabled(False)
+        self.has_end.toggled.connect(self.occurred_end.setEnabled)
+        self.reported_at = _datetime_edit()
+
+        self.grid_ref = QLineEdit()
+        self.grid_ref.setPlaceholderText("e.g. TL 81234 23456")
+        self.lat = QLineEdit()
+        self.lat.setPlaceholderText("latitude, e.g. 51.88021")
+        self.lon = QLineEdit()
+        self.lon.setPlaceholderText("longitude, e.g. 0.63167")
+        self.grid_ref.editingFinished.connect(self._grid_ref_edited)
+        self.lat.editingFinished.connect(self._lat_lon_edited)
+        self.lon.editingFinished.connect(self._lat_lon_edited)
+        self.place = QLineEdit()
+        self.place.setPlaceholderText("farm, field, road or landmark")
+        self.description = QPlainTextEdit()
+        self.description.setMinimumHeight(90)
+        self.crime_reference = QLineEdit()
+
+        when_end = QHBoxLayout()
+        when_end.addWidget(self.has_end)
+        when_end.addWidget(self.occurred_end, 1)
+        lat_lon = QHBoxLayout()
+        lat_lon.addWidget(self.lat)
+        lat_lon.addWidget(self.lon)
+
+        main = QFormLayout()
+        main.addRow("&Kind", self.kind)
+        main.addRow(self.subkind_label, self.subkind)
+        main.addRow("&Happened", self.occurred_start)
+        main.addRow("", when_end)
+        main.addRow("&Reported", self.reported_at)
+        main.addRow("OS &grid ref", self.grid_ref)
+        main.addRow("Lat / lon", lat_lon)
+        main.addRow("&Place", self.place)
+        main.addRow("&Description", self.description)
+        main.addRow("&Status", self.status)
+        main.addRow("Crime ref", self.crime_reference)
+
+        self.reporter_name = QLineEdit()
+        self.reporter_phone = QLineEdit()
+        reporter = QGroupBox("Reporter: personal data")
+        reporter.setToolTip("Personal data: kept only as long as the retention rules allow")
+        reporter_form = QFormLayout(reporter)
+        reporter_form.addRow("Name", self.reporter_name)
+        reporter_form.addRow("Phone", self.reporter_phone)
+
+        self.detail_groups: dict[str, QGroupBox] = {}
+        self.detail_widgets: dict[str, QWidget] = {}
+        for kind in KINDS:
+            if not kind.details:
+                continue
+            group = QGroupBox(f"{kind.name} details")
+            form = QFormLayout(group)
+            for spec in kind.details:
+                widget = self._detail_widget(spec)
+                self.detail_widgets[spec.key] = widget
+                form.addRow(spec.label, widget)
+            self.detail_groups[kind.key] = group
+
+        self.vehicles = RowTable(["VRM", "Role", "Make", "Model", "Colour"], "Add vehicle")
+        self.vehicles.add_button.clicked.connect(lambda: self._add_vehicle(VehicleInput(vrm="")))
+        vehicles_group = QGroupBox("Vehicles")
+        QVBoxLayout(vehicles_group).addWidget(self.vehicles)
+
+        self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
+                               "Recovered"], "Add item")
+        self.items.add_button.clicked.connect(lambda: self._add_item(StolenItemInput()))
+        self.items_group = QGroupBox("Stolen items")
+        QVBoxLayout(self.items_group).addWidget(self.items)
+
+        self.attachment_list = QListWidget()
+        self.attachment_list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.attachment_list.setIconSize(QSize(96, 96))
+        self.attachment_list.setMinimumHeight(130)
+        add_file = QPushButton("Add photo or document…")
+        add_file.clicked.connect(self._choose_files)
+        remove_file = QPushButton("Remove selected")
+        remove_file.clicked.connect(self._remove_attachment)
+        file_buttons = QHBoxLayout()
+        file_buttons.addWidget(add_file)
+        file_buttons.addWidget(remove_file)
+        file_buttons.addStretch()
+        self.attachments_group = QGroupBox("Attachments")
+        attachments_layout = QVBoxLayout(self.attachments_group)
+        attachments_layout.addWidget(self.attachment_list)
+        attachments_layout.addLayout(file_buttons)
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        if demo_note:
+            column.addWidget(demo_note)
+        column.addWidget(self.error_label)
+        column.addLayout(main)
+        for group in self.detail_groups.values():
+            column.addWidget(group)
+        column.addWidget(self.items_group)
+        column.addWidget(vehicles_group)
+        column.addWidget(reporter)
+        column.addWidget(self.attachments_group)
+        column.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        self.scroll = scroll
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_button.setToolTip("Save (Ctrl+S)")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll)
+        outer.addWidget(buttons)
+
+        self.field_widgets: dict[str, QWidget] = {
+            "kind": self.kind, "subkind": self.subkind, "occurred_start": self.occurred_start,
+            "occurred_end": self.occurred_end, "reported_at": self.reported_at, "grid_ref": self.grid_ref,
+            "lat": self.lat, "lon": self.lon, "location": self.grid_ref, "place": self.place,
+            "description": self.description, "status": self.status, "crime_reference": self.crime_reference,
+            "reporter_name": self.reporter_name, "reporter_phone": self.reporter_phone,
+            "vehicles": self.vehicles.table, "items": self.items.table, "attachments": self.attachment_list,
+            **self.detail_widgets,
+        }
+
+    def _detail_widget(self, spec: DetailField) -> QWidget:
+        if spec.type is FieldType.INTEGER:
+            spin = QSpinBox()
+            spin.setRange(-1, spec.maximum)
+            spin.setSpecialValueText("not known")  # -1 shows as "not known" and is stored as empty
+            spin.setValue(-1)
+            return spin
+        if spec.type is FieldType.BOOLEAN:
+            return _combo((("1", "Yes"), ("0", "No")), blank="Not known")
+        if spec.type is FieldType.CHOICE:
+            return _combo(spec.choices, blank="Not known")
+        date_row = QWidget()
+        layout = QHBoxLayout(date_row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        check = QCheckBox("Known")
+        edit = QDateEdit(QDate.currentDate())
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setEnabled(False)
+        check.toggled.connect(edit.setEnabled)
+        layout.addWidget(check)
+        layout.addWidget(edit, 1)
+        date_row.check = check  # type: ignore[attr-defined]
+        date_row.edit = edit  # type: ignore[attr-defined]
+        return date_row
+
+    # --- filling and reading -----------------------------------------------------------------------------
+
+    def _fill(self, incident: Incident) -> None:
+        _select(self.kind, incident.kind)
+        _select(self.subkind, incident.subkind)
+        _select(self.status, incident.status)
+        self.occurred_start.setDateTime(_to_qdatetime(incident.occurred_start))
+        if incident.occurred_end:
+            self.has_end.setChecked(True)
+            self.occurred_end.setDateTime(_to_qdatetime(incident.occurred_end))
+        else:
+            self.occurred_end.setDateTime(_to_qdatetime(incident.occurred_start))
+        if incident.reported_at:
+            self.reported_at.setDateTime(_to_qdatetime(incident.reported_at))
+        self.lat.setText(f"{incident.lat:.6f}")
+        self.lon.setText(f"{incident.lon:.6f}")
+        self.grid_ref.setText(incident.grid_ref)
+        self.place.setText(incident.place)
+        self.description.setPlainText(incident.description)
+        self.crime_reference.setText(incident.crime_reference)
+        self.reporter_name.setText(incident.reporter_name)
+        self.reporter_phone.setText(incident.reporter_phone)
+        for key, value in incident.details.items():
+            self._set_detail(key, value)
+        inp = incident.to_input()
+        for vehicle in inp.vehicles:
+            self._add_vehicle(vehicle)
+        for item in inp.items:
+            self._add_item(item)
+        for attachment in incident.attachments:
+            icon = self._thumbnail(self.service.attachment_data(attachment.sha256), attachment.media_type)
+            entry = QListWidgetItem(icon, attachment.filename)
+            entry.setData(Qt.ItemDataRole.UserRole, attachment.id)
+            entry.setToolTip(f"{attachment.filename}\n{attachment.size / 1024:.0f} KB\nSHA-256 {attachment.sha256}")
+            self.attachment_list.addItem(entry)
+
+    def _set_detail(self, key: str, value: Any) -> None:
+        widget = self.detail_widgets.get(key)
+        if isinstance(widget, QSpinBox):
+            widget.setValue(int(value))
+        elif isinstance(widget, QComboBox):
+            _select(widget, str(int(value)) if isinstance(value, bool) else value)
+        elif widget is not None and value:
+            widget.check.setChecked(True)  # type: ignore[attr-defined]
+            widget.edit.setDate(QDate.fromString(str(value), "yyyy-MM-dd"))  # type: ignore[attr-defined]
+
+    def _detail_value(self, widget: QWidget) -> Any:
+        if isinstance(widget, QSpinBox):
+            return None if widget.value() < 0 else widget.value()
+        if isinstance(widget, QComboBox):
+            return widget.currentData()
+        if widget.check.isChecked():  # type: ignore[attr-defined]
+            return widget.edit.date().toString("yyyy-MM-dd")  # type: ignore[attr-defined]
+        return None
+
+    def _add_vehicle(self, vehicle: VehicleInput) -> None:
+        row = self.vehicles.append(vehicle.id)
+        self.vehicles.set_text(row, 0, vehicle.vrm)
+        self.vehicles.set_combo(row, 1, VEHICLE_ROLES, vehicle.role)
+        self.vehicles.set_text(row, 2, vehicle.make)
+        self.vehicles.set_text(row, 3, vehicle.model)
+        self.vehicles.set_text(row, 4, vehicle.colour)
+
+    def _add_item(self, item: StolenItemInput) -> None:
+        row = self.items.append(item.id)
+        self.items.set_combo(row, 0, EQUIPMENT_CATEGORIES, item.category)
+        for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number)):
+            self.items.set_text(row, column, value)
+        self.items.set_combo(row, 5, PROPERTY_MARKINGS, item.marking)
+        self.items.set_text(row, 6, "" if item.value_gbp is None else f"{Decimal(item.value_gbp):.2f}")
+        recovered = QTableWidgetItem()
+        recovered.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        recovered.setCheckState(Qt.CheckState.Checked if item.recovered else Qt.CheckState.Unchecked)
+        self.items.table.setItem(row, 7, recovered)
+
+    def current_input(self) -> IncidentInput:
+        """What the form holds now, exactly as typed; validation happens in the service."""
+        kind = self.kind.currentData()
+        details = {}
+        for key, widget in self.detail_widgets.items():
+            if any(d.key == key for d in kind_by_key(kind).details):
+                value = self._detail_value(widget)
+                if value is not None:
+                    details[key] = value
+        vehicles = [
+            VehicleInput(vrm=self.vehicles.text(r, 0), role=self.vehicles.combo(r, 1) or "suspect",
+                         make=self.vehicles.text(r, 2), model=self.vehicles.text(r, 3),
+                         colour=self.vehicles.text(r, 4), id=self.vehicles.row_ids[r])
+            for r in range(self.vehicles.table.rowCount())
+        ]
+        items = []
+        if kind == "equipment_theft":
+            for r in range(self.items.table.rowCount()):
+                recovered = self.items.table.item(r, 7)
+                items.append(StolenItemInput(
+                    category=self.items.combo(r, 0), description=self.items.text(r, 1), make=self.items.text(r, 2),
+                    model=self.items.text(r, 3), serial_number=self.items.text(r, 4),
+                    marking=self.items.combo(r, 5) or "none", value_gbp=self.items.text(r, 6) or None,
+                    recovered=bool(recovered and recovered.checkState() == Qt.CheckState.Checked),
+                    id=self.items.row_ids[r],
+                ))
+        lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
+        return IncidentInput(
+            kind=kind,
+            subkind=self.subkind.currentData() if kind == "equipment_theft" else None,
+            occurred_start=_from_qdatetime(self.occurred_start.dateTime()),
+            occurred_end=_from_qdatetime(self.occurred_end.dateTime()) if self.has_end.isChecked() else None,
+            reported_at=_from_qdatetime(self.reported_at.dateTime()),
+            lat=lat or None, lon=lon or None, grid_ref=grid_ref or None,
+            place=self.place.text(), description=self.description.toPlainText(),
+            status=self.status.currentData(), crime_reference=self.crime_reference.text(),
+            reporter_name=self.reporter_name.text(), reporter_phone=self.reporter_phone.text(),
+            details=details, vehicles=vehicles, items=items,
+        )
+
+    # --- behaviour ---------------------------------------------------------------------------------------
+
+    def _on_kind_changed(self) -> None:
+        kind = self.kind.currentData()
+        for key, group in self.detail_groups.items():
+            group.setVisible(key == kind)
+        is_theft = kind == "equipment_theft"
+        self.subkind.setVisible(is_theft)
+        self.subkind_label.setVisible(is_theft)
+        self.items_group.setVisible(is_theft)
+
+    def _grid_ref_edited(self) -> None:
+        text = self.grid_ref.text().strip()
+        if self._syncing_location or not text:
+            return
+        try:
+            point = geo.grid_ref_to_lat_lon(text)
+        except ValidationError:
+            return  # left as typed; the save reports it against this field
+        self._syncing_location = True
+        self.lat.setText(f"{point.lat:.6f}")
+        self.lon.setText(f"{point.lon:.6f}")
+        self._syncing_location = False
+
+    def _lat_lon_edited(self) -> None:
+        if self._syncing_location:
+            return
+        try:
+            point = geo.check_lat_lon(float(self.lat.text()), float(self.lon.text()))
+        except (ValueError, ValidationError):
+            return
+        self._syncing_location = True
+        self.grid_ref.setText(geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
+        self._syncing_location = False
+
+    def _clear_errors(self) -> None:
+        for widget in self.field_widgets.values():
+            widget.setStyleSheet("")
+            widget.setToolTip("")
+        self.error_label.hide()
+
+    def show_errors(self, error: ValidationError) -> None:
+        self._clear_errors()
+        first: QWidget | None = None
+        for item in error.errors:
+            key = item.field.split("[", 1)[0]
+            widget = self.field_widgets.get(item.field) or self.field_widgets.get(key)
+            if widget is None:
+                continue
+            widget.setStyleSheet(INVALID_STYLE)
+            widget.setToolTip(item.message)
+            first = first or widget
+        lines = "\n".join(f"• {e.message}" for e in error.errors)
+        self.error_label.setText(f"Not saved. Please correct:\n{lines}")
+        self.error_label.show()
+        self.scroll.ensureWidgetVisible(self.error_label)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def save(self) -> None:
+        self._grid_ref_edited()
+        try:
+            inp = self.current_input()
+            if self.incident is None:
+                incident = self.service.record(inp, attach=self.pending_files)
+            else:
+                incident = self.service.update(
+                    self.incident.id, inp, attach=self.pending_files, detach=self.removed_attachments
+                )
+        except ValidationError as exc:
+            self.show_errors(exc)
+            return
+        except RuralWatchError as exc:
+            QMessageBox.warning(self, "Not saved", str(exc))
+            return
+        self.saved = self.service.get(incident.id)
+        self.accept()
+
+    # --- attachments -------------------------------------------------------------------------------------
+
+    def _thumbnail(self, data: bytes | None, media_type: str, path: Path | None = None) -> QIcon:
+        if media_type.startswith("image/"):
+            pixmap = QPixmap()
+            loaded = pixmap.load(str(path)) if path else pixmap.loadFromData(data or b"")
+            if loaded:
+                return QIcon(pixmap.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+        return self.style().standardIcon(self.style().StandardPixmap.SP_FileIcon)
+
+    def add_files(self, paths: list[Path]) -> None:
+        import mimetypes
+
+        for path in paths:
+            media_type = mimetypes.guess_type(path.name)[0] or ""
+            entry = QListWidgetItem(self._thumbnail(None, media_type, path), path.name)
+            entry.setData(Qt.ItemDataRole.UserRole + 1, str(path))
+            entry.setToolTip(f"{path}\n(added when you save)")
+            self.attachment_list.addItem(entry)
+            self.pending_files.append(path)
+
+    def _choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Add photos or documents", str(Path.home()),
+            "Photos and documents (*.jpg *.jpeg *.png *.heic *.pdf *.doc *.docx *.txt);;All files (*)",
+        )
+        self.add_files([Path(n) for n in names])
+
+    def _remove_attachment(self) -> None:
+        for entry in self.attachment_list.selectedItems():
+            attachment_id = entry.data(Qt.ItemDataRole.UserRole)
+            pending = entry.data(Qt.ItemDataRole.UserRole + 1)
+            if attachment_id:
+                self.removed_attachments.append(attachment_id)
+            elif pending:
+                self.pending_files.remove(Path(pending))
+            self.attachment_list.takeItem(self.attachment_list.row(entry))

@@ -1,0 +1,396 @@
+"""The main window: incidents table with filters, the offline map, and the actions on incidents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QItemSelection, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch import __version__
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.incident import Incident, IncidentFilter
+from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.vocab import STATUSES
+from ruralwatch.services.changes import Change
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.incidents import CancelledError, IncidentService
+from ruralwatch.store import open_store
+from ruralwatch.ui.incident_form import IncidentDialog
+from ruralwatch.ui.incident_model import IncidentTableModel
+from ruralwatch.ui.map_view import MapView
+from ruralwatch.ui.tasks import BackgroundTask, Progress
+
+SEARCH_DELAY_MS = 250
+
+
+class ChangeBridge(QObject):
+    """Carries service change notices into Qt's signal world."""
+
+    changed = Signal(object)
+
+
+class MainWindow(QMainWindow):
+    incidents_changed = Signal()
+
+    def __init__(self, service: IncidentService, page_folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.tasks: list[BackgroundTask] = []
+        self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
+        self.resize(1400, 860)
+
+        self.model = IncidentTableModel(service, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((130, 200, 130, 240, 110, 120, 110)):
+            header.resizeSection(column, width)
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+
+        self.map = MapView(page_folder, self)
+        self.map.open_requested.connect(self.open_incident)
+        self.map.ready.connect(self.refresh_map)
+
+        self.demo_banner = QLabel("Demo data loaded: the incidents in italics are synthetic, not real reports.")
+        self.demo_banner.setStyleSheet("background: #fff3c4; color: #5d4300; padding: 5px; font-weight: bold;")
+        self.demo_banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self._build_filters())
+        left_layout.addWidget(self.table)
+        splitter.addWidget(left)
+        splitter.addWidget(self.map)
+        splitter.setSizes([760, 640])
+        self.splitter = splitter
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.demo_banner)
+        layout.addWidget(splitter)
+        self.setCentralWidget(central)
+
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+        self._build_actions()
+
+        self.bridge = ChangeBridge(self)
+        self.bridge.changed.connect(self._on_change)
+        self._unsubscribe = service.hub.subscribe(self.bridge.changed.emit)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=50)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+        self._restore_layout()
+        self._update_status()
+
+    # --- building ----------------------------------------------------------------------------------------
+
+    def _build_filters(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search place, description, crime ref, VRM… (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItem("All kinds", None)
+        for kind in KINDS:
+            self.kind_filter.addItem(kind.name, kind.key)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("Any status", None)
+        for key, label in STATUSES:
+            self.status_filter.addItem(label, key)
+        self.use_from = QCheckBox("From")
+        self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
+        self.use_to = QCheckBox("To")
+        self.date_to = QDateEdit(QDate.currentDate())
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        clear = QPushButton("Clear")
+        clear.setToolTip("Clear all filters")
+        clear.clicked.connect(self.clear_filters)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._search_timer.start)
+        for combo in (self.kind_filter, self.status_filter):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        for check in (self.use_from, self.use_to):
+            check.toggled.connect(self.apply_filters)
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(self.apply_filters)
+
+        row.addWidget(self.search, 3)
+        row.addWidget(self.kind_filter, 2)
+        row.addWidget(self.status_filter, 1)
+        row.addWidget(self.use_from)
+        row.addWidget(self.date_from)
+        row.addWidget(self.use_to)
+        row.addWidget(self.date_to)
+        row.addWidget(clear)
+        return bar
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object, tip: str) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action("&New incident", QKeySequence.StandardKey.New, self.new_incident,
+                                       "Record a new incident")
+        self.edit_action = self._action("&Edit", "Ctrl+E", self.edit_selected, "Edit the selected incident")
+        self.delete_action = self._action("&Delete", QKeySequence.StandardKey.Delete, self.delete_selected,
+                                          "Delete the selected incident")
+        self.refresh_action = self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh,
+                                           "Reload incidents")
+        self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search,
+                                         "Search incidents")
+        self.demo_action = self._action("Load &demo data", None, self.load_demo_data,
+                                        "Load the synthetic demo dataset")
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit RuralWatch")
+        self.about_action = self._action("&About", None, self._about, "About RuralWatch and its data")
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.new_action, self.edit_action, self.delete_action, self.refresh_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        incidents_menu = menu.addMenu("&Incidents")
+        for action in (self.new_action, self.edit_action, self.delete_action, self.find_action,
+                       self.refresh_action):
+            incidents_menu.addAction(action)
+        menu.addMenu("&Help").addAction(self.about_action)
+
+    # --- filters and refresh -----------------------------------------------------------------------------
+
+    def current_filter(self) -> IncidentFilter:
+        kind = self.kind_filter.currentData()
+        status = self.status_filter.currentData()
+        return IncidentFilter(
+            kinds=(kind,) if kind else (),
+            statuses=(status,) if status else (),
+            start_from=self.date_from.date().toPython() if self.use_from.isChecked() else None,
+            start_to=self.date_to.date().toPython() if self.use_to.isChecked() else None,
+            text=self.search.text(),
+        )
+
+    def apply_filters(self) -> None:
+        self.model.set_filter(self.current_filter())
+        self.refresh_map()
+        self._update_status()
+
+    def clear_filters(self) -> None:
+        for widget in (self.search, self.kind_filter, self.status_filter, self.use_from, self.use_to):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.kind_filter.setCurrentIndex(0)
+        self.status_filter.setCurrentIndex(0)
+        self.use_from.setChecked(False)
+        self.use_to.setChecked(False)
+        for widget in (self.search, self.kind_filter, self.status_filter, self.use_from, self.use_to):
+            widget.blockSignals(False)
+        self.apply_filters()
+
+    def refresh(self) -> None:
+        selected = self.selected_id()
+        self.model.reload(keep_loaded=True)
+        self.refresh_map()
+        self._update_status()
+        if selected:
+            self.select_incident(selected)
+
+    def refresh_map(self) -> None:
+        self.map.show_incidents(self.service.map_points(self.model.filter))
+
+    def _on_change(self, change: Change) -> None:
+        if change.topic == "incidents":
+            self._refresh_timer.start()
+
+    def _update_status(self) -> None:
+        total = self.service.count()
+        shown = self.model.total
+        self.count_label.setText(f"{shown:,} shown of {total:,} incidents")
+        synthetic = self.service.store.db.execute(
+            "SELECT 1 FROM incidents WHERE synthetic = 1 AND deleted = 0 LIMIT 1"
+        ).fetchone()
+        self.demo_banner.setVisible(bool(synthetic))
+
+    # --- selection and actions ---------------------------------------------------------------------------
+
+    def selected_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.incident_id(rows[0].row()) if rows else None
+
+    def select_incident(self, incident_id: str) -> bool:
+        row = self.model.row_of(incident_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        incident_id = self.selected_id()
+        if incident_id:
+            self.map.focus_incident(incident_id)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def new_incident(self) -> Incident | None:
+        return self._run_form(IncidentDialog(self.service, None, self))
+
+    def open_incident(self, incident_id: str) -> Incident | None:
+        try:
+            incident = self.service.get(incident_id)
+        except RuralWatchError as exc:
+            QMessageBox.warning(self, "RuralWatch", str(exc))
+            return None
+        return self._run_form(IncidentDialog(self.service, incident, self))
+
+    def _run_form(self, dialog: IncidentDialog) -> Incident | None:
+        dialog.exec()
+        saved = dialog.saved
+        dialog.deleteLater()
+        if saved:
+            self.statusBar().showMessage("Incident saved", 4000)
+            self.refresh()
+            self.select_incident(saved.id)
+        return saved
+
+    def edit_selected(self) -> Incident | None:
+        incident_id = self.selected_id()
+        if not incident_id:
+            self.statusBar().showMessage("Select an incident first", 3000)
+            return None
+        return self.open_incident(incident_id)
+
+    def delete_selected(self, confirm: bool = True) -> bool:
+        incident_id = self.selected_id()
+        if not incident_id:
+            self.statusBar().showMessage("Select an incident first", 3000)
+            return False
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Delete incident",
+                "Delete the selected incident?\n\nIt disappears from lists and maps; the deletion is kept "
+                "so that it also reaches other laptops when they sync.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.service.delete(incident_id)
+        self.statusBar().showMessage("Incident deleted", 4000)
+        return True
+
+    def load_demo_data(self) -> None:
+        db_path = self.service.store.path
+
+        def work(progress: Progress) -> int:
+            # A worker thread gets its own connection; the UI's stays on the UI thread.
+            store = open_store(db_path)
+            try:
+                return load_demo(IncidentService(store), progress=progress)
+            finally:
+                store.close()
+
+        def done(added: int) -> None:
+            self.refresh()
+            self.statusBar().showMessage(f"Demo data: {added:,} incidents added", 6000)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, CancelledError):
+                self.statusBar().showMessage(str(exc), 6000)
+            else:
+                QMessageBox.warning(self, "Demo data not loaded", str(exc))
+
+        self.run_task("Loading demo data…", work, done, failed)
+
+    def run_task(self, title: str, work: object, done: object, failed: object) -> BackgroundTask:
+        task = BackgroundTask(self, title, work, done, failed)  # type: ignore[arg-type]
+        self.tasks.append(task)
+        task.finished.connect(lambda: self.tasks.remove(task))
+        task.start()
+        return task
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About RuralWatch",
+            f"<b>RuralWatch {__version__}</b><br>Offline rural crime recording and volunteer coordination.<br><br>"
+            "Map: Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT).<br>"
+            "Essex Police force area: Office for National Statistics, Open Government Licence v3.0; "
+            "contains OS data © Crown copyright and database right.",
+        )
+
+    # --- window state ------------------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("main/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        settings = QSettings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/splitter", self.splitter.saveState())
+        self._unsubscribe()
+        super().closeEvent(event)
+
+    def dispose(self) -> None:
+        """Close and delete the web view before Qt tears down (avoids a crash at exit; see docs)."""
+        self.close()
+        self.map.close()
+        self.map.deleteLater()
+        self.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -1,0 +1,133 @@
+"""The embedded offline map: a QWebEngineView over the page built by ruralwatch.mapping.
+
+JavaScript calls are queued until the page has loaded; callbacks arriving after the view is gone are
+dropped. Every resource the page requests is recorded, and anything outside the machine is blocked, so
+tests and the self-test can prove the map works offline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEngineProfile,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from ruralwatch.core.times import format_local
+from ruralwatch.core.vocab import STATUS_NAMES
+from ruralwatch.mapping.page import write_map_page
+from ruralwatch.store.incidents import MapPoint
+
+EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
+
+
+class OfflineGuard(QWebEngineUrlRequestInterceptor):
+    """Records every URL the page asks for and blocks any that would leave the machine."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.requested: list[str] = []
+        self.blocked: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+        url = info.requestUrl()
+        self.requested.append(url.toString())
+        if url.scheme().lower() in EXTERNAL_SCHEMES:
+            self.blocked.append(url.toString())
+            info.block(True)
+
+
+_guard: OfflineGuard | None = None
+
+
+def offline_guard() -> OfflineGuard:
+    """The one interceptor, installed on the default profile the map pages use."""
+    global _guard
+    if _guard is None:
+        profile = QWebEngineProfile.defaultProfile()
+        _guard = OfflineGuard(profile)
+        profile.setUrlRequestInterceptor(_guard)
+    return _guard
+
+
+class MapBridge(QObject):
+    """Receives clicks from the page (through QWebChannel)."""
+
+    open_requested = Signal(str)
+
+    @Slot(str)
+    def openIncident(self, incident_id: str) -> None:  # noqa: N802 (name seen by JavaScript)
+        self.open_requested.emit(incident_id)
+
+
+class MapView(QWebEngineView):
+    ready = Signal()
+    incidents_shown = Signal(int)
+    open_requested = Signal(str)
+
+    def __init__(self, page_folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.guard = offline_guard()
+        self.is_ready = False
+        self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
+        self.bridge = MapBridge(self)
+        self.bridge.open_requested.connect(self.open_requested)
+        self.channel = QWebChannel(self.page())
+        self.channel.registerObject("rwBridge", self.bridge)
+        self.page().setWebChannel(self.channel)
+        self.loadFinished.connect(self._on_load_finished)
+        self.setMinimumSize(300, 240)
+        self.load(QUrl.fromLocalFile(str(write_map_page(page_folder))))
+
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:
+            return
+        self.is_ready = True
+        pending, self._pending = self._pending, []
+        for script, callback in pending:
+            self._run(script, callback)
+        self.ready.emit()
+
+    def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
+        """Run `script` now, or once the page has loaded. A callback gets the JSON-decoded result."""
+        if self.is_ready:
+            self._run(script, callback)
+        else:
+            self._pending.append((script, callback))
+
+    def _run(self, script: str, callback: Callable[[Any], None] | None) -> None:
+        if callback is None:
+            self.page().runJavaScript(script)
+            return
+
+        def deliver(raw: Any) -> None:
+            # Qt returns '' for JS objects, so scripts return JSON text; the view may be gone by now.
+            if not shiboken6.isValid(self):
+                return
+            callback(json.loads(raw) if isinstance(raw, str) and raw else raw)
+
+        self.page().runJavaScript(f"JSON.stringify((function(){{ return {script}; }})())", deliver)
+
+    def show_incidents(self, points: Iterable[MapPoint]) -> None:
+        rows = [
+            [p.id, p.lat, p.lon, p.kind, STATUS_NAMES.get(p.status, p.status), format_local(p.occurred_start),
+             p.place]
+            for p in points
+        ]
+        self.run_js(f"rw.setIncidents({json.dumps(rows, separators=(',', ':'))})", self.incidents_shown.emit)
+
+    def focus_incident(self, incident_id: str) -> None:
+        self.run_js(f"rw.focus({json.dumps(incident_id)})")
+
+    def marker_count(self, callback: Callable[[int], None]) -> None:
+        self.run_js("rw.markerCount()", lambda value: callback(int(value)))

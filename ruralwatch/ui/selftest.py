@@ -1,0 +1,54 @@
+"""`ruralwatch self-test`: prove on this machine that the store, the window and the offline map work."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import open_store
+from ruralwatch.ui.application import make_application
+from ruralwatch.ui.main_window import MainWindow
+
+TIMEOUT_MS = 60_000
+SAMPLE = 60
+
+
+def run_self_test() -> int:
+    app = make_application()
+    with tempfile.TemporaryDirectory(prefix="ruralwatch-selftest-") as folder:
+        store = open_store(Path(folder) / "selftest.db")
+        service = IncidentService(store, ChangeHub())
+        load_demo(service, count=SAMPLE, now=datetime.now(UTC))
+        window = MainWindow(service, Path(folder) / "page")
+        window.show()
+        loop = QEventLoop()
+        shown: list[int] = []
+        window.map.incidents_shown.connect(lambda count: (shown.append(count), loop.quit()))
+        QTimer.singleShot(TIMEOUT_MS, loop.quit)
+        loop.exec()
+        problems = []
+        if not shown:
+            problems.append(f"the map page did not load within {TIMEOUT_MS / 1000:.0f} s")
+        elif shown[0] != SAMPLE:
+            problems.append(f"the map shows {shown[0]} incidents, expected {SAMPLE}")
+        if window.model.rowCount() != SAMPLE:
+            problems.append(f"the table shows {window.model.rowCount()} incidents, expected {SAMPLE}")
+        external = window.map.guard.blocked
+        if external:
+            problems.append(f"the map asked for {len(external)} URL(s) outside the machine, e.g. {external[0]}")
+        window.dispose()
+        store.close()
+        del app
+    if problems:
+        for problem in problems:
+            print(f"self-test failed: {problem}", file=sys.stderr)
+        return 1
+    print("self-test ok")
+    return 0

@@ -1,0 +1,95 @@
+"""Run slow work off the UI thread with progress and cancel, and get the result back on the UI thread.
+
+The work function receives a `progress(done, total) -> bool` callback; it returns False once the user has
+cancelled, and the work should then stop (and raise, so nothing half-done is kept). Work functions get
+plain values (paths, ids), never widgets, and open their own database connection.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+Progress = Callable[[int, int], bool]
+Work = Callable[[Progress], Any]
+
+# Only show a progress dialog for work that outlasts this; short work stays invisible.
+SHOW_PROGRESS_AFTER_MS = 500
+
+
+class _Signals(QObject):
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, work: Work, signals: _Signals, cancelled: threading.Event) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = signals
+        self.cancelled = cancelled
+
+    def run(self) -> None:
+        def progress(done: int, total: int) -> bool:
+            self.signals.progressed.emit(done, total)
+            return not self.cancelled.is_set()
+
+        try:
+            result = self.work(progress)
+        except Exception as exc:  # reported to the UI thread, which shows it
+            exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.succeeded.emit(result)
+
+
+class BackgroundTask(QObject):
+    """One piece of background work. Keep a reference until `finished` fires (the window does)."""
+
+    finished = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        work: Work,
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[BaseException], None],
+    ) -> None:
+        super().__init__(parent)
+        self.cancelled = threading.Event()
+        self.signals = _Signals()
+        self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+        self.dialog.setWindowTitle("RuralWatch")
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.cancelled.set)
+        self.signals.progressed.connect(self._on_progress)
+        self.signals.succeeded.connect(lambda result: self._finish(on_success, result))
+        self.signals.failed.connect(lambda exc: self._finish(on_failure, exc))
+        self._runnable = _Runnable(work, self.signals, self.cancelled)
+
+    def start(self) -> None:
+        QThreadPool.globalInstance().start(self._runnable)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.dialog.setMaximum(total)
+            self.dialog.setValue(min(done, total))
+
+    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
+        self.dialog.reset()
+        self.dialog.hide()
+        self.dialog.deleteLater()
+        try:
+            callback(value)
+        finally:
+            self.finished.emit()

@@ -1,0 +1,39 @@
+"""Fixtures for window tests: offscreen Qt, a fresh database, and web views deleted before teardown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import Store
+
+FIXED_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def hub_service(store: Store) -> IncidentService:
+    return IncidentService(store, ChangeHub())
+
+
+@pytest.fixture
+def window(qtbot, hub_service: IncidentService, tmp_path: Path) -> Iterator:
+    from ruralwatch.ui.main_window import MainWindow
+
+    win = MainWindow(hub_service, tmp_path / "page")
+    with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000):
+        win.show()
+    yield win
+    # A QWebEngineView still alive at interpreter exit crashes Qt (exit code 139): delete it now.
+    win.dispose()
+
+
+@pytest.fixture
+def demo_service(hub_service: IncidentService) -> IncidentService:
+    load_demo(hub_service, count=1200, now=FIXED_NOW)
+    return hub_service

@@ -1,0 +1,149 @@
+"""The window as a user meets it: record through the form, see it in the table and on the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ruralwatch.core.incident import IncidentFilter
+from ruralwatch.ui.incident_form import IncidentDialog
+
+
+def _map_count(qtbot, win) -> int:
+    result: list[int] = []
+    win.map.marker_count(result.append)
+    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
+    return result[0]
+
+
+def _fill_valid(dialog: IncidentDialog) -> None:
+    dialog.kind.setCurrentIndex(dialog.kind.findData("hare_coursing"))
+    dialog.grid_ref.setText("TL 61234 32456")
+    dialog.place.setText("Brook Farm, near Thaxted")
+    dialog.description.setPlainText("Two lurchers coursing hares on stubble")
+
+
+def test_create_incident_through_form_shows_in_table_and_map(qtbot, window, hub_service):
+    assert window.model.rowCount() == 0
+    assert _map_count(qtbot, window) == 0
+
+    def fill_and_save() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, IncidentDialog)
+        _fill_valid(dialog)
+        dialog.detail_widgets["hc_dogs"].setValue(2)
+        dialog.save()
+
+    QTimer.singleShot(0, fill_and_save)
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000) as shown:
+        saved = window.new_incident()
+    assert saved is not None
+    assert shown.args == [1]
+    assert window.model.rowCount() == 1
+    assert window.model.data(window.model.index(0, 3)) == "Brook Farm, near Thaxted"
+    assert window.model.data(window.model.index(0, 1)) == "Hare coursing"
+    assert _map_count(qtbot, window) == 1
+    stored = hub_service.get(saved.id)
+    assert stored.details == {"hc_dogs": 2}
+    assert stored.grid_ref.startswith("TL 61234 32456"[:5])
+    assert window.selected_id() == saved.id
+    assert window.map.guard.blocked == []
+
+
+def test_failed_validation_keeps_input_and_points_at_field(qtbot, window, hub_service):
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.grid_ref.setText("TL 123")  # odd number of digits
+    dialog.reporter_phone.setText("call me maybe")
+    dialog.save()
+    assert dialog.saved is None
+    assert dialog.error_label.isVisible() or not dialog.isVisible()
+    assert "Not saved" in dialog.error_label.text()
+    assert "even number of digits" in dialog.error_label.text()
+    assert "phone" in dialog.error_label.text()
+    # What the officer typed is all still there.
+    assert dialog.grid_ref.text() == "TL 123"
+    assert dialog.place.text() == "Brook Farm, near Thaxted"
+    assert dialog.description.toPlainText() == "Two lurchers coursing hares on stubble"
+    assert dialog.reporter_phone.text() == "call me maybe"
+    assert "border" in dialog.grid_ref.styleSheet()
+    assert "border" in dialog.reporter_phone.styleSheet()
+    assert dialog.place.styleSheet() == ""
+    assert hub_service.count() == 0
+
+
+def test_edit_keeps_children_and_updates_table(qtbot, window, hub_service):
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.vehicles.add_button.click()
+    dialog.vehicles.set_text(0, 0, "ab12 cde")
+    dialog.save()
+    assert dialog.saved is not None
+    incident_id = dialog.saved.id
+
+    edit = IncidentDialog(hub_service, hub_service.get(incident_id), window)
+    qtbot.addWidget(edit)
+    assert edit.vehicles.text(0, 0) == "AB12CDE"
+    edit.status.setCurrentIndex(edit.status.findData("closed"))
+    edit.save()
+    stored = hub_service.get(incident_id)
+    assert stored.status == "closed"
+    assert [v["vrm"] for v in stored.vehicles] == ["AB12CDE"]
+    assert len(stored.vehicles) == 1  # editing did not duplicate the vehicle
+
+
+def test_attachment_thumbnail_saved_with_incident(qtbot, window, hub_service, tmp_path: Path):
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2e7d32"))
+    photo = tmp_path / "gate.png"
+    assert image.save(str(photo))
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.add_files([photo])
+    assert not dialog.attachment_list.item(0).icon().isNull()
+    dialog.save()
+    stored = hub_service.get(dialog.saved.id)
+    assert [a.filename for a in stored.attachments] == ["gate.png"]
+    assert hub_service.attachment_data(stored.attachments[0].sha256) == photo.read_bytes()
+
+
+def test_delete_is_confirmed_tombstone_and_leaves_map(qtbot, window, hub_service):
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.save()
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+        window.refresh()
+    assert window.select_incident(dialog.saved.id)
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000) as shown:
+        assert window.delete_selected(confirm=False)
+    assert shown.args == [0]
+    assert window.model.rowCount() == 0
+    row = hub_service.store.db.execute("SELECT deleted FROM incidents WHERE id = ?", [dialog.saved.id]).fetchone()
+    assert row == (1,)
+
+
+def test_filters_narrow_table_and_map(qtbot, demo_service, tmp_path: Path):
+    from ruralwatch.ui.main_window import MainWindow
+
+    win = MainWindow(demo_service, tmp_path / "page2")
+    try:
+        with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000) as shown:
+            win.show()
+        assert shown.args == [1200]
+        expected = demo_service.count(IncidentFilter(kinds=("hare_coursing",)))
+        with qtbot.waitSignal(win.map.incidents_shown, timeout=10_000) as shown:
+            win.kind_filter.setCurrentIndex(win.kind_filter.findData("hare_coursing"))
+        assert shown.args == [expected]
+        assert win.model.total == expected
+        assert "shown of 1,200" in win.count_label.text()
+        assert win.demo_banner.isVisible()
+    finally:
+        win.dispose()
