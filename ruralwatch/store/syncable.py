@@ -6,6 +6,8 @@
 - `hlc`: the hybrid logical clock of the row's latest change (sync exports rows above a peer's watermark).
 - `field_hlc`: JSON object of field -> clock of that field's latest change, so concurrent edits to
   different fields of one record both survive a merge, and edits to the same field resolve per field.
+  The key "*" holds the clock of the insert and stands for every field not changed since (this keeps
+  a fresh row's bookkeeping to one clock instead of one per column).
 - `deleted`: tombstone. Deleting never removes the row, so the delete itself can travel through sync.
 """
 
@@ -20,10 +22,17 @@ from ruralwatch.core.errors import NotFoundError
 from ruralwatch.store.database import Store
 
 SYNC_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"})
+ALL_FIELDS_KEY = "*"
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def field_clock(field_hlc: str, field: str) -> str:
+    """The clock of the latest change to `field`, from a row's `field_hlc` JSON."""
+    clocks = json.loads(field_hlc)
+    return str(clocks.get(field, clocks[ALL_FIELDS_KEY]))
 
 
 class SyncTable:
@@ -45,7 +54,7 @@ class SyncTable:
             "updated_at": now,
             "device_id": self.store.device_id,
             "hlc": stamp,
-            "field_hlc": json.dumps(dict.fromkeys(sorted(fields), stamp)),
+            "field_hlc": json.dumps({ALL_FIELDS_KEY: stamp}),
             "deleted": 0,
         }
         self.store.db[self.table].insert(row)

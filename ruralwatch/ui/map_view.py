@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineProfile,
+    QWebEngineSettings,
     QWebEngineUrlRequestInfo,
     QWebEngineUrlRequestInterceptor,
 )
@@ -85,6 +86,9 @@ class MapView(QWebEngineView):
         self.channel = QWebChannel(self.page())
         self.channel.registerObject("rwBridge", self.bridge)
         self.page().setWebChannel(self.channel)
+        # Two locks on the door: a local page may not reach remote URLs at all, and the guard blocks any
+        # request that still tries.
+        self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
         self.loadFinished.connect(self._on_load_finished)
         self.setMinimumSize(300, 240)
         self.load(QUrl.fromLocalFile(str(write_map_page(page_folder))))

@@ -1,0 +1,56 @@
+"""The map loads nothing from outside the machine: checked on the requests the page really makes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ruralwatch.mapping.page import build_map_html, external_urls
+
+LOCAL_SCHEMES = ("file:", "qrc:", "data:")
+
+
+def test_page_html_names_no_external_resource():
+    for boundary in (True, False):
+        html = build_map_html(boundary=boundary)
+        assert external_urls(html) == []
+        assert "leaflet.js" in html and "leaflet.markercluster.js" in html
+
+
+def test_external_url_check_can_fail():
+    html = '<script src="https://cdn.example.org/leaflet.js"></script><a href="https://leafletjs.com">x</a>'
+    assert external_urls(html) == ["https://cdn.example.org/leaflet.js", "https://leafletjs.com"]
+
+
+def test_rendered_map_requests_only_local_resources(qtbot, window):
+    guard = window.map.guard
+    requested = list(guard.requested)
+    assert any(url.endswith("leaflet.js") for url in requested)
+    assert any(url.endswith("leaflet.markercluster.js") for url in requested)
+    assert any(url.endswith("incidents.js") for url in requested)
+    outside = [url for url in requested if not url.startswith(LOCAL_SCHEMES)]
+    assert outside == []
+    assert guard.blocked == []
+
+
+def test_guard_blocks_external_request(qtbot, window):
+    from PySide6.QtWebEngineCore import QWebEngineSettings
+
+    # The page may not reach remote URLs at all; lift that lock to prove the second one (the guard) holds.
+    attribute = QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls
+    assert window.map.settings().testAttribute(attribute) is False
+    window.map.settings().setAttribute(attribute, True)
+    blocked_before = len(window.map.guard.blocked)
+    window.map.run_js("(function(){ fetch('https://tile.example.org/1/1/1.png').catch(() => 0); return 1; })()")
+    qtbot.waitUntil(lambda: len(window.map.guard.blocked) > blocked_before, timeout=10_000)
+    assert window.map.guard.blocked[-1] == "https://tile.example.org/1/1/1.png"
+
+
+def test_self_test_command_passes(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ruralwatch", "self-test"],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("self-test ok")
