@@ -32,7 +32,8 @@ class CliParser(argparse.ArgumentParser):
     """argparse that reports a usage mistake as one line, exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        # Sub-command parsers would prefix their own name; every error starts the same way instead.
+        self.exit(EXIT_USAGE, f"ruralwatch: error: {message}\n")
 
 
 def _detail_options() -> dict[str, list[str]]:

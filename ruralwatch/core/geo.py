@@ -104,8 +104,10 @@ def easting_northing_to_grid_ref(easting: float, northing: float, digits: int = 
         raise ValueError("digits must be even, 2 to 10")
     if not (0 <= easting < GRID_MAX_EASTING and 0 <= northing < GRID_MAX_NORTHING):
         raise ValidationError.single("location", "point is outside the British National Grid")
-    # Round away float noise from the datum transform so a 1 m reference read back reads the same.
-    easting, northing = round(easting, 1), round(northing, 1)
+    # Round away float noise from the datum transform so a 1 m reference read back reads the same,
+    # without rounding a point at the grid's far edge off the grid.
+    easting = min(round(easting, 1), GRID_MAX_EASTING - 0.1)
+    northing = min(round(northing, 1), GRID_MAX_NORTHING - 0.1)
     square_e, square_n = int(easting // 100_000), int(northing // 100_000)
     l1 = (19 - square_n) - (19 - square_n) % 5 + (square_e + 10) // 5
     l2 = (19 - square_n) * 5 % 25 + square_e % 5

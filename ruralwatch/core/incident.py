@@ -164,7 +164,7 @@ def _money_pence(value: Any, field_name: str) -> int | None:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValidationError.single(field_name, f"{value!r} is not an amount in pounds") from None
-    if amount < 0 or amount > Decimal("10000000"):
+    if not amount.is_finite() or amount < 0 or amount > Decimal("10000000"):
         raise ValidationError.single(field_name, "value must be between £0 and £10,000,000")
     return int((amount * 100).to_integral_value())
 

@@ -84,10 +84,9 @@ def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     return target
 
 
-def migrate(db: sqlite_utils.Database, path: Path | None, steps: Sequence[Migration]) -> Path | None:
-    """Bring the schema up to len(steps). Returns the backup made before migrating, if any."""
+def check_openable(db: sqlite_utils.Database, path: Path | None, latest: int) -> int:
+    """The file's schema version, after refusing a newer schema or another application's database."""
     current = int(db.execute("PRAGMA user_version").fetchone()[0])
-    latest = len(steps)
     if current > latest:
         raise SchemaTooNewError(
             f"this database has schema version {current}, newer than this RuralWatch understands "
@@ -98,6 +97,13 @@ def migrate(db: sqlite_utils.Database, path: Path | None, steps: Sequence[Migrat
             f"{path or 'the file'} is an SQLite database but not a RuralWatch one (it has tables: "
             f"{', '.join(db.table_names()[:5])})"
         )
+    return current
+
+
+def migrate(db: sqlite_utils.Database, path: Path | None, steps: Sequence[Migration]) -> Path | None:
+    """Bring the schema up to len(steps). Returns the backup made before migrating, if any."""
+    current = check_openable(db, path, len(steps))
+    latest = len(steps)
     backup = _backup(db.conn, path, current) if (path and 0 < current < latest) else None
     for version in range(current + 1, latest + 1):
         with db.atomic():
@@ -124,6 +130,8 @@ def open_store(path: str | Path, steps: Sequence[Migration] | None = None) -> St
     try:
         db = sqlite_utils.Database(conn, execute_plugins=False)
         try:
+            # Refuse a foreign or newer file before anything (even the journal mode) changes it.
+            check_openable(db, path, len(steps if steps is not None else migrations_module.MIGRATIONS))
             db.execute("PRAGMA journal_mode = WAL").fetchone()
         except sqlite3.DatabaseError as exc:
             raise NotARuralWatchDatabaseError(f"{path} cannot be opened as a database: {exc}") from None

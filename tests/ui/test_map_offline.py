@@ -42,8 +42,13 @@ def test_guard_blocks_external_request(qtbot, window):
     assert window.map.settings().testAttribute(attribute) is False
     window.map.settings().setAttribute(attribute, True)
     blocked_before = len(window.map.guard.blocked)
-    window.map.run_js("(function(){ fetch('https://tile.example.org/1/1/1.png').catch(() => 0); return 1; })()")
-    qtbot.waitUntil(lambda: len(window.map.guard.blocked) > blocked_before, timeout=10_000)
+
+    def try_fetch_and_check() -> bool:
+        # Retried until seen: the changed setting reaches the renderer asynchronously.
+        window.map.run_js("(function(){ fetch('https://tile.example.org/1/1/1.png').catch(() => 0); return 1; })()")
+        return len(window.map.guard.blocked) > blocked_before
+
+    qtbot.waitUntil(try_fetch_and_check, timeout=20_000)
     assert window.map.guard.blocked[-1] == "https://tile.example.org/1/1/1.png"
 
 
