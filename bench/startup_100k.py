@@ -46,8 +46,7 @@ def measure_once(path: Path) -> dict[str, float]:
     prepare_qt_environment()
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from ruralwatch.services.changes import ChangeHub
-    from ruralwatch.services.incidents import IncidentService
+    from ruralwatch.services.container import Services
     from ruralwatch.store import open_store
     from ruralwatch.ui.application import make_application
     from ruralwatch.ui.main_window import MainWindow
@@ -56,11 +55,11 @@ def measure_once(path: Path) -> dict[str, float]:
     t_imports = time.perf_counter()
     store = open_store(path)
     t_store = time.perf_counter()
-    service = IncidentService(store, ChangeHub())
+    services = Services.build(store)
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(service, Path(folder))
+        window = MainWindow(services, Path(folder))
         window.show()
         app.processEvents()
         t_window = time.perf_counter()

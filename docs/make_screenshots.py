@@ -15,12 +15,12 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 
 from ruralwatch.app import prepare_qt_environment
-from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
-from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import open_store
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+BASEMAP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mbtiles" / "plain_3.mbtiles"
 # Fixed "now" so the screenshots do not change from run to run.
 DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
@@ -41,17 +41,23 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "demo.db")
-        service = IncidentService(store, ChangeHub())
+        services = Services.build(store)
+        service = services.incidents
         load_demo(service, now=DEMO_NOW)
-        window = MainWindow(service, Path(folder) / "page")
+        services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
+        window = MainWindow(services, Path(folder) / "page")
         window.resize(1500, 900)
         window.show()
         loop = QEventLoop()
         window.map.incidents_shown.connect(lambda _count: loop.quit())
         QTimer.singleShot(30_000, loop.quit)
         loop.exec()
-        wait(2500)  # let clusters render
+        wait(2500)  # let clusters and tiles render
         window.grab().save(str(OUT / "main-window.png"))
+        window.heat_action.setChecked(True)
+        wait(1500)
+        window.map.grab().save(str(OUT / "map-heatmap.png"))
+        window.heat_action.setChecked(False)
 
         hare = service.rows(service_filter("hare_coursing"), limit=1)[0]
         dialog = IncidentDialog(service, service.get(hare.id), window)

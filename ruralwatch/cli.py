@@ -21,6 +21,7 @@ from ruralwatch.core.incident import IncidentFilter, IncidentInput, VehicleInput
 from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, KINDS, kind_by_key, kind_name
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.core.vrm import normalise_vrm
+from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import open_store
@@ -115,6 +116,16 @@ def build_parser() -> CliParser:
     listing.add_argument("--limit", type=int, default=0, help="at most this many (default all)")
     listing.add_argument("--json", action="store_true")
 
+    basemap = commands.add_parser("basemap", help="offline basemaps from MBTiles files")
+    basemap_actions = basemap.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=CliParser)
+    basemap_add = basemap_actions.add_parser("add", help="register an MBTiles file (PNG or JPEG tiles)")
+    basemap_add.add_argument("file", type=Path)
+    basemap_add.add_argument("--name", help="name shown in the map's layer list (default: the file's own)")
+    basemap_list = basemap_actions.add_parser("list", help="registered basemaps")
+    basemap_list.add_argument("--json", action="store_true")
+    basemap_remove = basemap_actions.add_parser("remove", help="forget a basemap (the file is not deleted)")
+    basemap_remove.add_argument("name")
+
     commands.add_parser("self-test", help="check the window and offline map work on this machine")
     return parser
 
@@ -194,6 +205,8 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
             return 0
         if args.command == "incidents":
             return _incidents(service, args)
+        if args.command == "basemap":
+            return _basemaps(BasemapService(store), args)
     finally:
         store.close()
     raise AssertionError(f"unhandled command {args.command}")
@@ -227,6 +240,30 @@ def _incidents(service: IncidentService, args: argparse.Namespace) -> int:
         else:
             for row in service.rows(flt, limit=args.limit or -1):
                 print(_summary_line(row))
+    return 0
+
+
+def _basemaps(service: BasemapService, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        added = service.add(args.file, args.name)
+        print(f"added basemap {added.name!r} ({added.format}, zoom {added.minzoom}-{added.maxzoom}) from {added.path}")
+    elif args.action == "remove":
+        removed = service.remove(args.name)
+        print(f"removed basemap {removed.name!r} (the file {removed.path} is untouched)")
+    elif args.action == "list":
+        basemaps = service.list()
+        if args.json:
+            _print_json([
+                {"id": b.id, "name": b.name, "path": b.path, "format": b.format, "minzoom": b.minzoom,
+                 "maxzoom": b.maxzoom, "bounds": b.bounds, "attribution": b.attribution,
+                 "problem": service.check(b)}
+                for b in basemaps
+            ])
+        else:
+            for b in basemaps:
+                problem = service.check(b)
+                state = f"  NOT USABLE: {problem}" if problem else ""
+                print(f"{b.name:24} {b.format:4} z{b.minzoom}-{b.maxzoom}  {b.path}{state}")
     return 0
 
 

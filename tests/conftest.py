@@ -13,6 +13,10 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-dev-
 
 from ruralwatch.services.incidents import IncidentService  # noqa: E402
 from ruralwatch.store import Store, open_store  # noqa: E402
+from ruralwatch.ui.tiles import register_tile_scheme  # noqa: E402
+
+# The tile scheme must be declared before pytest-qt creates the QApplication.
+register_tile_scheme()
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -1,14 +1,17 @@
 """Build the offline map page with folium.
 
-folium's own CDN assets are swapped for the Leaflet files vendored under resources/vendor, and everything
-the page needs is a local file, so the map works with the network cable pulled. Incident data is not baked
-in: the window pushes it into the loaded page, which avoids rebuilding the page on every change.
+folium's own CDN assets are swapped for the Leaflet files vendored under resources/vendor, basemap tiles
+come through the app's own URL scheme (`rwtiles://`), and boundaries are embedded, so the page works with
+the network cable pulled. Incident data is not baked in: the window pushes it into the loaded page, which
+avoids rebuilding the page on every change.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -18,8 +21,28 @@ from ruralwatch.paths import resource_path
 
 ESSEX_CENTRE = (51.80, 0.55)
 DEFAULT_ZOOM = 9
-BOUNDARY_ATTRIBUTION = "Boundary: ONS, OGL v3; contains OS data © Crown copyright"
-_EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)""", re.IGNORECASE)
+MAX_ZOOM = 18
+MIN_ZOOM = 4
+BOUNDARY_ATTRIBUTION = "Boundaries: ONS, OGL v3; contains OS data © Crown copyright"
+# Elements and CSS that make the browser fetch something. Plain <a href> links are not fetched.
+_EXTERNAL_URL = re.compile(
+    r"""<(?:script|img|link|iframe|source|embed|object|video|audio)\b[^>]*?\b(?:src|href|data)\s*=\s*["']"""
+    r"""(https?://[^"']+)|url\(\s*["']?(https?://[^"')]+)""",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TileLayerSpec:
+    """A basemap as the page needs it: a local URL template and its zoom range."""
+
+    id: str
+    name: str
+    url: str
+    minzoom: int
+    maxzoom: int
+    bounds: tuple[float, float, float, float] | None = None  # west, south, east, north
+    attribution: str = ""
 
 
 def _local(*parts: str) -> str:
@@ -27,11 +50,12 @@ def _local(*parts: str) -> str:
 
 
 class OfflineMap(folium.Map):
-    """A folium Map whose page loads only the vendored Leaflet, never a CDN."""
+    """A folium Map whose page loads only the vendored Leaflet and plugins, never a CDN."""
 
     default_js = [
         ("leaflet", _local("vendor", "leaflet", "leaflet.js")),
         ("markercluster", _local("vendor", "leaflet.markercluster", "leaflet.markercluster.js")),
+        ("leaflet_heat", _local("vendor", "leaflet.heat", "leaflet-heat.js")),
     ]
     default_css = [
         ("leaflet_css", _local("vendor", "leaflet", "leaflet.css")),
@@ -41,43 +65,86 @@ class OfflineMap(folium.Map):
     ]
 
 
-def build_map_html(boundary: bool = True) -> str:
+def _geojson(filename: str) -> dict | None:
+    path = resource_path("geo", filename)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _outline_layer(data: dict, name: str, colour: str, weight: float, show: bool) -> folium.GeoJson:
+    return folium.GeoJson(
+        data,
+        name=name,
+        show=show,
+        style_function=lambda _f: {"color": colour, "weight": weight, "fill": False, "opacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False) if data["features"] and
+        "name" in data["features"][0]["properties"] else None,
+    )
+
+
+def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True) -> str:
     m = OfflineMap(location=ESSEX_CENTRE, zoom_start=DEFAULT_ZOOM, tiles=None, prefer_canvas=True,
                    control_scale=True)
-    boundary_name = None
-    if boundary:
-        data = json.loads(resource_path("geo", "essex-police-force-area.geojson").read_text(encoding="utf-8"))
-        layer = folium.GeoJson(
-            data,
-            name="Essex Police force area",
-            style_function=lambda _feature: {"color": "#3b4a6b", "weight": 2, "fill": False, "dashArray": "6 4"},
-            interactive=False,
+
+    base_layers: dict[str, str] = {}
+    for index, spec in enumerate(basemaps):
+        options: dict[str, object] = {"minNativeZoom": spec.minzoom}
+        if spec.bounds:
+            west, south, east, north = spec.bounds
+            options["bounds"] = [[south, west], [north, east]]
+        layer = folium.TileLayer(
+            tiles=spec.url, attr=spec.attribution or spec.name, name=spec.name, overlay=False,
+            control=False, show=index == 0, max_zoom=MAX_ZOOM, max_native_zoom=spec.maxzoom,
+            min_zoom=max(spec.minzoom - 2, 0), **options,
         )
         layer.add_to(m)
-        boundary_name = layer.get_name()
+        base_layers[spec.name] = layer.get_name()
+
+    overlays: dict[str, str] = {}
+    visible_outlines: list[str] = []
+    if boundary:
+        force = _geojson("essex-police-force-area.geojson")
+        if force:
+            layer = folium.GeoJson(
+                force, name="Essex Police force area", interactive=False,
+                style_function=lambda _f: {"color": "#3b4a6b", "weight": 2.5, "fill": False, "dashArray": "6 4"},
+            )
+            layer.add_to(m)
+            overlays["Essex Police force area"] = layer.get_name()
+            visible_outlines.append(layer.get_name())
+        districts = _geojson("essex-districts.geojson")
+        if districts:
+            layer = _outline_layer(districts, "Districts", "#5c6b8a", 1.2, show=True)
+            layer.add_to(m)
+            overlays["Districts"] = layer.get_name()
+        wards = _geojson("essex-wards.geojson")
+        if wards:
+            layer = _outline_layer(wards, "Wards", "#8a94a6", 0.6, show=False)
+            layer.add_to(m)
+            overlays["Wards"] = layer.get_name()
 
     config = {
         "mapName": m.get_name(),
-        "boundaryName": boundary_name,
-        "kinds": {k.key: {"name": k.name, "colour": k.colour} for k in KINDS},
+        "maxZoom": MAX_ZOOM,
+        "minZoom": MIN_ZOOM,
+        "baseLayers": base_layers,
+        "overlays": overlays,
+        "fitTo": visible_outlines[0] if visible_outlines else None,
+        "kinds": {k.key: {"name": k.name, "colour": k.colour, "icon": k.icon} for k in KINDS},
         "attribution": BOUNDARY_ATTRIBUTION if boundary else "",
     }
-    script = m.get_root().script
-    script.add_child(folium.Element(f"window.RW_CONFIG = {json.dumps(config)};"))
-    # Loaded after folium's own script so the map and boundary variables exist.
-    m.get_root().html.add_child(folium.Element(
-        f'<script src="{_local("map", "incidents.js")}" defer></script>'
-    ))
+    m.get_root().script.add_child(folium.Element(f"window.RW_CONFIG = {json.dumps(config)};"))
+    # Deferred, so it runs after folium's script has created the map and layers.
+    m.get_root().html.add_child(folium.Element(f'<script src="{_local("map", "incidents.js")}" defer></script>'))
     return m.get_root().render()
 
 
-def write_map_page(folder: Path, boundary: bool = True) -> Path:
+def write_map_page(folder: Path, basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     page = folder / "map.html"
-    page.write_text(build_map_html(boundary), encoding="utf-8")
+    page.write_text(build_map_html(basemaps, boundary), encoding="utf-8")
     return page
 
 
 def external_urls(html: str) -> list[str]:
     """Every http(s) resource the page would load (links in popups or attributions are not resources)."""
-    return _EXTERNAL_URL.findall(html)
+    return [first or second for first, second in _EXTERNAL_URL.findall(html)]

@@ -98,5 +98,18 @@ def initial_schema(db: sqlite_utils.Database) -> None:
     db["attachments"].create_index(["incident_id"])
 
 
-MIGRATIONS: tuple[Migration, ...] = (initial_schema,)
+def basemaps(db: sqlite_utils.Database) -> None:
+    """Offline basemaps (MBTiles files) this laptop knows. Local configuration: not synced."""
+    db["basemaps"].create(
+        {
+            "id": str, "name": str, "path": str, "format": str, "minzoom": int, "maxzoom": int,
+            "bounds": str, "attribution": str, "position": int, "added_at": str,
+        },
+        pk="id",
+        not_null={"name", "path", "format", "minzoom", "maxzoom", "position", "added_at"},
+    )
+    db["basemaps"].create_index(["name"], unique=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (initial_schema, basemaps)
 LATEST_VERSION = len(MIGRATIONS)

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ruralwatch import __version__
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.paths import APP_NAME
-from ruralwatch.services.changes import ChangeHub
-from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.container import Services
 from ruralwatch.store import open_store
 from ruralwatch.ui.main_window import MainWindow
+from ruralwatch.ui.tiles import register_tile_scheme
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -25,12 +25,13 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
+    register_tile_scheme()
     return QApplication(argv if argv is not None else sys.argv[:1])
 
 
 def offer_demo_if_empty(window: MainWindow) -> None:
     """First start on an empty database: offer the demo data once, so there is something to look at."""
-    store = window.service.store
+    store = window.services.store
     if window.service.count() or store.meta("demo_offered"):
         return
     store.set_meta("demo_offered", "1")
@@ -50,9 +51,9 @@ def run_gui(db_path: Path, load_demo: bool = False) -> int:
     except RuralWatchError as exc:
         QMessageBox.critical(None, "RuralWatch cannot open its database", f"{db_path}\n\n{exc}")
         return 2
-    service = IncidentService(store, ChangeHub())
+    services = Services.build(store)
     with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
-        window = MainWindow(service, Path(page_folder))
+        window = MainWindow(services, Path(page_folder))
         window.show()
         if load_demo:
             QTimer.singleShot(0, window.load_demo_data)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -139,7 +139,13 @@ class RowTable(QWidget):
 
 
 class IncidentDialog(QDialog):
-    """The incident form. `saved` holds the stored incident after a successful save."""
+    """The incident form. `saved` holds the stored incident after a successful save.
+
+    Not modal, so the officer can look at the map, and click it to place the incident, while typing.
+    """
+
+    saved_incident = Signal(object)
+    pick_requested = Signal(bool)
 
     def __init__(self, service: IncidentService, incident: Incident | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -208,6 +214,14 @@ class IncidentDialog(QDialog):
         lat_lon = QHBoxLayout()
         lat_lon.addWidget(self.lat)
         lat_lon.addWidget(self.lon)
+        self.pick_button = QPushButton("Pick on map")
+        self.pick_button.setCheckable(True)
+        self.pick_button.setToolTip("Then click the map where it happened (Ctrl+M)")
+        self.pick_button.setShortcut(QKeySequence("Ctrl+M"))
+        self.pick_button.toggled.connect(self.pick_requested)
+        grid_row = QHBoxLayout()
+        grid_row.addWidget(self.grid_ref, 1)
+        grid_row.addWidget(self.pick_button)
 
         main = QFormLayout()
         main.addRow("&Kind", self.kind)
@@ -215,7 +229,7 @@ class IncidentDialog(QDialog):
         main.addRow("&Happened", self.occurred_start)
         main.addRow("", when_end)
         main.addRow("&Reported", self.reported_at)
-        main.addRow("OS &grid ref", self.grid_ref)
+        main.addRow("OS &grid ref", grid_row)
         main.addRow("Lat / lon", lat_lon)
         main.addRow("&Place", self.place)
         main.addRow("&Description", self.description)
@@ -485,6 +499,18 @@ class IncidentDialog(QDialog):
         self.grid_ref.setText(geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
         self._syncing_location = False
 
+    def set_location(self, lat: float, lon: float) -> None:
+        """A point picked on the map: fill latitude, longitude and the grid reference."""
+        self._syncing_location = True
+        self.lat.setText(f"{lat:.6f}")
+        self.lon.setText(f"{lon:.6f}")
+        try:
+            self.grid_ref.setText(geo.lat_lon_to_grid_ref(lat, lon, 10))
+        except ValidationError:
+            self.grid_ref.clear()  # outside the National Grid; the save explains why
+        self._syncing_location = False
+        self.pick_button.setChecked(False)
+
     def _clear_errors(self) -> None:
         for widget in self.field_widgets.values():
             widget.setStyleSheet("")
@@ -526,7 +552,13 @@ class IncidentDialog(QDialog):
             QMessageBox.warning(self, "Not saved", str(exc))
             return
         self.saved = self.service.get(incident.id)
+        self.pick_button.setChecked(False)
+        self.saved_incident.emit(self.saved)
         self.accept()
+
+    def reject(self) -> None:
+        self.pick_button.setChecked(False)
+        super().reject()
 
     # --- attachments -------------------------------------------------------------------------------------
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, QItemSelection, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +43,10 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.vocab import STATUSES
+from ruralwatch.mapping.export import standalone_map_html
+from ruralwatch.mapping.page import TileLayerSpec
 from ruralwatch.services.changes import Change
+from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.incidents import CancelledError, IncidentService
 from ruralwatch.store import open_store
@@ -39,6 +54,7 @@ from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.tasks import BackgroundTask, Progress
+from ruralwatch.ui.tiles import install_tile_handler
 
 SEARCH_DELAY_MS = 250
 
@@ -52,10 +68,15 @@ class ChangeBridge(QObject):
 class MainWindow(QMainWindow):
     incidents_changed = Signal()
 
-    def __init__(self, service: IncidentService, page_folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, page_folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.service = service
+        self.services = services
+        self.service = services.incidents
+        service = self.service
         self.tasks: list[BackgroundTask] = []
+        self.forms: list[IncidentDialog] = []
+        self._picking_form: IncidentDialog | None = None
+        self._focus_map_on_select = True
         self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
         self.resize(1400, 860)
 
@@ -76,8 +97,11 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.map = MapView(page_folder, self)
+        self.tile_handler = install_tile_handler(self._basemap_file)
+        self.map = MapView(page_folder, self._usable_basemaps(), self)
         self.map.open_requested.connect(self.open_incident)
+        self.map.marker_clicked.connect(self._on_marker_clicked)
+        self.map.map_clicked.connect(self._on_map_clicked)
         self.map.ready.connect(self.refresh_map)
 
         self.demo_banner = QLabel("Demo data loaded: the incidents in italics are synthetic, not real reports.")
@@ -205,6 +229,22 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action,
                        self.refresh_action):
             incidents_menu.addAction(action)
+        map_menu = menu.addMenu("&Map")
+        self.heat_action = QAction("&Heatmap", self, checkable=True)
+        self.heat_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.heat_action.toggled.connect(self.map.set_heatmap_visible)
+        self.addAction(self.heat_action)
+        map_menu.addAction(self.heat_action)
+        self.basemap_menu = map_menu.addMenu("&Basemap")
+        map_menu.addAction(self._action("&Add basemap (MBTiles)…", None, self.add_basemap,
+                                        "Add an offline basemap from an MBTiles file"))
+        self.remove_basemap_menu = map_menu.addMenu("&Remove basemap")
+        map_menu.addSeparator()
+        map_menu.addAction(self._action("Export map as &PNG…", "Ctrl+Shift+P", self.export_png,
+                                        "Save the current map view as a picture"))
+        map_menu.addAction(self._action("Export map as &HTML…", None, self.export_html,
+                                        "Save the map with the shown incidents as one HTML file"))
+        self._rebuild_basemap_menu()
         menu.addMenu("&Help").addAction(self.about_action)
 
     # --- filters and refresh -----------------------------------------------------------------------------
@@ -251,6 +291,10 @@ class MainWindow(QMainWindow):
     def _on_change(self, change: Change) -> None:
         if change.topic == "incidents":
             self._refresh_timer.start()
+        elif change.topic == "basemaps":
+            self.tile_handler.forget()
+            self.map.load_page(self._usable_basemaps())
+            self._rebuild_basemap_menu()
 
     def _update_status(self) -> None:
         total = self.service.count()
@@ -267,43 +311,88 @@ class MainWindow(QMainWindow):
         rows = self.table.selectionModel().selectedRows()
         return self.model.incident_id(rows[0].row()) if rows else None
 
-    def select_incident(self, incident_id: str) -> bool:
+    def select_incident(self, incident_id: str, focus_map: bool = True) -> bool:
         row = self.model.row_of(incident_id)
+        while row is None and self.model.canFetchMore(QModelIndex()):
+            self.model.fetchMore(QModelIndex())
+            row = self.model.row_of(incident_id)
         if row is None:
             return False
+        self._focus_map_on_select = focus_map
         self.table.selectRow(row)
         self.table.scrollTo(self.model.index(row, 0))
+        self._focus_map_on_select = True
         return True
 
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         incident_id = self.selected_id()
-        if incident_id:
+        if incident_id and self._focus_map_on_select:
             self.map.focus_incident(incident_id)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
-    def new_incident(self) -> Incident | None:
-        return self._run_form(IncidentDialog(self.service, None, self))
+    def new_incident(self) -> IncidentDialog:
+        return self._show_form(IncidentDialog(self.service, None, self))
 
-    def open_incident(self, incident_id: str) -> Incident | None:
+    def open_incident(self, incident_id: str) -> IncidentDialog | None:
+        for form in self.forms:
+            if form.incident and form.incident.id == incident_id:
+                form.raise_()
+                form.activateWindow()
+                return form
         try:
             incident = self.service.get(incident_id)
         except RuralWatchError as exc:
-            QMessageBox.warning(self, "RuralWatch", str(exc))
+            self.report_problem("RuralWatch", str(exc))
             return None
-        return self._run_form(IncidentDialog(self.service, incident, self))
+        return self._show_form(IncidentDialog(self.service, incident, self))
 
-    def _run_form(self, dialog: IncidentDialog) -> Incident | None:
-        dialog.exec()
-        saved = dialog.saved
-        dialog.deleteLater()
-        if saved:
-            self.statusBar().showMessage("Incident saved", 4000)
-            self.refresh()
-            self.select_incident(saved.id)
-        return saved
+    def _show_form(self, form: IncidentDialog) -> IncidentDialog:
+        """Forms are not modal: several can be open, and the map stays usable for picking a place."""
+        self.forms.append(form)
+        form.saved_incident.connect(self._on_form_saved)
+        form.pick_requested.connect(lambda on, f=form: self._on_pick_requested(f, on))
+        form.finished.connect(lambda _result, f=form: self._on_form_closed(f))
+        form.show()
+        return form
+
+    def _on_form_saved(self, saved: Incident) -> None:
+        self.statusBar().showMessage("Incident saved", 4000)
+        self.refresh()
+        self.select_incident(saved.id)
+
+    def _on_form_closed(self, form: IncidentDialog) -> None:
+        if form in self.forms:
+            self.forms.remove(form)
+        if self._picking_form is form:
+            self._on_pick_requested(form, False)
+        form.deleteLater()
+
+    def _on_pick_requested(self, form: IncidentDialog, on: bool) -> None:
+        if on:
+            if self._picking_form and self._picking_form is not form:
+                self._picking_form.pick_button.setChecked(False)
+            self._picking_form = form
+            self.statusBar().showMessage("Click the map where it happened (Esc in the form to stop)", 8000)
+        elif self._picking_form is form:
+            self._picking_form = None
+        self.map.set_pick_mode(self._picking_form is not None)
+
+    def _on_map_clicked(self, lat: float, lon: float) -> None:
+        form = self._picking_form
+        if form is None:
+            return
+        form.set_location(lat, lon)
+        form.raise_()
+        form.activateWindow()
+        self.statusBar().showMessage(f"Location set: {form.grid_ref.text()}", 6000)
+
+    def _on_marker_clicked(self, incident_id: str) -> None:
+        """Keep the table in step with the map: select the clicked incident's row, loading rows if needed."""
+        if not self.select_incident(incident_id, focus_map=False):
+            self.statusBar().showMessage("That incident is outside the table's filters", 4000)
 
     def edit_selected(self) -> Incident | None:
         incident_id = self.selected_id()
@@ -349,7 +438,7 @@ class MainWindow(QMainWindow):
             if isinstance(exc, CancelledError):
                 self.statusBar().showMessage(str(exc), 6000)
             else:
-                QMessageBox.warning(self, "Demo data not loaded", str(exc))
+                self.report_problem("Demo data not loaded", str(exc))
 
         self.run_task("Loading demo data…", work, done, failed)
 
@@ -360,12 +449,95 @@ class MainWindow(QMainWindow):
         task.start()
         return task
 
+    def report_problem(self, title: str, message: str) -> None:
+        """One place that tells the user something went wrong (tests replace it to read the message)."""
+        self.last_problem = f"{title}: {message}"
+        QMessageBox.warning(self, title, message)
+
+    # --- basemaps and map export -------------------------------------------------------------------------
+
+    def _basemap_file(self, basemap_id: str) -> Path | None:
+        basemap = self.services.basemaps.repo.find(basemap_id)
+        return Path(basemap.path) if basemap else None
+
+    def _usable_basemaps(self) -> list[TileLayerSpec]:
+        """Registered basemaps that can be read now; the others are reported once and left out."""
+        specs = []
+        problems = []
+        for basemap in self.services.basemaps.list():
+            problem = self.services.basemaps.check(basemap)
+            if problem:
+                problems.append(f"{basemap.name}: {problem}")
+                continue
+            specs.append(TileLayerSpec(basemap.id, basemap.name, basemap.tile_url, basemap.minzoom,
+                                       basemap.maxzoom, basemap.bounds, basemap.attribution))
+        self.basemap_problems = problems
+        if problems:
+            self.statusBar().showMessage("Basemap not shown: " + "; ".join(problems), 15000)
+        return specs
+
+    def _rebuild_basemap_menu(self) -> None:
+        self.basemap_menu.clear()
+        self.remove_basemap_menu.clear()
+        names = [*self.map.basemap_names, "Plain background"]
+        for name in names:
+            self.basemap_menu.addAction(name, lambda n=name: self.map.show_basemap(n))
+        for basemap in self.services.basemaps.list():
+            self.remove_basemap_menu.addAction(basemap.name, lambda b=basemap: self.remove_basemap(b.id))
+        self.remove_basemap_menu.setEnabled(bool(self.services.basemaps.list()))
+
+    def add_basemap(self, path: Path | None = None, name: str | None = None) -> bool:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Add offline basemap", str(Path.home()),
+                                                    "MBTiles basemaps (*.mbtiles);;All files (*)")
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            basemap = self.services.basemaps.add(path, name)
+        except RuralWatchError as exc:
+            self.report_problem("Basemap not added", str(exc))
+            return False
+        self.statusBar().showMessage(f"Basemap added: {basemap.name}", 6000)
+        return True
+
+    def remove_basemap(self, basemap_id: str) -> None:
+        removed = self.services.basemaps.remove(basemap_id)
+        self.statusBar().showMessage(f"Basemap removed: {removed.name} (the file itself is untouched)", 6000)
+
+    def export_png(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export map as PNG", str(Path.home() / "map.png"),
+                                                    "PNG image (*.png)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        if not self.map.grab().save(str(path), "PNG"):
+            self.report_problem("Map not exported", f"Could not write {path}")
+            return None
+        self.statusBar().showMessage(f"Map saved to {path}", 6000)
+        return path
+
+    def export_html(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export map as HTML", str(Path.home() / "map.html"),
+                                                    "Web page (*.html)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        points = self.service.map_points(self.model.filter)
+        path.write_text(standalone_map_html(points), encoding="utf-8")
+        self.statusBar().showMessage(
+            f"Map saved to {path}: {len(points):,} incidents, no basemap (it opens offline in any browser)", 8000
+        )
+        return path
+
     def _about(self) -> None:
         QMessageBox.about(
             self, "About RuralWatch",
             f"<b>RuralWatch {__version__}</b><br>Offline rural crime recording and volunteer coordination.<br><br>"
-            "Map: Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT).<br>"
-            "Essex Police force area: Office for National Statistics, Open Government Licence v3.0; "
+            "Map: Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT), Leaflet.heat (BSD-2-Clause).<br>"
+            "Boundaries (force area, districts, wards): Office for National Statistics, Open Government Licence v3.0; "
             "contains OS data © Crown copyright and database right.",
         )
 
@@ -389,6 +561,8 @@ class MainWindow(QMainWindow):
 
     def dispose(self) -> None:
         """Close and delete the web view before Qt tears down (avoids a crash at exit; see docs)."""
+        for form in list(self.forms):
+            form.close()
         self.close()
         self.map.close()
         self.map.deleteLater()

@@ -8,7 +8,7 @@ tests and the self-test can prove the map works offline.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,8 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from ruralwatch.core.times import format_local
-from ruralwatch.core.vocab import STATUS_NAMES
-from ruralwatch.mapping.page import write_map_page
+from ruralwatch.mapping.export import incident_rows
+from ruralwatch.mapping.page import TileLayerSpec, write_map_page
 from ruralwatch.store.incidents import MapPoint
 
 EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
@@ -62,27 +61,44 @@ def offline_guard() -> OfflineGuard:
 
 
 class MapBridge(QObject):
-    """Receives clicks from the page (through QWebChannel)."""
+    """Receives clicks from the page (through QWebChannel). Slot names are the ones JavaScript calls."""
 
     open_requested = Signal(str)
+    marker_clicked = Signal(str)
+    map_clicked = Signal(float, float)
 
     @Slot(str)
-    def openIncident(self, incident_id: str) -> None:  # noqa: N802 (name seen by JavaScript)
+    def openIncident(self, incident_id: str) -> None:  # noqa: N802
         self.open_requested.emit(incident_id)
+
+    @Slot(str)
+    def markerClicked(self, incident_id: str) -> None:  # noqa: N802
+        self.marker_clicked.emit(incident_id)
+
+    @Slot(float, float)
+    def mapClicked(self, lat: float, lon: float) -> None:  # noqa: N802
+        self.map_clicked.emit(lat, lon)
 
 
 class MapView(QWebEngineView):
     ready = Signal()
     incidents_shown = Signal(int)
     open_requested = Signal(str)
+    marker_clicked = Signal(str)
+    map_clicked = Signal(float, float)
 
-    def __init__(self, page_folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, page_folder: Path, basemaps: Sequence[TileLayerSpec] = (), parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.guard = offline_guard()
+        self.page_folder = page_folder
         self.is_ready = False
         self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
         self.bridge = MapBridge(self)
         self.bridge.open_requested.connect(self.open_requested)
+        self.bridge.marker_clicked.connect(self.marker_clicked)
+        self.bridge.map_clicked.connect(self.map_clicked)
         self.channel = QWebChannel(self.page())
         self.channel.registerObject("rwBridge", self.bridge)
         self.page().setWebChannel(self.channel)
@@ -91,7 +107,13 @@ class MapView(QWebEngineView):
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
         self.loadFinished.connect(self._on_load_finished)
         self.setMinimumSize(300, 240)
-        self.load(QUrl.fromLocalFile(str(write_map_page(page_folder))))
+        self.load_page(basemaps)
+
+    def load_page(self, basemaps: Sequence[TileLayerSpec] = ()) -> None:
+        """(Re)build the page, e.g. when basemaps change. Data is pushed again once it is ready."""
+        self.is_ready = False
+        self.basemap_names = [b.name for b in basemaps]
+        self.load(QUrl.fromLocalFile(str(write_map_page(self.page_folder, basemaps))))
 
     def _on_load_finished(self, ok: bool) -> None:
         if not ok:
@@ -122,16 +144,21 @@ class MapView(QWebEngineView):
 
         self.page().runJavaScript(f"JSON.stringify((function(){{ return {script}; }})())", deliver)
 
-    def show_incidents(self, points: Iterable[MapPoint]) -> None:
-        rows = [
-            [p.id, p.lat, p.lon, p.kind, STATUS_NAMES.get(p.status, p.status), format_local(p.occurred_start),
-             p.place]
-            for p in points
-        ]
+    def show_incidents(self, points: Sequence[MapPoint]) -> None:
+        rows = incident_rows(points)
         self.run_js(f"rw.setIncidents({json.dumps(rows, separators=(',', ':'))})", self.incidents_shown.emit)
 
-    def focus_incident(self, incident_id: str) -> None:
-        self.run_js(f"rw.focus({json.dumps(incident_id)})")
+    def focus_incident(self, incident_id: str, open_popup: bool = True) -> None:
+        self.run_js(f"rw.focus({json.dumps(incident_id)}, {json.dumps(open_popup)})")
 
     def marker_count(self, callback: Callable[[int], None]) -> None:
         self.run_js("rw.markerCount()", lambda value: callback(int(value)))
+
+    def set_pick_mode(self, on: bool) -> None:
+        self.run_js(f"rw.setPickMode({json.dumps(on)})")
+
+    def set_heatmap_visible(self, on: bool) -> None:
+        self.run_js(f"rw.setHeatVisible({json.dumps(on)})")
+
+    def show_basemap(self, name: str) -> None:
+        self.run_js(f"rw.showBaseLayer({json.dumps(name)})")

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
 
-from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
-from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import open_store
 from ruralwatch.ui.application import make_application
 from ruralwatch.ui.main_window import MainWindow
@@ -24,9 +23,9 @@ def run_self_test() -> int:
     app = make_application()
     with tempfile.TemporaryDirectory(prefix="ruralwatch-selftest-") as folder:
         store = open_store(Path(folder) / "selftest.db")
-        service = IncidentService(store, ChangeHub())
-        load_demo(service, count=SAMPLE, now=datetime.now(UTC))
-        window = MainWindow(service, Path(folder) / "page")
+        services = Services.build(store)
+        load_demo(services.incidents, count=SAMPLE, now=datetime.now(UTC))
+        window = MainWindow(services, Path(folder) / "page")
         window.show()
         loop = QEventLoop()
         shown: list[int] = []

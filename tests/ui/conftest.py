@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import Store
@@ -17,15 +17,27 @@ FIXED_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def hub_service(store: Store) -> IncidentService:
-    return IncidentService(store, ChangeHub())
+def services(store: Store) -> Services:
+    return Services.build(store)
 
 
 @pytest.fixture
-def window(qtbot, hub_service: IncidentService, tmp_path: Path) -> Iterator:
-    from ruralwatch.ui.main_window import MainWindow
+def hub_service(services: Services) -> IncidentService:
+    return services.incidents
 
-    win = MainWindow(hub_service, tmp_path / "page")
+
+@pytest.fixture
+def window(qtbot, services: Services, tmp_path: Path) -> Iterator:
+    from ruralwatch.ui.main_window import MainWindow
+    from ruralwatch.ui.map_view import offline_guard
+
+    guard = offline_guard()  # one per process: start each test with a clean record
+    guard.requested.clear()
+    guard.blocked.clear()
+    win = MainWindow(services, tmp_path / "page")
+    problems: list[str] = []
+    win.report_problem = lambda title, message: problems.append(f"{title}: {message}")  # no modal boxes in tests
+    win.problems = problems
     with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000):
         win.show()
     yield win

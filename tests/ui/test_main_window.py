@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.ui.incident_form import IncidentDialog
 
@@ -29,16 +26,13 @@ def test_create_incident_through_form_shows_in_table_and_map(qtbot, window, hub_
     assert window.model.rowCount() == 0
     assert _map_count(qtbot, window) == 0
 
-    def fill_and_save() -> None:
-        dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, IncidentDialog)
-        _fill_valid(dialog)
-        dialog.detail_widgets["hc_dogs"].setValue(2)
-        dialog.save()
-
-    QTimer.singleShot(0, fill_and_save)
+    form = window.new_incident()
+    assert form.isVisible() and not form.isModal()
+    _fill_valid(form)
+    form.detail_widgets["hc_dogs"].setValue(2)
     with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000) as shown:
-        saved = window.new_incident()
+        form.save()
+    saved = form.saved
     assert saved is not None
     assert shown.args == [1]
     assert window.model.rowCount() == 1
@@ -130,10 +124,10 @@ def test_delete_is_confirmed_tombstone_and_leaves_map(qtbot, window, hub_service
     assert row == (1,)
 
 
-def test_filters_narrow_table_and_map(qtbot, demo_service, tmp_path: Path):
+def test_filters_narrow_table_and_map(qtbot, services, demo_service, tmp_path: Path):
     from ruralwatch.ui.main_window import MainWindow
 
-    win = MainWindow(demo_service, tmp_path / "page2")
+    win = MainWindow(services, tmp_path / "page2")
     try:
         with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000) as shown:
             win.show()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ruralwatch.mapping.page import build_map_html, external_urls
 
-LOCAL_SCHEMES = ("file:", "qrc:", "data:")
+LOCAL_SCHEMES = ("file:", "qrc:", "data:", "rwtiles:")
 
 
 def test_page_html_names_no_external_resource():
@@ -19,8 +19,16 @@ def test_page_html_names_no_external_resource():
 
 
 def test_external_url_check_can_fail():
-    html = '<script src="https://cdn.example.org/leaflet.js"></script><a href="https://leafletjs.com">x</a>'
-    assert external_urls(html) == ["https://cdn.example.org/leaflet.js", "https://leafletjs.com"]
+    html = (
+        '<script src="https://cdn.example.org/leaflet.js"></script><a href="https://leafletjs.com">x</a>'
+        '<link rel="stylesheet" href="http://cdn.example.org/x.css"/>'
+        '<style>b { background: url("https://t.example/i.png") }'
+        "</style><img class='tile' src='https://tile.example/1/1/1.png'>"
+    )
+    assert external_urls(html) == [
+        "https://cdn.example.org/leaflet.js", "http://cdn.example.org/x.css", "https://t.example/i.png",
+        "https://tile.example/1/1/1.png",
+    ]
 
 
 def test_rendered_map_requests_only_local_resources(qtbot, window):

@@ -168,7 +168,7 @@ def test_migrating_to_a_new_version_makes_a_backup_first(db_path: Path) -> None:
     add_meta_row(opened)
     device_id = opened.device_id
     opened.close()
-    assert user_version(db_path) == 1
+    assert user_version(db_path) == LATEST_VERSION
     seen_during_step: list[list[Path]] = []
 
     def add_notes_table(db: sqlite_utils.Database) -> None:
@@ -177,7 +177,7 @@ def test_migrating_to_a_new_version_makes_a_backup_first(db_path: Path) -> None:
 
     upgraded = open_store(db_path, steps=(*MIGRATIONS, add_notes_table))
     try:
-        assert upgraded.schema_version() == 2
+        assert upgraded.schema_version() == LATEST_VERSION + 1
         assert "notes" in upgraded.db.table_names()
         assert upgraded.device_id == device_id
         assert upgraded.meta("marker") == "kept"
@@ -189,8 +189,8 @@ def test_migrating_to_a_new_version_makes_a_backup_first(db_path: Path) -> None:
     assert seen_during_step == [made]  # the backup existed before the step ran
     backup = made[0]
     assert backup.parent == db_path.parent
-    assert backup.name.startswith(f"{db_path.name}.schema1-")
-    assert user_version(backup) == 1
+    assert backup.name.startswith(f"{db_path.name}.schema{LATEST_VERSION}-")
+    assert user_version(backup) == LATEST_VERSION
     assert "notes" not in tables(backup)
     conn = sqlite3.connect(backup)
     try:
@@ -227,7 +227,7 @@ def test_a_failing_migration_rolls_back(db_path: Path) -> None:
     with pytest.raises(RuntimeError, match="halfway"):
         open_store(db_path, steps=(*MIGRATIONS, broken))
 
-    assert user_version(db_path) == 1
+    assert user_version(db_path) == LATEST_VERSION
     assert tables(db_path) == tables_before
     reopened = open_store(db_path)
     try:
@@ -247,5 +247,25 @@ def test_a_failing_second_step_keeps_the_first(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError):
         open_store(path, steps=(*MIGRATIONS, broken))
-    assert user_version(path) == 1
+    assert user_version(path) == LATEST_VERSION
     assert "incidents" in tables(path) and "notes" not in tables(path)
+
+
+def test_version_1_database_upgrades_to_basemaps_schema_with_backup(db_path: Path) -> None:
+    """Migration 2 (basemaps) on a file made by the first release, with an incident in it."""
+    first = open_store(db_path, steps=MIGRATIONS[:1])
+    first.db.execute(
+        "INSERT INTO incidents(id, kind, occurred_start, lat, lon, status, created_at, updated_at, device_id, hlc,"
+        " field_hlc) VALUES ('a', 'fly_tipping', '2026-01-01T00:00:00Z', 51.9, 0.5, 'open', 'x', 'x', 'd',"
+        " '000000000000001-000000-d', '{}')"
+    )
+    first.close()
+    assert user_version(db_path) == 1
+    upgraded = open_store(db_path)
+    try:
+        assert upgraded.schema_version() == 2
+        assert "basemaps" in upgraded.db.table_names()
+        assert upgraded.db.execute("SELECT kind FROM incidents WHERE id = 'a'").fetchone() == ("fly_tipping",)
+    finally:
+        upgraded.close()
+    assert [b.name.split("-")[0] for b in backups(db_path)] == [f"{db_path.name}.schema1"]

@@ -1,0 +1,53 @@
+"""A map that stands alone: one HTML file with Leaflet, the plugins and the incidents inlined.
+
+It opens in any browser with no network (nothing is fetched from a CDN) and no RuralWatch; basemap tiles are
+not included (they live in MBTiles files), so the map shows the plain background and the boundaries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ruralwatch.core.times import format_local
+from ruralwatch.core.vocab import STATUS_NAMES
+from ruralwatch.mapping.page import build_map_html
+from ruralwatch.store.incidents import MapPoint
+
+_SCRIPT = re.compile(r'<script src="(file://[^"]+)"( defer)?></script>')
+_STYLESHEET = re.compile(r'<link rel="stylesheet" href="(file://[^"]+)"\s*/?>')
+
+
+def _read(url: str) -> str:
+    return Path(unquote(urlparse(url).path)).read_text(encoding="utf-8")
+
+
+def incident_rows(points: Sequence[MapPoint]) -> list[list[object]]:
+    """The compact row form the page's `rw.setIncidents` takes."""
+    return [
+        [p.id, p.lat, p.lon, p.kind, STATUS_NAMES.get(p.status, p.status), format_local(p.occurred_start), p.place]
+        for p in points
+    ]
+
+
+def standalone_map_html(points: Sequence[MapPoint]) -> str:
+    html = build_map_html(())
+
+    def inline_script(match: re.Match[str]) -> str:
+        code = _read(match.group(1))
+        if match.group(2):  # a deferred script must still run after the map exists
+            return f"<script>document.addEventListener('DOMContentLoaded', function () {{\n{code}\n}});</script>"
+        return f"<script>\n{code}\n</script>"
+
+    html = _SCRIPT.sub(inline_script, html)
+    html = _STYLESHEET.sub(lambda m: f"<style>\n{_read(m.group(1))}\n</style>", html)
+    data = json.dumps(incident_rows(points), separators=(",", ":"))
+    loader = (
+        "<script>window.addEventListener('load', function () { rw.setIncidents("
+        + data.replace("</", "<\\/")
+        + "); });</script>"
+    )
+    return html.replace("</html>", loader + "\n</html>")

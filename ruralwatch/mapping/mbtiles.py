@@ -1,0 +1,310 @@
+"""Read raster basemap tiles from an MBTiles file, without Qt.
+
+An MBTiles file is an SQLite database with a `tiles` table (or view) keyed by zoom, column and TMS row, and an
+optional `metadata` table of name/value pairs. Basemaps come from outside (a USB stick, a download), so this
+module opens them strictly read-only and checks them up front: every problem becomes one MBTilesError line that
+names the file and the reason, never a traceback, so `basemap add FILE` can refuse a bad file clearly and the
+tile handler serving Leaflet can trust what it opened.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from ruralwatch.core.errors import RuralWatchError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+REQUIRED_COLUMNS = ("zoom_level", "tile_column", "tile_row", "tile_data")
+MAX_ZOOM = 30  # 2**30 tiles a side is far past any real basemap and keeps every row number a 32-bit integer
+MAX_LATITUDE = 85.0511  # Web Mercator stops here; tools often write ±90 meaning "the whole world"
+MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+_FORMAT_ALIASES = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
+_TILE_QUERY = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
+
+
+class MBTilesError(RuralWatchError):
+    """A basemap file that cannot be used; the message is one sentence naming the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"Cannot use {path} as a basemap: {reason}.")
+
+
+@dataclass(frozen=True)
+class TileSetInfo:
+    """What a basemap holds, read once at opening so the map page and the CLI need not query the file."""
+
+    path: Path
+    name: str
+    format: str
+    minzoom: int
+    maxzoom: int
+    bounds: tuple[float, float, float, float] | None
+    attribution: str
+    tile_count: int
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type to serve tiles with."""
+        return MEDIA_TYPES[self.format]
+
+
+def sniff_image_format(data: bytes) -> str | None:
+    """'png', 'jpg' or 'webp' from an image's magic bytes, else None: many files have no 'format' metadata."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+class MBTiles:
+    """An MBTiles file opened read-only and validated.
+
+    The connection is opened with check_same_thread=False so that the object can be created on one thread (the
+    GUI, the CLI) and used from another (a Qt URL-scheme handler). Callers are expected to use it from one thread
+    at a time; a lock serialises calls anyway so an overlap cannot corrupt the connection's state.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._given = Path(path).expanduser()
+        self.path = self._given.resolve()
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        _check_file(self._given)
+        self._conn = self._connect()
+        try:
+            self.info = self._read_info()
+        except BaseException:
+            self.close()
+            raise
+
+    def tile(self, z: int, x: int, y: int) -> bytes | None:
+        """The tile at XYZ (Leaflet) z/x/y, or None if the file has no such tile or z/x/y is out of range.
+
+        MBTiles stores rows in TMS order (row 0 at the south), so y is flipped: tile_row = 2**z - 1 - y.
+        """
+        if not 0 <= z <= MAX_ZOOM:
+            return None
+        side = 1 << z
+        if not (0 <= x < side and 0 <= y < side):
+            return None
+        with self._lock:
+            if self._conn is None:
+                raise MBTilesError(self._given, "it has already been closed")
+            try:
+                row = self._conn.execute(_TILE_QUERY, (z, x, side - 1 - y)).fetchone()
+            except sqlite3.Error as exc:
+                raise MBTilesError(self._given, _sqlite_reason(exc)) from None
+        if row is None or not isinstance(row[0], bytes):
+            return None
+        return row[0]
+
+    def close(self) -> None:
+        """Release the file; calling it twice is harmless."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> MBTiles:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        """mode=ro so that nothing we do can change a user's file (no journal, no schema upgrade, no WAL reset)."""
+        uri = f"{self.path.as_uri()}?mode=ro"
+        if _is_wal_without_log(self.path):
+            # Opened read-only, a WAL database would leave -wal/-shm files beside it (and may not open from read-only
+            # media); with no -wal file the main file is complete, so it can be read as immutable.
+            uri += "&immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise MBTilesError(self._given, _sqlite_reason(exc)) from None
+        try:
+            conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise MBTilesError(self._given, _sqlite_reason(exc)) from None
+        return conn
+
+    def _read_info(self) -> TileSetInfo:
+        assert self._conn is not None
+        try:
+            return self._validate(self._conn)
+        except sqlite3.Error as exc:
+            raise MBTilesError(self._given, _sqlite_reason(exc)) from None
+
+    def _validate(self, conn: sqlite3.Connection) -> TileSetInfo:
+        """Check the schema, the tiles and the metadata; sqlite3 errors are turned into MBTilesError by the caller."""
+        given = self._given
+        if not _has_table(conn, "tiles"):
+            raise MBTilesError(given, "it is an SQLite database but has no tiles table, so it is not an MBTiles file")
+        columns = _columns(conn, "tiles")
+        missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+        if missing:
+            raise MBTilesError(
+                given, f"its tiles table lacks the column(s) {', '.join(missing)} that every MBTiles file has"
+            )
+        count, low, high = conn.execute("SELECT COUNT(*), MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
+        if not count:
+            raise MBTilesError(given, "it contains no tiles")
+        if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high <= MAX_ZOOM):
+            raise MBTilesError(given, f"its tiles have zoom levels {low!r} to {high!r}, outside 0 to {MAX_ZOOM}")
+        metadata = _metadata(conn)
+        first = conn.execute("SELECT tile_data FROM tiles LIMIT 1").fetchone()[0]
+        tile_format = _check_first_tile(given, first)
+        declared = metadata.get("format", "").strip().lower()
+        if declared:
+            if declared not in _FORMAT_ALIASES:
+                raise MBTilesError(
+                    given, f"its metadata says the tiles are '{declared}', but only PNG, JPEG or WebP raster tiles"
+                    " can be shown"
+                )
+            tile_format = _FORMAT_ALIASES[declared]
+        minzoom = _zoom(given, metadata, "minzoom", low)
+        maxzoom = _zoom(given, metadata, "maxzoom", high)
+        if minzoom > maxzoom:
+            raise MBTilesError(given, f"its metadata minzoom {minzoom} is greater than its maxzoom {maxzoom}")
+        return TileSetInfo(
+            path=self.path,
+            name=metadata.get("name", "").strip() or self.path.stem,
+            format=tile_format,
+            minzoom=minzoom,
+            maxzoom=maxzoom,
+            bounds=_bounds(given, metadata.get("bounds", "")),
+            attribution=metadata.get("attribution", "").strip(),
+            tile_count=int(count),
+        )
+
+
+def inspect_mbtiles(path: str | Path) -> TileSetInfo:
+    """Open, validate and close: what `basemap add` needs to accept or refuse a file."""
+    with MBTiles(path) as tiles:
+        return tiles.info
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is plainly not an SQLite file before SQLite sees it (SQLite would treat an empty file as new)."""
+    try:
+        if not path.exists():
+            raise MBTilesError(path, "the file does not exist")
+        if path.is_dir():
+            raise MBTilesError(path, "it is a folder, not an MBTiles file")
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise MBTilesError(path, f"the file cannot be read ({exc.strerror or exc})") from None
+    if not header:
+        raise MBTilesError(path, "the file is empty")
+    if header != SQLITE_HEADER:
+        raise MBTilesError(path, "it is not an SQLite database, so it is not an MBTiles file")
+
+
+def _is_wal_without_log(path: Path) -> bool:
+    """True for a WAL-mode database (header bytes 18-19 == 2) with no -wal file beside it."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2 and not Path(f"{path}-wal").exists()
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    """One clause for an SQLite failure, by its result code (Python 3.11+), so the user knows what to do next."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "another program is using the file; close it and try again"
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR")) or type(exc) is sqlite3.DatabaseError:
+        return f"the file is damaged or incomplete ({exc}); copy it again from the original"
+    if code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return f"SQLite cannot open it ({exc})"
+    return f"SQLite cannot read it ({exc})"
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE", (name,)
+    ).fetchone()
+    return row is not None
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {str(row[1]).lower() for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _metadata(conn: sqlite3.Connection) -> dict[str, str]:
+    """The metadata table as text; it is optional, and one without name/value columns counts as absent."""
+    if not _has_table(conn, "metadata") or not {"name", "value"} <= _columns(conn, "metadata"):
+        return {}
+    result: dict[str, str] = {}
+    for name, value in conn.execute("SELECT name, value FROM metadata"):
+        if isinstance(name, str) and value is not None:
+            result.setdefault(name.strip().lower(), value if isinstance(value, str) else str(value))
+    return result
+
+
+def _check_first_tile(path: Path, data: object) -> str:
+    """The first tile's format; a file whose tiles are not raster images would show a blank or broken map."""
+    if not isinstance(data, bytes) or not data:
+        raise MBTilesError(path, "its first tile is empty, so its tiles are not PNG, JPEG or WebP images")
+    tile_format = sniff_image_format(data)
+    if tile_format is not None:
+        return tile_format
+    if data.startswith(b"\x1f\x8b"):
+        raise MBTilesError(
+            path, "its tiles are gzip-compressed, probably vector tiles, but only PNG, JPEG or WebP raster tiles"
+            " can be shown"
+        )
+    raise MBTilesError(
+        path, f"its tiles are not PNG, JPEG or WebP images (the first tile starts with bytes {data[:8].hex(' ')})"
+    )
+
+
+def _zoom(path: Path, metadata: dict[str, str], key: str, fallback: int) -> int:
+    raw = metadata.get(key, "").strip()
+    if not raw:
+        return fallback
+    try:
+        number = float(raw)
+    except ValueError:
+        number = math.nan
+    if not (number.is_integer() and 0 <= number <= MAX_ZOOM):
+        raise MBTilesError(path, f"its metadata {key} '{raw}' is not a whole number from 0 to {MAX_ZOOM}")
+    return int(number)
+
+
+def _bounds(path: Path, raw: str) -> tuple[float, float, float, float] | None:
+    """West, south, east, north from 'w,s,e,n'; bad bounds would place the basemap wrongly, so they are refused."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = raw.split(",")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise MBTilesError(path, f"its metadata bounds '{raw}' are not four numbers west,south,east,north")
+    west, south, east, north = numbers
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise MBTilesError(
+            path, f"its metadata bounds '{raw}' are out of range (west < east within -180..180 and south < north"
+            " within -90..90)"
+        )
+    # Clamp to what a Web Mercator map can show rather than refuse a world map written as ±90.
+    return west, max(south, -MAX_LATITUDE), east, min(north, MAX_LATITUDE)

@@ -1,0 +1,127 @@
+"""Map behaviour a user relies on: basemap tiles from MBTiles, click-to-place, selection in step, export."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ruralwatch.mapping.page import external_urls
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mbtiles"
+
+
+def _js(qtbot, win, script: str):
+    result: list[object] = []
+    win.map.run_js(script, result.append)
+    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
+    return result[0]
+
+
+def _reload_with_basemap(qtbot, window, services, path: Path, name: str):
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+        basemap = services.basemaps.add(path, name)
+    return basemap
+
+
+def test_tile_served_through_scheme_is_the_stored_blob(qtbot, window, services, tmp_path: Path):
+    copy = tmp_path / "plain_3.mbtiles"
+    shutil.copy(FIXTURES / "plain_3.mbtiles", copy)
+    basemap = _reload_with_basemap(qtbot, window, services, copy, "Plain")
+    assert _js(qtbot, window, "rw.baseLayerNames()") == ["Plain", "Plain background"]
+    z, x, y = 8, 128, 84  # covers Essex
+    window.map.run_js(
+        f"(function(){{ window.__tile = null; fetch('rwtiles://{basemap.id}/{z}/{x}/{y}').then(r => r.arrayBuffer())"
+        ".then(b => { let s = ''; new Uint8Array(b).forEach(c => s += String.fromCharCode(c)); "
+        "window.__tile = btoa(s); }, e => { window.__tile = 'error ' + e; }); return 1; })()"
+    )
+    fetched: list[object] = []
+
+    def arrived() -> bool:
+        fetched.clear()
+        fetched.append(_js(qtbot, window, "window.__tile"))
+        return fetched[0] is not None
+
+    qtbot.waitUntil(arrived, timeout=10_000)
+    with sqlite3.connect(copy) as conn:
+        tms_row = 2**z - 1 - y
+        expected = conn.execute(
+            "SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?", (z, x, tms_row)
+        ).fetchone()[0]
+    assert base64.b64decode(str(fetched[0])) == bytes(expected)
+    assert window.tile_handler.served >= 1
+    assert window.map.guard.blocked == []
+
+
+def test_bad_basemap_files_are_refused_and_map_still_works(qtbot, window, services, tmp_path: Path):
+    not_sqlite = tmp_path / "notes.mbtiles"
+    not_sqlite.write_text("this is not a tile set")
+    truncated = tmp_path / "broken.mbtiles"
+    truncated.write_bytes((FIXTURES / "plain_3.mbtiles").read_bytes()[:300_000])
+    for bad in (not_sqlite, truncated, tmp_path / "missing.mbtiles"):
+        assert window.add_basemap(bad, bad.stem) is False, f"{bad} accepted"
+    assert services.basemaps.list() == []
+    assert len(window.problems) == 3
+    assert all(p.startswith("Basemap not added: ") and "\n" not in p for p in window.problems)
+
+    # A registered basemap whose file later disappears is reported and left out; the map still draws.
+    moved = tmp_path / "one_tile.mbtiles"
+    shutil.copy(FIXTURES / "one_tile.mbtiles", moved)
+    _reload_with_basemap(qtbot, window, services, moved, "Tiny")
+    moved.unlink()
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+        window.map.load_page(window._usable_basemaps())
+    assert window.basemap_problems and "Tiny" in window.basemap_problems[0]
+    assert _js(qtbot, window, "rw.baseLayerNames()") == ["Plain background"]
+
+
+def test_click_on_map_places_the_incident_in_the_form(qtbot, window):
+    form = window.new_incident()
+    form.pick_button.setChecked(True)
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.leafletMap.getContainer().className").find("rw-picking") >= 0,
+                    timeout=10_000)
+    window.map.run_js("rw.leafletMap.fire('click', { latlng: L.latLng(51.9540, 0.3440) })")
+    qtbot.waitUntil(lambda: form.lat.text() != "", timeout=10_000)
+    assert float(form.lat.text()) == pytest.approx(51.954, abs=1e-6)
+    assert float(form.lon.text()) == pytest.approx(0.344, abs=1e-6)
+    assert form.grid_ref.text().startswith("TL 6")  # Thaxted lies in square TL
+    assert not form.pick_button.isChecked()
+    assert "rw-picking" not in str(_js(qtbot, window, "rw.leafletMap.getContainer().className"))
+    form.close()
+
+
+def test_table_and_map_selection_stay_in_step(qtbot, window, hub_service):
+    from ruralwatch.core.incident import IncidentInput
+
+    first = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-01 10:00",
+                                             lat=51.95, lon=0.34, place="Lane A"))
+    second = hub_service.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-02 10:00",
+                                              lat=51.70, lon=0.70, place="Yard B"))
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+        window.refresh()
+    # Table -> map: selecting a row highlights its marker.
+    window.select_incident(first.id)
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.highlightedId()") == first.id, timeout=10_000)
+    # Map -> table: clicking a marker selects its row.
+    with qtbot.waitSignal(window.map.marker_clicked, timeout=10_000):
+        window.map.run_js(f"rw.markerFor('{second.id}').fire('click')")
+    assert window.selected_id() == second.id
+
+
+def test_export_png_and_standalone_html(qtbot, window, hub_service, tmp_path: Path):
+    from ruralwatch.core.incident import IncidentInput
+
+    hub_service.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-01 07:00", lat=51.95, lon=0.34,
+                                     place="Stubble field"))
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+        window.refresh()
+    png = window.export_png(tmp_path / "map.png")
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html_path = window.export_html(tmp_path / "map.html")
+    html = html_path.read_text(encoding="utf-8")
+    assert external_urls(html) == []
+    assert "file://" not in html  # everything is inlined, so the file works anywhere
+    assert "L.markerClusterGroup" in html and "Stubble field" in html
