@@ -6,16 +6,11 @@ not included (they live in MBTiles files), so the map shows the plain background
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from ruralwatch.core.times import format_local
-from ruralwatch.core.vocab import STATUS_NAMES
 from ruralwatch.mapping.page import build_map_html
-from ruralwatch.store.incidents import MapPoint
 
 _SCRIPT = re.compile(r'<script src="(file://[^"]+)"( defer)?></script>')
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="(file://[^"]+)"\s*/?>')
@@ -25,15 +20,8 @@ def _read(url: str) -> str:
     return Path(unquote(urlparse(url).path)).read_text(encoding="utf-8")
 
 
-def incident_rows(points: Sequence[MapPoint]) -> list[list[object]]:
-    """The compact row form the page's `rw.setIncidents` takes."""
-    return [
-        [p.id, p.lat, p.lon, p.kind, STATUS_NAMES.get(p.status, p.status), format_local(p.occurred_start), p.place]
-        for p in points
-    ]
-
-
-def standalone_map_html(points: Sequence[MapPoint]) -> str:
+def standalone_map_html(rows_json: str) -> str:
+    """`rows_json`: the incidents as IncidentService.map_json gives them."""
     html = build_map_html(())
 
     def inline_script(match: re.Match[str]) -> str:
@@ -44,10 +32,9 @@ def standalone_map_html(points: Sequence[MapPoint]) -> str:
 
     html = _SCRIPT.sub(inline_script, html)
     html = _STYLESHEET.sub(lambda m: f"<style>\n{_read(m.group(1))}\n</style>", html)
-    data = json.dumps(incident_rows(points), separators=(",", ":"))
     loader = (
         "<script>window.addEventListener('load', function () { rw.setIncidents("
-        + data.replace("</", "<\\/")
+        + rows_json.replace("</", "<\\/")
         + "); });</script>"
     )
     return html.replace("</html>", loader + "\n</html>")

@@ -17,6 +17,7 @@ from pathlib import Path
 import folium
 
 from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.vocab import STATUSES
 from ruralwatch.paths import resource_path
 
 ESSEX_CENTRE = (51.80, 0.55)
@@ -54,12 +55,12 @@ class OfflineMap(folium.Map):
 
     default_js = [
         ("leaflet", _local("vendor", "leaflet", "leaflet.js")),
-        ("markercluster", _local("vendor", "leaflet.markercluster", "leaflet.markercluster.js")),
+        ("supercluster", _local("vendor", "supercluster", "supercluster.min.js")),
         ("leaflet_heat", _local("vendor", "leaflet.heat", "leaflet-heat.js")),
     ]
     default_css = [
         ("leaflet_css", _local("vendor", "leaflet", "leaflet.css")),
-        ("markercluster_css", _local("vendor", "leaflet.markercluster", "MarkerCluster.css")),
+        # Only the stylesheet of leaflet.markercluster is used: it styles the cluster badges.
         ("markercluster_default_css", _local("vendor", "leaflet.markercluster", "MarkerCluster.Default.css")),
         ("ruralwatch_css", _local("map", "map.css")),
     ]
@@ -129,7 +130,9 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
         "baseLayers": base_layers,
         "overlays": overlays,
         "fitTo": visible_outlines[0] if visible_outlines else None,
-        "kinds": {k.key: {"name": k.name, "colour": k.colour, "icon": k.icon} for k in KINDS},
+        # Ordered like the indexes in IncidentRepository.map_json rows.
+        "kinds": [{"key": k.key, "name": k.name, "colour": k.colour} for k in KINDS],
+        "statuses": [label for _key, label in STATUSES],
         "attribution": BOUNDARY_ATTRIBUTION if boundary else "",
     }
     m.get_root().script.add_child(folium.Element(f"window.RW_CONFIG = {json.dumps(config)};"))

@@ -59,6 +59,16 @@ class IncidentService:
     def map_points(self, flt: IncidentFilter | None = None) -> list[MapPoint]:
         return self.repo.map_points(flt or IncidentFilter())
 
+    def map_json(self, flt: IncidentFilter | None = None) -> str:
+        return self.repo.map_json(flt or IncidentFilter())
+
+    def map_handle(self, incident_id: str) -> int | None:
+        """The number the map page knows an incident by (see IncidentRepository.map_json)."""
+        return self.repo.rowid_of(incident_id)
+
+    def id_for_map_handle(self, handle: int) -> str | None:
+        return self.repo.id_for_rowid(handle)
+
     def attachment_data(self, sha256: str) -> bytes:
         return self.repo.blob(sha256)
 

@@ -9,7 +9,8 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError
 from ruralwatch.core.incident import AttachmentInfo, Incident, IncidentFilter, ValidIncident
-from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, FieldType
+from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, KINDS, FieldType
+from ruralwatch.core.vocab import STATUSES
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable
@@ -126,6 +127,34 @@ class IncidentRepository:
             params,
         )
         return [MapPoint(*row) for row in cursor]
+
+    def map_json(self, flt: IncidentFilter) -> str:
+        """The incidents the map shows, as one compact JSON array built by SQLite itself.
+
+        Each row is [rowid, lat, lon, kind index, status index, occurred_start in epoch minutes, place]:
+        indexes into KINDS and STATUSES, 1 m coordinates and the table's rowid (a page-session handle, see
+        `id_for_rowid`) keep 100k incidents to a few MB, which the page parses in a fraction of a second.
+        """
+        where, params = where_clause(flt)
+        kind_case = " ".join(f"WHEN '{k.key}' THEN {n}" for n, k in enumerate(KINDS))
+        status_case = " ".join(f"WHEN '{key}' THEN {n}" for n, (key, _) in enumerate(STATUSES))
+        row = self.store.db.execute(
+            "SELECT json_group_array(json_array(i.rowid, round(i.lat, 5), round(i.lon, 5), "
+            f"CASE i.kind {kind_case} ELSE -1 END, CASE i.status {status_case} ELSE -1 END, "
+            # Epoch minutes through julianday(): works on every SQLite, unlike unixepoch() (3.38+).
+            "CAST((julianday(i.occurred_start) - 2440587.5) * 1440 + 0.5 AS INTEGER), COALESCE(i.place, ''))) "
+            f"FROM incidents i{where}",
+            params,
+        ).fetchone()
+        return str(row[0])
+
+    def rowid_of(self, incident_id: str) -> int | None:
+        row = self.store.db.execute("SELECT rowid FROM incidents WHERE id = ?", [incident_id]).fetchone()
+        return int(row[0]) if row else None
+
+    def id_for_rowid(self, rowid: int) -> str | None:
+        row = self.store.db.execute("SELECT id FROM incidents WHERE rowid = ?", [rowid]).fetchone()
+        return str(row[0]) if row else None
 
     def _children(self, table: str, incident_id: str) -> list[dict[str, Any]]:
         cursor = self.store.db.execute(

@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
 
         self.tile_handler = install_tile_handler(self._basemap_file)
         self.map = MapView(page_folder, self._usable_basemaps(), self)
-        self.map.open_requested.connect(self.open_incident)
+        self.map.open_requested.connect(self._on_map_open_requested)
         self.map.marker_clicked.connect(self._on_marker_clicked)
         self.map.map_clicked.connect(self._on_map_clicked)
         self.map.ready.connect(self.refresh_map)
@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
             self.select_incident(selected)
 
     def refresh_map(self) -> None:
-        self.map.show_incidents(self.service.map_points(self.model.filter))
+        self.map.show_incidents(self.service.map_json(self.model.filter))
 
     def _on_change(self, change: Change) -> None:
         if change.topic == "incidents":
@@ -326,8 +326,9 @@ class MainWindow(QMainWindow):
 
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         incident_id = self.selected_id()
-        if incident_id and self._focus_map_on_select:
-            self.map.focus_incident(incident_id)
+        handle = self.service.map_handle(incident_id) if incident_id else None
+        if handle is not None and self._focus_map_on_select:
+            self.map.focus_incident(handle)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -389,9 +390,15 @@ class MainWindow(QMainWindow):
         form.activateWindow()
         self.statusBar().showMessage(f"Location set: {form.grid_ref.text()}", 6000)
 
-    def _on_marker_clicked(self, incident_id: str) -> None:
+    def _on_map_open_requested(self, handle: int) -> None:
+        incident_id = self.service.id_for_map_handle(handle)
+        if incident_id:
+            self.open_incident(incident_id)
+
+    def _on_marker_clicked(self, handle: int) -> None:
         """Keep the table in step with the map: select the clicked incident's row, loading rows if needed."""
-        if not self.select_incident(incident_id, focus_map=False):
+        incident_id = self.service.id_for_map_handle(handle)
+        if incident_id is None or not self.select_incident(incident_id, focus_map=False):
             self.statusBar().showMessage("That incident is outside the table's filters", 4000)
 
     def edit_selected(self) -> Incident | None:
@@ -525,10 +532,10 @@ class MainWindow(QMainWindow):
             if not chosen:
                 return None
             path = Path(chosen)
-        points = self.service.map_points(self.model.filter)
-        path.write_text(standalone_map_html(points), encoding="utf-8")
+        path.write_text(standalone_map_html(self.service.map_json(self.model.filter)), encoding="utf-8")
         self.statusBar().showMessage(
-            f"Map saved to {path}: {len(points):,} incidents, no basemap (it opens offline in any browser)", 8000
+            f"Map saved to {path}: {self.model.total:,} incidents, no basemap (it opens offline in any browser)",
+            8000,
         )
         return path
 

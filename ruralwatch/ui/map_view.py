@@ -24,9 +24,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from ruralwatch.mapping.export import incident_rows
 from ruralwatch.mapping.page import TileLayerSpec, write_map_page
-from ruralwatch.store.incidents import MapPoint
 
 EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
 
@@ -63,17 +61,17 @@ def offline_guard() -> OfflineGuard:
 class MapBridge(QObject):
     """Receives clicks from the page (through QWebChannel). Slot names are the ones JavaScript calls."""
 
-    open_requested = Signal(str)
-    marker_clicked = Signal(str)
+    open_requested = Signal(int)
+    marker_clicked = Signal(int)
     map_clicked = Signal(float, float)
 
-    @Slot(str)
-    def openIncident(self, incident_id: str) -> None:  # noqa: N802
-        self.open_requested.emit(incident_id)
+    @Slot(int)
+    def openIncident(self, handle: int) -> None:  # noqa: N802
+        self.open_requested.emit(handle)
 
-    @Slot(str)
-    def markerClicked(self, incident_id: str) -> None:  # noqa: N802
-        self.marker_clicked.emit(incident_id)
+    @Slot(int)
+    def markerClicked(self, handle: int) -> None:  # noqa: N802
+        self.marker_clicked.emit(handle)
 
     @Slot(float, float)
     def mapClicked(self, lat: float, lon: float) -> None:  # noqa: N802
@@ -81,10 +79,12 @@ class MapBridge(QObject):
 
 
 class MapView(QWebEngineView):
+    """Incidents are known to the page by a numeric handle (IncidentService.map_handle), not their UUID."""
+
     ready = Signal()
     incidents_shown = Signal(int)
-    open_requested = Signal(str)
-    marker_clicked = Signal(str)
+    open_requested = Signal(int)
+    marker_clicked = Signal(int)
     map_clicked = Signal(float, float)
 
     def __init__(
@@ -144,12 +144,12 @@ class MapView(QWebEngineView):
 
         self.page().runJavaScript(f"JSON.stringify((function(){{ return {script}; }})())", deliver)
 
-    def show_incidents(self, points: Sequence[MapPoint]) -> None:
-        rows = incident_rows(points)
-        self.run_js(f"rw.setIncidents({json.dumps(rows, separators=(',', ':'))})", self.incidents_shown.emit)
+    def show_incidents(self, rows_json: str) -> None:
+        """Push incidents (the JSON array from IncidentService.map_json) into the page; emits incidents_shown."""
+        self.run_js(f"rw.setIncidents({rows_json})", self.incidents_shown.emit)
 
-    def focus_incident(self, incident_id: str, open_popup: bool = True) -> None:
-        self.run_js(f"rw.focus({json.dumps(incident_id)}, {json.dumps(open_popup)})")
+    def focus_incident(self, handle: int, open_popup: bool = True) -> None:
+        self.run_js(f"rw.focus({int(handle)}, {json.dumps(open_popup)})")
 
     def marker_count(self, callback: Callable[[int], None]) -> None:
         self.run_js("rw.markerCount()", lambda value: callback(int(value)))

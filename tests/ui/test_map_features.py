@@ -102,12 +102,16 @@ def test_table_and_map_selection_stay_in_step(qtbot, window, hub_service):
                                               lat=51.70, lon=0.70, place="Yard B"))
     with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
         window.refresh()
-    # Table -> map: selecting a row highlights its marker.
+    first_handle, second_handle = hub_service.map_handle(first.id), hub_service.map_handle(second.id)
+    # Table -> map: selecting a row zooms to and highlights its marker.
     window.select_incident(first.id)
-    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.highlightedId()") == first.id, timeout=10_000)
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.highlightedId()") == first_handle, timeout=10_000)
+    assert _js(qtbot, window, f"rw.markerFor({first_handle}) !== null") is True
     # Map -> table: clicking a marker selects its row.
+    window.map.run_js(f"rw.setView({second.lat}, {second.lon}, 16)")
+    qtbot.waitUntil(lambda: _js(qtbot, window, f"rw.markerFor({second_handle}) !== null") is True, timeout=10_000)
     with qtbot.waitSignal(window.map.marker_clicked, timeout=10_000):
-        window.map.run_js(f"rw.markerFor('{second.id}').fire('click')")
+        window.map.run_js(f"rw.markerFor({second_handle}).fire('click')")
     assert window.selected_id() == second.id
 
 
@@ -124,4 +128,4 @@ def test_export_png_and_standalone_html(qtbot, window, hub_service, tmp_path: Pa
     html = html_path.read_text(encoding="utf-8")
     assert external_urls(html) == []
     assert "file://" not in html  # everything is inlined, so the file works anywhere
-    assert "L.markerClusterGroup" in html and "Stubble field" in html
+    assert "Supercluster" in html and "Stubble field" in html

@@ -15,7 +15,7 @@ def test_page_html_names_no_external_resource():
     for boundary in (True, False):
         html = build_map_html(boundary=boundary)
         assert external_urls(html) == []
-        assert "leaflet.js" in html and "leaflet.markercluster.js" in html
+        assert "leaflet.js" in html and "supercluster.min.js" in html
 
 
 def test_external_url_check_can_fail():
@@ -35,7 +35,7 @@ def test_rendered_map_requests_only_local_resources(qtbot, window):
     guard = window.map.guard
     requested = list(guard.requested)
     assert any(url.endswith("leaflet.js") for url in requested)
-    assert any(url.endswith("leaflet.markercluster.js") for url in requested)
+    assert any(url.endswith("supercluster.min.js") for url in requested)
     assert any(url.endswith("incidents.js") for url in requested)
     outside = [url for url in requested if not url.startswith(LOCAL_SCHEMES)]
     assert outside == []
