@@ -16,7 +16,7 @@
   // [handle, lat, lon, kind index, status index, occurred (epoch minutes), place, optional heat weight];
   // the handle is the number Python knows the incident by for this page (see IncidentRepository.map_json).
   let rows = [];
-  const unknownKind = { key: "?", name: "Unknown kind", colour: "#555" };
+  const unknownKind = { key: "?", name: "Unknown kind", colour: "#555", icon: "?" };
   const indexById = new Map();
   let index = null;
   let pickMode = false;
@@ -28,7 +28,6 @@
   map.setMaxZoom(config.maxZoom);
   map.setMinZoom(config.minZoom);
 
-  const renderer = L.canvas({ padding: 0.3 });
   const incidentsLayer = L.layerGroup().addTo(map);
   const heat = L.heatLayer([], { radius: 18, blur: 16, maxZoom: 13, minOpacity: 0.3 });
   let heatStale = true;
@@ -71,11 +70,19 @@
     });
   }
 
+  // Individual incidents: a pin in the kind's colour carrying the kind's letter (as in the legend).
+  // Only incidents not absorbed into a cluster are drawn this way, so there are never many at once.
+  const pinIcons = kinds.map((kind) => L.divIcon({
+    html: '<span style="background:' + kind.colour + '">' + escapeHtml(kind.icon) + "</span>",
+    className: "rw-pin", iconSize: L.point(20, 20),
+  }));
+  const unknownPin = L.divIcon({ html: "<span>?</span>", className: "rw-pin", iconSize: L.point(20, 20) });
+
   function incidentMarker(rowIndex) {
     const row = rows[rowIndex];
     const kind = kinds[row[3]] || unknownKind;
-    const marker = L.circleMarker([row[1], row[2]], {
-      renderer: renderer, radius: 7, color: "#222", weight: 1, fillColor: kind.colour, fillOpacity: 0.9,
+    const marker = L.marker([row[1], row[2]], {
+      icon: pinIcons[row[3]] || unknownPin, title: kind.name + ", " + row[6], keyboard: false,
     });
     marker.rwId = row[0];
     marker.bindPopup(() => popupHtml(row));
@@ -203,7 +210,7 @@
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "rw-legend");
     div.innerHTML = "<b>Incidents</b><br>" + kinds.map((kind) =>
-      '<span class="rw-swatch" style="background:' + kind.colour + '"></span>' +
+      '<span class="rw-swatch" style="background:' + kind.colour + '">' + escapeHtml(kind.icon) + "</span>" +
       escapeHtml(kind.name)).join("<br>");
     return div;
   };

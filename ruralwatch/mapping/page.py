@@ -131,7 +131,7 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
         "overlays": overlays,
         "fitTo": visible_outlines[0] if visible_outlines else None,
         # Ordered like the indexes in IncidentRepository.map_json rows.
-        "kinds": [{"key": k.key, "name": k.name, "colour": k.colour} for k in KINDS],
+        "kinds": [{"key": k.key, "name": k.name, "colour": k.colour, "icon": k.icon} for k in KINDS],
         "statuses": [label for _key, label in STATUSES],
         "attribution": BOUNDARY_ATTRIBUTION if boundary else "",
     }
