@@ -67,3 +67,38 @@ def test_self_test_command_passes(tmp_path: Path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("self-test ok")
+
+
+def test_every_map_variant_requests_only_local_resources(qtbot, window, services, tmp_path: Path):
+    """Basemaps (PNG and JPEG), heatmap on, and the exported standalone page: no request leaves the machine."""
+    import shutil
+
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "mbtiles"
+    for name in ("plain_3.mbtiles", "geography-class-jpg.mbtiles"):
+        shutil.copy(fixtures / name, tmp_path / name)
+        with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+            services.basemaps.add(tmp_path / name)
+    window.map.set_heatmap_visible(True)
+    window.map.show_basemap("Geography Class")
+    qtbot.waitUntil(lambda: any(u.startswith("rwtiles://geography-class/") for u in window.map.guard.requested),
+                    timeout=10_000)
+    guard = window.map.guard
+    assert [u for u in guard.requested if not u.startswith(LOCAL_SCHEMES)] == []
+    assert guard.blocked == []
+
+    exported = window.export_html(tmp_path / "standalone.html")
+    before = len(guard.requested)
+    view = QWebEngineView()
+    try:
+        with qtbot.waitSignal(view.loadFinished, timeout=30_000) as loaded:
+            view.load(QUrl.fromLocalFile(str(exported)))
+        assert loaded.args == [True]
+        requested = guard.requested[before:]
+        assert requested and all(u.startswith(LOCAL_SCHEMES) for u in requested)
+        assert guard.blocked == []
+    finally:
+        view.close()
+        view.deleteLater()
