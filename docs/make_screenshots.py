@@ -21,6 +21,8 @@ from ruralwatch.store import open_store
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 BASEMAP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mbtiles" / "plain_3.mbtiles"
+# The real Essex data.police.uk files, when present beside the project (see ../shared/data/README.md).
+POLICE_UK = Path(__file__).resolve().parents[2] / "shared" / "data" / "police-uk" / "essex"
 # Fixed "now" so the screenshots do not change from run to run.
 DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
@@ -28,6 +30,14 @@ DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 def wait(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def run_and_wait(start, signal) -> None:  # noqa: ANN001 - Qt callables
+    loop = QEventLoop()
+    signal.connect(lambda *_: loop.quit())
+    QTimer.singleShot(120_000, loop.quit)
+    start()
     loop.exec()
 
 
@@ -66,6 +76,24 @@ def main() -> int:
         wait(300)
         dialog.grab().save(str(OUT / "incident-form.png"))
         dialog.close()
+
+        if POLICE_UK.is_dir():
+            services.published.import_paths([POLICE_UK])
+            window.refresh_context()
+            window.resize(1700, 950)
+            window.analysis_dock.show()
+            panel = window.analysis
+            run_and_wait(panel.run_hotspots, panel.hotspots_ready)
+            wait(2500)
+            window.grab().save(str(OUT / "harm-hotspots.png"))
+            panel.tabs.setCurrentIndex(2)
+            run_and_wait(panel.run_areas, panel.areas_ready)
+            panel.grab().save(str(OUT / "harm-by-area.png"))
+            panel.tabs.setCurrentIndex(3)
+            window.analysis_dock.setMinimumWidth(620)
+            run_and_wait(panel.run_timing, panel.timing_ready)
+            wait(500)
+            panel.grab().save(str(OUT / "timing-charts.png"))
         window.dispose()
         store.close()
     print(f"screenshots written to {OUT}")

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ruralwatch import __version__
+from ruralwatch import __version__, cli_analysis
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.geo import lat_lon_to_grid_ref
@@ -24,6 +25,7 @@ from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.store import open_store
 
 EXIT_USAGE = 2
@@ -126,6 +128,16 @@ def build_parser() -> CliParser:
     basemap_remove = basemap_actions.add_parser("remove", help="forget a basemap (the file is not deleted)")
     basemap_remove.add_argument("name")
 
+    cli_analysis.add_parsers(commands, CliParser)
+
+    imports = commands.add_parser("import", help="import published data, kept apart from your own incidents")
+    import_sources = imports.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=CliParser)
+    police_uk = import_sources.add_parser(
+        "police-uk", help="data.police.uk street-level crime CSV files (a folder means its *.csv files)"
+    )
+    police_uk.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    police_uk.add_argument("--json", action="store_true")
+
     commands.add_parser("self-test", help="check the window and offline map work on this machine")
     return parser
 
@@ -207,6 +219,10 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
             return _incidents(service, args)
         if args.command == "basemap":
             return _basemaps(BasemapService(store), args)
+        if args.command == "import":
+            return _import(PublishedCrimeService(store), args)
+        if args.command in cli_analysis.COMMANDS:
+            return cli_analysis.run(args, store)
     finally:
         store.close()
     raise AssertionError(f"unhandled command {args.command}")
@@ -267,6 +283,14 @@ def _basemaps(service: BasemapService, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(service: PublishedCrimeService, args: argparse.Namespace) -> int:
+    """All files or none: a file that is not a street-level CSV stops the import before anything is written."""
+    if args.action == "police-uk":
+        report = service.import_paths(args.paths)
+        _print_json(report.to_dict()) if args.json else print(report.summary())
+    return 0
+
+
 def report_error(exc: BaseException) -> int:
     print(f"ruralwatch: error: {exc}", file=sys.stderr)
     return EXIT_USAGE
@@ -275,6 +299,12 @@ def report_error(exc: BaseException) -> int:
 def main_cli(args: argparse.Namespace, db_path: Path) -> int:
     try:
         return run_command(args, db_path)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped early: not an error. Point stdout at nothing so the
+        # interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (RuralWatchError, KeyError) as exc:
         return report_error(exc.args[0] if isinstance(exc, KeyError) else exc)
 

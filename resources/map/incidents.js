@@ -78,10 +78,10 @@
   }));
   const unknownPin = L.divIcon({ html: "<span>?</span>", className: "rw-pin", iconSize: L.point(20, 20) });
 
-  function incidentMarker(rowIndex) {
+  function incidentMarker(rowIndex, at) {
     const row = rows[rowIndex];
     const kind = kinds[row[3]] || unknownKind;
-    const marker = L.marker([row[1], row[2]], {
+    const marker = L.marker(at || [row[1], row[2]], {
       icon: pinIcons[row[3]] || unknownPin, title: kind.name + ", " + row[6], keyboard: false,
     });
     marker.rwId = row[0];
@@ -99,6 +99,7 @@
       const found = index.getClusters(
         [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()], zoom,
       );
+      const singles = [];
       for (const feature of found) {
         const [lon, lat] = feature.geometry.coordinates;
         if (feature.properties.cluster) {
@@ -110,11 +111,26 @@
           });
           incidentsLayer.addLayer(badge);
         } else {
-          const rowIndex = feature.properties.i;
-          const marker = incidentMarker(rowIndex);
+          singles.push(feature.properties.i);
+        }
+      }
+      // Repeat incidents at one farm share a spot: fan them out in a small ring so each can be clicked.
+      const bySpot = new Map();
+      for (const i of singles) {
+        const key = rows[i][1].toFixed(5) + "," + rows[i][2].toFixed(5);
+        if (!bySpot.has(key)) bySpot.set(key, []);
+        bySpot.get(key).push(i);
+      }
+      for (const group of bySpot.values()) {
+        const centre = map.latLngToLayerPoint([rows[group[0]][1], rows[group[0]][2]]);
+        const radius = group.length > 1 ? 14 + 3 * group.length : 0;
+        group.forEach((rowIndex, k) => {
+          const angle = (2 * Math.PI * k) / group.length;
+          const at = map.layerPointToLatLng(centre.add(L.point(radius * Math.cos(angle), radius * Math.sin(angle))));
+          const marker = incidentMarker(rowIndex, at);
           drawnMarkers.set(rows[rowIndex][0], marker);
           incidentsLayer.addLayer(marker);
-        }
+        });
       }
     }
     if (highlightId !== null) drawHighlight();
@@ -158,6 +174,7 @@
     index = new Supercluster({ radius: 60, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2 });
     index.load(features);
     if (highlightId !== null && !indexById.has(highlightId)) highlightId = null;
+    if (highlightId === null && highlightRing) { map.removeLayer(highlightRing); highlightRing = null; }
     render();
     heatStale = true;
     refreshHeat();
@@ -206,12 +223,93 @@
     if (bridge) bridge.openIncident(Number(link.dataset.id));
   });
 
+  // Published crime (data.police.uk): context, kept apart from the officers' reports in its own grey layer.
+  // Rows: [id, lat, lon, crime type, month].
+  const contextLayer = L.layerGroup();
+  let contextRows = [];
+  let contextIndex = null;
+  function renderContext() {
+    contextLayer.clearLayers();
+    if (!contextIndex || !map.hasLayer(contextLayer)) return;
+    const b = map.getBounds().pad(0.25);
+    for (const f of contextIndex.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+                                             Math.round(map.getZoom()))) {
+      const [lon, lat] = f.geometry.coordinates;
+      if (f.properties.cluster) {
+        const n = f.properties.point_count;
+        const badge = L.marker([lat, lon], { icon: L.divIcon({
+          html: "<div><span>" + (n >= 10000 ? Math.round(n / 1000) + "k" : n) + "</span></div>",
+          className: "rw-context-cluster", iconSize: L.point(34, 34) }), keyboard: false });
+        badge.on("click", () => map.setView([lat, lon], Math.min(contextIndex.getClusterExpansionZoom(
+          f.properties.cluster_id), config.maxZoom)));
+        contextLayer.addLayer(badge);
+      } else {
+        const row = contextRows[f.properties.i];
+        contextLayer.addLayer(L.circleMarker([lat, lon], { radius: 4, color: "#555", weight: 1,
+          fillColor: "#bbb", fillOpacity: 0.9 }).bindPopup(
+          "<b>" + escapeHtml(row[3]) + "</b><br>" + escapeHtml(row[4]) + " (published, data.police.uk)"));
+      }
+    }
+  }
+  function setContext(newRows) {
+    contextRows = newRows;
+    contextIndex = new Supercluster({ radius: 60, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2 });
+    contextIndex.load(newRows.map((r, i) => ({ type: "Feature", properties: { i: i },
+      geometry: { type: "Point", coordinates: [r[2], r[1]] } })));
+    renderContext();
+    return newRows.length;
+  }
+  map.on("moveend", renderContext);
+  map.on("overlayadd", (event) => { if (event.layer === contextLayer) renderContext(); });
+
+  // Hotspot cells from an analysis run: ranked polygons, darker for hotter.
+  const hotspotLayer = L.geoJSON(null, {
+    style: (feature) => ({
+      color: "#7f0000", weight: 1.5, fillColor: "#d7301f",
+      fillOpacity: Math.max(0.25, 0.75 - 0.02 * (feature.properties.rank - 1)),
+    }),
+    onEachFeature: (feature, layer) => {
+      const p = feature.properties;
+      layer.bindTooltip("Hotspot " + p.rank + (p.area ? ", " + escapeHtml(p.area) : ""));
+    },
+  });
+  // Numbered badges keep 250 m cells findable when the whole county is in view.
+  const hotspotBadges = L.layerGroup();
+  function setHotspots(collection) {
+    hotspotLayer.clearLayers();
+    hotspotBadges.clearLayers();
+    hotspotLayer.addData(collection);
+    hotspotLayer.eachLayer((layer) => {
+      const rank = layer.feature.properties.rank;
+      L.marker(layer.getBounds().getCenter(), {
+        icon: L.divIcon({ html: "<span>" + rank + "</span>", className: "rw-hotspot-badge", iconSize: L.point(22, 22) }),
+        keyboard: false, title: "Hotspot " + rank,
+      }).on("click", () => focusHotspot(rank)).addTo(hotspotBadges);
+    });
+    if (!map.hasLayer(hotspotBadges)) map.addLayer(hotspotBadges);
+    if (!map.hasLayer(hotspotLayer)) map.addLayer(hotspotLayer);
+    if (collection.features.length) map.fitBounds(hotspotLayer.getBounds(), { padding: [30, 30], maxZoom: 13 });
+    return collection.features.length;
+  }
+  function focusHotspot(rank) {
+    let found = null;
+    hotspotLayer.eachLayer((layer) => { if (layer.feature.properties.rank === rank) found = layer; });
+    if (!found) return false;
+    map.fitBounds(found.getBounds(), { maxZoom: 15 });
+    found.openTooltip();
+    return true;
+  }
+
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "rw-legend");
-    div.innerHTML = "<b>Incidents</b><br>" + kinds.map((kind) =>
-      '<span class="rw-swatch" style="background:' + kind.colour + '">' + escapeHtml(kind.icon) + "</span>" +
-      escapeHtml(kind.name)).join("<br>");
+    div.innerHTML = '<b class="rw-legend-title" title="Click to fold or unfold">Incidents ▾</b><div>' +
+      kinds.map((kind) =>
+        '<span class="rw-swatch" style="background:' + kind.colour + '">' + escapeHtml(kind.icon) + "</span>" +
+        escapeHtml(kind.name)).join("<br>") + "</div>";
+    div.querySelector(".rw-legend-title").addEventListener("click", () => div.classList.toggle("rw-folded"));
+    if (map.getSize().x < 700) div.classList.add("rw-folded"); // a narrow map needs its space for incidents
+    L.DomEvent.disableClickPropagation(div);
     return div;
   };
   legend.addTo(map);
@@ -224,7 +322,10 @@
     baseNames.forEach((name) => { baseLayers[name] = window[config.baseLayers[name]]; });
     baseLayers["Plain background"] = L.layerGroup();
   }
-  const overlays = { "Incidents": incidentsLayer, "Heatmap": heat };
+  const overlays = {
+    "Incidents": incidentsLayer, "Heatmap": heat, "Published crime (data.police.uk)": contextLayer,
+    "Hotspots": hotspotLayer, "Hotspot numbers": hotspotBadges,
+  };
   Object.keys(config.overlays).forEach((name) => { overlays[name] = window[config.overlays[name]]; });
   const layers = L.control.layers(baseLayers, overlays, { collapsed: true }).addTo(map);
   map.on("overlayadd", (event) => { if (event.layer === heat && heatStale) refreshHeat(); });
@@ -236,6 +337,15 @@
     setIncidents: setIncidents,
     focus: focusIncident,
     setPickMode: setPickMode,
+    setContext: setContext,
+    contextCount: () => contextRows.length,
+    setContextVisible: (on) => {
+      if (on) map.addLayer(contextLayer); else map.removeLayer(contextLayer);
+      return map.hasLayer(contextLayer);
+    },
+    setHotspots: setHotspots,
+    focusHotspot: focusHotspot,
+    hotspotCount: () => hotspotLayer.getLayers().length,
     markerCount: () => rows.length,
     // Markers and cluster badges on the map now, and the incidents they stand for (should equal markerCount).
     drawnCount: () => incidentsLayer.getLayers().length,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.changes import ChangeHub
+from ruralwatch.services.harm import HarmService
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.store.database import Store
 
 
@@ -16,8 +19,20 @@ class Services:
     hub: ChangeHub
     incidents: IncidentService
     basemaps: BasemapService
+    harm: HarmService
+    published: PublishedCrimeService
+    analysis: AnalysisService
 
     @classmethod
     def build(cls, store: Store) -> Services:
         hub = ChangeHub()
-        return cls(store, hub, IncidentService(store, hub), BasemapService(store, hub))
+        harm = HarmService(store, hub)
+        return cls(
+            store=store,
+            hub=hub,
+            incidents=IncidentService(store, hub),
+            basemaps=BasemapService(store, hub),
+            harm=harm,
+            published=PublishedCrimeService(store, hub),
+            analysis=AnalysisService(store, harm),
+        )

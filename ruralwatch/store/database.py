@@ -67,6 +67,8 @@ class Store:
 
 
 def _check_is_sqlite(path: Path) -> None:
+    if path.is_dir():
+        raise NotARuralWatchDatabaseError(f"{path} is a folder, not a database file")
     if not path.exists() or path.stat().st_size == 0:
         return
     with path.open("rb") as handle:

@@ -59,6 +59,10 @@ def _local_midnight_utc(day: Any) -> str:
     return times.to_storage(datetime.combine(day, time.min, tzinfo=times.LOCAL_ZONE))
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -78,12 +82,17 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
         params.append(_local_midnight_utc(flt.start_to + timedelta(days=1)))
     text = flt.text.strip()
     if text:
-        like = f"%{text}%"
+        # Escape LIKE's wildcards so "%" and "_" typed by a user match themselves.
+        like = "%" + _escape_like(text) + "%"
+        compact = "%" + _escape_like(normalise_vrm(text)) + "%"
         clauses.append(
-            "(i.place LIKE ? OR i.description LIKE ? OR i.crime_reference LIKE ? OR EXISTS ("
-            "SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0 AND v.vrm LIKE ?))"
+            "(i.place LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\' OR i.crime_reference LIKE ? ESCAPE '\\'"
+            " OR EXISTS (SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0"
+            " AND v.vrm LIKE ? ESCAPE '\\')"
+            " OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"
+            " AND s.serial_number LIKE ? ESCAPE '\\'))"
         )
-        params.extend([like, like, like, f"%{normalise_vrm(text)}%"])
+        params.extend([like, like, like, compact, compact])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

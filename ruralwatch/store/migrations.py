@@ -111,5 +111,61 @@ def basemaps(db: sqlite_utils.Database) -> None:
     db["basemaps"].create_index(["name"], unique=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (initial_schema, basemaps)
+def published_crime(db: sqlite_utils.Database) -> None:
+    """Street-level crime published by data.police.uk, imported from its monthly CSV files.
+
+    Local context data, NOT syncable rows: no SYNC_COLUMNS, never sent to or merged from another device.
+    Every laptop can import the same public files, and `dedupe_key` (see ruralwatch.io.police_uk) makes a
+    re-import add nothing. Kept apart from the officers' own incident reports.
+    """
+    db.execute(
+        """CREATE TABLE import_batches (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            file_name TEXT,
+            file_sha256 TEXT,
+            rows_read INTEGER,
+            imported INTEGER,
+            duplicates INTEGER,
+            rejected INTEGER,
+            rejected_reasons TEXT,  -- JSON object: reason -> row count
+            imported_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE published_crimes (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            crime_id TEXT,
+            month TEXT,  -- YYYY-MM
+            reported_by TEXT,
+            falls_within TEXT,
+            lon REAL,
+            lat REAL,
+            easting REAL,  -- British National Grid (EPSG:27700) metres; NULL without coordinates
+            northing REAL,
+            location TEXT,
+            lsoa_code TEXT,
+            lsoa_name TEXT,
+            crime_type TEXT,
+            last_outcome TEXT,
+            context TEXT,
+            batch_id INTEGER REFERENCES import_batches(id)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_published_crimes_month ON published_crimes(month)")
+    db.execute("CREATE INDEX idx_published_crimes_crime_type ON published_crimes(crime_type)")
+    db.execute("CREATE INDEX idx_published_crimes_lsoa_code ON published_crimes(lsoa_code)")
+
+
+def harm_overrides(db: sqlite_utils.Database) -> None:
+    """An analyst's changes to the default crime harm weights (resources/harm), each with its reason."""
+    db["harm_overrides"].create(
+        {"key": str, "days": float, "note": str, "updated_at": str},
+        pk="key",
+        not_null={"days", "note", "updated_at"},
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (initial_schema, basemaps, published_crime, harm_overrides)
 LATEST_VERSION = len(MIGRATIONS)

@@ -165,7 +165,9 @@ class IncidentDialog(QDialog):
             self.occurred_start.setDateTime(now)
             self.reported_at.setDateTime(now)
             self.occurred_end.setDateTime(now)
+        self._shown_kind = self.kind.currentData()
         self._on_kind_changed()
+        self._initial = self._snapshot()
 
     # --- layout ------------------------------------------------------------------------------------------
 
@@ -468,12 +470,46 @@ class IncidentDialog(QDialog):
 
     def _on_kind_changed(self) -> None:
         kind = self.kind.currentData()
+        if kind != self._shown_kind:
+            dropped = self._entered_only_for(self._shown_kind)
+            if dropped and not self.confirm(
+                "Change the kind?",
+                f"A {kind_by_key(kind).name.lower()} has no {' or '.join(dropped)}; what you entered there "
+                "will not be kept.\n\nChange the kind anyway?",
+            ):
+                self.kind.blockSignals(True)
+                _select(self.kind, self._shown_kind)
+                self.kind.blockSignals(False)
+                return
+            self._shown_kind = kind
         for key, group in self.detail_groups.items():
             group.setVisible(key == kind)
         is_theft = kind == "equipment_theft"
         self.subkind.setVisible(is_theft)
         self.subkind_label.setVisible(is_theft)
         self.items_group.setVisible(is_theft)
+
+    def _entered_only_for(self, kind: str) -> list[str]:
+        """What the user has filled in that belongs to `kind` alone (lost if the kind changes)."""
+        lost = []
+        details = [d for d in kind_by_key(kind).details if self._detail_value(self.detail_widgets[d.key]) is not None]
+        if details:
+            lost.append(f"{kind_by_key(kind).name.lower()} details ({', '.join(d.label.lower() for d in details)})")
+        if kind == "equipment_theft" and self.items.table.rowCount():
+            lost.append(f"stolen items ({self.items.table.rowCount()})")
+        return lost
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask before throwing anything away (tests replace this)."""
+        answer = QMessageBox.question(self, title, question, QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _snapshot(self) -> str:
+        return repr((self.current_input(), self.pending_files, self.removed_attachments))
+
+    def is_modified(self) -> bool:
+        return self._snapshot() != self._initial
 
     def _grid_ref_edited(self) -> None:
         text = self.grid_ref.text().strip()
@@ -552,12 +588,23 @@ class IncidentDialog(QDialog):
             QMessageBox.warning(self, "Not saved", str(exc))
             return
         self.saved = self.service.get(incident.id)
+        self.pick_button.blockSignals(True)
         self.pick_button.setChecked(False)
+        self.pick_button.blockSignals(False)
+        self.pick_requested.emit(False)
         self.saved_incident.emit(self.saved)
         self.accept()
 
     def reject(self) -> None:
-        self.pick_button.setChecked(False)
+        """Esc, Cancel or closing the window. Esc while picking on the map only stops picking; typed input is
+        never thrown away without asking."""
+        if self.pick_button.isChecked():
+            self.pick_button.setChecked(False)
+            return
+        if self.saved is None and self.is_modified() and not self.confirm(
+            "Discard changes?", "Close this form and lose what you typed in it?"
+        ):
+            return
         super().reject()
 
     # --- attachments -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -49,7 +50,10 @@ from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.incidents import CancelledError, IncidentService
+from ruralwatch.services.published import ImportReport, PublishedCrimeService
 from ruralwatch.store import open_store
+from ruralwatch.ui.analysis_panel import AnalysisPanel
+from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
@@ -103,6 +107,7 @@ class MainWindow(QMainWindow):
         self.map.marker_clicked.connect(self._on_marker_clicked)
         self.map.map_clicked.connect(self._on_map_clicked)
         self.map.ready.connect(self.refresh_map)
+        self.map.ready.connect(self.refresh_context)
 
         self.demo_banner = QLabel("Demo data loaded: the incidents in italics are synthetic, not real reports.")
         self.demo_banner.setStyleSheet("background: #fff3c4; color: #5d4300; padding: 5px; font-weight: bold;")
@@ -116,7 +121,9 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table)
         splitter.addWidget(left)
         splitter.addWidget(self.map)
-        splitter.setSizes([760, 640])
+        splitter.setSizes([700, 700])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
         self.splitter = splitter
 
         central = QWidget()
@@ -125,6 +132,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.demo_banner)
         layout.addWidget(splitter)
         self.setCentralWidget(central)
+
+        self.analysis = AnalysisPanel(services.store.path, self.run_task, self)
+        self.analysis.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
+        self.analysis.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
+        self.analysis_dock = QDockWidget("Analysis", self)
+        self.analysis_dock.setObjectName("analysisDock")
+        self.analysis_dock.setWidget(self.analysis)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.analysis_dock)
+        self.analysis_dock.hide()
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -143,7 +159,7 @@ class MainWindow(QMainWindow):
 
     def _build_filters(self) -> QWidget:
         bar = QWidget()
-        row = QHBoxLayout(bar)
+        row = QVBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 0)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search place, description, crime ref, VRM… (Ctrl+F)")
@@ -173,19 +189,26 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._search_timer.start)
         for combo in (self.kind_filter, self.status_filter):
             combo.currentIndexChanged.connect(self.apply_filters)
-        for check in (self.use_from, self.use_to):
+        for check, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
             check.toggled.connect(self.apply_filters)
+            check.toggled.connect(edit.setEnabled)  # a date that does not filter should not look as if it does
+            edit.setEnabled(False)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self.apply_filters)
 
-        row.addWidget(self.search, 3)
-        row.addWidget(self.kind_filter, 2)
-        row.addWidget(self.status_filter, 1)
-        row.addWidget(self.use_from)
-        row.addWidget(self.date_from)
-        row.addWidget(self.use_to)
-        row.addWidget(self.date_to)
-        row.addWidget(clear)
+        # Two rows, so the table pane can be narrow enough on a laptop screen to leave room for the map.
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(clear)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.kind_filter, 2)
+        bottom.addWidget(self.status_filter, 1)
+        bottom.addWidget(self.use_from)
+        bottom.addWidget(self.date_from)
+        bottom.addWidget(self.use_to)
+        bottom.addWidget(self.date_to)
+        row.addLayout(top)
+        row.addLayout(bottom)
         return bar
 
     def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object, tip: str) -> QAction:
@@ -223,6 +246,8 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.demo_action)
+        file_menu.addAction(self._action("&Import published crime (data.police.uk)…", "Ctrl+I",
+                                         self.import_published, "Import street-level crime CSV files"))
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         incidents_menu = menu.addMenu("&Incidents")
@@ -245,6 +270,16 @@ class MainWindow(QMainWindow):
         map_menu.addAction(self._action("Export map as &HTML…", None, self.export_html,
                                         "Save the map with the shown incidents as one HTML file"))
         self._rebuild_basemap_menu()
+        analysis_menu = menu.addMenu("&Analysis")
+        toggle = self.analysis_dock.toggleViewAction()
+        toggle.setText("&Analysis panel")
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        analysis_menu.addAction(toggle)
+        analysis_menu.addAction(self._action("&Harm weights…", None, self.edit_harm_weights,
+                                             "See and change the crime harm weights"))
+        self.context_action = QAction("&Published crime layer", self, checkable=True)
+        self.context_action.toggled.connect(self.map.set_context_visible)
+        map_menu.addAction(self.context_action)
         menu.addMenu("&Help").addAction(self.about_action)
 
     # --- filters and refresh -----------------------------------------------------------------------------
@@ -287,6 +322,46 @@ class MainWindow(QMainWindow):
 
     def refresh_map(self) -> None:
         self.map.show_incidents(self.service.map_json(self.model.filter))
+
+    def refresh_context(self) -> None:
+        """Published crime for its own grey map layer (only when some has been imported)."""
+        if self.services.published.count():
+            self.map.show_context(self.services.published.map_json())
+
+    def _on_hotspot_selected(self) -> None:
+        rows = self.analysis.hotspot_table.selectionModel().selectedRows()
+        if rows:
+            self.map.focus_hotspot(rows[0].row() + 1)
+
+    def import_published(self, paths: list[Path] | None = None) -> None:
+        if paths is None:
+            names, _ = QFileDialog.getOpenFileNames(self, "Import data.police.uk street-level crime",
+                                                    str(Path.home()), "CSV files (*.csv);;All files (*)")
+            if not names:
+                return
+            paths = [Path(n) for n in names]
+        db_path = self.services.store.path
+
+        def work(progress: Progress) -> ImportReport:
+            store = open_store(db_path)
+            try:
+                return PublishedCrimeService(store).import_paths(paths, progress)
+            finally:
+                store.close()
+
+        def done(report: ImportReport) -> None:
+            self.refresh_context()
+            self.statusBar().showMessage(report.summary(), 10000)
+
+        def failed(exc: BaseException) -> None:
+            self.report_problem("Published crime not imported", str(exc))
+
+        self.run_task("Importing published crime…", work, done, failed)
+
+    def edit_harm_weights(self) -> None:
+        dialog = HarmWeightsDialog(self.services.harm, self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def _on_change(self, change: Change) -> None:
         if change.topic == "incidents":

@@ -160,5 +160,18 @@ class MapView(QWebEngineView):
     def set_heatmap_visible(self, on: bool) -> None:
         self.run_js(f"rw.setHeatVisible({json.dumps(on)})")
 
+    def show_context(self, rows_json: str) -> None:
+        """Published crime rows ([id, lat, lon, crime type, month] JSON) for the grey context layer."""
+        self.run_js(f"rw.setContext({rows_json})")
+
+    def set_context_visible(self, on: bool) -> None:
+        self.run_js(f"rw.setContextVisible({json.dumps(on)})")
+
+    def show_hotspots(self, collection: dict[str, Any], callback: Callable[[int], None] | None = None) -> None:
+        self.run_js(f"rw.setHotspots({json.dumps(collection, separators=(',', ':'))})", callback)
+
+    def focus_hotspot(self, rank: int) -> None:
+        self.run_js(f"rw.focusHotspot({int(rank)})")
+
     def show_basemap(self, name: str) -> None:
         self.run_js(f"rw.showBaseLayer({json.dumps(name)})")

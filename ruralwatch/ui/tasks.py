@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 Progress = Callable[[int, int], bool]
@@ -28,9 +28,11 @@ class _Signals(QObject):
     failed = Signal(object)
 
 
-class _Runnable(QRunnable):
+class _Worker:
+    """Runs the work on a thread Python creates: pyproj (PROJ) keeps per-thread state that goes stale on
+    reused threads Python did not start (QThreadPool's), which crashed the second analysis run."""
+
     def __init__(self, work: Work, signals: _Signals, cancelled: threading.Event) -> None:
-        super().__init__()
         self.work = work
         self.signals = signals
         self.cancelled = cancelled
@@ -75,10 +77,12 @@ class BackgroundTask(QObject):
         self.signals.progressed.connect(self._on_progress)
         self.signals.succeeded.connect(lambda result: self._finish(on_success, result))
         self.signals.failed.connect(lambda exc: self._finish(on_failure, exc))
-        self._runnable = _Runnable(work, self.signals, self.cancelled)
+        self._worker = _Worker(work, self.signals, self.cancelled)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        QThreadPool.globalInstance().start(self._runnable)
+        self._thread = threading.Thread(target=self._worker.run, name="ruralwatch-task", daemon=True)
+        self._thread.start()
 
     def _on_progress(self, done: int, total: int) -> None:
         if total > 0:

@@ -16,6 +16,14 @@ from ruralwatch.store import Store
 FIXED_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def answer_questions_yes(monkeypatch):
+    """Forms ask before discarding input; in tests the answer is yes unless a test says otherwise."""
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    monkeypatch.setattr(IncidentDialog, "confirm", lambda self, title, question: True)
+
+
 @pytest.fixture
 def services(store: Store) -> Services:
     return Services.build(store)

@@ -141,3 +141,48 @@ def test_filters_narrow_table_and_map(qtbot, services, demo_service, tmp_path: P
         assert win.demo_banner.isVisible()
     finally:
         win.dispose()
+
+
+def test_changing_kind_asks_before_dropping_items_and_details(qtbot, window, hub_service, monkeypatch):
+    from ruralwatch.core.incident import StolenItemInput
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog._add_item(StolenItemInput(category="gps_unit", serial_number="PCGT6TA123456", value_gbp="8000"))
+    asked: list[str] = []
+    monkeypatch.setattr(IncidentDialog, "confirm", lambda self, title, question: asked.append(question) or False)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("farm_burglary"))
+    assert asked and "stolen items (1)" in asked[0]
+    assert dialog.kind.currentData() == "equipment_theft"  # the answer was no: nothing changed
+    assert dialog.items.text(0, 4) == "PCGT6TA123456"
+    assert dialog.items_group.isVisibleTo(dialog)
+
+
+def test_escape_while_picking_only_stops_picking_and_typed_input_is_not_lost(qtbot, window, monkeypatch):
+    form = window.new_incident()
+    _fill_valid(form)
+    form.pick_button.setChecked(True)
+    form.reject()  # what Esc does
+    assert form.isVisible() and not form.pick_button.isChecked()
+    monkeypatch.setattr(IncidentDialog, "confirm", lambda self, title, question: False)
+    form.reject()  # closing with typed input asks first; "no" keeps the form and its text
+    assert form.isVisible()
+    assert form.place.text() == "Brook Farm, near Thaxted"
+    monkeypatch.setattr(IncidentDialog, "confirm", lambda self, title, question: True)
+    form.reject()
+    assert not form.isVisible()
+
+
+def test_search_finds_stolen_serial_numbers_and_treats_wildcards_literally(qtbot, hub_service):
+    from ruralwatch.core.incident import IncidentInput, StolenItemInput
+
+    hub_service.record(IncidentInput(
+        kind="equipment_theft", subkind="gps_unit", occurred_start="2026-11-01 02:00", lat=51.95, lon=0.34,
+        place="Brook Farm", items=[StolenItemInput(category="gps_unit", serial_number="PCGT6TA123456")],
+    ))
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00", lat=51.9, lon=0.4,
+                                     place="Lane"))
+    assert [r.place for r in hub_service.rows(IncidentFilter(text="pcgt6ta"))] == ["Brook Farm"]
+    assert hub_service.rows(IncidentFilter(text="%")) == []
+    assert hub_service.rows(IncidentFilter(text="_")) == []

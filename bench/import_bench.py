@@ -1,0 +1,147 @@
+"""Benchmark: importing the 12 real Essex street-level CSVs, against the sqlite3 tool's own `.import`.
+
+    .venv/bin/python bench/import_bench.py [--data ../shared/data/police-uk/essex] [--runs 3]
+
+Each run uses fresh temporary databases and measures, wall clock:
+  - ours: PublishedCrimeService.import_paths([folder]) into a new RuralWatch database (opened and migrated
+    before the clock starts): parse and check every row, dedupe keys, British National Grid projection,
+    one transaction with INSERT OR IGNORE into published_crimes (a UNIQUE key and three indexes, WAL,
+    synchronous=FULL, as the app runs);
+  - re-import: the same call again on that database (every row is a duplicate);
+  - sqlite3 .import: the sqlite3 command-line tool loading the same files with `.import --csv --skip 1` into
+    plain tables (one per header variant) of a new database: no checks, no keys, no indexes. This is the
+    target's baseline (ours <= 3x);
+  - sqlite3 .import, indexed: the same, but into a WAL, synchronous=FULL database whose tables have indexes
+    on Crime ID, month, crime type and LSOA code, like ours: what SQLite itself needs to store these rows
+    indexed, before any Python runs. For context only.
+Prints figures (median and best of the runs); asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "police-uk" / "essex"
+
+CSV_COLUMNS = ("crime_id, month, reported_by, falls_within, longitude, latitude, location, lsoa_code, lsoa_name, "
+               "crime_type, last_outcome_category, context")
+
+
+def time_ours(folder: Path, work: Path) -> tuple[float, float, dict[str, object]]:
+    from ruralwatch.services.published import PublishedCrimeService
+    from ruralwatch.store import open_store
+
+    store = open_store(work / "ruralwatch.db")
+    try:
+        service = PublishedCrimeService(store)
+        started = time.perf_counter()
+        report = service.import_paths([folder])
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        service.import_paths([folder])
+        again = time.perf_counter() - started
+        return first, again, report.to_dict()
+    finally:
+        store.close()
+
+
+def time_sqlite_import(sqlite3_tool: str, files: list[Path], db: Path, indexed: bool) -> tuple[float, int]:
+    setup = []
+    if indexed:
+        setup += ["PRAGMA journal_mode = WAL;", "PRAGMA synchronous = FULL;"]
+    for table in ("standard", "snake_case"):
+        setup.append(f"CREATE TABLE {table}({CSV_COLUMNS});")
+        if indexed:
+            for column in ("crime_id", "month", "crime_type", "lsoa_code"):
+                setup.append(f"CREATE INDEX {table}_{column} ON {table}({column});")
+    subprocess.run([sqlite3_tool, str(db)], input="\n".join(setup), text=True, check=True, capture_output=True)
+    commands = []
+    for path in files:
+        with path.open("rb") as handle:
+            snake = handle.read(8) == b"crime_id"
+        commands.append(f".import --csv --skip 1 '{path}' {'snake_case' if snake else 'standard'}")
+    script = "\n".join(commands) + "\n"
+    started = time.perf_counter()
+    subprocess.run([sqlite3_tool, str(db)], input=script, text=True, check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    conn = sqlite3.connect(db)
+    try:
+        rows = sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("standard", "snake_case"))
+    finally:
+        conn.close()
+    return seconds, rows
+
+
+def describe(values: list[float]) -> str:
+    return f"median {statistics.median(values):.3f} s, best {min(values):.3f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of street-level CSV files")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    files = sorted(p for p in args.data.iterdir() if p.suffix.lower() == ".csv")
+    sqlite3_tool = shutil.which("sqlite3")
+
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version} (Python module)")
+    if sqlite3_tool:
+        version = subprocess.run([sqlite3_tool, "--version"], capture_output=True, text=True).stdout.split()[0]
+        print(f"sqlite3 tool: {sqlite3_tool} {version}")
+    print(f"data: {args.data} ({len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
+
+    ours: list[float] = []
+    again: list[float] = []
+    plain: list[float] = []
+    indexed: list[float] = []
+    report: dict[str, object] = {}
+    plain_rows = 0
+    for run in range(1, args.runs + 1):
+        with tempfile.TemporaryDirectory(prefix="ruralwatch-import-bench-") as tmp:
+            work = Path(tmp)
+            first, repeat, report = time_ours(args.data, work)
+            ours.append(first)
+            again.append(repeat)
+            line = f"run {run}: ours {first:.3f} s, re-import {repeat:.3f} s"
+            if sqlite3_tool:
+                seconds, plain_rows = time_sqlite_import(sqlite3_tool, files, work / "plain.db", indexed=False)
+                plain.append(seconds)
+                seconds_indexed, _ = time_sqlite_import(sqlite3_tool, files, work / "indexed.db", indexed=True)
+                indexed.append(seconds_indexed)
+                line += f", sqlite3 .import {seconds:.3f} s, sqlite3 .import indexed {seconds_indexed:.3f} s"
+            print(line, flush=True)
+
+    print()
+    print(f"ours (import_paths, fresh database): {describe(ours)}")
+    print(f"ours, importing the same files again: {describe(again)}")
+    if plain:
+        print(f"sqlite3 .import --csv --skip 1, plain tables: {describe(plain)} ({plain_rows:,} rows)")
+        print(f"sqlite3 .import into indexed WAL tables (context): {describe(indexed)}")
+        ratio = statistics.median(ours) / statistics.median(plain)
+        print(f"ratio ours / sqlite3 .import (medians): {ratio:.2f}x (target <= 3x); "
+              f"best-of ratio {min(ours) / min(plain):.2f}x")
+        indexed_ratio = statistics.median(ours) / statistics.median(indexed)
+        print(f"ratio ours / sqlite3 .import indexed (medians): {indexed_ratio:.2f}x")
+    else:
+        print("sqlite3 command-line tool not found: no comparison")
+    reasons = report.get("rejected_reasons") or {}
+    print(f"rows: read {report['rows_read']:,}, imported {report['imported']:,}, duplicates {report['duplicates']:,}, "
+          f"rejected {report['rejected']:,} {reasons}, no_location {report['no_location']:,}, files {report['files']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Reading and writing files from outside RuralWatch (no Qt, no database)."""

@@ -1,0 +1,270 @@
+"""Parse data.police.uk street-level crime CSV files ("published crime").
+
+A file is checked as a whole first: it must be UTF-8 text whose header is exactly the 12 standard columns,
+or the same columns in the same order under snake_case names (older extracts use those). A file that is
+not one of these, or that ends mid-row, raises `PoliceUkFormatError` and yields nothing.
+
+Then each row is checked on its own. A bad row is rejected with a reason and counted; it never stops the
+file. Rows without coordinates (data.police.uk's "No Location") are kept, with a NULL location, and counted
+as `no_location`: they still count in totals but stay out of spatial analysis.
+
+Every accepted row gets a dedupe key, so importing the same file twice adds nothing:
+  - `id:<Crime ID>` when the row has a Crime ID;
+  - `hash:<sha256 of the normalised fields>:<n>` otherwise (anti-social behaviour has no Crime ID), where n
+    counts identical rows earlier in the same file: two identical ASB rows in one month are two reports.
+Coordinates are projected to British National Grid metres in one pyproj call per file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from sys import intern
+from typing import Any, NoReturn
+
+import numpy as np
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, lat_lon_to_easting_northing
+
+STANDARD_HEADER: tuple[str, ...] = (
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
+    "LSOA name", "Crime type", "Last outcome category", "Context",
+)
+SNAKE_CASE_HEADER: tuple[str, ...] = (
+    "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "location", "lsoa_code",
+    "lsoa_name", "crime_type", "last_outcome_category", "context",
+)
+N_COLUMNS = len(STANDARD_HEADER)
+
+# What each value in a ParsedFile record is: the published_crimes column it goes into. Text is as published,
+# and empty text means "not given" (the store turns it into NULL); lon/lat/easting/northing are floats or None.
+RECORD_COLUMNS: tuple[str, ...] = (
+    "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code", "lsoa_name",
+    "crime_type", "last_outcome", "context", "dedupe_key", "easting", "northing",
+)
+TEXT_COLUMNS = frozenset(RECORD_COLUMNS) - {"lon", "lat", "easting", "northing"}
+
+# Why a row was rejected (the keys of ParsedFile.rejected).
+WRONG_FIELD_COUNT = "wrong_field_count"
+BAD_MONTH = "bad_month"
+BAD_COORDINATES = "bad_coordinates"
+NO_CRIME_TYPE = "no_crime_type"
+REJECT_REASONS: tuple[str, ...] = (WRONG_FIELD_COUNT, BAD_MONTH, BAD_COORDINATES, NO_CRIME_TYPE)
+
+# How many line numbers of rejected rows to keep per reason, to point the user at examples.
+EXAMPLE_LINES = 5
+
+
+class PoliceUkFormatError(RuralWatchError):
+    """The file as a whole is not a data.police.uk street-level crime CSV; nothing was imported from it."""
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    sha256: str
+    header: str  # "standard" or "snake_case"
+    rows_read: int = 0
+    records: list[list[Any]] = field(default_factory=list)  # see RECORD_COLUMNS
+    rejected: Counter[str] = field(default_factory=Counter)
+    rejected_lines: dict[str, list[int]] = field(default_factory=dict)
+    no_location: int = 0  # accepted rows without coordinates (kept, with a NULL location)
+
+    @property
+    def rejected_count(self) -> int:
+        return sum(self.rejected.values())
+
+
+def is_month(text: str) -> bool:
+    """`YYYY-MM` with a month 01-12."""
+    return len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and "01" <= text[5:] <= "12"
+
+
+def _check_header(header: list[str], name: str) -> str:
+    if tuple(header) == STANDARD_HEADER:
+        return "standard"
+    if tuple(header) == SNAKE_CASE_HEADER:
+        return "snake_case"
+    what = "not a data.police.uk street-level crime CSV"
+    standard_hits = sum(1 for column in header if column in STANDARD_HEADER)
+    snake_hits = sum(1 for column in header if column in SNAKE_CASE_HEADER)
+    if not standard_hits and not snake_hits:
+        _fail(name, f"{what}: its first row has none of the columns {', '.join(STANDARD_HEADER)}")
+    expected = SNAKE_CASE_HEADER if snake_hits > standard_hits else STANDARD_HEADER
+    unknown = [column for column in header if column not in expected]
+    missing = [column for column in expected if column not in header]
+    problems = []
+    if unknown:
+        problems.append("unknown column(s) " + ", ".join(repr(c) for c in unknown))
+    if missing:
+        problems.append("missing column(s) " + ", ".join(repr(c) for c in missing))
+    if not problems:
+        repeated = sorted(c for c, n in Counter(header).items() if n > 1)
+        problems.append(
+            "repeated column(s) " + ", ".join(repr(c) for c in repeated) if repeated
+            else f"columns out of order (expected {','.join(expected)})"
+        )
+    _fail(name, f"{what}: {'; '.join(problems)}")
+
+
+def _fail(name: str, message: str) -> NoReturn:
+    raise PoliceUkFormatError(f"{name}: {message}")
+
+
+def _decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        _fail(name, "the file is empty (no header row)")
+    if b"\x00" in data:
+        _fail(name, "a binary file, not a CSV text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        _fail(name, f"not UTF-8 text (bad byte at offset {exc.start}), not a data.police.uk CSV file")
+
+
+def _check_not_truncated(text: str, name: str) -> None:
+    """A file whose last line has no line end may have been cut short: refuse it if its last row is incomplete."""
+    if text.endswith(("\n", "\r")):
+        return
+    # Rare (most files end with a line end), so read the file again to find where its last row starts.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    last_row: list[str] = []
+    lines_before_last = lines_read = 0
+    for row in reader:
+        last_row = row
+        lines_before_last, lines_read = lines_read, reader.line_num
+    if lines_before_last and len(last_row) != N_COLUMNS:
+        _fail(name, f"ends mid-row: truncated? (line {lines_before_last + 1} has {len(last_row)} of "
+                    f"{N_COLUMNS} fields and no line end)")
+    # The reader quietly closes a quote left open at the end of the file. Quotes come in pairs in CSV (around
+    # a field, and doubled inside one), so an odd number in the last row means it was cut inside a field.
+    tail = "".join(list(io.StringIO(text, newline=""))[lines_before_last:])
+    if tail.count('"') % 2:
+        _fail(name, f"ends mid-row: truncated? (line {lines_before_last + 1} opens a quote that never closes)")
+
+
+def parse_file(path: str | Path) -> ParsedFile:
+    """Read and check one street-level CSV file. Raises PoliceUkFormatError if the file as a whole is wrong."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(str(path), f"cannot be read ({exc.strerror or exc})")
+    return parse_bytes(data, str(path), path)
+
+
+def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
+    """Parse the contents of one file; `name` is how errors refer to it."""
+    text = _decode(data, name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+        while not header:  # leading blank lines
+            header = next(reader)
+    except StopIteration:
+        _fail(name, "the file is empty (no header row)")
+    except csv.Error as exc:
+        _fail(name, f"not a CSV file ({exc})")
+    parsed = ParsedFile(Path(path or name), hashlib.sha256(data).hexdigest(), _check_header(header, name))
+
+    # This loop runs once per row of a file of ~17,000 rows: it does as little as it can per row.
+    lat_min, lat_max = GB_LAT_RANGE
+    lon_min, lon_max = GB_LON_RANGE
+    months: dict[str, str] = {}  # each month seen, checked once (and held once)
+    hashes_seen: dict[str, int] = {}
+    records = parsed.records
+    located: list[list[Any]] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    rows_read = 0
+    try:
+        for row in reader:
+            if not row:  # a blank line
+                continue
+            rows_read += 1
+            if len(row) != N_COLUMNS:
+                _reject(parsed, WRONG_FIELD_COUNT, reader.line_num)
+                continue
+            month = months.get(row[1])
+            if month is None:
+                if not is_month(row[1]):
+                    _reject(parsed, BAD_MONTH, reader.line_num)
+                    continue
+                month = months[row[1]] = row[1]
+            lon_text = row[4]
+            lat_text = row[5]
+            if lon_text or lat_text:
+                try:
+                    lon = float(lon_text)
+                    lat = float(lat_text)
+                    in_gb = lat_min <= lat <= lat_max and lon_min <= lon <= lon_max  # False for NaN too
+                except ValueError:
+                    in_gb = False
+                if in_gb:
+                    row[4] = lon
+                    row[5] = lat
+                elif lon_text.strip() or lat_text.strip():
+                    _reject(parsed, BAD_COORDINATES, reader.line_num)
+                    continue
+                else:  # only spaces: no location
+                    lon_text = lat_text = row[4] = row[5] = ""
+            if not row[9].strip():
+                _reject(parsed, NO_CRIME_TYPE, reader.line_num)
+                continue
+            # The same few values repeat on most rows: hold each once (a year of rows takes 90 MB less).
+            row[1] = month
+            row[2] = intern(row[2])
+            row[3] = intern(row[3])
+            row[6] = intern(row[6])
+            row[7] = intern(row[7])
+            row[8] = intern(row[8])
+            row[9] = intern(row[9])
+            row[10] = intern(row[10])
+            if row[0]:
+                row.append("id:" + row[0])
+            else:
+                # The fields as read, but coordinates as numbers: 0.5 and 0.50 are the same place.
+                digest = hashlib.sha256("\x00".join(map(str, row)).encode()).hexdigest()
+                seen = hashes_seen.get(digest, 0)
+                hashes_seen[digest] = seen + 1
+                row.append(f"hash:{digest}:{seen}")
+            if lon_text or lat_text:
+                located.append(row)
+                lons.append(lon)
+                lats.append(lat)
+            else:
+                row[4] = row[5] = None
+                row.append(None)  # easting
+                row.append(None)  # northing
+            records.append(row)
+    except csv.Error as exc:
+        _fail(name, f"unreadable CSV at line {reader.line_num}: {exc}")
+    _check_not_truncated(text, name)
+
+    if located:
+        eastings, northings = lat_lon_to_easting_northing(np.array(lats), np.array(lons))
+        for record, easting, northing in zip(
+            located, np.asarray(eastings).tolist(), np.asarray(northings).tolist(), strict=True
+        ):
+            if math.isfinite(easting) and math.isfinite(northing):
+                record.append(easting)
+                record.append(northing)
+            else:
+                record.append(None)
+                record.append(None)
+    parsed.rows_read = rows_read
+    parsed.no_location = len(records) - len(located)
+    return parsed
+
+
+def _reject(parsed: ParsedFile, reason: str, line: int) -> None:
+    parsed.rejected[reason] += 1
+    examples = parsed.rejected_lines.setdefault(reason, [])
+    if len(examples) < EXAMPLE_LINES:
+        examples.append(line)

@@ -1,0 +1,439 @@
+"""Where and when harm concentrates: hotspots, their forecast accuracy, harm by area, repeats and timing.
+
+Reads published crime (data.police.uk, month resolution) and the officers' own incidents, weights each by
+count or by crime harm (HarmService), and hands British National Grid arrays to ruralwatch.analysis.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from ruralwatch.analysis import accuracy, temporal
+from ruralwatch.analysis import grid as gridmod
+from ruralwatch.analysis import hotspots as hs
+from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.mapping import boundaries
+from ruralwatch.services.harm import HarmService
+from ruralwatch.services.incidents import CancelledError
+from ruralwatch.store.database import Store
+
+METHODS = ("grid", "kde", "gistar")
+WEIGHTS = ("count", "harm")
+SOURCES = ("published", "incidents", "all")
+DEFAULT_CELL_M = 250.0
+DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
+DEFAULT_RADIUS_M = 750.0
+# Below this share of points inside the force area the data is not Essex's: fall back to the data's extent.
+MIN_SHARE_INSIDE = 0.5
+Progress = Callable[[int, int], bool]
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def _month(text: str | None, field_name: str) -> str | None:
+    if text is None or text == "":
+        return None
+    if not _MONTH.fullmatch(text):
+        raise ValidationError.single(field_name, f"{text!r} is not a month (use YYYY-MM)")
+    return text
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], field_name: str) -> None:
+    if value not in allowed:
+        raise ValidationError.single(field_name, f"{value!r} is not one of {', '.join(allowed)}")
+
+
+def _local_month_start_utc(month: str, months_later: int = 0) -> str:
+    """UTC storage text of 00:00 UK time on the first day of `month` (plus some months)."""
+    year, number = int(month[:4]), int(month[5:]) + months_later
+    year, number = year + (number - 1) // 12, (number - 1) % 12 + 1
+    return times.to_storage(datetime(year, number, 1, tzinfo=times.LOCAL_ZONE))
+
+
+@lru_cache(maxsize=1)
+def _to_bng() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+@dataclass(frozen=True)
+class HotspotQuery:
+    method: str = "kde"
+    weight: str = "harm"
+    source: str = "published"
+    month_from: str | None = None
+    month_to: str | None = None
+    top_n: int = 20
+    cell_m: float = DEFAULT_CELL_M
+    bandwidth_m: float = DEFAULT_BANDWIDTH_M
+    radius_m: float = DEFAULT_RADIUS_M
+
+    def checked(self) -> HotspotQuery:
+        if self.method not in METHODS:
+            raise ValidationError.single("method", f"{self.method!r} is not one of {', '.join(METHODS)}")
+        if self.weight not in WEIGHTS:
+            raise ValidationError.single("weight", f"{self.weight!r} is not one of {', '.join(WEIGHTS)}")
+        if self.source not in SOURCES:
+            raise ValidationError.single("source", f"{self.source!r} is not one of {', '.join(SOURCES)}")
+        _month(self.month_from, "from")
+        _month(self.month_to, "to")
+        if self.month_from and self.month_to and self.month_from > self.month_to:
+            raise ValidationError.single("to", "the period ends before it starts")
+        if not 1 <= self.top_n <= 1000:
+            raise ValidationError.single("top", "ask for 1 to 1,000 hotspots")
+        if not 50 <= self.cell_m <= 5000:
+            raise ValidationError.single("cell_m", "cells are 50 m to 5 km")
+        if not self.cell_m <= self.bandwidth_m <= 20_000:
+            raise ValidationError.single("bandwidth_m", "the bandwidth is at least one cell and at most 20 km")
+        return self
+
+
+@dataclass
+class HotspotRun:
+    query: HotspotQuery
+    hotspots: list[hs.Hotspot]
+    points: int
+    no_location: int
+    total_weight: float
+    area_km2: float
+    study_area: str
+    seconds: float
+    areas: list[str] = field(default_factory=list)  # district (ward) of each hotspot, same order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": asdict(self.query),
+            "points": self.points,
+            "no_location": self.no_location,
+            "total_weight": self.total_weight,
+            "area_km2": round(self.area_km2, 1),
+            "study_area": self.study_area,
+            "seconds": round(self.seconds, 3),
+            "hotspots": [
+                {
+                    "rank": h.rank, "value": h.value, "z": h.z, "p": h.p, "lat": round(h.centre_lat, 6),
+                    "lon": round(h.centre_lon, 6), "easting": h.easting, "northing": h.northing,
+                    "area": area, "polygon": [list(p) for p in h.polygon_wgs84],
+                }
+                for h, area in zip(self.hotspots, self.areas, strict=True)
+            ],
+        }
+
+    def geojson(self) -> dict[str, Any]:
+        """Hotspot cells for the map and the patrol planner."""
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in h.polygon_wgs84]]},
+                    "properties": {"rank": h.rank, "value": h.value, "z": h.z, "area": area},
+                }
+                for h, area in zip(self.hotspots, self.areas, strict=True)
+            ],
+        }
+
+
+class AnalysisService:
+    def __init__(self, store: Store, harm: HarmService) -> None:
+        self.store = store
+        self.harm = harm
+
+    # --- points -------------------------------------------------------------------------------------------
+
+    def points(
+        self, source: str = "published", month_from: str | None = None, month_to: str | None = None,
+        weight: str = "count",
+    ) -> pd.DataFrame:
+        """Crimes with a location as easting, northing, weight, month (and time for incidents)."""
+        _check_choice(source, SOURCES, "source")
+        _check_choice(weight, WEIGHTS, "weight")
+        _month(month_from, "from")
+        _month(month_to, "to")
+        frames = []
+        weights = self.harm.weights()
+        if source in ("published", "all"):
+            frames.append(self._published(month_from, month_to, weight, weights))
+        if source in ("incidents", "all"):
+            frames.append(self._incidents(month_from, month_to, weight, weights))
+        columns = ["easting", "northing", "weight", "month", "label", "when", "place"]
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+    def no_location(self, source: str, month_from: str | None, month_to: str | None) -> int:
+        if source not in ("published", "all"):
+            return 0
+        where, params = self._month_where("month", month_from, month_to)
+        sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}"
+        return int(self.store.db.execute(sql, params).fetchone()[0])
+
+    @staticmethod
+    def _month_where(column: str, month_from: str | None, month_to: str | None) -> tuple[str, list[str]]:
+        clauses, params = [], []
+        if month_from:
+            clauses.append(f"{column} >= ?")
+            params.append(month_from)
+        if month_to:
+            clauses.append(f"{column} <= ?")
+            params.append(month_to)
+        return "".join(f" AND {c}" for c in clauses), params
+
+    def _published(self, month_from: str | None, month_to: str | None, weight: str, weights: dict) -> pd.DataFrame:
+        where, params = self._month_where("month", month_from, month_to)
+        frame = pd.read_sql_query(
+            "SELECT easting, northing, month, crime_type AS label, location AS place, lsoa_name "
+            f"FROM published_crimes WHERE easting IS NOT NULL{where}",
+            self.store.db.conn, params=params,
+        )
+        if weight == "harm":
+            lookup = {t: self.harm.for_crime_type(t, weights) for t in frame["label"].unique()}
+            frame["weight"] = frame["label"].map(lookup).astype(float)
+        else:
+            frame["weight"] = 1.0
+        frame["when"] = pd.NaT
+        frame["place"] = frame["place"].fillna("") + " (" + frame["lsoa_name"].fillna("") + ")"
+        return frame
+
+    def _incidents(self, month_from: str | None, month_to: str | None, weight: str, weights: dict) -> pd.DataFrame:
+        # Months are UK calendar months, as everywhere else the user picks dates; storage is UTC.
+        clauses, params = [], []
+        if month_from:
+            clauses.append(" AND i.occurred_start >= ?")
+            params.append(_local_month_start_utc(month_from))
+        if month_to:
+            clauses.append(" AND i.occurred_start < ?")
+            params.append(_local_month_start_utc(month_to, 1))
+        frame = pd.read_sql_query(
+            "SELECT i.lat, i.lon, i.kind AS label, i.occurred_start, i.place, "
+            "(SELECT SUM(s.value_pence) FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0) AS value "
+            f"FROM incidents i WHERE i.deleted = 0{''.join(clauses)}",
+            self.store.db.conn, params=params,
+        )
+        if frame.empty:
+            return pd.DataFrame(columns=["easting", "northing", "weight", "month", "label", "when", "place"])
+        easting, northing = _to_bng().transform(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+        frame["easting"], frame["northing"] = easting, northing
+        frame["when"] = pd.to_datetime(frame["occurred_start"], utc=True)
+        frame["month"] = frame["when"].dt.tz_convert(times.LOCAL_ZONE).dt.strftime("%Y-%m")
+        if weight == "harm":
+            frame["weight"] = [
+                self.harm.for_incident(kind, None if pd.isna(value) else int(value), weights)
+                for kind, value in zip(frame["label"], frame["value"], strict=True)
+            ]
+        else:
+            frame["weight"] = 1.0
+        return frame
+
+    # --- study area ---------------------------------------------------------------------------------------
+
+    def study_area(self, points: pd.DataFrame, cell_m: float, margin_m: float) -> tuple[gridmod.Grid, np.ndarray, str]:
+        """The Essex force area when the data is Essex's; otherwise the extent of the data (and say so)."""
+        force = gridmod.force_area_bng()
+        grid = gridmod.Grid.covering(*gridmod.polygon_bounds(force), cell_m, margin_m=margin_m)
+        mask = gridmod.study_area_mask(grid, force)
+        if len(points):
+            index = grid.cell_index(points["easting"].to_numpy(), points["northing"].to_numpy())
+            inside = np.zeros(len(points), dtype=bool)
+            valid = index >= 0
+            inside[valid] = mask.ravel()[index[valid]]
+            if inside.mean() < MIN_SHARE_INSIDE:
+                east, north = points["easting"].to_numpy(), points["northing"].to_numpy()
+                grid = gridmod.Grid.covering(east.min(), north.min(), east.max(), north.max(), cell_m,
+                                             margin_m=margin_m)
+                return grid, np.ones(grid.shape, dtype=bool), "bounding box of the data (mostly outside Essex)"
+        return grid, mask, "Essex Police force area"
+
+    # --- hotspots -----------------------------------------------------------------------------------------
+
+    def surface(self, method: str, points: pd.DataFrame, grid: gridmod.Grid, mask: np.ndarray,
+                bandwidth_m: float, radius_m: float) -> tuple[np.ndarray, np.ndarray | None]:
+        """(surface to rank, values to report) for one method."""
+        x, y, w = points["easting"].to_numpy(), points["northing"].to_numpy(), points["weight"].to_numpy()
+        counts = hs.grid_counts(x, y, w, grid)
+        if method == "grid":
+            return counts, None
+        if method == "kde":
+            return hs.smooth_quartic(counts, grid, bandwidth_m), None
+        result = hs.gi_star(counts, mask, radius_m, grid)
+        return result.z, counts
+
+    def hotspots(self, query: HotspotQuery, progress: Progress | None = None) -> HotspotRun:
+        query = query.checked()
+        started = time.perf_counter()
+        step = _Steps(progress, 4)
+        points = self.points(query.source, query.month_from, query.month_to, query.weight)
+        step()
+        grid, mask, study = self.study_area(points, query.cell_m, max(query.bandwidth_m, query.radius_m))
+        step()
+        surface, values = self.surface(query.method, points, grid, mask, query.bandwidth_m, query.radius_m)
+        step()
+        kind = {"grid": "count", "kde": "kde", "gistar": "gistar"}[query.method]
+        ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
+        areas = [_area_label(h.centre_lat, h.centre_lon) for h in ranked]
+        step()
+        return HotspotRun(
+            query=query, hotspots=ranked, points=len(points),
+            no_location=self.no_location(query.source, query.month_from, query.month_to),
+            total_weight=float(points["weight"].sum()) if len(points) else 0.0,
+            area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
+            areas=areas,
+        )
+
+    # --- forecast accuracy --------------------------------------------------------------------------------
+
+    def evaluate(
+        self, train_from: str, train_to: str, test_from: str, test_to: str, cell_m: float = DEFAULT_CELL_M,
+        weight: str = "count", source: str = "published", bandwidth_m: float = DEFAULT_BANDWIDTH_M,
+        radius_m: float = DEFAULT_RADIUS_M, progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """PAI and PEI at 1%, 3% and 5% of the study area, each method trained on one period, tested on a later."""
+        for value, name in ((train_from, "train_from"), (train_to, "train_to"), (test_from, "test_from"),
+                            (test_to, "test_to")):
+            if _month(value, name) is None:
+                raise ValidationError.single(name, "give a month, YYYY-MM")
+        if not train_from <= train_to < test_from <= test_to:
+            raise ValidationError.single("test_from", "the test period must come after the training period")
+        step = _Steps(progress, 6)
+        train = self.points(source, train_from, train_to, weight)
+        test = self.points(source, test_from, test_to, "count")
+        step()
+        if train.empty or test.empty:
+            raise ValidationError.single("train_from", "no crimes with a location in the training or test period")
+        margin = max(bandwidth_m, radius_m)
+        grid, mask, study = self.study_area(pd.concat([train, test]), cell_m, margin)
+        step()
+        test_counts = hs.grid_counts(test["easting"].to_numpy(), test["northing"].to_numpy(), None, grid)
+        naive_counts = hs.grid_counts(train["easting"].to_numpy(), train["northing"].to_numpy(), None, grid)
+        surfaces: dict[str, np.ndarray] = {"naive": naive_counts}
+        for method in METHODS:
+            surfaces[method] = self.surface(method, train, grid, mask, bandwidth_m, radius_m)[0]
+            step()
+        results = {name: accuracy.pai_pei(surface, test_counts, mask) for name, surface in surfaces.items()}
+        step()
+        return {
+            "methods": {name: {"pai": r["pai"], "pei": r["pei"], "hit_rate": r["hit_rate"], "cells": r["cells"]}
+                        for name, r in results.items()},
+            "cell_m": cell_m, "area_km2": round(gridmod.area_km2(mask, grid), 1), "study_area": study,
+            "bandwidth_m": bandwidth_m, "radius_m": radius_m, "weight": weight, "source": source,
+            "train": {"from": train_from, "to": train_to, "crimes": len(train)},
+            "test": {"from": test_from, "to": test_to, "crimes": len(test)},
+        }
+
+    # --- harm by area, concentration, repeats -------------------------------------------------------------
+
+    def by_area(self, level: str = "district", source: str = "published", month_from: str | None = None,
+                month_to: str | None = None) -> pd.DataFrame:
+        """Count, total harm and harm per km2 for each district or ward, highest harm first."""
+        _check_choice(level, ("district", "ward"), "level")
+        areas = boundaries.districts() if level == "district" else boundaries.wards()
+        points = self.points(source, month_from, month_to, "harm")
+        grid = gridmod.Grid.covering(*gridmod.polygon_bounds(gridmod.force_area_bng()), DEFAULT_CELL_M / 2,
+                                     margin_m=2000)
+        labels = np.full(grid.shape, -1, dtype=np.int32)
+        for number, area in enumerate(areas):
+            labels[gridmod.study_area_mask(grid, _geometry_bng(area.geometry))] = number
+        index = grid.cell_index(points["easting"].to_numpy(), points["northing"].to_numpy())
+        area_of_point = np.where(index >= 0, labels.ravel()[np.maximum(index, 0)], -1)
+        frame = pd.DataFrame({"area": area_of_point, "harm": points["weight"].to_numpy()})
+        grouped = frame[frame["area"] >= 0].groupby("area").agg(count=("harm", "size"), harm=("harm", "sum"))
+        rows = []
+        for number, area in enumerate(areas):
+            count = int(grouped["count"].get(number, 0))
+            harm = float(grouped["harm"].get(number, 0.0))
+            rows.append({"area": area.label, "count": count, "harm": round(harm, 1), "area_km2": area.area_km2,
+                         "harm_per_km2": round(harm / area.area_km2, 2) if area.area_km2 else None})
+        return pd.DataFrame(rows).sort_values("harm", ascending=False, ignore_index=True)
+
+    def concentration(self, source: str = "published", month_from: str | None = None,
+                      month_to: str | None = None, cell_m: float = DEFAULT_CELL_M) -> dict[str, Any]:
+        """Share of all harm in the top 1% and 5% of the study area's cells, and prevalence versus repeats."""
+        points = self.points(source, month_from, month_to, "harm")
+        grid, mask, study = self.study_area(points, cell_m, 0.0)
+        harm = hs.grid_counts(points["easting"].to_numpy(), points["northing"].to_numpy(),
+                              points["weight"].to_numpy(), grid)[mask]
+        total = float(harm.sum())
+        ordered = np.sort(harm)[::-1]
+        shares = {}
+        for fraction in (0.01, 0.05):
+            cells = max(1, math.ceil(fraction * ordered.size))
+            shares[f"{fraction:g}"] = round(float(ordered[:cells].sum()) / total, 4) if total else None
+        places = points.groupby(["place", points["easting"].round(0), points["northing"].round(0)]).size()
+        repeat_places = places[places > 1]
+        return {
+            "study_area": study, "cell_m": cell_m, "total_harm": round(total, 1), "harm_share_top_cells": shares,
+            "crimes": int(len(points)), "places": int(len(places)), "repeat_places": int(len(repeat_places)),
+            "crimes_at_repeat_places": int(repeat_places.sum()),
+            "share_at_repeat_places": round(float(repeat_places.sum()) / len(points), 4) if len(points) else None,
+        }
+
+    # --- time ---------------------------------------------------------------------------------------------
+
+    def timing(self, source: str = "published", kinds: tuple[str, ...] = (), month_from: str | None = None,
+               month_to: str | None = None) -> dict[str, pd.DataFrame | None]:
+        """Monthly trend (with the same months a year before) for `source`; hour by weekday and the hare
+        coursing season from the officers' incidents, which carry times (published crime has months only)."""
+        incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
+        if kinds and len(incidents):
+            incidents = incidents[incidents["label"].isin(kinds)]
+        months = self.points(source, month_from, month_to, "count")["month"]
+        hare = incidents[incidents["label"] == "hare_coursing"] if len(incidents) else incidents
+        trend = temporal.monthly_trend(months) if len(months) else None
+        if trend is not None and source == "published":
+            # A month with no published file is missing data, not a month without crime.
+            published = set(self.store.db.execute("SELECT DISTINCT month FROM published_crimes").fetchall())
+            known = {row[0] for row in published}
+            trend["count"] = trend["count"].astype("Float64").where(trend["month"].isin(known))
+            trend["count_year_before"] = trend["count_year_before"].astype("Float64")
+        return {
+            "monthly_trend": trend,
+            "hour_by_weekday": temporal.hour_by_weekday(incidents["when"]) if len(incidents) else None,
+            "season": temporal.season_view(hare["when"]) if len(hare) else None,
+        }
+
+
+def _geometry_bng(geometry: dict[str, Any]) -> gridmod.MultiPolygonBNG:
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    transformer = _to_bng()
+    result = []
+    for polygon in polygons:
+        rings = []
+        for ring in polygon:
+            array = np.asarray(ring, dtype=np.float64)
+            east, north = transformer.transform(array[:, 0], array[:, 1])
+            rings.append(np.column_stack([east, north]))
+        result.append(tuple(rings))
+    return tuple(result)
+
+
+def _area_label(lat: float, lon: float) -> str:
+    ward = boundaries.area_of_point(lat, lon, kind="ward")
+    if ward is not None:
+        return ward.label
+    district = boundaries.area_of_point(lat, lon, kind="district")
+    return district.name if district else ""
+
+
+class _Steps:
+    """Report coarse progress between the stages of a computation and stop if the user cancelled."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.progress and not self.progress(self.done, self.total):
+            raise CancelledError("cancelled")

@@ -1,0 +1,128 @@
+"""Crime harm weights (Cambridge Crime Harm Index days) for published crime and RuralWatch's own kinds.
+
+Defaults come from resources/harm (provenance in its README); an analyst can override any weight, and the
+override is stored with its note, who set it and when. Keys:
+  `police_uk:<crime type>`                e.g. police_uk:Burglary (Essex weights)
+  `kind:<incident kind>`                  e.g. kind:hare_coursing
+  `kind:equipment_theft:<value band>`     by total value of the stolen items
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.kinds import is_kind
+from ruralwatch.paths import resource_path
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.database import Store
+
+FORCE = "Essex"
+CCHI_SOURCE = (
+    "Cambridge Crime Harm Index days, derived by isthisben/cbl-realcrime (commit 5591939d) from the CCHI 2026 "
+    "update; Sherman, Neyroud & Neyroud (2016), Policing 10(3):171-183"
+)
+# Upper bounds in pounds of the equipment theft value bands (Sentencing Council theft guideline categories).
+VALUE_BANDS: tuple[tuple[str, float], ...] = (
+    ("under_500", 500),
+    ("500_to_10000", 10_000),
+    ("10000_to_100000", 100_000),
+    ("100000_plus", float("inf")),
+)
+MAX_DAYS = 36_500.0  # a hundred years: anything above is a typing mistake
+
+
+@dataclass(frozen=True)
+class HarmWeight:
+    key: str
+    days: float
+    label: str
+    note: str
+    default_days: float
+    overridden: bool = False
+    updated_at: str | None = None
+
+
+@lru_cache(maxsize=1)
+def default_weights() -> dict[str, HarmWeight]:
+    weights: dict[str, HarmWeight] = {}
+    with resource_path("harm", "cchi_weights_by_force_category.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["force"] == FORCE:
+                key = f"police_uk:{row['crime_type']}"
+                days = float(row["cchi_days"])
+                weights[key] = HarmWeight(key, days, row["crime_type"], f"{FORCE} weight. {CCHI_SOURCE}", days)
+    with resource_path("harm", "ruralwatch_kinds.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            key = f"kind:{row['key']}"
+            days = float(row["cchi_days"])
+            note = f"Nearest CCHI offence: {row['nearest_offence']}. {row['note']}"
+            weights[key] = HarmWeight(key, days, row["key"].replace("_", " ").replace(":", ", "), note, days)
+    return weights
+
+
+def value_band(total_pounds: float) -> str:
+    for band, upper in VALUE_BANDS:
+        if total_pounds < upper:
+            return band
+    return VALUE_BANDS[-1][0]
+
+
+class HarmService:
+    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+        self.store = store
+        self.hub = hub or ChangeHub()
+
+    def weights(self) -> dict[str, HarmWeight]:
+        """Defaults with the analyst's overrides applied."""
+        merged = dict(default_weights())
+        for row in self.store.db.query("SELECT key, days, note, updated_at FROM harm_overrides"):
+            base = merged.get(row["key"])
+            if base is None:
+                continue  # a key no longer in the catalogue
+            merged[row["key"]] = HarmWeight(base.key, row["days"], base.label, row["note"], base.default_days,
+                                            overridden=True, updated_at=row["updated_at"])
+        return merged
+
+    def set_weight(self, key: str, days: float, note: str) -> HarmWeight:
+        if key not in default_weights():
+            raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
+        if not 0 <= days <= MAX_DAYS:
+            raise ValidationError.single("days", f"a harm weight is 0 to {MAX_DAYS:,.0f} days (got {days})")
+        if not note.strip():
+            raise ValidationError.single("note", "say why the weight changes: the note is kept with it")
+        with self.store.transaction():
+            self.store.db.execute(
+                "INSERT INTO harm_overrides(key, days, note, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET days = excluded.days, note = excluded.note, "
+                "updated_at = excluded.updated_at",
+                [key, float(days), note.strip(), times.to_storage(times.utc_now())],
+            )
+        self.hub.publish(Change("harm", "updated", (key,)))
+        return self.weights()[key]
+
+    def reset_weight(self, key: str) -> HarmWeight:
+        with self.store.transaction():
+            self.store.db.execute("DELETE FROM harm_overrides WHERE key = ?", [key])
+        self.hub.publish(Change("harm", "updated", (key,)))
+        return self.weights()[key]
+
+    # --- lookups used by analysis -------------------------------------------------------------------------
+
+    def for_crime_type(self, crime_type: str, weights: dict[str, HarmWeight] | None = None) -> float:
+        """Published crime: CCHI days for the data.police.uk category (0 for anti-social behaviour)."""
+        weights = weights or self.weights()
+        found = weights.get(f"police_uk:{crime_type}")
+        return found.days if found else 0.0
+
+    def for_incident(
+        self, kind: str, stolen_value_pence: int | None = None, weights: dict[str, HarmWeight] | None = None
+    ) -> float:
+        weights = weights or self.weights()
+        if kind == "equipment_theft" and stolen_value_pence:
+            return weights[f"kind:equipment_theft:{value_band(stolen_value_pence / 100)}"].days
+        found = weights.get(f"kind:{kind}") if is_kind(kind) else None
+        return found.days if found else 0.0

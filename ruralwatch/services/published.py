@@ -1,0 +1,284 @@
+"""Published crime: data.police.uk street-level records, imported from CSV files for context and analysis.
+
+Kept apart from the officers' own incident reports: its own tables (migration 3), never synced, never
+edited. An import is all or nothing: every file is parsed and checked before anything is written, then all
+rows go in as one transaction that a progress callback can cancel.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.io.police_uk import (
+    RECORD_COLUMNS,
+    REJECT_REASONS,
+    TEXT_COLUMNS,
+    ParsedFile,
+    is_month,
+    parse_file,
+)
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.services.incidents import CancelledError, ProgressCallback
+from ruralwatch.store.database import Store
+
+SOURCE_POLICE_UK = "police-uk"
+CHUNK_ROWS = 10_000
+# Inside the import transaction only: a page cache big enough for a year of a force's rows (negative = KiB).
+IMPORT_CACHE_KIB = 128 * 1024
+LON = RECORD_COLUMNS.index("lon")
+
+
+def _insert_sql(batch_id: int) -> str:
+    """INSERT for one file's records (see RECORD_COLUMNS); empty text becomes NULL in SQLite, not in Python."""
+    values = ", ".join(f"NULLIF(?{n}, '')" if c in TEXT_COLUMNS else f"?{n}" for n, c in enumerate(RECORD_COLUMNS, 1))
+    return (
+        f"INSERT OR IGNORE INTO published_crimes({', '.join(RECORD_COLUMNS)}, batch_id) "
+        f"VALUES ({values}, {int(batch_id)})"
+    )
+
+
+@dataclass
+class FileImport:
+    """What happened to one file of an import."""
+
+    file_name: str
+    header: str
+    rows_read: int
+    imported: int
+    duplicates: int
+    rejected: int
+    rejected_reasons: dict[str, int]
+    rejected_lines: dict[str, list[int]]  # the first few line numbers per reason
+    no_location: int
+
+
+@dataclass
+class ImportReport:
+    """Totals of an import: rows_read = imported + duplicates + rejected. no_location counts the imported rows
+    that have no coordinates: they are stored, but stay off the map and out of spatial analysis."""
+
+    files: int = 0
+    rows_read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+    no_location: int = 0
+    seconds: float = 0.0
+    per_file: list[FileImport] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in self.rejected_reasons.items())
+        return (
+            f"{self.imported:,} published crimes imported from {self.files} file(s) ({self.rows_read:,} rows read): "
+            f"{self.duplicates:,} already held, {self.rejected:,} rejected{f' ({reasons})' if reasons else ''}, "
+            f"{self.no_location:,} without a location; {self.seconds:.1f} s"
+        )
+
+
+class PublishedCrimeService:
+    def __init__(
+        self, store: Store, hub: ChangeHub | None = None, clock: Callable[[], datetime] = times.utc_now
+    ) -> None:
+        self.store = store
+        self.hub = hub or ChangeHub()
+        self._now = clock
+
+    # --- import ------------------------------------------------------------------------------------------
+
+    def import_paths(self, paths: Sequence[Path], progress: ProgressCallback | None = None) -> ImportReport:
+        """Import data.police.uk street-level CSV files; a folder stands for the *.csv files in it.
+
+        Raises PoliceUkFormatError (nothing written) if any file is not such a CSV, and CancelledError (nothing
+        written) if `progress(done, total)` returns False. Rows already held are skipped, so importing the same
+        files again adds nothing.
+        """
+        started = time.perf_counter()
+        with _gc_paused():
+            return self._import(expand_paths(paths), progress, started)
+
+    def _import(self, files: list[Path], progress: ProgressCallback | None, started: float) -> ImportReport:
+        parsed = [parse_file(path) for path in files]
+        total = sum(len(p.records) for p in parsed)
+        report = ImportReport(files=len(parsed))
+        conn = self.store.db.conn
+        imported_at = times.to_storage(self._now())
+        with self.store.transaction():
+            cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+            conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+            try:
+                done = 0
+                for p in parsed:
+                    batch_id = self._insert_file(p, imported_at)
+                    sql = _insert_sql(batch_id)
+                    # Rows without a location go in after the others, so that what was new can be counted apart.
+                    located, unlocated = p.records, []
+                    if p.no_location:
+                        located = [r for r in p.records if r[LON] is not None]
+                        unlocated = [r for r in p.records if r[LON] is None]
+                    added = []
+                    for part in (located, unlocated):
+                        before = conn.total_changes
+                        for start in range(0, len(part), CHUNK_ROWS):
+                            chunk = part[start:start + CHUNK_ROWS]
+                            conn.executemany(sql, chunk)
+                            done += len(chunk)
+                            if progress is not None and not progress(done, total):
+                                raise CancelledError("cancelled: nothing was imported")
+                        added.append(conn.total_changes - before)
+                    self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1])
+            finally:
+                conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        report.rejected_reasons = {
+            reason: report.rejected_reasons[reason] for reason in REJECT_REASONS if reason in report.rejected_reasons
+        }
+        report.seconds = round(time.perf_counter() - started, 3)
+        if report.imported:
+            self.hub.publish(Change("published_crimes", "bulk"))
+        return report
+
+    def _insert_file(self, parsed: ParsedFile, imported_at: str) -> int:
+        cursor = self.store.db.execute(
+            "INSERT INTO import_batches(source, file_name, file_sha256, rows_read, rejected, rejected_reasons,"
+            " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                SOURCE_POLICE_UK, parsed.path.name, parsed.sha256, parsed.rows_read, parsed.rejected_count,
+                json.dumps(dict(parsed.rejected), sort_keys=True), imported_at,
+            ],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _finish_file(
+        self, report: ImportReport, parsed: ParsedFile, batch_id: int, imported: int, no_location: int
+    ) -> None:
+        duplicates = len(parsed.records) - imported
+        self.store.db.execute(
+            "UPDATE import_batches SET imported = ?, duplicates = ? WHERE id = ?", [imported, duplicates, batch_id]
+        )
+        report.rows_read += parsed.rows_read
+        report.imported += imported
+        report.duplicates += duplicates
+        report.rejected += parsed.rejected_count
+        report.no_location += no_location
+        report.rejected_reasons = dict(Counter(report.rejected_reasons) + parsed.rejected)
+        report.per_file.append(FileImport(
+            file_name=str(parsed.path), header=parsed.header, rows_read=parsed.rows_read, imported=imported,
+            duplicates=duplicates, rejected=parsed.rejected_count, rejected_reasons=dict(parsed.rejected),
+            rejected_lines=dict(parsed.rejected_lines), no_location=no_location,
+        ))
+
+    # --- reads -------------------------------------------------------------------------------------------
+
+    def count(
+        self, month_from: str | None = None, month_to: str | None = None, crime_types: Sequence[str] = (),
+        located_only: bool = False,
+    ) -> int:
+        where, params = _where(month_from, month_to, crime_types, located_only)
+        return int(self.store.db.execute(f"SELECT COUNT(*) FROM published_crimes{where}", params).fetchone()[0])
+
+    def months(self) -> list[str]:
+        """The months held, oldest first."""
+        return [r[0] for r in self.store.db.execute("SELECT DISTINCT month FROM published_crimes ORDER BY month")]
+
+    def crime_types(self) -> list[str]:
+        return [
+            r[0] for r in self.store.db.execute("SELECT DISTINCT crime_type FROM published_crimes ORDER BY 1")
+        ]
+
+    def points(
+        self, month_from: str | None = None, month_to: str | None = None, crime_types: Sequence[str] = ()
+    ) -> pd.DataFrame:
+        """Rows with a location, for analysis: easting, northing (BNG metres), lat, lon, month, crime_type."""
+        where, params = _where(month_from, month_to, crime_types, located_only=True)
+        cursor = self.store.db.execute(
+            f"SELECT easting, northing, lat, lon, month, crime_type FROM published_crimes{where} ORDER BY id",
+            params,
+        )
+        frame = pd.DataFrame.from_records(
+            cursor.fetchall(), columns=["easting", "northing", "lat", "lon", "month", "crime_type"]
+        )
+        return frame.astype({"easting": float, "northing": float, "lat": float, "lon": float})
+
+    def map_json(self, month_from: str | None = None, month_to: str | None = None) -> str:
+        """The located rows as one compact JSON array built by SQLite: [[id, lat, lon, crime_type, month], ...]."""
+        where, params = _where(month_from, month_to, (), located_only=True)
+        row = self.store.db.execute(
+            "SELECT json_group_array(json_array(id, round(lat, 5), round(lon, 5), crime_type, month)) "
+            f"FROM published_crimes{where}",
+            params,
+        ).fetchone()
+        return str(row[0])
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: an import creates ~200,000 row lists, all still alive, and
+    collecting over and over while they pile up costs a third of the parsing time. Reference counting still
+    frees everything as usual; nothing an import makes has reference cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given, folders as their *.csv files (sorted by name); each file once, in order."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+            if not found:
+                raise NotFoundError(f"{path}: no .csv files in this folder")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise NotFoundError(f"{path}: no such file or folder")
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values())
+
+
+def _check_month(value: str, field: str) -> str:
+    if not is_month(value):
+        raise ValidationError.single(field, f"{value!r} is not a month (YYYY-MM)")
+    return value
+
+
+def _where(
+    month_from: str | None, month_to: str | None, crime_types: Sequence[str], located_only: bool
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if month_from:
+        clauses.append("month >= ?")
+        params.append(_check_month(month_from, "month_from"))
+    if month_to:
+        clauses.append("month <= ?")
+        params.append(_check_month(month_to, "month_to"))
+    if crime_types:
+        clauses.append(f"crime_type IN ({', '.join('?' * len(crime_types))})")
+        params.extend(crime_types)
+    if located_only:
+        clauses.append("lat IS NOT NULL")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params

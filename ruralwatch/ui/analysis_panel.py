@@ -1,0 +1,402 @@
+"""The analyst's panel: hotspots, forecast accuracy, harm by area and timing, all run off the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.services.analysis import (
+    DEFAULT_BANDWIDTH_M,
+    DEFAULT_CELL_M,
+    AnalysisService,
+    HotspotQuery,
+    HotspotRun,
+)
+from ruralwatch.services.harm import HarmService
+from ruralwatch.store import open_store
+from ruralwatch.ui.tasks import Progress
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
+    combo = QComboBox()
+    for key, label in items:
+        combo.addItem(label, key)
+    return combo
+
+
+def _month_edit(placeholder: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setInputMask("")
+    edit.setMaxLength(7)
+    return edit
+
+
+def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            text = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
+            item = QTableWidgetItem(text)
+            if isinstance(value, (int, float)):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def _table() -> QTableWidget:
+    table = QTableWidget()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().hide()
+    return table
+
+
+class AnalysisPanel(QWidget):
+    """Runs analyses in the background (each with its own database connection) and shows the results."""
+
+    hotspots_ready = Signal(object)  # HotspotRun
+    evaluation_ready = Signal(object)  # dict
+    areas_ready = Signal(object)
+    timing_ready = Signal(object)
+
+    def __init__(self, db_path: Path, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self.run_task = run_task
+        self.last_run: HotspotRun | None = None
+        tabs = QTabWidget()
+        tabs.addTab(self._hotspots_tab(), "Hotspots")
+        tabs.addTab(self._accuracy_tab(), "Accuracy")
+        tabs.addTab(self._areas_tab(), "Areas")
+        tabs.addTab(self._time_tab(), "Time")
+        self.tabs = tabs
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(tabs)
+
+    # --- background work ----------------------------------------------------------------------------------
+
+    def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
+                       done: Callable[[Any], None], status: QLabel) -> None:
+        path = self.db_path
+
+        def task(progress: Progress) -> Any:
+            store = open_store(path)
+            try:
+                return work(AnalysisService(store, HarmService(store)), progress)
+            finally:
+                store.close()
+
+        def failed(exc: BaseException) -> None:
+            status.setText(f"Not done: {exc}")
+            status.setStyleSheet("color: #b71c1c;")
+
+        status.setText(f"{title}…")
+        status.setStyleSheet("")
+        self.run_task(title, task, done, failed)
+
+    # --- hotspots -----------------------------------------------------------------------------------------
+
+    def _hotspots_tab(self) -> QWidget:
+        page = QWidget()
+        self.source = _combo((("published", "Published crime (data.police.uk)"), ("incidents", "Our incidents"),
+                              ("all", "Both")))
+        self.method = _combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
+                              ("gistar", "Getis-Ord Gi* (significant)")))
+        self.weight = _combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
+        self.month_from = _month_edit("from YYYY-MM (optional)")
+        self.month_to = _month_edit("to YYYY-MM (optional)")
+        self.top_n = QSpinBox()
+        self.top_n.setRange(1, 500)
+        self.top_n.setValue(20)
+        self.cell_m = QSpinBox()
+        self.cell_m.setRange(50, 5000)
+        self.cell_m.setSingleStep(50)
+        self.cell_m.setValue(int(DEFAULT_CELL_M))
+        self.cell_m.setSuffix(" m")
+        self.bandwidth_m = QDoubleSpinBox()
+        self.bandwidth_m.setRange(50, 20_000)
+        self.bandwidth_m.setSingleStep(250)
+        self.bandwidth_m.setDecimals(0)
+        self.bandwidth_m.setValue(DEFAULT_BANDWIDTH_M)
+        self.bandwidth_m.setSuffix(" m")
+        self.bandwidth_m.setToolTip("Kernel bandwidth (KDE) and neighbourhood radius (Gi*)")
+        period = QHBoxLayout()
+        period.addWidget(self.month_from)
+        period.addWidget(self.month_to)
+        form = QFormLayout()
+        form.addRow("Data", self.source)
+        form.addRow("Method", self.method)
+        form.addRow("Weight", self.weight)
+        form.addRow("Period", period)
+        form.addRow("Top", self.top_n)
+        form.addRow("Cell size", self.cell_m)
+        form.addRow("Bandwidth", self.bandwidth_m)
+        self.run_button = QPushButton("Find hotspots")
+        self.run_button.clicked.connect(self.run_hotspots)
+        self.hotspot_status = QLabel()
+        self.hotspot_status.setWordWrap(True)
+        self.hotspot_table = _table()
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(self.run_button)
+        layout.addWidget(self.hotspot_status)
+        layout.addWidget(self.hotspot_table, 1)
+        return page
+
+    def hotspot_query(self) -> HotspotQuery:
+        return HotspotQuery(
+            method=self.method.currentData(), weight=self.weight.currentData(), source=self.source.currentData(),
+            month_from=self.month_from.text().strip() or None, month_to=self.month_to.text().strip() or None,
+            top_n=self.top_n.value(), cell_m=float(self.cell_m.value()), bandwidth_m=self.bandwidth_m.value(),
+            radius_m=self.bandwidth_m.value(),
+        )
+
+    def run_hotspots(self) -> None:
+        query = self.hotspot_query()
+        self._in_background("Finding hotspots", lambda service, progress: service.hotspots(query, progress),
+                            self._show_hotspots, self.hotspot_status)
+
+    def _show_hotspots(self, run: HotspotRun) -> None:
+        self.last_run = run
+        value_name = {"grid": "Harm" if run.query.weight == "harm" else "Count",
+                      "kde": "Density /km²", "gistar": "Harm" if run.query.weight == "harm" else "Count"}
+        headers = ["Rank", "Area", value_name[run.query.method]] + (["z"] if run.query.method == "gistar" else [])
+        rows = [[h.rank, area, round(h.value, 2)] + ([round(h.z or 0.0, 2)] if run.query.method == "gistar" else [])
+                for h, area in zip(run.hotspots, run.areas, strict=True)]
+        _fill_table(self.hotspot_table, headers, rows)
+        self.hotspot_status.setText(
+            f"{len(run.hotspots)} hotspots from {run.points:,} crimes ({run.no_location:,} without a location "
+            f"left out), study area: {run.study_area}, {run.area_km2:,.0f} km², {run.seconds:.1f} s."
+        )
+        self.hotspots_ready.emit(run)
+
+    # --- accuracy -----------------------------------------------------------------------------------------
+
+    def _accuracy_tab(self) -> QWidget:
+        page = QWidget()
+        self.train_from, self.train_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
+        self.test_from, self.test_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
+        self.eval_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"),
+                                   ("all", "Both")))
+        train = QHBoxLayout()
+        train.addWidget(self.train_from)
+        train.addWidget(self.train_to)
+        test = QHBoxLayout()
+        test.addWidget(self.test_from)
+        test.addWidget(self.test_to)
+        form = QFormLayout()
+        form.addRow("Data", self.eval_source)
+        form.addRow("Train on", train)
+        form.addRow("Test on", test)
+        self.evaluate_button = QPushButton("Measure forecast accuracy")
+        self.evaluate_button.clicked.connect(self.run_evaluation)
+        self.eval_status = QLabel("PAI: share of test crimes in the top cells divided by their share of the area "
+                                  "(higher is better). PEI: how close to the best possible (1 = perfect).")
+        self.eval_status.setWordWrap(True)
+        self.eval_table = _table()
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(self.evaluate_button)
+        layout.addWidget(self.eval_status)
+        layout.addWidget(self.eval_table, 1)
+        return page
+
+    def run_evaluation(self) -> None:
+        args = (self.train_from.text().strip(), self.train_to.text().strip(), self.test_from.text().strip(),
+                self.test_to.text().strip())
+        source = self.eval_source.currentData()
+        self._in_background(
+            "Measuring forecast accuracy",
+            lambda service, progress: service.evaluate(*args, source=source, progress=progress),
+            self._show_evaluation, self.eval_status,
+        )
+
+    def _show_evaluation(self, result: dict[str, Any]) -> None:
+        rows = []
+        for name, figures in result["methods"].items():
+            rows.append([name] + [figures["pai"][f] for f in ("0.01", "0.03", "0.05")]
+                        + [figures["pei"][f] for f in ("0.01", "0.03", "0.05")])
+        _fill_table(self.eval_table, ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%"], rows)
+        self.eval_status.setText(
+            f"Trained on {result['train']['crimes']:,} crimes ({result['train']['from']} to {result['train']['to']}),"
+            f" tested on {result['test']['crimes']:,} ({result['test']['from']} to {result['test']['to']}); "
+            f"{result['cell_m']:.0f} m cells over {result['study_area']}, {result['area_km2']:,.0f} km²."
+        )
+        self.evaluation_ready.emit(result)
+
+    # --- areas --------------------------------------------------------------------------------------------
+
+    def _areas_tab(self) -> QWidget:
+        page = QWidget()
+        self.area_level = _combo((("district", "Districts"), ("ward", "Wards")))
+        self.area_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"),
+                                   ("all", "Both")))
+        form = QFormLayout()
+        form.addRow("Areas", self.area_level)
+        form.addRow("Data", self.area_source)
+        button = QPushButton("Harm by area")
+        button.clicked.connect(self.run_areas)
+        self.area_status = QLabel()
+        self.area_status.setWordWrap(True)
+        self.area_table = _table()
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(button)
+        layout.addWidget(self.area_status)
+        layout.addWidget(self.area_table, 1)
+        return page
+
+    def run_areas(self) -> None:
+        level, source = self.area_level.currentData(), self.area_source.currentData()
+
+        def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any]]:
+            return service.by_area(level, source), service.concentration(source)
+
+        self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
+
+    def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any]]) -> None:
+        frame, concentration = result
+        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"],
+                    frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist())
+        shares = concentration["harm_share_top_cells"]
+        share = concentration["share_at_repeat_places"]
+        self.area_status.setText(
+            f"Concentration: {100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
+            f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
+            f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
+            f"once, accounting for {100 * (share or 0):.0f}% of crimes."
+        )
+        self.areas_ready.emit(result)
+
+    # --- time ---------------------------------------------------------------------------------------------
+
+    def _time_tab(self) -> QWidget:
+        page = QWidget()
+        self.time_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"), ("all", "Both")))
+        button = QPushButton("Show timing")
+        button.clicked.connect(self.run_timing)
+        export = QPushButton("Save charts as PNG…")
+        export.clicked.connect(self.export_charts)
+        self.trend_chart = QChartView()
+        self.trend_chart.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.trend_chart.setMinimumHeight(220)
+        self.hour_table = _table()
+        self.hour_table.setMinimumHeight(200)
+        self.time_status = QLabel()
+        self.time_status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.time_source, 1)
+        row.addWidget(button)
+        row.addWidget(export)
+        layout = QVBoxLayout(page)
+        layout.addLayout(row)
+        layout.addWidget(self.time_status)
+        layout.addWidget(QLabel("Monthly trend, with the same months a year before"))
+        layout.addWidget(self.trend_chart, 1)
+        layout.addWidget(QLabel("Our incidents by hour (UK time) and day of week"))
+        layout.addWidget(self.hour_table, 1)
+        return page
+
+    def run_timing(self) -> None:
+        source = self.time_source.currentData()
+        self._in_background("Working out timing", lambda service, _p: service.timing(source), self._show_timing,
+                            self.time_status)
+
+    def _show_timing(self, result: dict[str, Any]) -> None:
+        trend = result["monthly_trend"]
+        chart = QChart()
+        chart.setTitle("Crimes per month")
+        if trend is not None and len(trend):
+            x_axis = QCategoryAxis()
+            x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+            step = max(1, len(trend) // 6)
+            for i, month in enumerate(trend["month"]):
+                if i % step == 0:
+                    x_axis.append(str(month), i)
+            x_axis.setRange(0, max(len(trend) - 1, 1))
+            y_axis = QValueAxis()
+            y_axis.setLabelFormat("%d")
+            peak = max(float(trend["count"].max(skipna=True) or 0), float(trend["count_year_before"].max(skipna=True)
+                                                                          if trend["count_year_before"].notna().any()
+                                                                          else 0))
+            y_axis.setRange(0, max(peak * 1.1, 1))
+            chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+            chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+            for column, name, colour in (("count", "This period", "#1f77b4"),
+                                         ("count_year_before", "Same month a year before", "#9e9e9e")):
+                # One series per run of months with data: a gap in the data stays a gap in the line.
+                first = True
+                series = None
+                for i, value in enumerate(trend[column]):
+                    if pd.isna(value):
+                        series = None
+                        continue
+                    if series is None:
+                        series = QLineSeries()
+                        series.setColor(QColor(colour))
+                        series.setName(name)
+                        chart.addSeries(series)
+                        series.attachAxis(x_axis)
+                        series.attachAxis(y_axis)
+                        if not first:
+                            chart.legend().markers(series)[0].setVisible(False)
+                        first = False
+                    series.append(i, float(value))
+        self.trend_chart.setChart(chart)
+        table = result["hour_by_weekday"]
+        if table is not None:
+            values = table.to_numpy()
+            peak = float(values.max()) or 1.0
+            _fill_table(self.hour_table, ["Day"] + [f"{h:02d}" for h in range(24)],
+                        [[WEEKDAYS[d]] + [int(v) for v in values[d]] for d in range(7)])
+            for d in range(7):
+                for h in range(24):
+                    shade = int(255 - 200 * values[d][h] / peak)
+                    self.hour_table.item(d, h + 1).setBackground(QColor(255, shade, shade))
+        season = result["season"]
+        if season is not None and len(season):
+            totals = ", ".join(f"{label}: {int(row.sum())}" for label, row in season.iterrows())
+            self.time_status.setText(f"Hare coursing reports per season (September to March): {totals}.")
+        else:
+            self.time_status.setText("No hare coursing incidents recorded in this period.")
+        self.timing_ready.emit(result)
+
+    def export_charts(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save charts", str(Path.home() / "timing.png"),
+                                                    "PNG image (*.png)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        self.tabs.widget(3).grab().save(str(path), "PNG")
+        return path

@@ -1,0 +1,307 @@
+"""The analysis commands (hotspots, evaluate, harm, areas) run in-process through ruralwatch.app.main."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyproj import Transformer
+
+from ruralwatch.app import main
+from ruralwatch.store import open_store
+
+_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+CHELMSFORD = (570_125.0, 206_875.0)
+COLCHESTER = (590_125.0, 220_125.0)
+THAXTED = (51.954, 0.344)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never touch the real user data folder."""
+    monkeypatch.delenv("RURALWATCH_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], db_path: Path):
+    def run(*argv: str) -> Result:
+        try:
+            code = main(["--db", str(db_path), *argv])
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def _insert(db_path: Path, rows: list[tuple[float, float, str, str]]) -> None:
+    """(easting, northing, crime type, month) rows of published crime."""
+    store = open_store(db_path)
+    try:
+        for number, (east, north, crime_type, month) in enumerate(rows):
+            lon, lat = _TO_WGS84.transform(east, north)
+            store.db.execute(
+                "INSERT INTO published_crimes(dedupe_key, crime_id, month, lon, lat, easting, northing, location, "
+                "lsoa_code, lsoa_name, crime_type) VALUES (?, ?, ?, ?, ?, ?, ?, 'On or near Road', 'E01', "
+                "'Essex 001A', ?)",
+                [f"k{number}", f"c{number}", month, lon, lat, east, north, crime_type],
+            )
+        store.db.conn.commit()
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def crimes(db_path: Path) -> Path:
+    thaxted = _TO_BNG.transform(THAXTED[1], THAXTED[0])
+    rows = [(*CHELMSFORD, "Burglary", "2024-01"), (*CHELMSFORD, "Burglary", "2024-03")]
+    rows += [(*COLCHESTER, "Shoplifting", month) for month in ("2024-01", "2024-02", "2024-03") for _ in range(4)]
+    rows += [(*thaxted, "Robbery", "2024-02")]
+    _insert(db_path, rows)
+    return db_path
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    assert result.code == 2, result
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("ruralwatch: error:")
+    assert "Traceback" not in result.err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+# --- hotspots -----------------------------------------------------------------------------------------------------
+
+
+def test_hotspots_json(cli, crimes):
+    result = cli("hotspots", "--method", "grid", "--weight", "harm", "--top", "3", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["query"]["method"] == "grid" and data["query"]["weight"] == "harm"
+    assert data["query"]["top_n"] == 3
+    assert data["points"] == 15 and data["no_location"] == 0
+    assert data["total_weight"] == pytest.approx(2 * 245.91 + 12 * 1.0 + 365.0)
+    assert data["study_area"] == "Essex Police force area"
+    hotspots = data["hotspots"]
+    assert [h["rank"] for h in hotspots] == [1, 2, 3]
+    assert [h["value"] for h in hotspots] == [pytest.approx(491.82), 365.0, 12.0]
+    assert [(h["easting"], h["northing"]) for h in hotspots][::2] == [CHELMSFORD, COLCHESTER]
+    assert hotspots[1]["area"] == "Thaxted, Uttlesford"
+    for hotspot in hotspots:
+        assert set(hotspot) >= {"rank", "lat", "lon", "polygon", "area", "value", "z", "p"}
+        assert 51.4 < hotspot["lat"] < 52.1 and 0.0 < hotspot["lon"] < 1.4
+        assert len(hotspot["polygon"]) == 5 and hotspot["polygon"][0] == hotspot["polygon"][-1]
+        lons = [p[0] for p in hotspot["polygon"]]
+        lats = [p[1] for p in hotspot["polygon"]]
+        assert min(lons) < hotspot["lon"] < max(lons) and min(lats) < hotspot["lat"] < max(lats)
+
+
+def test_hotspots_json_count_weight_and_months(cli, crimes):
+    result = cli("hotspots", "--method", "grid", "--weight", "count", "--from", "2024-02", "--to", "2024-03",
+                 "--json")
+    data = result.json()
+    assert data["points"] == 10  # 8 shoplifting, 1 burglary, 1 robbery
+    assert data["query"]["month_from"] == "2024-02" and data["query"]["month_to"] == "2024-03"
+    assert [h["value"] for h in data["hotspots"]] == [8.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("method", ["kde", "gistar"])
+def test_hotspots_json_smoothed_methods(cli, crimes, method):
+    data = cli("hotspots", "--method", method, "--top", "5", "--json").json()
+    assert data["query"]["method"] == method
+    assert 1 <= len(data["hotspots"]) <= 5
+    assert all(h["area"] for h in data["hotspots"])
+    if method == "gistar":
+        assert all(h["z"] > 0 for h in data["hotspots"])
+
+
+def test_hotspots_geojson_is_a_feature_collection(cli, crimes):
+    result = cli("hotspots", "--method", "grid", "--top", "2", "--geojson")
+    assert result.code == 0, result.err
+    collection = result.json()
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == 2
+    for rank, feature in enumerate(collection["features"], start=1):
+        assert feature["type"] == "Feature"
+        assert feature["geometry"]["type"] == "Polygon"
+        ring = feature["geometry"]["coordinates"][0]
+        assert len(ring) == 5 and ring[0] == ring[-1]
+        assert all(-1 < lon < 2 and 51 < lat < 52.5 for lon, lat in ring)  # (lon, lat) order, in Essex
+        assert feature["properties"]["rank"] == rank
+        assert {"value", "z", "area"} <= set(feature["properties"])
+
+
+def test_hotspots_text(cli, crimes):
+    result = cli("hotspots", "--method", "grid", "--top", "2")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0].startswith("2 hotspots (grid, harm) from 15 crimes over Essex Police force area")
+    assert len(lines) == 3 and lines[1].split()[0] == "1" and "Chelmsford" in lines[1]
+
+
+def test_hotspots_on_an_empty_database(cli):
+    data = cli("hotspots", "--json").json()
+    assert (data["points"], data["hotspots"]) == (0, [])
+
+
+# --- evaluate -----------------------------------------------------------------------------------------------------
+
+
+def test_evaluate_json(cli, crimes):
+    result = cli("evaluate", "--train-from", "2024-01", "--train-to", "2024-02", "--test-from", "2024-03",
+                 "--test-to", "2024-03", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert set(data["methods"]) == {"naive", "grid", "kde", "gistar"}
+    for figures in data["methods"].values():
+        assert set(figures["pai"]) == {"0.01", "0.03", "0.05"}
+        assert set(figures["pei"]) == {"0.01", "0.03", "0.05"}
+    # Every test crime (March) lies in a cell that had crime in training: the naive forecast catches them all.
+    assert data["methods"]["naive"]["pei"]["0.01"] == 1.0
+    assert data["methods"]["naive"]["pai"]["0.01"] > 50
+    assert data["cell_m"] == 250.0
+    assert data["area_km2"] == pytest.approx(3676, rel=0.02)
+    assert data["train"]["crimes"] == 10 and data["test"]["crimes"] == 5
+
+
+def test_evaluate_text(cli, crimes):
+    result = cli("evaluate", "--train-from", "2024-01", "--train-to", "2024-02", "--test-from", "2024-03",
+                 "--test-to", "2024-03", "--cell-m", "500")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert "500 m cells" in lines[0]
+    assert [line.split()[0] for line in lines[2:]] == ["naive", "grid", "kde", "gistar"]
+
+
+# --- harm ---------------------------------------------------------------------------------------------------------
+
+
+def _weights(cli) -> dict[str, dict[str, Any]]:
+    result = cli("harm", "list", "--json")
+    assert result.code == 0, result.err
+    return {w["key"]: w for w in result.json()}
+
+
+def test_harm_list_json(cli):
+    weights = _weights(cli)
+    assert weights["police_uk:Burglary"]["days"] == 245.91
+    assert weights["police_uk:Robbery"]["days"] == 365.0
+    assert weights["kind:hare_coursing"]["days"] == 10.0
+    assert "police_uk:Anti-social behaviour" not in weights
+    assert all(not w["overridden"] for w in weights.values())
+    assert {"key", "days", "label", "note", "default_days", "overridden", "updated_at"} <= set(
+        weights["police_uk:Burglary"])
+
+
+def test_harm_set_then_list_shows_the_change(cli):
+    result = cli("harm", "set", "police_uk:Burglary", "300", "--note", "rural burglary")
+    assert result.code == 0, result.err
+    assert result.out.strip() == "police_uk:Burglary = 300 days (default 245.91)"
+    changed = _weights(cli)["police_uk:Burglary"]
+    assert (changed["days"], changed["default_days"], changed["overridden"]) == (300.0, 245.91, True)
+    assert changed["note"] == "rural burglary"
+    text = cli("harm", "list").out.splitlines()
+    assert any(line.startswith("police_uk:Burglary") and "300.00" in line and "(changed)" in line for line in text)
+    reset = cli("harm", "reset", "police_uk:Burglary")
+    assert reset.code == 0 and "245.91 days (default)" in reset.out
+    assert _weights(cli)["police_uk:Burglary"]["days"] == 245.91
+
+
+def test_harm_set_changes_hotspots(cli, crimes):
+    assert cli("harm", "set", "police_uk:Shoplifting", "100", "--note", "test").code == 0
+    data = cli("hotspots", "--method", "grid", "--top", "1", "--json").json()
+    assert (data["hotspots"][0]["easting"], data["hotspots"][0]["northing"]) == COLCHESTER
+    assert data["hotspots"][0]["value"] == 1200.0
+
+
+def test_harm_set_without_a_note_is_a_usage_error(cli):
+    result = cli("harm", "set", "police_uk:Burglary", "300")
+    assert_one_line_error(result, "--note")
+    assert _weights(cli)["police_uk:Burglary"]["days"] == 245.91
+
+
+# --- areas --------------------------------------------------------------------------------------------------------
+
+
+def test_areas_json(cli, crimes):
+    result = cli("areas", "--json")
+    assert result.code == 0, result.err
+    rows = result.json()
+    assert len(rows) == 14
+    by_name = {row["area"]: row for row in rows}
+    assert by_name["Uttlesford"]["count"] == 1 and by_name["Uttlesford"]["harm"] == 365.0
+    assert by_name["Chelmsford"]["count"] == 2 and by_name["Chelmsford"]["harm"] == pytest.approx(491.8)
+    assert by_name["Colchester"]["count"] == 12 and by_name["Colchester"]["harm"] == 12.0
+    assert rows[0]["area"] == "Chelmsford"
+    assert set(rows[0]) == {"area", "count", "harm", "area_km2", "harm_per_km2"}
+
+
+def test_areas_json_wards_and_months(cli, crimes):
+    rows = cli("areas", "--level", "ward", "--from", "2024-02", "--to", "2024-02", "--json").json()
+    assert rows[0]["area"] == "Thaxted, Uttlesford" and rows[0]["harm"] == 365.0
+    assert sum(row["count"] for row in rows) == 5
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["hotspots", "--from", "2019-13"], ["2019-13", "YYYY-MM"]),
+        (["hotspots", "--to", "2019-1"], ["2019-1"]),
+        (["hotspots", "--from", "2024-03", "--to", "2024-01"], ["ends before it starts"]),
+        (["hotspots", "--top", "0"], ["top"]),
+        (["hotspots", "--top", "many"], ["--top"]),
+        (["hotspots", "--method", "hexbin"], ["hexbin"]),
+        (["hotspots", "--cell-m", "10"], ["cell"]),
+        (["evaluate", "--train-from", "2024-03", "--train-to", "2024-03", "--test-from", "2024-01",
+          "--test-to", "2024-02"], ["test period must come after"]),
+        (["evaluate", "--train-from", "2024-01", "--train-to", "2024-02", "--test-from", "2024-02",
+          "--test-to", "2024-03"], ["test period must come after"]),
+        (["evaluate", "--train-from", "2019-13", "--train-to", "2024-02", "--test-from", "2024-03",
+          "--test-to", "2024-03"], ["2019-13"]),
+        (["evaluate", "--train-from", "2024-01", "--train-to", "2024-01"], ["--test-from"]),
+        (["evaluate", "--train-from", "2023-01", "--train-to", "2023-01", "--test-from", "2023-02",
+          "--test-to", "2023-02"], ["no crimes"]),
+        (["harm", "set", "police_uk:Nope", "5", "--note", "x"], ["police_uk:Nope", "not a harm weight"]),
+        (["harm", "set", "police_uk:Burglary", "-1", "--note", "x"], ["days"]),
+        (["harm", "set", "police_uk:Burglary", "40000", "--note", "x"], ["days"]),
+        (["harm", "set", "police_uk:Burglary", "lots", "--note", "x"], ["lots"]),
+        (["harm", "set", "police_uk:Burglary", "5", "--note", "  "], ["note"]),
+        (["harm", "reset", "police_uk:Nope"], ["police_uk:Nope"]),
+        (["harm"], []),
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_2(cli, crimes, argv, fragments):
+    assert_one_line_error(cli(*argv), *fragments)
+
+
+@pytest.mark.parametrize("month", ["2019-13", "2024-1"])
+def test_areas_rejects_a_bad_month(cli, crimes, month):
+    assert_one_line_error(cli("areas", "--from", month, "--json"), month)
+
+
+def test_bad_input_changes_nothing(cli, crimes):
+    cli("harm", "set", "police_uk:Burglary", "-1", "--note", "x")
+    cli("harm", "set", "police_uk:Burglary", "300")
+    assert all(not w["overridden"] for w in _weights(cli).values())

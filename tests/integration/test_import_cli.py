@@ -1,0 +1,307 @@
+"""`ruralwatch import police-uk` and PublishedCrimeService on the real excerpts in tests/fixtures/police-uk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from ruralwatch.app import main
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.io.police_uk import PoliceUkFormatError
+from ruralwatch.services import published
+from ruralwatch.services.incidents import CancelledError
+from ruralwatch.services.published import PublishedCrimeService
+from ruralwatch.store import Store, open_store
+from ruralwatch.store.migrations import LATEST_VERSION, MIGRATIONS, published_crime
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+POLICE_UK = FIXTURES / "police-uk"
+JAN = POLICE_UK / "2018-01-essex-street-first150.csv"
+MARCH = POLICE_UK / "2018-03-essex-street-first150.csv"
+APRIL = POLICE_UK / "2018-04-essex-street-no-id-or-location.csv"
+MALFORMED = POLICE_UK / "street-report-fixture-malformed.csv"
+ALL_FOUR = [str(JAN), str(MARCH), str(APRIL), str(MALFORMED)]
+
+# The four fixtures together (see tests/fixtures/police-uk/README.md).
+EXPECTED = {
+    "files": 4, "rows_read": 391, "imported": 388, "duplicates": 2, "rejected": 1,
+    "rejected_reasons": {"wrong_field_count": 1}, "no_location": 49,
+}
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("RURALWATCH_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], db_path: Path) -> Any:
+    def run(*argv: str) -> Result:
+        try:
+            code = main(["--db", str(db_path), *argv])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def table_counts(db_path: Path) -> tuple[int, int]:
+    conn = sqlite3.connect(db_path)
+    try:
+        crimes = conn.execute("SELECT COUNT(*) FROM published_crimes").fetchone()[0]
+        batches = conn.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0]
+        return int(crimes), int(batches)
+    finally:
+        conn.close()
+
+
+def picked(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: report[key] for key in EXPECTED}
+
+
+# --- the command line --------------------------------------------------------------------------------------
+
+
+def test_import_json_numbers_on_the_fixtures(cli: Any, db_path: Path) -> None:
+    result = cli("import", "police-uk", *ALL_FOUR, "--json")
+    assert result.code == 0, result.err
+    assert result.err == ""
+    report = result.json()
+    assert picked(report) == EXPECTED
+    assert isinstance(report["seconds"], float) and report["seconds"] >= 0
+    assert [f["file_name"] for f in report["per_file"]] == ALL_FOUR
+    assert [f["header"] for f in report["per_file"]] == ["snake_case", "standard", "standard", "snake_case"]
+    malformed = report["per_file"][3]
+    assert (malformed["imported"], malformed["duplicates"], malformed["rejected_lines"]) == (
+        1, 2, {"wrong_field_count": [3]}
+    )
+    assert table_counts(db_path) == (388, 4)
+    conn = sqlite3.connect(db_path)
+    try:
+        located = conn.execute(
+            "SELECT COUNT(*) FROM published_crimes WHERE lat IS NOT NULL AND easting IS NOT NULL"
+        ).fetchone()[0]
+        unlocated = conn.execute(
+            "SELECT COUNT(*) FROM published_crimes WHERE lat IS NULL AND lon IS NULL AND easting IS NULL"
+        ).fetchone()[0]
+        asb = conn.execute(
+            "SELECT COUNT(*) FROM published_crimes WHERE crime_id IS NULL AND dedupe_key LIKE 'hash:%'"
+        ).fetchone()[0]
+        batch = conn.execute(
+            "SELECT source, file_name, rows_read, imported, duplicates, rejected, rejected_reasons, file_sha256 "
+            "FROM import_batches ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        empty_text = conn.execute(
+            "SELECT COUNT(*) FROM published_crimes WHERE context = '' OR crime_id = '' OR last_outcome = ''"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert (located, unlocated) == (388 - 49, 49)
+    assert asb == 35 + 41 + 39 + 1
+    assert batch[:7] == ("police-uk", MALFORMED.name, 4, 1, 2, 1, '{"wrong_field_count": 1}')
+    assert len(batch[7]) == 64
+    assert empty_text == 0  # empty fields are stored as NULL
+
+
+def test_summary_line_without_json(cli: Any) -> None:
+    result = cli("import", "police-uk", *ALL_FOUR)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("388 published crimes imported from 4 file(s) (391 rows read): 2 already held, ")
+    assert "1 rejected (wrong_field_count 1)" in lines[0] and "49 without a location" in lines[0]
+
+
+def test_reimport_adds_nothing(cli: Any, db_path: Path) -> None:
+    first = cli("import", "police-uk", *ALL_FOUR, "--json")
+    assert first.code == 0
+    conn = sqlite3.connect(db_path)
+    try:
+        before = conn.execute("SELECT * FROM published_crimes ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+    again = cli("import", "police-uk", *reversed(ALL_FOUR), "--json")
+
+    assert again.code == 0, again.err
+    assert picked(again.json()) == {**EXPECTED, "imported": 0, "duplicates": 390, "no_location": 0}
+    conn = sqlite3.connect(db_path)
+    try:
+        after = conn.execute("SELECT * FROM published_crimes ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert after == before
+    assert table_counts(db_path) == (388, 8)  # each import is still recorded
+
+
+def test_a_folder_stands_for_its_csv_files(cli: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for path in ALL_FOUR:
+        shutil.copy(path, folder)
+    (folder / "notes.txt").write_text("not a CSV, and not looked at\n")
+    (folder / "old").mkdir()
+    shutil.copy(JAN, folder / "old" / "nested.csv")  # folders are not searched below the top
+
+    result = cli("import", "police-uk", str(folder), "--json")
+
+    assert result.code == 0, result.err
+    report = result.json()
+    assert picked(report) == EXPECTED
+    assert [Path(f["file_name"]).name for f in report["per_file"]] == sorted(Path(p).name for p in ALL_FOUR)
+
+
+def test_the_fixture_folder_itself_imports_without_its_readme(cli: Any) -> None:
+    result = cli("import", "police-uk", str(POLICE_UK), str(JAN), "--json")  # JAN twice: read once
+    assert result.code == 0, result.err
+    assert picked(result.json()) == EXPECTED
+
+
+@pytest.mark.parametrize("bad", ["png", "unknown column", "truncated", "missing"])
+def test_a_bad_file_exits_2_with_one_line_and_imports_nothing(
+    cli: Any, db_path: Path, tmp_path: Path, bad: str
+) -> None:
+    path = tmp_path / f"bad-{bad.replace(' ', '-')}.csv"
+    if bad == "png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    elif bad == "unknown column":
+        path.write_bytes(MARCH.read_bytes().replace(b"Last outcome category", b"Outcome", 1))
+    elif bad == "truncated":
+        path.write_bytes(MARCH.read_bytes()[:-40])
+    # "missing": the path does not exist
+    expected = {
+        "png": "binary file", "unknown column": "unknown column(s) 'Outcome'",
+        "truncated": "ends mid-row: truncated?", "missing": "no such file or folder",
+    }[bad]
+
+    result = cli("import", "police-uk", str(JAN), str(MARCH), str(path), "--json")
+
+    assert result.code == 2
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith(f"ruralwatch: error: {path}: ")
+    assert expected in lines[0]
+    assert table_counts(db_path) == (0, 0)
+
+
+def test_usage_mistakes_exit_2(cli: Any) -> None:
+    for argv in (("import",), ("import", "police-uk"), ("import", "census", str(JAN))):
+        result = cli(*argv)
+        assert result.code == 2
+        assert result.err.startswith("ruralwatch: error: ") and len(result.err.splitlines()) == 1
+
+
+# --- the service -------------------------------------------------------------------------------------------
+
+
+def test_cancel_via_progress_rolls_back_everything(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(published, "CHUNK_ROWS", 50)
+    service = PublishedCrimeService(store)
+    calls: list[tuple[int, int]] = []
+
+    def cancel_on_fourth(done: int, total: int) -> bool:
+        calls.append((done, total))
+        return len(calls) < 4
+
+    with pytest.raises(CancelledError):
+        service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=cancel_on_fourth)
+
+    assert calls == [(50, 390), (100, 390), (150, 390), (200, 390)]  # rows were written before the cancel
+    assert service.count() == 0
+    assert store.db.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0] == 0
+    assert store.db.execute("PRAGMA cache_size").fetchone()[0] == -2000  # the import's cache setting is undone
+
+    report = service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=lambda done, total: True)
+    assert picked(report.to_dict()) == EXPECTED
+
+
+def test_progress_reaches_the_total(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(published, "CHUNK_ROWS", 100)
+    calls: list[tuple[int, int]] = []
+    PublishedCrimeService(store).import_paths([POLICE_UK], progress=lambda d, t: calls.append((d, t)) is None)
+    assert calls[-1] == (390, 390)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_a_format_error_in_the_last_file_writes_nothing(store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "zz.csv"
+    bad.write_text("Crime ID,Month\n1,2018-01\n")
+    service = PublishedCrimeService(store)
+    with pytest.raises(PoliceUkFormatError, match="zz.csv"):
+        service.import_paths([POLICE_UK, bad])
+    assert service.count() == 0
+
+
+def test_points_count_and_map_json(store: Store) -> None:
+    service = PublishedCrimeService(store)
+    service.import_paths([POLICE_UK])
+
+    assert service.count() == 388
+    assert service.count(located_only=True) == 339
+    assert service.months() == ["2018-01", "2018-03", "2018-04"]
+    assert "Anti-social behaviour" in service.crime_types()
+
+    points = service.points(None, None)
+    assert list(points.columns) == ["easting", "northing", "lat", "lon", "month", "crime_type"]
+    assert len(points) == 339
+    assert points[["easting", "northing", "lat", "lon"]].notna().all().all()
+    assert points["easting"].between(500_000, 660_000).all()  # Essex and its neighbours, in metres
+    assert points["northing"].between(150_000, 260_000).all()
+    assert pd.api.types.is_float_dtype(points["easting"])
+
+    march = service.points("2018-03", "2018-03")
+    assert len(march) == 150 and set(march["month"]) == {"2018-03"}
+    asb = service.points("2018-01", "2018-04", ["Anti-social behaviour"])
+    assert len(asb) == 35 + 41 + 39 and set(asb["crime_type"]) == {"Anti-social behaviour"}
+    assert service.count("2018-04", "2018-04") == 87 + 1
+    assert len(service.points("2019-01", None)) == 0
+
+    rows = json.loads(service.map_json(None, None))
+    assert len(rows) == 339
+    first = rows[0]
+    assert len(first) == 5 and isinstance(first[0], int) and first[4] == "2018-01"
+    assert 51 < first[1] < 53 and 0 < first[2] < 2
+    assert len(json.loads(service.map_json("2018-03", "2018-03"))) == 150
+
+    with pytest.raises(ValidationError, match="month_from: '2018-3' is not a month"):
+        service.points("2018-3", None)
+
+
+def test_the_migration_adds_the_tables_to_an_older_database(db_path: Path) -> None:
+    assert MIGRATIONS.index(published_crime) == 2  # migration 3
+    older = open_store(db_path, steps=MIGRATIONS[:2])
+    assert "published_crimes" not in older.db.table_names()
+    older.close()
+    upgraded = open_store(db_path)
+    try:
+        assert upgraded.schema_version() == LATEST_VERSION
+        assert {"published_crimes", "import_batches"} <= set(upgraded.db.table_names())
+        indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(published_crimes)")}
+        assert {"idx_published_crimes_month", "idx_published_crimes_crime_type",
+                "idx_published_crimes_lsoa_code"} <= indexes
+        columns = [row[1] for row in upgraded.db.execute("PRAGMA table_info(published_crimes)")]
+        assert "hlc" not in columns and "deleted" not in columns  # local context data, never synced
+    finally:
+        upgraded.close()

@@ -1,0 +1,605 @@
+"""AnalysisService on small hand-built datasets: every expected figure can be worked out on paper.
+
+Published crime is inserted straight into published_crimes at chosen British National Grid cells (250 m cells
+have edges on multiples of 250 m, so a point at 570,125 E 206,875 N is the centre of one cell).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from ruralwatch.analysis import grid as gridmod
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.incident import IncidentInput, StolenItemInput
+from ruralwatch.mapping import boundaries
+from ruralwatch.services.analysis import AnalysisService, HotspotQuery
+from ruralwatch.services.harm import HarmService
+from ruralwatch.services.incidents import CancelledError, IncidentService
+from ruralwatch.store import Store
+
+_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+# Cell centres inside Essex, far apart: Chelmsford (Waterhouse Farm ward) and Colchester (Birch and Winstree).
+CHELMSFORD = (570_125.0, 206_875.0)
+COLCHESTER = (590_125.0, 220_125.0)
+THAXTED = (51.954, 0.344)  # lat, lon
+MANCHESTER = (383_625.0, 398_125.0)
+
+
+class Published:
+    """Inserts published crime rows; coordinates given in BNG (lat/lon derived) or lat/lon (BNG derived)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.count = 0
+
+    def add(self, east: float | None, north: float | None, crime_type: str = "Burglary", month: str = "2024-03",
+            location: str = "On or near High Street", lsoa_name: str = "Chelmsford 001A", times: int = 1) -> None:
+        for _ in range(times):
+            self.count += 1
+            lon, lat = _TO_WGS84.transform(east, north) if east is not None else (None, None)
+            self.store.db.execute(
+                "INSERT INTO published_crimes(dedupe_key, crime_id, month, reported_by, falls_within, lon, lat, "
+                "easting, northing, location, lsoa_code, lsoa_name, crime_type) "
+                "VALUES (?, ?, ?, 'Essex Police', 'Essex Police', ?, ?, ?, ?, ?, 'E01000001', ?, ?)",
+                [f"dedupe-{self.count}", f"crime-{self.count}", month, lon, lat, east, north, location, lsoa_name,
+                 crime_type],
+            )
+        self.store.db.conn.commit()
+
+    def add_lat_lon(self, lat: float, lon: float, crime_type: str, month: str = "2024-03") -> None:
+        east, north = _TO_BNG.transform(lon, lat)
+        self.add(east, north, crime_type, month)
+
+
+@pytest.fixture
+def published(store: Store) -> Published:
+    return Published(store)
+
+
+@pytest.fixture
+def harm(store: Store) -> HarmService:
+    return HarmService(store)
+
+
+@pytest.fixture
+def analysis(store: Store, harm: HarmService) -> AnalysisService:
+    return AnalysisService(store, harm)
+
+
+@pytest.fixture
+def burglary_and_shoplifting(published: Published) -> Published:
+    """One burglary (245.91 days) in one cell, ten shoplifting offences (1 day each) in another."""
+    published.add(*CHELMSFORD, "Burglary")
+    published.add(*COLCHESTER, "Shoplifting", location="On or near Shopping Area", times=10)
+    return published
+
+
+def _cells(run) -> list[tuple[float, float]]:
+    return [(h.easting, h.northing) for h in run.hotspots]
+
+
+def _in_force_area(lat: float, lon: float) -> bool:
+    return boundaries.area_of_point(lat, lon) is not None
+
+
+# --- grid hotspots: harm versus count ---------------------------------------------------------------------------
+
+
+def test_harm_weighting_ranks_one_burglary_above_ten_shoplifting(analysis, burglary_and_shoplifting):
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="harm", top_n=10))
+    assert _cells(run) == [CHELMSFORD, COLCHESTER]
+    assert [h.value for h in run.hotspots] == [pytest.approx(245.91), pytest.approx(10.0)]
+    assert [h.rank for h in run.hotspots] == [1, 2]
+    assert run.points == 11
+    assert run.total_weight == pytest.approx(255.91)
+    assert run.no_location == 0
+    assert run.study_area == "Essex Police force area"
+    assert run.areas[0].endswith(", Chelmsford") and run.areas[1].endswith(", Colchester")
+
+
+def test_count_weighting_ranks_the_burglary_below_the_shoplifting(analysis, burglary_and_shoplifting):
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="count", top_n=10))
+    assert _cells(run) == [COLCHESTER, CHELMSFORD]
+    assert [h.value for h in run.hotspots] == [10.0, 1.0]
+    assert run.total_weight == 11.0
+
+
+def test_anti_social_behaviour_counts_but_carries_no_harm(analysis, published):
+    published.add(*CHELMSFORD, "Anti-social behaviour", times=3)
+    published.add(*COLCHESTER, "Robbery")
+    by_harm = analysis.hotspots(HotspotQuery(method="grid", weight="harm"))
+    assert _cells(by_harm) == [COLCHESTER]  # a cell with no harm is never a hotspot
+    assert by_harm.total_weight == 365.0
+    by_count = analysis.hotspots(HotspotQuery(method="grid", weight="count"))
+    assert _cells(by_count) == [CHELMSFORD, COLCHESTER]
+
+
+def test_top_n_limits_the_ranking(analysis, burglary_and_shoplifting):
+    assert _cells(analysis.hotspots(HotspotQuery(method="grid", weight="harm", top_n=1))) == [CHELMSFORD]
+
+
+def test_grid_hotspot_polygon_is_the_cell_outline(analysis, burglary_and_shoplifting):
+    hotspot = analysis.hotspots(HotspotQuery(method="grid", weight="harm", top_n=1)).hotspots[0]
+    assert len(hotspot.polygon_wgs84) == 5
+    assert hotspot.polygon_wgs84[0] == hotspot.polygon_wgs84[-1]
+    corners = [_TO_BNG.transform(lon, lat) for lon, lat in hotspot.polygon_wgs84[:4]]
+    expected = [(570_000, 206_750), (570_250, 206_750), (570_250, 207_000), (570_000, 207_000)]
+    for (east, north), (want_e, want_n) in zip(corners, expected, strict=True):
+        assert east == pytest.approx(want_e, abs=0.5) and north == pytest.approx(want_n, abs=0.5)
+    centre_e, centre_n = _TO_BNG.transform(hotspot.centre_lon, hotspot.centre_lat)
+    assert (centre_e, centre_n) == (pytest.approx(CHELMSFORD[0], abs=0.5), pytest.approx(CHELMSFORD[1], abs=0.5))
+
+
+# --- KDE and Gi* --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["kde", "gistar"])
+@pytest.mark.parametrize("weight", ["harm", "count"])
+def test_kde_and_gistar_find_hotspots_inside_the_force_area(analysis, burglary_and_shoplifting, method, weight):
+    run = analysis.hotspots(HotspotQuery(method=method, weight=weight, top_n=8))
+    assert run.study_area == "Essex Police force area"
+    assert run.area_km2 == pytest.approx(3676, rel=0.02)
+    assert 1 <= len(run.hotspots) <= 8
+    assert [h.rank for h in run.hotspots] == list(range(1, len(run.hotspots) + 1))
+    for hotspot, area in zip(run.hotspots, run.areas, strict=True):
+        assert _in_force_area(hotspot.centre_lat, hotspot.centre_lon)
+        assert area
+        assert len(hotspot.polygon_wgs84) == 5 and hotspot.polygon_wgs84[0] == hotspot.polygon_wgs84[-1]
+        # Near one of the two places with crime (within the 750 m bandwidth / radius plus a cell).
+        assert min(math.dist((hotspot.easting, hotspot.northing), c) for c in (CHELMSFORD, COLCHESTER)) <= 1000
+    if method == "gistar":
+        assert all(h.z is not None and h.z > 0 and h.p is not None and h.p < 0.05 for h in run.hotspots)
+    else:
+        assert all(h.z is None for h in run.hotspots)
+        values = [h.value for h in run.hotspots]
+        assert values == sorted(values, reverse=True)
+
+
+def test_kde_peak_follows_the_weight(analysis, burglary_and_shoplifting):
+    by_harm = analysis.hotspots(HotspotQuery(method="kde", weight="harm", top_n=1))
+    by_count = analysis.hotspots(HotspotQuery(method="kde", weight="count", top_n=1))
+    assert _cells(by_harm) == [CHELMSFORD]
+    assert _cells(by_count) == [COLCHESTER]
+
+
+def test_no_published_crime_gives_no_hotspots(analysis):
+    for method in ("grid", "kde", "gistar"):
+        run = analysis.hotspots(HotspotQuery(method=method))
+        assert (run.hotspots, run.points, run.total_weight, run.areas) == ([], 0, 0.0, [])
+        assert run.study_area == "Essex Police force area"
+
+
+def test_progress_is_reported_and_cancel_stops_the_run(analysis, burglary_and_shoplifting):
+    seen = []
+    analysis.hotspots(HotspotQuery(method="grid"), lambda done, total: seen.append((done, total)) or True)
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    with pytest.raises(CancelledError):
+        analysis.hotspots(HotspotQuery(method="grid"), lambda done, total: False)
+
+
+# --- filters and missing locations ----------------------------------------------------------------------------
+
+
+def test_month_filters_include_and_exclude(analysis, published):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    published.add(*COLCHESTER, "Robbery", month="2024-02")
+    published.add(*COLCHESTER, "Robbery", month="2024-03")
+
+    def run(month_from=None, month_to=None):
+        result = analysis.hotspots(HotspotQuery(method="grid", weight="count", month_from=month_from,
+                                                month_to=month_to))
+        return result.points, _cells(result)
+
+    assert run() == (3, [COLCHESTER, CHELMSFORD])
+    assert run("2024-02") == (2, [COLCHESTER])
+    assert run(None, "2024-01") == (1, [CHELMSFORD])
+    assert run("2024-01", "2024-01") == (1, [CHELMSFORD])
+    assert run("2024-02", "2024-02") == (1, [COLCHESTER])
+    assert run("2024-04") == (0, [])
+    assert run("2023-01", "2023-12") == (0, [])
+
+
+def test_rows_without_a_location_are_counted_and_left_out(analysis, published):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    published.add(None, None, "Robbery", month="2024-01", location="No Location", times=2)
+    published.add(None, None, "Robbery", month="2024-02", location="No Location")
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="harm"))
+    assert (run.points, run.no_location) == (1, 3)
+    assert run.total_weight == pytest.approx(245.91)
+    assert _cells(run) == [CHELMSFORD]
+    assert analysis.hotspots(HotspotQuery(method="grid", month_from="2024-02")).no_location == 1
+    assert analysis.hotspots(HotspotQuery(method="grid", month_to="2024-01")).no_location == 2
+    assert analysis.hotspots(HotspotQuery(method="grid", source="incidents")).no_location == 0
+    points = analysis.points("published")
+    assert len(points) == 1 and points["easting"].notna().all()
+
+
+# --- the officers' incidents --------------------------------------------------------------------------------------
+
+
+def test_incidents_are_projected_and_weighted_by_kind(analysis, store, incident_service: IncidentService):
+    thaxted = incident_service.record(IncidentInput(
+        kind="hare_coursing", occurred_start="2024-03-05 10:00", lat=THAXTED[0], lon=THAXTED[1], place="Field"))
+    incident_service.record(IncidentInput(
+        kind="equipment_theft", subkind="tools", occurred_start="2024-03-07 10:00", lat=51.75, lon=0.55,
+        place="Yard", items=[StolenItemInput(category="tools", value_gbp="15000")]))
+    deleted = incident_service.record(IncidentInput(
+        kind="farm_burglary", occurred_start="2024-03-08 10:00", lat=51.85, lon=0.85, place="Barn"))
+    incident_service.delete(deleted.id)
+
+    points = analysis.points("incidents", weight="harm").sort_values("weight", ignore_index=True)
+    assert list(points["label"]) == ["hare_coursing", "equipment_theft"]
+    assert list(points["weight"]) == [10.0, 365.0]  # hare coursing; theft of £15,000 (£10k to £100k band)
+    east, north = _TO_BNG.transform(thaxted.lon, thaxted.lat)
+    assert points.loc[0, "easting"] == pytest.approx(east, abs=0.01)
+    assert points.loc[0, "northing"] == pytest.approx(north, abs=0.01)
+    assert list(points["month"]) == ["2024-03", "2024-03"]
+
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="harm", source="incidents"))
+    assert run.points == 2
+    assert run.total_weight == 375.0
+    assert [h.value for h in run.hotspots] == [365.0, 10.0]
+    assert run.areas[1] == "Thaxted, Uttlesford"
+    assert analysis.hotspots(HotspotQuery(method="grid", weight="count", source="incidents")).total_weight == 2.0
+
+
+def test_all_sources_combine_published_and_incidents(analysis, published, incident_service: IncidentService):
+    published.add(*CHELMSFORD, "Burglary")
+    incident_service.record(IncidentInput(kind="farm_burglary", occurred_start="2024-03-05 10:00",
+                                          lat=THAXTED[0], lon=THAXTED[1]))
+    assert analysis.hotspots(HotspotQuery(method="grid", source="published")).points == 1
+    assert analysis.hotspots(HotspotQuery(method="grid", source="incidents")).points == 1
+    both = analysis.hotspots(HotspotQuery(method="grid", source="all"))
+    assert both.points == 2
+    assert both.total_weight == pytest.approx(245.91 + 183.5)
+
+
+def test_incident_month_filter(analysis, incident_service: IncidentService):
+    for when in ("2024-02-10 12:00", "2024-03-10 12:00"):
+        incident_service.record(IncidentInput(kind="fly_tipping", occurred_start=when, lat=51.8, lon=0.6))
+    assert list(analysis.points("incidents", "2024-03", "2024-03")["month"]) == ["2024-03"]
+    assert len(analysis.points("incidents", None, "2024-02")) == 1
+    assert len(analysis.points("incidents", "2024-04")) == 0
+
+
+def test_incident_month_is_the_local_month(analysis, incident_service: IncidentService):
+    incident_service.record(IncidentInput(kind="hare_coursing", occurred_start="2024-04-01 00:30",
+                                          lat=THAXTED[0], lon=THAXTED[1]))
+    april = analysis.points("incidents", "2024-04", "2024-04")
+    assert list(april["month"]) == ["2024-04"]
+
+
+# --- study area ---------------------------------------------------------------------------------------------------
+
+
+def test_data_outside_essex_is_analysed_over_its_own_extent(analysis, published):
+    east, north = MANCHESTER
+    published.add(east, north, "Burglary", times=3)
+    published.add(east + 2000, north + 1000, "Robbery")
+    published.add(*CHELMSFORD, "Burglary")  # one Essex crime among four elsewhere
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="count", top_n=5))
+    assert run.study_area.startswith("bounding box of the data")
+    # The extent of the data plus the 750 m margin, in whole 250 m cells: nothing like Essex's 3,676 km2.
+    assert run.area_km2 > 1000
+    assert _cells(run)[0] == MANCHESTER
+    assert run.hotspots[0].value == 3
+    assert 53.3 < run.hotspots[0].centre_lat < 53.6 and -2.4 < run.hotspots[0].centre_lon < -2.1
+    assert run.areas[0] == ""  # no Essex ward or district there
+
+
+def test_data_only_outside_essex_gets_a_small_study_area(analysis, published):
+    east, north = MANCHESTER
+    published.add(east, north, "Burglary", times=2)
+    published.add(east + 2000, north + 1000, "Robbery")
+    run = analysis.hotspots(HotspotQuery(method="kde", weight="count", top_n=3))
+    assert run.study_area.startswith("bounding box of the data")
+    # 2 km x 1 km of data plus 750 m each side, on 250 m cells: (2000+1500+250) x (1000+1500+250) m at most.
+    assert 0 < run.area_km2 <= 3.75 * 2.75
+    assert _cells(run)[0] == MANCHESTER
+    assert all(not _in_force_area(h.centre_lat, h.centre_lon) for h in run.hotspots)
+
+
+def test_study_area_keeps_essex_when_most_data_is_inside(analysis, published):
+    published.add(*MANCHESTER, "Burglary")
+    published.add(*CHELMSFORD, "Burglary", times=2)
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="count"))
+    assert run.study_area == "Essex Police force area"
+    assert _cells(run) == [CHELMSFORD]  # the Manchester crime lies outside the study area
+
+
+# --- forecast accuracy --------------------------------------------------------------------------------------------
+
+
+def _repeat_pattern(published: Published) -> list[int]:
+    """60 one-km cells near Chelmsford with 1 to 4 crimes each, the same in January and in March."""
+    counts = []
+    for i in range(10):
+        for j in range(6):
+            times = 1 + (7 * i + 3 * j) % 4
+            for month in ("2024-01", "2024-03"):
+                published.add(560_500 + 1000 * i, 200_500 + 1000 * j, "Other theft", month=month, times=times)
+            counts.append(times)
+    return counts
+
+
+def test_evaluate_reports_every_method_at_each_area_share(analysis, published):
+    per_month = sum(_repeat_pattern(published))
+    result = analysis.evaluate("2024-01", "2024-01", "2024-03", "2024-03", cell_m=1000, bandwidth_m=1000,
+                               radius_m=1000)
+    assert set(result["methods"]) == {"naive", "grid", "kde", "gistar"}
+    for name, figures in result["methods"].items():
+        for measure in ("pai", "pei", "hit_rate", "cells"):
+            assert set(figures[measure]) == {"0.01", "0.03", "0.05"}, (name, measure)
+        for share in ("0.01", "0.03", "0.05"):
+            assert 0 <= figures["pei"][share] <= 1 + 1e-9
+            assert figures["pai"][share] >= 0
+    assert result["cell_m"] == 1000
+    assert result["area_km2"] == pytest.approx(3676, rel=0.02)
+    assert result["study_area"] == "Essex Police force area"
+    assert result["train"] == {"from": "2024-01", "to": "2024-01", "crimes": per_month}
+    assert result["test"] == {"from": "2024-03", "to": "2024-03", "crimes": per_month}
+    # About 3,676 one-km cells: 1% is 37 cells, fewer than the 60 with crime, so the choice matters.
+    cells = result["methods"]["naive"]["cells"]
+    assert cells["0.01"] == math.ceil(0.01 * result["area_km2"])
+
+
+def test_naive_forecast_is_perfect_when_the_test_repeats_the_training(analysis, published):
+    counts = _repeat_pattern(published)
+    result = analysis.evaluate("2024-01", "2024-01", "2024-03", "2024-03", cell_m=1000, bandwidth_m=1000,
+                               radius_m=1000)
+    naive = result["methods"]["naive"]
+    assert naive["pei"] == {"0.01": 1.0, "0.03": 1.0, "0.05": 1.0}
+    # At 1% (37 one-km cells) the naive forecast picks the 37 busiest of the 60 cells with crime.
+    k = naive["cells"]["0.01"]
+    assert k == 37
+    captured = sum(sorted(counts, reverse=True)[:k])
+    assert captured < sum(counts)
+    assert naive["hit_rate"]["0.01"] == pytest.approx(captured / sum(counts))
+    area_share = k / result["area_km2"]  # one-km cells: cells == km2 (area_km2 is rounded to 0.1)
+    assert naive["pai"]["0.01"] == pytest.approx((captured / sum(counts)) / area_share, rel=1e-3)
+    # Smoothing spreads the forecast onto empty cells, so KDE cannot beat the perfect naive forecast.
+    assert result["methods"]["kde"]["pei"]["0.01"] <= 1.0
+
+
+def test_evaluate_weights_training_by_harm_when_asked(analysis, published):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    published.add(*COLCHESTER, "Shoplifting", month="2024-01", times=3)
+    published.add(*CHELMSFORD, "Burglary", month="2024-02")
+    by_count = analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02", weight="count")
+    by_harm = analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02", weight="harm")
+    assert by_count["weight"] == "count" and by_harm["weight"] == "harm"
+    # Both forecasts' 1% (588 cells) hold both training cells, so the single test crime is always captured.
+    assert by_harm["methods"]["grid"]["hit_rate"]["0.01"] == 1.0
+    assert by_count["methods"]["grid"]["hit_rate"]["0.01"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "months",
+    [
+        ("2024-03", "2024-03", "2024-03", "2024-03"),  # the same month
+        ("2024-01", "2024-03", "2024-03", "2024-04"),  # overlapping
+        ("2024-03", "2024-04", "2024-01", "2024-02"),  # test before training
+        ("2024-02", "2024-01", "2024-03", "2024-03"),  # training ends before it starts
+        ("2024-01", "2024-01", "2024-03", "2024-02"),  # test ends before it starts
+    ],
+)
+def test_evaluate_requires_the_test_period_after_training(analysis, published, months):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    published.add(*CHELMSFORD, "Burglary", month="2024-03")
+    with pytest.raises(ValidationError) as caught:
+        analysis.evaluate(*months)
+    assert caught.value.errors[0].field in {"test_from", "train_from"}
+
+
+@pytest.mark.parametrize("bad", ["", "2024-13", "2024-1", "24-01", "2024/01", "January"])
+def test_evaluate_rejects_months_that_are_not_months(analysis, bad):
+    with pytest.raises(ValidationError):
+        analysis.evaluate("2024-01", "2024-01", bad, "2024-04")
+
+
+def test_evaluate_without_data_in_a_period_is_a_validation_error(analysis, published):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    with pytest.raises(ValidationError, match="no crimes"):
+        analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02")
+
+
+# --- harm by area, concentration, repeats -------------------------------------------------------------------------
+
+
+def test_by_area_puts_thaxted_in_uttlesford_and_sums_harm(analysis, published):
+    published.add_lat_lon(*THAXTED, "Burglary")
+    published.add_lat_lon(*THAXTED, "Robbery")
+    published.add_lat_lon(*THAXTED, "Anti-social behaviour")
+    published.add(*CHELMSFORD, "Shoplifting", times=2)
+    frame = analysis.by_area()
+    assert len(frame) == 14
+    rows = frame.set_index("area")
+    assert rows.loc["Uttlesford", "count"] == 3
+    assert rows.loc["Uttlesford", "harm"] == pytest.approx(245.91 + 365.0, abs=0.05)
+    assert rows.loc["Uttlesford", "harm_per_km2"] == pytest.approx((245.91 + 365) / rows.loc["Uttlesford",
+                                                                                            "area_km2"], abs=0.01)
+    assert rows.loc["Chelmsford", "count"] == 2 and rows.loc["Chelmsford", "harm"] == 2.0
+    assert frame.iloc[0]["area"] == "Uttlesford"  # highest harm first
+    assert frame["harm"].is_monotonic_decreasing
+    others = rows.drop(index=["Uttlesford", "Chelmsford"])
+    assert (others["count"] == 0).all() and (others["harm"] == 0).all()
+
+
+def test_by_area_at_ward_level(analysis, published):
+    published.add_lat_lon(*THAXTED, "Burglary")
+    frame = analysis.by_area("ward")
+    top = frame.iloc[0]
+    assert (top["area"], top["count"]) == ("Thaxted, Uttlesford", 1)
+    assert top["harm"] == pytest.approx(245.9, abs=0.05)
+    assert frame["count"].sum() == 1
+
+
+def test_by_area_respects_months_and_source(analysis, published, incident_service: IncidentService):
+    published.add_lat_lon(*THAXTED, "Burglary", month="2024-01")
+    incident_service.record(IncidentInput(kind="hare_coursing", occurred_start="2024-03-05 10:00",
+                                          lat=THAXTED[0], lon=THAXTED[1]))
+    rows = analysis.by_area(month_from="2024-02").set_index("area")
+    assert rows["count"].sum() == 0
+    rows = analysis.by_area(source="incidents").set_index("area")
+    assert (rows.loc["Uttlesford", "count"], rows.loc["Uttlesford", "harm"]) == (1, 10.0)
+    rows = analysis.by_area(source="all").set_index("area")
+    assert rows.loc["Uttlesford", "count"] == 2
+
+
+@pytest.mark.parametrize("bad", ["2024-1", "2019-13", "March"])
+def test_by_area_rejects_bad_months(analysis, published, bad):
+    published.add_lat_lon(*THAXTED, "Burglary", month="2024-03")
+    with pytest.raises(ValidationError):
+        analysis.by_area(month_from=bad)
+
+
+def test_concentration_shares_and_repeat_places(analysis, published):
+    # 3 crimes at one place, 2 at another, 1 each at 200 more places, all in different cells.
+    published.add(*CHELMSFORD, "Burglary", location="On or near Mill Lane", times=3)
+    published.add(*COLCHESTER, "Vehicle crime", location="On or near Station Road", times=2)
+    for n in range(200):
+        published.add(560_125 + 250 * (n % 20), 195_125 + 250 * (n // 20), "Shoplifting",
+                      location=f"On or near Street {n}")
+    result = analysis.concentration()
+    assert result["crimes"] == 205
+    assert result["places"] == 202
+    assert result["repeat_places"] == 2
+    assert result["crimes_at_repeat_places"] == 5
+    assert result["share_at_repeat_places"] == pytest.approx(5 / 205, abs=1e-4)
+    total = 3 * 245.91 + 2 * 5.0 + 200 * 1.0
+    assert result["total_harm"] == pytest.approx(total, abs=0.05)
+    shares = result["harm_share_top_cells"]
+    assert set(shares) == {"0.01", "0.05"}
+    for share in shares.values():
+        assert 0 < share <= 1
+    # 1% of about 58,800 cells is far more than the 202 cells with crime: all harm lies in the top cells.
+    assert shares["0.01"] == 1.0
+
+
+def _study_cells(cell_m: float) -> int:
+    """Cells of the Essex study area at this cell size (computed independently of the service)."""
+    force = gridmod.force_area_bng()
+    grid = gridmod.Grid.covering(*gridmod.polygon_bounds(force), cell_m, margin_m=0.0)
+    return int(np.count_nonzero(gridmod.study_area_mask(grid, force)))
+
+
+def test_concentration_share_below_one_when_harm_is_spread(analysis, published):
+    # With 5 km cells Essex has about 150 cells: the top 1% is 2 cells, and harm sits in 3 cells.
+    published.add(570_500, 207_500, "Robbery")  # 365
+    published.add(590_500, 222_500, "Robbery")  # 365
+    published.add(560_500, 192_500, "Robbery", times=2)  # 730
+    result = analysis.concentration(cell_m=5000)
+    n_cells = math.ceil(0.01 * _study_cells(result["cell_m"]))
+    assert n_cells == 2
+    assert result["harm_share_top_cells"]["0.01"] == pytest.approx((730 + 365) / 1460, abs=1e-4)
+    assert result["harm_share_top_cells"]["0.05"] == 1.0
+
+
+def test_concentration_without_harm_has_no_shares(analysis, published):
+    published.add(*CHELMSFORD, "Anti-social behaviour", times=2)
+    result = analysis.concentration()
+    assert result["total_harm"] == 0
+    assert result["harm_share_top_cells"] == {"0.01": None, "0.05": None}
+    assert (result["crimes"], result["repeat_places"], result["crimes_at_repeat_places"]) == (2, 1, 2)
+
+
+def test_concentration_on_an_empty_database(analysis):
+    result = analysis.concentration()
+    assert (result["crimes"], result["places"], result["share_at_repeat_places"]) == (0, 0, None)
+
+
+# --- timing -------------------------------------------------------------------------------------------------------
+
+
+def test_timing_of_published_crime_marks_missing_months(analysis, published):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01", times=2)
+    published.add(*CHELMSFORD, "Burglary", month="2024-03")
+    trend = analysis.timing("published")["monthly_trend"]
+    assert list(trend["month"]) == ["2024-01", "2024-02", "2024-03"]
+    counts = trend["count"].tolist()
+    assert counts[0] == 2 and counts[2] == 1
+    assert pd.isna(counts[1])  # no published file for February: unknown, not zero
+
+
+def test_timing_of_incidents(analysis, incident_service: IncidentService):
+    incident_service.record(IncidentInput(kind="hare_coursing", occurred_start="2024-01-09 21:00",
+                                          lat=THAXTED[0], lon=THAXTED[1]))  # a Tuesday, 21:00 GMT
+    incident_service.record(IncidentInput(kind="fly_tipping", occurred_start="2024-01-10 08:00",
+                                          lat=THAXTED[0], lon=THAXTED[1]))
+    result = analysis.timing("incidents")
+    assert result["hour_by_weekday"].loc["Tue", 21] == 1
+    assert result["hour_by_weekday"].to_numpy().sum() == 2
+    assert result["season"].loc["2023/24", "Jan"] == 1
+    assert result["monthly_trend"]["count"].tolist() == [2]
+    only_hare = analysis.timing("incidents", kinds=("fly_tipping",))
+    assert only_hare["hour_by_weekday"].to_numpy().sum() == 1
+
+
+# --- query validation ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"method": "hexbin"}, "method"),
+        ({"method": "count"}, "method"),
+        ({"weight": "cost"}, "weight"),
+        ({"source": "twitter"}, "source"),
+        ({"month_from": "2019-13"}, "from"),
+        ({"month_from": "2019-1"}, "from"),
+        ({"month_to": "2019/01"}, "to"),
+        ({"month_to": "next month"}, "to"),
+        ({"month_from": "2024-03", "month_to": "2024-02"}, "to"),
+        ({"top_n": 0}, "top"),
+        ({"top_n": -3}, "top"),
+        ({"top_n": 1001}, "top"),
+        ({"cell_m": 10}, "cell_m"),
+        ({"cell_m": 250, "bandwidth_m": 100}, "bandwidth_m"),
+        ({"bandwidth_m": 25_000}, "bandwidth_m"),
+    ],
+)
+def test_hotspot_query_checked_rejects_bad_values(changes, field):
+    with pytest.raises(ValidationError) as caught:
+        HotspotQuery(**changes).checked()
+    assert [e.field for e in caught.value.errors] == [field]
+
+
+@pytest.mark.parametrize("bad", [
+    "2019-Q1", "2019-M1", "2019-1 ", " 2019-01", "2019-01 ",
+    "2019-01\n",
+])
+def test_hotspot_query_rejects_text_that_is_not_yyyy_mm(bad):
+    with pytest.raises(ValidationError):
+        HotspotQuery(month_from=bad).checked()
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: a.by_area(level="county"),
+    lambda a: a.points(source="twitter"),
+    lambda a: a.concentration(source="twitter"),
+    lambda a: a.evaluate("2024-01", "2024-01", "2024-02", "2024-02", weight="cost"),
+], ids=["by_area-level", "points-source", "concentration-source", "evaluate-weight"])
+def test_other_analyses_reject_unknown_options(analysis, published, call):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    published.add(*CHELMSFORD, "Burglary", month="2024-02")
+    with pytest.raises(ValidationError):
+        call(analysis)
+
+
+def test_hotspot_query_checked_accepts_good_values():
+    query = HotspotQuery(method="gistar", weight="count", source="all", month_from="2019-01", month_to="2019-12",
+                         top_n=1000, cell_m=50, bandwidth_m=50)
+    assert query.checked() is query
+    assert HotspotQuery().checked() == HotspotQuery()
+
+
+def test_hotspots_checks_the_query_first(analysis):
+    with pytest.raises(ValidationError):
+        analysis.hotspots(HotspotQuery(month_from="2019-13"))
