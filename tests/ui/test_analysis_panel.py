@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from pyproj import Transformer
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox
 
 from ruralwatch.services.analysis import AnalysisService
@@ -25,23 +24,6 @@ BRAINTREE = (575_625.0, 223_125.0)
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def fresh_worker_threads():
-    """Give every background task a thread of its own.
-
-    With pyproj 3.7.x a second pyproj call from the same QThreadPool thread segfaults the whole process (see
-    test_hotspots_run_twice_in_the_background below). Until that is fixed, start and end each test with an empty
-    pool and let idle threads exit at once, so one test's worker thread is never reused by the next task.
-    """
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone()
-    expiry = pool.expiryTimeout()
-    pool.setExpiryTimeout(0)
-    yield
-    pool.waitForDone()
-    pool.setExpiryTimeout(expiry)
 
 
 def _js(qtbot, win, script: str):
@@ -342,6 +324,8 @@ _TWICE = textwrap.dedent("""
 
 
 def test_hotspots_run_twice_in_the_background(tmp_path: Path):
+    """Regression: with pyproj 3.7.x the second run on a reused QThreadPool thread segfaulted the process, so
+    this runs in a child process and six runs in a row must all finish."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", _TWICE, str(tmp_path / "twice.db")], cwd=PROJECT_ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
