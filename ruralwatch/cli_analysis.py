@@ -39,6 +39,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     hotspots.add_argument("--cell-m", type=float, default=DEFAULT_CELL_M, help="cell size in metres")
     hotspots.add_argument("--bandwidth-m", type=float, default=DEFAULT_BANDWIDTH_M,
                           help="KDE bandwidth and Gi* neighbourhood radius in metres")
+    hotspots.add_argument("--area", help="only crimes in this district or ward (e.g. Uttlesford)")
     hotspots.add_argument("--geojson", action="store_true", help="print the hotspot cells as GeoJSON")
     hotspots.add_argument("--json", action="store_true")
 
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         run_result = analysis.hotspots(HotspotQuery(
             method=args.method, weight=args.weight, source=args.source, month_from=args.month_from,
             month_to=args.month_to, top_n=args.top, cell_m=args.cell_m, bandwidth_m=args.bandwidth_m,
-            radius_m=args.bandwidth_m,
+            radius_m=args.bandwidth_m, area=args.area,
         ))
         if args.geojson:
             _print_json(run_result.geojson())

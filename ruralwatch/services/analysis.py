@@ -32,6 +32,15 @@ from ruralwatch.store.database import Store
 METHODS = ("grid", "kde", "gistar")
 WEIGHTS = ("count", "harm")
 SOURCES = ("published", "incidents", "all")
+REPORT_SOURCES = (
+    "Harm weights: Cambridge Crime Harm Index days, derived by isthisben/cbl-realcrime (commit 5591939d) from the "
+    "CCHI 2026 update; Sherman, Neyroud & Neyroud (2016), Policing 10(3):171-183. RuralWatch's own kinds: "
+    "nearest CCHI-weighted offence (resources/harm/ruralwatch_kinds.csv).",
+    "Published crime: data.police.uk. Contains public sector information licensed under the Open Government "
+    "Licence v3.0.",
+    "Boundaries: Office for National Statistics, Open Government Licence v3.0. Contains OS data © Crown "
+    "copyright and database right.",
+)
 DEFAULT_CELL_M = 250.0
 DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
 DEFAULT_RADIUS_M = 750.0
@@ -79,6 +88,7 @@ class HotspotQuery:
     cell_m: float = DEFAULT_CELL_M
     bandwidth_m: float = DEFAULT_BANDWIDTH_M
     radius_m: float = DEFAULT_RADIUS_M
+    area: str | None = None  # a district or ward name: only its crimes
 
     def checked(self) -> HotspotQuery:
         if self.method not in METHODS:
@@ -97,6 +107,11 @@ class HotspotQuery:
             raise ValidationError.single("cell_m", "cells are 50 m to 5 km")
         if not self.cell_m <= self.bandwidth_m <= 20_000:
             raise ValidationError.single("bandwidth_m", "the bandwidth is at least one cell and at most 20 km")
+        if self.area:
+            try:
+                boundaries.find_area(self.area)
+            except boundaries.UnknownAreaError as exc:
+                raise ValidationError.single("area", str(exc)) from None
         return self
 
 
@@ -155,9 +170,12 @@ class AnalysisService:
 
     def points(
         self, source: str = "published", month_from: str | None = None, month_to: str | None = None,
-        weight: str = "count",
+        weight: str = "count", area: str | None = None,
     ) -> pd.DataFrame:
-        """Crimes with a location as easting, northing, weight, month (and time for incidents)."""
+        """Crimes with a location as easting, northing, weight, month (and time for incidents).
+
+        `area`: a district or ward name (see ruralwatch.mapping.boundaries.find_area) to keep only its crimes.
+        """
         _check_choice(source, SOURCES, "source")
         _check_choice(weight, WEIGHTS, "weight")
         _month(month_from, "from")
@@ -170,7 +188,21 @@ class AnalysisService:
             frames.append(self._incidents(month_from, month_to, weight, weights))
         columns = ["easting", "northing", "weight", "month", "label", "when", "place"]
         frames = [f for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+        result = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+        if area and len(result):
+            result = result[self._inside(boundaries.find_area(area), result)].reset_index(drop=True)
+        return result
+
+    def _inside(self, area: boundaries.Area, points: pd.DataFrame) -> np.ndarray:
+        """Which points lie in the area: its outline rasterised to 25 m cells, then a cell lookup."""
+        shape = _geometry_bng(area.geometry)
+        grid = gridmod.Grid.covering(*gridmod.polygon_bounds(shape), 25.0, margin_m=50.0)
+        mask = gridmod.study_area_mask(grid, shape)
+        index = grid.cell_index(points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float))
+        inside = np.zeros(len(points), dtype=bool)
+        valid = index >= 0
+        inside[valid] = mask.ravel()[index[valid]]
+        return inside
 
     def no_location(self, source: str, month_from: str | None, month_to: str | None) -> int:
         if source not in ("published", "all"):
@@ -273,7 +305,7 @@ class AnalysisService:
         query = query.checked()
         started = time.perf_counter()
         step = _Steps(progress, 4)
-        points = self.points(query.source, query.month_from, query.month_to, query.weight)
+        points = self.points(query.source, query.month_from, query.month_to, query.weight, query.area)
         step()
         grid, mask, study = self.study_area(points, query.cell_m, max(query.bandwidth_m, query.radius_m))
         step()
@@ -381,13 +413,15 @@ class AnalysisService:
     # --- time ---------------------------------------------------------------------------------------------
 
     def timing(self, source: str = "published", kinds: tuple[str, ...] = (), month_from: str | None = None,
-               month_to: str | None = None) -> dict[str, pd.DataFrame | None]:
+               month_to: str | None = None, area: str | None = None) -> dict[str, pd.DataFrame | None]:
         """Monthly trend (with the same months a year before) for `source`; hour by weekday and the hare
         coursing season from the officers' incidents, which carry times (published crime has months only)."""
         incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
+        if area and len(incidents):
+            incidents = incidents[self._inside(boundaries.find_area(area), incidents)]
         if kinds and len(incidents):
             incidents = incidents[incidents["label"].isin(kinds)]
-        months = self.points(source, month_from, month_to, "count")["month"]
+        months = self.points(source, month_from, month_to, "count", area)["month"]
         hare = incidents[incidents["label"] == "hare_coursing"] if len(incidents) else incidents
         trend = temporal.monthly_trend(months) if len(months) else None
         if trend is not None and source == "published":

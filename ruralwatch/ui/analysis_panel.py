@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,9 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
+from ruralwatch.mapping import boundaries
 from ruralwatch.services.analysis import (
     DEFAULT_BANDWIDTH_M,
     DEFAULT_CELL_M,
+    REPORT_SOURCES,
     AnalysisService,
     HotspotQuery,
     HotspotRun,
@@ -40,6 +45,13 @@ from ruralwatch.store import open_store
 from ruralwatch.ui.tasks import Progress
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _png_bytes(widget: QWidget) -> bytes:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    widget.grab().save(buffer, "PNG")
+    return bytes(buffer.data())
 
 
 def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
@@ -55,6 +67,14 @@ def _month_edit(placeholder: str) -> QLineEdit:
     edit.setInputMask("")
     edit.setMaxLength(7)
     return edit
+
+
+def _area_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.addItem("All of Essex", None)
+    for area in boundaries.districts():
+        combo.addItem(area.name, area.name)
+    return combo
 
 
 def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
@@ -87,6 +107,7 @@ class AnalysisPanel(QWidget):
     evaluation_ready = Signal(object)  # dict
     areas_ready = Signal(object)
     timing_ready = Signal(object)
+    report_saved = Signal(object)  # Path
 
     def __init__(self, db_path: Path, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,7 +175,9 @@ class AnalysisPanel(QWidget):
         period.addWidget(self.month_from)
         period.addWidget(self.month_to)
         form = QFormLayout()
+        self.area = _area_combo()
         form.addRow("Data", self.source)
+        form.addRow("Area", self.area)
         form.addRow("Method", self.method)
         form.addRow("Weight", self.weight)
         form.addRow("Period", period)
@@ -178,7 +201,7 @@ class AnalysisPanel(QWidget):
             method=self.method.currentData(), weight=self.weight.currentData(), source=self.source.currentData(),
             month_from=self.month_from.text().strip() or None, month_to=self.month_to.text().strip() or None,
             top_n=self.top_n.value(), cell_m=float(self.cell_m.value()), bandwidth_m=self.bandwidth_m.value(),
-            radius_m=self.bandwidth_m.value(),
+            radius_m=self.bandwidth_m.value(), area=self.area.currentData(),
         )
 
     def run_hotspots(self) -> None:
@@ -307,6 +330,11 @@ class AnalysisPanel(QWidget):
         button.clicked.connect(self.run_timing)
         export = QPushButton("Save charts as PNG…")
         export.clicked.connect(self.export_charts)
+        report = QPushButton("Save analysis report…")
+        report.setToolTip("One HTML file for the chosen area and period (hotspots, harm by area, timing, charts); "
+                          "print it to PDF from a browser")
+        report.clicked.connect(lambda: self.save_report())
+        self.time_area = _area_combo()
         self.trend_chart = QChartView()
         self.trend_chart.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.trend_chart.setMinimumHeight(220)
@@ -316,10 +344,15 @@ class AnalysisPanel(QWidget):
         self.time_status.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.time_source, 1)
+        row.addWidget(self.time_area, 1)
         row.addWidget(button)
-        row.addWidget(export)
+        buttons = QHBoxLayout()
+        buttons.addWidget(export)
+        buttons.addWidget(report)
+        buttons.addStretch()
         layout = QVBoxLayout(page)
         layout.addLayout(row)
+        layout.addLayout(buttons)
         layout.addWidget(self.time_status)
         layout.addWidget(QLabel("Monthly trend, with the same months a year before"))
         layout.addWidget(self.trend_chart, 1)
@@ -328,9 +361,58 @@ class AnalysisPanel(QWidget):
         return page
 
     def run_timing(self) -> None:
+        source, area = self.time_source.currentData(), self.time_area.currentData()
+        self._in_background("Working out timing", lambda service, _p: service.timing(source, area=area),
+                            self._show_timing, self.time_status)
+
+    def save_report(self, path: Path | None = None) -> None:
+        """Hotspots, harm by district and timing for the chosen area and period, as one HTML file."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save analysis report",
+                                                    str(Path.home() / "ruralwatch-analysis.html"),
+                                                    "Web page (*.html)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        area = self.time_area.currentData()
+        query = replace(self.hotspot_query(), area=area)
         source = self.time_source.currentData()
-        self._in_background("Working out timing", lambda service, _p: service.timing(source), self._show_timing,
-                            self.time_status)
+
+        def work(service: AnalysisService, progress: Progress) -> dict[str, Any]:
+            return {
+                "run": service.hotspots(query, progress),
+                "areas": service.by_area("district", query.source, query.month_from, query.month_to),
+                "concentration": service.concentration(query.source, query.month_from, query.month_to),
+                "timing": service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area),
+            }
+
+        def done(result: dict[str, Any]) -> None:
+            self._show_timing(result["timing"])
+            chart_png = _png_bytes(self.trend_chart)
+            run = result["run"]
+            period = f"{query.month_from or 'the start'} to {query.month_to or 'the latest month'}"
+            shares = result["concentration"]["harm_share_top_cells"]
+            sections = [
+                ReportSection(
+                    "Hotspots", f"{len(run.hotspots)} {query.method} hotspots weighted by {query.weight} from "
+                    f"{run.points:,} crimes in {area or 'Essex'}.", hotspot_table(run)),
+                ReportSection(
+                    "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
+                    f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",
+                    result["areas"].rename(columns={"area": "District", "count": "Crimes", "harm": "Harm (days)",
+                                                    "area_km2": "km²", "harm_per_km2": "Harm per km²"})),
+                ReportSection("Crimes per month", "With the same months a year before.", png=chart_png,
+                              table=result["timing"]["monthly_trend"]),
+            ]
+            html_text = analysis_report_html(
+                f"RuralWatch analysis: {area or 'Essex'}", f"Period: {period}. Data: {query.source}.", sections,
+                generated=datetime.now().strftime("%Y-%m-%d %H:%M"), sources=REPORT_SOURCES,
+            )
+            path.write_text(html_text, encoding="utf-8")
+            self.time_status.setText(f"Report saved to {path}")
+            self.report_saved.emit(path)
+
+        self._in_background("Writing the analysis report", work, done, self.time_status)
 
     def _show_timing(self, result: dict[str, Any]) -> None:
         trend = result["monthly_trend"]

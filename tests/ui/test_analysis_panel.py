@@ -331,3 +331,21 @@ def test_hotspots_run_twice_in_the_background(tmp_path: Path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert result.stdout.split()[-3:] == ["run", "6", "done"]
+
+
+def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, crimes, tmp_path: Path):
+    from ruralwatch.mapping.page import external_urls
+
+    panel = _open_panel(qtbot, window)
+    _choose(panel.time_area, "Uttlesford")
+    target = tmp_path / "report.html"
+    with qtbot.waitSignal(panel.report_saved, timeout=60_000) as saved:
+        panel.save_report(target)
+    assert saved.args == [target]
+    text = target.read_text(encoding="utf-8")
+    assert "RuralWatch analysis: Uttlesford" in text
+    for section in ("Hotspots", "Harm by district", "Crimes per month", "Sources"):
+        assert f"<h2>{section}</h2>" in text
+    assert "data:image/png;base64," in text  # the chart travels inside the file
+    assert "Open Government Licence" in text and "Cambridge Crime Harm Index" in text
+    assert external_urls(text) == []

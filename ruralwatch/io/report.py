@@ -1,0 +1,82 @@
+"""The analysis report: one self-contained HTML file (tables, charts as embedded PNG) for an area and period.
+
+Plain HTML with inline styles and images, so it opens offline in any browser and prints to PDF from there.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ruralwatch import __version__
+
+STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; max-width: 70em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px solid #ccc; padding: 3px 8px; }
+th { background: #eef2e6; text-align: left; } td.n { text-align: right; } .note { color: #555; font-size: 0.85em; }
+img { max-width: 100%; border: 1px solid #ddd; }
+"""
+
+
+@dataclass
+class ReportSection:
+    title: str
+    text: str = ""
+    table: pd.DataFrame | None = None
+    png: bytes | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for value in values:
+            if isinstance(value, float):
+                cells.append(f'<td class="n">{value:,.2f}</td>' if not pd.isna(value) else "<td></td>")
+            elif isinstance(value, int):
+                cells.append(f'<td class="n">{value:,}</td>')
+            else:
+                cells.append(f"<td>{html.escape('' if value is None else str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def analysis_report_html(
+    title: str, subtitle: str, sections: Sequence[ReportSection], generated: str, sources: Sequence[str]
+) -> str:
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>",
+    ]
+    for section in sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.text:
+            parts.append(f"<p>{html.escape(section.text)}</p>")
+        if section.png:
+            encoded = base64.b64encode(section.png).decode("ascii")
+            parts.append(f"<img alt='{html.escape(section.title)}' src='data:image/png;base64,{encoded}'>")
+        if section.table is not None and len(section.table):
+            parts.append(_table_html(section.table))
+        parts.extend(f"<p class='note'>{html.escape(n)}</p>" for n in section.notes)
+    parts.append("<h2>Sources</h2>")
+    parts.extend(f"<p class='note'>{html.escape(source)}</p>" for source in sources)
+    parts.append(f"<p class='note'>Generated {html.escape(generated)} by RuralWatch {__version__}.</p></body></html>")
+    return "".join(parts)
+
+
+def hotspot_table(run: Any) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"Rank": h.rank, "Area": area, "Value": round(h.value, 2), "Latitude": round(h.centre_lat, 5),
+         "Longitude": round(h.centre_lon, 5)}
+        for h, area in zip(run.hotspots, run.areas, strict=True)
+    ])
