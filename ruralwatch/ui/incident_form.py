@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,7 +49,14 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.services.incidents import IncidentService
 
-INVALID_STYLE = "border: 2px solid #c62828;"
+INVALID_COLOUR = "#c62828"
+FIELD_LABELS = {
+    "kind": "Kind", "subkind": "Equipment", "occurred_start": "Happened", "occurred_end": "Went on until",
+    "reported_at": "Reported", "grid_ref": "OS grid ref", "location": "Location", "lat": "Latitude",
+    "lon": "Longitude", "place": "Place", "description": "Description", "status": "Status",
+    "crime_reference": "Crime ref", "reporter_name": "Reporter name", "reporter_phone": "Reporter phone",
+    "vehicles": "Vehicle", "items": "Stolen item", "attachments": "Attachments",
+}
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 UK = QTimeZone(b"Europe/London")
 
@@ -85,6 +92,14 @@ def _to_qdatetime(stored: str) -> QDateTime:
 def _from_qdatetime(value: QDateTime) -> str:
     # UTC text: validation reads the zone, so what the officer saw in UK time is what is stored.
     return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss") + "Z"
+
+
+def _title(incident: Incident | None) -> str:
+    """Several forms can be open at once: the title says which incident each one is."""
+    if incident is None:
+        return "New incident"
+    return (f"Edit incident: {kind_by_key(incident.kind).name}, {incident.place or 'no place'}, "
+            f"{times.format_local(incident.occurred_start)[:10]}")
 
 
 class RowTable(QWidget):
@@ -155,8 +170,11 @@ class IncidentDialog(QDialog):
         self.pending_files: list[Path] = []
         self.removed_attachments: list[str] = []
         self._syncing_location = False
-        self.setWindowTitle("Edit incident" if incident else "New incident")
-        self.resize(760, 860)
+        self._shown_kind: str | None = None  # the kind whose fields are on show (None while building)
+        self.setWindowTitle(_title(incident))
+        available = self.screen().availableGeometry() if self.screen() else None
+        # Fit a 768-pixel laptop screen: Save and Cancel must never fall off the bottom.
+        self.resize(760, min(860, available.height() - 60) if available else 860)
         self._build()
         if incident:
             self._fill(incident)
@@ -183,7 +201,8 @@ class IncidentDialog(QDialog):
         else:
             demo_note = None
 
-        self.kind = _combo(tuple((k.key, k.name) for k in KINDS))
+        # A new incident starts with no kind chosen, so nothing is recorded as hare coursing by default.
+        self.kind = _combo(tuple((k.key, k.name) for k in KINDS), blank=None if self.incident else "Choose the kind…")
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.subkind = _combo(EQUIPMENT_CATEGORIES)
         self.subkind_label = QLabel("Equipment")
@@ -231,7 +250,9 @@ class IncidentDialog(QDialog):
         main.addRow("&Happened", self.occurred_start)
         main.addRow("", when_end)
         main.addRow("&Reported", self.reported_at)
-        main.addRow("OS &grid ref", grid_row)
+        grid_label = QLabel("OS &grid ref")
+        grid_label.setBuddy(self.grid_ref)  # a label for a row of widgets needs its buddy for the Alt shortcut
+        main.addRow(grid_label, grid_row)
         main.addRow("Lat / lon", lat_lon)
         main.addRow("&Place", self.place)
         main.addRow("&Description", self.description)
@@ -429,9 +450,10 @@ class IncidentDialog(QDialog):
     def current_input(self) -> IncidentInput:
         """What the form holds now, exactly as typed; validation happens in the service."""
         kind = self.kind.currentData()
+        own_details = {d.key for d in kind_by_key(kind).details} if kind else set()
         details = {}
         for key, widget in self.detail_widgets.items():
-            if any(d.key == key for d in kind_by_key(kind).details):
+            if key in own_details:
                 value = self._detail_value(widget)
                 if value is not None:
                     details[key] = value
@@ -454,7 +476,7 @@ class IncidentDialog(QDialog):
                 ))
         lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
         return IncidentInput(
-            kind=kind,
+            kind=kind or "",
             subkind=self.subkind.currentData() if kind == "equipment_theft" else None,
             occurred_start=_from_qdatetime(self.occurred_start.dateTime()),
             occurred_end=_from_qdatetime(self.occurred_end.dateTime()) if self.has_end.isChecked() else None,
@@ -471,10 +493,10 @@ class IncidentDialog(QDialog):
     def _on_kind_changed(self) -> None:
         kind = self.kind.currentData()
         if kind != self._shown_kind:
-            dropped = self._entered_only_for(self._shown_kind)
+            dropped = self._entered_only_for(self._shown_kind) if self._shown_kind and kind else []
             if dropped and not self.confirm(
                 "Change the kind?",
-                f"A {kind_by_key(kind).name.lower()} has no {' or '.join(dropped)}; what you entered there "
+                f"{kind_by_key(kind).name} has no {' or '.join(dropped)}; what you entered there "
                 "will not be kept.\n\nChange the kind anyway?",
             ):
                 self.kind.blockSignals(True)
@@ -551,21 +573,58 @@ class IncidentDialog(QDialog):
         for widget in self.field_widgets.values():
             widget.setStyleSheet("")
             widget.setToolTip("")
+        for table in (self.vehicles.table, self.items.table):
+            for row in range(table.rowCount()):
+                for column in range(table.columnCount()):
+                    cell = table.item(row, column)
+                    if cell is not None:
+                        cell.setData(Qt.ItemDataRole.BackgroundRole, None)
         self.error_label.hide()
+
+    def _mark(self, widget: QWidget, message: str) -> None:
+        # A class selector keeps the red border on the field itself, not on every child widget.
+        widget.setStyleSheet(f"{widget.metaObject().className()} {{ border: 2px solid {INVALID_COLOUR}; }}")
+        widget.setToolTip(message)
+
+    def _mark_cell(self, field: str, message: str) -> QWidget | None:
+        """`vehicles[2].vrm` -> the VRM cell of the third vehicle row, tinted red."""
+        name, _, rest = field.partition("[")
+        table = {"vehicles": self.vehicles.table, "items": self.items.table}.get(name)
+        if table is None or "]" not in rest:
+            return None
+        row = int(rest.split("]", 1)[0])
+        column_key = rest.split(".", 1)[1] if "." in rest else ""
+        columns = {"vehicles": {"vrm": 0, "role": 1}, "items": {"category": 0, "marking": 5, "value_gbp": 6}}[name]
+        column = columns.get(column_key, 0)
+        if row < table.rowCount():
+            cell = table.item(row, column)
+            if cell is None:
+                cell = QTableWidgetItem("")
+                table.setItem(row, column, cell)
+            cell.setBackground(QColor("#ffcdd2"))
+            cell.setToolTip(message)
+            table.setCurrentCell(row, column)
+        return table
 
     def show_errors(self, error: ValidationError) -> None:
         self._clear_errors()
         first: QWidget | None = None
+        lines = []
         for item in error.errors:
             key = item.field.split("[", 1)[0]
-            widget = self.field_widgets.get(item.field) or self.field_widgets.get(key)
+            label = FIELD_LABELS.get(key) or next(
+                (d.label for k in KINDS for d in k.details if d.key == key), key)
+            if "[" in item.field:
+                label = f"{label} {int(item.field.split('[', 1)[1].split(']', 1)[0]) + 1}"
+            lines.append(f"• {label}: {item.message}")
+            widget = self._mark_cell(item.field, item.message) if "[" in item.field else None
             if widget is None:
-                continue
-            widget.setStyleSheet(INVALID_STYLE)
-            widget.setToolTip(item.message)
+                widget = self.field_widgets.get(item.field) or self.field_widgets.get(key)
+                if widget is None:
+                    continue
+                self._mark(widget, item.message)
             first = first or widget
-        lines = "\n".join(f"• {e.message}" for e in error.errors)
-        self.error_label.setText(f"Not saved. Please correct:\n{lines}")
+        self.error_label.setText("Not saved. Please correct:\n" + "\n".join(lines))
         self.error_label.show()
         self.scroll.ensureWidgetVisible(self.error_label)
         if first is not None:
@@ -573,6 +632,9 @@ class IncidentDialog(QDialog):
 
     def save(self) -> None:
         self._grid_ref_edited()
+        if self.kind.currentData() is None:
+            self.show_errors(ValidationError.single("kind", "choose the kind of incident"))
+            return
         try:
             inp = self.current_input()
             if self.incident is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.ui.incident_form import IncidentDialog
 
@@ -186,3 +188,35 @@ def test_search_finds_stolen_serial_numbers_and_treats_wildcards_literally(qtbot
     assert [r.place for r in hub_service.rows(IncidentFilter(text="pcgt6ta"))] == ["Brook Farm"]
     assert hub_service.rows(IncidentFilter(text="%")) == []
     assert hub_service.rows(IncidentFilter(text="_")) == []
+
+
+def test_new_form_has_no_kind_until_chosen_and_errors_point_at_the_bad_cell(qtbot, window, hub_service):
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentData() is None
+    dialog.grid_ref.setText("TL 61234 32456")
+    dialog.save()
+    assert dialog.saved is None and "Kind: choose the kind of incident" in dialog.error_label.text()
+    _fill_valid(dialog)
+    dialog.vehicles.add_button.click()
+    dialog.vehicles.set_text(0, 0, "AB12 CDE")
+    dialog.vehicles.add_button.click()
+    dialog.vehicles.set_text(1, 0, "NOT A PLATE 123")
+    dialog.save()
+    assert dialog.saved is None
+    assert "Vehicle 2:" in dialog.error_label.text()
+    bad, good = dialog.vehicles.table.item(1, 0), dialog.vehicles.table.item(0, 0)
+    assert bad.background().color().name() == "#ffcdd2"
+    assert good.background().style() == Qt.BrushStyle.NoBrush
+    assert dialog.vehicles.table.styleSheet() == ""  # the cell is marked, not the whole table
+    assert hub_service.count() == 0
+
+
+def test_edit_form_title_names_the_incident(qtbot, window, hub_service):
+    from ruralwatch.core.incident import IncidentInput
+
+    saved = hub_service.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-02 10:00", lat=51.9, lon=0.4,
+                                             place="Grange Yard"))
+    dialog = IncidentDialog(hub_service, saved, window)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Edit incident: Fuel theft, Grange Yard, 2026-11-02"
