@@ -25,7 +25,7 @@ from ruralwatch.core.kinds import (
     kind_by_key,
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
-from ruralwatch.core.vrm import parse_vrm
+from ruralwatch.core.vrm import display_vrm, parse_vrm
 
 # Personal data: hidden from roles without the right to see it and anonymised by retention.
 PERSONAL_FIELDS: frozenset[str] = frozenset({"reporter_name", "reporter_phone"})
@@ -247,11 +247,17 @@ def validate_incident(inp: IncidentInput, now: datetime | None = None) -> ValidI
             errors.add(key, "not a detail field of any incident kind")
 
     vehicles = []
+    seen_vehicles: set[tuple[str, str]] = set()
     for index, vehicle in enumerate(inp.vehicles):
         vrm = errors.run(parse_vrm, vehicle.vrm, f"vehicles[{index}].vrm")
         role = _text(vehicle.role) or "suspect"
         if role not in dict(VEHICLE_ROLES):
             errors.add(f"vehicles[{index}].role", f"{role!r} is not suspect, victim or witness")
+        elif vrm is not None:
+            # The same vehicle in the same role twice is a data-entry slip, not two sightings.
+            if (vrm, role) in seen_vehicles:
+                errors.add(f"vehicles[{index}].vrm", f"{display_vrm(vrm)} is listed twice")
+            seen_vehicles.add((vrm, role))
         vehicles.append({
             "id": vehicle.id, "vrm": vrm, "role": role, "make": _text(vehicle.make),
             "model": _text(vehicle.model), "colour": _text(vehicle.colour),

@@ -10,6 +10,7 @@ from ruralwatch.services.changes import ChangeHub
 from ruralwatch.services.harm import HarmService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.published import PublishedCrimeService
+from ruralwatch.services.sync import SyncService
 from ruralwatch.store.database import Store
 
 
@@ -22,6 +23,7 @@ class Services:
     harm: HarmService
     published: PublishedCrimeService
     analysis: AnalysisService
+    sync: SyncService
 
     @classmethod
     def build(cls, store: Store) -> Services:
@@ -35,4 +37,5 @@ class Services:
             harm=harm,
             published=PublishedCrimeService(store, hub),
             analysis=AnalysisService(store, harm),
+            sync=SyncService(store, hub),
         )

@@ -3,7 +3,8 @@
 Patterns follow what RET officers describe: hare coursing after harvest (September-March) at dawn and dusk
 and at weekends, with the same suspect vehicles seen again and again; GPS units taken in spring and
 autumn before drilling; quad bikes all year; encampments in summer. Every row is flagged `synthetic`.
-Ids are derived from the seed, so loading the same seed twice adds nothing.
+Ids are derived from the seed, so loading the same seed twice adds nothing; loading it after
+`ruralwatch demo --remove` restores the removed incidents.
 
 Nothing here identifies a real person or vehicle: reporters are "Demo reporter N" with Ofcom's drama
 numbers (01632 960xxx), and VRMs use the age identifier 00, which DVLA has never issued.
@@ -227,6 +228,8 @@ def _add_kind_details(
         # A few vehicles turn up again and again: the pattern a briefing should surface.
         for _ in range(rng.choice((0, 1, 1, 1, 2))):
             vrm, make, model, colour = pool[min(int(rng.expovariate(0.25)), len(pool) - 1)]
+            if any(v.vrm == vrm for v in inp.vehicles):
+                continue  # the same suspect vehicle twice on one incident would not validate
             inp.vehicles.append(VehicleInput(vrm=vrm, role="suspect", make=make, model=model, colour=colour))
     elif kind == "equipment_theft":
         categories = list(EQUIPMENT)
@@ -264,8 +267,13 @@ def load_demo(
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
 ) -> int:
-    """Load the demo set in one transaction; returns how many incidents were new."""
+    """Load the demo set in one transaction; returns how many incidents were new or restored.
+
+    Loading again adds nothing (the ids come from the seed). A demo set removed with
+    `IncidentService.delete_synthetic` (`ruralwatch demo --remove`) is still stored as tombstones for sync;
+    loading it again un-deletes those incidents, as they were when removed, instead of skipping them.
+    """
     total = count or DEFAULT_COUNT
-    added = service.record_many(demo_incidents(seed, total, now), synthetic=True, progress=progress, total=total)
+    added = service.load_synthetic(demo_incidents(seed, total, now), progress=progress, total=total)
     service.store.set_meta("demo_seed", str(seed))
     return added

@@ -110,6 +110,62 @@ class IncidentService:
             self.hub.publish(Change("incidents", "bulk"))
         return added
 
+    def load_synthetic(
+        self,
+        inputs: Iterable[tuple[str, IncidentInput]],
+        progress: ProgressCallback | None = None,
+        total: int = 0,
+    ) -> int:
+        """Like `record_many(synthetic=True)`, but a synthetic incident that was deleted comes back.
+
+        Demo ids are fixed (derived from the seed), so after `delete_synthetic` the same ids are still stored
+        as tombstones. Those are restored as they were when removed (the tombstone is lifted, which syncs like
+        any other change); live ids and ids of real (non-synthetic) incidents are left alone. Returns how many
+        incidents were added or restored. One transaction; cancelling through `progress` rolls everything back.
+        """
+        added = 0
+        now = self._now()
+        with self.store.transaction():
+            for index, (incident_id, inp) in enumerate(inputs, start=1):
+                existing = self.store.db.execute(
+                    "SELECT deleted, synthetic FROM incidents WHERE id = ?", [incident_id]
+                ).fetchone()
+                if existing is None:
+                    self.repo.insert(validate_incident(inp, now), synthetic=True, incident_id=incident_id)
+                    added += 1
+                elif existing[0] and existing[1]:
+                    self._undelete(incident_id)
+                    added += 1
+                if progress and index % 200 == 0 and not progress(index, total):
+                    raise CancelledError("cancelled: nothing was loaded")
+        if added:
+            self.hub.publish(Change("incidents", "bulk"))
+        return added
+
+    def delete_synthetic(self) -> int:
+        """Tombstone every live synthetic (demo) incident in one transaction; returns how many.
+
+        Real incidents are never touched. Publishes one "bulk" change when anything was removed.
+        """
+        with self.store.transaction():
+            ids = [
+                row[0]
+                for row in self.store.db.execute(
+                    "SELECT id FROM incidents WHERE synthetic = 1 AND deleted = 0 ORDER BY rowid"
+                ).fetchall()
+            ]
+            for incident_id in ids:
+                self.repo.tombstone(incident_id)
+        if ids:
+            self.hub.publish(Change("incidents", "bulk"))
+        return len(ids)
+
+    def _undelete(self, incident_id: str) -> None:
+        """Lift an incident's tombstone with a fresh clock, so the restore syncs. Call inside a transaction."""
+        table = self.repo.incidents
+        # SyncTable has no public "restore"; its `_write` is the one place that stamps a change correctly.
+        table._write(table.get_raw(incident_id), {"deleted": 0})
+
     def update(
         self, incident_id: str, inp: IncidentInput, attach: Sequence[Path] = (), detach: Sequence[str] = ()
     ) -> Incident:

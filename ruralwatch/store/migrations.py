@@ -167,5 +167,50 @@ def harm_overrides(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (initial_schema, basemaps, published_crime, harm_overrides)
+def sync_state(db: sqlite_utils.Database) -> None:
+    """Local bookkeeping of sync (ruralwatch.services.sync): trusted peers, applied packages, conflicts.
+
+    Not syncable: no SYNC_COLUMNS, never exported. Vectors ("seen") are JSON objects device id -> clock.
+    """
+    db.execute(
+        """CREATE TABLE sync_peers (
+            device_id TEXT PRIMARY KEY,
+            name TEXT,
+            public_key TEXT NOT NULL,  -- Ed25519, hex
+            trusted_at TEXT NOT NULL,
+            received_seen TEXT,  -- JSON: the peer's own `seen` vector from the latest package it sent us
+            sent_watermark TEXT  -- JSON: our `seen` vector when we last exported for this peer
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sync_packages (
+            package_id TEXT PRIMARY KEY,
+            source_device TEXT NOT NULL,
+            applied_at TEXT NOT NULL,
+            sha256 TEXT,
+            rows INTEGER
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sync_conflicts (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            local_value TEXT,  -- JSON-encoded
+            local_hlc TEXT,
+            incoming_value TEXT,  -- JSON-encoded
+            incoming_hlc TEXT,
+            winner TEXT NOT NULL CHECK (winner IN ('local', 'incoming')),
+            kind TEXT NOT NULL CHECK (kind IN ('edit', 'delete_vs_edit')),
+            package_id TEXT,
+            detected_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_sync_conflicts_open ON sync_conflicts(resolved_at, table_name, row_id)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (initial_schema, basemaps, published_crime, harm_overrides, sync_state)
 LATEST_VERSION = len(MIGRATIONS)

@@ -57,6 +57,7 @@ from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
+from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 
@@ -141,6 +142,13 @@ class MainWindow(QMainWindow):
         self.analysis_dock.setWidget(self.analysis)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.analysis_dock)
         self.analysis_dock.hide()
+
+        self.sync_panel = SyncPanel(services.sync, self.run_task, self)
+        self.sync_dock = QDockWidget("Sync", self)
+        self.sync_dock.setObjectName("syncDock")
+        self.sync_dock.setWidget(self.sync_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.sync_dock)
+        self.sync_dock.hide()
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -248,6 +256,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.demo_action)
         file_menu.addAction(self._action("&Import published crime (data.police.uk)…", "Ctrl+I",
                                          self.import_published, "Import street-level crime CSV files"))
+        sync_toggle = self.sync_dock.toggleViewAction()
+        sync_toggle.setText("&Sync with other laptops…")
+        sync_toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        file_menu.addAction(sync_toggle)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         incidents_menu = menu.addMenu("&Incidents")

@@ -90,6 +90,10 @@ class BackgroundTask(QObject):
             self.dialog.setValue(min(done, total))
 
     def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
+        # The worker's last act was to emit; wait for its thread to end so no thread outlives its task
+        # (a Python thread still alive when the app exits aborts the process).
+        if self._thread is not None:
+            self._thread.join(timeout=10)
         self.dialog.reset()
         self.dialog.hide()
         self.dialog.deleteLater()

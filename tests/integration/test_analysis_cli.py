@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_harness import Result
 from pyproj import Transformer
 
-from ruralwatch.app import main
 from ruralwatch.store import open_store
 
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -20,35 +18,9 @@ COLCHESTER = (590_125.0, 220_125.0)
 THAXTED = (51.954, 0.344)
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Never touch the real user data folder."""
-    monkeypatch.delenv("RURALWATCH_DB", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], db_path: Path):
-    def run(*argv: str) -> Result:
-        try:
-            code = main(["--db", str(db_path), *argv])
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
 
 
 def _insert(db_path: Path, rows: list[tuple[float, float, str, str]]) -> None:

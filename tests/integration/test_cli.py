@@ -7,60 +7,24 @@ import re
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_harness import Cli
 
 from ruralwatch import __version__
-from ruralwatch.app import main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Never touch the real user data folder, whatever a test forgets to pass."""
-    monkeypatch.delenv("RURALWATCH_DB", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
-DEFAULT_DB = "default"
 
 
-class Cli:
-    """Runs `ruralwatch ...` in-process and captures its exit code and output."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
-        self.capsys = capsys
-        self.db_path = db_path
-
-    def __call__(self, *argv: str, db: Path | str | None = DEFAULT_DB) -> Result:
-        database = self.db_path if db == DEFAULT_DB else db
-        args = [*(["--db", str(database)] if database is not None else []), *argv]
-        try:
-            code = main(args)
-        except SystemExit as exc:  # argparse exits for usage mistakes and --version
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = self.capsys.readouterr()
-        return Result(code, out, err)
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], db_path: Path) -> Cli:
-    return Cli(capsys, db_path)
 
 
 def add(cli: Cli, *extra: str) -> str:
@@ -271,6 +235,39 @@ ERROR_CASES = {
     "unknown id delete": ("incidents", "delete", "00000000-0000-0000-0000-000000000000"),
     "future update": ("incidents", "update", "EXISTING", "--when", FUTURE),
     "caravans update": ("incidents", "update", "EXISTING", "--caravans", "3"),
+    "unknown vehicle key": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                            "--vehicle", "vrm=AB12CDE,wheels=4"),
+    "vehicle without vrm": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                            "--vehicle", "make=Ford,model=Ranger"),
+    "vehicle not key=value": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                              "--vehicle", "AB12CDE"),
+    "bad vehicle role": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                         "--vehicle", "vrm=AB12CDE,role=driver"),
+    "item without category": ("incidents", "add", "--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC,
+                              "--item", "make=Stihl"),
+    "unknown item key": ("incidents", "add", "--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC,
+                         "--item", "category=tools,colour=red"),
+    "bad item category": ("incidents", "add", "--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC,
+                          "--item", "category=boat"),
+    "bad item marking": ("incidents", "add", "--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC,
+                         "--item", "category=tools,marking=paint"),
+    "bad item value": ("incidents", "add", "--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC,
+                       "--item", "category=tools,value=lots"),
+    "bad item recovered": ("incidents", "add", "--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC,
+                           "--item", "category=tools,recovered=maybe"),
+    "item on fly_tipping": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                            "--item", "category=tools"),
+    "missing attachment": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                           "--attach", "/no/such/photo.jpg"),
+    "same vrm twice": ("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                       "--vrm", "AB12CDE", "--vehicle", "vrm=ab12 cde,make=Ford"),
+    "remove a vrm not on the incident": ("incidents", "update", "EXISTING", "--remove-vrm", "AB12CDE"),
+    "attachment update": ("incidents", "update", "EXISTING", "--attach", "/no/such/photo.jpg"),
+    "negative limit": ("incidents", "list", "--limit", "-5"),
+    "zero limit": ("incidents", "list", "--limit", "0"),
+    "negative demo size": ("demo", "--incidents", "-3"),
+    "demo size not a number": ("demo", "--incidents", "lots"),
+    "demo remove with a seed": ("demo", "--remove", "--seed", "3"),
 }
 
 ARGPARSE_CASES = {"bad kind"}
@@ -311,7 +308,7 @@ def test_usage_errors_use_the_same_prefix_as_other_errors(cli: Cli, argv: tuple[
 
 
 def test_messages_name_the_problem(cli: Cli) -> None:
-    assert "grid_ref" in cli(*ERROR_CASES["bad grid ref"]).err
+    assert "--grid-ref: " in cli(*ERROR_CASES["bad grid ref"]).err  # the option typed, not the field name
     assert "future" in cli(*ERROR_CASES["future time"]).err
     assert "--caravans does not apply to Fly-tipping" in cli(*ERROR_CASES["caravans on fly_tipping"]).err
     assert "not both" in cli(*ERROR_CASES["grid ref and lat"]).err
@@ -325,6 +322,302 @@ def test_a_file_that_is_not_a_database_is_an_error_not_a_traceback(cli: Cli, tmp
     assert result.code == 2
     assert result.err.startswith("ruralwatch: error: ") and len(result.err.splitlines()) == 1
     assert not_db.read_text() == "shopping list\n" * 20
+
+
+# --- demo removal ----------------------------------------------------------------------------------------
+
+
+def test_demo_remove_keeps_own_incidents_and_a_reload_brings_the_same_ones_back(cli: Cli, db_path: Path) -> None:
+    mine = add_fly_tipping(cli, place="Brook Lane")
+    assert cli("demo", "--incidents", "30", "--seed", "5").code == 0
+    demo_ids = {i["id"] for i in cli("incidents", "list", "--json").json()} - {mine}
+    assert len(demo_ids) == 30
+
+    removed = cli("demo", "--remove")
+    assert removed.code == 0, removed.err
+    assert "30 incidents removed" in removed.out
+    assert [i["id"] for i in cli("incidents", "list", "--json").json()] == [mine]
+
+    again = cli("demo", "--incidents", "30", "--seed", "5")
+    assert again.code == 0 and "30 incidents added" in again.out
+    assert {i["id"] for i in cli("incidents", "list", "--json").json()} == demo_ids | {mine}
+    assert re.search(r"\b30 incidents removed", cli("demo", "--remove").out)
+    assert re.search(r"\b0 incidents removed", cli("demo", "--remove").out)
+    assert live_count(db_path) == 1
+
+
+# --- show, list and JSON -----------------------------------------------------------------------------------
+
+
+def full_equipment_theft(cli: Cli, tmp_path: Path) -> str:
+    photo = tmp_path / "cab.jpg"
+    photo.write_bytes(b"\xff\xd8" + b"x" * 2498)
+    return add(
+        cli, "--kind", "equipment_theft", "--subkind", "gps_unit", "--when", "2026-07-20 02:15",
+        "--end", "2026-07-20 05:00", "--reported", "2026-07-20 07:40", "--grid-ref", "TL 61234 32456",
+        "--place", "Brook Farm", "--description", "Receiver taken from tractor cab.\nCab window smashed.",
+        "--status", "under_investigation", "--crime-ref", "42/123456/26", "--reporter-name", "Jo Farmer",
+        "--reporter-phone", "01632 960123",
+        "--vehicle", "vrm=AB12CDE,role=suspect,make=Ford,model=Ranger,colour=White", "--vrm", "A123BCD:witness",
+        "--item", "category=gps_unit,make=John Deere,model=StarFire 6000,serial=PCGT6TA123456,marking=cesar,"
+                  "value=8000,recovered=no",
+        "--item", "category=tools,description=Chainsaw, orange,value=£1,250.50,recovered=yes",
+        "--attach", str(photo),
+    )
+
+
+def test_show_is_a_readable_report(cli: Cli, tmp_path: Path) -> None:
+    incident_id = full_equipment_theft(cli, tmp_path)
+    result = cli("incidents", "show", incident_id)
+    assert result.code == 0, result.err
+    out = result.out
+    lines = out.splitlines()
+    assert lines[0] == "Equipment theft (GPS unit)"
+    assert "Under investigation" in out and "under_investigation" not in out
+    # UK local time (BST in July), not the stored UTC text.
+    assert "2026-07-20 02:15 to 2026-07-20 05:00" in out
+    assert "2026-07-20 07:40" in out
+    assert "T01:15" not in out and "Z" not in out.replace("Zone", "")
+    assert "TL 61234 32456" in out  # ten-figure grid reference
+    assert re.search(r"Lat/lon\s+51\.\d{6}, 0\.\d{6}", out)
+    assert "Brook Farm" in out and "42/123456/26" in out and "Jo Farmer, 01632 960123" in out
+    assert "Receiver taken from tractor cab." in out and "Cab window smashed." in out
+    assert re.search(r"AB12 CDE\s+Suspect\s+White Ford Ranger", out)
+    assert re.search(r"A123 BCD\s+Witness", out)
+    assert "GPS unit: John Deere StarFire 6000" in out
+    assert "serial PCGT6TA123456, marking CESAR, value £8,000, recovered no" in out
+    assert "Chainsaw, orange" in out and "value £1,250.50, recovered yes" in out
+    assert "cab.jpg (2.5 kB)" in out
+    assert "DEMO DATA" not in out
+    assert re.search(r"Created\s+\d{4}-\d\d-\d\d \d\d:\d\d$", out, re.MULTILINE)
+    for python_repr in ("{", "[", "None", "True", "False", "'"):
+        assert python_repr not in out, python_repr
+
+
+def test_show_report_of_kind_details_uses_their_labels(cli: Cli) -> None:
+    hare = add(cli, "--kind", "hare_coursing", "--when", "2026-01-10 07:15", *LOC, "--people", "4", "--dogs", "2",
+               "--landowner-informed", "no")
+    out = cli("incidents", "show", hare).out
+    assert re.search(r"People involved\s+4\n", out) and re.search(r"Dogs\s+2\n", out)
+    assert re.search(r"Landowner informed\s+No\n", out)
+    assert "2026-01-10 07:15" in out  # GMT in January: local equals UTC
+    camp = add(cli, "--kind", "unlawful_encampment", "--when", "2026-06-10 18:00", *LOC, "--caravans", "6",
+               "--land-type", "council", "--notice", "s61", "--date-left", "2026-06-14")
+    out = cli("incidents", "show", camp).out
+    assert re.search(r"Land type\s+Council land\n", out)
+    assert re.search(r"Notice served\s+s61 CJPOA 1994\n", out)
+    assert re.search(r"Date left\s+2026-06-14\n", out)
+
+
+def test_show_marks_demo_data(cli: Cli) -> None:
+    cli("demo", "--incidents", "3", "--seed", "5")
+    incident_id = cli("incidents", "list", "--json").json()[0]["id"]
+    assert "DEMO DATA: synthetic, not a real report" in cli("incidents", "show", incident_id).out
+
+
+def test_list_shows_status_names(cli: Cli) -> None:
+    add_fly_tipping(cli, status="under_investigation")
+    add_fly_tipping(cli, status="no_further_action")
+    out = cli("incidents", "list").out
+    assert "Under investigation" in out and "No further action" in out
+    assert "under_investigation" not in out and "no_further_action" not in out
+
+
+def test_an_empty_list_says_so_on_stderr(cli: Cli) -> None:
+    empty = cli("incidents", "list")
+    assert (empty.code, empty.out, empty.err) == (0, "", "no incidents match\n")
+    add_fly_tipping(cli)
+    filtered = cli("incidents", "list", "--kind", "hare_coursing")
+    assert (filtered.code, filtered.out, filtered.err) == (0, "", "no incidents match\n")
+    as_json = cli("incidents", "list", "--json", "--kind", "hare_coursing")
+    assert (as_json.code, as_json.json(), as_json.err) == (0, [], "")
+
+
+def test_json_flags_are_booleans(cli: Cli, tmp_path: Path) -> None:
+    incident_id = full_equipment_theft(cli, tmp_path)
+    for data in (cli("incidents", "show", incident_id, "--json").json(), cli("incidents", "list", "--json").json()[0]):
+        assert [item["recovered"] for item in data["items"]] == [False, True]
+        assert data["synthetic"] is False and data["deleted"] is False
+
+
+# --- vehicles, stolen items and attachments ---------------------------------------------------------------
+
+
+def test_add_records_vehicles_items_and_attachments(cli: Cli, tmp_path: Path, db_path: Path) -> None:
+    incident_id = full_equipment_theft(cli, tmp_path)
+    data = cli("incidents", "show", incident_id, "--json").json()
+    assert [(v["vrm"], v["role"], v["make"], v["model"], v["colour"]) for v in data["vehicles"]] == [
+        ("A123BCD", "witness", "", "", ""), ("AB12CDE", "suspect", "Ford", "Ranger", "White"),
+    ]
+    gps, saw = data["items"]
+    assert (gps["category"], gps["make"], gps["model"], gps["serial_number"], gps["marking"], gps["value_pence"]) == (
+        "gps_unit", "John Deere", "StarFire 6000", "PCGT6TA123456", "cesar", 800000,
+    )
+    assert (saw["category"], saw["description"], saw["value_pence"], saw["marking"]) == (
+        "tools", "Chainsaw, orange", 125050, "none",
+    )
+    assert [(a["filename"], a["size"], a["media_type"]) for a in data["attachments"]] == [
+        ("cab.jpg", 2500, "image/jpeg"),
+    ]
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone() == (1,)
+    finally:
+        conn.close()
+
+
+def test_a_rejected_incident_stores_none_of_its_files(cli: Cli, tmp_path: Path, db_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"photo")
+    result = cli("incidents", "add", "--kind", "fly_tipping", "--when", FUTURE, *LOC, "--attach", str(photo))
+    assert result.code == 2 and "--when: " in result.err
+    assert snapshot(db_path) == [row for row in snapshot(db_path) if row[0] == "meta"]
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_update_adds_vehicles_items_and_attachments(cli: Cli, tmp_path: Path) -> None:
+    incident_id = add(cli, "--kind", "equipment_theft", "--when", "2026-03-01 02:00", *LOC, "--vrm", "AB12CDE")
+    note = tmp_path / "statement.txt"
+    note.write_text("Statement")
+    result = cli("incidents", "update", incident_id, "--vehicle", "vrm=A123BCD,role=victim,make=Toyota",
+                 "--item", "category=quad_atv,make=Honda,model=TRX420", "--attach", str(note))
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"updated {incident_id}"
+    data = cli("incidents", "show", incident_id, "--json").json()
+    assert [(v["vrm"], v["role"], v["make"]) for v in data["vehicles"]] == [
+        ("AB12CDE", "suspect", ""), ("A123BCD", "victim", "Toyota"),
+    ]
+    assert [(i["category"], i["make"], i["model"]) for i in data["items"]] == [("quad_atv", "Honda", "TRX420")]
+    assert [a["filename"] for a in data["attachments"]] == ["statement.txt"]
+    # Changing a vehicle's details: take it off and give it again.
+    changed = cli("incidents", "update", incident_id, "--remove-vrm", "AB12 CDE",
+                  "--vehicle", "vrm=AB12CDE,make=Ford,colour=White", "--json").json()
+    assert [(v["vrm"], v["make"], v["colour"]) for v in changed["vehicles"]] == [
+        ("A123BCD", "Toyota", ""), ("AB12CDE", "Ford", "White"),
+    ]
+
+
+def test_an_update_that_changes_nothing_says_so(cli: Cli, db_path: Path) -> None:
+    incident_id = add_fly_tipping(cli, place="Brook Lane", status="closed")
+    before = snapshot(db_path)
+    for argv in ((), ("--place", "Brook Lane"), ("--status", "closed", "--lat", "51.9", "--lon", "0.3")):
+        result = cli("incidents", "update", incident_id, *argv)
+        assert result.code == 0, result.err
+        assert result.out.strip() == f"no change to {incident_id}"
+    assert snapshot(db_path) == before
+    assert cli("incidents", "update", incident_id, "--place", "Brook End").out.strip() == f"updated {incident_id}"
+
+
+def test_the_same_vehicle_twice_is_refused_but_another_role_is_not(cli: Cli) -> None:
+    incident_id = add_fly_tipping(cli)
+    assert cli("incidents", "update", incident_id, "--vrm", "AB12CDE").code == 0
+    again = cli("incidents", "update", incident_id, "--vrm", "ab12 cde")
+    assert again.code == 2
+    assert again.err == "ruralwatch: error: --vrm 1: AB12 CDE is listed twice\n"
+    assert cli("incidents", "update", incident_id, "--vrm", "AB12CDE:victim").code == 0
+
+
+# --- messages name the options -----------------------------------------------------------------------------
+
+MESSAGE_CASES = [
+    (("--kind", "fly_tipping", "--when", FUTURE, *LOC), "--when: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", "--end", "2026-03-01 09:00", *LOC), "--end: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", "--reported", "2026-02-01 09:00", *LOC),
+     "--reported: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC, "--crime-ref", "x" * 41), "--crime-ref: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", "--lat", "north", "--lon", "0.3"), "--lat: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", "--lat", "48.85", "--lon", "2.35"), "--lat/--lon: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00"), "--lat/--lon or --grid-ref: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", "--grid-ref", "IA 1234 5678"), "--grid-ref: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC, "--vrm", "AB12CDE", "--vrm", "XX"), "--vrm 2: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC, "--vehicle", "vrm=A123BCD",
+      "--vehicle", "vrm=XX"), "--vehicle 2: "),
+    (("--kind", "equipment_theft", "--when", "2026-03-01 10:00", *LOC, "--item", "category=tools",
+      "--item", "category=tools,value=lots"), "--item 2: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC, "--item", "category=tools"), "--item: "),
+    (("--kind", "hare_coursing", "--when", "2026-03-01 10:00", *LOC, "--people", "900"), "--people: "),
+    (("--kind", "hare_coursing", "--when", "2026-03-01 10:00", *LOC, "--landowner-informed", "perhaps"),
+     "--landowner-informed: "),
+    (("--kind", "unlawful_encampment", "--when", "2026-03-01 10:00", *LOC, "--land-type", "moon"), "--land-type: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC, "--reporter-phone", "call me"),
+     "--reporter-phone: "),
+    (("--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC, "--attach", "/no/such/file.jpg"), "--attach: "),
+]
+INTERNAL_NAMES = ("occurred_", "reported_at", "crime_reference", "vehicles[", "items[", "hc_", "enc_", "grid_ref",
+                  "reporter_phone")
+
+
+@pytest.mark.parametrize(("argv", "option"), MESSAGE_CASES, ids=[option for _, option in MESSAGE_CASES])
+def test_validation_messages_name_the_option_typed(cli: Cli, argv: tuple[str, ...], option: str) -> None:
+    result = cli("incidents", "add", *argv)
+    assert result.code == 2
+    assert result.err.startswith(f"ruralwatch: error: {option}"), result.err
+    for name in INTERNAL_NAMES:
+        assert name not in result.err, result.err
+    assert not re.search(r"(error: |; )(location|attachments|items):", result.err), result.err
+
+
+def test_update_messages_name_the_option_too(cli: Cli) -> None:
+    incident_id = add(cli, "--kind", "hare_coursing", "--when", "2026-03-01 10:00", *LOC, "--vrm", "AB12CDE")
+    assert cli("incidents", "update", incident_id, "--dogs", "x").err.startswith("ruralwatch: error: --dogs: ")
+    assert cli("incidents", "update", incident_id, "--end", "2026-02-01 10:00").err.startswith(
+        "ruralwatch: error: --end: ")
+    missing = cli("incidents", "update", incident_id, "--remove-vrm", "A123BCD")
+    assert missing.err == (
+        "ruralwatch: error: --remove-vrm: 'A123BCD' is not on this incident (its vehicles: AB12 CDE)\n"
+    )
+
+
+def test_key_value_mistakes_are_explained(cli: Cli) -> None:
+    def error(case: str) -> str:
+        return cli(*ERROR_CASES[case]).err
+
+    assert "--vehicle 1: unknown key 'wheels' (keys: vrm, role, make, model, colour)" in error("unknown vehicle key")
+    assert "--vehicle 1: vrm= is required" in error("vehicle without vrm")
+    assert "--item 1: category= is required" in error("item without category")
+    assert "--item 1: 'boat' is not an equipment category (one of: plant_machinery, gps_unit" in error(
+        "bad item category")
+    assert "--item 1: recovered= must be yes or no" in error("bad item recovered")
+    assert "must be 1 or more" in error("negative limit")
+    assert "must be 1 or more" in error("negative demo size")
+
+
+# --- help -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["add", "update"])
+def test_help_lists_the_allowed_values_from_the_catalogues(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, EQUIPMENT_CATEGORIES, KINDS, PROPERTY_MARKINGS, FieldType
+
+    monkeypatch.setenv("COLUMNS", "400")
+    result = cli("incidents", action, "--help", db=None)
+    assert result.code == 0
+    help_lines: dict[str, str] = {}  # option -> its whole entry (argparse may start the text on the next line)
+    option = ""
+    for line in result.out.splitlines():
+        if line.startswith("  -"):
+            option = line.split()[0]
+            help_lines[option] = line
+        elif line.startswith("   ") and option:
+            help_lines[option] += " " + line.strip()
+    for key, _ in (choice for kind in KINDS for choice in kind.subkinds):
+        assert key in help_lines["--subkind"]
+    for spec in ALL_DETAIL_FIELDS:
+        line = help_lines[spec.cli_option]
+        if spec.type is FieldType.CHOICE:
+            assert all(f"{key} ({name})" in line for key, name in spec.choices), line
+        if spec.type is FieldType.BOOLEAN:
+            assert "yes or no" in line
+    for key, _ in (*EQUIPMENT_CATEGORIES, *PROPERTY_MARKINGS):
+        assert key in help_lines["--item"]
+    assert "latitude" in help_lines["--lat"] and "longitude" in help_lines["--lon"]
+    assert "--vehicle" in help_lines and "--attach" in help_lines
 
 
 # --- the launcher ------------------------------------------------------------------------------------------

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from ruralwatch.app import main
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.io.police_uk import PoliceUkFormatError
 from ruralwatch.services import published
@@ -36,34 +34,9 @@ EXPECTED = {
 }
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("RURALWATCH_DB", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], db_path: Path) -> Any:
-    def run(*argv: str) -> Result:
-        try:
-            code = main(["--db", str(db_path), *argv])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
 
 
 def table_counts(db_path: Path) -> tuple[int, int]:

@@ -1,0 +1,163 @@
+"""Headless sync commands: device identity and trust, export/import of change packages, conflicts, central merge.
+
+Passphrases come from --passphrase-file or $RURALWATCH_SYNC_PASSPHRASE_FILE, never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.services.sync import CHOICES, ImportResult, SyncService, read_passphrase
+from ruralwatch.store.database import Store, open_store
+
+COMMANDS = ("sync", "central")
+EXIT_REFUSED = 2
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _passphrase_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--passphrase-file", type=Path, metavar="FILE",
+                        help="file holding the passphrase (default: $RURALWATCH_SYNC_PASSPHRASE_FILE)")
+
+
+def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    sync = commands.add_parser("sync", help="exchange change packages with other laptops and the central store")
+    actions = sync.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+    identity = actions.add_parser("identity", help="this database's device id and public key (give them to peers)")
+    identity.add_argument("--json", action="store_true")
+
+    trust = actions.add_parser("trust", help="accept packages signed by a device")
+    trust.add_argument("--device", required=True, metavar="ID")
+    trust.add_argument("--key", required=True, metavar="HEX", help="the device's public key from `sync identity`")
+    trust.add_argument("--name", help="a name to know it by")
+
+    peers = actions.add_parser("peers", help="trusted devices")
+    peers.add_argument("--json", action="store_true")
+
+    export = actions.add_parser("export", help="write a change package")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("--since-last-for", metavar="PEER_DEVICE",
+                        help="only what that device is not known to have (default: everything)")
+    _passphrase_option(export)
+    export.add_argument("--json", action="store_true")
+
+    imports = actions.add_parser("import", help="verify and merge a change package")
+    imports.add_argument("file", type=Path)
+    _passphrase_option(imports)
+    imports.add_argument("--json", action="store_true")
+
+    conflicts = actions.add_parser("conflicts", help="edits that lost to a concurrent edit, for review")
+    conflicts.add_argument("--all", action="store_true", help="include resolved ones")
+    conflicts.add_argument("--json", action="store_true")
+
+    resolve = actions.add_parser("resolve", help="settle a conflict (written as a new edit, which syncs)")
+    resolve.add_argument("conflict_id", type=int, metavar="ID")
+    resolve.add_argument("choice", choices=CHOICES)
+    resolve.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
+
+    central = commands.add_parser("central", help="the central store: merge packages from the laptops")
+    central_actions = central.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+    merge = central_actions.add_parser("merge", help="apply every new package in a folder, each once")
+    merge.add_argument("folder", type=Path)
+    merge.add_argument("--into", required=True, type=Path, metavar="CENTRAL_DB")
+    _passphrase_option(merge)
+    merge.add_argument("--json", action="store_true")
+
+
+def _import_line(result: ImportResult) -> str:
+    name = Path(result.path).name
+    if result.status == "refused":
+        return f"{name}: REFUSED: {result.message}"
+    if result.status == "skipped":
+        return f"{name}: skipped ({result.message})"
+    return (f"{name}: applied package {result.package_id} from {result.source_device}: {result.rows} rows "
+            f"({result.inserted} new, {result.updated} updated, {result.unchanged} unchanged), "
+            f"{result.conflicts} conflicts")
+
+
+def _merged_value(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def run_central(args: argparse.Namespace) -> int:
+    """`central merge`: opens the central database given by --into (never the laptop's own)."""
+    central = open_store(args.into)
+    try:
+        return _central(SyncService(central), args)
+    finally:
+        central.close()
+
+
+def run(args: argparse.Namespace, store: Store) -> int:
+    if args.command == "central":
+        return run_central(args)
+    service = SyncService(store)
+    action = args.action
+    if action == "identity":
+        identity = service.identity()
+        if args.json:
+            _print_json({"device_id": identity.device_id, "public_key": identity.public_key})
+        else:
+            print(f"device id:  {identity.device_id}\npublic key: {identity.public_key}")
+    elif action == "trust":
+        peer = service.trust(args.device, args.key, args.name)
+        print(f"trusted device {peer.device_id}" + (f" ({peer.name})" if peer.name else ""))
+    elif action == "peers":
+        peers = service.peers()
+        if args.json:
+            _print_json([p.__dict__ for p in peers])
+        else:
+            for p in peers:
+                print(f"{p.device_id:18} {p.name or '':20} {p.public_key}")
+    elif action == "export":
+        result = service.export(args.out, args.since_last_for, read_passphrase(args.passphrase_file))
+        if args.json:
+            _print_json(result.to_dict())
+        else:
+            total = sum(result.rows.values())
+            encrypted = " (encrypted)" if result.encrypted else ""
+            print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
+    elif action == "import":
+        result = service.import_package(args.file, read_passphrase(args.passphrase_file))
+        _print_json(result.to_dict()) if args.json else print(_import_line(result))
+    elif action == "conflicts":
+        found = service.conflicts(include_resolved=args.all)
+        if args.json:
+            _print_json([c.to_dict() for c in found])
+        else:
+            for c in found:
+                state = f"resolved: {c.resolution}" if c.resolved_at else f"{c.winner} won"
+                print(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r}, "
+                      f"theirs {c.incoming_value!r} ({state})")
+    elif action == "resolve":
+        conflict = service.resolve(args.conflict_id, args.choice, _merged_value(args.value))
+        print(f"conflict {conflict.id} resolved ({conflict.resolution})")
+    else:
+        raise RuralWatchError(f"unknown sync action {action}")
+    return 0
+
+
+def _central(service: SyncService, args: argparse.Namespace) -> int:
+    results = service.merge_folder(args.folder, read_passphrase(args.passphrase_file))
+    if args.json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        for result in results:
+            print(_import_line(result))
+        counts = {s: sum(r.status == s for r in results) for s in ("applied", "skipped", "refused")}
+        print(f"{counts['applied']} applied, {counts['skipped']} skipped, {counts['refused']} refused")
+    return EXIT_REFUSED if any(r.status == "refused" for r in results) else 0

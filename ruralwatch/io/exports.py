@@ -1,0 +1,464 @@
+"""Exports for force analysts: incidents as CSV, GeoJSON or an Excel workbook.
+
+Every format carries the same incident columns, built once as a `Table` (named columns, typed values) and
+then written by one writer per format. The CSV and GeoJSON files hold the incidents table; the workbook holds
+every table in `SHEETS`, one sheet each. Patrols and hours (later features) will be one table function each,
+appended to `SHEETS`, with their records added to `ExportData`.
+
+Personal data (`PERSONAL_FIELDS`: the reporter's name and phone) is left out unless asked for.
+
+Files are written to a temporary file beside the target, which replaces the target only once complete: a
+failed export leaves no half-written file and an earlier export at the same path untouched. Like any file
+`tempfile` makes, the export is readable by its owner only: it holds police data.
+
+Spreadsheet safety: text that starts with ``= + - @`` (or a tab or carriage return) gets a leading ``'`` in the
+CSV so Excel shows it instead of running it as a formula (OWASP's advice for CSV injection); in the workbook
+such text is stored as a plain text cell, so it reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ruralwatch import __version__
+from ruralwatch.core import times
+from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
+from ruralwatch.core.incident import PERSONAL_FIELDS, Incident, IncidentFilter
+from ruralwatch.core.kinds import (
+    EQUIPMENT_CATEGORIES,
+    KINDS,
+    PROPERTY_MARKINGS,
+    DetailField,
+    FieldType,
+    is_kind,
+    kind_by_key,
+    kind_name,
+)
+from ruralwatch.core.vocab import STATUS_NAMES, label
+from ruralwatch.core.vrm import display_vrm
+
+FORMATS: tuple[str, ...] = ("csv", "geojson", "xlsx")
+_FORMAT_NAMES = {"csv": "CSV", "geojson": "GeoJSON", "xlsx": "XLSX"}
+_SUFFIX_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}
+
+ATTRIBUTION = f"RuralWatch {__version__}: incidents recorded in this RuralWatch database"
+PENDING_NOTE = "Patrols and hours are not exported yet: they come with the patrol and hours features."
+
+# Column value types. Writers turn each into what their format does best.
+TEXT, INTEGER, NUMBER, MONEY, BOOLEAN, DATE, LOCAL_TIME = (
+    "text", "integer", "number", "money", "boolean", "date", "local_time",
+)
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+
+
+# --- options ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Which incidents to export and whether personal data goes with them. Dates are UK local days, inclusive."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    kinds: tuple[str, ...] = ()
+    include_personal: bool = False
+
+    @classmethod
+    def parse(
+        cls,
+        date_from: str | date | None = None,
+        date_to: str | date | None = None,
+        kinds: Iterable[str] = (),
+        include_personal: bool = False,
+    ) -> ExportOptions:
+        """Check what a user typed; one ValidationError lists every problem."""
+        errors: list[FieldError] = []
+        days: dict[str, date | None] = {}
+        for name, value in (("from", date_from), ("to", date_to)):
+            days[name] = None
+            if value is not None and str(value).strip():
+                try:
+                    days[name] = times.parse_date(value, name)
+                except ValidationError as exc:
+                    errors.extend(exc.errors)
+        first, last = days["from"], days["to"]
+        if first and last and last < first:
+            errors.append(FieldError("to", f"{last.isoformat()} is before --from {first.isoformat()}"))
+        wanted: list[str] = []
+        for kind in kinds:
+            key = kind.strip()
+            if not is_kind(key):
+                known = ", ".join(k.key for k in KINDS)
+                errors.append(FieldError("kind", f"{key!r} is not an incident kind (known: {known})"))
+            elif key not in wanted:
+                wanted.append(key)
+        if errors:
+            raise ValidationError(errors)
+        return cls(first, last, tuple(wanted), include_personal)
+
+    def incident_filter(self) -> IncidentFilter:
+        """Live incidents only: tombstoned (deleted) incidents are never exported."""
+        return IncidentFilter(kinds=self.kinds, start_from=self.date_from, start_to=self.date_to)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "kinds": list(self.kinds), "personal_data": self.include_personal,
+        }
+
+
+def resolve_format(fmt: str | None, out: Path | str) -> str:
+    """The format asked for, or the one the file name implies (``.csv``, ``.geojson``/``.json``, ``.xlsx``)."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise ValidationError.single("format", f"{fmt!r} is not an export format ({', '.join(FORMATS)})")
+        return fmt
+    suffix = Path(out).suffix.lower()
+    if suffix in _SUFFIX_FORMATS:
+        return _SUFFIX_FORMATS[suffix]
+    raise ValidationError.single(
+        "format", f"cannot tell the format from {Path(out).name!r}: give --format {'|'.join(FORMATS)}"
+    )
+
+
+# --- tables ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the header in CSV and XLSX, the property name in GeoJSON
+    type: str = TEXT
+
+
+@dataclass
+class Table:
+    name: str  # the XLSX sheet name (31 characters at most)
+    columns: list[Column]
+    rows: list[dict[str, Any]]  # keyed by column name; values are plain Python (str, int, float, bool, date, None)
+
+
+@dataclass
+class ExportData:
+    """Everything an export may hold, already filtered. Patrols and hours join here when they exist."""
+
+    incidents: list[Incident]
+    options: ExportOptions = field(default_factory=ExportOptions)
+    generated: datetime = field(default_factory=times.utc_now)
+
+
+def _detail_columns() -> list[tuple[DetailField, Column]]:
+    """One column per kind-specific detail, headed by the catalogue's labels: ``Hare coursing: Dogs``."""
+    columns = []
+    for kind in KINDS:
+        for spec in kind.details:
+            column_type = {
+                FieldType.INTEGER: INTEGER, FieldType.BOOLEAN: BOOLEAN, FieldType.DATE: DATE,
+            }.get(spec.type, TEXT)
+            columns.append((spec, Column(f"{kind.name}: {spec.label}", column_type)))
+    return columns
+
+
+DETAIL_COLUMNS = _detail_columns()
+
+
+def incident_columns(include_personal: bool = False) -> list[Column]:
+    """The incidents table's columns, in order; the personal ones only when asked for."""
+    columns = [
+        Column("id"), Column("kind"), Column("kind_name"), Column("subkind"), Column("subkind_name"),
+        Column("occurred_start_utc"), Column("occurred_start_local", LOCAL_TIME),
+        Column("occurred_end_utc"), Column("occurred_end_local", LOCAL_TIME),
+        Column("reported_at_utc"), Column("reported_at_local", LOCAL_TIME),
+        Column("lat", NUMBER), Column("lon", NUMBER), Column("grid_ref"),
+        Column("place"), Column("description"), Column("status"), Column("status_name"),
+        Column("crime_reference"), Column("reporter_name"), Column("reporter_phone"),
+        *(column for _, column in DETAIL_COLUMNS),
+        Column("vrms"), Column("vehicle_count", INTEGER),
+        Column("stolen_item_count", INTEGER), Column("stolen_value_gbp", MONEY),
+        Column("recovered_item_count", INTEGER), Column("attachment_count", INTEGER),
+        Column("synthetic", BOOLEAN), Column("created_at"), Column("updated_at"), Column("device_id"),
+    ]
+    return [c for c in columns if include_personal or c.name not in PERSONAL_FIELDS]
+
+
+def _local(text: str | None) -> datetime | None:
+    """Stored UTC text as naive UK wall-clock time (GMT or BST, whichever was in force)."""
+    return times.to_local(times.from_storage(text)).replace(tzinfo=None) if text else None
+
+
+def _detail_value(spec: DetailField, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.type is FieldType.CHOICE:
+        return label(spec.choices, value)
+    if spec.type is FieldType.BOOLEAN:
+        return bool(value)
+    if spec.type is FieldType.DATE:
+        return date.fromisoformat(value)
+    return value
+
+
+def incident_record(incident: Incident) -> dict[str, Any]:
+    """One incident as a row of the incidents table (every column, personal ones included)."""
+    values = [item["value_pence"] for item in incident.items if item["value_pence"] is not None]
+    kind = kind_by_key(incident.kind) if is_kind(incident.kind) else None
+    record: dict[str, Any] = {
+        "id": incident.id, "kind": incident.kind, "kind_name": kind_name(incident.kind),
+        "subkind": incident.subkind,
+        "subkind_name": label(kind.subkinds, incident.subkind) if kind and incident.subkind else None,
+        "occurred_start_utc": incident.occurred_start, "occurred_start_local": _local(incident.occurred_start),
+        "occurred_end_utc": incident.occurred_end, "occurred_end_local": _local(incident.occurred_end),
+        "reported_at_utc": incident.reported_at, "reported_at_local": _local(incident.reported_at),
+        "lat": incident.lat, "lon": incident.lon, "grid_ref": incident.grid_ref,
+        "place": incident.place, "description": incident.description,
+        "status": incident.status, "status_name": STATUS_NAMES.get(incident.status, incident.status),
+        "crime_reference": incident.crime_reference,
+        "reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone,
+        "vrms": "; ".join(display_vrm(v["vrm"]) for v in incident.vehicles),
+        "vehicle_count": len(incident.vehicles),
+        "stolen_item_count": len(incident.items),
+        "stolen_value_gbp": sum(values) / 100 if values else None,
+        "recovered_item_count": sum(1 for item in incident.items if item["recovered"]),
+        "attachment_count": len(incident.attachments),
+        "synthetic": incident.synthetic,
+        "created_at": incident.created_at, "updated_at": incident.updated_at, "device_id": incident.device_id,
+    }
+    for spec, column in DETAIL_COLUMNS:
+        record[column.name] = _detail_value(spec, incident.details.get(spec.key))
+    return record
+
+
+def incidents_table(data: ExportData) -> Table:
+    incidents = sorted(data.incidents, key=lambda i: (i.occurred_start, i.id))
+    return Table("Incidents", incident_columns(data.options.include_personal),
+                 [incident_record(i) for i in incidents])
+
+
+def vehicles_table(data: ExportData) -> Table:
+    columns = [Column(n) for n in ("incident_id", "vrm", "role", "make", "model", "colour")]
+    rows = [
+        {"incident_id": incident.id, "vrm": display_vrm(v["vrm"]), "role": v["role"], "make": v["make"] or "",
+         "model": v["model"] or "", "colour": v["colour"] or ""}
+        for incident in sorted(data.incidents, key=lambda i: (i.occurred_start, i.id))
+        for v in incident.vehicles
+    ]
+    return Table("Vehicles", columns, rows)
+
+
+def stolen_items_table(data: ExportData) -> Table:
+    columns = [
+        Column("incident_id"), Column("category"), Column("category_name"), Column("description"),
+        Column("make"), Column("model"), Column("serial"), Column("marking"), Column("marking_name"),
+        Column("value_gbp", MONEY), Column("recovered", BOOLEAN),
+    ]
+    rows = [
+        {
+            "incident_id": incident.id, "category": item["category"],
+            "category_name": label(EQUIPMENT_CATEGORIES, item["category"]),
+            "description": item["description"] or "", "make": item["make"] or "", "model": item["model"] or "",
+            "serial": item["serial_number"] or "", "marking": item["marking"],
+            "marking_name": label(PROPERTY_MARKINGS, item["marking"]),
+            "value_gbp": None if item["value_pence"] is None else item["value_pence"] / 100,
+            "recovered": bool(item["recovered"]),
+        }
+        for incident in sorted(data.incidents, key=lambda i: (i.occurred_start, i.id))
+        for item in incident.items
+    ]
+    return Table("Stolen items", columns, rows)
+
+
+TableFunction = Callable[[ExportData], Table]
+
+# The workbook's sheets, in order; the first is also what CSV and GeoJSON hold. A new table is one function.
+SHEETS: tuple[TableFunction, ...] = (incidents_table, vehicles_table, stolen_items_table)
+
+
+# --- writers -------------------------------------------------------------------------------------------------
+
+
+def _csv_value(column: Column, value: Any) -> str:
+    if value is None:
+        return ""
+    if column.type == BOOLEAN:
+        return "yes" if value else "no"
+    if column.type == MONEY:
+        return f"{value:.2f}"
+    if column.type == LOCAL_TIME:
+        return value.strftime(_LOCAL_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if column.type == TEXT and text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def write_csv(table: Table, path: Path) -> None:
+    """UTF-8 with a byte-order mark, so Excel reads it as UTF-8 (for £ and accents); one header row."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.name for c in table.columns])
+        for row in table.rows:
+            writer.writerow([_csv_value(c, row.get(c.name)) for c in table.columns])
+
+
+def _json_value(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.type == LOCAL_TIME:
+        return value.strftime(_LOCAL_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.type == MONEY:
+        return round(value, 2)
+    return value
+
+
+def write_geojson(table: Table, path: Path, metadata: dict[str, Any]) -> None:
+    """A FeatureCollection of Points ([lon, lat], WGS84 as RFC 7946 requires) with every column as a property."""
+    features = [
+        {
+            "type": "Feature", "id": row["id"],
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+            "properties": {c.name: _json_value(c, row.get(c.name)) for c in table.columns},
+        }
+        for row in table.rows
+    ]
+    collection = {"type": "FeatureCollection", **metadata, "features": features}
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(collection, handle, ensure_ascii=False)
+        handle.write("\n")
+
+
+_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 6, 50, 2000
+_FIXED_WIDTHS = {LOCAL_TIME: 16, DATE: 10, MONEY: 12, BOOLEAN: 5}
+_NUMBER_FORMATS = {LOCAL_TIME: "yyyy-mm-dd hh:mm", DATE: "yyyy-mm-dd", MONEY: '"£"#,##0.00'}
+
+
+def _column_width(column: Column, rows: Sequence[dict[str, Any]]) -> float:
+    if column.type in _FIXED_WIDTHS:
+        longest = _FIXED_WIDTHS[column.type]
+    else:
+        sample = (row.get(column.name) for row in rows[:_WIDTH_SAMPLE])
+        longest = max((len(str(value)) for value in sample if value is not None), default=0)
+    return min(max(len(column.name), longest, _WIDTH_MIN), _WIDTH_MAX) + 2
+
+
+def write_xlsx(tables: Sequence[Table], path: Path) -> None:
+    """One sheet per table with a frozen, filterable header row and sensible column widths."""
+    import pandas as pd
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    def clean(value: Any) -> Any:
+        # Control characters cannot be stored in a workbook at all.
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for table in tables:
+            names = [c.name for c in table.columns]
+            frame = pd.DataFrame(
+                [[clean(row.get(n)) for n in names] for row in table.rows], columns=names, dtype=object
+            )
+            frame.to_excel(writer, sheet_name=table.name, index=False)
+            sheet = writer.sheets[table.name]
+            sheet.freeze_panes = "A2"
+            if table.rows:
+                sheet.auto_filter.ref = sheet.dimensions
+            for number, column in enumerate(table.columns, start=1):
+                letter = get_column_letter(number)
+                sheet.column_dimensions[letter].width = _column_width(column, table.rows)
+                number_format = _NUMBER_FORMATS.get(column.type)
+                if column.type == TEXT or number_format:
+                    for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+                        if cell.data_type == "f":
+                            cell.data_type = "s"  # text that looks like a formula stays text
+                        elif number_format and cell.value is not None:
+                            cell.number_format = number_format
+
+
+# --- the export --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    counts: dict[str, int]  # table name -> rows written
+    include_personal: bool
+
+    def summary(self) -> str:
+        incidents = self.counts.get("Incidents", 0)
+        parts = [f"{incidents:,} incident{'' if incidents == 1 else 's'}"]
+        parts += [f"{n:,} {name.lower()}" for name, n in self.counts.items() if name != "Incidents"]
+        personal = ", personal data included" if self.include_personal else ""
+        return f"exported {', '.join(parts)} to {self.path} ({_FORMAT_NAMES[self.format]}{personal})"
+
+
+def check_target(out: Path | str) -> Path:
+    """Refuse, before any work, a target that cannot be written: a folder, or in a folder that is not there."""
+    target = Path(out).expanduser()
+    if target.is_dir():
+        raise RuralWatchError(f"cannot write {target}: it is a folder")
+    folder = target.parent
+    if not folder.is_dir():
+        raise RuralWatchError(f"cannot write {target}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise RuralWatchError(f"cannot write {target}: folder {folder} is not writable")
+    return target
+
+
+def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Run `write` on a temporary file beside `target`, then move it into place; on any failure remove it."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise RuralWatchError(f"cannot write {target}: {exc.strerror or exc}") from None
+    os.close(handle)
+    part = Path(temporary)
+    try:
+        write(part)
+        with open(part, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(part, target)
+    except OSError as exc:
+        raise RuralWatchError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def metadata(data: ExportData) -> dict[str, Any]:
+    """What the GeoJSON carries beside its features."""
+    return {
+        "name": "RuralWatch incidents",
+        "attribution": ATTRIBUTION,
+        "generated": times.to_storage(data.generated),
+        "filters": data.options.describe(),
+    }
+
+
+def export(data: ExportData, fmt: str, out: Path | str) -> ExportResult:
+    """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing."""
+    fmt = resolve_format(fmt, out)
+    target = check_target(out)
+    if fmt == "xlsx":
+        tables = [make(data) for make in SHEETS]
+        replace_atomically(target, lambda path: write_xlsx(tables, path))
+    else:
+        tables = [incidents_table(data)]
+        if fmt == "csv":
+            replace_atomically(target, lambda path: write_csv(tables[0], path))
+        else:
+            replace_atomically(target, lambda path: write_geojson(tables[0], path, metadata(data)))
+    counts = {table.name: len(table.rows) for table in tables}
+    return ExportResult(target, fmt, counts, data.options.include_personal)

@@ -1,0 +1,524 @@
+"""Sync between laptops and the central store through change packages (see ruralwatch.sync).
+
+- Identity: an Ed25519 key pair per database, made on first use. Receivers trust a device explicitly
+  (`trust`); a package signed by anyone else is refused.
+- `seen` vector (meta key `sync_seen`, plus this device itself): device -> the highest clock of that device's
+  writes this database has merged. Every package carries its source's vector; it drives incremental export
+  and conflict detection.
+- Export: rows whose hlc is above what the peer is known to have (its received vector and what we last sent
+  it; see `_threshold`), tombstones included; the watermark moves only once the file is written.
+- Import: everything is verified first, then ONE transaction merges rows per field (ruralwatch.sync.merge),
+  inserts missing blobs, records the package and the conflicts. A failure leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.clock import Hlc
+from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.database import SYNCABLE_TABLES, Store
+from ruralwatch.store.syncable import SyncTable
+from ruralwatch.sync import crypto, package
+from ruralwatch.sync.errors import PackageError
+from ruralwatch.sync.merge import NOT_FIELDS, FieldConflict, Side, merge_row
+
+PASSPHRASE_ENV = "RURALWATCH_SYNC_PASSPHRASE_FILE"
+# The device's private signing key is kept in the `meta` table as hex. The file itself is not encrypted at
+# rest yet: the trust/at-rest-encryption issue will encrypt the database file (and with it this key).
+META_PRIVATE_KEY = "sync_private_key"
+META_SEEN = "sync_seen"
+META_LAST_EXPORT = "sync_last_export:"  # + peer device id
+_BATCH = 500
+CHOICES = ("mine", "theirs", "merged")
+
+
+def read_passphrase(path: str | Path | None) -> str | None:
+    """The passphrase from `path`, else from the file named by $RURALWATCH_SYNC_PASSPHRASE_FILE; never argv."""
+    source = path or os.environ.get(PASSPHRASE_ENV)
+    if not source:
+        return None
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuralWatchError(f"cannot read the passphrase file {source}: {exc}") from None
+    text = text.rstrip("\r\n")
+    if not text:
+        raise RuralWatchError(f"the passphrase file {source} is empty")
+    return text
+
+
+@dataclass(frozen=True)
+class Identity:
+    device_id: str
+    public_key: str
+
+
+@dataclass(frozen=True)
+class Peer:
+    device_id: str
+    name: str | None
+    public_key: str
+    trusted_at: str
+
+
+@dataclass(frozen=True)
+class PeerActivity:
+    peer: Peer
+    last_export: str | None
+    last_import: str | None
+    pending: int
+
+
+@dataclass
+class ExportResult:
+    path: str
+    package_id: str
+    rows: dict[str, int]
+    blobs: int
+    encrypted: bool
+    since_last_for: str | None
+    clock: dict[str, str | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ImportResult:
+    path: str
+    status: str  # 'applied' | 'skipped' | 'refused'
+    package_id: str | None = None
+    source_device: str | None = None
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    blobs: int = 0
+    conflicts: int = 0
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: int
+    table_name: str
+    row_id: str
+    field: str
+    local_value: Any
+    local_hlc: str | None
+    incoming_value: Any
+    incoming_hlc: str | None
+    winner: str
+    kind: str
+    package_id: str | None
+    detected_at: str
+    resolved_at: str | None
+    resolution: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _MergeStats:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: list[tuple[str, str, FieldConflict]] = field(default_factory=list)
+
+
+def _max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for vector in vectors:
+        for device, clock in vector.items():
+            if clock > out.get(device, ""):
+                out[device] = clock
+    return out
+
+
+def _load_vector(text: str | None) -> dict[str, str]:
+    value = json.loads(text) if text else {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+class SyncService:
+    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+        self.store = store
+        self.hub = hub or ChangeHub()
+
+    # --- identity and trust ------------------------------------------------------------------------------
+
+    def _keys(self) -> crypto.KeyPair:
+        stored = self.store.meta(META_PRIVATE_KEY)
+        if stored:
+            return crypto.KeyPair.from_hex(stored)
+        keys = crypto.KeyPair.generate()
+        self.store.set_meta(META_PRIVATE_KEY, keys.private_hex())
+        return keys
+
+    def identity(self) -> Identity:
+        return Identity(self.store.device_id, self._keys().public_hex())
+
+    def trust(self, device_id: str, public_key: str, name: str | None = None) -> Peer:
+        device_id = device_id.strip()
+        if not device_id or "-" in device_id or len(device_id) > 64:
+            raise ValidationError.single("device", f"{device_id!r} is not a device id (see `sync identity`)")
+        if device_id == self.store.device_id:
+            raise ValidationError.single("device", "that is this database's own device id")
+        key = crypto.check_public_key(public_key)
+        now = times.to_storage(times.utc_now())
+        with self.store.transaction():
+            self.store.db.execute(
+                "INSERT INTO sync_peers(device_id, name, public_key, trusted_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(device_id) DO UPDATE SET name = COALESCE(excluded.name, name), "
+                "public_key = excluded.public_key, trusted_at = excluded.trusted_at",
+                [device_id, name, key, now],
+            )
+        return self.peer(device_id)
+
+    def peer(self, device_id: str) -> Peer:
+        row = self.store.db.execute(
+            "SELECT device_id, name, public_key, trusted_at FROM sync_peers WHERE device_id = ?", [device_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"device {device_id} is not trusted here (use `sync trust`)")
+        return Peer(*row)
+
+    def peers(self) -> list[Peer]:
+        rows = self.store.db.execute(
+            "SELECT device_id, name, public_key, trusted_at FROM sync_peers ORDER BY device_id"
+        ).fetchall()
+        return [Peer(*row) for row in rows]
+
+    # --- seen vectors ------------------------------------------------------------------------------------
+
+    def _local_max_clock(self) -> str:
+        top = ""
+        for table in SYNCABLE_TABLES:
+            value = self.store.db.execute(f"SELECT MAX(hlc) FROM [{table}]").fetchone()[0]
+            if value and value > top:
+                top = value
+        return top
+
+    def seen(self) -> dict[str, str]:
+        """device -> highest clock of that device's writes merged here (this device: every local clock)."""
+        vector = _load_vector(self.store.meta(META_SEEN))
+        own = self._local_max_clock()
+        if own:
+            vector[self.store.device_id] = own
+        return vector
+
+    def _peer_view(self, device_id: str) -> dict[str, str]:
+        row = self.store.db.execute(
+            "SELECT received_seen, sent_watermark FROM sync_peers WHERE device_id = ?", [device_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"device {device_id} is not trusted here (use `sync trust` first)")
+        return _max_vectors(_load_vector(row[0]), _load_vector(row[1]))
+
+    @staticmethod
+    def _threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
+        """Rows at or below this clock are known to the peer.
+
+        A row's clock is the maximum of its field clocks, each written by some device; the peer has every
+        write of device d up to peer_view[d]. The minimum over every device we hold writes from is therefore
+        safe (it may resend a little, never miss anything). A device the peer has never heard of gives "".
+        """
+        return min((peer_view.get(device, "") for device in ours), default="")
+
+    def pending(self, device_id: str) -> int:
+        """How many rows an incremental export for this peer would carry now."""
+        threshold = self._threshold(self.seen(), self._peer_view(device_id))
+        return sum(
+            int(self.store.db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE hlc > ?", [threshold]).fetchone()[0])
+            for table in SYNCABLE_TABLES
+        )
+
+    def peer_activity(self) -> list[PeerActivity]:
+        """Per trusted device: when we last exported for it, last applied a package from it, and what is pending."""
+        activity = []
+        for peer in self.peers():
+            last_import = self.store.db.execute(
+                "SELECT MAX(applied_at) FROM sync_packages WHERE source_device = ?", [peer.device_id]
+            ).fetchone()[0]
+            activity.append(PeerActivity(peer, self.store.meta(f"{META_LAST_EXPORT}{peer.device_id}"), last_import,
+                                         self.pending(peer.device_id)))
+        return activity
+
+    # --- export ------------------------------------------------------------------------------------------
+
+    def export(self, out: str | Path, since_last_for: str | None = None, passphrase: str | None = None) -> ExportResult:
+        keys = self._keys()
+        seen = self.seen()
+        threshold = self._threshold(seen, self._peer_view(since_last_for)) if since_last_for else ""
+        tables: dict[str, list[dict[str, Any]]] = {}
+        for table in SYNCABLE_TABLES:
+            cursor = self.store.db.execute(f"SELECT * FROM [{table}] WHERE hlc > ? ORDER BY hlc", [threshold])
+            names = [d[0] for d in cursor.description]
+            tables[table] = [dict(zip(names, row, strict=True)) for row in cursor]
+        shas = sorted({row["sha256"] for row in tables["attachments"] if row.get("sha256")})
+        blobs: dict[str, bytes] = {}
+        for start in range(0, len(shas), _BATCH):
+            chunk = shas[start:start + _BATCH]
+            query = f"SELECT sha256, data FROM blobs WHERE sha256 IN ({','.join('?' * len(chunk))})"
+            blobs.update({sha: bytes(data) for sha, data in self.store.db.execute(query, chunk)})
+        clocks = [rows[i]["hlc"] for rows in tables.values() for i in (0, -1) if rows]
+        header = {
+            "package_id": str(uuid.uuid4()),
+            "schema_version": self.store.schema_version(),
+            "source_device": self.store.device_id,
+            "created_at": times.to_storage(times.utc_now()),
+            "clock": {"min": min(clocks) if clocks else None, "max": max(clocks) if clocks else None},
+            "counts": {table: len(rows) for table, rows in tables.items()},
+            "seen": seen,
+        }
+        manifest = package.build(Path(out), header, tables, blobs, keys, passphrase)
+        if since_last_for:
+            with self.store.transaction():
+                self.store.db.execute(
+                    "UPDATE sync_peers SET sent_watermark = ? WHERE device_id = ?",
+                    [json.dumps(_max_vectors(self._peer_view(since_last_for), seen), sort_keys=True),
+                     since_last_for],
+                )
+                self.store.db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [f"{META_LAST_EXPORT}{since_last_for}", times.to_storage(times.utc_now())],
+                )
+        return ExportResult(str(out), manifest["package_id"], header["counts"], len(blobs), passphrase is not None,
+                            since_last_for, header["clock"])
+
+    # --- import ------------------------------------------------------------------------------------------
+
+    def _columns(self, table: str) -> list[str]:
+        return [row[1] for row in self.store.db.execute(f"PRAGMA table_info([{table}])").fetchall()]
+
+    def is_applied(self, package_id: str) -> bool:
+        return self.store.db.execute(
+            "SELECT 1 FROM sync_packages WHERE package_id = ?", [package_id]
+        ).fetchone() is not None
+
+    def import_package(self, path: str | Path, passphrase: str | None = None) -> ImportResult:
+        """Verify then apply one package in one transaction. Raises PackageError (nothing written) if refused."""
+        reader = package.PackageReader(Path(path))
+        manifest = reader.manifest
+        source = reader.source_device
+        if source == self.store.device_id:
+            raise PackageError(f"refused: this package was made by this device ({source}); it is for others")
+        trusted = self.store.db.execute("SELECT public_key FROM sync_peers WHERE device_id = ?", [source]).fetchone()
+        if trusted is None:
+            raise PackageError(f"refused: unknown signer: device {source} is not trusted here (check its key, then "
+                               f"`sync trust --device {source} --key ...`)")
+        if trusted[0].lower() != reader.signer_key:
+            raise PackageError(f"refused: unknown signer: the package is signed with a key that is not the one "
+                               f"trusted for device {source}")
+        local_version = self.store.schema_version()
+        if manifest["schema_version"] > local_version:
+            raise PackageError(f"refused: the package has schema version {manifest['schema_version']}, newer than "
+                               f"this database ({local_version}); update RuralWatch first")
+        result = ImportResult(str(path), "skipped", reader.package_id, source, message="already applied")
+        if self.is_applied(reader.package_id):
+            return result
+        contents = reader.contents(passphrase, SYNCABLE_TABLES)
+        columns = {table: self._columns(table) for table in SYNCABLE_TABLES}
+        for table, rows in contents.tables.items():
+            allowed = set(columns[table])
+            for row in rows:
+                unknown = set(row) - allowed
+                if unknown or not {"id", "hlc", "field_hlc", "deleted"} <= set(row):
+                    raise PackageError(f"refused: {table} rows in the package have columns this database does "
+                                       f"not ({', '.join(sorted(unknown)) or 'missing sync columns'})")
+        receiver = Side(self.store.device_id, self.seen())
+        sender_seen = {str(k): str(v) for k, v in manifest["seen"].items()}
+        sender = Side(source, sender_seen)
+        now = times.to_storage(times.utc_now())
+        stats = _MergeStats()
+        try:
+            with self.store.transaction():
+                self.store.db.execute("PRAGMA defer_foreign_keys = ON")
+                for sha, data in contents.blobs.items():
+                    self.store.db.execute(
+                        "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)", [sha, len(data), data]
+                    )
+                for table in SYNCABLE_TABLES:
+                    self._merge_table(table, columns[table], contents.tables.get(table, []), receiver, sender, stats)
+                self._record_conflicts(stats.conflicts, reader.package_id, now)
+                self.store.db.execute(
+                    "INSERT INTO sync_packages(package_id, source_device, applied_at, sha256, rows) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [reader.package_id, source, now, reader.sha256, contents.row_count()],
+                )
+                own = _load_vector(self.store.meta(META_SEEN))
+                merged_seen = _max_vectors(own, sender_seen)
+                merged_seen.pop(self.store.device_id, None)
+                self.store.db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [META_SEEN, json.dumps(merged_seen, sort_keys=True)],
+                )
+                received = self.store.db.execute(
+                    "SELECT received_seen FROM sync_peers WHERE device_id = ?", [source]
+                ).fetchone()[0]
+                self.store.db.execute(
+                    "UPDATE sync_peers SET received_seen = ? WHERE device_id = ?",
+                    [json.dumps(_max_vectors(_load_vector(received), sender_seen), sort_keys=True), source],
+                )
+        except sqlite3.IntegrityError as exc:
+            raise PackageError(f"refused: the package does not fit this database ({exc}); it may need rows from an "
+                               f"earlier package: ask the sender for a full export") from None
+        top = max((rows[-1]["hlc"] for rows in contents.tables.values() if rows), default=None)
+        top = max([top, *sender_seen.values()], key=lambda c: c or "") if sender_seen else top
+        if top:
+            self.store.clock.observe(Hlc.decode(top))
+        result.status, result.message = "applied", ""
+        result.rows = contents.row_count()
+        result.inserted, result.updated, result.unchanged = stats.inserted, stats.updated, stats.unchanged
+        result.blobs, result.conflicts = len(contents.blobs), len(stats.conflicts)
+        if result.inserted or result.updated:
+            self.hub.publish(Change("incidents", "bulk"))
+        return result
+
+    def _merge_table(
+        self, table: str, columns: list[str], rows: list[dict[str, Any]], receiver: Side, sender: Side,
+        stats: _MergeStats,
+    ) -> None:
+        fields = [c for c in columns if c not in NOT_FIELDS]
+        db = self.store.db
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start:start + _BATCH]
+            ids = list({row["id"] for row in batch})
+            cursor = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
+            names = [d[0] for d in cursor.description]
+            existing = {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+            inserts: dict[str, dict[str, Any]] = {}
+            updates: dict[str, dict[str, Any]] = {}
+            originals: dict[str, dict[str, Any]] = {}
+            for incoming in batch:
+                row_id = incoming["id"]
+                local = existing.get(row_id)
+                if local is None:
+                    full = {c: incoming.get(c) for c in columns}
+                    inserts[row_id] = existing[row_id] = full
+                    continue
+                merged, conflicts = merge_row(local, incoming, fields, receiver, sender)
+                stats.conflicts.extend((table, row_id, c) for c in conflicts)
+                if merged is None:
+                    stats.unchanged += 1
+                    continue
+                originals.setdefault(row_id, local)
+                existing[row_id] = merged
+                if row_id in inserts:
+                    inserts[row_id] = merged
+                else:
+                    updates[row_id] = merged
+            if inserts:
+                placeholders = ",".join("?" * len(columns))
+                quoted = ",".join(f"[{c}]" for c in columns)
+                db.conn.executemany(f"INSERT INTO [{table}] ({quoted}) VALUES ({placeholders})",
+                                    [[row[c] for c in columns] for row in inserts.values()])
+            # SET only the columns that changed (grouped), so SQLite leaves untouched indexes alone.
+            groups: dict[tuple[str, ...], list[list[Any]]] = {}
+            for row_id, row in updates.items():
+                before = originals[row_id]
+                changed = tuple(c for c in columns if c != "id" and row[c] != before[c])
+                groups.setdefault(changed, []).append([row[c] for c in changed] + [row_id])
+            for changed, params in groups.items():
+                if changed:
+                    assignments = ",".join(f"[{c}] = ?" for c in changed)
+                    db.conn.executemany(f"UPDATE [{table}] SET {assignments} WHERE id = ?", params)
+            stats.inserted += len(inserts)
+            stats.updated += len(updates)
+
+    def _record_conflicts(self, found: list[tuple[str, str, FieldConflict]], package_id: str, now: str) -> None:
+        for table, row_id, c in found:
+            duplicate = self.store.db.execute(
+                "SELECT 1 FROM sync_conflicts WHERE table_name = ? AND row_id = ? AND field = ? AND "
+                "((local_hlc = ? AND incoming_hlc = ?) OR (local_hlc = ? AND incoming_hlc = ?))",
+                [table, row_id, c.field, c.local_hlc, c.incoming_hlc, c.incoming_hlc, c.local_hlc],
+            ).fetchone()
+            if duplicate:
+                continue
+            self.store.db.execute(
+                "INSERT INTO sync_conflicts(table_name, row_id, field, local_value, local_hlc, incoming_value, "
+                "incoming_hlc, winner, kind, package_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [table, row_id, c.field, json.dumps(c.local_value), c.local_hlc, json.dumps(c.incoming_value),
+                 c.incoming_hlc, c.winner, c.kind, package_id, now],
+            )
+
+    def merge_folder(self, folder: str | Path, passphrase: str | None = None) -> list[ImportResult]:
+        """Apply every package in `folder` (sorted by name), each once and in its own transaction.
+
+        A refused package is reported and does not stop the others.
+        """
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise RuralWatchError(f"{folder} is not a folder")
+        results: list[ImportResult] = []
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == package.SUFFIX):
+            try:
+                results.append(self.import_package(path, passphrase))
+            except RuralWatchError as exc:
+                results.append(ImportResult(str(path), "refused", message=str(exc)))
+        return results
+
+    # --- conflicts ---------------------------------------------------------------------------------------
+
+    def _conflicts(self, where: str, params: list[Any]) -> Iterator[Conflict]:
+        cursor = self.store.db.execute(
+            "SELECT id, table_name, row_id, field, local_value, local_hlc, incoming_value, incoming_hlc, winner, "
+            f"kind, package_id, detected_at, resolved_at, resolution FROM sync_conflicts {where} ORDER BY id", params
+        )
+        for row in cursor.fetchall():
+            values = list(row)
+            values[4] = json.loads(values[4]) if values[4] is not None else None
+            values[6] = json.loads(values[6]) if values[6] is not None else None
+            yield Conflict(*values)
+
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        return list(self._conflicts("" if include_resolved else "WHERE resolved_at IS NULL", []))
+
+    def conflict(self, conflict_id: int) -> Conflict:
+        found = list(self._conflicts("WHERE id = ?", [conflict_id]))
+        if not found:
+            raise NotFoundError(f"no sync conflict with id {conflict_id}")
+        return found[0]
+
+    def resolve(self, conflict_id: int, choice: str, merged_value: Any = None) -> Conflict:
+        """Keep 'mine' (this database's value when the conflict was found), 'theirs', or a 'merged' value.
+
+        The choice is written as a new local edit (fresh clock), so it wins and syncs onward.
+        """
+        conflict = self.conflict(conflict_id)
+        if conflict.resolved_at:
+            raise ValidationError.single("conflict", f"conflict {conflict_id} is already resolved")
+        if choice not in CHOICES:
+            raise ValidationError.single("choice", f"{choice!r} is not one of {', '.join(CHOICES)}")
+        if choice == "merged" and merged_value is None:
+            raise ValidationError.single("value", "a merged resolution needs the merged value")
+        value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
+        table = SyncTable(self.store, conflict.table_name)
+        with self.store.transaction():
+            if conflict.field == "deleted":
+                current = table.get_raw(conflict.row_id)
+                if bool(current["deleted"]) != bool(value):
+                    # SyncTable.update leaves sync columns alone; `_write` is the one place that stamps a change.
+                    table._write(current, {"deleted": 1 if value else 0})
+            else:
+                table.update(conflict.row_id, {conflict.field: value})
+            self.store.db.execute(
+                "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
+                [times.to_storage(times.utc_now()), choice, conflict_id],
+            )
+        self.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
+        return self.conflict(conflict_id)

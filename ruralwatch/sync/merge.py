@@ -1,0 +1,121 @@
+"""Merge one incoming row into the local one: per-field last-writer-wins by field clock.
+
+The merge is a pointwise maximum (each field takes the value of its latest clock; `field_hlc` the per-field
+maximum; the row's `hlc` the maximum), so it is commutative, associative and idempotent: receivers that
+apply the same packages in any order, any number of times, end with the same rows.
+
+Conflicts are only recorded, never decided differently: a loser is "concurrent" when its clock was not known
+to the winning side, judged from `seen` vectors (device -> max clock that side has merged from that device;
+every side knows all of its own writes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ruralwatch.store.syncable import ALL_FIELDS_KEY
+
+# Row bookkeeping, not fields with clocks of their own. `deleted` IS a field (the tombstone has a clock).
+NOT_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc"})
+
+
+@dataclass(frozen=True)
+class Side:
+    """What one side of a merge knows: its device and its `seen` vector."""
+
+    device: str
+    seen: dict[str, str]
+
+    def knows(self, clock: str) -> bool:
+        writer = device_of(clock)
+        return writer == self.device or clock <= self.seen.get(writer, "")
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    field: str
+    local_value: Any
+    local_hlc: str
+    incoming_value: Any
+    incoming_hlc: str
+    winner: str  # 'local' | 'incoming'
+    kind: str  # 'edit' | 'delete_vs_edit'
+
+
+def device_of(clock: str) -> str:
+    return clock.split("-", 2)[2]
+
+
+def canonical_clocks(clocks: dict[str, str], star: str) -> str:
+    """`field_hlc` text: "*" plus only the fields whose clock is newer; the form SyncTable writes too."""
+    compact = {ALL_FIELDS_KEY: star, **{f: c for f, c in clocks.items() if c != star}}
+    return json.dumps(compact, sort_keys=True)
+
+
+def merge_row(
+    local: dict[str, Any], incoming: dict[str, Any], fields: list[str], receiver: Side, sender: Side
+) -> tuple[dict[str, Any] | None, list[FieldConflict]]:
+    """(merged row, or None when the local row is unchanged; conflicts found). `fields`: the table's fields."""
+    local_clocks = json.loads(local["field_hlc"])
+    incoming_clocks = json.loads(incoming["field_hlc"])
+    local_star, incoming_star = local_clocks[ALL_FIELDS_KEY], incoming_clocks[ALL_FIELDS_KEY]
+    star = max(local_star, incoming_star)
+    explicit = (set(local_clocks) | set(incoming_clocks)) - {ALL_FIELDS_KEY}
+    names = explicit if local_star == incoming_star else explicit | set(fields)
+    # Fields neither side changed since an identical insert clock need no look: same clock, same value.
+    merged = dict(local)
+    clocks: dict[str, str] = {}
+    conflicts: list[FieldConflict] = []
+    for name in sorted(names):
+        lc = local_clocks.get(name, local_star)
+        ic = incoming_clocks.get(name, incoming_star)
+        if name not in incoming or name not in local:
+            clocks[name] = max(lc, ic)  # a field one side does not have: keep the clock, nothing to compare
+            continue
+        lv, iv = local[name], incoming[name]
+        if ic > lc:
+            merged[name] = iv
+            clocks[name] = ic
+            if lv != iv and not sender.knows(lc):
+                conflicts.append(FieldConflict(name, lv, lc, iv, ic, "incoming", "edit"))
+        else:
+            clocks[name] = lc
+            if ic < lc and lv != iv and not receiver.knows(ic):
+                conflicts.append(FieldConflict(name, lv, lc, iv, ic, "local", "edit"))
+    if "deleted" in local and "deleted" in incoming and merged["deleted"] and local["deleted"] != incoming["deleted"]:
+        conflict = _delete_vs_edit(local, incoming, local_clocks, incoming_clocks, fields, receiver, sender)
+        if conflict:
+            conflicts = [c for c in conflicts if c.field != "deleted"] + [conflict]
+    merged["field_hlc"] = canonical_clocks(clocks, star)
+    if incoming["hlc"] > local["hlc"]:
+        merged["hlc"] = incoming["hlc"]
+        merged["device_id"] = incoming["device_id"]
+        merged["updated_at"] = incoming["updated_at"]
+    if incoming_star > local_star and "created_at" in incoming:
+        merged["created_at"] = incoming["created_at"]
+    return (merged if merged != local else None), conflicts
+
+
+def _delete_vs_edit(
+    local: dict[str, Any], incoming: dict[str, Any], local_clocks: dict[str, str], incoming_clocks: dict[str, str],
+    fields: list[str], receiver: Side, sender: Side,
+) -> FieldConflict | None:
+    """A tombstone that won over edits (to other fields) its writer did not know of: one 'delete_vs_edit'."""
+    delete_is_incoming = bool(incoming["deleted"])
+    deleter, editor = (incoming_clocks, local_clocks) if delete_is_incoming else (local_clocks, incoming_clocks)
+    deleter_side = sender if delete_is_incoming else receiver
+    deleter_star, editor_star = deleter[ALL_FIELDS_KEY], editor[ALL_FIELDS_KEY]
+    edits = [
+        editor.get(f, editor_star) for f in fields
+        if f != "deleted" and editor.get(f, editor_star) != deleter.get(f, deleter_star)
+        and not deleter_side.knows(editor.get(f, editor_star))
+    ]
+    if not edits:
+        return None
+    edit_clock = max(edits)
+    delete_clock = deleter.get("deleted", deleter_star)
+    local_hlc, incoming_hlc = (edit_clock, delete_clock) if delete_is_incoming else (delete_clock, edit_clock)
+    return FieldConflict("deleted", local["deleted"], local_hlc, incoming["deleted"], incoming_hlc,
+                         "incoming" if delete_is_incoming else "local", "delete_vs_edit")

@@ -1,0 +1,267 @@
+"""The sync panel: this laptop's identity, trusted devices, export and import of change packages (off the UI
+thread), and the conflicts a merge kept for review with both values side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.times import format_local
+from ruralwatch.services.changes import Change
+from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
+from ruralwatch.store import open_store
+from ruralwatch.ui.tasks import Progress
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _local(stored: str | None) -> str:
+    return format_local(stored) if stored else ""
+
+
+def _set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+    table.resizeColumnsToContents()
+
+
+class SyncPanel(QWidget):
+    exported = Signal(object)  # ExportResult
+    imported = Signal(object)  # ImportResult
+    conflicts_changed = Signal()
+
+    def __init__(self, service: SyncService, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.db_path = service.store.path
+        self.run_task = run_task
+        self.problems: list[str] = []
+
+        identity = self.service.identity()
+        self.device_id = QLineEdit(identity.device_id)
+        self.public_key = QLineEdit(identity.public_key)
+        for field in (self.device_id, self.public_key):
+            field.setReadOnly(True)
+        who = QGroupBox("This laptop (give both to the central store to be trusted)")
+        who_form = QFormLayout(who)
+        who_form.addRow("Device id", self.device_id)
+        who_form.addRow("Public key", self.public_key)
+
+        self.peers = _table(["Name", "Device id", "Last export for it", "Last import from it", "Pending rows"])
+        trust = QPushButton("Trust a device…")
+        trust.clicked.connect(self.trust_dialog)
+        peers_box = QGroupBox("Trusted devices")
+        peers_layout = QVBoxLayout(peers_box)
+        peers_layout.addWidget(self.peers)
+        peers_layout.addWidget(trust)
+
+        self.peer_choice = QComboBox()
+        self.passphrase_file = QLineEdit()
+        self.passphrase_file.setPlaceholderText("passphrase file (optional; encrypts and decrypts packages)")
+        export = QPushButton("Export changes…")
+        export.clicked.connect(lambda: self.export_package())
+        import_button = QPushButton("Import package…")
+        import_button.clicked.connect(lambda: self.import_package())
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.applied = _table(["Package", "From device", "Applied", "Rows"])
+        exchange = QGroupBox("Exchange")
+        exchange_form = QFormLayout(exchange)
+        exchange_form.addRow("Export for", self.peer_choice)
+        exchange_form.addRow("Passphrase", self.passphrase_file)
+        buttons = QHBoxLayout()
+        buttons.addWidget(export)
+        buttons.addWidget(import_button)
+        exchange_form.addRow(buttons)
+        exchange_form.addRow(self.status)
+        exchange_form.addRow("Applied", self.applied)
+
+        self.conflicts = _table(["Record", "Field", "This laptop", "Other device", "Kept", "Kind"])
+        mine = QPushButton("Keep mine")
+        theirs = QPushButton("Keep theirs")
+        merged = QPushButton("Merge…")
+        mine.clicked.connect(lambda: self.resolve_selected("mine"))
+        theirs.clicked.connect(lambda: self.resolve_selected("theirs"))
+        merged.clicked.connect(lambda: self.resolve_selected("merged"))
+        conflict_buttons = QHBoxLayout()
+        for button in (mine, theirs, merged):
+            conflict_buttons.addWidget(button)
+        conflict_buttons.addStretch()
+        conflicts_box = QGroupBox("Conflicts to review (both values are kept until you choose)")
+        conflicts_layout = QVBoxLayout(conflicts_box)
+        conflicts_layout.addWidget(self.conflicts)
+        conflicts_layout.addLayout(conflict_buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(who)
+        layout.addWidget(peers_box)
+        layout.addWidget(exchange)
+        layout.addWidget(conflicts_box, 1)
+        self.reload()
+
+    # --- state --------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        activity = self.service.peer_activity()
+        peers = [a.peer for a in activity]
+        _set_rows(self.peers, [[a.peer.name or "", a.peer.device_id, _local(a.last_export) or "never",
+                                _local(a.last_import) or "never", a.pending] for a in activity])
+        self.peer_choice.clear()
+        self.peer_choice.addItem("Everything (full package)", None)
+        for peer in peers:
+            self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
+        rows = self.service.store.db.execute(
+            "SELECT package_id, source_device, applied_at, rows FROM sync_packages ORDER BY applied_at DESC LIMIT 20"
+        ).fetchall()
+        _set_rows(self.applied, [list(r) for r in rows])
+        self._conflicts = self.service.conflicts()
+        _set_rows(self.conflicts, [
+            [f"{c.table_name} {c.row_id[:8]}", c.field, c.local_value, c.incoming_value,
+             "this laptop" if c.winner == "local" else "other device", c.kind]
+            for c in self._conflicts
+        ])
+
+    def _passphrase(self) -> str | None:
+        from ruralwatch.services.sync import read_passphrase
+
+        text = self.passphrase_file.text().strip()
+        return read_passphrase(text) if text else None
+
+    def report(self, message: str) -> None:
+        self.problems.append(message)
+        self.status.setText(message)
+
+    # --- actions ------------------------------------------------------------------------------------------
+
+    def trust_dialog(self) -> None:
+        device, ok = QInputDialog.getText(self, "Trust a device", "Device id:")
+        if not ok or not device.strip():
+            return
+        key, ok = QInputDialog.getText(self, "Trust a device", "Public key (hex):")
+        if not ok:
+            return
+        name, _ = QInputDialog.getText(self, "Trust a device", "Name (e.g. RET laptop 3):")
+        try:
+            self.service.trust(device, key, name or None)
+        except RuralWatchError as exc:
+            self.report(f"Not trusted: {exc}")
+            return
+        self.reload()
+
+    def export_package(self, path: Path | None = None) -> None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
+                                                    "RuralWatch sync package (*.rwsync)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        try:
+            passphrase = self._passphrase()
+        except RuralWatchError as exc:
+            self.report(str(exc))
+            return
+        peer, db_path = self.peer_choice.currentData(), self.db_path
+
+        def work(_progress: Progress) -> ExportResult:
+            store = open_store(db_path)
+            try:
+                return SyncService(store).export(path, since_last_for=peer, passphrase=passphrase)
+            finally:
+                store.close()
+
+        def done(result: ExportResult) -> None:
+            self.status.setText(f"Exported {sum(result.rows.values()):,} rows to {result.path}"
+                                + (" (encrypted)" if result.encrypted else ""))
+            self.reload()
+            self.exported.emit(result)
+
+        self.run_task("Exporting changes…", work, done, lambda exc: self.report(f"Not exported: {exc}"))
+
+    def import_package(self, path: Path | None = None) -> None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Import package", str(Path.home()),
+                                                    "RuralWatch sync package (*.rwsync);;All files (*)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        try:
+            passphrase = self._passphrase()
+        except RuralWatchError as exc:
+            self.report(str(exc))
+            return
+        db_path = self.db_path
+
+        def work(_progress: Progress) -> ImportResult:
+            store = open_store(db_path)
+            try:
+                return SyncService(store).import_package(path, passphrase=passphrase)
+            finally:
+                store.close()
+
+        def done(result: ImportResult) -> None:
+            self.status.setText(
+                f"{result.status.capitalize()}: {result.inserted:,} new, {result.updated:,} updated, "
+                f"{result.conflicts:,} conflicts to review" if result.status == "applied"
+                else f"{result.status.capitalize()}: {result.message or 'already applied'}"
+            )
+            self.reload()
+            self.imported.emit(result)
+            if result.status == "applied":  # the merge ran on its own connection: tell this window's views
+                self.service.hub.publish(Change("incidents", "bulk"))
+
+        self.run_task("Importing package…", work, done, lambda exc: self.report(f"Not imported: {exc}"))
+
+    def selected_conflict(self) -> Conflict | None:
+        rows = self.conflicts.selectionModel().selectedRows()
+        return self._conflicts[rows[0].row()] if rows else None
+
+    def resolve_selected(self, choice: str, merged_value: Any = None) -> bool:
+        conflict = self.selected_conflict()
+        if conflict is None:
+            return False
+        if choice == "merged" and merged_value is None:
+            text, ok = QInputDialog.getText(self, "Merge values", f"Value for {conflict.field}:",
+                                            text=f"{conflict.local_value}")
+            if not ok:
+                return False
+            merged_value = text
+        try:
+            self.service.resolve(conflict.id, choice, merged_value)
+        except RuralWatchError as exc:
+            self.report(f"Not resolved: {exc}")
+            return False
+        self.reload()
+        self.service.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
+        self.conflicts_changed.emit()
+        return True

@@ -1,0 +1,42 @@
+"""Running `ruralwatch ...` in-process for the integration tests (shared by every CLI test file)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ruralwatch.app import main
+
+DEFAULT_DB = "default"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    """Runs `ruralwatch ...` in-process and captures its exit code and output."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
+        self.capsys = capsys
+        self.db_path = db_path
+
+    def __call__(self, *argv: str, db: Path | str | None = DEFAULT_DB) -> Result:
+        database = self.db_path if db == DEFAULT_DB else db
+        args = [*(["--db", str(database)] if database is not None else []), *argv]
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse exits for usage mistakes and --version
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = self.capsys.readouterr()
+        return Result(code, out, err)

@@ -1,0 +1,153 @@
+"""Sync commands end to end: identity, trust, export, import and `central merge` over three laptops.
+
+ruralwatch.cli does not route to cli_sync yet (the lead wires it), so this drives cli_sync through the same
+parser shape (`add_parsers` on a sub-command set, then `run(args, store)`), with main_cli's error handling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ruralwatch import cli_sync
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.incident import IncidentInput
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import open_store
+from ruralwatch.store.syncable import SyncTable
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    def run(db: Path, *argv: str) -> Result:
+        parser = argparse.ArgumentParser(prog="ruralwatch")
+        parser.add_argument("--db", type=Path)
+        commands = parser.add_subparsers(dest="command", required=True)
+        cli_sync.add_parsers(commands, argparse.ArgumentParser)
+        args = parser.parse_args(["--db", str(db), *argv])
+        store = open_store(args.db)
+        try:
+            code = cli_sync.run(args, store)
+        except RuralWatchError as exc:
+            print(f"ruralwatch: error: {exc}", file=sys.stderr)
+            code = 2
+        finally:
+            store.close()
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def _record(db: Path, place: str) -> str:
+    store = open_store(db)
+    try:
+        incident = IncidentService(store).record(
+            IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30", lat=51.9, lon=0.3, place=place)
+        )
+        return incident.id
+    finally:
+        store.close()
+
+
+def _places(db: Path) -> set[str]:
+    store = open_store(db)
+    try:
+        return {row[0] for row in store.db.execute("SELECT place FROM incidents WHERE deleted = 0")}
+    finally:
+        store.close()
+
+
+def test_three_laptops_and_the_central_store(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    central = tmp_path / "central.db"
+    laptops = [tmp_path / f"laptop{n}.db" for n in (1, 2, 3)]
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in [central, *laptops]}
+    assert all(len(i["public_key"]) == 64 for i in ids.values())
+    text = cli(central, "sync", "identity")
+    assert ids[central]["device_id"] in text.out and ids[central]["public_key"] in text.out
+
+    for n, laptop in enumerate(laptops, start=1):
+        assert cli(laptop, "sync", "trust", "--device", ids[central]["device_id"], "--key",
+                   ids[central]["public_key"], "--name", "central").code == 0
+        if n < 3:  # laptop 3 is not trusted by the central store
+            trusted = cli(central, "sync", "trust", "--device", ids[laptop]["device_id"], "--key",
+                          ids[laptop]["public_key"], "--name", f"laptop {n}")
+            assert trusted.code == 0 and "trusted device" in trusted.out
+        _record(laptop, f"Farm {n}")
+
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    inbox = tmp_path / "inbox"
+    for n, laptop in enumerate(laptops, start=1):
+        exported = cli(laptop, "sync", "export", "--out", str(inbox / f"{n}.rwsync"), "--since-last-for",
+                       ids[central]["device_id"], "--json")
+        assert exported.code == 0 and exported.json()["encrypted"] and exported.json()["rows"]["incidents"] == 1
+
+    merged = cli(central, "central", "merge", str(inbox), "--into", str(central), "--json")
+    assert merged.code == 2
+    assert [r["status"] for r in merged.json()] == ["applied", "applied", "refused"]
+    assert "unknown signer" in merged.json()[2]["message"]
+    assert _places(central) == {"Farm 1", "Farm 2"}
+
+    again = cli(central, "central", "merge", str(inbox), "--into", str(central))
+    assert again.code == 2 and "2 skipped, 1 refused" in again.out
+
+    # The central store exports back to a laptop like any device.
+    back = inbox.parent / "back.rwsync"
+    laptop1 = ids[laptops[0]]["device_id"]
+    assert cli(central, "sync", "export", "--out", str(back), "--since-last-for", laptop1).code == 0
+    imported = cli(laptops[0], "sync", "import", str(back), "--json")
+    assert imported.code == 0 and imported.json()["status"] == "applied" and imported.json()["inserted"] == 1
+    assert _places(laptops[0]) == {"Farm 1", "Farm 2"}
+
+    # A wrong passphrase is one line on stderr, exit code 2.
+    passphrase.write_text("not it")
+    refused = cli(laptops[1], "sync", "import", str(back))
+    assert refused.code == 2 and "wrong passphrase" in refused.err and refused.err.count("\n") == 1
+
+
+def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    ida, idb = (cli(db, "sync", "identity", "--json").json() for db in (a, b))
+    cli(a, "sync", "trust", "--device", idb["device_id"], "--key", idb["public_key"])
+    cli(b, "sync", "trust", "--device", ida["device_id"], "--key", ida["public_key"])
+    incident_id = _record(a, "Start")
+    cli(a, "sync", "export", "--out", str(tmp_path / "1.rwsync"))
+    cli(b, "sync", "import", str(tmp_path / "1.rwsync"))
+    for db, place in ((a, "A place"), (b, "B place")):
+        store = open_store(db)
+        try:
+            with store.transaction():
+                SyncTable(store, "incidents").update(incident_id, {"place": place})
+        finally:
+            store.close()
+    cli(a, "sync", "export", "--out", str(tmp_path / "2.rwsync"))
+    assert cli(b, "sync", "import", str(tmp_path / "2.rwsync")).code == 0
+    (conflict,) = cli(b, "sync", "conflicts", "--json").json()
+    assert conflict["field"] == "place" and conflict["local_value"] == "B place"
+    resolved = cli(b, "sync", "resolve", str(conflict["id"]), "merged", "--value", "A and B place")
+    assert resolved.code == 0 and "resolved (merged)" in resolved.out
+    assert cli(b, "sync", "conflicts", "--json").json() == []
+    assert _places(b) == {"A and B place"}
+
+
+def test_bad_trust_key_is_one_line(cli, tmp_path: Path) -> None:
+    result = cli(tmp_path / "x.db", "sync", "trust", "--device", "abcdef0123456789", "--key", "nothex")
+    assert result.code == 2 and "64 hex digits" in result.err

@@ -1,0 +1,82 @@
+"""The sync panel: exchange packages with another laptop off the UI thread, and review conflicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ruralwatch.core.incident import IncidentInput
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.sync import SyncService
+from ruralwatch.store import open_store
+
+
+def _other_laptop(tmp_path: Path):
+    store = open_store(tmp_path / "other.db")
+    return store, IncidentService(store), SyncService(store)
+
+
+def _trust_each_other(a: SyncService, b: SyncService) -> None:
+    a.trust(b.identity().device_id, b.identity().public_key, "Other laptop")
+    b.trust(a.identity().device_id, a.identity().public_key, "This laptop")
+
+
+def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot, window, services, tmp_path):
+    other_store, other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+        other_incidents.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-20 07:00", lat=51.95,
+                                             lon=0.34, place="Stubble field"))
+        package = tmp_path / "from-other.rwsync"
+        other_sync.export(package)
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    with qtbot.waitSignal(panel.imported, timeout=30_000) as imported:
+        panel.import_package(package)
+    assert imported.args[0].status == "applied" and imported.args[0].inserted >= 1
+    qtbot.waitUntil(lambda: window.model.total == 1, timeout=10_000)  # the window refreshed after the merge
+    assert panel.applied.rowCount() == 1
+    assert panel.peers.item(0, 3).text() != "never"  # last import from the other laptop
+    # Export back to it: the pending count for that laptop falls to zero afterwards.
+    other_id = panel.peer_choice.itemData(1)
+    panel.peer_choice.setCurrentIndex(1)
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_package(tmp_path / "for-other.rwsync")
+    assert exported.args[0].since_last_for == other_id
+    assert services.sync.pending(other_id) == 0
+    assert panel.peers.item(0, 2).text() != "never"
+
+
+def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, window, services, tmp_path):
+    mine = services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
+                                                   lon=0.4, place="Yard", status="open"))
+    other_store, other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+        first = tmp_path / "first.rwsync"
+        services.sync.export(first)
+        other_sync.import_package(first)
+        # Both laptops change the status without seeing each other's change.
+        theirs_input = other_incidents.get(mine.id).to_input()
+        theirs_input.status = "closed"
+        other_incidents.update(mine.id, theirs_input)
+        back = tmp_path / "back.rwsync"
+        other_sync.export(back)
+    finally:
+        other_store.close()
+    mine_input = services.incidents.get(mine.id).to_input()
+    mine_input.status = "under_investigation"
+    services.incidents.update(mine.id, mine_input)
+
+    panel = window.sync_panel
+    with qtbot.waitSignal(panel.imported, timeout=30_000):
+        panel.import_package(back)
+    assert panel.conflicts.rowCount() == 1
+    assert panel.conflicts.item(0, 1).text() == "status"
+    assert {panel.conflicts.item(0, 2).text(), panel.conflicts.item(0, 3).text()} == {"under_investigation", "closed"}
+    panel.conflicts.selectRow(0)
+    assert panel.resolve_selected("mine")
+    assert services.incidents.get(mine.id).status == "under_investigation"
+    assert panel.conflicts.rowCount() == 0
+    assert services.sync.conflicts() == []

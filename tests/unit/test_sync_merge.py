@@ -1,0 +1,282 @@
+"""Sync between devices: package round trip, per-field merge, tombstones, conflicts and their resolution."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.sync import ImportResult, SyncService
+from ruralwatch.store import Store, open_store
+from ruralwatch.store.database import SYNCABLE_TABLES
+from ruralwatch.store.syncable import SyncTable, field_clock
+
+_counter = itertools.count()
+
+
+class Device:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.store: Store = open_store(path)
+        self.sync = SyncService(self.store)
+        self.incidents = IncidentService(self.store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def raw(self, table: str, row_id: str) -> dict[str, Any]:
+        return SyncTable(self.store, table).get_raw(row_id)
+
+    def edit(self, row_id: str, **values: Any) -> None:
+        with self.store.transaction():
+            SyncTable(self.store, "incidents").update(row_id, values)
+
+    def delete(self, row_id: str) -> None:
+        with self.store.transaction():
+            SyncTable(self.store, "incidents").tombstone(row_id)
+
+
+def trust_all(*devices: Device) -> None:
+    for a, b in itertools.permutations(devices, 2):
+        identity = b.sync.identity()
+        a.sync.trust(identity.device_id, identity.public_key, name=b.path.stem)
+
+
+def send(source: Device, target: Device, folder: Path, since: bool = False, passphrase: str | None = None
+         ) -> ImportResult:
+    path = folder / f"{next(_counter):04d}-{source.path.stem}.rwsync"
+    source.sync.export(path, since_last_for=target.store.device_id if since else None, passphrase=passphrase)
+    return target.sync.import_package(path, passphrase)
+
+
+def syncable_rows(store: Store) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in SYNCABLE_TABLES:
+        cursor = store.db.execute(f"SELECT * FROM {table} ORDER BY id")
+        names = [d[0] for d in cursor.description]
+        out[table] = [dict(zip(names, row, strict=True)) for row in cursor]
+    out["blobs"] = [
+        {"sha256": r[0], "size": r[1], "data": bytes(r[2])}
+        for r in store.db.execute("SELECT sha256, size, data FROM blobs ORDER BY sha256")
+    ]
+    return out
+
+
+def make(**overrides: Any) -> IncidentInput:
+    fields: dict[str, Any] = {
+        "kind": "fly_tipping", "occurred_start": "2026-11-20 09:30", "lat": 51.9, "lon": 0.3, "place": "Brook Farm",
+    }
+    fields.update(overrides)
+    return IncidentInput(**fields)
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> Iterator[tuple[Device, Device]]:
+    a, b = Device(tmp_path / "a.db"), Device(tmp_path / "b.db")
+    trust_all(a, b)
+    yield a, b
+    a.close()
+    b.close()
+
+
+@pytest.fixture
+def shared(devices: tuple[Device, Device], tmp_path: Path) -> tuple[Device, Device, str]:
+    """A and B both hold one incident recorded on A."""
+    a, b = devices
+    incident = a.incidents.record(make(description="first"))
+    send(a, b, tmp_path)
+    return a, b, incident.id
+
+
+def test_round_trip_carries_everything(devices: tuple[Device, Device], tmp_path: Path) -> None:
+    a, b = devices
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    first = a.incidents.record(
+        make(kind="equipment_theft", subkind="tools", vehicles=[VehicleInput(vrm="AB12 CDE")],
+             items=[StolenItemInput(category="tools", description="strimmer", value_gbp="120")]),
+        attach=[photo],
+    )
+    second = a.incidents.record(make(place="Mill Lane"))
+    a.incidents.update(first.id, make(kind="equipment_theft", subkind="tools", place="Edited",
+                                      vehicles=[VehicleInput(vrm="XY99 ZZZ")]))
+    a.incidents.delete(second.id)
+
+    result = send(a, b, tmp_path, passphrase="correct horse")
+
+    assert result.status == "applied" and result.inserted == result.rows > 0
+    assert syncable_rows(b.store) == syncable_rows(a.store)
+    assert b.raw("incidents", second.id)["deleted"] == 1
+    assert b.incidents.attachment_data(first.attachments[0].sha256) == photo.read_bytes()
+
+
+def test_reimport_is_skipped_and_changes_nothing(devices: tuple[Device, Device], tmp_path: Path) -> None:
+    a, b = devices
+    a.incidents.record(make())
+    path = tmp_path / "a.rwsync"
+    a.sync.export(path)
+    assert b.sync.import_package(path).status == "applied"
+    before = syncable_rows(b.store)
+    again = b.sync.import_package(path)
+    assert again.status == "skipped" and again.message == "already applied"
+    # Merging is idempotent anyway: a second package with the same state changes nothing.
+    a.sync.export(tmp_path / "again.rwsync")
+    third = b.sync.import_package(tmp_path / "again.rwsync")
+    assert third.status == "applied" and third.inserted == third.updated == 0
+    assert syncable_rows(b.store) == before
+
+
+def test_tombstones_travel(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.incidents.delete(incident_id)
+    send(a, b, tmp_path, since=True)
+    assert b.raw("incidents", incident_id)["deleted"] == 1
+    assert syncable_rows(b.store)["incidents"] == syncable_rows(a.store)["incidents"]
+
+
+def test_incremental_export_sends_only_new_rows(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    send(b, a, tmp_path)  # A learns what B has seen
+    assert a.sync.export(tmp_path / "nothing.rwsync", since_last_for=b.store.device_id).rows["incidents"] == 0
+    a.edit(incident_id, place="Changed")
+    a.incidents.record(make(place="New"))
+    result = a.sync.export(tmp_path / "delta.rwsync", since_last_for=b.store.device_id)
+    assert result.rows["incidents"] == 2
+    b.sync.import_package(tmp_path / "delta.rwsync")
+    assert syncable_rows(b.store) == syncable_rows(a.store)
+
+
+def test_concurrent_edits_to_different_fields_both_survive(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.edit(incident_id, place="A's place")
+    b.edit(incident_id, description="B's description")
+    send(a, b, tmp_path)
+    send(b, a, tmp_path)
+    for device in (a, b):
+        row = device.raw("incidents", incident_id)
+        assert (row["place"], row["description"]) == ("A's place", "B's description")
+        assert device.sync.conflicts() == []
+    assert syncable_rows(a.store) == syncable_rows(b.store)
+
+
+def test_same_field_is_last_writer_wins_with_a_conflict(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.edit(incident_id, place="A's place")
+    b.edit(incident_id, place="B's place")
+    clock_a = field_clock(a.raw("incidents", incident_id)["field_hlc"], "place")
+    clock_b = field_clock(b.raw("incidents", incident_id)["field_hlc"], "place")
+    winner = "A's place" if clock_a > clock_b else "B's place"
+    send(a, b, tmp_path)
+    send(b, a, tmp_path)
+    assert a.raw("incidents", incident_id)["place"] == b.raw("incidents", incident_id)["place"] == winner
+    (on_b,) = b.sync.conflicts()
+    assert (on_b.field, on_b.kind, on_b.local_value, on_b.incoming_value) == ("place", "edit", "B's place", "A's place")
+    assert on_b.winner == ("incoming" if winner == "A's place" else "local")
+    assert (on_b.local_hlc, on_b.incoming_hlc) == (clock_b, clock_a)
+    # B's package already carries the merged state and B has seen A's clock: the conflict is recorded once,
+    # where both values first met.
+    assert a.sync.conflicts() == []
+    assert syncable_rows(a.store) == syncable_rows(b.store)
+
+
+def test_delete_against_concurrent_edit_is_recorded(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.delete(incident_id)
+    b.edit(incident_id, description="more detail from B")
+    send(a, b, tmp_path)
+    row = b.raw("incidents", incident_id)
+    assert row["deleted"] == 1 and row["description"] == "more detail from B"  # the edit stays for review
+    (conflict,) = b.sync.conflicts()
+    assert (conflict.kind, conflict.field, conflict.winner) == ("delete_vs_edit", "deleted", "incoming")
+    assert (conflict.local_value, conflict.incoming_value) == (0, 1)
+    send(b, a, tmp_path)
+    assert a.sync.conflicts() == []  # recorded once, on B, where the two first met
+    assert syncable_rows(a.store) == syncable_rows(b.store)
+
+
+def test_sequential_edits_are_not_conflicts(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.edit(incident_id, place="A's place")
+    send(a, b, tmp_path, since=True)
+    b.edit(incident_id, place="B saw A's place and changed it")
+    send(b, a, tmp_path, since=True)
+    send(a, b, tmp_path, since=True)
+    assert a.raw("incidents", incident_id)["place"] == "B saw A's place and changed it"
+    assert a.sync.conflicts() == [] and b.sync.conflicts() == []
+    # Delete after seeing the edit: no conflict either.
+    a.delete(incident_id)
+    send(a, b, tmp_path, since=True)
+    assert b.sync.conflicts() == [] and b.raw("incidents", incident_id)["deleted"] == 1
+
+
+@pytest.mark.parametrize(("choice", "expected"), [("mine", "B's place"), ("theirs", "A's place"),
+                                                   ("merged", "A's and B's place")])
+def test_resolve_writes_a_new_edit_that_syncs(
+    shared: tuple[Device, Device, str], tmp_path: Path, choice: str, expected: str
+) -> None:
+    a, b, incident_id = shared
+    a.edit(incident_id, place="A's place")
+    b.edit(incident_id, place="B's place")
+    send(a, b, tmp_path)
+    (conflict,) = b.sync.conflicts()
+    before = b.raw("incidents", incident_id)["hlc"]
+    resolved = b.sync.resolve(conflict.id, choice, "A's and B's place" if choice == "merged" else None)
+    assert resolved.resolution == choice and resolved.resolved_at
+    assert b.sync.conflicts() == []
+    row = b.raw("incidents", incident_id)
+    assert row["place"] == expected
+    if row["hlc"] != before:
+        assert field_clock(row["field_hlc"], "place") == row["hlc"] > before
+    send(b, a, tmp_path)
+    assert a.raw("incidents", incident_id)["place"] == expected
+    with pytest.raises(ValidationError, match="already resolved"):
+        b.sync.resolve(conflict.id, "mine")
+
+
+def test_resolve_delete_vs_edit_can_restore(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.delete(incident_id)
+    b.edit(incident_id, description="keep me")
+    send(a, b, tmp_path)
+    (conflict,) = b.sync.conflicts()
+    b.sync.resolve(conflict.id, "mine")
+    assert b.raw("incidents", incident_id)["deleted"] == 0
+    send(b, a, tmp_path)
+    row = a.raw("incidents", incident_id)
+    assert row["deleted"] == 0 and row["description"] == "keep me"
+
+
+def test_import_advances_the_local_clock(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.edit(incident_id, place="A")
+    send(a, b, tmp_path)
+    incoming = b.raw("incidents", incident_id)["hlc"]
+    b.edit(incident_id, place="B after A")
+    assert b.raw("incidents", incident_id)["hlc"] > incoming
+
+
+def test_seen_vector_and_watermark_are_local_bookkeeping(shared: tuple[Device, Device, str]) -> None:
+    a, b, _ = shared
+    seen = b.sync.seen()
+    assert a.store.device_id in seen and b.store.device_id in seen
+    peer = b.store.db.execute("SELECT received_seen FROM sync_peers WHERE device_id = ?",
+                              [a.store.device_id]).fetchone()[0]
+    assert json.loads(peer)[a.store.device_id] == seen[a.store.device_id]
+
+
+def test_delete_vs_edit_found_on_the_deleting_side(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    a, b, incident_id = shared
+    a.delete(incident_id)
+    b.edit(incident_id, description="more detail from B")
+    send(b, a, tmp_path)
+    (conflict,) = a.sync.conflicts()
+    assert (conflict.kind, conflict.winner, conflict.local_value, conflict.incoming_value) == (
+        "delete_vs_edit", "local", 1, 0)
+    assert a.raw("incidents", incident_id)["description"] == "more detail from B"
