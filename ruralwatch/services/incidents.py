@@ -96,19 +96,7 @@ class IncidentService:
 
         Cancelling through `progress` rolls everything back: a half-loaded set is worse than none.
         """
-        added = 0
-        now = self._now()
-        with self.store.transaction():
-            for index, (incident_id, inp) in enumerate(inputs, start=1):
-                exists = self.store.db.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone()
-                if not exists:
-                    self.repo.insert(validate_incident(inp, now), synthetic=synthetic, incident_id=incident_id)
-                    added += 1
-                if progress and index % 200 == 0 and not progress(index, total):
-                    raise CancelledError("cancelled: nothing was loaded")
-        if added:
-            self.hub.publish(Change("incidents", "bulk"))
-        return added
+        return self._load(inputs, synthetic, restore_removed=False, progress=progress, total=total)
 
     def load_synthetic(
         self,
@@ -123,6 +111,16 @@ class IncidentService:
         any other change); live ids and ids of real (non-synthetic) incidents are left alone. Returns how many
         incidents were added or restored. One transaction; cancelling through `progress` rolls everything back.
         """
+        return self._load(inputs, True, restore_removed=True, progress=progress, total=total)
+
+    def _load(
+        self,
+        inputs: Iterable[tuple[str, IncidentInput]],
+        synthetic: bool,
+        restore_removed: bool,
+        progress: ProgressCallback | None,
+        total: int,
+    ) -> int:
         added = 0
         now = self._now()
         with self.store.transaction():
@@ -131,9 +129,9 @@ class IncidentService:
                     "SELECT deleted, synthetic FROM incidents WHERE id = ?", [incident_id]
                 ).fetchone()
                 if existing is None:
-                    self.repo.insert(validate_incident(inp, now), synthetic=True, incident_id=incident_id)
+                    self.repo.insert(validate_incident(inp, now), synthetic=synthetic, incident_id=incident_id)
                     added += 1
-                elif existing[0] and existing[1]:
+                elif restore_removed and existing[0] and existing[1]:
                     self._undelete(incident_id)
                     added += 1
                 if progress and index % 200 == 0 and not progress(index, total):

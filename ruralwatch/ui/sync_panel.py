@@ -179,6 +179,25 @@ class SyncPanel(QWidget):
             return
         self.reload()
 
+    def _in_background(self, title: str, operation: Callable[[SyncService, str | None], Any],
+                       done: Callable[[Any], None], failure: str) -> None:
+        """Run `operation(service, passphrase)` on its own connection off the UI thread."""
+        try:
+            passphrase = self._passphrase()
+        except RuralWatchError as exc:
+            self.report(str(exc))
+            return
+        db_path = self.db_path
+
+        def work(_progress: Progress) -> Any:
+            store = open_store(db_path)
+            try:
+                return operation(SyncService(store), passphrase)
+            finally:
+                store.close()
+
+        self.run_task(title, work, done, lambda exc: self.report(f"{failure}: {exc}"))
+
     def export_package(self, path: Path | None = None) -> None:
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
@@ -186,19 +205,7 @@ class SyncPanel(QWidget):
             if not chosen:
                 return
             path = Path(chosen)
-        try:
-            passphrase = self._passphrase()
-        except RuralWatchError as exc:
-            self.report(str(exc))
-            return
-        peer, db_path = self.peer_choice.currentData(), self.db_path
-
-        def work(_progress: Progress) -> ExportResult:
-            store = open_store(db_path)
-            try:
-                return SyncService(store).export(path, since_last_for=peer, passphrase=passphrase)
-            finally:
-                store.close()
+        peer = self.peer_choice.currentData()
 
         def done(result: ExportResult) -> None:
             self.status.setText(f"Exported {sum(result.rows.values()):,} rows to {result.path}"
@@ -206,7 +213,11 @@ class SyncPanel(QWidget):
             self.reload()
             self.exported.emit(result)
 
-        self.run_task("Exporting changes…", work, done, lambda exc: self.report(f"Not exported: {exc}"))
+        self._in_background(
+            "Exporting changes…",
+            lambda service, passphrase: service.export(path, since_last_for=peer, passphrase=passphrase),
+            done, "Not exported",
+        )
 
     def import_package(self, path: Path | None = None) -> None:
         if path is None:
@@ -215,32 +226,22 @@ class SyncPanel(QWidget):
             if not chosen:
                 return
             path = Path(chosen)
-        try:
-            passphrase = self._passphrase()
-        except RuralWatchError as exc:
-            self.report(str(exc))
-            return
-        db_path = self.db_path
-
-        def work(_progress: Progress) -> ImportResult:
-            store = open_store(db_path)
-            try:
-                return SyncService(store).import_package(path, passphrase=passphrase)
-            finally:
-                store.close()
 
         def done(result: ImportResult) -> None:
             self.status.setText(
-                f"{result.status.capitalize()}: {result.inserted:,} new, {result.updated:,} updated, "
-                f"{result.conflicts:,} conflicts to review" if result.status == "applied"
-                else f"{result.status.capitalize()}: {result.message or 'already applied'}"
+                f"Applied: {result.inserted:,} new, {result.updated:,} updated, {result.conflicts:,} conflicts to "
+                "review" if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
             )
             self.reload()
             self.imported.emit(result)
             if result.status == "applied":  # the merge ran on its own connection: tell this window's views
                 self.service.hub.publish(Change("incidents", "bulk"))
 
-        self.run_task("Importing package…", work, done, lambda exc: self.report(f"Not imported: {exc}"))
+        self._in_background(
+            "Importing package…",
+            lambda service, passphrase: service.import_package(path, passphrase=passphrase),
+            done, "Not imported",
+        )
 
     def selected_conflict(self) -> Conflict | None:
         rows = self.conflicts.selectionModel().selectedRows()
