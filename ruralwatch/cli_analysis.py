@@ -85,8 +85,10 @@ def run(args: argparse.Namespace, store: Store) -> int:
         elif args.json:
             _print_json(run_result.to_dict())
         else:
+            scope = " (force-wide: they cannot be placed in an area)" if args.area else ""
             print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}) from {run_result.points:,} "
-                  f"crimes over {run_result.study_area}; {run_result.no_location:,} without a location left out")
+                  f"crimes over {run_result.study_area}; {run_result.no_location:,} without a location left out"
+                  f"{scope}")
             for hotspot, area in zip(run_result.hotspots, run_result.areas, strict=True):
                 z = f"  z={hotspot.z:.2f}" if hotspot.z is not None else ""
                 print(f"{hotspot.rank:3}  {hotspot.value:12,.1f}{z}  {hotspot.centre_lat:.5f},{hotspot.centre_lon:.5f}"

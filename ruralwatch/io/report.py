@@ -40,8 +40,10 @@ def _table_html(frame: pd.DataFrame) -> str:
     for values in frame.itertuples(index=False):
         cells = []
         for value in values:
-            if isinstance(value, float):
-                cells.append(f'<td class="n">{value:,.2f}</td>' if not pd.isna(value) else "<td></td>")
+            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+                cells.append("<td></td>")
+            elif isinstance(value, float):
+                cells.append(f'<td class="n">{value:,.2f}</td>')
             elif isinstance(value, int):
                 cells.append(f'<td class="n">{value:,}</td>')
             else:
@@ -76,7 +78,8 @@ def analysis_report_html(
 
 def hotspot_table(run: Any) -> pd.DataFrame:
     return pd.DataFrame([
-        {"Rank": h.rank, "Area": area, "Value": round(h.value, 2), "Latitude": round(h.centre_lat, 5),
-         "Longitude": round(h.centre_lon, 5)}
+        # Coordinates as text: a patrol needs metres (5 decimals), not the table's 2-decimal number format.
+        {"Rank": h.rank, "Area": area, "Value": round(h.value, 2), "Latitude": f"{h.centre_lat:.5f}",
+         "Longitude": f"{h.centre_lon:.5f}"}
         for h, area in zip(run.hotspots, run.areas, strict=True)
     ])

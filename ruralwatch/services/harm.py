@@ -55,6 +55,11 @@ def default_weights() -> dict[str, HarmWeight]:
                 key = f"police_uk:{row['crime_type']}"
                 days = float(row["cchi_days"])
                 weights[key] = HarmWeight(key, days, row["crime_type"], f"{FORCE} weight. {CCHI_SOURCE}", days)
+    # Anti-social behaviour is published beside crime but is not a crime: the CCHI gives it no weight. It is
+    # listed (at 0) so analysts see it and can give it one.
+    asb = "police_uk:Anti-social behaviour"
+    weights.setdefault(asb, HarmWeight(asb, 0.0, "Anti-social behaviour",
+                                       "Not a crime: the Cambridge Crime Harm Index gives it no weight.", 0.0))
     with resource_path("harm", "ruralwatch_kinds.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             key = f"kind:{row['key']}"
@@ -105,6 +110,8 @@ class HarmService:
         return self.weights()[key]
 
     def reset_weight(self, key: str) -> HarmWeight:
+        if key not in default_weights():
+            raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
         with self.store.transaction():
             self.store.db.execute("DELETE FROM harm_overrides WHERE key = ?", [key])
         self.hub.publish(Change("harm", "updated", (key,)))

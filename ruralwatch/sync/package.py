@@ -33,6 +33,9 @@ from ruralwatch.sync import crypto
 from ruralwatch.sync.errors import PackageError
 
 FORMAT_VERSION = 1
+# What reading a damaged zip can raise (zipfile reports some damage as NotImplemented/RuntimeError/ValueError).
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError)
 SUFFIX = ".rwsync"
 MANIFEST_NAME = "manifest.json"
 PAYLOAD_NAME = "payload.bin"
@@ -197,7 +200,7 @@ class PackageReader:
             self._bytes = self.path.read_bytes()
             self._archive = zipfile.ZipFile(io.BytesIO(self._bytes))
             infos = self._archive.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        except _DAMAGED:
             raise PackageError(f"{self.path.name} is not a RuralWatch sync package (not a zip file, or it is "
                                f"truncated or damaged)") from None
         _check_names([i.filename for i in infos], self.path.name)
@@ -209,7 +212,7 @@ class PackageReader:
         try:
             raw = _read_entry(self._archive, by_name[MANIFEST_NAME], MAX_MANIFEST_BYTES, MANIFEST_NAME)
             manifest = json.loads(raw.decode("utf-8"))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        except _DAMAGED:
             raise PackageError(f"{self.path.name} is damaged (its manifest cannot be read)") from None
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise PackageError(f"{self.path.name} is not a RuralWatch sync package (bad manifest)") from None
@@ -235,7 +238,7 @@ class PackageReader:
         manifest = self.manifest
         try:
             payload = _read_entry(self._archive, self._payload_info, manifest["payload"]["size"], PAYLOAD_NAME)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        except _DAMAGED:
             raise PackageError(f"{self.path.name} is damaged (payload.bin cannot be read)") from None
         if _digest(payload) != manifest["payload"]:
             raise PackageError("refused: payload.bin does not match its checksum in the manifest (damaged or "
@@ -267,7 +270,7 @@ class PackageReader:
         try:
             inner = zipfile.ZipFile(io.BytesIO(payload))
             infos = inner.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        except _DAMAGED:
             raise PackageError("refused: the payload is not a readable archive") from None
         _check_names([i.filename for i in infos], "the payload")
         total_declared = sum(d["size"] for d in declared.values())
@@ -280,7 +283,7 @@ class PackageReader:
         for info in infos:
             try:
                 data = _read_entry(inner, info, declared[info.filename]["size"], info.filename)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            except _DAMAGED:
                 raise PackageError(f"refused: {info.filename} in the payload is damaged") from None
             if _digest(data) != declared[info.filename]:
                 raise PackageError(f"refused: {info.filename} does not match its checksum in the manifest "

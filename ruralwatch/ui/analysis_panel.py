@@ -47,6 +47,19 @@ from ruralwatch.ui.tasks import Progress
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+SOURCE_NAMES = {"published": "published crime (data.police.uk)", "incidents": "our incidents",
+                "all": "published crime and our incidents"}
+
+
+def _trend_table(trend: pd.DataFrame | None) -> pd.DataFrame | None:
+    if trend is None:
+        return None
+    table = trend.rename(columns={"month": "Month", "count": "Crimes", "count_year_before": "A year before"})
+    for column in ("Crimes", "A year before"):
+        table[column] = [None if pd.isna(v) else int(v) for v in table[column]]
+    return table
+
+
 def _png_bytes(widget: QWidget) -> bytes:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -219,7 +232,8 @@ class AnalysisPanel(QWidget):
         _fill_table(self.hotspot_table, headers, rows)
         self.hotspot_status.setText(
             f"{len(run.hotspots)} hotspots from {run.points:,} crimes ({run.no_location:,} without a location "
-            f"left out), study area: {run.study_area}, {run.area_km2:,.0f} km², {run.seconds:.1f} s."
+            f"left out{', force-wide' if run.query.area else ''}), study area: {run.study_area}, "
+            f"{run.area_km2:,.0f} km², {run.seconds:.1f} s."
         )
         self.hotspots_ready.emit(run)
 
@@ -401,11 +415,13 @@ class AnalysisPanel(QWidget):
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",
                     result["areas"].rename(columns={"area": "District", "count": "Crimes", "harm": "Harm (days)",
                                                     "area_km2": "km²", "harm_per_km2": "Harm per km²"})),
-                ReportSection("Crimes per month", "With the same months a year before.", png=chart_png,
-                              table=result["timing"]["monthly_trend"]),
+                ReportSection("Crimes per month", "With the same months a year before (blank: no data).",
+                              png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),
             ]
             html_text = analysis_report_html(
-                f"RuralWatch analysis: {area or 'Essex'}", f"Period: {period}. Data: {query.source}.", sections,
+                f"RuralWatch analysis: {area or 'Essex'}",
+                f"Period: {period}. Data: {SOURCE_NAMES[query.source]}. Harm by district and its concentration are "
+                "force-wide for comparison.", sections,
                 generated=datetime.now().strftime("%Y-%m-%d %H:%M"), sources=REPORT_SOURCES,
             )
             path.write_text(html_text, encoding="utf-8")

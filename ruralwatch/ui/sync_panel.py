@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
@@ -42,6 +43,12 @@ def _table(headers: list[str]) -> QTableWidget:
     table.verticalHeader().hide()
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def _field_label(conflict: Conflict) -> str:
+    if conflict.kind == "delete_vs_edit":
+        return "deleted on one device, edited on another"
+    return conflict.field.replace("_", " ")
 
 
 def _local(stored: str | None) -> str:
@@ -147,10 +154,25 @@ class SyncPanel(QWidget):
         _set_rows(self.applied, [list(r) for r in rows])
         self._conflicts = self.service.conflicts()
         _set_rows(self.conflicts, [
-            [f"{c.table_name} {c.row_id[:8]}", c.field, c.local_value, c.incoming_value,
-             "this laptop" if c.winner == "local" else "other device", c.kind]
+            [self._record_label(c), _field_label(c), c.local_value, c.incoming_value,
+             "this laptop" if c.winner == "local" else "other device", c.kind.replace("_", " ")]
             for c in self._conflicts
         ])
+
+    def _record_label(self, conflict: Conflict) -> str:
+        """What a person recognises: kind, place and date of the incident, not its id."""
+        incident_id = conflict.row_id
+        if conflict.table_name != "incidents":
+            row = self.service.store.db.execute(
+                f"SELECT incident_id FROM [{conflict.table_name}] WHERE id = ?", [conflict.row_id]
+            ).fetchone()
+            incident_id = row[0] if row else conflict.row_id
+        row = self.service.store.db.execute(
+            "SELECT kind, place, occurred_start FROM incidents WHERE id = ?", [incident_id]
+        ).fetchone()
+        if row is None:
+            return f"{conflict.table_name} {conflict.row_id[:8]}"
+        return f"{kind_name(row[0])}, {row[1] or 'no place'}, {format_local(row[2])[:10]}"
 
     def _passphrase(self) -> str | None:
         from ruralwatch.services.sync import read_passphrase

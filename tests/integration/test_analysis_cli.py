@@ -178,7 +178,7 @@ def test_harm_list_json(cli):
     assert weights["police_uk:Burglary"]["days"] == 245.91
     assert weights["police_uk:Robbery"]["days"] == 365.0
     assert weights["kind:hare_coursing"]["days"] == 10.0
-    assert "police_uk:Anti-social behaviour" not in weights
+    assert weights["police_uk:Anti-social behaviour"]["days"] == 0.0  # listed, so it can be given a weight
     assert all(not w["overridden"] for w in weights.values())
     assert {"key", "days", "label", "note", "default_days", "overridden", "updated_at"} <= set(
         weights["police_uk:Burglary"])

@@ -73,6 +73,7 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     with qtbot.waitSignal(panel.imported, timeout=30_000):
         panel.import_package(back)
     assert panel.conflicts.rowCount() == 1
+    assert panel.conflicts.item(0, 0).text() == "Fuel theft, Yard, 2026-11-20"
     assert panel.conflicts.item(0, 1).text() == "status"
     assert {panel.conflicts.item(0, 2).text(), panel.conflicts.item(0, 3).text()} == {"under_investigation", "closed"}
     panel.conflicts.selectRow(0)

@@ -395,7 +395,7 @@ def test_evaluate_requires_the_test_period_after_training(analysis, published, m
     published.add(*CHELMSFORD, "Burglary", month="2024-03")
     with pytest.raises(ValidationError) as caught:
         analysis.evaluate(*months)
-    assert caught.value.errors[0].field in {"test_from", "train_from"}
+    assert caught.value.errors[0].field in {"test_from", "train_from", "train_to", "test_to"}
 
 
 @pytest.mark.parametrize("bad", ["", "2024-13", "2024-1", "24-01", "2024/01", "January"])

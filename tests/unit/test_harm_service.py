@@ -45,7 +45,8 @@ def harm(store: Store) -> HarmService:
 def test_defaults_hold_every_police_uk_category_with_the_essex_weight(harm: HarmService):
     weights = harm.weights()
     published = {key: w for key, w in weights.items() if key.startswith("police_uk:")}
-    assert set(published) == {f"police_uk:{name}" for name in ESSEX_DAYS}
+    assert set(published) == {f"police_uk:{name}" for name in ESSEX_DAYS} | {"police_uk:Anti-social behaviour"}
+    assert weights["police_uk:Anti-social behaviour"].days == 0.0
     for name, days in ESSEX_DAYS.items():
         weight = weights[f"police_uk:{name}"]
         assert weight.days == pytest.approx(days), name
@@ -148,7 +149,7 @@ def test_set_weight_requires_a_note(harm: HarmService, note: str):
     assert harm.for_crime_type("Burglary") == 245.91
 
 
-@pytest.mark.parametrize("key", ["police_uk:Anti-social behaviour", "police_uk:burglary", "Burglary", "kind:nope",
+@pytest.mark.parametrize("key", ["police_uk:burglary", "Burglary", "kind:nope",
                                  "kind:equipment_theft:over_9000", ""])
 def test_set_weight_rejects_unknown_keys(harm: HarmService, key: str):
     with pytest.raises(ValidationError) as caught:
@@ -248,3 +249,9 @@ def test_overrides_change_hotspot_harm_totals(store: Store, harm: HarmService):
 
     harm.reset_weight("police_uk:Shoplifting")
     assert analysis.hotspots(query).total_weight == pytest.approx(before.total_weight)
+
+
+def test_anti_social_behaviour_is_listed_at_zero_and_can_be_weighted(harm: HarmService):
+    assert harm.for_crime_type("Anti-social behaviour") == 0.0
+    harm.set_weight("police_uk:Anti-social behaviour", 1.0, "Force policy: count ASB at one day")
+    assert harm.for_crime_type("Anti-social behaviour") == 1.0
