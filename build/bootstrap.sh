@@ -15,6 +15,7 @@ debian_packages=(
   libdbus-1-3 libx11-6 libx11-xcb1 libxkbfile1 libxcb1 libxcb-dri3-0 libxcb-cursor0 libnss3 libnspr4
   libgssapi-krb5-2 libasound2 libxtst6 libxrandr2 libxfixes3 libxext6 libxdamage1 libxcomposite1
   libxshmfence1 fonts-dejavu-core
+  binutils  # objdump, which PyInstaller needs for the bundle test
 )
 
 install_debian_packages() {
@@ -44,10 +45,11 @@ ensure_venv() {
   # Reinstall only when the dependency list changed.
   local stamp=.venv/.ruralwatch-installed
   local want
-  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  local extras="test,build"
+  want=$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
     echo "$want" > "$stamp"
   fi
 }
