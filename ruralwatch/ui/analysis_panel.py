@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -97,12 +98,26 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) 
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            text = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                text = ""
+            else:
+                text = f"{value:,.2f}" if isinstance(value, float) else str(value)
             item = QTableWidgetItem(text)
             if isinstance(value, (int, float)):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+
+
+def _status_label(text: str = "") -> QLabel:
+    """A wrapped status line that grows to show all its lines instead of being clipped by the table below."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # Height-for-width is not honoured inside a dock with a stretching table below: reserve three lines.
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * 3 + 4)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return label
 
 
 def _table() -> QTableWidget:
@@ -199,8 +214,7 @@ class AnalysisPanel(QWidget):
         form.addRow("Bandwidth", self.bandwidth_m)
         self.run_button = QPushButton("Find hotspots")
         self.run_button.clicked.connect(self.run_hotspots)
-        self.hotspot_status = QLabel()
-        self.hotspot_status.setWordWrap(True)
+        self.hotspot_status = _status_label()
         self.hotspot_table = _table()
         layout = QVBoxLayout(page)
         layout.addLayout(form)
@@ -257,9 +271,8 @@ class AnalysisPanel(QWidget):
         form.addRow("Test on", test)
         self.evaluate_button = QPushButton("Measure forecast accuracy")
         self.evaluate_button.clicked.connect(self.run_evaluation)
-        self.eval_status = QLabel("PAI: share of test crimes in the top cells divided by their share of the area "
-                                  "(higher is better). PEI: how close to the best possible (1 = perfect).")
-        self.eval_status.setWordWrap(True)
+        self.eval_status = _status_label("PAI: share of test crimes in the top cells divided by their share of the "
+                                         "area (higher is better). PEI: how close to the best possible (1 = perfect).")
         self.eval_table = _table()
         layout = QVBoxLayout(page)
         layout.addLayout(form)
@@ -303,8 +316,7 @@ class AnalysisPanel(QWidget):
         form.addRow("Data", self.area_source)
         button = QPushButton("Harm by area")
         button.clicked.connect(self.run_areas)
-        self.area_status = QLabel()
-        self.area_status.setWordWrap(True)
+        self.area_status = _status_label()
         self.area_table = _table()
         layout = QVBoxLayout(page)
         layout.addLayout(form)
@@ -354,8 +366,7 @@ class AnalysisPanel(QWidget):
         self.trend_chart.setMinimumHeight(220)
         self.hour_table = _table()
         self.hour_table.setMinimumHeight(200)
-        self.time_status = QLabel()
-        self.time_status.setWordWrap(True)
+        self.time_status = _status_label()
         row = QHBoxLayout()
         row.addWidget(self.time_source, 1)
         row.addWidget(self.time_area, 1)
