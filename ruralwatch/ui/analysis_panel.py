@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -46,6 +47,10 @@ from ruralwatch.store import open_store
 from ruralwatch.ui.tasks import Progress
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+METHOD_NAMES = {
+    "naive": "Last period's counts (baseline)", "grid": "Grid (weighted)", "kde": "Kernel density",
+    "gistar": "Getis-Ord Gi*",
+}
 
 
 SOURCE_NAMES = {"published": "published crime (data.police.uk)", "incidents": "our incidents",
@@ -294,7 +299,7 @@ class AnalysisPanel(QWidget):
     def _show_evaluation(self, result: dict[str, Any]) -> None:
         rows = []
         for name, figures in result["methods"].items():
-            rows.append([name] + [figures["pai"][f] for f in ("0.01", "0.03", "0.05")]
+            rows.append([METHOD_NAMES.get(name, name)] + [figures["pai"][f] for f in ("0.01", "0.03", "0.05")]
                         + [figures["pei"][f] for f in ("0.01", "0.03", "0.05")])
         _fill_table(self.eval_table, ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%"], rows)
         self.eval_status.setText(
@@ -488,6 +493,9 @@ class AnalysisPanel(QWidget):
             peak = float(values.max()) or 1.0
             _fill_table(self.hour_table, ["Day"] + [f"{h:02d}" for h in range(24)],
                         [[WEEKDAYS[d]] + [int(v) for v in values[d]] for d in range(7)])
+            header = self.hour_table.horizontalHeader()
+            for column in range(1, 25):  # 24 narrow hour columns fit the panel without scrolling
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
             for d in range(7):
                 for h in range(24):
                     shade = int(255 - 200 * values[d][h] / peak)

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -266,6 +267,12 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action,
                        self.refresh_action):
             incidents_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        self.large_text_action = QAction("&Larger text (for use in a vehicle)", self, checkable=True)
+        self.large_text_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.large_text_action.toggled.connect(self.set_large_text)
+        self.addAction(self.large_text_action)
+        view_menu.addAction(self.large_text_action)
         map_menu = menu.addMenu("&Map")
         self.heat_action = QAction("&Heatmap", self, checkable=True)
         self.heat_action.setShortcut(QKeySequence("Ctrl+H"))
@@ -637,8 +644,20 @@ class MainWindow(QMainWindow):
 
     # --- window state ------------------------------------------------------------------------------------
 
+    def set_large_text(self, on: bool) -> None:
+        """Scale every font of the window by a third: readable at arm's length in a vehicle."""
+        app = QApplication.instance()
+        if not hasattr(self, "_base_point_size"):
+            self._base_point_size = app.font().pointSizeF()
+        font = app.font()
+        font.setPointSizeF(self._base_point_size * (4 / 3 if on else 1))
+        app.setFont(font)
+        QSettings().setValue("view/large_text", on)
+
     def _restore_layout(self) -> None:
         settings = QSettings()
+        if settings.value("view/large_text", False, type=bool):
+            self.large_text_action.setChecked(True)
         geometry = settings.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from ruralwatch.core.incident import IncidentFilter
@@ -220,3 +221,16 @@ def test_edit_form_title_names_the_incident(qtbot, window, hub_service):
     dialog = IncidentDialog(hub_service, saved, window)
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Edit incident: Fuel theft, Grange Yard, 2026-11-02"
+
+
+def test_larger_text_scales_the_fonts_and_is_remembered(qtbot, window):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    before = QApplication.instance().font().pointSizeF()
+    window.large_text_action.setChecked(True)
+    assert QApplication.instance().font().pointSizeF() == pytest.approx(before * 4 / 3)
+    assert QSettings().value("view/large_text", False, type=bool) is True
+    window.large_text_action.setChecked(False)
+    assert QApplication.instance().font().pointSizeF() == pytest.approx(before)
+    assert QSettings().value("view/large_text", True, type=bool) is False
