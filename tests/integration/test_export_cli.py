@@ -1,76 +1,24 @@
-"""`ruralwatch export`, in-process: through ruralwatch.app.main once cli.py wires cli_export in, else through
-a parser built the same way cli.py builds its own (cli_export.add_parsers, then cli_export.run)."""
+"""`ruralwatch export`, in-process through ruralwatch.app.main."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_harness import Cli
 
-from ruralwatch import cli, cli_export
-from ruralwatch.app import main
-from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import open_store
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def _wired_into_cli() -> bool:
-    parser = cli.build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return "export" in commands.choices
-
-
-def _run_unwired(argv: Sequence[str]) -> int:
-    """What cli.py does for a command module, until it does it for this one."""
-    parser = cli.CliParser(prog="ruralwatch")
-    parser.add_argument("--db", required=True)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=cli.CliParser)
-    cli_export.add_parsers(commands, cli.CliParser)
-    args = parser.parse_args(list(argv))
-    assert args.command in cli_export.COMMANDS
-    store = open_store(Path(args.db))
-    try:
-        return cli_export.run(args, store)
-    except (RuralWatchError, KeyError) as exc:
-        return cli.report_error(exc)
-    finally:
-        store.close()
-
-
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("RURALWATCH_DB", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
 @pytest.fixture
-def cli_run(capsys: pytest.CaptureFixture[str], db_path: Path) -> Callable[..., Result]:
-    entry = main if _wired_into_cli() else _run_unwired
-
-    def run(*argv: str) -> Result:
-        try:
-            code = entry(["--db", str(db_path), *argv])
-        except SystemExit as exc:  # argparse: --help and usage errors
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
+def cli_run(cli: Cli) -> Cli:
+    """The shared in-process `ruralwatch --db DB ...` runner (tests/integration/cli_harness.py)."""
+    return cli
 
 
 @pytest.fixture
@@ -95,7 +43,7 @@ def ids(db_path: Path) -> dict[str, str]:
     return {"hare": hare.id, "theft": theft.id, "gone": gone.id}
 
 
-def test_csv_export(cli_run: Callable[..., Result], ids: dict[str, str], tmp_path: Path) -> None:
+def test_csv_export(cli_run: Cli, ids: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "incidents.csv"
     result = cli_run("export", "--format", "csv", "--out", str(out))
     assert (result.code, result.err) == (0, "")
@@ -109,7 +57,7 @@ def test_csv_export(cli_run: Callable[..., Result], ids: dict[str, str], tmp_pat
     assert "reporter_name" not in rows[0]
 
 
-def test_geojson_export_with_filters(cli_run: Callable[..., Result], ids: dict[str, str], tmp_path: Path) -> None:
+def test_geojson_export_with_filters(cli_run: Cli, ids: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "incidents.geojson"
     result = cli_run("export", "--out", str(out), "--from", "2026-02-01", "--to", "2026-02-28",
                      "--kind", "equipment_theft", "--kind", "fly_tipping")
@@ -122,7 +70,7 @@ def test_geojson_export_with_filters(cli_run: Callable[..., Result], ids: dict[s
                                      "kinds": ["equipment_theft", "fly_tipping"], "personal_data": False}
 
 
-def test_xlsx_export_with_personal_data(cli_run: Callable[..., Result], ids: dict[str, str], tmp_path: Path) -> None:
+def test_xlsx_export_with_personal_data(cli_run: Cli, ids: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "incidents.xlsx"
     result = cli_run("export", "--format", "xlsx", "--out", str(out), "--include-personal")
     assert result.code == 0, result.err
@@ -138,7 +86,7 @@ def test_xlsx_export_with_personal_data(cli_run: Callable[..., Result], ids: dic
     assert sheets["Stolen items"]["value_gbp"].tolist() == [4500]
 
 
-def test_help_explains_personal_data_and_what_is_coming(cli_run: Callable[..., Result]) -> None:
+def test_help_explains_personal_data_and_what_is_coming(cli_run: Cli) -> None:
     result = cli_run("export", "--help")
     assert result.code == 0
     text = " ".join(result.out.split())
@@ -158,7 +106,7 @@ def test_help_explains_personal_data_and_what_is_coming(cli_run: Callable[..., R
     ],
 )
 def test_bad_options_are_one_line_and_write_nothing(
-    cli_run: Callable[..., Result], ids: dict[str, str], tmp_path: Path, argv: list[str], message: str
+    cli_run: Cli, ids: dict[str, str], tmp_path: Path, argv: list[str], message: str
 ) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -171,7 +119,7 @@ def test_bad_options_are_one_line_and_write_nothing(
     assert list(out_dir.iterdir()) == []
 
 
-def test_unwritable_target_is_one_line(cli_run: Callable[..., Result], ids: dict[str, str], tmp_path: Path) -> None:
+def test_unwritable_target_is_one_line(cli_run: Cli, ids: dict[str, str], tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder" / "x.csv"
     result = cli_run("export", "--out", str(missing))
     assert result.code == 2

@@ -1,58 +1,24 @@
-"""Sync commands end to end: identity, trust, export, import and `central merge` over three laptops.
-
-ruralwatch.cli does not route to cli_sync yet (the lead wires it), so this drives cli_sync through the same
-parser shape (`add_parsers` on a sub-command set, then `run(args, store)`), with main_cli's error handling.
-"""
+"""Sync commands end to end through `ruralwatch` itself: identity, trust, export, import and `central merge`
+over three laptops (central merge works on --into and never opens the laptop's own database)."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_harness import Cli
 
-from ruralwatch import cli_sync
-from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import open_store
 from ruralwatch.store.syncable import SyncTable
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):
-    def run(db: Path, *argv: str) -> Result:
-        parser = argparse.ArgumentParser(prog="ruralwatch")
-        parser.add_argument("--db", type=Path)
-        commands = parser.add_subparsers(dest="command", required=True)
-        cli_sync.add_parsers(commands, argparse.ArgumentParser)
-        args = parser.parse_args(["--db", str(db), *argv])
-        store = open_store(args.db)
-        try:
-            code = cli_sync.run(args, store)
-        except RuralWatchError as exc:
-            print(f"ruralwatch: error: {exc}", file=sys.stderr)
-            code = 2
-        finally:
-            store.close()
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
+def cli(capsys: pytest.CaptureFixture[str], db_path: Path):
+    """`cli(DB, *argv)`: the real `ruralwatch --db DB ...` in-process, as a user would type it."""
+    harness = Cli(capsys, db_path)
+    return lambda db, *argv: harness(*argv, db=db)
 
 
 def _record(db: Path, place: str) -> str:
