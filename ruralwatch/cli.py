@@ -6,7 +6,6 @@ Bad input never shows a traceback: one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ruralwatch import __version__, cli_analysis, cli_export, cli_sync
+from ruralwatch.cli_output import print_json
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 from ruralwatch.core.geo import lat_lon_to_grid_ref
@@ -417,10 +417,6 @@ def _apply_options(inp: IncidentInput, args: argparse.Namespace) -> tuple[Incide
     return inp, origins
 
 
-def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
 
 def _incident_json(incident: Incident) -> dict[str, Any]:
     """Incident.to_dict with every flag a JSON boolean (stolen items' `recovered` is stored as 0/1)."""
@@ -572,7 +568,7 @@ def _incidents(service: IncidentService, args: argparse.Namespace) -> int:
             incident = service.record(inp, attach=args.attach)
         except ValidationError as exc:
             raise _for_cli(exc, origins) from None
-        _print_json(_incident_json(incident)) if args.json else print(incident.id)
+        print_json(_incident_json(incident)) if args.json else print(incident.id)
     elif args.action == "update":
         before = service.get(args.id)
         inp, origins = _apply_options(before.to_input(), args)
@@ -581,7 +577,7 @@ def _incidents(service: IncidentService, args: argparse.Namespace) -> int:
         except ValidationError as exc:
             raise _for_cli(exc, origins) from None
         if args.json:
-            _print_json(_incident_json(incident))
+            print_json(_incident_json(incident))
         elif incident.to_dict() == before.to_dict():
             print(f"no change to {incident.id}")
         else:
@@ -592,7 +588,7 @@ def _incidents(service: IncidentService, args: argparse.Namespace) -> int:
     elif args.action == "show":
         incident = service.get(args.id)
         if args.json:
-            _print_json(_incident_json(incident))
+            print_json(_incident_json(incident))
         else:
             print("\n".join(_report(incident)))
     elif args.action == "list":
@@ -600,7 +596,7 @@ def _incidents(service: IncidentService, args: argparse.Namespace) -> int:
                              start_to=args.start_to, text=args.text)
         if args.json:
             incidents = service.list(flt)
-            _print_json([_incident_json(i) for i in incidents[: args.limit or None]])
+            print_json([_incident_json(i) for i in incidents[: args.limit or None]])
         else:
             rows = service.rows(flt, limit=args.limit or -1)
             if not rows:
@@ -620,7 +616,7 @@ def _basemaps(service: BasemapService, args: argparse.Namespace) -> int:
     elif args.action == "list":
         basemaps = service.list()
         if args.json:
-            _print_json([
+            print_json([
                 {"id": b.id, "name": b.name, "path": b.path, "format": b.format, "minzoom": b.minzoom,
                  "maxzoom": b.maxzoom, "bounds": b.bounds, "attribution": b.attribution,
                  "problem": service.check(b)}
@@ -638,7 +634,7 @@ def _import(service: PublishedCrimeService, args: argparse.Namespace) -> int:
     """All files or none: a file that is not a street-level CSV stops the import before anything is written."""
     if args.action == "police-uk":
         report = service.import_paths(args.paths)
-        _print_json(report.to_dict()) if args.json else print(report.summary())
+        print_json(report.to_dict()) if args.json else print(report.summary())
     return 0
 
 

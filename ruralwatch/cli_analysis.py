@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
+from ruralwatch.cli_output import print_json
 from ruralwatch.services.analysis import (
     DEFAULT_BANDWIDTH_M,
     DEFAULT_CELL_M,
@@ -21,10 +20,6 @@ from ruralwatch.store.database import Store
 
 COMMANDS = ("hotspots", "evaluate", "harm", "areas")
 
-
-def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -81,9 +76,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
             radius_m=args.bandwidth_m, area=args.area,
         ))
         if args.geojson:
-            _print_json(run_result.geojson())
+            print_json(run_result.geojson())
         elif args.json:
-            _print_json(run_result.to_dict())
+            print_json(run_result.to_dict())
         else:
             scope = " (force-wide: they cannot be placed in an area)" if args.area else ""
             print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}) from {run_result.points:,} "
@@ -97,7 +92,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         result = analysis.evaluate(args.train_from, args.train_to, args.test_from, args.test_to, args.cell_m,
                                    args.weight, args.source, args.bandwidth_m, args.bandwidth_m)
         if args.json:
-            _print_json(result)
+            print_json(result)
         else:
             print(f"train {args.train_from}..{args.train_to} ({result['train']['crimes']:,} crimes), test "
                   f"{args.test_from}..{args.test_to} ({result['test']['crimes']:,}); {result['cell_m']:.0f} m cells "
@@ -111,7 +106,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.action == "list":
             weights = sorted(harm.weights().values(), key=lambda w: w.key)
             if args.json:
-                _print_json([w.__dict__ for w in weights])
+                print_json([w.__dict__ for w in weights])
             else:
                 for w in weights:
                     changed = "  (changed)" if w.overridden else ""
@@ -125,7 +120,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif args.command == "areas":
         frame = analysis.by_area(args.level, args.source, args.month_from, args.month_to)
         if args.json:
-            _print_json(frame.to_dict(orient="records"))
+            print_json(frame.to_dict(orient="records"))
         else:
             print(frame.to_string(index=False))
     return 0

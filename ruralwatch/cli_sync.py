@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from ruralwatch.cli_output import print_json
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.sync import CHOICES, ImportResult, SyncService, read_passphrase
 from ruralwatch.store.database import Store, open_store
@@ -18,10 +18,6 @@ from ruralwatch.store.database import Store, open_store
 COMMANDS = ("sync", "central")
 EXIT_REFUSED = 2
 
-
-def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
 
 
 def _passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -110,7 +106,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
     if action == "identity":
         identity = service.identity()
         if args.json:
-            _print_json({"device_id": identity.device_id, "public_key": identity.public_key})
+            print_json({"device_id": identity.device_id, "public_key": identity.public_key})
         else:
             print(f"device id:  {identity.device_id}\npublic key: {identity.public_key}")
     elif action == "trust":
@@ -119,25 +115,25 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif action == "peers":
         peers = service.peers()
         if args.json:
-            _print_json([p.__dict__ for p in peers])
+            print_json([p.__dict__ for p in peers])
         else:
             for p in peers:
                 print(f"{p.device_id:18} {p.name or '':20} {p.public_key}")
     elif action == "export":
         result = service.export(args.out, args.since_last_for, read_passphrase(args.passphrase_file))
         if args.json:
-            _print_json(result.to_dict())
+            print_json(result.to_dict())
         else:
             total = sum(result.rows.values())
             encrypted = " (encrypted)" if result.encrypted else ""
             print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
     elif action == "import":
         result = service.import_package(args.file, read_passphrase(args.passphrase_file))
-        _print_json(result.to_dict()) if args.json else print(_import_line(result))
+        print_json(result.to_dict()) if args.json else print(_import_line(result))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
         if args.json:
-            _print_json([c.to_dict() for c in found])
+            print_json([c.to_dict() for c in found])
         else:
             for c in found:
                 state = f"resolved: {c.resolution}" if c.resolved_at else f"{c.winner} won"
@@ -154,7 +150,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
 def _central(service: SyncService, args: argparse.Namespace) -> int:
     results = service.merge_folder(args.folder, read_passphrase(args.passphrase_file))
     if args.json:
-        _print_json([r.to_dict() for r in results])
+        print_json([r.to_dict() for r in results])
     else:
         for result in results:
             print(_import_line(result))

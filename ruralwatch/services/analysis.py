@@ -190,12 +190,12 @@ class AnalysisService:
         frames = [f for f in frames if len(f)]
         result = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
         if area and len(result):
-            result = result[self._inside(boundaries.find_area(area), result)].reset_index(drop=True)
+            shape = _geometry_bng(boundaries.find_area(area).geometry)
+            result = result[self._inside(shape, result)].reset_index(drop=True)
         return result
 
-    def _inside(self, area: boundaries.Area, points: pd.DataFrame) -> np.ndarray:
+    def _inside(self, shape: gridmod.MultiPolygonBNG, points: pd.DataFrame) -> np.ndarray:
         """Which points lie in the area: its outline rasterised to 25 m cells, then a cell lookup."""
-        shape = _geometry_bng(area.geometry)
         grid = gridmod.Grid.covering(*gridmod.polygon_bounds(shape), 25.0, margin_m=50.0)
         mask = gridmod.study_area_mask(grid, shape)
         index = grid.cell_index(points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float))
@@ -389,10 +389,11 @@ class AnalysisService:
         rows = []
         for area in areas:
             # The same 25 m test as --area, after a bounding-box cut: snap points on ward-edge roads land right.
-            west, south, east_edge, north_edge = gridmod.polygon_bounds(_geometry_bng(area.geometry))
+            shape = _geometry_bng(area.geometry)  # projected once, used for the box cut and the point test
+            west, south, east_edge, north_edge = gridmod.polygon_bounds(shape)
             near = np.flatnonzero((east >= west) & (east <= east_edge) & (north >= south) & (north <= north_edge)
                                   & ~placed)
-            inside = near[self._inside(area, points.iloc[near])] if len(near) else near
+            inside = near[self._inside(shape, points.iloc[near])] if len(near) else near
             placed[inside] = True
             harm = float(points["weight"].to_numpy()[inside].sum())
             rows.append({"area": area.label, "count": int(len(inside)), "harm": round(harm, 1),
@@ -437,7 +438,7 @@ class AnalysisService:
         coursing season from the officers' incidents, which carry times (published crime has months only)."""
         incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
         if area and len(incidents):
-            incidents = incidents[self._inside(boundaries.find_area(area), incidents)]
+            incidents = incidents[self._inside(_geometry_bng(boundaries.find_area(area).geometry), incidents)]
         if kinds and len(incidents):
             incidents = incidents[incidents["label"].isin(kinds)]
         months = self.points(source, month_from, month_to, "count", area)["month"]
