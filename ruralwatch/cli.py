@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ruralwatch import __version__, cli_analysis, cli_export, cli_sync
+from ruralwatch import __version__, cli_analysis, cli_export, cli_patrols, cli_roster, cli_sync
 from ruralwatch.cli_output import print_json
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
@@ -34,7 +34,9 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUS_NAMES, STATUSES, VEHICLE_ROLE_NAMES, VEHICLE_ROLES, label
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
 from ruralwatch.services.basemaps import BasemapService
+from ruralwatch.services.container import Services
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo
+from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.store import open_store
@@ -225,6 +227,8 @@ def build_parser() -> CliParser:
     cli_analysis.add_parsers(commands, CliParser)
     cli_export.add_parsers(commands, CliParser)
     cli_sync.add_parsers(commands, CliParser)
+    cli_roster.add_parsers(commands, CliParser)
+    cli_patrols.add_parsers(commands, CliParser)
 
     imports = commands.add_parser("import", help="import published data, kept apart from your own incidents")
     import_sources = imports.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=CliParser)
@@ -543,6 +547,10 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
             return cli_export.run(args, store)
         if args.command in cli_sync.COMMANDS:
             return cli_sync.run(args, store)
+        if args.command in cli_roster.COMMANDS:
+            return cli_roster.run(args, store)
+        if args.command in cli_patrols.COMMANDS:
+            return cli_patrols.run(args, store)
     finally:
         store.close()
     raise AssertionError(f"unhandled command {args.command}")
@@ -553,11 +561,16 @@ def _demo(service: IncidentService, args: argparse.Namespace, db_path: Path) -> 
         if args.seed is not None or args.incidents is not None:
             raise OptionError("demo --remove removes every demo incident; it takes no --seed or --incidents")
         removed = service.delete_synthetic()
-        print(f"demo data: {removed} incidents removed ({service.count()} left in {db_path})")
+        roster = remove_demo_roster(Services.build(service.store).people)
+        print(f"demo data: {removed} incidents removed ({service.count()} left in {db_path});"
+              f" {roster} demo people, duties and patrols removed")
         return 0
     seed = DEFAULT_SEED if args.seed is None else args.seed
     added = load_demo(service, seed=seed, count=args.incidents)
-    print(f"demo data: {added} incidents added ({service.count()} in {db_path})")
+    services = Services.build(service.store)
+    roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
+    print(f"demo data: {added} incidents added ({service.count()} in {db_path}); {roster['people']} people,"
+          f" {roster['duties']} duties and {roster['patrols']} completed patrols added")
     return 0
 
 

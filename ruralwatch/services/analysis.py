@@ -89,6 +89,7 @@ class HotspotQuery:
     bandwidth_m: float = DEFAULT_BANDWIDTH_M
     radius_m: float = DEFAULT_RADIUS_M
     area: str | None = None  # a district or ward name: only its crimes
+    kinds: tuple[str, ...] = ()  # only these incident kinds / published crime types (empty: all)
 
     def checked(self) -> HotspotQuery:
         if self.method not in METHODS:
@@ -306,6 +307,8 @@ class AnalysisService:
         started = time.perf_counter()
         step = _Steps(progress, 4)
         points = self.points(query.source, query.month_from, query.month_to, query.weight, query.area)
+        if query.kinds:
+            points = points[points["label"].isin(query.kinds)].reset_index(drop=True)
         step()
         grid, mask, study = self.study_area(points, query.cell_m, max(query.bandwidth_m, query.radius_m))
         if query.area:

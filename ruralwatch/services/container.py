@@ -8,8 +8,12 @@ from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.changes import ChangeHub
 from ruralwatch.services.harm import HarmService
+from ruralwatch.services.hours import HoursService
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.patrols import PatrolService
+from ruralwatch.services.people import PeopleService
 from ruralwatch.services.published import PublishedCrimeService
+from ruralwatch.services.roster import RosterService
 from ruralwatch.services.sync import SyncService
 from ruralwatch.store.database import Store
 
@@ -24,11 +28,18 @@ class Services:
     published: PublishedCrimeService
     analysis: AnalysisService
     sync: SyncService
+    people: PeopleService
+    roster: RosterService
+    patrols: PatrolService
+    hours: HoursService
 
     @classmethod
     def build(cls, store: Store) -> Services:
         hub = ChangeHub()
         harm = HarmService(store, hub)
+        analysis = AnalysisService(store, harm)
+        people = PeopleService(store, hub)
+        roster = RosterService(store, people, hub)
         return cls(
             store=store,
             hub=hub,
@@ -36,6 +47,10 @@ class Services:
             basemaps=BasemapService(store, hub),
             harm=harm,
             published=PublishedCrimeService(store, hub),
-            analysis=AnalysisService(store, harm),
+            analysis=analysis,
             sync=SyncService(store, hub),
+            people=people,
+            roster=roster,
+            patrols=PatrolService(store, hub, people, roster, analysis, harm),
+            hours=HoursService(store),
         )

@@ -160,9 +160,7 @@ class IncidentService:
 
     def _undelete(self, incident_id: str) -> None:
         """Lift an incident's tombstone with a fresh clock, so the restore syncs. Call inside a transaction."""
-        table = self.repo.incidents
-        # SyncTable has no public "restore"; its `_write` is the one place that stamps a change correctly.
-        table._write(table.get_raw(incident_id), {"deleted": 0})
+        self.repo.incidents.restore(incident_id)
 
     def update(
         self, incident_id: str, inp: IncidentInput, attach: Sequence[Path] = (), detach: Sequence[str] = ()

@@ -212,5 +212,107 @@ def sync_state(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_sync_conflicts_open ON sync_conflicts(resolved_at, table_name, row_id)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (initial_schema, basemaps, published_crime, harm_overrides, sync_state)
+def people_and_duties(db: sqlite_utils.Database) -> None:
+    """Volunteers and officers, their availability, duties and who is on them. All syncable.
+
+    Lists (skills, needed skills, allowed roles) are JSON text in one column: sync merges per field, and a
+    coordinator edits such a list as one value.
+    """
+    _syncable(
+        db,
+        "people",
+        {
+            "name": str, "role": str, "collar_number": str, "rank": str,
+            "independent_patrol": int, "driving_authorised": int,
+            "skills": str,  # JSON array of ruralwatch.core.vocab SKILLS keys, sorted
+            "station": str, "area": str, "monthly_commitment_hours": float,
+            "phone": str, "email": str,  # personal data
+            "active": int, "left_on": str, "notes": str, "synthetic": int,
+        },
+    )
+    db["people"].create_index(["name"])
+    # Weekly recurring availability in UK local wall-clock time; end <= start runs past midnight.
+    _syncable(
+        db,
+        "availability",
+        {"person_id": str, "weekday": int, "start_time": str, "end_time": str},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["availability"].create_index(["person_id"])
+    _syncable(
+        db,
+        "availability_exceptions",
+        {"person_id": str, "on_date": str, "kind": str, "start_time": str, "end_time": str, "note": str},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["availability_exceptions"].create_index(["person_id", "on_date"])
+    _syncable(
+        db,
+        "duties",
+        {
+            "title": str, "kind": str, "starts_at": str, "ends_at": str, "station": str, "area": str,
+            "required_skills": str,  # JSON object skill -> how many of the crew must hold it
+            "allowed_roles": str,  # JSON array of PERSON_ROLES keys
+            "min_crew": int, "max_crew": int, "patrol_id": str, "status": str, "notes": str, "synthetic": int,
+        },
+    )
+    db.execute("CREATE INDEX idx_duties_live_start ON duties(deleted, starts_at)")
+    _syncable(
+        db,
+        "duty_assignments",
+        {
+            "duty_id": str, "person_id": str,
+            "override_reason": str,  # a coordinator's reason for assigning despite broken rules
+            "overridden_rules": str,  # JSON array of the rule codes that were broken at the time
+            "assigned_by": str,  # "coordinator" or "autofill"
+            "hours": float,  # hours actually worked when they differ from the duty's length
+        },
+        foreign_keys=[("duty_id", "duties", "id"), ("person_id", "people", "id")],
+    )
+    db["duty_assignments"].create_index(["duty_id"])
+    db["duty_assignments"].create_index(["person_id"])
+
+
+def patrols(db: sqlite_utils.Database) -> None:
+    """Joint patrols: the plan, the crew and the log written during the patrol. All syncable."""
+    _syncable(
+        db,
+        "patrols",
+        {
+            "title": str, "starts_at": str, "ends_at": str,
+            "area_kind": str, "area_name": str,  # "district" / "ward" / "polygon" and its name
+            "area_geojson": str,  # a drawn polygon, when area_kind is "polygon"
+            "purpose": str, "vehicle": str, "call_sign": str, "status": str,
+            "plan": str,  # JSON: planned stops in order with times (ruralwatch.services.patrols)
+            "plan_settings": str,  # JSON: dwell, road factor, speed used for the plan
+            "start_lat": float, "start_lon": float,  # base the route starts and ends at, if any
+            "started_at": str, "ended_at": str, "briefed_at": str, "notes": str, "synthetic": int,
+        },
+    )
+    db.execute("CREATE INDEX idx_patrols_live_start ON patrols(deleted, starts_at)")
+    _syncable(
+        db,
+        "patrol_crew",
+        {"patrol_id": str, "person_id": str},
+        foreign_keys=[("patrol_id", "patrols", "id"), ("person_id", "people", "id")],
+    )
+    db["patrol_crew"].create_index(["patrol_id"])
+    db["patrol_crew"].create_index(["person_id"])
+    _syncable(
+        db,
+        "patrol_events",
+        {
+            "patrol_id": str, "kind": str, "at": str, "lat": float, "lon": float,
+            "stop_key": str,  # the planned stop the event belongs to, if any
+            "vrm": str, "vrm_flagged": int,  # stop-checks: matched a vehicle of interest when logged
+            "detail": str, "incident_id": str,
+        },
+        foreign_keys=[("patrol_id", "patrols", "id")],
+    )
+    db["patrol_events"].create_index(["patrol_id", "at"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
+)
 LATEST_VERSION = len(MIGRATIONS)

@@ -88,6 +88,14 @@ class SyncTable:
         self._write(current, {"deleted": 1})
         return True
 
+    def restore(self, row_id: str) -> bool:
+        """Lift a tombstone with a fresh clock, so the restore syncs. Returns False if the row was live."""
+        current = self.get_raw(row_id)
+        if not current["deleted"]:
+            return False
+        self._write(current, {"deleted": 0})
+        return True
+
     def _write(self, current: dict[str, Any], new_values: dict[str, Any]) -> None:
         stamp = self.store.clock.now().encode()
         field_hlc = json.loads(current["field_hlc"] or "{}")

@@ -50,7 +50,8 @@ from ruralwatch.mapping.page import TileLayerSpec
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
-from ruralwatch.services.incidents import CancelledError, IncidentService
+from ruralwatch.services.demo_roster import load_demo_roster
+from ruralwatch.services.incidents import CancelledError
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
 from ruralwatch.store import open_store
 from ruralwatch.ui.analysis_panel import AnalysisPanel
@@ -527,7 +528,10 @@ class MainWindow(QMainWindow):
             # A worker thread gets its own connection; the UI's stays on the UI thread.
             store = open_store(db_path)
             try:
-                return load_demo(IncidentService(store), progress=progress)
+                services = Services.build(store)
+                added = load_demo(services.incidents, progress=progress)
+                load_demo_roster(services.people, services.roster, services.patrols)
+                return added
             finally:
                 store.close()
 

@@ -1,0 +1,184 @@
+"""Joint patrols from the command line: plan, record, brief, log and measure the dose."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.cli_output import print_json
+from ruralwatch.core import times
+from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
+from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
+from ruralwatch.patrols.plan import Plan, PlanSettings
+from ruralwatch.services.container import Services
+from ruralwatch.store.database import Store
+
+COMMANDS = ("patrol",)
+PURPOSES = [k for k, _ in PATROL_PURPOSES]
+
+
+def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    patrol = commands.add_parser("patrol", help="joint patrols: plan, brief, log, dose")
+    actions = patrol.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+
+    plan = actions.add_parser("plan", help="suggest a route through the area's harm hotspots (nothing saved)")
+    _window_options(plan)
+    plan.add_argument("--dwell", type=float, default=PlanSettings.dwell_minutes,
+                      help="minutes at each hotspot (Koper curve: 10-15)")
+    plan.add_argument("--road-factor", type=float, default=PlanSettings.road_factor,
+                      help="road distance / straight-line distance")
+    plan.add_argument("--speed", type=float, default=PlanSettings.speed_kmh, help="average speed, km/h")
+    plan.add_argument("--json", action="store_true")
+
+    create = actions.add_parser("create", help="record a planned patrol (and suggest its plan)")
+    _window_options(create)
+    create.add_argument("--crew", default="", help="names, collar numbers or ids, comma separated")
+    create.add_argument("--vehicle", default="")
+    create.add_argument("--call-sign", default="")
+    create.add_argument("--title", default="")
+    create.add_argument("--json", action="store_true")
+
+    listing = actions.add_parser("list", help="patrols, latest first")
+    listing.add_argument("--status")
+    listing.add_argument("--json", action="store_true")
+    show = actions.add_parser("show", help="a patrol with its plan and log")
+    show.add_argument("patrol")
+    show.add_argument("--json", action="store_true")
+    brief = actions.add_parser("brief", help="write the briefing pack (PDF)")
+    brief.add_argument("patrol")
+    brief.add_argument("-o", "--output", type=Path, required=True)
+    for name, text in (("start", "start the patrol"), ("end", "end the patrol")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("patrol")
+    log = actions.add_parser("log", help="log an event on a patrol in progress (written at once)")
+    log.add_argument("patrol")
+    log.add_argument("--kind", required=True,
+                     choices=[k for k, _ in PATROL_EVENT_KINDS if k not in ("patrol_started", "patrol_ended")])
+    log.add_argument("--stop", default="", help="the planned stop's key")
+    log.add_argument("--lat", type=float)
+    log.add_argument("--lon", type=float)
+    log.add_argument("--grid-ref", default="")
+    log.add_argument("--vrm", default="")
+    log.add_argument("--detail", default="")
+    log.add_argument("--at", default=None, help="when, if not now ('YYYY-MM-DD HH:MM', UK local)")
+    log.add_argument("--json", action="store_true")
+    dose = actions.add_parser("dose", help="minutes at each hotspot against the plan")
+    dose.add_argument("patrol")
+    dose.add_argument("--json", action="store_true")
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--area", required=True, help="a district or ward, e.g. Uttlesford")
+    parser.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--start", required=True, metavar="HH:MM", help="UK local time")
+    parser.add_argument("--end", required=True, metavar="HH:MM", help="at or before the start: next day")
+    parser.add_argument("--purpose", choices=PURPOSES, default="general_rural_patrol")
+
+
+def run(args: argparse.Namespace, store: Store) -> int:
+    services = Services.build(store)
+    patrols = services.patrols
+    if args.action == "plan":
+        settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed)
+        plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
+        print_json(plan_json(plan)) if args.json else _print_plan(plan)
+    elif args.action == "create":
+        crew = [services.people.find(name).id for name in args.crew.split(",") if name.strip()]
+        record, issues = patrols.create(PatrolInput(
+            day=args.date, start=args.start, end=args.end, area=args.area, purpose=args.purpose, title=args.title,
+            vehicle=args.vehicle, call_sign=args.call_sign, crew=crew,
+        ))
+        patrols.suggest_for(record.id)
+        record = patrols.get(record.id)
+        if args.json:
+            print_json({**record.to_dict(), "warnings": [i.message for i in issues]})
+        else:
+            for issue in issues:
+                print(f"warning: {issue.message}")
+            print(record.id)
+    elif args.action == "list":
+        found = patrols.list(status=args.status)
+        if args.json:
+            print_json([p.to_dict() for p in found])
+        else:
+            for p in found:
+                crew = ", ".join(name for _, name in p.crew)
+                print(f"{p.id[:8]}  {times.format_local(times.to_storage(p.start))}  {p.status:<11} {p.title:<44}"
+                      f" {crew}")
+            print(f"{len(found)} patrols")
+    elif args.action == "show":
+        record = patrols.get(args.patrol)
+        log = patrols.log_of(record.id)
+        if args.json:
+            print_json({**record.to_dict(), "log": [e.__dict__ for e in log]})
+        else:
+            print(f"{record.title}  [{record.status}]  {times.format_local(times.to_storage(record.start))}"
+                  f" to {times.format_local(times.to_storage(record.end))[11:]}")
+            for stop in record.stops:
+                print(f"  {stop['seq']:>2}. {times.format_local(stop['arrive'])[11:]}-"
+                      f"{times.format_local(stop['leave'])[11:]}  {stop['label']}  ({stop['reason']})")
+            for event in log:
+                flag = "  ** VEHICLE OF INTEREST **" if event.flagged else ""
+                print(f"  {times.format_local(event.at)[11:]}  {PATROL_EVENT_NAMES.get(event.kind, event.kind)}"
+                      f" {event.vrm or ''} {event.detail}{flag}")
+    elif args.action == "brief":
+        patrols.brief(args.patrol, args.output)
+        print(f"wrote {args.output}")
+    elif args.action == "start":
+        patrols.start(args.patrol)
+        print("patrol started")
+    elif args.action == "end":
+        patrols.end(args.patrol)
+        print("patrol ended")
+    elif args.action == "log":
+        event = patrols.log(args.patrol, PatrolEventInput(
+            kind=args.kind, at=args.at, lat=args.lat, lon=args.lon, grid_ref=args.grid_ref, stop_key=args.stop,
+            vrm=args.vrm, detail=args.detail,
+        ))
+        if args.json:
+            print_json(event.__dict__)
+        else:
+            print(f"logged {PATROL_EVENT_NAMES[event.kind]} at {times.format_local(event.at)}"
+                  + ("  ** VEHICLE OF INTEREST **" if event.flagged else ""))
+    elif args.action == "dose":
+        dose = patrols.dose(args.patrol)
+        if args.json:
+            print_json({"stops": [s.__dict__ for s in dose.stops], "missed": dose.missed,
+                        "events_by_kind": dose.events_by_kind, "planned_minutes": dose.planned_minutes,
+                        "actual_minutes": dose.actual_minutes})
+        else:
+            for s in dose.stops:
+                print(f"  {s.label:<28} planned {s.planned_minutes:>5.1f} min  actual {s.actual_minutes:>5.1f} min"
+                      + ("" if s.visited else "  MISSED"))
+            print(f"planned {dose.planned_minutes:.0f} min at hotspots, spent {dose.actual_minutes:.0f} min;"
+                  f" {len(dose.missed)} stops missed")
+    return 0
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "start": times.to_storage(plan.start), "end": times.to_storage(plan.end),
+        "stops": [
+            {"seq": s.seq, "key": s.key, "label": s.label, "lat": round(s.lat, 6), "lon": round(s.lon, 6),
+             "arrive": times.format_local(times.to_storage(s.arrive)),
+             "leave": times.format_local(times.to_storage(s.leave)), "dwell_minutes": s.dwell_minutes,
+             "travel_minutes": round(s.travel_minutes, 1), "reason": s.reason, "harm": s.harm}
+            for s in plan.stops
+        ],
+        "dropped": len(plan.dropped),
+        "totals": {"travel_minutes": round(plan.travel_minutes, 1), "dwell_minutes": round(plan.dwell_minutes, 1),
+                   "window_minutes": round(plan.window_minutes, 1)},
+    }
+
+
+def _print_plan(plan: Plan) -> None:
+    if not plan.stops:
+        print("no hotspots or recent incidents in that area to plan from")
+        return
+    for s in plan.stops:
+        print(f"{s.seq:>2}. {times.format_local(times.to_storage(s.arrive))[11:]}-"
+              f"{times.format_local(times.to_storage(s.leave))[11:]}  {s.dwell_minutes:>4.0f} min"
+              f"  {s.lat:.5f}, {s.lon:.5f}  {s.label}: {s.reason}")
+    print(f"travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} min in a"
+          f" {plan.window_minutes:.0f} min window; {len(plan.dropped)} lower-harm places did not fit")

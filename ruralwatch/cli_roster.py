@@ -1,0 +1,296 @@
+"""People, duties and rostering from the command line: the same services and rules as the window."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.cli_output import print_json
+from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
+from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.services.container import Services
+from ruralwatch.services.roster import AutofillOutcome, DutyRecord
+from ruralwatch.store.database import Store
+
+COMMANDS = ("people", "duty", "roster")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SLOT = re.compile(r"^\s*([A-Za-z]{3})\w*\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+
+
+def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    people = commands.add_parser("people", help="Special Constables, volunteers and officers")
+    actions = people.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+    add = actions.add_parser("add", help="add a person")
+    _person_options(add)
+    listing = actions.add_parser("list", help="everyone, or only active people")
+    listing.add_argument("--active", action="store_true")
+    listing.add_argument("--role", choices=[k for k, _ in PERSON_ROLES])
+    listing.add_argument("--json", action="store_true")
+    avail = actions.add_parser("availability", help="set a person's weekly availability (replaces it)")
+    avail.add_argument("person", help="name, collar number or id")
+    avail.add_argument("slots", nargs="*", metavar="SLOT", help='e.g. "Mon 18:00-23:00" "Sat 06:00-14:00"')
+    away = actions.add_parser("away", help="a date a person is away (or --extra: available in addition)")
+    away.add_argument("person")
+    away.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    away.add_argument("--start", default="", metavar="HH:MM")
+    away.add_argument("--end", default="", metavar="HH:MM")
+    away.add_argument("--extra", action="store_true")
+    away.add_argument("--note", default="")
+    leave = actions.add_parser("leave", help="mark a person as left (kept on record, never rostered)")
+    leave.add_argument("person")
+    leave.add_argument("--date", default=None, metavar="YYYY-MM-DD")
+
+    duty = commands.add_parser("duty", help="duties: add, list, assign people")
+    actions = duty.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+    add = actions.add_parser("add", help="add a duty")
+    add.add_argument("--title", required=True)
+    add.add_argument("--kind", choices=[k for k, _ in DUTY_KINDS], default="joint_patrol")
+    add.add_argument("--start", required=True, metavar="'YYYY-MM-DD HH:MM'", help="UK local time")
+    add.add_argument("--end", required=True, metavar="'YYYY-MM-DD HH:MM'")
+    add.add_argument("--station", default="")
+    add.add_argument("--area", default="")
+    add.add_argument("--needs", action="append", default=[], metavar="SKILL[=N]",
+                     help=f"a skill N of the crew must hold ({', '.join(k for k, _ in SKILLS)})")
+    add.add_argument("--roles", default="officer,special,volunteer", help="who may fill it, comma separated")
+    add.add_argument("--min-crew", type=int, default=1)
+    add.add_argument("--max-crew", type=int, default=2)
+    add.add_argument("--json", action="store_true")
+    listing = actions.add_parser("list", help="duties in a period with their crew and open places")
+    listing.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    listing.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    listing.add_argument("--person")
+    listing.add_argument("--json", action="store_true")
+    assign = actions.add_parser("assign", help="put a person on a duty (rules checked)")
+    assign.add_argument("duty")
+    assign.add_argument("person")
+    assign.add_argument("--override-reason", default="", help="assign despite broken rules; the reason is kept")
+    unassign = actions.add_parser("unassign", help="take a person off a duty")
+    unassign.add_argument("duty")
+    unassign.add_argument("person")
+    export = actions.add_parser("export", help="duties with their crew as CSV or XLSX")
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    for name, text in (("complete", "mark a duty done (its hours count)"), ("cancel", "cancel a duty")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("duty")
+
+    roster = commands.add_parser("roster", help="auto-fill, calendars, hours and rules")
+    actions = roster.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+    fill = actions.add_parser("autofill", help="fill open places fairly, never breaking a rule")
+    fill.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    fill.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    fill.add_argument("--dry-run", action="store_true", help="show the proposal, change nothing")
+    fill.add_argument("--json", action="store_true")
+    ics = actions.add_parser("ics", help="iCalendar file of duties (a person's, a station's or everyone's)")
+    ics.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    ics.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    ics.add_argument("--person")
+    ics.add_argument("--station")
+    ics.add_argument("-o", "--output", type=Path, required=True)
+    hours = actions.add_parser("hours", help="hours against commitment per volunteer and month")
+    hours.add_argument("--from", dest="month_from", metavar="YYYY-MM")
+    hours.add_argument("--to", dest="month_to", metavar="YYYY-MM")
+    hours.add_argument("-o", "--output", type=Path, help="write a .csv, .xlsx or .pdf report")
+    hours.add_argument("--json", action="store_true")
+    rules = actions.add_parser("rules", help="show or change the rostering limits")
+    rules.add_argument("--min-rest-hours", type=float)
+    rules.add_argument("--max-weekly-hours", type=float)
+
+
+def _person_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--role", choices=[k for k, _ in PERSON_ROLES], required=True)
+    parser.add_argument("--collar", default="", help="collar or warrant number")
+    parser.add_argument("--rank", default="", help="Special rank: sc, ssgt, sinsp, sci")
+    parser.add_argument("--independent", action="store_true", help="has independent patrol status")
+    parser.add_argument("--driver", action="store_true", help="authorised to drive police vehicles")
+    parser.add_argument("--skills", default="", help=f"comma separated: {', '.join(k for k, _ in SKILLS)}")
+    parser.add_argument("--station", default="")
+    parser.add_argument("--area", default="")
+    parser.add_argument("--commitment", default=None, help="monthly hours (Specials default 16)")
+    parser.add_argument("--phone", default="")
+    parser.add_argument("--email", default="")
+    parser.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace, store: Store) -> int:
+    services = Services.build(store)
+    if args.command == "people":
+        return _people(services, args)
+    if args.command == "duty":
+        return _duty(services, args)
+    return _roster(services, args)
+
+
+def _people(services: Services, args: argparse.Namespace) -> int:
+    people = services.people
+    if args.action == "add":
+        person = people.add(PersonInput(
+            name=args.name, role=args.role, collar_number=args.collar, rank=args.rank,
+            independent_patrol=args.independent, driving_authorised=args.driver, skills=_split(args.skills),
+            station=args.station, area=args.area, monthly_commitment_hours=args.commitment, phone=args.phone,
+            email=args.email,
+        ))
+        print_json(person.__dict__) if args.json else print(person.id)
+    elif args.action == "list":
+        found = people.list(active_only=args.active, role=args.role)
+        if args.json:
+            print_json([p.__dict__ for p in found])
+        else:
+            for p in found:
+                status = "" if p.active else f"  (left {p.left_on})"
+                print(f"{p.collar_number:<8} {p.name:<24} {PERSON_ROLE_NAMES[p.role]:<22} {p.station:<16}"
+                      f" {', '.join(p.skills)}{status}")
+            print(f"{len(found)} people")
+    elif args.action == "availability":
+        person = people.find(args.person)
+        people.set_weekly(person.id, [_slot(text, n) for n, text in enumerate(args.slots, start=1)])
+        print(f"{person.name}: {len(args.slots)} weekly slots")
+    elif args.action == "away":
+        person = people.find(args.person)
+        people.add_exception(person.id, args.date, "extra" if args.extra else "away", args.start, args.end, args.note)
+        print(f"{person.name}: {'extra availability' if args.extra else 'away'} on {args.date}")
+    elif args.action == "leave":
+        person = people.find(args.person)
+        on = times.parse_date(args.date, "date") if args.date else times.to_local(times.utc_now()).date()
+        people.mark_left(person.id, on)
+        print(f"{person.name} marked as left on {on.isoformat()}")
+    return 0
+
+
+def _duty(services: Services, args: argparse.Namespace) -> int:
+    roster = services.roster
+    if args.action == "add":
+        duty = roster.add_duty(DutyInput(
+            title=args.title, kind=args.kind, start=args.start, end=args.end, station=args.station, area=args.area,
+            required_skills=_needs(args.needs), allowed_roles=_split(args.roles), min_crew=args.min_crew,
+            max_crew=args.max_crew,
+        ))
+        print_json(_duty_json(duty)) if args.json else print(duty.id)
+    elif args.action == "list":
+        start, end = _period(args.date_from, args.date_to)
+        person_id = services.people.find(args.person).id if args.person else None
+        duties = roster.duties(start, end, person_id)
+        if args.json:
+            print_json([_duty_json(d) for d in duties])
+        else:
+            for d in duties:
+                crew = ", ".join(name for _, name in d.crew) or "-"
+                gap = f"  [{d.open_places} open]" if d.open_places else ""
+                print(f"{times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
+                      f" {d.station:<16} {d.status:<9} {crew}{gap}")
+            print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places")
+    elif args.action == "assign":
+        person = services.people.find(args.person)
+        breaches = roster.assign(args.duty, person.id, args.override_reason)
+        note = f" despite: {'; '.join(b.message for b in breaches)}" if breaches else ""
+        print(f"{person.name} assigned{note}")
+    elif args.action == "unassign":
+        person = services.people.find(args.person)
+        roster.unassign(args.duty, person.id)
+        print(f"{person.name} taken off the duty")
+    elif args.action == "export":
+        start, end = _period(args.date_from, args.date_to)
+        print(f"wrote {roster.export_duties(start, end, args.output)}")
+    elif args.action in ("complete", "cancel"):
+        duty = roster.set_status(args.duty, "completed" if args.action == "complete" else "cancelled")
+        print(f"{duty.title}: {duty.status}")
+    return 0
+
+
+def _roster(services: Services, args: argparse.Namespace) -> int:
+    if args.action == "autofill":
+        start = times.parse_date(args.date_from, "from")
+        end = times.parse_date(args.date_to, "to")
+        outcome = services.roster.autofill(start, end, apply=not args.dry_run)
+        print_json(outcome.to_dict()) if args.json else _print_autofill(outcome)
+    elif args.action == "ics":
+        start, end = _period(args.date_from, args.date_to)
+        person = services.people.find(args.person) if args.person else None
+        name = f"RuralWatch duties: {person.name if person else args.station or 'all'}"
+        data = services.roster.calendar(start, end, person.id if person else None, args.station, name)
+        replace_atomically(check_target(args.output), lambda part: part.write_bytes(data))
+        print(f"wrote {args.output}")
+    elif args.action == "hours":
+        this_month = times.to_local(times.utc_now()).strftime("%Y-%m")
+        summary = services.hours.summary(args.month_from or this_month, args.month_to or args.month_from or this_month)
+        if args.output:
+            services.hours.export(summary, args.output)
+            print(f"wrote {args.output}")
+        elif args.json:
+            print_json({
+                "by_person": summary.by_person.to_dict(orient="records"),
+                "by_station": summary.by_station.to_dict(orient="records"),
+                "by_kind": summary.by_kind.to_dict(orient="records"),
+            })
+        else:
+            for r in summary.by_person.itertuples():
+                flag = "  below commitment" if r.below else ""
+                print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{flag}")
+    elif args.action == "rules":
+        current = services.roster.rules()
+        if args.min_rest_hours is not None or args.max_weekly_hours is not None:
+            current = services.roster.set_rules(
+                current.min_rest_hours if args.min_rest_hours is None else args.min_rest_hours,
+                current.max_weekly_hours if args.max_weekly_hours is None else args.max_weekly_hours,
+            )
+        print(f"minimum rest between duties: {current.min_rest_hours:g} h; "
+              f"maximum per week: {current.max_weekly_hours:g} h")
+    return 0
+
+
+def _print_autofill(outcome: AutofillOutcome) -> None:
+    verb = "assigned" if outcome.applied else "would assign"
+    for duty, _, name in outcome.assignments:
+        print(f"{verb}  {times.format_local(times.to_storage(duty.start))}  {duty.title:<32} {name}")
+    for duty, missing, reasons in outcome.gaps:
+        print(f"GAP     {times.format_local(times.to_storage(duty.start))}  {duty.title:<32} {missing} missing:"
+              f" {'; '.join(reasons)}")
+    print(f"{len(outcome.assignments)} places {'filled' if outcome.applied else 'to fill'},"
+          f" {sum(m for _, m, _ in outcome.gaps)} left open")
+
+
+def _duty_json(d: DutyRecord) -> dict[str, Any]:
+    return {
+        "id": d.id, "title": d.title, "kind": d.kind, "start": times.to_storage(d.start),
+        "end": times.to_storage(d.end), "station": d.station, "area": d.area, "required_skills": d.required_skills,
+        "allowed_roles": list(d.allowed_roles), "min_crew": d.min_crew, "max_crew": d.max_crew, "status": d.status,
+        "crew": [{"id": pid, "name": name} for pid, name in d.crew], "open_places": d.open_places,
+    }
+
+
+def _period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
+    start = times.parse_date(date_from, "from") if date_from else times.to_local(times.utc_now()).date()
+    end = times.parse_date(date_to, "to") if date_to else start + timedelta(days=30)
+    if end < start:
+        raise ValidationError.single("to", "the period ends before it starts")
+    return start, end
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _needs(values: list[str]) -> dict[str, int]:
+    needs: dict[str, int] = {}
+    for value in values:
+        skill, _, count = value.partition("=")
+        try:
+            needs[skill.strip()] = int(count) if count else 1
+        except ValueError:
+            raise ValidationError.single("needs", f"{value!r}: use SKILL or SKILL=N") from None
+    return needs
+
+
+def _slot(text: str, n: int) -> WeeklySlotInput:
+    match = _SLOT.match(text)
+    if not match or match[1].lower() not in WEEKDAYS:
+        raise ValidationError.single(f"slot {n}", f"{text!r}: use a day and times, e.g. \"Mon 18:00-23:00\"")
+    return WeeklySlotInput(WEEKDAYS.index(match[1].lower()), match[2], match[3])

@@ -1,0 +1,164 @@
+"""Joint patrols: what a form or the CLI gives for a patrol and for an event logged on it, checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ruralwatch.core import geo, times
+from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.people import parse_time_of_day
+from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_PURPOSES
+from ruralwatch.core.vrm import parse_vrm
+
+MAX_PATROL_HOURS = 14
+
+
+@dataclass
+class PatrolInput:
+    day: str | date  # local date of the start
+    start: str  # HH:MM local
+    end: str  # HH:MM local; at or before start: the patrol runs past midnight
+    area: str  # a district or ward name (checked against the boundaries by the service)
+    purpose: str
+    title: str = ""
+    vehicle: str = ""
+    call_sign: str = ""
+    crew: list[str] = field(default_factory=list)  # person ids
+    start_lat: float | None = None  # base the route starts and ends at
+    start_lon: float | None = None
+    notes: str = ""
+
+
+def patrol_window(day: str | date, start: str, end: str) -> tuple[datetime, datetime]:
+    """The local date and HH:MM times as a UTC window; an end at or before the start is the next day."""
+    errors: list[FieldError] = []
+    parsed_day = parsed_start = parsed_end = None
+    for name, parse in (("date", lambda: times.parse_date(day, "date")),
+                        ("start", lambda: parse_time_of_day(start, "start")),
+                        ("end", lambda: parse_time_of_day(end, "end"))):
+        try:
+            value = parse()
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+            continue
+        if name == "date":
+            parsed_day = value
+        elif name == "start":
+            parsed_start = value
+        else:
+            parsed_end = value
+    if errors or parsed_day is None or parsed_start is None or parsed_end is None:
+        raise ValidationError(errors)
+    begin = datetime.combine(parsed_day, parsed_start, times.LOCAL_ZONE)
+    finish = datetime.combine(parsed_day, parsed_end, times.LOCAL_ZONE)
+    if finish <= begin:
+        finish = datetime.combine(parsed_day + timedelta(days=1), parsed_end, times.LOCAL_ZONE)
+    begin, finish = times.parse_moment(begin, "start"), times.parse_moment(finish, "end")
+    if (finish - begin) > timedelta(hours=MAX_PATROL_HOURS):
+        raise ValidationError.single("end", f"a patrol lasts at most {MAX_PATROL_HOURS} hours")
+    return begin, finish
+
+
+def validate_patrol(inp: PatrolInput) -> dict[str, object]:
+    """Column values for `patrols` (without the area check and the crew), or one ValidationError for all."""
+    errors: list[FieldError] = []
+    window = None
+    try:
+        window = patrol_window(inp.day, inp.start, inp.end)
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+    purposes = dict(PATROL_PURPOSES)
+    if inp.purpose not in purposes:
+        errors.append(FieldError("purpose", f"{inp.purpose!r} is not one of {', '.join(purposes)}"))
+    if not (inp.area or "").strip():
+        errors.append(FieldError("area", "choose a district or ward"))
+    if (inp.start_lat is None) != (inp.start_lon is None):
+        errors.append(FieldError("base", "give both latitude and longitude of the base, or neither"))
+    elif inp.start_lat is not None and inp.start_lon is not None:
+        try:
+            geo.check_lat_lon(inp.start_lat, inp.start_lon, "base")
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    if len(set(inp.crew)) != len(inp.crew):
+        errors.append(FieldError("crew", "the same person is on the crew twice"))
+    if errors or window is None:
+        raise ValidationError(errors)
+    title = " ".join((inp.title or "").split()) or f"{purposes[inp.purpose]}, {inp.area.strip()}"
+    return {
+        "title": title,
+        "starts_at": times.to_storage(window[0]),
+        "ends_at": times.to_storage(window[1]),
+        "area_kind": "area",
+        "area_name": inp.area.strip(),
+        "purpose": inp.purpose,
+        "vehicle": (inp.vehicle or "").strip(),
+        "call_sign": (inp.call_sign or "").strip().upper(),
+        "start_lat": inp.start_lat,
+        "start_lon": inp.start_lon,
+        "notes": (inp.notes or "").strip(),
+    }
+
+
+@dataclass
+class PatrolEventInput:
+    kind: str
+    at: str | datetime | None = None  # None: now
+    lat: float | None = None
+    lon: float | None = None
+    grid_ref: str = ""  # used when no lat/lon is given
+    stop_key: str = ""
+    vrm: str = ""
+    detail: str = ""
+    incident_id: str = ""
+
+
+def validate_event(inp: PatrolEventInput, now: datetime) -> dict[str, object]:
+    errors: list[FieldError] = []
+    kinds = dict(PATROL_EVENT_KINDS)
+    if inp.kind not in kinds:
+        errors.append(FieldError("kind", f"{inp.kind!r} is not one of {', '.join(kinds)}"))
+    moment = now
+    if inp.at:
+        try:
+            moment = times.parse_moment(inp.at, "at")
+            times.check_not_future(moment, "at", now)
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    lat, lon = inp.lat, inp.lon
+    if (lat is None) != (lon is None):
+        errors.append(FieldError("location", "give both latitude and longitude"))
+    elif lat is not None and lon is not None:
+        try:
+            geo.check_lat_lon(lat, lon)
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    elif inp.grid_ref.strip():
+        try:
+            point = geo.grid_ref_to_lat_lon(inp.grid_ref, "grid_ref")
+            lat, lon = point.lat, point.lon
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    vrm = ""
+    if inp.kind == "stop_check":
+        try:
+            vrm = parse_vrm(inp.vrm, "vrm")
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    elif inp.vrm.strip():
+        try:
+            vrm = parse_vrm(inp.vrm, "vrm")
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "kind": inp.kind,
+        "at": times.to_storage(moment),
+        "lat": lat,
+        "lon": lon,
+        "stop_key": inp.stop_key or None,
+        "vrm": vrm or None,
+        "detail": (inp.detail or "").strip(),
+        "incident_id": inp.incident_id or None,
+    }

@@ -1,0 +1,626 @@
+"""The patrol briefing pack: one PDF a crew takes out on patrol, readable on paper with no signal.
+
+Page 1 carries the patrol details, crew, contact points and a vector map (no tiles, no network) drawn true to
+shape on the British National Grid: the patrol area, district and ward outlines for context, the route through
+the numbered stops, and recent incidents as lettered markers in their kind colours (as on the app's map).
+Then come the stop list, recent incidents and vehicles of interest; long tables flow on with their header row
+repeated. Times are UK local time. The data arrives as plain frozen dataclasses the caller fills from the store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyproj import Transformer
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
+from reportlab.graphics.shapes import Path as ShapePath
+from reportlab.lib import colors
+from reportlab.lib.colors import Color
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, KeepTogether
+
+from ruralwatch.core.kinds import is_kind, kind_by_key
+from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
+from ruralwatch.io import pdf_common as pdf
+from ruralwatch.mapping import boundaries
+
+RECENT_DAYS = 14
+
+# --- input ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BriefingStop:
+    seq: int
+    label: str
+    reason: str
+    lat: float
+    lon: float
+    arrive: datetime
+    leave: datetime
+    dwell_minutes: float
+    harm: float
+
+
+@dataclass(frozen=True)
+class BriefingIncident:
+    kind: str  # a key of ruralwatch.core.kinds
+    occurred: datetime
+    place: str
+    lat: float | None
+    lon: float | None
+    description: str
+    crime_reference: str
+
+
+@dataclass(frozen=True)
+class VehicleOfInterest:
+    vrm: str
+    times_seen: int
+    last_seen: datetime
+    places: tuple[str, ...]
+    kinds: tuple[str, ...]
+    description: str  # make / model / colour
+
+
+@dataclass(frozen=True)
+class CrewLine:
+    name: str
+    role: str  # a key of PERSON_ROLES (or free text)
+    collar_number: str
+    skills: tuple[str, ...]  # keys of SKILLS (or free text)
+    phone: str
+
+
+@dataclass(frozen=True)
+class ContactPoint:
+    name: str
+    detail: str  # e.g. ("Force control room", "101 / radio channel ...")
+
+
+@dataclass(frozen=True)
+class Briefing:
+    title: str
+    call_sign: str
+    vehicle: str
+    purpose: str  # a key of PATROL_PURPOSES (or free text)
+    area_name: str
+    start: datetime
+    end: datetime
+    stops: tuple[BriefingStop, ...]
+    start_point: tuple[float, float] | None  # (lat, lon)
+    area_outline: tuple[tuple[tuple[float, float], ...], ...]  # rings of (lat, lon), may be empty
+    incidents: tuple[BriefingIncident, ...]  # in the area, last 14 days
+    vehicles: tuple[VehicleOfInterest, ...]
+    crew: tuple[CrewLine, ...]
+    contacts: tuple[ContactPoint, ...]
+    travel_minutes: float
+    dwell_minutes: float
+    generated_at: datetime
+    notes: str = ""
+
+
+# --- the document --------------------------------------------------------------------------------------------
+
+
+def write_briefing_pdf(briefing: Briefing, path: Path) -> None:
+    """Write the briefing pack to `path`, all or nothing (a missing folder raises RuralWatchError)."""
+    pdf.build_pdf(path, briefing.title, briefing.generated_at, briefing_story(briefing),
+                  subject=f"Patrol briefing {briefing.call_sign}".strip())
+
+
+def briefing_story(briefing: Briefing) -> list[Flowable]:
+    """The flowables of the pack, in reading order (public so a caller could append its own sections)."""
+    story: list[Flowable] = [
+        pdf.para(briefing.title, "title"),
+        pdf.para(" · ".join(p for p in (briefing.call_sign, briefing.area_name, _long_date(briefing.start)) if p),
+                 "subtitle"),
+        pdf.key_value_table(_details(briefing), label_width=0.15),
+    ]
+    if briefing.notes.strip():
+        story.append(KeepTogether([pdf.heading("Notes"), pdf.para(briefing.notes.strip(), "body")]))
+    story += pdf.section("Crew", _crew_table(briefing.crew), "No crew assigned yet.")
+    story += pdf.section("Contact points", _contacts_table(briefing.contacts), "No contact points listed.")
+    story.append(KeepTogether([pdf.heading("Map"), patrol_map(briefing)]))
+    story += pdf.section("Stops", _stops_table(briefing), "No stops planned.")
+    story += pdf.section(f"Recent incidents (last {RECENT_DAYS} days)", _incidents_table(briefing.incidents),
+                         f"No incidents in the last {RECENT_DAYS} days.")
+    story += pdf.section("Vehicles of interest", _vehicles_table(briefing.vehicles), "No vehicles of interest.")
+    return story
+
+
+def _details(b: Briefing) -> list[tuple[str, str]]:
+    stops = len(b.stops)
+    return [
+        ("Date", _long_date(b.start)),
+        ("Times", _time_span(b.start, b.end)),
+        ("Call sign", b.call_sign or "-"),
+        ("Vehicle", b.vehicle or "-"),
+        ("Purpose", PATROL_PURPOSE_NAMES.get(b.purpose, b.purpose) or "-"),
+        ("Area", b.area_name or "-"),
+        ("Stops", f"{stops} stop{'' if stops == 1 else 's'}"),
+        ("Planned time", f"travel {_minutes(b.travel_minutes)}, at stops {_minutes(b.dwell_minutes)}"),
+    ]
+
+
+def _crew_table(crew: Sequence[CrewLine]) -> Flowable | None:
+    if not crew:
+        return None
+    rows = [
+        [c.name, PERSON_ROLE_NAMES.get(c.role, c.role), c.collar_number,
+         ", ".join(SKILL_NAMES.get(s, s) for s in c.skills), c.phone]
+        for c in crew
+    ]
+    return pdf.data_table(["Name", "Role", "Collar no.", "Skills", "Phone"], rows, [21, 20, 10, 31, 18])
+
+
+def _contacts_table(contacts: Sequence[ContactPoint]) -> Flowable | None:
+    if not contacts:
+        return None
+    rows = [[pdf.markup(f"<b>{pdf.text(c.name)}</b>"), c.detail] for c in contacts]
+    return pdf.data_table(["Contact", "How to reach"], rows, [30, 70], zebra=False)
+
+
+def _stops_table(b: Briefing) -> Flowable | None:
+    if not b.stops:
+        return None
+    day = pdf.local(b.start).date()
+    rows = [
+        [str(s.seq), pdf.markup(f"<b>{pdf.text(s.label)}</b>"), _clock(s.arrive, day), _clock(s.leave, day),
+         _minutes(s.dwell_minutes), f"{s.harm:,.0f}", s.reason]
+        for s in sorted(b.stops, key=lambda s: s.seq)
+    ]
+    return pdf.data_table(["#", "Place", "Arrive", "Leave", "Dwell", "Harm", "Reason"], rows,
+                          [5, 26, 9, 9, 9, 8, 34], right=(0, 4, 5))
+
+
+def _incidents_table(incidents: Sequence[BriefingIncident]) -> Flowable | None:
+    if not incidents:
+        return None
+    rows = []
+    for i in sorted(incidents, key=lambda i: _utc(i.occurred), reverse=True):
+        colour, letter, name = _kind_style(i.kind)
+        kind = pdf.markup(f'<font color="{colour}"><b>{pdf.text(letter)}</b></font>&nbsp;&nbsp;{pdf.text(name)}')
+        place = pdf.text(i.place)
+        if i.description.strip():
+            place += f'<br/><font size="7.5" color="#5f6368">{pdf.text(i.description.strip())}</font>'
+        rows.append([_when(i.occurred), kind, pdf.markup(place), i.crime_reference])
+    return pdf.data_table(["When", "Kind", "Place", "Crime reference"], rows, [17, 20, 45, 18])
+
+
+def _vehicles_table(vehicles: Sequence[VehicleOfInterest]) -> Flowable | None:
+    if not vehicles:
+        return None
+    rows = [
+        [pdf.markup(f"<b>{pdf.text(v.vrm)}</b>"), str(v.times_seen), _when(v.last_seen), "; ".join(v.places),
+         ", ".join(_kind_style(k)[2] for k in v.kinds), v.description]
+        for v in vehicles
+    ]
+    return pdf.data_table(["VRM", "Seen", "Last seen", "Where", "Kinds", "Description"], rows,
+                          [11, 6, 17, 25, 19, 22], right=(1,))
+
+
+# --- formatting ----------------------------------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> datetime:
+    return pdf.local(moment).astimezone(UTC)
+
+
+def _long_date(moment: datetime) -> str:
+    shown = pdf.local(moment)
+    return f"{shown:%A} {shown.day} {shown:%B %Y}"  # no %-d: it does not exist on Windows
+
+
+def _short_date(moment: datetime) -> str:
+    shown = pdf.local(moment)
+    return f"{shown:%a} {shown.day} {shown:%b}"
+
+
+def _time_span(start: datetime, end: datetime) -> str:
+    """Like "19:00 – 23:00 BST (4 h)"; names both zones and dates when the patrol crosses midnight or a clock change."""
+    s, e = pdf.local(start), pdf.local(end)
+    length = _minutes((_utc(end) - _utc(start)).total_seconds() / 60)  # real elapsed time, not wall-clock
+    if s.date() == e.date() and s.tzname() == e.tzname():
+        return f"{s:%H:%M} – {e:%H:%M} {s.tzname()} ({length})"
+    return f"{s:%H:%M} {s.tzname()} {_short_date(s)} – {e:%H:%M} {e.tzname()} {_short_date(e)} ({length})"
+
+
+def _clock(moment: datetime, day: Any) -> str:
+    shown = pdf.local(moment)
+    return f"{shown:%H:%M}" if shown.date() == day else f"{shown:%a} {shown:%H:%M}"
+
+
+def _when(moment: datetime) -> str:
+    shown = pdf.local(moment)
+    return f"{_short_date(shown)} {shown:%H:%M}"
+
+
+def _minutes(value: float) -> str:
+    total = max(0, round(value))
+    hours, minutes = divmod(total, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" if not minutes else f"{hours} h {minutes} min"
+
+
+def _kind_style(key: str) -> tuple[str, str, str]:
+    """(colour, letter, name) of an incident kind; unknown kinds get a neutral grey '?' rather than failing."""
+    if is_kind(key):
+        kind = kind_by_key(key)
+        return kind.colour, kind.icon, kind.name
+    return "#7f7f7f", "?", key
+
+
+# --- the map -------------------------------------------------------------------------------------------------
+
+MAP_HEIGHT = 300.0  # points; the width is the frame's
+MIN_SPAN_M = 1500.0  # a single stop still gets a readable neighbourhood
+PAD = 0.08  # share of the extent added on every side
+
+ROUTE = colors.HexColor("#1f3b5c")
+AREA_FILL = colors.HexColor("#e8eef5")
+AREA_LINE = colors.HexColor("#3d6a99")
+DISTRICT_LINE = colors.HexColor("#8a9099")
+WARD_LINE = colors.HexColor("#d3d6da")
+WARD_LABEL = colors.HexColor("#8d939a")
+WARD_LABEL_SIZE = 5.5
+DISTRICT_LABEL_SIZE = 7.0
+WARD_VIEW_MAX_M = 40_000.0  # wider than this, ward outlines would be a grey mesh: districts only
+LAND = colors.HexColor("#fbfbf8")
+
+
+@cache
+def _to_bng() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+@cache
+def _to_wgs84() -> Transformer:
+    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def _project(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """(lat, lon) points to British National Grid metres, in one pyproj call."""
+    if not points:
+        return []
+    eastings, northings = _to_bng().transform([p[1] for p in points], [p[0] for p in points])
+    return list(zip(eastings, northings, strict=True))
+
+
+@dataclass(frozen=True)
+class _View:
+    """Where the map's ground extent (BNG metres) lands on the drawing (points), one scale for both axes."""
+
+    e0: float
+    n0: float
+    scale: float  # points per metre
+    x0: float
+    y0: float
+    width: float
+    height: float
+
+    def xy(self, e: float, n: float) -> tuple[float, float]:
+        return self.x0 + (e - self.e0) * self.scale, self.y0 + (n - self.n0) * self.scale
+
+    @property
+    def span_m(self) -> float:
+        return self.width / self.scale
+
+
+def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_HEIGHT) -> Drawing:
+    """The map as a reportlab Drawing: true shape on the National Grid, grid north up."""
+    stops = sorted(b.stops, key=lambda s: s.seq)
+    stop_xy = _project([(s.lat, s.lon) for s in stops])
+    start_xy = _project([b.start_point]) if b.start_point else []
+    located = [i for i in b.incidents if i.lat is not None and i.lon is not None]
+    incident_xy = _project([(i.lat, i.lon) for i in located])  # type: ignore[misc]
+    rings = [_project(list(ring)) for ring in b.area_outline if len(ring) >= 3]
+
+    legend, legend_height = _legend(b, located, width)
+    drawing = Drawing(width, height + legend_height)
+    box = (0.0, legend_height, width, height)
+    drawing.add(Rect(*box, fillColor=LAND, strokeColor=None))
+
+    focus = _focus(stop_xy + start_xy + [p for ring in rings for p in ring], incident_xy)
+    if not focus:
+        drawing.add(String(width / 2, legend_height + height / 2, "No locations to map",
+                           fontName=pdf.FONT_ITALIC, fontSize=10, fillColor=pdf.MUTED, textAnchor="middle"))
+        drawing.add(Rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
+        return drawing
+
+    view = _fit_view(focus, box)
+    clip = Group(ShapePath(points=[0, legend_height, width, legend_height, width, legend_height + height,
+                                   0, legend_height + height], operators=[0, 1, 1, 1, 3], isClipPath=1,
+                           strokeColor=None, fillColor=None))
+    for ring_path in _area_paths(rings, view):
+        clip.add(ring_path)
+    markers = [(*view.xy(e, n), 9.0) for e, n in start_xy + stop_xy] + [(*view.xy(e, n), 5.0) for e, n in incident_xy]
+    context_drawn = _add_context(clip, view, markers)
+    for ring in rings:
+        clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
+    _add_route(clip, view, start_xy + stop_xy)
+    for incident, (e, n) in zip(located, incident_xy, strict=True):
+        _add_incident_marker(clip, *view.xy(e, n), incident.kind)
+    if start_xy:
+        _add_start_marker(clip, *view.xy(*start_xy[0]))
+    for stop, (e, n) in zip(stops, stop_xy, strict=True):
+        _add_stop_marker(clip, *view.xy(e, n), str(stop.seq))
+    drawing.add(clip)
+
+    _add_scale_bar(drawing, view)
+    _add_north_arrow(drawing, view)
+    if context_drawn:
+        note = "Boundaries: ONS, OGL v3. Contains OS data © Crown copyright and database right."
+        note_width = stringWidth(note, pdf.FONT, 5.5)
+        drawing.add(Rect(width - note_width - 7, legend_height + 0.8, note_width + 6.2, 8,
+                         fillColor=colors.Color(1, 1, 1, alpha=0.85), strokeColor=None))
+        drawing.add(String(width - 4, legend_height + 3, note, fontName=pdf.FONT, fontSize=5.5,
+                           fillColor=pdf.MUTED, textAnchor="end"))
+    drawing.add(Rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
+    drawing.add(legend)
+    return drawing
+
+
+def _focus(patrol: list[tuple[float, float]], incidents: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points the map must show: the patrol, plus the incidents near it. A far-off (mis-placed) incident would
+    shrink the route to a dot, so it is left to be clipped; every incident is in the table anyway."""
+    if not patrol:
+        return incidents
+    es, ns = [p[0] for p in patrol], [p[1] for p in patrol]
+    reach = max(max(es) - min(es), max(ns) - min(ns), MIN_SPAN_M) * 0.5
+    near = [(e, n) for e, n in incidents
+            if min(es) - reach <= e <= max(es) + reach and min(ns) - reach <= n <= max(ns) + reach]
+    return patrol + near
+
+
+def _fit_view(points: Sequence[tuple[float, float]], box: tuple[float, float, float, float]) -> _View:
+    x0, y0, width, height = box
+    es, ns = [p[0] for p in points], [p[1] for p in points]
+    span_e = max(max(es) - min(es), MIN_SPAN_M)
+    span_n = max(max(ns) - min(ns), MIN_SPAN_M)
+    span_e, span_n = span_e * (1 + 2 * PAD), span_n * (1 + 2 * PAD)
+    # Grow the shorter side to the box's shape: one scale for both axes keeps the ground true to shape.
+    if span_e / span_n < width / height:
+        span_e = span_n * width / height
+    else:
+        span_n = span_e * height / width
+    centre_e, centre_n = (max(es) + min(es)) / 2, (max(ns) + min(ns)) / 2
+    return _View(centre_e - span_e / 2, centre_n - span_n / 2, width / span_e, x0, y0, width, height)
+
+
+def _area_paths(rings: Sequence[Sequence[tuple[float, float]]], view: _View) -> list[ShapePath]:
+    if not rings:
+        return []
+    path = ShapePath(fillColor=AREA_FILL, strokeColor=None, fillMode=1)  # even-odd, so holes stay unfilled
+    for ring in rings:
+        for i, (e, n) in enumerate(ring):
+            x, y = view.xy(e, n)
+            if i == 0:
+                path.moveTo(x, y)
+            else:
+                path.lineTo(x, y)
+        path.closePath()
+    return [path]
+
+
+def _ring_line(ring: Sequence[tuple[float, float]], view: _View, colour: Color, width: float,
+               dash: Sequence[float] | None = None) -> PolyLine:
+    points: list[float] = []
+    for e, n in [*ring, ring[0]]:
+        points.extend(view.xy(e, n))
+    return PolyLine(points, strokeColor=colour, strokeWidth=width, strokeDashArray=dash, strokeLineJoin=1)
+
+
+def _view_lonlat_bbox(view: _View) -> tuple[float, float, float, float]:
+    span_n = view.height / view.scale
+    corners_e = [view.e0, view.e0 + view.span_m, view.e0, view.e0 + view.span_m]
+    corners_n = [view.n0, view.n0, view.n0 + span_n, view.n0 + span_n]
+    lons, lats = _to_wgs84().transform(corners_e, corners_n)
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _geometry_rings(geometry: dict[str, Any]) -> Iterable[list[tuple[float, float]]]:
+    """(lat, lon) rings of a GeoJSON Polygon or MultiPolygon (which stores [lon, lat])."""
+    polygons = geometry["coordinates"] if geometry.get("type") == "MultiPolygon" else [geometry["coordinates"]]
+    for polygon in polygons:
+        for ring in polygon:
+            yield [(float(p[1]), float(p[0])) for p in ring]
+
+
+def _add_context(group: Group, view: _View, markers: Sequence[tuple[float, float, float]]) -> bool:
+    """District and, zoomed in, ward outlines with their names: the only landmarks a tile-free map has.
+
+    Ward names are shown when wards are drawn, district names otherwise. A name is left out where it would
+    overlap another name or a marker (x, y, radius), so none is unreadable.
+    """
+    try:
+        bbox = _view_lonlat_bbox(view)
+        districts = [a for a in boundaries.districts() if _overlaps(a.bbox, bbox)]
+        show_wards = view.span_m <= WARD_VIEW_MAX_M
+        wards = [a for a in boundaries.wards() if _overlaps(a.bbox, bbox)] if show_wards else []
+    except (OSError, ValueError, KeyError):
+        return False  # context is a nicety: a missing resource file must not stop a briefing
+    if not districts and not wards:
+        return False
+    ward_labels = [_outline(group, view, ward, WARD_LINE, 0.5, None) for ward in wards]
+    district_labels = [_outline(group, view, district, DISTRICT_LINE, 0.9, (4, 2)) for district in districts]
+    labels, size = (ward_labels, WARD_LABEL_SIZE) if show_wards else (district_labels, DISTRICT_LABEL_SIZE)
+    inside = [label for label in labels if label is not None]
+    if len(inside) > 30:  # beyond that the names would bury the route
+        return True
+    taken = [(x - r, y - r, x + r, y + r) for x, y, r in markers]
+    for x, y, name in inside:
+        half = stringWidth(name, pdf.FONT_ITALIC, size) / 2
+        box = (x - half - 1, y - 2, x + half + 1, y + size)
+        if any(_overlaps(box, other) for other in taken):
+            continue
+        taken.append(box)
+        group.add(String(x, y, name, fontName=pdf.FONT_ITALIC, fontSize=size, fillColor=WARD_LABEL,
+                         textAnchor="middle"))
+    return True
+
+
+def _outline(group: Group, view: _View, area: boundaries.Area, colour: Color, width: float,
+             dash: Sequence[float] | None) -> tuple[float, float, str] | None:
+    """Draw an area's rings; return where its name goes (centre of its largest ring) if that is well inside."""
+    biggest: list[tuple[float, float]] = []
+    for ring in _geometry_rings(area.geometry):
+        projected = _project(ring)
+        group.add(_ring_line(projected, view, colour, width, dash))
+        if len(projected) > len(biggest):
+            biggest = projected
+    if not biggest:
+        return None
+    x, y = view.xy(*_centroid(biggest))
+    if view.x0 + 20 < x < view.x0 + view.width - 20 and view.y0 + 14 < y < view.y0 + view.height - 10:
+        return x, y, area.name
+    return None
+
+
+def _centroid(ring: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    area = cx = cy = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, [*ring[1:], ring[0]], strict=True):
+        cross = x1 * y2 - x2 * y1
+        area += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if abs(area) < 1e-9:
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    return cx / (3 * area), cy / (3 * area)
+
+
+def _add_route(group: Group, view: _View, points: Sequence[tuple[float, float]]) -> None:
+    if len(points) < 2:
+        return
+    xy = [view.xy(e, n) for e, n in points]
+    group.add(PolyLine([c for p in xy for c in p], strokeColor=colors.white, strokeWidth=4, strokeLineJoin=1,
+                       strokeLineCap=1))
+    group.add(PolyLine([c for p in xy for c in p], strokeColor=ROUTE, strokeWidth=1.8, strokeLineJoin=1,
+                       strokeLineCap=1))
+    for (x1, y1), (x2, y2) in zip(xy, xy[1:], strict=False):
+        length = math.hypot(x2 - x1, y2 - y1)
+        if length < 36:  # too short to carry an arrow clear of the stop circles
+            continue
+        angle = math.atan2(y2 - y1, x2 - x1)
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        group.add(Polygon(_arrowhead(mx, my, angle, 6.5), fillColor=ROUTE, strokeColor=colors.white,
+                          strokeWidth=0.6))
+
+
+def _arrowhead(x: float, y: float, angle: float, size: float) -> list[float]:
+    tip = (x + size / 2 * math.cos(angle), y + size / 2 * math.sin(angle))
+    back = angle + math.pi
+    left = (tip[0] + size * math.cos(back - 0.45), tip[1] + size * math.sin(back - 0.45))
+    right = (tip[0] + size * math.cos(back + 0.45), tip[1] + size * math.sin(back + 0.45))
+    return [*tip, *left, *right]
+
+
+def _add_stop_marker(group: Group, x: float, y: float, label: str) -> None:
+    radius = 7.5 if len(label) < 3 else 9
+    group.add(Circle(x, y, radius, fillColor=ROUTE, strokeColor=colors.white, strokeWidth=1.2))
+    group.add(String(x, y - 2.7, label, fontName=pdf.FONT_BOLD, fontSize=7.5, fillColor=colors.white,
+                     textAnchor="middle"))
+
+
+def _add_start_marker(group: Group, x: float, y: float) -> None:
+    group.add(Rect(x - 6, y - 6, 12, 12, fillColor=colors.black, strokeColor=colors.white, strokeWidth=1.2))
+    group.add(String(x, y - 2.6, "S", fontName=pdf.FONT_BOLD, fontSize=7.5, fillColor=colors.white,
+                     textAnchor="middle"))
+
+
+def _add_incident_marker(group: Group, x: float, y: float, kind: str, radius: float = 4.6) -> None:
+    colour, letter, _ = _kind_style(kind)
+    group.add(Circle(x, y, radius, fillColor=colors.HexColor(colour), strokeColor=colors.white, strokeWidth=0.6))
+    group.add(String(x, y - 1.9, letter, fontName=pdf.FONT_BOLD, fontSize=5.4, fillColor=colors.white,
+                     textAnchor="middle"))
+
+
+def _nice_length(target_m: float) -> float:
+    """The largest 1, 2 or 5 x 10^n metres not above the target, so the scale bar reads in round numbers."""
+    power = 10 ** math.floor(math.log10(target_m))
+    for step in (5, 2, 1):
+        if step * power <= target_m:
+            return step * power
+    return power
+
+
+def _add_scale_bar(drawing: Drawing, view: _View) -> None:
+    metres = _nice_length(view.span_m * 0.22)
+    length = metres * view.scale
+    x, y = view.x0 + 10, view.y0 + 12
+    drawing.add(Rect(x - 5, y - 6, length + 36, 19, fillColor=colors.Color(1, 1, 1, alpha=0.85),
+                     strokeColor=None))
+    half = length / 2
+    drawing.add(Rect(x, y, half, 3.5, fillColor=colors.black, strokeColor=colors.black, strokeWidth=0.5))
+    drawing.add(Rect(x + half, y, half, 3.5, fillColor=colors.white, strokeColor=colors.black, strokeWidth=0.5))
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    drawing.add(String(x, y + 5.5, "0", fontName=pdf.FONT, fontSize=6.5, textAnchor="middle"))
+    drawing.add(String(x + length, y + 5.5, label, fontName=pdf.FONT, fontSize=6.5, textAnchor="middle"))
+
+
+def _add_north_arrow(drawing: Drawing, view: _View) -> None:
+    x, top = view.x0 + view.width - 18, view.y0 + view.height - 10
+    drawing.add(Polygon([x, top, x - 6, top - 20, x, top - 15], fillColor=colors.black, strokeColor=colors.black,
+                        strokeWidth=0.6))
+    drawing.add(Polygon([x, top, x + 6, top - 20, x, top - 15], fillColor=colors.white, strokeColor=colors.black,
+                        strokeWidth=0.6))
+    drawing.add(String(x, top - 30, "N", fontName=pdf.FONT_BOLD, fontSize=8, textAnchor="middle"))
+
+
+def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> tuple[Group, float]:
+    """A key below the map: route symbols, then each incident kind that appears on it, wrapped into rows."""
+    items: list[tuple[str, str]] = [("stop", "Stop (visit order)")]
+    if b.start_point:
+        items.append(("start", "Start"))
+    if len(b.stops) + (1 if b.start_point else 0) >= 2:
+        items.append(("route", "Route"))
+    if b.area_outline:
+        items.append(("area", "Patrol area"))
+    seen: list[str] = []
+    for incident in located:
+        if incident.kind not in seen:
+            seen.append(incident.kind)
+    items += [(f"kind:{key}", _kind_style(key)[2]) for key in sorted(seen, key=lambda k: _kind_style(k)[2])]
+
+    row_height, font_size = 13.0, 7.0
+    placed: list[tuple[float, int, str, str]] = []
+    x, row = 0.0, 0
+    for symbol, name in items:
+        item_width = 16 + _text_width(name, font_size) + 12
+        if x + item_width > width and x > 0:
+            x, row = 0.0, row + 1
+        placed.append((x, row, symbol, name))
+        x += item_width
+    rows = row + 1
+    height = rows * row_height + 6
+    group = Group()
+    for x, row, symbol, name in placed:
+        cy = height - 6 - row_height * row - row_height / 2 + 1
+        cx = x + 6
+        if symbol == "stop":
+            _add_stop_marker(group, cx, cy, "1")
+        elif symbol == "start":
+            _add_start_marker(group, cx, cy)
+        elif symbol == "route":
+            group.add(Line(cx - 7, cy, cx + 7, cy, strokeColor=ROUTE, strokeWidth=1.8))
+        elif symbol == "area":
+            group.add(Rect(cx - 6, cy - 4, 12, 8, fillColor=AREA_FILL, strokeColor=AREA_LINE, strokeWidth=1))
+        else:
+            _add_incident_marker(group, cx, cy, symbol.split(":", 1)[1])
+        group.add(String(x + 16, cy - 2.4, name, fontName=pdf.FONT, fontSize=font_size, fillColor=pdf.INK))
+    return group, height
+
+
+def _text_width(value: str, size: float) -> float:
+    return stringWidth(value, pdf.FONT, size)

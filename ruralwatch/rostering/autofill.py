@@ -1,0 +1,363 @@
+"""Fill the open places of a period's duties fairly, never breaking a rostering rule.
+
+How it decides (deterministic, no randomness; same input, same output, whatever the order of the input):
+
+1. Skill needs first, scarcest first. Every (duty, skill) still short is ranked by how many people could take
+   that place at all (active, role allowed, available) and hold the skill; the fewest go first, then by start.
+   Holders of a rare skill are therefore placed where only they can go before they are used up elsewhere.
+2. Then every duty below its minimum crew, the duty with the fewest possible people first (then by start).
+   Filling in start order would let an easy early duty take the only person a hard later one could have had;
+   most-constrained-first fills more places for the same rules.
+3. For each place, the person furthest below their commitment who breaks no rule: the deficit is their
+   monthly commitment pro-rated to the period minus the hours they are already committed in it, recomputed
+   after every assignment; ties go to fewer duties in the period, then to the lower id.
+
+Each new assignment becomes a commitment at once, so later places see its rest, overlap and weekly hours.
+The rules are the very helpers ``check_assignment`` uses, and auto-fill treats them all as hard.
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ruralwatch.rostering.availability import Calendar, calendar_for, local_date, midnight
+from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
+from ruralwatch.rostering.rules import (
+    RULE_ORDER,
+    clash,
+    over_weekly,
+    seconds,
+    shortfall_after,
+    skill_label,
+    skill_shortfall,
+    skill_sort_key,
+    skills_blocked,
+    week_key,
+)
+
+DAY = timedelta(days=1)
+# How a gap's reasons count the people who could not take a place.
+BREACH_WORDS = {
+    "role": "role not allowed",
+    "unavailable": "unavailable",
+    "double_booked": "double-booked",
+    "rest": "too little rest",
+    "weekly_hours": "over weekly hours",
+    "skills": "lacking the skills still needed",
+}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    duty_id: str
+    person_id: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    duty_id: str
+    missing: int  # places short of min_crew, or of skilled crew, whichever is more
+    reasons: tuple[str, ...]  # e.g. "no one available with Off-road / 4x4 driving (3 unavailable, 1 rest)"
+
+
+@dataclass(frozen=True)
+class AutofillResult:
+    assignments: tuple[Assignment, ...]  # in the order they were decided
+    gaps: tuple[Gap, ...]  # in duty start order
+
+
+def prorated_hours(monthly_hours: float, first: date, last: date) -> float:
+    """A monthly commitment pro-rated to local dates first..last by calendar month (a whole month is exact)."""
+    total = 0.0
+    on = first
+    while on <= last:
+        month_days = calendar.monthrange(on.year, on.month)[1]
+        upto = min(last, date(on.year, on.month, month_days))
+        total += monthly_hours * ((upto - on).days + 1) / month_days
+        on = upto + DAY
+    return total
+
+
+class _Person:
+    __slots__ = ("index", "volunteer", "calendar", "commits", "week_seconds", "period_seconds", "duties", "target",
+                 "key")
+
+    def __init__(self, index: int, volunteer: Volunteer, target_seconds: float) -> None:
+        self.index = index
+        self.volunteer = volunteer
+        self.calendar: Calendar = calendar_for(volunteer)
+        self.commits: list[tuple[float, float, str]] = []
+        self.week_seconds: dict[tuple[int, int], float] = {}
+        self.period_seconds = 0.0
+        self.duties = 0
+        self.target = target_seconds
+        self.key: tuple[float, int, str, int] = (0.0, 0, volunteer.id, index)
+
+    def make_key(self) -> tuple[float, int, str, int]:
+        # Most below commitment sorts first; rounded so float noise cannot break a genuine tie.
+        return round(self.period_seconds - self.target, 3), self.duties, self.volunteer.id, self.index
+
+
+class _Place:
+    """A duty being filled."""
+
+    __slots__ = ("duty", "start", "end", "length", "week", "crew", "shortfall", "candidates")
+
+    def __init__(self, duty: Duty) -> None:
+        self.duty = duty
+        self.start = seconds(duty.start)
+        self.end = seconds(duty.end)
+        self.length = self.end - self.start
+        self.week = week_key(self.start)
+        self.crew: list[str] = []
+        self.shortfall: dict[str, int] = {}
+        self.candidates: set[int] = set()  # people who may take it at all: active, role allowed, available
+
+    @property
+    def wanted(self) -> int:
+        return min(self.duty.min_crew, self.duty.max_crew)
+
+
+def _overlap(start: float, end: float, lo: float, hi: float) -> float:
+    return max(0.0, min(end, hi) - max(start, lo))
+
+
+class _Filler:
+    def __init__(self, volunteers: Iterable[Volunteer], duties: Iterable[Duty], existing: Mapping[str, Sequence[str]],
+                 commitments: Iterable[Commitment], rules: RosterRules, period_start: date, period_end: date) -> None:
+        self.rules = rules
+        self.rest = rules.min_rest_hours * 3600
+        self.lo, self.hi = midnight(period_start), midnight(period_end + DAY)
+        self.people: list[_Person] = []
+        self.by_id: dict[str, _Person] = {}
+        for volunteer in volunteers:
+            if volunteer.id not in self.by_id:  # a repeated id is the same person: the first one counts
+                target = prorated_hours(volunteer.monthly_commitment_hours, period_start, period_end) * 3600
+                person = _Person(len(self.people), volunteer, target)
+                self.people.append(person)
+                self.by_id[volunteer.id] = person
+        self.places = self._places(duties)
+        self._load(existing, commitments)
+        self.order = sorted(p.key for p in self.people)
+        self.assignments: list[Assignment] = []
+
+    def _places(self, duties: Iterable[Duty]) -> list[_Place]:
+        places: list[_Place] = []
+        seen: set[str] = set()
+        for duty in sorted(duties, key=lambda d: (seconds(d.start), d.id)):
+            place = _Place(duty)
+            if duty.id in seen or not self.lo <= place.start < self.hi:
+                continue  # only duties starting in the period are filled; others count only as commitments
+            seen.add(duty.id)
+            places.append(place)
+        return places
+
+    def _load(self, existing: Mapping[str, Sequence[str]], commitments: Iterable[Commitment]) -> None:
+        place_ids = {place.duty.id for place in self.places}
+        on_duty: dict[str, set[str]] = {}
+        for c in commitments:
+            person = self.by_id.get(c.person_id)
+            if person is not None:
+                person.commits.append((seconds(c.start), seconds(c.end), c.source_id))
+            if c.source_id in place_ids:
+                on_duty.setdefault(c.source_id, set()).add(c.person_id)
+        for place in self.places:
+            # A commitment to the duty means the person is on it, even if `existing` forgot them.
+            listed = list(dict.fromkeys(existing.get(place.duty.id, ())))
+            place.crew = listed + sorted(on_duty.get(place.duty.id, set()) - set(listed))
+            place.shortfall = skill_shortfall(
+                place.duty.required_skills,
+                (self.by_id[pid].volunteer.skills for pid in place.crew if pid in self.by_id),
+            )
+            for pid in place.crew:
+                person = self.by_id.get(pid)
+                # An existing assignment missing from `commitments` still blocks its time.
+                if person is not None and not any(src == place.duty.id for _, _, src in person.commits):
+                    person.commits.append((place.start, place.end, place.duty.id))
+        for person in self.people:
+            sources: set[str] = set()
+            for start, end, source in person.commits:
+                week = week_key(start)
+                person.week_seconds[week] = person.week_seconds.get(week, 0.0) + (end - start)
+                person.period_seconds += _overlap(start, end, self.lo, self.hi)
+                if self.lo <= start < self.hi:
+                    sources.add(source)
+            person.duties = len(sources)
+            person.key = person.make_key()
+        self._find_candidates()
+
+    def _find_candidates(self) -> None:
+        if not self.places:
+            return
+        first = min(local_date(p.start) for p in self.places)
+        last = max(local_date(p.end) for p in self.places)
+        active = [p for p in self.people if p.volunteer.active]
+        for person in active:
+            person.calendar.prepare(first, last)
+        # Many duties share their times (shift patterns), so availability is worked out once per time span.
+        free_for: dict[tuple[float, float], list[_Person]] = {}
+        for place in self.places:
+            span = (place.start, place.end)
+            free = free_for.get(span)
+            if free is None:
+                free = free_for[span] = [p for p in active if p.calendar.covers(place.start, place.end)]
+            roles = place.duty.allowed_roles
+            crew = set(place.crew)
+            place.candidates = {p.index for p in free if p.volunteer.role in roles and p.volunteer.id not in crew}
+
+    # --- rules --------------------------------------------------------------------------------------------
+
+    def _fits(self, person: _Person, place: _Place) -> bool:
+        """The rules that change as assignments are made; the fixed ones are in place.candidates."""
+        duty = place.duty
+        if len(place.crew) >= duty.max_crew:
+            return False
+        if over_weekly(person.week_seconds.get(place.week, 0.0), place.length, self.rules):
+            return False
+        if place.shortfall and skills_blocked(place.shortfall, person.volunteer.skills,
+                                              duty.max_crew - len(place.crew) - 1):
+            return False
+        start, end, rest = place.start, place.end, self.rest
+        for other_start, other_end, source in person.commits:
+            if source != duty.id and clash(other_start, other_end, start, end, rest) is not None:
+                return False
+        return True
+
+    def _codes(self, person: _Person, place: _Place) -> set[str]:
+        """Every rule a person breaks for a place (for explaining gaps)."""
+        duty = place.duty
+        codes: set[str] = set()
+        if person.volunteer.role not in duty.allowed_roles:
+            codes.add("role")
+        if not person.calendar.covers(place.start, place.end):
+            codes.add("unavailable")
+        for other_start, other_end, source in person.commits:
+            if source != duty.id:
+                code = clash(other_start, other_end, place.start, place.end, self.rest)
+                if code is not None:
+                    codes.add(code)
+        if over_weekly(person.week_seconds.get(place.week, 0.0), place.length, self.rules):
+            codes.add("weekly_hours")
+        if len(place.crew) < duty.max_crew and skills_blocked(
+            place.shortfall, person.volunteer.skills, duty.max_crew - len(place.crew) - 1
+        ):
+            codes.add("skills")
+        return codes
+
+    # --- filling ------------------------------------------------------------------------------------------
+
+    def _pick(self, place: _Place, skill: str | None = None) -> _Person | None:
+        candidates = place.candidates
+        for key in self.order:  # fairest first
+            index = key[3]
+            if index not in candidates:
+                continue
+            person = self.people[index]
+            if skill is not None and skill not in person.volunteer.skills:
+                continue
+            if self._fits(person, place):
+                return person
+        return None
+
+    def _assign(self, person: _Person, place: _Place) -> None:
+        duty = place.duty
+        place.crew.append(person.volunteer.id)
+        place.shortfall = shortfall_after(place.shortfall, person.volunteer.skills)
+        place.candidates.discard(person.index)
+        person.commits.append((place.start, place.end, duty.id))
+        person.week_seconds[place.week] = person.week_seconds.get(place.week, 0.0) + place.length
+        person.period_seconds += _overlap(place.start, place.end, self.lo, self.hi)
+        person.duties += 1
+        del self.order[bisect_left(self.order, person.key)]
+        person.key = person.make_key()
+        insort(self.order, person.key)
+        self.assignments.append(Assignment(duty.id, person.volunteer.id))
+
+    def fill(self) -> AutofillResult:
+        needs: list[tuple[int, float, str, tuple[int, str], _Place]] = []
+        for place in self.places:
+            for skill in place.shortfall:
+                holders = sum(1 for i in place.candidates if skill in self.people[i].volunteer.skills)
+                needs.append((holders, place.start, place.duty.id, skill_sort_key(skill), place))
+        needs.sort(key=lambda need: need[:4])
+        for _, _, _, (_, skill), place in needs:
+            while place.shortfall.get(skill, 0) > 0 and len(place.crew) < place.duty.max_crew:
+                person = self._pick(place, skill)
+                if person is None:
+                    break
+                self._assign(person, place)
+
+        open_places = [p for p in self.places if len(p.crew) < p.wanted]
+        for place in sorted(open_places, key=lambda p: (len(p.candidates), p.start, p.duty.id)):
+            while len(place.crew) < place.wanted:
+                person = self._pick(place)
+                if person is None:
+                    break
+                self._assign(person, place)
+        return AutofillResult(tuple(self.assignments), tuple(self._gaps()))
+
+    # --- explaining what is left ----------------------------------------------------------------------------
+
+    def _gaps(self) -> list[Gap]:
+        gaps: list[Gap] = []
+        for place in self.places:
+            duty = place.duty
+            short = max(0, duty.min_crew - len(place.crew))
+            skilled_short = sum(place.shortfall.values())
+            if not short and not skilled_short:
+                continue
+            crew = set(place.crew)
+            others = [p for p in self.people if p.volunteer.active and p.volunteer.id not in crew]
+            codes = {p.index: self._codes(p, place) for p in others}
+            reasons: list[str] = []
+            if duty.max_crew < duty.min_crew:
+                reasons.append(f"its maximum crew ({duty.max_crew}) is below its minimum ({duty.min_crew})")
+            full = len(place.crew) >= duty.max_crew
+            for skill in [] if full else sorted(place.shortfall, key=skill_sort_key):
+                label = skill_label(skill)
+                holders = [p for p in others if skill in p.volunteer.skills]
+                if holders:
+                    why = _summary(Counter(code for p in holders for code in codes[p.index]))
+                    reasons.append(f"no one available with {label} ({why})")
+                else:
+                    reasons.append(f"no one available with {label} (no one on the roster holds it)")
+            if full and skilled_short:
+                needed = ", ".join(skill_label(s) for s in sorted(place.shortfall, key=skill_sort_key))
+                reasons.append(f"the crew is full ({duty.max_crew}) but still short of {needed}")
+            if short and not full:
+                if others:
+                    reasons.append(_summary(Counter(code for p in others for code in codes[p.index])))
+                else:
+                    reasons.append("no one else on the roster")
+            gaps.append(Gap(duty.id, max(short, skilled_short), tuple(reasons)))
+        return gaps
+
+
+def _summary(counts: Counter[str]) -> str:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], RULE_ORDER.index(item[0])))
+    return ", ".join(f"{n} {BREACH_WORDS.get(code, code)}" for code, n in ranked) or "no rule stopped them"
+
+
+def autofill(
+    volunteers: Sequence[Volunteer],
+    duties: Sequence[Duty],
+    existing: Mapping[str, Sequence[str]],
+    commitments: Sequence[Commitment],
+    rules: RosterRules,
+    period_start: date,
+    period_end: date,
+) -> AutofillResult:
+    """Fill the duties starting on local dates period_start..period_end (inclusive) up to their minimum crew.
+
+    `existing` maps duty id -> person ids already on it; `commitments` are everyone's commitments (existing
+    assignments and patrol places). Inactive people are never chosen; duties starting outside the period are
+    left alone. Returns the new assignments (in the order decided) and a Gap for every duty still short.
+    """
+    if period_end < period_start:
+        return AutofillResult((), ())
+    return _Filler(volunteers, duties, existing, commitments, rules, period_start, period_end).fill()

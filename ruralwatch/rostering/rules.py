@@ -1,0 +1,188 @@
+"""Check one assignment against every rostering rule and say, for each rule it breaks, why in one sentence.
+
+The small helpers here (``clash``, ``week_key``, ``skill_shortfall``, ``skills_blocked``, ``over_weekly``) are
+shared with auto-fill so that the two can never disagree about what breaks a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+
+from ruralwatch.core.vocab import PERSON_ROLE_NAMES, PERSON_ROLES, SKILL_NAMES, SKILLS
+from ruralwatch.rostering.availability import calendar_for, format_day, format_span, local_datetime
+from ruralwatch.rostering.model import Commitment, Duty, RosterRules, RuleBreach, Volunteer
+
+# Seconds of slack when adding up weekly hours, so float rounding never turns exactly 24 h into "over 24 h".
+WEEKLY_SLACK_SECONDS = 1e-3
+RULE_ORDER = ("inactive", "role", "unavailable", "double_booked", "rest", "weekly_hours", "skills", "full")
+_SKILL_ORDER = {key: i for i, (key, _) in enumerate(SKILLS)}
+_ROLE_ORDER = {key: i for i, (key, _) in enumerate(PERSON_ROLES)}
+
+
+# --- shared helpers ------------------------------------------------------------------------------------------
+
+
+def seconds(moment: datetime) -> float:
+    """POSIX seconds of a timezone-aware datetime."""
+    return moment.astimezone(UTC).timestamp()
+
+
+def clash(other_start: float, other_end: float, start: float, end: float, rest_seconds: float) -> str | None:
+    """"double_booked" if [other_start, other_end) overlaps [start, end), "rest" if the gap between them is
+    shorter than `rest_seconds`, else None."""
+    if other_start < end and other_end > start:
+        return "double_booked"
+    gap = start - other_end if other_end <= start else other_start - end
+    return "rest" if gap < rest_seconds else None
+
+
+def week_key(moment: float) -> tuple[int, int]:
+    """(ISO year, ISO week) of a moment in UK local time."""
+    iso = local_datetime(moment).isocalendar()
+    return iso.year, iso.week
+
+
+def over_weekly(week_seconds: float, duty_seconds: float, rules: RosterRules) -> bool:
+    return week_seconds + duty_seconds > rules.max_weekly_hours * 3600 + WEEKLY_SLACK_SECONDS
+
+
+def skill_shortfall(needs: Mapping[str, int], crew_skills: Iterable[frozenset[str]]) -> dict[str, int]:
+    """Skill -> how many more crew must hold it, given the skills of the crew already on the duty."""
+    remaining = dict(needs)
+    for skills in crew_skills:
+        for skill in skills:
+            if skill in remaining:
+                remaining[skill] -= 1
+    return {skill: count for skill, count in remaining.items() if count > 0}
+
+
+def shortfall_after(shortfall: Mapping[str, int], skills: frozenset[str]) -> dict[str, int]:
+    """The shortfall once a person holding `skills` joins the crew."""
+    after = {s: n - 1 if s in skills else n for s, n in shortfall.items()}
+    return {s: n for s, n in after.items() if n > 0}
+
+
+def skills_blocked(shortfall: Mapping[str, int], skills: frozenset[str], places_left_after: int) -> bool:
+    """True when taking a person with `skills` leaves fewer places than skilled crew still needed.
+
+    Each skill need counts as its own place (as the duty form checks: needs add up to at most max_crew), so a
+    person holding a needed skill never breaks this on a duty that could be staffed before them; one holding
+    none is refused exactly when the places left are all wanted for skilled crew.
+    """
+    before = sum(shortfall.values())
+    after = sum(shortfall_after(shortfall, skills).values())
+    return after > places_left_after and after == before
+
+
+def skill_label(skill: str) -> str:
+    return SKILL_NAMES.get(skill, skill)
+
+
+def skill_sort_key(skill: str) -> tuple[int, str]:
+    return _SKILL_ORDER.get(skill, len(_SKILL_ORDER)), skill
+
+
+def hours_text(amount: float) -> str:
+    """``11 h``, ``10 h 59 min``, ``45 min`` (rounded down to the minute, so 10 h 59 min 59 s is not "11 h")."""
+    minutes = int(amount // 60 + 1e-9)
+    whole, rest = divmod(minutes, 60)
+    if not whole:
+        return f"{rest} min"
+    return f"{whole} h {rest} min" if rest else f"{whole} h"
+
+
+def _join(words: Sequence[str], last: str = "and") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+# --- the check ---------------------------------------------------------------------------------------------
+
+
+def check_assignment(
+    volunteer: Volunteer,
+    duty: Duty,
+    commitments: Iterable[Commitment],
+    rules: RosterRules,
+    crew: Sequence[Volunteer] = (),
+) -> list[RuleBreach]:
+    """Every rule that putting `volunteer` on `duty` would break (empty: fine), in RULE_ORDER.
+
+    `commitments` are the person's existing commitments (others' and this duty's own are ignored); `crew` the
+    people already on the duty, without this person.
+    """
+    name = volunteer.display_name
+    breaches: list[RuleBreach] = []
+    start, end = seconds(duty.start), seconds(duty.end)
+
+    if not volunteer.active:
+        breaches.append(RuleBreach("inactive", f"{name} has left and can no longer be rostered"))
+
+    if volunteer.role not in duty.allowed_roles:
+        role = PERSON_ROLE_NAMES.get(volunteer.role, volunteer.role)
+        ordered = sorted(duty.allowed_roles, key=lambda r: (_ROLE_ORDER.get(r, len(_ROLE_ORDER)), r))
+        allowed = [PERSON_ROLE_NAMES.get(r, r) for r in ordered]
+        only = f"is only for {_join(allowed, 'or')}" if allowed else "allows no roles"
+        breaches.append(RuleBreach("role", f"{name} is a {role}, and {duty.title} {only}"))
+
+    why = calendar_for(volunteer).gaps(start, end)
+    if why is not None:
+        breaches.append(RuleBreach("unavailable", why))
+
+    own = [c for c in commitments if c.person_id == volunteer.id and c.source_id != duty.id]
+    rest_seconds = rules.min_rest_hours * 3600
+    timed = sorted((seconds(c.start), seconds(c.end)) for c in own)
+    if any(member.id == volunteer.id for member in crew):
+        breaches.append(RuleBreach("double_booked", f"{name} is already on {duty.title}"))
+    for other_start, other_end in timed:
+        if clash(other_start, other_end, start, end, rest_seconds) == "double_booked":
+            breaches.append(RuleBreach(
+                "double_booked", f"{name} is already committed {format_span(other_start, other_end)}"
+            ))
+    for other_start, other_end in timed:
+        if clash(other_start, other_end, start, end, rest_seconds) != "rest":
+            continue
+        minimum = hours_text(rest_seconds)
+        if other_end <= start:
+            when = f"a commitment ending {_moment_text(other_end)}"
+            gap = start - other_end
+            text = f"{name} would have only {hours_text(gap)} rest between {when} and this duty (minimum {minimum})"
+        else:
+            when = f"a commitment starting {_moment_text(other_start)}"
+            gap = other_start - end
+            text = f"{name} would have only {hours_text(gap)} rest between this duty and {when} (minimum {minimum})"
+        breaches.append(RuleBreach("rest", text))
+
+    week = week_key(start)
+    week_seconds = sum(b - a for a, b in timed if week_key(a) == week)
+    if over_weekly(week_seconds, end - start, rules):
+        monday = date.fromisocalendar(week[0], week[1], 1)
+        breaches.append(RuleBreach(
+            "weekly_hours",
+            f"{name} would be committed for {hours_text(week_seconds + end - start)} in the week beginning "
+            f"{format_day(monday)} (limit {hours_text(rules.max_weekly_hours * 3600)})",
+        ))
+
+    full = len(crew) >= duty.max_crew
+    # On a full duty "skills" would only repeat "full", so it is judged for a free place only.
+    if not full:
+        shortfall = skill_shortfall(duty.required_skills, (member.skills for member in crew))
+        places_left = duty.max_crew - len(crew) - 1
+        if skills_blocked(shortfall, volunteer.skills, places_left):
+            needed = ", ".join(
+                f"{skill_label(s)}: {n} more" for s, n in sorted(shortfall.items(), key=lambda i: skill_sort_key(i[0]))
+            )
+            places = "no place" if places_left <= 0 else f"only {places_left} place" + ("s" if places_left > 1 else "")
+            breaches.append(RuleBreach(
+                "skills", f"{name} has none of the skills still needed ({needed}); taking them would leave {places}"
+            ))
+    else:
+        breaches.append(RuleBreach("full", f"{duty.title} already has its full crew of {duty.max_crew}"))
+    return breaches
+
+
+def _moment_text(moment: float) -> str:
+    local = local_datetime(moment)
+    return f"{format_day(local.date())} {local:%H:%M}"

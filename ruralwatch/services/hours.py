@@ -1,0 +1,143 @@
+"""Hours volunteers gave: from completed duties and completed patrols, by month, against their commitment.
+
+A duty linked to a patrol counts once, through the patrol (its actual start and end when logged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.io.hours_report import HoursLine, HoursReport, HoursTotal, write_hours_pdf
+from ruralwatch.store.database import Store
+
+COLUMNS = ["person_id", "name", "role", "station", "month", "kind", "hours"]
+
+
+@dataclass(frozen=True)
+class HoursSummary:
+    """Per person and month: hours, commitment and whether below it; totals by station and kind."""
+
+    by_person: pd.DataFrame  # person_id, name, role, station, month, hours, commitment, below
+    by_station: pd.DataFrame  # station, hours
+    by_kind: pd.DataFrame  # kind, hours
+    month_from: str
+    month_to: str
+
+
+class HoursService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def entries(self, month_from: str, month_to: str) -> pd.DataFrame:
+        """One row per person per completed duty or patrol in the months (YYYY-MM, inclusive)."""
+        _check_months(month_from, month_to)
+        duty_rows = self.store.db.execute(
+            "SELECT p.id, p.name, p.role, p.station, d.starts_at, d.ends_at, d.kind, a.hours"
+            " FROM duty_assignments a JOIN duties d ON d.id = a.duty_id JOIN people p ON p.id = a.person_id"
+            " WHERE a.deleted = 0 AND d.deleted = 0 AND p.deleted = 0 AND d.status = 'completed'"
+            " AND (d.patrol_id IS NULL OR d.patrol_id = '')"
+        ).fetchall()
+        patrol_rows = self.store.db.execute(
+            "SELECT p.id, p.name, p.role, p.station, COALESCE(t.started_at, t.starts_at),"
+            " COALESCE(t.ended_at, t.ends_at), 'joint_patrol', NULL"
+            " FROM patrol_crew c JOIN patrols t ON t.id = c.patrol_id JOIN people p ON p.id = c.person_id"
+            " WHERE c.deleted = 0 AND t.deleted = 0 AND p.deleted = 0 AND t.status = 'completed'"
+        ).fetchall()
+        records = []
+        for person_id, name, role, station, start, end, kind, worked in [*duty_rows, *patrol_rows]:
+            begin = times.from_storage(start)
+            month = times.to_local(begin).strftime("%Y-%m")
+            if not month_from <= month <= month_to:
+                continue
+            hours = float(worked) if worked is not None else (times.from_storage(end) - begin).total_seconds() / 3600
+            records.append((person_id, name, role, station or "", month, kind, round(hours, 2)))
+        return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+    def summary(self, month_from: str, month_to: str, include_inactive: bool = False) -> HoursSummary:
+        entries = self.entries(month_from, month_to)
+        people = pd.DataFrame.from_records(
+            self.store.db.execute(
+                "SELECT id, name, role, station, monthly_commitment_hours, active FROM people WHERE deleted = 0"
+                " AND role != 'officer'"
+            ).fetchall(),
+            columns=["person_id", "name", "role", "station", "commitment", "active"],
+        )
+        if not include_inactive:
+            people = people[people["active"] == 1]
+        months = pd.period_range(month_from, month_to, freq="M").strftime("%Y-%m").tolist()
+        # Every volunteer gets a line for every month, so a month with no duty shows as 0 and below commitment.
+        grid = people.merge(pd.DataFrame({"month": months}), how="cross")
+        worked = entries.groupby(["person_id", "month"], as_index=False)["hours"].sum()
+        by_person = grid.merge(worked, on=["person_id", "month"], how="left").fillna({"hours": 0.0})
+        by_person["commitment"] = by_person["commitment"].fillna(0.0).astype(float)
+        by_person["below"] = by_person["hours"] < by_person["commitment"]
+        by_person = by_person.drop(columns=["active"]).sort_values(["name", "month"]).reset_index(drop=True)
+        by_station = (
+            entries.assign(station=entries["station"].replace("", "(no station)"))
+            .groupby("station", as_index=False)["hours"].sum().sort_values("hours", ascending=False)
+        )
+        by_kind = entries.groupby("kind", as_index=False)["hours"].sum().sort_values("hours", ascending=False)
+        return HoursSummary(by_person, by_station, by_kind, month_from, month_to)
+
+    def export(self, summary: HoursSummary, path: Path, now: datetime | None = None) -> Path:
+        """CSV, XLSX or PDF by the file's extension; the file appears only when complete."""
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".xlsx", ".pdf"):
+            raise ValidationError.single("output", f"{path.name}: use a .csv, .xlsx or .pdf file name")
+        target = check_target(path)
+        if suffix == ".csv":
+            replace_atomically(target, lambda part: summary.by_person.to_csv(part, index=False))
+        elif suffix == ".xlsx":
+            replace_atomically(target, lambda part: write_sheets(part, {
+                "By person": summary.by_person, "By station": summary.by_station, "By kind": summary.by_kind,
+            }))
+        else:
+            write_hours_pdf(self.report(summary, now or times.utc_now()), target)
+        return target
+
+    @staticmethod
+    def report(summary: HoursSummary, now: datetime) -> HoursReport:
+        period = summary.month_from if summary.month_from == summary.month_to else (
+            f"{summary.month_from} to {summary.month_to}")
+        return HoursReport(
+            title="Volunteer hours against commitment",
+            period_label=period,
+            lines=tuple(
+                HoursLine(name=r.name, role=PERSON_ROLE_NAMES.get(r.role, r.role), station=r.station or "",
+                          month=r.month, hours=float(r.hours), commitment=float(r.commitment))
+                for r in summary.by_person.itertuples()
+            ),
+            by_station=tuple(HoursTotal(r.station, float(r.hours)) for r in summary.by_station.itertuples()),
+            by_kind=tuple(
+                HoursTotal(DUTY_KIND_NAMES.get(r.kind, r.kind), float(r.hours)) for r in summary.by_kind.itertuples()
+            ),
+            generated_at=now,
+        )
+
+
+def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+
+
+def month_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def _check_months(month_from: str, month_to: str) -> None:
+    for name, value in (("from", month_from), ("to", month_to)):
+        try:
+            datetime.strptime(value, "%Y-%m")
+        except ValueError:
+            raise ValidationError.single(name, f"{value!r} is not a month (use YYYY-MM)") from None
+    if month_from > month_to:
+        raise ValidationError.single("to", "the period ends before it starts")

@@ -1,0 +1,220 @@
+"""Volunteers and officers: who they are, their skills and when they are available. One transaction per write."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, time
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.people import (
+    Person,
+    PersonInput,
+    WeeklySlotInput,
+    format_time_of_day,
+    parse_time_of_day,
+    validate_exception,
+    validate_person,
+    validate_weekly,
+)
+from ruralwatch.rostering.model import AvailabilityException, Volunteer, WeeklySlot
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.database import Store
+from ruralwatch.store.syncable import SyncTable
+
+TOPIC = "people"
+
+
+def person_from_row(row: dict[str, Any]) -> Person:
+    return Person(
+        id=row["id"], name=row["name"], role=row["role"], collar_number=row["collar_number"] or "",
+        rank=row["rank"] or "", independent_patrol=bool(row["independent_patrol"]),
+        driving_authorised=bool(row["driving_authorised"]), skills=tuple(json.loads(row["skills"] or "[]")),
+        station=row["station"] or "", area=row["area"] or "",
+        monthly_commitment_hours=float(row["monthly_commitment_hours"] or 0), phone=row["phone"] or "",
+        email=row["email"] or "", active=bool(row["active"]), left_on=row["left_on"] or "",
+        notes=row["notes"] or "", synthetic=bool(row["synthetic"]),
+    )
+
+
+class PeopleService:
+    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+        self.store = store
+        self.hub = hub or ChangeHub()
+        self.people = SyncTable(store, "people")
+        self.weekly = SyncTable(store, "availability")
+        self.exceptions = SyncTable(store, "availability_exceptions")
+
+    # --- people -------------------------------------------------------------------------------------------
+
+    def add(self, inp: PersonInput, synthetic: bool = False) -> Person:
+        values = validate_person(inp)
+        with self.store.transaction():
+            person_id = self.people.insert({**_encode(values), "synthetic": int(synthetic)})
+        self.hub.publish(Change(TOPIC, "created", (person_id,)))
+        return self.get(person_id)
+
+    def update(self, person_id: str, inp: PersonInput) -> Person:
+        values = validate_person(inp)
+        self.get(person_id)
+        with self.store.transaction():
+            self.people.update(person_id, _encode(values))
+        self.hub.publish(Change(TOPIC, "updated", (person_id,)))
+        return self.get(person_id)
+
+    def mark_left(self, person_id: str, on: date) -> Person:
+        """Someone who leaves stays on record (their hours still count) but is never rostered again."""
+        self.get(person_id)
+        with self.store.transaction():
+            self.people.update(person_id, {"active": 0, "left_on": on.isoformat()})
+        self.hub.publish(Change(TOPIC, "updated", (person_id,)))
+        return self.get(person_id)
+
+    def remove(self, person_id: str) -> None:
+        """Delete a person recorded in error. Refused while they are on a duty or patrol: mark them left."""
+        self.get(person_id)
+        on_duty = self.store.db.execute(
+            "SELECT (SELECT COUNT(*) FROM duty_assignments WHERE person_id = ? AND deleted = 0)"
+            " + (SELECT COUNT(*) FROM patrol_crew WHERE person_id = ? AND deleted = 0)",
+            [person_id, person_id],
+        ).fetchone()[0]
+        if on_duty:
+            raise ValidationError.single(
+                "person", "they are on duties or patrols; mark them as left instead so their hours stay counted"
+            )
+        with self.store.transaction():
+            self.people.tombstone(person_id)
+            for table, rows in (("availability", self.weekly), ("availability_exceptions", self.exceptions)):
+                for (row_id,) in self.store.db.execute(
+                    f"SELECT id FROM {table} WHERE person_id = ? AND deleted = 0", [person_id]
+                ).fetchall():
+                    rows.tombstone(row_id)
+        self.hub.publish(Change(TOPIC, "deleted", (person_id,)))
+
+    def get(self, person_id: str) -> Person:
+        rows = list(self.store.db.query("SELECT * FROM people WHERE id = ? AND deleted = 0", [person_id]))
+        if not rows:
+            raise NotFoundError(f"no person with id {person_id}")
+        return person_from_row(rows[0])
+
+    def find(self, text: str) -> Person:
+        """A person by id, collar number or (unique) name, for the CLI and quick search."""
+        needle = text.strip()
+        rows = list(
+            self.store.db.query(
+                "SELECT * FROM people WHERE deleted = 0 AND (id = ? OR upper(collar_number) = upper(?)"
+                " OR lower(name) = lower(?))",
+                [needle, needle, needle],
+            )
+        )
+        if len(rows) == 1:
+            return person_from_row(rows[0])
+        if not rows:
+            raise NotFoundError(f"no person called {needle!r} (give a name, collar number or id)")
+        raise ValidationError.single("person", f"{len(rows)} people match {needle!r}; give a collar number or id")
+
+    def list(self, active_only: bool = False, role: str | None = None) -> list[Person]:
+        where, params = ["deleted = 0"], []
+        if active_only:
+            where.append("active = 1")
+        if role:
+            where.append("role = ?")
+            params.append(role)
+        query = f"SELECT * FROM people WHERE {' AND '.join(where)} ORDER BY name COLLATE NOCASE"
+        return [person_from_row(row) for row in self.store.db.query(query, params)]
+
+    # --- availability -------------------------------------------------------------------------------------
+
+    def set_weekly(self, person_id: str, slots: list[WeeklySlotInput]) -> None:
+        """Replace a person's weekly pattern (the old slots are tombstoned, so the change syncs)."""
+        checked = validate_weekly(slots)
+        self.get(person_id)
+        with self.store.transaction():
+            for (row_id,) in self.store.db.execute(
+                "SELECT id FROM availability WHERE person_id = ? AND deleted = 0", [person_id]
+            ).fetchall():
+                self.weekly.tombstone(row_id)
+            for weekday, start, end in checked:
+                self.weekly.insert(
+                    {"person_id": person_id, "weekday": weekday, "start_time": format_time_of_day(start),
+                     "end_time": format_time_of_day(end)}
+                )
+        self.hub.publish(Change(TOPIC, "updated", (person_id,)))
+
+    def weekly_pattern(self, person_id: str) -> list[WeeklySlot]:
+        return self._weekly_by_person([person_id]).get(person_id, [])
+
+    def add_exception(self, person_id: str, on: str, kind: str, start: str = "", end: str = "", note: str = "") -> str:
+        on_date, kind, start_t, end_t = validate_exception(on, kind, start, end)
+        self.get(person_id)
+        with self.store.transaction():
+            row_id = self.exceptions.insert(
+                {"person_id": person_id, "on_date": on_date.isoformat(), "kind": kind,
+                 "start_time": format_time_of_day(start_t) if start_t else None,
+                 "end_time": format_time_of_day(end_t) if end_t else None, "note": note.strip()}
+            )
+        self.hub.publish(Change(TOPIC, "updated", (person_id,)))
+        return row_id
+
+    def remove_exception(self, exception_id: str) -> None:
+        row = self.exceptions.get_raw(exception_id)
+        with self.store.transaction():
+            self.exceptions.tombstone(exception_id)
+        self.hub.publish(Change(TOPIC, "updated", (row["person_id"],)))
+
+    def exceptions_of(self, person_id: str) -> list[tuple[str, AvailabilityException, str]]:
+        """(id, exception, note) of a person, by date."""
+        rows = self.store.db.query(
+            "SELECT * FROM availability_exceptions WHERE person_id = ? AND deleted = 0 ORDER BY on_date",
+            [person_id],
+        )
+        return [(row["id"], _exception(row), row["note"] or "") for row in rows]
+
+    # --- for the rostering engine -------------------------------------------------------------------------
+
+    def volunteers(self, person_ids: Iterable[str] | None = None) -> list[Volunteer]:
+        """People with their availability, as the rostering engine sees them (left people included)."""
+        people = self.list() if person_ids is None else [self.get(p) for p in person_ids]
+        ids = [p.id for p in people]
+        weekly = self._weekly_by_person(ids)
+        exceptions: dict[str, list[AvailabilityException]] = defaultdict(list)
+        for row in self.store.db.query(
+            "SELECT * FROM availability_exceptions WHERE deleted = 0 ORDER BY on_date"
+        ):
+            exceptions[row["person_id"]].append(_exception(row))
+        return [
+            Volunteer(
+                id=p.id, name=p.name, role=p.role, skills=frozenset(p.skills),
+                independent_patrol=p.independent_patrol, monthly_commitment_hours=p.monthly_commitment_hours,
+                active=p.active, weekly=tuple(weekly.get(p.id, ())), exceptions=tuple(exceptions.get(p.id, ())),
+                station=p.station,
+            )
+            for p in people
+        ]
+
+    def _weekly_by_person(self, person_ids: list[str]) -> dict[str, list[WeeklySlot]]:
+        wanted = set(person_ids)
+        slots: dict[str, list[WeeklySlot]] = defaultdict(list)
+        for row in self.store.db.query(
+            "SELECT person_id, weekday, start_time, end_time FROM availability WHERE deleted = 0"
+            " ORDER BY weekday, start_time"
+        ):
+            if row["person_id"] in wanted:
+                slots[row["person_id"]].append(
+                    WeeklySlot(row["weekday"], parse_time_of_day(row["start_time"], "start"),
+                               parse_time_of_day(row["end_time"], "end"))
+                )
+        return slots
+
+
+def _exception(row: dict[str, Any]) -> AvailabilityException:
+    start: time | None = parse_time_of_day(row["start_time"], "start") if row["start_time"] else None
+    end: time | None = parse_time_of_day(row["end_time"], "end") if row["end_time"] else None
+    return AvailabilityException(times.parse_date(row["on_date"], "on_date"), row["kind"], start, end)
+
+
+def _encode(values: dict[str, object]) -> dict[str, object]:
+    return {**values, "skills": json.dumps(values["skills"])}

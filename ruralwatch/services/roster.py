@@ -1,0 +1,389 @@
+"""Duties and who is on them: assigning under the rostering rules, auto-fill, calendars.
+
+The rules live in ruralwatch.rostering; this service feeds them from the database, so the window and the CLI
+refuse the same assignments. A coordinator may override a broken rule only with a recorded reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.people import DutyInput, validate_duty
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, SKILL_NAMES
+from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.io.ical import CalendarDuty, duties_calendar
+from ruralwatch.rostering import autofill as autofill_mod
+from ruralwatch.rostering.model import Commitment, Duty, RosterRules, RuleBreach, Volunteer
+from ruralwatch.rostering.rules import check_assignment
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.services.hours import write_sheets
+from ruralwatch.services.people import PeopleService
+from ruralwatch.store.database import Store
+from ruralwatch.store.syncable import SyncTable
+
+TOPIC = "duties"
+RULE_SETTINGS = {"min_rest_hours": "roster.min_rest_hours", "max_weekly_hours": "roster.max_weekly_hours"}
+
+
+class RuleBrokenError(RuralWatchError):
+    """An assignment breaks rostering rules and no override reason was given."""
+
+    def __init__(self, breaches: list[RuleBreach]) -> None:
+        self.breaches = breaches
+        super().__init__("; ".join(b.message for b in breaches) + " (give a reason to override)")
+
+
+@dataclass(frozen=True)
+class DutyRecord:
+    id: str
+    title: str
+    kind: str
+    start: datetime
+    end: datetime
+    station: str
+    area: str
+    required_skills: dict[str, int]
+    allowed_roles: tuple[str, ...]
+    min_crew: int
+    max_crew: int
+    patrol_id: str | None
+    status: str
+    notes: str
+    crew: tuple[tuple[str, str], ...]  # (person id, name) in the order assigned
+    updated_at: str
+    synthetic: bool
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def open_places(self) -> int:
+        return max(0, self.min_crew - len(self.crew)) if self.status == "planned" else 0
+
+    def as_engine_duty(self) -> Duty:
+        return Duty(
+            id=self.id, title=self.title, kind=self.kind, start=self.start, end=self.end,
+            required_skills=self.required_skills, allowed_roles=frozenset(self.allowed_roles),
+            min_crew=self.min_crew, max_crew=self.max_crew, station=self.station,
+        )
+
+
+@dataclass(frozen=True)
+class AutofillOutcome:
+    assignments: list[tuple[DutyRecord, str, str]]  # (duty, person id, person name)
+    gaps: list[tuple[DutyRecord, int, tuple[str, ...]]]  # (duty, places missing, why)
+    applied: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "assignments": [
+                {"duty_id": d.id, "duty": d.title, "start": times.to_storage(d.start), "person_id": pid,
+                 "person": name}
+                for d, pid, name in self.assignments
+            ],
+            "gaps": [
+                {"duty_id": d.id, "duty": d.title, "start": times.to_storage(d.start), "missing": missing,
+                 "reasons": list(reasons)}
+                for d, missing, reasons in self.gaps
+            ],
+        }
+
+
+# Called with (done, total); returns False to ask the work to stop.
+ProgressCallback = Callable[[int, int], bool]
+
+
+class RosterService:
+    def __init__(self, store: Store, people: PeopleService, hub: ChangeHub | None = None) -> None:
+        self.store = store
+        self.people = people
+        self.hub = hub or ChangeHub()
+        self.duties_table = SyncTable(store, "duties")
+        self.assignments = SyncTable(store, "duty_assignments")
+
+    # --- settings -----------------------------------------------------------------------------------------
+
+    def rules(self) -> RosterRules:
+        default = RosterRules()
+        return RosterRules(
+            **{name: float(self.store.meta(key) or getattr(default, name)) for name, key in RULE_SETTINGS.items()}
+        )
+
+    def set_rules(self, min_rest_hours: float, max_weekly_hours: float) -> RosterRules:
+        if not 0 <= min_rest_hours <= 48:
+            raise ValidationError.single("min_rest_hours", "rest between duties is 0 to 48 hours")
+        if not 1 <= max_weekly_hours <= 168:
+            raise ValidationError.single("max_weekly_hours", "weekly hours are 1 to 168")
+        with self.store.transaction():
+            self.store.set_meta(RULE_SETTINGS["min_rest_hours"], str(min_rest_hours))
+            self.store.set_meta(RULE_SETTINGS["max_weekly_hours"], str(max_weekly_hours))
+        return self.rules()
+
+    # --- duties -------------------------------------------------------------------------------------------
+
+    def add_duty(self, inp: DutyInput, synthetic: bool = False) -> DutyRecord:
+        values = validate_duty(inp)
+        with self.store.transaction():
+            duty_id = self.duties_table.insert({**_encode(values), "synthetic": int(synthetic)})
+        self.hub.publish(Change(TOPIC, "created", (duty_id,)))
+        return self.duty(duty_id)
+
+    def update_duty(self, duty_id: str, inp: DutyInput) -> DutyRecord:
+        values = validate_duty(inp)
+        current = self.duty(duty_id)
+        if values["max_crew"] < len(current.crew):  # type: ignore[operator]
+            raise ValidationError.single("max_crew", f"{len(current.crew)} people are already on this duty")
+        with self.store.transaction():
+            self.duties_table.update(duty_id, _encode(values))
+        self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+        return self.duty(duty_id)
+
+    def set_status(self, duty_id: str, status: str) -> DutyRecord:
+        if status not in ("planned", "completed", "cancelled"):
+            raise ValidationError.single("status", f"{status!r} is not planned, completed or cancelled")
+        self.duty(duty_id)
+        with self.store.transaction():
+            self.duties_table.update(duty_id, {"status": status})
+        self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+        return self.duty(duty_id)
+
+    def delete_duty(self, duty_id: str) -> None:
+        duty = self.duty(duty_id)
+        with self.store.transaction():
+            for person_id, _ in duty.crew:
+                self._unassign(duty_id, person_id)
+            self.duties_table.tombstone(duty_id)
+        self.hub.publish(Change(TOPIC, "deleted", (duty_id,)))
+
+    def duty(self, duty_id: str) -> DutyRecord:
+        found = self._records("d.id = ?", [duty_id])
+        if not found:
+            raise NotFoundError(f"no duty with id {duty_id}")
+        return found[0]
+
+    def duties(self, start: date, end: date, person_id: str | None = None) -> list[DutyRecord]:
+        """Duties starting on local dates start..end inclusive, by start time; optionally one person's."""
+        lo, hi = _local_day_bounds(start, end)
+        records = self._records("d.starts_at >= ? AND d.starts_at < ?", [lo, hi])
+        if person_id:
+            records = [r for r in records if any(pid == person_id for pid, _ in r.crew)]
+        return records
+
+    def _records(self, where: str, params: list[Any]) -> list[DutyRecord]:
+        rows = list(
+            self.store.db.query(
+                f"SELECT d.* FROM duties d WHERE d.deleted = 0 AND {where} ORDER BY d.starts_at, d.title", params
+            )
+        )
+        if not rows:
+            return []
+        crew: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        marks = ",".join("?" * len(rows))
+        for row in self.store.db.execute(
+            f"SELECT a.duty_id, p.id, p.name FROM duty_assignments a JOIN people p ON p.id = a.person_id"
+            f" WHERE a.deleted = 0 AND a.duty_id IN ({marks}) ORDER BY a.created_at, p.name",
+            [r["id"] for r in rows],
+        ):
+            crew[row[0]].append((row[1], row[2]))
+        return [_record(row, tuple(crew.get(row["id"], ()))) for row in rows]
+
+    # --- assignments --------------------------------------------------------------------------------------
+
+    def check(self, duty_id: str, person_id: str) -> list[RuleBreach]:
+        """Every rule the assignment would break (empty: fine)."""
+        duty = self.duty(duty_id)
+        volunteer = self.people.volunteers([person_id])[0]
+        crew_ids = [pid for pid, _ in duty.crew if pid != person_id]
+        crew = self.people.volunteers(crew_ids) if crew_ids else []
+        own = [c for c in self.commitments(person_ids=[person_id]) if c.source_id != duty_id]
+        return check_assignment(volunteer, duty.as_engine_duty(), own, self.rules(), crew)
+
+    def assign(self, duty_id: str, person_id: str, override_reason: str = "") -> list[RuleBreach]:
+        """Put a person on a duty. Broken rules refuse it unless a coordinator gives a reason (recorded)."""
+        duty = self.duty(duty_id)
+        if any(pid == person_id for pid, _ in duty.crew):
+            raise ValidationError.single("person", "already on this duty")
+        if duty.status != "planned":
+            raise ValidationError.single("duty", f"the duty is {duty.status}")
+        breaches = self.check(duty_id, person_id)
+        reason = override_reason.strip()
+        if breaches and not reason:
+            raise RuleBrokenError(breaches)
+        with self.store.transaction():
+            self.assignments.insert(
+                {"duty_id": duty_id, "person_id": person_id, "assigned_by": "coordinator",
+                 "override_reason": reason if breaches else None,
+                 "overridden_rules": json.dumps([b.rule for b in breaches]) if breaches else None}
+            )
+        self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+        return breaches
+
+    def unassign(self, duty_id: str, person_id: str) -> None:
+        with self.store.transaction():
+            if not self._unassign(duty_id, person_id):
+                raise NotFoundError("that person is not on this duty")
+        self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+
+    def _unassign(self, duty_id: str, person_id: str) -> bool:
+        rows = self.store.db.execute(
+            "SELECT id FROM duty_assignments WHERE duty_id = ? AND person_id = ? AND deleted = 0", [duty_id, person_id]
+        ).fetchall()
+        for (row_id,) in rows:
+            self.assignments.tombstone(row_id)
+        return bool(rows)
+
+    def overrides(self, duty_id: str) -> list[tuple[str, str, list[str]]]:
+        """(person name, reason, rules) of assignments made despite broken rules."""
+        return [
+            (row["name"], row["override_reason"], json.loads(row["overridden_rules"] or "[]"))
+            for row in self.store.db.query(
+                "SELECT p.name, a.override_reason, a.overridden_rules FROM duty_assignments a"
+                " JOIN people p ON p.id = a.person_id WHERE a.duty_id = ? AND a.deleted = 0"
+                " AND a.override_reason IS NOT NULL",
+                [duty_id],
+            )
+        ]
+
+    def commitments(self, person_ids: Iterable[str] | None = None) -> list[Commitment]:
+        """Time people are already committed: places on live duties and on patrols not cancelled."""
+        rows = self.store.db.execute(
+            "SELECT a.person_id, d.starts_at, d.ends_at, d.id FROM duty_assignments a"
+            " JOIN duties d ON d.id = a.duty_id"
+            " WHERE a.deleted = 0 AND d.deleted = 0 AND d.status != 'cancelled'"
+            " UNION ALL"
+            " SELECT c.person_id, p.starts_at, p.ends_at, p.id FROM patrol_crew c JOIN patrols p ON p.id = c.patrol_id"
+            " WHERE c.deleted = 0 AND p.deleted = 0 AND p.status != 'cancelled'"
+            # A patrol planned from a duty is one commitment, not two.
+            " AND p.id NOT IN (SELECT patrol_id FROM duties WHERE patrol_id IS NOT NULL AND deleted = 0)"
+        ).fetchall()
+        wanted = set(person_ids) if person_ids is not None else None
+        return [
+            Commitment(person_id=r[0], start=times.from_storage(r[1]), end=times.from_storage(r[2]), source_id=r[3])
+            for r in rows
+            if wanted is None or r[0] in wanted
+        ]
+
+    # --- auto-fill ----------------------------------------------------------------------------------------
+
+    def autofill(self, start: date, end: date, apply: bool = True) -> AutofillOutcome:
+        """Fill the open places of planned duties from `start` to `end` (local dates, inclusive).
+
+        Applied in one transaction; with apply=False only the proposal is returned.
+        """
+        if end < start:
+            raise ValidationError.single("to", "the period ends before it starts")
+        if (end - start).days > 93:
+            raise ValidationError.single("to", "auto-fill at most three months at a time")
+        duties = [d for d in self.duties(start, end) if d.status == "planned"]
+        volunteers = [v for v in self.people.volunteers() if v.active]
+        result = autofill_mod.autofill(
+            volunteers,
+            [d.as_engine_duty() for d in duties],
+            {d.id: [pid for pid, _ in d.crew] for d in duties},
+            self.commitments(),
+            self.rules(),
+            start,
+            end,
+        )
+        by_id = {d.id: d for d in duties}
+        names = {v.id: v.name for v in volunteers}
+        if apply and result.assignments:
+            with self.store.transaction():
+                for a in result.assignments:
+                    self.assignments.insert(
+                        {"duty_id": a.duty_id, "person_id": a.person_id, "assigned_by": "autofill"}
+                    )
+            self.hub.publish(Change(TOPIC, "bulk", tuple(sorted({a.duty_id for a in result.assignments}))))
+        return AutofillOutcome(
+            assignments=[(by_id[a.duty_id], a.person_id, names.get(a.person_id, a.person_id))
+                         for a in result.assignments],
+            gaps=[(by_id[g.duty_id], g.missing, tuple(g.reasons)) for g in result.gaps],
+            applied=apply,
+        )
+
+    # --- calendars ----------------------------------------------------------------------------------------
+
+    def calendar(self, start: date, end: date, person_id: str | None = None, station: str | None = None,
+                 name: str = "RuralWatch duties") -> bytes:
+        """An iCalendar file of duties (one person's, a station's or everyone's)."""
+        duties = self.duties(start, end, person_id)
+        if station:
+            duties = [d for d in duties if d.station.lower() == station.lower()]
+        return duties_calendar(name, [_calendar_duty(d) for d in duties])
+
+    def export_duties(self, start: date, end: date, path: Path) -> Path:
+        """Duties with their crew as CSV or XLSX (by the file's extension); the file appears only when complete."""
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise ValidationError.single("output", f"{path.name}: use a .csv or .xlsx file name")
+        target = check_target(path)
+        frame = pd.DataFrame.from_records(
+            [
+                {
+                    "date": times.to_local(d.start).strftime("%Y-%m-%d"),
+                    "start": times.to_local(d.start).strftime("%H:%M"),
+                    "end": times.to_local(d.end).strftime("%H:%M"), "hours": round(d.hours, 2), "title": d.title,
+                    "kind": DUTY_KIND_NAMES.get(d.kind, d.kind), "station": d.station, "area": d.area,
+                    "status": d.status, "min_crew": d.min_crew, "max_crew": d.max_crew,
+                    "crew": "; ".join(name for _, name in d.crew), "open_places": d.open_places,
+                    "needed_skills": ", ".join(f"{SKILL_NAMES.get(k, k)} x{n}" for k, n in d.required_skills.items()),
+                }
+                for d in self.duties(start, end)
+            ],
+            columns=["date", "start", "end", "hours", "title", "kind", "station", "area", "status", "min_crew",
+                     "max_crew", "crew", "open_places", "needed_skills"],
+        )
+        if suffix == ".csv":
+            replace_atomically(target, lambda part: frame.to_csv(part, index=False))
+        else:
+            replace_atomically(target, lambda part: write_sheets(part, {"Duties": frame}))
+        return target
+
+    def volunteers_for(self, ids: Iterable[str]) -> list[Volunteer]:
+        return self.people.volunteers(list(ids))
+
+
+def _calendar_duty(duty: DutyRecord) -> CalendarDuty:
+    where = ", ".join(part for part in (duty.area, duty.station) if part)
+    return CalendarDuty(
+        uid=duty.id, title=duty.title, kind=DUTY_KIND_NAMES.get(duty.kind, duty.kind), start=duty.start,
+        end=duty.end, location=where, description=duty.notes, crew=tuple(name for _, name in duty.crew),
+        updated=times.from_storage(duty.updated_at), cancelled=duty.status == "cancelled",
+    )
+
+
+def _local_day_bounds(start: date, end: date) -> tuple[str, str]:
+    lo = datetime.combine(start, datetime.min.time(), times.LOCAL_ZONE)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), times.LOCAL_ZONE)
+    return times.to_storage(lo), times.to_storage(hi)
+
+
+def _record(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> DutyRecord:
+    return DutyRecord(
+        id=row["id"], title=row["title"], kind=row["kind"], start=times.from_storage(row["starts_at"]),
+        end=times.from_storage(row["ends_at"]), station=row["station"] or "", area=row["area"] or "",
+        required_skills=json.loads(row["required_skills"] or "{}"),
+        allowed_roles=tuple(json.loads(row["allowed_roles"] or "[]")), min_crew=row["min_crew"],
+        max_crew=row["max_crew"], patrol_id=row["patrol_id"], status=row["status"], notes=row["notes"] or "",
+        crew=crew, updated_at=row["updated_at"], synthetic=bool(row["synthetic"]),
+    )
+
+
+def _encode(values: dict[str, object]) -> dict[str, object]:
+    return {
+        **values,
+        "required_skills": json.dumps(values["required_skills"]),
+        "allowed_roles": json.dumps(values["allowed_roles"]),
+    }

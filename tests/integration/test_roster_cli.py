@@ -1,0 +1,89 @@
+"""`ruralwatch people|duty|roster|patrol ...` end to end, in-process, on a fresh database each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import icalendar
+from cli_harness import Cli
+
+
+def _add_people(cli: Cli) -> None:
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101",
+               "--skills", "off_road,first_aid", "--station", "Maldon").code == 0
+    assert cli("people", "availability", "SC101", "Sat 05:00-14:00", "Wed 18:00-23:30").code == 0
+    assert cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7").code == 0
+    assert cli("people", "availability", "PC7", "Sat 05:00-14:00").code == 0
+
+
+def test_autofill_assigns_and_reports_gaps_as_json(cli: Cli) -> None:
+    _add_people(cli)
+    assert cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00", "--end", "2026-12-05 11:00",
+               "--needs", "off_road", "--min-crew", "2", "--max-crew", "2").code == 0
+    assert cli("duty", "add", "--title", "Night patrol", "--start", "2026-12-09 22:00", "--end", "2026-12-10 02:00",
+               "--min-crew", "1").code == 0
+    result = cli("roster", "autofill", "--from", "2026-12-01", "--to", "2026-12-31", "--json")
+    assert result.code == 0
+    body = result.json()
+    assert sorted(a["person"] for a in body["assignments"]) == ["Pat Kemp", "Sam Reed"]
+    assert [(g["duty"], g["missing"]) for g in body["gaps"]] == [("Night patrol", 1)]
+    listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-31", "--json").json()
+    assert [len(d["crew"]) for d in listed] == [2, 0]
+
+
+def test_ics_export_parses_back(cli: Cli, tmp_path: Path) -> None:
+    _add_people(cli)
+    cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00", "--end", "2026-12-05 11:00")
+    cli("roster", "autofill", "--from", "2026-12-01", "--to", "2026-12-31")
+    out = tmp_path / "sam.ics"
+    assert cli("roster", "ics", "--person", "Sam Reed", "--from", "2026-12-01", "--to", "2026-12-31",
+               "-o", str(out)).code == 0
+    events = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == ["Dawn patrol"]
+
+
+def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Cli) -> None:
+    _add_people(cli)
+    bad = cli("duty", "add", "--title", "Backwards", "--start", "2026-12-05 10:00", "--end", "2026-12-05 09:00")
+    assert bad.code == 2 and "ends before it starts" in bad.err and len(bad.err.strip().splitlines()) == 1
+    assert cli("people", "availability", "SC101", "Someday 18:00-19:00").code == 2
+    assert cli("people", "away", "Nobody", "--date", "2026-12-01").code == 2
+    assert cli("patrol", "plan", "--area", "Atlantis", "--date", "2026-12-05", "--start", "06:00",
+               "--end", "10:00").code == 2
+    assert cli("duty", "list", "--json").json() == []
+
+
+def test_patrol_plan_on_demo_data_prints_stops_and_totals(cli: Cli) -> None:
+    assert cli("demo", "--incidents", "600").code == 0
+    result = cli("patrol", "plan", "--area", "Uttlesford", "--date", "2026-12-05", "--start", "06:00",
+                 "--end", "10:00", "--json")
+    assert result.code == 0
+    plan = result.json()
+    assert plan["stops"], "demo data has hotspots in Uttlesford"
+    assert {"lat", "lon", "arrive", "leave", "dwell_minutes", "reason"} <= set(plan["stops"][0])
+    totals = plan["totals"]
+    assert totals["travel_minutes"] + totals["dwell_minutes"] <= totals["window_minutes"]
+    hours = cli("roster", "hours", "--json").json()
+    assert hours["by_person"], "the demo roster has volunteers"
+
+
+def test_duties_and_hours_export_to_csv_xlsx_and_pdf(cli: Cli, tmp_path: Path) -> None:
+    import openpyxl
+    from pypdf import PdfReader
+
+    _add_people(cli)
+    duty_id = cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00",
+                  "--end", "2026-12-05 11:00").out.strip()
+    cli("duty", "assign", duty_id, "Sam Reed")
+    assert cli("duty", "complete", duty_id).code == 0
+    assert cli("duty", "export", "--from", "2026-12-01", "--to", "2026-12-31", "-o", str(tmp_path / "d.csv")).code == 0
+    assert "Dawn patrol" in (tmp_path / "d.csv").read_text() and "Sam Reed" in (tmp_path / "d.csv").read_text()
+    assert cli("roster", "hours", "--from", "2026-12", "-o", str(tmp_path / "h.xlsx")).code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "h.xlsx")["By person"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    hours = {row[header.index("name")]: row[header.index("hours")] for row in rows}
+    assert hours["Sam Reed"] == 5.0
+    assert cli("roster", "hours", "--from", "2026-12", "-o", str(tmp_path / "h.pdf")).code == 0
+    assert "Sam Reed" in PdfReader(tmp_path / "h.pdf").pages[0].extract_text()
+    refused = cli("roster", "hours", "--from", "2026-12", "-o", str(tmp_path / "missing" / "h.csv"))
+    assert refused.code == 2 and not (tmp_path / "missing").exists()

@@ -1,0 +1,235 @@
+"""Patrol briefing PDF: content, marking, flowing tables, empty sections, the map's true shape, atomic writes."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.io import briefing as briefing_module
+from ruralwatch.io import pdf_common
+from ruralwatch.io.briefing import (
+    Briefing,
+    BriefingIncident,
+    BriefingStop,
+    ContactPoint,
+    CrewLine,
+    VehicleOfInterest,
+    write_briefing_pdf,
+)
+
+LONDON = ZoneInfo("Europe/London")
+START = datetime(2026, 10, 24, 18, 0, tzinfo=UTC)  # 19:00 BST
+STOP_LABELS = ("Thaxted crossroads", "Debden Road layby", "Wimbish drove", "Radwinter fields",
+               "Great Sampford bridge", "Lindsell green lane")
+PLACES = ((51.954, 0.345), (51.985, 0.270), (52.010, 0.300), (52.014, 0.340), (51.991, 0.386), (51.925, 0.352))
+KINDS = ("hare_coursing", "equipment_theft", "fuel_theft", "suspicious_activity")
+
+
+def _stops() -> tuple[BriefingStop, ...]:
+    stops = []
+    for seq, (label, (lat, lon)) in enumerate(zip(STOP_LABELS, PLACES, strict=True), start=1):
+        arrive = START + timedelta(minutes=20 + 40 * (seq - 1))
+        stops.append(BriefingStop(seq, label, f"Reason {seq}: hare coursing reports", lat, lon, arrive,
+                                  arrive + timedelta(minutes=25), 25, 100.0 * seq))
+    return tuple(stops)
+
+
+def _incidents(count: int) -> tuple[BriefingIncident, ...]:
+    return tuple(
+        BriefingIncident(KINDS[i % len(KINDS)], START - timedelta(hours=1 + 1.5 * i), f"Field {i} off the B1051",
+                         PLACES[i % 6][0] + 0.004, PLACES[i % 6][1] - 0.004 if i % 5 else None,
+                         "Grey Subaru with lurchers" if i % 2 else "", f"42/{10000 + i}/26")
+        for i in range(count)
+    )
+
+
+def _briefing(**changes: object) -> Briefing:
+    base = Briefing(
+        title="Patrol briefing: hare coursing, Thaxted",
+        call_sign="RC21",
+        vehicle="Land Rover Defender KX70 ABC",
+        purpose="hare_coursing_operation",
+        area_name="Thaxted, Uttlesford",
+        start=START,
+        end=START + timedelta(hours=5),
+        stops=_stops(),
+        start_point=(51.955, 0.343),
+        area_outline=(((51.94, 0.32), (51.94, 0.37), (51.97, 0.37), (51.97, 0.32)),),
+        incidents=_incidents(5),
+        vehicles=(
+            VehicleOfInterest("AB12 CDE", 4, START - timedelta(days=2), ("Thaxted", "Debden"), ("hare_coursing",),
+                              "Grey Subaru Forester"),
+            VehicleOfInterest("XY65 ZZT", 2, START - timedelta(days=6), ("Radwinter",),
+                              ("equipment_theft", "fuel_theft"), "White Ford Transit"),
+        ),
+        crew=(
+            CrewLine("Sarah Mills", "officer", "1234", ("rural_crime", "off_road"), "07700 900123"),
+            CrewLine("Tom Hart", "special", "S567", ("first_aid",), "07700 900456"),
+        ),
+        contacts=(ContactPoint("Force control room", "101 / Airwave talkgroup ES-RURAL-1"),),
+        travel_minutes=62,
+        dwell_minutes=150,
+        generated_at=datetime(2026, 10, 24, 14, 2, tzinfo=UTC),
+        notes="Landowner at Radwinter Hall asked for a visit.",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _pages(path: Path) -> list[str]:
+    """Each page's text with whitespace runs made one space, so text wrapped in a table cell reads whole."""
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(path.read_bytes())).pages]
+
+
+def test_briefing_holds_the_patrol_crew_stops_and_vehicles(tmp_path: Path) -> None:
+    out = tmp_path / "briefing.pdf"
+    write_briefing_pdf(_briefing(), out)
+
+    assert out.read_bytes().startswith(b"%PDF")
+    pages = _pages(out)
+    assert len(pages) >= 2
+    text = " ".join(pages)
+    for expected in ("RC21", "Land Rover Defender KX70 ABC", "Hare coursing operation", "Thaxted, Uttlesford",
+                     *STOP_LABELS, "AB12 CDE", "XY65 ZZT", "Sarah Mills", "Tom Hart", "Police officer (RET)",
+                     "Off-road / 4x4 driving", "Force control room", "Landowner at Radwinter Hall",
+                     "42/10000/26", "Grey Subaru Forester"):
+        assert expected in text, expected
+    for number, page in enumerate(pages, start=1):
+        assert page.count("OFFICIAL-SENSITIVE") >= 2, f"page {number} lacks its top and bottom marking"
+        assert f"Page {number} of {len(pages)}" in page
+        assert "RuralWatch" in page
+
+
+def test_times_are_uk_local(tmp_path: Path) -> None:
+    out = tmp_path / "briefing.pdf"
+    write_briefing_pdf(_briefing(), out)
+    text = " ".join(_pages(out))
+    assert "Saturday 24 October 2026" in text
+    assert "19:20" in text and "19:45" in text  # stop 1: 18:20Z is 19:20 BST
+    assert "BST" in text
+
+
+def test_patrol_across_the_clock_change_states_its_real_length(tmp_path: Path) -> None:
+    night = _briefing(start=datetime(2026, 10, 24, 22, 0, tzinfo=LONDON),
+                      end=datetime(2026, 10, 25, 6, 0, tzinfo=LONDON))
+    out = tmp_path / "night.pdf"
+    write_briefing_pdf(night, out)
+    text = " ".join(_pages(out))
+    assert "22:00 BST" in text and "06:00 GMT" in text
+    assert "(9 h)" in text  # 8 hours on the clock, 9 in fact
+
+
+def test_many_incidents_flow_onto_more_pages_with_the_header_repeated(tmp_path: Path) -> None:
+    short, long = tmp_path / "short.pdf", tmp_path / "long.pdf"
+    write_briefing_pdf(_briefing(), short)
+    write_briefing_pdf(_briefing(incidents=_incidents(200)), long)
+
+    pages = _pages(long)
+    assert len(pages) > len(_pages(short)) + 2
+    with_header = [page for page in pages if "Crime reference" in page]
+    assert len(with_header) >= 3  # the header row starts the table on every page it reaches
+    text = " ".join(pages)
+    assert all(f"42/{10000 + i}/26" in text for i in range(200))
+
+
+def test_empty_sections_say_so(tmp_path: Path) -> None:
+    empty = _briefing(stops=(), start_point=None, area_outline=(), incidents=(), vehicles=(), crew=(),
+                      contacts=(), notes="")
+    out = tmp_path / "empty.pdf"
+    write_briefing_pdf(empty, out)
+    text = " ".join(_pages(out))
+    for sentence in ("No incidents in the last 14 days.", "No vehicles of interest.", "No stops planned.",
+                     "No crew assigned yet.", "No contact points listed.", "No locations to map"):
+        assert sentence in text, sentence
+
+
+def test_user_text_with_markup_characters_is_printed_as_typed(tmp_path: Path) -> None:
+    odd = _briefing(notes="Gate <b>code</b> & padlock", crew=(CrewLine("O'Brien & Sons <x>", "x", "", (), ""),))
+    out = tmp_path / "odd.pdf"
+    write_briefing_pdf(odd, out)
+    text = " ".join(_pages(out))
+    assert "Gate <b>code</b> & padlock" in text
+    assert "O'Brien & Sons <x>" in text
+
+
+def test_unknown_incident_kind_still_draws(tmp_path: Path) -> None:
+    odd = _briefing(incidents=(replace(_incidents(1)[0], kind="not_a_kind"),))
+    out = tmp_path / "odd.pdf"
+    write_briefing_pdf(odd, out)
+    assert "not_a_kind" in " ".join(_pages(out))
+
+
+def test_map_keeps_true_shape() -> None:
+    # One kilometre east and one kilometre north must be the same length on the page.
+    view = briefing_module._fit_view([(560_000.0, 230_000.0), (563_000.0, 231_000.0)], (0, 0, 500, 300))
+    origin = view.xy(560_000, 230_000)
+    east = view.xy(561_000, 230_000)
+    north = view.xy(560_000, 231_000)
+    assert east[0] - origin[0] == pytest.approx(north[1] - origin[1])
+    assert east[1] == pytest.approx(origin[1]) and north[0] == pytest.approx(origin[0])
+
+
+def test_map_draws_a_stop_marker_per_stop() -> None:
+    drawing = briefing_module.patrol_map(_briefing())
+    labels = [getattr(node, "text", None) for node in _walk(drawing)]
+    for seq in range(1, 7):
+        assert str(seq) in labels
+    assert "N" in labels  # north arrow
+    assert any(label and label.endswith("km") for label in labels)  # scale bar
+
+
+def _walk(node: object) -> list[object]:
+    found = [node]
+    for child in getattr(node, "contents", []):
+        found += _walk(child)
+    return found
+
+
+def test_nice_scale_lengths() -> None:
+    assert briefing_module._nice_length(2300) == 2000
+    assert briefing_module._nice_length(7400) == 5000
+    assert briefing_module._nice_length(999) == 500
+
+
+def test_missing_folder_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "briefing.pdf"
+    with pytest.raises(RuralWatchError, match="does not exist"):
+        write_briefing_pdf(_briefing(), target)
+    assert not target.parent.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_while_writing_keeps_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "briefing.pdf"
+    write_briefing_pdf(_briefing(), out)
+    before = out.read_bytes()
+
+    def broken_build(self: object, flowables: object, filename: object = None, canvasmaker: object = None) -> None:
+        Path(self.filename).write_bytes(b"%PDF-1.4 half")  # type: ignore[attr-defined]
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pdf_common.BaseDocTemplate, "build", broken_build)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_briefing_pdf(_briefing(call_sign="RC99"), out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["briefing.pdf"]
+
+
+@pytest.mark.skipif(pdf_common.FONT == "Helvetica", reason="no wide-coverage font on this machine")
+def test_names_beyond_western_european_letters_print(tmp_path: Path) -> None:
+    out = tmp_path / "names.pdf"
+    write_briefing_pdf(_briefing(crew=(CrewLine("Łukasz Żółć", "volunteer", "", (), ""),)), out)
+    assert "Łukasz Żółć" in " ".join(_pages(out))
+
+
+def test_map_extent_takes_nearby_incidents_but_not_far_ones() -> None:
+    patrol = [(560_000.0, 230_000.0), (565_000.0, 233_000.0)]
+    near, far = (566_000.0, 234_000.0), (400_000.0, 100_000.0)
+    assert briefing_module._focus(patrol, [near, far]) == [*patrol, near]
+    assert briefing_module._focus([], [far]) == [far]  # nothing else to show: the incidents set the extent

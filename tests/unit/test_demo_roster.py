@@ -1,0 +1,47 @@
+"""The demo roster: realistic size, every row synthetic, loads once, removable and restorable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ruralwatch.services.container import Services
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
+from ruralwatch.store import Store
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _load(services: Services) -> dict[str, int]:
+    return load_demo_roster(services.people, services.roster, services.patrols, now=NOW)
+
+
+def test_demo_roster_is_realistic_and_loads_once(store: Store) -> None:
+    services = Services.build(store)
+    load_demo(services.incidents, count=900, now=NOW)
+    first = _load(services)
+    assert first["people"] == 40 and first["duties"] > 200 and first["patrols"] >= 20
+    assert _load(services) == {"people": 0, "duties": 0, "patrols": 0}
+    people = services.people.list()
+    assert {p.role for p in people} == {"officer", "special", "volunteer"}
+    assert all(p.synthetic for p in people)
+    assert all(p.phone.startswith("07700 900") for p in people)  # Ofcom's drama range
+    upcoming = services.roster.duties(NOW.date(), NOW.date().replace(day=28))
+    assert upcoming and any(d.open_places for d in upcoming), "the coming duties are left for auto-fill"
+    hours = services.hours.summary("2026-10", "2026-10").by_person
+    assert hours["hours"].sum() > 0 and hours["below"].any()
+    completed = services.patrols.list(status="completed")
+    assert completed and all(services.patrols.log_of(p.id) for p in completed)
+    assert any(e.flagged for p in completed for e in services.patrols.log_of(p.id))
+
+
+def test_removed_demo_roster_comes_back_as_it_was(store: Store) -> None:
+    services = Services.build(store)
+    load_demo(services.incidents, count=300, now=NOW)
+    _load(services)
+    before = (len(services.people.list()), len(services.patrols.list()))
+    removed = remove_demo_roster(services.people)
+    assert removed > 0 and services.people.list() == [] and services.patrols.list() == []
+    restored = _load(services)
+    assert restored["people"] == 40
+    assert (len(services.people.list()), len(services.patrols.list())) == before

@@ -1,0 +1,311 @@
+"""Auto-fill: fair choices on small hand-checked rosters, gaps explained, and properties on random rosters."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ruralwatch.core.times import LOCAL_ZONE
+from ruralwatch.rostering.autofill import Assignment, AutofillResult, Gap, autofill, prorated_hours
+from ruralwatch.rostering.model import (
+    AvailabilityException,
+    Commitment,
+    Duty,
+    RosterRules,
+    Volunteer,
+    WeeklySlot,
+)
+from ruralwatch.rostering.rules import check_assignment, skill_shortfall
+
+ALL_DAY = tuple(WeeklySlot(day, time(0), time(0)) for day in range(7))
+NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
+SAT = date(2026, 11, 14)
+RULES = RosterRules()
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), LOCAL_ZONE)
+
+
+def person(pid: str, **changes: object) -> Volunteer:
+    values: dict[str, object] = {"id": pid, "name": pid.title(), "role": "special", "weekly": ALL_DAY}
+    values.update(changes)
+    return Volunteer(**values)  # type: ignore[arg-type]
+
+
+def duty(did: str, start: datetime, hours: float = 4, **changes: object) -> Duty:
+    values: dict[str, object] = {
+        "id": did, "title": did.title(), "kind": "joint_patrol", "start": start,
+        "end": start.astimezone(UTC) + timedelta(hours=hours), "min_crew": 1, "max_crew": 2,
+    }
+    values.update(changes)
+    return Duty(**values)  # type: ignore[arg-type]
+
+
+def worked(pid: str, hours: float, day: date = date(2026, 11, 2), source: str | None = None) -> Commitment:
+    start = at(day, 8)
+    return Commitment(pid, start, start.astimezone(UTC) + timedelta(hours=hours), source or f"patrol-{pid}-{day}")
+
+
+def fill(volunteers: list[Volunteer], duties: list[Duty], commitments: list[Commitment] | None = None,
+         existing: dict[str, list[str]] | None = None, rules: RosterRules = RULES) -> AutofillResult:
+    return autofill(volunteers, duties, existing or {}, commitments or [], rules, NOV_1, NOV_30)
+
+
+def pairs(result: AutofillResult) -> list[tuple[str, str]]:
+    return [(a.duty_id, a.person_id) for a in result.assignments]
+
+
+# --- fairness ----------------------------------------------------------------------------------------------------
+
+
+def test_the_person_furthest_below_commitment_gets_the_duty() -> None:
+    people = [person("ann"), person("ben"), person("cat")]
+    done = [worked("ann", 10), worked("ben", 2), worked("cat", 6)]
+    result = fill(people, [duty("d1", at(SAT, 18))], done)
+    assert pairs(result) == [("d1", "ben")]
+    assert result.gaps == ()
+
+
+def test_commitment_size_matters_not_just_hours() -> None:
+    # Ann has worked more but promised 32 h a month: 22 h below; Ben 14 h below.
+    people = [person("ann", monthly_commitment_hours=32.0), person("ben")]
+    result = fill(people, [duty("d1", at(SAT, 18))], [worked("ann", 10), worked("ben", 2)])
+    assert pairs(result) == [("d1", "ann")]
+
+
+def test_ties_go_to_fewer_duties_then_id() -> None:
+    people = [person("cat"), person("ben"), person("ann")]
+    two_short = [worked("ann", 2, date(2026, 11, 2)), worked("ann", 2, date(2026, 11, 3))]
+    result = fill(people, [duty("d1", at(SAT, 18))], [*two_short, worked("ben", 4), worked("cat", 4)])
+    assert pairs(result) == [("d1", "ben")]  # ben and cat have one duty each; ann two; ben < cat
+    assert pairs(fill(people, [duty("d1", at(SAT, 18))])) == [("d1", "ann")]
+
+
+def test_deficits_are_recomputed_after_each_assignment() -> None:
+    people = [person("ann"), person("ben")]
+    duties = [duty("d1", at(SAT, 8)), duty("d2", at(SAT + timedelta(days=2), 8))]
+    result = fill(people, duties, [worked("ben", 1)])
+    assert sorted(pairs(result)) == [("d1", "ann"), ("d2", "ben")]
+
+
+def test_a_scarce_skill_holder_goes_where_only_they_can() -> None:
+    # Dee (the only drone pilot) is furthest below commitment, and the 11 h rest lets her do only one of the
+    # two Saturday duties; start order would give her the morning and leave the drone duty empty.
+    people = [person("dee", skills=frozenset({"drone"})), person("eve")]
+    duties = [duty("morning", at(SAT, 8)), duty("drone", at(SAT, 16), required_skills={"drone": 1})]
+    result = fill(people, duties, [worked("eve", 4)])
+    assert sorted(pairs(result)) == [("drone", "dee"), ("morning", "eve")]
+    assert result.gaps == ()
+
+
+def test_skilled_places_are_filled_first() -> None:
+    people = [person("ann"), person("ben", skills=frozenset({"off_road"})), person("cat")]
+    four_by_four = duty("d1", at(SAT, 18), min_crew=2, max_crew=2, required_skills={"off_road": 1})
+    result = fill(people, [four_by_four], [worked("ben", 8), worked("cat", 4)])
+    assert pairs(result) == [("d1", "ben"), ("d1", "ann")]
+
+
+def test_prorated_hours() -> None:
+    assert prorated_hours(16, NOV_1, NOV_30) == pytest.approx(16)
+    assert prorated_hours(16, NOV_1, date(2026, 11, 15)) == pytest.approx(8)
+    assert prorated_hours(16, date(2026, 10, 16), date(2026, 11, 15)) == pytest.approx(16 * 16 / 31 + 8)
+
+
+# --- hard rules and gaps ----------------------------------------------------------------------------------------
+
+
+def test_never_double_books_and_explains_the_gap() -> None:
+    people = [person("ann"), person("ben", weekly=()), person("cat", weekly=()), person("dan", active=False)]
+    busy = Commitment("ann", at(SAT, 17), at(SAT, 20), "patrol-1")
+    result = fill(people, [duty("d1", at(SAT, 18))], [busy])
+    assert result == AutofillResult((), (Gap("d1", 1, ("2 unavailable, 1 double-booked",)),))
+
+
+def test_a_missing_skill_is_named() -> None:
+    people = [person("ann"), person("ben")]
+    drone = duty("d1", at(SAT, 18), min_crew=2, max_crew=2, required_skills={"drone": 1})
+    result = fill(people, [drone])
+    assert len(result.assignments) == 1  # the second place is kept for a pilot
+    assert result.gaps == (Gap("d1", 1, (
+        "no one available with Drone pilot (no one on the roster holds it)",
+        "1 lacking the skills still needed",
+    )),)
+
+
+def test_a_skill_holder_who_is_busy_is_counted() -> None:
+    people = [person("ann"), person("pip", skills=frozenset({"off_road"}))]
+    needs_4x4 = duty("d1", at(SAT, 18), required_skills={"off_road": 1})
+    result = fill(people, [needs_4x4], [Commitment("pip", at(SAT, 10), at(SAT, 12), "p")])
+    assert pairs(result) == [("d1", "ann")]  # min crew met, the skill still missing
+    assert result.gaps == (Gap("d1", 1, ("no one available with Off-road / 4x4 driving (1 too little rest)",)),)
+
+
+def test_existing_crew_is_kept_and_its_time_blocked() -> None:
+    people = [person("ann"), person("ben"), person("cat")]
+    first = duty("d1", at(SAT, 18), min_crew=2, max_crew=3)
+    clash = duty("d2", at(SAT, 19))
+    # ann is on d1 but her commitment was not passed: auto-fill still keeps her off d2.
+    result = fill(people, [first, clash], [worked("ben", 8)], existing={"d1": ["ann"]})
+    assert sorted(pairs(result)) == [("d1", "cat"), ("d2", "ben")]
+
+
+def test_only_duties_starting_in_the_period_are_filled() -> None:
+    people = [person("ann")]
+    duties = [duty("oct", at(date(2026, 10, 31), 22)), duty("nov", at(NOV_30, 22)),
+              duty("dec", at(date(2026, 12, 1), 0))]
+    assert pairs(fill(people, duties, rules=RosterRules(min_rest_hours=0))) == [("nov", "ann")]
+
+
+def test_inactive_people_and_disallowed_roles_are_never_chosen() -> None:
+    people = [person("ann", active=False), person("ben", role="volunteer")]
+    result = fill(people, [duty("d1", at(SAT, 18), allowed_roles=frozenset({"special"}))])
+    assert result.assignments == ()
+    assert result.gaps == (Gap("d1", 1, ("1 role not allowed",)),)
+
+
+def test_nobody_to_choose_from() -> None:
+    assert fill([], [duty("d1", at(SAT, 18))]).gaps == (Gap("d1", 1, ("no one else on the roster",)),)
+    assert fill([person("ann")], []) == AutofillResult((), ())
+    assert autofill([person("ann")], [duty("d1", at(SAT, 18))], {}, [], RULES, NOV_30, NOV_1) == AutofillResult((), ())
+
+
+# --- properties on random rosters -----------------------------------------------------------------------------
+
+
+MONDAY = date(2026, 3, 23)  # the week the clocks go forward, and the next
+PERIOD = (MONDAY, MONDAY + timedelta(days=9))
+SKILL_KEYS = ("rural_crime", "off_road", "drone", "first_aid")
+ROLE_KEYS = ("officer", "special", "volunteer")
+clocks = st.sampled_from([time(h, m) for h in range(24) for m in (0, 30)])
+days = st.integers(-1, 12).map(lambda n: MONDAY + timedelta(days=n))
+slots = st.builds(WeeklySlot, st.integers(0, 6), clocks, clocks)
+# Random slots rarely cover a whole duty, so many people are free all day on some weekdays.
+whole_days = st.sets(st.integers(0, 6), min_size=3).map(
+    lambda weekdays: [WeeklySlot(d, time(0), time(0)) for d in sorted(weekdays)]
+)
+any_role = st.just(frozenset(ROLE_KEYS)) | st.lists(st.sampled_from(ROLE_KEYS), min_size=1, max_size=3).map(frozenset)
+skill_needs = st.just({}) | st.dictionaries(st.sampled_from(SKILL_KEYS), st.integers(1, 2), max_size=2)
+
+
+Case = tuple[list[Volunteer], list[Duty], dict[str, list[str]], list[Commitment], RosterRules]
+
+
+@st.composite
+def rosters(draw: st.DrawFn) -> Case:
+    volunteers = [
+        Volunteer(
+            id=f"v{n}", name=f"Person {n}", role=draw(st.sampled_from(ROLE_KEYS)),
+            skills=frozenset(draw(st.lists(st.sampled_from(SKILL_KEYS), max_size=2))),
+            monthly_commitment_hours=draw(st.sampled_from([0.0, 8.0, 16.0, 24.0])),
+            active=draw(st.sampled_from([True, True, True, False])),
+            weekly=tuple(draw(st.lists(slots, max_size=6) | whole_days)),
+            exceptions=tuple(draw(st.lists(
+                st.builds(AvailabilityException, days, st.sampled_from(["away", "extra"]), st.none() | clocks,
+                          st.none() | clocks), max_size=3,
+            ))),
+        )
+        for n in range(draw(st.integers(2, 8)))
+    ]
+    duties = []
+    for n in range(draw(st.integers(1, 7))):
+        start = datetime.combine(draw(days), draw(clocks), LOCAL_ZONE)
+        min_crew = draw(st.integers(0, 3))
+        duties.append(Duty(
+            id=f"d{n}", title=f"Duty {n}", kind="joint_patrol", start=start,
+            end=start.astimezone(UTC) + timedelta(minutes=30 * draw(st.integers(1, 20))),
+            required_skills=draw(skill_needs), allowed_roles=draw(any_role),
+            min_crew=min_crew, max_crew=min_crew + draw(st.integers(0, 2)),
+        ))
+    commitments = []
+    for n in range(draw(st.integers(0, 6))):
+        start = datetime.combine(draw(days), draw(clocks), LOCAL_ZONE)
+        commitments.append(Commitment(
+            draw(st.sampled_from(volunteers)).id, start,
+            start.astimezone(UTC) + timedelta(hours=draw(st.integers(1, 10))), f"patrol{n}",
+        ))
+    existing: dict[str, list[str]] = defaultdict(list)
+    for _ in range(draw(st.integers(0, 3))):
+        on, who = draw(st.sampled_from(duties)), draw(st.sampled_from(volunteers))
+        if who.id not in existing[on.id]:
+            existing[on.id].append(who.id)
+            commitments.append(Commitment(who.id, on.start, on.end, on.id))
+    rules = RosterRules(min_rest_hours=draw(st.sampled_from([0.0, 4.0, 11.0])),
+                        max_weekly_hours=draw(st.sampled_from([6.0, 24.0, 48.0])))
+    return volunteers, duties, dict(existing), commitments, rules
+
+
+def _run(case: Case) -> AutofillResult:
+    volunteers, duties, existing, commitments, rules = case
+    return autofill(volunteers, duties, existing, commitments, rules, *PERIOD)
+
+
+def _in_period(d: Duty) -> bool:
+    return PERIOD[0] <= d.start.astimezone(LOCAL_ZONE).date() <= PERIOD[1]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=rosters())
+def test_every_assignment_passes_every_rule_when_replayed(
+    case: Case,
+) -> None:
+    volunteers, duties, existing, commitments, rules = case
+    result = _run(case)
+    people = {v.id: v for v in volunteers}
+    by_id = {d.id: d for d in duties}
+    crew = {d.id: list(existing.get(d.id, ())) for d in duties}
+    held = list(commitments)
+    for a in result.assignments:
+        volunteer, on = people[a.person_id], by_id[a.duty_id]
+        assert _in_period(on)
+        own = [c for c in held if c.person_id == volunteer.id]
+        assert check_assignment(volunteer, on, own, rules, [people[p] for p in crew[on.id]]) == [], a
+        held.append(Commitment(volunteer.id, on.start, on.end, on.id))
+        crew[on.id].append(volunteer.id)
+
+    new_by_duty = {a.duty_id for a in result.assignments}
+    gaps = {g.duty_id: g for g in result.gaps}
+    assert len(gaps) == len(result.gaps)
+    for d in duties:
+        members = crew[d.id]
+        assert len(members) == len(set(members))
+        if d.id in new_by_duty:
+            assert len(members) <= d.max_crew
+        shortfall = skill_shortfall(d.required_skills, (people[p].skills for p in members))
+        below = len(members) < d.min_crew or bool(shortfall)
+        assert (d.id in gaps) == (below and _in_period(d))
+        if d.id in gaps:
+            assert gaps[d.id].missing >= max(d.min_crew - len(members), 1) and gaps[d.id].reasons
+        if _in_period(d) and len(members) < min(d.min_crew, d.max_crew):
+            # Nobody was left out who could have filled the place without breaking a rule.
+            for v in volunteers:
+                if v.id not in members:
+                    others = [people[p] for p in members]
+                    own = [c for c in held if c.person_id == v.id]
+                    assert check_assignment(v, d, own, rules, others), (d.id, v.id)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=rosters(), seed=st.integers(0, 1000))
+def test_deterministic_and_independent_of_input_order(
+    case: Case, seed: int,
+) -> None:
+    volunteers, duties, existing, commitments, rules = case
+    first = _run(case)
+    assert _run(case) == first
+    shuffle = random.Random(seed)
+    mixed = [list(volunteers), list(duties), list(commitments)]
+    for items in mixed:
+        shuffle.shuffle(items)
+    assert _run((mixed[0], mixed[1], existing, mixed[2], rules)) == first  # type: ignore[arg-type]
+
+
+def test_assignment_is_a_frozen_record() -> None:
+    assert Assignment("d1", "ann") == Assignment("d1", "ann")
+    with pytest.raises(AttributeError):
+        Assignment("d1", "ann").duty_id = "d2"  # type: ignore[misc]
