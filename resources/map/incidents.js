@@ -300,6 +300,55 @@
     return true;
   }
 
+  // A patrol plan: numbered stops joined in visiting order, from the base and back to it when there is one.
+  // Styles are inline so the layer needs nothing from map.css. route = {stops: [{seq, lat, lon, label,
+  // arrive, leave}], base: [lat, lon] | null}.
+  const routeLayer = L.layerGroup();
+  let routeStops = 0;
+  const routeBadge = (text, background, size) => L.divIcon({
+    html: '<span style="display:block;width:' + (size - 6) + "px;height:" + (size - 6) + "px;border-radius:" +
+      (text === "B" ? "4px" : "50%") + ";background:" + background + ";color:#fff;border:3px solid #ffd600;" +
+      "font:bold 13px/" + (size - 6) + 'px \'DejaVu Sans\',sans-serif;text-align:center;' +
+      'box-shadow:0 1px 4px rgba(0,0,0,0.6)">' + escapeHtml(text) + "</span>",
+    className: "rw-route-stop", iconSize: L.point(size, size),
+  });
+  function setRoute(route) {
+    routeLayer.clearLayers();
+    const stops = (route && route.stops) || [];
+    const base = route && route.base;
+    routeStops = stops.length;
+    const line = stops.map((s) => [s.lat, s.lon]);
+    if (base && line.length) {
+      line.unshift(base);
+      line.push(base);
+    }
+    if (line.length > 1) {
+      L.polyline(line, { color: "#0d47a1", weight: 4, opacity: 0.85, dashArray: "10 6", interactive: false })
+        .addTo(routeLayer);
+    }
+    if (base) {
+      L.marker(base, { icon: routeBadge("B", "#37474f", 28), keyboard: false, zIndexOffset: 900,
+        title: "Base: start and finish" })
+        .addTo(routeLayer);
+    }
+    stops.forEach((s) => {
+      L.marker([s.lat, s.lon], {
+        icon: routeBadge(String(s.seq), "#0d47a1", 30), keyboard: false, zIndexOffset: 1000,
+        title: s.seq + ". " + s.label + (s.arrive ? " (" + s.arrive + "–" + s.leave + ")" : ""),
+      }).bindTooltip(escapeHtml(s.seq + ". " + s.label) + (s.arrive ? "<br>" + escapeHtml(s.arrive + "–" + s.leave) : ""))
+        .addTo(routeLayer);
+    });
+    if (!map.hasLayer(routeLayer)) map.addLayer(routeLayer);
+    const points = base && !line.length ? [base] : line;
+    if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 14 });
+    return routeStops;
+  }
+  function clearRoute() {
+    routeLayer.clearLayers();
+    routeStops = 0;
+    return 0;
+  }
+
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "rw-legend");
@@ -324,7 +373,7 @@
   }
   const overlays = {
     "Incidents": incidentsLayer, "Heatmap": heat, "Published crime (data.police.uk)": contextLayer,
-    "Hotspots": hotspotLayer, "Hotspot numbers": hotspotBadges,
+    "Hotspots": hotspotLayer, "Hotspot numbers": hotspotBadges, "Patrol route": routeLayer,
   };
   Object.keys(config.overlays).forEach((name) => { overlays[name] = window[config.overlays[name]]; });
   const layers = L.control.layers(baseLayers, overlays, { collapsed: true }).addTo(map);
@@ -346,6 +395,9 @@
     setHotspots: setHotspots,
     focusHotspot: focusHotspot,
     hotspotCount: () => hotspotLayer.getLayers().length,
+    setRoute: setRoute,
+    clearRoute: clearRoute,
+    routeStopCount: () => routeStops,
     markerCount: () => rows.length,
     // Markers and cluster badges on the map now, and the incidents they stand for (should equal markerCount).
     drawnCount: () => incidentsLayer.getLayers().length,

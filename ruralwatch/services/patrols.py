@@ -515,8 +515,11 @@ class PatrolService:
         return self.event(event_id)
 
     def link_incident(self, event_id: str, incident_id: str) -> None:
+        """Link the incident recorded from a "new incident" event to that event."""
+        event = self.events.get_raw(event_id)
         with self.store.transaction():
             self.events.update(event_id, {"incident_id": incident_id})
+        self.hub.publish(Change(TOPIC, "updated", (event["patrol_id"],)))
 
     def end(self, patrol_id: str, at: datetime | None = None) -> PatrolRecord:
         patrol = self.get(patrol_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -59,6 +60,8 @@ from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
+from ruralwatch.ui.patrol_panel import PatrolPanel
+from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
@@ -151,6 +154,23 @@ class MainWindow(QMainWindow):
         self.sync_dock.setWidget(self.sync_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.sync_dock)
         self.sync_dock.hide()
+
+        self.roster_panel = RosterPanel(services, self)
+        self.roster_dock = QDockWidget("Roster", self)
+        self.roster_dock.setObjectName("rosterDock")
+        self.roster_dock.setWidget(self.roster_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.roster_dock)
+        self.roster_dock.hide()
+
+        self._patrol_picking = False
+        self.patrol_panel = PatrolPanel(services, self.map, self, run_task=self.run_task)
+        self.patrol_panel.pickRequested.connect(self._on_patrol_pick_requested)
+        self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
+        self.patrol_dock = QDockWidget("Patrols", self)
+        self.patrol_dock.setObjectName("patrolDock")
+        self.patrol_dock.setWidget(self.patrol_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.patrol_dock)
+        self.patrol_dock.hide()
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -268,6 +288,15 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action,
                        self.refresh_action):
             incidents_menu.addAction(action)
+        team_menu = menu.addMenu("&Team")
+        patrol_toggle = self.patrol_dock.toggleViewAction()
+        patrol_toggle.setText("&Patrols: plan, brief, log…")
+        patrol_toggle.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        team_menu.addAction(patrol_toggle)
+        roster_toggle = self.roster_dock.toggleViewAction()
+        roster_toggle.setText("&Roster: people, duties, hours…")
+        roster_toggle.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        team_menu.addAction(roster_toggle)
         view_menu = menu.addMenu("&View")
         self.large_text_action = QAction("&Larger text (for use in a vehicle)", self, checkable=True)
         self.large_text_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
@@ -470,13 +499,36 @@ class MainWindow(QMainWindow):
         if on:
             if self._picking_form and self._picking_form is not form:
                 self._picking_form.pick_button.setChecked(False)
+            if self._patrol_picking:
+                self.patrol_panel.cancel_pick()
             self._picking_form = form
             self.statusBar().showMessage("Click the map where it happened (Esc in the form to stop)", 8000)
         elif self._picking_form is form:
             self._picking_form = None
         self.map.set_pick_mode(self._picking_form is not None)
 
+    def _on_patrol_pick_requested(self, on: bool) -> None:
+        """The patrol log or form wants a place from the map; one picker at a time."""
+        self._patrol_picking = on
+        if on:
+            if self._picking_form:
+                self._picking_form.pick_button.setChecked(False)
+            self.statusBar().showMessage("Click the map to place the patrol event", 8000)
+        self.map.set_pick_mode(on or self._picking_form is not None)
+
+    def _on_patrol_new_incident(self, event_id: str, lat: float, lon: float) -> None:
+        """A "new incident" logged on a patrol opens the incident form at that place and links what is saved."""
+        form = self.new_incident()
+        if not math.isnan(lat) and not math.isnan(lon):
+            form.set_location(lat, lon)
+        form.saved_incident.connect(
+            lambda incident, eid=event_id: self.services.patrols.link_incident(eid, incident.id)
+        )
+
     def _on_map_clicked(self, lat: float, lon: float) -> None:
+        if self._patrol_picking:
+            self.patrol_panel.place_picked(lat, lon)
+            return
         form = self._picking_form
         if form is None:
             return
@@ -674,6 +726,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
         self._unsubscribe()
+        self.roster_panel.dispose()
+        self.patrol_panel.dispose()
         super().closeEvent(event)
 
     def dispose(self) -> None:

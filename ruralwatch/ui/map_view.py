@@ -173,5 +173,13 @@ class MapView(QWebEngineView):
     def focus_hotspot(self, rank: int) -> None:
         self.run_js(f"rw.focusHotspot({int(rank)})")
 
+    def show_route(self, route: dict[str, Any], callback: Callable[[int], None] | None = None) -> None:
+        """Draw a patrol plan: {"stops": [{"seq", "lat", "lon", "label", "arrive", "leave"}], "base": [lat, lon] or
+        None}. Numbered stops, a line in visiting order (from and back to the base), the view fitted to it."""
+        self.run_js(f"rw.setRoute({json.dumps(route, separators=(',', ':'))})", callback)
+
+    def clear_route(self) -> None:
+        self.run_js("rw.clearRoute()")
+
     def show_basemap(self, name: str) -> None:
         self.run_js(f"rw.showBaseLayer({json.dumps(name)})")

@@ -1,0 +1,530 @@
+"""Patrol panel, doing side: the log kept during a patrol (vehicle-friendly) and the dose measured afterwards."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core import geo, times
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.patrol import PatrolEventInput
+from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_STATUS_NAMES
+from ruralwatch.core.vrm import display_vrm, normalise_vrm
+from ruralwatch.services.container import Services
+from ruralwatch.services.patrols import HotspotDosage, LoggedEvent, PatrolDose, PatrolRecord
+from ruralwatch.ui.patrol_plan import (
+    ERROR_COLOUR,
+    INVALID_STYLE,
+    InBackground,
+    Report,
+    make_table,
+    scroll_page,
+    set_rows,
+    window_text,
+    wrapped_label,
+)
+
+# Every kind an officer logs by hand; start and end have their own buttons.
+LOGGABLE_KINDS = tuple((key, label) for key, label in PATROL_EVENT_KINDS
+                       if key not in ("patrol_started", "patrol_ended"))
+STOP_KINDS = ("arrived_stop", "left_stop")
+ALERT_STYLE = (f"QFrame#vehicleAlert {{ background: {ERROR_COLOUR}; border: 3px solid #000; border-radius: 4px; }}"
+               " QFrame#vehicleAlert QLabel { color: #fff; font-size: 16px; font-weight: bold; }")
+EARLY_START = timedelta(hours=2)  # starting earlier than this before the planned start is checked first
+BIG_BUTTON_STYLE = "QPushButton { font-size: 14px; font-weight: bold; padding: 8px; }"
+
+
+def _grid_ref(lat: float | None, lon: float | None) -> str:
+    if lat is None or lon is None:
+        return ""
+    try:
+        return geo.lat_lon_to_grid_ref(lat, lon, 8)
+    except RuralWatchError:
+        return f"{lat:.5f}, {lon:.5f}"
+
+
+class PatrolLog(QWidget):
+    """Start, log and end a patrol. Events are written the moment a button is pressed, stamped with the time."""
+
+    pickRequested = Signal(bool)  # the map should (stop) sending clicks to place_picked
+    newIncidentRequested = Signal(str, float, float)  # event id, lat, lon (NaN when no place is known)
+    eventLogged = Signal(object)  # LoggedEvent
+    statusChanged = Signal(object)  # PatrolRecord, after start or end
+
+    def __init__(self, services: Services, report: Report, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.report = report
+        self.patrol: PatrolRecord | None = None
+        self.events: list[LoggedEvent] = []
+        self.picked: tuple[float, float] | None = None
+
+        self.heading = wrapped_label("Open a patrol to log it.")
+        self.heading.setStyleSheet("font-weight: bold;")
+        self.start_button = QPushButton("▶ St&art patrol")
+        self.end_button = QPushButton("■ &End patrol")
+        for button in (self.start_button, self.end_button):
+            button.setStyleSheet(BIG_BUTTON_STYLE)
+            button.setMinimumHeight(44)
+        self.start_button.clicked.connect(self.start)
+        self.end_button.clicked.connect(lambda: self.end())
+
+        self.stop_choice = QComboBox()
+        self.stop_choice.setToolTip("The planned stop this event belongs to (defaults to the current stop)")
+        self.pick_button = QPushButton("Pick on &map")
+        self.pick_button.setCheckable(True)
+        self.pick_button.setToolTip("Click the map where the event happened")
+        self.pick_button.toggled.connect(self._pick_toggled)
+        self.grid_ref = QLineEdit()
+        self.grid_ref.setPlaceholderText("or type a grid reference, e.g. TL 6091 3053")
+        self.place_label = wrapped_label()
+        self.vrm = QLineEdit()
+        self.vrm.setPlaceholderText("VRM for a stop-check, e.g. AB12 CDE")
+        self.vrm.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.vrm.textEdited.connect(self._upper_vrm)
+        self.vrm.returnPressed.connect(lambda: self.log_event("stop_check"))
+        self.detail = QLineEdit()
+        self.detail.setPlaceholderText("what happened (optional)")
+
+        self.alert = QFrame()
+        self.alert.setObjectName("vehicleAlert")
+        self.alert.setStyleSheet(ALERT_STYLE)
+        self.alert_text = QLabel()
+        self.alert_text.setWordWrap(True)
+        self.alert_text.setAccessibleName("Vehicle of interest alert")
+        dismiss = QPushButton("D&ismiss")
+        dismiss.setStyleSheet("QPushButton { color: #000; font-size: 13px; }")
+        dismiss.clicked.connect(self.alert.hide)
+        alert_layout = QHBoxLayout(self.alert)
+        alert_layout.addWidget(self.alert_text, 1)
+        alert_layout.addWidget(dismiss)
+        self.alert.hide()
+        self.message = wrapped_label()
+
+        self.kind_buttons: dict[str, QPushButton] = {}
+        self.button_grid = QGridLayout()
+        self._columns = 0
+        for key, label in LOGGABLE_KINDS:
+            button = QPushButton(label)
+            button.setStyleSheet(BIG_BUTTON_STYLE)
+            button.setMinimumHeight(48)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.clicked.connect(lambda _checked=False, k=key: self.log_event(k))
+            self.kind_buttons[key] = button
+        self._arrange_buttons(2)
+
+        self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"])
+        self.table.setMinimumHeight(110)
+
+        controls = QHBoxLayout()
+        controls.addWidget(self.start_button)
+        controls.addWidget(self.end_button)
+        where = QGroupBox("Where and what")
+        where_layout = QGridLayout(where)
+        stop_label = QLabel("At &hotspot")
+        stop_label.setBuddy(self.stop_choice)
+        vrm_label = QLabel("&VRM")
+        vrm_label.setBuddy(self.vrm)
+        detail_label = QLabel("&Detail")
+        detail_label.setBuddy(self.detail)
+        where_layout.addWidget(stop_label, 0, 0)
+        where_layout.addWidget(self.stop_choice, 0, 1, 1, 2)
+        where_layout.addWidget(self.pick_button, 1, 0)
+        where_layout.addWidget(self.grid_ref, 1, 1, 1, 2)
+        where_layout.addWidget(self.place_label, 2, 1, 1, 2)
+        where_layout.addWidget(vrm_label, 3, 0)
+        where_layout.addWidget(self.vrm, 3, 1, 1, 2)
+        where_layout.addWidget(detail_label, 4, 0)
+        where_layout.addWidget(self.detail, 4, 1, 1, 2)
+        where_layout.setColumnStretch(1, 1)
+        layout = scroll_page(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(controls)
+        layout.addWidget(self.alert)
+        layout.addWidget(where)
+        layout.addLayout(self.button_grid)
+        layout.addWidget(self.message)
+        layout.addWidget(QLabel("Log (newest first)"))
+        layout.addWidget(self.table, 1)
+        self.set_patrol(None)
+
+    def _arrange_buttons(self, columns: int) -> None:
+        """Three columns of event buttons when the panel is wide enough, else two (the panel may be a narrow
+        dock)."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for button in self.kind_buttons.values():
+            self.button_grid.removeWidget(button)
+        for i, button in enumerate(self.kind_buttons.values()):
+            self.button_grid.addWidget(button, i // columns, i % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        widest = max(button.sizeHint().width() for button in self.kind_buttons.values())
+        self._arrange_buttons(3 if event.size().width() >= 3 * widest + 40 else 2)
+        super().resizeEvent(event)
+
+    def _upper_vrm(self, text: str) -> None:
+        if text != text.upper():
+            cursor = self.vrm.cursorPosition()
+            self.vrm.setText(text.upper())
+            self.vrm.setCursorPosition(cursor)
+
+    # --- state --------------------------------------------------------------------------------------------
+
+    def set_patrol(self, record: PatrolRecord | None) -> None:
+        if record is not None and record == self.patrol and self.events == self.services.patrols.log_of(record.id):
+            return  # nothing new: keep the stop the officer chose
+        changed = self.patrol is None or record is None or self.patrol.id != record.id
+        self.patrol = record
+        if changed:
+            self.alert.hide()
+            self.message.clear()
+            self._clear_inputs()
+        if record is None:
+            self.heading.setText("Open a patrol to log it.")
+            self.events = []
+        else:
+            status = PATROL_STATUS_NAMES.get(record.status, record.status)
+            self.heading.setText(f"{record.title}: {window_text(record)} — {status}"
+                                 + (f", call sign {record.call_sign}" if record.call_sign else ""))
+            self.events = self.services.patrols.log_of(record.id)
+        self._fill_stops()
+        self._fill_log()
+        self._update_buttons()
+
+    def _stop_labels(self) -> dict[str, str]:
+        return {s["key"]: f"{s['seq']}. {s['label']}" for s in self.patrol.stops} if self.patrol else {}
+
+    def current_stop_key(self) -> str | None:
+        """Where the crew is: the stop arrived at and not yet left, else the next planned stop not yet visited."""
+        if self.patrol is None:
+            return None
+        here = None
+        visited: set[str] = set()
+        for event in self.events:
+            if event.kind == "arrived_stop" and event.stop_key:
+                here = event.stop_key
+                visited.add(event.stop_key)
+            elif event.kind in ("left_stop", "patrol_ended"):
+                here = None
+        if here:
+            return here
+        return next((s["key"] for s in self.patrol.stops if s["key"] not in visited), None)
+
+    def _fill_stops(self) -> None:
+        self.stop_choice.blockSignals(True)
+        self.stop_choice.clear()
+        self.stop_choice.addItem("No planned stop", None)
+        for key, label in self._stop_labels().items():
+            self.stop_choice.addItem(label, key)
+        current = self.current_stop_key()
+        self.stop_choice.setCurrentIndex(max(0, self.stop_choice.findData(current)) if current else 0)
+        self.stop_choice.blockSignals(False)
+
+    def _fill_log(self) -> None:
+        stops = self._stop_labels()
+        rows = []
+        for event in reversed(self.events):
+            vrm = display_vrm(event.vrm) if event.vrm else ""
+            if vrm and event.flagged:
+                vrm = f"⚠ {vrm} (of interest)"
+            rows.append([times.format_local(event.at)[11:16], PATROL_EVENT_NAMES.get(event.kind, event.kind),
+                         stops.get(event.stop_key or "", ""), vrm, event.detail, _grid_ref(event.lat, event.lon)])
+        set_rows(self.table, rows)
+
+    def _update_buttons(self) -> None:
+        status = self.patrol.status if self.patrol else None
+        running = status == "in_progress"
+        self.start_button.setEnabled(status in ("planned", "briefed"))
+        self.end_button.setEnabled(running)
+        for button in self.kind_buttons.values():
+            button.setEnabled(running)
+        for widget in (self.stop_choice, self.pick_button, self.grid_ref, self.vrm, self.detail):
+            widget.setEnabled(running)
+        if not running and self.pick_button.isChecked():
+            self.pick_button.setChecked(False)
+
+    def _clear_inputs(self) -> None:
+        for widget in (self.vrm, self.grid_ref, self.stop_choice):
+            widget.setStyleSheet("")
+            widget.setToolTip("")
+        self.vrm.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.vrm.clear()
+        self.detail.clear()
+        self.grid_ref.clear()
+        self.picked = None
+        self._place("")
+
+    def _place(self, text: str) -> None:
+        self.place_label.setText(text)
+        self.place_label.setVisible(bool(text))
+
+    # --- place --------------------------------------------------------------------------------------------
+
+    def _pick_toggled(self, on: bool) -> None:
+        if on:
+            self._place("Click the map where it happened…")
+        elif self.picked is None:
+            self._place("")
+        self.pickRequested.emit(on)
+
+    def place_picked(self, lat: float, lon: float) -> None:
+        """A map click while picking: the next event happens here (instead of at the stop)."""
+        self.picked = (lat, lon)
+        self.grid_ref.clear()
+        self._place(f"Place from the map: {_grid_ref(lat, lon)}")
+        if self.pick_button.isChecked():
+            self.pick_button.setChecked(False)
+
+    # --- actions ------------------------------------------------------------------------------------------
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Asks before ending a patrol. Tests replace it."""
+        answer = QMessageBox.question(self, title, question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def start(self) -> PatrolRecord | None:
+        if self.patrol is None:
+            return None
+        now = times.utc_now()
+        if not self.patrol.start - EARLY_START <= now <= self.patrol.end and not self.confirm(
+            "Start patrol", f"This patrol is planned for {window_text(self.patrol)}. Start it now anyway?"
+        ):
+            return None
+        try:
+            record = self.services.patrols.start(self.patrol.id)
+        except RuralWatchError as exc:
+            self.report(f"Not started: {exc}")
+            return None
+        self.set_patrol(record)
+        self.message.setText(f"Patrol started at {times.format_local(record.started_at)[11:16]}.")
+        self.statusChanged.emit(record)
+        return record
+
+    def end(self, ask: bool = True) -> PatrolRecord | None:
+        if self.patrol is None:
+            return None
+        if ask and not self.confirm("End patrol", "End the patrol now? Nothing more can be logged on it."):
+            return None
+        try:
+            record = self.services.patrols.end(self.patrol.id)
+        except RuralWatchError as exc:
+            self.report(f"Not ended: {exc}")
+            return None
+        self.set_patrol(record)
+        self.message.setText(f"Patrol ended at {times.format_local(record.ended_at)[11:16]}.")
+        self.statusChanged.emit(record)
+        return record
+
+    def log_event(self, kind: str) -> LoggedEvent | None:
+        """Log one event now at the chosen stop, map point or grid reference. None (reason shown) if refused."""
+        if self.patrol is None:
+            return None
+        for widget in (self.grid_ref, self.stop_choice):
+            widget.setStyleSheet("")
+        self.vrm.setStyleSheet("font-size: 16px; font-weight: bold;")
+        stop_key = self.stop_choice.currentData() or ""
+        lat = lon = None
+        grid = ""
+        if kind in STOP_KINDS:
+            if not stop_key:
+                self._refuse(ValidationError.single("stop", "choose the planned stop first"))
+                return None
+        elif self.picked is not None:
+            lat, lon = self.picked
+        else:
+            grid = self.grid_ref.text().strip()
+        inp = PatrolEventInput(kind=kind, lat=lat, lon=lon, grid_ref=grid, stop_key=stop_key,
+                               vrm=self.vrm.text() if kind == "stop_check" or self.vrm.text().strip() else "",
+                               detail=self.detail.text())
+        try:
+            event = self.services.patrols.log(self.patrol.id, inp)
+        except ValidationError as exc:
+            self._refuse(exc)
+            return None
+        except RuralWatchError as exc:
+            self.report(f"Not logged: {exc}")
+            return None
+        self.events = self.services.patrols.log_of(self.patrol.id)
+        self._clear_inputs()
+        self._fill_stops()
+        self._fill_log()
+        label = PATROL_EVENT_NAMES.get(kind, kind)
+        self.message.setStyleSheet("")
+        self.message.setText(f"Logged at {times.format_local(event.at)[11:16]}: {label}"
+                             + (f" ({self._stop_labels().get(event.stop_key or '', '')})" if event.stop_key else ""))
+        if kind == "stop_check" or event.vrm:
+            self._show_vehicle(event)
+        self.eventLogged.emit(event)
+        if kind == "new_incident":
+            nan = math.nan
+            self.newIncidentRequested.emit(event.id, event.lat if event.lat is not None else nan,
+                                           event.lon if event.lon is not None else nan)
+        return event
+
+    def _refuse(self, error: ValidationError) -> None:
+        widgets = {"vrm": self.vrm, "grid_ref": self.grid_ref, "stop": self.stop_choice, "location": self.grid_ref}
+        for item in error.errors:
+            widget = widgets.get(item.field)
+            if widget is not None:
+                widget.setStyleSheet(f"{widget.metaObject().className()} {{ {INVALID_STYLE} }}")
+                widget.setToolTip(item.message)
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.message.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.message.setText("Not logged: " + "; ".join(
+            f"{item.field.replace('_', ' ')}: {item.message}" for item in error.errors))
+
+    def _show_vehicle(self, event: LoggedEvent) -> None:
+        if not event.flagged:
+            self.alert.hide()
+            self.message.setText(self.message.text() + f". {display_vrm(event.vrm or '')}: not a vehicle of interest.")
+            return
+        wanted = normalise_vrm(event.vrm or "")
+        found = next((v for v in self.services.patrols.vehicles_of_interest(times.from_storage(event.at))
+                      if normalise_vrm(v.vrm) == wanted), None)
+        text = f"⚠ ALERT — Vehicle of interest: {display_vrm(wanted)}"
+        if found is not None:
+            last = times.to_local(found.last_seen).strftime("%d %b %Y %H:%M")
+            text += (f" — seen {found.times_seen} time{'s' if found.times_seen != 1 else ''}, last {last}"
+                     f" ({', '.join(found.kinds)})")
+            if found.places:
+                text += f" at {'; '.join(found.places[:2])}"
+            if found.description:
+                text += f". {found.description}"
+        self.alert_text.setText(text + ".")
+        self.alert.show()
+
+
+class DoseView(QWidget):
+    """What a patrol delivered against its plan, and patrol dosage per place over a period (for the analyst)."""
+
+    dosageReady = Signal(object)  # list[HotspotDosage]
+
+    def __init__(self, services: Services, in_background: InBackground, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.in_background = in_background
+        self.patrol: PatrolRecord | None = None
+        self.dose: PatrolDose | None = None
+
+        self.summary = wrapped_label("The dose is measured once a patrol has run.")
+        self.stops = make_table(["Stop", "Planned min", "Actual min", "Visited"])
+        self.stops.setMinimumHeight(100)
+        self.missed = wrapped_label()
+        self.missed.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.kinds = make_table(["Event", "Count"])
+        self.kinds.setMaximumHeight(170)
+        patrol_box = QGroupBox("This patrol: planned against actual")
+        patrol_layout = QVBoxLayout(patrol_box)
+        patrol_layout.addWidget(self.summary)
+        patrol_layout.addWidget(self.stops, 2)
+        patrol_layout.addWidget(self.missed)
+        patrol_layout.addWidget(self.kinds, 1)
+
+        today = QDate.currentDate()
+        self.period_from = QDateEdit(today.addMonths(-3))
+        self.period_to = QDateEdit(today)
+        for edit in (self.period_from, self.period_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.period_button = QPushButton("Show &dosage")
+        self.period_button.clicked.connect(self.show_dosage)
+        self.period_status = wrapped_label("Completed patrols in the period: visits and minutes per place, with "
+                                           "crime and harm within 500 m during the period and in the same length "
+                                           "of time before it.")
+        self.period_table = make_table(["Place", "Visits", "Minutes", "Crimes before", "Crimes during",
+                                        "Harm before", "Harm during"])
+        self.period_table.setMinimumHeight(100)
+        row = QHBoxLayout()
+        for text, widget in (("&From", self.period_from), ("Unt&il", self.period_to)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            row.addWidget(label)
+            row.addWidget(widget)
+        row.addWidget(self.period_button)
+        row.addStretch()
+        period_box = QGroupBox("Patrol dosage over a period")
+        period_layout = QVBoxLayout(period_box)
+        period_layout.addLayout(row)
+        period_layout.addWidget(self.period_status)
+        period_layout.addWidget(self.period_table, 1)
+
+        layout = scroll_page(self)
+        layout.addWidget(patrol_box, 1)
+        layout.addWidget(period_box, 1)
+
+    def set_patrol(self, record: PatrolRecord | None) -> None:
+        self.patrol = record
+        self.dose = None
+        if record is None or record.status not in ("in_progress", "completed"):
+            self.summary.setText("The dose is measured once a patrol has run."
+                                 if record is None else f"{record.title}: not run yet.")
+            set_rows(self.stops, [])
+            set_rows(self.kinds, [])
+            self.missed.clear()
+            return
+        try:
+            dose = self.services.patrols.dose(record.id)
+        except RuralWatchError as exc:
+            self.summary.setText(f"Dose not measured: {exc}")
+            return
+        self.dose = dose
+        so_far = " so far" if record.status == "in_progress" else ""
+        visited = sum(1 for s in dose.stops if s.visited)
+        self.summary.setText(
+            f"{record.title}, {window_text(record)}: {visited} of {len(dose.stops)} planned stops visited{so_far}; "
+            f"{dose.actual_minutes:.0f} min at stops against {dose.planned_minutes:.0f} planned."
+        )
+        set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
+                               "Yes" if s.visited else "No — missed"] for s in dose.stops])
+        self.missed.setText(("Missed: " + "; ".join(dose.missed)) if dose.missed else
+                            ("Every planned stop visited." if dose.stops else "No planned stops."))
+        set_rows(self.kinds, sorted(([k, n] for k, n in dose.events_by_kind.items()), key=lambda r: (-r[1], r[0])))
+
+    def period(self) -> tuple[datetime, datetime]:
+        start = datetime.combine(self.period_from.date().toPython(), time(0), times.LOCAL_ZONE)
+        end = datetime.combine(self.period_to.date().toPython() + timedelta(days=1), time(0), times.LOCAL_ZONE)
+        return start, end
+
+    def show_dosage(self) -> None:
+        """Dosage per visited place over the period, worked out off the UI thread; emits dosageReady."""
+        start, end = self.period()
+        if end <= start:
+            self.period_status.setText("The period must end after it starts.")
+            return
+
+        def done(rows: list[HotspotDosage]) -> None:
+            set_rows(self.period_table, [[d.label, d.visits, round(d.minutes), d.crimes_before, d.crimes_during,
+                                          d.harm_before, d.harm_during] for d in rows])
+            self.period_status.setText(
+                f"{len(rows)} places visited on completed patrols from {start:%d %b %Y} to "
+                f"{end - timedelta(days=1):%d %b %Y}; crimes and harm within 500 m, during the period and in the "
+                "same length of time before it." if rows else "No completed patrol visited a planned stop in "
+                "this period."
+            )
+            self.dosageReady.emit(rows)
+
+        self.period_status.setText("Working out the dosage…")
+        self.in_background("Working out patrol dosage…", lambda services: services.patrols.dosage(start, end), done,
+                           "Dosage not worked out")

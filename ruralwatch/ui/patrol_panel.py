@@ -1,0 +1,429 @@
+"""The joint patrol panel: plan a patrol, brief the crew, log it as it happens, and measure the dose.
+
+Tabs follow a patrol's life: Patrols (the list) -> Details (who, when, where) -> Plan (stops from the harm
+hotspots, drawn on the map) -> Log (during the patrol, big buttons for a vehicle) -> Dose (afterwards).
+Slow work (the hotspot run behind "Suggest plan", the briefing PDF, period dosage) runs off the UI thread on its
+own database connection. The panel listens to the change hub, so edits made elsewhere show up here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core.errors import NotFoundError, RuralWatchError
+from ruralwatch.core.vocab import PATROL_STATUS_NAMES
+from ruralwatch.patrols.plan import Candidate
+from ruralwatch.services.changes import Change
+from ruralwatch.services.container import Services
+from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+from ruralwatch.store import open_store
+from ruralwatch.ui.map_view import MapView
+from ruralwatch.ui.patrol_log import DoseView, PatrolLog
+from ruralwatch.ui.patrol_plan import (
+    EDITABLE_STATUSES,
+    ERROR_COLOUR,
+    PatrolForm,
+    PlanEditor,
+    make_table,
+    route_of,
+    set_rows,
+    window_text,
+    wrapped_label,
+)
+from ruralwatch.ui.tasks import BackgroundTask, Progress
+
+LIST_FILTERS = (
+    ("All patrols", None),
+    ("Planned, briefed or running", ("planned", "briefed", "in_progress")),
+    ("Completed", ("completed",)),
+    ("Cancelled", ("cancelled",)),
+)
+TAB_FOR_STATUS = {"planned": 2, "briefed": 2, "in_progress": 3, "completed": 4, "cancelled": 1}
+REFRESH_DELAY_MS = 50
+
+
+class _HubBridge(QObject):
+    changed = Signal(object)
+
+
+class PatrolPanel(QWidget):
+    """Joint patrols from plan to dose. `map_view` (optional) shows the open patrol's route."""
+
+    pickRequested = Signal(bool)  # route map clicks to place_picked while True
+    newIncidentRequested = Signal(str, float, float)  # patrol event id, lat, lon (NaN when unknown)
+    patrolOpened = Signal(object)  # PatrolRecord, or None for a new patrol
+    planReady = Signal(object)  # Plan, after "Suggest plan"
+    briefSaved = Signal(object)  # Path of the briefing pack
+    eventLogged = Signal(object)  # LoggedEvent
+    dosageReady = Signal(object)  # list[HotspotDosage]
+
+    def __init__(self, services: Services, map_view: MapView | None, parent: QWidget | None = None, *,
+                 run_task: Callable[..., Any] | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.map_view = map_view
+        self.record: PatrolRecord | None = None
+        self.problems: list[str] = []
+        self.tasks: list[BackgroundTask] = []
+        self._run_task = run_task or self._own_task
+        self._route: dict[str, Any] | None = None
+        self._shown_route: dict[str, Any] | None | bool = False  # False: nothing pushed yet
+        self._pick_target: str | None = None
+        self._pending: set[str] = set()
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._list_tab(), "&Patrols")
+        self.form = PatrolForm(services)
+        self.plan = PlanEditor(services, self.in_background, self.report)
+        self.log = PatrolLog(services, self.report)
+        self.dose = DoseView(services, self.in_background)
+        self.tabs.addTab(self.form, "De&tails")
+        self.tabs.addTab(self.plan, "P&lan")
+        self.tabs.addTab(self.log, "L&og")
+        self.tabs.addTab(self.dose, "Do&se")
+        self.status = wrapped_label()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
+
+        self.form.saved.connect(self._on_saved)
+        self.form.pickBaseRequested.connect(lambda on: self._pick("base", on))
+        self.plan.routeChanged.connect(self._on_route)
+        self.plan.planReady.connect(self.planReady)
+        self.plan.briefSaved.connect(self._on_briefed)
+        self.log.pickRequested.connect(lambda on: self._pick("event", on))
+        self.log.newIncidentRequested.connect(self.newIncidentRequested)
+        self.log.eventLogged.connect(self._on_logged)
+        self.log.statusChanged.connect(self._on_status_changed)
+        self.dose.dosageReady.connect(self.dosageReady)
+        if map_view is not None:
+            map_view.ready.connect(self._redraw_route)
+
+        self._bridge = _HubBridge(self)
+        self._bridge.changed.connect(self._on_change)
+        bridge = self._bridge
+
+        def listen(change: Change) -> None:
+            if shiboken6.isValid(bridge):
+                bridge.changed.emit(change)
+
+        self._unsubscribe = services.hub.subscribe(listen)
+        unsubscribe = self._unsubscribe
+        self.destroyed.connect(lambda *_: unsubscribe())
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self._apply_changes)
+        self.fill_list()
+        self._show(None, refill_form=False)
+
+    # --- the list -----------------------------------------------------------------------------------------
+
+    def _list_tab(self) -> QWidget:
+        page = QWidget()
+        self.list_filter = QComboBox()
+        for label, statuses in LIST_FILTERS:
+            self.list_filter.addItem(label, statuses)
+        self.list_filter.currentIndexChanged.connect(lambda _i: self.fill_list())
+        self.patrol_table = make_table(["When", "Title", "Status", "Crew"])
+        self.patrol_table.doubleClicked.connect(lambda _index: self.open_selected())
+        for keys in ("Return", "Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self.patrol_table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.open_selected)
+        self.new_button = QPushButton("&New patrol")
+        self.open_button = QPushButton("Op&en")
+        self.cancel_button = QPushButton("&Cancel patrol")
+        self.new_button.clicked.connect(self.new_patrol)
+        self.open_button.clicked.connect(self.open_selected)
+        self.cancel_button.clicked.connect(lambda: self.cancel_selected())
+        show = QLabel("Sho&w")
+        show.setBuddy(self.list_filter)
+        top = QHBoxLayout()
+        top.addWidget(show)
+        top.addWidget(self.list_filter, 1)
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.open_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addStretch()
+        layout = QVBoxLayout(page)
+        layout.addLayout(top)
+        layout.addWidget(self.patrol_table, 1)
+        layout.addLayout(buttons)
+        return page
+
+    def fill_list(self) -> None:
+        """Reload the patrol list, keeping the selected patrol selected."""
+        keep = self.selected_patrol_id() or (self.record.id if self.record else None)
+        statuses = self.list_filter.currentData()
+        patrols = [p for p in self.services.patrols.list() if statuses is None or p.status in statuses]
+        self._listed = [p.id for p in patrols]
+        set_rows(self.patrol_table, [
+            [window_text(p), p.title, PATROL_STATUS_NAMES.get(p.status, p.status),
+             ", ".join(name for _, name in p.crew)] for p in patrols
+        ])
+        if keep in self._listed:
+            self.patrol_table.selectRow(self._listed.index(keep))
+
+    def selected_patrol_id(self) -> str | None:
+        rows = self.patrol_table.selectionModel().selectedRows()
+        listed = getattr(self, "_listed", [])
+        return listed[rows[0].row()] if rows and rows[0].row() < len(listed) else None
+
+    def select_patrol(self, patrol_id: str) -> bool:
+        if patrol_id not in self._listed:
+            self.list_filter.setCurrentIndex(0)
+        if patrol_id not in self._listed:
+            return False
+        self.patrol_table.selectRow(self._listed.index(patrol_id))
+        return True
+
+    # --- opening ------------------------------------------------------------------------------------------
+
+    def new_patrol(self) -> None:
+        self._show(None, refill_form=True)
+        self.tabs.setCurrentWidget(self.form)
+        self.form.day.setFocus()
+        self.patrolOpened.emit(None)
+
+    def open_selected(self) -> PatrolRecord | None:
+        patrol_id = self.selected_patrol_id()
+        if patrol_id is None:
+            self.info("Select a patrol first.")
+            return None
+        return self.open_patrol(patrol_id)
+
+    def open_patrol(self, patrol_id: str) -> PatrolRecord | None:
+        """Show a patrol on every tab and go to the tab its status calls for."""
+        try:
+            record = self.services.patrols.get(patrol_id)
+        except RuralWatchError as exc:
+            self.report(str(exc))
+            return None
+        self._show(record, refill_form=True)
+        self._shown_route = False  # opening a patrol always draws (and fits the map to) its route again
+        self._on_route(route_of(record) if record.stops else None)
+        self.tabs.setCurrentIndex(TAB_FOR_STATUS.get(record.status, 1))
+        self.patrolOpened.emit(record)
+        return record
+
+    def _show(self, record: PatrolRecord | None, refill_form: bool) -> None:
+        self.record = record
+        if refill_form:
+            self.form.load(record)
+        self.plan.set_patrol(record)
+        self.log.set_patrol(record)
+        self.dose.set_patrol(record)
+        for index in (2, 3, 4):
+            self.tabs.setTabEnabled(index, record is not None)
+
+    # --- actions ------------------------------------------------------------------------------------------
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Asks before something that cannot be undone. Tests replace it."""
+        answer = QMessageBox.question(self, title, question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def cancel_selected(self) -> bool:
+        patrol_id = self.selected_patrol_id()
+        if patrol_id is None:
+            self.info("Select a patrol first.")
+            return False
+        record = self.services.patrols.get(patrol_id)
+        if not self.confirm("Cancel patrol", f"Cancel {record.title} ({window_text(record)})?"):
+            return False
+        try:
+            self.services.patrols.cancel(patrol_id)
+        except RuralWatchError as exc:
+            self.report(f"Not cancelled: {exc}")
+            return False
+        self.info(f"Cancelled: {record.title}.")
+        self._apply_changes({TOPIC})
+        return True
+
+    def save_patrol(self) -> PatrolRecord | None:
+        return self.form.save()
+
+    def suggest_plan(self) -> None:
+        self.plan.suggest()
+
+    def brief(self, path: Path | None = None) -> None:
+        """Write the briefing pack for the open patrol (a save dialog when no path is given)."""
+        self.plan.brief(path)
+
+    def start_patrol(self) -> PatrolRecord | None:
+        return self.log.start()
+
+    def end_patrol(self, ask: bool = True) -> PatrolRecord | None:
+        return self.log.end(ask)
+
+    def log_event(self, kind: str) -> Any:
+        return self.log.log_event(kind)
+
+    def show_dosage(self) -> None:
+        self.dose.show_dosage()
+
+    def place_picked(self, lat: float, lon: float) -> None:
+        """A map click while this panel asked for one (pickRequested(True))."""
+        target, self._pick_target = self._pick_target, None
+        if target == "base":
+            self.form.set_base(lat, lon)
+        elif target == "event":
+            self.log.place_picked(lat, lon)
+
+    def cancel_pick(self) -> None:
+        """Stop waiting for a map click (e.g. an incident form took the map over); emits pickRequested(False)."""
+        for button in (self.form.pick_base, self.log.pick_button):
+            if button.isChecked():
+                button.setChecked(False)
+
+    def _pick(self, target: str, on: bool) -> None:
+        if on:
+            other = self.log.pick_button if target == "base" else self.form.pick_base
+            if other.isChecked():
+                other.blockSignals(True)
+                other.setChecked(False)
+                other.blockSignals(False)
+            self._pick_target = target
+            self.info("Click the map to choose the place.")
+        elif self._pick_target == target:
+            self._pick_target = None
+        self.pickRequested.emit(self._pick_target is not None)
+
+    # --- reactions ----------------------------------------------------------------------------------------
+
+    def _on_saved(self, record: PatrolRecord) -> None:
+        was_new = self.record is None
+        if record.stops and record.status in EDITABLE_STATUSES:
+            try:  # the window or base may have moved: retime the plan in its order
+                self.services.patrols.edit_plan(record.id, self.plan_order(record))
+                record = self.services.patrols.get(record.id)
+            except RuralWatchError as exc:
+                self.report(f"Plan not retimed: {exc}")
+        self._show(record, refill_form=False)
+        self.fill_list()
+        self.select_patrol(record.id)
+        self.info(f"Saved: {record.title}.")
+        if was_new:
+            self.tabs.setCurrentWidget(self.plan)
+            self.patrolOpened.emit(record)
+
+    @staticmethod
+    def plan_order(record: PatrolRecord) -> list[Candidate]:
+        return [candidate_of(s) for s in record.stops]
+
+    def _on_briefed(self, path: Path) -> None:
+        self.info(f"Briefing pack saved to {path}")
+        self.briefSaved.emit(path)
+
+    def _on_logged(self, event: Any) -> None:
+        self.eventLogged.emit(event)
+        if self.record is not None and self.record.status == "in_progress":
+            self.dose.set_patrol(self.services.patrols.get(self.record.id))
+
+    def _on_status_changed(self, record: PatrolRecord) -> None:
+        self._show(record, refill_form=True)
+        self.fill_list()
+        if record.status == "completed":
+            self.tabs.setCurrentWidget(self.dose)
+
+    def _on_change(self, change: Change) -> None:
+        if change.topic in (TOPIC, "people"):
+            self._pending.add(change.topic)
+            self._refresh_timer.start()
+
+    def _apply_changes(self, topics: set[str] | None = None) -> None:
+        topics = topics or self._pending
+        self._pending = set()
+        if "people" in topics:
+            self.form.reload_people()
+        self.fill_list()
+        if self.record is None:
+            return
+        try:
+            fresh = self.services.patrols.get(self.record.id)
+        except NotFoundError:
+            self._show(None, refill_form=False)
+            self.info("The open patrol was deleted.")
+            return
+        if fresh != self.record:
+            self._show(fresh, refill_form=not self.form.is_modified())
+
+    # --- map ----------------------------------------------------------------------------------------------
+
+    def _on_route(self, route: dict[str, Any] | None) -> None:
+        self._route = route
+        if self.map_view is None or route == self._shown_route:
+            return
+        self._shown_route = route
+        if route is None:
+            self.map_view.clear_route()
+        else:
+            self.map_view.show_route(route)
+
+    def _redraw_route(self) -> None:
+        """The map page was rebuilt (e.g. a basemap was added): draw the route again."""
+        if self.map_view is not None and self._route is not None:
+            self.map_view.show_route(self._route)
+
+    # --- background work and messages ---------------------------------------------------------------------
+
+    def in_background(self, title: str, operation: Callable[[Services], Any], done: Callable[[Any], None],
+                      failure: str, after_failure: Callable[[], None] | None = None) -> None:
+        """Run `operation(services)` on its own database connection off the UI thread, then `done(result)`."""
+        path = self.services.store.path
+
+        def work(progress: Progress) -> Any:
+            store = open_store(path)
+            try:
+                result = operation(Services.build(store))
+            finally:
+                store.close()
+            if not progress(1, 1):
+                raise RuralWatchError("cancelled")
+            return result
+
+        def failed(exc: BaseException) -> None:
+            self.report(f"{failure}: {exc}")
+            if after_failure is not None:
+                after_failure()
+
+        self._run_task(title, work, done, failed)
+
+    def _own_task(self, title: str, work: Any, done: Any, failed: Any) -> BackgroundTask:
+        task = BackgroundTask(self, title, work, done, failed)
+        self.tasks.append(task)
+        task.finished.connect(lambda: self.tasks.remove(task))
+        task.start()
+        return task
+
+    def report(self, message: str) -> None:
+        """Something went wrong: shown in the panel (never a modal box), kept in `problems` for tests."""
+        self.problems.append(message)
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.status.setText(message)
+
+    def info(self, message: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(message)
+
+    def dispose(self) -> None:
+        """Stop listening to the change hub (the window calls this when it closes)."""
+        self._unsubscribe()

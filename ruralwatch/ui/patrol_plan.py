@@ -1,0 +1,838 @@
+"""Patrol panel, planning side: the patrol form (crew checked live) and the plan editor (suggest, reorder, brief)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core import geo, times
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.patrol import PatrolInput, patrol_window
+from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES
+from ruralwatch.mapping import boundaries
+from ruralwatch.patrols.crew import CrewIssue
+from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, replan
+from ruralwatch.services.changes import Change
+from ruralwatch.services.container import Services
+from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+
+ERROR_COLOUR = "#b71c1c"
+WARNING_COLOUR = "#7a4f00"
+INVALID_STYLE = "border: 2px solid #c62828;"
+EDITABLE_STATUSES = ("planned", "briefed")
+ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
+FIELD_LABELS = {"date": "Date", "start": "Start", "end": "End", "area": "Area", "purpose": "Purpose",
+                "crew": "Crew", "base": "Base", "title": "Title", "status": "Status"}
+
+# in_background(title, operation(services on the worker's own connection) -> result, done(result), failure text,
+#               after_failure()): see PatrolPanel.in_background
+InBackground = Callable[..., None]
+Report = Callable[[str], None]
+
+
+# --- small shared widgets -------------------------------------------------------------------------------------
+
+
+def make_table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    return table
+
+
+def set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            text = "" if value is None else str(value)
+            item = QTableWidgetItem(text)
+            if len(text) > 24:
+                item.setToolTip(text)
+            if isinstance(value, (int, float)):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def table_rows(table: QTableWidget) -> list[list[str]]:
+    return [[table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+
+
+def wrapped_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+def scroll_page(owner: QWidget) -> QVBoxLayout:
+    """A layout inside a frameless scroll area that fills `owner`: a tall page scrolls on a short screen."""
+    inner = QWidget()
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(inner)
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return QVBoxLayout(inner)
+
+
+def hhmm(moment: Any) -> str:
+    """A stored UTC text or a datetime as UK local HH:MM."""
+    value = times.from_storage(moment) if isinstance(moment, str) else moment
+    return times.to_local(value).strftime("%H:%M")
+
+
+def window_text(record: PatrolRecord) -> str:
+    start, end = times.to_local(record.start), times.to_local(record.end)
+    return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}"
+
+
+def route_of(record: PatrolRecord) -> dict[str, Any]:
+    """What MapView.show_route draws for a patrol's saved plan."""
+    return {
+        "stops": [{"seq": s["seq"], "lat": s["lat"], "lon": s["lon"], "label": s["label"],
+                   "arrive": hhmm(s["arrive"]), "leave": hhmm(s["leave"])} for s in record.stops],
+        "base": list(record.base) if record.base else None,
+    }
+
+
+def issue_html(issues: list[CrewIssue]) -> str:
+    """Crew problems as lines that read without colour (a word and a symbol say how serious each is)."""
+    lines = []
+    for issue in issues:
+        if issue.severity == "error":
+            lines.append(f'<span style="color:{ERROR_COLOUR}"><b>✖ Must fix:</b> {html.escape(issue.message)}</span>')
+        else:
+            lines.append(f'<span style="color:{WARNING_COLOUR}"><b>⚠ Warning:</b> {html.escape(issue.message)}</span>')
+    return "<br>".join(lines)
+
+
+# --- the patrol form ------------------------------------------------------------------------------------------
+
+
+class PatrolForm(QWidget):
+    """New or edit patrol. A refused save keeps everything entered and points at each bad field."""
+
+    saved = Signal(object)  # PatrolRecord
+    pickBaseRequested = Signal(bool)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.record: PatrolRecord | None = None
+        self.last_issues: list[CrewIssue] = []
+        self._loading = False
+        self._snapshot_text = ""
+
+        self.heading = wrapped_label("New patrol")
+        self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
+        self.error_label = wrapped_label()
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.error_label.hide()
+
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("optional: made from the purpose and area")
+        self.day = QDateEdit()
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("yyyy-MM-dd (ddd)")
+        self.start = QTimeEdit(QTime(18, 0))
+        self.end = QTimeEdit(QTime(22, 0))
+        for edit in (self.start, self.end):
+            edit.setDisplayFormat("HH:mm")
+        self.start.setToolTip("UK time")
+        self.end.setToolTip("UK time; at or before the start means the patrol runs past midnight")
+        self.area = QComboBox()
+        self.area.setEditable(True)
+        self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for area in boundaries.districts():
+            self.area.addItem(area.label)
+        for area in boundaries.wards():
+            self.area.addItem(area.label)
+        completer = QCompleter([self.area.itemText(i) for i in range(self.area.count())], self.area)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.area.setCompleter(completer)
+        self.area.setCurrentIndex(-1)
+        self.area.lineEdit().setPlaceholderText("district or ward")
+        self.purpose = QComboBox()
+        for key, label in PATROL_PURPOSES:
+            self.purpose.addItem(label, key)
+        self.purpose.setCurrentIndex(self.purpose.findData("general_rural_patrol"))
+
+        self.crew_filter = QLineEdit()
+        self.crew_filter.setPlaceholderText("Filter people by name, role or collar number…")
+        self.crew_filter.setClearButtonEnabled(True)
+        self.crew = QListWidget()
+        self.crew.setMinimumHeight(150)
+        self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
+        self.crew_issues = wrapped_label()
+        self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
+        self.crew_issues.setAccessibleName("Crew check")
+
+        self.vehicle = QLineEdit()
+        self.vehicle.setPlaceholderText("e.g. Ford Ranger YX21 ABC")
+        self.call_sign = QLineEdit()
+        self.call_sign.setPlaceholderText("e.g. RURAL21")
+        self.base = QLineEdit()
+        self.base.setPlaceholderText("optional grid reference: where the route starts and ends")
+        self.pick_base = QPushButton("Pick on map")
+        self.pick_base.setCheckable(True)
+        self.pick_base.toggled.connect(self.pickBaseRequested.emit)
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(80)
+        self.save_button = QPushButton("Sav&e patrol")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+
+        when = QHBoxLayout()
+        when.addWidget(self.day, 2)
+        when.addWidget(QLabel("from"))
+        when.addWidget(self.start, 1)
+        when.addWidget(QLabel("to"))
+        when.addWidget(self.end, 1)
+        base_row = QHBoxLayout()
+        base_row.addWidget(self.base, 1)
+        base_row.addWidget(self.pick_base)
+        crew_box = QVBoxLayout()
+        crew_box.addWidget(self.crew_filter)
+        crew_box.addWidget(self.crew)
+        crew_box.addWidget(self.crew_issues)
+        form = QFormLayout()
+        form.addRow("T&itle", self.title)
+        form.addRow(self._buddy("&Date", self.day), when)
+        form.addRow("&Area", self.area)
+        form.addRow("P&urpose", self.purpose)
+        form.addRow("C&rew", crew_box)
+        form.addRow("&Vehicle", self.vehicle)
+        form.addRow("Call si&gn", self.call_sign)
+        form.addRow(self._buddy("&Base", self.base), base_row)
+        form.addRow("&Notes", self.notes)
+        self.field_widgets: dict[str, QWidget] = {
+            "title": self.title, "date": self.day, "start": self.start, "end": self.end, "area": self.area,
+            "purpose": self.purpose, "crew": self.crew, "base": self.base,
+        }
+
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.addWidget(self.heading)
+        inner_layout.addWidget(self.error_label)
+        inner_layout.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.save_button)
+        inner_layout.addLayout(buttons)
+        inner_layout.addStretch()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll)
+
+        self.crew_filter.textChanged.connect(self._filter_crew)
+        self.crew.itemChanged.connect(lambda _item: self.check_crew())
+        for signal in (self.day.dateChanged, self.start.timeChanged, self.end.timeChanged,
+                       self.purpose.currentIndexChanged):
+            signal.connect(lambda *_: self.check_crew())
+        self.load(None)
+
+    @staticmethod
+    def _buddy(text: str, widget: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(widget)
+        return label
+
+    # --- filling ------------------------------------------------------------------------------------------
+
+    def reload_people(self) -> None:
+        """Refill the crew list (people were added or changed), keeping who is ticked."""
+        self._fill_people(self.crew_ids())
+        self.check_crew()
+
+    def _fill_people(self, ticked: list[str]) -> None:
+        people = {p.id: p for p in self.services.people.list(active_only=True)}
+        for person_id in ticked:  # someone who has since left stays on the patrol they were crewed for
+            if person_id not in people:
+                try:
+                    people[person_id] = self.services.people.get(person_id)
+                except RuralWatchError:
+                    continue
+        was_loading, self._loading = self._loading, True
+        self.crew.clear()
+        for person in sorted(people.values(), key=lambda p: (ROLE_ORDER.get(p.role, 9), p.name.lower())):
+            role = PERSON_ROLE_NAMES.get(person.role, person.role)
+            extra = ", independent patrol" if person.role == "special" and person.independent_patrol else ""
+            collar = f", {person.collar_number}" if person.collar_number else ""
+            item = QListWidgetItem(f"{person.name} — {role}{collar}{extra}")
+            item.setData(Qt.ItemDataRole.UserRole, person.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if person.id in ticked else Qt.CheckState.Unchecked)
+            self.crew.addItem(item)
+        self._loading = was_loading
+        self._filter_crew(self.crew_filter.text())
+
+    def _filter_crew(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.crew.count()):
+            item = self.crew.item(i)
+            item.setHidden(bool(needle) and needle not in item.text().lower())
+
+    def load(self, record: PatrolRecord | None) -> None:
+        """Show a patrol (None: a blank new patrol for tomorrow evening)."""
+        self._loading = True
+        self.record = record
+        self._clear_errors()
+        if record is None:
+            self.heading.setText("New patrol")
+            self.title.clear()
+            self.day.setDate(QDate.currentDate().addDays(1))
+            self.start.setTime(QTime(18, 0))
+            self.end.setTime(QTime(22, 0))
+            self.area.setCurrentIndex(-1)
+            self.area.setEditText("")
+            self.purpose.setCurrentIndex(self.purpose.findData("general_rural_patrol"))
+            for edit in (self.vehicle, self.call_sign, self.base):
+                edit.clear()
+            self.notes.clear()
+            self._fill_people([])
+        else:
+            start, end = times.to_local(record.start), times.to_local(record.end)
+            self.heading.setText(f"{record.title} ({window_text(record)})")
+            self.title.setText(record.title)
+            self.day.setDate(QDate(start.year, start.month, start.day))
+            self.start.setTime(QTime(start.hour, start.minute))
+            self.end.setTime(QTime(end.hour, end.minute))
+            self.area.setEditText(record.area)
+            self.purpose.setCurrentIndex(max(0, self.purpose.findData(record.purpose)))
+            self.vehicle.setText(record.vehicle)
+            self.call_sign.setText(record.call_sign)
+            self.base.setText(geo.lat_lon_to_grid_ref(*record.base) if record.base else "")
+            self.notes.setPlainText(record.notes)
+            self._fill_people([pid for pid, _ in record.crew])
+        editable = record is None or record.status in EDITABLE_STATUSES
+        self.save_button.setEnabled(editable)
+        if record is not None and not editable:
+            self.save_button.setToolTip(f"The patrol is {record.status.replace('_', ' ')}: it can no longer be changed")
+        else:
+            self.save_button.setToolTip("")
+        self._loading = False
+        self.check_crew()
+        self._snapshot_text = self._snapshot()
+
+    def set_base(self, lat: float, lon: float) -> None:
+        self.base.setText(geo.lat_lon_to_grid_ref(lat, lon))
+        self.pick_base.setChecked(False)
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def crew_ids(self) -> list[str]:
+        return [self.crew.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.crew.count())
+                if self.crew.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _day(self) -> date:
+        return self.day.date().toPython()
+
+    def current_input(self) -> PatrolInput:
+        lat = lon = None
+        if self.base.text().strip():
+            point = geo.grid_ref_to_lat_lon(self.base.text(), "base")
+            lat, lon = point.lat, point.lon
+        return PatrolInput(
+            day=self._day(), start=self.start.time().toString("HH:mm"), end=self.end.time().toString("HH:mm"),
+            area=self.area.currentText().strip(), purpose=self.purpose.currentData(), title=self.title.text(),
+            vehicle=self.vehicle.text(), call_sign=self.call_sign.text(), crew=self.crew_ids(),
+            start_lat=lat, start_lon=lon, notes=self.notes.toPlainText(),
+        )
+
+    def _snapshot(self) -> str:
+        return repr((self.title.text(), self._day(), self.start.time().toString(), self.end.time().toString(),
+                     self.area.currentText(), self.purpose.currentData(), sorted(self.crew_ids()),
+                     self.vehicle.text(), self.call_sign.text(), self.base.text(), self.notes.toPlainText()))
+
+    def is_modified(self) -> bool:
+        return self._snapshot() != self._snapshot_text
+
+    # --- crew check ---------------------------------------------------------------------------------------
+
+    def check_crew(self) -> list[CrewIssue]:
+        """Check the ticked crew against the rules and everyone's other duties; show what it finds."""
+        if self._loading:
+            return self.last_issues
+        try:
+            start, end = patrol_window(self._day(), self.start.time().toString("HH:mm"),
+                                       self.end.time().toString("HH:mm"))
+            issues = self.services.patrols.check_crew(self.crew_ids(), self.purpose.currentData(), start, end,
+                                                      self.record.id if self.record else None)
+        except RuralWatchError as exc:
+            self.crew_issues.setText(f"<i>Crew not checked: {html.escape(str(exc))}</i>")
+            self.last_issues = []
+            return []
+        self.last_issues = issues
+        if issues:
+            self.crew_issues.setText(issue_html(issues))
+        else:
+            self.crew_issues.setText("✓ The crew meets the rules.")
+        return issues
+
+    # --- saving -------------------------------------------------------------------------------------------
+
+    def _clear_errors(self) -> None:
+        self.error_label.hide()
+        self.error_label.clear()
+        for widget in self.field_widgets.values():
+            widget.setStyleSheet("")
+            widget.setToolTip("")
+
+    def show_errors(self, error: ValidationError) -> None:
+        self._clear_errors()
+        lines = []
+        first: QWidget | None = None
+        for item in error.errors:
+            lines.append(f"• {FIELD_LABELS.get(item.field, item.field.replace('_', ' '))}: {item.message}")
+            widget = self.field_widgets.get(item.field)
+            if widget is None:
+                continue
+            widget.setStyleSheet(f"{widget.metaObject().className()} {{ {INVALID_STYLE} }}")
+            widget.setToolTip(item.message)
+            first = first or widget
+        self.error_label.setText("Not saved. Please correct:\n" + "\n".join(lines))
+        self.error_label.show()
+        self.scroll.ensureWidgetVisible(self.error_label)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def save(self) -> PatrolRecord | None:
+        """Create or update the patrol; None (with the reasons shown and the input kept) when refused."""
+        try:
+            inp = self.current_input()
+            if self.record is None:
+                record, issues = self.services.patrols.create(inp)
+            else:
+                record, issues = self.services.patrols.update(self.record.id, inp)
+        except ValidationError as exc:
+            self.show_errors(exc)
+            return None
+        except RuralWatchError as exc:
+            self.show_errors(ValidationError.single("patrol", str(exc)))
+            return None
+        self._clear_errors()
+        self.load(record)
+        if issues:
+            self.crew_issues.setText("Saved. " + issue_html(issues))
+        self.saved.emit(record)
+        return record
+
+
+# --- the plan editor ------------------------------------------------------------------------------------------
+
+
+class PlanEditor(QWidget):
+    """The stops of a patrol: suggested from harm hotspots in the background, then reordered, dropped or added
+    by hand; every edit is saved and the times recomputed by the service. Also writes the briefing pack."""
+
+    routeChanged = Signal(object)  # route dict for MapView.show_route, or None to clear
+    planReady = Signal(object)  # Plan, after "Suggest plan"
+    briefSaved = Signal(object)  # Path
+
+    def __init__(self, services: Services, in_background: InBackground, report: Report,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.in_background = in_background
+        self.report = report
+        self.patrol: PatrolRecord | None = None
+        self.plan: Plan | None = None
+        self.pools: dict[str, dict[str, Candidate]] = {}  # patrol id -> candidates seen (key -> candidate)
+        self._loading_pool: set[str] = set()
+
+        self.heading = wrapped_label("Open or create a patrol to plan it.")
+        self.heading.setStyleSheet("font-weight: bold;")
+        self.dwell = QSpinBox()
+        self.dwell.setRange(0, 120)
+        self.dwell.setSuffix(" min")
+        self.dwell.setToolTip("Time at each stop (Koper curve: 10-15 minutes deters longest)")
+        self.road_factor = QDoubleSpinBox()
+        self.road_factor.setRange(1.0, 3.0)
+        self.road_factor.setSingleStep(0.1)
+        self.road_factor.setDecimals(2)
+        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas)")
+        self.speed = QSpinBox()
+        self.speed.setRange(5, 130)
+        self.speed.setSuffix(" km/h")
+        self.speed.setToolTip("Average driving speed between stops")
+        self._show_settings(PlanSettings())
+        for box in (self.dwell, self.road_factor, self.speed):
+            box.editingFinished.connect(self.apply_settings)
+
+        self.suggest_button = QPushButton("Su&ggest plan")
+        self.suggest_button.setToolTip("Pick the most harmful hotspots that fit the patrol window (runs in the "
+                                       "background)")
+        self.suggest_button.clicked.connect(self.suggest)
+        self.brief_button = QPushButton("&Brief crew (PDF)…")
+        self.brief_button.setToolTip("Write the briefing pack: plan, map, recent incidents, vehicles of interest")
+        self.brief_button.clicked.connect(lambda: self.brief())
+        self.table = make_table(["#", "Arrive", "Leave", "Dwell", "Stop", "Why"])
+        self.table.setMinimumHeight(160)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.up_button = QPushButton("Move &up")
+        self.down_button = QPushButton("Move do&wn")
+        self.drop_button = QPushButton("D&rop stop")
+        self.up_button.clicked.connect(lambda: self.move(-1))
+        self.down_button.clicked.connect(lambda: self.move(1))
+        self.drop_button.clicked.connect(self.drop)
+        for keys, slot in (("Ctrl+Up", lambda: self.move(-1)), ("Ctrl+Down", lambda: self.move(1)),
+                           ("Delete", self.drop)):
+            shortcut = QShortcut(QKeySequence(keys), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
+        self.add_choice = QComboBox()
+        self.add_choice.setMinimumContentsLength(24)
+        self.add_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.add_button = QPushButton("&Add stop")
+        self.add_button.setToolTip("Add the chosen place after the selected stop (or at the end)")
+        self.add_button.clicked.connect(lambda: self.add_stop())
+        self.totals = wrapped_label()
+        self.note = wrapped_label()
+        self.note.setStyleSheet(f"color: {WARNING_COLOUR};")
+
+        settings_row = QHBoxLayout()
+        for text, widget in (("Dw&ell", self.dwell), ("Road &factor", self.road_factor), ("Spee&d", self.speed)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            settings_row.addWidget(label)
+            settings_row.addWidget(widget)
+        settings_row.addStretch()
+        top = QHBoxLayout()
+        top.addWidget(self.suggest_button)
+        top.addStretch()
+        top.addWidget(self.brief_button)
+        edit_row = QHBoxLayout()
+        for button in (self.up_button, self.down_button, self.drop_button):
+            edit_row.addWidget(button)
+        edit_row.addStretch()
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_choice, 1)
+        add_row.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(settings_row)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(edit_row)
+        layout.addLayout(add_row)
+        layout.addWidget(self.totals)
+        layout.addWidget(self.note)
+        self._update_buttons()
+
+    # --- state --------------------------------------------------------------------------------------------
+
+    def editable(self) -> bool:
+        return self.patrol is not None and self.patrol.status in EDITABLE_STATUSES
+
+    def settings(self) -> PlanSettings:
+        base = self.patrol.settings if self.patrol else PlanSettings()
+        return replace(base, dwell_minutes=float(self.dwell.value()), road_factor=round(self.road_factor.value(), 2),
+                       speed_kmh=float(self.speed.value()))
+
+    def _show_settings(self, settings: PlanSettings) -> None:
+        for box, value in ((self.dwell, int(round(settings.dwell_minutes))), (self.road_factor, settings.road_factor),
+                           (self.speed, int(round(settings.speed_kmh)))):
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
+
+    def set_patrol(self, record: PatrolRecord | None) -> None:
+        """Show a patrol's saved plan (None: nothing open). The same record again keeps the selection."""
+        if record is not None and record == self.patrol:
+            return
+        same = self.patrol is not None and record is not None and self.patrol.id == record.id
+        self.patrol = record
+        if not same:
+            self.note.clear()
+        if record is None:
+            self.heading.setText("Open or create a patrol to plan it.")
+            self.plan = None
+            set_rows(self.table, [])
+            self.totals.clear()
+            self._fill_add_choice()
+            self._update_buttons()
+            self.routeChanged.emit(None)
+            return
+        area = "" if record.area in record.title else f", {record.area}"
+        self.heading.setText(f"{record.title}: {window_text(record)}{area}")
+        self._show_settings(record.settings)
+        self._show_plan(self._timed(record))
+        if self.editable() and record.id not in self.pools:
+            self._load_candidates()
+
+    def _timed(self, record: PatrolRecord) -> Plan | None:
+        """The saved stops with the plan's totals (recomputed in the saved order, exactly as edit_plan would)."""
+        try:
+            return replan([candidate_of(s) for s in record.stops], record.start, record.end, record.settings,
+                          record.base)
+        except RuralWatchError:
+            return None
+
+    def _show_plan(self, plan: Plan | None) -> None:
+        record = self.patrol
+        assert record is not None
+        self.plan = plan
+        pool = self.pools.setdefault(record.id, {})
+        for stop in record.stops:
+            pool.setdefault(stop["key"], candidate_of(stop))
+        set_rows(self.table, [
+            [s["seq"], hhmm(s["arrive"]), hhmm(s["leave"]), f"{s['dwell_minutes']:g} min", s["label"], s["reason"]]
+            for s in record.stops
+        ])
+        if not record.stops:
+            self.totals.setText("No stops yet: press Suggest plan, or add places below.")
+        elif plan is not None:
+            back = (f"; back at base {hhmm(plan.finish)}" if plan.start_point else f"; last stop ends "
+                    f"{hhmm(plan.finish)}")
+            self.totals.setText(
+                f"{len(record.stops)} stops. Travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} "
+                f"min = {plan.busy_minutes:.0f} of {plan.window_minutes:.0f} min window "
+                f"(spare {plan.spare_minutes:.0f} min){back}."
+            )
+        self._fill_add_choice()
+        self._update_buttons()
+        self.routeChanged.emit(route_of(record) if record.stops else None)
+
+    def _fill_add_choice(self) -> None:
+        self.add_choice.clear()
+        if self.patrol is None:
+            return
+        planned = {s["key"] for s in self.patrol.stops}
+        pool = self.pools.get(self.patrol.id, {})
+        for candidate in sorted(pool.values(), key=lambda c: (-c.harm, c.key)):
+            if candidate.key not in planned:
+                self.add_choice.addItem(f"{candidate.label} (harm {candidate.harm:,.1f}): {candidate.reason}",
+                                        candidate.key)
+        if self.add_choice.count():
+            self.add_choice.setCurrentIndex(0)  # with a placeholder set, Qt leaves the choice empty otherwise
+        else:
+            self.add_choice.setPlaceholderText("Finding places…" if self.patrol.id in self._loading_pool
+                                               else "No other places to add")
+
+    def _update_buttons(self) -> None:
+        editable = self.editable()
+        row = self.selected_row()
+        count = self.table.rowCount()
+        self.suggest_button.setEnabled(editable)
+        self.brief_button.setEnabled(self.patrol is not None and bool(self.patrol.stops)
+                                     and self.patrol.status != "cancelled")
+        self.up_button.setEnabled(editable and row is not None and row > 0)
+        self.down_button.setEnabled(editable and row is not None and row < count - 1)
+        self.drop_button.setEnabled(editable and row is not None)
+        self.add_choice.setEnabled(editable)
+        self.add_button.setEnabled(editable and self.add_choice.count() > 0)
+        for box in (self.dwell, self.road_factor, self.speed):
+            box.setEnabled(editable)
+
+    def selected_row(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    # --- suggest ------------------------------------------------------------------------------------------
+
+    def _load_candidates(self) -> None:
+        record = self.patrol
+        assert record is not None
+        self._loading_pool.add(record.id)
+
+        def done(found: list[Candidate]) -> None:
+            self._loading_pool.discard(record.id)
+            pool = self.pools.setdefault(record.id, {})
+            for candidate in found:
+                pool.setdefault(candidate.key, candidate)
+            if self.patrol is not None and self.patrol.id == record.id:
+                self._fill_add_choice()
+                self._update_buttons()
+
+        self.in_background(
+            "Finding places worth a visit…",
+            lambda services: services.patrols.candidates(record.area, record.start, record.purpose),
+            done, "Places not found",
+        )
+
+    def suggest(self) -> None:
+        """Suggest a plan from the harm hotspots (off the UI thread), save it and show it; emits planReady."""
+        if not self.editable():
+            return
+        record = self.patrol
+        assert record is not None
+        settings = self.settings()
+        self.suggest_button.setEnabled(False)
+        self.note.setText("Finding hotspots and fitting a route…")
+
+        def done(plan: Plan) -> None:
+            self.note.clear()
+            pool = self.pools.setdefault(record.id, {})
+            for candidate in plan.dropped:
+                pool.setdefault(candidate.key, candidate)
+            try:
+                self.services.patrols.save_plan(record.id, plan, settings)
+                saved = self.services.patrols.get(record.id)
+            except RuralWatchError as exc:
+                self.report(f"Plan not saved: {exc}")
+                self._update_buttons()
+                return
+            if self.patrol is not None and self.patrol.id == record.id:
+                self.patrol = saved
+                self._show_plan(plan)
+                if not plan.stops:
+                    self.note.setText("No hotspots or recent incidents found in this area and period: add places "
+                                      "by hand or choose another area.")
+            self.planReady.emit(plan)
+
+        def work(services: Services) -> Plan:
+            return services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
+                                            record.base)
+
+        def failed() -> None:
+            self.note.clear()
+            self._update_buttons()
+
+        self.in_background("Suggesting a patrol plan…", work, done, "No plan suggested", failed)
+
+    # --- edits --------------------------------------------------------------------------------------------
+
+    def _order(self) -> list[Candidate]:
+        assert self.patrol is not None
+        return [candidate_of(s) for s in self.patrol.stops]
+
+    def _apply(self, order: list[Candidate], select: int | None = None,
+               settings: PlanSettings | None = None) -> Plan | None:
+        """Save a new order (times recomputed by the service) and show it."""
+        if not self.editable():
+            return None
+        assert self.patrol is not None
+        try:
+            plan = self.services.patrols.edit_plan(self.patrol.id, order, settings or self.settings())
+            self.patrol = self.services.patrols.get(self.patrol.id)
+        except RuralWatchError as exc:
+            self.report(f"Plan not changed: {exc}")
+            return None
+        self._show_plan(plan)
+        if plan.dropped:
+            self.note.setText("Did not fit in the window, so taken off the plan: "
+                              + ", ".join(c.label for c in plan.dropped)
+                              + ". Drop or reorder stops to make room, then add them again.")
+        else:
+            self.note.clear()
+        if select is not None and self.table.rowCount():
+            self.table.selectRow(max(0, min(select, self.table.rowCount() - 1)))
+        return plan
+
+    def move(self, delta: int) -> Plan | None:
+        row = self.selected_row()
+        order = self._order() if self.patrol else []
+        target = (row or 0) + delta
+        if row is None or not 0 <= target < len(order):
+            return None
+        order[row], order[target] = order[target], order[row]
+        return self._apply(order, target)
+
+    def drop(self) -> Plan | None:
+        row = self.selected_row()
+        if row is None or self.patrol is None:
+            return None
+        order = self._order()
+        del order[row]
+        return self._apply(order, row)
+
+    def add_stop(self, key: str | None = None) -> Plan | None:
+        """Add a candidate (the chosen one by default) after the selected stop, or at the end."""
+        if self.patrol is None:
+            return None
+        key = key or self.add_choice.currentData()
+        candidate = self.pools.get(self.patrol.id, {}).get(key) if key else None
+        if candidate is None:
+            return None
+        order = self._order()
+        row = self.selected_row()
+        at = len(order) if row is None else row + 1
+        order.insert(at, candidate)
+        return self._apply(order, at)
+
+    def apply_settings(self) -> Plan | None:
+        """Dwell, road factor or speed changed: retime the plan in its current order."""
+        if not self.editable() or self.patrol is None or self.settings() == self.patrol.settings:
+            return None
+        if not self.patrol.stops:
+            try:
+                self.services.patrols.edit_plan(self.patrol.id, [], self.settings())
+                self.patrol = self.services.patrols.get(self.patrol.id)
+            except RuralWatchError as exc:
+                self.report(f"Settings not saved: {exc}")
+            return None
+        return self._apply(self._order(), self.selected_row())
+
+    # --- brief --------------------------------------------------------------------------------------------
+
+    def brief(self, path: Path | None = None) -> None:
+        """Write the briefing pack PDF (off the UI thread); emits briefSaved(path)."""
+        if self.patrol is None:
+            return
+        record = self.patrol
+        if path is None:
+            name = f"briefing-{record.call_sign or 'patrol'}-{times.to_local(record.start):%Y-%m-%d}.pdf"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save the briefing pack", str(Path.home() / name),
+                                                    "PDF (*.pdf)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+
+        def done(written: Path) -> None:
+            # Written (and the patrol marked briefed) on the worker's connection: tell this window's views.
+            self.services.hub.publish(Change(TOPIC, "updated", (record.id,)))
+            self.note.setText(f"Briefing pack saved to {written}")
+            self.briefSaved.emit(written)
+
+        self.in_background("Writing the briefing pack…", lambda services: services.patrols.brief(record.id, target),
+                           done, "Briefing pack not written")
+

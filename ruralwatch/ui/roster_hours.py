@@ -1,0 +1,259 @@
+"""The roster panel's Hours tab: hours each volunteer gave per month against their commitment, totals by station
+and kind, and export as CSV, XLSX or PDF (the PDF written off the UI thread)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.io.exports import check_target
+from ruralwatch.services.hours import HoursService, HoursSummary
+from ruralwatch.store import open_store
+from ruralwatch.ui.roster_people import (
+    BELOW_BACKGROUND,
+    BELOW_TEXT,
+    RunTask,
+    bold,
+    hours_text,
+    item,
+    local_today,
+    make_table,
+    show_status,
+    status_label,
+    to_qdate,
+    with_buddy,
+)
+from ruralwatch.ui.tasks import Progress
+
+FORMATS = {".csv": "CSV (*.csv)", ".xlsx": "Excel workbook (*.xlsx)", ".pdf": "PDF report (*.pdf)"}
+
+
+def _month_edit(day: date) -> QDateEdit:
+    edit = QDateEdit(to_qdate(day.replace(day=1)))
+    edit.setDisplayFormat("yyyy-MM")
+    edit.setCalendarPopup(True)
+    return edit
+
+
+def _month(edit: QDateEdit) -> str:
+    return edit.date().toString("yyyy-MM")
+
+
+def _month_label(month: str) -> str:
+    return date.fromisoformat(month + "-01").strftime("%b %Y")
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class HoursTab(QWidget):
+    shown = Signal(object)  # HoursSummary
+    exported = Signal(object)  # Path
+
+    def __init__(self, hours: HoursService, run_task: RunTask, problems: list[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hours = hours
+        self.run_task = run_task
+        self.problems = problems
+        self.summary: HoursSummary | None = None
+        self.months: list[str] = []
+        this_month = local_today().replace(day=1)
+        self.month_from = _month_edit(_months_before(this_month, 2))
+        self.month_to = _month_edit(this_month)
+        for edit in (self.month_from, self.month_to):
+            edit.dateChanged.connect(self.refresh)
+        self.include_left = QCheckBox("Include people who have &left")
+        self.include_left.toggled.connect(self.refresh)
+        self.export_buttons = []
+        controls = QHBoxLayout()
+        controls.addWidget(with_buddy("F&rom", self.month_from))
+        controls.addWidget(self.month_from)
+        controls.addWidget(with_buddy("&To", self.month_to))
+        controls.addWidget(self.month_to)
+        controls.addSpacing(12)
+        controls.addWidget(self.include_left)
+        controls.addStretch()
+        for text, suffix in (("Export &CSV…", ".csv"), ("Export &XLSX…", ".xlsx"), ("&Export PDF…", ".pdf")):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _checked=False, s=suffix: self.export(suffix=s))
+            controls.addWidget(button)
+            self.export_buttons.append(button)
+
+        self.table = make_table(["Name"])
+        self.table.setSelectionBehavior(self.table.SelectionBehavior.SelectItems)
+        self.status = status_label()
+        self.by_station = make_table(["Station", "Hours"])
+        self.by_kind = make_table(["Kind", "Hours"])
+        totals = QWidget()
+        totals_layout = QHBoxLayout(totals)
+        totals_layout.setContentsMargins(0, 0, 0, 0)
+        for title, table in (("Total by station", self.by_station), ("Total by kind of duty", self.by_kind)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(table)
+            totals_layout.addWidget(box)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(totals)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        totals.setMinimumHeight(self.by_station.verticalHeader().defaultSectionSize() * 7 + 40)
+        legend = QLabel("Hours given / monthly commitment, from completed duties and patrols. Red and “below”: "
+                        "under commitment that month.")
+        legend.setWordWrap(True)
+        legend.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(legend)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        self.refresh()
+
+    def report(self, message: str, problem: bool = True) -> None:
+        if problem:
+            self.problems.append(message)
+        show_status(self.status, message, problem)
+
+    def set_months(self, month_from: str, month_to: str) -> None:
+        """Show `YYYY-MM` to `YYYY-MM` (inclusive)."""
+        for edit, month in ((self.month_from, month_from), (self.month_to, month_to)):
+            edit.blockSignals(True)
+            edit.setDate(QDate.fromString(month + "-01", "yyyy-MM-dd"))
+            edit.blockSignals(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            summary = self.hours.summary(_month(self.month_from), _month(self.month_to),
+                                         include_inactive=self.include_left.isChecked())
+        except RuralWatchError as exc:
+            self.report(f"Hours not shown: {exc}")
+            return
+        self.summary = summary
+        show_status(self.status, "")
+        frame = summary.by_person
+        self.months = sorted(set(frame["month"])) if len(frame) else []
+        headers = ["Name", "Role", "Station", *(_month_label(m) for m in self.months), "Total", "Below commitment"]
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        people = frame.drop_duplicates("person_id")[["person_id", "name", "role", "station"]].values.tolist()
+        self.table.setRowCount(len(people))
+        self.below_rows: set[int] = set()
+        for row, (person_id, name, role, station) in enumerate(people):
+            lines = frame[frame["person_id"] == person_id].set_index("month")
+            below_months = 0
+            for column, month in enumerate(self.months, start=3):
+                if month not in lines.index:
+                    continue
+                line = lines.loc[month]
+                below = bool(line["below"])
+                text = f"{hours_text(float(line['hours']))} / {hours_text(float(line['commitment']))} h"
+                cell = item(text + (" · below" if below else ""), number=True)
+                cell.setToolTip(f"{name}, {month}: {float(line['hours']):.1f} hours of "
+                                f"{float(line['commitment']):.1f} committed" + (" (below)" if below else ""))
+                if below:
+                    below_months += 1
+                    cell.setBackground(BELOW_BACKGROUND)
+                    cell.setForeground(BELOW_TEXT)
+                self.table.setItem(row, column, cell)
+            total = float(lines["hours"].sum())
+            committed = float(lines["commitment"].sum())
+            name_cell = item(name, person_id)
+            if below_months:
+                self.below_rows.add(row)
+                name_cell.setBackground(BELOW_BACKGROUND)
+                name_cell.setForeground(BELOW_TEXT)
+            self.table.setItem(row, 0, name_cell)
+            self.table.setItem(row, 1, item(PERSON_ROLE_NAMES.get(role, role)))
+            self.table.setItem(row, 2, item(station))
+            self.table.setItem(row, 3 + len(self.months),
+                               item(f"{hours_text(total)} / {hours_text(committed)} h", number=True))
+            below_cell = item(f"below in {below_months} of {len(self.months)}" if below_months else "—")
+            if below_months:
+                below_cell.setForeground(BELOW_TEXT)
+            self.table.setItem(row, 4 + len(self.months), below_cell)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for table, frame_part, label in ((self.by_station, summary.by_station, "Station"),
+                                         (self.by_kind, summary.by_kind, "Kind")):
+            rows = frame_part.values.tolist()
+            table.setRowCount(len(rows) + 1)
+            for row, (key, hours) in enumerate(rows):
+                name = DUTY_KIND_NAMES.get(key, key) if label == "Kind" else key
+                table.setItem(row, 0, item(name))
+                table.setItem(row, 1, item(hours_text(float(hours)), number=True))
+            table.setItem(len(rows), 0, bold(item("All")))
+            table.setItem(len(rows), 1, bold(item(hours_text(float(sum(h for _, h in rows))), number=True)))
+            table.resizeColumnsToContents()
+        if not people:
+            show_status(self.status, "No volunteers to show for these months.")
+        self.shown.emit(summary)
+
+    def below_commitment(self) -> list[str]:
+        """Names of the people shown below their commitment in at least one month."""
+        return [self.table.item(row, 0).text() for row in sorted(self.below_rows)]
+
+    def export(self, path: Path | None = None, suffix: str = ".csv") -> None:
+        """Write what is shown: CSV and XLSX at once, the PDF off the UI thread. `exported` fires when done."""
+        summary = self.summary
+        if summary is None:
+            self.report("Nothing to export: choose months first.")
+            return
+        if path is None:
+            suggested = Path.home() / f"volunteer-hours-{summary.month_from}-to-{summary.month_to}{suffix}"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export hours", str(suggested), FORMATS[suffix])
+            if not chosen:
+                return
+            path = Path(chosen)
+            if path.suffix.lower() not in FORMATS:
+                path = path.with_name(path.name + suffix)
+        try:
+            target = check_target(path)
+        except RuralWatchError as exc:
+            self.report(f"Not exported: {exc}")
+            return
+        if target.suffix.lower() != ".pdf":
+            try:
+                self.hours.export(summary, target)
+            except (RuralWatchError, OSError) as exc:
+                self.report(f"Not exported: {exc}")
+                return
+            self._exported(target)
+            return
+        db_path = self.hours.store.path
+
+        def work(_progress: Progress) -> Path:
+            store = open_store(db_path)
+            try:
+                return HoursService(store).export(summary, target)
+            finally:
+                store.close()
+
+        self.report(f"Writing {target.name}…", problem=False)
+        self.run_task("Writing the hours report…", work, self._exported,
+                      lambda exc: self.report(f"Not exported: {exc}"))
+
+    def _exported(self, target: Path) -> None:
+        self.report(f"Saved {target}.", problem=False)
+        self.exported.emit(target)

@@ -1,0 +1,124 @@
+"""The Specials coordinator's roster panel: People, Duties (calendar, crews, auto-fill, .ics) and Hours.
+
+It listens to the change hub itself: a change published on the UI thread refreshes at once (coalesced);
+one published from another thread is queued to the UI thread by the bridge's signal. Background work opens its
+own database connection and, when it writes, the panel publishes the change on this window's hub afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from ruralwatch.services.changes import Change
+from ruralwatch.services.container import Services
+from ruralwatch.ui.roster_calendar import DutiesTab
+from ruralwatch.ui.roster_hours import HoursTab
+from ruralwatch.ui.roster_people import PeopleTab
+from ruralwatch.ui.tasks import BackgroundTask
+
+# Topics that change what the panel shows (hours also come from completed patrols).
+TOPICS = frozenset({"people", "duties", "patrols"})
+REFRESH_DELAY_MS = 50
+
+
+class _Bridge(QObject):
+    changed = Signal(object)
+
+
+class RosterPanel(QWidget):
+    """People, their availability, duties and hours, for the Special Constabulary coordinator."""
+
+    refreshed = Signal()
+    person_saved = Signal(object)  # Person
+    duty_saved = Signal(object)  # DutyRecord
+    assigned = Signal(str, str)  # duty id, person id
+    autofill_ready = Signal(object)  # AutofillOutcome: the proposal, before anything changes
+    autofill_applied = Signal(object)  # AutofillOutcome: what was applied
+    ics_exported = Signal(object)  # Path
+    hours_exported = Signal(object)  # Path
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.tasks: list[BackgroundTask] = []
+        self.problems: list[str] = []  # every problem reported to the user, newest last
+
+        self.people_tab = PeopleTab(services.people, self.problems)
+        self.duties_tab = DutiesTab(services, self.run_task, self.problems)
+        self.hours_tab = HoursTab(services.hours, self.run_task, self.problems)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.people_tab, "&People")
+        self.tabs.addTab(self.duties_tab, "&Duties")
+        self.tabs.addTab(self.hours_tab, "H&ours")
+        self.tabs.setTabToolTip(0, "Volunteers and officers, their weekly availability and dates away")
+        self.tabs.setTabToolTip(1, "Duties by week or month, crews, auto-fill and calendar export")
+        self.tabs.setTabToolTip(2, "Hours given against monthly commitment")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.tabs)
+
+        self.people_tab.person_saved.connect(self.person_saved)
+        self.duties_tab.duty_saved.connect(self.duty_saved)
+        self.duties_tab.assigned.connect(self.assigned)
+        self.duties_tab.autofill_ready.connect(self.autofill_ready)
+        self.duties_tab.autofill_applied.connect(self.autofill_applied)
+        self.duties_tab.ics_exported.connect(self.ics_exported)
+        self.hours_tab.exported.connect(self.hours_exported)
+
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._bridge = _Bridge(self)
+        self._bridge.changed.connect(self._on_change)
+        self._unsubscribe: Callable[[], None] | None = services.hub.subscribe(self._hub_listener)
+        self.destroyed.connect(lambda *_: self.dispose())
+
+    # --- change hub ---------------------------------------------------------------------------------------
+
+    def _hub_listener(self, change: Change) -> None:
+        """Called by the hub in whatever thread wrote; the bridge's signal carries it to the UI thread."""
+        try:
+            self._bridge.changed.emit(change)
+        except RuntimeError:  # the panel is gone: stop listening rather than break the writer
+            self.dispose()
+
+    def _on_change(self, change: Change) -> None:
+        if change.topic in TOPICS:
+            self._refresh_timer.start()
+
+    def dispose(self) -> None:
+        """Stop listening to the hub and drop a pending refresh (also done when the panel is destroyed).
+        Call it before closing the store the panel reads."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        try:
+            self._refresh_timer.stop()
+        except RuntimeError:  # already deleted with the panel
+            pass
+
+    # --- public -------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload every tab from the database (kept: selections, the week shown, unsaved availability)."""
+        self._refresh_timer.stop()
+        self.people_tab.refresh()
+        self.duties_tab.refresh()
+        self.hours_tab.refresh()
+        self.refreshed.emit()
+
+    def run_task(self, title: str, work: Any, done: Any, failed: Any) -> BackgroundTask:
+        """Run `work(progress)` off the UI thread with a progress dialog and Cancel; keep it until it ends."""
+        task = BackgroundTask(self, title, work, done, failed)
+        self.tasks.append(task)
+        task.finished.connect(lambda: self.tasks.remove(task))
+        task.start()
+        return task
+
+    def show_tab(self, name: str) -> None:
+        """Bring a tab to the front: "people", "duties" or "hours"."""
+        tabs = {"people": self.people_tab, "duties": self.duties_tab, "hours": self.hours_tab}
+        self.tabs.setCurrentWidget(tabs[name])

@@ -1,0 +1,795 @@
+"""The roster panel's People tab (who they are, weekly availability, dates away or extra), and the small
+helpers every roster tab shares: tables, status lines, and marking the fields a ValidationError names."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from datetime import date, time
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.people import DEFAULT_SPECIAL_COMMITMENT_HOURS, Person, PersonInput, WeeklySlotInput
+from ruralwatch.core.vocab import (
+    AVAILABILITY_EXCEPTION_KINDS,
+    PERSON_ROLE_NAMES,
+    PERSON_ROLES,
+    SKILL_NAMES,
+    SKILLS,
+    SPECIAL_RANKS,
+)
+from ruralwatch.services.people import PeopleService
+from ruralwatch.ui.tasks import BackgroundTask
+
+# --- shared by the roster tabs -------------------------------------------------------------------------------
+
+INVALID_COLOUR = "#c62828"
+PROBLEM_COLOUR = "#b71c1c"
+INVALID_CELL = QColor("#ffcdd2")
+GAP_BACKGROUND = QColor("#ffe0b2")  # amber: a duty with open places
+GAP_TEXT = QColor("#7a3300")
+BELOW_BACKGROUND = QColor("#ffcdd2")  # below commitment
+BELOW_TEXT = QColor("#7f0000")
+MUTED_TEXT = QColor("#6b6b6b")
+WEEKDAY_NAMES = tuple(calendar.day_name)  # Monday first, as WeeklySlot counts them
+TIME_FORMAT = "HH:mm"
+DATE_FORMAT = "yyyy-MM-dd"
+
+RunTask = Callable[..., BackgroundTask]
+
+
+def local_today() -> date:
+    return times.to_local(times.utc_now()).date()
+
+
+def make_table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def item(text: Any, data: Any = None, number: bool = False) -> QTableWidgetItem:
+    cell = QTableWidgetItem("" if text is None else str(text))
+    if data is not None:
+        cell.setData(Qt.ItemDataRole.UserRole, data)
+    if number:
+        cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return cell
+
+
+def bold(cell: QTableWidgetItem) -> QTableWidgetItem:
+    font = QFont(cell.font())
+    font.setBold(True)
+    cell.setFont(font)
+    return cell
+
+
+def status_label() -> QLabel:
+    """A wrapped status line, hidden while it has nothing to say (see `show_status`)."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def show_status(label: QLabel, message: str, problem: bool = False) -> None:
+    label.setStyleSheet(f"color: {PROBLEM_COLOUR};" if problem else "")
+    label.setText(message)
+    label.setVisible(bool(message))
+
+
+def vocab_combo(vocabulary: tuple[tuple[str, str], ...], blank: str | None = None) -> QComboBox:
+    combo = QComboBox()
+    if blank is not None:
+        combo.addItem(blank, None)
+    for key, label in vocabulary:
+        combo.addItem(label, key)
+    return combo
+
+
+def select_data(combo: QComboBox, key: Any) -> None:
+    index = combo.findData(key)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+def time_edit(value: time | None = None) -> QTimeEdit:
+    edit = QTimeEdit(QTime(value.hour, value.minute) if value else QTime(18, 0))
+    edit.setDisplayFormat(TIME_FORMAT)
+    return edit
+
+
+def date_edit(value: date | None = None) -> QDateEdit:
+    edit = QDateEdit(to_qdate(value or local_today()))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(DATE_FORMAT)
+    return edit
+
+
+def to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def from_qdate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def hhmm(value: QTime) -> str:
+    return value.toString(TIME_FORMAT)
+
+
+def hours_text(hours: float) -> str:
+    return f"{hours:.1f}".rstrip("0").rstrip(".") if hours % 1 else f"{hours:.0f}"
+
+
+def with_buddy(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
+class FieldMarks:
+    """Marks the widgets a ValidationError names (red border and the reason as tooltip) and lists every
+    problem in a summary line; what the user typed is left exactly as it was."""
+
+    def __init__(self, summary: QLabel, widgets: dict[str, QWidget], labels: dict[str, str]) -> None:
+        self.summary = summary
+        self.widgets = widgets
+        self.labels = labels
+        self.marked: dict[str, str] = {}
+        summary.setWordWrap(True)
+        summary.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        summary.hide()
+
+    def clear(self) -> None:
+        for widget in self.widgets.values():
+            widget.setStyleSheet("")
+            widget.setToolTip("")
+        self.marked = {}
+        self.summary.hide()
+
+    def show(self, error: ValidationError, heading: str = "Not saved. Please correct:") -> None:
+        self.clear()
+        first: QWidget | None = None
+        lines = []
+        for problem in error.errors:
+            lines.append(f"• {self.labels.get(problem.field, problem.field.replace('_', ' '))}: {problem.message}")
+            widget = self.widgets.get(problem.field)
+            if widget is None:
+                continue
+            # A class selector keeps the red border on the field itself, not on every child widget.
+            widget.setStyleSheet(f"{widget.metaObject().className()} {{ border: 2px solid {INVALID_COLOUR}; }}")
+            widget.setToolTip(problem.message)
+            self.marked[problem.field] = problem.message
+            first = first or widget
+        self.summary.setText(heading + "\n" + "\n".join(lines))
+        self.summary.show()
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def known_stations(people: list[Person]) -> list[str]:
+    return sorted({p.station for p in people if p.station}, key=str.lower)
+
+
+# --- the person form -----------------------------------------------------------------------------------------
+
+PERSON_FIELD_LABELS = {
+    "name": "Name", "role": "Role", "collar_number": "Collar number", "rank": "Rank",
+    "skills": "Skills", "station": "Station", "area": "Area", "monthly_commitment_hours": "Monthly commitment",
+    "phone": "Phone", "email": "Email", "left_on": "Left on", "notes": "Notes",
+}
+
+
+class PersonDialog(QDialog):
+    """Add or edit a person. A failed save keeps everything typed and marks each bad field."""
+
+    saved_person = Signal(object)  # Person
+
+    def __init__(self, people: PeopleService, person: Person | None = None, stations: list[str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.people = people
+        self.person = person
+        self.saved: Person | None = None
+        self.setWindowTitle(f"Edit {person.name}" if person else "New person")
+        self.name = QLineEdit()
+        self.role = vocab_combo(PERSON_ROLES)
+        self.collar_number = QLineEdit()
+        self.collar_number.setPlaceholderText("e.g. SC 4127")
+        self.rank = vocab_combo(SPECIAL_RANKS)
+        self.independent_patrol = QCheckBox("Signed off for &independent patrol")
+        self.driving_authorised = QCheckBox("&Driving authorised (police vehicles)")
+        self.skill_boxes: dict[str, QCheckBox] = {}
+        skills_box = QGroupBox("Skills")
+        skills_grid = QGridLayout(skills_box)
+        for n, (key, label) in enumerate(SKILLS):
+            box = QCheckBox(label)
+            self.skill_boxes[key] = box
+            skills_grid.addWidget(box, n // 2, n % 2)
+        self.skills_box = skills_box
+        self.station = QComboBox()
+        self.station.setEditable(True)
+        self.station.addItem("")
+        self.station.addItems(stations or [])
+        self.area = QLineEdit()
+        self.area.setPlaceholderText("district or beat, e.g. Uttlesford")
+        self.monthly_commitment_hours = QLineEdit()
+        self.phone = QLineEdit()
+        self.email = QLineEdit()
+        self.notes = QPlainTextEdit()
+        self.notes.setFixedHeight(60)
+        self.notes.setTabChangesFocus(True)
+        self.error_label = QLabel()
+
+        form = QFormLayout()
+        form.addRow(with_buddy("&Name", self.name), self.name)
+        form.addRow(with_buddy("&Role", self.role), self.role)
+        form.addRow(with_buddy("&Collar number", self.collar_number), self.collar_number)
+        self.rank_label = with_buddy("Ran&k", self.rank)
+        form.addRow(self.rank_label, self.rank)
+        form.addRow("", self.independent_patrol)
+        form.addRow("", self.driving_authorised)
+        form.addRow(skills_box)
+        form.addRow(with_buddy("&Station", self.station), self.station)
+        form.addRow(with_buddy("Ar&ea", self.area), self.area)
+        form.addRow(with_buddy("Monthly commi&tment (hours)", self.monthly_commitment_hours),
+                    self.monthly_commitment_hours)
+        form.addRow(with_buddy("&Phone", self.phone), self.phone)
+        form.addRow(with_buddy("E&mail", self.email), self.email)
+        form.addRow(with_buddy("N&otes", self.notes), self.notes)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.error_label)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.marks = FieldMarks(self.error_label, {
+            "name": self.name, "role": self.role, "collar_number": self.collar_number, "rank": self.rank,
+            "skills": skills_box, "station": self.station, "area": self.area,
+            "monthly_commitment_hours": self.monthly_commitment_hours, "phone": self.phone, "email": self.email,
+            "notes": self.notes,
+        }, PERSON_FIELD_LABELS)
+        self.role.currentIndexChanged.connect(self._on_role)
+        if person:
+            self._fill(person)
+        self._on_role()
+
+    def _fill(self, person: Person) -> None:
+        self.name.setText(person.name)
+        select_data(self.role, person.role)
+        self.collar_number.setText(person.collar_number)
+        select_data(self.rank, person.rank or "sc")
+        self.independent_patrol.setChecked(person.independent_patrol)
+        self.driving_authorised.setChecked(person.driving_authorised)
+        for key, box in self.skill_boxes.items():
+            box.setChecked(key in person.skills)
+        self.station.setCurrentText(person.station)
+        self.area.setText(person.area)
+        self.monthly_commitment_hours.setText(hours_text(person.monthly_commitment_hours))
+        self.phone.setText(person.phone)
+        self.email.setText(person.email)
+        self.notes.setPlainText(person.notes)
+
+    def _on_role(self) -> None:
+        special = self.role.currentData() == "special"
+        self.rank.setEnabled(special)
+        self.rank_label.setEnabled(special)
+        default = DEFAULT_SPECIAL_COMMITMENT_HOURS if special else 0.0
+        self.monthly_commitment_hours.setPlaceholderText(f"blank: {hours_text(default)} for this role")
+
+    def current_input(self) -> PersonInput:
+        """What the form holds, as typed; the service checks it."""
+        return PersonInput(
+            name=self.name.text(), role=self.role.currentData(), collar_number=self.collar_number.text(),
+            rank=self.rank.currentData() if self.role.currentData() == "special" else "",
+            independent_patrol=self.independent_patrol.isChecked(),
+            driving_authorised=self.driving_authorised.isChecked(),
+            skills=[key for key, box in self.skill_boxes.items() if box.isChecked()],
+            station=self.station.currentText(), area=self.area.text(),
+            monthly_commitment_hours=self.monthly_commitment_hours.text().strip() or None,
+            phone=self.phone.text(), email=self.email.text(),
+            active=self.person.active if self.person else True, left_on=self.person.left_on if self.person else "",
+            notes=self.notes.toPlainText(),
+        )
+
+    def save(self) -> bool:
+        try:
+            inp = self.current_input()
+            person = self.people.update(self.person.id, inp) if self.person else self.people.add(inp)
+        except ValidationError as exc:
+            self.marks.show(exc)
+            return False
+        except RuralWatchError as exc:
+            self.marks.show(ValidationError.single("person", str(exc)))
+            return False
+        self.saved = person
+        self.saved_person.emit(person)
+        self.accept()
+        return True
+
+
+class LeftDateDialog(QDialog):
+    """Asks the date someone left."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Mark as left")
+        self.on = date_edit()
+        form = QFormLayout(self)
+        note = QLabel(f"{name} stays on record (their hours still count) but will not be rostered again.")
+        note.setWordWrap(True)
+        form.addRow(note)
+        form.addRow(with_buddy("&Left on", self.on), self.on)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+# --- weekly availability -------------------------------------------------------------------------------------
+
+
+class WeeklyEditor(QWidget):
+    """Rows of weekday / from / to. An end at or before the start runs past midnight."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Weekday", "From", "To"])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        time_width = time_edit().sizeHint().width() + 12  # cell widgets do not size their column
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, time_width)
+        self.table.setToolTip("UK local time. An end at or before the start runs past midnight.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+
+    def set_slots(self, slots: list[tuple[int, time, time]]) -> None:
+        self.table.setRowCount(0)
+        for weekday, start, end in slots:
+            self.add_row(weekday, start, end, announce=False)
+
+    def add_row(self, weekday: int = 0, start: time = time(18, 0), end: time = time(23, 0),
+                announce: bool = True) -> int:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        day = QComboBox()
+        day.addItems(WEEKDAY_NAMES)
+        day.setCurrentIndex(weekday)
+        day.setAccessibleName(f"Weekday of slot {row + 1}")
+        begin, finish = time_edit(start), time_edit(end)
+        begin.setAccessibleName(f"Start of slot {row + 1}")
+        finish.setAccessibleName(f"End of slot {row + 1}")
+        for column, widget in enumerate((day, begin, finish)):
+            self.table.setCellWidget(row, column, widget)
+        day.currentIndexChanged.connect(self.edited)
+        begin.timeChanged.connect(self.edited)
+        finish.timeChanged.connect(self.edited)
+        if announce:
+            self.table.setCurrentCell(row, 0)
+            day.setFocus()
+            self.edited.emit()
+        return row
+
+    def remove_row(self, row: int | None = None) -> None:
+        row = self.table.currentRow() if row is None else row
+        if 0 <= row < self.table.rowCount():
+            self.table.removeRow(row)
+            self.edited.emit()
+
+    def slots(self) -> list[WeeklySlotInput]:
+        result = []
+        for row in range(self.table.rowCount()):
+            day, begin, finish = (self.table.cellWidget(row, c) for c in range(3))
+            result.append(WeeklySlotInput(day.currentIndex(), hhmm(begin.time()), hhmm(finish.time())))
+        return result
+
+    def mark(self, error: ValidationError) -> None:
+        """Slot errors name `slot N`, `slot N start` or `slot N end`: border the widget concerned."""
+        self.clear_marks()
+        for problem in error.errors:
+            parts = problem.field.split()
+            if len(parts) < 2 or parts[0] != "slot" or not parts[1].isdigit():
+                continue
+            row = int(parts[1]) - 1
+            column = {"start": 1, "end": 2}.get(parts[2] if len(parts) > 2 else "", None)
+            for c in (column,) if column is not None else (1, 2):
+                widget = self.table.cellWidget(row, c)
+                if widget is not None:
+                    widget.setStyleSheet(f"QTimeEdit {{ border: 2px solid {INVALID_COLOUR}; }}")
+                    widget.setToolTip(problem.message)
+
+    def clear_marks(self) -> None:
+        for row in range(self.table.rowCount()):
+            for column in (1, 2):
+                widget = self.table.cellWidget(row, column)
+                if widget is not None:
+                    widget.setStyleSheet("")
+                    widget.setToolTip("")
+
+
+# --- the tab ---------------------------------------------------------------------------------------------------
+
+
+class PeopleTab(QWidget):
+    person_saved = Signal(object)  # Person
+    availability_saved = Signal(str)  # person id
+
+    COLUMNS = ["Name", "Role", "Collar no.", "Station", "Skills", "Commitment", "Status"]
+
+    def __init__(self, people: PeopleService, problems: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.people_service = people
+        self.problems = problems
+        self.people: list[Person] = []
+        self.dialogs: list[PersonDialog] = []
+        self._editing: str | None = None  # whose availability the editor shows
+        self._weekly_dirty = False
+
+        add = QPushButton("&New person…")
+        add.clicked.connect(lambda: self.open_person_dialog())
+        self.edit_button = QPushButton("&Edit person…")
+        self.edit_button.clicked.connect(lambda: self.open_person_dialog(self.selected_id()))
+        self.left_button = QPushButton("Mark as &left…")
+        self.left_button.clicked.connect(lambda: self.mark_left())
+        self.show_left = QCheckBox("Sho&w people who have left")
+        self.show_left.toggled.connect(self.refresh)
+        top = QHBoxLayout()
+        for widget in (add, self.edit_button, self.left_button):
+            top.addWidget(widget)
+        top.addStretch()
+        self.count_label = QLabel()
+        top.addWidget(self.count_label)
+        top.addSpacing(12)
+        top.addWidget(self.show_left)
+
+        self.table = make_table(self.COLUMNS)
+        self.table.setSortingEnabled(False)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.doubleClicked.connect(lambda _index: self.open_person_dialog(self.selected_id()))
+        self.status = status_label()
+
+        # Weekly availability of the selected person.
+        self.weekly = WeeklyEditor()
+        self.weekly.edited.connect(self._on_weekly_edited)
+        self.add_slot_button = add_slot = QPushButton("Add &slot")
+        add_slot.clicked.connect(lambda: self.weekly.add_row())
+        self.remove_slot_button = remove_slot = QPushButton("&Remove slot")
+        remove_slot.clicked.connect(lambda: self.weekly.remove_row())
+        self.save_weekly_button = QPushButton("Save availa&bility")
+        self.save_weekly_button.clicked.connect(lambda: self.save_weekly())
+        slot_buttons = QHBoxLayout()
+        for button in (add_slot, remove_slot):
+            slot_buttons.addWidget(button)
+        slot_buttons.addStretch()
+        slot_buttons.addWidget(self.save_weekly_button)
+        self.weekly_status = status_label()
+        self.weekly_box = QGroupBox("Weekly availability")
+        weekly_layout = QVBoxLayout(self.weekly_box)
+        weekly_layout.addWidget(self.weekly, 1)
+        weekly_layout.addLayout(slot_buttons)
+        weekly_layout.addWidget(self.weekly_status)
+
+        # Dates away or extra.
+        self.exceptions = make_table(["Date", "Kind", "Times", "Note"])
+        self.exception_date = date_edit()
+        self.exception_kind = vocab_combo(AVAILABILITY_EXCEPTION_KINDS)
+        self.all_day = QCheckBox("All da&y")
+        self.all_day.setChecked(True)
+        self.exception_start = time_edit(time(18, 0))
+        self.exception_end = time_edit(time(23, 0))
+        for edit in (self.exception_start, self.exception_end):
+            edit.setEnabled(False)
+            self.all_day.toggled.connect(lambda whole, e=edit: e.setEnabled(not whole))
+        self.exception_note = QLineEdit()
+        self.exception_note.setPlaceholderText("note (optional), e.g. holiday")
+        self.add_exception_button = add_exception = QPushButton("Add da&te")
+        add_exception.clicked.connect(lambda: self.add_exception())
+        self.remove_exception_button = remove_exception = QPushButton("Remove sele&cted date")
+        remove_exception.clicked.connect(lambda: self.remove_exception())
+        self.exception_error = QLabel()
+        self.exception_marks = FieldMarks(self.exception_error, {
+            "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
+            "end": self.exception_end,
+        }, {"date": "Date", "kind": "Kind", "start": "From", "end": "To"})
+        when = QHBoxLayout()
+        when.addWidget(self.exception_date)
+        when.addWidget(with_buddy("&Kind", self.exception_kind))
+        when.addWidget(self.exception_kind, 1)
+        hours = QHBoxLayout()
+        hours.addWidget(self.all_day)
+        hours.addWidget(QLabel("from"))
+        hours.addWidget(self.exception_start)
+        hours.addWidget(QLabel("to"))
+        hours.addWidget(self.exception_end)
+        hours.addStretch()
+        exception_buttons = QHBoxLayout()
+        exception_buttons.addWidget(add_exception)
+        exception_buttons.addWidget(remove_exception)
+        exception_buttons.addStretch()
+        self.exceptions_box = QGroupBox("Dates away or extra")
+        exceptions_layout = QVBoxLayout(self.exceptions_box)
+        exceptions_layout.addWidget(self.exceptions, 1)
+        exceptions_layout.addLayout(when)
+        exceptions_layout.addLayout(hours)
+        exceptions_layout.addWidget(self.exception_note)
+        exceptions_layout.addLayout(exception_buttons)
+        exceptions_layout.addWidget(self.exception_error)
+
+        availability = QWidget()
+        availability_layout = QHBoxLayout(availability)
+        availability_layout.setContentsMargins(0, 0, 0, 0)
+        availability_layout.addWidget(self.weekly_box, 1)
+        availability_layout.addWidget(self.exceptions_box, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(availability)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        self.refresh()
+
+    def _tab_chain(self) -> None:
+        """Tab goes down the page: people, the weekly rows in order, their buttons, then dates away or extra."""
+        weekly = [self.weekly.table.cellWidget(r, c) for r in range(self.weekly.table.rowCount()) for c in range(3)]
+        chain = [self.show_left, self.table, self.weekly.table, *weekly, self.add_slot_button,
+                 self.remove_slot_button, self.save_weekly_button, self.exceptions, self.exception_date,
+                 self.exception_kind, self.all_day, self.exception_start, self.exception_end, self.exception_note,
+                 self.add_exception_button, self.remove_exception_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    # --- state --------------------------------------------------------------------------------------------
+
+    def report(self, message: str, problem: bool = True) -> None:
+        if problem:
+            self.problems.append(message)
+        show_status(self.status, message, problem)
+
+    def refresh(self) -> None:
+        selected = self.selected_id()
+        everyone = self.people_service.list()
+        self.people = [p for p in everyone if p.active or self.show_left.isChecked()]
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.people))
+        for row, person in enumerate(self.people):
+            skills = ", ".join(SKILL_NAMES.get(s, s) for s in person.skills)
+            state = "Active" if person.active else f"Left {person.left_on}".strip()
+            cells = [
+                item(person.name, person.id),
+                item(PERSON_ROLE_NAMES.get(person.role, person.role)),
+                item(person.collar_number), item(person.station), item(skills),
+                item(f"{hours_text(person.monthly_commitment_hours)} h/month", number=True), item(state),
+            ]
+            if person.synthetic:  # as in the incident list: demo data in italics
+                font = QFont(cells[0].font())
+                font.setItalic(True)
+                cells[0].setFont(font)
+                cells[0].setToolTip("Demo data: a synthetic person, not a real volunteer")
+            for column, cell in enumerate(cells):
+                if not person.active:
+                    cell.setForeground(MUTED_TEXT)
+                self.table.setItem(row, column, cell)
+        self.table.resizeColumnsToContents()
+        self.table.blockSignals(False)
+        if selected and not self.select_person(selected):
+            self.table.clearSelection()
+        self._on_selection()
+        active = sum(p.active for p in everyone)
+        self.count_label.setText(f"{active} active, {len(everyone) - active} left")
+
+    def selected_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.people[rows[0].row()].id if rows else None
+
+    def selected_person(self) -> Person | None:
+        person_id = self.selected_id()
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def select_person(self, person_id: str) -> bool:
+        for row, person in enumerate(self.people):
+            if person.id == person_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _on_selection(self) -> None:
+        person = self.selected_person()
+        for widget in (self.edit_button, self.weekly_box, self.exceptions_box):
+            widget.setEnabled(person is not None)
+        self.left_button.setEnabled(person is not None and person.active)
+        if person is None:
+            self._editing = None
+            self.weekly.set_slots([])
+            self.exceptions.setRowCount(0)
+            self.weekly_box.setTitle("Weekly availability")
+            self.exceptions_box.setTitle("Dates away or extra")
+            return
+        self.weekly_box.setTitle(f"Weekly availability of {person.name} (UK time)")
+        self.exceptions_box.setTitle(f"Dates {person.name} is away or extra")
+        if person.id != self._editing or not self._weekly_dirty:
+            self._load_weekly(person.id)
+        self._load_exceptions(person.id)
+
+    def _load_weekly(self, person_id: str) -> None:
+        self._editing = person_id
+        slots = self.people_service.weekly_pattern(person_id)
+        self.weekly.blockSignals(True)
+        self.weekly.set_slots([(s.weekday, s.start, s.end) for s in slots])
+        self.weekly.blockSignals(False)
+        self._weekly_dirty = False
+        self._tab_chain()
+        show_status(self.weekly_status, "" if slots else "No weekly availability yet: add a slot.")
+
+    def _on_weekly_edited(self) -> None:
+        self._weekly_dirty = True
+        self._tab_chain()
+        show_status(self.weekly_status, "Changed: save to keep it.")
+
+    def _load_exceptions(self, person_id: str) -> None:
+        rows = self.people_service.exceptions_of(person_id)
+        kinds = dict(AVAILABILITY_EXCEPTION_KINDS)
+        self.exceptions.setRowCount(len(rows))
+        for row, (exception_id, exception, note) in enumerate(rows):
+            hours = (f"{exception.start:%H:%M}–{exception.end:%H:%M}" if exception.start and exception.end
+                     else "all day")
+            cells = [item(exception.on.isoformat(), exception_id), item(kinds.get(exception.kind, exception.kind)),
+                     item(hours), item(note)]
+            for column, cell in enumerate(cells):
+                self.exceptions.setItem(row, column, cell)
+        self.exceptions.resizeColumnsToContents()
+
+    # --- actions ------------------------------------------------------------------------------------------
+
+    def open_person_dialog(self, person_id: str | None = None) -> PersonDialog:
+        """Open the person form (not blocking); tests fill its fields and call `save()`."""
+        person = self.people_service.get(person_id) if person_id else None
+        dialog = PersonDialog(self.people_service, person, known_stations(self.people), self)
+        dialog.saved_person.connect(self._on_person_saved)
+        dialog.finished.connect(lambda _result: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
+        self.dialogs.append(dialog)
+        dialog.open()
+        return dialog
+
+    def _on_person_saved(self, person: Person) -> None:
+        self.refresh()
+        self.select_person(person.id)
+        self.report(f"Saved {person.name}.", problem=False)
+        self.person_saved.emit(person)
+
+    def ask_left_date(self, person: Person) -> date | None:
+        """The date someone left, asked in a small dialog (tests pass the date to `mark_left` instead)."""
+        dialog = LeftDateDialog(person.name, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return from_qdate(dialog.on.date())
+
+    def mark_left(self, person_id: str | None = None, on: date | None = None) -> bool:
+        person_id = person_id or self.selected_id()
+        if person_id is None:
+            return False
+        person = self.people_service.get(person_id)
+        on = on or self.ask_left_date(person)
+        if on is None:
+            return False
+        try:
+            self.people_service.mark_left(person_id, on)
+        except RuralWatchError as exc:
+            self.report(f"{person.name} not marked as left: {exc}")
+            return False
+        self.refresh()
+        self.report(f"{person.name} marked as left on {on.isoformat()}; their hours still count.", problem=False)
+        return True
+
+    def save_weekly(self, person_id: str | None = None, slots: list[WeeklySlotInput] | None = None) -> bool:
+        person_id = person_id or self._editing
+        if person_id is None:
+            return False
+        slots = self.weekly.slots() if slots is None else slots
+        try:
+            self.people_service.set_weekly(person_id, slots)
+        except ValidationError as exc:
+            self.weekly.mark(exc)
+            show_status(self.weekly_status, "Not saved: " + "; ".join(str(e) for e in exc.errors), problem=True)
+            self.problems.append(str(exc))
+            return False
+        except RuralWatchError as exc:
+            show_status(self.weekly_status, f"Not saved: {exc}", problem=True)
+            self.problems.append(str(exc))
+            return False
+        self.weekly.clear_marks()
+        self._load_weekly(person_id)
+        show_status(self.weekly_status, f"Saved {len(slots)} weekly slot{'s' if len(slots) != 1 else ''}.")
+        self.availability_saved.emit(person_id)
+        return True
+
+    def add_exception(self, person_id: str | None = None, on: date | None = None, kind: str | None = None,
+                      start: str | None = None, end: str | None = None, note: str | None = None) -> str | None:
+        """Add a date away or extra: from the form, or from the values given (tests)."""
+        person_id = person_id or self.selected_id()
+        if person_id is None:
+            return None
+        whole_day = self.all_day.isChecked()
+        on = on or from_qdate(self.exception_date.date())
+        kind = kind or self.exception_kind.currentData()
+        start = start if start is not None else ("" if whole_day else hhmm(self.exception_start.time()))
+        end = end if end is not None else ("" if whole_day else hhmm(self.exception_end.time()))
+        note = note if note is not None else self.exception_note.text()
+        try:
+            exception_id = self.people_service.add_exception(person_id, on.isoformat(), kind, start, end, note)
+        except ValidationError as exc:
+            self.exception_marks.show(exc, "Not added:")
+            self.problems.append(str(exc))
+            return None
+        self.exception_marks.clear()
+        self.exception_note.clear()
+        self._load_exceptions(person_id)
+        return exception_id
+
+    def remove_exception(self, exception_id: str | None = None) -> bool:
+        if exception_id is None:
+            rows = self.exceptions.selectionModel().selectedRows()
+            if not rows:
+                return False
+            exception_id = self.exceptions.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        try:
+            self.people_service.remove_exception(exception_id)
+        except RuralWatchError as exc:
+            self.report(f"Not removed: {exc}")
+            return False
+        if self._editing:
+            self._load_exceptions(self._editing)
+        return True

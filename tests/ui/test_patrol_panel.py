@@ -1,0 +1,438 @@
+"""The joint patrol panel: plan -> brief -> start -> log -> end -> dose, with the plan drawn on the real map."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
+
+from ruralwatch.core import times
+from ruralwatch.core.people import PersonInput
+from ruralwatch.core.vrm import normalise_vrm
+from ruralwatch.patrols.plan import replan
+from ruralwatch.services.container import Services
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.demo_roster import load_demo_roster
+from ruralwatch.services.patrols import PatrolService, candidate_of
+from ruralwatch.ui.patrol_panel import PatrolPanel
+from ruralwatch.ui.patrol_plan import table_rows
+
+FIXED_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # as in conftest: the demo data's "now"
+
+PATROL_DAY = QDate(2026, 11, 27)  # three days after the demo data's "now": a future patrol
+
+
+class Clock:
+    """The patrol service's clock: fixed, moved on by the test as the patrol goes on."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(FIXED_NOW + timedelta(hours=1))
+
+
+@pytest.fixture
+def demo(services: Services, clock: Clock) -> Services:
+    """Demo incidents and roster in the test database; the patrol service runs on the test's clock."""
+    services.patrols = PatrolService(services.store, services.hub, services.people, services.roster,
+                                     services.analysis, services.harm, clock=clock)
+    load_demo(services.incidents, count=600, now=FIXED_NOW)
+    load_demo_roster(services.people, services.roster, services.patrols, now=FIXED_NOW)
+    return services
+
+
+def _dispose(qtbot, panel: PatrolPanel) -> None:
+    qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+    panel.dispose()
+    panel.close()
+    panel.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def panel(qtbot, demo: Services, monkeypatch) -> Iterator[PatrolPanel]:
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    widget = PatrolPanel(demo, None)
+    widget.log.confirm = lambda title, question: True
+    widget.resize(900, 800)
+    widget.show()
+    yield widget
+    _dispose(qtbot, widget)
+
+
+@pytest.fixture
+def map_view(qtbot, tmp_path: Path) -> Iterator:
+    from ruralwatch.ui.map_view import MapView
+
+    view = MapView(tmp_path / "page")
+    view.resize(800, 600)
+    with qtbot.waitSignal(view.ready, timeout=30_000):
+        view.show()
+    yield view
+    view.close()
+    view.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _js(qtbot, view, script: str):
+    result: list[object] = []
+    view.run_js(script, result.append)
+    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
+    return result[0]
+
+
+def _person(services: Services, role: str, independent: bool | None = None):
+    return next(p for p in services.people.list(active_only=True)
+                if p.role == role and (independent is None or p.independent_patrol == independent))
+
+
+def _tick(form, person_ids: list[str]) -> None:
+    for i in range(form.crew.count()):
+        item = form.crew.item(i)
+        wanted = item.data(Qt.ItemDataRole.UserRole) in person_ids
+        item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+
+
+def _fill_form(panel: PatrolPanel, crew: list[str], call_sign: str = "RURAL21") -> None:
+    panel.new_patrol()
+    form = panel.form
+    form.day.setDate(PATROL_DAY)
+    form.start.setTime(QTime(18, 0))
+    form.end.setTime(QTime(22, 0))
+    form.area.setEditText("Uttlesford")
+    form.purpose.setCurrentIndex(form.purpose.findData("equipment_theft_prevention"))
+    form.vehicle.setText("Ford Ranger YX21 ABC")
+    form.call_sign.setText(call_sign)
+    form.notes.setPlainText("Meet at Saffron Walden station")
+    _tick(form, crew)
+
+
+def _planned_patrol(qtbot, panel: PatrolPanel, services: Services):
+    officer, special = _person(services, "officer"), _person(services, "special")
+    _fill_form(panel, [officer.id, special.id])
+    record = panel.save_patrol()
+    assert record is not None
+    with qtbot.waitSignal(panel.planReady, timeout=30_000) as ready:
+        panel.suggest_plan()
+    plan = ready.args[0]
+    assert len(plan.stops) >= 3
+    qtbot.waitUntil(lambda: len(panel.record.stops) == len(plan.stops), timeout=5_000)  # the hub told the panel
+    return panel.record, plan
+
+
+def test_plan_brief_start_log_end_and_dose(qtbot, demo, clock, map_view, tmp_path, monkeypatch):
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    panel = PatrolPanel(demo, map_view)
+    panel.log.confirm = lambda title, question: True
+    panel.resize(900, 800)
+    panel.show()
+    try:
+        _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path)
+    finally:
+        _dispose(qtbot, panel)
+
+
+def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None:
+    officer = _person(demo, "officer")
+    special = _person(demo, "special")
+    _fill_form(panel, [officer.id, special.id], call_sign="rural21")
+    assert panel.form.crew_issues.text() == "✓ The crew meets the rules."
+    record = panel.save_patrol()
+    assert record is not None and record.status == "planned"
+    assert record.area == "Uttlesford" and record.call_sign == "RURAL21"
+    assert {pid for pid, _ in record.crew} == {officer.id, special.id}
+    assert panel.tabs.currentWidget() is panel.plan
+    assert panel.selected_patrol_id() == record.id
+    assert table_rows(panel.patrol_table)[panel.patrol_table.currentRow()][2] == "Planned"
+
+    # Suggest: the hotspot run happens off the UI thread.
+    threads: list[int] = []
+    original = PatrolService.suggest
+
+    def recording(self, *args, **kwargs):
+        threads.append(threading.get_ident())
+        return original(self, *args, **kwargs)
+
+    PatrolService.suggest = recording
+    try:
+        with qtbot.waitSignal(panel.planReady, timeout=30_000) as ready:
+            panel.suggest_plan()
+    finally:
+        PatrolService.suggest = original
+    plan = ready.args[0]
+    assert threads and threads[0] != threading.get_ident()
+    saved = demo.patrols.get(record.id)
+    assert len(plan.stops) >= 3 and len(saved.stops) == len(plan.stops)
+    rows = table_rows(panel.plan.table)
+    assert [row[0] for row in rows] == [str(s.seq) for s in plan.stops]
+    assert [row[4] for row in rows] == [s.label for s in plan.stops]
+    assert rows[0][1] == "18:00"  # no base: the first stop is at the start of the window
+    assert "Travel" in panel.plan.totals.text() and "240 min window" in panel.plan.totals.text()
+    # ... and the route is on the map: one numbered marker per stop.
+    qtbot.waitUntil(lambda: _js(qtbot, map_view, "rw.routeStopCount()") == len(plan.stops), timeout=10_000)
+    # The hotspots that did not fit can be added by hand, the most harmful offered first.
+    assert panel.plan.add_choice.count() == len(plan.dropped) > 0
+    assert panel.plan.add_choice.currentData() == min(plan.dropped, key=lambda c: (-c.harm, c.key)).key
+
+    # Brief: the PDF is written in the background and names the call sign.
+    target = tmp_path / "briefing.pdf"
+    with qtbot.waitSignal(panel.briefSaved, timeout=60_000) as briefed:
+        panel.brief(target)
+    assert briefed.args == [target] and target.exists()
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "RURAL21" in text
+    qtbot.waitUntil(lambda: panel.record.status == "briefed", timeout=5_000)
+
+    # Start, arrive at the first stop, stop-check a vehicle of interest.
+    assert panel.start_patrol() is not None
+    assert panel.record.status == "in_progress"
+    assert panel.tabs.isTabEnabled(3)
+    log = panel.log
+    first_key = plan.stops[0].key
+    assert log.stop_choice.currentData() == first_key  # the current stop is the default
+    assert panel.log_event("arrived_stop") is not None
+    clock.advance(6)
+    vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
+    log.vrm.setText(vehicle.vrm.replace(" ", "").lower())
+    event = panel.log_event("stop_check")
+    assert event is not None and event.flagged
+    assert not log.alert.isHidden()
+    alert = log.alert_text.text()
+    assert "Vehicle of interest" in alert and vehicle.vrm in alert
+    assert f"seen {vehicle.times_seen} times" in alert and "last " in alert
+    stored = demo.patrols.event(event.id)
+    assert stored.flagged and normalise_vrm(stored.vrm) == normalise_vrm(vehicle.vrm)
+    assert stored.stop_key == first_key and stored.lat == pytest.approx(plan.stops[0].lat)
+    assert log.vrm.text() == ""  # ready for the next one
+    log_rows = table_rows(log.table)
+    assert log_rows[0][1] == "Vehicle stop-check" and "of interest" in log_rows[0][3]
+
+    # An ordinary VRM: no alert, and the result is said in words.
+    log.vrm.setText("AB12 CDE")
+    assert panel.log_event("stop_check").flagged is False
+    assert log.alert.isHidden() and "not a vehicle of interest" in log.message.text()
+
+    clock.advance(8)
+    assert panel.log_event("left_stop") is not None
+    assert log.stop_choice.currentData() == plan.stops[1].key  # on to the next stop
+    clock.advance(10)
+    assert panel.log_event("arrived_stop").stop_key == plan.stops[1].key
+    clock.advance(12)
+    assert panel.log_event("left_stop") is not None
+
+    # End: the dose lists every planned stop, the first two visited and the rest missed.
+    clock.advance(5)
+    assert panel.end_patrol() is not None
+    assert panel.record.status == "completed"
+    assert panel.tabs.currentWidget() is panel.dose
+    dose_rows = table_rows(panel.dose.stops)
+    assert [row[0] for row in dose_rows] == [s.label for s in plan.stops]
+    assert dose_rows[0][2] == "14.0" and dose_rows[1][2] == "12.0"
+    assert dose_rows[0][3] == "Yes" and dose_rows[-1][3] == "No — missed"
+    assert plan.stops[-1].label in panel.dose.missed.text()
+    kinds = dict((row[0], row[1]) for row in table_rows(panel.dose.kinds))
+    assert kinds["Vehicle stop-check"] == "2" and kinds["Arrived at hotspot"] == "2"
+    assert not panel.log.kind_buttons["note"].isEnabled()
+    assert panel.problems == []
+
+
+def test_a_crew_without_a_lead_is_refused_and_the_input_kept(qtbot, panel, demo):
+    special = _person(demo, "special", independent=False)
+    volunteer = _person(demo, "volunteer")
+    before = len(demo.patrols.list())
+    _fill_form(panel, [special.id, volunteer.id])
+    # Checked as the crew is ticked, before any save: the error and the volunteer warning, in words.
+    live = panel.form.crew_issues.text()
+    assert "Must fix" in live and "needs a police officer" in live
+    assert "Warning" in live and volunteer.name in live
+
+    assert panel.save_patrol() is None
+    assert len(demo.patrols.list()) == before
+    form = panel.form
+    assert not form.error_label.isHidden()
+    assert "Not saved" in form.error_label.text() and "Crew" in form.error_label.text()
+    assert "Special Constable with independent patrol status" in form.error_label.text()
+    assert "border" in form.crew.styleSheet()
+    # Everything typed is still there.
+    assert form.day.date() == PATROL_DAY and form.area.currentText() == "Uttlesford"
+    assert form.call_sign.text() == "RURAL21" and form.vehicle.text() == "Ford Ranger YX21 ABC"
+    assert form.notes.toPlainText() == "Meet at Saffron Walden station"
+    assert sorted(form.crew_ids()) == sorted([special.id, volunteer.id])
+
+    # Adding an officer fixes it; the save goes through.
+    officer = _person(demo, "officer")
+    _tick(form, [special.id, volunteer.id, officer.id])
+    assert "Must fix" not in form.crew_issues.text()
+    record = panel.save_patrol()
+    assert record is not None and len(record.crew) == 3
+    assert form.error_label.isHidden() and form.crew.styleSheet() == ""
+
+
+def test_bad_fields_are_marked(qtbot, panel, demo):
+    _fill_form(panel, [_person(demo, "officer").id])
+    panel.form.area.setEditText("Atlantis")
+    panel.form.base.setText("not a grid ref")
+    assert panel.save_patrol() is None
+    text = panel.form.error_label.text()
+    assert "Base" in text
+    assert "border" in panel.form.base.styleSheet()
+    panel.form.base.clear()
+    assert panel.save_patrol() is None
+    assert "Area" in panel.form.error_label.text() and "border" in panel.form.area.styleSheet()
+
+
+def test_reorder_drop_and_add_recompute_the_times(qtbot, panel, demo):
+    record, plan = _planned_patrol(qtbot, panel, demo)
+    editor = panel.plan
+    keys = [s["key"] for s in record.stops]
+    arrivals = [s["arrive"] for s in record.stops]
+
+    editor.table.selectRow(0)
+    moved = editor.move(1)
+    assert moved is not None
+    saved = demo.patrols.get(record.id)
+    assert [s["key"] for s in saved.stops][:2] == [keys[1], keys[0]]
+    assert saved.stops[0]["arrive"] == arrivals[0]  # the new first stop is at the start of the window
+    # Times recomputed for the new order, exactly as the planner times that order.
+    expected = replan([candidate_of(s) for s in saved.stops], saved.start, saved.end, saved.settings, saved.base)
+    assert [s["arrive"] for s in saved.stops] == [times.to_storage(s.arrive) for s in expected.stops]
+    assert [s["arrive"] for s in saved.stops] != arrivals
+    assert table_rows(editor.table)[2][1] == times.to_local(expected.stops[2].arrive).strftime("%H:%M")
+    assert editor.selected_row() == 1
+    assert table_rows(editor.table)[1][4] == record.stops[0]["label"]
+
+    editor.table.selectRow(1)
+    editor.move(-1)
+    assert [s["key"] for s in demo.patrols.get(record.id).stops] == keys
+
+    editor.table.selectRow(0)
+    editor.drop()
+    saved = demo.patrols.get(record.id)
+    assert [s["key"] for s in saved.stops] == keys[1:]
+    assert saved.stops[0]["arrive"] == arrivals[0] and saved.stops[0]["seq"] == 1
+    assert editor.table.rowCount() == len(keys) - 1
+    # A dropped stop is offered again, and added back at the end it gets the same times as before.
+    short = demo.patrols.get(record.id)
+    last = short.stops[-1]
+    editor.table.selectRow(editor.table.rowCount() - 1)
+    editor.drop()
+    assert editor.add_choice.findData(last["key"]) >= 0 and editor.add_choice.findData(keys[0]) >= 0
+    editor.table.clearSelection()
+    editor.add_choice.setCurrentIndex(editor.add_choice.findData(last["key"]))
+    editor.add_button.click()
+    assert demo.patrols.get(record.id).stops == short.stops
+    assert editor.add_choice.findData(last["key"]) < 0
+
+    # Longer dwell: fewer stops fit, the rest are named as taken off.
+    editor.dwell.setValue(60)
+    editor.apply_settings()
+    saved = demo.patrols.get(record.id)
+    assert saved.settings.dwell_minutes == 60
+    assert all(s["dwell_minutes"] == 60 for s in saved.stops) and len(saved.stops) <= 4
+    assert "Did not fit" in editor.note.text()
+    assert panel.problems == []
+
+
+def test_log_place_from_map_grid_reference_and_new_incident(qtbot, panel, demo, clock):
+    record, plan = _planned_patrol(qtbot, panel, demo)
+    panel.start_patrol()
+    log = panel.log
+
+    # A stop-check needs a VRM: refused, the field marked, nothing stored.
+    before = len(demo.patrols.log_of(record.id))
+    assert panel.log_event("stop_check") is None
+    assert "Not logged" in log.message.text() and "border" in log.vrm.styleSheet()
+    assert len(demo.patrols.log_of(record.id)) == before
+
+    # The window can take the map back (an incident form wants a click).
+    with qtbot.waitSignal(panel.pickRequested) as asked:
+        panel.form.pick_base.setChecked(True)
+    assert asked.args == [True]
+    with qtbot.waitSignal(panel.pickRequested) as released:
+        panel.cancel_pick()
+    assert released.args == [False] and not panel.form.pick_base.isChecked()
+
+    # A place picked on the map: the panel asks for clicks, the window hands one back.
+    with qtbot.waitSignal(panel.pickRequested) as asked:
+        log.pick_button.setChecked(True)
+    assert asked.args == [True]
+    with qtbot.waitSignal(panel.pickRequested) as stopped:
+        panel.place_picked(51.954, 0.344)
+    assert stopped.args == [False] and not log.pick_button.isChecked()
+    clock.advance(3)
+    with qtbot.waitSignal(panel.newIncidentRequested) as wanted:
+        event = panel.log_event("new_incident")
+    assert event is not None and event.kind == "new_incident"
+    event_id, lat, lon = wanted.args
+    assert event_id == event.id and (lat, lon) == pytest.approx((51.954, 0.344))
+    assert log.picked is None  # one place per event
+
+    # A typed grid reference.
+    log.grid_ref.setText("TL 6091 3053")
+    log.stop_choice.setCurrentIndex(0)  # not at a planned stop
+    note = panel.log_event("note")
+    assert note.stop_key is None and note.lat == pytest.approx(51.95, abs=0.001)
+
+    # No place at all: the incident form still opens, without a location.
+    log.stop_choice.setCurrentIndex(0)
+    with qtbot.waitSignal(panel.newIncidentRequested) as unplaced:
+        panel.log_event("new_incident")
+    assert math.isnan(unplaced.args[1]) and math.isnan(unplaced.args[2])
+    demo.patrols.link_incident(event.id, "incident-1")
+    assert demo.patrols.event(event.id).incident_id == "incident-1"
+
+
+def test_the_list_follows_the_hub_and_cancel(qtbot, panel, demo):
+    from ruralwatch.core.patrol import PatrolInput
+
+    officer = _person(demo, "officer")
+    created, _ = demo.patrols.create(PatrolInput(day="2026-11-28", start="06:00", end="10:00", area="Braintree",
+                                                 purpose="hare_coursing_operation", crew=[officer.id]))
+    qtbot.waitUntil(lambda: created.id in panel._listed, timeout=5_000)
+    assert panel.select_patrol(created.id)
+    assert panel.open_selected().id == created.id
+    assert panel.tabs.currentWidget() is panel.plan
+    assert "Hare coursing operation, Braintree" in panel.form.heading.text()
+    assert panel.cancel_selected() is True
+    assert demo.patrols.get(created.id).status == "cancelled"
+    qtbot.waitUntil(lambda: panel.record.status == "cancelled", timeout=5_000)
+    assert not panel.plan.suggest_button.isEnabled() and not panel.form.save_button.isEnabled()
+
+    # A person added elsewhere appears in the crew list.
+    demo.people.add(PersonInput(name="Zed Newcomer", role="officer", collar_number="PC9999"))
+    qtbot.waitUntil(lambda: any("Zed Newcomer" in panel.form.crew.item(i).text()
+                                for i in range(panel.form.crew.count())), timeout=5_000)
+
+
+def test_period_dosage_of_the_demo_patrols(qtbot, panel, demo):
+    panel.dose.period_from.setDate(QDate(2026, 8, 1))
+    panel.dose.period_to.setDate(QDate(2026, 11, 24))
+    with qtbot.waitSignal(panel.dosageReady, timeout=30_000) as ready:
+        panel.show_dosage()
+    rows = ready.args[0]
+    assert rows and all(r.visits >= 1 and r.minutes > 0 for r in rows)
+    table = table_rows(panel.dose.period_table)
+    assert len(table) == len(rows) and table[0][0] == rows[0].label
+    assert "places visited" in panel.dose.period_status.text()
+
+    # A completed demo patrol opens on its dose.
+    done = next(p for p in demo.patrols.list(status="completed"))
+    panel.open_patrol(done.id)
+    assert panel.tabs.currentWidget() is panel.dose
+    assert panel.dose.stops.rowCount() == len(done.stops)
+    assert not panel.plan.suggest_button.isEnabled()

@@ -1,0 +1,240 @@
+"""The coordinator's roster panel: availability, duties, auto-fill, calendar export and hours, headless."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from PySide6.QtCore import QDate, QTime
+
+from ruralwatch.core.people import DutyInput, PersonInput
+from ruralwatch.services.container import Services
+from ruralwatch.ui.roster_panel import RosterPanel
+from ruralwatch.ui.roster_people import BELOW_BACKGROUND, GAP_BACKGROUND
+
+LONDON = ZoneInfo("Europe/London")
+MONDAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def panel(qtbot, services: Services) -> Iterator[RosterPanel]:
+    widget = RosterPanel(services)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    widget.dispose()  # no refresh may run after the test's database is closed
+
+
+def _duty(services: Services, title: str = "Evening patrol", day: int = 7, start: str = "19:00",
+          end: str = "23:00", min_crew: int = 1, max_crew: int = 2) -> str:
+    return services.roster.add_duty(DutyInput(
+        title=title, kind="joint_patrol", start=f"2026-12-{day:02d} {start}", end=f"2026-12-{day:02d} {end}",
+        station="Maldon", min_crew=min_crew, max_crew=max_crew,
+    )).id
+
+
+def test_availability_then_duty_then_autofill_then_ics(qtbot, panel: RosterPanel, services: Services,
+                                                       tmp_path: Path) -> None:
+    people = panel.people_tab
+    form = people.open_person_dialog()
+    form.name.setText("Sam Reed")
+    form.role.setCurrentIndex(form.role.findData("special"))
+    form.collar_number.setText("sc 4127")
+    form.skill_boxes["off_road"].setChecked(True)
+    form.station.setCurrentText("Maldon")
+    assert form.save()
+    sam = services.people.find("Sam Reed")
+    assert people.selected_id() == sam.id  # the new person is selected, ready for their availability
+
+    # Monday evenings, typed into the weekly editor and saved.
+    people.weekly.add_row(0, time(17, 0), time(23, 30))
+    assert people.save_weekly()
+    assert [(s.weekday, s.start, s.end) for s in services.people.weekly_pattern(sam.id)] == [
+        (0, time(17, 0), time(23, 30))]
+    # A date away, which keeps them off the Tuesday.
+    people.exception_date.setDate(QDate(2026, 12, 8))
+    people.exception_kind.setCurrentIndex(people.exception_kind.findData("away"))
+    assert people.add_exception() is not None
+    assert people.exceptions.rowCount() == 1 and people.exceptions.item(0, 0).text() == "2026-12-08"
+
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    duties.go_to(MONDAY)
+    form = duties.open_duty_dialog()
+    form.title.setText("Evening rural crime patrol")
+    form.kind.setCurrentIndex(form.kind.findData("joint_patrol"))
+    form.day.setDate(QDate(2026, 12, 7))
+    form.start.setTime(QTime(19, 0))
+    form.end.setTime(QTime(23, 0))
+    form.station.setCurrentText("Maldon")
+    form.skill_counts["off_road"].setValue(1)
+    form.min_crew.setValue(1)
+    form.max_crew.setValue(2)
+    assert form.save()
+    duty_id = form.saved.id
+    assert "1 open" in duties.grid.look_of(duty_id).text()
+
+    with qtbot.waitSignal(panel.autofill_ready, timeout=30_000) as ready:
+        duties.autofill()
+    proposal = ready.args[0]
+    assert [(d.id, pid) for d, pid, _ in proposal.assignments] == [(duty_id, sam.id)]
+    assert services.roster.duty(duty_id).crew == ()  # only a proposal so far
+    assert duties.autofill_dialog.assignments.rowCount() == 1
+    with qtbot.waitSignal(panel.autofill_applied, timeout=30_000):
+        duties.autofill_dialog.accept()
+    assert services.roster.duty(duty_id).crew == ((sam.id, "Sam Reed"),)
+    qtbot.waitUntil(lambda: "✓ crewed" in duties.grid.look_of(duty_id).text(), timeout=5_000)
+
+    duties.set_person_filter(sam.id)
+    target = duties.export_ics(tmp_path / "sam.ics")
+    assert target == tmp_path / "sam.ics"
+    calendar = icalendar.Calendar.from_ical(target.read_bytes())
+    events = [e for e in calendar.walk("VEVENT")]
+    assert [str(e["SUMMARY"]) for e in events] == ["Evening rural crime patrol"]
+    start = events[0]["DTSTART"]
+    assert start.params["TZID"] == "Europe/London"
+    assert start.dt == datetime(2026, 12, 7, 19, 0, tzinfo=LONDON)
+    assert start.dt.utcoffset().total_seconds() == 0  # GMT in December
+    assert events[0]["DTEND"].dt == datetime(2026, 12, 7, 23, 0, tzinfo=LONDON)
+    assert panel.problems == []
+
+
+def test_a_bad_person_form_keeps_what_was_typed_and_marks_each_field(panel: RosterPanel,
+                                                                      services: Services) -> None:
+    form = panel.people_tab.open_person_dialog()
+    form.name.setText("   ")
+    form.phone.setText("call me")
+    form.email.setText("sam at example")
+    form.monthly_commitment_hours.setText("lots")
+    form.skill_boxes["drone"].setChecked(True)
+    assert not form.save()
+    assert form.isVisible()  # the form stays open with everything typed
+    assert (form.name.text(), form.phone.text(), form.email.text(), form.monthly_commitment_hours.text()) == (
+        "   ", "call me", "sam at example", "lots")
+    assert form.skill_boxes["drone"].isChecked()
+    assert set(form.marks.marked) == {"name", "phone", "email", "monthly_commitment_hours"}
+    for widget in (form.name, form.phone, form.email, form.monthly_commitment_hours):
+        assert "border" in widget.styleSheet() and widget.toolTip()
+    assert form.collar_number.styleSheet() == ""
+    assert form.error_label.isVisibleTo(form)
+    assert "Phone" in form.error_label.text() and "Monthly commitment" in form.error_label.text()
+    assert services.people.list() == []
+
+    form.name.setText("Priya Shaw")
+    form.phone.setText("07700 900123")
+    form.email.setText("priya@example.org")
+    form.monthly_commitment_hours.setText("12")
+    assert form.save()
+    assert not form.isVisible()
+    saved = services.people.find("Priya Shaw")
+    assert (saved.phone, saved.monthly_commitment_hours, saved.skills) == ("07700 900123", 12.0, ("drone",))
+
+    # A weekly slot that starts and ends together is refused and marked, and nothing is replaced.
+    people = panel.people_tab
+    people.select_person(saved.id)
+    people.weekly.add_row(2, time(18, 0), time(18, 0))
+    assert not people.save_weekly()
+    assert "border" in people.weekly.table.cellWidget(0, 1).styleSheet()
+    assert services.people.weekly_pattern(saved.id) == []
+
+
+def test_assigning_someone_unavailable_shows_why_and_needs_a_reason(panel: RosterPanel,
+                                                                     services: Services) -> None:
+    dawn = services.people.add(PersonInput(name="Dawn Only", role="special", station="Maldon"))
+    duty_id = _duty(services)
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    assert duties.select_duty(duty_id)  # moves the calendar to the duty's week
+    assert duties.period()[0] == MONDAY
+    [breach] = services.roster.check(duty_id, dawn.id)
+    assert breach.rule == "unavailable"
+
+    duties.assign_person.setCurrentIndex(duties.assign_person.findData(dawn.id))
+    assert breach.message in duties.rules_label.text()  # shown as soon as they are chosen
+    assert not duties.assign()
+    assert breach.message in duties.rules_label.text()
+    assert "not assigned" in panel.problems[-1] and "reason" in panel.problems[-1]
+    assert "border" in duties.reason.styleSheet()
+    assert services.roster.duty(duty_id).crew == ()
+
+    assert duties.assign(dawn.id, reason="Agreed by phone; she can come straight from work")
+    assert services.roster.duty(duty_id).crew == ((dawn.id, "Dawn Only"),)
+    assert services.roster.overrides(duty_id) == [
+        ("Dawn Only", "Agreed by phone; she can come straight from work", ["unavailable"])]
+    assert "override" in duties.crew.item(0).text()
+    assert duties.reason.text() == ""
+
+    assert duties.unassign(dawn.id)
+    assert services.roster.duty(duty_id).crew == ()
+
+
+def test_the_month_view_marks_a_gap_in_colour_and_words(qtbot, panel: RosterPanel, services: Services) -> None:
+    open_duty = _duty(services, "Dawn hare coursing patrol", day=12, start="06:00", end="11:00", min_crew=2,
+                      max_crew=3)
+    crewed = _duty(services, "Farm Watch surgery", day=13, start="10:00", end="13:00")
+    helper = services.people.add(PersonInput(name="Owen Marsh", role="officer"))
+    services.roster.assign(crewed, helper.id, override_reason="test")
+    duties = panel.duties_tab
+    duties.go_to(date(2026, 12, 1))
+    duties.set_view("month")
+    assert duties.period() == (date(2026, 12, 1), date(2026, 12, 31))
+    assert duties.period_label.text() == "December 2026"
+    qtbot.waitUntil(lambda: duties.grid.look_of(crewed) is not None
+                    and "✓ crewed" in duties.grid.look_of(crewed).text(), timeout=5_000)
+    gap = duties.grid.look_of(open_duty)
+    assert "⚠ 2 open" in gap.text()
+    assert gap.background().color() == GAP_BACKGROUND
+    assert duties.grid.look_of(crewed).background().color() != GAP_BACKGROUND
+    # The next month has neither; back to December with Previous.
+    duties.step(1)
+    assert duties.grid.look_of(open_duty) is None
+    duties.step(-1)
+    assert duties.grid.look_of(open_duty) is not None
+
+
+def test_hours_highlight_someone_below_commitment(qtbot, panel: RosterPanel, services: Services,
+                                                  tmp_path: Path) -> None:
+    keen = services.people.add(PersonInput(name="Keen Bean", role="special", station="Maldon",
+                                           monthly_commitment_hours="6"))
+    short = services.people.add(PersonInput(name="Short Fall", role="special", station="Braintree"))
+    for person in (keen, short):
+        duty_id = _duty(services, f"Patrol with {person.name}", day=5, start="09:00", end="15:00")
+        services.roster.assign(duty_id, person.id, override_reason="hours test")
+        services.roster.set_status(duty_id, "completed")
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-12", "2026-12")
+    assert hours.below_commitment() == ["Short Fall"]
+    rows = {hours.table.item(r, 0).text(): r for r in range(hours.table.rowCount())}
+    below = hours.table.item(rows["Short Fall"], 3)
+    assert below.text() == "6 / 16 h · below"
+    assert below.background().color() == BELOW_BACKGROUND
+    assert hours.table.item(rows["Keen Bean"], 3).text() == "6 / 6 h"
+    stations = {hours.by_station.item(r, 0).text(): hours.by_station.item(r, 1).text()
+                for r in range(hours.by_station.rowCount())}
+    assert stations == {"Maldon": "6", "Braintree": "6", "All": "12"}  # by each person's station
+    assert hours.by_kind.item(0, 0).text() == "Joint patrol"
+
+    with qtbot.waitSignal(panel.hours_exported, timeout=5_000):
+        hours.export(tmp_path / "hours.csv")
+    assert "Short Fall" in (tmp_path / "hours.csv").read_text()
+    with qtbot.waitSignal(panel.hours_exported, timeout=30_000) as written:
+        hours.export(tmp_path / "hours.pdf")
+    assert written.args[0].read_bytes().startswith(b"%PDF")
+    assert panel.problems == []
+
+
+def test_changes_made_elsewhere_refresh_the_panel(qtbot, panel: RosterPanel, services: Services) -> None:
+    assert panel.people_tab.table.rowCount() == 0
+    person = services.people.add(PersonInput(name="Tom Thorne", role="volunteer"))
+    qtbot.waitUntil(lambda: panel.people_tab.table.rowCount() == 1, timeout=5_000)
+    panel.people_tab.select_person(person.id)
+    assert panel.people_tab.mark_left(on=date(2026, 11, 30))
+    assert panel.people_tab.table.rowCount() == 0  # people who have left are hidden unless asked for
+    panel.people_tab.show_left.setChecked(True)
+    assert panel.people_tab.table.item(0, 6).text() == "Left 2026-11-30"
