@@ -3,28 +3,67 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py
 
 Writes PNGs into docs/screenshots/. Re-run after changing the window so the guide stays true.
+
+The clock is fixed (DEMO_NOW, moved forward by hand through the patrol log) and the demo data has a fixed seed,
+so the screenshots only change when the app does. Page 1 of the briefing pack is rendered with `pdftoppm`
+(poppler-utils) when it is installed; without it that one picture is skipped.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+# Fix "now" before anything else imports the services: they take `times.utc_now` as their default clock.
+import ruralwatch.core.times as rw_times
 
-from ruralwatch.app import prepare_qt_environment
-from ruralwatch.services.container import Services
-from ruralwatch.services.demo import load_demo
-from ruralwatch.store import open_store
+# Fixed "now" so the screenshots do not change from run to run.
+DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The app's clock for this script: DEMO_NOW until the script moves it (e.g. through a patrol)."""
+
+    now = DEMO_NOW
+
+    @classmethod
+    def set_local(cls, text: str) -> None:
+        """Set the clock to a UK local time, 'YYYY-MM-DD HH:MM'."""
+        naive = datetime.strptime(text, "%Y-%m-%d %H:%M")
+        cls.now = naive.replace(tzinfo=rw_times.LOCAL_ZONE).astimezone(UTC)
+
+
+rw_times.utc_now = lambda: Clock.now
+
+# Window settings (QSettings) go to a throwaway folder: the pictures never depend on, or change, your own layout.
+_SETTINGS = tempfile.TemporaryDirectory(prefix="ruralwatch-screenshots-config-")
+os.environ["XDG_CONFIG_HOME"] = _SETTINGS.name
+
+from PySide6.QtCore import QDate, QEventLoop, Qt, QTime, QTimer  # noqa: E402
+
+from ruralwatch.app import prepare_qt_environment  # noqa: E402
+from ruralwatch.services.container import Services  # noqa: E402
+from ruralwatch.services.demo import load_demo  # noqa: E402
+from ruralwatch.services.demo_roster import load_demo_roster  # noqa: E402
+from ruralwatch.store import open_store  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 BASEMAP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mbtiles" / "plain_3.mbtiles"
 # The real Essex data.police.uk files, when present beside the project (see ../shared/data/README.md).
 POLICE_UK = Path(__file__).resolve().parents[2] / "shared" / "data" / "police-uk" / "essex"
-# Fixed "now" so the screenshots do not change from run to run.
-DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+SEED = 2026  # the demo's default seed, given explicitly so the roster and patrols never change
+
+# The joint patrol the screenshots follow: a dawn hare coursing operation out of Saffron Walden.
+PATROL_DAY = "2026-11-25"
+PATROL_AREA = "Uttlesford"
+PATROL_CREW = ("Amelia Archer", "Dev Hughes")  # an officer and a Special, neither an off-road driver: a warning
+PATROL_BASE = "TL 5398 3839"  # Saffron Walden
+ROSTER_PERSON = "Dev Hughes"  # the Special whose availability and hours are shown
 
 
 def wait(ms: int) -> None:
@@ -33,12 +72,27 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
-def run_and_wait(start, signal) -> None:  # noqa: ANN001 - Qt callables
+def run_and_wait(start, signal, timeout_ms: int = 120_000) -> bool:  # noqa: ANN001 - Qt callables
+    """Call start() and wait for signal; False when the timeout came first."""
+    fired: list[bool] = []
     loop = QEventLoop()
-    signal.connect(lambda *_: loop.quit())
-    QTimer.singleShot(120_000, loop.quit)
+
+    def on_signal(*_args) -> None:  # noqa: ANN002
+        fired.append(True)
+        loop.quit()
+
+    signal.connect(on_signal)
+    QTimer.singleShot(timeout_ms, loop.quit)
     start()
-    loop.exec()
+    if not fired:  # the signal may come straight from start()
+        loop.exec()
+    signal.disconnect(on_signal)
+    return bool(fired)
+
+
+def save(widget, name: str) -> None:  # noqa: ANN001 - any QWidget
+    widget.grab().save(str(OUT / name))
+    print(f"  {name}")
 
 
 def main() -> int:
@@ -53,7 +107,8 @@ def main() -> int:
         store = open_store(Path(folder) / "demo.db")
         services = Services.build(store)
         service = services.incidents
-        load_demo(service, now=DEMO_NOW)
+        load_demo(service, seed=SEED, now=DEMO_NOW)
+        load_demo_roster(services.people, services.roster, services.patrols, seed=SEED, now=DEMO_NOW)
         services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
         window = MainWindow(services, Path(folder) / "page")
         window.resize(1500, 900)
@@ -63,10 +118,10 @@ def main() -> int:
         QTimer.singleShot(30_000, loop.quit)
         loop.exec()
         wait(2500)  # let clusters and tiles render
-        window.grab().save(str(OUT / "main-window.png"))
+        save(window, "main-window.png")
         window.heat_action.setChecked(True)
         wait(1500)
-        window.map.grab().save(str(OUT / "map-heatmap.png"))
+        save(window.map, "map-heatmap.png")
         window.heat_action.setChecked(False)
 
         hare = service.rows(service_filter("hare_coursing"), limit=1)[0]
@@ -74,9 +129,12 @@ def main() -> int:
         dialog.resize(760, 900)
         dialog.show()
         wait(300)
-        dialog.grab().save(str(OUT / "incident-form.png"))
+        save(dialog, "incident-form.png")
         dialog.close()
 
+        # The docks below make the map narrow: fold its legend, as a click on "Incidents" does, so it does not
+        # cover the hotspots and routes (the map folds it by itself only when it starts narrow).
+        fold_legend(window)
         if POLICE_UK.is_dir():
             services.published.import_paths([POLICE_UK])
             window.refresh_context()
@@ -85,20 +143,236 @@ def main() -> int:
             panel = window.analysis
             run_and_wait(panel.run_hotspots, panel.hotspots_ready)
             wait(2500)
-            window.grab().save(str(OUT / "harm-hotspots.png"))
+            save(window, "harm-hotspots.png")
             panel.tabs.setCurrentIndex(2)
             run_and_wait(panel.run_areas, panel.areas_ready)
-            panel.grab().save(str(OUT / "harm-by-area.png"))
+            save(panel, "harm-by-area.png")
             panel.tabs.setCurrentIndex(3)
             window.analysis_dock.setMinimumWidth(620)
             run_and_wait(panel.run_timing, panel.timing_ready)
             wait(500)
-            panel.grab().save(str(OUT / "timing-charts.png"))
+            save(panel, "timing-charts.png")
+            window.analysis_dock.setMinimumWidth(0)
+            window.analysis_dock.hide()
+            window.map.show_hotspots({"type": "FeatureCollection", "features": []})
+
+        patrol_screenshots(window, services, Path(folder))
+        roster_screenshots(window, services)
         window.dispose()
         store.close()
     print(f"screenshots written to {OUT}")
     app.quit()
     return 0
+
+
+# --- joint patrols --------------------------------------------------------------------------------------------
+
+
+def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noqa: ANN001 - MainWindow
+    """Plan (map), crew check, briefing pack page 1, the log with a vehicle-of-interest alert, the dose."""
+    panel = window.patrol_panel
+    window.resize(1800, 950)
+    window.roster_dock.hide()
+    window.patrol_dock.show()
+    window.patrol_dock.setMinimumWidth(640)
+    wait(200)
+    window.splitter.setSizes([560, 600])  # the table at its narrowest, the rest for the route
+    fold_legend(window)
+    # Show only hare coursing, the patrol's purpose, so the route stands out from the other incidents.
+    run_and_wait(lambda: window.kind_filter.setCurrentIndex(window.kind_filter.findData("hare_coursing")),
+                 window.map.incidents_shown, 30_000)
+    wait(300)
+
+    # Plan a new patrol in the window, as an officer would.
+    panel.new_patrol()
+    form = panel.form
+    form.title.setText("Dawn hare coursing operation, Uttlesford")
+    form.day.setDate(QDate.fromString(PATROL_DAY, "yyyy-MM-dd"))
+    form.start.setTime(QTime(6, 0))
+    form.end.setTime(QTime(10, 0))
+    form.area.setEditText(PATROL_AREA)
+    form.purpose.setCurrentIndex(form.purpose.findData("hare_coursing_operation"))
+    form.vehicle.setText("Ford Ranger YX21 RWT")
+    form.call_sign.setText("RURAL21")
+    form.base.setText(PATROL_BASE)
+    form.notes.setPlainText("Two 4x4s with dogs reported near Ashdon at first light on Sunday. Stop-check "
+                            "vehicles with dogs; landowners at Clavering and Thaxted expect us.")
+    names = set(PATROL_CREW)
+    for row in range(form.crew.count()):
+        entry = form.crew.item(row)
+        if entry.text().split(" — ")[0] in names:
+            entry.setCheckState(Qt.CheckState.Checked)
+    form.check_crew()
+    record = form.save()
+    if record is None:
+        raise SystemExit(f"the patrol was not saved: {form.error_label.text()}")
+    wait(200)
+    panel.tabs.setCurrentWidget(form)
+    form.scroll.verticalScrollBar().setValue(0)
+    wait(200)
+    save(window.patrol_dock, "patrol-details.png")
+
+    panel.tabs.setCurrentWidget(panel.plan)
+    if not run_and_wait(panel.suggest_plan, panel.planReady) or not services.patrols.get(record.id).stops:
+        raise SystemExit(f"no plan was suggested: {panel.problems[-1:]}")
+    wait(3000)  # the route is drawn and the map fitted to it
+    save(window, "patrol-plan.png")
+
+    # Brief the crew: the PDF (written by the service the "Brief crew (PDF)…" button calls, without its save
+    # dialog), page 1 rendered to PNG when poppler's pdftoppm is here.
+    Clock.set_local(f"{date.fromisoformat(PATROL_DAY) - timedelta(days=1)} 17:30")
+    pack = folder / "briefing.pdf"
+    services.patrols.brief(record.id, pack)
+    render_pdf_page(pack, "briefing-pack.png")
+    wait(300)
+
+    # Log the patrol. Each button press is written at once, stamped with the (script's) clock.
+    window.patrol_dock.setMinimumWidth(760)  # wide enough for three columns of log buttons
+    log = panel.log
+    panel.open_patrol(record.id)
+    Clock.set_local(f"{PATROL_DAY} 05:58")
+    panel.start_patrol()
+    stops = services.patrols.get(record.id).stops
+    vehicle = services.patrols.vehicles_of_interest(Clock.now)[0].vrm
+
+    def at(stop: dict, minutes: int) -> None:
+        arrive = rw_times.to_local(rw_times.from_storage(stop["arrive"]))
+        Clock.now = (arrive + timedelta(minutes=minutes)).astimezone(UTC)
+
+    def choose(stop: dict) -> None:
+        log.stop_choice.setCurrentIndex(log.stop_choice.findData(stop["key"]))
+
+    at(stops[0], 3)
+    choose(stops[0])
+    panel.log_event("arrived_stop")
+    at(stops[0], 9)
+    log.detail.setText("Gamekeeper: two 4x4s with lurchers seen on the drove road at first light")
+    panel.log_event("person_spoken")
+    at(stops[0], 17)
+    panel.log_event("left_stop")
+    at(stops[1], 4)
+    choose(stops[1])
+    panel.log_event("arrived_stop")
+    at(stops[1], 11)
+    log.vrm.setText(vehicle)
+    log.detail.setText("Two men, three lurchers in the back; said they were walking the dogs")
+    panel.log_event("stop_check")
+    wait(300)
+    panel.tabs.setCurrentWidget(log)
+    wait(200)
+    save(window.patrol_dock, "patrol-log-alert.png")
+
+    # The rest of the patrol: one more stop, a note placed by grid reference, two stops missed, the end.
+    at(stops[1], 18)
+    panel.log_event("left_stop")
+    at(stops[2], 6)
+    choose(stops[2])
+    panel.log_event("arrived_stop")
+    at(stops[2], 19)
+    panel.log_event("left_stop")
+    at(stops[2], 32)
+    log.grid_ref.setText("TL 5795 3842")
+    log.detail.setText("Gate forced on field entrance, fresh tyre tracks")
+    panel.log_event("intelligence")
+    for stop in stops[5:]:
+        at(stop, 2)
+        choose(stop)
+        panel.log_event("arrived_stop")
+        at(stop, 14)
+        panel.log_event("left_stop")
+    Clock.set_local(f"{PATROL_DAY} 09:55")
+    panel.end_patrol(ask=False)
+    wait(300)
+    dose = panel.dose
+    dose.period_from.setDate(QDate(2026, 8, 25))
+    dose.period_to.setDate(QDate(2026, 11, 25))
+    if not run_and_wait(panel.show_dosage, panel.dosageReady):
+        raise SystemExit(f"no patrol dosage: {panel.problems[-1:]}")
+    wait(300)
+    panel.tabs.setCurrentWidget(dose)
+    window.patrol_dock.setMinimumWidth(840)  # every column of the dosage table
+    wait(300)
+    save(window.patrol_dock, "patrol-dose.png")
+    window.patrol_dock.setMinimumWidth(0)
+    window.clear_filters()
+    Clock.now = DEMO_NOW
+    if panel.problems:  # a refused step would leave a picture that does not show what the guide says
+        raise SystemExit(f"the patrol panel reported: {panel.problems}")
+
+
+def fold_legend(window) -> None:  # noqa: ANN001 - MainWindow
+    window.map.run_js("document.querySelector('.rw-legend').classList.add('rw-folded')")
+
+
+def render_pdf_page(pdf: Path, name: str, dpi: int = 96) -> None:
+    """Page 1 of a PDF as PNG with pdftoppm (poppler-utils), or a note that it was skipped."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        print(f"  {name} skipped: pdftoppm (poppler-utils) is not installed")
+        return
+    stem = pdf.with_suffix("")
+    subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
+                   check=True)
+    shutil.copyfile(stem.with_suffix(".png"), OUT / name)
+    print(f"  {name}")
+
+
+# --- rostering ------------------------------------------------------------------------------------------------
+
+
+def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - MainWindow
+    """People and availability, the auto-fill proposal, the week with its gaps, hours against commitment."""
+    roster = window.roster_panel
+    window.patrol_dock.hide()
+    window.roster_dock.show()
+    window.roster_dock.setMinimumWidth(1240)  # the week's seven columns and the selected duty side by side
+    roster.refresh()
+    wait(300)
+
+    # A Special's availability: the weekly pattern from the demo, plus a date away and an extra evening.
+    person = services.people.find(ROSTER_PERSON)
+    people = roster.people_tab
+    roster.show_tab("people")
+    people.select_person(person.id)
+    people.add_exception(person.id, date(2026, 11, 28), "away", "", "", "Family wedding")
+    people.add_exception(person.id, date(2026, 11, 27), "extra", "18:00", "23:30", "Can do Friday evening")
+    wait(200)
+    save(window.roster_dock, "roster-people.png")
+
+    duties = roster.duties_tab
+    roster.show_tab("duties")
+    duties.go_to(rw_times.to_local(DEMO_NOW).date())  # this week: its duties are all still open
+    wait(200)
+    if not run_and_wait(duties.autofill, duties.autofill_ready):
+        raise SystemExit(f"no auto-fill proposal: {roster.problems[-1:]}")
+    dialog = duties.autofill_dialog
+    dialog.resize(1000, 720)
+    wait(300)
+    save(dialog, "roster-autofill.png")
+    run_and_wait(dialog.accept, duties.autofill_applied)
+    wait(300)
+
+    # A gap: select it and try someone who breaks a rule, to show the checks and the override reason.
+    gap = next(look for look in duties.looks if look.state == "gap" and look.duty.open_places)
+    duties.select_duty(gap.duty.id)
+    wait(100)
+    breaking = None
+    for index in range(duties.assign_person.count()):
+        if services.roster.check(gap.duty.id, duties.assign_person.itemData(index)):
+            breaking = index
+            break
+    if breaking is not None:
+        duties.assign_person.setCurrentIndex(breaking)
+    wait(200)
+    save(window.roster_dock, "roster-week.png")
+
+    roster.show_tab("hours")
+    roster.hours_tab.set_months("2026-10", "2026-11")  # the demo's completed duties start late in September
+    wait(300)
+    save(window.roster_dock, "roster-hours.png")
+    window.roster_dock.setMinimumWidth(0)
+    if roster.problems:
+        raise SystemExit(f"the roster panel reported: {roster.problems}")
 
 
 def service_filter(kind: str):  # noqa: ANN201 - tiny helper for the script

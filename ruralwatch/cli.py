@@ -15,7 +15,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ruralwatch import __version__, cli_analysis, cli_export, cli_patrols, cli_roster, cli_sync
+from ruralwatch import (
+    __version__,
+    cli_analysis,
+    cli_auth,
+    cli_export,
+    cli_patrols,
+    cli_retention,
+    cli_roster,
+    cli_sync,
+)
 from ruralwatch.cli_output import print_json
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
@@ -39,7 +48,6 @@ from ruralwatch.services.demo import DEFAULT_SEED, load_demo
 from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.published import PublishedCrimeService
-from ruralwatch.store import open_store
 
 EXIT_USAGE = 2
 
@@ -173,6 +181,7 @@ def build_parser() -> CliParser:
     parser.add_argument("--db", help="database file (default: $RURALWATCH_DB or the user data folder)")
     parser.add_argument("--version", action="version", version=f"RuralWatch {__version__}")
     parser.add_argument("--demo", action="store_true", help="with no command: load demo data, then open")
+    cli_auth.add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
 
     demo = commands.add_parser("demo", help="load the synthetic demo dataset (idempotent for a seed), or remove it")
@@ -182,6 +191,8 @@ def build_parser() -> CliParser:
     demo.add_argument("--remove", action="store_true",
                       help="remove every demo (synthetic) incident instead; your own incidents are kept. "
                            "Loading the demo again afterwards brings the same incidents back")
+    demo.add_argument("--admin", metavar="NAME",
+                      help="on a new database file: the administrator account to create (default: --user or admin)")
 
     incidents = commands.add_parser("incidents", help="record and find incidents")
     actions = incidents.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=CliParser)
@@ -229,6 +240,8 @@ def build_parser() -> CliParser:
     cli_sync.add_parsers(commands, CliParser)
     cli_roster.add_parsers(commands, CliParser)
     cli_patrols.add_parsers(commands, CliParser)
+    cli_retention.add_parsers(commands, CliParser)
+    cli_auth.add_parsers(commands, CliParser)
 
     imports = commands.add_parser("import", help="import published data, kept apart from your own incidents")
     import_sources = imports.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=CliParser)
@@ -528,9 +541,15 @@ def _report(incident: Incident) -> list[str]:
 
 
 def run_command(args: argparse.Namespace, db_path: Path) -> int:
+    if args.command in cli_auth.SETUP_COMMANDS:
+        return cli_auth.run_setup(args, db_path)
     if args.command == "central":  # works on --into, not on this laptop's database
         return cli_sync.run_central(args)
-    store = open_store(db_path)
+    if args.command == "demo" and (not db_path.exists() or db_path.stat().st_size == 0):
+        # `demo` on a new file creates it like `init` does, with an administrator.
+        store = cli_auth.create_new(args, db_path, args.admin or args.user or "admin")
+    else:
+        store = cli_auth.open_signed_in(args, db_path)
     try:
         service = IncidentService(store)
         if args.command == "demo":
@@ -551,6 +570,10 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
             return cli_roster.run(args, store)
         if args.command in cli_patrols.COMMANDS:
             return cli_patrols.run(args, store)
+        if args.command in cli_retention.COMMANDS:
+            return cli_retention.run(args, store)
+        if args.command in cli_auth.COMMANDS:
+            return cli_auth.run(args, store)
     finally:
         store.close()
     raise AssertionError(f"unhandled command {args.command}")

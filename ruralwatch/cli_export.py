@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core.kinds import KINDS
-from ruralwatch.io.exports import FORMATS, PENDING_NOTE, ExportData, ExportOptions, check_target, export, resolve_format
-from ruralwatch.services.incidents import IncidentService
+from ruralwatch.io.exports import FORMATS, PENDING_NOTE, ExportOptions, resolve_format
+from ruralwatch.services.exporting import ExportService
 from ruralwatch.store.database import Store
 
 COMMANDS = ("export",)
@@ -44,8 +44,5 @@ def run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "export":
         options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal)
         fmt = resolve_format(args.format, args.out)
-        check_target(args.out)  # fail before reading anything
-        incidents = IncidentService(store).list(options.incident_filter())
-        result = export(ExportData(incidents, options), fmt, args.out)
-        print(result.summary())
+        print(ExportService(store).incidents(options, fmt, args.out).summary())
     return 0

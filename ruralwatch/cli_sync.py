@@ -10,10 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ruralwatch.cli_auth import open_signed_in
 from ruralwatch.cli_output import print_json
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.sync import CHOICES, ImportResult, SyncService, read_passphrase
-from ruralwatch.store.database import Store, open_store
+from ruralwatch.store.database import Store
 
 COMMANDS = ("sync", "central")
 EXIT_REFUSED = 2
@@ -91,7 +92,7 @@ def _merged_value(text: str | None) -> Any:
 
 def run_central(args: argparse.Namespace) -> int:
     """`central merge`: opens the central database given by --into (never the laptop's own)."""
-    central = open_store(args.into)
+    central = open_signed_in(args, Path(args.into))
     try:
         return _central(SyncService(central), args)
     finally:

@@ -53,6 +53,8 @@ def patrol_window(day: str | date, start: str, end: str) -> tuple[datetime, date
     begin = datetime.combine(parsed_day, parsed_start, times.LOCAL_ZONE)
     finish = datetime.combine(parsed_day, parsed_end, times.LOCAL_ZONE)
     if finish <= begin:
+        if parsed_day == date.max:  # the next day would be past the last date a datetime can hold
+            raise ValidationError.single("date", f"{parsed_day.isoformat()} is out of range")
         finish = datetime.combine(parsed_day + timedelta(days=1), parsed_end, times.LOCAL_ZONE)
     begin, finish = times.parse_moment(begin, "start"), times.parse_moment(finish, "end")
     if (finish - begin) > timedelta(hours=MAX_PATROL_HOURS):

@@ -24,7 +24,9 @@ def to_storage(moment: datetime) -> str:
     """UTC ISO 8601 text with second precision: ``2026-11-25T06:30:00Z``."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_ZONE)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(UTC)
+    # The year is padded by hand: strftime's %Y gives "999", not "0999", which from_storage cannot read back.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
 def from_storage(text: str) -> datetime:
@@ -58,7 +60,10 @@ def parse_moment(value: str | datetime, field: str) -> datetime:
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_ZONE)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00, which is before the first day a datetime can hold
+        raise ValidationError.single(field, f"{moment.isoformat()} is out of range") from None
 
 
 def parse_date(value: str | date, field: str) -> date:

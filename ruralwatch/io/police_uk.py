@@ -82,8 +82,9 @@ class ParsedFile:
 
 
 def is_month(text: str) -> bool:
-    """`YYYY-MM` with a month 01-12."""
-    return len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and "01" <= text[5:] <= "12"
+    """`YYYY-MM` with a month 01-12 (ASCII digits only: isdigit() alone also takes '²⁰¹⁸' and '٢٠١٨')."""
+    return (len(text) == 7 and text.isascii() and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()
+            and "01" <= text[5:] <= "12")
 
 
 def _check_header(header: list[str], name: str) -> str:
@@ -129,8 +130,13 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _check_not_truncated(text: str, name: str) -> None:
-    """A file whose last line has no line end may have been cut short: refuse it if its last row is incomplete."""
-    if text.endswith(("\n", "\r")):
+    """A file whose last line has no line end may have been cut short: refuse it if its last row is incomplete.
+
+    So may a file that ends with a line end inside a quoted field (a field may hold line ends): an odd number of
+    quotes in the file sends it through the last-row quote check below too.
+    """
+    ends_with_line_end = text.endswith(("\n", "\r"))
+    if ends_with_line_end and not text.count('"') % 2:
         return
     # Rare (most files end with a line end), so read the file again to find where its last row starts.
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -139,7 +145,7 @@ def _check_not_truncated(text: str, name: str) -> None:
     for row in reader:
         last_row = row
         lines_before_last, lines_read = lines_read, reader.line_num
-    if lines_before_last and len(last_row) != N_COLUMNS:
+    if not ends_with_line_end and lines_before_last and len(last_row) != N_COLUMNS:
         _fail(name, f"ends mid-row: truncated? (line {lines_before_last + 1} has {len(last_row)} of "
                     f"{N_COLUMNS} fields and no line end)")
     # The reader quietly closes a quote left open at the end of the file. Quotes come in pairs in CSV (around

@@ -25,6 +25,9 @@ MAX_LATITUDE = 85.0511  # Web Mercator stops here; tools often write ±90 meanin
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 _FORMAT_ALIASES = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
 _TILE_QUERY = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
+# sqlite3 raises UnicodeDecodeError, not sqlite3.Error, when SQLite's own error message holds bytes that are not
+# UTF-8: e.g. "malformed database schema" quoting a damaged CREATE statement.
+_SQLITE_FAILURES = (sqlite3.Error, UnicodeDecodeError)
 
 
 class MBTilesError(RuralWatchError):
@@ -102,7 +105,7 @@ class MBTiles:
                 raise MBTilesError(self._given, "it has already been closed")
             try:
                 row = self._conn.execute(_TILE_QUERY, (z, x, side - 1 - y)).fetchone()
-            except sqlite3.Error as exc:
+            except _SQLITE_FAILURES as exc:
                 raise MBTilesError(self._given, _sqlite_reason(exc)) from None
         if row is None or not isinstance(row[0], bytes):
             return None
@@ -132,11 +135,11 @@ class MBTiles:
             uri += "&immutable=1"
         try:
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        except sqlite3.Error as exc:
+        except _SQLITE_FAILURES as exc:
             raise MBTilesError(self._given, _sqlite_reason(exc)) from None
         try:
             conn.execute("PRAGMA query_only = ON")
-        except sqlite3.Error as exc:
+        except _SQLITE_FAILURES as exc:
             conn.close()
             raise MBTilesError(self._given, _sqlite_reason(exc)) from None
         return conn
@@ -145,7 +148,7 @@ class MBTiles:
         assert self._conn is not None
         try:
             return self._validate(self._conn)
-        except sqlite3.Error as exc:
+        except _SQLITE_FAILURES as exc:
             raise MBTilesError(self._given, _sqlite_reason(exc)) from None
 
     def _validate(self, conn: sqlite3.Connection) -> TileSetInfo:
@@ -224,8 +227,11 @@ def _is_wal_without_log(path: Path) -> bool:
     return len(header) == 20 and header[18] == 2 and header[19] == 2 and not Path(f"{path}-wal").exists()
 
 
-def _sqlite_reason(exc: sqlite3.Error) -> str:
+def _sqlite_reason(exc: sqlite3.Error | UnicodeDecodeError) -> str:
     """One clause for an SQLite failure, by its result code (Python 3.11+), so the user knows what to do next."""
+    if isinstance(exc, UnicodeDecodeError):
+        return ("the file is damaged or incomplete (SQLite reported bytes that are not text); copy it again from the "
+                "original")
     code = getattr(exc, "sqlite_errorname", "") or ""
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "another program is using the file; close it and try again"

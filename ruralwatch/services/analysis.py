@@ -225,10 +225,10 @@ class AnalysisService:
 
     def _published(self, month_from: str | None, month_to: str | None, weight: str, weights: dict) -> pd.DataFrame:
         where, params = self._month_where("month", month_from, month_to)
-        frame = pd.read_sql_query(
+        frame = self.store.frame(
             "SELECT easting, northing, month, crime_type AS label, location AS place, lsoa_name "
             f"FROM published_crimes WHERE easting IS NOT NULL{where}",
-            self.store.db.conn, params=params,
+            params,
         )
         if weight == "harm":
             lookup = {t: self.harm.for_crime_type(t, weights) for t in frame["label"].unique()}
@@ -248,11 +248,11 @@ class AnalysisService:
         if month_to:
             clauses.append(" AND i.occurred_start < ?")
             params.append(_local_month_start_utc(month_to, 1))
-        frame = pd.read_sql_query(
+        frame = self.store.frame(
             "SELECT i.lat, i.lon, i.kind AS label, i.occurred_start, i.place, "
             "(SELECT SUM(s.value_pence) FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0) AS value "
             f"FROM incidents i WHERE i.deleted = 0{''.join(clauses)}",
-            self.store.db.conn, params=params,
+            params,
         )
         if frame.empty:
             return pd.DataFrame(columns=["easting", "northing", "weight", "month", "label", "when", "place"])
@@ -303,6 +303,7 @@ class AnalysisService:
         return result.z, counts
 
     def hotspots(self, query: HotspotQuery, progress: Progress | None = None) -> HotspotRun:
+        self.store.actor.require("analysis.run")
         query = query.checked()
         started = time.perf_counter()
         step = _Steps(progress, 4)
@@ -343,6 +344,7 @@ class AnalysisService:
         radius_m: float = DEFAULT_RADIUS_M, progress: Progress | None = None,
     ) -> dict[str, Any]:
         """PAI and PEI at 1%, 3% and 5% of the study area, each method trained on one period, tested on a later."""
+        self.store.actor.require("analysis.run")
         for value, name in ((train_from, "train_from"), (train_to, "train_to"), (test_from, "test_from"),
                             (test_to, "test_to")):
             if _month(value, name) is None:
@@ -384,6 +386,7 @@ class AnalysisService:
     def by_area(self, level: str = "district", source: str = "published", month_from: str | None = None,
                 month_to: str | None = None) -> pd.DataFrame:
         """Count, total harm and harm per km2 for each district or ward, highest harm first."""
+        self.store.actor.require("analysis.run")
         _check_choice(level, ("district", "ward"), "level")
         areas = boundaries.districts() if level == "district" else boundaries.wards()
         points = self.points(source, month_from, month_to, "harm")
@@ -414,6 +417,7 @@ class AnalysisService:
     def concentration(self, source: str = "published", month_from: str | None = None,
                       month_to: str | None = None, cell_m: float = DEFAULT_CELL_M) -> dict[str, Any]:
         """Share of all harm in the top 1% and 5% of the study area's cells, and prevalence versus repeats."""
+        self.store.actor.require("analysis.run")
         points = self.points(source, month_from, month_to, "harm")
         grid, mask, study = self.study_area(points, cell_m, 0.0)
         harm = hs.grid_counts(points["easting"].to_numpy(), points["northing"].to_numpy(),
@@ -439,6 +443,7 @@ class AnalysisService:
                month_to: str | None = None, area: str | None = None) -> dict[str, pd.DataFrame | None]:
         """Monthly trend (with the same months a year before) for `source`; hour by weekday and the hare
         coursing season from the officers' incidents, which carry times (published crime has months only)."""
+        self.store.actor.require("analysis.run")
         incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
         if area and len(incidents):
             incidents = incidents[self._inside(_geometry_bng(boundaries.find_area(area).geometry), incidents)]

@@ -10,6 +10,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.mapping.mbtiles import MBTilesError, TileSetInfo, inspect_mbtiles
 from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.audit import record_event
 from ruralwatch.store.basemaps import Basemap, BasemapRepository
 from ruralwatch.store.database import Store
 
@@ -41,6 +42,7 @@ class BasemapService:
 
     def add(self, path: Path | str, name: str | None = None) -> Basemap:
         """Check the file is a readable MBTiles set, then register it under a unique name."""
+        self.store.actor.require("basemap.manage")
         path = Path(path).expanduser().resolve()
         try:
             info: TileSetInfo = inspect_mbtiles(path)
@@ -63,13 +65,16 @@ class BasemapService:
                 "bounds": json.dumps(list(info.bounds)) if info.bounds else None,
                 "attribution": info.attribution, "added_at": times.to_storage(times.utc_now()),
             })
+            record_event(self.store, "create", "basemaps", basemap_id, {"name": name, "path": str(path)})
         self.hub.publish(Change("basemaps", "created", (basemap_id,)))
         return self.get(basemap_id)
 
     def remove(self, id_or_name: str) -> Basemap:
+        self.store.actor.require("basemap.manage")
         basemap = self.get(id_or_name)
         with self.store.transaction():
             self.repo.delete(basemap.id)
+            record_event(self.store, "delete", "basemaps", basemap.id, {"name": basemap.name})
         self.hub.publish(Change("basemaps", "deleted", (basemap.id,)))
         return basemap
 

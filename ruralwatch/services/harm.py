@@ -18,6 +18,7 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import is_kind
 from ruralwatch.paths import resource_path
 from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
 FORCE = "Essex"
@@ -93,6 +94,7 @@ class HarmService:
         return merged
 
     def set_weight(self, key: str, days: float, note: str) -> HarmWeight:
+        self.store.actor.require("harm.edit")
         if key not in default_weights():
             raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
         if not 0 <= days <= MAX_DAYS:
@@ -106,14 +108,17 @@ class HarmService:
                 "updated_at = excluded.updated_at",
                 [key, float(days), note.strip(), times.to_storage(times.utc_now())],
             )
+            record_event(self.store, "update", "harm_overrides", key, {"days": days, "note": note.strip()})
         self.hub.publish(Change("harm", "updated", (key,)))
         return self.weights()[key]
 
     def reset_weight(self, key: str) -> HarmWeight:
+        self.store.actor.require("harm.edit")
         if key not in default_weights():
             raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
         with self.store.transaction():
             self.store.db.execute("DELETE FROM harm_overrides WHERE key = ?", [key])
+            record_event(self.store, "delete", "harm_overrides", key)
         self.hub.publish(Change("harm", "updated", (key,)))
         return self.weights()[key]
 

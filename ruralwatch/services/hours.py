@@ -16,6 +16,7 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically
 from ruralwatch.io.hours_report import HoursLine, HoursReport, HoursTotal, write_hours_pdf
+from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
 COLUMNS = ["person_id", "name", "role", "station", "month", "kind", "hours"]
@@ -89,6 +90,7 @@ class HoursService:
 
     def export(self, summary: HoursSummary, path: Path, now: datetime | None = None) -> Path:
         """CSV, XLSX or PDF by the file's extension; the file appears only when complete."""
+        self.store.actor.require("export.data")
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx", ".pdf"):
             raise ValidationError.single("output", f"{path.name}: use a .csv, .xlsx or .pdf file name")
@@ -101,6 +103,10 @@ class HoursService:
             }))
         else:
             write_hours_pdf(self.report(summary, now or times.utc_now()), target)
+        with self.store.transaction():
+            record_event(self.store, "export", "hours", None, {
+                "file": str(target), "from": summary.month_from, "to": summary.month_to,
+            })
         return target
 
     @staticmethod

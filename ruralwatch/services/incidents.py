@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -41,7 +42,13 @@ class IncidentService:
     # --- reads -------------------------------------------------------------------------------------------
 
     def get(self, incident_id: str) -> Incident:
-        return self.repo.get(incident_id)
+        return self._visible(self.repo.get(incident_id))
+
+    def _visible(self, incident: Incident) -> Incident:
+        """Reporters' contact details only for roles entitled to them (ruralwatch.core.permissions)."""
+        if self.store.actor.can("personal.reporters") or not (incident.reporter_name or incident.reporter_phone):
+            return incident
+        return replace(incident, reporter_name="", reporter_phone="")
 
     def count(self, flt: IncidentFilter | None = None) -> int:
         return self.repo.count(flt or IncidentFilter())
@@ -54,7 +61,7 @@ class IncidentService:
 
     def list(self, flt: IncidentFilter | None = None) -> list[Incident]:
         ids = [row.id for row in self.repo.rows(flt or IncidentFilter(), limit=-1)]
-        return [self.repo.get(i, include_deleted=True) for i in ids]
+        return [self._visible(self.repo.get(i, include_deleted=True)) for i in ids]
 
     def map_points(self, flt: IncidentFilter | None = None) -> list[MapPoint]:
         return self.repo.map_points(flt or IncidentFilter())
@@ -76,6 +83,7 @@ class IncidentService:
 
     def record(self, inp: IncidentInput, attach: Sequence[Path] = ()) -> Incident:
         """Validate and store a new incident with its files, all in one transaction."""
+        self.store.actor.require("incident.record")
         valid = validate_incident(inp, self._now())
         files = [_read_attachment(path) for path in attach]
         with self.store.transaction():
@@ -83,7 +91,7 @@ class IncidentService:
             for file in files:
                 self.repo.add_attachment(incident_id, *file)
         self.hub.publish(Change("incidents", "created", (incident_id,)))
-        return self.repo.get(incident_id)
+        return self.get(incident_id)
 
     def record_many(
         self,
@@ -96,6 +104,7 @@ class IncidentService:
 
         Cancelling through `progress` rolls everything back: a half-loaded set is worse than none.
         """
+        self.store.actor.require("incident.record")
         return self._load(inputs, synthetic, restore_removed=False, progress=progress, total=total)
 
     def load_synthetic(
@@ -111,6 +120,7 @@ class IncidentService:
         any other change); live ids and ids of real (non-synthetic) incidents are left alone. Returns how many
         incidents were added or restored. One transaction; cancelling through `progress` rolls everything back.
         """
+        self.store.actor.require("data.purge")
         return self._load(inputs, True, restore_removed=True, progress=progress, total=total)
 
     def _load(
@@ -145,6 +155,7 @@ class IncidentService:
 
         Real incidents are never touched. Publishes one "bulk" change when anything was removed.
         """
+        self.store.actor.require("data.purge")
         with self.store.transaction():
             ids = [
                 row[0]
@@ -166,7 +177,11 @@ class IncidentService:
         self, incident_id: str, inp: IncidentInput, attach: Sequence[Path] = (), detach: Sequence[str] = ()
     ) -> Incident:
         """Store the changed fields, add files and remove attachments, all in one transaction."""
-        self.repo.get(incident_id)  # refuse deleted or unknown ids before validating
+        self.store.actor.require("incident.record")
+        stored = self.repo.get(incident_id)  # refuse deleted or unknown ids before validating
+        if not self.store.actor.can("personal.reporters"):
+            # The form showed this role no contact details: what it sends back blank must not erase them.
+            inp = replace(inp, reporter_name=stored.reporter_name, reporter_phone=stored.reporter_phone)
         valid = validate_incident(inp, self._now())
         files = [_read_attachment(path) for path in attach]
         with self.store.transaction():
@@ -179,16 +194,18 @@ class IncidentService:
                 self.repo.attachments.tombstone(attachment_id)
         if changes or files or detach:
             self.hub.publish(Change("incidents", "updated", (incident_id,)))
-        return self.repo.get(incident_id)
+        return self.get(incident_id)
 
     def delete(self, incident_id: str) -> None:
         """Tombstone the incident: it disappears from lists but the delete can still sync."""
+        self.store.actor.require("incident.delete")
         self.repo.get(incident_id)
         with self.store.transaction():
             self.repo.tombstone(incident_id)
         self.hub.publish(Change("incidents", "deleted", (incident_id,)))
 
     def add_attachment(self, incident_id: str, path: Path, caption: str = "") -> AttachmentInfo:
+        self.store.actor.require("incident.record")
         self.repo.get(incident_id)
         filename, media_type, data, sha256 = _read_attachment(path)
         with self.store.transaction():
@@ -197,6 +214,7 @@ class IncidentService:
         return AttachmentInfo(attachment_id, sha256, filename, media_type, len(data), caption)
 
     def remove_attachment(self, attachment_id: str) -> None:
+        self.store.actor.require("incident.record")
         try:
             incident_id = self.repo.attachment_incident(attachment_id)
         except NotFoundError:

@@ -43,6 +43,7 @@ from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.harm import HarmService
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import RosterService
+from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable
 
@@ -200,6 +201,7 @@ class PatrolService:
 
     def create(self, inp: PatrolInput, synthetic: bool = False) -> tuple[PatrolRecord, list[CrewIssue]]:
         """Record a planned patrol. Crew errors refuse it; warnings are returned to show."""
+        self.store.actor.require("patrol.plan")
         values = validate_patrol(inp)
         area = self._area(str(values["area_name"]))
         values["area_name"] = area.label
@@ -216,6 +218,7 @@ class PatrolService:
         return self.get(patrol_id), issues
 
     def update(self, patrol_id: str, inp: PatrolInput) -> tuple[PatrolRecord, list[CrewIssue]]:
+        self.store.actor.require("patrol.plan")
         current = self.get(patrol_id)
         if current.status in ("completed", "cancelled"):
             raise ValidationError.single("status", f"the patrol is {current.status}")
@@ -254,12 +257,14 @@ class PatrolService:
                 self.crew.insert({"patrol_id": patrol_id, "person_id": person_id})
 
     def cancel(self, patrol_id: str) -> PatrolRecord:
+        self.store.actor.require("patrol.plan")
         current = self.get(patrol_id)
         if current.status in ("in_progress", "completed"):
             raise ValidationError.single("status", f"the patrol is {current.status.replace('_', ' ')}")
         return self._set(patrol_id, {"status": "cancelled"})
 
     def delete(self, patrol_id: str) -> None:
+        self.store.actor.require("patrol.plan")
         self.get(patrol_id)
         with self.store.transaction():
             for table in ("patrol_crew", "patrol_events"):
@@ -384,6 +389,7 @@ class PatrolService:
 
     def suggest_for(self, patrol_id: str, settings: PlanSettings | None = None) -> Plan:
         """A suggested plan for a recorded patrol and save it."""
+        self.store.actor.require("patrol.plan")
         patrol = self.get(patrol_id)
         plan = self.suggest(patrol.area, patrol.start, patrol.end, patrol.purpose, settings or patrol.settings,
                             patrol.base)
@@ -392,6 +398,7 @@ class PatrolService:
 
     def edit_plan(self, patrol_id: str, stops_in_order: list[Candidate], settings: PlanSettings | None = None) -> Plan:
         """Keep the user's order (after reordering, adding or dropping stops); recompute the times."""
+        self.store.actor.require("patrol.plan")
         patrol = self.get(patrol_id)
         settings = settings or patrol.settings
         plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base)
@@ -399,6 +406,7 @@ class PatrolService:
         return plan
 
     def save_plan(self, patrol_id: str, plan: Plan, settings: PlanSettings) -> None:
+        self.store.actor.require("patrol.plan")
         patrol = self.get(patrol_id)
         if patrol.status in ("in_progress", "completed", "cancelled"):
             raise ValidationError.single("status", f"the patrol is {patrol.status.replace('_', ' ')}")
@@ -470,8 +478,11 @@ class PatrolService:
 
     def brief(self, patrol_id: str, path: Path) -> Path:
         """Write the briefing pack PDF; a planned patrol becomes briefed."""
+        self.store.actor.require("patrol.plan")
         briefing = self.briefing(patrol_id)
         write_briefing_pdf(briefing, path)
+        with self.store.transaction():
+            record_event(self.store, "export", "patrols", patrol_id, {"briefing": str(path)})
         patrol = self.get(patrol_id)
         if patrol.status == "planned":
             self._set(patrol_id, {"status": "briefed", "briefed_at": times.to_storage(self._now())})
@@ -480,6 +491,7 @@ class PatrolService:
     # --- log ----------------------------------------------------------------------------------------------
 
     def start(self, patrol_id: str, at: datetime | None = None) -> PatrolRecord:
+        self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if patrol.status not in ("planned", "briefed"):
             raise ValidationError.single("status", f"the patrol is {patrol.status.replace('_', ' ')}")
@@ -493,6 +505,7 @@ class PatrolService:
 
     def log(self, patrol_id: str, inp: PatrolEventInput) -> LoggedEvent:
         """Write one event at once. A stop-check VRM is looked up against vehicles of interest and flagged."""
+        self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if patrol.status != "in_progress":
             raise ValidationError.single("status", "start the patrol before logging events")
@@ -516,12 +529,14 @@ class PatrolService:
 
     def link_incident(self, event_id: str, incident_id: str) -> None:
         """Link the incident recorded from a "new incident" event to that event."""
+        self.store.actor.require("patrol.log")
         event = self.events.get_raw(event_id)
         with self.store.transaction():
             self.events.update(event_id, {"incident_id": incident_id})
         self.hub.publish(Change(TOPIC, "updated", (event["patrol_id"],)))
 
     def end(self, patrol_id: str, at: datetime | None = None) -> PatrolRecord:
+        self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if patrol.status != "in_progress":
             raise ValidationError.single("status", "the patrol has not started")

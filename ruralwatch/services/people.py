@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, time
 from typing import Any
 
@@ -51,6 +52,7 @@ class PeopleService:
     # --- people -------------------------------------------------------------------------------------------
 
     def add(self, inp: PersonInput, synthetic: bool = False) -> Person:
+        self.store.actor.require("roster.edit")
         values = validate_person(inp)
         with self.store.transaction():
             person_id = self.people.insert({**_encode(values), "synthetic": int(synthetic)})
@@ -58,8 +60,12 @@ class PeopleService:
         return self.get(person_id)
 
     def update(self, person_id: str, inp: PersonInput) -> Person:
+        self.store.actor.require("roster.edit")
         values = validate_person(inp)
         self.get(person_id)
+        if not self.store.actor.can("personal.volunteers"):
+            for hidden in ("phone", "email", "notes"):  # shown blank to this role: blank is not an edit
+                values.pop(hidden, None)
         with self.store.transaction():
             self.people.update(person_id, _encode(values))
         self.hub.publish(Change(TOPIC, "updated", (person_id,)))
@@ -67,6 +73,7 @@ class PeopleService:
 
     def mark_left(self, person_id: str, on: date) -> Person:
         """Someone who leaves stays on record (their hours still count) but is never rostered again."""
+        self.store.actor.require("roster.edit")
         self.get(person_id)
         with self.store.transaction():
             self.people.update(person_id, {"active": 0, "left_on": on.isoformat()})
@@ -75,6 +82,7 @@ class PeopleService:
 
     def remove(self, person_id: str) -> None:
         """Delete a person recorded in error. Refused while they are on a duty or patrol: mark them left."""
+        self.store.actor.require("roster.edit")
         self.get(person_id)
         on_duty = self.store.db.execute(
             "SELECT (SELECT COUNT(*) FROM duty_assignments WHERE person_id = ? AND deleted = 0)"
@@ -98,7 +106,14 @@ class PeopleService:
         rows = list(self.store.db.query("SELECT * FROM people WHERE id = ? AND deleted = 0", [person_id]))
         if not rows:
             raise NotFoundError(f"no person with id {person_id}")
-        return person_from_row(rows[0])
+        return self._visible(person_from_row(rows[0]))
+
+    def _visible(self, person: Person) -> Person:
+        """Contact details only for roles entitled to them, and to the person themself."""
+        actor = self.store.actor
+        if actor.can("personal.volunteers") or actor.person_id == person.id:
+            return person
+        return replace(person, phone="", email="", notes="")
 
     def find(self, text: str) -> Person:
         """A person by id, collar number or (unique) name, for the CLI and quick search."""
@@ -111,7 +126,7 @@ class PeopleService:
             )
         )
         if len(rows) == 1:
-            return person_from_row(rows[0])
+            return self._visible(person_from_row(rows[0]))
         if not rows:
             raise NotFoundError(f"no person called {needle!r} (give a name, collar number or id)")
         raise ValidationError.single("person", f"{len(rows)} people match {needle!r}; give a collar number or id")
@@ -124,12 +139,20 @@ class PeopleService:
             where.append("role = ?")
             params.append(role)
         query = f"SELECT * FROM people WHERE {' AND '.join(where)} ORDER BY name COLLATE NOCASE"
-        return [person_from_row(row) for row in self.store.db.query(query, params)]
+        return [self._visible(person_from_row(row)) for row in self.store.db.query(query, params)]
 
     # --- availability -------------------------------------------------------------------------------------
 
+    def _require_availability(self, person_id: str) -> None:
+        """Coordinators edit anyone's availability; everyone may give their own."""
+        actor = self.store.actor
+        if actor.person_id == person_id and actor.can("roster.own_availability"):
+            return
+        actor.require("roster.edit")
+
     def set_weekly(self, person_id: str, slots: list[WeeklySlotInput]) -> None:
         """Replace a person's weekly pattern (the old slots are tombstoned, so the change syncs)."""
+        self._require_availability(person_id)
         checked = validate_weekly(slots)
         self.get(person_id)
         with self.store.transaction():
@@ -148,6 +171,7 @@ class PeopleService:
         return self._weekly_by_person([person_id]).get(person_id, [])
 
     def add_exception(self, person_id: str, on: str, kind: str, start: str = "", end: str = "", note: str = "") -> str:
+        self._require_availability(person_id)
         on_date, kind, start_t, end_t = validate_exception(on, kind, start, end)
         self.get(person_id)
         with self.store.transaction():
@@ -161,6 +185,7 @@ class PeopleService:
 
     def remove_exception(self, exception_id: str) -> None:
         row = self.exceptions.get_raw(exception_id)
+        self._require_availability(row["person_id"])
         with self.store.transaction():
             self.exceptions.tombstone(exception_id)
         self.hub.publish(Change(TOPIC, "updated", (row["person_id"],)))

@@ -32,6 +32,7 @@ from ruralwatch.io.police_uk import (
 )
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.incidents import CancelledError, ProgressCallback
+from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
 SOURCE_POLICE_UK = "police-uk"
@@ -109,6 +110,7 @@ class PublishedCrimeService:
         written) if `progress(done, total)` returns False. Rows already held are skipped, so importing the same
         files again adds nothing.
         """
+        self.store.actor.require("import.published")
         started = time.perf_counter()
         with _gc_paused():
             return self._import(expand_paths(paths), progress, started)
@@ -143,6 +145,9 @@ class PublishedCrimeService:
                                 raise CancelledError("cancelled: nothing was imported")
                         added.append(conn.total_changes - before)
                     self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1])
+                    record_event(self.store, "import", "import_batches", str(batch_id), {
+                        "file": p.path.name, "sha256": p.sha256, "imported": sum(added),
+                    })
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         report.rejected_reasons = {

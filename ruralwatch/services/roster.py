@@ -28,6 +28,7 @@ from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.hours import write_sheets
 from ruralwatch.services.people import PeopleService
+from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable
 
@@ -122,18 +123,25 @@ class RosterService:
         )
 
     def set_rules(self, min_rest_hours: float, max_weekly_hours: float) -> RosterRules:
+        self.store.actor.require("roster.edit")
         if not 0 <= min_rest_hours <= 48:
             raise ValidationError.single("min_rest_hours", "rest between duties is 0 to 48 hours")
         if not 1 <= max_weekly_hours <= 168:
             raise ValidationError.single("max_weekly_hours", "weekly hours are 1 to 168")
+        before = self.rules()
         with self.store.transaction():
             self.store.set_meta(RULE_SETTINGS["min_rest_hours"], str(min_rest_hours))
             self.store.set_meta(RULE_SETTINGS["max_weekly_hours"], str(max_weekly_hours))
+            record_event(self.store, "settings", changes={
+                "roster.min_rest_hours": [before.min_rest_hours, min_rest_hours],
+                "roster.max_weekly_hours": [before.max_weekly_hours, max_weekly_hours],
+            })
         return self.rules()
 
     # --- duties -------------------------------------------------------------------------------------------
 
     def add_duty(self, inp: DutyInput, synthetic: bool = False) -> DutyRecord:
+        self.store.actor.require("roster.edit")
         values = validate_duty(inp)
         with self.store.transaction():
             duty_id = self.duties_table.insert({**_encode(values), "synthetic": int(synthetic)})
@@ -141,6 +149,7 @@ class RosterService:
         return self.duty(duty_id)
 
     def update_duty(self, duty_id: str, inp: DutyInput) -> DutyRecord:
+        self.store.actor.require("roster.edit")
         values = validate_duty(inp)
         current = self.duty(duty_id)
         if values["max_crew"] < len(current.crew):  # type: ignore[operator]
@@ -151,6 +160,7 @@ class RosterService:
         return self.duty(duty_id)
 
     def set_status(self, duty_id: str, status: str) -> DutyRecord:
+        self.store.actor.require("roster.edit")
         if status not in ("planned", "completed", "cancelled"):
             raise ValidationError.single("status", f"{status!r} is not planned, completed or cancelled")
         self.duty(duty_id)
@@ -160,6 +170,7 @@ class RosterService:
         return self.duty(duty_id)
 
     def delete_duty(self, duty_id: str) -> None:
+        self.store.actor.require("roster.edit")
         duty = self.duty(duty_id)
         with self.store.transaction():
             for person_id, _ in duty.crew:
@@ -212,6 +223,7 @@ class RosterService:
 
     def assign(self, duty_id: str, person_id: str, override_reason: str = "") -> list[RuleBreach]:
         """Put a person on a duty. Broken rules refuse it unless a coordinator gives a reason (recorded)."""
+        self.store.actor.require("roster.edit")
         duty = self.duty(duty_id)
         if any(pid == person_id for pid, _ in duty.crew):
             raise ValidationError.single("person", "already on this duty")
@@ -231,6 +243,7 @@ class RosterService:
         return breaches
 
     def unassign(self, duty_id: str, person_id: str) -> None:
+        self.store.actor.require("roster.edit")
         with self.store.transaction():
             if not self._unassign(duty_id, person_id):
                 raise NotFoundError("that person is not on this duty")
@@ -282,6 +295,8 @@ class RosterService:
 
         Applied in one transaction; with apply=False only the proposal is returned.
         """
+        if apply:
+            self.store.actor.require("roster.edit")
         if end < start:
             raise ValidationError.single("to", "the period ends before it starts")
         if (end - start).days > 93:
@@ -325,6 +340,7 @@ class RosterService:
 
     def export_duties(self, start: date, end: date, path: Path) -> Path:
         """Duties with their crew as CSV or XLSX (by the file's extension); the file appears only when complete."""
+        self.store.actor.require("export.data")
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise ValidationError.single("output", f"{path.name}: use a .csv or .xlsx file name")
@@ -349,6 +365,8 @@ class RosterService:
             replace_atomically(target, lambda part: frame.to_csv(part, index=False))
         else:
             replace_atomically(target, lambda part: write_sheets(part, {"Duties": frame}))
+        with self.store.transaction():
+            record_event(self.store, "export", "duties", None, {"file": str(target), "rows": len(frame)})
         return target
 
     def volunteers_for(self, ids: Iterable[str]) -> list[Volunteer]:

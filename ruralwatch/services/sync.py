@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,8 @@ from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.store.database import SYNCABLE_TABLES, Store
+from ruralwatch.store.audit import record_event
+from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
 from ruralwatch.sync.errors import PackageError
@@ -173,6 +173,7 @@ class SyncService:
         return Identity(self.store.device_id, self._keys().public_hex())
 
     def trust(self, device_id: str, public_key: str, name: str | None = None) -> Peer:
+        self.store.actor.require("sync.trust")
         device_id = device_id.strip()
         if not device_id or "-" in device_id or len(device_id) > 64:
             raise ValidationError.single("device", f"{device_id!r} is not a device id (see `sync identity`)")
@@ -187,6 +188,7 @@ class SyncService:
                 "public_key = excluded.public_key, trusted_at = excluded.trusted_at",
                 [device_id, name, key, now],
             )
+            record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key})
         return self.peer(device_id)
 
     def peer(self, device_id: str) -> Peer:
@@ -261,6 +263,7 @@ class SyncService:
     # --- export ------------------------------------------------------------------------------------------
 
     def export(self, out: str | Path, since_last_for: str | None = None, passphrase: str | None = None) -> ExportResult:
+        self.store.actor.require("sync.exchange")
         keys = self._keys()
         seen = self.seen()
         threshold = self._threshold(seen, self._peer_view(since_last_for)) if since_last_for else ""
@@ -286,6 +289,10 @@ class SyncService:
             "seen": seen,
         }
         manifest = package.build(Path(out), header, tables, blobs, keys, passphrase)
+        with self.store.transaction():
+            record_event(self.store, "export", "sync_packages", manifest["package_id"], {
+                "file": str(out), "rows": header["counts"], "for": since_last_for, "encrypted": passphrase is not None,
+            })
         if since_last_for:
             with self.store.transaction():
                 self.store.db.execute(
@@ -312,6 +319,7 @@ class SyncService:
 
     def import_package(self, path: str | Path, passphrase: str | None = None) -> ImportResult:
         """Verify then apply one package in one transaction. Raises PackageError (nothing written) if refused."""
+        self.store.actor.require("sync.exchange")
         reader = package.PackageReader(Path(path))
         manifest = reader.manifest
         source = reader.source_device
@@ -360,6 +368,9 @@ class SyncService:
                     "VALUES (?, ?, ?, ?, ?)",
                     [reader.package_id, source, now, reader.sha256, contents.row_count()],
                 )
+                record_event(self.store, "merge", "sync_packages", reader.package_id, {
+                    "from": source, "rows": contents.row_count(), "conflicts": len(stats.conflicts),
+                })
                 own = _load_vector(self.store.meta(META_SEEN))
                 merged_seen = _max_vectors(own, sender_seen)
                 merged_seen.pop(self.store.device_id, None)
@@ -374,7 +385,7 @@ class SyncService:
                     "UPDATE sync_peers SET received_seen = ? WHERE device_id = ?",
                     [json.dumps(_max_vectors(_load_vector(received), sender_seen), sort_keys=True), source],
                 )
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise PackageError(f"refused: the package does not fit this database ({exc}); it may need rows from an "
                                f"earlier package: ask the sender for a full export") from None
         top = max((rows[-1]["hlc"] for rows in contents.tables.values() if rows), default=None)
@@ -461,6 +472,7 @@ class SyncService:
 
         A refused package is reported and does not stop the others.
         """
+        self.store.actor.require("sync.exchange")
         folder = Path(folder)
         if not folder.is_dir():
             raise RuralWatchError(f"{folder} is not a folder")
@@ -499,6 +511,7 @@ class SyncService:
 
         The choice is written as a new local edit (fresh clock), so it wins and syncs onward.
         """
+        self.store.actor.require("sync.trust")
         conflict = self.conflict(conflict_id)
         if conflict.resolved_at:
             raise ValidationError.single("conflict", f"conflict {conflict_id} is already resolved")

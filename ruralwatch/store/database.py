@@ -1,27 +1,39 @@
 """The one place that opens a RuralWatch database.
 
-WAL journal, foreign keys on, full sync; schema version in `PRAGMA user_version`; ordered migrations, each
-in its own transaction, after a backup copy of the file; a clear refusal of a newer schema or of a file
-that is not a RuralWatch database. Each thread opens its own Store (sqlite3 connections are per thread).
+SQLCipher (through sqlcipher3) for every file: with a key the whole file is encrypted (AES-256, the key is
+random and kept wrapped per account by ruralwatch.store.keyring); without one it is a plain SQLite file
+(tests, and files made before encryption, which `ruralwatch encrypt` converts). WAL journal, foreign keys on,
+full sync; schema version in `PRAGMA user_version`; ordered migrations, each in its own transaction, after a
+backup copy of the file; a clear refusal of a newer schema or of a file that is not a RuralWatch database.
+Each thread opens its own Store (connections are per thread): `Store.reopen()` gives a worker one with the
+same key and the same signed-in actor.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import sqlite_utils
+from sqlcipher3 import dbapi2 as driver
 
 from ruralwatch.core.clock import Hlc, HybridLogicalClock
 from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.permissions import SYSTEM, Actor
 from ruralwatch.store import migrations as migrations_module
 from ruralwatch.store.migrations import Migration
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+KEY_BYTES = 32
+# The driver's errors: every layer catches these (not the standard library's sqlite3 ones).
+DatabaseError = driver.DatabaseError
+IntegrityError = driver.IntegrityError
+OperationalError = driver.OperationalError
 # Parents before children: a merge inserts in this order, so foreign keys hold.
 SYNCABLE_TABLES = (
     "incidents", "incident_vehicles", "stolen_items", "attachments",
@@ -38,20 +50,40 @@ class NotARuralWatchDatabaseError(RuralWatchError):
     pass
 
 
-class Store:
-    """An open database with its device identity and logical clock."""
+class EncryptedDatabaseError(NotARuralWatchDatabaseError):
+    """The file is encrypted and no (or the wrong) key was given."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path, device_id: str, clock: HybridLogicalClock):
+
+class Store:
+    """An open database with its device identity, logical clock, key and the actor doing the work."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path, device_id: str, clock: HybridLogicalClock,
+                 key: bytes | None = None, actor: Actor = SYSTEM) -> None:
         self.db = db
         self.path = path
         self.device_id = device_id
         self.clock = clock
+        self.key = key
+        self.actor = actor
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All writes go through here: everything inside commits together or not at all."""
         with self.db.atomic() as db:
             yield db
+
+    def reopen(self) -> Store:
+        """Another connection to the same file, key and actor: for a worker thread. Close it after."""
+        return open_store(self.path, key=self.key, actor=self.actor)
+
+    def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """A query's rows as a DataFrame (pandas' read_sql only knows the standard library's driver)."""
+        cursor = self.db.execute(sql, list(params))
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=[d[0] for d in cursor.description])
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -71,23 +103,52 @@ class Store:
         self.db.close()
 
 
-def _check_is_sqlite(path: Path) -> None:
+def connect(path: Path, key: bytes | None) -> Any:
+    """A driver connection, keyed when `key` is given (the key must be the first statement)."""
+    conn = driver.connect(str(path))
+    if key is not None:
+        if len(key) != KEY_BYTES:
+            conn.close()
+            raise ValueError("a database key is 32 bytes")
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def is_encrypted(path: Path) -> bool:
+    """A non-empty file without the plain SQLite header: an encrypted database (or not a database at all)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as handle:
+        return handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER
+
+
+def _check_file(path: Path, key: bytes | None) -> None:
     if path.is_dir():
         raise NotARuralWatchDatabaseError(f"{path} is a folder, not a database file")
     if not path.exists() or path.stat().st_size == 0:
         return
     with path.open("rb") as handle:
         header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise NotARuralWatchDatabaseError(f"{path} is not a RuralWatch database (not an SQLite file)")
+    if header == SQLITE_HEADER and key is not None:
+        raise EncryptedDatabaseError(
+            f"{path} is not encrypted; convert it first with `ruralwatch --db {path} encrypt --admin NAME`"
+        )
+    if header != SQLITE_HEADER and key is None:
+        raise EncryptedDatabaseError(
+            f"{path} is encrypted, or not a RuralWatch database (not an SQLite file): sign in to open it"
+        )
 
 
-def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+def _backup(conn: Any, path: Path, version: int, key: bytes | None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.schema{version}-{stamp}.bak")
-    with sqlite3.connect(target) as copy:
+    copy = type(conn)(str(target))  # the same driver as the source (tests migrate plain sqlite3 connections)
+    if key is not None:  # same key: SQLCipher's backup copies pages as they are
+        copy.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
         conn.backup(copy)
-    copy.close()
+    finally:
+        copy.close()
     return target
 
 
@@ -111,7 +172,8 @@ def migrate(db: sqlite_utils.Database, path: Path | None, steps: Sequence[Migrat
     """Bring the schema up to len(steps). Returns the backup made before migrating, if any."""
     current = check_openable(db, path, len(steps))
     latest = len(steps)
-    backup = _backup(db.conn, path, current) if (path and 0 < current < latest) else None
+    key = getattr(db, "ruralwatch_key", None)
+    backup = _backup(db.conn, path, current, key) if (path and 0 < current < latest) else None
     for version in range(current + 1, latest + 1):
         with db.atomic():
             steps[version - 1](db)
@@ -129,19 +191,23 @@ def _last_clock(db: sqlite_utils.Database) -> Hlc | None:
     return Hlc.decode(latest) if latest else None
 
 
-def open_store(path: str | Path, steps: Sequence[Migration] | None = None) -> Store:
-    """Open (creating if needed) and migrate the database at `path`."""
+def open_store(path: str | Path, steps: Sequence[Migration] | None = None, key: bytes | None = None,
+               actor: Actor = SYSTEM) -> Store:
+    """Open (creating if needed) and migrate the database at `path`; encrypted with `key` when given."""
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    _check_is_sqlite(path)
-    conn = sqlite3.connect(path)
+    _check_file(path, key)
+    conn = connect(path, key)
     try:
         db = sqlite_utils.Database(conn, execute_plugins=False)
+        db.ruralwatch_key = key  # type: ignore[attr-defined]  # for the pre-migration backup
         try:
             # Refuse a foreign or newer file before anything (even the journal mode) changes it.
             check_openable(db, path, len(steps if steps is not None else migrations_module.MIGRATIONS))
             db.execute("PRAGMA journal_mode = WAL").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except DatabaseError as exc:
+            if key is not None:
+                raise EncryptedDatabaseError(f"{path} cannot be opened: wrong key or a damaged file ({exc})") from None
             raise NotARuralWatchDatabaseError(f"{path} cannot be opened as a database: {exc}") from None
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA synchronous = FULL")
@@ -152,7 +218,7 @@ def open_store(path: str | Path, steps: Sequence[Migration] | None = None) -> St
     except BaseException:
         conn.close()
         raise
-    return Store(db, path, device_id, clock)
+    return Store(db, path, device_id, clock, key, actor)
 
 
 def _device_id(db: sqlite_utils.Database) -> str:

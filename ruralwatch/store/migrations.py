@@ -312,7 +312,42 @@ def patrols(db: sqlite_utils.Database) -> None:
     db["patrol_events"].create_index(["patrol_id", "at"])
 
 
+def accounts_and_audit(db: sqlite_utils.Database) -> None:
+    """Local accounts (roles; passwords live only as wrapped keys, see ruralwatch.store.keyring) and the
+    hash-chained audit log (ruralwatch.store.audit). Neither syncs: accounts are per laptop, and each
+    laptop's audit chain is its own record of what was done on it."""
+    db.execute(
+        """CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT,
+            role TEXT NOT NULL,
+            person_id TEXT,  -- the volunteer or officer this account belongs to, if any
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,  -- create, update, delete, restore, export, import, merge, login, ...
+            target_table TEXT,
+            record_id TEXT,
+            changes TEXT,  -- JSON: field -> [before, after]; personal values as their SHA-256
+            row_hash TEXT,  -- SHA-256 of the whole row after the change (syncable rows)
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_audit_record ON audit_log(target_table, record_id)")
+    db.execute("CREATE INDEX idx_audit_actor_at ON audit_log(actor, at)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
+    accounts_and_audit,
 )
 LATEST_VERSION = len(MIGRATIONS)

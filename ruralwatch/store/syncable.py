@@ -19,6 +19,7 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError
+from ruralwatch.store.audit import audit_for
 from ruralwatch.store.database import Store
 
 SYNC_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"})
@@ -58,6 +59,7 @@ class SyncTable:
             "deleted": 0,
         }
         self.store.db[self.table].insert(row)
+        self._audit("create", row_id)
         return row_id
 
     def get_raw(self, row_id: str) -> dict[str, Any]:
@@ -78,6 +80,7 @@ class SyncTable:
         }
         if changes:
             self._write(current, {k: after for k, (_, after) in changes.items()})
+            self._audit("update", row_id, changes)
         return changes
 
     def tombstone(self, row_id: str) -> bool:
@@ -86,6 +89,7 @@ class SyncTable:
         if current["deleted"]:
             return False
         self._write(current, {"deleted": 1})
+        self._audit("delete", row_id, {"deleted": (0, 1)})
         return True
 
     def restore(self, row_id: str) -> bool:
@@ -94,7 +98,14 @@ class SyncTable:
         if not current["deleted"]:
             return False
         self._write(current, {"deleted": 0})
+        self._audit("restore", row_id, {"deleted": (1, 0)})
         return True
+
+    def _audit(self, action: str, row_id: str, changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+        """The audit entry for this write, in the same transaction (see ruralwatch.store.audit)."""
+        audit = audit_for(self.store)
+        if audit is not None:
+            audit.row_change(action, self.table, self.get_raw(row_id), changes)
 
     def _write(self, current: dict[str, Any], new_values: dict[str, Any]) -> None:
         stamp = self.store.clock.now().encode()

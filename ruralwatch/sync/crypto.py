@@ -56,7 +56,7 @@ def check_public_key(text: str) -> str:
         Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
         raise PackageError("the key must be 64 hex digits (an Ed25519 public key from `sync identity`)") from None
-    return text
+    return raw.hex()  # not `text`: bytes.fromhex skips spaces, and a key kept as "ab12 cd34..." never matches a signer
 
 
 def verify(public_hex: str, signature_hex: str, data: bytes) -> bool:
@@ -97,7 +97,7 @@ def decrypt(params: Any, passphrase: str, ciphertext: bytes, associated: bytes) 
             and n & (n - 1) == 0 and 1 <= r <= _MAX_SCRYPT_R and 1 <= p <= _MAX_SCRYPT_P and len(nonce) == 12
             and len(salt) >= 8
         )
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):  # int(inf) is an OverflowError
         valid = False
     if not valid:
         raise PackageError("the package's encryption settings are not ones RuralWatch uses")

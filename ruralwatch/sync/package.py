@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -47,6 +48,11 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _TABLE_PART = re.compile(r"^tables/([a-z_]+)\.jsonl$")
 _BLOB_PART = re.compile(r"^blobs/([0-9a-f]{64})$")
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+# What json.loads raises on untrusted text: JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a
+# number too long to convert (over 4300 digits); nesting deeper than the interpreter's stack is a RecursionError.
+_BAD_JSON = (ValueError, RecursionError)
+# SQLite stores integers in 64 bits: a larger one in a row would make the merge raise OverflowError.
+_SQLITE_INT = range(-(2**63), 2**63)
 _REQUIRED = ("format_version", "package_id", "schema_version", "source_device", "created_at", "clock", "counts",
              "parts", "payload", "seen", "encryption", "signature")
 
@@ -147,7 +153,8 @@ def _check_names(names: list[str], where: str) -> None:
 
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, declared: int, label: str) -> bytes:
     """An entry's bytes, never reading more than the declared size allows (zip headers can lie)."""
-    limit = declared + SIZE_SLACK
+    # Capped: zipfile cannot be asked for more than sys.maxsize bytes (OverflowError), and no entry is that big.
+    limit = min(declared + SIZE_SLACK, sys.maxsize - 1)
     if info.file_size > limit:
         raise PackageError(f"refused: {label} is far larger than the manifest says ({info.file_size:,} bytes, "
                            f"{declared:,} declared)")
@@ -211,10 +218,11 @@ class PackageReader:
         self._payload_info = by_name[PAYLOAD_NAME]
         try:
             raw = _read_entry(self._archive, by_name[MANIFEST_NAME], MAX_MANIFEST_BYTES, MANIFEST_NAME)
-            manifest = json.loads(raw.decode("utf-8"))
         except _DAMAGED:
             raise PackageError(f"{self.path.name} is damaged (its manifest cannot be read)") from None
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except _BAD_JSON:
             raise PackageError(f"{self.path.name} is not a RuralWatch sync package (bad manifest)") from None
         self.manifest = _check_manifest(manifest)
         signature = self.manifest["signature"]
@@ -298,7 +306,7 @@ def _parse_rows(data: bytes, name: str) -> list[dict[str, Any]]:
         for line in data.decode("utf-8").splitlines():
             if line:
                 rows.append(json.loads(line))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except _BAD_JSON:
         raise PackageError(f"refused: {name} is not valid JSON lines") from None
     for row in rows:
         if not _row_ok(row):
@@ -315,8 +323,9 @@ def _row_ok(row: Any) -> bool:
         return False
     try:
         clocks = json.loads(row["field_hlc"])
-    except (TypeError, KeyError, json.JSONDecodeError):
+    except (TypeError, KeyError, *_BAD_JSON):
         return False
     return (isinstance(clocks, dict) and "*" in clocks
             and all(isinstance(c, str) and HLC_PATTERN.match(c) for c in clocks.values())
-            and {type(v) for v in row.values()} <= _JSON_SCALARS)
+            and {type(v) for v in row.values()} <= _JSON_SCALARS
+            and all(v in _SQLITE_INT for v in row.values() if isinstance(v, int)))

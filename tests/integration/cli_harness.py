@@ -10,8 +10,14 @@ from typing import Any
 import pytest
 
 from ruralwatch.app import main
+from ruralwatch.services.accounts import create_database, sign_in
+from ruralwatch.store import Store
+from ruralwatch.store.database import connect
+from ruralwatch.store.keyring import TEST_PARAMS, Keyring
 
 DEFAULT_DB = "default"
+ADMIN = "admin"
+PASSWORD = "correct horse battery staple"  # noqa: S105 (a test database's password)
 
 
 @dataclass
@@ -40,3 +46,16 @@ class Cli:
             code = exc.code if isinstance(exc.code, int) else 1
         out, err = self.capsys.readouterr()
         return Result(code, out, err)
+
+
+def open_db(path: Path) -> Store:
+    """The test database opened as the administrator (created encrypted first if it does not exist yet)."""
+    if not path.exists():
+        return create_database(path, ADMIN, PASSWORD, TEST_PARAMS)
+    return sign_in(path, ADMIN, PASSWORD)
+
+
+def raw_connection(path: Path) -> Any:
+    """A plain driver connection to the encrypted test database, for checks below the services."""
+    key = Keyring.load(path).unlock(ADMIN, PASSWORD)
+    return connect(path, key)

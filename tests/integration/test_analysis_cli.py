@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import Result
+from cli_harness import Result, open_db
 from pyproj import Transformer
-
-from ruralwatch.store import open_store
 
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
@@ -25,7 +23,7 @@ THAXTED = (51.954, 0.344)
 
 def _insert(db_path: Path, rows: list[tuple[float, float, str, str]]) -> None:
     """(easting, northing, crime type, month) rows of published crime."""
-    store = open_store(db_path)
+    store = open_db(db_path)
     try:
         for number, (east, north, crime_type, month) in enumerate(rows):
             lon, lat = _TO_WGS84.transform(east, north)

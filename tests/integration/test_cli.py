@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import Cli
+from cli_harness import Cli, raw_connection
 
 from ruralwatch import __version__
 
@@ -40,18 +39,20 @@ def add_fly_tipping(cli: Cli, when: str = "2026-03-01 10:00", **options: str) ->
 
 
 def snapshot(db_path: Path) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         rows: list[tuple[Any, ...]] = []
-        for table in ("incidents", "incident_vehicles", "stolen_items", "attachments", "meta"):
+        for table in ("incidents", "incident_vehicles", "stolen_items", "attachments"):
             rows.extend((table, *row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1"))
+        # Signing in is itself recorded in the audit log, so its head moves; everything else must not.
+        rows.extend(("meta", *row) for row in conn.execute("SELECT * FROM meta WHERE key != 'audit.head' ORDER BY 1"))
         return rows
     finally:
         conn.close()
 
 
 def live_count(db_path: Path) -> int:
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         return int(conn.execute("SELECT COUNT(*) FROM incidents WHERE deleted = 0").fetchone()[0])
     finally:
@@ -164,7 +165,7 @@ def test_delete(cli: Cli, db_path: Path) -> None:
     assert [item["id"] for item in cli("incidents", "list", "--json").json()] == [kept]
     shown = cli("incidents", "show", gone)
     assert shown.code == 2 and "deleted" in shown.err
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         assert conn.execute("SELECT deleted FROM incidents WHERE id = ?", [gone]).fetchone() == (1,)
     finally:
@@ -188,6 +189,7 @@ def test_version(cli: Cli) -> None:
 def test_database_from_environment_variable(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env_db = tmp_path / "from-env" / "rw.db"
     monkeypatch.setenv("RURALWATCH_DB", str(env_db))
+    assert cli("init", "--admin", "admin", db=None).code == 0
     result = cli("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", "--lat", "51.9",
                  "--lon", "0.3", db=None)
     assert result.code == 0, result.err
@@ -459,7 +461,7 @@ def test_add_records_vehicles_items_and_attachments(cli: Cli, tmp_path: Path, db
     assert [(a["filename"], a["size"], a["media_type"]) for a in data["attachments"]] == [
         ("cab.jpg", 2500, "image/jpeg"),
     ]
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone() == (1,)
     finally:
@@ -472,7 +474,7 @@ def test_a_rejected_incident_stores_none_of_its_files(cli: Cli, tmp_path: Path, 
     result = cli("incidents", "add", "--kind", "fly_tipping", "--when", FUTURE, *LOC, "--attach", str(photo))
     assert result.code == 2 and "--when: " in result.err
     assert snapshot(db_path) == [row for row in snapshot(db_path) if row[0] == "meta"]
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone() == (0,)
     finally:
@@ -625,7 +627,15 @@ def test_help_lists_the_allowed_values_from_the_catalogues(
 
 def test_main_py_launcher_runs_headless(tmp_path: Path) -> None:
     db = tmp_path / "launcher.db"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    password = tmp_path / "pw.txt"
+    password.write_text("a launcher test password\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+           "RURALWATCH_PASSPHRASE_FILE": str(password)}
+    created = subprocess.run(
+        [sys.executable, "main.py", "--db", str(db), "init", "--admin", "admin"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, env=env, check=False,
+    )
+    assert created.returncode == 0, created.stderr
     completed = subprocess.run(
         [sys.executable, "main.py", "--db", str(db), "incidents", "list", "--json"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, env=env, check=False,

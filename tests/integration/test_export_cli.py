@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_harness import Cli
+from cli_harness import Cli, open_db
 
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.services.incidents import IncidentService
-from ruralwatch.store import open_store
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def cli_run(cli: Cli) -> Cli:
 
 @pytest.fixture
 def ids(db_path: Path) -> dict[str, str]:
-    store = open_store(db_path)
+    store = open_db(db_path)
     try:
         service = IncidentService(store)
         hare = service.record(IncidentInput(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from cli_harness import raw_connection
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.io.police_uk import PoliceUkFormatError
@@ -40,7 +40,7 @@ EXPECTED = {
 
 
 def table_counts(db_path: Path) -> tuple[int, int]:
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         crimes = conn.execute("SELECT COUNT(*) FROM published_crimes").fetchone()[0]
         batches = conn.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0]
@@ -70,7 +70,7 @@ def test_import_json_numbers_on_the_fixtures(cli: Any, db_path: Path) -> None:
         1, 2, {"wrong_field_count": [3]}
     )
     assert table_counts(db_path) == (388, 4)
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         located = conn.execute(
             "SELECT COUNT(*) FROM published_crimes WHERE lat IS NOT NULL AND easting IS NOT NULL"
@@ -109,7 +109,7 @@ def test_summary_line_without_json(cli: Any) -> None:
 def test_reimport_adds_nothing(cli: Any, db_path: Path) -> None:
     first = cli("import", "police-uk", *ALL_FOUR, "--json")
     assert first.code == 0
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         before = conn.execute("SELECT * FROM published_crimes ORDER BY id").fetchall()
     finally:
@@ -119,7 +119,7 @@ def test_reimport_adds_nothing(cli: Any, db_path: Path) -> None:
 
     assert again.code == 0, again.err
     assert picked(again.json()) == {**EXPECTED, "imported": 0, "duplicates": 390, "no_location": 0}
-    conn = sqlite3.connect(db_path)
+    conn = raw_connection(db_path)
     try:
         after = conn.execute("SELECT * FROM published_crimes ORDER BY id").fetchall()
     finally:
@@ -193,6 +193,7 @@ def test_cancel_via_progress_rolls_back_everything(store: Store, monkeypatch: py
     monkeypatch.setattr(published, "CHUNK_ROWS", 50)
     service = PublishedCrimeService(store)
     calls: list[tuple[int, int]] = []
+    cache_before = store.db.execute("PRAGMA cache_size").fetchone()[0]
 
     def cancel_on_fourth(done: int, total: int) -> bool:
         calls.append((done, total))
@@ -204,7 +205,7 @@ def test_cancel_via_progress_rolls_back_everything(store: Store, monkeypatch: py
     assert calls == [(50, 390), (100, 390), (150, 390), (200, 390)]  # rows were written before the cancel
     assert service.count() == 0
     assert store.db.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0] == 0
-    assert store.db.execute("PRAGMA cache_size").fetchone()[0] == -2000  # the import's cache setting is undone
+    assert store.db.execute("PRAGMA cache_size").fetchone()[0] == cache_before  # the import's cache setting is undone
 
     report = service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=lambda done, total: True)
     assert picked(report.to_dict()) == EXPECTED

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_harness import Cli
+from cli_harness import Cli, open_db
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.incidents import IncidentService
-from ruralwatch.store import open_store
 from ruralwatch.store.syncable import SyncTable
 
 
@@ -18,11 +17,17 @@ from ruralwatch.store.syncable import SyncTable
 def cli(capsys: pytest.CaptureFixture[str], db_path: Path):
     """`cli(DB, *argv)`: the real `ruralwatch --db DB ...` in-process, as a user would type it."""
     harness = Cli(capsys, db_path)
-    return lambda db, *argv: harness(*argv, db=db)
+
+    def run(db: Path, *argv: str):
+        if not db.exists():
+            open_db(db).close()  # each laptop's database, encrypted, with its administrator
+        return harness(*argv, db=db)
+
+    return run
 
 
 def _record(db: Path, place: str) -> str:
-    store = open_store(db)
+    store = open_db(db)
     try:
         incident = IncidentService(store).record(
             IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30", lat=51.9, lon=0.3, place=place)
@@ -33,7 +38,7 @@ def _record(db: Path, place: str) -> str:
 
 
 def _places(db: Path) -> set[str]:
-    store = open_store(db)
+    store = open_db(db)
     try:
         return {row[0] for row in store.db.execute("SELECT place FROM incidents WHERE deleted = 0")}
     finally:
@@ -98,7 +103,7 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     cli(a, "sync", "export", "--out", str(tmp_path / "1.rwsync"))
     cli(b, "sync", "import", str(tmp_path / "1.rwsync"))
     for db, place in ((a, "A place"), (b, "B place")):
-        store = open_store(db)
+        store = open_db(db)
         try:
             with store.transaction():
                 SyncTable(store, "incidents").update(incident_id, {"place": place})

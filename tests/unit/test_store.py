@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 
 from ruralwatch.store import NotARuralWatchDatabaseError, SchemaTooNewError, Store, open_store
-from ruralwatch.store.database import migrate
+from ruralwatch.store.database import IntegrityError, migrate
 from ruralwatch.store.migrations import LATEST_VERSION, MIGRATIONS
 
 
@@ -63,7 +63,7 @@ def test_open_store_sets_pragmas_and_schema_version(store: Store) -> None:
 
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         store.db.execute(
             "INSERT INTO incident_vehicles(id, incident_id, vrm, created_at, updated_at, device_id, hlc, field_hlc) "
             "VALUES ('v1', 'no-such-incident', 'AB12CDE', 'x', 'x', 'd', 'h', '{}')"

@@ -1,0 +1,102 @@
+"""Who may do what: the one table of account roles x actions, checked by the services.
+
+The window and the command line call the same services, so both obey this table. docs/PERMISSIONS.md is
+generated from it (`python -m ruralwatch.core.permissions`), and tests/unit/test_permissions.py tries
+every cell through the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ruralwatch.core.errors import RuralWatchError
+
+ACCOUNT_ROLES: tuple[tuple[str, str], ...] = (
+    ("ret_officer", "RET officer"),
+    ("special", "Special Constable"),
+    ("coordinator", "Specials coordinator"),
+    ("analyst", "Analyst"),
+    ("administrator", "Administrator"),
+)
+ACCOUNT_ROLE_NAMES = dict(ACCOUNT_ROLES)
+
+ALL = frozenset(ACCOUNT_ROLE_NAMES)
+OFFICERS = frozenset({"ret_officer", "administrator"})
+
+# action -> (description, roles allowed). Keys are stable: tests and docs refer to them.
+ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "incident.view": ("See incidents (without personal data)", ALL),
+    "incident.record": ("Record and edit incidents", frozenset({"ret_officer", "special", "administrator"})),
+    "incident.delete": ("Delete incidents", OFFICERS),
+    "personal.reporters": ("See and export reporters' names and phone numbers", OFFICERS),
+    "personal.volunteers": ("See volunteers' phone numbers and emails",
+                            frozenset({"ret_officer", "coordinator", "administrator"})),
+    "patrol.view": ("See patrols, plans and logs", ALL),
+    "patrol.plan": ("Create and plan patrols, write briefings",
+                    frozenset({"ret_officer", "coordinator", "administrator"})),
+    "patrol.log": ("Start, log and end patrols", frozenset({"ret_officer", "special", "administrator"})),
+    "roster.view": ("See people, duties and hours", ALL),
+    "roster.edit": ("Edit people, duties and assignments; auto-fill", frozenset({"coordinator", "administrator"})),
+    "roster.own_availability": ("Give one's own availability", ALL),
+    "analysis.run": ("Run hotspots, accuracy and harm analyses",
+                     frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
+    "harm.edit": ("Change crime harm weights", frozenset({"analyst", "administrator"})),
+    "import.published": ("Import published crime (data.police.uk)",
+                         frozenset({"ret_officer", "analyst", "administrator"})),
+    "export.data": ("Export incidents, duties and hours (no personal data)",
+                    frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
+    "sync.exchange": ("Export and import sync packages", ALL),
+    "sync.trust": ("Trust other devices, resolve sync conflicts", OFFICERS),
+    "basemap.manage": ("Add and remove offline basemaps", ALL),
+    "accounts.manage": ("Create accounts, reset passwords, change roles", frozenset({"administrator"})),
+    "audit.view": ("See and verify the audit log", frozenset({"analyst", "administrator"})),
+    "data.purge": ("Remove demo data, apply retention, restore backups", frozenset({"administrator"})),
+}
+
+
+class PermissionDeniedError(RuralWatchError):
+    """The signed-in account's role may not do this. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing something: an account, or the system itself (tests, first set-up, background jobs)."""
+
+    username: str
+    role: str
+    account_id: str = ""
+    person_id: str | None = None  # the volunteer or officer record this account belongs to
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == "system"
+
+    def can(self, action: str) -> bool:
+        if action not in ACTIONS:
+            raise KeyError(f"unknown action {action!r}")
+        return self.is_system or self.role in ACTIONS[action][1]
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            role = ACCOUNT_ROLE_NAMES.get(self.role, self.role)
+            raise PermissionDeniedError(f"{self.username} ({role}) may not: {ACTIONS[action][0].lower()}")
+
+
+SYSTEM = Actor("system", "system")
+
+
+def markdown_table() -> str:
+    """The roles x actions table for docs/PERMISSIONS.md."""
+    roles = [key for key, _ in ACCOUNT_ROLES]
+    lines = [
+        "| Action | " + " | ".join(ACCOUNT_ROLE_NAMES[r] for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for key, (text, allowed) in ACTIONS.items():
+        cells = " | ".join("yes" if r in allowed else "-" for r in roles)
+        lines.append(f"| {text} (`{key}`) | {cells} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

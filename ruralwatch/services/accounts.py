@@ -1,0 +1,282 @@
+"""Local accounts: create an encrypted database with its administrator, sign in, manage accounts.
+
+Signing in unwraps the database key with the account's password (ruralwatch.store.keyring), opens the
+encrypted store and puts the account on it as the actor every service checks and every audit entry names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.audit import record_event
+from ruralwatch.store.database import Store, connect, is_encrypted, open_store
+from ruralwatch.store.keyring import KdfParams, Keyring, SignInError, check_password, keyring_path, new_database_key
+
+TOPIC = "accounts"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    person_id: str | None
+    active: bool
+    created_at: str
+    password_changed_at: str | None
+
+    @property
+    def role_name(self) -> str:
+        return ACCOUNT_ROLE_NAMES.get(self.role, self.role)
+
+
+def _check_username(username: str) -> str:
+    name = username.strip()
+    if not name or len(name) > 64 or any(c.isspace() for c in name):
+        raise ValidationError.single("username", "an account name is 1-64 characters without spaces")
+    return name
+
+
+def _check_role(role: str) -> None:
+    if role not in ACCOUNT_ROLE_NAMES:
+        raise ValidationError.single("role", f"{role!r} is not one of {', '.join(ACCOUNT_ROLE_NAMES)}")
+
+
+def create_database(path: Path, admin: str, password: str, params: KdfParams | None = None,
+                    display_name: str = "") -> Store:
+    """A new encrypted database with its first account, an administrator. Refuses an existing file."""
+    path = Path(path).expanduser()
+    name = _check_username(admin)
+    check_password(password)
+    if path.exists() and path.stat().st_size > 0:
+        raise ValidationError.single("db", f"{path} already exists; sign in to it instead")
+    if keyring_path(path).exists():
+        raise ValidationError.single("db", f"{keyring_path(path)} already exists; remove it or choose another file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = new_database_key()
+    keyring = Keyring.create(path)
+    keyring.wrap(name, password, key, params)
+    try:
+        store = open_store(path, key=key)
+    except BaseException:
+        keyring.path.unlink(missing_ok=True)
+        raise
+    actor = _add_account(store, name, "administrator", display_name)
+    store.actor = actor
+    with store.transaction():
+        record_event(store, "create_database", "accounts", actor.account_id, {"administrator": name})
+    return store
+
+
+def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | None = None) -> Path:
+    """Convert a plain (pre-encryption) database into an encrypted one with an administrator.
+
+    The encrypted copy is written beside it and checked, then replaces the original; the plain file is
+    overwritten with zeros before it is removed, so no readable copy is left behind (a journaling or
+    SSD file system may still hold old blocks: the user guide says to encrypt the disk as well).
+    """
+    path = Path(path).expanduser()
+    name = _check_username(admin)
+    check_password(password)
+    if not path.is_file() or is_encrypted(path):
+        raise ValidationError.single("db", f"{path} is not a plain RuralWatch database")
+    plain = open_store(path)  # migrates it to the current schema first
+    plain.close()
+    key = new_database_key()
+    target = path.with_name(path.name + ".encrypting")
+    target.unlink(missing_ok=True)
+    conn = connect(path, None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", [str(target)])
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    check = open_store(target, key=key)
+    check.close()
+    keyring = Keyring.create(path)
+    keyring.wrap(name, password, key, params)
+    _shred(path)
+    for suffix in ("-wal", "-shm"):
+        _shred(path.with_name(path.name + suffix))
+    target.replace(path)
+    store = open_store(path, key=key)
+    try:
+        store.actor = _add_account(store, name, "administrator", "")
+        with store.transaction():
+            record_event(store, "encrypt_database", "accounts", store.actor.account_id, {"administrator": name})
+    finally:
+        store.close()
+    return path
+
+
+def _shred(path: Path) -> None:
+    if path.is_file():
+        size = path.stat().st_size
+        with path.open("r+b") as handle:
+            handle.write(b"\0" * size)
+            handle.flush()
+        path.unlink()
+
+
+def sign_in(path: Path, username: str, password: str, now: datetime | None = None) -> Store:
+    """Open the encrypted database as this account. Wrong password, unknown, disabled or locked: SignInError."""
+    path = Path(path).expanduser()
+    keyring = Keyring.load(path)
+    key = keyring.unlock(username, password, now)
+    store = open_store(path, key=key)
+    try:
+        row = store.db.execute(
+            "SELECT id, username, role, active, person_id FROM accounts WHERE username = ? COLLATE NOCASE",
+            [username.strip()],
+        ).fetchone()
+        if row is None or not row[3]:
+            raise SignInError(f"the account {username.strip()} is disabled or was removed")
+        store.actor = Actor(row[1], row[2], row[0], row[4])
+        with store.transaction():
+            for who, at in keyring.take_failures():
+                record_event(store, "failed_login", "accounts", None, {"account": who, "at": at})
+            record_event(store, "login", "accounts", row[0])
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _add_account(store: Store, username: str, role: str, display_name: str, person_id: str | None = None) -> Actor:
+    account_id = str(uuid.uuid4())
+    now = times.to_storage(times.utc_now())
+    with store.transaction():
+        store.db.execute(
+            "INSERT INTO accounts(id, username, display_name, role, person_id, active, created_at, password_changed_at)"
+            " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+            [account_id, username, display_name.strip() or username, role, person_id, now, now],
+        )
+        record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]})
+    return Actor(username, role, account_id)
+
+
+class AccountService:
+    def __init__(self, store: Store, hub: ChangeHub | None = None,
+                 clock: Callable[[], datetime] = times.utc_now) -> None:
+        self.store = store
+        self.hub = hub or ChangeHub()
+        self._now = clock
+
+    def _keyring(self) -> Keyring:
+        if self.store.key is None:
+            raise RuralWatchError("this database is not encrypted, so it has no accounts; run `ruralwatch encrypt`")
+        return Keyring.load(self.store.path)
+
+    def list(self) -> list[Account]:
+        return [_account(row) for row in self.store.db.query("SELECT * FROM accounts ORDER BY username")]
+
+    def get(self, username: str) -> Account:
+        rows = list(self.store.db.query("SELECT * FROM accounts WHERE username = ? COLLATE NOCASE",
+                                        [username.strip()]))
+        if not rows:
+            raise NotFoundError(f"no account called {username.strip()}")
+        return _account(rows[0])
+
+    def add(self, username: str, role: str, password: str, display_name: str = "", person_id: str | None = None,
+            params: KdfParams | None = None) -> Account:
+        self.store.actor.require("accounts.manage")
+        name = _check_username(username)
+        _check_role(role)
+        check_password(password)
+        keyring = self._keyring()
+        if keyring._entry_name(name) or self.store.db.execute(
+            "SELECT 1 FROM accounts WHERE username = ? COLLATE NOCASE", [name]
+        ).fetchone():
+            raise ValidationError.single("username", f"{name} already exists")
+        _add_account(self.store, name, role, display_name, person_id)
+        keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
+        self.hub.publish(Change(TOPIC, "created"))
+        return self.get(name)
+
+    def set_role(self, username: str, role: str) -> Account:
+        self.store.actor.require("accounts.manage")
+        _check_role(role)
+        account = self.get(username)
+        if account.role == "administrator" and role != "administrator":
+            self._keep_an_administrator(account)
+        with self.store.transaction():
+            self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
+            record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]})
+        self.hub.publish(Change(TOPIC, "updated"))
+        return self.get(username)
+
+    def set_active(self, username: str, active: bool) -> Account:
+        """Disable (or enable again) an account; a disabled account cannot sign in. Its key is removed."""
+        self.store.actor.require("accounts.manage")
+        account = self.get(username)
+        if not active:
+            if account.username.casefold() == self.store.actor.username.casefold():
+                raise ValidationError.single("username", "you cannot disable your own account")
+            if account.role == "administrator":
+                self._keep_an_administrator(account)
+        with self.store.transaction():
+            self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
+            record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]})
+        if not active:
+            self._keyring().remove(account.username)
+        self.hub.publish(Change(TOPIC, "updated"))
+        return self.get(username)
+
+    def reset_password(self, username: str, new_password: str, params: KdfParams | None = None) -> None:
+        """An administrator sets a new password (e.g. forgotten); also lifts a lock-out."""
+        self.store.actor.require("accounts.manage")
+        account = self.get(username)
+        self._set_password(account, new_password, params, "reset_password")
+
+    def change_own_password(self, old_password: str, new_password: str, params: KdfParams | None = None) -> None:
+        keyring = self._keyring()
+        keyring.unlock(self.store.actor.username, old_password)  # the old password must be right
+        self._set_password(self.get(self.store.actor.username), new_password, params, "change_password")
+
+    def unlock(self, username: str) -> None:
+        self.store.actor.require("accounts.manage")
+        account = self.get(username)
+        self._keyring().unlock_account(account.username)
+        with self.store.transaction():
+            record_event(self.store, "unlock_account", "accounts", account.id)
+
+    def _set_password(self, account: Account, password: str, params: KdfParams | None, action: str) -> None:
+        check_password(password)
+        if not account.active:
+            raise ValidationError.single("username", f"{account.username} is disabled; enable it first")
+        self._keyring().wrap(account.username, password, self.store.key, params)  # type: ignore[arg-type]
+        with self.store.transaction():
+            self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
+                                  [times.to_storage(self._now()), account.id])
+            record_event(self.store, action, "accounts", account.id)
+
+    def _keep_an_administrator(self, account: Account) -> None:
+        others = self.store.db.execute(
+            "SELECT COUNT(*) FROM accounts WHERE role = 'administrator' AND active = 1 AND id != ?", [account.id]
+        ).fetchone()[0]
+        if not others:
+            raise ValidationError.single("role", "this is the last administrator; make another one first")
+
+
+def _account(row: dict) -> Account:
+    return Account(
+        id=row["id"], username=row["username"], display_name=row["display_name"] or row["username"],
+        role=row["role"], person_id=row["person_id"], active=bool(row["active"]), created_at=row["created_at"],
+        password_changed_at=row["password_changed_at"],
+    )
+
+
+__all__ = ["Account", "AccountService", "SYSTEM", "create_database", "encrypt_database", "sign_in"]
