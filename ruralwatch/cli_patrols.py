@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.cli_output import print_json
-from ruralwatch.core import times
+from ruralwatch.core import geo, times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
 from ruralwatch.patrols.plan import Plan, PlanSettings
@@ -37,6 +37,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     create.add_argument("--vehicle", default="")
     create.add_argument("--call-sign", default="")
     create.add_argument("--title", default="")
+    create.add_argument("--base", default="", metavar="GRIDREF",
+                        help="where the route starts and ends (an OS grid reference, e.g. 'TL 5390 3840')")
     create.add_argument("--json", action="store_true")
 
     listing = actions.add_parser("list", help="patrols, latest first")
@@ -55,7 +57,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     log.add_argument("patrol")
     log.add_argument("--kind", required=True,
                      choices=[k for k, _ in PATROL_EVENT_KINDS if k not in ("patrol_started", "patrol_ended")])
-    log.add_argument("--stop", default="", help="the planned stop's key")
+    log.add_argument("--stop", default="", help="the planned stop: its number on the plan (or its key)")
     log.add_argument("--lat", type=float)
     log.add_argument("--lon", type=float)
     log.add_argument("--grid-ref", default="")
@@ -79,15 +81,19 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, store: Store) -> int:
     services = Services.build(store)
     patrols = services.patrols
+    if getattr(args, "patrol", None):
+        args.patrol = patrols.get(args.patrol).id  # lists print short ids
     if args.action == "plan":
         settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed)
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
         print_json(plan_json(plan)) if args.json else _print_plan(plan)
     elif args.action == "create":
         crew = [services.people.find(name).id for name in args.crew.split(",") if name.strip()]
+        base = geo.grid_ref_to_lat_lon(args.base, "base") if args.base.strip() else None
         record, issues = patrols.create(PatrolInput(
             day=args.date, start=args.start, end=args.end, area=args.area, purpose=args.purpose, title=args.title,
             vehicle=args.vehicle, call_sign=args.call_sign, crew=crew,
+            start_lat=base.lat if base else None, start_lon=base.lon if base else None,
         ))
         patrols.suggest_for(record.id)
         record = patrols.get(record.id)

@@ -167,6 +167,8 @@ def _people(services: Services, args: argparse.Namespace) -> int:
 
 def _duty(services: Services, args: argparse.Namespace) -> int:
     roster = services.roster
+    if getattr(args, "duty", None):
+        args.duty = roster.duty(args.duty).id  # lists print short ids
     if args.action == "add":
         duty = roster.add_duty(DutyInput(
             title=args.title, kind=args.kind, start=args.start, end=args.end, station=args.station, area=args.area,
@@ -184,7 +186,7 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
             for d in duties:
                 crew = ", ".join(name for _, name in d.crew) or "-"
                 gap = f"  [{d.open_places} open]" if d.open_places else ""
-                print(f"{times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
+                print(f"{d.id[:8]}  {times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
                       f" {d.station:<16} {d.status:<9} {crew}{gap}")
             print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places")
     elif args.action == "assign":

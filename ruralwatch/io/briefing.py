@@ -345,7 +345,8 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     context_drawn = _add_context(clip, view, markers)
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
-    _add_route(clip, view, start_xy + stop_xy)
+    # A patrol with a base goes out from it and back to it: the loop is part of the planned travel.
+    _add_route(clip, view, start_xy + stop_xy + (start_xy if start_xy and stop_xy else []))
     for incident, (e, n) in zip(located, incident_xy, strict=True):
         _add_incident_marker(clip, *view.xy(e, n), incident.kind)
     if start_xy:

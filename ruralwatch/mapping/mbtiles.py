@@ -26,8 +26,9 @@ MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 _FORMAT_ALIASES = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
 _TILE_QUERY = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
 # sqlite3 raises UnicodeDecodeError, not sqlite3.Error, when SQLite's own error message holds bytes that are not
-# UTF-8: e.g. "malformed database schema" quoting a damaged CREATE statement.
-_SQLITE_FAILURES = (sqlite3.Error, UnicodeDecodeError)
+# UTF-8 (e.g. "malformed database schema" quoting a damaged CREATE statement), and MemoryError for SQLITE_NOMEM,
+# which SQLite also returns for some damaged schemas of a 1 KB file.
+_SQLITE_FAILURES = (sqlite3.Error, UnicodeDecodeError, MemoryError)
 
 
 class MBTilesError(RuralWatchError):
@@ -227,11 +228,13 @@ def _is_wal_without_log(path: Path) -> bool:
     return len(header) == 20 and header[18] == 2 and header[19] == 2 and not Path(f"{path}-wal").exists()
 
 
-def _sqlite_reason(exc: sqlite3.Error | UnicodeDecodeError) -> str:
+def _sqlite_reason(exc: sqlite3.Error | UnicodeDecodeError | MemoryError) -> str:
     """One clause for an SQLite failure, by its result code (Python 3.11+), so the user knows what to do next."""
     if isinstance(exc, UnicodeDecodeError):
         return ("the file is damaged or incomplete (SQLite reported bytes that are not text); copy it again from the "
                 "original")
+    if isinstance(exc, MemoryError):
+        return "SQLite ran out of memory reading it: the file is probably damaged; copy it again from the original"
     code = getattr(exc, "sqlite_errorname", "") or ""
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "another program is using the file; close it and try again"

@@ -5,6 +5,7 @@ A duty linked to a patrol counts once, through the patrol (its actual start and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -34,8 +35,9 @@ class HoursSummary:
 
 
 class HoursService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = times.utc_now) -> None:
         self.store = store
+        self._now = clock
 
     def entries(self, month_from: str, month_to: str) -> pd.DataFrame:
         """One row per person per completed duty or patrol in the months (YYYY-MM, inclusive)."""
@@ -79,8 +81,13 @@ class HoursService:
         worked = entries.groupby(["person_id", "month"], as_index=False)["hours"].sum()
         by_person = grid.merge(worked, on=["person_id", "month"], how="left").fillna({"hours": 0.0})
         by_person["commitment"] = by_person["commitment"].fillna(0.0).astype(float)
-        by_person["below"] = by_person["hours"] < by_person["commitment"]
+        # A month still running is not yet "below": the hours may still come. Only finished months are judged.
+        this_month = times.to_local(self._now()).strftime("%Y-%m")
+        by_person["complete"] = by_person["month"] < this_month
+        by_person["below"] = (by_person["hours"] < by_person["commitment"]) & by_person["complete"]
         by_person = by_person.drop(columns=["active"]).sort_values(["name", "month"]).reset_index(drop=True)
+        # Totals over the same people as the lines above them (officers' hours are not volunteer hours).
+        entries = entries[entries["person_id"].isin(set(people["person_id"]))]
         by_station = (
             entries.assign(station=entries["station"].replace("", "(no station)"))
             .groupby("station", as_index=False)["hours"].sum().sort_values("hours", ascending=False)

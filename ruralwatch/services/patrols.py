@@ -45,7 +45,7 @@ from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import RosterService
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
-from ruralwatch.store.syncable import SyncTable
+from ruralwatch.store.syncable import SyncTable, resolve_id
 
 TOPIC = "patrols"
 HOTSPOT_CELL_M = 500.0
@@ -278,6 +278,8 @@ class PatrolService:
 
     def get(self, patrol_id: str) -> PatrolRecord:
         found = self._records("id = ?", [patrol_id])
+        if not found:  # a short id, as `patrol list` prints
+            found = self._records("id = ?", [resolve_id(self.store, "patrols", patrol_id, "patrol")])
         if not found:
             raise NotFoundError(f"no patrol with id {patrol_id}")
         return found[0]
@@ -471,7 +473,9 @@ class PatrolService:
                 for p in people.values()
             ),
             contacts=CONTACTS,
-            travel_minutes=sum(s["travel_minutes"] for s in patrol.stops),
+            # Recomputed from the saved order so it includes the drive back to base, as the Plan tab shows.
+            travel_minutes=replan([candidate_of(s) for s in patrol.stops], patrol.start, patrol.end,
+                                  patrol.settings, patrol.base).travel_minutes if patrol.stops else 0.0,
             dwell_minutes=sum(s["dwell_minutes"] for s in patrol.stops),
             generated_at=self._now(), notes=patrol.notes,
         )
@@ -512,9 +516,18 @@ class PatrolService:
         if inp.kind in ("patrol_started", "patrol_ended"):
             raise ValidationError.single("kind", "use start and end for that")
         now = self._now()
+        if inp.stop_key.strip().isdigit():  # the stop's number on the plan, as the briefing and `show` print it
+            seq = int(inp.stop_key)
+            match = next((s["key"] for s in patrol.stops if s["seq"] == seq), None)
+            if match is None:
+                raise ValidationError.single("stop", f"the plan has no stop {seq} (it has 1 to {len(patrol.stops)})")
+            inp = replace(inp, stop_key=match)
         values = validate_event(inp, now)
         if values["stop_key"] and values["stop_key"] not in {s["key"] for s in patrol.stops}:
             raise ValidationError.single("stop", "that stop is not on the plan")
+        if patrol.started_at and str(values["at"]) < patrol.started_at:
+            raise ValidationError.single("at", f"that is before the patrol started "
+                                               f"({times.format_local(patrol.started_at)})")
         if values["lat"] is None and values["stop_key"]:
             stop = next(s for s in patrol.stops if s["key"] == values["stop_key"])
             values["lat"], values["lon"] = stop["lat"], stop["lon"]

@@ -30,7 +30,7 @@ from ruralwatch.services.hours import write_sheets
 from ruralwatch.services.people import PeopleService
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
-from ruralwatch.store.syncable import SyncTable
+from ruralwatch.store.syncable import SyncTable, resolve_id
 
 TOPIC = "duties"
 RULE_SETTINGS = {"min_rest_hours": "roster.min_rest_hours", "max_weekly_hours": "roster.max_weekly_hours"}
@@ -180,6 +180,8 @@ class RosterService:
 
     def duty(self, duty_id: str) -> DutyRecord:
         found = self._records("d.id = ?", [duty_id])
+        if not found:  # a short id, as `duty list` prints
+            found = self._records("d.id = ?", [resolve_id(self.store, "duties", duty_id, "duty")])
         if not found:
             raise NotFoundError(f"no duty with id {duty_id}")
         return found[0]

@@ -30,6 +30,22 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def resolve_id(store: Store, table: str, text: str, noun: str) -> str:
+    """A live row's full id from its id or a unique prefix of it (lists print the first 8 characters)."""
+    needle = text.strip().lower()
+    if len(needle) < 4:
+        raise NotFoundError(f"no {noun} with id {text!r} (give at least 4 characters of the id)")
+    rows = store.db.execute(
+        f"SELECT id FROM [{table}] WHERE deleted = 0 AND id LIKE ? ESCAPE '\\' LIMIT 2",
+        [needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+    ).fetchall()
+    if len(rows) == 1:
+        return str(rows[0][0])
+    if not rows:
+        raise NotFoundError(f"no {noun} with id {text!r}")
+    raise NotFoundError(f"more than one {noun} has an id starting {text!r}: give more of it")
+
+
 def field_clock(field_hlc: str, field: str) -> str:
     """The clock of the latest change to `field`, from a row's `field_hlc` JSON."""
     clocks = json.loads(field_hlc)

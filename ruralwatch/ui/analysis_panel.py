@@ -43,7 +43,7 @@ from ruralwatch.services.analysis import (
     HotspotRun,
 )
 from ruralwatch.services.harm import HarmService
-from ruralwatch.store import open_store
+from ruralwatch.store import Store, open_store
 from ruralwatch.ui.tasks import Progress
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -142,9 +142,12 @@ class AnalysisPanel(QWidget):
     timing_ready = Signal(object)
     report_saved = Signal(object)  # Path
 
-    def __init__(self, db_path: Path, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store | Path, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db_path = db_path
+        # The window passes its store: workers reopen it (same key, same signed-in actor). A bare path is still
+        # accepted for a plain, unencrypted file (a test runs the panel on its own like that).
+        self.store = store if isinstance(store, Store) else None
+        self.db_path = store.path if isinstance(store, Store) else Path(store)
         self.run_task = run_task
         self.last_run: HotspotRun | None = None
         tabs = QTabWidget()
@@ -161,10 +164,10 @@ class AnalysisPanel(QWidget):
 
     def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
                        done: Callable[[Any], None], status: QLabel) -> None:
-        path = self.db_path
+        source, path = self.store, self.db_path
 
         def task(progress: Progress) -> Any:
-            store = open_store(path)
+            store = source.reopen() if source is not None else open_store(path)
             try:
                 return work(AnalysisService(store, HarmService(store)), progress)
             finally:

@@ -54,7 +54,6 @@ from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.incidents import CancelledError
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
-from ruralwatch.store import open_store
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.incident_form import IncidentDialog
@@ -139,7 +138,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter)
         self.setCentralWidget(central)
 
-        self.analysis = AnalysisPanel(services.store.path, self.run_task, self)
+        self.analysis = AnalysisPanel(services.store, self.run_task, self)
         self.analysis.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
         self.analysis.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
         self.analysis_dock = QDockWidget("Analysis", self)
@@ -389,10 +388,10 @@ class MainWindow(QMainWindow):
             if not names:
                 return
             paths = [Path(n) for n in names]
-        db_path = self.services.store.path
+        source = self.services.store
 
         def work(progress: Progress) -> ImportReport:
-            store = open_store(db_path)
+            store = source.reopen()  # same key and signed-in actor, this thread's own connection
             try:
                 return PublishedCrimeService(store).import_paths(paths, progress)
             finally:
@@ -574,11 +573,11 @@ class MainWindow(QMainWindow):
         return True
 
     def load_demo_data(self) -> None:
-        db_path = self.service.store.path
+        source = self.service.store
 
         def work(progress: Progress) -> int:
-            # A worker thread gets its own connection; the UI's stays on the UI thread.
-            store = open_store(db_path)
+            # A worker thread gets its own connection (same key and signed-in actor); the UI's stays on the UI thread.
+            store = source.reopen()
             try:
                 services = Services.build(store)
                 added = load_demo(services.incidents, progress=progress)

@@ -32,7 +32,6 @@ from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
-from ruralwatch.store import open_store
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.patrol_log import DoseView, PatrolLog
 from ruralwatch.ui.patrol_plan import (
@@ -388,10 +387,10 @@ class PatrolPanel(QWidget):
     def in_background(self, title: str, operation: Callable[[Services], Any], done: Callable[[Any], None],
                       failure: str, after_failure: Callable[[], None] | None = None) -> None:
         """Run `operation(services)` on its own database connection off the UI thread, then `done(result)`."""
-        path = self.services.store.path
+        source = self.services.store
 
         def work(progress: Progress) -> Any:
-            store = open_store(path)
+            store = source.reopen()  # same key and signed-in actor, this thread's own connection
             try:
                 result = operation(Services.build(store))
             finally:

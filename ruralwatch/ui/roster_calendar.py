@@ -50,7 +50,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 from ruralwatch.services.roster import AutofillOutcome, DutyRecord, RosterService, RuleBrokenError
-from ruralwatch.store import open_store
+from ruralwatch.store import Store
 from ruralwatch.ui.roster_people import (
     GAP_BACKGROUND,
     GAP_TEXT,
@@ -90,9 +90,10 @@ class Cancelled(RuralWatchError):
     """The user cancelled background work; nothing was changed."""
 
 
-def _with_roster(db_path: Path, use: Callable[[RosterService], Any]) -> Any:
-    """Run `use` on a roster service over its own connection (for work off the UI thread)."""
-    store = open_store(db_path)
+def _with_roster(source: Store, use: Callable[[RosterService], Any]) -> Any:
+    """Run `use` on a roster service over its own connection (for work off the UI thread): a reopen of the
+    window's store, so it has the key and the signed-in actor."""
+    store = source.reopen()
     try:
         return use(RosterService(store, PeopleService(store)))
     finally:
@@ -976,12 +977,12 @@ class DutiesTab(QWidget):
     def autofill(self) -> None:
         """Work out a proposal for the period shown, off the UI thread; it opens for review when ready."""
         start, end = self.period()
-        db_path = self.services.store.path
+        source = self.services.store
 
         def work(progress: Progress) -> AutofillOutcome:
             if not progress(0, 1):
                 raise Cancelled("auto-fill cancelled")
-            outcome = _with_roster(db_path, lambda roster: roster.autofill(start, end, apply=False))
+            outcome = _with_roster(source, lambda roster: roster.autofill(start, end, apply=False))
             if not progress(1, 1):
                 raise Cancelled("auto-fill cancelled")
             return outcome
@@ -1017,12 +1018,12 @@ class DutiesTab(QWidget):
         if self.proposal is None:
             return
         start, end, proposal = self.proposal
-        db_path = self.services.store.path
+        source = self.services.store
 
         def work(progress: Progress) -> AutofillOutcome:
             if not progress(0, 1):
                 raise Cancelled("auto-fill cancelled")
-            return _with_roster(db_path, lambda roster: roster.autofill(start, end, apply=True))
+            return _with_roster(source, lambda roster: roster.autofill(start, end, apply=True))
 
         def done(outcome: AutofillOutcome) -> None:
             self.autofill_button.setEnabled(True)

@@ -25,7 +25,6 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target
 from ruralwatch.services.hours import HoursService, HoursSummary
-from ruralwatch.store import open_store
 from ruralwatch.ui.roster_people import (
     BELOW_BACKGROUND,
     BELOW_TEXT,
@@ -241,10 +240,10 @@ class HoursTab(QWidget):
                 return
             self._exported(target)
             return
-        db_path = self.hours.store.path
+        source = self.hours.store
 
         def work(_progress: Progress) -> Path:
-            store = open_store(db_path)
+            store = source.reopen()  # same key and signed-in actor, this thread's own connection
             try:
                 return HoursService(store).export(summary, target)
             finally:

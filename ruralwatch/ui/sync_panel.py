@@ -30,7 +30,6 @@ from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
-from ruralwatch.store import open_store
 from ruralwatch.ui.tasks import Progress
 
 
@@ -209,10 +208,10 @@ class SyncPanel(QWidget):
         except RuralWatchError as exc:
             self.report(str(exc))
             return
-        db_path = self.db_path
+        source = self.service.store
 
         def work(_progress: Progress) -> Any:
-            store = open_store(db_path)
+            store = source.reopen()  # same key and signed-in actor, this thread's own connection
             try:
                 return operation(SyncService(store), passphrase)
             finally:

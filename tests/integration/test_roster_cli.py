@@ -87,3 +87,23 @@ def test_duties_and_hours_export_to_csv_xlsx_and_pdf(cli: Cli, tmp_path: Path) -
     assert "Sam Reed" in PdfReader(tmp_path / "h.pdf").pages[0].extract_text()
     refused = cli("roster", "hours", "--from", "2026-12", "-o", str(tmp_path / "missing" / "h.csv"))
     assert refused.code == 2 and not (tmp_path / "missing").exists()
+
+
+def test_short_ids_stop_numbers_base_and_log_times(cli: Cli) -> None:
+    assert cli("demo", "--incidents", "600").code == 0
+    cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    created = cli("patrol", "create", "--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00",
+                  "--end", "10:00", "--crew", "PC7", "--base", "TL 5390 3840", "--json")
+    assert created.code == 0, created.err
+    patrol = created.json()
+    short = patrol["id"][:8]
+    assert cli("patrol", "show", short).code == 0
+    assert cli("patrol", "start", short).code == 0
+    logged = cli("patrol", "log", short, "--kind", "arrived_stop", "--stop", "1", "--json")
+    assert logged.code == 0, logged.err
+    assert logged.json()["stop_key"] == patrol["stops"][0]["key"]
+    assert cli("patrol", "log", short, "--kind", "note", "--stop", "99").code == 2
+    early = cli("patrol", "log", short, "--kind", "note", "--at", "2020-01-01 09:00")
+    assert early.code == 2 and "before the patrol started" in early.err
+    shown = cli("patrol", "show", short, "--json").json()
+    assert shown["stops"] and abs(shown["stops"][0]["lat"] - 51.99) < 0.3

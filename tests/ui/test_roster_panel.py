@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -206,6 +206,7 @@ def test_hours_highlight_someone_below_commitment(qtbot, panel: RosterPanel, ser
         duty_id = _duty(services, f"Patrol with {person.name}", day=5, start="09:00", end="15:00")
         services.roster.assign(duty_id, person.id, override_reason="hours test")
         services.roster.set_status(duty_id, "completed")
+    services.hours._now = lambda: datetime(2027, 1, 15, tzinfo=UTC)  # December is over: it can be judged
     hours = panel.hours_tab
     panel.show_tab("hours")
     hours.set_months("2026-12", "2026-12")

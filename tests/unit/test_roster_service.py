@@ -102,12 +102,16 @@ def test_calendar_of_a_person_parses_back_with_uk_times(services: Services) -> N
 
 def test_hours_count_completed_duties_against_commitment(services: Services) -> None:
     busy, idle = _special(services, "Busy"), _special(services, "Idle")
-    duty = _duty(services)
-    services.roster.assign(duty, busy)
+    duty = services.roster.add_duty(DutyInput(title="Evening patrol", kind="joint_patrol", start="2026-10-07 18:00",
+                                              end="2026-10-07 22:00")).id
+    services.roster.assign(duty, busy, override_reason="recorded afterwards")
     services.roster.set_status(duty, "completed")
-    summary = services.hours.summary("2026-12", "2026-12")
-    rows = {r.name: (r.hours, r.commitment, bool(r.below)) for r in summary.by_person.itertuples()}
-    assert rows == {"Busy": (4.0, 16.0, True), "Idle": (0.0, 16.0, True)}
+    summary = services.hours.summary("2026-10", "2026-12")
+    rows = {(r.name, r.month): (r.hours, r.commitment, bool(r.below)) for r in summary.by_person.itertuples()}
+    assert rows[("Busy", "2026-10")] == (4.0, 16.0, True)
+    assert rows[("Idle", "2026-10")] == (0.0, 16.0, True)
+    # The months still running or to come are not judged yet.
+    assert not any(below for (_, month), (_, _, below) in rows.items() if month >= "2026-11")
     assert summary.by_kind.to_dict(orient="records") == [{"kind": "joint_patrol", "hours": 4.0}]
     assert idle
 

@@ -1,0 +1,104 @@
+"""`ruralwatch backup`, `backups` and `restore`: encrypted backups of the database, and putting one back.
+
+`backup` and `backups` run signed in, like every other command (any role). `restore` does not sign in to the
+current database, which may be damaged beyond opening: `run_restore(args, db_path)` signs in against the
+backup's own keyring (password from --passphrase-file, $RURALWATCH_PASSPHRASE_FILE or a prompt; the account from
+--user, $RURALWATCH_USER or the backup's only account), and only an administrator may restore. Without `--yes`
+it checks everything, prints what would happen and exits 2 with nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ruralwatch import cli_auth
+from ruralwatch.cli_output import print_json
+from ruralwatch.services.backups import backup_now, check_backup_file, list_with_status, restore
+from ruralwatch.store.backups import backups_folder
+from ruralwatch.store.database import Store
+from ruralwatch.store.keyring import Keyring
+
+COMMANDS = ("backup", "restore", "backups")
+# Commands that run before (instead of) signing in to the database: cli.run_command calls run_restore for these.
+PRE_SIGN_IN = ("restore",)
+EXIT_NOT_CONFIRMED = 2
+
+
+def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    backup = commands.add_parser("backup", help="make an encrypted backup of the database now, with its keyring")
+    backup.add_argument("--to", type=Path, metavar="FOLDER",
+                        help="where to put it (default: the backups folder beside the database); a manual backup "
+                             "is never deleted by rotation")
+    listing = commands.add_parser("backups", help="the database's backups, newest first, each checked")
+    listing.add_argument("--json", action="store_true")
+    restoring = commands.add_parser(
+        "restore", help="replace the database by a backup (administrators; needs --yes)",
+        description="Replace the database and its keyring by a backup. The backup is checked and opened with your "
+                    "password as it was when the backup was made; the current database is kept beside it as "
+                    "<db>.before-restore-<time> (restore that to undo). Works when the database is damaged.",
+    )
+    restoring.add_argument("--from", dest="backup", type=Path, required=True, metavar="BACKUP",
+                           help="the backup file (its .keys file must be beside it)")
+    restoring.add_argument("--yes", action="store_true",
+                           help="really restore; without it everything is checked and nothing is changed")
+
+
+def run(args: argparse.Namespace, store: Store) -> int:
+    """`backup` and `backups`, signed in. (`restore` is run_restore, before signing in.)"""
+    if args.command == "backup":
+        info = backup_now(store, args.to)
+        print(info.path)
+        return 0
+    if args.command == "backups":
+        found = list_with_status(store)
+        if args.json:
+            print_json([status.to_dict() for status in found])
+            return 0
+        if not found:
+            print(f"no backups in {backups_folder(store.path)}", file=sys.stderr)
+        for status in found:
+            state = "verified" if status.verified else f"NOT USABLE: {status.problem}"
+            print(f"{status.info.made_local}  {status.info.reason:7} {_size(status.info.size):>9}  {state}  "
+                  f"{status.info.path}")
+        return 0
+    raise AssertionError(f"{args.command} is run with run_restore, before signing in")
+
+
+def run_restore(args: argparse.Namespace, db_path: Path) -> int:
+    """`restore --from BACKUP [--yes]`, without signing in to the (perhaps damaged) database."""
+    db_path = db_path.expanduser()
+    backup = Path(args.backup).expanduser()
+    check_backup_file(db_path, backup)  # a wrong file is refused before the password is asked for
+    username = _username(args, backup)
+    password = cli_auth.read_secret(getattr(args, "account_passphrase_file", None),
+                                    f"Password for {username} (as when the backup was made): ")
+    result = restore(db_path, backup, username, password, dry_run=not args.yes)
+    for line in result.describe():
+        print(line)
+    if not args.yes:
+        print("nothing changed: add --yes to restore", file=sys.stderr)
+        return EXIT_NOT_CONFIRMED
+    return 0
+
+
+def _username(args: argparse.Namespace, backup: Path) -> str:
+    chosen = getattr(args, "user", None) or os.environ.get(cli_auth.USER_ENV)
+    if chosen:
+        return str(chosen)
+    names = Keyring.load(backup).usernames()
+    if len(names) == 1:
+        return names[0]
+    raise cli_auth.PasswordError(f"the backup {backup.name} has {len(names)} accounts: say which administrator with "
+                                 f"--user NAME or ${cli_auth.USER_ENV}")
+
+
+def _size(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"

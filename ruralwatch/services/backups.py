@@ -1,0 +1,478 @@
+"""Backups: when they are made, who may restore one, and what to do about a damaged database at start.
+
+Policy
+------
+* On start (after sign-in) the window calls `maybe_backup(store, "start")`: it always makes one backup, named
+  "daily" when a daily backup is due and "start" otherwise (never two copies at once).
+* While it runs, the window calls `maybe_backup(store, "daily")` now and then (say hourly): a backup only when
+  the newest *daily* backup is DAILY_DUE_AFTER old or more (a little under a day, so a laptop started at about
+  the same time each morning still gets one every day); otherwise it only lists a folder.
+* `backup_now` (`ruralwatch backup`) makes a "manual" backup, in the backups folder or another (a USB stick).
+* Rotation, after every automatic backup: the newest 7 daily and the newest 3 start-up backups are kept, with
+  their keyrings; manual backups are never deleted automatically, nor the `<db>.before-restore-*` copies.
+* Every role may make a backup (a backup is encrypted like the database and opens only with a password); only
+  an administrator may restore one ("data.purge"). Backups and restores are recorded in the audit log.
+
+A damaged database at start: `sign_in_checked` signs in and runs `PRAGMA quick_check`; if the file is damaged
+it raises DamagedDatabaseError, whose `problem` (a StartupProblem) says what is wrong and offers the latest
+backup that passes the same check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.permissions import Actor, PermissionDeniedError
+from ruralwatch.services.accounts import sign_in
+from ruralwatch.store.audit import record_event
+from ruralwatch.store.backups import (
+    KEEP,
+    SIDE_FILES,
+    STAMP_FORMAT,
+    BackupError,
+    BackupInfo,
+    backups_folder,
+    check_connection,
+    check_file,
+    copy_database,
+    list_backups,
+    looks_encrypted,
+    make_backup,
+    parse_name,
+    quiet_cipher_log,
+    rotate,
+    swap_in,
+)
+from ruralwatch.store.database import DatabaseError, Store, connect, is_encrypted, open_store
+from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, keyring_path
+
+DAILY_DUE_AFTER = timedelta(hours=20)
+AUTOMATIC = ("start", "daily")
+RESTORE_ACTION = "data.purge"
+
+__all__ = [
+    "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
+    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "check_backup_file", "check_database",
+    "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "restore", "sign_in_checked",
+    "startup_problem",
+]
+
+
+# --- making backups ------------------------------------------------------------------------------------
+
+
+def daily_due(db_path: Path, now: datetime | None = None) -> bool:
+    """True when there is no daily backup younger than DAILY_DUE_AFTER (cheap: one folder listing)."""
+    now = now or times.utc_now()
+    newest = next((b for b in list_backups(db_path) if b.reason == "daily"), None)
+    return newest is None or now - newest.made >= DAILY_DUE_AFTER
+
+
+def _audit_backup(store: Store, info: BackupInfo) -> None:
+    with store.transaction():
+        record_event(store, "backup", None, None, {"file": str(info.path), "reason": info.reason,
+                                                   "size": info.size})
+
+
+def maybe_backup(store: Store, reason: str, now: datetime | None = None) -> BackupInfo | None:
+    """The automatic backup: "start" (always one: "daily" if that is due) or "daily" (only when due).
+
+    None when nothing was due, or for a plain (unencrypted) file, which is never backed up. Rotates after.
+    Raises BackupError when a backup was due but could not be made (the caller warns; the work goes on).
+    Uses the store's connection: call it on the thread that opened the store (or on a `store.reopen()`).
+    """
+    if reason not in AUTOMATIC:
+        raise ValueError(f"an automatic backup's reason is one of {', '.join(AUTOMATIC)}")
+    if store.key is None:
+        return None
+    due = daily_due(store.path, now)
+    if reason == "daily" and not due:
+        return None
+    info = make_backup(store, "daily" if due else "start", now=now)
+    _audit_backup(store, info)
+    rotate(store.path)
+    return info
+
+
+def backup_now(store: Store, folder: Path | None = None, now: datetime | None = None) -> BackupInfo:
+    """A manual backup (`ruralwatch backup [--to FOLDER]`), never rotated away. Every role may make one."""
+    info = make_backup(store, "manual", folder=folder, now=now)
+    _audit_backup(store, info)
+    return info
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    """A backup and what a check of it found now (problem None: it opens with the key and passes quick_check)."""
+
+    info: BackupInfo
+    problem: str | None
+
+    @property
+    def verified(self) -> bool:
+        return self.problem is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.info.to_dict(), "verified": self.verified, "problem": self.problem}
+
+
+def verify_backup(info: BackupInfo, key: bytes | None) -> str | None:
+    """What is wrong with a backup, or None. Without the key only what can be seen from outside is checked."""
+    if not info.has_keyring:
+        return f"its keyring {info.keyring.name} is missing, so it cannot be opened"
+    try:
+        Keyring.load(info.path)
+    except KeyringError as exc:
+        return str(exc)
+    if not looks_encrypted(info.path):
+        return "it is not an encrypted RuralWatch backup"
+    if key is None:
+        return None
+    return check_file(info.path, key)
+
+
+def list_with_status(store: Store, folder: Path | None = None) -> list[BackupStatus]:
+    """The database's backups, newest first, each checked with the signed-in store's key."""
+    return [BackupStatus(b, verify_backup(b, store.key)) for b in list_backups(store.path, folder)]
+
+
+class BackupService:
+    """The same functions over one store, for the window (services/container.py)."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = times.utc_now) -> None:
+        self.store = store
+        self._now = clock
+
+    def maybe_backup(self, reason: str) -> BackupInfo | None:
+        return maybe_backup(self.store, reason, self._now())
+
+    def backup_now(self, folder: Path | None = None) -> BackupInfo:
+        return backup_now(self.store, folder, self._now())
+
+    def list(self) -> list[BackupStatus]:
+        return list_with_status(self.store)
+
+    def latest_good(self) -> BackupInfo | None:
+        return latest_good_backup(self.store.path, self.store.key)
+
+
+# --- a damaged database --------------------------------------------------------------------------------
+
+
+def check_database(db_path: Path, key: bytes | None) -> str | None:
+    """What is wrong with the database file (opened with `key`, then PRAGMA quick_check), or None if sound."""
+    return check_file(Path(db_path).expanduser(), key)
+
+
+def latest_good_backup(db_path: Path, key: bytes | None = None) -> BackupInfo | None:
+    """The newest backup in the database's backups folder that passes the check (with `key`: it opens and
+    passes quick_check; without: it has its keyring and looks encrypted). None if there is none."""
+    for info in list_backups(Path(db_path).expanduser()):
+        if verify_backup(info, key) is None:
+            return info
+    return None
+
+
+def restore_command(db_path: Path, backup: Path) -> str:
+    return f"ruralwatch --db {_quoted(db_path)} restore --from {_quoted(backup)} --yes"
+
+
+def _quoted(path: Path) -> str:
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+@dataclass(frozen=True)
+class StartupProblem:
+    """What the window (a dialog with a button) and the command line (one line) say about a damaged database."""
+
+    db_path: Path
+    problem: str
+    backup: BackupInfo | None  # the latest good backup, offered
+
+    @property
+    def title(self) -> str:
+        return "The database cannot be used"
+
+    @property
+    def message(self) -> str:
+        """For a dialog: what is wrong, and what the button does."""
+        text = (f"The database file {self.db_path} cannot be used: {self.problem}.\n\n"
+                "This can happen after a power cut, a full disk or a failing drive.")
+        if self.backup is None:
+            return (text + f" There is no good backup in {backups_folder(self.db_path)}. Keep the file as it is and "
+                    "ask for help: do not delete it.")
+        return (text + f" The latest good backup was made on {self.backup.made_local} ({self.backup.reason}). "
+                "Restoring it brings the database back as it was then; changes made since are lost unless another "
+                "device synchronised them. The damaged file is kept beside it.")
+
+    @property
+    def button_text(self) -> str | None:
+        return f"Restore the backup of {self.backup.made_local}" if self.backup else None
+
+    def cli_message(self) -> str:
+        """One line for the command line, with the command to run."""
+        text = f"the database {self.db_path} cannot be used ({self.problem})"
+        if self.backup is None:
+            return text + f"; there is no good backup in {backups_folder(self.db_path)}: keep the file and ask for help"
+        return (text + f"; the latest good backup is {self.backup.path} (made {self.backup.made_local}): restore it "
+                f"with `{restore_command(self.db_path, self.backup.path)}`")
+
+
+class DamagedDatabaseError(RuralWatchError):
+    """The database file is damaged. `problem` says what, and which backup could replace it."""
+
+    def __init__(self, problem: StartupProblem) -> None:
+        self.problem = problem
+        super().__init__(problem.cli_message())
+
+
+def startup_problem(db_path: Path, key: bytes | None, problem: str | None = None) -> StartupProblem | None:
+    """A StartupProblem when the database is damaged (checked now unless `problem` is given), else None."""
+    db_path = Path(db_path).expanduser()
+    problem = problem or check_database(db_path, key)
+    if problem is None:
+        return None
+    return StartupProblem(db_path, problem, latest_good_backup(db_path, key))
+
+
+def sign_in_checked(db_path: Path, username: str, password: str, check: bool = True,
+                    now: datetime | None = None) -> Store:
+    """`accounts.sign_in`, then (with `check`) PRAGMA quick_check on the open file.
+
+    A file that does not open or fails the check raises DamagedDatabaseError offering the latest good backup.
+    A wrong password, a missing keyring or a plain file raise what sign_in raises.
+    """
+    db_path = Path(db_path).expanduser()
+    if keyring_path(db_path).is_file() and (not db_path.is_file() or db_path.stat().st_size == 0):
+        # The keyring is there but the database is gone or empty: offer a backup (sign_in would start afresh).
+        key = Keyring.load(db_path).unlock(username, password, now)  # the password is checked all the same
+        raise DamagedDatabaseError(StartupProblem(db_path, check_database(db_path, key) or "the file is missing",
+                                                  latest_good_backup(db_path, key)))
+    try:
+        store = sign_in(db_path, username, password, now)
+    except (SignInError, KeyringError):
+        raise
+    except (RuralWatchError, DatabaseError) as exc:
+        if not db_path.is_file() or not is_encrypted(db_path):
+            raise  # not damage: a plain file, a folder, another application's database
+        key = _key_or_none(db_path, username, password, now)
+        found = startup_problem(db_path, key) if key is not None else None
+        if found is None:
+            if isinstance(exc, RuralWatchError):
+                raise
+            found = StartupProblem(db_path, str(exc), latest_good_backup(db_path, key))
+        raise DamagedDatabaseError(found) from None
+    if check:
+        problem = check_connection(store.db.conn)
+        if problem is not None:
+            store.close()
+            raise DamagedDatabaseError(StartupProblem(db_path, problem, latest_good_backup(db_path, store.key)))
+    return store
+
+
+def _key_or_none(db_path: Path, username: str, password: str, now: datetime | None) -> bytes | None:
+    try:
+        return Keyring.load(db_path).unlock(username, password, now)
+    except RuralWatchError:
+        return None
+
+
+# --- restoring -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What a restore did (done) or would do (a dry run: nothing changed)."""
+
+    db_path: Path
+    backup: Path
+    made: datetime | None  # from the backup's name, when it has one
+    account: str
+    incidents: int  # in the backup
+    kept_as: Path | None  # where the current database is (or would be) kept; None if there was none
+    done: bool
+
+    def describe(self) -> list[str]:
+        made = f" (made {times.format_local(times.to_storage(self.made))})" if self.made else ""
+        verb = "restored" if self.done else "would restore"
+        lines = [f"{verb} {self.backup}{made}: checked, opens for {self.account}, {self.incidents} incidents",
+                 f"{'replaced' if self.done else 'would replace'} {self.db_path} and its keyring with it"]
+        if self.kept_as is not None:
+            lines.append(f"the previous database {'is' if self.done else 'would be'} kept as {self.kept_as} (with "
+                         f"its keyring); to undo: {restore_command(self.db_path, self.kept_as)}")
+        return lines
+
+
+def check_backup_file(db_path: Path, backup: Path) -> None:
+    """Refuse what cannot be a RuralWatch backup before asking for a password. Raises BackupError."""
+    if not backup.exists():
+        raise BackupError(f"{backup} does not exist")
+    if not backup.is_file():
+        raise BackupError(f"{backup} is not a file")
+    if db_path.exists() and backup.resolve() == db_path.resolve():
+        raise BackupError(f"{backup} is the database itself, not a backup of it")
+    if backup.stat().st_size == 0 or not is_encrypted(backup):
+        raise BackupError(f"{backup} is not a RuralWatch backup (backups are encrypted database files)")
+    if not keyring_path(backup).is_file():
+        raise BackupError(f"{backup} has no keyring beside it ({keyring_path(backup).name}): a backup cannot be "
+                          "opened without the keyring made with it; copy both files")
+    try:
+        Keyring.load(backup)
+    except KeyringError as exc:
+        raise BackupError(str(exc)) from None
+
+
+def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: bool = False,
+            now: datetime | None = None) -> RestoreResult:
+    """Replace the database (and its keyring) by a backup; an administrator only.
+
+    The backup is copied (with the online backup API, which reads every page) to a hidden file beside the
+    database, checked (PRAGMA integrity_check), opened with the key unlocked by this account's password from the
+    backup's own keyring (so it works when the current database is damaged), and migrated if it is older. The
+    account must be an administrator in the backup, and in the current database too when that can still be
+    read. The current database and keyring are kept as `<db>.before-restore-<stamp>` (restore that to undo), and
+    one "restore" entry is written to the restored database's audit log. With `dry_run` every check is made and
+    nothing is changed. Any failure leaves everything as it was.
+    """
+    db_path, backup = Path(db_path).expanduser(), Path(backup).expanduser()
+    check_backup_file(db_path, backup)
+    moment = (now or times.utc_now()).astimezone(UTC)
+    stamp = moment.strftime(STAMP_FORMAT)
+    staged = db_path.with_name(f".{db_path.name}.restoring-{stamp}")
+    try:
+        _clear_staged(staged)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        Keyring.load(backup).copy_to(staged)
+        key = _unlock_backup(staged, backup, username, password, now)
+        _copy_backup(backup, staged, key)
+        problem = check_file(staged, key, full=True)
+        if problem is not None:
+            raise BackupError(f"{backup} failed its check ({problem}); nothing was changed")
+        try:
+            store = open_store(staged, key=key)
+        except (RuralWatchError, DatabaseError) as exc:
+            raise BackupError(f"{backup} cannot be opened as a RuralWatch database: {exc}") from None
+        try:
+            store.actor = _account(store, username, backup)
+            store.actor.require(RESTORE_ACTION)
+            _check_current_role(db_path, key, store.actor)
+            incidents = _count_incidents(store)
+            kept_as = _kept_as(db_path, stamp)
+            if not dry_run:
+                with store.transaction():
+                    record_event(store, "restore", None, None, {
+                        "from": str(backup), "made": _made(backup),
+                        "previous_kept_as": str(kept_as) if kept_as else None,
+                    })
+        finally:
+            store.close()
+        if not dry_run:
+            swap_in(db_path, staged, kept_as)
+    except OSError as exc:
+        raise BackupError(f"the restore could not be done ({exc.strerror or exc}); nothing was changed") from None
+    finally:
+        _clear_staged(staged)
+    parsed = parse_name(backup)
+    return RestoreResult(db_path, backup, parsed[1] if parsed else None, store.actor.username, incidents, kept_as,
+                         not dry_run)
+
+
+def _unlock_backup(staged: Path, backup: Path, username: str, password: str, now: datetime | None) -> bytes:
+    try:
+        return Keyring.load(staged).unlock(username, password, now)  # failures are counted in the copy only
+    except SignInError as exc:
+        if "locked" in str(exc):
+            raise
+        raise SignInError(f"unknown account or wrong password for the backup {backup.name} (it takes the password "
+                          "the account had when the backup was made)") from None
+
+
+def _made(backup: Path) -> str | None:
+    parsed = parse_name(backup)
+    return times.to_storage(parsed[1]) if parsed else None
+
+
+def _kept_as(db_path: Path, stamp: str) -> Path | None:
+    if not db_path.exists() and not keyring_path(db_path).exists():
+        return None
+    kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    number = 1
+    while kept.exists() or keyring_path(kept).exists():
+        number += 1
+        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{number}")
+    return kept
+
+
+def _clear_staged(staged: Path) -> None:
+    for path in (staged, keyring_path(staged), *(staged.with_name(staged.name + s) for s in SIDE_FILES)):
+        path.unlink(missing_ok=True)
+    for leftover in staged.parent.glob(f"{staged.name}.schema*.bak"):  # open_store's copy before migrating
+        leftover.unlink(missing_ok=True)
+
+
+def _copy_backup(backup: Path, staged: Path, key: bytes) -> None:
+    try:
+        source = connect(backup, key)
+    except (DatabaseError, ValueError) as exc:
+        raise BackupError(f"{backup} cannot be opened: {exc}") from None
+    try:
+        with quiet_cipher_log(source):
+            source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            copy_database(source, staged, key)
+    except DatabaseError as exc:
+        raise BackupError(f"{backup} is damaged or is not a backup of a RuralWatch database ({exc}); nothing was "
+                          "changed") from None
+    finally:
+        source.close()
+
+
+def _account(store: Store, username: str, backup: Path) -> Actor:
+    try:
+        row = store.db.execute(
+            "SELECT id, username, role, active, person_id FROM accounts WHERE username = ? COLLATE NOCASE",
+            [username.strip()],
+        ).fetchone()
+    except DatabaseError as exc:
+        raise BackupError(f"{backup} has no accounts table: it is not a RuralWatch backup ({exc})") from None
+    if row is None or not row[3]:
+        raise SignInError(f"the account {username.strip()} is disabled or missing in {backup.name}")
+    return Actor(row[1], row[2], row[0], row[4])
+
+
+def _check_current_role(db_path: Path, key: bytes, actor: Actor) -> None:
+    """When the current database still opens with the same key, the account must be an administrator there too
+    (a role taken away since the backup stays taken away). A damaged current file cannot say: the backup decides."""
+    if not db_path.is_file():
+        return
+    try:
+        conn = connect(db_path, key)
+    except (DatabaseError, ValueError):
+        return
+    try:
+        with quiet_cipher_log(conn):
+            row = conn.execute("SELECT username, role, active FROM accounts WHERE username = ? COLLATE NOCASE",
+                               [actor.username]).fetchone()
+    except DatabaseError:
+        return
+    finally:
+        conn.close()
+    if row is None:
+        raise PermissionDeniedError(f"{actor.username} is not an account of the current database {db_path.name}; "
+                                    "only its administrators may restore a backup over it")
+    if not row[2]:
+        raise PermissionDeniedError(f"{actor.username} is disabled in the current database {db_path.name}")
+    Actor(row[0], row[1]).require(RESTORE_ACTION)
+
+
+def _count_incidents(store: Store) -> int:
+    try:
+        return int(store.db.execute("SELECT COUNT(*) FROM incidents WHERE deleted = 0").fetchone()[0])
+    except DatabaseError:
+        return 0

@@ -1,0 +1,394 @@
+"""Opening the database at start-up: create it (first run), sign in, or encrypt a file made before accounts.
+
+`inspect_database` looks at the file without changing it and says which of these applies; `open_database`
+shows the matching dialog and returns the signed-in Store, or the exit code to quit with (0: the user chose
+to quit, 2: the file cannot be used). Every dialog keeps what was typed when something is wrong and shows the
+problem inside the dialog, next to the field it concerns.
+
+Deriving a key from a password (Argon2id) takes a few tenths of a second on purpose: the dialogs show a busy
+cursor meanwhile. Tests pass cheap KdfParams (keyring.TEST_PARAMS); the application uses the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.services.accounts import create_database, encrypt_database, sign_in
+from ruralwatch.store import migrations
+from ruralwatch.store.database import DatabaseError, Store, check_openable, connect, is_encrypted
+from ruralwatch.store.keyring import MIN_PASSWORD, KdfParams, Keyring, KeyringError, SignInError, check_password
+from ruralwatch.store.keyring import keyring_path as keyring_path_for
+
+LAST_ACCOUNT_KEY = "signin/last_account"
+ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
+FIELD_ERROR_STYLE = "border: 2px solid #b71c1c; border-radius: 3px; padding: 2px;"
+PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; a short phrase of ordinary words is good."
+
+NEW, ENCRYPTED, PLAIN, UNUSABLE = "new", "encrypted", "plain", "unusable"
+# The dialogs' result when the file turned out to be unusable (damaged, keyring damaged): quit with code 2.
+FATAL = 2
+
+ExecDialog = Callable[[QDialog], int]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What is at the database path: NEW (nothing yet), ENCRYPTED, PLAIN (made before encryption), UNUSABLE."""
+
+    state: str
+    problem: str = ""
+    usernames: tuple[str, ...] = ()
+
+
+def inspect_database(path: Path) -> Inspection:
+    """Look at the file (and its keyring) without changing either."""
+    path = Path(path).expanduser()
+    keys = keyring_path_for(path)
+    if path.is_dir():
+        return Inspection(UNUSABLE, f"{path} is a folder, not a database file.")
+    if not path.exists() or path.stat().st_size == 0:
+        if keys.exists():
+            return Inspection(UNUSABLE, f"The database file {path.name} is missing, but its keyring {keys.name} "
+                                        "is there. Restore the database file from its backup, or move "
+                                        f"{keys.name} away to start a new, empty database.")
+        return Inspection(NEW)
+    if is_encrypted(path):
+        try:
+            keyring = Keyring.load(path)
+        except KeyringError as exc:
+            return Inspection(UNUSABLE, f"{path.name} is not a plain SQLite file: either an encrypted RuralWatch "
+                                        f"database whose keyring cannot be used, or not a RuralWatch database at "
+                                        f"all.\n\n{exc}")
+        return Inspection(ENCRYPTED, usernames=tuple(keyring.usernames()))
+    if keys.exists():
+        return Inspection(UNUSABLE, f"{path.name} is not encrypted, but an encryption keyring ({keys.name}) is "
+                                    "beside it: the file may have been replaced by an old copy. Restore the "
+                                    "encrypted database from its backup, or move the keyring away.")
+    try:
+        conn = connect(path, None)
+        try:
+            check_openable(sqlite_utils.Database(conn, execute_plugins=False), path, len(migrations.MIGRATIONS))
+        finally:
+            conn.close()
+    except RuralWatchError as exc:
+        return Inspection(UNUSABLE, str(exc))
+    except DatabaseError as exc:
+        return Inspection(UNUSABLE, f"{path.name} is damaged or not a RuralWatch database ({exc}).")
+    return Inspection(PLAIN)
+
+
+def last_account() -> str:
+    return str(QSettings().value(LAST_ACCOUNT_KEY, "") or "")
+
+
+def remember_account(username: str) -> None:
+    QSettings().setValue(LAST_ACCOUNT_KEY, username)
+
+
+@contextmanager
+def busy_cursor() -> Iterator[None]:
+    """A wait cursor while the UI thread derives a key (a few tenths of a second)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+def password_edit(placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+class FormDialog(QDialog):
+    """A small dialog with an introduction, a form, an inline error line and two buttons."""
+
+    def __init__(self, title: str, intro: str, submit_text: str, cancel_text: str = "Cancel",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(480)
+        self.store: Store | None = None
+        self.fatal = ""
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        self.intro.setTextFormat(Qt.TextFormat.RichText)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox()
+        self.submit_button = QPushButton(submit_text)
+        self.submit_button.setDefault(True)  # Enter submits
+        self.cancel_button = QPushButton(cancel_text)
+        self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.submit_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addSpacing(6)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self._marked: list[QWidget] = []
+
+    def add_field(self, label: str, widget: QLineEdit, hint: str = "") -> QLineEdit:
+        self.form.addRow(label, widget)
+        if hint:
+            note = QLabel(hint)
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #555;")
+            self.form.addRow("", note)
+        widget.textEdited.connect(lambda _text, w=widget: self._unmark(w))
+        return widget
+
+    def show_error(self, message: str, field: QWidget | None = None) -> None:
+        self.clear_error()
+        self.error_label.setText(message)
+        self.error_label.show()
+        if field is not None:
+            field.setStyleSheet(FIELD_ERROR_STYLE)
+            self._marked.append(field)
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.hide()
+        for widget in self._marked:
+            widget.setStyleSheet("")
+        self._marked.clear()
+
+    def _unmark(self, widget: QWidget) -> None:
+        if widget in self._marked:
+            widget.setStyleSheet("")
+            self._marked.remove(widget)
+
+    def show_validation(self, exc: ValidationError, fields: dict[str, QWidget]) -> None:
+        first = next((fields[e.field] for e in exc.errors if e.field in fields), None)
+        self.show_error("\n".join(e.message[:1].upper() + e.message[1:] for e in exc.errors), first)
+
+    def submit(self) -> None:  # pragma: no cover - every dialog overrides it
+        raise NotImplementedError
+
+
+class NewAdministratorDialog(FormDialog):
+    """The fields both the first run and encrypting an old file need: the first administrator."""
+
+    def __init__(self, title: str, intro: str, submit_text: str, db_path: Path, params: KdfParams | None,
+                 parent: QWidget | None = None, ask_display_name: bool = True) -> None:
+        super().__init__(title, intro, submit_text, "Quit", parent)
+        self.db_path = Path(db_path).expanduser()
+        self.params = params
+        self.username = self.add_field("Account name:", QLineEdit(), "No spaces, e.g. jsmith or pc4471.")
+        self.username.setPlaceholderText("your account name")
+        self.display_name = QLineEdit()
+        if ask_display_name:
+            self.add_field("Display name:", self.display_name)
+            self.display_name.setPlaceholderText("optional, e.g. PC Jo Smith")
+        self.password = self.add_field("Password:", password_edit(), PASSWORD_HINT)
+        self.password_again = self.add_field("Password again:", password_edit())
+        self.username.setFocus()
+
+    def checked_input(self) -> tuple[str, str] | None:
+        """(account name, password) when they pass the checks that need no database; else shows why."""
+        name = self.username.text().strip()
+        password = self.password.text()
+        if not name:
+            self.show_error("Enter an account name for the administrator.", self.username)
+            return None
+        try:
+            check_password(password)
+        except ValidationError as exc:
+            self.show_validation(exc, {"password": self.password})
+            return None
+        if password != self.password_again.text():
+            self.show_error("The two passwords differ: type the same password twice.", self.password_again)
+            return None
+        return name, password
+
+    @property
+    def fields(self) -> dict[str, QWidget]:
+        return {"username": self.username, "password": self.password}
+
+
+class FirstRunDialog(NewAdministratorDialog):
+    """No database yet: create an encrypted one with its first administrator."""
+
+    def __init__(self, db_path: Path, params: KdfParams | None = None, parent: QWidget | None = None) -> None:
+        path = Path(db_path).expanduser()
+        keys = keyring_path_for(path)
+        intro = (
+            "<b>Welcome to RuralWatch.</b><br><br>"
+            f"There is no database at <tt>{path}</tt> yet. Create it now: everything in it is encrypted, and "
+            "you become its first <b>administrator</b>, who adds everyone else's accounts.<br><br>"
+            f"The keys are kept in <tt>{keys.name}</tt> beside the database. Back up both files together: without "
+            "the keyring, or without a password, nobody can open the data, not even an administrator."
+        )
+        super().__init__("RuralWatch: create the database", intro, "Create database", path, params, parent)
+
+    def submit(self) -> None:
+        checked = self.checked_input()
+        if checked is None:
+            return
+        name, password = checked
+        self.clear_error()
+        try:
+            with busy_cursor():
+                store = create_database(self.db_path, name, password, self.params, self.display_name.text())
+        except ValidationError as exc:
+            self.show_validation(exc, self.fields)
+            return
+        except (RuralWatchError, OSError) as exc:
+            self.show_error(f"The database was not created: {exc}")
+            return
+        self.store = store
+        remember_account(store.actor.username)
+        self.accept()
+
+
+class SignInDialog(FormDialog):
+    """An encrypted database: the account name (the last one used, prefilled) and its password."""
+
+    def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
+        self.db_path = Path(db_path).expanduser()
+        intro = f"<b>Sign in to RuralWatch</b><br><br>Database: <tt>{self.db_path}</tt>"
+        super().__init__("RuralWatch: sign in", intro, "Sign in", "Quit", parent)
+        self.username = self.add_field("Account name:", QLineEdit())
+        self.password = self.add_field("Password:", password_edit())
+        remembered = last_account()
+        if not remembered and len(usernames) == 1:
+            remembered = usernames[0]
+        self.username.setText(remembered)
+        (self.password if remembered else self.username).setFocus()
+
+    def submit(self) -> None:
+        name = self.username.text().strip()
+        if not name:
+            self.show_error("Enter your account name.", self.username)
+            return
+        if not self.password.text():
+            self.show_error("Enter your password.", self.password)
+            return
+        self.clear_error()
+        try:
+            with busy_cursor():
+                store = sign_in(self.db_path, name, self.password.text())
+        except SignInError as exc:
+            message = str(exc)
+            self.password.clear()
+            self.show_error(message[:1].upper() + message[1:] + ".", self.password)
+            return
+        except (RuralWatchError, OSError) as exc:  # a damaged keyring or database: nothing the user can retype
+            self.fatal = str(exc)
+            self.done(FATAL)
+            return
+        self.store = store
+        remember_account(store.actor.username)
+        self.accept()
+
+
+class EncryptDialog(NewAdministratorDialog):
+    """A plain database made before accounts existed: encrypt it now, with a new administrator, or quit."""
+
+    def __init__(self, db_path: Path, params: KdfParams | None = None, parent: QWidget | None = None) -> None:
+        path = Path(db_path).expanduser()
+        intro = (
+            "<b>This database is not encrypted.</b><br><br>"
+            f"<tt>{path}</tt> was made by an earlier RuralWatch, before it encrypted its data and had "
+            "accounts: anyone who copies the file can read it. This version only opens encrypted databases.<br><br>"
+            "Encrypt it now: RuralWatch writes an encrypted copy, checks it, then overwrites the plain file. "
+            "You become its first <b>administrator</b> and can then add everyone else's accounts "
+            "(Account ▸ Accounts…). If you have no backup of the file yet, quit and make one first."
+        )
+        super().__init__("RuralWatch: encrypt the database", intro, "Encrypt now", path, params, parent,
+                         ask_display_name=False)
+
+    def submit(self) -> None:
+        checked = self.checked_input()
+        if checked is None:
+            return
+        name, password = checked
+        self.clear_error()
+        try:
+            with busy_cursor():
+                encrypt_database(self.db_path, name, password, self.params)
+                store = sign_in(self.db_path, name, password)
+        except ValidationError as exc:
+            self.show_validation(exc, self.fields)
+            return
+        except (RuralWatchError, OSError) as exc:
+            self.show_error(f"The database was not encrypted: {exc}")
+            return
+        self.store = store
+        remember_account(store.actor.username)
+        self.accept()
+
+
+def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None) -> FormDialog:
+    if inspection.state == NEW:
+        return FirstRunDialog(db_path, params)
+    if inspection.state == ENCRYPTED:
+        return SignInDialog(db_path, inspection.usernames)
+    if inspection.state == PLAIN:
+        return EncryptDialog(db_path, params)
+    raise ValueError(f"no dialog for a database that is {inspection.state}")
+
+
+def show_unusable(db_path: Path, problem: str) -> None:
+    QMessageBox.critical(None, "RuralWatch cannot open its database", f"{db_path}\n\n{problem}")
+
+
+def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: ExecDialog | None = None
+                  ) -> Store | int:
+    """The signed-in store for `db_path` after the right dialog, or an exit code (0 quit, 2 unusable file).
+
+    `exec_dialog` runs a dialog and returns its result (default: `dialog.exec()`; tests fill it in instead).
+    """
+    inspection = inspect_database(db_path)
+    if inspection.state == UNUSABLE:
+        show_unusable(db_path, inspection.problem)
+        return FATAL
+    dialog = dialog_for(inspection, db_path, params)
+    try:
+        (exec_dialog or QDialog.exec)(dialog)
+        if dialog.fatal:
+            show_unusable(db_path, dialog.fatal)
+            return FATAL
+        if dialog.store is None:
+            return 0
+        return dialog.store
+    finally:
+        dialog.deleteLater()
+
+
+__all__ = [
+    "ENCRYPTED", "NEW", "PLAIN", "UNUSABLE", "EncryptDialog", "FirstRunDialog", "FormDialog", "Inspection",
+    "SignInDialog", "busy_cursor", "inspect_database", "last_account", "open_database", "password_edit",
+    "remember_account",
+]
