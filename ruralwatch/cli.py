@@ -19,6 +19,7 @@ from ruralwatch import (
     __version__,
     cli_analysis,
     cli_auth,
+    cli_backup,
     cli_export,
     cli_patrols,
     cli_retention,
@@ -242,6 +243,7 @@ def build_parser() -> CliParser:
     cli_patrols.add_parsers(commands, CliParser)
     cli_retention.add_parsers(commands, CliParser)
     cli_auth.add_parsers(commands, CliParser)
+    cli_backup.add_parsers(commands, CliParser)
 
     imports = commands.add_parser("import", help="import published data, kept apart from your own incidents")
     import_sources = imports.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=CliParser)
@@ -545,6 +547,8 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
         return cli_auth.run_setup(args, db_path)
     if args.command == "central":  # works on --into, not on this laptop's database
         return cli_sync.run_central(args)
+    if args.command in cli_backup.PRE_SIGN_IN:  # signs in against the backup; the database may be damaged
+        return cli_backup.run_restore(args, db_path)
     if args.command == "demo" and (not db_path.exists() or db_path.stat().st_size == 0):
         # `demo` on a new file creates it like `init` does, with an administrator.
         store = cli_auth.create_new(args, db_path, args.admin or args.user or "admin")
@@ -574,6 +578,8 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
             return cli_retention.run(args, store)
         if args.command in cli_auth.COMMANDS:
             return cli_auth.run(args, store)
+        if args.command in cli_backup.COMMANDS:
+            return cli_backup.run(args, store)
     finally:
         store.close()
     raise AssertionError(f"unhandled command {args.command}")

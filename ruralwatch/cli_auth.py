@@ -18,8 +18,9 @@ from ruralwatch.cli_output import print_json
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
-from ruralwatch.services.accounts import AccountService, create_database, encrypt_database, sign_in
-from ruralwatch.store.audit import AuditLog
+from ruralwatch.services.accounts import AccountService, create_database, encrypt_database
+from ruralwatch.services.audit import AuditService
+from ruralwatch.services.backups import sign_in_checked
 from ruralwatch.store.database import Store, is_encrypted
 from ruralwatch.store.keyring import Keyring, keyring_path
 
@@ -125,7 +126,7 @@ def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
                               f"`ruralwatch --db {db_path} encrypt --admin NAME`")
     username = _username(args, db_path)
     password = read_secret(getattr(args, "account_passphrase_file", None), f"Password for {username}: ")
-    return sign_in(db_path, username, password)
+    return sign_in_checked(db_path, username, password)
 
 
 def create_new(args: argparse.Namespace, db_path: Path, admin: str) -> Store:
@@ -196,8 +197,7 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
 
 
 def _audit(store: Store, args: argparse.Namespace) -> int:
-    store.actor.require("audit.view")
-    audit = AuditLog(store)
+    audit = AuditService(store)
     if args.action == "verify":
         result = audit.verify()
         print(result.summary())

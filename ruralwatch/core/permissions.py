@@ -43,14 +43,16 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "harm.edit": ("Change crime harm weights", frozenset({"analyst", "administrator"})),
     "import.published": ("Import published crime (data.police.uk)",
                          frozenset({"ret_officer", "analyst", "administrator"})),
-    "export.data": ("Export incidents, duties and hours (no personal data)",
+    "export.data": ("Export incidents, duties and hours (crew names, no contact details)",
                     frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
-    "sync.exchange": ("Export and import sync packages", ALL),
+    # Packages carry whole rows, contact details included: only roles entitled to them exchange packages.
+    "sync.exchange": ("Export and import sync packages", OFFICERS),
     "sync.trust": ("Trust other devices, resolve sync conflicts", OFFICERS),
     "basemap.manage": ("Add and remove offline basemaps", ALL),
-    "accounts.manage": ("Create accounts, reset passwords, change roles", frozenset({"administrator"})),
+    "accounts.manage": ("List and create accounts, reset passwords, change roles", frozenset({"administrator"})),
     "audit.view": ("See and verify the audit log", frozenset({"analyst", "administrator"})),
-    "data.purge": ("Remove demo data, apply retention, restore backups", frozenset({"administrator"})),
+    "data.purge": ("Load or remove demo data, set and apply retention, restore backups",
+                   frozenset({"administrator"})),
 }
 
 

@@ -181,6 +181,7 @@ class AccountService:
         return Keyring.load(self.store.path)
 
     def list(self) -> list[Account]:
+        self.store.actor.require("accounts.manage")
         return [_account(row) for row in self.store.db.query("SELECT * FROM accounts ORDER BY username")]
 
     def get(self, username: str) -> Account:

@@ -218,7 +218,7 @@ class StartupProblem:
 
     def cli_message(self) -> str:
         """One line for the command line, with the command to run."""
-        text = f"the database {self.db_path} cannot be used ({self.problem})"
+        text = f"the database {self.db_path} cannot be used: {self.problem}"
         if self.backup is None:
             return text + f"; there is no good backup in {backups_folder(self.db_path)}: keep the file and ask for help"
         return (text + f"; the latest good backup is {self.backup.path} (made {self.backup.made_local}): restore it "
@@ -256,7 +256,8 @@ def sign_in_checked(db_path: Path, username: str, password: str, check: bool = T
         raise DamagedDatabaseError(StartupProblem(db_path, check_database(db_path, key) or "the file is missing",
                                                   latest_good_backup(db_path, key)))
     try:
-        store = sign_in(db_path, username, password, now)
+        with quiet_cipher_log():
+            store = sign_in(db_path, username, password, now)
     except (SignInError, KeyringError):
         raise
     except (RuralWatchError, DatabaseError) as exc:
@@ -318,7 +319,7 @@ def check_backup_file(db_path: Path, backup: Path) -> None:
         raise BackupError(f"{backup} is not a file")
     if db_path.exists() and backup.resolve() == db_path.resolve():
         raise BackupError(f"{backup} is the database itself, not a backup of it")
-    if backup.stat().st_size == 0 or not is_encrypted(backup):
+    if not looks_encrypted(backup):
         raise BackupError(f"{backup} is not a RuralWatch backup (backups are encrypted database files)")
     if not keyring_path(backup).is_file():
         raise BackupError(f"{backup} has no keyring beside it ({keyring_path(backup).name}): a backup cannot be "
@@ -354,7 +355,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
         _copy_backup(backup, staged, key)
         problem = check_file(staged, key, full=True)
         if problem is not None:
-            raise BackupError(f"{backup} failed its check ({problem}); nothing was changed")
+            raise BackupError(f"{backup} failed its check: {problem}; nothing was changed")
         try:
             store = open_store(staged, key=key)
         except (RuralWatchError, DatabaseError) as exc:
@@ -423,7 +424,7 @@ def _copy_backup(backup: Path, staged: Path, key: bytes) -> None:
     except (DatabaseError, ValueError) as exc:
         raise BackupError(f"{backup} cannot be opened: {exc}") from None
     try:
-        with quiet_cipher_log(source):
+        with quiet_cipher_log():
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
             copy_database(source, staged, key)
     except DatabaseError as exc:
@@ -456,7 +457,7 @@ def _check_current_role(db_path: Path, key: bytes, actor: Actor) -> None:
     except (DatabaseError, ValueError):
         return
     try:
-        with quiet_cipher_log(conn):
+        with quiet_cipher_log():
             row = conn.execute("SELECT username, role, active FROM accounts WHERE username = ? COLLATE NOCASE",
                                [actor.username]).fetchone()
     except DatabaseError:

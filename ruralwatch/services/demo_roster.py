@@ -68,6 +68,7 @@ def load_demo_roster(
     now: datetime | None = None, progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Load the demo roster and patrols; returns counts of what was added. Idempotent for a seed and day."""
+    people.store.actor.require("data.purge")
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     store = people.store
@@ -285,6 +286,7 @@ def remove_demo_roster(people: PeopleService) -> int:
     had a demo person on its crew keeps its crew row (the person is removed, the history is not rewritten).
     """
     store = people.store
+    store.actor.require("data.purge")
     removed = 0
     children = {
         "people": (("availability", "person_id"), ("availability_exceptions", "person_id")),

@@ -34,6 +34,8 @@ REASONS = ("start", "daily", "manual")
 KEEP: dict[str, int] = {"daily": 7, "start": 3}
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 PART_SUFFIX = ".part"
+# Every SQLite (and SQLCipher) page size is a power of two from 512 bytes: a database file is a whole number of them.
+MIN_PAGE_SIZE = 512
 # A temporary file left this long is from a backup that died (a crash, power cut): rotation removes it.
 STALE_PART_SECONDS = 3600
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)-(?P<reason>start|daily|manual)(?:-(?P<n>\d+))?\.db$")
@@ -112,18 +114,21 @@ def list_backups(db_path: Path, folder: Path | None = None) -> list[BackupInfo]:
 
 
 @contextmanager
-def quiet_cipher_log(conn: Any) -> Iterator[None]:
-    """SQLCipher writes every failed page check to stderr; a damaged file is reported by us, in one line."""
+def quiet_cipher_log() -> Iterator[None]:
+    """SQLCipher writes every failed page check to stderr (a process-wide setting); a damaged file is reported
+    by us instead, in one line. The previous level is put back after."""
+    conn = connect(Path(":memory:"), None)
     previous = None
-    with suppress(DatabaseError):
-        previous = conn.execute("PRAGMA cipher_log_level").fetchone()[0]
-        conn.execute("PRAGMA cipher_log_level = NONE")
     try:
+        with suppress(DatabaseError):
+            previous = conn.execute("PRAGMA cipher_log_level").fetchone()[0]
+            conn.execute("PRAGMA cipher_log_level = NONE")
         yield
     finally:
         if previous and re.fullmatch(r"[A-Z]+", str(previous)):
             with suppress(DatabaseError):
                 conn.execute(f"PRAGMA cipher_log_level = {previous}")
+        conn.close()
 
 
 def summarise_check(rows: list[tuple[Any, ...]]) -> str | None:
@@ -140,13 +145,13 @@ def summarise_check(rows: list[tuple[Any, ...]]) -> str | None:
 
 def check_connection(conn: Any, full: bool = False) -> str | None:
     """What is wrong with the database open on `conn`, or None. quick_check (O(pages)), or the full check."""
-    with quiet_cipher_log(conn):
+    with quiet_cipher_log():
         try:
             rows = conn.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
         except DatabaseError as exc:
-            return f"damaged: {exc}"
+            return f"it is damaged (a part of it cannot be read: {exc})"
     found = summarise_check(rows)
-    return f"damaged: {found}" if found else None
+    return f"it is damaged ({found})" if found else None
 
 
 def check_file(path: Path, key: bytes | None, full: bool = False) -> str | None:
@@ -157,14 +162,17 @@ def check_file(path: Path, key: bytes | None, full: bool = False) -> str | None:
     path = Path(path)
     if not path.is_file():
         return "the file is missing" if not path.exists() else "it is not a file"
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         return "the file is empty"
+    if size % MIN_PAGE_SIZE:
+        return f"it is damaged (its size, {size:,} bytes, is not a whole number of database pages)"
     try:
         conn = connect(path, key)
     except (DatabaseError, ValueError) as exc:
         return f"it cannot be opened ({exc})"
     try:
-        with quiet_cipher_log(conn):
+        with quiet_cipher_log():
             try:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except DatabaseError as exc:
@@ -175,10 +183,13 @@ def check_file(path: Path, key: bytes | None, full: bool = False) -> str | None:
 
 
 def looks_encrypted(path: Path) -> bool:
-    """A non-empty file without the plain SQLite header (cheap: the content is only checked with the key)."""
+    """A file of whole database pages without the plain SQLite header (cheap: the content is only checked with
+    the key)."""
+    size = path.stat().st_size
+    if size == 0 or size % MIN_PAGE_SIZE:
+        return False
     with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    return len(header) == len(SQLITE_HEADER) and header != SQLITE_HEADER
+        return handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER
 
 
 # --- making --------------------------------------------------------------------------------------------
@@ -188,7 +199,7 @@ def copy_database(conn: Any, target: Path, key: bytes | None) -> None:
     """The online backup API from `conn` into a new file keyed with `key`; a single file (no WAL) after."""
     copy = connect(target, key)
     try:
-        with quiet_cipher_log(copy):
+        with quiet_cipher_log():
             conn.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE").fetchone()
     finally:
@@ -297,7 +308,7 @@ def rotate(db_path: Path, folder: Path | None = None, keep: dict[str, int] | Non
             parsed = parse_name(backup)
             if parsed is not None and parsed[0] == stem and not backup.exists():
                 _remove(path)
-        elif path.name.startswith(f".{stem}-") and path.name.endswith(PART_SUFFIX):
+        elif path.name.startswith(f".{stem}-") and PART_SUFFIX in path.name:  # with its -wal, -journal
             with suppress(OSError):
                 if now - entry.stat().st_mtime > STALE_PART_SECONDS:
                     _remove(path)

@@ -81,8 +81,17 @@ def test_self_test_opens_the_window_and_the_offline_map(bundle: Path, tmp_path: 
     assert "self-test ok" in result.stdout
 
 
-def test_grid_reference_is_resolved_with_the_bundled_proj_data(bundle: Path, tmp_path: Path) -> None:
+def test_grid_reference_is_resolved_with_the_bundled_proj_data(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "bundle.db"
+    password = tmp_path / "password.txt"
+    password.write_text("a bundle test password\n")
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(password))
+    # Creating the encrypted database proves SQLCipher and Argon2 made it into the bundle.
+    created = run(bundle, tmp_path, "--db", str(db), "init", "--admin", "admin")
+    assert created.returncode == 0, created.stderr
+    assert not db.read_bytes().startswith(b"SQLite format 3")
     added = run(bundle, tmp_path, "--db", str(db), "incidents", "add", "--kind", "fly_tipping",
                 "--when", "2026-01-01 10:00", "--grid-ref", GRID_REF)
     assert added.returncode == 0, added.stderr

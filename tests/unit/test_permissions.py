@@ -12,8 +12,9 @@ import argparse
 import json
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,10 @@ from ruralwatch.services.demo_roster import remove_demo_roster
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.store import Store, open_store
-from ruralwatch.store.audit import PERSONAL_MARK, AuditLog
+from ruralwatch.store.audit import PERSONAL_MARK
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
+from ruralwatch.sync.crypto import KeyPair
 from ruralwatch.sync.package import PackageReader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,22 +204,14 @@ class Ctx:
     def act_as(self, role: str, person_id: str | None = None) -> None:
         self.store.actor = Actor(f"{role}-user", role, f"account-{role}", person_id)
 
-    def as_system(self) -> _AsSystem:
-        return _AsSystem(self.store)
-
-
-class _AsSystem:
-    """`with ctx.as_system():` look at the stored values, unredacted, then put the role back."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.saved = store.actor
-
-    def __enter__(self) -> None:
-        self.store.actor = SYSTEM
-
-    def __exit__(self, *_: object) -> None:
-        self.store.actor = self.saved
+    @contextmanager
+    def as_system(self) -> Iterator[None]:
+        """Look at the stored values, unredacted, then put the role back."""
+        saved, self.store.actor = self.store.actor, SYSTEM
+        try:
+            yield
+        finally:
+            self.store.actor = saved
 
 
 @pytest.fixture
@@ -526,8 +520,6 @@ def probe_sync_exchange(ctx: Ctx, allowed: bool) -> None:
 
 def probe_sync_trust(ctx: Ctx, allowed: bool) -> None:
     sync, w = ctx.services.sync, ctx.world
-    from ruralwatch.sync.crypto import KeyPair
-
     other = KeyPair.generate().public_hex()
     check(ctx, allowed, {
         "sync.trust": lambda: sync.trust("f00dfeed", other, name="van laptop"),
@@ -661,26 +653,24 @@ def test_docs_hold_the_table_exactly() -> None:
     assert table == markdown_table().splitlines(), "paste `python -m ruralwatch.core.permissions` into the doc"
 
 
-# --- known gaps: the table says no, but nothing in the services stops it (strict: fixing one fails here) -----
+# --- paths outside the table's probes that must obey it too ------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="remove_demo_roster has no data.purge check (the CLI calls "
-                   "delete_synthetic first, which does)")
 def test_only_a_purging_role_removes_the_demo_roster(ctx: Ctx) -> None:
     ctx.act_as("special")
     with pytest.raises(PermissionDeniedError):
         remove_demo_roster(ctx.services.people)
+    assert ctx.services.people.get(ctx.world.demo_person).synthetic
 
 
-@pytest.mark.xfail(strict=True, reason="audit.view is checked only by the CLI command; AuditLog has no check")
 def test_only_auditing_roles_read_the_audit_log(ctx: Ctx) -> None:
     ctx.act_as("special")
     with pytest.raises(PermissionDeniedError):
-        AuditLog(ctx.store).entries()
+        ctx.services.audit.entries()
+    with pytest.raises(PermissionDeniedError):
+        ctx.services.audit.verify()
 
 
-@pytest.mark.xfail(strict=True, reason="a sync package carries whole rows, reporters' and volunteers' "
-                   "contact details included, and sync.exchange is open to every role")
 def test_a_special_cannot_take_reporters_phone_numbers_away_in_a_sync_package(ctx: Ctx) -> None:
     ctx.act_as("special")
     out = ctx.tmp / "special.rwsync"
@@ -697,4 +687,3 @@ def test_a_refused_call_names_the_account_role_and_action(ctx: Ctx) -> None:
     ctx.act_as("special")
     with pytest.raises(PermissionDeniedError, match=r"special-user \(Special Constable\) may not: delete incidents"):
         ctx.services.incidents.delete(ctx.world.incident)
-    assert replace(ctx.actor, role="ret_officer").can("incident.delete")

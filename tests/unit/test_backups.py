@@ -1,0 +1,444 @@
+"""Backups: encrypted copies checked before they count, rotation, the daily clock, restore, a damaged database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ruralwatch.core.incident import IncidentFilter
+from ruralwatch.core.permissions import PermissionDeniedError
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.backups import (
+    DAILY_DUE_AFTER,
+    KEEP,
+    BackupError,
+    BackupService,
+    DamagedDatabaseError,
+    backup_now,
+    check_backup_file,
+    check_database,
+    daily_due,
+    latest_good_backup,
+    list_with_status,
+    maybe_backup,
+    restore,
+    sign_in_checked,
+    startup_problem,
+)
+from ruralwatch.services.demo import load_demo
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import backups as store_backups
+from ruralwatch.store.audit import AuditLog
+from ruralwatch.store.backups import backups_folder, list_backups, parse_name, rotate
+from ruralwatch.store.database import SQLITE_HEADER, Store, connect, open_store
+from ruralwatch.store.keyring import TEST_PARAMS, Keyring, SignInError, keyring_path
+
+ADMIN = "admin"
+PASSWORD = "correct horse battery staple"
+SPECIAL = "sam"
+SPECIAL_PASSWORD = "special constable sam"
+T0 = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+
+
+def _fill(store: Store, count: int = 150) -> None:
+    """Enough incidents that the file has many pages (a byte overwritten mid-file hits a page in use)."""
+    load_demo(IncidentService(store), count=count, now=T0)
+
+
+def _incidents(store: Store) -> int:
+    return IncidentService(store).count()
+
+
+def _damage(path: Path) -> None:
+    """Overwrite bytes in the middle of a closed file (an encrypted page then fails its HMAC)."""
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(b"\xa5" * 512)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _open_with_key(path: Path, key: bytes) -> Store:
+    return open_store(path, key=key)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "data" / "ruralwatch.db"
+    store = create_database(path, ADMIN, PASSWORD, TEST_PARAMS)
+    try:
+        _fill(store)
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def live(db: Path) -> Iterator[Store]:
+    store = sign_in(db, ADMIN, PASSWORD)
+    yield store
+    store.close()
+
+
+# --- making a backup -----------------------------------------------------------------------------------
+
+
+def test_a_backup_is_encrypted_checked_and_has_the_same_rows(live: Store, db: Path) -> None:
+    info = backup_now(live, now=T0)
+
+    assert info.path.parent == db.parent / "backups"
+    assert info.path.name == "ruralwatch-20260302T073000Z-manual.db"
+    assert parse_name(info.path)[1:] == (T0, "manual")  # type: ignore[index]
+    assert info.path.read_bytes()[:16] != SQLITE_HEADER
+    assert keyring_path(info.path).is_file() and info.has_keyring
+    assert not list(info.path.parent.glob(".*"))  # no temporary file left
+    raw = connect(info.path, live.key)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file, no WAL beside it
+    raw.close()
+    copy = _open_with_key(info.path, live.key)  # type: ignore[arg-type]
+    try:
+        assert _incidents(copy) == _incidents(live) == 150
+    finally:
+        copy.close()
+    # ... and with a password through its own keyring, as a restore opens it.
+    assert Keyring.load(info.path).unlock(ADMIN, PASSWORD) == live.key
+    entry = AuditLog(live).entries(action="backup")[0]
+    assert entry.actor == ADMIN and entry.changes["reason"] == "manual"  # type: ignore[index]
+
+
+def test_a_backup_can_go_to_another_folder_and_every_role_may_make_one(live: Store, db: Path, tmp_path: Path) -> None:
+    AccountService(live).add(SPECIAL, "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    special = sign_in(db, SPECIAL, SPECIAL_PASSWORD)
+    try:
+        info = backup_now(special, tmp_path / "usb" / "stick", now=T0)
+    finally:
+        special.close()
+    assert info.path.parent == tmp_path / "usb" / "stick" and info.has_keyring
+    assert list_backups(db) == []  # not in the database's own backups folder
+
+
+def test_a_plain_file_is_never_backed_up(tmp_path: Path) -> None:
+    plain = open_store(tmp_path / "plain.db")
+    try:
+        assert maybe_backup(plain, "start", T0) is None
+        with pytest.raises(BackupError, match="not encrypted"):
+            backup_now(plain)
+    finally:
+        plain.close()
+    assert not backups_folder(tmp_path / "plain.db").exists()
+
+
+def test_a_copy_that_fails_its_integrity_check_does_not_count(live: Store, db: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    good = backup_now(live, now=T0)
+    real_copy = store_backups.copy_database
+
+    def damaging_copy(conn: object, target: Path, key: bytes | None) -> None:
+        real_copy(conn, target, key)
+        _damage(target)
+
+    monkeypatch.setattr(store_backups, "copy_database", damaging_copy)
+    with pytest.raises(BackupError, match="integrity check"):
+        maybe_backup(live, "start", T0 + timedelta(hours=1))
+    assert list_backups(db) == [good]
+    assert sorted(p.name for p in good.path.parent.iterdir()) == [good.path.name, good.keyring.name]
+    assert [e.changes["reason"] for e in AuditLog(live).entries(action="backup")] == ["manual"]  # type: ignore[index]
+
+
+# --- the daily clock and rotation ----------------------------------------------------------------------
+
+
+def test_a_daily_backup_only_when_due(live: Store, db: Path) -> None:
+    assert daily_due(db, T0)
+    first = maybe_backup(live, "daily", T0)
+    assert first is not None and first.reason == "daily"
+    assert maybe_backup(live, "daily", T0 + timedelta(hours=1)) is None
+    assert maybe_backup(live, "daily", T0 + DAILY_DUE_AFTER - timedelta(seconds=1)) is None
+    # A start-up always backs up, as "start" while the daily one is fresh ...
+    started = maybe_backup(live, "start", T0 + timedelta(hours=2))
+    assert started is not None and started.reason == "start"
+    # ... and a start-up backup does not reset the daily clock.
+    second = maybe_backup(live, "daily", T0 + DAILY_DUE_AFTER)
+    assert second is not None and second.reason == "daily"
+    # A start-up when a daily one is due makes that one (not two copies).
+    third = maybe_backup(live, "start", T0 + 2 * DAILY_DUE_AFTER)
+    assert third is not None and third.reason == "daily"
+    assert [b.reason for b in list_backups(db)] == ["daily", "daily", "start", "daily"]
+    with pytest.raises(ValueError):
+        maybe_backup(live, "manual", T0)
+
+
+def test_the_service_uses_its_clock(live: Store) -> None:
+    now = [T0]
+    service = BackupService(live, clock=lambda: now[0])
+    assert service.maybe_backup("daily") is not None
+    assert service.maybe_backup("daily") is None
+    now[0] = T0 + timedelta(days=1)
+    assert service.maybe_backup("daily") is not None
+    assert [s.verified for s in service.list()] == [True, True]
+    assert service.latest_good() == list_backups(live.path)[0]
+
+
+def test_rotation_keeps_the_newest_of_each_automatic_kind_and_every_manual_one(live: Store, db: Path) -> None:
+    manual = backup_now(live, now=T0 - timedelta(days=30))
+    for day in range(10):
+        morning = T0 + timedelta(days=day)
+        assert maybe_backup(live, "start", morning).reason == "daily"  # type: ignore[union-attr]
+        for hour in (1, 2):
+            assert maybe_backup(live, "start", morning + timedelta(hours=hour)).reason == "start"  # type: ignore[union-attr]
+
+    found = list_backups(db)
+    daily = [b.made for b in found if b.reason == "daily"]
+    start = [b.made for b in found if b.reason == "start"]
+    assert daily == [T0 + timedelta(days=d) for d in range(9, 9 - KEEP["daily"], -1)]
+    assert start == [T0 + timedelta(days=9, hours=h) for h in (2, 1)] + [T0 + timedelta(days=8, hours=2)]
+    assert len(start) == KEEP["start"]
+    assert manual in found
+    on_disk = {p.name for p in backups_folder(db).iterdir()}
+    assert on_disk == {b.path.name for b in found} | {b.keyring.name for b in found}  # keyrings went with them
+
+
+def test_rotation_leaves_other_databases_alone_and_tidies_orphan_keyrings(live: Store, db: Path) -> None:
+    folder = backups_folder(db)
+    for day in range(KEEP["daily"] + 2):
+        maybe_backup(live, "daily", T0 + timedelta(days=day))
+    other = folder / "other-20200101T000000Z-daily.db"
+    other.write_bytes(b"x")
+    orphan = folder / "ruralwatch-20200101T000000Z-daily.db.keys"
+    orphan.write_text("{}")
+    unrelated = folder / "notes.txt"
+    unrelated.write_text("mine")
+    died = folder / ".ruralwatch-20200101T000000Z-daily.db.part"  # a backup that died (power cut) long ago
+    died.write_bytes(b"half")
+    os.utime(died, (0, 0))
+    running = folder / ".ruralwatch-20260302T073000Z-daily.db.part"  # one being written right now
+    running.write_bytes(b"half")
+    assert rotate(db) == []
+    assert other.exists() and unrelated.exists() and not orphan.exists()
+    assert not died.exists() and running.exists()
+    assert len(list_backups(db)) == KEEP["daily"]
+
+
+# --- listing and the latest good backup ----------------------------------------------------------------
+
+
+def test_the_listing_checks_each_backup(live: Store, db: Path) -> None:
+    oldest = backup_now(live, now=T0)
+    no_keyring = backup_now(live, now=T0 + timedelta(hours=1))
+    damaged = backup_now(live, now=T0 + timedelta(hours=2))
+    no_keyring.keyring.unlink()
+    _damage(damaged.path)
+
+    found = {s.info.path: s for s in list_with_status(live)}
+    assert found[oldest.path].verified and found[oldest.path].to_dict()["verified"] is True
+    assert "keyring" in found[no_keyring.path].problem  # type: ignore[operator]
+    assert "damaged" in found[damaged.path].problem  # type: ignore[operator]
+    assert latest_good_backup(db, live.key) == oldest
+    assert latest_good_backup(db) == damaged  # without the key only the outside can be checked
+
+
+# --- a damaged database at start -----------------------------------------------------------------------
+
+
+def test_a_damaged_database_is_reported_and_the_latest_good_backup_offered(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    key = store.key
+    older = backup_now(store, now=T0)
+    newest = backup_now(store, now=T0 + timedelta(hours=1))
+    store.close()
+    assert check_database(db, key) is None
+    _damage(newest.path)  # the newest backup is no good either
+    _damage(db)
+
+    problem = check_database(db, key)
+    assert problem is not None and problem.startswith("it is damaged")
+    with pytest.raises(DamagedDatabaseError) as caught:
+        sign_in_checked(db, ADMIN, PASSWORD)
+    offer = caught.value.problem
+    assert offer.backup == older
+    assert offer.button_text == f"Restore the backup of {older.made_local}"
+    assert older.made_local in offer.message and "damaged" in offer.message
+    line = str(caught.value)
+    assert "\n" not in line
+    assert f"restore --from {older.path} --yes" in line and f"--db {db}" in line
+    assert startup_problem(db, key).backup == older  # type: ignore[union-attr]
+
+    # The offered backup is restored although the current file cannot be used; the damaged one is kept.
+    result = restore(db, older.path, ADMIN, PASSWORD, now=T0 + timedelta(days=1))
+    assert result.done and result.kept_as is not None and result.kept_as.exists()
+    assert check_database(db, key) is None
+    restored = sign_in_checked(db, ADMIN, PASSWORD)
+    try:
+        assert _incidents(restored) == 150
+    finally:
+        restored.close()
+
+
+def test_a_damaged_first_page_is_reported_too(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    good = backup_now(store, now=T0)
+    store.close()
+    with db.open("r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\0" * 200)
+    with pytest.raises(DamagedDatabaseError) as caught:
+        sign_in_checked(db, ADMIN, PASSWORD)
+    assert caught.value.problem.backup == good
+
+
+def test_a_missing_database_with_its_keyring_offers_a_backup(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    good = backup_now(store, now=T0)
+    store.close()
+    db.unlink()
+    with pytest.raises(SignInError):
+        sign_in_checked(db, ADMIN, "not the password at all")
+    with pytest.raises(DamagedDatabaseError, match="missing") as caught:
+        sign_in_checked(db, ADMIN, PASSWORD)
+    assert caught.value.problem.backup == good
+    assert not db.exists()  # nothing was created in its place
+    restore(db, good.path, ADMIN, PASSWORD)
+    sign_in_checked(db, ADMIN, PASSWORD).close()
+
+
+def test_a_sound_database_signs_in(db: Path) -> None:
+    store = sign_in_checked(db, ADMIN, PASSWORD)
+    try:
+        assert store.actor.username == ADMIN
+    finally:
+        store.close()
+    with pytest.raises(SignInError):
+        sign_in_checked(db, ADMIN, "wrong password here")
+
+
+# --- restoring -----------------------------------------------------------------------------------------
+
+
+def test_restore_replaces_the_data_and_keeps_the_previous_file(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    key = store.key
+    assert key is not None
+    backup = backup_now(store, now=T0)
+    incidents = IncidentService(store)
+    gone = [row.id for row in incidents.rows(IncidentFilter(), limit=20)]
+    for incident_id in gone:
+        incidents.delete(incident_id)
+    assert incidents.count() == 130
+    store.close()
+    copy = _open_with_key(backup.path, key)
+    entries_in_backup = AuditLog(copy).count()
+    copy.close()
+
+    result = restore(db, backup.path, ADMIN, PASSWORD, now=T0 + timedelta(days=1))
+
+    assert result.done and result.incidents == 150 and result.account == ADMIN and result.made == T0
+    assert result.kept_as == db.with_name("ruralwatch.db.before-restore-20260303T073000Z")
+    assert keyring_path(result.kept_as).is_file()
+    restored = _open_with_key(db, key)
+    try:
+        assert _incidents(restored) == 150
+        audit = AuditLog(restored)
+        assert audit.count() == entries_in_backup + 1
+        entry = audit.entries(limit=1)[0]
+        assert (entry.action, entry.actor) == ("restore", ADMIN)
+        assert entry.changes["from"] == str(backup.path)  # type: ignore[index]
+        assert entry.changes["previous_kept_as"] == str(result.kept_as)  # type: ignore[index]
+        assert audit.verify().ok
+    finally:
+        restored.close()
+    assert not [p for p in db.parent.iterdir() if p.name.startswith(".")]  # no staging file left
+    assert backup.path.exists()  # the backup itself is untouched
+
+    # The previous file undoes it.
+    undone = restore(db, result.kept_as, ADMIN, PASSWORD, now=T0 + timedelta(days=2))
+    assert undone.incidents == 130
+    again = _open_with_key(db, key)
+    try:
+        assert _incidents(again) == 130
+    finally:
+        again.close()
+
+
+def test_a_dry_run_checks_everything_and_changes_nothing(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    backup = backup_now(store, now=T0)
+    store.close()
+    before = _snapshot(db.parent)
+    result = restore(db, backup.path, ADMIN, PASSWORD, dry_run=True)
+    assert not result.done and result.incidents == 150 and result.kept_as is not None
+    assert "would restore" in result.describe()[0]
+    assert _snapshot(db.parent) == before
+    with pytest.raises(SignInError, match="when the backup was made"):
+        restore(db, backup.path, ADMIN, "wrong password here", dry_run=True)
+    assert _snapshot(db.parent) == before
+
+
+def test_restoring_needs_an_administrator(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    AccountService(store).add(SPECIAL, "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    AccountService(store).add("ann", "administrator", "another admin password", params=TEST_PARAMS)
+    backup = backup_now(store, now=T0)
+    # ann is an administrator in the backup, but no longer in the current database.
+    AccountService(store).set_role("ann", "analyst")
+    store.close()
+    before = _snapshot(db.parent)
+
+    with pytest.raises(PermissionDeniedError, match="restore backups"):
+        restore(db, backup.path, SPECIAL, SPECIAL_PASSWORD)
+    with pytest.raises(PermissionDeniedError, match="Analyst"):
+        restore(db, backup.path, "ann", "another admin password")
+    assert _snapshot(db.parent) == before
+
+
+@pytest.mark.parametrize("case", ["missing", "folder", "text file", "plain sqlite", "no keyring", "damaged",
+                                  "another database", "the database itself"])
+def test_a_bad_backup_is_refused_with_nothing_changed(db: Path, tmp_path: Path, case: str) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    good = backup_now(store, now=T0)
+    store.close()
+    target = tmp_path / "elsewhere" / "candidate.db"
+    target.parent.mkdir()
+    if case == "folder":
+        target.mkdir()
+    elif case == "text file":
+        target.write_text("not a database at all\n" * 100)
+    elif case == "plain sqlite":
+        open_store(target).close()
+    elif case == "no keyring":
+        target.write_bytes(good.path.read_bytes())
+    elif case == "damaged":
+        target.write_bytes(good.path.read_bytes())
+        Keyring.load(good.path).copy_to(target)
+        _damage(target)
+    elif case == "another database":
+        other = create_database(tmp_path / "other" / "other.db", ADMIN, PASSWORD, TEST_PARAMS)
+        other.close()
+        target.write_bytes(other.path.read_bytes())
+        # The other database's file with this database's keyring: the key does not open it.
+        Keyring.load(good.path).copy_to(target)
+    elif case == "the database itself":
+        target = db
+    before = _snapshot(db.parent)
+    with pytest.raises(BackupError) as caught:
+        restore(db, target, ADMIN, PASSWORD)
+    assert "\n" not in str(caught.value)
+    assert _snapshot(db.parent) == before
+
+
+def test_check_backup_file_says_what_is_wrong(db: Path, tmp_path: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    good = backup_now(store, now=T0)
+    store.close()
+    check_backup_file(db, good.path)
+    good.keyring.unlink()
+    with pytest.raises(BackupError, match="no keyring beside it"):
+        check_backup_file(db, good.path)
+    with pytest.raises(BackupError, match="does not exist"):
+        check_backup_file(db, tmp_path / "nothing.db")
