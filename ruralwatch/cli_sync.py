@@ -45,6 +45,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     export.add_argument("--since-last-for", metavar="PEER_DEVICE",
                         help="only what that device is not known to have (default: everything)")
     _passphrase_option(export)
+    export.add_argument("--unencrypted", action="store_true",
+                        help="write the package without a passphrase (it carries personal data: only for a "
+                             "transfer that is itself protected)")
     export.add_argument("--json", action="store_true")
 
     imports = actions.add_parser("import", help="verify and merge a change package")
@@ -121,7 +124,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
             for p in peers:
                 print(f"{p.device_id:18} {p.name or '':20} {p.public_key}")
     elif action == "export":
-        result = service.export(args.out, args.since_last_for, read_passphrase(args.passphrase_file))
+        passphrase = read_passphrase(args.passphrase_file)
+        if passphrase is None and not args.unencrypted:
+            raise RuralWatchError("a sync package carries personal data, so it is encrypted: give "
+                                  "--passphrase-file FILE or $RURALWATCH_SYNC_PASSPHRASE_FILE (or --unencrypted)")
+        result = service.export(args.out, args.since_last_for, passphrase)
         if args.json:
             print_json(result.to_dict())
         else:

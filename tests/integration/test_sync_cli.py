@@ -100,7 +100,9 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     cli(a, "sync", "trust", "--device", idb["device_id"], "--key", idb["public_key"])
     cli(b, "sync", "trust", "--device", ida["device_id"], "--key", ida["public_key"])
     incident_id = _record(a, "Start")
-    cli(a, "sync", "export", "--out", str(tmp_path / "1.rwsync"))
+    refused = cli(a, "sync", "export", "--out", str(tmp_path / "plain.rwsync"))
+    assert refused.code == 2 and "encrypted" in refused.err and not (tmp_path / "plain.rwsync").exists()
+    cli(a, "sync", "export", "--out", str(tmp_path / "1.rwsync"), "--unencrypted")
     cli(b, "sync", "import", str(tmp_path / "1.rwsync"))
     for db, place in ((a, "A place"), (b, "B place")):
         store = open_db(db)
@@ -109,7 +111,7 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
                 SyncTable(store, "incidents").update(incident_id, {"place": place})
         finally:
             store.close()
-    cli(a, "sync", "export", "--out", str(tmp_path / "2.rwsync"))
+    cli(a, "sync", "export", "--out", str(tmp_path / "2.rwsync"), "--unencrypted")
     assert cli(b, "sync", "import", str(tmp_path / "2.rwsync")).code == 0
     (conflict,) = cli(b, "sync", "conflicts", "--json").json()
     assert conflict["field"] == "place" and conflict["local_value"] == "B place"
