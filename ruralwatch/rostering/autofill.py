@@ -322,7 +322,7 @@ class _Filler:
                 label = skill_label(skill)
                 holders = [p for p in others if skill in p.volunteer.skills]
                 if holders:
-                    why = _summary(Counter(code for p in holders for code in codes[p.index]))
+                    why = _summary(Counter(_first_rule(codes[p.index]) for p in holders if codes[p.index]))
                     reasons.append(f"no one available with {label} ({why})")
                 else:
                     reasons.append(f"no one available with {label} (no one on the roster holds it)")
@@ -331,14 +331,19 @@ class _Filler:
                 reasons.append(f"the crew is full ({duty.max_crew}) but still short of {needed}")
             if short and not full:
                 if others:
-                    reasons.append(_summary(Counter(code for p in others for code in codes[p.index])))
+                    reasons.append(_summary(Counter(_first_rule(codes[p.index]) for p in others if codes[p.index])))
                 else:
                     reasons.append("no one else on the roster")
             gaps.append(Gap(duty.id, max(short, skilled_short), tuple(reasons)))
         return gaps
 
 
+def _first_rule(codes: Iterable[str]) -> str:
+    return min(codes, key=RULE_ORDER.index)
+
+
 def _summary(counts: Counter[str]) -> str:
+    """How many people each rule kept out; a person is counted once, under the first rule they break."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], RULE_ORDER.index(item[0])))
     return ", ".join(f"{n} {BREACH_WORDS.get(code, code)}" for code, n in ranked) or "no rule stopped them"
 
