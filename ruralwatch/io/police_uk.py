@@ -155,6 +155,9 @@ def _check_not_truncated(text: str, name: str) -> None:
         _fail(name, f"ends mid-row: truncated? (line {lines_before_last + 1} opens a quote that never closes)")
 
 
+PROJ_SLICE = 5_000
+
+
 def parse_file(path: str | Path) -> ParsedFile:
     """Read and check one street-level CSV file. Raises PoliceUkFormatError if the file as a whole is wrong."""
     path = Path(path)
@@ -254,10 +257,15 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     _check_not_truncated(text, name)
 
     if located:
-        eastings, northings = lat_lon_to_easting_northing(np.array(lats), np.array(lons))
-        for record, easting, northing in zip(
-            located, np.asarray(eastings).tolist(), np.asarray(northings).tolist(), strict=True
-        ):
+        # In slices: PROJ holds the interpreter lock for a whole call, and a window's event loop waits on it.
+        eastings: list[float] = []
+        northings: list[float] = []
+        lat_array, lon_array = np.array(lats), np.array(lons)
+        for start in range(0, len(lat_array), PROJ_SLICE):
+            e, n = lat_lon_to_easting_northing(lat_array[start:start + PROJ_SLICE], lon_array[start:start + PROJ_SLICE])
+            eastings.extend(np.asarray(e).tolist())
+            northings.extend(np.asarray(n).tolist())
+        for record, easting, northing in zip(located, eastings, northings, strict=True):
             if math.isfinite(easting) and math.isfinite(northing):
                 record.append(easting)
                 record.append(northing)
