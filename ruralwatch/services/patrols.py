@@ -48,6 +48,7 @@ from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, resolve_id
 
 TOPIC = "patrols"
+PLAN_DEFAULTS_KEY = "patrol.plan_defaults"
 HOTSPOT_CELL_M = 500.0
 HOTSPOT_MONTHS = 12  # hotspots come from this many months of incidents before the patrol
 RECENT_DAYS = 28  # incidents this recent are stops in their own right
@@ -210,7 +211,7 @@ class PatrolService:
         with self.store.transaction():
             patrol_id = self.patrols.insert(
                 {**values, "status": "planned", "plan": "[]", "plan_settings": json.dumps(_settings_dict(
-                    PlanSettings())), "synthetic": int(synthetic)}
+                    self.default_settings())), "synthetic": int(synthetic)}
             )
             for person_id in inp.crew:
                 self.crew.insert({"patrol_id": patrol_id, "person_id": person_id})
@@ -378,9 +379,34 @@ class PatrolService:
         result.sort(key=lambda r: (-r["harm"], r["occurred_start"]), reverse=False)
         return result
 
+    def default_settings(self) -> PlanSettings:
+        """This laptop's planning defaults (Settings): dwell, road factor and speed for new plans."""
+        saved = self.store.meta(PLAN_DEFAULTS_KEY)
+        if not saved:
+            return PlanSettings()
+        values = json.loads(saved)
+        return replace(PlanSettings(), **{k: v for k, v in values.items() if hasattr(PlanSettings, k)})
+
+    def set_default_settings(self, dwell_minutes: float, road_factor: float, speed_kmh: float) -> PlanSettings:
+        self.store.actor.require("patrol.plan")
+        if not 5 <= dwell_minutes <= 60:
+            raise ValidationError.single("dwell_minutes", "a stop's dwell is 5 to 60 minutes (Koper: 10-15)")
+        if not 1.0 <= road_factor <= 3.0:
+            raise ValidationError.single("road_factor", "the road factor is 1.0 to 3.0")
+        if not 10 <= speed_kmh <= 110:
+            raise ValidationError.single("speed_kmh", "the average speed is 10 to 110 km/h")
+        before = self.default_settings()
+        chosen = replace(before, dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
+                         speed_kmh=float(speed_kmh))
+        with self.store.transaction():
+            self.store.set_meta(PLAN_DEFAULTS_KEY, json.dumps(_settings_dict(chosen)))
+            record_event(self.store, "settings", changes={"patrol.plan_defaults": [_settings_dict(before),
+                                                                                  _settings_dict(chosen)]})
+        return chosen
+
     def suggest(self, area_name: str, start: datetime, end: datetime, purpose: str = "general_rural_patrol",
                 settings: PlanSettings | None = None, base: tuple[float, float] | None = None) -> Plan:
-        settings = settings or PlanSettings()
+        settings = settings or self.default_settings()
         candidates = self.candidates(area_name, start, purpose, settings.max_candidates)
         return suggest_plan(candidates, start, end, settings, base)
 

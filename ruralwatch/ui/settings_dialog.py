@@ -1,0 +1,159 @@
+"""Settings: the everyday comfort options and the rules a team sets, each saved through its service.
+
+Display options are per user (QSettings); patrol planning defaults, rostering limits and retention periods
+belong to the database (its services check the role and audit the change), so a section the signed-in role
+may not change is shown read-only with the reason.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
+from ruralwatch.services.container import Services
+
+LARGE_TEXT_KEY = "view/large_text"
+IDLE_MINUTES_KEY = "security/idle_minutes"
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+    setup_requested = Signal()
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.services = services
+        actor = services.store.actor
+        role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
+        layout = QVBoxLayout(self)
+
+        display = QGroupBox("&Display and security (this user)")
+        form = QFormLayout(display)
+        self.large_text = QCheckBox("Larger text, for use in a vehicle")
+        self.idle_minutes = QSpinBox(minimum=1, maximum=120, suffix=" min")
+        self.idle_minutes.setToolTip("Lock the window after this long without keyboard or mouse input")
+        form.addRow(self.large_text)
+        form.addRow("Lock when idle for", self.idle_minutes)
+        layout.addWidget(display)
+
+        plan = QGroupBox("&Patrol planning defaults")
+        form = QFormLayout(plan)
+        self.dwell = QDoubleSpinBox(minimum=5, maximum=60, decimals=0, suffix=" min")
+        self.dwell.setToolTip("Time at each hotspot (the Koper curve: 10-15 minutes does most good)")
+        self.road_factor = QDoubleSpinBox(minimum=1.0, maximum=3.0, decimals=2, singleStep=0.05)
+        self.road_factor.setToolTip("Road distance / straight-line distance between stops")
+        self.speed = QDoubleSpinBox(minimum=10, maximum=110, decimals=0, suffix=" km/h")
+        form.addRow("Dwell at each stop", self.dwell)
+        form.addRow("Road factor", self.road_factor)
+        form.addRow("Average speed", self.speed)
+        self.plan_group = self._guard(plan, "patrol.plan", role)
+        layout.addWidget(plan)
+
+        roster = QGroupBox("&Rostering rules")
+        form = QFormLayout(roster)
+        self.min_rest = QDoubleSpinBox(minimum=0, maximum=48, decimals=1, suffix=" h")
+        self.max_weekly = QDoubleSpinBox(minimum=1, maximum=168, decimals=1, suffix=" h")
+        form.addRow("Rest between duties at least", self.min_rest)
+        form.addRow("Hours per week at most", self.max_weekly)
+        self._guard(roster, "roster.edit", role)
+        layout.addWidget(roster)
+
+        retention = QGroupBox("Re&tention of personal data (months; 0 = keep)")
+        form = QFormLayout(retention)
+        self.reporter_months = QSpinBox(minimum=0, maximum=1200)
+        self.volunteer_months = QSpinBox(minimum=0, maximum=1200)
+        self.victim_vrm_months = QSpinBox(minimum=0, maximum=1200)
+        self.suspect_vrm_months = QSpinBox(minimum=0, maximum=1200)
+        form.addRow("Reporters' contacts, after an incident closes", self.reporter_months)
+        form.addRow("Volunteers' contacts, after they leave", self.volunteer_months)
+        form.addRow("Victims' and witnesses' VRMs, after closing", self.victim_vrm_months)
+        form.addRow("Suspects' VRMs, after closing", self.suspect_vrm_months)
+        self.retention_due = QLabel()
+        self.retention_due.setWordWrap(True)
+        form.addRow(self.retention_due)
+        self._guard(retention, "data.purge", role)
+        layout.addWidget(retention)
+
+        self.setup_button = QPushButton("Run the &first-start steps again…")
+        self.setup_button.clicked.connect(self.setup_requested.emit)
+        layout.addWidget(self.setup_button)
+
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.load()
+
+    def _guard(self, group: QGroupBox, action: str, role: str) -> QGroupBox:
+        if not self.services.store.actor.can(action):
+            group.setEnabled(False)
+            group.setToolTip(f"Not for the {role} role")
+        return group
+
+    def load(self) -> None:
+        settings = QSettings()
+        self.large_text.setChecked(settings.value(LARGE_TEXT_KEY, False, type=bool))
+        self.idle_minutes.setValue(int(settings.value(IDLE_MINUTES_KEY, 10, type=int)))
+        plan = self.services.patrols.default_settings()
+        self.dwell.setValue(plan.dwell_minutes)
+        self.road_factor.setValue(plan.road_factor)
+        self.speed.setValue(plan.speed_kmh)
+        rules = self.services.roster.rules()
+        self.min_rest.setValue(rules.min_rest_hours)
+        self.max_weekly.setValue(rules.max_weekly_hours)
+        kept = self.services.retention.settings()
+        self.reporter_months.setValue(kept.reporter_months)
+        self.volunteer_months.setValue(kept.volunteer_months)
+        self.victim_vrm_months.setValue(kept.victim_vrm_months)
+        self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
+        if self.services.store.actor.can("data.purge"):
+            due = self.services.retention.preview().total
+            self.retention_due.setText(f"{due:,} records are due for anonymising now: run "
+                                       "`ruralwatch retention preview`, then `retention apply`, to see and do it.")
+
+    def save(self) -> bool:
+        """Save every section this role may change; on a refused value show why and keep the dialog open."""
+        actor = self.services.store.actor
+        try:
+            if actor.can("patrol.plan"):
+                self.services.patrols.set_default_settings(self.dwell.value(), self.road_factor.value(),
+                                                           self.speed.value())
+            if actor.can("roster.edit"):
+                self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value())
+            if actor.can("data.purge"):
+                self.services.retention.set_settings(
+                    reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),
+                    victim_vrm_months=self.victim_vrm_months.value(),
+                    suspect_vrm_months=self.suspect_vrm_months.value(),
+                )
+        except RuralWatchError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return False
+        settings = QSettings()
+        settings.setValue(LARGE_TEXT_KEY, self.large_text.isChecked())
+        settings.setValue(IDLE_MINUTES_KEY, self.idle_minutes.value())
+        self.error.hide()
+        self.saved.emit()
+        self.accept()
+        return True

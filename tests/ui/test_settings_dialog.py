@@ -1,0 +1,35 @@
+"""Settings: each section saves through its service, and a role that may not change one sees it read-only."""
+
+from __future__ import annotations
+
+from ruralwatch.core.permissions import Actor
+from ruralwatch.ui.settings_dialog import SettingsDialog
+
+
+def test_settings_save_planning_rostering_and_retention(qtbot, services) -> None:
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.dwell.setValue(12)
+    dialog.road_factor.setValue(1.3)
+    dialog.max_weekly.setValue(20)
+    dialog.reporter_months.setValue(18)
+    dialog.idle_minutes.setValue(5)
+    assert dialog.save()
+    assert services.patrols.default_settings().dwell_minutes == 12
+    assert services.patrols.default_settings().road_factor == 1.3
+    assert services.roster.rules().max_weekly_hours == 20
+    assert services.retention.settings().reporter_months == 18
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    assert again.idle_minutes.value() == 5 and again.dwell.value() == 12
+
+
+def test_a_special_sees_team_rules_read_only(qtbot, services) -> None:
+    services.store.actor = Actor("sam", "special", "acc-1")
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert not dialog.plan_group.isEnabled()
+    assert not dialog.max_weekly.isEnabled() and not dialog.reporter_months.isEnabled()
+    dialog.large_text.setChecked(True)
+    assert dialog.save()  # the user's own display options still save
+    assert services.roster.rules().max_weekly_hours == 24
