@@ -47,9 +47,9 @@ LOGGABLE_KINDS = tuple((key, label) for key, label in PATROL_EVENT_KINDS
                        if key not in ("patrol_started", "patrol_ended"))
 STOP_KINDS = ("arrived_stop", "left_stop")
 ALERT_STYLE = (f"QFrame#vehicleAlert {{ background: {ERROR_COLOUR}; border: 3px solid #000; border-radius: 4px; }}"
-               " QFrame#vehicleAlert QLabel { color: #fff; font-size: 16px; font-weight: bold; }")
+               " QFrame#vehicleAlert QLabel { color: #fff; font-weight: bold; }")
 EARLY_START = timedelta(hours=2)  # starting earlier than this before the planned start is checked first
-BIG_BUTTON_STYLE = "QPushButton { font-size: 14px; font-weight: bold; padding: 8px; }"
+BIG_BUTTON_STYLE = "QPushButton { font-weight: bold; padding: 8px; }"
 
 
 def _grid_ref(lat: float | None, lon: float | None) -> str:
@@ -98,7 +98,7 @@ class PatrolLog(QWidget):
         self.place_label = wrapped_label()
         self.vrm = QLineEdit()
         self.vrm.setPlaceholderText("VRM for a stop-check, e.g. AB12 CDE")
-        self.vrm.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.vrm.setStyleSheet("font-weight: bold;")
         self.vrm.textEdited.connect(self._upper_vrm)
         self.vrm.returnPressed.connect(lambda: self.log_event("stop_check"))
         self.detail = QLineEdit()
@@ -111,7 +111,7 @@ class PatrolLog(QWidget):
         self.alert_text.setWordWrap(True)
         self.alert_text.setAccessibleName("Vehicle of interest alert")
         dismiss = QPushButton("D&ismiss")
-        dismiss.setStyleSheet("QPushButton { color: #000; font-size: 13px; }")
+        dismiss.setStyleSheet("QPushButton { color: #000; }")
         dismiss.clicked.connect(self.alert.hide)
         alert_layout = QHBoxLayout(self.alert)
         alert_layout.addWidget(self.alert_text, 1)
@@ -267,7 +267,7 @@ class PatrolLog(QWidget):
         for widget in (self.vrm, self.grid_ref, self.stop_choice):
             widget.setStyleSheet("")
             widget.setToolTip("")
-        self.vrm.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.vrm.setStyleSheet("font-weight: bold;")
         self.vrm.clear()
         self.detail.clear()
         self.grid_ref.clear()
@@ -343,7 +343,7 @@ class PatrolLog(QWidget):
             return None
         for widget in (self.grid_ref, self.stop_choice):
             widget.setStyleSheet("")
-        self.vrm.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.vrm.setStyleSheet("font-weight: bold;")
         stop_key = self.stop_choice.currentData() or ""
         lat = lon = None
         grid = ""

@@ -205,7 +205,7 @@ class PatrolForm(QWidget):
         self.crew_filter.setPlaceholderText("Filter people by name, role or collar number…")
         self.crew_filter.setClearButtonEnabled(True)
         self.crew = QListWidget()
-        self.crew.setMinimumHeight(150)
+        self.crew.setMinimumHeight(240)  # about 12 people visible: a crew is picked from the whole roster
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
         self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
