@@ -1,21 +1,25 @@
-"""Start the window: one QApplication, the store, the services, the main window."""
+"""Start the window: one QApplication, signing in (or creating the database), the services, the main window."""
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
-from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.paths import APP_NAME
 from ruralwatch.services.container import Services
-from ruralwatch.store import open_store
+from ruralwatch.store.database import Store
+from ruralwatch.store.keyring import KdfParams
 from ruralwatch.ui.main_window import MainWindow
+from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme
+
+EventLoop = Callable[[QApplication, MainWindow], int]
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -30,36 +34,51 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def offer_demo_if_empty(window: MainWindow) -> None:
-    """First start on an empty database: offer the demo data once, so there is something to look at."""
+    """First start on an empty database: offer the first steps once (a basemap, the demo data, published crime).
+    Only to a role that may remove it again (data.purge): loading it needs the same right."""
     store = window.services.store
-    if window.service.count() or store.meta("demo_offered"):
+    if window.service.count() or store.meta("demo_offered") or not store.actor.can("data.purge"):
         return
     store.set_meta("demo_offered", "1")
-    answer = QMessageBox.question(
-        window, "Welcome to RuralWatch",
-        "This database is empty.\n\nLoad the demo dataset? It holds two years of synthetic rural incidents "
-        "across Essex, clearly marked as demo data. You can delete it later.",
-    )
-    if answer == QMessageBox.StandardButton.Yes:
-        window.load_demo_data()
+    # The optional first steps (basemap, demo data, published crime); Settings opens them again.
+    window.open_first_steps()
 
 
-def run_gui(db_path: Path, load_demo: bool = False) -> int:
+def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | None = None) -> int:
+    """The main window over the signed-in store until it is closed; closes the store. Returns the exit code.
+
+    `event_loop(app, window)` runs the application (default: `app.exec()`; tests look at the window instead).
+    """
     app = make_application()
     try:
-        store = open_store(db_path)
-    except RuralWatchError as exc:
-        QMessageBox.critical(None, "RuralWatch cannot open its database", f"{db_path}\n\n{exc}")
-        return 2
-    services = Services.build(store)
-    with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
-        window = MainWindow(services, Path(page_folder))
-        window.show()
-        if load_demo:
-            QTimer.singleShot(0, window.load_demo_data)
-        else:
-            QTimer.singleShot(300, lambda: offer_demo_if_empty(window))
-        code = app.exec()
-        window.dispose()
-    store.close()
+        services = Services.build(store)
+        with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
+            window = MainWindow(services, Path(page_folder))
+            window.show()
+            if load_demo:
+                if store.actor.can("data.purge"):
+                    QTimer.singleShot(0, window, window.load_demo_data)
+                else:
+                    window.statusBar().showMessage("Demo data not loaded: your role may not load or remove it", 8000)
+            else:
+                QTimer.singleShot(300, window, lambda: offer_demo_if_empty(window))
+            code = event_loop(app, window) if event_loop is not None else app.exec()
+            window.dispose()
+    finally:
+        store.close()
     return code
+
+
+def run_gui(db_path: Path, load_demo: bool = False, params: KdfParams | None = None,
+            exec_dialog: ExecDialog | None = None, event_loop: EventLoop | None = None) -> int:
+    """Sign in (or create or encrypt the database: ruralwatch.ui.signin), then run the window.
+
+    Exit codes: 0 after the window closes or the user chose Quit at sign-in, 2 when the file cannot be used.
+    `params` (Argon2 cost for new passwords), `exec_dialog` and `event_loop` are for tests; the defaults are
+    the real ones.
+    """
+    make_application()
+    opened = open_database(db_path, params, exec_dialog)
+    if isinstance(opened, int):
+        return opened
+    return run_window(opened, load_demo, event_loop)

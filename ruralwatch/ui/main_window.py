@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenuBar,
     QMessageBox,
     QPushButton,
     QSizePolicy,
@@ -45,22 +47,29 @@ from ruralwatch import __version__
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.mapping.export import standalone_map_html
 from ruralwatch.mapping.page import TileLayerSpec
+from ruralwatch.services.accounts import AccountService
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.incidents import CancelledError
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
+from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
+from ruralwatch.ui.audit_view import AuditDialog
+from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
+from ruralwatch.ui.idle_lock import IDLE_MINUTES, IdleLock
 from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.patrol_panel import PatrolPanel
 from ruralwatch.ui.roster_panel import RosterPanel
+from ruralwatch.ui.settings_dialog import SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
@@ -275,12 +284,17 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.demo_action)
-        file_menu.addAction(self._action("&Import published crime (data.police.uk)…", "Ctrl+I",
-                                         self.import_published, "Import street-level crime CSV files"))
+        self.import_action = self._action("&Import published crime (data.police.uk)…", "Ctrl+I",
+                                          self.import_published, "Import street-level crime CSV files")
+        file_menu.addAction(self.import_action)
         sync_toggle = self.sync_dock.toggleViewAction()
         sync_toggle.setText("&Sync with other laptops…")
         sync_toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
         file_menu.addAction(sync_toggle)
+        file_menu.addSeparator()
+        self.settings_action = self._action("Se&ttings…", "Ctrl+,", self.open_settings,
+                                            "Display, idle lock, planning defaults, rostering rules, retention")
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         incidents_menu = menu.addMenu("&Incidents")
@@ -323,12 +337,117 @@ class MainWindow(QMainWindow):
         toggle.setText("&Analysis panel")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+A"))
         analysis_menu.addAction(toggle)
-        analysis_menu.addAction(self._action("&Harm weights…", None, self.edit_harm_weights,
-                                             "See and change the crime harm weights"))
+        self.analysis_toggle = toggle
+        self.harm_action = self._action("&Harm weights…", None, self.edit_harm_weights,
+                                        "See and change the crime harm weights")
+        analysis_menu.addAction(self.harm_action)
         self.context_action = QAction("&Published crime layer", self, checkable=True)
         self.context_action.toggled.connect(self.map.set_context_visible)
         map_menu.addAction(self.context_action)
+        self._build_account_menu(menu)
         menu.addMenu("&Help").addAction(self.about_action)
+        self._apply_permissions()
+
+    # --- accounts and permissions ------------------------------------------------------------------------
+    # The signed-in account (services.store.actor): its menu, the idle lock, and the actions its role may not
+    # do disabled up front (the services refuse them anyway). A plain test store's actor is SYSTEM: no lock.
+
+    def _build_account_menu(self, menu: QMenuBar) -> None:
+        store = self.services.store
+        actor = store.actor
+        signed_in = store.encrypted and not actor.is_system
+        role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
+        idle_minutes = float(QSettings().value("security/idle_minutes", IDLE_MINUTES, type=float))
+        self.idle_lock = IdleLock(self, store, idle_minutes) if signed_in else None
+        if signed_in:
+            self.setWindowTitle(f"{self.windowTitle()} — {actor.username} ({role})")
+        self.account_label = QLabel(f"Signed in as {actor.username} ({role})" if signed_in else "Not signed in")
+        self.account_label.setStyleSheet("padding: 0 8px; border-left: 1px solid #b0b0b0;")
+        self.statusBar().addPermanentWidget(self.account_label)
+
+        account_menu = menu.addMenu("A&ccount")  # Alt+A is the Analysis menu
+        self.account_menu = account_menu
+        who = QAction(f"Signed in as {actor.username} ({role})" if signed_in else "Not signed in (plain database)",
+                      self)
+        who.setEnabled(False)
+        account_menu.addAction(who)
+        account_menu.addSeparator()
+        self.change_password_action = self._action("Change my &password…", None, self.change_own_password,
+                                                   "Change the password you sign in with")
+        self.lock_action = self._action("&Lock now", "Ctrl+L", self.lock_now,
+                                        "Hide the data until your password is typed again")
+        self.accounts_action = self._action("&Accounts…", None, self.open_accounts,
+                                            "Add accounts, change roles, reset passwords (administrators)")
+        self.audit_action = self._action("Audit &log…", None, self.open_audit_log,
+                                         "Who changed what and when; check that nothing was tampered with")
+        for action in (self.change_password_action, self.lock_action):
+            action.setEnabled(signed_in)
+            account_menu.addAction(action)
+        account_menu.addSeparator()
+        account_menu.addAction(self.accounts_action)
+        account_menu.addAction(self.audit_action)
+
+    def _apply_permissions(self) -> None:
+        """Disable what the signed-in role may not do, and say why in the tooltip."""
+        store = self.services.store
+        needs = (
+            (self.demo_action, "data.purge"), (self.import_action, "import.published"),
+            (self.harm_action, "harm.edit"), (self.delete_action, "incident.delete"),
+            (self.new_action, "incident.record"), (self.analysis_toggle, "analysis.run"),
+            (self.accounts_action, "accounts.manage"), (self.audit_action, "audit.view"),
+        )
+        role = ACCOUNT_ROLE_NAMES.get(store.actor.role, store.actor.role)
+        for action, permission in needs:
+            if not store.actor.can(permission):
+                action.setEnabled(False)
+                why = f"not for the {role} role"
+                action.setToolTip(f"{action.toolTip()}: {why}")
+                action.setStatusTip(f"{action.statusTip()} ({why})")
+        if not store.encrypted:
+            self.accounts_action.setEnabled(False)  # a plain (unencrypted) database has no accounts
+
+    def open_settings(self) -> SettingsDialog:
+        """Settings (non-modal, like the forms); saving applies the display options at once."""
+        dialog = SettingsDialog(self.services, self)
+        dialog.saved.connect(self._apply_settings)
+        dialog.setup_requested.connect(lambda: (dialog.reject(), self.open_first_steps()))
+        dialog.show()
+        return dialog
+
+    def _apply_settings(self) -> None:
+        settings = QSettings()
+        self.large_text_action.setChecked(settings.value("view/large_text", False, type=bool))
+        if self.idle_lock is not None:
+            self.idle_lock.set_minutes(float(settings.value("security/idle_minutes", 10, type=int)))
+
+    def open_first_steps(self) -> FirstStepsDialog:
+        dialog = first_steps(self)
+        dialog.show()
+        return dialog
+
+    def change_own_password(self) -> None:
+        dialog = ChangePasswordDialog(AccountService(self.services.store, self.services.hub), parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("Password changed: use the new one next time", 6000)
+        dialog.deleteLater()
+
+    def lock_now(self) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.lock()
+
+    def open_accounts(self) -> None:
+        if not self.services.store.actor.can("accounts.manage"):
+            return
+        dialog = AccountsDialog(AccountService(self.services.store, self.services.hub), parent=self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def open_audit_log(self) -> None:
+        if not self.services.store.actor.can("audit.view"):
+            return
+        dialog = AuditDialog(self.services.store, self)
+        dialog.exec()
+        dialog.deleteLater()
 
     # --- filters and refresh -----------------------------------------------------------------------------
 
@@ -725,6 +844,8 @@ class MainWindow(QMainWindow):
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
         self._unsubscribe()
+        if self.idle_lock is not None:
+            self.idle_lock.dispose()
         self.roster_panel.dispose()
         self.patrol_panel.dispose()
         super().closeEvent(event)

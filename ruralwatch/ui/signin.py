@@ -264,7 +264,7 @@ class FirstRunDialog(NewAdministratorDialog):
         except ValidationError as exc:
             self.show_validation(exc, self.fields)
             return
-        except (RuralWatchError, OSError) as exc:
+        except (RuralWatchError, DatabaseError, OSError) as exc:
             self.show_error(f"The database was not created: {exc}")
             return
         self.store = store
@@ -304,7 +304,8 @@ class SignInDialog(FormDialog):
             self.password.clear()
             self.show_error(message[:1].upper() + message[1:] + ".", self.password)
             return
-        except (RuralWatchError, OSError) as exc:  # a damaged keyring or database: nothing the user can retype
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            # A damaged keyring or database, a schema too new: nothing the user can retype.
             self.fatal = str(exc)
             self.done(FATAL)
             return
@@ -342,7 +343,7 @@ class EncryptDialog(NewAdministratorDialog):
         except ValidationError as exc:
             self.show_validation(exc, self.fields)
             return
-        except (RuralWatchError, OSError) as exc:
+        except (RuralWatchError, DatabaseError, OSError) as exc:
             self.show_error(f"The database was not encrypted: {exc}")
             return
         self.store = store

@@ -24,6 +24,16 @@ def answer_questions_yes(monkeypatch):
     monkeypatch.setattr(IncidentDialog, "confirm", lambda self, title, question: True)
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test starts with no remembered settings (window layout, larger text, idle time, last account)."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().clear()
+    yield
+    QSettings().clear()
+
+
 @pytest.fixture
 def services(store: Store) -> Services:
     return Services.build(store)

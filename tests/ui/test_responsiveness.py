@@ -59,6 +59,7 @@ def test_event_loop_answers_within_100_ms_during_a_long_import(qtbot, window, tm
     assert import_done[0] - started > 0.5, "the import must be long enough for the test to mean something"
     assert len(during) > 20
     worst = max(gaps)
-    print(f"import {import_done[0] - started:.2f} s, {len(during)} ticks, worst event-loop latency {worst * 1000:.0f} ms")
+    print(f"import {import_done[0] - started:.2f} s, {len(during)} ticks, "
+          f"worst event-loop latency {worst * 1000:.0f} ms")
     assert worst < MAX_LATENCY_S, f"the event loop stalled for {worst * 1000:.0f} ms during the import"
     assert window.services.published.count() == ROWS

@@ -33,3 +33,17 @@ def test_a_special_sees_team_rules_read_only(qtbot, services) -> None:
     dialog.large_text.setChecked(True)
     assert dialog.save()  # the user's own display options still save
     assert services.roster.rules().max_weekly_hours == 24
+
+
+def test_settings_and_first_steps_open_from_the_window(qtbot, window) -> None:
+    dialog = window.open_settings()
+    assert dialog.isVisible() and not dialog.isModal()
+    calls: list[str] = []
+    window.load_demo_data = lambda: calls.append("demo")
+    dialog.setup_button.click()
+    steps = window.findChildren(type(window.open_first_steps()))[0]
+    assert not dialog.isVisible()
+    demo = next(b for label, b in steps.buttons.items() if "demo" in label)
+    assert demo.isEnabled()  # the plain test store acts as the system: every step is allowed
+    demo.click()
+    assert calls == ["demo"] and not steps.isVisible()

@@ -1,0 +1,430 @@
+"""Accounts: administrators add accounts, change roles, disable, reset passwords and lift lock-outs; everyone
+changes their own password.
+
+Everything goes through AccountService, which checks the signed-in role too: the dialog only opens for
+`accounts.manage`, and whatever the service refuses is shown in the dialog, in words, never as a crash.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.permissions import ACCOUNT_ROLES
+from ruralwatch.services.accounts import Account, AccountService
+from ruralwatch.store.database import DatabaseError
+from ruralwatch.store.keyring import KdfParams, Keyring, check_password
+from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
+
+OK_STYLE = "color: #1b5e20; font-weight: bold;"
+ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
+FIELD_ERROR_STYLE = "border: 2px solid #b71c1c; border-radius: 3px; padding: 2px;"
+COLUMNS = ("Account", "Name", "Role", "State", "Password set")
+
+
+def _sentence(message: str) -> str:
+    message = message.strip()
+    if not message:
+        return message
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", ")", "!")) else message + "."
+
+
+def _role_combo() -> QComboBox:
+    combo = QComboBox()
+    for key, name in ACCOUNT_ROLES:
+        combo.addItem(name, key)
+    return combo
+
+
+class AccountsDialog(QDialog):
+    """The list of accounts with their role and state, and the actions on them (administrators only)."""
+
+    def __init__(self, service: AccountService, params: KdfParams | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.params = params
+        self.accounts: list[Account] = []
+        self._marked: list[QWidget] = []
+        self.setWindowTitle("Accounts")
+        self.resize(900, 600)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+
+        # The selected account.
+        self.selected_box = QGroupBox("Selected account")
+        self.role = _role_combo()
+        self.role_button = QPushButton("Change role")
+        self.role_button.clicked.connect(self.change_role)
+        self.active_button = QPushButton("Disable")
+        self.active_button.clicked.connect(self.toggle_active)
+        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button.setToolTip("Lift the lock-out after too many wrong passwords")
+        self.unlock_button.clicked.connect(self.unlock_selected)
+        self.reset_password = password_edit("new password")
+        self.reset_again = password_edit("new password again")
+        self.reset_button = QPushButton("Set new password")
+        self.reset_button.setToolTip("For a forgotten password; also lifts a lock-out")
+        self.reset_button.clicked.connect(self.reset_selected)
+        selected = QFormLayout(self.selected_box)
+        role_row = QHBoxLayout()
+        role_row.addWidget(self.role, 1)
+        role_row.addWidget(self.role_button)
+        selected.addRow("Role:", role_row)
+        state_row = QHBoxLayout()
+        state_row.addWidget(self.active_button)
+        state_row.addWidget(self.unlock_button)
+        state_row.addStretch(1)
+        selected.addRow("Access:", state_row)
+        selected.addRow("New password:", self.reset_password)
+        reset_row = QHBoxLayout()
+        reset_row.addWidget(self.reset_again, 1)
+        reset_row.addWidget(self.reset_button)
+        selected.addRow("Again:", reset_row)
+
+        # A new account.
+        add_box = QGroupBox("Add an account")
+        self.new_username = QLineEdit()
+        self.new_username.setPlaceholderText("no spaces, e.g. jsmith")
+        self.new_display = QLineEdit()
+        self.new_display.setPlaceholderText("optional, e.g. SC Jo Smith")
+        self.new_role = _role_combo()
+        self.new_role.setCurrentIndex(self.new_role.findData("special"))
+        self.new_password = password_edit("password")
+        self.new_again = password_edit("password again")
+        self.add_button = QPushButton("Add account")
+        self.add_button.clicked.connect(self.add_account)
+        add = QFormLayout(add_box)
+        add.addRow("Account name:", self.new_username)
+        add.addRow("Display name:", self.new_display)
+        add.addRow("Role:", self.new_role)
+        add.addRow("Password:", self.new_password)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.new_again, 1)
+        add_row.addWidget(self.add_button)
+        add.addRow("Again:", add_row)
+        hint = QLabel(PASSWORD_HINT + " Tell the person their password in person, not by e-mail.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        add.addRow("", hint)
+
+        for edit in (self.reset_password, self.reset_again, self.new_username, self.new_password, self.new_again):
+            edit.textEdited.connect(lambda _text, w=edit: self._unmark(w))
+
+        self.message = QLabel()
+        self.message.setObjectName("accountsMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
+
+        right = QVBoxLayout()
+        right.addWidget(self.selected_box)
+        right.addWidget(add_box)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.table, 3)
+        body.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        for button in (self.role_button, self.active_button, self.unlock_button, self.reset_button,
+                       self.add_button):
+            button.setAutoDefault(False)
+        self.reload()
+
+    # --- the list -----------------------------------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        select = select or self.selected_username()
+        try:
+            self.accounts = self.service.list()
+            keyring = Keyring.load(self.service.store.path)
+        except RuralWatchError as exc:
+            self.accounts = []
+            self.table.setRowCount(0)
+            self.show_error(str(exc))
+            self._on_selection()
+            return
+        keys = {name.casefold() for name in keyring.usernames()}
+        failures = keyring.data.get("failures", {})
+        now = times.utc_now()
+        self.table.setRowCount(len(self.accounts))
+        for row, account in enumerate(self.accounts):
+            state = self._state(account, keys, failures, now)
+            changed = times.format_local(account.password_changed_at) if account.password_changed_at else ""
+            values = (account.username, account.display_name, account.role_name, state, changed)
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if column == 0:
+                    item.setData(Qt.ItemDataRole.UserRole, account.username)
+                if not account.active:
+                    item.setForeground(Qt.GlobalColor.darkGray)
+                self.table.setItem(row, column, item)
+        self.table.clearSelection()
+        if select:
+            self.select(select)
+        self._on_selection()
+
+    @staticmethod
+    def _state(account: Account, keys: set[str], failures: dict, now) -> str:
+        if not account.active:
+            return "Disabled"
+        if account.username.casefold() not in keys:
+            return "Needs a new password"
+        entry = next((f for name, f in failures.items() if name.casefold() == account.username.casefold()), {})
+        until = entry.get("locked_until") if isinstance(entry, dict) else None
+        if until and times.from_storage(until) > now:
+            return f"Locked until {times.format_local(until)}"
+        count = int(entry.get("count", 0)) if isinstance(entry, dict) else 0
+        return f"Active ({count} wrong password{'s' if count != 1 else ''})" if count else "Active"
+
+    def select(self, username: str) -> bool:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item.data(Qt.ItemDataRole.UserRole).casefold() == username.casefold():
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def selected_username(self) -> str | None:
+        if not hasattr(self, "table"):
+            return None
+        rows = self.table.selectionModel().selectedRows()
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
+
+    def selected_account(self) -> Account | None:
+        name = self.selected_username()
+        return next((a for a in self.accounts if a.username == name), None)
+
+    def _on_selection(self) -> None:
+        account = self.selected_account()
+        self.selected_box.setEnabled(account is not None)
+        if account is None:
+            self.selected_box.setTitle("Selected account: choose one in the list")
+            return
+        self.selected_box.setTitle(f"Selected account: {account.username}")
+        self.role.setCurrentIndex(max(0, self.role.findData(account.role)))
+        self.active_button.setText("Disable" if account.active else "Enable")
+        self.active_button.setToolTip("Stop this account signing in" if account.active
+                                      else "Let this account sign in again (then set a new password)")
+        state = self.table.item(self.table.currentRow(), 3).text() if self.table.currentRow() >= 0 else ""
+        self.unlock_button.setEnabled(state.startswith(("Locked", "Active (")))
+
+    # --- messages -----------------------------------------------------------------------------------------
+
+    def show_error(self, message: str, field: QWidget | None = None) -> None:
+        self._clear_marks()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setText(_sentence(message))
+        self.message.show()
+        if field is not None:
+            field.setStyleSheet(FIELD_ERROR_STYLE)
+            self._marked.append(field)
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_done(self, message: str) -> None:
+        self._clear_marks()
+        self.message.setStyleSheet(OK_STYLE)
+        self.message.setText(_sentence(message))
+        self.message.show()
+
+    def _clear_marks(self) -> None:
+        for widget in self._marked:
+            widget.setStyleSheet("")
+        self._marked.clear()
+
+    def _unmark(self, widget: QWidget) -> None:
+        if widget in self._marked:
+            widget.setStyleSheet("")
+            self._marked.remove(widget)
+
+    def _show_failure(self, exc: Exception, fields: dict[str, QWidget]) -> None:
+        if isinstance(exc, ValidationError):
+            field = next((fields[e.field] for e in exc.errors if e.field in fields), None)
+            self.show_error("; ".join(e.message for e in exc.errors), field)
+        else:
+            self.show_error(str(exc))
+
+    def _two_passwords(self, first: QLineEdit, second: QLineEdit) -> str | None:
+        password = first.text()
+        try:
+            check_password(password)
+        except ValidationError as exc:
+            self.show_error(exc.errors[0].message, first)
+            return None
+        if password != second.text():
+            self.show_error("the two passwords differ: type the same password twice", second)
+            return None
+        return password
+
+    # --- actions ------------------------------------------------------------------------------------------
+
+    def add_account(self) -> bool:
+        name = self.new_username.text().strip()
+        if not name:
+            self.show_error("enter the new account's name", self.new_username)
+            return False
+        password = self._two_passwords(self.new_password, self.new_again)
+        if password is None:
+            return False
+        role = self.new_role.currentData()
+        try:
+            with busy_cursor():
+                account = self.service.add(name, role, password, self.new_display.text(), params=self.params)
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            self._show_failure(exc, {"username": self.new_username, "role": self.new_role,
+                                     "password": self.new_password})
+            return False
+        for edit in (self.new_username, self.new_display, self.new_password, self.new_again):
+            edit.clear()
+        self.reload(select=account.username)
+        self.show_done(f"Added {account.username} ({account.role_name}). They can sign in now with the password "
+                       "you gave them")
+        return True
+
+    def change_role(self) -> bool:
+        account = self.selected_account()
+        if account is None:
+            return False
+        role = self.role.currentData()
+        if role == account.role:
+            self.show_error(f"{account.username} already is {account.role_name}", self.role)
+            return False
+        try:
+            changed = self.service.set_role(account.username, role)
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            self._show_failure(exc, {"role": self.role})
+            return False
+        self.reload(select=changed.username)
+        self.show_done(f"{changed.username} is now {changed.role_name}")
+        return True
+
+    def toggle_active(self) -> bool:
+        account = self.selected_account()
+        if account is None:
+            return False
+        try:
+            changed = self.service.set_active(account.username, not account.active)
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            self._show_failure(exc, {})
+            return False
+        self.reload(select=changed.username)
+        if changed.active:
+            self.show_done(f"{changed.username} is enabled again: set a new password for it below")
+            self.reset_password.setFocus()
+        else:
+            self.show_done(f"{changed.username} is disabled and can no longer sign in")
+        return True
+
+    def unlock_selected(self) -> bool:
+        account = self.selected_account()
+        if account is None:
+            return False
+        try:
+            self.service.unlock(account.username)
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            self._show_failure(exc, {})
+            return False
+        self.reload(select=account.username)
+        self.show_done(f"{account.username} is unlocked and can sign in again")
+        return True
+
+    def reset_selected(self) -> bool:
+        account = self.selected_account()
+        if account is None:
+            return False
+        password = self._two_passwords(self.reset_password, self.reset_again)
+        if password is None:
+            return False
+        try:
+            with busy_cursor():
+                self.service.reset_password(account.username, password, params=self.params)
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            self._show_failure(exc, {"password": self.reset_password, "username": self.reset_password})
+            return False
+        self.reset_password.clear()
+        self.reset_again.clear()
+        self.reload(select=account.username)
+        self.show_done(f"New password set for {account.username}; tell them in person")
+        return True
+
+
+class ChangePasswordDialog(FormDialog):
+    """Account ▸ Change my password: the current password, then the new one twice."""
+
+    def __init__(self, service: AccountService, params: KdfParams | None = None,
+                 parent: QWidget | None = None) -> None:
+        self.service = service
+        self.params = params
+        actor = service.store.actor
+        super().__init__("Change my password", f"Change the password of <b>{actor.username}</b>.",
+                         "Change password", "Cancel", parent)
+        self.current = self.add_field("Current password:", password_edit())
+        self.new = self.add_field("New password:", password_edit(), PASSWORD_HINT)
+        self.again = self.add_field("New password again:", password_edit())
+        self.current.setFocus()
+
+    def submit(self) -> None:
+        if not self.current.text():
+            self.show_error("Enter your current password.", self.current)
+            return
+        try:
+            check_password(self.new.text())
+        except ValidationError as exc:
+            self.show_validation(exc, {"password": self.new})
+            return
+        if self.new.text() != self.again.text():
+            self.show_error("The two new passwords differ: type the same password twice.", self.again)
+            return
+        if self.new.text() == self.current.text():
+            self.show_error("The new password is the same as the current one.", self.new)
+            return
+        self.clear_error()
+        try:
+            with busy_cursor():
+                self.service.change_own_password(self.current.text(), self.new.text(), params=self.params)
+        except ValidationError as exc:
+            self.show_validation(exc, {"password": self.new})
+            return
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            # A wrong current password counts towards the lock-out, like a sign-in.
+            self.current.clear()
+            self.show_error(_sentence(str(exc)), self.current)
+            return
+        self.accept()
+
+
+__all__ = ["AccountsDialog", "ChangePasswordDialog"]

@@ -1,0 +1,236 @@
+"""The accounts dialog, changing one's own password, and the audit log view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from ruralwatch.core.incident import IncidentInput
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import Store
+from ruralwatch.store.keyring import TEST_PARAMS, SignInError
+from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
+from ruralwatch.ui.audit_view import AuditDialog, action_name, describe_changes
+
+ADMIN_PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "enc.db"
+    create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS).close()
+    return path
+
+
+@pytest.fixture
+def admin(db: Path) -> Iterator[Store]:
+    store = sign_in(db, "admin", ADMIN_PASSWORD)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def dialog(qtbot, admin: Store) -> AccountsDialog:
+    opened = AccountsDialog(AccountService(admin), params=TEST_PARAMS)
+    qtbot.addWidget(opened)
+    opened.show()
+    return opened
+
+
+def _rows(table) -> list[list[str]]:
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def _add(dialog: AccountsDialog, name: str, role: str, password: str, again: str | None = None) -> bool:
+    dialog.new_username.setText(name)
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData(role))
+    dialog.new_password.setText(password)
+    dialog.new_again.setText(password if again is None else again)
+    return dialog.add_account()
+
+
+# --- accounts -------------------------------------------------------------------------------------------
+
+
+def test_accounts_dialog_adds_an_account_that_can_then_sign_in(qtbot, dialog: AccountsDialog, db: Path):
+    assert _rows(dialog.table)[0][:4] == ["admin", "admin", "Administrator", "Active"]
+    dialog.new_display.setText("SC Jo Smith")
+    _add(dialog, "jsmith", "special", NEW_PASSWORD)
+    assert dialog.message.text().startswith("Added jsmith (Special Constable)")
+    rows = {row[0]: row for row in _rows(dialog.table)}
+    assert rows["jsmith"][1:4] == ["SC Jo Smith", "Special Constable", "Active"]
+    assert dialog.selected_username() == "jsmith"
+    assert dialog.new_username.text() == "" and dialog.new_password.text() == ""
+
+    store = sign_in(db, "jsmith", NEW_PASSWORD)
+    try:
+        assert (store.actor.username, store.actor.role) == ("jsmith", "special")
+    finally:
+        store.close()
+
+
+def test_accounts_dialog_shows_every_error_inline_and_keeps_the_input(qtbot, dialog: AccountsDialog):
+    assert not _add(dialog, "jsmith", "special", "short")
+    assert "at least 10 characters" in dialog.message.text()
+    assert not _add(dialog, "jsmith", "special", NEW_PASSWORD, again="something different")
+    assert "differ" in dialog.message.text()
+    assert dialog.new_username.text() == "jsmith" and dialog.new_password.text() == NEW_PASSWORD
+    assert not _add(dialog, "two words", "special", NEW_PASSWORD)
+    assert "without spaces" in dialog.message.text()
+    assert not _add(dialog, "ADMIN", "special", NEW_PASSWORD)
+    assert "already exists" in dialog.message.text()
+    assert dialog.table.rowCount() == 1
+
+    dialog.select("admin")
+    dialog.role.setCurrentIndex(dialog.role.findData("analyst"))
+    assert not dialog.change_role()
+    assert "last administrator" in dialog.message.text()
+    assert not dialog.toggle_active()
+    assert "your own account" in dialog.message.text()
+
+
+def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDialog, db: Path):
+    _add(dialog, "pat", "special", NEW_PASSWORD)
+    dialog.select("pat")
+    dialog.role.setCurrentIndex(dialog.role.findData("coordinator"))
+    assert dialog.change_role()
+    assert {r[0]: r[2] for r in _rows(dialog.table)}["pat"] == "Specials coordinator"
+
+    assert dialog.toggle_active()
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Disabled"
+    assert dialog.active_button.text() == "Enable"
+    with pytest.raises(SignInError):
+        sign_in(db, "pat", NEW_PASSWORD)
+    assert dialog.toggle_active()
+    assert "set a new password" in dialog.message.text()
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Needs a new password"
+    dialog.reset_password.setText("pat's second passphrase")
+    dialog.reset_again.setText("pat's second passphrase")
+    assert dialog.reset_selected()
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Active"
+
+    for _ in range(5):
+        with pytest.raises(SignInError):
+            sign_in(db, "pat", "wrong wrong wrong")
+    dialog.reload()
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"].startswith("Locked until")
+    dialog.select("pat")
+    assert dialog.unlock_button.isEnabled()
+    assert dialog.unlock_selected()
+    sign_in(db, "pat", "pat's second passphrase").close()
+
+
+def test_change_my_password(qtbot, admin: Store, db: Path):
+    change = ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS)
+    qtbot.addWidget(change)
+    change.show()
+    change.current.setText("not my password")
+    change.new.setText(NEW_PASSWORD)
+    change.again.setText(NEW_PASSWORD)
+    qtbot.keyClick(change.again, Qt.Key.Key_Return)  # Enter submits
+    assert change.isVisible() and "tries left" in change.error_label.text()
+    assert change.new.text() == NEW_PASSWORD  # kept
+    change.current.setText(ADMIN_PASSWORD)
+    change.again.setText("not the same")
+    change.submit()
+    assert "differ" in change.error_label.text()
+    change.again.setText(NEW_PASSWORD)
+    change.submit()
+    assert change.result() == QDialog.DialogCode.Accepted
+    sign_in(db, "admin", NEW_PASSWORD).close()
+
+
+def test_the_account_menu_opens_the_dialogs_for_an_administrator(qtbot, monkeypatch, tmp_path: Path, admin: Store):
+    from ruralwatch.services.container import Services
+    from ruralwatch.ui import main_window as main_window_module
+
+    opened: list[str] = []
+    monkeypatch.setattr(AccountsDialog, "exec", lambda self: opened.append("accounts") or 0)
+    monkeypatch.setattr(AuditDialog, "exec", lambda self: opened.append(f"audit {self.table.rowCount()}") or 0)
+    win = main_window_module.MainWindow(Services.build(admin), tmp_path / "page")
+    win.report_problem = lambda title, message: None
+    with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000):
+        win.show()
+    try:
+        menu_texts = [a.text() for a in win.account_menu.actions()]
+        assert menu_texts[0] == "Signed in as admin (Administrator)"
+        assert {"Change my &password…", "&Lock now", "&Accounts…", "Audit &log…"} <= set(menu_texts)
+        win.accounts_action.trigger()
+        win.audit_action.trigger()
+        assert opened[0] == "accounts" and opened[1].startswith("audit ") and opened[1] != "audit 0"
+    finally:
+        win.dispose()
+
+
+# --- audit log ------------------------------------------------------------------------------------------
+
+
+def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Store):
+    IncidentService(admin).record(IncidentInput(kind="hare_coursing", occurred_start="2026-01-05 07:00",
+                                                grid_ref="TL 61234 32456", place="Brook Farm",
+                                                reporter_phone="07700 900123"))
+    view = AuditDialog(admin)
+    qtbot.addWidget(view)
+    view.show()
+    rows = _rows(view.table)
+    seqs = [int(r[0]) for r in rows]
+    assert seqs == sorted(seqs, reverse=True)  # newest first
+    logins = [r for r in rows if r[3] == "Signed in"]
+    assert logins and logins[0][2] == "admin" and logins[0][4].startswith("account ")
+    created = next(r for r in rows if r[3] == "Created" and r[4].startswith("incident "))
+    assert "place: Brook Farm" in created[5] and "reporter_phone: [personal data]" in created[5]
+    assert "07700" not in " ".join(" ".join(r) for r in rows)
+
+    view.verify()
+    assert view.last_result is not None and view.last_result.ok
+    assert "intact" in view.result_label.text() and "#1b5e20" in view.result_label.styleSheet()
+
+
+def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, db: Path):
+    AccountService(admin).add("pat", "analyst", NEW_PASSWORD, params=TEST_PARAMS)
+    sign_in(db, "pat", NEW_PASSWORD).close()
+    view = AuditDialog(admin)
+    qtbot.addWidget(view)
+    everyone = view.table.rowCount()
+    view.set_person("pat")
+    assert 0 < view.table.rowCount() < everyone
+    assert {r[2] for r in _rows(view.table)} == {"pat"}
+    pat_id = AccountService(admin).get("pat").id
+    view.set_person(None)
+    view.record.setText(pat_id)
+    view.reload()
+    assert view.table.rowCount() >= 2 and {e.record_id for e in view.entries} == {pat_id}
+    view.clear_filters()
+    assert view.table.rowCount() == everyone
+    view.use_until.setChecked(True)
+    view.until.setDateTime(view.until.dateTime().addYears(-5))
+    assert view.table.rowCount() == 0
+    assert "0 shown of" in view.count_label.text()
+
+
+def test_a_broken_audit_chain_shows_red(qtbot, admin: Store):
+    admin.db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
+    admin.db.conn.commit()
+    view = AuditDialog(admin)
+    qtbot.addWidget(view)
+    assert not view.verify().ok
+    assert "BROKEN" in view.result_label.text() and "#b71c1c" in view.result_label.styleSheet()
+
+
+def test_changes_are_shown_readably():
+    assert describe_changes({"role": ["special", "analyst"], "active": [True, False]}) == (
+        "role: special → analyst; active: yes → no")
+    assert describe_changes({"username": [None, "pat"]}) == "username: pat"
+    assert describe_changes({"id": [None, "x1"], "place": [None, "Brook Farm"], "deleted": [None, 0],
+                             "crime_reference": [None, ""]}) == "place: Brook Farm"
+    assert describe_changes({"note": ["old", None]}) == "note: old → (cleared)"
+    assert describe_changes({"account": "pat", "at": "2026-01-01T00:00:00Z"}) == (
+        "account: pat; at: 2026-01-01T00:00:00Z")
+    assert describe_changes(None) == ""
+    assert action_name("failed_login") == "Wrong password" and action_name("odd_thing") == "Odd thing"

@@ -1,0 +1,365 @@
+"""Start-up with accounts: first run, sign-in, encrypting an old plain file, the idle lock and what a role sees.
+
+Every test makes its own database with the cheap test KDF (keyring.TEST_PARAMS); no sleeps.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from ruralwatch.core.incident import IncidentInput
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.container import Services
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store import Store, open_store
+from ruralwatch.store.audit import AuditLog
+from ruralwatch.store.database import SQLITE_HEADER, is_encrypted
+from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
+from ruralwatch.ui import signin
+from ruralwatch.ui.application import run_gui
+from ruralwatch.ui.idle_lock import IDLE_MINUTES
+from ruralwatch.ui.signin import (
+    ENCRYPTED,
+    NEW,
+    PLAIN,
+    UNUSABLE,
+    EncryptDialog,
+    FirstRunDialog,
+    SignInDialog,
+    inspect_database,
+    open_database,
+    remember_account,
+)
+
+ADMIN_PASSWORD = "correct horse battery"
+SPECIAL_PASSWORD = "special constable 42"
+
+
+def _new_encrypted(path: Path) -> None:
+    create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS, display_name="Admin Person").close()
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[str]:
+    """Critical message boxes, captured instead of shown."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda _parent, title, text: shown.append(
+        f"{title}: {text}")))
+    return shown
+
+
+def _open_window(qtbot, store: Store, tmp_path: Path):
+    from ruralwatch.ui.main_window import MainWindow
+    from ruralwatch.ui.map_view import offline_guard
+
+    guard = offline_guard()
+    guard.requested.clear()
+    guard.blocked.clear()
+    win = MainWindow(Services.build(store), tmp_path / "page")
+    problems: list[str] = []
+    win.report_problem = lambda title, message: problems.append(f"{title}: {message}")
+    win.problems = problems
+    with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000):
+        win.show()
+    return win
+
+
+@pytest.fixture
+def admin_window(qtbot, tmp_path: Path) -> Iterator:
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    store = sign_in(path, "admin", ADMIN_PASSWORD)
+    win = _open_window(qtbot, store, tmp_path)
+    yield win
+    win.dispose()
+    store.close()
+
+
+# --- what is at the path --------------------------------------------------------------------------------
+
+
+def test_inspect_database_tells_new_plain_encrypted_and_unusable(tmp_path: Path):
+    assert inspect_database(tmp_path / "none.db").state == NEW
+    plain = tmp_path / "plain.db"
+    open_store(plain).close()
+    assert inspect_database(plain).state == PLAIN
+    encrypted = tmp_path / "enc.db"
+    _new_encrypted(encrypted)
+    found = inspect_database(encrypted)
+    assert (found.state, found.usernames) == (ENCRYPTED, ("admin",))
+
+    garbage = tmp_path / "notes.db"
+    garbage.write_bytes(b"these are not the droids" * 100)
+    assert inspect_database(garbage).state == UNUSABLE
+    assert "keyring" in inspect_database(garbage).problem
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE recipes(name TEXT)")
+    assert inspect_database(other).state == UNUSABLE
+    assert "not a RuralWatch" in inspect_database(other).problem
+    assert inspect_database(tmp_path).state == UNUSABLE  # a folder
+    keyring_path(tmp_path / "gone.db").write_text("{}")
+    assert "missing" in inspect_database(tmp_path / "gone.db").problem
+    # Looking changed nothing.
+    assert other.read_bytes().startswith(SQLITE_HEADER) and garbage.read_bytes().startswith(b"these")
+
+
+def test_an_unusable_file_gives_one_message_and_exit_code_2(qtbot, tmp_path: Path, messages):
+    path = tmp_path / "damaged.db"
+    path.write_bytes(b"\x00\x01garbage" * 500)
+    dialogs: list[QDialog] = []
+    assert run_gui(path, exec_dialog=lambda d: dialogs.append(d) or 0) == 2
+    assert dialogs == []
+    assert len(messages) == 1 and str(path) in messages[0]
+
+
+# --- first run ------------------------------------------------------------------------------------------
+
+
+def test_first_run_creates_an_encrypted_database_and_opens_the_window_as_administrator(qtbot, tmp_path: Path):
+    path = tmp_path / "new" / "ruralwatch.db"
+    seen: dict = {}
+
+    def fill(dialog: QDialog) -> int:
+        assert isinstance(dialog, FirstRunDialog)
+        dialog.username.setText("jsmith")
+        dialog.display_name.setText("PC Jo Smith")
+        dialog.password.setText("short")
+        dialog.password_again.setText("short")
+        dialog.submit()
+        assert "at least 10 characters" in dialog.error_label.text()
+        assert not path.exists()
+        dialog.password.setText(ADMIN_PASSWORD)
+        dialog.password_again.setText(ADMIN_PASSWORD + "!")
+        dialog.submit()
+        assert "differ" in dialog.error_label.text()
+        assert dialog.username.text() == "jsmith" and dialog.password.text() == ADMIN_PASSWORD  # input kept
+        dialog.password_again.setText(ADMIN_PASSWORD)
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    def look(_app, window) -> int:
+        with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+            pass
+        store = window.services.store
+        seen.update(actor=store.actor, encrypted=store.encrypted, title=window.windowTitle(),
+                    account=window.account_label.text(), accounts=window.accounts_action.isEnabled(),
+                    audit=window.audit_action.isEnabled(), lock=window.idle_lock is not None)
+        return 0
+
+    assert run_gui(path, params=TEST_PARAMS, exec_dialog=fill, event_loop=look) == 0
+    assert path.read_bytes()[:16] != SQLITE_HEADER and is_encrypted(path)
+    assert keyring_path(path).exists()
+    assert seen["actor"].username == "jsmith" and seen["actor"].role == "administrator"
+    assert seen["encrypted"] and seen["lock"] and seen["accounts"] and seen["audit"]
+    assert "jsmith (Administrator)" in seen["title"] and "jsmith (Administrator)" in seen["account"]
+    assert signin.last_account() == "jsmith"
+    store = sign_in(path, "jsmith", ADMIN_PASSWORD)
+    try:
+        assert store.db.execute("SELECT display_name FROM accounts").fetchone()[0] == "PC Jo Smith"
+    finally:
+        store.close()
+
+
+def test_quitting_the_first_run_leaves_no_file(qtbot, tmp_path: Path):
+    path = tmp_path / "ruralwatch.db"
+    assert open_database(path, TEST_PARAMS, exec_dialog=lambda d: d.reject() or d.result()) == 0
+    assert not path.exists() and not keyring_path(path).exists()
+
+
+# --- signing in -----------------------------------------------------------------------------------------
+
+
+def test_sign_in_with_a_wrong_password_shows_the_error_and_keeps_the_dialog(qtbot, tmp_path: Path):
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    remember_account("admin")
+    dialog = SignInDialog(path, ("admin",))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.username.text() == "admin"  # the last account used
+    qtbot.keyClicks(dialog.password, "not the password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter signs in
+    assert dialog.isVisible() and dialog.store is None
+    assert "wrong password" in dialog.error_label.text() and "4 tries left" in dialog.error_label.text()
+    assert dialog.password.text() == "" and dialog.username.text() == "admin"
+    qtbot.keyClicks(dialog.password, ADMIN_PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    try:
+        assert dialog.store.actor.username == "admin" and dialog.store.encrypted
+    finally:
+        dialog.store.close()
+
+
+def test_sign_in_prefills_the_last_account_and_quit_returns_0(qtbot, tmp_path: Path):
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    remember_account("someone")
+    names: list[str] = []
+
+    def cancel(dialog: QDialog) -> int:
+        assert isinstance(dialog, SignInDialog)
+        names.append(dialog.username.text())
+        dialog.cancel_button.click()
+        return dialog.result()
+
+    assert open_database(path, exec_dialog=cancel) == 0
+    assert names == ["someone"]
+
+
+def test_a_locked_account_is_told_so(qtbot, tmp_path: Path):
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    dialog = SignInDialog(path)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    for _ in range(5):
+        dialog.password.setText("wrong wrong wrong")
+        dialog.submit()
+    assert "now locked" in dialog.error_label.text()
+    dialog.password.setText(ADMIN_PASSWORD)
+    dialog.submit()
+    assert "locked" in dialog.error_label.text() and dialog.store is None
+
+
+def test_a_damaged_keyring_at_sign_in_is_fatal_with_exit_code_2(qtbot, tmp_path: Path, messages):
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    keyring_path(path).write_text('{"format": "something else"}')
+    assert open_database(path, exec_dialog=lambda d: d.result()) == 2
+    assert len(messages) == 1 and "keyring" in messages[0]
+
+
+# --- a plain database from before encryption ------------------------------------------------------------
+
+
+def test_a_plain_database_is_offered_encryption_and_is_encrypted_afterwards(qtbot, tmp_path: Path):
+    path = tmp_path / "old.db"
+    plain = open_store(path)
+    IncidentService(plain).record(IncidentInput(kind="hare_coursing", occurred_start="2026-01-05 07:00",
+                                                grid_ref="TL 61234 32456", place="Brook Farm"))
+    plain.close()
+
+    def fill(dialog: QDialog) -> int:
+        assert isinstance(dialog, EncryptDialog)
+        assert "not encrypted" in dialog.intro.text()
+        dialog.username.setText("boss")
+        dialog.password.setText(ADMIN_PASSWORD)
+        dialog.password_again.setText("something else entirely")
+        dialog.submit()
+        assert "differ" in dialog.error_label.text() and not is_encrypted(path)
+        dialog.password_again.setText(ADMIN_PASSWORD)
+        dialog.submit()
+        return dialog.result()
+
+    store = open_database(path, TEST_PARAMS, exec_dialog=fill)
+    assert isinstance(store, Store)
+    try:
+        assert is_encrypted(path) and store.encrypted
+        assert (store.actor.username, store.actor.role) == ("boss", "administrator")
+        assert IncidentService(store).count() == 1
+    finally:
+        store.close()
+    assert inspect_database(path).state == ENCRYPTED
+
+
+def test_declining_encryption_quits_and_leaves_the_file_alone(qtbot, tmp_path: Path):
+    path = tmp_path / "old.db"
+    open_store(path).close()
+    before = path.read_bytes()
+    assert open_database(path, TEST_PARAMS, exec_dialog=lambda d: d.reject() or d.result()) == 0
+    assert path.read_bytes() == before
+
+
+# --- idle lock ------------------------------------------------------------------------------------------
+
+
+def test_the_idle_lock_hides_the_data_and_unlocks_with_the_right_password_only(qtbot, admin_window):
+    win = admin_window
+    lock = win.idle_lock
+    assert lock is not None and lock.timer.isActive()
+    assert lock.timer.interval() == IDLE_MINUTES * 60_000
+    form = win.new_incident()
+    win.roster_dock.show()
+    assert form.isVisible()
+
+    lock.on_timeout()  # what the timer does after IDLE_MINUTES without input
+    assert lock.is_locked and lock.screen.isVisible()
+    assert win.centralWidget().isHidden() and win.roster_dock.widget().isHidden()
+    assert not form.isVisible()
+    assert not win.new_action.isEnabled() and not win.menuBar().isEnabled()
+    assert lock.screen.geometry() == win.rect()
+    assert not lock.timer.isActive()
+
+    qtbot.keyClicks(lock.screen.password, "not my password")
+    qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)  # Enter submits
+    assert lock.is_locked and win.centralWidget().isHidden()
+    assert "4 tries left" in lock.screen.error_label.text()
+
+    qtbot.keyClicks(lock.screen.password, ADMIN_PASSWORD)
+    qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)
+    assert not lock.is_locked and not lock.screen.isVisible()
+    assert not win.centralWidget().isHidden() and not win.roster_dock.widget().isHidden()
+    assert form.isVisible() and win.new_action.isEnabled() and win.menuBar().isEnabled()
+    assert lock.timer.isActive()
+    # The wrong password is in the audit log now, not only in the keyring.
+    assert "failed_login" in [e.action for e in AuditLog(win.services.store).entries()]
+
+
+def test_lock_now_is_ctrl_l_and_the_only_ctrl_l(qtbot, admin_window):
+    from PySide6.QtGui import QAction
+
+    win = admin_window
+    assert win.lock_action.shortcut() == QKeySequence("Ctrl+L")
+    taken = [a for a in win.findChildren(QAction) if a.shortcut() == QKeySequence("Ctrl+L")]
+    assert taken == [win.lock_action]
+    win.lock_action.trigger()
+    assert win.idle_lock.is_locked
+    assert win.idle_lock.try_unlock(ADMIN_PASSWORD)
+
+
+def test_a_plain_test_store_gets_no_lock_and_no_accounts(qtbot, window):
+    assert window.idle_lock is None
+    assert not window.lock_action.isEnabled() and not window.change_password_action.isEnabled()
+    assert not window.accounts_action.isEnabled()
+    assert window.demo_action.isEnabled()  # the system actor may do everything
+
+
+# --- what a role sees ------------------------------------------------------------------------------------
+
+
+def test_a_special_sees_admin_menus_disabled_and_no_reporter_details(qtbot, tmp_path: Path):
+    path = tmp_path / "enc.db"
+    admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
+    AccountService(admin).add("sc1", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    incident = IncidentService(admin).record(IncidentInput(
+        kind="hare_coursing", occurred_start=datetime(2026, 1, 5, 7, tzinfo=UTC), grid_ref="TL 61234 32456",
+        place="Brook Farm", reporter_name="Farmer Giles", reporter_phone="07700 900123"))
+    admin.close()
+
+    store = sign_in(path, "sc1", SPECIAL_PASSWORD)
+    win = _open_window(qtbot, store, tmp_path)
+    try:
+        assert "sc1 (Special Constable)" in win.windowTitle()
+        for action in (win.accounts_action, win.audit_action, win.demo_action, win.import_action,
+                       win.harm_action, win.delete_action, win.analysis_toggle):
+            assert not action.isEnabled(), action.text()
+        assert win.new_action.isEnabled() and win.lock_action.isEnabled()
+        assert win.change_password_action.isEnabled()
+        form = win.open_incident(incident.id)
+        assert form is not None
+        assert form.place.text() == "Brook Farm"
+        assert form.reporter_name.text() == "" and form.reporter_phone.text() == ""
+        form.close()
+    finally:
+        win.dispose()
+        store.close()
