@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
 from ruralwatch.paths import APP_NAME
+from ruralwatch.services.backups import maybe_backup
 from ruralwatch.services.container import Services
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import KdfParams
@@ -44,6 +45,35 @@ def offer_demo_if_empty(window: MainWindow) -> None:
     window.open_first_steps()
 
 
+BACKUP_CHECK_MS = 60 * 60 * 1000  # hourly: is a daily backup due?
+
+
+def start_backups(window: MainWindow) -> QTimer:
+    """A backup now (start-up) and a daily one when due, made off the UI thread (a big file takes a second)."""
+    store = window.services.store
+
+    def backup(reason: str) -> None:
+        def work(_progress: object) -> object:
+            worker = store.reopen()  # the worker's own connection, same key and account
+            try:
+                return maybe_backup(worker, reason)
+            finally:
+                worker.close()
+
+        def failed(exc: BaseException) -> None:
+            window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
+
+        window.run_task("Backing up…", work, lambda made: None, failed)
+
+    timer = QTimer(window)
+    timer.setInterval(BACKUP_CHECK_MS)
+    timer.timeout.connect(lambda: backup("daily"))
+    if store.encrypted:  # a plain (test or legacy) file is never backed up
+        QTimer.singleShot(2000, window, lambda: backup("start"))
+        timer.start()
+    return timer
+
+
 def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | None = None) -> int:
     """The main window over the signed-in store until it is closed; closes the store. Returns the exit code.
 
@@ -55,6 +85,7 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
         with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
             window = MainWindow(services, Path(page_folder))
             window.show()
+            start_backups(window)
             if load_demo:
                 if store.actor.can("data.purge"):
                     QTimer.singleShot(0, window, window.load_demo_data)

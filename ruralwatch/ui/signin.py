@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.services.accounts import create_database, encrypt_database, sign_in
+from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, restore, sign_in_checked
 from ruralwatch.store import migrations
 from ruralwatch.store.database import DatabaseError, Store, check_openable, connect, is_encrypted
 from ruralwatch.store.keyring import MIN_PASSWORD, KdfParams, Keyring, KeyringError, SignInError, check_password
@@ -271,7 +272,6 @@ class FirstRunDialog(NewAdministratorDialog):
         remember_account(store.actor.username)
         self.accept()
 
-
 class SignInDialog(FormDialog):
     """An encrypted database: the account name (the last one used, prefilled) and its password."""
 
@@ -298,7 +298,14 @@ class SignInDialog(FormDialog):
         self.clear_error()
         try:
             with busy_cursor():
-                store = sign_in(self.db_path, name, self.password.text())
+                store = sign_in_checked(self.db_path, name, self.password.text())
+        except DamagedDatabaseError as exc:
+            restored = self.offer_restore(exc.problem, name, self.password.text())
+            if restored is None:
+                self.fatal = getattr(self, "fatal", None) or exc.problem.cli_message()
+                self.done(FATAL)
+                return
+            store = restored
         except SignInError as exc:
             message = str(exc)
             self.password.clear()
@@ -312,6 +319,28 @@ class SignInDialog(FormDialog):
         self.store = store
         remember_account(store.actor.username)
         self.accept()
+
+
+    def offer_restore(self, problem: StartupProblem, name: str, password: str) -> Store | None:
+        """The database is damaged: say so and offer its latest good backup. The signed-in store, or None."""
+        box = QMessageBox(QMessageBox.Icon.Critical, problem.title, problem.message, parent=self)
+        restore_button = box.addButton(problem.button_text, QMessageBox.ButtonRole.AcceptRole) \
+            if problem.backup else None
+        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        if self.ask(box) is not restore_button or problem.backup is None:
+            return None
+        try:
+            with busy_cursor():
+                restore(self.db_path, problem.backup.path, name, password)
+                return sign_in_checked(self.db_path, name, password)
+        except (RuralWatchError, DatabaseError, OSError) as exc:
+            self.fatal = f"the backup was not restored: {exc}"
+            return None
+
+    def ask(self, box: QMessageBox) -> object:
+        """Show a question; tests replace this to answer it."""
+        box.exec()
+        return box.clickedButton()
 
 
 class EncryptDialog(NewAdministratorDialog):
