@@ -94,7 +94,7 @@ class SyncPanel(QWidget):
 
         self.peer_choice = QComboBox()
         self.passphrase_file = QLineEdit()
-        self.passphrase_file.setPlaceholderText("passphrase file (optional; encrypts and decrypts packages)")
+        self.passphrase_file.setPlaceholderText("passphrase file (needed to export: packages carry personal data)")
         export = QPushButton("Export changes…")
         export.clicked.connect(lambda: self.export_package())
         import_button = QPushButton("Import package…")
@@ -220,6 +220,12 @@ class SyncPanel(QWidget):
         self.run_task(title, work, done, lambda exc: self.report(f"{failure}: {exc}"))
 
     def export_package(self, path: Path | None = None) -> None:
+        if not self.passphrase_file.text().strip():
+            # As on the command line: a package carries contact details, so it leaves the laptop encrypted.
+            self.status.setText("Choose a passphrase file first: a package carries personal data, so it is "
+                                "always encrypted")
+            self.passphrase_file.setFocus()
+            return
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
                                                     "RuralWatch sync package (*.rwsync)")

@@ -41,9 +41,14 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     # Export back to it: the pending count for that laptop falls to zero afterwards.
     other_id = panel.peer_choice.itemData(1)
     panel.peer_choice.setCurrentIndex(1)
+    panel.export_package(tmp_path / "plain.rwsync")  # no passphrase: refused, nothing written
+    assert "passphrase" in panel.status.text() and not (tmp_path / "plain.rwsync").exists()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("shared secret\n")
+    panel.passphrase_file.setText(str(secret))
     with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
         panel.export_package(tmp_path / "for-other.rwsync")
-    assert exported.args[0].since_last_for == other_id
+    assert exported.args[0].since_last_for == other_id and exported.args[0].encrypted
     assert services.sync.pending(other_id) == 0
     assert panel.peers.item(0, 2).text() != "never"
 
