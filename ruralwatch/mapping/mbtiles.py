@@ -236,13 +236,15 @@ def _sqlite_reason(exc: sqlite3.Error | UnicodeDecodeError | MemoryError) -> str
     if isinstance(exc, MemoryError):
         return "SQLite ran out of memory reading it: the file is probably damaged; copy it again from the original"
     code = getattr(exc, "sqlite_errorname", "") or ""
+    # SQLite may quote text from a damaged file in its message, line ends included: keep the message one line.
+    detail = " ".join(str(exc).split())
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return "another program is using the file; close it and try again"
     if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR")) or type(exc) is sqlite3.DatabaseError:
-        return f"the file is damaged or incomplete ({exc}); copy it again from the original"
+        return f"the file is damaged or incomplete ({detail}); copy it again from the original"
     if code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-        return f"SQLite cannot open it ({exc})"
-    return f"SQLite cannot read it ({exc})"
+        return f"SQLite cannot open it ({detail})"
+    return f"SQLite cannot read it ({detail})"
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

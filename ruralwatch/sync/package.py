@@ -226,7 +226,11 @@ class PackageReader:
             raise PackageError(f"{self.path.name} is not a RuralWatch sync package (bad manifest)") from None
         self.manifest = _check_manifest(manifest)
         signature = self.manifest["signature"]
-        if not crypto.verify(signature["public_key"], signature["value"], canonical(self.manifest)):
+        try:
+            signed = canonical(self.manifest)
+        except _BAD_JSON:  # nesting that loads but is too deep to write back: no writer of ours made it
+            raise PackageError(f"{self.path.name} is not a RuralWatch sync package (bad manifest)") from None
+        if not crypto.verify(signature["public_key"], signature["value"], signed):
             raise PackageError("refused: the package's signature does not match its manifest (it was altered "
                                "or damaged)")
         self.signer_key: str = signature["public_key"].lower()
