@@ -98,10 +98,14 @@ def read_secret(path: Path | None, prompt: str, confirm: bool = False, env: str 
             raise PasswordError(f"the password file {source} is empty")
         return secret
     if not sys.stdin.isatty():
-        raise PasswordError(f"no password given: use --passphrase-file PATH or ${env} (never the command line)")
-    secret = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Again: ") != secret:
-        raise PasswordError("the two passwords differ")
+        where = f"--passphrase-file PATH or ${env}" if env else "--password-file PATH"
+        raise PasswordError(f"no password given: use {where} (never the command line)")
+    try:
+        secret = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != secret:
+            raise PasswordError("the two passwords differ")
+    except (EOFError, KeyboardInterrupt):
+        raise PasswordError("no password given (the prompt was closed)") from None
     return secret
 
 

@@ -108,6 +108,11 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     check.close()
     keyring = Keyring.create(path)
     keyring.wrap(name, password, key, params)
+    # Copies made before schema upgrades are plain too: they would leave the data readable beside the
+    # encrypted file. The encrypted database holds everything they held.
+    for old_copy in path.parent.glob(f"{path.name}.schema*.bak"):
+        if not is_encrypted(old_copy):
+            _shred(old_copy)
     _shred(path)
     for suffix in ("-wal", "-shm"):
         _shred(path.with_name(path.name + suffix))

@@ -176,7 +176,8 @@ class Keyring:
             self.data["failures"][name] = failures
             self.save()
             left = MAX_FAILURES - failures["count"]
-            hint = f" ({left} tries left before the account locks)" if left > 0 else " (the account is now locked)"
+            tries = "1 try" if left == 1 else f"{left} tries"
+            hint = f" ({tries} left before the account locks)" if left > 0 else " (the account is now locked)"
             raise SignInError("unknown account or wrong password" + hint) from None
         except (KeyError, ValueError, TypeError) as exc:
             raise KeyringError(f"{self.path}: the entry for {name} is damaged ({exc})") from None
