@@ -44,6 +44,12 @@ KEYS = crypto.KeyPair.from_hex("11" * 32)
 HLC = "001764052200000-000000-devicea"
 
 
+def _one_line(exc: RuralWatchError) -> None:
+    """The documented error is shown to the user as one line: a message with a line end is a bug too."""
+    if "\n" in str(exc) or not str(exc).strip():
+        raise AssertionError(f"not a one-line message: {str(exc)!r}")
+
+
 def _text(data: bytes) -> str:
     return atheris.FuzzedDataProvider(data).ConsumeUnicodeNoSurrogates(len(data))
 
@@ -117,7 +123,8 @@ def fuzz_cli(data: bytes) -> None:
 def fuzz_csv(data: bytes) -> None:
     try:
         parsed = police_uk.parse_bytes(data, "fuzz.csv")
-    except RuralWatchError:
+    except RuralWatchError as exc:
+        _one_line(exc)
         return
     if parsed.rows_read != len(parsed.records) + parsed.rejected_count:
         raise AssertionError("rows read do not add up")
@@ -134,10 +141,10 @@ def fuzz_mbtiles(data: bytes) -> None:
             for z, x, y in ((0, 0, 0), (1, 1, 0), (30, 5, 5)):
                 try:
                     tiles.tile(z, x, y)
-                except RuralWatchError:
-                    pass
-    except RuralWatchError:
-        pass
+                except RuralWatchError as exc:
+                    _one_line(exc)
+    except RuralWatchError as exc:
+        _one_line(exc)
     finally:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
             leftover.unlink(missing_ok=True)
@@ -188,8 +195,8 @@ def fuzz_package(data: bytes) -> None:
     try:
         reader = package.PackageReader(path)
         reader.contents("pw", SYNCABLE_TABLES)
-    except RuralWatchError:
-        pass
+    except RuralWatchError as exc:
+        _one_line(exc)
     finally:
         path.unlink(missing_ok=True)
 
@@ -243,7 +250,9 @@ def main() -> None:
     flags = sys.argv[1:]
     if not any(flag.startswith("-artifact_prefix=") for flag in flags):
         flags.append(f"-artifact_prefix={CORPUS}/{target}-")  # crash files beside the corpus, not in the cwd
-    atheris.Setup([sys.argv[0], *flags, str(corpus)], TARGETS[target])
+    if not any(not flag.startswith("-") for flag in flags):  # no input files given: fuzz from the corpus
+        flags.append(str(corpus))
+    atheris.Setup([sys.argv[0], *flags], TARGETS[target])
     atheris.Fuzz()
 
 

@@ -711,6 +711,19 @@ def test_package_manifest_text(tmp_path: Path, how: str, size: int) -> None:
     check_package(tmp_path, data)
 
 
+def test_package_manifest_too_deep_to_write_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the long run (nesting 1986 under Hypothesis's raised recursion limit): json.loads accepted a manifest
+    that json.dumps, re-serialising it for the signature check one call deeper, could not, so RecursionError escaped.
+    The window is a level or two wide and moves with the stack, so this pins the handling rather than the depth."""
+    data, _ = good_package()
+
+    def too_deep(*args: Any, **kwargs: Any) -> bytes:
+        raise RecursionError("maximum recursion depth exceeded while encoding a JSON object")
+
+    monkeypatch.setattr(package, "canonical", too_deep)
+    assert check_package(tmp_path, data) is None
+
+
 ROW_VALUE = st.one_of(JSON_LEAF, st.sampled_from([2**63, -(2**63) - 1, 10**4000, "x" * 10]))
 
 
