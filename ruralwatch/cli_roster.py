@@ -270,7 +270,12 @@ def _duty_json(d: DutyRecord) -> dict[str, Any]:
 
 def _period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
     start = times.parse_date(date_from, "from") if date_from else times.to_local(times.utc_now()).date()
-    end = times.parse_date(date_to, "to") if date_to else start + timedelta(days=30)
+    if date_to:
+        end = times.parse_date(date_to, "to")
+    elif start > date.max - timedelta(days=30):
+        raise ValidationError.single("from", f"{start.isoformat()} is too near the end of the calendar")
+    else:
+        end = start + timedelta(days=30)
     if end < start:
         raise ValidationError.single("to", "the period ends before it starts")
     return start, end

@@ -74,7 +74,8 @@ def _local_month_start_utc(month: str, months_later: int = 0) -> str:
 
 @lru_cache(maxsize=1)
 def _to_bng() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    # No "ballpark" step off the coast: the same conversion as ruralwatch.core.geo and the importer use.
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True, allow_ballpark=False)
 
 
 @dataclass(frozen=True)
