@@ -194,6 +194,12 @@ class FormDialog(QDialog):
         first = next((fields[e.field] for e in exc.errors if e.field in fields), None)
         self.show_error("\n".join(e.message[:1].upper() + e.message[1:] for e in exc.errors), first)
 
+    def signed_in(self, store: Store) -> None:
+        """Done: keep the signed-in store, remember the account name for next time, close."""
+        self.store = store
+        remember_account(store.actor.username)
+        self.accept()
+
     def submit(self) -> None:  # pragma: no cover - every dialog overrides it
         raise NotImplementedError
 
@@ -268,9 +274,8 @@ class FirstRunDialog(NewAdministratorDialog):
         except (RuralWatchError, DatabaseError, OSError) as exc:
             self.show_error(f"The database was not created: {exc}")
             return
-        self.store = store
-        remember_account(store.actor.username)
-        self.accept()
+        self.signed_in(store)
+
 
 class SignInDialog(FormDialog):
     """An encrypted database: the account name (the last one used, prefilled) and its password."""
@@ -316,9 +321,7 @@ class SignInDialog(FormDialog):
             self.fatal = str(exc)
             self.done(FATAL)
             return
-        self.store = store
-        remember_account(store.actor.username)
-        self.accept()
+        self.signed_in(store)
 
 
     def offer_restore(self, problem: StartupProblem, name: str, password: str) -> Store | None:
@@ -375,9 +378,7 @@ class EncryptDialog(NewAdministratorDialog):
         except (RuralWatchError, DatabaseError, OSError) as exc:
             self.show_error(f"The database was not encrypted: {exc}")
             return
-        self.store = store
-        remember_account(store.actor.username)
-        self.accept()
+        self.signed_in(store)
 
 
 def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None) -> FormDialog:
