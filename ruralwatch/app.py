@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ruralwatch import cli
-from ruralwatch.paths import resolve_db_path
+from ruralwatch.paths import location_is_choosable, resolve_db_path
 
 
 def prepare_qt_environment() -> None:
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare_qt_environment()
         from ruralwatch.ui.application import run_gui
 
-        return run_gui(db_path, load_demo=args.demo)
+        return run_gui(db_path, load_demo=args.demo, choose_folder=location_is_choosable(args.db))
     return cli.main_cli(args, db_path)
 
 

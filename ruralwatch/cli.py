@@ -21,6 +21,7 @@ from ruralwatch import (
     cli_auth,
     cli_backup,
     cli_export,
+    cli_location,
     cli_patrols,
     cli_retention,
     cli_roster,
@@ -179,7 +180,8 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> CliParser:
     parser = CliParser(prog="ruralwatch", description="RuralWatch: rural crime and volunteer coordination.")
-    parser.add_argument("--db", help="database file (default: $RURALWATCH_DB or the user data folder)")
+    parser.add_argument("--db", help="database file (default: $RURALWATCH_DB, else the folder chosen at first "
+                                     "start, else the user data folder; `data-folder` shows which)")
     parser.add_argument("--version", action="version", version=f"RuralWatch {__version__}")
     parser.add_argument("--demo", action="store_true", help="with no command: load demo data, then open")
     cli_auth.add_global_options(parser)
@@ -244,6 +246,7 @@ def build_parser() -> CliParser:
     cli_retention.add_parsers(commands, CliParser)
     cli_auth.add_parsers(commands, CliParser)
     cli_backup.add_parsers(commands, CliParser)
+    cli_location.add_parsers(commands, CliParser)
 
     imports = commands.add_parser("import", help="import published data, kept apart from your own incidents")
     import_sources = imports.add_subparsers(dest="action", metavar="SOURCE", required=True, parser_class=CliParser)
@@ -547,6 +550,8 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
         return cli_auth.run_setup(args, db_path)
     if args.command == "central":  # works on --into, not on this laptop's database
         return cli_sync.run_central(args)
+    if args.command == cli_location.COMMAND:  # reads the location first; signs in itself to move
+        return cli_location.run(args, db_path)
     if args.command in cli_backup.PRE_SIGN_IN:  # signs in against the backup; the database may be damaged
         return cli_backup.run_restore(args, db_path)
     if args.command == "demo" and (not db_path.exists() or db_path.stat().st_size == 0):

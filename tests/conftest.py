@@ -25,6 +25,17 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def no_remembered_database() -> Iterator[None]:
+    """The data folder chosen at a first start is remembered in the (throwaway) config folder: forget it between
+    tests, so one test's choice never redirects another's database."""
+    from ruralwatch.paths import forget_db_path
+
+    forget_db_path()
+    yield
+    forget_db_path()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ruralwatch.db"

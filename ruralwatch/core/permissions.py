@@ -51,7 +51,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "basemap.manage": ("Add and remove offline basemaps", ALL),
     "accounts.manage": ("List and create accounts, reset passwords, change roles", frozenset({"administrator"})),
     "audit.view": ("See and verify the audit log", frozenset({"analyst", "administrator"})),
-    "data.purge": ("Load or remove demo data, set and apply retention, restore backups",
+    "data.purge": ("Load or remove demo data, set and apply retention, restore backups, move the data folder",
                    frozenset({"administrator"})),
 }
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -195,12 +195,32 @@ def looks_encrypted(path: Path) -> bool:
 # --- making --------------------------------------------------------------------------------------------
 
 
-def copy_database(conn: Any, target: Path, key: bytes | None) -> None:
-    """The online backup API from `conn` into a new file keyed with `key`; a single file (no WAL) after."""
+class CopyCancelledError(RuralWatchError):
+    """The user cancelled a copy; the partial target is the caller's to remove."""
+
+
+# Pages per backup step when progress is reported: 4 MB at SQLCipher's 4 KiB pages, a few per second on a slow disk.
+COPY_STEP_PAGES = 1024
+
+
+def copy_database(conn: Any, target: Path, key: bytes | None,
+                  progress: Callable[[int, int], bool] | None = None) -> None:
+    """The online backup API from `conn` into a new file keyed with `key`; a single file (no WAL) after.
+
+    With `progress(done, total) -> bool` the copy goes in steps and stops (CopyCancelledError) once it returns
+    False."""
     copy = connect(target, key)
+
+    def step(_status: int, remaining: int, total: int) -> None:
+        if progress is not None and not progress(total - remaining, total):
+            raise CopyCancelledError("cancelled: nothing was moved")
+
     try:
         with quiet_cipher_log():
-            conn.backup(copy)
+            if progress is None:
+                conn.backup(copy)
+            else:
+                conn.backup(copy, pages=COPY_STEP_PAGES, progress=step)
             copy.execute("PRAGMA journal_mode = DELETE").fetchone()
     finally:
         copy.close()

@@ -14,6 +14,7 @@ from ruralwatch import __version__
 from ruralwatch.paths import APP_NAME
 from ruralwatch.services.backups import maybe_backup
 from ruralwatch.services.container import Services
+from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import KdfParams
 from ruralwatch.ui.main_window import MainWindow
@@ -80,6 +81,7 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
     `event_loop(app, window)` runs the application (default: `app.exec()`; tests look at the window instead).
     """
     app = make_application()
+    moved: MovedDatabase | None = None
     try:
         services = Services.build(store)
         with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
@@ -94,22 +96,28 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
             else:
                 QTimer.singleShot(300, window, lambda: offer_demo_if_empty(window))
             code = event_loop(app, window) if event_loop is not None else app.exec()
+            moved = window.moved_database
             window.dispose()
     finally:
         store.close()
+    if moved is not None:  # the data folder was moved: the old files go once the database is closed
+        for problem in finish_move(moved):
+            print(f"ruralwatch: warning: {problem}", file=sys.stderr)
     return code
 
 
 def run_gui(db_path: Path, load_demo: bool = False, params: KdfParams | None = None,
-            exec_dialog: ExecDialog | None = None, event_loop: EventLoop | None = None) -> int:
+            exec_dialog: ExecDialog | None = None, event_loop: EventLoop | None = None,
+            choose_folder: bool = False) -> int:
     """Sign in (or create or encrypt the database: ruralwatch.ui.signin), then run the window.
 
     Exit codes: 0 after the window closes or the user chose Quit at sign-in, 2 when the file cannot be used.
+    `choose_folder`: a first start asks where to keep the data (not when --db or $RURALWATCH_DB named the file).
     `params` (Argon2 cost for new passwords), `exec_dialog` and `event_loop` are for tests; the defaults are
     the real ones.
     """
     make_application()
-    opened = open_database(db_path, params, exec_dialog)
+    opened = open_database(db_path, params, exec_dialog, choose_folder)
     if isinstance(opened, int):
         return opened
     return run_window(opened, load_demo, event_loop)

@@ -54,6 +54,7 @@ from ruralwatch.mapping.page import TileLayerSpec
 from ruralwatch.services.accounts import AccountService
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
+from ruralwatch.services.data_location import MovedDatabase
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.incidents import CancelledError
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         service = self.service
         self.tasks: list[BackgroundTask] = []
         self.forms: list[IncidentDialog] = []
+        self.moved_database: MovedDatabase | None = None  # set by Settings ▸ Move: the window then closes
         self._picking_form: IncidentDialog | None = None
         self._focus_map_on_select = True
         self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
@@ -411,8 +413,14 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.services, self)
         dialog.saved.connect(self._apply_settings)
         dialog.setup_requested.connect(lambda: (dialog.reject(), self.open_first_steps()))
+        dialog.data_moved.connect(self.close_after_move)
         dialog.show()
         return dialog
+
+    def close_after_move(self, moved: MovedDatabase) -> None:
+        """The database was copied to its new folder: close, so the old files can go (ruralwatch.ui.application)."""
+        self.moved_database = moved
+        self.close()
 
     def _apply_settings(self) -> None:
         settings = QSettings()

@@ -7,15 +7,19 @@ may not change is shown read-only with the reason.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -24,7 +28,10 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
+from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.services.container import Services
+from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
+from ruralwatch.ui.tasks import BackgroundTask, Progress
 
 LARGE_TEXT_KEY = "view/large_text"
 IDLE_MINUTES_KEY = "security/idle_minutes"
@@ -33,6 +40,7 @@ IDLE_MINUTES_KEY = "security/idle_minutes"
 class SettingsDialog(QDialog):
     saved = Signal()
     setup_requested = Signal()
+    data_moved = Signal(object)  # a MovedDatabase: the window closes, then the old files are removed
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +97,9 @@ class SettingsDialog(QDialog):
         self._guard(retention, "data.purge", role)
         layout.addWidget(retention)
 
+        self.data_folder = self._data_folder_group()
+        layout.addWidget(self.data_folder)
+
         self.setup_button = QPushButton("Run the &first-start steps again…")
         self.setup_button.clicked.connect(self.setup_requested.emit)
         layout.addWidget(self.setup_button)
@@ -103,6 +114,85 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.load()
+
+    def _data_folder_group(self) -> QGroupBox:
+        """Where the data is, and moving it (administrators; only the remembered or default location)."""
+        store = self.services.store
+        group = QGroupBox("D&ata folder (this computer)")
+        form = QFormLayout(group)
+        self.data_path = QLabel(str(store.path))
+        self.data_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.data_path.setWordWrap(True)
+        form.addRow("Database", self.data_path)
+        self.move_button = QPushButton("&Move to another folder…")
+        self.move_button.clicked.connect(self.choose_new_folder)
+        reason = self._why_not_movable()
+        self.move_button.setEnabled(not reason)
+        self.move_button.setToolTip(reason or "Copy the database, its keyring and backups to another folder, "
+                                              "then close RuralWatch; it opens from there next time")
+        form.addRow(self.move_button)
+        return group
+
+    def _why_not_movable(self) -> str:
+        store = self.services.store
+        if not store.actor.can("data.purge"):
+            return "Only an administrator moves the data"
+        if not store.encrypted:
+            return "Only an encrypted database is moved"
+        if not location_is_choosable(None) or Path(store.path).resolve() != resolve_db_path(None).resolve():
+            return "This database was named with --db or $RURALWATCH_DB: move the file yourself"
+        return ""
+
+    def choose_new_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Move the RuralWatch data to", str(Path.home()))
+        if folder:
+            self.move_to(Path(folder))
+
+    def move_to(self, folder: Path) -> BackgroundTask | None:
+        """Check the folder, ask, then copy off the UI thread (progress and cancel); on success tell the window to
+        close so the old files can be removed."""
+        store = self.services.store
+        refused = self._why_not_movable()
+        if refused:
+            self.show_error(refused + ".")
+            return None
+        try:
+            check_data_folder(folder, Path(store.path).name, current=store.path)
+        except DataFolderError as exc:
+            self.show_error(str(exc))
+            return None
+        if not self.confirm("Move the data?",
+                            f"Copy the database, its keyring and its backups to {folder}, then close RuralWatch? "
+                            "Start it again afterwards: it opens from the new folder, and the old files are "
+                            "removed when it closes."):
+            return None
+
+        def work(progress: Progress) -> MovedDatabase:
+            worker = store.reopen()  # the worker thread's own connection, same key and account
+            try:
+                return move_database(worker, folder, progress)
+            finally:
+                worker.close()
+
+        def done(moved: MovedDatabase) -> None:
+            self.accept()
+            self.data_moved.emit(moved)
+
+        def failed(exc: BaseException) -> None:
+            self.show_error(str(exc))
+
+        self.move_task = BackgroundTask(self, "Moving the data…", work, done, failed)
+        self.move_task.start()
+        return self.move_task
+
+    def confirm(self, title: str, question: str) -> bool:
+        """Tests replace this to answer."""
+        answer = QMessageBox.question(self, title, question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
 
     def _guard(self, group: QGroupBox, action: str, role: str) -> QGroupBox:
         if not self.services.store.actor.can(action):
@@ -147,8 +237,7 @@ class SettingsDialog(QDialog):
                     suspect_vrm_months=self.suspect_vrm_months.value(),
                 )
         except RuralWatchError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            self.show_error(str(exc))
             return False
         settings = QSettings()
         settings.setValue(LARGE_TEXT_KEY, self.large_text.isChecked())

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -32,8 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.paths import remember_db_path
 from ruralwatch.services.accounts import create_database, encrypt_database, sign_in
 from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, restore, sign_in_checked
+from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.store import migrations
 from ruralwatch.store.database import DatabaseError, Store, check_openable, connect, is_encrypted
 from ruralwatch.store.keyring import MIN_PASSWORD, KdfParams, Keyring, KeyringError, SignInError, check_password
@@ -212,14 +216,14 @@ class NewAdministratorDialog(FormDialog):
         super().__init__(title, intro, submit_text, "Quit", parent)
         self.db_path = Path(db_path).expanduser()
         self.params = params
-        self.username = self.add_field("Account name:", QLineEdit(), "No spaces, e.g. jsmith or pc4471.")
+        self.username = self.add_field("&Account name:", QLineEdit(), "No spaces, e.g. jsmith or pc4471.")
         self.username.setPlaceholderText("your account name")
         self.display_name = QLineEdit()
         if ask_display_name:
-            self.add_field("Display name:", self.display_name)
+            self.add_field("Dis&play name:", self.display_name)
             self.display_name.setPlaceholderText("optional, e.g. PC Jo Smith")
-        self.password = self.add_field("Password:", password_edit(), PASSWORD_HINT)
-        self.password_again = self.add_field("Password again:", password_edit())
+        self.password = self.add_field("&Password:", password_edit(), PASSWORD_HINT)
+        self.password_again = self.add_field("Password a&gain:", password_edit())
         self.username.setFocus()
 
     def checked_input(self) -> tuple[str, str] | None:
@@ -245,19 +249,77 @@ class NewAdministratorDialog(FormDialog):
 
 
 class FirstRunDialog(NewAdministratorDialog):
-    """No database yet: create an encrypted one with its first administrator."""
+    """No database yet: create an encrypted one with its first administrator, in a folder the user may choose.
 
-    def __init__(self, db_path: Path, params: KdfParams | None = None, parent: QWidget | None = None) -> None:
+    With `choose_folder` (no --db or $RURALWATCH_DB named the file) the data folder is a field of its own, filled
+    with the default, and the choice is remembered for later starts and for the command line. A chosen folder
+    that already holds a RuralWatch database is offered for signing in instead (`switch_to`)."""
+
+    def __init__(self, db_path: Path, params: KdfParams | None = None, parent: QWidget | None = None,
+                 choose_folder: bool = False) -> None:
         path = Path(db_path).expanduser()
         keys = keyring_path_for(path)
+        where = ("Choose where its files are kept (the suggested folder is your own data folder; a folder on an "
+                 "encrypted drive is fine)" if choose_folder else f"It will be <tt>{path}</tt>")
         intro = (
             "<b>Welcome to RuralWatch.</b><br><br>"
-            f"There is no database at <tt>{path}</tt> yet. Create it now: everything in it is encrypted, and "
-            "you become its first <b>administrator</b>, who adds everyone else's accounts.<br><br>"
+            "There is no database yet. Create it now: everything in it is encrypted, and you become its first "
+            f"<b>administrator</b>, who adds everyone else's accounts. {where}.<br><br>"
             f"The keys are kept in <tt>{keys.name}</tt> beside the database. Back up both files together: without "
             "the keyring, or without a password, nobody can open the data, not even an administrator."
         )
         super().__init__("RuralWatch: create the database", intro, "Create database", path, params, parent)
+        self.choose_folder = choose_folder
+        self.switch_to: Path | None = None
+        self.folder = QLineEdit(str(path.parent))
+        if choose_folder:
+            self.folder.setToolTip("The database, its keyring and its daily backups are kept in this folder")
+            browse = QPushButton("C&hoose…")
+            browse.clicked.connect(self.browse_folder)
+            row = QHBoxLayout()
+            row.addWidget(self.folder, 1)
+            row.addWidget(browse)
+            label = QLabel("&Data folder:")
+            label.setBuddy(self.folder)
+            self.form.insertRow(0, label, row)
+            self.folder.textEdited.connect(lambda _text: self._unmark(self.folder))
+        self.username.setFocus()
+
+    def browse_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+            self._unmark(self.folder)
+
+    def target_path(self) -> Path | None:
+        """The database file in the chosen folder, or None after showing why the folder will not do."""
+        if not self.choose_folder:
+            return self.db_path
+        text = self.folder.text().strip()
+        folder = Path(text).expanduser()
+        existing = folder / self.db_path.name
+        if text and folder.is_absolute() and existing != self.db_path and inspect_database(existing).state == ENCRYPTED:
+            if self.confirm_use_existing(existing):
+                remember_db_path(existing)
+                self.switch_to = existing
+                self.accept()
+            return None
+        if existing == self.db_path and inspect_database(existing).state == NEW:
+            folder.mkdir(parents=True, exist_ok=True)
+            return existing
+        try:
+            return check_data_folder(text, self.db_path.name)
+        except DataFolderError as exc:
+            self.show_error(str(exc), self.folder)
+            return None
+
+    def confirm_use_existing(self, existing: Path) -> bool:
+        """Tests replace this to answer."""
+        answer = QMessageBox.question(
+            self, "A database is already there",
+            f"{existing.parent} already holds a RuralWatch database. Sign in to that one instead of creating a "
+            "new one?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def submit(self) -> None:
         checked = self.checked_input()
@@ -266,14 +328,24 @@ class FirstRunDialog(NewAdministratorDialog):
         name, password = checked
         self.clear_error()
         try:
+            target = self.target_path()
+        except OSError as exc:
+            self.show_error(f"The folder cannot be used: {exc.strerror or exc}.", self.folder)
+            return
+        if target is None:
+            return
+        try:
             with busy_cursor():
-                store = create_database(self.db_path, name, password, self.params, self.display_name.text())
+                store = create_database(target, name, password, self.params, self.display_name.text())
         except ValidationError as exc:
             self.show_validation(exc, self.fields)
             return
         except (RuralWatchError, DatabaseError, OSError) as exc:
             self.show_error(f"The database was not created: {exc}")
             return
+        if self.choose_folder:
+            remember_db_path(target)
+        self.db_path = target
         self.signed_in(store)
 
 
@@ -284,8 +356,8 @@ class SignInDialog(FormDialog):
         self.db_path = Path(db_path).expanduser()
         intro = f"<b>Sign in to RuralWatch</b><br><br>Database: <tt>{self.db_path}</tt>"
         super().__init__("RuralWatch: sign in", intro, "Sign in", "Quit", parent)
-        self.username = self.add_field("Account name:", QLineEdit())
-        self.password = self.add_field("Password:", password_edit())
+        self.username = self.add_field("&Account name:", QLineEdit())
+        self.password = self.add_field("&Password:", password_edit())
         remembered = last_account()
         if not remembered and len(usernames) == 1:
             remembered = usernames[0]
@@ -381,9 +453,10 @@ class EncryptDialog(NewAdministratorDialog):
         self.signed_in(store)
 
 
-def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None) -> FormDialog:
+def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None,
+               choose_folder: bool = False) -> FormDialog:
     if inspection.state == NEW:
-        return FirstRunDialog(db_path, params)
+        return FirstRunDialog(db_path, params, choose_folder=choose_folder)
     if inspection.state == ENCRYPTED:
         return SignInDialog(db_path, inspection.usernames)
     if inspection.state == PLAIN:
@@ -395,22 +468,26 @@ def show_unusable(db_path: Path, problem: str) -> None:
     QMessageBox.critical(None, "RuralWatch cannot open its database", f"{db_path}\n\n{problem}")
 
 
-def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: ExecDialog | None = None
-                  ) -> Store | int:
+def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: ExecDialog | None = None,
+                  choose_folder: bool = False) -> Store | int:
     """The signed-in store for `db_path` after the right dialog, or an exit code (0 quit, 2 unusable file).
 
     `exec_dialog` runs a dialog and returns its result (default: `dialog.exec()`; tests fill it in instead).
+    `choose_folder`: on a first start the user picks the data folder (not when --db or $RURALWATCH_DB named it).
     """
     inspection = inspect_database(db_path)
     if inspection.state == UNUSABLE:
         show_unusable(db_path, inspection.problem)
         return FATAL
-    dialog = dialog_for(inspection, db_path, params)
+    dialog = dialog_for(inspection, db_path, params, choose_folder)
     try:
         (exec_dialog or QDialog.exec)(dialog)
         if dialog.fatal:
             show_unusable(db_path, dialog.fatal)
             return FATAL
+        switch_to = getattr(dialog, "switch_to", None)
+        if switch_to is not None:  # the chosen folder already held a database: sign in to that one
+            return open_database(switch_to, params, exec_dialog)
         if dialog.store is None:
             return 0
         return dialog.store

@@ -1,0 +1,131 @@
+"""Where the database lives: choosing the data folder at first start, and moving it later.
+
+Moving copies the open, encrypted database with SQLite's online backup API (same key, pages as they are) and its
+keyring into the new folder, checks that the copy opens, and records the new place for later starts
+(ruralwatch.paths). The old files are removed only once the database is closed (`finish_move`): until then the
+old folder still holds a complete database, so a crash in between loses nothing; at worst both folders hold it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.paths import DB_FILE_NAME, remember_db_path
+from ruralwatch.store.audit import record_event
+from ruralwatch.store.backups import CopyCancelledError, backups_folder, check_file, copy_database
+from ruralwatch.store.database import Store
+from ruralwatch.store.keyring import Keyring, keyring_path
+
+PART_SUFFIX = ".moving"
+# Files SQLite keeps beside a database in WAL mode.
+SIDE_SUFFIXES = ("-wal", "-shm")
+
+
+class DataFolderError(RuralWatchError):
+    """The chosen folder cannot hold the database. Nothing was changed."""
+
+
+def check_data_folder(folder: str | Path, file_name: str = DB_FILE_NAME, current: Path | None = None) -> Path:
+    """The database path in `folder`, after refusing a folder that cannot take a new database.
+
+    `current` (the open database) may not be the target itself. The folder is created if missing.
+    """
+    text = str(folder).strip()
+    if not text:
+        raise DataFolderError("Choose a folder for the data.")
+    folder = Path(text).expanduser()
+    if not folder.is_absolute():
+        raise DataFolderError(f"{folder} is not a full path: choose the folder with Choose… or type it from the "
+                              "root (e.g. /home/jo/RuralWatch).")
+    if folder.exists() and not folder.is_dir():
+        raise DataFolderError(f"{folder} is a file, not a folder.")
+    target = folder / file_name
+    if current is not None and target.resolve() == Path(current).expanduser().resolve():
+        raise DataFolderError(f"The database is already in {folder}.")
+    if target.exists() or keyring_path(target).exists():
+        raise DataFolderError(f"{folder} already holds a RuralWatch database ({file_name}); choose another "
+                              "folder, or start RuralWatch with --db to open that one.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFolderError(f"The folder {folder} cannot be created: {exc.strerror or exc}.") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DataFolderError(f"You may not write in {folder}: choose a folder of your own.")
+    return target
+
+
+@dataclass(frozen=True)
+class MovedDatabase:
+    """A finished copy: the new database (now the remembered one) and the old files still to remove."""
+
+    old_path: Path
+    new_path: Path
+    old_files: tuple[Path, ...] = field(default=())
+    old_backups: Path | None = None
+
+
+def move_database(store: Store, folder: Path, progress: Callable[[int, int], bool] | None = None) -> MovedDatabase:
+    """Copy the open database and its keyring into `folder`, check the copy, and make it the one used from the
+    next start. Administrators only (the same right as restoring a backup). Call `finish_move` after closing.
+
+    `progress(done_pages, total_pages) -> bool`: a False return cancels (CopyCancelledError), nothing moved."""
+    store.actor.require("data.purge")
+    if store.key is None or store.path is None:
+        raise DataFolderError("Only an encrypted database file can be moved: this one is not encrypted.")
+    old_path = Path(store.path)
+    target = check_data_folder(folder, old_path.name, current=old_path)
+    keyring = Keyring.load(old_path)  # refuse before copying anything if the keys cannot be read
+    staged = target.with_name(target.name + PART_SUFFIX)
+    with store.transaction():  # recorded first, so the copy carries the entry too
+        record_event(store, "data.move", None, None, {"from": str(old_path.parent), "to": str(target.parent)})
+    try:
+        copy_database(store.db.conn, staged, store.key, progress)
+        problem = check_file(staged, store.key)
+        if problem:
+            raise DataFolderError(f"The copy in {target.parent} could not be read back ({problem}); nothing moved.")
+        os.replace(staged, target)
+        keyring.copy_to(target)
+        remember_db_path(target)
+    except (OSError, RuralWatchError) as exc:
+        for leftover in (staged, target, keyring_path(target)):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
+        with store.transaction():
+            record_event(store, "data.move.failed", None, None, {"to": str(target.parent), "error": str(exc)})
+        if isinstance(exc, DataFolderError | CopyCancelledError):
+            raise
+        raise DataFolderError(f"The database was not moved to {target.parent}: {exc}") from exc
+    old_files = tuple(p for p in (old_path, keyring_path(old_path),
+                                  *(old_path.with_name(old_path.name + s) for s in SIDE_SUFFIXES)))
+    old_backups = backups_folder(old_path)
+    return MovedDatabase(old_path, target, old_files, old_backups if old_backups.is_dir() else None)
+
+
+def finish_move(moved: MovedDatabase) -> list[str]:
+    """After the old database is closed: remove its files and move its backups beside the new one.
+
+    Returns problems worth telling the user (a file that could not be removed); never raises for them, since the
+    new database is complete and already in use."""
+    problems: list[str] = []
+    if moved.old_backups is not None:
+        new_backups = backups_folder(moved.new_path)
+        new_backups.mkdir(parents=True, exist_ok=True)
+        for backup in sorted(moved.old_backups.iterdir()):
+            try:
+                shutil.move(str(backup), new_backups / backup.name)
+            except OSError as exc:
+                problems.append(f"backup {backup.name} was not moved: {exc}")
+        with suppress(OSError):
+            moved.old_backups.rmdir()
+    for old in moved.old_files:
+        try:
+            old.unlink(missing_ok=True)
+        except OSError as exc:
+            problems.append(f"{old} was not removed: {exc}")
+    return problems
