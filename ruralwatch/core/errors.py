@@ -9,6 +9,10 @@ class RuralWatchError(Exception):
     """Base class for errors that are shown to the user as one clear line (CLI exit code 2)."""
 
 
+class CancelledError(Exception):
+    """The user cancelled a long operation; it changed nothing."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str

@@ -30,7 +30,7 @@ from typing import Any
 
 from ruralwatch import __version__
 from ruralwatch.core import times
-from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, FieldError, RuralWatchError, ValidationError
 from ruralwatch.core.incident import PERSONAL_FIELDS, Incident, IncidentFilter
 from ruralwatch.core.kinds import (
     EQUIPMENT_CATEGORIES,
@@ -45,6 +45,7 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
 
+ProgressCallback = Callable[[int, int], bool]  # (done, total) -> False to cancel
 FORMATS: tuple[str, ...] = ("csv", "geojson", "xlsx")
 _FORMAT_NAMES = {"csv": "CSV", "geojson": "GeoJSON", "xlsx": "XLSX"}
 _SUFFIX_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}
@@ -418,8 +419,11 @@ def check_target(out: Path | str) -> Path:
     return target
 
 
-def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Run `write` on a temporary file beside `target`, then move it into place; on any failure remove it."""
+def replace_atomically(target: Path, write: Callable[[Path], None],
+                       proceed: Callable[[], bool] | None = None) -> None:
+    """Run `write` on a temporary file beside `target`, then move it into place; on any failure remove it.
+
+    `proceed()` is asked once the file is written: False (the user cancelled) leaves `target` as it was."""
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
@@ -430,6 +434,8 @@ def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
         write(part)
         with open(part, "rb") as written:
             os.fsync(written.fileno())
+        if proceed is not None and not proceed():
+            raise CancelledError(f"cancelled: {target.name} was not written")
         os.replace(part, target)
     except OSError as exc:
         raise RuralWatchError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -447,18 +453,29 @@ def metadata(data: ExportData) -> dict[str, Any]:
     }
 
 
-def export(data: ExportData, fmt: str, out: Path | str) -> ExportResult:
-    """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing."""
+def export(data: ExportData, fmt: str, out: Path | str, progress: ProgressCallback | None = None) -> ExportResult:
+    """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing.
+
+    `progress(done, total) -> bool` hears of each table made and of the file written; False cancels
+    (CancelledError) and leaves `out` as it was."""
     fmt = resolve_format(fmt, out)
     target = check_target(out)
-    if fmt == "xlsx":
-        tables = [make(data) for make in SHEETS]
-        replace_atomically(target, lambda path: write_xlsx(tables, path))
-    else:
-        tables = [incidents_table(data)]
-        if fmt == "csv":
-            replace_atomically(target, lambda path: write_csv(tables[0], path))
+    makers = SHEETS if fmt == "xlsx" else [incidents_table]
+    steps = len(makers) + 1
+    tables = []
+    for step, make in enumerate(makers, start=1):
+        tables.append(make(data))
+        if progress is not None and not progress(step, steps):
+            raise CancelledError(f"cancelled: {target.name} was not written")
+
+    def write(path: Path) -> None:
+        if fmt == "xlsx":
+            write_xlsx(tables, path)
+        elif fmt == "csv":
+            write_csv(tables[0], path)
         else:
-            replace_atomically(target, lambda path: write_geojson(tables[0], path, metadata(data)))
+            write_geojson(tables[0], path, metadata(data))
+
+    replace_atomically(target, write, None if progress is None else lambda: progress(steps, steps))
     counts = {table.name: len(table.rows) for table in tables}
     return ExportResult(target, fmt, counts, data.options.include_personal)

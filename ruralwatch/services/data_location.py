@@ -15,10 +15,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import CancelledError, RuralWatchError
 from ruralwatch.paths import DB_FILE_NAME, remember_db_path
 from ruralwatch.store.audit import record_event
-from ruralwatch.store.backups import CopyCancelledError, backups_folder, check_file, copy_database
+from ruralwatch.store.backups import backups_folder, check_file, copy_database
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import Keyring, keyring_path
 
@@ -74,7 +74,7 @@ def move_database(store: Store, folder: Path, progress: Callable[[int, int], boo
     """Copy the open database and its keyring into `folder`, check the copy, and make it the one used from the
     next start. Administrators only (the same right as restoring a backup). Call `finish_move` after closing.
 
-    `progress(done_pages, total_pages) -> bool`: a False return cancels (CopyCancelledError), nothing moved."""
+    `progress(done_pages, total_pages) -> bool`: a False return cancels (CancelledError), nothing moved."""
     store.actor.require("data.purge")
     if store.key is None or store.path is None:
         raise DataFolderError("Only an encrypted database file can be moved: this one is not encrypted.")
@@ -92,13 +92,13 @@ def move_database(store: Store, folder: Path, progress: Callable[[int, int], boo
         os.replace(staged, target)
         keyring.copy_to(target)
         remember_db_path(target)
-    except (OSError, RuralWatchError) as exc:
+    except (OSError, RuralWatchError, CancelledError) as exc:
         for leftover in (staged, target, keyring_path(target)):
             with suppress(FileNotFoundError):
                 leftover.unlink()
         with store.transaction():
             record_event(store, "data.move.failed", None, None, {"to": str(target.parent), "error": str(exc)})
-        if isinstance(exc, DataFolderError | CopyCancelledError):
+        if isinstance(exc, DataFolderError | CancelledError):
             raise
         raise DataFolderError(f"The database was not moved to {target.parent}: {exc}") from exc
     old_files = tuple(p for p in (old_path, keyring_path(old_path),

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.errors import CancelledError, NotFoundError, ValidationError
 from ruralwatch.core.incident import (
     AttachmentInfo,
     Incident,
@@ -240,5 +240,3 @@ def _read_attachment(path: Path) -> tuple[str, str, bytes, str]:
     return path.name, media_type, data, hashlib.sha256(data).hexdigest()
 
 
-class CancelledError(Exception):
-    """The user cancelled a long operation; it changed nothing."""

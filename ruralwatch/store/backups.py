@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import CancelledError, RuralWatchError
 from ruralwatch.store.database import SQLITE_HEADER, DatabaseError, Store, connect
 from ruralwatch.store.keyring import Keyring, keyring_path
 
@@ -195,10 +195,6 @@ def looks_encrypted(path: Path) -> bool:
 # --- making --------------------------------------------------------------------------------------------
 
 
-class CopyCancelledError(RuralWatchError):
-    """The user cancelled a copy; the partial target is the caller's to remove."""
-
-
 # Pages per backup step when progress is reported: 4 MB at SQLCipher's 4 KiB pages, a few per second on a slow disk.
 COPY_STEP_PAGES = 1024
 
@@ -207,13 +203,13 @@ def copy_database(conn: Any, target: Path, key: bytes | None,
                   progress: Callable[[int, int], bool] | None = None) -> None:
     """The online backup API from `conn` into a new file keyed with `key`; a single file (no WAL) after.
 
-    With `progress(done, total) -> bool` the copy goes in steps and stops (CopyCancelledError) once it returns
-    False."""
+    With `progress(done, total) -> bool` the copy goes in steps and stops (CancelledError) once it returns False;
+    the partial target is the caller's to remove."""
     copy = connect(target, key)
 
     def step(_status: int, remaining: int, total: int) -> None:
         if progress is not None and not progress(total - remaining, total):
-            raise CopyCancelledError("cancelled: nothing was moved")
+            raise CancelledError("cancelled: nothing was copied")
 
     try:
         with quiet_cipher_log():

@@ -62,6 +62,7 @@ from ruralwatch.services.published import ImportReport, PublishedCrimeService
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
+from ruralwatch.ui.export_dialog import ExportDialog
 from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.idle_lock import IDLE_MINUTES, IdleLock
@@ -289,6 +290,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("&Import published crime (data.police.uk)…", "Ctrl+I",
                                           self.import_published, "Import street-level crime CSV files")
         file_menu.addAction(self.import_action)
+        self.export_action = self._action("&Export incidents (CSV, Excel, GeoJSON)…", "Ctrl+Shift+E",
+                                          self.open_export, "Export the incidents of a period and kinds")
+        file_menu.addAction(self.export_action)
         sync_toggle = self.sync_dock.toggleViewAction()
         sync_toggle.setText("&Sync with other laptops…")
         sync_toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
@@ -394,6 +398,7 @@ class MainWindow(QMainWindow):
         store = self.services.store
         needs = (
             (self.demo_action, "data.purge"), (self.import_action, "import.published"),
+            (self.export_action, "export.data"),
             (self.harm_action, "harm.edit"), (self.delete_action, "incident.delete"),
             (self.new_action, "incident.record"), (self.analysis_toggle, "analysis.run"),
             (self.accounts_action, "accounts.manage"), (self.audit_action, "audit.view"),
@@ -414,6 +419,14 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._apply_settings)
         dialog.setup_requested.connect(lambda: (dialog.reject(), self.open_first_steps()))
         dialog.data_moved.connect(self.close_after_move)
+        dialog.show()
+        return dialog
+
+    def open_export(self) -> ExportDialog:
+        """Export incidents, starting from the table's kind and date filters (non-modal)."""
+        dialog = ExportDialog(self.services, self.current_filter(), parent=self)
+        dialog.exported.connect(lambda result: self.statusBar().showMessage(result.summary()[:1].upper()
+                                                                            + result.summary()[1:], 15000))
         dialog.show()
         return dialog
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.permissions import PermissionDeniedError
 from ruralwatch.paths import (
@@ -25,7 +26,7 @@ from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import open_store
 from ruralwatch.store.audit import AuditLog
-from ruralwatch.store.backups import CopyCancelledError, backups_folder
+from ruralwatch.store.backups import backups_folder
 from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
 
 PASSWORD = "correct horse battery"
@@ -156,7 +157,7 @@ def test_only_an_administrator_moves_the_data(admin_store, tmp_path: Path) -> No
 
 def test_a_cancelled_move_leaves_nothing_behind(admin_store, tmp_path: Path) -> None:
     target = tmp_path / "new"
-    with pytest.raises(CopyCancelledError):
+    with pytest.raises(CancelledError):
         move_database(admin_store, target, progress=lambda done, total: False)
     assert list(target.iterdir()) == []
     assert remembered_db_path() is None
