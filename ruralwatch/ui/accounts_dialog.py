@@ -32,11 +32,9 @@ from ruralwatch.core.permissions import ACCOUNT_ROLES
 from ruralwatch.services.accounts import Account, AccountService
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.store.keyring import KdfParams, Keyring, check_password
+from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
 
-OK_STYLE = "color: #1b5e20; font-weight: bold;"
-ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
-FIELD_ERROR_STYLE = "border: 2px solid #b71c1c; border-radius: 3px; padding: 2px;"
 COLUMNS = ("Account", "Name", "Role", "State", "Password set")
 
 
@@ -83,33 +81,39 @@ class AccountsDialog(QDialog):
         # The selected account.
         self.selected_box = QGroupBox("Selected account")
         self.role = _role_combo()
-        self.role_button = QPushButton("Change role")
+        self.role_button = QPushButton("C&hange role")
         self.role_button.clicked.connect(self.change_role)
-        self.active_button = QPushButton("Disable")
+        self.active_button = QPushButton("Disa&ble")
         self.active_button.clicked.connect(self.toggle_active)
-        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button = QPushButton("&Unlock")
         self.unlock_button.setToolTip("Lift the lock-out after too many wrong passwords")
         self.unlock_button.clicked.connect(self.unlock_selected)
         self.reset_password = password_edit("new password")
         self.reset_again = password_edit("new password again")
-        self.reset_button = QPushButton("Set new password")
+        self.reset_button = QPushButton("Set new pass&word")
         self.reset_button.setToolTip("For a forgotten password; also lifts a lock-out")
         self.reset_button.clicked.connect(self.reset_selected)
         selected = QFormLayout(self.selected_box)
         role_row = QHBoxLayout()
         role_row.addWidget(self.role, 1)
         role_row.addWidget(self.role_button)
-        selected.addRow("Role:", role_row)
+        role_label = QLabel("&Role:")
+        role_label.setBuddy(self.role)
+        selected.addRow(role_label, role_row)
         state_row = QHBoxLayout()
         state_row.addWidget(self.active_button)
         state_row.addWidget(self.unlock_button)
         state_row.addStretch(1)
-        selected.addRow("Access:", state_row)
-        selected.addRow("New password:", self.reset_password)
+        access_label = QLabel("Acce&ss:")
+        access_label.setBuddy(self.active_button)
+        selected.addRow(access_label, state_row)
+        selected.addRow("&New password:", self.reset_password)
         reset_row = QHBoxLayout()
         reset_row.addWidget(self.reset_again, 1)
         reset_row.addWidget(self.reset_button)
-        selected.addRow("Again:", reset_row)
+        reset_again_label = QLabel("A&gain:")
+        reset_again_label.setBuddy(self.reset_again)
+        selected.addRow(reset_again_label, reset_row)
 
         # A new account.
         add_box = QGroupBox("Add an account")
@@ -121,24 +125,30 @@ class AccountsDialog(QDialog):
         self.new_role.setCurrentIndex(self.new_role.findData("special"))
         self.new_password = password_edit("password")
         self.new_again = password_edit("password again")
-        self.add_button = QPushButton("Add account")
+        self.add_button = QPushButton("&Add account")
         self.add_button.clicked.connect(self.add_account)
         add = QFormLayout(add_box)
-        add.addRow("Account name:", self.new_username)
-        add.addRow("Display name:", self.new_display)
-        add.addRow("Role:", self.new_role)
-        add.addRow("Password:", self.new_password)
+        add.addRow("Account na&me:", self.new_username)
+        add.addRow("Displa&y name:", self.new_display)
+        add.addRow("R&ole:", self.new_role)
+        add.addRow("&Password:", self.new_password)
         add_row = QHBoxLayout()
         add_row.addWidget(self.new_again, 1)
         add_row.addWidget(self.add_button)
-        add.addRow("Again:", add_row)
+        new_again_label = QLabel("Aga&in:")
+        new_again_label.setBuddy(self.new_again)
+        add.addRow(new_again_label, add_row)
         hint = QLabel(PASSWORD_HINT + " Tell the person their password in person, not by e-mail.")
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint.setStyleSheet(theme.hint_style())
         add.addRow("", hint)
 
         for edit in (self.reset_password, self.reset_again, self.new_username, self.new_password, self.new_again):
             edit.textEdited.connect(lambda _text, w=edit: self._unmark(w))
+        # No default button (Enter must not change an account by accident), but Enter in the last field of a
+        # group does that group's action, as its button would.
+        self.new_again.returnPressed.connect(self.add_account)
+        self.reset_again.returnPressed.connect(self.reset_selected)
 
         self.message = QLabel()
         self.message.setObjectName("accountsMessage")
@@ -191,7 +201,7 @@ class AccountsDialog(QDialog):
                 if column == 0:
                     item.setData(Qt.ItemDataRole.UserRole, account.username)
                 if not account.active:
-                    item.setForeground(Qt.GlobalColor.darkGray)
+                    item.setForeground(theme.hint_colour())
                 self.table.setItem(row, column, item)
         self.table.clearSelection()
         if select:
@@ -237,7 +247,7 @@ class AccountsDialog(QDialog):
             return
         self.selected_box.setTitle(f"Selected account: {account.username}")
         self.role.setCurrentIndex(max(0, self.role.findData(account.role)))
-        self.active_button.setText("Disable" if account.active else "Enable")
+        self.active_button.setText("Disa&ble" if account.active else "Ena&ble")
         self.active_button.setToolTip("Stop this account signing in" if account.active
                                       else "Let this account sign in again (then set a new password)")
         state = self.table.item(self.table.currentRow(), 3).text() if self.table.currentRow() >= 0 else ""
@@ -247,17 +257,17 @@ class AccountsDialog(QDialog):
 
     def show_error(self, message: str, field: QWidget | None = None) -> None:
         self._clear_marks()
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setStyleSheet(theme.error_style())
         self.message.setText(_sentence(message))
         self.message.show()
         if field is not None:
-            field.setStyleSheet(FIELD_ERROR_STYLE)
+            field.setStyleSheet(f"{theme.invalid_style()} border-radius: 3px; padding: 2px;")
             self._marked.append(field)
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_done(self, message: str) -> None:
         self._clear_marks()
-        self.message.setStyleSheet(OK_STYLE)
+        self.message.setStyleSheet(theme.ok_style())
         self.message.setText(_sentence(message))
         self.message.show()
 
@@ -392,9 +402,9 @@ class ChangePasswordDialog(FormDialog):
         actor = service.store.actor
         super().__init__("Change my password", f"Change the password of <b>{actor.username}</b>.",
                          "Change password", "Cancel", parent)
-        self.current = self.add_field("Current password:", password_edit())
-        self.new = self.add_field("New password:", password_edit(), PASSWORD_HINT)
-        self.again = self.add_field("New password again:", password_edit())
+        self.current = self.add_field("&Current password:", password_edit())
+        self.new = self.add_field("&New password:", password_edit(), PASSWORD_HINT)
+        self.again = self.add_field("New password &again:", password_edit())
         self.current.setFocus()
 
     def submit(self) -> None:

@@ -44,6 +44,7 @@ from ruralwatch.services.analysis import (
 )
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store import Store, open_store
+from ruralwatch.ui import theme
 from ruralwatch.ui.tasks import Progress
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -125,6 +126,13 @@ def _status_label(text: str = "") -> QLabel:
     return label
 
 
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A label whose Alt+letter moves the focus to `widget` (for rows of several widgets)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
 def _table() -> QTableWidget:
     table = QTableWidget()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -175,7 +183,7 @@ class AnalysisPanel(QWidget):
 
         def failed(exc: BaseException) -> None:
             status.setText(f"Not done: {exc}")
-            status.setStyleSheet("color: #b71c1c;")
+            status.setStyleSheet(theme.error_style(bold=False))
 
         status.setText(f"{title}…")
         status.setStyleSheet("")
@@ -212,15 +220,16 @@ class AnalysisPanel(QWidget):
         period.addWidget(self.month_to)
         form = QFormLayout()
         self.area = _area_combo()
-        form.addRow("Data", self.source)
-        form.addRow("Area", self.area)
-        form.addRow("Method", self.method)
-        form.addRow("Weight", self.weight)
-        form.addRow("Period", period)
-        form.addRow("Top", self.top_n)
-        form.addRow("Cell size", self.cell_m)
-        form.addRow("Bandwidth", self.bandwidth_m)
-        self.run_button = QPushButton("Find hotspots")
+        # Alt+letters in the panels avoid the menu bar's (F I T V M A C H): the dock is part of the main window.
+        form.addRow("&Data", self.source)
+        form.addRow("A&rea", self.area)
+        form.addRow("M&ethod", self.method)
+        form.addRow("&Weight", self.weight)
+        form.addRow(_buddy("&Period", self.month_from), period)
+        form.addRow("T&op", self.top_n)
+        form.addRow("Ce&ll size", self.cell_m)
+        form.addRow("&Bandwidth", self.bandwidth_m)
+        self.run_button = QPushButton("Fi&nd hotspots")
         self.run_button.clicked.connect(self.run_hotspots)
         self.hotspot_status = _status_label()
         self.hotspot_table = _table()
@@ -274,10 +283,10 @@ class AnalysisPanel(QWidget):
         test.addWidget(self.test_from)
         test.addWidget(self.test_to)
         form = QFormLayout()
-        form.addRow("Data", self.eval_source)
-        form.addRow("Train on", train)
-        form.addRow("Test on", test)
-        self.evaluate_button = QPushButton("Measure forecast accuracy")
+        form.addRow("&Data", self.eval_source)
+        form.addRow(_buddy("T&rain on", self.train_from), train)
+        form.addRow(_buddy("Te&st on", self.test_from), test)
+        self.evaluate_button = QPushButton("Measure forecast acc&uracy")
         self.evaluate_button.clicked.connect(self.run_evaluation)
         self.eval_status = _status_label("PAI: share of test crimes in the top cells divided by their share of the "
                                          "area (higher is better). PEI: how close to the best possible (1 = perfect).")
@@ -320,9 +329,9 @@ class AnalysisPanel(QWidget):
         self.area_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"),
                                    ("all", "Both")))
         form = QFormLayout()
-        form.addRow("Areas", self.area_level)
-        form.addRow("Data", self.area_source)
-        button = QPushButton("Harm by area")
+        form.addRow("A&reas", self.area_level)
+        form.addRow("&Data", self.area_source)
+        button = QPushButton("Harm &by area")
         button.clicked.connect(self.run_areas)
         self.area_status = _status_label()
         self.area_table = _table()
@@ -360,11 +369,11 @@ class AnalysisPanel(QWidget):
     def _time_tab(self) -> QWidget:
         page = QWidget()
         self.time_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"), ("all", "Both")))
-        button = QPushButton("Show timing")
+        button = QPushButton("Show timin&g")
         button.clicked.connect(self.run_timing)
-        export = QPushButton("Save charts as PNG…")
+        export = QPushButton("Save charts as &PNG…")
         export.clicked.connect(self.export_charts)
-        report = QPushButton("Save analysis report…")
+        report = QPushButton("&Save analysis report…")
         report.setToolTip("One HTML file for the chosen area and period (hotspots, harm by area, timing, charts); "
                           "print it to PDF from a browser")
         report.clicked.connect(lambda: self.save_report())
@@ -376,7 +385,9 @@ class AnalysisPanel(QWidget):
         self.hour_table.setMinimumHeight(200)
         self.time_status = _status_label()
         row = QHBoxLayout()
+        row.addWidget(_buddy("&Data", self.time_source))
         row.addWidget(self.time_source, 1)
+        row.addWidget(_buddy("A&rea", self.time_area))
         row.addWidget(self.time_area, 1)
         row.addWidget(button)
         buttons = QHBoxLayout()
@@ -389,7 +400,7 @@ class AnalysisPanel(QWidget):
         layout.addWidget(self.time_status)
         layout.addWidget(QLabel("Monthly trend, with the same months a year before"))
         layout.addWidget(self.trend_chart, 1)
-        layout.addWidget(QLabel("Our incidents by hour (UK time) and day of week"))
+        layout.addWidget(_buddy("Our incidents by hour (UK time) and day of &week", self.hour_table))
         layout.addWidget(self.hour_table, 1)
         return page
 
@@ -452,6 +463,8 @@ class AnalysisPanel(QWidget):
     def _show_timing(self, result: dict[str, Any]) -> None:
         trend = result["monthly_trend"]
         chart = QChart()
+        if theme.is_dark():  # the charts' own default is a white card whatever the palette
+            chart.setTheme(QChart.ChartTheme.ChartThemeDark)
         chart.setTitle("Crimes per month")
         if trend is not None and len(trend):
             x_axis = QCategoryAxis()
@@ -469,7 +482,7 @@ class AnalysisPanel(QWidget):
             y_axis.setRange(0, max(peak * 1.1, 1))
             chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-            for column, name, colour in (("count", "This period", "#1f77b4"),
+            for column, name, colour in (("count", "This period", "#64b5f6" if theme.is_dark() else "#1f77b4"),
                                          ("count_year_before", "Same month a year before", "#9e9e9e")):
                 # One series per run of months with data: a gap in the data stays a gap in the line.
                 first = True
@@ -501,8 +514,9 @@ class AnalysisPanel(QWidget):
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
             for d in range(7):
                 for h in range(24):
-                    shade = int(255 - 200 * values[d][h] / peak)
-                    self.hour_table.item(d, h + 1).setBackground(QColor(255, shade, shade))
+                    heat = theme.heat_tone(values[d][h] / peak)
+                    self.hour_table.item(d, h + 1).setBackground(heat.background)
+                    self.hour_table.item(d, h + 1).setForeground(heat.text)
         season = result["season"]
         if season is not None and len(season):
             totals = ", ".join(f"{label}: {int(row.sum())}" for label, row in season.iterrows())

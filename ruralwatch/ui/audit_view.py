@@ -34,12 +34,12 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.store.audit import AuditEntry, AuditLog, VerifyResult
 from ruralwatch.store.database import Store
+from ruralwatch.ui import theme
 from ruralwatch.ui.signin import busy_cursor
 
 LIMIT = 1000
 COLUMNS = ("#", "When", "Who", "What", "Record", "Changes")
-OK_STYLE = "background: #e8f5e9; color: #1b5e20; font-weight: bold; padding: 6px; border-radius: 4px;"
-BROKEN_STYLE = "background: #ffebee; color: #b71c1c; font-weight: bold; padding: 6px; border-radius: 4px;"
+RESULT_STYLE = "font-weight: bold; padding: 6px; border-radius: 4px;"
 ACTION_NAMES = {
     "create": "Created", "update": "Changed", "delete": "Deleted", "restore": "Restored",
     "login": "Signed in", "failed_login": "Wrong password", "create_database": "Database created",
@@ -122,10 +122,10 @@ class AuditDialog(QDialog):
         self.record = QLineEdit()
         self.record.setPlaceholderText("record id (optional)")
         self.record.setClearButtonEnabled(True)
-        self.use_since = QCheckBox("From")
+        self.use_since = QCheckBox("&From")
         now = times.to_local(times.utc_now())
         self.since = QDateTimeEdit(_qt_local(now - timedelta(days=7)))
-        self.use_until = QCheckBox("To")
+        self.use_until = QCheckBox("&To")
         self.until = QDateTimeEdit(_qt_local(now + timedelta(hours=1)))
         for check, edit in ((self.use_since, self.since), (self.use_until, self.until)):
             edit.setCalendarPopup(True)
@@ -137,12 +137,17 @@ class AuditDialog(QDialog):
         self.person.currentIndexChanged.connect(self.reload)
         self.record.returnPressed.connect(self.reload)
         self.record.editingFinished.connect(self.reload)
-        clear = QPushButton("Clear filters")
+        clear = QPushButton("C&lear filters")
         clear.setAutoDefault(False)
         clear.clicked.connect(self.clear_filters)
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("Person:"))
+        person_label = QLabel("&Person:")
+        person_label.setBuddy(self.person)
+        record_label = QLabel("&Record:")
+        record_label.setBuddy(self.record)
+        filters.addWidget(person_label)
         filters.addWidget(self.person)
+        filters.addWidget(record_label)
         filters.addWidget(self.record, 1)
         filters.addWidget(self.use_since)
         filters.addWidget(self.since)
@@ -163,7 +168,7 @@ class AuditDialog(QDialog):
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
 
         self.count_label = QLabel()
-        self.verify_button = QPushButton("Verify")
+        self.verify_button = QPushButton("&Verify")
         self.verify_button.setAutoDefault(False)
         self.verify_button.setToolTip("Check that no entry was removed or altered, and that every record this "
                                       "laptop changed last still matches its entry")
@@ -260,7 +265,8 @@ class AuditDialog(QDialog):
         with busy_cursor():
             result = self.audit.verify()
         self.last_result = result
-        self.result_label.setStyleSheet(OK_STYLE if result.ok else BROKEN_STYLE)
+        shade = theme.tone_style("ok_panel" if result.ok else "error_panel")
+        self.result_label.setStyleSheet(f"{shade} {RESULT_STYLE}")
         text = result.summary()
         self.result_label.setText(("✔ " if result.ok else "✘ ") + text[:1].upper() + text[1:])
         self.result_label.show()

@@ -35,6 +35,7 @@ from ruralwatch.core.kinds import KINDS
 from ruralwatch.io.exports import ExportOptions, ExportResult, check_target
 from ruralwatch.services.container import Services
 from ruralwatch.services.exporting import ExportService
+from ruralwatch.ui import theme
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 
 # (format key, what the user sees, file ending)
@@ -43,7 +44,6 @@ EXPORT_FORMATS = (
     ("xlsx", "Excel workbook: incidents, vehicles and stolen items sheets", ".xlsx"),
     ("geojson", "GeoJSON: incidents as points (QGIS and other GIS)", ".geojson"),
 )
-ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
 
 
 class ExportDialog(QDialog):
@@ -96,7 +96,9 @@ class ExportDialog(QDialog):
             dates.addWidget(check)
             dates.addWidget(edit)
         dates.addStretch(1)
-        form.addRow("Period (UK days):", dates)
+        period = QLabel("&Period (UK days):")
+        period.setBuddy(self.use_from)
+        form.addRow(period, dates)
 
         self.kinds = QListWidget()
         self.kinds.setMaximumHeight(150)
@@ -127,7 +129,7 @@ class ExportDialog(QDialog):
             form.addRow(note)
 
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(theme.error_style())
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ruralwatch.ui import theme
+
 
 class FirstStepsDialog(QDialog):
     """Buttons for the optional set-up steps; each calls the window's own action (with its progress and cancel)."""
@@ -28,7 +30,7 @@ class FirstStepsDialog(QDialog):
             layout.addWidget(button)
             note = QLabel(explanation)
             note.setWordWrap(True)
-            note.setStyleSheet("color: palette(mid);")
+            note.setStyleSheet(theme.hint_style())
             layout.addWidget(note)
             self.buttons[label] = button
         done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

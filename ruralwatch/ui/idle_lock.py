@@ -39,6 +39,7 @@ from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.store.keyring import Keyring
+from ruralwatch.ui import theme
 from ruralwatch.ui.signin import busy_cursor, password_edit
 
 IDLE_MINUTES = 10.0
@@ -62,9 +63,10 @@ class LockScreen(QFrame):
         self.setAutoFillBackground(True)
         self.setStyleSheet(
             "#lockScreen { background: #263238; }"
-            "#lockCard { background: white; border-radius: 8px; }"
-            "#lockTitle { font-size: 16pt; font-weight: bold; color: #263238; }"
-            "#lockError { color: #b71c1c; font-weight: bold; }"
+            # The card takes the palette's window colour, so its labels (palette text) read on light and dark.
+            "#lockCard { background: palette(window); border-radius: 8px; }"
+            "#lockTitle { font-size: 16pt; font-weight: bold; }"
+            f"#lockError {{ {theme.error_style()} }}"
         )
         card = QFrame()
         card.setObjectName("lockCard")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
-from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -48,8 +48,8 @@ from ruralwatch.core.kinds import (
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.ui import theme
 
-INVALID_COLOUR = "#c62828"
 FIELD_LABELS = {
     "kind": "Kind", "subkind": "Equipment", "occurred_start": "Happened", "occurred_end": "Went on until",
     "reported_at": "Reported", "grid_ref": "OS grid ref", "location": "Location", "lat": "Latitude",
@@ -58,7 +58,22 @@ FIELD_LABELS = {
     "vehicles": "Vehicle", "items": "Stolen item", "attachments": "Attachments",
 }
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
+# Alt+letters the form's own fields and buttons use; a kind's detail fields get the first other free letter.
+FIELD_MNEMONICS = frozenset("khrgpdsculmnoe")
+BUTTON_MNEMONICS = frozenset("iva")
 UK = QTimeZone(b"Europe/London")
+
+
+def _detail_mnemonic(label: str, in_group: set[str]) -> str:
+    """A detail field's label with a free Alt+letter: one the form does not use if possible, else one its
+    buttons use, else any not yet used in the group (Alt then moves between the two fields in turn)."""
+    for avoid in (FIELD_MNEMONICS | BUTTON_MNEMONICS, FIELD_MNEMONICS, frozenset()):
+        text = theme.with_mnemonic(label, set(in_group), avoid)
+        letter = theme.mnemonic_of(text)
+        if letter:
+            in_group.add(letter)
+            return text
+    return label
 
 
 def _combo(choices: tuple[tuple[str, str], ...], blank: str | None = None) -> QComboBox:
@@ -192,12 +207,12 @@ class IncidentDialog(QDialog):
     def _build(self) -> None:
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.error_label.setStyleSheet(theme.error_style())
         self.error_label.setObjectName("errorSummary")
         self.error_label.hide()
         if self.incident and self.incident.synthetic:
             demo_note = QLabel("Demo data: this incident is synthetic, not a real report.")
-            demo_note.setStyleSheet("background: #fff3c4; padding: 4px;")
+            demo_note.setStyleSheet(f"{theme.tone_style('notice')} padding: 4px;")
         else:
             demo_note = None
 
@@ -205,10 +220,11 @@ class IncidentDialog(QDialog):
         self.kind = _combo(tuple((k.key, k.name) for k in KINDS), blank=None if self.incident else "Choose the kind…")
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.subkind = _combo(EQUIPMENT_CATEGORIES)
-        self.subkind_label = QLabel("Equipment")
+        self.subkind_label = QLabel("&Equipment")
+        self.subkind_label.setBuddy(self.subkind)
         self.status = _combo(STATUSES)
         self.occurred_start = _datetime_edit()
-        self.has_end = QCheckBox("Went on until")
+        self.has_end = QCheckBox("Went on &until")
         self.occurred_end = _datetime_edit()
         self.occurred_end.setEnabled(False)
         self.has_end.toggled.connect(self.occurred_end.setEnabled)
@@ -235,7 +251,7 @@ class IncidentDialog(QDialog):
         lat_lon = QHBoxLayout()
         lat_lon.addWidget(self.lat)
         lat_lon.addWidget(self.lon)
-        self.pick_button = QPushButton("Pick on map")
+        self.pick_button = QPushButton("Pick on &map")
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Then click the map where it happened (Ctrl+M)")
         self.pick_button.setShortcut(QKeySequence("Ctrl+M"))
@@ -253,19 +269,21 @@ class IncidentDialog(QDialog):
         grid_label = QLabel("OS &grid ref")
         grid_label.setBuddy(self.grid_ref)  # a label for a row of widgets needs its buddy for the Alt shortcut
         main.addRow(grid_label, grid_row)
-        main.addRow("Lat / lon", lat_lon)
+        lat_lon_label = QLabel("&Lat / lon")
+        lat_lon_label.setBuddy(self.lat)
+        main.addRow(lat_lon_label, lat_lon)
         main.addRow("&Place", self.place)
         main.addRow("&Description", self.description)
         main.addRow("&Status", self.status)
-        main.addRow("Crime ref", self.crime_reference)
+        main.addRow("&Crime ref", self.crime_reference)
 
         self.reporter_name = QLineEdit()
         self.reporter_phone = QLineEdit()
         reporter = QGroupBox("Reporter: personal data")
         reporter.setToolTip("Personal data: kept only as long as the retention rules allow")
         reporter_form = QFormLayout(reporter)
-        reporter_form.addRow("Name", self.reporter_name)
-        reporter_form.addRow("Phone", self.reporter_phone)
+        reporter_form.addRow("&Name", self.reporter_name)
+        reporter_form.addRow("Ph&one", self.reporter_phone)
 
         self.detail_groups: dict[str, QGroupBox] = {}
         self.detail_widgets: dict[str, QWidget] = {}
@@ -274,19 +292,22 @@ class IncidentDialog(QDialog):
                 continue
             group = QGroupBox(f"{kind.name} details")
             form = QFormLayout(group)
+            in_group: set[str] = set()  # one kind's details show at a time: each group avoids only the form's
             for spec in kind.details:
                 widget = self._detail_widget(spec)
                 self.detail_widgets[spec.key] = widget
-                form.addRow(spec.label, widget)
+                label = QLabel(_detail_mnemonic(spec.label, in_group))
+                label.setBuddy(getattr(widget, "check", widget))  # a date row: its "Known" box takes the focus
+                form.addRow(label, widget)
             self.detail_groups[kind.key] = group
 
-        self.vehicles = RowTable(["VRM", "Role", "Make", "Model", "Colour"], "Add vehicle")
+        self.vehicles = RowTable(["VRM", "Role", "Make", "Model", "Colour"], "Add &vehicle")
         self.vehicles.add_button.clicked.connect(lambda: self._add_vehicle(VehicleInput(vrm="")))
         vehicles_group = QGroupBox("Vehicles")
         QVBoxLayout(vehicles_group).addWidget(self.vehicles)
 
         self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
-                               "Recovered"], "Add item")
+                               "Recovered"], "Add &item")
         self.items.add_button.clicked.connect(lambda: self._add_item(StolenItemInput()))
         self.items_group = QGroupBox("Stolen items")
         QVBoxLayout(self.items_group).addWidget(self.items)
@@ -295,7 +316,7 @@ class IncidentDialog(QDialog):
         self.attachment_list.setViewMode(QListWidget.ViewMode.IconMode)
         self.attachment_list.setIconSize(QSize(96, 96))
         self.attachment_list.setMinimumHeight(130)
-        add_file = QPushButton("Add photo or document…")
+        add_file = QPushButton("&Add photo or document…")
         add_file.clicked.connect(self._choose_files)
         remove_file = QPushButton("Remove selected")
         remove_file.clicked.connect(self._remove_attachment)
@@ -579,11 +600,12 @@ class IncidentDialog(QDialog):
                     cell = table.item(row, column)
                     if cell is not None:
                         cell.setData(Qt.ItemDataRole.BackgroundRole, None)
+                        cell.setData(Qt.ItemDataRole.ForegroundRole, None)
         self.error_label.hide()
 
     def _mark(self, widget: QWidget, message: str) -> None:
         # A class selector keeps the red border on the field itself, not on every child widget.
-        widget.setStyleSheet(f"{widget.metaObject().className()} {{ border: 2px solid {INVALID_COLOUR}; }}")
+        widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
         widget.setToolTip(message)
 
     def _mark_cell(self, field: str, message: str) -> QWidget | None:
@@ -601,7 +623,9 @@ class IncidentDialog(QDialog):
             if cell is None:
                 cell = QTableWidgetItem("")
                 table.setItem(row, column, cell)
-            cell.setBackground(QColor("#ffcdd2"))
+            problem = theme.tone("problem")
+            cell.setBackground(problem.background)
+            cell.setForeground(problem.text)
             cell.setToolTip(message)
             table.setCurrentCell(row, column)
         return table

@@ -59,6 +59,7 @@ from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.incidents import CancelledError
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
+from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
@@ -77,6 +78,13 @@ from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 
 SEARCH_DELAY_MS = 250
+
+
+def _numbered(number: int, name: str) -> str:
+    """A menu entry named by the user (a basemap): its number is its keyboard mnemonic (1-9, then 0, a, b…)."""
+    key = "1234567890abcdefghijklmnopqrstuvwxyz"[number - 1] if number <= 36 else ""
+    text = name.replace("&", "&&")
+    return f"&{key} {text}" if key else text
 
 
 class ChangeBridge(QObject):
@@ -127,7 +135,8 @@ class MainWindow(QMainWindow):
         self.map.ready.connect(self.refresh_context)
 
         self.demo_banner = QLabel("Demo data loaded: the incidents in italics are synthetic, not real reports.")
-        self.demo_banner.setStyleSheet("background: #fff3c4; color: #5d4300; padding: 5px; font-weight: bold;")
+        theme.follow_palette(self.demo_banner, lambda: theme.set_style(
+            self.demo_banner, f"{theme.tone_style('notice')} padding: 5px; font-weight: bold;"))
         self.demo_banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -214,14 +223,14 @@ class MainWindow(QMainWindow):
         self.status_filter.addItem("Any status", None)
         for key, label in STATUSES:
             self.status_filter.addItem(label, key)
-        self.use_from = QCheckBox("From")
+        self.use_from = QCheckBox("F&rom")
         self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
-        self.use_to = QCheckBox("To")
+        self.use_to = QCheckBox("T&o")
         self.date_to = QDateEdit(QDate.currentDate())
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
-        clear = QPushButton("Clear")
+        clear = QPushButton("C&lear")
         clear.setToolTip("Clear all filters")
         clear.clicked.connect(self.clear_filters)
 
@@ -268,6 +277,11 @@ class MainWindow(QMainWindow):
         self.edit_action = self._action("&Edit", "Ctrl+E", self.edit_selected, "Edit the selected incident")
         self.delete_action = self._action("&Delete", QKeySequence.StandardKey.Delete, self.delete_selected,
                                           "Delete the selected incident")
+        # Delete belongs to the incidents table: window-wide it would clash with the panels' own Delete keys
+        # (plan stops, duty crew), and a key bound twice in one window silently does nothing in Qt.
+        self.removeAction(self.delete_action)
+        self.table.addAction(self.delete_action)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.refresh_action = self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh,
                                            "Reload incidents")
         self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search,
@@ -335,7 +349,7 @@ class MainWindow(QMainWindow):
         map_menu.addSeparator()
         map_menu.addAction(self._action("Export map as &PNG…", "Ctrl+Shift+P", self.export_png,
                                         "Save the current map view as a picture"))
-        map_menu.addAction(self._action("Export map as &HTML…", None, self.export_html,
+        map_menu.addAction(self._action("Export map as H&TML…", None, self.export_html,
                                         "Save the map with the shown incidents as one HTML file"))
         self._rebuild_basemap_menu()
         analysis_menu = menu.addMenu("&Analysis")
@@ -344,10 +358,12 @@ class MainWindow(QMainWindow):
         toggle.setShortcut(QKeySequence("Ctrl+Shift+A"))
         analysis_menu.addAction(toggle)
         self.analysis_toggle = toggle
+        for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock):
+            dock.toggleViewAction().triggered.connect(lambda shown, d=dock: self._focus_dock(d, shown))
         self.harm_action = self._action("&Harm weights…", None, self.edit_harm_weights,
                                         "See and change the crime harm weights")
         analysis_menu.addAction(self.harm_action)
-        self.context_action = QAction("&Published crime layer", self, checkable=True)
+        self.context_action = QAction("Published &crime layer", self, checkable=True)
         self.context_action.toggled.connect(self.map.set_context_visible)
         map_menu.addAction(self.context_action)
         self._build_account_menu(menu)
@@ -368,7 +384,7 @@ class MainWindow(QMainWindow):
         if signed_in:
             self.setWindowTitle(f"{self.windowTitle()} — {actor.username} ({role})")
         self.account_label = QLabel(f"Signed in as {actor.username} ({role})" if signed_in else "Not signed in")
-        self.account_label.setStyleSheet("padding: 0 8px; border-left: 1px solid #b0b0b0;")
+        self.account_label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
         self.statusBar().addPermanentWidget(self.account_label)
 
         account_menu = menu.addMenu("A&ccount")  # Alt+A is the Analysis menu
@@ -376,6 +392,7 @@ class MainWindow(QMainWindow):
         who = QAction(f"Signed in as {actor.username} ({role})" if signed_in else "Not signed in (plain database)",
                       self)
         who.setEnabled(False)
+        who.setProperty("informational", True)  # a label, not a command: needs no mnemonic
         account_menu.addAction(who)
         account_menu.addSeparator()
         self.change_password_action = self._action("Change my &password…", None, self.change_own_password,
@@ -384,7 +401,7 @@ class MainWindow(QMainWindow):
                                         "Hide the data until your password is typed again")
         self.accounts_action = self._action("&Accounts…", None, self.open_accounts,
                                             "Add accounts, change roles, reset passwords (administrators)")
-        self.audit_action = self._action("Audit &log…", None, self.open_audit_log,
+        self.audit_action = self._action("A&udit log…", None, self.open_audit_log,
                                          "Who changed what and when; check that nothing was tampered with")
         for action in (self.change_password_action, self.lock_action):
             action.setEnabled(signed_in)
@@ -593,6 +610,20 @@ class MainWindow(QMainWindow):
         if handle is not None and self._focus_map_on_select:
             self.map.focus_incident(handle)
 
+    def _focus_dock(self, dock: QDockWidget, shown: bool) -> None:
+        """A panel opened from the menu or its shortcut takes the focus, so Tab then works inside it."""
+        panel = dock.widget()
+        if not shown or panel is None:
+            return
+        dock.raise_()
+        candidate = panel.nextInFocusChain()
+        while candidate is not None and candidate is not panel:
+            if (panel.isAncestorOf(candidate) and candidate.isVisibleTo(panel) and candidate.isEnabled()
+                    and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                candidate.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+            candidate = candidate.nextInFocusChain()
+
     def _focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -776,10 +807,11 @@ class MainWindow(QMainWindow):
         self.basemap_menu.clear()
         self.remove_basemap_menu.clear()
         names = [*self.map.basemap_names, "Plain background"]
-        for name in names:
-            self.basemap_menu.addAction(name, lambda n=name: self.map.show_basemap(n))
-        for basemap in self.services.basemaps.list():
-            self.remove_basemap_menu.addAction(basemap.name, lambda b=basemap: self.remove_basemap(b.id))
+        for number, name in enumerate(names, 1):
+            self.basemap_menu.addAction(_numbered(number, name), lambda n=name: self.map.show_basemap(n))
+        for number, basemap in enumerate(self.services.basemaps.list(), 1):
+            self.remove_basemap_menu.addAction(_numbered(number, basemap.name),
+                                               lambda b=basemap: self.remove_basemap(b.id))
         self.remove_basemap_menu.setEnabled(bool(self.services.basemaps.list()))
 
     def add_basemap(self, path: Path | None = None, name: str | None = None) -> bool:

@@ -30,9 +30,9 @@ from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import HotspotDosage, LoggedEvent, PatrolDose, PatrolRecord
+from ruralwatch.ui import theme
 from ruralwatch.ui.patrol_plan import (
-    ERROR_COLOUR,
-    INVALID_STYLE,
+    ALERT_COLOUR,
     InBackground,
     Report,
     make_table,
@@ -46,8 +46,11 @@ from ruralwatch.ui.patrol_plan import (
 LOGGABLE_KINDS = tuple((key, label) for key, label in PATROL_EVENT_KINDS
                        if key not in ("patrol_started", "patrol_ended"))
 STOP_KINDS = ("arrived_stop", "left_stop")
-ALERT_STYLE = (f"QFrame#vehicleAlert {{ background: {ERROR_COLOUR}; border: 3px solid #000; border-radius: 4px; }}"
-               " QFrame#vehicleAlert QLabel { color: #fff; font-weight: bold; }")
+# The alert brings its own background and text colours (white on strong red), so it reads on any palette.
+ALERT_STYLE = (f"QFrame#vehicleAlert {{ background: {ALERT_COLOUR}; border: 3px solid #000000; border-radius: 4px; }}"
+               " QFrame#vehicleAlert QLabel { color: #ffffff; font-weight: bold; }")
+DISMISS_STYLE = ("QPushButton { background: #ffffff; color: #000000; border: 1px solid #000000; border-radius: 3px;"
+                 " padding: 4px 12px; } QPushButton:focus { border: 2px solid #000000; }")
 EARLY_START = timedelta(hours=2)  # starting earlier than this before the planned start is checked first
 BIG_BUTTON_STYLE = "QPushButton { font-weight: bold; padding: 8px; }"
 
@@ -111,7 +114,7 @@ class PatrolLog(QWidget):
         self.alert_text.setWordWrap(True)
         self.alert_text.setAccessibleName("Vehicle of interest alert")
         dismiss = QPushButton("D&ismiss")
-        dismiss.setStyleSheet("QPushButton { color: #000; }")
+        dismiss.setStyleSheet(DISMISS_STYLE)  # white on red: not the palette's button
         dismiss.clicked.connect(self.alert.hide)
         alert_layout = QHBoxLayout(self.alert)
         alert_layout.addWidget(self.alert_text, 1)
@@ -388,10 +391,10 @@ class PatrolLog(QWidget):
         for item in error.errors:
             widget = widgets.get(item.field)
             if widget is not None:
-                widget.setStyleSheet(f"{widget.metaObject().className()} {{ {INVALID_STYLE} }}")
+                widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
                 widget.setToolTip(item.message)
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.message.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.message.setStyleSheet(theme.error_style())
         self.message.setText("Not logged: " + "; ".join(
             f"{item.field.replace('_', ' ')}: {item.message}" for item in error.errors))
 
@@ -432,7 +435,7 @@ class DoseView(QWidget):
         self.stops = make_table(["Stop", "Planned min", "Actual min", "Visited"])
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
-        self.missed.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.missed.setStyleSheet(theme.error_style(bold=False))
         self.kinds = make_table(["Event", "Count"])
         self.kinds.setMaximumHeight(170)
         patrol_box = QGroupBox("This patrol: planned against actual")

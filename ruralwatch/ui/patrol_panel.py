@@ -32,11 +32,11 @@ from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+from ruralwatch.ui import theme
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.patrol_log import DoseView, PatrolLog
 from ruralwatch.ui.patrol_plan import (
     EDITABLE_STATUSES,
-    ERROR_COLOUR,
     PatrolForm,
     PlanEditor,
     make_table,
@@ -416,7 +416,7 @@ class PatrolPanel(QWidget):
     def report(self, message: str) -> None:
         """Something went wrong: shown in the panel (never a modal box), kept in `problems` for tests."""
         self.problems.append(message)
-        self.status.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.status.setStyleSheet(theme.error_style())
         self.status.setText(message)
 
     def info(self, message: str) -> None:

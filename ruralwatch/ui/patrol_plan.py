@@ -47,10 +47,9 @@ from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, replan
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+from ruralwatch.ui import theme
 
-ERROR_COLOUR = "#b71c1c"
-WARNING_COLOUR = "#7a4f00"
-INVALID_STYLE = "border: 2px solid #c62828;"
+ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 EDITABLE_STATUSES = ("planned", "briefed")
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
 FIELD_LABELS = {"date": "Date", "start": "Start", "end": "End", "area": "Area", "purpose": "Purpose",
@@ -143,9 +142,11 @@ def issue_html(issues: list[CrewIssue]) -> str:
     lines = []
     for issue in issues:
         if issue.severity == "error":
-            lines.append(f'<span style="color:{ERROR_COLOUR}"><b>✖ Must fix:</b> {html.escape(issue.message)}</span>')
+            lines.append(f'<span style="color:{theme.error_colour().name()}"><b>✖ Must fix:</b> '
+                         f'{html.escape(issue.message)}</span>')
         else:
-            lines.append(f'<span style="color:{WARNING_COLOUR}"><b>⚠ Warning:</b> {html.escape(issue.message)}</span>')
+            lines.append(f'<span style="color:{theme.warning_colour().name()}"><b>⚠ Warning:</b> '
+                         f'{html.escape(issue.message)}</span>')
     return "<br>".join(lines)
 
 
@@ -169,7 +170,7 @@ class PatrolForm(QWidget):
         self.heading = wrapped_label("New patrol")
         self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
         self.error_label = wrapped_label()
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.error_label.setStyleSheet(theme.error_style())
         self.error_label.hide()
 
         self.title = QLineEdit()
@@ -245,7 +246,7 @@ class PatrolForm(QWidget):
         form.addRow(self._buddy("&Date", self.day), when)
         form.addRow("&Area", self.area)
         form.addRow("P&urpose", self.purpose)
-        form.addRow("C&rew", crew_box)
+        form.addRow(self._buddy("C&rew", self.crew_filter), crew_box)
         form.addRow("&Vehicle", self.vehicle)
         form.addRow("Call si&gn", self.call_sign)
         form.addRow(self._buddy("&Base", self.base), base_row)
@@ -435,7 +436,7 @@ class PatrolForm(QWidget):
             widget = self.field_widgets.get(item.field)
             if widget is None:
                 continue
-            widget.setStyleSheet(f"{widget.metaObject().className()} {{ {INVALID_STYLE} }}")
+            widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
             widget.setToolTip(item.message)
             first = first or widget
         self.error_label.setText("Not saved. Please correct:\n" + "\n".join(lines))
@@ -536,7 +537,7 @@ class PlanEditor(QWidget):
         self.add_button.clicked.connect(lambda: self.add_stop())
         self.totals = wrapped_label()
         self.note = wrapped_label()
-        self.note.setStyleSheet(f"color: {WARNING_COLOUR};")
+        self.note.setStyleSheet(theme.warning_style())
 
         settings_row = QHBoxLayout()
         for text, widget in (("Dw&ell", self.dwell), ("Road &factor", self.road_factor), ("Spee&d", self.speed)):

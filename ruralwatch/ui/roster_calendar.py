@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTime, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -51,11 +51,8 @@ from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 from ruralwatch.services.roster import AutofillOutcome, DutyRecord, RosterService, RuleBrokenError
 from ruralwatch.store import Store
+from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import (
-    GAP_BACKGROUND,
-    GAP_TEXT,
-    MUTED_TEXT,
-    PROBLEM_COLOUR,
     FieldMarks,
     RunTask,
     date_edit,
@@ -78,11 +75,6 @@ from ruralwatch.ui.tasks import Progress
 
 SKILL_NAMES = dict(SKILLS)
 STATUS_NAMES = dict(DUTY_STATUSES)
-PLANNED_BACKGROUND = QColor("#e3eefa")
-DONE_BACKGROUND = QColor("#eeeeee")
-DATE_ROW_BACKGROUND = QColor("#f3f3f3")
-OUTSIDE_MONTH_TEXT = QColor("#a0a0a0")
-TODAY_BACKGROUND = QColor("#cfe3ff")
 DUTY_ID = Qt.ItemDataRole.UserRole
 
 
@@ -259,12 +251,14 @@ class CalendarGrid(QTableWidget):
     def _date_cell(self, day: date, month: int, today: date) -> QTableWidgetItem:
         cell = QTableWidgetItem(f"{day:%d %b}" if day.day == 1 or day == today else f"{day.day}")
         cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        cell.setBackground(TODAY_BACKGROUND if day == today else DATE_ROW_BACKGROUND)
+        heading = theme.tone("today" if day == today else "date_row")
+        cell.setBackground(heading.background)
+        cell.setForeground(heading.text)
         font = QFont(cell.font())
         font.setBold(True)
         cell.setFont(font)
         if day.month != month:
-            cell.setForeground(OUTSIDE_MONTH_TEXT)
+            cell.setForeground(theme.readable_on(heading.background, theme.hint_colour()))
         cell.setToolTip(f"{day:%A %d %B %Y}" + (" (today)" if day == today else ""))
         return cell
 
@@ -273,18 +267,13 @@ class CalendarGrid(QTableWidget):
         cell.setData(DUTY_ID, look.duty.id)
         cell.setToolTip(look.tooltip)
         cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        if look.state == "gap":
-            cell.setBackground(GAP_BACKGROUND)
-            cell.setForeground(GAP_TEXT)
-        elif look.state == "ok":
-            cell.setBackground(PLANNED_BACKGROUND)
-        else:
-            cell.setBackground(DONE_BACKGROUND)
-            cell.setForeground(MUTED_TEXT)
-            if look.state == "cancelled":
-                font = QFont(cell.font())
-                font.setStrikeOut(True)
-                cell.setFont(font)
+        shade = theme.tone({"gap": "gap", "ok": "planned"}.get(look.state, "done"))
+        cell.setBackground(shade.background)
+        cell.setForeground(shade.text)
+        if look.state == "cancelled":
+            font = QFont(cell.font())
+            font.setStrikeOut(True)
+            cell.setFont(font)
         return cell
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
@@ -329,19 +318,20 @@ class DutyDialog(QDialog):
         self.skill_counts: dict[str, QSpinBox] = {}
         skills_box = QGroupBox("Skills needed (how many of the crew)")
         skills_grid = QGridLayout(skills_box)
+        taken = set("foxtkdsacn")  # the dialog's own Alt+letters; skills and roles take the next free ones
         for n, (key, label) in enumerate(SKILLS):
             spin = QSpinBox()
             spin.setRange(0, 50)
             spin.setAccessibleName(f"{label}: how many needed")
             self.skill_counts[key] = spin
-            skills_grid.addWidget(with_buddy(label, spin), n // 2, 2 * (n % 2))
+            skills_grid.addWidget(with_buddy(theme.with_mnemonic(label, taken), spin), n // 2, 2 * (n % 2))
             skills_grid.addWidget(spin, n // 2, 2 * (n % 2) + 1)
         self.skills_box = skills_box
         self.role_boxes: dict[str, QCheckBox] = {}
         roles_box = QGroupBox("Who may do it")
         roles_layout = QHBoxLayout(roles_box)
         for key, label in PERSON_ROLES:
-            box = QCheckBox(label)
+            box = QCheckBox(theme.with_mnemonic(label, taken))
             box.setChecked(True)
             self.role_boxes[key] = box
             roles_layout.addWidget(box)
@@ -480,8 +470,9 @@ class AutofillDialog(QDialog):
             cells = [item(_when(duty), duty.id), item(duty.title), item(duty.station),
                      item(f"⚠ {places} open", number=True), item("; ".join(reasons))]
             for column, cell in enumerate(cells):
-                cell.setBackground(GAP_BACKGROUND)
-                cell.setForeground(GAP_TEXT)
+                gap = theme.tone("gap")
+                cell.setBackground(gap.background)
+                cell.setForeground(gap.text)
                 cell.setToolTip("; ".join(reasons))
                 self.gaps.setItem(row, column, cell)
         for column in range(4):
@@ -586,7 +577,7 @@ class DutiesTab(QWidget):
         navigation.addSpacing(12)
         navigation.addWidget(self.period_label, 1)
         filters = QHBoxLayout()
-        filters.addWidget(with_buddy("Voluntee&r", self.person_filter))
+        filters.addWidget(with_buddy("Vo&lunteer", self.person_filter))
         filters.addWidget(self.person_filter)
         filters.addWidget(with_buddy("&Station", self.station_filter))
         filters.addWidget(self.station_filter)
@@ -600,7 +591,7 @@ class DutiesTab(QWidget):
         self.legend = QLabel("⚠ amber: open places or a skill still short · blue: crewed · grey: completed or "
                              "cancelled. Hover a duty for details; Enter or double-click edits it.")
         self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("color: #555;")
+        self.legend.setStyleSheet(theme.hint_style())
         self.status = status_label()
 
         calendar_side = QWidget()
@@ -858,12 +849,12 @@ class DutiesTab(QWidget):
 
     def _show_breaches(self, breaches: list[RuleBreach], name: str) -> None:
         if breaches:
-            self.rules_label.setStyleSheet(f"color: {PROBLEM_COLOUR};")
+            self.rules_label.setStyleSheet(theme.error_style(bold=False))
             self.rules_label.setText(f"{name} would break {len(breaches)} rule{'s' if len(breaches) > 1 else ''}:\n"
                                      + "\n".join(f"• {b.message}" for b in breaches)
                                      + "\nType a reason to assign anyway.")
         else:
-            self.rules_label.setStyleSheet("color: #1b5e20;")
+            self.rules_label.setStyleSheet(theme.ok_style(bold=False))
             self.rules_label.setText(f"✓ {name} breaks no rostering rule.")
 
     def _preview_rules(self) -> None:
@@ -918,7 +909,7 @@ class DutiesTab(QWidget):
             breaches = self.roster.check(duty.id, person_id)
             self._show_breaches(breaches, name)
             if breaches and not reason_text:
-                self.reason.setStyleSheet("QLineEdit { border: 2px solid #c62828; }")
+                self.reason.setStyleSheet(theme.invalid_style("QLineEdit"))
                 self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
                 self.report(f"{name} not assigned: {len(breaches)} rule{'s' if len(breaches) > 1 else ''} broken. "
                             "Type a reason to override, or choose someone else.")

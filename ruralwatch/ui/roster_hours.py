@@ -25,9 +25,8 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target
 from ruralwatch.services.hours import HoursService, HoursSummary
+from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import (
-    BELOW_BACKGROUND,
-    BELOW_TEXT,
     RunTask,
     bold,
     hours_text,
@@ -120,7 +119,7 @@ class HoursTab(QWidget):
         legend = QLabel("Hours given / monthly commitment, from completed duties and patrols. Red and “below”: "
                         "under commitment that month.")
         legend.setWordWrap(True)
-        legend.setStyleSheet("color: #555;")
+        legend.setStyleSheet(theme.hint_style())
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(legend)
@@ -159,6 +158,7 @@ class HoursTab(QWidget):
         people = frame.drop_duplicates("person_id")[["person_id", "name", "role", "station"]].values.tolist()
         self.table.setRowCount(len(people))
         self.below_rows: set[int] = set()
+        below_tone = theme.tone("problem")
         for row, (person_id, name, role, station) in enumerate(people):
             lines = frame[frame["person_id"] == person_id].set_index("month")
             below_months = 0
@@ -173,16 +173,16 @@ class HoursTab(QWidget):
                                 f"{float(line['commitment']):.1f} committed" + (" (below)" if below else ""))
                 if below:
                     below_months += 1
-                    cell.setBackground(BELOW_BACKGROUND)
-                    cell.setForeground(BELOW_TEXT)
+                    cell.setBackground(below_tone.background)
+                    cell.setForeground(below_tone.text)
                 self.table.setItem(row, column, cell)
             total = float(lines["hours"].sum())
             committed = float(lines["commitment"].sum())
             name_cell = item(name, person_id)
             if below_months:
                 self.below_rows.add(row)
-                name_cell.setBackground(BELOW_BACKGROUND)
-                name_cell.setForeground(BELOW_TEXT)
+                name_cell.setBackground(below_tone.background)
+                name_cell.setForeground(below_tone.text)
             self.table.setItem(row, 0, name_cell)
             self.table.setItem(row, 1, item(PERSON_ROLE_NAMES.get(role, role)))
             self.table.setItem(row, 2, item(station))
@@ -190,7 +190,7 @@ class HoursTab(QWidget):
                                item(f"{hours_text(total)} / {hours_text(committed)} h", number=True))
             below_cell = item(f"below in {below_months} of {len(self.months)}" if below_months else "—")
             if below_months:
-                below_cell.setForeground(BELOW_TEXT)
+                below_cell.setForeground(theme.error_colour())
             self.table.setItem(row, 4 + len(self.months), below_cell)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

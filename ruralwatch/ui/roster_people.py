@@ -9,7 +9,7 @@ from datetime import date, time
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -47,18 +47,11 @@ from ruralwatch.core.vocab import (
     SPECIAL_RANKS,
 )
 from ruralwatch.services.people import PeopleService
+from ruralwatch.ui import theme
 from ruralwatch.ui.tasks import BackgroundTask
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
-INVALID_COLOUR = "#c62828"
-PROBLEM_COLOUR = "#b71c1c"
-INVALID_CELL = QColor("#ffcdd2")
-GAP_BACKGROUND = QColor("#ffe0b2")  # amber: a duty with open places
-GAP_TEXT = QColor("#7a3300")
-BELOW_BACKGROUND = QColor("#ffcdd2")  # below commitment
-BELOW_TEXT = QColor("#7f0000")
-MUTED_TEXT = QColor("#6b6b6b")
 WEEKDAY_NAMES = tuple(calendar.day_name)  # Monday first, as WeeklySlot counts them
 TIME_FORMAT = "HH:mm"
 DATE_FORMAT = "yyyy-MM-dd"
@@ -110,7 +103,7 @@ def status_label() -> QLabel:
 
 
 def show_status(label: QLabel, message: str, problem: bool = False) -> None:
-    label.setStyleSheet(f"color: {PROBLEM_COLOUR};" if problem else "")
+    label.setStyleSheet(theme.error_style(bold=False) if problem else "")
     label.setText(message)
     label.setVisible(bool(message))
 
@@ -175,7 +168,7 @@ class FieldMarks:
         self.labels = labels
         self.marked: dict[str, str] = {}
         summary.setWordWrap(True)
-        summary.setStyleSheet(f"color: {PROBLEM_COLOUR}; font-weight: bold;")
+        summary.setStyleSheet(theme.error_style())
         summary.hide()
 
     def clear(self) -> None:
@@ -195,7 +188,7 @@ class FieldMarks:
             if widget is None:
                 continue
             # A class selector keeps the red border on the field itself, not on every child widget.
-            widget.setStyleSheet(f"{widget.metaObject().className()} {{ border: 2px solid {INVALID_COLOUR}; }}")
+            widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
             widget.setToolTip(problem.message)
             self.marked[problem.field] = problem.message
             first = first or widget
@@ -240,8 +233,9 @@ class PersonDialog(QDialog):
         self.skill_boxes: dict[str, QCheckBox] = {}
         skills_box = QGroupBox("Skills")
         skills_grid = QGridLayout(skills_box)
+        taken = set("nrckidsetpmo")  # the form's Alt+letters; each skill takes the next free one
         for n, (key, label) in enumerate(SKILLS):
-            box = QCheckBox(label)
+            box = QCheckBox(theme.with_mnemonic(label, taken))
             self.skill_boxes[key] = box
             skills_grid.addWidget(box, n // 2, n % 2)
         self.skills_box = skills_box
@@ -444,7 +438,7 @@ class WeeklyEditor(QWidget):
             for c in (column,) if column is not None else (1, 2):
                 widget = self.table.cellWidget(row, c)
                 if widget is not None:
-                    widget.setStyleSheet(f"QTimeEdit {{ border: 2px solid {INVALID_COLOUR}; }}")
+                    widget.setStyleSheet(theme.invalid_style("QTimeEdit"))
                     widget.setToolTip(problem.message)
 
     def clear_marks(self) -> None:
@@ -621,7 +615,7 @@ class PeopleTab(QWidget):
                 cells[0].setToolTip("Demo data: a synthetic person, not a real volunteer")
             for column, cell in enumerate(cells):
                 if not person.active:
-                    cell.setForeground(MUTED_TEXT)
+                    cell.setForeground(theme.hint_colour())
                 self.table.setItem(row, column, cell)
         self.table.resizeColumnsToContents()
         self.table.blockSignals(False)

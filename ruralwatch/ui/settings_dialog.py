@@ -31,6 +31,7 @@ from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
+from ruralwatch.ui import theme
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 
 LARGE_TEXT_KEY = "view/large_text"
@@ -52,11 +53,11 @@ class SettingsDialog(QDialog):
 
         display = QGroupBox("&Display and security (this user)")
         form = QFormLayout(display)
-        self.large_text = QCheckBox("Larger text, for use in a vehicle")
+        self.large_text = QCheckBox("&Larger text, for use in a vehicle")
         self.idle_minutes = QSpinBox(minimum=1, maximum=120, suffix=" min")
         self.idle_minutes.setToolTip("Lock the window after this long without keyboard or mouse input")
         form.addRow(self.large_text)
-        form.addRow("Lock when idle for", self.idle_minutes)
+        form.addRow("Lock when &idle for", self.idle_minutes)
         layout.addWidget(display)
 
         plan = QGroupBox("&Patrol planning defaults")
@@ -66,9 +67,9 @@ class SettingsDialog(QDialog):
         self.road_factor = QDoubleSpinBox(minimum=1.0, maximum=3.0, decimals=2, singleStep=0.05)
         self.road_factor.setToolTip("Road distance / straight-line distance between stops")
         self.speed = QDoubleSpinBox(minimum=10, maximum=110, decimals=0, suffix=" km/h")
-        form.addRow("Dwell at each stop", self.dwell)
-        form.addRow("Road factor", self.road_factor)
-        form.addRow("Average speed", self.speed)
+        form.addRow("D&well at each stop", self.dwell)
+        form.addRow("R&oad factor", self.road_factor)
+        form.addRow("A&verage speed", self.speed)
         self.plan_group = self._guard(plan, "patrol.plan", role)
         layout.addWidget(plan)
 
@@ -76,8 +77,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(roster)
         self.min_rest = QDoubleSpinBox(minimum=0, maximum=48, decimals=1, suffix=" h")
         self.max_weekly = QDoubleSpinBox(minimum=1, maximum=168, decimals=1, suffix=" h")
-        form.addRow("Rest between duties at least", self.min_rest)
-        form.addRow("Hours per week at most", self.max_weekly)
+        form.addRow("Rest &between duties at least", self.min_rest)
+        form.addRow("&Hours per week at most", self.max_weekly)
         self._guard(roster, "roster.edit", role)
         layout.addWidget(roster)
 
@@ -87,10 +88,10 @@ class SettingsDialog(QDialog):
         self.volunteer_months = QSpinBox(minimum=0, maximum=1200)
         self.victim_vrm_months = QSpinBox(minimum=0, maximum=1200)
         self.suspect_vrm_months = QSpinBox(minimum=0, maximum=1200)
-        form.addRow("Reporters' contacts, after an incident closes", self.reporter_months)
-        form.addRow("Volunteers' contacts, after they leave", self.volunteer_months)
-        form.addRow("Victims' and witnesses' VRMs, after closing", self.victim_vrm_months)
-        form.addRow("Suspects' VRMs, after closing", self.suspect_vrm_months)
+        form.addRow("Reporters' &contacts, after an incident closes", self.reporter_months)
+        form.addRow("Volunteers' contacts, after they l&eave", self.volunteer_months)
+        form.addRow("Victims' and witnesses' VRMs, after closin&g", self.victim_vrm_months)
+        form.addRow("&Suspects' VRMs, after closing", self.suspect_vrm_months)
         self.retention_due = QLabel()
         self.retention_due.setWordWrap(True)
         form.addRow(self.retention_due)
@@ -105,7 +106,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.setup_button)
 
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(theme.error_style())
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
@@ -120,10 +121,10 @@ class SettingsDialog(QDialog):
         store = self.services.store
         group = QGroupBox("D&ata folder (this computer)")
         form = QFormLayout(group)
-        self.data_path = QLabel(str(store.path))
+        self.data_path = QLabel(f"Database: {store.path}")
         self.data_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.data_path.setWordWrap(True)
-        form.addRow("Database", self.data_path)
+        form.addRow(self.data_path)
         self.move_button = QPushButton("&Move to another folder…")
         self.move_button.clicked.connect(self.choose_new_folder)
         reason = self._why_not_movable()

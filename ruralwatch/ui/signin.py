@@ -42,10 +42,9 @@ from ruralwatch.store import migrations
 from ruralwatch.store.database import DatabaseError, Store, check_openable, connect, is_encrypted
 from ruralwatch.store.keyring import MIN_PASSWORD, KdfParams, Keyring, KeyringError, SignInError, check_password
 from ruralwatch.store.keyring import keyring_path as keyring_path_for
+from ruralwatch.ui import theme
 
 LAST_ACCOUNT_KEY = "signin/last_account"
-ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
-FIELD_ERROR_STYLE = "border: 2px solid #b71c1c; border-radius: 3px; padding: 2px;"
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; a short phrase of ordinary words is good."
 
 NEW, ENCRYPTED, PLAIN, UNUSABLE = "new", "encrypted", "plain", "unusable"
@@ -144,7 +143,7 @@ class FormDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setStyleSheet(theme.error_style())
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         self.buttons = QDialogButtonBox()
@@ -168,7 +167,7 @@ class FormDialog(QDialog):
         if hint:
             note = QLabel(hint)
             note.setWordWrap(True)
-            note.setStyleSheet("color: #555;")
+            note.setStyleSheet(theme.hint_style())
             self.form.addRow("", note)
         widget.textEdited.connect(lambda _text, w=widget: self._unmark(w))
         return widget
@@ -178,7 +177,7 @@ class FormDialog(QDialog):
         self.error_label.setText(message)
         self.error_label.show()
         if field is not None:
-            field.setStyleSheet(FIELD_ERROR_STYLE)
+            field.setStyleSheet(theme.invalid_style() + " border-radius: 3px; padding: 2px;")
             self._marked.append(field)
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -220,7 +219,7 @@ class NewAdministratorDialog(FormDialog):
         self.username.setPlaceholderText("your account name")
         self.display_name = QLineEdit()
         if ask_display_name:
-            self.add_field("Dis&play name:", self.display_name)
+            self.add_field("Display &name:", self.display_name)
             self.display_name.setPlaceholderText("optional, e.g. PC Jo Smith")
         self.password = self.add_field("&Password:", password_edit(), PASSWORD_HINT)
         self.password_again = self.add_field("Password a&gain:", password_edit())

@@ -13,8 +13,8 @@ from PySide6.QtCore import QDate, QTime
 
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
+from ruralwatch.ui import theme
 from ruralwatch.ui.roster_panel import RosterPanel
-from ruralwatch.ui.roster_people import BELOW_BACKGROUND, GAP_BACKGROUND
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 12, 7)
@@ -188,8 +188,8 @@ def test_the_month_view_marks_a_gap_in_colour_and_words(qtbot, panel: RosterPane
                     and "✓ crewed" in duties.grid.look_of(crewed).text(), timeout=5_000)
     gap = duties.grid.look_of(open_duty)
     assert "⚠ 2 open" in gap.text()
-    assert gap.background().color() == GAP_BACKGROUND
-    assert duties.grid.look_of(crewed).background().color() != GAP_BACKGROUND
+    assert gap.background().color() == theme.tone("gap").background
+    assert duties.grid.look_of(crewed).background().color() != theme.tone("gap").background
     # The next month has neither; back to December with Previous.
     duties.step(1)
     assert duties.grid.look_of(open_duty) is None
@@ -214,7 +214,7 @@ def test_hours_highlight_someone_below_commitment(qtbot, panel: RosterPanel, ser
     rows = {hours.table.item(r, 0).text(): r for r in range(hours.table.rowCount())}
     below = hours.table.item(rows["Short Fall"], 3)
     assert below.text() == "6 / 16 h · below"
-    assert below.background().color() == BELOW_BACKGROUND
+    assert below.background().color() == theme.tone("problem").background
     assert hours.table.item(rows["Keen Bean"], 3).text() == "6 / 6 h"
     stations = {hours.by_station.item(r, 0).text(): hours.by_station.item(r, 1).text()
                 for r in range(hours.by_station.rowCount())}

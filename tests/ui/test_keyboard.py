@@ -1,0 +1,254 @@
+"""Keyboard access: every menu entry has its own Alt+letter, no shortcut is bound twice where both could fire
+(Qt then silently does nothing), and every form label moves the focus to its field with Alt+letter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QAction, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from ruralwatch.core.incident import IncidentInput
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.container import Services
+from ruralwatch.store import Store
+from ruralwatch.store.keyring import TEST_PARAMS
+from ruralwatch.ui.theme import mnemonic_of
+
+PASSWORD = "correct horse battery"
+
+
+# --- menus and shortcuts ------------------------------------------------------------------------------------
+
+
+def _menu_problems(menu: QMenu | object, path: str) -> list[str]:
+    problems = []
+    seen: dict[str, str] = {}
+    for action in menu.actions():
+        if action.isSeparator() or action.property("informational"):
+            continue
+        text = action.text()
+        key = mnemonic_of(text)
+        where = f"{path} ▸ {text!r}"
+        if key is None:
+            problems.append(f"{where}: no mnemonic (&)")
+        elif key in seen:
+            problems.append(f"{where}: Alt+{key.upper()} also used by {seen[key]!r}")
+        else:
+            seen[key] = text
+        if action.menu() is not None:
+            problems += _menu_problems(action.menu(), where)
+    return problems
+
+
+def test_every_menu_and_menu_entry_has_its_own_mnemonic(window) -> None:
+    assert _menu_problems(window.menuBar(), "menu bar") == []
+
+
+def test_the_basemap_menu_numbers_its_entries(window) -> None:
+    entries = [a.text() for a in window.basemap_menu.actions()]
+    assert entries and [mnemonic_of(text) for text in entries] == [str(n) for n in range(1, len(entries) + 1)]
+    assert entries[-1].endswith(" Plain background")
+
+
+def _scope(owner: QWidget | QAction, context: Qt.ShortcutContext, window: QWidget) -> list[QWidget]:
+    """The widgets within which a shortcut can fire (the whole window for window-wide ones)."""
+    if context in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut):
+        return [window]
+    if isinstance(owner, QAction):
+        return [w for w in owner.associatedObjects() if isinstance(w, QWidget) and not isinstance(w, QMenu)]
+    return [owner]
+
+
+def _overlap(first: list[QWidget], second: list[QWidget]) -> bool:
+    return any(a is b or a.isAncestorOf(b) or b.isAncestorOf(a) for a in first for b in second)
+
+
+def test_no_shortcut_is_bound_twice_where_both_could_fire(window) -> None:
+    bound: list[tuple[str, str, list[QWidget]]] = []
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            bound.append((sequence.toString(), f"action {action.text()!r}",
+                          _scope(action, action.shortcutContext(), window)))
+    for shortcut in window.findChildren(QShortcut):
+        parent = shortcut.parent()
+        bound.append((shortcut.key().toString(), f"shortcut on {type(parent).__name__}",
+                      _scope(parent, shortcut.context(), window)))
+    assert bound
+    clashes = [f"{key}: {a} and {b}" for i, (key, a, scope_a) in enumerate(bound)
+               for key_b, b, scope_b in bound[i + 1:] if key == key_b and _overlap(scope_a, scope_b)]
+    assert clashes == []
+
+
+def test_window_wide_shortcuts_are_unique(window) -> None:
+    window_wide = {}
+    for action in {id(a): a for a in window.findChildren(QAction)}.values():
+        if action.shortcutContext() != Qt.ShortcutContext.WindowShortcut:
+            continue
+        for sequence in action.shortcuts():
+            window_wide.setdefault(sequence.toString(), set()).add(action.text())
+    assert {k: v for k, v in window_wide.items() if len(v) > 1} == {}
+    assert {"Ctrl+N", "Ctrl+E", "Ctrl+F", "Ctrl+I", "Ctrl+L", "Ctrl+Shift+L"} <= set(window_wide)
+
+
+def test_delete_in_the_incident_table_deletes_and_elsewhere_leaves_it(qtbot, window, monkeypatch) -> None:
+    """Delete is the table's own key: the plan editor's and the duty crew's Delete keys must not cancel it."""
+    incident = window.service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00",
+                                                   lat=51.9, lon=0.4))
+    window.refresh()
+    assert window.select_incident(incident.id)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    window.activateWindow()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.service.count() == 0, timeout=5_000)
+
+
+def test_opening_a_panel_from_the_keyboard_puts_the_focus_in_it(qtbot, window) -> None:
+    window.activateWindow()
+    toggle = window.roster_dock.toggleViewAction()
+    toggle.trigger()
+    qtbot.waitUntil(lambda: window.roster_dock.isVisible(), timeout=5_000)
+    focused = QCoreApplication.instance().focusWidget()
+    assert focused is not None and window.roster_panel.isAncestorOf(focused)
+
+
+# --- forms --------------------------------------------------------------------------------------------------
+
+
+def _label_problems(root: QWidget) -> list[str]:
+    """Form rows whose label has no buddy or no Alt+letter, and labels with an Alt+letter but no buddy."""
+    problems = []
+    for form in root.findChildren(QFormLayout):
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            label = item.widget() if item is not None else None
+            if not isinstance(label, QLabel) or not label.text():
+                continue
+            if label.buddy() is None:
+                problems.append(f"{type(root).__name__}: form label {label.text()!r} has no buddy")
+            elif mnemonic_of(label.text()) is None:
+                problems.append(f"{type(root).__name__}: form label {label.text()!r} has no mnemonic (&)")
+            elif not label.buddy().focusPolicy() & Qt.FocusPolicy.TabFocus:
+                problems.append(f"{type(root).__name__}: {label.text()!r} points at a widget that takes no focus")
+    for label in root.findChildren(QLabel):
+        if label.textFormat() != Qt.TextFormat.RichText and mnemonic_of(label.text()) and label.buddy() is None:
+            problems.append(f"{type(root).__name__}: label {label.text()!r} has an Alt+letter but no buddy")
+    return problems
+
+
+def _field_mnemonic_clashes(dialog: QWidget) -> list[str]:
+    """Two labels of one dialog with the same Alt+letter (Alt then only cycles between them)."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for label in dialog.findChildren(QLabel):
+        key = mnemonic_of(label.text()) if label.buddy() is not None else None
+        if key is None or not label.isVisibleTo(dialog):
+            continue
+        if key in seen:
+            clashes.append(f"Alt+{key.upper()}: {seen[key]!r} and {label.text()!r}")
+        seen[key] = label.text()
+    return clashes
+
+
+@pytest.fixture
+def admin(tmp_path: Path) -> Iterator[Store]:
+    path = tmp_path / "enc.db"
+    create_database(path, "admin", PASSWORD, TEST_PARAMS).close()
+    store = sign_in(path, "admin", PASSWORD)
+    yield store
+    store.close()
+
+
+def _dialogs(services: Services, admin: Store) -> list[QDialog]:
+    from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
+    from ruralwatch.ui.audit_view import AuditDialog
+    from ruralwatch.ui.export_dialog import ExportDialog
+    from ruralwatch.ui.harm_dialog import HarmWeightsDialog
+    from ruralwatch.ui.incident_form import IncidentDialog
+    from ruralwatch.ui.roster_calendar import DutyDialog
+    from ruralwatch.ui.roster_people import LeftDateDialog, PersonDialog
+    from ruralwatch.ui.settings_dialog import SettingsDialog
+    from ruralwatch.ui.signin import FirstRunDialog, SignInDialog
+
+    return [
+        FirstRunDialog(admin.path.with_name("new.db"), TEST_PARAMS, choose_folder=True),
+        SignInDialog(admin.path, ("admin",)), SettingsDialog(Services.build(admin)), ExportDialog(services),
+        IncidentDialog(services.incidents), HarmWeightsDialog(services.harm), DutyDialog(services.roster),
+        PersonDialog(services.people), LeftDateDialog("Jo Smith"),
+        AccountsDialog(AccountService(admin), params=TEST_PARAMS),
+        ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS), AuditDialog(admin),
+    ]
+
+
+def test_every_dialog_label_takes_the_focus_to_its_field(qtbot, services: Services, admin: Store) -> None:
+    problems = []
+    for dialog in _dialogs(services, admin):
+        qtbot.addWidget(dialog)
+        problems += _label_problems(dialog)
+        problems += [f"{type(dialog).__name__}: {c}" for c in _field_mnemonic_clashes(dialog)]
+    assert problems == []
+
+
+def test_every_panel_label_takes_the_focus_to_its_field(window) -> None:
+    problems = []
+    for panel in (window, window.analysis, window.sync_panel, window.roster_panel, window.patrol_panel):
+        problems += _label_problems(panel)
+    assert problems == []
+
+
+def test_every_kind_of_incident_details_has_alt_letters(qtbot, services: Services) -> None:
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    dialog = IncidentDialog(services.incidents)
+    qtbot.addWidget(dialog)
+    for kind, group in dialog.detail_groups.items():
+        form = group.layout()
+        assert isinstance(form, QFormLayout)
+        keys = []
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
+            keys.append(mnemonic_of(label.text()))
+        assert None not in keys and len(set(keys)) == len(keys), (kind, keys)
+
+
+def test_dialogs_have_a_default_or_enter_action_and_escape_closes_them(qtbot, services: Services,
+                                                                        admin: Store) -> None:
+    for dialog in _dialogs(services, admin):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        name = type(dialog).__name__
+        defaults = [b for b in dialog.findChildren(QPushButton) if b.isDefault()]
+        if name != "AccountsDialog" and name != "AuditDialog":  # these answer Enter in their fields instead
+            assert defaults, f"{name} has no default button"
+        tables = [t for t in dialog.findChildren(QAbstractItemView) if not isinstance(t, QHeaderView)]
+        assert all(t.focusPolicy() & Qt.FocusPolicy.TabFocus for t in tables if t.isVisibleTo(dialog)), name
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        assert not dialog.isVisible(), f"Escape did not close {name}"
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_the_incident_form_places_an_incident_without_the_map(qtbot, services: Services) -> None:
+    """Picking a place on the map has a typed alternative: a grid reference, or latitude and longitude."""
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    dialog = IncidentDialog(services.incidents)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.grid_ref, "TL 55000 35000")
+    qtbot.keyClick(dialog.grid_ref, Qt.Key.Key_Return)  # finishing the field converts it (as leaving it does)
+    assert dialog.lat.text() and dialog.lon.text()
+    assert 51.9 < float(dialog.lat.text()) < 52.1
