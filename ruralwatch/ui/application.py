@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
@@ -17,6 +17,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import KdfParams
+from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
 from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme
@@ -32,7 +33,16 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     register_tile_scheme()
-    return QApplication(argv if argv is not None else sys.argv[:1])
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setStyle("Fusion")  # the same look on every desktop, with a light and a dark palette (ui.theme)
+    theme.apply_scheme(app, colour_scheme())
+    theme.follow_system_scheme(app, colour_scheme)
+    return app
+
+
+def colour_scheme() -> str:
+    """The user's choice in Settings: "system" (default), "light" or "dark"."""
+    return str(QSettings().value(theme.SCHEME_KEY, "system") or "system")
 
 
 def offer_demo_if_empty(window: MainWindow) -> None:

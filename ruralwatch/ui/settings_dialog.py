@@ -11,7 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -57,6 +59,11 @@ class SettingsDialog(QDialog):
         self.idle_minutes = QSpinBox(minimum=1, maximum=120, suffix=" min")
         self.idle_minutes.setToolTip("Lock the window after this long without keyboard or mouse input")
         form.addRow(self.large_text)
+        self.colours = QComboBox()
+        for value, text in theme.SCHEMES:
+            self.colours.addItem(text, value)
+        self.colours.setToolTip("Dark colours are easier on the eyes at night and keep the screen dim in a vehicle")
+        form.addRow("Colo&urs", self.colours)
         form.addRow("Lock when &idle for", self.idle_minutes)
         layout.addWidget(display)
 
@@ -204,6 +211,8 @@ class SettingsDialog(QDialog):
     def load(self) -> None:
         settings = QSettings()
         self.large_text.setChecked(settings.value(LARGE_TEXT_KEY, False, type=bool))
+        scheme = self.colours.findData(str(settings.value(theme.SCHEME_KEY, "system") or "system"))
+        self.colours.setCurrentIndex(max(scheme, 0))
         self.idle_minutes.setValue(int(settings.value(IDLE_MINUTES_KEY, 10, type=int)))
         plan = self.services.patrols.default_settings()
         self.dwell.setValue(plan.dwell_minutes)
@@ -242,6 +251,12 @@ class SettingsDialog(QDialog):
             return False
         settings = QSettings()
         settings.setValue(LARGE_TEXT_KEY, self.large_text.isChecked())
+        scheme = str(self.colours.currentData())
+        if scheme != settings.value(theme.SCHEME_KEY, "system"):
+            settings.setValue(theme.SCHEME_KEY, scheme)
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                theme.apply_scheme(app, scheme)
         settings.setValue(IDLE_MINUTES_KEY, self.idle_minutes.value())
         self.error.hide()
         self.saved.emit()

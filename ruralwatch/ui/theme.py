@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 
@@ -220,6 +220,71 @@ def set_style(widget: QWidget, style: str) -> None:
     """setStyleSheet, skipped when nothing changes (so restyling on a palette change cannot loop)."""
     if widget.styleSheet() != style:
         widget.setStyleSheet(style)
+
+
+# --- the colour scheme: follow the system, or light or dark by choice ------------------------------------
+
+SCHEME_KEY = "view/colours"
+# (stored value, what the user sees)
+SCHEMES = (
+    ("system", "Follow the system"),
+    ("light", "Light"),
+    ("dark", "Dark (at night, in a vehicle)"),
+)
+
+# Fusion's roles for a dark palette: (role, active colour, disabled colour or None)
+_DARK_ROLES: tuple[tuple[QPalette.ColorRole, str, str | None], ...] = (
+    (QPalette.ColorRole.Window, "#2b2b2b", None),
+    (QPalette.ColorRole.WindowText, "#e6e6e6", "#7f7f7f"),
+    (QPalette.ColorRole.Base, "#1f1f1f", "#2b2b2b"),
+    (QPalette.ColorRole.AlternateBase, "#292929", None),
+    (QPalette.ColorRole.Text, "#e6e6e6", "#7f7f7f"),
+    (QPalette.ColorRole.PlaceholderText, "#9e9e9e", None),
+    (QPalette.ColorRole.Button, "#353535", None),
+    (QPalette.ColorRole.ButtonText, "#e6e6e6", "#7f7f7f"),
+    (QPalette.ColorRole.BrightText, "#ff8a80", None),
+    (QPalette.ColorRole.Light, "#4a4a4a", None),
+    (QPalette.ColorRole.Midlight, "#3c3c3c", None),
+    (QPalette.ColorRole.Mid, "#6e6e6e", None),
+    (QPalette.ColorRole.Dark, "#1a1a1a", None),
+    (QPalette.ColorRole.Shadow, "#0d0d0d", None),
+    (QPalette.ColorRole.Highlight, "#2f6fb3", "#404040"),
+    (QPalette.ColorRole.HighlightedText, "#ffffff", "#9e9e9e"),
+    (QPalette.ColorRole.Link, "#7cb8ff", None),
+    (QPalette.ColorRole.LinkVisited, "#c5a3ff", None),
+    (QPalette.ColorRole.ToolTipBase, "#3a3a3a", None),
+    (QPalette.ColorRole.ToolTipText, "#e6e6e6", None),
+)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour, disabled in _DARK_ROLES:
+        palette.setColor(QPalette.ColorGroup.All, role, QColor(colour))
+        if disabled is not None:
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
+    return palette
+
+
+def system_wants_dark(app: QApplication) -> bool:
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_scheme(app: QApplication, scheme: str) -> None:
+    """Colour the whole application: "light", "dark", or "system" (the desktop's choice, dark when the desktop
+    says dark even where the platform gives Qt no dark palette of its own). Unknown values count as "system"."""
+    if scheme == "dark" or (scheme not in ("light", "dark") and system_wants_dark(app)):
+        app.setPalette(dark_palette())
+    elif scheme == "light":
+        app.setPalette(app.style().standardPalette())
+    else:
+        app.setPalette(QPalette())  # the platform's own palette again
+
+
+def follow_system_scheme(app: QApplication, current: Callable[[], str]) -> None:
+    """Re-colour when the desktop switches between light and dark, if the user's choice is to follow it."""
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: apply_scheme(app, "system") if current() == "system" else None)
 
 
 # --- keyboard ---------------------------------------------------------------------------------------------

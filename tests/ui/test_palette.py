@@ -18,16 +18,8 @@ STYLE_BACKGROUND = re.compile(r"(?<![-\w])background(?:-color)?:\s*(#[0-9a-fA-F]
 
 
 def dark_palette() -> QPalette:
-    """A dark palette like the desktop's dark mode (Fusion's dark colours)."""
-    palette = QPalette()
-    for role, colour in ((ROLES.Window, "#353535"), (ROLES.WindowText, "#ffffff"), (ROLES.Base, "#2a2a2a"),
-                         (ROLES.AlternateBase, "#424242"), (ROLES.Text, "#ffffff"), (ROLES.Button, "#353535"),
-                         (ROLES.ButtonText, "#ffffff"), (ROLES.ToolTipBase, "#2a2a2a"),
-                         (ROLES.ToolTipText, "#ffffff"), (ROLES.PlaceholderText, "#9e9e9e"),
-                         (ROLES.Highlight, "#2a82da"), (ROLES.HighlightedText, "#ffffff"), (ROLES.Mid, "#5a5a5a"),
-                         (ROLES.Light, "#505050"), (ROLES.Dark, "#232323"), (ROLES.Link, "#8ab4f8")):
-        palette.setColor(role, QColor(colour))
-    return palette
+    """The dark palette RuralWatch itself applies (Settings ▸ Colours ▸ Dark, or a dark desktop)."""
+    return theme.dark_palette()
 
 
 def light_palette() -> QPalette:
@@ -129,3 +121,49 @@ def test_the_dialogs_on_a_dark_palette_have_no_unreadable_styles(qtbot, dark, se
     assert theme.error_colour(dark).name() in incident.error_label.styleSheet()
     for dialog in dialogs:
         assert _style_problems(dialog, dark) == []
+
+
+@pytest.fixture
+def restore_palette(qapp) -> Iterator[None]:
+    before = QPalette(qapp.palette())
+    yield
+    qapp.setPalette(before)
+
+
+def test_choosing_dark_in_settings_colours_the_whole_application(qtbot, qapp, restore_palette,
+                                                                  services: Services) -> None:
+    from PySide6.QtCore import QSettings
+
+    from ruralwatch.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert dialog.colours.currentData() == "system" and not theme.is_dark()
+    dialog.colours.setCurrentIndex(dialog.colours.findData("dark"))
+    assert dialog.save()
+    assert theme.is_dark() and QSettings().value(theme.SCHEME_KEY) == "dark"
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    assert again.colours.currentData() == "dark"  # remembered
+    again.colours.setCurrentIndex(again.colours.findData("system"))
+    assert again.save()
+    assert not theme.is_dark()  # this (offscreen) platform's own palette is light
+
+
+def test_following_the_system_means_dark_when_the_desktop_says_dark(qapp, restore_palette, monkeypatch) -> None:
+    monkeypatch.setattr(theme, "system_wants_dark", lambda app: True)
+    theme.apply_scheme(qapp, "system")
+    assert theme.is_dark()
+    theme.apply_scheme(qapp, "light")  # an explicit choice wins over the desktop
+    assert not theme.is_dark()
+    theme.apply_scheme(qapp, "no such choice")  # an unknown stored value: as "system"
+    assert theme.is_dark()
+
+
+def test_the_dark_palette_reads(qapp) -> None:
+    palette = theme.dark_palette()
+    for background, text in ((ROLES.Window, ROLES.WindowText), (ROLES.Base, ROLES.Text),
+                             (ROLES.Button, ROLES.ButtonText), (ROLES.Highlight, ROLES.HighlightedText),
+                             (ROLES.ToolTipBase, ROLES.ToolTipText)):
+        assert theme.contrast_ratio(palette.color(background), palette.color(text)) >= theme.MIN_CONTRAST
+    assert theme.contrast_ratio(palette.color(ROLES.Base), palette.color(ROLES.Link)) >= theme.MIN_CONTRAST
