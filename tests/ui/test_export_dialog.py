@@ -131,3 +131,17 @@ def test_the_window_opens_it_from_the_file_menu_with_its_filters(qtbot, window) 
     assert dialog is not None and dialog.isVisible()
     assert dialog.ticked_kinds() == ["fly_tipping"]
     dialog.close()
+
+
+def test_the_map_page_export_is_audited_and_a_cancel_keeps_the_old_file(filled: Services, out: Path) -> None:
+    target = out / "map.html"
+    count = filled.exports.map_page(IncidentFilter(kinds=("hare_coursing",)), target)
+    html = target.read_text(encoding="utf-8")
+    assert count == 2 and "Two vehicles, lurchers" not in html  # kind, status, time and place; no description
+    assert "07700" not in html and "Ann Farmer" not in html
+    row = filled.store.db.execute("SELECT changes FROM audit_log WHERE action = 'export' ORDER BY seq DESC").fetchone()
+    assert json.loads(row[0])["format"] == "html map" and json.loads(row[0])["rows"] == 2
+    with pytest.raises(CancelledError):
+        filled.exports.map_page(IncidentFilter(), target, lambda done, total: done < total)
+    assert target.read_text(encoding="utf-8") == html
+    assert [p.name for p in out.iterdir()] == ["map.html"]

@@ -124,8 +124,9 @@ def test_export_png_and_standalone_html(qtbot, window, hub_service, tmp_path: Pa
         window.refresh()
     png = window.export_png(tmp_path / "map.png")
     assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    html_path = window.export_html(tmp_path / "map.html")
-    html = html_path.read_text(encoding="utf-8")
+    with qtbot.waitSignal(window.map_page_exported, timeout=30_000) as exported:
+        window.export_html(tmp_path / "map.html")
+    html = exported.args[0].read_text(encoding="utf-8")
     assert external_urls(html) == []
     assert "file://" not in html  # everything is inlined, so the file works anywhere
     assert "Supercluster" in html and "Stubble field" in html

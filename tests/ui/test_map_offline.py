@@ -89,7 +89,9 @@ def test_every_map_variant_requests_only_local_resources(qtbot, window, services
     assert [u for u in guard.requested if not u.startswith(LOCAL_SCHEMES)] == []
     assert guard.blocked == []
 
-    exported = window.export_html(tmp_path / "standalone.html")
+    with qtbot.waitSignal(window.map_page_exported, timeout=30_000) as written:
+        window.export_html(tmp_path / "standalone.html")
+    exported = written.args[0]
     before = len(guard.requested)
     view = QWebEngineView()
     try:
