@@ -63,6 +63,10 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                        "password next)"), ("unlock", "lift a lock-out after failed sign-ins")):
         action = actions.add_parser(name, help=text)
         action.add_argument("username")
+    link = actions.add_parser("person", help="link an account to the person (roster record) it belongs to")
+    link.add_argument("username")
+    link.add_argument("person", nargs="?", metavar="PERSON_ID", help="the person's id (`people list --json`)")
+    link.add_argument("--none", action="store_true", help="unlink: the account belongs to no one in the roster")
     reset = actions.add_parser("reset-password", help="set a new password for an account")
     reset.add_argument("username")
     reset.add_argument("--password-file", type=Path, metavar="PATH")
@@ -185,6 +189,12 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
     elif action in ("disable", "enable"):
         account = service.set_active(args.username, action == "enable")
         print(f"{account.username} {'enabled: set a password with reset-password' if account.active else 'disabled'}")
+    elif action == "person":
+        if bool(args.person) == bool(args.none):
+            raise RuralWatchError("give either a PERSON_ID or --none")
+        account = service.set_person(args.username, None if args.none else args.person)
+        linked = dict(service.person_choices()).get(account.person_id or "", "no one in the roster")
+        print(f"{account.username} belongs to {linked}")
     elif action == "unlock":
         service.unlock(args.username)
         print(f"{args.username} unlocked")

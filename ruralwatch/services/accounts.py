@@ -15,6 +15,7 @@ from pathlib import Path
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
+from ruralwatch.core.vocab import PERSON_ROLE_NAMES
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store, connect, is_encrypted, open_store
@@ -207,6 +208,7 @@ class AccountService:
             "SELECT 1 FROM accounts WHERE username = ? COLLATE NOCASE", [name]
         ).fetchone():
             raise ValidationError.single("username", f"{name} already exists")
+        person_id = self._check_person(person_id or None)
         _add_account(self.store, name, role, display_name, person_id)
         keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
         self.hub.publish(Change(TOPIC, "created"))
@@ -223,6 +225,46 @@ class AccountService:
             record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]})
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
+
+    def set_person(self, username: str, person_id: str | None) -> Account:
+        """Link the account to the volunteer or officer it belongs to (None: no one). A linked Special or volunteer
+        gives their own availability and sees their own duties; one person has at most one account."""
+        self.store.actor.require("accounts.manage")
+        account = self.get(username)
+        person_id = self._check_person(person_id or None, account.id)
+        if person_id == account.person_id:
+            return account
+        with self.store.transaction():
+            self.store.db.execute("UPDATE accounts SET person_id = ? WHERE id = ?", [person_id, account.id])
+            record_event(self.store, "update", "accounts", account.id, {"person_id": [account.person_id, person_id]})
+        self.hub.publish(Change(TOPIC, "updated"))
+        return self.get(username)
+
+    def person_choices(self) -> list[tuple[str, str]]:
+        """(id, "Name, role, collar number") of every person an account may belong to: current people first."""
+        self.store.actor.require("accounts.manage")
+        rows = self.store.db.execute(
+            "SELECT id, name, role, collar_number, active FROM people WHERE deleted = 0 "
+            "ORDER BY active DESC, name COLLATE NOCASE, id"
+        ).fetchall()
+        choices = []
+        for person_id, name, role, collar, active in rows:
+            parts = [name, PERSON_ROLE_NAMES.get(role, role), collar or "", "" if active else "left"]
+            choices.append((person_id, ", ".join(part for part in parts if part)))
+        return choices
+
+    def _check_person(self, person_id: str | None, account_id: str | None = None) -> str | None:
+        if person_id is None:
+            return None
+        found = self.store.db.execute("SELECT name FROM people WHERE id = ? AND deleted = 0", [person_id]).fetchone()
+        if found is None:
+            raise ValidationError.single("person", f"there is no person {person_id} in the roster")
+        other = self.store.db.execute(
+            "SELECT username FROM accounts WHERE person_id = ? AND id IS NOT ?", [person_id, account_id]
+        ).fetchone()
+        if other is not None:
+            raise ValidationError.single("person", f"{found[0]} already has an account: {other[0]}")
+        return person_id
 
     def set_active(self, username: str, active: bool) -> Account:
         """Disable (or enable again) an account; a disabled account cannot sign in. Its key is removed."""

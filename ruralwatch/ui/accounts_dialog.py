@@ -35,7 +35,7 @@ from ruralwatch.store.keyring import KdfParams, Keyring, check_password
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
 
-COLUMNS = ("Account", "Name", "Role", "State", "Password set")
+COLUMNS = ("Account", "Name", "Role", "State", "Password set", "Person in the roster")
 
 
 def _sentence(message: str) -> str:
@@ -62,6 +62,7 @@ class AccountsDialog(QDialog):
         self.service = service
         self.params = params
         self.accounts: list[Account] = []
+        self.people: dict[str, str] = {}  # person id -> "Name, role, collar" for the person boxes
         self._marked: list[QWidget] = []
         self.setWindowTitle("Accounts")
         self.resize(900, 600)
@@ -114,6 +115,17 @@ class AccountsDialog(QDialog):
         reset_again_label = QLabel("A&gain:")
         reset_again_label.setBuddy(self.reset_again)
         selected.addRow(reset_again_label, reset_row)
+        self.person = self._person_combo()
+        self.person_button = QPushButton("&Link")
+        self.person_button.setToolTip("A linked Special or volunteer gives their own availability and sees their "
+                                      "own duties")
+        self.person_button.clicked.connect(self.link_person)
+        person_row = QHBoxLayout()
+        person_row.addWidget(self.person, 1)
+        person_row.addWidget(self.person_button)
+        person_label = QLabel("P&erson:")
+        person_label.setBuddy(self.person)
+        selected.addRow(person_label, person_row)
 
         # A new account.
         add_box = QGroupBox("Add an account")
@@ -131,6 +143,8 @@ class AccountsDialog(QDialog):
         add.addRow("Account na&me:", self.new_username)
         add.addRow("Displa&y name:", self.new_display)
         add.addRow("R&ole:", self.new_role)
+        self.new_person = self._person_combo()
+        add.addRow("Belongs &to:", self.new_person)
         add.addRow("&Password:", self.new_password)
         add_row = QHBoxLayout()
         add_row.addWidget(self.new_again, 1)
@@ -188,6 +202,7 @@ class AccountsDialog(QDialog):
             self.show_error(str(exc))
             self._on_selection()
             return
+        self._fill_people()
         keys = {name.casefold() for name in keyring.usernames()}
         failures = keyring.data.get("failures", {})
         now = times.utc_now()
@@ -195,7 +210,8 @@ class AccountsDialog(QDialog):
         for row, account in enumerate(self.accounts):
             state = self._state(account, keys, failures, now)
             changed = times.format_local(account.password_changed_at) if account.password_changed_at else ""
-            values = (account.username, account.display_name, account.role_name, state, changed)
+            person = self.people.get(account.person_id or "", "")
+            values = (account.username, account.display_name, account.role_name, state, changed, person)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column == 0:
@@ -247,11 +263,34 @@ class AccountsDialog(QDialog):
             return
         self.selected_box.setTitle(f"Selected account: {account.username}")
         self.role.setCurrentIndex(max(0, self.role.findData(account.role)))
+        self.person.setCurrentIndex(max(0, self.person.findData(account.person_id)))
         self.active_button.setText("Disa&ble" if account.active else "Ena&ble")
         self.active_button.setToolTip("Stop this account signing in" if account.active
                                       else "Let this account sign in again (then set a new password)")
         state = self.table.item(self.table.currentRow(), 3).text() if self.table.currentRow() >= 0 else ""
         self.unlock_button.setEnabled(state.startswith(("Locked", "Active (")))
+
+    def _person_combo(self) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip("The volunteer or officer in the roster this account belongs to")
+        return combo
+
+    def _fill_people(self) -> None:
+        """The roster's people for both person boxes ("no one" first), keeping what each box had chosen."""
+        try:
+            choices = self.service.person_choices()
+        except RuralWatchError:
+            choices = []
+        self.people = dict(choices)
+        for combo in (self.person, self.new_person):
+            chosen = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("No one in the roster", None)
+            for person_id, label in choices:
+                combo.addItem(label, person_id)
+            combo.setCurrentIndex(max(0, combo.findData(chosen)))
+            combo.blockSignals(False)
 
     # --- messages -----------------------------------------------------------------------------------------
 
@@ -313,16 +352,31 @@ class AccountsDialog(QDialog):
         role = self.new_role.currentData()
         try:
             with busy_cursor():
-                account = self.service.add(name, role, password, self.new_display.text(), params=self.params)
+                account = self.service.add(name, role, password, self.new_display.text(),
+                                           person_id=self.new_person.currentData(), params=self.params)
         except (RuralWatchError, DatabaseError, OSError) as exc:
             self._show_failure(exc, {"username": self.new_username, "role": self.new_role,
-                                     "password": self.new_password})
+                                     "password": self.new_password, "person": self.new_person})
             return False
         for edit in (self.new_username, self.new_display, self.new_password, self.new_again):
             edit.clear()
         self.reload(select=account.username)
         self.show_done(f"Added {account.username} ({account.role_name}). They can sign in now with the password "
                        "you gave them")
+        return True
+
+    def link_person(self) -> bool:
+        account = self.selected_account()
+        if account is None:
+            return False
+        try:
+            updated = self.service.set_person(account.username, self.person.currentData())
+        except (RuralWatchError, DatabaseError) as exc:
+            self._show_failure(exc, {"person": self.person})
+            return False
+        self.reload(select=updated.username)
+        who = self.people.get(updated.person_id or "", "no one in the roster")
+        self.show_done(f"{updated.username} belongs to {who}")
         return True
 
     def change_role(self) -> bool:

@@ -234,3 +234,37 @@ def test_changes_are_shown_readably():
         "account: pat; at: 2026-01-01T00:00:00Z")
     assert describe_changes(None) == ""
     assert action_name("failed_login") == "Wrong password" and action_name("odd_thing") == "Odd thing"
+
+
+# --- the person an account belongs to ---------------------------------------------------------------------
+
+
+def test_linking_an_account_to_its_person_in_the_roster(qtbot, admin: Store, dialog: AccountsDialog) -> None:
+    from ruralwatch.core.people import PersonInput
+    from ruralwatch.services.people import PeopleService
+
+    people = PeopleService(admin)
+    jo = people.add(PersonInput(name="Jo Special", role="special", collar_number="SC4471"))
+    dialog.reload()
+    labels = [dialog.new_person.itemText(i) for i in range(dialog.new_person.count())]
+    assert labels == ["No one in the roster", "Jo Special, Special Constable, SC4471"]
+
+    dialog.new_person.setCurrentIndex(dialog.new_person.findData(jo.id))
+    assert _add(dialog, "sc4471", "special", NEW_PASSWORD)
+    assert AccountService(admin).get("sc4471").person_id == jo.id
+    assert ["sc4471", "Jo Special, Special Constable, SC4471"] == [_rows(dialog.table)[1][0],
+                                                                   _rows(dialog.table)[1][-1]]
+
+    dialog.select("admin")
+    dialog.person.setCurrentIndex(dialog.person.findData(jo.id))
+    assert not dialog.link_person()  # one person, one account
+    assert "already has an account: sc4471" in dialog.message.text()
+    assert AccountService(admin).get("admin").person_id is None
+
+    dialog.select("sc4471")
+    assert dialog.person.currentData() == jo.id
+    dialog.person.setCurrentIndex(0)
+    assert dialog.link_person()
+    assert AccountService(admin).get("sc4471").person_id is None
+    last = admin.db.execute("SELECT action, changes FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    assert last[0] == "update" and "person_id" in last[1]

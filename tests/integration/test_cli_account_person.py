@@ -1,0 +1,31 @@
+"""`ruralwatch accounts person NAME PERSON_ID|--none`: the roster record an account belongs to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_harness import ADMIN, Cli
+
+
+def test_linking_and_unlinking_an_account(cli: Cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RURALWATCH_USER", ADMIN)  # two accounts soon: sign in as the administrator
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
+    person = next(p for p in cli("people", "list", "--json").json() if p["name"] == "Sam Reed")["id"]
+    password = tmp_path / "sc101.txt"
+    password.write_text("special constable 42\n", encoding="utf-8")
+    assert cli("accounts", "add", "sc101", "--role", "special", "--password-file", str(password)).code == 0
+
+    linked = cli("accounts", "person", "sc101", person)
+    assert linked.code == 0 and "sc101 belongs to Sam Reed, Special Constable, SC101" in linked.out
+    listed = {a["username"]: a["person_id"] for a in cli("accounts", "list", "--json").json()}
+    assert listed["sc101"] == person
+
+    twice = cli("accounts", "person", "admin", person)  # one person, one account: one line, exit 2
+    assert twice.code == 2 and "already has an account: sc101" in twice.err and twice.err.count("\n") == 1
+    unknown = cli("accounts", "person", "admin", "no-such-person")
+    assert unknown.code == 2 and "no person no-such-person" in unknown.err
+    neither = cli("accounts", "person", "sc101")
+    assert neither.code == 2 and "PERSON_ID or --none" in neither.err
+
+    assert cli("accounts", "person", "sc101", "--none").code == 0
+    assert {a["username"]: a["person_id"] for a in cli("accounts", "list", "--json").json()}["sc101"] is None
