@@ -70,6 +70,7 @@ from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.patrol_panel import PatrolPanel
+from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
@@ -409,6 +410,9 @@ class MainWindow(QMainWindow):
         account_menu.addSeparator()
         account_menu.addAction(self.accounts_action)
         account_menu.addAction(self.audit_action)
+        self.retention_action = self._action("&Retention of personal data…", None, self.open_retention,
+                                             "What personal data is due for anonymising, and doing it")
+        account_menu.addAction(self.retention_action)
 
     def _apply_permissions(self) -> None:
         """Disable what the signed-in role may not do, and say why in the tooltip."""
@@ -419,6 +423,7 @@ class MainWindow(QMainWindow):
             (self.harm_action, "harm.edit"), (self.delete_action, "incident.delete"),
             (self.new_action, "incident.record"), (self.analysis_toggle, "analysis.run"),
             (self.accounts_action, "accounts.manage"), (self.audit_action, "audit.view"),
+            (self.retention_action, "data.purge"),
         )
         role = ACCOUNT_ROLE_NAMES.get(store.actor.role, store.actor.role)
         for action, permission in needs:
@@ -436,6 +441,11 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._apply_settings)
         dialog.setup_requested.connect(lambda: (dialog.reject(), self.open_first_steps()))
         dialog.data_moved.connect(self.close_after_move)
+        dialog.show()
+        return dialog
+
+    def open_retention(self) -> RetentionDialog:
+        dialog = RetentionDialog(self.services, self)
         dialog.show()
         return dialog
 

@@ -34,6 +34,7 @@ from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
 from ruralwatch.ui import theme
+from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 
 LARGE_TEXT_KEY = "view/large_text"
@@ -101,7 +102,10 @@ class SettingsDialog(QDialog):
         form.addRow("&Suspects' VRMs, after closing", self.suspect_vrm_months)
         self.retention_due = QLabel()
         self.retention_due.setWordWrap(True)
+        self.review_button = QPushButton("Review and a&nonymise…")
+        self.review_button.clicked.connect(self.open_retention)
         form.addRow(self.retention_due)
+        form.addRow(self.review_button)
         self._guard(retention, "data.purge", role)
         layout.addWidget(retention)
 
@@ -202,6 +206,12 @@ class SettingsDialog(QDialog):
         self.error.setText(message)
         self.error.show()
 
+    def open_retention(self) -> RetentionDialog:
+        dialog = RetentionDialog(self.services, self)
+        dialog.applied.connect(lambda _result: self._update_due())
+        dialog.show()
+        return dialog
+
     def _guard(self, group: QGroupBox, action: str, role: str) -> QGroupBox:
         if not self.services.store.actor.can(action):
             group.setEnabled(False)
@@ -226,10 +236,13 @@ class SettingsDialog(QDialog):
         self.volunteer_months.setValue(kept.volunteer_months)
         self.victim_vrm_months.setValue(kept.victim_vrm_months)
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
+        self._update_due()
+
+    def _update_due(self) -> None:
         if self.services.store.actor.can("data.purge"):
             due = self.services.retention.preview().total
-            self.retention_due.setText(f"{due:,} records are due for anonymising now: run "
-                                       "`ruralwatch retention preview`, then `retention apply`, to see and do it.")
+            self.retention_due.setText(f"{due:,} records are due for anonymising now (with the periods as saved)."
+                                       if due else "Nothing is due for anonymising now.")
 
     def save(self) -> bool:
         """Save every section this role may change; on a refused value show why and keep the dialog open."""
