@@ -233,9 +233,13 @@ def build_parser() -> CliParser:
     basemap_add = basemap_actions.add_parser("add", help="register an MBTiles file (PNG or JPEG tiles)")
     basemap_add.add_argument("file", type=Path)
     basemap_add.add_argument("--name", help="name shown in the map's layer list (default: the file's own)")
+    basemap_add.add_argument("--copy", action="store_true",
+                             help="copy the file into the basemaps folder beside the database first (for a file on "
+                                  "a USB stick or network drive); the copy moves with the data folder")
     basemap_list = basemap_actions.add_parser("list", help="registered basemaps")
     basemap_list.add_argument("--json", action="store_true")
-    basemap_remove = basemap_actions.add_parser("remove", help="forget a basemap (the file is not deleted)")
+    basemap_remove = basemap_actions.add_parser(
+        "remove", help="forget a basemap (a file you pointed at is left alone; a copy made with --copy is deleted)")
     basemap_remove.add_argument("name")
 
     cli_analysis.add_parsers(commands, CliParser)
@@ -655,17 +659,19 @@ def _incidents(service: IncidentService, args: argparse.Namespace) -> int:
 
 def _basemaps(service: BasemapService, args: argparse.Namespace) -> int:
     if args.action == "add":
-        added = service.add(args.file, args.name)
-        print(f"added basemap {added.name!r} ({added.format}, zoom {added.minzoom}-{added.maxzoom}) from {added.path}")
+        added = service.add(args.file, args.name, copy=args.copy)
+        where = f"copied to {added.path}" if added.managed else f"from {added.path}"
+        print(f"added basemap {added.name!r} ({added.format}, zoom {added.minzoom}-{added.maxzoom}) {where}")
     elif args.action == "remove":
         removed = service.remove(args.name)
-        print(f"removed basemap {removed.name!r} (the file {removed.path} is untouched)")
+        fate = "its copy was deleted" if removed.managed else "is untouched"
+        print(f"removed basemap {removed.name!r} (the file {removed.path} {fate})")
     elif args.action == "list":
         basemaps = service.list()
         if args.json:
             print_json([
                 {"id": b.id, "name": b.name, "path": b.path, "format": b.format, "minzoom": b.minzoom,
-                 "maxzoom": b.maxzoom, "bounds": b.bounds, "attribution": b.attribution,
+                 "maxzoom": b.maxzoom, "bounds": b.bounds, "attribution": b.attribution, "copy": b.managed,
                  "problem": service.check(b)}
                 for b in basemaps
             ])

@@ -3,20 +3,48 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, RuralWatchError, ValidationError
 from ruralwatch.mapping.mbtiles import MBTilesError, TileSetInfo, inspect_mbtiles
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
-from ruralwatch.store.basemaps import Basemap, BasemapRepository
+from ruralwatch.store.basemaps import FOLDER_NAME, Basemap, BasemapRepository, basemaps_folder
 from ruralwatch.store.database import Store
 
 
 class BasemapError(RuralWatchError):
     pass
+
+
+COPY_CHUNK = 8 * 1024 * 1024  # bytes per read when copying a basemap: progress a few times a second on a USB stick
+ProgressCallback = Callable[[int, int], bool]
+
+
+def copy_file(source: Path, target: Path, progress: ProgressCallback | None = None) -> None:
+    """Copy `source` to `target` through a temporary file beside it, reporting bytes; a False from `progress`
+    cancels (CancelledError) and leaves no file behind."""
+    total = source.stat().st_size
+    part = target.with_name(f".{target.name}.part")
+    done = 0
+    try:
+        with source.open("rb") as reader, part.open("wb") as writer:
+            while chunk := reader.read(COPY_CHUNK):
+                writer.write(chunk)
+                done += len(chunk)
+                if progress is not None and not progress(done, total):
+                    raise CancelledError("cancelled: the basemap was not added")
+            writer.flush()
+            os.fsync(writer.fileno())
+        os.replace(part, target)
+    finally:
+        with suppress(FileNotFoundError):
+            part.unlink()
 
 
 def _slug(name: str) -> str:
@@ -40,8 +68,13 @@ class BasemapService:
             raise BasemapError(f"no basemap called {id_or_name!r} (known: {known})")
         return basemap
 
-    def add(self, path: Path | str, name: str | None = None) -> Basemap:
-        """Check the file is a readable MBTiles set, then register it under a unique name."""
+    def add(self, path: Path | str, name: str | None = None, copy: bool = False,
+            progress: ProgressCallback | None = None) -> Basemap:
+        """Check the file is a readable MBTiles set, then register it under a unique name.
+
+        With `copy` the file is first copied into the basemaps folder beside the database (and checked again
+        there), so the map keeps working once a USB stick is out, and the copy moves with the data folder.
+        `progress(bytes_done, bytes_total)` may cancel the copy (False); nothing is then registered."""
         self.store.actor.require("basemap.manage")
         path = Path(path).expanduser().resolve()
         try:
@@ -58,16 +91,44 @@ class BasemapService:
         while self.repo.find(basemap_id):
             basemap_id = f"{_slug(name)}-{suffix}"
             suffix += 1
-        with self.store.transaction():
-            self.repo.insert({
-                "id": basemap_id, "name": name, "path": str(path), "format": info.format,
-                "minzoom": info.minzoom, "maxzoom": info.maxzoom,
-                "bounds": json.dumps(list(info.bounds)) if info.bounds else None,
-                "attribution": info.attribution, "added_at": times.to_storage(times.utc_now()),
-            })
-            record_event(self.store, "create", "basemaps", basemap_id, {"name": name, "path": str(path)})
+        stored, change = str(path), {"name": name, "path": str(path)}
+        copied: Path | None = None
+        if copy:
+            copied = self._copy_in(path, basemap_id, progress)
+            stored = f"{FOLDER_NAME}/{copied.name}"  # relative: it moves with the data folder
+            change = {"name": name, "path": str(copied), "copied_from": str(path)}
+        try:
+            with self.store.transaction():
+                self.repo.insert({
+                    "id": basemap_id, "name": name, "path": stored, "format": info.format,
+                    "minzoom": info.minzoom, "maxzoom": info.maxzoom,
+                    "bounds": json.dumps(list(info.bounds)) if info.bounds else None,
+                    "attribution": info.attribution, "added_at": times.to_storage(times.utc_now()),
+                })
+                record_event(self.store, "create", "basemaps", basemap_id, change)
+        except BaseException:
+            if copied is not None:
+                copied.unlink(missing_ok=True)
+            raise
         self.hub.publish(Change("basemaps", "created", (basemap_id,)))
         return self.get(basemap_id)
+
+    def _copy_in(self, source: Path, basemap_id: str, progress: ProgressCallback | None) -> Path:
+        folder = basemaps_folder(self.store.path)
+        target = folder / f"{basemap_id}.mbtiles"
+        if target.exists():
+            raise BasemapError(f"{target} is in the way (a copy from an earlier basemap?): move it away first")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            copy_file(source, target, progress)
+        except OSError as exc:
+            raise BasemapError(f"the basemap could not be copied into {folder}: {exc.strerror or exc}") from None
+        try:
+            inspect_mbtiles(target)
+        except MBTilesError as exc:
+            target.unlink(missing_ok=True)
+            raise BasemapError(f"the copy in {folder} does not read back ({exc}); nothing was added") from None
+        return target
 
     def remove(self, id_or_name: str) -> Basemap:
         self.store.actor.require("basemap.manage")
@@ -75,6 +136,9 @@ class BasemapService:
         with self.store.transaction():
             self.repo.delete(basemap.id)
             record_event(self.store, "delete", "basemaps", basemap.id, {"name": basemap.name})
+        if basemap.managed:  # RuralWatch's own copy goes with it; a file the user pointed at is never touched
+            with suppress(OSError):
+                Path(basemap.path).unlink()
         self.hub.publish(Change("basemaps", "deleted", (basemap.id,)))
         return basemap
 

@@ -1,9 +1,10 @@
 """Where the database lives: choosing the data folder at first start, and moving it later.
 
-Moving copies the open, encrypted database with SQLite's online backup API (same key, pages as they are) and its
-keyring into the new folder, checks that the copy opens, and records the new place for later starts
-(ruralwatch.paths). The old files are removed only once the database is closed (`finish_move`): until then the
-old folder still holds a complete database, so a crash in between loses nothing; at worst both folders hold it.
+Moving copies the open, encrypted database with SQLite's online backup API (same key, pages as they are), its
+keyring and RuralWatch's own basemap copies into the new folder, checks that the copy opens, and records the new
+place for later starts (ruralwatch.paths). The old files are removed only once the database is closed
+(`finish_move`): until then the old folder still holds a complete database, so a crash in between loses nothing;
+at worst both folders hold it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 
 from ruralwatch.core.errors import CancelledError, RuralWatchError
 from ruralwatch.paths import DB_FILE_NAME, remember_db_path
+from ruralwatch.services.basemaps import copy_file
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.backups import backups_folder, check_file, copy_database
+from ruralwatch.store.basemaps import basemaps_folder
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import Keyring, keyring_path
 
@@ -81,6 +84,10 @@ def move_database(store: Store, folder: Path, progress: Callable[[int, int], boo
     old_path = Path(store.path)
     target = check_data_folder(folder, old_path.name, current=old_path)
     keyring = Keyring.load(old_path)  # refuse before copying anything if the keys cannot be read
+    old_maps, new_maps = basemaps_folder(old_path), basemaps_folder(target)
+    maps = sorted(p for p in old_maps.glob("*.mbtiles") if p.is_file()) if old_maps.is_dir() else []
+    if maps and new_maps.exists() and any(new_maps.iterdir()):
+        raise DataFolderError(f"{new_maps} already holds files: choose an empty folder for the data.")
     staged = target.with_name(target.name + PART_SUFFIX)
     with store.transaction():  # recorded first, so the copy carries the entry too
         record_event(store, "data.move", None, None, {"from": str(old_path.parent), "to": str(target.parent)})
@@ -89,13 +96,18 @@ def move_database(store: Store, folder: Path, progress: Callable[[int, int], boo
         problem = check_file(staged, store.key)
         if problem:
             raise DataFolderError(f"The copy in {target.parent} could not be read back ({problem}); nothing moved.")
+        for basemap in maps:  # RuralWatch's own basemap copies are stored relative to the data folder
+            new_maps.mkdir(parents=True, exist_ok=True)
+            copy_file(basemap, new_maps / basemap.name, progress)
         os.replace(staged, target)
         keyring.copy_to(target)
         remember_db_path(target)
     except (OSError, RuralWatchError, CancelledError) as exc:
-        for leftover in (staged, target, keyring_path(target)):
+        for leftover in (staged, target, keyring_path(target), *(new_maps / m.name for m in maps)):
             with suppress(FileNotFoundError):
                 leftover.unlink()
+        with suppress(OSError):
+            new_maps.rmdir()
         with store.transaction():
             record_event(store, "data.move.failed", None, None, {"to": str(target.parent), "error": str(exc)})
         if isinstance(exc, DataFolderError | CancelledError):
@@ -104,7 +116,7 @@ def move_database(store: Store, folder: Path, progress: Callable[[int, int], boo
     old_files = tuple(p for p in (old_path, keyring_path(old_path),
                                   *(old_path.with_name(old_path.name + s) for s in SIDE_SUFFIXES)))
     old_backups = backups_folder(old_path)
-    return MovedDatabase(old_path, target, old_files, old_backups if old_backups.is_dir() else None)
+    return MovedDatabase(old_path, target, (*old_files, *maps), old_backups if old_backups.is_dir() else None)
 
 
 def finish_move(moved: MovedDatabase) -> list[str]:
@@ -128,4 +140,6 @@ def finish_move(moved: MovedDatabase) -> list[str]:
             old.unlink(missing_ok=True)
         except OSError as exc:
             problems.append(f"{old} was not removed: {exc}")
+    with suppress(OSError):  # only if now empty: a file the user put there stays
+        basemaps_folder(moved.old_path).rmdir()
     return problems

@@ -51,6 +51,7 @@ from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.mapping.page import TileLayerSpec
 from ruralwatch.services.accounts import AccountService
+from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase
@@ -58,6 +59,7 @@ from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
+from ruralwatch.store.basemaps import Basemap
 from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
@@ -96,6 +98,7 @@ class ChangeBridge(QObject):
 class MainWindow(QMainWindow):
     incidents_changed = Signal()
     map_page_exported = Signal(object)  # the HTML file's Path, once written
+    basemap_added = Signal(object)  # the Basemap, once registered
 
     def __init__(self, services: Services, page_folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -824,24 +827,77 @@ class MainWindow(QMainWindow):
                                                lambda b=basemap: self.remove_basemap(b.id))
         self.remove_basemap_menu.setEnabled(bool(self.services.basemaps.list()))
 
-    def add_basemap(self, path: Path | None = None, name: str | None = None) -> bool:
+    def add_basemap(self, path: Path | None = None, name: str | None = None, copy: bool | None = None) -> bool:
+        """Register an MBTiles file; with `copy` (asked when None) copy it beside the database first, in the
+        background with progress and cancel (a basemap is often hundreds of MB on a USB stick).
+        `basemap_added` fires once it is on the map's list. False when refused or cancelled at once."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(self, "Add offline basemap", str(Path.home()),
                                                     "MBTiles basemaps (*.mbtiles);;All files (*)")
             if not chosen:
                 return False
             path = Path(chosen)
-        try:
-            basemap = self.services.basemaps.add(path, name)
-        except RuralWatchError as exc:
-            self.report_problem("Basemap not added", str(exc))
-            return False
-        self.statusBar().showMessage(f"Basemap added: {basemap.name}", 6000)
+        if copy is None:
+            copy = self.ask_copy_basemap(path)
+            if copy is None:
+                return False
+        if not copy:
+            try:
+                basemap = self.services.basemaps.add(path, name)
+            except RuralWatchError as exc:
+                self.report_problem("Basemap not added", str(exc))
+                return False
+            self._basemap_added(basemap)
+            return True
+        source, store = path, self.services.store
+
+        def work(progress: Progress) -> Basemap:
+            worker = store.reopen()  # the worker thread's own connection, same key and account
+            try:
+                return BasemapService(worker).add(source, name, copy=True, progress=progress)
+            finally:
+                worker.close()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, CancelledError):
+                self.statusBar().showMessage("Basemap not added: copying was cancelled", 8000)
+            else:
+                self.report_problem("Basemap not added", str(exc))
+
+        def done(basemap: Basemap) -> None:
+            # Added through the worker's own service: tell this window's listeners (map, basemap menu).
+            self.services.hub.publish(Change("basemaps", "created", (basemap.id,)))
+            self._basemap_added(basemap)
+
+        self.run_task(f"Copying {path.name}…", work, done, failed)
         return True
+
+    def ask_copy_basemap(self, path: Path) -> bool | None:
+        """Copy the file beside the database (True), use it where it is (False), or cancel (None).
+        Tests replace this to answer."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Add offline basemap",
+                          f"Copy {path.name} into RuralWatch's data folder?\n\nCopy it when it is on a USB stick "
+                          "or a network drive: the map then works without them, and the copy moves with the data. "
+                          "Use it where it is to save disk space.", parent=self)
+        copy_button = box.addButton("&Copy it", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Use it where it is", QMessageBox.ButtonRole.NoRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(copy_button)
+        box.exec()
+        role = box.buttonRole(box.clickedButton()) if box.clickedButton() else QMessageBox.ButtonRole.RejectRole
+        if role == QMessageBox.ButtonRole.RejectRole:
+            return None
+        return box.clickedButton() is copy_button
+
+    def _basemap_added(self, basemap: Basemap) -> None:
+        where = " (copied into the data folder)" if basemap.managed else ""
+        self.statusBar().showMessage(f"Basemap added: {basemap.name}{where}", 6000)
+        self.basemap_added.emit(basemap)
 
     def remove_basemap(self, basemap_id: str) -> None:
         removed = self.services.basemaps.remove(basemap_id)
-        self.statusBar().showMessage(f"Basemap removed: {removed.name} (the file itself is untouched)", 6000)
+        fate = "its copy in the data folder was deleted" if removed.managed else "the file itself is untouched"
+        self.statusBar().showMessage(f"Basemap removed: {removed.name} ({fate})", 6000)
 
     def export_png(self, path: Path | None = None) -> Path | None:
         if path is None:

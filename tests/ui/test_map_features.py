@@ -62,7 +62,7 @@ def test_bad_basemap_files_are_refused_and_map_still_works(qtbot, window, servic
     truncated = tmp_path / "broken.mbtiles"
     truncated.write_bytes((FIXTURES / "plain_3.mbtiles").read_bytes()[:300_000])
     for bad in (not_sqlite, truncated, tmp_path / "missing.mbtiles"):
-        assert window.add_basemap(bad, bad.stem) is False, f"{bad} accepted"
+        assert window.add_basemap(bad, bad.stem, copy=False) is False, f"{bad} accepted"
     assert services.basemaps.list() == []
     assert len(window.problems) == 3
     assert all(p.startswith("Basemap not added: ") and "\n" not in p for p in window.problems)
@@ -130,3 +130,22 @@ def test_export_png_and_standalone_html(qtbot, window, hub_service, tmp_path: Pa
     assert external_urls(html) == []
     assert "file://" not in html  # everything is inlined, so the file works anywhere
     assert "Supercluster" in html and "Stubble field" in html
+
+
+def test_a_basemap_copied_from_a_stick_keeps_working_once_the_stick_is_out(qtbot, window, services, tmp_path: Path):
+    stick = tmp_path / "usb" / "essex.mbtiles"
+    stick.parent.mkdir()
+    shutil.copy(FIXTURES / "one_tile.mbtiles", stick)
+    asked: list[Path] = []
+    window.ask_copy_basemap = lambda path: asked.append(path) or True
+    with qtbot.waitSignal(window.basemap_added, timeout=30_000) as added:
+        assert window.add_basemap(stick, "Essex")
+    assert asked == [stick] and added.args[0].managed
+    stick.unlink()
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+        window.map.load_page(window._usable_basemaps())
+    assert window.basemap_problems == []
+    assert "Essex" in _js(qtbot, window, "rw.baseLayerNames()")
+    assert any("Essex" in action.text() for action in window.basemap_menu.actions())
+    window.ask_copy_basemap = lambda path: None  # Cancel in the question: nothing happens
+    assert window.add_basemap(tmp_path / "other.mbtiles") is False
