@@ -80,6 +80,8 @@ from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 
 SEARCH_DELAY_MS = 250
+# Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
+LAYOUT_VERSION = 1
 
 
 def _numbered(number: int, name: str) -> str:
@@ -974,11 +976,15 @@ class MainWindow(QMainWindow):
         state = settings.value("main/splitter")
         if state is not None:
             self.splitter.restoreState(state)
+        docks = settings.value("main/docks")  # which panels are open, and where
+        if docks is not None:
+            self.restoreState(docks, LAYOUT_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/splitter", self.splitter.saveState())
+        settings.setValue("main/docks", self.saveState(LAYOUT_VERSION))
         self._unsubscribe()
         if self.idle_lock is not None:
             self.idle_lock.dispose()

@@ -234,3 +234,23 @@ def test_larger_text_scales_the_fonts_and_is_remembered(qtbot, window):
     window.large_text_action.setChecked(False)
     assert QApplication.instance().font().pointSizeF() == pytest.approx(before)
     assert QSettings().value("view/large_text", True, type=bool) is False
+
+
+def test_the_open_panels_and_their_places_are_remembered(qtbot, window, services, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    from ruralwatch.ui.main_window import MainWindow
+
+    window.patrol_dock.toggleViewAction().trigger()
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.roster_dock)
+    window.roster_dock.show()
+    assert window.patrol_dock.isVisible()
+    window.close()  # saves the layout
+    again = MainWindow(services, tmp_path / "page-again")
+    try:
+        again.show()
+        assert again.patrol_dock.isVisible() and again.roster_dock.isVisible()
+        assert again.dockWidgetArea(again.roster_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+        assert not again.sync_dock.isVisible()
+    finally:
+        again.dispose()
