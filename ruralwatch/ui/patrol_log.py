@@ -82,7 +82,7 @@ class PatrolLog(QWidget):
 
         self.heading = wrapped_label("Open a patrol to log it.")
         self.heading.setStyleSheet("font-weight: bold;")
-        self.start_button = QPushButton("▶ St&art patrol")
+        self.start_button = QPushButton("▶ &Start patrol")
         self.end_button = QPushButton("■ &End patrol")
         for button in (self.start_button, self.end_button):
             button.setStyleSheet(BIG_BUTTON_STYLE)
@@ -92,7 +92,7 @@ class PatrolLog(QWidget):
 
         self.stop_choice = QComboBox()
         self.stop_choice.setToolTip("The planned stop this event belongs to (defaults to the current stop)")
-        self.pick_button = QPushButton("Pick on &map")
+        self.pick_button = QPushButton("Pic&k on map")
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Click the map where the event happened")
         self.pick_button.toggled.connect(self._pick_toggled)
@@ -113,7 +113,7 @@ class PatrolLog(QWidget):
         self.alert_text = QLabel()
         self.alert_text.setWordWrap(True)
         self.alert_text.setAccessibleName("Vehicle of interest alert")
-        dismiss = QPushButton("D&ismiss")
+        dismiss = QPushButton("Dismiss")
         dismiss.setStyleSheet(DISMISS_STYLE)  # white on red: not the palette's button
         dismiss.clicked.connect(self.alert.hide)
         alert_layout = QHBoxLayout(self.alert)
@@ -142,9 +142,9 @@ class PatrolLog(QWidget):
         controls.addWidget(self.end_button)
         where = QGroupBox("Where and what")
         where_layout = QGridLayout(where)
-        stop_label = QLabel("At &hotspot")
+        stop_label = QLabel("At hots&pot")
         stop_label.setBuddy(self.stop_choice)
-        vrm_label = QLabel("&VRM")
+        vrm_label = QLabel("Vehicle re&g")
         vrm_label.setBuddy(self.vrm)
         detail_label = QLabel("&Detail")
         detail_label.setBuddy(self.detail)
@@ -460,7 +460,7 @@ class DoseView(QWidget):
                                         "Harm before", "Harm during"])
         self.period_table.setMinimumHeight(100)
         row = QHBoxLayout()
-        for text, widget in (("&From", self.period_from), ("Unt&il", self.period_to)):
+        for text, widget in (("&Since", self.period_from), ("&Until", self.period_to)):
             label = QLabel(text)
             label.setBuddy(widget)
             row.addWidget(label)

@@ -86,16 +86,18 @@ class PatrolPanel(QWidget):
         self._pick_target: str | None = None
         self._pending: set[str] = set()
 
+        # No Alt+letters on the tabs (Ctrl+Tab and Ctrl+PgDn switch them): a dock is part of the main window, so
+        # its letters must avoid the menu bar's and the incident filters', and the pages need the few left.
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._list_tab(), "&Patrols")
+        self.tabs.addTab(self._list_tab(), "Patrols")
         self.form = PatrolForm(services)
         self.plan = PlanEditor(services, self.in_background, self.report)
         self.log = PatrolLog(services, self.report)
         self.dose = DoseView(services, self.in_background)
-        self.tabs.addTab(self.form, "De&tails")
-        self.tabs.addTab(self.plan, "P&lan")
-        self.tabs.addTab(self.log, "L&og")
-        self.tabs.addTab(self.dose, "Do&se")
+        self.tabs.addTab(self.form, "Details")
+        self.tabs.addTab(self.plan, "Plan")
+        self.tabs.addTab(self.log, "Log")
+        self.tabs.addTab(self.dose, "Dose")
         self.status = wrapped_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -147,7 +149,7 @@ class PatrolPanel(QWidget):
             shortcut.activated.connect(self.open_selected)
         self.new_button = QPushButton("&New patrol")
         self.open_button = QPushButton("Op&en")
-        self.cancel_button = QPushButton("&Cancel patrol")
+        self.cancel_button = QPushButton("Cancel &patrol")
         self.new_button.clicked.connect(self.new_patrol)
         self.open_button.clicked.connect(self.open_selected)
         self.cancel_button.clicked.connect(lambda: self.cancel_selected())

@@ -533,12 +533,12 @@ class DutiesTab(QWidget):
         self.week_button.setChecked(True)
         self.week_button.clicked.connect(lambda: self.set_view("week"))
         self.month_button.clicked.connect(lambda: self.set_view("month"))
-        previous = QPushButton("◀ P&revious")
+        previous = QPushButton("◀ Previous")
         previous.setToolTip("Previous week or month (Alt+Page Up)")
         previous.clicked.connect(lambda: self.step(-1))
-        today = QPushButton("&Today")
+        today = QPushButton("To&day")
         today.clicked.connect(lambda: self.go_to(local_today()))
-        following = QPushButton("Ne&xt ▶")
+        following = QPushButton("Next ▶")
         following.setToolTip("Next week or month (Alt+Page Down)")
         following.clicked.connect(lambda: self.step(1))
         for keys, step in (("Alt+PgUp", -1), ("Alt+PgDown", 1)):
@@ -563,7 +563,7 @@ class DutiesTab(QWidget):
         self.autofill_button.setToolTip("Fill the open places of the period shown, never breaking a rule; "
                                         "you see the proposal before anything changes")
         self.autofill_button.clicked.connect(lambda: self.autofill())
-        export = QPushButton("Export .i&cs…")
+        export = QPushButton("E&xport .ics…")
         export.setToolTip("The period shown as a calendar file for phones and Outlook: the chosen volunteer's "
                           "duties, or everyone's")
         export.clicked.connect(lambda: self.export_ics())
@@ -577,7 +577,7 @@ class DutiesTab(QWidget):
         navigation.addSpacing(12)
         navigation.addWidget(self.period_label, 1)
         filters = QHBoxLayout()
-        filters.addWidget(with_buddy("Vo&lunteer", self.person_filter))
+        filters.addWidget(with_buddy("&Person", self.person_filter))
         filters.addWidget(self.person_filter)
         filters.addWidget(with_buddy("&Station", self.station_filter))
         filters.addWidget(self.station_filter)

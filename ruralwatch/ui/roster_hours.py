@@ -80,18 +80,18 @@ class HoursTab(QWidget):
         self.month_to = _month_edit(this_month)
         for edit in (self.month_from, self.month_to):
             edit.dateChanged.connect(self.refresh)
-        self.include_left = QCheckBox("Include people who have &left")
+        self.include_left = QCheckBox("Include people &who have left")
         self.include_left.toggled.connect(self.refresh)
         self.export_buttons = []
         controls = QHBoxLayout()
-        controls.addWidget(with_buddy("F&rom", self.month_from))
+        controls.addWidget(with_buddy("&Since", self.month_from))
         controls.addWidget(self.month_from)
-        controls.addWidget(with_buddy("&To", self.month_to))
+        controls.addWidget(with_buddy("&Until", self.month_to))
         controls.addWidget(self.month_to)
         controls.addSpacing(12)
         controls.addWidget(self.include_left)
         controls.addStretch()
-        for text, suffix in (("Export &CSV…", ".csv"), ("Export &XLSX…", ".xlsx"), ("&Export PDF…", ".pdf")):
+        for text, suffix in (("&Export CSV…", ".csv"), ("Export &XLSX…", ".xlsx"), ("Export &PDF…", ".pdf")):
             button = QPushButton(text)
             button.clicked.connect(lambda _checked=False, s=suffix: self.export(suffix=s))
             controls.addWidget(button)

@@ -50,10 +50,12 @@ class RosterPanel(QWidget):
         self.people_tab = PeopleTab(services.people, self.problems)
         self.duties_tab = DutiesTab(services, self.run_task, self.problems)
         self.hours_tab = HoursTab(services.hours, self.run_task, self.problems)
+        # No Alt+letters on the tabs (Ctrl+Tab and Ctrl+PgDn switch them): the pages need the few letters that the
+        # menu bar and the incident filters leave free (tests/ui/test_keyboard.py).
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.people_tab, "&People")
-        self.tabs.addTab(self.duties_tab, "&Duties")
-        self.tabs.addTab(self.hours_tab, "H&ours")
+        self.tabs.addTab(self.people_tab, "People")
+        self.tabs.addTab(self.duties_tab, "Duties")
+        self.tabs.addTab(self.hours_tab, "Hours")
         self.tabs.setTabToolTip(0, "Volunteers and officers, their weekly availability and dates away")
         self.tabs.setTabToolTip(1, "Duties by week or month, crews, auto-fill and calendar export")
         self.tabs.setTabToolTip(2, "Hours given against monthly commitment")

@@ -10,14 +10,20 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QDialog,
+    QDockWidget,
     QFormLayout,
+    QGroupBox,
     QHeaderView,
     QLabel,
     QMenu,
+    QMenuBar,
     QMessageBox,
     QPushButton,
+    QTabBar,
+    QTabWidget,
     QWidget,
 )
 
@@ -124,6 +130,81 @@ def test_opening_a_panel_from_the_keyboard_puts_the_focus_in_it(qtbot, window) -
     qtbot.waitUntil(lambda: window.roster_dock.isVisible(), timeout=5_000)
     focused = QCoreApplication.instance().focusWidget()
     assert focused is not None and window.roster_panel.isAncestorOf(focused)
+
+
+# --- dock panels --------------------------------------------------------------------------------------------
+
+
+def _alt_letters(root: QWidget) -> list[tuple[str, str, QWidget]]:
+    """(letter, text, widget) for each visible widget under `root` that answers an Alt+letter: buttons and check
+    boxes, labels with a buddy, group box titles and tab titles."""
+    found = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, QAbstractButton) or (isinstance(widget, QLabel) and widget.buddy() is not None):
+            texts = [widget.text()]
+        elif isinstance(widget, QGroupBox):
+            texts = [widget.title()]
+        elif isinstance(widget, QTabBar):
+            texts = [widget.tabText(i) for i in range(widget.count()) if widget.isTabVisible(i)]
+        else:
+            continue
+        found += [(key, text, widget) for text in texts if (key := mnemonic_of(text))]
+    return found
+
+
+def _within(widget: QWidget, kinds: tuple[type, ...]) -> bool:
+    while widget is not None:
+        if isinstance(widget, kinds):
+            return True
+        widget = widget.parentWidget()
+    return False
+
+
+def test_panels_leave_the_menu_bar_its_alt_letters_and_share_none_within_a_page(window) -> None:
+    """A docked panel is part of the main window: a panel widget with a menu's Alt+letter (or the incident filters'
+    one, visible beside it) makes Alt+letter alternate between the two instead of opening the menu. Within one page
+    of a panel (the tab bar and the page shown), no two widgets may share a letter either."""
+    docks = (window.analysis_dock, window.sync_dock, window.roster_dock, window.patrol_dock)
+    for dock in docks:
+        dock.show()
+    assert all(dock.isVisible() for dock in docks)
+    taken: dict[str, str] = {}  # letter -> what already answers it everywhere in the window
+    for action in window.menuBar().actions():
+        key = mnemonic_of(action.text())
+        if key and action.isVisible():
+            taken[key] = f"the {action.text()!r} menu"
+    assert len(taken) >= 5, taken
+    for key, text, widget in _alt_letters(window):
+        if widget.window() is window and not _within(widget, (QDockWidget, QMenuBar)):
+            taken.setdefault(key, f"{text!r} beside the incident table")
+
+    problems = []
+    pages = 0
+    panels = {"analysis": window.analysis, "sync": window.sync_panel, "roster": window.roster_panel,
+              "patrol": window.patrol_panel}
+    for name, panel in panels.items():
+        assert panel.isVisible(), name
+        views = [(tabs, index) for tabs in panel.findChildren(QTabWidget) for index in range(tabs.count())]
+        for tabs, index in views or [(None, 0)]:
+            where = name
+            if tabs is not None:
+                tabs.setCurrentIndex(index)
+                assert tabs.widget(index).isVisible()
+                where = f"{name} ▸ {tabs.tabText(index)!r}"
+            pages += 1
+            seen: dict[str, str] = {}
+            for key, text, _widget in _alt_letters(panel):
+                if key in taken:
+                    problems.append(f"{where}: {text!r} takes Alt+{key.upper()}, already {taken[key]}")
+                elif key in seen:
+                    problems.append(f"{where}: Alt+{key.upper()} on both {seen[key]!r} and {text!r}")
+                else:
+                    seen[key] = text
+            assert seen, f"{where}: no Alt+letters found (is the page shown?)"
+    assert pages >= 10
+    assert problems == []
 
 
 # --- forms --------------------------------------------------------------------------------------------------
