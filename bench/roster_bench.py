@@ -5,7 +5,10 @@
 Synthetic roster for November 2026 (seeded, so every run builds the same one): people with 2-5 weekly slots
 (some past midnight), a few away and extra days, skills from common (first aid) to rare (drone), and some
 existing patrol commitments; duties on seven shift patterns, crew 1-3 (about two on average), a third needing
-a skill. One untimed warm-up, then each timed run starts cold (availability caches cleared).
+a skill. People and duties belong to eight stations in four districts (a few people with no station
+recorded), so auto-fill's locality ranking (own station, then own district, then anywhere) is exercised;
+`--max-reach area` also times the furthest-sent rule. Assignments are counted by how far people were sent.
+One untimed warm-up, then each timed run starts cold (availability caches cleared).
 Target: auto-fill < 2 s. Prints figures; asserts nothing.
 """
 
@@ -16,6 +19,8 @@ import platform
 import random
 import sys
 import time
+from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -34,13 +39,16 @@ from ruralwatch.rostering.model import (  # noqa: E402
     Volunteer,
     WeeklySlot,
 )
-from ruralwatch.rostering.rules import check_assignment  # noqa: E402
+from ruralwatch.rostering.rules import check_assignment, locality  # noqa: E402
 
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)
 ROLES = (("officer", 0.15), ("special", 0.45), ("volunteer", 0.40))
 SKILL_SHARE = {"first_aid": 0.5, "rural_crime": 0.4, "off_road": 0.15, "wildlife_crime": 0.08, "drone": 0.03}
 SLOT_STARTS = (6, 8, 10, 14, 17, 18, 19, 20, 22)
 SHIFTS = ((6, 4), (8, 6), (10, 4), (14, 6), (18, 4), (19, 5), (22, 6))  # (start hour, hours)
+STATIONS = (("Great Dunmow", "Uttlesford"), ("Saffron Walden", "Uttlesford"), ("Maldon", "Maldon"),
+            ("Burnham-on-Crouch", "Maldon"), ("Braintree", "Braintree"), ("Halstead", "Braintree"),
+            ("Chelmsford", "Chelmsford"), ("South Woodham Ferrers", "Chelmsford"))
 
 
 def make_people(rng: random.Random, count: int) -> list[Volunteer]:
@@ -88,6 +96,20 @@ def make_duties(rng: random.Random, per_day: int) -> list[Duty]:
     return duties
 
 
+def place_at_stations(rng: random.Random, people: list[Volunteer],
+                      duties: list[Duty]) -> tuple[list[Volunteer], list[Duty]]:
+    """Stations from their own generator, so the roster is otherwise the one measured before stations."""
+    homed = []
+    for person in people:
+        station, area = rng.choice(STATIONS) if rng.random() > 0.05 else ("", "")
+        homed.append(replace(person, station=station, area=area))
+    placed = []
+    for duty in duties:
+        station, area = rng.choice(STATIONS)
+        placed.append(replace(duty, station=station, area=area))
+    return homed, placed
+
+
 def make_commitments(rng: random.Random, people: list[Volunteer]) -> list[Commitment]:
     found = []
     for person in people:
@@ -105,13 +127,15 @@ def main() -> None:
     parser.add_argument("--duties-per-day", type=int, default=25)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--max-reach", choices=("station", "area", "anywhere"), default="anywhere")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
     people = make_people(rng, args.people)
     duties = make_duties(rng, args.duties_per_day)
     commitments = make_commitments(rng, people)
-    rules = RosterRules()
+    people, duties = place_at_stations(random.Random(args.seed + 1), people, duties)
+    rules = RosterRules(max_reach=args.max_reach)
     places = sum(d.min_crew for d in duties)
     print(f"Python {platform.python_version()} on {platform.machine()} ({platform.system()})")
     print(f"{len(people)} people, {len(duties)} duties, {places} places to fill, {len(commitments)} commitments")
@@ -128,6 +152,11 @@ def main() -> None:
     filled = len(result.assignments)
     missing = sum(g.missing for g in result.gaps)
     print(f"  {filled} assignments, {len(result.gaps)} duties with gaps, {missing} places missing")
+    by_person = {p.id: p for p in people}
+    by_duty = {d.id: d for d in duties}
+    tiers = Counter(locality(by_person[a.person_id], by_duty[a.duty_id]) for a in result.assignments)
+    print(f"  sent: {tiers[0]} to their own station, {tiers[1]} within their district, {tiers[2]} further"
+          f" (max reach: {rules.max_reach})")
     if result.gaps:
         print(f"  e.g. {result.gaps[0].duty_id}: {'; '.join(result.gaps[0].reasons)}")
 

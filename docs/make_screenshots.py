@@ -47,10 +47,10 @@ os.environ["XDG_CONFIG_HOME"] = _SETTINGS.name
 from PySide6.QtCore import QDate, QEventLoop, Qt, QTime, QTimer  # noqa: E402
 
 from ruralwatch.app import prepare_qt_environment  # noqa: E402
+from ruralwatch.services.accounts import create_database  # noqa: E402
 from ruralwatch.services.container import Services  # noqa: E402
 from ruralwatch.services.demo import load_demo  # noqa: E402
 from ruralwatch.services.demo_roster import load_demo_roster  # noqa: E402
-from ruralwatch.store import open_store  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 BASEMAP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mbtiles" / "plain_3.mbtiles"
@@ -64,6 +64,8 @@ PATROL_AREA = "Uttlesford"
 PATROL_CREW = ("Amelia Archer", "Dev Hughes")  # an officer and a Special, neither an off-road driver: a warning
 PATROL_BASE = "TL 5398 3839"  # Saffron Walden
 ROSTER_PERSON = "Dev Hughes"  # the Special whose availability and hours are shown
+ADMIN = "jsmith"
+ADMIN_PASSWORD = "screenshots only, not a real password"
 
 
 def wait(ms: int) -> None:
@@ -104,7 +106,9 @@ def main() -> int:
     app = make_application()
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        store = open_store(Path(folder) / "demo.db")
+        first_run_screenshot(Path(folder))
+        # Signed in as the administrator of an encrypted database, as after the first start.
+        store = create_database(Path(folder) / "demo.db", ADMIN, ADMIN_PASSWORD, display_name="PC Jo Smith")
         services = Services.build(store)
         service = services.incidents
         load_demo(service, seed=SEED, now=DEMO_NOW)
@@ -158,6 +162,8 @@ def main() -> int:
 
         patrol_screenshots(window, services, Path(folder))
         roster_screenshots(window, services)
+        admin_screenshots(window, services)
+        dark_screenshot(app, window)
         window.dispose()
         store.close()
     print(f"screenshots written to {OUT}")
@@ -203,6 +209,8 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
         if entry.text().split(" — ")[0] in names:
             entry.setCheckState(Qt.CheckState.Checked)
     form.check_crew()
+    if form.override_reason.isVisible():  # a Special off their usual hours at dawn: kept, with the reason
+        form.override_reason.setText("Dawn operation agreed with the Specials coordinator")
     record = form.save()
     if record is None:
         raise SystemExit(f"the patrol was not saved: {form.error_label.text()}")
@@ -373,6 +381,76 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     window.roster_dock.setMinimumWidth(0)
     if roster.problems:
         raise SystemExit(f"the roster panel reported: {roster.problems}")
+
+
+# --- first start, settings and the administrator's dialogs ----------------------------------------------------
+
+
+def first_run_screenshot(folder: Path) -> None:
+    """The first start: where to keep the data, and the administrator's account."""
+    from ruralwatch.ui.signin import FirstRunDialog
+
+    dialog = FirstRunDialog(folder / "RuralWatch" / "ruralwatch.db", choose_folder=True)
+    dialog.folder.setText("/home/jo/.local/share/RuralWatch")
+    dialog.username.setText(ADMIN)
+    dialog.display_name.setText("PC Jo Smith")
+    dialog.password.setText(ADMIN_PASSWORD)
+    dialog.password_again.setText(ADMIN_PASSWORD)
+    dialog.show()
+    wait(200)
+    save(dialog, "first-run.png")
+    dialog.close()
+
+
+def admin_screenshots(window, services: Services) -> None:  # noqa: ANN001 - MainWindow
+    """Settings, exporting incidents, retention of personal data, accounts linked to people."""
+    from ruralwatch.services.accounts import AccountService
+    from ruralwatch.ui.accounts_dialog import AccountsDialog
+
+    window.roster_dock.hide()
+    settings = window.open_settings()
+    settings.data_path.setText("Database: /home/jo/.local/share/RuralWatch/ruralwatch.db")  # not the temp folder
+    wait(300)
+    save(settings, "settings.png")
+    settings.close()
+
+    export = window.open_export()
+    export.path.setText("/home/jo/Documents/ruralwatch-incidents-2026-11-24.xlsx")
+    export.format.setCurrentIndex(export.format.findData("xlsx"))
+    wait(200)
+    save(export, "export-incidents.png")
+    export.close()
+
+    retention = window.open_retention()
+    retention.resize(1000, 520)
+    run_and_wait(lambda: None, retention.previewed)
+    wait(200)
+    save(retention, "retention.png")
+    retention.close()
+
+    accounts = AccountService(services.store)
+    special = services.people.find(ROSTER_PERSON)
+    accounts.add("dhughes", "special", ADMIN_PASSWORD, "SC Dev Hughes", person_id=special.id)
+    accounts.add("analyst1", "analyst", ADMIN_PASSWORD, "Sam Analyst")
+    dialog = AccountsDialog(accounts, parent=window)
+    dialog.resize(1100, 560)
+    dialog.show()
+    dialog.select("dhughes")
+    wait(300)
+    save(dialog, "accounts.png")
+    dialog.close()
+
+
+def dark_screenshot(app, window) -> None:  # noqa: ANN001 - QApplication, MainWindow
+    """The main window with dark colours (Settings ▸ Colours ▸ Dark)."""
+    from ruralwatch.ui import theme
+
+    window.resize(1500, 900)
+    window.clear_filters()
+    theme.apply_scheme(app, "dark")
+    wait(1500)
+    save(window, "main-window-dark.png")
+    theme.apply_scheme(app, "light")
 
 
 def service_filter(kind: str):  # noqa: ANN201 - tiny helper for the script

@@ -10,6 +10,7 @@ from ruralwatch.cli_output import print_json
 from ruralwatch.core import geo, times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
+from ruralwatch.patrols.crew import OVERRIDE
 from ruralwatch.patrols.plan import Plan, PlanSettings
 from ruralwatch.services.container import Services
 from ruralwatch.store.database import Store
@@ -37,6 +38,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     create.add_argument("--vehicle", default="")
     create.add_argument("--call-sign", default="")
     create.add_argument("--title", default="")
+    create.add_argument("--override-reason", default="",
+                        help="keep crew who break rostering rules (availability, rest, weekly hours);"
+                             " the reason is kept")
     create.add_argument("--base", default="", metavar="GRIDREF",
                         help="where the route starts and ends (an OS grid reference, e.g. 'TL 5390 3840')")
     create.add_argument("--json", action="store_true")
@@ -94,14 +98,16 @@ def run(args: argparse.Namespace, store: Store) -> int:
             day=args.date, start=args.start, end=args.end, area=args.area, purpose=args.purpose, title=args.title,
             vehicle=args.vehicle, call_sign=args.call_sign, crew=crew,
             start_lat=base.lat if base else None, start_lon=base.lon if base else None,
-        ))
+        ), override_reason=args.override_reason)
         patrols.suggest_for(record.id)
         record = patrols.get(record.id)
+        overridden = [i.message for i in issues if i.severity == OVERRIDE]
         if args.json:
-            print_json({**record.to_dict(), "warnings": [i.message for i in issues]})
+            print_json({**record.to_dict(), "warnings": [i.message for i in issues if i.severity != OVERRIDE],
+                        "overridden": overridden})
         else:
             for issue in issues:
-                print(f"warning: {issue.message}")
+                print(f"{'overridden' if issue.severity == OVERRIDE else 'warning'}: {issue.message}")
             print(record.id)
     elif args.action == "list":
         found = patrols.list(status=args.status)
@@ -116,11 +122,15 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif args.action == "show":
         record = patrols.get(args.patrol)
         log = patrols.log_of(record.id)
+        overrides = patrols.overrides(record.id)
         if args.json:
-            print_json({**record.to_dict(), "log": [e.__dict__ for e in log]})
+            print_json({**record.to_dict(), "log": [e.__dict__ for e in log],
+                        "overrides": [{"person": n, "reason": r, "rules": rules} for n, r, rules in overrides]})
         else:
             print(f"{record.title}  [{record.status}]  {times.format_local(times.to_storage(record.start))}"
                   f" to {times.format_local(times.to_storage(record.end))[11:]}")
+            for name, reason, rules in overrides:
+                print(f"  crew override: {name} ({', '.join(rules)}): {reason}")
             for stop in record.stops:
                 print(f"  {stop['seq']:>2}. {times.format_local(stop['arrive'])[11:]}-"
                       f"{times.format_local(stop['leave'])[11:]}  {stop['label']}  ({stop['reason']})")

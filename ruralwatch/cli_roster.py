@@ -14,6 +14,7 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
 from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.roster import AutofillOutcome, DutyRecord
 from ruralwatch.store.database import Store
@@ -102,6 +103,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     rules = actions.add_parser("rules", help="show or change the rostering limits")
     rules.add_argument("--min-rest-hours", type=float)
     rules.add_argument("--max-weekly-hours", type=float)
+    rules.add_argument("--max-reach", choices=REACHES,
+                       help="the furthest a person may be sent: their own station, their own area, or anywhere")
 
 
 def _person_options(parser: argparse.ArgumentParser) -> None:
@@ -238,13 +241,15 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
                 print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{flag}")
     elif args.action == "rules":
         current = services.roster.rules()
-        if args.min_rest_hours is not None or args.max_weekly_hours is not None:
+        if args.min_rest_hours is not None or args.max_weekly_hours is not None or args.max_reach is not None:
             current = services.roster.set_rules(
                 current.min_rest_hours if args.min_rest_hours is None else args.min_rest_hours,
                 current.max_weekly_hours if args.max_weekly_hours is None else args.max_weekly_hours,
+                args.max_reach,
             )
         print(f"minimum rest between duties: {current.min_rest_hours:g} h; "
-              f"maximum per week: {current.max_weekly_hours:g} h")
+              f"maximum per week: {current.max_weekly_hours:g} h; "
+              f"furthest a person is sent: {REACH_NAMES[current.max_reach]}")
     return 0
 
 

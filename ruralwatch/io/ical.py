@@ -1,4 +1,8 @@
-"""Duties as an iCalendar (.ics) file, for a person or a team, to import into phones and Outlook.
+"""Duties and joint patrols as an iCalendar (.ics) file, for a person or a team, to import into phones and Outlook.
+
+A patrol is an event like a duty (``patrol_entry`` builds one): the summary names it by call sign, purpose and
+area, the location is where the crew meets (the patrol's base, as a grid reference) and its area, and the UID is
+``patrol-<id>@ruralwatch``, stable across exports like a duty's.
 
 Times are written as UK local wall-clock time with TZID=Europe/London and a VTIMEZONE that defines it, so a
 duty at 19:00 stays at 19:00 on either side of the clocks changing. The VTIMEZONE uses yearly rules (last Sunday
@@ -40,6 +44,29 @@ class CalendarDuty:
     crew: tuple[str, ...]
     updated: datetime  # last change to the duty
     cancelled: bool = False
+
+
+def patrol_entry(
+    patrol_id: str, call_sign: str, purpose: str, area: str, start: datetime, end: datetime, *,
+    status: str = "", vehicle: str = "", briefing_place: str = "", notes: str = "", crew: Sequence[str] = (),
+    updated: datetime,
+) -> CalendarDuty:
+    """A joint patrol as a calendar entry. `purpose` and `status` are display names ("Hare coursing operation",
+    "Briefed"); `briefing_place` where the crew meets, if known. Cancelled patrols are left out by the caller."""
+    subject = f"{purpose}, {area}" if area else purpose
+    title = f"Patrol {call_sign}: {subject}" if call_sign.strip() else f"Patrol: {subject}"
+    lines = [f"Status: {status}"] if status else []
+    if vehicle.strip():
+        lines.append(f"Vehicle: {vehicle.strip()}")
+    if briefing_place:
+        lines.append(f"Meet at: {briefing_place}")
+    if notes.strip():
+        lines += ["", notes.strip()]
+    location = "; ".join(part for part in (briefing_place, area) if part)
+    return CalendarDuty(
+        uid=f"patrol-{patrol_id}", title=title, kind="joint_patrol", start=start, end=end, location=location,
+        description="\n".join(lines), crew=tuple(crew), updated=updated,
+    )
 
 
 def duties_calendar(name: str, duties: Sequence[CalendarDuty]) -> bytes:

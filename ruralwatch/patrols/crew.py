@@ -1,6 +1,12 @@
-"""Crew rules for a patrol: who may lead, which skills the purpose needs, nobody in two places at once.
+"""Crew rules for a patrol: who may lead, which skills the purpose needs, nobody in two places at once, and the
+rostering rules a duty assignment is held to.
 
-Errors are refused until fixed; warnings are allowed and shown to whoever plans the patrol.
+Errors are refused until fixed; warnings are allowed and shown to whoever plans the patrol. A patrol is work
+time like a duty, so each crew member is also checked against the rostering rules that make sense for it
+(``PATROL_RULES``: has not left, available, 11 h rest, weekly hours; ``rostering.rules.check_assignment`` does the
+checking): those are ``override`` issues, refused unless whoever plans the patrol gives a reason, which is then
+recorded with the crew place, as for a duty assignment. The duty-only rules (role allowed, skills still needed,
+full crew, how far from home) do not apply: the crew rules above cover who may go and with which skills.
 """
 
 from __future__ import annotations
@@ -12,9 +18,15 @@ from datetime import datetime
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, PURPOSE_SKILLS, SKILL_NAMES
+from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
+from ruralwatch.rostering.rules import check_assignment
 
 ERROR = "error"
+OVERRIDE = "override"  # breaks a rostering rule: saved only with a reason, which is recorded
 WARNING = "warning"
+SEVERITY_ORDER = {ERROR: 0, OVERRIDE: 1, WARNING: 2}
+# Rostering rules (codes of rostering.model.RuleBreach) that hold for a patrol crew place.
+PATROL_RULES = ("inactive", "unavailable", "rest", "weekly_hours")
 
 # Roles that may lead a patrol on their own; a Special needs independent patrol status as well.
 LEAD_ROLES = frozenset({"officer"})
@@ -31,8 +43,10 @@ class CrewMember:
 
 @dataclass(frozen=True)
 class CrewIssue:
-    severity: str  # "error" (refused unless fixed) or "warning" (allowed, shown)
-    code: str  # "no_lead", "missing_skill", "double_booked", "volunteer_on_patrol", "empty", "duplicate"
+    severity: str  # "error" (refused unless fixed), "override" (refused unless a reason is given), "warning"
+    # "no_lead", "missing_skill", "double_booked", "volunteer_on_patrol", "empty", "duplicate"; for "override" the
+    # rostering rule's code ("inactive", "unavailable", "rest", "weekly_hours")
+    code: str
     message: str
     person_id: str | None = None
 
@@ -48,8 +62,10 @@ def check_crew(
     start: datetime,
     end: datetime,
     other_commitments: Mapping[str, Sequence[tuple[datetime, datetime, str]]],
+    rule_issues: Iterable[CrewIssue] = (),
 ) -> list[CrewIssue]:
-    """Every rule the crew breaks, errors first then warnings (each group in rule order).
+    """Every rule the crew breaks, errors first, then rostering rules to override, then warnings (each group in
+    rule order). `rule_issues` are the rostering-rule issues (``roster_rule_issues``), merged in.
 
     ``other_commitments`` maps person_id to that person's other patrols and duties as (start, end, label); the
     caller leaves out the patrol being checked. Time ranges are half-open, so a duty ending at 18:00 does not
@@ -72,7 +88,7 @@ def check_crew(
     if not crew:
         return [CrewIssue(ERROR, "empty", "The patrol has no crew: add at least one officer.")]
 
-    issues: list[CrewIssue] = []
+    issues: list[CrewIssue] = list(rule_issues)
     counts = Counter(member.person_id for member in crew)
     unique: dict[str, CrewMember] = {}
     for member in crew:
@@ -116,12 +132,41 @@ def check_crew(
             ))
 
     # Stable sort: errors first, rule order kept within each severity.
-    return sorted(issues, key=lambda issue: issue.severity != ERROR)
+    return sorted(issues, key=lambda issue: SEVERITY_ORDER.get(issue.severity, len(SEVERITY_ORDER)))
+
+
+def roster_rule_issues(
+    volunteers: Iterable[Volunteer],
+    start: datetime,
+    end: datetime,
+    commitments: Mapping[str, Sequence[Commitment]],
+    rules: RosterRules,
+) -> list[CrewIssue]:
+    """The PATROL_RULES each crew member would break by going on a patrol from `start` to `end` (aware times), as
+    ``override`` issues in rule order, person by person. `commitments` maps person id to their other duties and
+    patrols (the caller leaves out this patrol and its own duty)."""
+    window = Duty(id="\x00patrol", title="this patrol", kind="joint_patrol", start=start, end=end,
+                  min_crew=0, max_crew=1_000_000)
+    issues: list[CrewIssue] = []
+    seen: set[str] = set()
+    for volunteer in volunteers:
+        if volunteer.id in seen:
+            continue
+        seen.add(volunteer.id)
+        for breach in check_assignment(volunteer, window, commitments.get(volunteer.id, ()), rules, noun="patrol"):
+            if breach.rule in PATROL_RULES:
+                issues.append(CrewIssue(OVERRIDE, breach.rule, breach.message + ".", volunteer.id))
+    return issues
 
 
 def has_errors(issues: Iterable[CrewIssue]) -> bool:
     """True when the crew must be fixed before the patrol can be saved."""
     return any(issue.severity == ERROR for issue in issues)
+
+
+def needs_reason(issues: Iterable[CrewIssue]) -> bool:
+    """True when the crew breaks a rostering rule: saved only with a reason to override."""
+    return any(issue.severity == OVERRIDE for issue in issues)
 
 
 def _span(start: datetime, end: datetime) -> str:

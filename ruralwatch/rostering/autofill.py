@@ -3,14 +3,27 @@
 How it decides (deterministic, no randomness; same input, same output, whatever the order of the input):
 
 1. Skill needs first, scarcest first. Every (duty, skill) still short is ranked by how many people could take
-   that place at all (active, role allowed, available) and hold the skill; the fewest go first, then by start.
-   Holders of a rare skill are therefore placed where only they can go before they are used up elsewhere.
+   that place at all (active, role allowed, available, within reach) and hold the skill; the fewest go first,
+   then by start. Holders of a rare skill are therefore placed where only they can go before they are used up
+   elsewhere.
 2. Then every duty below its minimum crew, the duty with the fewest possible people first (then by start).
    Filling in start order would let an easy early duty take the only person a hard later one could have had;
    most-constrained-first fills more places for the same rules.
-3. For each place, the person furthest below their commitment who breaks no rule: the deficit is their
-   monthly commitment pro-rated to the period minus the hours they are already committed in it, recomputed
-   after every assignment; ties go to fewer duties in the period, then to the lower id.
+3. For each place, among the people who break no rule, the nearest first, then the fairest:
+   a. locality (``rules.locality``): people of the duty's own station, then of its area (district), then
+      everyone else (people whose station and area are not recorded come last). A Maldon Special is only sent
+      to Great Dunmow when no Great Dunmow or Uttlesford volunteer who breaks no rule is left for that place.
+   b. within the same locality, the person furthest below their commitment: the deficit is their monthly
+      commitment pro-rated to the period minus the hours they are already committed in it, recomputed after
+      every assignment; ties go to fewer duties in the period, then to the lower id.
+   Locality is a strict first key rather than a weight: a coordinator can predict it ("local people first,
+   the fairest of them"), and fairness still decides between the local people and, because the rest and weekly
+   limits stop anyone being used up, spreads the work when a station has more duties than its own people can
+   take. Fairness across stations is the price: a station with few duties leaves its people below commitment
+   rather than sending them to cover a distant one while that station's own people are free.
+
+With ``RosterRules.max_reach`` set to "area" or "station", people are never sent beyond their own area or
+station at all (a rule like any other, so the place stays a gap rather than break it).
 
 Each new assignment becomes a commitment at once, so later places see its rest, overlap and weekly hours.
 The rules are the very helpers ``check_assignment`` uses, and auto-fill treats them all as hard.
@@ -28,8 +41,11 @@ from datetime import date, timedelta
 from ruralwatch.rostering.availability import Calendar, calendar_for, local_date, midnight
 from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
 from ruralwatch.rostering.rules import (
+    ELSEWHERE,
     RULE_ORDER,
+    beyond_reach,
     clash,
+    locality,
     over_weekly,
     seconds,
     shortfall_after,
@@ -45,6 +61,7 @@ DAY = timedelta(days=1)
 BREACH_WORDS = {
     "role": "role not allowed",
     "unavailable": "unavailable",
+    "distance": "too far from home",
     "double_booked": "double-booked",
     "rest": "too little rest",
     "weekly_hours": "over weekly hours",
@@ -106,7 +123,7 @@ class _Person:
 class _Place:
     """A duty being filled."""
 
-    __slots__ = ("duty", "start", "end", "length", "week", "crew", "shortfall", "candidates")
+    __slots__ = ("duty", "start", "end", "length", "week", "crew", "shortfall", "candidates", "tiers")
 
     def __init__(self, duty: Duty) -> None:
         self.duty = duty
@@ -117,6 +134,8 @@ class _Place:
         self.crew: list[str] = []
         self.shortfall: dict[str, int] = {}
         self.candidates: set[int] = set()  # people who may take it at all: active, role allowed, available
+        # The candidates split by locality (same station, same area, elsewhere); together they are `candidates`.
+        self.tiers: tuple[set[int], ...] = ()
 
     @property
     def wanted(self) -> int:
@@ -208,7 +227,15 @@ class _Filler:
                 free = free_for[span] = [p for p in active if p.calendar.covers(place.start, place.end)]
             roles = place.duty.allowed_roles
             crew = set(place.crew)
-            place.candidates = {p.index for p in free if p.volunteer.role in roles and p.volunteer.id not in crew}
+            tiers: tuple[set[int], ...] = tuple(set() for _ in range(ELSEWHERE + 1))
+            for p in free:
+                if p.volunteer.role not in roles or p.volunteer.id in crew:
+                    continue
+                tier = locality(p.volunteer, place.duty)
+                if not beyond_reach(p.volunteer, place.duty, self.rules, tier):
+                    tiers[tier].add(p.index)
+            place.tiers = tuple(tier for tier in tiers if tier)
+            place.candidates = set().union(*place.tiers)
 
     # --- rules --------------------------------------------------------------------------------------------
 
@@ -236,6 +263,8 @@ class _Filler:
             codes.add("role")
         if not person.calendar.covers(place.start, place.end):
             codes.add("unavailable")
+        if beyond_reach(person.volunteer, duty, self.rules):
+            codes.add("distance")
         for other_start, other_end, source in person.commits:
             if source != duty.id:
                 code = clash(other_start, other_end, place.start, place.end, self.rest)
@@ -252,16 +281,20 @@ class _Filler:
     # --- filling ------------------------------------------------------------------------------------------
 
     def _pick(self, place: _Place, skill: str | None = None) -> _Person | None:
-        candidates = place.candidates
-        for key in self.order:  # fairest first
-            index = key[3]
-            if index not in candidates:
+        for tier in place.tiers:  # nearest first
+            left = len(tier)
+            if not left:
                 continue
-            person = self.people[index]
-            if skill is not None and skill not in person.volunteer.skills:
-                continue
-            if self._fits(person, place):
-                return person
+            for key in self.order:  # fairest first
+                index = key[3]
+                if index not in tier:
+                    continue
+                person = self.people[index]
+                if (skill is None or skill in person.volunteer.skills) and self._fits(person, place):
+                    return person
+                left -= 1
+                if not left:
+                    break
         return None
 
     def _assign(self, person: _Person, place: _Place) -> None:
@@ -269,6 +302,8 @@ class _Filler:
         place.crew.append(person.volunteer.id)
         place.shortfall = shortfall_after(place.shortfall, person.volunteer.skills)
         place.candidates.discard(person.index)
+        for tier in place.tiers:
+            tier.discard(person.index)
         person.commits.append((place.start, place.end, duty.id))
         person.week_seconds[place.week] = person.week_seconds.get(place.week, 0.0) + place.length
         person.period_seconds += _overlap(place.start, place.end, self.lo, self.hi)

@@ -12,6 +12,10 @@ from datetime import date, datetime, time
 
 EXCEPTION_KINDS = ("away", "extra")
 ALL_ROLES: frozenset[str] = frozenset({"officer", "special", "volunteer"})
+# How far a person may be sent from home (RosterRules.max_reach), nearest first: only duties at their own
+# station, duties in their own area (district) too, or anywhere.
+REACHES = ("station", "area", "anywhere")
+REACH_NAMES = {"station": "own station only", "area": "own area (district)", "anywhere": "anywhere"}
 
 
 class SkillNeeds(Mapping[str, int]):
@@ -99,7 +103,8 @@ class Volunteer:
     active: bool = True
     weekly: tuple[WeeklySlot, ...] = ()
     exceptions: tuple[AvailabilityException, ...] = ()
-    station: str = ""
+    station: str = ""  # home station, e.g. "Great Dunmow"
+    area: str = ""  # home area (district), e.g. "Uttlesford"
 
     def __post_init__(self) -> None:
         # Accept any iterables (lists from a form or the database) but store immutable ones.
@@ -125,6 +130,7 @@ class Duty:
     min_crew: int = 1
     max_crew: int = 2
     station: str = ""
+    area: str = ""
 
     def __post_init__(self) -> None:
         _require_aware(self.start, "Duty.start")
@@ -158,14 +164,18 @@ class Commitment:
 class RosterRules:
     min_rest_hours: float = 11.0
     max_weekly_hours: float = 24.0  # per ISO week (Mon-Sun, UK local)
+    max_reach: str = "anywhere"  # one of REACHES: the furthest a person may be sent from their station
 
     def __post_init__(self) -> None:
         if self.min_rest_hours < 0 or self.max_weekly_hours < 0:
             raise ValueError("rest and weekly hours cannot be negative")
+        if self.max_reach not in REACHES:
+            raise ValueError(f"max_reach must be one of {', '.join(REACHES)}, got {self.max_reach!r}")
 
 
 @dataclass(frozen=True)
 class RuleBreach:
-    # Stable code: "inactive", "role", "unavailable", "skills", "double_booked", "rest", "weekly_hours", "full"
+    # Stable code: "inactive", "role", "unavailable", "distance", "skills", "double_booked", "rest", "weekly_hours",
+    # "full"
     rule: str
     message: str  # one clear human sentence saying why

@@ -1,7 +1,13 @@
 """Check one assignment against every rostering rule and say, for each rule it breaks, why in one sentence.
 
-The small helpers here (``clash``, ``week_key``, ``skill_shortfall``, ``skills_blocked``, ``over_weekly``) are
-shared with auto-fill so that the two can never disagree about what breaks a rule.
+The small helpers here (``clash``, ``week_key``, ``skill_shortfall``, ``skills_blocked``, ``over_weekly``,
+``locality``, ``beyond_reach``) are shared with auto-fill so that the two can never disagree about what breaks a
+rule.
+
+Locality (how near a duty is to a person's home) compares names, case and spacing aside: the same station is
+``SAME_STATION``; otherwise the same area (district) is ``SAME_AREA``; anything else, or a person whose station
+and area are not recorded, is ``ELSEWHERE``. A duty that names no station counts everyone in its area as at
+their own station, and a duty that names neither is local to everyone (nothing to compare).
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ from datetime import UTC, date, datetime
 
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES, PERSON_ROLES, SKILL_NAMES, SKILLS
 from ruralwatch.rostering.availability import calendar_for, format_day, format_span, local_datetime
-from ruralwatch.rostering.model import Commitment, Duty, RosterRules, RuleBreach, Volunteer
+from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach, Volunteer
 
 # Seconds of slack when adding up weekly hours, so float rounding never turns exactly 24 h into "over 24 h".
 WEEKLY_SLACK_SECONDS = 1e-3
-RULE_ORDER = ("inactive", "role", "unavailable", "double_booked", "rest", "weekly_hours", "skills", "full")
+RULE_ORDER = ("inactive", "role", "unavailable", "distance", "double_booked", "rest", "weekly_hours", "skills",
+              "full")
+# Locality tiers, nearest first; each is also the index of the widest RosterRules.max_reach that allows it.
+SAME_STATION, SAME_AREA, ELSEWHERE = 0, 1, 2
 _SKILL_ORDER = {key: i for i, (key, _) in enumerate(SKILLS)}
 _ROLE_ORDER = {key: i for i, (key, _) in enumerate(PERSON_ROLES)}
 
@@ -45,6 +54,30 @@ def week_key(moment: float) -> tuple[int, int]:
 
 def over_weekly(week_seconds: float, duty_seconds: float, rules: RosterRules) -> bool:
     return week_seconds + duty_seconds > rules.max_weekly_hours * 3600 + WEEKLY_SLACK_SECONDS
+
+
+def _place_name(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def locality(volunteer: Volunteer, duty: Duty) -> int:
+    """SAME_STATION, SAME_AREA or ELSEWHERE: how near `duty` is to the person's home (module docstring)."""
+    station, area = _place_name(duty.station), _place_name(duty.area)
+    if not station and not area:
+        return SAME_STATION
+    if station and _place_name(volunteer.station) == station:
+        return SAME_STATION
+    if area and _place_name(volunteer.area) == area:
+        return SAME_AREA if station else SAME_STATION
+    return ELSEWHERE
+
+
+def beyond_reach(volunteer: Volunteer, duty: Duty, rules: RosterRules, tier: int | None = None) -> bool:
+    """True when the duty is further from the person's home than ``rules.max_reach`` allows. A person whose
+    station and area are not recorded is never held back by it (there is nothing to judge)."""
+    if rules.max_reach == "anywhere" or not (volunteer.station.strip() or volunteer.area.strip()):
+        return False
+    return (locality(volunteer, duty) if tier is None else tier) > REACHES.index(rules.max_reach)
 
 
 def skill_shortfall(needs: Mapping[str, int], crew_skills: Iterable[frozenset[str]]) -> dict[str, int]:
@@ -107,11 +140,12 @@ def check_assignment(
     commitments: Iterable[Commitment],
     rules: RosterRules,
     crew: Sequence[Volunteer] = (),
+    noun: str = "duty",
 ) -> list[RuleBreach]:
     """Every rule that putting `volunteer` on `duty` would break (empty: fine), in RULE_ORDER.
 
     `commitments` are the person's existing commitments (others' and this duty's own are ignored); `crew` the
-    people already on the duty, without this person.
+    people already on the duty, without this person. `noun` names the work in messages ("this patrol").
     """
     name = volunteer.display_name
     breaches: list[RuleBreach] = []
@@ -131,6 +165,15 @@ def check_assignment(
     if why is not None:
         breaches.append(RuleBreach("unavailable", why))
 
+    if beyond_reach(volunteer, duty, rules):
+        home = volunteer.station.strip() or volunteer.area.strip()
+        there = ", ".join(part.strip() for part in (duty.station, duty.area) if part.strip())
+        limit = "their own station" if rules.max_reach == "station" else "their own area"
+        breaches.append(RuleBreach(
+            "distance", f"{name} is based at {home} and {duty.title} is at {there}: people are sent no further than "
+                        f"{limit}",
+        ))
+
     own = [c for c in commitments if c.person_id == volunteer.id and c.source_id != duty.id]
     rest_seconds = rules.min_rest_hours * 3600
     timed = sorted((seconds(c.start), seconds(c.end)) for c in own)
@@ -148,11 +191,11 @@ def check_assignment(
         if other_end <= start:
             when = f"a commitment ending {_moment_text(other_end)}"
             gap = start - other_end
-            text = f"{name} would have only {hours_text(gap)} rest between {when} and this duty (minimum {minimum})"
+            text = f"{name} would have only {hours_text(gap)} rest between {when} and this {noun} (minimum {minimum})"
         else:
             when = f"a commitment starting {_moment_text(other_start)}"
             gap = other_start - end
-            text = f"{name} would have only {hours_text(gap)} rest between this duty and {when} (minimum {minimum})"
+            text = f"{name} would have only {hours_text(gap)} rest between this {noun} and {when} (minimum {minimum})"
         breaches.append(RuleBreach("rest", text))
 
     week = week_key(start)

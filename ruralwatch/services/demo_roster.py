@@ -155,7 +155,10 @@ def _people(
             table.insert({**values, "skills": json.dumps(values["skills"]), "synthetic": 1}, row_id=person_id)
             added["people"] += 1
             if role == "officer":
-                pattern = ((d, "07:00", "19:00") for d in range(0, 7) if (d + n) % 7 < 5)
+                # RET officers on shifts, five days in seven: earlies cover dawn hare coursing, lates the joint
+                # evening patrols with the Specials (a late shift ends at midnight).
+                shift = ("06:00", "16:00") if n % 2 == 0 else ("14:00", "00:00")
+                pattern = ((d, *shift) for d in range(0, 7) if (d + n) % 7 < 5)
             else:
                 pattern = iter(PATTERNS[rng.randrange(len(PATTERNS))])
             for k, (weekday, start, end) in enumerate(pattern):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput, patrol_window, validate_event, validate_patrol
 from ruralwatch.core.vocab import (
@@ -36,8 +36,9 @@ from ruralwatch.io.briefing import (
     write_briefing_pdf,
 )
 from ruralwatch.mapping import boundaries
-from ruralwatch.patrols.crew import CrewIssue, CrewMember, check_crew
+from ruralwatch.patrols.crew import OVERRIDE, WARNING, CrewIssue, CrewMember, check_crew, roster_rule_issues
 from ruralwatch.patrols.plan import Candidate, Plan, PlannedStop, PlanSettings, replan, suggest_plan
+from ruralwatch.rostering.model import Commitment, RuleBreach
 from ruralwatch.services.analysis import AnalysisService, HotspotQuery
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.harm import HarmService
@@ -60,6 +61,22 @@ CONTACTS = (
     ContactPoint("Force control room", "999 emergency / 101 non-emergency; airwave talkgroup as briefed"),
     ContactPoint("Rural Engagement Team", "Duty sergeant via control"),
 )
+
+
+class CrewRuleError(ValidationError):
+    """Crew members would break rostering rules and no override reason was given. A ValidationError on the crew
+    field (a form points at the crew); `issues` and `breaches` list every rule broken, as RuleBrokenError does
+    for a duty."""
+
+    def __init__(self, issues: list[CrewIssue]) -> None:
+        self.issues = issues
+        self.breaches = [RuleBreach(i.code, i.message) for i in issues]
+        text = " ".join(i.message for i in issues)
+        super().__init__(FieldError("crew", f"{text} Give a reason to override."))
+
+
+def _aware(moment: datetime) -> bool:
+    return moment.tzinfo is not None and moment.utcoffset() is not None
 
 
 @dataclass(frozen=True)
@@ -173,8 +190,11 @@ class PatrolService:
     # --- plan ---------------------------------------------------------------------------------------------
 
     def check_crew(self, crew_ids: list[str], purpose: str, start: datetime, end: datetime,
-                   patrol_id: str | None = None) -> list[CrewIssue]:
-        """Crew rules (ruralwatch.patrols.crew) against everyone's other duties and patrols."""
+                   patrol_id: str | None = None, roster_rules: bool = False) -> list[CrewIssue]:
+        """Crew rules (ruralwatch.patrols.crew) against everyone's other duties and patrols; with `roster_rules`
+        also the rostering rules a duty assignment is held to (availability, rest, weekly hours, left) as
+        ``override`` issues. On a saved patrol, a crew member whose override is recorded is shown as a warning for
+        the rules overridden. (`roster_rules` is off by default only for callers written before those checks.)"""
         people = {p.id: p for p in (self.people.get(pid) for pid in crew_ids)}
         members = [
             CrewMember(pid, people[pid].name, people[pid].role, people[pid].independent_patrol,
@@ -182,11 +202,23 @@ class PatrolService:
             for pid in crew_ids
         ]
         others: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+        own: dict[str, list[Commitment]] = defaultdict(list)
         titles = self._commitment_titles()
         for c in self.roster.commitments(crew_ids):
             if c.source_id != patrol_id and not self._is_duty_of(c.source_id, patrol_id):
                 others[c.person_id].append((c.start, c.end, titles.get(c.source_id, "another duty")))
-        return check_crew(members, purpose, start, end, others)
+                own[c.person_id].append(c)
+        rule_issues: list[CrewIssue] = []
+        if roster_rules and _aware(start) and _aware(end) and end > start:  # else check_crew says what is wrong
+            volunteers = self.people.volunteers(list(dict.fromkeys(crew_ids)))
+            rule_issues = roster_rule_issues(volunteers, start, end, own, self.roster.rules())
+            recorded = self._overrides_by_person(patrol_id) if patrol_id else {}
+            rule_issues = [
+                replace(i, severity=WARNING, message=f"{i.message} Overridden: {recorded[i.person_id][0]}")
+                if i.person_id in recorded and i.code in recorded[i.person_id][1] else i
+                for i in rule_issues
+            ]
+        return check_crew(members, purpose, start, end, others, rule_issues)
 
     def _is_duty_of(self, duty_id: str, patrol_id: str | None) -> bool:
         if not patrol_id:
@@ -200,25 +232,34 @@ class PatrolService:
         ).fetchall()
         return {row[0]: row[1] for row in rows}
 
-    def create(self, inp: PatrolInput, synthetic: bool = False) -> tuple[PatrolRecord, list[CrewIssue]]:
-        """Record a planned patrol. Crew errors refuse it; warnings are returned to show."""
+    def create(self, inp: PatrolInput, synthetic: bool = False,
+               override_reason: str | None = None) -> tuple[PatrolRecord, list[CrewIssue]]:
+        """Record a planned patrol. Crew errors refuse it. Broken rostering rules (``override`` issues) refuse it
+        too unless `override_reason` is given, which is then recorded with each crew place concerned. Every issue
+        not refused is returned to show.
+
+        `override_reason` None is for callers written before the rostering rules applied to crews: the
+        ``override`` issues are returned with the warnings and nothing is refused or recorded.
+        """
         self.store.actor.require("patrol.plan")
         values = validate_patrol(inp)
         area = self._area(str(values["area_name"]))
         values["area_name"] = area.label
         values["area_kind"] = area.kind
-        issues = self._crew_issues(inp.crew, values)
+        issues, overrides = self._crew_issues(inp.crew, values, None, override_reason)
         with self.store.transaction():
             patrol_id = self.patrols.insert(
                 {**values, "status": "planned", "plan": "[]", "plan_settings": json.dumps(_settings_dict(
                     self.default_settings())), "synthetic": int(synthetic)}
             )
-            for person_id in inp.crew:
-                self.crew.insert({"patrol_id": patrol_id, "person_id": person_id})
+            for person_id in dict.fromkeys(inp.crew):
+                self._insert_crew(patrol_id, person_id, overrides.get(person_id, []), override_reason or "")
         self.hub.publish(Change(TOPIC, "created", (patrol_id,)))
         return self.get(patrol_id), issues
 
-    def update(self, patrol_id: str, inp: PatrolInput) -> tuple[PatrolRecord, list[CrewIssue]]:
+    def update(self, patrol_id: str, inp: PatrolInput,
+               override_reason: str | None = None) -> tuple[PatrolRecord, list[CrewIssue]]:
+        """As `create`; crew members whose override is already recorded are not asked for a reason again."""
         self.store.actor.require("patrol.plan")
         current = self.get(patrol_id)
         if current.status in ("completed", "cancelled"):
@@ -226,24 +267,37 @@ class PatrolService:
         values = validate_patrol(inp)
         area = self._area(str(values["area_name"]))
         values["area_name"], values["area_kind"] = area.label, area.kind
-        issues = self._crew_issues(inp.crew, values, patrol_id)
+        issues, overrides = self._crew_issues(inp.crew, values, patrol_id, override_reason)
         with self.store.transaction():
             self.patrols.update(patrol_id, values)
-            self._set_crew(patrol_id, inp.crew)
+            self._set_crew(patrol_id, inp.crew, overrides, override_reason or "")
         self.hub.publish(Change(TOPIC, "updated", (patrol_id,)))
         return self.get(patrol_id), issues
 
-    def _crew_issues(self, crew: list[str], values: dict[str, object], patrol_id: str | None = None) -> list[CrewIssue]:
+    def _crew_issues(self, crew: list[str], values: dict[str, object], patrol_id: str | None,
+                     override_reason: str | None) -> tuple[list[CrewIssue], dict[str, list[str]]]:
+        """All the crew's issues, and person id -> rostering rules to record as overridden. Raises for errors,
+        and (CrewRuleError) for broken rostering rules without a reason."""
         issues = self.check_crew(
             crew, str(values["purpose"]), times.from_storage(str(values["starts_at"])),
-            times.from_storage(str(values["ends_at"])), patrol_id,
+            times.from_storage(str(values["ends_at"])), patrol_id, roster_rules=True,
         )
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise ValidationError.single("crew", "; ".join(i.message for i in errors))
-        return issues
+        broken = [i for i in issues if i.severity == OVERRIDE]
+        if override_reason is None:  # a caller that does not ask for reasons: shown, not enforced
+            return issues, {}
+        if broken and not override_reason.strip():
+            raise CrewRuleError(broken)
+        overrides: dict[str, list[str]] = defaultdict(list)
+        for issue in broken:
+            overrides[str(issue.person_id)].append(issue.code)
+        return issues, dict(overrides)
 
-    def _set_crew(self, patrol_id: str, crew: list[str]) -> None:
+    def _set_crew(self, patrol_id: str, crew: list[str], overrides: dict[str, list[str]] | None = None,
+                  override_reason: str = "") -> None:
+        overrides = overrides or {}
         current = {
             person_id: row_id
             for row_id, person_id in self.store.db.execute(
@@ -253,9 +307,45 @@ class PatrolService:
         for person_id, row_id in current.items():
             if person_id not in crew:
                 self.crew.tombstone(row_id)
-        for person_id in crew:
+            elif overrides.get(person_id):
+                self._record_override(row_id, overrides[person_id], override_reason)
+        for person_id in dict.fromkeys(crew):
             if person_id not in current:
-                self.crew.insert({"patrol_id": patrol_id, "person_id": person_id})
+                self._insert_crew(patrol_id, person_id, overrides.get(person_id, []), override_reason)
+
+    # --- crew overrides: recorded like duty assignment overrides ------------------------------------------
+    #
+    # A crew place keeps its override in its own row (`override_reason`, `overridden_rules`, migration 9), as a
+    # duty assignment does, written through SyncTable: the row's audit entry carries it and it syncs.
+
+    def _insert_crew(self, patrol_id: str, person_id: str, rules: list[str], reason: str) -> str:
+        values: dict[str, Any] = {"patrol_id": patrol_id, "person_id": person_id}
+        if rules:
+            values |= {"override_reason": reason.strip(), "overridden_rules": json.dumps(rules)}
+        return self.crew.insert(values)
+
+    def _record_override(self, row_id: str, rules: list[str], reason: str) -> None:
+        before = self.crew.get_raw(row_id)
+        known = json.loads(before.get("overridden_rules") or "[]")
+        self.crew.update(row_id, {"override_reason": reason.strip(),
+                                  "overridden_rules": json.dumps(list(dict.fromkeys([*known, *rules])))})
+
+    def _overrides_by_person(self, patrol_id: str) -> dict[str, tuple[str, list[str]]]:
+        """Person id -> (latest reason, every rule overridden) for the live crew places of a patrol."""
+        return {
+            person_id: (reason, json.loads(rules or "[]"))
+            for person_id, reason, rules in self.store.db.execute(
+                "SELECT person_id, override_reason, overridden_rules FROM patrol_crew WHERE patrol_id = ?"
+                " AND deleted = 0 AND override_reason IS NOT NULL", [patrol_id],
+            ).fetchall()
+        }
+
+    def overrides(self, patrol_id: str) -> list[tuple[str, str, list[str]]]:
+        """(person name, reason, rules) of crew places kept despite broken rostering rules, as
+        RosterService.overrides gives them for a duty."""
+        names = dict(self.get(patrol_id).crew)
+        recorded = self._overrides_by_person(patrol_id)
+        return [(names.get(pid, pid), reason, rules) for pid, (reason, rules) in recorded.items()]
 
     def cancel(self, patrol_id: str) -> PatrolRecord:
         self.store.actor.require("patrol.plan")

@@ -215,7 +215,7 @@ class PeopleService:
                 id=p.id, name=p.name, role=p.role, skills=frozenset(p.skills),
                 independent_patrol=p.independent_patrol, monthly_commitment_hours=p.monthly_commitment_hours,
                 active=p.active, weekly=tuple(weekly.get(p.id, ())), exceptions=tuple(exceptions.get(p.id, ())),
-                station=p.station,
+                station=p.station, area=p.area,
             )
             for p in people
         ]

@@ -16,14 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from ruralwatch.core import times
+from ruralwatch.core import geo, times
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.people import DutyInput, validate_duty
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, SKILL_NAMES
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically
-from ruralwatch.io.ical import CalendarDuty, duties_calendar
+from ruralwatch.io.ical import CalendarDuty, duties_calendar, patrol_entry
 from ruralwatch.rostering import autofill as autofill_mod
-from ruralwatch.rostering.model import Commitment, Duty, RosterRules, RuleBreach, Volunteer
+from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach, Volunteer
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.hours import write_sheets
@@ -33,7 +33,10 @@ from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, resolve_id
 
 TOPIC = "duties"
+# Each rule in its own meta key (per laptop), the numbers as text; a key not yet written means the default, so
+# databases from before a rule existed read as they always did.
 RULE_SETTINGS = {"min_rest_hours": "roster.min_rest_hours", "max_weekly_hours": "roster.max_weekly_hours"}
+REACH_SETTING = "roster.max_reach"
 
 
 class RuleBrokenError(RuralWatchError):
@@ -76,7 +79,7 @@ class DutyRecord:
         return Duty(
             id=self.id, title=self.title, kind=self.kind, start=self.start, end=self.end,
             required_skills=self.required_skills, allowed_roles=frozenset(self.allowed_roles),
-            min_crew=self.min_crew, max_crew=self.max_crew, station=self.station,
+            min_crew=self.min_crew, max_crew=self.max_crew, station=self.station, area=self.area,
         )
 
 
@@ -118,24 +121,34 @@ class RosterService:
 
     def rules(self) -> RosterRules:
         default = RosterRules()
+        reach = (self.store.meta(REACH_SETTING) or "").strip()
         return RosterRules(
-            **{name: float(self.store.meta(key) or getattr(default, name)) for name, key in RULE_SETTINGS.items()}
+            **{name: float(self.store.meta(key) or getattr(default, name)) for name, key in RULE_SETTINGS.items()},
+            max_reach=reach if reach in REACHES else default.max_reach,
         )
 
-    def set_rules(self, min_rest_hours: float, max_weekly_hours: float) -> RosterRules:
+    def set_rules(self, min_rest_hours: float, max_weekly_hours: float,
+                  max_reach: str | None = None) -> RosterRules:
+        """Change the limits; `max_reach` None keeps the furthest-sent setting as it is."""
         self.store.actor.require("roster.edit")
         if not 0 <= min_rest_hours <= 48:
             raise ValidationError.single("min_rest_hours", "rest between duties is 0 to 48 hours")
         if not 1 <= max_weekly_hours <= 168:
             raise ValidationError.single("max_weekly_hours", "weekly hours are 1 to 168")
+        if max_reach is not None and max_reach not in REACHES:
+            raise ValidationError.single("max_reach", f"{max_reach!r} is not one of {', '.join(REACHES)}")
         before = self.rules()
+        changes: dict[str, list[object]] = {
+            "roster.min_rest_hours": [before.min_rest_hours, min_rest_hours],
+            "roster.max_weekly_hours": [before.max_weekly_hours, max_weekly_hours],
+        }
         with self.store.transaction():
             self.store.set_meta(RULE_SETTINGS["min_rest_hours"], str(min_rest_hours))
             self.store.set_meta(RULE_SETTINGS["max_weekly_hours"], str(max_weekly_hours))
-            record_event(self.store, "settings", changes={
-                "roster.min_rest_hours": [before.min_rest_hours, min_rest_hours],
-                "roster.max_weekly_hours": [before.max_weekly_hours, max_weekly_hours],
-            })
+            if max_reach is not None:
+                self.store.set_meta(REACH_SETTING, max_reach)
+                changes[REACH_SETTING] = [before.max_reach, max_reach]
+            record_event(self.store, "settings", changes=changes)
         return self.rules()
 
     # --- duties -------------------------------------------------------------------------------------------
@@ -334,14 +347,59 @@ class RosterService:
 
     def calendar(self, start: date, end: date, person_id: str | None = None, station: str | None = None,
                  name: str = "RuralWatch duties") -> bytes:
-        """An iCalendar file of duties (one person's, a station's or everyone's)."""
+        """An iCalendar file of duties and joint patrols (one person's, a station's or everyone's).
+
+        Patrols are those not cancelled starting in the period: for a person, the ones they are crew on; for a
+        station, the ones anyone of that station is crew on. A patrol whose roster duty is in the file is left
+        out (it is that duty).
+        """
         duties = self.duties(start, end, person_id)
         if station:
             duties = [d for d in duties if d.station.lower() == station.lower()]
-        return duties_calendar(name, [_calendar_duty(d) for d in duties])
+        entries = [_calendar_duty(d) for d in duties]
+        linked = {d.patrol_id for d in duties if d.patrol_id}
+        entries += [p for p in self._calendar_patrols(start, end, person_id, station) if p.uid[7:] not in linked]
+        return duties_calendar(name, entries)
+
+    def _calendar_patrols(self, start: date, end: date, person_id: str | None,
+                          station: str | None) -> list[CalendarDuty]:
+        lo, hi = _local_day_bounds(start, end)
+        rows = list(self.store.db.query(
+            "SELECT * FROM patrols WHERE deleted = 0 AND status != 'cancelled' AND starts_at >= ? AND starts_at < ?"
+            " ORDER BY starts_at, id", [lo, hi],
+        ))
+        if not rows:
+            return []
+        crew: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        marks = ",".join("?" * len(rows))
+        for patrol_id, pid, person, home in self.store.db.execute(
+            f"SELECT c.patrol_id, p.id, p.name, p.station FROM patrol_crew c JOIN people p ON p.id = c.person_id"
+            f" WHERE c.deleted = 0 AND c.patrol_id IN ({marks}) ORDER BY c.created_at, p.name",
+            [r["id"] for r in rows],
+        ):
+            crew[patrol_id].append((pid, person, home or ""))
+        entries = []
+        for row in rows:
+            members = crew.get(row["id"], [])
+            if person_id and not any(pid == person_id for pid, _, _ in members):
+                continue
+            if station and not any(home.lower() == station.lower() for _, _, home in members):
+                continue
+            base = ""
+            if row["start_lat"] is not None and row["start_lon"] is not None:
+                base = f"base {geo.lat_lon_to_grid_ref(row['start_lat'], row['start_lon'], 8)}"
+            entries.append(patrol_entry(
+                row["id"], row["call_sign"] or "", PATROL_PURPOSE_NAMES.get(row["purpose"], row["purpose"]),
+                row["area_name"] or "", times.from_storage(row["starts_at"]), times.from_storage(row["ends_at"]),
+                status=PATROL_STATUS_NAMES.get(row["status"], row["status"]), vehicle=row["vehicle"] or "",
+                briefing_place=base, notes=row["notes"] or "", crew=[name for _, name, _ in members],
+                updated=times.from_storage(row["updated_at"]),
+            ))
+        return entries
 
     def export_duties(self, start: date, end: date, path: Path) -> Path:
-        """Duties with their crew as CSV or XLSX (by the file's extension); the file appears only when complete."""
+        """Duties with their crew as CSV or XLSX (by the file's extension); the file appears only when complete.
+        Duties only: joint patrols are in the calendar export (`calendar`) and the patrol list, not here."""
         self.store.actor.require("export.data")
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):

@@ -346,8 +346,15 @@ def accounts_and_audit(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_audit_actor_at ON audit_log(actor, at)")
 
 
+def patrol_crew_overrides(db: sqlite_utils.Database) -> None:
+    """A crew place kept despite broken rostering rules (availability, rest, weekly hours) keeps the reason and
+    the rules in its own row, as a duty assignment does: synced and audited with the row."""
+    db["patrol_crew"].add_column("override_reason", str)
+    db["patrol_crew"].add_column("overridden_rules", str)  # JSON array of the rule codes broken at the time
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
-    accounts_and_audit,
+    accounts_and_audit, patrol_crew_overrides,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -46,7 +46,7 @@ from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, replan
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+from ruralwatch.services.patrols import TOPIC, CrewRuleError, PatrolRecord, candidate_of
 from ruralwatch.ui import theme
 
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
@@ -144,6 +144,9 @@ def issue_html(issues: list[CrewIssue]) -> str:
         if issue.severity == "error":
             lines.append(f'<span style="color:{theme.error_colour().name()}"><b>✖ Must fix:</b> '
                          f'{html.escape(issue.message)}</span>')
+        elif issue.severity == "override":
+            lines.append(f'<span style="color:{theme.warning_colour().name()}"><b>⚠ Needs a reason:</b> '
+                         f'{html.escape(issue.message)}</span>')
         else:
             lines.append(f'<span style="color:{theme.warning_colour().name()}"><b>⚠ Warning:</b> '
                          f'{html.escape(issue.message)}</span>')
@@ -211,6 +214,13 @@ class PatrolForm(QWidget):
         self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
         self.crew_issues.setAccessibleName("Crew check")
+        # Crew who break a rostering rule (availability, rest, weekly hours) can be kept only with a reason, which
+        # is recorded with their crew place, as for a duty. Shown only when the check finds such a problem.
+        self.override_reason = QLineEdit()
+        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules above (needed to save)")
+        self.override_reason.setAccessibleName("Reason to override the rostering rules")
+        self.override_reason.setClearButtonEnabled(True)
+        self.override_reason.hide()
 
         self.vehicle = QLineEdit()
         self.vehicle.setPlaceholderText("e.g. Ford Ranger YX21 ABC")
@@ -241,6 +251,7 @@ class PatrolForm(QWidget):
         crew_box.addWidget(self.crew_filter)
         crew_box.addWidget(self.crew)
         crew_box.addWidget(self.crew_issues)
+        crew_box.addWidget(self.override_reason)
         form = QFormLayout()
         form.addRow("Titl&e", self.title)
         form.addRow(self._buddy("Da&y", self.day), when)
@@ -253,7 +264,7 @@ class PatrolForm(QWidget):
         form.addRow("&Notes", self.notes)
         self.field_widgets: dict[str, QWidget] = {
             "title": self.title, "date": self.day, "start": self.start, "end": self.end, "area": self.area,
-            "purpose": self.purpose, "crew": self.crew, "base": self.base,
+            "purpose": self.purpose, "crew": self.crew, "base": self.base, "override_reason": self.override_reason,
         }
 
         inner = QWidget()
@@ -338,6 +349,7 @@ class PatrolForm(QWidget):
             for edit in (self.vehicle, self.call_sign, self.base):
                 edit.clear()
             self.notes.clear()
+            self.override_reason.clear()
             self._fill_people([])
         else:
             start, end = times.to_local(record.start), times.to_local(record.end)
@@ -406,12 +418,13 @@ class PatrolForm(QWidget):
             start, end = patrol_window(self._day(), self.start.time().toString("HH:mm"),
                                        self.end.time().toString("HH:mm"))
             issues = self.services.patrols.check_crew(self.crew_ids(), self.purpose.currentData(), start, end,
-                                                      self.record.id if self.record else None)
+                                                      self.record.id if self.record else None, roster_rules=True)
         except RuralWatchError as exc:
             self.crew_issues.setText(f"<i>Crew not checked: {html.escape(str(exc))}</i>")
             self.last_issues = []
             return []
         self.last_issues = issues
+        self.override_reason.setVisible(any(issue.severity == "override" for issue in issues))
         if issues:
             self.crew_issues.setText(issue_html(issues))
         else:
@@ -449,10 +462,16 @@ class PatrolForm(QWidget):
         """Create or update the patrol; None (with the reasons shown and the input kept) when refused."""
         try:
             inp = self.current_input()
+            reason = self.override_reason.text().strip()  # "" (not None): the rostering rules are enforced
             if self.record is None:
-                record, issues = self.services.patrols.create(inp)
+                record, issues = self.services.patrols.create(inp, override_reason=reason)
             else:
-                record, issues = self.services.patrols.update(self.record.id, inp)
+                record, issues = self.services.patrols.update(self.record.id, inp, override_reason=reason)
+        except CrewRuleError as exc:
+            self.show_errors(exc)
+            self.override_reason.show()
+            self.override_reason.setFocus(Qt.FocusReason.OtherFocusReason)
+            return None
         except ValidationError as exc:
             self.show_errors(exc)
             return None
@@ -460,6 +479,7 @@ class PatrolForm(QWidget):
             self.show_errors(ValidationError.single("patrol", str(exc)))
             return None
         self._clear_errors()
+        self.override_reason.clear()
         self.load(record)
         if issues:
             self.crew_issues.setText("Saved. " + issue_html(issues))

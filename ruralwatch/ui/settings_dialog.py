@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.paths import location_is_choosable, resolve_db_path
+from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
 from ruralwatch.ui import theme
@@ -87,6 +88,12 @@ class SettingsDialog(QDialog):
         self.max_weekly = QDoubleSpinBox(minimum=1, maximum=168, decimals=1, suffix=" h")
         form.addRow("Rest &between duties at least", self.min_rest)
         form.addRow("&Hours per week at most", self.max_weekly)
+        self.max_reach = QComboBox()
+        for key in REACHES:
+            self.max_reach.addItem(REACH_NAMES[key][:1].upper() + REACH_NAMES[key][1:], key)
+        self.max_reach.setToolTip("Auto-fill and assignments: how far from their own station someone may be sent. "
+                                  "Auto-fill always tries people from the duty's own station first.")
+        form.addRow("Furthest a person ma&y be sent", self.max_reach)
         self._guard(roster, "roster.edit", role)
         layout.addWidget(roster)
 
@@ -231,6 +238,7 @@ class SettingsDialog(QDialog):
         rules = self.services.roster.rules()
         self.min_rest.setValue(rules.min_rest_hours)
         self.max_weekly.setValue(rules.max_weekly_hours)
+        self.max_reach.setCurrentIndex(max(0, self.max_reach.findData(rules.max_reach)))
         kept = self.services.retention.settings()
         self.reporter_months.setValue(kept.reporter_months)
         self.volunteer_months.setValue(kept.volunteer_months)
@@ -252,7 +260,8 @@ class SettingsDialog(QDialog):
                 self.services.patrols.set_default_settings(self.dwell.value(), self.road_factor.value(),
                                                            self.speed.value())
             if actor.can("roster.edit"):
-                self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value())
+                self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value(),
+                                               self.max_reach.currentData())
             if actor.can("data.purge"):
                 self.services.retention.set_settings(
                     reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),

@@ -92,6 +92,7 @@ def test_duties_and_hours_export_to_csv_xlsx_and_pdf(cli: Cli, tmp_path: Path) -
 def test_short_ids_stop_numbers_base_and_log_times(cli: Cli) -> None:
     assert cli("demo", "--incidents", "600").code == 0
     cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    assert cli("people", "availability", "PC7", "Fri 05:00-11:00").code == 0
     created = cli("patrol", "create", "--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00",
                   "--end", "10:00", "--crew", "PC7", "--base", "TL 5390 3840", "--json")
     assert created.code == 0, created.err
@@ -107,3 +108,24 @@ def test_short_ids_stop_numbers_base_and_log_times(cli: Cli) -> None:
     assert early.code == 2 and "before the patrol started" in early.err
     shown = cli("patrol", "show", short, "--json").json()
     assert shown["stops"] and abs(shown["stops"][0]["lat"] - 51.99) < 0.3
+
+
+def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
+    cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    window = ("--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00", "--end", "10:00", "--crew", "PC7")
+    refused = cli("patrol", "create", *window)
+    assert refused.code == 2
+    assert "Pat Kemp is not available on Fri 20 Nov from 06:00 to 10:00" in refused.err
+    assert "reason to override" in refused.err
+    assert "0 patrols" in cli("patrol", "list").out
+
+    created = cli("patrol", "create", *window, "--override-reason", "Covering for the late shift", "--json")
+    assert created.code == 0, created.err
+    made = created.json()
+    assert made["overridden"] == ["Pat Kemp is not available on Fri 20 Nov from 06:00 to 10:00 "
+                                  "(no availability is recorded)."]
+    shown = cli("patrol", "show", made["id"], "--json").json()
+    assert shown["overrides"] == [{"person": "Pat Kemp", "reason": "Covering for the late shift",
+                                   "rules": ["unavailable"]}]
+    assert "crew override: Pat Kemp (unavailable): Covering for the late shift" in cli("patrol", "show",
+                                                                                         made["id"]).out

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
 
 from ruralwatch.core import times
+from ruralwatch.core.patrol import patrol_window
 from ruralwatch.core.people import PersonInput
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.patrols.plan import replan
@@ -97,8 +98,13 @@ def _js(qtbot, view, script: str):
 
 
 def _person(services: Services, role: str, independent: bool | None = None):
+    """The first active person of the role who may be on the test patrol (Fri 27 Nov 18:00-22:00) without
+    breaking a rostering rule: on a late shift, or free that evening."""
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
     return next(p for p in services.people.list(active_only=True)
-                if p.role == role and (independent is None or p.independent_patrol == independent))
+                if p.role == role and (independent is None or p.independent_patrol == independent)
+                and not [i for i in services.patrols.check_crew([p.id], "general_rural_patrol", start, end, None,
+                                                                 roster_rules=True) if i.severity == "override"])
 
 
 def _tick(form, person_ids: list[str]) -> None:
@@ -436,3 +442,26 @@ def test_period_dosage_of_the_demo_patrols(qtbot, panel, demo):
     assert panel.tabs.currentWidget() is panel.dose
     assert panel.dose.stops.rowCount() == len(done.stops)
     assert not panel.plan.suggest_button.isEnabled()
+
+
+def test_a_crew_member_off_shift_needs_a_reason_which_is_recorded(qtbot, panel: PatrolPanel, demo) -> None:
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
+    off_shift = next(p for p in demo.people.list(active_only=True) if p.role == "officer" and [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"])
+    special = _person(demo, "special")
+    before = len(demo.patrols.list())
+    _fill_form(panel, [off_shift.id, special.id])
+    form = panel.form
+    assert "Needs a reason" in form.crew_issues.text() and off_shift.name in form.crew_issues.text()
+    assert form.override_reason.isVisible()
+    assert panel.save_patrol() is None  # no reason: refused, everything typed kept
+    assert "reason to override" in form.error_label.text() and form.override_reason.hasFocus()
+    assert form.call_sign.text() == "RURAL21" and sorted(form.crew_ids()) == sorted([off_shift.id, special.id])
+    assert len(demo.patrols.list()) == before
+    form.override_reason.setText("Late cover agreed with the inspector")
+    record = panel.save_patrol()
+    assert record is not None
+    assert demo.patrols.overrides(record.id) == [
+        (off_shift.name, "Late cover agreed with the inspector", ["unavailable"])]
+    assert form.override_reason.text() == ""

@@ -12,16 +12,19 @@ def test_settings_save_planning_rostering_and_retention(qtbot, services) -> None
     dialog.dwell.setValue(12)
     dialog.road_factor.setValue(1.3)
     dialog.max_weekly.setValue(20)
+    assert dialog.max_reach.currentData() == "anywhere"
+    dialog.max_reach.setCurrentIndex(dialog.max_reach.findData("area"))
     dialog.reporter_months.setValue(18)
     dialog.idle_minutes.setValue(5)
     assert dialog.save()
     assert services.patrols.default_settings().dwell_minutes == 12
     assert services.patrols.default_settings().road_factor == 1.3
-    assert services.roster.rules().max_weekly_hours == 20
+    assert services.roster.rules().max_weekly_hours == 20 and services.roster.rules().max_reach == "area"
     assert services.retention.settings().reporter_months == 18
     again = SettingsDialog(services)
     qtbot.addWidget(again)
     assert again.idle_minutes.value() == 5 and again.dwell.value() == 12
+    assert again.max_reach.currentData() == "area"
 
 
 def test_a_special_sees_team_rules_read_only(qtbot, services) -> None:

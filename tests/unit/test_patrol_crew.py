@@ -201,3 +201,32 @@ def test_unknown_purpose_role_and_bad_times_are_refused() -> None:
 
 def test_members_may_be_any_iterable() -> None:
     assert check_crew(iter([OFFICER]), HARE, START, END, {}) == []
+
+
+# --- rostering rules -------------------------------------------------------------------------------------------
+
+
+def test_rostering_rules_are_override_issues_between_errors_and_warnings() -> None:
+    from datetime import time
+
+    from ruralwatch.core.times import LOCAL_ZONE
+    from ruralwatch.patrols.crew import OVERRIDE, needs_reason, roster_rule_issues
+    from ruralwatch.rostering.model import Commitment, RosterRules, Volunteer, WeeklySlot
+
+    start = datetime(2025, 10, 4, 19, 0, tzinfo=LOCAL_ZONE)  # a Saturday
+    end = start + timedelta(hours=4)
+    evenings = (WeeklySlot(5, time(17), time(23, 30)),)
+    free = Volunteer("p1", "PC Amy Holt", "officer", weekly=evenings)
+    tired = Volunteer("p2", "SC Ben Cole", "special", weekly=evenings)
+    away = Volunteer("p3", "Cat Dale", "volunteer")
+    earlier = {"p2": [Commitment("p2", start - timedelta(hours=12), start - timedelta(hours=10), "d1")]}
+    found = roster_rule_issues([free, tired, away, tired], start, end, earlier, RosterRules())
+    assert [(i.severity, i.code, i.person_id) for i in found] == [
+        (OVERRIDE, "rest", "p2"), (OVERRIDE, "unavailable", "p3")]
+    assert found[0].message == ("SC Ben Cole would have only 10 h rest between a commitment ending Sat 4 Oct 09:00 "
+                                "and this patrol (minimum 11 h).")
+    assert needs_reason(found) and not has_errors(found)
+    members = [_member("p2", "special"), _member("p3", "volunteer")]
+    ordered = check_crew(members, GENERAL, start, end, {}, found)
+    assert [i.severity for i in ordered] == ["error", OVERRIDE, OVERRIDE, "warning"]
+    assert roster_rule_issues([free], start, end, {}, RosterRules()) == []

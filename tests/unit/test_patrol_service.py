@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,9 +11,10 @@ from pypdf import PdfReader
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
-from ruralwatch.core.people import PersonInput
+from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
+from ruralwatch.services.patrols import CrewRuleError
 from ruralwatch.store import Store
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -150,3 +152,118 @@ def test_patrol_hours_count_for_the_crew(services: Services) -> None:
     services.patrols.end(patrol_id, at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
     rows = services.hours.summary("2026-11", "2026-11").by_person
     assert rows.set_index("name").loc["SC Special", "hours"] == 3.5
+
+
+# --- rostering rules on the crew ---------------------------------------------------------------------------------
+
+
+def _available(services: Services, person_id: str, weekday: int = 4, start: str = "00:00", end: str = "24:00") -> None:
+    services.people.set_weekly(person_id, [WeeklySlotInput(weekday, start, end)])
+
+
+def _window(day: str = "2026-11-20", start: str = "06:00", end: str = "10:00") -> PatrolInput:
+    return PatrolInput(day=day, start=start, end=end, area="Uttlesford", purpose="general_rural_patrol",
+                       crew=[], call_sign="RURAL11")
+
+
+def test_the_live_check_lists_rostering_rules_only_when_asked(services: Services) -> None:
+    officer, special, _ = _crew(services)
+    _available(services, officer)
+    start, end = datetime(2026, 11, 20, 6, tzinfo=UTC), datetime(2026, 11, 20, 10, tzinfo=UTC)
+    assert all(i.severity != "override" for i in services.patrols.check_crew([officer, special],
+                                                                            "general_rural_patrol", start, end))
+    issues = services.patrols.check_crew([officer, special], "general_rural_patrol", start, end, roster_rules=True)
+    assert [(i.severity, i.code, i.person_id) for i in issues] == [("override", "unavailable", special)]
+    assert issues[0].message == ("SC Special is not available on Fri 20 Nov from 06:00 to 10:00 "
+                                 "(no availability is recorded).")
+
+
+def test_every_broken_rule_is_reported_and_nothing_saved_without_a_reason(services: Services) -> None:
+    officer, special, _ = _crew(services)
+    _available(services, officer)
+    _available(services, special)
+    # The officer finishes a duty at 02:00 (4 h rest); the special has 22 h of duties that week (limit 24 h).
+    late = services.roster.add_duty(DutyInput(title="Night op", kind="operation", start="2026-11-19 20:00",
+                                              end="2026-11-20 02:00", min_crew=1, max_crew=3))
+    services.roster.assign(late.id, officer, "Called in")
+    for day in (16, 17):
+        long_day = services.roster.add_duty(DutyInput(title="Show", kind="event", start=f"2026-11-{day} 06:00",
+                                                      end=f"2026-11-{day} 17:00", min_crew=1, max_crew=3))
+        services.roster.assign(long_day.id, special, "Show day")
+    with pytest.raises(CrewRuleError) as refused:
+        services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="  ")
+    assert [(b.rule, i.person_id) for b, i in zip(refused.value.breaches, refused.value.issues, strict=True)] == [
+        ("rest", officer), ("weekly_hours", special)]
+    assert "would have only 4 h rest between a commitment ending Fri 20 Nov 02:00 and this patrol" in str(refused.value)
+    assert "26 h in the week beginning Mon 16 Nov (limit 24 h)" in str(refused.value)
+    assert refused.value.errors[0].field == "crew" and "reason to override" in str(refused.value)
+    assert services.patrols.list() == []
+
+
+def test_an_override_reason_is_recorded_with_the_crew_place_and_audited(services: Services) -> None:
+    officer, special, _ = _crew(services)
+    _available(services, officer)
+    record, issues = services.patrols.create(replace(_window(), crew=[officer, special]),
+                                             override_reason="Agreed with the duty sergeant")
+    assert [(i.severity, i.code) for i in issues] == [("override", "unavailable")]
+    assert services.patrols.overrides(record.id) == [("SC Special", "Agreed with the duty sergeant", ["unavailable"])]
+    row = services.store.db.execute("SELECT id, override_reason, overridden_rules FROM patrol_crew "
+                                    "WHERE person_id = ?", [special]).fetchone()
+    assert row[1:] == ("Agreed with the duty sergeant", '["unavailable"]')  # in the row: it syncs with it
+    inserted = services.store.db.execute(
+        "SELECT changes FROM audit_log WHERE target_table = 'patrol_crew' AND record_id = ?", [row[0]]).fetchone()
+    assert "Agreed with the duty sergeant" in inserted[0]
+    # The live check on the saved patrol shows the override as recorded, not as something to fix.
+    live = services.patrols.check_crew([officer, special], "general_rural_patrol", record.start, record.end,
+                                       record.id, roster_rules=True)
+    assert [(i.severity, i.code) for i in live] == [("warning", "unavailable")]
+    assert live[0].message.endswith("Overridden: Agreed with the duty sergeant")
+
+
+def test_saving_again_asks_only_about_new_crew(services: Services) -> None:
+    officer, special, volunteer = _crew(services)
+    _available(services, officer)
+    record, _ = services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="Short notice")
+    # Saving again with the same crew needs no reason: the override is on record.
+    again, _ = services.patrols.update(record.id, replace(_window(), crew=[officer, special], notes="x"),
+                                       override_reason="")
+    assert again.notes == "x"
+    with pytest.raises(CrewRuleError, match="FW Volunteer is not available"):
+        services.patrols.update(record.id, replace(_window(), crew=[officer, special, volunteer]), override_reason="")
+    services.patrols.update(record.id, replace(_window(), crew=[officer, special, volunteer]),
+                            override_reason="Farm Watch lead for the village")
+    assert sorted(services.patrols.overrides(record.id)) == [
+        ("FW Volunteer", "Farm Watch lead for the village", ["unavailable"]),
+        ("SC Special", "Short notice", ["unavailable"]),
+    ]
+
+
+def test_someone_who_has_left_needs_a_reason_too(services: Services) -> None:
+    officer, special, _ = _crew(services)
+    _available(services, officer)
+    _available(services, special)
+    services.people.mark_left(special, datetime(2026, 11, 1).date())
+    with pytest.raises(CrewRuleError, match="SC Special has left"):
+        services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="")
+
+
+def test_callers_that_give_no_reason_argument_are_not_refused(services: Services) -> None:
+    # The window's form (before it asks for a reason) saves as it did, and is shown the broken rules.
+    officer, _, _ = _crew(services)
+    record, issues = services.patrols.create(replace(_window(), crew=[officer]))
+    assert record.status == "planned"
+    assert [(i.severity, i.code) for i in issues] == [("override", "unavailable")]
+    assert services.patrols.overrides(record.id) == []
+
+
+def test_the_patrols_own_duty_is_not_a_clash_or_a_rest_problem(services: Services) -> None:
+    officer, _, _ = _crew(services)
+    _available(services, officer)
+    record, _ = services.patrols.create(replace(_window(), crew=[officer]), override_reason="")
+    duty = services.roster.add_duty(DutyInput(title="Patrol", kind="joint_patrol", start="2026-11-20 06:00",
+                                              end="2026-11-20 10:00", min_crew=1, max_crew=2))
+    services.store.db.execute("UPDATE duties SET patrol_id = ? WHERE id = ?", [record.id, duty.id])
+    services.roster.assign(duty.id, officer)
+    issues = services.patrols.check_crew([officer], "general_rural_patrol", record.start, record.end, record.id,
+                                         roster_rules=True)
+    assert all(i.severity == "warning" for i in issues)

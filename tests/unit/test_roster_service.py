@@ -9,6 +9,7 @@ import pytest
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.rostering.model import RosterRules
 from ruralwatch.services.container import Services
 from ruralwatch.services.roster import RuleBrokenError
 from ruralwatch.store import Store
@@ -123,3 +124,115 @@ def test_someone_on_a_duty_cannot_be_deleted_only_marked_left(services: Services
         services.people.remove(person)
     assert services.people.mark_left(person, MONDAY).active is False
     assert "inactive" in [b.rule for b in services.roster.check(_duty(services, day=9), person)]
+
+
+# --- patrols in calendars, the furthest-sent rule ----------------------------------------------------------------
+
+
+def _patrol_for(services: Services, crew: list[str], day: str = "2026-12-07", status: str = "planned") -> str:
+    from ruralwatch.core.patrol import PatrolInput
+
+    record, _ = services.patrols.create(PatrolInput(
+        day=day, start="19:00", end="23:00", area="Maldon", purpose="hare_coursing_operation", crew=crew,
+        call_sign="RURAL21", vehicle="Ford Ranger", notes="Bring the thermal camera", start_lat=51.7316,
+        start_lon=0.6767,
+    ), override_reason="test")
+    if status == "cancelled":
+        services.patrols.cancel(record.id)
+    return record.id
+
+
+def test_a_persons_calendar_holds_the_patrols_they_are_crew_on(services: Services) -> None:
+    person = _special(services, "Cal Endar")
+    other = services.people.add(PersonInput(name="PC Other", role="officer", station="Witham")).id
+    duty = _duty(services, start="12:00", end="14:00")
+    services.roster.assign(duty, person, "test")
+    patrol = _patrol_for(services, [other, person])
+    _patrol_for(services, [other], day="2026-12-08")  # not theirs
+    _patrol_for(services, [other, person], day="2026-12-09", status="cancelled")  # cancelled: left out
+    data = services.roster.calendar(MONDAY, date(2026, 12, 13), person_id=person)
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(data).walk("VEVENT")}
+    assert set(events) == {f"{duty}@ruralwatch", f"patrol-{patrol}@ruralwatch"}
+    event = events[f"patrol-{patrol}@ruralwatch"]
+    assert str(event["SUMMARY"]) == "Patrol RURAL21: Hare coursing operation, Maldon"
+    assert event["DTSTART"].dt.isoformat() == "2026-12-07T19:00:00+00:00"
+    assert event["DTEND"].dt.isoformat() == "2026-12-07T23:00:00+00:00"
+    assert str(event["LOCATION"]).startswith("base TL ") and str(event["LOCATION"]).endswith("; Maldon")
+    description = str(event["DESCRIPTION"])
+    assert "Status: Planned" in description and "Meet at: base TL" in description
+    assert "Crew: Cal Endar, PC Other" in description and "Bring the thermal camera" in description
+    # Same UID on the next export, after the patrol is briefed: the phone updates the event.
+    services.store.db.execute("UPDATE patrols SET status = 'briefed' WHERE id = ?", [patrol])
+    again = services.roster.calendar(MONDAY, date(2026, 12, 13), person_id=person)
+    updated = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(again).walk("VEVENT")}
+    assert "Status: Briefed" in str(updated[f"patrol-{patrol}@ruralwatch"]["DESCRIPTION"])
+
+
+def test_a_stations_calendar_holds_patrols_its_people_crew(services: Services) -> None:
+    maldon = _special(services, "Max Maldon")
+    witham = services.people.add(PersonInput(name="PC Witham", role="officer", station="Witham")).id
+    ours = _patrol_for(services, [witham, maldon])
+    theirs = _patrol_for(services, [witham], day="2026-12-08")
+    events = icalendar.Calendar.from_ical(services.roster.calendar(MONDAY, date(2026, 12, 13), station="maldon"))
+    uids = {str(e["UID"]) for e in events.walk("VEVENT")}
+    assert uids == {f"patrol-{ours}@ruralwatch"}
+    everyone = icalendar.Calendar.from_ical(services.roster.calendar(MONDAY, date(2026, 12, 13)))
+    assert {str(e["UID"]) for e in everyone.walk("VEVENT")} == {f"patrol-{ours}@ruralwatch",
+                                                                 f"patrol-{theirs}@ruralwatch"}
+
+
+def test_a_patrol_with_its_own_duty_in_the_file_appears_once(services: Services) -> None:
+    person = _special(services, "Cal Endar")
+    lead = services.people.add(PersonInput(name="PC Lead", role="officer")).id
+    patrol = _patrol_for(services, [lead, person])
+    duty = _duty(services, start="19:00", end="23:00")
+    services.store.db.execute("UPDATE duties SET patrol_id = ? WHERE id = ?", [patrol, duty])
+    services.roster.assign(duty, person, "test")
+    events = icalendar.Calendar.from_ical(services.roster.calendar(MONDAY, MONDAY, person_id=person))
+    assert [str(e["UID"]) for e in events.walk("VEVENT")] == [f"{duty}@ruralwatch"]
+
+
+def test_rules_keep_old_settings_and_store_the_furthest_sent(services: Services) -> None:
+    store = services.store
+    assert services.roster.rules().max_reach == "anywhere"  # nothing stored yet
+    store.set_meta("roster.min_rest_hours", "10.0")  # as an older version left it
+    assert services.roster.rules() == RosterRules(min_rest_hours=10.0, max_weekly_hours=24.0)
+    services.roster.set_rules(10.0, 20.0)  # the old two-argument call keeps the reach
+    assert services.roster.rules().max_reach == "anywhere"
+    assert services.roster.set_rules(10.0, 20.0, "area") == RosterRules(10.0, 20.0, "area")
+    assert store.meta("roster.max_reach") == "area"
+    assert services.roster.set_rules(11, 24).max_reach == "area"
+    with pytest.raises(ValidationError, match="max_reach"):
+        services.roster.set_rules(11, 24, "county")
+    store.set_meta("roster.max_reach", "nonsense")  # a value this version does not know reads as the default
+    assert services.roster.rules().max_reach == "anywhere"
+    changes = store.db.execute("SELECT changes FROM audit_log WHERE action = 'settings' ORDER BY seq").fetchall()
+    assert '"roster.max_reach":["anywhere","area"]' in changes[1][0]
+
+
+def test_assigning_beyond_the_furthest_sent_is_a_broken_rule(services: Services) -> None:
+    person = services.people.add(PersonInput(name="Dev Hughes", role="special", station="Great Dunmow",
+                                             area="Uttlesford")).id
+    services.people.set_weekly(person, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    duty = _duty(services)  # at Maldon
+    services.roster.set_rules(11, 24, "area")
+    with pytest.raises(RuleBrokenError, match="sent no further than their own area"):
+        services.roster.assign(duty, person)
+    assert [b.rule for b in services.roster.check(duty, person)] == ["distance"]
+    outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
+    assert outcome.assignments == [] and "1 too far from home" in outcome.gaps[0][2]
+    services.roster.set_rules(11, 24, "anywhere")
+    assert services.roster.autofill(MONDAY, MONDAY, apply=False).assignments[0][1] == person
+
+
+def test_autofill_prefers_the_duties_own_station(services: Services) -> None:
+    far = services.people.add(PersonInput(name="Far Away", role="special", station="Great Dunmow",
+                                          area="Uttlesford")).id
+    services.people.set_weekly(far, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    local = _special(services, "Local Lad")  # Maldon, like the duty
+    # The local person already has an early duty that day, so fairness alone would pick the other.
+    early = _duty(services, start="03:00", end="05:00")
+    services.roster.assign(early, local, "test")
+    target = _duty(services)  # at Maldon on Monday evening: both are free
+    outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, local)]

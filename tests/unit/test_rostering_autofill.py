@@ -20,7 +20,7 @@ from ruralwatch.rostering.model import (
     Volunteer,
     WeeklySlot,
 )
-from ruralwatch.rostering.rules import check_assignment, skill_shortfall
+from ruralwatch.rostering.rules import check_assignment, locality, skill_shortfall
 
 ALL_DAY = tuple(WeeklySlot(day, time(0), time(0)) for day in range(7))
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
@@ -117,6 +117,106 @@ def test_prorated_hours() -> None:
     assert prorated_hours(16, date(2026, 10, 16), date(2026, 11, 15)) == pytest.approx(16 * 16 / 31 + 8)
 
 
+# --- locality -----------------------------------------------------------------------------------------------
+
+DUNMOW = {"station": "Great Dunmow", "area": "Uttlesford"}
+WALDEN = {"station": "Saffron Walden", "area": "Uttlesford"}
+MALDON = {"station": "Maldon", "area": "Maldon"}
+
+
+def test_a_local_volunteer_is_sent_before_one_further_below_commitment() -> None:
+    # Mal (Maldon) is furthest below commitment, but Dev is free at Great Dunmow itself.
+    people = [person("mal", **MALDON), person("dev", **DUNMOW)]
+    result = fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("dev", 6)])
+    assert pairs(result) == [("d1", "dev")]
+
+
+def test_same_area_comes_before_another_district() -> None:
+    people = [person("mal", **MALDON), person("sam", **WALDEN)]
+    result = fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("sam", 6)])
+    assert pairs(result) == [("d1", "sam")]
+
+
+def test_names_match_whatever_the_case_and_spacing() -> None:
+    people = [person("mal", **MALDON), person("dev", station=" great  dunmow", area="")]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("dev", 6)])) == [("d1", "dev")]
+
+
+def test_fairness_decides_between_people_of_the_same_station() -> None:
+    people = [person("ann", **DUNMOW), person("ben", **DUNMOW), person("mal", **MALDON)]
+    result = fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("ann", 6), worked("ben", 2)])
+    assert pairs(result) == [("d1", "ben")]
+
+
+def test_someone_further_away_when_no_local_person_may_go() -> None:
+    # Dev is away, so the place goes to the nearest who may: Sam (same district) before Mal.
+    away = (AvailabilityException(SAT, "away"),)
+    people = [person("dev", exceptions=away, **DUNMOW), person("mal", **MALDON), person("sam", **WALDEN)]
+    duties = [duty("d1", at(SAT, 18), min_crew=2, max_crew=2, **DUNMOW)]
+    assert pairs(fill(people, duties, [worked("sam", 6)])) == [("d1", "sam"), ("d1", "mal")]
+
+
+def test_a_person_with_no_station_recorded_comes_after_local_people() -> None:
+    people = [person("nob"), person("dev", **DUNMOW)]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("dev", 6)])) == [("d1", "dev")]
+
+
+def test_a_duty_with_no_place_is_local_to_everyone() -> None:
+    people = [person("mal", **MALDON), person("dev", **DUNMOW)]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18))], [worked("dev", 6)])) == [("d1", "mal")]
+
+
+def test_a_duty_naming_only_its_area_treats_the_area_as_home() -> None:
+    people = [person("mal", **MALDON), person("sam", **WALDEN)]
+    area_only = duty("d1", at(SAT, 18), area="Uttlesford")
+    assert pairs(fill(people, [area_only], [worked("sam", 6)])) == [("d1", "sam")]
+    assert locality(people[1], area_only) == 0
+
+
+def test_a_local_skill_holder_is_preferred_for_the_skilled_place() -> None:
+    people = [person("mal", skills=frozenset({"off_road"}), **MALDON),
+              person("dev", skills=frozenset({"off_road"}), **DUNMOW), person("sam", **WALDEN)]
+    four_by_four = duty("d1", at(SAT, 18), min_crew=2, max_crew=2, required_skills={"off_road": 1}, **DUNMOW)
+    result = fill(people, [four_by_four], [worked("dev", 8), worked("sam", 4)])
+    assert pairs(result) == [("d1", "dev"), ("d1", "sam")]
+
+
+def test_local_people_share_their_stations_duties_fairly() -> None:
+    # Four evening duties at Great Dunmow over a week: its three people take them in turn, nobody from Maldon.
+    people = [person("ann", **DUNMOW), person("ben", **DUNMOW), person("cat", **DUNMOW), person("mal", **MALDON)]
+    duties = [duty(f"d{n}", at(date(2026, 11, 9) + timedelta(days=n), 18), **DUNMOW) for n in range(4)]
+    result = fill(people, duties)
+    chosen = [pid for _, pid in pairs(result)]
+    assert sorted(chosen) == ["ann", "ann", "ben", "cat"]
+    assert "mal" not in chosen
+
+
+def test_max_reach_keeps_people_in_their_area() -> None:
+    people = [person("mal", **MALDON), person("nob")]
+    dunmow = duty("d1", at(SAT, 18), **DUNMOW)
+    anywhere = fill([people[0]], [dunmow])
+    assert pairs(anywhere) == [("d1", "mal")]
+    in_area = fill([people[0]], [dunmow], rules=RosterRules(max_reach="area"))
+    assert in_area == AutofillResult((), (Gap("d1", 1, ("1 too far from home",)),))
+    # Someone whose home is not recorded is not held back by the limit.
+    assert pairs(fill(people, [dunmow], rules=RosterRules(max_reach="station"))) == [("d1", "nob")]
+
+
+def test_max_reach_station_refuses_another_station_of_the_same_area() -> None:
+    sam = person("sam", **WALDEN)
+    dunmow = duty("d1", at(SAT, 18), **DUNMOW)
+    assert pairs(fill([sam], [dunmow], rules=RosterRules(max_reach="area"))) == [("d1", "sam")]
+    breaches = check_assignment(sam, dunmow, [], RosterRules(max_reach="station"))
+    assert [b.rule for b in breaches] == ["distance"]
+    assert breaches[0].message == ("Sam is based at Saffron Walden and D1 is at Great Dunmow, Uttlesford: people are "
+                                   "sent no further than their own station")
+
+
+def test_an_unknown_reach_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_reach"):
+        RosterRules(max_reach="county")
+
+
 # --- hard rules and gaps ----------------------------------------------------------------------------------------
 
 
@@ -191,6 +291,10 @@ whole_days = st.sets(st.integers(0, 6), min_size=3).map(
 )
 any_role = st.just(frozenset(ROLE_KEYS)) | st.lists(st.sampled_from(ROLE_KEYS), min_size=1, max_size=3).map(frozenset)
 skill_needs = st.just({}) | st.dictionaries(st.sampled_from(SKILL_KEYS), st.integers(1, 2), max_size=2)
+# (station, area) of people and duties: two stations share a district; blanks are "not recorded".
+HOMES = (("Great Dunmow", "Uttlesford"), ("Saffron Walden", "Uttlesford"), ("Maldon", "Maldon"), ("", ""),
+         ("", "Uttlesford"))
+homes = st.sampled_from(HOMES)
 
 
 Case = tuple[list[Volunteer], list[Duty], dict[str, list[str]], list[Commitment], RosterRules]
@@ -201,6 +305,7 @@ def rosters(draw: st.DrawFn) -> Case:
     volunteers = [
         Volunteer(
             id=f"v{n}", name=f"Person {n}", role=draw(st.sampled_from(ROLE_KEYS)),
+            station=(home := draw(homes))[0], area=home[1],
             skills=frozenset(draw(st.lists(st.sampled_from(SKILL_KEYS), max_size=2))),
             monthly_commitment_hours=draw(st.sampled_from([0.0, 8.0, 16.0, 24.0])),
             active=draw(st.sampled_from([True, True, True, False])),
@@ -221,6 +326,7 @@ def rosters(draw: st.DrawFn) -> Case:
             end=start.astimezone(UTC) + timedelta(minutes=30 * draw(st.integers(1, 20))),
             required_skills=draw(skill_needs), allowed_roles=draw(any_role),
             min_crew=min_crew, max_crew=min_crew + draw(st.integers(0, 2)),
+            station=(place := draw(homes))[0], area=place[1],
         ))
     commitments = []
     for n in range(draw(st.integers(0, 6))):
@@ -236,7 +342,8 @@ def rosters(draw: st.DrawFn) -> Case:
             existing[on.id].append(who.id)
             commitments.append(Commitment(who.id, on.start, on.end, on.id))
     rules = RosterRules(min_rest_hours=draw(st.sampled_from([0.0, 4.0, 11.0])),
-                        max_weekly_hours=draw(st.sampled_from([6.0, 24.0, 48.0])))
+                        max_weekly_hours=draw(st.sampled_from([6.0, 24.0, 48.0])),
+                        max_reach=draw(st.sampled_from(["anywhere", "anywhere", "area", "station"])))
     return volunteers, duties, dict(existing), commitments, rules
 
 
@@ -288,6 +395,32 @@ def test_every_assignment_passes_every_rule_when_replayed(
                     others = [people[p] for p in members]
                     own = [c for c in held if c.person_id == v.id]
                     assert check_assignment(v, d, own, rules, others), (d.id, v.id)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=rosters())
+def test_nobody_nearer_who_could_have_gone_was_passed_over(case: Case) -> None:
+    """Replaying the assignments in the order decided: when someone was sent to a place, nobody more local who
+    breaks no rule at that moment (and holds whatever needed skills the chosen person brought) was left out."""
+    volunteers, duties, existing, commitments, rules = case
+    result = _run(case)
+    people = {v.id: v for v in volunteers}
+    by_id = {d.id: d for d in duties}
+    crew = {d.id: list(existing.get(d.id, ())) for d in duties}
+    held = list(commitments)
+    for a in result.assignments:
+        chosen, on = people[a.person_id], by_id[a.duty_id]
+        members = [people[p] for p in crew[on.id]]
+        shortfall = skill_shortfall(on.required_skills, (m.skills for m in members))
+        brought = chosen.skills & set(shortfall)
+        for other in volunteers:
+            if other.id == chosen.id or other.id in crew[on.id] or not brought <= other.skills:
+                continue
+            if locality(other, on) < locality(chosen, on):
+                own = [c for c in held if c.person_id == other.id]
+                assert check_assignment(other, on, own, rules, members), (a, other.id)
+        held.append(Commitment(chosen.id, on.start, on.end, on.id))
+        crew[on.id].append(chosen.id)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
