@@ -1,6 +1,7 @@
 """Benchmark: how fast the map draws 10k, 100k and 250k incidents, and the naive folium page for comparison.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/map_bench.py [--sizes 10000 100000 250000] [--runs 3]
+        [--encrypted]
 
 For each size (databases built once with the demo generator and cached beside the other bench files), a
 fresh process per run measures:
@@ -29,17 +30,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BENCH_DIR = Path(os.environ.get("TMPDIR", "/tmp"))
+# --encrypted: every store opened with this fixed key (a benchmark's key, not a secret), so anyone can reproduce
+# the encrypted figures; the database gets its own file name.
+BENCH_KEY = bytes.fromhex("5f0c8e2a9b7d41e6a3c2f9081d7e6b5a4c3b2a1908f7e6d5c4b3a29181f0e1d2")
 
 
-def db_for(size: int) -> Path:
-    path = BENCH_DIR / f"ruralwatch-bench-{size}.db"
+def db_for(size: int, key: bytes | None = None) -> Path:
+    path = BENCH_DIR / f"ruralwatch-bench-{size}{'-encrypted' if key else ''}.db"
     if not path.exists():
         from ruralwatch.services.demo import load_demo
         from ruralwatch.services.incidents import IncidentService
         from ruralwatch.store import open_store
 
         started = time.perf_counter()
-        store = open_store(path)
+        store = open_store(path, key=key)
         load_demo(IncidentService(store), count=size, now=datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
         store.close()
         print(f"built {path.name} ({size:,} incidents) in {time.perf_counter() - started:.1f} s", flush=True)
@@ -82,7 +86,7 @@ def wait_until(predicate, timeout_s: float = 120.0) -> None:  # noqa: ANN001
         loop.exec()
 
 
-def measure_app(db: Path) -> dict[str, float]:
+def measure_app(db: Path, key: bytes | None) -> dict[str, float]:
     from ruralwatch.app import prepare_qt_environment
 
     prepare_qt_environment()
@@ -92,7 +96,7 @@ def measure_app(db: Path) -> dict[str, float]:
     from ruralwatch.ui.main_window import MainWindow
 
     app = make_application()
-    services = Services.build(open_store(db))
+    services = Services.build(open_store(db, key=key))
     expected = services.incidents.count()
     results: dict[str, float] = {"incidents": expected}
     with tempfile.TemporaryDirectory() as folder:
@@ -121,7 +125,7 @@ def measure_app(db: Path) -> dict[str, float]:
     return results
 
 
-def measure_naive(db: Path) -> dict[str, float]:
+def measure_naive(db: Path, key: bytes | None) -> dict[str, float]:
     """folium's usual way: one folium.Marker per incident baked into the page."""
     from ruralwatch.app import prepare_qt_environment
 
@@ -136,7 +140,7 @@ def measure_naive(db: Path) -> dict[str, float]:
     from ruralwatch.ui.application import make_application
 
     app = make_application()
-    store = open_store(db)
+    store = open_store(db, key=key)
     points = IncidentService(store).map_points()
     build_started = time.perf_counter()
     m = OfflineMap(location=(51.8, 0.55), zoom_start=9, tiles=None)
@@ -162,8 +166,9 @@ def measure_naive(db: Path) -> dict[str, float]:
             "page_mb": page.stat().st_size / 1e6, "memory_mb": memory}
 
 
-def child(kind: str, db: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, "--db", str(db)], capture_output=True,
+def child(kind: str, db: Path, encrypted: bool) -> dict[str, float]:
+    flags = ["--encrypted"] if encrypted else []
+    out = subprocess.run([sys.executable, __file__, "--child", kind, "--db", str(db), *flags], capture_output=True,
                          text=True, check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -172,19 +177,21 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 250_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--encrypted", action="store_true", help="encrypted databases (a fixed key)")
     parser.add_argument("--child", choices=["app", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    key = BENCH_KEY if args.encrypted else None
     if args.child:
-        print(json.dumps(measure_app(args.db) if args.child == "app" else measure_naive(args.db)))
+        print(json.dumps(measure_app(args.db, key) if args.child == "app" else measure_naive(args.db, key)))
         return 0
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
+          f"Python {platform.python_version()}{', encrypted databases' if key else ''}")
     summary = {}
     for size in args.sizes:
-        db = db_for(size)
-        child("app", db)  # warm-up: disk cache, Chromium's own caches
-        runs = [child("app", db) for _ in range(args.runs)]
+        db = db_for(size, key)
+        child("app", db, args.encrypted)  # warm-up: disk cache, Chromium's own caches
+        runs = [child("app", db, args.encrypted) for _ in range(args.runs)]
         for run in runs:
             print(f"{size:>7,}  " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                               for k, v in run.items()), flush=True)
@@ -193,7 +200,7 @@ def main() -> int:
         print(f"{size:>7,}  median show->drawn {median['show_to_drawn_s']:.3f} s, filter->drawn "
               f"{median['filter_to_drawn_s']:.3f} s, memory {median['memory_mb']:.0f} MB", flush=True)
     if 10_000 in summary:
-        naive = child("naive", db_for(10_000))
+        naive = child("naive", db_for(10_000, key), args.encrypted)
         print("naive 10k: " + "  ".join(f"{k}={v:.3f}" for k, v in naive.items()))
         ours = summary[10_000]["show_to_drawn_s"]
         end_to_end = (naive["build_page_s"] + naive["show_to_drawn_s"]) / ours

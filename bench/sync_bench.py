@@ -5,15 +5,20 @@ A central database holds --central-rows synthetic incidents (built with executem
 above what the central store is known to have), the central store merges it, then merges it again (skipped).
 Targets: export < 10 s, merge < 10 s, re-merge < 1 s.
 
-    .venv/bin/python bench/sync_bench.py [--central-rows 1000000] [--changed-rows 100000] [--keep DIR]
+    .venv/bin/python bench/sync_bench.py [--central-rows 1000000] [--changed-rows 100000] [--keep DIR] [--encrypted]
+        [--profile FILE]
+
+--encrypted opens every database (central, laptop, and the direct set-up connections) with BENCH_KEY, a fixed
+32-byte key, as a signed-in RuralWatch would (SQLCipher, raw key, no key derivation); without it the files are
+plain. --profile writes a cProfile of the first merge to FILE (pstats format).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -23,7 +28,10 @@ from pathlib import Path
 from ruralwatch.core.clock import Hlc
 from ruralwatch.services.sync import SyncService
 from ruralwatch.store import open_store
+from ruralwatch.store.database import connect
 
+# A fixed random key, so encrypted runs are reproducible and --keep files can be reopened (a benchmark, not a secret).
+BENCH_KEY = bytes.fromhex("5f0c8e2a9b7d41e6a3c2f9081d7e6b5a4c3b2a1908f7e6d5c4b3a29181f0e1d2")
 ORIGIN = "benchorigin0000"
 BASE_MILLIS = 1_700_000_000_000
 
@@ -32,10 +40,10 @@ def _clock(millis: int, counter: int, device: str) -> str:
     return Hlc(millis, counter, device).encode()
 
 
-def build_central(path: Path, rows: int) -> list[str]:
-    store = open_store(path)
+def build_central(path: Path, rows: int, key: bytes | None) -> list[str]:
+    store = open_store(path, key=key)
     store.close()
-    conn = sqlite3.connect(path)
+    conn = connect(path, key)
     ids = [str(uuid.UUID(int=i + 1)) for i in range(rows)]
     stamp = "2026-01-01T00:00:00.000000Z"
     top = ""
@@ -61,10 +69,10 @@ def build_central(path: Path, rows: int) -> list[str]:
     return ids
 
 
-def make_laptop(central: Path, laptop: Path, ids: list[str], changed: int) -> None:
+def make_laptop(central: Path, laptop: Path, ids: list[str], changed: int, key: bytes | None) -> None:
     shutil.copyfile(central, laptop)
     device = uuid.uuid4().hex[:16]
-    conn = sqlite3.connect(laptop)
+    conn = connect(laptop, key)
     now = time.time_ns() // 1_000_000
     with conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", [device])
@@ -90,7 +98,10 @@ def main() -> int:
     parser.add_argument("--central-rows", type=int, default=1_000_000)
     parser.add_argument("--changed-rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep the files")
+    parser.add_argument("--encrypted", action="store_true", help="encrypt every database with a fixed key")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the merge to this file")
     args = parser.parse_args()
+    key = BENCH_KEY if args.encrypted else None
     folder = args.keep or Path(tempfile.mkdtemp(prefix="rw-sync-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     central_path, laptop_path, package_path = folder / "central.db", folder / "laptop.db", folder / "laptop.rwsync"
@@ -98,12 +109,13 @@ def main() -> int:
         path.unlink(missing_ok=True)
     try:
         started = time.perf_counter()
-        ids = build_central(central_path, args.central_rows)
-        make_laptop(central_path, laptop_path, ids, args.changed_rows)
-        print(f"setup: {args.central_rows:,} central rows, {args.changed_rows:,} changed on the laptop "
+        ids = build_central(central_path, args.central_rows, key)
+        make_laptop(central_path, laptop_path, ids, args.changed_rows, key)
+        print(f"setup: {args.central_rows:,} central rows, {args.changed_rows:,} changed on the laptop, "
+              f"{'encrypted' if key else 'plain'} "
               f"({time.perf_counter() - started:.1f} s)")
 
-        central, laptop = open_store(central_path), open_store(laptop_path)
+        central, laptop = open_store(central_path, key=key), open_store(laptop_path, key=key)
         central_sync, laptop_sync = SyncService(central), SyncService(laptop)
         try:
             c, lap = central_sync.identity(), laptop_sync.identity()
@@ -121,9 +133,15 @@ def main() -> int:
             print(f"export:   {sum(exported.rows.values()):,} rows, {size / 1e6:.1f} MB in {export_s:.2f} s "
                   f"(target < 10 s)")
 
+            profiler = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
+            if profiler:
+                profiler.enable()
             merged = central_sync.import_package(package_path)
             merge_s = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(str(args.profile))
             print(f"merge:    {merged.rows:,} rows ({merged.updated:,} updated, {merged.inserted:,} new, "
                   f"{merged.conflicts} conflicts) in {merge_s:.2f} s (target < 10 s)")
 

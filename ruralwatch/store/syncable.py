@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
+
+from sqlite_utils.db import jsonify_if_needed, quote_identifier
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError
@@ -53,11 +57,30 @@ def field_clock(field_hlc: str, field: str) -> str:
 
 
 class SyncTable:
-    """Insert, update and tombstone rows of one syncable table. Call inside `store.transaction()`."""
+    """Insert, update and tombstone rows of one syncable table. Call inside `store.transaction()`.
+
+    Writes are plain SQL with `RETURNING *`: the row as stored (after column affinity and defaults) comes back
+    from the write itself, for its audit entry, instead of being read again; and no per-row savepoint or schema
+    query as sqlite-utils' `insert`/`update` would do. Called outside a transaction, a write opens its own, so
+    the row and its audit entry still commit together.
+    """
 
     def __init__(self, store: Store, table: str) -> None:
         self.store = store
         self.table = table
+        self._quoted = quote_identifier(table)
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        with nullcontext() if self.store.db.conn.in_transaction else self.store.transaction():
+            yield
+
+    def _returning(self, sql: str, params: list[Any]) -> dict[str, Any]:
+        cursor = self.store.db.conn.execute(sql, params)
+        found = cursor.fetchall()
+        if len(found) != 1:
+            raise NotFoundError(f"{self.table}: expected to write one row, wrote {len(found)}")
+        return dict(zip([d[0] for d in cursor.description], found[0], strict=True))
 
     def insert(self, values: dict[str, Any], row_id: str | None = None) -> str:
         row_id = row_id or new_id()
@@ -74,8 +97,11 @@ class SyncTable:
             "field_hlc": json.dumps({ALL_FIELDS_KEY: stamp}),
             "deleted": 0,
         }
-        self.store.db[self.table].insert(row)
-        self._audit("create", row_id)
+        columns = ", ".join(quote_identifier(k) for k in row)
+        sql = f"INSERT INTO {self._quoted} ({columns}) VALUES ({', '.join('?' * len(row))}) RETURNING *"
+        with self._atomic():
+            stored = self._returning(sql, [jsonify_if_needed(v) for v in row.values()])
+            self._audit("create", stored)
         return row_id
 
     def get_raw(self, row_id: str) -> dict[str, Any]:
@@ -95,8 +121,9 @@ class SyncTable:
             if k not in SYNC_FIELDS and current.get(k) != v
         }
         if changes:
-            self._write(current, {k: after for k, (_, after) in changes.items()})
-            self._audit("update", row_id, changes)
+            with self._atomic():
+                stored = self._write(current, {k: after for k, (_, after) in changes.items()})
+                self._audit("update", stored, changes)
         return changes
 
     def tombstone(self, row_id: str) -> bool:
@@ -104,8 +131,8 @@ class SyncTable:
         current = self.get_raw(row_id)
         if current["deleted"]:
             return False
-        self._write(current, {"deleted": 1})
-        self._audit("delete", row_id, {"deleted": (0, 1)})
+        with self._atomic():
+            self._audit("delete", self._write(current, {"deleted": 1}), {"deleted": (0, 1)})
         return True
 
     def restore(self, row_id: str) -> bool:
@@ -113,27 +140,30 @@ class SyncTable:
         current = self.get_raw(row_id)
         if not current["deleted"]:
             return False
-        self._write(current, {"deleted": 0})
-        self._audit("restore", row_id, {"deleted": (1, 0)})
+        with self._atomic():
+            self._audit("restore", self._write(current, {"deleted": 0}), {"deleted": (1, 0)})
         return True
 
-    def _audit(self, action: str, row_id: str, changes: dict[str, tuple[Any, Any]] | None = None) -> None:
-        """The audit entry for this write, in the same transaction (see ruralwatch.store.audit)."""
+    def _audit(self, action: str, stored: dict[str, Any],
+               changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+        """The audit entry for this write, in the same transaction (see ruralwatch.store.audit).
+        `stored`: the whole row as the write left it."""
         audit = audit_for(self.store)
         if audit is not None:
-            audit.row_change(action, self.table, self.get_raw(row_id), changes)
+            audit.row_change(action, self.table, stored, changes)
 
-    def _write(self, current: dict[str, Any], new_values: dict[str, Any]) -> None:
+    def _write(self, current: dict[str, Any], new_values: dict[str, Any]) -> dict[str, Any]:
+        """Update the row; returns it as stored after the update."""
         stamp = self.store.clock.now().encode()
         field_hlc = json.loads(current["field_hlc"] or "{}")
         field_hlc.update(dict.fromkeys(new_values, stamp))
-        self.store.db[self.table].update(
-            current["id"],
-            {
-                **new_values,
-                "updated_at": times.to_storage(times.utc_now()),
-                "device_id": self.store.device_id,
-                "hlc": stamp,
-                "field_hlc": json.dumps(field_hlc, sort_keys=True),
-            },
-        )
+        values = {
+            **new_values,
+            "updated_at": times.to_storage(times.utc_now()),
+            "device_id": self.store.device_id,
+            "hlc": stamp,
+            "field_hlc": json.dumps(field_hlc, sort_keys=True),
+        }
+        assignments = ", ".join(f"{quote_identifier(k)} = ?" for k in values)
+        return self._returning(f"UPDATE {self._quoted} SET {assignments} WHERE id = ? RETURNING *",
+                               [*(jsonify_if_needed(v) for v in values.values()), current["id"]])

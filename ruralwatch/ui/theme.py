@@ -201,19 +201,32 @@ class _PaletteWatcher(QObject):
         self._busy = False
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() in _PALETTE_EVENTS and not self._busy:
+        if event.type() in _PALETTE_EVENTS:
+            self.reapply()
+        return False
+
+    def reapply(self) -> None:
+        if not self._busy:
             self._busy = True  # restyling can itself post a palette change
             try:
                 self._apply()
             finally:
                 self._busy = False
-        return False
+
+
+# Every live watcher, so a scheme chosen in Settings restyles them at once: a widget with a style sheet of its own
+# is not always sent a palette change event when the application's palette changes.
+_WATCHERS: dict[int, _PaletteWatcher] = {}
 
 
 def follow_palette(widget: QWidget, apply: Callable[[], None]) -> None:
     """Call `apply` now and whenever the widget's palette changes (apply should set style sheets or colours)."""
     apply()
-    widget.installEventFilter(_PaletteWatcher(widget, apply))
+    watcher = _PaletteWatcher(widget, apply)
+    key = id(watcher)
+    _WATCHERS[key] = watcher
+    watcher.destroyed.connect(lambda *_: _WATCHERS.pop(key, None))
+    widget.installEventFilter(watcher)
 
 
 def set_style(widget: QWidget, style: str) -> None:
@@ -279,6 +292,11 @@ def apply_scheme(app: QApplication, scheme: str) -> None:
         app.setPalette(app.style().standardPalette())
     else:
         app.setPalette(QPalette())  # the platform's own palette again
+    for key, watcher in list(_WATCHERS.items()):
+        try:
+            watcher.reapply()
+        except RuntimeError:  # its widget is gone (deleted while the signal was pending)
+            _WATCHERS.pop(key, None)
 
 
 def follow_system_scheme(app: QApplication, current: Callable[[], str]) -> None:

@@ -167,3 +167,14 @@ def test_the_dark_palette_reads(qapp) -> None:
                              (ROLES.ToolTipBase, ROLES.ToolTipText)):
         assert theme.contrast_ratio(palette.color(background), palette.color(text)) >= theme.MIN_CONTRAST
     assert theme.contrast_ratio(palette.color(ROLES.Base), palette.color(ROLES.Link)) >= theme.MIN_CONTRAST
+
+
+def test_styled_widgets_follow_a_scheme_chosen_while_the_window_is_open(qapp, restore_palette, window) -> None:
+    banner = window.demo_banner
+    light = theme.tone("notice").background.name()
+    assert light in banner.styleSheet()
+    theme.apply_scheme(qapp, "dark")
+    dark = theme.tone("notice").background.name()
+    assert dark != light and dark in banner.styleSheet()
+    theme.apply_scheme(qapp, "light")
+    assert light in banner.styleSheet()
