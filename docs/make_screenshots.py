@@ -421,12 +421,15 @@ def admin_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Mai
     save(export, "export-incidents.png")
     export.close()
 
+    # A year on, the demo's closed incidents are due: what an administrator then sees.
+    Clock.set_local("2027-12-01 09:00")
     retention = window.open_retention()
     retention.resize(1000, 520)
     run_and_wait(lambda: None, retention.previewed)
     wait(200)
     save(retention, "retention.png")
     retention.close()
+    Clock.now = DEMO_NOW
 
     accounts = AccountService(services.store)
     special = services.people.find(ROSTER_PERSON)

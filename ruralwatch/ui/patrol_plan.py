@@ -480,9 +480,9 @@ class PatrolForm(QWidget):
             return None
         self._clear_errors()
         self.override_reason.clear()
-        self.load(record)
+        self.load(record)  # checks the saved crew again: overrides now recorded show as such
         if issues:
-            self.crew_issues.setText("Saved. " + issue_html(issues))
+            self.crew_issues.setText("Saved. " + issue_html(self.last_issues))
         self.saved.emit(record)
         return record
 
