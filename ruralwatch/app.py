@@ -10,8 +10,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ruralwatch import cli
-from ruralwatch.paths import location_is_choosable, resolve_db_path
+from ruralwatch import cli, cli_location
+from ruralwatch.paths import location_is_choosable, missing_remembered_db, resolve_db_path
 
 
 def prepare_qt_environment() -> None:
@@ -38,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ruralwatch.ui.application import run_gui
 
         return run_gui(db_path, load_demo=args.demo, choose_folder=location_is_choosable(args.db))
+    missing = missing_remembered_db(args.db)
+    if missing is not None and args.command != cli_location.COMMAND:
+        print(f"ruralwatch: error: the database RuralWatch uses, {missing}, is not there (a drive not connected?): "
+              "connect it, or name a file with --db", file=sys.stderr)
+        return 2
     return cli.main_cli(args, db_path)
 
 

@@ -56,6 +56,15 @@ def location_is_choosable(cli_value: str | None) -> bool:
     return not cli_value and not os.environ.get(DB_ENV)
 
 
+def missing_remembered_db(cli_value: str | None) -> Path | None:
+    """The remembered database when it is the one to use but is not there (a drive not connected?), else None.
+    Never treated as a first start: creating a new database there would leave the real one behind."""
+    if not location_is_choosable(cli_value):
+        return None
+    remembered = remembered_db_path()
+    return remembered if remembered is not None and not remembered.exists() else None
+
+
 def resolve_db_path(cli_value: str | None) -> Path:
     """--db wins, then $RURALWATCH_DB, then the folder chosen at first start, then the user's data folder."""
     if cli_value:

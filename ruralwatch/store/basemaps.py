@@ -51,7 +51,7 @@ def _from_row(row: dict[str, Any], base: Path) -> Basemap:
 class BasemapRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.base = Path(store.path).expanduser().parent  # relative (managed) paths are relative to this
+        self.base = Path(store.path).expanduser().resolve().parent  # managed (relative) paths start here
 
     def all(self) -> list[Basemap]:
         return [_from_row(r, self.base) for r in self.store.db.query("SELECT * FROM basemaps ORDER BY position, name")]

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.paths import remember_db_path
+from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import create_database, encrypt_database, sign_in
 from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, restore, sign_in_checked
 from ruralwatch.services.data_location import DataFolderError, check_data_folder
@@ -463,6 +463,25 @@ def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None =
     raise ValueError(f"no dialog for a database that is {inspection.state}")
 
 
+RETRY, START_NEW, QUIT = "retry", "new", "quit"
+
+
+def ask_missing(db_path: Path) -> str:
+    """The remembered database is missing: RETRY (after connecting its drive), START_NEW or QUIT.
+    Tests replace this to answer."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "RuralWatch: the database is not there",
+                      f"RuralWatch keeps its data in\n{db_path}\nbut that file is not there now. If it is on a "
+                      "drive or stick that is not connected, connect it and press Retry.\n\nStart a new database "
+                      "only if the old one is gone for good.")
+    retry = box.addButton("&Retry", QMessageBox.ButtonRole.AcceptRole)
+    new = box.addButton("&Start a new database…", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(retry)
+    box.exec()
+    clicked = box.clickedButton()
+    return RETRY if clicked is retry else START_NEW if clicked is new else QUIT
+
+
 def show_unusable(db_path: Path, problem: str) -> None:
     QMessageBox.critical(None, "RuralWatch cannot open its database", f"{db_path}\n\n{problem}")
 
@@ -475,6 +494,15 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
     `choose_folder`: on a first start the user picks the data folder (not when --db or $RURALWATCH_DB named it).
     """
     inspection = inspect_database(db_path)
+    while choose_folder and inspection.state == NEW and remembered_db_path() == Path(db_path).expanduser().resolve():
+        # The database chosen before is not there: never a first start (a drive not connected, most likely).
+        answer = ask_missing(db_path)
+        if answer == QUIT:
+            return 0
+        if answer == START_NEW:
+            forget_db_path()
+            db_path = default_db_path()
+        inspection = inspect_database(db_path)
     if inspection.state == UNUSABLE:
         show_unusable(db_path, inspection.problem)
         return FATAL

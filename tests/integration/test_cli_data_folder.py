@@ -38,3 +38,14 @@ def test_moving_the_remembered_database(cli: Cli, encrypted_db: Path, tmp_path: 
 
     again = cli("data-folder", "--move-to", str(target), db=None)  # already there: one line, exit 2
     assert again.code == 2 and "already in" in again.err and again.err.count("\n") == 1
+
+
+def test_a_missing_remembered_database_is_an_error_not_a_new_one(cli: Cli, tmp_path: Path) -> None:
+    gone = tmp_path / "stick" / "ruralwatch.db"
+    remember_db_path(gone)
+    for argv in (("incidents", "list"), ("init", "--admin", "jo"), ("demo",)):
+        result = cli(*argv, db=None)
+        assert result.code == 2 and "is not there" in result.err and result.err.count("\n") == 1
+    assert not gone.parent.exists()
+    shown = cli("data-folder", db=None)  # still says where it should be
+    assert shown.code == 0 and str(gone.resolve()) in shown.out

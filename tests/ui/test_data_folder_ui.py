@@ -158,3 +158,63 @@ def test_the_move_button_says_why_it_is_off(qtbot, tmp_path: Path) -> None:
         assert "administrator" in dialog.error.text()
     finally:
         special.close()
+
+
+def test_a_remembered_database_that_is_missing_is_never_a_first_start(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from ruralwatch.ui import signin
+
+    on_stick = tmp_path / "stick" / "RuralWatch" / "ruralwatch.db"
+    remember_db_path(on_stick)
+    answers = iter([signin.RETRY, signin.QUIT])
+    asked: list[Path] = []
+    monkeypatch.setattr(signin, "ask_missing", lambda path: asked.append(path) or next(answers))
+    shown: list[str] = []
+    assert open_database(on_stick.resolve(), TEST_PARAMS, lambda d: shown.append(type(d).__name__) or 0,
+                         choose_folder=True) == 0
+    assert len(asked) == 2 and shown == []  # Retry (still missing), then Quit: no dialog, nothing made
+    assert not on_stick.parent.exists() and remembered_db_path() == on_stick.resolve()
+
+    def plug_in_the_stick(path: Path) -> str:
+        on_stick.parent.mkdir(parents=True)
+        create_database(on_stick, "admin", PASSWORD, TEST_PARAMS).close()
+        return signin.RETRY
+
+    monkeypatch.setattr(signin, "ask_missing", plug_in_the_stick)
+
+    def sign_in_there(dialog: QDialog) -> int:
+        qtbot.addWidget(dialog)
+        assert isinstance(dialog, SignInDialog)
+        dialog.username.setText("admin")
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+        return dialog.result()
+
+    store = open_database(on_stick.resolve(), TEST_PARAMS, sign_in_there, choose_folder=True)
+    try:
+        assert not isinstance(store, int) and store.path == on_stick.resolve()
+    finally:
+        store.close()
+
+
+def test_starting_anew_when_the_remembered_database_is_gone(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from ruralwatch.ui import signin
+
+    gone = tmp_path / "gone" / "ruralwatch.db"
+    remember_db_path(gone)
+    monkeypatch.setattr(signin, "ask_missing", lambda path: signin.START_NEW)
+    monkeypatch.setattr(signin, "default_db_path", lambda: tmp_path / "fresh" / "ruralwatch.db")
+    seen: list[str] = []
+
+    def create(dialog: QDialog) -> int:
+        qtbot.addWidget(dialog)
+        seen.append(dialog.folder.text())
+        _fill_administrator(dialog)
+        dialog.submit()
+        return dialog.result()
+
+    store = open_database(gone.resolve(), TEST_PARAMS, create, choose_folder=True)
+    try:
+        assert seen == [str(tmp_path / "fresh")] and store.path == tmp_path / "fresh" / "ruralwatch.db"
+        assert remembered_db_path() == store.path.resolve()
+    finally:
+        store.close()

@@ -175,3 +175,64 @@ def test_moving_onto_itself_or_an_unencrypted_file_is_refused(admin_store, tmp_p
             move_database(plain, tmp_path / "plain-new")
     finally:
         plain.close()
+
+
+def test_a_folder_inside_the_databases_own_backups_is_refused(admin_store) -> None:
+    backup_now(admin_store)
+    for inside in (backups_folder(admin_store.path), backups_folder(admin_store.path) / "deeper"):
+        with pytest.raises(DataFolderError, match="inside RuralWatch's own backups folder"):
+            move_database(admin_store, inside)
+    assert remembered_db_path() is None
+
+
+def test_a_cancel_after_the_last_page_still_stops_the_move(admin_store, tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+
+    def cancel_once_copied(done: int, total: int) -> bool:
+        calls.append((done, total))
+        return (done, total) != (1, 1)  # the copy goes through; the Cancel comes during the check after it
+
+    with pytest.raises(CancelledError):
+        move_database(admin_store, tmp_path / "new", progress=cancel_once_copied)
+    assert calls[-1] == (1, 1)
+    assert list((tmp_path / "new").iterdir()) == [] and remembered_db_path() is None
+
+
+def test_a_write_by_another_connection_after_the_copy_stops_the_move(admin_store, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    import ruralwatch.services.data_location as data_location
+
+    real_check = data_location.check_file
+
+    def check_while_another_window_writes(path: Path, key: bytes | None) -> str | None:
+        other = admin_store.reopen()
+        try:
+            IncidentService(other).record(IncidentInput(kind="fly_tipping", occurred_start=WHEN, lat=51.8, lon=0.6))
+        finally:
+            other.close()
+        return real_check(path, key)
+
+    monkeypatch.setattr(data_location, "check_file", check_while_another_window_writes)
+    with pytest.raises(DataFolderError, match="changed while it was being copied"):
+        move_database(admin_store, tmp_path / "new")
+    assert list((tmp_path / "new").iterdir()) == [] and remembered_db_path() is None
+    assert IncidentService(admin_store).count() == 2  # the late write is in the database still in use
+
+
+def test_upgrade_copies_move_with_the_database(admin_store, tmp_path: Path) -> None:
+    upgrade = admin_store.path.with_name(admin_store.path.name + ".schema8-20261125T120000Z.bak")
+    upgrade.write_bytes(b"an encrypted copy made before an upgrade")
+    moved = move_database(admin_store, tmp_path / "new")
+    admin_store.close()
+    assert finish_move(moved) == []
+    assert not upgrade.exists()
+    assert (moved.new_path.parent / upgrade.name).read_bytes() == b"an encrypted copy made before an upgrade"
+
+
+def test_old_files_are_kept_when_the_new_database_is_missing(admin_store, tmp_path: Path) -> None:
+    moved = move_database(admin_store, tmp_path / "new")
+    admin_store.close()
+    moved.new_path.unlink()  # e.g. the new drive was unplugged before RuralWatch closed
+    problems = finish_move(moved)
+    assert problems and "kept" in problems[0]
+    assert moved.old_path.exists() and keyring_path(moved.old_path).exists()
