@@ -190,7 +190,8 @@ class PatrolService:
     # --- plan ---------------------------------------------------------------------------------------------
 
     def check_crew(self, crew_ids: list[str], purpose: str, start: datetime, end: datetime,
-                   patrol_id: str | None = None, roster_rules: bool = False) -> list[CrewIssue]:
+                   patrol_id: str | None = None, roster_rules: bool = False,
+                   honour_overrides: bool = True) -> list[CrewIssue]:
         """Crew rules (ruralwatch.patrols.crew) against everyone's other duties and patrols; with `roster_rules`
         also the rostering rules a duty assignment is held to (availability, rest, weekly hours, left) as
         ``override`` issues. On a saved patrol, a crew member whose override is recorded is shown as a warning for
@@ -212,7 +213,8 @@ class PatrolService:
         if roster_rules and _aware(start) and _aware(end) and end > start:  # else check_crew says what is wrong
             volunteers = self.people.volunteers(list(dict.fromkeys(crew_ids)))
             rule_issues = roster_rule_issues(volunteers, start, end, own, self.roster.rules())
-            recorded = self._overrides_by_person(patrol_id) if patrol_id else {}
+            # An override was given for the patrol's time: moved to another time, it is asked for again.
+            recorded = self._overrides_by_person(patrol_id) if patrol_id and honour_overrides else {}
             rule_issues = [
                 replace(i, severity=WARNING, message=f"{i.message} Overridden: {recorded[i.person_id][0]}")
                 if i.person_id in recorded and i.code in recorded[i.person_id][1] else i
@@ -267,20 +269,26 @@ class PatrolService:
         values = validate_patrol(inp)
         area = self._area(str(values["area_name"]))
         values["area_name"], values["area_kind"] = area.label, area.kind
-        issues, overrides = self._crew_issues(inp.crew, values, patrol_id, override_reason)
+        moved = (values["starts_at"], values["ends_at"]) != (times.to_storage(current.start),
+                                                             times.to_storage(current.end))
+        issues, overrides = self._crew_issues(inp.crew, values, patrol_id, override_reason, not moved)
         with self.store.transaction():
             self.patrols.update(patrol_id, values)
+            if moved:  # overrides given for the old time no longer stand
+                self._clear_overrides(patrol_id)
             self._set_crew(patrol_id, inp.crew, overrides, override_reason or "")
         self.hub.publish(Change(TOPIC, "updated", (patrol_id,)))
         return self.get(patrol_id), issues
 
     def _crew_issues(self, crew: list[str], values: dict[str, object], patrol_id: str | None,
-                     override_reason: str | None) -> tuple[list[CrewIssue], dict[str, list[str]]]:
+                     override_reason: str | None, honour_overrides: bool = True,
+                     ) -> tuple[list[CrewIssue], dict[str, list[str]]]:
         """All the crew's issues, and person id -> rostering rules to record as overridden. Raises for errors,
         and (CrewRuleError) for broken rostering rules without a reason."""
         issues = self.check_crew(
             crew, str(values["purpose"]), times.from_storage(str(values["starts_at"])),
             times.from_storage(str(values["ends_at"])), patrol_id, roster_rules=True,
+            honour_overrides=honour_overrides,
         )
         errors = [i for i in issues if i.severity == "error"]
         if errors:
@@ -326,9 +334,16 @@ class PatrolService:
 
     def _record_override(self, row_id: str, rules: list[str], reason: str) -> None:
         before = self.crew.get_raw(row_id)
-        known = json.loads(before.get("overridden_rules") or "[]")
+        known = json.loads(before.get("overridden_rules") or "[]") if before.get("override_reason") else []
         self.crew.update(row_id, {"override_reason": reason.strip(),
                                   "overridden_rules": json.dumps(list(dict.fromkeys([*known, *rules])))})
+
+    def _clear_overrides(self, patrol_id: str) -> None:
+        for (row_id,) in self.store.db.execute(
+            "SELECT id FROM patrol_crew WHERE patrol_id = ? AND deleted = 0 AND override_reason IS NOT NULL",
+            [patrol_id],
+        ).fetchall():
+            self.crew.update(row_id, {"override_reason": None, "overridden_rules": None})
 
     def _overrides_by_person(self, patrol_id: str) -> dict[str, tuple[str, list[str]]]:
         """Person id -> (latest reason, every rule overridden) for the live crew places of a patrol."""

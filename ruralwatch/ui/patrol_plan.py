@@ -417,8 +417,10 @@ class PatrolForm(QWidget):
         try:
             start, end = patrol_window(self._day(), self.start.time().toString("HH:mm"),
                                        self.end.time().toString("HH:mm"))
+            same_time = self.record is not None and (start, end) == (self.record.start, self.record.end)
             issues = self.services.patrols.check_crew(self.crew_ids(), self.purpose.currentData(), start, end,
-                                                      self.record.id if self.record else None, roster_rules=True)
+                                                      self.record.id if self.record else None, roster_rules=True,
+                                                      honour_overrides=same_time)
         except RuralWatchError as exc:
             self.crew_issues.setText(f"<i>Crew not checked: {html.escape(str(exc))}</i>")
             self.last_issues = []

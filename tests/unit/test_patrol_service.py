@@ -267,3 +267,20 @@ def test_the_patrols_own_duty_is_not_a_clash_or_a_rest_problem(services: Service
     issues = services.patrols.check_crew([officer], "general_rural_patrol", record.start, record.end, record.id,
                                          roster_rules=True)
     assert all(i.severity == "warning" for i in issues)
+
+
+def test_an_override_given_for_one_time_is_asked_for_again_when_the_patrol_moves(services: Services) -> None:
+    officer, special, _ = _crew(services)
+    _available(services, officer)
+    record, _ = services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="Short notice")
+    later = replace(_window(start="18:00", end="22:00"), crew=[officer, special])
+    with pytest.raises(CrewRuleError, match="SC Special is not available"):
+        services.patrols.update(record.id, later, override_reason="")
+    assert services.patrols.overrides(record.id) == [("SC Special", "Short notice", ["unavailable"])]  # unchanged
+    services.patrols.update(record.id, later, override_reason="Evening cover agreed")
+    assert services.patrols.overrides(record.id) == [("SC Special", "Evening cover agreed", ["unavailable"])]
+    # Moving the officer's patrol to a day they are available clears what no longer applies.
+    _available(services, special, weekday=4)
+    services.patrols.update(record.id, replace(_window(start="12:00", end="14:00"), crew=[officer, special]),
+                            override_reason="")
+    assert services.patrols.overrides(record.id) == []
