@@ -263,6 +263,9 @@ class AccountsDialog(QDialog):
             return
         self.selected_box.setTitle(f"Selected account: {account.username}")
         self.role.setCurrentIndex(max(0, self.role.findData(account.role)))
+        if account.person_id and self.person.findData(account.person_id) < 0:
+            # Linked to someone since removed from the roster: shown as such, so Link does not unlink by surprise.
+            self.person.addItem("Someone removed from the roster", account.person_id)
         self.person.setCurrentIndex(max(0, self.person.findData(account.person_id)))
         self.active_button.setText("Disa&ble" if account.active else "Ena&ble")
         self.active_button.setToolTip("Stop this account signing in" if account.active
