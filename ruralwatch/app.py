@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ruralwatch import cli, cli_location
+from ruralwatch import __version__
 from ruralwatch.paths import location_is_choosable, missing_remembered_db, resolve_db_path
 
 
@@ -26,7 +26,13 @@ def prepare_qt_environment() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = cli.parse(argv if argv is not None else sys.argv[1:])
+    arguments = list(argv if argv is not None else sys.argv[1:])
+    if arguments == ["--version"]:  # answered before the command line's imports (pandas, pyproj): instant
+        print(f"RuralWatch {__version__}")
+        return 0
+    from ruralwatch import cli, cli_location  # the services and their libraries: ~1 s of imports
+
+    args = cli.parse(arguments)
     if args.command == "self-test":
         prepare_qt_environment()
         from ruralwatch.ui.selftest import run_self_test

@@ -462,6 +462,9 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
+    def unsaved_forms(self) -> list[IncidentDialog]:
+        return [form for form in self.forms if form.is_modified()]
+
     def close_after_move(self, moved: MovedDatabase) -> None:
         """The database was copied to its new folder: close, so the old files can go (ruralwatch.ui.application)."""
         self.moved_database = moved

@@ -175,6 +175,10 @@ class SettingsDialog(QDialog):
         if refused:
             self.show_error(refused + ".")
             return None
+        unsaved = getattr(self.parent(), "unsaved_forms", list)()
+        if unsaved:  # the window closes after the move: nothing typed may be lost with it
+            self.show_error(f"{len(unsaved)} incident form(s) have unsaved changes: save or close them first.")
+            return None
         try:
             check_data_folder(folder, Path(store.path).name, current=store.path)
         except DataFolderError as exc:

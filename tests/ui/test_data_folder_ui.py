@@ -122,6 +122,12 @@ def test_moving_from_settings_closes_the_window_then_removes_the_old_files(qtbot
         dialog = window.open_settings()
         assert dialog.move_button.isEnabled()
         dialog.confirm = lambda title, question: True
+        form = window.new_incident()  # something typed and not saved: the window must not close under it
+        form.place.setText("Stubble field by the church")
+        assert dialog.move_to(new_folder) is None
+        assert "unsaved changes" in dialog.error.text() and not new_folder.exists()
+        form.is_modified = lambda: False  # as after saving it
+        form.close()
         with qtbot.waitSignal(dialog.data_moved, timeout=30_000) as moved:
             dialog.move_to(new_folder)
         moved_to.append(moved.args[0].new_path)
