@@ -20,6 +20,7 @@ from ruralwatch.store.keyring import KdfParams
 from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
 from ruralwatch.ui.signin import ExecDialog, open_database
+from ruralwatch.ui.tasks import on_own_connection
 from ruralwatch.ui.tiles import register_tile_scheme
 
 EventLoop = Callable[[QApplication, MainWindow], int]
@@ -64,16 +65,10 @@ def start_backups(window: MainWindow) -> QTimer:
     store = window.services.store
 
     def backup(reason: str) -> None:
-        def work(_progress: object) -> object:
-            worker = store.reopen()  # the worker's own connection, same key and account
-            try:
-                return maybe_backup(worker, reason)
-            finally:
-                worker.close()
-
         def failed(exc: BaseException) -> None:
             window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
 
+        work = on_own_connection(store, lambda worker, _progress: maybe_backup(worker, reason))
         window.run_task("Backing up…", work, lambda made: None, failed)
 
     timer = QTimer(window)

@@ -35,8 +35,9 @@ from ruralwatch.core.kinds import KINDS
 from ruralwatch.io.exports import ExportOptions, ExportResult, check_target
 from ruralwatch.services.container import Services
 from ruralwatch.services.exporting import ExportService
+from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
-from ruralwatch.ui.tasks import BackgroundTask, Progress
+from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
 
 # (format key, what the user sees, file ending)
 EXPORT_FORMATS = (
@@ -201,12 +202,8 @@ class ExportDialog(QDialog):
         fmt = self.fmt()
         store = self.services.store
 
-        def work(progress: Progress) -> ExportResult:
-            worker = store.reopen()  # the worker thread's own connection, same key and account
-            try:
-                return ExportService(worker).incidents(options, fmt, target, progress)
-            finally:
-                worker.close()
+        def work(worker: Store, progress: Progress) -> ExportResult:
+            return ExportService(worker).incidents(options, fmt, target, progress)
 
         def done(result: ExportResult) -> None:
             self.exported.emit(result)
@@ -219,7 +216,7 @@ class ExportDialog(QDialog):
                 self.show_error(f"Not exported: {exc}")
 
         self.export_button.setEnabled(False)
-        self.task = BackgroundTask(self, "Exporting incidents…", work, done, failed)
+        self.task = BackgroundTask(self, "Exporting incidents…", on_own_connection(store, work), done, failed)
         self.task.finished.connect(lambda: self.export_button.setEnabled(True))
         self.task.start()
         return self.task

@@ -60,6 +60,7 @@ from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
 from ruralwatch.store.basemaps import Basemap
+from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
@@ -76,7 +77,7 @@ from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
-from ruralwatch.ui.tasks import BackgroundTask, Progress
+from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
 from ruralwatch.ui.tiles import install_tile_handler
 
 SEARCH_DELAY_MS = 250
@@ -565,12 +566,8 @@ class MainWindow(QMainWindow):
             paths = [Path(n) for n in names]
         source = self.services.store
 
-        def work(progress: Progress) -> ImportReport:
-            store = source.reopen()  # same key and signed-in actor, this thread's own connection
-            try:
-                return PublishedCrimeService(store).import_paths(paths, progress)
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> ImportReport:
+            return PublishedCrimeService(store).import_paths(paths, progress)
 
         def done(report: ImportReport) -> None:
             self.refresh_context()
@@ -579,7 +576,7 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             self.report_problem("Published crime not imported", str(exc))
 
-        self.run_task("Importing published crime…", work, done, failed)
+        self.run_task("Importing published crime…", on_own_connection(source, work), done, failed)
 
     def edit_harm_weights(self) -> None:
         dialog = HarmWeightsDialog(self.services.harm, self)
@@ -764,16 +761,11 @@ class MainWindow(QMainWindow):
     def load_demo_data(self) -> None:
         source = self.service.store
 
-        def work(progress: Progress) -> int:
-            # A worker thread gets its own connection (same key and signed-in actor); the UI's stays on the UI thread.
-            store = source.reopen()
-            try:
-                services = Services.build(store)
-                added = load_demo(services.incidents, progress=progress)
-                load_demo_roster(services.people, services.roster, services.patrols)
-                return added
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> int:
+            services = Services.build(store)
+            added = load_demo(services.incidents, progress=progress)
+            load_demo_roster(services.people, services.roster, services.patrols)
+            return added
 
         def done(added: int) -> None:
             self.refresh()
@@ -785,7 +777,7 @@ class MainWindow(QMainWindow):
             else:
                 self.report_problem("Demo data not loaded", str(exc))
 
-        self.run_task("Loading demo data…", work, done, failed)
+        self.run_task("Loading demo data…", on_own_connection(source, work), done, failed)
 
     def run_task(self, title: str, work: object, done: object, failed: object) -> BackgroundTask:
         task = BackgroundTask(self, title, work, done, failed)  # type: ignore[arg-type]
@@ -856,12 +848,8 @@ class MainWindow(QMainWindow):
             return True
         source, store = path, self.services.store
 
-        def work(progress: Progress) -> Basemap:
-            worker = store.reopen()  # the worker thread's own connection, same key and account
-            try:
-                return BasemapService(worker).add(source, name, copy=True, progress=progress)
-            finally:
-                worker.close()
+        def work(worker: Store, progress: Progress) -> Basemap:
+            return BasemapService(worker).add(source, name, copy=True, progress=progress)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, CancelledError):
@@ -874,7 +862,7 @@ class MainWindow(QMainWindow):
             self.services.hub.publish(Change("basemaps", "created", (basemap.id,)))
             self._basemap_added(basemap)
 
-        self.run_task(f"Copying {path.name}…", work, done, failed)
+        self.run_task(f"Copying {path.name}…", on_own_connection(store, work), done, failed)
         return True
 
     def ask_copy_basemap(self, path: Path) -> bool | None:
@@ -928,12 +916,8 @@ class MainWindow(QMainWindow):
             path = Path(chosen)
         target, flt, store = path, self.model.filter, self.services.store
 
-        def work(progress: Progress) -> int:
-            worker = store.reopen()  # the worker thread's own connection, same key and account
-            try:
-                return ExportService(worker).map_page(flt, target, progress)
-            finally:
-                worker.close()
+        def work(worker: Store, progress: Progress) -> int:
+            return ExportService(worker).map_page(flt, target, progress)
 
         def done(count: int) -> None:
             self.statusBar().showMessage(
@@ -946,7 +930,7 @@ class MainWindow(QMainWindow):
             else:
                 self.report_problem("Map not exported", str(exc))
 
-        return self.run_task("Exporting the map…", work, done, failed)
+        return self.run_task("Exporting the map…", on_own_connection(store, work), done, failed)
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -32,6 +32,7 @@ from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.patrol_log import DoseView, PatrolLog
@@ -45,7 +46,7 @@ from ruralwatch.ui.patrol_plan import (
     window_text,
     wrapped_label,
 )
-from ruralwatch.ui.tasks import BackgroundTask, Progress
+from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
 
 LIST_FILTERS = (
     ("All patrols", None),
@@ -389,14 +390,9 @@ class PatrolPanel(QWidget):
     def in_background(self, title: str, operation: Callable[[Services], Any], done: Callable[[Any], None],
                       failure: str, after_failure: Callable[[], None] | None = None) -> None:
         """Run `operation(services)` on its own database connection off the UI thread, then `done(result)`."""
-        source = self.services.store
 
-        def work(progress: Progress) -> Any:
-            store = source.reopen()  # same key and signed-in actor, this thread's own connection
-            try:
-                result = operation(Services.build(store))
-            finally:
-                store.close()
+        def work(store: Store, progress: Progress) -> Any:
+            result = operation(Services.build(store))
             if not progress(1, 1):
                 raise RuralWatchError("cancelled")
             return result
@@ -406,7 +402,7 @@ class PatrolPanel(QWidget):
             if after_failure is not None:
                 after_failure()
 
-        self._run_task(title, work, done, failed)
+        self._run_task(title, on_own_connection(self.services.store, work), done, failed)
 
     def _own_task(self, title: str, work: Any, done: Any, failed: Any) -> BackgroundTask:
         task = BackgroundTask(self, title, work, done, failed)

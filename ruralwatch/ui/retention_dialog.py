@@ -32,7 +32,7 @@ from ruralwatch.services.retention import (
     RetentionService,
 )
 from ruralwatch.ui import theme
-from ruralwatch.ui.tasks import BackgroundTask, Progress
+from ruralwatch.ui.tasks import BackgroundTask, on_own_connection
 
 COLUMNS = ("What", "Record", "Clock started", "Due on", "Fields to clear")
 
@@ -82,15 +82,7 @@ class RetentionDialog(QDialog):
     # --- the preview -----------------------------------------------------------------------------------------
 
     def _run(self, title: str, work, done, failed=None) -> BackgroundTask:  # noqa: ANN001 (callables)
-        store = self.services.store
-
-        def in_worker(_progress: Progress) -> object:
-            worker = store.reopen()  # the worker thread's own connection, same key and account
-            try:
-                return work(RetentionService(worker))
-            finally:
-                worker.close()
-
+        in_worker = on_own_connection(self.services.store, lambda worker, _progress: work(RetentionService(worker)))
         self.apply_button.setEnabled(False)
         self.refresh_button.setEnabled(False)
         self.task = BackgroundTask(self, title, in_worker, done, failed or self._failed)

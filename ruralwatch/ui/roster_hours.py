@@ -25,6 +25,7 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target
 from ruralwatch.services.hours import HoursService, HoursSummary
+from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import (
     RunTask,
@@ -38,7 +39,7 @@ from ruralwatch.ui.roster_people import (
     to_qdate,
     with_buddy,
 )
-from ruralwatch.ui.tasks import Progress
+from ruralwatch.ui.tasks import Progress, on_own_connection
 
 FORMATS = {".csv": "CSV (*.csv)", ".xlsx": "Excel workbook (*.xlsx)", ".pdf": "PDF report (*.pdf)"}
 
@@ -242,15 +243,11 @@ class HoursTab(QWidget):
             return
         source = self.hours.store
 
-        def work(_progress: Progress) -> Path:
-            store = source.reopen()  # same key and signed-in actor, this thread's own connection
-            try:
-                return HoursService(store).export(summary, target)
-            finally:
-                store.close()
+        def work(store: Store, _progress: Progress) -> Path:
+            return HoursService(store).export(summary, target)
 
         self.report(f"Writing {target.name}…", problem=False)
-        self.run_task("Writing the hours report…", work, self._exported,
+        self.run_task("Writing the hours report…", on_own_connection(source, work), self._exported,
                       lambda exc: self.report(f"Not exported: {exc}"))
 
     def _exported(self, target: Path) -> None:

@@ -34,9 +34,10 @@ from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
+from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.retention_dialog import RetentionDialog
-from ruralwatch.ui.tasks import BackgroundTask, Progress
+from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
 
 LARGE_TEXT_KEY = "view/large_text"
 IDLE_MINUTES_KEY = "security/idle_minutes"
@@ -190,12 +191,8 @@ class SettingsDialog(QDialog):
                             "removed when it closes."):
             return None
 
-        def work(progress: Progress) -> MovedDatabase:
-            worker = store.reopen()  # the worker thread's own connection, same key and account
-            try:
-                return move_database(worker, folder, progress)
-            finally:
-                worker.close()
+        def work(worker: Store, progress: Progress) -> MovedDatabase:
+            return move_database(worker, folder, progress)
 
         def done(moved: MovedDatabase) -> None:
             self.accept()
@@ -204,7 +201,7 @@ class SettingsDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self.show_error(str(exc))
 
-        self.move_task = BackgroundTask(self, "Moving the data…", work, done, failed)
+        self.move_task = BackgroundTask(self, "Moving the data…", on_own_connection(store, work), done, failed)
         self.move_task.start()
         return self.move_task
 

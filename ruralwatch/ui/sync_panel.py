@@ -30,7 +30,8 @@ from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
-from ruralwatch.ui.tasks import Progress
+from ruralwatch.store.database import Store
+from ruralwatch.ui.tasks import Progress, on_own_connection
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -210,14 +211,10 @@ class SyncPanel(QWidget):
             return
         source = self.service.store
 
-        def work(_progress: Progress) -> Any:
-            store = source.reopen()  # same key and signed-in actor, this thread's own connection
-            try:
-                return operation(SyncService(store), passphrase)
-            finally:
-                store.close()
+        def work(store: Store, _progress: Progress) -> Any:
+            return operation(SyncService(store), passphrase)
 
-        self.run_task(title, work, done, lambda exc: self.report(f"{failure}: {exc}"))
+        self.run_task(title, on_own_connection(source, work), done, lambda exc: self.report(f"{failure}: {exc}"))
 
     def export_package(self, path: Path | None = None) -> None:
         if not self.passphrase_file.text().strip():

@@ -10,13 +10,31 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from ruralwatch.store.database import Store
+
 Progress = Callable[[int, int], bool]
 Work = Callable[[Progress], Any]
+T = TypeVar("T")
+
+
+def on_own_connection(source: Store, operation: Callable[[Store, Progress], T]) -> Callable[[Progress], T]:
+    """Work that runs `operation(store, progress)` on the worker thread's own connection to `source`: a reopen,
+    so the same file, key and signed-in account, closed when the operation ends. The window's connection stays
+    on the UI thread."""
+
+    def work(progress: Progress) -> T:
+        store = source.reopen()
+        try:
+            return operation(store, progress)
+        finally:
+            store.close()
+
+    return work
 
 # Only show a progress dialog for work that outlasts this; short work stays invisible.
 SHOW_PROGRESS_AFTER_MS = 500
