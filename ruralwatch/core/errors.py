@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -11,6 +12,11 @@ class RuralWatchError(Exception):
 
 class CancelledError(Exception):
     """The user cancelled a long operation; it changed nothing."""
+
+
+# A long operation's progress(done, total) callback; it returns False once the user has cancelled, and the
+# operation then raises CancelledError.
+ProgressCallback = Callable[[int, int], bool]
 
 
 @dataclass(frozen=True)

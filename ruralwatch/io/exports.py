@@ -30,7 +30,7 @@ from typing import Any
 
 from ruralwatch import __version__
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, FieldError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, FieldError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.incident import PERSONAL_FIELDS, Incident, IncidentFilter
 from ruralwatch.core.kinds import (
     EQUIPMENT_CATEGORIES,
@@ -45,7 +45,6 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
 
-ProgressCallback = Callable[[int, int], bool]  # (done, total) -> False to cancel
 FORMATS: tuple[str, ...] = ("csv", "geojson", "xlsx")
 _FORMAT_NAMES = {"csv": "CSV", "geojson": "GeoJSON", "xlsx": "XLSX"}
 _SUFFIX_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -23,10 +22,10 @@ from ruralwatch.analysis import accuracy, temporal
 from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
 from ruralwatch.core import times
-from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.errors import CancelledError, ValidationError
+from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.mapping import boundaries
 from ruralwatch.services.harm import HarmService
-from ruralwatch.services.incidents import CancelledError
 from ruralwatch.store.database import Store
 
 METHODS = ("grid", "kde", "gistar")
@@ -46,7 +45,6 @@ DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields,
 DEFAULT_RADIUS_M = 750.0
 # Below this share of points inside the force area the data is not Essex's: fall back to the data's extent.
 MIN_SHARE_INSIDE = 0.5
-Progress = Callable[[int, int], bool]
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

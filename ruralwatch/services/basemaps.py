@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.mapping.mbtiles import MBTilesError, TileSetInfo, inspect_mbtiles
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
@@ -23,7 +22,6 @@ class BasemapError(RuralWatchError):
 
 
 COPY_CHUNK = 8 * 1024 * 1024  # bytes per read when copying a basemap: progress a few times a second on a USB stick
-ProgressCallback = Callable[[int, int], bool]
 
 
 def copy_file(source: Path, target: Path, progress: ProgressCallback | None = None) -> None:

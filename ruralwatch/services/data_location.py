@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruralwatch.core.errors import CancelledError, RuralWatchError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.paths import DB_FILE_NAME, remember_db_path
 from ruralwatch.services.basemaps import copy_file
 from ruralwatch.store.audit import record_event
@@ -95,7 +94,7 @@ def _move_file(source: Path, target: Path) -> None:
         source.unlink()
 
 
-def move_database(store: Store, folder: Path, progress: Callable[[int, int], bool] | None = None) -> MovedDatabase:
+def move_database(store: Store, folder: Path, progress: ProgressCallback | None = None) -> MovedDatabase:
     """Copy the open database and its keyring into `folder`, check the copy, and make it the one used from the
     next start. Administrators only (the same right as restoring a backup). Call `finish_move` after closing.
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
-from ruralwatch.services.incidents import IncidentService, ProgressCallback
+from ruralwatch.services.incidents import IncidentService
 
 DEFAULT_SEED = 2026
 DEFAULT_COUNT = 1800

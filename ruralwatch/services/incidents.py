@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, NotFoundError, ValidationError
+from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
 from ruralwatch.core.incident import (
     AttachmentInfo,
     Incident,
@@ -24,7 +24,6 @@ from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 # Called with (done, total); returns False to ask the work to stop.
-ProgressCallback = Callable[[int, int], bool]
 
 
 class IncidentService:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
 from ruralwatch.io.police_uk import (
     RECORD_COLUMNS,
     REJECT_REASONS,
@@ -31,7 +31,6 @@ from ruralwatch.io.police_uk import (
     parse_file,
 )
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.incidents import CancelledError, ProgressCallback
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 

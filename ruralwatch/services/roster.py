@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -106,7 +106,6 @@ class AutofillOutcome:
 
 
 # Called with (done, total); returns False to ask the work to stop.
-ProgressCallback = Callable[[int, int], bool]
 
 
 class RosterService:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, RuralWatchError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.store.database import SQLITE_HEADER, DatabaseError, Store, connect
 from ruralwatch.store.keyring import Keyring, keyring_path
 
@@ -200,7 +200,7 @@ COPY_STEP_PAGES = 1024
 
 
 def copy_database(conn: Any, target: Path, key: bytes | None,
-                  progress: Callable[[int, int], bool] | None = None) -> None:
+                  progress: ProgressCallback | None = None) -> None:
     """The online backup API from `conn` into a new file keyed with `key`; a single file (no WAL) after.
 
     With `progress(done, total) -> bool` the copy goes in steps and stops (CancelledError) once it returns False;

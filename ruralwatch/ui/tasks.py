@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.store.database import Store
 
-Progress = Callable[[int, int], bool]
 Work = Callable[[Progress], Any]
 T = TypeVar("T")
 
