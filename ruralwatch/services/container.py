@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from ruralwatch.core import times
 from ruralwatch.services.accounts import AccountService
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.audit import AuditService
@@ -44,8 +47,11 @@ class Services:
     backups: BackupService
 
     @classmethod
-    def build(cls, store: Store) -> Services:
-        hub = ChangeHub()
+    def build(cls, store: Store, hub: ChangeHub | None = None,
+              clock: Callable[[], datetime] = times.utc_now) -> Services:
+        """Every service over `store`, announcing changes on `hub` (a new one when None) and reading the time
+        from `clock` (tests inject a fixed one so nothing depends on today's date)."""
+        hub = hub or ChangeHub()
         harm = HarmService(store, hub)
         analysis = AnalysisService(store, harm)
         people = PeopleService(store, hub)
@@ -53,19 +59,19 @@ class Services:
         return cls(
             store=store,
             hub=hub,
-            incidents=IncidentService(store, hub),
+            incidents=IncidentService(store, hub, clock=clock),
             basemaps=BasemapService(store, hub),
             harm=harm,
-            published=PublishedCrimeService(store, hub),
+            published=PublishedCrimeService(store, hub, clock=clock),
             analysis=analysis,
             sync=SyncService(store, hub),
             people=people,
             roster=roster,
-            patrols=PatrolService(store, hub, people, roster, analysis, harm),
-            hours=HoursService(store),
-            accounts=AccountService(store, hub),
+            patrols=PatrolService(store, hub, people, roster, analysis, harm, clock=clock),
+            hours=HoursService(store, clock=clock),
+            accounts=AccountService(store, hub, clock=clock),
             audit=AuditService(store),
-            retention=RetentionService(store, hub),
+            retention=RetentionService(store, hub, clock=clock),
             exports=ExportService(store),
-            backups=BackupService(store),
+            backups=BackupService(store, clock=clock),
         )

@@ -52,6 +52,9 @@ class IncidentService:
     def count(self, flt: IncidentFilter | None = None) -> int:
         return self.repo.count(flt or IncidentFilter())
 
+    def has_synthetic(self) -> bool:
+        return self.repo.has_synthetic()
+
     def rows(
         self, flt: IncidentFilter, sort: str = "occurred_start", descending: bool = True,
         offset: int = 0, limit: int = 500,

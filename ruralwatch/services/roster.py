@@ -360,6 +360,21 @@ class RosterService:
         entries += [p for p in self._calendar_patrols(start, end, person_id, station) if p.uid[7:] not in linked]
         return duties_calendar(name, entries)
 
+    def export_calendar(self, path: Path, start: date, end: date, person_id: str | None = None,
+                        station: str | None = None, name: str = "RuralWatch duties") -> int:
+        """Write `calendar(...)` to `path` (it appears only when complete) and audit the export: it carries
+        volunteers' names. Returns the number of events written."""
+        target = check_target(path)
+        data = self.calendar(start, end, person_id=person_id, station=station, name=name)
+        replace_atomically(target, lambda part: part.write_bytes(data))
+        events = data.count(b"BEGIN:VEVENT")
+        with self.store.transaction():
+            record_event(self.store, "export", "duties_calendar", None, {
+                "file": str(target), "from": start.isoformat(), "to": end.isoformat(), "person": person_id,
+                "station": station, "events": events,
+            })
+        return events
+
     def _calendar_patrols(self, start: date, end: date, person_id: str | None,
                           station: str | None) -> list[CalendarDuty]:
         lo, hi = _local_day_bounds(start, end)

@@ -112,6 +112,23 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class AppliedPackage:
+    package_id: str
+    source_device: str
+    applied_at: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class ConflictSubject:
+    """The incident a conflict is about, as a person recognises it."""
+
+    kind: str
+    place: str | None
+    occurred_start: str
+
+
+@dataclass(frozen=True)
 class Conflict:
     id: int
     table_name: str
@@ -499,6 +516,31 @@ class SyncService:
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
         return list(self._conflicts("" if include_resolved else "WHERE resolved_at IS NULL", []))
+
+    def applied_packages(self, limit: int = 20) -> list[AppliedPackage]:
+        """The packages merged into this database, newest first."""
+        rows = self.store.db.execute(
+            "SELECT package_id, source_device, applied_at, rows FROM sync_packages ORDER BY applied_at DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [AppliedPackage(*row) for row in rows]
+
+    def conflict_subject(self, conflict: Conflict) -> ConflictSubject | None:
+        """The incident a conflict concerns (a vehicle or item row leads to its incident); None when gone."""
+        incident_id = conflict.row_id
+        if conflict.table_name != "incidents":
+            # Rows of an incident (vehicles, items) lead to it; people, duties and patrols are no incident.
+            if (conflict.table_name not in SYNCABLE_TABLES
+                    or "incident_id" not in self.store.db[conflict.table_name].columns_dict):
+                return None
+            row = self.store.db.execute(
+                f"SELECT incident_id FROM [{conflict.table_name}] WHERE id = ?", [conflict.row_id]
+            ).fetchone()
+            incident_id = row[0] if row else conflict.row_id
+        row = self.store.db.execute(
+            "SELECT kind, place, occurred_start FROM incidents WHERE id = ?", [incident_id]
+        ).fetchone()
+        return ConflictSubject(*row) if row else None
 
     def conflict(self, conflict_id: int) -> Conflict:
         found = list(self._conflicts("WHERE id = ?", [conflict_id]))

@@ -110,6 +110,11 @@ class IncidentRepository:
         where, params = where_clause(flt)
         return int(self.store.db.execute(f"SELECT COUNT(*) FROM incidents i{where}", params).fetchone()[0])
 
+    def has_synthetic(self) -> bool:
+        """Whether any live incident is demo data (the window then says so)."""
+        row = self.store.db.execute("SELECT 1 FROM incidents WHERE synthetic = 1 AND deleted = 0 LIMIT 1").fetchone()
+        return row is not None
+
     def rows(
         self, flt: IncidentFilter, sort: str = "occurred_start", descending: bool = True,
         offset: int = 0, limit: int = 500,

@@ -42,9 +42,9 @@ from ruralwatch.services.analysis import (
     HotspotQuery,
     HotspotRun,
 )
-from ruralwatch.services.harm import HarmService
-from ruralwatch.store import Store, open_store
+from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import Progress
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -150,13 +150,10 @@ class AnalysisPanel(QWidget):
     timing_ready = Signal(object)
     report_saved = Signal(object)  # Path
 
-    def __init__(self, store: Store | Path, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # The window passes its store: workers reopen it (same key, same signed-in actor). A bare path is still
-        # accepted for a plain, unencrypted file (a test runs the panel on its own like that).
-        self.store = store if isinstance(store, Store) else None
-        self.db_path = store.path if isinstance(store, Store) else Path(store)
-        self.run_task = run_task
+        self.services = services
+        self.ops = ops
         self.last_run: HotspotRun | None = None
         tabs = QTabWidget()
         tabs.addTab(self._hotspots_tab(), "Hotspots")
@@ -172,22 +169,14 @@ class AnalysisPanel(QWidget):
 
     def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
                        done: Callable[[Any], None], status: QLabel) -> None:
-        source, path = self.store, self.db_path
-
-        def task(progress: Progress) -> Any:
-            store = source.reopen() if source is not None else open_store(path)
-            try:
-                return work(AnalysisService(store, HarmService(store)), progress)
-            finally:
-                store.close()
-
         def failed(exc: BaseException) -> None:
             status.setText(f"Not done: {exc}")
             status.setStyleSheet(theme.error_style(bold=False))
 
         status.setText(f"{title}…")
         status.setStyleSheet("")
-        self.run_task(title, task, done, failed)
+        self.ops.run(title, lambda services, progress: work(services.analysis, progress), done, on_failed=failed,
+                     on_cancelled=failed)
 
     # --- hotspots -----------------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
 from ruralwatch.paths import APP_NAME
-from ruralwatch.services.backups import maybe_backup
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
@@ -20,7 +19,6 @@ from ruralwatch.store.keyring import KdfParams
 from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
 from ruralwatch.ui.signin import ExecDialog, open_database
-from ruralwatch.ui.tasks import on_own_connection
 from ruralwatch.ui.tiles import register_tile_scheme
 
 EventLoop = Callable[[QApplication, MainWindow], int]
@@ -68,8 +66,8 @@ def start_backups(window: MainWindow) -> QTimer:
         def failed(exc: BaseException) -> None:
             window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
 
-        work = on_own_connection(store, lambda worker, _progress: maybe_backup(worker, reason))
-        window.run_task("Backing up…", work, lambda made: None, failed)
+        window.ops.run("Backing up…", lambda services, _progress: services.backups.maybe_backup(reason),
+                       on_failed=failed, on_cancelled=failed)
 
     timer = QTimer(window)
     timer.setInterval(BACKUP_CHECK_MS)

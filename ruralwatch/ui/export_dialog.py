@@ -29,15 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import CancelledError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.io.exports import ExportOptions, ExportResult, check_target
 from ruralwatch.services.container import Services
-from ruralwatch.services.exporting import ExportService
-from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
-from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
+from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.tasks import BackgroundTask
 
 # (format key, what the user sees, file ending)
 EXPORT_FORMATS = (
@@ -55,6 +54,8 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export incidents")
         self.services = services
+        # The dialog's own background work (progress over the dialog); changes reach the window's hub.
+        self.ops = Operations(services, self, lambda title, message: self.show_error(f"{title}: {message}"))
         self.task: BackgroundTask | None = None
         start = start or IncidentFilter()
         actor = services.store.actor
@@ -200,23 +201,17 @@ class ExportDialog(QDialog):
             self.show_error(str(exc))
             return None
         fmt = self.fmt()
-        store = self.services.store
-
-        def work(worker: Store, progress: Progress) -> ExportResult:
-            return ExportService(worker).incidents(options, fmt, target, progress)
 
         def done(result: ExportResult) -> None:
             self.exported.emit(result)
             self.accept()
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, CancelledError):
-                self.show_error(f"Export cancelled: {target.name} was not written.")
-            else:
-                self.show_error(f"Not exported: {exc}")
-
         self.export_button.setEnabled(False)
-        self.task = BackgroundTask(self, "Exporting incidents…", on_own_connection(store, work), done, failed)
+        self.task = self.ops.run(
+            "Exporting incidents…",
+            lambda services, progress: services.exports.incidents(options, fmt, target, progress), done,
+            on_failed=lambda exc: self.show_error(f"Not exported: {exc}"),
+            on_cancelled=lambda _exc: self.show_error(f"Export cancelled: {target.name} was not written."),
+        )
         self.task.finished.connect(lambda: self.export_button.setEnabled(True))
-        self.task.start()
         return self.task

@@ -44,23 +44,19 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch import __version__
-from ruralwatch.core.errors import CancelledError, RuralWatchError
+from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.mapping.page import TileLayerSpec
-from ruralwatch.services.accounts import AccountService
-from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
-from ruralwatch.services.exporting import ExportService
-from ruralwatch.services.published import ImportReport, PublishedCrimeService
+from ruralwatch.services.published import ImportReport
 from ruralwatch.store.basemaps import Basemap
-from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
@@ -72,12 +68,13 @@ from ruralwatch.ui.idle_lock import IDLE_MINUTES, IdleLock
 from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
 from ruralwatch.ui.map_view import MapView
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
-from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
+from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 
 SEARCH_DELAY_MS = 250
@@ -108,7 +105,10 @@ class MainWindow(QMainWindow):
         self.services = services
         self.service = services.incidents
         service = self.service
-        self.tasks: list[BackgroundTask] = []
+        # Looked up at each call: tests replace report_problem to read the message.
+        self.ops = Operations(services, self, lambda title, message: self.report_problem(title, message),
+                              lambda message: self.statusBar().showMessage(message, 8000))
+        self.tasks = self.ops.running  # what is running now (tests wait for it to empty)
         self.forms: list[IncidentDialog] = []
         self.moved_database: MovedDatabase | None = None  # set by Settings ▸ Move: the window then closes
         self._picking_form: IncidentDialog | None = None
@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter)
         self.setCentralWidget(central)
 
-        self.analysis = AnalysisPanel(services.store, self.run_task, self)
+        self.analysis = AnalysisPanel(services, self.ops, self)
         self.analysis.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
         self.analysis.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
         self.analysis_dock = QDockWidget("Analysis", self)
@@ -175,14 +175,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.analysis_dock)
         self.analysis_dock.hide()
 
-        self.sync_panel = SyncPanel(services.sync, self.run_task, self)
+        self.sync_panel = SyncPanel(services, self.ops, self)
         self.sync_dock = QDockWidget("Sync", self)
         self.sync_dock.setObjectName("syncDock")
         self.sync_dock.setWidget(self.sync_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.sync_dock)
         self.sync_dock.hide()
 
-        self.roster_panel = RosterPanel(services, self)
+        self.roster_panel = RosterPanel(services, self.ops, self)
         self.roster_dock = QDockWidget("Roster", self)
         self.roster_dock.setObjectName("rosterDock")
         self.roster_dock.setWidget(self.roster_panel)
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         self.roster_dock.hide()
 
         self._patrol_picking = False
-        self.patrol_panel = PatrolPanel(services, self.map, self, run_task=self.run_task)
+        self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
         self.patrol_panel.pickRequested.connect(self._on_patrol_pick_requested)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
         self.patrol_dock = QDockWidget("Patrols", self)
@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def change_own_password(self) -> None:
-        dialog = ChangePasswordDialog(AccountService(self.services.store, self.services.hub), parent=self)
+        dialog = ChangePasswordDialog(self.services.accounts, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Password changed: use the new one next time", 6000)
         dialog.deleteLater()
@@ -495,7 +495,7 @@ class MainWindow(QMainWindow):
     def open_accounts(self) -> None:
         if not self.services.store.actor.can("accounts.manage"):
             return
-        dialog = AccountsDialog(AccountService(self.services.store, self.services.hub), parent=self)
+        dialog = AccountsDialog(self.services.accounts, parent=self)
         dialog.exec()
         dialog.deleteLater()
 
@@ -564,19 +564,15 @@ class MainWindow(QMainWindow):
             if not names:
                 return
             paths = [Path(n) for n in names]
-        source = self.services.store
-
-        def work(store: Store, progress: Progress) -> ImportReport:
-            return PublishedCrimeService(store).import_paths(paths, progress)
+        chosen = list(paths)
 
         def done(report: ImportReport) -> None:
             self.refresh_context()
             self.statusBar().showMessage(report.summary(), 10000)
 
-        def failed(exc: BaseException) -> None:
-            self.report_problem("Published crime not imported", str(exc))
-
-        self.run_task("Importing published crime…", on_own_connection(source, work), done, failed)
+        self.ops.run("Importing published crime…",
+                     lambda services, progress: services.published.import_paths(chosen, progress), done,
+                     failure_title="Published crime not imported")
 
     def edit_harm_weights(self) -> None:
         dialog = HarmWeightsDialog(self.services.harm, self)
@@ -595,10 +591,7 @@ class MainWindow(QMainWindow):
         total = self.service.count()
         shown = self.model.total
         self.count_label.setText(f"{shown:,} shown of {total:,} incidents")
-        synthetic = self.service.store.db.execute(
-            "SELECT 1 FROM incidents WHERE synthetic = 1 AND deleted = 0 LIMIT 1"
-        ).fetchone()
-        self.demo_banner.setVisible(bool(synthetic))
+        self.demo_banner.setVisible(self.service.has_synthetic())
 
     # --- selection and actions ---------------------------------------------------------------------------
 
@@ -759,10 +752,7 @@ class MainWindow(QMainWindow):
         return True
 
     def load_demo_data(self) -> None:
-        source = self.service.store
-
-        def work(store: Store, progress: Progress) -> int:
-            services = Services.build(store)
+        def work(services: Services, progress: Progress) -> int:
             added = load_demo(services.incidents, progress=progress)
             load_demo_roster(services.people, services.roster, services.patrols)
             return added
@@ -771,20 +761,9 @@ class MainWindow(QMainWindow):
             self.refresh()
             self.statusBar().showMessage(f"Demo data: {added:,} incidents added", 6000)
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, CancelledError):
-                self.statusBar().showMessage(str(exc), 6000)
-            else:
-                self.report_problem("Demo data not loaded", str(exc))
-
-        self.run_task("Loading demo data…", on_own_connection(source, work), done, failed)
-
-    def run_task(self, title: str, work: object, done: object, failed: object) -> BackgroundTask:
-        task = BackgroundTask(self, title, work, done, failed)  # type: ignore[arg-type]
-        self.tasks.append(task)
-        task.finished.connect(lambda: self.tasks.remove(task))
-        task.start()
-        return task
+        self.ops.run("Loading demo data…", work, done,
+                     on_cancelled=lambda exc: self.statusBar().showMessage(str(exc), 6000),
+                     failure_title="Demo data not loaded")
 
     def report_problem(self, title: str, message: str) -> None:
         """One place that tells the user something went wrong (tests replace it to read the message)."""
@@ -846,23 +825,13 @@ class MainWindow(QMainWindow):
                 return False
             self._basemap_added(basemap)
             return True
-        source, store = path, self.services.store
-
-        def work(worker: Store, progress: Progress) -> Basemap:
-            return BasemapService(worker).add(source, name, copy=True, progress=progress)
-
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, CancelledError):
-                self.statusBar().showMessage("Basemap not added: copying was cancelled", 8000)
-            else:
-                self.report_problem("Basemap not added", str(exc))
-
-        def done(basemap: Basemap) -> None:
-            # Added through the worker's own service: tell this window's listeners (map, basemap menu).
-            self.services.hub.publish(Change("basemaps", "created", (basemap.id,)))
-            self._basemap_added(basemap)
-
-        self.run_task(f"Copying {path.name}…", on_own_connection(store, work), done, failed)
+        source = path
+        self.ops.run(f"Copying {path.name}…",
+                     lambda services, progress: services.basemaps.add(source, name, copy=True, progress=progress),
+                     self._basemap_added,
+                     on_cancelled=lambda _exc: self.statusBar().showMessage(
+                         "Basemap not added: copying was cancelled", 8000),
+                     failure_title="Basemap not added")
         return True
 
     def ask_copy_basemap(self, path: Path) -> bool | None:
@@ -914,23 +883,18 @@ class MainWindow(QMainWindow):
             if not chosen:
                 return None
             path = Path(chosen)
-        target, flt, store = path, self.model.filter, self.services.store
-
-        def work(worker: Store, progress: Progress) -> int:
-            return ExportService(worker).map_page(flt, target, progress)
+        target, flt = path, self.model.filter
 
         def done(count: int) -> None:
             self.statusBar().showMessage(
                 f"Map saved to {target}: {count:,} incidents, no basemap (it opens offline in any browser)", 8000)
             self.map_page_exported.emit(target)
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, CancelledError):
-                self.statusBar().showMessage(f"Map export cancelled: {target.name} was not written", 8000)
-            else:
-                self.report_problem("Map not exported", str(exc))
-
-        return self.run_task("Exporting the map…", on_own_connection(store, work), done, failed)
+        return self.ops.run("Exporting the map…",
+                            lambda services, progress: services.exports.map_page(flt, target, progress), done,
+                            on_cancelled=lambda _exc: self.statusBar().showMessage(
+                                f"Map export cancelled: {target.name} was not written", 8000),
+                            failure_title="Map not exported")
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import NotFoundError, RuralWatchError
+from ruralwatch.core.errors import CancelledError, NotFoundError, RuralWatchError
 from ruralwatch.core.vocab import PATROL_STATUS_NAMES
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
-from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.map_view import MapView
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_log import DoseView, PatrolLog
 from ruralwatch.ui.patrol_plan import (
     EDITABLE_STATUSES,
@@ -46,7 +46,7 @@ from ruralwatch.ui.patrol_plan import (
     window_text,
     wrapped_label,
 )
-from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
+from ruralwatch.ui.tasks import Progress
 
 LIST_FILTERS = (
     ("All patrols", None),
@@ -73,15 +73,15 @@ class PatrolPanel(QWidget):
     eventLogged = Signal(object)  # LoggedEvent
     dosageReady = Signal(object)  # list[HotspotDosage]
 
-    def __init__(self, services: Services, map_view: MapView | None, parent: QWidget | None = None, *,
-                 run_task: Callable[..., Any] | None = None) -> None:
+    def __init__(self, services: Services, map_view: MapView | None, ops: Operations,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.map_view = map_view
         self.record: PatrolRecord | None = None
         self.problems: list[str] = []
-        self.tasks: list[BackgroundTask] = []
-        self._run_task = run_task or self._own_task
+        self.ops = ops
+        self.tasks = ops.running  # what is running now (tests wait for it to empty)
         self._route: dict[str, Any] | None = None
         self._shown_route: dict[str, Any] | None | bool = False  # False: nothing pushed yet
         self._pick_target: str | None = None
@@ -389,12 +389,12 @@ class PatrolPanel(QWidget):
 
     def in_background(self, title: str, operation: Callable[[Services], Any], done: Callable[[Any], None],
                       failure: str, after_failure: Callable[[], None] | None = None) -> None:
-        """Run `operation(services)` on its own database connection off the UI thread, then `done(result)`."""
+        """Run `operation(services)` off the UI thread (ruralwatch.ui.operations), then `done(result)`."""
 
-        def work(store: Store, progress: Progress) -> Any:
-            result = operation(Services.build(store))
+        def work(services: Services, progress: Progress) -> Any:
+            result = operation(services)
             if not progress(1, 1):
-                raise RuralWatchError("cancelled")
+                raise CancelledError("cancelled")
             return result
 
         def failed(exc: BaseException) -> None:
@@ -402,14 +402,7 @@ class PatrolPanel(QWidget):
             if after_failure is not None:
                 after_failure()
 
-        self._run_task(title, on_own_connection(self.services.store, work), done, failed)
-
-    def _own_task(self, title: str, work: Any, done: Any, failed: Any) -> BackgroundTask:
-        task = BackgroundTask(self, title, work, done, failed)
-        self.tasks.append(task)
-        task.finished.connect(lambda: self.tasks.remove(task))
-        task.start()
-        return task
+        self.ops.run(title, work, done, on_failed=failed, on_cancelled=failed)
 
     def report(self, message: str) -> None:
         """Something went wrong: shown in the panel (never a modal box), kept in `problems` for tests."""

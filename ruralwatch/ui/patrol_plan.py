@@ -44,9 +44,8 @@ from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES
 from ruralwatch.mapping import boundaries
 from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, replan
-from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols import TOPIC, CrewRuleError, PatrolRecord, candidate_of
+from ruralwatch.services.patrols import CrewRuleError, PatrolRecord, candidate_of
 from ruralwatch.ui import theme
 
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
@@ -55,8 +54,8 @@ ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
 FIELD_LABELS = {"date": "Date", "start": "Start", "end": "End", "area": "Area", "purpose": "Purpose",
                 "crew": "Crew", "base": "Base", "title": "Title", "status": "Status"}
 
-# in_background(title, operation(services on the worker's own connection) -> result, done(result), failure text,
-#               after_failure()): see PatrolPanel.in_background
+# in_background(title, operation(the worker's services) -> result, done(result), failure text, after_failure()):
+#               see PatrolPanel.in_background
 InBackground = Callable[..., None]
 Report = Callable[[str], None]
 
@@ -851,8 +850,6 @@ class PlanEditor(QWidget):
         target = path
 
         def done(written: Path) -> None:
-            # Written (and the patrol marked briefed) on the worker's connection: tell this window's views.
-            self.services.hub.publish(Change(TOPIC, "updated", (record.id,)))
             self.note.setText(f"Briefing pack saved to {written}")
             self.briefSaved.emit(written)
 

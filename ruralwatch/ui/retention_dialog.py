@@ -29,10 +29,10 @@ from ruralwatch.services.retention import (
     PreviewChangedError,
     RetentionPreview,
     RetentionResult,
-    RetentionService,
 )
 from ruralwatch.ui import theme
-from ruralwatch.ui.tasks import BackgroundTask, on_own_connection
+from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.tasks import BackgroundTask
 
 COLUMNS = ("What", "Record", "Clock started", "Due on", "Fields to clear")
 
@@ -46,6 +46,8 @@ class RetentionDialog(QDialog):
         self.setWindowTitle("Retention of personal data")
         self.resize(960, 560)
         self.services = services
+        # The dialog's own background work (progress over the dialog); changes reach the window's hub.
+        self.ops = Operations(services, self, lambda title, message: self.message.setText(f"{title}: {message}"))
         self.preview: RetentionPreview | None = None
         self.task: BackgroundTask | None = None
         layout = QVBoxLayout(self)
@@ -82,12 +84,12 @@ class RetentionDialog(QDialog):
     # --- the preview -----------------------------------------------------------------------------------------
 
     def _run(self, title: str, work, done, failed=None) -> BackgroundTask:  # noqa: ANN001 (callables)
-        in_worker = on_own_connection(self.services.store, lambda worker, _progress: work(RetentionService(worker)))
         self.apply_button.setEnabled(False)
         self.refresh_button.setEnabled(False)
-        self.task = BackgroundTask(self, title, in_worker, done, failed or self._failed)
+        on_failed = failed or self._failed
+        self.task = self.ops.run(title, lambda services, _progress: work(services.retention), done,
+                                 on_failed=on_failed, on_cancelled=on_failed)
         self.task.finished.connect(lambda: self.refresh_button.setEnabled(True))
-        self.task.start()
         return self.task
 
     def refresh(self) -> BackgroundTask:

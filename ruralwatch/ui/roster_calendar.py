@@ -40,21 +40,16 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, RuralWatchError, ValidationError
 from ruralwatch.core.people import DutyInput, Person
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_KINDS, DUTY_STATUSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
-from ruralwatch.io.exports import check_target, replace_atomically
 from ruralwatch.rostering.model import RuleBreach
-from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.people import PeopleService
-from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 from ruralwatch.services.roster import AutofillOutcome, DutyRecord, RosterService, RuleBrokenError
-from ruralwatch.store import Store
 from ruralwatch.ui import theme
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_people import (
     FieldMarks,
-    RunTask,
     date_edit,
     from_qdate,
     hhmm,
@@ -78,18 +73,10 @@ STATUS_NAMES = dict(DUTY_STATUSES)
 DUTY_ID = Qt.ItemDataRole.UserRole
 
 
-class Cancelled(RuralWatchError):
-    """The user cancelled background work; nothing was changed."""
-
-
-def _with_roster(source: Store, use: Callable[[RosterService], Any]) -> Any:
-    """Run `use` on a roster service over its own connection (for work off the UI thread): a reopen of the
-    window's store, so it has the key and the signed-in actor."""
-    store = source.reopen()
-    try:
-        return use(RosterService(store, PeopleService(store)))
-    finally:
-        store.close()
+def _go_on(progress: Progress, done: int) -> None:
+    """Auto-fill is one step: a Cancel pressed before or after it still stops it."""
+    if not progress(done, 1):
+        raise CancelledError("auto-fill cancelled")
 
 
 def _local(moment: datetime) -> datetime:
@@ -507,12 +494,12 @@ class DutiesTab(QWidget):
     autofill_applied = Signal(object)  # AutofillOutcome (what was applied)
     ics_exported = Signal(object)  # Path
 
-    def __init__(self, services: Services, run_task: RunTask, problems: list[str],
+    def __init__(self, services: Services, ops: Operations, problems: list[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.roster = services.roster
-        self.run_task = run_task
+        self.ops = ops
         self.problems = problems
         self.view = "week"
         self.anchor = local_today()
@@ -968,14 +955,11 @@ class DutiesTab(QWidget):
     def autofill(self) -> None:
         """Work out a proposal for the period shown, off the UI thread; it opens for review when ready."""
         start, end = self.period()
-        source = self.services.store
 
-        def work(progress: Progress) -> AutofillOutcome:
-            if not progress(0, 1):
-                raise Cancelled("auto-fill cancelled")
-            outcome = _with_roster(source, lambda roster: roster.autofill(start, end, apply=False))
-            if not progress(1, 1):
-                raise Cancelled("auto-fill cancelled")
+        def work(services: Services, progress: Progress) -> AutofillOutcome:
+            _go_on(progress, 0)
+            outcome = services.roster.autofill(start, end, apply=False)
+            _go_on(progress, 1)
             return outcome
 
         def done(outcome: AutofillOutcome) -> None:
@@ -988,7 +972,8 @@ class DutiesTab(QWidget):
 
         self.autofill_button.setEnabled(False)
         self.report(f"Working out auto-fill for {self.period_text()}…", problem=False)
-        self.run_task("Working out auto-fill…", work, done, self._task_failed("Auto-fill not worked out"))
+        failed = self._task_failed("Auto-fill not worked out")
+        self.ops.run("Working out auto-fill…", work, done, on_failed=failed, on_cancelled=failed)
 
     def _task_failed(self, what: str) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:
@@ -1009,19 +994,14 @@ class DutiesTab(QWidget):
         if self.proposal is None:
             return
         start, end, proposal = self.proposal
-        source = self.services.store
 
-        def work(progress: Progress) -> AutofillOutcome:
-            if not progress(0, 1):
-                raise Cancelled("auto-fill cancelled")
-            return _with_roster(source, lambda roster: roster.autofill(start, end, apply=True))
+        def work(services: Services, progress: Progress) -> AutofillOutcome:
+            _go_on(progress, 0)
+            return services.roster.autofill(start, end, apply=True)
 
         def done(outcome: AutofillOutcome) -> None:
             self.autofill_button.setEnabled(True)
             self.proposal = None
-            # It ran on its own connection: tell this window's views.
-            self.services.hub.publish(Change(DUTIES_TOPIC, "bulk", tuple(sorted({d.id for d, _, _ in
-                                                                                 outcome.assignments}))))
             planned = {(d.id, pid) for d, pid, _ in proposal.assignments}
             done_now = {(d.id, pid) for d, pid, _ in outcome.assignments}
             note = "" if planned == done_now else " The roster had changed since the proposal, so this differs."
@@ -1031,7 +1011,8 @@ class DutiesTab(QWidget):
             self.autofill_applied.emit(outcome)
 
         self.autofill_button.setEnabled(False)
-        self.run_task("Applying auto-fill…", work, done, self._task_failed("Auto-fill not applied"))
+        failed = self._task_failed("Auto-fill not applied")
+        self.ops.run("Applying auto-fill…", work, done, on_failed=failed, on_cancelled=failed)
 
     # --- calendar export ----------------------------------------------------------------------------------
 
@@ -1048,14 +1029,12 @@ class DutiesTab(QWidget):
                 return None
             path = Path(chosen)
         try:
-            target = check_target(path)
-            data = self.roster.calendar(start, end, person_id=person_id, station=station,
-                                        name=f"RuralWatch duties: {who}")
-            replace_atomically(target, lambda part: part.write_bytes(data))
-        except (RuralWatchError, ValueError) as exc:
+            count = self.roster.export_calendar(path, start, end, person_id=person_id, station=station,
+                                                name=f"RuralWatch duties: {who}")
+        except (RuralWatchError, OSError) as exc:
             self.report(f"Calendar not saved: {exc}")
             return None
-        count = data.count(b"BEGIN:VEVENT")
+        target = path
         self.report(f"Saved {count} dut{'y' if count == 1 else 'ies'} ({who}, {self.period_text()}) to {target}.",
                     problem=False)
         self.ics_exported.emit(target)

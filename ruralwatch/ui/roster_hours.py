@@ -25,10 +25,9 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target
 from ruralwatch.services.hours import HoursService, HoursSummary
-from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_people import (
-    RunTask,
     bold,
     hours_text,
     item,
@@ -39,7 +38,6 @@ from ruralwatch.ui.roster_people import (
     to_qdate,
     with_buddy,
 )
-from ruralwatch.ui.tasks import Progress, on_own_connection
 
 FORMATS = {".csv": "CSV (*.csv)", ".xlsx": "Excel workbook (*.xlsx)", ".pdf": "PDF report (*.pdf)"}
 
@@ -68,11 +66,11 @@ class HoursTab(QWidget):
     shown = Signal(object)  # HoursSummary
     exported = Signal(object)  # Path
 
-    def __init__(self, hours: HoursService, run_task: RunTask, problems: list[str],
+    def __init__(self, hours: HoursService, ops: Operations, problems: list[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hours = hours
-        self.run_task = run_task
+        self.ops = ops
         self.problems = problems
         self.summary: HoursSummary | None = None
         self.months: list[str] = []
@@ -241,14 +239,13 @@ class HoursTab(QWidget):
                 return
             self._exported(target)
             return
-        source = self.hours.store
-
-        def work(store: Store, _progress: Progress) -> Path:
-            return HoursService(store).export(summary, target)
+        def failed(exc: BaseException) -> None:
+            self.report(f"Not exported: {exc}")
 
         self.report(f"Writing {target.name}…", problem=False)
-        self.run_task("Writing the hours report…", on_own_connection(source, work), self._exported,
-                      lambda exc: self.report(f"Not exported: {exc}"))
+        self.ops.run("Writing the hours report…",
+                     lambda services, _progress: services.hours.export(summary, target), self._exported,
+                     on_failed=failed, on_cancelled=failed)
 
     def _exported(self, target: Path) -> None:
         self.report(f"Saved {target}.", problem=False)

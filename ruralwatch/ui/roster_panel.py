@@ -1,24 +1,23 @@
 """The Specials coordinator's roster panel: People, Duties (calendar, crews, auto-fill, .ics) and Hours.
 
 It listens to the change hub itself: a change published on the UI thread refreshes at once (coalesced);
-one published from another thread is queued to the UI thread by the bridge's signal. Background work opens its
-own database connection and, when it writes, the panel publishes the change on this window's hub afterwards.
+one published from another thread is queued to the UI thread by the bridge's signal. Background work runs through
+the window's operations (ruralwatch.ui.operations), which replay what it changed onto this hub when it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_calendar import DutiesTab
 from ruralwatch.ui.roster_hours import HoursTab
 from ruralwatch.ui.roster_people import PeopleTab
-from ruralwatch.ui.tasks import BackgroundTask
 
 # Topics that change what the panel shows (hours also come from completed patrols).
 TOPICS = frozenset({"people", "duties", "patrols"})
@@ -41,15 +40,15 @@ class RosterPanel(QWidget):
     ics_exported = Signal(object)  # Path
     hours_exported = Signal(object)  # Path
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.tasks: list[BackgroundTask] = []
+        self.ops = ops
         self.problems: list[str] = []  # every problem reported to the user, newest last
 
         self.people_tab = PeopleTab(services.people, self.problems)
-        self.duties_tab = DutiesTab(services, self.run_task, self.problems)
-        self.hours_tab = HoursTab(services.hours, self.run_task, self.problems)
+        self.duties_tab = DutiesTab(services, ops, self.problems)
+        self.hours_tab = HoursTab(services.hours, ops, self.problems)
         # No Alt+letters on the tabs (Ctrl+Tab and Ctrl+PgDn switch them): the pages need the few letters that the
         # menu bar and the incident filters leave free (tests/ui/test_keyboard.py).
         self.tabs = QTabWidget()
@@ -111,14 +110,6 @@ class RosterPanel(QWidget):
         self.duties_tab.refresh()
         self.hours_tab.refresh()
         self.refreshed.emit()
-
-    def run_task(self, title: str, work: Any, done: Any, failed: Any) -> BackgroundTask:
-        """Run `work(progress)` off the UI thread with a progress dialog and Cancel; keep it until it ends."""
-        task = BackgroundTask(self, title, work, done, failed)
-        self.tasks.append(task)
-        task.finished.connect(lambda: self.tasks.remove(task))
-        task.start()
-        return task
 
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front: "people", "duties" or "hours"."""

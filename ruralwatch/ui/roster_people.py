@@ -4,7 +4,6 @@ helpers every roster tab shares: tables, status lines, and marking the fields a 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from datetime import date, time
 from typing import Any
 
@@ -48,15 +47,12 @@ from ruralwatch.core.vocab import (
 )
 from ruralwatch.services.people import PeopleService
 from ruralwatch.ui import theme
-from ruralwatch.ui.tasks import BackgroundTask
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
 WEEKDAY_NAMES = tuple(calendar.day_name)  # Monday first, as WeeklySlot counts them
 TIME_FORMAT = "HH:mm"
 DATE_FORMAT = "yyyy-MM-dd"
-
-RunTask = Callable[..., BackgroundTask]
 
 
 def local_today() -> date:

@@ -34,10 +34,10 @@ from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
-from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.retention_dialog import RetentionDialog
-from ruralwatch.ui.tasks import BackgroundTask, Progress, on_own_connection
+from ruralwatch.ui.tasks import BackgroundTask
 
 LARGE_TEXT_KEY = "view/large_text"
 IDLE_MINUTES_KEY = "security/idle_minutes"
@@ -52,6 +52,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.services = services
+        # The dialog's own background work (progress over the dialog); changes reach the window's hub.
+        self.ops = Operations(services, self, lambda title, message: self.show_error(f"{title}: {message}"))
         actor = services.store.actor
         role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
         layout = QVBoxLayout(self)
@@ -191,9 +193,6 @@ class SettingsDialog(QDialog):
                             "removed when it closes."):
             return None
 
-        def work(worker: Store, progress: Progress) -> MovedDatabase:
-            return move_database(worker, folder, progress)
-
         def done(moved: MovedDatabase) -> None:
             self.accept()
             self.data_moved.emit(moved)
@@ -201,8 +200,9 @@ class SettingsDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self.show_error(str(exc))
 
-        self.move_task = BackgroundTask(self, "Moving the data…", on_own_connection(store, work), done, failed)
-        self.move_task.start()
+        self.move_task = self.ops.run(
+            "Moving the data…", lambda services, progress: move_database(services.store, folder, progress), done,
+            on_failed=failed, on_cancelled=failed)
         return self.move_task
 
     def confirm(self, title: str, question: str) -> bool:

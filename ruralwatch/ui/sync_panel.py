@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
-from ruralwatch.services.changes import Change
+from ruralwatch.services.container import Services
 from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
-from ruralwatch.store.database import Store
-from ruralwatch.ui.tasks import Progress, on_own_connection
+from ruralwatch.ui.operations import Operations
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -68,11 +67,10 @@ class SyncPanel(QWidget):
     imported = Signal(object)  # ImportResult
     conflicts_changed = Signal()
 
-    def __init__(self, service: SyncService, run_task: Callable[..., Any], parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.service = service
-        self.db_path = service.store.path
-        self.run_task = run_task
+        self.service = services.sync
+        self.ops = ops
         self.problems: list[str] = []
 
         identity = self.service.identity()
@@ -148,10 +146,8 @@ class SyncPanel(QWidget):
         self.peer_choice.addItem("Everything (full package)", None)
         for peer in peers:
             self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
-        rows = self.service.store.db.execute(
-            "SELECT package_id, source_device, applied_at, rows FROM sync_packages ORDER BY applied_at DESC LIMIT 20"
-        ).fetchall()
-        _set_rows(self.applied, [list(r) for r in rows])
+        _set_rows(self.applied, [[p.package_id, p.source_device, p.applied_at, p.rows]
+                                 for p in self.service.applied_packages(20)])
         self._conflicts = self.service.conflicts()
         _set_rows(self.conflicts, [
             [self._record_label(c), _field_label(c), c.local_value, c.incoming_value,
@@ -161,18 +157,10 @@ class SyncPanel(QWidget):
 
     def _record_label(self, conflict: Conflict) -> str:
         """What a person recognises: kind, place and date of the incident, not its id."""
-        incident_id = conflict.row_id
-        if conflict.table_name != "incidents":
-            row = self.service.store.db.execute(
-                f"SELECT incident_id FROM [{conflict.table_name}] WHERE id = ?", [conflict.row_id]
-            ).fetchone()
-            incident_id = row[0] if row else conflict.row_id
-        row = self.service.store.db.execute(
-            "SELECT kind, place, occurred_start FROM incidents WHERE id = ?", [incident_id]
-        ).fetchone()
-        if row is None:
+        subject = self.service.conflict_subject(conflict)
+        if subject is None:
             return f"{conflict.table_name} {conflict.row_id[:8]}"
-        return f"{kind_name(row[0])}, {row[1] or 'no place'}, {format_local(row[2])[:10]}"
+        return f"{kind_name(subject.kind)}, {subject.place or 'no place'}, {format_local(subject.occurred_start)[:10]}"
 
     def _passphrase(self) -> str | None:
         from ruralwatch.services.sync import read_passphrase
@@ -209,12 +197,11 @@ class SyncPanel(QWidget):
         except RuralWatchError as exc:
             self.report(str(exc))
             return
-        source = self.service.store
+        def failed(exc: BaseException) -> None:
+            self.report(f"{failure}: {exc}")
 
-        def work(store: Store, _progress: Progress) -> Any:
-            return operation(SyncService(store), passphrase)
-
-        self.run_task(title, on_own_connection(source, work), done, lambda exc: self.report(f"{failure}: {exc}"))
+        self.ops.run(title, lambda services, _progress: operation(services.sync, passphrase), done,
+                     on_failed=failed, on_cancelled=failed)
 
     def export_package(self, path: Path | None = None) -> None:
         if not self.passphrase_file.text().strip():
@@ -258,8 +245,6 @@ class SyncPanel(QWidget):
             )
             self.reload()
             self.imported.emit(result)
-            if result.status == "applied":  # the merge ran on its own connection: tell this window's views
-                self.service.hub.publish(Change("incidents", "bulk"))
 
         self._in_background(
             "Importing package…",
@@ -287,6 +272,5 @@ class SyncPanel(QWidget):
             self.report(f"Not resolved: {exc}")
             return False
         self.reload()
-        self.service.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
         self.conflicts_changed.emit()
         return True

@@ -1,8 +1,7 @@
-"""Run slow work off the UI thread with progress and cancel, and get the result back on the UI thread.
+"""The thread and progress-dialog mechanics under ruralwatch.ui.operations (use that, not this, from widgets).
 
 The work function receives a `progress(done, total) -> bool` callback; it returns False once the user has
-cancelled, and the work should then stop (and raise, so nothing half-done is kept). Work functions get
-plain values (paths, ids), never widgets, and open their own database connection.
+cancelled, and the work should then stop (and raise CancelledError, so nothing half-done is kept).
 """
 
 from __future__ import annotations
@@ -10,31 +9,15 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ruralwatch.core.errors import ProgressCallback as Progress
-from ruralwatch.store.database import Store
 
 Work = Callable[[Progress], Any]
-T = TypeVar("T")
 
-
-def on_own_connection(source: Store, operation: Callable[[Store, Progress], T]) -> Callable[[Progress], T]:
-    """Work that runs `operation(store, progress)` on the worker thread's own connection to `source`: a reopen,
-    so the same file, key and signed-in account, closed when the operation ends. The window's connection stays
-    on the UI thread."""
-
-    def work(progress: Progress) -> T:
-        store = source.reopen()
-        try:
-            return operation(store, progress)
-        finally:
-            store.close()
-
-    return work
 
 # Only show a progress dialog for work that outlasts this; short work stays invisible.
 SHOW_PROGRESS_AFTER_MS = 500

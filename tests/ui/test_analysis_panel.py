@@ -293,9 +293,10 @@ _TWICE = textwrap.dedent("""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
+    from ruralwatch.services.container import Services
     from ruralwatch.store import open_store
     from ruralwatch.ui.analysis_panel import AnalysisPanel
-    from ruralwatch.ui.tasks import BackgroundTask
+    from ruralwatch.ui.operations import Operations
 
     app = QApplication(sys.argv)
     db_path = Path(sys.argv[1])
@@ -304,16 +305,9 @@ _TWICE = textwrap.dedent("""
         "INSERT INTO published_crimes(dedupe_key, month, lon, lat, easting, northing, crime_type) "
         "VALUES ('k1', '2024-01', 0.4847, 51.7318, 570125, 206875, 'Burglary')")
     store.db.conn.commit()
-    store.close()
     parent = QWidget()
-    tasks = []
-
-    def run_task(title, work, done, failed):
-        task = BackgroundTask(parent, title, work, done, failed)
-        tasks.append(task)
-        task.start()
-
-    panel = AnalysisPanel(db_path, run_task, parent)
+    services = Services.build(store)
+    panel = AnalysisPanel(services, Operations(services, parent, lambda title, text: print(title, text)), parent)
     for attempt in range(6):
         loop = QEventLoop()
         panel.hotspots_ready.connect(loop.quit)

@@ -21,6 +21,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.patrols import PatrolService, candidate_of
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
 from ruralwatch.ui.patrol_plan import table_rows
 
@@ -57,6 +58,11 @@ def demo(services: Services, clock: Clock) -> Services:
     return services
 
 
+def _ops(services: Services) -> Operations:
+    """The panel on its own, as the window would run its background work; problems are shown in the panel."""
+    return Operations(services, None, lambda title, message: None)
+
+
 def _dispose(qtbot, panel: PatrolPanel) -> None:
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
     panel.dispose()
@@ -68,7 +74,7 @@ def _dispose(qtbot, panel: PatrolPanel) -> None:
 @pytest.fixture
 def panel(qtbot, demo: Services, monkeypatch) -> Iterator[PatrolPanel]:
     monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
-    widget = PatrolPanel(demo, None)
+    widget = PatrolPanel(demo, None, _ops(demo))
     widget.log.confirm = lambda title, question: True
     widget.resize(900, 800)
     widget.show()
@@ -143,7 +149,7 @@ def _planned_patrol(qtbot, panel: PatrolPanel, services: Services):
 
 def test_plan_brief_start_log_end_and_dose(qtbot, demo, clock, map_view, tmp_path, monkeypatch):
     monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
-    panel = PatrolPanel(demo, map_view)
+    panel = PatrolPanel(demo, map_view, _ops(demo))
     panel.log.confirm = lambda title, question: True
     panel.resize(900, 800)
     panel.show()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QDate, QTime
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
+from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_panel import RosterPanel
 
 LONDON = ZoneInfo("Europe/London")
@@ -22,7 +23,7 @@ MONDAY = date(2026, 12, 7)
 
 @pytest.fixture
 def panel(qtbot, services: Services) -> Iterator[RosterPanel]:
-    widget = RosterPanel(services)
+    widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
     widget.show()

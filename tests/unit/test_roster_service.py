@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import icalendar
 import pytest
@@ -101,7 +101,9 @@ def test_calendar_of_a_person_parses_back_with_uk_times(services: Services) -> N
     assert "Cal Endar" in str(events[0]["DESCRIPTION"])
 
 
-def test_hours_count_completed_duties_against_commitment(services: Services) -> None:
+def test_hours_count_completed_duties_against_commitment(store: Store) -> None:
+    # Mid-November 2026: October is finished and judged, November is still running, December is to come.
+    services = Services.build(store, clock=lambda: datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
     busy, idle = _special(services, "Busy"), _special(services, "Idle")
     duty = services.roster.add_duty(DutyInput(title="Evening patrol", kind="joint_patrol", start="2026-10-07 18:00",
                                               end="2026-10-07 22:00")).id
