@@ -18,8 +18,16 @@ from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
-from ruralwatch.store.database import Store, connect, is_encrypted, open_store
-from ruralwatch.store.keyring import KdfParams, Keyring, SignInError, check_password, keyring_path, new_database_key
+from ruralwatch.store.database import DatabaseError, Store, connect, is_encrypted, open_store
+from ruralwatch.store.keyring import MIN_PASSWORD as MIN_PASSWORD  # re-exported: the window's password hint
+from ruralwatch.store.keyring import (
+    KdfParams,
+    Keyring,
+    SignInError,
+    check_password,
+    keyring_path,
+    new_database_key,
+)
 
 TOPIC = "accounts"
 
@@ -152,13 +160,31 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
             raise SignInError(f"the account {username.strip()} is disabled or was removed")
         store.actor = Actor(row[1], row[2], row[0], row[4])
         with store.transaction():
-            for who, at in keyring.take_failures():
-                record_event(store, "failed_login", "accounts", None, {"account": who, "at": at})
+            _record_failures(store, keyring)
             record_event(store, "login", "accounts", row[0])
     except BaseException:
         store.close()
         raise
     return store
+
+
+def confirm_password(store: Store, password: str, now: datetime | None = None) -> None:
+    """Check the signed-in account's password as a sign-in does (for the window's lock screen): wrong ones count
+    towards the lock-out, and the failures go into the audit log once the right one is given. SignInError if
+    wrong or locked out."""
+    keyring = Keyring.load(store.path)
+    keyring.unlock(store.actor.username, password, now)
+    try:
+        with store.transaction():
+            _record_failures(store, keyring)
+    except (RuralWatchError, DatabaseError, OSError):
+        pass  # they stay in the keyring and reach the audit log at the next sign-in
+
+
+def _record_failures(store: Store, keyring: Keyring) -> None:
+    """Move the failed sign-ins the keyring holds into the audit log (inside the caller's transaction)."""
+    for who, at in keyring.take_failures():
+        record_event(store, "failed_login", "accounts", None, {"account": who, "at": at})
 
 
 def _add_account(store: Store, username: str, role: str, display_name: str, person_id: str | None = None) -> Actor:
@@ -172,6 +198,25 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
         )
         record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]})
     return Actor(username, role, account_id)
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """Whether an account can sign in now, as the accounts list shows it."""
+
+    state: str  # "disabled", "needs_password", "locked" or "active"
+    failures: int = 0  # wrong passwords in a row
+    locked_until: str | None = None
+
+    def describe(self) -> str:
+        if self.state == "disabled":
+            return "Disabled"
+        if self.state == "needs_password":
+            return "Needs a new password"
+        if self.state == "locked":
+            return f"Locked until {times.format_local(self.locked_until or '')}"
+        plural = "s" if self.failures != 1 else ""
+        return f"Active ({self.failures} wrong password{plural})" if self.failures else "Active"
 
 
 class AccountService:
@@ -189,6 +234,20 @@ class AccountService:
     def list(self) -> list[Account]:
         self.store.actor.require("accounts.manage")
         return [_account(row) for row in self.store.db.query("SELECT * FROM accounts ORDER BY username")]
+
+    def statuses(self) -> dict[str, AccountStatus]:
+        """Each account's sign-in state (disabled, locked out, failures so far), by username."""
+        self.store.actor.require("accounts.manage")
+        keyring = self._keyring()
+        now = self._now()
+        found: dict[str, AccountStatus] = {}
+        for account in self.list():
+            found[account.username] = _status(account, keyring, now)
+        return found
+
+    def status(self, username: str) -> AccountStatus:
+        self.store.actor.require("accounts.manage")
+        return _status(self.get(username), self._keyring(), self._now())
 
     def get(self, username: str) -> Account:
         rows = list(self.store.db.query("SELECT * FROM accounts WHERE username = ? COLLATE NOCASE",
@@ -328,3 +387,14 @@ def _account(row: dict) -> Account:
 
 
 __all__ = ["Account", "AccountService", "SYSTEM", "create_database", "encrypt_database", "sign_in"]
+
+
+def _status(account: Account, keyring: Keyring, now: datetime) -> AccountStatus:
+    if not account.active:
+        return AccountStatus("disabled")
+    if not keyring.has_key(account.username):
+        return AccountStatus("needs_password")
+    failures, until = keyring.failures_of(account.username)
+    if until and times.from_storage(until) > now:
+        return AccountStatus("locked", failures, until)
+    return AccountStatus("active", failures)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ruralwatch.store.audit import AuditEntry, AuditLog, VerifyResult
+from ruralwatch.store.audit import AuditEntry as AuditEntry  # re-exported: the records the window shows
+from ruralwatch.store.audit import AuditLog
+from ruralwatch.store.audit import VerifyResult as VerifyResult
 from ruralwatch.store.database import Store
 
 
@@ -15,6 +17,16 @@ class AuditService:
                 until: str | None = None, action: str | None = None, limit: int = 1000) -> list[AuditEntry]:
         self.store.actor.require("audit.view")
         return self.log.entries(actor, record_id, since, until, action, limit)
+
+    def count(self) -> int:
+        self.store.actor.require("audit.view")
+        return self.log.count()
+
+    def actors(self) -> list[str]:
+        """Everyone who appears in the log (accounts, and "system"), for a filter list."""
+        self.store.actor.require("audit.view")
+        return [row[0] for row in self.store.db.execute(
+            "SELECT DISTINCT actor FROM audit_log ORDER BY actor COLLATE NOCASE")]
 
     def verify(self) -> VerifyResult:
         self.store.actor.require("audit.view")

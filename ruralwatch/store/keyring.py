@@ -126,6 +126,18 @@ class Keyring:
     def usernames(self) -> list[str]:
         return sorted(self.data["accounts"])
 
+    def has_key(self, username: str) -> bool:
+        """Whether the account can sign in at all (a disabled account's wrapped key is removed)."""
+        return self._entry_name(username) is not None
+
+    def failures_of(self, username: str) -> tuple[int, str | None]:
+        """Wrong passwords in a row and, when locked out, until when (storage time)."""
+        wanted = username.strip().casefold()
+        entry = next((f for name, f in self.data["failures"].items() if name.casefold() == wanted), {})
+        if not isinstance(entry, dict):
+            return 0, None
+        return int(entry.get("count", 0) or 0), entry.get("locked_until")
+
     def _entry_name(self, username: str) -> str | None:
         wanted = username.strip().casefold()
         return next((name for name in self.data["accounts"] if name.casefold() == wanted), None)

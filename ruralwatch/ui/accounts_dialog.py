@@ -29,9 +29,8 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLES
-from ruralwatch.services.accounts import Account, AccountService
+from ruralwatch.services.accounts import Account, AccountService, KdfParams, check_password
 from ruralwatch.store.database import DatabaseError
-from ruralwatch.store.keyring import KdfParams, Keyring, check_password
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
 
@@ -195,7 +194,7 @@ class AccountsDialog(QDialog):
         select = select or self.selected_username()
         try:
             self.accounts = self.service.list()
-            keyring = Keyring.load(self.service.store.path)
+            statuses = self.service.statuses()
         except RuralWatchError as exc:
             self.accounts = []
             self.table.setRowCount(0)
@@ -203,12 +202,9 @@ class AccountsDialog(QDialog):
             self._on_selection()
             return
         self._fill_people()
-        keys = {name.casefold() for name in keyring.usernames()}
-        failures = keyring.data.get("failures", {})
-        now = times.utc_now()
         self.table.setRowCount(len(self.accounts))
         for row, account in enumerate(self.accounts):
-            state = self._state(account, keys, failures, now)
+            state = statuses[account.username].describe()
             changed = times.format_local(account.password_changed_at) if account.password_changed_at else ""
             person = self.people.get(account.person_id or "", "")
             values = (account.username, account.display_name, account.role_name, state, changed, person)
@@ -223,19 +219,6 @@ class AccountsDialog(QDialog):
         if select:
             self.select(select)
         self._on_selection()
-
-    @staticmethod
-    def _state(account: Account, keys: set[str], failures: dict, now) -> str:
-        if not account.active:
-            return "Disabled"
-        if account.username.casefold() not in keys:
-            return "Needs a new password"
-        entry = next((f for name, f in failures.items() if name.casefold() == account.username.casefold()), {})
-        until = entry.get("locked_until") if isinstance(entry, dict) else None
-        if until and times.from_storage(until) > now:
-            return f"Locked until {times.format_local(until)}"
-        count = int(entry.get("count", 0)) if isinstance(entry, dict) else 0
-        return f"Active ({count} wrong password{'s' if count != 1 else ''})" if count else "Active"
 
     def select(self, username: str) -> bool:
         for row in range(self.table.rowCount()):

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
 from ruralwatch.paths import APP_NAME
+from ruralwatch.services.accounts import KdfParams
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
-from ruralwatch.store.keyring import KdfParams
 from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
 from ruralwatch.ui.signin import ExecDialog, open_database

@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.store.audit import AuditEntry, AuditLog, VerifyResult
-from ruralwatch.store.database import Store
+from ruralwatch.services.audit import AuditEntry, AuditService, VerifyResult
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import busy_cursor
 
@@ -108,10 +107,9 @@ def describe_record(entry: AuditEntry) -> str:
 
 
 class AuditDialog(QDialog):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, audit: AuditService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
-        self.audit = AuditLog(store)
+        self.audit = audit
         self.entries: list[AuditEntry] = []
         self.last_result: VerifyResult | None = None
         self.setWindowTitle("Audit log")
@@ -197,7 +195,7 @@ class AuditDialog(QDialog):
         current = self.person.currentData()
         self.person.clear()
         self.person.addItem("Anyone", None)
-        for (name,) in self.store.db.execute("SELECT DISTINCT actor FROM audit_log ORDER BY actor COLLATE NOCASE"):
+        for name in self.audit.actors():
             self.person.addItem(name, name)
         index = self.person.findData(current)
         self.person.setCurrentIndex(max(0, index))

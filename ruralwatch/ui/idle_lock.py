@@ -36,9 +36,8 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
-from ruralwatch.store.audit import record_event
-from ruralwatch.store.database import DatabaseError, Store
-from ruralwatch.store.keyring import Keyring
+from ruralwatch.services.accounts import confirm_password
+from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import busy_cursor, password_edit
 
@@ -255,28 +254,15 @@ class IdleLock(QObject):
             return False
         try:
             with busy_cursor():
-                keyring = Keyring.load(self.db_path)
-                keyring.unlock(self.username, password)
+                confirm_password(self.store, password)
         except (RuralWatchError, OSError) as exc:
             message = str(exc)
             self.screen.password.clear()
             self.screen.show_error(message[:1].upper() + message[1:] + ".")
             self.screen.password.setFocus(Qt.FocusReason.OtherFocusReason)
             return False
-        self._audit_failures(keyring)
         self.unlock()
         return True
-
-    def _audit_failures(self, keyring: Keyring) -> None:
-        """Wrong passwords typed at the lock screen go into the audit log now, as a sign-in would put them."""
-        try:
-            failures = keyring.take_failures()
-            if failures:
-                with self.store.transaction():
-                    for who, at in failures:
-                        record_event(self.store, "failed_login", "accounts", None, {"account": who, "at": at})
-        except (RuralWatchError, DatabaseError, OSError):
-            pass  # they stay in the keyring and reach the audit log at the next sign-in
 
     def unlock(self) -> None:
         self.is_locked = False

@@ -1,6 +1,7 @@
 """Opening the database at start-up: create it (first run), sign in, or encrypt a file made before accounts.
 
-`inspect_database` looks at the file without changing it and says which of these applies; `open_database`
+`inspect_database` (ruralwatch.services.database_files) looks at the file without changing it and says which of
+these applies; `open_database`
 shows the matching dialog and returns the signed-in Store, or the exit code to quit with (0: the user chose
 to quit, 2: the file cannot be used). Every dialog keeps what was typed when something is wrong and shows the
 problem inside the dialog, next to the field it concerns.
@@ -13,10 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,69 +34,29 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
-from ruralwatch.services.accounts import create_database, encrypt_database, sign_in
+from ruralwatch.services.accounts import (
+    MIN_PASSWORD,
+    KdfParams,
+    SignInError,
+    check_password,
+    create_database,
+    encrypt_database,
+    keyring_path,
+    sign_in,
+)
 from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, restore, sign_in_checked
 from ruralwatch.services.data_location import DataFolderError, check_data_folder
-from ruralwatch.store import migrations
-from ruralwatch.store.database import DatabaseError, Store, check_openable, connect, is_encrypted
-from ruralwatch.store.keyring import MIN_PASSWORD, KdfParams, Keyring, KeyringError, SignInError, check_password
-from ruralwatch.store.keyring import keyring_path as keyring_path_for
+from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
+from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import theme
 
 LAST_ACCOUNT_KEY = "signin/last_account"
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; a short phrase of ordinary words is good."
 
-NEW, ENCRYPTED, PLAIN, UNUSABLE = "new", "encrypted", "plain", "unusable"
 # The dialogs' result when the file turned out to be unusable (damaged, keyring damaged): quit with code 2.
 FATAL = 2
 
 ExecDialog = Callable[[QDialog], int]
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """What is at the database path: NEW (nothing yet), ENCRYPTED, PLAIN (made before encryption), UNUSABLE."""
-
-    state: str
-    problem: str = ""
-    usernames: tuple[str, ...] = ()
-
-
-def inspect_database(path: Path) -> Inspection:
-    """Look at the file (and its keyring) without changing either."""
-    path = Path(path).expanduser()
-    keys = keyring_path_for(path)
-    if path.is_dir():
-        return Inspection(UNUSABLE, f"{path} is a folder, not a database file.")
-    if not path.exists() or path.stat().st_size == 0:
-        if keys.exists():
-            return Inspection(UNUSABLE, f"The database file {path.name} is missing, but its keyring {keys.name} "
-                                        "is there. Restore the database file from its backup, or move "
-                                        f"{keys.name} away to start a new, empty database.")
-        return Inspection(NEW)
-    if is_encrypted(path):
-        try:
-            keyring = Keyring.load(path)
-        except KeyringError as exc:
-            return Inspection(UNUSABLE, f"{path.name} is not a plain SQLite file: either an encrypted RuralWatch "
-                                        f"database whose keyring cannot be used, or not a RuralWatch database at "
-                                        f"all.\n\n{exc}")
-        return Inspection(ENCRYPTED, usernames=tuple(keyring.usernames()))
-    if keys.exists():
-        return Inspection(UNUSABLE, f"{path.name} is not encrypted, but an encryption keyring ({keys.name}) is "
-                                    "beside it: the file may have been replaced by an old copy. Restore the "
-                                    "encrypted database from its backup, or move the keyring away.")
-    try:
-        conn = connect(path, None)
-        try:
-            check_openable(sqlite_utils.Database(conn, execute_plugins=False), path, len(migrations.MIGRATIONS))
-        finally:
-            conn.close()
-    except RuralWatchError as exc:
-        return Inspection(UNUSABLE, str(exc))
-    except DatabaseError as exc:
-        return Inspection(UNUSABLE, f"{path.name} is damaged or not a RuralWatch database ({exc}).")
-    return Inspection(PLAIN)
 
 
 def last_account() -> str:
@@ -257,7 +216,7 @@ class FirstRunDialog(NewAdministratorDialog):
     def __init__(self, db_path: Path, params: KdfParams | None = None, parent: QWidget | None = None,
                  choose_folder: bool = False) -> None:
         path = Path(db_path).expanduser()
-        keys = keyring_path_for(path)
+        keys = keyring_path(path)
         where = ("Choose where its files are kept (the suggested folder is your own data folder; a folder on an "
                  "encrypted drive is fine)" if choose_folder else f"It will be <tt>{path}</tt>")
         intro = (

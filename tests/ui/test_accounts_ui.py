@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.audit import AuditService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import Store
 from ruralwatch.store.keyring import TEST_PARAMS, SignInError
@@ -175,7 +176,7 @@ def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Sto
     IncidentService(admin).record(IncidentInput(kind="hare_coursing", occurred_start="2026-01-05 07:00",
                                                 grid_ref="TL 61234 32456", place="Brook Farm",
                                                 reporter_phone="07700 900123"))
-    view = AuditDialog(admin)
+    view = AuditDialog(AuditService(admin))
     qtbot.addWidget(view)
     view.show()
     rows = _rows(view.table)
@@ -195,7 +196,7 @@ def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Sto
 def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, db: Path):
     AccountService(admin).add("pat", "analyst", NEW_PASSWORD, params=TEST_PARAMS)
     sign_in(db, "pat", NEW_PASSWORD).close()
-    view = AuditDialog(admin)
+    view = AuditDialog(AuditService(admin))
     qtbot.addWidget(view)
     everyone = view.table.rowCount()
     view.set_person("pat")
@@ -217,7 +218,7 @@ def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, d
 def test_a_broken_audit_chain_shows_red(qtbot, admin: Store):
     admin.db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
     admin.db.conn.commit()
-    view = AuditDialog(admin)
+    view = AuditDialog(AuditService(admin))
     qtbot.addWidget(view)
     assert not view.verify().ok
     assert "BROKEN" in view.result_label.text() and "#b71c1c" in view.result_label.styleSheet()

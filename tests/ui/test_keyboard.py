@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.audit import AuditService
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store
 from ruralwatch.store.keyring import TEST_PARAMS
@@ -271,7 +272,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
         IncidentDialog(services.incidents), HarmWeightsDialog(services.harm), DutyDialog(services.roster),
         PersonDialog(services.people), LeftDateDialog("Jo Smith"),
         AccountsDialog(AccountService(admin), params=TEST_PARAMS),
-        ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS), AuditDialog(admin),
+        ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS), AuditDialog(AuditService(admin)),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,3 +112,62 @@ def test_app_imports_qt_and_the_ui_only_lazily() -> None:
     ]
     assert eager == []
     assert any(is_ui(s.module) and not s.top_level for s in sites), "app.py should start the window lazily"
+
+
+# --- the window reaches the data only through the services ------------------------------------------------------
+
+# What ui/ may take from the store: the Store type it hands to services, the error a damaged file raises, and the
+# plain records the services return. Never the connection, SQL, the keyring, the audit log or migrations.
+UI_STORE_NAMES = frozenset({
+    "ruralwatch.store.Store", "ruralwatch.store.database.Store", "ruralwatch.store.database.DatabaseError",
+    "ruralwatch.store.basemaps.Basemap", "ruralwatch.store.incidents.IncidentRow",
+})
+DRIVERS = ("sqlite3", "sqlite_utils", "sqlcipher3")
+SQL_METHODS = frozenset({"execute", "executemany", "executescript", "query"})
+# SQL as written in a string (upper-case keywords in SQL's order), not an English message that starts "Select…".
+SQL_TEXT = re.compile(r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\S+\s+SET\b|DELETE\s+FROM\b|PRAGMA\s)", re.S)
+
+
+def store_access(source: str) -> list[str]:
+    """Lines of `source` that reach below the services: store internals, a driver, SQL or a raw connection."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] in DRIVERS:
+                found.append(f"{node.lineno}: from {node.module}")
+            elif node.module == "ruralwatch.store" or node.module.startswith("ruralwatch.store."):
+                found += [f"{node.lineno}: {node.module}.{a.name}" for a in node.names
+                          if f"{node.module}.{a.name}" not in UI_STORE_NAMES]
+        elif isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name.split(".")[0] in DRIVERS or a.name.startswith("ruralwatch.store")]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_METHODS:
+            found.append(f"{node.lineno}: .{node.func.attr}()")
+        elif isinstance(node, ast.Attribute) and node.attr == "db":
+            found.append(f"{node.lineno}: .db")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_TEXT.match(node.value):
+            found.append(f"{node.lineno}: SQL {node.value.strip()[:30]!r}")
+    return found
+
+
+def test_the_store_access_finder_sees_every_way_below_the_services() -> None:
+    source = (
+        "import sqlite3\n"
+        "from ruralwatch.store.keyring import Keyring\n"
+        "from ruralwatch.store import migrations\n"
+        "from ruralwatch.store.audit import record_event\n"
+        "from ruralwatch.store.database import Store, DatabaseError\n"
+        "def f(store):\n"
+        "    store.db.execute('SELECT id FROM incidents')\n"
+        "    rows = store.query(sql)\n"
+    )
+    found = store_access(source)
+    assert sorted(line.split(":")[0] for line in found) == ["1", "2", "3", "4", "7", "7", "7", "8"], found
+    assert store_access("message = 'Select a duty in the calendar.'\nquery = self.query\n") == []
+
+
+def test_the_ui_runs_no_sql_and_touches_no_keyring_audit_or_migrations() -> None:
+    offenders = [f"{path.relative_to(PACKAGE.parent)}:{line}"
+                 for path in sorted(UI.rglob("*.py"))
+                 for line in store_access(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -144,6 +144,23 @@ def _patrol_for(services: Services, crew: list[str], day: str = "2026-12-07", st
     return record.id
 
 
+def test_the_calendar_export_is_written_whole_and_audited(services: Services, tmp_path) -> None:
+    """An .ics carries volunteers' names, so writing one is an export like any other: in the audit log."""
+    person = _special(services, "Cal Endar")
+    services.roster.assign(_duty(services), person)
+    before = services.audit.count()
+    target = tmp_path / "duties.ics"
+    events = services.roster.export_calendar(target, MONDAY, MONDAY, person_id=person, name="Cal's duties")
+    assert events == 1
+    assert len(icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")) == 1
+    entries = services.audit.entries(action="export")
+    assert services.audit.count() == before + 1
+    assert entries[0].table == "duties_calendar"
+    assert entries[0].changes == {"file": str(target), "from": "2026-12-07", "to": "2026-12-07", "person": person,
+                                  "station": None, "events": 1}
+    assert not list(tmp_path.glob("*.part*")), "no partial file is left behind"
+
+
 def test_a_persons_calendar_holds_the_patrols_they_are_crew_on(services: Services) -> None:
     person = _special(services, "Cal Endar")
     other = services.people.add(PersonInput(name="PC Other", role="officer", station="Witham")).id
