@@ -27,7 +27,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["ruralwatch"]):
-    from ruralwatch import cli, cli_roster
+    from ruralwatch.cli.commands import incident_options as cli
+    from ruralwatch.cli.commands import roster as cli_roster
     from ruralwatch.core import geo, times
     from ruralwatch.core.errors import RuralWatchError
     from ruralwatch.core.people import parse_time_of_day, validate_weekly

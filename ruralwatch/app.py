@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ruralwatch import __version__
-from ruralwatch.paths import location_is_choosable, missing_remembered_db, resolve_db_path
+from ruralwatch.paths import location_is_choosable, resolve_db_path
 
 
 def prepare_qt_environment() -> None:
@@ -30,10 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before the command line's imports (pandas, pyproj): instant
         print(f"RuralWatch {__version__}")
         return 0
-    from ruralwatch import cli, cli_location  # the services and their libraries: ~1 s of imports
+    from ruralwatch import cli  # the services and their libraries: ~1 s of imports
 
     args = cli.parse(arguments)
-    if args.command == "self-test":
+    if args.command == cli.SELF_TEST:
         prepare_qt_environment()
         from ruralwatch.ui.selftest import run_self_test
 
@@ -44,11 +44,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ruralwatch.ui.application import run_gui
 
         return run_gui(db_path, load_demo=args.demo, choose_folder=location_is_choosable(args.db))
-    missing = missing_remembered_db(args.db)
-    if missing is not None and args.command != cli_location.COMMAND:
-        print(f"ruralwatch: error: the database RuralWatch uses, {missing}, is not there (a drive not connected?): "
-              "connect it, or name a file with --db", file=sys.stderr)
-        return 2
     return cli.main_cli(args, db_path)
 
 

@@ -23,7 +23,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ruralwatch import cli, cli_roster, cli_sync
+from ruralwatch.cli.commands import incident_options as cli
+from ruralwatch.cli.commands import roster as cli_roster
+from ruralwatch.cli.commands import sync as cli_sync
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput, validate_incident
@@ -600,7 +602,7 @@ def test_validate_incident(inp: IncidentInput) -> None:
         assert item["value_pence"] is None or 0 <= item["value_pence"] <= 1_000_000_000
 
 
-# --- CLI option parsers (pure helpers of ruralwatch/cli*.py) --------------------------------------------------
+# --- CLI option parsers (pure helpers of ruralwatch/cli/commands) ---------------------------------------------
 
 
 @st.composite

@@ -14,7 +14,8 @@ import pytest
 from cli_harness import ADMIN, Cli, Result, open_db
 
 from ruralwatch import cli as main_cli
-from ruralwatch import cli_auth, cli_backup
+from ruralwatch.cli import signin as cli_auth
+from ruralwatch.cli.commands import backup as cli_backup
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.services.accounts import AccountService

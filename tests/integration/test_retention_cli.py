@@ -15,7 +15,7 @@ import pytest
 from cli_harness import Cli, Result
 
 from ruralwatch import cli as main_cli
-from ruralwatch import cli_retention
+from ruralwatch.cli.commands import retention as cli_retention
 from ruralwatch.core.clock import HybridLogicalClock
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput, VehicleInput

@@ -6,7 +6,8 @@ import argparse
 
 import pytest
 
-from ruralwatch.cli import FIELD_OPTIONS, Origins, build_parser, option_for_field
+from ruralwatch.cli import build_parser
+from ruralwatch.cli.commands.incident_options import FIELD_OPTIONS, Origins, option_for_field
 from ruralwatch.core.kinds import ALL_DETAIL_FIELDS
 
 

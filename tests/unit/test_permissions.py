@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ruralwatch import cli_auth
+from ruralwatch.cli.commands import accounts as cli_auth
 from ruralwatch.core import times
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
@@ -570,7 +570,7 @@ def probe_accounts_manage(ctx: Ctx, allowed: bool) -> None:
 
 
 def probe_audit_view(ctx: Ctx, allowed: bool) -> None:
-    """Enforced by the CLI command (ruralwatch.cli_auth): there is no audit service to call."""
+    """Enforced by the CLI command (ruralwatch.cli.commands.accounts): there is no audit service to call."""
     check(ctx, allowed, {
         "audit verify": lambda: cli_auth.run(argparse.Namespace(command="audit", action="verify"), ctx.store),
         "audit list": lambda: cli_auth.run(argparse.Namespace(

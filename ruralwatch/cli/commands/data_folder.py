@@ -14,20 +14,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ruralwatch import cli_auth
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli import signin
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.spec import FileCommand, Phase
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.paths import DB_ENV, location_file, location_is_choosable, remembered_db_path
 from ruralwatch.services.data_location import finish_move, move_database
 from ruralwatch.store.backups import backups_folder
 from ruralwatch.store.keyring import keyring_path
 
-COMMAND = "data-folder"
-
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    del parser_class  # no sub-commands of its own
     folder = commands.add_parser(
-        COMMAND, help="where the database is kept; --move-to moves it (administrators)",
+        "data-folder", help="where the database is kept; --move-to moves it (administrators)",
         description="Show where the database, its keyring and its backups are kept and why. With --move-to, copy "
                     "them into another folder, check the copy, use it from now on (the window and the command "
                     "line alike) and remove the old files.",
@@ -52,8 +53,8 @@ def run(args: argparse.Namespace, db_path: Path) -> int:
         return _show(args, db_path)
     if not location_is_choosable(args.db):
         raise RuralWatchError("data-folder --move-to moves the remembered database: run it without --db or "
-                                   f"${DB_ENV} (to move a file named by them, move it yourself)")
-    store = cli_auth.open_signed_in(args, db_path)
+                              f"${DB_ENV} (to move a file named by them, move it yourself)")
+    store = signin.open_signed_in(args, db_path)
     try:
         moved = move_database(store, args.move_to)
     finally:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace, db_path: Path) -> int:
     print(f"moved: {moved.new_path} (was {moved.old_path}); RuralWatch uses it from now on")
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def _show(args: argparse.Namespace, db_path: Path) -> int:
@@ -75,9 +76,13 @@ def _show(args: argparse.Namespace, db_path: Path) -> int:
     }
     if args.json:
         print_json(facts)
-        return 0
+        return ExitCode.OK
     print(f"database: {facts['database']}{'' if facts['exists'] else ' (not created yet)'}")
     print(f"keyring:  {facts['keyring']}")
     print(f"backups:  {facts['backups']}")
     print(f"chosen by {facts['chosen_by']}")
-    return 0
+    return ExitCode.OK
+
+
+# Runs even when the remembered database is not there: saying where it is and why is its job.
+SPEC = FileCommand(("data-folder",), Phase.SET_UP, add_parsers, run, needs_database=False)

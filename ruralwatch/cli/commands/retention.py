@@ -11,7 +11,9 @@ import sys
 from datetime import date
 from typing import Any
 
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.retention import (
@@ -26,9 +28,6 @@ from ruralwatch.services.retention import (
     RetentionSettings,
 )
 from ruralwatch.store.database import Store
-
-COMMANDS = ("retention",)
-EXIT_NOT_CONFIRMED = 2
 
 # What starts each category's clock, for `retention show`.
 _CLOCK_TEXT = {
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
                       f" --token {preview.token} --yes")
     elif args.action == "apply":
         return _apply(service, args)
-    return 0
+    return ExitCode.OK
 
 
 def _apply(service: RetentionService, args: argparse.Namespace) -> int:
@@ -113,7 +112,7 @@ def _apply(service: RetentionService, args: argparse.Namespace) -> int:
         print_json(preview.to_dict()) if args.json else _print_preview(preview)
         print(f"nothing was changed: {preview.total} records are due; run again with --yes to anonymise them",
               file=sys.stderr)
-        return EXIT_NOT_CONFIRMED
+        return ExitCode.NOT_DONE
     result = service.apply(as_of, args.token)
     if args.json:
         print_json(result.to_dict())
@@ -121,7 +120,7 @@ def _apply(service: RetentionService, args: argparse.Namespace) -> int:
         for key, label in CATEGORY_NAMES.items():
             print(f"{result.counts[key]:6}  {label}")
         print(f"{result.total} records anonymised ({result.fields_changed} fields) as of {result.as_of.isoformat()}")
-    return 0
+    return ExitCode.OK
 
 
 def _as_of(args: argparse.Namespace) -> date | None:
@@ -148,3 +147,6 @@ def _print_preview(preview: RetentionPreview) -> None:
         for record in category.records:
             print(f"  due {record.due_on.isoformat()} (from {record.clock_started.isoformat()})  {record.record_id}"
                   f"  {record.description}  [{', '.join(record.fields)}]")
+
+
+SPEC = SignedInCommand(("retention",), add_parsers, run)

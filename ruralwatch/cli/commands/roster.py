@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
@@ -19,7 +21,6 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.roster import AutofillOutcome, DutyRecord
 from ruralwatch.store.database import Store
 
-COMMANDS = ("people", "duty", "roster")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT = re.compile(r"^\s*([A-Za-z]{3})\w*\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 
@@ -165,7 +166,7 @@ def _people(services: Services, args: argparse.Namespace) -> int:
         on = times.parse_date(args.date, "date") if args.date else times.to_local(times.utc_now()).date()
         people.mark_left(person.id, on)
         print(f"{person.name} marked as left on {on.isoformat()}")
-    return 0
+    return ExitCode.OK
 
 
 def _duty(services: Services, args: argparse.Namespace) -> int:
@@ -207,7 +208,7 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
     elif args.action in ("complete", "cancel"):
         duty = roster.set_status(args.duty, "completed" if args.action == "complete" else "cancelled")
         print(f"{duty.title}: {duty.status}")
-    return 0
+    return ExitCode.OK
 
 
 def _roster(services: Services, args: argparse.Namespace) -> int:
@@ -250,7 +251,7 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
         print(f"minimum rest between duties: {current.min_rest_hours:g} h; "
               f"maximum per week: {current.max_weekly_hours:g} h; "
               f"furthest a person is sent: {REACH_NAMES[current.max_reach]}")
-    return 0
+    return ExitCode.OK
 
 
 def _print_autofill(outcome: AutofillOutcome) -> None:
@@ -306,3 +307,6 @@ def _slot(text: str, n: int) -> WeeklySlotInput:
     if not match or match[1].lower() not in WEEKDAYS:
         raise ValidationError.single(f"slot {n}", f"{text!r}: use a day and times, e.g. \"Mon 18:00-23:00\"")
     return WeeklySlotInput(WEEKDAYS.index(match[1].lower()), match[2], match[3])
+
+
+SPEC = SignedInCommand(("people", "duty", "roster"), add_parsers, run)

@@ -10,15 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.cli_auth import open_signed_in
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.signin import open_signed_in
+from ruralwatch.cli.spec import FileCommand, Phase, SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.sync import CHOICES, ImportResult, SyncService, read_passphrase
 from ruralwatch.store.database import Store
-
-COMMANDS = ("sync", "central")
-EXIT_REFUSED = 2
-
 
 
 def _passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +62,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     resolve.add_argument("choice", choices=CHOICES)
     resolve.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
 
+
+def add_central_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     central = commands.add_parser("central", help="the central store: merge packages from the laptops")
     central_actions = central.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
     merge = central_actions.add_parser("merge", help="apply every new package in a folder, each once")
@@ -93,8 +93,9 @@ def _merged_value(text: str | None) -> Any:
         return text
 
 
-def run_central(args: argparse.Namespace) -> int:
+def run_central(args: argparse.Namespace, db_path: Path) -> int:
     """`central merge`: opens the central database given by --into (never the laptop's own)."""
+    del db_path  # the laptop's database is not touched
     central = open_signed_in(args, Path(args.into))
     try:
         return _central(SyncService(central), args)
@@ -103,8 +104,6 @@ def run_central(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
-    if args.command == "central":
-        return run_central(args)
     service = SyncService(store)
     action = args.action
     if action == "identity":
@@ -150,9 +149,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif action == "resolve":
         conflict = service.resolve(args.conflict_id, args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
-    else:
-        raise RuralWatchError(f"unknown sync action {action}")
-    return 0
+    else:  # the parser offers only the actions above: another one is a bug, not the user's mistake
+        raise AssertionError(f"unhandled sync action {action}")
+    return ExitCode.OK
 
 
 def _central(service: SyncService, args: argparse.Namespace) -> int:
@@ -164,4 +163,8 @@ def _central(service: SyncService, args: argparse.Namespace) -> int:
             print(_import_line(result))
         counts = {s: sum(r.status == s for r in results) for s in ("applied", "skipped", "refused")}
         print(f"{counts['applied']} applied, {counts['skipped']} skipped, {counts['refused']} refused")
-    return EXIT_REFUSED if any(r.status == "refused" for r in results) else 0
+    return ExitCode.NOT_DONE if any(r.status == "refused" for r in results) else ExitCode.OK
+
+
+SYNC = SignedInCommand(("sync",), add_parsers, run)
+CENTRAL = FileCommand(("central",), Phase.BEFORE_SIGN_IN, add_central_parser, run_central)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.services.analysis import (
     DEFAULT_BANDWIDTH_M,
     DEFAULT_CELL_M,
@@ -17,9 +19,6 @@ from ruralwatch.services.analysis import (
 )
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store.database import Store
-
-COMMANDS = ("hotspots", "evaluate", "harm", "areas")
-
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -123,4 +122,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print_json(frame.to_dict(orient="records"))
         else:
             print(frame.to_string(index=False))
-    return 0
+    return ExitCode.OK
+
+
+SPEC = SignedInCommand(("hotspots", "evaluate", "harm", "areas"), add_parsers, run)

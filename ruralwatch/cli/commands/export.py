@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.io.exports import FORMATS, PENDING_NOTE, ExportOptions, resolve_format
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.store.database import Store
-
-COMMANDS = ("export",)
 
 DESCRIPTION = (
     "Export live incidents (deleted ones never) for analysts: one row or feature per incident with times in "
@@ -41,8 +41,10 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
-    if args.command == "export":
-        options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal)
-        fmt = resolve_format(args.format, args.out)
-        print(ExportService(store).incidents(options, fmt, args.out).summary())
-    return 0
+    options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal)
+    fmt = resolve_format(args.format, args.out)
+    print(ExportService(store).incidents(options, fmt, args.out).summary())
+    return ExitCode.OK
+
+
+SPEC = SignedInCommand(("export",), add_parsers, run)

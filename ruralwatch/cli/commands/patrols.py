@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import geo, times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
@@ -15,7 +17,6 @@ from ruralwatch.patrols.plan import Plan, PlanSettings
 from ruralwatch.services.container import Services
 from ruralwatch.store.database import Store
 
-COMMANDS = ("patrol",)
 PURPOSES = [k for k, _ in PATROL_PURPOSES]
 
 
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
                       + ("" if s.visited else "  MISSED"))
             print(f"planned {dose.planned_minutes:.0f} min at hotspots, spent {dose.actual_minutes:.0f} min;"
                   f" {len(dose.missed)} stops missed")
-    return 0
+    return ExitCode.OK
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -198,3 +199,6 @@ def _print_plan(plan: Plan) -> None:
               f"  {s.lat:.5f}, {s.lon:.5f}  {s.label}: {s.reason}")
     print(f"travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} min in a"
           f" {plan.window_minutes:.0f} min window; {len(plan.dropped)} lower-harm places did not fit")
+
+
+SPEC = SignedInCommand(("patrol",), add_parsers, run)

@@ -10,31 +10,32 @@ it checks everything, prints what would happen and exits 2 with nothing changed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from ruralwatch import cli_auth
-from ruralwatch.cli_output import print_json
+from ruralwatch.cli import signin
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import print_json
+from ruralwatch.cli.spec import FileCommand, Phase, SignedInCommand
 from ruralwatch.services.backups import backup_now, check_backup_file, list_with_status, restore
 from ruralwatch.store.backups import backups_folder
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import Keyring
 
-COMMANDS = ("backup", "restore", "backups")
-# Commands that run before (instead of) signing in to the database: cli.run_command calls run_restore for these.
-PRE_SIGN_IN = ("restore",)
-EXIT_NOT_CONFIRMED = 2
-
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    del parser_class  # no sub-commands of their own
     backup = commands.add_parser("backup", help="make an encrypted backup of the database now, with its keyring")
     backup.add_argument("--to", type=Path, metavar="FOLDER",
                         help="where to put it (default: the backups folder beside the database); a manual backup "
                              "is never deleted by rotation")
     listing = commands.add_parser("backups", help="the database's backups, newest first, each checked")
     listing.add_argument("--json", action="store_true")
+
+
+def add_restore_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    del parser_class  # no sub-commands of its own
     restoring = commands.add_parser(
         "restore", help="replace the database by a backup (administrators; needs --yes)",
         description="Replace the database and its keyring by a backup. The backup is checked and opened with your "
@@ -52,20 +53,18 @@ def run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "backup":
         info = backup_now(store, args.to)
         print(info.path)
-        return 0
-    if args.command == "backups":
-        found = list_with_status(store)
-        if args.json:
-            print_json([status.to_dict() for status in found])
-            return 0
-        if not found:
-            print(f"no backups in {backups_folder(store.path)}", file=sys.stderr)
-        for status in found:
-            state = "verified" if status.verified else f"NOT USABLE: {status.problem}"
-            print(f"{status.info.made_local}  {status.info.reason:7} {_size(status.info.size):>9}  {state}  "
-                  f"{status.info.path}")
-        return 0
-    raise AssertionError(f"{args.command} is run with run_restore, before signing in")
+        return ExitCode.OK
+    found = list_with_status(store)
+    if args.json:
+        print_json([status.to_dict() for status in found])
+        return ExitCode.OK
+    if not found:
+        print(f"no backups in {backups_folder(store.path)}", file=sys.stderr)
+    for status in found:
+        state = "verified" if status.verified else f"NOT USABLE: {status.problem}"
+        print(f"{status.info.made_local}  {status.info.reason:7} {_size(status.info.size):>9}  {state}  "
+              f"{status.info.path}")
+    return ExitCode.OK
 
 
 def run_restore(args: argparse.Namespace, db_path: Path) -> int:
@@ -74,26 +73,25 @@ def run_restore(args: argparse.Namespace, db_path: Path) -> int:
     backup = Path(args.backup).expanduser()
     check_backup_file(db_path, backup)  # a wrong file is refused before the password is asked for
     username = _username(args, backup)
-    password = cli_auth.read_secret(getattr(args, "account_passphrase_file", None),
-                                    f"Password for {username} (as when the backup was made): ")
+    password = signin.account_password(args, f"Password for {username} (as when the backup was made): ")
     result = restore(db_path, backup, username, password, dry_run=not args.yes)
     for line in result.describe():
         print(line)
     if not args.yes:
         print("nothing changed: add --yes to restore", file=sys.stderr)
-        return EXIT_NOT_CONFIRMED
-    return 0
+        return ExitCode.NOT_DONE
+    return ExitCode.OK
 
 
 def _username(args: argparse.Namespace, backup: Path) -> str:
-    chosen = getattr(args, "user", None) or os.environ.get(cli_auth.USER_ENV)
+    chosen = signin.given_username(args)
     if chosen:
-        return str(chosen)
+        return chosen
     names = Keyring.load(backup).usernames()
     if len(names) == 1:
         return names[0]
-    raise cli_auth.PasswordError(f"the backup {backup.name} has {len(names)} accounts: say which administrator with "
-                                 f"--user NAME or ${cli_auth.USER_ENV}")
+    raise signin.PasswordError(f"the backup {backup.name} has {len(names)} accounts: say which administrator with "
+                               f"--user NAME or ${signin.USER_ENV}")
 
 
 def _size(size: int) -> str:
@@ -102,3 +100,7 @@ def _size(size: int) -> str:
     if size < 1_000_000:
         return f"{size / 1000:.1f} kB"
     return f"{size / 1_000_000:.1f} MB"
+
+
+BACKUP = SignedInCommand(("backup", "backups"), add_parsers, run)
+RESTORE = FileCommand(("restore",), Phase.BEFORE_SIGN_IN, add_restore_parser, run_restore)

@@ -1,0 +1,40 @@
+"""Every command group's spec, in the order `ruralwatch --help` lists their commands."""
+
+from __future__ import annotations
+
+from ruralwatch.cli.commands import (
+    accounts,
+    analysis,
+    backup,
+    basemap,
+    data_folder,
+    demo,
+    export,
+    incidents,
+    patrols,
+    published,
+    retention,
+    roster,
+    setup,
+    sync,
+)
+from ruralwatch.cli.spec import CommandSpec
+
+SPECS: tuple[CommandSpec, ...] = (
+    demo.SPEC,
+    incidents.SPEC,
+    basemap.SPEC,
+    analysis.SPEC,
+    export.SPEC,
+    sync.SYNC,
+    sync.CENTRAL,
+    roster.SPEC,
+    patrols.SPEC,
+    retention.SPEC,
+    setup.SPEC,
+    accounts.SPEC,
+    backup.BACKUP,
+    backup.RESTORE,
+    data_folder.SPEC,
+    published.SPEC,
+)

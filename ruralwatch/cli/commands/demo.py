@@ -1,0 +1,63 @@
+"""`ruralwatch demo`: load the synthetic demo dataset (idempotent for a seed), or remove it.
+
+On a new (or empty) database file it first creates the database and its administrator, as `init` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.cli import signin
+from ruralwatch.cli.commands.incident_options import _positive_int
+from ruralwatch.cli.errors import OptionError
+from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.spec import SignedInCommand
+from ruralwatch.services.container import Services
+from ruralwatch.services.demo import DEFAULT_SEED, load_demo
+from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
+from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store.database import Store
+
+
+def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    del parser_class  # no sub-commands of its own
+    demo = commands.add_parser("demo", help="load the synthetic demo dataset (idempotent for a seed), or remove it")
+    demo.add_argument("--seed", type=int, default=None, help=f"which demo set (default {DEFAULT_SEED})")
+    demo.add_argument("--incidents", type=_positive_int, default=None,
+                      help="how many incidents (default about 1,800)")
+    demo.add_argument("--remove", action="store_true",
+                      help="remove every demo (synthetic) incident instead; your own incidents are kept. "
+                           "Loading the demo again afterwards brings the same incidents back")
+    demo.add_argument("--admin", metavar="NAME",
+                      help="on a new database file: the administrator account to create (default: --user or admin)")
+
+
+def open_or_create(args: argparse.Namespace, db_path: Path) -> Store:
+    """Signed in to the database; a new file is created first like `init` does, with an administrator."""
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return signin.create_new(args, db_path, args.admin or args.user or "admin")
+    return signin.open_signed_in(args, db_path)
+
+
+def run(args: argparse.Namespace, store: Store) -> int:
+    service = IncidentService(store)
+    if args.remove:
+        if args.seed is not None or args.incidents is not None:
+            raise OptionError("demo --remove removes every demo incident; it takes no --seed or --incidents")
+        removed = service.delete_synthetic()
+        roster = remove_demo_roster(Services.build(store).people)
+        print(f"demo data: {removed} incidents removed ({service.count()} left in {store.path});"
+              f" {roster} demo people, duties and patrols removed")
+        return ExitCode.OK
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    added = load_demo(service, seed=seed, count=args.incidents)
+    services = Services.build(store)
+    roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
+    print(f"demo data: {added} incidents added ({service.count()} in {store.path}); {roster['people']} people,"
+          f" {roster['duties']} duties and {roster['patrols']} completed patrols added")
+    return ExitCode.OK
+
+
+SPEC = SignedInCommand(("demo",), add_parsers, run, open_store=open_or_create)

@@ -1,0 +1,103 @@
+"""Signing in on the command line: which account, its password, and opening the database as it.
+
+The password never comes from argv (it would sit in the shell history and the process list): it is read from
+`--passphrase-file PATH` (before the command), the file named by $RURALWATCH_PASSPHRASE_FILE, or a prompt
+on the terminal. The account is `--user NAME`, $RURALWATCH_USER, or the only account there is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.services.accounts import create_database
+from ruralwatch.services.backups import sign_in_checked
+from ruralwatch.store.database import Store, is_encrypted
+from ruralwatch.store.keyring import Keyring, keyring_path
+
+PASSPHRASE_ENV = "RURALWATCH_PASSPHRASE_FILE"
+USER_ENV = "RURALWATCH_USER"
+
+
+class PasswordError(RuralWatchError):
+    pass
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", help=f"account to sign in as (default: ${USER_ENV}, or the only account)")
+    parser.add_argument("--passphrase-file", dest="account_passphrase_file", type=Path, metavar="PATH",
+                        help=f"file holding the account's password (default: ${PASSPHRASE_ENV}, else a prompt)")
+
+
+def read_secret(path: Path | None, prompt: str, confirm: bool = False, env: str | None = PASSPHRASE_ENV) -> str:
+    """From the file given, else the file named by the environment variable, else a terminal prompt."""
+    source = path or (Path(os.environ[env]) if env and os.environ.get(env) else None)
+    if source is not None:
+        try:
+            text = source.expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PasswordError(f"cannot read the password file {source}: {exc.strerror or exc}") from None
+        secret = text.rstrip("\r\n")
+        if not secret:
+            raise PasswordError(f"the password file {source} is empty")
+        return secret
+    if not sys.stdin.isatty():
+        where = f"--passphrase-file PATH or ${env}" if env else "--password-file PATH"
+        raise PasswordError(f"no password given: use {where} (never the command line)")
+    try:
+        secret = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != secret:
+            raise PasswordError("the two passwords differ")
+    except (EOFError, KeyboardInterrupt):
+        raise PasswordError("no password given (the prompt was closed)") from None
+    return secret
+
+
+def account_password(args: argparse.Namespace, prompt: str, confirm: bool = False) -> str:
+    """The signing-in account's password: --passphrase-file, $RURALWATCH_PASSPHRASE_FILE or a prompt."""
+    return read_secret(getattr(args, "account_passphrase_file", None), prompt, confirm=confirm)
+
+
+def given_username(args: argparse.Namespace) -> str | None:
+    """--user, else $RURALWATCH_USER; None when neither names an account."""
+    chosen = getattr(args, "user", None) or os.environ.get(USER_ENV)
+    return str(chosen) if chosen else None
+
+
+def _username(args: argparse.Namespace, db_path: Path) -> str:
+    chosen = given_username(args)
+    if chosen:
+        return chosen
+    names = Keyring.load(db_path).usernames()
+    if len(names) == 1:
+        return names[0]
+    raise PasswordError(f"{db_path.name} has {len(names)} accounts: say which with --user NAME or ${USER_ENV}")
+
+
+def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
+    """The database opened as the signed-in account. A plain (pre-encryption) file is refused with the fix."""
+    db_path = db_path.expanduser()
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        raise RuralWatchError(f"there is no database at {db_path}: create one with "
+                              f"`ruralwatch --db {db_path} init --admin NAME`")
+    if not is_encrypted(db_path) and not keyring_path(db_path).exists():
+        raise RuralWatchError(f"{db_path} is not encrypted: encrypt it first with "
+                              f"`ruralwatch --db {db_path} encrypt --admin NAME`")
+    username = _username(args, db_path)
+    password = account_password(args, f"Password for {username}: ")
+    return sign_in_checked(db_path, username, password)
+
+
+def create_new(args: argparse.Namespace, db_path: Path, admin: str) -> Store:
+    """A new encrypted database with `admin` as its administrator, opened as them (`init`, `demo` on a new file)."""
+    password = account_password(args, f"New password for {admin}: ", confirm=True)
+    return create_database(db_path, admin, password)
+
+
+def new_password(path: Path | None, prompt: str) -> str:
+    """A password being set (an account's new one): typed twice at a prompt; never from the sign-in variable."""
+    return read_secret(path, prompt, confirm=True, env=None)
