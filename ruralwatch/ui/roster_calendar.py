@@ -41,15 +41,16 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.people import DutyInput, Person
+from ruralwatch.core.people import DutyInput, DutyRecord, Person
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_KINDS, DUTY_STATUSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
 from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
-from ruralwatch.services.roster import AutofillOutcome, DutyRecord, RosterService, RuleBrokenError
+from ruralwatch.services.roster import AutofillOutcome, RosterService
 from ruralwatch.store import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import (
@@ -915,7 +916,7 @@ class DutiesTab(QWidget):
                             "Type a reason to override, or choose someone else.")
                 return False
             self.roster.assign(duty.id, person_id, override_reason=reason_text if breaches else "")
-        except RuleBrokenError as exc:  # the roster changed since the check
+        except RuleBreachError as exc:  # the roster changed since the check
             self._show_breaches(exc.breaches, name)
             self.report(f"{name} not assigned: {exc}")
             return False
