@@ -1,12 +1,16 @@
-"""Joint patrols: what a form or the CLI gives for a patrol and for an event logged on it, checked."""
+"""Joint patrols: what a form or the CLI gives for a patrol and for an event logged on it, checked; and the
+patrol and its logged events as the service returns them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.patrol_plan import PlanSettings, PlanStop, stop_to_json
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import parse_time_of_day
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_PURPOSES
 from ruralwatch.core.vrm import parse_vrm
@@ -164,3 +168,58 @@ def validate_event(inp: PatrolEventInput, now: datetime) -> dict[str, object]:
         "detail": (inp.detail or "").strip(),
         "incident_id": inp.incident_id or None,
     }
+
+
+# --- read models -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatrolRecord:
+    id: str
+    title: str
+    start: datetime
+    end: datetime
+    area: str
+    purpose: str
+    vehicle: str
+    call_sign: str
+    status: PatrolStatus
+    crew: tuple[tuple[str, str], ...]  # (person id, name)
+    stops: tuple[PlanStop, ...]  # the saved plan, in route order
+    settings: PlanSettings
+    base: tuple[float, float] | None
+    started_at: str | None
+    ended_at: str | None
+    briefed_at: str | None
+    notes: str
+    synthetic: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "start": times.to_storage(self.start),
+            "end": times.to_storage(self.end), "area": self.area, "purpose": self.purpose, "vehicle": self.vehicle,
+            "call_sign": self.call_sign, "status": self.status.value,
+            "crew": [{"id": pid, "name": name} for pid, name in self.crew],
+            "stops": [stop_to_json(stop) for stop in self.stops],
+            "started_at": self.started_at, "ended_at": self.ended_at, "briefed_at": self.briefed_at,
+        }
+
+    def stop_numbered(self, seq: int) -> PlanStop | None:
+        return next((stop for stop in self.stops if stop.seq == seq), None)
+
+    def stop_keyed(self, key: str) -> PlanStop | None:
+        return next((stop for stop in self.stops if stop.key == key), None)
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    id: str
+    kind: str
+    at: str
+    lat: float | None
+    lon: float | None
+    stop_key: str | None
+    vrm: str | None
+    flagged: bool
+    detail: str
+    incident_id: str | None

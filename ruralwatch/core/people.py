@@ -224,6 +224,37 @@ class DutyInput:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class DutyRecord:
+    """A duty with its crew, as the roster service returns it."""
+
+    id: str
+    title: str
+    kind: str
+    start: datetime
+    end: datetime
+    station: str
+    area: str
+    required_skills: dict[str, int]
+    allowed_roles: tuple[str, ...]
+    min_crew: int
+    max_crew: int
+    patrol_id: str | None
+    status: str
+    notes: str
+    crew: tuple[tuple[str, str], ...]  # (person id, name) in the order assigned
+    updated_at: str
+    synthetic: bool
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def open_places(self) -> int:
+        return max(0, self.min_crew - len(self.crew)) if self.status == "planned" else 0
+
+
 def validate_duty(inp: DutyInput) -> dict[str, object]:
     """Column values for `duties`, or ValidationError naming every bad field."""
     errors: list[FieldError] = []

@@ -6,9 +6,11 @@ a route through the most harmful hotspots with a fixed dwell at each, as many as
 Travel time is straight-line distance x ``road_factor`` at ``speed_kmh``: rural road networks are not available
 offline, and a constant factor (1.4 is the usual detour index for rural Britain) is honest about that.
 
-Two entry points:
+Entry points:
   - ``suggest_plan`` picks, orders and trims: the result never overruns the window;
-  - ``replan`` keeps the order the user edited and recomputes the times, moving what no longer fits to ``dropped``.
+  - ``replan`` keeps the order the user edited and recomputes the times, moving what no longer fits to ``dropped``;
+  - ``timed_plan`` is a saved plan with its totals, timed as ``replan`` timed it (the window and the briefing show
+    these, so they agree with what was saved).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.patrol import PatrolRecord
+from ruralwatch.core.patrol_plan import PlanSettings, PlanStop
 from ruralwatch.patrols.route import distance_matrix, improve_route, order_route, tour_length
 
 
@@ -37,31 +41,8 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class PlanSettings:
-    dwell_minutes: float = 15.0  # Koper curve: 10-15 minutes per hotspot; configurable
-    road_factor: float = 1.4  # straight-line distance x this = road distance
-    speed_kmh: float = 48.0  # average rural driving speed (30 mph)
-    max_candidates: int = 50
-
-
-@dataclass(frozen=True)
-class PlannedStop:
-    seq: int  # 1-based position in the route
-    key: str
-    lat: float
-    lon: float
-    label: str
-    reason: str
-    harm: float
-    arrive: datetime
-    leave: datetime
-    dwell_minutes: float
-    travel_minutes: float  # from the previous stop, or from the start point for the first stop (0 without one)
-
-
-@dataclass(frozen=True)
 class Plan:
-    stops: tuple[PlannedStop, ...]
+    stops: tuple[PlanStop, ...]
     dropped: tuple[Candidate, ...]  # did not fit in the window; see suggest_plan and replan for the order
     travel_minutes: float  # every leg, including the return to start_point when there is one
     dwell_minutes: float
@@ -177,6 +158,19 @@ def replan(
     return Plan(tuple(stops), tuple(ordered[kept:]), travel, dwell, window, start, end, base)
 
 
+def candidate_of(stop: PlanStop) -> Candidate:
+    """A saved stop as a place to plan again (reordered, retimed, added back)."""
+    return Candidate(stop.key, stop.lat, stop.lon, stop.harm, stop.label, stop.reason)
+
+
+def timed_plan(record: PatrolRecord) -> Plan:
+    """A patrol's saved stops with the plan's totals, recomputed in the saved order exactly as ``replan`` (and so
+    the service's edit_plan) times them: the travel includes the drive back to base. Raises ValidationError as
+    ``replan`` does."""
+    return replan([candidate_of(stop) for stop in record.stops], record.start, record.end, record.settings,
+                  record.base)
+
+
 # --- internals ----------------------------------------------------------------------------------------------------
 
 
@@ -238,13 +232,13 @@ def _schedule(
     end: datetime,
     settings: PlanSettings,
     base: tuple[float, float] | None,
-) -> tuple[list[PlannedStop], float, float]:
+) -> tuple[list[PlanStop], float, float]:
     """Timed stops for a route already known to fit; returns (stops, total travel incl. return, total dwell)."""
     if not ordered:
         return [], 0.0, 0.0
     minutes = _travel_minutes(ordered, base, settings)
     offset = 1 if base is not None else 0
-    stops: list[PlannedStop] = []
+    stops: list[PlanStop] = []
     elapsed = 0.0
     travel = 0.0
     for i, cand in enumerate(ordered):
@@ -254,7 +248,7 @@ def _schedule(
         arrive_at = elapsed + leg
         elapsed = arrive_at + settings.dwell_minutes
         stops.append(
-            PlannedStop(
+            PlanStop(
                 seq=i + 1,
                 key=cand.key,
                 lat=cand.lat,

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from ruralwatch.core import times
+from ruralwatch.core.patrol_plan import settings_to_json, stops_to_json
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import DutyInput, PersonInput, validate_duty, validate_person
 from ruralwatch.patrols.plan import PlanSettings, suggest_plan
-from ruralwatch.services.patrols import PatrolService, plan_to_json
+from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import RosterService
 from ruralwatch.store.database import Store
@@ -209,7 +211,7 @@ def _patrols(service: PatrolService, rng: random.Random, seed: int, now: datetim
     candidates = {district: service.candidates(district, now, "general_rural_patrol", 25)
                   for district in dict.fromkeys(d for _, d, _ in STATIONS)}
     settings = PlanSettings()
-    events = service.events
+    events = service.repo.events
     with store.transaction():
         for week in range(13, 0, -1):
             for slot in range(2):
@@ -217,7 +219,7 @@ def _patrols(service: PatrolService, rng: random.Random, seed: int, now: datetim
                 day = today - timedelta(days=week * 7 - slot * 3)
                 patrol_id = _id(seed, "patrol", day.isoformat(), slot)
                 if patrol_id in existing:
-                    added["patrols"] += _restore(service.patrols, existing[patrol_id])
+                    added["patrols"] += _restore(service.repo.patrols, existing[patrol_id])
                     continue
                 station, district, base = STATIONS[n % len(STATIONS)]
                 start_hour = 6 if slot == 0 else 18
@@ -228,16 +230,12 @@ def _patrols(service: PatrolService, rng: random.Random, seed: int, now: datetim
                     continue
                 plan = suggest_plan(pool, begin, end, settings, base)
                 purpose = "hare_coursing_operation" if slot == 0 else "equipment_theft_prevention"
-                service.patrols.insert({
+                service.repo.patrols.insert({
                     "title": f"Joint patrol {district} ({'dawn' if slot == 0 else 'evening'})",
                     "starts_at": times.to_storage(begin), "ends_at": times.to_storage(end), "area_kind": "district",
                     "area_name": district, "purpose": purpose, "vehicle": f"Ford Ranger YX00 {n:03d}"[:20],
-                    "call_sign": f"RURAL{n % 4 + 1}{slot + 1}", "status": "completed",
-                    "plan": json.dumps(plan_to_json(plan)),
-                    "plan_settings": json.dumps({"dwell_minutes": settings.dwell_minutes,
-                                                 "road_factor": settings.road_factor,
-                                                 "speed_kmh": settings.speed_kmh,
-                                                 "max_candidates": settings.max_candidates}),
+                    "call_sign": f"RURAL{n % 4 + 1}{slot + 1}", "status": PatrolStatus.COMPLETED.value,
+                    "plan": stops_to_json(plan.stops), "plan_settings": settings_to_json(settings),
                     "start_lat": base[0], "start_lon": base[1], "started_at": times.to_storage(begin),
                     "ended_at": times.to_storage(end), "briefed_at": times.to_storage(begin - timedelta(hours=1)),
                     "notes": "", "synthetic": 1,
@@ -246,8 +244,8 @@ def _patrols(service: PatrolService, rng: random.Random, seed: int, now: datetim
                 crew = [person_ids["officer"][n % len(person_ids["officer"])],
                         person_ids["special"][n % len(person_ids["special"])]]
                 for k, person_id in enumerate(crew):
-                    service.crew.insert({"patrol_id": patrol_id, "person_id": person_id},
-                                        row_id=_id(seed, "crew", patrol_id, k))
+                    service.repo.crew.insert({"patrol_id": patrol_id, "person_id": person_id},
+                                             row_id=_id(seed, "crew", patrol_id, k))
                 _log(events, rng, seed, patrol_id, plan, begin, end, service)
 
 

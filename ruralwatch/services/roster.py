@@ -17,12 +17,13 @@ from typing import Any
 import pandas as pd
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
-from ruralwatch.core.people import DutyInput, validate_duty
+from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.people import DutyInput, DutyRecord, validate_duty
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically
 from ruralwatch.io.ical import CalendarDuty, duties_calendar, patrol_entry
 from ruralwatch.rostering import autofill as autofill_mod
+from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach, Volunteer
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
@@ -37,50 +38,6 @@ TOPIC = "duties"
 # databases from before a rule existed read as they always did.
 RULE_SETTINGS = {"min_rest_hours": "roster.min_rest_hours", "max_weekly_hours": "roster.max_weekly_hours"}
 REACH_SETTING = "roster.max_reach"
-
-
-class RuleBrokenError(RuralWatchError):
-    """An assignment breaks rostering rules and no override reason was given."""
-
-    def __init__(self, breaches: list[RuleBreach]) -> None:
-        self.breaches = breaches
-        super().__init__("; ".join(b.message for b in breaches) + " (give a reason to override)")
-
-
-@dataclass(frozen=True)
-class DutyRecord:
-    id: str
-    title: str
-    kind: str
-    start: datetime
-    end: datetime
-    station: str
-    area: str
-    required_skills: dict[str, int]
-    allowed_roles: tuple[str, ...]
-    min_crew: int
-    max_crew: int
-    patrol_id: str | None
-    status: str
-    notes: str
-    crew: tuple[tuple[str, str], ...]  # (person id, name) in the order assigned
-    updated_at: str
-    synthetic: bool
-
-    @property
-    def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600
-
-    @property
-    def open_places(self) -> int:
-        return max(0, self.min_crew - len(self.crew)) if self.status == "planned" else 0
-
-    def as_engine_duty(self) -> Duty:
-        return Duty(
-            id=self.id, title=self.title, kind=self.kind, start=self.start, end=self.end,
-            required_skills=self.required_skills, allowed_roles=frozenset(self.allowed_roles),
-            min_crew=self.min_crew, max_crew=self.max_crew, station=self.station, area=self.area,
-        )
 
 
 @dataclass(frozen=True)
@@ -233,7 +190,7 @@ class RosterService:
         crew_ids = [pid for pid, _ in duty.crew if pid != person_id]
         crew = self.people.volunteers(crew_ids) if crew_ids else []
         own = [c for c in self.commitments(person_ids=[person_id]) if c.source_id != duty_id]
-        return check_assignment(volunteer, duty.as_engine_duty(), own, self.rules(), crew)
+        return check_assignment(volunteer, _engine_duty(duty), own, self.rules(), crew)
 
     def assign(self, duty_id: str, person_id: str, override_reason: str = "") -> list[RuleBreach]:
         """Put a person on a duty. Broken rules refuse it unless a coordinator gives a reason (recorded)."""
@@ -246,7 +203,7 @@ class RosterService:
         breaches = self.check(duty_id, person_id)
         reason = override_reason.strip()
         if breaches and not reason:
-            raise RuleBrokenError(breaches)
+            raise RuleBreachError.for_assignment(breaches)
         with self.store.transaction():
             self.assignments.insert(
                 {"duty_id": duty_id, "person_id": person_id, "assigned_by": "coordinator",
@@ -319,7 +276,7 @@ class RosterService:
         volunteers = [v for v in self.people.volunteers() if v.active]
         result = autofill_mod.autofill(
             volunteers,
-            [d.as_engine_duty() for d in duties],
+            [_engine_duty(d) for d in duties],
             {d.id: [pid for pid, _ in d.crew] for d in duties},
             self.commitments(),
             self.rules(),
@@ -445,6 +402,15 @@ class RosterService:
 
     def volunteers_for(self, ids: Iterable[str]) -> list[Volunteer]:
         return self.people.volunteers(list(ids))
+
+
+def _engine_duty(duty: DutyRecord) -> Duty:
+    """The rostering engine's view of a duty."""
+    return Duty(
+        id=duty.id, title=duty.title, kind=duty.kind, start=duty.start, end=duty.end,
+        required_skills=duty.required_skills, allowed_roles=frozenset(duty.allowed_roles),
+        min_crew=duty.min_crew, max_crew=duty.max_crew, station=duty.station, area=duty.area,
+    )
 
 
 def _calendar_duty(duty: DutyRecord) -> CalendarDuty:

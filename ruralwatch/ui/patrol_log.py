@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.patrol import PatrolEventInput
+from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolRecord
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_STATUS_NAMES
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols import HotspotDosage, LoggedEvent, PatrolDose, PatrolRecord
+from ruralwatch.services.patrols import HotspotDosage, PatrolDose
 from ruralwatch.ui import theme
 from ruralwatch.ui.patrol_plan import (
     ALERT_COLOUR,
@@ -215,7 +216,7 @@ class PatrolLog(QWidget):
         self._update_buttons()
 
     def _stop_labels(self) -> dict[str, str]:
-        return {s["key"]: f"{s['seq']}. {s['label']}" for s in self.patrol.stops} if self.patrol else {}
+        return {s.key: f"{s.seq}. {s.label}" for s in self.patrol.stops} if self.patrol else {}
 
     def current_stop_key(self) -> str | None:
         """Where the crew is: the stop arrived at and not yet left, else the next planned stop not yet visited."""
@@ -231,7 +232,7 @@ class PatrolLog(QWidget):
                 here = None
         if here:
             return here
-        return next((s["key"] for s in self.patrol.stops if s["key"] not in visited), None)
+        return next((s.key for s in self.patrol.stops if s.key not in visited), None)
 
     def _fill_stops(self) -> None:
         self.stop_choice.blockSignals(True)
@@ -256,8 +257,8 @@ class PatrolLog(QWidget):
 
     def _update_buttons(self) -> None:
         status = self.patrol.status if self.patrol else None
-        running = status == "in_progress"
-        self.start_button.setEnabled(status in ("planned", "briefed"))
+        running = status is not None and status.can_log
+        self.start_button.setEnabled(status is not None and status.can_start)
         self.end_button.setEnabled(running)
         for button in self.kind_buttons.values():
             button.setEnabled(running)
@@ -480,7 +481,7 @@ class DoseView(QWidget):
     def set_patrol(self, record: PatrolRecord | None) -> None:
         self.patrol = record
         self.dose = None
-        if record is None or record.status not in ("in_progress", "completed"):
+        if record is None or not record.status.has_dose:
             self.summary.setText("The dose is measured once a patrol has run."
                                  if record is None else f"{record.title}: not run yet.")
             set_rows(self.stops, [])
@@ -493,7 +494,7 @@ class DoseView(QWidget):
             self.summary.setText(f"Dose not measured: {exc}")
             return
         self.dose = dose
-        so_far = " so far" if record.status == "in_progress" else ""
+        so_far = " so far" if record.status is PatrolStatus.IN_PROGRESS else ""
         visited = sum(1 for s in dose.stops if s.visited)
         self.summary.setText(
             f"{record.title}, {window_text(record)}: {visited} of {len(dose.stops)} planned stops visited{so_far}; "

@@ -27,17 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import CancelledError, NotFoundError, RuralWatchError
+from ruralwatch.core.patrol import PatrolRecord
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_STATUS_NAMES
-from ruralwatch.patrols.plan import Candidate
+from ruralwatch.patrols.plan import Candidate, candidate_of
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols import TOPIC, PatrolRecord, candidate_of
+from ruralwatch.services.patrols import TOPIC
 from ruralwatch.ui import theme
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_log import DoseView, PatrolLog
 from ruralwatch.ui.patrol_plan import (
-    EDITABLE_STATUSES,
     PatrolForm,
     PlanEditor,
     make_table,
@@ -50,11 +51,12 @@ from ruralwatch.ui.tasks import Progress
 
 LIST_FILTERS = (
     ("All patrols", None),
-    ("Planned, briefed or running", ("planned", "briefed", "in_progress")),
-    ("Completed", ("completed",)),
-    ("Cancelled", ("cancelled",)),
+    ("Planned, briefed or running", tuple(s.value for s in PatrolStatus if s.is_open)),
+    ("Completed", (PatrolStatus.COMPLETED.value,)),
+    ("Cancelled", (PatrolStatus.CANCELLED.value,)),
 )
-TAB_FOR_STATUS = {"planned": 2, "briefed": 2, "in_progress": 3, "completed": 4, "cancelled": 1}
+TAB_FOR_STATUS = {PatrolStatus.PLANNED: 2, PatrolStatus.BRIEFED: 2, PatrolStatus.IN_PROGRESS: 3,
+                  PatrolStatus.COMPLETED: 4, PatrolStatus.CANCELLED: 1}
 REFRESH_DELAY_MS = 50
 
 
@@ -313,7 +315,7 @@ class PatrolPanel(QWidget):
 
     def _on_saved(self, record: PatrolRecord) -> None:
         was_new = self.record is None
-        if record.stops and record.status in EDITABLE_STATUSES:
+        if record.stops and record.status.can_edit_plan:
             try:  # the window or base may have moved: retime the plan in its order
                 self.services.patrols.edit_plan(record.id, self.plan_order(record))
                 record = self.services.patrols.get(record.id)
@@ -337,13 +339,13 @@ class PatrolPanel(QWidget):
 
     def _on_logged(self, event: Any) -> None:
         self.eventLogged.emit(event)
-        if self.record is not None and self.record.status == "in_progress":
+        if self.record is not None and self.record.status is PatrolStatus.IN_PROGRESS:
             self.dose.set_patrol(self.services.patrols.get(self.record.id))
 
     def _on_status_changed(self, record: PatrolRecord) -> None:
         self._show(record, refill_form=True)
         self.fill_list()
-        if record.status == "completed":
+        if record.status is PatrolStatus.COMPLETED:
             self.tabs.setCurrentWidget(self.dose)
 
     def _on_change(self, change: Change) -> None:

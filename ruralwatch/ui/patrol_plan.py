@@ -39,17 +39,16 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.patrol import PatrolInput, patrol_window
+from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES
 from ruralwatch.mapping import boundaries
 from ruralwatch.patrols.crew import CrewIssue
-from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, replan
+from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of, timed_plan
+from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols import CrewRuleError, PatrolRecord, candidate_of
 from ruralwatch.ui import theme
 
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
-EDITABLE_STATUSES = ("planned", "briefed")
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
 FIELD_LABELS = {"date": "Date", "start": "Start", "end": "End", "area": "Area", "purpose": "Purpose",
                 "crew": "Crew", "base": "Base", "title": "Title", "status": "Status"}
@@ -130,8 +129,8 @@ def window_text(record: PatrolRecord) -> str:
 def route_of(record: PatrolRecord) -> dict[str, Any]:
     """What MapView.show_route draws for a patrol's saved plan."""
     return {
-        "stops": [{"seq": s["seq"], "lat": s["lat"], "lon": s["lon"], "label": s["label"],
-                   "arrive": hhmm(s["arrive"]), "leave": hhmm(s["leave"])} for s in record.stops],
+        "stops": [{"seq": s.seq, "lat": s.lat, "lon": s.lon, "label": s.label,
+                   "arrive": hhmm(s.arrive), "leave": hhmm(s.leave)} for s in record.stops],
         "base": list(record.base) if record.base else None,
     }
 
@@ -364,10 +363,10 @@ class PatrolForm(QWidget):
             self.base.setText(geo.lat_lon_to_grid_ref(*record.base) if record.base else "")
             self.notes.setPlainText(record.notes)
             self._fill_people([pid for pid, _ in record.crew])
-        editable = record is None or record.status in EDITABLE_STATUSES
+        editable = record is None or record.status.can_edit_plan
         self.save_button.setEnabled(editable)
         if record is not None and not editable:
-            self.save_button.setToolTip(f"The patrol is {record.status.replace('_', ' ')}: it can no longer be changed")
+            self.save_button.setToolTip(f"The patrol is {record.status.text}: it can no longer be changed")
         else:
             self.save_button.setToolTip("")
         self._loading = False
@@ -468,7 +467,7 @@ class PatrolForm(QWidget):
                 record, issues = self.services.patrols.create(inp, override_reason=reason)
             else:
                 record, issues = self.services.patrols.update(self.record.id, inp, override_reason=reason)
-        except CrewRuleError as exc:
+        except RuleBreachError as exc:
             self.show_errors(exc)
             self.override_reason.show()
             self.override_reason.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -592,7 +591,7 @@ class PlanEditor(QWidget):
     # --- state --------------------------------------------------------------------------------------------
 
     def editable(self) -> bool:
-        return self.patrol is not None and self.patrol.status in EDITABLE_STATUSES
+        return self.patrol is not None and self.patrol.status.can_edit_plan
 
     def settings(self) -> PlanSettings:
         base = self.patrol.settings if self.patrol else PlanSettings()
@@ -633,8 +632,7 @@ class PlanEditor(QWidget):
     def _timed(self, record: PatrolRecord) -> Plan | None:
         """The saved stops with the plan's totals (recomputed in the saved order, exactly as edit_plan would)."""
         try:
-            return replan([candidate_of(s) for s in record.stops], record.start, record.end, record.settings,
-                          record.base)
+            return timed_plan(record)
         except RuralWatchError:
             return None
 
@@ -644,9 +642,9 @@ class PlanEditor(QWidget):
         self.plan = plan
         pool = self.pools.setdefault(record.id, {})
         for stop in record.stops:
-            pool.setdefault(stop["key"], candidate_of(stop))
+            pool.setdefault(stop.key, candidate_of(stop))
         set_rows(self.table, [
-            [s["seq"], hhmm(s["arrive"]), hhmm(s["leave"]), f"{s['dwell_minutes']:g} min", s["label"], s["reason"]]
+            [s.seq, hhmm(s.arrive), hhmm(s.leave), f"{s.dwell_minutes:g} min", s.label, s.reason]
             for s in record.stops
         ])
         if not record.stops:
@@ -667,7 +665,7 @@ class PlanEditor(QWidget):
         self.add_choice.clear()
         if self.patrol is None:
             return
-        planned = {s["key"] for s in self.patrol.stops}
+        planned = {s.key for s in self.patrol.stops}
         pool = self.pools.get(self.patrol.id, {})
         for candidate in sorted(pool.values(), key=lambda c: (-c.harm, c.key)):
             if candidate.key not in planned:
@@ -685,7 +683,7 @@ class PlanEditor(QWidget):
         count = self.table.rowCount()
         self.suggest_button.setEnabled(editable)
         self.brief_button.setEnabled(self.patrol is not None and bool(self.patrol.stops)
-                                     and self.patrol.status != "cancelled")
+                                     and self.patrol.status.can_brief)
         self.up_button.setEnabled(editable and row is not None and row > 0)
         self.down_button.setEnabled(editable and row is not None and row < count - 1)
         self.drop_button.setEnabled(editable and row is not None)

@@ -41,11 +41,12 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, RuralWatchError, ValidationError
-from ruralwatch.core.people import DutyInput, Person
+from ruralwatch.core.people import DutyInput, DutyRecord, Person
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_KINDS, DUTY_STATUSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
+from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
 from ruralwatch.services.container import Services
-from ruralwatch.services.roster import AutofillOutcome, DutyRecord, RosterService, RuleBrokenError
+from ruralwatch.services.roster import AutofillOutcome, RosterService
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_people import (
@@ -902,7 +903,7 @@ class DutiesTab(QWidget):
                             "Type a reason to override, or choose someone else.")
                 return False
             self.roster.assign(duty.id, person_id, override_reason=reason_text if breaches else "")
-        except RuleBrokenError as exc:  # the roster changed since the check
+        except RuleBreachError as exc:  # the roster changed since the check
             self._show_breaches(exc.breaches, name)
             self.report(f"{name} not assigned: {exc}")
             return False

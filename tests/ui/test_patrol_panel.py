@@ -311,51 +311,51 @@ def test_bad_fields_are_marked(qtbot, panel, demo):
 def test_reorder_drop_and_add_recompute_the_times(qtbot, panel, demo):
     record, plan = _planned_patrol(qtbot, panel, demo)
     editor = panel.plan
-    keys = [s["key"] for s in record.stops]
-    arrivals = [s["arrive"] for s in record.stops]
+    keys = [s.key for s in record.stops]
+    arrivals = [s.arrive for s in record.stops]
 
     editor.table.selectRow(0)
     moved = editor.move(1)
     assert moved is not None
     saved = demo.patrols.get(record.id)
-    assert [s["key"] for s in saved.stops][:2] == [keys[1], keys[0]]
-    assert saved.stops[0]["arrive"] == arrivals[0]  # the new first stop is at the start of the window
+    assert [s.key for s in saved.stops][:2] == [keys[1], keys[0]]
+    assert saved.stops[0].arrive == arrivals[0]  # the new first stop is at the start of the window
     # Times recomputed for the new order, exactly as the planner times that order.
     expected = replan([candidate_of(s) for s in saved.stops], saved.start, saved.end, saved.settings, saved.base)
-    assert [s["arrive"] for s in saved.stops] == [times.to_storage(s.arrive) for s in expected.stops]
-    assert [s["arrive"] for s in saved.stops] != arrivals
+    assert [times.to_storage(s.arrive) for s in saved.stops] == [times.to_storage(s.arrive) for s in expected.stops]
+    assert [s.arrive for s in saved.stops] != arrivals
     assert table_rows(editor.table)[2][1] == times.to_local(expected.stops[2].arrive).strftime("%H:%M")
     assert editor.selected_row() == 1
-    assert table_rows(editor.table)[1][4] == record.stops[0]["label"]
+    assert table_rows(editor.table)[1][4] == record.stops[0].label
 
     editor.table.selectRow(1)
     editor.move(-1)
-    assert [s["key"] for s in demo.patrols.get(record.id).stops] == keys
+    assert [s.key for s in demo.patrols.get(record.id).stops] == keys
 
     editor.table.selectRow(0)
     editor.drop()
     saved = demo.patrols.get(record.id)
-    assert [s["key"] for s in saved.stops] == keys[1:]
-    assert saved.stops[0]["arrive"] == arrivals[0] and saved.stops[0]["seq"] == 1
+    assert [s.key for s in saved.stops] == keys[1:]
+    assert saved.stops[0].arrive == arrivals[0] and saved.stops[0].seq == 1
     assert editor.table.rowCount() == len(keys) - 1
     # A dropped stop is offered again, and added back at the end it gets the same times as before.
     short = demo.patrols.get(record.id)
     last = short.stops[-1]
     editor.table.selectRow(editor.table.rowCount() - 1)
     editor.drop()
-    assert editor.add_choice.findData(last["key"]) >= 0 and editor.add_choice.findData(keys[0]) >= 0
+    assert editor.add_choice.findData(last.key) >= 0 and editor.add_choice.findData(keys[0]) >= 0
     editor.table.clearSelection()
-    editor.add_choice.setCurrentIndex(editor.add_choice.findData(last["key"]))
+    editor.add_choice.setCurrentIndex(editor.add_choice.findData(last.key))
     editor.add_button.click()
     assert demo.patrols.get(record.id).stops == short.stops
-    assert editor.add_choice.findData(last["key"]) < 0
+    assert editor.add_choice.findData(last.key) < 0
 
     # Longer dwell: fewer stops fit, the rest are named as taken off.
     editor.dwell.setValue(60)
     editor.apply_settings()
     saved = demo.patrols.get(record.id)
     assert saved.settings.dwell_minutes == 60
-    assert all(s["dwell_minutes"] == 60 for s in saved.stops) and len(saved.stops) <= 4
+    assert all(s.dwell_minutes == 60 for s in saved.stops) and len(saved.stops) <= 4
     assert "Did not fit" in editor.note.text()
     assert panel.problems == []
 

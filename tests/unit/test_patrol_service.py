@@ -12,9 +12,9 @@ from pypdf import PdfReader
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
-from ruralwatch.services.patrols import CrewRuleError
 from ruralwatch.store import Store
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -83,8 +83,8 @@ def test_suggested_plan_visits_hotspots_inside_the_window(services: Services) ->
     assert plan.stops
     assert plan.travel_minutes + plan.dwell_minutes <= plan.window_minutes + 1e-6
     saved = services.patrols.get(patrol_id).stops
-    assert [s["key"] for s in saved] == [s.key for s in plan.stops]
-    assert all(s["dwell_minutes"] == 15 for s in saved)
+    assert [s.key for s in saved] == [s.key for s in plan.stops]
+    assert all(s.dwell_minutes == 15 for s in saved)
 
 
 def test_briefing_pdf_lists_route_crew_and_vehicles(services: Services, tmp_path: Path) -> None:
@@ -190,7 +190,7 @@ def test_every_broken_rule_is_reported_and_nothing_saved_without_a_reason(servic
         long_day = services.roster.add_duty(DutyInput(title="Show", kind="event", start=f"2026-11-{day} 06:00",
                                                       end=f"2026-11-{day} 17:00", min_crew=1, max_crew=3))
         services.roster.assign(long_day.id, special, "Show day")
-    with pytest.raises(CrewRuleError) as refused:
+    with pytest.raises(RuleBreachError) as refused:
         services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="  ")
     assert [(b.rule, i.person_id) for b, i in zip(refused.value.breaches, refused.value.issues, strict=True)] == [
         ("rest", officer), ("weekly_hours", special)]
@@ -228,7 +228,7 @@ def test_saving_again_asks_only_about_new_crew(services: Services) -> None:
     again, _ = services.patrols.update(record.id, replace(_window(), crew=[officer, special], notes="x"),
                                        override_reason="")
     assert again.notes == "x"
-    with pytest.raises(CrewRuleError, match="FW Volunteer is not available"):
+    with pytest.raises(RuleBreachError, match="FW Volunteer is not available"):
         services.patrols.update(record.id, replace(_window(), crew=[officer, special, volunteer]), override_reason="")
     services.patrols.update(record.id, replace(_window(), crew=[officer, special, volunteer]),
                             override_reason="Farm Watch lead for the village")
@@ -243,7 +243,7 @@ def test_someone_who_has_left_needs_a_reason_too(services: Services) -> None:
     _available(services, officer)
     _available(services, special)
     services.people.mark_left(special, datetime(2026, 11, 1).date())
-    with pytest.raises(CrewRuleError, match="SC Special has left"):
+    with pytest.raises(RuleBreachError, match="SC Special has left"):
         services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="")
 
 
@@ -274,7 +274,7 @@ def test_an_override_given_for_one_time_is_asked_for_again_when_the_patrol_moves
     _available(services, officer)
     record, _ = services.patrols.create(replace(_window(), crew=[officer, special]), override_reason="Short notice")
     later = replace(_window(start="18:00", end="22:00"), crew=[officer, special])
-    with pytest.raises(CrewRuleError, match="SC Special is not available"):
+    with pytest.raises(RuleBreachError, match="SC Special is not available"):
         services.patrols.update(record.id, later, override_reason="")
     assert services.patrols.overrides(record.id) == [("SC Special", "Short notice", ["unavailable"])]  # unchanged
     services.patrols.update(record.id, later, override_reason="Evening cover agreed")

@@ -9,9 +9,9 @@ import pytest
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RosterRules
 from ruralwatch.services.container import Services
-from ruralwatch.services.roster import RuleBrokenError
 from ruralwatch.store import Store
 
 MONDAY = date(2026, 12, 7)
@@ -55,7 +55,7 @@ def test_a_special_gets_the_default_commitment_and_rank(services: Services) -> N
 def test_assigning_outside_availability_is_refused_then_allowed_with_a_recorded_reason(services: Services) -> None:
     person = _special(services, "Dawn Only", evenings=False)
     duty = _duty(services)
-    with pytest.raises(RuleBrokenError) as caught:
+    with pytest.raises(RuleBreachError) as caught:
         services.roster.assign(duty, person)
     assert [b.rule for b in caught.value.breaches] == ["unavailable"]
     assert services.roster.duty(duty).crew == ()
@@ -235,7 +235,7 @@ def test_assigning_beyond_the_furthest_sent_is_a_broken_rule(services: Services)
     services.people.set_weekly(person, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
     duty = _duty(services)  # at Maldon
     services.roster.set_rules(11, 24, "area")
-    with pytest.raises(RuleBrokenError, match="sent no further than their own area"):
+    with pytest.raises(RuleBreachError, match="sent no further than their own area"):
         services.roster.assign(duty, person)
     assert [b.rule for b in services.roster.check(duty, person)] == ["distance"]
     outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)

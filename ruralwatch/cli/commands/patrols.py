@@ -133,8 +133,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             for name, reason, rules in overrides:
                 print(f"  crew override: {name} ({', '.join(rules)}): {reason}")
             for stop in record.stops:
-                print(f"  {stop['seq']:>2}. {times.format_local(stop['arrive'])[11:]}-"
-                      f"{times.format_local(stop['leave'])[11:]}  {stop['label']}  ({stop['reason']})")
+                print(f"  {stop.seq:>2}. {times.format_local(times.to_storage(stop.arrive))[11:]}-"
+                      f"{times.format_local(times.to_storage(stop.leave))[11:]}  {stop.label}  ({stop.reason})")
             for event in log:
                 flag = "  ** VEHICLE OF INTEREST **" if event.flagged else ""
                 print(f"  {times.format_local(event.at)[11:]}  {PATROL_EVENT_NAMES.get(event.kind, event.kind)}"

@@ -13,12 +13,12 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
-from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
 from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
 from ruralwatch.io.exports import check_target, replace_atomically
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
-from ruralwatch.services.roster import AutofillOutcome, DutyRecord
+from ruralwatch.services.roster import AutofillOutcome
 from ruralwatch.store.database import Store
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -1,0 +1,33 @@
+"""Joint patrols: plan from harm hotspots, brief the crew, log the patrol as it happens, measure the dose.
+
+One service, `PatrolService`, split by what it does into one module each, every part building on the ones it
+needs (so each module reads on its own and the class is still one object with one clock):
+
+- ``base``: the collaborators, the repository (ruralwatch.store.patrols: every SQL statement), reading patrols;
+- ``places``: hotspots and recent incidents worth a visit, vehicles of interest;
+- ``crew``: crew rules and rostering rules, overrides recorded with the crew place;
+- ``planning``: recording, updating, cancelling a patrol; suggesting and editing its plan; planning defaults;
+- ``briefing``: the briefing pack;
+- ``log``: start, events, end;
+- ``dose``: minutes at each stop against the plan, and per place over a period.
+"""
+
+from __future__ import annotations
+
+from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
+from ruralwatch.core.patrol_plan import PlanStop
+from ruralwatch.patrols.plan import candidate_of
+from ruralwatch.services.patrols.base import TOPIC
+from ruralwatch.services.patrols.briefing import PatrolBriefing
+from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, PatrolDoses, StopDose
+from ruralwatch.services.patrols.planning import PatrolPlanning
+
+
+class PatrolService(PatrolPlanning, PatrolBriefing, PatrolDoses):
+    """Plans, crews, briefs, logs and doses joint patrols (see the modules of this package)."""
+
+
+__all__ = [
+    "TOPIC", "HotspotDosage", "LoggedEvent", "PatrolDose", "PatrolRecord", "PatrolService", "PlanStop",
+    "StopDose", "candidate_of",
+]

@@ -1,0 +1,81 @@
+"""The briefing pack: route, crew, recent incidents and vehicles of interest for a patrol, as a PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ruralwatch.core import times
+from ruralwatch.core.patrol_status import PatrolStatus
+from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
+from ruralwatch.io.briefing import (
+    Briefing,
+    BriefingIncident,
+    BriefingStop,
+    ContactPoint,
+    CrewLine,
+    write_briefing_pdf,
+)
+from ruralwatch.mapping import boundaries
+from ruralwatch.patrols.plan import timed_plan
+from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.store.audit import record_event
+
+BRIEFING_DAYS = 14  # the briefing lists incidents this recent
+CONTACTS = (
+    ContactPoint("Force control room", "999 emergency / 101 non-emergency; airwave talkgroup as briefed"),
+    ContactPoint("Rural Engagement Team", "Duty sergeant via control"),
+)
+
+
+class PatrolBriefing(PatrolPlaces):
+    def briefing(self, patrol_id: str) -> Briefing:
+        patrol = self.get(patrol_id)
+        area = self._area(patrol.area)
+        people = {p.id: p for p in (self.people.get(pid) for pid, _ in patrol.crew)}
+        recent = self._recent_incidents(area, patrol.start, BRIEFING_DAYS)
+        recent.sort(key=lambda r: r["occurred_start"], reverse=True)
+        stops = tuple(
+            BriefingStop(s.seq, s.label, s.reason, s.lat, s.lon, s.arrive, s.leave, s.dwell_minutes, s.harm)
+            for s in patrol.stops
+        )
+        return Briefing(
+            title=patrol.title, call_sign=patrol.call_sign, vehicle=patrol.vehicle,
+            purpose=PATROL_PURPOSE_NAMES.get(patrol.purpose, patrol.purpose), area_name=patrol.area,
+            start=patrol.start, end=patrol.end, stops=stops, start_point=patrol.base,
+            area_outline=_outline(area),
+            incidents=tuple(
+                BriefingIncident(r["kind"], times.from_storage(r["occurred_start"]), r["place"] or "", r["lat"],
+                                 r["lon"], r["description"] or "", r["crime_reference"] or "")
+                for r in recent
+            ),
+            vehicles=tuple(self.vehicles_of_interest(patrol.start)),
+            crew=tuple(
+                CrewLine(p.name, PERSON_ROLE_NAMES.get(p.role, p.role), p.collar_number,
+                         tuple(SKILL_NAMES.get(s, s) for s in p.skills), p.phone)
+                for p in people.values()
+            ),
+            contacts=CONTACTS,
+            # As the Plan tab shows it: the saved order retimed, so it includes the drive back to base.
+            travel_minutes=timed_plan(patrol).travel_minutes if patrol.stops else 0.0,
+            dwell_minutes=sum(s.dwell_minutes for s in patrol.stops),
+            generated_at=self._now(), notes=patrol.notes,
+        )
+
+    def brief(self, patrol_id: str, path: Path) -> Path:
+        """Write the briefing pack PDF; a planned patrol becomes briefed."""
+        self.store.actor.require("patrol.plan")
+        briefing = self.briefing(patrol_id)
+        write_briefing_pdf(briefing, path)
+        with self.store.transaction():
+            record_event(self.store, "export", "patrols", patrol_id, {"briefing": str(path)})
+        patrol = self.get(patrol_id)
+        if patrol.status is PatrolStatus.PLANNED:
+            self._set(patrol_id, {"status": PatrolStatus.BRIEFED.value,
+                                  "briefed_at": times.to_storage(self._now())})
+        return path
+
+
+def _outline(area: boundaries.Area) -> tuple[tuple[tuple[float, float], ...], ...]:
+    geometry = area.geometry
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    return tuple(tuple((lat, lon) for lon, lat in polygon[0]) for polygon in polygons)

@@ -1,0 +1,153 @@
+"""Recording a patrol and planning its route: create, update, cancel, delete; suggest and edit the plan; the
+laptop's planning defaults."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window, validate_patrol
+from ruralwatch.core.patrol_plan import (
+    PlanSettings,
+    settings_from_json,
+    settings_to_dict,
+    settings_to_json,
+    stops_to_json,
+)
+from ruralwatch.core.patrol_status import PatrolStatus
+from ruralwatch.patrols.crew import CrewIssue
+from ruralwatch.patrols.plan import Candidate, Plan, replan, suggest_plan
+from ruralwatch.services.patrols.crew import PatrolCrew
+from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.store.audit import record_event
+
+PLAN_DEFAULTS_KEY = "patrol.plan_defaults"
+
+
+class PatrolPlanning(PatrolCrew, PatrolPlaces):
+    # --- the patrol -------------------------------------------------------------------------------------------
+
+    def create(self, inp: PatrolInput, synthetic: bool = False,
+               override_reason: str | None = None) -> tuple[PatrolRecord, list[CrewIssue]]:
+        """Record a planned patrol. Crew errors refuse it. Broken rostering rules (``override`` issues) refuse it
+        too unless `override_reason` is given, which is then recorded with each crew place concerned. Every issue
+        not refused is returned to show.
+
+        `override_reason` None is for callers written before the rostering rules applied to crews: the
+        ``override`` issues are returned with the warnings and nothing is refused or recorded.
+        """
+        self.store.actor.require("patrol.plan")
+        values = validate_patrol(inp)
+        area = self._area(str(values["area_name"]))
+        values["area_name"] = area.label
+        values["area_kind"] = area.kind
+        issues, overrides = self._crew_issues(inp.crew, values, None, override_reason)
+        with self.store.transaction():
+            patrol_id = self.repo.insert(
+                {**values, "status": PatrolStatus.PLANNED.value, "plan": stops_to_json(()),
+                 "plan_settings": settings_to_json(self.default_settings()), "synthetic": int(synthetic)}
+            )
+            self._add_crew(patrol_id, inp.crew, overrides, override_reason or "")
+        self._publish("created", patrol_id)
+        return self.get(patrol_id), issues
+
+    def update(self, patrol_id: str, inp: PatrolInput,
+               override_reason: str | None = None) -> tuple[PatrolRecord, list[CrewIssue]]:
+        """As `create`; crew members whose override is already recorded are not asked for a reason again."""
+        self.store.actor.require("patrol.plan")
+        current = self.get(patrol_id)
+        if current.status.is_final:
+            raise ValidationError.single("status", f"the patrol is {current.status.text}")
+        values = validate_patrol(inp)
+        area = self._area(str(values["area_name"]))
+        values["area_name"], values["area_kind"] = area.label, area.kind
+        moved = (values["starts_at"], values["ends_at"]) != (times.to_storage(current.start),
+                                                             times.to_storage(current.end))
+        issues, overrides = self._crew_issues(inp.crew, values, patrol_id, override_reason, not moved)
+        with self.store.transaction():
+            self.repo.update(patrol_id, values)
+            if moved:  # overrides given for the old time no longer stand
+                self.repo.clear_overrides(patrol_id)
+            self._set_crew(patrol_id, inp.crew, overrides, override_reason or "")
+        self._publish("updated", patrol_id)
+        return self.get(patrol_id), issues
+
+    def cancel(self, patrol_id: str) -> PatrolRecord:
+        self.store.actor.require("patrol.plan")
+        current = self.get(patrol_id)
+        if not current.status.can_cancel:
+            raise ValidationError.single("status", f"the patrol is {current.status.text}")
+        return self._set(patrol_id, {"status": PatrolStatus.CANCELLED.value})
+
+    def delete(self, patrol_id: str) -> None:
+        self.store.actor.require("patrol.plan")
+        self.get(patrol_id)
+        with self.store.transaction():
+            self.repo.tombstone(patrol_id)
+        self._publish("deleted", patrol_id)
+
+    # --- planning defaults ----------------------------------------------------------------------------------
+
+    def default_settings(self) -> PlanSettings:
+        """This laptop's planning defaults (Settings): dwell, road factor and speed for new plans."""
+        return settings_from_json(self.store.meta(PLAN_DEFAULTS_KEY))
+
+    def set_default_settings(self, dwell_minutes: float, road_factor: float, speed_kmh: float) -> PlanSettings:
+        self.store.actor.require("patrol.plan")
+        if not 5 <= dwell_minutes <= 60:
+            raise ValidationError.single("dwell_minutes", "a stop's dwell is 5 to 60 minutes (Koper: 10-15)")
+        if not 1.0 <= road_factor <= 3.0:
+            raise ValidationError.single("road_factor", "the road factor is 1.0 to 3.0")
+        if not 10 <= speed_kmh <= 110:
+            raise ValidationError.single("speed_kmh", "the average speed is 10 to 110 km/h")
+        before = self.default_settings()
+        chosen = replace(before, dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
+                         speed_kmh=float(speed_kmh))
+        with self.store.transaction():
+            self.store.set_meta(PLAN_DEFAULTS_KEY, settings_to_json(chosen))
+            record_event(self.store, "settings", changes={"patrol.plan_defaults": [settings_to_dict(before),
+                                                                                  settings_to_dict(chosen)]})
+        return chosen
+
+    # --- the plan -------------------------------------------------------------------------------------------
+
+    def suggest(self, area_name: str, start: datetime, end: datetime, purpose: str = "general_rural_patrol",
+                settings: PlanSettings | None = None, base: tuple[float, float] | None = None) -> Plan:
+        settings = settings or self.default_settings()
+        candidates = self.candidates(area_name, start, purpose, settings.max_candidates)
+        return suggest_plan(candidates, start, end, settings, base)
+
+    def plan_for_window(self, area_name: str, day: str, start: str, end: str,
+                        purpose: str = "general_rural_patrol", settings: PlanSettings | None = None) -> Plan:
+        begin, finish = patrol_window(day, start, end)
+        return self.suggest(area_name, begin, finish, purpose, settings)
+
+    def suggest_for(self, patrol_id: str, settings: PlanSettings | None = None) -> Plan:
+        """A suggested plan for a recorded patrol and save it."""
+        self.store.actor.require("patrol.plan")
+        patrol = self.get(patrol_id)
+        plan = self.suggest(patrol.area, patrol.start, patrol.end, patrol.purpose, settings or patrol.settings,
+                            patrol.base)
+        self.save_plan(patrol_id, plan, settings or patrol.settings)
+        return plan
+
+    def edit_plan(self, patrol_id: str, stops_in_order: list[Candidate], settings: PlanSettings | None = None) -> Plan:
+        """Keep the user's order (after reordering, adding or dropping stops); recompute the times."""
+        self.store.actor.require("patrol.plan")
+        patrol = self.get(patrol_id)
+        settings = settings or patrol.settings
+        plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base)
+        self.save_plan(patrol_id, plan, settings)
+        return plan
+
+    def save_plan(self, patrol_id: str, plan: Plan, settings: PlanSettings) -> None:
+        self.store.actor.require("patrol.plan")
+        patrol = self.get(patrol_id)
+        if not patrol.status.can_edit_plan:
+            raise ValidationError.single("status", f"the patrol is {patrol.status.text}")
+        with self.store.transaction():
+            self.repo.update(patrol_id, {"plan": stops_to_json(plan.stops),
+                                         "plan_settings": settings_to_json(settings)})
+        self._publish("updated", patrol_id)

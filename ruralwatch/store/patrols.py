@@ -1,0 +1,212 @@
+"""Joint patrols in the database: the patrol rows with their crew and logged events, and the reads of other
+features' tables a patrol needs (incidents near it, vehicles on reports, the duties its crew are on).
+
+Every SQL statement of the patrol service is here. Writes go through SyncTable (so they sync and are audited) and
+must run inside `store.transaction()`; the service decides when.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
+from ruralwatch.core.patrol_plan import settings_from_json, stops_from_json
+from ruralwatch.core.patrol_status import PatrolStatus
+from ruralwatch.store.database import Store
+from ruralwatch.store.syncable import SyncTable, resolve_id
+
+# An incident with what was stolen in it: the harm weighting needs the value.
+_INCIDENT_WITH_VALUE = (
+    "SELECT i.id, i.kind, i.occurred_start, i.lat, i.lon, i.place, i.description, i.crime_reference,"
+    " (SELECT SUM(s.value_pence) FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0) AS value"
+    " FROM incidents i WHERE i.deleted = 0"
+)
+
+
+class PatrolRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.patrols = SyncTable(store, "patrols")
+        self.crew = SyncTable(store, "patrol_crew")
+        self.events = SyncTable(store, "patrol_events")
+
+    # --- patrols ------------------------------------------------------------------------------------------
+
+    def find(self, patrol_id: str) -> PatrolRecord | None:
+        """The live patrol with this id, or None."""
+        found = self._records("id = ?", [patrol_id])
+        return found[0] if found else None
+
+    def full_id(self, text: str) -> str:
+        """The full id from a unique prefix, as `patrol list` prints them; raises NotFoundError."""
+        return resolve_id(self.store, "patrols", text, "patrol")
+
+    def latest(self, status: str | None = None, limit: int = 500) -> list[PatrolRecord]:
+        """Live patrols, latest start first; optionally of one status."""
+        if status:
+            return self._records("status = ?", [status], limit)
+        return self._records("1 = 1", [], limit)
+
+    def _records(self, where: str, params: list[Any], limit: int = 500) -> list[PatrolRecord]:
+        rows = list(self.store.db.query(
+            f"SELECT * FROM patrols WHERE deleted = 0 AND {where} ORDER BY starts_at DESC LIMIT {int(limit)}", params
+        ))
+        crew: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        if rows:
+            marks = ",".join("?" * len(rows))
+            for patrol_id, person_id, name in self.store.db.execute(
+                f"SELECT c.patrol_id, p.id, p.name FROM patrol_crew c JOIN people p ON p.id = c.person_id"
+                f" WHERE c.deleted = 0 AND c.patrol_id IN ({marks}) ORDER BY c.created_at, p.name",
+                [r["id"] for r in rows],
+            ):
+                crew[patrol_id].append((person_id, name))
+        return [_patrol(row, tuple(crew.get(row["id"], ()))) for row in rows]
+
+    def insert(self, values: dict[str, Any]) -> str:
+        return self.patrols.insert(values)
+
+    def update(self, patrol_id: str, values: dict[str, Any]) -> None:
+        self.patrols.update(patrol_id, values)
+
+    def tombstone(self, patrol_id: str) -> None:
+        """The patrol with its crew places and its log."""
+        for table in ("patrol_crew", "patrol_events"):
+            rows = SyncTable(self.store, table)
+            for (row_id,) in self.store.db.execute(
+                f"SELECT id FROM {table} WHERE patrol_id = ? AND deleted = 0", [patrol_id]
+            ).fetchall():
+                rows.tombstone(row_id)
+        self.patrols.tombstone(patrol_id)
+
+    # --- crew places --------------------------------------------------------------------------------------
+    #
+    # A crew place keeps its override in its own row (`override_reason`, `overridden_rules`, migration 9), as a
+    # duty assignment does, written through SyncTable: the row's audit entry carries it and it syncs.
+
+    def crew_places(self, patrol_id: str) -> dict[str, str]:
+        """Person id -> crew row id of the live crew places."""
+        return {
+            person_id: row_id
+            for row_id, person_id in self.store.db.execute(
+                "SELECT id, person_id FROM patrol_crew WHERE patrol_id = ? AND deleted = 0", [patrol_id]
+            ).fetchall()
+        }
+
+    def insert_crew(self, patrol_id: str, person_id: str, rules: Sequence[str], reason: str) -> str:
+        values: dict[str, Any] = {"patrol_id": patrol_id, "person_id": person_id}
+        if rules:
+            values |= {"override_reason": reason.strip(), "overridden_rules": json.dumps(list(rules))}
+        return self.crew.insert(values)
+
+    def remove_crew(self, row_id: str) -> None:
+        self.crew.tombstone(row_id)
+
+    def record_override(self, row_id: str, rules: Sequence[str], reason: str) -> None:
+        """The latest reason, and every rule overridden so far (a place already overridden keeps its rules)."""
+        before = self.crew.get_raw(row_id)
+        known = json.loads(before.get("overridden_rules") or "[]") if before.get("override_reason") else []
+        self.crew.update(row_id, {"override_reason": reason.strip(),
+                                  "overridden_rules": json.dumps(list(dict.fromkeys([*known, *rules])))})
+
+    def clear_overrides(self, patrol_id: str) -> None:
+        for (row_id,) in self.store.db.execute(
+            "SELECT id FROM patrol_crew WHERE patrol_id = ? AND deleted = 0 AND override_reason IS NOT NULL",
+            [patrol_id],
+        ).fetchall():
+            self.crew.update(row_id, {"override_reason": None, "overridden_rules": None})
+
+    def overrides_by_person(self, patrol_id: str) -> dict[str, tuple[str, list[str]]]:
+        """Person id -> (latest reason, every rule overridden) for the live crew places of a patrol."""
+        return {
+            person_id: (reason, json.loads(rules or "[]"))
+            for person_id, reason, rules in self.store.db.execute(
+                "SELECT person_id, override_reason, overridden_rules FROM patrol_crew WHERE patrol_id = ?"
+                " AND deleted = 0 AND override_reason IS NOT NULL", [patrol_id],
+            ).fetchall()
+        }
+
+    # --- the log ------------------------------------------------------------------------------------------
+
+    def insert_event(self, values: dict[str, Any]) -> str:
+        return self.events.insert(values)
+
+    def link_event(self, event_id: str, incident_id: str) -> str:
+        """Link an incident to an event; returns the event's patrol id. Raises NotFoundError."""
+        patrol_id = str(self.events.get_raw(event_id)["patrol_id"])
+        self.events.update(event_id, {"incident_id": incident_id})
+        return patrol_id
+
+    def event(self, event_id: str) -> LoggedEvent | None:
+        rows = list(self.store.db.query("SELECT * FROM patrol_events WHERE id = ?", [event_id]))
+        return _event(rows[0]) if rows else None
+
+    def events_of(self, patrol_id: str) -> list[LoggedEvent]:
+        return [
+            _event(row) for row in self.store.db.query(
+                "SELECT * FROM patrol_events WHERE patrol_id = ? AND deleted = 0 ORDER BY at, created_at, rowid",
+                [patrol_id],
+            )
+        ]
+
+    # --- other features' tables ---------------------------------------------------------------------------
+
+    def duty_patrol_id(self, duty_id: str) -> str | None:
+        """The patrol a roster duty was planned as, if any (None also for an id that is not a duty's)."""
+        row = self.store.db.execute("SELECT patrol_id FROM duties WHERE id = ?", [duty_id]).fetchone()
+        return row[0] if row else None
+
+    def commitment_titles(self) -> dict[str, str]:
+        """Id -> title of every live duty and patrol: what a crew member is already on."""
+        rows = self.store.db.execute(
+            "SELECT id, title FROM duties WHERE deleted = 0 UNION ALL SELECT id, title FROM patrols WHERE deleted = 0"
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def incidents_between(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Incidents that occurred from `since` to `until` inclusive, latest first, with the value stolen."""
+        return list(self.store.db.query(
+            f"{_INCIDENT_WITH_VALUE} AND i.occurred_start >= ? AND i.occurred_start <= ?"
+            " ORDER BY i.occurred_start DESC",
+            [times.to_storage(since), times.to_storage(until)],
+        ))
+
+    def located_incidents(self, since: datetime, before: datetime) -> list[dict[str, Any]]:
+        """Incidents with a location that occurred from `since` up to (not including) `before`."""
+        return list(self.store.db.query(
+            f"{_INCIDENT_WITH_VALUE} AND i.lat IS NOT NULL AND i.occurred_start >= ? AND i.occurred_start < ?",
+            [times.to_storage(since), times.to_storage(before)],
+        ))
+
+    def vehicle_sightings(self, kinds: Sequence[str], since: datetime, until: datetime) -> list[tuple[Any, ...]]:
+        """(vrm, occurred, place, kind, make, model, colour) of vehicles on reports of these kinds in the period."""
+        return self.store.db.execute(
+            "SELECT v.vrm, i.occurred_start, i.place, i.kind, v.make, v.model, v.colour FROM incident_vehicles v"
+            " JOIN incidents i ON i.id = v.incident_id WHERE v.deleted = 0 AND i.deleted = 0"
+            f" AND i.kind IN ({','.join('?' * len(kinds))}) AND i.occurred_start >= ?"
+            " AND i.occurred_start <= ? AND v.vrm IS NOT NULL AND v.vrm != ''",
+            [*kinds, times.to_storage(since), times.to_storage(until)],
+        ).fetchall()
+
+
+def _patrol(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> PatrolRecord:
+    base = (row["start_lat"], row["start_lon"]) if row["start_lat"] is not None else None
+    return PatrolRecord(
+        id=row["id"], title=row["title"], start=times.from_storage(row["starts_at"]),
+        end=times.from_storage(row["ends_at"]), area=row["area_name"], purpose=row["purpose"],
+        vehicle=row["vehicle"] or "", call_sign=row["call_sign"] or "", status=PatrolStatus(row["status"]),
+        crew=crew, stops=stops_from_json(row["plan"]), settings=settings_from_json(row["plan_settings"]),
+        base=base, started_at=row["started_at"], ended_at=row["ended_at"], briefed_at=row["briefed_at"],
+        notes=row["notes"] or "", synthetic=bool(row["synthetic"]),
+    )
+
+
+def _event(row: dict[str, Any]) -> LoggedEvent:
+    return LoggedEvent(
+        id=row["id"], kind=row["kind"], at=row["at"], lat=row["lat"], lon=row["lon"], stop_key=row["stop_key"],
+        vrm=row["vrm"], flagged=bool(row["vrm_flagged"]), detail=row["detail"] or "", incident_id=row["incident_id"],
+    )
