@@ -15,7 +15,6 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
 from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
-from ruralwatch.io.exports import check_target, replace_atomically
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.roster import AutofillOutcome
@@ -221,8 +220,7 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
         start, end = _period(args.date_from, args.date_to)
         person = services.people.find(args.person) if args.person else None
         name = f"RuralWatch duties: {person.name if person else args.station or 'all'}"
-        data = services.roster.calendar(start, end, person.id if person else None, args.station, name)
-        replace_atomically(check_target(args.output), lambda part: part.write_bytes(data))
+        services.roster.export_calendar(args.output, start, end, person.id if person else None, args.station, name)
         print(f"wrote {args.output}")
     elif args.action == "hours":
         this_month = times.to_local(times.utc_now()).strftime("%Y-%m")
