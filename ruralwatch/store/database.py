@@ -36,6 +36,9 @@ KEY_BYTES = 32
 # pages under the small default cache (1.47 s CPU encrypted against 0.75 s plain; 0.79 s with this cache).
 # The cache only grows as pages are read: small databases use what they always used. See docs/BENCHMARKS.md.
 CACHE_KIB = 65_536
+# How long a writer waits for another to finish (an import or a merge holds the write lock for seconds): long
+# enough that two RuralWatch programs writing at once simply take turns. Reads never wait (WAL).
+BUSY_TIMEOUT_MS = 60_000
 # The driver's errors: every layer catches these (not the standard library's sqlite3 ones).
 DatabaseError = driver.DatabaseError
 IntegrityError = driver.IntegrityError
@@ -60,6 +63,54 @@ class EncryptedDatabaseError(NotARuralWatchDatabaseError):
     """The file is encrypted and no (or the wrong) key was given."""
 
 
+class DatabaseBusyError(RuralWatchError):
+    """Another program held the write lock for longer than BUSY_TIMEOUT_MS. Nothing is wrong with the file."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        where = f" {Path(path).name}" if path else ""
+        super().__init__(f"the database{where} is busy: another RuralWatch window or command is writing to it (an "
+                         "import or a merge?); nothing was changed, try again when it has finished")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A lock held by another connection (SQLITE_BUSY / SQLITE_LOCKED), as opposed to damage."""
+    if isinstance(exc, DatabaseBusyError):
+        return True
+    return isinstance(exc, OperationalError) and any(
+        word in str(exc).lower() for word in ("database is locked", "database table is locked", "busy"))
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database, path: Path | None = None) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock first (BEGIN IMMEDIATE), so it waits its turn behind another
+    writer under the busy timeout. A deferred BEGIN would start as a reader and fail at once (SQLITE_BUSY, no
+    waiting) when it tried to write after another connection had. Nested calls are savepoints."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusyError(path) from None
+        raise
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException as exc:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        if isinstance(exc, OperationalError) and is_busy(exc):
+            raise DatabaseBusyError(path) from None
+        raise
+
+
 class Store:
     """An open database with its device identity, logical clock, key and the actor doing the work."""
 
@@ -78,8 +129,9 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """All writes go through here: everything inside commits together or not at all."""
-        with self.db.atomic() as db:
+        """All writes go through here: everything inside commits together or not at all, after waiting its turn
+        behind any other writer (see write_transaction)."""
+        with write_transaction(self.db, self.path) as db:
             yield db
 
     def reopen(self) -> Store:
@@ -181,7 +233,7 @@ def migrate(db: sqlite_utils.Database, path: Path | None, steps: Sequence[Migrat
     key = getattr(db, "ruralwatch_key", None)
     backup = _backup(db.conn, path, current, key) if (path and 0 < current < latest) else None
     for version in range(current + 1, latest + 1):
-        with db.atomic():
+        with write_transaction(db, path):
             steps[version - 1](db)
             db.execute(f"PRAGMA user_version = {version}")
     return backup
@@ -217,7 +269,7 @@ def open_store(path: str | Path, steps: Sequence[Migration] | None = None, key: 
             raise NotARuralWatchDatabaseError(f"{path} cannot be opened as a database: {exc}") from None
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         migrate(db, path, steps if steps is not None else migrations_module.MIGRATIONS)
         device_id = _device_id(db)
@@ -233,6 +285,6 @@ def _device_id(db: sqlite_utils.Database) -> str:
     if row:
         return str(row[0])
     device_id = uuid.uuid4().hex[:16]
-    with db.atomic():
+    with write_transaction(db):
         db.execute("INSERT INTO meta(key, value) VALUES ('device_id', ?)", [device_id])
     return device_id
