@@ -13,11 +13,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyproj import Transformer
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.graphics.shapes import Path as ShapePath
 from reportlab.lib import colors
@@ -25,6 +23,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether
 
+from ruralwatch.core.geo import from_bng, to_bng
 from ruralwatch.core.kinds import is_kind, kind_by_key
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.io import pdf_common as pdf
@@ -276,21 +275,11 @@ WARD_VIEW_MAX_M = 40_000.0  # wider than this, ward outlines would be a grey mes
 LAND = colors.HexColor("#fbfbf8")
 
 
-@cache
-def _to_bng() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-
-
-@cache
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
 def _project(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """(lat, lon) points to British National Grid metres, in one pyproj call."""
     if not points:
         return []
-    eastings, northings = _to_bng().transform([p[1] for p in points], [p[0] for p in points])
+    eastings, northings = to_bng().transform([p[1] for p in points], [p[0] for p in points])
     return list(zip(eastings, northings, strict=True))
 
 
@@ -423,7 +412,7 @@ def _view_lonlat_bbox(view: _View) -> tuple[float, float, float, float]:
     span_n = view.height / view.scale
     corners_e = [view.e0, view.e0 + view.span_m, view.e0, view.e0 + view.span_m]
     corners_n = [view.n0, view.n0, view.n0 + span_n, view.n0 + span_n]
-    lons, lats = _to_wgs84().transform(corners_e, corners_n)
+    lons, lats = from_bng().transform(corners_e, corners_n)
     return min(lons), min(lats), max(lons), max(lats)
 
 

@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, lat_lon_to_easting_northing
+from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, to_bng
 
 STANDARD_HEADER: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
@@ -262,7 +262,7 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
         northings: list[float] = []
         lat_array, lon_array = np.array(lats), np.array(lons)
         for start in range(0, len(lat_array), PROJ_SLICE):
-            e, n = lat_lon_to_easting_northing(lat_array[start:start + PROJ_SLICE], lon_array[start:start + PROJ_SLICE])
+            e, n = to_bng().transform(lon_array[start:start + PROJ_SLICE], lat_array[start:start + PROJ_SLICE])
             eastings.extend(np.asarray(e).tolist())
             northings.extend(np.asarray(n).tolist())
         for record, easting, northing in zip(located, eastings, northings, strict=True):
