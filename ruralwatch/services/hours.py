@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -140,10 +140,6 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
-
-
-def month_of(day: date) -> str:
-    return day.strftime("%Y-%m")
 
 
 def _check_months(month_from: str, month_to: str) -> None:

@@ -23,7 +23,6 @@ from ruralwatch.store.database import Store
 from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
-# Called with (done, total); returns False to ask the work to stop.
 
 
 class IncidentService:

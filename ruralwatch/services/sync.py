@@ -522,11 +522,8 @@ class SyncService:
         value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
         table = SyncTable(self.store, conflict.table_name)
         with self.store.transaction():
-            if conflict.field == "deleted":
-                current = table.get_raw(conflict.row_id)
-                if bool(current["deleted"]) != bool(value):
-                    # SyncTable.update leaves sync columns alone; `_write` is the one place that stamps a change.
-                    table._write(current, {"deleted": 1 if value else 0})
+            if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
+                table.set_deleted(conflict.row_id, bool(value))
             else:
                 table.update(conflict.row_id, {conflict.field: value})
             self.store.db.execute(
