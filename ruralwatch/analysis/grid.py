@@ -105,12 +105,12 @@ class Grid:
     @property
     def x_centres(self) -> NDArray[np.float64]:
         """Eastings of the column centres, west to east (length nx)."""
-        return self.x0 + (np.arange(self.nx) + 0.5) * self.cell_m
+        return self.x0 + (np.arange(self.nx, dtype=np.float64) + 0.5) * self.cell_m
 
     @property
     def y_centres(self) -> NDArray[np.float64]:
         """Northings of the row centres, south to north (length ny)."""
-        return self.y0 + (np.arange(self.ny) + 0.5) * self.cell_m
+        return self.y0 + (np.arange(self.ny, dtype=np.float64) + 0.5) * self.cell_m
 
     def centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Easting and northing of every cell centre, two (ny, nx) arrays."""

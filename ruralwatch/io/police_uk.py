@@ -22,6 +22,7 @@ import hashlib
 import io
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
@@ -192,8 +193,10 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     lons: list[float] = []
     lats: list[float] = []
     rows_read = 0
+    # Each row is read as strings, then becomes its record in place: coordinates turn into numbers or None.
+    rows: Iterator[list[Any]] = reader
     try:
-        for row in reader:
+        for row in rows:
             if not row:  # a blank line
                 continue
             rows_read += 1

@@ -316,7 +316,8 @@ class AnalysisService:
             # A Gi* hotspot is a cell with crime in a hot neighbourhood: never send a patrol to an empty field.
             surface = np.where(values > 0, surface, np.nan)
         step()
-        kind = {"grid": "count", "kde": "kde", "gistar": "gistar"}[query.method]
+        kinds: dict[str, hs.Method] = {"grid": "count", "kde": "kde", "gistar": "gistar"}
+        kind = kinds[query.method]
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
         areas = [_area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step()

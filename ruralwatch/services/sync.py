@@ -279,7 +279,7 @@ class SyncService:
             query = f"SELECT sha256, data FROM blobs WHERE sha256 IN ({','.join('?' * len(chunk))})"
             blobs.update({sha: bytes(data) for sha, data in self.store.db.execute(query, chunk)})
         clocks = [rows[i]["hlc"] for rows in tables.values() for i in (0, -1) if rows]
-        header = {
+        header: dict[str, Any] = {
             "package_id": str(uuid.uuid4()),
             "schema_version": self.store.schema_version(),
             "source_device": self.store.device_id,
