@@ -37,6 +37,7 @@ from ruralwatch.analysis.grid import (  # noqa: E402
     study_area_mask,
 )
 from ruralwatch.analysis.hotspots import gi_star, grid_counts, kde_quartic, rank_hotspots  # noqa: E402
+from ruralwatch.core.geo import to_bng  # noqa: E402
 from ruralwatch.paths import resource_path  # noqa: E402
 
 # (easting, northing, sd in metres, relative weight): approximate town centres.
@@ -94,9 +95,7 @@ def densified(polygons: Any, target_vertices: int) -> list[list[np.ndarray]]:
 
 
 def district_rings() -> list[list[np.ndarray]]:
-    from pyproj import Transformer
-
-    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    transformer = to_bng()  # the app's own
     with resource_path("geo", "essex-districts.geojson").open(encoding="utf-8") as handle:
         collection = json.load(handle)
     polygons = []
@@ -107,7 +106,7 @@ def district_rings() -> list[list[np.ndarray]]:
             rings = []
             for ring in part:
                 lonlat = np.asarray(ring, dtype=float)[:, :2]
-                east, north = to_bng.transform(lonlat[:, 0], lonlat[:, 1])
+                east, north = transformer.transform(lonlat[:, 0], lonlat[:, 1])
                 rings.append(np.column_stack([east, north]))
             polygons.append(rings)
     return polygons

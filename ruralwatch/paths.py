@@ -1,4 +1,4 @@
-"""Where things live: the default database, caches, and bundled resources (source tree or PyInstaller)."""
+"""Where things live: the default and the chosen database, and bundled resources (source tree or PyInstaller)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_config_dir, user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 
 APP_NAME = "RuralWatch"
 DB_ENV = "RURALWATCH_DB"
@@ -72,12 +72,6 @@ def resolve_db_path(cli_value: str | None) -> Path:
     if os.environ.get(DB_ENV):
         return Path(os.environ[DB_ENV]).expanduser()
     return remembered_db_path() or default_db_path()
-
-
-def cache_dir() -> Path:
-    path = Path(user_cache_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def resource_path(*parts: str) -> Path:

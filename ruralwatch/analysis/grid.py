@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pyproj import Transformer
 
+from ruralwatch.core.geo import from_bng, to_bng
 from ruralwatch.mapping.boundaries import ATTRIBUTION
 from ruralwatch.paths import resource_path
 
@@ -46,17 +46,6 @@ Ring = NDArray[np.float64]
 MultiPolygonBNG = tuple[tuple[Ring, ...], ...]
 
 _ALIGN_TOLERANCE = 1e-9
-
-
-@cache
-def _to_wgs84() -> Transformer:
-    # Same transformation as ruralwatch.core.geo (Helmert OSGB36 -> WGS84 unless OSTN15 is installed).
-    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-@cache
-def _to_bng() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -116,12 +105,12 @@ class Grid:
     @property
     def x_centres(self) -> NDArray[np.float64]:
         """Eastings of the column centres, west to east (length nx)."""
-        return self.x0 + (np.arange(self.nx) + 0.5) * self.cell_m
+        return self.x0 + (np.arange(self.nx, dtype=np.float64) + 0.5) * self.cell_m
 
     @property
     def y_centres(self) -> NDArray[np.float64]:
         """Northings of the row centres, south to north (length ny)."""
-        return self.y0 + (np.arange(self.ny) + 0.5) * self.cell_m
+        return self.y0 + (np.arange(self.ny, dtype=np.float64) + 0.5) * self.cell_m
 
     def centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Easting and northing of every cell centre, two (ny, nx) arrays."""
@@ -157,7 +146,7 @@ class Grid:
 
 def bng_to_wgs84(east: ArrayLike, north: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(lon, lat) arrays for arrays of eastings and northings."""
-    lon, lat = _to_wgs84().transform(np.asarray(east, dtype=np.float64), np.asarray(north, dtype=np.float64))
+    lon, lat = from_bng().transform(np.asarray(east, dtype=np.float64), np.asarray(north, dtype=np.float64))
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
@@ -294,7 +283,7 @@ def force_area_bng() -> MultiPolygonBNG:
             rings = []
             for ring in part:
                 lonlat = np.asarray(ring, dtype=np.float64)[:, :2]
-                east, north = _to_bng().transform(lonlat[:, 0], lonlat[:, 1])
+                east, north = to_bng().transform(lonlat[:, 0], lonlat[:, 1])
                 projected = np.column_stack([east, north])
                 projected.setflags(write=False)  # shared by every caller through the cache
                 rings.append(projected)

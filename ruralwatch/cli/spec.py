@@ -36,11 +36,19 @@ class Phase(Enum):
 
 
 class CommandSpec(Protocol):
-    names: tuple[str, ...]
-    phase: Phase
-    add_parsers: AddParsers
+    # Read-only: the specs are frozen dataclasses.
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def phase(self) -> Phase: ...
+
+    @property
+    def add_parsers(self) -> AddParsers: ...
+
     # False only for a command that must run when the database it would use is not there (data-folder says why).
-    needs_database: bool
+    @property
+    def needs_database(self) -> bool: ...
 
     def execute(self, args: argparse.Namespace, db_path: Path) -> int: ...
 

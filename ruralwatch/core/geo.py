@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from pyproj import Transformer
 
@@ -34,17 +34,24 @@ class LatLon:
     lon: float
 
 
+# The one pair of OSGB transformers every module uses (lon/lat order both ways: always_xy), so a point converts the
+# same in the incident form, the analysis grid, the importer and the briefing map.
 # allow_ballpark=False: outside the Helmert transformation's area of use (49.79-60.94 N, 8.82 W-1.92 E, so inside
 # the GB margin near Scilly, St Kilda's sea and Shetland) PROJ would otherwise convert lat/lon to the grid with a
 # "ballpark" datum-less step but the grid to lat/lon with the Helmert one, so a point moved 50-140 m on a round trip.
-@lru_cache(maxsize=1)
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True, allow_ballpark=False)
-
-
-@lru_cache(maxsize=1)
-def _to_bng() -> Transformer:
+# Cached and shared across threads: since pyproj 3.1 a Transformer is thread-safe (it builds its PROJ object per
+# thread, in a threading.local, on that thread's own PROJ context), so worker threads may use these too (threads
+# Python starts: see ruralwatch.ui.tasks on reused foreign threads).
+@cache
+def to_bng() -> Transformer:
+    """WGS84 (lon, lat) to British National Grid (easting, northing) metres; takes scalars or arrays."""
     return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True, allow_ballpark=False)
+
+
+@cache
+def from_bng() -> Transformer:
+    """British National Grid (easting, northing) metres to WGS84 (lon, lat); takes scalars or arrays."""
+    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True, allow_ballpark=False)
 
 
 def check_lat_lon(lat: float, lon: float, field: str = "location") -> LatLon:
@@ -123,12 +130,12 @@ def easting_northing_to_grid_ref(easting: float, northing: float, digits: int = 
 
 def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
     easting, northing = grid_ref_to_easting_northing(text, field)
-    lon, lat = _to_wgs84().transform(easting, northing)
+    lon, lat = from_bng().transform(easting, northing)
     return check_lat_lon(lat, lon, field)
 
 
 def lat_lon_to_easting_northing(lat: float, lon: float) -> tuple[float, float]:
-    easting, northing = _to_bng().transform(lon, lat)
+    easting, northing = to_bng().transform(lon, lat)
     return easting, northing
 
 

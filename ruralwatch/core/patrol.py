@@ -4,7 +4,7 @@ patrol and its logged events as the service returns them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import geo, times
@@ -37,21 +37,21 @@ class PatrolInput:
 def patrol_window(day: str | date, start: str, end: str) -> tuple[datetime, datetime]:
     """The local date and HH:MM times as a UTC window; an end at or before the start is the next day."""
     errors: list[FieldError] = []
-    parsed_day = parsed_start = parsed_end = None
-    for name, parse in (("date", lambda: times.parse_date(day, "date")),
-                        ("start", lambda: parse_time_of_day(start, "start")),
-                        ("end", lambda: parse_time_of_day(end, "end"))):
-        try:
-            value = parse()
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-            continue
-        if name == "date":
-            parsed_day = value
-        elif name == "start":
-            parsed_start = value
-        else:
-            parsed_end = value
+    parsed_day: date | None = None
+    parsed_start: time | None = None
+    parsed_end: time | None = None
+    try:
+        parsed_day = times.parse_date(day, "date")
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+    try:
+        parsed_start = parse_time_of_day(start, "start")
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+    try:
+        parsed_end = parse_time_of_day(end, "end")
+    except ValidationError as exc:
+        errors.extend(exc.errors)
     if errors or parsed_day is None or parsed_start is None or parsed_end is None:
         raise ValidationError(errors)
     begin = datetime.combine(parsed_day, parsed_start, times.LOCAL_ZONE)

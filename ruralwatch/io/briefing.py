@@ -13,11 +13,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyproj import Transformer
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.graphics.shapes import Path as ShapePath
 from reportlab.lib import colors
@@ -25,6 +23,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether
 
+from ruralwatch.core.geo import from_bng, to_bng
 from ruralwatch.core.kinds import is_kind, kind_by_key
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.io import pdf_common as pdf
@@ -163,7 +162,7 @@ def _crew_table(crew: Sequence[CrewLine]) -> Flowable | None:
 def _contacts_table(contacts: Sequence[ContactPoint]) -> Flowable | None:
     if not contacts:
         return None
-    rows = [[pdf.markup(f"<b>{pdf.text(c.name)}</b>"), c.detail] for c in contacts]
+    rows: list[list[Flowable | str]] = [[pdf.markup(f"<b>{pdf.text(c.name)}</b>"), c.detail] for c in contacts]
     return pdf.data_table(["Contact", "How to reach"], rows, [30, 70], zebra=False)
 
 
@@ -171,7 +170,7 @@ def _stops_table(b: Briefing) -> Flowable | None:
     if not b.stops:
         return None
     day = pdf.local(b.start).date()
-    rows = [
+    rows: list[list[Flowable | str]] = [
         [str(s.seq), pdf.markup(f"<b>{pdf.text(s.label)}</b>"), _clock(s.arrive, day), _clock(s.leave, day),
          _minutes(s.dwell_minutes), f"{s.harm:,.0f}", s.reason]
         for s in sorted(b.stops, key=lambda s: s.seq)
@@ -183,7 +182,7 @@ def _stops_table(b: Briefing) -> Flowable | None:
 def _incidents_table(incidents: Sequence[BriefingIncident]) -> Flowable | None:
     if not incidents:
         return None
-    rows = []
+    rows: list[list[Flowable | str]] = []
     for i in sorted(incidents, key=lambda i: _utc(i.occurred), reverse=True):
         colour, letter, name = _kind_style(i.kind)
         kind = pdf.markup(f'<font color="{colour}"><b>{pdf.text(letter)}</b></font>&nbsp;&nbsp;{pdf.text(name)}')
@@ -197,7 +196,7 @@ def _incidents_table(incidents: Sequence[BriefingIncident]) -> Flowable | None:
 def _vehicles_table(vehicles: Sequence[VehicleOfInterest]) -> Flowable | None:
     if not vehicles:
         return None
-    rows = [
+    rows: list[list[Flowable | str]] = [
         [pdf.markup(f"<b>{pdf.text(v.vrm)}</b>"), str(v.times_seen), _when(v.last_seen), "; ".join(v.places),
          ", ".join(_kind_style(k)[2] for k in v.kinds), v.description]
         for v in vehicles
@@ -276,21 +275,11 @@ WARD_VIEW_MAX_M = 40_000.0  # wider than this, ward outlines would be a grey mes
 LAND = colors.HexColor("#fbfbf8")
 
 
-@cache
-def _to_bng() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-
-
-@cache
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
 def _project(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """(lat, lon) points to British National Grid metres, in one pyproj call."""
     if not points:
         return []
-    eastings, northings = _to_bng().transform([p[1] for p in points], [p[0] for p in points])
+    eastings, northings = to_bng().transform([p[1] for p in points], [p[0] for p in points])
     return list(zip(eastings, northings, strict=True))
 
 
@@ -326,13 +315,13 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     legend, legend_height = _legend(b, located, width)
     drawing = Drawing(width, height + legend_height)
     box = (0.0, legend_height, width, height)
-    drawing.add(Rect(*box, fillColor=LAND, strokeColor=None))
+    drawing.add(_rect(*box, fillColor=LAND, strokeColor=None))
 
     focus = _focus(stop_xy + start_xy + [p for ring in rings for p in ring], incident_xy)
     if not focus:
         drawing.add(String(width / 2, legend_height + height / 2, "No locations to map",
                            fontName=pdf.FONT_ITALIC, fontSize=10, fillColor=pdf.MUTED, textAnchor="middle"))
-        drawing.add(Rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
+        drawing.add(_rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
         return drawing
 
     view = _fit_view(focus, box)
@@ -360,11 +349,11 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     if context_drawn:
         note = "Boundaries: ONS, OGL v3. Contains OS data © Crown copyright and database right."
         note_width = stringWidth(note, pdf.FONT, 5.5)
-        drawing.add(Rect(width - note_width - 7, legend_height + 0.8, note_width + 6.2, 8,
-                         fillColor=colors.Color(1, 1, 1, alpha=0.85), strokeColor=None))
+        drawing.add(_rect(width - note_width - 7, legend_height + 0.8, note_width + 6.2, 8,
+                          fillColor=colors.Color(1, 1, 1, alpha=0.85), strokeColor=None))
         drawing.add(String(width - 4, legend_height + 3, note, fontName=pdf.FONT, fontSize=5.5,
                            fillColor=pdf.MUTED, textAnchor="end"))
-    drawing.add(Rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
+    drawing.add(_rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
     drawing.add(legend)
     return drawing
 
@@ -416,14 +405,22 @@ def _ring_line(ring: Sequence[tuple[float, float]], view: _View, colour: Color, 
     points: list[float] = []
     for e, n in [*ring, ring[0]]:
         points.extend(view.xy(e, n))
-    return PolyLine(points, strokeColor=colour, strokeWidth=width, strokeDashArray=dash, strokeLineJoin=1)
+    # None is reportlab's own default (a solid line); types-reportlab leaves None out of strokeDashArray's type.
+    return PolyLine(points, strokeColor=colour, strokeWidth=width, strokeDashArray=dash,  # type: ignore[arg-type]
+                    strokeLineJoin=1)
+
+
+def _rect(x: float, y: float, width: float, height: float, **style: Any) -> Rect:
+    """Rect(...) with style keywords. Only for the type checker: types-reportlab annotates Rect's **kw as the style
+    TypedDict itself instead of Unpack[...] as for the other shapes, so it rejects every style keyword."""
+    return Rect(x, y, width, height, **style)
 
 
 def _view_lonlat_bbox(view: _View) -> tuple[float, float, float, float]:
     span_n = view.height / view.scale
     corners_e = [view.e0, view.e0 + view.span_m, view.e0, view.e0 + view.span_m]
     corners_n = [view.n0, view.n0, view.n0 + span_n, view.n0 + span_n]
-    lons, lats = _to_wgs84().transform(corners_e, corners_n)
+    lons, lats = from_bng().transform(corners_e, corners_n)
     return min(lons), min(lats), max(lons), max(lats)
 
 
@@ -535,7 +532,7 @@ def _add_stop_marker(group: Group, x: float, y: float, label: str) -> None:
 
 
 def _add_start_marker(group: Group, x: float, y: float) -> None:
-    group.add(Rect(x - 6, y - 6, 12, 12, fillColor=colors.black, strokeColor=colors.white, strokeWidth=1.2))
+    group.add(_rect(x - 6, y - 6, 12, 12, fillColor=colors.black, strokeColor=colors.white, strokeWidth=1.2))
     group.add(String(x, y - 2.6, "S", fontName=pdf.FONT_BOLD, fontSize=7.5, fillColor=colors.white,
                      textAnchor="middle"))
 
@@ -560,11 +557,11 @@ def _add_scale_bar(drawing: Drawing, view: _View) -> None:
     metres = _nice_length(view.span_m * 0.22)
     length = metres * view.scale
     x, y = view.x0 + 10, view.y0 + 12
-    drawing.add(Rect(x - 5, y - 6, length + 36, 19, fillColor=colors.Color(1, 1, 1, alpha=0.85),
-                     strokeColor=None))
+    drawing.add(_rect(x - 5, y - 6, length + 36, 19, fillColor=colors.Color(1, 1, 1, alpha=0.85),
+                      strokeColor=None))
     half = length / 2
-    drawing.add(Rect(x, y, half, 3.5, fillColor=colors.black, strokeColor=colors.black, strokeWidth=0.5))
-    drawing.add(Rect(x + half, y, half, 3.5, fillColor=colors.white, strokeColor=colors.black, strokeWidth=0.5))
+    drawing.add(_rect(x, y, half, 3.5, fillColor=colors.black, strokeColor=colors.black, strokeWidth=0.5))
+    drawing.add(_rect(x + half, y, half, 3.5, fillColor=colors.white, strokeColor=colors.black, strokeWidth=0.5))
     label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
     drawing.add(String(x, y + 5.5, "0", fontName=pdf.FONT, fontSize=6.5, textAnchor="middle"))
     drawing.add(String(x + length, y + 5.5, label, fontName=pdf.FONT, fontSize=6.5, textAnchor="middle"))
@@ -616,7 +613,7 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
         elif symbol == "route":
             group.add(Line(cx - 7, cy, cx + 7, cy, strokeColor=ROUTE, strokeWidth=1.8))
         elif symbol == "area":
-            group.add(Rect(cx - 6, cy - 4, 12, 8, fillColor=AREA_FILL, strokeColor=AREA_LINE, strokeWidth=1))
+            group.add(_rect(cx - 6, cy - 4, 12, 8, fillColor=AREA_FILL, strokeColor=AREA_LINE, strokeWidth=1))
         else:
             _add_incident_marker(group, cx, cy, symbol.split(":", 1)[1])
         group.add(String(x + 16, cy - 2.4, name, fontName=pdf.FONT, fontSize=font_size, fillColor=pdf.INK))

@@ -418,11 +418,12 @@ def check_target(out: Path | str) -> Path:
     return target
 
 
-def replace_atomically(target: Path, write: Callable[[Path], None],
+def replace_atomically(target: Path, write: Callable[[Path], object],
                        proceed: Callable[[], bool] | None = None) -> None:
     """Run `write` on a temporary file beside `target`, then move it into place; on any failure remove it.
 
-    `proceed()` is asked once the file is written: False (the user cancelled) leaves `target` as it was."""
+    `proceed()` is asked once the file is written: False (the user cancelled) leaves `target` as it was.
+    Whatever `write` returns (e.g. write_text's count) is ignored."""
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:

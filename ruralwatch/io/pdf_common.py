@@ -66,12 +66,16 @@ def _font_candidates() -> list[tuple[Path, Path, Path]]:
     windows = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
     mac = Path("/System/Library/Fonts/Supplemental")
     linux = Path("/usr/share/fonts/truetype")
-    liberation = ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf")
+
+    def liberation(folder: Path) -> tuple[Path, Path, Path]:
+        return (folder / "LiberationSans-Regular.ttf", folder / "LiberationSans-Bold.ttf",
+                folder / "LiberationSans-Italic.ttf")
+
     return [
-        tuple(resource_path("fonts", name) for name in liberation),  # type: ignore[misc]
+        liberation(resource_path("fonts")),
         (windows / "arial.ttf", windows / "arialbd.ttf", windows / "ariali.ttf"),
         (mac / "Arial.ttf", mac / "Arial Bold.ttf", mac / "Arial Italic.ttf"),
-        *(tuple(linux / folder / name for name in liberation) for folder in ("liberation", "liberation2")),
+        *(liberation(linux / folder) for folder in ("liberation", "liberation2")),
         (linux / "dejavu" / "DejaVuSansCondensed.ttf", linux / "dejavu" / "DejaVuSansCondensed-Bold.ttf",
          linux / "dejavu" / "DejaVuSansCondensed-Oblique.ttf"),
     ]
@@ -252,7 +256,8 @@ def _page_canvas(title: str, generated: str, marking: str) -> type[Canvas]:
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            # Canvas's own reset for the next page; types-reportlab leaves the private method out.
+            self._startPage()  # type: ignore[attr-defined]
 
         def save(self) -> None:
             total = len(self._pages)

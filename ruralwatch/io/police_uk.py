@@ -22,6 +22,7 @@ import hashlib
 import io
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
@@ -30,7 +31,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, lat_lon_to_easting_northing
+from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, to_bng
 
 STANDARD_HEADER: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
@@ -192,8 +193,10 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     lons: list[float] = []
     lats: list[float] = []
     rows_read = 0
+    # Each row is read as strings, then becomes its record in place: coordinates turn into numbers or None.
+    rows: Iterator[list[Any]] = reader
     try:
-        for row in reader:
+        for row in rows:
             if not row:  # a blank line
                 continue
             rows_read += 1
@@ -262,7 +265,7 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
         northings: list[float] = []
         lat_array, lon_array = np.array(lats), np.array(lons)
         for start in range(0, len(lat_array), PROJ_SLICE):
-            e, n = lat_lon_to_easting_northing(lat_array[start:start + PROJ_SLICE], lon_array[start:start + PROJ_SLICE])
+            e, n = to_bng().transform(lon_array[start:start + PROJ_SLICE], lat_array[start:start + PROJ_SLICE])
             eastings.extend(np.asarray(e).tolist())
             northings.extend(np.asarray(n).tolist())
         for record, easting, northing in zip(located, eastings, northings, strict=True):

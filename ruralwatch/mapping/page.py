@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import folium
 
@@ -88,17 +89,17 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
 
     base_layers: dict[str, str] = {}
     for index, spec in enumerate(basemaps):
-        options: dict[str, object] = {"minNativeZoom": spec.minzoom}
+        options: dict[str, Any] = {"minNativeZoom": spec.minzoom}  # Leaflet options folium passes through
         if spec.bounds:
             west, south, east, north = spec.bounds
             options["bounds"] = [[south, west], [north, east]]
-        layer = folium.TileLayer(
+        tiles = folium.TileLayer(
             tiles=spec.url, attr=spec.attribution or spec.name, name=spec.name, overlay=False,
             control=False, show=index == 0, max_zoom=MAX_ZOOM, max_native_zoom=spec.maxzoom,
             min_zoom=max(spec.minzoom - 2, 0), **options,
         )
-        layer.add_to(m)
-        base_layers[spec.name] = layer.get_name()
+        tiles.add_to(m)
+        base_layers[spec.name] = tiles.get_name()
 
     overlays: dict[str, str] = {}
     visible_outlines: list[str] = []
@@ -135,10 +136,11 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
         "statuses": [label for _key, label in STATUSES],
         "attribution": BOUNDARY_ATTRIBUTION if boundary else "",
     }
-    m.get_root().script.add_child(folium.Element(f"window.RW_CONFIG = {json.dumps(config)};"))
+    root = cast(folium.Figure, m.get_root())  # a Map is always placed in a Figure (folium makes one); typed as Element
+    root.script.add_child(folium.Element(f"window.RW_CONFIG = {json.dumps(config)};"))
     # Deferred, so it runs after folium's script has created the map and layers.
-    m.get_root().html.add_child(folium.Element(f'<script src="{_local("map", "incidents.js")}" defer></script>'))
-    return m.get_root().render()
+    root.html.add_child(folium.Element(f'<script src="{_local("map", "incidents.js")}" defer></script>'))
+    return root.render()
 
 
 def write_map_page(folder: Path, basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True) -> Path:

@@ -6,6 +6,7 @@ encrypted store and puts the account on it as the actor every service checks and
 
 from __future__ import annotations
 
+import builtins  # below the service's own `def list`, `list[...]` in its signatures would name that method
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -299,7 +300,7 @@ class AccountService:
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
-    def person_choices(self) -> list[tuple[str, str]]:
+    def person_choices(self) -> builtins.list[tuple[str, str]]:
         """(id, "Name, role, collar number") of every person an account may belong to: current people first."""
         self.store.actor.require("accounts.manage")
         rows = self.store.db.execute(

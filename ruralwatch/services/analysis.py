@@ -11,12 +11,10 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from ruralwatch.analysis import accuracy, temporal
 from ruralwatch.analysis import grid as gridmod
@@ -24,6 +22,7 @@ from ruralwatch.analysis import hotspots as hs
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
+from ruralwatch.core.geo import to_bng
 from ruralwatch.mapping import boundaries
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store.database import Store
@@ -68,12 +67,6 @@ def _local_month_start_utc(month: str, months_later: int = 0) -> str:
     year, number = int(month[:4]), int(month[5:]) + months_later
     year, number = year + (number - 1) // 12, (number - 1) % 12 + 1
     return times.to_storage(datetime(year, number, 1, tzinfo=times.LOCAL_ZONE))
-
-
-@lru_cache(maxsize=1)
-def _to_bng() -> Transformer:
-    # No "ballpark" step off the coast: the same conversion as ruralwatch.core.geo and the importer use.
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True, allow_ballpark=False)
 
 
 @dataclass(frozen=True)
@@ -255,7 +248,7 @@ class AnalysisService:
         )
         if frame.empty:
             return pd.DataFrame(columns=["easting", "northing", "weight", "month", "label", "when", "place"])
-        easting, northing = _to_bng().transform(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+        easting, northing = to_bng().transform(frame["lon"].to_numpy(), frame["lat"].to_numpy())
         frame["easting"], frame["northing"] = easting, northing
         frame["when"] = pd.to_datetime(frame["occurred_start"], utc=True)
         frame["month"] = frame["when"].dt.tz_convert(times.LOCAL_ZONE).dt.strftime("%Y-%m")
@@ -323,7 +316,8 @@ class AnalysisService:
             # A Gi* hotspot is a cell with crime in a hot neighbourhood: never send a patrol to an empty field.
             surface = np.where(values > 0, surface, np.nan)
         step()
-        kind = {"grid": "count", "kde": "kde", "gistar": "gistar"}[query.method]
+        kinds: dict[str, hs.Method] = {"grid": "count", "kde": "kde", "gistar": "gistar"}
+        kind = kinds[query.method]
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
         areas = [_area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step()
@@ -466,7 +460,7 @@ class AnalysisService:
 
 def _geometry_bng(geometry: dict[str, Any]) -> gridmod.MultiPolygonBNG:
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    transformer = _to_bng()
+    transformer = to_bng()
     result = []
     for polygon in polygons:
         rings = []

@@ -263,12 +263,12 @@ def sign_in_checked(db_path: Path, username: str, password: str, check: bool = T
     except (RuralWatchError, DatabaseError) as exc:
         if not db_path.is_file() or not is_encrypted(db_path):
             raise  # not damage: a plain file, a folder, another application's database
-        key = _key_or_none(db_path, username, password, now)
-        found = startup_problem(db_path, key) if key is not None else None
+        unlocked = _key_or_none(db_path, username, password, now)
+        found = startup_problem(db_path, unlocked) if unlocked is not None else None
         if found is None:
             if isinstance(exc, RuralWatchError):
                 raise
-            found = StartupProblem(db_path, str(exc), latest_good_backup(db_path, key))
+            found = StartupProblem(db_path, str(exc), latest_good_backup(db_path, unlocked))
         raise DamagedDatabaseError(found) from None
     if check:
         problem = check_connection(store.db.conn)

@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.patrol_plan import settings_to_json, stops_to_json
+from ruralwatch.core.patrol_plan import PlanStop, settings_to_json, stops_to_json
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import DutyInput, PersonInput, validate_duty, validate_person
-from ruralwatch.patrols.plan import PlanSettings, suggest_plan
+from ruralwatch.patrols.plan import Plan, PlanSettings, suggest_plan
 from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import RosterService
@@ -52,7 +53,7 @@ PATTERNS = (
     ((3, "18:00", "23:59"), (4, "18:00", "23:59"), (6, "08:00", "20:00")),
 )
 # Duty templates: (title, kind, weekday, start, hours, needed skills, min crew, max crew, allowed roles)
-DUTY_TEMPLATES = (
+DUTY_TEMPLATES: tuple[tuple[str, str, int, str, int, dict[str, int], int, int, tuple[str, ...]], ...] = (
     ("Dawn hare coursing patrol", "joint_patrol", 5, "06:00", 5, {"off_road": 1}, 2, 3, ("officer", "special")),
     ("Evening rural crime patrol", "joint_patrol", 2, "18:30", 4, {"rural_crime": 1}, 2, 3, ("officer", "special")),
     ("Farm Watch surgery", "event", 6, "10:00", 3, {}, 1, 3, ("officer", "special", "volunteer")),
@@ -156,6 +157,7 @@ def _people(
             ))
             table.insert({**values, "skills": json.dumps(values["skills"]), "synthetic": 1}, row_id=person_id)
             added["people"] += 1
+            pattern: Iterator[tuple[int, str, str]]
             if role == "officer":
                 # RET officers on shifts, five days in seven: earlies cover dawn hare coursing, lates the joint
                 # evening patrols with the Specials (a late shift ends at midnight).
@@ -249,9 +251,9 @@ def _patrols(service: PatrolService, rng: random.Random, seed: int, now: datetim
                 _log(events, rng, seed, patrol_id, plan, begin, end, service)
 
 
-def _log(events: SyncTable, rng: random.Random, seed: int, patrol_id: str, plan, begin: datetime, end: datetime,
-         service: PatrolService) -> None:
-    entries = [("patrol_started", begin, None, {})]
+def _log(events: SyncTable, rng: random.Random, seed: int, patrol_id: str, plan: Plan, begin: datetime,
+         end: datetime, service: PatrolService) -> None:
+    entries: list[tuple[str, datetime, PlanStop | None, dict[str, Any]]] = [("patrol_started", begin, None, {})]
     vehicles = [v.vrm for v in service.vehicles_of_interest(begin)]
     for stop in plan.stops:
         if rng.random() < 0.15:  # a call elsewhere: the stop is missed
@@ -271,11 +273,11 @@ def _log(events: SyncTable, rng: random.Random, seed: int, patrol_id: str, plan,
                             {"detail": "Landowner spoken to, crime prevention advice given"}))
         entries.append(("left_stop", arrive + timedelta(minutes=stay), stop, {}))
     entries.append(("patrol_ended", end, None, {}))
-    for k, (kind, at, stop, extra) in enumerate(entries):
+    for k, (kind, at, here, extra) in enumerate(entries):
         events.insert({
             "patrol_id": patrol_id, "kind": kind, "at": times.to_storage(min(at, end)),
-            "lat": stop.lat if stop else None, "lon": stop.lon if stop else None,
-            "stop_key": stop.key if stop else None, "vrm": extra.get("vrm"), "vrm_flagged": extra.get("vrm_flagged", 0),
+            "lat": here.lat if here else None, "lon": here.lon if here else None,
+            "stop_key": here.key if here else None, "vrm": extra.get("vrm"), "vrm_flagged": extra.get("vrm_flagged", 0),
             "detail": extra.get("detail", ""), "incident_id": None,
         }, row_id=_id(seed, "event", patrol_id, k))
 

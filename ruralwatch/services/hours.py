@@ -5,10 +5,11 @@ A duty linked to a patrol counts once, through the patrol (its actual start and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -90,9 +91,9 @@ class HoursService:
         entries = entries[entries["person_id"].isin(set(people["person_id"]))]
         by_station = (
             entries.assign(station=entries["station"].replace("", "(no station)"))
-            .groupby("station", as_index=False)["hours"].sum().sort_values("hours", ascending=False)
+            .groupby("station", as_index=False)[["hours"]].sum().sort_values("hours", ascending=False)
         )
-        by_kind = entries.groupby("kind", as_index=False)["hours"].sum().sort_values("hours", ascending=False)
+        by_kind = entries.groupby("kind", as_index=False)[["hours"]].sum().sort_values("hours", ascending=False)
         return HoursSummary(by_person, by_station, by_kind, month_from, month_to)
 
     def export(self, summary: HoursSummary, path: Path, now: datetime | None = None) -> Path:
@@ -124,26 +125,28 @@ class HoursService:
             title="Volunteer hours against commitment",
             period_label=period,
             lines=tuple(
-                HoursLine(name=r.name, role=PERSON_ROLE_NAMES.get(r.role, r.role), station=r.station or "",
-                          month=r.month, hours=float(r.hours), commitment=float(r.commitment))
-                for r in summary.by_person.itertuples()
+                HoursLine(name=r["name"], role=PERSON_ROLE_NAMES.get(r["role"], r["role"]), station=r["station"] or "",
+                          month=r["month"], hours=float(r["hours"]), commitment=float(r["commitment"]))
+                for r in _records(summary.by_person)
             ),
-            by_station=tuple(HoursTotal(r.station, float(r.hours)) for r in summary.by_station.itertuples()),
+            by_station=tuple(HoursTotal(r["station"], float(r["hours"])) for r in _records(summary.by_station)),
             by_kind=tuple(
-                HoursTotal(DUTY_KIND_NAMES.get(r.kind, r.kind), float(r.hours)) for r in summary.by_kind.itertuples()
+                HoursTotal(DUTY_KIND_NAMES.get(r["kind"], r["kind"]), float(r["hours"]))
+                for r in _records(summary.by_kind)
             ),
             generated_at=now,
         )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """The rows as dicts of plain values, typed Any (itertuples types each field as any pandas scalar at all)."""
+    return frame.to_dict("records")
 
 
 def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
-
-
-def month_of(day: date) -> str:
-    return day.strftime("%Y-%m")
 
 
 def _check_months(month_from: str, month_to: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # below the service's own `def list`, `list[...]` in its signatures would name that method
 import hashlib
 import mimetypes
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,6 @@ from ruralwatch.store.database import Store
 from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
-# Called with (done, total); returns False to ask the work to stop.
 
 
 class IncidentService:
@@ -65,7 +65,7 @@ class IncidentService:
         ids = [row.id for row in self.repo.rows(flt or IncidentFilter(), limit=-1)]
         return [self._visible(self.repo.get(i, include_deleted=True)) for i in ids]
 
-    def map_points(self, flt: IncidentFilter | None = None) -> list[MapPoint]:
+    def map_points(self, flt: IncidentFilter | None = None) -> builtins.list[MapPoint]:
         return self.repo.map_points(flt or IncidentFilter())
 
     def map_json(self, flt: IncidentFilter | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # below the service's own `def list`, `list[...]` in its signatures would name that method
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -150,7 +151,7 @@ class PeopleService:
             return
         actor.require("roster.edit")
 
-    def set_weekly(self, person_id: str, slots: list[WeeklySlotInput]) -> None:
+    def set_weekly(self, person_id: str, slots: builtins.list[WeeklySlotInput]) -> None:
         """Replace a person's weekly pattern (the old slots are tombstoned, so the change syncs)."""
         self._require_availability(person_id)
         checked = validate_weekly(slots)
@@ -167,7 +168,7 @@ class PeopleService:
                 )
         self.hub.publish(Change(TOPIC, "updated", (person_id,)))
 
-    def weekly_pattern(self, person_id: str) -> list[WeeklySlot]:
+    def weekly_pattern(self, person_id: str) -> builtins.list[WeeklySlot]:
         return self._weekly_by_person([person_id]).get(person_id, [])
 
     def add_exception(self, person_id: str, on: str, kind: str, start: str = "", end: str = "", note: str = "") -> str:
@@ -190,7 +191,7 @@ class PeopleService:
             self.exceptions.tombstone(exception_id)
         self.hub.publish(Change(TOPIC, "updated", (row["person_id"],)))
 
-    def exceptions_of(self, person_id: str) -> list[tuple[str, AvailabilityException, str]]:
+    def exceptions_of(self, person_id: str) -> builtins.list[tuple[str, AvailabilityException, str]]:
         """(id, exception, note) of a person, by date."""
         rows = self.store.db.query(
             "SELECT * FROM availability_exceptions WHERE person_id = ? AND deleted = 0 ORDER BY on_date",
@@ -200,7 +201,7 @@ class PeopleService:
 
     # --- for the rostering engine -------------------------------------------------------------------------
 
-    def volunteers(self, person_ids: Iterable[str] | None = None) -> list[Volunteer]:
+    def volunteers(self, person_ids: Iterable[str] | None = None) -> builtins.list[Volunteer]:
         """People with their availability, as the rostering engine sees them (left people included)."""
         people = self.list() if person_ids is None else [self.get(p) for p in person_ids]
         ids = [p.id for p in people]
@@ -220,7 +221,7 @@ class PeopleService:
             for p in people
         ]
 
-    def _weekly_by_person(self, person_ids: list[str]) -> dict[str, list[WeeklySlot]]:
+    def _weekly_by_person(self, person_ids: builtins.list[str]) -> dict[str, builtins.list[WeeklySlot]]:
         wanted = set(person_ids)
         slots: dict[str, list[WeeklySlot]] = defaultdict(list)
         for row in self.store.db.query(

@@ -24,7 +24,7 @@ from ruralwatch.io.exports import check_target, replace_atomically
 from ruralwatch.io.ical import CalendarDuty, duties_calendar, patrol_entry
 from ruralwatch.rostering import autofill as autofill_mod
 from ruralwatch.rostering.errors import RuleBreachError
-from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach, Volunteer
+from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.hours import write_sheets
@@ -60,9 +60,6 @@ class AutofillOutcome:
                 for d, missing, reasons in self.gaps
             ],
         }
-
-
-# Called with (done, total); returns False to ask the work to stop.
 
 
 class RosterService:
@@ -399,9 +396,6 @@ class RosterService:
         with self.store.transaction():
             record_event(self.store, "export", "duties", None, {"file": str(target), "rows": len(frame)})
         return target
-
-    def volunteers_for(self, ids: Iterable[str]) -> list[Volunteer]:
-        return self.people.volunteers(list(ids))
 
 
 def _engine_duty(duty: DutyRecord) -> Duty:

@@ -296,7 +296,7 @@ class SyncService:
             query = f"SELECT sha256, data FROM blobs WHERE sha256 IN ({','.join('?' * len(chunk))})"
             blobs.update({sha: bytes(data) for sha, data in self.store.db.execute(query, chunk)})
         clocks = [rows[i]["hlc"] for rows in tables.values() for i in (0, -1) if rows]
-        header = {
+        header: dict[str, Any] = {
             "package_id": str(uuid.uuid4()),
             "schema_version": self.store.schema_version(),
             "source_device": self.store.device_id,
@@ -564,11 +564,8 @@ class SyncService:
         value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
         table = SyncTable(self.store, conflict.table_name)
         with self.store.transaction():
-            if conflict.field == "deleted":
-                current = table.get_raw(conflict.row_id)
-                if bool(current["deleted"]) != bool(value):
-                    # SyncTable.update leaves sync columns alone; `_write` is the one place that stamps a change.
-                    table._write(current, {"deleted": 1 if value else 0})
+            if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
+                table.set_deleted(conflict.row_id, bool(value))
             else:
                 table.update(conflict.row_id, {conflict.field: value})
             self.store.db.execute(

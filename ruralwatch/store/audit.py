@@ -115,7 +115,7 @@ class AuditLog:
                changes: dict[str, Any] | None = None, row: dict[str, Any] | None = None) -> int:
         db = self.store.db
         seq, prev = self._head()
-        entry = {
+        entry: dict[str, Any] = {
             "seq": seq + 1,
             "at": times.to_storage(times.utc_now()),
             "actor": self.store.actor.username,

@@ -64,7 +64,7 @@ class BasemapRepository:
 
     def insert(self, values: dict[str, Any]) -> None:
         position = self.store.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM basemaps").fetchone()[0]
-        self.store.db["basemaps"].insert({**values, "position": position})
+        self.store.db.table("basemaps").insert({**values, "position": position})
 
     def delete(self, basemap_id: str) -> None:
         self.store.db.execute("DELETE FROM basemaps WHERE id = ?", [basemap_id])

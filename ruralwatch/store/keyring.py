@@ -133,7 +133,7 @@ class Keyring:
     def failures_of(self, username: str) -> tuple[int, str | None]:
         """Wrong passwords in a row and, when locked out, until when (storage time)."""
         wanted = username.strip().casefold()
-        entry = next((f for name, f in self.data["failures"].items() if name.casefold() == wanted), {})
+        entry: Any = next((f for name, f in self.data["failures"].items() if name.casefold() == wanted), {})
         if not isinstance(entry, dict):
             return 0, None
         return int(entry.get("count", 0) or 0), entry.get("locked_until")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlite_utils
+from sqlite_utils.db import DEFAULT, Default, ForeignKeysType
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -21,19 +22,20 @@ SYNC_COLUMNS: dict[str, type] = {
 }
 
 
-def _syncable(db: sqlite_utils.Database, name: str, columns: dict[str, type], **kwargs: object) -> None:
-    db[name].create(
+def _syncable(db: sqlite_utils.Database, name: str, columns: dict[str, type],
+              foreign_keys: ForeignKeysType | Default = DEFAULT) -> None:
+    db.table(name).create(
         {"id": str, **columns, **SYNC_COLUMNS},
         pk="id",
         not_null={"created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"},
         defaults={"deleted": 0},
-        **kwargs,
+        foreign_keys=foreign_keys,
     )
-    db[name].create_index(["hlc"], index_name=f"idx_{name}_hlc")
+    db.table(name).create_index(["hlc"], index_name=f"idx_{name}_hlc")
 
 
 def initial_schema(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
     incident_columns: dict[str, type] = {
         "kind": str,
         "subkind": str,
@@ -71,8 +73,8 @@ def initial_schema(db: sqlite_utils.Database) -> None:
         {"incident_id": str, "vrm": str, "role": str, "make": str, "model": str, "colour": str},
         foreign_keys=[("incident_id", "incidents", "id")],
     )
-    db["incident_vehicles"].create_index(["incident_id"])
-    db["incident_vehicles"].create_index(["vrm"])
+    db.table("incident_vehicles").create_index(["incident_id"])
+    db.table("incident_vehicles").create_index(["vrm"])
 
     _syncable(
         db,
@@ -83,24 +85,24 @@ def initial_schema(db: sqlite_utils.Database) -> None:
         },
         foreign_keys=[("incident_id", "incidents", "id")],
     )
-    db["stolen_items"].create_index(["incident_id"])
-    db["stolen_items"].create_index(["serial_number"])
+    db.table("stolen_items").create_index(["incident_id"])
+    db.table("stolen_items").create_index(["serial_number"])
 
     # File contents are stored once by SHA-256 and never change, so they need no clock of their own:
     # the attachment row that names them is what syncs and can be tombstoned.
-    db["blobs"].create({"sha256": str, "size": int, "data": bytes}, pk="sha256")
+    db.table("blobs").create({"sha256": str, "size": int, "data": bytes}, pk="sha256")
     _syncable(
         db,
         "attachments",
         {"incident_id": str, "sha256": str, "filename": str, "media_type": str, "size": int, "caption": str},
         foreign_keys=[("incident_id", "incidents", "id"), ("sha256", "blobs", "sha256")],
     )
-    db["attachments"].create_index(["incident_id"])
+    db.table("attachments").create_index(["incident_id"])
 
 
 def basemaps(db: sqlite_utils.Database) -> None:
     """Offline basemaps (MBTiles files) this laptop knows. Local configuration: not synced."""
-    db["basemaps"].create(
+    db.table("basemaps").create(
         {
             "id": str, "name": str, "path": str, "format": str, "minzoom": int, "maxzoom": int,
             "bounds": str, "attribution": str, "position": int, "added_at": str,
@@ -108,7 +110,7 @@ def basemaps(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"name", "path", "format", "minzoom", "maxzoom", "position", "added_at"},
     )
-    db["basemaps"].create_index(["name"], unique=True)
+    db.table("basemaps").create_index(["name"], unique=True)
 
 
 def published_crime(db: sqlite_utils.Database) -> None:
@@ -160,7 +162,7 @@ def published_crime(db: sqlite_utils.Database) -> None:
 
 def harm_overrides(db: sqlite_utils.Database) -> None:
     """An analyst's changes to the default crime harm weights (resources/harm), each with its reason."""
-    db["harm_overrides"].create(
+    db.table("harm_overrides").create(
         {"key": str, "days": float, "note": str, "updated_at": str},
         pk="key",
         not_null={"days", "note", "updated_at"},
@@ -230,7 +232,7 @@ def people_and_duties(db: sqlite_utils.Database) -> None:
             "active": int, "left_on": str, "notes": str, "synthetic": int,
         },
     )
-    db["people"].create_index(["name"])
+    db.table("people").create_index(["name"])
     # Weekly recurring availability in UK local wall-clock time; end <= start runs past midnight.
     _syncable(
         db,
@@ -238,14 +240,14 @@ def people_and_duties(db: sqlite_utils.Database) -> None:
         {"person_id": str, "weekday": int, "start_time": str, "end_time": str},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["availability"].create_index(["person_id"])
+    db.table("availability").create_index(["person_id"])
     _syncable(
         db,
         "availability_exceptions",
         {"person_id": str, "on_date": str, "kind": str, "start_time": str, "end_time": str, "note": str},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["availability_exceptions"].create_index(["person_id", "on_date"])
+    db.table("availability_exceptions").create_index(["person_id", "on_date"])
     _syncable(
         db,
         "duties",
@@ -269,8 +271,8 @@ def people_and_duties(db: sqlite_utils.Database) -> None:
         },
         foreign_keys=[("duty_id", "duties", "id"), ("person_id", "people", "id")],
     )
-    db["duty_assignments"].create_index(["duty_id"])
-    db["duty_assignments"].create_index(["person_id"])
+    db.table("duty_assignments").create_index(["duty_id"])
+    db.table("duty_assignments").create_index(["person_id"])
 
 
 def patrols(db: sqlite_utils.Database) -> None:
@@ -296,8 +298,8 @@ def patrols(db: sqlite_utils.Database) -> None:
         {"patrol_id": str, "person_id": str},
         foreign_keys=[("patrol_id", "patrols", "id"), ("person_id", "people", "id")],
     )
-    db["patrol_crew"].create_index(["patrol_id"])
-    db["patrol_crew"].create_index(["person_id"])
+    db.table("patrol_crew").create_index(["patrol_id"])
+    db.table("patrol_crew").create_index(["person_id"])
     _syncable(
         db,
         "patrol_events",
@@ -309,7 +311,7 @@ def patrols(db: sqlite_utils.Database) -> None:
         },
         foreign_keys=[("patrol_id", "patrols", "id")],
     )
-    db["patrol_events"].create_index(["patrol_id", "at"])
+    db.table("patrol_events").create_index(["patrol_id", "at"])
 
 
 def accounts_and_audit(db: sqlite_utils.Database) -> None:
@@ -349,8 +351,8 @@ def accounts_and_audit(db: sqlite_utils.Database) -> None:
 def patrol_crew_overrides(db: sqlite_utils.Database) -> None:
     """A crew place kept despite broken rostering rules (availability, rest, weekly hours) keeps the reason and
     the rules in its own row, as a duty assignment does: synced and audited with the row."""
-    db["patrol_crew"].add_column("override_reason", str)
-    db["patrol_crew"].add_column("overridden_rules", str)  # JSON array of the rule codes broken at the time
+    db.table("patrol_crew").add_column("override_reason", str)
+    db.table("patrol_crew").add_column("overridden_rules", str)  # JSON array of the rule codes broken at the time
 
 
 MIGRATIONS: tuple[Migration, ...] = (

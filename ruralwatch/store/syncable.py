@@ -144,6 +144,19 @@ class SyncTable:
             self._audit("restore", self._write(current, {"deleted": 0}), {"deleted": (1, 0)})
         return True
 
+    def set_deleted(self, row_id: str, deleted: bool) -> bool:
+        """Sync conflict resolution on the `deleted` field: write the chosen value with a fresh clock, so the
+        choice wins and syncs onward. Returns False if the row already has it.
+
+        Writes no audit entry, unlike tombstone/restore (and `update`, which resolves any other field): kept as
+        it was when the sync service wrote this itself; the resolution is recorded in sync_conflicts."""
+        current = self.get_raw(row_id)
+        if bool(current["deleted"]) == deleted:
+            return False
+        with self._atomic():
+            self._write(current, {"deleted": 1 if deleted else 0})
+        return True
+
     def _audit(self, action: str, stored: dict[str, Any],
                changes: dict[str, tuple[Any, Any]] | None = None) -> None:
         """The audit entry for this write, in the same transaction (see ruralwatch.store.audit).

@@ -167,6 +167,28 @@ def test_tombstone_keeps_the_row(store: Store, table: SyncTable, fake_now: FakeN
     assert store.db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] == 1
 
 
+def test_set_deleted_stamps_a_fresh_clock_both_ways(store: Store, table: SyncTable, fake_now: FakeNow) -> None:
+    """What a sync conflict resolution on `deleted` writes: the value with a new clock, only when it changes."""
+    row_id = insert(store, table)
+    before = table.get_raw(row_id)
+    audited = store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    fake_now.moment = T2
+    with store.transaction():
+        assert table.set_deleted(row_id, True) is True
+    deleted = table.get_raw(row_id)
+    assert deleted["deleted"] == 1 and deleted["hlc"] > before["hlc"]
+    assert clock_of(deleted, "deleted") == deleted["hlc"] and clock_of(deleted, "place") == before["hlc"]
+    assert deleted["updated_at"] == "2026-11-02T09:30:00Z"
+    with store.transaction():
+        assert table.set_deleted(row_id, True) is False
+    assert table.get_raw(row_id)["hlc"] == deleted["hlc"]
+    with store.transaction():
+        assert table.set_deleted(row_id, False) is True
+    restored = table.get_raw(row_id)
+    assert restored["deleted"] == 0 and restored["hlc"] > deleted["hlc"]
+    assert store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == audited  # as before: no row audit
+
+
 def test_recorded_incident_has_a_field_clock_for_every_column(incident_service: IncidentService) -> None:
     incident = incident_service.record(IncidentInput(
         kind="hare_coursing", occurred_start="2026-11-20 07:00", lat=51.9, lon=0.3,

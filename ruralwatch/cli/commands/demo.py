@@ -54,9 +54,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     added = load_demo(service, seed=seed, count=args.incidents)
     services = Services.build(store)
-    roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
-    print(f"demo data: {added} incidents added ({service.count()} in {store.path}); {roster['people']} people,"
-          f" {roster['duties']} duties and {roster['patrols']} completed patrols added")
+    loaded = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
+    print(f"demo data: {added} incidents added ({service.count()} in {store.path}); {loaded['people']} people,"
+          f" {loaded['duties']} duties and {loaded['patrols']} completed patrols added")
     return ExitCode.OK
 
 

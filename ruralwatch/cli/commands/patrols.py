@@ -116,9 +116,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print_json([p.to_dict() for p in found])
         else:
             for p in found:
-                crew = ", ".join(name for _, name in p.crew)
+                names = ", ".join(name for _, name in p.crew)
                 print(f"{p.id[:8]}  {times.format_local(times.to_storage(p.start))}  {p.status:<11} {p.title:<44}"
-                      f" {crew}")
+                      f" {names}")
             print(f"{len(found)} patrols")
     elif args.action == "show":
         record = patrols.get(args.patrol)

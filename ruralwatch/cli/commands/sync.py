@@ -135,8 +135,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             encrypted = " (encrypted)" if result.encrypted else ""
             print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
     elif action == "import":
-        result = service.import_package(args.file, read_passphrase(args.passphrase_file))
-        print_json(result.to_dict()) if args.json else print(_import_line(result))
+        imported = service.import_package(args.file, read_passphrase(args.passphrase_file))
+        print_json(imported.to_dict()) if args.json else print(_import_line(imported))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
         if args.json:
