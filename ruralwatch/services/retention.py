@@ -38,6 +38,7 @@ from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES, STATUS_NAMES, VEHICLE_ROLE_NAMES
 from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.services.policies import RETENTION_MONTHS
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, field_clock
@@ -59,14 +60,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 CATEGORY_NAMES = dict(CATEGORIES)
 
-# Settings live in the local `meta` table (not synced): each laptop's administrator sets its own policy,
-# while the anonymisation it applies travels to the others like any edit.
-SETTING_KEYS: dict[str, str] = {
-    "reporter_months": "retention.reporter_months",
-    "volunteer_months": "retention.volunteer_months",
-    "victim_vrm_months": "retention.victim_vrm_months",
-    "suspect_vrm_months": "retention.suspect_vrm_months",
-}
+# Settings are per-laptop policies in the local `meta` table (ruralwatch.services.policies, not synced): each
+# laptop's administrator sets its own, while the anonymisation it applies travels to the others like any edit.
 CATEGORY_SETTING: dict[str, str] = {
     REPORTER: "reporter_months",
     VOLUNTEER: "volunteer_months",
@@ -92,10 +87,10 @@ class PreviewChangedError(RuralWatchError):
 class RetentionSettings:
     """Months to keep each category after its clock starts; 0 = keep for ever."""
 
-    reporter_months: int = 12
-    volunteer_months: int = 6
-    victim_vrm_months: int = 12
-    suspect_vrm_months: int = 0
+    reporter_months: int = RETENTION_MONTHS["reporter_months"].default
+    volunteer_months: int = RETENTION_MONTHS["volunteer_months"].default
+    victim_vrm_months: int = RETENTION_MONTHS["victim_vrm_months"].default
+    suspect_vrm_months: int = RETENTION_MONTHS["suspect_vrm_months"].default
 
     def months_for(self, category: str) -> int:
         return int(getattr(self, CATEGORY_SETTING[category]))
@@ -196,15 +191,7 @@ class RetentionService:
     # --- settings -----------------------------------------------------------------------------------------
 
     def settings(self) -> RetentionSettings:
-        default = RetentionSettings()
-        values: dict[str, int] = {}
-        for name, key in SETTING_KEYS.items():
-            stored = self.store.meta(key)
-            try:
-                values[name] = int(stored) if stored is not None else getattr(default, name)
-            except ValueError:  # a hand-edited value: the default is safer than refusing to start
-                values[name] = getattr(default, name)
-        return RetentionSettings(**values)
+        return RetentionSettings(**{name: policy.read(self.store) for name, policy in RETENTION_MONTHS.items()})
 
     def set_settings(
         self,
@@ -236,7 +223,7 @@ class RetentionService:
         before = self.settings()
         with self.store.transaction():
             for name, months in checked.items():
-                self.store.set_meta(SETTING_KEYS[name], str(months))
+                RETENTION_MONTHS[name].write(self.store, months)
             record_event(self.store, "settings", changes={
                 f"retention.{name}": [getattr(before, name), months] for name, months in checked.items()
             })

@@ -29,15 +29,14 @@ from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.hours import write_sheets
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.policies import MAX_REACH, MAX_WEEKLY_HOURS, MIN_REST_HOURS
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, resolve_id
 
 TOPIC = "duties"
-# Each rule in its own meta key (per laptop), the numbers as text; a key not yet written means the default, so
-# databases from before a rule existed read as they always did.
-RULE_SETTINGS = {"min_rest_hours": "roster.min_rest_hours", "max_weekly_hours": "roster.max_weekly_hours"}
-REACH_SETTING = "roster.max_reach"
+# Each rule is a per-laptop policy in its own meta key (ruralwatch.services.policies).
+RULE_POLICIES = {"min_rest_hours": MIN_REST_HOURS, "max_weekly_hours": MAX_WEEKLY_HOURS}
 
 
 @dataclass(frozen=True)
@@ -73,11 +72,9 @@ class RosterService:
     # --- settings -----------------------------------------------------------------------------------------
 
     def rules(self) -> RosterRules:
-        default = RosterRules()
-        reach = (self.store.meta(REACH_SETTING) or "").strip()
         return RosterRules(
-            **{name: float(self.store.meta(key) or getattr(default, name)) for name, key in RULE_SETTINGS.items()},
-            max_reach=reach if reach in REACHES else default.max_reach,
+            **{name: policy.read(self.store) for name, policy in RULE_POLICIES.items()},
+            max_reach=MAX_REACH.read(self.store),
         )
 
     def set_rules(self, min_rest_hours: float, max_weekly_hours: float,
@@ -92,15 +89,15 @@ class RosterService:
             raise ValidationError.single("max_reach", f"{max_reach!r} is not one of {', '.join(REACHES)}")
         before = self.rules()
         changes: dict[str, list[object]] = {
-            "roster.min_rest_hours": [before.min_rest_hours, min_rest_hours],
-            "roster.max_weekly_hours": [before.max_weekly_hours, max_weekly_hours],
+            MIN_REST_HOURS.key: [before.min_rest_hours, min_rest_hours],
+            MAX_WEEKLY_HOURS.key: [before.max_weekly_hours, max_weekly_hours],
         }
         with self.store.transaction():
-            self.store.set_meta(RULE_SETTINGS["min_rest_hours"], str(min_rest_hours))
-            self.store.set_meta(RULE_SETTINGS["max_weekly_hours"], str(max_weekly_hours))
+            MIN_REST_HOURS.write(self.store, min_rest_hours)
+            MAX_WEEKLY_HOURS.write(self.store, max_weekly_hours)
             if max_reach is not None:
-                self.store.set_meta(REACH_SETTING, max_reach)
-                changes[REACH_SETTING] = [before.max_reach, max_reach]
+                MAX_REACH.write(self.store, max_reach)
+                changes[MAX_REACH.key] = [before.max_reach, max_reach]
             record_event(self.store, "settings", changes=changes)
         return self.rules()
 

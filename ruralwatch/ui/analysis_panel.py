@@ -46,6 +46,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import Progress
+from ruralwatch.ui.widgets import make_table, vocab_combo
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 METHOD_NAMES = {
@@ -72,13 +73,6 @@ def _png_bytes(widget: QWidget) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     widget.grab().save(buffer, "PNG")
     return bytes(buffer.data())
-
-
-def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
-    combo = QComboBox()
-    for key, label in items:
-        combo.addItem(label, key)
-    return combo
 
 
 def _month_edit(placeholder: str) -> QLineEdit:
@@ -134,11 +128,9 @@ def _buddy(text: str, widget: QWidget) -> QLabel:
 
 
 def _table() -> QTableWidget:
-    table = QTableWidget()
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().hide()
-    return table
+    """A results table: the columns come with the results (`_fill_table`); several rows may be selected."""
+    return make_table(selection=QAbstractItemView.SelectionMode.ExtendedSelection, alternating=False,
+                      stretch_last=False)
 
 
 class AnalysisPanel(QWidget):
@@ -182,11 +174,11 @@ class AnalysisPanel(QWidget):
 
     def _hotspots_tab(self) -> QWidget:
         page = QWidget()
-        self.source = _combo((("published", "Published crime (data.police.uk)"), ("incidents", "Our incidents"),
+        self.source = vocab_combo((("published", "Published crime (data.police.uk)"), ("incidents", "Our incidents"),
                               ("all", "Both")))
-        self.method = _combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
+        self.method = vocab_combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
                               ("gistar", "Getis-Ord Gi* (significant)")))
-        self.weight = _combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
+        self.weight = vocab_combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
         self.month_from = _month_edit("from YYYY-MM (optional)")
         self.month_to = _month_edit("to YYYY-MM (optional)")
         self.top_n = QSpinBox()
@@ -264,7 +256,7 @@ class AnalysisPanel(QWidget):
         page = QWidget()
         self.train_from, self.train_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
         self.test_from, self.test_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
-        self.eval_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"),
+        self.eval_source = vocab_combo((("published", "Published crime"), ("incidents", "Our incidents"),
                                    ("all", "Both")))
         train = QHBoxLayout()
         train.addWidget(self.train_from)
@@ -315,8 +307,8 @@ class AnalysisPanel(QWidget):
 
     def _areas_tab(self) -> QWidget:
         page = QWidget()
-        self.area_level = _combo((("district", "Districts"), ("ward", "Wards")))
-        self.area_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"),
+        self.area_level = vocab_combo((("district", "Districts"), ("ward", "Wards")))
+        self.area_source = vocab_combo((("published", "Published crime"), ("incidents", "Our incidents"),
                                    ("all", "Both")))
         form = QFormLayout()
         form.addRow("Ar&eas", self.area_level)
@@ -358,7 +350,8 @@ class AnalysisPanel(QWidget):
 
     def _time_tab(self) -> QWidget:
         page = QWidget()
-        self.time_source = _combo((("published", "Published crime"), ("incidents", "Our incidents"), ("all", "Both")))
+        self.time_source = vocab_combo((("published", "Published crime"), ("incidents", "Our incidents"),
+                                        ("all", "Both")))
         button = QPushButton("Show timin&g")
         button.clicked.connect(self.run_timing)
         export = QPushButton("Save charts as &PNG…")

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
@@ -18,6 +18,7 @@ from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
+from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme
 
@@ -41,7 +42,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def colour_scheme() -> str:
     """The user's choice in Settings: "system" (default), "light" or "dark"."""
-    return str(QSettings().value(theme.SCHEME_KEY, "system") or "system")
+    return str(COLOUR_SCHEME.read() or "system")
 
 
 def offer_demo_if_empty(window: MainWindow) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -14,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.harm import HarmService
+from ruralwatch.ui.widgets import make_table
 
 
 class HarmWeightsDialog(QDialog):
@@ -30,13 +29,7 @@ class HarmWeightsDialog(QDialog):
         self.service = service
         self.setWindowTitle("Crime harm weights (CCHI days)")
         self.resize(980, 620)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Weight", "Days", "Default", "Changed", "Source and reason"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = make_table(["Weight", "Days", "Default", "Changed", "Source and reason"], alternating=False)
         self.table.itemSelectionChanged.connect(self._on_select)
         self.days = QDoubleSpinBox()
         self.days.setRange(0, 36_500)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -49,6 +48,7 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.ui import theme
+from ruralwatch.ui.widgets import FieldMarks, make_table, select_data, vocab_combo
 
 FIELD_LABELS = {
     "kind": "Kind", "subkind": "Equipment", "occurred_start": "Happened", "occurred_end": "Went on until",
@@ -74,21 +74,6 @@ def _detail_mnemonic(label: str, in_group: set[str]) -> str:
             in_group.add(letter)
             return text
     return label
-
-
-def _combo(choices: tuple[tuple[str, str], ...], blank: str | None = None) -> QComboBox:
-    combo = QComboBox()
-    if blank is not None:
-        combo.addItem(blank, None)
-    for key, label in choices:
-        combo.addItem(label, key)
-    return combo
-
-
-def _select(combo: QComboBox, key: Any) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)
 
 
 def _datetime_edit() -> QDateTimeEdit:
@@ -122,10 +107,8 @@ class RowTable(QWidget):
 
     def __init__(self, headers: list[str], add_label: str) -> None:
         super().__init__()
-        self.table = QTableWidget(0, len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = make_table(headers, editable=True, selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+                                alternating=False)
         self.table.setMinimumHeight(110)
         self.row_ids: list[str | None] = []
         self.add_button = QPushButton(add_label)
@@ -163,8 +146,8 @@ class RowTable(QWidget):
         self.table.setItem(row, column, QTableWidgetItem("" if value is None else str(value)))
 
     def set_combo(self, row: int, column: int, choices: tuple[tuple[str, str], ...], key: Any) -> None:
-        combo = _combo(choices)
-        _select(combo, key)
+        combo = vocab_combo(choices)
+        select_data(combo, key)
         self.table.setCellWidget(row, column, combo)
 
 
@@ -217,12 +200,12 @@ class IncidentDialog(QDialog):
             demo_note = None
 
         # A new incident starts with no kind chosen, so nothing is recorded as hare coursing by default.
-        self.kind = _combo(tuple((k.key, k.name) for k in KINDS), blank=None if self.incident else "Choose the kind…")
+        self.kind = vocab_combo(((k.key, k.name) for k in KINDS), blank=None if self.incident else "Choose the kind…")
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
-        self.subkind = _combo(EQUIPMENT_CATEGORIES)
+        self.subkind = vocab_combo(EQUIPMENT_CATEGORIES)
         self.subkind_label = QLabel("&Equipment")
         self.subkind_label.setBuddy(self.subkind)
-        self.status = _combo(STATUSES)
+        self.status = vocab_combo(STATUSES)
         self.occurred_start = _datetime_edit()
         self.has_end = QCheckBox("Went on &until")
         self.occurred_end = _datetime_edit()
@@ -366,6 +349,7 @@ class IncidentDialog(QDialog):
             "vehicles": self.vehicles.table, "items": self.items.table, "attachments": self.attachment_list,
             **self.detail_widgets,
         }
+        self.marks = FieldMarks(self.field_widgets, self.error_label, self._field_label, resolve=self._mark_cell)
 
     def _detail_widget(self, spec: DetailField) -> QWidget:
         if spec.type is FieldType.INTEGER:
@@ -375,9 +359,9 @@ class IncidentDialog(QDialog):
             spin.setValue(-1)
             return spin
         if spec.type is FieldType.BOOLEAN:
-            return _combo((("1", "Yes"), ("0", "No")), blank="Not known")
+            return vocab_combo((("1", "Yes"), ("0", "No")), blank="Not known")
         if spec.type is FieldType.CHOICE:
-            return _combo(spec.choices, blank="Not known")
+            return vocab_combo(spec.choices, blank="Not known")
         date_row = QWidget()
         layout = QHBoxLayout(date_row)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -396,9 +380,9 @@ class IncidentDialog(QDialog):
     # --- filling and reading -----------------------------------------------------------------------------
 
     def _fill(self, incident: Incident) -> None:
-        _select(self.kind, incident.kind)
-        _select(self.subkind, incident.subkind)
-        _select(self.status, incident.status)
+        select_data(self.kind, incident.kind)
+        select_data(self.subkind, incident.subkind)
+        select_data(self.status, incident.status)
         self.occurred_start.setDateTime(_to_qdatetime(incident.occurred_start))
         if incident.occurred_end:
             self.has_end.setChecked(True)
@@ -434,7 +418,7 @@ class IncidentDialog(QDialog):
         if isinstance(widget, QSpinBox):
             widget.setValue(int(value))
         elif isinstance(widget, QComboBox):
-            _select(widget, str(int(value)) if isinstance(value, bool) else value)
+            select_data(widget, str(int(value)) if isinstance(value, bool) else value)
         elif widget is not None and value:
             widget.check.setChecked(True)  # type: ignore[attr-defined]
             widget.edit.setDate(QDate.fromString(str(value), "yyyy-MM-dd"))  # type: ignore[attr-defined]
@@ -521,7 +505,7 @@ class IncidentDialog(QDialog):
                 "will not be kept.\n\nChange the kind anyway?",
             ):
                 self.kind.blockSignals(True)
-                _select(self.kind, self._shown_kind)
+                select_data(self.kind, self._shown_kind)
                 self.kind.blockSignals(False)
                 return
             self._shown_kind = kind
@@ -591,9 +575,7 @@ class IncidentDialog(QDialog):
         self.pick_button.setChecked(False)
 
     def _clear_errors(self) -> None:
-        for widget in self.field_widgets.values():
-            widget.setStyleSheet("")
-            widget.setToolTip("")
+        self.marks.clear()
         for table in (self.vehicles.table, self.items.table):
             for row in range(table.rowCount()):
                 for column in range(table.columnCount()):
@@ -601,12 +583,6 @@ class IncidentDialog(QDialog):
                     if cell is not None:
                         cell.setData(Qt.ItemDataRole.BackgroundRole, None)
                         cell.setData(Qt.ItemDataRole.ForegroundRole, None)
-        self.error_label.hide()
-
-    def _mark(self, widget: QWidget, message: str) -> None:
-        # A class selector keeps the red border on the field itself, not on every child widget.
-        widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
-        widget.setToolTip(message)
 
     def _mark_cell(self, field: str, message: str) -> QWidget | None:
         """`vehicles[2].vrm` -> the VRM cell of the third vehicle row, tinted red."""
@@ -630,29 +606,18 @@ class IncidentDialog(QDialog):
             table.setCurrentCell(row, column)
         return table
 
+    def _field_label(self, field: str) -> str:
+        """`vehicles[2].vrm` -> "Vehicles 3"; a detail field by its kind's label."""
+        key = field.split("[", 1)[0]
+        label = FIELD_LABELS.get(key) or next((d.label for k in KINDS for d in k.details if d.key == key), key)
+        if "[" in field:
+            label = f"{label} {int(field.split('[', 1)[1].split(']', 1)[0]) + 1}"
+        return label
+
     def show_errors(self, error: ValidationError) -> None:
         self._clear_errors()
-        first: QWidget | None = None
-        lines = []
-        for item in error.errors:
-            key = item.field.split("[", 1)[0]
-            label = FIELD_LABELS.get(key) or next(
-                (d.label for k in KINDS for d in k.details if d.key == key), key)
-            if "[" in item.field:
-                label = f"{label} {int(item.field.split('[', 1)[1].split(']', 1)[0]) + 1}"
-            lines.append(f"• {label}: {item.message}")
-            widget = self._mark_cell(item.field, item.message) if "[" in item.field else None
-            if widget is None:
-                widget = self.field_widgets.get(item.field) or self.field_widgets.get(key)
-                if widget is None:
-                    continue
-                self._mark(widget, item.message)
-            first = first or widget
-        self.error_label.setText("Not saved. Please correct:\n" + "\n".join(lines))
-        self.error_label.show()
+        self.marks.show(error)
         self.scroll.ensureWidgetVisible(self.error_label)
-        if first is not None:
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def save(self) -> None:
         self._grid_ref_edited()

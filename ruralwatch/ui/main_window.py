@@ -11,18 +11,15 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelection,
     QModelIndex,
-    QObject,
     QSettings,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QDialog,
     QDockWidget,
@@ -56,17 +53,19 @@ from ruralwatch.services.data_location import MovedDatabase
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.published import ImportReport
-from ruralwatch.store.basemaps import Basemap
+from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
+from ruralwatch.ui.basemap_actions import BasemapActions
 from ruralwatch.ui.export_dialog import ExportDialog
 from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
-from ruralwatch.ui.idle_lock import IDLE_MINUTES, IdleLock
+from ruralwatch.ui.idle_lock import IdleLock
 from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import IncidentTableModel
+from ruralwatch.ui.map_picking import MapPicking
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
@@ -76,23 +75,12 @@ from ruralwatch.ui.settings_dialog import SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
+from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
+from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
 LAYOUT_VERSION = 1
-
-
-def _numbered(number: int, name: str) -> str:
-    """A menu entry named by the user (a basemap): its number is its keyboard mnemonic (1-9, then 0, a, b…)."""
-    key = "1234567890abcdefghijklmnopqrstuvwxyz"[number - 1] if number <= 36 else ""
-    text = name.replace("&", "&&")
-    return f"&{key} {text}" if key else text
-
-
-class ChangeBridge(QObject):
-    """Carries service change notices into Qt's signal world."""
-
-    changed = Signal(object)
 
 
 class MainWindow(QMainWindow):
@@ -111,21 +99,17 @@ class MainWindow(QMainWindow):
         self.tasks = self.ops.running  # what is running now (tests wait for it to empty)
         self.forms: list[IncidentDialog] = []
         self.moved_database: MovedDatabase | None = None  # set by Settings ▸ Move: the window then closes
-        self._picking_form: IncidentDialog | None = None
+        self.basemap_actions = BasemapActions(self)
         self._focus_map_on_select = True
         self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
         self.resize(1400, 860)
 
         self.model = IncidentTableModel(service, self)
         self.table = QTableView()
+        configure_table(self.table, stretch_last=False)
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate((130, 200, 130, 240, 110, 120, 110)):
@@ -133,11 +117,11 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.tile_handler = install_tile_handler(self._basemap_file)
-        self.map = MapView(page_folder, self._usable_basemaps(), self)
+        self.tile_handler = install_tile_handler(self.basemap_actions.file_of)
+        self.map = MapView(page_folder, self.basemap_actions.usable(), self)
         self.map.open_requested.connect(self._on_map_open_requested)
         self.map.marker_clicked.connect(self._on_marker_clicked)
-        self.map.map_clicked.connect(self._on_map_clicked)
+        self.map.map_clicked.connect(lambda lat, lon: self.picking.map_clicked(lat, lon))
         self.map.ready.connect(self.refresh_map)
         self.map.ready.connect(self.refresh_context)
 
@@ -169,43 +153,24 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisPanel(services, self.ops, self)
         self.analysis.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
         self.analysis.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
-        self.analysis_dock = QDockWidget("Analysis", self)
-        self.analysis_dock.setObjectName("analysisDock")
-        self.analysis_dock.setWidget(self.analysis)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.analysis_dock)
-        self.analysis_dock.hide()
-
+        self.analysis_dock = add_dock(self, "Analysis", "analysisDock", self.analysis)
         self.sync_panel = SyncPanel(services, self.ops, self)
-        self.sync_dock = QDockWidget("Sync", self)
-        self.sync_dock.setObjectName("syncDock")
-        self.sync_dock.setWidget(self.sync_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.sync_dock)
-        self.sync_dock.hide()
-
+        self.sync_dock = add_dock(self, "Sync", "syncDock", self.sync_panel)
         self.roster_panel = RosterPanel(services, self.ops, self)
-        self.roster_dock = QDockWidget("Roster", self)
-        self.roster_dock.setObjectName("rosterDock")
-        self.roster_dock.setWidget(self.roster_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.roster_dock)
-        self.roster_dock.hide()
-
-        self._patrol_picking = False
+        self.roster_dock = add_dock(self, "Roster", "rosterDock", self.roster_panel)
         self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
-        self.patrol_panel.pickRequested.connect(self._on_patrol_pick_requested)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
-        self.patrol_dock = QDockWidget("Patrols", self)
-        self.patrol_dock.setObjectName("patrolDock")
-        self.patrol_dock.setWidget(self.patrol_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.patrol_dock)
-        self.patrol_dock.hide()
+        self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
+        # Which of the incident forms and the patrol panel a map click goes to.
+        self.picking = MapPicking(self.map, self.patrol_panel,
+                                  lambda message, timeout: self.statusBar().showMessage(message, timeout))
+        self.patrol_panel.pickRequested.connect(self.picking.patrol_pick)
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
         self._build_actions()
 
-        self.bridge = ChangeBridge(self)
-        self.bridge.changed.connect(self._on_change)
-        self._unsubscribe = service.hub.subscribe(self.bridge.changed.emit)
+        self.bridge = HubBridge(service.hub, self._on_change, self)
         self._refresh_timer = QTimer(self, singleShot=True, interval=50)
         self._refresh_timer.timeout.connect(self.refresh)
 
@@ -222,14 +187,8 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search place, description, crime ref, VRM… (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(220)
-        self.kind_filter = QComboBox()
-        self.kind_filter.addItem("All kinds", None)
-        for kind in KINDS:
-            self.kind_filter.addItem(kind.name, kind.key)
-        self.status_filter = QComboBox()
-        self.status_filter.addItem("Any status", None)
-        for key, label in STATUSES:
-            self.status_filter.addItem(label, key)
+        self.kind_filter = vocab_combo(((kind.key, kind.name) for kind in KINDS), blank="All kinds")
+        self.status_filter = vocab_combo(STATUSES, blank="Any status")
         self.use_from = QCheckBox("F&rom")
         self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
         self.use_to = QCheckBox("T&o")
@@ -268,35 +227,14 @@ class MainWindow(QMainWindow):
         row.addLayout(bottom)
         return bar
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object, tip: str) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        self.new_action = self._action("&New incident", QKeySequence.StandardKey.New, self.new_incident,
-                                       "Record a new incident")
-        self.edit_action = self._action("&Edit", "Ctrl+E", self.edit_selected, "Edit the selected incident")
-        self.delete_action = self._action("&Delete", QKeySequence.StandardKey.Delete, self.delete_selected,
-                                          "Delete the selected incident")
+        """The actions come from window_actions.ACTIONS; here only where each one shows."""
+        build_actions(self)
         # Delete belongs to the incidents table: window-wide it would clash with the panels' own Delete keys
         # (plan stops, duty crew), and a key bound twice in one window silently does nothing in Qt.
         self.removeAction(self.delete_action)
         self.table.addAction(self.delete_action)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.refresh_action = self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh,
-                                           "Reload incidents")
-        self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search,
-                                         "Search incidents")
-        self.demo_action = self._action("Load &demo data", None, self.load_demo_data,
-                                        "Load the synthetic demo dataset")
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit RuralWatch")
-        self.about_action = self._action("&About", None, self._about, "About RuralWatch and its data")
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -307,20 +245,10 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.demo_action)
-        self.import_action = self._action("&Import published crime (data.police.uk)…", "Ctrl+I",
-                                          self.import_published, "Import street-level crime CSV files")
-        file_menu.addAction(self.import_action)
-        self.export_action = self._action("&Export incidents (CSV, Excel, GeoJSON)…", "Ctrl+Shift+E",
-                                          self.open_export, "Export the incidents of a period and kinds")
-        file_menu.addAction(self.export_action)
-        sync_toggle = self.sync_dock.toggleViewAction()
-        sync_toggle.setText("&Sync with other laptops…")
-        sync_toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        file_menu.addAction(sync_toggle)
+        for action in (self.demo_action, self.import_action, self.export_action,
+                       self.sync_dock.toggleViewAction()):
+            file_menu.addAction(action)
         file_menu.addSeparator()
-        self.settings_action = self._action("Se&ttings…", "Ctrl+,", self.open_settings,
-                                            "Display, idle lock, planning defaults, rostering rules, retention")
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -329,53 +257,28 @@ class MainWindow(QMainWindow):
                        self.refresh_action):
             incidents_menu.addAction(action)
         team_menu = menu.addMenu("&Team")
-        patrol_toggle = self.patrol_dock.toggleViewAction()
-        patrol_toggle.setText("&Patrols: plan, brief, log…")
-        patrol_toggle.setShortcut(QKeySequence("Ctrl+Shift+T"))
-        team_menu.addAction(patrol_toggle)
-        roster_toggle = self.roster_dock.toggleViewAction()
-        roster_toggle.setText("&Roster: people, duties, hours…")
-        roster_toggle.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        team_menu.addAction(roster_toggle)
-        view_menu = menu.addMenu("&View")
-        self.large_text_action = QAction("&Larger text (for use in a vehicle)", self, checkable=True)
-        self.large_text_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.large_text_action.toggled.connect(self.set_large_text)
-        self.addAction(self.large_text_action)
-        view_menu.addAction(self.large_text_action)
+        team_menu.addAction(self.patrol_dock.toggleViewAction())
+        team_menu.addAction(self.roster_dock.toggleViewAction())
+        menu.addMenu("&View").addAction(self.large_text_action)
         map_menu = menu.addMenu("&Map")
-        self.heat_action = QAction("&Heatmap", self, checkable=True)
-        self.heat_action.setShortcut(QKeySequence("Ctrl+H"))
-        self.heat_action.toggled.connect(self.map.set_heatmap_visible)
-        self.addAction(self.heat_action)
         map_menu.addAction(self.heat_action)
-        self.basemap_menu = map_menu.addMenu("&Basemap")
-        map_menu.addAction(self._action("&Add basemap (MBTiles)…", None, self.add_basemap,
-                                        "Add an offline basemap from an MBTiles file"))
-        self.remove_basemap_menu = map_menu.addMenu("&Remove basemap")
+        self.basemap_menu = self.basemap_actions.menu = map_menu.addMenu("&Basemap")
+        map_menu.addAction(self.add_basemap_action)
+        self.remove_basemap_menu = self.basemap_actions.remove_menu = map_menu.addMenu("&Remove basemap")
         map_menu.addSeparator()
-        map_menu.addAction(self._action("Export map as &PNG…", "Ctrl+Shift+P", self.export_png,
-                                        "Save the current map view as a picture"))
-        map_menu.addAction(self._action("Export map as H&TML…", None, self.export_html,
-                                        "Save the map with the shown incidents as one HTML file"))
-        self._rebuild_basemap_menu()
+        map_menu.addAction(self.export_png_action)
+        map_menu.addAction(self.export_html_action)
+        self.basemap_actions.rebuild_menus()
         analysis_menu = menu.addMenu("&Analysis")
-        toggle = self.analysis_dock.toggleViewAction()
-        toggle.setText("&Analysis panel")
-        toggle.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        analysis_menu.addAction(toggle)
-        self.analysis_toggle = toggle
+        self.analysis_toggle = self.analysis_dock.toggleViewAction()
+        analysis_menu.addAction(self.analysis_toggle)
         for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock):
             dock.toggleViewAction().triggered.connect(lambda shown, d=dock: self._focus_dock(d, shown))
-        self.harm_action = self._action("&Harm weights…", None, self.edit_harm_weights,
-                                        "See and change the crime harm weights")
         analysis_menu.addAction(self.harm_action)
-        self.context_action = QAction("Published &crime layer", self, checkable=True)
-        self.context_action.toggled.connect(self.map.set_context_visible)
         map_menu.addAction(self.context_action)
         self._build_account_menu(menu)
         menu.addMenu("&Help").addAction(self.about_action)
-        self._apply_permissions()
+        apply_permissions(self, self.services.store)
 
     # --- accounts and permissions ------------------------------------------------------------------------
     # The signed-in account (services.store.actor): its menu, the idle lock, and the actions its role may not
@@ -386,8 +289,7 @@ class MainWindow(QMainWindow):
         actor = store.actor
         signed_in = store.encrypted and not actor.is_system
         role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
-        idle_minutes = float(QSettings().value("security/idle_minutes", IDLE_MINUTES, type=float))
-        self.idle_lock = IdleLock(self, store, idle_minutes) if signed_in else None
+        self.idle_lock = IdleLock(self, store, float(keys.IDLE_MINUTES.read())) if signed_in else None
         if signed_in:
             self.setWindowTitle(f"{self.windowTitle()} — {actor.username} ({role})")
         self.account_label = QLabel(f"Signed in as {actor.username} ({role})" if signed_in else "Not signed in")
@@ -402,44 +304,13 @@ class MainWindow(QMainWindow):
         who.setProperty("informational", True)  # a label, not a command: needs no mnemonic
         account_menu.addAction(who)
         account_menu.addSeparator()
-        self.change_password_action = self._action("Change my &password…", None, self.change_own_password,
-                                                   "Change the password you sign in with")
-        self.lock_action = self._action("&Lock now", "Ctrl+L", self.lock_now,
-                                        "Hide the data until your password is typed again")
-        self.accounts_action = self._action("&Accounts…", None, self.open_accounts,
-                                            "Add accounts, change roles, reset passwords (administrators)")
-        self.audit_action = self._action("A&udit log…", None, self.open_audit_log,
-                                         "Who changed what and when; check that nothing was tampered with")
         for action in (self.change_password_action, self.lock_action):
             action.setEnabled(signed_in)
             account_menu.addAction(action)
         account_menu.addSeparator()
         account_menu.addAction(self.accounts_action)
         account_menu.addAction(self.audit_action)
-        self.retention_action = self._action("&Retention of personal data…", None, self.open_retention,
-                                             "What personal data is due for anonymising, and doing it")
         account_menu.addAction(self.retention_action)
-
-    def _apply_permissions(self) -> None:
-        """Disable what the signed-in role may not do, and say why in the tooltip."""
-        store = self.services.store
-        needs = (
-            (self.demo_action, "data.purge"), (self.import_action, "import.published"),
-            (self.export_action, "export.data"),
-            (self.harm_action, "harm.edit"), (self.delete_action, "incident.delete"),
-            (self.new_action, "incident.record"), (self.analysis_toggle, "analysis.run"),
-            (self.accounts_action, "accounts.manage"), (self.audit_action, "audit.view"),
-            (self.retention_action, "data.purge"),
-        )
-        role = ACCOUNT_ROLE_NAMES.get(store.actor.role, store.actor.role)
-        for action, permission in needs:
-            if not store.actor.can(permission):
-                action.setEnabled(False)
-                why = f"not for the {role} role"
-                action.setToolTip(f"{action.toolTip()}: {why}")
-                action.setStatusTip(f"{action.statusTip()} ({why})")
-        if not store.encrypted:
-            self.accounts_action.setEnabled(False)  # a plain (unencrypted) database has no accounts
 
     def open_settings(self) -> SettingsDialog:
         """Settings (non-modal, like the forms); saving applies the display options at once."""
@@ -473,9 +344,9 @@ class MainWindow(QMainWindow):
 
     def _apply_settings(self) -> None:
         settings = QSettings()
-        self.large_text_action.setChecked(settings.value("view/large_text", False, type=bool))
+        self.large_text_action.setChecked(keys.LARGE_TEXT.read(settings))
         if self.idle_lock is not None:
-            self.idle_lock.set_minutes(float(settings.value("security/idle_minutes", 10, type=int)))
+            self.idle_lock.set_minutes(float(keys.IDLE_MINUTES.read(settings)))
 
     def open_first_steps(self) -> FirstStepsDialog:
         dialog = first_steps(self)
@@ -584,8 +455,7 @@ class MainWindow(QMainWindow):
             self._refresh_timer.start()
         elif change.topic == "basemaps":
             self.tile_handler.forget()
-            self.map.load_page(self._usable_basemaps())
-            self._rebuild_basemap_menu()
+            self.basemap_actions.reload()
 
     def _update_status(self) -> None:
         total = self.service.count()
@@ -656,7 +526,7 @@ class MainWindow(QMainWindow):
         """Forms are not modal: several can be open, and the map stays usable for picking a place."""
         self.forms.append(form)
         form.saved_incident.connect(self._on_form_saved)
-        form.pick_requested.connect(lambda on, f=form: self._on_pick_requested(f, on))
+        form.pick_requested.connect(lambda on, f=form: self.picking.form_pick(f, on))
         form.finished.connect(lambda _result, f=form: self._on_form_closed(f))
         form.show()
         return form
@@ -669,30 +539,8 @@ class MainWindow(QMainWindow):
     def _on_form_closed(self, form: IncidentDialog) -> None:
         if form in self.forms:
             self.forms.remove(form)
-        if self._picking_form is form:
-            self._on_pick_requested(form, False)
+        self.picking.form_closed(form)
         form.deleteLater()
-
-    def _on_pick_requested(self, form: IncidentDialog, on: bool) -> None:
-        if on:
-            if self._picking_form and self._picking_form is not form:
-                self._picking_form.pick_button.setChecked(False)
-            if self._patrol_picking:
-                self.patrol_panel.cancel_pick()
-            self._picking_form = form
-            self.statusBar().showMessage("Click the map where it happened (Esc in the form to stop)", 8000)
-        elif self._picking_form is form:
-            self._picking_form = None
-        self.map.set_pick_mode(self._picking_form is not None)
-
-    def _on_patrol_pick_requested(self, on: bool) -> None:
-        """The patrol log or form wants a place from the map; one picker at a time."""
-        self._patrol_picking = on
-        if on:
-            if self._picking_form:
-                self._picking_form.pick_button.setChecked(False)
-            self.statusBar().showMessage("Click the map to place the patrol event", 8000)
-        self.map.set_pick_mode(on or self._picking_form is not None)
 
     def _on_patrol_new_incident(self, event_id: str, lat: float, lon: float) -> None:
         """A "new incident" logged on a patrol opens the incident form at that place and links what is saved."""
@@ -703,17 +551,13 @@ class MainWindow(QMainWindow):
             lambda incident, eid=event_id: self.services.patrols.link_incident(eid, incident.id)
         )
 
+    # The map pick state lives in self.picking; these names stay for the tests.
+    @property
+    def _picking_form(self) -> IncidentDialog | None:
+        return self.picking.form
+
     def _on_map_clicked(self, lat: float, lon: float) -> None:
-        if self._patrol_picking:
-            self.patrol_panel.place_picked(lat, lon)
-            return
-        form = self._picking_form
-        if form is None:
-            return
-        form.set_location(lat, lon)
-        form.raise_()
-        form.activateWindow()
-        self.statusBar().showMessage(f"Location set: {form.grid_ref.text()}", 6000)
+        self.picking.map_clicked(lat, lon)
 
     def _on_map_open_requested(self, handle: int) -> None:
         incident_id = self.service.id_for_map_handle(handle)
@@ -772,94 +616,27 @@ class MainWindow(QMainWindow):
 
     # --- basemaps and map export -------------------------------------------------------------------------
 
-    def _basemap_file(self, basemap_id: str) -> Path | None:
-        basemap = self.services.basemaps.repo.find(basemap_id)
-        return Path(basemap.path) if basemap else None
+    # Basemaps are handled by self.basemap_actions (ui/basemap_actions.py); the window keeps its public names.
+
+    @property
+    def basemap_problems(self) -> list[str]:
+        return self.basemap_actions.problems
 
     def _usable_basemaps(self) -> list[TileLayerSpec]:
-        """Registered basemaps that can be read now; the others are reported once and left out."""
-        specs = []
-        problems = []
-        for basemap in self.services.basemaps.list():
-            problem = self.services.basemaps.check(basemap)
-            if problem:
-                problems.append(f"{basemap.name}: {problem}")
-                continue
-            specs.append(TileLayerSpec(basemap.id, basemap.name, basemap.tile_url, basemap.minzoom,
-                                       basemap.maxzoom, basemap.bounds, basemap.attribution))
-        self.basemap_problems = problems
-        if problems:
-            self.statusBar().showMessage("Basemap not shown: " + "; ".join(problems), 15000)
-        return specs
-
-    def _rebuild_basemap_menu(self) -> None:
-        self.basemap_menu.clear()
-        self.remove_basemap_menu.clear()
-        names = [*self.map.basemap_names, "Plain background"]
-        for number, name in enumerate(names, 1):
-            self.basemap_menu.addAction(_numbered(number, name), lambda n=name: self.map.show_basemap(n))
-        for number, basemap in enumerate(self.services.basemaps.list(), 1):
-            self.remove_basemap_menu.addAction(_numbered(number, basemap.name),
-                                               lambda b=basemap: self.remove_basemap(b.id))
-        self.remove_basemap_menu.setEnabled(bool(self.services.basemaps.list()))
+        return self.basemap_actions.usable()
 
     def add_basemap(self, path: Path | None = None, name: str | None = None, copy: bool | None = None) -> bool:
-        """Register an MBTiles file; with `copy` (asked when None) copy it beside the database first, in the
-        background with progress and cancel (a basemap is often hundreds of MB on a USB stick).
+        """Register an MBTiles file, copied beside the database first with `copy` (asked when None);
         `basemap_added` fires once it is on the map's list. False when refused or cancelled at once."""
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Add offline basemap", str(Path.home()),
-                                                    "MBTiles basemaps (*.mbtiles);;All files (*)")
-            if not chosen:
-                return False
-            path = Path(chosen)
-        if copy is None:
-            copy = self.ask_copy_basemap(path)
-            if copy is None:
-                return False
-        if not copy:
-            try:
-                basemap = self.services.basemaps.add(path, name)
-            except RuralWatchError as exc:
-                self.report_problem("Basemap not added", str(exc))
-                return False
-            self._basemap_added(basemap)
-            return True
-        source = path
-        self.ops.run(f"Copying {path.name}…",
-                     lambda services, progress: services.basemaps.add(source, name, copy=True, progress=progress),
-                     self._basemap_added,
-                     on_cancelled=lambda _exc: self.statusBar().showMessage(
-                         "Basemap not added: copying was cancelled", 8000),
-                     failure_title="Basemap not added")
-        return True
+        return self.basemap_actions.add(path, name, copy)
 
     def ask_copy_basemap(self, path: Path) -> bool | None:
         """Copy the file beside the database (True), use it where it is (False), or cancel (None).
         Tests replace this to answer."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Add offline basemap",
-                          f"Copy {path.name} into RuralWatch's data folder?\n\nCopy it when it is on a USB stick "
-                          "or a network drive: the map then works without them, and the copy moves with the data. "
-                          "Use it where it is to save disk space.", parent=self)
-        copy_button = box.addButton("&Copy it", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("&Use it where it is", QMessageBox.ButtonRole.NoRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(copy_button)
-        box.exec()
-        role = box.buttonRole(box.clickedButton()) if box.clickedButton() else QMessageBox.ButtonRole.RejectRole
-        if role == QMessageBox.ButtonRole.RejectRole:
-            return None
-        return box.clickedButton() is copy_button
-
-    def _basemap_added(self, basemap: Basemap) -> None:
-        where = " (copied into the data folder)" if basemap.managed else ""
-        self.statusBar().showMessage(f"Basemap added: {basemap.name}{where}", 6000)
-        self.basemap_added.emit(basemap)
+        return self.basemap_actions.ask_copy(path, self)
 
     def remove_basemap(self, basemap_id: str) -> None:
-        removed = self.services.basemaps.remove(basemap_id)
-        fate = "its copy in the data folder was deleted" if removed.managed else "the file itself is untouched"
-        self.statusBar().showMessage(f"Basemap removed: {removed.name} ({fate})", 6000)
+        self.basemap_actions.remove(basemap_id)
 
     def export_png(self, path: Path | None = None) -> Path | None:
         if path is None:
@@ -915,28 +692,28 @@ class MainWindow(QMainWindow):
         font = app.font()
         font.setPointSizeF(self._base_point_size * (4 / 3 if on else 1))
         app.setFont(font)
-        QSettings().setValue("view/large_text", on)
+        keys.LARGE_TEXT.write(on)
 
     def _restore_layout(self) -> None:
         settings = QSettings()
-        if settings.value("view/large_text", False, type=bool):
+        if keys.LARGE_TEXT.read(settings):
             self.large_text_action.setChecked(True)
-        geometry = settings.value("main/geometry")
+        geometry = keys.WINDOW_GEOMETRY.read(settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = settings.value("main/splitter")
+        state = keys.SPLITTER_STATE.read(settings)
         if state is not None:
             self.splitter.restoreState(state)
-        docks = settings.value("main/docks")  # which panels are open, and where
+        docks = keys.DOCK_STATE.read(settings)
         if docks is not None:
             self.restoreState(docks, LAYOUT_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         settings = QSettings()
-        settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/splitter", self.splitter.saveState())
-        settings.setValue("main/docks", self.saveState(LAYOUT_VERSION))
-        self._unsubscribe()
+        keys.WINDOW_GEOMETRY.write(self.saveGeometry(), settings)
+        keys.SPLITTER_STATE.write(self.splitter.saveState(), settings)
+        keys.DOCK_STATE.write(self.saveState(LAYOUT_VERSION), settings)
+        self.bridge.dispose()
         if self.idle_lock is not None:
             self.idle_lock.dispose()
         self.roster_panel.dispose()

@@ -36,12 +36,12 @@ from ruralwatch.ui.patrol_plan import (
     ALERT_COLOUR,
     InBackground,
     Report,
-    make_table,
     scroll_page,
     set_rows,
     window_text,
     wrapped_label,
 )
+from ruralwatch.ui.widgets import make_table, mark
 
 # Every kind an officer logs by hand; start and end have their own buttons.
 LOGGABLE_KINDS = tuple((key, label) for key, label in PATROL_EVENT_KINDS
@@ -135,7 +135,7 @@ class PatrolLog(QWidget):
             self.kind_buttons[key] = button
         self._arrange_buttons(2)
 
-        self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"])
+        self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"], word_wrap=False)
         self.table.setMinimumHeight(110)
 
         controls = QHBoxLayout()
@@ -392,8 +392,7 @@ class PatrolLog(QWidget):
         for item in error.errors:
             widget = widgets.get(item.field)
             if widget is not None:
-                widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
-                widget.setToolTip(item.message)
+                mark(widget, item.message)  # not FieldMarks: clearing it would drop the VRM's bold
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
         self.message.setStyleSheet(theme.error_style())
         self.message.setText("Not logged: " + "; ".join(
@@ -433,11 +432,11 @@ class DoseView(QWidget):
         self.dose: PatrolDose | None = None
 
         self.summary = wrapped_label("The dose is measured once a patrol has run.")
-        self.stops = make_table(["Stop", "Planned min", "Actual min", "Visited"])
+        self.stops = make_table(["Stop", "Planned min", "Actual min", "Visited"], word_wrap=False)
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
         self.missed.setStyleSheet(theme.error_style(bold=False))
-        self.kinds = make_table(["Event", "Count"])
+        self.kinds = make_table(["Event", "Count"], word_wrap=False)
         self.kinds.setMaximumHeight(170)
         patrol_box = QGroupBox("This patrol: planned against actual")
         patrol_layout = QVBoxLayout(patrol_box)
@@ -458,7 +457,7 @@ class DoseView(QWidget):
                                            "crime and harm within 500 m during the period and in the same length "
                                            "of time before it.")
         self.period_table = make_table(["Place", "Visits", "Minutes", "Crimes before", "Crimes during",
-                                        "Harm before", "Harm during"])
+                                        "Harm before", "Harm during"], word_wrap=False)
         self.period_table.setMinimumHeight(100)
         row = QHBoxLayout()
         for text, widget in (("&Since", self.period_from), ("&Until", self.period_to)):

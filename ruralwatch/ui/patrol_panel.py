@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,13 +40,13 @@ from ruralwatch.ui.patrol_log import DoseView, PatrolLog
 from ruralwatch.ui.patrol_plan import (
     PatrolForm,
     PlanEditor,
-    make_table,
     route_of,
     set_rows,
     window_text,
     wrapped_label,
 )
 from ruralwatch.ui.tasks import Progress
+from ruralwatch.ui.widgets import HubBridge, make_table
 
 LIST_FILTERS = (
     ("All patrols", None),
@@ -58,10 +57,6 @@ LIST_FILTERS = (
 TAB_FOR_STATUS = {PatrolStatus.PLANNED: 2, PatrolStatus.BRIEFED: 2, PatrolStatus.IN_PROGRESS: 3,
                   PatrolStatus.COMPLETED: 4, PatrolStatus.CANCELLED: 1}
 REFRESH_DELAY_MS = 50
-
-
-class _HubBridge(QObject):
-    changed = Signal(object)
 
 
 class PatrolPanel(QWidget):
@@ -120,17 +115,7 @@ class PatrolPanel(QWidget):
         if map_view is not None:
             map_view.ready.connect(self._redraw_route)
 
-        self._bridge = _HubBridge(self)
-        self._bridge.changed.connect(self._on_change)
-        bridge = self._bridge
-
-        def listen(change: Change) -> None:
-            if shiboken6.isValid(bridge):
-                bridge.changed.emit(change)
-
-        self._unsubscribe = services.hub.subscribe(listen)
-        unsubscribe = self._unsubscribe
-        self.destroyed.connect(lambda *_: unsubscribe())
+        self._bridge = HubBridge(services.hub, self._on_change, self)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self._apply_changes)
         self.fill_list()
@@ -144,7 +129,7 @@ class PatrolPanel(QWidget):
         for label, statuses in LIST_FILTERS:
             self.list_filter.addItem(label, statuses)
         self.list_filter.currentIndexChanged.connect(lambda _i: self.fill_list())
-        self.patrol_table = make_table(["When", "Title", "Status", "Crew"])
+        self.patrol_table = make_table(["When", "Title", "Status", "Crew"], word_wrap=False)
         self.patrol_table.doubleClicked.connect(lambda _index: self.open_selected())
         for keys in ("Return", "Enter"):
             shortcut = QShortcut(QKeySequence(keys), self.patrol_table)
@@ -418,4 +403,4 @@ class PatrolPanel(QWidget):
 
     def dispose(self) -> None:
         """Stop listening to the change hub (the window calls this when it closes)."""
-        self._unsubscribe()
+        self._bridge.dispose()

@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QCompleter,
     QDateEdit,
@@ -47,6 +46,7 @@ from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of,
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
+from ruralwatch.ui.widgets import FieldMarks, make_table
 
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
@@ -60,19 +60,6 @@ Report = Callable[[str], None]
 
 
 # --- small shared widgets -------------------------------------------------------------------------------------
-
-
-def make_table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    return table
 
 
 def set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
@@ -264,6 +251,7 @@ class PatrolForm(QWidget):
             "title": self.title, "date": self.day, "start": self.start, "end": self.end, "area": self.area,
             "purpose": self.purpose, "crew": self.crew, "base": self.base, "override_reason": self.override_reason,
         }
+        self.marks = FieldMarks(self.field_widgets, self.error_label, FIELD_LABELS)
 
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
@@ -434,29 +422,11 @@ class PatrolForm(QWidget):
     # --- saving -------------------------------------------------------------------------------------------
 
     def _clear_errors(self) -> None:
-        self.error_label.hide()
-        self.error_label.clear()
-        for widget in self.field_widgets.values():
-            widget.setStyleSheet("")
-            widget.setToolTip("")
+        self.marks.clear()
 
     def show_errors(self, error: ValidationError) -> None:
-        self._clear_errors()
-        lines = []
-        first: QWidget | None = None
-        for item in error.errors:
-            lines.append(f"• {FIELD_LABELS.get(item.field, item.field.replace('_', ' '))}: {item.message}")
-            widget = self.field_widgets.get(item.field)
-            if widget is None:
-                continue
-            widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
-            widget.setToolTip(item.message)
-            first = first or widget
-        self.error_label.setText("Not saved. Please correct:\n" + "\n".join(lines))
-        self.error_label.show()
+        self.marks.show(error)
         self.scroll.ensureWidgetVisible(self.error_label)
-        if first is not None:
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def save(self) -> PatrolRecord | None:
         """Create or update the patrol; None (with the reasons shown and the input kept) when refused."""
@@ -535,7 +505,7 @@ class PlanEditor(QWidget):
         self.brief_button = QPushButton("&Brief crew (PDF)…")
         self.brief_button.setToolTip("Write the briefing pack: plan, map, recent incidents, vehicles of interest")
         self.brief_button.clicked.connect(lambda: self.brief())
-        self.table = make_table(["#", "Arrive", "Leave", "Dwell", "Stop", "Why"])
+        self.table = make_table(["#", "Arrive", "Leave", "Dwell", "Stop", "Why"], word_wrap=False)
         self.table.setMinimumHeight(160)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.up_button = QPushButton("Move &up")

@@ -30,14 +30,13 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_people import (
     bold,
     hours_text,
-    item,
     local_today,
-    make_table,
     show_status,
     status_label,
     to_qdate,
     with_buddy,
 )
+from ruralwatch.ui.widgets import item, make_table
 
 FORMATS = {".csv": "CSV (*.csv)", ".xlsx": "Excel workbook (*.xlsx)", ".pdf": "PDF report (*.pdf)"}
 

@@ -1,31 +1,27 @@
 """The Specials coordinator's roster panel: People, Duties (calendar, crews, auto-fill, .ics) and Hours.
 
-It listens to the change hub itself: a change published on the UI thread refreshes at once (coalesced);
-one published from another thread is queued to the UI thread by the bridge's signal. Background work runs through
-the window's operations (ruralwatch.ui.operations), which replay what it changed onto this hub when it ends.
+It listens to the change hub itself through a HubBridge (ruralwatch.ui.widgets): a change published on the UI
+thread refreshes at once (coalesced); one published from another thread is queued to the UI thread. Background
+work runs through the window's operations (ruralwatch.ui.operations), which replay what it changed onto this hub
+when it ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.roster_calendar import DutiesTab
+from ruralwatch.ui.roster_duties_tab import DutiesTab
 from ruralwatch.ui.roster_hours import HoursTab
 from ruralwatch.ui.roster_people import PeopleTab
+from ruralwatch.ui.widgets import HubBridge
 
 # Topics that change what the panel shows (hours also come from completed patrols).
 TOPICS = frozenset({"people", "duties", "patrols"})
 REFRESH_DELAY_MS = 50
-
-
-class _Bridge(QObject):
-    changed = Signal(object)
 
 
 class RosterPanel(QWidget):
@@ -72,19 +68,10 @@ class RosterPanel(QWidget):
 
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self._bridge = _Bridge(self)
-        self._bridge.changed.connect(self._on_change)
-        self._unsubscribe: Callable[[], None] | None = services.hub.subscribe(self._hub_listener)
+        self._bridge = HubBridge(services.hub, self._on_change, self)
         self.destroyed.connect(lambda *_: self.dispose())
 
     # --- change hub ---------------------------------------------------------------------------------------
-
-    def _hub_listener(self, change: Change) -> None:
-        """Called by the hub in whatever thread wrote; the bridge's signal carries it to the UI thread."""
-        try:
-            self._bridge.changed.emit(change)
-        except RuntimeError:  # the panel is gone: stop listening rather than break the writer
-            self.dispose()
 
     def _on_change(self, change: Change) -> None:
         if change.topic in TOPICS:
@@ -93,9 +80,7 @@ class RosterPanel(QWidget):
     def dispose(self) -> None:
         """Stop listening to the hub and drop a pending refresh (also done when the panel is destroyed).
         Call it before closing the store the panel reads."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        self._bridge.dispose()
         try:
             self._refresh_timer.stop()
         except RuntimeError:  # already deleted with the panel

@@ -1,16 +1,15 @@
 """The roster panel's People tab (who they are, weekly availability, dates away or extra), and the small
-helpers every roster tab shares: tables, status lines, and marking the fields a ValidationError names."""
+helpers the roster tabs share: status lines, date and time edits (tables, combos and field marks are in
+ruralwatch.ui.widgets)."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, time
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTimeEdit,
     QVBoxLayout,
@@ -47,6 +45,7 @@ from ruralwatch.core.vocab import (
 )
 from ruralwatch.services.people import PeopleService
 from ruralwatch.ui import theme
+from ruralwatch.ui.widgets import FieldMarks, item, make_table, select_data, vocab_combo
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
@@ -57,28 +56,6 @@ DATE_FORMAT = "yyyy-MM-dd"
 
 def local_today() -> date:
     return times.to_local(times.utc_now()).date()
-
-
-def make_table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def item(text: Any, data: Any = None, number: bool = False) -> QTableWidgetItem:
-    cell = QTableWidgetItem("" if text is None else str(text))
-    if data is not None:
-        cell.setData(Qt.ItemDataRole.UserRole, data)
-    if number:
-        cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return cell
 
 
 def bold(cell: QTableWidgetItem) -> QTableWidgetItem:
@@ -102,21 +79,6 @@ def show_status(label: QLabel, message: str, problem: bool = False) -> None:
     label.setStyleSheet(theme.error_style(bold=False) if problem else "")
     label.setText(message)
     label.setVisible(bool(message))
-
-
-def vocab_combo(vocabulary: tuple[tuple[str, str], ...], blank: str | None = None) -> QComboBox:
-    combo = QComboBox()
-    if blank is not None:
-        combo.addItem(blank, None)
-    for key, label in vocabulary:
-        combo.addItem(label, key)
-    return combo
-
-
-def select_data(combo: QComboBox, key: Any) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)
 
 
 def time_edit(value: time | None = None) -> QTimeEdit:
@@ -152,46 +114,6 @@ def with_buddy(text: str, buddy: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(buddy)
     return label
-
-
-class FieldMarks:
-    """Marks the widgets a ValidationError names (red border and the reason as tooltip) and lists every
-    problem in a summary line; what the user typed is left exactly as it was."""
-
-    def __init__(self, summary: QLabel, widgets: dict[str, QWidget], labels: dict[str, str]) -> None:
-        self.summary = summary
-        self.widgets = widgets
-        self.labels = labels
-        self.marked: dict[str, str] = {}
-        summary.setWordWrap(True)
-        summary.setStyleSheet(theme.error_style())
-        summary.hide()
-
-    def clear(self) -> None:
-        for widget in self.widgets.values():
-            widget.setStyleSheet("")
-            widget.setToolTip("")
-        self.marked = {}
-        self.summary.hide()
-
-    def show(self, error: ValidationError, heading: str = "Not saved. Please correct:") -> None:
-        self.clear()
-        first: QWidget | None = None
-        lines = []
-        for problem in error.errors:
-            lines.append(f"• {self.labels.get(problem.field, problem.field.replace('_', ' '))}: {problem.message}")
-            widget = self.widgets.get(problem.field)
-            if widget is None:
-                continue
-            # A class selector keeps the red border on the field itself, not on every child widget.
-            widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
-            widget.setToolTip(problem.message)
-            self.marked[problem.field] = problem.message
-            first = first or widget
-        self.summary.setText(heading + "\n" + "\n".join(lines))
-        self.summary.show()
-        if first is not None:
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 def known_stations(people: list[Person]) -> list[str]:
@@ -273,12 +195,12 @@ class PersonDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.marks = FieldMarks(self.error_label, {
+        self.marks = FieldMarks(summary=self.error_label, widgets={
             "name": self.name, "role": self.role, "collar_number": self.collar_number, "rank": self.rank,
             "skills": skills_box, "station": self.station, "area": self.area,
             "monthly_commitment_hours": self.monthly_commitment_hours, "phone": self.phone, "email": self.email,
             "notes": self.notes,
-        }, PERSON_FIELD_LABELS)
+        }, labels=PERSON_FIELD_LABELS)
         self.role.currentIndexChanged.connect(self._on_role)
         if person:
             self._fill(person)
@@ -366,11 +288,7 @@ class WeeklyEditor(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Weekday", "From", "To"])
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = make_table(["Weekday", "From", "To"], editable=True, alternating=False, stretch_last=False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         time_width = time_edit().sizeHint().width() + 12  # cell widgets do not size their column
@@ -526,10 +444,10 @@ class PeopleTab(QWidget):
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")
         remove_exception.clicked.connect(lambda: self.remove_exception())
         self.exception_error = QLabel()
-        self.exception_marks = FieldMarks(self.exception_error, {
+        self.exception_marks = FieldMarks(summary=self.exception_error, widgets={
             "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
             "end": self.exception_end,
-        }, {"date": "Date", "kind": "Kind", "start": "From", "end": "To"})
+        }, labels={"date": "Date", "kind": "Kind", "start": "From", "end": "To"})
         when = QHBoxLayout()
         when.addWidget(self.exception_date)
         when.addWidget(with_buddy("&Kind", self.exception_kind))

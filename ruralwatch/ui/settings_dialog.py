@@ -34,13 +34,11 @@ from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
+from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
-
-LARGE_TEXT_KEY = "view/large_text"
-IDLE_MINUTES_KEY = "security/idle_minutes"
 
 
 class SettingsDialog(QDialog):
@@ -228,10 +226,10 @@ class SettingsDialog(QDialog):
 
     def load(self) -> None:
         settings = QSettings()
-        self.large_text.setChecked(settings.value(LARGE_TEXT_KEY, False, type=bool))
-        scheme = self.colours.findData(str(settings.value(theme.SCHEME_KEY, "system") or "system"))
+        self.large_text.setChecked(keys.LARGE_TEXT.read(settings))
+        scheme = self.colours.findData(keys.COLOUR_SCHEME.read(settings) or keys.COLOUR_SCHEME.default)
         self.colours.setCurrentIndex(max(scheme, 0))
-        self.idle_minutes.setValue(int(settings.value(IDLE_MINUTES_KEY, 10, type=int)))
+        self.idle_minutes.setValue(keys.IDLE_MINUTES.read(settings))
         plan = self.services.patrols.default_settings()
         self.dwell.setValue(plan.dwell_minutes)
         self.road_factor.setValue(plan.road_factor)
@@ -273,14 +271,14 @@ class SettingsDialog(QDialog):
             self.show_error(str(exc))
             return False
         settings = QSettings()
-        settings.setValue(LARGE_TEXT_KEY, self.large_text.isChecked())
+        keys.LARGE_TEXT.write(self.large_text.isChecked(), settings)
         scheme = str(self.colours.currentData())
-        if scheme != settings.value(theme.SCHEME_KEY, "system"):
-            settings.setValue(theme.SCHEME_KEY, scheme)
+        if scheme != keys.COLOUR_SCHEME.read(settings):
+            keys.COLOUR_SCHEME.write(scheme, settings)
             app = QApplication.instance()
             if isinstance(app, QApplication):
                 theme.apply_scheme(app, scheme)
-        settings.setValue(IDLE_MINUTES_KEY, self.idle_minutes.value())
+        keys.IDLE_MINUTES.write(self.idle_minutes.value(), settings)
         self.error.hide()
         self.saved.emit()
         self.accept()

@@ -9,7 +9,6 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -31,17 +30,7 @@ from ruralwatch.core.times import format_local
 from ruralwatch.services.container import Services
 from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
 from ruralwatch.ui.operations import Operations
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
+from ruralwatch.ui.widgets import make_table
 
 
 def _field_label(conflict: Conflict) -> str:
@@ -83,7 +72,8 @@ class SyncPanel(QWidget):
         who_form.addRow("&Device id", self.device_id)
         who_form.addRow("Public ke&y", self.public_key)
 
-        self.peers = _table(["Name", "Device id", "Last export for it", "Last import from it", "Pending rows"])
+        self.peers = make_table(["Name", "Device id", "Last export for it", "Last import from it", "Pending rows"],
+                                alternating=False)
         trust = QPushButton("Tr&ust a device…")
         trust.clicked.connect(self.trust_dialog)
         peers_box = QGroupBox("Trusted devices")
@@ -100,7 +90,7 @@ class SyncPanel(QWidget):
         import_button.clicked.connect(lambda: self.import_package())
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.applied = _table(["Package", "From device", "Applied", "Rows"])
+        self.applied = make_table(["Package", "From device", "Applied", "Rows"], alternating=False)
         exchange = QGroupBox("Exchange")
         exchange_form = QFormLayout(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
@@ -112,7 +102,8 @@ class SyncPanel(QWidget):
         exchange_form.addRow(self.status)
         exchange_form.addRow("A&pplied", self.applied)
 
-        self.conflicts = _table(["Record", "Field", "This laptop", "Other device", "Kept", "Kind"])
+        self.conflicts = make_table(["Record", "Field", "This laptop", "Other device", "Kept", "Kind"],
+                                    alternating=False)
         mine = QPushButton("Keep mi&ne")
         theirs = QPushButton("&Keep theirs")
         merged = QPushButton("Merge…")

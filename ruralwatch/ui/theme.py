@@ -20,6 +20,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ruralwatch.ui.settings_keys import COLOUR_SCHEME
+
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 
 # (on a light palette, on a dark palette)
@@ -237,7 +239,7 @@ def set_style(widget: QWidget, style: str) -> None:
 
 # --- the colour scheme: follow the system, or light or dark by choice ------------------------------------
 
-SCHEME_KEY = "view/colours"
+SCHEME_KEY = COLOUR_SCHEME.key
 # (stored value, what the user sees)
 SCHEMES = (
     ("system", "Follow the system"),

@@ -261,7 +261,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
     from ruralwatch.ui.export_dialog import ExportDialog
     from ruralwatch.ui.harm_dialog import HarmWeightsDialog
     from ruralwatch.ui.incident_form import IncidentDialog
-    from ruralwatch.ui.roster_calendar import DutyDialog
+    from ruralwatch.ui.roster_duty_dialog import DutyDialog
     from ruralwatch.ui.roster_people import LeftDateDialog, PersonDialog
     from ruralwatch.ui.settings_dialog import SettingsDialog
     from ruralwatch.ui.signin import FirstRunDialog, SignInDialog

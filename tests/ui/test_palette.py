@@ -107,7 +107,7 @@ def test_the_dialogs_on_a_dark_palette_have_no_unreadable_styles(qtbot, dark, se
     from ruralwatch.core.errors import ValidationError
     from ruralwatch.ui.harm_dialog import HarmWeightsDialog
     from ruralwatch.ui.incident_form import IncidentDialog
-    from ruralwatch.ui.roster_calendar import DutyDialog
+    from ruralwatch.ui.roster_duty_dialog import DutyDialog
     from ruralwatch.ui.roster_people import PersonDialog
 
     incident = IncidentDialog(services.incidents)

@@ -11,7 +11,6 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window, validate_patrol
 from ruralwatch.core.patrol_plan import (
     PlanSettings,
-    settings_from_json,
     settings_to_dict,
     settings_to_json,
     stops_to_json,
@@ -21,9 +20,8 @@ from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, replan, suggest_plan
 from ruralwatch.services.patrols.crew import PatrolCrew
 from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.services.policies import PLAN_DEFAULTS
 from ruralwatch.store.audit import record_event
-
-PLAN_DEFAULTS_KEY = "patrol.plan_defaults"
 
 
 class PatrolPlanning(PatrolCrew, PatrolPlaces):
@@ -92,7 +90,7 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
 
     def default_settings(self) -> PlanSettings:
         """This laptop's planning defaults (Settings): dwell, road factor and speed for new plans."""
-        return settings_from_json(self.store.meta(PLAN_DEFAULTS_KEY))
+        return PLAN_DEFAULTS.read(self.store)
 
     def set_default_settings(self, dwell_minutes: float, road_factor: float, speed_kmh: float) -> PlanSettings:
         self.store.actor.require("patrol.plan")
@@ -106,9 +104,9 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         chosen = replace(before, dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
                          speed_kmh=float(speed_kmh))
         with self.store.transaction():
-            self.store.set_meta(PLAN_DEFAULTS_KEY, settings_to_json(chosen))
-            record_event(self.store, "settings", changes={"patrol.plan_defaults": [settings_to_dict(before),
-                                                                                  settings_to_dict(chosen)]})
+            PLAN_DEFAULTS.write(self.store, chosen)
+            record_event(self.store, "settings", changes={PLAN_DEFAULTS.key: [settings_to_dict(before),
+                                                                             settings_to_dict(chosen)]})
         return chosen
 
     # --- the plan -------------------------------------------------------------------------------------------

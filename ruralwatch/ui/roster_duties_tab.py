@@ -4,74 +4,53 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import Qt, QTime, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
-    QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, RuralWatchError, ValidationError
-from ruralwatch.core.people import DutyInput, DutyRecord, Person
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_KINDS, DUTY_STATUSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
+from ruralwatch.core.errors import CancelledError, RuralWatchError
+from ruralwatch.core.people import DutyRecord, Person
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
 from ruralwatch.services.container import Services
-from ruralwatch.services.roster import AutofillOutcome, RosterService
+from ruralwatch.services.roster import AutofillOutcome
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.roster_people import (
-    FieldMarks,
-    date_edit,
-    from_qdate,
-    hhmm,
-    hours_text,
-    item,
-    known_stations,
-    local_today,
-    make_table,
-    select_data,
-    show_status,
-    status_label,
-    time_edit,
-    to_qdate,
-    vocab_combo,
-    with_buddy,
+from ruralwatch.ui.roster_autofill_dialog import AutofillDialog
+from ruralwatch.ui.roster_duty_dialog import DutyDialog
+from ruralwatch.ui.roster_grid import (
+    SKILL_NAMES,
+    STATUS_NAMES,
+    CalendarGrid,
+    DutyLook,
+    describe,
+    local_time,
+    missing_skills,
+    when_text,
 )
+from ruralwatch.ui.roster_people import hours_text, known_stations, local_today, show_status, status_label, with_buddy
 from ruralwatch.ui.tasks import Progress
-
-SKILL_NAMES = dict(SKILLS)
-STATUS_NAMES = dict(DUTY_STATUSES)
-DUTY_ID = Qt.ItemDataRole.UserRole
+from ruralwatch.ui.widgets import select_data
 
 
 def _go_on(progress: Progress, done: int) -> None:
@@ -79,413 +58,6 @@ def _go_on(progress: Progress, done: int) -> None:
     if not progress(done, 1):
         raise CancelledError("auto-fill cancelled")
 
-
-def _local(moment: datetime) -> datetime:
-    return times.to_local(moment)
-
-
-def _span(duty: DutyRecord) -> str:
-    return f"{_local(duty.start):%H:%M}–{_local(duty.end):%H:%M}"
-
-
-def _when(duty: DutyRecord) -> str:
-    return f"{_local(duty.start):%a %d %b %Y}, {_span(duty)}"
-
-
-def _missing_skills(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]]) -> list[str]:
-    """Skill labels the crew is still short of."""
-    missing = []
-    for skill, count in duty.required_skills.items():
-        holders = sum(1 for pid, _ in duty.crew if skill in skills_of.get(pid, ()))
-        if holders < count:
-            missing.append(SKILL_NAMES.get(skill, skill))
-    return missing
-
-
-@dataclass(frozen=True)
-class DutyLook:
-    """How a duty shows in the calendar: its text, tooltip and state ("gap", "ok", "completed", "cancelled")."""
-
-    duty: DutyRecord
-    text: str
-    tooltip: str
-    state: str
-    open_places: int
-
-
-def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: bool) -> DutyLook:
-    missing = _missing_skills(duty, skills_of) if duty.status == "planned" else []
-    open_places = max(duty.open_places, 1 if missing and duty.status == "planned" else 0)
-    crew = f"{len(duty.crew)}/{duty.min_crew}"
-    if duty.status != "planned":
-        marker = STATUS_NAMES.get(duty.status, duty.status).lower()
-        state = duty.status
-    elif duty.open_places:
-        marker = f"⚠ {duty.open_places} open"
-        state = "gap"
-    elif missing:
-        marker = "⚠ skill short"
-        state = "gap"
-    else:
-        marker = "✓ crewed"
-        state = "ok"
-    place = duty.station or duty.area or "no station"
-    if compact:
-        text = f"{_local(duty.start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
-    else:
-        text = f"{_span(duty)}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
-    needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
-    lines = [
-        duty.title, _when(duty), f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
-        f"Station: {duty.station or '–'}   Area: {duty.area or '–'}",
-        f"Crew: {len(duty.crew)} (at least {duty.min_crew}, at most {duty.max_crew})",
-        f"Skills needed: {needs}",
-    ]
-    if duty.crew:
-        lines.append("On it: " + ", ".join(name for _, name in duty.crew))
-    if open_places and duty.status == "planned":
-        lines.append(f"Open places: {duty.open_places}" + (f"; short of {', '.join(missing)}" if missing else ""))
-    return DutyLook(duty, text, "\n".join(lines), state, open_places)
-
-
-# --- the calendar grid ------------------------------------------------------------------------------------------
-
-
-class CalendarGrid(QTableWidget):
-    """Seven day columns. A week shows one block of rows; a month one block per week, each under a row of dates.
-    Each duty is its own cell, so arrow keys move between duties and Enter opens one."""
-
-    duty_selected = Signal(object)  # duty id or None
-    duty_activated = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, 7, parent)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.setWordWrap(True)
-        self.setTabKeyNavigation(False)
-        self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.cells: dict[str, tuple[int, int]] = {}  # duty id -> (row, column)
-        self.date_rows: list[int] = []  # month view: the rows that hold dates
-        self.itemSelectionChanged.connect(lambda: self.duty_selected.emit(self.selected_duty_id()))
-        self.itemActivated.connect(self._activated)
-
-    def _activated(self, cell: QTableWidgetItem) -> None:
-        duty_id = cell.data(DUTY_ID)
-        if duty_id:
-            self.duty_activated.emit(duty_id)
-
-    def selected_duty_id(self) -> str | None:
-        chosen = self.selectedItems()
-        return chosen[0].data(DUTY_ID) if chosen else None
-
-    def select_duty(self, duty_id: str) -> bool:
-        where = self.cells.get(duty_id)
-        if where is None:
-            return False
-        self.setCurrentCell(*where)
-        self.scrollToItem(self.item(*where))
-        return True
-
-    def look_of(self, duty_id: str) -> QTableWidgetItem | None:
-        where = self.cells.get(duty_id)
-        return self.item(*where) if where else None
-
-    def show_days(self, first: date, weeks: int, month: int | None, looks: list[DutyLook], today: date) -> None:
-        """`first` is a Monday. `month` set: the month view (dates in their own rows, other months greyed)."""
-        by_day: dict[date, list[DutyLook]] = {}
-        for look in looks:
-            by_day.setdefault(_local(look.duty.start).date(), []).append(look)
-        self.blockSignals(True)
-        self.clearContents()
-        self.cells = {}
-        if month is None:
-            days = [first + timedelta(days=d) for d in range(7)]
-            self.setHorizontalHeaderLabels([f"{day:%a %d %b}" + (" · today" if day == today else "") for day in days])
-        else:
-            self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%A}" for d in range(7)])
-        rows: list[list[QTableWidgetItem | None]] = []
-        date_rows: list[int] = []
-        for week in range(weeks):
-            days = [first + timedelta(days=7 * week + d) for d in range(7)]
-            if month is not None:
-                date_rows.append(len(rows))
-                rows.append([self._date_cell(day, month, today) for day in days])
-            depth = max(1, *(len(by_day.get(day, [])) for day in days))
-            for n in range(depth):
-                row: list[QTableWidgetItem | None] = []
-                for column, day in enumerate(days):
-                    day_looks = by_day.get(day, [])
-                    if n < len(day_looks):
-                        row.append(self._duty_cell(day_looks[n]))
-                        self.cells[day_looks[n].duty.id] = (len(rows), column)
-                    else:
-                        row.append(None)
-                rows.append(row)
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, cell in enumerate(row):
-                if cell is None:
-                    cell = QTableWidgetItem()
-                    cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                self.setItem(r, c, cell)
-        self.date_rows = date_rows
-        self.resizeRowsToContents()
-        self.blockSignals(False)
-
-    def _date_cell(self, day: date, month: int, today: date) -> QTableWidgetItem:
-        cell = QTableWidgetItem(f"{day:%d %b}" if day.day == 1 or day == today else f"{day.day}")
-        cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        heading = theme.tone("today" if day == today else "date_row")
-        cell.setBackground(heading.background)
-        cell.setForeground(heading.text)
-        font = QFont(cell.font())
-        font.setBold(True)
-        cell.setFont(font)
-        if day.month != month:
-            cell.setForeground(theme.readable_on(heading.background, theme.hint_colour()))
-        cell.setToolTip(f"{day:%A %d %B %Y}" + (" (today)" if day == today else ""))
-        return cell
-
-    def _duty_cell(self, look: DutyLook) -> QTableWidgetItem:
-        cell = QTableWidgetItem(look.text)
-        cell.setData(DUTY_ID, look.duty.id)
-        cell.setToolTip(look.tooltip)
-        cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        shade = theme.tone({"gap": "gap", "ok": "planned"}.get(look.state, "done"))
-        cell.setBackground(shade.background)
-        cell.setForeground(shade.text)
-        if look.state == "cancelled":
-            font = QFont(cell.font())
-            font.setStrikeOut(True)
-            cell.setFont(font)
-        return cell
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self.resizeRowsToContents()  # wrapped text needs new heights when the columns change width
-
-
-# --- the duty form --------------------------------------------------------------------------------------------
-
-DUTY_FIELD_LABELS = {
-    "title": "Title", "kind": "Kind", "start": "Start", "end": "End", "station": "Station", "area": "Area",
-    "required_skills": "Skills needed", "allowed_roles": "Who may do it", "min_crew": "Minimum crew",
-    "max_crew": "Maximum crew", "status": "Status", "notes": "Notes",
-}
-
-
-class DutyDialog(QDialog):
-    """Add or edit a duty. A failed save keeps everything typed and marks each bad field."""
-
-    saved_duty = Signal(object)  # DutyRecord
-
-    def __init__(self, roster: RosterService, duty: DutyRecord | None = None, day: date | None = None,
-                 stations: list[str] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.roster = roster
-        self.duty = duty
-        self.saved: DutyRecord | None = None
-        self.setWindowTitle(f"Edit duty: {duty.title}" if duty else "New duty")
-        self.title = QLineEdit()
-        self.title.setPlaceholderText("e.g. Dawn hare coursing patrol")
-        self.kind = vocab_combo(DUTY_KINDS)
-        self.day = date_edit(day)
-        self.start = time_edit()
-        self.end = time_edit()
-        self.end.setTime(QTime(22, 0))
-        self.overnight = QLabel()
-        self.station = QComboBox()
-        self.station.setEditable(True)
-        self.station.addItem("")
-        self.station.addItems(stations or [])
-        self.area = QLineEdit()
-        self.skill_counts: dict[str, QSpinBox] = {}
-        skills_box = QGroupBox("Skills needed (how many of the crew)")
-        skills_grid = QGridLayout(skills_box)
-        taken = set("foxtkdsacn")  # the dialog's own Alt+letters; skills and roles take the next free ones
-        for n, (key, label) in enumerate(SKILLS):
-            spin = QSpinBox()
-            spin.setRange(0, 50)
-            spin.setAccessibleName(f"{label}: how many needed")
-            self.skill_counts[key] = spin
-            skills_grid.addWidget(with_buddy(theme.with_mnemonic(label, taken), spin), n // 2, 2 * (n % 2))
-            skills_grid.addWidget(spin, n // 2, 2 * (n % 2) + 1)
-        self.skills_box = skills_box
-        self.role_boxes: dict[str, QCheckBox] = {}
-        roles_box = QGroupBox("Who may do it")
-        roles_layout = QHBoxLayout(roles_box)
-        for key, label in PERSON_ROLES:
-            box = QCheckBox(theme.with_mnemonic(label, taken))
-            box.setChecked(True)
-            self.role_boxes[key] = box
-            roles_layout.addWidget(box)
-        self.roles_box = roles_box
-        self.min_crew = QSpinBox()
-        self.min_crew.setRange(1, 50)
-        self.min_crew.setValue(2)
-        self.max_crew = QSpinBox()
-        self.max_crew.setRange(1, 50)
-        self.max_crew.setValue(3)
-        self.notes = QPlainTextEdit()
-        self.notes.setFixedHeight(60)
-        self.notes.setTabChangesFocus(True)
-        self.error_label = QLabel()
-
-        times_row = QHBoxLayout()
-        times_row.addWidget(self.day)
-        times_row.addWidget(with_buddy("&from", self.start))
-        times_row.addWidget(self.start)
-        times_row.addWidget(with_buddy("t&o", self.end))
-        times_row.addWidget(self.end)
-        times_row.addWidget(self.overnight, 1)
-        crew_row = QHBoxLayout()
-        crew_row.addWidget(self.min_crew)
-        crew_row.addWidget(with_buddy("ma&ximum", self.max_crew))
-        crew_row.addWidget(self.max_crew)
-        crew_row.addStretch()
-        form = QFormLayout()
-        form.addRow(with_buddy("&Title", self.title), self.title)
-        form.addRow(with_buddy("&Kind", self.kind), self.kind)
-        form.addRow(with_buddy("&Date", self.day), times_row)
-        form.addRow(with_buddy("&Station", self.station), self.station)
-        form.addRow(with_buddy("&Area", self.area), self.area)
-        form.addRow(skills_box)
-        form.addRow(roles_box)
-        form.addRow(with_buddy("&Crew: minimum", self.min_crew), crew_row)
-        form.addRow(with_buddy("&Notes", self.notes), self.notes)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.error_label)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.marks = FieldMarks(self.error_label, {
-            "title": self.title, "kind": self.kind, "start": self.start, "end": self.end, "station": self.station,
-            "area": self.area, "required_skills": skills_box, "allowed_roles": roles_box, "min_crew": self.min_crew,
-            "max_crew": self.max_crew, "notes": self.notes,
-        }, DUTY_FIELD_LABELS)
-        self.start.timeChanged.connect(self._on_times)
-        self.end.timeChanged.connect(self._on_times)
-        if duty:
-            self._fill(duty)
-        self._on_times()
-
-    def _fill(self, duty: DutyRecord) -> None:
-        start, end = _local(duty.start), _local(duty.end)
-        self.title.setText(duty.title)
-        select_data(self.kind, duty.kind)
-        self.day.setDate(to_qdate(start.date()))
-        self.start.setTime(QTime(start.hour, start.minute))
-        self.end.setTime(QTime(end.hour, end.minute))
-        self.station.setCurrentText(duty.station)
-        self.area.setText(duty.area)
-        for key, spin in self.skill_counts.items():
-            spin.setValue(int(duty.required_skills.get(key, 0)))
-        for key, box in self.role_boxes.items():
-            box.setChecked(key in duty.allowed_roles)
-        self.min_crew.setValue(duty.min_crew)
-        self.max_crew.setValue(duty.max_crew)
-        self.notes.setPlainText(duty.notes)
-
-    def _on_times(self) -> None:
-        overnight = self.end.time() <= self.start.time()
-        self.overnight.setText("ends the next day" if overnight else "")
-
-    def current_input(self) -> DutyInput:
-        day = from_qdate(self.day.date())
-        end_day = day + timedelta(days=1) if self.end.time() <= self.start.time() else day
-        return DutyInput(
-            title=self.title.text(), kind=self.kind.currentData(),
-            start=f"{day.isoformat()} {hhmm(self.start.time())}", end=f"{end_day.isoformat()} {hhmm(self.end.time())}",
-            station=self.station.currentText(), area=self.area.text(),
-            required_skills={k: spin.value() for k, spin in self.skill_counts.items() if spin.value()},
-            allowed_roles=[k for k, box in self.role_boxes.items() if box.isChecked()],
-            min_crew=self.min_crew.value(), max_crew=self.max_crew.value(),
-            patrol_id=(self.duty.patrol_id or "") if self.duty else "",
-            status=self.duty.status if self.duty else "planned", notes=self.notes.toPlainText(),
-        )
-
-    def save(self) -> bool:
-        try:
-            inp = self.current_input()
-            duty = self.roster.update_duty(self.duty.id, inp) if self.duty else self.roster.add_duty(inp)
-        except ValidationError as exc:
-            self.marks.show(exc)
-            return False
-        except RuralWatchError as exc:
-            self.marks.show(ValidationError.single("duty", str(exc)))
-            return False
-        self.saved = duty
-        self.saved_duty.emit(duty)
-        self.accept()
-        return True
-
-
-# --- the auto-fill proposal -----------------------------------------------------------------------------------
-
-
-class AutofillDialog(QDialog):
-    """What auto-fill would do: the places it fills and the gaps it leaves, with why. Apply or close."""
-
-    def __init__(self, outcome: AutofillOutcome, period: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.outcome = outcome
-        self.setWindowTitle(f"Auto-fill {period}")
-        self.resize(900, 560)
-        missing = sum(m for _, m, _ in outcome.gaps)
-        summary = QLabel(f"Auto-fill would fill {len(outcome.assignments)} place"
-                         f"{'s' if len(outcome.assignments) != 1 else ''} and leave {missing} open "
-                         f"on {len(outcome.gaps)} dut{'ies' if len(outcome.gaps) != 1 else 'y'}. "
-                         "It never breaks a rostering rule.")
-        summary.setWordWrap(True)
-        self.assignments = make_table(["When", "Duty", "Station", "Person"])
-        in_time_order = sorted(outcome.assignments, key=lambda a: (a[0].start, a[0].station, a[2]))
-        for row, (duty, _pid, name) in enumerate(in_time_order):
-            self.assignments.insertRow(row)
-            for column, text in enumerate((_when(duty), duty.title, duty.station, name)):
-                self.assignments.setItem(row, column, item(text, duty.id))
-        self.assignments.resizeColumnsToContents()
-        self.gaps = make_table(["When", "Duty", "Station", "Open", "Why"])
-        self.gaps.setWordWrap(True)
-        self.gaps.setTextElideMode(Qt.TextElideMode.ElideNone)
-        for row, (duty, places, reasons) in enumerate(outcome.gaps):
-            self.gaps.insertRow(row)
-            cells = [item(_when(duty), duty.id), item(duty.title), item(duty.station),
-                     item(f"⚠ {places} open", number=True), item("; ".join(reasons))]
-            for column, cell in enumerate(cells):
-                gap = theme.tone("gap")
-                cell.setBackground(gap.background)
-                cell.setForeground(gap.text)
-                cell.setToolTip("; ".join(reasons))
-                self.gaps.setItem(row, column, cell)
-        for column in range(4):
-            self.gaps.resizeColumnToContents(column)
-        buttons = QDialogButtonBox()
-        self.apply_button = buttons.addButton(f"&Apply {len(outcome.assignments)} assignments",
-                                              QDialogButtonBox.ButtonRole.AcceptRole)
-        self.apply_button.setEnabled(bool(outcome.assignments))
-        buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(summary)
-        layout.addWidget(QLabel(f"Places to fill ({len(outcome.assignments)})"))
-        layout.addWidget(self.assignments, 3)
-        layout.addWidget(QLabel(f"Gaps left open ({len(outcome.gaps)})"))
-        layout.addWidget(self.gaps, 2)
-        layout.addWidget(buttons)
-
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        self.gaps.resizeRowsToContents()  # the reasons wrap once the table has its width
-
-
-# --- the tab -----------------------------------------------------------------------------------------------------
 
 
 class DutiesTab(QWidget):
@@ -729,7 +301,7 @@ class DutiesTab(QWidget):
                             local_today())
         self.period_label.setText(self.period_text())
         start, end = self.period()
-        shown = [look for look in self.looks if start <= _local(look.duty.start).date() <= end]
+        shown = [look for look in self.looks if start <= local_time(look.duty.start).date() <= end]
         gaps = [look for look in shown if look.state == "gap"]
         self.legend.setToolTip(f"{len(shown)} duties, {len(gaps)} with open places")
         if self._selected and not self.grid.select_duty(self._selected):
@@ -769,7 +341,7 @@ class DutiesTab(QWidget):
         """Select a duty (moving the calendar to its date when it is not on show)."""
         if not self.grid.select_duty(duty_id):
             duty = self.roster.duty(duty_id)
-            self.anchor = _local(duty.start).date()
+            self.anchor = local_time(duty.start).date()
             self.refresh()
             if not self.grid.select_duty(duty_id):
                 return False
@@ -798,12 +370,12 @@ class DutiesTab(QWidget):
         self.duty_title.setText(duty.title)
         roles = ", ".join(PERSON_ROLE_NAMES.get(r, r) for r in duty.allowed_roles)
         needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
-        missing = _missing_skills(duty, {p.id: p.skills for p in self.people}) if duty.status == "planned" else []
+        missing = missing_skills(duty, {p.id: p.skills for p in self.people}) if duty.status == "planned" else []
         open_text = f"⚠ {duty.open_places} open" if duty.open_places else "no open places"
         if missing:
             open_text += f" · ⚠ short of {', '.join(missing)}"
         self.duty_info.setText(
-            f"{_when(duty)} ({hours_text(duty.hours)} h)\n{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · "
+            f"{when_text(duty)} ({hours_text(duty.hours)} h)\n{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · "
             f"{STATUS_NAMES.get(duty.status, duty.status)} · {duty.station or 'no station'}"
             f"{' (' + duty.area + ')' if duty.area else ''}\nCrew {len(duty.crew)} of {duty.min_crew}–"
             f"{duty.max_crew} · {open_text}\nSkills needed: {needs}\nWho may do it: {roles}"
@@ -880,7 +452,7 @@ class DutiesTab(QWidget):
 
     def _on_duty_saved(self, duty: DutyRecord) -> None:
         self.select_duty(duty.id)
-        self.report(f"Saved {duty.title} on {_when(duty)}.", problem=False)
+        self.report(f"Saved {duty.title} on {when_text(duty)}.", problem=False)
         self.duty_saved.emit(duty)
 
     def assign(self, person_id: str | None = None, reason: str | None = None) -> bool:
@@ -938,7 +510,7 @@ class DutiesTab(QWidget):
         if duty is None:
             return False
         if status == "cancelled" and not self.confirm(
-            "Cancel the duty?", f"Cancel {duty.title} on {_when(duty)}? Its crew stay listed but it no longer "
+            "Cancel the duty?", f"Cancel {duty.title} on {when_text(duty)}? Its crew stay listed but it no longer "
             "counts as a commitment."
         ):
             return False

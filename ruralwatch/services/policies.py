@@ -1,0 +1,74 @@
+"""Per-laptop policies kept in the database's `meta` table (not synced), each declared once: its key, its
+default, and how it is read from and written to text.
+
+A key not yet written means the default, so databases from before a policy existed read as they always did;
+a value that does not parse (edited by hand) also reads as the default: safer than refusing to start.
+Services read and write them through `Policy.read(store)` / `Policy.write(store, value)`; checking a new value
+(ranges, permissions, the audit entry) stays with the service that owns the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_json
+from ruralwatch.rostering.model import REACHES, RosterRules
+
+T = TypeVar("T")
+
+
+class MetaStore(Protocol):
+    """What a policy needs of a store (ruralwatch.store.database.Store)."""
+
+    def meta(self, key: str, default: str | None = None) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Policy(Generic[T]):
+    key: str
+    default: T
+    parse: Callable[[str], T]  # raises ValueError (or TypeError, KeyError) for text it cannot read
+    format: Callable[[T], str] = str
+
+    def read(self, store: MetaStore) -> T:
+        stored = store.meta(self.key)
+        if stored is None or not stored.strip():
+            return self.default
+        try:
+            return self.parse(stored.strip())
+        except (ValueError, TypeError, KeyError):
+            return self.default
+
+    def write(self, store: MetaStore, value: T) -> None:
+        store.set_meta(self.key, self.format(value))
+
+
+# --- rostering rules (services/roster.py) -----------------------------------------------------------------------
+
+def _reach(text: str) -> str:
+    if text not in REACHES:
+        raise ValueError(f"{text!r} is not one of {', '.join(REACHES)}")
+    return text
+
+
+_RULES = RosterRules()
+MIN_REST_HOURS = Policy("roster.min_rest_hours", _RULES.min_rest_hours, float)
+MAX_WEEKLY_HOURS = Policy("roster.max_weekly_hours", _RULES.max_weekly_hours, float)
+MAX_REACH = Policy("roster.max_reach", _RULES.max_reach, _reach)
+
+# --- retention periods in months, 0 = keep for ever (services/retention.py) -------------------------------------
+
+RETENTION_MONTHS: dict[str, Policy[int]] = {
+    name: Policy(f"retention.{name}", default, int)
+    for name, default in (("reporter_months", 12), ("volunteer_months", 6), ("victim_vrm_months", 12),
+                          ("suspect_vrm_months", 0))
+}
+
+# --- patrol planning defaults (services/patrols) -----------------------------------------------------------------
+
+
+PLAN_DEFAULTS = Policy("patrol.plan_defaults", PlanSettings(), settings_from_json, settings_to_json)

@@ -1,0 +1,68 @@
+"""Auto-fill's proposal: the places it would fill and the gaps it would leave, with why; Apply or Close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from ruralwatch.services.roster import AutofillOutcome
+from ruralwatch.ui import theme
+from ruralwatch.ui.roster_grid import when_text
+from ruralwatch.ui.widgets import item, make_table
+
+
+class AutofillDialog(QDialog):
+    """What auto-fill would do: the places it fills and the gaps it leaves, with why. Apply or close."""
+
+    def __init__(self, outcome: AutofillOutcome, period: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.outcome = outcome
+        self.setWindowTitle(f"Auto-fill {period}")
+        self.resize(900, 560)
+        missing = sum(m for _, m, _ in outcome.gaps)
+        summary = QLabel(f"Auto-fill would fill {len(outcome.assignments)} place"
+                         f"{'s' if len(outcome.assignments) != 1 else ''} and leave {missing} open "
+                         f"on {len(outcome.gaps)} dut{'ies' if len(outcome.gaps) != 1 else 'y'}. "
+                         "It never breaks a rostering rule.")
+        summary.setWordWrap(True)
+        self.assignments = make_table(["When", "Duty", "Station", "Person"])
+        in_time_order = sorted(outcome.assignments, key=lambda a: (a[0].start, a[0].station, a[2]))
+        for row, (duty, _pid, name) in enumerate(in_time_order):
+            self.assignments.insertRow(row)
+            for column, text in enumerate((when_text(duty), duty.title, duty.station, name)):
+                self.assignments.setItem(row, column, item(text, duty.id))
+        self.assignments.resizeColumnsToContents()
+        self.gaps = make_table(["When", "Duty", "Station", "Open", "Why"])
+        self.gaps.setTextElideMode(Qt.TextElideMode.ElideNone)
+        for row, (duty, places, reasons) in enumerate(outcome.gaps):
+            self.gaps.insertRow(row)
+            cells = [item(when_text(duty), duty.id), item(duty.title), item(duty.station),
+                     item(f"⚠ {places} open", number=True), item("; ".join(reasons))]
+            for column, cell in enumerate(cells):
+                gap = theme.tone("gap")
+                cell.setBackground(gap.background)
+                cell.setForeground(gap.text)
+                cell.setToolTip("; ".join(reasons))
+                self.gaps.setItem(row, column, cell)
+        for column in range(4):
+            self.gaps.resizeColumnToContents(column)
+        buttons = QDialogButtonBox()
+        self.apply_button = buttons.addButton(f"&Apply {len(outcome.assignments)} assignments",
+                                              QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply_button.setEnabled(bool(outcome.assignments))
+        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(QLabel(f"Places to fill ({len(outcome.assignments)})"))
+        layout.addWidget(self.assignments, 3)
+        layout.addWidget(QLabel(f"Gaps left open ({len(outcome.gaps)})"))
+        layout.addWidget(self.gaps, 2)
+        layout.addWidget(buttons)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.gaps.resizeRowsToContents()  # the reasons wrap once the table has its width

@@ -1,0 +1,206 @@
+"""The Duties tab's calendar: how a duty looks in it (DutyLook, describe) and the week or month grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from ruralwatch.core import times
+from ruralwatch.core.people import DutyRecord
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_STATUSES, SKILLS
+from ruralwatch.ui import theme
+from ruralwatch.ui.widgets import configure_table
+
+SKILL_NAMES = dict(SKILLS)
+STATUS_NAMES = dict(DUTY_STATUSES)
+DUTY_ID = Qt.ItemDataRole.UserRole
+
+
+def local_time(moment: datetime) -> datetime:
+    return times.to_local(moment)
+
+
+def span_text(duty: DutyRecord) -> str:
+    return f"{local_time(duty.start):%H:%M}–{local_time(duty.end):%H:%M}"
+
+
+def when_text(duty: DutyRecord) -> str:
+    return f"{local_time(duty.start):%a %d %b %Y}, {span_text(duty)}"
+
+
+def missing_skills(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]]) -> list[str]:
+    """Skill labels the crew is still short of."""
+    missing = []
+    for skill, count in duty.required_skills.items():
+        holders = sum(1 for pid, _ in duty.crew if skill in skills_of.get(pid, ()))
+        if holders < count:
+            missing.append(SKILL_NAMES.get(skill, skill))
+    return missing
+
+
+@dataclass(frozen=True)
+class DutyLook:
+    """How a duty shows in the calendar: its text, tooltip and state ("gap", "ok", "completed", "cancelled")."""
+
+    duty: DutyRecord
+    text: str
+    tooltip: str
+    state: str
+    open_places: int
+
+
+def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: bool) -> DutyLook:
+    missing = missing_skills(duty, skills_of) if duty.status == "planned" else []
+    open_places = max(duty.open_places, 1 if missing and duty.status == "planned" else 0)
+    crew = f"{len(duty.crew)}/{duty.min_crew}"
+    if duty.status != "planned":
+        marker = STATUS_NAMES.get(duty.status, duty.status).lower()
+        state = duty.status
+    elif duty.open_places:
+        marker = f"⚠ {duty.open_places} open"
+        state = "gap"
+    elif missing:
+        marker = "⚠ skill short"
+        state = "gap"
+    else:
+        marker = "✓ crewed"
+        state = "ok"
+    place = duty.station or duty.area or "no station"
+    if compact:
+        text = f"{local_time(duty.start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
+    else:
+        text = f"{span_text(duty)}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
+    needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
+    lines = [
+        duty.title, when_text(duty), f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
+        f"Station: {duty.station or '–'}   Area: {duty.area or '–'}",
+        f"Crew: {len(duty.crew)} (at least {duty.min_crew}, at most {duty.max_crew})",
+        f"Skills needed: {needs}",
+    ]
+    if duty.crew:
+        lines.append("On it: " + ", ".join(name for _, name in duty.crew))
+    if open_places and duty.status == "planned":
+        lines.append(f"Open places: {duty.open_places}" + (f"; short of {', '.join(missing)}" if missing else ""))
+    return DutyLook(duty, text, "\n".join(lines), state, open_places)
+
+
+# --- the calendar grid ------------------------------------------------------------------------------------------
+
+
+class CalendarGrid(QTableWidget):
+    """Seven day columns. A week shows one block of rows; a month one block per week, each under a row of dates.
+    Each duty is its own cell, so arrow keys move between duties and Enter opens one."""
+
+    duty_selected = Signal(object)  # duty id or None
+    duty_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 7, parent)
+        configure_table(self, behavior=QAbstractItemView.SelectionBehavior.SelectItems, alternating=False,
+                        stretch_last=False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.cells: dict[str, tuple[int, int]] = {}  # duty id -> (row, column)
+        self.date_rows: list[int] = []  # month view: the rows that hold dates
+        self.itemSelectionChanged.connect(lambda: self.duty_selected.emit(self.selected_duty_id()))
+        self.itemActivated.connect(self._activated)
+
+    def _activated(self, cell: QTableWidgetItem) -> None:
+        duty_id = cell.data(DUTY_ID)
+        if duty_id:
+            self.duty_activated.emit(duty_id)
+
+    def selected_duty_id(self) -> str | None:
+        chosen = self.selectedItems()
+        return chosen[0].data(DUTY_ID) if chosen else None
+
+    def select_duty(self, duty_id: str) -> bool:
+        where = self.cells.get(duty_id)
+        if where is None:
+            return False
+        self.setCurrentCell(*where)
+        self.scrollToItem(self.item(*where))
+        return True
+
+    def look_of(self, duty_id: str) -> QTableWidgetItem | None:
+        where = self.cells.get(duty_id)
+        return self.item(*where) if where else None
+
+    def show_days(self, first: date, weeks: int, month: int | None, looks: list[DutyLook], today: date) -> None:
+        """`first` is a Monday. `month` set: the month view (dates in their own rows, other months greyed)."""
+        by_day: dict[date, list[DutyLook]] = {}
+        for look in looks:
+            by_day.setdefault(local_time(look.duty.start).date(), []).append(look)
+        self.blockSignals(True)
+        self.clearContents()
+        self.cells = {}
+        if month is None:
+            days = [first + timedelta(days=d) for d in range(7)]
+            self.setHorizontalHeaderLabels([f"{day:%a %d %b}" + (" · today" if day == today else "") for day in days])
+        else:
+            self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%A}" for d in range(7)])
+        rows: list[list[QTableWidgetItem | None]] = []
+        date_rows: list[int] = []
+        for week in range(weeks):
+            days = [first + timedelta(days=7 * week + d) for d in range(7)]
+            if month is not None:
+                date_rows.append(len(rows))
+                rows.append([self._date_cell(day, month, today) for day in days])
+            depth = max(1, *(len(by_day.get(day, [])) for day in days))
+            for n in range(depth):
+                row: list[QTableWidgetItem | None] = []
+                for column, day in enumerate(days):
+                    day_looks = by_day.get(day, [])
+                    if n < len(day_looks):
+                        row.append(self._duty_cell(day_looks[n]))
+                        self.cells[day_looks[n].duty.id] = (len(rows), column)
+                    else:
+                        row.append(None)
+                rows.append(row)
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    cell = QTableWidgetItem()
+                    cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.setItem(r, c, cell)
+        self.date_rows = date_rows
+        self.resizeRowsToContents()
+        self.blockSignals(False)
+
+    def _date_cell(self, day: date, month: int, today: date) -> QTableWidgetItem:
+        cell = QTableWidgetItem(f"{day:%d %b}" if day.day == 1 or day == today else f"{day.day}")
+        cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        heading = theme.tone("today" if day == today else "date_row")
+        cell.setBackground(heading.background)
+        cell.setForeground(heading.text)
+        font = QFont(cell.font())
+        font.setBold(True)
+        cell.setFont(font)
+        if day.month != month:
+            cell.setForeground(theme.readable_on(heading.background, theme.hint_colour()))
+        cell.setToolTip(f"{day:%A %d %B %Y}" + (" (today)" if day == today else ""))
+        return cell
+
+    def _duty_cell(self, look: DutyLook) -> QTableWidgetItem:
+        cell = QTableWidgetItem(look.text)
+        cell.setData(DUTY_ID, look.duty.id)
+        cell.setToolTip(look.tooltip)
+        cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        shade = theme.tone({"gap": "gap", "ok": "planned"}.get(look.state, "done"))
+        cell.setBackground(shade.background)
+        cell.setForeground(shade.text)
+        if look.state == "cancelled":
+            font = QFont(cell.font())
+            font.setStrikeOut(True)
+            cell.setFont(font)
+        return cell
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.resizeRowsToContents()  # wrapped text needs new heights when the columns change width

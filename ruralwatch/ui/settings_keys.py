@@ -1,0 +1,47 @@
+"""Every per-user window setting (QSettings), declared once with its key, type and default (vorta's
+store/settings.py). Read and write them through these, never with a literal key.
+
+The per-laptop policies kept in the database (rostering rules, retention periods, planning defaults) are not
+here: they are Qt-free, in ruralwatch.services.policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QByteArray, QSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    key: str
+    default: T
+    type: type | None = None  # None: the stored value as it is (saved window geometry and state)
+
+    def read(self, settings: QSettings | None = None) -> T:
+        settings = settings if settings is not None else QSettings()
+        if self.type is None:
+            value: Any = settings.value(self.key, self.default)
+        else:
+            value = settings.value(self.key, self.default, type=self.type)
+        return self.default if value is None else value
+
+    def write(self, value: T, settings: QSettings | None = None) -> None:
+        (settings if settings is not None else QSettings()).setValue(self.key, value)
+
+
+# --- display (File ▸ Settings, View) ---------------------------------------------------------------------------
+LARGE_TEXT = Setting("view/large_text", False, bool)
+COLOUR_SCHEME = Setting("view/colours", "system", str)  # "system", "light" or "dark"
+
+# --- security ----------------------------------------------------------------------------------------------------
+IDLE_MINUTES = Setting("security/idle_minutes", 10, int)  # the idle lock's timeout
+LAST_ACCOUNT = Setting("signin/last_account", "", str)  # offered first at the next sign-in
+
+# --- the main window's layout ------------------------------------------------------------------------------------
+WINDOW_GEOMETRY: Setting[QByteArray | None] = Setting("main/geometry", None)
+SPLITTER_STATE: Setting[QByteArray | None] = Setting("main/splitter", None)
+DOCK_STATE: Setting[QByteArray | None] = Setting("main/docks", None)  # which panels are open, and where

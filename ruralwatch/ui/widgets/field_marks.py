@@ -1,0 +1,84 @@
+"""Marking the fields a ValidationError names: a red border on each (a class selector keeps it off the
+field's children), the reason as its tooltip, and optionally every problem listed in a summary label.
+What the user typed is left exactly as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.ui import theme
+
+HEADING = "Not saved. Please correct:"
+# A field's name in the summary: a mapping (missing names are spelled out) or a function of the field name.
+Labels = Mapping[str, str] | Callable[[str], str]
+# For fields no widget stands for (e.g. "vehicles[2].vrm", a cell): mark them and return what to focus.
+Resolver = Callable[[str, str], QWidget | None]
+
+
+def mark(widget: QWidget, message: str) -> None:
+    widget.setStyleSheet(theme.invalid_style(widget.metaObject().className()))
+    widget.setToolTip(message)
+
+
+def unmark(widget: QWidget) -> None:
+    widget.setStyleSheet("")
+    widget.setToolTip("")
+
+
+class FieldMarks:
+    """The marks of one form. `widgets` maps field names (as in `FieldError.field`) to their widgets; a field
+    named `items[2].value` falls back to the widget of `items`."""
+
+    def __init__(self, widgets: Mapping[str, QWidget], summary: QLabel | None = None, labels: Labels | None = None,
+                 resolve: Resolver | None = None) -> None:
+        self.widgets = widgets
+        self.summary = summary
+        self.labels = labels or {}
+        self.resolve = resolve
+        self.marked: dict[str, str] = {}  # field -> message, of the fields marked now
+        if summary is not None:
+            summary.setWordWrap(True)
+            summary.setStyleSheet(theme.error_style())
+            summary.hide()
+
+    def label(self, field: str) -> str:
+        if callable(self.labels):
+            return self.labels(field)
+        return self.labels.get(field, field.replace("_", " "))
+
+    def widget(self, field: str) -> QWidget | None:
+        return self.widgets.get(field) or self.widgets.get(field.partition("[")[0])
+
+    def clear(self) -> None:
+        for widget in self.widgets.values():
+            unmark(widget)
+        self.marked = {}
+        if self.summary is not None:
+            self.summary.hide()
+
+    def show(self, error: ValidationError, heading: str = HEADING, focus: bool = True) -> QWidget | None:
+        """Clear the old marks, mark every named field, list the problems under `heading` and focus the first
+        marked field; returns it (None when no field of the form was named)."""
+        self.clear()
+        first: QWidget | None = None
+        lines = []
+        for problem in error.errors:
+            lines.append(f"• {self.label(problem.field)}: {problem.message}")
+            widget = self.resolve(problem.field, problem.message) if self.resolve else None
+            if widget is None:
+                widget = self.widget(problem.field)
+                if widget is None:
+                    continue
+                mark(widget, problem.message)
+            self.marked[problem.field] = problem.message
+            first = first or widget
+        if self.summary is not None:
+            self.summary.setText(heading + "\n" + "\n".join(lines))
+            self.summary.show()
+        if focus and first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        return first

@@ -1,0 +1,58 @@
+"""The one table factory: read-only rows, one selected at a time, and Tab leaves the table.
+
+Tab moving to the next widget (arrows move inside) is what keyboard users expect of a list; a table that
+swallows Tab traps them in it (the roster tables did this right; the others drifted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QTableWidget, QTableWidgetItem
+
+Selection = QAbstractItemView.SelectionMode
+Behavior = QAbstractItemView.SelectionBehavior
+
+
+def configure_table(
+    table: QTableView,
+    *,
+    editable: bool = False,
+    selection: QAbstractItemView.SelectionMode = Selection.SingleSelection,
+    behavior: QAbstractItemView.SelectionBehavior = Behavior.SelectRows,
+    alternating: bool = True,
+    stretch_last: bool = True,
+    word_wrap: bool = True,
+) -> QTableView:
+    """Give any table view (a QTableWidget, the incidents' QTableView, the roster calendar) the shared set-up."""
+    if not editable:
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(behavior)
+    table.setSelectionMode(selection)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+    table.setAlternatingRowColors(alternating)
+    table.setWordWrap(word_wrap)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(stretch_last)
+    return table
+
+
+def make_table(headers: Sequence[str] = (), **options: Any) -> QTableWidget:
+    """A QTableWidget with these column headers; `options` as for `configure_table`."""
+    table = QTableWidget(0, len(headers))
+    if headers:
+        table.setHorizontalHeaderLabels(list(headers))
+    configure_table(table, **options)
+    return table
+
+
+def item(text: Any, data: Any = None, number: bool = False) -> QTableWidgetItem:
+    """A read-only cell: `data` kept under UserRole, numbers right-aligned."""
+    cell = QTableWidgetItem("" if text is None else str(text))
+    if data is not None:
+        cell.setData(Qt.ItemDataRole.UserRole, data)
+    if number:
+        cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return cell

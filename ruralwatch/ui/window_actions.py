@@ -1,0 +1,141 @@
+"""The main window's menu actions declared as data (picard's action registry): text, shortcut, the window's
+slot, status tip and the permission an action needs, each in one place. `build_actions` makes them in one loop;
+`apply_permissions` disables, in one place, what the signed-in role may not do (the services refuse it anyway).
+Which menu shows which action is layout, and stays with the window.
+
+tests/ui/test_keyboard.py reads the mnemonics from the real menus: a text or shortcut changed here is a
+keyboard change for the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import attrgetter
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
+from ruralwatch.store.database import Store
+
+Key = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # the window attribute that holds the QAction
+    text: str
+    shortcut: QKeySequence.StandardKey | str | None
+    slot: str  # a window attribute path, e.g. "new_incident" or "map.set_heatmap_visible"
+    tip: str | None  # the status tip (and tooltip); None for a plain toggle
+    permission: str | None = None  # a key of core.permissions.ACTIONS
+    checkable: bool = False  # a toggle: the slot gets the new state
+
+
+@dataclass(frozen=True)
+class DockToggleSpec:
+    """A dock's own show/hide action, with its menu text and shortcut."""
+
+    name: str  # the window attribute holding the QDockWidget
+    text: str
+    shortcut: str
+    permission: str | None = None
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    # Incidents (and the toolbar)
+    ActionSpec("new_action", "&New incident", Key.New, "new_incident", "Record a new incident", "incident.record"),
+    ActionSpec("edit_action", "&Edit", "Ctrl+E", "edit_selected", "Edit the selected incident"),
+    ActionSpec("delete_action", "&Delete", Key.Delete, "delete_selected", "Delete the selected incident",
+               "incident.delete"),
+    ActionSpec("refresh_action", "&Refresh", Key.Refresh, "refresh", "Reload incidents"),
+    ActionSpec("find_action", "&Find", Key.Find, "_focus_search", "Search incidents"),
+    # File
+    ActionSpec("demo_action", "Load &demo data", None, "load_demo_data", "Load the synthetic demo dataset",
+               "data.purge"),
+    ActionSpec("import_action", "&Import published crime (data.police.uk)…", "Ctrl+I", "import_published",
+               "Import street-level crime CSV files", "import.published"),
+    ActionSpec("export_action", "&Export incidents (CSV, Excel, GeoJSON)…", "Ctrl+Shift+E", "open_export",
+               "Export the incidents of a period and kinds", "export.data"),
+    ActionSpec("settings_action", "Se&ttings…", "Ctrl+,", "open_settings",
+               "Display, idle lock, planning defaults, rostering rules, retention"),
+    ActionSpec("quit_action", "&Quit", Key.Quit, "close", "Quit RuralWatch"),
+    # View and Map
+    ActionSpec("large_text_action", "&Larger text (for use in a vehicle)", "Ctrl+Shift+L", "set_large_text", None,
+               checkable=True),
+    ActionSpec("heat_action", "&Heatmap", "Ctrl+H", "map.set_heatmap_visible", None, checkable=True),
+    ActionSpec("add_basemap_action", "&Add basemap (MBTiles)…", None, "add_basemap",
+               "Add an offline basemap from an MBTiles file"),
+    ActionSpec("export_png_action", "Export map as &PNG…", "Ctrl+Shift+P", "export_png",
+               "Save the current map view as a picture"),
+    ActionSpec("export_html_action", "Export map as H&TML…", None, "export_html",
+               "Save the map with the shown incidents as one HTML file"),
+    ActionSpec("context_action", "Published &crime layer", None, "map.set_context_visible", None, checkable=True),
+    # Analysis
+    ActionSpec("harm_action", "&Harm weights…", None, "edit_harm_weights", "See and change the crime harm weights",
+               "harm.edit"),
+    # Account
+    ActionSpec("change_password_action", "Change my &password…", None, "change_own_password",
+               "Change the password you sign in with"),
+    ActionSpec("lock_action", "&Lock now", "Ctrl+L", "lock_now", "Hide the data until your password is typed again"),
+    ActionSpec("accounts_action", "&Accounts…", None, "open_accounts",
+               "Add accounts, change roles, reset passwords (administrators)", "accounts.manage"),
+    ActionSpec("audit_action", "A&udit log…", None, "open_audit_log",
+               "Who changed what and when; check that nothing was tampered with", "audit.view"),
+    ActionSpec("retention_action", "&Retention of personal data…", None, "open_retention",
+               "What personal data is due for anonymising, and doing it", "data.purge"),
+    # Help
+    ActionSpec("about_action", "&About", None, "_about", "About RuralWatch and its data"),
+)
+
+DOCK_TOGGLES: tuple[DockToggleSpec, ...] = (
+    DockToggleSpec("sync_dock", "&Sync with other laptops…", "Ctrl+Shift+S"),
+    DockToggleSpec("patrol_dock", "&Patrols: plan, brief, log…", "Ctrl+Shift+T"),
+    DockToggleSpec("roster_dock", "&Roster: people, duties, hours…", "Ctrl+Shift+R"),
+    DockToggleSpec("analysis_dock", "&Analysis panel", "Ctrl+Shift+A", "analysis.run"),
+)
+
+
+def make_action(window: QWidget, spec: ActionSpec) -> QAction:
+    action = QAction(spec.text, window, checkable=spec.checkable)
+    if spec.shortcut is not None:
+        action.setShortcut(QKeySequence(spec.shortcut))
+    if spec.tip is not None:
+        shortcut = QKeySequence(spec.shortcut).toString() if spec.shortcut is not None else ""
+        action.setToolTip(f"{spec.tip} ({shortcut})" if shortcut else spec.tip)
+        action.setStatusTip(spec.tip)
+    slot = attrgetter(spec.slot)(window)
+    (action.toggled if spec.checkable else action.triggered).connect(slot)
+    window.addAction(action)  # its shortcut works anywhere in the window
+    return action
+
+
+def build_actions(window: QWidget) -> None:
+    """Make every declared action and dock toggle, each set on the window under its declared name."""
+    for spec in ACTIONS:
+        setattr(window, spec.name, make_action(window, spec))
+    for toggle in DOCK_TOGGLES:
+        action = dock_toggle(window, toggle)
+        action.setText(toggle.text)
+        action.setShortcut(QKeySequence(toggle.shortcut))
+
+
+def dock_toggle(window: QObject, spec: DockToggleSpec) -> QAction:
+    dock: QDockWidget = getattr(window, spec.name)
+    return dock.toggleViewAction()
+
+
+def apply_permissions(window: QObject, store: Store) -> None:
+    """Disable what the signed-in role may not do, and say why in the tooltip."""
+    needs = [(getattr(window, spec.name), spec.permission) for spec in ACTIONS if spec.permission]
+    needs += [(dock_toggle(window, spec), spec.permission) for spec in DOCK_TOGGLES if spec.permission]
+    role = ACCOUNT_ROLE_NAMES.get(store.actor.role, store.actor.role)
+    for action, permission in needs:
+        if not store.actor.can(permission):
+            action.setEnabled(False)
+            why = f"not for the {role} role"
+            action.setToolTip(f"{action.toolTip()}: {why}")
+            action.setStatusTip(f"{action.statusTip()} ({why})")
+    if not store.encrypted:
+        window.accounts_action.setEnabled(False)  # type: ignore[attr-defined]  # a plain database has no accounts
