@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -33,6 +31,8 @@ from ruralwatch.services.accounts import Account, AccountService, KdfParams, che
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
+from ruralwatch.ui.widgets.field_marks import MarkedFields
+from ruralwatch.ui.widgets.tables import make_table
 
 COLUMNS = ("Account", "Name", "Role", "State", "Password set", "Person in the roster")
 
@@ -62,17 +62,11 @@ class AccountsDialog(QDialog):
         self.params = params
         self.accounts: list[Account] = []
         self.people: dict[str, str] = {}  # person id -> "Name, role, collar" for the person boxes
-        self._marked: list[QWidget] = []
+        self.marks = MarkedFields()
         self.setWindowTitle("Accounts")
         self.resize(900, 600)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
+        self.table = make_table(COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -157,7 +151,7 @@ class AccountsDialog(QDialog):
         add.addRow("", hint)
 
         for edit in (self.reset_password, self.reset_again, self.new_username, self.new_password, self.new_again):
-            edit.textEdited.connect(lambda _text, w=edit: self._unmark(w))
+            edit.textEdited.connect(lambda _text, w=edit: self.marks.unmark(w))
         # No default button (Enter must not change an account by accident), but Enter in the last field of a
         # group does that group's action, as its button would.
         self.new_again.returnPressed.connect(self.add_account)
@@ -281,30 +275,19 @@ class AccountsDialog(QDialog):
     # --- messages -----------------------------------------------------------------------------------------
 
     def show_error(self, message: str, field: QWidget | None = None) -> None:
-        self._clear_marks()
+        self.marks.clear()
         self.message.setStyleSheet(theme.error_style())
         self.message.setText(_sentence(message))
         self.message.show()
         if field is not None:
-            field.setStyleSheet(f"{theme.invalid_style()} border-radius: 3px; padding: 2px;")
-            self._marked.append(field)
+            self.marks.mark(field, _sentence(message))
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_done(self, message: str) -> None:
-        self._clear_marks()
+        self.marks.clear()
         self.message.setStyleSheet(theme.ok_style())
         self.message.setText(_sentence(message))
         self.message.show()
-
-    def _clear_marks(self) -> None:
-        for widget in self._marked:
-            widget.setStyleSheet("")
-        self._marked.clear()
-
-    def _unmark(self, widget: QWidget) -> None:
-        if widget in self._marked:
-            widget.setStyleSheet("")
-            self._marked.remove(widget)
 
     def _show_failure(self, exc: Exception, fields: dict[str, QWidget]) -> None:
         if isinstance(exc, ValidationError):

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.audit import AuditEntry, AuditService, VerifyResult
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import busy_cursor
+from ruralwatch.ui.widgets.tables import make_table
 
 LIMIT = 1000
 COLUMNS = ("#", "When", "Who", "What", "Record", "Changes")
@@ -153,13 +153,8 @@ class AuditDialog(QDialog):
         filters.addWidget(self.until)
         filters.addWidget(clear)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        self.table = make_table(COLUMNS, selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+                                stretch_last=False, word_wrap=False)
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

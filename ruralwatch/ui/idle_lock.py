@@ -38,10 +38,10 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.services.accounts import confirm_password
 from ruralwatch.store.database import Store
-from ruralwatch.ui import theme
+from ruralwatch.ui import settings_keys, theme
 from ruralwatch.ui.signin import busy_cursor, password_edit
 
-IDLE_MINUTES = 10.0
+IDLE_MINUTES = float(settings_keys.IDLE_MINUTES.default)
 ACTIVITY_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick, QEvent.Type.MouseMove,
     QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TabletPress,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -48,9 +48,9 @@ from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, re
 from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
 from ruralwatch.store.database import DatabaseError, Store
-from ruralwatch.ui import theme
+from ruralwatch.ui import settings_keys, theme
+from ruralwatch.ui.widgets.field_marks import MarkedFields
 
-LAST_ACCOUNT_KEY = "signin/last_account"
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; a short phrase of ordinary words is good."
 
 # The dialogs' result when the file turned out to be unusable (damaged, keyring damaged): quit with code 2.
@@ -60,11 +60,11 @@ ExecDialog = Callable[[QDialog], int]
 
 
 def last_account() -> str:
-    return str(QSettings().value(LAST_ACCOUNT_KEY, "") or "")
+    return str(settings_keys.LAST_ACCOUNT.read() or "")
 
 
 def remember_account(username: str) -> None:
-    QSettings().setValue(LAST_ACCOUNT_KEY, username)
+    settings_keys.LAST_ACCOUNT.write(username)
 
 
 @contextmanager
@@ -119,7 +119,7 @@ class FormDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
-        self._marked: list[QWidget] = []
+        self.marks = MarkedFields()
 
     def add_field(self, label: str, widget: QLineEdit, hint: str = "") -> QLineEdit:
         self.form.addRow(label, widget)
@@ -128,7 +128,7 @@ class FormDialog(QDialog):
             note.setWordWrap(True)
             note.setStyleSheet(theme.hint_style())
             self.form.addRow("", note)
-        widget.textEdited.connect(lambda _text, w=widget: self._unmark(w))
+        widget.textEdited.connect(lambda _text, w=widget: self.marks.unmark(w))
         return widget
 
     def show_error(self, message: str, field: QWidget | None = None) -> None:
@@ -136,21 +136,13 @@ class FormDialog(QDialog):
         self.error_label.setText(message)
         self.error_label.show()
         if field is not None:
-            field.setStyleSheet(theme.invalid_style() + " border-radius: 3px; padding: 2px;")
-            self._marked.append(field)
+            self.marks.mark(field, message)
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear_error(self) -> None:
         self.error_label.clear()
         self.error_label.hide()
-        for widget in self._marked:
-            widget.setStyleSheet("")
-        self._marked.clear()
-
-    def _unmark(self, widget: QWidget) -> None:
-        if widget in self._marked:
-            widget.setStyleSheet("")
-            self._marked.remove(widget)
+        self.marks.clear()
 
     def show_validation(self, exc: ValidationError, fields: dict[str, QWidget]) -> None:
         first = next((fields[e.field] for e in exc.errors if e.field in fields), None)
@@ -240,14 +232,14 @@ class FirstRunDialog(NewAdministratorDialog):
             label = QLabel("&Data folder:")
             label.setBuddy(self.folder)
             self.form.insertRow(0, label, row)
-            self.folder.textEdited.connect(lambda _text: self._unmark(self.folder))
+            self.folder.textEdited.connect(lambda _text: self.marks.unmark(self.folder))
         self.username.setFocus()
 
     def browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
-            self._unmark(self.folder)
+            self.marks.unmark(self.folder)
 
     def target_path(self) -> Path | None:
         """The database file in the chosen folder, or None after showing why the folder will not do."""

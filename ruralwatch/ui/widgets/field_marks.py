@@ -82,3 +82,26 @@ class FieldMarks:
         if focus and first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
         return first
+
+
+class MarkedFields:
+    """The fields a dialog marked while it shows the message itself (sign-in, accounts): each mark goes when the
+    field is edited or the message is cleared."""
+
+    def __init__(self) -> None:
+        self._marked: list[QWidget] = []
+
+    def mark(self, widget: QWidget, message: str) -> None:
+        mark(widget, message)
+        if widget not in self._marked:
+            self._marked.append(widget)
+
+    def unmark(self, widget: QWidget) -> None:
+        if widget in self._marked:
+            unmark(widget)
+            self._marked.remove(widget)
+
+    def clear(self) -> None:
+        for widget in self._marked:
+            unmark(widget)
+        self._marked.clear()
