@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord
 from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLES, SKILLS
 from ruralwatch.services.roster import RosterService
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_grid import local_time
 from ruralwatch.ui.roster_people import date_edit, from_qdate, hhmm, time_edit, to_qdate, with_buddy
-from ruralwatch.ui.widgets import FieldMarks, select_data, vocab_combo
+from ruralwatch.ui.widgets import FieldMarks, saved_or_marked, select_data, vocab_combo
 
 DUTY_FIELD_LABELS = {
     "title": "Title", "kind": "Kind", "start": "Start", "end": "End", "station": "Station", "area": "Area",
@@ -171,14 +170,12 @@ class DutyDialog(QDialog):
         )
 
     def save(self) -> bool:
-        try:
+        def write() -> DutyRecord:
             inp = self.current_input()
-            duty = self.roster.update_duty(self.duty.id, inp) if self.duty else self.roster.add_duty(inp)
-        except ValidationError as exc:
-            self.marks.show(exc)
-            return False
-        except RuralWatchError as exc:
-            self.marks.show(ValidationError.single("duty", str(exc)))
+            return self.roster.update_duty(self.duty.id, inp) if self.duty else self.roster.add_duty(inp)
+
+        duty = saved_or_marked(self.marks, write, "duty")
+        if duty is None:
             return False
         self.saved = duty
         self.saved_duty.emit(duty)

@@ -45,7 +45,7 @@ from ruralwatch.core.vocab import (
 )
 from ruralwatch.services.people import PeopleService
 from ruralwatch.ui import theme
-from ruralwatch.ui.widgets import FieldMarks, item, make_table, select_data, vocab_combo
+from ruralwatch.ui.widgets import FieldMarks, item, make_table, saved_or_marked, select_data, vocab_combo
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
@@ -245,14 +245,12 @@ class PersonDialog(QDialog):
         )
 
     def save(self) -> bool:
-        try:
+        def write() -> Person:
             inp = self.current_input()
-            person = self.people.update(self.person.id, inp) if self.person else self.people.add(inp)
-        except ValidationError as exc:
-            self.marks.show(exc)
-            return False
-        except RuralWatchError as exc:
-            self.marks.show(ValidationError.single("person", str(exc)))
+            return self.people.update(self.person.id, inp) if self.person else self.people.add(inp)
+
+        person = saved_or_marked(self.marks, write, "person")
+        if person is None:
             return False
         self.saved = person
         self.saved_person.emit(person)

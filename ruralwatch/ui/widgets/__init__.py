@@ -3,11 +3,11 @@ factory, combo helpers, field marks for a ValidationError, a dock helper and the
 
 from ruralwatch.ui.widgets.combos import select_data, vocab_combo
 from ruralwatch.ui.widgets.docks import add_dock
-from ruralwatch.ui.widgets.field_marks import FieldMarks, mark, unmark
+from ruralwatch.ui.widgets.field_marks import FieldMarks, MarkedFields, mark, saved_or_marked, unmark
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 from ruralwatch.ui.widgets.tables import configure_table, item, make_table
 
 __all__ = [
-    "FieldMarks", "HubBridge", "add_dock", "configure_table", "item", "make_table", "mark", "select_data",
-    "unmark", "vocab_combo",
+    "FieldMarks", "HubBridge", "MarkedFields", "add_dock", "configure_table", "item", "make_table", "mark",
+    "saved_or_marked", "select_data", "unmark", "vocab_combo",
 ]

@@ -5,14 +5,16 @@ What the user typed is left exactly as it was."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.ui import theme
 
 HEADING = "Not saved. Please correct:"
+T = TypeVar("T")
 # A field's name in the summary: a mapping (missing names are spelled out) or a function of the field name.
 Labels = Mapping[str, str] | Callable[[str], str]
 # For fields no widget stands for (e.g. "vehicles[2].vrm", a cell): mark them and return what to focus.
@@ -105,3 +107,15 @@ class MarkedFields:
         for widget in self._marked:
             unmark(widget)
         self._marked.clear()
+
+
+def saved_or_marked(marks: FieldMarks, save: Callable[[], T], field: str) -> T | None:
+    """`save()`'s result; None when it was refused: a ValidationError marks its fields, any other error the user
+    can act on is shown against `field`. What the form holds is left as typed either way."""
+    try:
+        return save()
+    except ValidationError as exc:
+        marks.show(exc)
+    except RuralWatchError as exc:
+        marks.show(ValidationError.single(field, str(exc)))
+    return None
