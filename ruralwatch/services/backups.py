@@ -49,7 +49,16 @@ from ruralwatch.store.backups import (
     rotate,
     swap_in,
 )
-from ruralwatch.store.database import DatabaseError, Store, connect, is_encrypted, open_store
+from ruralwatch.store.database import (
+    DatabaseBusyError,
+    DatabaseError,
+    Store,
+    connect,
+    in_use_elsewhere,
+    is_busy,
+    is_encrypted,
+    open_store,
+)
 from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, keyring_path
 
 DAILY_DUE_AFTER = timedelta(hours=20)
@@ -258,9 +267,11 @@ def sign_in_checked(db_path: Path, username: str, password: str, check: bool = T
     try:
         with quiet_cipher_log():
             store = sign_in(db_path, username, password, now)
-    except (SignInError, KeyringError):
+    except (SignInError, KeyringError, DatabaseBusyError):
         raise
     except (RuralWatchError, DatabaseError) as exc:
+        if is_busy(exc):  # another program is writing: the file is fine, the caller tries again later
+            raise DatabaseBusyError(db_path) from None
         if not db_path.is_file() or not is_encrypted(db_path):
             raise  # not damage: a plain file, a folder, another application's database
         unlocked = _key_or_none(db_path, username, password, now)
@@ -344,6 +355,10 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
     """
     db_path, backup = Path(db_path).expanduser(), Path(backup).expanduser()
     check_backup_file(db_path, backup)
+    if in_use_elsewhere(db_path):
+        # Replacing a file another program is writing would send its work into the set-aside copy.
+        raise BackupError(f"{db_path.name} is open in another RuralWatch window or command: close it (or let its "
+                          "import or merge finish) and restore again; nothing was changed")
     moment = (now or times.utc_now()).astimezone(UTC)
     stamp = moment.strftime(STAMP_FORMAT)
     staged = db_path.with_name(f".{db_path.name}.restoring-{stamp}")

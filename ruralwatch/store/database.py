@@ -76,7 +76,7 @@ def is_busy(exc: BaseException) -> bool:
     """A lock held by another connection (SQLITE_BUSY / SQLITE_LOCKED), as opposed to damage."""
     if isinstance(exc, DatabaseBusyError):
         return True
-    return isinstance(exc, OperationalError) and any(
+    return isinstance(exc, driver.OperationalError) and any(
         word in str(exc).lower() for word in ("database is locked", "database table is locked", "busy"))
 
 
@@ -170,6 +170,26 @@ def connect(path: Path, key: bytes | None) -> Any:
             raise ValueError("a database key is 32 bytes")
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     return conn
+
+
+def in_use_elsewhere(path: Path) -> bool:
+    """Whether another connection (this process's or another program's) has the database open. Every connection
+    in WAL mode holds a shared lock on the file for as long as it is open; asking for it exclusively, without
+    waiting, fails while any does; it needs no key. Used before replacing the file (restore)."""
+    if not path.is_file():
+        return False
+    probe = driver.connect(str(path), timeout=0)
+    try:
+        probe.execute("PRAGMA locking_mode = EXCLUSIVE")
+        probe.execute("BEGIN EXCLUSIVE")
+        probe.execute("ROLLBACK")
+        return False
+    except DatabaseError as exc:
+        # Locked: someone has it open. Any other error (no key given, so the first page reads as "not a
+        # database") came after the lock was granted: no one has.
+        return is_busy(exc)
+    finally:
+        probe.close()
 
 
 def is_encrypted(path: Path) -> bool:
