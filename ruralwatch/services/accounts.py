@@ -17,14 +17,17 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
+from ruralwatch.services import account_records
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
-from ruralwatch.store.database import DatabaseError, Store, connect, is_encrypted, open_store
+from ruralwatch.store.database import DatabaseError, EncryptedDatabaseError, Store, connect, is_encrypted, open_store
+from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import MIN_PASSWORD as MIN_PASSWORD  # re-exported: the window's password hint
 from ruralwatch.store.keyring import (
     KdfParams,
     Keyring,
     SignInError,
+    Unlocked,
     check_password,
     keyring_path,
     new_database_key,
@@ -74,7 +77,9 @@ def create_database(path: Path, admin: str, password: str, params: KdfParams | N
     path.parent.mkdir(parents=True, exist_ok=True)
     key = new_database_key()
     keyring = Keyring.create(path)
-    keyring.wrap(name, password, key, params)
+    keys = AccountKeys.generate()
+    keyring.set_root(keys.sign_public)  # the first administrator is the root every account record chains to
+    keyring.wrap(name, password, key, params, keys)
     try:
         store = open_store(path, key=key)
     except BaseException:
@@ -82,7 +87,9 @@ def create_database(path: Path, admin: str, password: str, params: KdfParams | N
         raise
     actor = _add_account(store, name, "administrator", display_name)
     store.actor = actor
+    store.signer = keys
     with store.transaction():
+        account_records.sign(store, actor.account_id, actor.account_id, keys, keys.sign_public, set_key=True)
         record_event(store, "create_database", "accounts", actor.account_id, {"administrator": name})
     return store
 
@@ -117,7 +124,9 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     check = open_store(target, key=key)
     check.close()
     keyring = Keyring.create(path)
-    keyring.wrap(name, password, key, params)
+    keys = AccountKeys.generate()
+    keyring.set_root(keys.sign_public)
+    keyring.wrap(name, password, key, params, keys)
     # Copies made before schema upgrades are plain too: they would leave the data readable beside the
     # encrypted file. The encrypted database holds everything they held.
     for old_copy in path.parent.glob(f"{path.name}.schema*.bak"):
@@ -130,7 +139,10 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     store = open_store(path, key=key)
     try:
         store.actor = _add_account(store, name, "administrator", "")
+        store.signer = keys
         with store.transaction():
+            account_records.sign(store, store.actor.account_id, store.actor.account_id, keys, keys.sign_public,
+                                 set_key=True)
             record_event(store, "encrypt_database", "accounts", store.actor.account_id, {"administrator": name})
     finally:
         store.close()
@@ -150,16 +162,22 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
     """Open the encrypted database as this account. Wrong password, unknown, disabled or locked: SignInError."""
     path = Path(path).expanduser()
     keyring = Keyring.load(path)
-    key = keyring.unlock(username, password, now)
-    store = open_store(path, key=key)
+    unlocked = keyring.open(username, password, now)
+    store = _open_keyed(path, keyring, unlocked)
     try:
         row = store.db.execute(
-            "SELECT id, username, role, active, person_id FROM accounts WHERE username = ? COLLATE NOCASE",
+            "SELECT id, username, role, active, person_id, public_key FROM accounts WHERE username = ? COLLATE NOCASE",
             [username.strip()],
         ).fetchone()
         if row is None or not row[3]:
             raise SignInError(f"the account {username.strip()} is disabled or was removed")
         store.actor = Actor(row[1], row[2], row[0], row[4])
+        keys = _upgrade_entry(keyring, unlocked, password, store.key)
+        store.signer = keys
+        if keyring.root is None and keys is not None and row[2] == "administrator":
+            _become_root(store, keyring, unlocked, password, keys)
+        if keyring.root is not None:
+            _check_records(store, keyring, row[0], row[5], keys)
         with store.transaction():
             _record_failures(store, keyring)
             record_event(store, "login", "accounts", row[0])
@@ -167,6 +185,61 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
         store.close()
         raise
     return store
+
+
+def _open_keyed(path: Path, keyring: Keyring, unlocked: Unlocked) -> Store:
+    """Open with the account's database key; if a key rotation re-keyed the file but stopped before the keyring
+    was updated, the new key (sealed beside the old one) opens it, and the rotation is finished here."""
+    try:
+        store = open_store(path, key=unlocked.key)
+    except EncryptedDatabaseError:
+        if unlocked.pending_key is None:
+            raise
+        store = open_store(path, key=unlocked.pending_key)
+        keyring.promote_next()
+        return store
+    if unlocked.pending_key is not None:
+        keyring.discard_next()  # the rotation never re-keyed the file: the old key stays
+    return store
+
+
+def _upgrade_entry(keyring: Keyring, unlocked: Unlocked, password: str, key: bytes | None) -> AccountKeys | None:
+    """An entry from before accounts had their own keys (or made before the keyring had a root) is re-made now,
+    while the password is at hand: same password and cost, new key pairs (or the same ones)."""
+    if keyring.is_upgraded(unlocked.name) or key is None:
+        return unlocked.keys
+    if keyring.root is None and unlocked.keys is not None:
+        return unlocked.keys  # already has keys; the root comes with the first administrator's sign-in
+    return keyring.wrap(unlocked.name, password, key, keyring.params_of(unlocked.name), unlocked.keys)
+
+
+def _become_root(store: Store, keyring: Keyring, unlocked: Unlocked, password: str, keys: AccountKeys) -> None:
+    """A keyring from before signed accounts: the first administrator to sign in becomes its root and vouches
+    for every account record as it stands (audited)."""
+    keyring.set_root(keys.sign_public)
+    keyring.wrap(unlocked.name, password, store.key, keyring.params_of(unlocked.name), keys)  # type: ignore[arg-type]
+    with store.transaction():
+        for (account_id, account_name) in store.db.execute("SELECT id, username FROM accounts").fetchall():
+            public = keyring.public_keys(account_name)
+            account_records.sign(store, account_id, store.actor.account_id, keys,
+                                 public[0] if public else None, set_key=True)
+        record_event(store, "sign_accounts", "accounts", store.actor.account_id, {"root": keys.sign_public})
+
+
+def _check_records(store: Store, keyring: Keyring, account_id: str, public_key: str | None,
+                   keys: AccountKeys | None) -> None:
+    """Refuse the sign-in of an account whose record is not signed by a trusted administrator (a role raised by
+    editing the file), and say so in the audit log."""
+    root = keyring.root or ""
+    problem = account_records.problems(store, root).get(account_id)
+    if problem is None and public_key and keys is not None and public_key != keys.sign_public:
+        problem = f"the account record of {store.actor.username} names another signing key than its keyring entry"
+    if problem is None:
+        return
+    with store.transaction():
+        record_event(store, "tamper_detected", "accounts", account_id, {"problem": problem})
+    raise SignInError(f"{problem}: sign-in refused; an administrator should check the audit log and restore the "
+                      "accounts from a backup")
 
 
 def confirm_password(store: Store, password: str, now: datetime | None = None) -> None:
@@ -188,7 +261,8 @@ def _record_failures(store: Store, keyring: Keyring) -> None:
         record_event(store, "failed_login", "accounts", None, {"account": who, "at": at})
 
 
-def _add_account(store: Store, username: str, role: str, display_name: str, person_id: str | None = None) -> Actor:
+def _add_account(store: Store, username: str, role: str, display_name: str, person_id: str | None = None,
+                 sign: Callable[[str], None] | None = None) -> Actor:
     account_id = str(uuid.uuid4())
     now = times.to_storage(times.utc_now())
     with store.transaction():
@@ -197,6 +271,8 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
             " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
             [account_id, username, display_name.strip() or username, role, person_id, now, now],
         )
+        if sign is not None:
+            sign(account_id)
         record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]})
     return Actor(username, role, account_id)
 
@@ -269,10 +345,16 @@ class AccountService:
         ).fetchone():
             raise ValidationError.single("username", f"{name} already exists")
         person_id = self._check_person(person_id or None)
-        _add_account(self.store, name, role, display_name, person_id)
-        keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
+        signer = self._signer()
+        keys = keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
+        try:
+            actor = _add_account(self.store, name, role, display_name, person_id,
+                                 lambda account_id: self._sign(account_id, signer, keys.sign_public))
+        except BaseException:
+            keyring.remove(name)
+            raise
         self.hub.publish(Change(TOPIC, "created"))
-        return self.get(name)
+        return self.get(actor.username)
 
     def set_role(self, username: str, role: str) -> Account:
         self.store.actor.require("accounts.manage")
@@ -280,8 +362,10 @@ class AccountService:
         account = self.get(username)
         if account.role == "administrator" and role != "administrator":
             self._keep_an_administrator(account)
+        signer = self._signer()
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
+            self._sign(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]})
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
@@ -294,8 +378,10 @@ class AccountService:
         person_id = self._check_person(person_id or None, account.id)
         if person_id == account.person_id:
             return account
+        signer = self._signer()
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET person_id = ? WHERE id = ?", [person_id, account.id])
+            self._sign(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"person_id": [account.person_id, person_id]})
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
@@ -335,13 +421,32 @@ class AccountService:
                 raise ValidationError.single("username", "you cannot disable your own account")
             if account.role == "administrator":
                 self._keep_an_administrator(account)
+        signer = self._signer()
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
+            self._sign(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]})
         if not active:
             self._keyring().remove(account.username)
+            self._rotate_database_key(account)
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
+
+    def _rotate_database_key(self, disabled: Account) -> None:
+        """A disabled account may have kept a copy of the keyring: re-key the database with a new key sealed only
+        to the accounts left, so that copy no longer opens it. The new key is sealed beside the old one before the
+        file is re-keyed, so a crash in between loses nothing (sign-in finishes the rotation)."""
+        if self.store.key is None:
+            return
+        keyring = self._keyring()
+        new_key = new_database_key()
+        left_out = keyring.reseal(new_key)
+        self.store.db.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+        self.store.key = new_key
+        keyring.promote_next()
+        with self.store.transaction():
+            record_event(self.store, "rotate_database_key", "accounts", disabled.id,
+                         {"after_disabling": disabled.username, "need_new_password": sorted(left_out)})
 
     def reset_password(self, username: str, new_password: str, params: KdfParams | None = None) -> None:
         """An administrator sets a new password (e.g. forgotten); also lifts a lock-out."""
@@ -351,8 +456,10 @@ class AccountService:
 
     def change_own_password(self, old_password: str, new_password: str, params: KdfParams | None = None) -> None:
         keyring = self._keyring()
-        keyring.unlock(self.store.actor.username, old_password)  # the old password must be right
-        self._set_password(self.get(self.store.actor.username), new_password, params, "change_password")
+        unlocked = keyring.open(self.store.actor.username, old_password)  # the old password must be right
+        # The same key pairs under the new password: the record (signed by an administrator) still names them.
+        self._set_password(self.get(self.store.actor.username), new_password, params, "change_password",
+                           keys=unlocked.keys)
 
     def unlock(self, username: str) -> None:
         self.store.actor.require("accounts.manage")
@@ -361,15 +468,36 @@ class AccountService:
         with self.store.transaction():
             record_event(self.store, "unlock_account", "accounts", account.id)
 
-    def _set_password(self, account: Account, password: str, params: KdfParams | None, action: str) -> None:
+    def _set_password(self, account: Account, password: str, params: KdfParams | None, action: str,
+                      keys: AccountKeys | None = None) -> None:
         check_password(password)
         if not account.active:
             raise ValidationError.single("username", f"{account.username} is disabled; enable it first")
-        self._keyring().wrap(account.username, password, self.store.key, params)  # type: ignore[arg-type]
+        # A reset gives the account new key pairs (nobody else holds its old private keys): its record must be
+        # signed again, by the administrator doing the reset.
+        signer = self._signer() if keys is None else None
+        made = self._keyring().wrap(account.username, password, self.store.key, params, keys)  # type: ignore[arg-type]
+        if account.username.casefold() == self.store.actor.username.casefold():
+            self.store.signer = made
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
                                   [times.to_storage(self._now()), account.id])
+            if signer is not None:
+                self._sign(account.id, signer, made.sign_public)
             record_event(self.store, action, "accounts", account.id)
+
+    def _signer(self) -> AccountKeys:
+        """The signed-in administrator's own keys, which sign the account records it changes."""
+        signer = self.store.signer
+        if signer is None:
+            raise RuralWatchError("account records are signed by an administrator's own keys: sign in again as an "
+                                  "administrator to change accounts")
+        return signer
+
+    def _sign(self, account_id: str, signer: AccountKeys, public_key: str | None = None) -> None:
+        """Sign the account's record as the acting administrator (inside the caller's transaction)."""
+        account_records.sign(self.store, account_id, self.store.actor.account_id, signer, public_key,
+                             set_key=public_key is not None)
 
     def _keep_an_administrator(self, account: Account) -> None:
         others = self.store.db.execute(

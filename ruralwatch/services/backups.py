@@ -59,6 +59,7 @@ from ruralwatch.store.database import (
     is_encrypted,
     open_store,
 )
+from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, keyring_path
 
 DAILY_DUE_AFTER = timedelta(hours=20)
@@ -131,24 +132,31 @@ class BackupStatus:
         return {**self.info.to_dict(), "verified": self.verified, "problem": self.problem}
 
 
-def verify_backup(info: BackupInfo, key: bytes | None) -> str | None:
-    """What is wrong with a backup, or None. Without the key only what can be seen from outside is checked."""
+def verify_backup(info: BackupInfo, key: bytes | None, signer: AccountKeys | None = None) -> str | None:
+    """What is wrong with a backup, or None. Without the key only what can be seen from outside is checked.
+    A backup made before the database key was rotated opens with the key its own keyring seals to `signer` (the
+    signed-in account's keys)."""
     if not info.has_keyring:
         return f"its keyring {info.keyring.name} is missing, so it cannot be opened"
     try:
-        Keyring.load(info.path)
+        keyring = Keyring.load(info.path)
     except KeyringError as exc:
         return str(exc)
     if not looks_encrypted(info.path):
         return "it is not an encrypted RuralWatch backup"
     if key is None:
         return None
-    return check_file(info.path, key)
+    problem = check_file(info.path, key)
+    if problem is not None and signer is not None:
+        own = keyring.key_for(signer)
+        if own is not None and own != key:
+            return check_file(info.path, own)
+    return problem
 
 
 def list_with_status(store: Store, folder: Path | None = None) -> list[BackupStatus]:
     """The database's backups, newest first, each checked with the signed-in store's key."""
-    return [BackupStatus(b, verify_backup(b, store.key)) for b in list_backups(store.path, folder)]
+    return [BackupStatus(b, verify_backup(b, store.key, store.signer)) for b in list_backups(store.path, folder)]
 
 
 class BackupService:
@@ -168,7 +176,7 @@ class BackupService:
         return list_with_status(self.store)
 
     def latest_good(self) -> BackupInfo | None:
-        return latest_good_backup(self.store.path, self.store.key)
+        return latest_good_backup(self.store.path, self.store.key, self.store.signer)
 
 
 # --- a damaged database --------------------------------------------------------------------------------
@@ -179,11 +187,12 @@ def check_database(db_path: Path, key: bytes | None) -> str | None:
     return check_file(Path(db_path).expanduser(), key)
 
 
-def latest_good_backup(db_path: Path, key: bytes | None = None) -> BackupInfo | None:
+def latest_good_backup(db_path: Path, key: bytes | None = None,
+                       signer: AccountKeys | None = None) -> BackupInfo | None:
     """The newest backup in the database's backups folder that passes the check (with `key`: it opens and
     passes quick_check; without: it has its keyring and looks encrypted). None if there is none."""
     for info in list_backups(Path(db_path).expanduser()):
-        if verify_backup(info, key) is None:
+        if verify_backup(info, key, signer) is None:
             return info
     return None
 

@@ -122,6 +122,9 @@ class Store:
         self.clock = clock
         self.key = key
         self.actor = actor
+        # The signed-in account's own keys (ruralwatch.store.identity.AccountKeys): an administrator signs account
+        # records with them. None for plain stores, the system actor, and accounts not yet upgraded.
+        self.signer: Any = None
 
     @property
     def encrypted(self) -> bool:
@@ -136,7 +139,9 @@ class Store:
 
     def reopen(self) -> Store:
         """Another connection to the same file, key and actor: for a worker thread. Close it after."""
-        return open_store(self.path, key=self.key, actor=self.actor)
+        store = open_store(self.path, key=self.key, actor=self.actor)
+        store.signer = self.signer
+        return store
 
     def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """A query's rows as a DataFrame (pandas' read_sql only knows the standard library's driver)."""

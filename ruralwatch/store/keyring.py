@@ -1,9 +1,16 @@
-"""The database key, wrapped once per account: `<database>.keys` beside the database file.
+"""The database key, kept once per account: `<database>.keys` beside the database file.
 
-The database key is 32 random bytes. Each account's password goes through Argon2id (memory-hard) to a key
-that wraps the database key with AES-256-GCM; the account name and the keyring's id are the associated data,
-so a wrapped key cannot be moved to another account or keyring. A wrong password fails the GCM check: no
-password hash is stored anywhere. Changing a password re-wraps one entry; the database is not re-encrypted.
+The database key is 32 random bytes. Each account has its own key pairs (ruralwatch.store.identity): its
+password goes through Argon2id (memory-hard) to a key that encrypts the account's private keys with AES-256-GCM,
+and the database key is sealed to the account's X25519 public key. The associated data binds the private keys to
+the keyring's id, the account name, the keyring's root (the first administrator's signing key) and the account's
+own public keys: none of them can be changed, or an entry moved to another account or keyring, without breaking
+that account's sign-in, which nobody but the account can repair. A wrong password fails the GCM check: no
+password hash is stored anywhere. Changing a password re-encrypts one entry; an administrator can seal a new
+database key to every account without knowing their passwords (rotation when an account is disabled).
+
+Version 1 keyrings wrapped the database key directly under the password; such entries still open, and each is
+upgraded to its own key pairs the next time its account signs in (see ruralwatch.services.accounts).
 
 Failed sign-ins are counted here (the database cannot be opened without a password): after MAX_FAILURES in a
 row the account is locked for LOCKOUT; the failures are moved into the audit log at the next sign-in.
@@ -28,9 +35,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.store.database import KEY_BYTES
+from ruralwatch.store.identity import AccountKeys, IdentityError, seal, unseal
 
 FORMAT = "ruralwatch-keyring"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
@@ -98,9 +107,11 @@ class Keyring:
             raise KeyringError(f"{path} cannot be read: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("accounts"), dict):
             raise KeyringError(f"{path} is not a RuralWatch keyring")
-        if data.get("version") != VERSION:
-            raise KeyringError(f"{path} has keyring version {data.get('version')}; this RuralWatch reads {VERSION}")
+        if data.get("version") not in READABLE_VERSIONS:
+            raise KeyringError(f"{path} has keyring version {data.get('version')}; this RuralWatch reads "
+                               f"{', '.join(map(str, READABLE_VERSIONS))}")
         data.setdefault("failures", {})
+        data["version"] = VERSION  # written back as version 2; version-1 entries keep their shape until upgraded
         return cls(path, data)
 
     def save(self) -> None:
@@ -126,6 +137,60 @@ class Keyring:
     def usernames(self) -> list[str]:
         return sorted(self.data["accounts"])
 
+    @property
+    def root(self) -> str | None:
+        """The first administrator's signing key: every account record's signature chain ends at it."""
+        root = self.data.get("root")
+        return str(root) if root else None
+
+    def set_root(self, sign_public: str) -> None:
+        """Only when there is none (a new keyring, or the upgrade of a version-1 one); not saved here."""
+        if self.root is not None and self.root != sign_public:
+            raise KeyringError(f"{self.path} already has a root key")
+        self.data["root"] = sign_public
+
+    def public_keys(self, username: str) -> tuple[str, str] | None:
+        """(signing, box) public keys of the account's entry; None for a version-1 entry or no entry."""
+        name = self._entry_name(username)
+        entry = self.data["accounts"].get(name) if name else None
+        if not isinstance(entry, dict) or "sign_public" not in entry:
+            return None
+        return str(entry["sign_public"]), str(entry["box_public"])
+
+    def is_upgraded(self, username: str) -> bool:
+        """An entry with its own key pairs, made under the keyring's current root."""
+        name = self._entry_name(username)
+        entry = self.data["accounts"].get(name) if name else None
+        return isinstance(entry, dict) and "sign_public" in entry and bool(entry.get("root")) == bool(self.root)
+
+    def key_for(self, keys: AccountKeys) -> bytes | None:
+        """The database key this keyring seals to `keys` (the signed-in account's): how a backup made before a key
+        rotation is opened and checked without asking for a password again. None if it seals nothing to them."""
+        for name, entry in self.data["accounts"].items():
+            if entry.get("box_public") == keys.box_public and "sealed" in entry:
+                try:
+                    return unseal(entry["sealed"], keys.box, self._sealed_aad(name))
+                except IdentityError:
+                    return None
+        return None
+
+    def params_of(self, username: str) -> KdfParams:
+        """The entry's Argon2id cost, kept when the entry is re-made with the same password."""
+        name = self._entry_name(username)
+        entry = self.data["accounts"].get(name, {}) if name else {}
+        try:
+            return KdfParams(int(entry["time_cost"]), int(entry["memory_cost"]), int(entry["parallelism"]))
+        except (KeyError, ValueError, TypeError):
+            return KdfParams()
+
+    def discard_next(self) -> None:
+        """A rotation that never re-keyed the database: drop the new key it sealed. Saves if anything changed."""
+        changed = False
+        for entry in self.data["accounts"].values():
+            changed = entry.pop("sealed_next", None) is not None or changed
+        if changed:
+            self.save()
+
     def has_key(self, username: str) -> bool:
         """Whether the account can sign in at all (a disabled account's wrapped key is removed)."""
         return self._entry_name(username) is not None
@@ -142,19 +207,49 @@ class Keyring:
         wanted = username.strip().casefold()
         return next((name for name in self.data["accounts"] if name.casefold() == wanted), None)
 
-    def wrap(self, username: str, password: str, key: bytes, params: KdfParams | None = None) -> None:
-        """Add or replace `username`'s wrapped copy of the database key. Saves."""
+    def wrap(self, username: str, password: str, key: bytes, params: KdfParams | None = None,
+             keys: AccountKeys | None = None) -> AccountKeys:
+        """Add or replace `username`'s entry: its private keys (new ones unless `keys` is given: a password change
+        keeps them) under the password, the database key sealed to it. Saves; returns the account's keys."""
         check_password(password)
         if len(key) != KEY_BYTES:
             raise ValueError("a database key is 32 bytes")
         params = params or KdfParams()
+        keys = keys or AccountKeys.generate()
         name = self._entry_name(username) or username.strip()
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-        wrapped = AESGCM(_derive(password, salt, params)).encrypt(nonce, key, self._aad(name))
-        self.data["accounts"][name] = {
-            "kdf": "argon2id", **asdict(params), "salt": salt.hex(), "nonce": nonce.hex(), "wrapped": wrapped.hex(),
-        }
+        entry: dict[str, Any] = {"kdf": "argon2id", **asdict(params), "salt": salt.hex(), "nonce": nonce.hex(),
+                                 "sign_public": keys.sign_public, "box_public": keys.box_public, "root": self.root}
+        entry["private"] = AESGCM(_derive(password, salt, params)).encrypt(
+            nonce, keys.private_bytes(), self._private_aad(name, entry)).hex()
+        entry["sealed"] = seal(key, keys.box_public, self._sealed_aad(name))
+        self.data["accounts"][name] = entry
         self.data["failures"].pop(name, None)
+        self.save()
+        return keys
+
+    def reseal(self, new_key: bytes) -> list[str]:
+        """Seal `new_key` beside the current key in every upgraded entry (as "sealed_next"), before the database
+        is re-keyed, so a crash in between loses nothing: sign-in tries both. Saves. Returns the accounts whose
+        version-1 entries cannot receive it (they need a new password from an administrator)."""
+        left_out = []
+        for name, entry in self.data["accounts"].items():
+            if "box_public" in entry:
+                entry["sealed_next"] = seal(new_key, entry["box_public"], self._sealed_aad(name))
+            else:
+                left_out.append(name)
+        self.save()
+        return left_out
+
+    def promote_next(self) -> None:
+        """The database now uses the new key: it becomes every entry's key; version-1 entries, which could not
+        receive it, are removed (their accounts need a new password). Saves."""
+        for name in list(self.data["accounts"]):
+            entry = self.data["accounts"][name]
+            if "sealed_next" in entry:
+                entry["sealed"] = entry.pop("sealed_next")
+            elif "box_public" not in entry:
+                del self.data["accounts"][name]
         self.save()
 
     def remove(self, username: str) -> None:
@@ -166,6 +261,11 @@ class Keyring:
 
     def unlock(self, username: str, password: str, now: datetime | None = None) -> bytes:
         """The database key for this account and password. Counts failures and locks out; saves."""
+        return self.open(username, password, now).key
+
+    def open(self, username: str, password: str, now: datetime | None = None) -> Unlocked:
+        """The account's database key and (for an upgraded entry) its own keys. Counts failures and locks out;
+        saves."""
         now = now or times.utc_now()
         name = self._entry_name(username)
         if name is None:
@@ -176,10 +276,23 @@ class Keyring:
             raise SignInError(f"{name} is locked after {MAX_FAILURES} failed sign-ins until "
                               f"{times.format_local(locked_until)}; ask an administrator, or wait")
         entry = self.data["accounts"][name]
+        keys: AccountKeys | None = None
+        pending: bytes | None = None
         try:
             params = KdfParams(int(entry["time_cost"]), int(entry["memory_cost"]), int(entry["parallelism"]))
             kek = _derive(password, bytes.fromhex(entry["salt"]), params)
-            key = AESGCM(kek).decrypt(bytes.fromhex(entry["nonce"]), bytes.fromhex(entry["wrapped"]), self._aad(name))
+            if "private" in entry:
+                if entry.get("root") and entry["root"] != self.root:
+                    raise KeyringError(f"{self.path}: the keyring's administrator key is not the one {name}'s "
+                                       "entry was made under: the keyring was altered; restore it from a backup")
+                keys = AccountKeys.from_private_bytes(AESGCM(kek).decrypt(
+                    bytes.fromhex(entry["nonce"]), bytes.fromhex(entry["private"]), self._private_aad(name, entry)))
+                key = unseal(entry["sealed"], keys.box, self._sealed_aad(name))
+                if "sealed_next" in entry:
+                    pending = unseal(entry["sealed_next"], keys.box, self._sealed_aad(name))
+            else:
+                key = AESGCM(kek).decrypt(bytes.fromhex(entry["nonce"]), bytes.fromhex(entry["wrapped"]),
+                                          self._aad(name))
         except InvalidTag:
             failures["count"] = int(failures.get("count", 0)) + 1
             failures.setdefault("log", []).append(times.to_storage(now))
@@ -191,13 +304,13 @@ class Keyring:
             tries = "1 try" if left == 1 else f"{left} tries"
             hint = f" ({tries} left before the account locks)" if left > 0 else " (the account is now locked)"
             raise SignInError("unknown account or wrong password" + hint) from None
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, IdentityError) as exc:
             raise KeyringError(f"{self.path}: the entry for {name} is damaged ({exc})") from None
         if failures.get("log"):
             # Keep the failed attempts until the caller has written them to the audit log (take_failures).
             self.data["failures"][name] = {"count": 0, "log": failures["log"]}
             self.save()
-        return key
+        return Unlocked(name, key, keys, pending)
 
     def take_failures(self) -> list[tuple[str, str]]:
         """(account, when) of failed sign-ins not yet audited; clears them. Saves."""
@@ -216,7 +329,28 @@ class Keyring:
             self.save()
 
     def _aad(self, name: str) -> bytes:
+        """Version-1 entries: the database key wrapped directly under the password."""
         return f"{self.data['id']}:{name.casefold()}".encode()
+
+    def _private_aad(self, name: str, entry: dict[str, Any]) -> bytes:
+        # The entry's own record of the root (None only for entries made before there was one): changing it, or
+        # the keys, breaks this account's sign-in; a keyring root that differs from it is refused in `open`.
+        return (f"{self.data['id']}:{name.casefold()}:{entry.get('root') or ''}:{entry['sign_public']}:"
+                f"{entry['box_public']}:private").encode()
+
+    def _sealed_aad(self, name: str) -> bytes:
+        return f"{self.data['id']}:{name.casefold()}:sealed".encode()
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What an account's password opens: the database key and, once its entry is upgraded, its own keys.
+    `pending_key` is a new database key sealed before a rotation that may not have finished."""
+
+    name: str
+    key: bytes
+    keys: AccountKeys | None
+    pending_key: bytes | None = None
 
 
 def new_database_key() -> bytes:

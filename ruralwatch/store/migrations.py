@@ -355,8 +355,17 @@ def patrol_crew_overrides(db: sqlite_utils.Database) -> None:
     db.table("patrol_crew").add_column("overridden_rules", str)  # JSON array of the rule codes broken at the time
 
 
+def signed_accounts(db: sqlite_utils.Database) -> None:
+    """Account records signed by an administrator (ruralwatch.services.accounts): the account's signing key, the
+    account that signed the record and the signature, so a role raised by editing the file is refused."""
+    accounts = db.table("accounts")
+    accounts.add_column("public_key", str)  # hex Ed25519; NULL until the account has its own key pairs
+    accounts.add_column("signed_by", str)  # id of the administrator's account that signed it (itself for the root)
+    accounts.add_column("signature", str)  # hex Ed25519 over ruralwatch.services.accounts.record_payload
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
-    accounts_and_audit, patrol_crew_overrides,
+    accounts_and_audit, patrol_crew_overrides, signed_accounts,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,206 @@
+"""Roles that cannot be raised by editing the file, and a database key that a disabled account's old keyring copy
+no longer opens: each test plays someone who holds the database key (any account does) and edits below the app."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ruralwatch.services.account_records import problems, record_payload
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.store.database import EncryptedDatabaseError, open_store
+from ruralwatch.store.identity import AccountKeys
+from ruralwatch.store.keyring import TEST_PARAMS, Keyring, KeyringError, SignInError, _derive, keyring_path
+
+ADMIN_PASSWORD = "the administrator's long password"
+SPECIAL_PASSWORD = "a special constable's password"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "team.db"
+    admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
+    try:
+        AccountService(admin).add("sc4125", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+        AccountService(admin).add("analyst1", "analyst", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    finally:
+        admin.close()
+    return path
+
+
+def _as_insider(path: Path, sql: str, params: list | None = None) -> None:
+    """The Special opens the file with their own password and RuralWatch's own modules, then edits it raw."""
+    key = Keyring.load(path).unlock("sc4125", SPECIAL_PASSWORD)
+    store = open_store(path, key=key)
+    try:
+        store.db.execute(sql, params or [])
+        store.db.conn.commit()
+    finally:
+        store.close()
+
+
+def test_every_account_made_through_the_app_is_signed_and_signs_in(db: Path) -> None:
+    for name, password in (("admin", ADMIN_PASSWORD), ("sc4125", SPECIAL_PASSWORD), ("analyst1", SPECIAL_PASSWORD)):
+        store = sign_in(db, name, password)
+        try:
+            assert problems(store, Keyring.load(db).root or "") == {}
+            assert store.signer is not None
+        finally:
+            store.close()
+
+
+def test_a_role_raised_with_sql_is_refused_at_sign_in_and_audited(db: Path) -> None:
+    _as_insider(db, "UPDATE accounts SET role = 'administrator' WHERE username = 'sc4125'")
+    with pytest.raises(SignInError, match="does not match its signature"):
+        sign_in(db, "sc4125", SPECIAL_PASSWORD)
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)  # everyone else is unaffected, and the attempt is on record
+    try:
+        tampers = admin.db.execute("SELECT changes FROM audit_log WHERE action = 'tamper_detected'").fetchall()
+        assert len(tampers) == 1 and "sc4125" in json.loads(tampers[0][0])["problem"]
+        assert "sc4125" in " ".join(problems(admin, Keyring.load(db).root or "").values())
+    finally:
+        admin.close()
+
+
+def test_a_record_signed_with_a_key_of_ones_own_is_refused(db: Path) -> None:
+    """The insider makes a key pair, signs their raised record with it and names themselves as the signer."""
+    store = open_store(db, key=Keyring.load(db).unlock("sc4125", SPECIAL_PASSWORD))
+    mine = AccountKeys.generate()
+    row = dict(zip(("id", "username", "role", "active", "person_id", "public_key"), store.db.execute(
+        "SELECT id, username, 'administrator', active, person_id, ? FROM accounts WHERE username = 'sc4125'",
+        [mine.sign_public]).fetchone(), strict=True))
+    store.db.execute("UPDATE accounts SET role = 'administrator', public_key = ?, signed_by = id, signature = ? "
+                     "WHERE id = ?", [mine.sign_public, mine.sign(record_payload(row)), row["id"]])
+    store.db.conn.commit()
+    store.close()
+    with pytest.raises(SignInError, match="signs itself but is not the first administrator's"):
+        sign_in(db, "sc4125", SPECIAL_PASSWORD)
+
+
+def test_swapping_the_keyrings_root_breaks_every_other_accounts_sign_in(db: Path) -> None:
+    data = json.loads(keyring_path(db).read_text())
+    data["root"] = AccountKeys.generate().sign_public
+    keyring_path(db).write_text(json.dumps(data))
+    for name, password in (("admin", ADMIN_PASSWORD), ("analyst1", SPECIAL_PASSWORD)):
+        with pytest.raises(KeyringError, match="the keyring was altered"):
+            sign_in(db, name, password)
+
+
+def test_administrators_changes_stay_signed(db: Path) -> None:
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    service = AccountService(admin)
+    try:
+        service.set_role("analyst1", "coordinator")
+        service.set_active("analyst1", False)
+        service.set_active("analyst1", True)
+        service.reset_password("analyst1", "a brand new password", params=TEST_PARAMS)
+        service.add("admin2", "administrator", "second admin password", params=TEST_PARAMS)
+    finally:
+        admin.close()
+    second = sign_in(db, "admin2", "second admin password")  # a record signed by a non-root administrator
+    try:
+        AccountService(second).set_role("sc4125", "coordinator")
+    finally:
+        second.close()
+    for name, password in (("analyst1", "a brand new password"), ("sc4125", SPECIAL_PASSWORD)):
+        store = sign_in(db, name, password)
+        assert store.actor.role == "coordinator"
+        store.close()
+
+
+def test_disabling_an_account_rotates_the_key_so_its_old_keyring_copy_opens_nothing(db: Path, tmp_path: Path) -> None:
+    kept = tmp_path / "kept.keys"
+    shutil.copy(keyring_path(db), kept)  # what the Special walks away with
+    old_key = Keyring.load(db).unlock("sc4125", SPECIAL_PASSWORD)
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        AccountService(admin).set_active("sc4125", False)
+        assert admin.key != old_key
+        assert admin.db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 3  # still usable, new key
+    finally:
+        admin.close()
+    with pytest.raises(EncryptedDatabaseError):
+        open_store(db, key=old_key)
+    shutil.copy(kept, keyring_path(db))
+    with pytest.raises(EncryptedDatabaseError):
+        sign_in(db, "sc4125", SPECIAL_PASSWORD)
+
+
+def test_a_rotation_interrupted_either_side_of_the_rekey_loses_nothing(db: Path) -> None:
+    new_key = secrets.token_bytes(32)
+    keyring = Keyring.load(db)
+    keyring.reseal(new_key)  # crash before the re-key: the old key still opens it, the new one is dropped
+    store = sign_in(db, "analyst1", SPECIAL_PASSWORD)
+    store.close()
+    assert "sealed_next" not in json.dumps(Keyring.load(db).data)
+    keyring = Keyring.load(db)
+    keyring.reseal(new_key)
+    store = open_store(db, key=keyring.unlock("admin", ADMIN_PASSWORD))
+    store.db.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")  # crash after the re-key, before the keyring moved on
+    store.close()
+    store = sign_in(db, "sc4125", SPECIAL_PASSWORD)
+    try:
+        assert store.key == new_key
+    finally:
+        store.close()
+    assert Keyring.load(db).unlock("admin", ADMIN_PASSWORD) == new_key
+
+
+def test_a_keyring_from_before_signed_accounts_is_upgraded_by_the_first_administrator(db: Path) -> None:
+    key = Keyring.load(db).unlock("admin", ADMIN_PASSWORD)
+    _make_version_1(db, key, {"admin": ADMIN_PASSWORD, "sc4125": SPECIAL_PASSWORD, "analyst1": SPECIAL_PASSWORD})
+    special = sign_in(db, "sc4125", SPECIAL_PASSWORD)  # before any administrator: nothing to check against yet
+    special.close()
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        root = Keyring.load(db).root
+        assert root == admin.signer.sign_public
+        assert problems(admin, root) == {}
+        assert admin.db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_accounts'").fetchone()[0] == 1
+    finally:
+        admin.close()
+    _as_insider(db, "UPDATE accounts SET role = 'administrator' WHERE username = 'sc4125'")
+    with pytest.raises(SignInError, match="does not match its signature"):
+        sign_in(db, "sc4125", SPECIAL_PASSWORD)
+    analyst = sign_in(db, "analyst1", SPECIAL_PASSWORD)  # a version-1 entry upgraded at its first sign-in
+    analyst.close()
+    assert Keyring.load(db).is_upgraded("analyst1")
+
+
+def _make_version_1(db: Path, key: bytes, passwords: dict[str, str]) -> None:
+    """The keyring and accounts as RuralWatch made them before accounts had key pairs and signatures."""
+    data = json.loads(keyring_path(db).read_text())
+    data["version"] = 1
+    data.pop("root", None)
+    for name, password in passwords.items():
+        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        kek = _derive(password, salt, TEST_PARAMS)
+        wrapped = AESGCM(kek).encrypt(nonce, key, f"{data['id']}:{name.casefold()}".encode())
+        data["accounts"][name] = {"kdf": "argon2id", "time_cost": TEST_PARAMS.time_cost,
+                                  "memory_cost": TEST_PARAMS.memory_cost, "parallelism": TEST_PARAMS.parallelism,
+                                  "salt": salt.hex(), "nonce": nonce.hex(), "wrapped": wrapped.hex()}
+    keyring_path(db).write_text(json.dumps(data))
+    store = open_store(db, key=key)
+    store.db.execute("UPDATE accounts SET public_key = NULL, signed_by = NULL, signature = NULL")
+    store.db.conn.commit()
+    store.close()
+
+
+def test_backups_made_before_a_rotation_still_check_good(db: Path) -> None:
+    from ruralwatch.services.backups import backup_now, list_with_status
+
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        before = backup_now(admin)
+        AccountService(admin).set_active("sc4125", False)
+        after = backup_now(admin)
+        statuses = {status.info.path: status for status in list_with_status(admin)}
+        assert statuses[after.path].verified
+        assert statuses[before.path].verified, statuses[before.path].problem  # opened with its own sealed key
+    finally:
+        admin.close()
