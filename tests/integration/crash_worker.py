@@ -155,7 +155,7 @@ def main(argv: list[str]) -> int:
     markers = {"BEGIN": "begin", "COMMIT": "commit"}
 
     def trace(sql: str) -> None:
-        marker = markers.get(sql)
+        marker = markers.get(sql.split(" ", 1)[0])  # writes begin "BEGIN IMMEDIATE"
         if marker:
             emit(marker)
 
