@@ -197,7 +197,8 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
             " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
             [account_id, username, display_name.strip() or username, role, person_id, now, now],
         )
-        record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]})
+        record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]},
+                     covers=[("accounts", account_id)])
     return Actor(username, role, account_id)
 
 
@@ -282,7 +283,8 @@ class AccountService:
             self._keep_an_administrator(account)
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
-            record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]})
+            record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]},
+                         covers=[("accounts", account.id)])
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
@@ -296,7 +298,8 @@ class AccountService:
             return account
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET person_id = ? WHERE id = ?", [person_id, account.id])
-            record_event(self.store, "update", "accounts", account.id, {"person_id": [account.person_id, person_id]})
+            record_event(self.store, "update", "accounts", account.id, {"person_id": [account.person_id, person_id]},
+                         covers=[("accounts", account.id)])
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
@@ -337,7 +340,8 @@ class AccountService:
                 self._keep_an_administrator(account)
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
-            record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]})
+            record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]},
+                         covers=[("accounts", account.id)])
         if not active:
             self._keyring().remove(account.username)
         self.hub.publish(Change(TOPIC, "updated"))
@@ -369,7 +373,7 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
                                   [times.to_storage(self._now()), account.id])
-            record_event(self.store, action, "accounts", account.id)
+            record_event(self.store, action, "accounts", account.id, covers=[("accounts", account.id)])
 
     def _keep_an_administrator(self, account: Account) -> None:
         others = self.store.db.execute(
