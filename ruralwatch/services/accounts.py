@@ -85,11 +85,12 @@ def create_database(path: Path, admin: str, password: str, params: KdfParams | N
     except BaseException:
         keyring.path.unlink(missing_ok=True)
         raise
-    actor = _add_account(store, name, "administrator", display_name)
+    actor = _add_account(store, name, "administrator", display_name,
+                         sign=lambda account_id: account_records.sign(store, account_id, account_id, keys, keys.sign_public,
+                                                                 set_key=True))
     store.actor = actor
     store.signer = keys
     with store.transaction():
-        account_records.sign(store, actor.account_id, actor.account_id, keys, keys.sign_public, set_key=True)
         record_event(store, "create_database", "accounts", actor.account_id, {"administrator": name})
     return store
 
@@ -138,11 +139,12 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     target.replace(path)
     store = open_store(path, key=key)
     try:
-        store.actor = _add_account(store, name, "administrator", "")
+        store.actor = _add_account(
+            store, name, "administrator", "",
+            sign=lambda account_id: account_records.sign(store, account_id, account_id, keys, keys.sign_public,
+                                                    set_key=True))
         store.signer = keys
         with store.transaction():
-            account_records.sign(store, store.actor.account_id, store.actor.account_id, keys, keys.sign_public,
-                                 set_key=True)
             record_event(store, "encrypt_database", "accounts", store.actor.account_id, {"administrator": name})
     finally:
         store.close()
@@ -219,11 +221,14 @@ def _become_root(store: Store, keyring: Keyring, unlocked: Unlocked, password: s
     keyring.set_root(keys.sign_public)
     keyring.wrap(unlocked.name, password, store.key, keyring.params_of(unlocked.name), keys)  # type: ignore[arg-type]
     with store.transaction():
+        signed = []
         for (account_id, account_name) in store.db.execute("SELECT id, username FROM accounts").fetchall():
             public = keyring.public_keys(account_name)
             account_records.sign(store, account_id, store.actor.account_id, keys,
                                  public[0] if public else None, set_key=True)
-        record_event(store, "sign_accounts", "accounts", store.actor.account_id, {"root": keys.sign_public})
+            signed.append(("accounts", account_id))
+        record_event(store, "sign_accounts", "accounts", store.actor.account_id, {"root": keys.sign_public},
+                     covers=signed)
 
 
 def _check_records(store: Store, keyring: Keyring, account_id: str, public_key: str | None,
@@ -273,7 +278,8 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
         )
         if sign is not None:
             sign(account_id)
-        record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]})
+        record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]},
+                     covers=[("accounts", account_id)])
     return Actor(username, role, account_id)
 
 
@@ -349,7 +355,7 @@ class AccountService:
         keys = keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
         try:
             actor = _add_account(self.store, name, role, display_name, person_id,
-                                 lambda account_id: self._sign(account_id, signer, keys.sign_public))
+                                 sign=lambda account_id: self._sign(account_id, signer, keys.sign_public))
         except BaseException:
             keyring.remove(name)
             raise
@@ -366,7 +372,8 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
             self._sign(account.id, signer)
-            record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]})
+            record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]},
+                         covers=[("accounts", account.id)])
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
@@ -382,7 +389,8 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET person_id = ? WHERE id = ?", [person_id, account.id])
             self._sign(account.id, signer)
-            record_event(self.store, "update", "accounts", account.id, {"person_id": [account.person_id, person_id]})
+            record_event(self.store, "update", "accounts", account.id, {"person_id": [account.person_id, person_id]},
+                         covers=[("accounts", account.id)])
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
@@ -425,7 +433,8 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
             self._sign(account.id, signer)
-            record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]})
+            record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]},
+                         covers=[("accounts", account.id)])
         if not active:
             self._keyring().remove(account.username)
             self._rotate_database_key(account)
@@ -484,7 +493,7 @@ class AccountService:
                                   [times.to_storage(self._now()), account.id])
             if signer is not None:
                 self._sign(account.id, signer, made.sign_public)
-            record_event(self.store, action, "accounts", account.id)
+            record_event(self.store, action, "accounts", account.id, covers=[("accounts", account.id)])
 
     def _signer(self) -> AccountKeys:
         """The signed-in administrator's own keys, which sign the account records it changes."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ruralwatch.store.audit import ROW_HASHES_KEY as ROW_HASHES_KEY  # an entry's sealed row hashes (merges, imports)
 from ruralwatch.store.audit import AuditEntry as AuditEntry  # re-exported: the records the window shows
 from ruralwatch.store.audit import AuditLog
+from ruralwatch.store.audit import Problem as Problem
 from ruralwatch.store.audit import VerifyResult as VerifyResult
 from ruralwatch.store.database import Store
 
@@ -29,5 +31,6 @@ class AuditService:
             "SELECT DISTINCT actor FROM audit_log ORDER BY actor COLLATE NOCASE")]
 
     def verify(self) -> VerifyResult:
+        """Every problem found: entries altered or missing, rows changed, fabricated or deleted outside RuralWatch."""
         self.store.actor.require("audit.view")
         return self.log.verify()

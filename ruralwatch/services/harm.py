@@ -108,7 +108,8 @@ class HarmService:
                 "updated_at = excluded.updated_at",
                 [key, float(days), note.strip(), times.to_storage(times.utc_now())],
             )
-            record_event(self.store, "update", "harm_overrides", key, {"days": days, "note": note.strip()})
+            record_event(self.store, "update", "harm_overrides", key, {"days": days, "note": note.strip()},
+                         covers=[("harm_overrides", key)])
         self.hub.publish(Change("harm", "updated", (key,)))
         return self.weights()[key]
 
@@ -118,7 +119,7 @@ class HarmService:
             raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
         with self.store.transaction():
             self.store.db.execute("DELETE FROM harm_overrides WHERE key = ?", [key])
-            record_event(self.store, "delete", "harm_overrides", key)
+            record_event(self.store, "delete", "harm_overrides", key, covers=[("harm_overrides", key)])
         self.hub.publish(Change("harm", "updated", (key,)))
         return self.weights()[key]
 

@@ -31,7 +31,7 @@ from ruralwatch.io.police_uk import (
     parse_file,
 )
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.store.audit import record_event
+from ruralwatch.store.audit import BATCHES, batch_hash, record_event
 from ruralwatch.store.database import Store
 
 SOURCE_POLICE_UK = "police-uk"
@@ -126,6 +126,10 @@ class PublishedCrimeService:
             try:
                 done = 0
                 for p in parsed:
+                    # New rows get ids above every existing one (INTEGER PRIMARY KEY): the batch's digest for the
+                    # audit then reads only them.
+                    first_row = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM published_crimes")
+                                    .fetchone()[0])
                     batch_id = self._insert_file(p, imported_at)
                     sql = _insert_sql(batch_id)
                     # Rows without a location go in after the others, so that what was new can be counted apart.
@@ -144,9 +148,10 @@ class PublishedCrimeService:
                                 raise CancelledError("cancelled: nothing was imported")
                         added.append(conn.total_changes - before)
                     self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1])
+                    digest = batch_hash(self.store.db, batch_id, first_row)
                     record_event(self.store, "import", "import_batches", str(batch_id), {
                         "file": p.path.name, "sha256": p.sha256, "imported": sum(added),
-                    })
+                    }, row_hashes={(BATCHES, str(batch_id)): digest})
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         report.rejected_reasons = {

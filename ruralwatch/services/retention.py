@@ -225,8 +225,8 @@ class RetentionService:
             for name, months in checked.items():
                 RETENTION_MONTHS[name].write(self.store, months)
             record_event(self.store, "settings", changes={
-                f"retention.{name}": [getattr(before, name), months] for name, months in checked.items()
-            })
+                RETENTION_MONTHS[name].key: [getattr(before, name), months] for name, months in checked.items()
+            }, covers=[("meta", RETENTION_MONTHS[name].key) for name in checked])
         return self.settings()
 
     def last_run(self) -> dict[str, Any] | None:
@@ -279,10 +279,11 @@ class RetentionService:
             result = RetentionResult(as_of, counts, changed_fields, preview.token,
                                      tuple(sorted(incident_ids)), tuple(sorted(person_ids)))
             if result.total:
-                record_event(self.store, "retention", changes={"as_of": as_of.isoformat(), **counts})
                 self.store.set_meta(META_LAST_RUN, json.dumps(
                     {"applied_at": times.to_storage(self._now()), **result.to_dict()}, sort_keys=True
                 ))
+                record_event(self.store, "retention", changes={"as_of": as_of.isoformat(), **counts},
+                             covers=[("meta", META_LAST_RUN)])
         if incident_ids:
             self.hub.publish(Change("incidents", "updated", result.incident_ids))
         if person_ids:

@@ -98,7 +98,7 @@ class RosterService:
             if max_reach is not None:
                 MAX_REACH.write(self.store, max_reach)
                 changes[MAX_REACH.key] = [before.max_reach, max_reach]
-            record_event(self.store, "settings", changes=changes)
+            record_event(self.store, "settings", changes=changes, covers=[("meta", key) for key in changes])
         return self.rules()
 
     # --- duties -------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.store.audit import record_event
+from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
@@ -155,6 +155,8 @@ class _MergeStats:
     updated: int = 0
     unchanged: int = 0
     conflicts: list[tuple[str, str, FieldConflict]] = field(default_factory=list)
+    # (table, id) -> hash of every row the merge wrote, as stored: the merge entry's side-table lines.
+    row_hashes: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
 
 def _max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
@@ -205,7 +207,8 @@ class SyncService:
                 "public_key = excluded.public_key, trusted_at = excluded.trusted_at",
                 [device_id, name, key, now],
             )
-            record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key})
+            record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key},
+                         covers=[("sync_peers", device_id)])
         return self.peer(device_id)
 
     def peer(self, device_id: str) -> Peer:
@@ -387,7 +390,7 @@ class SyncService:
                 )
                 record_event(self.store, "merge", "sync_packages", reader.package_id, {
                     "from": source, "rows": contents.row_count(), "conflicts": len(stats.conflicts),
-                })
+                }, row_hashes=stats.row_hashes)
                 own = _load_vector(self.store.meta(META_SEEN))
                 merged_seen = _max_vectors(own, sender_seen)
                 merged_seen.pop(self.store.device_id, None)
@@ -465,8 +468,20 @@ class SyncService:
                 if changed:
                     assignments = ",".join(f"[{c}] = ?" for c in changed)
                     db.conn.executemany(f"UPDATE [{table}] SET {assignments} WHERE id = ?", params)
+            self._hash_written(table, [*inserts, *updates], stats)
             stats.inserted += len(inserts)
             stats.updated += len(updates)
+
+    def _hash_written(self, table: str, ids: list[str], stats: _MergeStats) -> None:
+        """Hash the rows just written, read back as stored (column affinity may differ from the package's JSON
+        values), for the merge's audit entry: verify then tells these rows apart from tampered ones."""
+        if not ids:
+            return
+        cursor = self.store.db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            row = dict(zip(names, values, strict=True))
+            stats.row_hashes[(table, row["id"])] = row_hash(row)
 
     def _record_conflicts(self, found: list[tuple[str, str, FieldConflict]], package_id: str, now: str) -> None:
         for table, row_id, c in found:

@@ -2,22 +2,31 @@
 
 Each entry is written in the same transaction as the change it records, and carries the SHA-256 of the
 previous entry, so removing or editing an entry breaks the chain at that point. The newest entry's number and
-hash are also kept in `meta`, so cutting entries off the end shows too. For syncable rows an entry also holds
-the hash of the whole row after the change: `verify` recomputes it for every row this device wrote last, so a
-row edited behind the application's back (a raw SQL update) is caught as well.
+hash are also kept in `meta`, so cutting entries off the end shows too.
+
+Every row that matters has an expected hash in the log, whoever wrote it (see `TRACKED`):
+- a syncable row written here: its entry's `row_hash` (the whole row after the change);
+- rows written in bulk (a sync merge, a published-crime import, the baseline of rows from before this coverage)
+  or by an event (an account, a trusted device, a setting, a harm weight): lines (table, row id, hash; NULL for
+  "must not exist") in the side table `audit_row_hashes`, keyed by the entry's seq. The entry's `changes` holds
+  the SHA-256 over its sorted lines (`ROW_HASHES_KEY`), so editing, adding or removing a line breaks the entry.
+`verify` takes the latest of the two for every row, and reports a row that differs, a row with no entry at all
+(a fabricated INSERT) and a row the log says exists but which is gone (a hard DELETE).
 
 Personal values (reporters' and volunteers' details, VRMs) are recorded only as "[personal data]": the audit
 proves a change happened without keeping data that retention removes (a hash of a phone number could be
-reversed by trying every number).
+reversed by trying every number; a whole-row hash cannot, the row has a random id and clocks).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+import sqlite_utils
 
 from ruralwatch.core import times
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
@@ -34,6 +43,37 @@ PERSONAL_COLUMNS: dict[str, frozenset[str]] = {
 }
 # Bookkeeping columns a change record leaves out (the clocks are in the row hash).
 _SKIP = frozenset({"created_at", "updated_at", "device_id", "hlc", "field_hlc"})
+# The key in an entry's `changes` that seals its side-table lines: {"count": n, "sha256": digest of the lines}.
+ROW_HASHES_KEY = "row_hashes"
+ROW_HASHES_TABLE = "audit_row_hashes"
+# `meta` keys that are settings (services/policies.py: roster rules, retention periods and its last run, patrol
+# planning defaults): their value is covered. Other meta keys are bookkeeping (clocks, vectors, the head itself).
+SETTING_PREFIXES = ("roster.", "retention.", "patrol.")
+BATCHES = "import_batches"  # one line per published-crime import: the batch row and all its rows, one digest
+ABSENT = None  # a line's hash when the row must not exist (a harm weight reset, ...)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A table whose rows verify checks: `key` names a row; `columns` (None: all) are what its hash covers."""
+
+    table: str
+    key: str
+    columns: tuple[str, ...] | None = None
+    where: str = ""
+
+
+TRACKED: tuple[Tracked, ...] = (
+    *(Tracked(table, "id") for table in SYNCABLE_TABLES),
+    Tracked("accounts", "id"),
+    # received_seen / sent_watermark move at every sync: bookkeeping, not trust.
+    Tracked("sync_peers", "device_id", ("device_id", "name", "public_key", "trusted_at")),
+    Tracked("harm_overrides", "key"),
+    Tracked("meta", "key", ("key", "value"), "WHERE " + " OR ".join(f"key LIKE '{p}%'" for p in SETTING_PREFIXES)),
+)
+_BY_TABLE = {t.table: t for t in TRACKED}
+
+Line = tuple[str, str, str | None]  # (table, row id, hash or None)
 
 
 def audit_for(store: Store) -> AuditLog | None:
@@ -48,15 +88,25 @@ def audit_for(store: Store) -> AuditLog | None:
 
 
 def record_event(store: Store, action: str, table: str | None = None, record_id: str | None = None,
-                 changes: dict[str, Any] | None = None) -> None:
+                 changes: dict[str, Any] | None = None, covers: Iterable[tuple[str, str]] = (),
+                 row_hashes: Mapping[tuple[str, str], str | None] | None = None) -> None:
     """An audit entry for something that is not a syncable row write (export, import, merge, settings, login).
-    Call inside the transaction of the change, if there is one."""
+    Call inside the transaction of the change, if there is one, after the change.
+
+    `covers`: (table, row id) of TRACKED rows the change wrote (or removed); their state now is recorded, so a
+    later raw edit shows. `row_hashes`: lines already computed (a merge's rows, an import batch's digest)."""
     audit = audit_for(store)
     if audit is not None:
-        audit.record(action, table, record_id, changes)
+        audit.record(action, table, record_id, changes, covers=covers, row_hashes=row_hashes)
 
 
 def row_hash(row: dict[str, Any]) -> str:
+    """The SHA-256 of a row's non-NULL values: a migration that adds a (NULL) column leaves every hash as it was."""
+    return hashlib.sha256(_canonical({k: v for k, v in row.items() if v is not None}).encode()).hexdigest()
+
+
+def legacy_row_hash(row: dict[str, Any]) -> str:
+    """The hash entries written before `row_hash` left NULLs out (all columns): verify accepts either."""
     return hashlib.sha256(_canonical(row).encode()).hexdigest()
 
 
@@ -76,6 +126,168 @@ def _shown(table: str, field: str, value: Any) -> Any:
     return value
 
 
+def lines_digest(lines: Mapping[tuple[str, str], str | None]) -> dict[str, Any]:
+    """What an entry's `changes[ROW_HASHES_KEY]` holds for its lines: their count and the SHA-256 over them
+    sorted, one "table TAB id TAB hash" line each ("-" for a row that must not exist)."""
+    digest = hashlib.sha256()
+    for (table, row_id) in sorted(lines):
+        digest.update(f"{table}\t{row_id}\t{lines[(table, row_id)] or '-'}\n".encode())
+    return {"count": len(lines), "sha256": digest.hexdigest()}
+
+
+def entry_fields(seq: int, at: str, actor: str, action: str, table: str | None, record_id: str | None,
+                 changes: dict[str, Any] | None, row_hash: str | None) -> dict[str, Any]:
+    """The canonical content of an entry, which its hash covers (and a signature would sign): one place, so
+    writing and verifying can never disagree. New fields must be added only when present, so that old entries
+    hash as they always did."""
+    return {"seq": seq, "at": at, "actor": actor, "action": action, "table": table, "record_id": record_id,
+            "changes": changes, "row_hash": row_hash}
+
+
+def entry_hash(fields: dict[str, Any], prev: str) -> str:
+    return hashlib.sha256((prev + _canonical(fields)).encode()).hexdigest()
+
+
+# --- the hash of a tracked row as it is now ---------------------------------------------------------------------
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list[Any] | None = None) -> Iterator[dict[str, Any]]:
+    cursor = db.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        yield dict(zip(names, values, strict=True))
+
+
+def _tracked_hash(spec: Tracked, row: dict[str, Any], hasher: Callable[[dict[str, Any]], str] = row_hash) -> str:
+    return hasher(row if spec.columns is None else {c: row.get(c) for c in spec.columns})
+
+
+def current_hash(db: sqlite_utils.Database, table: str, key: str) -> str | None:
+    """The hash of one tracked row (or import batch) now; None when it does not exist."""
+    if table == BATCHES:
+        return batch_hash(db, int(key))
+    spec = _BY_TABLE[table]
+    found = next(_rows(db, f"SELECT * FROM [{table}] WHERE [{spec.key}] = ?", [key]), None)
+    return None if found is None else _tracked_hash(spec, found)
+
+
+# The published_crimes columns a batch digest covers (migration 3's): named, so a column added later is left out
+# instead of changing every digest. batch_id last: verify's single pass groups by it.
+PUBLISHED_COLUMNS = ("id", "dedupe_key", "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "easting",
+                     "northing", "location", "lsoa_code", "lsoa_name", "crime_type", "last_outcome", "context",
+                     "batch_id")
+_PUBLISHED_SELECT = f"SELECT {', '.join(PUBLISHED_COLUMNS)} FROM published_crimes"
+
+
+def batch_hash(db: sqlite_utils.Database, batch_id: int, first_row: int = 0) -> str | None:
+    """One digest over an import batch row and its published crimes in id order. `first_row`: a lower bound of
+    the batch's row ids (an import knows it), so hashing a new batch reads only its own rows."""
+    batch = next(_rows(db, "SELECT * FROM import_batches WHERE id = ?", [batch_id]), None)
+    digest = _BatchDigest(batch)
+    for values in db.execute(f"{_PUBLISHED_SELECT} WHERE id >= ? AND batch_id = ? ORDER BY id",
+                             [first_row, batch_id]):
+        digest.add(values)
+    return digest.hexdigest()
+
+
+class _BatchDigest:
+    """A running SHA-256: the batch row as canonical JSON, then each crime's values as Python's repr of the tuple
+    (C speed: a whole-row JSON per crime cost a third of the import; float repr round-trips exactly)."""
+
+    def __init__(self, batch: dict[str, Any] | None) -> None:
+        self.batch = batch
+        self.rows = 0
+        self.sha = hashlib.sha256((_canonical(batch) + "\n").encode())
+
+    def add(self, values: tuple[Any, ...]) -> None:
+        self.rows += 1
+        self.sha.update(repr(values).encode() + b"\n")
+
+    def hexdigest(self) -> str | None:
+        return None if self.batch is None and not self.rows else self.sha.hexdigest()
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+def _has_table(db: sqlite_utils.Database, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone() is not None
+
+
+def _head(db: sqlite_utils.Database) -> tuple[int, str]:
+    found = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(found[0]), str(found[1])) if found else (0, GENESIS)
+
+
+def append_entry(db: sqlite_utils.Database, actor: str, action: str, table: str | None = None,
+                 record_id: str | None = None, changes: dict[str, Any] | None = None, digest: str | None = None,
+                 lines: Mapping[tuple[str, str], str | None] | None = None) -> int:
+    """Append one entry (and its side-table lines) after the current head; returns its seq. Inside a
+    transaction. Works on a bare database too (the migration's baseline has no Store yet)."""
+    if lines:
+        changes = {**(changes or {}), ROW_HASHES_KEY: lines_digest(lines)}
+    seq, prev = _head(db)
+    seq += 1
+    at = times.to_storage(times.utc_now())
+    own = entry_hash(entry_fields(seq, at, actor, action, table, record_id, changes, digest), prev)
+    db.execute(
+        "INSERT INTO audit_log(seq, at, actor, action, target_table, record_id, changes, row_hash, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [seq, at, actor, action, table, record_id, _canonical(changes) if changes is not None else None, digest,
+         prev, own],
+    )
+    if lines:
+        db.conn.executemany(f"INSERT INTO {ROW_HASHES_TABLE}(seq, table_name, row_id, hash) VALUES (?, ?, ?, ?)",
+                            [(seq, t, r, h) for (t, r), h in lines.items()])
+    db.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [HEAD_KEY, f"{seq}:{own}"],
+    )
+    return seq
+
+
+def record_baseline(db: sqlite_utils.Database) -> int:
+    """One "baseline" entry with a line for every tracked row the log has no expected hash for (rows from before
+    the audit or before this coverage: merged rows, accounts, peers, settings, published crime), so that from
+    now on every row has one and a row with none is fabricated. Rows that already have one keep it: a row
+    changed behind RuralWatch's back before the upgrade is still reported. Returns the number of lines."""
+    if not _has_table(db, "audit_log"):
+        return 0
+    known: set[tuple[str, str]] = set()
+    for table, record_id in db.execute(
+            "SELECT target_table, record_id FROM audit_log WHERE row_hash IS NOT NULL AND record_id IS NOT NULL"):
+        known.add((table, record_id))
+    lines: dict[tuple[str, str], str | None] = {}
+    for spec, row in _tracked_rows(db):
+        key = (spec.table, str(row[spec.key]))
+        if key not in known:
+            lines[key] = _tracked_hash(spec, row)
+    for batch_id, digest in _all_batch_hashes(db).items():
+        lines[(BATCHES, batch_id)] = digest
+    if lines:
+        append_entry(db, "system", "baseline", changes={"reason": "rows present before the audit covered them"},
+                     lines=lines)
+    return len(lines)
+
+
+def _tracked_rows(db: sqlite_utils.Database) -> Iterator[tuple[Tracked, dict[str, Any]]]:
+    for spec in TRACKED:
+        if _has_table(db, spec.table):
+            for row in _rows(db, f"SELECT * FROM [{spec.table}] {spec.where}"):
+                yield spec, row
+
+
+def _all_batch_hashes(db: sqlite_utils.Database) -> dict[str, str | None]:
+    """Every import batch's digest (batch_hash's) in one pass over published_crimes."""
+    if not _has_table(db, "import_batches"):
+        return {}
+    digests = {str(b["id"]): _BatchDigest(b) for b in _rows(db, "SELECT * FROM import_batches")}
+    for values in db.execute(f"{_PUBLISHED_SELECT} ORDER BY id"):
+        key = str(values[-1])
+        if key not in digests:
+            digests[key] = _BatchDigest(None)
+        digests[key].add(values)
+    return {k: d.hexdigest() for k, d in digests.items()}
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     seq: int
@@ -91,18 +303,50 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One thing verify found wrong. `kind`: entry_missing, entry_order, entry_altered, head, lines, log_empty,
+    row_changed, row_unrecorded, row_deleted."""
+
+    kind: str
+    message: str
+    seq: int | None = None
+    table: str | None = None
+    row_id: str | None = None
+
+
+@dataclass(frozen=True)
 class VerifyResult:
-    ok: bool
     entries: int
     rows_checked: int
-    first_broken: int | None = None  # seq of the first entry that does not match
-    problem: str = ""
+    problems: tuple[Problem, ...] = field(default=())
 
-    def summary(self) -> str:
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_broken(self) -> int | None:
+        """The seq of the first problem that names an entry."""
+        return next((p.seq for p in self.problems if p.seq is not None), None)
+
+    @property
+    def problem(self) -> str:
+        """The first problem's text ("" when intact)."""
+        return self.problems[0].message if self.problems else ""
+
+    def summary(self, limit: int | None = None) -> str:
+        """One line when intact or for one problem; else a count, then one line per problem (the first
+        `limit` of them, when given)."""
         if self.ok:
             return (f"audit log intact: {self.entries:,} entries chained, {self.rows_checked:,} rows match their "
                     "last entry")
-        return f"audit log BROKEN: {self.problem}"
+        if len(self.problems) == 1:
+            return f"audit log BROKEN: {self.problem}"
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [f"audit log BROKEN: {len(self.problems):,} problems", *(f"  {p.message}" for p in shown)]
+        if len(shown) < len(self.problems):
+            lines.append(f"  ... and {len(self.problems) - len(shown):,} more (`ruralwatch audit verify` lists all)")
+        return "\n".join(lines)
 
 
 class AuditLog:
@@ -112,31 +356,17 @@ class AuditLog:
     # --- writing (call inside the transaction that makes the change) ----------------------------------
 
     def record(self, action: str, table: str | None = None, record_id: str | None = None,
-               changes: dict[str, Any] | None = None, row: dict[str, Any] | None = None) -> int:
+               changes: dict[str, Any] | None = None, row: dict[str, Any] | None = None,
+               covers: Iterable[tuple[str, str]] = (),
+               row_hashes: Mapping[tuple[str, str], str | None] | None = None) -> int:
         db = self.store.db
-        seq, prev = self._head()
-        entry: dict[str, Any] = {
-            "seq": seq + 1,
-            "at": times.to_storage(times.utc_now()),
-            "actor": self.store.actor.username,
-            "action": action,
-            "table": table,
-            "record_id": record_id,
-            "changes": changes,
-            "row_hash": row_hash(row) if row is not None else None,
-        }
-        digest = _entry_hash(entry, prev)
-        db.execute(
-            "INSERT INTO audit_log(seq, at, actor, action, target_table, record_id, changes, row_hash, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [entry["seq"], entry["at"], entry["actor"], action, table, record_id,
-             _canonical(changes) if changes is not None else None, entry["row_hash"], prev, digest],
-        )
-        db.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [HEAD_KEY, f"{entry['seq']}:{digest}"],
-        )
-        return int(entry["seq"])
+        lines: dict[tuple[str, str], str | None] = dict(row_hashes or {})
+        for covered_table, key in covers:
+            lines[(covered_table, key)] = current_hash(db, covered_table, key)
+        if lines and not self._has_side_table():
+            lines = {}  # a schema from before the side table (tests open old schemas): the entry alone
+        return append_entry(db, self.store.actor.username, action, table, record_id, changes,
+                            row_hash(row) if row is not None else None, lines)
 
     def row_change(self, action: str, table: str, row: dict[str, Any],
                    changes: dict[str, tuple[Any, Any]] | None = None) -> None:
@@ -147,9 +377,14 @@ class AuditLog:
             shown = {k: [_shown(table, k, b), _shown(table, k, a)] for k, (b, a) in changes.items() if k not in _SKIP}
         self.record(action, table, row["id"], shown, row)
 
+    def _has_side_table(self) -> bool:
+        cached = getattr(self, "_side", None)
+        if cached is None:
+            cached = self._side = _has_table(self.store.db, ROW_HASHES_TABLE)
+        return cached
+
     def _head(self) -> tuple[int, str]:
-        found = self.store.db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-        return (int(found[0]), str(found[1])) if found else (0, GENESIS)
+        return _head(self.store.db)
 
     # --- reading ------------------------------------------------------------------------------------------
 
@@ -175,50 +410,105 @@ class AuditLog:
     # --- verifying ----------------------------------------------------------------------------------------
 
     def verify(self) -> VerifyResult:
-        """Walk the chain from the start; then check each row this device wrote last against its last entry."""
+        """Walk the whole chain, then check every tracked row against the latest hash the log expects for it.
+        Reports every problem found, not only the first."""
+        problems: list[Problem] = []
+        sealed: dict[int, dict[str, Any]] = {}  # seq -> what the entry says its side lines are
+        expected: dict[tuple[str, str], tuple[str | None, int]] = {}  # row -> (hash, seq of the entry)
         prev, count, last_seq = GENESIS, 0, 0
         for entry in self._all():
             count += 1
             if entry.seq != last_seq + 1:
-                return VerifyResult(False, count, 0, entry.seq,
-                                    f"entry {last_seq + 1} is missing (next is {entry.seq})")
-            if entry.prev_hash != prev:
-                return VerifyResult(False, count, 0, entry.seq, f"entry {entry.seq} does not follow entry {last_seq}")
-            expected = _entry_hash({
-                "seq": entry.seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
-                "table": entry.table, "record_id": entry.record_id, "changes": entry.changes,
-                "row_hash": entry.row_hash,
-            }, prev)
-            if expected != entry.hash:
-                return VerifyResult(False, count, 0, entry.seq, f"entry {entry.seq} was altered")
+                gap = (f"entry {last_seq + 1} is missing" if entry.seq == last_seq + 2
+                       else f"entries {last_seq + 1} to {entry.seq - 1} are missing")
+                problems.append(Problem("entry_missing", f"{gap} (next is {entry.seq})", last_seq + 1))
+            elif entry.prev_hash != prev:
+                problems.append(Problem("entry_order", f"entry {entry.seq} does not follow entry {last_seq}",
+                                        entry.seq))
+            fields = entry_fields(entry.seq, entry.at, entry.actor, entry.action, entry.table, entry.record_id,
+                                  entry.changes, entry.row_hash)
+            if entry_hash(fields, entry.prev_hash) != entry.hash:
+                problems.append(Problem("entry_altered", f"entry {entry.seq} was altered", entry.seq))
+            if entry.row_hash is not None and entry.table and entry.record_id:
+                expected[(entry.table, entry.record_id)] = (entry.row_hash, entry.seq)
+            if isinstance(entry.changes, dict) and isinstance(entry.changes.get(ROW_HASHES_KEY), dict):
+                sealed[entry.seq] = entry.changes[ROW_HASHES_KEY]
             prev, last_seq = entry.hash, entry.seq
         head = self.store.meta(HEAD_KEY)
         if (head or "") != (f"{last_seq}:{prev}" if last_seq else ""):
-            return VerifyResult(False, count, 0, last_seq + 1,
-                                f"entries after {last_seq} were removed (the log's recorded head is {head})")
-        return self._verify_rows(count)
+            head_seq = _head_seq(head)
+            if head_seq is not None and head_seq > last_seq:
+                message = f"entries after {last_seq} were removed (the log's recorded head is {head})"
+            else:
+                message = f"the log's recorded head ({head}) is not its newest entry ({last_seq})"
+            problems.append(Problem("head", message, last_seq + 1))
+        self._apply_lines(sealed, expected, problems)
+        checked, rows = self._verify_rows(expected, problems)
+        if count == 0 and rows:
+            problems.insert(0, Problem("log_empty", f"the audit log is empty but the database holds {rows:,} rows"))
+        return VerifyResult(count, checked, tuple(problems))
 
-    def _verify_rows(self, count: int) -> VerifyResult:
-        latest: dict[tuple[str, str], tuple[str, int]] = {}
-        for table, record_id, digest, seq in self.store.db.execute(
-            "SELECT target_table, record_id, row_hash, seq FROM audit_log WHERE row_hash IS NOT NULL ORDER BY seq"
-        ):
-            latest[(table, record_id)] = (digest, seq)
-        checked = 0
-        for table in SYNCABLE_TABLES:
-            cursor = self.store.db.execute(f"SELECT * FROM [{table}] WHERE device_id = ?", [self.store.device_id])
-            names = [d[0] for d in cursor.description]
-            for values in cursor:
-                row = dict(zip(names, values, strict=True))
-                recorded = latest.get((table, row["id"]))
-                if recorded is None:
-                    continue  # written before the audit existed, or merged in from another device
+    def _apply_lines(self, sealed: dict[int, dict[str, Any]],
+                     expected: dict[tuple[str, str], tuple[str | None, int]], problems: list[Problem]) -> None:
+        """Merge the side-table lines of every entry whose seal matches into `expected` (by seq: the latest
+        entry for a row wins). Lines that do not match their entry's seal are reported and not trusted."""
+        if not self._has_side_table():
+            return
+        by_seq: dict[int, dict[tuple[str, str], str | None]] = {}
+        for seq, table, row_id, digest in self.store.db.execute(
+                f"SELECT seq, table_name, row_id, hash FROM {ROW_HASHES_TABLE} ORDER BY seq"):
+            by_seq.setdefault(int(seq), {})[(table, row_id)] = digest
+        for seq in sorted(set(by_seq) | set(sealed)):
+            lines = by_seq.get(seq, {})
+            seal = sealed.get(seq)
+            if seal is None:
+                problems.append(Problem("lines", f"{len(lines):,} row hashes are recorded for entry {seq}, which "
+                                                 "recorded none (added outside RuralWatch)", seq))
+                continue
+            if lines_digest(lines) != seal:
+                problems.append(Problem("lines", f"the row hashes recorded with entry {seq} were altered "
+                                                 f"({len(lines):,} found, {seal.get('count')} recorded)", seq))
+                continue
+            for key, digest in lines.items():
+                if key not in expected or expected[key][1] < seq:
+                    expected[key] = (digest, seq)
+
+    def _verify_rows(self, expected: dict[tuple[str, str], tuple[str | None, int]],
+                     problems: list[Problem]) -> tuple[int, int]:
+        """(rows that match their expected hash, rows present); appends a problem for every other row."""
+        db = self.store.db
+        checked = present = 0
+        seen: set[tuple[str, str]] = set()
+
+        def check(table: str, row_id: str, digest: str | None, source: tuple[Tracked, dict[str, Any]] | None = None
+                  ) -> None:
+            nonlocal checked, present
+            present += 1
+            key = (table, row_id)
+            seen.add(key)
+            recorded = expected.get(key)
+            if recorded is None:
+                problems.append(Problem("row_unrecorded", f"{table} row {row_id} has no audit entry: it was "
+                                        "written outside RuralWatch", None, table, row_id))
+            elif recorded[0] is None:
+                problems.append(Problem("row_unrecorded", f"{table} row {row_id} was removed by entry "
+                                        f"{recorded[1]} but exists again: written outside RuralWatch", recorded[1],
+                                        table, row_id))
+            elif recorded[0] != digest and (source is None or recorded[0] != _tracked_hash(*source, legacy_row_hash)):
+                problems.append(Problem("row_changed", f"{table} row {row_id} was changed outside RuralWatch "
+                                        f"after entry {recorded[1]}", recorded[1], table, row_id))
+            else:
                 checked += 1
-                if recorded[0] != row_hash(row):
-                    return VerifyResult(False, count, checked, recorded[1],
-                                        f"{table} row {row['id']} was changed outside RuralWatch after entry "
-                                        f"{recorded[1]}")
-        return VerifyResult(True, count, checked)
+
+        for spec, row in _tracked_rows(db):
+            check(spec.table, str(row[spec.key]), _tracked_hash(spec, row), (spec, row))
+        for batch_id, digest in _all_batch_hashes(db).items():
+            check(BATCHES, batch_id, digest)
+        for (table, row_id), (digest, seq) in sorted(expected.items()):
+            if digest is not None and (table, row_id) not in seen and (table in _BY_TABLE or table == BATCHES):
+                problems.append(Problem("row_deleted", f"{table} row {row_id} was deleted outside RuralWatch "
+                                        f"(its last entry is {seq})", seq, table, row_id))
+        return checked, present
 
     def _all(self) -> Iterator[AuditEntry]:
         cursor = self.store.db.execute("SELECT * FROM audit_log ORDER BY seq")
@@ -227,8 +517,11 @@ class AuditLog:
             yield _entry(dict(zip(names, values, strict=True)))
 
 
-def _entry_hash(entry: dict[str, Any], prev: str) -> str:
-    return hashlib.sha256((prev + _canonical(entry)).encode()).hexdigest()
+def _head_seq(head: str | None) -> int | None:
+    try:
+        return int((head or "").split(":", 1)[0])
+    except ValueError:
+        return None
 
 
 def _entry(row: dict[str, Any]) -> AuditEntry:

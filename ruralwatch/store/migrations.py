@@ -364,8 +364,26 @@ def signed_accounts(db: sqlite_utils.Database) -> None:
     accounts.add_column("signature", str)  # hex Ed25519 over ruralwatch.services.accounts.record_payload
 
 
+def audit_row_hashes(db: sqlite_utils.Database) -> None:
+    """Row hashes an audit entry records in bulk (a merge's rows, an import batch, an account or a setting it
+    wrote), sealed by the SHA-256 in the entry's `changes` (ruralwatch.store.audit). Then a "baseline" entry for
+    the rows already here that the log has no hash for, so that from now on a row without one is fabricated."""
+    db.execute(
+        """CREATE TABLE audit_row_hashes (
+            seq INTEGER NOT NULL,  -- the audit_log entry that recorded the line
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            hash TEXT,  -- SHA-256 of the row as written; NULL: the row must not exist
+            PRIMARY KEY (seq, table_name, row_id)
+        ) WITHOUT ROWID"""
+    )
+    from ruralwatch.store.audit import record_baseline  # here: audit imports the store, which imports this
+
+    record_baseline(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
-    accounts_and_audit, patrol_crew_overrides, signed_accounts,
+    accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -148,13 +148,15 @@ class SyncTable:
         """Sync conflict resolution on the `deleted` field: write the chosen value with a fresh clock, so the
         choice wins and syncs onward. Returns False if the row already has it.
 
-        Writes no audit entry, unlike tombstone/restore (and `update`, which resolves any other field): kept as
-        it was when the sync service wrote this itself; the resolution is recorded in sync_conflicts."""
+        Audited as a delete or restore like any other write: without its entry, `audit verify` would take the
+        resolved row for one changed outside RuralWatch."""
         current = self.get_raw(row_id)
         if bool(current["deleted"]) == deleted:
             return False
+        value = 1 if deleted else 0
         with self._atomic():
-            self._write(current, {"deleted": 1 if deleted else 0})
+            stored = self._write(current, {"deleted": value})
+            self._audit("delete" if deleted else "restore", stored, {"deleted": (current["deleted"], value)})
         return True
 
     def _audit(self, action: str, stored: dict[str, Any],

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.services.audit import AuditEntry, AuditService, VerifyResult
+from ruralwatch.services.audit import ROW_HASHES_KEY, AuditEntry, AuditService, VerifyResult
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import busy_cursor
 from ruralwatch.ui.widgets.tables import make_table
 
 LIMIT = 1000
+PROBLEMS_SHOWN = 20  # lines of a broken verify shown in the dialog; the command line lists them all
 COLUMNS = ("#", "When", "Who", "What", "Record", "Changes")
 RESULT_STYLE = "font-weight: bold; padding: 6px; border-radius: 4px;"
 ACTION_NAMES = {
@@ -45,7 +46,7 @@ ACTION_NAMES = {
     "encrypt_database": "Database encrypted", "change_password": "Changed own password",
     "reset_password": "Password reset", "unlock_account": "Account unlocked", "export": "Exported",
     "import": "Imported", "merge": "Sync merged", "trust": "Device trusted", "settings": "Settings changed",
-    "retention": "Retention applied", "backup": "Backup made",
+    "retention": "Retention applied", "backup": "Backup made", "baseline": "Audit baseline",
 }
 TABLE_NAMES = {
     "incidents": "incident", "incident_vehicles": "vehicle", "stolen_items": "stolen item",
@@ -81,6 +82,9 @@ def describe_changes(changes: dict[str, Any] | None) -> str:
     for field, value in changes.items():
         if field == "id":
             continue  # the Record column shows it
+        if field == ROW_HASHES_KEY and isinstance(value, dict):
+            parts.append(f"{value.get('count', 0):,} row hashes recorded")  # the rows a merge or import wrote
+            continue
         if isinstance(value, list) and len(value) == 2:
             before, after = value
             if before is None:
@@ -260,7 +264,7 @@ class AuditDialog(QDialog):
         self.last_result = result
         shade = theme.tone_style("ok_panel" if result.ok else "error_panel")
         self.result_label.setStyleSheet(f"{shade} {RESULT_STYLE}")
-        text = result.summary()
+        text = result.summary(limit=PROBLEMS_SHOWN)  # every problem is listed by `ruralwatch audit verify`
         self.result_label.setText(("✔ " if result.ok else "✘ ") + text[:1].upper() + text[1:])
         self.result_label.show()
         return result

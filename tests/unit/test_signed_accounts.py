@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ruralwatch.services.account_records import problems, record_payload
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.store.audit import AuditLog
 from ruralwatch.store.database import EncryptedDatabaseError, open_store
 from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import TEST_PARAMS, Keyring, KeyringError, SignInError, _derive, keyring_path
@@ -111,6 +112,12 @@ def test_administrators_changes_stay_signed(db: Path) -> None:
         store = sign_in(db, name, password)
         assert store.actor.role == "coordinator"
         store.close()
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        result = AuditLog(admin).verify()  # every signature written through the app is on record
+        assert result.ok, result.summary()
+    finally:
+        admin.close()
 
 
 def test_disabling_an_account_rotates_the_key_so_its_old_keyring_copy_opens_nothing(db: Path, tmp_path: Path) -> None:

@@ -106,7 +106,8 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         with self.store.transaction():
             PLAN_DEFAULTS.write(self.store, chosen)
             record_event(self.store, "settings", changes={PLAN_DEFAULTS.key: [settings_to_dict(before),
-                                                                             settings_to_dict(chosen)]})
+                                                                             settings_to_dict(chosen)]},
+                         covers=[("meta", PLAN_DEFAULTS.key)])
         return chosen
 
     # --- the plan -------------------------------------------------------------------------------------------
