@@ -85,9 +85,10 @@ def create_database(path: Path, admin: str, password: str, params: KdfParams | N
     except BaseException:
         keyring.path.unlink(missing_ok=True)
         raise
-    actor = _add_account(store, name, "administrator", display_name,
-                         sign=lambda account_id: account_records.sign(store, account_id, account_id, keys, keys.sign_public,
-                                                                 set_key=True))
+    def sign_as_root(account_id: str) -> None:  # the first administrator signs its own record
+        account_records.sign(store, account_id, account_id, keys, keys.sign_public, set_key=True)
+
+    actor = _add_account(store, name, "administrator", display_name, sign=sign_as_root)
     store.actor = actor
     store.signer = keys
     with store.transaction():
