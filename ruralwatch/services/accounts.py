@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
@@ -277,10 +278,13 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
             " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
             [account_id, username, display_name.strip() or username, role, person_id, now, now],
         )
+        changes: dict[str, Any] = {"username": [None, username], "role": [None, role]}
         if sign is not None:
             sign(account_id)
-        record_event(store, "create", "accounts", account_id, {"username": [None, username], "role": [None, role]},
-                     covers=[("accounts", account_id)])
+            # The key the administrator vouched for: audit verify checks the account's entries against it.
+            changes["public_key"] = [None, store.db.execute("SELECT public_key FROM accounts WHERE id = ?",
+                                                            [account_id]).fetchone()[0]]
+        record_event(store, "create", "accounts", account_id, changes, covers=[("accounts", account_id)])
     return Actor(username, role, account_id)
 
 
@@ -492,9 +496,11 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
                                   [times.to_storage(self._now()), account.id])
+            changes = None
             if signer is not None:
                 self._sign(account.id, signer, made.sign_public)
-            record_event(self.store, action, "accounts", account.id, covers=[("accounts", account.id)])
+                changes = {"public_key": [None, made.sign_public]}  # vouched for, as at creation
+            record_event(self.store, action, "accounts", account.id, changes, covers=[("accounts", account.id)])
 
     def _signer(self) -> AccountKeys:
         """The signed-in administrator's own keys, which sign the account records it changes."""

@@ -60,7 +60,7 @@ from ruralwatch.store.database import (
     open_store,
 )
 from ruralwatch.store.identity import AccountKeys
-from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, keyring_path
+from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, Unlocked, keyring_path
 
 DAILY_DUE_AFTER = timedelta(hours=20)
 AUTOMATIC = ("start", "daily")
@@ -375,7 +375,8 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
         _clear_staged(staged)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         Keyring.load(backup).copy_to(staged)
-        key = _unlock_backup(staged, backup, username, password, now)
+        unlocked = _unlock_backup(staged, backup, username, password, now)
+        key = unlocked.key
         _copy_backup(backup, staged, key)
         problem = check_file(staged, key, full=True)
         if problem is not None:
@@ -386,6 +387,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
             raise BackupError(f"{backup} cannot be opened as a RuralWatch database: {exc}") from None
         try:
             store.actor = _account(store, username, backup)
+            store.signer = unlocked.keys  # the restore entry is signed like any other by this account
             store.actor.require(RESTORE_ACTION)
             _check_current_role(db_path, key, store.actor)
             incidents = _count_incidents(store)
@@ -409,9 +411,9 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
                          not dry_run)
 
 
-def _unlock_backup(staged: Path, backup: Path, username: str, password: str, now: datetime | None) -> bytes:
+def _unlock_backup(staged: Path, backup: Path, username: str, password: str, now: datetime | None) -> Unlocked:
     try:
-        return Keyring.load(staged).unlock(username, password, now)  # failures are counted in the copy only
+        return Keyring.load(staged).open(username, password, now)  # failures are counted in the copy only
     except SignInError as exc:
         if "locked" in str(exc):
             raise

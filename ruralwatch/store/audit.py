@@ -30,6 +30,7 @@ import sqlite_utils
 
 from ruralwatch.core import times
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
+from ruralwatch.store.identity import verify_signature
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
@@ -219,9 +220,11 @@ def _head(db: sqlite_utils.Database) -> tuple[int, str]:
 
 def append_entry(db: sqlite_utils.Database, actor: str, action: str, table: str | None = None,
                  record_id: str | None = None, changes: dict[str, Any] | None = None, digest: str | None = None,
-                 lines: Mapping[tuple[str, str], str | None] | None = None) -> int:
+                 lines: Mapping[tuple[str, str], str | None] | None = None, signer: Any = None) -> int:
     """Append one entry (and its side-table lines) after the current head; returns its seq. Inside a
-    transaction. Works on a bare database too (the migration's baseline has no Store yet)."""
+    transaction. Works on a bare database too (the migration's baseline has no Store yet). With `signer` (the
+    acting account's ruralwatch.store.identity.AccountKeys) the entry's hash is signed: nobody without that
+    account's password can alter the entry, or re-chain entries after it, without it showing."""
     if lines:
         changes = {**(changes or {}), ROW_HASHES_KEY: lines_digest(lines)}
     seq, prev = _head(db)
@@ -234,6 +237,9 @@ def append_entry(db: sqlite_utils.Database, actor: str, action: str, table: str 
         [seq, at, actor, action, table, record_id, _canonical(changes) if changes is not None else None, digest,
          prev, own],
     )
+    if signer is not None:
+        db.execute("UPDATE audit_log SET signer_key = ?, signature = ? WHERE seq = ?",
+                   [signer.sign_public, signer.sign(bytes.fromhex(own)), seq])
     if lines:
         db.conn.executemany(f"INSERT INTO {ROW_HASHES_TABLE}(seq, table_name, row_id, hash) VALUES (?, ?, ?, ?)",
                             [(seq, t, r, h) for (t, r), h in lines.items()])
@@ -300,6 +306,8 @@ class AuditEntry:
     row_hash: str | None
     prev_hash: str
     hash: str
+    signer_key: str | None = None  # the acting account's Ed25519 key, hex, when the entry is signed
+    signature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -307,7 +315,7 @@ class Problem:
     """One thing verify found wrong. `kind`: entry_missing, entry_order, entry_altered, head, lines, log_empty,
     row_changed, row_unrecorded, row_deleted."""
 
-    kind: str
+    kind: str  # ... and signature (an entry unsigned, mis-signed or signed with a key not the actor's)
     message: str
     seq: int | None = None
     table: str | None = None
@@ -365,8 +373,9 @@ class AuditLog:
             lines[(covered_table, key)] = current_hash(db, covered_table, key)
         if lines and not self._has_side_table():
             lines = {}  # a schema from before the side table (tests open old schemas): the entry alone
+        signer = self.store.signer if self._signed() else None
         return append_entry(db, self.store.actor.username, action, table, record_id, changes,
-                            row_hash(row) if row is not None else None, lines)
+                            row_hash(row) if row is not None else None, lines, signer)
 
     def row_change(self, action: str, table: str, row: dict[str, Any],
                    changes: dict[str, tuple[Any, Any]] | None = None) -> None:
@@ -376,6 +385,14 @@ class AuditLog:
         else:
             shown = {k: [_shown(table, k, b), _shown(table, k, a)] for k, (b, a) in changes.items() if k not in _SKIP}
         self.record(action, table, row["id"], shown, row)
+
+    def _signed(self) -> bool:
+        """Whether the schema has the signature columns (tests open old schemas)."""
+        cached = getattr(self, "_signature_columns", None)
+        if cached is None:
+            columns = {row[1] for row in self.store.db.execute("PRAGMA table_info(audit_log)")}
+            cached = self._signature_columns = "signature" in columns
+        return cached
 
     def _has_side_table(self) -> bool:
         cached = getattr(self, "_side", None)
@@ -413,6 +430,7 @@ class AuditLog:
         """Walk the whole chain, then check every tracked row against the latest hash the log expects for it.
         Reports every problem found, not only the first."""
         problems: list[Problem] = []
+        signatures = _Signatures(self.store.db)
         sealed: dict[int, dict[str, Any]] = {}  # seq -> what the entry says its side lines are
         expected: dict[tuple[str, str], tuple[str | None, int]] = {}  # row -> (hash, seq of the entry)
         prev, count, last_seq = GENESIS, 0, 0
@@ -429,6 +447,7 @@ class AuditLog:
                                   entry.changes, entry.row_hash)
             if entry_hash(fields, entry.prev_hash) != entry.hash:
                 problems.append(Problem("entry_altered", f"entry {entry.seq} was altered", entry.seq))
+            signatures.check(entry, problems)
             if entry.row_hash is not None and entry.table and entry.record_id:
                 expected[(entry.table, entry.record_id)] = (entry.row_hash, entry.seq)
             if isinstance(entry.changes, dict) and isinstance(entry.changes.get(ROW_HASHES_KEY), dict):
@@ -529,4 +548,41 @@ def _entry(row: dict[str, Any]) -> AuditEntry:
         seq=int(row["seq"]), at=row["at"], actor=row["actor"], action=row["action"], table=row["target_table"],
         record_id=row["record_id"], changes=json.loads(row["changes"]) if row["changes"] else None,
         row_hash=row["row_hash"], prev_hash=row["prev_hash"], hash=row["hash"],
+        signer_key=row.get("signer_key"), signature=row.get("signature"),
     )
+
+
+class _Signatures:
+    """Checks each entry's signature. An account's keys are those its (administrator-signed) record names and
+    those the entries that made or reset it named (signed by the administrator who did it): an entry in the name of
+    an account with a key must be signed by one of them. Entries by "system", and by accounts that have no key yet
+    (a keyring from before accounts had keys), are not signed."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.keys: dict[str, set[str]] = {}
+        if _has_table(db, "accounts") and "public_key" in {r[1] for r in db.execute("PRAGMA table_info(accounts)")}:
+            for username, public_key in db.execute("SELECT username, public_key FROM accounts"):
+                if public_key:
+                    self.keys.setdefault(str(username).casefold(), set()).add(str(public_key))
+        self.by_id: dict[str, str] = {}
+        if _has_table(db, "accounts"):
+            self.by_id = {str(i): str(u).casefold() for i, u in db.execute("SELECT id, username FROM accounts")}
+
+    def check(self, entry: AuditEntry, problems: list[Problem]) -> None:
+        if isinstance(entry.changes, dict) and entry.table == "accounts" and entry.record_id:
+            named = entry.changes.get("public_key")
+            for key in (named if isinstance(named, list) else [named]):
+                if isinstance(key, str) and key and entry.record_id in self.by_id:
+                    self.keys.setdefault(self.by_id[entry.record_id], set()).add(key)
+        known = self.keys.get(entry.actor.casefold())
+        if entry.signature is None:
+            if known:
+                problems.append(Problem("signature", f"entry {entry.seq} is in {entry.actor}'s name but not signed "
+                                                     "by them (written outside RuralWatch)", entry.seq))
+            return
+        if not verify_signature(entry.signer_key or "", entry.signature, bytes.fromhex(entry.hash)):
+            problems.append(Problem("signature", f"entry {entry.seq} does not match its signature (altered, or "
+                                                 "re-chained after an earlier entry was)", entry.seq))
+        elif known and entry.signer_key not in known:
+            problems.append(Problem("signature", f"entry {entry.seq} is signed with a key that is not "
+                                                 f"{entry.actor}'s", entry.seq))

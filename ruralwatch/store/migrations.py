@@ -382,8 +382,16 @@ def audit_row_hashes(db: sqlite_utils.Database) -> None:
     record_baseline(db)
 
 
+def signed_audit(db: sqlite_utils.Database) -> None:
+    """Audit entries signed by the acting account (ruralwatch.store.audit.append_entry): the signature is over the
+    entry's hash, kept beside it, so entries written before keep their hashes."""
+    audit = db.table("audit_log")
+    audit.add_column("signer_key", str)  # hex Ed25519 public key of the account that wrote the entry
+    audit.add_column("signature", str)  # hex Ed25519 signature over the entry's hash
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
-    accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes,
+    accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
 )
 LATEST_VERSION = len(MIGRATIONS)

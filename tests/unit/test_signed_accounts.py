@@ -211,3 +211,57 @@ def test_backups_made_before_a_rotation_still_check_good(db: Path) -> None:
         assert statuses[before.path].verified, statuses[before.path].problem  # opened with its own sealed key
     finally:
         admin.close()
+
+
+# --- audit entries signed by the account that wrote them -----------------------------------------------------------
+
+
+def _rechain(store, start_seq: int) -> None:  # noqa: ANN001 - what an insider with the key can do: re-hash onwards
+    from ruralwatch.store.audit import GENESIS, HEAD_KEY, entry_fields, entry_hash
+
+    prev = store.db.execute("SELECT hash FROM audit_log WHERE seq = ?", [start_seq - 1]).fetchone()
+    prev = prev[0] if prev else GENESIS
+    rows = store.db.execute("SELECT seq, at, actor, action, target_table, record_id, changes, row_hash "
+                            "FROM audit_log WHERE seq >= ? ORDER BY seq", [start_seq]).fetchall()
+    for seq, at, actor, action, table, record_id, changes, digest in rows:
+        own = entry_hash(entry_fields(seq, at, actor, action, table, record_id,
+                                      json.loads(changes) if changes else None, digest), prev)
+        store.db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [prev, own, seq])
+        prev = own
+    store.db.execute("UPDATE meta SET value = ? WHERE key = ?", [f"{rows[-1][0]}:{prev}", HEAD_KEY])
+
+
+def _audit_problems(db: Path) -> list[str]:
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        return [p.message for p in AuditLog(admin).verify().problems if p.kind == "signature"]
+    finally:
+        admin.close()
+
+
+def test_an_entry_edited_and_the_chain_rehashed_is_caught_by_its_signature(db: Path) -> None:
+    store = open_store(db, key=Keyring.load(db).unlock("sc4125", SPECIAL_PASSWORD))
+    seq, changes = store.db.execute("SELECT seq, changes FROM audit_log WHERE action = 'create' AND actor = 'admin' "
+                                    "AND target_table = 'accounts' ORDER BY seq DESC LIMIT 1").fetchone()
+    edited = json.loads(changes)
+    edited["role"] = [None, "administrator"]  # rewrite history: sc4125 "was always" an administrator
+    store.db.execute("UPDATE audit_log SET changes = ? WHERE seq = ?", [json.dumps(edited), seq])
+    _rechain(store, seq)
+    store.db.conn.commit()
+    store.close()
+    found = _audit_problems(db)
+    assert f"entry {seq} does not match its signature (altered, or re-chained after an earlier entry was)" in found
+
+
+def test_an_entry_forged_in_an_administrators_name_is_caught(db: Path) -> None:
+    from ruralwatch.store.audit import append_entry
+
+    store = open_store(db, key=Keyring.load(db).unlock("sc4125", SPECIAL_PASSWORD))
+    with store.transaction():
+        unsigned = append_entry(store.db, "admin", "export", "incidents", None, {"file": "all.csv"})
+        signed_by_me = append_entry(store.db, "admin", "export", "incidents", None, {"file": "more.csv"},
+                                    signer=AccountKeys.generate())
+    store.close()
+    found = _audit_problems(db)
+    assert f"entry {unsigned} is in admin's name but not signed by them (written outside RuralWatch)" in found
+    assert f"entry {signed_by_me} is signed with a key that is not admin's" in found
