@@ -515,6 +515,8 @@ class SyncService:
             yield Conflict(*values)
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        # A conflict shows whole field values of any syncable table (reporters' phones included).
+        self.store.actor.require("sync.trust")
         return list(self._conflicts("" if include_resolved else "WHERE resolved_at IS NULL", []))
 
     def applied_packages(self, limit: int = 20) -> list[AppliedPackage]:
@@ -543,6 +545,7 @@ class SyncService:
         return ConflictSubject(*row) if row else None
 
     def conflict(self, conflict_id: int) -> Conflict:
+        self.store.actor.require("sync.trust")
         found = list(self._conflicts("WHERE id = ?", [conflict_id]))
         if not found:
             raise NotFoundError(f"no sync conflict with id {conflict_id}")

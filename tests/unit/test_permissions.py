@@ -523,6 +523,9 @@ def probe_sync_trust(ctx: Ctx, allowed: bool) -> None:
     other = KeyPair.generate().public_hex()
     check(ctx, allowed, {
         "sync.trust": lambda: sync.trust("f00dfeed", other, name="van laptop"),
+        # Conflicts show whole field values of any syncable table, reporters' phone numbers included.
+        "sync.conflicts": lambda: sync.conflicts(include_resolved=True),
+        "sync.conflict": lambda: sync.conflict(w.conflict),
         "sync.resolve": lambda: sync.resolve(w.conflict, "theirs"),
     })
     if allowed:
