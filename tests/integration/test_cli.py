@@ -629,6 +629,7 @@ def test_main_py_launcher_runs_headless(tmp_path: Path) -> None:
     db = tmp_path / "launcher.db"
     password = tmp_path / "pw.txt"
     password.write_text("a launcher test password\n")
+    password.chmod(0o600)  # owner only, or the sign-in warns on stderr
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
            "RURALWATCH_PASSPHRASE_FILE": str(password)}
     created = subprocess.run(

@@ -64,6 +64,7 @@ def test_three_laptops_and_the_central_store(cli, tmp_path: Path, monkeypatch: p
 
     passphrase = tmp_path / "passphrase.txt"
     passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)  # owner only: no warning on stderr
     monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
     inbox = tmp_path / "inbox"
     for n, laptop in enumerate(laptops, start=1):
