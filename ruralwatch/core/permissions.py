@@ -51,6 +51,8 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "basemap.manage": ("Add and remove offline basemaps", ALL),
     "accounts.manage": ("List and create accounts, reset passwords, change roles", frozenset({"administrator"})),
     "audit.view": ("See and verify the audit log", frozenset({"analyst", "administrator"})),
+    # A backup is the whole database (contact details included) under the same key: copies stay with the admins.
+    "data.backup": ("Make and list backups, copy the database elsewhere", frozenset({"administrator"})),
     "data.purge": ("Load or remove demo data, set and apply retention, restore backups, move the data folder",
                    frozenset({"administrator"})),
 }

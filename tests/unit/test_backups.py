@@ -113,15 +113,23 @@ def test_a_backup_is_encrypted_checked_and_has_the_same_rows(live: Store, db: Pa
     assert entry.actor == ADMIN and entry.changes["reason"] == "manual"  # type: ignore[index]
 
 
-def test_a_backup_can_go_to_another_folder_and_every_role_may_make_one(live: Store, db: Path, tmp_path: Path) -> None:
+def test_an_administrator_may_back_up_to_another_folder_and_other_roles_only_automatically(
+        live: Store, db: Path, tmp_path: Path) -> None:
     AccountService(live).add(SPECIAL, "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
     special = sign_in(db, SPECIAL, SPECIAL_PASSWORD)
     try:
-        info = backup_now(special, tmp_path / "usb" / "stick", now=T0)
+        with pytest.raises(PermissionDeniedError):
+            backup_now(special, tmp_path / "elsewhere", now=T0)
+        with pytest.raises(PermissionDeniedError):
+            list_with_status(special)
+        assert not (tmp_path / "elsewhere").exists()
+        automatic = maybe_backup(special, "start", T0)  # the window's start-up backup, whoever signed in
     finally:
         special.close()
+    assert automatic is not None and list_backups(db) == [automatic]
+    info = backup_now(live, tmp_path / "usb" / "stick", now=T0)
     assert info.path.parent == tmp_path / "usb" / "stick" and info.has_keyring
-    assert list_backups(db) == []  # not in the database's own backups folder
+    assert list_backups(db) == [automatic]  # not in the database's own backups folder
 
 
 def test_a_plain_file_is_never_backed_up(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from ruralwatch.io.exports import ExportOptions
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.accounts import AccountService, create_database
 from ruralwatch.services.analysis import HotspotQuery
+from ruralwatch.services.backups import backup_now, list_with_status, maybe_backup
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo_roster import remove_demo_roster
 from ruralwatch.services.exporting import ExportService
@@ -582,6 +583,26 @@ def probe_audit_view(ctx: Ctx, allowed: bool) -> None:
     })
 
 
+def probe_data_backup(ctx: Ctx, allowed: bool) -> None:
+    """Backups need an encrypted database: a small one of its own. The automatic backup is every role's."""
+    role = ctx.actor.role
+    path, elsewhere = ctx.tmp / "backed-up.db", ctx.tmp / "usb-stick"
+    store = create_database(path, "root", PASSWORD, TEST_PARAMS)
+    try:
+        store.actor = Actor(f"{role}-user", role, f"account-{role}")
+        check(ctx, allowed, {
+            "backup_now": lambda: backup_now(store),
+            "backup_now --to": lambda: backup_now(store, elsewhere),
+            "backups (list)": lambda: list_with_status(store),
+        }, store=store)
+        assert elsewhere.is_dir() is allowed
+        assert maybe_backup(store, "start") is not None  # the system's maintenance, whoever is signed in
+        if allowed:
+            assert len(list_with_status(store)) == 2
+    finally:
+        store.close()
+
+
 def probe_data_purge(ctx: Ctx, allowed: bool) -> None:
     s = ctx.services
     retention = RetentionService(ctx.store, s.hub)
@@ -618,6 +639,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "basemap.manage": probe_basemap_manage,
     "accounts.manage": probe_accounts_manage,
     "audit.view": probe_audit_view,
+    "data.backup": probe_data_backup,
     "data.purge": probe_data_purge,
 }
 
