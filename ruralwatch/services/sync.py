@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -335,7 +336,30 @@ class SyncService:
         ).fetchone() is not None
 
     def import_package(self, path: str | Path, passphrase: str | None = None) -> ImportResult:
-        """Verify then apply one package in one transaction. Raises PackageError (nothing written) if refused."""
+        """Verify then apply one package in one transaction. Raises PackageError if refused: nothing is written
+        but one `sync_refused` audit entry (file name, SHA-256, reason), so a tampered package leaves a trace."""
+        try:
+            return self._import_package(path, passphrase)
+        except PackageError as exc:
+            self._audit_refusal(Path(path), str(exc))
+            raise
+
+    def _audit_refusal(self, path: Path, reason: str) -> None:
+        digest = hashlib.sha256()
+        try:
+            if not path.is_file():  # no hash of a folder or a FIFO (reading one could wait for ever)
+                raise OSError
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            sha256: str | None = digest.hexdigest()
+        except OSError:
+            sha256 = None
+        with self.store.transaction():  # its own transaction: the refused package changed nothing else
+            record_event(self.store, "sync_refused", "sync_packages", None,
+                         {"file": path.name, "sha256": sha256, "reason": reason})
+
+    def _import_package(self, path: str | Path, passphrase: str | None) -> ImportResult:
         self.store.actor.require("sync.exchange")
         reader = package.PackageReader(Path(path))
         manifest = reader.manifest
