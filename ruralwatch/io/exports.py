@@ -228,7 +228,7 @@ def incident_record(incident: Incident) -> dict[str, Any]:
         "status": incident.status, "status_name": STATUS_NAMES.get(incident.status, incident.status),
         "crime_reference": incident.crime_reference,
         "reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone,
-        "vrms": "; ".join(display_vrm(v["vrm"]) for v in incident.vehicles),
+        "vrms": "; ".join(display_vrm(v["vrm"]) for v in incident.vehicles if v["vrm"]),
         "vehicle_count": len(incident.vehicles),
         "stolen_item_count": len(incident.items),
         "stolen_value_gbp": sum(values) / 100 if values else None,

@@ -712,3 +712,25 @@ def test_a_refused_call_names_the_account_role_and_action(ctx: Ctx) -> None:
     ctx.act_as("special")
     with pytest.raises(PermissionDeniedError, match=r"special-user \(Special Constable\) may not: delete incidents"):
         ctx.services.incidents.delete(ctx.world.incident)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "xlsx"])
+def test_registrations_are_exported_only_to_roles_entitled_to_personal_data(ctx: Ctx, fmt: str) -> None:
+    """PERMISSIONS.md: analysts see no personal data. VRMs go blank for them, as contact details do."""
+    import openpyxl
+
+    from ruralwatch.core.incident import VehicleInput
+
+    ctx.services.incidents.record(_incident(place="Lay-by", vehicles=[VehicleInput("AB12CDE", make="Ford")]))
+    for role in ("analyst", "coordinator", "ret_officer"):
+        ctx.act_as(role)
+        out = ctx.tmp / f"{role}.{fmt}"
+        ExportService(ctx.store).incidents(ExportOptions(), fmt, out)
+        if fmt == "xlsx":
+            book = openpyxl.load_workbook(out)
+            text = " ".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                            for c in row)
+        else:
+            text = out.read_text(encoding="utf-8")
+        assert ("AB12 CDE" in text) is ctx.actor.can("personal.reporters"), role
+        assert "Lay-by" in text and ("Ford" in text or fmt != "xlsx")
