@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ruralwatch.core.incident import IncidentFilter
+from ruralwatch.core.incident import IncidentFilter, IncidentInput
 from ruralwatch.core.permissions import PermissionDeniedError
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.services.backups import (
@@ -450,3 +450,23 @@ def test_check_backup_file_says_what_is_wrong(db: Path, tmp_path: Path) -> None:
         check_backup_file(db, good.path)
     with pytest.raises(BackupError, match="does not exist"):
         check_backup_file(db, tmp_path / "nothing.db")
+
+
+def test_a_new_database_its_wal_and_its_backup_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """They hold personal data: 0600 whatever the umask lets through (the keyring already is)."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "private.db"
+        store = create_database(path, "root", "correct horse battery", TEST_PARAMS)
+        try:
+            IncidentService(store).record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30",
+                                                        lat=51.9, lon=0.3))
+            backup = backup_now(store, now=T0).path
+            files = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), keyring_path(path), backup,
+                     keyring_path(backup)]
+            modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files}
+        finally:
+            store.close()
+    finally:
+        os.umask(old)
+    assert set(modes.values()) == {"0o600"}, modes
