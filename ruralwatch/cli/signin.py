@@ -16,6 +16,7 @@ from pathlib import Path
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.accounts import create_database
 from ruralwatch.services.backups import sign_in_checked
+from ruralwatch.services.sync import PASSPHRASE_ENV as SYNC_PASSPHRASE_ENV
 from ruralwatch.store.database import Store, is_encrypted
 from ruralwatch.store.keyring import Keyring, keyring_path
 
@@ -33,18 +34,46 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
                         help=f"file holding the account's password (default: ${PASSPHRASE_ENV}, else a prompt)")
 
 
+def warn_if_exposed(path: Path) -> None:
+    """One stderr line when other users may read or change a password file (POSIX mode bits). The file is still
+    used: refusing it would break the scripts that rely on it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # reading it reports the problem
+    if os.name != "posix" or not mode & 0o066:
+        return
+    how = " and ".join(word for bits, word in ((0o044, "read"), (0o022, "changed")) if mode & bits)
+    print(f"ruralwatch: warning: {path} can be {how} by other users: chmod 600 {path}", file=sys.stderr)
+
+
+def read_secret_file(source: Path, what: str = "password") -> str:
+    """The secret in a password or passphrase file (its text without the final newline): every file of a
+    password or passphrase the command line reads comes through here."""
+    path = source.expanduser()
+    warn_if_exposed(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise PasswordError(f"cannot read the {what} file {source}: {reason}") from None
+    secret = text.rstrip("\r\n")
+    if not secret:
+        raise PasswordError(f"the {what} file {source} is empty")
+    return secret
+
+
+def sync_passphrase(path: Path | None) -> str | None:
+    """A sync package's passphrase: --passphrase-file after the command, else $RURALWATCH_SYNC_PASSPHRASE_FILE."""
+    source = path or (Path(os.environ[SYNC_PASSPHRASE_ENV]) if os.environ.get(SYNC_PASSPHRASE_ENV) else None)
+    return read_secret_file(source, "passphrase") if source is not None else None
+
+
 def read_secret(path: Path | None, prompt: str, confirm: bool = False, env: str | None = PASSPHRASE_ENV) -> str:
     """From the file given, else the file named by the environment variable, else a terminal prompt."""
     source = path or (Path(os.environ[env]) if env and os.environ.get(env) else None)
     if source is not None:
-        try:
-            text = source.expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PasswordError(f"cannot read the password file {source}: {exc.strerror or exc}") from None
-        secret = text.rstrip("\r\n")
-        if not secret:
-            raise PasswordError(f"the password file {source} is empty")
-        return secret
+        return read_secret_file(source)
     if not sys.stdin.isatty():
         where = f"--passphrase-file PATH or ${env}" if env else "--password-file PATH"
         raise PasswordError(f"no password given: use {where} (never the command line)")

@@ -47,10 +47,12 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
                     frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
     # Packages carry whole rows, contact details included: only roles entitled to them exchange packages.
     "sync.exchange": ("Export and import sync packages", OFFICERS),
-    "sync.trust": ("Trust other devices, resolve sync conflicts", OFFICERS),
+    "sync.trust": ("Trust other devices, see and resolve sync conflicts", OFFICERS),
     "basemap.manage": ("Add and remove offline basemaps", ALL),
     "accounts.manage": ("List and create accounts, reset passwords, change roles", frozenset({"administrator"})),
     "audit.view": ("See and verify the audit log", frozenset({"analyst", "administrator"})),
+    # A backup is the whole database (contact details included) under the same key: copies stay with the admins.
+    "data.backup": ("Make and list backups, copy the database elsewhere", frozenset({"administrator"})),
     "data.purge": ("Load or remove demo data, set and apply retention, restore backups, move the data folder",
                    frozenset({"administrator"})),
 }

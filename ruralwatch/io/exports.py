@@ -13,7 +13,8 @@ failed export leaves no half-written file and an earlier export at the same path
 
 Spreadsheet safety: text that starts with ``= + - @`` (or a tab or carriage return) gets a leading ``'`` in the
 CSV so Excel shows it instead of running it as a formula (OWASP's advice for CSV injection); in the workbook
-such text is stored as a plain text cell, so it reads back unchanged.
+such text is stored as a plain text cell, so it reads back unchanged. Every CSV and workbook RuralWatch writes
+(duties and hours too: `write_csv` of a frame, `write_sheets`) goes through these writers.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch import __version__
 from ruralwatch.core import times
@@ -44,6 +45,9 @@ from ruralwatch.core.kinds import (
 )
 from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS: tuple[str, ...] = ("csv", "geojson", "xlsx")
 _FORMAT_NAMES = {"csv": "CSV", "geojson": "GeoJSON", "xlsx": "XLSX"}
@@ -224,7 +228,7 @@ def incident_record(incident: Incident) -> dict[str, Any]:
         "status": incident.status, "status_name": STATUS_NAMES.get(incident.status, incident.status),
         "crime_reference": incident.crime_reference,
         "reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone,
-        "vrms": "; ".join(display_vrm(v["vrm"]) for v in incident.vehicles),
+        "vrms": "; ".join(display_vrm(v["vrm"]) for v in incident.vehicles if v["vrm"]),
         "vehicle_count": len(incident.vehicles),
         "stolen_item_count": len(incident.items),
         "stolen_value_gbp": sum(values) / 100 if values else None,
@@ -303,8 +307,31 @@ def _csv_value(column: Column, value: Any) -> str:
     return text
 
 
-def write_csv(table: Table, path: Path) -> None:
+def frame_table(name: str, frame: pd.DataFrame) -> Table:
+    """A pandas frame as a Table, so every CSV and workbook the app writes goes through the same writers (and
+    their formula neutralising): numeric columns stay numbers, anything else is text."""
+    from pandas.api import types
+
+    columns = []
+    for heading in frame.columns:
+        dtype = frame[heading].dtype
+        kind = (BOOLEAN if types.is_bool_dtype(dtype) else INTEGER if types.is_integer_dtype(dtype)
+                else NUMBER if types.is_numeric_dtype(dtype) else TEXT)
+        columns.append(Column(str(heading), kind))
+    plain = frame.astype(object).where(frame.notna(), None)  # NaN is an empty cell, as to_csv wrote it
+    rows = [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]
+    return Table(name[:31], columns, rows)
+
+
+def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """A workbook of frames (sheet name -> frame), written like the incident workbook."""
+    write_xlsx([frame_table(name, frame) for name, frame in sheets.items()], path)
+
+
+def write_csv(table: Table | pd.DataFrame, path: Path) -> None:
     """UTF-8 with a byte-order mark, so Excel reads it as UTF-8 (for £ and accents); one header row."""
+    if not isinstance(table, Table):
+        table = frame_table("Sheet1", table)
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([c.name for c in table.columns])

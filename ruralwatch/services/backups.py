@@ -10,8 +10,9 @@ Policy
 * `backup_now` (`ruralwatch backup`) makes a "manual" backup, in the backups folder or another (a USB stick).
 * Rotation, after every automatic backup: the newest 7 daily and the newest 3 start-up backups are kept, with
   their keyrings; manual backups are never deleted automatically, nor the `<db>.before-restore-*` copies.
-* Every role may make a backup (a backup is encrypted like the database and opens only with a password); only
-  an administrator may restore one ("data.purge"). Backups and restores are recorded in the audit log.
+* Manual backups and the list of backups are for administrators ("data.backup": a backup is a whole copy of the
+  database); the automatic ones are made whoever is signed in. Only an administrator may restore one
+  ("data.purge"). Backups and restores are recorded in the audit log.
 
 A damaged database at start: `sign_in_checked` signs in and runs `PRAGMA quick_check`; if the file is damaged
 it raises DamagedDatabaseError, whose `problem` (a StartupProblem) says what is wrong and offers the latest
@@ -65,6 +66,7 @@ from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, Unlocke
 DAILY_DUE_AFTER = timedelta(hours=20)
 AUTOMATIC = ("start", "daily")
 RESTORE_ACTION = "data.purge"
+BACKUP_ACTION = "data.backup"
 
 __all__ = [
     "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
@@ -96,6 +98,8 @@ def maybe_backup(store: Store, reason: str, now: datetime | None = None) -> Back
     None when nothing was due, or for a plain (unencrypted) file, which is never backed up. Rotates after.
     Raises BackupError when a backup was due but could not be made (the caller warns; the work goes on).
     Uses the store's connection: call it on the thread that opened the store (or on a `store.reopen()`).
+    No permission check, on purpose: this is the system's own maintenance, run for every signed-in role, into
+    the data folder's backups/ (never elsewhere); making copies at will is `backup_now` ("data.backup").
     """
     if reason not in AUTOMATIC:
         raise ValueError(f"an automatic backup's reason is one of {', '.join(AUTOMATIC)}")
@@ -111,7 +115,8 @@ def maybe_backup(store: Store, reason: str, now: datetime | None = None) -> Back
 
 
 def backup_now(store: Store, folder: Path | None = None, now: datetime | None = None) -> BackupInfo:
-    """A manual backup (`ruralwatch backup [--to FOLDER]`), never rotated away. Every role may make one."""
+    """A manual backup (`ruralwatch backup [--to FOLDER]`), never rotated away. Administrators only."""
+    store.actor.require(BACKUP_ACTION)
     info = make_backup(store, "manual", folder=folder, now=now)
     _audit_backup(store, info)
     return info
@@ -155,7 +160,8 @@ def verify_backup(info: BackupInfo, key: bytes | None, signer: AccountKeys | Non
 
 
 def list_with_status(store: Store, folder: Path | None = None) -> list[BackupStatus]:
-    """The database's backups, newest first, each checked with the signed-in store's key."""
+    """The database's backups, newest first, each checked with the signed-in store's key. Administrators only."""
+    store.actor.require(BACKUP_ACTION)
     return [BackupStatus(b, verify_backup(b, store.key, store.signer)) for b in list_backups(store.path, folder)]
 
 

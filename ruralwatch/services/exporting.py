@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from ruralwatch.core.errors import CancelledError
@@ -35,6 +36,9 @@ class ExportService:
             self.store.actor.require("personal.reporters")
         check_target(out)  # fail before reading anything
         incidents = IncidentService(self.store).list(options.incident_filter())
+        if not self.store.actor.can("personal.reporters"):
+            # Registrations are personal data (PERMISSIONS.md): blank for other roles, as contact details are.
+            incidents = [replace(i, vehicles=[{**v, "vrm": ""} for v in i.vehicles]) for i in incidents]
         result = export(ExportData(incidents, options), fmt, out, progress)
         with self.store.transaction():
             record_event(self.store, "export", "incidents", None, {

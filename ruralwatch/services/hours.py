@@ -16,7 +16,7 @@ import pandas as pd
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
-from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.io.hours_report import HoursLine, HoursReport, HoursTotal, write_hours_pdf
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
@@ -104,7 +104,7 @@ class HoursService:
             raise ValidationError.single("output", f"{path.name}: use a .csv, .xlsx or .pdf file name")
         target = check_target(path)
         if suffix == ".csv":
-            replace_atomically(target, lambda part: summary.by_person.to_csv(part, index=False))
+            replace_atomically(target, lambda part: write_csv(summary.by_person, part))
         elif suffix == ".xlsx":
             replace_atomically(target, lambda part: write_sheets(part, {
                 "By person": summary.by_person, "By station": summary.by_station, "By kind": summary.by_kind,
@@ -141,12 +141,6 @@ class HoursService:
 def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
     """The rows as dicts of plain values, typed Any (itertuples types each field as any pandas scalar at all)."""
     return frame.to_dict("records")
-
-
-def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
 
 
 def _check_months(month_from: str, month_to: str) -> None:

@@ -20,14 +20,13 @@ from ruralwatch.core import geo, times
 from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, validate_duty
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
-from ruralwatch.io.exports import check_target, replace_atomically
+from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.io.ical import CalendarDuty, duties_calendar, patrol_entry
 from ruralwatch.rostering import autofill as autofill_mod
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.hours import write_sheets
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.policies import MAX_REACH, MAX_WEEKLY_HOURS, MIN_REST_HOURS
 from ruralwatch.store.audit import record_event
@@ -387,7 +386,7 @@ class RosterService:
                      "max_crew", "crew", "open_places", "needed_skills"],
         )
         if suffix == ".csv":
-            replace_atomically(target, lambda part: frame.to_csv(part, index=False))
+            replace_atomically(target, lambda part: write_csv(frame, part))
         else:
             replace_atomically(target, lambda part: write_sheets(part, {"Duties": frame}))
         with self.store.transaction():

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -338,7 +339,30 @@ class SyncService:
         ).fetchone() is not None
 
     def import_package(self, path: str | Path, passphrase: str | None = None) -> ImportResult:
-        """Verify then apply one package in one transaction. Raises PackageError (nothing written) if refused."""
+        """Verify then apply one package in one transaction. Raises PackageError if refused: nothing is written
+        but one `sync_refused` audit entry (file name, SHA-256, reason), so a tampered package leaves a trace."""
+        try:
+            return self._import_package(path, passphrase)
+        except PackageError as exc:
+            self._audit_refusal(Path(path), str(exc))
+            raise
+
+    def _audit_refusal(self, path: Path, reason: str) -> None:
+        digest = hashlib.sha256()
+        try:
+            if not path.is_file():  # no hash of a folder or a FIFO (reading one could wait for ever)
+                raise OSError
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            sha256: str | None = digest.hexdigest()
+        except OSError:
+            sha256 = None
+        with self.store.transaction():  # its own transaction: the refused package changed nothing else
+            record_event(self.store, "sync_refused", "sync_packages", None,
+                         {"file": path.name, "sha256": sha256, "reason": reason})
+
+    def _import_package(self, path: str | Path, passphrase: str | None) -> ImportResult:
         self.store.actor.require("sync.exchange")
         reader = package.PackageReader(Path(path))
         manifest = reader.manifest
@@ -530,6 +554,8 @@ class SyncService:
             yield Conflict(*values)
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        # A conflict shows whole field values of any syncable table (reporters' phones included).
+        self.store.actor.require("sync.trust")
         return list(self._conflicts("" if include_resolved else "WHERE resolved_at IS NULL", []))
 
     def applied_packages(self, limit: int = 20) -> list[AppliedPackage]:
@@ -558,6 +584,7 @@ class SyncService:
         return ConflictSubject(*row) if row else None
 
     def conflict(self, conflict_id: int) -> Conflict:
+        self.store.actor.require("sync.trust")
         found = list(self._conflicts("WHERE id = ?", [conflict_id]))
         if not found:
             raise NotFoundError(f"no sync conflict with id {conflict_id}")

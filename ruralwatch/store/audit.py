@@ -41,6 +41,7 @@ PERSONAL_COLUMNS: dict[str, frozenset[str]] = {
     "incident_vehicles": frozenset({"vrm"}),
     "people": frozenset({"name", "collar_number", "phone", "email", "notes"}),
     "availability_exceptions": frozenset({"note"}),
+    "patrol_events": frozenset({"vrm"}),  # stop-checked registrations
 }
 # Bookkeeping columns a change record leaves out (the clocks are in the row hash).
 _SKIP = frozenset({"created_at", "updated_at", "device_id", "hlc", "field_hlc"})

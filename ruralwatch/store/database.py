@@ -11,6 +11,7 @@ same key and the same signed-in actor.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -166,8 +167,20 @@ class Store:
         self.db.close()
 
 
+def _create_private(path: Path) -> None:
+    """A new database file is made readable by its owner only (it holds personal data); SQLite gives the -wal and
+    -shm files the database file's mode, and backups, copies and staged files are opened through here too."""
+    if str(path) == ":memory:" or os.path.exists(path):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass  # already there after all, or a folder missing: the driver reports what is wrong
+
+
 def connect(path: Path, key: bytes | None) -> Any:
     """A driver connection, keyed when `key` is given (the key must be the first statement)."""
+    _create_private(path)
     conn = driver.connect(str(path))
     if key is not None:
         if len(key) != KEY_BYTES:

@@ -64,6 +64,12 @@ class KdfParams:
 
 # Only for tests: the same code path at a cost a test suite can afford. Never used by the application.
 TEST_PARAMS = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
+# What an entry may hold (Argon2's own minimums; a cap so a damaged entry cannot ask for terabytes).
+_KDF_LIMITS = {"time_cost": (1, 64), "memory_cost": (8, 4 * 1024 * 1024), "parallelism": (1, 64)}
+_FIELD_BYTES = {"salt": (8, 64), "nonce": (12, 12)}
+# The encrypted part: a version-1 entry's wrapped database key, or a version-2 entry's two private keys.
+_BLOB_BYTES = {"wrapped": KEY_BYTES + 16, "private": 64 + 16}
+_DUMMY_SALT = bytes(16)
 
 
 def keyring_path(db_path: Path) -> Path:
@@ -268,37 +274,40 @@ class Keyring:
         saves."""
         now = now or times.utc_now()
         name = self._entry_name(username)
-        if name is None:
-            raise SignInError("unknown account or wrong password")
-        failures = self.data["failures"].get(name, {"count": 0, "log": []})
+        # An unknown name takes the wrong password's path (the key derivation at the default cost, the failure
+        # counted and saved, the same message): the answer must not tell which account names exist.
+        wanted = username.strip()[:64]
+        counted = name or next((k for k in self.data["failures"] if k.casefold() == wanted.casefold()), wanted)
+        failures = self.data["failures"].get(counted, {"count": 0, "log": []})
         locked_until = failures.get("locked_until")
         if locked_until and times.from_storage(locked_until) > now:
-            raise SignInError(f"{name} is locked after {MAX_FAILURES} failed sign-ins until "
+            raise SignInError(f"{counted} is locked after {MAX_FAILURES} failed sign-ins until "
                               f"{times.format_local(locked_until)}; ask an administrator, or wait")
-        entry = self.data["accounts"][name]
         keys: AccountKeys | None = None
         pending: bytes | None = None
         try:
-            params = KdfParams(int(entry["time_cost"]), int(entry["memory_cost"]), int(entry["parallelism"]))
-            kek = _derive(password, bytes.fromhex(entry["salt"]), params)
+            if name is None:
+                _derive(password, _DUMMY_SALT, KdfParams())
+                raise InvalidTag
+            entry = self.data["accounts"][name]
+            params, salt, nonce, blob = self._unwrap_fields(name)
+            kek = _derive(password, salt, params)
             if "private" in entry:
                 if entry.get("root") and entry["root"] != self.root:
                     raise KeyringError(f"{self.path}: the keyring's administrator key is not the one {name}'s "
                                        "entry was made under: the keyring was altered; restore it from a backup")
-                keys = AccountKeys.from_private_bytes(AESGCM(kek).decrypt(
-                    bytes.fromhex(entry["nonce"]), bytes.fromhex(entry["private"]), self._private_aad(name, entry)))
+                keys = AccountKeys.from_private_bytes(AESGCM(kek).decrypt(nonce, blob, self._private_aad(name, entry)))
                 key = unseal(entry["sealed"], keys.box, self._sealed_aad(name))
                 if "sealed_next" in entry:
                     pending = unseal(entry["sealed_next"], keys.box, self._sealed_aad(name))
             else:
-                key = AESGCM(kek).decrypt(bytes.fromhex(entry["nonce"]), bytes.fromhex(entry["wrapped"]),
-                                          self._aad(name))
+                key = AESGCM(kek).decrypt(nonce, blob, self._aad(name))
         except InvalidTag:
             failures["count"] = int(failures.get("count", 0)) + 1
             failures.setdefault("log", []).append(times.to_storage(now))
             if failures["count"] >= MAX_FAILURES:
                 failures["locked_until"] = times.to_storage(now + LOCKOUT)
-            self.data["failures"][name] = failures
+            self.data["failures"][counted] = failures
             self.save()
             left = MAX_FAILURES - failures["count"]
             tries = "1 try" if left == 1 else f"{left} tries"
@@ -311,6 +320,42 @@ class Keyring:
             self.data["failures"][name] = {"count": 0, "log": failures["log"]}
             self.save()
         return Unlocked(name, key, keys, pending)
+
+    def _unwrap_fields(self, name: str) -> tuple[KdfParams, bytes, bytes, bytes]:
+        """An entry's KDF parameters, salt, nonce and encrypted part (the wrapped key of a version-1 entry, the
+        private keys of a version-2 one), checked: KeyringError (one line) if damaged."""
+        entry = self.data["accounts"][name]
+
+        def damaged(why: str) -> KeyringError:
+            return KeyringError(f"{self.path}: the entry for {name} is damaged ({why}); restore the keyring from a "
+                                "backup, or ask an administrator to reset the password")
+
+        if not isinstance(entry, dict) or entry.get("kdf") != "argon2id":
+            raise damaged("not an Argon2id entry")
+        costs: dict[str, int] = {}
+        for field, (low, high) in _KDF_LIMITS.items():
+            value = entry.get(field)
+            if type(value) is not int or not low <= value <= high:
+                raise damaged(f"{field} {value!r} is not a whole number from {low} to {high}")
+            costs[field] = value
+        if costs["memory_cost"] < 8 * costs["parallelism"]:
+            raise damaged("memory_cost is below 8 KiB per lane")
+        raw: dict[str, bytes] = {}
+        for field, (shortest, longest) in _FIELD_BYTES.items():
+            try:
+                raw[field] = bytes.fromhex(entry[field])
+            except (KeyError, TypeError, ValueError):
+                raise damaged(f"{field} is missing or not hexadecimal") from None
+            if not shortest <= len(raw[field]) <= longest:
+                raise damaged(f"{field} has {len(raw[field])} bytes")
+        blob_field = "private" if "private" in entry else "wrapped"
+        try:
+            blob = bytes.fromhex(entry[blob_field])
+        except (KeyError, TypeError, ValueError):
+            raise damaged(f"{blob_field} is missing or not hexadecimal") from None
+        if len(blob) != _BLOB_BYTES[blob_field]:
+            raise damaged(f"{blob_field} has {len(blob)} bytes")
+        return KdfParams(**costs), raw["salt"], raw["nonce"], blob
 
     def take_failures(self) -> list[tuple[str, str]]:
         """(account, when) of failed sign-ins not yet audited; clears them. Saves."""

@@ -122,7 +122,7 @@ class ExportDialog(QDialog):
             self.personal.setToolTip("Share such a file only with those entitled to personal data")
         else:
             self.personal.setEnabled(False)
-            self.personal.setToolTip("Your role may not export personal data")
+            self.personal.setToolTip("Your role may not export personal data (vehicle registrations are left blank)")
         form.addRow(self.personal)
         if start.statuses or start.text:
             note = QLabel("The table's status and search filters are not applied: the export takes the period "

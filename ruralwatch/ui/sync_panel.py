@@ -118,6 +118,7 @@ class SyncPanel(QWidget):
         conflicts_layout = QVBoxLayout(conflicts_box)
         conflicts_layout.addWidget(self.conflicts)
         conflicts_layout.addLayout(conflict_buttons)
+        conflicts_box.setVisible(self.service.store.actor.can("sync.trust"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(who)
@@ -139,7 +140,8 @@ class SyncPanel(QWidget):
             self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
         _set_rows(self.applied, [[p.package_id, p.source_device, p.applied_at, p.rows]
                                  for p in self.service.applied_packages(20)])
-        self._conflicts = self.service.conflicts()
+        # Conflicts carry whole field values (contact details too): only roles that resolve them see them.
+        self._conflicts = self.service.conflicts() if self.service.store.actor.can("sync.trust") else []
         _set_rows(self.conflicts, [
             [self._record_label(c), _field_label(c), c.local_value, c.incoming_value,
              "this laptop" if c.winner == "local" else "other device", c.kind.replace("_", " ")]

@@ -22,6 +22,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     password_file = tmp_path / "password.txt"
     password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    password_file.chmod(0o600)  # a readable one is used with a warning on stderr
     monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(password_file))
 
 

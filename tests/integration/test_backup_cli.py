@@ -224,6 +224,7 @@ def test_only_an_administrator_may_restore(run: Runner, filled: Path, tmp_path: 
     backup = Path(made.out.strip())
     password = tmp_path / "sam.txt"
     password.write_text("special constable sam\n")
+    password.chmod(0o600)  # owner only, or the sign-in warns on stderr
     monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(password))
     before = _files(filled.parent)
 

@@ -87,6 +87,7 @@ def test_grid_reference_is_resolved_with_the_bundled_proj_data(
     db = tmp_path / "bundle.db"
     password = tmp_path / "password.txt"
     password.write_text("a bundle test password\n")
+    password.chmod(0o600)  # owner only, or the sign-in warns on stderr
     monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(password))
     # Creating the encrypted database proves SQLCipher and Argon2 made it into the bundle.
     created = run(bundle, tmp_path, "--db", str(db), "init", "--admin", "admin")

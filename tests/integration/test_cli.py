@@ -354,12 +354,14 @@ def test_demo_remove_keeps_own_incidents_and_a_reload_brings_the_same_ones_back(
 def full_equipment_theft(cli: Cli, tmp_path: Path) -> str:
     photo = tmp_path / "cab.jpg"
     photo.write_bytes(b"\xff\xd8" + b"x" * 2498)
+    reporter = tmp_path / "reporter.txt"
+    reporter.write_text("Jo Farmer\n01632 960123\n", encoding="utf-8")
+    reporter.chmod(0o600)
     return add(
         cli, "--kind", "equipment_theft", "--subkind", "gps_unit", "--when", "2026-07-20 02:15",
         "--end", "2026-07-20 05:00", "--reported", "2026-07-20 07:40", "--grid-ref", "TL 61234 32456",
         "--place", "Brook Farm", "--description", "Receiver taken from tractor cab.\nCab window smashed.",
-        "--status", "under_investigation", "--crime-ref", "42/123456/26", "--reporter-name", "Jo Farmer",
-        "--reporter-phone", "01632 960123",
+        "--status", "under_investigation", "--crime-ref", "42/123456/26", "--reporter-file", str(reporter),
         "--vehicle", "vrm=AB12CDE,role=suspect,make=Ford,model=Ranger,colour=White", "--vrm", "A123BCD:witness",
         "--item", "category=gps_unit,make=John Deere,model=StarFire 6000,serial=PCGT6TA123456,marking=cesar,"
                   "value=8000,recovered=no",
@@ -629,6 +631,7 @@ def test_main_py_launcher_runs_headless(tmp_path: Path) -> None:
     db = tmp_path / "launcher.db"
     password = tmp_path / "pw.txt"
     password.write_text("a launcher test password\n")
+    password.chmod(0o600)  # owner only, or the sign-in warns on stderr
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
            "RURALWATCH_PASSPHRASE_FILE": str(password)}
     created = subprocess.run(
@@ -644,3 +647,22 @@ def test_main_py_launcher_runs_headless(tmp_path: Path) -> None:
     assert json.loads(completed.stdout) == []
     assert completed.stderr == ""
     assert db.is_file()
+
+
+def test_a_phone_number_on_the_command_line_works_with_a_warning(cli: Cli, tmp_path: Path) -> None:
+    """It would stay in the shell history and show in the process list: --reporter-file keeps it off."""
+    typed = cli("incidents", "add", "--kind", "fly_tipping", "--when", "2026-03-01 10:00", *LOC,
+                "--reporter-name", "Jo Farmer", "--reporter-phone", "01632 960123")
+    assert typed.code == 0 and typed.err.count("\n") == 1 and "warning: --reporter-phone" in typed.err
+    assert "--reporter-file" in typed.err
+    shown = cli("incidents", "show", typed.out.strip(), "--json").json()
+    assert (shown["reporter_name"], shown["reporter_phone"]) == ("Jo Farmer", "01632 960123")
+    reporter = tmp_path / "reporter.txt"
+    reporter.write_text("Ann Other\n07700 900999\n", encoding="utf-8")
+    reporter.chmod(0o600)
+    updated = cli("incidents", "update", typed.out.strip(), "--reporter-file", str(reporter), "--json")
+    assert updated.code == 0 and updated.err == ""
+    assert (updated.json()["reporter_name"], updated.json()["reporter_phone"]) == ("Ann Other", "07700 900999")
+    both = cli("incidents", "update", typed.out.strip(), "--reporter-file", str(reporter), "--reporter-name", "X")
+    assert both.code == 2 and "not both" in both.err
+    assert "--reporter-file" in cli("incidents", "add", "--help").out

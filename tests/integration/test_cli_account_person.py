@@ -13,6 +13,7 @@ def test_linking_and_unlinking_an_account(cli: Cli, tmp_path: Path, monkeypatch)
     person = next(p for p in cli("people", "list", "--json").json() if p["name"] == "Sam Reed")["id"]
     password = tmp_path / "sc101.txt"
     password.write_text("special constable 42\n", encoding="utf-8")
+    password.chmod(0o600)  # owner only, or the sign-in warns on stderr
     assert cli("accounts", "add", "sc101", "--role", "special", "--password-file", str(password)).code == 0
 
     linked = cli("accounts", "person", "sc101", person)

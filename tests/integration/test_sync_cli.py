@@ -64,6 +64,7 @@ def test_three_laptops_and_the_central_store(cli, tmp_path: Path, monkeypatch: p
 
     passphrase = tmp_path / "passphrase.txt"
     passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)  # owner only: no warning on stderr
     monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
     inbox = tmp_path / "inbox"
     for n, laptop in enumerate(laptops, start=1):
@@ -124,3 +125,25 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
 def test_bad_trust_key_is_one_line(cli, tmp_path: Path) -> None:
     result = cli(tmp_path / "x.db", "sync", "trust", "--device", "abcdef0123456789", "--key", "nothex")
     assert result.code == 2 and "64 hex digits" in result.err
+
+
+def test_a_special_may_not_list_sync_conflicts(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Conflicts show whole field values (reporters' phone numbers): only roles that resolve them read them."""
+    from ruralwatch.services.accounts import AccountService
+    from ruralwatch.store.keyring import TEST_PARAMS
+
+    laptop = tmp_path / "laptop.db"
+    assert cli(laptop, "sync", "conflicts").code == 0  # the administrator may
+    store = open_db(laptop)
+    try:
+        AccountService(store).add("sam", "special", "special constable sam", params=TEST_PARAMS)
+    finally:
+        store.close()
+    password = tmp_path / "sam.txt"
+    password.write_text("special constable sam\n")
+    password.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(password))
+
+    result = cli(laptop, "--user", "sam", "sync", "conflicts", "--json")
+
+    assert result.code == 2 and "may not" in result.err and result.out == ""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ruralwatch.core.incident import IncidentFilter
+from ruralwatch.core.incident import IncidentFilter, IncidentInput
 from ruralwatch.core.permissions import PermissionDeniedError
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.services.backups import (
@@ -113,15 +113,23 @@ def test_a_backup_is_encrypted_checked_and_has_the_same_rows(live: Store, db: Pa
     assert entry.actor == ADMIN and entry.changes["reason"] == "manual"  # type: ignore[index]
 
 
-def test_a_backup_can_go_to_another_folder_and_every_role_may_make_one(live: Store, db: Path, tmp_path: Path) -> None:
+def test_an_administrator_may_back_up_to_another_folder_and_other_roles_only_automatically(
+        live: Store, db: Path, tmp_path: Path) -> None:
     AccountService(live).add(SPECIAL, "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
     special = sign_in(db, SPECIAL, SPECIAL_PASSWORD)
     try:
-        info = backup_now(special, tmp_path / "usb" / "stick", now=T0)
+        with pytest.raises(PermissionDeniedError):
+            backup_now(special, tmp_path / "elsewhere", now=T0)
+        with pytest.raises(PermissionDeniedError):
+            list_with_status(special)
+        assert not (tmp_path / "elsewhere").exists()
+        automatic = maybe_backup(special, "start", T0)  # the window's start-up backup, whoever signed in
     finally:
         special.close()
+    assert automatic is not None and list_backups(db) == [automatic]
+    info = backup_now(live, tmp_path / "usb" / "stick", now=T0)
     assert info.path.parent == tmp_path / "usb" / "stick" and info.has_keyring
-    assert list_backups(db) == []  # not in the database's own backups folder
+    assert list_backups(db) == [automatic]  # not in the database's own backups folder
 
 
 def test_a_plain_file_is_never_backed_up(tmp_path: Path) -> None:
@@ -442,3 +450,23 @@ def test_check_backup_file_says_what_is_wrong(db: Path, tmp_path: Path) -> None:
         check_backup_file(db, good.path)
     with pytest.raises(BackupError, match="does not exist"):
         check_backup_file(db, tmp_path / "nothing.db")
+
+
+def test_a_new_database_its_wal_and_its_backup_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """They hold personal data: 0600 whatever the umask lets through (the keyring already is)."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "private.db"
+        store = create_database(path, "root", "correct horse battery", TEST_PARAMS)
+        try:
+            IncidentService(store).record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30",
+                                                        lat=51.9, lon=0.3))
+            backup = backup_now(store, now=T0).path
+            files = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), keyring_path(path), backup,
+                     keyring_path(backup)]
+            modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files}
+        finally:
+            store.close()
+    finally:
+        os.umask(old)
+    assert set(modes.values()) == {"0o600"}, modes

@@ -284,3 +284,18 @@ def test_an_override_given_for_one_time_is_asked_for_again_when_the_patrol_moves
     services.patrols.update(record.id, replace(_window(start="12:00", end="14:00"), crew=[officer, special]),
                             override_reason="")
     assert services.patrols.overrides(record.id) == []
+
+
+def test_a_stop_checked_registration_reaches_the_audit_only_as_a_mark(store: Store) -> None:
+    """Analysts read the audit log and see no personal data: a logged VRM is written as the personal mark."""
+    services = Services.build(store)
+    services.patrols._now = lambda: NOW
+    officer, _, _ = _crew(services)
+    patrol_id = _patrol(services, [officer])
+    services.patrols.start(patrol_id, at=NOW - timedelta(hours=1))
+    event = services.patrols.log(patrol_id, PatrolEventInput(kind="stop_check", at=NOW, grid_ref="TL 5400 3000",
+                                                             vrm="AB12 CDE"))
+    entries = [e for e in services.audit.entries(record_id=event.id) if e.table == "patrol_events"]
+    assert entries and all("[personal data]" in str((e.changes or {})["vrm"]) for e in entries)
+    everything = " ".join(str(e.changes) for e in services.audit.entries())
+    assert "AB12" not in everything

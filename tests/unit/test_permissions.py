@@ -30,6 +30,7 @@ from ruralwatch.io.exports import ExportOptions
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.accounts import AccountService, create_database
 from ruralwatch.services.analysis import HotspotQuery
+from ruralwatch.services.backups import backup_now, list_with_status, maybe_backup
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo_roster import remove_demo_roster
 from ruralwatch.services.exporting import ExportService
@@ -523,6 +524,9 @@ def probe_sync_trust(ctx: Ctx, allowed: bool) -> None:
     other = KeyPair.generate().public_hex()
     check(ctx, allowed, {
         "sync.trust": lambda: sync.trust("f00dfeed", other, name="van laptop"),
+        # Conflicts show whole field values of any syncable table, reporters' phone numbers included.
+        "sync.conflicts": lambda: sync.conflicts(include_resolved=True),
+        "sync.conflict": lambda: sync.conflict(w.conflict),
         "sync.resolve": lambda: sync.resolve(w.conflict, "theirs"),
     })
     if allowed:
@@ -579,6 +583,26 @@ def probe_audit_view(ctx: Ctx, allowed: bool) -> None:
     })
 
 
+def probe_data_backup(ctx: Ctx, allowed: bool) -> None:
+    """Backups need an encrypted database: a small one of its own. The automatic backup is every role's."""
+    role = ctx.actor.role
+    path, elsewhere = ctx.tmp / "backed-up.db", ctx.tmp / "usb-stick"
+    store = create_database(path, "root", PASSWORD, TEST_PARAMS)
+    try:
+        store.actor = Actor(f"{role}-user", role, f"account-{role}")
+        check(ctx, allowed, {
+            "backup_now": lambda: backup_now(store),
+            "backup_now --to": lambda: backup_now(store, elsewhere),
+            "backups (list)": lambda: list_with_status(store),
+        }, store=store)
+        assert elsewhere.is_dir() is allowed
+        assert maybe_backup(store, "start") is not None  # the system's maintenance, whoever is signed in
+        if allowed:
+            assert len(list_with_status(store)) == 2
+    finally:
+        store.close()
+
+
 def probe_data_purge(ctx: Ctx, allowed: bool) -> None:
     s = ctx.services
     retention = RetentionService(ctx.store, s.hub)
@@ -615,6 +639,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "basemap.manage": probe_basemap_manage,
     "accounts.manage": probe_accounts_manage,
     "audit.view": probe_audit_view,
+    "data.backup": probe_data_backup,
     "data.purge": probe_data_purge,
 }
 
@@ -687,3 +712,25 @@ def test_a_refused_call_names_the_account_role_and_action(ctx: Ctx) -> None:
     ctx.act_as("special")
     with pytest.raises(PermissionDeniedError, match=r"special-user \(Special Constable\) may not: delete incidents"):
         ctx.services.incidents.delete(ctx.world.incident)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "xlsx"])
+def test_registrations_are_exported_only_to_roles_entitled_to_personal_data(ctx: Ctx, fmt: str) -> None:
+    """PERMISSIONS.md: analysts see no personal data. VRMs go blank for them, as contact details do."""
+    import openpyxl
+
+    from ruralwatch.core.incident import VehicleInput
+
+    ctx.services.incidents.record(_incident(place="Lay-by", vehicles=[VehicleInput("AB12CDE", make="Ford")]))
+    for role in ("analyst", "coordinator", "ret_officer"):
+        ctx.act_as(role)
+        out = ctx.tmp / f"{role}.{fmt}"
+        ExportService(ctx.store).incidents(ExportOptions(), fmt, out)
+        if fmt == "xlsx":
+            book = openpyxl.load_workbook(out)
+            text = " ".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                            for c in row)
+        else:
+            text = out.read_text(encoding="utf-8")
+        assert ("AB12 CDE" in text) is ctx.actor.can("personal.reporters"), role
+        assert "Lay-by" in text and ("Ford" in text or fmt != "xlsx")

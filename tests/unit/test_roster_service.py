@@ -255,3 +255,39 @@ def test_autofill_prefers_the_duties_own_station(services: Services) -> None:
     target = _duty(services)  # at Maldon on Monday evening: both are free
     outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
     assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, local)]
+
+
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+def _cells(path) -> list[object]:
+    """Every cell of a CSV (as text) or of every sheet of a workbook (as openpyxl reads it back)."""
+    import csv
+
+    import openpyxl
+
+    if path.suffix == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return [cell for row in csv.reader(handle) for cell in row]
+    book = openpyxl.load_workbook(path)
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells), "a formula cell"
+    return [cell.value for cell in cells]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_duty_and_hours_exports_keep_a_formula_inert(store: Store, tmp_path, suffix: str) -> None:
+    """A person or duty named like a formula comes out as text, as incident exports do."""
+    services = Services.build(store, clock=lambda: datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
+    person = _special(services, INJECTION)
+    duty = services.roster.add_duty(DutyInput(title=INJECTION, kind="joint_patrol", start="2026-10-07 18:00",
+                                              end="2026-10-07 22:00", station="-1+1")).id
+    services.roster.assign(duty, person, override_reason="recorded afterwards")
+    services.roster.set_status(duty, "completed")
+    duties = services.roster.export_duties(date(2026, 10, 1), date(2026, 10, 31), tmp_path / f"duties{suffix}")
+    hours = services.hours.export(services.hours.summary("2026-10", "2026-10"), tmp_path / f"hours{suffix}")
+    for path in (duties, hours):
+        cells = [str(c) for c in _cells(path) if c is not None]
+        assert any(INJECTION in c for c in cells), path
+        if suffix == ".csv":  # a workbook keeps the text as it is, stored as text (checked in _cells)
+            assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), path

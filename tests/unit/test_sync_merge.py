@@ -280,3 +280,53 @@ def test_delete_vs_edit_found_on_the_deleting_side(shared: tuple[Device, Device,
     assert (conflict.kind, conflict.winner, conflict.local_value, conflict.incoming_value) == (
         "delete_vs_edit", "local", 1, 0)
     assert a.raw("incidents", incident_id)["description"] == "more detail from B"
+
+
+
+def _everything_but_the_audit(store: Store) -> dict[str, list[str]]:
+    tables = [row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    found = {t: sorted(repr(r) for r in store.db.execute(f"SELECT * FROM [{t}]").fetchall())
+             for t in tables if t not in ("audit_log", "meta")}
+    found["meta"] = sorted(repr(r) for r in store.db.execute("SELECT * FROM meta WHERE key != 'audit.head'"))
+    return found
+
+
+def test_a_refused_package_leaves_one_audit_entry_and_nothing_else(devices: tuple[Device, Device],
+                                                                   tmp_path: Path) -> None:
+    """Untrusted signer, wrong passphrase, a damaged file: each refusal is recorded (file, SHA-256, reason)."""
+    import hashlib
+
+    from ruralwatch.store.audit import AuditLog
+    from ruralwatch.sync.errors import PackageError
+
+    a, b = devices
+    a.incidents.record(make())
+    stranger = Device(tmp_path / "stranger.db")
+    try:
+        stranger.incidents.record(make(place="Stranger's farm"))
+        untrusted = tmp_path / "inbox" / "untrusted.rwsync"
+        untrusted.parent.mkdir()
+        stranger.sync.export(untrusted)
+    finally:
+        stranger.close()
+    locked = tmp_path / "locked.rwsync"
+    a.sync.export(locked, passphrase="the right one")
+    damaged = tmp_path / "damaged.rwsync"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    before = _everything_but_the_audit(b.store)
+    log = AuditLog(b.store)
+    cases = ((untrusted, None, "unknown signer"), (locked, "wrong", "wrong passphrase"),
+             (damaged, None, "not a RuralWatch sync package"))
+    for path, passphrase, reason in cases:
+        with pytest.raises(PackageError, match=reason):
+            b.sync.import_package(path, passphrase)
+    assert [r.status for r in b.sync.merge_folder(untrusted.parent)] == ["refused"]  # central merge: recorded too
+    assert _everything_but_the_audit(b.store) == before
+    entries = sorted(log.entries(action="sync_refused"), key=lambda e: e.seq)
+    assert len(entries) == 4
+    for entry, (path, _, reason) in zip(entries, [*cases, cases[0]], strict=True):
+        changes = entry.changes or {}
+        assert (entry.table, changes["file"]) == ("sync_packages", path.name)
+        assert changes["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert reason in changes["reason"]
+    assert log.verify().ok

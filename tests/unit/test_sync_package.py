@@ -1,4 +1,5 @@
-"""Bad packages are refused with one clear message, and the receiving database file stays byte-for-byte the same."""
+"""Bad packages are refused with one clear message, and the receiving database stays the same but for the one
+audit entry that records the refusal."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from test_sync_merge import Device, make, trust_all
 
+from ruralwatch.store import open_store
 from ruralwatch.sync import package
 from ruralwatch.sync.errors import PackageError
 
@@ -31,8 +33,17 @@ def write_zip(path: Path, parts: dict[str, bytes], compression: int = zipfile.ZI
 
 
 def file_digest(path: Path) -> str:
+    """Every row of the closed database, the audit log and its head aside (a refusal is recorded there)."""
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    store = open_store(path)
+    try:
+        tables = [row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        rows = [(t, sorted(repr(r) for r in store.db.execute(f"SELECT * FROM [{t}]"))) for t in sorted(tables)
+                if t not in ("audit_log", "meta")]
+        rows.append(("meta", sorted(repr(r) for r in store.db.execute("SELECT * FROM meta WHERE key != 'audit.head'"))))
+    finally:
+        store.close()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 class World:
@@ -56,6 +67,8 @@ class World:
             with pytest.raises(PackageError, match=match) as caught:
                 receiver.sync.import_package(path, passphrase)
             assert "\n" not in str(caught.value)
+            assert receiver.store.db.execute("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()[0] \
+                == "sync_refused"
         finally:
             receiver.close()
         assert file_digest(self.b.path) == self.before

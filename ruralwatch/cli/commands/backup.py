@@ -1,10 +1,10 @@
 """`ruralwatch backup`, `backups` and `restore`: encrypted backups of the database, and putting one back.
 
-`backup` and `backups` run signed in, like every other command (any role). `restore` does not sign in to the
-current database, which may be damaged beyond opening: `run_restore(args, db_path)` signs in against the
-backup's own keyring (password from --passphrase-file, $RURALWATCH_PASSPHRASE_FILE or a prompt; the account from
---user, $RURALWATCH_USER or the backup's only account), and only an administrator may restore. Without `--yes`
-it checks everything, prints what would happen and exits 2 with nothing changed.
+`backup` and `backups` run signed in, like every other command (administrators: "data.backup"). `restore`
+does not sign in to the current database, which may be damaged beyond opening: `run_restore(args, db_path)`
+signs in against the backup's own keyring (password from --passphrase-file, $RURALWATCH_PASSPHRASE_FILE or a
+prompt; the account from --user, $RURALWATCH_USER or the backup's only account), and only an administrator may
+restore. Without `--yes` it checks everything, prints what would happen and exits 2 with nothing changed.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     exporting.add_argument(
         "--include-personal", action="store_true",
         help="include personal data (reporter name and phone), which is left out by default; later only a role "
-             "entitled to personal data may ask for it. Share such a file only with those entitled to it",
+             "entitled to personal data may ask for it. Share such a file only with those entitled to it. "
+             "Vehicle registrations are exported only for roles entitled to reporters' details",
     )
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from ruralwatch.cli.errors import OptionError
+from ruralwatch.cli.signin import warn_if_exposed
 from ruralwatch.core.errors import FieldError, ValidationError
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.core.kinds import (
@@ -100,7 +102,12 @@ def add_incident_fields(parser: argparse.ArgumentParser, required: bool) -> None
                         help=f"one of: {_choices_text(STATUSES)}")
     parser.add_argument("--crime-ref", dest="crime_reference", help="force crime reference")
     parser.add_argument("--reporter-name")
-    parser.add_argument("--reporter-phone")
+    parser.add_argument("--reporter-phone",
+                        help="the reporter's phone number (it shows in the process list and the shell history: "
+                             "prefer --reporter-file)")
+    parser.add_argument("--reporter-file", type=Path, metavar="FILE",
+                        help="a file with the reporter's name on the first line and phone number on the second "
+                             "(either may be blank), instead of --reporter-name/--reporter-phone; chmod 600 it")
     roles = ", ".join(k for k, _ in VEHICLE_ROLES)
     parser.add_argument("--vrm", action="append", default=[], metavar="VRM[:ROLE]",
                         help=f"vehicle registration, repeatable; ROLE is one of {roles} (default suspect)")
@@ -258,6 +265,28 @@ def _parse_item_option(text: str, option: str) -> StolenItemInput:
     )
 
 
+def read_reporter_file(path: Path) -> tuple[str, str]:
+    """(name, phone) from a --reporter-file: personal data kept off the command line."""
+    path = path.expanduser()
+    warn_if_exposed(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise OptionError(f"--reporter-file: cannot read {path}: {reason}") from None
+    if len(lines) > 2 and any(line.strip() for line in lines[2:]):
+        raise OptionError(f"--reporter-file: {path} should hold two lines: the name, then the phone number")
+    name, phone = (lines + ["", ""])[:2]
+    return name.strip(), phone.strip()
+
+
+def warn_phone_on_command_line(args: argparse.Namespace) -> None:
+    """A phone number typed as an option stays in the shell history and shows in the process list."""
+    if getattr(args, "reporter_phone", None):
+        print("ruralwatch: warning: --reporter-phone is visible to other users (process list, shell history): "
+              "give --reporter-file FILE instead", file=sys.stderr)
+
+
 def apply_options(inp: IncidentInput, args: argparse.Namespace) -> tuple[IncidentInput, Origins]:
     """Apply the options given to an incident's input; returns it with where each vehicle and item came from."""
     simple = {
@@ -270,6 +299,10 @@ def apply_options(inp: IncidentInput, args: argparse.Namespace) -> tuple[Inciden
         value = getattr(args, option, None)
         if value is not None:
             setattr(inp, attribute, value)
+    if getattr(args, "reporter_file", None) is not None:
+        if args.reporter_name is not None or args.reporter_phone is not None:
+            raise OptionError("give --reporter-file or --reporter-name/--reporter-phone, not both")
+        inp.reporter_name, inp.reporter_phone = read_reporter_file(args.reporter_file)
     origins = Origins(location="--lat/--lon")
     has_lat_lon = args.lat is not None or args.lon is not None
     if args.grid_ref is not None and has_lat_lon:

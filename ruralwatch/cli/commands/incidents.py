@@ -12,6 +12,7 @@ from ruralwatch.cli.commands.incident_options import (
     add_incident_fields,
     apply_options,
     for_cli,
+    warn_phone_on_command_line,
 )
 from ruralwatch.cli.commands.incident_report import incident_json, report, summary_line
 from ruralwatch.cli.exit_codes import ExitCode
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             incident = service.record(inp, attach=args.attach)
         except ValidationError as exc:
             raise for_cli(exc, origins) from None
+        warn_phone_on_command_line(args)
         print_json(incident_json(incident)) if args.json else print(incident.id)
     elif args.action == "update":
         before = service.get(args.id)
@@ -74,6 +76,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             incident = service.update(args.id, inp, attach=args.attach)
         except ValidationError as exc:
             raise for_cli(exc, origins) from None
+        warn_phone_on_command_line(args)
         if args.json:
             print_json(incident_json(incident))
         elif incident.to_dict() == before.to_dict():

@@ -12,10 +12,10 @@ from typing import Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
-from ruralwatch.cli.signin import open_signed_in
+from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase, SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.services.sync import CHOICES, ImportResult, SyncService, read_passphrase
+from ruralwatch.services.sync import CHOICES, ImportResult, SyncService
 from ruralwatch.store.database import Store
 
 
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             for p in peers:
                 print(f"{p.device_id:18} {p.name or '':20} {p.public_key}")
     elif action == "export":
-        passphrase = read_passphrase(args.passphrase_file)
+        passphrase = sync_passphrase(args.passphrase_file)
         if passphrase is None and not args.unencrypted:
             raise RuralWatchError("a sync package carries personal data, so it is encrypted: give "
                                   "--passphrase-file FILE or $RURALWATCH_SYNC_PASSPHRASE_FILE (or --unencrypted)")
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             encrypted = " (encrypted)" if result.encrypted else ""
             print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
     elif action == "import":
-        imported = service.import_package(args.file, read_passphrase(args.passphrase_file))
+        imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
         print_json(imported.to_dict()) if args.json else print(_import_line(imported))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
 
 def _central(service: SyncService, args: argparse.Namespace) -> int:
-    results = service.merge_folder(args.folder, read_passphrase(args.passphrase_file))
+    results = service.merge_folder(args.folder, sync_passphrase(args.passphrase_file))
     if args.json:
         print_json([r.to_dict() for r in results])
     else:
