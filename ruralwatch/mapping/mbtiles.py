@@ -5,13 +5,23 @@ optional `metadata` table of name/value pairs. Basemaps come from outside (a USB
 module opens them strictly read-only and checks them up front: every problem becomes one MBTilesError line that
 names the file and the reason, never a traceback, so `basemap add FILE` can refuse a bad file clearly and the
 tile handler serving Leaflet can trust what it opened.
+
+Bounded, because the file is someone else's: only a regular file is opened (a FIFO would block the open, a device
+never end), and every query runs under a deadline enforced by an SQLite progress handler, so a `tiles` view over
+an endless recursive query is refused after CHECK_SECONDS (opening and checking) or TILE_SECONDS (one tile while
+the map is shown) instead of hanging `basemap add` or the window.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
+import stat
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +34,12 @@ MAX_ZOOM = 30  # 2**30 tiles a side is far past any real basemap and keeps every
 MAX_LATITUDE = 85.0511  # Web Mercator stops here; tools often write ±90 meaning "the whole world"
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 _FORMAT_ALIASES = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
+# Deadlines (seconds of wall time). A real basemap checks in well under a second (COUNT(*) of a tiles table is one
+# b-tree count, the zoom range two index look-ups); the margin is for big files on slow USB sticks.
+CHECK_SECONDS = 10.0
+TILE_SECONDS = 1.0
+# SQLite virtual-machine instructions between two looks at the clock (a look costs well under a microsecond).
+PROGRESS_STEPS = 10_000
 _TILE_QUERY = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
 # sqlite3 raises UnicodeDecodeError, not sqlite3.Error, when SQLite's own error message holds bytes that are not
 # UTF-8 (e.g. "malformed database schema" quoting a damaged CREATE statement), and MemoryError for SQLITE_NOMEM,
@@ -78,11 +94,15 @@ class MBTiles:
     at a time; a lock serialises calls anyway so an overlap cannot corrupt the connection's state.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, check_seconds: float | None = None, tile_seconds: float | None = None
+                 ) -> None:
         self._given = Path(path).expanduser()
         self.path = self._given.resolve()
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self.check_seconds = CHECK_SECONDS if check_seconds is None else check_seconds
+        self.tile_seconds = TILE_SECONDS if tile_seconds is None else tile_seconds
+        self._deadline = math.inf
         _check_file(self._given)
         self._conn = self._connect()
         try:
@@ -105,9 +125,10 @@ class MBTiles:
             if self._conn is None:
                 raise MBTilesError(self._given, "it has already been closed")
             try:
-                row = self._conn.execute(_TILE_QUERY, (z, x, side - 1 - y)).fetchone()
+                with self._bounded(self.tile_seconds):
+                    row = self._conn.execute(_TILE_QUERY, (z, x, side - 1 - y)).fetchone()
             except _SQLITE_FAILURES as exc:
-                raise MBTilesError(self._given, _sqlite_reason(exc)) from None
+                raise MBTilesError(self._given, self._reason(exc, self.tile_seconds)) from None
         if row is None or not isinstance(row[0], bytes):
             return None
         return row[0]
@@ -127,6 +148,24 @@ class MBTiles:
     ) -> None:
         self.close()
 
+    @contextmanager
+    def _bounded(self, seconds: float) -> Iterator[None]:
+        """Queries inside run until `seconds` from now; past that SQLite interrupts them (SQLITE_INTERRUPT)."""
+        self._deadline = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._deadline = math.inf
+
+    def _past_deadline(self) -> bool:
+        return time.monotonic() > self._deadline  # true: SQLite stops the statement
+
+    def _reason(self, exc: sqlite3.Error | UnicodeDecodeError | MemoryError, seconds: float) -> str:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_INTERRUPT":
+            return (f"reading it took longer than {seconds:g} s (a tiles view that never ends, or a damaged file), "
+                    f"so it is not a usable basemap")
+        return _sqlite_reason(exc)
+
     def _connect(self) -> sqlite3.Connection:
         """mode=ro so that nothing we do can change a user's file (no journal, no schema upgrade, no WAL reset)."""
         uri = f"{self.path.as_uri()}?mode=ro"
@@ -139,6 +178,7 @@ class MBTiles:
         except _SQLITE_FAILURES as exc:
             raise MBTilesError(self._given, _sqlite_reason(exc)) from None
         try:
+            conn.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
             conn.execute("PRAGMA query_only = ON")
         except _SQLITE_FAILURES as exc:
             conn.close()
@@ -148,9 +188,10 @@ class MBTiles:
     def _read_info(self) -> TileSetInfo:
         assert self._conn is not None
         try:
-            return self._validate(self._conn)
+            with self._bounded(self.check_seconds):
+                return self._validate(self._conn)
         except _SQLITE_FAILURES as exc:
-            raise MBTilesError(self._given, _sqlite_reason(exc)) from None
+            raise MBTilesError(self._given, self._reason(exc, self.check_seconds)) from None
 
     def _validate(self, conn: sqlite3.Connection) -> TileSetInfo:
         """Check the schema, the tiles and the metadata; sqlite3 errors are turned into MBTilesError by the caller."""
@@ -163,7 +204,11 @@ class MBTiles:
             raise MBTilesError(
                 given, f"its tiles table lacks the column(s) {', '.join(missing)} that every MBTiles file has"
             )
-        count, low, high = conn.execute("SELECT COUNT(*), MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
+        # Three queries, not one: alone, MIN and MAX are each an index look-up and COUNT(*) a b-tree count, where
+        # together they scan every row (a big file could then miss the deadline).
+        count = conn.execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
+        low = conn.execute("SELECT MIN(zoom_level) FROM tiles").fetchone()[0]
+        high = conn.execute("SELECT MAX(zoom_level) FROM tiles").fetchone()[0]
         if not count:
             raise MBTilesError(given, "it contains no tiles")
         if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high <= MAX_ZOOM):
@@ -195,21 +240,44 @@ class MBTiles:
         )
 
 
-def inspect_mbtiles(path: str | Path) -> TileSetInfo:
+def inspect_mbtiles(path: str | Path, check_seconds: float | None = None) -> TileSetInfo:
     """Open, validate and close: what `basemap add` needs to accept or refuse a file."""
-    with MBTiles(path) as tiles:
+    with MBTiles(path, check_seconds=check_seconds) as tiles:
         return tiles.info
 
 
+_NOT_REGULAR = ((stat.S_ISDIR, "it is a folder, not an MBTiles file"),
+                (stat.S_ISFIFO, "it is a pipe (FIFO), not a file"),
+                (stat.S_ISSOCK, "it is a socket, not a file"),
+                (stat.S_ISCHR, "it is a device, not a file"),
+                (stat.S_ISBLK, "it is a device, not a file"))
+
+
+def _read_start(path: Path, size: int) -> bytes:
+    """The first `size` bytes of a regular file. O_NONBLOCK: if a FIFO replaced the file after the check, the
+    open returns at once instead of waiting for a writer; fstat then refuses it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise MBTilesError(path, "it is not a regular file")
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 def _check_file(path: Path) -> None:
-    """Refuse what is plainly not an SQLite file before SQLite sees it (SQLite would treat an empty file as new)."""
+    """Refuse what is plainly not an SQLite file before SQLite sees it (SQLite would treat an empty file as new),
+    and anything but a regular file before anything opens it (a FIFO blocks the open, a device never ends)."""
     try:
         if not path.exists():
             raise MBTilesError(path, "the file does not exist")
-        if path.is_dir():
-            raise MBTilesError(path, "it is a folder, not an MBTiles file")
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        mode = path.stat().st_mode
+        for test, reason in _NOT_REGULAR:
+            if test(mode):
+                raise MBTilesError(path, reason)
+        if not stat.S_ISREG(mode):
+            raise MBTilesError(path, "it is not a regular file")
+        header = _read_start(path, len(SQLITE_HEADER))
     except OSError as exc:
         raise MBTilesError(path, f"the file cannot be read ({exc.strerror or exc})") from None
     if not header:
@@ -221,9 +289,8 @@ def _check_file(path: Path) -> None:
 def _is_wal_without_log(path: Path) -> bool:
     """True for a WAL-mode database (header bytes 18-19 == 2) with no -wal file beside it."""
     try:
-        with path.open("rb") as handle:
-            header = handle.read(20)
-    except OSError:
+        header = _read_start(path, 20)
+    except (OSError, MBTilesError):
         return False
     return len(header) == 20 and header[18] == 2 and header[19] == 2 and not Path(f"{path}-wal").exists()
 

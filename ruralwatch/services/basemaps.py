@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from contextlib import suppress
 from pathlib import Path
 
@@ -27,11 +28,17 @@ COPY_CHUNK = 8 * 1024 * 1024  # bytes per read when copying a basemap: progress 
 def copy_file(source: Path, target: Path, progress: ProgressCallback | None = None) -> None:
     """Copy `source` to `target` through a temporary file beside it, reporting bytes; a False from `progress`
     cancels (CancelledError) and leaves no file behind."""
-    total = source.stat().st_size
+    # O_NONBLOCK and fstat: a FIFO swapped in after the check is refused at once, never waited on.
+    fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        raise BasemapError(f"{source} is not a regular file; nothing was added")
+    total = status.st_size
     part = target.with_name(f".{target.name}.part")
     done = 0
     try:
-        with source.open("rb") as reader, part.open("wb") as writer:
+        with os.fdopen(fd, "rb") as reader, part.open("wb") as writer:
             while chunk := reader.read(COPY_CHUNK):
                 writer.write(chunk)
                 done += len(chunk)

@@ -1,14 +1,24 @@
-"""Device signatures (Ed25519) and payload encryption (scrypt key, AES-256-GCM)."""
+"""Device signatures (Ed25519) and payload encryption (scrypt key, AES-256-GCM).
+
+The payload is one AES-GCM message (format version 1). It is read without holding it in memory: a first pass
+streams it through a GCM decryptor only to check the tag (nothing decrypted is kept), then `GcmPlaintext` gives
+random access to the plaintext by decrypting just the blocks asked for in CTR mode, which is exactly how GCM
+encrypts (block j of the plaintext under the counter nonce || j + 2). So no plaintext is used before the whole
+message is authenticated, and memory stays at one read's worth.
+"""
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -17,10 +27,15 @@ from ruralwatch.sync.errors import PackageError
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
-# Refuse parameters from a package that would make key derivation a denial of service.
-_MAX_SCRYPT_N = 2**20
-_MAX_SCRYPT_R = 16
-_MAX_SCRYPT_P = 4
+# What a package may ask for, checked before deriving anything: at most twice the memory RuralWatch itself uses
+# (128 * n * r bytes: 32 MiB written, 64 MiB accepted) and four times its work (about 0.1 s written, 0.4 s
+# accepted). A signer asking for scrypt's largest settings (2 GB, 35 s) is refused, not obeyed.
+MAX_SCRYPT_N = 2 * SCRYPT_N
+MAX_SCRYPT_R = SCRYPT_R
+MAX_SCRYPT_P = 2 * SCRYPT_P
+TAG_BYTES = 16
+# GCM's counter is 32 bits and starts at 2 for the first block: beyond this the CTR view would differ from GCM.
+MAX_GCM_BYTES = (2**32 - 3) * 16
 
 
 @dataclass(frozen=True)
@@ -87,22 +102,103 @@ def encrypt(params: dict[str, Any], passphrase: str, plaintext: bytes, associate
     return AESGCM(key).encrypt(bytes.fromhex(params["nonce"]), plaintext, associated)
 
 
-def decrypt(params: Any, passphrase: str, ciphertext: bytes, associated: bytes) -> bytes:
+@dataclass(frozen=True)
+class Settings:
+    """A package's encryption settings, checked: scrypt within the caps, a 12-byte nonce."""
+
+    n: int
+    r: int
+    p: int
+    salt: bytes
+    nonce: bytes
+
+    def key(self, passphrase: str) -> bytes:
+        return _derive(passphrase, self.salt, self.n, self.r, self.p)
+
+
+def check_settings(params: Any) -> Settings:
+    """The settings a package declares, or a PackageError when they are not ones RuralWatch uses (or costlier)."""
     try:
         kdf = params["kdf"]
         n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
         salt, nonce = bytes.fromhex(kdf["salt"]), bytes.fromhex(params["nonce"])
         valid = (
-            params.get("cipher") == "AES-256-GCM" and kdf.get("name") == "scrypt" and 2 <= n <= _MAX_SCRYPT_N
-            and n & (n - 1) == 0 and 1 <= r <= _MAX_SCRYPT_R and 1 <= p <= _MAX_SCRYPT_P and len(nonce) == 12
+            params.get("cipher") == "AES-256-GCM" and kdf.get("name") == "scrypt" and 2 <= n <= MAX_SCRYPT_N
+            and n & (n - 1) == 0 and 1 <= r <= MAX_SCRYPT_R and 1 <= p <= MAX_SCRYPT_P and len(nonce) == 12
             and len(salt) >= 8
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):  # int(inf) is an OverflowError
         valid = False
     if not valid:
-        raise PackageError("the package's encryption settings are not ones RuralWatch uses")
-    key = _derive(passphrase, salt, n, r, p)
+        raise PackageError("the package's encryption settings are not ones RuralWatch uses (or ask for a costlier "
+                           "key derivation than it accepts)")
+    return Settings(n, r, p, salt, nonce)
+
+
+def _wrong_passphrase() -> PackageError:
+    return PackageError("wrong passphrase for this package (or the package was altered)")
+
+
+def decrypt(params: Any, passphrase: str, ciphertext: bytes, associated: bytes) -> bytes:
+    """The whole plaintext in memory: for small messages and tests; packages use `authenticate` + `GcmPlaintext`."""
+    settings = check_settings(params)
     try:
-        return AESGCM(key).decrypt(nonce, ciphertext, associated)
+        return AESGCM(settings.key(passphrase)).decrypt(settings.nonce, ciphertext, associated)
     except InvalidTag:
-        raise PackageError("wrong passphrase for this package (or the package was altered)") from None
+        raise _wrong_passphrase() from None
+
+
+def authenticate(key: bytes, nonce: bytes, associated: bytes, ciphertext: Iterable[bytes], tag: bytes) -> None:
+    """Check a GCM tag over ciphertext given in chunks, keeping nothing; PackageError when it does not match."""
+    decryptor = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(associated)
+    for chunk in ciphertext:
+        decryptor.update(chunk)  # the output is dropped: this pass only authenticates
+    try:
+        decryptor.finalize()
+    except InvalidTag:
+        raise _wrong_passphrase() from None
+
+
+class GcmPlaintext(io.RawIOBase):
+    """Seekable read-only plaintext of an authenticated GCM message (call `authenticate` first).
+
+    `source` is the ciphertext without its tag (seekable); a read decrypts only the blocks it covers."""
+
+    def __init__(self, source: Any, size: int, key: bytes, nonce: bytes) -> None:
+        super().__init__()
+        if len(nonce) != 12 or size > MAX_GCM_BYTES:
+            raise PackageError("the package's encryption settings are not ones RuralWatch uses")
+        self._source, self._size, self._key, self._nonce = source, size, key, nonce
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = max(0, min(len(view), self._size - self._pos, 1024 * 1024))  # a short read keeps memory small
+        if not count:
+            return 0
+        block, skip = divmod(self._pos, 16)
+        counter = self._nonce + (block + 2).to_bytes(4, "big")  # GCM: J0 = nonce || 1, data from inc32(J0)
+        self._source.seek(block * 16)
+        data = self._source.read(skip + count)
+        if len(data) != skip + count:
+            raise PackageError("the package's payload is shorter than it says")
+        decryptor = Cipher(algorithms.AES(self._key), modes.CTR(counter)).decryptor()
+        plain = decryptor.update(data) + decryptor.finalize()
+        view[:count] = memoryview(plain)[skip:]
+        self._pos += count
+        return count

@@ -12,6 +12,17 @@ associated data, so it is authenticated by the passphrase as well as by the sign
 Reading verifies everything before anything is returned: entry names, declared and actual sizes against the
 manifest (zip bombs), the signature, every checksum, then decrypts and parses. Trust in the signer, the
 schema version and "already applied" are the caller's checks (ruralwatch.services.sync).
+
+Limits, checked before any work they would cost (a trusted signer is still not trusted to be sane):
+- sizes: each table part at most MAX_TABLE_PART_BYTES, each blob MAX_BLOB_PART_BYTES, all parts together and
+  payload.bin each at most MAX_PAYLOAD_BYTES, from the manifest AND from the zips' central directories; a member
+  that inflates more than MAX_COMPRESSION_RATIO times (beyond RATIO_FREE_BYTES) is refused as a zip bomb;
+- scrypt settings: see crypto.MAX_SCRYPT_*;
+- clocks: the manifest's clock range and `seen` vector, and every row and field clock, at most
+  clock.MAX_CLOCK_SKEW_MS ahead of this laptop's wall clock, so a peer with a wrong date cannot pin ours.
+The file is never read whole: payload.bin is hashed, authenticated and read in chunks (a window on the file,
+through crypto.GcmPlaintext when encrypted), and each part is streamed, hashed and parsed line by line, so
+memory holds the rows returned plus one chunk, never a part's or the payload's bytes.
 """
 
 from __future__ import annotations
@@ -21,15 +32,20 @@ import io
 import json
 import os
 import re
+import stat
+import struct
 import sys
 import tempfile
+import time
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruralwatch.core.clock import MAX_CLOCK_SKEW_MS, Hlc, skew_message
 from ruralwatch.sync import crypto
 from ruralwatch.sync.errors import PackageError
 
@@ -43,7 +59,18 @@ PAYLOAD_NAME = "payload.bin"
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 # Zip entries may be this much larger than the manifest says before the package counts as lying.
 SIZE_SLACK = 1024
-HLC_PATTERN = re.compile(r"^\d{15}-\d{6}-[^-\s]+$")
+MiB = 1024 * 1024
+# A table's JSON lines: about 1-2 KB a row, so half a million incidents fit; the rows are parsed into memory.
+MAX_TABLE_PART_BYTES = 1024 * MiB
+# One attachment: the app takes files up to 50 MB (services/incidents.MAX_ATTACHMENT_BYTES).
+MAX_BLOB_PART_BYTES = 64 * MiB
+# Everything a package carries, and payload.bin itself. build() refuses to write more.
+MAX_PAYLOAD_BYTES = 4096 * MiB
+# JSON lines deflate 5-15 times, photos not at all; DEFLATE's ceiling is about 1,030. Small members are exempt.
+MAX_COMPRESSION_RATIO = 100
+RATIO_FREE_BYTES = MiB
+READ_CHUNK = MiB
+HLC_PATTERN = re.compile(r"^[0-9]{15}-[0-9]{6}-[^-\s]+$")  # ASCII digits: text order is clock order
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _TABLE_PART = re.compile(r"^tables/([a-z_]+)\.jsonl$")
 _BLOB_PART = re.compile(r"^blobs/([0-9a-f]{64})$")
@@ -104,6 +131,13 @@ def build(
     """
     parts: dict[str, bytes] = {f"tables/{name}.jsonl": _jsonl(rows) for name, rows in tables.items()}
     parts.update({f"blobs/{sha}": data for sha, data in sorted(blobs.items())})
+    for name, data in parts.items():
+        if len(data) > _part_limit(name):
+            raise PackageError(f"{name} is {len(data):,} bytes, more than a package may carry "
+                               f"({_part_limit(name):,}); export for fewer changes (since the last export)")
+    if sum(len(data) for data in parts.values()) > MAX_PAYLOAD_BYTES:
+        raise PackageError(f"the changes are more than a package may carry ({MAX_PAYLOAD_BYTES:,} bytes); export "
+                           f"since the last export")
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, data in parts.items():
@@ -151,18 +185,88 @@ def _check_names(names: list[str], where: str) -> None:
         raise PackageError(f"refused: {where} has duplicate entries")
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, declared: int, label: str) -> bytes:
-    """An entry's bytes, never reading more than the declared size allows (zip headers can lie)."""
-    # Capped: zipfile cannot be asked for more than sys.maxsize bytes (OverflowError), and no entry is that big.
-    limit = min(declared + SIZE_SLACK, sys.maxsize - 1)
-    if info.file_size > limit:
+def _part_limit(name: str) -> int:
+    return MAX_BLOB_PART_BYTES if name.startswith("blobs/") else MAX_TABLE_PART_BYTES
+
+
+def _check_member(info: zipfile.ZipInfo, declared: int, label: str) -> None:
+    """The zip's own central directory against the manifest, before a byte is inflated (zip bombs)."""
+    if info.file_size > min(declared + SIZE_SLACK, sys.maxsize - 1):
         raise PackageError(f"refused: {label} is far larger than the manifest says ({info.file_size:,} bytes, "
                            f"{declared:,} declared)")
+    if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_COMPRESSION_RATIO * info.compress_size:
+        raise PackageError(f"refused: {label} inflates {info.file_size:,} bytes from {info.compress_size:,}, more "
+                           f"than any real package (a zip bomb?)")
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, declared: int, label: str) -> bytes:
+    """An entry's bytes, never reading more than the declared size allows (zip headers can lie)."""
+    _check_member(info, declared, label)
+    limit = min(declared + SIZE_SLACK, sys.maxsize - 1)
     with archive.open(info) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise PackageError(f"refused: {label} is far larger than the manifest says")
     return data
+
+
+def _chunks(handle: Any, limit: int, label: str) -> Iterator[bytes]:
+    """A member's bytes in READ_CHUNK pieces, refusing it once it passes `limit` (headers can lie)."""
+    total = 0
+    while chunk := handle.read(READ_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise PackageError(f"refused: {label} is far larger than the manifest says")
+        yield chunk
+
+
+class _Window(io.RawIOBase):
+    """A seekable read-only view of `size` bytes of `handle` from `start`: a stored zip member, read in place."""
+
+    def __init__(self, handle: Any, start: int, size: int) -> None:
+        super().__init__()
+        self._handle, self._start, self._size, self._pos = handle, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = max(0, min(len(view), self._size - self._pos))
+        if not count:
+            return 0
+        self._handle.seek(self._start + self._pos)
+        data = self._handle.read(count)
+        view[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def _stored_window(handle: io.BufferedReader, info: zipfile.ZipInfo, file_size: int) -> _Window:
+    """payload.bin as it lies in the file. RuralWatch stores it (it is compressed or encrypted already); a
+    deflated one could only be read at random by inflating it again from the start for every seek."""
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or info.compress_size != info.file_size:
+        raise PackageError(f"refused: {PAYLOAD_NAME} is compressed or encrypted by zip (RuralWatch stores it)")
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_length + extra_length
+    if start + info.compress_size > file_size:
+        raise zipfile.BadZipFile("truncated member")
+    return _Window(handle, start, info.compress_size)
 
 
 def _digest_ok(value: Any) -> bool:
@@ -196,30 +300,63 @@ def _check_manifest(manifest: Any) -> dict[str, Any]:
     return manifest
 
 
-class PackageReader:
-    """An opened package whose structure and signature have been checked; the payload is read on demand."""
+class _Tally:
+    """Size and SHA-256 of the chunks passed through `feed`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self) -> None:
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+
+    def add(self, data: bytes) -> None:
+        self.size += len(data)
+        self.sha256.update(data)
+
+    def feed(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.add(chunk)
+            yield chunk
+
+    def digest(self) -> dict[str, Any]:
+        return {"size": self.size, "sha256": self.sha256.hexdigest()}
+
+
+def _wall_now() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _check_clock(clock: str, now: int, where: str) -> None:
+    """Refuse a clock more than MAX_CLOCK_SKEW_MS ahead of this laptop's (the merge would pin ours on it)."""
+    stamp = Hlc.decode(clock)
+    if stamp.millis - now > MAX_CLOCK_SKEW_MS:
+        raise PackageError(f"refused: {skew_message(stamp.device, stamp.millis - now)} ({where})")
+
+
+class PackageReader:
+    """An opened package whose structure and signature have been checked; the payload is read on demand.
+
+    The file is opened for each step and never read whole; `contents` refuses it if it changed in between.
+    `wall_millis` is this laptop's wall clock (tests inject one) for the clock-skew bound.
+    """
+
+    def __init__(self, path: Path, wall_millis: Callable[[], int] = _wall_now) -> None:
         self.path = Path(path)
+        self._wall = wall_millis
+        self._identity: tuple[int, int, int] | None = None
         if not self.path.is_file():
             raise PackageError(f"no package file at {self.path}")
-        try:
-            self._bytes = self.path.read_bytes()
-            self._archive = zipfile.ZipFile(io.BytesIO(self._bytes))
-            infos = self._archive.infolist()
-        except _DAMAGED:
-            raise PackageError(f"{self.path.name} is not a RuralWatch sync package (not a zip file, or it is "
-                               f"truncated or damaged)") from None
-        _check_names([i.filename for i in infos], self.path.name)
-        by_name = {i.filename: i for i in infos}
-        if set(by_name) != {MANIFEST_NAME, PAYLOAD_NAME}:
-            raise PackageError(f"{self.path.name} is not a RuralWatch sync package (it should hold exactly "
-                               f"{MANIFEST_NAME} and {PAYLOAD_NAME})")
-        self._payload_info = by_name[PAYLOAD_NAME]
-        try:
-            raw = _read_entry(self._archive, by_name[MANIFEST_NAME], MAX_MANIFEST_BYTES, MANIFEST_NAME)
-        except _DAMAGED:
-            raise PackageError(f"{self.path.name} is damaged (its manifest cannot be read)") from None
+        with self._archive() as (handle, archive):
+            infos = archive.infolist()
+            _check_names([i.filename for i in infos], self.path.name)
+            by_name = {i.filename: i for i in infos}
+            if set(by_name) != {MANIFEST_NAME, PAYLOAD_NAME}:
+                raise PackageError(f"{self.path.name} is not a RuralWatch sync package (it should hold exactly "
+                                   f"{MANIFEST_NAME} and {PAYLOAD_NAME})")
+            try:
+                raw = _read_entry(archive, by_name[MANIFEST_NAME], MAX_MANIFEST_BYTES, MANIFEST_NAME)
+                handle.seek(0)
+                self.sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+            except _DAMAGED:
+                raise PackageError(f"{self.path.name} is damaged (its manifest cannot be read)") from None
         try:
             manifest = json.loads(raw.decode("utf-8"))
         except _BAD_JSON:
@@ -234,7 +371,30 @@ class PackageReader:
             raise PackageError("refused: the package's signature does not match its manifest (it was altered "
                                "or damaged)")
         self.signer_key: str = signature["public_key"].lower()
-        self.sha256 = hashlib.sha256(self._bytes).hexdigest()
+
+    @contextmanager
+    def _archive(self) -> Iterator[tuple[io.BufferedReader, zipfile.ZipFile]]:
+        """The file and its zip, opened for one step; the same file (size, time, inode) as the first step."""
+        not_a_package = PackageError(f"{self.path.name} is not a RuralWatch sync package (not a zip file, or it "
+                                     f"is truncated or damaged)")
+        try:
+            handle = self.path.open("rb")
+        except OSError as exc:
+            raise PackageError(f"{self.path.name} cannot be read ({exc.strerror or exc})") from None
+        with handle:
+            status = os.fstat(handle.fileno())
+            identity = (status.st_size, status.st_mtime_ns, status.st_ino)
+            if not stat.S_ISREG(status.st_mode):
+                raise PackageError(f"no package file at {self.path}")
+            if self._identity is not None and identity != self._identity:
+                raise PackageError(f"refused: {self.path.name} changed while it was being read; import it again")
+            self._identity = identity
+            try:
+                archive = zipfile.ZipFile(handle)
+            except _DAMAGED:
+                raise not_a_package from None
+            with archive:
+                yield handle, archive
 
     @property
     def package_id(self) -> str:
@@ -244,43 +404,83 @@ class PackageReader:
     def source_device(self) -> str:
         return str(self.manifest["source_device"])
 
+    def _check_declared(self) -> None:
+        """Declared sizes and clocks: cheap, so checked before any byte of the payload is read."""
+        manifest = self.manifest
+        parts: dict[str, Any] = manifest["parts"]
+        for name, digest in parts.items():
+            if digest["size"] > _part_limit(name):
+                raise PackageError(f"refused: {name} is declared as {digest['size']:,} bytes, more than a package "
+                                   f"may carry ({_part_limit(name):,})")
+        if (sum(d["size"] for d in parts.values()) > MAX_PAYLOAD_BYTES
+                or manifest["payload"]["size"] > MAX_PAYLOAD_BYTES):
+            raise PackageError(f"refused: the package is declared larger than a package may be "
+                               f"({MAX_PAYLOAD_BYTES:,} bytes)")
+        now = self._wall()
+        declared_range = manifest["clock"]
+        ranges = declared_range.values() if isinstance(declared_range, dict) else [declared_range]
+        for clock in [*ranges, *manifest["seen"].values()]:
+            if isinstance(clock, str) and HLC_PATTERN.match(clock):
+                _check_clock(clock, now, "in the package's manifest")
+
     def contents(self, passphrase: str | None, tables: Iterable[str]) -> Contents:
         """Verify, decrypt and parse the payload. `tables`: the table names this database accepts."""
         allowed = set(tables)
         manifest = self.manifest
-        try:
-            payload = _read_entry(self._archive, self._payload_info, manifest["payload"]["size"], PAYLOAD_NAME)
-        except _DAMAGED:
-            raise PackageError(f"{self.path.name} is damaged (payload.bin cannot be read)") from None
-        if _digest(payload) != manifest["payload"]:
-            raise PackageError("refused: payload.bin does not match its checksum in the manifest (damaged or "
-                               "altered)")
+        self._check_declared()
+        settings: crypto.Settings | None = None
         if manifest["encryption"] is not None:
             if not passphrase:
                 raise PackageError("this package is encrypted: give the passphrase with --passphrase-file")
-            payload = crypto.decrypt(manifest["encryption"], passphrase, payload, _associated(manifest))
-        parts = self._parts(payload)
-        contents = Contents()
-        for name, data in parts.items():
-            table_match, blob_match = _TABLE_PART.match(name), _BLOB_PART.match(name)
-            if table_match and table_match.group(1) in allowed:
-                contents.tables[table_match.group(1)] = _parse_rows(data, name)
-            elif blob_match:
-                if hashlib.sha256(data).hexdigest() != blob_match.group(1):
-                    raise PackageError(f"refused: {name} does not match its name")
-                contents.blobs[blob_match.group(1)] = data
-            else:
-                raise PackageError(f"refused: the package holds {name!r}, which is not a table this database syncs")
+            settings = crypto.check_settings(manifest["encryption"])
+        with self._archive() as (handle, archive):
+            try:
+                info = archive.getinfo(PAYLOAD_NAME)
+                declared_size = manifest["payload"]["size"]
+                _check_member(info, declared_size, PAYLOAD_NAME)
+                window = _stored_window(handle, info, self._identity[0] if self._identity else 0)
+                digest = hashlib.sha256()
+                for chunk in _chunks(window, min(declared_size + SIZE_SLACK, sys.maxsize - 1), PAYLOAD_NAME):
+                    digest.update(chunk)
+                actual = {"size": window.tell(), "sha256": digest.hexdigest()}
+            except _DAMAGED:
+                raise PackageError(f"{self.path.name} is damaged (payload.bin cannot be read)") from None
+            if actual != manifest["payload"]:
+                raise PackageError("refused: payload.bin does not match its checksum in the manifest (damaged or "
+                                   "altered)")
+            plain: Any = window
+            if settings is not None:
+                plain = self._authenticated(window, settings, passphrase or "")
+            contents = self._parts(plain, allowed)
         counts = {t: len(rows) for t, rows in contents.tables.items() if rows}
         declared = {t: n for t, n in manifest["counts"].items() if n}
         if counts != declared:
             raise PackageError("refused: the package's row counts do not match its manifest")
+        # Text order is clock order (fixed width), so the greatest text is the clock furthest ahead.
+        top = max((c for rows in contents.tables.values() for row in rows for c in _row_clocks(row)), default=None)
+        if top is not None:
+            _check_clock(top, self._wall(), "in its rows")
         return contents
 
-    def _parts(self, payload: bytes) -> dict[str, bytes]:
+    def _authenticated(self, window: _Window, settings: crypto.Settings, passphrase: str) -> io.BufferedReader:
+        """The plaintext of the payload, once its GCM tag has been checked over the whole ciphertext."""
+        size = window.seek(0, io.SEEK_END)
+        if size < crypto.TAG_BYTES:
+            raise PackageError("wrong passphrase for this package (or the package was altered)")
+        body = size - crypto.TAG_BYTES
+        window.seek(body)
+        tag = window.read(crypto.TAG_BYTES) or b""
+        key = settings.key(passphrase)
+        crypto.authenticate(key, settings.nonce, _associated(self.manifest),
+                            _chunks(_Window(window, 0, body), body, PAYLOAD_NAME), tag)
+        # Buffered: the inner zip reads a few KB at a time, and each raw read starts a CTR decryptor.
+        return io.BufferedReader(crypto.GcmPlaintext(_Window(window, 0, body), body, key, settings.nonce),
+                                 READ_CHUNK)
+
+    def _parts(self, plain: Any, allowed: set[str]) -> Contents:
         declared: dict[str, Any] = self.manifest["parts"]
         try:
-            inner = zipfile.ZipFile(io.BytesIO(payload))
+            inner = zipfile.ZipFile(plain)
             infos = inner.infolist()
         except _DAMAGED:
             raise PackageError("refused: the payload is not a readable archive") from None
@@ -291,31 +491,67 @@ class PackageReader:
         names = {i.filename for i in infos}
         if names != set(declared):
             raise PackageError("refused: the payload's parts do not match the manifest")
-        parts: dict[str, bytes] = {}
+        for info in infos:  # every member's central-directory entry before any is inflated
+            _check_member(info, declared[info.filename]["size"], info.filename)
+        contents = Contents()
         for info in infos:
+            name = info.filename
+            table_match, blob_match = _TABLE_PART.match(name), _BLOB_PART.match(name)
+            if not (table_match and table_match.group(1) in allowed) and not blob_match:
+                raise PackageError(f"refused: the package holds {name!r}, which is not a table this database syncs")
+            tally = _Tally()
+            limit = min(declared[name]["size"] + SIZE_SLACK, sys.maxsize - 1)
             try:
-                data = _read_entry(inner, info, declared[info.filename]["size"], info.filename)
+                with inner.open(info) as handle:
+                    if table_match:
+                        contents.tables[table_match.group(1)] = _parse_rows(
+                            tally.feed(_chunks(handle, limit, name)), name)
+                    else:  # kept whole (the merge stores it), gathered chunk by chunk into one buffer
+                        buffer = io.BytesIO()
+                        for chunk in tally.feed(_chunks(handle, limit, name)):
+                            buffer.write(chunk)
+                        data = buffer.getvalue()  # CPython hands over the buffer itself: no second copy
+                        del buffer
             except _DAMAGED:
-                raise PackageError(f"refused: {info.filename} in the payload is damaged") from None
-            if _digest(data) != declared[info.filename]:
-                raise PackageError(f"refused: {info.filename} does not match its checksum in the manifest "
+                raise PackageError(f"refused: {name} in the payload is damaged") from None
+            if tally.digest() != declared[name]:
+                raise PackageError(f"refused: {name} does not match its checksum in the manifest "
                                    f"(damaged or altered)")
-            parts[info.filename] = data
-        return parts
+            if blob_match:
+                if hashlib.sha256(data).hexdigest() != blob_match.group(1):
+                    raise PackageError(f"refused: {name} does not match its name")
+                contents.blobs[blob_match.group(1)] = data
+        return contents
 
 
-def _parse_rows(data: bytes, name: str) -> list[dict[str, Any]]:
+def _parse_rows(chunks: Iterable[bytes], name: str) -> list[dict[str, Any]]:
+    """JSON lines streamed in chunks. Split on b"\\n" only: JSON escapes every line end inside a string, but
+    str.splitlines would also split at U+2028, U+0085... which the writer (ensure_ascii=False) leaves raw."""
     rows: list[dict[str, Any]] = []
+    pending = b""
     try:
-        for line in data.decode("utf-8").splitlines():
-            if line:
-                rows.append(json.loads(line))
+        for chunk in chunks:
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            rows.extend(_parse_line(line, name) for line in lines if line.strip(b" \t\r"))
+        if pending.strip(b" \t\r"):
+            rows.append(_parse_line(pending, name))
     except _BAD_JSON:
         raise PackageError(f"refused: {name} is not valid JSON lines") from None
-    for row in rows:
-        if not _row_ok(row):
-            raise PackageError(f"refused: {name} holds a malformed row")
     return rows
+
+
+def _parse_line(line: bytes, name: str) -> dict[str, Any]:
+    row = json.loads(line.decode("utf-8"))
+    if not _row_ok(row):
+        raise PackageError(f"refused: {name} holds a malformed row")
+    return row
+
+
+def _row_clocks(row: dict[str, Any]) -> Iterator[str]:
+    """A checked row's clock and its field clocks."""
+    yield row["hlc"]
+    yield from json.loads(row["field_hlc"]).values()
 
 
 def _row_ok(row: Any) -> bool:

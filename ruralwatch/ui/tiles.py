@@ -49,10 +49,14 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         super().__init__(parent)
         self.resolve = resolve
         self._open: dict[str, MBTiles] = {}
+        # Refused until forget(): a hostile file costs one bounded check (mbtiles.CHECK_SECONDS), not one per tile.
+        self._refused: set[str] = set()
         self.served = 0
         self.failed: list[str] = []
 
     def reader(self, basemap_id: str) -> MBTiles | None:
+        if basemap_id in self._refused:
+            return None
         if basemap_id not in self._open:
             path = self.resolve(basemap_id)
             if path is None:
@@ -61,6 +65,7 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
                 self._open[basemap_id] = MBTiles(path)
             except MBTilesError as exc:
                 self.failed.append(str(exc))
+                self._refused.add(basemap_id)
                 return None
         return self._open[basemap_id]
 
@@ -69,6 +74,7 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         for reader in self._open.values():
             reader.close()
         self._open.clear()
+        self._refused.clear()
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()

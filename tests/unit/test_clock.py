@@ -123,3 +123,81 @@ def test_every_stamp_is_later_than_everything_seen_before(ops: list[tuple[int, H
             assert key(stamp) > key(remote)
         assert stamp.millis >= wall
         previous = stamp
+
+
+# --- bounds: the counter's width, and remote clocks far ahead (issue 15, item 8) ---------------------------------
+
+
+def test_a_million_events_in_one_millisecond_stay_ordered_and_fixed_width() -> None:
+    """The wall clock never moves: over a million stamps, strictly increasing as objects and as text."""
+    clock = HybridLogicalClock("local", wall_millis=lambda: 1_764_000_000_000)
+    previous = clock.now()
+    previous_text = previous.encode()
+    for _ in range(1_000_100):
+        stamp = clock.now()
+        text = stamp.encode()
+        assert stamp > previous and text > previous_text and len(text) == len(previous_text)
+        previous, previous_text = stamp, text
+    assert key(previous) == (1_764_000_000_001, 100)
+
+
+@settings(max_examples=50, database=None, deadline=None)
+@given(st.integers(0, 10**15 - 10), st.integers(10**6 - 50, 10**6 - 1), st.integers(1, 3_000),
+       st.lists(st.integers(0, 10**15 - 1), max_size=5))
+def test_a_frozen_wall_clock_never_overflows_the_counter(start: int, first_counter: int, ticks: int,
+                                                          remotes: list[int]) -> None:
+    """Near the counter's limit, with a wall clock that never moves and remote stamps at the limit too."""
+    clock = HybridLogicalClock("local", last=Hlc(start, first_counter, "local"), wall_millis=lambda: start,
+                               max_skew_ms=10**15)
+    previous = Hlc(start, first_counter, "local")
+    previous_text = previous.encode()
+    for tick in range(ticks):
+        if remotes and tick % 500 == 0:
+            remote = Hlc(min(remotes.pop(), start + 2), 999_999, "remote")
+            stamp = clock.observe(remote)
+            assert stamp > Hlc(remote.millis, remote.counter, "local") or stamp.millis > remote.millis
+        else:
+            stamp = clock.now()
+        text = stamp.encode()
+        assert stamp > previous and text > previous_text and len(text) == len(previous_text)
+        previous, previous_text = stamp, text
+
+
+def test_observe_a_remote_counter_at_its_width_moves_to_the_next_millisecond() -> None:
+    clock = HybridLogicalClock("local", wall_millis=lambda: 1_000)
+    remote = Hlc(1_000, 999_999, "remote")
+    stamp = clock.observe(remote)
+    assert key(stamp) == (1_001, 0) and stamp.encode() > remote.encode()
+    assert len(stamp.encode()) == len(remote.encode()) - len("remote") + len("local")
+
+
+def test_a_stamp_wider_than_the_encoding_is_never_written() -> None:
+    with pytest.raises(ValueError):
+        Hlc(1, 1_000_000, "d").encode()
+
+
+DAY = 24 * 3_600_000
+
+
+def test_observe_refuses_a_remote_clock_more_than_the_skew_ahead_and_does_not_move() -> None:
+    from ruralwatch.core.clock import MAX_CLOCK_SKEW_MS, ClockSkewError
+
+    assert MAX_CLOCK_SKEW_MS == DAY
+    now = 1_764_000_000_000  # late 2025
+    clock = HybridLogicalClock("local", wall_millis=lambda: now)
+    before = clock.now()
+    year_2100 = Hlc(4_102_444_800_000, 0, "laptop7")
+    with pytest.raises(ClockSkewError, match=r"^device laptop7's clock is 74 years ahead of this laptop's: check "
+                                             r"its date and time, then export again$"):
+        clock.observe(year_2100)
+    assert key(clock.now()) == (before.millis, before.counter + 1)  # not pinned in 2100
+    assert key(clock.observe(Hlc(now + DAY - 1, 3, "laptop7"))) == (now + DAY - 1, 4)  # within the skew: followed
+
+
+def test_skew_is_described_in_the_largest_whole_unit() -> None:
+    from ruralwatch.core.clock import describe_span
+
+    assert describe_span(2 * DAY + 5) == "2 days"
+    assert describe_span(DAY) == "1 day"
+    assert describe_span(3 * 3_600_000) == "3 hours"
+    assert describe_span(400 * DAY) == "1 year"
