@@ -429,13 +429,14 @@ class SyncService:
                     "UPDATE sync_peers SET received_seen = ? WHERE device_id = ?",
                     [json.dumps(_max_vectors(_load_vector(received), sender_seen), sort_keys=True), source],
                 )
+                # Inside the transaction: a clock too far ahead (refused by the clock itself) leaves nothing merged.
+                top = max((rows[-1]["hlc"] for rows in contents.tables.values() if rows), default=None)
+                top = max([top, *sender_seen.values()], key=lambda c: c or "") if sender_seen else top
+                if top:
+                    self.store.clock.observe(Hlc.decode(top))
         except IntegrityError as exc:
             raise PackageError(f"refused: the package does not fit this database ({exc}); it may need rows from an "
                                f"earlier package: ask the sender for a full export") from None
-        top = max((rows[-1]["hlc"] for rows in contents.tables.values() if rows), default=None)
-        top = max([top, *sender_seen.values()], key=lambda c: c or "") if sender_seen else top
-        if top:
-            self.store.clock.observe(Hlc.decode(top))
         result.status, result.message = "applied", ""
         result.rows = contents.row_count()
         result.inserted, result.updated, result.unchanged = stats.inserted, stats.updated, stats.unchanged
