@@ -25,6 +25,7 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
@@ -107,6 +108,8 @@ class ImportResult:
     blobs: int = 0
     conflicts: int = 0
     message: str = ""
+    # What the sender's audit chain showed (cut, rewritten or wiped since it last sent it): merged all the same.
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -309,7 +312,10 @@ class SyncService:
             "counts": {table: len(rows) for table, rows in tables.items()},
             "seen": seen,
         }
-        manifest = package.build(Path(out), header, tables, blobs, keys, passphrase)
+        # Our audit chain since we last sent it to this peer (all of it for anyone else): receivers keep it.
+        audit_head, audit_entries = device_audit.outgoing(self.store, self._audit_sent(since_last_for))
+        header["audit_head"] = audit_head
+        manifest = package.build(Path(out), header, tables, blobs, keys, passphrase, audit=audit_entries)
         with self.store.transaction():
             record_event(self.store, "export", "sync_packages", manifest["package_id"], {
                 "file": str(out), "rows": header["counts"], "for": since_last_for, "encrypted": passphrase is not None,
@@ -317,9 +323,9 @@ class SyncService:
         if since_last_for:
             with self.store.transaction():
                 self.store.db.execute(
-                    "UPDATE sync_peers SET sent_watermark = ? WHERE device_id = ?",
+                    "UPDATE sync_peers SET sent_watermark = ?, audit_sent_seq = ? WHERE device_id = ?",
                     [json.dumps(_max_vectors(self._peer_view(since_last_for), seen), sort_keys=True),
-                     since_last_for],
+                     audit_head["seq"], since_last_for],
                 )
                 self.store.db.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -332,6 +338,13 @@ class SyncService:
 
     def _columns(self, table: str) -> list[str]:
         return [row[1] for row in self.store.db.execute(f"PRAGMA table_info([{table}])").fetchall()]
+
+    def _audit_sent(self, peer: str | None) -> int:
+        """Our audit head when we last exported for `peer` (0: send the whole chain)."""
+        if not peer:
+            return 0
+        row = self.store.db.execute("SELECT audit_sent_seq FROM sync_peers WHERE device_id = ?", [peer]).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def is_applied(self, package_id: str) -> bool:
         return self.store.db.execute(
@@ -415,6 +428,8 @@ class SyncService:
                 record_event(self.store, "merge", "sync_packages", reader.package_id, {
                     "from": source, "rows": contents.row_count(), "conflicts": len(stats.conflicts),
                 }, row_hashes=stats.row_hashes)
+                result.warnings = device_audit.receive(self.store, source, reader.package_id,
+                                                       manifest.get("audit_head"), contents.audit)
                 own = _load_vector(self.store.meta(META_SEEN))
                 merged_seen = _max_vectors(own, sender_seen)
                 merged_seen.pop(self.store.device_id, None)

@@ -316,7 +316,9 @@ class Problem:
     """One thing verify found wrong. `kind`: entry_missing, entry_order, entry_altered, head, lines, log_empty,
     row_changed, row_unrecorded, row_deleted."""
 
-    kind: str  # ... and signature (an entry unsigned, mis-signed or signed with a key not the actor's)
+    # ... signature (an entry unsigned, mis-signed or signed with a key not the actor's), device_audit (another
+    # device's chain, as its sync packages showed it, was cut, rewritten or wiped)
+    kind: str
     message: str
     seq: int | None = None
     table: str | None = None
@@ -422,6 +424,11 @@ class AuditLog:
         query = (f"SELECT * FROM audit_log WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT {int(limit)}")
         return [_entry(row) for row in self.store.db.query(query, params)]
 
+    def entries_after(self, seq: int) -> list[AuditEntry]:
+        """Every entry after `seq`, oldest first (what a sync package carries)."""
+        return [_entry(row) for row in self.store.db.query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq",
+                                                             [seq])]
+
     def count(self) -> int:
         return int(self.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0])
 
@@ -466,6 +473,10 @@ class AuditLog:
         checked, rows = self._verify_rows(expected, problems)
         if count == 0 and rows:
             problems.insert(0, Problem("log_empty", f"the audit log is empty but the database holds {rows:,} rows"))
+        if _has_table(self.store.db, "audit_alerts"):  # other devices' chains, as their packages showed them
+            problems += [Problem("device_audit", f"{message} (found {at[:16]} in package {package})")
+                         for message, at, package in self.store.db.execute(
+                             "SELECT message, detected_at, package_id FROM audit_alerts ORDER BY rowid")]
         return VerifyResult(count, checked, tuple(problems))
 
     def _apply_lines(self, sealed: dict[int, dict[str, Any]],

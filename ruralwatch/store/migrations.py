@@ -390,8 +390,42 @@ def signed_audit(db: sqlite_utils.Database) -> None:
     audit.add_column("signature", str)  # hex Ed25519 signature over the entry's hash
 
 
+def device_audit(db: sqlite_utils.Database) -> None:
+    """The audit chains other devices send in their sync packages (ruralwatch.services.device_audit), the alerts
+    raised when one was cut, rewritten or wiped, and how far this device's own chain was sent to each peer."""
+    db.execute(
+        """CREATE TABLE device_audit (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target_table TEXT,
+            record_id TEXT,
+            changes TEXT,
+            row_hash TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            signer_key TEXT,
+            signature TEXT,
+            package_id TEXT,  -- the package it arrived in
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE audit_alerts (
+            device_id TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            package_id TEXT,
+            message TEXT NOT NULL
+        )"""
+    )
+    db.table("sync_peers").add_column("audit_sent_seq", int)  # our audit head when we last exported for the peer
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
+    device_audit,
 )
 LATEST_VERSION = len(MIGRATIONS)

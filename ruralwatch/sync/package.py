@@ -74,6 +74,9 @@ HLC_PATTERN = re.compile(r"^[0-9]{15}-[0-9]{6}-[^-\s]+$")  # ASCII digits: text 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _TABLE_PART = re.compile(r"^tables/([a-z_]+)\.jsonl$")
 _BLOB_PART = re.compile(r"^blobs/([0-9a-f]{64})$")
+# The sender's audit entries since it last sent to this receiver: the receiver keeps every device's chain and
+# flags a log that was cut, rewritten or wiped (ruralwatch.services.device_audit).
+AUDIT_PART = "audit/entries.jsonl"
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 # What json.loads raises on untrusted text: JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a
 # number too long to convert (over 4300 digits); nesting deeper than the interpreter's stack is a RecursionError.
@@ -90,6 +93,7 @@ class Contents:
 
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)  # the sender's audit entries, oldest first
 
     def row_count(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
@@ -124,12 +128,15 @@ def build(
     blobs: dict[str, bytes],
     keys: crypto.KeyPair,
     passphrase: str | None = None,
+    audit: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Write a signed package to `out` (via a temporary file and an atomic rename). Returns the manifest.
 
-    `header` holds package_id, schema_version, source_device, created_at, clock, counts and seen.
+    `header` holds package_id, schema_version, source_device, created_at, clock, counts, seen and audit_head.
     """
     parts: dict[str, bytes] = {f"tables/{name}.jsonl": _jsonl(rows) for name, rows in tables.items()}
+    if audit:
+        parts[AUDIT_PART] = _jsonl(audit)
     parts.update({f"blobs/{sha}": data for sha, data in sorted(blobs.items())})
     for name, data in parts.items():
         if len(data) > _part_limit(name):
@@ -497,7 +504,8 @@ class PackageReader:
         for info in infos:
             name = info.filename
             table_match, blob_match = _TABLE_PART.match(name), _BLOB_PART.match(name)
-            if not (table_match and table_match.group(1) in allowed) and not blob_match:
+            is_audit = name == AUDIT_PART
+            if not (table_match and table_match.group(1) in allowed) and not blob_match and not is_audit:
                 raise PackageError(f"refused: the package holds {name!r}, which is not a table this database syncs")
             tally = _Tally()
             limit = min(declared[name]["size"] + SIZE_SLACK, sys.maxsize - 1)
@@ -506,6 +514,8 @@ class PackageReader:
                     if table_match:
                         contents.tables[table_match.group(1)] = _parse_rows(
                             tally.feed(_chunks(handle, limit, name)), name)
+                    elif is_audit:
+                        contents.audit = _parse_entries(tally.feed(_chunks(handle, limit, name)), name)
                     else:  # kept whole (the merge stores it), gathered chunk by chunk into one buffer
                         buffer = io.BytesIO()
                         for chunk in tally.feed(_chunks(handle, limit, name)):
@@ -522,6 +532,23 @@ class PackageReader:
                     raise PackageError(f"refused: {name} does not match its name")
                 contents.blobs[blob_match.group(1)] = data
         return contents
+
+
+_ENTRY_TEXT = ("at", "actor", "action", "prev_hash", "hash")
+
+
+def _parse_entries(chunks: Iterable[bytes], name: str) -> list[dict[str, Any]]:
+    """The sender's audit entries: JSON lines, each with a whole-number seq and the chain's text fields."""
+    try:
+        lines = b"".join(chunks).split(b"\n")
+        entries = [json.loads(line) for line in lines if line.strip()]
+    except _BAD_JSON:
+        raise PackageError(f"refused: {name} is not valid JSON lines") from None
+    for entry in entries:
+        if (not isinstance(entry, dict) or type(entry.get("seq")) is not int
+                or not all(isinstance(entry.get(key), str) for key in _ENTRY_TEXT)):
+            raise PackageError(f"refused: {name} holds a malformed audit entry")
+    return entries
 
 
 def _parse_rows(chunks: Iterable[bytes], name: str) -> list[dict[str, Any]]:

@@ -79,9 +79,11 @@ def _import_line(result: ImportResult) -> str:
         return f"{name}: REFUSED: {result.message}"
     if result.status == "skipped":
         return f"{name}: skipped ({result.message})"
-    return (f"{name}: applied package {result.package_id} from {result.source_device}: {result.rows} rows "
+    line = (f"{name}: applied package {result.package_id} from {result.source_device}: {result.rows} rows "
             f"({result.inserted} new, {result.updated} updated, {result.unchanged} unchanged), "
             f"{result.conflicts} conflicts")
+    # The sender's audit chain was cut, rewritten or wiped since it last sent it: said on lines of their own.
+    return "\n".join([line, *(f"{name}: WARNING: device {result.source_device}: {w}" for w in result.warnings)])
 
 
 def _merged_value(text: str | None) -> Any:
