@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.services.incidents import IncidentService
@@ -177,7 +178,7 @@ def demo_incidents(
     seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT, now: datetime | None = None
 ) -> Iterator[tuple[str, IncidentInput]]:
     """Yield (stable id, input) pairs ending at `now`. Same seed, count and `now`: the same data."""
-    now = now or datetime.now(UTC)
+    now = now or times.utc_now()
     end = now.date()
     days = 730
     start = end - timedelta(days=days - 1)

@@ -72,7 +72,7 @@ def load_demo_roster(
 ) -> dict[str, int]:
     """Load the demo roster and patrols; returns counts of what was added. Idempotent for a seed and day."""
     people.store.actor.require("data.purge")
-    now = now or datetime.now(UTC)
+    now = now or times.utc_now()
     rng = random.Random(seed)
     store = people.store
     today = times.to_local(now).date()

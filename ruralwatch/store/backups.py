@@ -297,10 +297,11 @@ def _sync_folder(folder: Path) -> None:
 # --- rotating ------------------------------------------------------------------------------------------
 
 
-def rotate(db_path: Path, folder: Path | None = None, keep: dict[str, int] | None = None) -> list[Path]:
+def rotate(db_path: Path, folder: Path | None = None, keep: dict[str, int] | None = None,
+           now: datetime | None = None) -> list[Path]:
     """Delete this database's automatic backups beyond the newest keep[reason] of each reason (with their
-    keyrings), keyrings whose backup is gone, and temporary files of backups that died. Manual backups stay.
-    Returns the backups deleted."""
+    keyrings), keyrings whose backup is gone, and temporary files of backups that died (not touched for an
+    hour before `now`, default the clock's time). Manual backups stay. Returns the backups deleted."""
     keep = KEEP if keep is None else keep
     folder = folder or backups_folder(db_path)
     if not folder.is_dir():
@@ -316,7 +317,7 @@ def rotate(db_path: Path, folder: Path | None = None, keep: dict[str, int] | Non
             _remove(info.keyring)
             deleted.append(info.path)
     stem = Path(db_path).stem
-    now = time.time()
+    moment = now.timestamp() if now is not None else time.time()
     for entry in os.scandir(folder):
         path = Path(entry.path)
         if path.name.endswith(".db.keys"):
@@ -326,7 +327,7 @@ def rotate(db_path: Path, folder: Path | None = None, keep: dict[str, int] | Non
                 _remove(path)
         elif path.name.startswith(f".{stem}-") and PART_SUFFIX in path.name:  # with its -wal, -journal
             with suppress(OSError):
-                if now - entry.stat().st_mtime > STALE_PART_SECONDS:
+                if moment - entry.stat().st_mtime > STALE_PART_SECONDS:
                     _remove(path)
     return deleted
 

@@ -116,10 +116,12 @@ def test_delete_is_confirmed_tombstone_and_leaves_map(qtbot, window, hub_service
     qtbot.addWidget(dialog)
     _fill_valid(dialog)
     dialog.save()
-    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
         window.refresh()
     assert window.select_incident(dialog.saved.id)
-    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000) as shown:
+    # The save also queued a refresh (50 ms after the change): on a busy machine its answer, 1, can arrive after
+    # the wait above; the delete's answer is the one that counts the map without the incident.
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000, check_params_cb=lambda n: n == 0) as shown:
         assert window.delete_selected(confirm=False)
     assert shown.args == [0]
     assert window.model.rowCount() == 0
@@ -136,7 +138,8 @@ def test_filters_narrow_table_and_map(qtbot, services, demo_service, tmp_path: P
             win.show()
         assert shown.args == [1200]
         expected = demo_service.count(IncidentFilter(kinds=("hare_coursing",)))
-        with qtbot.waitSignal(win.map.incidents_shown, timeout=10_000) as shown:
+        with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000,
+                              check_params_cb=lambda n: n == expected) as shown:  # not a late answer to the show
             win.kind_filter.setCurrentIndex(win.kind_filter.findData("hare_coursing"))
         assert shown.args == [expected]
         assert win.model.total == expected

@@ -223,12 +223,15 @@ def test_rotation_leaves_other_databases_alone_and_tidies_orphan_keyrings(live: 
     orphan.write_text("{}")
     unrelated = folder / "notes.txt"
     unrelated.write_text("mine")
+    now = T0 + timedelta(days=KEEP["daily"] + 2)  # the file times are set from it, not from the machine's clock
     died = folder / ".ruralwatch-20200101T000000Z-daily.db.part"  # a backup that died (power cut) long ago
     died.write_bytes(b"half")
     os.utime(died, (0, 0))
     running = folder / ".ruralwatch-20260302T073000Z-daily.db.part"  # one being written right now
     running.write_bytes(b"half")
-    assert rotate(db) == []
+    written = (now - timedelta(seconds=5)).timestamp()
+    os.utime(running, (written, written))
+    assert rotate(db, now=now) == []
     assert other.exists() and unrelated.exists() and not orphan.exists()
     assert not died.exists() and running.exists()
     assert len(list_backups(db)) == KEEP["daily"]
