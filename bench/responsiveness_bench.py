@@ -18,7 +18,6 @@ Prints figures; asserts nothing. Record results in docs/BENCHMARKS.md with the m
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import sys
@@ -28,25 +27,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-FIXTURE = ROOT / "tests" / "fixtures" / "police-uk" / "2018-01-essex-street-first150.csv"
+sys.path.insert(0, str(ROOT / "tests"))
 TICK_MS = 10
 
-
-def big_csv(folder: Path, rows: int) -> Path:
-    """The fixture's rows repeated with distinct Crime IDs: a real file shape, large enough to take seconds."""
-    with FIXTURE.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        source = [row for row in reader if row[0]]
-    target = folder / "2018-01-big.csv"
-    with target.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for n in range(rows):
-            row = list(source[n % len(source)])
-            row[0] = f"{n:064x}"
-            writer.writerow(row)
-    return target
+from fixtures.big_police_uk import big_csv  # noqa: E402 - after the path above
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -160,17 +160,12 @@ def authenticate(key: bytes, nonce: bytes, associated: bytes, ciphertext: Iterab
         raise _wrong_passphrase() from None
 
 
-class GcmPlaintext(io.RawIOBase):
-    """Seekable read-only plaintext of an authenticated GCM message (call `authenticate` first).
+class SeekableReader(io.RawIOBase):
+    """A read-only, seekable stream of `size` bytes: subclasses say how `readinto` fills a buffer from `_pos`."""
 
-    `source` is the ciphertext without its tag (seekable); a read decrypts only the blocks it covers."""
-
-    def __init__(self, source: Any, size: int, key: bytes, nonce: bytes) -> None:
+    def __init__(self, size: int) -> None:
         super().__init__()
-        if len(nonce) != 12 or size > MAX_GCM_BYTES:
-            raise PackageError("the package's encryption settings are not ones RuralWatch uses")
-        self._source, self._size, self._key, self._nonce = source, size, key, nonce
-        self._pos = 0
+        self._size, self._pos = size, 0
 
     def readable(self) -> bool:
         return True
@@ -185,6 +180,18 @@ class GcmPlaintext(io.RawIOBase):
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
         self._pos = max(0, base + offset)
         return self._pos
+
+
+class GcmPlaintext(SeekableReader):
+    """Seekable read-only plaintext of an authenticated GCM message (call `authenticate` first).
+
+    `source` is the ciphertext without its tag (seekable); a read decrypts only the blocks it covers."""
+
+    def __init__(self, source: Any, size: int, key: bytes, nonce: bytes) -> None:
+        super().__init__(size)
+        if len(nonce) != 12 or size > MAX_GCM_BYTES:
+            raise PackageError("the package's encryption settings are not ones RuralWatch uses")
+        self._source, self._key, self._nonce = source, key, nonce
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")

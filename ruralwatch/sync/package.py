@@ -227,26 +227,12 @@ def _chunks(handle: Any, limit: int, label: str) -> Iterator[bytes]:
         yield chunk
 
 
-class _Window(io.RawIOBase):
+class _Window(crypto.SeekableReader):
     """A seekable read-only view of `size` bytes of `handle` from `start`: a stored zip member, read in place."""
 
     def __init__(self, handle: Any, start: int, size: int) -> None:
-        super().__init__()
-        self._handle, self._start, self._size, self._pos = handle, start, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
+        super().__init__(size)
+        self._handle, self._start = handle, start
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")

@@ -7,7 +7,6 @@ file under the import.
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cli_harness import ADMIN, PASSWORD, Cli
+from fixtures.big_police_uk import big_csv
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import sign_in
@@ -23,26 +23,8 @@ from ruralwatch.services.backups import backup_now
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.database import DatabaseBusyError, in_use_elsewhere
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk" / "2018-01-essex-street-first150.csv"
 IMPORT_ROWS = 40_000
 WRITERS = 20
-
-
-def _big_csv(folder: Path, rows: int) -> Path:
-    """The fixture's rows repeated with distinct Crime IDs: a real file shape, large enough to take seconds."""
-    with FIXTURE.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        records = [row for row in reader if row[0]]
-    target = folder / "2018-01-big.csv"
-    with target.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for n in range(rows):
-            row = list(records[n % len(records)])
-            row[0] = f"{n:064x}"
-            writer.writerow(row)
-    return target
 
 
 def _ruralwatch(db: Path, *args: str) -> subprocess.Popen[str]:
@@ -53,7 +35,7 @@ def _ruralwatch(db: Path, *args: str) -> subprocess.Popen[str]:
 @pytest.mark.slow
 def test_an_import_and_twenty_writers_at_once_lose_nothing_and_report_no_damage(encrypted_db: Path,
                                                                                 tmp_path: Path) -> None:
-    source = _big_csv(tmp_path, IMPORT_ROWS)
+    source = big_csv(tmp_path, IMPORT_ROWS)
     importer = _ruralwatch(encrypted_db, "import", "police-uk", str(source))
     writers = [_ruralwatch(encrypted_db, "incidents", "add", "--kind", "hare_coursing", "--when", "2026-11-24 06:40",
                            "--lat", "51.95", "--lon", "0.35", "--place", f"Writer {n}") for n in range(WRITERS)]

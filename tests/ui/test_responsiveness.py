@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import threading
 import time
 from pathlib import Path
 
+from fixtures.big_police_uk import big_csv
 from PySide6.QtCore import QTimer
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk" / "2018-01-essex-street-first150.csv"
 ROWS = 60_000
 TICK_MS = 10
 MAX_CPU_BETWEEN_TURNS_S = 0.100
 MAX_SETUP_CPU_S = 0.300
-
-
-def _big_csv(folder: Path) -> Path:
-    """The fixture's rows repeated with distinct Crime IDs: a real file shape, large enough to take seconds."""
-    with FIXTURE.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        rows = [row for row in reader if row[0]]
-    target = folder / "2018-01-big.csv"
-    with target.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for n in range(ROWS):
-            row = list(rows[n % len(rows)])
-            row[0] = f"{n:064x}"
-            writer.writerow(row)
-    return target
 
 
 def _cpu_seconds(thread: threading.Thread) -> float | None:
@@ -60,7 +42,7 @@ def test_the_event_loop_never_waits_on_100_ms_of_one_threads_cpu_in_an_import(qt
     on the other one, through no fault of its own. That time, which the kernel counts for the UI thread, is taken
     off the worker's CPU in the same gap (measured with both cores kept busy: up to 124 ms of waiting for a core in
     one gap, with 50 ms of the worker's CPU in it)."""
-    source = _big_csv(tmp_path)
+    source = big_csv(tmp_path, ROWS)
     # (UI thread CPU, worker CPU, UI thread's wait for a core, wall clock: for the failure message only)
     samples: list[tuple[float, float | None, float, float]] = []
     import_done: list[bool] = []
