@@ -47,6 +47,7 @@ os.environ["XDG_CONFIG_HOME"] = _SETTINGS.name
 from PySide6.QtCore import QDate, QEventLoop, Qt, QTime, QTimer  # noqa: E402
 
 from ruralwatch.app import prepare_qt_environment  # noqa: E402
+from ruralwatch.core.patrol_plan import PlanStop  # noqa: E402
 from ruralwatch.services.accounts import create_database  # noqa: E402
 from ruralwatch.services.container import Services  # noqa: E402
 from ruralwatch.services.demo import load_demo  # noqa: E402
@@ -243,12 +244,12 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
     stops = services.patrols.get(record.id).stops
     vehicle = services.patrols.vehicles_of_interest(Clock.now)[0].vrm
 
-    def at(stop: dict, minutes: int) -> None:
-        arrive = rw_times.to_local(rw_times.from_storage(stop["arrive"]))
+    def at(stop: PlanStop, minutes: int) -> None:
+        arrive = rw_times.to_local(stop.arrive)
         Clock.now = (arrive + timedelta(minutes=minutes)).astimezone(UTC)
 
-    def choose(stop: dict) -> None:
-        log.stop_choice.setCurrentIndex(log.stop_choice.findData(stop["key"]))
+    def choose(stop: PlanStop) -> None:
+        log.stop_choice.setCurrentIndex(log.stop_choice.findData(stop.key))
 
     at(stops[0], 3)
     choose(stops[0])
