@@ -420,6 +420,7 @@ class SyncService:
                 for table in SYNCABLE_TABLES:
                     self._merge_table(table, columns[table], contents.tables.get(table, []), receiver, sender, stats)
                 self._record_conflicts(stats.conflicts, reader.package_id, now)
+                self._settle_superseded(now)
                 self.store.db.execute(
                     "INSERT INTO sync_packages(package_id, source_device, applied_at, sha256, rows) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -539,6 +540,23 @@ class SyncService:
                  c.incoming_hlc, c.winner, c.kind, package_id, now],
             )
 
+    def _settle_superseded(self, now: str) -> None:
+        """An open conflict whose field has since been edited again (e.g. the other laptop resolved it, and its
+        choice arrived here as a newer edit) is closed as "superseded": the later value already stands."""
+        open_conflicts = self.store.db.execute(
+            "SELECT id, table_name, row_id, field, local_hlc, incoming_hlc FROM sync_conflicts "
+            "WHERE resolved_at IS NULL").fetchall()
+        for conflict_id, table, row_id, field_name, local_hlc, incoming_hlc in open_conflicts:
+            if table not in SYNCABLE_TABLES:
+                continue
+            row = self.store.db.execute(f"SELECT field_hlc FROM [{table}] WHERE id = ?", [row_id]).fetchone()
+            clocks = json.loads(row[0]) if row and row[0] else {}
+            current = clocks.get(field_name) if isinstance(clocks, dict) else None
+            if isinstance(current, str) and current > max(local_hlc or "", incoming_hlc or ""):
+                self.store.db.execute(
+                    "UPDATE sync_conflicts SET resolved_at = ?, resolution = 'superseded' WHERE id = ?",
+                    [now, conflict_id])
+
     def merge_folder(self, folder: str | Path, passphrase: str | None = None) -> list[ImportResult]:
         """Apply every package in `folder` (sorted by name), each once and in its own transaction.
 
@@ -625,7 +643,7 @@ class SyncService:
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
                 table.set_deleted(conflict.row_id, bool(value))
             else:
-                table.update(conflict.row_id, {conflict.field: value})
+                table.decide(conflict.row_id, conflict.field, value)
             self.store.db.execute(
                 "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
                 [times.to_storage(times.utc_now()), choice, conflict_id],

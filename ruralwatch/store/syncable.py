@@ -159,6 +159,14 @@ class SyncTable:
             self._audit("delete" if deleted else "restore", stored, {"deleted": (current["deleted"], value)})
         return True
 
+    def decide(self, row_id: str, field: str, value: Any) -> None:
+        """Write the value chosen to settle a sync conflict with a fresh clock, changed or not, so the decision
+        is newer than both conflicting edits, wins everywhere and closes the conflict on the devices it reaches."""
+        current = self.get_raw(row_id)
+        with self._atomic():
+            stored = self._write(current, {field: value})
+            self._audit("update", stored, {field: (current.get(field), value)})
+
     def _audit(self, action: str, stored: dict[str, Any],
                changes: dict[str, tuple[Any, Any]] | None = None) -> None:
         """The audit entry for this write, in the same transaction (see ruralwatch.store.audit).

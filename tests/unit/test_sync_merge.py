@@ -330,3 +330,29 @@ def test_a_refused_package_leaves_one_audit_entry_and_nothing_else(devices: tupl
         assert changes["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert reason in changes["reason"]
     assert log.verify().ok
+
+
+def test_a_conflict_resolved_on_one_device_is_closed_on_another_when_the_resolution_arrives(
+        tmp_path: Path) -> None:
+    a, b, c = Device(tmp_path / "a.db"), Device(tmp_path / "b.db"), Device(tmp_path / "c.db")
+    try:
+        trust_all(a, b, c)
+        incident_id = a.incidents.record(make(description="first")).id
+        send(a, b, tmp_path)
+        send(a, c, tmp_path)
+        a.edit(incident_id, place="A's place")
+        b.edit(incident_id, place="B's place")
+        send(a, c, tmp_path)
+        send(b, c, tmp_path)  # the central store meets both values: a conflict here
+        send(a, b, tmp_path)  # and so does B
+        (on_b,) = b.sync.conflicts()
+        assert len(c.sync.conflicts()) == 1
+        b.sync.resolve(on_b.id, "mine")  # B's coordinator decides; the choice is a new edit
+        send(b, c, tmp_path)
+        assert c.sync.conflicts() == []
+        (settled,) = c.sync.conflicts(include_resolved=True)
+        assert settled.resolution == "superseded"
+        assert c.raw("incidents", incident_id)["place"] == "B's place"
+    finally:
+        for device in (a, b, c):
+            device.close()
