@@ -292,13 +292,15 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
 class AccountStatus:
     """Whether an account can sign in now, as the accounts list shows it."""
 
-    state: str  # "disabled", "needs_password", "locked" or "active"
+    state: str  # "disabled", "untrusted" (its record does not verify), "needs_password", "locked" or "active"
     failures: int = 0  # wrong passwords in a row
     locked_until: str | None = None
 
     def describe(self) -> str:
         if self.state == "disabled":
             return "Disabled"
+        if self.state == "untrusted":
+            return "Record not signed by an administrator: sign-in refused"
         if self.state == "needs_password":
             return "Needs a new password"
         if self.state == "locked":
@@ -328,9 +330,13 @@ class AccountService:
         self.store.actor.require("accounts.manage")
         keyring = self._keyring()
         now = self._now()
+        untrusted = account_records.problems(self.store, keyring.root) if keyring.root else {}
         found: dict[str, AccountStatus] = {}
         for account in self.list():
-            found[account.username] = _status(account, keyring, now)
+            status = _status(account, keyring, now)
+            if account.id in untrusted and status.state != "disabled":
+                status = AccountStatus("untrusted")
+            found[account.username] = status
         return found
 
     def status(self, username: str) -> AccountStatus:

@@ -265,3 +265,15 @@ def test_an_entry_forged_in_an_administrators_name_is_caught(db: Path) -> None:
     found = _audit_problems(db)
     assert f"entry {unsigned} is in admin's name but not signed by them (written outside RuralWatch)" in found
     assert f"entry {signed_by_me} is signed with a key that is not admin's" in found
+
+
+def test_the_accounts_list_shows_a_record_that_does_not_verify(db: Path) -> None:
+    _as_insider(db, "UPDATE accounts SET role = 'administrator' WHERE username = 'sc4125'")
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        statuses = AccountService(admin).statuses()
+    finally:
+        admin.close()
+    assert statuses["sc4125"].state == "untrusted"
+    assert statuses["sc4125"].describe().startswith("Record not signed by an administrator")
+    assert statuses["analyst1"].state == "active"

@@ -70,11 +70,15 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
     if action == "list":
         service.store.actor.require("accounts.manage")
         accounts = service.list()
+        statuses = service.statuses() if service.store.encrypted else {}
         if args.json:
-            print_json([a.__dict__ for a in accounts])
+            print_json([{**a.__dict__, **({"state": statuses[a.username].state, "failures": statuses[a.username]
+                                           .failures} if a.username in statuses else {})} for a in accounts])
         else:
             for a in accounts:
-                state = "" if a.active else "  (disabled)"
+                status = statuses.get(a.username)
+                shown = status.describe() if status else ("Active" if a.active else "Disabled")
+                state = "" if shown == "Active" else f"  ({shown[:1].lower() + shown[1:]})"
                 print(f"{a.username:<20} {a.role_name:<22} {a.display_name}{state}")
     elif action == "add":
         password = signin.new_password(args.password_file, f"Password for the new account {args.username}: ")
