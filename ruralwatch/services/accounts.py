@@ -18,10 +18,19 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
-from ruralwatch.services import account_records
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.store.audit import record_event
-from ruralwatch.store.database import DatabaseError, EncryptedDatabaseError, Store, connect, is_encrypted, open_store
+from ruralwatch.store import account_records
+from ruralwatch.store.audit import AuditLog, record_event
+from ruralwatch.store.database import (
+    BUSY_TIMEOUT_MS,
+    DatabaseError,
+    EncryptedDatabaseError,
+    Store,
+    connect,
+    is_encrypted,
+    open_store,
+    opens_with,
+)
 from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import MIN_PASSWORD as MIN_PASSWORD  # re-exported: the window's password hint
 from ruralwatch.store.keyring import (
@@ -34,6 +43,7 @@ from ruralwatch.store.keyring import (
     new_database_key,
 )
 
+REKEY_WAIT_MS = 2_000
 TOPIC = "accounts"
 
 
@@ -219,18 +229,32 @@ def _upgrade_entry(keyring: Keyring, unlocked: Unlocked, password: str, key: byt
 
 def _become_root(store: Store, keyring: Keyring, unlocked: Unlocked, password: str, keys: AccountKeys) -> None:
     """A keyring from before signed accounts: the first administrator to sign in becomes its root and vouches
-    for every account record as it stands (audited)."""
+    for every account record as it stands (audited); the other accounts then need a new password from an
+    administrator before they sign in again (the accounts list says so). Not an account whose record the audit
+    log says was changed behind RuralWatch's back (a role raised with SQL before the upgrade): its sign-in is
+    refused instead. The records are signed first and the keyring saved after, so a busy database leaves the
+    keyring as it was."""
+    altered = [p for p in AuditLog(store).verify().problems
+               if p.table == "accounts" and p.row_id == store.actor.account_id]
+    if altered:
+        with store.transaction():
+            record_event(store, "tamper_detected", "accounts", store.actor.account_id,
+                         {"problem": altered[0].message})
+        raise SignInError(f"the account record of {store.actor.username} was changed outside RuralWatch "
+                          f"({altered[0].message}): it cannot vouch for the accounts; another administrator must "
+                          "sign in first")
     keyring.set_root(keys.sign_public)
-    keyring.wrap(unlocked.name, password, store.key, keyring.params_of(unlocked.name), keys)  # type: ignore[arg-type]
     with store.transaction():
         signed = []
-        for (account_id, account_name) in store.db.execute("SELECT id, username FROM accounts").fetchall():
-            public = keyring.public_keys(account_name)
-            account_records.sign(store, account_id, store.actor.account_id, keys,
-                                 public[0] if public else None, set_key=True)
+        for (account_id,) in store.db.execute("SELECT id FROM accounts").fetchall():
+            # Only its own key: any other keyring entry could have been written by whoever holds the database key.
+            # The others get keys an administrator vouches for when their passwords are set again.
+            own = keys.sign_public if account_id == store.actor.account_id else None
+            account_records.sign(store, account_id, store.actor.account_id, keys, own, set_key=True)
             signed.append(("accounts", account_id))
         record_event(store, "sign_accounts", "accounts", store.actor.account_id, {"root": keys.sign_public},
                      covers=signed)
+    keyring.wrap(unlocked.name, password, store.key, keyring.params_of(unlocked.name), keys)  # type: ignore[arg-type]
 
 
 def _check_records(store: Store, keyring: Keyring, account_id: str, public_key: str | None,
@@ -383,6 +407,8 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
             self._sign(account.id, signer)
+            if account.role == "administrator" and role != "administrator":
+                self._resign_signed_by(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]},
                          covers=[("accounts", account.id)])
         self.hub.publish(Change(TOPIC, "updated"))
@@ -444,6 +470,8 @@ class AccountService:
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
             self._sign(account.id, signer)
+            if not active and account.role == "administrator":
+                self._resign_signed_by(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]},
                          covers=[("accounts", account.id)])
         if not active:
@@ -452,7 +480,12 @@ class AccountService:
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
-    def _rotate_database_key(self, disabled: Account) -> None:
+    def rotate_key(self) -> None:
+        """Re-key the database now (after a rotation that could not finish when an account was disabled)."""
+        self.store.actor.require("accounts.manage")
+        self._rotate_database_key(self.get(self.store.actor.username), reason="requested")
+
+    def _rotate_database_key(self, disabled: Account, reason: str = "disabled") -> None:
         """A disabled account may have kept a copy of the keyring: re-key the database with a new key sealed only
         to the accounts left, so that copy no longer opens it. The new key is sealed beside the old one before the
         file is re-keyed, so a crash in between loses nothing (sign-in finishes the rotation)."""
@@ -460,18 +493,43 @@ class AccountService:
             return
         keyring = self._keyring()
         new_key = new_database_key()
+        old_key = self.store.key
         left_out = keyring.reseal(new_key)
-        self.store.db.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+        # Re-keying needs the database to itself: wait a little for another writer, not the usual minute.
+        self.store.db.execute(f"PRAGMA busy_timeout = {REKEY_WAIT_MS}")
+        try:
+            self.store.db.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+        finally:
+            self.store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # SQLCipher answers "ok" without re-keying when another connection holds the database: check with fresh
+        # connections that the new key opens it and the old one no longer does before the keyring moves on.
+        if not opens_with(self.store.path, new_key) or opens_with(self.store.path, old_key):
+            keyring.discard_next()  # the old key stays everywhere; the audit has the disabling, not a rotation
+            raise RuralWatchError(f"{disabled.username} is disabled, but the database key could not be changed now "
+                                  "(another RuralWatch window or command has the database open): close them and run "
+                                  "`ruralwatch accounts rotate-key`, so that an old copy of the keyring opens "
+                                  "nothing new")
         self.store.key = new_key
         keyring.promote_next()
         with self.store.transaction():
             record_event(self.store, "rotate_database_key", "accounts", disabled.id,
-                         {"after_disabling": disabled.username, "need_new_password": sorted(left_out)})
+                         {"reason": f"{reason} {disabled.username}", "need_new_password": sorted(left_out)})
 
     def reset_password(self, username: str, new_password: str, params: KdfParams | None = None) -> None:
-        """An administrator sets a new password (e.g. forgotten); also lifts a lock-out."""
+        """An administrator sets a new password (e.g. forgotten); also lifts a lock-out. The account gets new key
+        pairs. Not one's own account (change it, which keeps the keys), nor the root's, whose key every record's
+        signature chain ends at."""
         self.store.actor.require("accounts.manage")
         account = self.get(username)
+        if account.username.casefold() == self.store.actor.username.casefold():
+            raise ValidationError.single("username", "change your own password with `accounts passwd` (Change my "
+                                                     "password), which keeps your keys")
+        root = self._keyring().root
+        record_key = self.store.db.execute("SELECT public_key FROM accounts WHERE id = ?", [account.id]).fetchone()
+        if root and record_key and record_key[0] == root:
+            raise ValidationError.single("username", f"{account.username} holds the database's root key, which "
+                                                     "every account record's signature chain ends at: only they "
+                                                     "can change their password")
         self._set_password(account, new_password, params, "reset_password")
 
     def change_own_password(self, old_password: str, new_password: str, params: KdfParams | None = None) -> None:
@@ -496,17 +554,34 @@ class AccountService:
         # A reset gives the account new key pairs (nobody else holds its old private keys): its record must be
         # signed again, by the administrator doing the reset.
         signer = self._signer() if keys is None else None
-        made = self._keyring().wrap(account.username, password, self.store.key, params, keys)  # type: ignore[arg-type]
-        if account.username.casefold() == self.store.actor.username.casefold():
-            self.store.signer = made
+        keyring = self._keyring()
+        made = keys or AccountKeys.generate()
+        # The database first, the keyring after: a busy database leaves the keyring as it was.
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
                                   [times.to_storage(self._now()), account.id])
             changes = None
             if signer is not None:
                 self._sign(account.id, signer, made.sign_public)
+                # What this administrator signed was signed with the key now replaced: sign it again.
+                self._resign_signed_by(account.id, signer)
                 changes = {"public_key": [None, made.sign_public]}  # vouched for, as at creation
             record_event(self.store, action, "accounts", account.id, changes, covers=[("accounts", account.id)])
+        keyring.wrap(account.username, password, self.store.key, params, made)  # type: ignore[arg-type]
+        if account.username.casefold() == self.store.actor.username.casefold():
+            self.store.signer = made
+
+    def _resign_signed_by(self, account_id: str, signer: AccountKeys) -> None:
+        """Records `account_id` signed are signed again by the acting administrator (inside the caller's
+        transaction): when that account stops being a trusted signer (demoted, disabled) or its key changes, the
+        records it vouched for must not fall with it."""
+        others = [row[0] for row in self.store.db.execute(
+            "SELECT id FROM accounts WHERE signed_by = ? AND id != ?", [account_id, account_id]).fetchall()]
+        for other in others:
+            self._sign(other, signer)
+        if others:
+            record_event(self.store, "sign_accounts", "accounts", account_id, {"signed_again": len(others)},
+                         covers=[("accounts", other) for other in others])
 
     def _signer(self) -> AccountKeys:
         """The signed-in administrator's own keys, which sign the account records it changes."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ruralwatch.core import times
@@ -36,8 +37,13 @@ class Alert:
 def outgoing(store: Store, after_seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """This device's audit head and its entries after `after_seq`, oldest first, for a package."""
     entries = AuditLog(store).entries_after(after_seq)
-    head = store.db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    # The head is the last entry sent (read in the same query), so a write in between cannot open a gap.
+    head = (entries[-1].seq, entries[-1].hash) if entries else store.db.execute(
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     head_info = {"seq": int(head[0]), "hash": str(head[1])} if head else {"seq": 0, "hash": ""}
+    # When it was taken, to the microsecond: orders this device's packages at the receiver whatever order they
+    # arrive in (an older package imported late is not a cut log).
+    head_info["made"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return head_info, [{name: getattr(entry, name) for name in FIELDS} for entry in entries]
 
 
@@ -46,15 +52,19 @@ def head_seq(store: Store) -> int:
     return int(found[0] or 0)
 
 
-def receive(store: Store, device_id: str, package_id: str, head: Any, entries: Sequence[dict[str, Any]]) -> list[str]:
+def receive(store: Store, device_id: str, package_id: str, head: Any, entries: Sequence[dict[str, Any]],
+            created_at: str = "") -> list[str]:
     """Check and keep a sender's audit entries (inside the merge's transaction). Returns what was found wrong,
-    also recorded as alerts and in this database's own audit log."""
+    also recorded as alerts and in this database's own audit log. `created_at`: when the sender made the package
+    (an older package arriving after a newer one is not taken for a cut log)."""
     if not isinstance(head, dict) or type(head.get("seq")) is not int:
         return []  # a package from a RuralWatch that sent no audit: nothing to check
     db = store.db
-    held = db.execute("SELECT seq, hash FROM device_audit WHERE device_id = ? ORDER BY seq DESC LIMIT 1",
-                      [device_id]).fetchone()
+    held = db.execute("SELECT seq, hash, package_created_at FROM device_audit WHERE device_id = ? "
+                      "ORDER BY seq DESC LIMIT 1", [device_id]).fetchone()
     held_seq, held_hash = (int(held[0]), str(held[1])) if held else (0, "")
+    made = str(head.get("made") or created_at)
+    newer = not held or not held[2] or made > str(held[2])
     problems: list[str] = []
     for entry in sorted(entries, key=lambda e: e["seq"]):
         seq = entry["seq"]
@@ -74,21 +84,19 @@ def receive(store: Store, device_id: str, package_id: str, head: Any, entries: S
         if before is not None and before[0] != entry["prev_hash"]:
             problems.append(f"its entry {seq} does not follow entry {seq - 1} as it sent it before (its log was "
                             "rewritten)")
-        elif before is None and seq > 1 and held_seq and seq - 1 > held_seq:
-            problems.append(f"its entries {held_seq + 1} to {seq - 1} never arrived here (a package not imported, "
-                            "or its record of what it sent was changed)")
+        # A gap (a package lost or never imported) is kept as it is: what was held before still checks the chain.
         db.execute(
             "INSERT INTO device_audit(device_id, seq, at, actor, action, target_table, record_id, changes, "
-            "row_hash, prev_hash, hash, signer_key, signature, package_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?)",
+            "row_hash, prev_hash, hash, signer_key, signature, package_id, package_created_at) VALUES (?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [device_id, seq, entry["at"], entry["actor"], entry["action"], entry.get("table"),
              entry.get("record_id"), _json(entry.get("changes")), entry.get("row_hash"), entry["prev_hash"],
-             entry["hash"], entry.get("signer_key"), entry.get("signature"), package_id],
+             entry["hash"], entry.get("signer_key"), entry.get("signature"), package_id, made],
         )
-    if held_seq and head["seq"] < held_seq:
+    if held_seq and head["seq"] < held_seq and newer:
         problems.append(f"its audit log now ends at entry {head['seq']}, but entry {held_seq} arrived here before "
                         "(its log was cut or wiped)")
-    elif held_seq and head["seq"] == held_seq and head.get("hash") != held_hash:
+    elif held_seq and head["seq"] == held_seq and head.get("hash") != held_hash and newer:
         problems.append(f"its newest entry {held_seq} is not the one it sent before (its log was rewritten)")
     if problems:
         message = f"device {device_id}: " + "; ".join(dict.fromkeys(problems))

@@ -430,7 +430,8 @@ class SyncService:
                     "from": source, "rows": contents.row_count(), "conflicts": len(stats.conflicts),
                 }, row_hashes=stats.row_hashes)
                 result.warnings = device_audit.receive(self.store, source, reader.package_id,
-                                                       manifest.get("audit_head"), contents.audit)
+                                                       manifest.get("audit_head"), contents.audit,
+                                                       str(manifest.get("created_at") or ""))
                 own = _load_vector(self.store.meta(META_SEEN))
                 merged_seen = _max_vectors(own, sender_seen)
                 merged_seen.pop(self.store.device_id, None)

@@ -29,8 +29,10 @@ from typing import Any
 import sqlite_utils
 
 from ruralwatch.core import times
+from ruralwatch.store import account_records
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
 from ruralwatch.store.identity import verify_signature
+from ruralwatch.store.keyring import Keyring, KeyringError
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
@@ -438,7 +440,7 @@ class AuditLog:
         """Walk the whole chain, then check every tracked row against the latest hash the log expects for it.
         Reports every problem found, not only the first."""
         problems: list[Problem] = []
-        signatures = _Signatures(self.store.db)
+        signatures = _Signatures(self.store)
         sealed: dict[int, dict[str, Any]] = {}  # seq -> what the entry says its side lines are
         expected: dict[tuple[str, str], tuple[str | None, int]] = {}  # row -> (hash, seq of the entry)
         prev, count, last_seq = GENESIS, 0, 0
@@ -565,36 +567,66 @@ def _entry(row: dict[str, Any]) -> AuditEntry:
 
 
 class _Signatures:
-    """Checks each entry's signature. An account's keys are those its (administrator-signed) record names and
-    those the entries that made or reset it named (signed by the administrator who did it): an entry in the name of
-    an account with a key must be signed by one of them. Entries by "system", and by accounts that have no key yet
-    (a keyring from before accounts had keys), are not signed."""
+    """Checks each entry's signature (the hash it signs is checked by the chain).
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.keys: dict[str, set[str]] = {}
-        if _has_table(db, "accounts") and "public_key" in {r[1] for r in db.execute("PRAGMA table_info(accounts)")}:
-            for username, public_key in db.execute("SELECT username, public_key FROM accounts"):
-                if public_key:
-                    self.keys.setdefault(str(username).casefold(), set()).add(str(public_key))
+    Keys come only from what an administrator vouched for: the signing key in an account's record when that record
+    verifies (ruralwatch.store.account_records, chained to the keyring's root), and a key an account was given by an
+    entry that made it or reset its password, when that entry is itself signed by a trusted administrator. Once the
+    first signed entry is written, every entry after it must be signed, "system" ones included: an unsigned entry
+    is one written below RuralWatch. Entries before it (a database from before signatures) need none."""
+
+    def __init__(self, store: Store) -> None:
+        self.keys: dict[str, set[str]] = {}  # account name -> its keys
+        self.admin_keys: set[str] = set()
         self.by_id: dict[str, str] = {}
-        if _has_table(db, "accounts"):
-            self.by_id = {str(i): str(u).casefold() for i, u in db.execute("SELECT id, username FROM accounts")}
+        self.signing_started = False
+        db = store.db
+        if not _has_table(db, "accounts") or "public_key" not in {r[1] for r in db.execute(
+                "PRAGMA table_info(accounts)")}:
+            return
+        root = _keyring_root(store)
+        untrusted = account_records.problems(store, root) if root else None
+        for account_id, username, role, public_key in db.execute(
+                "SELECT id, username, role, public_key FROM accounts"):
+            self.by_id[str(account_id)] = str(username).casefold()
+            if public_key and untrusted is not None and account_id not in untrusted:
+                self.keys.setdefault(str(username).casefold(), set()).add(str(public_key))
+                if role == "administrator":
+                    self.admin_keys.add(str(public_key))
 
     def check(self, entry: AuditEntry, problems: list[Problem]) -> None:
-        if isinstance(entry.changes, dict) and entry.table == "accounts" and entry.record_id:
-            named = entry.changes.get("public_key")
-            for key in (named if isinstance(named, list) else [named]):
-                if isinstance(key, str) and key and entry.record_id in self.by_id:
-                    self.keys.setdefault(self.by_id[entry.record_id], set()).add(key)
-        known = self.keys.get(entry.actor.casefold())
         if entry.signature is None:
-            if known:
+            if self.signing_started or self.keys.get(entry.actor.casefold()):
                 problems.append(Problem("signature", f"entry {entry.seq} is in {entry.actor}'s name but not signed "
-                                                     "by them (written outside RuralWatch)", entry.seq))
+                                                     "(written outside RuralWatch)", entry.seq))
             return
+        self.signing_started = True
         if not verify_signature(entry.signer_key or "", entry.signature, bytes.fromhex(entry.hash)):
             problems.append(Problem("signature", f"entry {entry.seq} does not match its signature (altered, or "
                                                  "re-chained after an earlier entry was)", entry.seq))
-        elif known and entry.signer_key not in known:
+            return
+        known = self.keys.get(entry.actor.casefold())
+        if known and entry.signer_key not in known:
             problems.append(Problem("signature", f"entry {entry.seq} is signed with a key that is not "
                                                  f"{entry.actor}'s", entry.seq))
+            return
+        self._learn(entry)
+
+    def _learn(self, entry: AuditEntry) -> None:
+        """A key an administrator gave an account (creating it, or resetting its password) counts for it from now
+        on: past entries of an account whose password was reset stay verifiable."""
+        if (entry.table != "accounts" or entry.action not in ("create", "reset_password")
+                or entry.signer_key not in self.admin_keys or not isinstance(entry.changes, dict)):
+            return
+        named = entry.changes.get("public_key")
+        key = named[-1] if isinstance(named, list) and named else None
+        if isinstance(key, str) and key and entry.record_id in self.by_id:
+            self.keys.setdefault(self.by_id[entry.record_id], set()).add(key)
+
+
+def _keyring_root(store: Store) -> str | None:
+    """The keyring's root key, when the store has a keyring beside it (encrypted databases)."""
+    try:
+        return Keyring.load(store.path).root
+    except (KeyringError, OSError):
+        return None

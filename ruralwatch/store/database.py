@@ -190,6 +190,21 @@ def connect(path: Path, key: bytes | None) -> Any:
     return conn
 
 
+def opens_with(path: Path, key: bytes | None) -> bool:
+    """Whether a fresh connection with `key` reads the file (its first page decrypts and checks)."""
+    try:
+        conn = connect(path, key)
+    except (DatabaseError, ValueError):
+        return False
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return True
+    except DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
 def in_use_elsewhere(path: Path) -> bool:
     """Whether another connection (this process's or another program's) has the database open. Every connection
     in WAL mode holds a shared lock on the file for as long as it is open; asking for it exclusively, without

@@ -409,6 +409,7 @@ def device_audit(db: sqlite_utils.Database) -> None:
             signer_key TEXT,
             signature TEXT,
             package_id TEXT,  -- the package it arrived in
+            package_created_at TEXT,  -- when the sender made that package
             PRIMARY KEY (device_id, seq)
         ) WITHOUT ROWID"""
     )

@@ -117,3 +117,18 @@ def test_a_laptop_whose_log_was_wiped_is_flagged(pair, tmp_path: Path) -> None:
     laptop.store.db.conn.commit()
     warnings = laptop.send_to(central, tmp_path)
     assert any("cut or wiped" in w for w in warnings), warnings
+
+
+def test_packages_arriving_out_of_order_or_one_lost_raise_nothing(pair, tmp_path: Path) -> None:
+    """Found in review: two incremental packages imported newest first were taken for a cut log, and a package
+    never imported left a permanent gap alarm."""
+    laptop, central = pair
+    made = []
+    for place in ("Brook Farm", "Mill Lane", "Church Road"):
+        laptop.record(place)
+        package = tmp_path / f"{next(_numbers):04d}-laptop.rwsync"
+        laptop.services.sync.export(package, since_last_for=central.store.device_id)
+        made.append(package)
+    assert central.services.sync.import_package(made[2]).warnings == []  # the newest first (the second is lost)
+    assert central.services.sync.import_package(made[0]).warnings == []  # then an older one, late
+    assert alerts(central.store) == []

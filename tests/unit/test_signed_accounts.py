@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ruralwatch.services.account_records import problems, record_payload
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
-from ruralwatch.store.audit import AuditLog
+from ruralwatch.store.account_records import problems, record_payload
+from ruralwatch.store.audit import AuditLog, append_entry, current_hash
 from ruralwatch.store.database import EncryptedDatabaseError, open_store
 from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import TEST_PARAMS, Keyring, KeyringError, SignInError, _derive, keyring_path
@@ -167,16 +167,20 @@ def test_a_keyring_from_before_signed_accounts_is_upgraded_by_the_first_administ
     try:
         root = Keyring.load(db).root
         assert root == admin.signer.sign_public
-        assert problems(admin, root) == {}
+        waiting = problems(admin, root)  # the others need a key an administrator vouches for: a new password
+        assert sorted(waiting.values()) == [
+            f"the account record of {name} names no signing key yet: an administrator must set a new password"
+            for name in ("analyst1", "sc4125")]
         assert admin.db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_accounts'").fetchone()[0] == 1
+        with pytest.raises(SignInError, match="names no signing key yet"):
+            sign_in(db, "analyst1", SPECIAL_PASSWORD)
+        AccountService(admin).reset_password("analyst1", "analyst's new password", params=TEST_PARAMS)
     finally:
         admin.close()
+    sign_in(db, "analyst1", "analyst's new password").close()
     _as_insider(db, "UPDATE accounts SET role = 'administrator' WHERE username = 'sc4125'")
     with pytest.raises(SignInError, match="does not match its signature"):
         sign_in(db, "sc4125", SPECIAL_PASSWORD)
-    analyst = sign_in(db, "analyst1", SPECIAL_PASSWORD)  # a version-1 entry upgraded at its first sign-in
-    analyst.close()
-    assert Keyring.load(db).is_upgraded("analyst1")
 
 
 def _make_version_1(db: Path, key: bytes, passwords: dict[str, str]) -> None:
@@ -193,8 +197,12 @@ def _make_version_1(db: Path, key: bytes, passwords: dict[str, str]) -> None:
                                   "salt": salt.hex(), "nonce": nonce.hex(), "wrapped": wrapped.hex()}
     keyring_path(db).write_text(json.dumps(data))
     store = open_store(db, key=key)
-    store.db.execute("UPDATE accounts SET public_key = NULL, signed_by = NULL, signature = NULL")
-    store.db.conn.commit()
+    with store.transaction():  # the database as it was: no signatures on records or entries, rows on record
+        store.db.execute("UPDATE accounts SET public_key = NULL, signed_by = NULL, signature = NULL")
+        store.db.execute("UPDATE audit_log SET signer_key = NULL, signature = NULL")
+        ids = [row[0] for row in store.db.execute("SELECT id FROM accounts")]
+        append_entry(store.db, "system", "baseline", lines={("accounts", i): current_hash(store.db, "accounts", i)
+                                                            for i in ids})
     store.close()
 
 
@@ -263,7 +271,7 @@ def test_an_entry_forged_in_an_administrators_name_is_caught(db: Path) -> None:
                                     signer=AccountKeys.generate())
     store.close()
     found = _audit_problems(db)
-    assert f"entry {unsigned} is in admin's name but not signed by them (written outside RuralWatch)" in found
+    assert f"entry {unsigned} is in admin's name but not signed (written outside RuralWatch)" in found
     assert f"entry {signed_by_me} is signed with a key that is not admin's" in found
 
 
@@ -277,3 +285,118 @@ def test_the_accounts_list_shows_a_record_that_does_not_verify(db: Path) -> None
     assert statuses["sc4125"].state == "untrusted"
     assert statuses["sc4125"].describe().startswith("Record not signed by an administrator")
     assert statuses["analyst1"].state == "active"
+
+
+# --- found in review: ordinary administration must keep every record trusted, and rotation must never brick ----
+
+
+def test_demoting_disabling_or_resetting_an_administrator_keeps_what_they_signed(db: Path) -> None:
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    AccountService(admin).add("admin2", "administrator", "second admin password", params=TEST_PARAMS)
+    admin.close()
+    second = sign_in(db, "admin2", "second admin password")
+    AccountService(second).add("made_by_2", "special", "made by admin two", params=TEST_PARAMS)
+    second.close()
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        service = AccountService(admin)
+        service.reset_password("admin2", "a new second password", params=TEST_PARAMS)  # new keys for admin2
+        service.set_role("admin2", "coordinator")  # no longer a signer
+        service.set_active("admin2", False)
+        assert problems(admin, Keyring.load(db).root or "") == {}
+        assert AuditLog(admin).verify().ok
+    finally:
+        admin.close()
+    store = sign_in(db, "made_by_2", "made by admin two")
+    store.close()
+
+
+def test_no_one_resets_their_own_or_the_roots_password(db: Path) -> None:
+    from ruralwatch.core.errors import ValidationError
+
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        AccountService(admin).add("admin2", "administrator", "second admin password", params=TEST_PARAMS)
+        with pytest.raises(ValidationError, match="change your own password"):
+            AccountService(admin).reset_password("admin", "another long password", params=TEST_PARAMS)
+    finally:
+        admin.close()
+    second = sign_in(db, "admin2", "second admin password")
+    try:
+        with pytest.raises(ValidationError, match="holds the database's root key"):
+            AccountService(second).reset_password("admin", "another long password", params=TEST_PARAMS)
+    finally:
+        second.close()
+    sign_in(db, "admin", ADMIN_PASSWORD).close()  # the root still signs in
+
+
+def test_a_rotation_another_program_blocks_is_refused_and_nothing_is_lost(db: Path, monkeypatch) -> None:
+    """SQLCipher answers "ok" to PRAGMA rekey without re-keying while another connection holds the database:
+    the rotation must notice, keep the old key everywhere and say so (found in review: it bricked the file)."""
+    from ruralwatch.core.errors import RuralWatchError
+
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    other = sign_in(db, "analyst1", SPECIAL_PASSWORD)  # another window, which starts writing at the worst moment
+    real_reseal = Keyring.reseal
+
+    def reseal_then_another_writer_starts(self, new_key):  # noqa: ANN001, ANN202
+        left_out = real_reseal(self, new_key)
+        other.db.execute("BEGIN IMMEDIATE")
+        return left_out
+
+    monkeypatch.setattr(Keyring, "reseal", reseal_then_another_writer_starts)
+    try:
+        with pytest.raises(RuralWatchError, match="could not be changed now"):
+            AccountService(admin).set_active("sc4125", False)
+    finally:
+        if other.db.conn.in_transaction:
+            other.db.execute("ROLLBACK")
+        other.close()
+        admin.close()
+    monkeypatch.setattr(Keyring, "reseal", real_reseal)
+    for name, password in (("admin", ADMIN_PASSWORD), ("analyst1", SPECIAL_PASSWORD)):
+        sign_in(db, name, password).close()  # every remaining account still opens it
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        AccountService(admin).rotate_key()  # with the other program gone, the rotation goes through
+        assert admin.db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'rotate_database_key'").fetchone()[0]
+    finally:
+        admin.close()
+    sign_in(db, "analyst1", SPECIAL_PASSWORD).close()
+
+
+def test_a_role_raised_before_the_upgrade_cannot_make_itself_the_root(db: Path) -> None:
+    key = Keyring.load(db).unlock("admin", ADMIN_PASSWORD)
+    _make_version_1(db, key, {"admin": ADMIN_PASSWORD, "sc4125": SPECIAL_PASSWORD, "analyst1": SPECIAL_PASSWORD})
+    _as_insider(db, "UPDATE accounts SET role = 'administrator' WHERE username = 'sc4125'")
+    with pytest.raises(SignInError, match="was changed outside RuralWatch"):
+        sign_in(db, "sc4125", SPECIAL_PASSWORD)
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)  # the real administrator becomes the root
+    try:
+        assert Keyring.load(db).root == admin.signer.sign_public
+    finally:
+        admin.close()
+
+
+
+def test_a_system_entry_cannot_vouch_for_a_key_or_hide_a_raw_edit(db: Path) -> None:
+    """Found in review: an unsigned "system" entry naming the insider's key as an administrator's, or a "system"
+    baseline recording a raw edit's new row hash, passed verify."""
+    from ruralwatch.store.audit import append_entry, current_hash
+
+    store = open_store(db, key=Keyring.load(db).unlock("sc4125", SPECIAL_PASSWORD))
+    mine = AccountKeys.generate()
+    admin_id = store.db.execute("SELECT id FROM accounts WHERE username = 'admin'").fetchone()[0]
+    my_id = store.db.execute("SELECT id FROM accounts WHERE username = 'sc4125'").fetchone()[0]
+    with store.transaction():
+        vouch = append_entry(store.db, "system", "create", "accounts", admin_id,
+                             {"public_key": [None, mine.sign_public]})
+        forged = append_entry(store.db, "admin", "export", "incidents", None, {"file": "all.csv"}, signer=mine)
+        store.db.execute("UPDATE accounts SET role = 'administrator' WHERE id = ?", [my_id])
+        hidden = append_entry(store.db, "system", "baseline",
+                              lines={("accounts", my_id): current_hash(store.db, "accounts", my_id)})
+    store.close()
+    found = _audit_problems(db)
+    assert f"entry {vouch} is in system's name but not signed (written outside RuralWatch)" in found
+    assert f"entry {forged} is signed with a key that is not admin's" in found
+    assert f"entry {hidden} is in system's name but not signed (written outside RuralWatch)" in found

@@ -43,6 +43,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     reset = actions.add_parser("reset-password", help="set a new password for an account")
     reset.add_argument("username")
     reset.add_argument("--password-file", type=Path, metavar="PATH")
+    actions.add_parser("rotate-key", help="re-key the database (after a disabling whose key change could not finish)")
     passwd = actions.add_parser("passwd", help="change your own password")
     passwd.add_argument("--password-file", type=Path, metavar="PATH", help="the new password")
 
@@ -80,6 +81,9 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
                 shown = status.describe() if status else ("Active" if a.active else "Disabled")
                 state = "" if shown == "Active" else f"  ({shown[:1].lower() + shown[1:]})"
                 print(f"{a.username:<20} {a.role_name:<22} {a.display_name}{state}")
+    elif action == "rotate-key":
+        service.rotate_key()
+        print("database re-keyed: older copies of the keyring open nothing new")
     elif action == "add":
         password = signin.new_password(args.password_file, f"Password for the new account {args.username}: ")
         account = service.add(args.username, args.role, password, args.name, args.person)

@@ -63,12 +63,17 @@ def problems(store: Store, root: str) -> dict[str, str]:
             signer = rows.get(signer_id)
             if signer is None or signer_id in seen:
                 return f"the account record of {name} is signed by an account that is not there"
-            if not is_trusted(signer_id, seen | {account_id}) or signer["role"] != "administrator":
+            if (not is_trusted(signer_id, seen | {account_id}) or signer["role"] != "administrator"
+                    or not signer["active"]):
                 return (f"the account record of {name} is signed by {signer['username']}, who is not a trusted "
                         "administrator")
             key = signer["public_key"]
         if not key or not verify_signature(key, row["signature"], record_payload(row)):
             return f"the account record of {name} does not match its signature (changed outside RuralWatch)"
+        if not row["public_key"]:
+            # Made before accounts had keys: nothing yet binds a key to it, so anyone holding the database key could
+            # write a keyring entry in its name. An administrator sets a new password, which vouches for new keys.
+            return f"the account record of {name} names no signing key yet: an administrator must set a new password"
         return None
 
     def is_trusted(account_id: str, seen: frozenset[str]) -> bool:
