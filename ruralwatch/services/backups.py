@@ -395,7 +395,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
             store.actor = _account(store, username, backup)
             store.signer = unlocked.keys  # the restore entry is signed like any other by this account
             store.actor.require(RESTORE_ACTION)
-            _check_current_role(db_path, key, store.actor)
+            _check_current_role(db_path, _current_keys(db_path, username, password, key), store.actor)
             incidents = _count_incidents(store)
             kept_as = _kept_as(db_path, stamp)
             if not dry_run:
@@ -479,24 +479,41 @@ def _account(store: Store, username: str, backup: Path) -> Actor:
     return Actor(row[1], row[2], row[0], row[4])
 
 
-def _check_current_role(db_path: Path, key: bytes, actor: Actor) -> None:
-    """When the current database still opens with the same key, the account must be an administrator there too
-    (a role taken away since the backup stays taken away). A damaged current file cannot say: the backup decides."""
+def _current_keys(db_path: Path, username: str, password: str, backup_key: bytes) -> list[bytes]:
+    """The keys to try on the current database: the backup's, and the one the current keyring gives this account
+    (they differ after a key rotation), without counting a wrong password against the current account."""
+    keys = [backup_key]
+    try:
+        current = Keyring.load(db_path).open(username, password, count=False).key
+    except (RuralWatchError, OSError):
+        return keys
+    return keys if current == backup_key else [current, backup_key]
+
+
+def _check_current_role(db_path: Path, keys: list[bytes], actor: Actor) -> None:
+    """When the current database still opens (with the backup's key, or after a key rotation with the key the
+    current keyring gives this account), the account must be an administrator there too: a role taken away since
+    the backup stays taken away. A damaged current file cannot say: the backup decides."""
     if not db_path.is_file():
         return
-    try:
-        conn = connect(db_path, key)
-    except (DatabaseError, ValueError):
+    row: Any = None
+    for key in keys:
+        try:
+            conn = connect(db_path, key)
+        except (DatabaseError, ValueError):
+            continue
+        try:
+            with quiet_cipher_log():
+                row = conn.execute("SELECT username, role, active FROM accounts WHERE username = ? COLLATE NOCASE",
+                                   [actor.username]).fetchone() or False
+        except DatabaseError:
+            continue
+        finally:
+            conn.close()
+        break
+    if row is None:  # no key opens it: damaged, and the backup decides
         return
-    try:
-        with quiet_cipher_log():
-            row = conn.execute("SELECT username, role, active FROM accounts WHERE username = ? COLLATE NOCASE",
-                               [actor.username]).fetchone()
-    except DatabaseError:
-        return
-    finally:
-        conn.close()
-    if row is None:
+    if row is False:
         raise PermissionDeniedError(f"{actor.username} is not an account of the current database {db_path.name}; "
                                     "only its administrators may restore a backup over it")
     if not row[2]:

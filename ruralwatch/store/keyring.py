@@ -269,9 +269,9 @@ class Keyring:
         """The database key for this account and password. Counts failures and locks out; saves."""
         return self.open(username, password, now).key
 
-    def open(self, username: str, password: str, now: datetime | None = None) -> Unlocked:
+    def open(self, username: str, password: str, now: datetime | None = None, count: bool = True) -> Unlocked:
         """The account's database key and (for an upgraded entry) its own keys. Counts failures and locks out;
-        saves."""
+        saves (with `count` False, a wrong password is only refused: a check made on the side, e.g. by restore)."""
         now = now or times.utc_now()
         name = self._entry_name(username)
         # An unknown name takes the wrong password's path (the key derivation at the default cost, the failure
@@ -303,6 +303,8 @@ class Keyring:
             else:
                 key = AESGCM(kek).decrypt(nonce, blob, self._aad(name))
         except InvalidTag:
+            if not count:
+                raise SignInError("unknown account or wrong password") from None
             failures["count"] = int(failures.get("count", 0)) + 1
             failures.setdefault("log", []).append(times.to_storage(now))
             if failures["count"] >= MAX_FAILURES:

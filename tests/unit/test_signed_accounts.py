@@ -400,3 +400,21 @@ def test_a_system_entry_cannot_vouch_for_a_key_or_hide_a_raw_edit(db: Path) -> N
     assert f"entry {vouch} is in system's name but not signed (written outside RuralWatch)" in found
     assert f"entry {forged} is signed with a key that is not admin's" in found
     assert f"entry {hidden} is in system's name but not signed (written outside RuralWatch)" in found
+
+
+def test_a_demoted_administrator_cannot_restore_a_backup_from_before_a_key_rotation(db: Path) -> None:
+    """Found in review: after a rotation the current database no longer opens with the backup's key, and restore
+    let "the backup decide" who is an administrator."""
+    from ruralwatch.core.permissions import PermissionDeniedError
+    from ruralwatch.services.backups import backup_now, restore
+
+    admin = sign_in(db, "admin", ADMIN_PASSWORD)
+    try:
+        AccountService(admin).add("admin2", "administrator", "second admin password", params=TEST_PARAMS)
+        made = backup_now(admin)
+        AccountService(admin).set_active("sc4125", False)  # the key is rotated
+        AccountService(admin).set_role("admin2", "coordinator")
+    finally:
+        admin.close()
+    with pytest.raises(PermissionDeniedError):
+        restore(db, made.path, "admin2", "second admin password", dry_run=True)
