@@ -65,7 +65,7 @@ def test_a_package_from_a_laptop_dated_2100_is_refused_and_does_not_move_our_clo
     future = world.tmp / "future.rwsync"
     world.a.sync.export(future)
     device = wrong.device_id
-    world.refused(future, rf"^refused: device {device}'s clock is 7[34] years ahead of this laptop's: check its date "
+    world.refused(future, rf"^refused: device {device}'s clock is [0-9]+ years ahead of this laptop's: check its date "
                           r"and time, then export again \(in the package's manifest\)$")
     receiver = Device(world.b.path)
     try:
@@ -96,7 +96,7 @@ def test_a_seen_vector_far_ahead_is_refused(world: World) -> None:
     header["seen"] = {**header["seen"], "laptop9": far}
     contents = contents_of(world.good)
     package.build(forged, header, contents.tables, contents.blobs, world.a.sync._keys())
-    world.refused(forged, "device laptop9's clock is 7[34] years ahead of this laptop's")
+    world.refused(forged, "device laptop9's clock is [0-9]+ years ahead of this laptop's")
 
 
 def test_a_clock_a_little_ahead_is_accepted(world: World) -> None:
