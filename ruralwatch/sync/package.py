@@ -524,41 +524,42 @@ _ENTRY_TEXT = ("at", "actor", "action", "prev_hash", "hash")
 
 
 def _parse_entries(chunks: Iterable[bytes], name: str) -> list[dict[str, Any]]:
-    """The sender's audit entries: JSON lines, each with a whole-number seq and the chain's text fields."""
-    try:
-        lines = b"".join(chunks).split(b"\n")
-        entries = [json.loads(line) for line in lines if line.strip()]
-    except _BAD_JSON:
-        raise PackageError(f"refused: {name} is not valid JSON lines") from None
-    for entry in entries:
-        if (not isinstance(entry, dict) or type(entry.get("seq")) is not int
-                or not all(isinstance(entry.get(key), str) for key in _ENTRY_TEXT)):
-            raise PackageError(f"refused: {name} holds a malformed audit entry")
-    return entries
+    """The sender's audit entries, streamed like the rows: each a JSON line with a whole-number seq and the
+    chain's text fields."""
+    return _json_lines(chunks, name, _entry_ok, "a malformed audit entry")
+
+
+def _entry_ok(entry: Any) -> bool:
+    return (isinstance(entry, dict) and type(entry.get("seq")) is int
+            and all(isinstance(entry.get(key), str) for key in _ENTRY_TEXT))
 
 
 def _parse_rows(chunks: Iterable[bytes], name: str) -> list[dict[str, Any]]:
+    return _json_lines(chunks, name, _row_ok, "a malformed row")
+
+
+def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], what: str) -> list[dict[str, Any]]:
     """JSON lines streamed in chunks. Split on b"\\n" only: JSON escapes every line end inside a string, but
     str.splitlines would also split at U+2028, U+0085... which the writer (ensure_ascii=False) leaves raw."""
-    rows: list[dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
+
+    def parse(line: bytes) -> dict[str, Any]:
+        value = json.loads(line.decode("utf-8"))
+        if not ok(value):
+            raise PackageError(f"refused: {name} holds {what}")
+        return value
+
     pending = b""
     try:
         for chunk in chunks:
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop()
-            rows.extend(_parse_line(line, name) for line in lines if line.strip(b" \t\r"))
+            found.extend(parse(line) for line in lines if line.strip(b" \t\r"))
         if pending.strip(b" \t\r"):
-            rows.append(_parse_line(pending, name))
+            found.append(parse(pending))
     except _BAD_JSON:
         raise PackageError(f"refused: {name} is not valid JSON lines") from None
-    return rows
-
-
-def _parse_line(line: bytes, name: str) -> dict[str, Any]:
-    row = json.loads(line.decode("utf-8"))
-    if not _row_ok(row):
-        raise PackageError(f"refused: {name} holds a malformed row")
-    return row
+    return found
 
 
 def _row_clocks(row: dict[str, Any]) -> Iterator[str]:
