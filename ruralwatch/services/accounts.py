@@ -21,6 +21,7 @@ from ruralwatch.core.vocab import PERSON_ROLE_NAMES
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store import account_records
 from ruralwatch.store.audit import AuditLog, record_event
+from ruralwatch.store.backups import quiet_cipher_log
 from ruralwatch.store.database import (
     BUSY_TIMEOUT_MS,
     DatabaseError,
@@ -503,7 +504,9 @@ class AccountService:
             self.store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # SQLCipher answers "ok" without re-keying when another connection holds the database: check with fresh
         # connections that the new key opens it and the old one no longer does before the keyring moves on.
-        if not opens_with(self.store.path, new_key) or opens_with(self.store.path, old_key):
+        with quiet_cipher_log():  # the old key is expected to fail: no page-check noise on stderr
+            rekeyed = opens_with(self.store.path, new_key) and not opens_with(self.store.path, old_key)
+        if not rekeyed:
             keyring.discard_next()  # the old key stays everywhere; the audit has the disabling, not a rotation
             raise RuralWatchError(f"{disabled.username} is disabled, but the database key could not be changed now "
                                   "(another RuralWatch window or command has the database open): close them and run "
