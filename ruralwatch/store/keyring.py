@@ -281,7 +281,8 @@ class Keyring:
         failures = self.data["failures"].get(counted, {"count": 0, "log": []})
         locked_until = failures.get("locked_until")
         if locked_until and times.from_storage(locked_until) > now:
-            raise SignInError(f"{counted} is locked after {MAX_FAILURES} failed sign-ins until "
+            # The name as typed, never the stored spelling: that would tell an existing account from a made-up one.
+            raise SignInError(f"{wanted} is locked after {MAX_FAILURES} failed sign-ins until "
                               f"{times.format_local(locked_until)}; ask an administrator, or wait")
         keys: AccountKeys | None = None
         pending: bytes | None = None

@@ -70,3 +70,12 @@ def test_an_unknown_name_reads_as_a_wrong_password(db: Path, monkeypatch: pytest
     with pytest.raises(SignInError, match="locked"):
         Keyring.load(db).unlock("nobody", "not the password", NOW)
     assert Keyring.load(db).unlock("olive", PASSWORD, NOW)  # the real account is not affected
+
+
+def test_a_locked_account_is_named_as_typed(db: Path) -> None:
+    """The lock-out message must not give away the stored spelling of an existing account (found in review)."""
+    for _ in range(5):
+        with pytest.raises(SignInError):
+            Keyring.load(db).unlock("olive", "not the password", NOW)
+    with pytest.raises(SignInError, match=r"^OLIVE is locked after"):
+        Keyring.load(db).unlock("OLIVE", "not the password", NOW)
