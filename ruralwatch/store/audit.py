@@ -24,6 +24,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sqlite_utils
@@ -376,9 +377,9 @@ class AuditLog:
         lines: dict[tuple[str, str], str | None] = dict(row_hashes or {})
         for covered_table, key in covers:
             lines[(covered_table, key)] = current_hash(db, covered_table, key)
-        if lines and not self._has_side_table():
+        if lines and not self._has_side_table:
             lines = {}  # a schema from before the side table (tests open old schemas): the entry alone
-        signer = self.store.signer if self._signed() else None
+        signer = self.store.signer if self._signed else None
         return append_entry(db, self.store.actor.username, action, table, record_id, changes,
                             row_hash(row) if row is not None else None, lines, signer)
 
@@ -391,19 +392,14 @@ class AuditLog:
             shown = {k: [_shown(table, k, b), _shown(table, k, a)] for k, (b, a) in changes.items() if k not in _SKIP}
         self.record(action, table, row["id"], shown, row)
 
+    # What the schema has, asked once per log (tests open old schemas, from before the side table or signatures).
+    @cached_property
     def _signed(self) -> bool:
-        """Whether the schema has the signature columns (tests open old schemas)."""
-        cached = getattr(self, "_signature_columns", None)
-        if cached is None:
-            columns = {row[1] for row in self.store.db.execute("PRAGMA table_info(audit_log)")}
-            cached = self._signature_columns = "signature" in columns
-        return cached
+        return "signature" in {row[1] for row in self.store.db.execute("PRAGMA table_info(audit_log)")}
 
+    @cached_property
     def _has_side_table(self) -> bool:
-        cached = getattr(self, "_side", None)
-        if cached is None:
-            cached = self._side = _has_table(self.store.db, ROW_HASHES_TABLE)
-        return cached
+        return _has_table(self.store.db, ROW_HASHES_TABLE)
 
     def _head(self) -> tuple[int, str]:
         return _head(self.store.db)
@@ -485,7 +481,7 @@ class AuditLog:
                      expected: dict[tuple[str, str], tuple[str | None, int]], problems: list[Problem]) -> None:
         """Merge the side-table lines of every entry whose seal matches into `expected` (by seq: the latest
         entry for a row wins). Lines that do not match their entry's seal are reported and not trusted."""
-        if not self._has_side_table():
+        if not self._has_side_table:
             return
         by_seq: dict[int, dict[tuple[str, str], str | None]] = {}
         for seq, table, row_id, digest in self.store.db.execute(

@@ -167,8 +167,7 @@ class AnalysisPanel(QWidget):
 
         status.setText(f"{title}…")
         status.setStyleSheet("")
-        self.ops.run(title, lambda services, progress: work(services.analysis, progress), done, on_failed=failed,
-                     on_cancelled=failed)
+        self.ops.run(title, lambda services, progress: work(services.analysis, progress), done, on_failed=failed)
 
     # --- hotspots -----------------------------------------------------------------------------------------
 

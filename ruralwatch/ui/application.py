@@ -68,7 +68,7 @@ def start_backups(window: MainWindow) -> QTimer:
             window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
 
         window.ops.run("Backing up…", lambda services, _progress: services.backups.maybe_backup(reason),
-                       on_failed=failed, on_cancelled=failed)
+                       on_failed=failed)
 
     timer = QTimer(window)
     timer.setInterval(BACKUP_CHECK_MS)

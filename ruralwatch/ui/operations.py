@@ -6,8 +6,9 @@ returns False once the user cancelled, and on the UI thread:
 
 - replays every change the worker's services announced onto the window's change hub (so every view refreshes
   from the one hub, and no caller re-announces what it changed), then
-- calls `on_done(result)`, or `on_failed(exc)`: by default one message through the window's problem reporter;
-  a `CancelledError` is never a problem: it goes to `on_cancelled` (by default a status-bar note).
+- calls `on_done(result)`, or `on_failed(exc)`: by default one message through the window's problem reporter.
+  A `CancelledError` is never reported as a problem: it goes to `on_cancelled` when given, else to `on_failed`
+  when given (a widget that shows every outcome in one place), else to a status-bar note.
 
 Example (File ▸ Import published crime)::
 
@@ -103,6 +104,8 @@ class Operations(QObject):
             if isinstance(exc, CancelledError):
                 if on_cancelled is not None:
                     on_cancelled(exc)
+                elif on_failed is not None:
+                    on_failed(exc)
                 else:
                     self._show_status(f"{title.rstrip('…. ')}: cancelled")
                 return

@@ -389,7 +389,7 @@ class PatrolPanel(QWidget):
             if after_failure is not None:
                 after_failure()
 
-        self.ops.run(title, work, done, on_failed=failed, on_cancelled=failed)
+        self.ops.run(title, work, done, on_failed=failed)
 
     def report(self, message: str) -> None:
         """Something went wrong: shown in the panel (never a modal box), kept in `problems` for tests."""

@@ -84,7 +84,7 @@ class RetentionDialog(QDialog):
         self.refresh_button.setEnabled(False)
         on_failed = failed or self._failed
         self.task = self.ops.run(title, lambda services, _progress: work(services.retention), done,
-                                 on_failed=on_failed, on_cancelled=on_failed)
+                                 on_failed=on_failed)
         self.task.finished.connect(lambda: self.refresh_button.setEnabled(True))
         return self.task
 

@@ -546,7 +546,7 @@ class DutiesTab(QWidget):
         self.autofill_button.setEnabled(False)
         self.report(f"Working out auto-fill for {self.period_text()}…", problem=False)
         failed = self._task_failed("Auto-fill not worked out")
-        self.ops.run("Working out auto-fill…", work, done, on_failed=failed, on_cancelled=failed)
+        self.ops.run("Working out auto-fill…", work, done, on_failed=failed)
 
     def _task_failed(self, what: str) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:
@@ -585,7 +585,7 @@ class DutiesTab(QWidget):
 
         self.autofill_button.setEnabled(False)
         failed = self._task_failed("Auto-fill not applied")
-        self.ops.run("Applying auto-fill…", work, done, on_failed=failed, on_cancelled=failed)
+        self.ops.run("Applying auto-fill…", work, done, on_failed=failed)
 
     # --- calendar export ----------------------------------------------------------------------------------
 

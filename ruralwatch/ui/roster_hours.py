@@ -244,7 +244,7 @@ class HoursTab(QWidget):
         self.report(f"Writing {target.name}…", problem=False)
         self.ops.run("Writing the hours report…",
                      lambda services, _progress: services.hours.export(summary, target), self._exported,
-                     on_failed=failed, on_cancelled=failed)
+                     on_failed=failed)
 
     def _exported(self, target: Path) -> None:
         self.report(f"Saved {target}.", problem=False)

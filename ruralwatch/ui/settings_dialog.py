@@ -200,7 +200,7 @@ class SettingsDialog(QDialog):
 
         self.move_task = self.ops.run(
             "Moving the data…", lambda services, progress: move_database(services.store, folder, progress), done,
-            on_failed=failed, on_cancelled=failed)
+            on_failed=failed)
         return self.move_task
 
     def confirm(self, title: str, question: str) -> bool:

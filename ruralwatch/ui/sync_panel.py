@@ -194,7 +194,7 @@ class SyncPanel(QWidget):
             self.report(f"{failure}: {exc}")
 
         self.ops.run(title, lambda services, _progress: operation(services.sync, passphrase), done,
-                     on_failed=failed, on_cancelled=failed)
+                     on_failed=failed)
 
     def export_package(self, path: Path | None = None) -> None:
         if not self.passphrase_file.text().strip():

@@ -109,3 +109,22 @@ def test_a_failed_use_case_still_replays_what_it_committed(qtbot, services: Serv
         pass
     assert [c.topic for c in heard] == ["incidents"]
     assert seen.problems == ["Importing: the second file is not there"]
+
+
+def test_a_cancel_goes_to_on_failed_when_there_is_no_on_cancelled(qtbot, services: Services) -> None:
+    """A panel that shows every outcome in one place passes only on_failed: the cancel reaches it, unreported."""
+    ops, seen = _ops(qtbot, services)
+    go, outcomes = threading.Event(), []
+
+    def use_case(_worker: Services, progress) -> None:
+        go.wait(30)
+        if not progress(1, 2):
+            raise CancelledError("auto-fill cancelled")
+
+    task = ops.run("Working out auto-fill…", use_case, lambda _result: None, on_failed=outcomes.append)
+    task.cancelled.set()
+    go.set()
+    with qtbot.waitSignal(task.finished, timeout=30_000):
+        pass
+    assert [str(exc) for exc in outcomes] == ["auto-fill cancelled"]
+    assert seen.problems == [] and seen.notes == []
