@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.laptops import Laptop, trust_each_other
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database
@@ -44,24 +45,10 @@ def _kinds(result: VerifyResult) -> set[str]:
     return {p.kind for p in result.problems}
 
 
-class Laptop:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.store = open_store(path)
-        self.services = Services.build(self.store)
-
-    def send_to(self, other: Laptop, folder: Path, since: bool = True) -> None:
-        package = folder / f"{next(_packages):04d}-{self.path.stem}.rwsync"
-        self.services.sync.export(package, since_last_for=other.store.device_id if since else None)
-        other.services.sync.import_package(package)
-
-
 @pytest.fixture
 def laptops(tmp_path: Path) -> Iterator[tuple[Laptop, Laptop]]:
     a, b = Laptop(tmp_path / "a.db"), Laptop(tmp_path / "b.db")
-    for x, y in ((a, b), (b, a)):
-        identity = y.services.sync.identity()
-        x.services.sync.trust(identity.device_id, identity.public_key, name=y.path.stem)
+    trust_each_other(a, b)
     yield a, b
     a.store.close()
     b.store.close()

@@ -3,69 +3,32 @@ package carries the sender's audit entries since it last sent, and the receiver 
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.laptops import Laptop, rechain, trust_each_other
 
-from ruralwatch.core.incident import IncidentInput
-from ruralwatch.services.container import Services
 from ruralwatch.services.device_audit import alerts
-from ruralwatch.store import open_store
-from ruralwatch.store.audit import GENESIS, HEAD_KEY, AuditLog, entry_fields, entry_hash
-
-_numbers = itertools.count()
-
-
-class Device:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.store = open_store(path)
-        self.services = Services.build(self.store)
-
-    def record(self, place: str) -> None:
-        self.services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30",
-                                                     lat=51.9, lon=0.3, place=place))
-
-    def send_to(self, central: Device, folder: Path) -> list[str]:
-        package = folder / f"{next(_numbers):04d}-{self.path.stem}.rwsync"
-        self.services.sync.export(package, since_last_for=central.store.device_id)
-        return central.services.sync.import_package(package).warnings
+from ruralwatch.store.audit import HEAD_KEY, AuditLog
 
 
 @pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[Device, Device]]:
-    laptop, central = Device(tmp_path / "laptop.db"), Device(tmp_path / "central.db")
-    for x, y in ((laptop, central), (central, laptop)):
-        identity = y.services.sync.identity()
-        x.services.sync.trust(identity.device_id, identity.public_key, name=y.path.stem)
+def pair(tmp_path: Path) -> Iterator[tuple[Laptop, Laptop]]:
+    laptop, central = Laptop(tmp_path / "laptop.db"), Laptop(tmp_path / "central.db")
+    trust_each_other(laptop, central)
     yield laptop, central
     laptop.store.close()
     central.store.close()
 
 
-def _rechain_from(store, seq: int) -> None:  # noqa: ANN001 - an insider re-hashing the chain after an edit
-    prev = store.db.execute("SELECT hash FROM audit_log WHERE seq = ?", [seq - 1]).fetchone()
-    prev = prev[0] if prev else GENESIS
-    rows = store.db.execute("SELECT seq, at, actor, action, target_table, record_id, changes, row_hash FROM "
-                            "audit_log WHERE seq >= ? ORDER BY seq", [seq]).fetchall()
-    for number, at, actor, action, table, record_id, changes, digest in rows:
-        own = entry_hash(entry_fields(number, at, actor, action, table, record_id,
-                                      json.loads(changes) if changes else None, digest), prev)
-        store.db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [prev, own, number])
-        prev = own
-    store.db.execute("UPDATE meta SET value = ? WHERE key = ?", [f"{rows[-1][0]}:{prev}", HEAD_KEY])
-    store.db.conn.commit()
-
-
 def test_ordinary_syncs_keep_the_laptops_chain_at_the_centre_and_raise_nothing(pair, tmp_path: Path) -> None:
     laptop, central = pair
     laptop.record("Brook Farm")
-    assert laptop.send_to(central, tmp_path) == []
+    assert laptop.send_to(central, tmp_path).warnings == []
     laptop.record("Mill Lane")
-    assert laptop.send_to(central, tmp_path) == []
+    assert laptop.send_to(central, tmp_path).warnings == []
     held = central.store.db.execute("SELECT COUNT(*), MAX(seq) FROM device_audit WHERE device_id = ?",
                                     [laptop.store.device_id]).fetchone()
     own_head = laptop.store.db.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
@@ -85,7 +48,7 @@ def test_a_laptop_whose_log_was_cut_is_flagged_at_its_next_sync(pair, tmp_path: 
     head = laptop.store.db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     laptop.store.db.execute("UPDATE meta SET value = ? WHERE key = ?", [f"{head[0]}:{head[1]}", HEAD_KEY])
     laptop.store.db.conn.commit()
-    warnings = laptop.send_to(central, tmp_path)
+    warnings = laptop.send_to(central, tmp_path).warnings
     assert any("was cut or wiped" in w for w in warnings), warnings
     flagged = AuditLog(central.store).verify()
     assert "device_audit" in {p.kind for p in flagged.problems}
@@ -101,9 +64,10 @@ def test_a_laptop_whose_log_was_rewritten_and_rehashed_is_flagged(pair, tmp_path
     edited = json.loads(changes)
     edited["place"] = [None, "Somewhere else"]
     laptop.store.db.execute("UPDATE audit_log SET changes = ? WHERE seq = ?", [json.dumps(edited), seq])
-    _rechain_from(laptop.store, seq)
+    rechain(laptop.store, seq)
+    laptop.store.db.conn.commit()
     laptop.record("Church Road")
-    warnings = laptop.send_to(central, tmp_path)
+    warnings = laptop.send_to(central, tmp_path).warnings
     assert any("rewritten" in w for w in warnings), warnings
     assert [a.device_id for a in alerts(central.store)] == [laptop.store.device_id]
 
@@ -115,7 +79,7 @@ def test_a_laptop_whose_log_was_wiped_is_flagged(pair, tmp_path: Path) -> None:
     laptop.store.db.execute("DELETE FROM audit_log")
     laptop.store.db.execute("DELETE FROM meta WHERE key = ?", [HEAD_KEY])
     laptop.store.db.conn.commit()
-    warnings = laptop.send_to(central, tmp_path)
+    warnings = laptop.send_to(central, tmp_path).warnings
     assert any("cut or wiped" in w for w in warnings), warnings
 
 
@@ -126,7 +90,7 @@ def test_packages_arriving_out_of_order_or_one_lost_raise_nothing(pair, tmp_path
     made = []
     for place in ("Brook Farm", "Mill Lane", "Church Road"):
         laptop.record(place)
-        package = tmp_path / f"{next(_numbers):04d}-laptop.rwsync"
+        package = tmp_path / f"{len(made):04d}-laptop.rwsync"
         laptop.services.sync.export(package, since_last_for=central.store.device_id)
         made.append(package)
     assert central.services.sync.import_package(made[2]).warnings == []  # the newest first (the second is lost)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from fixtures.laptops import rechain
 
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.store.account_records import problems, record_payload
@@ -224,21 +225,6 @@ def test_backups_made_before_a_rotation_still_check_good(db: Path) -> None:
 # --- audit entries signed by the account that wrote them -----------------------------------------------------------
 
 
-def _rechain(store, start_seq: int) -> None:  # noqa: ANN001 - what an insider with the key can do: re-hash onwards
-    from ruralwatch.store.audit import GENESIS, HEAD_KEY, entry_fields, entry_hash
-
-    prev = store.db.execute("SELECT hash FROM audit_log WHERE seq = ?", [start_seq - 1]).fetchone()
-    prev = prev[0] if prev else GENESIS
-    rows = store.db.execute("SELECT seq, at, actor, action, target_table, record_id, changes, row_hash "
-                            "FROM audit_log WHERE seq >= ? ORDER BY seq", [start_seq]).fetchall()
-    for seq, at, actor, action, table, record_id, changes, digest in rows:
-        own = entry_hash(entry_fields(seq, at, actor, action, table, record_id,
-                                      json.loads(changes) if changes else None, digest), prev)
-        store.db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [prev, own, seq])
-        prev = own
-    store.db.execute("UPDATE meta SET value = ? WHERE key = ?", [f"{rows[-1][0]}:{prev}", HEAD_KEY])
-
-
 def _audit_problems(db: Path) -> list[str]:
     admin = sign_in(db, "admin", ADMIN_PASSWORD)
     try:
@@ -254,7 +240,7 @@ def test_an_entry_edited_and_the_chain_rehashed_is_caught_by_its_signature(db: P
     edited = json.loads(changes)
     edited["role"] = [None, "administrator"]  # rewrite history: sc4125 "was always" an administrator
     store.db.execute("UPDATE audit_log SET changes = ? WHERE seq = ?", [json.dumps(edited), seq])
-    _rechain(store, seq)
+    rechain(store, seq)
     store.db.conn.commit()
     store.close()
     found = _audit_problems(db)
