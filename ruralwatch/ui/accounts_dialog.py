@@ -66,7 +66,7 @@ class AccountsDialog(QDialog):
         self.setWindowTitle("Accounts")
         self.resize(900, 600)
 
-        self.table = make_table(COLUMNS)
+        self.table = make_table(COLUMNS, stretch_last=False)  # the Name column stretches, as before
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -372,6 +372,7 @@ class AccountsDialog(QDialog):
         try:
             changed = self.service.set_active(account.username, not account.active)
         except (RuralWatchError, DatabaseError, OSError) as exc:
+            self.reload(select=account.username)  # a disabling can stand although the re-key that follows failed
             self._show_failure(exc, {})
             return False
         self.reload(select=changed.username)
@@ -379,7 +380,8 @@ class AccountsDialog(QDialog):
             self.show_done(f"{changed.username} is enabled again: set a new password for it below")
             self.reset_password.setFocus()
         else:
-            self.show_done(f"{changed.username} is disabled and can no longer sign in")
+            self.show_done(f"{changed.username} is disabled and can no longer sign in; the database was re-keyed, so "
+                           "an old copy of its keyring opens nothing new")
         return True
 
     def unlock_selected(self) -> bool:
