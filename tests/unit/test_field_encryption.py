@@ -322,3 +322,29 @@ def test_the_file_is_unreadable_to_plain_sqlite(team: Path) -> None:
     """Below the field keys, the whole file stays encrypted (SQLCipher): the standard library cannot read it."""
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(team).execute("SELECT COUNT(*) FROM incidents").fetchone()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_raises_itself_by_editing_the_file(team: Path, role: str) -> None:
+    """The other half of the insider's aim: the role raised with SQL (and a grant row copied to themselves) gets
+    neither a sign-in nor a key."""
+    from ruralwatch.store.keyring import SignInError
+
+    store, _, account_id = _insider(team, _user(role), PASSWORD)
+    try:
+        admin_id = store.db.execute("SELECT id FROM accounts WHERE username = ?", [ADMIN[0]]).fetchone()[0]
+        store.db.execute("UPDATE accounts SET role = 'administrator' WHERE id = ?", [account_id])
+        store.db.execute(f"INSERT OR IGNORE INTO {GRANTS}(account_id, category, version, sealed) "
+                         f"SELECT ?, category, version, sealed FROM {GRANTS} WHERE account_id = ?",
+                         [account_id, admin_id])
+        store.db.conn.commit()
+    finally:
+        store.close()
+    with pytest.raises(SignInError, match="changed outside RuralWatch"):
+        sign_in(team, _user(role), PASSWORD)
+    store, keys, account_id = _insider(team, _user(role), PASSWORD)
+    try:
+        opened = _try_every_key(store, keys)
+    finally:
+        store.close()
+    assert {PROTECTED[t][c] for (t, c), v in opened.items() if v is not None} <= MAY_READ[role]
