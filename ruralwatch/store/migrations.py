@@ -440,9 +440,16 @@ def field_keys(db: sqlite_utils.Database) -> None:
     )
 
 
+def published_crime_ids(db: sqlite_utils.Database) -> None:
+    """The importer finds the crimes a file repeats by Crime ID (ruralwatch.services.published), and keeps the month
+    whose outcome a crime published in several months carries (NULL: its own month)."""
+    db.execute("CREATE INDEX idx_published_crimes_crime_id ON published_crimes(crime_id)")
+    db.table("published_crimes").add_column("outcome_month", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
-    device_audit, field_keys,
+    device_audit, field_keys, published_crime_ids,
 )
 LATEST_VERSION = len(MIGRATIONS)
