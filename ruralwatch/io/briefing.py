@@ -23,6 +23,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether
 
+from ruralwatch.core import geo
 from ruralwatch.core.geo import from_bng, to_bng
 from ruralwatch.core.kinds import is_kind, kind_by_key
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
@@ -171,7 +172,9 @@ def _stops_table(b: Briefing) -> Flowable | None:
         return None
     day = pdf.local(b.start).date()
     rows: list[list[Flowable | str]] = [
-        [str(s.seq), pdf.markup(f"<b>{pdf.text(s.label)}</b>"), _clock(s.arrive, day), _clock(s.leave, day),
+        [str(s.seq), pdf.markup(f"<b>{pdf.text(s.label)}</b><br/>"
+                                f'<font size="7.5">{geo.lat_lon_to_grid_ref(s.lat, s.lon, 8)}</font>'),
+         _clock(s.arrive, day), _clock(s.leave, day),
          _minutes(s.dwell_minutes), f"{s.harm:,.0f}", s.reason]
         for s in sorted(b.stops, key=lambda s: s.seq)
     ]

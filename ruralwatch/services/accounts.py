@@ -21,7 +21,7 @@ from ruralwatch.core.vocab import PERSON_ROLE_NAMES
 from ruralwatch.services import field_access
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store import account_records
-from ruralwatch.store.audit import AuditLog, record_event
+from ruralwatch.store.audit import AuditLog, admin_keys, record_event, replayed
 from ruralwatch.store.backups import quiet_cipher_log
 from ruralwatch.store.database import (
     BUSY_TIMEOUT_MS,
@@ -32,6 +32,8 @@ from ruralwatch.store.database import (
     is_encrypted,
     open_store,
     opens_with,
+    schema_copies,
+    shred,
 )
 from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import MIN_PASSWORD as MIN_PASSWORD  # re-exported: the window's password hint
@@ -145,12 +147,12 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     keyring.wrap(name, password, key, params, keys)
     # Copies made before schema upgrades are plain too: they would leave the data readable beside the
     # encrypted file. The encrypted database holds everything they held.
-    for old_copy in path.parent.glob(f"{path.name}.schema*.bak"):
+    for old_copy in schema_copies(path):
         if not is_encrypted(old_copy):
-            _shred(old_copy)
-    _shred(path)
+            shred(old_copy)
+    shred(path)
     for suffix in ("-wal", "-shm"):
-        _shred(path.with_name(path.name + suffix))
+        shred(path.with_name(path.name + suffix))
     target.replace(path)
     store = open_store(path, key=key)
     try:
@@ -167,15 +169,6 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     return path
 
 
-def _shred(path: Path) -> None:
-    if path.is_file():
-        size = path.stat().st_size
-        with path.open("r+b") as handle:
-            handle.write(b"\0" * size)
-            handle.flush()
-        path.unlink()
-
-
 def sign_in(path: Path, username: str, password: str, now: datetime | None = None) -> Store:
     """Open the encrypted database as this account. Wrong password, unknown, disabled or locked: SignInError."""
     path = Path(path).expanduser()
@@ -183,6 +176,7 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
     unlocked = keyring.open(username, password, now)
     store = _open_keyed(path, keyring, unlocked)
     try:
+        planted = _remove_planted_schema(store)
         row = store.db.execute(
             "SELECT id, username, role, active, person_id, public_key FROM accounts WHERE username = ? COLLATE NOCASE",
             [username.strip()],
@@ -199,11 +193,25 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
             field_access.begin_session(store, keyring.root, keys)
         with store.transaction():
             _record_failures(store, keyring)
+            if planted:
+                record_event(store, "tamper_detected", "sqlite_master", None,
+                             {"problem": "triggers or views added outside RuralWatch were removed", "removed": planted})
             record_event(store, "login", "accounts", row[0])
     except BaseException:
         store.close()
         raise
     return store
+
+
+def _remove_planted_schema(store: Store) -> list[str]:
+    """RuralWatch makes no triggers or views: one in the file was planted below the app (to run in an entitled
+    account's session). Dropped before anything is written, and named in the audit log by the caller."""
+    planted = store.db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+    if planted:
+        with store.transaction():
+            for kind, name in planted:
+                store.db.execute(f"DROP {'TRIGGER' if kind == 'trigger' else 'VIEW'} IF EXISTS [{name}]")
+    return [f"{kind} {name}" for kind, name in planted]
 
 
 def _open_keyed(path: Path, keyring: Keyring, unlocked: Unlocked) -> Store:
@@ -268,6 +276,8 @@ def _check_records(store: Store, keyring: Keyring, account_id: str, public_key: 
     editing the file), and say so in the audit log."""
     root = keyring.root or ""
     problem = account_records.problems(store, root).get(account_id)
+    if problem is None:  # signed, but an older record than the one an administrator last vouched for?
+        problem = replayed(store, admin_keys(store, root)).get(f"accounts:{account_id}")
     if problem is None and public_key and keys is not None and public_key != keys.sign_public:
         problem = f"the account record of {store.actor.username} names another signing key than its keyring entry"
     if problem is None:
@@ -414,15 +424,18 @@ class AccountService:
             self._keep_an_administrator(account)
         signer = self._signer()
         lost = sorted(set(field_access.readable(account.role)) - set(field_access.readable(role)))
-        field_access.check_can_rotate(self.store, lost)
+        field_access.check_can_rotate(self.store, lost, self._keyring().root)
+        root = self._keyring().root
         with self.store.transaction():
+            key_set = field_access.signed_by(self.store, account.id, root) if role != "administrator" else None
             self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
             self._sign(account.id, signer)
             if account.role == "administrator" and role != "administrator":
                 self._resign_signed_by(account.id, signer)
+                field_access.sign_again(self.store, key_set, account.id)
             record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]},
                          covers=[("accounts", account.id)])
-            field_access.after_access_lost(self.store, account.id, lost, self._keyring().root,
+            field_access.after_access_lost(self.store, account.id, lost, root,
                                            f"{account.username} is no longer {account.role}")
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
@@ -481,16 +494,18 @@ class AccountService:
                 self._keep_an_administrator(account)
         signer = self._signer()
         lost = [] if active else field_access.readable(account.role)
-        field_access.check_can_rotate(self.store, lost)
+        field_access.check_can_rotate(self.store, lost, self._keyring().root)
+        root = self._keyring().root
         with self.store.transaction():
+            key_set = None if active else field_access.signed_by(self.store, account.id, root)
             self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
             self._sign(account.id, signer)
             if not active and account.role == "administrator":
                 self._resign_signed_by(account.id, signer)
+                field_access.sign_again(self.store, key_set, account.id)
             record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]},
                          covers=[("accounts", account.id)])
-            field_access.after_access_lost(self.store, account.id, lost, self._keyring().root,
-                                           f"{account.username} was disabled")
+            field_access.after_access_lost(self.store, account.id, lost, root, f"{account.username} was disabled")
         if not active:
             self._keyring().remove(account.username)
             self._rotate_database_key(account)
@@ -577,6 +592,7 @@ class AccountService:
         made = keys or AccountKeys.generate()
         # The database first, the keyring after: a busy database leaves the keyring as it was.
         with self.store.transaction():
+            key_set = field_access.signed_by(self.store, account.id, keyring.root) if signer is not None else None
             self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
                                   [times.to_storage(self._now()), account.id])
             changes = None
@@ -585,6 +601,7 @@ class AccountService:
                 field_access.vouch_for_new_keys(self.store, account.id, made, keyring.root)
                 # What this administrator signed was signed with the key now replaced: sign it again.
                 self._resign_signed_by(account.id, signer)
+                field_access.sign_again(self.store, key_set, account.id)
                 changes = {"public_key": [None, made.sign_public]}  # vouched for, as at creation
             record_event(self.store, action, "accounts", account.id, changes, covers=[("accounts", account.id)])
         keyring.wrap(account.username, password, self.store.key, params, made)  # type: ignore[arg-type]

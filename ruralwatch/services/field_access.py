@@ -12,12 +12,13 @@ Every change here is audited, with the rows it re-sealed covered (ruralwatch.sto
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from ruralwatch.core.protected_fields import CATEGORIES
 from ruralwatch.store import field_keys
 from ruralwatch.store.audit import record_event
-from ruralwatch.store.database import Store
+from ruralwatch.store.database import Store, schema_copies, shred
 from ruralwatch.store.field_keys import FieldKeysError, entitled
 from ruralwatch.store.field_vault import FieldVault
 from ruralwatch.store.identity import AccountKeys
@@ -64,10 +65,16 @@ def _create(store: Store, root: str | None, keys: AccountKeys) -> None:
     with store.transaction():
         vault, sealed = field_keys.create(store, store.actor.account_id, keys)
         granted = field_keys.complete_grants(store, vault, root)
+        copies = schema_copies(store.path)
         record_event(store, "create_field_keys", "meta", field_keys.META_KEY,
-                     {"categories": sorted(vault.public), "rows_sealed": len(sealed), "grants": granted},
+                     {"categories": sorted(vault.public), "rows_sealed": len(sealed), "grants": granted,
+                      "schema_copies_removed": len(copies)},
                      covers=[("meta", field_keys.META_KEY), *sealed])
     store.fields, store.field_keys_text = vault, field_keys.record_text(store)
+    # The copies made before the schema upgrade that brought field keys hold these values in clear, under the
+    # database key every account has: they go (the sealed database holds everything they held).
+    for copy in copies:
+        shred(copy)
 
 
 def vouch_for_new_keys(store: Store, account_id: str, keys: AccountKeys, root: str | None) -> None:
@@ -84,7 +91,7 @@ def after_access_lost(store: Store, account_id: str, readable_before: Iterable[s
                       reason: str) -> None:
     """A role lowered or an account disabled (inside the caller's transaction, after the change): the categories
     it could read and may no longer get new keys and re-sealed values; every other account keeps its access."""
-    vault = store.fields
+    vault = _current(store, root)
     if vault is None or not vault.public:
         return
     categories = [c for c in readable_before if c in vault.public]
@@ -102,15 +109,55 @@ def after_access_lost(store: Store, account_id: str, readable_before: Iterable[s
                  covers=[("meta", field_keys.META_KEY), *changed])
 
 
+def _current(store: Store, root: str | None) -> FieldVault | None:
+    """The session's vault brought up to the key set stored now (inside the caller's transaction): another
+    administrator may have rotated keys since this session began. Its own grants are opened again for them."""
+    vault = store.fields
+    if vault is None or store.signer is None:
+        return vault
+    keyset = field_keys.load(store, root)
+    if keyset is None:
+        return vault
+    if keyset.text != store.field_keys_text:
+        vault.public = dict(keyset.keys)
+        vault.private.update(field_keys.own_private_keys(store, store.actor.account_id, store.signer))
+        store.field_keys_text = keyset.text
+    return vault
+
+
+def signed_by(store: Store, account_id: str, root: str | None) -> FieldVault | None:
+    """The session's (checked) vault when the stored key set is signed by `account_id`: an administrator about to be
+    demoted, disabled or given new keys, whose signature would no longer hold after. Call it inside the transaction,
+    before the change (the check needs the signer still trusted), then `sign_again` after it."""
+    text = field_keys.record_text(store)
+    if text is None or store.signer is None or json.loads(text).get("signed_by") != account_id:
+        return None
+    return _current(store, root)
+
+
+def sign_again(store: Store, vault: FieldVault | None, previous_signer: str) -> None:
+    """The acting administrator signs the key set `signed_by` checked (inside the same transaction)."""
+    if vault is None or store.signer is None:
+        return
+    field_keys.sign_again(store, vault, store.actor.account_id, store.signer)
+    store.field_keys_text = field_keys.record_text(store)
+    record_event(store, "sign_field_keys", "meta", field_keys.META_KEY, {"previous_signer": previous_signer},
+                 covers=[("meta", field_keys.META_KEY)])
+
+
 def readable(role: str) -> list[str]:
     return [c.key for c in CATEGORIES if entitled(role, c.key)]
 
 
-def check_can_rotate(store: Store, categories: Iterable[str]) -> None:
+def check_can_rotate(store: Store, categories: Iterable[str], root: str | None) -> None:
     """Before an account change that will rotate `categories`: refuse it (changing nothing) when this session does
     not hold their keys, rather than leave the old ones with someone who may no longer read them."""
     vault = store.fields
     if vault is None or not vault.public:
+        return
+    with store.transaction():  # a read, in a transaction so that the key set cannot move under it
+        vault = _current(store, root)
+    if vault is None:
         return
     missing = [c for c in categories if c in vault.public and not vault.holds(c)]
     if missing:

@@ -292,6 +292,10 @@ class SyncService:
 
     def export(self, out: str | Path, since_last_for: str | None = None, passphrase: str | None = None) -> ExportResult:
         self.store.actor.require("sync.exchange")
+        if passphrase is None and self.store.encrypted:
+            # The rows leave in clear inside the package: a package of an encrypted database is encrypted too.
+            raise ValidationError.single("passphrase", "this database is encrypted, so its sync packages are too: "
+                                                       "give a passphrase")
         keys = self._keys()
         seen = self.seen()
         threshold = self._threshold(seen, self._peer_view(since_last_for)) if since_last_for else ""

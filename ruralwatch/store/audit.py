@@ -48,6 +48,11 @@ PERSONAL_COLUMNS: dict[str, frozenset[str]] = {
 }
 # Bookkeeping columns a change record leaves out (the clocks are in the row hash).
 _SKIP = frozenset({"created_at", "updated_at", "device_id", "hlc", "field_hlc"})
+# The key in an entry's `changes` naming the signatures of the account records and the field keys set it covers:
+# the latest such entry signed by a trusted administrator says which signed version of each is current, so an older
+# version written back (a demoted account replaying the record it had before) shows at sign-in and in verify.
+VOUCHED_KEY = "signatures_now"
+FIELD_KEYS_META = "field_keys"
 # The key in an entry's `changes` that seals its side-table lines: {"count": n, "sha256": digest of the lines}.
 ROW_HASHES_KEY = "row_hashes"
 ROW_HASHES_TABLE = "audit_row_hashes"
@@ -275,6 +280,68 @@ def append_entry(db: sqlite_utils.Database, actor: str, action: str, table: str 
     return seq
 
 
+def _vouched_signatures(db: sqlite_utils.Database, covers: list[tuple[str, str]]) -> dict[str, str]:
+    """The signatures, as they are now, of the account records and field keys set among `covers`."""
+    found: dict[str, str] = {}
+    for table, key in covers:
+        if table == "accounts":
+            row = db.execute("SELECT signature FROM accounts WHERE id = ?", [key]).fetchone()
+            if row and row[0]:
+                found[f"accounts:{key}"] = str(row[0])
+        elif table == "meta" and key == FIELD_KEYS_META:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            try:
+                found[f"meta:{key}"] = str(json.loads(row[0])["signature"]) if row else ""
+            except (ValueError, KeyError, TypeError):
+                continue
+    return found
+
+
+def replayed(store: Store, admin_keys: set[str]) -> dict[str, str]:
+    """Records whose signature is not the one the latest administrator-signed entry vouched for: "accounts:<id>"
+    or "meta:field_keys" -> why. An entry counts only when its hash and signature hold and its signer is one of
+    `admin_keys` (trusted administrators' keys): nobody else can move what counts as current."""
+    latest: dict[str, str] = {}
+    db = store.db
+    if "signature" not in {r[1] for r in db.execute("PRAGMA table_info(audit_log)")}:
+        return {}
+    for row in _rows(db, "SELECT * FROM audit_log WHERE changes LIKE ? AND signature IS NOT NULL ORDER BY seq",
+                     [f'%"{VOUCHED_KEY}"%']):
+        entry = _entry(row)
+        if entry.signer_key not in admin_keys or not isinstance(entry.changes, dict):
+            continue
+        fields = entry_fields(entry.seq, entry.at, entry.actor, entry.action, entry.table, entry.record_id,
+                              entry.changes, entry.row_hash)
+        if entry_hash(fields, entry.prev_hash) != entry.hash or not verify_signature(
+                entry.signer_key or "", entry.signature or "", bytes.fromhex(entry.hash)):
+            continue
+        vouched = entry.changes.get(VOUCHED_KEY)
+        if isinstance(vouched, dict):
+            latest.update({str(k): str(v) for k, v in vouched.items()})
+    found: dict[str, str] = {}
+    for key, signature in latest.items():
+        table, _, record = key.partition(":")
+        if table == "accounts":
+            row = db.execute("SELECT username, signature FROM accounts WHERE id = ?", [record]).fetchone()
+            if row is not None and row[1] != signature:
+                found[key] = (f"the account record of {row[0]} is not the one an administrator last signed (an older "
+                              "record written back outside RuralWatch)")
+        else:
+            now = _vouched_signatures(db, [("meta", record)]).get(key)
+            if now is not None and now != signature:
+                found[key] = ("the field keys are not the set an administrator last made (an older set written back "
+                              "outside RuralWatch)")
+    return found
+
+
+def admin_keys(store: Store, root: str | None) -> set[str]:
+    """Signing keys of the administrators whose records verify (ruralwatch.store.account_records)."""
+    untrusted = account_records.problems(store, root or "")
+    return {str(key) for account_id, key in store.db.execute(
+        "SELECT id, public_key FROM accounts WHERE role = 'administrator' AND active = 1 AND public_key IS NOT NULL")
+        if account_id not in untrusted}
+
+
 def record_baseline(db: sqlite_utils.Database) -> int:
     """One "baseline" entry with a line for every tracked row the log has no expected hash for (rows from before
     the audit or before this coverage: merged rows, accounts, peers, settings, published crime), so that from
@@ -395,8 +462,12 @@ class AuditLog:
                covers: Iterable[tuple[str, str]] = (),
                row_hashes: Mapping[tuple[str, str], str | None] | None = None) -> int:
         db = self.store.db
+        covers = list(covers)
         lines: dict[tuple[str, str], str | None] = dict(row_hashes or {})
         lines.update(current_hashes(db, covers))
+        vouched = _vouched_signatures(db, covers)
+        if vouched:
+            changes = {**(changes or {}), VOUCHED_KEY: vouched}
         if lines and not self._has_side_table:
             lines = {}  # a schema from before the side table (tests open old schemas): the entry alone
         signer = self.store.signer if self._signed else None
@@ -489,6 +560,13 @@ class AuditLog:
             problems.append(Problem("head", message, last_seq + 1))
         self._apply_lines(sealed, expected, problems)
         checked, rows = self._verify_rows(expected, problems)
+        problems += [Problem("schema", f"the database holds a {kind} {name!r}, which RuralWatch never makes "
+                                       "(added outside RuralWatch)")
+                     for kind, name in self.store.db.execute(
+                         "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name")]
+        for key, message in sorted(replayed(self.store, signatures.admin_keys).items()):
+            table, _, record = key.partition(":")
+            problems.append(Problem("record_replayed", message, None, table, record))
         if count == 0 and rows:
             problems.insert(0, Problem("log_empty", f"the audit log is empty but the database holds {rows:,} rows"))
         if _has_table(self.store.db, "audit_alerts"):  # other devices' chains, as their packages showed them

@@ -183,6 +183,22 @@ class Store:
         self.db.close()
 
 
+def shred(path: Path) -> None:
+    """Overwrite a file with zeros, then remove it: no readable copy left behind through RuralWatch (a journaling or
+    SSD file system may still hold old blocks: the user guide says to encrypt the disk as well)."""
+    if path.is_file():
+        size = path.stat().st_size
+        with path.open("r+b") as handle:
+            handle.write(b"\0" * size)
+            handle.flush()
+        path.unlink()
+
+
+def schema_copies(path: Path) -> list[Path]:
+    """The copies made before schema upgrades (see _backup) of the database at `path`."""
+    return sorted(path.parent.glob(f"{path.name}.schema*.bak"))
+
+
 def _create_private(path: Path) -> None:
     """A new database file is made readable by its owner only (it holds personal data); SQLite gives the -wal and
     -shm files the database file's mode, and backups, copies and staged files are opened through here too."""
@@ -337,6 +353,9 @@ def open_store(path: str | Path, steps: Sequence[Migration] | None = None, key: 
                 raise EncryptedDatabaseError(f"{path} cannot be opened: wrong key or a damaged file ({exc})") from None
             raise NotARuralWatchDatabaseError(f"{path} cannot be opened as a database: {exc}") from None
         db.execute("PRAGMA foreign_keys = ON")
+        # Triggers and views in the file may not call the application's own functions: rw_open (which opens sealed
+        # fields with the signed-in account's keys) would otherwise run inside a trigger someone planted.
+        db.execute("PRAGMA trusted_schema = OFF")
         db.execute("PRAGMA synchronous = FULL")
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACTIONS
 from ruralwatch.core.protected_fields import CATEGORIES, CATEGORY_BY_KEY, PROTECTED
-from ruralwatch.store import account_records
+from ruralwatch.store import account_records, audit
 from ruralwatch.store.database import Store
 from ruralwatch.store.field_vault import FieldVault, associated_data, is_sealed
 from ruralwatch.store.identity import AccountKeys, IdentityError, canonical, seal, unseal, verify_signature
@@ -78,7 +78,7 @@ def problem(store: Store, root: str | None, text: str | None = None) -> str | No
         return "the field keys are not signed by a trusted administrator (changed outside RuralWatch)"
     if not signer[3] or not verify_signature(signer[3], signature, canonical(keys)):
         return "the field keys do not match their signature (changed outside RuralWatch)"
-    return None
+    return audit.replayed(store, audit.admin_keys(store, root)).get(f"meta:{META_KEY}")
 
 
 def load(store: Store, root: str | None) -> KeySet | None:
@@ -91,6 +91,11 @@ def load(store: Store, root: str | None) -> KeySet | None:
         raise FieldKeysError(found)
     keys = json.loads(text)["keys"]
     return KeySet(text, {c: (int(v["version"]), bytes.fromhex(v["public"])) for c, v in keys.items()})
+
+
+def sign_again(store: Store, vault: FieldVault, signer_id: str, signer: AccountKeys) -> None:
+    """The same public keys, signed by another administrator (inside the caller's transaction)."""
+    _write_record(store, dict(vault.public), signer_id, signer)
 
 
 def _write_record(store: Store, keys: dict[str, tuple[int, bytes]], signer_id: str, signer: AccountKeys) -> None:
@@ -157,6 +162,9 @@ def complete_grants(store: Store, vault: FieldVault, root: str | None) -> int:
     """Grant every current key this session holds to each trusted, active, entitled account that lacks it, and
     drop grants of accounts no longer entitled (inside the caller's transaction). Returns grants written."""
     untrusted = account_records.problems(store, root or "")
+    # An account whose record is an older one written back (a demotion undone with SQL) gets nothing.
+    untrusted = {**untrusted, **{k.partition(":")[2]: v for k, v in audit.replayed(
+        store, audit.admin_keys(store, root)).items() if k.startswith("accounts:")}}
     existing = {(a, c, int(v)) for a, c, v in store.db.execute(f"SELECT account_id, category, version FROM {GRANTS}")}
     written = 0
     for account in _accounts(store):

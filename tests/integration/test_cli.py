@@ -666,3 +666,24 @@ def test_a_phone_number_on_the_command_line_works_with_a_warning(cli: Cli, tmp_p
     both = cli("incidents", "update", typed.out.strip(), "--reporter-file", str(reporter), "--reporter-name", "X")
     assert both.code == 2 and "not both" in both.err
     assert "--reporter-file" in cli("incidents", "add", "--help").out
+
+
+def test_grid_ref_converts_both_ways_without_a_database(tmp_path: Path) -> None:
+    """`grid-ref` needs no database (none is made) and answers in the keys the issue names."""
+    import json
+    import subprocess
+    import sys
+
+    def grid_ref(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ruralwatch", "--db", str(tmp_path / "none.db"), "grid-ref",
+                               *args], capture_output=True, text=True, timeout=120)
+
+    there = grid_ref("--json", "TL 81234 23456")
+    assert there.returncode == 0, there.stderr
+    point = json.loads(there.stdout)
+    assert set(point) == {"grid_ref", "easting", "northing", "lat", "lon"}
+    back = json.loads(grid_ref("--json", f"{point['lat']}, {point['lon']}").stdout)
+    assert back["grid_ref"] == "TL 81234 23456"
+    refused = grid_ref("XX 12")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert not (tmp_path / "none.db").exists()

@@ -103,8 +103,13 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     incident_id = _record(a, "Start")
     refused = cli(a, "sync", "export", "--out", str(tmp_path / "plain.rwsync"))
     assert refused.code == 2 and "encrypted" in refused.err and not (tmp_path / "plain.rwsync").exists()
-    cli(a, "sync", "export", "--out", str(tmp_path / "1.rwsync"), "--unencrypted")
-    cli(b, "sync", "import", str(tmp_path / "1.rwsync"))
+    unencrypted = cli(a, "sync", "export", "--out", str(tmp_path / "plain.rwsync"), "--unencrypted")
+    assert unencrypted.code == 2 and "give a passphrase" in unencrypted.err  # an encrypted database's never leave plain
+    secret = tmp_path / "sync.pass"
+    secret.write_text("a shared sync passphrase\n", encoding="utf-8")
+    secret.chmod(0o600)
+    cli(a, "sync", "export", "--out", str(tmp_path / "1.rwsync"), "--passphrase-file", str(secret))
+    cli(b, "sync", "import", str(tmp_path / "1.rwsync"), "--passphrase-file", str(secret))
     for db, place in ((a, "A place"), (b, "B place")):
         store = open_db(db)
         try:
@@ -112,8 +117,8 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
                 SyncTable(store, "incidents").update(incident_id, {"place": place})
         finally:
             store.close()
-    cli(a, "sync", "export", "--out", str(tmp_path / "2.rwsync"), "--unencrypted")
-    assert cli(b, "sync", "import", str(tmp_path / "2.rwsync")).code == 0
+    cli(a, "sync", "export", "--out", str(tmp_path / "2.rwsync"), "--passphrase-file", str(secret))
+    assert cli(b, "sync", "import", str(tmp_path / "2.rwsync"), "--passphrase-file", str(secret)).code == 0
     (conflict,) = cli(b, "sync", "conflicts", "--json").json()
     assert conflict["field"] == "place" and conflict["local_value"] == "B place"
     resolved = cli(b, "sync", "resolve", str(conflict["id"]), "merged", "--value", "A and B place")

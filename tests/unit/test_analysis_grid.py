@@ -74,7 +74,7 @@ def test_cell_polygon_is_a_closed_anticlockwise_ring_that_projects_back_onto_the
     # Cell (3, 4): x 570750..571000, y 207000..207250; corners SW, SE, NE, NW.
     expected = [(570_750, 207_000), (571_000, 207_000), (571_000, 207_250), (570_750, 207_250)]
     for (lon, lat), (east, north) in zip(ring[:4], expected, strict=True):
-        back = geo.lat_lon_to_easting_northing(lat, lon)  # the app's own projection helper
+        back = geo.to_bng().transform(lon, lat)  # the app's own bulk projection
         assert back == pytest.approx((east, north), abs=1e-3)
     lon, lat = np.array(ring).T
     shoelace = 0.5 * np.sum(lon[:-1] * lat[1:] - lon[1:] * lat[:-1])
@@ -164,7 +164,7 @@ def test_essex_force_area_mask_matches_the_force_area() -> None:
         (51.889, 0.901, True),  # Colchester
         (52.056, 1.148, False),  # Ipswich, Suffolk: inside the bounding box, outside Essex
     ]:
-        east, north = geo.lat_lon_to_easting_northing(lat, lon)
+        east, north = geo.to_bng().transform(lon, lat)
         flat = int(grid.cell_index(east, north))
         assert flat >= 0
         assert bool(mask.ravel()[flat]) is inside

@@ -233,3 +233,14 @@ def test_map_extent_takes_nearby_incidents_but_not_far_ones() -> None:
     near, far = (566_000.0, 234_000.0), (400_000.0, 100_000.0)
     assert briefing_module._focus(patrol, [near, far]) == [*patrol, near]
     assert briefing_module._focus([], [far]) == [far]  # nothing else to show: the incidents set the extent
+
+
+def test_each_stop_gives_its_grid_reference_by_ostn15(tmp_path: Path) -> None:
+    """What a crew reads out over the radio: the stop's eight-figure grid reference, the exact conversion."""
+    from ruralwatch.core import geo
+
+    out = tmp_path / "briefing.pdf"
+    write_briefing_pdf(_briefing(), out)
+    text = " ".join(_pages(out))
+    for lat, lon in PLACES:
+        assert geo.lat_lon_to_grid_ref(lat, lon, 8) in text

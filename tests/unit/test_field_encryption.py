@@ -348,3 +348,193 @@ def test_no_role_raises_itself_by_editing_the_file(team: Path, role: str) -> Non
     finally:
         store.close()
     assert {PROTECTED[t][c] for (t, c), v in opened.items() if v is not None} <= MAY_READ[role]
+
+
+# --- what a review found an insider could still do, each closed --------------------------------------------------
+
+
+def _record_reporter(path: Path, username: str, password: str, phone: str) -> str:
+    store = sign_in(path, username, password)
+    try:
+        return Services.build(store).incidents.record(IncidentInput(
+            kind="fly_tipping", occurred_start="2026-11-22 09:00", lat=51.9, lon=0.3, place="Lane end",
+            reporter_phone=phone)).id
+    finally:
+        store.close()
+
+
+def test_a_trigger_planted_to_run_in_an_entitled_session_reads_nothing(team: Path) -> None:
+    """The analyst plants a trigger that would call rw_open when the administrator's sign-in writes its audit
+    entry: triggers may not call it, the sign-in removes what RuralWatch never makes, and says so."""
+    store, _, _ = _insider(team, _user("analyst"), PASSWORD)
+    try:
+        store.db.conn.executescript(
+            "CREATE TABLE loot(v TEXT); CREATE TRIGGER grab AFTER INSERT ON audit_log BEGIN "
+            "INSERT INTO loot SELECT rw_open(reporter_phone, 'incidents', 'reporter_phone', id) FROM incidents; END;")
+    finally:
+        store.close()
+    admin = sign_in(team, *ADMIN)
+    try:
+        assert admin.db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 0
+        removed = admin.db.execute("SELECT changes FROM audit_log WHERE action = 'tamper_detected'").fetchone()
+        assert "trigger grab" in removed[0]
+    finally:
+        admin.close()
+    store, _, _ = _insider(team, _user("analyst"), PASSWORD)
+    try:
+        assert store.db.execute("SELECT COUNT(*) FROM loot").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+def test_a_demotion_undone_by_writing_the_old_record_back_is_refused(team: Path) -> None:
+    """The officer keeps her signed record, is demoted, writes it back and covers it with an audit entry signed
+    by her own key: the sign-in is refused, verify says so, and no later key reaches her."""
+    from ruralwatch.core.permissions import Actor
+    from ruralwatch.store.audit import record_event
+    from ruralwatch.store.keyring import SignInError
+
+    store, keys, account_id = _insider(team, _user("ret_officer"), PASSWORD)
+    saved = store.db.execute("SELECT role, signed_by, signature FROM accounts WHERE id = ?", [account_id]).fetchone()
+    store.close()
+    admin = sign_in(team, *ADMIN)
+    AccountService(admin).set_role(_user("ret_officer"), "special")
+    admin.close()
+    store, keys, account_id = _insider(team, _user("ret_officer"), PASSWORD)
+    try:
+        store.actor, store.signer = Actor(_user("ret_officer"), "special", account_id), keys
+        with store.transaction():
+            store.db.execute("UPDATE accounts SET role = ?, signed_by = ?, signature = ? WHERE id = ?",
+                             [*saved, account_id])
+            record_event(store, "login", "accounts", account_id, covers=[("accounts", account_id)])
+    finally:
+        store.close()
+    with pytest.raises(SignInError, match="not the one an administrator last signed"):
+        sign_in(team, _user("ret_officer"), PASSWORD)
+    admin = sign_in(team, *ADMIN)
+    try:
+        assert any(p.kind == "record_replayed" for p in AuditLog(admin).verify().problems)
+    finally:
+        admin.close()
+    _record_reporter(team, *ADMIN, phone="07700 900999")
+    store, keys, _ = _insider(team, _user("ret_officer"), PASSWORD)
+    try:
+        assert _try_every_key(store, keys)[("incidents", "reporter_phone")] is None
+    finally:
+        store.close()
+
+
+def test_an_older_key_set_written_back_is_not_used(team: Path) -> None:
+    """The officer keeps the key set she holds, is demoted, and writes it back, hoping the next values are sealed
+    under it: writes are refused instead, and verify says why."""
+    store, _, _ = _insider(team, _user("ret_officer"), PASSWORD)
+    old = field_keys.record_text(store)
+    store.close()
+    admin = sign_in(team, *ADMIN)
+    AccountService(admin).set_role(_user("ret_officer"), "special")
+    admin.close()
+    store, _, _ = _insider(team, _user("ret_officer"), PASSWORD)
+    try:
+        store.db.execute("UPDATE meta SET value = ? WHERE key = ?", [old, field_keys.META_KEY])
+        store.db.conn.commit()
+    finally:
+        store.close()
+    with pytest.raises(FieldKeysError, match="older set written back"):
+        _record_reporter(team, *ADMIN, phone="07700 900999")
+    admin = sign_in(team, *ADMIN)
+    try:
+        assert any("older set written back" in p.message for p in AuditLog(admin).verify().problems)
+    finally:
+        admin.close()
+
+
+def test_a_rotation_from_a_window_opened_before_another_rotation_keeps_everyone_reading(team: Path) -> None:
+    """Two administrators' windows: one lowers the coordinator (registrations and volunteers rotate), then the
+    other, opened before, lowers the officer. New values stay readable by those entitled and by no one else."""
+    admin = sign_in(team, *ADMIN)
+    AccountService(admin).add("admin2", "administrator", PASSWORD, params=TEST_PARAMS)
+    admin.close()
+    coordinator, coordinator_keys, coordinator_id = _insider(team, _user("coordinator"), PASSWORD)
+    kept = field_keys.own_private_keys(coordinator, coordinator_id, coordinator_keys)
+    coordinator.close()
+    first = sign_in(team, *ADMIN)  # opened before the other rotation
+    second = sign_in(team, "admin2", PASSWORD)
+    AccountService(second).set_role(_user("coordinator"), "analyst")
+    second.close()
+    AccountService(first).set_role(_user("ret_officer"), "special")
+    first.close()
+    admin = sign_in(team, *ADMIN)
+    AccountService(admin).add("officer2", "ret_officer", PASSWORD, params=TEST_PARAMS)
+    admin.close()
+    incident = _record_reporter(team, "officer2", PASSWORD, "07700 900321")
+    for username, password in ((ADMIN[0], ADMIN[1]), ("officer2", PASSWORD)):
+        store = sign_in(team, username, password)
+        try:
+            assert Services.build(store).incidents.get(incident).reporter_phone == "07700 900321"
+        finally:
+            store.close()
+    admin = sign_in(team, *ADMIN)
+    try:
+        assert AuditLog(admin).verify().ok, AuditLog(admin).verify().summary()
+    finally:
+        admin.close()
+    store, _, _ = _insider(team, *ADMIN)
+    try:
+        row_id, value = store.db.execute("SELECT id, vrm FROM incident_vehicles").fetchone()
+        assert FieldVault({}, kept).open(value, associated_data("incident_vehicles", "vrm", row_id)) is None
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("change", ["demote", "reset", "disable"])
+def test_the_key_set_outlives_the_administrator_who_signed_it(team: Path, change: str) -> None:
+    admin = sign_in(team, *ADMIN)
+    AccountService(admin).add("admin2", "administrator", PASSWORD, params=TEST_PARAMS)
+    admin.close()
+    second = sign_in(team, "admin2", PASSWORD)
+    AccountService(second).set_role(_user("coordinator"), "special")  # a rotation: admin2 signs the key set
+    second.close()
+    admin = sign_in(team, *ADMIN)
+    service = AccountService(admin)
+    {"demote": lambda: service.set_role("admin2", "ret_officer"),
+     "reset": lambda: service.reset_password("admin2", "another long password", params=TEST_PARAMS),
+     "disable": lambda: service.set_active("admin2", False)}[change]()
+    admin.close()
+    incident = _record_reporter(team, _user("ret_officer"), PASSWORD, "07700 900654")
+    admin = sign_in(team, *ADMIN)
+    try:
+        assert Services.build(admin).incidents.get(incident).reporter_phone == "07700 900654"
+        assert AuditLog(admin).verify().ok, AuditLog(admin).verify().summary()
+    finally:
+        admin.close()
+
+
+def test_copies_from_before_the_field_keys_are_removed_when_they_are_made(tmp_path: Path) -> None:
+    """A database upgraded to field keys: the copy its schema upgrade left holds the values in clear under the
+    database key every account has. It is shredded once the values are sealed."""
+    path = tmp_path / "team.db"
+    admin = create_database(path, ADMIN[0], ADMIN[1], TEST_PARAMS)
+    with admin.transaction():  # as a database from before field keys: no key set yet
+        admin.db.execute("DELETE FROM meta WHERE key = ?", [field_keys.META_KEY])
+        admin.db.execute(f"DELETE FROM {GRANTS}")
+    admin.close()
+    copy = path.with_name(path.name + ".schema13-20261201T000000Z.bak")
+    copy.write_bytes(b"an old copy with reporters in clear")
+    admin = sign_in(path, *ADMIN)
+    try:
+        assert field_keys.record_text(admin) is not None
+        assert not copy.exists()
+    finally:
+        admin.close()
+
+
+def test_an_encrypted_database_exports_only_encrypted_packages(team: Path, tmp_path: Path) -> None:
+    from ruralwatch.core.errors import ValidationError
+
+    officer = sign_in(team, _user("ret_officer"), PASSWORD)
+    try:
+        with pytest.raises(ValidationError, match="give a passphrase"):
+            Services.build(officer).sync.export(tmp_path / "clear.rwsync")
+        assert not (tmp_path / "clear.rwsync").exists()
+    finally:
+        officer.close()

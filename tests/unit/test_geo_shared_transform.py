@@ -1,4 +1,5 @@
-"""Every module converts lon/lat <-> British National Grid through core.geo's one pair of transformers.
+"""Every bulk conversion lon/lat <-> British National Grid (importer, analysis grid, briefing maps) goes through
+core.geo's one pair of transformers (grid references a person reads use OSTN15 instead: tests/unit/test_ostn15.py).
 
 The points are off the coast, outside the Helmert transformation's area of use but inside the GB margin, where a
 transformer built without allow_ballpark=False would take a datum-less "ballpark" step and land 50-140 m away.
@@ -33,7 +34,7 @@ def test_the_points_are_where_ballpark_would_differ() -> None:
     """Guards the tests below: at these points the wrong transformer gives a visibly different answer."""
     lat, lon = SOUTH_OF_SCILLY
     geo.check_lat_lon(lat, lon)  # inside the app's GB bounds
-    ours = np.array(geo.lat_lon_to_easting_northing(lat, lon))
+    ours = np.array(geo.to_bng().transform(lon, lat))
     assert np.hypot(*(ours - np.array(_ballpark_to_bng().transform(lon, lat)))) > 50
     east, north = NORTH_OF_SHETLAND
     lon_ours, lat_ours = geo.from_bng().transform(east, north)
@@ -50,7 +51,7 @@ def test_transformers_are_cached() -> None:
 def test_briefing_projects_like_core_geo() -> None:
     lat, lon = SOUTH_OF_SCILLY
     [(east, north)] = briefing._project([(lat, lon)])
-    assert (east, north) == geo.lat_lon_to_easting_northing(lat, lon)
+    assert (east, north) == geo.to_bng().transform(lon, lat)
 
 
 def test_briefing_map_bounds_unproject_like_core_geo() -> None:
@@ -72,17 +73,17 @@ def test_analysis_service_projects_areas_like_core_geo() -> None:
     lat, lon = SOUTH_OF_SCILLY
     ring = [[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01], [lon, lat]]
     [[projected]] = analysis._geometry_bng({"type": "Polygon", "coordinates": [ring]})
-    assert tuple(projected[0]) == geo.lat_lon_to_easting_northing(lat, lon)
+    assert tuple(projected[0]) == geo.to_bng().transform(lon, lat)
 
 
 def test_worker_threads_get_the_same_answers() -> None:
     """The cached transformers are shared with worker threads (pyproj gives each thread its own PROJ object)."""
     lat, lon = SOUTH_OF_SCILLY
-    expected = geo.lat_lon_to_easting_northing(lat, lon)
+    expected = geo.to_bng().transform(lon, lat)
     results: list[tuple[float, float]] = []
 
     def work() -> None:
-        results.append(geo.lat_lon_to_easting_northing(lat, lon))
+        results.append(geo.to_bng().transform(lon, lat))
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:

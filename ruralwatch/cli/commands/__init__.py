@@ -10,6 +10,7 @@ from ruralwatch.cli.commands import (
     data_folder,
     demo,
     export,
+    grid_ref,
     incidents,
     patrols,
     published,
@@ -37,4 +38,5 @@ SPECS: tuple[CommandSpec, ...] = (
     backup.RESTORE,
     data_folder.SPEC,
     published.SPEC,
+    grid_ref.SPEC,
 )

@@ -45,7 +45,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     _passphrase_option(export)
     export.add_argument("--unencrypted", action="store_true",
                         help="write the package without a passphrase (it carries personal data: only for a "
-                             "transfer that is itself protected)")
+                             "transfer that is itself protected; refused for an encrypted database)")
     export.add_argument("--json", action="store_true")
 
     imports = actions.add_parser("import", help="verify and merge a change package")
