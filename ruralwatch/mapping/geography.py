@@ -206,6 +206,7 @@ def build_geography(force: Force, districts: ImportedAreas | None = None,
     else:
         district_areas = shipped_districts(force.code)
         district_source = ESSEX_DISTRICTS if force.code == ESSEX_CODE else SHIPPED_DISTRICTS
+    ward_source: str | None
     if wards is not None and wards.force_code == force.code:
         ward_areas, ward_source = wards.areas(), f"imported from {wards.source}"
     else:
@@ -265,7 +266,7 @@ def check_import(collection: Any, kind: ImportKind, source: str, force: Force, d
         where = f"{source}: feature {number}"
         if not isinstance(name, str) or not name.strip():
             raise GeographyImportError(f"{where} has no name in the field {field_name!r} (use --name-field)")
-        name = " ".join(name.split())
+        name = " ".join(str(name).split())
         where = f"{source}: {name!r}"
         polygons = _checked_polygons((feature or {}).get("geometry"), where)
         bbox = _bbox_of(polygons)

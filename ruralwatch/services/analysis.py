@@ -219,7 +219,8 @@ class AnalysisService:
     def _force_labels(self) -> tuple[list[str], list[str]]:
         """(`Falls within` values naming the chosen force, values naming any other force) in the database."""
         force = self._geo().force
-        ours, others = [], []
+        ours: list[str] = []
+        others: list[str] = []
         for (label,) in self.store.db.execute(
                 "SELECT DISTINCT COALESCE(NULLIF(falls_within, ''), reported_by) FROM published_crimes "
                 "WHERE COALESCE(NULLIF(falls_within, ''), reported_by) <> ''").fetchall():

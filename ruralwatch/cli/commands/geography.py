@@ -15,6 +15,7 @@ from typing import Any
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
+from ruralwatch.mapping.geography import ImportKind
 from ruralwatch.services.geography import GeographyService
 from ruralwatch.store.database import Store
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         force = service.use_force(" ".join(args.name))
         print(f"force: {force.name} ({force.code}), {force.area_km2:,.1f} km2")
     else:
-        kind = "districts" if args.districts else "wards"
+        kind: ImportKind = "districts" if args.districts else "wards"
         report = service.import_file(kind, args.districts or args.wards, args.name_field)
         if args.json:
             print_json(report.to_dict())
