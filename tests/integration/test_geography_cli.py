@@ -1,6 +1,6 @@
 """Any force (issue 17): the force is a setting, and analysis, areas, harm and patrol areas follow it.
 
-Real data: excerpts of Suffolk's and Norfolk's data.police.uk files (tests/fixtures/police-uk/README.md) and
+Real data: excerpts of Suffolk's and Norfolk's data.police.uk files (tests/fixtures/police-uk-other-forces/README.md) and
 Ipswich's 2013 wards (tests/fixtures/geo/README.md). Expected figures are computed here independently of the
 service: the force's area on the ellipsoid (pyproj.Geod), and the prior-period grid's PAI with a plain even-odd
 point-in-polygon test and a sort.
@@ -20,9 +20,9 @@ from pyproj import Geod, Transformer
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
-SUFFOLK_FILES = [FIXTURES / "police-uk" / f"{month}-suffolk-street-every12th.csv"
+SUFFOLK_FILES = [FIXTURES / "police-uk-other-forces" / f"{month}-suffolk-street-every12th.csv"
                  for month in ("2018-10", "2018-11", "2018-12")]
-NORFOLK_FILE = FIXTURES / "police-uk" / "2018-10-norfolk-street-every30th.csv"
+NORFOLK_FILE = FIXTURES / "police-uk-other-forces" / "2018-10-norfolk-street-every30th.csv"
 IPSWICH_WARDS = FIXTURES / "geo" / "E07000202-ipswich-wards-2013.json"
 SUFFOLK_DISTRICTS = {"Babergh", "Forest Heath", "Ipswich", "Mid Suffolk", "St Edmundsbury", "Suffolk Coastal",
                      "Waveney"}
