@@ -1,9 +1,9 @@
 """Any force (issue 17): the force is a setting, and analysis, areas, harm and patrol areas follow it.
 
 Real data: excerpts of Suffolk's and Norfolk's data.police.uk files
-(tests/fixtures/police-uk-other-forces/README.md) and Ipswich's 2013 wards (tests/fixtures/geo/README.md). Expected figures are computed here independently of the
-service: the force's area on the ellipsoid (pyproj.Geod), and the prior-period grid's PAI with a plain even-odd
-point-in-polygon test and a sort.
+(tests/fixtures/police-uk-other-forces/README.md) and Ipswich's 2013 wards (tests/fixtures/geo/README.md).
+Expected figures are computed here independently of the service: the force's area on the ellipsoid
+(pyproj.Geod), and the prior-period grid's PAI with a plain even-odd point-in-polygon test and a sort.
 """
 
 from __future__ import annotations
