@@ -8,7 +8,6 @@ half-open, ``[x0 + ix * cell_m, x0 + (ix + 1) * cell_m)`` by ``[y0 + iy * cell_m
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ruralwatch.core.geo import from_bng, to_bng
 from ruralwatch.mapping.boundaries import ATTRIBUTION
-from ruralwatch.paths import resource_path
+from ruralwatch.mapping.geography import ESSEX_CODE, force_by_code
 
 __all__ = [
     "ATTRIBUTION",
@@ -31,13 +30,16 @@ __all__ = [
     "bng_to_wgs84",
     "cell_polygons_wgs84",
     "force_area_bng",
+    "geometry_bng",
+    "points_in_polygon",
     "polygon_area_km2",
     "polygon_bounds",
     "study_area_mask",
 ]
 
-# The Essex Police force area (ONS PFA Dec 2020, generalised; 316 vertices, about 3,677 km2). Maps drawn from it
-# carry the ONS/OS attribution, re-exported here as ATTRIBUTION.
+# The Essex Police force area (ONS PFA Dec 2020, generalised; 316 vertices, about 3,677 km2), the default force;
+# every other force's area comes from resources/geo/police-force-areas.geojson (ruralwatch.mapping.geography).
+# Maps drawn from them carry the ONS/OS attribution, re-exported here as ATTRIBUTION.
 FORCE_AREA_FILE = "essex-police-force-area.geojson"
 
 # A ring is an (N, 2) array of eastings and northings (closed or not); a polygon is its exterior ring then its
@@ -264,28 +266,74 @@ def area_km2(mask: NDArray[np.bool_], grid: Grid) -> float:
     return int(np.count_nonzero(mask)) * grid.cell_m * grid.cell_m / 1e6
 
 
-@cache
-def force_area_bng() -> MultiPolygonBNG:
-    """The Essex Police force area as BNG polygons (exterior then holes), read-only arrays, loaded once."""
-    path = resource_path("geo", FORCE_AREA_FILE)
-    with path.open(encoding="utf-8") as handle:
-        collection = json.load(handle)
+def points_in_polygon(east: ArrayLike, north: ArrayLike, polygon_bng: Any, cell_m: float = 250.0) -> NDArray[np.bool_]:
+    """Exact even-odd test of many points against a (multi)polygon (holes excluded), fast for many points.
+
+    The polygon is rasterised on ``cell_m`` cells; a cell that no edge passes through lies wholly inside or
+    wholly outside, so its points take the cell's answer; only points in cells an edge touches are tested
+    against the edges, in chunks. NaN coordinates are outside.
+    """
+    xs = np.asarray(east, dtype=np.float64).ravel()
+    ys = np.asarray(north, dtype=np.float64).ravel()
+    result = np.zeros(xs.shape, dtype=bool)
+    polygons = _as_multipolygon(polygon_bng)
+    if not polygons or not len(xs):
+        return result
+    grid = Grid.covering(*polygon_bounds(polygons), cell_m, margin_m=cell_m)
+    mask = study_area_mask(grid, polygons)
+    x1, y1, x2, y2 = np.concatenate([np.column_stack([ring, np.roll(ring, -1, axis=0)])
+                                     for polygon in polygons for ring in polygon]).T
+    # Cells an edge touches: sample each edge at steps under a third of a cell and mark the 3x3 block around
+    # every sample (an edge grazing a cell corner is then caught by a neighbour's block).
+    lengths = np.hypot(x2 - x1, y2 - y1)
+    steps = np.maximum(np.ceil(lengths / (cell_m / 3)).astype(np.int64), 1)
+    edge = np.repeat(np.arange(len(steps)), steps + 1)
+    t = (np.arange(len(edge)) - np.repeat(np.cumsum(steps + 1) - (steps + 1), steps + 1)) / steps[edge]
+    sx = x1[edge] + t * (x2 - x1)[edge]
+    sy = y1[edge] + t * (y2 - y1)[edge]
+    touched = np.zeros(grid.shape, dtype=bool)
+    ix = np.clip(((sx - grid.x0) // cell_m).astype(np.int64), 0, grid.nx - 1)
+    iy = np.clip(((sy - grid.y0) // cell_m).astype(np.int64), 0, grid.ny - 1)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            touched[np.clip(iy + dy, 0, grid.ny - 1), np.clip(ix + dx, 0, grid.nx - 1)] = True
+    index = grid.cell_index(xs, ys)
+    placed = index >= 0
+    result[placed] = mask.ravel()[index[placed]]
+    exact = np.flatnonzero(placed & touched.ravel()[np.where(placed, index, 0)])
+    for start in range(0, len(exact), 4096):
+        chosen = exact[start:start + 4096]
+        px, py = xs[chosen][:, None], ys[chosen][:, None]
+        straddle = (y1[None, :] > py) != (y2[None, :] > py)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cross = x1[None, :] + (py - y1[None, :]) * (x2 - x1)[None, :] / (y2 - y1)[None, :]
+        result[chosen] = (np.count_nonzero(straddle & (px < cross), axis=1) % 2).astype(bool)
+    return result
+
+
+def geometry_bng(geometry: dict[str, Any]) -> MultiPolygonBNG:
+    """A GeoJSON (Multi)Polygon in WGS84 as BNG polygons (exterior then holes), read-only arrays."""
+    if geometry["type"] == "Polygon":
+        parts = [geometry["coordinates"]]
+    elif geometry["type"] == "MultiPolygon":
+        parts = geometry["coordinates"]
+    else:
+        raise ValueError(f"expected (Multi)Polygon, not {geometry['type']!r}")
+    transformer = to_bng()
     polygons: list[tuple[Ring, ...]] = []
-    for feature in collection["features"]:
-        geometry = feature["geometry"]
-        if geometry["type"] == "Polygon":
-            parts = [geometry["coordinates"]]
-        elif geometry["type"] == "MultiPolygon":
-            parts = geometry["coordinates"]
-        else:
-            raise ValueError(f"{FORCE_AREA_FILE}: expected (Multi)Polygon, not {geometry['type']!r}")
-        for part in parts:
-            rings = []
-            for ring in part:
-                lonlat = np.asarray(ring, dtype=np.float64)[:, :2]
-                east, north = to_bng().transform(lonlat[:, 0], lonlat[:, 1])
-                projected = np.column_stack([east, north])
-                projected.setflags(write=False)  # shared by every caller through the cache
-                rings.append(projected)
-            polygons.append(tuple(rings))
+    for part in parts:
+        rings = []
+        for ring in part:
+            lonlat = np.asarray(ring, dtype=np.float64)[:, :2]
+            east, north = transformer.transform(lonlat[:, 0], lonlat[:, 1])
+            projected = np.column_stack([east, north])
+            projected.setflags(write=False)  # shared by every caller through the caches
+            rings.append(projected)
+        polygons.append(tuple(rings))
     return tuple(polygons)
+
+
+@cache
+def force_area_bng(force_code: str = ESSEX_CODE) -> MultiPolygonBNG:
+    """A force's area (Essex by default) as BNG polygons (exterior then holes), read-only arrays, loaded once."""
+    return geometry_bng(force_by_code(force_code).geometry)

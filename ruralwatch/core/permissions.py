@@ -56,6 +56,8 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "audit.view": ("See and verify the audit log", frozenset({"analyst", "administrator"})),
     # A backup is the whole database (contact details included) under the same key: copies stay with the admins.
     "data.backup": ("Make and list backups, copy the database elsewhere", frozenset({"administrator"})),
+    "geography.manage": ("Choose the police force and import its district and ward boundaries",
+                         frozenset({"administrator"})),
     "data.purge": ("Load or remove demo data, set and apply retention, restore backups, move the data folder",
                    frozenset({"administrator"})),
 }

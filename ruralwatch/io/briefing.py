@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,8 @@ class Briefing:
     dwell_minutes: float
     generated_at: datetime
     notes: str = ""
+    # Districts and wards drawn round the route for context: the chosen force's (Essex's when not given).
+    context: boundaries.AreaSet | None = field(default=None, compare=False, repr=False)
 
 
 # --- the document --------------------------------------------------------------------------------------------
@@ -334,7 +336,7 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     for ring_path in _area_paths(rings, view):
         clip.add(ring_path)
     markers = [(*view.xy(e, n), 9.0) for e, n in start_xy + stop_xy] + [(*view.xy(e, n), 5.0) for e, n in incident_xy]
-    context_drawn = _add_context(clip, view, markers)
+    context_drawn = _add_context(clip, view, markers, b.context)
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
     # A patrol with a base goes out from it and back to it: the loop is part of the planned travel.
@@ -439,7 +441,8 @@ def _geometry_rings(geometry: dict[str, Any]) -> Iterable[list[tuple[float, floa
             yield [(float(p[1]), float(p[0])) for p in ring]
 
 
-def _add_context(group: Group, view: _View, markers: Sequence[tuple[float, float, float]]) -> bool:
+def _add_context(group: Group, view: _View, markers: Sequence[tuple[float, float, float]],
+                 context: boundaries.AreaSet | None = None) -> bool:
     """District and, zoomed in, ward outlines with their names: the only landmarks a tile-free map has.
 
     Ward names are shown when wards are drawn, district names otherwise. A name is left out where it would
@@ -447,9 +450,10 @@ def _add_context(group: Group, view: _View, markers: Sequence[tuple[float, float
     """
     try:
         bbox = _view_lonlat_bbox(view)
-        districts = [a for a in boundaries.districts() if _overlaps(a.bbox, bbox)]
+        areas = context if context is not None else boundaries.essex()
+        districts = [a for a in areas.districts() if _overlaps(a.bbox, bbox)]
         show_wards = view.span_m <= WARD_VIEW_MAX_M
-        wards = [a for a in boundaries.wards() if _overlaps(a.bbox, bbox)] if show_wards else []
+        wards = [a for a in areas.wards() if _overlaps(a.bbox, bbox)] if show_wards else []
     except (OSError, ValueError, KeyError):
         return False  # context is a nicety: a missing resource file must not stop a briefing
     if not districts and not wards:

@@ -1,7 +1,9 @@
-"""District and ward boundaries of the Essex Police area, from the bundled GeoJSON (no Qt, no shapely).
+"""District and ward boundaries (no Qt, no shapely): an AreaSet per force, and the shipped Essex one.
 
-The files under resources/geo/ are built by build/make_boundaries.py from ONS 2011 LSOAs (districts are the union of
-their LSOAs) and 2013 wards. Districts are the 14 local authorities Essex Police covers: the 12 Essex districts plus
+The chosen force's AreaSet comes from ruralwatch.mapping.geography (the force is a setting; services read it through
+services/geography.py). The module-level functions here are the Essex set: the demo force and the default.
+The Essex files under resources/geo/ are built by build/make_boundaries.py from ONS 2011 LSOAs (districts are the
+union of their LSOAs) and 2013 wards: the 14 local authorities Essex Police covers, the 12 Essex districts plus
 Southend-on-Sea and Thurrock. Coordinates are GeoJSON order, [longitude, latitude]; this module's functions take
 (lat, lon) like the rest of RuralWatch.
 """
@@ -12,7 +14,7 @@ import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal
 
 from ruralwatch.core.errors import RuralWatchError
@@ -81,42 +83,94 @@ class Area:
         return self._bbox
 
 
+class AreaSet:
+    """The districts and wards of one force, with the name index find_area uses (built on first use)."""
+
+    def __init__(self, districts: Iterable[Area], wards: Iterable[Area] = ()) -> None:
+        self._districts = tuple(districts)
+        self._wards = tuple(wards)
+
+    def districts(self) -> list[Area]:
+        return list(self._districts)
+
+    def wards(self) -> list[Area]:
+        return list(self._wards)
+
+    def of_kind(self, kind: AreaKind) -> tuple[Area, ...]:
+        if kind not in ("district", "ward"):
+            raise ValueError(f"kind must be 'district' or 'ward', not {kind!r}")
+        return self._districts if kind == "district" else self._wards
+
+    def find_area(self, name: str) -> Area:
+        """The district or ward with this name, case-insensitively; districts win over wards of the same name.
+
+        A ward name shared by two districts (e.g. "Victoria") must be given as "Ward, District".
+        Raises UnknownAreaError, with close matches as suggestions, when nothing matches.
+        """
+        key = _normalise(name)
+        index = self._index
+        district = index.districts.get(key)
+        if district is not None:
+            return district
+        matches = index.wards.get(key, [])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise UnknownAreaError(
+                name,
+                [ward.label for ward in matches],
+                reason=f"{len(matches)} wards are called {name.strip()!r}; add the district.",
+            )
+        if "," in key:
+            ward_part, _, district_part = key.rpartition(",")
+            for ward in index.wards.get(ward_part.strip(), []):
+                if _normalise(ward.district) == district_part.strip():
+                    return ward
+        raise UnknownAreaError(name, _suggestions(key, index))
+
+    def area_of_point(self, lat: float, lon: float, kind: AreaKind = "district") -> Area | None:
+        """The district (or ward) containing the point, or None outside every one of them."""
+        for area in self.of_kind(kind):
+            if contains(area, lat, lon):
+                return area
+        return None
+
+    @cached_property
+    def _index(self) -> _Index:
+        by_district = {_normalise(area.name): area for area in self._districts}
+        by_ward: dict[str, list[Area]] = {}
+        for ward in self._wards:
+            by_ward.setdefault(_normalise(ward.name), []).append(ward)
+        candidates = {key: [area.name] for key, area in by_district.items()}
+        for key, same_name in by_ward.items():
+            if len(same_name) == 1 and key not in by_district:
+                candidates[key] = [same_name[0].name]
+            else:  # shared with another ward or a district: only "Ward, District" finds it
+                candidates.setdefault(key, []).extend(ward.label for ward in same_name)
+                for ward in same_name:
+                    candidates[_normalise(ward.label)] = [ward.label]
+        return _Index(by_district, by_ward, candidates)
+
+
+@cache
+def essex() -> AreaSet:
+    """The shipped Essex districts and wards (the demo force, and the default)."""
+    return AreaSet(_load("district"), _load("ward"))
+
+
 def districts() -> list[Area]:
-    """The 14 local authorities, in code order."""
-    return list(_load("district"))
+    """The 14 Essex local authorities, in code order."""
+    return essex().districts()
 
 
 def wards() -> list[Area]:
     """Every 2013 ward of those local authorities, ordered by district then ward name."""
-    return list(_load("ward"))
+    return essex().wards()
 
 
 def find_area(name: str) -> Area:
-    """The district or ward with this name, case-insensitively; districts win over wards of the same name.
-
-    A ward name shared by two districts (e.g. "Victoria") must be given as "Ward, District".
-    Raises UnknownAreaError, with close matches as suggestions, when nothing matches.
-    """
-    key = _normalise(name)
-    index = _index()
-    district = index.districts.get(key)
-    if district is not None:
-        return district
-    matches = index.wards.get(key, [])
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise UnknownAreaError(
-            name,
-            [ward.label for ward in matches],
-            reason=f"{len(matches)} wards are called {name.strip()!r}; add the district.",
-        )
-    if "," in key:
-        ward_part, _, district_part = key.rpartition(",")
-        for ward in index.wards.get(ward_part.strip(), []):
-            if _normalise(ward.district) == district_part.strip():
-                return ward
-    raise UnknownAreaError(name, _suggestions(key, index))
+    """An Essex district or ward by name (see AreaSet.find_area)."""
+    return essex().find_area(name)
 
 
 def contains(area: Area, lat: float, lon: float) -> bool:
@@ -127,13 +181,8 @@ def contains(area: Area, lat: float, lon: float) -> bool:
 
 
 def area_of_point(lat: float, lon: float, kind: AreaKind = "district") -> Area | None:
-    """The district (or ward) containing the point, or None outside the Essex Police area."""
-    if kind not in ("district", "ward"):
-        raise ValueError(f"kind must be 'district' or 'ward', not {kind!r}")
-    for area in _load(kind):
-        if contains(area, lat, lon):
-            return area
-    return None
+    """The Essex district (or ward) containing the point, or None outside the Essex Police area."""
+    return essex().area_of_point(lat, lon, kind)
 
 
 # --- loading -------------------------------------------------------------------------------------------------
@@ -146,47 +195,31 @@ class _Index:
     candidates: dict[str, list[str]]  # normalised name -> how to write it unambiguously, for suggestions
 
 
+def area_from_feature(feature: dict[str, Any], kind: AreaKind) -> Area:
+    """An Area from a feature in RuralWatch's own form (properties code, name, area_km2; a ward also district
+    and district_code)."""
+    props = feature["properties"]
+    if kind == "district":
+        district, district_code = props["name"], props["code"]
+    else:
+        district, district_code = props["district"], props["district_code"]
+    return Area(
+        code=props["code"],
+        name=props["name"],
+        kind=kind,
+        district=district,
+        area_km2=float(props["area_km2"]),
+        geometry=feature["geometry"],
+        district_code=district_code,
+    )
+
+
 @cache
 def _load(kind: AreaKind) -> tuple[Area, ...]:
     path = resource_path("geo", DISTRICTS_FILE if kind == "district" else WARDS_FILE)
     with path.open(encoding="utf-8") as handle:
         collection = json.load(handle)
-    areas = []
-    for feature in collection["features"]:
-        props = feature["properties"]
-        if kind == "district":
-            district, district_code = props["name"], props["code"]
-        else:
-            district, district_code = props["district"], props["district_code"]
-        areas.append(
-            Area(
-                code=props["code"],
-                name=props["name"],
-                kind=kind,
-                district=district,
-                area_km2=float(props["area_km2"]),
-                geometry=feature["geometry"],
-                district_code=district_code,
-            )
-        )
-    return tuple(areas)
-
-
-@cache
-def _index() -> _Index:
-    by_district = {_normalise(area.name): area for area in _load("district")}
-    by_ward: dict[str, list[Area]] = {}
-    for ward in _load("ward"):
-        by_ward.setdefault(_normalise(ward.name), []).append(ward)
-    candidates = {key: [area.name] for key, area in by_district.items()}
-    for key, same_name in by_ward.items():
-        if len(same_name) == 1 and key not in by_district:
-            candidates[key] = [same_name[0].name]
-        else:  # shared with another ward or a district: only "Ward, District" finds it
-            candidates.setdefault(key, []).extend(ward.label for ward in same_name)
-            for ward in same_name:
-                candidates[_normalise(ward.label)] = [ward.label]
-    return _Index(by_district, by_ward, candidates)
+    return tuple(area_from_feature(feature, kind) for feature in collection["features"])
 
 
 def _normalise(name: str) -> str:

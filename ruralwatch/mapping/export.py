@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ruralwatch.mapping.geography import Geography
 from ruralwatch.mapping.page import build_map_html
 
 _SCRIPT = re.compile(r'<script src="(file://[^"]+)"( defer)?></script>')
@@ -20,9 +21,9 @@ def _read(url: str) -> str:
     return Path(unquote(urlparse(url).path)).read_text(encoding="utf-8")
 
 
-def standalone_map_html(rows_json: str) -> str:
-    """`rows_json`: the incidents as IncidentService.map_json gives them."""
-    html = build_map_html(())
+def standalone_map_html(rows_json: str, geography: Geography | None = None) -> str:
+    """`rows_json`: the incidents as IncidentService.map_json gives them; `geography`: the force (Essex if None)."""
+    html = build_map_html((), geography=geography)
 
     def inline_script(match: re.Match[str]) -> str:
         code = _read(match.group(1))

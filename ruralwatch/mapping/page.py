@@ -19,9 +19,11 @@ import folium
 
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.vocab import STATUSES
+from ruralwatch.mapping.boundaries import Area
+from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, Geography, centre_zoom, shipped_geography
 from ruralwatch.paths import resource_path
 
-ESSEX_CENTRE = (51.80, 0.55)
+ESSEX_CENTRE = (51.80, 0.55)  # kept for callers; the page centres on the chosen force (mapping.geography)
 DEFAULT_ZOOM = 9
 MAX_ZOOM = 18
 MIN_ZOOM = 4
@@ -67,9 +69,13 @@ class OfflineMap(folium.Map):
     ]
 
 
-def _geojson(filename: str) -> dict | None:
-    path = resource_path("geo", filename)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+def _collection(areas: Sequence[Area]) -> dict[str, Any] | None:
+    """Outlines with their names (a ward's "Ward, District") for the page."""
+    if not areas:
+        return None
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": area.label, "code": area.code}, "geometry": area.geometry}
+        for area in areas]}
 
 
 def _outline_layer(data: dict, name: str, colour: str, weight: float, show: bool) -> folium.GeoJson:
@@ -83,9 +89,13 @@ def _outline_layer(data: dict, name: str, colour: str, weight: float, show: bool
     )
 
 
-def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True) -> str:
-    m = OfflineMap(location=ESSEX_CENTRE, zoom_start=DEFAULT_ZOOM, tiles=None, prefer_canvas=True,
-                   control_scale=True)
+def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True,
+                   geography: Geography | None = None) -> str:
+    """The page for `geography`'s force (Essex when None): first view on the force, its outline and districts
+    (and wards, hidden at first)."""
+    geography = geography or shipped_geography(DEFAULT_FORCE_CODE)
+    centre, zoom = centre_zoom(geography.force)
+    m = OfflineMap(location=centre, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
 
     base_layers: dict[str, str] = {}
     for index, spec in enumerate(basemaps):
@@ -104,21 +114,22 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
     overlays: dict[str, str] = {}
     visible_outlines: list[str] = []
     if boundary:
-        force = _geojson("essex-police-force-area.geojson")
-        if force:
-            layer = folium.GeoJson(
-                force, name="Essex Police force area", interactive=False,
-                style_function=lambda _f: {"color": "#3b4a6b", "weight": 2.5, "fill": False, "dashArray": "6 4"},
-            )
-            layer.add_to(m)
-            overlays["Essex Police force area"] = layer.get_name()
-            visible_outlines.append(layer.get_name())
-        districts = _geojson("essex-districts.geojson")
+        force = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": geography.force.name}, "geometry": geography.force.geometry}]}
+        label = geography.force.area_label
+        layer = folium.GeoJson(
+            force, name=label, interactive=False,
+            style_function=lambda _f: {"color": "#3b4a6b", "weight": 2.5, "fill": False, "dashArray": "6 4"},
+        )
+        layer.add_to(m)
+        overlays[label] = layer.get_name()
+        visible_outlines.append(layer.get_name())
+        districts = _collection(geography.areas.districts())
         if districts:
             layer = _outline_layer(districts, "Districts", "#5c6b8a", 1.2, show=True)
             layer.add_to(m)
             overlays["Districts"] = layer.get_name()
-        wards = _geojson("essex-wards.geojson")
+        wards = _collection(geography.areas.wards())
         if wards:
             layer = _outline_layer(wards, "Wards", "#8a94a6", 0.6, show=False)
             layer.add_to(m)
@@ -143,10 +154,11 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
     return root.render()
 
 
-def write_map_page(folder: Path, basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True) -> Path:
+def write_map_page(folder: Path, basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True,
+                   geography: Geography | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     page = folder / "map.html"
-    page.write_text(build_map_html(basemaps, boundary), encoding="utf-8")
+    page.write_text(build_map_html(basemaps, boundary, geography), encoding="utf-8")
     return page
 
 

@@ -24,6 +24,8 @@ from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
 from ruralwatch.mapping import boundaries
+from ruralwatch.mapping.geography import Geography
+from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store.database import Store
 
@@ -42,7 +44,8 @@ REPORT_SOURCES = (
 DEFAULT_CELL_M = 250.0
 DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
 DEFAULT_RADIUS_M = 750.0
-# Below this share of points inside the force area the data is not Essex's: fall back to the data's extent.
+# Below this share of points inside the force area, a result says so (the force setting may be wrong); the study
+# area stays the force's all the same.
 MIN_SHARE_INSIDE = 0.5
 
 
@@ -100,11 +103,6 @@ class HotspotQuery:
             raise ValidationError.single("cell_m", "cells are 50 m to 5 km")
         if not self.cell_m <= self.bandwidth_m <= 20_000:
             raise ValidationError.single("bandwidth_m", "the bandwidth is at least one cell and at most 20 km")
-        if self.area:
-            try:
-                boundaries.find_area(self.area)
-            except boundaries.UnknownAreaError as exc:
-                raise ValidationError.single("area", str(exc)) from None
         return self
 
 
@@ -119,12 +117,20 @@ class HotspotRun:
     study_area: str
     seconds: float
     areas: list[str] = field(default_factory=list)  # district (ward) of each hotspot, same order
+    force: str = ""
+    outside_force: int = 0  # crimes with a location outside the force area: left out
+    other_forces: int = 0  # published crimes of other forces in the database: left out
+    warning: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": asdict(self.query),
+            "force": self.force,
             "points": self.points,
             "no_location": self.no_location,
+            "outside_force": self.outside_force,
+            "other_forces": self.other_forces,
+            "warning": self.warning,
             "total_weight": self.total_weight,
             "area_km2": round(self.area_km2, 1),
             "study_area": self.study_area,
@@ -155,9 +161,29 @@ class HotspotRun:
 
 
 class AnalysisService:
-    def __init__(self, store: Store, harm: HarmService) -> None:
+    def __init__(self, store: Store, harm: HarmService, geography: GeographyService | None = None) -> None:
         self.store = store
         self.harm = harm
+        self.geography = geography or GeographyService(store)
+
+    def _geo(self) -> Geography:
+        return self.geography.current()
+
+    def find_area(self, name: str) -> boundaries.Area:
+        """A district or ward of the chosen force, or ValidationError on `area` with close names."""
+        try:
+            return self._geo().areas.find_area(name)
+        except boundaries.UnknownAreaError as exc:
+            raise ValidationError.single("area", str(exc)) from None
+
+    def area_label(self, lat: float, lon: float) -> str:
+        """"Ward, District" (or the district) of the chosen force at a point; "" outside them all."""
+        areas = self._geo().areas
+        ward = areas.area_of_point(lat, lon, kind="ward")
+        if ward is not None:
+            return ward.label
+        district = areas.area_of_point(lat, lon, kind="district")
+        return district.name if district else ""
 
     # --- points -------------------------------------------------------------------------------------------
 
@@ -167,7 +193,8 @@ class AnalysisService:
     ) -> pd.DataFrame:
         """Crimes with a location as easting, northing, weight, month (and time for incidents).
 
-        `area`: a district or ward name (see ruralwatch.mapping.boundaries.find_area) to keep only its crimes.
+        `area`: a district or ward name of the chosen force to keep only its crimes. Published crime is that of
+        the chosen force (its `Falls within`, else `Reported by`); rows naming neither are kept.
         """
         _check_choice(source, SOURCES, "source")
         _check_choice(weight, WEIGHTS, "weight")
@@ -182,10 +209,62 @@ class AnalysisService:
         columns = ["easting", "northing", "weight", "month", "label", "when", "place"]
         frames = [f for f in frames if len(f)]
         result = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-        if area and len(result):
-            shape = _geometry_bng(boundaries.find_area(area).geometry)
-            result = result[self._inside(shape, result)].reset_index(drop=True)
+        if area:
+            found = self.find_area(area)
+            if len(result):
+                shape = _geometry_bng(found.geometry)
+                result = result[self._inside(shape, result)].reset_index(drop=True)
         return result
+
+    def _force_labels(self) -> tuple[list[str], list[str]]:
+        """(`Falls within` values naming the chosen force, values naming any other force) in the database."""
+        force = self._geo().force
+        ours: list[str] = []
+        others: list[str] = []
+        for (label,) in self.store.db.execute(
+                "SELECT DISTINCT COALESCE(NULLIF(falls_within, ''), reported_by) FROM published_crimes "
+                "WHERE COALESCE(NULLIF(falls_within, ''), reported_by) <> ''").fetchall():
+            (ours if force.publishes_as(label) else others).append(label)
+        return ours, others
+
+    def _force_where(self) -> tuple[str, list[str]]:
+        """SQL keeping published crime of the chosen force (and rows that name no force at all)."""
+        _ours, others = self._force_labels()
+        if not others:
+            return "", []
+        marks = ", ".join("?" * len(others))
+        return (f" AND COALESCE(COALESCE(NULLIF(falls_within, ''), reported_by), '') NOT IN ({marks})",
+                list(others))
+
+    def other_forces(self, source: str, month_from: str | None, month_to: str | None) -> int:
+        """Published crimes (with a location) of other forces in the period: left out of every analysis."""
+        if source not in ("published", "all"):
+            return 0
+        _ours, others = self._force_labels()
+        if not others:
+            return 0
+        where, params = self._month_where("month", month_from, month_to)
+        marks = ", ".join("?" * len(others))
+        sql = ("SELECT COUNT(*) FROM published_crimes WHERE easting IS NOT NULL AND "
+               f"COALESCE(NULLIF(falls_within, ''), reported_by) IN ({marks}){where}")
+        return int(self.store.db.execute(sql, [*others, *params]).fetchone()[0])
+
+    def clip_to_force(self, points: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+        """(points inside the force area, how many lay outside it)."""
+        if not len(points):
+            return points, 0
+        inside = gridmod.points_in_polygon(points["easting"].to_numpy(dtype=float),
+                                           points["northing"].to_numpy(dtype=float),
+                                           gridmod.force_area_bng(self._geo().force.code))
+        return points[inside].reset_index(drop=True), int(np.count_nonzero(~inside))
+
+    def _outside_warning(self, inside: int, outside: int) -> str:
+        total = inside + outside
+        if not total or outside / total <= 1 - MIN_SHARE_INSIDE:
+            return ""
+        force = self._geo().force
+        return (f"{outside:,} of {total:,} crimes lie outside the {force.area_label} and were left out: "
+                f"is {force.name} the right force (`ruralwatch geography use-force NAME`)?")
 
     def _inside(self, shape: gridmod.MultiPolygonBNG, points: pd.DataFrame) -> np.ndarray:
         """Which points lie in the area: its outline rasterised to 25 m cells, then a cell lookup."""
@@ -201,8 +280,9 @@ class AnalysisService:
         if source not in ("published", "all"):
             return 0
         where, params = self._month_where("month", month_from, month_to)
-        sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}"
-        return int(self.store.db.execute(sql, params).fetchone()[0])
+        force_where, force_params = self._force_where()
+        sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}{force_where}"
+        return int(self.store.db.execute(sql, [*params, *force_params]).fetchone()[0])
 
     @staticmethod
     def _month_where(column: str, month_from: str | None, month_to: str | None) -> tuple[str, list[str]]:
@@ -217,10 +297,11 @@ class AnalysisService:
 
     def _published(self, month_from: str | None, month_to: str | None, weight: str, weights: dict) -> pd.DataFrame:
         where, params = self._month_where("month", month_from, month_to)
+        force_where, force_params = self._force_where()
         frame = self.store.frame(
             "SELECT easting, northing, month, crime_type AS label, location AS place, lsoa_name "
-            f"FROM published_crimes WHERE easting IS NOT NULL{where}",
-            params,
+            f"FROM published_crimes WHERE easting IS NOT NULL{where}{force_where}",
+            [*params, *force_params],
         )
         if weight == "harm":
             lookup = {t: self.harm.for_crime_type(t, weights) for t in frame["label"].unique()}
@@ -263,22 +344,16 @@ class AnalysisService:
 
     # --- study area ---------------------------------------------------------------------------------------
 
-    def study_area(self, points: pd.DataFrame, cell_m: float, margin_m: float) -> tuple[gridmod.Grid, np.ndarray, str]:
-        """The Essex force area when the data is Essex's; otherwise the extent of the data (and say so)."""
-        force = gridmod.force_area_bng()
-        grid = gridmod.Grid.covering(*gridmod.polygon_bounds(force), cell_m, margin_m=margin_m)
-        mask = gridmod.study_area_mask(grid, force)
-        if len(points):
-            index = grid.cell_index(points["easting"].to_numpy(), points["northing"].to_numpy())
-            inside = np.zeros(len(points), dtype=bool)
-            valid = index >= 0
-            inside[valid] = mask.ravel()[index[valid]]
-            if inside.mean() < MIN_SHARE_INSIDE:
-                east, north = points["easting"].to_numpy(), points["northing"].to_numpy()
-                grid = gridmod.Grid.covering(east.min(), north.min(), east.max(), north.max(), cell_m,
-                                             margin_m=margin_m)
-                return grid, np.ones(grid.shape, dtype=bool), "bounding box of the data (mostly outside Essex)"
-        return grid, mask, "Essex Police force area"
+    def study_area(self, points: pd.DataFrame | None, cell_m: float,
+                   margin_m: float) -> tuple[gridmod.Grid, np.ndarray, str]:
+        """The chosen force's area: its grid (with `margin_m` round it), the cells inside it and its name.
+
+        Never the data's extent: points outside the force are left out by clip_to_force and counted instead.
+        """
+        force = self._geo().force
+        shape = gridmod.force_area_bng(force.code)
+        grid = gridmod.Grid.covering(*gridmod.polygon_bounds(shape), cell_m, margin_m=margin_m)
+        return grid, gridmod.study_area_mask(grid, shape), force.area_label
 
     # --- hotspots -----------------------------------------------------------------------------------------
 
@@ -302,12 +377,13 @@ class AnalysisService:
         points = self.points(query.source, query.month_from, query.month_to, query.weight, query.area)
         if query.kinds:
             points = points[points["label"].isin(query.kinds)].reset_index(drop=True)
+        points, outside = self.clip_to_force(points)
         step()
         grid, mask, study = self.study_area(points, query.cell_m, max(query.bandwidth_m, query.radius_m))
         if query.area:
             # The study area is the chosen district or ward: Gi* compares cells with that area's average,
             # and the share of area is that area's.
-            area = boundaries.find_area(query.area)
+            area = self.find_area(query.area)
             mask = mask & gridmod.study_area_mask(grid, _geometry_bng(area.geometry))
             study = area.label
         step()
@@ -319,14 +395,16 @@ class AnalysisService:
         kinds: dict[str, hs.Method] = {"grid": "count", "kde": "kde", "gistar": "gistar"}
         kind = kinds[query.method]
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
-        areas = [_area_label(h.centre_lat, h.centre_lon) for h in ranked]
+        areas = [self.area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step()
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
             no_location=self.no_location(query.source, query.month_from, query.month_to),
             total_weight=float(points["weight"].sum()) if len(points) else 0.0,
             area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
-            areas=areas,
+            areas=areas, force=self._geo().force.name, outside_force=outside,
+            other_forces=self.other_forces(query.source, query.month_from, query.month_to),
+            warning=self._outside_warning(len(points), outside),
         )
 
     # --- forecast accuracy --------------------------------------------------------------------------------
@@ -349,13 +427,15 @@ class AnalysisService:
         if not train_to < test_from:
             raise ValidationError.single("test_from", "the test period must come after the training period")
         step = _Steps(progress, 6)
-        train = self.points(source, train_from, train_to, weight)
-        test = self.points(source, test_from, test_to, "count")
+        train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight))
+        test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "count"))
         step()
         if train.empty or test.empty:
-            raise ValidationError.single("train_from", "no crimes with a location in the training or test period")
+            force = self._geo().force
+            raise ValidationError.single("train_from", "no crimes with a location inside the "
+                                         f"{force.area_label} in the training or test period")
         margin = max(bandwidth_m, radius_m)
-        grid, mask, study = self.study_area(pd.concat([train, test]), cell_m, margin)
+        grid, mask, study = self.study_area(None, cell_m, margin)
         step()
         test_counts = hs.grid_counts(test["easting"].to_numpy(), test["northing"].to_numpy(), None, grid)
         naive_counts = hs.grid_counts(train["easting"].to_numpy(), train["northing"].to_numpy(), None, grid)
@@ -369,9 +449,14 @@ class AnalysisService:
             "methods": {name: {"pai": r["pai"], "pei": r["pei"], "hit_rate": r["hit_rate"], "cells": r["cells"]}
                         for name, r in results.items()},
             "cell_m": cell_m, "area_km2": round(gridmod.area_km2(mask, grid), 1), "study_area": study,
+            "study_area_source": "force area (ONS Police Force Areas, December 2020), cells whose centre is inside",
+            "force": self._geo().force.name, "force_area_km2": self._geo().force.area_km2,
             "bandwidth_m": bandwidth_m, "radius_m": radius_m, "weight": weight, "source": source,
-            "train": {"from": train_from, "to": train_to, "crimes": len(train)},
-            "test": {"from": test_from, "to": test_to, "crimes": len(test)},
+            "train": {"from": train_from, "to": train_to, "crimes": len(train), "outside_force": train_outside,
+                      "other_forces": self.other_forces(source, train_from, train_to)},
+            "test": {"from": test_from, "to": test_to, "crimes": len(test), "outside_force": test_outside,
+                     "other_forces": self.other_forces(source, test_from, test_to)},
+            "warning": self._outside_warning(len(train) + len(test), train_outside + test_outside),
         }
 
     # --- harm by area, concentration, repeats -------------------------------------------------------------
@@ -381,7 +466,11 @@ class AnalysisService:
         """Count, total harm and harm per km2 for each district or ward, highest harm first."""
         self.store.actor.require("analysis.run")
         _check_choice(level, ("district", "ward"), "level")
-        areas = boundaries.districts() if level == "district" else boundaries.wards()
+        geography = self._geo()
+        areas = geography.areas.districts() if level == "district" else geography.areas.wards()
+        if not areas:
+            raise ValidationError.single("level", f"no {level}s for {geography.force.name}: import them with "
+                                         f"`ruralwatch geography import --{level}s FILE`")
         points = self.points(source, month_from, month_to, "harm")
         east, north = points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float)
         placed = np.zeros(len(points), dtype=bool)
@@ -401,7 +490,7 @@ class AnalysisService:
         frame = pd.DataFrame(rows).sort_values("harm", ascending=False, ignore_index=True)
         outside = ~placed
         if outside.any():
-            # Crimes published for Essex but placed outside every district (neighbouring forces' edges, sea).
+            # Crimes published for the force but placed outside every district (neighbouring forces' edges, sea).
             frame.loc[len(frame)] = {"area": f"(outside every {level})", "count": int(outside.sum()),
                                      "harm": round(float(points["weight"].to_numpy()[outside].sum()), 1),
                                      "area_km2": None, "harm_per_km2": None}
@@ -411,7 +500,7 @@ class AnalysisService:
                       month_to: str | None = None, cell_m: float = DEFAULT_CELL_M) -> dict[str, Any]:
         """Share of all harm in the top 1% and 5% of the study area's cells, and prevalence versus repeats."""
         self.store.actor.require("analysis.run")
-        points = self.points(source, month_from, month_to, "harm")
+        points, _outside = self.clip_to_force(self.points(source, month_from, month_to, "harm"))
         grid, mask, study = self.study_area(points, cell_m, 0.0)
         harm = hs.grid_counts(points["easting"].to_numpy(), points["northing"].to_numpy(),
                               points["weight"].to_numpy(), grid)[mask]
@@ -439,7 +528,7 @@ class AnalysisService:
         self.store.actor.require("analysis.run")
         incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
         if area and len(incidents):
-            incidents = incidents[self._inside(_geometry_bng(boundaries.find_area(area).geometry), incidents)]
+            incidents = incidents[self._inside(_geometry_bng(self.find_area(area).geometry), incidents)]
         if kinds and len(incidents):
             incidents = incidents[incidents["label"].isin(kinds)]
         months = self.points(source, month_from, month_to, "count", area)["month"]
@@ -459,25 +548,7 @@ class AnalysisService:
 
 
 def _geometry_bng(geometry: dict[str, Any]) -> gridmod.MultiPolygonBNG:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    transformer = to_bng()
-    result = []
-    for polygon in polygons:
-        rings = []
-        for ring in polygon:
-            array = np.asarray(ring, dtype=np.float64)
-            east, north = transformer.transform(array[:, 0], array[:, 1])
-            rings.append(np.column_stack([east, north]))
-        result.append(tuple(rings))
-    return tuple(result)
-
-
-def _area_label(lat: float, lon: float) -> str:
-    ward = boundaries.area_of_point(lat, lon, kind="ward")
-    if ward is not None:
-        return ward.label
-    district = boundaries.area_of_point(lat, lon, kind="district")
-    return district.name if district else ""
+    return gridmod.geometry_bng(geometry)
 
 
 class _Steps:

@@ -14,6 +14,7 @@ from ruralwatch.services.backups import BackupService
 from ruralwatch.services.basemaps import BasemapService
 from ruralwatch.services.changes import ChangeHub
 from ruralwatch.services.exporting import ExportService
+from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.harm import HarmService
 from ruralwatch.services.hours import HoursService
 from ruralwatch.services.incidents import IncidentService
@@ -30,6 +31,7 @@ from ruralwatch.store.database import Store
 class Services:
     store: Store
     hub: ChangeHub
+    geography: GeographyService
     incidents: IncidentService
     basemaps: BasemapService
     harm: HarmService
@@ -52,13 +54,15 @@ class Services:
         """Every service over `store`, announcing changes on `hub` (a new one when None) and reading the time
         from `clock` (tests inject a fixed one so nothing depends on today's date)."""
         hub = hub or ChangeHub()
+        geography = GeographyService(store, hub)
         harm = HarmService(store, hub)
-        analysis = AnalysisService(store, harm)
+        analysis = AnalysisService(store, harm, geography)
         people = PeopleService(store, hub)
         roster = RosterService(store, people, hub)
         return cls(
             store=store,
             hub=hub,
+            geography=geography,
             incidents=IncidentService(store, hub, clock=clock),
             basemaps=BasemapService(store, hub),
             harm=harm,

@@ -18,6 +18,7 @@ from ruralwatch.io.exports import (
     replace_atomically,
 )
 from ruralwatch.mapping.export import standalone_map_html
+from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
@@ -57,7 +58,7 @@ class ExportService:
         count = len(json.loads(rows_json))
         if progress is not None and not progress(1, 3):
             raise CancelledError(f"cancelled: {target.name} was not written")
-        html = standalone_map_html(rows_json)
+        html = standalone_map_html(rows_json, GeographyService(self.store).current())
         if progress is not None and not progress(2, 3):
             raise CancelledError(f"cancelled: {target.name} was not written")
         replace_atomically(target, lambda part: part.write_text(html, encoding="utf-8"),

@@ -2,7 +2,7 @@
 
 Defaults come from resources/harm (provenance in its README); an analyst can override any weight, and the
 override is stored with its note, who set it and when. Keys:
-  `police_uk:<crime type>`                e.g. police_uk:Burglary (Essex weights)
+  `police_uk:<crime type>`                e.g. police_uk:Burglary (the chosen force's weights; Essex by default)
   `kind:<incident kind>`                  e.g. kind:hare_coursing
   `kind:equipment_theft:<value band>`     by total value of the stolen items
 """
@@ -16,12 +16,14 @@ from functools import lru_cache
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import is_kind
+from ruralwatch.mapping.geography import force_by_code
 from ruralwatch.paths import resource_path
+from ruralwatch.services import policies
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
-FORCE = "Essex"
+FORCE = "Essex"  # the default force's name in cchi_weights_by_force_category.csv
 CCHI_SOURCE = (
     "Cambridge Crime Harm Index days, derived by isthisben/cbl-realcrime (commit 5591939d) from the CCHI 2026 "
     "update; Sherman, Neyroud & Neyroud (2016), Policing 10(3):171-183"
@@ -47,15 +49,19 @@ class HarmWeight:
     updated_at: str | None = None
 
 
-@lru_cache(maxsize=1)
-def default_weights() -> dict[str, HarmWeight]:
+@lru_cache(maxsize=8)
+def default_weights(force: str = FORCE) -> dict[str, HarmWeight]:
+    """Default weights: published crime types with `force`'s CCHI weights (its name in the per-force table,
+    Force.cchi_force), RuralWatch's own kinds as in ruralwatch_kinds.csv."""
     weights: dict[str, HarmWeight] = {}
     with resource_path("harm", "cchi_weights_by_force_category.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if row["force"] == FORCE:
+            if row["force"] == force:
                 key = f"police_uk:{row['crime_type']}"
                 days = float(row["cchi_days"])
-                weights[key] = HarmWeight(key, days, row["crime_type"], f"{FORCE} weight. {CCHI_SOURCE}", days)
+                weights[key] = HarmWeight(key, days, row["crime_type"], f"{force} weight. {CCHI_SOURCE}", days)
+    if not weights:
+        raise ValueError(f"no CCHI weights for the force {force!r}")
     # Anti-social behaviour is published beside crime but is not a crime: the CCHI gives it no weight. It is
     # listed (at 0) so analysts see it and can give it one.
     asb = "police_uk:Anti-social behaviour"
@@ -82,9 +88,16 @@ class HarmService:
         self.store = store
         self.hub = hub or ChangeHub()
 
+    def force(self) -> str:
+        """The chosen force's name in the CCHI table (services/geography.py sets the force)."""
+        return force_by_code(policies.FORCE.read(self.store)).cchi_force
+
+    def defaults(self) -> dict[str, HarmWeight]:
+        return default_weights(self.force())
+
     def weights(self) -> dict[str, HarmWeight]:
-        """Defaults with the analyst's overrides applied."""
-        merged = dict(default_weights())
+        """Defaults of the chosen force with the analyst's overrides applied."""
+        merged = dict(self.defaults())
         for row in self.store.db.query("SELECT key, days, note, updated_at FROM harm_overrides"):
             base = merged.get(row["key"])
             if base is None:
@@ -95,7 +108,7 @@ class HarmService:
 
     def set_weight(self, key: str, days: float, note: str) -> HarmWeight:
         self.store.actor.require("harm.edit")
-        if key not in default_weights():
+        if key not in self.defaults():
             raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
         if not 0 <= days <= MAX_DAYS:
             raise ValidationError.single("days", f"a harm weight is 0 to {MAX_DAYS:,.0f} days (got {days})")
@@ -115,7 +128,7 @@ class HarmService:
 
     def reset_weight(self, key: str) -> HarmWeight:
         self.store.actor.require("harm.edit")
-        if key not in default_weights():
+        if key not in self.defaults():
             raise ValidationError.single("key", f"{key!r} is not a harm weight (see `ruralwatch harm list`)")
         with self.store.transaction():
             self.store.db.execute("DELETE FROM harm_overrides WHERE key = ?", [key])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_json
+from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, ImportedAreas, UnknownForceError, force_by_code
 from ruralwatch.rostering.model import REACHES, RosterRules
 
 T = TypeVar("T")
@@ -72,3 +73,26 @@ RETENTION_MONTHS: dict[str, Policy[int]] = {
 
 
 PLAN_DEFAULTS = Policy("patrol.plan_defaults", PlanSettings(), settings_from_json, settings_to_json)
+
+
+# --- geography: the force and its imported boundaries (services/geography.py) -------------------------------------
+
+
+def _known_force_code(text: str) -> str:
+    try:
+        return force_by_code(text).code
+    except UnknownForceError as exc:  # a code edited in by hand that is no force: read as the default
+        raise ValueError(str(exc)) from None
+
+
+def _imported(text: str) -> ImportedAreas | None:
+    return ImportedAreas.from_json(text)
+
+
+def _imported_text(value: ImportedAreas | None) -> str:
+    return value.to_json() if value is not None else ""
+
+
+FORCE = Policy("geography.force", DEFAULT_FORCE_CODE, _known_force_code)
+IMPORTED_DISTRICTS: Policy[ImportedAreas | None] = Policy("geography.districts", None, _imported, _imported_text)
+IMPORTED_WARDS: Policy[ImportedAreas | None] = Policy("geography.wards", None, _imported, _imported_text)

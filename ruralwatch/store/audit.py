@@ -57,8 +57,9 @@ FIELD_KEYS_META = "field_keys"
 ROW_HASHES_KEY = "row_hashes"
 ROW_HASHES_TABLE = "audit_row_hashes"
 # `meta` keys that are settings (services/policies.py: roster rules, retention periods and its last run, patrol
-# planning defaults): their value is covered. Other meta keys are bookkeeping (clocks, vectors, the head itself).
-SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys")
+# planning defaults, the force and its imported boundaries): their value is covered. Other meta keys are bookkeeping
+# (clocks, vectors, the head itself).
+SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys", "geography.")
 BATCHES = "import_batches"  # one line per published-crime import: the batch row and all its rows, one digest
 ABSENT = None  # a line's hash when the row must not exist (a harm weight reset, ...)
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
-from ruralwatch.mapping import boundaries
+from ruralwatch.mapping.geography import Geography
 from ruralwatch.services.analysis import (
     DEFAULT_BANDWIDTH_M,
     DEFAULT_CELL_M,
@@ -83,12 +83,21 @@ def _month_edit(placeholder: str) -> QLineEdit:
     return edit
 
 
-def _area_combo() -> QComboBox:
+def _area_combo(geography: Geography) -> QComboBox:
     combo = QComboBox()
-    combo.addItem("All of Essex", None)
-    for area in boundaries.districts():
-        combo.addItem(area.name, area.name)
+    _fill_areas(combo, geography)
     return combo
+
+
+def _fill_areas(combo: QComboBox, geography: Geography) -> None:
+    """"All of <force>" then the force's districts; keeps the chosen district when it is still there."""
+    current = combo.currentData()
+    combo.clear()
+    combo.addItem(f"All of {geography.force.name}", None)
+    for area in geography.areas.districts():
+        combo.addItem(area.name, area.name)
+    index = combo.findData(current) if current else 0
+    combo.setCurrentIndex(max(index, 0))
 
 
 def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
@@ -159,6 +168,12 @@ class AnalysisPanel(QWidget):
 
     # --- background work ----------------------------------------------------------------------------------
 
+
+    def reload_geography(self) -> None:
+        """The force or its districts changed: refill the district choices."""
+        geography = self.services.geography.current()
+        for combo in (self.area, self.time_area):
+            _fill_areas(combo, geography)
     def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
                        done: Callable[[Any], None], status: QLabel) -> None:
         def failed(exc: BaseException) -> None:
@@ -199,7 +214,7 @@ class AnalysisPanel(QWidget):
         period.addWidget(self.month_from)
         period.addWidget(self.month_to)
         form = QFormLayout()
-        self.area = _area_combo()
+        self.area = _area_combo(self.services.geography.current())
         # Alt+letters in the panels avoid the menu bar's (F I T V M A C H) and the incident filters' (R O L):
         # a dock is part of the main window, so Qt would alternate between the two (tests/ui/test_keyboard.py).
         form.addRow("&Data", self.source)
@@ -359,7 +374,7 @@ class AnalysisPanel(QWidget):
         report.setToolTip("One HTML file for the chosen area and period (hotspots, harm by area, timing, charts); "
                           "print it to PDF from a browser")
         report.clicked.connect(lambda: self.save_report())
-        self.time_area = _area_combo()
+        self.time_area = _area_combo(self.services.geography.current())
         self.trend_chart = QChartView()
         self.trend_chart.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.trend_chart.setMinimumHeight(220)
@@ -416,12 +431,13 @@ class AnalysisPanel(QWidget):
             self._show_timing(result["timing"])
             chart_png = _png_bytes(self.trend_chart)
             run = result["run"]
+            force = run.force or self.services.geography.current().force.name
             period = f"{query.month_from or 'the start'} to {query.month_to or 'the latest month'}"
             shares = result["concentration"]["harm_share_top_cells"]
             sections = [
                 ReportSection(
                     "Hotspots", f"{len(run.hotspots)} {query.method} hotspots weighted by {query.weight} from "
-                    f"{run.points:,} crimes in {area or 'Essex'}.", hotspot_table(run)),
+                    f"{run.points:,} crimes in {area or force}.", hotspot_table(run)),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",
@@ -431,7 +447,7 @@ class AnalysisPanel(QWidget):
                               png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),
             ]
             html_text = analysis_report_html(
-                f"RuralWatch analysis: {area or 'Essex'}",
+                f"RuralWatch analysis: {area or force}",
                 f"Period: {period}. Data: {SOURCE_NAMES[query.source]}. Harm by district and its concentration are "
                 "force-wide for comparison.", sections,
                 generated=datetime.now().strftime("%Y-%m-%d %H:%M"), sources=REPORT_SOURCES,

@@ -5,15 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ruralwatch.ui import theme
+
+# (the 43 forces' names, the chosen one, choose(name), whether the role may change it)
+ForceChoice = tuple[list[str], str, Callable[[str], object], bool]
 
 
 class FirstStepsDialog(QDialog):
     """Buttons for the optional set-up steps; each calls the window's own action (with its progress and cancel)."""
 
-    def __init__(self, steps: list[tuple[str, str, Callable[[], object], bool]], parent: QWidget | None = None):
+    def __init__(self, steps: list[tuple[str, str, Callable[[], object], bool]], parent: QWidget | None = None,
+                 force: ForceChoice | None = None):
         super().__init__(parent)
         self.setWindowTitle("First steps")
         layout = QVBoxLayout(self)
@@ -21,6 +34,19 @@ class FirstStepsDialog(QDialog):
                        "File ▸ Settings at any time.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        self.force: QComboBox | None = None
+        if force is not None:
+            names, current, choose, allowed = force
+            self.force = QComboBox()
+            self.force.addItems(list(names))
+            self.force.setCurrentText(current)
+            self.force.setEnabled(allowed)
+            self.force.setToolTip("The map, hotspots, harm by area, patrol areas and harm weights follow it"
+                                  if allowed else "Not for your role")
+            self.force.currentTextChanged.connect(lambda name: choose(name))
+            row = QFormLayout()
+            row.addRow("Police &force", self.force)
+            layout.addLayout(row)
         self.buttons: dict[str, QPushButton] = {}
         for label, explanation, action, allowed in steps:
             button = QPushButton(label)
@@ -44,12 +70,15 @@ class FirstStepsDialog(QDialog):
 
 def first_steps(window) -> FirstStepsDialog:  # noqa: ANN001 (MainWindow; imported lazily to avoid a cycle)
     actor = window.services.store.actor
+    geography = window.services.geography
+    force: ForceChoice = ([f.name for f in geography.forces()], geography.force().name, geography.use_force,
+                          actor.can("geography.manage"))
     return FirstStepsDialog([
         ("Add an offline &basemap (MBTiles)…", "A map background that works without signal: an MBTiles file "
          "from your force's GIS team.", window.add_basemap, actor.can("basemap.manage")),
-        ("Load &demo data", "Two years of synthetic rural incidents across Essex, with a demo roster and "
-         "patrols, clearly marked and removable.", window.load_demo_data, actor.can("data.purge")),
+        ("Load &demo data", "Two years of synthetic rural incidents across Essex (the demo force), with a demo "
+         "roster and patrols, clearly marked and removable.", window.load_demo_data, actor.can("data.purge")),
         ("&Import published crime (data.police.uk)…", "Street-level crime CSV files downloaded from "
          "data.police.uk, for hotspots and harm analysis.", window.import_published,
          actor.can("import.published")),
-    ], window)
+    ], window, force)

@@ -52,7 +52,8 @@ class HarmWeightsDialog(QDialog):
         close.rejected.connect(self.reject)
         intro = QLabel(
             "A weight is the Cambridge Crime Harm Index: the starting-point days of custody for a first offender. "
-            "Published crime uses the Essex weights per data.police.uk category; RuralWatch's own kinds use the "
+            f"Published crime uses the {service.force()} weights per data.police.uk category (the force chosen in "
+            "Settings); RuralWatch's own kinds use the "
             "nearest CCHI offence (see docs/DATA-SOURCES.md)."
         )
         intro.setWordWrap(True)

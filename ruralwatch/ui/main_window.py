@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.tile_handler = install_tile_handler(self.basemap_actions.file_of)
-        self.map = MapView(page_folder, self.basemap_actions.usable(), self)
+        self.map = MapView(page_folder, self.basemap_actions.usable(), self, geography=services.geography.current())
         self.map.open_requested.connect(self._on_map_open_requested)
         self.map.marker_clicked.connect(self._on_marker_clicked)
         self.map.map_clicked.connect(lambda lat, lon: self.picking.map_clicked(lat, lon))
@@ -456,6 +456,10 @@ class MainWindow(QMainWindow):
         elif change.topic == "basemaps":
             self.tile_handler.forget()
             self.basemap_actions.reload()
+        elif change.topic == "geography":  # another force, or new districts or wards: redraw the outlines
+            self.map.geography = self.services.geography.current()
+            self.map.load_page(self.basemap_actions.usable())
+            self.analysis.reload_geography()
 
     def _update_status(self) -> None:
         total = self.service.count()

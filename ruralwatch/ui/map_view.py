@@ -24,6 +24,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
+from ruralwatch.mapping.geography import Geography
 from ruralwatch.mapping.page import TileLayerSpec, write_map_page
 
 EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
@@ -88,9 +89,11 @@ class MapView(QWebEngineView):
     map_clicked = Signal(float, float)
 
     def __init__(
-        self, page_folder: Path, basemaps: Sequence[TileLayerSpec] = (), parent: QWidget | None = None
+        self, page_folder: Path, basemaps: Sequence[TileLayerSpec] = (), parent: QWidget | None = None,
+        geography: Geography | None = None,
     ) -> None:
         super().__init__(parent)
+        self.geography = geography  # the force's outline, districts and first view (Essex when None)
         self.guard = offline_guard()
         self.page_folder = page_folder
         self.is_ready = False
@@ -113,7 +116,7 @@ class MapView(QWebEngineView):
         """(Re)build the page, e.g. when basemaps change. Data is pushed again once it is ready."""
         self.is_ready = False
         self.basemap_names = [b.name for b in basemaps]
-        self.load(QUrl.fromLocalFile(str(write_map_page(self.page_folder, basemaps))))
+        self.load(QUrl.fromLocalFile(str(write_map_page(self.page_folder, basemaps, geography=self.geography))))
 
     def _on_load_finished(self, ok: bool) -> None:
         if not ok:

@@ -40,7 +40,6 @@ from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES
-from ruralwatch.mapping import boundaries
 from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of, timed_plan
 from ruralwatch.rostering.errors import RuleBreachError
@@ -175,9 +174,10 @@ class PatrolForm(QWidget):
         self.area = QComboBox()
         self.area.setEditable(True)
         self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for area in boundaries.districts():
+        areas = services.geography.current().areas  # the chosen force's districts and wards
+        for area in areas.districts():
             self.area.addItem(area.label)
-        for area in boundaries.wards():
+        for area in areas.wards():
             self.area.addItem(area.label)
         completer = QCompleter([self.area.itemText(i) for i in range(self.area.count())], self.area)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)

@@ -117,6 +117,21 @@ class SettingsDialog(QDialog):
         self._guard(retention, "data.purge", role)
         layout.addWidget(retention)
 
+        geography = QGroupBox("Police force and boundaries (this database)")
+        form = QFormLayout(geography)
+        self.force = QComboBox()
+        for force in services.geography.forces():
+            self.force.addItem(force.name, force.code)
+        self.force.setToolTip("Hotspots, harm by area, patrol areas, harm weights and the map follow this force. "
+                              "Import current district or ward boundaries with `ruralwatch geography import`.")
+        form.addRow("Wor&k for the force", self.force)
+        self.geography_summary = QLabel()
+        self.geography_summary.setWordWrap(True)
+        self.geography_summary.setStyleSheet(theme.hint_style())
+        form.addRow(self.geography_summary)
+        self._guard(geography, "geography.manage", role)
+        layout.addWidget(geography)
+
         self.data_folder = self._data_folder_group()
         layout.addWidget(self.data_folder)
 
@@ -230,6 +245,13 @@ class SettingsDialog(QDialog):
         scheme = self.colours.findData(keys.COLOUR_SCHEME.read(settings) or keys.COLOUR_SCHEME.default)
         self.colours.setCurrentIndex(max(scheme, 0))
         self.idle_minutes.setValue(keys.IDLE_MINUTES.read(settings))
+        current = self.services.geography.current()
+        self.force.setCurrentIndex(max(self.force.findData(current.force.code), 0))
+        wards = current.areas.wards()
+        self.geography_summary.setText(
+            f"{current.force.area_km2:,.0f} km², {len(current.areas.districts())} districts "
+            f"({current.districts_source})" + (f", {len(wards)} wards ({current.wards_source})" if wards else
+                                                ", no wards"))
         plan = self.services.patrols.default_settings()
         self.dwell.setValue(plan.dwell_minutes)
         self.road_factor.setValue(plan.road_factor)
@@ -261,6 +283,8 @@ class SettingsDialog(QDialog):
             if actor.can("roster.edit"):
                 self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value(),
                                                self.max_reach.currentData())
+            if actor.can("geography.manage") and self.force.currentData() != self.services.geography.force().code:
+                self.services.geography.use_force(str(self.force.currentData()))
             if actor.can("data.purge"):
                 self.services.retention.set_settings(
                     reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),

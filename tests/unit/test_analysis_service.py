@@ -279,31 +279,29 @@ def test_incident_month_is_the_local_month(analysis, incident_service: IncidentS
 # --- study area ---------------------------------------------------------------------------------------------------
 
 
-def test_data_outside_essex_is_analysed_over_its_own_extent(analysis, published):
+def test_data_outside_the_force_is_left_out_counted_and_said(analysis, published):
+    # Issue 17: the study area is the force's, never the data's extent; crime outside it is counted, not mixed in.
     east, north = MANCHESTER
     published.add(east, north, "Burglary", times=3)
     published.add(east + 2000, north + 1000, "Robbery")
     published.add(*CHELMSFORD, "Burglary")  # one Essex crime among four elsewhere
     run = analysis.hotspots(HotspotQuery(method="grid", weight="count", top_n=5))
-    assert run.study_area.startswith("bounding box of the data")
-    # The extent of the data plus the 750 m margin, in whole 250 m cells: nothing like Essex's 3,676 km2.
-    assert run.area_km2 > 1000
-    assert _cells(run)[0] == MANCHESTER
-    assert run.hotspots[0].value == 3
-    assert 53.3 < run.hotspots[0].centre_lat < 53.6 and -2.4 < run.hotspots[0].centre_lon < -2.1
-    assert run.areas[0] == ""  # no Essex ward or district there
+    assert run.study_area == "Essex Police force area"
+    assert run.area_km2 == pytest.approx(3676, rel=0.02)
+    assert (run.points, run.outside_force) == (1, 4)
+    assert "4 of 5 crimes lie outside the Essex Police force area" in run.warning
+    assert _cells(run) == [CHELMSFORD]
+    assert run.to_dict()["outside_force"] == 4
 
 
-def test_data_only_outside_essex_gets_a_small_study_area(analysis, published):
+def test_data_only_outside_the_force_gives_no_hotspots_and_a_warning(analysis, published):
     east, north = MANCHESTER
     published.add(east, north, "Burglary", times=2)
     published.add(east + 2000, north + 1000, "Robbery")
     run = analysis.hotspots(HotspotQuery(method="kde", weight="count", top_n=3))
-    assert run.study_area.startswith("bounding box of the data")
-    # 2 km x 1 km of data plus 750 m each side, on 250 m cells: (2000+1500+250) x (1000+1500+250) m at most.
-    assert 0 < run.area_km2 <= 3.75 * 2.75
-    assert _cells(run)[0] == MANCHESTER
-    assert all(not _in_force_area(h.centre_lat, h.centre_lon) for h in run.hotspots)
+    assert run.study_area == "Essex Police force area"
+    assert (run.points, run.outside_force, run.hotspots) == (0, 3, [])
+    assert "3 of 3 crimes" in run.warning
 
 
 def test_study_area_keeps_essex_when_most_data_is_inside(analysis, published):
@@ -343,8 +341,10 @@ def test_evaluate_reports_every_method_at_each_area_share(analysis, published):
     assert result["cell_m"] == 1000
     assert result["area_km2"] == pytest.approx(3676, rel=0.02)
     assert result["study_area"] == "Essex Police force area"
-    assert result["train"] == {"from": "2024-01", "to": "2024-01", "crimes": per_month}
-    assert result["test"] == {"from": "2024-03", "to": "2024-03", "crimes": per_month}
+    assert result["train"] == {"from": "2024-01", "to": "2024-01", "crimes": per_month, "outside_force": 0,
+                               "other_forces": 0}
+    assert result["test"] == {"from": "2024-03", "to": "2024-03", "crimes": per_month, "outside_force": 0,
+                              "other_forces": 0}
     # About 3,676 one-km cells: 1% is 37 cells, fewer than the 60 with crime, so the choice matters.
     cells = result["methods"]["naive"]["cells"]
     assert cells["0.01"] == math.ceil(0.01 * result["area_km2"])

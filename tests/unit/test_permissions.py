@@ -502,6 +502,23 @@ def probe_harm_edit(ctx: Ctx, allowed: bool) -> None:
         assert weights["police_uk:Burglary"].days == 400.0 and not weights["kind:fly_tipping"].overridden
 
 
+def probe_geography_manage(ctx: Ctx, allowed: bool) -> None:
+    g = ctx.services.geography
+    wards = ctx.tmp / "wards.geojson"
+    wards.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"WD13NM": "Thaxted", "WD13CD": "E05004471"},
+         "geometry": {"type": "Polygon", "coordinates": [[[0.30, 51.93], [0.38, 51.93], [0.38, 51.98], [0.30, 51.98],
+                                                          [0.30, 51.93]]]}}]}), encoding="utf-8")
+    check(ctx, allowed, {
+        "geography.import_file": lambda: g.import_file("wards", wards),
+        "geography.forget_import": lambda: g.forget_import("wards"),
+        "geography.use_force": lambda: g.use_force("Suffolk"),
+    })
+    if allowed:
+        assert g.force().name == "Suffolk"
+        g.use_force("Essex")  # the other probes work in Essex
+
+
 def probe_import_published(ctx: Ctx, allowed: bool) -> None:
     published = ctx.services.published
     check(ctx, allowed, {
@@ -652,6 +669,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "roster.own_availability": probe_roster_own_availability,
     "analysis.run": probe_analysis_run,
     "harm.edit": probe_harm_edit,
+    "geography.manage": probe_geography_manage,
     "import.published": probe_import_published,
     "export.data": probe_export_data,
     "sync.exchange": probe_sync_exchange,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from ruralwatch.cli.exit_codes import ExitCode
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             month_to=args.month_to, top_n=args.top, cell_m=args.cell_m, bandwidth_m=args.bandwidth_m,
             radius_m=args.bandwidth_m, area=args.area,
         ))
+        if run_result.warning and not args.json and not args.geojson:
+            print(f"warning: {run_result.warning}")
         if args.geojson:
             print_json(run_result.geojson())
         elif args.json:
@@ -93,6 +96,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             print_json(result)
         else:
+            if result["warning"]:
+                print(f"warning: {result['warning']}")
             print(f"train {args.train_from}..{args.train_to} ({result['train']['crimes']:,} crimes), test "
                   f"{args.test_from}..{args.test_to} ({result['test']['crimes']:,}); {result['cell_m']:.0f} m cells "
                   f"over {result['study_area']} ({result['area_km2']:,} km2)")
@@ -119,7 +124,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif args.command == "areas":
         frame = analysis.by_area(args.level, args.source, args.month_from, args.month_to)
         if args.json:
-            print_json(frame.to_dict(orient="records"))
+            # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
+            print_json([{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+                        for row in frame.astype(object).to_dict(orient="records")])
         else:
             print(frame.to_string(index=False))
     return ExitCode.OK

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.errors import NotFoundError
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.mapping import boundaries
 from ruralwatch.services.analysis import AnalysisService
@@ -47,10 +47,8 @@ class PatrolServiceBase:
         return self.repo.latest(status, limit)
 
     def _area(self, name: str) -> boundaries.Area:
-        try:
-            return boundaries.find_area(name)
-        except boundaries.UnknownAreaError as exc:
-            raise ValidationError.single("area", str(exc)) from None
+        """A district or ward of the chosen force (ValidationError on `area` otherwise)."""
+        return self.analysis.find_area(name)
 
     def _publish(self, action: str, patrol_id: str) -> None:
         self.hub.publish(Change(TOPIC, action, (patrol_id,)))

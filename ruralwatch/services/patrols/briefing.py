@@ -58,7 +58,7 @@ class PatrolBriefing(PatrolPlaces):
             # As the Plan tab shows it: the saved order retimed, so it includes the drive back to base.
             travel_minutes=timed_plan(patrol).travel_minutes if patrol.stops else 0.0,
             dwell_minutes=sum(s.dwell_minutes for s in patrol.stops),
-            generated_at=self._now(), notes=patrol.notes,
+            generated_at=self._now(), notes=patrol.notes, context=self.analysis.geography.current().areas,
         )
 
     def brief(self, patrol_id: str, path: Path) -> Path:

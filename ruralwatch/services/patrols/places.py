@@ -49,7 +49,8 @@ class PatrolPlaces(PatrolServiceBase):
                 if any(metres(spot.centre_lat, spot.centre_lon, c.lat, c.lon) < MIN_STOP_SEPARATION_M
                        for c in found):
                     continue
-                ward = boundaries.area_of_point(spot.centre_lat, spot.centre_lon, "ward")
+                ward = self.analysis.geography.current().areas.area_of_point(spot.centre_lat, spot.centre_lon,
+                                                                             "ward")
                 label = f"Hotspot {len(found) + 1}" + (f", {ward.name}" if ward else "")
                 found.append(Candidate(
                     key=f"cell:{round(spot.easting / HOTSPOT_CELL_M)}:{round(spot.northing / HOTSPOT_CELL_M)}",

@@ -1,0 +1,143 @@
+"""The force this database works for, and its districts and wards: a setting every analysis, map and plan follows.
+
+The force (its ONS code) and any imported district or ward boundaries are policies in `meta`
+(services/policies.py: FORCE, IMPORTED_DISTRICTS, IMPORTED_WARDS), covered by the audit log like every setting
+(`geography.` in store/audit.SETTING_PREFIXES). A database that never chose reads as Essex, the default and the
+demo force. Changing them needs `geography.manage` (administrators).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from pathlib import Path
+
+from ruralwatch.mapping.geography import (
+    DEFAULT_FORCE_CODE,
+    Force,
+    Geography,
+    GeographyImportError,
+    ImportedAreas,
+    ImportKind,
+    ImportReport,
+    build_geography,
+    check_import,
+    find_force,
+    force_by_code,
+    forces,
+    shipped_geography,
+)
+from ruralwatch.services import policies
+from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.audit import record_event
+from ruralwatch.store.database import Store
+
+TOPIC = "geography"
+# GeoPackage and Shapefile need GDAL (fiona/pyogrio) or a pure reader, neither of which RuralWatch depends on.
+_CONVERT_HINT = ("RuralWatch reads GeoJSON only: convert it first, e.g. "
+                 "`ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {name}` (GDAL) or QGIS Export > Save As GeoJSON")
+_CACHE: OrderedDict[tuple[str, str, str], Geography] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+class GeographyService:
+    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+        self.store = store
+        self.hub = hub or ChangeHub()
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def forces() -> tuple[Force, ...]:
+        return forces()
+
+    def force(self) -> Force:
+        return force_by_code(policies.FORCE.read(self.store))
+
+    def chosen(self) -> bool:
+        """Whether a force was ever chosen here (the window asks at first start when not)."""
+        return bool((self.store.meta(policies.FORCE.key) or "").strip())
+
+    def current(self) -> Geography:
+        """The chosen force with its districts and wards (imported ones if any were imported for it)."""
+        code = policies.FORCE.read(self.store)
+        districts_text = self.store.meta(policies.IMPORTED_DISTRICTS.key) or ""
+        wards_text = self.store.meta(policies.IMPORTED_WARDS.key) or ""
+        if not districts_text.strip() and not wards_text.strip():
+            return shipped_geography(code)
+        key = (code, _digest(districts_text), _digest(wards_text))
+        found = _CACHE.get(key)
+        if found is None:
+            found = build_geography(force_by_code(code), policies.IMPORTED_DISTRICTS.read(self.store),
+                                    policies.IMPORTED_WARDS.read(self.store))
+            _CACHE[key] = found
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        else:
+            _CACHE.move_to_end(key)
+        return found
+
+    # --- changing -----------------------------------------------------------------------------------------
+
+    def use_force(self, name: str) -> Force:
+        """Make `name` (a force's name or code, any case) this database's force. Imported boundaries of another
+        force stay stored but are not used until that force is chosen again."""
+        force = find_force(name)
+        self.store.actor.require("geography.manage")
+        before = policies.FORCE.read(self.store)
+        with self.store.transaction():
+            policies.FORCE.write(self.store, force.code)
+            record_event(self.store, "settings", changes={policies.FORCE.key: [before, force.code]},
+                         covers=[("meta", policies.FORCE.key)])
+        self.hub.publish(Change(TOPIC, "updated", (force.code,)))
+        return force
+
+    def import_file(self, kind: ImportKind, path: Path, name_field: str | None = None) -> ImportReport:
+        """Import an ONS GeoJSON file of districts or wards for the chosen force (checked first; on any problem
+        GeographyImportError and nothing changed). Replaces what was imported before for that level."""
+        if kind not in ("districts", "wards"):
+            raise ValueError(f"kind must be 'districts' or 'wards', not {kind!r}")
+        self.store.actor.require("geography.manage")
+        path = Path(path)
+        if path.suffix.lower() in (".gpkg", ".shp", ".zip", ".kml"):
+            raise GeographyImportError(f"{path.name}: {_CONVERT_HINT.format(name=path.name)}")
+        try:
+            collection = json.loads(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise GeographyImportError(f"{path}: no such file") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise GeographyImportError(f"{path.name}: not GeoJSON ({exc}). "
+                                       f"{_CONVERT_HINT.format(name=path.name)}") from None
+        geography = self.current()
+        report = check_import(collection, kind, path.name, geography.force, geography.areas, name_field)
+        policy = policies.IMPORTED_DISTRICTS if kind == "districts" else policies.IMPORTED_WARDS
+        previous = policy.read(self.store)
+        with self.store.transaction():
+            policy.write(self.store, report.areas)
+            record_event(self.store, "settings", changes={policy.key: [
+                previous.source if previous else None,
+                {"file": report.areas.source, "force": report.areas.force_code, "areas": report.kept},
+            ]}, covers=[("meta", policy.key)])
+        self.hub.publish(Change(TOPIC, "updated", (kind,)))
+        return report
+
+    def forget_import(self, kind: ImportKind) -> None:
+        """Go back to the shipped districts (or no wards) for that level."""
+        self.store.actor.require("geography.manage")
+        policy = policies.IMPORTED_DISTRICTS if kind == "districts" else policies.IMPORTED_WARDS
+        previous = policy.read(self.store)
+        if previous is None:
+            return
+        with self.store.transaction():
+            policy.write(self.store, None)
+            record_event(self.store, "settings", changes={policy.key: [previous.source, None]},
+                         covers=[("meta", policy.key)])
+        self.hub.publish(Change(TOPIC, "updated", (kind,)))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text.strip() else ""
+
+
+__all__ = ["DEFAULT_FORCE_CODE", "GeographyImportError", "GeographyService", "ImportedAreas"]
