@@ -1,4 +1,5 @@
-"""Headless sync commands: device identity and trust, export/import of change packages, conflicts, central merge.
+"""Headless sync commands: device identity and trust, export/import of change packages, conflicts (the central
+store's commands are ruralwatch.cli.commands.central).
 
 Passphrases come from --passphrase-file or $RURALWATCH_SYNC_PASSPHRASE_FILE, never from the command line.
 """
@@ -12,8 +13,8 @@ from typing import Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
-from ruralwatch.cli.signin import open_signed_in, sync_passphrase
-from ruralwatch.cli.spec import FileCommand, Phase, SignedInCommand
+from ruralwatch.cli.signin import sync_passphrase
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.sync import CHOICES, ImportResult, SyncService
 from ruralwatch.store.database import Store
@@ -63,17 +64,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     resolve.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
 
 
-def add_central_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    central = commands.add_parser("central", help="the central store: merge packages from the laptops")
-    central_actions = central.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
-    merge = central_actions.add_parser("merge", help="apply every new package in a folder, each once")
-    merge.add_argument("folder", type=Path)
-    merge.add_argument("--into", required=True, type=Path, metavar="CENTRAL_DB")
-    _passphrase_option(merge)
-    merge.add_argument("--json", action="store_true")
-
-
-def _import_line(result: ImportResult) -> str:
+def import_line(result: ImportResult) -> str:
     name = Path(result.path).name
     if result.status == "refused":
         return f"{name}: REFUSED: {result.message}"
@@ -93,16 +84,6 @@ def _merged_value(text: str | None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
-
-
-def run_central(args: argparse.Namespace, db_path: Path) -> int:
-    """`central merge`: opens the central database given by --into (never the laptop's own)."""
-    del db_path  # the laptop's database is not touched
-    central = open_signed_in(args, Path(args.into))
-    try:
-        return _central(SyncService(central), args)
-    finally:
-        central.close()
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
@@ -138,7 +119,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
     elif action == "import":
         imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
-        print_json(imported.to_dict()) if args.json else print(_import_line(imported))
+        print_json(imported.to_dict()) if args.json else print(import_line(imported))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
         if args.json:
@@ -156,17 +137,4 @@ def run(args: argparse.Namespace, store: Store) -> int:
     return ExitCode.OK
 
 
-def _central(service: SyncService, args: argparse.Namespace) -> int:
-    results = service.merge_folder(args.folder, sync_passphrase(args.passphrase_file))
-    if args.json:
-        print_json([r.to_dict() for r in results])
-    else:
-        for result in results:
-            print(_import_line(result))
-        counts = {s: sum(r.status == s for r in results) for s in ("applied", "skipped", "refused")}
-        print(f"{counts['applied']} applied, {counts['skipped']} skipped, {counts['refused']} refused")
-    return ExitCode.NOT_DONE if any(r.status == "refused" for r in results) else ExitCode.OK
-
-
 SYNC = SignedInCommand(("sync",), add_parsers, run)
-CENTRAL = FileCommand(("central",), Phase.BEFORE_SIGN_IN, add_central_parser, run_central)
