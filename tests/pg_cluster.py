@@ -25,8 +25,8 @@ TEMPLATE = "rw_template"
 SUPERUSER = "postgres"
 # Throwaway data: no fsync, so that creating a database per test is cheap. A kill -9 of a client and a fast
 # shutdown of the server (both tested) do not depend on it; only a power cut would.
-SERVER_SETTINGS = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                   "-c", "max_connections=40", "-c", "shared_buffers=64MB")
+THROWAWAY_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+SERVER_SETTINGS = ("max_connections=40", "shared_buffers=64MB")
 RUN_AS = "nobody"
 
 
@@ -55,17 +55,19 @@ def find_bin_dir(debian_root: Path = Path("/usr/lib/postgresql"), path: str | No
 class PgCluster:
     """A running throwaway cluster; `dsn(name)` connects to database `name` as the superuser over the socket."""
 
-    def __init__(self, base: Path, bin_dir: Path, run_as: list[str]) -> None:
+    def __init__(self, base: Path, bin_dir: Path, run_as: list[str], durable: bool = False) -> None:
         self.base = base
         self.bin_dir = bin_dir
         self.data = base / "data"
         self.socket_dir = base
         self.log = base / "server.log"
         self._run_as = run_as
+        self.settings = SERVER_SETTINGS if durable else (*THROWAWAY_SETTINGS, *SERVER_SETTINGS)
         self._names = itertools.count(1)
 
     @classmethod
-    def start(cls) -> PgCluster:
+    def start(cls, durable: bool = False) -> PgCluster:
+        """`durable`: fsync on, as a real server runs (bench/central_pg_bench.py --durable)."""
         bin_dir = find_bin_dir()
         base = Path(tempfile.mkdtemp(prefix="rw-pg-"))
         run_as: list[str] = []
@@ -76,7 +78,7 @@ class PgCluster:
             account = pwd.getpwnam(RUN_AS)
             os.chown(base, account.pw_uid, account.pw_gid)
             run_as = [runuser, "-u", RUN_AS, "--"]
-        cluster = cls(base, bin_dir, run_as)
+        cluster = cls(base, bin_dir, run_as, durable)
         try:
             cluster._initdb()
             cluster.start_server()
@@ -97,7 +99,7 @@ class PgCluster:
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
 
     def start_server(self) -> None:
-        options = " ".join(["-c listen_addresses=''", f"-k {self.socket_dir}", *_pairs(SERVER_SETTINGS)])
+        options = " ".join(["-c listen_addresses=''", f"-k {self.socket_dir}", *(f"-c {s}" for s in self.settings)])
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                   "-o", options, "start")
 
@@ -137,6 +139,3 @@ class PgCluster:
         self.sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE if postgis else 'template0'}")
         return name
 
-
-def _pairs(settings: tuple[str, ...]) -> list[str]:
-    return [f"{flag} {value}" for flag, value in zip(settings[::2], settings[1::2], strict=True)]

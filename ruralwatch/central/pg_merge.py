@@ -74,9 +74,12 @@ def load_vector(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def _plain(value: Any) -> Any:
-    """A package value as SQLite would store it: booleans as integers."""
-    return int(value) if isinstance(value, bool) else value
+def _plain(values: list[Any]) -> list[Any]:
+    """Package values as SQLite would store them: booleans as integers (JSON true/false; rare, so looked for
+    first). Everything else goes to COPY as it is and is parsed by the column's type."""
+    if any(type(v) is bool for v in values):
+        return [int(v) if type(v) is bool else v for v in values]
+    return values
 
 
 class PgMerger:
@@ -240,7 +243,7 @@ class PgMerger:
             row_id = incoming["id"]
             local = existing.get(row_id)
             if local is None:
-                full = {c: _plain(incoming.get(c)) for c in columns}
+                full = {c: incoming.get(c) for c in columns}
                 inserts[row_id] = existing[row_id] = full
                 continue
             merged, conflicts = merge_row(local, incoming, fields, receiver, sender)
@@ -248,7 +251,6 @@ class PgMerger:
             if merged is None:
                 stats.unchanged += 1
                 continue
-            merged = {c: _plain(v) for c, v in merged.items()}
             existing[row_id] = merged
             if row_id in inserts:
                 inserts[row_id] = merged
@@ -276,7 +278,7 @@ class PgMerger:
             return {}
         columns = spec.names
         quoted = ", ".join(quote(c) for c in columns)
-        with self.conn.cursor() as cursor:
+        with self.conn.cursor(binary=True) as cursor:
             cursor.execute(f"SELECT {quoted} FROM {quote(spec.name)} WHERE id = ANY(%s)".encode(), [ids])
             return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor}
 
@@ -292,7 +294,7 @@ class PgMerger:
         with self.conn.cursor() as cursor, cursor.copy(
                 f"COPY {quote(table)} ({', '.join(quote(c) for c in targets)}) FROM STDIN".encode()) as copy:
             for index, row in enumerate(rows):
-                values = [row[c] for c in columns]
+                values = _plain([row[c] for c in columns])
                 if with_geometry:
                     values += [wgs[index], bng[index]]
                 copy.write_row(values)
@@ -330,7 +332,9 @@ class PgMerger:
     def _settle_superseded(self, stats: _Stats, now: str) -> None:
         """An open conflict whose field has since been edited again is closed as "superseded" (the later value
         already stands). Only rows this package wrote can have changed clocks, so only their conflicts are read."""
-        settled = []
+        settled: list[tuple[str, int]] = []
+        if self.conn.execute(b"SELECT 1 FROM sync_conflicts WHERE resolved_at IS NULL LIMIT 1").fetchone() is None:
+            return
         for table, rows in stats.written.items():
             if not rows:
                 continue

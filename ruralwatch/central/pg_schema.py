@@ -46,6 +46,7 @@ ANALYST_SCHEMA = "analyst"
 MERGE_ROLE = "ruralwatch_merge"
 ANALYST_ROLE = "ruralwatch_analyst"
 META_LAPTOP_SCHEMA = "laptop_schema"
+FILLFACTOR = 80
 MIN_SERVER_VERSION = 150000
 
 
@@ -121,9 +122,13 @@ def _bookkeeping(conn: psycopg.Connection, schema: LaptopSchema) -> None:
 
 
 def _syncable_tables(conn: psycopg.Connection, schema: LaptopSchema) -> None:
+    # No index on hlc (the laptop has one): with none on a column a merge changes, an update is a HOT update (no new
+    # index entries) when its page has room, hence the fillfactor. Measured on 200,000 incidents, 50,000 updated:
+    # the UPDATE took 1.59 s with the hlc index, 0.61 s without. Outgoing packages and `central status` read the
+    # clocks with one sequential scan per table instead.
     for spec in schema.syncable:
-        conn.execute(f"CREATE TABLE {quote(spec.name)} ({', '.join(_column_sql(spec))})".encode())
-        conn.execute(f"CREATE INDEX {quote(f'{spec.name}_hlc')} ON {quote(spec.name)} (hlc)".encode())
+        conn.execute(f"CREATE TABLE {quote(spec.name)} ({', '.join(_column_sql(spec))}) "
+                     f"WITH (fillfactor = {FILLFACTOR})".encode())
         for key in spec.foreign_keys:
             conn.execute(f"CREATE INDEX {quote(f'{spec.name}_{key.column}')} ON {quote(spec.name)} "
                          f"({quote(key.column)})".encode())

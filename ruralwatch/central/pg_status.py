@@ -32,13 +32,17 @@ def peer_view(central: PgCentral, device_id: str) -> dict[str, str] | None:
     return None if row is None else max_vectors(load_vector(row[0]), load_vector(row[1]))
 
 
-def pending(central: PgCentral, clock: str) -> int:
-    total = 0
+def pending(central: PgCentral, clocks: list[str]) -> list[int]:
+    """Rows above each clock, over every syncable table: one scan per table for all the clocks (the central store
+    keeps no index on hlc, see ruralwatch.central.pg_schema)."""
+    totals = [0] * len(clocks)
+    if not clocks:
+        return totals
+    counts = ", ".join(["count(*) FILTER (WHERE hlc > %s)"] * len(clocks))
     for spec in laptop_schema().syncable:
-        found = central.conn.execute(f"SELECT count(*) FROM {quote(spec.name)} WHERE hlc > %s".encode(),
-                                     [clock]).fetchone()
-        total += int(found[0]) if found else 0
-    return total
+        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)}".encode(), clocks).fetchone()
+        totals = [t + int(n) for t, n in zip(totals, found or [0] * len(clocks), strict=True)]
+    return totals
 
 
 def status(central: PgCentral) -> CentralStatus:
@@ -55,10 +59,9 @@ def status(central: PgCentral) -> CentralStatus:
     peers = conn.execute(b"SELECT p.device_id, p.name, p.public_key, max(k.applied_at), count(k.package_id) "
                          b"FROM sync_peers p LEFT JOIN sync_packages k ON k.source_device = p.device_id "
                          b"GROUP BY p.device_id ORDER BY p.device_id").fetchall()
-    for device_id, name, key, last, count in peers:
-        view = peer_view(central, device_id) or {}
-        result.devices.append(DeviceStatus(device_id, name, key, last, int(count),
-                                           pending(central, threshold(ours, view))))
+    clocks = [threshold(ours, peer_view(central, device_id) or {}) for device_id, *_ in peers]
+    for (device_id, name, key, last, count), waiting in zip(peers, pending(central, clocks), strict=True):
+        result.devices.append(DeviceStatus(device_id, name, key, last, int(count), waiting))
     conflicts = conn.execute(b"SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()
     result.open_conflicts = int(conflicts[0]) if conflicts else 0
     packages = conn.execute(b"SELECT count(*) FROM sync_packages").fetchone()
