@@ -239,6 +239,7 @@ class PgMerger:
         existing = self.read_rows(spec, ids)
         inserts: dict[str, dict[str, Any]] = {}
         updates: dict[str, dict[str, Any]] = {}
+        originals: dict[str, dict[str, Any]] = {}
         for incoming in rows:
             row_id = incoming["id"]
             local = existing.get(row_id)
@@ -251,20 +252,29 @@ class PgMerger:
             if merged is None:
                 stats.unchanged += 1
                 continue
+            originals.setdefault(row_id, local)
             existing[row_id] = merged
             if row_id in inserts:
                 inserts[row_id] = merged
             else:
                 updates[row_id] = merged
         if inserts:
-            self._copy(spec.name, spec, list(inserts.values()))
-        if updates:
+            self._copy(spec.name, spec, list(inserts.values()), columns, spec.name in GEOMETRY_TABLES)
+        # Only the columns some row changed go through the staging table and the SET (the points only when a
+        # position changed): a merge usually changes a few fields and the clocks.
+        changed = [c for c in columns if c != "id" and any(row[c] != originals[i][c] for i, row in updates.items())]
+        if changed:
             stage = f"stage_{spec.name}"
-            self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {quote(stage)} (LIKE {quote(spec.name)}) "
-                              f"ON COMMIT DROP".encode())
-            self._copy(stage, spec, list(updates.values()))
-            targets = [*columns, *(GEOMETRY_COLUMNS if spec.name in GEOMETRY_TABLES else ())]
-            assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in targets if c != "id")
+            moved = spec.name in GEOMETRY_TABLES and bool(set(GEOMETRY_TABLES[spec.name]) & set(changed))
+            targets = [*changed, *(GEOMETRY_COLUMNS if moved else ())]
+            self.conn.execute(f"CREATE TEMP TABLE {quote(stage)} ON COMMIT DROP AS SELECT "
+                              f"{', '.join(quote(c) for c in ['id', *targets])} FROM {quote(spec.name)} "
+                              f"WITH NO DATA".encode())  # the columns' types, none of their constraints
+            self._copy(stage, spec, list(updates.values()), ["id", *changed], moved)
+            # Statistics, so the join hashes the staging table, not the central table (a tenth of the UPDATE's time
+            # on 200,000 rows; more as the table grows).
+            self.conn.execute(f"ANALYZE {quote(stage)}".encode())
+            assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in targets)
             self.conn.execute(f"UPDATE {quote(spec.name)} t SET {assignments} FROM {quote(stage)} s "
                               f"WHERE t.id = s.id".encode())
             self.conn.execute(f"DROP TABLE {quote(stage)}".encode())
@@ -282,11 +292,10 @@ class PgMerger:
             cursor.execute(f"SELECT {quoted} FROM {quote(spec.name)} WHERE id = ANY(%s)".encode(), [ids])
             return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor}
 
-    def _copy(self, table: str, spec: TableSpec, rows: list[dict[str, Any]]) -> None:
-        """COPY whole rows (and their points) into `table`, in PostgreSQL's text format: every value is parsed by
-        the column's type, as SQLite's column affinity converts it."""
-        columns = spec.names
-        with_geometry = spec.name in GEOMETRY_TABLES
+    def _copy(self, table: str, spec: TableSpec, rows: list[dict[str, Any]], columns: list[str],
+              with_geometry: bool) -> None:
+        """COPY `columns` of the rows (and their points) into `table`, in PostgreSQL's text format: every value is
+        parsed by the column's type, as SQLite's column affinity converts it."""
         targets = [*columns, *(GEOMETRY_COLUMNS if with_geometry else ())]
         if with_geometry:
             lat, lon = GEOMETRY_TABLES[spec.name]
