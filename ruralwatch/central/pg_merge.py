@@ -30,6 +30,7 @@ from ruralwatch.central.laptop_schema import TableSpec, laptop_schema
 from ruralwatch.central.pg_schema import GEOMETRY_COLUMNS, GEOMETRY_TABLES, quote
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.patrol_plan import stops_from_json
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import package
@@ -199,6 +200,7 @@ class PgMerger:
             if rows:
                 self._merge_table(spec, rows, receiver, sender, stats)
                 self.progress(f"table {spec.name}")
+        self._refresh_patrol_stops(stats.written.get("patrols", {}))
         self._record_conflicts(stats.conflicts, reader.package_id, now)
         self._settle_superseded(stats, now)
         conn.execute(b"INSERT INTO sync_packages (package_id, source_device, applied_at, sha256, rows) "
@@ -307,6 +309,31 @@ class PgMerger:
                 if with_geometry:
                     values += [wgs[index], bng[index]]
                 copy.write_row(values)
+
+    def _refresh_patrol_stops(self, patrols: dict[str, dict[str, Any]]) -> None:
+        """The planned stops of the patrols this package wrote, from their `plan` JSON. A plan that does not read
+        (a package the laptop would still merge) gives no stops rather than a refusal."""
+        if not patrols:
+            return
+        self.conn.execute(b"DELETE FROM patrol_stops WHERE patrol_id = ANY(%s)", [list(patrols)])
+        stops: list[list[Any]] = []
+        for patrol_id, row in patrols.items():
+            try:
+                planned = {stop.seq: stop for stop in reversed(stops_from_json(row.get("plan")))}.values()
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError, RuralWatchError):
+                continue
+            stops += [[patrol_id, stop.seq, stop.key, stop.label, stop.reason, stop.harm,
+                       times.to_storage(stop.arrive), times.to_storage(stop.leave), stop.dwell_minutes, stop.lat,
+                       stop.lon] for stop in planned]
+        if not stops:
+            return
+        wgs, bng = geometry.points([s[9] for s in stops], [s[10] for s in stops])
+        columns = ["patrol_id", "seq", "stop_key", "label", "reason", "harm", "arrive", "leave", "dwell_minutes",
+                   "lat", "lon", *GEOMETRY_COLUMNS]
+        with self.conn.cursor() as cursor, cursor.copy(
+                f"COPY patrol_stops ({', '.join(columns)}) FROM STDIN".encode()) as copy:
+            for stop, a, b in zip(stops, wgs, bng, strict=True):
+                copy.write_row([*stop, a, b])
 
     # --- conflicts ------------------------------------------------------------------------------------------
 

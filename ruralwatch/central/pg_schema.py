@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     import psycopg
 
 # Tables with a position: (lat column, lon column). Their points get `geom` and `geom_bng`.
-GEOMETRY_TABLES = {"incidents": ("lat", "lon"), "patrol_events": ("lat", "lon"), "published_crimes": ("lat", "lon")}
+GEOMETRY_TABLES = {"incidents": ("lat", "lon"), "patrol_events": ("lat", "lon"), "published_crimes": ("lat", "lon"),
+                   "patrol_stops": ("lat", "lon")}
 GEOMETRY_COLUMNS = ("geom", "geom_bng")
 # Columns the analyst role never sees (personal data, vehicle registrations).
 PERSONAL_COLUMNS = {
@@ -151,6 +152,18 @@ def _context_tables(conn: psycopg.Connection, schema: LaptopSchema) -> None:
             conn.execute(statement.encode())
 
 
+def _patrol_stops(conn: psycopg.Connection, schema: LaptopSchema) -> None:
+    """The planned stops of each patrol (the `plan` JSON of `patrols`, ruralwatch.core.patrol_plan), one row each
+    with its point, kept by the merge for every patrol it writes: QGIS shows them and the route through them."""
+    del schema
+    conn.execute(b"""CREATE TABLE patrol_stops (
+        patrol_id text NOT NULL, seq integer NOT NULL, stop_key text, label text, reason text, harm double precision,
+        arrive text, leave text, dwell_minutes double precision, lat double precision, lon double precision,
+        PRIMARY KEY (patrol_id, seq))""")
+    for statement in _geometry_sql("patrol_stops"):
+        conn.execute(statement.encode())
+
+
 Step = Callable[["psycopg.Connection", LaptopSchema], None]
 
 
@@ -164,6 +177,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("bookkeeping", _bookkeeping),
     Migration("syncable tables", _syncable_tables),
     Migration("published crime", _context_tables),
+    Migration("patrol stops", _patrol_stops),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -288,8 +302,24 @@ def create_views(conn: psycopg.Connection, schema: LaptopSchema) -> None:
         conn.execute(f"DROP VIEW IF EXISTS {view}".encode())
         conn.execute(f"CREATE VIEW {view} AS SELECT {', '.join(columns)} FROM {quote(spec.name)} t{joins}{where}"
                      .encode())
+    for view, query in PATROL_VIEWS.items():
+        conn.execute(f"DROP VIEW IF EXISTS {ANALYST_SCHEMA}.{view}".encode())
+        conn.execute(f"CREATE VIEW {ANALYST_SCHEMA}.{view} AS {query}".encode())
     if _role_exists(conn, ANALYST_ROLE):
         _grant_analyst(conn)
+
+
+# Planned stops of live patrols, and each patrol's route as a line through them in order (the vertices are the
+# points RuralWatch computed; the database only strings them together).
+PATROL_VIEWS = {
+    "patrol_stops": "SELECT s.patrol_id, s.seq, s.stop_key, s.label, s.reason, s.harm, s.arrive, s.leave, "
+                    "s.dwell_minutes, p.title, p.starts_at, p.status, s.geom, s.geom_bng "
+                    "FROM patrol_stops s JOIN patrols p ON p.id = s.patrol_id WHERE p.deleted = 0",
+    "patrol_routes": "SELECT p.id, p.title, p.starts_at, p.ends_at, p.status, p.area_name, count(*) AS stops, "
+                     "ST_MakeLine(s.geom ORDER BY s.seq) AS geom, ST_MakeLine(s.geom_bng ORDER BY s.seq) AS geom_bng "
+                     "FROM patrols p JOIN patrol_stops s ON s.patrol_id = p.id WHERE p.deleted = 0 "
+                     "GROUP BY p.id HAVING count(*) > 1",
+}
 
 
 def _role_exists(conn: psycopg.Connection, role: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import tempfile
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from pg_helpers import CONFLICT_COLUMNS, merge, new_central, pg_rows
 from ruralwatch.central.postgres import PgCentral
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
+from ruralwatch.core.patrol import PatrolInput
+from ruralwatch.core.patrol_plan import PlanStop, stops_to_json
 from ruralwatch.core.people import PersonInput
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
@@ -228,3 +231,43 @@ def test_two_merges_at_once_take_turns_and_apply_each_package_once(pg_dsn: str, 
         assert conn.execute("SELECT count(*), count(DISTINCT place) FROM incidents").fetchone() == (200, 200)
         assert conn.execute("SELECT count(*) FROM sync_packages").fetchone() == (4,)
         assert conn.execute("SELECT count(*) FROM merge_audit WHERE action = 'merge'").fetchone() == (4,)
+
+
+def test_a_patrols_planned_stops_and_route_are_points_and_a_line_for_qgis(pg_dsn: str, tmp_path: Path) -> None:
+    laptop = Laptop(tmp_path / "laptop.db")
+    central = new_central(pg_dsn)
+    try:
+        trust_everyone(central, [], [laptop])
+        officer = laptop.services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1"))
+        record, _ = laptop.services.patrols.create(PatrolInput(day="2026-11-20", start="06:00", end="10:00",
+                                                               area="Uttlesford", purpose="hare_coursing_operation",
+                                                               crew=[officer.id]))
+        start = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
+        stops = [PlanStop(seq, f"cell:{seq}", 51.9 + seq / 100, 0.3, f"Stop {seq}", "harm", 1.0,
+                          start + timedelta(minutes=30 * seq), start + timedelta(minutes=30 * seq + 15), 15.0, 10.0)
+                 for seq in (1, 2, 3)]
+        with laptop.store.transaction():
+            SyncTable(laptop.store, "patrols").update(record.id, {"plan": stops_to_json(stops)})
+        laptop.services.sync.export(tmp_path / "1.rwsync")
+        assert merge(central, tmp_path / "1.rwsync").status == "applied"
+        found = central.conn.execute("SELECT seq, label, ST_Y(geom), round(ST_Y(geom_bng)) FROM analyst.patrol_stops "
+                                     "ORDER BY seq").fetchall()
+        assert [(seq, label, lat) for seq, label, lat, _ in found] == [(1, "Stop 1", 51.91), (2, "Stop 2", 51.92),
+                                                                       (3, "Stop 3", 51.93)]
+        route = central.conn.execute("SELECT stops, ST_NPoints(geom), ST_SRID(geom_bng) FROM analyst.patrol_routes "
+                                     "WHERE id = %s", [record.id]).fetchone()
+        assert route == (3, 3, 27700)
+        # A new plan replaces the stops; a deleted patrol leaves the analysts' views.
+        with laptop.store.transaction():
+            SyncTable(laptop.store, "patrols").update(record.id, {"plan": stops_to_json(stops[:2])})
+        laptop.services.sync.export(tmp_path / "2.rwsync")
+        merge(central, tmp_path / "2.rwsync")
+        assert central.conn.execute("SELECT count(*) FROM patrol_stops").fetchone() == (2,)
+        with laptop.store.transaction():
+            SyncTable(laptop.store, "patrols").tombstone(record.id)
+        laptop.services.sync.export(tmp_path / "3.rwsync")
+        merge(central, tmp_path / "3.rwsync")
+        assert central.conn.execute("SELECT count(*) FROM analyst.patrol_routes").fetchone() == (0,)
+    finally:
+        central.close()
+        laptop.store.close()
