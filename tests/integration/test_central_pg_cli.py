@@ -159,3 +159,26 @@ def test_what_postgresql_cannot_do_is_one_line_and_exit_2(cli, tmp_path: Path, p
         conn.execute("INSERT INTO schema_version (version, name) VALUES (99, 'from the future')")
     _one_line(merge(pg_dsn), "newer than this RuralWatch")
     _one_line(cli(laptop, "central", "init", "--into", pg_dsn), "newer than this RuralWatch")
+
+
+def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_path: Path, pg_dsn: str) -> None:
+    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
+    refused = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
+    _one_line(refused, "does not trust the central store yet")
+    for n, laptop in enumerate(laptops, start=1):
+        identity = cli(laptop, "sync", "identity", "--json").json()
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        if n == 1:
+            _one_line(cli(laptop, "sync", "central", "--dsn", pg_dsn), "does not trust this laptop yet")
+        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
+            identity["public_key"])
+        _record(laptop, f"Farm {n}")
+    first = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
+    assert first.code == 0 and "applied package" in first.out, first.err
+    second = cli(laptops[1], "sync", "central", "--dsn", pg_dsn, "--json")
+    assert second.code == 0 and second.json()["received"]["inserted"] == 1
+    again = cli(laptops[0], "sync", "central", "--dsn", pg_dsn, "--json")
+    assert again.code == 0 and again.json()["received"]["inserted"] == 1
+    assert _places(laptops[0]) == _places(laptops[1]) == {"Farm 1", "Farm 2"}
+    _one_line(cli(laptops[0], "sync", "central", "--dsn", str(tmp_path / "central.db")), "PostgreSQL central store")

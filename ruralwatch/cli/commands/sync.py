@@ -63,6 +63,12 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     resolve.add_argument("choice", choices=CHOICES)
     resolve.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
 
+    station = actions.add_parser("central", help="at the station: send, merge into and receive from the PostgreSQL "
+                                                 "central store in one step")
+    station.add_argument("--dsn", help="the central store's connection string (default: $RURALWATCH_CENTRAL_DSN; "
+                                       "its password from ~/.pgpass or a service file)")
+    station.add_argument("--json", action="store_true")
+
 
 def import_line(result: ImportResult) -> str:
     name = Path(result.path).name
@@ -132,9 +138,27 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif action == "resolve":
         conflict = service.resolve(args.conflict_id, args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
+    elif action == "central":
+        _station(service, args)
     else:  # the parser offers only the actions above: another one is a bug, not the user's mistake
         raise AssertionError(f"unhandled sync action {action}")
     return ExitCode.OK
+
+
+def _station(service: SyncService, args: argparse.Namespace) -> None:
+    from ruralwatch.central.station import sync_with_central
+    from ruralwatch.central.target import PgTarget, resolve
+
+    target = resolve(args.dsn, "--dsn")
+    if not isinstance(target, PgTarget):
+        raise RuralWatchError("`sync central` talks to a PostgreSQL central store: give --dsn postgresql://... (a "
+                              "central database file takes packages: `sync export`, then `central merge`)")
+    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print)
+    if args.json:
+        print_json(done.to_dict())
+    else:
+        print(import_line(done.merged))
+        print(import_line(done.received))
 
 
 SYNC = SignedInCommand(("sync",), add_parsers, run)
