@@ -331,6 +331,12 @@ def _grant_analyst(conn: psycopg.Connection) -> None:
     conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {ANALYST_SCHEMA} TO {ANALYST_ROLE}".encode())
 
 
+def _grant_merge(conn: psycopg.Connection) -> None:
+    conn.execute(f"GRANT USAGE ON SCHEMA public TO {MERGE_ROLE}".encode())
+    conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {MERGE_ROLE}".encode())
+    conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {MERGE_ROLE}".encode())
+
+
 def create_roles(conn: psycopg.Connection) -> list[str]:
     """The merge role (read and write the central tables) and the analyst role (the views only), as group roles
     without login: an administrator grants them to people's own login roles. Returns the roles made now."""
@@ -344,9 +350,7 @@ def create_roles(conn: psycopg.Connection) -> list[str]:
         name = quote(str(database[0])) if database else "current_database"
         for role in (MERGE_ROLE, ANALYST_ROLE):
             conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {role}".encode())
-        conn.execute(f"GRANT USAGE ON SCHEMA public TO {MERGE_ROLE}".encode())
-        conn.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {MERGE_ROLE}".encode())
-        conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {MERGE_ROLE}".encode())
+        _grant_merge(conn)
         # The merge's staging tables are temporary tables.
         conn.execute(f"GRANT TEMPORARY ON DATABASE {name} TO {MERGE_ROLE}".encode())
         conn.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {ANALYST_ROLE}".encode())

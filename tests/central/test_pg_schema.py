@@ -129,3 +129,33 @@ def test_where_a_central_store_is(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         with pytest.raises(CentralError, match="password in the connection string is refused"):
             resolve(secret)
     assert PgTarget("postgresql://merge@hq.example/force").describe() == "merge@hq.example/force"
+
+
+def test_the_merge_role_merges_and_keeps_its_rights_on_tables_a_later_step_adds(
+        pg_cluster: PgCluster, pg_dsn: str, tmp_path: Path) -> None:
+    from fixtures.laptops import Laptop
+
+    _init(pg_dsn, roles=True)
+    pg_cluster.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'station') THEN "
+                   "CREATE ROLE station LOGIN IN ROLE ruralwatch_merge; END IF; END $$")
+    database = conninfo_to_dict(pg_dsn)["dbname"]
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # as if a newer step had added the table since --roles
+        conn.execute("REVOKE ALL ON patrol_stops FROM ruralwatch_merge")
+    _init(pg_dsn)  # the upgrade grants it again
+    laptop = Laptop(tmp_path / "laptop.db")
+    central = PgCentral.open(PgTarget(pg_cluster.dsn(database, user="station")))
+    try:
+        identity = laptop.services.sync.identity()
+        central.trust(identity.device_id, identity.public_key)
+        laptop.record("Brook Farm")
+        laptop.services.sync.export(tmp_path / "inbox" / "1.rwsync")
+        (result,) = central.merge_folder(tmp_path / "inbox", None)
+        assert result.status == "applied" and result.inserted == 1
+        privileges = central.conn.execute(
+            "SELECT bool_and(has_table_privilege('ruralwatch_merge', table_name::text, 'SELECT,INSERT,UPDATE,DELETE')) "
+            "FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
+            "AND table_name <> 'spatial_ref_sys'").fetchone()
+        assert privileges == (True,)
+    finally:
+        central.close()
+        laptop.store.close()
