@@ -183,7 +183,6 @@ class PgMerger:
     def _apply(self, reader: package.PackageReader, contents: package.Contents,
                sender_seen: dict[str, str]) -> _Stats:
         conn = self.conn
-        manifest = reader.manifest
         source = reader.source_device
         own = self._meta_vector()
         receiver = Side(self.device_id, own)
@@ -224,7 +223,6 @@ class PgMerger:
         conn.execute(b"UPDATE sync_peers SET received_seen = %s WHERE device_id = %s",
                      [json.dumps(max_vectors(load_vector(received[0] if received else None), sender_seen),
                                  sort_keys=True), source])
-        del manifest
         return stats
 
     def _meta_vector(self) -> dict[str, str]:

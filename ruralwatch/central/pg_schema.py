@@ -93,7 +93,7 @@ def _bookkeeping(conn: psycopg.Connection, schema: LaptopSchema) -> None:
         # The laptops the central store accepts, what each has sent (received_seen) and been sent (sent_watermark).
         """CREATE TABLE sync_peers (
             device_id text PRIMARY KEY, name text, public_key text NOT NULL, trusted_at text NOT NULL,
-            received_seen jsonb, sent_watermark jsonb, last_export text)""",
+            received_seen text, sent_watermark text, last_export text)""",
         # The ledger: each package once.
         """CREATE TABLE sync_packages (
             package_id text PRIMARY KEY, source_device text NOT NULL, applied_at text NOT NULL, sha256 text,
@@ -111,10 +111,11 @@ def _bookkeeping(conn: psycopg.Connection, schema: LaptopSchema) -> None:
         """CREATE TABLE merge_audit (
             id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
             db_role text NOT NULL DEFAULT current_user, action text NOT NULL, package_id text, device_id text,
-            file text, sha256 text, detail jsonb)""",
-        # The audit entries laptops send with their packages, kept as received.
+            file text, sha256 text, detail text)""",  # JSON text
+        # The audit entries laptops send with their packages, kept as received (JSON text, as in the package: jsonb
+        # would refuse a NUL character that SQLite keeps). The vectors above are JSON text for the same reason.
         """CREATE TABLE device_audit (
-            device_id text NOT NULL, seq bigint NOT NULL, entry jsonb NOT NULL, package_id text,
+            device_id text NOT NULL, seq bigint NOT NULL, entry text NOT NULL, package_id text,
             PRIMARY KEY (device_id, seq))""",
         "CREATE TABLE kinds (key text PRIMARY KEY, name text NOT NULL)",
         "CREATE TABLE statuses (key text PRIMARY KEY, name text NOT NULL)",
