@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -262,7 +263,9 @@ class PgMerger:
             self._copy(spec.name, spec, list(inserts.values()), columns, spec.name in GEOMETRY_TABLES)
         # Only the columns some row changed go through the staging table and the SET (the points only when a
         # position changed): a merge usually changes a few fields and the clocks.
-        changed = [c for c in columns if c != "id" and any(row[c] != originals[i][c] for i, row in updates.items())]
+        after, before = list(updates.values()), [originals[i] for i in updates]
+        changed = [c for c in columns if c != "id"  # compared a column at a time as lists: C speed, not Python's
+                   and list(map(itemgetter(c), after)) != list(map(itemgetter(c), before))]
         if changed:
             stage = f"stage_{spec.name}"
             moved = spec.name in GEOMETRY_TABLES and bool(set(GEOMETRY_TABLES[spec.name]) & set(changed))
