@@ -6,11 +6,13 @@ Results are plain dataclasses; merging reuses the laptop's `ImportResult`, outgo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from ruralwatch.io.exports import ExportResult as FileExportResult
+from ruralwatch.services.published import ImportReport
 from ruralwatch.services.sync import ExportResult, ImportResult
 
 
@@ -60,6 +62,8 @@ class CentralStore(Protocol):
     def status(self) -> CentralStatus: ...
 
     def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult: ...
+
+    def import_published(self, paths: Sequence[Path]) -> ImportReport: ...
 
     def export(self, fmt: str, out: Path) -> FileExportResult: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from ruralwatch.central.pg_merge import PgMerger, Progress
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core import times
 from ruralwatch.io.exports import ExportResult as FileExportResult
+from ruralwatch.services.published import ImportReport
 from ruralwatch.services.sync import ExportResult, ImportResult
 from ruralwatch.sync import crypto
 
@@ -174,6 +175,12 @@ class PgCentral:
 
         with pg_errors(self.where):
             return package_for(self, device_id, out, passphrase)
+
+    def import_published(self, paths: Sequence[Path]) -> ImportReport:
+        from ruralwatch.central.pg_published import import_published
+
+        with pg_errors(self.where):
+            return import_published(self, paths)
 
     def export(self, fmt: str, out: Path) -> FileExportResult:
         from ruralwatch.central.pg_export import export

@@ -3,12 +3,14 @@ service (ruralwatch.services.sync), exactly as `central merge` always has. The c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ruralwatch.central.interface import CentralStatus, DeviceStatus, TableCount
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.exporting import ExportService
+from ruralwatch.services.published import ImportReport, PublishedCrimeService
 from ruralwatch.services.sync import ExportResult, ImportResult, SyncService
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
 
@@ -48,6 +50,9 @@ class SqliteCentral:
     def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult:
         self.sync.peer(device_id)  # a device that is not trusted here is said as such
         return self.sync.export(out, since_last_for=device_id, passphrase=passphrase)
+
+    def import_published(self, paths: Sequence[Path]) -> ImportReport:
+        return PublishedCrimeService(self.store).import_paths(paths)
 
     def export(self, fmt: str, out: Path) -> FileExportResult:
         return ExportService(self.store).incidents(ExportOptions(), fmt, out)

@@ -15,6 +15,8 @@ from psycopg.conninfo import conninfo_to_dict
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.incidents import IncidentService
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk"
+
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], db_path: Path):
@@ -182,3 +184,22 @@ def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_pat
     assert again.code == 0 and again.json()["received"]["inserted"] == 1
     assert _places(laptops[0]) == _places(laptops[1]) == {"Farm 1", "Farm 2"}
     _one_line(cli(laptops[0], "sync", "central", "--dsn", str(tmp_path / "central.db")), "PostgreSQL central store")
+
+
+def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_path: Path, pg_dsn: str) -> None:
+    files = [FIXTURES / "2018-01-essex-street-first150.csv", FIXTURES / "2018-04-essex-street-no-id-or-location.csv"]
+    laptop = tmp_path / "central.db"
+    assert cli(laptop, "central", "init", "--into", pg_dsn).code == 0
+    first = cli(laptop, "central", "published", *map(str, files), "--into", pg_dsn, "--json")
+    assert first.code == 0, first.err
+    on_file = cli(laptop, "central", "published", *map(str, files), "--into", str(laptop), "--json")
+    assert {k: first.json()[k] for k in ("rows_read", "imported", "duplicates", "rejected")} \
+        == {k: on_file.json()[k] for k in ("rows_read", "imported", "duplicates", "rejected")}
+    assert first.json()["imported"] > 100
+    again = cli(laptop, "central", "published", *map(str, files), "--into", pg_dsn)
+    assert again.code == 0 and " 0 published crimes imported" in again.out
+    with psycopg.connect(pg_dsn) as conn:
+        total, located, close = conn.execute(
+            "SELECT count(*), count(geom), count(*) FILTER (WHERE abs(ST_X(geom_bng) - easting) < 0.01 AND "
+            "abs(ST_Y(geom_bng) - northing) < 0.01) FROM analyst.published_crimes").fetchone()
+    assert total == first.json()["imported"] and 0 < located < total and close == located

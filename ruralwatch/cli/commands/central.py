@@ -66,6 +66,11 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                               "is itself protected)")
     package.add_argument("--json", action="store_true")
 
+    published = actions.add_parser("published", help="load data.police.uk street-level crime CSV files (or folders)")
+    published.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    published.add_argument("--into", metavar="FILE|DSN", help=STORE_HELP)
+    published.add_argument("--json", action="store_true")
+
     export = actions.add_parser("export", help="the live incidents as CSV, GeoJSON or XLSX (no personal data)")
     export.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
     export.add_argument("--format", choices=FORMATS)
@@ -154,6 +159,13 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
             encrypted = " (encrypted)" if made.encrypted else ""
             print(f"wrote {made.path}: {sum(made.rows.values())} rows, {made.blobs} files for {args.device}"
                   f"{encrypted}")
+    elif action == "published":
+        report = central.import_published(args.paths)
+        if args.json:
+            print_json(report.to_dict())
+        else:
+            print(f"{report.files} files: {report.imported:,} published crimes imported, {report.duplicates:,} "
+                  f"already held, {report.rejected:,} rejected")
     elif action == "export":
         print(central.export(args.format, args.out).summary())
     else:  # the parser offers only the actions above
