@@ -127,7 +127,12 @@ class PgCentral:
                                                               keys.private_hex()])
                     done.append("signing identity made")
                 if roles:
-                    made = pg_schema.create_roles(conn)
+                    try:
+                        made = pg_schema.create_roles(conn)
+                    except psycopg.errors.InsufficientPrivilege as exc:
+                        raise CentralError(f"this role may not create or grant the roles in {where} "
+                                           f"({_first_line(exc)}): run `central init --roles` as a superuser or a "
+                                           f"role with CREATEROLE that owns the database") from None
                     done.append(f"roles {pg_schema.MERGE_ROLE} and {pg_schema.ANALYST_ROLE} "
                                 f"{'made' if made else 'granted again'}")
                 device_id, keys = _identity(conn)

@@ -159,3 +159,4 @@ def test_the_merge_role_merges_and_keeps_its_rights_on_tables_a_later_step_adds(
     finally:
         central.close()
         laptop.store.close()
+
