@@ -296,6 +296,7 @@ class IncidentFilter:
     start_to: date | None = None
     text: str = ""
     include_deleted: bool = False
+    match_vrms: bool = True  # the text also finds registrations (services turn it off for roles that may not see them)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "personal.reporters": ("See and export reporters' names and phone numbers", OFFICERS),
     "personal.volunteers": ("See volunteers' phone numbers and emails",
                             frozenset({"ret_officer", "coordinator", "administrator"})),
+    # Registrations are intelligence: the crews who look out for and stop-check vehicles, not the analysts.
+    "vehicles.view": ("See vehicle registrations (VRMs) on incidents, briefings and stop-checks",
+                      frozenset({"ret_officer", "special", "coordinator", "administrator"})),
     "patrol.view": ("See patrols, plans and logs", ALL),
     "patrol.plan": ("Create and plan patrols, write briefings",
                     frozenset({"ret_officer", "coordinator", "administrator"})),

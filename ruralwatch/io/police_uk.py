@@ -9,17 +9,29 @@ file. Rows without coordinates (data.police.uk's "No Location") are kept, with a
 as `no_location`: they still count in totals but stay out of spatial analysis.
 
 Every accepted row gets a dedupe key, so importing the same file twice adds nothing:
-  - `id:<Crime ID>` when the row has a Crime ID;
+  - `crime:<Crime ID>|<longitude>|<latitude>|<crime type>` when the row has a Crime ID: the same crime is the same
+    Crime ID at the same place with the same type. In some forces' files Crime IDs repeat, from month to month and
+    even within a month, for crimes at other places: those are other crimes and are kept. The same crime in a later
+    month is a republication (its outcome may have moved on): ruralwatch.services.published keeps it once;
   - `hash:<sha256 of the normalised fields>:<n>` otherwise (anti-social behaviour has no Crime ID), where n
     counts identical rows earlier in the same file: two identical ASB rows in one month are two reports.
+(Databases from before this rule hold `id:<Crime ID>` keys; the importer matches crimes on the columns, not the
+key, so those rows are recognised too.)
+
+Files from the data.police.uk API (and tools built on it) have other columns (`API_HEADER`): each row is mapped
+onto the standard columns first (`date` is the month, `persistent_id` the Crime ID, `category` slugs become crime
+types, `street_name` the location, `outcome_status` the last outcome) and then checked like any other row; the force
+is not in such a file, so it comes from the file's name when that names a force.
 Coordinates are projected to British National Grid metres in one pyproj call per file.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import io
+import json
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -42,6 +54,29 @@ SNAKE_CASE_HEADER: tuple[str, ...] = (
     "lsoa_name", "crime_type", "last_outcome_category", "context",
 )
 N_COLUMNS = len(STANDARD_HEADER)
+# The 43 territorial police forces of England and Wales (as data.police.uk and the CCHI table name them).
+FORCES: tuple[str, ...] = (
+    "Avon and Somerset", "Bedfordshire", "Cambridgeshire", "Cheshire", "City of London", "Cleveland", "Cumbria",
+    "Derbyshire", "Devon and Cornwall", "Dorset", "Durham", "Dyfed-Powys", "Essex", "Gloucestershire",
+    "Greater Manchester", "Gwent", "Hampshire", "Hertfordshire", "Humberside", "Kent", "Lancashire",
+    "Leicestershire", "Lincolnshire", "Merseyside", "Metropolitan Police", "Norfolk", "North Wales",
+    "North Yorkshire", "Northamptonshire", "Northumbria", "Nottinghamshire", "South Wales", "South Yorkshire",
+    "Staffordshire", "Suffolk", "Surrey", "Sussex", "Thames Valley", "Warwickshire", "West Mercia", "West Midlands",
+    "West Yorkshire", "Wiltshire",
+)
+API_HEADER: tuple[str, ...] = (
+    "category", "persistent_id", "date", "lat", "long", "street_id", "street_name", "context", "id",
+    "location_type", "location_subtype", "outcome_status",
+)
+# data.police.uk API crime category slugs -> the crime types of the street-level files.
+API_CATEGORIES: dict[str, str] = {
+    "anti-social-behaviour": "Anti-social behaviour", "bicycle-theft": "Bicycle theft", "burglary": "Burglary",
+    "criminal-damage-arson": "Criminal damage and arson", "drugs": "Drugs", "other-theft": "Other theft",
+    "possession-of-weapons": "Possession of weapons", "public-order": "Public order", "robbery": "Robbery",
+    "shoplifting": "Shoplifting", "theft-from-the-person": "Theft from the person", "vehicle-crime": "Vehicle crime",
+    "violent-crime": "Violence and sexual offences", "other-crime": "Other crime",
+    "public-disorder-weapons": "Public disorder and weapons",  # before 2013
+}
 
 # What each value in a ParsedFile record is: the published_crimes column it goes into. Text is as published,
 # and empty text means "not given" (the store turns it into NULL); lon/lat/easting/northing are floats or None.
@@ -70,7 +105,7 @@ class PoliceUkFormatError(RuralWatchError):
 class ParsedFile:
     path: Path
     sha256: str
-    header: str  # "standard" or "snake_case"
+    header: str  # "standard", "snake_case" or "api"
     rows_read: int = 0
     records: list[list[Any]] = field(default_factory=list)  # see RECORD_COLUMNS
     rejected: Counter[str] = field(default_factory=Counter)
@@ -93,6 +128,8 @@ def _check_header(header: list[str], name: str) -> str:
         return "standard"
     if tuple(header) == SNAKE_CASE_HEADER:
         return "snake_case"
+    if sorted(h.strip() for h in header) == sorted(API_HEADER):
+        return "api"
     what = "not a data.police.uk street-level crime CSV"
     standard_hits = sum(1 for column in header if column in STANDARD_HEADER)
     snake_hits = sum(1 for column in header if column in SNAKE_CASE_HEADER)
@@ -182,6 +219,7 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     except csv.Error as exc:
         _fail(name, f"not a CSV file ({exc})")
     parsed = ParsedFile(Path(path or name), hashlib.sha256(data).hexdigest(), _check_header(header, name))
+    force = force_from_file_name(Path(path or name).name) if parsed.header == "api" else ""
 
     # This loop runs once per row of a file of ~17,000 rows: it does as little as it can per row.
     lat_min, lat_max = GB_LAT_RANGE
@@ -194,7 +232,7 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     lats: list[float] = []
     rows_read = 0
     # Each row is read as strings, then becomes its record in place: coordinates turn into numbers or None.
-    rows: Iterator[list[Any]] = reader
+    rows: Iterator[list[Any]] = reader if parsed.header != "api" else _api_rows(reader, header, force)
     try:
         for row in rows:
             if not row:  # a blank line
@@ -239,7 +277,8 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
             row[9] = intern(row[9])
             row[10] = intern(row[10])
             if row[0]:
-                row.append("id:" + row[0])
+                row.append(crime_key(row[0], lon if lon_text or lat_text else None,
+                                     lat if lon_text or lat_text else None, row[9]))
             else:
                 # The fields as read, but coordinates as numbers: 0.5 and 0.50 are the same place.
                 digest = hashlib.sha256("\x00".join(map(str, row)).encode()).hexdigest()
@@ -278,6 +317,59 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     parsed.rows_read = rows_read
     parsed.no_location = len(records) - len(located)
     return parsed
+
+
+def crime_key(crime_id: str, lon: float | None, lat: float | None, crime_type: str) -> str:
+    """The dedupe key of a row with a Crime ID: the same crime is the same ID, place and type."""
+    place = "|" if lon is None or lat is None else f"{lon:.6f}|{lat:.6f}"
+    return f"crime:{crime_id}|{place}|{crime_type}"
+
+
+def force_from_file_name(file_name: str) -> str:
+    """The force a file's name names ("2019-01-north-yorkshire-street.csv" -> "North Yorkshire"), or ""."""
+    slug = "".join(c if c.isalnum() else "-" for c in file_name.lower())
+    found = [f for f in FORCES if f"-{_slug(f)}-" in f"-{slug}-"]
+    return max(found, key=len) if found else ""  # "West Midlands" over "Midlands"-like shorter matches
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def _api_rows(reader: Iterator[list[str]], header: list[str], force: str) -> Iterator[list[Any]]:
+    """API rows as standard rows (STANDARD_HEADER order). A row of another length passes through unchanged, to
+    be rejected with its line number like any other."""
+    at = {column.strip(): n for n, column in enumerate(header)}
+    width = len(header)
+    for row in reader:
+        if len(row) != width or not row:
+            yield row
+            continue
+        category = row[at["category"]].strip()
+        street = row[at["street_name"]].strip()
+        yield [
+            row[at["persistent_id"]].strip(), row[at["date"]].strip()[:7], force, force,
+            row[at["long"]].strip(), row[at["lat"]].strip(), street and (
+                street if street.lower().startswith("on or near") else f"On or near {street}"),
+            "", "", API_CATEGORIES.get(category, category.replace("-", " ").capitalize()),
+            _api_outcome(row[at["outcome_status"]]), row[at["context"]],
+        ]
+
+
+def _api_outcome(text: str) -> str:
+    """`outcome_status` as tools flatten the API's JSON: the category itself, or the object {category, date}
+    written as JSON or as a Python dict; null when there is no outcome."""
+    text = text.strip()
+    if not text.startswith("{"):
+        return "" if text.lower() in ("null", "none") else text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return ""
+    return str(value.get("category") or "") if isinstance(value, dict) else ""
 
 
 def _reject(parsed: ParsedFile, reason: str, line: int) -> None:

@@ -18,6 +18,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
+from ruralwatch.services import field_access
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store import account_records
 from ruralwatch.store.audit import AuditLog, record_event
@@ -105,6 +106,7 @@ def create_database(path: Path, admin: str, password: str, params: KdfParams | N
     store.signer = keys
     with store.transaction():
         record_event(store, "create_database", "accounts", actor.account_id, {"administrator": name})
+    field_access.begin_session(store, keyring.root, keys)
     return store
 
 
@@ -159,6 +161,7 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
         store.signer = keys
         with store.transaction():
             record_event(store, "encrypt_database", "accounts", store.actor.account_id, {"administrator": name})
+        field_access.begin_session(store, keyring.root, keys)
     finally:
         store.close()
     return path
@@ -193,6 +196,7 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
             _become_root(store, keyring, unlocked, password, keys)
         if keyring.root is not None:
             _check_records(store, keyring, row[0], row[5], keys)
+            field_access.begin_session(store, keyring.root, keys)
         with store.transaction():
             _record_failures(store, keyring)
             record_event(store, "login", "accounts", row[0])
@@ -389,9 +393,13 @@ class AccountService:
         person_id = self._check_person(person_id or None)
         signer = self._signer()
         keys = keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
+
+        def sign_and_grant(account_id: str) -> None:
+            self._sign(account_id, signer, keys.sign_public)
+            field_access.vouch_for_new_keys(self.store, account_id, keys, keyring.root)
+
         try:
-            actor = _add_account(self.store, name, role, display_name, person_id,
-                                 sign=lambda account_id: self._sign(account_id, signer, keys.sign_public))
+            actor = _add_account(self.store, name, role, display_name, person_id, sign=sign_and_grant)
         except BaseException:
             keyring.remove(name)
             raise
@@ -405,6 +413,8 @@ class AccountService:
         if account.role == "administrator" and role != "administrator":
             self._keep_an_administrator(account)
         signer = self._signer()
+        lost = sorted(set(field_access.readable(account.role)) - set(field_access.readable(role)))
+        field_access.check_can_rotate(self.store, lost)
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET role = ? WHERE id = ?", [role, account.id])
             self._sign(account.id, signer)
@@ -412,6 +422,8 @@ class AccountService:
                 self._resign_signed_by(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"role": [account.role, role]},
                          covers=[("accounts", account.id)])
+            field_access.after_access_lost(self.store, account.id, lost, self._keyring().root,
+                                           f"{account.username} is no longer {account.role}")
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
 
@@ -468,6 +480,8 @@ class AccountService:
             if account.role == "administrator":
                 self._keep_an_administrator(account)
         signer = self._signer()
+        lost = [] if active else field_access.readable(account.role)
+        field_access.check_can_rotate(self.store, lost)
         with self.store.transaction():
             self.store.db.execute("UPDATE accounts SET active = ? WHERE id = ?", [int(active), account.id])
             self._sign(account.id, signer)
@@ -475,6 +489,8 @@ class AccountService:
                 self._resign_signed_by(account.id, signer)
             record_event(self.store, "update", "accounts", account.id, {"active": [account.active, active]},
                          covers=[("accounts", account.id)])
+            field_access.after_access_lost(self.store, account.id, lost, self._keyring().root,
+                                           f"{account.username} was disabled")
         if not active:
             self._keyring().remove(account.username)
             self._rotate_database_key(account)
@@ -566,6 +582,7 @@ class AccountService:
             changes = None
             if signer is not None:
                 self._sign(account.id, signer, made.sign_public)
+                field_access.vouch_for_new_keys(self.store, account.id, made, keyring.root)
                 # What this administrator signed was signed with the key now replaced: sign it again.
                 self._resign_signed_by(account.id, signer)
                 changes = {"public_key": [None, made.sign_public]}  # vouched for, as at creation

@@ -44,13 +44,23 @@ class IncidentService:
         return self._visible(self.repo.get(incident_id))
 
     def _visible(self, incident: Incident) -> Incident:
-        """Reporters' contact details only for roles entitled to them (ruralwatch.core.permissions)."""
-        if self.store.actor.can("personal.reporters") or not (incident.reporter_name or incident.reporter_phone):
-            return incident
-        return replace(incident, reporter_name="", reporter_phone="")
+        """Reporters' contact details and registrations only for roles entitled to them
+        (ruralwatch.core.permissions); with field keys, the store has already left out what this account cannot
+        open, so this is for plain databases and says the rule in one place."""
+        actor = self.store.actor
+        if not actor.can("personal.reporters") and (incident.reporter_name or incident.reporter_phone):
+            incident = replace(incident, reporter_name="", reporter_phone="")
+        if not actor.can("vehicles.view") and any(v.get("vrm") for v in incident.vehicles):
+            incident = replace(incident, vehicles=[{**v, "vrm": ""} for v in incident.vehicles])
+        return incident
+
+    def _filter(self, flt: IncidentFilter | None) -> IncidentFilter:
+        """Text search finds registrations only for roles that may see them (else a match would reveal one)."""
+        flt = flt or IncidentFilter()
+        return flt if self.store.actor.can("vehicles.view") else replace(flt, match_vrms=False)
 
     def count(self, flt: IncidentFilter | None = None) -> int:
-        return self.repo.count(flt or IncidentFilter())
+        return self.repo.count(self._filter(flt))
 
     def has_synthetic(self) -> bool:
         return self.repo.has_synthetic()
@@ -59,17 +69,20 @@ class IncidentService:
         self, flt: IncidentFilter, sort: str = "occurred_start", descending: bool = True,
         offset: int = 0, limit: int = 500,
     ) -> list[IncidentRow]:
-        return self.repo.rows(flt, sort, descending, offset, limit)
+        rows = self.repo.rows(self._filter(flt), sort, descending, offset, limit)
+        if self.store.actor.can("vehicles.view"):
+            return rows
+        return [replace(row, vrms="") if row.vrms else row for row in rows]
 
     def list(self, flt: IncidentFilter | None = None) -> list[Incident]:
-        ids = [row.id for row in self.repo.rows(flt or IncidentFilter(), limit=-1)]
+        ids = [row.id for row in self.repo.rows(self._filter(flt), limit=-1)]
         return [self._visible(self.repo.get(i, include_deleted=True)) for i in ids]
 
     def map_points(self, flt: IncidentFilter | None = None) -> builtins.list[MapPoint]:
-        return self.repo.map_points(flt or IncidentFilter())
+        return self.repo.map_points(self._filter(flt))
 
     def map_json(self, flt: IncidentFilter | None = None) -> str:
-        return self.repo.map_json(flt or IncidentFilter())
+        return self.repo.map_json(self._filter(flt))
 
     def map_handle(self, incident_id: str) -> int | None:
         """The number the map page knows an incident by (see IncidentRepository.map_json)."""

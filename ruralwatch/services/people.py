@@ -25,6 +25,7 @@ from ruralwatch.core.people import (
 from ruralwatch.rostering.model import AvailabilityException, Volunteer, WeeklySlot
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.database import Store
+from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable
 
 TOPIC = "people"
@@ -107,7 +108,10 @@ class PeopleService:
         rows = list(self.store.db.query("SELECT * FROM people WHERE id = ? AND deleted = 0", [person_id]))
         if not rows:
             raise NotFoundError(f"no person with id {person_id}")
-        return self._visible(person_from_row(rows[0]))
+        return self._person(rows[0])
+
+    def _person(self, row: dict[str, Any]) -> Person:
+        return self._visible(person_from_row(open_values(self.store, "people", row)))
 
     def _visible(self, person: Person) -> Person:
         """Contact details only for roles entitled to them, and to the person themself."""
@@ -127,7 +131,7 @@ class PeopleService:
             )
         )
         if len(rows) == 1:
-            return self._visible(person_from_row(rows[0]))
+            return self._person(rows[0])
         if not rows:
             raise NotFoundError(f"no person called {needle!r} (give a name, collar number or id)")
         raise ValidationError.single("person", f"{len(rows)} people match {needle!r}; give a collar number or id")
@@ -140,7 +144,7 @@ class PeopleService:
             where.append("role = ?")
             params.append(role)
         query = f"SELECT * FROM people WHERE {' AND '.join(where)} ORDER BY name COLLATE NOCASE"
-        return [self._visible(person_from_row(row)) for row in self.store.db.query(query, params)]
+        return [self._person(row) for row in self.store.db.query(query, params)]
 
     # --- availability -------------------------------------------------------------------------------------
 

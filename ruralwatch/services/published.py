@@ -39,6 +39,42 @@ CHUNK_ROWS = 10_000
 # Inside the import transaction only: a page cache big enough for a year of a force's rows (negative = KiB).
 IMPORT_CACHE_KIB = 128 * 1024
 LON = RECORD_COLUMNS.index("lon")
+LAT = RECORD_COLUMNS.index("lat")
+KEY = RECORD_COLUMNS.index("dedupe_key")
+MONTH = RECORD_COLUMNS.index("month")
+CRIME_TYPE = RECORD_COLUMNS.index("crime_type")
+OUTCOME = RECORD_COLUMNS.index("last_outcome")
+SAME_ROW, REPUBLISHED = "same_row", "republished"
+HELD_WORDS = {SAME_ROW: "identical", REPUBLISHED: "republished in another month"}
+Identity = tuple[str, str, str]  # (Crime ID, place, crime type): the same crime
+
+
+def _identity(crime_id: str, lon: float | None, lat: float | None, crime_type: str) -> Identity:
+    return crime_id, ("" if lon is None or lat is None else f"{lon:.6f}|{lat:.6f}"), crime_type
+
+
+@dataclass
+class _Crime:
+    """What is known of one crime (Crime ID, place, type) across the database and this import: it is stored once,
+    under the earliest month it was published in, with the outcome of the latest month that gave one. So the
+    result does not depend on the order the files (or the rows) come in."""
+
+    month: str
+    outcome: str
+    outcome_month: str
+    row_id: int | None = None  # held in the database
+    batch_id: int | None = None
+    record: list[Any] | None = None  # or first seen in this import, to be inserted
+    changed: bool = False
+
+    def take(self, month: str, outcome: str) -> None:
+        if month < self.month:
+            self.month, self.changed = month, True
+        # The latest month's outcome; within one month (a crime listed with several outcomes) the greatest, so
+        # that the result is the same whatever order the rows come in.
+        later = month > self.outcome_month or (month == self.outcome_month and outcome > self.outcome)
+        if outcome and later and outcome != self.outcome:
+            self.outcome, self.outcome_month, self.changed = outcome, month, True
 
 
 def _insert_sql(batch_id: int) -> str:
@@ -58,11 +94,15 @@ class FileImport:
     header: str
     rows_read: int
     imported: int
-    duplicates: int
+    duplicates: int  # already held, in all: same_row + republished (see `already_held`)
     rejected: int
     rejected_reasons: dict[str, int]
     rejected_lines: dict[str, list[int]]  # the first few line numbers per reason
     no_location: int
+    # Why rows were taken as already held: "same_row" (the very same row, e.g. the file imported before) and
+    # "republished" (the same crime, Crime ID, place and type, published again in another month).
+    already_held: dict[str, int] = field(default_factory=dict)
+    outcomes_updated: int = 0  # republications whose later outcome replaced the one held
 
 
 @dataclass
@@ -77,6 +117,8 @@ class ImportReport:
     rejected: int = 0
     rejected_reasons: dict[str, int] = field(default_factory=dict)
     no_location: int = 0
+    already_held: dict[str, int] = field(default_factory=dict)
+    outcomes_updated: int = 0
     seconds: float = 0.0
     per_file: list[FileImport] = field(default_factory=list)
 
@@ -85,9 +127,11 @@ class ImportReport:
 
     def summary(self) -> str:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in self.rejected_reasons.items())
+        held = ", ".join(f"{count:,} {HELD_WORDS[why]}" for why, count in self.already_held.items() if count)
         return (
             f"{self.imported:,} published crimes imported from {self.files} file(s) ({self.rows_read:,} rows read): "
-            f"{self.duplicates:,} already held, {self.rejected:,} rejected{f' ({reasons})' if reasons else ''}, "
+            f"{self.duplicates:,} already held{f' ({held})' if held else ''}, "
+            f"{self.rejected:,} rejected{f' ({reasons})' if reasons else ''}, "
             f"{self.no_location:,} without a location; {self.seconds:.1f} s"
         )
 
@@ -125,18 +169,26 @@ class PublishedCrimeService:
             conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
             try:
                 done = 0
-                for p in parsed:
+                # Which rows are crimes already held, or repeated within these files, is decided for the whole
+                # import first: a crime is written once, with its earliest month and latest outcome.
+                crimes = self._held_crimes(parsed)
+                plans = [self._classify(p, crimes) for p in parsed]
+                touched = self._settle(crimes)
+                outcome_months = {str(c.record[KEY]): c.outcome_month for c in crimes.values()
+                                  if c.record is not None and c.outcome_month != c.month}
+                for p, (fresh, held) in zip(parsed, plans, strict=True):
                     # New rows get ids above every existing one (INTEGER PRIMARY KEY): the batch's digest for the
                     # audit then reads only them.
                     first_row = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM published_crimes")
                                     .fetchone()[0])
                     batch_id = self._insert_file(p, imported_at)
                     sql = _insert_sql(batch_id)
+                    done += len(p.records) - len(fresh)  # rows already held are done too
                     # Rows without a location go in after the others, so that what was new can be counted apart.
-                    located, unlocated = p.records, []
+                    located, unlocated = fresh, []
                     if p.no_location:
-                        located = [r for r in p.records if r[LON] is not None]
-                        unlocated = [r for r in p.records if r[LON] is None]
+                        located = [r for r in fresh if r[LON] is not None]
+                        unlocated = [r for r in fresh if r[LON] is None]
                     added = []
                     for part in (located, unlocated):
                         before = conn.total_changes
@@ -147,11 +199,20 @@ class PublishedCrimeService:
                             if progress is not None and not progress(done, total):
                                 raise CancelledError("cancelled: nothing was imported")
                         added.append(conn.total_changes - before)
-                    self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1])
-                    digest = batch_hash(self.store.db, batch_id, first_row)
+                    # INSERT OR IGNORE skipped rows whose key is held (ASB rows of a file imported before).
+                    held[SAME_ROW] += len(fresh) - sum(added)
+                    mine = [(m, k) for k, m in outcome_months.items() if k in {str(r[KEY]) for r in fresh}]
+                    conn.executemany("UPDATE published_crimes SET outcome_month = ? WHERE dedupe_key = ?", mine)
+                    updated = sorted(b for b in touched if b != batch_id)
+                    self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1], held=held,
+                                      outcomes_updated=len(updated) if p is parsed[-1] else 0)
+                    digests = {(BATCHES, str(batch_id)): batch_hash(self.store.db, batch_id, first_row)}
+                    if p is parsed[0]:  # the held rows republications changed, in earlier imports' batches
+                        digests.update({(BATCHES, str(b)): batch_hash(self.store.db, b) for b in updated})
                     record_event(self.store, "import", "import_batches", str(batch_id), {
                         "file": p.path.name, "sha256": p.sha256, "imported": sum(added),
-                    }, row_hashes={(BATCHES, str(batch_id)): digest})
+                        **({"earlier_batches_updated": updated} if p is parsed[0] and updated else {}),
+                    }, row_hashes=digests)
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         report.rejected_reasons = {
@@ -173,8 +234,61 @@ class PublishedCrimeService:
         )
         return int(cursor.lastrowid or 0)
 
+    def _held_crimes(self, parsed: list[ParsedFile]) -> dict[Identity, _Crime]:
+        """The crimes already held that rows of these files may repeat (looked up by Crime ID, whatever key they
+        were stored under)."""
+        ids = sorted({str(r[0]) for p in parsed for r in p.records if r[0]})
+        held: dict[Identity, _Crime] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.store.db.execute(
+                    "SELECT id, crime_id, lon, lat, crime_type, month, last_outcome, outcome_month, batch_id "
+                    f"FROM published_crimes WHERE crime_id IN ({','.join('?' * len(chunk))})", chunk)
+            for row_id, crime_id, lon, lat, crime_type, month, outcome, outcome_month, batch_id in rows:
+                held.setdefault(_identity(crime_id, lon, lat, crime_type),
+                                _Crime(month, outcome or "", outcome_month or month, row_id, batch_id))
+        return held
+
+    @staticmethod
+    def _classify(parsed: ParsedFile, crimes: dict[Identity, _Crime]) -> tuple[list[list[Any]], Counter[str]]:
+        """(rows of this file to insert, rows already held by reason). A row with a Crime ID is the same crime as
+        another only at the same place with the same type; anything else is kept."""
+        fresh: list[list[Any]] = []
+        held: Counter[str] = Counter({SAME_ROW: 0, REPUBLISHED: 0})
+        for record in parsed.records:
+            if not record[0]:
+                fresh.append(record)
+                continue
+            identity = _identity(record[0], record[LON], record[LAT], record[CRIME_TYPE])
+            crime = crimes.get(identity)
+            if crime is None:
+                crimes[identity] = _Crime(record[MONTH], record[OUTCOME], record[MONTH], record=record)
+                fresh.append(record)
+                continue
+            same = record[MONTH] in (crime.month, crime.outcome_month)
+            held[SAME_ROW if same else REPUBLISHED] += 1
+            crime.take(record[MONTH], record[OUTCOME])
+        return fresh, held
+
+    def _settle(self, crimes: dict[Identity, _Crime]) -> set[int]:
+        """Write what republications changed: held rows updated (returns their batches, whose digests move), and
+        the crimes inserted by this import given their earliest month and latest outcome."""
+        touched: set[int] = set()
+        for crime in crimes.values():
+            if not crime.changed:
+                continue
+            if crime.row_id is not None:
+                self.store.db.execute(
+                    "UPDATE published_crimes SET month = ?, last_outcome = NULLIF(?, ''), outcome_month = ? "
+                    "WHERE id = ?", [crime.month, crime.outcome, crime.outcome_month, crime.row_id])
+                touched.add(int(crime.batch_id or 0))
+            elif crime.record is not None:
+                crime.record[MONTH], crime.record[OUTCOME] = crime.month, crime.outcome
+        return touched
+
     def _finish_file(
-        self, report: ImportReport, parsed: ParsedFile, batch_id: int, imported: int, no_location: int
+        self, report: ImportReport, parsed: ParsedFile, batch_id: int, imported: int, no_location: int,
+        held: Counter[str], outcomes_updated: int,
     ) -> None:
         duplicates = len(parsed.records) - imported
         self.store.db.execute(
@@ -186,10 +300,13 @@ class PublishedCrimeService:
         report.rejected += parsed.rejected_count
         report.no_location += no_location
         report.rejected_reasons = dict(Counter(report.rejected_reasons) + parsed.rejected)
+        report.already_held = {why: report.already_held.get(why, 0) + held[why] for why in (SAME_ROW, REPUBLISHED)}
+        report.outcomes_updated += outcomes_updated
         report.per_file.append(FileImport(
             file_name=str(parsed.path), header=parsed.header, rows_read=parsed.rows_read, imported=imported,
             duplicates=duplicates, rejected=parsed.rejected_count, rejected_reasons=dict(parsed.rejected),
             rejected_lines=dict(parsed.rejected_lines), no_location=no_location,
+            already_held={why: held[why] for why in (SAME_ROW, REPUBLISHED)}, outcomes_updated=outcomes_updated,
         ))
 
     # --- reads -------------------------------------------------------------------------------------------

@@ -25,10 +25,14 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
+from ruralwatch.store.field_keys import FieldKeysError
+from ruralwatch.store.field_vault import is_sealed
+from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
 from ruralwatch.sync.errors import PackageError
@@ -295,7 +299,7 @@ class SyncService:
         for table in SYNCABLE_TABLES:
             cursor = self.store.db.execute(f"SELECT * FROM [{table}] WHERE hlc > ? ORDER BY hlc", [threshold])
             names = [d[0] for d in cursor.description]
-            tables[table] = [dict(zip(names, row, strict=True)) for row in cursor]
+            tables[table] = [self._opened(table, dict(zip(names, row, strict=True))) for row in cursor]
         shas = sorted({row["sha256"] for row in tables["attachments"] if row.get("sha256")})
         blobs: dict[str, bytes] = {}
         for start in range(0, len(shas), _BATCH):
@@ -473,7 +477,7 @@ class SyncService:
             ids = list({row["id"] for row in batch})
             cursor = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
             names = [d[0] for d in cursor.description]
-            existing = {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+            existing = {row[0]: open_values(self.store, table, dict(zip(names, row, strict=True))) for row in cursor}
             inserts: dict[str, dict[str, Any]] = {}
             updates: dict[str, dict[str, Any]] = {}
             originals: dict[str, dict[str, Any]] = {}
@@ -498,13 +502,15 @@ class SyncService:
             if inserts:
                 placeholders = ",".join("?" * len(columns))
                 quoted = ",".join(f"[{c}]" for c in columns)
+                sealed = (seal_values(self.store, table, row_id, row) for row_id, row in inserts.items())
                 db.conn.executemany(f"INSERT INTO [{table}] ({quoted}) VALUES ({placeholders})",
-                                    [[row[c] for c in columns] for row in inserts.values()])
+                                    [[row[c] for c in columns] for row in sealed])
             # SET only the columns that changed (grouped), so SQLite leaves untouched indexes alone.
             groups: dict[tuple[str, ...], list[list[Any]]] = {}
             for row_id, row in updates.items():
                 before = originals[row_id]
                 changed = tuple(c for c in columns if c != "id" and row[c] != before[c])
+                row = seal_values(self.store, table, row_id, row)
                 groups.setdefault(changed, []).append([row[c] for c in changed] + [row_id])
             for changed, params in groups.items():
                 if changed:
@@ -537,8 +543,9 @@ class SyncService:
             self.store.db.execute(
                 "INSERT INTO sync_conflicts(table_name, row_id, field, local_value, local_hlc, incoming_value, "
                 "incoming_hlc, winner, kind, package_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [table, row_id, c.field, json.dumps(c.local_value), c.local_hlc, json.dumps(c.incoming_value),
-                 c.incoming_hlc, c.winner, c.kind, package_id, now],
+                [table, row_id, c.field, json.dumps(self._sealed(table, row_id, c.field, c.local_value)), c.local_hlc,
+                 json.dumps(self._sealed(table, row_id, c.field, c.incoming_value)), c.incoming_hlc, c.winner,
+                 c.kind, package_id, now],
             )
 
     def _settle_superseded(self, now: str) -> None:
@@ -584,9 +591,25 @@ class SyncService:
         )
         for row in cursor.fetchall():
             values = list(row)
-            values[4] = json.loads(values[4]) if values[4] is not None else None
-            values[6] = json.loads(values[6]) if values[6] is not None else None
+            for at in (4, 6):  # local and incoming value: JSON, a protected field's sealed
+                value = json.loads(values[at]) if values[at] is not None else None
+                values[at] = open_values(self.store, values[1], {"id": values[2], values[3]: value})[values[3]]
             yield Conflict(*values)
+
+    def _sealed(self, table: str, row_id: str, field: str, value: Any) -> Any:
+        """A conflict's value of a protected field is kept sealed, as in its row."""
+        return seal_values(self.store, table, row_id, {field: value})[field]
+
+    def _opened(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """A row for a package, in clear (the package is encrypted as a whole; the receiver seals again under its
+        own keys). A value this account cannot open would travel blank and be lost at the other end: refused."""
+        opened = open_values(self.store, table, row)
+        for column in PROTECTED.get(table, {}):
+            if is_sealed(row.get(column)) and not opened[column]:
+                raise FieldKeysError(f"{self.store.actor.username} does not hold the key to "
+                                     f"{table}.{column} of {row['id']}: ask an officer or administrator who holds it "
+                                     "to export, or an administrator to sign in (which grants it)")
+        return opened
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
         # A conflict shows whole field values of any syncable table (reporters' phones included).

@@ -53,7 +53,7 @@ ROW_HASHES_KEY = "row_hashes"
 ROW_HASHES_TABLE = "audit_row_hashes"
 # `meta` keys that are settings (services/policies.py: roster rules, retention periods and its last run, patrol
 # planning defaults): their value is covered. Other meta keys are bookkeeping (clocks, vectors, the head itself).
-SETTING_PREFIXES = ("roster.", "retention.", "patrol.")
+SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys")
 BATCHES = "import_batches"  # one line per published-crime import: the batch row and all its rows, one digest
 ABSENT = None  # a line's hash when the row must not exist (a harm weight reset, ...)
 
@@ -173,6 +173,27 @@ def current_hash(db: sqlite_utils.Database, table: str, key: str) -> str | None:
     spec = _BY_TABLE[table]
     found = next(_rows(db, f"SELECT * FROM [{table}] WHERE [{spec.key}] = ?", [key]), None)
     return None if found is None else _tracked_hash(spec, found)
+
+
+def current_hashes(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """current_hash for many rows at once: one query per table and chunk of keys instead of one per row (a key
+    rotation covers every row it sealed again)."""
+    found: dict[tuple[str, str], str | None] = {}
+    by_table: dict[str, list[str]] = {}
+    for table, key in keys:
+        if table == BATCHES:
+            found[(table, key)] = batch_hash(db, int(key))
+        else:
+            by_table.setdefault(table, []).append(key)
+    for table, wanted in by_table.items():
+        spec = _BY_TABLE[table]
+        found.update(dict.fromkeys(((table, k) for k in wanted), None))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for row in _rows(db, f"SELECT * FROM [{table}] WHERE [{spec.key}] IN ({','.join('?' * len(chunk))})",
+                             chunk):
+                found[(table, str(row[spec.key]))] = _tracked_hash(spec, row)
+    return found
 
 
 # The published_crimes columns a batch digest covers (migration 3's): named, so a column added later is left out
@@ -375,8 +396,7 @@ class AuditLog:
                row_hashes: Mapping[tuple[str, str], str | None] | None = None) -> int:
         db = self.store.db
         lines: dict[tuple[str, str], str | None] = dict(row_hashes or {})
-        for covered_table, key in covers:
-            lines[(covered_table, key)] = current_hash(db, covered_table, key)
+        lines.update(current_hashes(db, covers))
         if lines and not self._has_side_table:
             lines = {}  # a schema from before the side table (tests open old schemas): the entry alone
         signer = self.store.signer if self._signed else None

@@ -27,6 +27,7 @@ from ruralwatch.core.clock import Hlc, HybridLogicalClock
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import SYSTEM, Actor
 from ruralwatch.store import migrations as migrations_module
+from ruralwatch.store.field_vault import FieldVault, associated_data, is_sealed
 from ruralwatch.store.migrations import Migration
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -126,6 +127,20 @@ class Store:
         # The signed-in account's own keys (ruralwatch.store.identity.AccountKeys): an administrator signs account
         # records with them. None for plain stores, the system actor, and accounts not yet upgraded.
         self.signer: Any = None
+        # The field keys this session holds (ruralwatch.store.protection), and the stored key set they were checked
+        # against. None until a sign-in (or the first sealed write) loads them.
+        self.fields: FieldVault | None = None
+        self.field_keys_text: str | None = None
+        # SQL reads a protected column through rw_open(value, table, column, id): clear text, or "" without the key.
+        db.conn.create_function("rw_open", 4, self.open_field, deterministic=True)
+
+    def open_field(self, value: Any, table: str, column: str, row_id: str) -> Any:
+        """A protected value in clear: "" when this session holds no key to it; any other value as it is."""
+        if not is_sealed(value):
+            return value
+        if self.fields is None:
+            return ""
+        return self.fields.open(value, associated_data(table, column, str(row_id))) or ""
 
     @property
     def encrypted(self) -> bool:
@@ -142,6 +157,7 @@ class Store:
         """Another connection to the same file, key and actor: for a worker thread. Close it after."""
         store = open_store(self.path, key=self.key, actor=self.actor)
         store.signer = self.signer
+        store.fields, store.field_keys_text = self.fields, self.field_keys_text
         return store
 
     def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, KINDS, FieldType
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.store.database import Store
+from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable
 
 # Columns the table view can sort by, mapped to SQL. A fixed map keeps user input out of SQL text.
@@ -85,14 +86,14 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
         # Escape LIKE's wildcards so "%" and "_" typed by a user match themselves.
         like = "%" + _escape_like(text) + "%"
         compact = "%" + _escape_like(normalise_vrm(text)) + "%"
+        vrms = (" OR EXISTS (SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0"
+                " AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) LIKE ? ESCAPE '\\')") if flt.match_vrms else ""
         clauses.append(
             "(i.place LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\' OR i.crime_reference LIKE ? ESCAPE '\\'"
-            " OR EXISTS (SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0"
-            " AND v.vrm LIKE ? ESCAPE '\\')"
-            " OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"
+            f"{vrms} OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"
             " AND s.serial_number LIKE ? ESCAPE '\\'))"
         )
-        params.extend([like, like, like, compact, compact])
+        params.extend([like, like, like, *([compact] if flt.match_vrms else []), compact])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -124,7 +125,8 @@ class IncidentRepository:
         direction = "DESC" if descending else "ASC"
         sql = (
             "SELECT i.id, i.kind, i.subkind, i.occurred_start, i.place, i.status, i.crime_reference, i.lat, "
-            "i.lon, (SELECT group_concat(v.vrm, ' ') FROM incident_vehicles v "
+            "i.lon, (SELECT group_concat(rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id), ' ') "
+            "FROM incident_vehicles v "
             "WHERE v.incident_id = i.id AND v.deleted = 0) AS vrms, i.synthetic "
             f"FROM incidents i{where} ORDER BY {order} {direction}, i.id {direction} LIMIT ? OFFSET ?"
         )
@@ -177,7 +179,8 @@ class IncidentRepository:
         )
         names = [d[0] for d in cursor.description]
         hidden = {"created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"}
-        return [{k: v for k, v in zip(names, row, strict=True) if k not in hidden} for row in cursor]
+        return [{k: v for k, v in open_values(self.store, table, dict(zip(names, row, strict=True))).items()
+                 if k not in hidden} for row in cursor]
 
     def get(self, incident_id: str, include_deleted: bool = False) -> Incident:
         try:

@@ -14,7 +14,9 @@ upgraded to its own key pairs the next time its account signs in (see ruralwatch
 
 Failed sign-ins are counted here (the database cannot be opened without a password): after MAX_FAILURES in a
 row the account is locked for LOCKOUT; the failures are moved into the audit log at the next sign-in.
-The file is replaced atomically and readable only by its owner.
+The file is replaced atomically and readable only by its owner. Every change is made under a lock on the keyring's
+folder to the keyring as it is on disk at that moment (read again under the lock), so two programs changing
+it at once (the window's lock screen counting a failure while `accounts add` runs) both keep their change.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +40,11 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.store.database import KEY_BYTES
 from ruralwatch.store.identity import AccountKeys, IdentityError, seal, unseal
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks; changes are still atomic, one at a time
+    fcntl = None  # type: ignore[assignment]
 
 FORMAT = "ruralwatch-keyring"
 VERSION = 2
@@ -86,6 +95,24 @@ def _derive(password: str, salt: bytes, params: KdfParams) -> bytes:
                            parallelism=params.parallelism, hash_len=32, type=Type.ID)
 
 
+def _read(path: Path, db_path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KeyringError(f"{path} is missing: without it the encrypted database {db_path.name} cannot be "
+                           "opened (restore it from the backup made with the database)") from None
+    except (OSError, ValueError) as exc:
+        raise KeyringError(f"{path} cannot be read: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("accounts"), dict):
+        raise KeyringError(f"{path} is not a RuralWatch keyring")
+    if data.get("version") not in READABLE_VERSIONS:
+        raise KeyringError(f"{path} has keyring version {data.get('version')}; this RuralWatch reads "
+                           f"{', '.join(map(str, READABLE_VERSIONS))}")
+    data.setdefault("failures", {})
+    data["version"] = VERSION  # written back as version 2; version-1 entries keep their shape until upgraded
+    return data
+
+
 class Keyring:
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path = path
@@ -103,22 +130,32 @@ class Keyring:
 
     @classmethod
     def load(cls, db_path: Path) -> Keyring:
-        path = keyring_path(db_path)
+        return cls(keyring_path(db_path), _read(keyring_path(db_path), db_path))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock on the keyring's folder (the file itself is replaced on every save, so a lock on it
+        would not exclude a program that opened the new one; a lock file would be left behind beside copies)."""
+        handle = os.open(self.path.parent, os.O_RDONLY)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise KeyringError(f"{path} is missing: without it the encrypted database {db_path.name} cannot be "
-                               "opened (restore it from the backup made with the database)") from None
-        except (OSError, ValueError) as exc:
-            raise KeyringError(f"{path} cannot be read: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("accounts"), dict):
-            raise KeyringError(f"{path} is not a RuralWatch keyring")
-        if data.get("version") not in READABLE_VERSIONS:
-            raise KeyringError(f"{path} has keyring version {data.get('version')}; this RuralWatch reads "
-                               f"{', '.join(map(str, READABLE_VERSIONS))}")
-        data.setdefault("failures", {})
-        data["version"] = VERSION  # written back as version 2; version-1 entries keep their shape until upgraded
-        return cls(path, data)
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)  # closing releases the lock
+
+    def _change(self, mutate: Callable[[dict[str, Any]], Any]) -> Any:
+        """Apply `mutate` to the keyring as it is on disk now (under the lock) and save: another program's change
+        made since this one was loaded is kept. What only this object holds (a root set for a keyring being made
+        or upgraded) is carried over."""
+        with self._locked():
+            fresh = _read(self.path, self.path) if self.path.exists() else self.data
+            if self.data.get("root") and not fresh.get("root"):
+                fresh["root"] = self.data["root"]
+            result = mutate(fresh)
+            self.data = fresh
+            self.save()
+        return result
 
     def save(self) -> None:
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
@@ -191,11 +228,8 @@ class Keyring:
 
     def discard_next(self) -> None:
         """A rotation that never re-keyed the database: drop the new key it sealed. Saves if anything changed."""
-        changed = False
-        for entry in self.data["accounts"].values():
-            changed = entry.pop("sealed_next", None) is not None or changed
-        if changed:
-            self.save()
+        if any("sealed_next" in entry for entry in self.data["accounts"].values()):
+            self._change(lambda data: [entry.pop("sealed_next", None) for entry in data["accounts"].values()])
 
     def has_key(self, username: str) -> bool:
         """Whether the account can sign in at all (a disabled account's wrapped key is removed)."""
@@ -229,41 +263,46 @@ class Keyring:
         entry["private"] = AESGCM(_derive(password, salt, params)).encrypt(
             nonce, keys.private_bytes(), self._private_aad(name, entry)).hex()
         entry["sealed"] = seal(key, keys.box_public, self._sealed_aad(name))
-        self.data["accounts"][name] = entry
-        self.data["failures"].pop(name, None)
-        self.save()
+
+        def put(data: dict[str, Any]) -> None:
+            data["accounts"][name] = entry
+            data["failures"].pop(name, None)
+
+        self._change(put)
         return keys
 
     def reseal(self, new_key: bytes) -> list[str]:
         """Seal `new_key` beside the current key in every upgraded entry (as "sealed_next"), before the database
         is re-keyed, so a crash in between loses nothing: sign-in tries both. Saves. Returns the accounts whose
         version-1 entries cannot receive it (they need a new password from an administrator)."""
-        left_out = []
-        for name, entry in self.data["accounts"].items():
-            if "box_public" in entry:
-                entry["sealed_next"] = seal(new_key, entry["box_public"], self._sealed_aad(name))
-            else:
-                left_out.append(name)
-        self.save()
-        return left_out
+        def seal_next(data: dict[str, Any]) -> list[str]:
+            left_out = []
+            for name, entry in data["accounts"].items():
+                if "box_public" in entry:
+                    entry["sealed_next"] = seal(new_key, entry["box_public"], self._sealed_aad(name))
+                else:
+                    left_out.append(name)
+            return left_out
+
+        return list(self._change(seal_next))
 
     def promote_next(self) -> None:
         """The database now uses the new key: it becomes every entry's key; version-1 entries, which could not
         receive it, are removed (their accounts need a new password). Saves."""
-        for name in list(self.data["accounts"]):
-            entry = self.data["accounts"][name]
-            if "sealed_next" in entry:
-                entry["sealed"] = entry.pop("sealed_next")
-            elif "box_public" not in entry:
-                del self.data["accounts"][name]
-        self.save()
+        def promote(data: dict[str, Any]) -> None:
+            for name in list(data["accounts"]):
+                entry = data["accounts"][name]
+                if "sealed_next" in entry:
+                    entry["sealed"] = entry.pop("sealed_next")
+                elif "box_public" not in entry:
+                    del data["accounts"][name]
+
+        self._change(promote)
 
     def remove(self, username: str) -> None:
         name = self._entry_name(username)
         if name is not None:
-            del self.data["accounts"][name]
-            self.data["failures"].pop(name, None)
-            self.save()
+            self._change(lambda data: (data["accounts"].pop(name, None), data["failures"].pop(name, None)))
 
     def unlock(self, username: str, password: str, now: datetime | None = None) -> bytes:
         """The database key for this account and password. Counts failures and locks out; saves."""
@@ -306,22 +345,30 @@ class Keyring:
         except InvalidTag:
             if not count:
                 raise SignInError("unknown account or wrong password") from None
-            failures["count"] = int(failures.get("count", 0)) + 1
-            failures.setdefault("log", []).append(times.to_storage(now))
-            if failures["count"] >= MAX_FAILURES:
-                failures["locked_until"] = times.to_storage(now + LOCKOUT)
-            self.data["failures"][counted] = failures
-            self.save()
+            def count_failure(data: dict[str, Any]) -> dict[str, Any]:
+                # Counted on the keyring as it is now: failures another program counted meanwhile stay.
+                current = data["failures"].get(counted, {"count": 0, "log": []})
+                current["count"] = int(current.get("count", 0)) + 1
+                current.setdefault("log", []).append(times.to_storage(now))
+                if current["count"] >= MAX_FAILURES:
+                    current["locked_until"] = times.to_storage(now + LOCKOUT)
+                data["failures"][counted] = current
+                return current
+
+            failures = self._change(count_failure)
             left = MAX_FAILURES - failures["count"]
             tries = "1 try" if left == 1 else f"{left} tries"
             hint = f" ({tries} left before the account locks)" if left > 0 else " (the account is now locked)"
             raise SignInError("unknown account or wrong password" + hint) from None
         except (KeyError, ValueError, TypeError, IdentityError) as exc:
             raise KeyringError(f"{self.path}: the entry for {name} is damaged ({exc})") from None
-        if failures.get("log"):
+        if failures.get("log") or failures.get("count"):
             # Keep the failed attempts until the caller has written them to the audit log (take_failures).
-            self.data["failures"][name] = {"count": 0, "log": failures["log"]}
-            self.save()
+            def reset_count(data: dict[str, Any]) -> None:
+                log = data["failures"].get(name, {}).get("log", [])
+                data["failures"][name] = {"count": 0, "log": log}
+
+            self._change(reset_count)
         return Unlocked(name, key, keys, pending)
 
     def _unwrap_fields(self, name: str) -> tuple[KdfParams, bytes, bytes, bytes]:
@@ -362,19 +409,22 @@ class Keyring:
 
     def take_failures(self) -> list[tuple[str, str]]:
         """(account, when) of failed sign-ins not yet audited; clears them. Saves."""
-        taken = [(name, at) for name, f in self.data["failures"].items() for at in f.get("log", [])]
-        if taken:
-            for failures in self.data["failures"].values():
+        if not any(f.get("log") for f in self.data["failures"].values()):
+            return []
+
+        def take(data: dict[str, Any]) -> list[tuple[str, str]]:
+            taken = [(name, at) for name, f in data["failures"].items() for at in f.get("log", [])]
+            for failures in data["failures"].values():
                 failures["log"] = []
-            self.save()
-        return sorted(taken, key=lambda pair: pair[1])
+            return taken
+
+        return sorted(self._change(take), key=lambda pair: pair[1])
 
     def unlock_account(self, username: str) -> None:
         """An administrator lifts a lock-out."""
         name = self._entry_name(username)
         if name is not None and name in self.data["failures"]:
-            self.data["failures"][name].update(count=0, locked_until=None)
-            self.save()
+            self._change(lambda data: data["failures"].get(name, {}).update(count=0, locked_until=None))
 
     def _aad(self, name: str) -> bytes:
         """Version-1 entries: the database key wrapped directly under the password."""

@@ -424,9 +424,32 @@ def device_audit(db: sqlite_utils.Database) -> None:
     db.table("sync_peers").add_column("audit_sent_seq", int)  # our audit head when we last exported for the peer
 
 
+def field_keys(db: sqlite_utils.Database) -> None:
+    """Field-level encryption (ruralwatch.store.field_keys): each account's X25519 public key, vouched for by its
+    own signing key, and the category private keys sealed to the accounts entitled to them."""
+    db.table("accounts").add_column("box_public", str)
+    db.table("accounts").add_column("box_signature", str)
+    db.execute(
+        """CREATE TABLE field_key_grants (
+            account_id TEXT NOT NULL,
+            category TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sealed TEXT NOT NULL,  -- JSON: the private key sealed to the account's box key
+            PRIMARY KEY (account_id, category, version)
+        ) WITHOUT ROWID"""
+    )
+
+
+def published_crime_ids(db: sqlite_utils.Database) -> None:
+    """The importer finds the crimes a file repeats by Crime ID (ruralwatch.services.published), and keeps the month
+    whose outcome a crime published in several months carries (NULL: its own month)."""
+    db.execute("CREATE INDEX idx_published_crimes_crime_id ON published_crimes(crime_id)")
+    db.table("published_crimes").add_column("outcome_month", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
-    device_audit,
+    device_audit, field_keys, published_crime_ids,
 )
 LATEST_VERSION = len(MIGRATIONS)

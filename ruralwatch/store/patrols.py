@@ -18,6 +18,7 @@ from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
 from ruralwatch.core.patrol_plan import settings_from_json, stops_from_json
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.store.database import Store
+from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable, resolve_id
 
 # An incident with what was stolen in it: the harm weighting needs the value.
@@ -143,11 +144,11 @@ class PatrolRepository:
 
     def event(self, event_id: str) -> LoggedEvent | None:
         rows = list(self.store.db.query("SELECT * FROM patrol_events WHERE id = ?", [event_id]))
-        return _event(rows[0]) if rows else None
+        return _event(open_values(self.store, "patrol_events", rows[0])) if rows else None
 
     def events_of(self, patrol_id: str) -> list[LoggedEvent]:
         return [
-            _event(row) for row in self.store.db.query(
+            _event(open_values(self.store, "patrol_events", row)) for row in self.store.db.query(
                 "SELECT * FROM patrol_events WHERE patrol_id = ? AND deleted = 0 ORDER BY at, created_at, rowid",
                 [patrol_id],
             )
@@ -185,10 +186,11 @@ class PatrolRepository:
     def vehicle_sightings(self, kinds: Sequence[str], since: datetime, until: datetime) -> list[tuple[Any, ...]]:
         """(vrm, occurred, place, kind, make, model, colour) of vehicles on reports of these kinds in the period."""
         return self.store.db.execute(
-            "SELECT v.vrm, i.occurred_start, i.place, i.kind, v.make, v.model, v.colour FROM incident_vehicles v"
+            "SELECT rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id), i.occurred_start, i.place, i.kind, v.make,"
+            " v.model, v.colour FROM incident_vehicles v"
             " JOIN incidents i ON i.id = v.incident_id WHERE v.deleted = 0 AND i.deleted = 0"
             f" AND i.kind IN ({','.join('?' * len(kinds))}) AND i.occurred_start >= ?"
-            " AND i.occurred_start <= ? AND v.vrm IS NOT NULL AND v.vrm != ''",
+            " AND i.occurred_start <= ? AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) != ''",
             [*kinds, times.to_storage(since), times.to_storage(until)],
         ).fetchall()
 

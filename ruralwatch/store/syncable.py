@@ -25,6 +25,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError
 from ruralwatch.store.audit import audit_for
 from ruralwatch.store.database import Store
+from ruralwatch.store.protection import open_values, seal_values
 
 SYNC_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc", "deleted"})
 ALL_FIELDS_KEY = "*"
@@ -86,7 +87,7 @@ class SyncTable:
         row_id = row_id or new_id()
         stamp = self.store.clock.now().encode()
         now = times.to_storage(times.utc_now())
-        fields = {k: v for k, v in values.items() if k not in SYNC_FIELDS}
+        fields = seal_values(self.store, self.table, row_id, {k: v for k, v in values.items() if k not in SYNC_FIELDS})
         row = {
             "id": row_id,
             **fields,
@@ -105,12 +106,13 @@ class SyncTable:
         return row_id
 
     def get_raw(self, row_id: str) -> dict[str, Any]:
+        """The whole row, protected fields opened (blank where this session holds no key to them)."""
         row = self.store.db.execute(f"SELECT * FROM [{self.table}] WHERE id = ?", [row_id])
         names = [d[0] for d in row.description]
         found = row.fetchone()
         if found is None:
             raise NotFoundError(f"no {self.table} row with id {row_id}")
-        return dict(zip(names, found, strict=True))
+        return open_values(self.store, self.table, dict(zip(names, found, strict=True)))
 
     def update(self, row_id: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
         """Write the fields whose value changed; return {field: (before, after)}. No change, no write."""
@@ -181,7 +183,7 @@ class SyncTable:
         field_hlc = json.loads(current["field_hlc"] or "{}")
         field_hlc.update(dict.fromkeys(new_values, stamp))
         values = {
-            **new_values,
+            **seal_values(self.store, self.table, current["id"], new_values),
             "updated_at": times.to_storage(times.utc_now()),
             "device_id": self.store.device_id,
             "hlc": stamp,

@@ -189,7 +189,7 @@ def check_parsed(parsed: police_uk.ParsedFile, data: bytes) -> None:
         assert all(isinstance(values[name], str) for name in police_uk.TEXT_COLUMNS)
         assert _ASCII_MONTH.fullmatch(values["month"]), values["month"]
         assert values["crime_type"].strip()
-        assert values["dedupe_key"].startswith(("id:", "hash:"))
+        assert values["dedupe_key"].startswith(("crime:", "hash:"))
         if values["lon"] is None:
             no_location += 1
             assert values["lat"] is None and values["easting"] is None and values["northing"] is None

@@ -143,7 +143,9 @@ def test_apply_with_yes_anonymises_then_finds_nothing(store: Store, capsys: pyte
     assert row == (None, None, "fly_tipping", "closed")
     names = dict(store.db.execute("SELECT id, name FROM people").fetchall())
     assert names[ids["active"]] == "Andy Active" and names[ids["leaver"]].startswith("Former volunteer ")
-    untouched = store.db.execute("SELECT reporter_name FROM incidents WHERE id = ?", [ids["not_yet"]]).fetchone()
+    untouched = store.db.execute(  # sealed in the file: read as the signed-in account reads it
+        "SELECT rw_open(reporter_name, 'incidents', 'reporter_name', id) FROM incidents WHERE id = ?",
+        [ids["not_yet"]]).fetchone()
     assert untouched == ("Bob Recent",)
     again = _run(store, capsys, "retention", "apply", "--as-of", AS_OF, "--yes", "--json")
     assert again.json()["total"] == 0

@@ -79,3 +79,18 @@ def test_a_locked_account_is_named_as_typed(db: Path) -> None:
             Keyring.load(db).unlock("olive", "not the password", NOW)
     with pytest.raises(SignInError, match=r"^OLIVE is locked after"):
         Keyring.load(db).unlock("OLIVE", "not the password", NOW)
+
+
+def test_two_programs_changing_the_keyring_at_once_both_keep_their_change(db: Path) -> None:
+    """The window's lock screen (a failure counted) and `accounts add` in a terminal, each with the keyring loaded
+    before the other saved: neither change is lost."""
+    window, terminal = Keyring.load(db), Keyring.load(db)
+    terminal.wrap("sam", PASSWORD, new_database_key(), TEST_PARAMS)
+    with pytest.raises(SignInError):
+        window.open("olive", "not the password", NOW)
+    again = Keyring.load(db)
+    assert again.usernames() == ["olive", "sam"]
+    assert again.failures_of("olive")[0] == 1
+    Keyring.load(db).open("sam", PASSWORD, NOW)
+    window.remove("olive")  # a third change from the stale copy keeps the other two programs' changes
+    assert Keyring.load(db).usernames() == ["sam"]

@@ -347,6 +347,25 @@ def probe_personal_volunteers(ctx: Ctx, allowed: bool) -> None:
         assert (stored.phone, stored.email, stored.notes) == (VOLUNTEER_PHONE, VOLUNTEER_EMAIL, VOLUNTEER_NOTES)
 
 
+def probe_vehicles_view(ctx: Ctx, allowed: bool) -> None:
+    """Registrations on incidents, in the incidents list and its search, on stop-checks and in the vehicles of
+    interest a briefing lists: shown only to roles that may see them, and a search cannot find one either."""
+    from ruralwatch.core.incident import IncidentFilter, VehicleInput
+
+    s, w = ctx.services, ctx.world
+    with ctx.as_system():
+        coursing = s.incidents.record(_incident(kind="hare_coursing", place="Stubble field",
+                                                vehicles=[VehicleInput("KX19ABC", role="suspect")])).id
+        checked = s.patrols.log(w.live_patrol, PatrolEventInput(kind="stop_check", vrm="KX19 ABC")).id
+    shown = "KX19 ABC" if allowed else ""
+    assert [v["vrm"] for v in s.incidents.get(coursing).vehicles] == ["KX19ABC" if allowed else ""]
+    row = next(r for r in s.incidents.rows(IncidentFilter(), limit=-1) if r.id == coursing)
+    assert bool(row.vrms) is allowed
+    assert [r.id for r in s.incidents.rows(IncidentFilter(text="KX19"), limit=-1)] == ([coursing] if allowed else [])
+    assert bool(s.patrols.event(checked).vrm) is allowed
+    assert [v.vrm for v in s.patrols.vehicles_of_interest(times.utc_now())] == ([shown] if allowed else [])
+
+
 def probe_patrol_view(ctx: Ctx, allowed: bool) -> None:
     s, w = ctx.services, ctx.world
     check(ctx, allowed, {
@@ -624,6 +643,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "incident.delete": probe_incident_delete,
     "personal.reporters": probe_personal_reporters,
     "personal.volunteers": probe_personal_volunteers,
+    "vehicles.view": probe_vehicles_view,
     "patrol.view": probe_patrol_view,
     "patrol.plan": probe_patrol_plan,
     "patrol.log": probe_patrol_log,

@@ -19,6 +19,7 @@ from ruralwatch.io.police_uk import (
     STANDARD_HEADER,
     ParsedFile,
     PoliceUkFormatError,
+    crime_key,
     parse_bytes,
     parse_file,
 )
@@ -60,13 +61,15 @@ def test_snake_case_header_file_parses_with_dedupe_keys() -> None:
     assert (parsed.rows_read, len(parsed.records), parsed.rejected_count, parsed.no_location) == (150, 150, 0, 0)
     dedupe = keys(parsed)
     assert len(set(dedupe)) == 150
-    assert sum(k.startswith("id:") for k in dedupe) == 115
+    assert sum(k.startswith("crime:") for k in dedupe) == 115
     # 35 ASB rows without a Crime ID, 4 of them exact repeats of an earlier row: two reports, not one.
     hashed = [k for k in dedupe if k.startswith("hash:")]
     assert len(hashed) == 35
     assert Counter(k.rsplit(":", 1)[1] for k in hashed) == {"0": 31, "1": 4}
     first = parsed.records[0]
-    assert first[COL["dedupe_key"]] == "id:" + first[COL["crime_id"]]
+    assert first[COL["dedupe_key"]] == crime_key(first[COL["crime_id"]], first[COL["lon"]], first[COL["lat"]],
+                                                 first[COL["crime_type"]])
+    assert first[COL["dedupe_key"]].startswith(f"crime:{first[COL['crime_id']]}|")
     assert (first[COL["month"]], first[COL["crime_type"]]) == ("2018-01", "Violence and sexual offences")
     assert isinstance(first[COL["lon"]], float) and isinstance(first[COL["easting"]], float)
 
@@ -96,7 +99,7 @@ def test_rows_without_coordinates_are_kept_without_a_location() -> None:
     assert len(unlocated) == 48
     assert all(r[COL["lat"]] is None and r[COL["easting"]] is None and r[COL["northing"]] is None for r in unlocated)
     assert {r[COL["location"]] for r in unlocated} == {"No Location"}
-    assert all(r[COL["dedupe_key"]] == "id:" + r[COL["crime_id"]] for r in unlocated)
+    assert all(r[COL["dedupe_key"]] == f"crime:{r[COL['crime_id']]}|||{r[COL['crime_type']]}" for r in unlocated)
     # The 39 ASB rows have coordinates but no Crime ID; one row appears five times.
     hashed = Counter(k.rsplit(":", 1)[0] for k in keys(parsed) if k.startswith("hash:"))
     assert sum(hashed.values()) == 39 and len(hashed) == 31 and max(hashed.values()) == 5
@@ -108,7 +111,7 @@ def test_malformed_fixture_row_is_rejected_with_its_reason_and_line() -> None:
     assert parsed.rejected == {"wrong_field_count": 1}
     assert parsed.rejected_lines == {"wrong_field_count": [3]}
     assert len(parsed.records) == 3 and parsed.no_location == 3
-    assert [k.split(":")[0] for k in keys(parsed)] == ["id", "hash", "id"]
+    assert [k.split(":")[0] for k in keys(parsed)] == ["crime", "hash", "crime"]
 
 
 def test_parsing_is_stable() -> None:
@@ -314,7 +317,8 @@ def test_dedupe_keys_count_identical_rows_without_a_crime_id() -> None:
     other = with_fields(crime_id="", crime_type="Anti-social behaviour", location="On or near Mill Lane")
     parsed = parse_bytes(csv_bytes([asb, other, asb, asb, GOOD_ROW, GOOD_ROW]), "asb.csv")
     dedupe = keys(parsed)
-    assert dedupe[4] == dedupe[5] == "id:abc123"  # one crime listed twice: the store keeps one
+    assert dedupe[4] == dedupe[5]  # one crime listed twice (same ID, place and type): the store keeps one
+    assert dedupe[4].startswith("crime:abc123|")
     digest = dedupe[0].split(":")[1]
     assert len(digest) == 64
     assert [dedupe[0], dedupe[2], dedupe[3]] == [f"hash:{digest}:{n}" for n in range(3)]
@@ -374,14 +378,15 @@ def test_dedupe_keys_are_stable_and_unique_per_distinct_row(
     plain = io.StringIO()
     csv.writer(plain, lineterminator="\n").writerows([STANDARD_HEADER, *data_rows])
     assert keys(parse_bytes(plain.getvalue().encode("utf-8-sig"), "again.csv")) == dedupe
-    # Unique: rows share a key only when they carry the same Crime ID; repeats of a row without one are
-    # numbered in order.
+    # Unique: rows share a key only when they carry the same Crime ID at the same place with the same type;
+    # repeats of a row without one are numbered in order.
     expected: list[str] = []
     seen: dict[tuple[str, ...], int] = {}
     by_row: dict[tuple[str, ...], str] = {}
     for row, key in zip(data_rows, dedupe, strict=True):
         if row[0]:
-            expected.append(f"id:{row[0]}")
+            place = f"{float(row[4]):.6f}|{float(row[5]):.6f}" if row[4] else "|"
+            expected.append(f"crime:{row[0]}|{place}|{row[9]}")
             continue
         identity = (*row[:4], str(float(row[4])) if row[4] else "", str(float(row[5])) if row[5] else "", *row[6:])
         n = seen.get(identity, 0)
@@ -389,6 +394,7 @@ def test_dedupe_keys_are_stable_and_unique_per_distinct_row(
         prefix = by_row.setdefault(identity, key.rsplit(":", 1)[0])
         expected.append(f"{prefix}:{n}")
     assert dedupe == expected
-    distinct_ids = {row[0] for row in data_rows if row[0]}
+    distinct_ids = {(row[0], row[4] and float(row[4]), row[5] and float(row[5]), row[9])
+                    for row in data_rows if row[0]}
     assert len(set(dedupe)) == len(distinct_ids) + sum(1 for row in data_rows if not row[0])
     assert len({key.rsplit(":", 1)[0] for key in dedupe if key.startswith("hash:")}) == len(seen)

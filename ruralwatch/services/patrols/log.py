@@ -88,7 +88,13 @@ class PatrolLog(PatrolPlaces):
         found = self.repo.event(event_id)
         if found is None:
             raise NotFoundError(f"no patrol event {event_id}")
-        return found
+        return self._event_visible(found)
 
     def log_of(self, patrol_id: str) -> list[LoggedEvent]:
-        return self.repo.events_of(patrol_id)
+        return [self._event_visible(e) for e in self.repo.events_of(patrol_id)]
+
+    def _event_visible(self, event: LoggedEvent) -> LoggedEvent:
+        """A stop-checked registration only for roles that may see registrations."""
+        if event.vrm and not self.store.actor.can("vehicles.view"):
+            return replace(event, vrm="")
+        return event

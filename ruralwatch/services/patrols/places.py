@@ -87,7 +87,10 @@ class PatrolPlaces(PatrolServiceBase):
         return result
 
     def vehicles_of_interest(self, at: datetime, days: int = VEHICLE_DAYS) -> list[VehicleOfInterest]:
-        """VRMs recorded on recent hare coursing, equipment theft and encampment reports, most seen first."""
+        """VRMs recorded on recent hare coursing, equipment theft and encampment reports, most seen first (none
+        for a role that may not see registrations)."""
+        if not self.store.actor.can("vehicles.view"):
+            return []
         seen: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for row in self.repo.vehicle_sightings(VEHICLE_KINDS, at - timedelta(days=days), at):
             seen[normalise_vrm(row[0])].append(row)
