@@ -4,6 +4,10 @@ analysts' maps beside the force's own incidents.
 The same parser as a laptop's `published import` (ruralwatch.io.police_uk: every file is read and checked before
 anything is written, a file that is not such a CSV refuses the whole import); all files in one transaction; the
 published rows' `dedupe_key` makes a re-import add nothing; points computed by RuralWatch (ruralwatch.central.geometry).
+
+Not yet the laptop importer's rule for a crime republished in another month (the same Crime ID, place and type kept
+once, with its earliest month and latest outcome: ruralwatch.services.published): here such a row is held twice,
+once per month it was published in.
 """
 
 from __future__ import annotations
