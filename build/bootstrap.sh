@@ -16,6 +16,8 @@ debian_packages=(
   libgssapi-krb5-2 libasound2 libxtst6 libxrandr2 libxfixes3 libxext6 libxdamage1 libxcomposite1
   libxshmfence1 fonts-dejavu-core
   binutils  # objdump, which PyInstaller needs for the bundle test
+  # The central store's second engine: the tests start their own throwaway server (tests/pg_cluster.py).
+  postgresql postgresql-15-postgis-3
 )
 
 install_debian_packages() {

@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ruralwatch-test-config-")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-dev-shm-usage --disable-gpu")
 
+from pg_cluster import ClusterError, PgCluster  # noqa: E402
+
 from ruralwatch.services.incidents import IncidentService  # noqa: E402
 from ruralwatch.store import Store, open_store  # noqa: E402
 from ruralwatch.ui.tiles import register_tile_scheme  # noqa: E402
@@ -51,3 +53,22 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def incident_service(store: Store) -> IncidentService:
     return IncidentService(store)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A throwaway PostgreSQL + PostGIS server for the session, started by the first test that uses it (so no other
+    test pays for it) and stopped at the end. Missing server programs fail the test with the fix, never skip it."""
+    try:
+        cluster = PgCluster.start()
+    except ClusterError as exc:
+        pytest.fail(f"no PostgreSQL for the central-store tests: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A connection string to a fresh database with PostGIS, as the superuser (Unix socket, no password)."""
+    monkeypatch.delenv("RURALWATCH_CENTRAL_DSN", raising=False)
+    return pg_cluster.dsn(pg_cluster.new_database())

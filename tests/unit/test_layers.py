@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "ruralwatch"
 UI = PACKAGE / "ui"
 APP = PACKAGE / "app.py"
-HEADLESS_LAYERS = ("core", "store", "services")
+HEADLESS_LAYERS = ("core", "store", "services", "central")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Headless sync commands: device identity and trust, export/import of change packages, conflicts, central merge.
+"""Headless sync commands: device identity and trust, export/import of change packages, conflicts (the central
+store's commands are ruralwatch.cli.commands.central).
 
 Passphrases come from --passphrase-file or $RURALWATCH_SYNC_PASSPHRASE_FILE, never from the command line.
 """
@@ -12,8 +13,8 @@ from typing import Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
-from ruralwatch.cli.signin import open_signed_in, sync_passphrase
-from ruralwatch.cli.spec import FileCommand, Phase, SignedInCommand
+from ruralwatch.cli.signin import sync_passphrase
+from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.sync import CHOICES, ImportResult, SyncService
 from ruralwatch.store.database import Store
@@ -62,18 +63,14 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     resolve.add_argument("choice", choices=CHOICES)
     resolve.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
 
-
-def add_central_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    central = commands.add_parser("central", help="the central store: merge packages from the laptops")
-    central_actions = central.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
-    merge = central_actions.add_parser("merge", help="apply every new package in a folder, each once")
-    merge.add_argument("folder", type=Path)
-    merge.add_argument("--into", required=True, type=Path, metavar="CENTRAL_DB")
-    _passphrase_option(merge)
-    merge.add_argument("--json", action="store_true")
+    station = actions.add_parser("central", help="at the station: send, merge into and receive from the PostgreSQL "
+                                                 "central store in one step")
+    station.add_argument("--dsn", help="the central store's connection string (default: $RURALWATCH_CENTRAL_DSN; "
+                                       "its password from ~/.pgpass or a service file)")
+    station.add_argument("--json", action="store_true")
 
 
-def _import_line(result: ImportResult) -> str:
+def import_line(result: ImportResult) -> str:
     name = Path(result.path).name
     if result.status == "refused":
         return f"{name}: REFUSED: {result.message}"
@@ -93,16 +90,6 @@ def _merged_value(text: str | None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
-
-
-def run_central(args: argparse.Namespace, db_path: Path) -> int:
-    """`central merge`: opens the central database given by --into (never the laptop's own)."""
-    del db_path  # the laptop's database is not touched
-    central = open_signed_in(args, Path(args.into))
-    try:
-        return _central(SyncService(central), args)
-    finally:
-        central.close()
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
@@ -138,7 +125,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
     elif action == "import":
         imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
-        print_json(imported.to_dict()) if args.json else print(_import_line(imported))
+        print_json(imported.to_dict()) if args.json else print(import_line(imported))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
         if args.json:
@@ -151,22 +138,27 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif action == "resolve":
         conflict = service.resolve(args.conflict_id, args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
+    elif action == "central":
+        _station(service, args)
     else:  # the parser offers only the actions above: another one is a bug, not the user's mistake
         raise AssertionError(f"unhandled sync action {action}")
     return ExitCode.OK
 
 
-def _central(service: SyncService, args: argparse.Namespace) -> int:
-    results = service.merge_folder(args.folder, sync_passphrase(args.passphrase_file))
+def _station(service: SyncService, args: argparse.Namespace) -> None:
+    from ruralwatch.central.station import sync_with_central
+    from ruralwatch.central.target import PgTarget, resolve
+
+    target = resolve(args.dsn, "--dsn")
+    if not isinstance(target, PgTarget):
+        raise RuralWatchError("`sync central` talks to a PostgreSQL central store: give --dsn postgresql://... (a "
+                              "central database file takes packages: `sync export`, then `central merge`)")
+    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print)
     if args.json:
-        print_json([r.to_dict() for r in results])
+        print_json(done.to_dict())
     else:
-        for result in results:
-            print(_import_line(result))
-        counts = {s: sum(r.status == s for r in results) for s in ("applied", "skipped", "refused")}
-        print(f"{counts['applied']} applied, {counts['skipped']} skipped, {counts['refused']} refused")
-    return ExitCode.NOT_DONE if any(r.status == "refused" for r in results) else ExitCode.OK
+        print(import_line(done.merged))
+        print(import_line(done.received))
 
 
 SYNC = SignedInCommand(("sync",), add_parsers, run)
-CENTRAL = FileCommand(("central",), Phase.BEFORE_SIGN_IN, add_central_parser, run_central)

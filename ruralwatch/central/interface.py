@@ -1,0 +1,70 @@
+"""The central store's interface, which both engines implement (ruralwatch.central.sqlite_engine, .postgres).
+
+Results are plain dataclasses; merging reuses the laptop's `ImportResult`, outgoing packages its `ExportResult`
+(ruralwatch.services.sync), so the command line prints them alike whichever engine ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ruralwatch.io.exports import ExportResult as FileExportResult
+from ruralwatch.services.published import ImportReport
+from ruralwatch.services.sync import ExportResult, ImportResult
+
+
+@dataclass(frozen=True)
+class TableCount:
+    table: str
+    live: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    device_id: str
+    name: str | None
+    public_key: str
+    last_package: str | None  # when its latest package was merged (UTC storage text)
+    packages: int
+    pending: int  # rows an outgoing package for it would carry now
+
+
+@dataclass
+class CentralStatus:
+    engine: str  # "sqlite" | "postgresql"
+    where: str
+    device_id: str
+    public_key: str
+    schema: str
+    tables: list[TableCount] = field(default_factory=list)
+    devices: list[DeviceStatus] = field(default_factory=list)
+    open_conflicts: int = 0
+    packages: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CentralStore(Protocol):
+    """What every `central` command needs of the store it works on."""
+
+    @property
+    def engine(self) -> str: ...
+
+    def merge_folder(self, folder: Path, passphrase: str | None) -> list[ImportResult]: ...
+
+    def trust(self, device_id: str, public_key: str, name: str | None = None) -> None: ...
+
+    def status(self) -> CentralStatus: ...
+
+    def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult: ...
+
+    def import_published(self, paths: Sequence[Path]) -> ImportReport: ...
+
+    def export(self, fmt: str, out: Path) -> FileExportResult: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,69 @@
+"""`central status` on PostgreSQL: rows per table, devices with their last package and pending outgoing rows,
+open conflicts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ruralwatch.central import pg_schema
+from ruralwatch.central.interface import CentralStatus, DeviceStatus, TableCount
+from ruralwatch.central.laptop_schema import laptop_schema
+from ruralwatch.central.pg_merge import META_SEEN, load_vector, max_vectors
+from ruralwatch.central.pg_schema import quote
+
+if TYPE_CHECKING:
+    from ruralwatch.central.postgres import PgCentral
+
+
+def threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
+    """Rows at or below this clock are known to the peer (ruralwatch.services.sync.SyncService._threshold)."""
+    return min((peer_view.get(device, "") for device in ours), default="")
+
+
+def seen(central: PgCentral) -> dict[str, str]:
+    """device -> the highest clock of its writes merged here (the central store writes no rows of its own)."""
+    row = central.conn.execute(b"SELECT value FROM central_meta WHERE key = %s", [META_SEEN]).fetchone()
+    return load_vector(row[0] if row else None)
+
+
+def peer_view(central: PgCentral, device_id: str) -> dict[str, str] | None:
+    row = central.conn.execute(b"SELECT received_seen, sent_watermark FROM sync_peers WHERE device_id = %s",
+                               [device_id]).fetchone()
+    return None if row is None else max_vectors(load_vector(row[0]), load_vector(row[1]))
+
+
+def pending(central: PgCentral, clocks: list[str]) -> list[int]:
+    """Rows above each clock, over every syncable table: one scan per table for all the clocks (the central store
+    keeps no index on hlc, see ruralwatch.central.pg_schema)."""
+    totals = [0] * len(clocks)
+    if not clocks:
+        return totals
+    counts = ", ".join(["count(*) FILTER (WHERE hlc > %s)"] * len(clocks))
+    for spec in laptop_schema().syncable:
+        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)}".encode(), clocks).fetchone()
+        totals = [t + int(n) for t, n in zip(totals, found or [0] * len(clocks), strict=True)]
+    return totals
+
+
+def status(central: PgCentral) -> CentralStatus:
+    conn = central.conn
+    version = conn.execute(b"SELECT max(version) FROM schema_version").fetchone()
+    result = CentralStatus("postgresql", central.where, central.device_id, central.keys.public_hex(),
+                           f"central {version[0] if version else 0} of {pg_schema.LATEST_VERSION}, laptop "
+                           f"{laptop_schema().version}")
+    for spec in laptop_schema().syncable:
+        row = conn.execute(f"SELECT count(*) FILTER (WHERE deleted = 0), count(*) FILTER (WHERE deleted <> 0) "
+                           f"FROM {quote(spec.name)}".encode()).fetchone()
+        result.tables.append(TableCount(spec.name, int(row[0]) if row else 0, int(row[1]) if row else 0))
+    ours = seen(central)
+    peers = conn.execute(b"SELECT p.device_id, p.name, p.public_key, max(k.applied_at), count(k.package_id) "
+                         b"FROM sync_peers p LEFT JOIN sync_packages k ON k.source_device = p.device_id "
+                         b"GROUP BY p.device_id ORDER BY p.device_id").fetchall()
+    clocks = [threshold(ours, peer_view(central, device_id) or {}) for device_id, *_ in peers]
+    for (device_id, name, key, last, count), waiting in zip(peers, pending(central, clocks), strict=True):
+        result.devices.append(DeviceStatus(device_id, name, key, last, int(count), waiting))
+    conflicts = conn.execute(b"SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()
+    result.open_conflicts = int(conflicts[0]) if conflicts else 0
+    packages = conn.execute(b"SELECT count(*) FROM sync_packages").fetchone()
+    result.packages = int(packages[0]) if packages else 0
+    return result

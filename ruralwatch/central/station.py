@@ -1,0 +1,78 @@
+"""`ruralwatch sync central`: a laptop on the force network (at the station) syncs with a PostgreSQL central store
+in one step: export what the central store has not had, merge it there, then import the outgoing package the
+central store writes for this laptop.
+
+The two packages never leave this machine (a private temporary folder, removed afterwards), so they are written
+without a passphrase; the connection itself is protected by the server's TLS (`sslmode` in the connection string).
+Both sides must trust each other first, as for any exchange: the central store the laptop (`central trust`), the
+laptop the central store's key (`sync trust`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ruralwatch.central.errors import CentralError
+from ruralwatch.central.postgres import PgCentral, pg_errors
+from ruralwatch.central.target import PgTarget
+from ruralwatch.core.errors import NotFoundError
+from ruralwatch.services.sync import ImportResult, SyncService
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class StationSync:
+    sent_rows: int
+    merged: ImportResult
+    received: ImportResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _quiet(_line: str) -> None:
+    return None
+
+
+def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) -> StationSync:
+    """Export, merge into the central store, import what it sends back. Nothing is half done on either side: each
+    step is the usual all-or-nothing export, merge or import, and a refusal stops the run with its reason."""
+    central = PgCentral.open(target)
+    try:
+        own = sync.identity()
+        try:
+            trusted = sync.peer(central.device_id)
+        except NotFoundError:
+            raise CentralError(f"this laptop does not trust the central store yet: `ruralwatch sync trust --device "
+                               f"{central.device_id} --key {central.keys.public_hex()} --name HQ`") from None
+        if trusted.public_key.lower() != central.keys.public_hex():
+            raise CentralError(f"the central store's key is not the one this laptop trusts for device "
+                               f"{central.device_id}: check with the administrator before trusting it again")
+        with pg_errors(central.where):
+            known = central.conn.execute(b"SELECT 1 FROM sync_peers WHERE device_id = %s",
+                                         [own.device_id]).fetchone()
+        if known is None:
+            raise CentralError(f"the central store does not trust this laptop yet: the administrator runs "
+                               f"`ruralwatch central trust --device {own.device_id} --key {own.public_key}`")
+        with tempfile.TemporaryDirectory(prefix="ruralwatch-station-") as folder:
+            outbox = Path(folder) / "out"
+            outbox.mkdir()
+            say("exporting this laptop's changes…")
+            exported = sync.export(outbox / "laptop.rwsync", since_last_for=central.device_id)
+            rows = sum(exported.rows.values())
+            say(f"merging {rows:,} rows into the central store…")
+            (merged,) = central.merge_folder(outbox, None)
+            if merged.status == "refused":
+                raise CentralError(f"the central store refused this laptop's package: {merged.message}")
+            say("fetching what the rest of the force changed…")
+            back = Path(folder) / "central.rwsync"
+            central.package_for(own.device_id, back, None)
+            received = sync.import_package(back)
+        return StationSync(rows, merged, received)
+    finally:
+        central.close()

@@ -1,0 +1,205 @@
+"""`ruralwatch central ...` on PostgreSQL end to end (init, trust, merge, status, package back to a laptop, export),
+the same commands on a SQLite central file, and every way PostgreSQL cannot be used: one line, exit code 2."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import psycopg
+import pytest
+from cli_harness import Cli, open_db
+from pg_cluster import PgCluster
+from psycopg.conninfo import conninfo_to_dict
+
+from ruralwatch.core.incident import IncidentInput
+from ruralwatch.services.incidents import IncidentService
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk"
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], db_path: Path):
+    harness = Cli(capsys, db_path)
+
+    def run(db: Path, *argv: str):
+        if not db.exists():
+            open_db(db).close()
+        return harness(*argv, db=db)
+
+    return run
+
+
+def _record(db: Path, place: str) -> None:
+    store = open_db(db)
+    try:
+        IncidentService(store).record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30", lat=51.9,
+                                                    lon=0.3, place=place, reporter_name="Ann Farmer",
+                                                    reporter_phone="07700 900001"))
+    finally:
+        store.close()
+
+
+def _places(db: Path) -> set[str]:
+    store = open_db(db)
+    try:
+        return {row[0] for row in store.db.execute("SELECT place FROM incidents WHERE deleted = 0")}
+    finally:
+        store.close()
+
+
+def test_laptops_and_a_postgresql_central_store(cli, tmp_path: Path, pg_dsn: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    laptops = [tmp_path / f"laptop{n}.db" for n in (1, 2, 3)]
+    made = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json")
+    assert made.code == 0, made.err
+    central = made.json()
+    assert "PostGIS enabled" not in central["done"] and "syncable tables" in central["done"]
+    assert cli(laptops[0], "central", "init", "--into", pg_dsn).out.count("already up to date") == 1
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in laptops}
+    for n, laptop in enumerate(laptops, start=1):
+        assert cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"]).code == 0
+        if n < 3:  # laptop 3 is not trusted by the central store
+            trusted = cli(laptop, "central", "trust", "--into", pg_dsn, "--device", ids[laptop]["device_id"],
+                          "--key", ids[laptop]["public_key"], "--name", f"laptop {n}")
+            assert trusted.code == 0 and "trusted device" in trusted.out
+        _record(laptop, f"Farm {n}")
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    inbox = tmp_path / "inbox"
+    for n, laptop in enumerate(laptops, start=1):
+        assert cli(laptop, "sync", "export", "--out", str(inbox / f"{n}.rwsync"), "--since-last-for",
+                   central["device_id"]).code == 0
+
+    monkeypatch.setenv("RURALWATCH_CENTRAL_DSN", pg_dsn)  # the default for --into and --from from here on
+    merged = cli(laptops[0], "central", "merge", str(inbox), "--json")
+    assert merged.code == 2
+    assert [r["status"] for r in merged.json()] == ["applied", "applied", "refused"]
+    assert "unknown signer" in merged.json()[2]["message"]
+    again = cli(laptops[0], "central", "merge", str(inbox))
+    assert again.code == 2 and "2 skipped, 1 refused" in again.out
+
+    status = cli(laptops[0], "central", "status", "--json")
+    assert status.code == 0
+    found = status.json()
+    assert found["engine"] == "postgresql" and found["packages"] == 2 and found["open_conflicts"] == 0
+    assert {t["table"]: t["live"] for t in found["tables"]}["incidents"] == 2
+    laptop1 = ids[laptops[0]]["device_id"]
+    assert {d["device_id"]: d["pending"] for d in found["devices"]}[laptop1] == 2
+    assert "incidents" in cli(laptops[0], "central", "status").out
+
+    back = tmp_path / "back.rwsync"
+    packaged = cli(laptops[0], "central", "package", "--for", laptop1, "--out", str(back), "--json")
+    assert packaged.code == 0 and packaged.json()["encrypted"] and packaged.json()["rows"]["incidents"] == 2
+    imported = cli(laptops[0], "sync", "import", str(back), "--json")
+    assert imported.code == 0 and imported.json()["inserted"] == 1
+    assert _places(laptops[0]) == {"Farm 1", "Farm 2"}
+
+    out = tmp_path / "incidents.csv"
+    exported = cli(laptops[0], "central", "export", "--format", "csv", "--out", str(out))
+    assert exported.code == 0 and "2 incidents" in exported.out
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["place"] for r in rows} == {"Farm 1", "Farm 2"} and "reporter_phone" not in rows[0]
+
+
+def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path: Path) -> None:
+    central, laptop = tmp_path / "central.db", tmp_path / "laptop.db"
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in (central, laptop)}
+    assert cli(central, "central", "trust", "--into", str(central), "--device", ids[laptop]["device_id"],
+               "--key", ids[laptop]["public_key"]).code == 0
+    cli(laptop, "sync", "trust", "--device", ids[central]["device_id"], "--key", ids[central]["public_key"])
+    _record(laptop, "Farm 1")
+    inbox = tmp_path / "inbox"
+    cli(laptop, "sync", "export", "--out", str(inbox / "1.rwsync"), "--unencrypted")
+    assert cli(central, "central", "merge", str(inbox), "--into", str(central)).code == 0
+    status = cli(central, "central", "status", "--from", str(central), "--json").json()
+    assert status["engine"] == "sqlite" and status["packages"] == 1
+    assert {t["table"]: t["live"] for t in status["tables"]}["incidents"] == 1
+    packaged = cli(central, "central", "package", "--from", str(central), "--for", ids[laptop]["device_id"],
+                   "--out", str(tmp_path / "back.rwsync"), "--unencrypted")
+    assert packaged.code == 0 and "1 rows" in packaged.out
+    out = tmp_path / "incidents.geojson"
+    assert cli(central, "central", "export", "--from", str(central), "--out", str(out)).code == 0
+    assert out.exists()
+    refused = cli(central, "central", "init", "--into", str(central))
+    assert refused.code == 2 and "makes a PostgreSQL central store" in refused.err
+
+
+def _one_line(result, needle: str) -> None:
+    assert result.code == 2, (result.out, result.err)
+    assert result.err.count("\n") == 1 and needle in result.err, result.err
+    assert "Traceback" not in result.err
+
+
+def test_what_postgresql_cannot_do_is_one_line_and_exit_2(cli, tmp_path: Path, pg_cluster: PgCluster,
+                                                         pg_dsn: str) -> None:
+    laptop = tmp_path / "laptop.db"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def merge(dsn: str):
+        return cli(laptop, "central", "merge", str(inbox), "--into", dsn)
+
+    _one_line(merge(pg_cluster.dsn("no_such_database")), 'cannot connect to the central database')
+    _one_line(merge(f"postgresql://postgres@/x?host={tmp_path}"), "cannot connect to the central database")
+    _one_line(merge("postgresql://postgres:hunter2@localhost/x"), "password in the connection string is refused")
+    _one_line(merge(pg_dsn), "holds no RuralWatch central store")
+    _one_line(merge(pg_cluster.dsn(pg_cluster.new_database(postgis=False))), "PostGIS is not enabled")
+
+    assert cli(laptop, "central", "init", "--into", pg_dsn).code == 0
+    pg_cluster.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'no_rights') THEN "
+                   "CREATE ROLE no_rights LOGIN; END IF; END $$")
+    database = conninfo_to_dict(pg_dsn)["dbname"]
+    _one_line(merge(pg_cluster.dsn(database, user="no_rights")), "the database role may not do this")
+    _one_line(cli(laptop, "central", "trust", "--into", pg_cluster.dsn(database, user="no_rights"), "--device",
+                  "abcdef0123456789", "--key", "00" * 32), "may not do this")
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_version (version, name) VALUES (99, 'from the future')")
+    _one_line(merge(pg_dsn), "newer than this RuralWatch")
+    _one_line(cli(laptop, "central", "init", "--into", pg_dsn), "newer than this RuralWatch")
+
+
+def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_path: Path, pg_dsn: str) -> None:
+    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
+    refused = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
+    _one_line(refused, "does not trust the central store yet")
+    for n, laptop in enumerate(laptops, start=1):
+        identity = cli(laptop, "sync", "identity", "--json").json()
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        if n == 1:
+            _one_line(cli(laptop, "sync", "central", "--dsn", pg_dsn), "does not trust this laptop yet")
+        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
+            identity["public_key"])
+        _record(laptop, f"Farm {n}")
+    first = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
+    assert first.code == 0 and "applied package" in first.out, first.err
+    second = cli(laptops[1], "sync", "central", "--dsn", pg_dsn, "--json")
+    assert second.code == 0 and second.json()["received"]["inserted"] == 1
+    again = cli(laptops[0], "sync", "central", "--dsn", pg_dsn, "--json")
+    assert again.code == 0 and again.json()["received"]["inserted"] == 1
+    assert _places(laptops[0]) == _places(laptops[1]) == {"Farm 1", "Farm 2"}
+    _one_line(cli(laptops[0], "sync", "central", "--dsn", str(tmp_path / "central.db")), "PostgreSQL central store")
+
+
+def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_path: Path, pg_dsn: str) -> None:
+    files = [FIXTURES / "2018-01-essex-street-first150.csv", FIXTURES / "2018-04-essex-street-no-id-or-location.csv"]
+    laptop = tmp_path / "central.db"
+    assert cli(laptop, "central", "init", "--into", pg_dsn).code == 0
+    first = cli(laptop, "central", "published", *map(str, files), "--into", pg_dsn, "--json")
+    assert first.code == 0, first.err
+    on_file = cli(laptop, "central", "published", *map(str, files), "--into", str(laptop), "--json")
+    assert {k: first.json()[k] for k in ("rows_read", "imported", "duplicates", "rejected")} \
+        == {k: on_file.json()[k] for k in ("rows_read", "imported", "duplicates", "rejected")}
+    assert first.json()["imported"] > 100
+    again = cli(laptop, "central", "published", *map(str, files), "--into", pg_dsn)
+    assert again.code == 0 and " 0 published crimes imported" in again.out
+    with psycopg.connect(pg_dsn) as conn:
+        total, located, close = conn.execute(
+            "SELECT count(*), count(geom), count(*) FILTER (WHERE abs(ST_X(geom_bng) - easting) < 0.01 AND "
+            "abs(ST_Y(geom_bng) - northing) < 0.01) FROM analyst.published_crimes").fetchone()
+    assert total == first.json()["imported"] and 0 < located < total and close == located
