@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["pai_pei", "top_cells"]
+__all__ = ["captured_share", "oracle_pai", "pai_pei", "top_cells"]
 
 
 def top_cells(predicted: NDArray[np.float64], mask: NDArray[np.bool_], k: int) -> NDArray[np.int64]:
@@ -85,3 +85,32 @@ def pai_pei(
         # best_cumulative[k - 1] > 0 whenever total > 0, since the busiest cell holds at least one crime.
         result["pei"][key] = captured / float(best_cumulative[k - 1])
     return result
+
+
+def captured_share(
+    predicted: NDArray[np.float64], values: NDArray[np.float64], mask: NDArray[np.bool_],
+    fractions: Sequence[float] = (0.01, 0.03, 0.05),
+) -> dict[str, float | None]:
+    """Share of the test period's `values` (crimes, or their harm) inside the top predicted cells, per fraction;
+    None when the test period holds none in the study area."""
+    values = np.asarray(values, dtype=np.float64)
+    mask = np.asarray(mask, dtype=bool)
+    total = float(values[mask].sum())
+    n_study = int(np.count_nonzero(mask))
+    found: dict[str, float | None] = {}
+    for fraction in fractions:
+        cells = top_cells(predicted, mask, _cells_for(fraction, n_study))
+        found[f"{fraction:g}"] = float(values.ravel()[cells].sum()) / total if total > 0 else None
+    return found
+
+
+def oracle_pai(
+    test_counts: NDArray[np.float64], mask: NDArray[np.bool_], fractions: Sequence[float] = (0.01, 0.03, 0.05),
+) -> dict[str, float | None]:
+    """The best PAI any choice of cells could reach at each fraction (the test period's own busiest cells): the
+    ceiling a forecast is measured against."""
+    counts = np.asarray(test_counts, dtype=np.float64)
+    return {key: (None if share is None else share / (_cells_for(f, int(np.count_nonzero(mask)))
+                                                      / int(np.count_nonzero(mask))))
+            for f, (key, share) in zip(fractions, captured_share(counts, counts, mask, fractions).items(),
+                                       strict=True)}

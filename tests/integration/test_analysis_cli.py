@@ -141,7 +141,7 @@ def test_evaluate_json(cli, crimes):
                  "--test-to", "2024-03", "--json")
     assert result.code == 0, result.err
     data = result.json()
-    assert set(data["methods"]) == {"naive", "grid", "kde", "gistar"}
+    assert set(data["methods"]) == {"naive", "grid", "kde", "gistar", "blend"}
     for figures in data["methods"].values():
         assert set(figures["pai"]) == {"0.01", "0.03", "0.05"}
         assert set(figures["pei"]) == {"0.01", "0.03", "0.05"}
@@ -159,7 +159,8 @@ def test_evaluate_text(cli, crimes):
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert "500 m cells" in lines[0]
-    assert [line.split()[0] for line in lines[2:]] == ["naive", "grid", "kde", "gistar"]
+    assert [line.split()[0] for line in lines[2:8]] == ["naive", "grid", "kde", "gistar", "blend", "(best)"]
+    assert lines[8].startswith("blend: ")
 
 
 # --- harm ---------------------------------------------------------------------------------------------------------

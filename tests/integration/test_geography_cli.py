@@ -167,6 +167,27 @@ def test_suffolk_evaluate_reports_the_force_area_and_the_naive_pai(cli: Cli, suf
     assert data["methods"]["naive"]["pai"]["0.01"] == pytest.approx(expected_pai, rel=1e-9)
 
 
+def test_evaluate_reports_the_blend_harm_captured_and_the_oracle(cli: Cli, suffolk: Path) -> None:
+    """Issue 17: per method and coverage, PAI, PEI and harm captured, the oracle beside them, and a blend chosen on
+    the training months (the chosen mix is what forecast.choose gives from those months alone)."""
+    from ruralwatch.analysis import forecast
+
+    result = cli("evaluate", "--train-from", "2018-10", "--train-to", "2018-11", "--test-from", "2018-12",
+                 "--test-to", "2018-12", "--cell-m", str(CELL_M), "--json")
+    assert result.code == 0, result.err
+    data = _strict_json(result.out)
+    assert set(data["methods"]) == {"naive", "grid", "kde", "gistar", "blend"}
+    for method in data["methods"].values():
+        shares = method["harm_captured"]
+        assert set(shares) == {"0.01", "0.03", "0.05"} and all(0 <= v <= 1 for v in shares.values())
+        assert shares["0.01"] <= shares["0.03"] <= shares["0.05"]
+    oracle = data["oracle"]["pai"]
+    assert all(m["pai"][f] <= oracle[f] + 1e-9 for m in data["methods"].values() for f in oracle)
+    assert data["blend"]["chosen_on"] == ["2018-11"]  # forecast from 2018-10: the test month is never seen
+    chosen = forecast.Blend(data["blend"]["half_life_months"] or math.inf, data["blend"]["neighbour_share"])
+    assert chosen in forecast.CANDIDATES
+
+
 def test_suffolk_areas_list_its_districts_with_crime_and_harm(cli: Cli, suffolk: Path) -> None:
     result = cli("areas", "--json")
     assert result.code == 0, result.err

@@ -193,7 +193,7 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
     assert _headers(panel.eval_table) == ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%"]
     rows = _table_rows(panel.eval_table)
     assert [row[0] for row in rows] == ["Last period's counts (baseline)", "Grid (weighted)", "Kernel density",
-                                        "Getis-Ord Gi*"]
+                                        "Getis-Ord Gi*", "Recent months and neighbours (chosen on training months)"]
     # The March crimes repeat January's cells, so the naive forecast is as good as it can be.
     assert rows[0][4:] == ["1.00", "1.00", "1.00"]
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)

@@ -331,7 +331,7 @@ def test_evaluate_reports_every_method_at_each_area_share(analysis, published):
     per_month = sum(_repeat_pattern(published))
     result = analysis.evaluate("2024-01", "2024-01", "2024-03", "2024-03", cell_m=1000, bandwidth_m=1000,
                                radius_m=1000)
-    assert set(result["methods"]) == {"naive", "grid", "kde", "gistar"}
+    assert set(result["methods"]) == {"naive", "grid", "kde", "gistar", "blend"}
     for name, figures in result["methods"].items():
         for measure in ("pai", "pei", "hit_rate", "cells"):
             assert set(figures[measure]) == {"0.01", "0.03", "0.05"}, (name, measure)

@@ -101,11 +101,17 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"train {args.train_from}..{args.train_to} ({result['train']['crimes']:,} crimes), test "
                   f"{args.test_from}..{args.test_to} ({result['test']['crimes']:,}); {result['cell_m']:.0f} m cells "
                   f"over {result['study_area']} ({result['area_km2']:,} km2)")
-            print(f"{'method':8} {'PAI 1%':>8} {'PAI 3%':>8} {'PAI 5%':>8} {'PEI 1%':>8} {'PEI 3%':>8} {'PEI 5%':>8}")
+            print(f"{'method':8} {'PAI 1%':>8} {'PAI 3%':>8} {'PAI 5%':>8} {'PEI 1%':>8} {'PEI 3%':>8} {'PEI 5%':>8}"
+                  f" {'harm 1%':>8}")
+            shares = ("0.01", "0.03", "0.05")
             for name, figures in result["methods"].items():
-                values = [figures["pai"][f] for f in ("0.01", "0.03", "0.05")]
-                values += [figures["pei"][f] for f in ("0.01", "0.03", "0.05")]
+                values = [figures["pai"][f] for f in shares] + [figures["pei"][f] for f in shares]
+                values.append(figures["harm_captured"]["0.01"])
                 print(f"{name:8} " + " ".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in values))
+            oracle = [result["oracle"]["pai"][f] for f in shares]
+            print(f"{'(best)':8} " + " ".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in oracle))
+            print(f"blend: {result['blend']['chosen']} (chosen on {', '.join(result['blend']['chosen_on']) or '-'}); "
+                  "harm 1%: share of the test period's harm in the top 1% of cells")
     elif args.command == "harm":
         if args.action == "list":
             weights = sorted(harm.weights().values(), key=lambda w: w.key)
