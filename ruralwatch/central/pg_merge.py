@@ -36,7 +36,7 @@ from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import NOT_FIELDS, FieldConflict, Side, merge_row
+from ruralwatch.sync.merge import FieldConflict, Side, plan_batch
 
 if TYPE_CHECKING:
     import psycopg
@@ -235,30 +235,11 @@ class PgMerger:
     def _merge_table(self, spec: TableSpec, rows: list[dict[str, Any]], receiver: Side, sender: Side,
                      stats: _Stats) -> None:
         columns = spec.names
-        fields = [c for c in columns if c not in NOT_FIELDS]
         ids = list({row["id"] for row in rows})
-        existing = self.read_rows(spec, ids)
-        inserts: dict[str, dict[str, Any]] = {}
-        updates: dict[str, dict[str, Any]] = {}
-        originals: dict[str, dict[str, Any]] = {}
-        for incoming in rows:
-            row_id = incoming["id"]
-            local = existing.get(row_id)
-            if local is None:
-                full = {c: incoming.get(c) for c in columns}
-                inserts[row_id] = existing[row_id] = full
-                continue
-            merged, conflicts = merge_row(local, incoming, fields, receiver, sender)
-            stats.conflicts.extend((spec.name, row_id, c) for c in conflicts)
-            if merged is None:
-                stats.unchanged += 1
-                continue
-            originals.setdefault(row_id, local)
-            existing[row_id] = merged
-            if row_id in inserts:
-                inserts[row_id] = merged
-            else:
-                updates[row_id] = merged
+        plan = plan_batch(self.read_rows(spec, ids), rows, columns, receiver, sender)
+        inserts, updates, originals = plan.inserts, plan.updates, plan.originals
+        stats.conflicts.extend((spec.name, row_id, c) for row_id, c in plan.conflicts)
+        stats.unchanged += plan.unchanged
         if inserts:
             self._copy(spec.name, spec, list(inserts.values()), columns, spec.name in GEOMETRY_TABLES)
         # Only the columns some row changed go through the staging table and the SET (the points only when a

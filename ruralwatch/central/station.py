@@ -2,14 +2,16 @@
 in one step: export what the central store has not had, merge it there, then import the outgoing package the
 central store writes for this laptop.
 
-The two packages never leave this machine (a private temporary folder, removed afterwards), so they are written
-without a passphrase; the connection itself is protected by the server's TLS (`sslmode` in the connection string).
+The two packages never leave this machine (a private temporary folder, removed afterwards); they are still written
+encrypted, under a passphrase made for this one exchange and never stored, as every package of an encrypted
+database is. The connection itself is protected by the server's TLS (`sslmode` in the connection string).
 Both sides must trust each other first, as for any exchange: the central store the laptop (`central trust`), the
 laptop the central store's key (`sync trust`).
 """
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -63,16 +65,17 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) ->
             outbox = Path(folder) / "out"
             outbox.mkdir()
             say("exporting this laptop's changes…")
-            exported = sync.export(outbox / "laptop.rwsync", since_last_for=central.device_id)
+            one_time = secrets.token_urlsafe(32)
+            exported = sync.export(outbox / "laptop.rwsync", since_last_for=central.device_id, passphrase=one_time)
             rows = sum(exported.rows.values())
             say(f"merging {rows:,} rows into the central store…")
-            (merged,) = central.merge_folder(outbox, None)
+            (merged,) = central.merge_folder(outbox, one_time)
             if merged.status == "refused":
                 raise CentralError(f"the central store refused this laptop's package: {merged.message}")
             say("fetching what the rest of the force changed…")
             back = Path(folder) / "central.rwsync"
-            central.package_for(own.device_id, back, None)
-            received = sync.import_package(back)
+            central.package_for(own.device_id, back, one_time)
+            received = sync.import_package(back, one_time)
         return StationSync(rows, merged, received)
     finally:
         central.close()

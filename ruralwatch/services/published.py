@@ -72,7 +72,8 @@ class _Crime:
             self.month, self.changed = month, True
         # The latest month's outcome; within one month (a crime listed with several outcomes) the greatest, so
         # that the result is the same whatever order the rows come in.
-        later = month > self.outcome_month or (month == self.outcome_month and outcome > self.outcome)
+        later = (not self.outcome or month > self.outcome_month
+                 or (month == self.outcome_month and outcome > self.outcome))
         if outcome and later and outcome != self.outcome:
             self.outcome, self.outcome_month, self.changed = outcome, month, True
 

@@ -36,7 +36,7 @@ from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import NOT_FIELDS, FieldConflict, Side, merge_row
+from ruralwatch.sync.merge import FieldConflict, Side, plan_batch
 
 PASSPHRASE_ENV = "RURALWATCH_SYNC_PASSPHRASE_FILE"
 # The device's private signing key is kept in the `meta` table as hex. The file itself is not encrypted at
@@ -474,7 +474,6 @@ class SyncService:
         self, table: str, columns: list[str], rows: list[dict[str, Any]], receiver: Side, sender: Side,
         stats: _MergeStats,
     ) -> None:
-        fields = [c for c in columns if c not in NOT_FIELDS]
         db = self.store.db
         for start in range(0, len(rows), _BATCH):
             batch = rows[start:start + _BATCH]
@@ -482,27 +481,10 @@ class SyncService:
             cursor = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
             names = [d[0] for d in cursor.description]
             existing = {row[0]: open_values(self.store, table, dict(zip(names, row, strict=True))) for row in cursor}
-            inserts: dict[str, dict[str, Any]] = {}
-            updates: dict[str, dict[str, Any]] = {}
-            originals: dict[str, dict[str, Any]] = {}
-            for incoming in batch:
-                row_id = incoming["id"]
-                local = existing.get(row_id)
-                if local is None:
-                    full = {c: incoming.get(c) for c in columns}
-                    inserts[row_id] = existing[row_id] = full
-                    continue
-                merged, conflicts = merge_row(local, incoming, fields, receiver, sender)
-                stats.conflicts.extend((table, row_id, c) for c in conflicts)
-                if merged is None:
-                    stats.unchanged += 1
-                    continue
-                originals.setdefault(row_id, local)
-                existing[row_id] = merged
-                if row_id in inserts:
-                    inserts[row_id] = merged
-                else:
-                    updates[row_id] = merged
+            plan = plan_batch(existing, batch, columns, receiver, sender)
+            inserts, updates, originals = plan.inserts, plan.updates, plan.originals
+            stats.conflicts.extend((table, row_id, c) for row_id, c in plan.conflicts)
+            stats.unchanged += plan.unchanged
             if inserts:
                 placeholders = ",".join("?" * len(columns))
                 quoted = ",".join(f"[{c}]" for c in columns)

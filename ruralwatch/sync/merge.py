@@ -12,7 +12,7 @@ every side knows all of its own writes).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ruralwatch.store.syncable import ALL_FIELDS_KEY
@@ -96,6 +96,46 @@ def merge_row(
     if incoming_star > local_star and "created_at" in incoming:
         merged["created_at"] = incoming["created_at"]
     return (merged if merged != local else None), conflicts
+
+
+@dataclass
+class BatchPlan:
+    """What merging a batch of incoming rows into the rows held does, by row id: rows to insert, rows to update
+    (with the row as it was held before, to tell which columns changed), the conflicts found, and how many were
+    unchanged. Both central engines and the laptop apply it; the plan itself is the merge."""
+
+    inserts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    originals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conflicts: list[tuple[str, FieldConflict]] = field(default_factory=list)  # (row id, conflict)
+    unchanged: int = 0
+
+
+def plan_batch(existing: dict[str, dict[str, Any]], incoming_rows: list[dict[str, Any]], columns: list[str],
+               receiver: Side, sender: Side) -> BatchPlan:
+    """Merge `incoming_rows` (a package's rows of one table) into `existing` (the held rows with those ids, by
+    id; updated in place as rows merge, so a row repeated in the batch merges onto its first merge)."""
+    fields = [c for c in columns if c not in NOT_FIELDS]
+    plan = BatchPlan()
+    for incoming in incoming_rows:
+        row_id = incoming["id"]
+        local = existing.get(row_id)
+        if local is None:
+            full = {c: incoming.get(c) for c in columns}
+            plan.inserts[row_id] = existing[row_id] = full
+            continue
+        merged, conflicts = merge_row(local, incoming, fields, receiver, sender)
+        plan.conflicts.extend((row_id, c) for c in conflicts)
+        if merged is None:
+            plan.unchanged += 1
+            continue
+        plan.originals.setdefault(row_id, local)
+        existing[row_id] = merged
+        if row_id in plan.inserts:
+            plan.inserts[row_id] = merged
+        else:
+            plan.updates[row_id] = merged
+    return plan
 
 
 def _delete_vs_edit(

@@ -105,7 +105,12 @@ def test_laptops_and_a_postgresql_central_store(cli, tmp_path: Path, pg_dsn: str
     assert {r["place"] for r in rows} == {"Farm 1", "Farm 2"} and "reporter_phone" not in rows[0]
 
 
-def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path: Path) -> None:
+def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    passphrase = tmp_path / "passphrase.txt"  # encrypted databases exchange encrypted packages only
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
     central, laptop = tmp_path / "central.db", tmp_path / "laptop.db"
     ids = {db: cli(db, "sync", "identity", "--json").json() for db in (central, laptop)}
     assert cli(central, "central", "trust", "--into", str(central), "--device", ids[laptop]["device_id"],
@@ -113,13 +118,13 @@ def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path:
     cli(laptop, "sync", "trust", "--device", ids[central]["device_id"], "--key", ids[central]["public_key"])
     _record(laptop, "Farm 1")
     inbox = tmp_path / "inbox"
-    cli(laptop, "sync", "export", "--out", str(inbox / "1.rwsync"), "--unencrypted")
+    cli(laptop, "sync", "export", "--out", str(inbox / "1.rwsync"))
     assert cli(central, "central", "merge", str(inbox), "--into", str(central)).code == 0
     status = cli(central, "central", "status", "--from", str(central), "--json").json()
     assert status["engine"] == "sqlite" and status["packages"] == 1
     assert {t["table"]: t["live"] for t in status["tables"]}["incidents"] == 1
     packaged = cli(central, "central", "package", "--from", str(central), "--for", ids[laptop]["device_id"],
-                   "--out", str(tmp_path / "back.rwsync"), "--unencrypted")
+                   "--out", str(tmp_path / "back.rwsync"))
     assert packaged.code == 0 and "1 rows" in packaged.out
     out = tmp_path / "incidents.geojson"
     assert cli(central, "central", "export", "--from", str(central), "--out", str(out)).code == 0

@@ -164,7 +164,7 @@ def test_any_rows_give_one_row_per_crime_with_first_month_and_latest_outcome(
         month, outcome, outcome_month = model.get((i, lon, lat, t), (m, o, m))
         if m < month:
             month = m
-        if o and (m > outcome_month or (m == outcome_month and o > outcome)):
+        if o and (not outcome or m > outcome_month or (m == outcome_month and o > outcome)):
             outcome, outcome_month = o, m
         model[(i, lon, lat, t)] = (month, outcome, outcome_month)
     assert held == {k: (v[0], v[1] or None) for k, v in model.items()}
