@@ -74,7 +74,8 @@ class _Crime:
         # that the result is the same whatever order the rows come in.
         later = (not self.outcome or month > self.outcome_month
                  or (month == self.outcome_month and outcome > self.outcome))
-        if outcome and later and outcome != self.outcome:
+        if outcome and later and (outcome, month) != (self.outcome, self.outcome_month):
+            # The month moves on even when the outcome reads the same: a later tie must be judged against it.
             self.outcome, self.outcome_month, self.changed = outcome, month, True
 
 

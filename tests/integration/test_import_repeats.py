@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ruralwatch.io.police_uk import API_CATEGORIES
@@ -138,6 +138,11 @@ rows_strategy = st.lists(st.tuples(
 ), min_size=1, max_size=12)
 
 
+@example(  # found by hypothesis: the same outcome again in a later month must move the outcome's month on
+    rows=[("b2", "2019-02", (0.5, 51.9), "Other theft", "Offender given a caution"),
+          ("b2", "2019-01", (0.5, 51.9), "Other theft", "Under investigation"),
+          ("a1", "2019-01", (0.5, 51.9), "Burglary", ""),
+          ("b2", "2019-02", (0.5, 51.9), "Other theft", "Under investigation")], split=2, reverse=True)
 @settings(max_examples=40, deadline=None)
 @given(rows=rows_strategy, split=st.integers(1, 3), reverse=st.booleans())
 def test_any_rows_give_one_row_per_crime_with_first_month_and_latest_outcome(
