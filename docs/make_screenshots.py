@@ -1,8 +1,9 @@
 """Take the documentation screenshots from the real app with demo data.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py [--only force]
 
-Writes PNGs into docs/screenshots/. Re-run after changing the window so the guide stays true.
+Writes PNGs into docs/screenshots/ (`--only force`: only those of another force than Essex). Re-run after
+changing the window so the guide stays true.
 
 The clock is fixed (DEMO_NOW, moved forward by hand through the patrol log) and the demo data has a fixed seed,
 so the screenshots only change when the app does. Page 1 of the briefing pack is rendered with `pdftoppm`
@@ -57,6 +58,8 @@ OUT = Path(__file__).resolve().parent / "screenshots"
 BASEMAP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mbtiles" / "plain_3.mbtiles"
 # The real Essex data.police.uk files, when present beside the project (see ../shared/data/README.md).
 POLICE_UK = Path(__file__).resolve().parents[2] / "shared" / "data" / "police-uk" / "essex"
+# Another force's files for the "any force" pictures: Suffolk, 2018-10..2019-02.
+OTHER_FORCES = POLICE_UK.parent / "other-forces"
 SEED = 2026  # the demo's default seed, given explicitly so the roster and patrols never change
 
 # The joint patrol the screenshots follow: a dawn hare coursing operation out of Saffron Walden.
@@ -106,6 +109,11 @@ def main() -> int:
 
     app = make_application()
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["--only", "force"]:
+        with tempfile.TemporaryDirectory() as folder:
+            force_screenshots(Path(folder), MainWindow)
+        app.quit()
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         first_run_screenshot(Path(folder))
         # Signed in as the administrator of an encrypted database, as after the first start.
@@ -167,6 +175,7 @@ def main() -> int:
         dark_screenshot(app, window)
         window.dispose()
         store.close()
+        force_screenshots(Path(folder), MainWindow)
     print(f"screenshots written to {OUT}")
     app.quit()
     return 0
@@ -455,6 +464,40 @@ def dark_screenshot(app, window) -> None:  # noqa: ANN001 - QApplication, MainWi
     wait(1500)
     save(window, "main-window-dark.png")
     theme.apply_scheme(app, "light")
+
+
+def force_screenshots(folder: Path, main_window) -> None:  # noqa: ANN001 - the MainWindow class
+    """Suffolk's published crime with the force set to Suffolk: the map, hotspots and forecast accuracy follow it."""
+    files = sorted(OTHER_FORCES.glob("*-suffolk-street.csv"))
+    if not files:
+        print("  (no Suffolk files beside the project: force pictures skipped)")
+        return
+    store = create_database(folder / "suffolk.db", ADMIN, ADMIN_PASSWORD, display_name="PC Jo Smith")
+    services = Services.build(store)
+    services.geography.use_force("Suffolk")
+    services.published.import_paths(files)
+    window = main_window(services, folder / "suffolk-page")
+    window.resize(1366, 768)
+    window.show()
+    loop = QEventLoop()
+    window.map.incidents_shown.connect(lambda _count: loop.quit())
+    QTimer.singleShot(30_000, loop.quit)
+    loop.exec()
+    fold_legend(window)
+    window.analysis_dock.show()
+    panel = window.analysis
+    run_and_wait(panel.run_hotspots, panel.hotspots_ready)
+    wait(2500)
+    save(window, "force-suffolk-hotspots.png")
+    panel.tabs.setCurrentIndex(1)
+    panel.train_from.setText("2018-10")
+    panel.train_to.setText("2019-01")
+    panel.test_from.setText("2019-02")
+    panel.test_to.setText("2019-02")
+    run_and_wait(panel.run_evaluation, panel.evaluation_ready)
+    save(panel, "force-suffolk-accuracy.png")
+    window.dispose()
+    store.close()
 
 
 def service_filter(kind: str):  # noqa: ANN201 - tiny helper for the script

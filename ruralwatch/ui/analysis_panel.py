@@ -51,7 +51,7 @@ from ruralwatch.ui.widgets import make_table, vocab_combo
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 METHOD_NAMES = {
     "naive": "Last period's counts (baseline)", "grid": "Grid (weighted)", "kde": "Kernel density",
-    "gistar": "Getis-Ord Gi*", "blend": "Recent months and neighbours (chosen on training months)",
+    "gistar": "Getis-Ord Gi*", "blend": "Blend (recent months, neighbours)",
 }
 
 
@@ -305,16 +305,26 @@ class AnalysisPanel(QWidget):
         )
 
     def _show_evaluation(self, result: dict[str, Any]) -> None:
+        shares = ("0.01", "0.03", "0.05")
         rows = []
         for name, figures in result["methods"].items():
-            rows.append([METHOD_NAMES.get(name, name)] + [figures["pai"][f] for f in ("0.01", "0.03", "0.05")]
-                        + [figures["pei"][f] for f in ("0.01", "0.03", "0.05")])
-        _fill_table(self.eval_table, ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%"], rows)
+            rows.append([METHOD_NAMES.get(name, name)] + [figures["pai"][f] for f in shares]
+                        + [figures["pei"][f] for f in shares] + [figures["harm_captured"]["0.01"]])
+        # The ceiling: the test period's own busiest cells (PEI is 1 there by definition).
+        rows.append(["Best possible"] + [result["oracle"]["pai"][f] for f in shares] + [1.0, 1.0, 1.0]
+                    + [result["oracle"]["harm_captured"]["0.01"]])
+        _fill_table(self.eval_table, ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%",
+                                      "Harm 1%"], rows)
         self.eval_status.setText(
             f"Trained on {result['train']['crimes']:,} crimes ({result['train']['from']} to {result['train']['to']}),"
             f" tested on {result['test']['crimes']:,} ({result['test']['from']} to {result['test']['to']}); "
             f"{result['cell_m']:.0f} m cells over {result['study_area']}, {result['area_km2']:,.0f} km²."
         )
+        # The rest in the table's tooltip: the status keeps to the three lines it has room for.
+        self.eval_table.setToolTip(
+            f"Harm 1%: the share of the test period's crime harm in the top 1% of cells. Best possible: the test "
+            f"period's own busiest cells. The blend chose {result['blend']['chosen']}, on the training months "
+            f"{', '.join(result['blend']['chosen_on']) or '(too few)'} only.")
         self.evaluation_ready.emit(result)
 
     # --- areas --------------------------------------------------------------------------------------------

@@ -190,12 +190,13 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
         panel.run_evaluation()
     result = blocker.args[0]
     assert (result["train"]["crimes"], result["test"]["crimes"]) == (7, 6)
-    assert _headers(panel.eval_table) == ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%"]
+    assert _headers(panel.eval_table) == ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%",
+                                          "Harm 1%"]
     rows = _table_rows(panel.eval_table)
     assert [row[0] for row in rows] == ["Last period's counts (baseline)", "Grid (weighted)", "Kernel density",
-                                        "Getis-Ord Gi*", "Recent months and neighbours (chosen on training months)"]
+                                        "Getis-Ord Gi*", "Blend (recent months, neighbours)", "Best possible"]
     # The March crimes repeat January's cells, so the naive forecast is as good as it can be.
-    assert rows[0][4:] == ["1.00", "1.00", "1.00"]
+    assert rows[0][4:7] == ["1.00", "1.00", "1.00"]
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)
     assert panel.eval_status.text().startswith("Trained on 7 crimes (2024-01 to 2024-02), tested on 6")
 
