@@ -15,6 +15,13 @@ debian_packages=(
   libdbus-1-3 libx11-6 libx11-xcb1 libxkbfile1 libxcb1 libxcb-dri3-0 libxcb-cursor0 libnss3 libnspr4
   libgssapi-krb5-2 libasound2 libxtst6 libxrandr2 libxfixes3 libxext6 libxdamage1 libxcomposite1
   libxshmfence1 fonts-dejavu-core
+  # The xcb platform plugin (the window on an X desktop), from `ldd Qt/plugins/platforms/libqxcb.so` and
+  # libQt6XcbQpa: without icccm4 and keysyms1 the window does not start (Qt's message blames libxcb-cursor0).
+  # PySide6 6.12 links no libxcb-xinerama0.
+  libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-render0 libxcb-xkb1 libxcb-shape0
+  libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-util1 libxcb-glx0 libxrender1
+  # tests/display: the window on a real X display (Xvfb) with a window manager (openbox)
+  xvfb openbox
   binutils  # objdump, which PyInstaller needs for the bundle test
   # The central store's second engine: the tests start their own throwaway server (tests/pg_cluster.py).
   postgresql postgresql-15-postgis-3

@@ -22,8 +22,12 @@ from ruralwatch.core.patrol_plan import PlanStop, settings_to_json, stops_to_jso
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import DutyInput, PersonInput, validate_duty, validate_person
 from ruralwatch.patrols.plan import Plan, PlanSettings, suggest_plan
+from ruralwatch.services.changes import Change
+from ruralwatch.services.patrols import TOPIC as PATROLS_TOPIC
 from ruralwatch.services.patrols import PatrolService
+from ruralwatch.services.people import TOPIC as PEOPLE_TOPIC
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.roster import TOPIC as ROSTER_TOPIC
 from ruralwatch.services.roster import RosterService
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable
@@ -95,6 +99,10 @@ def load_demo_roster(
     _patrols(patrols, rng, seed, now, person_ids, added)
     if progress:
         progress("patrols")
+    # The rows above are written through the tables, below the services' own announcements: say what changed, so
+    # the Patrols and Roster panels list them (the Patrols list stayed empty until its filter was changed).
+    for hub, topic in ((people.hub, PEOPLE_TOPIC), (roster.hub, ROSTER_TOPIC), (patrols.hub, PATROLS_TOPIC)):
+        hub.publish(Change(topic, "bulk"))
     return added
 
 

@@ -379,7 +379,7 @@ class AnalysisPanel(QWidget):
         button = QPushButton("Show timin&g")
         button.clicked.connect(self.run_timing)
         export = QPushButton("Save charts as &PNG…")
-        export.clicked.connect(self.export_charts)
+        export.clicked.connect(lambda: self.export_charts())  # not clicked(checked) as the path
         report = QPushButton("Save a&nalysis report…")
         report.setToolTip("One HTML file for the chosen area and period (hotspots, harm by area, timing, charts); "
                           "print it to PDF from a browser")

@@ -37,6 +37,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask
+from ruralwatch.ui.widgets import settle_default_button
 
 # (format key, what the user sees, file ending)
 EXPORT_FORMATS = (
@@ -137,10 +138,10 @@ class ExportDialog(QDialog):
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start_export)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        settle_default_button(self, self.export_button)  # not Choose…
 
     # --- input -----------------------------------------------------------------------------------------------
 

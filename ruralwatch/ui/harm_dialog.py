@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.harm import HarmService
-from ruralwatch.ui.widgets import make_table
+from ruralwatch.ui.widgets import make_table, settle_default_button
 
 
 class HarmWeightsDialog(QDialog):
@@ -37,7 +37,6 @@ class HarmWeightsDialog(QDialog):
         self.note = QLineEdit()
         self.note.setPlaceholderText("Why this weight changes (kept with it)")
         save = QPushButton("&Save weight")
-        save.setDefault(True)  # Enter in Days or Reason saves the weight
         save.clicked.connect(self.save)
         reset = QPushButton("&Back to default")
         reset.clicked.connect(self.reset)
@@ -63,6 +62,7 @@ class HarmWeightsDialog(QDialog):
         layout.addLayout(edit)
         layout.addLayout(buttons)
         layout.addWidget(close)
+        settle_default_button(self, save)  # Enter in Days or Reason saves the weight
         self.reload()
 
     def reload(self) -> None:

@@ -16,10 +16,11 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QDialog,
     QDockWidget,
@@ -80,7 +81,10 @@ from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+DEFAULT_SIZE = (1400, 860)
+# The narrowest a docked panel opens (it scrolls below its own width); see fit_dock.
+MIN_DOCK_WIDTH = 340
 
 
 class MainWindow(QMainWindow):
@@ -102,7 +106,7 @@ class MainWindow(QMainWindow):
         self.basemap_actions = BasemapActions(self)
         self._focus_map_on_select = True
         self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
-        self.resize(1400, 860)
+        self.resize(*DEFAULT_SIZE)
 
         self.model = IncidentTableModel(service, self)
         self.table = QTableView()
@@ -161,6 +165,10 @@ class MainWindow(QMainWindow):
         self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
+        # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
+        # pushed the window past a laptop's screen. A panel can still be dragged out to float.
+        for dock in (self.sync_dock, self.roster_dock, self.patrol_dock):
+            self.tabifyDockWidget(self.analysis_dock, dock)
         # Which of the incident forms and the patrol panel a map click goes to.
         self.picking = MapPicking(self.map, self.patrol_panel,
                                   lambda message, timeout: self.statusBar().showMessage(message, timeout))
@@ -174,7 +182,11 @@ class MainWindow(QMainWindow):
         self._refresh_timer = QTimer(self, singleShot=True, interval=50)
         self._refresh_timer.timeout.connect(self.refresh)
 
-        self._restore_layout()
+        if not self._restore_layout() and not self._default_size_fits():
+            # A laptop screen smaller than the default size (1366x768, or 1920x1080 at 150%): open maximised, so
+            # the window manager fits the frame, title bar and status bar onto the screen.
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        self.fit_to_screen()
         self._update_status()
 
     # --- building ----------------------------------------------------------------------------------------
@@ -186,7 +198,6 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search place, description, crime ref, VRM… (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
         self.kind_filter = vocab_combo(((kind.key, kind.name) for kind in KINDS), blank="All kinds")
         self.status_filter = vocab_combo(STATUSES, blank="Any status")
         self.use_from = QCheckBox("F&rom")
@@ -212,19 +223,25 @@ class MainWindow(QMainWindow):
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self.apply_filters)
 
-        # Two rows, so the table pane can be narrow enough on a laptop screen to leave room for the map.
+        # Three rows, and combos that may be narrower than their longest entry, so the table pane can be narrow
+        # enough on a 1366x768 laptop screen (with a panel docked) to leave the map a usable width.
+        for combo in (self.kind_filter, self.status_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        self.search.setMinimumWidth(160)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(clear)
+        middle = QHBoxLayout()
+        middle.addWidget(self.kind_filter, 2)
+        middle.addWidget(self.status_filter, 1)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.kind_filter, 2)
-        bottom.addWidget(self.status_filter, 1)
         bottom.addWidget(self.use_from)
-        bottom.addWidget(self.date_from)
+        bottom.addWidget(self.date_from, 1)
         bottom.addWidget(self.use_to)
-        bottom.addWidget(self.date_to)
-        row.addLayout(top)
-        row.addLayout(bottom)
+        bottom.addWidget(self.date_to, 1)
+        for layout in (top, middle, bottom):
+            row.addLayout(layout)
         return bar
 
     def _build_actions(self) -> None:
@@ -498,6 +515,7 @@ class MainWindow(QMainWindow):
         if not shown or panel is None:
             return
         dock.raise_()
+        self.fit_dock(dock)
         candidate = panel.nextInFocusChain()
         while candidate is not None and candidate is not panel:
             if (panel.isAncestorOf(candidate) and candidate.isVisibleTo(panel) and candidate.isEnabled()
@@ -505,6 +523,41 @@ class MainWindow(QMainWindow):
                 candidate.setFocus(Qt.FocusReason.ShortcutFocusReason)
                 return
             candidate = candidate.nextInFocusChain()
+
+    def fit_dock(self, dock: QDockWidget) -> None:
+        """A docked panel opens at most two fifths of the window wide, so the table and the map keep theirs."""
+        if dock.isFloating():
+            return
+        limit = max(MIN_DOCK_WIDTH, int(self.width() * 0.4))
+        if max(dock.width(), dock.sizeHint().width()) > limit:
+            self.resizeDocks([dock], [limit], Qt.Orientation.Horizontal)
+
+    def _default_size_fits(self) -> bool:
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return True
+        free = screen.availableGeometry()
+        # Room for a window manager's frame and title bar around the default size.
+        return free.width() >= DEFAULT_SIZE[0] + 16 and free.height() >= DEFAULT_SIZE[1] + 48
+
+    def fit_to_screen(self) -> None:
+        """Keep the window on its screen's free area: a remembered or default size larger than this laptop's
+        screen is shrunk and moved back onto it."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), free.width() - extra_w)
+        height = min(self.height(), free.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), free.x()), free.right() - frame.width() + 1)
+        y = min(max(frame.y(), free.y()), free.bottom() - frame.height() + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -698,7 +751,8 @@ class MainWindow(QMainWindow):
         app.setFont(font)
         keys.LARGE_TEXT.write(on)
 
-    def _restore_layout(self) -> None:
+    def _restore_layout(self) -> bool:
+        """Apply the remembered text size, geometry and panels; True when a geometry was remembered."""
         settings = QSettings()
         if keys.LARGE_TEXT.read(settings):
             self.large_text_action.setChecked(True)
@@ -711,6 +765,12 @@ class MainWindow(QMainWindow):
         docks = keys.DOCK_STATE.read(settings)
         if docks is not None:
             self.restoreState(docks, LAYOUT_VERSION)
+        return geometry is not None
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not event.spontaneous():
+            QTimer.singleShot(0, self, self.fit_to_screen)  # once the window manager has put its frame on
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         settings = QSettings()

@@ -32,7 +32,7 @@ from ruralwatch.services.retention import (
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask
-from ruralwatch.ui.widgets import make_table
+from ruralwatch.ui.widgets import make_table, settle_default_button
 
 COLUMNS = ("What", "Record", "Clock started", "Due on", "Fields to clear")
 
@@ -73,8 +73,8 @@ class RetentionDialog(QDialog):
         buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        close.setDefault(True)  # Enter never anonymises by accident
         layout.addWidget(buttons)
+        settle_default_button(self, close)  # Enter never anonymises by accident
         self.refresh()
 
     # --- the preview -----------------------------------------------------------------------------------------

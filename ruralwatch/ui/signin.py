@@ -49,6 +49,7 @@ from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import settings_keys, theme
+from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.field_marks import MarkedFields
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; a short phrase of ordinary words is good."
@@ -107,7 +108,6 @@ class FormDialog(QDialog):
         self.error_label.hide()
         self.buttons = QDialogButtonBox()
         self.submit_button = QPushButton(submit_text)
-        self.submit_button.setDefault(True)  # Enter submits
         self.cancel_button = QPushButton(cancel_text)
         self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
@@ -119,6 +119,9 @@ class FormDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        # Enter submits. Set once the button is inside the dialog: set before, the dialog never learnt it, and Enter
+        # went to the first other button (the first start's Choose…, which opened the folder chooser).
+        settle_default_button(self, self.submit_button)
         self.marks = MarkedFields()
 
     def add_field(self, label: str, widget: QLineEdit, hint: str = "") -> QLineEdit:
@@ -128,8 +131,16 @@ class FormDialog(QDialog):
             note.setWordWrap(True)
             note.setStyleSheet(theme.hint_style())
             self.form.addRow("", note)
-        widget.textEdited.connect(lambda _text, w=widget: self.marks.unmark(w))
+        widget.textEdited.connect(lambda _text, w=widget: self.field_edited(w))
         return widget
+
+    def field_edited(self, widget: QWidget) -> None:
+        """Editing the field an error is about takes its mark away, and the message with the last mark."""
+        marked = self.marks.is_marked(widget)
+        self.marks.unmark(widget)
+        if marked and not self.marks.any():
+            self.error_label.clear()
+            self.error_label.hide()
 
     def show_error(self, message: str, field: QWidget | None = None) -> None:
         self.clear_error()
@@ -225,6 +236,7 @@ class FirstRunDialog(NewAdministratorDialog):
         if choose_folder:
             self.folder.setToolTip("The database, its keyring and its daily backups are kept in this folder")
             browse = QPushButton("C&hoose…")
+            browse.setAutoDefault(False)  # Enter creates the database, even after tabbing past this button
             browse.clicked.connect(self.browse_folder)
             row = QHBoxLayout()
             row.addWidget(self.folder, 1)
@@ -232,14 +244,14 @@ class FirstRunDialog(NewAdministratorDialog):
             label = QLabel("&Data folder:")
             label.setBuddy(self.folder)
             self.form.insertRow(0, label, row)
-            self.folder.textEdited.connect(lambda _text: self.marks.unmark(self.folder))
+            self.folder.textEdited.connect(lambda _text: self.field_edited(self.folder))
         self.username.setFocus()
 
     def browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
-            self.marks.unmark(self.folder)
+            self.field_edited(self.folder)
 
     def target_path(self) -> Path | None:
         """The database file in the chosen folder, or None after showing why the folder will not do."""

@@ -82,8 +82,17 @@ class SyncPanel(QWidget):
         peers_layout.addWidget(trust)
 
         self.peer_choice = QComboBox()
-        self.passphrase_file = QLineEdit()
-        self.passphrase_file.setPlaceholderText("passphrase file (needed to export: packages carry personal data)")
+        # The shared passphrase itself, typed hidden (or read from a file with "From file…"). It was a file-name
+        # field: a typed passphrase was taken for a file name and then shown in clear in the error.
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText("shared passphrase (needed to export: packages carry personal data)")
+        from_file = QPushButton("From file…")
+        from_file.setToolTip("Read the passphrase from a file (its first line)")
+        from_file.clicked.connect(lambda: self.passphrase_from_file())
+        passphrase_row = QHBoxLayout()
+        passphrase_row.addWidget(self.passphrase, 1)
+        passphrase_row.addWidget(from_file)
         export = QPushButton("E&xport changes…")
         export.clicked.connect(lambda: self.export_package())
         import_button = QPushButton("Import packa&ge…")
@@ -94,7 +103,8 @@ class SyncPanel(QWidget):
         exchange = QGroupBox("Exchange")
         exchange_form = QFormLayout(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
-        exchange_form.addRow("Pa&ssphrase", self.passphrase_file)
+        exchange_form.addRow("Pa&ssphrase", passphrase_row)
+        exchange_form.labelForField(passphrase_row).setBuddy(self.passphrase)
         buttons = QHBoxLayout()
         buttons.addWidget(export)
         buttons.addWidget(import_button)
@@ -156,10 +166,22 @@ class SyncPanel(QWidget):
         return f"{kind_name(subject.kind)}, {subject.place or 'no place'}, {format_local(subject.occurred_start)[:10]}"
 
     def _passphrase(self) -> str | None:
+        return self.passphrase.text() or None
+
+    def passphrase_from_file(self) -> None:
+        """Fill the passphrase from a file; a file that will not do is named, its content never shown."""
         from ruralwatch.services.sync import read_passphrase
 
-        text = self.passphrase_file.text().strip()
-        return read_passphrase(text) if text else None
+        chosen, _ = QFileDialog.getOpenFileName(self, "Passphrase file", str(Path.home()), "All files (*)")
+        if not chosen:
+            return
+        try:
+            text = read_passphrase(chosen)
+        except RuralWatchError as exc:
+            self.status.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            return
+        self.passphrase.setText(text or "")
+        self.status.setText(f"Passphrase read from {Path(chosen).name}.")
 
     def report(self, message: str) -> None:
         self.problems.append(message)
@@ -197,11 +219,11 @@ class SyncPanel(QWidget):
                      on_failed=failed)
 
     def export_package(self, path: Path | None = None) -> None:
-        if not self.passphrase_file.text().strip():
+        if not self.passphrase.text():
             # As on the command line: a package carries contact details, so it leaves the laptop encrypted.
-            self.status.setText("Choose a passphrase file first: a package carries personal data, so it is "
+            self.status.setText("Type the shared passphrase first: a package carries personal data, so it is "
                                 "always encrypted")
-            self.passphrase_file.setFocus()
+            self.passphrase.setFocus()
             return
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),

@@ -30,7 +30,7 @@ class ActionSpec:
     slot: str  # a window attribute path, e.g. "new_incident" or "map.set_heatmap_visible"
     tip: str | None  # the status tip (and tooltip); None for a plain toggle
     permission: str | None = None  # a key of core.permissions.ACTIONS
-    checkable: bool = False  # a toggle: the slot gets the new state
+    checkable: bool = False  # a toggle: the slot gets the new state; any other slot is called with no argument
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,12 @@ def make_action(window: QWidget, spec: ActionSpec) -> QAction:
         action.setToolTip(f"{spec.tip} ({shortcut})" if shortcut else spec.tip)
         action.setStatusTip(spec.tip)
     slot = attrgetter(spec.slot)(window)
-    (action.toggled if spec.checkable else action.triggered).connect(slot)
+    if spec.checkable:
+        action.toggled.connect(slot)
+    else:
+        # triggered(bool checked) would fill a slot's first optional argument (import_published's files,
+        # export_png's path, delete_selected's confirm) with False: call the slot with none.
+        action.triggered.connect(lambda _checked=False, run=slot: run())
     window.addAction(action)  # its shortcut works anywhere in the window
     return action
 

@@ -45,7 +45,7 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     assert "passphrase" in panel.status.text() and not (tmp_path / "plain.rwsync").exists()
     secret = tmp_path / "secret.txt"
     secret.write_text("shared secret\n")
-    panel.passphrase_file.setText(str(secret))
+    panel.passphrase.setText(secret.read_text().rstrip("\n"))
     with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
         panel.export_package(tmp_path / "for-other.rwsync")
     assert exported.args[0].since_last_for == other_id and exported.args[0].encrypted
@@ -86,3 +86,35 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     assert services.incidents.get(mine.id).status == "under_investigation"
     assert panel.conflicts.rowCount() == 0
     assert services.sync.conflicts() == []
+
+
+def test_the_passphrase_is_typed_hidden_and_never_shown_in_a_message(qtbot, window, tmp_path, monkeypatch):
+    """It was a file-name field: a typed passphrase was read as a file name and shown in clear in the error."""
+    from PySide6.QtWidgets import QLineEdit
+
+    window.sync_dock.show()
+    panel = window.sync_panel
+    assert panel.passphrase.echoMode() == QLineEdit.EchoMode.Password
+    panel.passphrase.setFocus()
+    qtbot.keyClicks(panel.passphrase, "hunter2 horse battery")
+    target = tmp_path / "typed.rwsync"
+    panel.export_package(target)
+    qtbot.waitUntil(lambda: not window.tasks, timeout=30_000)
+    qtbot.waitUntil(target.exists, timeout=30_000)
+    assert "hunter2" not in panel.status.text() and not any("hunter2" in p for p in panel.problems)
+
+
+def test_a_passphrase_file_fills_the_field_and_a_bad_one_is_named_not_shown(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window.sync_dock.show()
+    panel = window.sync_panel
+    secret = tmp_path / "secret.txt"
+    secret.write_text("shared secret\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(secret), "")))
+    panel.passphrase_from_file()
+    assert panel.passphrase.text() == "shared secret"
+    secret.write_text("")
+    panel.passphrase.clear()
+    panel.passphrase_from_file()
+    assert panel.passphrase.text() == "" and "empty" in panel.status.text()

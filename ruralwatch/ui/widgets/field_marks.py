@@ -103,6 +103,12 @@ class MarkedFields:
             unmark(widget)
             self._marked.remove(widget)
 
+    def is_marked(self, widget: QWidget) -> bool:
+        return widget in self._marked
+
+    def any(self) -> bool:
+        return bool(self._marked)
+
     def clear(self) -> None:
         for widget in self._marked:
             unmark(widget)
