@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py [--only force]
 
 Writes PNGs into docs/screenshots/ (`--only force`: only those of another force than Essex). Re-run after
-changing the window so the guide stays true.
+changing the window so the guide stays true. For a laptop's screen, run it on a real display of that size, e.g.
+under `Xvfb :99 -screen 0 1366x768x24` with `DISPLAY=:99 QT_QPA_PLATFORM=xcb` (the force pictures were taken so).
 
 The clock is fixed (DEMO_NOW, moved forward by hand through the patrol log) and the demo data has a fixed seed,
 so the screenshots only change when the app does. Page 1 of the briefing pack is rendered with `pdftoppm`
