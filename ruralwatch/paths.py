@@ -74,6 +74,14 @@ def resolve_db_path(cli_value: str | None) -> Path:
     return remembered_db_path() or default_db_path()
 
 
+def docs_path(*parts: str) -> Path:
+    """A file of the documentation shipped with the app (the user guide and its screenshots): docs/ of a source
+    checkout, or the copy inside a PyInstaller bundle."""
+    bundle_root = getattr(sys, "_MEIPASS", None)
+    base = Path(bundle_root) if bundle_root else Path(__file__).resolve().parent.parent
+    return base.joinpath("docs", *parts)
+
+
 def resource_path(*parts: str) -> Path:
     """A file under resources/, from a source checkout or from inside a PyInstaller bundle."""
     bundle_root = getattr(sys, "_MEIPASS", None)

@@ -294,7 +294,9 @@ class MainWindow(QMainWindow):
         analysis_menu.addAction(self.harm_action)
         map_menu.addAction(self.context_action)
         self._build_account_menu(menu)
-        menu.addMenu("&Help").addAction(self.about_action)
+        help_menu = menu.addMenu("&Help")
+        for action in (self.guide_action, self.shortcuts_action, self.about_action):
+            help_menu.addAction(action)
         apply_permissions(self, self.services.store)
 
     # --- accounts and permissions ------------------------------------------------------------------------
@@ -729,6 +731,16 @@ class MainWindow(QMainWindow):
                             on_cancelled=lambda _exc: self.statusBar().showMessage(
                                 f"Map export cancelled: {target.name} was not written", 8000),
                             failure_title="Map not exported")
+
+    def open_guide(self) -> None:
+        from ruralwatch.ui.help_dialogs import GuideDialog
+
+        GuideDialog(self).show()
+
+    def open_shortcuts(self) -> None:
+        from ruralwatch.ui.help_dialogs import ShortcutsDialog
+
+        ShortcutsDialog(self).show()
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -86,6 +86,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("retention_action", "&Retention of personal data…", None, "open_retention",
                "What personal data is due for anonymising, and doing it", "data.purge"),
     # Help
+    ActionSpec("guide_action", "&User guide", Key.HelpContents, "open_guide", "The user guide, offline"),
+    ActionSpec("shortcuts_action", "&Keyboard shortcuts", None, "open_shortcuts", "Every keyboard shortcut"),
     ActionSpec("about_action", "&About", None, "_about", "About RuralWatch and its data"),
 )
 

@@ -1,0 +1,99 @@
+"""Help that works without a network: the user guide shipped with the app, and the list of keyboard shortcuts.
+
+The guide is docs/user-guide.md (bundled beside the resources by build/ruralwatch.spec), shown as Markdown with
+its screenshots; links to other local documents open in the same viewer, links off the machine are not followed.
+The shortcuts are read from the window's own action declarations (ruralwatch.ui.window_actions), so the list is
+always the keys that work.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QKeySequence, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+from ruralwatch.paths import docs_path
+from ruralwatch.ui.window_actions import ACTIONS, DOCK_TOGGLES
+
+
+class _LocalBrowser(QTextBrowser):
+    """Follows links to files of the guide's folder; anything off the machine stays unopened."""
+
+    def setSource(self, name: QUrl, type=QTextDocument.ResourceType.UnknownResource) -> None:  # noqa: A002, N802
+        if name.toString().startswith("#"):
+            self.scrollToAnchor(name.fragment())
+        elif name.scheme() in ("", "file"):
+            super().setSource(name, type)
+
+
+def _fit_pictures(document: QTextDocument, width: int) -> None:
+    """Screenshots are taken at a laptop's full width: shown no wider than the guide's page, aspect kept."""
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if fmt.isImageFormat():
+                image_format = fmt.toImageFormat()
+                picture = document.resource(QTextDocument.ResourceType.ImageResource, QUrl(image_format.name()))
+                natural = picture.width() if picture is not None and hasattr(picture, "width") else 0
+                if natural > width:
+                    image_format.setWidth(width)
+                    image_format.setHeight(picture.height() * width / natural)
+                    cursor = QTextCursor(document)
+                    cursor.setPosition(fragment.position())
+                    cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+                    cursor.setCharFormat(image_format)
+            it += 1
+        block = block.next()
+
+
+class GuideDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("RuralWatch user guide")
+        self.resize(900, 700)
+        self.browser = _LocalBrowser()
+        self.browser.setOpenExternalLinks(False)
+        self.browser.setOpenLinks(True)
+        guide = docs_path("user-guide.md")
+        if guide.is_file():
+            self.browser.setSearchPaths([str(guide.parent)])
+            self.browser.setMarkdown(guide.read_text(encoding="utf-8"))
+            _fit_pictures(self.browser.document(), width=820)
+        else:
+            self.browser.setPlainText(f"The user guide is missing from this installation ({guide}).")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+
+
+def shortcut_rows() -> list[tuple[str, str]]:
+    """(what, keys) for every window action and panel that has a keyboard shortcut, as this platform writes them."""
+    rows = []
+    for spec in (*ACTIONS, *DOCK_TOGGLES):
+        if spec.shortcut is None:
+            continue
+        keys = QKeySequence(spec.shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+        if keys:
+            rows.append((spec.text.replace("&", "").rstrip("…"), keys))
+    return rows
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(520, 560)
+        self.browser = QTextBrowser()
+        rows = "".join(f"<tr><td>{what}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>" for what, keys in shortcut_rows())
+        self.browser.setHtml(f"<h3>Keyboard shortcuts</h3><table>{rows}</table>"
+                             "<p>Every menu entry also has an underlined letter: Alt and that letter opens it.</p>")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
