@@ -256,7 +256,9 @@ class IdleLock(QObject):
             with busy_cursor():
                 confirm_password(self.store, password)
         except (RuralWatchError, OSError) as exc:
-            message = str(exc)
+            # The account is fixed here: "unknown account or wrong password" (the sign-in's wording, which must not
+            # tell names apart) would only puzzle; the tries left and any lock-out stay.
+            message = str(exc).replace("unknown account or wrong password", "wrong password")
             self.screen.password.clear()
             self.screen.show_error(message[:1].upper() + message[1:] + ".")
             self.screen.password.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -560,6 +560,11 @@ class PlanEditor(QWidget):
 
     # --- state --------------------------------------------------------------------------------------------
 
+    def _say(self, text: str, warning: bool = True) -> None:
+        """The note under the plan: a warning (something left out, nothing found) or plain news (saved, working)."""
+        self.note.setStyleSheet(theme.warning_style() if warning else "")
+        self.note.setText(text)
+
     def editable(self) -> bool:
         return self.patrol is not None and self.patrol.status.can_edit_plan
 
@@ -696,7 +701,7 @@ class PlanEditor(QWidget):
         assert record is not None
         settings = self.settings()
         self.suggest_button.setEnabled(False)
-        self.note.setText("Finding hotspots and fitting a route…")
+        self._say("Finding hotspots and fitting a route…", warning=False)
 
         def done(plan: Plan) -> None:
             self.note.clear()
@@ -714,7 +719,7 @@ class PlanEditor(QWidget):
                 self.patrol = saved
                 self._show_plan(plan)
                 if not plan.stops:
-                    self.note.setText("No hotspots or recent incidents found in this area and period: add places "
+                    self._say("No hotspots or recent incidents found in this area and period: add places "
                                       "by hand or choose another area.")
             self.planReady.emit(plan)
 
@@ -748,7 +753,7 @@ class PlanEditor(QWidget):
             return None
         self._show_plan(plan)
         if plan.dropped:
-            self.note.setText("Did not fit in the window, so taken off the plan: "
+            self._say("Did not fit in the window, so taken off the plan: "
                               + ", ".join(c.label for c in plan.dropped)
                               + ". Drop or reorder stops to make room, then add them again.")
         else:
@@ -818,7 +823,7 @@ class PlanEditor(QWidget):
         target = path
 
         def done(written: Path) -> None:
-            self.note.setText(f"Briefing pack saved to {written}")
+            self._say(f"Briefing pack saved to {written}", warning=False)
             self.briefSaved.emit(written)
 
         self.in_background("Writing the briefing pack…", lambda services: services.patrols.brief(record.id, target),

@@ -304,6 +304,8 @@ def test_the_idle_lock_hides_the_data_and_unlocks_with_the_right_password_only(q
     qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)  # Enter submits
     assert lock.is_locked and win.centralWidget().isHidden()
     assert "4 tries left" in lock.screen.error_label.text()
+    # The account is fixed on the lock screen: the sign-in's "unknown account" wording would only puzzle.
+    assert lock.screen.error_label.text().startswith("Wrong password")
 
     qtbot.keyClicks(lock.screen.password, ADMIN_PASSWORD)
     qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)
