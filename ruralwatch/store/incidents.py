@@ -157,8 +157,9 @@ class IncidentRepository:
         row = self.store.db.execute(
             "SELECT json_group_array(json_array(i.rowid, round(i.lat, 5), round(i.lon, 5), "
             f"CASE i.kind {kind_case} ELSE -1 END, CASE i.status {status_case} ELSE -1 END, "
-            # Epoch minutes through julianday(): works on every SQLite, unlike unixepoch() (3.38+).
-            "CAST((julianday(i.occurred_start) - 2440587.5) * 1440 + 0.5 AS INTEGER), COALESCE(i.place, ''))) "
+            # Epoch minutes, the seconds dropped as the table drops them (07:54:40 is 07:54 in both, not 07:55 on
+            # the map); strftime('%s') is exact integer seconds on every SQLite, unlike unixepoch() (3.38+).
+            "CAST(strftime('%s', i.occurred_start) AS INTEGER) / 60, COALESCE(i.place, ''))) "
             f"FROM incidents i{where}",
             params,
         ).fetchone()

@@ -411,6 +411,7 @@ class MainWindow(QMainWindow):
 
     def apply_filters(self) -> None:
         self.model.set_filter(self.current_filter())
+        self.table.scrollToTop()  # a new set of rows starts at its first (newest) one, not where the old one was
         self.refresh_map()
         self._update_status()
 

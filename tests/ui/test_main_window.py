@@ -137,12 +137,15 @@ def test_filters_narrow_table_and_map(qtbot, services, demo_service, tmp_path: P
         with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000) as shown:
             win.show()
         assert shown.args == [1200]
+        win.table.scrollToBottom()  # the user had scrolled down before filtering
+        assert win.table.verticalScrollBar().value() > 0
         expected = demo_service.count(IncidentFilter(kinds=("hare_coursing",)))
         with qtbot.waitSignal(win.map.incidents_shown, timeout=30_000,
                               check_params_cb=lambda n: n == expected) as shown:  # not a late answer to the show
             win.kind_filter.setCurrentIndex(win.kind_filter.findData("hare_coursing"))
         assert shown.args == [expected]
         assert win.model.total == expected
+        assert win.table.verticalScrollBar().value() == 0  # the newest of the filtered rows are in view
         assert "shown of 1,200" in win.count_label.text()
         assert win.demo_banner.isVisible()
     finally:
