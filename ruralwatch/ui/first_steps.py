@@ -52,7 +52,7 @@ class FirstStepsDialog(QDialog):
             button = QPushButton(label)
             button.setEnabled(allowed)
             button.setToolTip(explanation if allowed else "Not for your role")
-            button.clicked.connect(lambda _checked=False, run=action: self._run(run))
+            button.clicked.connect(lambda _checked=False, run=action, pressed=button: self._run(run, pressed))
             layout.addWidget(button)
             note = QLabel(explanation)
             note.setWordWrap(True)
@@ -63,9 +63,13 @@ class FirstStepsDialog(QDialog):
         done.rejected.connect(self.reject)
         layout.addWidget(done)
 
-    def _run(self, action: Callable[[], object]) -> None:
-        self.accept()
-        action()
+    def _run(self, action: Callable[[], object], button: QPushButton) -> None:
+        """Start a step and stay open for the next ones (it runs with its own progress); the step's button says it
+        was started, so a second press does not load or import twice."""
+        if action() is False:  # the step's own file chooser was cancelled: nothing started
+            return
+        button.setEnabled(False)
+        button.setText(button.text().replace("&", "").rstrip("…") + " ✓")
 
 
 def first_steps(window) -> FirstStepsDialog:  # noqa: ANN001 (MainWindow; imported lazily to avoid a cycle)

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.service = services.incidents
         service = self.service
         # Looked up at each call: tests replace report_problem to read the message.
+        self.last_import_box: QMessageBox | None = None  # the result of the last import, until it is closed
         self.ops = Operations(services, self, lambda title, message: self.report_problem(title, message),
                               lambda message: self.statusBar().showMessage(message, 8000))
         self.tasks = self.ops.running  # what is running now (tests wait for it to empty)
@@ -448,22 +449,34 @@ class MainWindow(QMainWindow):
         if rows:
             self.map.focus_hotspot(rows[0].row() + 1)
 
-    def import_published(self, paths: list[Path] | None = None) -> None:
+    def import_published(self, paths: list[Path] | None = None) -> bool:
+        """Ask for files (unless given) and import them in the background; False when the choice was cancelled."""
         if paths is None:
             names, _ = QFileDialog.getOpenFileNames(self, "Import data.police.uk street-level crime",
                                                     str(Path.home()), "CSV files (*.csv);;All files (*)")
             if not names:
-                return
+                return False
             paths = [Path(n) for n in names]
         chosen = list(paths)
 
         def done(report: ImportReport) -> None:
             self.refresh_context()
             self.statusBar().showMessage(report.summary(), 10000)
+            # The result stays until read (not only ten seconds in the status bar), each file's counts below.
+            box = QMessageBox(QMessageBox.Icon.Information, "Published crime imported", report.summary(),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText("\n".join(
+                f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, {f.duplicates:,} already "
+                f"held ({', '.join(f'{n:,} {why}' for why, n in f.already_held.items() if n) or 'none'}), "
+                f"{f.rejected:,} rejected" for f in report.per_file))
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            self.last_import_box = box
 
         self.ops.run("Importing published crime…",
                      lambda services, progress: services.published.import_paths(chosen, progress), done,
                      failure_title="Published crime not imported")
+        return True
 
     def edit_harm_weights(self) -> None:
         dialog = HarmWeightsDialog(self.services.harm, self)

@@ -260,3 +260,13 @@ def test_the_open_panels_and_their_places_are_remembered(qtbot, window, services
         assert not again.sync_dock.isVisible()
     finally:
         again.dispose()
+
+
+def test_an_import_from_the_window_leaves_its_result_to_read(qtbot, window, tmp_path: Path) -> None:
+    """Not only ten seconds in the status bar: a box with the summary, and each file's counts in its details."""
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk" / "2018-03-essex-street-first150.csv"
+    assert window.import_published([source]) is True
+    qtbot.waitUntil(lambda: window.last_import_box is not None and window.last_import_box.isVisible(), timeout=60_000)
+    box = window.last_import_box
+    assert "150 published crimes imported" in box.text()
+    assert "2018-03-essex-street-first150.csv: 150 read, 150 imported" in box.detailedText()
