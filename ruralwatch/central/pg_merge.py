@@ -32,6 +32,7 @@ from ruralwatch.central.pg_schema import GEOMETRY_COLUMNS, GEOMETRY_TABLES, quot
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.patrol_plan import stops_from_json
+from ruralwatch.services import device_audit
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import package
@@ -59,6 +60,7 @@ class _Stats:
     conflicts: list[tuple[str, str, FieldConflict]] = field(default_factory=list)
     # table -> the final state of every row this package wrote, by id (for superseded conflicts)
     written: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the sender's audit chain was cut, rewritten or wiped
 
 
 def max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
@@ -179,7 +181,7 @@ class PgMerger:
         self.progress("committed")
         return ImportResult(str(path), "applied", reader.package_id, source, rows=contents.row_count(),
                             inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged,
-                            blobs=len(contents.blobs), conflicts=len(stats.conflicts))
+                            blobs=len(contents.blobs), conflicts=len(stats.conflicts), warnings=stats.warnings)
 
     def _apply(self, reader: package.PackageReader, contents: package.Contents,
                sender_seen: dict[str, str]) -> _Stats:
@@ -211,11 +213,7 @@ class PgMerger:
                      [reader.package_id, source, reader.path.name, reader.sha256, json.dumps({
                          "rows": contents.row_count(), "inserted": stats.inserted, "updated": stats.updated,
                          "conflicts": len(stats.conflicts)})])
-        if contents.audit:
-            with conn.cursor() as cursor:
-                cursor.executemany(b"INSERT INTO device_audit (device_id, seq, entry, package_id) "
-                                   b"VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                                   [(source, e["seq"], json.dumps(e), reader.package_id) for e in contents.audit])
+        stats.warnings = self._receive_audit(source, reader.package_id, reader.manifest, contents.audit, now)
         merged_seen = max_vectors(own, sender_seen)
         merged_seen.pop(self.device_id, None)
         conn.execute(b"INSERT INTO central_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
@@ -225,6 +223,42 @@ class PgMerger:
                      [json.dumps(max_vectors(load_vector(received[0] if received else None), sender_seen),
                                  sort_keys=True), source])
         return stats
+
+    def _receive_audit(self, source: str, package_id: str, manifest: dict[str, Any], entries: list[dict[str, Any]],
+                       now: str) -> list[str]:
+        """The sender's audit chain, checked against what it sent before exactly as the SQLite central store checks
+        it (ruralwatch.services.device_audit.check_chain); its new entries and its head kept, an alert raised (and a
+        merge_audit row) when it was cut, rewritten or wiped. The package is merged all the same."""
+        head = manifest.get("audit_head")
+        if not device_audit.carries_head(head):
+            return []
+        conn = self.conn
+        found = conn.execute(b"SELECT seq, hash, package_created_at FROM device_audit WHERE device_id = %s "
+                             b"ORDER BY seq DESC LIMIT 1", [source]).fetchone()
+        held_head = device_audit.HeldHead(int(found[0]), str(found[1]), found[2]) if found else None
+        span = device_audit.seq_range(entries)
+        held = {} if span is None else {int(seq): str(digest) for seq, digest in conn.execute(
+            b"SELECT seq, hash FROM device_audit WHERE device_id = %s AND seq BETWEEN %s AND %s",
+            [source, *span])}
+        check = device_audit.check_chain(held_head, held, head, entries, str(manifest.get("created_at") or ""))
+        if check.fresh:
+            with conn.cursor() as cursor, cursor.copy(
+                    b"COPY device_audit (device_id, seq, entry, package_id, hash, prev_hash, package_created_at) "
+                    b"FROM STDIN") as copy:
+                for entry in check.fresh:
+                    copy.write_row([source, entry["seq"], json.dumps(entry), package_id, entry["hash"],
+                                    entry["prev_hash"], check.made])
+        conn.execute(b"INSERT INTO device_audit_heads (device_id, package_id, seq, hash, made, received_at) "
+                     b"VALUES (%s, %s, %s, %s, %s, %s)",
+                     [source, package_id, head["seq"], str(head.get("hash") or ""), check.made, now])
+        if check.problems:
+            message = check.message(source)
+            conn.execute(b"INSERT INTO audit_alerts (device_id, detected_at, package_id, message) "
+                         b"VALUES (%s, %s, %s, %s)", [source, now, package_id, message])
+            conn.execute(b"INSERT INTO merge_audit (action, package_id, device_id, detail) "
+                         b"VALUES ('device_audit_alert', %s, %s, %s)",
+                         [package_id, source, json.dumps({"problem": message})])
+        return check.problems
 
     def _meta_vector(self) -> dict[str, str]:
         row = self.conn.execute(b"SELECT value FROM central_meta WHERE key = %s", [META_SEEN]).fetchone()
