@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 # pg_advisory_xact_lock key that every merge into a database takes first ("RWMERGE" in ASCII).
 MERGE_LOCK = 0x52574D45524745
 META_SEEN = "seen"
+SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
 Progress = Callable[[str], None]
 
 
@@ -158,8 +159,10 @@ class PgMerger:
         for table, rows in contents.tables.items():
             allowed = set(specs[table].names)
             for row in rows:
+                if row.keys() <= allowed and SYNC_COLUMNS <= row.keys():
+                    continue
                 unknown = set(row) - allowed
-                if unknown or not {"id", "hlc", "field_hlc", "deleted"} <= set(row):
+                if unknown or not SYNC_COLUMNS <= set(row):
                     raise PackageError(f"refused: {table} rows in the package have columns this database does "
                                        f"not ({', '.join(sorted(unknown)) or 'missing sync columns'})")
         sender_seen = {str(k): str(v) for k, v in manifest["seen"].items()}
@@ -200,7 +203,7 @@ class PgMerger:
         for spec in self.schema.syncable:
             rows = contents.tables.get(spec.name, [])
             if rows:
-                self._merge_table(spec, rows, receiver, sender, stats)
+                self._merge_table(spec, rows, contents.clocks.get(spec.name), receiver, sender, stats)
                 self.progress(f"table {spec.name}")
         self._refresh_patrol_stops(stats.written.get("patrols", {}))
         self._record_conflicts(stats.conflicts, reader.package_id, now)
@@ -266,11 +269,11 @@ class PgMerger:
 
     # --- one table ------------------------------------------------------------------------------------------
 
-    def _merge_table(self, spec: TableSpec, rows: list[dict[str, Any]], receiver: Side, sender: Side,
-                     stats: _Stats) -> None:
+    def _merge_table(self, spec: TableSpec, rows: list[dict[str, Any]], clocks: list[dict[str, str]] | None,
+                     receiver: Side, sender: Side, stats: _Stats) -> None:
         columns = spec.names
         ids = list({row["id"] for row in rows})
-        plan = plan_batch(self.read_rows(spec, ids), rows, columns, receiver, sender)
+        plan = plan_batch(self.read_rows(spec, ids), rows, columns, receiver, sender, clocks)
         inserts, updates, originals = plan.inserts, plan.updates, plan.originals
         stats.conflicts.extend((spec.name, row_id, c) for row_id, c in plan.conflicts)
         stats.unchanged += plan.unchanged
