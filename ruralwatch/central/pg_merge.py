@@ -82,7 +82,7 @@ def load_vector(value: Any) -> dict[str, str]:
 def _plain(values: list[Any]) -> list[Any]:
     """Package values as SQLite would store them: booleans as integers (JSON true/false; rare, so looked for
     first). Everything else goes to COPY as it is and is parsed by the column's type."""
-    if any(type(v) is bool for v in values):
+    if bool in map(type, values):  # compared in C: most rows have none
         return [int(v) if type(v) is bool else v for v in values]
     return values
 
@@ -282,8 +282,8 @@ class PgMerger:
         # Only the columns some row changed go through the staging table and the SET (the points only when a
         # position changed): a merge usually changes a few fields and the clocks.
         after, before = list(updates.values()), [originals[i] for i in updates]
-        changed = [c for c in columns if c != "id"  # compared a column at a time as lists: C speed, not Python's
-                   and list(map(itemgetter(c), after)) != list(map(itemgetter(c), before))]
+        changed = [c for c in columns if c != "id" and c in plan.touched  # compared a column at a time as lists:
+                   and list(map(itemgetter(c), after)) != list(map(itemgetter(c), before))]  # C speed, not Python's
         if changed:
             stage = f"stage_{spec.name}"
             moved = spec.name in GEOMETRY_TABLES and bool(set(GEOMETRY_TABLES[spec.name]) & set(changed))
@@ -311,7 +311,7 @@ class PgMerger:
         quoted = ", ".join(quote(c) for c in columns)
         with self.conn.cursor(binary=True) as cursor:
             cursor.execute(f"SELECT {quoted} FROM {quote(spec.name)} WHERE id = ANY(%s)".encode(), [ids])
-            return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor}
+            return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
     def _copy(self, table: str, spec: TableSpec, rows: list[dict[str, Any]], columns: list[str],
               with_geometry: bool) -> None:

@@ -12,11 +12,13 @@ every side knows all of its own writes).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruralwatch.store.syncable import ALL_FIELDS_KEY
+from ruralwatch.sync.jsontext import loads
 
 # Row bookkeeping, not fields with clocks of their own. `deleted` IS a field (the tombstone has a clock).
 NOT_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc"})
@@ -24,14 +26,19 @@ NOT_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "f
 
 @dataclass(frozen=True)
 class Side:
-    """What one side of a merge knows: its device and its `seen` vector."""
+    """What one side of a merge knows: its device and its `seen` vector (not changed once the Side is made: the
+    answers are remembered, as a package's rows ask about the same few clocks again and again)."""
 
     device: str
     seen: dict[str, str]
+    _known: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def knows(self, clock: str) -> bool:
-        writer = device_of(clock)
-        return writer == self.device or clock <= self.seen.get(writer, "")
+        known = self._known.get(clock)
+        if known is None:
+            writer = device_of(clock)
+            known = self._known[clock] = writer == self.device or clock <= self.seen.get(writer, "")
+        return known
 
 
 @dataclass(frozen=True)
@@ -52,11 +59,19 @@ def device_of(clock: str) -> str:
 def canonical_clocks(clocks: dict[str, str], star: str) -> str:
     """`field_hlc` text: "*" plus only the fields whose clock is newer; the form SyncTable writes too."""
     compact = {ALL_FIELDS_KEY: star, **{f: c for f, c in clocks.items() if c != star}}
+    try:  # names and clocks are plain ASCII text, written as json.dumps writes them: no escapes to make
+        plain = _PLAIN("".join(compact) + "".join(compact.values())) is not None
+    except TypeError:  # a clock that is not text (a hand-edited database): json.dumps says what it is
+        plain = False
+    if plain:
+        return "{" + ", ".join([f'"{name}": "{compact[name]}"' for name in sorted(compact)]) + "}"
     return _CLOCKS_TEXT(compact)
 
 
 # json.dumps(value, sort_keys=True) without making an encoder at every call (the same text).
 _CLOCKS_TEXT = json.JSONEncoder(sort_keys=True).encode
+# Text json.dumps writes as it is (ensure_ascii): printable ASCII but the quote and the backslash.
+_PLAIN = re.compile(r'[ !#-\[\]-~]*').fullmatch
 _MISSING = object()
 
 
@@ -66,7 +81,16 @@ def merge_row(
 ) -> tuple[dict[str, Any] | None, list[FieldConflict]]:
     """(merged row, or None when the local row is unchanged; conflicts found). `fields`: the table's fields.
     `incoming_clocks`: the incoming row's `field_hlc` already parsed (ruralwatch.sync.package.Contents.clocks)."""
-    local_clocks = json.loads(local["field_hlc"])
+    changes, conflicts = _changes(local, incoming, fields, receiver, sender, incoming_clocks)
+    return (None if changes is None else {**local, **changes}), conflicts
+
+
+def _changes(
+    local: dict[str, Any], incoming: dict[str, Any], fields: list[str], receiver: Side, sender: Side,
+    incoming_clocks: dict[str, str] | None,
+) -> tuple[dict[str, Any] | None, list[FieldConflict]]:
+    """merge_row's work: the values that change in the local row (None: none does), and the conflicts."""
+    local_clocks = loads(local["field_hlc"]) if type(local["field_hlc"]) is str else json.loads(local["field_hlc"])
     if incoming_clocks is None:
         incoming_clocks = json.loads(incoming["field_hlc"])
     local_star, incoming_star = local_clocks[ALL_FIELDS_KEY], incoming_clocks[ALL_FIELDS_KEY]
@@ -109,7 +133,7 @@ def merge_row(
     # Unchanged when every value gathered is the one held (compared as `merged != local` compares dicts).
     if changes == {name: local.get(name, _MISSING) for name in changes}:
         return None, conflicts
-    return {**local, **changes}, conflicts
+    return changes, conflicts
 
 
 @dataclass
@@ -123,6 +147,8 @@ class BatchPlan:
     originals: dict[str, dict[str, Any]] = field(default_factory=dict)
     conflicts: list[tuple[str, FieldConflict]] = field(default_factory=list)  # (row id, conflict)
     unchanged: int = 0
+    # The columns a merge gave a value (a superset of those that changed in some update): only these need comparing.
+    touched: set[str] = field(default_factory=set)
 
 
 def plan_batch(existing: dict[str, dict[str, Any]], incoming_rows: list[dict[str, Any]], columns: list[str],
@@ -141,12 +167,15 @@ def plan_batch(existing: dict[str, dict[str, Any]], incoming_rows: list[dict[str
             full = {c: incoming.get(c) for c in columns}
             plan.inserts[row_id] = existing[row_id] = full
             continue
-        merged, conflicts = merge_row(local, incoming, fields, receiver, sender,
+        changes, conflicts = _changes(local, incoming, fields, receiver, sender,
                                       None if incoming_clocks is None else incoming_clocks[index])
-        plan.conflicts.extend((row_id, c) for c in conflicts)
-        if merged is None:
+        if conflicts:
+            plan.conflicts.extend((row_id, c) for c in conflicts)
+        if changes is None:
             plan.unchanged += 1
             continue
+        plan.touched.update(changes)
+        merged = {**local, **changes}
         plan.originals.setdefault(row_id, local)
         existing[row_id] = merged
         if row_id in plan.inserts:

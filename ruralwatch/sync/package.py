@@ -48,6 +48,7 @@ from typing import Any
 from ruralwatch.core.clock import MAX_CLOCK_SKEW_MS, Hlc, skew_message
 from ruralwatch.sync import crypto
 from ruralwatch.sync.errors import PackageError
+from ruralwatch.sync.jsontext import loads as _loads
 
 FORMAT_VERSION = 1
 # What reading a damaged zip can raise (zipfile reports some damage as NotImplemented/RuntimeError/ValueError).
@@ -565,24 +566,6 @@ def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], w
     return found
 
 
-def _loads(text: str) -> Any:
-    """json.loads(text), the same value or the same error, without its layers of Python calls around the C scanner
-    (a package is parsed one call per row: a tenth of the parsing time)."""
-    if text.startswith("\ufeff"):
-        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    try:
-        value, end = _SCAN(text, _SPACE(text, 0).end())
-    except StopIteration as err:
-        raise json.JSONDecodeError("Expecting value", text, err.value) from None
-    end = _SPACE(text, end).end()
-    if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
-    return value
-
-
-# The decoder's scanner (the C one) and its whitespace, as json.loads uses them (attributes the stubs leave out).
-_SCAN: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
-_SPACE: Callable[[str, int], Any] = getattr(json.decoder, "WHITESPACE").match  # noqa: B009
 _IS_INT = int.__instancecheck__  # isinstance(v, int) as a C function, for filter()
 
 
@@ -601,29 +584,29 @@ class _RowCheck:
         self.top = ""
         self._good: set[str] = set()  # clocks already matched: a row's clocks repeat its own and its neighbours'
 
-    def _clock(self, value: Any) -> bool:
-        if not isinstance(value, str):
+    def _clocks_ok(self, values: list[Any]) -> bool:
+        """Every value is a clock (those not seen before matched one at a time)."""
+        try:
+            fresh = set(values) - self._good
+        except TypeError:  # an unhashable value: not a clock
             return False
-        if value in self._good:
-            return True
-        if HLC_PATTERN.match(value):
-            self._good.add(value)
-            return True
-        return False
+        for value in fresh:
+            if not isinstance(value, str) or not HLC_PATTERN.match(value):
+                return False
+        self._good |= fresh
+        return True
 
     def __call__(self, row: Any) -> bool:
         if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not row["id"]:
             return False
         hlc = row.get("hlc")
-        if not self._clock(hlc):
-            return False
-        if row.get("deleted") not in (0, 1) or not isinstance(row.get("device_id"), str):
+        if not isinstance(hlc, str) or row.get("deleted") not in (0, 1) or not isinstance(row.get("device_id"), str):
             return False
         try:
             clocks = _loads(row["field_hlc"])
         except (TypeError, AttributeError, KeyError, *_BAD_JSON):
             return False
-        if not isinstance(clocks, dict) or "*" not in clocks or not all(map(self._clock, clocks.values())):
+        if not isinstance(clocks, dict) or "*" not in clocks or not self._clocks_ok([hlc, *clocks.values()]):
             return False
         values = row.values()
         if not set(map(type, values)) <= _JSON_SCALARS or not all(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ruralwatch.sync.merge import FieldConflict, Side, _delete_vs_edit, merge_row
+from ruralwatch.sync.merge import FieldConflict, Side, _delete_vs_edit, canonical_clocks, merge_row
 from ruralwatch.sync.package import HLC_PATTERN, _loads, _row_ok, _RowCheck
 
 CLOCK = "001795630869535-000000-374e65d247a14403"
@@ -214,3 +214,19 @@ def test_merge_row_gives_what_it_gave_before(pair: tuple[dict[str, Any], dict[st
                       json.loads(incoming["field_hlc"]) if parsed else None)
     assert repr(found) == repr(expected)
     assert repr((local, incoming)) == repr(before)  # neither row is changed in place
+
+
+@settings(max_examples=300, deadline=None)
+@given(clocks=st.dictionaries(st.text(max_size=4), st.text(max_size=6) | clock | st.integers(), max_size=4),
+       star=clock | st.text(max_size=4))
+def test_field_clocks_are_written_as_json_dumps_writes_them(clocks: dict[str, Any], star: str) -> None:
+    compact = {"*": star, **{f: c for f, c in clocks.items() if c != star}}
+    try:
+        expected: Any = json.dumps(compact, sort_keys=True)
+    except TypeError as exc:
+        expected = ("error", str(exc))
+    try:
+        found: Any = canonical_clocks(clocks, star)
+    except TypeError as exc:
+        found = ("error", str(exc))
+    assert found == expected
