@@ -33,6 +33,17 @@ class DeviceStatus:
     pending: int  # rows an outgoing package for it would carry now
 
 
+@dataclass(frozen=True)
+class AuditAlert:
+    """A laptop whose audit log was cut, rewritten or wiped since its previous package (ruralwatch.services.
+    device_audit): raised at the merge, kept for a person to look into."""
+
+    device_id: str
+    detected_at: str  # UTC storage text
+    package_id: str | None
+    message: str
+
+
 @dataclass
 class CentralStatus:
     engine: str  # "sqlite" | "postgresql"
@@ -44,6 +55,7 @@ class CentralStatus:
     devices: list[DeviceStatus] = field(default_factory=list)
     open_conflicts: int = 0
     packages: int = 0
+    audit_alerts: list[AuditAlert] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,6 +32,7 @@ from ruralwatch.central.pg_schema import GEOMETRY_COLUMNS, GEOMETRY_TABLES, quot
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.patrol_plan import stops_from_json
+from ruralwatch.services import device_audit
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import package
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 # pg_advisory_xact_lock key that every merge into a database takes first ("RWMERGE" in ASCII).
 MERGE_LOCK = 0x52574D45524745
 META_SEEN = "seen"
+SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
 Progress = Callable[[str], None]
 
 
@@ -59,6 +61,7 @@ class _Stats:
     conflicts: list[tuple[str, str, FieldConflict]] = field(default_factory=list)
     # table -> the final state of every row this package wrote, by id (for superseded conflicts)
     written: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the sender's audit chain was cut, rewritten or wiped
 
 
 def max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
@@ -79,7 +82,7 @@ def load_vector(value: Any) -> dict[str, str]:
 def _plain(values: list[Any]) -> list[Any]:
     """Package values as SQLite would store them: booleans as integers (JSON true/false; rare, so looked for
     first). Everything else goes to COPY as it is and is parsed by the column's type."""
-    if any(type(v) is bool for v in values):
+    if bool in map(type, values):  # compared in C: most rows have none
         return [int(v) if type(v) is bool else v for v in values]
     return values
 
@@ -156,8 +159,10 @@ class PgMerger:
         for table, rows in contents.tables.items():
             allowed = set(specs[table].names)
             for row in rows:
+                if row.keys() <= allowed and SYNC_COLUMNS <= row.keys():
+                    continue
                 unknown = set(row) - allowed
-                if unknown or not {"id", "hlc", "field_hlc", "deleted"} <= set(row):
+                if unknown or not SYNC_COLUMNS <= set(row):
                     raise PackageError(f"refused: {table} rows in the package have columns this database does "
                                        f"not ({', '.join(sorted(unknown)) or 'missing sync columns'})")
         sender_seen = {str(k): str(v) for k, v in manifest["seen"].items()}
@@ -179,7 +184,7 @@ class PgMerger:
         self.progress("committed")
         return ImportResult(str(path), "applied", reader.package_id, source, rows=contents.row_count(),
                             inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged,
-                            blobs=len(contents.blobs), conflicts=len(stats.conflicts))
+                            blobs=len(contents.blobs), conflicts=len(stats.conflicts), warnings=stats.warnings)
 
     def _apply(self, reader: package.PackageReader, contents: package.Contents,
                sender_seen: dict[str, str]) -> _Stats:
@@ -198,7 +203,7 @@ class PgMerger:
         for spec in self.schema.syncable:
             rows = contents.tables.get(spec.name, [])
             if rows:
-                self._merge_table(spec, rows, receiver, sender, stats)
+                self._merge_table(spec, rows, contents.clocks.get(spec.name), receiver, sender, stats)
                 self.progress(f"table {spec.name}")
         self._refresh_patrol_stops(stats.written.get("patrols", {}))
         self._record_conflicts(stats.conflicts, reader.package_id, now)
@@ -211,11 +216,7 @@ class PgMerger:
                      [reader.package_id, source, reader.path.name, reader.sha256, json.dumps({
                          "rows": contents.row_count(), "inserted": stats.inserted, "updated": stats.updated,
                          "conflicts": len(stats.conflicts)})])
-        if contents.audit:
-            with conn.cursor() as cursor:
-                cursor.executemany(b"INSERT INTO device_audit (device_id, seq, entry, package_id) "
-                                   b"VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                                   [(source, e["seq"], json.dumps(e), reader.package_id) for e in contents.audit])
+        stats.warnings = self._receive_audit(source, reader.package_id, reader.manifest, contents.audit, now)
         merged_seen = max_vectors(own, sender_seen)
         merged_seen.pop(self.device_id, None)
         conn.execute(b"INSERT INTO central_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
@@ -226,17 +227,53 @@ class PgMerger:
                                  sort_keys=True), source])
         return stats
 
+    def _receive_audit(self, source: str, package_id: str, manifest: dict[str, Any], entries: list[dict[str, Any]],
+                       now: str) -> list[str]:
+        """The sender's audit chain, checked against what it sent before exactly as the SQLite central store checks
+        it (ruralwatch.services.device_audit.check_chain); its new entries and its head kept, an alert raised (and a
+        merge_audit row) when it was cut, rewritten or wiped. The package is merged all the same."""
+        head = manifest.get("audit_head")
+        if not device_audit.carries_head(head):
+            return []
+        conn = self.conn
+        found = conn.execute(b"SELECT seq, hash, package_created_at FROM device_audit WHERE device_id = %s "
+                             b"ORDER BY seq DESC LIMIT 1", [source]).fetchone()
+        held_head = device_audit.HeldHead(int(found[0]), str(found[1]), found[2]) if found else None
+        span = device_audit.seq_range(entries)
+        held = {} if span is None else {int(seq): str(digest) for seq, digest in conn.execute(
+            b"SELECT seq, hash FROM device_audit WHERE device_id = %s AND seq BETWEEN %s AND %s",
+            [source, *span])}
+        check = device_audit.check_chain(held_head, held, head, entries, str(manifest.get("created_at") or ""))
+        if check.fresh:
+            with conn.cursor() as cursor, cursor.copy(
+                    b"COPY device_audit (device_id, seq, entry, package_id, hash, prev_hash, package_created_at) "
+                    b"FROM STDIN") as copy:
+                for entry in check.fresh:
+                    copy.write_row([source, entry["seq"], json.dumps(entry), package_id, entry["hash"],
+                                    entry["prev_hash"], check.made])
+        conn.execute(b"INSERT INTO device_audit_heads (device_id, package_id, seq, hash, made, received_at) "
+                     b"VALUES (%s, %s, %s, %s, %s, %s)",
+                     [source, package_id, head["seq"], str(head.get("hash") or ""), check.made, now])
+        if check.problems:
+            message = check.message(source)
+            conn.execute(b"INSERT INTO audit_alerts (device_id, detected_at, package_id, message) "
+                         b"VALUES (%s, %s, %s, %s)", [source, now, package_id, message])
+            conn.execute(b"INSERT INTO merge_audit (action, package_id, device_id, detail) "
+                         b"VALUES ('device_audit_alert', %s, %s, %s)",
+                         [package_id, source, json.dumps({"problem": message})])
+        return check.problems
+
     def _meta_vector(self) -> dict[str, str]:
         row = self.conn.execute(b"SELECT value FROM central_meta WHERE key = %s", [META_SEEN]).fetchone()
         return load_vector(row[0] if row else None)
 
     # --- one table ------------------------------------------------------------------------------------------
 
-    def _merge_table(self, spec: TableSpec, rows: list[dict[str, Any]], receiver: Side, sender: Side,
-                     stats: _Stats) -> None:
+    def _merge_table(self, spec: TableSpec, rows: list[dict[str, Any]], clocks: list[dict[str, str]] | None,
+                     receiver: Side, sender: Side, stats: _Stats) -> None:
         columns = spec.names
         ids = list({row["id"] for row in rows})
-        plan = plan_batch(self.read_rows(spec, ids), rows, columns, receiver, sender)
+        plan = plan_batch(self.read_rows(spec, ids), rows, columns, receiver, sender, clocks)
         inserts, updates, originals = plan.inserts, plan.updates, plan.originals
         stats.conflicts.extend((spec.name, row_id, c) for row_id, c in plan.conflicts)
         stats.unchanged += plan.unchanged
@@ -245,8 +282,8 @@ class PgMerger:
         # Only the columns some row changed go through the staging table and the SET (the points only when a
         # position changed): a merge usually changes a few fields and the clocks.
         after, before = list(updates.values()), [originals[i] for i in updates]
-        changed = [c for c in columns if c != "id"  # compared a column at a time as lists: C speed, not Python's
-                   and list(map(itemgetter(c), after)) != list(map(itemgetter(c), before))]
+        changed = [c for c in columns if c != "id" and c in plan.touched  # compared a column at a time as lists:
+                   and list(map(itemgetter(c), after)) != list(map(itemgetter(c), before))]  # C speed, not Python's
         if changed:
             stage = f"stage_{spec.name}"
             moved = spec.name in GEOMETRY_TABLES and bool(set(GEOMETRY_TABLES[spec.name]) & set(changed))
@@ -274,7 +311,7 @@ class PgMerger:
         quoted = ", ".join(quote(c) for c in columns)
         with self.conn.cursor(binary=True) as cursor:
             cursor.execute(f"SELECT {quoted} FROM {quote(spec.name)} WHERE id = ANY(%s)".encode(), [ids])
-            return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor}
+            return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
     def _copy(self, table: str, spec: TableSpec, rows: list[dict[str, Any]], columns: list[str],
               with_geometry: bool) -> None:

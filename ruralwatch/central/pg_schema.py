@@ -170,6 +170,25 @@ def _patrol_stops(conn: psycopg.Connection, schema: LaptopSchema) -> None:
         conn.execute(statement.encode())
 
 
+def _device_audit_chains(conn: psycopg.Connection, schema: LaptopSchema) -> None:
+    """Every laptop's audit chain checked at each merge, as the SQLite central store checks it
+    (ruralwatch.services.device_audit.check_chain): the entries' hashes and package times beside the entry, each
+    package's audit head (the history of every device's heads), and the alerts for a log cut, rewritten or wiped."""
+    del schema
+    for statement in (
+        "ALTER TABLE device_audit ADD COLUMN hash text, ADD COLUMN prev_hash text, ADD COLUMN package_created_at text",
+        "UPDATE device_audit SET hash = entry::json->>'hash', prev_hash = entry::json->>'prev_hash'",
+        """CREATE TABLE device_audit_heads (
+            device_id text NOT NULL, package_id text NOT NULL, seq bigint NOT NULL, hash text NOT NULL,
+            made text, received_at text NOT NULL, PRIMARY KEY (device_id, package_id))""",
+        """CREATE TABLE audit_alerts (
+            id bigserial PRIMARY KEY, device_id text NOT NULL, detected_at text NOT NULL, package_id text,
+            message text NOT NULL)""",
+        "CREATE INDEX audit_alerts_device ON audit_alerts (device_id, detected_at)",
+    ):
+        conn.execute(statement.encode())
+
+
 Step = Callable[["psycopg.Connection", LaptopSchema], None]
 
 
@@ -184,6 +203,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("syncable tables", _syncable_tables),
     Migration("published crime", _context_tables),
     Migration("patrol stops", _patrol_stops),
+    Migration("device audit chains", _device_audit_chains),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -253,6 +273,8 @@ def migrate(conn: psycopg.Connection) -> list[str]:
         added = upgrade_laptop_columns(conn, schema)
         refresh_catalogues(conn)
         create_views(conn, schema)
+        if _role_exists(conn, MERGE_ROLE):  # tables a later step made
+            _grant_merge(conn)
         conn.execute(b"INSERT INTO central_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
                      b"value = excluded.value", [META_LAPTOP_SCHEMA, str(schema.version)])
     if added:

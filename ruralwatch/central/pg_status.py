@@ -1,12 +1,12 @@
 """`central status` on PostgreSQL: rows per table, devices with their last package and pending outgoing rows,
-open conflicts."""
+open conflicts, and the alerts raised for laptops whose audit log was cut, rewritten or wiped."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ruralwatch.central import pg_schema
-from ruralwatch.central.interface import CentralStatus, DeviceStatus, TableCount
+from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus, TableCount
 from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_merge import META_SEEN, load_vector, max_vectors
 from ruralwatch.central.pg_schema import quote
@@ -66,4 +66,6 @@ def status(central: PgCentral) -> CentralStatus:
     result.open_conflicts = int(conflicts[0]) if conflicts else 0
     packages = conn.execute(b"SELECT count(*) FROM sync_packages").fetchone()
     result.packages = int(packages[0]) if packages else 0
+    result.audit_alerts = [AuditAlert(str(d), str(at), p, str(m)) for d, at, p, m in conn.execute(
+        b"SELECT device_id, detected_at, package_id, message FROM audit_alerts ORDER BY detected_at, id")]
     return result

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ruralwatch.central.interface import CentralStatus, DeviceStatus, TableCount
+from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus, TableCount
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
+from ruralwatch.services import device_audit
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
 from ruralwatch.services.sync import ExportResult, ImportResult, SyncService
@@ -45,6 +46,8 @@ class SqliteCentral:
         result.open_conflicts = int(db.execute(
             "SELECT COUNT(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()[0])
         result.packages = int(db.execute("SELECT COUNT(*) FROM sync_packages").fetchone()[0])
+        result.audit_alerts = [AuditAlert(a.device_id, a.detected_at, a.package_id, a.message)
+                               for a in device_audit.alerts(self.store)]
         return result
 
     def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult:

@@ -12,10 +12,10 @@ device and may be sound; the alert is for a person to look into.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from ruralwatch.core import times
 from ruralwatch.store.audit import AuditLog, entry_fields, entry_hash, record_event
@@ -52,20 +52,52 @@ def head_seq(store: Store) -> int:
     return int(found[0] or 0)
 
 
-def receive(store: Store, device_id: str, package_id: str, head: Any, entries: Sequence[dict[str, Any]],
-            created_at: str = "") -> list[str]:
-    """Check and keep a sender's audit entries (inside the merge's transaction). Returns what was found wrong,
-    also recorded as alerts and in this database's own audit log. `created_at`: when the sender made the package
-    (an older package arriving after a newer one is not taken for a cut log)."""
-    if not isinstance(head, dict) or type(head.get("seq")) is not int:
-        return []  # a package from a RuralWatch that sent no audit: nothing to check
-    db = store.db
-    held = db.execute("SELECT seq, hash, package_created_at FROM device_audit WHERE device_id = ? "
-                      "ORDER BY seq DESC LIMIT 1", [device_id]).fetchone()
-    held_seq, held_hash = (int(held[0]), str(held[1])) if held else (0, "")
+@dataclass(frozen=True)
+class HeldHead:
+    """The newest entry a receiver holds of a device's chain, and when the sender made the package it came in."""
+
+    seq: int
+    hash: str
+    made: str | None
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What one package's audit part shows: the problems (each once, in the order found), the entries to keep
+    (new ones whose own hash holds, by seq) and `made`, when the sender took its head."""
+
+    problems: list[str]
+    fresh: list[dict[str, Any]]
+    made: str
+
+    def message(self, device_id: str) -> str:
+        return f"device {device_id}: " + "; ".join(self.problems)
+
+
+def carries_head(head: Any) -> TypeGuard[dict[str, Any]]:
+    """A package from a RuralWatch that sent no audit carries no head: there is nothing to check."""
+    return isinstance(head, dict) and type(head.get("seq")) is int
+
+
+def seq_range(entries: Sequence[dict[str, Any]]) -> tuple[int, int] | None:
+    """The seqs `check_chain` needs the receiver's hashes of (first - 1 to last), or None for no entries."""
+    if not entries:
+        return None
+    seqs = [int(entry["seq"]) for entry in entries]
+    return min(seqs) - 1, max(seqs)
+
+
+def check_chain(held_head: HeldHead | None, held: Mapping[int, str], head: dict[str, Any],
+                entries: Sequence[dict[str, Any]], created_at: str = "") -> ChainCheck:
+    """Whether a device's audit head and entries continue the chain a receiver holds of it (pure: both engines
+    read what they hold, call this, and keep `fresh`). `held`: seq -> hash of the entries held, at least over
+    `seq_range(entries)`. `created_at`: when the sender made the package (an older package arriving after a newer
+    one is not taken for a cut log)."""
     made = str(head.get("made") or created_at)
-    newer = not held or not held[2] or made > str(held[2])
+    newer = held_head is None or not held_head.made or made > held_head.made
+    known = dict(held)  # what is held, and what this package adds as it is checked
     problems: list[str] = []
+    fresh: list[dict[str, Any]] = []
     for entry in sorted(entries, key=lambda e: e["seq"]):
         seq = entry["seq"]
         fields = entry_fields(seq, entry["at"], entry["actor"], entry["action"], entry.get("table"),
@@ -73,39 +105,59 @@ def receive(store: Store, device_id: str, package_id: str, head: Any, entries: S
         if entry_hash(fields, entry["prev_hash"]) != entry["hash"]:
             problems.append(f"its entry {seq} does not match its own hash (altered without re-hashing)")
             continue
-        stored = db.execute("SELECT hash FROM device_audit WHERE device_id = ? AND seq = ?",
-                            [device_id, seq]).fetchone()
+        stored = known.get(seq)
         if stored is not None:
-            if stored[0] != entry["hash"]:
+            if stored != entry["hash"]:
                 problems.append(f"its entry {seq} is not the one it sent before (its log was rewritten)")
             continue
-        before = db.execute("SELECT hash FROM device_audit WHERE device_id = ? AND seq = ?",
-                            [device_id, seq - 1]).fetchone()
-        if before is not None and before[0] != entry["prev_hash"]:
+        before = known.get(seq - 1)
+        if before is not None and before != entry["prev_hash"]:
             problems.append(f"its entry {seq} does not follow entry {seq - 1} as it sent it before (its log was "
                             "rewritten)")
         # A gap (a package lost or never imported) is kept as it is: what was held before still checks the chain.
+        known[seq] = entry["hash"]
+        fresh.append(entry)
+    held_seq = held_head.seq if held_head else 0
+    if held_head and held_seq and head["seq"] < held_seq and newer:
+        problems.append(f"its audit log now ends at entry {head['seq']}, but entry {held_seq} arrived here before "
+                        "(its log was cut or wiped)")
+    elif held_head and held_seq and head["seq"] == held_seq and head.get("hash") != held_head.hash and newer:
+        problems.append(f"its newest entry {held_seq} is not the one it sent before (its log was rewritten)")
+    return ChainCheck(list(dict.fromkeys(problems)), fresh, made)
+
+
+def receive(store: Store, device_id: str, package_id: str, head: Any, entries: Sequence[dict[str, Any]],
+            created_at: str = "") -> list[str]:
+    """Check and keep a sender's audit entries (inside the merge's transaction). Returns what was found wrong,
+    also recorded as alerts and in this database's own audit log. `created_at`: when the sender made the package
+    (an older package arriving after a newer one is not taken for a cut log)."""
+    if not carries_head(head):
+        return []
+    db = store.db
+    found = db.execute("SELECT seq, hash, package_created_at FROM device_audit WHERE device_id = ? "
+                       "ORDER BY seq DESC LIMIT 1", [device_id]).fetchone()
+    held_head = HeldHead(int(found[0]), str(found[1]), found[2]) if found else None
+    span = seq_range(entries)
+    held = {} if span is None else {int(seq): str(digest) for seq, digest in db.execute(
+        "SELECT seq, hash FROM device_audit WHERE device_id = ? AND seq BETWEEN ? AND ?", [device_id, *span])}
+    check = check_chain(held_head, held, head, entries, created_at)
+    for entry in check.fresh:
         db.execute(
             "INSERT INTO device_audit(device_id, seq, at, actor, action, target_table, record_id, changes, "
             "row_hash, prev_hash, hash, signer_key, signature, package_id, package_created_at) VALUES (?, ?, ?, ?, "
             "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [device_id, seq, entry["at"], entry["actor"], entry["action"], entry.get("table"),
+            [device_id, entry["seq"], entry["at"], entry["actor"], entry["action"], entry.get("table"),
              entry.get("record_id"), _json(entry.get("changes")), entry.get("row_hash"), entry["prev_hash"],
-             entry["hash"], entry.get("signer_key"), entry.get("signature"), package_id, made],
+             entry["hash"], entry.get("signer_key"), entry.get("signature"), package_id, check.made],
         )
-    if held_seq and head["seq"] < held_seq and newer:
-        problems.append(f"its audit log now ends at entry {head['seq']}, but entry {held_seq} arrived here before "
-                        "(its log was cut or wiped)")
-    elif held_seq and head["seq"] == held_seq and head.get("hash") != held_hash and newer:
-        problems.append(f"its newest entry {held_seq} is not the one it sent before (its log was rewritten)")
-    if problems:
-        message = f"device {device_id}: " + "; ".join(dict.fromkeys(problems))
+    if check.problems:
+        message = check.message(device_id)
         now = times.to_storage(times.utc_now())
         db.execute("INSERT INTO audit_alerts(device_id, detected_at, package_id, message) VALUES (?, ?, ?, ?)",
                    [device_id, now, package_id, message])
         record_event(store, "device_audit_alert", "sync_packages", package_id, {"device": device_id,
                                                                               "problem": message})
-    return list(dict.fromkeys(problems))
+    return check.problems
 
 
 def alerts(store: Store) -> list[Alert]:

@@ -45,6 +45,7 @@ META_PRIVATE_KEY = "sync_private_key"
 META_SEEN = "sync_seen"
 META_LAST_EXPORT = "sync_last_export:"  # + peer device id
 _BATCH = 500
+_SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
 CHOICES = ("mine", "theirs", "merged")
 
 
@@ -409,8 +410,10 @@ class SyncService:
         for table, rows in contents.tables.items():
             allowed = set(columns[table])
             for row in rows:
+                if row.keys() <= allowed and _SYNC_COLUMNS <= row.keys():
+                    continue
                 unknown = set(row) - allowed
-                if unknown or not {"id", "hlc", "field_hlc", "deleted"} <= set(row):
+                if unknown or not _SYNC_COLUMNS <= set(row):
                     raise PackageError(f"refused: {table} rows in the package have columns this database does "
                                        f"not ({', '.join(sorted(unknown)) or 'missing sync columns'})")
         receiver = Side(self.store.device_id, self.seen())
@@ -426,7 +429,8 @@ class SyncService:
                         "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)", [sha, len(data), data]
                     )
                 for table in SYNCABLE_TABLES:
-                    self._merge_table(table, columns[table], contents.tables.get(table, []), receiver, sender, stats)
+                    self._merge_table(table, columns[table], contents.tables.get(table, []),
+                                      contents.clocks.get(table), receiver, sender, stats)
                 self._record_conflicts(stats.conflicts, reader.package_id, now)
                 self._settle_superseded(now)
                 self.store.db.execute(
@@ -471,17 +475,18 @@ class SyncService:
         return result
 
     def _merge_table(
-        self, table: str, columns: list[str], rows: list[dict[str, Any]], receiver: Side, sender: Side,
-        stats: _MergeStats,
+        self, table: str, columns: list[str], rows: list[dict[str, Any]], clocks: list[dict[str, str]] | None,
+        receiver: Side, sender: Side, stats: _MergeStats,
     ) -> None:
         db = self.store.db
         for start in range(0, len(rows), _BATCH):
             batch = rows[start:start + _BATCH]
+            batch_clocks = None if clocks is None else clocks[start:start + _BATCH]
             ids = list({row["id"] for row in batch})
             cursor = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
             names = [d[0] for d in cursor.description]
             existing = {row[0]: open_values(self.store, table, dict(zip(names, row, strict=True))) for row in cursor}
-            plan = plan_batch(existing, batch, columns, receiver, sender)
+            plan = plan_batch(existing, batch, columns, receiver, sender, batch_clocks)
             inserts, updates, originals = plan.inserts, plan.updates, plan.originals
             stats.conflicts.extend((table, row_id, c) for row_id, c in plan.conflicts)
             stats.unchanged += plan.unchanged

@@ -12,10 +12,13 @@ every side knows all of its own writes).
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruralwatch.store.syncable import ALL_FIELDS_KEY
+from ruralwatch.sync.jsontext import loads
 
 # Row bookkeeping, not fields with clocks of their own. `deleted` IS a field (the tombstone has a clock).
 NOT_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc"})
@@ -23,14 +26,19 @@ NOT_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "f
 
 @dataclass(frozen=True)
 class Side:
-    """What one side of a merge knows: its device and its `seen` vector."""
+    """What one side of a merge knows: its device and its `seen` vector (not changed once the Side is made: the
+    answers are remembered, as a package's rows ask about the same few clocks again and again)."""
 
     device: str
     seen: dict[str, str]
+    _known: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def knows(self, clock: str) -> bool:
-        writer = device_of(clock)
-        return writer == self.device or clock <= self.seen.get(writer, "")
+        known = self._known.get(clock)
+        if known is None:
+            writer = device_of(clock)
+            known = self._known[clock] = writer == self.device or clock <= self.seen.get(writer, "")
+        return known
 
 
 @dataclass(frozen=True)
@@ -51,21 +59,47 @@ def device_of(clock: str) -> str:
 def canonical_clocks(clocks: dict[str, str], star: str) -> str:
     """`field_hlc` text: "*" plus only the fields whose clock is newer; the form SyncTable writes too."""
     compact = {ALL_FIELDS_KEY: star, **{f: c for f, c in clocks.items() if c != star}}
-    return json.dumps(compact, sort_keys=True)
+    try:  # names and clocks are plain ASCII text, written as json.dumps writes them: no escapes to make
+        plain = _PLAIN("".join(compact) + "".join(compact.values())) is not None
+    except TypeError:  # a clock that is not text (a hand-edited database): json.dumps says what it is
+        plain = False
+    if plain:
+        return "{" + ", ".join([f'"{name}": "{compact[name]}"' for name in sorted(compact)]) + "}"
+    return _CLOCKS_TEXT(compact)
+
+
+# json.dumps(value, sort_keys=True) without making an encoder at every call (the same text).
+_CLOCKS_TEXT = json.JSONEncoder(sort_keys=True).encode
+# Text json.dumps writes as it is (ensure_ascii): printable ASCII but the quote and the backslash.
+_PLAIN = re.compile(r'[ !#-\[\]-~]*').fullmatch
+_MISSING = object()
 
 
 def merge_row(
-    local: dict[str, Any], incoming: dict[str, Any], fields: list[str], receiver: Side, sender: Side
+    local: dict[str, Any], incoming: dict[str, Any], fields: list[str], receiver: Side, sender: Side,
+    incoming_clocks: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any] | None, list[FieldConflict]]:
-    """(merged row, or None when the local row is unchanged; conflicts found). `fields`: the table's fields."""
-    local_clocks = json.loads(local["field_hlc"])
-    incoming_clocks = json.loads(incoming["field_hlc"])
+    """(merged row, or None when the local row is unchanged; conflicts found). `fields`: the table's fields.
+    `incoming_clocks`: the incoming row's `field_hlc` already parsed (ruralwatch.sync.package.Contents.clocks)."""
+    changes, conflicts = _changes(local, incoming, fields, receiver, sender, incoming_clocks)
+    return (None if changes is None else {**local, **changes}), conflicts
+
+
+def _changes(
+    local: dict[str, Any], incoming: dict[str, Any], fields: list[str], receiver: Side, sender: Side,
+    incoming_clocks: dict[str, str] | None,
+) -> tuple[dict[str, Any] | None, list[FieldConflict]]:
+    """merge_row's work: the values that change in the local row (None: none does), and the conflicts."""
+    local_clocks = loads(local["field_hlc"]) if type(local["field_hlc"]) is str else json.loads(local["field_hlc"])
+    if incoming_clocks is None:
+        incoming_clocks = json.loads(incoming["field_hlc"])
     local_star, incoming_star = local_clocks[ALL_FIELDS_KEY], incoming_clocks[ALL_FIELDS_KEY]
     star = max(local_star, incoming_star)
-    explicit = (set(local_clocks) | set(incoming_clocks)) - {ALL_FIELDS_KEY}
+    explicit = (local_clocks.keys() | incoming_clocks.keys()) - {ALL_FIELDS_KEY}
     names = explicit if local_star == incoming_star else explicit | set(fields)
     # Fields neither side changed since an identical insert clock need no look: same clock, same value.
-    merged = dict(local)
+    # Only what changes is gathered (most rows change a few fields, many none); the row is copied once at the end.
+    changes: dict[str, Any] = {}
     clocks: dict[str, str] = {}
     conflicts: list[FieldConflict] = []
     for name in sorted(names):
@@ -76,7 +110,7 @@ def merge_row(
             continue
         lv, iv = local[name], incoming[name]
         if ic > lc:
-            merged[name] = iv
+            changes[name] = iv
             clocks[name] = ic
             if lv != iv and not sender.knows(lc):
                 conflicts.append(FieldConflict(name, lv, lc, iv, ic, "incoming", "edit"))
@@ -84,18 +118,22 @@ def merge_row(
             clocks[name] = lc
             if ic < lc and lv != iv and not receiver.knows(ic):
                 conflicts.append(FieldConflict(name, lv, lc, iv, ic, "local", "edit"))
-    if "deleted" in local and "deleted" in incoming and merged["deleted"] and local["deleted"] != incoming["deleted"]:
+    if ("deleted" in local and "deleted" in incoming and changes.get("deleted", local["deleted"])
+            and local["deleted"] != incoming["deleted"]):
         conflict = _delete_vs_edit(local, incoming, local_clocks, incoming_clocks, fields, receiver, sender)
         if conflict:
             conflicts = [c for c in conflicts if c.field != "deleted"] + [conflict]
-    merged["field_hlc"] = canonical_clocks(clocks, star)
+    changes["field_hlc"] = canonical_clocks(clocks, star)
     if incoming["hlc"] > local["hlc"]:
-        merged["hlc"] = incoming["hlc"]
-        merged["device_id"] = incoming["device_id"]
-        merged["updated_at"] = incoming["updated_at"]
+        changes["hlc"] = incoming["hlc"]
+        changes["device_id"] = incoming["device_id"]
+        changes["updated_at"] = incoming["updated_at"]
     if incoming_star > local_star and "created_at" in incoming:
-        merged["created_at"] = incoming["created_at"]
-    return (merged if merged != local else None), conflicts
+        changes["created_at"] = incoming["created_at"]
+    # Unchanged when every value gathered is the one held (compared as `merged != local` compares dicts).
+    if changes == {name: local.get(name, _MISSING) for name in changes}:
+        return None, conflicts
+    return changes, conflicts
 
 
 @dataclass
@@ -109,26 +147,35 @@ class BatchPlan:
     originals: dict[str, dict[str, Any]] = field(default_factory=dict)
     conflicts: list[tuple[str, FieldConflict]] = field(default_factory=list)  # (row id, conflict)
     unchanged: int = 0
+    # The columns a merge gave a value (a superset of those that changed in some update): only these need comparing.
+    touched: set[str] = field(default_factory=set)
 
 
 def plan_batch(existing: dict[str, dict[str, Any]], incoming_rows: list[dict[str, Any]], columns: list[str],
-               receiver: Side, sender: Side) -> BatchPlan:
+               receiver: Side, sender: Side, incoming_clocks: Sequence[dict[str, str]] | None = None) -> BatchPlan:
     """Merge `incoming_rows` (a package's rows of one table) into `existing` (the held rows with those ids, by
-    id; updated in place as rows merge, so a row repeated in the batch merges onto its first merge)."""
+    id; updated in place as rows merge, so a row repeated in the batch merges onto its first merge).
+    `incoming_clocks`: the rows' `field_hlc` already parsed, in the same order (ruralwatch.sync.package.Contents)."""
     fields = [c for c in columns if c not in NOT_FIELDS]
     plan = BatchPlan()
-    for incoming in incoming_rows:
+    if incoming_clocks is not None and len(incoming_clocks) != len(incoming_rows):
+        raise ValueError("incoming_clocks must hold one entry per incoming row")
+    for index, incoming in enumerate(incoming_rows):
         row_id = incoming["id"]
         local = existing.get(row_id)
         if local is None:
             full = {c: incoming.get(c) for c in columns}
             plan.inserts[row_id] = existing[row_id] = full
             continue
-        merged, conflicts = merge_row(local, incoming, fields, receiver, sender)
-        plan.conflicts.extend((row_id, c) for c in conflicts)
-        if merged is None:
+        changes, conflicts = _changes(local, incoming, fields, receiver, sender,
+                                      None if incoming_clocks is None else incoming_clocks[index])
+        if conflicts:
+            plan.conflicts.extend((row_id, c) for c in conflicts)
+        if changes is None:
             plan.unchanged += 1
             continue
+        plan.touched.update(changes)
+        merged = {**local, **changes}
         plan.originals.setdefault(row_id, local)
         existing[row_id] = merged
         if row_id in plan.inserts:

@@ -48,6 +48,7 @@ from typing import Any
 from ruralwatch.core.clock import MAX_CLOCK_SKEW_MS, Hlc, skew_message
 from ruralwatch.sync import crypto
 from ruralwatch.sync.errors import PackageError
+from ruralwatch.sync.jsontext import loads as _loads
 
 FORMAT_VERSION = 1
 # What reading a damaged zip can raise (zipfile reports some damage as NotImplemented/RuntimeError/ValueError).
@@ -94,6 +95,9 @@ class Contents:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)  # the sender's audit entries, oldest first
+    # Each table's rows' field clocks (their `field_hlc`), parsed once while the rows were checked, in the rows'
+    # order: the merge takes them instead of parsing every `field_hlc` again (ruralwatch.sync.merge.plan_batch).
+    clocks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def row_count(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
@@ -444,14 +448,12 @@ class PackageReader:
             plain: Any = window
             if settings is not None:
                 plain = self._authenticated(window, settings, passphrase or "")
-            contents = self._parts(plain, allowed)
+            contents, top = self._parts(plain, allowed)
         counts = {t: len(rows) for t, rows in contents.tables.items() if rows}
         declared = {t: n for t, n in manifest["counts"].items() if n}
         if counts != declared:
             raise PackageError("refused: the package's row counts do not match its manifest")
-        # Text order is clock order (fixed width), so the greatest text is the clock furthest ahead.
-        top = max((c for rows in contents.tables.values() for row in rows for c in _row_clocks(row)), default=None)
-        if top is not None:
+        if top is not None:  # the clock furthest ahead of every row's clock and field clocks
             _check_clock(top, self._wall(), "in its rows")
         return contents
 
@@ -470,7 +472,8 @@ class PackageReader:
         return io.BufferedReader(crypto.GcmPlaintext(_Window(window, 0, body), body, key, settings.nonce),
                                  READ_CHUNK)
 
-    def _parts(self, plain: Any, allowed: set[str]) -> Contents:
+    def _parts(self, plain: Any, allowed: set[str]) -> tuple[Contents, str | None]:
+        """The parts, parsed and checked; and the greatest clock of every row (None for no rows)."""
         declared: dict[str, Any] = self.manifest["parts"]
         try:
             inner = zipfile.ZipFile(plain)
@@ -487,6 +490,7 @@ class PackageReader:
         for info in infos:  # every member's central-directory entry before any is inflated
             _check_member(info, declared[info.filename]["size"], info.filename)
         contents = Contents()
+        top: str | None = None
         for info in infos:
             name = info.filename
             table_match, blob_match = _TABLE_PART.match(name), _BLOB_PART.match(name)
@@ -498,8 +502,12 @@ class PackageReader:
             try:
                 with inner.open(info) as handle:
                     if table_match:
-                        contents.tables[table_match.group(1)] = _parse_rows(
-                            tally.feed(_chunks(handle, limit, name)), name)
+                        check = _RowCheck()
+                        contents.tables[table_match.group(1)] = _json_lines(
+                            tally.feed(_chunks(handle, limit, name)), name, check, "a malformed row")
+                        contents.clocks[table_match.group(1)] = check.clocks
+                        if check.clocks and (top is None or check.top > top):
+                            top = check.top
                     elif is_audit:
                         contents.audit = _parse_entries(tally.feed(_chunks(handle, limit, name)), name)
                     else:  # kept whole (the merge stores it), gathered chunk by chunk into one buffer
@@ -517,7 +525,7 @@ class PackageReader:
                 if hashlib.sha256(data).hexdigest() != blob_match.group(1):
                     raise PackageError(f"refused: {name} does not match its name")
                 contents.blobs[blob_match.group(1)] = data
-        return contents
+        return contents, top
 
 
 _ENTRY_TEXT = ("at", "actor", "action", "prev_hash", "hash")
@@ -534,17 +542,13 @@ def _entry_ok(entry: Any) -> bool:
             and all(isinstance(entry.get(key), str) for key in _ENTRY_TEXT))
 
 
-def _parse_rows(chunks: Iterable[bytes], name: str) -> list[dict[str, Any]]:
-    return _json_lines(chunks, name, _row_ok, "a malformed row")
-
-
 def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], what: str) -> list[dict[str, Any]]:
     """JSON lines streamed in chunks. Split on b"\\n" only: JSON escapes every line end inside a string, but
     str.splitlines would also split at U+2028, U+0085... which the writer (ensure_ascii=False) leaves raw."""
     found: list[dict[str, Any]] = []
 
     def parse(line: bytes) -> dict[str, Any]:
-        value = json.loads(line.decode("utf-8"))
+        value = _loads(line.decode("utf-8"))
         if not ok(value):
             raise PackageError(f"refused: {name} holds {what}")
         return value
@@ -562,24 +566,55 @@ def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], w
     return found
 
 
-def _row_clocks(row: dict[str, Any]) -> Iterator[str]:
-    """A checked row's clock and its field clocks."""
-    yield row["hlc"]
-    yield from json.loads(row["field_hlc"]).values()
+_IS_INT = int.__instancecheck__  # isinstance(v, int) as a C function, for filter()
 
 
 def _row_ok(row: Any) -> bool:
-    if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not row["id"]:
-        return False
-    if not isinstance(row.get("hlc"), str) or not HLC_PATTERN.match(row["hlc"]):
-        return False
-    if row.get("deleted") not in (0, 1) or not isinstance(row.get("device_id"), str):
-        return False
-    try:
-        clocks = json.loads(row["field_hlc"])
-    except (TypeError, KeyError, *_BAD_JSON):
-        return False
-    return (isinstance(clocks, dict) and "*" in clocks
-            and all(isinstance(c, str) and HLC_PATTERN.match(c) for c in clocks.values())
-            and {type(v) for v in row.values()} <= _JSON_SCALARS
-            and all(v in _SQLITE_INT for v in row.values() if isinstance(v, int)))
+    return _RowCheck()(row)
+
+
+class _RowCheck:
+    """Whether a parsed line is a row a merge can take: an object whose values are JSON scalars (integers within
+    SQLite's 64 bits), a non-empty text id, a clock, a tombstone of 0 or 1, a device, and field clocks (JSON text of
+    an object with "*") that are all clocks. Called once per row (most of the time of reading a package beside the
+    JSON itself), it keeps each row's parsed field clocks and the greatest clock seen."""
+
+    def __init__(self) -> None:
+        self.clocks: list[dict[str, str]] = []
+        self.top = ""
+        self._good: set[str] = set()  # clocks already matched: a row's clocks repeat its own and its neighbours'
+
+    def _clocks_ok(self, values: list[Any]) -> bool:
+        """Every value is a clock (those not seen before matched one at a time)."""
+        try:
+            fresh = set(values) - self._good
+        except TypeError:  # an unhashable value: not a clock
+            return False
+        for value in fresh:
+            if not isinstance(value, str) or not HLC_PATTERN.match(value):
+                return False
+        self._good |= fresh
+        return True
+
+    def __call__(self, row: Any) -> bool:
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not row["id"]:
+            return False
+        hlc = row.get("hlc")
+        if not isinstance(hlc, str) or row.get("deleted") not in (0, 1) or not isinstance(row.get("device_id"), str):
+            return False
+        try:
+            clocks = _loads(row["field_hlc"])
+        except (TypeError, AttributeError, KeyError, *_BAD_JSON):
+            return False
+        if not isinstance(clocks, dict) or "*" not in clocks or not self._clocks_ok([hlc, *clocks.values()]):
+            return False
+        values = row.values()
+        if not set(map(type, values)) <= _JSON_SCALARS or not all(
+                map(_SQLITE_INT.__contains__, filter(_IS_INT, values))):
+            return False
+        self.clocks.append(clocks)
+        # Text order is clock order (fixed width), so the greatest text is the clock furthest ahead.
+        top = max(hlc, *clocks.values())
+        if top > self.top:
+            self.top = top
+        return True

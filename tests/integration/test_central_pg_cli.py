@@ -8,12 +8,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from cli_harness import Cli, open_db
+from cli_harness import Cli, open_db, raw_connection
 from pg_cluster import PgCluster
 from psycopg.conninfo import conninfo_to_dict
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.store.audit import HEAD_KEY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk"
 
@@ -103,6 +104,47 @@ def test_laptops_and_a_postgresql_central_store(cli, tmp_path: Path, pg_dsn: str
     with out.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["place"] for r in rows} == {"Farm 1", "Farm 2"} and "reporter_phone" not in rows[0]
+
+
+def test_a_laptop_whose_audit_log_was_wiped_is_a_warning_from_merge_and_an_alert_in_status(
+        cli, tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    laptop = tmp_path / "laptop.db"
+    central = cli(laptop, "central", "init", "--into", pg_dsn, "--json").json()
+    me = cli(laptop, "sync", "identity", "--json").json()
+    cli(laptop, "central", "trust", "--into", pg_dsn, "--device", me["device_id"], "--key", me["public_key"])
+    assert cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"]).code == 0
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    monkeypatch.setenv("RURALWATCH_CENTRAL_DSN", pg_dsn)
+    inbox = tmp_path / "inbox"
+
+    def send(name: str):
+        assert cli(laptop, "sync", "export", "--out", str(inbox / name), "--since-last-for",
+                   central["device_id"]).code == 0
+        return cli(laptop, "central", "merge", str(inbox))
+
+    _record(laptop, "Farm 1")
+    first = send("1.rwsync")
+    assert first.code == 0 and "WARNING" not in first.out
+    assert "audit alerts: none" in cli(laptop, "central", "status").out
+    conn = raw_connection(laptop)
+    try:
+        conn.execute("DELETE FROM audit_log")
+        conn.execute("DELETE FROM meta WHERE key = ?", [HEAD_KEY])
+        conn.commit()
+    finally:
+        conn.close()
+    second = send("2.rwsync")
+    assert second.code == 0, second.err  # merged all the same: the alert is for a person to look into
+    warnings = [line for line in second.out.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(f"2.rwsync: WARNING: device {me['device_id']}: ")
+    assert "cut or wiped" in warnings[0]
+    status = cli(laptop, "central", "status")
+    assert "audit alerts: 1" in status.out and "cut or wiped" in status.out
+    found = cli(laptop, "central", "status", "--json").json()["audit_alerts"]
+    assert [a["device_id"] for a in found] == [me["device_id"]] and "cut or wiped" in found[0]["message"]
 
 
 def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path: Path,

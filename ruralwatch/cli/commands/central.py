@@ -46,7 +46,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     _passphrase_option(merge)
     merge.add_argument("--json", action="store_true")
 
-    status = actions.add_parser("status", help="rows per table, devices, pending outgoing rows, open conflicts")
+    status = actions.add_parser("status", help="rows per table, devices, pending outgoing rows, open conflicts, "
+                                               "audit alerts")
     status.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
     status.add_argument("--json", action="store_true")
 
@@ -181,6 +182,9 @@ def _status_text(found: CentralStatus) -> str:
     lines.append("devices:" if found.devices else "devices: none trusted yet (`central trust`)")
     lines += [f"  {d.device_id:18} {d.name or '':16} last package {d.last_package or 'never':26} "
               f"{d.packages:>5} packages, {d.pending:,} rows pending for it" for d in found.devices]
+    # A laptop whose audit log was cut, rewritten or wiped (said at the merge that found it, kept until looked into).
+    lines.append(f"audit alerts: {len(found.audit_alerts)}" if found.audit_alerts else "audit alerts: none")
+    lines += [f"  WARNING {a.detected_at[:19]} package {a.package_id or '?'}: {a.message}" for a in found.audit_alerts]
     return "\n".join(lines)
 
 

@@ -1,0 +1,191 @@
+"""A laptop whose audit log was cut, rewritten or wiped between two packages is flagged by the PostgreSQL central store
+as by the SQLite one (the cases of tests/unit/test_device_audit.py, with both engines receiving the same packages):
+an alert in `audit_alerts`, the same warnings on the merge's result, the head of every package kept; an ordinary
+sync, or packages arriving out of order or one lost, raise nothing."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fixtures.laptops import Laptop, rechain, trust_each_other
+from pg_helpers import merge, new_central
+
+from ruralwatch.central.postgres import PgCentral
+from ruralwatch.central.sqlite_engine import SqliteCentral
+from ruralwatch.services.device_audit import alerts
+from ruralwatch.services.sync import ImportResult
+from ruralwatch.store.audit import HEAD_KEY
+
+_names = itertools.count()
+
+
+class Pair:
+    """One laptop; its packages go to a SQLite central store and a PostgreSQL one alike."""
+
+    def __init__(self, tmp: Path, dsn: str) -> None:
+        self.tmp = tmp
+        self.laptop = Laptop(tmp / "laptop.db")
+        self.sqlite = Laptop(tmp / "central.db")
+        trust_each_other(self.laptop, self.sqlite)
+        self.pg: PgCentral = new_central(dsn)
+        identity = self.laptop.services.sync.identity()
+        self.pg.trust(identity.device_id, identity.public_key, "laptop")
+
+    @property
+    def device(self) -> str:
+        return self.laptop.store.device_id
+
+    def make(self, since: bool = True) -> Path:
+        """A package for the centre. Both central stores are one receiver to the laptop (the SQLite one's id)."""
+        path = self.tmp / f"{next(_names):04d}-laptop.rwsync"
+        self.laptop.services.sync.export(path, since_last_for=self.sqlite.store.device_id if since else None)
+        return path
+
+    def deliver(self, path: Path) -> tuple[ImportResult, ImportResult]:
+        return self.sqlite.services.sync.import_package(path), merge(self.pg, path)
+
+    def send(self) -> list[str]:
+        """One package into both; their warnings, which must be the same."""
+        on_sqlite, on_pg = self.deliver(self.make())
+        assert on_pg.status == "applied"
+        assert on_pg.warnings == on_sqlite.warnings
+        return on_pg.warnings
+
+    def pg_alerts(self) -> list[tuple[str, str]]:
+        return [(str(d), str(m)) for d, m in self.pg.conn.execute(
+            "SELECT device_id, message FROM audit_alerts ORDER BY id")]
+
+    def commit(self) -> None:
+        self.laptop.store.db.conn.commit()
+
+
+@pytest.fixture
+def pair(tmp_path: Path, pg_dsn: str) -> Iterator[Pair]:
+    made = Pair(tmp_path, pg_dsn)
+    yield made
+    made.laptop.store.close()
+    made.sqlite.store.close()
+    made.pg.close()
+
+
+def test_ordinary_syncs_keep_the_chain_and_every_head_and_raise_nothing(pair: Pair) -> None:
+    pair.laptop.record("Brook Farm")
+    assert pair.send() == []
+    pair.laptop.record("Mill Lane")
+    assert pair.send() == []
+    held = pair.pg.conn.execute("SELECT count(*), max(seq), count(hash) FROM device_audit WHERE device_id = %s",
+                                [pair.device]).fetchone()
+    on_sqlite = pair.sqlite.store.db.execute("SELECT COUNT(*), MAX(seq) FROM device_audit WHERE device_id = ?",
+                                             [pair.device]).fetchone()
+    assert held == (on_sqlite[0], on_sqlite[1], on_sqlite[0]) and held[0] == held[1]
+    heads = pair.pg.conn.execute("SELECT seq FROM device_audit_heads WHERE device_id = %s ORDER BY made",
+                                 [pair.device]).fetchall()
+    assert [h[0] for h in heads] == sorted(h[0] for h in heads) and len(heads) == 2 and heads[-1][0] == held[1]
+    assert pair.pg_alerts() == []
+    assert pair.pg.status().audit_alerts == []
+
+
+def test_a_laptop_whose_log_was_cut_is_flagged(pair: Pair) -> None:
+    for place in ("Brook Farm", "Mill Lane", "Church Road"):
+        pair.laptop.record(place)
+    assert pair.send() == []
+    db = pair.laptop.store.db
+    cut_from = db.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0] - 3
+    db.execute("DELETE FROM audit_log WHERE seq > ?", [cut_from])
+    head = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    db.execute("UPDATE meta SET value = ? WHERE key = ?", [f"{head[0]}:{head[1]}", HEAD_KEY])
+    pair.commit()
+    warnings = pair.send()
+    assert any("was cut or wiped" in w for w in warnings), warnings
+    assert pair.pg_alerts() == [(pair.device, f"device {pair.device}: " + "; ".join(warnings))]
+    found = pair.pg.status().audit_alerts
+    assert [a.device_id for a in found] == [pair.device] and "cut or wiped" in found[0].message
+    audit = pair.pg.conn.execute("SELECT count(*) FROM merge_audit WHERE action = 'device_audit_alert'").fetchone()
+    assert audit == (1,)
+
+
+def test_a_laptop_whose_log_was_rewritten_and_rehashed_is_flagged(pair: Pair) -> None:
+    pair.laptop.record("Brook Farm")
+    pair.laptop.record("Mill Lane")
+    assert pair.send() == []
+    db = pair.laptop.store.db
+    seq, changes = db.execute("SELECT seq, changes FROM audit_log WHERE action = 'create' ORDER BY seq LIMIT 1"
+                              ).fetchone()
+    edited = json.loads(changes)
+    edited["place"] = [None, "Somewhere else"]
+    db.execute("UPDATE audit_log SET changes = ? WHERE seq = ?", [json.dumps(edited), seq])
+    rechain(pair.laptop.store, seq)
+    pair.commit()
+    pair.laptop.record("Church Road")
+    # The whole chain again (a full export): the entries held here have other hashes now.
+    on_sqlite, on_pg = pair.deliver(pair.make(since=False))
+    assert on_pg.warnings == on_sqlite.warnings
+    assert any("rewritten" in w for w in on_pg.warnings), on_pg.warnings
+    assert [d for d, _ in pair.pg_alerts()] == [pair.device]
+
+
+def test_a_laptop_whose_recent_entries_were_rewritten_is_flagged(pair: Pair) -> None:
+    """The case of tests/unit/test_device_audit.py: the next incremental package does not follow on."""
+    pair.laptop.record("Brook Farm")
+    pair.laptop.record("Mill Lane")
+    assert pair.send() == []
+    db = pair.laptop.store.db
+    seq, changes = db.execute("SELECT seq, changes FROM audit_log WHERE action = 'create' ORDER BY seq LIMIT 1"
+                              ).fetchone()
+    edited = json.loads(changes)
+    edited["place"] = [None, "Somewhere else"]
+    db.execute("UPDATE audit_log SET changes = ? WHERE seq = ?", [json.dumps(edited), seq])
+    rechain(pair.laptop.store, seq)
+    pair.commit()
+    pair.laptop.record("Church Road")
+    warnings = pair.send()
+    assert any("rewritten" in w for w in warnings), warnings
+    assert [d for d, _ in pair.pg_alerts()] == [pair.device] == [a.device_id for a in alerts(pair.sqlite.store)]
+
+
+def test_a_laptop_whose_log_was_wiped_is_flagged(pair: Pair) -> None:
+    pair.laptop.record("Brook Farm")
+    assert pair.send() == []
+    pair.laptop.store.db.execute("DELETE FROM audit_log")
+    pair.laptop.store.db.execute("DELETE FROM meta WHERE key = ?", [HEAD_KEY])
+    pair.commit()
+    warnings = pair.send()
+    assert any("cut or wiped" in w for w in warnings), warnings
+    assert len(pair.pg_alerts()) == 1
+
+
+def test_packages_out_of_order_or_one_lost_raise_nothing(pair: Pair) -> None:
+    made = []
+    for place in ("Brook Farm", "Mill Lane", "Church Road"):
+        pair.laptop.record(place)
+        made.append(pair.make())
+    for path in (made[2], made[0]):  # the newest first (the second is lost), then an older one, late
+        on_sqlite, on_pg = pair.deliver(path)
+        assert on_pg.warnings == on_sqlite.warnings == []
+    assert pair.pg_alerts() == []
+
+
+def test_an_entry_altered_without_rehashing_is_flagged(pair: Pair) -> None:
+    pair.laptop.record("Brook Farm")
+    db = pair.laptop.store.db
+    db.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+    pair.commit()
+    warnings = pair.send()
+    assert any("does not match its own hash" in w for w in warnings), warnings
+
+
+def test_status_reports_the_alerts_on_the_sqlite_engine_too(pair: Pair) -> None:
+    pair.laptop.record("Brook Farm")
+    pair.send()
+    pair.laptop.store.db.execute("DELETE FROM audit_log")
+    pair.laptop.store.db.execute("DELETE FROM meta WHERE key = ?", [HEAD_KEY])
+    pair.commit()
+    pair.send()
+    on_sqlite = SqliteCentral(pair.sqlite.store).status().audit_alerts
+    on_pg = pair.pg.status().audit_alerts
+    assert [(a.device_id, a.message) for a in on_sqlite] == [(a.device_id, a.message) for a in on_pg]
+    assert len(on_pg) == 1 and on_pg[0].package_id
