@@ -37,7 +37,7 @@ from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import FieldConflict, Side, plan_batch
+from ruralwatch.sync.merge import FieldConflict, Side, load_vector, max_vectors, plan_batch
 
 if TYPE_CHECKING:
     import psycopg
@@ -62,21 +62,6 @@ class _Stats:
     # table -> the final state of every row this package wrote, by id (for superseded conflicts)
     written: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # the sender's audit chain was cut, rewritten or wiped
-
-
-def max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for vector in vectors:
-        for device, clock in vector.items():
-            if clock > out.get(device, ""):
-                out[device] = clock
-    return out
-
-
-def load_vector(value: Any) -> dict[str, str]:
-    if isinstance(value, str):
-        value = json.loads(value) if value else {}
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _plain(values: list[Any]) -> list[Any]:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.central.errors import CentralError
 from ruralwatch.central.laptop_schema import laptop_schema
-from ruralwatch.central.pg_merge import max_vectors
 from ruralwatch.central.pg_schema import quote
 from ruralwatch.central.pg_status import peer_view, seen, threshold
 from ruralwatch.core import times
 from ruralwatch.services.sync import ExportResult
 from ruralwatch.sync import package
+from ruralwatch.sync.merge import max_vectors
 
 if TYPE_CHECKING:
     from ruralwatch.central.postgres import PgCentral

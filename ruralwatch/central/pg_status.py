@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from ruralwatch.central import pg_schema
 from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus, TableCount
 from ruralwatch.central.laptop_schema import laptop_schema
-from ruralwatch.central.pg_merge import META_SEEN, load_vector, max_vectors
+from ruralwatch.central.pg_merge import META_SEEN
 from ruralwatch.central.pg_schema import quote
+from ruralwatch.sync.merge import load_vector, max_vectors
 
 if TYPE_CHECKING:
     from ruralwatch.central.postgres import PgCentral

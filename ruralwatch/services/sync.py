@@ -36,7 +36,7 @@ from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import FieldConflict, Side, plan_batch
+from ruralwatch.sync.merge import FieldConflict, Side, load_vector, max_vectors, plan_batch
 
 PASSPHRASE_ENV = "RURALWATCH_SYNC_PASSPHRASE_FILE"
 # The device's private signing key is kept in the `meta` table as hex. The file itself is not encrypted at
@@ -168,20 +168,6 @@ class _MergeStats:
     row_hashes: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
 
-def _max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for vector in vectors:
-        for device, clock in vector.items():
-            if clock > out.get(device, ""):
-                out[device] = clock
-    return out
-
-
-def _load_vector(text: str | None) -> dict[str, str]:
-    value = json.loads(text) if text else {}
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
 class SyncService:
     def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
         self.store = store
@@ -246,7 +232,7 @@ class SyncService:
 
     def seen(self) -> dict[str, str]:
         """device -> highest clock of that device's writes merged here (this device: every local clock)."""
-        vector = _load_vector(self.store.meta(META_SEEN))
+        vector = load_vector(self.store.meta(META_SEEN))
         own = self._local_max_clock()
         if own:
             vector[self.store.device_id] = own
@@ -258,7 +244,7 @@ class SyncService:
         ).fetchone()
         if row is None:
             raise NotFoundError(f"device {device_id} is not trusted here (use `sync trust` first)")
-        return _max_vectors(_load_vector(row[0]), _load_vector(row[1]))
+        return max_vectors(load_vector(row[0]), load_vector(row[1]))
 
     @staticmethod
     def _threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
@@ -333,7 +319,7 @@ class SyncService:
             with self.store.transaction():
                 self.store.db.execute(
                     "UPDATE sync_peers SET sent_watermark = ?, audit_sent_seq = ? WHERE device_id = ?",
-                    [json.dumps(_max_vectors(self._peer_view(since_last_for), seen), sort_keys=True),
+                    [json.dumps(max_vectors(self._peer_view(since_last_for), seen), sort_keys=True),
                      audit_head["seq"], since_last_for],
                 )
                 self.store.db.execute(
@@ -444,8 +430,8 @@ class SyncService:
                 result.warnings = device_audit.receive(self.store, source, reader.package_id,
                                                        manifest.get("audit_head"), contents.audit,
                                                        str(manifest.get("created_at") or ""))
-                own = _load_vector(self.store.meta(META_SEEN))
-                merged_seen = _max_vectors(own, sender_seen)
+                own = load_vector(self.store.meta(META_SEEN))
+                merged_seen = max_vectors(own, sender_seen)
                 merged_seen.pop(self.store.device_id, None)
                 self.store.db.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -456,7 +442,7 @@ class SyncService:
                 ).fetchone()[0]
                 self.store.db.execute(
                     "UPDATE sync_peers SET received_seen = ? WHERE device_id = ?",
-                    [json.dumps(_max_vectors(_load_vector(received), sender_seen), sort_keys=True), source],
+                    [json.dumps(max_vectors(load_vector(received), sender_seen), sort_keys=True), source],
                 )
                 # Inside the transaction: a clock too far ahead (refused by the clock itself) leaves nothing merged.
                 top = max((rows[-1]["hlc"] for rows in contents.tables.values() if rows), default=None)

@@ -52,6 +52,23 @@ class FieldConflict:
     kind: str  # 'edit' | 'delete_vs_edit'
 
 
+def max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
+    """The per-device maximum of `seen` vectors (device -> clock)."""
+    out: dict[str, str] = {}
+    for vector in vectors:
+        for device, clock in vector.items():
+            if clock > out.get(device, ""):
+                out[device] = clock
+    return out
+
+
+def load_vector(value: Any) -> dict[str, str]:
+    """A `seen` vector from its stored JSON text (or an already decoded object); {} for nothing or garbage."""
+    if isinstance(value, str):
+        value = json.loads(value) if value else {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def device_of(clock: str) -> str:
     return clock.split("-", 2)[2]
 
