@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -86,7 +87,7 @@ class BackgroundTask(QObject):
         self._thread.start()
 
     def _on_progress(self, done: int, total: int) -> None:
-        if total > 0:
+        if total > 0 and shiboken6.isValid(self.dialog):
             self.dialog.setMaximum(total)
             self.dialog.setValue(min(done, total))
 
@@ -95,6 +96,10 @@ class BackgroundTask(QObject):
         # (a Python thread still alive when the app exits aborts the process).
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self.dialog):
+            # The widget that started the task was closed and deleted while it ran (a dialog closed at once):
+            # there is no one left to show the result to, and its widgets are gone.
+            return
         self.dialog.reset()
         self.dialog.hide()
         self.dialog.deleteLater()
