@@ -97,6 +97,15 @@ def run_and_wait(start, signal, timeout_ms: int = 120_000) -> bool:  # noqa: ANN
     return bool(fired)
 
 
+def show_and_wait_for_map(window) -> None:  # noqa: ANN001 - MainWindow
+    """Show the window and wait (30 s at most) until the map has drawn its incidents."""
+    loop = QEventLoop()
+    window.map.incidents_shown.connect(lambda _count: loop.quit())
+    QTimer.singleShot(30_000, loop.quit)
+    window.show()
+    loop.exec()
+
+
 def save(widget, name: str) -> None:  # noqa: ANN001 - any QWidget
     widget.grab().save(str(OUT / name))
     print(f"  {name}")
@@ -126,11 +135,7 @@ def main() -> int:
         services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
         window = MainWindow(services, Path(folder) / "page")
         window.resize(1500, 900)
-        window.show()
-        loop = QEventLoop()
-        window.map.incidents_shown.connect(lambda _count: loop.quit())
-        QTimer.singleShot(30_000, loop.quit)
-        loop.exec()
+        show_and_wait_for_map(window)
         wait(2500)  # let clusters and tiles render
         save(window, "main-window.png")
         window.heat_action.setChecked(True)
@@ -479,11 +484,7 @@ def force_screenshots(folder: Path, main_window) -> None:  # noqa: ANN001 - the 
     services.published.import_paths(files)
     window = main_window(services, folder / "suffolk-page")
     window.resize(1366, 768)
-    window.show()
-    loop = QEventLoop()
-    window.map.incidents_shown.connect(lambda _count: loop.quit())
-    QTimer.singleShot(30_000, loop.quit)
-    loop.exec()
+    show_and_wait_for_map(window)
     fold_legend(window)
     window.analysis_dock.show()
     panel = window.analysis

@@ -428,7 +428,8 @@ class AnalysisService:
             raise ValidationError.single("test_from", "the test period must come after the training period")
         step = _Steps(progress, 6)
         train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight))
-        test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "count"))
+        # Weighted by harm, read once: the crimes count by cell (weights left out) and their harm captured.
+        test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "harm"))
         step()
         if train.empty or test.empty:
             force = self._geo().force
@@ -438,9 +439,8 @@ class AnalysisService:
         grid, mask, study = self.study_area(None, cell_m, margin)
         step()
         test_counts = hs.grid_counts(test["easting"].to_numpy(), test["northing"].to_numpy(), None, grid)
-        test_harm_points, _ = self.clip_to_force(self.points(source, test_from, test_to, "harm"))
-        test_harm = hs.grid_counts(test_harm_points["easting"].to_numpy(), test_harm_points["northing"].to_numpy(),
-                                   test_harm_points["weight"].to_numpy(), grid)
+        test_harm = hs.grid_counts(test["easting"].to_numpy(), test["northing"].to_numpy(), test["weight"].to_numpy(),
+                                   grid)
         naive_counts = hs.grid_counts(train["easting"].to_numpy(), train["northing"].to_numpy(), None, grid)
         surfaces: dict[str, np.ndarray] = {"naive": naive_counts}
         for method in METHODS:

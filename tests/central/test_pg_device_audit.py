@@ -108,7 +108,8 @@ def test_a_laptop_whose_log_was_cut_is_flagged(pair: Pair) -> None:
     assert audit == (1,)
 
 
-def test_a_laptop_whose_log_was_rewritten_and_rehashed_is_flagged(pair: Pair) -> None:
+def _rewrite_after_a_sync(pair: Pair) -> None:
+    """Two incidents synced, then the first one's entry edited and the chain re-hashed after it, then one more."""
     pair.laptop.record("Brook Farm")
     pair.laptop.record("Mill Lane")
     assert pair.send() == []
@@ -121,6 +122,10 @@ def test_a_laptop_whose_log_was_rewritten_and_rehashed_is_flagged(pair: Pair) ->
     rechain(pair.laptop.store, seq)
     pair.commit()
     pair.laptop.record("Church Road")
+
+
+def test_a_laptop_whose_log_was_rewritten_and_rehashed_is_flagged(pair: Pair) -> None:
+    _rewrite_after_a_sync(pair)
     # The whole chain again (a full export): the entries held here have other hashes now.
     on_sqlite, on_pg = pair.deliver(pair.make(since=False))
     assert on_pg.warnings == on_sqlite.warnings
@@ -130,18 +135,7 @@ def test_a_laptop_whose_log_was_rewritten_and_rehashed_is_flagged(pair: Pair) ->
 
 def test_a_laptop_whose_recent_entries_were_rewritten_is_flagged(pair: Pair) -> None:
     """The case of tests/unit/test_device_audit.py: the next incremental package does not follow on."""
-    pair.laptop.record("Brook Farm")
-    pair.laptop.record("Mill Lane")
-    assert pair.send() == []
-    db = pair.laptop.store.db
-    seq, changes = db.execute("SELECT seq, changes FROM audit_log WHERE action = 'create' ORDER BY seq LIMIT 1"
-                              ).fetchone()
-    edited = json.loads(changes)
-    edited["place"] = [None, "Somewhere else"]
-    db.execute("UPDATE audit_log SET changes = ? WHERE seq = ?", [json.dumps(edited), seq])
-    rechain(pair.laptop.store, seq)
-    pair.commit()
-    pair.laptop.record("Church Road")
+    _rewrite_after_a_sync(pair)
     warnings = pair.send()
     assert any("rewritten" in w for w in warnings), warnings
     assert [d for d, _ in pair.pg_alerts()] == [pair.device] == [a.device_id for a in alerts(pair.sqlite.store)]
