@@ -43,7 +43,9 @@ def _quiet(_line: str) -> None:
 
 def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) -> StationSync:
     """Export, merge into the central store, import what it sends back. Nothing is half done on either side: each
-    step is the usual all-or-nothing export, merge or import, and a refusal stops the run with its reason."""
+    step is the usual all-or-nothing export, merge or import, and a refusal stops the run with its reason. `say`
+    may raise (a cancelled window task) between steps: what was done stays done, and the next run sends only what
+    the central store has not acknowledged, so nothing is lost."""
     central = PgCentral.open(target)
     try:
         own = sync.identity()

@@ -55,10 +55,28 @@ def resolve(text: str | None, option: str = "--into") -> Target:
             raise CentralError(f"no central store named: give {option} FILE|postgresql://... or set ${DSN_ENV}")
     if not is_dsn(text):
         return FileTarget(Path(text).expanduser())
+    return pg_target(text)
+
+
+def pg_target(text: str) -> PgTarget:
+    """A PostgreSQL connection string, checked: libpq can read it and it holds no password (`sync central`'s
+    --dsn and the laptop's stored central store setting take only these, never a file)."""
+    text = text.strip()
+    if not is_dsn(text):
+        raise CentralError("not a PostgreSQL connection string: write postgresql://user@host/database or "
+                           "service=NAME (a service in ~/.pg_service.conf)")
     if _PASSWORD_KEY.search(text) or _URI_PASSWORD.match(text) or _URI_PASSWORD_PARAM.search(text):
         raise CentralError("a password in the connection string is refused (it would show in the shell history and "
                            "the process list): put it in ~/.pgpass or $PGPASSFILE, or use a service file")
-    return PgTarget(text.strip())
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        conninfo_to_dict(text)
+    except ProgrammingError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "it does not read"
+        raise CentralError(f"the connection string does not read: {detail}") from None
+    return PgTarget(text)
 
 
 def describe_dsn(dsn: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_json
 from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, ImportedAreas, UnknownForceError, force_by_code
 from ruralwatch.rostering.model import REACHES, RosterRules
@@ -96,3 +97,18 @@ def _imported_text(value: ImportedAreas | None) -> str:
 FORCE = Policy("geography.force", DEFAULT_FORCE_CODE, _known_force_code)
 IMPORTED_DISTRICTS: Policy[ImportedAreas | None] = Policy("geography.districts", None, _imported, _imported_text)
 IMPORTED_WARDS: Policy[ImportedAreas | None] = Policy("geography.wards", None, _imported, _imported_text)
+
+
+# --- the central store this laptop syncs with at the station (services/sync.py, `sync central`) ------------------
+
+
+def _central_dsn(text: str) -> str:
+    from ruralwatch.central.target import pg_target
+
+    try:
+        return pg_target(text).dsn
+    except RuralWatchError as exc:  # edited in by hand and unreadable: read as "not set"
+        raise ValueError(str(exc)) from None
+
+
+CENTRAL_DSN = Policy("sync.central_dsn", "", _central_dsn)

@@ -28,6 +28,7 @@ from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationErr
 from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.services.policies import CENTRAL_DSN
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.field_keys import FieldKeysError
@@ -205,6 +206,33 @@ class SyncService:
             record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key},
                          covers=[("sync_peers", device_id)])
         return self.peer(device_id)
+
+    def central_dsn(self) -> str:
+        """The central store this laptop syncs with at the station (a PostgreSQL connection string), or ""."""
+        return CENTRAL_DSN.read(self.store)
+
+    def set_central_dsn(self, text: str) -> str:
+        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
+        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
+        self.store.actor.require("sync.trust")
+        from ruralwatch.central.target import describe_dsn, pg_target
+
+        text = text.strip()
+        if text:
+            try:
+                text = pg_target(text).dsn
+            except RuralWatchError as exc:
+                raise ValidationError.single("central_dsn", str(exc)) from None
+        before = self.central_dsn()
+        if text == before:
+            return text
+        with self.store.transaction():
+            CENTRAL_DSN.write(self.store, text)
+            # The audit names where it points (user@host/db), as every message does, not the string itself.
+            record_event(self.store, "settings", changes={CENTRAL_DSN.key: [
+                describe_dsn(before) if before else None, describe_dsn(text) if text else None]},
+                covers=[("meta", CENTRAL_DSN.key)])
+        return text
 
     def peer(self, device_id: str) -> Peer:
         row = self.store.db.execute(

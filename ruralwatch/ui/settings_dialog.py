@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -131,6 +132,17 @@ class SettingsDialog(QDialog):
         form.addRow(self.geography_summary)
         self._guard(geography, "geography.manage", role)
         layout.addWidget(geography)
+
+        central = QGroupBox("Central store (this laptop, at the station)")
+        form = QFormLayout(central)
+        self.central_dsn = QLineEdit()
+        self.central_dsn.setPlaceholderText("postgresql://you@hq-server/ruralwatch  or  service=ruralwatch")
+        self.central_dsn.setToolTip("The force's central store, for Sync ▸ Sync with the central store on the force "
+                                    "network. Its password goes in ~/.pgpass or a service file, never here.")
+        self.central_dsn.setClearButtonEnabled(True)
+        form.addRow("Connection strin&g", self.central_dsn)
+        self._guard(central, "sync.trust", role)
+        layout.addWidget(central)
 
         self.data_folder = self._data_folder_group()
         layout.addWidget(self.data_folder)
@@ -265,6 +277,7 @@ class SettingsDialog(QDialog):
         self.volunteer_months.setValue(kept.volunteer_months)
         self.victim_vrm_months.setValue(kept.victim_vrm_months)
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
+        self.central_dsn.setText(self.services.sync.central_dsn())
         self._update_due()
 
     def _update_due(self) -> None:
@@ -285,6 +298,8 @@ class SettingsDialog(QDialog):
                                                self.max_reach.currentData())
             if actor.can("geography.manage") and self.force.currentData() != self.services.geography.force().code:
                 self.services.geography.use_force(str(self.force.currentData()))
+            if actor.can("sync.trust"):
+                self.services.sync.set_central_dsn(self.central_dsn.text())
             if actor.can("data.purge"):
                 self.services.retention.set_settings(
                     reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import CancelledError, RuralWatchError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.container import Services
@@ -133,13 +133,42 @@ class SyncPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(who)
         layout.addWidget(peers_box)
+        layout.addWidget(self._central_box())
         layout.addWidget(exchange)
         layout.addWidget(conflicts_box, 1)
         self.reload()
 
+    def _central_box(self) -> QGroupBox:
+        """At the station: send, merge and receive in one step through the force's central store (the connection
+        string is set in File ▸ Settings, or with `ruralwatch sync central-store`)."""
+        box = QGroupBox("Central store (at the station, on the force network)")
+        form = QFormLayout(box)
+        self.central_where = QLabel()
+        self.central_where.setWordWrap(True)
+        self.central_button = QPushButton("Sync with the central s&tore")
+        self.central_button.setToolTip("Send this laptop's changes to headquarters, merge them there, and bring "
+                                       "back what the rest of the force changed")
+        self.central_button.clicked.connect(lambda: self.sync_with_central())
+        form.addRow(self.central_where)
+        form.addRow(self.central_button)
+        return box
+
+    def _show_central(self) -> None:
+        from ruralwatch.central.target import describe_dsn
+
+        dsn = self.service.central_dsn()
+        allowed = self.service.store.actor.can("sync.exchange")
+        self.central_button.setEnabled(bool(dsn) and allowed)
+        if dsn:
+            self.central_where.setText(f"Headquarters: {describe_dsn(dsn)}")
+        else:
+            self.central_where.setText("No central store is set for this laptop: give its connection string in "
+                                       "File ▸ Settings (your administrator has it).")
+
     # --- state --------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self._show_central()
         activity = self.service.peer_activity()
         peers = [a.peer for a in activity]
         _set_rows(self.peers, [[a.peer.name or "", a.peer.device_id, _local(a.last_export) or "never",
@@ -266,6 +295,41 @@ class SyncPanel(QWidget):
             lambda service, passphrase: service.import_package(path, passphrase=passphrase),
             done, "Not imported",
         )
+
+    def sync_with_central(self) -> None:
+        """Export, merge at headquarters and import what comes back, off the UI thread with progress and cancel
+        (between steps: each step is all-or-nothing, so a cancelled run loses nothing)."""
+        from ruralwatch.central.station import StationSync, sync_with_central
+        from ruralwatch.central.target import pg_target
+
+        dsn = self.service.central_dsn()
+        if not dsn:
+            self._show_central()
+            return
+        target = pg_target(dsn)
+
+        def work(services: Services, progress: Any) -> StationSync:
+            steps = iter(range(1, 4))
+
+            def say(_line: str) -> None:
+                if not progress(next(steps, 3), 4):
+                    raise CancelledError("cancelled: what was already sent or received stays")
+
+            progress(0, 4)
+            return sync_with_central(services.sync, target, say)
+
+        def done(result: StationSync) -> None:
+            back = result.received
+            self.status.setText(f"Central store: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
+                                f"{back.updated:,} updated, {back.conflicts:,} conflicts to review.")
+            self.reload()
+            self.imported.emit(back)
+
+        def failed(exc: BaseException) -> None:
+            self.report(f"Not synced with the central store: {exc}")
+            self.reload()  # a step that finished before the failure is shown
+
+        self.ops.run("Syncing with the central store…", work, done, on_failed=failed)
 
     def selected_conflict(self) -> Conflict | None:
         rows = self.conflicts.selectionModel().selectedRows()

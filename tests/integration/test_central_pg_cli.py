@@ -225,12 +225,23 @@ def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_pat
         _record(laptop, f"Farm {n}")
     first = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
     assert first.code == 0 and "applied package" in first.out, first.err
-    second = cli(laptops[1], "sync", "central", "--dsn", pg_dsn, "--json")
+    # The second laptop remembers its central store (as the window's Settings do) and syncs without --dsn.
+    assert "no central store remembered" in cli(laptops[1], "sync", "central-store").out
+    _one_line(cli(laptops[1], "sync", "central"), "no central store named")
+    assert cli(laptops[1], "sync", "central-store", pg_dsn).code == 0
+    assert cli(laptops[1], "sync", "central-store").out.strip() == pg_dsn
+    second = cli(laptops[1], "sync", "central", "--json")
     assert second.code == 0 and second.json()["received"]["inserted"] == 1
     again = cli(laptops[0], "sync", "central", "--dsn", pg_dsn, "--json")
     assert again.code == 0 and again.json()["received"]["inserted"] == 1
     assert _places(laptops[0]) == _places(laptops[1]) == {"Farm 1", "Farm 2"}
     _one_line(cli(laptops[0], "sync", "central", "--dsn", str(tmp_path / "central.db")), "PostgreSQL central store")
+    # A string that would leak a password, or is no connection string, is refused and the remembered one kept.
+    _one_line(cli(laptops[1], "sync", "central-store", "postgresql://hq:secret@db/rw"), "password")
+    _one_line(cli(laptops[1], "sync", "central-store", str(tmp_path / "central.db")), "not a PostgreSQL connection")
+    assert cli(laptops[1], "sync", "central-store").out.strip() == pg_dsn
+    assert cli(laptops[1], "sync", "central-store", "--clear").code == 0
+    assert "no central store remembered" in cli(laptops[1], "sync", "central-store").out
 
 
 def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_path: Path, pg_dsn: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,16 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
     station = actions.add_parser("central", help="at the station: send, merge into and receive from the PostgreSQL "
                                                  "central store in one step")
-    station.add_argument("--dsn", help="the central store's connection string (default: $RURALWATCH_CENTRAL_DSN; "
-                                       "its password from ~/.pgpass or a service file)")
+    station.add_argument("--dsn", help="the central store's connection string (default: $RURALWATCH_CENTRAL_DSN, "
+                                       "else the one remembered with `sync central-store`; its password from "
+                                       "~/.pgpass or a service file)")
     station.add_argument("--json", action="store_true")
+
+    remembered = actions.add_parser("central-store", help="show, remember or forget this laptop's central store "
+                                                          "(the window's Sync panel and `sync central` use it)")
+    choice = remembered.add_mutually_exclusive_group()
+    choice.add_argument("dsn", nargs="?", metavar="DSN", help="postgresql://user@host/db or service=NAME")
+    choice.add_argument("--clear", action="store_true", help="forget it")
 
 
 def import_line(result: ImportResult) -> str:
@@ -140,6 +148,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
     elif action == "central":
         _station(service, args)
+    elif action == "central-store":
+        _remembered_central(service, args)
     else:  # the parser offers only the actions above: another one is a bug, not the user's mistake
         raise AssertionError(f"unhandled sync action {action}")
     return ExitCode.OK
@@ -147,9 +157,13 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
 def _station(service: SyncService, args: argparse.Namespace) -> None:
     from ruralwatch.central.station import sync_with_central
-    from ruralwatch.central.target import PgTarget, resolve
+    from ruralwatch.central.target import DSN_ENV, PgTarget, resolve
 
-    target = resolve(args.dsn, "--dsn")
+    given = args.dsn or os.environ.get(DSN_ENV) or service.central_dsn()
+    if not given:
+        raise RuralWatchError(f"no central store named: give --dsn postgresql://..., set ${DSN_ENV}, or remember "
+                              f"one with `ruralwatch sync central-store DSN`")
+    target = resolve(given, "--dsn")
     if not isinstance(target, PgTarget):
         raise RuralWatchError("`sync central` talks to a PostgreSQL central store: give --dsn postgresql://... (a "
                               "central database file takes packages: `sync export`, then `central merge`)")
@@ -159,6 +173,19 @@ def _station(service: SyncService, args: argparse.Namespace) -> None:
     else:
         print(import_line(done.merged))
         print(import_line(done.received))
+
+
+def _remembered_central(service: SyncService, args: argparse.Namespace) -> None:
+    from ruralwatch.central.target import describe_dsn
+
+    if args.clear:
+        service.set_central_dsn("")
+        print("central store forgotten")
+    elif args.dsn is not None:
+        print(f"central store: {describe_dsn(service.set_central_dsn(args.dsn))}")
+    else:
+        dsn = service.central_dsn()
+        print(dsn if dsn else "no central store remembered (`ruralwatch sync central-store DSN`)")
 
 
 SYNC = SignedInCommand(("sync",), add_parsers, run)
