@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import psycopg
 from fixtures.laptops import Laptop
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from pg_cluster import PgCluster
 from pg_helpers import CONFLICT_COLUMNS, merge, new_central, pg_rows
 
+from ruralwatch.central import pg_merge
 from ruralwatch.central.postgres import PgCentral
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
@@ -128,8 +130,11 @@ def test_postgresql_and_sqlite_central_stores_converge(pg_cluster: PgCluster, op
             pg_central = new_central(pg_cluster.dsn(pg_cluster.new_database()))
             opened += [sqlite_central, pg_central]
             trust_everyone(pg_central, [sqlite_central], devices)
-            for path in [*order, *repeats]:
-                assert _apply(sqlite_central, path).status == _apply(pg_central, path).status
+            # Small pipelined batches (a real merge batches 25,000 ids), so packages span several of them.
+            batch = data.draw(st.integers(min_value=1, max_value=4), label="pipeline batch")
+            with patch.object(pg_merge, "PIPELINE_BATCH_ROWS", batch):
+                for path in [*order, *repeats]:
+                    assert _apply(sqlite_central, path).status == _apply(pg_central, path).status
             expected = _sqlite_rows(sqlite_central)
             assert pg_rows(pg_central.conn) == expected
             assert _conflicts(pg_central.conn.execute(f"SELECT {CONFLICT_COLUMNS} FROM sync_conflicts").fetchall()) \
@@ -271,3 +276,19 @@ def test_a_patrols_planned_stops_and_route_are_points_and_a_line_for_qgis(pg_dsn
     finally:
         central.close()
         laptop.store.close()
+
+
+@given(ids=st.lists(st.sampled_from("abcdefgh"), max_size=30), size=st.integers(min_value=1, max_value=5))
+def test_pipelined_batches_split_rows_by_id_and_keep_each_ids_rows_in_file_order(ids: list[str], size: int) -> None:
+    rows = [{"id": row_id, "n": n} for n, row_id in enumerate(ids)]
+    clocks = [{"*": str(n)} for n in range(len(rows))]
+    batches = pg_merge._id_batches(rows, clocks, size)
+    seen: set[str] = set()
+    for batch_ids, batch_rows, batch_clocks in batches:
+        assert 0 < len(batch_ids) <= size and not seen & set(batch_ids)
+        seen |= set(batch_ids)
+        assert {row["id"] for row in batch_rows} == set(batch_ids)
+        assert [row["n"] for row in batch_rows] == sorted(row["n"] for row in batch_rows)  # file order
+        assert batch_clocks == [{"*": str(row["n"])} for row in batch_rows]
+    assert sorted(row["n"] for _, batch, _ in batches for row in batch) == list(range(len(rows)))
+    assert [i for batch_ids, _, _ in batches for i in batch_ids] == list(dict.fromkeys(ids))  # first appearance
