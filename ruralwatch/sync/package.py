@@ -82,8 +82,10 @@ _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 # What json.loads raises on untrusted text: JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a
 # number too long to convert (over 4300 digits); nesting deeper than the interpreter's stack is a RecursionError.
 _BAD_JSON = (ValueError, RecursionError)
-# SQLite stores integers in 64 bits: a larger one in a row would make the merge raise OverflowError.
+# SQLite stores integers in 64 bits: a larger one in a row would make the merge raise OverflowError. The parser
+# reads a larger integer literal as a float, so floats that large are refused too (no RuralWatch value is).
 _SQLITE_INT = range(-(2**63), 2**63)
+_FLOAT_LIMIT = float(2**63)
 _REQUIRED = ("format_version", "package_id", "schema_version", "source_device", "created_at", "clock", "counts",
              "parts", "payload", "seen", "encryption", "signature")
 
@@ -548,7 +550,7 @@ def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], w
     found: list[dict[str, Any]] = []
 
     def parse(line: bytes) -> dict[str, Any]:
-        value = _loads(line.decode("utf-8"))
+        value = _loads(line)  # bytes: the parser checks the UTF-8 itself
         if not ok(value):
             raise PackageError(f"refused: {name} holds {what}")
         return value
@@ -609,8 +611,10 @@ class _RowCheck:
         if not isinstance(clocks, dict) or "*" not in clocks or not self._clocks_ok([hlc, *clocks.values()]):
             return False
         values = row.values()
-        if not set(map(type, values)) <= _JSON_SCALARS or not all(
-                map(_SQLITE_INT.__contains__, filter(_IS_INT, values))):
+        types = set(map(type, values))
+        if not types <= _JSON_SCALARS or not all(map(_SQLITE_INT.__contains__, filter(_IS_INT, values))):
+            return False
+        if float in types and not all(-_FLOAT_LIMIT < v < _FLOAT_LIMIT for v in values if type(v) is float):
             return False
         self.clocks.append(clocks)
         # Text order is clock order (fixed width), so the greatest text is the clock furthest ahead.
