@@ -12,8 +12,8 @@ changes --changed-rows of them and exports its package; each central store then
     .venv/bin/python bench/central_pg_bench.py [--central-rows 1000000] [--changed-rows 100000] [--dsn DSN]
 
 Without --dsn a throwaway PostgreSQL cluster is started (tests/pg_cluster.py: initdb in a temporary folder, Unix
-socket only, fsync off like the tests'; with --durable the server runs with fsync on as an HQ server would). With
---dsn the database must be empty and the role may create the PostGIS extension.
+socket only, fsync off like the tests', shared_buffers from --server-memory; with --durable the server runs with
+fsync on as an HQ server would). With --dsn the database must be empty and the role may create PostGIS.
 """
 
 from __future__ import annotations
@@ -111,6 +111,9 @@ def main() -> int:
     parser.add_argument("--changed-rows", type=int, default=100_000)
     parser.add_argument("--dsn", help="an empty PostgreSQL database to use (default: a throwaway cluster)")
     parser.add_argument("--durable", action="store_true", help="the throwaway server with fsync on")
+    parser.add_argument("--server-memory", default="2GB", metavar="SIZE",
+                        help="the throwaway server's shared_buffers, as an HQ server is set up "
+                             "(docs/CENTRAL-POSTGRES.md; default 2GB; the test suite's servers use 64MB)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="rw-central-bench-"))
     cluster = None
@@ -119,7 +122,8 @@ def main() -> int:
         if args.dsn:
             dsn = args.dsn
         else:
-            cluster = PgCluster.start(durable=args.durable)
+            cluster = PgCluster.start(durable=args.durable, settings=(f"shared_buffers={args.server_memory}",))
+            print(f"throwaway server: {' '.join(cluster.settings)}")
             dsn = cluster.dsn(cluster.new_database())
         sqlite_path, laptop_path, package_path = folder / "central.db", folder / "laptop.db", folder / "laptop.rwsync"
         started = time.perf_counter()

@@ -66,8 +66,9 @@ class PgCluster:
         self._names = itertools.count(1)
 
     @classmethod
-    def start(cls, durable: bool = False) -> PgCluster:
-        """`durable`: fsync on, as a real server runs (bench/central_pg_bench.py --durable)."""
+    def start(cls, durable: bool = False, settings: tuple[str, ...] = ()) -> PgCluster:
+        """`durable`: fsync on, as a real server runs (bench/central_pg_bench.py --durable); `settings`: more
+        `name=value` server settings, after (so overriding) the defaults here."""
         bin_dir = find_bin_dir()
         base = Path(tempfile.mkdtemp(prefix="rw-pg-"))
         run_as: list[str] = []
@@ -79,6 +80,7 @@ class PgCluster:
             os.chown(base, account.pw_uid, account.pw_gid)
             run_as = [runuser, "-u", RUN_AS, "--"]
         cluster = cls(base, bin_dir, run_as, durable)
+        cluster.settings = (*cluster.settings, *settings)
         try:
             cluster._initdb()
             cluster.start_server()
