@@ -9,7 +9,7 @@ from typing import Any
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import FieldError, ValidationError
-from ruralwatch.core.patrol_plan import PlanSettings, PlanStop, stop_to_json
+from ruralwatch.core.patrol_plan import PlanSettings, PlanStop, settings_from_json, stop_to_json, stops_from_json
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import parse_time_of_day
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_PURPOSES
@@ -223,3 +223,24 @@ class LoggedEvent:
     flagged: bool
     detail: str
     incident_id: str | None
+
+
+def patrol_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> PatrolRecord:
+    """A stored `patrols` row (either engine's) and its crew as a record."""
+    base = (row["start_lat"], row["start_lon"]) if row["start_lat"] is not None else None
+    return PatrolRecord(
+        id=row["id"], title=row["title"], start=times.from_storage(row["starts_at"]),
+        end=times.from_storage(row["ends_at"]), area=row["area_name"], purpose=row["purpose"],
+        vehicle=row["vehicle"] or "", call_sign=row["call_sign"] or "", status=PatrolStatus(row["status"]),
+        crew=crew, stops=stops_from_json(row["plan"]), settings=settings_from_json(row["plan_settings"]),
+        base=base, started_at=row["started_at"], ended_at=row["ended_at"], briefed_at=row["briefed_at"],
+        notes=row["notes"] or "", synthetic=bool(row["synthetic"]),
+    )
+
+
+def event_from_row(row: dict[str, Any]) -> LoggedEvent:
+    """A stored `patrol_events` row (its registration already opened, or blank) as a logged event."""
+    return LoggedEvent(
+        id=row["id"], kind=row["kind"], at=row["at"], lat=row["lat"], lon=row["lon"], stop_key=row["stop_key"],
+        vrm=row["vrm"], flagged=bool(row["vrm_flagged"]), detail=row["detail"] or "", incident_id=row["incident_id"],
+    )

@@ -6,9 +6,11 @@ every bad field, so a form can mark them all and keep what was typed.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, ValidationError
@@ -327,3 +329,15 @@ def _count(value: int | str, field_name: str, errors: list[FieldError]) -> int |
         errors.append(FieldError(field_name, "a crew is 1 to 50 people"))
         return None
     return number
+
+
+def duty_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> DutyRecord:
+    """A stored `duties` row (either engine's) and its crew as a record."""
+    return DutyRecord(
+        id=row["id"], title=row["title"], kind=row["kind"], start=times.from_storage(row["starts_at"]),
+        end=times.from_storage(row["ends_at"]), station=row["station"] or "", area=row["area"] or "",
+        required_skills=json.loads(row["required_skills"] or "{}"),
+        allowed_roles=tuple(json.loads(row["allowed_roles"] or "[]")), min_crew=row["min_crew"],
+        max_crew=row["max_crew"], patrol_id=row["patrol_id"], status=row["status"], notes=row["notes"] or "",
+        crew=crew, updated_at=row["updated_at"], synthetic=bool(row["synthetic"]),
+    )

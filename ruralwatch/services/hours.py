@@ -18,6 +18,7 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.io.hours_report import HoursLine, HoursReport, HoursTotal, write_hours_pdf
+from ruralwatch.rostering.hours import worked_hours
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
@@ -43,26 +44,21 @@ class HoursService:
     def entries(self, month_from: str, month_to: str) -> pd.DataFrame:
         """One row per person per completed duty or patrol in the months (YYYY-MM, inclusive)."""
         _check_months(month_from, month_to)
-        duty_rows = self.store.db.execute(
-            "SELECT p.id, p.name, p.role, p.station, d.starts_at, d.ends_at, d.kind, a.hours"
-            " FROM duty_assignments a JOIN duties d ON d.id = a.duty_id JOIN people p ON p.id = a.person_id"
-            " WHERE a.deleted = 0 AND d.deleted = 0 AND p.deleted = 0 AND d.status = 'completed'"
-            " AND (d.patrol_id IS NULL OR d.patrol_id = '')"
-        ).fetchall()
-        patrol_rows = self.store.db.execute(
-            "SELECT p.id, p.name, p.role, p.station, COALESCE(t.started_at, t.starts_at),"
-            " COALESCE(t.ended_at, t.ends_at), 'joint_patrol', NULL"
-            " FROM patrol_crew c JOIN patrols t ON t.id = c.patrol_id JOIN people p ON p.id = c.person_id"
-            " WHERE c.deleted = 0 AND t.deleted = 0 AND p.deleted = 0 AND t.status = 'completed'"
-        ).fetchall()
-        records = []
-        for person_id, name, role, station, start, end, kind, worked in [*duty_rows, *patrol_rows]:
-            begin = times.from_storage(start)
-            month = times.to_local(begin).strftime("%Y-%m")
-            if not month_from <= month <= month_to:
-                continue
-            hours = float(worked) if worked is not None else (times.from_storage(end) - begin).total_seconds() / 3600
-            records.append((person_id, name, role, station or "", month, kind, round(hours, 2)))
+
+        def live(table: str, columns: str) -> list[dict[str, Any]]:
+            return list(self.store.db.query(f"SELECT {columns} FROM {table} WHERE deleted = 0"))
+
+        people = {row["id"]: row for row in live("people", "id, name, role, station")}
+        worked = worked_hours(
+            live("duties", "id, kind, starts_at, ends_at, status, patrol_id"),
+            live("duty_assignments", "duty_id, person_id, hours"),
+            live("patrols", "id, status, starts_at, ends_at, started_at, ended_at"),
+            live("patrol_crew", "patrol_id, person_id"), people)
+        records = [
+            (w.person_id, people[w.person_id]["name"], people[w.person_id]["role"],
+             people[w.person_id]["station"] or "", w.month, w.kind, w.hours)
+            for w in worked if month_from <= w.month <= month_to
+        ]
         return pd.DataFrame.from_records(records, columns=COLUMNS)
 
     def summary(self, month_from: str, month_to: str, include_inactive: bool = False) -> HoursSummary:

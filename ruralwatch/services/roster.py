@@ -18,7 +18,7 @@ import pandas as pd
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import NotFoundError, ValidationError
-from ruralwatch.core.people import DutyInput, DutyRecord, validate_duty
+from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validate_duty
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.io.ical import CalendarDuty, duties_calendar, patrol_entry
@@ -172,7 +172,7 @@ class RosterService:
             [r["id"] for r in rows],
         ):
             crew[row[0]].append((row[1], row[2]))
-        return [_record(row, tuple(crew.get(row["id"], ()))) for row in rows]
+        return [duty_from_row(row, tuple(crew.get(row["id"], ()))) for row in rows]
 
     # --- assignments --------------------------------------------------------------------------------------
 
@@ -416,17 +416,6 @@ def _local_day_bounds(start: date, end: date) -> tuple[str, str]:
     lo = datetime.combine(start, datetime.min.time(), times.LOCAL_ZONE)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), times.LOCAL_ZONE)
     return times.to_storage(lo), times.to_storage(hi)
-
-
-def _record(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> DutyRecord:
-    return DutyRecord(
-        id=row["id"], title=row["title"], kind=row["kind"], start=times.from_storage(row["starts_at"]),
-        end=times.from_storage(row["ends_at"]), station=row["station"] or "", area=row["area"] or "",
-        required_skills=json.loads(row["required_skills"] or "{}"),
-        allowed_roles=tuple(json.loads(row["allowed_roles"] or "[]")), min_crew=row["min_crew"],
-        max_crew=row["max_crew"], patrol_id=row["patrol_id"], status=row["status"], notes=row["notes"] or "",
-        crew=crew, updated_at=row["updated_at"], synthetic=bool(row["synthetic"]),
-    )
 
 
 def _encode(values: dict[str, object]) -> dict[str, object]:

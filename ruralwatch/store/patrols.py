@@ -14,9 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
-from ruralwatch.core.patrol_plan import settings_from_json, stops_from_json
-from ruralwatch.core.patrol_status import PatrolStatus
+from ruralwatch.core.patrol import LoggedEvent, PatrolRecord, event_from_row, patrol_from_row
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable, resolve_id
@@ -66,7 +64,7 @@ class PatrolRepository:
                 [r["id"] for r in rows],
             ):
                 crew[patrol_id].append((person_id, name))
-        return [_patrol(row, tuple(crew.get(row["id"], ()))) for row in rows]
+        return [patrol_from_row(row, tuple(crew.get(row["id"], ()))) for row in rows]
 
     def insert(self, values: dict[str, Any]) -> str:
         return self.patrols.insert(values)
@@ -144,11 +142,11 @@ class PatrolRepository:
 
     def event(self, event_id: str) -> LoggedEvent | None:
         rows = list(self.store.db.query("SELECT * FROM patrol_events WHERE id = ?", [event_id]))
-        return _event(open_values(self.store, "patrol_events", rows[0])) if rows else None
+        return event_from_row(open_values(self.store, "patrol_events", rows[0])) if rows else None
 
     def events_of(self, patrol_id: str) -> list[LoggedEvent]:
         return [
-            _event(open_values(self.store, "patrol_events", row)) for row in self.store.db.query(
+            event_from_row(open_values(self.store, "patrol_events", row)) for row in self.store.db.query(
                 "SELECT * FROM patrol_events WHERE patrol_id = ? AND deleted = 0 ORDER BY at, created_at, rowid",
                 [patrol_id],
             )
@@ -193,22 +191,3 @@ class PatrolRepository:
             " AND i.occurred_start <= ? AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) != ''",
             [*kinds, times.to_storage(since), times.to_storage(until)],
         ).fetchall()
-
-
-def _patrol(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> PatrolRecord:
-    base = (row["start_lat"], row["start_lon"]) if row["start_lat"] is not None else None
-    return PatrolRecord(
-        id=row["id"], title=row["title"], start=times.from_storage(row["starts_at"]),
-        end=times.from_storage(row["ends_at"]), area=row["area_name"], purpose=row["purpose"],
-        vehicle=row["vehicle"] or "", call_sign=row["call_sign"] or "", status=PatrolStatus(row["status"]),
-        crew=crew, stops=stops_from_json(row["plan"]), settings=settings_from_json(row["plan_settings"]),
-        base=base, started_at=row["started_at"], ended_at=row["ended_at"], briefed_at=row["briefed_at"],
-        notes=row["notes"] or "", synthetic=bool(row["synthetic"]),
-    )
-
-
-def _event(row: dict[str, Any]) -> LoggedEvent:
-    return LoggedEvent(
-        id=row["id"], kind=row["kind"], at=row["at"], lat=row["lat"], lon=row["lon"], stop_key=row["stop_key"],
-        vrm=row["vrm"], flagged=bool(row["vrm_flagged"]), detail=row["detail"] or "", incident_id=row["incident_id"],
-    )

@@ -1,0 +1,59 @@
+"""Hours worked, from stored rows (either engine's): the one rule the hours report, the roster and the central
+export share.
+
+A person's hours are those of every completed duty they were assigned to (the hours recorded on the assignment,
+else the duty's length) that is not a joint patrol's duty, and of every completed joint patrol they crewed (from
+when it started to when it ended, else its planned times). Each counts in the UK local month it began."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ruralwatch.core import times
+
+JOINT_PATROL = "joint_patrol"  # the kind of the hours a patrol's crew worked
+
+
+@dataclass(frozen=True)
+class WorkedHours:
+    person_id: str
+    month: str  # YYYY-MM, UK local
+    kind: str  # the duty's kind, or JOINT_PATROL
+    hours: float
+
+
+def _hours(start: str, end: str) -> float:
+    return (times.from_storage(end) - times.from_storage(start)).total_seconds() / 3600
+
+
+def worked_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Mapping[str, Any]],
+                 patrols: Iterable[Mapping[str, Any]], crew: Iterable[Mapping[str, Any]],
+                 people: Iterable[str]) -> list[WorkedHours]:
+    """Every live row of `duties`, `duty_assignments`, `patrols` and `patrol_crew` (dicts by column), for the
+    live `people` ids: one entry per person per completed duty or patrol."""
+    known = set(people)
+    completed_duties = {d["id"]: d for d in duties
+                        if d["status"] == "completed" and not d.get("patrol_id")}
+    completed_patrols = {p["id"]: p for p in patrols if p["status"] == "completed"}
+    found: list[WorkedHours] = []
+    for assignment in assignments:
+        duty = completed_duties.get(assignment["duty_id"])
+        if duty is None or assignment["person_id"] not in known:
+            continue
+        recorded = assignment.get("hours")
+        hours = float(recorded) if recorded is not None else _hours(duty["starts_at"], duty["ends_at"])
+        found.append(WorkedHours(assignment["person_id"], _month(duty["starts_at"]), duty["kind"], round(hours, 2)))
+    for place in crew:
+        patrol = completed_patrols.get(place["patrol_id"])
+        if patrol is None or place["person_id"] not in known:
+            continue
+        start = patrol.get("started_at") or patrol["starts_at"]
+        end = patrol.get("ended_at") or patrol["ends_at"]
+        found.append(WorkedHours(place["person_id"], _month(start), JOINT_PATROL, round(_hours(start, end), 2)))
+    return found
+
+
+def _month(stored: str) -> str:
+    return times.to_local(times.from_storage(stored)).strftime("%Y-%m")
