@@ -58,7 +58,7 @@ class SqliteCentral:
         return PublishedCrimeService(self.store).import_paths(paths)
 
     def export(self, fmt: str, out: Path) -> FileExportResult:
-        return ExportService(self.store).incidents(ExportOptions(), fmt, out)
+        return ExportService(self.store).export(ExportOptions(), fmt, out)
 
     def close(self) -> None:
         self.store.close()

@@ -1,9 +1,12 @@
-"""Exports for force analysts: incidents as CSV, GeoJSON or an Excel workbook.
+"""Exports for force analysts: incidents, patrols (their routes, stops and logs), duties and hours as CSV, GeoJSON
+or an Excel workbook.
 
-Every format carries the same incident columns, built once as a `Table` (named columns, typed values) and
-then written by one writer per format. The CSV and GeoJSON files hold the incidents table; the workbook holds
-every table in `SHEETS`, one sheet each. Patrols and hours (later features) will be one table function each,
-appended to `SHEETS`, with their records added to `ExportData`.
+`WHATS` names what an export holds; each is one or more `Table`s (named columns, typed values), built once and
+written by one writer per format. The CSV and GeoJSON files hold one table (the first of the chosen kind: the
+incidents, not their vehicles); the workbook holds all of the kind's tables, one sheet each. `all` writes every
+table: a workbook with a README sheet (what each column means, the period, the force, who exported it and when),
+or a folder of CSV or GeoJSON files, one per table. In GeoJSON incidents, stops and log entries are points, a patrol
+is its planned route (a LineString from its start point through its stops), duties and hours have no geometry.
 
 Personal data (`PERSONAL_FIELDS`: the reporter's name and phone) is left out unless asked for.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +49,8 @@ from ruralwatch.core.kinds import (
 )
 from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
+from ruralwatch.io import picture_tables
+from ruralwatch.io.picture import Picture
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +59,18 @@ FORMATS: tuple[str, ...] = ("csv", "geojson", "xlsx")
 _FORMAT_NAMES = {"csv": "CSV", "geojson": "GeoJSON", "xlsx": "XLSX"}
 _SUFFIX_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}
 
-ATTRIBUTION = f"RuralWatch {__version__}: incidents recorded in this RuralWatch database"
-PENDING_NOTE = "Patrols and hours are not exported yet: they come with the patrol and hours features."
+ATTRIBUTION = f"RuralWatch {__version__}: recorded in this RuralWatch database"
+# What an export can hold (`--what`); "all" is every one of them.
+WHATS: tuple[str, ...] = ("incidents", "patrols", "patrol-stops", "patrol-events", "duties", "hours", "all")
+WHAT_NAMES = {
+    "incidents": "incidents (with their vehicles and stolen items in a workbook)",
+    "patrols": "patrols: one row per patrol, its route as a line",
+    "patrol-stops": "patrols' planned stops with planned and measured minutes",
+    "patrol-events": "patrol log entries (stop-checks, arrivals, notes...)",
+    "duties": "rostered duties with their crew and open places",
+    "hours": "hours per person and month against their commitment",
+    "all": "everything above",
+}
 
 # Column value types. Writers turn each into what their format does best.
 TEXT, INTEGER, NUMBER, MONEY, BOOLEAN, DATE, LOCAL_TIME = (
@@ -70,12 +86,14 @@ _LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """Which incidents to export and whether personal data goes with them. Dates are UK local days, inclusive."""
+    """What to export, for which days (UK local, inclusive; incidents by when they happened, patrols and duties by
+    their planned start, hours by month), and whether personal data goes with it."""
 
     date_from: date | None = None
     date_to: date | None = None
     kinds: tuple[str, ...] = ()
     include_personal: bool = False
+    what: str = "incidents"
 
     @classmethod
     def parse(
@@ -84,9 +102,12 @@ class ExportOptions:
         date_to: str | date | None = None,
         kinds: Iterable[str] = (),
         include_personal: bool = False,
+        what: str = "incidents",
     ) -> ExportOptions:
         """Check what a user typed; one ValidationError lists every problem."""
         errors: list[FieldError] = []
+        if what not in WHATS:
+            errors.append(FieldError("what", f"{what!r} is not something to export (one of: {', '.join(WHATS)})"))
         days: dict[str, date | None] = {}
         for name, value in (("from", date_from), ("to", date_to)):
             days[name] = None
@@ -108,7 +129,7 @@ class ExportOptions:
                 wanted.append(key)
         if errors:
             raise ValidationError(errors)
-        return cls(first, last, tuple(wanted), include_personal)
+        return cls(first, last, tuple(wanted), include_personal, what)
 
     def incident_filter(self) -> IncidentFilter:
         """Live incidents only: tombstoned (deleted) incidents are never exported."""
@@ -116,10 +137,13 @@ class ExportOptions:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "from": self.date_from.isoformat() if self.date_from else None,
+            "what": self.what, "from": self.date_from.isoformat() if self.date_from else None,
             "to": self.date_to.isoformat() if self.date_to else None,
             "kinds": list(self.kinds), "personal_data": self.include_personal,
         }
+
+    def wants(self, kind: str) -> bool:
+        return self.what in (kind, "all")
 
 
 def resolve_format(fmt: str | None, out: Path | str) -> str:
@@ -143,22 +167,28 @@ def resolve_format(fmt: str | None, out: Path | str) -> str:
 class Column:
     name: str  # the header in CSV and XLSX, the property name in GeoJSON
     type: str = TEXT
+    meaning: str = ""  # for the workbook's README sheet and the user guide
 
 
 @dataclass
 class Table:
     name: str  # the XLSX sheet name (31 characters at most)
     columns: list[Column]
-    rows: list[dict[str, Any]]  # keyed by column name; values are plain Python (str, int, float, bool, date, None)
+    # Keyed by column name; values are plain Python (str, int, float, bool, date, None). A "_geometry" key (a
+    # GeoJSON geometry or None) overrides the point at lat/lon in GeoJSON; tables without lat/lon have none.
+    rows: list[dict[str, Any]]
+    file_stem: str = "incidents"  # the file's name in a folder of files (`all` as CSV or GeoJSON)
 
 
 @dataclass
 class ExportData:
-    """Everything an export may hold, already filtered. Patrols and hours join here when they exist."""
+    """Everything an export may hold, already filtered."""
 
     incidents: list[Incident]
     options: ExportOptions = field(default_factory=ExportOptions)
     generated: datetime = field(default_factory=times.utc_now)
+    picture: Picture = field(default_factory=Picture)  # patrols, duties, people and hours
+    context: dict[str, str] = field(default_factory=dict)  # for the README sheet: force, exported by, source
 
 
 def _detail_columns() -> list[tuple[DetailField, Column]]:
@@ -281,10 +311,65 @@ def stolen_items_table(data: ExportData) -> Table:
     return Table("Stolen items", columns, rows)
 
 
+def _picture_table(name: str, stem: str, specs: tuple[picture_tables.ColumnSpec, ...],
+                   rows: list[dict[str, Any]], data: ExportData) -> Table:
+    personal = data.options.include_personal
+    columns = [Column(n, t, m) for n, t, m in specs if personal or n not in picture_tables.PERSONAL_COLUMNS]
+    return Table(name, columns, rows, stem)
+
+
+def patrols_table(data: ExportData) -> Table:
+    return _picture_table("Patrols", "patrols", picture_tables.PATROL_COLUMNS,
+                          picture_tables.patrol_rows(data.picture), data)
+
+
+def patrol_stops_table(data: ExportData) -> Table:
+    return _picture_table("Patrol stops", "patrol-stops", picture_tables.STOP_COLUMNS,
+                          picture_tables.stop_rows(data.picture), data)
+
+
+def patrol_events_table(data: ExportData) -> Table:
+    return _picture_table("Patrol log", "patrol-events", picture_tables.EVENT_COLUMNS,
+                          picture_tables.event_rows(data.picture), data)
+
+
+def duties_table(data: ExportData) -> Table:
+    return _picture_table("Duties", "duties", picture_tables.DUTY_COLUMNS,
+                          picture_tables.duty_rows(data.picture), data)
+
+
+def hours_months(data: ExportData) -> list[str]:
+    """The months of the hours table: those of --from..--to, else every month from the first hours worked to the
+    month of the export."""
+    current = times.to_local(data.generated).strftime("%Y-%m")
+    options = data.options
+    first = options.date_from.strftime("%Y-%m") if options.date_from else min(
+        (w.month for w in data.picture.worked), default=current)
+    last = options.date_to.strftime("%Y-%m") if options.date_to else max(
+        [current, *(w.month for w in data.picture.worked)])
+    return picture_tables.months_between(first, last)
+
+
+def hours_table(data: ExportData) -> Table:
+    current = times.to_local(data.generated).strftime("%Y-%m")
+    return _picture_table("Hours", "hours", picture_tables.HOURS_COLUMNS,
+                          picture_tables.hours_rows(data.picture, hours_months(data), current), data)
+
+
 TableFunction = Callable[[ExportData], Table]
 
-# The workbook's sheets, in order; the first is also what CSV and GeoJSON hold. A new table is one function.
-SHEETS: tuple[TableFunction, ...] = (incidents_table, vehicles_table, stolen_items_table)
+# What each `--what` holds, in order: the first table is what a CSV or GeoJSON file of it holds, all of them are
+# the workbook's sheets. A new table is one function here.
+WHAT_TABLES: dict[str, tuple[TableFunction, ...]] = {
+    "incidents": (incidents_table, vehicles_table, stolen_items_table),
+    "patrols": (patrols_table,),
+    "patrol-stops": (patrol_stops_table,),
+    "patrol-events": (patrol_events_table,),
+    "duties": (duties_table,),
+    "hours": (hours_table,),
+}
+WHAT_TABLES["all"] = tuple(make for what in WHATS if what != "all" for make in WHAT_TABLES[what])
+SHEETS = WHAT_TABLES["incidents"]  # the incident workbook's sheets
 
 
 # --- writers -------------------------------------------------------------------------------------------------
@@ -351,20 +436,53 @@ def _json_value(column: Column, value: Any) -> Any:
     return value
 
 
+def _geometry(row: dict[str, Any]) -> dict[str, Any] | None:
+    if "_geometry" in row:
+        return row["_geometry"]
+    if row.get("lat") is None or row.get("lon") is None:
+        return None  # a log entry without a position; duties and hours
+    return {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
+
+
 def write_geojson(table: Table, path: Path, metadata: dict[str, Any]) -> None:
-    """A FeatureCollection of Points ([lon, lat], WGS84 as RFC 7946 requires) with every column as a property."""
-    features = [
-        {
-            "type": "Feature", "id": row["id"],
-            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-            "properties": {c.name: _json_value(c, row.get(c.name)) for c in table.columns},
-        }
-        for row in table.rows
-    ]
+    """A FeatureCollection (WGS84, [lon, lat], as RFC 7946 requires) with every column as a property: points at
+    lat/lon, a patrol's route as a LineString, no geometry (null) for rows without a place."""
+    features = []
+    for index, row in enumerate(table.rows):
+        feature: dict[str, Any] = {"type": "Feature"}
+        if row.get("id") is not None:
+            feature["id"] = row["id"]
+        elif "person_id" not in row:
+            feature["id"] = index + 1
+        feature["geometry"] = _geometry(row)
+        feature["properties"] = {c.name: _json_value(c, row.get(c.name)) for c in table.columns}
+        features.append(feature)
     collection = {"type": "FeatureCollection", **metadata, "features": features}
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(collection, handle, ensure_ascii=False)
         handle.write("\n")
+
+
+def readme_table(data: ExportData, tables: Sequence[Table]) -> Table:
+    """The workbook's first sheet: what it holds, for whom and when, and what every column means."""
+    options = data.options
+    period = (f"{options.date_from.isoformat() if options.date_from else 'the first record'} to "
+              f"{options.date_to.isoformat() if options.date_to else 'the last'} (UK local days; incidents by "
+              "when they happened, patrols and duties by their planned start, hours by month)")
+    about = [
+        ("Exported", f"{times.to_local(data.generated).strftime(_LOCAL_FORMAT)} UK local time "
+                     f"({times.to_storage(data.generated)} UTC)"),
+        *((key, value) for key, value in data.context.items()),
+        ("Period", period),
+        ("Personal data", "included: share only with those entitled to it" if options.include_personal
+         else "left out (names and contact details)"),
+        ("Produced by", ATTRIBUTION),
+    ]
+    rows = [{"sheet": "", "column": label_, "meaning": value} for label_, value in about]
+    for table in tables:
+        rows.append({"sheet": table.name, "column": "", "meaning": f"{len(table.rows):,} rows"})
+        rows += [{"sheet": table.name, "column": c.name, "meaning": c.meaning} for c in table.columns]
+    return Table("README", [Column("sheet"), Column("column"), Column("meaning")], rows, "README")
 
 
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 6, 50, 2000
@@ -425,11 +543,17 @@ class ExportResult:
     include_personal: bool
 
     def summary(self) -> str:
-        incidents = self.counts.get("Incidents", 0)
-        parts = [f"{incidents:,} incident{'' if incidents == 1 else 's'}"]
-        parts += [f"{n:,} {name.lower()}" for name, n in self.counts.items() if name != "Incidents"]
+        parts = [f"{n:,} {_row_noun(name, n)}" for name, n in self.counts.items()]
         personal = ", personal data included" if self.include_personal else ""
         return f"exported {', '.join(parts)} to {self.path} ({_FORMAT_NAMES[self.format]}{personal})"
+
+
+def _row_noun(table: str, count: int) -> str:
+    """"incidents" / "1 incident", "patrol log entries", "hours" rows as "person-months"."""
+    noun = {"Patrol log": "patrol log entries", "Hours": "person-months of hours"}.get(table, table.lower())
+    if count == 1 and noun.endswith("s") and table not in ("Hours", "Patrol log"):
+        noun = noun[:-1]
+    return noun
 
 
 def check_target(out: Path | str) -> Path:
@@ -470,10 +594,49 @@ def replace_atomically(target: Path, write: Callable[[Path], object],
         part.unlink(missing_ok=True)
 
 
-def metadata(data: ExportData) -> dict[str, Any]:
+def check_folder_target(out: Path | str) -> Path:
+    """A folder for a set of files: new (its parent must exist) or empty, never one with files in it."""
+    target = Path(out).expanduser()
+    if target.exists() and not target.is_dir():
+        raise RuralWatchError(f"cannot write {target}: it is a file (`all` as CSV or GeoJSON is a folder of files)")
+    if target.is_dir() and any(target.iterdir()):
+        raise RuralWatchError(f"cannot write {target}: the folder is not empty (choose a new or empty folder)")
+    folder = target.parent
+    if not folder.is_dir():
+        raise RuralWatchError(f"cannot write {target}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise RuralWatchError(f"cannot write {target}: folder {folder} is not writable")
+    return target
+
+
+def replace_folder(target: Path, write: Callable[[Path], object], proceed: Callable[[], bool] | None = None) -> None:
+    """As replace_atomically, for a folder of files: written in a temporary folder beside `target`, then renamed
+    into place (an empty `target` is replaced), so a failed or cancelled export leaves nothing."""
+    try:
+        part = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part"))
+    except OSError as exc:
+        raise RuralWatchError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        write(part)
+        for written in part.iterdir():
+            with open(written, "rb") as handle:
+                os.fsync(handle.fileno())
+        if proceed is not None and not proceed():
+            raise CancelledError(f"cancelled: {target.name} was not written")
+        if target.is_dir():
+            target.rmdir()  # empty (checked): replaced by the finished folder
+        os.replace(part, target)
+    except OSError as exc:
+        raise RuralWatchError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if part.exists():
+            shutil.rmtree(part, ignore_errors=True)
+
+
+def metadata(data: ExportData, table: Table | None = None) -> dict[str, Any]:
     """What the GeoJSON carries beside its features."""
     return {
-        "name": "RuralWatch incidents",
+        "name": f"RuralWatch {(table.name if table else 'incidents').lower()}",
         "attribution": ATTRIBUTION,
         "generated": times.to_storage(data.generated),
         "filters": data.options.describe(),
@@ -481,13 +644,16 @@ def metadata(data: ExportData) -> dict[str, Any]:
 
 
 def export(data: ExportData, fmt: str, out: Path | str, progress: ProgressCallback | None = None) -> ExportResult:
-    """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing.
+    """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing: what `data.options.what` names, as one
+    file, or for `all` as CSV or GeoJSON a folder of files (`out` a folder that is new or empty).
 
     `progress(done, total) -> bool` hears of each table made and of the file written; False cancels
     (CancelledError) and leaves `out` as it was."""
-    fmt = resolve_format(fmt, out)
-    target = check_target(out)
-    makers = SHEETS if fmt == "xlsx" else [incidents_table]
+    what = data.options.what
+    in_folder = what == "all" and fmt in ("csv", "geojson")
+    fmt = fmt if in_folder else resolve_format(fmt, out)
+    target = check_folder_target(out) if in_folder else check_target(out)
+    makers = WHAT_TABLES[what] if fmt == "xlsx" or in_folder else WHAT_TABLES[what][:1]
     steps = len(makers) + 1
     tables = []
     for step, make in enumerate(makers, start=1):
@@ -495,14 +661,24 @@ def export(data: ExportData, fmt: str, out: Path | str, progress: ProgressCallba
         if progress is not None and not progress(step, steps):
             raise CancelledError(f"cancelled: {target.name} was not written")
 
+    def write_one(table: Table, path: Path) -> None:
+        if fmt == "csv":
+            write_csv(table, path)
+        else:
+            write_geojson(table, path, metadata(data, table))
+
     def write(path: Path) -> None:
         if fmt == "xlsx":
-            write_xlsx(tables, path)
-        elif fmt == "csv":
-            write_csv(tables[0], path)
+            write_xlsx([readme_table(data, tables), *tables] if what == "all" else tables, path)
         else:
-            write_geojson(tables[0], path, metadata(data))
+            write_one(tables[0], path)
 
-    replace_atomically(target, write, None if progress is None else lambda: progress(steps, steps))
+    proceed = None if progress is None else lambda: progress(steps, steps)
+    if in_folder:
+        suffix = ".csv" if fmt == "csv" else ".geojson"
+        replace_folder(target, lambda folder: [write_one(t, folder / f"{t.file_stem}{suffix}") for t in tables],
+                       proceed)
+    else:
+        replace_atomically(target, write, proceed)
     counts = {table.name: len(table.rows) for table in tables}
     return ExportResult(target, fmt, counts, data.options.include_personal)

@@ -1,13 +1,16 @@
-"""Exporting incidents for analysts: the role check, personal data only for those entitled, the audit entry."""
+"""Exporting for analysts (incidents, patrols, duties, hours): the role check, personal data only for those
+entitled, the audit entry."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError
-from ruralwatch.core.incident import IncidentFilter
+from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.io.exports import (
     ExportData,
     ExportOptions,
@@ -17,34 +20,76 @@ from ruralwatch.io.exports import (
     export,
     replace_atomically,
 )
+from ruralwatch.io.picture import Picture, gather
 from ruralwatch.mapping.export import standalone_map_html
 from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
+from ruralwatch.store.protection import open_values
+
+# What carries people's names (crew, hours) when personal data is exported.
+PEOPLE_KINDS = ("patrols", "duties", "hours")
+# The table an export's audit entry names (none for hours, or all of it).
+AUDIT_TABLES = {"incidents": "incidents", "patrols": "patrols", "patrol-stops": "patrols",
+                "patrol-events": "patrol_events", "duties": "duties"}
+
+
+class _LaptopRows:
+    """This database's live rows for the picture (ruralwatch.io.picture.RowSource), protected values opened for
+    this session; registrations blank unless the role may have them."""
+
+    def __init__(self, store: Store, registrations: bool) -> None:
+        self.store = store
+        self.registrations = registrations
+
+    def live_rows(self, table: str) -> list[dict[str, Any]]:
+        rows = [open_values(self.store, table, row)
+                for row in self.store.db.query(f"SELECT * FROM [{table}] WHERE deleted = 0")]
+        if table == "patrol_events" and not self.registrations:
+            rows = [{**row, "vrm": None} for row in rows]
+        return rows
 
 
 class ExportService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def incidents(self, options: ExportOptions, fmt: str, out: Path,
-                  progress: ProgressCallback | None = None) -> ExportResult:
-        """Write the incidents `options` select to `out`; `progress(done, total) -> bool` may cancel (False),
-        which leaves `out` as it was and records nothing."""
-        self.store.actor.require("export.data")
+    def export(self, options: ExportOptions, fmt: str, out: Path,
+               progress: ProgressCallback | None = None) -> ExportResult:
+        """Write what `options` selects (incidents, patrols, their stops or logs, duties, hours or all of them) to
+        `out`; `progress(done, total) -> bool` may cancel (False), which leaves `out` as it was and records
+        nothing. Personal data only when asked for and only for roles entitled to it: reporters' details with
+        incidents (`personal.reporters`), people's names with patrols, duties and hours (`personal.volunteers`).
+        Registrations go to the roles entitled to reporters' details and are blank for the others."""
+        actor = self.store.actor
+        actor.require("export.data")
         if options.include_personal:
-            self.store.actor.require("personal.reporters")
-        check_target(out)  # fail before reading anything
-        incidents = IncidentService(self.store).list(options.incident_filter())
-        if not self.store.actor.can("personal.reporters"):
-            # Registrations are personal data (PERMISSIONS.md): blank for other roles, as contact details are.
-            incidents = [replace(i, vehicles=[{**v, "vrm": ""} for v in i.vehicles]) for i in incidents]
-        result = export(ExportData(incidents, options), fmt, out, progress)
+            if options.wants("incidents"):
+                actor.require("personal.reporters")
+            if any(options.wants(kind) for kind in PEOPLE_KINDS):
+                actor.require("personal.volunteers")
+        target = Path(out).expanduser()
+        if not (options.what == "all" and fmt in ("csv", "geojson")):
+            check_target(out)  # fail before reading anything (a folder of files is checked by the writer)
+        registrations = actor.can("personal.reporters")
+        incidents: list[Incident] = []
+        if options.wants("incidents"):
+            incidents = IncidentService(self.store).list(options.incident_filter())
+            if not registrations:
+                # Registrations are personal data (PERMISSIONS.md): blank for other roles, as contact details are.
+                incidents = [replace(i, vehicles=[{**v, "vrm": ""} for v in i.vehicles]) for i in incidents]
+        picture = Picture()
+        if options.what != "incidents":
+            picture = gather(_LaptopRows(self.store, registrations), options.date_from, options.date_to)
+        force = GeographyService(self.store).force()
+        context = {"Force": force.name, "Exported by": f"{actor.username} ({actor.role})",
+                   "Database": f"device {self.store.device_id}"}
+        result = export(ExportData(incidents, options, times.utc_now(), picture, context), fmt, target, progress)
         with self.store.transaction():
-            record_event(self.store, "export", "incidents", None, {
-                "file": str(out), "format": fmt, "rows": len(incidents),
-                **options.describe(),
+            record_event(self.store, "export", AUDIT_TABLES.get(options.what), None, {
+                "file": str(result.path), "format": fmt, "rows": sum(result.counts.values()),
+                "tables": result.counts, **options.describe(),
             })
         return result
 

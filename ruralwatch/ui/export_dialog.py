@@ -210,7 +210,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.task = self.ops.run(
             "Exporting incidents…",
-            lambda services, progress: services.exports.incidents(options, fmt, target, progress), done,
+            lambda services, progress: services.exports.export(options, fmt, target, progress), done,
             on_failed=lambda exc: self.show_error(f"Not exported: {exc}"),
             on_cancelled=lambda _exc: self.show_error(f"Export cancelled: {target.name} was not written."),
         )

@@ -65,7 +65,7 @@ def test_geojson_export_with_filters(cli_run: Cli, ids: dict[str, str], tmp_path
     collection = json.loads(out.read_text(encoding="utf-8"))
     assert [f["id"] for f in collection["features"]] == [ids["theft"]]
     assert collection["features"][0]["geometry"]["coordinates"] == [0.6, 51.8]
-    assert collection["filters"] == {"from": "2026-02-01", "to": "2026-02-28",
+    assert collection["filters"] == {"what": "incidents", "from": "2026-02-01", "to": "2026-02-28",
                                      "kinds": ["equipment_theft", "fly_tipping"], "personal_data": False}
 
 
@@ -74,7 +74,7 @@ def test_xlsx_export_with_personal_data(cli_run: Cli, ids: dict[str, str], tmp_p
     result = cli_run("export", "--format", "xlsx", "--out", str(out), "--include-personal")
     assert result.code == 0, result.err
     assert result.out == (
-        f"exported 2 incidents, 1 vehicles, 1 stolen items to {out} (XLSX, personal data included)\n"
+        f"exported 2 incidents, 1 vehicle, 1 stolen item to {out} (XLSX, personal data included)\n"
     )
     sheets = pd.read_excel(out, sheet_name=None)
     incidents = sheets["Incidents"].set_index("id")
@@ -85,12 +85,14 @@ def test_xlsx_export_with_personal_data(cli_run: Cli, ids: dict[str, str], tmp_p
     assert sheets["Stolen items"]["value_gbp"].tolist() == [4500]
 
 
-def test_help_explains_personal_data_and_what_is_coming(cli_run: Cli) -> None:
+def test_help_explains_personal_data_and_what_is_exported(cli_run: Cli) -> None:
     result = cli_run("export", "--help")
     assert result.code == 0
     text = " ".join(result.out.split())
     assert "--include-personal" in text and "left out by default" in text
-    assert "Patrols and hours are not exported yet" in text
+    assert "not exported yet" not in text
+    for what in ("incidents", "patrols", "patrol-stops", "patrol-events", "duties", "hours", "all"):
+        assert what in text
     for fmt in ("csv", "geojson", "xlsx"):
         assert fmt in text
 

@@ -116,7 +116,7 @@ def test_a_cancelled_export_leaves_the_old_file(filled: Services, out: Path) -> 
         return done < total
 
     with pytest.raises(CancelledError):
-        filled.exports.incidents(ExportOptions(), "csv", target, cancel_at_the_end)
+        filled.exports.export(ExportOptions(), "csv", target, cancel_at_the_end)
     assert seen == [(1, 2), (2, 2)]
     assert target.read_text(encoding="utf-8") == "the previous export\n"
     assert [p.name for p in out.iterdir()] == ["incidents.csv"]  # no temporary file left

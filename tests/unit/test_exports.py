@@ -161,7 +161,8 @@ def test_geojson_round_trips(service: IncidentService, ids: dict[str, str], tmp_
     assert collection["type"] == "FeatureCollection"
     assert "RuralWatch" in collection["attribution"]
     assert collection["generated"] == "2026-11-25T12:30:00Z"
-    assert collection["filters"] == {"from": None, "to": None, "kinds": [], "personal_data": False}
+    assert collection["filters"] == {"what": "incidents", "from": None, "to": None, "kinds": [],
+                                     "personal_data": False}
     assert set(features) == {ids["hare"], ids["theft"], ids["camp"], ids["synthetic"]}
     assert result.summary() == f"exported 4 incidents to {out} (GeoJSON)"
 

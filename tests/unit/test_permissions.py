@@ -308,14 +308,14 @@ def probe_personal_reporters(ctx: Ctx, allowed: bool) -> None:
     assert (listed.reporter_name, listed.reporter_phone) == shown
     out = ctx.tmp / "with-personal.csv"
     check(ctx, allowed, {
-        "export incidents with personal data": lambda: ExportService(ctx.store).incidents(
+        "export incidents with personal data": lambda: ExportService(ctx.store).export(
             ExportOptions(include_personal=True), "csv", out),
     }, files=(out,))
     if allowed:
         assert REPORTER_PHONE in out.read_text(encoding="utf-8")
     elif ctx.actor.can("export.data"):
         plain = ctx.tmp / "without-personal.csv"
-        ExportService(ctx.store).incidents(ExportOptions(), "csv", plain)
+        ExportService(ctx.store).export(ExportOptions(), "csv", plain)
         assert REPORTER_PHONE not in plain.read_text(encoding="utf-8")
     if not allowed and ctx.actor.can("incident.record"):
         # The form showed this role blank contact details and sends them back blank: that is not an erase.
@@ -534,7 +534,7 @@ def probe_export_data(ctx: Ctx, allowed: bool) -> None:
     incidents, hours, duties = ctx.tmp / "incidents.csv", ctx.tmp / "hours.csv", ctx.tmp / "duties.csv"
     summary = s.hours.summary(YESTERDAY.strftime("%Y-%m"), TODAY.strftime("%Y-%m"))
     check(ctx, allowed, {
-        "export incidents": lambda: ExportService(ctx.store).incidents(ExportOptions(), "csv", incidents),
+        "export incidents": lambda: ExportService(ctx.store).export(ExportOptions(), "csv", incidents),
         "hours.export": lambda: s.hours.export(summary, hours),
         "roster.export_duties": lambda: s.roster.export_duties(TODAY, TODAY + timedelta(days=14), duties),
     }, files=(incidents, hours, duties))
@@ -763,7 +763,7 @@ def test_registrations_are_exported_only_to_roles_entitled_to_personal_data(ctx:
     for role in ("analyst", "coordinator", "ret_officer"):
         ctx.act_as(role)
         out = ctx.tmp / f"{role}.{fmt}"
-        ExportService(ctx.store).incidents(ExportOptions(), fmt, out)
+        ExportService(ctx.store).export(ExportOptions(), fmt, out)
         if fmt == "xlsx":
             book = openpyxl.load_workbook(out)
             text = " ".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
