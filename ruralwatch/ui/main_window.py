@@ -170,6 +170,12 @@ class MainWindow(QMainWindow):
         # pushed the window past a laptop's screen. A panel can still be dragged out to float.
         for dock in (self.sync_dock, self.roster_dock, self.patrol_dock):
             self.tabifyDockWidget(self.analysis_dock, dock)
+        # A panel's layers go with it: closing Patrols takes its route off the map, closing Analysis its hotspot
+        # cells (a new user found them left behind); reopening the panel shows them again.
+        self.map.set_panel_layer("route", False)
+        self.map.set_panel_layer("hotspots", False)
+        self.patrol_dock.toggleViewAction().toggled.connect(lambda on: self.map.set_panel_layer("route", on))
+        self.analysis_dock.toggleViewAction().toggled.connect(lambda on: self.map.set_panel_layer("hotspots", on))
         # Which of the incident forms and the patrol panel a map click goes to.
         self.picking = MapPicking(self.map, self.patrol_panel,
                                   lambda message, timeout: self.statusBar().showMessage(message, timeout))
