@@ -117,8 +117,7 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((130, 200, 130, 240, 110, 120, 110)):
-            header.resizeSection(column, width)
+        self.size_table_columns()
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
@@ -554,6 +553,25 @@ class MainWindow(QMainWindow):
         if max(dock.width(), dock.sizeHint().width()) > limit:
             self.resizeDocks([dock], [limit], Qt.Orientation.Horizontal)
 
+    def size_table_columns(self) -> None:
+        """Column widths from the table's font (sample texts, or a number of average characters), so Larger text
+        widens them: fixed pixel widths cut the time off the When column."""
+        metrics = self.table.fontMetrics()
+        average = metrics.averageCharWidth()
+        pad = 2 * average + 8  # the cell's margins, and italic (demo) rows run a little wider
+        widths = (
+            metrics.horizontalAdvance("2026-12-31 23:59") + pad,  # When, as times.format_local writes it
+            average * 24 + pad + 16,  # Kind, with its colour swatch
+            average * 15 + pad,  # Status
+            average * 30 + pad,  # Place
+            metrics.horizontalAdvance("TL 1234 5678") + pad,  # Grid ref
+            average * 15 + pad,  # Vehicles
+            average * 13 + pad,  # Crime ref
+        )
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(widths):
+            header.resizeSection(column, max(width, header.sectionSizeFromContents(column).width()))
+
     def _default_size_fits(self) -> bool:
         screen = self.screen() or QApplication.primaryScreen()
         if screen is None:
@@ -781,6 +799,8 @@ class MainWindow(QMainWindow):
         font = app.font()
         font.setPointSizeF(self._base_point_size * (4 / 3 if on else 1))
         app.setFont(font)
+        theme.refresh_fonts(app)  # styled widgets and fitted tables do not follow setFont on their own
+        self.size_table_columns()
         keys.LARGE_TEXT.write(on)
 
     def _restore_layout(self) -> bool:
