@@ -295,11 +295,12 @@
   // (a dock opens beside it, the window is resized) the same things are fitted into the new size.
   let fitTarget = null;
   function fitPadding() {
-    // Clear of the zoom buttons (top left), the layer button (top right) and an unfolded legend (bottom right).
+    // Clear of the zoom buttons (top left), the layer button (top right), the legend (bottom right, wider when
+    // unfolded) and the attribution and scale (bottom); 50 px at the top is a stop pin's height above its tip.
     const size = map.getSize();
     const legendWidth = legendDiv && !legendDiv.classList.contains("rw-folded") ? legendDiv.offsetWidth : 0;
     const right = Math.min(Math.max(50, legendWidth + 20), Math.round(size.x * 0.4));
-    return { paddingTopLeft: [50, 30], paddingBottomRight: [right, 40] };
+    return { paddingTopLeft: [50, 50], paddingBottomRight: [right, 50] };
   }
   function fitTo(bounds, maxZoom) {
     fitTarget = { bounds: bounds, maxZoom: maxZoom };
@@ -354,6 +355,9 @@
         icon: L.divIcon({ html: hotspotSquare(String(rank), 22), className: "rw-hotspot-badge",
           iconSize: L.point(22, 22) }),
         keyboard: false, title: "Hotspot " + rank,
+        // Where cells crowd together the highest rank is on top (Leaflet adds the marker's y in pixels, so the
+        // steps are large); all above incidents, below a patrol's stops.
+        zIndexOffset: 100000 - 1000 * Math.min(rank, 100),
       }).on("click", () => focusHotspot(rank)).addTo(hotspotBadges);
     });
     showHotspotLayers();
@@ -397,7 +401,7 @@
     if (base) {
       L.marker(base, {
         icon: L.divIcon({ html: baseHouse(26), className: "rw-route-base", iconSize: L.point(26, 26) }),
-        keyboard: false, zIndexOffset: 900, title: sym.base.name,
+        keyboard: false, zIndexOffset: 290000, title: sym.base.name,
       }).addTo(routeLayer);
     }
     stops.forEach((s) => {
@@ -405,7 +409,7 @@
         // The pin's tip (bottom centre) is on the stop.
         icon: L.divIcon({ html: stopPin(String(s.seq), 28), className: "rw-route-stop", iconSize: L.point(28, 38),
           iconAnchor: L.point(14, 37), tooltipAnchor: L.point(0, -24) }),
-        keyboard: false, zIndexOffset: 1000,
+        keyboard: false, zIndexOffset: 300000,
         title: s.seq + ". " + s.label + (s.arrive ? " (" + s.arrive + "–" + s.leave + ")" : ""),
       }).bindTooltip(escapeHtml(s.seq + ". " + s.label) + (s.arrive ? "<br>" + escapeHtml(s.arrive + "–" + s.leave) : ""))
         .addTo(routeLayer);
@@ -524,6 +528,8 @@
     setPanelLayer: setPanelLayer,
     panelLayerOnMap: (name) => (name === "route" ? map.hasLayer(routeLayer) : map.hasLayer(hotspotLayer)),
     routeInView: () => !!routeBounds && map.getBounds().contains(routeBounds),
+    // Whether a fit is still kept (refitted on resize): false once the user has moved the map.
+    fitKept: () => fitTarget !== null,
     setLegendFolded: (folded) => { legendChosen = true; setLegendFolded(folded); return !!folded; },
     legendFolded: () => !!legendDiv && legendDiv.classList.contains("rw-folded"),
     markerCount: () => rows.length,
