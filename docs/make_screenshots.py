@@ -1,21 +1,24 @@
-"""Take the documentation screenshots from the real app with demo data.
+"""Take the documentation screenshots from the real app with demo data, on a real display of a laptop's size.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py [--only force]
+    Xvfb :97 -screen 0 1366x768x24 &  DISPLAY=:97 openbox &
+    DISPLAY=:97 QT_QPA_PLATFORM=xcb .venv/bin/python docs/make_screenshots.py [--size 1366x768] [--only force]
 
-Writes PNGs into docs/screenshots/ (`--only force`: only those of another force than Essex). Re-run after
-changing the window so the guide stays true. For a laptop's screen, run it on a real display of that size, e.g.
-under `Xvfb :99 -screen 0 1366x768x24` with `DISPLAY=:99 QT_QPA_PLATFORM=xcb` (the force pictures were taken so).
+The window is maximised on the screen, as a user's would be, so the pictures show what fits on it. The display's
+size must be the one asked for (the script checks it): `--size 1366x768` (the default) writes every picture into
+docs/screenshots/; `--size 1920x1080` (under `Xvfb -screen 0 1920x1080x24`) writes the few window-sized ones
+(main window, patrol plan, patrol log, hotspots) into docs/screenshots/1920x1080/. `--only force`: only the
+pictures of another force than Essex. Re-run after changing the window so the guide stays true. Running as root,
+add QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu".
 
 The clock is fixed (DEMO_NOW, moved forward by hand through the patrol log) and the demo data has a fixed seed,
-so the screenshots only change when the app does. Page 1 of the briefing pack is rendered with `pdftoppm`
-(poppler-utils) when it is installed; without it that one picture is skipped.
+so the screenshots only change when the app does. Page 1 of the briefing pack is rendered with Qt's own PDF
+module (QtPdf).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, date, datetime, timedelta
@@ -55,7 +58,16 @@ from ruralwatch.services.container import Services  # noqa: E402
 from ruralwatch.services.demo import load_demo  # noqa: E402
 from ruralwatch.services.demo_roster import load_demo_roster  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# Where each screen size's pictures go, and which pictures it takes (None: all of them).
+SIZES: dict[str, tuple[Path, set[str] | None]] = {
+    "1366x768": (SCREENSHOTS, None),
+    "1920x1080": (SCREENSHOTS / "1920x1080",
+                  {"main-window.png", "patrol-plan.png", "patrol-log-alert.png", "harm-hotspots.png"}),
+}
+OUT = SCREENSHOTS
+WANTED: set[str] | None = None
+SCREEN = (1366, 768)
 BASEMAP = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mbtiles" / "plain_3.mbtiles"
 # The real Essex data.police.uk files, when present beside the project (see ../shared/data/README.md).
 POLICE_UK = Path(__file__).resolve().parents[2] / "shared" / "data" / "police-uk" / "essex"
@@ -107,19 +119,51 @@ def show_and_wait_for_map(window) -> None:  # noqa: ANN001 - MainWindow
 
 
 def save(widget, name: str) -> None:  # noqa: ANN001 - any QWidget
+    if WANTED is not None and name not in WANTED:
+        return
     widget.grab().save(str(OUT / name))
     print(f"  {name}")
 
 
+def dock_width(wanted: int) -> int:
+    """A docked panel's width for a picture: as wide as it needs, but leaving the table and map their share."""
+    return min(wanted, int(SCREEN[0] * 0.5))
+
+
+def float_dock(dock, width: int, height: int) -> None:  # noqa: ANN001 - QDockWidget
+    """A panel too wide for the screen when docked (the roster's week) is pictured floating, within the screen."""
+    dock.setFloating(True)
+    dock.resize(min(width, SCREEN[0] - 20), min(height, SCREEN[1] - 60))
+    dock.move(10, 20)
+    wait(500)
+
+
+def maximise(window) -> None:  # noqa: ANN001 - MainWindow
+    window.showMaximized()
+    wait(1000)  # the window manager's maximise arrives as a resize
+
+
 def main() -> int:
+    global OUT, WANTED, SCREEN
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", default="1366x768", choices=sorted(SIZES), help="the display's size")
+    parser.add_argument("--only", choices=["force"], help="only the pictures of another force")
+    args = parser.parse_args()
+    OUT, WANTED = SIZES[args.size]
+    SCREEN = tuple(int(n) for n in args.size.split("x"))  # type: ignore[assignment]
     prepare_qt_environment()
     from ruralwatch.ui.application import make_application
     from ruralwatch.ui.incident_form import IncidentDialog
     from ruralwatch.ui.main_window import MainWindow
 
     app = make_application()
+    screen = app.primaryScreen().size()
+    if (screen.width(), screen.height()) != SCREEN:
+        print(f"the display is {screen.width()}x{screen.height()}, not {args.size}: run under a display of that size "
+              "(see the top of this script)", file=sys.stderr)
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    if sys.argv[1:] == ["--only", "force"]:
+    if args.only == "force":
         with tempfile.TemporaryDirectory() as folder:
             force_screenshots(Path(folder), MainWindow)
         app.quit()
@@ -134,8 +178,8 @@ def main() -> int:
         load_demo_roster(services.people, services.roster, services.patrols, seed=SEED, now=DEMO_NOW)
         services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
         window = MainWindow(services, Path(folder) / "page")
-        window.resize(1500, 900)
         show_and_wait_for_map(window)
+        maximise(window)
         wait(2500)  # let clusters and tiles render
         save(window, "main-window.png")
         window.heat_action.setChecked(True)
@@ -145,19 +189,15 @@ def main() -> int:
 
         hare = service.rows(service_filter("hare_coursing"), limit=1)[0]
         dialog = IncidentDialog(service, service.get(hare.id), window)
-        dialog.resize(760, 900)
+        dialog.resize(760, min(900, SCREEN[1] - 60))
         dialog.show()
         wait(300)
         save(dialog, "incident-form.png")
         dialog.close()
 
-        # The docks below make the map narrow: fold its legend, as a click on "Incidents" does, so it does not
-        # cover the hotspots and routes (the map folds it by itself only when it starts narrow).
-        fold_legend(window)
         if POLICE_UK.is_dir():
             services.published.import_paths([POLICE_UK])
             window.refresh_context()
-            window.resize(1700, 950)
             window.analysis_dock.show()
             panel = window.analysis
             run_and_wait(panel.run_hotspots, panel.hotspots_ready)
@@ -167,7 +207,7 @@ def main() -> int:
             run_and_wait(panel.run_areas, panel.areas_ready)
             save(panel, "harm-by-area.png")
             panel.tabs.setCurrentIndex(3)
-            window.analysis_dock.setMinimumWidth(620)
+            window.analysis_dock.setMinimumWidth(dock_width(620))
             run_and_wait(panel.run_timing, panel.timing_ready)
             wait(500)
             save(panel, "timing-charts.png")
@@ -176,12 +216,14 @@ def main() -> int:
             window.map.show_hotspots({"type": "FeatureCollection", "features": []})
 
         patrol_screenshots(window, services, Path(folder))
-        roster_screenshots(window, services)
-        admin_screenshots(window, services)
-        dark_screenshot(app, window)
+        if WANTED is None:
+            roster_screenshots(window, services)
+            admin_screenshots(window, services)
+            dark_screenshot(app, window)
         window.dispose()
         store.close()
-        force_screenshots(Path(folder), MainWindow)
+        if WANTED is None:
+            force_screenshots(Path(folder), MainWindow)
     print(f"screenshots written to {OUT}")
     app.quit()
     return 0
@@ -193,13 +235,12 @@ def main() -> int:
 def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noqa: ANN001 - MainWindow
     """Plan (map), crew check, briefing pack page 1, the log with a vehicle-of-interest alert, the dose."""
     panel = window.patrol_panel
-    window.resize(1800, 950)
     window.roster_dock.hide()
     window.patrol_dock.show()
-    window.patrol_dock.setMinimumWidth(640)
+    window.patrol_dock.raise_()
+    window.patrol_dock.setMinimumWidth(dock_width(640))
     wait(200)
-    window.splitter.setSizes([560, 600])  # the table at its narrowest, the rest for the route
-    fold_legend(window)
+    window.splitter.setSizes([400, 800])  # the table narrow, the rest for the route
     # Show only hare coursing, the patrol's purpose, so the route stands out from the other incidents.
     run_and_wait(lambda: window.kind_filter.setCurrentIndex(window.kind_filter.findData("hare_coursing")),
                  window.map.incidents_shown, 30_000)
@@ -251,7 +292,7 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
     wait(300)
 
     # Log the patrol. Each button press is written at once, stamped with the (script's) clock.
-    window.patrol_dock.setMinimumWidth(760)  # wide enough for three columns of log buttons
+    window.patrol_dock.setMinimumWidth(dock_width(760))  # three columns of log buttons where there is room
     log = panel.log
     panel.open_patrol(record.id)
     Clock.set_local(f"{PATROL_DAY} 05:58")
@@ -314,7 +355,7 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
         raise SystemExit(f"no patrol dosage: {panel.problems[-1:]}")
     wait(300)
     panel.tabs.setCurrentWidget(dose)
-    window.patrol_dock.setMinimumWidth(840)  # every column of the dosage table
+    window.patrol_dock.setMinimumWidth(dock_width(840))  # the dosage table's columns where there is room
     wait(300)
     save(window.patrol_dock, "patrol-dose.png")
     window.patrol_dock.setMinimumWidth(0)
@@ -324,20 +365,19 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
         raise SystemExit(f"the patrol panel reported: {panel.problems}")
 
 
-def fold_legend(window) -> None:  # noqa: ANN001 - MainWindow
-    window.map.run_js("document.querySelector('.rw-legend').classList.add('rw-folded')")
-
-
 def render_pdf_page(pdf: Path, name: str, dpi: int = 96) -> None:
-    """Page 1 of a PDF as PNG with pdftoppm (poppler-utils), or a note that it was skipped."""
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        print(f"  {name} skipped: pdftoppm (poppler-utils) is not installed")
+    """Page 1 of a PDF as PNG, rendered by QtPdf (part of PySide6: no poppler needed)."""
+    if WANTED is not None and name not in WANTED:
         return
-    stem = pdf.with_suffix("")
-    subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
-                   check=True)
-    shutil.copyfile(stem.with_suffix(".png"), OUT / name)
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    document = QPdfDocument()
+    document.load(str(pdf))
+    points = document.pagePointSize(0)
+    image = document.render(0, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
+    image.save(str(OUT / name))
+    document.close()
     print(f"  {name}")
 
 
@@ -349,7 +389,8 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     roster = window.roster_panel
     window.patrol_dock.hide()
     window.roster_dock.show()
-    window.roster_dock.setMinimumWidth(1240)  # the week's seven columns and the selected duty side by side
+    # The week's seven columns and the selected duty side by side: wider than a docked panel can be on a laptop.
+    float_dock(window.roster_dock, 1240, 880)
     roster.refresh()
     wait(300)
 
@@ -370,7 +411,7 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     if not run_and_wait(duties.autofill, duties.autofill_ready):
         raise SystemExit(f"no auto-fill proposal: {roster.problems[-1:]}")
     dialog = duties.autofill_dialog
-    dialog.resize(1000, 720)
+    dialog.resize(1000, min(720, SCREEN[1] - 60))
     wait(300)
     save(dialog, "roster-autofill.png")
     run_and_wait(dialog.accept, duties.autofill_applied)
@@ -394,7 +435,7 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     roster.hours_tab.set_months("2026-10", "2026-11")  # the demo's completed duties start late in September
     wait(300)
     save(window.roster_dock, "roster-hours.png")
-    window.roster_dock.setMinimumWidth(0)
+    window.roster_dock.setFloating(False)
     if roster.problems:
         raise SystemExit(f"the roster panel reported: {roster.problems}")
 
@@ -440,7 +481,7 @@ def admin_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Mai
     # A year on, the demo's closed incidents are due: what an administrator then sees.
     Clock.set_local("2027-12-01 09:00")
     retention = window.open_retention()
-    retention.resize(1000, 520)
+    retention.resize(min(1000, SCREEN[0] - 20), 520)
     run_and_wait(lambda: None, retention.previewed)
     wait(200)
     save(retention, "retention.png")
@@ -452,7 +493,7 @@ def admin_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Mai
     accounts.add("dhughes", "special", ADMIN_PASSWORD, "SC Dev Hughes", person_id=special.id)
     accounts.add("analyst1", "analyst", ADMIN_PASSWORD, "Sam Analyst")
     dialog = AccountsDialog(accounts, parent=window)
-    dialog.resize(1100, 560)
+    dialog.resize(min(1100, SCREEN[0] - 20), 560)
     dialog.show()
     dialog.select("dhughes")
     wait(300)
@@ -464,7 +505,6 @@ def dark_screenshot(app, window) -> None:  # noqa: ANN001 - QApplication, MainWi
     """The main window with dark colours (Settings ▸ Colours ▸ Dark)."""
     from ruralwatch.ui import theme
 
-    window.resize(1500, 900)
     window.clear_filters()
     theme.apply_scheme(app, "dark")
     wait(1500)
@@ -483,9 +523,8 @@ def force_screenshots(folder: Path, main_window) -> None:  # noqa: ANN001 - the 
     services.geography.use_force("Suffolk")
     services.published.import_paths(files)
     window = main_window(services, folder / "suffolk-page")
-    window.resize(1366, 768)
     show_and_wait_for_map(window)
-    fold_legend(window)
+    maximise(window)
     window.analysis_dock.show()
     panel = window.analysis
     run_and_wait(panel.run_hotspots, panel.hotspots_ready)

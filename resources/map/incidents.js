@@ -262,10 +262,72 @@
   map.on("moveend", renderContext);
   map.on("overlayadd", (event) => { if (event.layer === contextLayer) renderContext(); });
 
+  // Symbols besides the incident kinds (ruralwatch.mapping.symbols): each differs by shape and colour, and none
+  // carries a letter, so nothing on the map can be taken for an incident kind's letter (B, S...).
+  const sym = config.symbols;
+  function svgText(text, x, y, size) {
+    return text ? '<text x="' + x + '" y="' + y + '" text-anchor="middle" font-family="DejaVu Sans, sans-serif" ' +
+      'font-weight="bold" font-size="' + size + '" fill="#fff">' + escapeHtml(text) + "</text>" : "";
+  }
+  // A teardrop pin whose tip is the stop: drawn 28 x 38 (viewBox units) at `width` pixels wide.
+  function stopPin(text, width) {
+    const height = Math.round((width * 38) / 28);
+    return '<svg class="rw-sym-stop" width="' + width + '" height="' + height + '" viewBox="0 0 28 38">' +
+      '<path d="M14 36.5C9 29 2.5 22 2.5 13.5a11.5 11.5 0 0 1 23 0C25.5 22 19 29 14 36.5z" fill="' +
+      sym.stop.colour + '" stroke="' + sym.stop.outline + '" stroke-width="2.5"/>' +
+      svgText(text, 14, 18, String(text).length > 1 ? 11 : 13) + "</svg>";
+  }
+  function baseHouse(width) {
+    return '<svg class="rw-sym-base" width="' + width + '" height="' + width + '" viewBox="0 0 26 26">' +
+      '<path d="M13 2.5L24 12.5H20.5V23.5H5.5V12.5H2z" fill="' + sym.base.colour + '" stroke="' + sym.base.outline +
+      '" stroke-width="2" stroke-linejoin="round"/><path d="M11 23.5V17h4v6.5z" fill="' + sym.base.outline +
+      '"/></svg>';
+  }
+  function hotspotSquare(text, size) {
+    return '<span class="rw-sym-hotspot" style="width:' + size + "px;height:" + size + "px;line-height:" + size +
+      "px;background:" + sym.hotspot.colour + ";border-color:" + sym.hotspot.outline + '">' + escapeHtml(text) +
+      "</span>";
+  }
+
+  // Map moves made by this page (fits), told apart from the user's own panning and zooming.
+  let selfMove = false;
+  // The last fit asked for, kept until the user (or the app) moves the map elsewhere: when the map changes size
+  // (a dock opens beside it, the window is resized) the same things are fitted into the new size.
+  let fitTarget = null;
+  function fitPadding() {
+    // Clear of the zoom buttons (top left), the layer button (top right), the legend (bottom right, wider when
+    // unfolded) and the attribution and scale (bottom); 50 px at the top is a stop pin's height above its tip.
+    const size = map.getSize();
+    const legendWidth = legendDiv && !legendDiv.classList.contains("rw-folded") ? legendDiv.offsetWidth : 0;
+    const right = Math.min(Math.max(50, legendWidth + 20), Math.round(size.x * 0.4));
+    return { paddingTopLeft: [50, 50], paddingBottomRight: [right, 50] };
+  }
+  function fitTo(bounds, maxZoom) {
+    fitTarget = { bounds: bounds, maxZoom: maxZoom };
+    refit();
+  }
+  function refit() {
+    if (!fitTarget || !fitTarget.bounds.isValid()) return;
+    const size = map.getSize();
+    if (size.x < 50 || size.y < 50) return; // hidden: fitted when it gets a size (the resize event)
+    selfMove = true;
+    try {
+      // No animation: Leaflet drops a new view asked for during a zoom animation, so an animated fit could be lost.
+      map.fitBounds(fitTarget.bounds, Object.assign(fitPadding(), { maxZoom: fitTarget.maxZoom, animate: false }));
+    } finally {
+      selfMove = false;
+    }
+  }
+  map.on("movestart", () => { if (!selfMove) fitTarget = null; });
+  map.on("resize", refit);
+
+  // Layers that belong to a panel are on the map only while their panel is open (rw.setPanelLayer).
+  const panelShown = { route: true, hotspots: true };
+
   // Hotspot cells from an analysis run: ranked polygons, darker for hotter.
   const hotspotLayer = L.geoJSON(null, {
     style: (feature) => ({
-      color: "#7f0000", weight: 1.5, fillColor: "#d7301f",
+      color: sym.hotspot.colour, weight: 1.5, fillColor: "#d7301f",
       fillOpacity: Math.max(0.25, 0.75 - 0.02 * (feature.properties.rank - 1)),
     }),
     onEachFeature: (feature, layer) => {
@@ -273,8 +335,16 @@
       layer.bindTooltip("Hotspot " + p.rank + (p.area ? ", " + escapeHtml(p.area) : ""));
     },
   });
-  // Numbered badges keep 250 m cells findable when the whole county is in view.
+  // Ranked squares keep 250 m cells findable when the whole county is in view.
   const hotspotBadges = L.layerGroup();
+  function showHotspotLayers() {
+    const on = panelShown.hotspots && hotspotLayer.getLayers().length > 0;
+    [hotspotLayer, hotspotBadges].forEach((layer) => {
+      if (on && !map.hasLayer(layer)) map.addLayer(layer);
+      if (!on && map.hasLayer(layer)) map.removeLayer(layer);
+    });
+    updateLegend();
+  }
   function setHotspots(collection) {
     hotspotLayer.clearLayers();
     hotspotBadges.clearLayers();
@@ -282,13 +352,16 @@
     hotspotLayer.eachLayer((layer) => {
       const rank = layer.feature.properties.rank;
       L.marker(layer.getBounds().getCenter(), {
-        icon: L.divIcon({ html: "<span>" + rank + "</span>", className: "rw-hotspot-badge", iconSize: L.point(22, 22) }),
+        icon: L.divIcon({ html: hotspotSquare(String(rank), 22), className: "rw-hotspot-badge",
+          iconSize: L.point(22, 22) }),
         keyboard: false, title: "Hotspot " + rank,
+        // Where cells crowd together the highest rank is on top (Leaflet adds the marker's y in pixels, so the
+        // steps are large); all above incidents, below a patrol's stops.
+        zIndexOffset: 100000 - 1000 * Math.min(rank, 100),
       }).on("click", () => focusHotspot(rank)).addTo(hotspotBadges);
     });
-    if (!map.hasLayer(hotspotBadges)) map.addLayer(hotspotBadges);
-    if (!map.hasLayer(hotspotLayer)) map.addLayer(hotspotLayer);
-    if (collection.features.length) map.fitBounds(hotspotLayer.getBounds(), { padding: [30, 30], maxZoom: 13 });
+    showHotspotLayers();
+    if (collection.features.length && panelShown.hotspots) fitTo(hotspotLayer.getBounds(), 13);
     return collection.features.length;
   }
   function focusHotspot(rank) {
@@ -301,17 +374,16 @@
   }
 
   // A patrol plan: numbered stops joined in visiting order, from the base and back to it when there is one.
-  // Styles are inline so the layer needs nothing from map.css. route = {stops: [{seq, lat, lon, label,
-  // arrive, leave}], base: [lat, lon] | null}.
+  // route = {stops: [{seq, lat, lon, label, arrive, leave}], base: [lat, lon] | null}.
   const routeLayer = L.layerGroup();
   let routeStops = 0;
-  const routeBadge = (text, background, size) => L.divIcon({
-    html: '<span style="display:block;width:' + (size - 6) + "px;height:" + (size - 6) + "px;border-radius:" +
-      (text === "B" ? "4px" : "50%") + ";background:" + background + ";color:#fff;border:3px solid #ffd600;" +
-      "font:bold 13px/" + (size - 6) + 'px \'DejaVu Sans\',sans-serif;text-align:center;' +
-      'box-shadow:0 1px 4px rgba(0,0,0,0.6)">' + escapeHtml(text) + "</span>",
-    className: "rw-route-stop", iconSize: L.point(size, size),
-  });
+  let routeBounds = null;
+  function showRouteLayer() {
+    const on = panelShown.route && routeLayer.getLayers().length > 0;
+    if (on && !map.hasLayer(routeLayer)) map.addLayer(routeLayer);
+    if (!on && map.hasLayer(routeLayer)) map.removeLayer(routeLayer);
+    updateLegend();
+  }
   function setRoute(route) {
     routeLayer.clearLayers();
     const stops = (route && route.stops) || [];
@@ -323,45 +395,99 @@
       line.push(base);
     }
     if (line.length > 1) {
-      L.polyline(line, { color: "#0d47a1", weight: 4, opacity: 0.85, dashArray: "10 6", interactive: false })
+      L.polyline(line, { color: sym.route.colour, weight: 4, opacity: 0.85, dashArray: "10 6", interactive: false })
         .addTo(routeLayer);
     }
     if (base) {
-      L.marker(base, { icon: routeBadge("B", "#37474f", 28), keyboard: false, zIndexOffset: 900,
-        title: "Base: start and finish" })
-        .addTo(routeLayer);
+      L.marker(base, {
+        icon: L.divIcon({ html: baseHouse(26), className: "rw-route-base", iconSize: L.point(26, 26) }),
+        keyboard: false, zIndexOffset: 290000, title: sym.base.name,
+      }).addTo(routeLayer);
     }
     stops.forEach((s) => {
       L.marker([s.lat, s.lon], {
-        icon: routeBadge(String(s.seq), "#0d47a1", 30), keyboard: false, zIndexOffset: 1000,
+        // The pin's tip (bottom centre) is on the stop.
+        icon: L.divIcon({ html: stopPin(String(s.seq), 28), className: "rw-route-stop", iconSize: L.point(28, 38),
+          iconAnchor: L.point(14, 37), tooltipAnchor: L.point(0, -24) }),
+        keyboard: false, zIndexOffset: 300000,
         title: s.seq + ". " + s.label + (s.arrive ? " (" + s.arrive + "–" + s.leave + ")" : ""),
       }).bindTooltip(escapeHtml(s.seq + ". " + s.label) + (s.arrive ? "<br>" + escapeHtml(s.arrive + "–" + s.leave) : ""))
         .addTo(routeLayer);
     });
-    if (!map.hasLayer(routeLayer)) map.addLayer(routeLayer);
+    showRouteLayer();
     const points = base && !line.length ? [base] : line;
-    if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 14 });
+    routeBounds = points.length ? L.latLngBounds(points) : null;
+    // Fitted whenever a plan is shown (a suggestion, an edit, a patrol opened), and again if the map's size changes.
+    if (routeBounds && panelShown.route) fitTo(routeBounds, 14);
     return routeStops;
   }
   function clearRoute() {
     routeLayer.clearLayers();
     routeStops = 0;
+    routeBounds = null;
+    showRouteLayer();
     return 0;
   }
+  function setPanelLayer(name, on) {
+    panelShown[name] = !!on;
+    if (name === "route") showRouteLayer(); else showHotspotLayers();
+    return panelShown[name];
+  }
 
+  // The key: incident kinds, clusters, and the patrol and hotspot symbols while those are on the map. It folds
+  // to its title on a narrow map (unless the user unfolded it) so it never hides what it explains.
+  const LEGEND_FOLD_WIDTH = 700;
+  let legendDiv = null;
+  let legendChosen = false;
+  function legendRows() {
+    const row = (symbol, name) => '<div class="rw-legend-row"><span class="rw-legend-sym">' + symbol + "</span>" +
+      escapeHtml(name) + "</div>";
+    const rows = kinds.map((kind) => row('<span class="rw-swatch" style="background:' + kind.colour + '">' +
+      escapeHtml(kind.icon) + "</span>", kind.name));
+    rows.push(row('<span class="rw-sym-cluster"><span>5</span></span>', sym.cluster.name));
+    if (map.hasLayer(routeLayer)) {
+      rows.push(row(stopPin("1", 14), sym.stop.name));
+      if (routeLayer.getLayers().some((layer) => layer.options.icon && layer.options.icon.options.className === "rw-route-base")) {
+        rows.push(row(baseHouse(16), sym.base.name));
+      }
+      rows.push(row('<svg width="18" height="8"><line x1="1" y1="4" x2="17" y2="4" stroke="' + sym.route.colour +
+        '" stroke-width="3" stroke-dasharray="5 3"/></svg>', sym.route.name));
+    }
+    if (map.hasLayer(hotspotBadges)) rows.push(row(hotspotSquare("1", 15), sym.hotspot.name));
+    return rows.join("");
+  }
+  function updateLegend() {
+    if (!legendDiv) return;
+    legendDiv.querySelector(".rw-legend-body").innerHTML = legendRows();
+    fitLegend();
+  }
+  function setLegendFolded(folded) {
+    if (legendDiv) legendDiv.classList.toggle("rw-folded", !!folded);
+  }
+  function fitLegend() {
+    if (!legendDiv) return;
+    const size = map.getSize();
+    if (!legendChosen) setLegendFolded(size.x < LEGEND_FOLD_WIDTH);
+    // Never taller than the map leaves room for: it scrolls instead.
+    legendDiv.querySelector(".rw-legend-body").style.maxHeight = Math.max(60, size.y - 150) + "px";
+  }
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "rw-legend");
-    div.innerHTML = '<b class="rw-legend-title" title="Click to fold or unfold">Incidents ▾</b><div>' +
-      kinds.map((kind) =>
-        '<span class="rw-swatch" style="background:' + kind.colour + '">' + escapeHtml(kind.icon) + "</span>" +
-        escapeHtml(kind.name)).join("<br>") + "</div>";
-    div.querySelector(".rw-legend-title").addEventListener("click", () => div.classList.toggle("rw-folded"));
-    if (map.getSize().x < 700) div.classList.add("rw-folded"); // a narrow map needs its space for incidents
+    div.innerHTML = '<b class="rw-legend-title" title="Click to fold or unfold">Key ▾</b><div class="rw-legend-body"></div>';
+    div.querySelector(".rw-legend-title").addEventListener("click", () => {
+      legendChosen = true;
+      div.classList.toggle("rw-folded");
+    });
     L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    legendDiv = div;
     return div;
   };
   legend.addTo(map);
+  updateLegend();
+  map.on("resize", fitLegend);
+  map.on("overlayadd overlayremove", updateLegend);
 
   const baseLayers = {};
   const baseNames = Object.keys(config.baseLayers);
@@ -398,6 +524,14 @@
     setRoute: setRoute,
     clearRoute: clearRoute,
     routeStopCount: () => routeStops,
+    // route or hotspots: on the map only while their panel is open
+    setPanelLayer: setPanelLayer,
+    panelLayerOnMap: (name) => (name === "route" ? map.hasLayer(routeLayer) : map.hasLayer(hotspotLayer)),
+    routeInView: () => !!routeBounds && map.getBounds().contains(routeBounds),
+    // Whether a fit is still kept (refitted on resize): false once the user has moved the map.
+    fitKept: () => fitTarget !== null,
+    setLegendFolded: (folded) => { legendChosen = true; setLegendFolded(folded); return !!folded; },
+    legendFolded: () => !!legendDiv && legendDiv.classList.contains("rw-folded"),
     markerCount: () => rows.length,
     // Markers and cluster badges on the map now, and the incidents they stand for (should equal markerCount).
     drawnCount: () => incidentsLayer.getLayers().length,

@@ -29,6 +29,8 @@ from ruralwatch.core.kinds import is_kind, kind_by_key
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.io import pdf_common as pdf
 from ruralwatch.mapping import boundaries
+from ruralwatch.mapping.symbols import BASE, ROUTE_COLOUR, STOP
+from ruralwatch.mapping.symbols import ROUTE as ROUTE_SYMBOL
 
 RECENT_DAYS = 14
 
@@ -268,7 +270,7 @@ MAP_HEIGHT = 300.0  # points; the width is the frame's
 MIN_SPAN_M = 1500.0  # a single stop still gets a readable neighbourhood
 PAD = 0.08  # share of the extent added on every side
 
-ROUTE = colors.HexColor("#1f3b5c")
+ROUTE = colors.HexColor(ROUTE_COLOUR)  # the app's map draws the route and stops in the same colour
 AREA_FILL = colors.HexColor("#e8eef5")
 AREA_LINE = colors.HexColor("#3d6a99")
 DISTRICT_LINE = colors.HexColor("#8a9099")
@@ -335,7 +337,9 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
                            strokeColor=None, fillColor=None))
     for ring_path in _area_paths(rings, view):
         clip.add(ring_path)
-    markers = [(*view.xy(e, n), 9.0) for e, n in start_xy + stop_xy] + [(*view.xy(e, n), 5.0) for e, n in incident_xy]
+    markers = [(*view.xy(e, n), 9.0) for e, n in start_xy]
+    markers += [(x, y + 10.0, 10.0) for x, y in (view.xy(e, n) for e, n in stop_xy)]  # a pin's head is above its tip
+    markers += [(*view.xy(e, n), 5.0) for e, n in incident_xy]
     context_drawn = _add_context(clip, view, markers, b.context)
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
@@ -532,16 +536,26 @@ def _arrowhead(x: float, y: float, angle: float, size: float) -> list[float]:
 
 
 def _add_stop_marker(group: Group, x: float, y: float, label: str) -> None:
-    radius = 7.5 if len(label) < 3 else 9
-    group.add(Circle(x, y, radius, fillColor=ROUTE, strokeColor=colors.white, strokeWidth=1.2))
-    group.add(String(x, y - 2.7, label, fontName=pdf.FONT_BOLD, fontSize=7.5, fillColor=colors.white,
+    """A teardrop pin with its tip on the stop, as on the app's map: round markers are incidents."""
+    radius = 6.5 if len(label) < 3 else 7.5
+    cy = y + radius + 3.5  # the head's centre, above the tip
+    group.add(Polygon([x, y, x - radius * 0.8, cy - radius * 0.55, x + radius * 0.8, cy - radius * 0.55],
+                      fillColor=ROUTE, strokeColor=colors.white, strokeWidth=1.0))
+    group.add(Circle(x, cy, radius, fillColor=ROUTE, strokeColor=colors.white, strokeWidth=1.0))
+    group.add(Polygon([x, y + 1.3, x - radius * 0.62, cy - radius * 0.45, x + radius * 0.62, cy - radius * 0.45],
+                      fillColor=ROUTE, strokeColor=None))  # hides the circle's outline where the point joins it
+    group.add(String(x, cy - 2.6, label, fontName=pdf.FONT_BOLD, fontSize=7.5, fillColor=colors.white,
                      textAnchor="middle"))
 
 
 def _add_start_marker(group: Group, x: float, y: float) -> None:
-    group.add(_rect(x - 6, y - 6, 12, 12, fillColor=colors.black, strokeColor=colors.white, strokeWidth=1.2))
-    group.add(String(x, y - 2.6, "S", fontName=pdf.FONT_BOLD, fontSize=7.5, fillColor=colors.white,
-                     textAnchor="middle"))
+    """The base, where the patrol starts and finishes: a house, as on the app's map. No letter: "S" and "B" are
+    incident kinds (suspicious activity, farm burglary)."""
+    fill, line = colors.HexColor(BASE.colour), colors.HexColor(BASE.outline)
+    group.add(Polygon([x, y + 6.5, x + 6.5, y + 0.8, x + 4.6, y + 0.8, x + 4.6, y - 5.5, x - 4.6, y - 5.5,
+                       x - 4.6, y + 0.8, x - 6.5, y + 0.8], fillColor=fill, strokeColor=line, strokeWidth=1.0,
+                      strokeLineJoin=1))
+    group.add(_rect(x - 1.2, y - 5.5, 2.4, 3.6, fillColor=line, strokeColor=None))
 
 
 def _add_incident_marker(group: Group, x: float, y: float, kind: str, radius: float = 4.6) -> None:
@@ -585,11 +599,11 @@ def _add_north_arrow(drawing: Drawing, view: _View) -> None:
 
 def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> tuple[Group, float]:
     """A key below the map: route symbols, then each incident kind that appears on it, wrapped into rows."""
-    items: list[tuple[str, str]] = [("stop", "Stop (visit order)")]
+    items: list[tuple[str, str]] = [("stop", STOP.name)]
     if b.start_point:
-        items.append(("start", "Start"))
+        items.append(("start", BASE.name))
     if len(b.stops) + (1 if b.start_point else 0) >= 2:
-        items.append(("route", "Route"))
+        items.append(("route", ROUTE_SYMBOL.name))
     if b.area_outline:
         items.append(("area", "Patrol area"))
     seen: list[str] = []
@@ -598,7 +612,7 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
             seen.append(incident.kind)
     items += [(f"kind:{key}", _kind_style(key)[2]) for key in sorted(seen, key=lambda k: _kind_style(k)[2])]
 
-    row_height, font_size = 13.0, 7.0
+    row_height, font_size = 17.0, 7.0  # tall enough for a stop's pin
     placed: list[tuple[float, int, str, str]] = []
     x, row = 0.0, 0
     for symbol, name in items:
@@ -614,7 +628,7 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
         cy = height - 6 - row_height * row - row_height / 2 + 1
         cx = x + 6
         if symbol == "stop":
-            _add_stop_marker(group, cx, cy, "1")
+            _add_stop_marker(group, cx, cy - 8, "1")  # the pin's head on the row's middle
         elif symbol == "start":
             _add_start_marker(group, cx, cy)
         elif symbol == "route":

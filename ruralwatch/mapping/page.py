@@ -21,6 +21,7 @@ from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.mapping.boundaries import Area
 from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, Geography, centre_zoom, shipped_geography
+from ruralwatch.mapping.symbols import SYMBOLS
 from ruralwatch.paths import resource_path
 
 ESSEX_CENTRE = (51.80, 0.55)  # kept for callers; the page centres on the chosen force (mapping.geography)
@@ -145,6 +146,8 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
         # Ordered like the indexes in IncidentRepository.map_json rows.
         "kinds": [{"key": k.key, "name": k.name, "colour": k.colour, "icon": k.icon} for k in KINDS],
         "statuses": [label for _key, label in STATUSES],
+        # Stops, base, route, hotspot cells and clusters: drawn like the briefing pack draws them.
+        "symbols": {s.key: {"name": s.name, "colour": s.colour, "outline": s.outline} for s in SYMBOLS},
         "attribution": BOUNDARY_ATTRIBUTION if boundary else "",
     }
     root = cast(folium.Figure, m.get_root())  # a Map is always placed in a Figure (folium makes one); typed as Element

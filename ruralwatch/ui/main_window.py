@@ -117,8 +117,7 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((130, 200, 130, 240, 110, 120, 110)):
-            header.resizeSection(column, width)
+        self.size_table_columns()
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
@@ -170,6 +169,12 @@ class MainWindow(QMainWindow):
         # pushed the window past a laptop's screen. A panel can still be dragged out to float.
         for dock in (self.sync_dock, self.roster_dock, self.patrol_dock):
             self.tabifyDockWidget(self.analysis_dock, dock)
+        # A panel's layers go with it: closing Patrols takes its route off the map, closing Analysis its hotspot
+        # cells (a new user found them left behind); reopening the panel shows them again.
+        self.map.set_panel_layer("route", False)
+        self.map.set_panel_layer("hotspots", False)
+        self.patrol_dock.toggleViewAction().toggled.connect(lambda on: self.map.set_panel_layer("route", on))
+        self.analysis_dock.toggleViewAction().toggled.connect(lambda on: self.map.set_panel_layer("hotspots", on))
         # Which of the incident forms and the patrol panel a map click goes to.
         self.picking = MapPicking(self.map, self.patrol_panel,
                                   lambda message, timeout: self.statusBar().showMessage(message, timeout))
@@ -548,6 +553,25 @@ class MainWindow(QMainWindow):
         if max(dock.width(), dock.sizeHint().width()) > limit:
             self.resizeDocks([dock], [limit], Qt.Orientation.Horizontal)
 
+    def size_table_columns(self) -> None:
+        """Column widths from the table's font (sample texts, or a number of average characters), so Larger text
+        widens them: fixed pixel widths cut the time off the When column."""
+        metrics = self.table.fontMetrics()
+        average = metrics.averageCharWidth()
+        pad = 2 * average + 8  # the cell's margins, and italic (demo) rows run a little wider
+        widths = (
+            metrics.horizontalAdvance("2026-12-31 23:59") + pad,  # When, as times.format_local writes it
+            average * 24 + pad + 16,  # Kind, with its colour swatch
+            average * 15 + pad,  # Status
+            average * 30 + pad,  # Place
+            metrics.horizontalAdvance("TL 1234 5678") + pad,  # Grid ref
+            average * 15 + pad,  # Vehicles
+            average * 13 + pad,  # Crime ref
+        )
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(widths):
+            header.resizeSection(column, max(width, header.sectionSizeFromContents(column).width()))
+
     def _default_size_fits(self) -> bool:
         screen = self.screen() or QApplication.primaryScreen()
         if screen is None:
@@ -775,6 +799,8 @@ class MainWindow(QMainWindow):
         font = app.font()
         font.setPointSizeF(self._base_point_size * (4 / 3 if on else 1))
         app.setFont(font)
+        theme.refresh_fonts(app)  # styled widgets and fitted tables do not follow setFont on their own
+        self.size_table_columns()
         keys.LARGE_TEXT.write(on)
 
     def _restore_layout(self) -> bool:

@@ -98,6 +98,9 @@ class MapView(QWebEngineView):
         self.page_folder = page_folder
         self.is_ready = False
         self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
+        # Whether the route and the hotspot cells may be on the map (their panels are open); kept here so a
+        # rebuilt page starts the same way.
+        self.panel_layers: dict[str, bool] = {"route": True, "hotspots": True}
         self.bridge = MapBridge(self)
         self.bridge.open_requested.connect(self.open_requested)
         self.bridge.marker_clicked.connect(self.marker_clicked)
@@ -122,7 +125,9 @@ class MapView(QWebEngineView):
         if not ok:
             return
         self.is_ready = True
-        pending, self._pending = self._pending, []
+        pending = [(f"rw.setPanelLayer({json.dumps(name)}, {json.dumps(on)})", None)
+                   for name, on in self.panel_layers.items()] + self._pending
+        self._pending = []
         for script, callback in pending:
             self._run(script, callback)
         self.ready.emit()
@@ -178,11 +183,19 @@ class MapView(QWebEngineView):
 
     def show_route(self, route: dict[str, Any], callback: Callable[[int], None] | None = None) -> None:
         """Draw a patrol plan: {"stops": [{"seq", "lat", "lon", "label", "arrive", "leave"}], "base": [lat, lon] or
-        None}. Numbered stops, a line in visiting order (from and back to the base), the view fitted to it."""
+        None}. Numbered pins, a line in visiting order (from and back to the base), the view fitted to it (and fitted
+        again when the map changes size, until the user moves it)."""
         self.run_js(f"rw.setRoute({json.dumps(route, separators=(',', ':'))})", callback)
 
     def clear_route(self) -> None:
         self.run_js("rw.clearRoute()")
+
+    def set_panel_layer(self, name: str, on: bool) -> None:
+        """Put the "route" or "hotspots" layers on the map (True) or take them off while their panel is closed.
+        The data stays in the page, so reopening the panel shows them again."""
+        self.panel_layers[name] = on
+        if self.is_ready:
+            self.run_js(f"rw.setPanelLayer({json.dumps(name)}, {json.dumps(on)})")
 
     def show_basemap(self, name: str) -> None:
         self.run_js(f"rw.showBaseLayer({json.dumps(name)})")

@@ -72,7 +72,7 @@ def set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
             if isinstance(value, (int, float)):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
-    table.resizeColumnsToContents()
+    theme.fit_columns_to_font(table)  # and again when the text size changes
 
 
 def table_rows(table: QTableWidget) -> list[list[str]]:
@@ -155,7 +155,7 @@ class PatrolForm(QWidget):
         self._snapshot_text = ""
 
         self.heading = wrapped_label("New patrol")
-        self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
+        theme.emphasise(self.heading, 1.2)
         self.error_label = wrapped_label()
         self.error_label.setStyleSheet(theme.error_style())
         self.error_label.hide()
@@ -480,7 +480,7 @@ class PlanEditor(QWidget):
         self._loading_pool: set[str] = set()
 
         self.heading = wrapped_label("Open or create a patrol to plan it.")
-        self.heading.setStyleSheet("font-weight: bold;")
+        theme.emphasise(self.heading)
         self.dwell = QSpinBox()
         self.dwell.setRange(0, 120)
         self.dwell.setSuffix(" min")

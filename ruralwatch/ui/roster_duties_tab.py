@@ -106,10 +106,7 @@ class DutiesTab(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda s=step: self.step(s))
         self.period_label = QLabel()
-        font = QFont(self.period_label.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.period_label.setFont(font)
+        theme.emphasise(self.period_label, 1.15)  # follows Larger text
         self.person_filter = QComboBox()
         self.person_filter.setMinimumContentsLength(16)
         self.person_filter.setToolTip("Show only this person's duties (and export only theirs)")

@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QTableWidget, QWidget
 
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 
@@ -305,6 +305,56 @@ def follow_system_scheme(app: QApplication, current: Callable[[], str]) -> None:
     """Re-colour when the desktop switches between light and dark, if the user's choice is to follow it."""
     app.styleHints().colorSchemeChanged.connect(
         lambda _scheme: apply_scheme(app, "system") if current() == "system" else None)
+
+
+# --- text size: everything follows the application's font -------------------------------------------------
+
+_FONT_SCALE = "rwFontScale"  # widget property: the font is this many times the application's, bold
+_FIT_COLUMNS = "rwFitColumns"  # widget property: a table whose columns are sized to their contents
+
+
+def emphasise(widget: QWidget, scale: float = 1.0) -> None:
+    """A bold heading or big button, `scale` times the application's text size, kept so when the text size changes
+    (refresh_fonts). Use this, not a style sheet's font-size or font-weight: those pin the size of the moment."""
+    widget.setProperty(_FONT_SCALE, float(scale))
+    _apply_scale(widget)
+
+
+def _apply_scale(widget: QWidget) -> None:
+    font = QFont()  # nothing resolved but what is set here: the rest comes from the parent, so it follows
+    font.setBold(True)
+    scale = float(widget.property(_FONT_SCALE))
+    if scale != 1.0:
+        font.setPointSizeF(QApplication.font().pointSizeF() * scale)
+    widget.setFont(font)
+
+
+def fit_columns_to_font(table: QTableWidget) -> None:
+    """Size the columns to their contents now and again whenever the text size changes (refresh_fonts), so a
+    time or a date is never cut off."""
+    table.setProperty(_FIT_COLUMNS, True)
+    table.resizeColumnsToContents()
+
+
+def refresh_fonts(app: QApplication) -> None:
+    """Call after QApplication.setFont. Qt gives a widget with a style sheet of its own (even one that only sets
+    a colour or a padding) the font it had when the sheet was set, and never updates it: the patrol log's buttons,
+    its vehicle box and headings stayed small under Larger text. Setting each sheet again picks up the new font;
+    emphasised widgets and tables sized to their contents are redone too."""
+    # setFont only posts the change to the widgets: deliver it first, so what follows measures the new font.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
+    widgets = app.allWidgets()
+    for widget in widgets:
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)
+    for widget in widgets:
+        if widget.property(_FONT_SCALE) is not None:
+            _apply_scale(widget)
+    for widget in widgets:
+        if isinstance(widget, QTableWidget) and widget.property(_FIT_COLUMNS):
+            widget.resizeColumnsToContents()
 
 
 # --- keyboard ---------------------------------------------------------------------------------------------

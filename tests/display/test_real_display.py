@@ -40,3 +40,9 @@ def run_scenarios(module: str, width: int, height: int, scale: float | None = No
                          ids=["1366x768", "1920x1080", "1920x1080@150%"])
 def test_the_window_fits_police_laptop_screens(width: int, height: int, scale: float | None) -> None:
     run_scenarios("xcb_screen.py", width, height, scale)
+
+
+@pytest.mark.xcb
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_a_patrol_plan_is_fitted_into_the_map_beside_its_panel(width: int, height: int) -> None:
+    run_scenarios("xcb_map.py", width, height)

@@ -244,3 +244,23 @@ def test_each_stop_gives_its_grid_reference_by_ostn15(tmp_path: Path) -> None:
     text = " ".join(_pages(out))
     for lat, lon in PLACES:
         assert geo.lat_lon_to_grid_ref(lat, lon, 8) in text
+
+
+def test_route_symbols_carry_no_letter_an_incident_kind_uses() -> None:
+    """The base was an "S" (start) in the pack and a "B" on the map, while S and B are also incident kinds
+    (suspicious activity, farm burglary): every symbol now reads one way in the pack and on the map."""
+    from ruralwatch.core.kinds import KINDS
+    from ruralwatch.mapping.symbols import BASE, ROUTE, STOP, SYMBOLS
+
+    kind_letters = [kind.icon for kind in KINDS]
+    assert len(set(kind_letters)) == len(kind_letters)
+    assert all(symbol.text in ("", "#") for symbol in SYMBOLS)  # nothing, or a number
+    assert len({symbol.shape for symbol in SYMBOLS}) == len(SYMBOLS)
+
+    # A briefing without incidents: every letter on its map would belong to a route symbol (there are none).
+    drawing = briefing_module.patrol_map(_briefing(incidents=()))
+    texts = [getattr(node, "text", "") for node in _walk(drawing)]
+    letters = {text for text in texts if len(text) == 1 and text.isalpha()}
+    assert letters == {"N"}  # only the north arrow
+    for name in (STOP.name, BASE.name, ROUTE.name):
+        assert name in texts, name

@@ -1,0 +1,32 @@
+"""The symbols the map and the briefing pack share, besides the incident kinds (core.kinds: coloured circles
+with the kind's letter).
+
+Each symbol differs from the others by shape and colour, not only by what is written in it: a new user took
+numbered stops, ranked hotspots and cluster counts for one thing, and read "B" and "S" both as an incident kind
+(farm burglary, suspicious activity) and as the patrol's base or start. So no symbol here carries a letter, and
+the shapes are: a teardrop pin (stop), a house (base), a square (hotspot cell), a haloed circle (cluster).
+The page gets them through RW_CONFIG; the briefing draws the same shapes in the same colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MapSymbol:
+    key: str
+    name: str  # as the legends say it
+    shape: str  # pin, house, square, halo-circle, line
+    colour: str  # fill
+    outline: str
+    text: str  # what is written in it: "#" for a number (visit order, rank, count), "" for nothing
+
+
+ROUTE_COLOUR = "#0d47a1"
+STOP = MapSymbol("stop", "Patrol stop (visit order)", "pin", ROUTE_COLOUR, "#ffd600", "#")
+BASE = MapSymbol("base", "Base (start and finish)", "house", "#000000", "#ffffff", "")
+ROUTE = MapSymbol("route", "Patrol route", "line", ROUTE_COLOUR, ROUTE_COLOUR, "")
+HOTSPOT = MapSymbol("hotspot", "Hotspot cell (rank)", "square", "#7f0000", "#ffffff", "#")
+CLUSTER = MapSymbol("cluster", "Several incidents (zoom in)", "halo-circle", "#6ecc39", "#b5e28c", "#")
+SYMBOLS: tuple[MapSymbol, ...] = (STOP, BASE, ROUTE, HOTSPOT, CLUSTER)

@@ -1,0 +1,56 @@
+"""Larger text (View ▸ Larger text) reaches every widget: the patrol log's buttons, Start/End, the vehicle box and
+the headings (their style sheets used to pin the old size), and the columns holding times widen with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from ruralwatch.ui.patrol_plan import set_rows
+
+
+@pytest.fixture
+def large_text(window) -> Iterator:
+    yield window
+    window.set_large_text(False)  # the application's font is shared by every test in this process
+
+
+def _size(widget) -> float:
+    return widget.font().pointSizeF()
+
+
+def test_patrol_log_and_plan_follow_the_text_size(qtbot, large_text):
+    window = large_text
+    window.patrol_dock.toggleViewAction().trigger()
+    panel = window.patrol_panel
+    log, plan, form = panel.log, panel.plan, panel.form
+    set_rows(log.table, [["06:03", "Arrived at hotspot", "1", "", "", "TL 5398 3839"]])
+    before = QApplication.font().pointSizeF()
+
+    window.set_large_text(True)
+    size = QApplication.font().pointSizeF()
+    assert size > before
+    for widget in (log.start_button, log.end_button, log.vrm, log.heading, plan.heading,
+                   *log.kind_buttons.values()):
+        assert _size(widget) == pytest.approx(size), widget
+    assert log.start_button.font().bold() and log.vrm.font().bold() and plan.heading.font().bold()
+    assert _size(form.heading) > size  # the patrol's title stays a little larger than the text
+    # The Time column is wide enough for the time in the larger font.
+    assert log.table.columnWidth(0) >= log.table.sizeHintForColumn(0)
+    assert log.table.columnWidth(0) >= log.table.horizontalHeader().sectionSizeHint(0)
+
+    window.set_large_text(False)
+    assert _size(log.start_button) == pytest.approx(before)
+    assert _size(form.heading) == pytest.approx(before * 1.2)
+
+
+def test_the_incident_table_when_column_fits_the_time_at_either_size(qtbot, large_text):
+    window = large_text
+    for on in (False, True):
+        window.set_large_text(on)
+        qtbot.waitUntil(lambda: window.table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5_000)
+        metrics = window.table.fontMetrics()
+        needed = metrics.horizontalAdvance("2026-11-24 17:00") + 2 * metrics.averageCharWidth()
+        assert window.table.columnWidth(0) >= needed, on
