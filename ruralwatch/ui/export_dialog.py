@@ -1,4 +1,5 @@
-"""File ▸ Export incidents…: CSV, GeoJSON or an Excel workbook of the incidents a period and kinds select.
+"""File ▸ Export…: incidents, patrols (routes, stops, logs), duties, hours or all of it, as CSV, GeoJSON or an Excel
+workbook, for a period (and, for incidents, kinds).
 
 The same ExportService as `ruralwatch export` (role check, personal data only for roles entitled to it, the audit
 entry); the work runs off the UI thread with progress and cancel, and a cancelled or failed export leaves the
@@ -32,7 +33,14 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.core.kinds import KINDS
-from ruralwatch.io.exports import ExportOptions, ExportResult, check_target
+from ruralwatch.io.exports import (
+    WHAT_NAMES,
+    WHATS,
+    ExportOptions,
+    ExportResult,
+    check_folder_target,
+    check_target,
+)
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
@@ -41,9 +49,9 @@ from ruralwatch.ui.widgets import settle_default_button
 
 # (format key, what the user sees, file ending)
 EXPORT_FORMATS = (
-    ("csv", "CSV: one row per incident (spreadsheets, other tools)", ".csv"),
-    ("xlsx", "Excel workbook: incidents, vehicles and stolen items sheets", ".xlsx"),
-    ("geojson", "GeoJSON: incidents as points (QGIS and other GIS)", ".geojson"),
+    ("csv", "CSV: one row per record (spreadsheets, other tools)", ".csv"),
+    ("xlsx", "Excel workbook: a sheet per table", ".xlsx"),
+    ("geojson", "GeoJSON: points and routes (QGIS and other GIS)", ".geojson"),
 )
 
 
@@ -53,20 +61,27 @@ class ExportDialog(QDialog):
     def __init__(self, services: Services, start: IncidentFilter | None = None, folder: Path | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export incidents")
+        self.setWindowTitle("Export")
         self.services = services
         # The dialog's own background work (progress over the dialog); changes reach the window's hub.
         self.ops = Operations(services, self, lambda title, message: self.show_error(f"{title}: {message}"))
         self.task: BackgroundTask | None = None
         start = start or IncidentFilter()
-        actor = services.store.actor
         layout = QVBoxLayout(self)
-        intro = QLabel("Exports the incidents recorded in RuralWatch (not published crime) in the period and "
-                       "kinds chosen; deleted incidents never. The export is recorded in the audit log.")
+        intro = QLabel("Exports what is recorded in RuralWatch (not published crime) in the period chosen; deleted "
+                       "records never. The export is recorded in the audit log.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         layout.addLayout(form)
+
+        self.what_choice = QComboBox()
+        for key in WHATS:
+            name = WHAT_NAMES[key]
+            self.what_choice.addItem(name[:1].upper() + name[1:], key)
+        self.what_choice.setToolTip("All: a workbook with a README sheet, or a folder of CSV or GeoJSON files")
+        self.what_choice.currentIndexChanged.connect(self._what_changed)
+        form.addRow("&What:", self.what_choice)
 
         self.format = QComboBox()
         for key, text, _suffix in EXPORT_FORMATS:
@@ -75,6 +90,7 @@ class ExportDialog(QDialog):
         form.addRow("&Format:", self.format)
 
         self.path = QLineEdit(str((folder or Path.home()) / f"ruralwatch-incidents-{date.today():%Y-%m-%d}.csv"))
+        self.path.setToolTip("For everything as CSV or GeoJSON: a new or empty folder, one file per table")
         browse = QPushButton("C&hoose…")
         browse.clicked.connect(self.choose_file)
         row = QHBoxLayout()
@@ -118,12 +134,7 @@ class ExportDialog(QDialog):
         kinds_label.setToolTip("Space ticks or clears the selected kind")
         form.addRow(kinds_label, self.kinds)
 
-        self.personal = QCheckBox("Include reporters' &names and phone numbers")
-        if actor.can("personal.reporters"):
-            self.personal.setToolTip("Share such a file only with those entitled to personal data")
-        else:
-            self.personal.setEnabled(False)
-            self.personal.setToolTip("Your role may not export personal data (vehicle registrations are left blank)")
+        self.personal = QCheckBox()
         form.addRow(self.personal)
         if start.statuses or start.text:
             note = QLabel("The table's status and search filters are not applied: the export takes the period "
@@ -142,6 +153,34 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         settle_default_button(self, self.export_button)  # not Choose…
+        self._what_changed()
+
+    def what(self) -> str:
+        return str(self.what_choice.currentData())
+
+    def _to_folder(self) -> bool:
+        """`all` as CSV or GeoJSON is a folder of files, one per table."""
+        return self.what() == "all" and self.fmt() in ("csv", "geojson")
+
+    def _what_changed(self) -> None:
+        """Kinds are for incidents only; personal data means reporters' details with incidents and people's names
+        with patrols, duties and hours, each for the roles entitled to it."""
+        what = self.what()
+        self.kinds.setEnabled(what in ("incidents", "all"))
+        actor = self.services.store.actor
+        needs = [*(["personal.reporters"] if what in ("incidents", "all") else []),
+                 *(["personal.volunteers"] if what in ("patrols", "duties", "hours", "all") else [])]
+        parts = [*(["reporters' names and phone numbers"] if "personal.reporters" in needs else []),
+                 *(["people's names"] if "personal.volunteers" in needs else [])]
+        self.personal.setText("Include " + " and ".join(parts) if parts else "No personal data in this export")
+        allowed = bool(needs) and all(actor.can(n) for n in needs)
+        self.personal.setEnabled(allowed)
+        if not allowed:
+            self.personal.setChecked(False)
+        self.personal.setToolTip("Share such a file only with those entitled to personal data" if allowed else
+                                 "Your role may not export this personal data (vehicle registrations are left blank "
+                                 "for roles not entitled to them)")
+        self._match_suffix()
 
     # --- input -----------------------------------------------------------------------------------------------
 
@@ -149,20 +188,30 @@ class ExportDialog(QDialog):
         return str(self.format.currentData())
 
     def _match_suffix(self) -> None:
-        """Changing the format changes the file name's ending to match (other names are left alone)."""
+        """Changing the format changes the file name's ending to match (other names are left alone); a folder of
+        files has no ending. The default name follows what is exported."""
         text = self.path.text().strip()
         if not text:
             return
         path = Path(text)
-        endings = {suffix for _key, _text, suffix in EXPORT_FORMATS}
-        if path.suffix.lower() in endings | {".json"}:
-            self.path.setText(str(path.with_suffix(self._suffix())))
+        stem = path.stem if path.suffix.lower() in {s for _k, _t, s in EXPORT_FORMATS} | {".json"} else path.name
+        if stem.startswith("ruralwatch-"):  # our own default name: it names what is exported
+            words = stem.split("-")
+            day = "-".join(words[-3:]) if len(words) >= 4 else f"{date.today():%Y-%m-%d}"
+            stem = f"ruralwatch-{self.what()}-{day}"
+        self.path.setText(str(path.with_name(stem if self._to_folder() else stem + self._suffix())))
 
     def _suffix(self) -> str:
         return next(suffix for key, _text, suffix in EXPORT_FORMATS if key == self.fmt())
 
     def choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(self, "Export incidents to", self.path.text(),
+        if self._to_folder():
+            chosen = QFileDialog.getExistingDirectory(self, "Export into a new or empty folder",
+                                                      str(Path(self.path.text()).parent))
+            if chosen:
+                self.path.setText(chosen)
+            return
+        chosen, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path.text(),
                                                       f"{self.format.currentText()} (*{self._suffix()})")
         if chosen:
             self.path.setText(chosen if Path(chosen).suffix else chosen + self._suffix())
@@ -173,13 +222,13 @@ class ExportDialog(QDialog):
 
     def options(self) -> ExportOptions:
         ticked = self.ticked_kinds()
-        if not ticked:
+        if not ticked and self.kinds.isEnabled():
             raise ValidationError.single("kind", "tick at least one kind")
         return ExportOptions.parse(
             self.date_from.date().toPython() if self.use_from.isChecked() else None,
             self.date_to.date().toPython() if self.use_to.isChecked() else None,
-            () if len(ticked) == self.kinds.count() else ticked,  # every kind ticked: no kind filter
-            self.personal.isChecked(),
+            () if len(ticked) == self.kinds.count() or not self.kinds.isEnabled() else ticked,  # all: no filter
+            self.personal.isChecked(), self.what(),
         )
 
     def show_error(self, message: str) -> None:
@@ -197,7 +246,7 @@ class ExportDialog(QDialog):
             return None
         try:
             options = self.options()
-            target = check_target(Path(text))
+            target = check_folder_target(Path(text)) if self._to_folder() else check_target(Path(text))
         except RuralWatchError as exc:
             self.show_error(str(exc))
             return None
@@ -209,7 +258,7 @@ class ExportDialog(QDialog):
 
         self.export_button.setEnabled(False)
         self.task = self.ops.run(
-            "Exporting incidents…",
+            "Exporting…",
             lambda services, progress: services.exports.export(options, fmt, target, progress), done,
             on_failed=lambda exc: self.show_error(f"Not exported: {exc}"),
             on_cancelled=lambda _exc: self.show_error(f"Export cancelled: {target.name} was not written."),

@@ -56,7 +56,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "data.purge"),
     ActionSpec("import_action", "&Import published crime (data.police.uk)…", "Ctrl+I", "import_published",
                "Import street-level crime CSV files", "import.published"),
-    ActionSpec("export_action", "&Export incidents (CSV, Excel, GeoJSON)…", "Ctrl+Shift+E", "open_export",
+    ActionSpec("export_action", "&Export incidents, patrols, duties, hours…", "Ctrl+Shift+E", "open_export",
                "Export the incidents of a period and kinds", "export.data"),
     ActionSpec("settings_action", "Se&ttings…", "Ctrl+,", "open_settings",
                "Display, idle lock, planning defaults, rostering rules, retention"),

@@ -145,3 +145,35 @@ def test_the_map_page_export_is_audited_and_a_cancel_keeps_the_old_file(filled: 
         filled.exports.map_page(IncidentFilter(), target, lambda done, total: done < total)
     assert target.read_text(encoding="utf-8") == html
     assert [p.name for p in out.iterdir()] == ["map.html"]
+
+
+def test_patrols_and_everything_are_exported_from_the_same_dialog(qtbot, services: Services, out: Path) -> None:
+    from datetime import UTC, datetime
+
+    from ruralwatch.services.demo import load_demo
+    from ruralwatch.services.demo_roster import load_demo_roster
+
+    demo_now = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    load_demo(services.incidents, count=120, now=demo_now)  # patrols are planned on hotspots of incidents
+    load_demo_roster(services.people, services.roster, services.patrols, now=demo_now)
+    dialog = ExportDialog(services, folder=out)
+    qtbot.addWidget(dialog)
+    dialog.what_choice.setCurrentIndex(dialog.what_choice.findData("patrols"))
+    dialog.format.setCurrentIndex(dialog.format.findData("geojson"))
+    assert not dialog.kinds.isEnabled() and "people's names" in dialog.personal.text()
+    assert dialog.path.text().endswith(".geojson") and "ruralwatch-patrols-" in dialog.path.text()
+    with qtbot.waitSignal(dialog.exported, timeout=30_000) as done:
+        dialog.export_button.click()
+    features = json.loads(Path(done.args[0].path).read_text(encoding="utf-8"))["features"]
+    assert len(features) == len(services.patrols.list()) > 0
+    assert {f["geometry"]["type"] for f in features} == {"LineString"}
+    # Everything as CSV: a folder of files; the name has no ending and Choose… picks a folder.
+    again = ExportDialog(services, folder=out)
+    qtbot.addWidget(again)
+    again.what_choice.setCurrentIndex(again.what_choice.findData("all"))
+    assert again.kinds.isEnabled() and "reporters'" in again.personal.text()
+    assert not Path(again.path.text()).suffix
+    with qtbot.waitSignal(again.exported, timeout=30_000) as done:
+        again.export_button.click()
+    folder = Path(done.args[0].path)
+    assert folder.is_dir() and (folder / "patrols.csv").exists() and (folder / "hours.csv").exists()
