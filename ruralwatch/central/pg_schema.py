@@ -344,10 +344,19 @@ PATROL_VIEWS = {
                     "s.dwell_minutes, p.title, p.starts_at, p.status, s.geom, s.geom_bng "
                     "FROM patrol_stops s JOIN patrols p ON p.id = s.patrol_id WHERE p.deleted = 0",
     "patrol_routes": "SELECT p.id, p.title, p.starts_at, p.ends_at, p.status, p.area_name, count(*) AS stops, "
-                     "ST_MakeLine(s.geom ORDER BY s.seq) AS geom, ST_MakeLine(s.geom_bng ORDER BY s.seq) AS geom_bng "
+                     # Typed, so QGIS and GDAL see LineStrings with their SRID (an untyped expression reads as
+                     # "geometry, SRID 0" and has to be picked by hand).
+                     "ST_MakeLine(s.geom ORDER BY s.seq)::geometry(LineString, 4326) AS geom, "
+                     "ST_MakeLine(s.geom_bng ORDER BY s.seq)::geometry(LineString, 27700) AS geom_bng "
                      "FROM patrols p JOIN patrol_stops s ON s.patrol_id = p.id WHERE p.deleted = 0 "
                      "GROUP BY p.id HAVING count(*) > 1",
 }
+
+
+def may_create_roles(conn: psycopg.Connection) -> bool:
+    """Whether the connected role can make the merge and analyst roles (a superuser, or CREATEROLE)."""
+    row = conn.execute(b"SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()
+    return bool(row and row[0])
 
 
 def _role_exists(conn: psycopg.Connection, role: str) -> bool:

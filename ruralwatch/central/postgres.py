@@ -106,6 +106,10 @@ class PgCentral:
         try:
             with pg_errors(where):
                 pg_schema.server_checks(conn)
+                if roles and not pg_schema.may_create_roles(conn):  # said before anything is made
+                    raise CentralError(f"this role may not create the roles in {where}: run `central init --roles` "
+                                       f"as a superuser (e.g. postgres) or as a role with CREATEROLE "
+                                       f"(`createuser --createrole`); nothing was changed")
                 if pg_schema.postgis_version(conn) is None:
                     try:
                         with conn.transaction():

@@ -160,3 +160,26 @@ def test_the_merge_role_merges_and_keeps_its_rights_on_tables_a_later_step_adds(
         central.close()
         laptop.store.close()
 
+
+
+def test_init_roles_by_an_owner_without_createrole_is_refused_before_anything_is_made(
+        pg_cluster: PgCluster, pg_dsn: str) -> None:
+    """The administrator's guide once made the owner without CREATEROLE: `init --roles` then made the schema and
+    the signing identity and only failed at the roles, so the next `init` said "already up to date"."""
+    database = conninfo_to_dict(pg_dsn)["dbname"]
+    pg_cluster.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rw_plain_owner') THEN "
+                   "CREATE ROLE rw_plain_owner LOGIN; END IF; END $$")
+    pg_cluster.sql(f'ALTER DATABASE "{database}" OWNER TO rw_plain_owner')
+    pg_cluster.sql("GRANT CREATE ON SCHEMA public TO rw_plain_owner", database)
+    with pytest.raises(CentralError, match="CREATEROLE.*nothing was changed"):
+        PgCentral.init(PgTarget(pg_cluster.dsn(database, user="rw_plain_owner")), roles=True)
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT to_regclass('public.schema_version')").fetchone() == (None,)
+
+
+def test_the_route_view_is_typed_so_gis_tools_see_linestrings_with_their_srid(pg_dsn: str) -> None:
+    _init(pg_dsn)
+    with psycopg.connect(pg_dsn) as conn:
+        found = conn.execute("SELECT f_geometry_column, type, srid FROM geometry_columns WHERE f_table_schema = "
+                             "'analyst' AND f_table_name = 'patrol_routes' ORDER BY 1").fetchall()
+    assert found == [("geom", "LINESTRING", 4326), ("geom_bng", "LINESTRING", 27700)]
