@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
 from ruralwatch.services.sync import ExportResult, ImportResult
@@ -77,6 +78,8 @@ class CentralStore(Protocol):
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport: ...
 
-    def export(self, fmt: str, out: Path) -> FileExportResult: ...
+    def export(self, fmt: str, out: Path, options: ExportOptions | None = None) -> FileExportResult:
+        """What `options` selects (default: the live incidents) as `fmt`; never personal data on PostgreSQL."""
+        ...
 
     def close(self) -> None: ...

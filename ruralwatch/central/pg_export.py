@@ -1,16 +1,22 @@
-"""`central export` on PostgreSQL: the live incidents with their vehicles and stolen items, written by the same
-writer as a laptop's export (ruralwatch.io.exports), without personal data (reporters, registrations)."""
+"""`central export` on PostgreSQL: the live incidents with their vehicles and stolen items, and the whole picture
+(patrols with their stops and logs, duties, hours), written by the same writer as a laptop's export
+(ruralwatch.io.exports) from the same records (ruralwatch.io.picture), without personal data (reporters, people's
+names, registrations)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_schema import quote
+from ruralwatch.core import times
+from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import AttachmentInfo, Incident
 from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, FieldType
 from ruralwatch.io import exports
+from ruralwatch.io.picture import Picture, gather
 
 if TYPE_CHECKING:
     from ruralwatch.central.postgres import PgCentral
@@ -57,6 +63,37 @@ def incidents(central: PgCentral) -> list[Incident]:
     return found
 
 
-def export(central: PgCentral, fmt: str, out: Path) -> exports.ExportResult:
-    exports.check_target(out)
-    return exports.export(exports.ExportData(incidents(central)), fmt, out)
+class _CentralRows:
+    """The central tables' live rows for the picture (ruralwatch.io.picture.RowSource); registrations blank."""
+
+    def __init__(self, central: PgCentral) -> None:
+        self.central = central
+
+    def live_rows(self, table: str) -> list[dict[str, Any]]:
+        rows = _rows(self.central, table, "WHERE deleted = 0")
+        if table == "patrol_events":
+            rows = [{**row, "vrm": None} for row in rows]
+        return rows
+
+
+def export(central: PgCentral, fmt: str, out: Path, options: exports.ExportOptions | None = None
+           ) -> exports.ExportResult:
+    options = options or exports.ExportOptions()
+    if options.include_personal:
+        raise RuralWatchError("the central store's export carries no personal data: export from a laptop's or the "
+                              "central database file's RuralWatch with --include-personal")
+    if not (options.what == "all" and fmt in ("csv", "geojson")):
+        exports.check_target(out)
+    found = incidents(central) if options.wants("incidents") else []
+    if options.kinds:
+        found = [i for i in found if i.kind in options.kinds]
+    first, last = options.date_from, options.date_to
+    found = [i for i in found if _within(i.occurred_start, first, last)]
+    picture = gather(_CentralRows(central), first, last) if options.what != "incidents" else Picture()
+    context = {"Database": f"central store {central.where} (device {central.device_id})"}
+    return exports.export(exports.ExportData(found, options, times.utc_now(), picture, context), fmt, out)
+
+
+def _within(stored: str, first: date | None, last: date | None) -> bool:
+    day = times.to_local(times.from_storage(stored)).date()
+    return (first is None or day >= first) and (last is None or day <= last)

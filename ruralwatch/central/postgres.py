@@ -22,6 +22,7 @@ from ruralwatch.central.interface import CentralStatus
 from ruralwatch.central.pg_merge import PgMerger, Progress
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core import times
+from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
 from ruralwatch.services.sync import ExportResult, ImportResult
@@ -191,11 +192,11 @@ class PgCentral:
         with pg_errors(self.where):
             return import_published(self, paths)
 
-    def export(self, fmt: str, out: Path) -> FileExportResult:
+    def export(self, fmt: str, out: Path, options: ExportOptions | None = None) -> FileExportResult:
         from ruralwatch.central.pg_export import export
 
         with pg_errors(self.where):
-            return export(self, fmt, out)
+            return export(self, fmt, out, options)
 
 
 def _require_postgis(conn: psycopg.Connection, where: str) -> None:

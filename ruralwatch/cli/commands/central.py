@@ -20,7 +20,7 @@ from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase
-from ruralwatch.io.exports import FORMATS
+from ruralwatch.io.exports import FORMATS, WHATS, ExportOptions, resolve_format
 
 STORE_HELP = f"a RuralWatch database file, or a PostgreSQL connection string (default: ${DSN_ENV})"
 
@@ -72,10 +72,15 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     published.add_argument("--into", metavar="FILE|DSN", help=STORE_HELP)
     published.add_argument("--json", action="store_true")
 
-    export = actions.add_parser("export", help="the live incidents as CSV, GeoJSON or XLSX (no personal data)")
+    export = actions.add_parser("export", help="incidents, patrols, duties or hours as CSV, GeoJSON or XLSX (no "
+                                               "personal data; see `ruralwatch export --help`)")
     export.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
+    export.add_argument("--what", choices=WHATS, default="incidents", help="what to export (default: incidents)")
     export.add_argument("--format", choices=FORMATS)
-    export.add_argument("--out", required=True, type=Path, metavar="PATH")
+    export.add_argument("--out", required=True, type=Path, metavar="PATH",
+                        help="file to write; for --what all as CSV or GeoJSON a new or empty folder")
+    export.add_argument("--first-day", metavar="YYYY-MM-DD", help="first UK local day, inclusive")
+    export.add_argument("--last-day", metavar="YYYY-MM-DD", help="last UK local day, inclusive")
 
 
 def _target(args: argparse.Namespace) -> Target:
@@ -168,7 +173,10 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
             print(f"{report.files} files: {report.imported:,} published crimes imported, {report.duplicates:,} "
                   f"already held, {report.rejected:,} rejected")
     elif action == "export":
-        print(central.export(args.format, args.out).summary())
+        options = ExportOptions.parse(args.first_day, args.last_day, what=args.what)
+        in_folder = args.what == "all" and args.format in ("csv", "geojson")
+        fmt = args.format if in_folder else resolve_format(args.format, args.out)
+        print(central.export(fmt, args.out, options).summary())
     else:  # the parser offers only the actions above
         raise AssertionError(f"unhandled central action {action}")
     return ExitCode.OK
