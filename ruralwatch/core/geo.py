@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import osgb
 from pyproj import Transformer
 
 from ruralwatch.core.errors import ValidationError
@@ -145,6 +144,8 @@ def easting_northing_to_lat_lon(easting: float, northing: float) -> tuple[float,
     """Grid metres to WGS84/ETRS89 (lat, lon) by OSTN15 (iterative inverse, as OS specifies)."""
     if not (math.isfinite(easting) and math.isfinite(northing)):  # osgb's iteration never ends on NaN
         raise ValidationError.single("grid_ref", "easting and northing must be numbers")
+    import osgb  # here, not at the top: loading its OSTN15 grid takes 0.2 s, which most commands never need
+
     lat, lon = osgb.grid_to_ll(float(easting), float(northing))
     return float(lat), float(lon)
 
@@ -154,6 +155,8 @@ def lat_lon_to_easting_northing(lat: float, lon: float) -> tuple[float, float]:
     if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
         # Not a place on Earth (and osgb's iteration never ends on NaN).
         raise ValidationError.single("location", "latitude and longitude must be numbers, within +-90 and +-180")
+    import osgb  # loaded on first use (see above)
+
     easting, northing = osgb.ll_to_grid(float(lat), float(lon))
     return float(easting), float(northing)
 

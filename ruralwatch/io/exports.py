@@ -676,8 +676,12 @@ def export(data: ExportData, fmt: str, out: Path | str, progress: ProgressCallba
     proceed = None if progress is None else lambda: progress(steps, steps)
     if in_folder:
         suffix = ".csv" if fmt == "csv" else ".geojson"
-        replace_folder(target, lambda folder: [write_one(t, folder / f"{t.file_stem}{suffix}") for t in tables],
-                       proceed)
+
+        def write_all(folder: Path) -> None:
+            for table in tables:
+                write_one(table, folder / f"{table.file_stem}{suffix}")
+
+        replace_folder(target, write_all, proceed)
     else:
         replace_atomically(target, write, proceed)
     counts = {table.name: len(table.rows) for table in tables}

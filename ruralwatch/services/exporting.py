@@ -21,7 +21,6 @@ from ruralwatch.io.exports import (
     replace_atomically,
 )
 from ruralwatch.io.picture import Picture, gather
-from ruralwatch.mapping.export import standalone_map_html
 from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.audit import record_event
@@ -103,6 +102,8 @@ class ExportService:
         count = len(json.loads(rows_json))
         if progress is not None and not progress(1, 3):
             raise CancelledError(f"cancelled: {target.name} was not written")
+        from ruralwatch.mapping.export import standalone_map_html  # folium: loaded only for this export
+
         html = standalone_map_html(rows_json, GeographyService(self.store).current())
         if progress is not None and not progress(2, 3):
             raise CancelledError(f"cancelled: {target.name} was not written")

@@ -17,9 +17,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlite_utils
 from sqlcipher3 import dbapi2 as driver
 
@@ -29,6 +28,9 @@ from ruralwatch.core.permissions import SYSTEM, Actor
 from ruralwatch.store import migrations as migrations_module
 from ruralwatch.store.field_vault import FieldVault, associated_data, is_sealed
 from ruralwatch.store.migrations import Migration
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 KEY_BYTES = 32
@@ -162,6 +164,7 @@ class Store:
 
     def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """A query's rows as a DataFrame (pandas' read_sql only knows the standard library's driver)."""
+        import pandas as pd  # imported where used, as the analysis modules do
         cursor = self.db.execute(sql, list(params))
         return pd.DataFrame.from_records(cursor.fetchall(), columns=[d[0] for d in cursor.description])
 
