@@ -40,3 +40,10 @@ def run_scenarios(module: str, width: int, height: int, scale: float | None = No
                          ids=["1366x768", "1920x1080", "1920x1080@150%"])
 def test_the_window_fits_police_laptop_screens(width: int, height: int, scale: float | None) -> None:
     run_scenarios("xcb_screen.py", width, height, scale)
+
+
+@pytest.mark.xcb
+def test_a_person_drives_the_app_at_1366x768() -> None:
+    """First start, an incident, published crime, a patrol planned, briefed and logged, auto-fill, a sync export
+    and the lock, each driven by keys and clicks only (xcb_person.py)."""
+    run_scenarios("xcb_person.py", 1366, 768)

@@ -234,10 +234,13 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
     log_rows = table_rows(log.table)
     assert log_rows[0][1] == "Vehicle stop-check" and "of interest" in log_rows[0][3]
 
-    # An ordinary VRM: no alert, and the result is said in words.
+    # An ordinary VRM: no new alert, the result said in words, and the alert before it still on show.
     log.vrm.setText("AB12 CDE")
     assert panel.log_event("stop_check").flagged is False
-    assert log.alert.isHidden() and "not a vehicle of interest" in log.message.text()
+    assert "not a vehicle of interest" in log.message.text()
+    assert not log.alert.isHidden() and log.alert_texts() == [alert]
+    log.dismiss_button.click()
+    assert log.alert.isHidden() and log.alert_texts() == []
 
     clock.advance(8)
     assert panel.log_event("left_stop") is not None
