@@ -327,6 +327,15 @@ def test_new_incident_with_ctrl_n_typed_and_saved_with_ctrl_s(qtbot, window, ser
     choose_in_combo(form.kind, "Hare")
     type_time(qtbot, form.occurred_start, "202611240630")
     assert form.occurred_start.dateTime().toString("yyyy-MM-dd HH:mm") == "2026-11-24 06:30"
+    # Pick on map, then a click on the map fills the grid reference (typed over below, for a known place).
+    click(form.pick_button)
+    picking: list[object] = []
+    window.map.run_js("document.querySelector('.rw-picking') !== null", picking.append)
+    qtbot.waitUntil(lambda: picking == [True], timeout=10_000)  # the page is in pick mode now
+    target = window.map.focusProxy() or window.map
+    with qtbot.waitSignal(window.map.map_clicked, timeout=10_000):
+        click(target, target.rect().center())
+    assert form.grid_ref.text().startswith("T") and not form.pick_button.isChecked()
     type_into(form.grid_ref, "TL 61234 32456")
     press(form.grid_ref, Qt.Key.Key_Tab)  # leaving the box fills in latitude and longitude
     assert form.lat.text().startswith("51.") and form.lon.text().startswith("0.")
