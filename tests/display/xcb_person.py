@@ -113,7 +113,7 @@ def type_into(widget: QWidget, text: str) -> None:
     QTest.keyClicks(widget, text)
 
 
-def type_time(qtbot, edit: QWidget, text: str) -> None:
+def type_time(edit: QWidget, text: str) -> None:
     """Click once at the start of a date or time box and type the digits: the click selects the part clicked."""
     line = edit.lineEdit()
     click(line, QPoint(6, line.height() // 2))
@@ -325,7 +325,7 @@ def test_new_incident_with_ctrl_n_typed_and_saved_with_ctrl_s(qtbot, window, ser
     form: IncidentDialog = window.forms[-1]
     wait_active(qtbot, form)
     choose_in_combo(form.kind, "Hare")
-    type_time(qtbot, form.occurred_start, "202611240630")
+    type_time(form.occurred_start, "202611240630")
     assert form.occurred_start.dateTime().toString("yyyy-MM-dd HH:mm") == "2026-11-24 06:30"
     # Pick on map, then a click on the map fills the grid reference (typed over below, for a known place).
     click(form.pick_button)
@@ -420,9 +420,9 @@ def test_plan_and_brief_a_patrol(qtbot, demo: Services, window, tmp_path: Path) 
     click(panel.new_button)
     form = panel.form
     qtbot.waitUntil(lambda: panel.tabs.currentWidget() is form, timeout=5_000)
-    type_time(qtbot, form.day, PATROL_DAY.replace("-", ""))
-    type_time(qtbot, form.start, "1800")
-    type_time(qtbot, form.end, "2200")
+    type_time(form.day, PATROL_DAY.replace("-", ""))
+    type_time(form.start, "1800")
+    type_time(form.end, "2200")
     assert (form.day.date().toString("yyyy-MM-dd"), form.start.time().toString("HH:mm"),
             form.end.time().toString("HH:mm")) == (PATROL_DAY, "18:00", "22:00")
     type_into(form.area.lineEdit(), "Uttlesford")
