@@ -60,6 +60,19 @@ class AutofillOutcome:
         }
 
 
+@dataclass(frozen=True)
+class RosterPatrol:
+    """A joint patrol as the Duties calendar shows it beside the duties: a commitment of its crew like a duty,
+    edited in the Patrols panel, not here."""
+
+    id: str
+    title: str  # "Patrol RURAL21: Hare coursing operation, Uttlesford", as in the .ics file
+    start: datetime
+    end: datetime
+    status: str  # a PatrolStatus value: planned, briefed, in_progress or completed
+    crew: tuple[str, ...]
+
+
 class RosterService:
     def __init__(self, store: Store, people: PeopleService, hub: ChangeHub | None = None) -> None:
         self.store = store
@@ -324,6 +337,20 @@ class RosterService:
                 "station": station, "events": events,
             })
         return events
+
+    def patrols(self, start: date, end: date, person_id: str | None = None,
+                station: str | None = None) -> list[RosterPatrol]:
+        """Joint patrols not cancelled starting on local dates start..end (the person's or the station's, as in
+        `calendar`), except those on the roster as a duty of the period: that duty stands for them."""
+        linked = {d.patrol_id for d in self.duties(start, end, person_id) if d.patrol_id}
+        entries = [e for e in self._calendar_patrols(start, end, person_id, station) if e.uid[7:] not in linked]
+        if not entries:
+            return []
+        ids = [e.uid[7:] for e in entries]
+        statuses = dict(self.store.db.execute(
+            f"SELECT id, status FROM patrols WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall())
+        return [RosterPatrol(pid, e.title, e.start, e.end, statuses[pid], e.crew) for pid, e in zip(ids, entries,
+                                                                                                      strict=True)]
 
     def _calendar_patrols(self, start: date, end: date, person_id: str | None,
                           station: str | None) -> list[CalendarDuty]:

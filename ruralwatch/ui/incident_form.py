@@ -48,7 +48,15 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.ui import theme
-from ruralwatch.ui.widgets import FieldMarks, make_table, select_data, vocab_combo
+from ruralwatch.ui.widgets import (
+    PROBLEM_ROLE,
+    FieldMarks,
+    OutlinedProblems,
+    make_table,
+    select_data,
+    select_part_on_click,
+    vocab_combo,
+)
 
 FIELD_LABELS = {
     "kind": "Kind", "subkind": "Equipment", "occurred_start": "Happened", "occurred_end": "Went on until",
@@ -81,7 +89,7 @@ def _datetime_edit() -> QDateTimeEdit:
     edit.setCalendarPopup(True)
     edit.setDisplayFormat(DATETIME_FORMAT)
     edit.setTimeZone(UK)
-    return edit
+    return select_part_on_click(edit)
 
 
 def _to_qdatetime(stored: str) -> QDateTime:
@@ -110,6 +118,7 @@ class RowTable(QWidget):
         self.table = make_table(headers, editable=True, selection=QAbstractItemView.SelectionMode.ExtendedSelection,
                                 alternating=False)
         self.table.setMinimumHeight(110)
+        self.table.setItemDelegate(OutlinedProblems(self.table))  # a refused cell is outlined like a field
         self.row_ids: list[str | None] = []
         self.add_button = QPushButton(add_label)
         self.remove_button = QPushButton("Remove selected")
@@ -177,7 +186,8 @@ class IncidentDialog(QDialog):
         if incident:
             self._fill(incident)
         else:
-            now = QDateTime.currentDateTime()
+            # The app's clock, not Qt's: the same "now" the service checks "not in the future" against.
+            now = QDateTime.fromSecsSinceEpoch(int(times.utc_now().timestamp()), UK)
             self.occurred_start.setDateTime(now)
             self.reported_at.setDateTime(now)
             self.occurred_end.setDateTime(now)
@@ -583,6 +593,7 @@ class IncidentDialog(QDialog):
                     if cell is not None:
                         cell.setData(Qt.ItemDataRole.BackgroundRole, None)
                         cell.setData(Qt.ItemDataRole.ForegroundRole, None)
+                        cell.setData(PROBLEM_ROLE, None)
 
     def _mark_cell(self, field: str, message: str) -> QWidget | None:
         """`vehicles[2].vrm` -> the VRM cell of the third vehicle row, tinted red."""
@@ -603,6 +614,7 @@ class IncidentDialog(QDialog):
             cell.setBackground(problem.background)
             cell.setForeground(problem.text)
             cell.setToolTip(message)
+            cell.setData(PROBLEM_ROLE, message)
             table.setCurrentCell(row, column)
         return table
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QToolBar,
     QVBoxLayout,
+    QWhatsThis,
     QWidget,
 )
 
@@ -303,6 +304,12 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu("&Help")
         for action in (self.guide_action, self.shortcuts_action, self.about_action):
             help_menu.addAction(action)
+        # Then click a control for what it does (Shift+F1 tells the same of the control with the focus).
+        self.whats_this_action = QWhatsThis.createAction(self)
+        self.whats_this_action.setText("&What's this?")
+        # Its own Shift+F1 would take the key from the control with the focus, which answers it at once.
+        self.whats_this_action.setShortcut(QKeySequence())
+        help_menu.insertAction(self.shortcuts_action, self.whats_this_action)
         apply_permissions(self, self.services.store)
 
     # --- accounts and permissions ------------------------------------------------------------------------
@@ -475,6 +482,8 @@ class MainWindow(QMainWindow):
                 f"held ({', '.join(f'{n:,} {why}' for why, n in f.already_held.items() if n) or 'none'}), "
                 f"{f.rejected:,} rejected" for f in report.per_file))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            # Forgotten once closed: it deletes itself then, and a later look at it would touch a deleted box.
+            box.finished.connect(lambda _result, b=box: self._forget_import_box(b))
             box.open()
             self.last_import_box = box
 
@@ -482,6 +491,10 @@ class MainWindow(QMainWindow):
                      lambda services, progress: services.published.import_paths(chosen, progress), done,
                      failure_title="Published crime not imported")
         return True
+
+    def _forget_import_box(self, box: QMessageBox) -> None:
+        if self.last_import_box is box:
+            self.last_import_box = None
 
     def edit_harm_weights(self) -> None:
         dialog = HarmWeightsDialog(self.services.harm, self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from datetime import datetime, time, timedelta
 
@@ -108,19 +109,29 @@ class PatrolLog(QWidget):
         self.detail = QLineEdit()
         self.detail.setPlaceholderText("what happened (optional)")
 
+        # The alerts of this patrol's stop-checks, newest on top and the earlier ones under it, until dismissed:
+        # one alert replaced by the next check was missed by a crew busy with the second vehicle.
         self.alert = QFrame()
         self.alert.setObjectName("vehicleAlert")
         self.alert.setStyleSheet(ALERT_STYLE)
         self.alert_text = QLabel()
         self.alert_text.setWordWrap(True)
         self.alert_text.setAccessibleName("Vehicle of interest alert")
-        dismiss = QPushButton("Dismiss")
-        dismiss.setStyleSheet(DISMISS_STYLE)  # white on red: not the palette's button
-        dismiss.clicked.connect(self.alert.hide)
-        alert_layout = QHBoxLayout(self.alert)
-        alert_layout.addWidget(self.alert_text, 1)
-        alert_layout.addWidget(dismiss)
+        self.earlier_alerts = QLabel()
+        self.earlier_alerts.setWordWrap(True)
+        self.earlier_alerts.setTextFormat(Qt.TextFormat.RichText)
+        self.earlier_alerts.setAccessibleName("Earlier vehicle of interest alerts")
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setStyleSheet(DISMISS_STYLE)  # white on red: not the palette's button
+        self.dismiss_button.clicked.connect(self.dismiss_alerts)
+        alert_layout = QGridLayout(self.alert)
+        alert_layout.addWidget(self.alert_text, 0, 0)
+        alert_layout.addWidget(self.dismiss_button, 0, 1, Qt.AlignmentFlag.AlignTop)
+        alert_layout.addWidget(self.earlier_alerts, 1, 0, 1, 2)
+        alert_layout.setColumnStretch(0, 1)
         self.alert.hide()
+        self._alerts: dict[str, str] = {}  # flagged event id -> its alert text, in the order logged
+        self._dismissed: set[str] = set()
         self.message = wrapped_label()
 
         self.kind_buttons: dict[str, QPushButton] = {}
@@ -159,16 +170,43 @@ class PatrolLog(QWidget):
         where_layout.addWidget(detail_label, 4, 0)
         where_layout.addWidget(self.detail, 4, 1, 1, 2)
         where_layout.setColumnStretch(1, 1)
+        self._explain()
         layout = scroll_page(self)
         layout.addWidget(self.heading)
         layout.addLayout(controls)
-        layout.addWidget(self.alert)
         layout.addWidget(where)
         layout.addLayout(self.button_grid)
+        # Under the buttons, not above them: an alert coming or going never moves a button a finger is on.
+        layout.addWidget(self.alert)
         layout.addWidget(self.message)
         layout.addWidget(QLabel("Log (newest first)"))
         layout.addWidget(self.table, 1)
         self.set_patrol(None)
+
+    def _explain(self) -> None:
+        """What's this (Shift+F1, or Help ▸ What's this? and a click) for every control of the log."""
+        explain = {
+            self.start_button: "Start the patrol now: the time is stamped from this laptop's clock. Asks first when "
+                               "the patrol is planned for another time.",
+            self.end_button: "End the patrol now (asks first). Nothing more can be logged on it; the Dose tab then "
+                             "shows what was delivered against the plan.",
+            self.stop_choice: "The planned stop the next event belongs to. It follows the crew: the stop arrived at, "
+                              "else the next one not yet visited.",
+            self.pick_button: "Then click the map where the next event happened, instead of the stop's position.",
+            self.grid_ref: "Or type an OS grid reference (e.g. TL 6091 3053) for where the next event happened.",
+            self.vrm: "A vehicle's registration, in any UK format. Enter logs a stop-check: a vehicle seen in recent "
+                      "hare coursing, equipment theft or encampment reports raises a red alert, kept until "
+                      "dismissed. A registration that is not a UK one is outlined and nothing is logged.",
+            self.detail: "What happened, in a few words (optional); logged with the next button pressed.",
+            self.dismiss_button: "Clear the vehicle alerts shown; the log keeps each check marked ⚠ (of interest).",
+        }
+        for key, label in LOGGABLE_KINDS:
+            explain[self.kind_buttons[key]] = (
+                f"Log \"{label}\" now, at the chosen stop, map point or grid reference, with the detail typed."
+                + (" New incident then opens the incident form there." if key == "new_incident" else "")
+                + (" Arrived and Left time the stop for the dose." if key in STOP_KINDS else ""))
+        for widget, text in explain.items():
+            widget.setWhatsThis(text)
 
     def _arrange_buttons(self, columns: int) -> None:
         """Three columns of event buttons when the panel is wide enough, else two (the panel may be a narrow
@@ -200,7 +238,7 @@ class PatrolLog(QWidget):
         changed = self.patrol is None or record is None or self.patrol.id != record.id
         self.patrol = record
         if changed:
-            self.alert.hide()
+            self._alerts, self._dismissed = {}, set()
             self.message.clear()
             self._clear_inputs()
         if record is None:
@@ -213,6 +251,7 @@ class PatrolLog(QWidget):
             self.events = self.services.patrols.log_of(record.id)
         self._fill_stops()
         self._fill_log()
+        self._show_alerts()
         self._update_buttons()
 
     def _stop_labels(self) -> dict[str, str]:
@@ -379,7 +418,7 @@ class PatrolLog(QWidget):
         self.message.setText(f"Logged at {times.format_local(event.at)[11:16]}: {label}"
                              + (f" ({self._stop_labels().get(event.stop_key or '', '')})" if event.stop_key else ""))
         if kind == "stop_check" or event.vrm:
-            self._show_vehicle(event)
+            self._say_vehicle(event)
         self.eventLogged.emit(event)
         if kind == "new_incident":
             nan = math.nan
@@ -398,15 +437,17 @@ class PatrolLog(QWidget):
         self.message.setText("Not logged: " + "; ".join(
             f"{item.field.replace('_', ' ')}: {item.message}" for item in error.errors))
 
-    def _show_vehicle(self, event: LoggedEvent) -> None:
-        if not event.flagged:
-            self.alert.hide()
+    def _say_vehicle(self, event: LoggedEvent) -> None:
+        if event.flagged:
+            self._show_alerts()
+        else:
             self.message.setText(self.message.text() + f". {display_vrm(event.vrm or '')}: not a vehicle of interest.")
-            return
+
+    def _alert_for(self, event: LoggedEvent) -> str:
         wanted = normalise_vrm(event.vrm or "")
         found = next((v for v in self.services.patrols.vehicles_of_interest(times.from_storage(event.at))
                       if normalise_vrm(v.vrm) == wanted), None)
-        text = f"⚠ ALERT — Vehicle of interest: {display_vrm(wanted)}"
+        text = f"⚠ ALERT {times.format_local(event.at)[11:16]} — Vehicle of interest: {display_vrm(wanted)}"
         if found is not None:
             last = times.to_local(found.last_seen).strftime("%d %b %Y %H:%M")
             text += (f" — seen {found.times_seen} time{'s' if found.times_seen != 1 else ''}, last {last}"
@@ -415,8 +456,31 @@ class PatrolLog(QWidget):
                 text += f" at {'; '.join(found.places[:2])}"
             if found.description:
                 text += f". {found.description}"
-        self.alert_text.setText(text + ".")
+        return text + "."
+
+    def _show_alerts(self) -> None:
+        """The flagged stop-checks of this patrol not dismissed: the newest large, the earlier ones under it."""
+        for event in self.events:
+            if event.flagged and event.id not in self._alerts:
+                self._alerts[event.id] = self._alert_for(event)
+        shown = [text for event_id, text in reversed(self._alerts.items()) if event_id not in self._dismissed]
+        if not shown:
+            self.alert.hide()
+            return
+        self.alert_text.setText(shown[0])
+        self.earlier_alerts.setText("Earlier on this patrol:<br>" + "<br>".join(html.escape(t) for t in shown[1:])
+                                    if len(shown) > 1 else "")
+        self.earlier_alerts.setVisible(len(shown) > 1)
         self.alert.show()
+
+    def alert_texts(self) -> list[str]:
+        """The alerts on show, newest first."""
+        return [text for event_id, text in reversed(self._alerts.items())
+                if event_id not in self._dismissed] if not self.alert.isHidden() else []
+
+    def dismiss_alerts(self) -> None:
+        self._dismissed.update(self._alerts)
+        self.alert.hide()
 
 
 class DoseView(QWidget):

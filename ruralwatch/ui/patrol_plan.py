@@ -39,16 +39,21 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
-from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES
+from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of, timed_plan
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
-from ruralwatch.ui.widgets import FieldMarks, make_table
+from ruralwatch.ui.widgets import FieldMarks, make_table, select_part_on_click
 
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
+SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
+# A person's hint beside their name in the crew list: the first thing in the way of joining (by issue code).
+HINT_WORDS = {"unavailable": "not available", "double_booked": "on another duty", "rest": "too little rest",
+              "weekly_hours": "over weekly hours", "inactive": "has left"}
 FIELD_LABELS = {"date": "Date", "start": "Start", "end": "End", "area": "Area", "purpose": "Purpose",
                 "crew": "Crew", "base": "Base", "title": "Title", "status": "Status"}
 
@@ -169,6 +174,8 @@ class PatrolForm(QWidget):
         self.end = QTimeEdit(QTime(22, 0))
         for edit in (self.start, self.end):
             edit.setDisplayFormat("HH:mm")
+        for edit in (self.day, self.start, self.end):
+            select_part_on_click(edit)
         self.start.setToolTip("UK time")
         self.end.setToolTip("UK time; at or before the start means the patrol runs past midnight")
         self.area = QComboBox()
@@ -275,6 +282,7 @@ class PatrolForm(QWidget):
         for signal in (self.day.dateChanged, self.start.timeChanged, self.end.timeChanged,
                        self.purpose.currentIndexChanged):
             signal.connect(lambda *_: self.check_crew())
+            signal.connect(lambda *_: None if self._loading else self._show_hints())
         self.load(None)
 
     @staticmethod
@@ -306,11 +314,40 @@ class PatrolForm(QWidget):
             collar = f", {person.collar_number}" if person.collar_number else ""
             item = QListWidgetItem(f"{person.name} — {role}{collar}{extra}")
             item.setData(Qt.ItemDataRole.UserRole, person.id)
+            item.setData(LABEL_ROLE, item.text())
+            item.setData(SKILLS_ROLE, ", ".join(SKILL_NAMES.get(s, s) for s in person.skills))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if person.id in ticked else Qt.CheckState.Unchecked)
             self.crew.addItem(item)
         self._loading = was_loading
+        self._show_hints()
         self._filter_crew(self.crew_filter.text())
+
+    def _show_hints(self) -> None:
+        """Beside each name, whether they are free at the patrol's time and their skills; the reasons in the
+        tooltip. Worked out again when the day, the times or the purpose change."""
+        try:
+            start, end = patrol_window(self._day(), self.start.time().toString("HH:mm"),
+                                       self.end.time().toString("HH:mm"))
+            ids = [self.crew.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.crew.count())]
+            hints = self.services.patrols.crew_hints(ids, self.purpose.currentData(), start, end,
+                                                     self.record.id if self.record else None)
+        except RuralWatchError:
+            hints = {}
+        was_loading, self._loading = self._loading, True  # a new text is an itemChanged: not a crew change
+        for i in range(self.crew.count()):
+            item = self.crew.item(i)
+            issues = hints.get(item.data(Qt.ItemDataRole.UserRole))
+            skills = item.data(SKILLS_ROLE) or "no listed skills"
+            if issues is None:
+                item.setText(item.data(LABEL_ROLE))
+                item.setToolTip(f"Skills: {skills}")
+                continue
+            state = (f"✖ {HINT_WORDS.get(issues[0].code, 'not free')}" if issues else "✓ available")
+            item.setText(f"{item.data(LABEL_ROLE)}   ·   {state}   ·   {skills}")
+            item.setToolTip("\n".join([f"Skills: {skills}"] + ([issue.message for issue in issues]
+                                                                or ["Free at this time under the rostering rules."])))
+        self._loading = was_loading
 
     def _filter_crew(self, text: str) -> None:
         needle = text.strip().lower()

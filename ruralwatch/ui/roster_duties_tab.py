@@ -33,7 +33,7 @@ from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
 from ruralwatch.services.container import Services
-from ruralwatch.services.roster import AutofillOutcome
+from ruralwatch.services.roster import AutofillOutcome, RosterPatrol
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_autofill_dialog import AutofillDialog
@@ -78,6 +78,7 @@ class DutiesTab(QWidget):
         self.anchor = local_today()
         self.people: list[Person] = []
         self.looks: list[DutyLook] = []
+        self.patrols: list[RosterPatrol] = []
         self.dialogs: list[QDialog] = []
         self.proposal: tuple[date, date, AutofillOutcome] | None = None
         self.autofill_dialog: AutofillDialog | None = None
@@ -146,7 +147,8 @@ class DutiesTab(QWidget):
         self.grid.duty_selected.connect(self._on_duty_selected)
         self.grid.duty_activated.connect(lambda duty_id: self.open_duty_dialog(duty_id))
         self.legend = QLabel("⚠ amber: open places or a skill still short · blue: crewed · grey: completed or "
-                             "cancelled. Hover a duty for details; Enter or double-click edits it.")
+                             "cancelled · italic: joint patrols (▶ running), changed in Team ▸ Patrols. Hover a "
+                             "duty for details; Enter or double-click edits it.")
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet(theme.hint_style())
         self.status = status_label()
@@ -293,9 +295,11 @@ class DutiesTab(QWidget):
             duties = [d for d in duties if d.station.lower() == station.lower()]
         skills_of = {p.id: p.skills for p in self.people}
         self.looks = [describe(d, skills_of, compact=self.view == "month") for d in duties]
+        # Joint patrols are commitments too (the running one above all): shown beside the duties, read-only.
+        self.patrols = self.roster.patrols(monday, monday + timedelta(days=7 * weeks - 1), person_id, station)
         start, _ = self.period()
         self.grid.show_days(monday, weeks, start.month if self.view == "month" else None, self.looks,
-                            local_today())
+                            local_today(), self.patrols)
         self.period_label.setText(self.period_text())
         start, end = self.period()
         shown = [look for look in self.looks if start <= local_time(look.duty.start).date() <= end]

@@ -12,13 +12,16 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from ruralwatch.core import times
 from ruralwatch.core.people import DutyRecord
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_STATUSES, SKILLS
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, DUTY_STATUSES, PATROL_STATUS_NAMES, SKILLS
+from ruralwatch.services.roster import RosterPatrol
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import configure_table
 
 SKILL_NAMES = dict(SKILLS)
 STATUS_NAMES = dict(DUTY_STATUSES)
 DUTY_ID = Qt.ItemDataRole.UserRole
+PATROL_ID = Qt.ItemDataRole.UserRole + 1  # a joint patrol's cell: shown, not edited here
+PATROL_TONES = {"in_progress": "notice", "completed": "done"}  # else "planned"
 
 
 def local_time(moment: datetime) -> datetime:
@@ -106,6 +109,7 @@ class CalendarGrid(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.cells: dict[str, tuple[int, int]] = {}  # duty id -> (row, column)
+        self.patrol_cells: dict[str, tuple[int, int]] = {}  # patrol id -> (row, column)
         self.date_rows: list[int] = []  # month view: the rows that hold dates
         self.itemSelectionChanged.connect(lambda: self.duty_selected.emit(self.selected_duty_id()))
         self.itemActivated.connect(self._activated)
@@ -131,14 +135,24 @@ class CalendarGrid(QTableWidget):
         where = self.cells.get(duty_id)
         return self.item(*where) if where else None
 
-    def show_days(self, first: date, weeks: int, month: int | None, looks: list[DutyLook], today: date) -> None:
-        """`first` is a Monday. `month` set: the month view (dates in their own rows, other months greyed)."""
-        by_day: dict[date, list[DutyLook]] = {}
-        for look in looks:
-            by_day.setdefault(local_time(look.duty.start).date(), []).append(look)
+    def patrol_cell(self, patrol_id: str) -> QTableWidgetItem | None:
+        where = self.patrol_cells.get(patrol_id)
+        return self.item(*where) if where else None
+
+    def show_days(self, first: date, weeks: int, month: int | None, looks: list[DutyLook], today: date,
+                  patrols: list[RosterPatrol] | tuple[()] = ()) -> None:
+        """`first` is a Monday. `month` set: the month view (dates in their own rows, other months greyed).
+        `patrols` (joint patrols not on the roster as a duty) show beside the duties of their day, by time."""
+        by_day: dict[date, list[DutyLook | RosterPatrol]] = {}
+        for entry in [*looks, *patrols]:
+            by_day.setdefault(local_time(entry.duty.start if isinstance(entry, DutyLook) else entry.start).date(),
+                              []).append(entry)
+        for entries in by_day.values():
+            entries.sort(key=lambda e: e.duty.start if isinstance(e, DutyLook) else e.start)
         self.blockSignals(True)
         self.clearContents()
         self.cells = {}
+        self.patrol_cells = {}
         if month is None:
             days = [first + timedelta(days=d) for d in range(7)]
             self.setHorizontalHeaderLabels([f"{day:%a %d %b}" + (" · today" if day == today else "") for day in days])
@@ -156,9 +170,15 @@ class CalendarGrid(QTableWidget):
                 row: list[QTableWidgetItem | None] = []
                 for column, day in enumerate(days):
                     day_looks = by_day.get(day, [])
-                    if n < len(day_looks):
-                        row.append(self._duty_cell(day_looks[n]))
-                        self.cells[day_looks[n].duty.id] = (len(rows), column)
+                    if n < len(day_looks) and isinstance(day_looks[n], RosterPatrol):
+                        patrol = day_looks[n]
+                        row.append(self._patrol_cell(patrol, compact=month is not None))
+                        self.patrol_cells[patrol.id] = (len(rows), column)
+                    elif n < len(day_looks):
+                        look = day_looks[n]
+                        assert isinstance(look, DutyLook)
+                        row.append(self._duty_cell(look))
+                        self.cells[look.duty.id] = (len(rows), column)
                     else:
                         row.append(None)
                 rows.append(row)
@@ -199,6 +219,27 @@ class CalendarGrid(QTableWidget):
             font = QFont(cell.font())
             font.setStrikeOut(True)
             cell.setFont(font)
+        return cell
+
+    def _patrol_cell(self, patrol: RosterPatrol, compact: bool) -> QTableWidgetItem:
+        status = PATROL_STATUS_NAMES.get(patrol.status, patrol.status)
+        marker = f"▶ {status.lower()}" if patrol.status == "in_progress" else status.lower()
+        span = f"{local_time(patrol.start):%H:%M}–{local_time(patrol.end):%H:%M}"
+        crew = ", ".join(patrol.crew) or "no crew"
+        text = (f"{local_time(patrol.start):%H:%M} {patrol.title}\n{marker}" if compact
+                else f"{span}\n{patrol.title}\ncrew {len(patrol.crew)}\n{marker}")
+        cell = QTableWidgetItem(text)
+        cell.setData(PATROL_ID, patrol.id)
+        cell.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not a duty: nothing to select, assign or edit here
+        cell.setToolTip(f"{patrol.title}\n{local_time(patrol.start):%a %d %b %Y}, {span} · {status}\nOn it: {crew}"
+                        "\nA joint patrol: plan, log or change it in Team ▸ Patrols.")
+        cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        shade = theme.tone(PATROL_TONES.get(patrol.status, "planned"))
+        cell.setBackground(shade.background)
+        cell.setForeground(shade.text)
+        font = QFont(cell.font())
+        font.setItalic(True)
+        cell.setFont(font)
         return cell
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)

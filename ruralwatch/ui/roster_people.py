@@ -45,7 +45,15 @@ from ruralwatch.core.vocab import (
 )
 from ruralwatch.services.people import PeopleService
 from ruralwatch.ui import theme
-from ruralwatch.ui.widgets import FieldMarks, item, make_table, saved_or_marked, select_data, vocab_combo
+from ruralwatch.ui.widgets import (
+    FieldMarks,
+    item,
+    make_table,
+    saved_or_marked,
+    select_data,
+    select_part_on_click,
+    vocab_combo,
+)
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
@@ -84,14 +92,14 @@ def show_status(label: QLabel, message: str, problem: bool = False) -> None:
 def time_edit(value: time | None = None) -> QTimeEdit:
     edit = QTimeEdit(QTime(value.hour, value.minute) if value else QTime(18, 0))
     edit.setDisplayFormat(TIME_FORMAT)
-    return edit
+    return select_part_on_click(edit)
 
 
 def date_edit(value: date | None = None) -> QDateEdit:
     edit = QDateEdit(to_qdate(value or local_today()))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat(DATE_FORMAT)
-    return edit
+    return select_part_on_click(edit)
 
 
 def to_qdate(day: date) -> QDate:

@@ -46,3 +46,10 @@ def test_the_window_fits_police_laptop_screens(width: int, height: int, scale: f
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
 def test_a_patrol_plan_is_fitted_into_the_map_beside_its_panel(width: int, height: int) -> None:
     run_scenarios("xcb_map.py", width, height)
+
+
+@pytest.mark.xcb
+def test_a_person_drives_the_app_at_1366x768() -> None:
+    """First start, an incident, published crime, a patrol planned, briefed and logged, auto-fill, a sync export
+    and the lock, each driven by keys and clicks only (xcb_person.py)."""
+    run_scenarios("xcb_person.py", 1366, 768)

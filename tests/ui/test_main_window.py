@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ruralwatch.core.incident import IncidentFilter
+from ruralwatch.ui import theme
 from ruralwatch.ui.incident_form import IncidentDialog
 
 
@@ -217,6 +218,17 @@ def test_new_form_has_no_kind_until_chosen_and_errors_point_at_the_bad_cell(qtbo
     assert good.background().style() == Qt.BrushStyle.NoBrush
     assert dialog.vehicles.table.styleSheet() == ""  # the cell is marked, not the whole table
     assert hub_service.count() == 0
+    # ... and outlined in the error colour, as the guide says of a bad field (the tint hid under the selection).
+    table = dialog.vehicles.table
+    dialog.show()
+    rect = table.visualRect(table.model().index(1, 0))
+    image = table.viewport().grab().toImage()
+    assert image.pixelColor(rect.left() + 1, rect.center().y()).name() == theme.error_colour().name()
+    good_rect = table.visualRect(table.model().index(0, 0))
+    assert image.pixelColor(good_rect.left() + 1, good_rect.center().y()).name() != theme.error_colour().name()
+    dialog.vehicles.set_text(1, 0, "AB12 CDF")
+    dialog.save()
+    assert dialog.saved is not None and table.item(1, 0) is not None
 
 
 def test_edit_form_title_names_the_incident(qtbot, window, hub_service):

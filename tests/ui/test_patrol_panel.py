@@ -234,10 +234,13 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
     log_rows = table_rows(log.table)
     assert log_rows[0][1] == "Vehicle stop-check" and "of interest" in log_rows[0][3]
 
-    # An ordinary VRM: no alert, and the result is said in words.
+    # An ordinary VRM: no new alert, the result said in words, and the alert before it still on show.
     log.vrm.setText("AB12 CDE")
     assert panel.log_event("stop_check").flagged is False
-    assert log.alert.isHidden() and "not a vehicle of interest" in log.message.text()
+    assert "not a vehicle of interest" in log.message.text()
+    assert not log.alert.isHidden() and log.alert_texts() == [alert]
+    log.dismiss_button.click()
+    assert log.alert.isHidden() and log.alert_texts() == []
 
     clock.advance(8)
     assert panel.log_event("left_stop") is not None
@@ -471,3 +474,40 @@ def test_a_crew_member_off_shift_needs_a_reason_which_is_recorded(qtbot, panel: 
     assert demo.patrols.overrides(record.id) == [
         (off_shift.name, "Late cover agreed with the inspector", ["unavailable"])]
     assert form.override_reason.text() == ""
+
+
+def test_one_click_in_a_time_box_then_typing_sets_it(qtbot, panel: PatrolPanel) -> None:
+    """It needed a double-click: one click only put the cursor between the digits, where typing did nothing."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    panel.new_patrol()
+    form = panel.form
+    for edit, typed, expected in ((form.start, "2130", "21:30"), (form.end, "0115", "01:15")):
+        line = edit.lineEdit()
+        form.title.setFocus()
+        QTest.mouseClick(line, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(4, line.height() // 2))
+        QTest.keyClicks(edit, typed)
+        assert edit.time().toString("HH:mm") == expected
+
+
+def test_the_crew_list_says_who_is_free_and_their_skills_before_a_tick(qtbot, panel: PatrolPanel, demo) -> None:
+    officer = _person(demo, "officer")
+    panel.new_patrol()
+    form = panel.form
+    form.day.setDate(PATROL_DAY)
+    entries = {form.crew.item(i).data(Qt.ItemDataRole.UserRole): form.crew.item(i) for i in range(form.crew.count())}
+    assert "✓ available" in entries[officer.id].text()
+    assert entries[officer.id].toolTip().startswith("Skills: ")
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
+    busy = next(p for p in demo.people.list(active_only=True)
+                if demo.patrols.crew_hints([p.id], "general_rural_patrol", start, end)[p.id])
+    issue = demo.patrols.crew_hints([busy.id], "general_rural_patrol", start, end)[busy.id][0]
+    assert "✖ " in entries[busy.id].text() and issue.message in entries[busy.id].toolTip()
+    assert form.crew_ids() == []  # nothing ticked: the hints come first
+    # Another day: worked out again.
+    form.day.setDate(PATROL_DAY.addDays(1))
+    again = demo.patrols.crew_hints([busy.id], "general_rural_patrol",
+                                    *patrol_window(PATROL_DAY.addDays(1).toPython(), "18:00", "22:00"))[busy.id]
+    assert ("✓ available" in entries[busy.id].text()) == (again == [])

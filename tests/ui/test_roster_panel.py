@@ -240,3 +240,25 @@ def test_changes_made_elsewhere_refresh_the_panel(qtbot, panel: RosterPanel, ser
     assert panel.people_tab.table.rowCount() == 0  # people who have left are hidden unless asked for
     panel.people_tab.show_left.setChecked(True)
     assert panel.people_tab.table.item(0, 6).text() == "Left 2026-11-30"
+
+
+def test_joint_patrols_show_on_the_week_beside_the_duties_the_running_one_marked(
+        qtbot, panel: RosterPanel, services: Services) -> None:
+    from ruralwatch.core.patrol import PatrolInput
+
+    lead = services.people.add(PersonInput(name="PC Lead", role="officer")).id
+    record, _ = services.patrols.create(PatrolInput(
+        day="2026-12-08", start="19:00", end="23:00", area="Maldon", purpose="hare_coursing_operation", crew=[lead],
+        call_sign="RURAL21"), override_reason="test")
+    services.store.db.execute("UPDATE patrols SET status = 'in_progress' WHERE id = ?", [record.id])
+    duty = _duty(services, day=8, start="12:00", end="14:00")
+    duties = panel.duties_tab
+    duties.go_to(MONDAY)
+    cell = duties.grid.patrol_cell(record.id)
+    assert cell is not None and duties.grid.look_of(duty) is not None
+    assert "Patrol RURAL21: Hare coursing operation, Maldon" in cell.text() and "▶ in progress" in cell.text()
+    assert "PC Lead" in cell.toolTip() and "Team ▸ Patrols" in cell.toolTip()
+    assert duties.grid.cells[duty][1] == duties.grid.patrol_cells[record.id][1] == 1  # Tuesday, the duty first
+    assert duties.grid.cells[duty][0] < duties.grid.patrol_cells[record.id][0]
+    duties.grid.setCurrentCell(*duties.grid.patrol_cells[record.id])
+    assert duties.selected_duty() is None  # shown, not a duty to assign or edit here

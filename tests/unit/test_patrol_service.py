@@ -178,6 +178,17 @@ def test_the_live_check_lists_rostering_rules_only_when_asked(services: Services
                                  "(no availability is recorded).")
 
 
+def test_crew_hints_say_for_each_person_what_stands_in_the_way(services: Services) -> None:
+    officer, special, volunteer = _crew(services)
+    _available(services, officer)
+    _available(services, volunteer)
+    start, end = datetime(2026, 11, 20, 6, tzinfo=UTC), datetime(2026, 11, 20, 10, tzinfo=UTC)
+    hints = services.patrols.crew_hints([officer, special, volunteer], "general_rural_patrol", start, end)
+    assert hints[officer] == [] and hints[volunteer] == []  # the volunteer's role speaks for itself
+    assert [(i.code, i.person_id) for i in hints[special]] == [("unavailable", special)]
+    assert services.patrols.crew_hints([], "general_rural_patrol", start, end) == {}
+
+
 def test_every_broken_rule_is_reported_and_nothing_saved_without_a_reason(services: Services) -> None:
     officer, special, _ = _crew(services)
     _available(services, officer)

@@ -211,6 +211,27 @@ def test_a_patrol_with_its_own_duty_in_the_file_appears_once(services: Services)
     assert [str(e["UID"]) for e in events.walk("VEVENT")] == [f"{duty}@ruralwatch"]
 
 
+def test_the_duties_calendar_gets_the_patrols_not_on_the_roster_running_ones_too(services: Services) -> None:
+    person = _special(services, "Cal Endar")
+    lead = services.people.add(PersonInput(name="PC Lead", role="officer")).id
+    running = _patrol_for(services, [lead, person])
+    services.store.db.execute("UPDATE patrols SET status = 'in_progress' WHERE id = ?", [running])
+    other = _patrol_for(services, [lead], day="2026-12-08")
+    _patrol_for(services, [lead, person], day="2026-12-09", status="cancelled")
+    linked = _patrol_for(services, [lead, person], day="2026-12-10")
+    duty = _duty(services, day=10, start="19:00", end="23:00")
+    services.store.db.execute("UPDATE duties SET patrol_id = ? WHERE id = ?", [linked, duty])
+    shown = services.roster.patrols(MONDAY, date(2026, 12, 13))
+    assert [(p.id, p.status) for p in shown] == [(running, "in_progress"), (other, "planned")]
+    assert shown[0].title == "Patrol RURAL21: Hare coursing operation, Maldon"
+    assert set(shown[0].crew) == {"PC Lead", "Cal Endar"}
+    # One person's: their patrols; the linked one too, as its duty is not theirs (they are not assigned to it).
+    assert [p.id for p in services.roster.patrols(MONDAY, date(2026, 12, 13), person_id=person)] == [running,
+                                                                                                     linked]
+    services.roster.assign(duty, person, "test")
+    assert [p.id for p in services.roster.patrols(MONDAY, date(2026, 12, 13), person_id=person)] == [running]
+
+
 def test_rules_keep_old_settings_and_store_the_furthest_sent(services: Services) -> None:
     store = services.store
     assert services.roster.rules().max_reach == "anywhere"  # nothing stored yet

@@ -57,6 +57,20 @@ class PatrolCrew(PatrolServiceBase):
             ]
         return check_crew(members, purpose, start, end, others, rule_issues)
 
+    def crew_hints(self, person_ids: list[str], purpose: str, start: datetime, end: datetime,
+                   patrol_id: str | None = None) -> dict[str, list[CrewIssue]]:
+        """What stands in the way of each person joining the crew at this time (an empty list: nothing): their
+        other duties and patrols and the rostering rules, checked for everyone at once. Shown beside each name
+        while a patrol is planned, so no one has to tick a person to learn they are away."""
+        if not person_ids:
+            return {}
+        hints: dict[str, list[CrewIssue]] = {pid: [] for pid in person_ids}
+        for issue in self.check_crew(list(hints), purpose, start, end, patrol_id, roster_rules=True):
+            # The role says "community volunteer" already; crew-wide issues (no lead, skills) name no one.
+            if issue.person_id in hints and issue.code != "volunteer_on_patrol":
+                hints[issue.person_id].append(issue)
+        return hints
+
     def _is_duty_of(self, duty_id: str, patrol_id: str | None) -> bool:
         return bool(patrol_id) and self.repo.duty_patrol_id(duty_id) == patrol_id
 

@@ -4,11 +4,21 @@ factory, combo helpers, field marks for a ValidationError, a dock helper and the
 from ruralwatch.ui.widgets.combos import select_data, vocab_combo
 from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.docks import add_dock
-from ruralwatch.ui.widgets.field_marks import FieldMarks, MarkedFields, mark, saved_or_marked, unmark
+from ruralwatch.ui.widgets.field_marks import (
+    PROBLEM_ROLE,
+    FieldMarks,
+    MarkedFields,
+    OutlinedProblems,
+    mark,
+    saved_or_marked,
+    unmark,
+)
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 from ruralwatch.ui.widgets.tables import configure_table, item, make_table
+from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
 __all__ = [
-    "FieldMarks", "HubBridge", "MarkedFields", "add_dock", "configure_table", "item", "make_table", "mark",
-    "saved_or_marked", "select_data", "settle_default_button", "unmark", "vocab_combo",
+    "PROBLEM_ROLE", "FieldMarks", "HubBridge", "MarkedFields", "OutlinedProblems", "add_dock", "configure_table",
+    "item", "make_table", "mark", "saved_or_marked", "select_data", "select_part_on_click", "settle_default_button",
+    "unmark", "vocab_combo",
 ]

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QLabel, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.ui import theme
@@ -19,6 +20,24 @@ T = TypeVar("T")
 Labels = Mapping[str, str] | Callable[[str], str]
 # For fields no widget stands for (e.g. "vehicles[2].vrm", a cell): mark them and return what to focus.
 Resolver = Callable[[str, str], QWidget | None]
+
+
+# A table cell's problem (the reason), set by a form that refused it; OutlinedProblems draws the outline.
+PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 40
+
+
+class OutlinedProblems(QStyledItemDelegate):
+    """Draws a cell as usual, and a cell with a problem (PROBLEM_ROLE) outlined in the error colour, as a bad
+    field is: a tint alone was lost under the selection when the form moved to the cell."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        super().paint(painter, option, index)
+        if index.data(PROBLEM_ROLE):
+            painter.save()
+            painter.setPen(QPen(theme.error_colour(), 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+            painter.restore()
 
 
 def mark(widget: QWidget, message: str) -> None:
