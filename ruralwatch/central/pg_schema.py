@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from ruralwatch.central.errors import CentralError
 from ruralwatch.central.laptop_schema import LaptopSchema, TableSpec, laptop_schema
 from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.core.vocab import STATUSES
 
 if TYPE_CHECKING:
@@ -34,13 +35,8 @@ if TYPE_CHECKING:
 GEOMETRY_TABLES = {"incidents": ("lat", "lon"), "patrol_events": ("lat", "lon"), "published_crimes": ("lat", "lon"),
                    "patrol_stops": ("lat", "lon")}
 GEOMETRY_COLUMNS = ("geom", "geom_bng")
-# Columns the analyst role never sees (personal data, vehicle registrations).
-PERSONAL_COLUMNS = {
-    "incidents": frozenset({"reporter_name", "reporter_phone"}),
-    "people": frozenset({"phone", "email", "notes"}),
-    "incident_vehicles": frozenset({"vrm"}),
-    "patrol_events": frozenset({"vrm"}),
-}
+# Columns the analyst role never sees: the fields sealed on laptops (personal data, vehicle registrations).
+PERSONAL_COLUMNS = {table: frozenset(columns) for table, columns in PROTECTED.items()}
 # Bookkeeping an analyst has no use for (and which would show which device wrote what).
 HIDDEN_COLUMNS = frozenset({"device_id", "hlc", "field_hlc", "deleted"})
 ANALYST_SCHEMA = "analyst"

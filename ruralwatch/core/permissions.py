@@ -34,6 +34,9 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     # Registrations are intelligence: the crews who look out for and stop-check vehicles, not the analysts.
     "vehicles.view": ("See vehicle registrations (VRMs) on incidents, briefings and stop-checks",
                       frozenset({"ret_officer", "special", "coordinator", "administrator"})),
+    # Lists of vehicles of interest (force systems, ANPR hotlists) are intelligence brought in by the RET.
+    "vehicles.manage": ("Import and withdraw lists of vehicles of interest",
+                        frozenset({"ret_officer", "administrator"})),
     "patrol.view": ("See patrols, plans and logs", ALL),
     "patrol.plan": ("Create and plan patrols, write briefings",
                     frozenset({"ret_officer", "coordinator", "administrator"})),

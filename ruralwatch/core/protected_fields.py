@@ -21,7 +21,8 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category("reporters", "personal.reporters", "reporters' names and phone numbers"),
     Category("volunteers", "personal.volunteers", "volunteers' phone numbers, emails and notes"),
-    Category("registrations", "vehicles.view", "vehicle registrations on incidents and stop-checks"),
+    Category("registrations", "vehicles.view",
+             "vehicle registrations on incidents, stop-checks and lists of vehicles of interest"),
 )
 CATEGORY_BY_KEY = {c.key: c for c in CATEGORIES}
 
@@ -31,6 +32,7 @@ PROTECTED: dict[str, dict[str, str]] = {
     "people": {"phone": "volunteers", "email": "volunteers", "notes": "volunteers"},
     "incident_vehicles": {"vrm": "registrations"},
     "patrol_events": {"vrm": "registrations"},
+    "watchlist_vehicles": {"vrm": "registrations"},
 }
 
 

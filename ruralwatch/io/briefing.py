@@ -69,6 +69,7 @@ class VehicleOfInterest:
     places: tuple[str, ...]
     kinds: tuple[str, ...]
     description: str  # make / model / colour
+    listed: tuple[str, ...] = ()  # "source: reason" of each imported list it is on (ruralwatch.services.vehicles)
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,10 @@ def _vehicles_table(vehicles: Sequence[VehicleOfInterest]) -> Flowable | None:
     if not vehicles:
         return None
     rows: list[list[Flowable | str]] = [
-        [pdf.markup(f"<b>{pdf.text(v.vrm)}</b>"), str(v.times_seen), _when(v.last_seen), "; ".join(v.places),
-         ", ".join(_kind_style(k)[2] for k in v.kinds), v.description]
+        [pdf.markup(f"<b>{pdf.text(v.vrm)}</b>"), str(v.times_seen) if v.times_seen else "listed",
+         _when(v.last_seen) if v.times_seen else "", "; ".join(v.places),
+         ", ".join(_kind_style(k)[2] for k in v.kinds),
+         pdf.markup("<br/>".join(pdf.text(part) for part in (v.description, *v.listed) if part))]
         for v in vehicles
     ]
     return pdf.data_table(["VRM", "Seen", "Last seen", "Where", "Kinds", "Description"], rows,

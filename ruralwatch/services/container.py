@@ -24,6 +24,7 @@ from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.services.roster import RosterService
 from ruralwatch.services.sync import SyncService
+from ruralwatch.services.vehicles import VehicleListService
 from ruralwatch.store.database import Store
 
 
@@ -47,6 +48,7 @@ class Services:
     retention: RetentionService
     exports: ExportService
     backups: BackupService
+    vehicles: VehicleListService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -78,4 +80,5 @@ class Services:
             retention=RetentionService(store, hub, clock=clock),
             exports=ExportService(store),
             backups=BackupService(store, clock=clock),
+            vehicles=VehicleListService(store, hub, clock=clock),
         )

@@ -9,6 +9,7 @@ Services read and write them through `Policy.read(store)` / `Policy.write(store,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -112,3 +113,23 @@ def _central_dsn(text: str) -> str:
 
 
 CENTRAL_DSN = Policy("sync.central_dsn", "", _central_dsn)
+
+
+# --- lists of vehicles of interest: which column holds what, per source (services/vehicles.py) ------------------
+
+
+def _mappings(text: str) -> dict[str, dict[str, str]]:
+    value = json.loads(text)
+    if not isinstance(value, dict) or not all(
+            isinstance(m, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in m.items())
+            for m in value.values()):
+        raise ValueError("not a mapping of sources to column mappings")
+    return value
+
+
+def _mappings_text(value: dict[str, dict[str, str]]) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+VEHICLE_LIST_MAPPINGS: Policy[dict[str, dict[str, str]]] = Policy(
+    "vehicles.list_mappings", {}, _mappings, _mappings_text)

@@ -447,9 +447,26 @@ def published_crime_ids(db: sqlite_utils.Database) -> None:
     db.table("published_crimes").add_column("outcome_month", str)
 
 
+def vehicle_watchlist(db: sqlite_utils.Database) -> None:
+    """Vehicles of interest from lists a team imports (force systems, ANPR hotlists): why, from which list, since
+    and until when. Syncable like incidents; the registration is sealed (registrations category)."""
+    _syncable(
+        db,
+        "watchlist_vehicles",
+        {
+            "vrm": str,  # normalised (ruralwatch.core.vrm), sealed at rest
+            "reason": str, "source": str,  # the list's name, e.g. "ANPR hotlist" or "Force intelligence"
+            "added_on": str, "expires_on": str,  # ISO dates; no expiry: NULL
+            "handling": str,  # the handling note that came with it ("do not stop alone")
+            "import_id": str,  # the import it came in (one audit entry each)
+        },
+    )
+    db.table("watchlist_vehicles").create_index(["deleted", "source"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
-    device_audit, field_keys, published_crime_ids,
+    device_audit, field_keys, published_crime_ids, vehicle_watchlist,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -180,14 +180,3 @@ class PatrolRepository:
             f"{_INCIDENT_WITH_VALUE} AND i.lat IS NOT NULL AND i.occurred_start >= ? AND i.occurred_start < ?",
             [times.to_storage(since), times.to_storage(before)],
         ))
-
-    def vehicle_sightings(self, kinds: Sequence[str], since: datetime, until: datetime) -> list[tuple[Any, ...]]:
-        """(vrm, occurred, place, kind, make, model, colour) of vehicles on reports of these kinds in the period."""
-        return self.store.db.execute(
-            "SELECT rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id), i.occurred_start, i.place, i.kind, v.make,"
-            " v.model, v.colour FROM incident_vehicles v"
-            " JOIN incidents i ON i.id = v.incident_id WHERE v.deleted = 0 AND i.deleted = 0"
-            f" AND i.kind IN ({','.join('?' * len(kinds))}) AND i.occurred_start >= ?"
-            " AND i.occurred_start <= ? AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) != ''",
-            [*kinds, times.to_storage(since), times.to_storage(until)],
-        ).fetchall()

@@ -448,7 +448,7 @@ class PatrolLog(QWidget):
         found = next((v for v in self.services.patrols.vehicles_of_interest(times.from_storage(event.at))
                       if normalise_vrm(v.vrm) == wanted), None)
         text = f"⚠ ALERT {times.format_local(event.at)[11:16]} — Vehicle of interest: {display_vrm(wanted)}"
-        if found is not None:
+        if found is not None and found.times_seen:
             last = times.to_local(found.last_seen).strftime("%d %b %Y %H:%M")
             text += (f" — seen {found.times_seen} time{'s' if found.times_seen != 1 else ''}, last {last}"
                      f" ({', '.join(found.kinds)})")
@@ -456,6 +456,8 @@ class PatrolLog(QWidget):
                 text += f" at {'; '.join(found.places[:2])}"
             if found.description:
                 text += f". {found.description}"
+        if found is not None and found.listed:  # on an imported list: its reason and handling note
+            text += f". Listed — {'; '.join(found.listed)}"
         return text + "."
 
     def _show_alerts(self) -> None:

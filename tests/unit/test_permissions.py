@@ -366,6 +366,26 @@ def probe_vehicles_view(ctx: Ctx, allowed: bool) -> None:
     assert [v.vrm for v in s.patrols.vehicles_of_interest(times.utc_now())] == ([shown] if allowed else [])
 
 
+def probe_vehicles_manage(ctx: Ctx, allowed: bool) -> None:
+    """Importing and withdrawing lists of vehicles of interest; a list a role may not see stays unseen."""
+    hotlist = FIXTURES / "vehicle-lists" / "anpr-hotlist-sample.csv"
+    s = ctx.services
+    check(ctx, allowed, {
+        "vehicles.import": lambda: s.vehicles.import_list(hotlist, "ANPR hotlist"),
+        "vehicles.withdraw": lambda: s.vehicles.withdraw("ANPR hotlist"),
+    })
+    if not allowed:
+        with ctx.as_system():
+            s.vehicles.import_list(hotlist, "ANPR hotlist")
+    listed = s.vehicles.listed(include_expired=True)
+    assert bool(listed) is (ctx.actor.can("vehicles.view") and not allowed)
+    if ctx.actor.can("vehicles.view"):
+        assert s.vehicles.check("AB12CDE").of_interest is (not allowed)  # withdrawn when allowed
+    else:
+        with pytest.raises(PermissionDeniedError):
+            s.vehicles.check("AB12CDE")
+
+
 def probe_patrol_view(ctx: Ctx, allowed: bool) -> None:
     s, w = ctx.services, ctx.world
     check(ctx, allowed, {
@@ -661,6 +681,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "personal.reporters": probe_personal_reporters,
     "personal.volunteers": probe_personal_volunteers,
     "vehicles.view": probe_vehicles_view,
+    "vehicles.manage": probe_vehicles_manage,
     "patrol.view": probe_patrol_view,
     "patrol.plan": probe_patrol_plan,
     "patrol.log": probe_patrol_log,

@@ -20,6 +20,7 @@ from ruralwatch.cli.commands import (
     roster,
     setup,
     sync,
+    vehicles,
 )
 from ruralwatch.cli.spec import CommandSpec
 
@@ -34,6 +35,7 @@ SPECS: tuple[CommandSpec, ...] = (
     central.CENTRAL,
     roster.SPEC,
     patrols.SPEC,
+    vehicles.SPEC,
     retention.SPEC,
     setup.SPEC,
     accounts.SPEC,

@@ -13,6 +13,7 @@ from ruralwatch.io.briefing import (
     BriefingStop,
     ContactPoint,
     CrewLine,
+    VehicleOfInterest,
     write_briefing_pdf,
 )
 from ruralwatch.mapping import boundaries
@@ -48,7 +49,7 @@ class PatrolBriefing(PatrolPlaces):
                                  r["lon"], r["description"] or "", r["crime_reference"] or "")
                 for r in recent
             ),
-            vehicles=tuple(self.vehicles_of_interest(patrol.start)),
+            vehicles=tuple(_for_briefing(self.vehicles_of_interest(patrol.start))),
             crew=tuple(
                 CrewLine(p.name, PERSON_ROLE_NAMES.get(p.role, p.role), p.collar_number,
                          tuple(SKILL_NAMES.get(s, s) for s in p.skills), p.phone)
@@ -79,3 +80,13 @@ def _outline(area: boundaries.Area) -> tuple[tuple[tuple[float, float], ...], ..
     geometry = area.geometry
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
     return tuple(tuple((lat, lon) for lon, lat in polygon[0]) for polygon in polygons)
+
+
+# A whole force hotlist would bury the vehicles the team itself has seen: a briefing lists every vehicle seen on
+# the team's reports (on a list or not) and the most recently listed of the rest. A stop-check matches every list.
+BRIEFING_LISTED_ONLY = 20
+
+
+def _for_briefing(vehicles: list[VehicleOfInterest]) -> list[VehicleOfInterest]:
+    seen = [v for v in vehicles if v.times_seen]
+    return seen + [v for v in vehicles if not v.times_seen][:BRIEFING_LISTED_ONLY]

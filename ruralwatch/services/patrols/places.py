@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vocab import PURPOSE_INCIDENT_KINDS
-from ruralwatch.core.vrm import display_vrm, normalise_vrm
+from ruralwatch.core.vrm import display_vrm
 from ruralwatch.io.briefing import VehicleOfInterest
 from ruralwatch.mapping import boundaries
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.analysis import HotspotQuery
 from ruralwatch.services.patrols.base import PatrolServiceBase, metres
+from ruralwatch.services.vehicles import SIGHTING_DAYS, Sighting, VehicleListService
 
 HOTSPOT_CELL_M = 500.0
 HOTSPOT_MONTHS = 12  # hotspots come from this many months of incidents before the patrol
 RECENT_DAYS = 28  # incidents this recent are stops in their own right
-VEHICLE_DAYS = 180  # vehicles seen on reports this recent are "of interest"
 MIN_STOP_SEPARATION_M = 1000.0  # two hotspot cells closer than this are one stop
-VEHICLE_KINDS = ("hare_coursing", "equipment_theft", "unlawful_encampment")
 
 
 class PatrolPlaces(PatrolServiceBase):
@@ -87,23 +86,35 @@ class PatrolPlaces(PatrolServiceBase):
         result.sort(key=lambda r: (-r["harm"], r["occurred_start"]), reverse=False)
         return result
 
-    def vehicles_of_interest(self, at: datetime, days: int = VEHICLE_DAYS) -> list[VehicleOfInterest]:
-        """VRMs recorded on recent hare coursing, equipment theft and encampment reports, most seen first (none
-        for a role that may not see registrations)."""
-        if not self.store.actor.can("vehicles.view"):
-            return []
-        seen: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in self.repo.vehicle_sightings(VEHICLE_KINDS, at - timedelta(days=days), at):
-            seen[normalise_vrm(row[0])].append(row)
+    def vehicles_of_interest(self, at: datetime, days: int = SIGHTING_DAYS) -> list[VehicleOfInterest]:
+        """Vehicles on the team's recent hare coursing, equipment theft and encampment reports, most seen first,
+        then those only on the imported lists live at `at` (ruralwatch.services.vehicles); none for a role that may
+        not see registrations."""
+        lists = VehicleListService(self.store)
+        seen: dict[str, list[Sighting]] = defaultdict(list)
+        for vrm, sighting in lists.sightings(at, days):
+            seen[vrm].append(sighting)
+        listed: dict[str, list[str]] = defaultdict(list)
+        added: dict[str, datetime] = {}
+        for entry in lists.listed(at):
+            listed[entry.vrm].append(f"{entry.source}: {entry.reason or 'no reason given'}"
+                                     + (f" (handling: {entry.handling})" if entry.handling else ""))
+            if entry.added_on:  # the day it was listed, at local midnight
+                day = datetime.combine(entry.added_on, time(), tzinfo=times.LOCAL_ZONE)
+                added[entry.vrm] = max(added.get(entry.vrm, day), day)
         vehicles = []
         for vrm, sightings in seen.items():
-            sightings.sort(key=lambda r: r[1], reverse=True)
+            sightings.sort(key=lambda s: s.occurred, reverse=True)
             latest = sightings[0]
-            description = " ".join(part for part in (latest[6], latest[4], latest[5]) if part)
             vehicles.append(VehicleOfInterest(
-                vrm=display_vrm(vrm), times_seen=len(sightings), last_seen=times.from_storage(latest[1]),
-                places=tuple(dict.fromkeys(r[2] for r in sightings if r[2]))[:4],
-                kinds=tuple(dict.fromkeys(kind_name(r[3]) for r in sightings)), description=description,
+                vrm=display_vrm(vrm), times_seen=len(sightings), last_seen=times.from_storage(latest.occurred),
+                places=tuple(dict.fromkeys(s.place for s in sightings if s.place))[:4],
+                kinds=tuple(dict.fromkeys(kind_name(s.kind) for s in sightings)), description=latest.description,
+                listed=tuple(listed.pop(vrm, ())),
             ))
         vehicles.sort(key=lambda v: (-v.times_seen, -v.last_seen.timestamp()))
-        return vehicles
+        only_listed = [VehicleOfInterest(vrm=display_vrm(vrm), times_seen=0, last_seen=added.get(vrm, at), places=(),
+                                         kinds=(), description="", listed=tuple(notes))
+                       for vrm, notes in listed.items()]
+        only_listed.sort(key=lambda v: (-v.last_seen.timestamp(), v.vrm))
+        return vehicles + only_listed

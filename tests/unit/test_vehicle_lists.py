@@ -1,0 +1,71 @@
+"""Reading lists of vehicles of interest: columns found from their headers, registrations in any format, dates
+as UK spreadsheets write them, and every row not taken counted with its reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.vrm import display_vrm, normalise_vrm
+from ruralwatch.io.vehicle_lists import guess_mapping, parse_day, parse_list
+
+LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+current_vrm = st.builds(lambda a, b, n, c: f"{a}{b}{n:02d}{c}", st.sampled_from(LETTERS), st.sampled_from(LETTERS),
+                        st.integers(2, 79), st.text(alphabet=LETTERS, min_size=3, max_size=3))
+
+
+@st.composite
+def written_as_people_do(draw: st.DrawFn, vrm: str) -> str:
+    """The same registration with random case, spaces, hyphens and dots between its characters."""
+    out = ""
+    for ch in vrm:
+        out += draw(st.sampled_from([ch.upper(), ch.lower()])) + draw(st.sampled_from(["", "", " ", "-", "."]))
+    return draw(st.sampled_from(["", " "])) + out
+
+
+@given(data=st.data(), vrm=current_vrm)
+def test_a_registration_in_any_spacing_or_case_is_one_entry_and_matches(data: st.DataObject, vrm: str) -> None:
+    forms = [data.draw(written_as_people_do(vrm)) for _ in range(3)]
+    parsed = parse_list(["VRM"], [[form] for form in forms], {"vrm": "VRM"})
+    assert [entry.vrm for entry in parsed.entries] == [normalise_vrm(vrm)]
+    assert parsed.repeated == 2 and parsed.rejected == {}
+    assert normalise_vrm(display_vrm(forms[0])) == parsed.entries[0].vrm
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    (["Reg No", "Marker", "Date Added", "Review Date", "Handling Code"],
+     {"vrm": "Reg No", "reason": "Marker", "added_on": "Date Added", "expires_on": "Review Date",
+      "handling": "Handling Code"}),
+    (["VRM", "Reason", "Expiry"], {"vrm": "VRM", "reason": "Reason", "expires_on": "Expiry"}),
+    (["vehicle_registration", "notes"], {"vrm": "vehicle_registration", "handling": "notes"}),
+    (["Colour", "Make"], {}),
+])
+def test_columns_are_found_from_their_headers(headers: list[str], expected: dict[str, str]) -> None:
+    assert guess_mapping(headers) == expected
+
+
+def test_rows_that_cannot_be_taken_are_counted_with_their_reason() -> None:
+    rows = [["KX19 ABC", "01/10/2026", ""], ["NOT A REG", "", ""], ["", "", ""], ["AB12CDE", "someday", ""],
+            ["LN70XYZ", "01/12/2026", "01/11/2026"]]
+    parsed = parse_list(["vrm", "added", "until"], rows, {"vrm": "vrm", "added_on": "added", "expires_on": "until"},
+                        default_reason="From the test")
+    assert [(e.vrm, e.added_on, e.reason) for e in parsed.entries] == [("KX19ABC", date(2026, 10, 1), "From the test")]
+    assert parsed.rejected == {"not a registration": 1, "no registration": 1, "a date that does not read": 1,
+                               "expires before it was added": 1}
+    assert parsed.rows_read == 5
+
+
+def test_a_file_without_a_registration_column_is_refused_naming_its_columns() -> None:
+    with pytest.raises(ValidationError, match="Colour, Make"):
+        parse_list(["Colour", "Make"], [["red", "Ford"]], {})
+
+
+@pytest.mark.parametrize(("text", "day"), [("2026-11-02", date(2026, 11, 2)), ("02/11/2026", date(2026, 11, 2)),
+                                           ("2.11.2026", date(2026, 11, 2)), ("2 Nov 2026", date(2026, 11, 2)),
+                                           ("", None)])
+def test_dates_read_as_uk_spreadsheets_write_them(text: str, day: date | None) -> None:
+    assert parse_day(text) == day
