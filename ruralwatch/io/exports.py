@@ -286,7 +286,7 @@ def vehicles_table(data: ExportData) -> Table:
         for incident in sorted(data.incidents, key=lambda i: (i.occurred_start, i.id))
         for v in incident.vehicles
     ]
-    return Table("Vehicles", columns, rows)
+    return Table("Vehicles", columns, rows, "vehicles")
 
 
 def stolen_items_table(data: ExportData) -> Table:
@@ -308,7 +308,7 @@ def stolen_items_table(data: ExportData) -> Table:
         for incident in sorted(data.incidents, key=lambda i: (i.occurred_start, i.id))
         for item in incident.items
     ]
-    return Table("Stolen items", columns, rows)
+    return Table("Stolen items", columns, rows, "stolen-items")
 
 
 def _picture_table(name: str, stem: str, specs: tuple[picture_tables.ColumnSpec, ...],

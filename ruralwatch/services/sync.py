@@ -169,6 +169,9 @@ class _MergeStats:
     row_hashes: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
 
+SETTINGS_TOPIC = "sync_settings"  # hub topic: this laptop's sync settings (the central store) changed
+
+
 class SyncService:
     def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
         self.store = store
@@ -222,7 +225,7 @@ class SyncService:
             try:
                 text = pg_target(text).dsn
             except RuralWatchError as exc:
-                raise ValidationError.single("central_dsn", str(exc)) from None
+                raise ValidationError.single("central store connection string", str(exc)) from None
         before = self.central_dsn()
         if text == before:
             return text
@@ -232,6 +235,7 @@ class SyncService:
             record_event(self.store, "settings", changes={CENTRAL_DSN.key: [
                 describe_dsn(before) if before else None, describe_dsn(text) if text else None]},
                 covers=[("meta", CENTRAL_DSN.key)])
+        self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
         return text
 
     def peer(self, device_id: str) -> Peer:

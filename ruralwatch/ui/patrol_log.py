@@ -6,7 +6,7 @@ import html
 import math
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -440,6 +441,9 @@ class PatrolLog(QWidget):
     def _say_vehicle(self, event: LoggedEvent) -> None:
         if event.flagged:
             self._show_alerts()
+            # In a short panel (larger text, a laptop screen) the alert can sit below the visible part: bring it
+            # into view once laid out, as a person would otherwise never see it.
+            QTimer.singleShot(0, self._bring_alert_into_view)
         else:
             self.message.setText(self.message.text() + f". {display_vrm(event.vrm or '')}: not a vehicle of interest.")
 
@@ -474,6 +478,13 @@ class PatrolLog(QWidget):
                                     if len(shown) > 1 else "")
         self.earlier_alerts.setVisible(len(shown) > 1)
         self.alert.show()
+
+    def _bring_alert_into_view(self) -> None:
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if isinstance(parent, QScrollArea) and not self.alert.isHidden():
+            parent.ensureWidgetVisible(self.alert, 0, 12)
 
     def alert_texts(self) -> list[str]:
         """The alerts on show, newest first."""

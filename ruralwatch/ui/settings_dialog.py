@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -55,7 +57,10 @@ class SettingsDialog(QDialog):
         self.ops = Operations(services, self, lambda title, message: self.show_error(f"{title}: {message}"))
         actor = services.store.actor
         role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
-        layout = QVBoxLayout(self)
+        # The sections scroll; the error and Save/Cancel stay below them, always on screen (on a 1366x768 laptop
+        # the sections are taller than the screen, and the buttons went off its bottom edge).
+        body = QWidget()
+        layout = QVBoxLayout(body)
 
         display = QGroupBox("&Display and security (this user)")
         form = QFormLayout(display)
@@ -140,7 +145,7 @@ class SettingsDialog(QDialog):
         self.central_dsn.setToolTip("The force's central store, for Sync ▸ Sync with the central store on the force "
                                     "network. Its password goes in ~/.pgpass or a service file, never here.")
         self.central_dsn.setClearButtonEnabled(True)
-        form.addRow("Connection strin&g", self.central_dsn)
+        form.addRow("Head&quarters connection", self.central_dsn)
         self._guard(central, "sync.trust", role)
         layout.addWidget(central)
 
@@ -155,12 +160,28 @@ class SettingsDialog(QDialog):
         self.error.setStyleSheet(theme.error_style())
         self.error.setWordWrap(True)
         self.error.hide()
-        layout.addWidget(self.error)
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
+        self._fit_to_screen(body)
         self.load()
+
+    def _fit_to_screen(self, body: QWidget) -> None:
+        """As tall as the sections need, but never taller than the screen's free area (then they scroll)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        wanted = body.sizeHint().height() + 120  # the error line, the buttons and the margins
+        if available is not None:
+            self.resize(max(body.sizeHint().width() + 40, 560), min(wanted, available.height() - 60))
 
     def _data_folder_group(self) -> QGroupBox:
         """Where the data is, and moving it (administrators; only the remembered or default location)."""

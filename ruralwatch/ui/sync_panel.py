@@ -27,10 +27,13 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import CancelledError, RuralWatchError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
+from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
+from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, SyncService
+from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.widgets import make_table
+from ruralwatch.ui.widgets.hub_bridge import HubBridge
 
 
 def _field_label(conflict: Conflict) -> str:
@@ -136,7 +139,13 @@ class SyncPanel(QWidget):
         layout.addWidget(self._central_box())
         layout.addWidget(exchange)
         layout.addWidget(conflicts_box, 1)
+        # A connection string saved in Settings (or anywhere else) shows here at once, not after a restart.
+        self._bridge = HubBridge(services.hub, self._on_change, self)
         self.reload()
+
+    def _on_change(self, change: Change) -> None:
+        if change.topic == SETTINGS_TOPIC:
+            self._show_central()
 
     def _central_box(self) -> QGroupBox:
         """At the station: send, merge and receive in one step through the force's central store (the connection
@@ -145,12 +154,15 @@ class SyncPanel(QWidget):
         form = QFormLayout(box)
         self.central_where = QLabel()
         self.central_where.setWordWrap(True)
-        self.central_button = QPushButton("Sync with the central s&tore")
+        self.central_button = QPushButton("Sync &with the central store")
         self.central_button.setToolTip("Send this laptop's changes to headquarters, merge them there, and bring "
                                        "back what the rest of the force changed")
         self.central_button.clicked.connect(lambda: self.sync_with_central())
+        self.central_status = QLabel()  # the outcome, beside the button that asked for it
+        self.central_status.setWordWrap(True)
         form.addRow(self.central_where)
         form.addRow(self.central_button)
+        form.addRow(self.central_status)
         return box
 
     def _show_central(self) -> None:
@@ -320,14 +332,21 @@ class SyncPanel(QWidget):
 
         def done(result: StationSync) -> None:
             back = result.received
-            self.status.setText(f"Central store: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
-                                f"{back.updated:,} updated, {back.conflicts:,} conflicts to review.")
+            self.central_status.setStyleSheet("")
+            self.central_status.setText(f"Synced: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
+                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review.")
             self.reload()
             self.imported.emit(back)
 
         def failed(exc: BaseException) -> None:
-            self.report(f"Not synced with the central store: {exc}")
+            message = f"Not synced with the central store: {exc}"
+            self.problems.append(message)
+            self.central_status.setStyleSheet(theme.error_style())
+            self.central_status.setText(message)
             self.reload()  # a step that finished before the failure is shown
+
+        self.central_status.setStyleSheet("")
+        self.central_status.setText("Syncing…")
 
         self.ops.run("Syncing with the central store…", work, done, on_failed=failed)
 

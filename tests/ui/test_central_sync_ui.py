@@ -17,6 +17,7 @@ def test_settings_remember_the_central_store_and_refuse_a_password_keeping_what_
     dialog.central_dsn.setText("postgresql://hq:secret@db.example/rw")
     assert not dialog.save()
     assert "password" in dialog.error.text() and dialog.central_dsn.text() == "postgresql://hq:secret@db.example/rw"
+    assert "central_dsn" not in dialog.error.text()  # the person reads what the field is, not an internal name
     assert services.sync.central_dsn() == ""
     dialog.central_dsn.setText("  postgresql://ret1@hq-server/ruralwatch ")
     assert dialog.save()
@@ -49,12 +50,11 @@ def test_the_sync_panel_syncs_with_the_central_store_in_one_step(qtbot, window, 
         central.close()
     services.incidents.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-20 07:00", lat=51.95,
                                             lon=0.34, place="Stubble field"))
-    services.sync.set_central_dsn(pg_dsn)
-    panel.reload()
+    services.sync.set_central_dsn(pg_dsn)  # as Settings saves it: the panel shows it without a reload
     assert panel.central_button.isEnabled() and "Headquarters" in panel.central_where.text()
     with qtbot.waitSignal(panel.imported, timeout=60_000):
         panel.central_button.click()
-    assert "sent" in panel.status.text() and not panel.problems
+    assert "sent" in panel.central_status.text() and not panel.problems
     central = PgCentral.open(PgTarget(pg_dsn))
     try:
         places = [row[0] for row in central.conn.execute("SELECT place FROM incidents")]
@@ -72,4 +72,5 @@ def test_an_unreachable_central_store_is_one_message_and_changes_nothing(qtbot, 
     panel.central_button.click()
     qtbot.waitUntil(lambda: bool(panel.problems), timeout=30_000)
     assert panel.problems[-1].startswith("Not synced with the central store: cannot connect")
+    assert panel.central_status.text() == panel.problems[-1]  # said beside the button, not further down
     assert services.store.db.execute("SELECT count(*) FROM sync_peers").fetchone()[0] == before

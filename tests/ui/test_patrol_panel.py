@@ -490,6 +490,18 @@ def test_one_click_in_a_time_box_then_typing_sets_it(qtbot, panel: PatrolPanel) 
                          QPoint(4, line.height() // 2))
         QTest.keyClicks(edit, typed)
         assert edit.time().toString("HH:mm") == expected
+    # Entering the box by a click on its minutes still fills a whole time typed from the hours (it gave "18:19").
+    line = form.start.lineEdit()
+    form.title.setFocus()
+    QTest.mouseClick(line, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(line.width() - 6, line.height() // 2))
+    QTest.keyClicks(form.start, "1930")
+    assert form.start.time().toString("HH:mm") == "19:30"
+    # A second click, on the minutes, changes only them.
+    QTest.mouseClick(line, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(line.width() - 6, line.height() // 2))
+    QTest.keyClicks(form.start, "45")
+    assert form.start.time().toString("HH:mm") == "19:45"
 
 
 def test_the_crew_list_says_who_is_free_and_their_skills_before_a_tick(qtbot, panel: PatrolPanel, demo) -> None:
