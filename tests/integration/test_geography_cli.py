@@ -184,7 +184,9 @@ def test_evaluate_reports_the_blend_harm_captured_and_the_oracle(cli: Cli, suffo
     oracle = data["oracle"]["pai"]
     assert all(m["pai"][f] <= oracle[f] + 1e-9 for m in data["methods"].values() for f in oracle)
     assert data["blend"]["chosen_on"] == ["2018-11"]  # forecast from 2018-10: the test month is never seen
-    chosen = forecast.Blend(data["blend"]["half_life_months"] or math.inf, data["blend"]["neighbour_share"])
+    blend = data["blend"]
+    chosen = forecast.Blend(blend["half_life_months"] or math.inf, blend["bandwidth_m"], blend["prior_months"],
+                            blend["near_repeat"])
     assert chosen in forecast.CANDIDATES
 
 
@@ -243,7 +245,7 @@ def test_import_refuses_a_file_outside_the_force_and_changes_nothing(cli: Cli, t
     gpkg = tmp_path / "wards.gpkg"
     gpkg.write_bytes(b"SQLite format 3\x00")
     refused = cli("geography", "import", "--wards", str(gpkg))
-    assert refused.code == 2 and "GeoJSON" in refused.err
+    assert refused.code == 2 and "not a readable GeoPackage" in refused.err
     assert cli("geography", "show", "--json").json()["wards"] == []
 
 
