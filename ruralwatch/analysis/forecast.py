@@ -1,14 +1,32 @@
-"""A forecast that beats last period's map: recent months weighted more, crime spread a little to neighbouring cells,
-the mix chosen on the force's own earlier months only.
+"""A forecast meant to beat last period's map at small coverage, its parameters chosen on earlier months only.
 
 The honest baseline for hotspot forecasting is the prior-period grid ("naive": where crime was, it will be), which
-KDE and Gi* often fail to beat at small coverages. Two things are known to add to it: recency (near-repeat
-victimisation decays over weeks to months, Johnson & Bowers 2004) and spread to adjacent places. The blend below
-weights each training month by its age with a half-life and adds a share of the neighbouring cells' blended count.
-Which half-life and share is chosen by walk-forward validation: each of the last few training months is forecast
-from the months before it, and the candidate that captures most crime at the target coverage wins. The test period
-is never looked at. The simplest candidate (every month alike, the least spread) is the naive grid with its ties
-broken by the neighbourhood, so the choice stays close to the baseline when nothing else helps.
+KDE and Gi* often fail to beat at small coverages. This module's forecast ("blend" in `evaluate`) is a family of
+well-known refinements of it, with naive as its simplest member.
+
+Candidate family (fixed before any held-back month of the test forces was looked at: docs/BENCHMARKS.md,
+"Forecast accuracy, pre-registered"). Per cell, from the training months' counts c_1..c_n (oldest first):
+
+- **Recency** (exponentially weighted counts): month t weighs w_t = 0.5 ** (age_t / h), h the half-life in months
+  (h = inf: every month alike). S = sum w_t c_t, N = sum w_t, so S / N is a weighted mean monthly count.
+- **Kernel smoothing towards the neighbourhood** (kernel density of counts over neighbouring cells, Chainey, Tompson
+  & Uhlig 2008; used as an empirical-Bayes prior): m = G_sigma * (S / N), a Gaussian of standard deviation sigma
+  metres over the cells, mass-preserving (`smooth`). The cell's rate is the Poisson-gamma posterior mean
+  (S + k m) / (N + k): k is the prior's strength in months of data. Spelled so, the pull towards the neighbourhood
+  shrinks as months accumulate, which lets a k chosen on short walk-forward histories carry over to the full one
+  (a fixed share did not: larger spreads won on one- to three-month histories and lost on the test month).
+- **Near-repeat boost** (Johnson & Bowers 2004: risk raised for weeks within about 400 m of a crime): beta more
+  months' worth of the newest month's crime, spread by a Gaussian of NEAR_REPEAT_M (two sd = 400 m), added to the
+  numerator and beta to the denominator.
+
+rate = (S + k m + beta G_200 * c_n) / (N + k + beta).  Grid (`CANDIDATES`, simplest first):
+h in {inf, 6, 3} months x (k = 0, or k in {0.25, 0.5, 1, 2} with sigma in {125, 250, 500} m) x beta in {0, 0.5}:
+78 candidates. h = inf, k = 0, beta = 0 is exactly the naive grid (same ranking, same tie-break).
+
+Choice (`choose`): walk-forward over the training months only: each of the last `folds` (3) training months is
+forecast from the months before it; the candidate capturing the largest mean share of those months' crime in the
+top `fraction` (1%) of study-area cells wins, ties to the earlier (simpler) candidate. The test period is not an
+argument, so it cannot be read.
 """
 
 from __future__ import annotations
@@ -22,37 +40,46 @@ from numpy.typing import NDArray
 
 from ruralwatch.analysis.accuracy import top_cells as top_cells  # re-exported for callers and tests
 
-__all__ = ["CANDIDATES", "Blend", "Choice", "blend", "choose", "months_between", "top_cells"]
+__all__ = ["CANDIDATES", "NEAR_REPEAT_M", "Blend", "Choice", "blend", "choose", "months_between", "smooth",
+           "top_cells"]
+
+NEAR_REPEAT_M = 200.0  # Gaussian sd of the near-repeat boost: 2 sd = 400 m, Johnson & Bowers' distance
+_TRUNCATE = 3.0  # kernels cut at 3 sd (99.7% of a 1-D Gaussian's mass; renormalised, so nothing is lost)
 
 
 @dataclass(frozen=True)
 class Blend:
-    half_life_months: float  # math.inf: every month counts alike
-    neighbour_share: float  # share of the 8 neighbours' mean added to a cell
+    half_life_months: float  # math.inf: every month alike
+    bandwidth_m: float  # sd of the neighbourhood kernel (0 when prior_months is 0)
+    prior_months: float  # k: strength of the neighbourhood prior, in months of data (0: the cell's own counts)
+    near_repeat: float = 0.0  # beta: months' worth of the newest month's crime, spread NEAR_REPEAT_M, added
 
     @property
     def is_naive(self) -> bool:
-        return math.isinf(self.half_life_months) and self.neighbour_share == 0
+        return math.isinf(self.half_life_months) and self.prior_months == 0 and self.near_repeat == 0
 
     def describe(self) -> str:
         recency = ("every month alike" if math.isinf(self.half_life_months)
-                   else f"half-life {self.half_life_months:g} month{'s' if self.half_life_months != 1 else ''}")
-        spread = f"{self.neighbour_share:g} of the neighbours' mean added" if self.neighbour_share else "no spread"
-        return f"{recency}, {spread}"
+                   else f"half-life {self.half_life_months:g} months")
+        prior = (f"pulled towards the {self.bandwidth_m:g} m neighbourhood with {self.prior_months:g} months' "
+                 "weight" if self.prior_months else "no smoothing")
+        repeat = f", near-repeat boost {self.near_repeat:g}" if self.near_repeat else ""
+        return f"{recency}, {prior}{repeat}"
 
 
-# Simplest first: on a tie in validation the earlier (simpler) candidate is kept. The spread is kept small: it
-# reorders cells whose counts are close (above all the many cells tied on one or two crimes, which the naive grid
-# ranks by position alone) rather than moving the forecast off where crime was. Larger shares won the choice on
-# short walk-forward histories (one to three months, where spreading helps sparse data) and then lost on the test
-# month; with the shares capped at 0.1 the choice beat the naive grid at 1% on the held-back month of all four
-# forces in ../shared/data (and on one of three Essex splits, by margins of a few tenths of PAI either way: see
-# docs/BENCHMARKS.md, "Forecast accuracy"). The candidate grid was set after seeing those results.
-CANDIDATES: tuple[Blend, ...] = tuple(
-    Blend(half_life, share)
-    for share in (0.005, 0.02, 0.05, 0.1)
-    for half_life in (math.inf, 12.0, 6.0, 3.0, 2.0, 1.0)
-)
+def _candidates() -> tuple[Blend, ...]:
+    found: list[Blend] = []
+    for near_repeat in (0.0, 0.5):
+        for half_life in (math.inf, 6.0, 3.0):
+            found.append(Blend(half_life, 0.0, 0.0, near_repeat))
+            for prior in (0.25, 0.5, 1.0, 2.0):
+                for bandwidth in (125.0, 250.0, 500.0):
+                    found.append(Blend(half_life, bandwidth, prior, near_repeat))
+    return tuple(found)
+
+
+# Simplest first (naive is CANDIDATES[0]): on a tie in validation the earlier candidate is kept.
+CANDIDATES: tuple[Blend, ...] = _candidates()
 
 
 @dataclass(frozen=True)
@@ -73,32 +100,81 @@ def months_between(first: str, last: str) -> list[str]:
     return found
 
 
-def _neighbour_mean(surface: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Mean of each cell's 8 neighbours (cells beyond the grid's edge count as empty)."""
-    padded = np.pad(surface, 1)
-    total = np.zeros_like(surface)
-    rows, cols = surface.shape
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                total += padded[1 + dy:1 + dy + rows, 1 + dx:1 + dx + cols]
-    return total / 8.0
+def _kernel(sigma_cells: float) -> NDArray[np.float64]:
+    radius = max(1, math.ceil(_TRUNCATE * sigma_cells))
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64)
+    weights = np.exp(-0.5 * (offsets / sigma_cells) ** 2)
+    return weights / weights.sum()
 
 
-def blend(monthly: Sequence[NDArray[np.float64]], params: Blend) -> NDArray[np.float64]:
-    """The forecast surface from per-month counts (oldest first) on one grid."""
+def _convolve(surface: NDArray[np.float64], kernel: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Separable convolution with a symmetric 1-D kernel along both axes; beyond the edge is empty."""
+    radius = len(kernel) // 2
+    out = np.asarray(surface, dtype=np.float64)
+    for axis in (0, 1):
+        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)])
+        size = out.shape[axis]
+        total = np.zeros_like(out)
+        for i, weight in enumerate(kernel):
+            total += weight * (padded[i:i + size] if axis == 0 else padded[:, i:i + size])
+        out = total
+    return out
+
+
+def smooth(surface: NDArray[np.float64], sigma_cells: float) -> NDArray[np.float64]:
+    """A Gaussian spread of `surface` (sd `sigma_cells` cells) that keeps its total: each cell's mass is shared
+    among the cells of its kernel that lie on the grid (at an edge, the part that would fall off goes to the cells
+    left), so nothing leaks out and a forecast is not lowered near the grid's edge."""
+    surface = np.asarray(surface, dtype=np.float64)
+    if sigma_cells <= 0:
+        return surface.copy()
+    kernel = _kernel(sigma_cells)
+    reach = _convolve(np.ones_like(surface), kernel)  # share of each cell's kernel on the grid (symmetric kernel)
+    return _convolve(surface / reach, kernel)
+
+
+def blend(monthly: Sequence[NDArray[np.float64]], params: Blend, cell_m: float) -> NDArray[np.float64]:
+    """The forecast rate per cell (crimes a month) from per-month counts (oldest first) on one grid of `cell_m`
+    metre cells."""
+    return _blend(monthly, params, cell_m, {})
+
+
+_Cache = dict[tuple[object, ...], NDArray[np.float64]]
+
+
+def _blend(monthly: Sequence[NDArray[np.float64]], params: Blend, cell_m: float,
+           cache: _Cache) -> NDArray[np.float64]:
+    # `cache` holds the weighted sums and spreads shared by candidates (keyed by the months used), so the choice
+    # computes each once rather than once per candidate.
     if not monthly:
         raise ValueError("a forecast needs at least one month")
-    newest = len(monthly) - 1
-    weights = [1.0 if math.isinf(params.half_life_months) else 0.5 ** ((newest - i) / params.half_life_months)
-               for i in range(len(monthly))]
-    surface = np.zeros_like(np.asarray(monthly[0], dtype=np.float64))
-    for weight, counts in zip(weights, monthly, strict=True):
-        surface += weight * np.asarray(counts, dtype=np.float64)
-    surface /= sum(weights)
-    if params.neighbour_share:
-        surface = surface + params.neighbour_share * _neighbour_mean(surface)
-    return surface
+    if cell_m <= 0:
+        raise ValueError("cell_m must be positive")
+    n = len(monthly)
+    h = params.half_life_months
+    weights = [1.0 if math.isinf(h) else 0.5 ** ((n - 1 - i) / h) for i in range(n)]
+    months = sum(weights)
+    total = cache.get(("sum", n, h))
+    if total is None:
+        total = np.zeros_like(np.asarray(monthly[0], dtype=np.float64))
+        for weight, counts in zip(weights, monthly, strict=True):
+            total += weight * np.asarray(counts, dtype=np.float64)
+        cache[("sum", n, h)] = total
+    numerator, denominator = total, months
+    if params.prior_months:
+        prior = cache.get(("prior", n, h, params.bandwidth_m))
+        if prior is None:
+            prior = cache[("prior", n, h, params.bandwidth_m)] = smooth(total / months, params.bandwidth_m / cell_m)
+        numerator = numerator + params.prior_months * prior
+        denominator += params.prior_months
+    if params.near_repeat:
+        repeat = cache.get(("repeat", n))
+        if repeat is None:
+            repeat = cache[("repeat", n)] = smooth(np.asarray(monthly[n - 1], dtype=np.float64),
+                                                   NEAR_REPEAT_M / cell_m)
+        numerator = numerator + params.near_repeat * repeat
+        denominator += params.near_repeat
+    return numerator / denominator
 
 
 def _captured(predicted: NDArray[np.float64], actual: NDArray[np.float64], mask: NDArray[np.bool_],
@@ -111,17 +187,24 @@ def _captured(predicted: NDArray[np.float64], actual: NDArray[np.float64], mask:
 
 
 def choose(monthly: Sequence[NDArray[np.float64]], month_names: Sequence[str], mask: NDArray[np.bool_],
-           fraction: float = 0.01, folds: int = 3) -> Choice:
+           cell_m: float, fraction: float = 0.01, folds: int = 3,
+           candidates: Sequence[Blend] = CANDIDATES) -> Choice:
     """The candidate that, forecasting each of the last `folds` training months from the months before it,
     captures most crime at `fraction` of the study area on average. Needs two months or more; with fewer the
-    simplest candidate is returned (nothing to choose on)."""
-    usable = [t for t in range(1, len(monthly))][-folds:]
+    simplest candidate is returned (nothing to choose on). Only `monthly` is read: the caller passes the training
+    months and nothing after them."""
+    if len(monthly) != len(month_names):
+        raise ValueError("one name per month")
+    usable = list(range(1, len(monthly)))[-folds:]
     if not usable:
-        return Choice(CANDIDATES[0], (), {})
+        return Choice(candidates[0], (), {})
     scores: dict[Blend, float] = {}
-    for candidate in CANDIDATES:
-        shares = [s for t in usable if (s := _captured(blend(monthly[:t], candidate), monthly[t], mask, fraction))
+    cache: _Cache = {}
+    for candidate in candidates:
+        shares = [s for t in usable
+                  if (s := _captured(_blend(monthly[:t], candidate, cell_m, cache), monthly[t], mask, fraction))
                   is not None]
         scores[candidate] = sum(shares) / len(shares) if shares else 0.0
-    best = max(CANDIDATES, key=lambda c: (round(scores[c], 12), -CANDIDATES.index(c)))
+    order = {c: i for i, c in enumerate(candidates)}
+    best = max(candidates, key=lambda c: (round(scores[c], 12), -order[c]))
     return Choice(best, tuple(month_names[t] for t in usable), scores)

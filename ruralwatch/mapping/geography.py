@@ -3,8 +3,9 @@
 Shipped for every force of England and Wales (resources/geo, built by build/make_geography.py): the 43 ONS police
 force areas and the 2013 local authority districts, each district given to the force holding most of it. Essex
 keeps its own finer files (districts from LSOAs, 2013 wards). A user may import current ONS district or ward
-files (GeoJSON) for the chosen force: `check_import` validates them (polygons, inside the force, names unique)
-and returns them in RuralWatch's own form, which services/geography.py keeps in the database.
+files for the chosen force (GeoJSON, GeoPackage or Shapefile, each turned into WGS 84 GeoJSON by
+io/boundary_files.py): `check_import` validates them (polygons, inside the force, names unique) and returns them in
+RuralWatch's own form, which services/geography.py keeps in the database.
 
 No Qt and no I/O beyond the shipped resources; coordinates are GeoJSON order, [longitude, latitude].
 """
@@ -232,10 +233,11 @@ class ImportReport:
     read: int
     kept: int
     outside: list[str]  # names of areas left out: (mostly) outside the force
+    read_as: str = "GeoJSON"  # the format, layer and coordinate system read ("GeoPackage, layer wards, ...")
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.areas.kind, "force": self.areas.force_code, "file": self.areas.source,
-                "name_field": self.areas.name_field, "read": self.read, "kept": self.kept,
+                "read_as": self.read_as, "name_field": self.areas.name_field, "read": self.read, "kept": self.kept,
                 "left_out_outside_force": self.outside}
 
 

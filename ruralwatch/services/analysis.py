@@ -446,13 +446,19 @@ class AnalysisService:
         for method in METHODS:
             surfaces[method] = self.surface(method, train, grid, mask, bandwidth_m, radius_m)[0]
             step()
-        # The blend: each training month on its own, the mix chosen on the training months only.
-        month_names = forecast.months_between(train_from, train_to)
-        monthly = [hs.grid_counts(part["easting"].to_numpy(), part["northing"].to_numpy(), part["weight"].to_numpy(),
-                                  grid)
-                   for part in (train[train["month"] == m] for m in month_names)]
-        choice = forecast.choose(monthly, month_names, mask)
-        surfaces["blend"] = forecast.blend(monthly, choice.blend)
+        # The blend: each training month on its own, its parameters chosen on the training months only. A month
+        # without a single crime in the force is missing from the data (Essex lacks 2018-08 and 2018-09), not a
+        # quiet month: left out rather than forecast or learnt from.
+        month_names: list[str] = []
+        monthly: list[np.ndarray] = []
+        for name in forecast.months_between(train_from, train_to):
+            part = train[train["month"] == name]
+            if len(part):
+                month_names.append(name)
+                monthly.append(hs.grid_counts(part["easting"].to_numpy(), part["northing"].to_numpy(),
+                                              part["weight"].to_numpy(), grid))
+        choice = forecast.choose(monthly, month_names, mask, cell_m)
+        surfaces["blend"] = forecast.blend(monthly, choice.blend, cell_m)
         results = {name: accuracy.pai_pei(surface, test_counts, mask) for name, surface in surfaces.items()}
         step()
         return {
@@ -463,10 +469,12 @@ class AnalysisService:
                        "harm_captured": accuracy.captured_share(test_harm, test_harm, mask)},
             "blend": {"chosen": choice.blend.describe(), "half_life_months": (
                           None if math.isinf(choice.blend.half_life_months) else choice.blend.half_life_months),
-                      "neighbour_share": choice.blend.neighbour_share,
+                      "bandwidth_m": choice.blend.bandwidth_m, "prior_months": choice.blend.prior_months,
+                      "near_repeat": choice.blend.near_repeat, "is_naive": choice.blend.is_naive,
                       "chosen_on": list(choice.folds),
                       "how": "walk-forward: each of these training months forecast from the months before it; the "
-                             "mix capturing most crime in 1% of the area wins (the test period is never seen)"},
+                             "candidate capturing most crime in 1% of the area wins (the test period is never "
+                             "seen); candidates in ruralwatch/analysis/forecast.py"},
             "cell_m": cell_m, "area_km2": round(gridmod.area_km2(mask, grid), 1), "study_area": study,
             "study_area_source": "force area (ONS Police Force Areas, December 2020), cells whose centre is inside",
             "force": self._geo().force.name, "force_area_km2": self._geo().force.area_km2,

@@ -8,11 +8,12 @@ demo force. Changing them needs `geography.manage` (administrators).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 from collections import OrderedDict
 from pathlib import Path
 
+from ruralwatch.io.boundary_files import BoundaryFileError, read_boundaries
 from ruralwatch.mapping.geography import (
     DEFAULT_FORCE_CODE,
     Force,
@@ -34,9 +35,6 @@ from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
 TOPIC = "geography"
-# GeoPackage and Shapefile need GDAL (fiona/pyogrio) or a pure reader, neither of which RuralWatch depends on.
-_CONVERT_HINT = ("RuralWatch reads GeoJSON only: convert it first, e.g. "
-                 "`ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {name}` (GDAL) or QGIS Export > Save As GeoJSON")
 _CACHE: OrderedDict[tuple[str, str, str], Geography] = OrderedDict()
 _CACHE_SIZE = 4
 
@@ -94,23 +92,20 @@ class GeographyService:
         return force
 
     def import_file(self, kind: ImportKind, path: Path, name_field: str | None = None) -> ImportReport:
-        """Import an ONS GeoJSON file of districts or wards for the chosen force (checked first; on any problem
-        GeographyImportError and nothing changed). Replaces what was imported before for that level."""
+        """Import an ONS file of districts or wards for the chosen force: GeoJSON, GeoPackage or Shapefile (or a
+        .zip of one), in any coordinate system the file states (reprojected to WGS 84). Checked first; on any
+        problem GeographyImportError and nothing changed. Replaces what was imported before for that level."""
         if kind not in ("districts", "wards"):
             raise ValueError(f"kind must be 'districts' or 'wards', not {kind!r}")
         self.store.actor.require("geography.manage")
         path = Path(path)
-        if path.suffix.lower() in (".gpkg", ".shp", ".zip", ".kml"):
-            raise GeographyImportError(f"{path.name}: {_CONVERT_HINT.format(name=path.name)}")
         try:
-            collection = json.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise GeographyImportError(f"{path}: no such file") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise GeographyImportError(f"{path.name}: not GeoJSON ({exc}). "
-                                       f"{_CONVERT_HINT.format(name=path.name)}") from None
+            collection, read_as = read_boundaries(path)
+        except BoundaryFileError as exc:
+            raise GeographyImportError(str(exc)) from None
         geography = self.current()
-        report = check_import(collection, kind, path.name, geography.force, geography.areas, name_field)
+        report = dataclasses.replace(
+            check_import(collection, kind, path.name, geography.force, geography.areas, name_field), read_as=read_as)
         policy = policies.IMPORTED_DISTRICTS if kind == "districts" else policies.IMPORTED_WARDS
         previous = policy.read(self.store)
         with self.store.transaction():

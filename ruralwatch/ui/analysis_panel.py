@@ -51,7 +51,7 @@ from ruralwatch.ui.widgets import make_table, vocab_combo
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 METHOD_NAMES = {
     "naive": "Last period's counts (baseline)", "grid": "Grid (weighted)", "kde": "Kernel density",
-    "gistar": "Getis-Ord Gi*", "blend": "Blend (recent months, neighbours)",
+    "gistar": "Getis-Ord Gi*", "blend": "Blend (recency, neighbourhood, near repeats)",
 }
 
 

@@ -39,6 +39,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
+from ruralwatch.ui.boundary_import import BoundaryImportButton
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
@@ -129,12 +130,15 @@ class SettingsDialog(QDialog):
         for force in services.geography.forces():
             self.force.addItem(force.name, force.code)
         self.force.setToolTip("Hotspots, harm by area, patrol areas, harm weights and the map follow this force. "
-                              "Import current district or ward boundaries with `ruralwatch geography import`.")
+                              "Import current district or ward boundaries with the button below.")
         form.addRow("Wor&k for the force", self.force)
         self.geography_summary = QLabel()
         self.geography_summary.setWordWrap(True)
         self.geography_summary.setStyleSheet(theme.hint_style())
         form.addRow(self.geography_summary)
+        self.import_boundaries = BoundaryImportButton(services, self.ops, geography)
+        self.import_boundaries.imported.connect(lambda _report: self._show_geography())
+        form.addRow(self.import_boundaries)
         self._guard(geography, "geography.manage", role)
         layout.addWidget(geography)
 
@@ -278,13 +282,8 @@ class SettingsDialog(QDialog):
         scheme = self.colours.findData(keys.COLOUR_SCHEME.read(settings) or keys.COLOUR_SCHEME.default)
         self.colours.setCurrentIndex(max(scheme, 0))
         self.idle_minutes.setValue(keys.IDLE_MINUTES.read(settings))
-        current = self.services.geography.current()
-        self.force.setCurrentIndex(max(self.force.findData(current.force.code), 0))
-        wards = current.areas.wards()
-        self.geography_summary.setText(
-            f"{current.force.area_km2:,.0f} km², {len(current.areas.districts())} districts "
-            f"({current.districts_source})" + (f", {len(wards)} wards ({current.wards_source})" if wards else
-                                                ", no wards"))
+        self.force.setCurrentIndex(max(self.force.findData(self.services.geography.force().code), 0))
+        self._show_geography()
         plan = self.services.patrols.default_settings()
         self.dwell.setValue(plan.dwell_minutes)
         self.road_factor.setValue(plan.road_factor)
@@ -300,6 +299,14 @@ class SettingsDialog(QDialog):
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
         self.central_dsn.setText(self.services.sync.central_dsn())
         self._update_due()
+
+    def _show_geography(self) -> None:
+        current = self.services.geography.current()
+        wards = current.areas.wards()
+        self.geography_summary.setText(
+            f"{current.force.area_km2:,.0f} km², {len(current.areas.districts())} districts "
+            f"({current.districts_source})" + (f", {len(wards)} wards ({current.wards_source})" if wards else
+                                                ", no wards"))
 
     def _update_due(self) -> None:
         if self.services.store.actor.can("data.purge"):

@@ -194,7 +194,8 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
                                           "Harm 1%"]
     rows = _table_rows(panel.eval_table)
     assert [row[0] for row in rows] == ["Last period's counts (baseline)", "Grid (weighted)", "Kernel density",
-                                        "Getis-Ord Gi*", "Blend (recent months, neighbours)", "Best possible"]
+                                        "Getis-Ord Gi*", "Blend (recency, neighbourhood, near repeats)",
+                                        "Best possible"]
     # The March crimes repeat January's cells, so the naive forecast is as good as it can be.
     assert rows[0][4:7] == ["1.00", "1.00", "1.00"]
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)

@@ -3,7 +3,8 @@
     geography show [--json]                               force, area in km2, districts, wards
     geography forces [--json]                             the 43 forces of England and Wales
     geography use-force NAME                              choose the force (administrators)
-    geography import --districts|--wards FILE [--name-field F]   ONS GeoJSON for the chosen force
+    geography import --districts|--wards FILE [--name-field F]   ONS GeoJSON, GeoPackage or Shapefile (.shp or
+                                                          .zip) for the chosen force, any stated CRS
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     listing.add_argument("--json", action="store_true")
     use = actions.add_parser("use-force", help="choose the force (any case; e.g. Suffolk, \"Devon & Cornwall\")")
     use.add_argument("name", nargs="+", help="the force's name or ONS code")
-    importing = actions.add_parser("import", help="import ONS district or ward boundaries (GeoJSON, WGS 84)")
+    importing = actions.add_parser("import", help="import ONS district or ward boundaries (GeoJSON, GeoPackage, "
+                                     "Shapefile .shp with its .shx/.dbf/.prj, or a .zip of one)")
     level = importing.add_mutually_exclusive_group(required=True)
     level.add_argument("--districts", type=Path, metavar="FILE")
     level.add_argument("--wards", type=Path, metavar="FILE")
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print_json(report.to_dict())
         else:
             left = len(report.outside)
-            print(f"{report.kept} {kind} imported from {report.areas.source} (names from {report.areas.name_field})"
+            print(f"{report.kept} {kind} imported from {report.areas.source} ({report.read_as}; names from "
+                  f"{report.areas.name_field})"
                   + (f"; {left} left out, (mostly) outside the force" if left else ""))
     return ExitCode.OK
 

@@ -1,0 +1,172 @@
+"""Boundary files as GeoJSON in WGS 84: GeoJSON as it is, GeoPackage and Shapefile (or a .zip of one) read with
+GDAL (pyogrio, whose wheels bundle it) and reprojected from the file's own coordinate system with pyproj.
+
+ONS publishes boundaries as GeoJSON, GeoPackage and Shapefile, the last two usually on the British National Grid
+(EPSG:27700). Everything is turned into one GeoJSON FeatureCollection (longitude, latitude) so that
+mapping.geography.check_import applies the same checks to every format. A file that cannot be read gives one
+BoundaryFileError saying why; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ruralwatch.core.errors import RuralWatchError
+
+__all__ = ["FORMATS", "BoundaryFileError", "read_boundaries"]
+
+# What the file dialog and the errors offer: suffix -> format name.
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile",
+           ".zip": "zipped Shapefile"}
+# A Shapefile is several files: without .shx and .dbf GDAL cannot read it (or reads no names), without .prj the
+# coordinate system is unknown and a guess could put every ward in the wrong place.
+_SIDECARS = (".shx", ".dbf", ".prj")
+
+
+class BoundaryFileError(RuralWatchError):
+    """A boundary file that cannot be read as it is; nothing was changed."""
+
+
+def read_boundaries(path: Path) -> tuple[dict[str, Any], str]:
+    """The file's features as a GeoJSON FeatureCollection in WGS 84 (EPSG:4326, [lon, lat]) and a short note of
+    what was read ("GeoPackage, layer wards, EPSG:27700 reprojected to WGS 84")."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise BoundaryFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise BoundaryFileError(f"{path}: a folder, not a boundary file")
+    if suffix in (".geojson", ".json"):
+        return _read_geojson(path), "GeoJSON"
+    if suffix == ".gpkg":
+        return _read_gdal(path, str(path), "GeoPackage")
+    if suffix == ".shp":
+        missing = [s for s in _SIDECARS if _sidecar(path, s) is None]
+        if missing:
+            raise BoundaryFileError(f"{path.name}: a Shapefile needs its {', '.join(missing)} beside it (same name, "
+                                    "same folder); copy them too, or import the .zip they came in")
+        return _read_gdal(path, str(path), "Shapefile")
+    if suffix == ".zip":
+        member = _zip_member(path)
+        return _read_gdal(path, f"/vsizip/{path.resolve()}/{member}",
+                          f"{'GeoPackage' if member.lower().endswith('.gpkg') else 'Shapefile'} {member} in the zip")
+    raise BoundaryFileError(f"{path.name}: not a boundary file RuralWatch reads (GeoJSON .geojson/.json, "
+                            "GeoPackage .gpkg, Shapefile .shp or a .zip of one)")
+
+
+def _read_geojson(path: Path) -> dict[str, Any]:
+    try:
+        collection: dict[str, Any] = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BoundaryFileError(f"{path.name}: not GeoJSON ({exc})") from None
+    return collection
+
+
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _zip_member(path: Path) -> str:
+    """The one Shapefile (with its sidecars) or GeoPackage in the zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BoundaryFileError(f"{path.name}: not a readable zip file ({exc})") from None
+    lowered = {n.lower(): n for n in names}
+    found = [n for n in names if n.lower().endswith((".shp", ".gpkg"))]
+    if len(found) != 1:
+        what = "no Shapefile or GeoPackage" if not found else f"{len(found)} of them ({', '.join(found[:4])})"
+        raise BoundaryFileError(f"{path.name}: the zip holds {what}; RuralWatch imports one at a time")
+    member = found[0]
+    if member.lower().endswith(".shp"):
+        stem = member[:-4].lower()
+        missing = [s for s in _SIDECARS if stem + s not in lowered]
+        if missing:
+            raise BoundaryFileError(f"{path.name}: {member} is in the zip without its {', '.join(missing)}")
+    return member
+
+
+def _read_gdal(path: Path, source: str, kind: str) -> tuple[dict[str, Any], str]:
+    # Imported here: GDAL is loaded only when someone imports a GeoPackage or Shapefile.
+    import pyogrio
+    import pyogrio.errors
+    import pyogrio.raw
+    import shapely
+    import shapely.geometry
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError, ProjError
+    from shapely.errors import GEOSException
+
+    unreadable = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+                  pyogrio.errors.GeometryError, pyogrio.errors.CRSError, GEOSException, CRSError, ProjError,
+                  OSError, ValueError)
+    try:
+        layers = pyogrio.list_layers(source)
+        polygonal = [str(name) for name, geometry_type in layers if _polygonal(geometry_type)]
+        if not polygonal:
+            raise BoundaryFileError(f"{path.name}: no layer of polygons (layers: "
+                                    f"{', '.join(f'{n} ({t})' for n, t in layers) or 'none'})")
+        if len(polygonal) > 1:
+            raise BoundaryFileError(f"{path.name}: {len(polygonal)} layers of polygons ({', '.join(polygonal[:5])}): "
+                                    "save the one to import on its own (e.g. QGIS Export > Save Features As)")
+        layer = polygonal[0]
+        meta, _fids, wkb, field_data = pyogrio.raw.read(source, layer=layer, force_2d=True)
+        crs_text = meta.get("crs")
+        if not crs_text:
+            raise BoundaryFileError(f"{path.name}: the file does not say its coordinate system (a Shapefile's .prj "
+                                    "is missing or empty): export it again with one")
+        crs = CRS.from_user_input(crs_text)
+        geometries = shapely.from_wkb(wkb)
+        note = f"{kind}, layer {layer}"
+        if not crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+            transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+            def to_wgs84(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+                lon, lat = transformer.transform(xy[:, 0], xy[:, 1], errcheck=True)
+                return np.column_stack([lon, lat])
+
+            geometries = shapely.transform(geometries, to_wgs84)
+            note += f", {crs.to_string()} reprojected to WGS 84"
+        features = []
+        names = [str(f) for f in meta["fields"]]
+        for number, geometry in enumerate(geometries):
+            properties = {name: _plain(values[number]) for name, values in zip(names, field_data, strict=True)}
+            shape = None if geometry is None or shapely.is_empty(geometry) else shapely.geometry.mapping(geometry)
+            features.append({"type": "Feature", "properties": properties, "geometry": shape})
+    except BoundaryFileError:
+        raise
+    except unreadable as exc:
+        # GDAL's first sentence says what is wrong; its advice on driver prefixes is for programmers.
+        message = " ".join(str(exc).split()).split("; It might help")[0][:300] or type(exc).__name__
+        raise BoundaryFileError(f"{path.name}: not a readable {kind.split(' ')[0]} ({message})") from None
+    return {"type": "FeatureCollection", "features": features}, note
+
+
+def _polygonal(geometry_type: Any) -> bool:
+    # GDAL names: "Polygon", "MultiPolygon", "3D MultiPolygon", "Polygon Z"; "Unknown" when a layer mixes types.
+    text = str(geometry_type or "Unknown").replace("3D ", "").replace(" Z", "").replace(" M", "")
+    return text.removeprefix("Multi") in ("Polygon", "Unknown", "Geometry")
+
+
+def _plain(value: Any) -> Any:
+    """A field value as JSON would hold it: numpy scalars to Python, NaN and null to None."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,63 @@
+"""Settings ▸ "Import boundaries…": district or ward boundaries for the chosen force from a GeoJSON, GeoPackage or
+Shapefile, through GeographyService.import_file on a worker thread (the same checks and errors as
+`ruralwatch geography import`). Kept apart from settings_dialog.py, which only adds the button."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QPushButton, QWidget
+
+from ruralwatch.io.boundary_files import FORMATS
+from ruralwatch.mapping.geography import ImportKind, ImportReport
+from ruralwatch.services.container import Services
+from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.tasks import BackgroundTask
+
+_FILTER = ("Boundary files (" + " ".join(f"*{suffix}" for suffix in FORMATS) + ");;"
+           + ";;".join(f"{name} (*{suffix})" for suffix, name in FORMATS.items()))
+_LEVELS = {"Wards": "wards", "Districts": "districts"}
+
+
+class BoundaryImportButton(QPushButton):
+    """Asks which level and which file, then imports it off the UI thread; `imported` carries the ImportReport.
+    A refused file is reported by `ops` (one message); nothing changes."""
+
+    imported = Signal(object)
+
+    def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
+        super().__init__("&Import boundaries…", parent)
+        self.services = services
+        self.ops = ops
+        self.task: BackgroundTask | None = None
+        self.setToolTip("District or ward boundaries of the force as saved here, from an ONS GeoJSON, GeoPackage "
+                        "or Shapefile (.shp with its .shx/.dbf/.prj, or the .zip); any coordinate system")
+        self.clicked.connect(self.choose)
+
+    def choose(self) -> None:
+        force = self.services.geography.force().name
+        level, ok = QInputDialog.getItem(self, "Import boundaries", f"Import for {force}:", list(_LEVELS), 0, False)
+        if not ok:
+            return
+        path, _selected = QFileDialog.getOpenFileName(self, f"{level} of {force}", str(Path.home()), _FILTER)
+        if path:
+            self.start(_LEVELS[level], Path(path))
+
+    def start(self, kind: ImportKind, path: Path, name_field: str | None = None) -> BackgroundTask:
+        """Import `path` as `kind` for the chosen force, off the UI thread."""
+        self.setEnabled(False)
+
+        def done(report: ImportReport) -> None:
+            self.setEnabled(True)
+            self.imported.emit(report)
+
+        def failed(exc: BaseException) -> None:
+            self.setEnabled(True)
+            self.ops.report_failure("Boundaries not imported", exc)
+
+        self.task = self.ops.run(
+            f"Importing {kind}…",
+            lambda services, _progress: services.geography.import_file(kind, path, name_field),
+            done, on_failed=failed, parent=self.window())
+        return self.task
