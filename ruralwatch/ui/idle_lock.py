@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QShortcut, QWindow
 from PySide6.QtWidgets import (
     QApplication,
@@ -151,6 +151,7 @@ class IdleLock(QObject):
         self.screen.hide()
         self._hidden: list[QWidget] = []
         self._disabled: list[QObject] = []
+        self._layout: QByteArray | None = None  # the window's docks as they were when it locked
         self._watched: list[QWindow] = []
         window.installEventFilter(self)  # the main window widget itself: resizes, so the cover follows
         self.watch(window.windowHandle())
@@ -197,6 +198,9 @@ class IdleLock(QObject):
         self.is_locked = True
         self.timer.stop()
         window = self.window
+        # Hiding the panels' contents lets the dock areas shrink to nothing; their sizes come back with this state
+        # (a walk-through found a 540 px panel back at 235 px after unlocking, its buttons cut off).
+        self._layout = window.saveState()
         self._hidden = []
         for top in QApplication.topLevelWidgets():
             if top is window or not top.isVisible() or isinstance(top, QProgressDialog):
@@ -276,7 +280,10 @@ class IdleLock(QObject):
         for widget in self._hidden:
             if shiboken6.isValid(widget):
                 widget.show()
-        self._hidden, self._disabled = [], []
+        if self._layout is not None:
+            # Once the shown contents are laid out again, or the dock areas keep their shrunken sizes.
+            QTimer.singleShot(0, lambda state=self._layout: self.window.restoreState(state))
+        self._hidden, self._disabled, self._layout = [], [], None
         self.timer.start()
         self.unlocked.emit()
 

@@ -365,3 +365,18 @@ def test_a_special_sees_admin_menus_disabled_and_no_reporter_details(qtbot, tmp_
     finally:
         win.dispose()
         store.close()
+
+
+def test_unlocking_gives_the_panels_back_their_sizes(qtbot, admin_window):
+    """A walk-through found a 540 px panel at 235 px after unlocking, its buttons cut off: hiding the panels'
+    contents while locked let the dock areas shrink."""
+    win = admin_window
+    win.resize(1366, 740)
+    win.roster_dock.show()
+    win.resizeDocks([win.roster_dock], [540], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: abs(win.roster_dock.width() - 540) < 40, timeout=5_000)
+    before = win.roster_dock.width()
+    win.idle_lock.lock()
+    qtbot.waitUntil(lambda: win.roster_dock.width() < before, timeout=5_000)  # the shrink the fix undoes
+    assert win.idle_lock.try_unlock(ADMIN_PASSWORD)
+    qtbot.waitUntil(lambda: win.roster_dock.width() >= before - 2, timeout=5_000)
