@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -55,6 +56,7 @@ from ruralwatch.services.data_location import MovedDatabase
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.published import ImportReport
+from ruralwatch.services.vehicles import ListImport
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
@@ -283,6 +285,8 @@ class MainWindow(QMainWindow):
         team_menu = menu.addMenu("&Team")
         team_menu.addAction(self.patrol_dock.toggleViewAction())
         team_menu.addAction(self.roster_dock.toggleViewAction())
+        team_menu.addSeparator()
+        team_menu.addAction(self.vehicle_list_action)
         menu.addMenu("&View").addAction(self.large_text_action)
         map_menu = menu.addMenu("&Map")
         map_menu.addAction(self.heat_action)
@@ -460,6 +464,35 @@ class MainWindow(QMainWindow):
         rows = self.analysis.hotspot_table.selectionModel().selectedRows()
         if rows:
             self.map.focus_hotspot(rows[0].row() + 1)
+
+    def import_vehicle_list(self, path: Path | None = None, source: str | None = None) -> bool:
+        """Ask for a list file and its source (unless given) and import it in the background; the result stays
+        on screen with the rows not taken and why. False when a choice was cancelled."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Import a list of vehicles of interest", str(Path.home()),
+                                                  "Lists (*.csv *.xlsx);;All files (*)")
+            if not name:
+                return False
+            path = Path(name)
+        if source is None:
+            known = sorted(self.services.vehicles.sources()) or ["ANPR hotlist", "Force intelligence"]
+            source, ok = QInputDialog.getItem(self, "Source of the list", "Which list is this? (a source's new "
+                                              "list replaces its previous one)", known, 0, True)
+            if not ok or not source.strip():
+                return False
+        chosen_path, chosen_source = path, source
+
+        def done(result: ListImport) -> None:
+            box = QMessageBox(QMessageBox.Icon.Information, "Vehicles of interest imported",
+                              result.summary()[:1].upper() + result.summary()[1:], QMessageBox.StandardButton.Ok,
+                              self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+        self.ops.run("Importing vehicles of interest…",
+                     lambda services, _progress: services.vehicles.import_list(chosen_path, chosen_source), done,
+                     failure_title="List not imported")
+        return True
 
     def import_published(self, paths: list[Path] | None = None) -> bool:
         """Ask for files (unless given) and import them in the background; False when the choice was cancelled."""

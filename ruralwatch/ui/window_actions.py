@@ -73,6 +73,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save the map with the shown incidents as one HTML file"),
     ActionSpec("context_action", "Published &crime layer", None, "map.set_context_visible", None, checkable=True),
     # Analysis
+    ActionSpec("vehicle_list_action", "Import &vehicles of interest list…", None, "import_vehicle_list",
+               "Import a force list or ANPR hotlist (CSV or Excel): stop-checks and briefings match it",
+               "vehicles.manage"),
     ActionSpec("harm_action", "&Harm weights…", None, "edit_harm_weights", "See and change the crime harm weights",
                "harm.edit"),
     # Account

@@ -50,3 +50,24 @@ def test_a_new_incident_logged_on_a_patrol_opens_the_form_there_and_links_it(qtb
     form.save()
     assert form.saved is not None
     assert services.patrols.event(event.id).incident_id == form.saved.id
+
+
+def test_a_list_of_vehicles_of_interest_is_imported_from_the_team_menu(qtbot, window, monkeypatch):
+    """The file and the source are asked for, the import runs in the background, and its counts stay on screen;
+    a stop-checked vehicle on the list is then of interest."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+
+    hotlist = Path(__file__).resolve().parents[1] / "fixtures" / "vehicle-lists" / "anpr-hotlist-sample.csv"
+    team = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Team")
+    assert window.vehicle_list_action in team.actions() and window.vehicle_list_action.isEnabled()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(hotlist), "")))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("ANPR hotlist", True)))
+    window.vehicle_list_action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in window.findChildren(QMessageBox)),
+                    timeout=30_000)
+    box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert "4 added" in box.text() and "3 rejected" in box.text()
+    box.accept()
+    assert window.services.vehicles.check("KX19ABC", at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC)).of_interest
