@@ -510,6 +510,10 @@ class MainWindow(QMainWindow):
             # The result stays until read (not only ten seconds in the status bar), each file's counts below.
             box = QMessageBox(QMessageBox.Icon.Information, "Published crime imported", report.summary(),
                               QMessageBox.StandardButton.Ok, self)
+            # Where they went: not into the incident table (a new user looked for them there).
+            box.setInformativeText("Published crime is not added to your incidents: it shows on the map as the "
+                                   "Published crime layer (Map menu) and in the Analysis panel's hotspots and "
+                                   "harm by area.")
             box.setDetailedText("\n".join(
                 f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, {f.duplicates:,} already "
                 f"held ({', '.join(f'{n:,} {why}' for why, n in f.already_held.items() if n) or 'none'}), "

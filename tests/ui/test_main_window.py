@@ -281,4 +281,5 @@ def test_an_import_from_the_window_leaves_its_result_to_read(qtbot, window, tmp_
     qtbot.waitUntil(lambda: window.last_import_box is not None and window.last_import_box.isVisible(), timeout=60_000)
     box = window.last_import_box
     assert "150 published crimes imported" in box.text()
+    assert "Published crime layer" in box.informativeText()  # where to find them: not among the incidents
     assert "2018-03-essex-street-first150.csv: 150 read, 150 imported" in box.detailedText()
