@@ -1,0 +1,547 @@
+"""A routable road network and shortest-time routes between patrol stops (no I/O; the OSM reader and the file
+are ruralwatch.io.osm_roads).
+
+Shape of the network. An OpenStreetMap way is a chain of points; most points only bend the road. The graph
+that Dijkstra searches keeps only the points where something happens (a junction, a dead end, a change between
+one-way and two-way) and joins them by directed edges, each with its drive time, length and the chain of points
+it follows (its *shape*, kept for the map). Measured on a synthetic county (bench/roads_bench.py) this graph has
+about a sixth of the points, and scipy's Dijkstra costs about as much less per source: without it a 50-candidate
+plan on a county took 4 s, with it well under one.
+
+A stop is snapped to the nearest point of any road (shape points included) within ``SNAP_LIMIT_M``. A point
+inside an edge is left forwards to the edge's end and reached from the edge's start; both partial times are
+known from the offsets kept per point, so a stop half-way down a lane costs half the lane.
+
+Only the largest strongly connected part of the network is kept (import), so every snapped stop can reach every
+other: no route is ever "infinite" because of a one-way street leading out of an island of private roads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+EARTH_RADIUS_M = 6_371_008.8  # as ruralwatch.patrols.route
+
+# Shown wherever a road route is drawn or timed (map, briefing): OpenStreetMap data is under the ODbL, whose
+# attribution the OSMF asks for as "© OpenStreetMap contributors".
+ATTRIBUTION = "Roads © OpenStreetMap contributors (ODbL)"
+
+# A stop further than this from every road is "not covered": the plan falls back to the straight line. Hotspot
+# cells are 250-500 m squares whose centre is often in a field; a kilometre keeps them while refusing a place
+# outside the extract (which has no roads near it at all).
+SNAP_LIMIT_M = 1000.0
+
+# The drive from a stop to the nearest road point (across a yard or a field gate), at walking-pace driving.
+CONNECTOR_KMH = 15.0
+
+
+@dataclass(frozen=True)
+class RoadClass:
+    kmh: float  # planning speed: what a marked car keeps up on such a road, never above the limit
+    limit: str  # the legal limit it is below (UK national speed limits, Highway Code rule 124)
+
+
+# Drive speeds by OSM highway class. The limits are the UK national speed limits for cars (Highway Code rule 124:
+# 70 mph on motorways and dual carriageways, 60 mph on single carriageways, 30 mph on roads with street lights
+# in built-up areas; 20 mph zones for living streets). The planning speeds are lower than the limits because a
+# patrol car meets bends, junctions, farm traffic and villages: they follow the DfT's free-flow speed
+# statistics (SPE0111: cars on rural single carriageway A roads average about 48 mph; minor rural roads are
+# slower) and, for lanes and tracks, the speeds forces use in their own response-time planning.
+# Only these classes are drivable; footways, cycleways, bridleways, paths and steps are never routed.
+ROAD_CLASSES: Mapping[str, RoadClass] = {
+    "motorway": RoadClass(105.0, "70 mph"),
+    "motorway_link": RoadClass(60.0, "70 mph (slip roads: signed lower)"),
+    "trunk": RoadClass(85.0, "70 mph dual / 60 mph single carriageway"),
+    "trunk_link": RoadClass(50.0, "as trunk; slip roads"),
+    "primary": RoadClass(70.0, "60 mph single carriageway"),
+    "primary_link": RoadClass(45.0, "60 mph; slip roads"),
+    "secondary": RoadClass(60.0, "60 mph single carriageway"),
+    "secondary_link": RoadClass(40.0, "60 mph; slip roads"),
+    "tertiary": RoadClass(50.0, "60 mph single carriageway"),
+    "tertiary_link": RoadClass(35.0, "60 mph; slip roads"),
+    "unclassified": RoadClass(40.0, "60 mph (national limit on rural lanes)"),
+    "residential": RoadClass(30.0, "30 mph (street lights: built-up area)"),
+    "living_street": RoadClass(15.0, "20 mph"),
+    "service": RoadClass(20.0, "60 mph in law; farm and yard access in practice"),
+    "track": RoadClass(15.0, "60 mph in law; unsurfaced, 4x4 only in practice"),
+    "road": RoadClass(30.0, "unknown class: as a built-up road"),
+}
+
+MPH_KMH = 1.609344
+
+
+def way_speed_kmh(tags: Mapping[str, str]) -> float | None:
+    """The planning speed of an OSM way, or None when it is not a road a patrol car may drive.
+
+    A posted ``maxspeed`` lower than the class speed wins (a 30 mph village stretch of a B road)."""
+    road = ROAD_CLASSES.get(tags.get("highway", ""))
+    if road is None or tags.get("area") == "yes":
+        return None
+    access = tags.get("motor_vehicle") or tags.get("motorcar") or tags.get("vehicle") or tags.get("access")
+    if access in {"no", "private", "agricultural", "forestry", "delivery"}:
+        return None
+    speed = road.kmh
+    posted = _maxspeed_kmh(tags.get("maxspeed", ""))
+    if posted is not None:
+        speed = min(speed, posted)
+    return speed
+
+
+def way_direction(tags: Mapping[str, str]) -> int:
+    """1: one-way along the way's points; -1: one-way against them; 0: both ways (OSM's oneway rules:
+    motorways and roundabouts are one-way unless tagged otherwise)."""
+    oneway = tags.get("oneway", "")
+    if oneway in {"yes", "true", "1"}:
+        return 1
+    if oneway in {"-1", "reverse"}:
+        return -1
+    if oneway == "no":
+        return 0
+    if tags.get("highway") == "motorway" or tags.get("junction") in {"roundabout", "circular"}:
+        return 1
+    return 0
+
+
+def _maxspeed_kmh(text: str) -> float | None:
+    value = text.strip().lower()
+    factor = 1.0
+    if value.endswith("mph"):
+        value, factor = value[:-3].strip(), MPH_KMH
+    elif value.endswith("km/h"):
+        value = value[:-4].strip()
+    try:
+        speed = float(value) * factor
+    except ValueError:
+        return None  # "national", "signals", "GB:nsl_single": the class speed stands
+    return speed if 5.0 <= speed <= 130.0 else None
+
+
+# --- the network ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoadNetwork:
+    """Points of the roads and the contracted graph over them (see the module docstring). All arrays are numpy.
+
+    ``node_point[k]`` is the point of graph node k. Edge e runs from graph node ``edge_from[e]`` to
+    ``edge_to[e]`` in ``edge_seconds[e]`` over ``edge_metres[e]``, along points
+    ``shape[shape_start[e]:shape_start[e + 1]]`` (both ends included). ``point_edge[p]`` holds the (at most two,
+    one per direction) edges point p lies inside of (-1 for none) and ``point_offset[p]`` the seconds from each
+    edge's start to p.
+    """
+
+    lat: np.ndarray
+    lon: np.ndarray
+    node_point: np.ndarray
+    edge_from: np.ndarray
+    edge_to: np.ndarray
+    edge_seconds: np.ndarray
+    edge_metres: np.ndarray
+    shape_start: np.ndarray
+    shape: np.ndarray
+    point_edge: np.ndarray
+    point_offset: np.ndarray
+
+    @property
+    def node_count(self) -> int:
+        return int(len(self.node_point))
+
+    @property
+    def edge_count(self) -> int:
+        return int(len(self.edge_from))
+
+    @property
+    def point_count(self) -> int:
+        return int(len(self.lat))
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """(south, west, north, east) in degrees; zeros for an empty network."""
+        if not len(self.lat):
+            return (0.0, 0.0, 0.0, 0.0)
+        return (float(self.lat.min()), float(self.lon.min()), float(self.lat.max()), float(self.lon.max()))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in _ARRAYS}
+
+
+_ARRAYS = ("lat", "lon", "node_point", "edge_from", "edge_to", "edge_seconds", "edge_metres", "shape_start",
+           "shape", "point_edge", "point_offset")
+
+
+def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> RoadNetwork:
+    """The network from its arrays (as ``RoadNetwork.arrays`` gives them); KeyError when one is missing."""
+    return RoadNetwork(**{name: np.asarray(arrays[name]) for name in _ARRAYS})
+
+
+def segment_metres(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle metres between paired points (vectorised haversine)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(lon2 - lon1)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def build_network(lat: np.ndarray, lon: np.ndarray, seg_from: np.ndarray, seg_to: np.ndarray,
+                  seg_kmh: np.ndarray) -> RoadNetwork:
+    """Contract directed segments between points into the graph (see the module docstring).
+
+    ``seg_from[i] -> seg_to[i]`` is one drivable directed step between two points at ``seg_kmh[i]``. Repeated
+    steps keep the fastest; self-steps are ignored. Keeps the largest strongly connected part only.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    a = np.asarray(seg_from, dtype=np.int64)
+    b = np.asarray(seg_to, dtype=np.int64)
+    kmh = np.asarray(seg_kmh, dtype=float)
+    keep = a != b
+    a, b, kmh = a[keep], b[keep], kmh[keep]
+    metres = segment_metres(lat[a], lon[a], lat[b], lon[b])
+    seconds = metres / (kmh / 3.6)
+    # One step per ordered pair: the fastest.
+    order = np.lexsort((seconds, b, a))
+    a, b, metres, seconds = a[order], b[order], metres[order], seconds[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    a, b, metres, seconds = a[first], b[first], metres[first], seconds[first]
+    n = len(lat)
+    if len(a) == 0:
+        return _empty()
+
+    # Strongly connected at the level of points (the same parts as at the level of the contracted graph).
+    steps = csr_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, label = connected_components(steps, directed=True, connection="strong")
+    used = np.zeros(n, dtype=bool)
+    used[a] = used[b] = True
+    sizes = np.bincount(label[used], minlength=int(label.max()) + 1)
+    main = int(np.argmax(sizes))
+    inside = label == main
+    keep = inside[a] & inside[b]
+    a, b, metres, seconds = a[keep], b[keep], metres[keep], seconds[keep]
+
+    # A point is a graph node unless exactly one road passes through it: two distinct neighbours and as many
+    # steps in as out (a two-way road: 2 and 2; a one-way road: 1 and 1).
+    out_deg = np.bincount(a, minlength=n)
+    in_deg = np.bincount(b, minlength=n)
+    pairs = np.unique(np.sort(np.stack([a, b], axis=1), axis=1), axis=0)
+    neighbours = np.bincount(pairs.ravel(), minlength=n)
+    present = (out_deg + in_deg) > 0
+    is_node = present & ~((neighbours == 2) & (out_deg == in_deg))
+
+    # Steps leaving each point, grouped (CSR by hand).
+    by_from = np.argsort(a, kind="stable")
+    a_s, b_s, m_s, s_s = a[by_from], b[by_from], metres[by_from], seconds[by_from]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a_s, minlength=n), out=ptr[1:])
+
+    # Two chains between the same pair of nodes (a loop road off a street, a lay-by) would make parallel edges,
+    # and a chain back to its own start a self-loop: the graph keeps one edge per pair, so the slower chain's
+    # middle point becomes a node of its own and the walk is done again (once or twice on real data), so no road
+    # is lost and every point stays reachable.
+    while True:
+        edges, split = _walk_chains(is_node.tolist(), ptr.tolist(), b_s.tolist(), m_s.tolist(), s_s.tolist())
+        if not split:
+            break
+        is_node[split] = True
+    return _assemble(lat, lon, edges)
+
+
+def _walk_chains(node_l: list[bool], ptr_l: list[int], b_l: list[int], m_l: list[float], s_l: list[float]
+                 ) -> tuple[dict[tuple[int, int], tuple[float, float, list[int]]], list[int]]:
+    """Edges (start, end) -> (seconds, metres, points) from every node along every step out of it, and the points
+    to make nodes because a chain ran parallel to a faster one or back to its start."""
+    edges: dict[tuple[int, int], tuple[float, float, list[int]]] = {}
+    split: list[int] = []
+    for start, is_start in enumerate(node_l):
+        if not is_start:
+            continue
+        for k in range(ptr_l[start], ptr_l[start + 1]):
+            chain = [start, b_l[k]]
+            secs, dist = s_l[k], m_l[k]
+            prev, cur = start, b_l[k]
+            while not node_l[cur]:
+                nxt = -1
+                for j in range(ptr_l[cur], ptr_l[cur + 1]):
+                    if b_l[j] != prev:
+                        nxt = j
+                        break
+                if nxt < 0:
+                    break  # cannot happen for a pass-through point; defensive
+                secs += s_l[nxt]
+                dist += m_l[nxt]
+                prev, cur = cur, b_l[nxt]
+                chain.append(cur)
+            end = chain[-1]
+            if not node_l[end]:
+                continue
+            if end == start:
+                if len(chain) > 2:
+                    split.append(chain[len(chain) // 2])
+                continue
+            found = (secs, dist, chain)
+            best = edges.get((start, end))
+            if best is None:
+                edges[(start, end)] = found
+                continue
+            fast, slow = (best, found) if best[0] <= secs else (found, best)
+            edges[(start, end)] = fast
+            # Split the slower chain; a single step cannot be split, so then the faster one.
+            target = slow[2] if len(slow[2]) > 2 else fast[2]
+            if len(target) > 2:
+                split.append(target[len(target) // 2])
+    return edges, split
+
+
+def _assemble(lat: np.ndarray, lon: np.ndarray, edges: dict[tuple[int, int], tuple[float, float, list[int]]]
+              ) -> RoadNetwork:
+    if not edges:
+        return _empty()
+    keys = sorted(edges)
+    chains = [edges[k][2] for k in keys]
+    used_points = np.unique(np.concatenate([np.asarray(c, dtype=np.int64) for c in chains]))
+    remap = np.full(len(lat), -1, dtype=np.int64)
+    remap[used_points] = np.arange(len(used_points))
+    node_old = np.unique(np.asarray([k[0] for k in keys] + [k[1] for k in keys], dtype=np.int64))
+    node_of_point = np.full(len(lat), -1, dtype=np.int64)
+    node_of_point[node_old] = np.arange(len(node_old))
+    lengths = np.asarray([len(c) for c in chains], dtype=np.int64)
+    shape_start = np.zeros(len(chains) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=shape_start[1:])
+    shape = remap[np.concatenate([np.asarray(c, dtype=np.int64) for c in chains])]
+    edge_seconds = np.asarray([edges[k][0] for k in keys], dtype=np.float64)
+
+    # Where each shape point lies inside an edge, and the seconds from the edge's start to it.
+    new_lat, new_lon = lat[used_points], lon[used_points]
+    step_metres = segment_metres(new_lat[shape[:-1]], new_lon[shape[:-1]], new_lat[shape[1:]], new_lon[shape[1:]])
+    point_edge = np.full((len(used_points), 2), -1, dtype=np.int32)
+    point_offset = np.zeros((len(used_points), 2), dtype=np.float32)
+    for e in range(len(chains)):
+        lo, hi = int(shape_start[e]), int(shape_start[e + 1])
+        if hi - lo <= 2:
+            continue
+        # Seconds along the edge in proportion to metres (an edge's steps may differ in speed only when a way
+        # changes class mid-chain, which happens at a node anyway in OSM practice).
+        cum = np.concatenate([[0.0], np.cumsum(step_metres[lo:hi - 1])])
+        frac = cum / cum[-1] if cum[-1] > 0 else np.zeros_like(cum)
+        inner = shape[lo + 1:hi - 1]
+        slot = (point_edge[inner, 0] >= 0).astype(np.int64)
+        point_edge[inner, slot] = e
+        point_offset[inner, slot] = (frac[1:-1] * edge_seconds[e]).astype(np.float32)
+    return RoadNetwork(
+        lat=new_lat, lon=new_lon, node_point=remap[node_old].astype(np.int32),
+        edge_from=node_of_point[np.asarray([k[0] for k in keys])].astype(np.int32),
+        edge_to=node_of_point[np.asarray([k[1] for k in keys])].astype(np.int32),
+        edge_seconds=edge_seconds, edge_metres=np.asarray([edges[k][1] for k in keys], dtype=np.float64),
+        shape_start=shape_start, shape=shape.astype(np.int32), point_edge=point_edge, point_offset=point_offset,
+    )
+
+
+def _empty() -> RoadNetwork:
+    none_f, none_i = np.zeros(0), np.zeros(0, dtype=np.int32)
+    return RoadNetwork(none_f, none_f, none_i, none_i, none_i, none_f, none_f, np.zeros(1, dtype=np.int64), none_i,
+                       np.zeros((0, 2), dtype=np.int32), np.zeros((0, 2), dtype=np.float32))
+
+
+# --- routing --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoadTimes:
+    """Drive minutes between stops (``minutes[i, j]`` from stop i to stop j; not symmetric on one-way roads) and
+    the road each leg follows."""
+
+    minutes: np.ndarray
+    _paths: dict[tuple[int, int], tuple[tuple[float, float], ...]] = field(repr=False)
+
+    def path(self, i: int, j: int) -> tuple[tuple[float, float], ...]:
+        """(lat, lon) points of the leg from stop i to stop j, starting and ending at the stops themselves."""
+        return self._paths[(i, j)]
+
+
+@dataclass(frozen=True)
+class _Snap:
+    point: int  # road point index
+    connector_seconds: float
+    exits: tuple[tuple[int, float, int], ...]  # (graph node, seconds from the stop, edge left along or -1)
+    entries: tuple[tuple[int, float, int], ...]  # (graph node, seconds to the stop, edge arrived along or -1)
+
+
+class RoadRouter:
+    """Shortest-time routes on one loaded network. Build once per network (the spatial index costs ~0.1 s for a
+    county); ``times`` is then cheap enough to call per plan."""
+
+    def __init__(self, network: RoadNetwork) -> None:
+        self.network = network
+
+    @cached_property
+    def _graph(self) -> object:
+        from scipy.sparse import csr_matrix
+
+        net = self.network
+        n = net.node_count
+        return csr_matrix((net.edge_seconds, (net.edge_from, net.edge_to)), shape=(n, n))
+
+    @cached_property
+    def _edge_of(self) -> dict[tuple[int, int], int]:
+        net = self.network
+        return {(int(u), int(v)): e for e, (u, v) in enumerate(zip(net.edge_from.tolist(), net.edge_to.tolist(),
+                                                                   strict=True))}
+
+    @cached_property
+    def _node_of_point(self) -> np.ndarray:
+        net = self.network
+        found = np.full(net.point_count, -1, dtype=np.int64)
+        found[net.node_point] = np.arange(net.node_count)
+        return found
+
+    @cached_property
+    def _tree(self) -> tuple[object, float]:
+        from scipy.spatial import cKDTree
+
+        net = self.network
+        lat0 = float(np.radians(np.mean(net.lat))) if net.point_count else 0.0
+        return cKDTree(self._xy(net.lat, net.lon, lat0)), lat0
+
+    @staticmethod
+    def _xy(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
+        # Equirectangular metres about the network's mean latitude: within 0.5% over a county, enough to pick
+        # the nearest road point; the connector's length is then measured by the haversine.
+        return np.column_stack([np.radians(lon) * math.cos(lat0) * EARTH_RADIUS_M, np.radians(lat) * EARTH_RADIUS_M])
+
+    def covers(self, points: Sequence[tuple[float, float]]) -> bool:
+        """Whether every point is within SNAP_LIMIT_M of a road of the network."""
+        return self._snap(points) is not None
+
+    def times(self, points: Sequence[tuple[float, float]]) -> RoadTimes | None:
+        """Drive minutes between every pair of (lat, lon) points and the road routes, or None when a point is not
+        within SNAP_LIMIT_M of the network (then the caller uses the straight line)."""
+        from scipy.sparse.csgraph import dijkstra
+
+        snaps = self._snap(points)
+        if snaps is None:
+            return None
+        n = len(snaps)
+        sources = sorted({node for s in snaps for node, _, _ in s.exits})
+        paths: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
+        minutes = np.zeros((n, n))
+        if not sources:
+            return RoadTimes(minutes, {(i, i): (_pt(points[i]),) for i in range(n)})
+        dist, pred = dijkstra(self._graph, directed=True, indices=sources, return_predecessors=True)
+        row_of = {node: r for r, node in enumerate(sources)}
+        for i, si in enumerate(snaps):
+            for j, sj in enumerate(snaps):
+                if i == j:
+                    paths[(i, j)] = (_pt(points[i]),)
+                    continue
+                if si.point == sj.point:  # both nearest the same road point: straight across, no road in between
+                    gap = float(segment_metres(*(np.asarray(v, dtype=float) for v in (*points[i], *points[j]))))
+                    minutes[i, j] = gap / (CONNECTOR_KMH / 3.6) / 60.0
+                    paths[(i, j)] = (_pt(points[i]), _pt(points[j]))
+                    continue
+                best = (math.inf, -1, -1, -1, -1)  # seconds, exit node, entry node, exit edge, entry edge
+                for x_node, x_sec, x_edge in si.exits:
+                    row = dist[row_of[x_node]]
+                    for y_node, y_sec, y_edge in sj.entries:
+                        total = x_sec + float(row[y_node]) + y_sec
+                        if total < best[0]:
+                            best = (total, x_node, y_node, x_edge, y_edge)
+                direct = self._same_edge(si, sj)
+                if direct is not None and direct[0] <= best[0]:
+                    seconds, line = direct
+                else:
+                    seconds = best[0]
+                    line = self._line(si, sj, best, pred[row_of[best[1]]] if best[1] >= 0 else None)
+                minutes[i, j] = (seconds + si.connector_seconds + sj.connector_seconds) / 60.0
+                paths[(i, j)] = (_pt(points[i]), *line, _pt(points[j]))
+        return RoadTimes(minutes, paths)
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _snap(self, points: Sequence[tuple[float, float]]) -> list[_Snap] | None:
+        net = self.network
+        if not len(points):
+            return []
+        if net.point_count == 0:
+            return None
+        tree, lat0 = self._tree
+        coords = np.asarray(points, dtype=float).reshape(-1, 2)
+        _, nearest = tree.query(self._xy(coords[:, 0], coords[:, 1], lat0))  # type: ignore[attr-defined]
+        nearest = np.asarray(nearest, dtype=np.int64)
+        gaps = segment_metres(coords[:, 0], coords[:, 1], net.lat[nearest], net.lon[nearest])
+        if np.any(gaps > SNAP_LIMIT_M):
+            return None
+        snaps = []
+        for p, gap in zip(nearest.tolist(), gaps.tolist(), strict=True):
+            connector = gap / (CONNECTOR_KMH / 3.6)
+            node = int(self._node_of_point[p])
+            if node >= 0:
+                snaps.append(_Snap(p, connector, ((node, 0.0, -1),), ((node, 0.0, -1),)))
+                continue
+            exits, entries = [], []
+            for slot in range(2):
+                e = int(net.point_edge[p, slot])
+                if e < 0:
+                    continue
+                offset = float(net.point_offset[p, slot])
+                exits.append((int(net.edge_to[e]), float(net.edge_seconds[e]) - offset, e))
+                entries.append((int(net.edge_from[e]), offset, e))
+            snaps.append(_Snap(p, connector, tuple(exits), tuple(entries)))
+        return snaps
+
+    def _same_edge(self, si: _Snap, sj: _Snap) -> tuple[float, list[tuple[float, float]]] | None:
+        """Straight along one edge when both stops lie inside it, j after i."""
+        net = self.network
+        for _, _, e in si.exits:
+            if e < 0:
+                continue
+            for _, _, f in sj.entries:
+                if f != e:
+                    continue
+                chain = net.shape[net.shape_start[e]:net.shape_start[e + 1]].tolist()
+                a, b = chain.index(si.point), chain.index(sj.point)
+                if b < a:
+                    continue
+                slot_i = 0 if int(net.point_edge[si.point, 0]) == e else 1
+                slot_j = 0 if int(net.point_edge[sj.point, 0]) == e else 1
+                seconds = float(net.point_offset[sj.point, slot_j]) - float(net.point_offset[si.point, slot_i])
+                return max(0.0, seconds), self._coords(chain[a:b + 1])
+        return None
+
+    def _line(self, si: _Snap, sj: _Snap, best: tuple[float, int, int, int, int], pred: np.ndarray | None
+              ) -> list[tuple[float, float]]:
+        net = self.network
+        _, x_node, y_node, x_edge, y_edge = best
+        points: list[int] = []
+        if x_edge >= 0:  # from the stop's point to the end of its edge
+            chain = net.shape[net.shape_start[x_edge]:net.shape_start[x_edge + 1]].tolist()
+            points += chain[chain.index(si.point):]
+        else:
+            points.append(si.point)
+        nodes = [y_node]
+        if pred is not None:
+            while nodes[-1] != x_node and nodes[-1] >= 0:
+                nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        for u, v in zip(nodes[:-1], nodes[1:], strict=True):
+            e = self._edge_of[(u, v)]
+            points += net.shape[net.shape_start[e] + 1:net.shape_start[e + 1]].tolist()
+        if y_edge >= 0:  # from the start of the stop's edge to its point
+            chain = net.shape[net.shape_start[y_edge]:net.shape_start[y_edge + 1]].tolist()
+            points += chain[1:chain.index(sj.point) + 1]
+        return self._coords(points)
+
+    def _coords(self, points: list[int]) -> list[tuple[float, float]]:
+        net = self.network
+        return [(round(float(net.lat[p]), 6), round(float(net.lon[p]), 6)) for p in points]
+
+
+def _pt(point: Sequence[float]) -> tuple[float, float]:
+    return float(point[0]), float(point[1])
