@@ -214,3 +214,30 @@ def test_a_damaged_network_file_is_named_and_plans_fall_back(store: Store, tmp_p
     with pytest.raises(RoadNetworkError, match="damaged"):
         service.info()
     assert service.router() is None
+
+
+def test_the_briefing_says_by_road_draws_the_road_and_credits_openstreetmap(store: Store, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from ruralwatch.core.patrol import PatrolInput
+    from ruralwatch.core.people import PersonInput
+    from ruralwatch.services.container import Services
+
+    services = Services.build(store, clock=lambda: START)
+    officer = services.people.add(PersonInput(name="PC Road", role="officer", collar_number="PC9")).id
+    record, _ = services.patrols.create(PatrolInput(
+        day="2026-11-27", start="18:00", end="22:00", area="Uttlesford", purpose="general_rural_patrol",
+        crew=[officer], call_sign="RURAL19", start_lat=town.SOUTH_STOP[0], start_lon=town.SOUTH_STOP[1],
+    ))
+    stops = [Candidate("north", *town.NORTH_STOP, 4.0, "North Lane", "")]
+    services.patrols.edit_plan(record.id, stops)
+    assert services.patrols.briefing(record.id).travel_basis == "straight line × 1.4"
+
+    services.roads.import_file(town.write_river_town(tmp_path / "river.osm"))
+    plan = services.patrols.edit_plan(record.id, stops)
+    briefing = services.patrols.briefing(record.id)
+    assert briefing.travel_basis == BY_ROAD and briefing.travel_minutes == pytest.approx(plan.travel_minutes)
+    assert (town.RIVER_LAT, town.BRIDGE_LON) in briefing.route_path
+    target = services.patrols.brief(record.id, tmp_path / "briefing.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "(by road)" in text and "OpenStreetMap contributors" in text
