@@ -19,8 +19,8 @@ other: no route is ever "infinite" because of a one-way street leading out of an
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -353,17 +353,21 @@ def _empty() -> RoadNetwork:
 # --- routing --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class RoadTimes:
     """Drive minutes between stops (``minutes[i, j]`` from stop i to stop j; not symmetric on one-way roads) and
-    the road each leg follows."""
+    the road each leg follows, traced only when asked for (a plan draws a dozen of the n x n legs)."""
 
-    minutes: np.ndarray
-    _paths: dict[tuple[int, int], tuple[tuple[float, float], ...]] = field(repr=False)
+    def __init__(self, minutes: np.ndarray, trace: Callable[[int, int], tuple[tuple[float, float], ...]]) -> None:
+        self.minutes = minutes
+        self._trace = trace
+        self._paths: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
 
     def path(self, i: int, j: int) -> tuple[tuple[float, float], ...]:
         """(lat, lon) points of the leg from stop i to stop j, starting and ending at the stops themselves."""
-        return self._paths[(i, j)]
+        found = self._paths.get((i, j))
+        if found is None:
+            found = self._paths[(i, j)] = self._trace(i, j)
+        return found
 
 
 @dataclass(frozen=True)
@@ -429,39 +433,59 @@ class RoadRouter:
         if snaps is None:
             return None
         n = len(snaps)
+        stops = [_pt(p) for p in points]
+        if n == 0:
+            return RoadTimes(np.zeros((0, 0)), lambda i, j: ())
         sources = sorted({node for s in snaps for node, _, _ in s.exits})
-        paths: dict[tuple[int, int], tuple[tuple[float, float], ...]] = {}
-        minutes = np.zeros((n, n))
-        if not sources:
-            return RoadTimes(minutes, {(i, i): (_pt(points[i]),) for i in range(n)})
-        dist, pred = dijkstra(self._graph, directed=True, indices=sources, return_predecessors=True)
         row_of = {node: r for r, node in enumerate(sources)}
-        for i, si in enumerate(snaps):
-            for j, sj in enumerate(snaps):
-                if i == j:
-                    paths[(i, j)] = (_pt(points[i]),)
-                    continue
-                if si.point == sj.point:  # both nearest the same road point: straight across, no road in between
-                    gap = float(segment_metres(*(np.asarray(v, dtype=float) for v in (*points[i], *points[j]))))
-                    minutes[i, j] = gap / (CONNECTOR_KMH / 3.6) / 60.0
-                    paths[(i, j)] = (_pt(points[i]), _pt(points[j]))
-                    continue
-                best = (math.inf, -1, -1, -1, -1)  # seconds, exit node, entry node, exit edge, entry edge
-                for x_node, x_sec, x_edge in si.exits:
-                    row = dist[row_of[x_node]]
-                    for y_node, y_sec, y_edge in sj.entries:
-                        total = x_sec + float(row[y_node]) + y_sec
-                        if total < best[0]:
-                            best = (total, x_node, y_node, x_edge, y_edge)
-                direct = self._same_edge(si, sj)
-                if direct is not None and direct[0] <= best[0]:
-                    seconds, line = direct
-                else:
-                    seconds = best[0]
-                    line = self._line(si, sj, best, pred[row_of[best[1]]] if best[1] >= 0 else None)
-                minutes[i, j] = (seconds + si.connector_seconds + sj.connector_seconds) / 60.0
-                paths[(i, j)] = (_pt(points[i]), *line, _pt(points[j]))
-        return RoadTimes(minutes, paths)
+        dist, pred = dijkstra(self._graph, directed=True, indices=sources, return_predecessors=True)
+        # Every stop has one or two ways out and in (one per direction of the road it is on): pad to two, the
+        # padding at infinite cost, and take the best of the four combinations for all pairs at once.
+        exit_row = np.zeros((n, 2), dtype=np.int64)
+        exit_sec = np.full((n, 2), np.inf)
+        entry_node = np.zeros((n, 2), dtype=np.int64)
+        entry_sec = np.full((n, 2), np.inf)
+        for i, snap in enumerate(snaps):
+            for k, (node, sec, _) in enumerate(snap.exits):
+                exit_row[i, k], exit_sec[i, k] = row_of[node], sec
+            for k, (node, sec, _) in enumerate(snap.entries):
+                entry_node[i, k], entry_sec[i, k] = node, sec
+        # total[i, a, j, b]: stop i left by its way a, stop j reached by its way b.
+        between = dist[exit_row[:, :, None, None], entry_node[None, None, :, :]]
+        total = exit_sec[:, :, None, None] + between + entry_sec[None, None, :, :]
+        flat = total.transpose(0, 2, 1, 3).reshape(n, n, 4)
+        choice = np.argmin(flat, axis=2)
+        seconds = np.take_along_axis(flat, choice[:, :, None], axis=2)[:, :, 0]
+        direct = self._direct_pairs(snaps)
+        for (i, j), (secs, _) in direct.items():
+            if secs <= seconds[i, j]:
+                seconds[i, j] = secs
+        connector = np.array([s.connector_seconds for s in snaps])
+        minutes = (seconds + connector[:, None] + connector[None, :]) / 60.0
+        same = np.array([s.point for s in snaps])
+        for i, j in zip(*np.nonzero(same[:, None] == same[None, :]), strict=True):
+            # Both nearest the same road point: straight across between them, no road in between.
+            gap = float(segment_metres(np.array(stops[i][0]), np.array(stops[i][1]), np.array(stops[j][0]),
+                                       np.array(stops[j][1])))
+            minutes[i, j] = gap / (CONNECTOR_KMH / 3.6) / 60.0
+        if not np.all(np.isfinite(minutes)):
+            return None  # cannot happen on a strongly connected network; the straight line is the honest answer
+
+        def trace(i: int, j: int) -> tuple[tuple[float, float], ...]:
+            if i == j:
+                return (stops[i],)
+            if snaps[i].point == snaps[j].point:
+                return (stops[i], stops[j])
+            line = direct.get((i, j))
+            if line is not None and line[0] <= seconds[i, j]:
+                return (stops[i], *line[1], stops[j])
+            a, b = divmod(int(choice[i, j]), 2)
+            x_node, x_sec, x_edge = snaps[i].exits[a]
+            y_node, y_sec, y_edge = snaps[j].entries[b]
+            route = self._line(snaps[i], snaps[j], x_node, y_node, x_edge, y_edge, pred[row_of[x_node]])
+            return (stops[i], *route, stops[j])
+
+        return RoadTimes(minutes, trace)
 
     # --- internals ---------------------------------------------------------------------------------------
 
@@ -496,29 +520,33 @@ class RoadRouter:
             snaps.append(_Snap(p, connector, tuple(exits), tuple(entries)))
         return snaps
 
-    def _same_edge(self, si: _Snap, sj: _Snap) -> tuple[float, list[tuple[float, float]]] | None:
-        """Straight along one edge when both stops lie inside it, j after i."""
+    def _direct_pairs(self, snaps: list[_Snap]) -> dict[tuple[int, int], tuple[float, list[tuple[float, float]]]]:
+        """Pairs of stops inside the same edge, j after i: (seconds straight along it, its points)."""
         net = self.network
-        for _, _, e in si.exits:
-            if e < 0:
+        on_edge: dict[int, list[int]] = {}
+        for i, snap in enumerate(snaps):
+            for _, _, e in snap.exits:
+                if e >= 0:
+                    on_edge.setdefault(e, []).append(i)
+        found: dict[tuple[int, int], tuple[float, list[tuple[float, float]]]] = {}
+        for e, members in on_edge.items():
+            if len(members) < 2:
                 continue
-            for _, _, f in sj.entries:
-                if f != e:
-                    continue
-                chain = net.shape[net.shape_start[e]:net.shape_start[e + 1]].tolist()
-                a, b = chain.index(si.point), chain.index(sj.point)
-                if b < a:
-                    continue
-                slot_i = 0 if int(net.point_edge[si.point, 0]) == e else 1
-                slot_j = 0 if int(net.point_edge[sj.point, 0]) == e else 1
-                seconds = float(net.point_offset[sj.point, slot_j]) - float(net.point_offset[si.point, slot_i])
-                return max(0.0, seconds), self._coords(chain[a:b + 1])
-        return None
+            chain = net.shape[net.shape_start[e]:net.shape_start[e + 1]].tolist()
+            for i in members:
+                for j in members:
+                    p, q = snaps[i].point, snaps[j].point
+                    if i == j or p == q or chain.index(q) < chain.index(p):
+                        continue
+                    slot_i = 0 if int(net.point_edge[p, 0]) == e else 1
+                    slot_j = 0 if int(net.point_edge[q, 0]) == e else 1
+                    secs = float(net.point_offset[q, slot_j]) - float(net.point_offset[p, slot_i])
+                    found[(i, j)] = (max(0.0, secs), self._coords(chain[chain.index(p):chain.index(q) + 1]))
+        return found
 
-    def _line(self, si: _Snap, sj: _Snap, best: tuple[float, int, int, int, int], pred: np.ndarray | None
-              ) -> list[tuple[float, float]]:
+    def _line(self, si: _Snap, sj: _Snap, x_node: int, y_node: int, x_edge: int, y_edge: int,
+              pred: np.ndarray | None) -> list[tuple[float, float]]:
         net = self.network
-        _, x_node, y_node, x_edge, y_edge = best
         points: list[int] = []
         if x_edge >= 0:  # from the stop's point to the end of its edge
             chain = net.shape[net.shape_start[x_edge]:net.shape_start[x_edge + 1]].tolist()
