@@ -386,14 +386,6 @@ class RoadRouter:
         self.network = network
 
     @cached_property
-    def _graph(self) -> object:
-        from scipy.sparse import csr_matrix
-
-        net = self.network
-        n = net.node_count
-        return csr_matrix((net.edge_seconds, (net.edge_from, net.edge_to)), shape=(n, n))
-
-    @cached_property
     def _edge_of(self) -> dict[tuple[int, int], int]:
         net = self.network
         return {(int(u), int(v)): e for e, (u, v) in enumerate(zip(net.edge_from.tolist(), net.edge_to.tolist(),
@@ -426,7 +418,13 @@ class RoadRouter:
 
     def times(self, points: Sequence[tuple[float, float]]) -> RoadTimes | None:
         """Drive minutes between every pair of (lat, lon) points and the road routes, or None when a point is not
-        within SNAP_LIMIT_M of the network (then the caller uses the straight line)."""
+        within SNAP_LIMIT_M of the network (then the caller uses the straight line).
+
+        Each stop joins the graph as a node of its own for this call, with edges to where its road leads (both
+        ends of the edge it lies inside, at the partial times) and from where its road comes, and straight to a
+        stop further along the same edge: one Dijkstra per stop then gives every time, where searching from each
+        end of each stop's edge took twice as many."""
+        from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
         snaps = self._snap(points)
@@ -436,38 +434,42 @@ class RoadRouter:
         stops = [_pt(p) for p in points]
         if n == 0:
             return RoadTimes(np.zeros((0, 0)), lambda i, j: ())
-        sources = sorted({node for s in snaps for node, _, _ in s.exits})
-        row_of = {node: r for r, node in enumerate(sources)}
-        dist, pred = dijkstra(self._graph, directed=True, indices=sources, return_predecessors=True)
-        # Every stop has one or two ways out and in (one per direction of the road it is on): pad to two, the
-        # padding at infinite cost, and take the best of the four combinations for all pairs at once.
-        exit_row = np.zeros((n, 2), dtype=np.int64)
-        exit_sec = np.full((n, 2), np.inf)
-        entry_node = np.zeros((n, 2), dtype=np.int64)
-        entry_sec = np.full((n, 2), np.inf)
+        net = self.network
+        base = net.node_count
+        extra_from: list[int] = []
+        extra_to: list[int] = []
+        extra_sec: list[float] = []
         for i, snap in enumerate(snaps):
-            for k, (node, sec, _) in enumerate(snap.exits):
-                exit_row[i, k], exit_sec[i, k] = row_of[node], sec
-            for k, (node, sec, _) in enumerate(snap.entries):
-                entry_node[i, k], entry_sec[i, k] = node, sec
-        # total[i, a, j, b]: stop i left by its way a, stop j reached by its way b.
-        between = dist[exit_row[:, :, None, None], entry_node[None, None, :, :]]
-        total = exit_sec[:, :, None, None] + between + entry_sec[None, None, :, :]
-        flat = total.transpose(0, 2, 1, 3).reshape(n, n, 4)
-        choice = np.argmin(flat, axis=2)
-        seconds = np.take_along_axis(flat, choice[:, :, None], axis=2)[:, :, 0]
+            for node, sec, _ in snap.exits:
+                extra_from.append(base + i)
+                extra_to.append(node)
+                extra_sec.append(sec)
+            for node, sec, _ in snap.entries:
+                extra_from.append(node)
+                extra_to.append(base + i)
+                extra_sec.append(sec)
         direct = self._direct_pairs(snaps)
-        for (i, j), (secs, _) in direct.items():
-            if secs <= seconds[i, j]:
-                seconds[i, j] = secs
+        for (i, j), (sec, _) in direct.items():
+            extra_from.append(base + i)
+            extra_to.append(base + j)
+            extra_sec.append(sec)
+        # A zero in a sparse matrix is no edge at all to csgraph: a stop on a junction joins it at a nanosecond.
+        weights = np.maximum(np.asarray(extra_sec, dtype=float), 1e-9)
+        size = base + n
+        graph = csr_matrix((np.concatenate([net.edge_seconds, weights]),
+                            (np.concatenate([net.edge_from, np.asarray(extra_from, dtype=np.int64)]),
+                             np.concatenate([net.edge_to, np.asarray(extra_to, dtype=np.int64)]))),
+                           shape=(size, size))
+        dist, pred = dijkstra(graph, directed=True, indices=np.arange(base, size), return_predecessors=True)
         connector = np.array([s.connector_seconds for s in snaps])
-        minutes = (seconds + connector[:, None] + connector[None, :]) / 60.0
+        minutes = (dist[:, base:] + connector[:, None] + connector[None, :]) / 60.0
+        np.fill_diagonal(minutes, 0.0)
         same = np.array([s.point for s in snaps])
         for i, j in zip(*np.nonzero(same[:, None] == same[None, :]), strict=True):
-            # Both nearest the same road point: straight across between them, no road in between.
-            gap = float(segment_metres(np.array(stops[i][0]), np.array(stops[i][1]), np.array(stops[j][0]),
-                                       np.array(stops[j][1])))
-            minutes[i, j] = gap / (CONNECTOR_KMH / 3.6) / 60.0
+            if i != j:  # both nearest the same road point: straight across between them, no road in between
+                gap = float(segment_metres(np.array(stops[i][0]), np.array(stops[i][1]), np.array(stops[j][0]),
+                                           np.array(stops[j][1])))
+                minutes[i, j] = gap / (CONNECTOR_KMH / 3.6) / 60.0
         if not np.all(np.isfinite(minutes)):
             return None  # cannot happen on a strongly connected network; the straight line is the honest answer
 
@@ -476,14 +478,11 @@ class RoadRouter:
                 return (stops[i],)
             if snaps[i].point == snaps[j].point:
                 return (stops[i], stops[j])
-            line = direct.get((i, j))
-            if line is not None and line[0] <= seconds[i, j]:
-                return (stops[i], *line[1], stops[j])
-            a, b = divmod(int(choice[i, j]), 2)
-            x_node, x_sec, x_edge = snaps[i].exits[a]
-            y_node, y_sec, y_edge = snaps[j].entries[b]
-            route = self._line(snaps[i], snaps[j], x_node, y_node, x_edge, y_edge, pred[row_of[x_node]])
-            return (stops[i], *route, stops[j])
+            hops = [base + j]
+            while hops[-1] != base + i:
+                hops.append(int(pred[i, hops[-1]]))
+            hops.reverse()
+            return (stops[i], *self._coords(self._points_of(hops, snaps, direct)), stops[j])
 
         return RoadTimes(minutes, trace)
 
@@ -520,15 +519,15 @@ class RoadRouter:
             snaps.append(_Snap(p, connector, tuple(exits), tuple(entries)))
         return snaps
 
-    def _direct_pairs(self, snaps: list[_Snap]) -> dict[tuple[int, int], tuple[float, list[tuple[float, float]]]]:
-        """Pairs of stops inside the same edge, j after i: (seconds straight along it, its points)."""
+    def _direct_pairs(self, snaps: list[_Snap]) -> dict[tuple[int, int], tuple[float, int]]:
+        """Pairs of stops inside the same edge, j after i: (seconds straight along it, the edge)."""
         net = self.network
         on_edge: dict[int, list[int]] = {}
         for i, snap in enumerate(snaps):
             for _, _, e in snap.exits:
                 if e >= 0:
                     on_edge.setdefault(e, []).append(i)
-        found: dict[tuple[int, int], tuple[float, list[tuple[float, float]]]] = {}
+        found: dict[tuple[int, int], tuple[float, int]] = {}
         for e, members in on_edge.items():
             if len(members) < 2:
                 continue
@@ -541,30 +540,38 @@ class RoadRouter:
                     slot_i = 0 if int(net.point_edge[p, 0]) == e else 1
                     slot_j = 0 if int(net.point_edge[q, 0]) == e else 1
                     secs = float(net.point_offset[q, slot_j]) - float(net.point_offset[p, slot_i])
-                    found[(i, j)] = (max(0.0, secs), self._coords(chain[chain.index(p):chain.index(q) + 1]))
+                    found[(i, j)] = (max(0.0, secs), e)
         return found
 
-    def _line(self, si: _Snap, sj: _Snap, x_node: int, y_node: int, x_edge: int, y_edge: int,
-              pred: np.ndarray | None) -> list[tuple[float, float]]:
+    def _points_of(self, hops: list[int], snaps: list[_Snap],
+                   direct: dict[tuple[int, int], tuple[float, int]]) -> list[int]:
+        """Road points along a Dijkstra path of graph nodes and stop nodes (numbered from ``node_count``)."""
         net = self.network
-        points: list[int] = []
-        if x_edge >= 0:  # from the stop's point to the end of its edge
-            chain = net.shape[net.shape_start[x_edge]:net.shape_start[x_edge + 1]].tolist()
-            points += chain[chain.index(si.point):]
-        else:
-            points.append(si.point)
-        nodes = [y_node]
-        if pred is not None:
-            while nodes[-1] != x_node and nodes[-1] >= 0:
-                nodes.append(int(pred[nodes[-1]]))
-        nodes.reverse()
-        for u, v in zip(nodes[:-1], nodes[1:], strict=True):
-            e = self._edge_of[(u, v)]
-            points += net.shape[net.shape_start[e] + 1:net.shape_start[e + 1]].tolist()
-        if y_edge >= 0:  # from the start of the stop's edge to its point
-            chain = net.shape[net.shape_start[y_edge]:net.shape_start[y_edge + 1]].tolist()
-            points += chain[1:chain.index(sj.point) + 1]
-        return self._coords(points)
+        base = net.node_count
+
+        def chain(e: int) -> list[int]:
+            return net.shape[net.shape_start[e]:net.shape_start[e + 1]].tolist()
+
+        points = [snaps[hops[0] - base].point]
+        for u, w in zip(hops[:-1], hops[1:], strict=True):
+            if u >= base and w >= base:  # along one edge from stop to stop
+                line = chain(direct[(u - base, w - base)][1])
+                points += line[line.index(snaps[u - base].point) + 1:line.index(snaps[w - base].point) + 1]
+            elif u >= base:  # out of a stop to the end of its edge
+                snap = snaps[u - base]
+                edge = next(e for node, _, e in snap.exits if node == w)
+                if edge >= 0:
+                    line = chain(edge)
+                    points += line[line.index(snap.point) + 1:]
+            elif w >= base:  # from the start of a stop's edge to the stop
+                snap = snaps[w - base]
+                edge = next(e for node, _, e in snap.entries if node == u)
+                if edge >= 0:
+                    line = chain(edge)
+                    points += line[1:line.index(snap.point) + 1]
+            else:
+                points += chain(self._edge_of[(u, w)])[1:]
+        return points
 
     def _coords(self, points: list[int]) -> list[tuple[float, float]]:
         net = self.network

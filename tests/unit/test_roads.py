@@ -75,6 +75,20 @@ def test_one_way_roads_are_driven_one_way(router: RoadRouter) -> None:
     assert (town.LOOP_LAT, 0.250) in times.path(1, 0)
 
 
+def test_two_stops_along_one_lane_are_driven_straight_along_it(router: RoadRouter) -> None:
+    west, east = (town.NORTH_LAT + 0.0001, 0.245), (town.NORTH_LAT + 0.0001, 0.265)
+    times = router.times([west, east, town.SOUTH_STOP])
+    assert times is not None
+    lane = float(segment_metres(np.array(town.NORTH_LAT), np.array(0.245), np.array(town.NORTH_LAT), np.array(0.265)))
+    connector = float(segment_metres(np.array(west[0]), np.array(0.245), np.array(town.NORTH_LAT), np.array(0.245)))
+    expected = _minutes(lane, ROAD_CLASSES["unclassified"].kmh) + _minutes(2 * connector, CONNECTOR_KMH)
+    assert times.minutes[0, 1] == pytest.approx(expected, rel=1e-3)
+    assert times.minutes[1, 0] == pytest.approx(expected, rel=1e-3)  # a two-way lane
+    assert times.path(0, 1) == (west, *((town.NORTH_LAT, lon) for lon in (0.245, 0.25, 0.255, 0.26, 0.265)), east)
+    # From the lane to the south bank: east to the bridge, over it, back west.
+    assert (town.RIVER_LAT, town.BRIDGE_LON) in times.path(1, 2)
+
+
 def test_a_place_away_from_every_road_is_not_covered(router: RoadRouter) -> None:
     assert router.times([town.SOUTH_STOP, town.FAR_STOP]) is None
     assert not router.covers([town.FAR_STOP])
