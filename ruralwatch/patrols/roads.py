@@ -19,6 +19,8 @@ other: no route is ever "infinite" because of a one-way street leading out of an
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -382,8 +384,13 @@ class RoadRouter:
     """Shortest-time routes on one loaded network. Build once per network (the spatial index costs ~0.1 s for a
     county); ``times`` is then cheap enough to call per plan."""
 
+    # The window retimes the open patrol's plan each time it is shown or changed: the same stops, asked again.
+    RECENT = 16
+
     def __init__(self, network: RoadNetwork) -> None:
         self.network = network
+        self._recent: OrderedDict[tuple[tuple[float, float], ...], RoadTimes | None] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @cached_property
     def _edge_of(self) -> dict[tuple[int, int], int]:
@@ -423,7 +430,20 @@ class RoadRouter:
         Each stop joins the graph as a node of its own for this call, with edges to where its road leads (both
         ends of the edge it lies inside, at the partial times) and from where its road comes, and straight to a
         stop further along the same edge: one Dijkstra per stop then gives every time, where searching from each
-        end of each stop's edge took twice as many."""
+        end of each stop's edge took twice as many. The last RECENT answers are kept."""
+        key = tuple(_pt(p) for p in points)
+        with self._recent_lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        found = self._times(points)
+        with self._recent_lock:
+            self._recent[key] = found
+            while len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        return found
+
+    def _times(self, points: Sequence[tuple[float, float]]) -> RoadTimes | None:
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
