@@ -5,8 +5,9 @@ Shape of the network. An OpenStreetMap way is a chain of points; most points onl
 that Dijkstra searches keeps only the points where something happens (a junction, a dead end, a change between
 one-way and two-way) and joins them by directed edges, each with its drive time, length and the chain of points
 it follows (its *shape*, kept for the map). Measured on a synthetic county (bench/roads_bench.py) this graph has
-about a sixth of the points, and scipy's Dijkstra costs about as much less per source: without it a 50-candidate
-plan on a county took 4 s, with it well under one.
+about a sixth of the points, and scipy's Dijkstra costs about as much less per search: on the uncontracted graph
+of a first trial, 50 searches took 3.9 s; contracted, and with one search per stop (see ``RoadRouter.times``), a
+50-candidate plan takes about 1 s and a 10-stop plan about 0.2 s (docs/BENCHMARKS.md).
 
 A stop is snapped to the nearest point of any road (shape points included) within ``SNAP_LIMIT_M``. A point
 inside an edge is left forwards to the edge's end and reached from the edge's start; both partial times are
@@ -381,8 +382,8 @@ class _Snap:
 
 
 class RoadRouter:
-    """Shortest-time routes on one loaded network. Build once per network (the spatial index costs ~0.1 s for a
-    county); ``times`` is then cheap enough to call per plan."""
+    """Shortest-time routes on one loaded network. Build once per network (loading a county's file and building
+    the spatial index take about 0.4 s); ``times`` is then cheap enough to call per plan."""
 
     # The window retimes the open patrol's plan each time it is shown or changed: the same stops, asked again.
     RECENT = 16

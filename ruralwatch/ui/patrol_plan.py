@@ -495,11 +495,12 @@ class PlanEditor(QWidget):
         self.road_factor.setRange(1.0, 3.0)
         self.road_factor.setSingleStep(0.1)
         self.road_factor.setDecimals(2)
-        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas)")
+        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas);"
+                                    " not used when the plan is timed by road")
         self.speed = QSpinBox()
         self.speed.setRange(5, 130)
         self.speed.setSuffix(" km/h")
-        self.speed.setToolTip("Average driving speed between stops")
+        self.speed.setToolTip("Average driving speed between stops (by road: the speed of each class of road)")
         self._show_settings(PlanSettings())
         for box in (self.dwell, self.road_factor, self.speed):
             box.editingFinished.connect(self.apply_settings)
