@@ -374,10 +374,20 @@
   }
 
   // A patrol plan: numbered stops joined in visiting order, from the base and back to it when there is one.
-  // route = {stops: [{seq, lat, lon, label, arrive, leave}], base: [lat, lon] | null}.
+  // route = {stops: [{seq, lat, lon, label, arrive, leave}], base: [lat, lon] | null,
+  //          path: [[lat, lon], ...] (the road route, when timed by road), attribution: text | absent}.
+  // Timed by road, the line follows the roads (solid); on the straight line it joins the stops (dashed).
   const routeLayer = L.layerGroup();
   let routeStops = 0;
   let routeBounds = null;
+  let routeAttribution = "";
+  let routePathPoints = 0;
+  function setRouteAttribution(text) {
+    if (routeAttribution === text) return;
+    if (routeAttribution) map.attributionControl.removeAttribution(routeAttribution);
+    routeAttribution = text || "";
+    if (routeAttribution) map.attributionControl.addAttribution(routeAttribution);
+  }
   function showRouteLayer() {
     const on = panelShown.route && routeLayer.getLayers().length > 0;
     if (on && !map.hasLayer(routeLayer)) map.addLayer(routeLayer);
@@ -394,10 +404,17 @@
       line.unshift(base);
       line.push(base);
     }
-    if (line.length > 1) {
+    const path = (route && route.path) || [];
+    routePathPoints = path.length;
+    if (path.length > 1) {
+      L.polyline(path, { color: sym.route.colour, weight: 4, opacity: 0.85, interactive: false, className: "rw-road-route" })
+        .addTo(routeLayer);
+      path.forEach((p) => line.push(p));  // the fitted bounds take in the roads too
+    } else if (line.length > 1) {
       L.polyline(line, { color: sym.route.colour, weight: 4, opacity: 0.85, dashArray: "10 6", interactive: false })
         .addTo(routeLayer);
     }
+    setRouteAttribution(route && route.attribution);
     if (base) {
       L.marker(base, {
         icon: L.divIcon({ html: baseHouse(26), className: "rw-route-base", iconSize: L.point(26, 26) }),
@@ -423,6 +440,8 @@
   }
   function clearRoute() {
     routeLayer.clearLayers();
+    setRouteAttribution("");
+    routePathPoints = 0;
     routeStops = 0;
     routeBounds = null;
     showRouteLayer();
@@ -524,6 +543,8 @@
     setRoute: setRoute,
     clearRoute: clearRoute,
     routeStopCount: () => routeStops,
+    routePathPoints: () => routePathPoints,  // points of the road route drawn (0: straight lines)
+    attributionText: () => map.attributionControl.getContainer().textContent,
     // route or hotspots: on the map only while their panel is open
     setPanelLayer: setPanelLayer,
     panelLayerOnMap: (name) => (name === "route" ? map.hasLayer(routeLayer) : map.hasLayer(hotspotLayer)),

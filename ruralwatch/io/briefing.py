@@ -31,6 +31,7 @@ from ruralwatch.io import pdf_common as pdf
 from ruralwatch.mapping import boundaries
 from ruralwatch.mapping.symbols import BASE, ROUTE_COLOUR, STOP
 from ruralwatch.mapping.symbols import ROUTE as ROUTE_SYMBOL
+from ruralwatch.patrols.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 
 RECENT_DAYS = 14
 
@@ -107,6 +108,9 @@ class Briefing:
     dwell_minutes: float
     generated_at: datetime
     notes: str = ""
+    travel_basis: str = ""  # "by road" or "straight line × 1.4" (ruralwatch.patrols.plan.Plan.basis)
+    # By road: the road route's (lat, lon) points, drawn instead of straight lines between the stops.
+    route_path: tuple[tuple[float, float], ...] = ()
     # Districts and wards drawn round the route for context: the chosen force's (Essex's when not given).
     context: boundaries.AreaSet | None = field(default=None, compare=False, repr=False)
 
@@ -150,7 +154,9 @@ def _details(b: Briefing) -> list[tuple[str, str]]:
         ("Purpose", PATROL_PURPOSE_NAMES.get(b.purpose, b.purpose) or "-"),
         ("Area", b.area_name or "-"),
         ("Stops", f"{stops} stop{'' if stops == 1 else 's'}"),
-        ("Planned time", f"travel {_minutes(b.travel_minutes)}, at stops {_minutes(b.dwell_minutes)}"),
+        ("Planned time", f"travel {_minutes(b.travel_minutes)}"
+                         + (f" ({b.travel_basis})" if b.travel_basis else "")
+                         + f", at stops {_minutes(b.dwell_minutes)}"),
     ]
 
 
@@ -346,8 +352,12 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     context_drawn = _add_context(clip, view, markers, b.context)
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
-    # A patrol with a base goes out from it and back to it: the loop is part of the planned travel.
-    _add_route(clip, view, start_xy + stop_xy + (start_xy if start_xy and stop_xy else []))
+    # A patrol with a base goes out from it and back to it: the loop is part of the planned travel. Timed by road,
+    # the line follows the roads the times were worked out on.
+    if b.route_path:
+        _add_route(clip, view, _project(list(b.route_path)))
+    else:
+        _add_route(clip, view, start_xy + stop_xy + (start_xy if start_xy and stop_xy else []))
     for incident, (e, n) in zip(located, incident_xy, strict=True):
         _add_incident_marker(clip, *view.xy(e, n), incident.kind)
     if start_xy:
@@ -358,8 +368,13 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
 
     _add_scale_bar(drawing, view)
     _add_north_arrow(drawing, view)
+    credits = []
     if context_drawn:
-        note = "Boundaries: ONS, OGL v3. Contains OS data © Crown copyright and database right."
+        credits.append("Boundaries: ONS, OGL v3. Contains OS data © Crown copyright and database right.")
+    if b.route_path:  # the ODbL asks for the attribution wherever the data is used
+        credits.append(ROADS_ATTRIBUTION + ".")
+    if credits:
+        note = " ".join(credits)
         note_width = stringWidth(note, pdf.FONT, 5.5)
         drawing.add(_rect(width - note_width - 7, legend_height + 0.8, note_width + 6.2, 8,
                           fillColor=colors.Color(1, 1, 1, alpha=0.85), strokeColor=None))

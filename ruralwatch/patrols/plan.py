@@ -3,8 +3,11 @@
 The Koper curve finds that a 10-15 minute visit to a hotspot gives the longest residual deterrence, so a plan is
 a route through the most harmful hotspots with a fixed dwell at each, as many as the window allows.
 
-Travel time is straight-line distance x ``road_factor`` at ``speed_kmh``: rural road networks are not available
-offline, and a constant factor (1.4 is the usual detour index for rural Britain) is honest about that.
+Travel time is by road when a road network has been imported (ruralwatch.patrols.roads, passed in as ``roads``)
+and reaches every stop: the shortest drive time on the roads, at speeds by road class. Otherwise it is the
+straight-line distance x ``road_factor`` at ``speed_kmh``: a constant factor (1.4 is the usual detour index for
+rural Britain) is honest about not knowing the roads. ``Plan.basis`` says which ("by road" or
+"straight line × 1.4"), and a plan by road carries the road route's points for the map and the briefing.
 
 Entry points:
   - ``suggest_plan`` picks, orders and trims: the result never overruns the window;
@@ -25,7 +28,10 @@ import numpy as np
 from ruralwatch.core.errors import FieldError, ValidationError
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_plan import PlanSettings, PlanStop
+from ruralwatch.patrols.roads import RoadRouter, RoadTimes
 from ruralwatch.patrols.route import distance_matrix, improve_route, order_route, tour_length
+
+BY_ROAD = "by road"
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,14 @@ class Plan:
     start: datetime  # the patrol window
     end: datetime
     start_point: tuple[float, float] | None  # base/briefing point (lat, lon), if given
+    basis: str = ""  # how travel was timed: BY_ROAD or "straight line × 1.4" (see straight_line_basis)
+    # By road: the road route as (lat, lon) points, from the base (or the first stop) through every stop (and back
+    # to the base). Empty when timed on the straight line: the map then joins the stops directly.
+    route_path: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def by_road(self) -> bool:
+        return self.basis == BY_ROAD
 
     @property
     def return_travel_minutes(self) -> float:
@@ -76,6 +90,7 @@ def suggest_plan(
     end: datetime,
     settings: PlanSettings = PlanSettings(),  # noqa: B008 - frozen, so a shared default is safe
     start_point: tuple[float, float] | None = None,
+    roads: RoadRouter | None = None,
 ) -> Plan:
     """The most harmful candidates that fit in the window, in a short route, with arrival and departure times.
 
@@ -99,7 +114,8 @@ def suggest_plan(
 
     ranked = sorted(pool, key=lambda c: (-c.harm, c.key))
     considered = ranked[: int(settings.max_candidates)]
-    minutes = _travel_minutes(considered, base, settings)
+    travel_times = _travel(considered, base, settings, roads)
+    minutes = travel_times.fitting
     offset = 1 if base is not None else 0  # node index of considered[r] is r + offset; node 0 is the base
     eps = 1e-9 * max(1.0, window)
 
@@ -116,8 +132,9 @@ def suggest_plan(
     planned = [considered[r] for r in planned_ranks]
     planned_keys = {c.key for c in planned}
     dropped = tuple(c for c in reversed(ranked) if c.key not in planned_keys)
-    stops, travel, dwell = _schedule(planned, start, end, settings, base)
-    return Plan(tuple(stops), dropped, travel, dwell, window, start, end, base)
+    nodes = [r + offset for r in planned_ranks]
+    stops, travel, dwell, path = _schedule(planned, nodes, start, end, settings, base, travel_times)
+    return Plan(tuple(stops), dropped, travel, dwell, window, start, end, base, travel_times.basis, path)
 
 
 def replan(
@@ -126,6 +143,7 @@ def replan(
     end: datetime,
     settings: PlanSettings = PlanSettings(),  # noqa: B008 - frozen, so a shared default is safe
     start_point: tuple[float, float] | None = None,
+    roads: RoadRouter | None = None,
 ) -> Plan:
     """Recompute the times of a plan the user reordered, added to or trimmed, keeping their order exactly.
 
@@ -139,7 +157,8 @@ def replan(
     _check_settings(settings)
     base = _check_point(start_point)
     ordered = _check_candidates(stops_in_order)
-    minutes = _travel_minutes(ordered, base, settings)
+    travel_times = _travel(ordered, base, settings, roads)
+    minutes = travel_times.minutes
     offset = 1 if base is not None else 0
     eps = 1e-9 * max(1.0, window)
 
@@ -154,8 +173,10 @@ def replan(
             break
         elapsed = leave
         kept = i + 1
-    stops, travel, dwell = _schedule(ordered[:kept], start, end, settings, base)
-    return Plan(tuple(stops), tuple(ordered[kept:]), travel, dwell, window, start, end, base)
+    nodes = [i + offset for i in range(kept)]
+    stops, travel, dwell, path = _schedule(ordered[:kept], nodes, start, end, settings, base, travel_times)
+    return Plan(tuple(stops), tuple(ordered[kept:]), travel, dwell, window, start, end, base, travel_times.basis,
+                path)
 
 
 def candidate_of(stop: PlanStop) -> Candidate:
@@ -163,12 +184,17 @@ def candidate_of(stop: PlanStop) -> Candidate:
     return Candidate(stop.key, stop.lat, stop.lon, stop.harm, stop.label, stop.reason)
 
 
-def timed_plan(record: PatrolRecord) -> Plan:
+def timed_plan(record: PatrolRecord, roads: RoadRouter | None = None) -> Plan:
     """A patrol's saved stops with the plan's totals, recomputed in the saved order exactly as ``replan`` (and so
     the service's edit_plan) times them: the travel includes the drive back to base. Raises ValidationError as
     ``replan`` does."""
     return replan([candidate_of(stop) for stop in record.stops], record.start, record.end, record.settings,
-                  record.base)
+                  record.base, roads)
+
+
+def straight_line_basis(settings: PlanSettings) -> str:
+    """How a plan not timed by road says so: "straight line × 1.4"."""
+    return f"straight line × {settings.road_factor:g}"
 
 
 # --- internals ----------------------------------------------------------------------------------------------------
@@ -220,30 +246,61 @@ def _fit_route(
     return [nodes[i] for i in local]
 
 
-def _travel_minutes(stops: Sequence[Candidate], base: tuple[float, float] | None, settings: PlanSettings) -> np.ndarray:
+@dataclass(frozen=True)
+class _Travel:
+    """Minutes between the base (node 0, when there is one) and the stops, and how they were found."""
+
+    minutes: np.ndarray  # minutes[i, j]: from node i to node j (by road, not always minutes[j, i])
+    basis: str
+    road: RoadTimes | None
+
+    @property
+    def fitting(self) -> np.ndarray:
+        """The matrix to order and fit a route with. The route heuristics assume a symmetric matrix (2-opt
+        reverses stretches of the route); on one-way roads each pair is taken at its slower direction, so a route
+        that fits by this matrix fits whichever way it is driven, and the plan never overruns the window."""
+        return self.minutes if self.road is None else np.maximum(self.minutes, self.minutes.T)
+
+
+def _travel(stops: Sequence[Candidate], base: tuple[float, float] | None, settings: PlanSettings,
+            roads: RoadRouter | None) -> _Travel:
     points = ([base] if base is not None else []) + [(c.lat, c.lon) for c in stops]
+    if roads is not None and len(points) > 1:
+        road = roads.times(points)
+        if road is not None:
+            return _Travel(road.minutes, BY_ROAD, road)
     metres_per_minute = settings.speed_kmh * 1000.0 / 60.0
-    return distance_matrix(points) * settings.road_factor / metres_per_minute
+    return _Travel(distance_matrix(points) * settings.road_factor / metres_per_minute, straight_line_basis(settings),
+                   None)
 
 
 def _schedule(
     ordered: Sequence[Candidate],
+    nodes: Sequence[int],
     start: datetime,
     end: datetime,
     settings: PlanSettings,
     base: tuple[float, float] | None,
-) -> tuple[list[PlanStop], float, float]:
-    """Timed stops for a route already known to fit; returns (stops, total travel incl. return, total dwell)."""
+    travel_times: _Travel,
+) -> tuple[list[PlanStop], float, float, tuple[tuple[float, float], ...]]:
+    """Timed stops for a route already known to fit; ``nodes[i]`` is the node of ``ordered[i]`` in
+    ``travel_times``. Returns (stops, total travel incl. return, total dwell, road route points or ())."""
     if not ordered:
-        return [], 0.0, 0.0
-    minutes = _travel_minutes(ordered, base, settings)
-    offset = 1 if base is not None else 0
+        return [], 0.0, 0.0, ()
+    minutes = travel_times.minutes
+    route_nodes = ([0] if base is not None else []) + list(nodes) + ([0] if base is not None else [])
+    path: list[tuple[float, float]] = []
+    if travel_times.road is not None:
+        path.append(travel_times.road.path(route_nodes[0], route_nodes[0])[0])
+        for a, b in zip(route_nodes[:-1], route_nodes[1:], strict=True):
+            path += travel_times.road.path(a, b)[1:]
     stops: list[PlanStop] = []
     elapsed = 0.0
     travel = 0.0
     for i, cand in enumerate(ordered):
-        node = i + offset
-        leg = float(minutes[node - 1, node]) if node > 0 else 0.0
+        node = nodes[i]
+        previous = nodes[i - 1] if i > 0 else (0 if base is not None else None)
+        leg = float(minutes[previous, node]) if previous is not None else 0.0
         travel += leg
         arrive_at = elapsed + leg
         elapsed = arrive_at + settings.dwell_minutes
@@ -263,8 +320,8 @@ def _schedule(
             )
         )
     if base is not None:
-        travel += float(minutes[len(ordered), 0])
-    return stops, travel, settings.dwell_minutes * len(ordered)
+        travel += float(minutes[nodes[-1], 0])
+    return stops, travel, settings.dwell_minutes * len(ordered), tuple(path)
 
 
 def _at(start: datetime, end: datetime, minutes: float) -> datetime:

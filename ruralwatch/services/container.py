@@ -22,6 +22,7 @@ from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.services.retention import RetentionService
+from ruralwatch.services.roads import RoadService
 from ruralwatch.services.roster import RosterService
 from ruralwatch.services.sync import SyncService
 from ruralwatch.services.vehicles import VehicleListService
@@ -49,6 +50,7 @@ class Services:
     exports: ExportService
     backups: BackupService
     vehicles: VehicleListService
+    roads: RoadService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -61,6 +63,7 @@ class Services:
         analysis = AnalysisService(store, harm, geography)
         people = PeopleService(store, hub)
         roster = RosterService(store, people, hub)
+        roads = RoadService(store, hub, clock=clock)
         return cls(
             store=store,
             hub=hub,
@@ -73,7 +76,7 @@ class Services:
             sync=SyncService(store, hub),
             people=people,
             roster=roster,
-            patrols=PatrolService(store, hub, people, roster, analysis, harm, clock=clock),
+            patrols=PatrolService(store, hub, people, roster, analysis, harm, clock=clock, roads=roads),
             hours=HoursService(store, clock=clock),
             accounts=AccountService(store, hub, clock=clock),
             audit=AuditService(store),
@@ -81,4 +84,5 @@ class Services:
             exports=ExportService(store),
             backups=BackupService(store, clock=clock),
             vehicles=VehicleListService(store, hub, clock=clock),
+            roads=roads,
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.paths import DB_FILE_NAME, remember_db_path
 from ruralwatch.services.basemaps import copy_file
+from ruralwatch.services.roads import roads_file
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.backups import backups_folder, check_file, copy_database
 from ruralwatch.store.basemaps import basemaps_folder
@@ -151,6 +152,10 @@ def move_database(store: Store, folder: Path, progress: ProgressCallback | None 
     old_backups = backups_folder(old_path)
     # Copies made before schema upgrades (<db>.schemaN-<time>.bak) belong with the database: moved after closing.
     upgrades = tuple(sorted(old_path.parent.glob(f"{old_path.name}.schema*.bak")))
+    # So does the road network (<db>.roads): derived data, moved the same way (after closing, by name).
+    roads = roads_file(old_path)
+    if roads is not None and roads.is_file():
+        upgrades = (*upgrades, roads)
     return MovedDatabase(old_path, target, (*old_files, *maps), old_backups if old_backups.is_dir() else None,
                          upgrades)
 

@@ -56,6 +56,8 @@ from ruralwatch.services.data_location import MovedDatabase
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.published import ImportReport
+from ruralwatch.services.roads import ATTRIBUTION as ROADS_ATTRIBUTION
+from ruralwatch.services.roads import NetworkInfo
 from ruralwatch.services.vehicles import ListImport
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
@@ -271,7 +273,7 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.demo_action, self.import_action, self.export_action,
+        for action in (self.demo_action, self.import_action, self.roads_action, self.export_action,
                        self.sync_dock.toggleViewAction()):
             file_menu.addAction(action)
         file_menu.addSeparator()
@@ -532,6 +534,28 @@ class MainWindow(QMainWindow):
     def _forget_import_box(self, box: QMessageBox) -> None:
         if self.last_import_box is box:
             self.last_import_box = None
+
+    def import_roads(self, path: Path | None = None) -> bool:
+        """Ask for an OpenStreetMap extract (unless given) and read it into the road network in the background
+        (progress, cancel); False when the choice was cancelled. A bad file changes nothing and says why."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Import a road network (OpenStreetMap extract)",
+                                                  str(Path.home()),
+                                                  "OpenStreetMap extracts (*.osm.pbf *.pbf *.osm);;All files (*)")
+            if not name:
+                return False
+            path = Path(name)
+        chosen = path
+
+        def done(info: NetworkInfo) -> None:
+            self.statusBar().showMessage(
+                f"Road network imported from {info.source}: {info.nodes:,} junctions, {info.edges:,} road links. "
+                f"Plans in its area are now timed by road. {ROADS_ATTRIBUTION}", 15000)
+
+        self.ops.run("Importing the road network…",
+                     lambda services, progress: services.roads.import_file(chosen, progress), done,
+                     failure_title="Road network not imported")
+        return True
 
     def edit_harm_weights(self) -> None:
         dialog = HarmWeightsDialog(self.services.harm, self)

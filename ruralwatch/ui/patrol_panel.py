@@ -206,7 +206,7 @@ class PatrolPanel(QWidget):
             return None
         self._show(record, refill_form=True)
         self._shown_route = False  # opening a patrol always draws (and fits the map to) its route again
-        self._on_route(route_of(record) if record.stops else None)
+        self._on_route(route_of(record, self.plan.timed(record)) if record.stops else None)
         self.tabs.setCurrentIndex(TAB_FOR_STATUS.get(record.status, 1))
         self.patrolOpened.emit(record)
         return record
@@ -334,7 +334,7 @@ class PatrolPanel(QWidget):
             self.tabs.setCurrentWidget(self.dose)
 
     def _on_change(self, change: Change) -> None:
-        if change.topic in (TOPIC, "people"):
+        if change.topic in (TOPIC, "people", "roads"):  # a new road network retimes and redraws the plan
             self._pending.add(change.topic)
             self._refresh_timer.start()
 
@@ -352,7 +352,7 @@ class PatrolPanel(QWidget):
             self._show(None, refill_form=False)
             self.info("The open patrol was deleted.")
             return
-        if fresh != self.record:
+        if fresh != self.record or "roads" in topics:
             self._show(fresh, refill_form=not self.form.is_modified())
 
     # --- map ----------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.patrols.crew import CrewIssue
-from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of, timed_plan
+from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of
+from ruralwatch.patrols.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
@@ -117,13 +118,18 @@ def window_text(record: PatrolRecord) -> str:
     return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}"
 
 
-def route_of(record: PatrolRecord) -> dict[str, Any]:
-    """What MapView.show_route draws for a patrol's saved plan."""
-    return {
+def route_of(record: PatrolRecord, plan: Plan | None = None) -> dict[str, Any]:
+    """What MapView.show_route draws for a patrol's saved plan; with its timed `plan` by road, the road route
+    (and the OpenStreetMap attribution) too."""
+    route: dict[str, Any] = {
         "stops": [{"seq": s.seq, "lat": s.lat, "lon": s.lon, "label": s.label,
                    "arrive": hhmm(s.arrive), "leave": hhmm(s.leave)} for s in record.stops],
         "base": list(record.base) if record.base else None,
     }
+    if plan is not None and plan.route_path:
+        route["path"] = [[lat, lon] for lat, lon in plan.route_path]
+        route["attribution"] = ROADS_ATTRIBUTION
+    return route
 
 
 def issue_html(issues: list[CrewIssue]) -> str:
@@ -526,11 +532,12 @@ class PlanEditor(QWidget):
         self.road_factor.setRange(1.0, 3.0)
         self.road_factor.setSingleStep(0.1)
         self.road_factor.setDecimals(2)
-        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas)")
+        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas);"
+                                    " not used when the plan is timed by road")
         self.speed = QSpinBox()
         self.speed.setRange(5, 130)
         self.speed.setSuffix(" km/h")
-        self.speed.setToolTip("Average driving speed between stops")
+        self.speed.setToolTip("Average driving speed between stops (by road: the speed of each class of road)")
         self._show_settings(PlanSettings())
         for box in (self.dwell, self.road_factor, self.speed):
             box.editingFinished.connect(self.apply_settings)
@@ -637,14 +644,14 @@ class PlanEditor(QWidget):
         area = "" if record.area in record.title else f", {record.area}"
         self.heading.setText(f"{record.title}: {window_text(record)}{area}")
         self._show_settings(record.settings)
-        self._show_plan(self._timed(record))
+        self._show_plan(self.timed(record))
         if self.editable() and record.id not in self.pools:
             self._load_candidates()
 
-    def _timed(self, record: PatrolRecord) -> Plan | None:
+    def timed(self, record: PatrolRecord) -> Plan | None:
         """The saved stops with the plan's totals (recomputed in the saved order, exactly as edit_plan would)."""
         try:
-            return timed_plan(record)
+            return self.services.patrols.timed(record)
         except RuralWatchError:
             return None
 
@@ -667,11 +674,12 @@ class PlanEditor(QWidget):
             self.totals.setText(
                 f"{len(record.stops)} stops. Travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} "
                 f"min = {plan.busy_minutes:.0f} of {plan.window_minutes:.0f} min window "
-                f"(spare {plan.spare_minutes:.0f} min){back}."
+                f"(spare {plan.spare_minutes:.0f} min){back}. Travel timed {plan.basis}"
+                + (f" ({ROADS_ATTRIBUTION})." if plan.by_road else ".")
             )
         self._fill_add_choice()
         self._update_buttons()
-        self.routeChanged.emit(route_of(record) if record.stops else None)
+        self.routeChanged.emit(route_of(record, plan) if record.stops else None)
 
     def _fill_add_choice(self) -> None:
         self.add_choice.clear()

@@ -56,6 +56,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "data.purge"),
     ActionSpec("import_action", "&Import published crime (data.police.uk)…", "Ctrl+I", "import_published",
                "Import street-level crime CSV files", "import.published"),
+    ActionSpec("roads_action", "Import &road network (OpenStreetMap)…", None, "import_roads",
+               "Read an OpenStreetMap extract (.osm.pbf or .osm) so plans are timed on the roads", "patrol.plan"),
     ActionSpec("export_action", "&Export incidents, patrols, duties, hours…", "Ctrl+Shift+E", "open_export",
                "Export the incidents of a period and kinds", "export.data"),
     ActionSpec("settings_action", "Se&ttings…", "Ctrl+,", "open_settings",

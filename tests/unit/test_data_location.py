@@ -229,6 +229,16 @@ def test_upgrade_copies_move_with_the_database(admin_store, tmp_path: Path) -> N
     assert (moved.new_path.parent / upgrade.name).read_bytes() == b"an encrypted copy made before an upgrade"
 
 
+def test_the_road_network_moves_with_the_database(admin_store, tmp_path: Path) -> None:
+    roads = admin_store.path.with_name(admin_store.path.name + ".roads")
+    roads.write_bytes(b"a road network imported from an OpenStreetMap extract")
+    moved = move_database(admin_store, tmp_path / "new")
+    admin_store.close()
+    assert finish_move(moved) == []
+    assert not roads.exists()
+    assert (moved.new_path.parent / roads.name).read_bytes() == b"a road network imported from an OpenStreetMap extract"
+
+
 def test_old_files_are_kept_when_the_new_database_is_missing(admin_store, tmp_path: Path) -> None:
     moved = move_database(admin_store, tmp_path / "new")
     admin_store.close()

@@ -14,6 +14,7 @@ from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
 from ruralwatch.patrols.crew import OVERRIDE
 from ruralwatch.patrols.plan import Plan, PlanSettings
+from ruralwatch.patrols.roads import ATTRIBUTION
 from ruralwatch.services.container import Services
 from ruralwatch.store.database import Store
 
@@ -124,8 +125,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
         record = patrols.get(args.patrol)
         log = patrols.log_of(record.id)
         overrides = patrols.overrides(record.id)
+        basis = patrols.timed(record).basis if record.stops else ""
         if args.json:
-            print_json({**record.to_dict(), "log": [e.__dict__ for e in log],
+            print_json({**record.to_dict(), "travel_basis": basis, "log": [e.__dict__ for e in log],
                         "overrides": [{"person": n, "reason": r, "rules": rules} for n, r, rules in overrides]})
         else:
             print(f"{record.title}  [{record.status}]  {times.format_local(times.to_storage(record.start))}"
@@ -135,6 +137,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             for stop in record.stops:
                 print(f"  {stop.seq:>2}. {times.format_local(times.to_storage(stop.arrive))[11:]}-"
                       f"{times.format_local(times.to_storage(stop.leave))[11:]}  {stop.label}  ({stop.reason})")
+            if basis:
+                print(f"  travel timed {basis}")
             for event in log:
                 flag = "  ** VEHICLE OF INTEREST **" if event.flagged else ""
                 print(f"  {times.format_local(event.at)[11:]}  {PATROL_EVENT_NAMES.get(event.kind, event.kind)}"
@@ -184,6 +188,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             for s in plan.stops
         ],
         "dropped": len(plan.dropped),
+        "travel_basis": plan.basis,
         "totals": {"travel_minutes": round(plan.travel_minutes, 1), "dwell_minutes": round(plan.dwell_minutes, 1),
                    "window_minutes": round(plan.window_minutes, 1)},
     }
@@ -199,6 +204,7 @@ def _print_plan(plan: Plan) -> None:
               f"  {s.lat:.5f}, {s.lon:.5f}  {s.label}: {s.reason}")
     print(f"travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} min in a"
           f" {plan.window_minutes:.0f} min window; {len(plan.dropped)} lower-harm places did not fit")
+    print(f"travel timed {plan.basis}" + (f" ({ATTRIBUTION})" if plan.by_road else ""))
 
 
 SPEC = SignedInCommand(("patrol",), add_parsers, run)

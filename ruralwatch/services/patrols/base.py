@@ -10,10 +10,12 @@ from ruralwatch.core import geo, times
 from ruralwatch.core.errors import NotFoundError
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.mapping import boundaries
+from ruralwatch.patrols.plan import Plan, timed_plan
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.harm import HarmService
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.roads import RoadService
 from ruralwatch.services.roster import RosterService
 from ruralwatch.store.database import Store
 from ruralwatch.store.patrols import PatrolRepository
@@ -25,6 +27,7 @@ class PatrolServiceBase:
     def __init__(
         self, store: Store, hub: ChangeHub, people: PeopleService, roster: RosterService,
         analysis: AnalysisService, harm: HarmService, clock: Callable[[], datetime] = times.utc_now,
+        roads: RoadService | None = None,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -34,6 +37,7 @@ class PatrolServiceBase:
         self.harm = harm
         self._now = clock  # an attribute, not captured by the parts: tests set it to fix "now"
         self.repo = PatrolRepository(store)
+        self.roads = roads or RoadService(store, hub, clock=clock)
 
     def get(self, patrol_id: str) -> PatrolRecord:
         found = self.repo.find(patrol_id)
@@ -42,6 +46,11 @@ class PatrolServiceBase:
         if found is None:
             raise NotFoundError(f"no patrol with id {patrol_id}")
         return found
+
+    def timed(self, record: PatrolRecord) -> Plan:
+        """A saved plan with its totals, retimed in the saved order as edit_plan times it: by road when the road
+        network reaches every stop (with the road route to draw), else on the straight line."""
+        return timed_plan(record, self.roads.router())
 
     def list(self, status: str | None = None, limit: int = 500) -> list[PatrolRecord]:
         return self.repo.latest(status, limit)

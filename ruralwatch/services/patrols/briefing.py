@@ -17,7 +17,6 @@ from ruralwatch.io.briefing import (
     write_briefing_pdf,
 )
 from ruralwatch.mapping import boundaries
-from ruralwatch.patrols.plan import timed_plan
 from ruralwatch.services.patrols.places import PatrolPlaces
 from ruralwatch.store.audit import record_event
 
@@ -35,6 +34,7 @@ class PatrolBriefing(PatrolPlaces):
         people = {p.id: p for p in (self.people.get(pid) for pid, _ in patrol.crew)}
         recent = self._recent_incidents(area, patrol.start, BRIEFING_DAYS)
         recent.sort(key=lambda r: r["occurred_start"], reverse=True)
+        timed = self.timed(patrol) if patrol.stops else None
         stops = tuple(
             BriefingStop(s.seq, s.label, s.reason, s.lat, s.lon, s.arrive, s.leave, s.dwell_minutes, s.harm)
             for s in patrol.stops
@@ -57,7 +57,9 @@ class PatrolBriefing(PatrolPlaces):
             ),
             contacts=CONTACTS,
             # As the Plan tab shows it: the saved order retimed, so it includes the drive back to base.
-            travel_minutes=timed_plan(patrol).travel_minutes if patrol.stops else 0.0,
+            travel_minutes=timed.travel_minutes if timed else 0.0,
+            travel_basis=timed.basis if timed else "",
+            route_path=timed.route_path if timed else (),
             dwell_minutes=sum(s.dwell_minutes for s in patrol.stops),
             generated_at=self._now(), notes=patrol.notes, context=self.analysis.geography.current().areas,
         )

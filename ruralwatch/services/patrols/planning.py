@@ -116,7 +116,7 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
                 settings: PlanSettings | None = None, base: tuple[float, float] | None = None) -> Plan:
         settings = settings or self.default_settings()
         candidates = self.candidates(area_name, start, purpose, settings.max_candidates)
-        return suggest_plan(candidates, start, end, settings, base)
+        return suggest_plan(candidates, start, end, settings, base, self.roads.router())
 
     def plan_for_window(self, area_name: str, day: str, start: str, end: str,
                         purpose: str = "general_rural_patrol", settings: PlanSettings | None = None) -> Plan:
@@ -137,7 +137,7 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         self.store.actor.require("patrol.plan")
         patrol = self.get(patrol_id)
         settings = settings or patrol.settings
-        plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base)
+        plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base, self.roads.router())
         self.save_plan(patrol_id, plan, settings)
         return plan
 
