@@ -282,7 +282,7 @@ class IdleLock(QObject):
                 widget.show()
         if self._layout is not None:
             # Once the shown contents are laid out again, or the dock areas keep their shrunken sizes.
-            QTimer.singleShot(0, lambda state=self._layout: self.window.restoreState(state))
+            QTimer.singleShot(0, self.window, lambda state=self._layout: self.window.restoreState(state))
         self._hidden, self._disabled, self._layout = [], [], None
         self.timer.start()
         self.unlocked.emit()

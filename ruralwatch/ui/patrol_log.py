@@ -443,7 +443,7 @@ class PatrolLog(QWidget):
             self._show_alerts()
             # In a short panel (larger text, a laptop screen) the alert can sit below the visible part: bring it
             # into view once laid out, as a person would otherwise never see it.
-            QTimer.singleShot(0, self._bring_alert_into_view)
+            QTimer.singleShot(0, self, self._bring_alert_into_view)  # dropped if the log is closed first
         else:
             self.message.setText(self.message.text() + f". {display_vrm(event.vrm or '')}: not a vehicle of interest.")
 
