@@ -8,7 +8,6 @@ target file as it was. A wrong date range or file keeps everything typed and say
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -46,6 +45,7 @@ from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import settle_default_button
+from ruralwatch.ui.widgets.today import today
 
 # (format key, what the user sees, file ending)
 EXPORT_FORMATS = (
@@ -89,7 +89,7 @@ class ExportDialog(QDialog):
         self.format.currentIndexChanged.connect(self._match_suffix)
         form.addRow("&Format:", self.format)
 
-        self.path = QLineEdit(str((folder or Path.home()) / f"ruralwatch-incidents-{date.today():%Y-%m-%d}.csv"))
+        self.path = QLineEdit(str((folder or Path.home()) / f"ruralwatch-incidents-{today().toPython():%Y-%m-%d}.csv"))
         self.path.setToolTip("For everything as CSV or GeoJSON: a new or empty folder, one file per table")
         browse = QPushButton("C&hoose…")
         browse.clicked.connect(self.choose_file)
@@ -101,10 +101,10 @@ class ExportDialog(QDialog):
         form.addRow(file_label, row)
 
         self.use_from = QCheckBox("F&rom")
-        self.date_from = QDateEdit(QDate(start.start_from) if start.start_from else QDate.currentDate().addMonths(-12))
+        self.date_from = QDateEdit(QDate(start.start_from) if start.start_from else today().addMonths(-12))
         self.use_from.setChecked(start.start_from is not None)
         self.use_to = QCheckBox("T&o")
-        self.date_to = QDateEdit(QDate(start.start_to) if start.start_to else QDate.currentDate())
+        self.date_to = QDateEdit(QDate(start.start_to) if start.start_to else today())
         self.use_to.setChecked(start.start_to is not None)
         dates = QHBoxLayout()
         for check, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
@@ -197,7 +197,7 @@ class ExportDialog(QDialog):
         stem = path.stem if path.suffix.lower() in {s for _k, _t, s in EXPORT_FORMATS} | {".json"} else path.name
         if stem.startswith("ruralwatch-"):  # our own default name: it names what is exported
             words = stem.split("-")
-            day = "-".join(words[-3:]) if len(words) >= 4 else f"{date.today():%Y-%m-%d}"
+            day = "-".join(words[-3:]) if len(words) >= 4 else f"{today().toPython():%Y-%m-%d}"
             stem = f"ruralwatch-{self.what()}-{day}"
         self.path.setText(str(path.with_name(stem if self._to_folder() else stem + self._suffix())))
 

@@ -57,6 +57,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.today import today
 
 FIELD_LABELS = {
     "kind": "Kind", "subkind": "Equipment", "occurred_start": "Happened", "occurred_end": "Went on until",
@@ -376,7 +377,7 @@ class IncidentDialog(QDialog):
         layout = QHBoxLayout(date_row)
         layout.setContentsMargins(0, 0, 0, 0)
         check = QCheckBox("Known")
-        edit = QDateEdit(QDate.currentDate())
+        edit = QDateEdit(today())
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setEnabled(False)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QDate,
     QEvent,
     QItemSelection,
     QModelIndex,
@@ -82,6 +81,7 @@ from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
+from ruralwatch.ui.widgets.today import today
 from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
@@ -212,9 +212,9 @@ class MainWindow(QMainWindow):
         self.kind_filter = vocab_combo(((kind.key, kind.name) for kind in KINDS), blank="All kinds")
         self.status_filter = vocab_combo(STATUSES, blank="Any status")
         self.use_from = QCheckBox("F&rom")
-        self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
+        self.date_from = QDateEdit(today().addMonths(-3))
         self.use_to = QCheckBox("T&o")
-        self.date_to = QDateEdit(QDate.currentDate())
+        self.date_to = QDateEdit(today())
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")

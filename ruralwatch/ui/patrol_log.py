@@ -6,7 +6,7 @@ import html
 import math
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -44,6 +44,7 @@ from ruralwatch.ui.patrol_plan import (
     wrapped_label,
 )
 from ruralwatch.ui.widgets import make_table, mark
+from ruralwatch.ui.widgets.today import today
 
 # Every kind an officer logs by hand; start and end have their own buttons.
 LOGGABLE_KINDS = tuple((key, label) for key, label in PATROL_EVENT_KINDS
@@ -522,9 +523,9 @@ class DoseView(QWidget):
         patrol_layout.addWidget(self.missed)
         patrol_layout.addWidget(self.kinds, 1)
 
-        today = QDate.currentDate()
-        self.period_from = QDateEdit(today.addMonths(-3))
-        self.period_to = QDateEdit(today)
+        now = today()
+        self.period_from = QDateEdit(now.addMonths(-3))
+        self.period_to = QDateEdit(now)
         for edit in (self.period_from, self.period_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")

@@ -47,6 +47,7 @@ from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import FieldMarks, make_table, select_part_on_click
+from ruralwatch.ui.widgets.today import today
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -369,7 +370,7 @@ class PatrolForm(QWidget):
         if record is None:
             self.heading.setText("New patrol")
             self.title.clear()
-            self.day.setDate(QDate.currentDate().addDays(1))
+            self.day.setDate(today().addDays(1))
             self.start.setTime(QTime(18, 0))
             self.end.setTime(QTime(22, 0))
             self.area.setCurrentIndex(-1)
