@@ -49,7 +49,7 @@ OperationalError = driver.OperationalError
 SYNCABLE_TABLES = (
     "incidents", "incident_vehicles", "stolen_items", "attachments",
     "people", "availability", "availability_exceptions", "duties", "duty_assignments",
-    "patrols", "patrol_crew", "patrol_events",
+    "patrols", "patrol_crew", "patrol_events", "patrol_track_points",
 )
 
 
