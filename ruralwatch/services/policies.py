@@ -68,7 +68,7 @@ MAX_REACH = Policy("roster.max_reach", _RULES.max_reach, _reach)
 RETENTION_MONTHS: dict[str, Policy[int]] = {
     name: Policy(f"retention.{name}", default, int)
     for name, default in (("reporter_months", 12), ("volunteer_months", 6), ("victim_vrm_months", 12),
-                          ("suspect_vrm_months", 0))
+                          ("suspect_vrm_months", 0), ("track_months", 12))
 }
 
 # --- patrol planning defaults (services/patrols) -----------------------------------------------------------------

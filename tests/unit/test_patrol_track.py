@@ -218,3 +218,31 @@ def test_the_dose_radius_is_a_checked_policy(services: Services) -> None:
     assert services.patrols.dose_radius_m() == 350.0
     with pytest.raises(ValidationError, match="metres"):
         services.patrols.set_dose_radius_m("5")
+
+
+def test_retention_blanks_and_tombstones_a_track_months_after_the_patrol(services: Services, tmp_path: Path) -> None:
+    from ruralwatch.services.retention import TRACKS
+
+    patrol_id = _planned(services)
+    phone = tmp_path / "phone.gpx"
+    write_gpx(phone, _plan_drive(services, patrol_id)[0][:900])
+    points = services.patrols.import_gpx(patrol_id, phone).points
+    retention = services.retention
+    assert retention.settings().track_months == 12
+    assert retention.preview(datetime(2027, 11, 19).date()).category(TRACKS).count == 0
+    due = retention.preview(datetime(2027, 11, 20).date()).category(TRACKS)
+    assert [r.record_id for r in due.records] == [patrol_id]
+    retention._now = lambda: datetime(2027, 12, 1, 12, 0, tzinfo=UTC)
+    result = retention.apply(datetime(2027, 12, 1).date(), preview_token=retention.preview(
+        datetime(2027, 12, 1).date()).token)
+    assert result.counts[TRACKS] == 1 and result.fields_changed == points
+    assert services.patrols.track_count(patrol_id) == 0
+    left = services.store.db.execute("SELECT count(*), max(lat), max(lon), min(deleted) FROM patrol_track_points"
+                                     " WHERE patrol_id = ?", [patrol_id]).fetchone()
+    assert left == (points, None, None, 1)  # tombstones that sync, with no position left in them
+    assert services.patrols.get(patrol_id).stops  # the patrol and its plan stay
+    from ruralwatch.store.audit import audit_for
+
+    log = audit_for(services.store)
+    assert log is not None and log.verify().ok
+    assert retention.apply(datetime(2027, 12, 1).date()).counts[TRACKS] == 0
