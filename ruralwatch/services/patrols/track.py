@@ -85,8 +85,8 @@ class PatrolTracks(PatrolLog):
 
     # --- recording ----------------------------------------------------------------------------------------
 
-    def recorder(self, patrol_id: str, source: str = "gps",
-                 monotonic: Callable[[], float] = time.monotonic) -> TrackRecorder:
+    def recorder(self, patrol_id: str, source: str = "gps", monotonic: Callable[[], float] = time.monotonic,
+                 flush_every_s: float = FLUSH_EVERY_S) -> TrackRecorder:
         """A recorder for a patrol in progress. Its segments continue after any already stored."""
         self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
@@ -95,7 +95,8 @@ class PatrolTracks(PatrolLog):
         if source not in TRACK_SOURCES:
             raise ValidationError.single("source", f"unknown track source {source!r}")
         last = self.repo.last_segment(patrol.id)
-        return TrackRecorder(self, patrol.id, Thinner(source, 0 if last is None else last + 1), monotonic)
+        return TrackRecorder(self, patrol.id, Thinner(source, 0 if last is None else last + 1), monotonic,
+                             flush_every_s)
 
     def append_track(self, patrol_id: str, points: Sequence[TrackPoint]) -> int:
         """Write thinned points of one patrol in one transaction. Returns how many."""
@@ -174,8 +175,9 @@ class TrackRecorder:
     `monotonic` is injected so tests decide when a flush is due without waiting."""
 
     def __init__(self, service: PatrolTracks, patrol_id: str, thinner: Thinner,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, flush_every_s: float = FLUSH_EVERY_S) -> None:
         self.service = service
+        self.flush_every_s = flush_every_s
         self.patrol_id = patrol_id
         self.thinner = thinner
         self._monotonic = monotonic
@@ -187,7 +189,7 @@ class TrackRecorder:
         point = self.thinner.offer(fix)
         if point is not None:
             self._pending.append(point)
-        if self._monotonic() - self._last_flush >= FLUSH_EVERY_S:
+        if self._monotonic() - self._last_flush >= self.flush_every_s:
             self.flush()
 
     def drop_out(self) -> None:
