@@ -2,47 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fixtures.track_tools import nmea_sentences
+from fixtures.track_tools import NMEA_LOG as LOG
+from fixtures.track_tools import in_progress_patrol, logged_fixes, nmea_sentences
 
-from ruralwatch.core.patrol import PatrolInput
 from ruralwatch.core.patrol_track import Fix
-from ruralwatch.core.people import PersonInput
 from ruralwatch.patrols.track import thin
 from ruralwatch.services.container import Services
 from ruralwatch.ui.positioning import NmeaReplay, PositionSource, TrackRecording, nmea_offsets
-
-LOG = Path(__file__).resolve().parents[1] / "fixtures" / "nmea" / "patrol-20min.nmea"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-START = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
-_GGA = re.compile(r"^\$GPGGA,(\d\d)(\d\d)(\d\d)\.\d+,(\d\d)([\d.]+),([NS]),(\d{3})([\d.]+),([EW]),")
-
-
-def logged_fixes(path: Path = LOG) -> list[Fix]:
-    """The log's fixes, read from its GGA sentences by hand (the truth the Qt path must reproduce)."""
-    found = []
-    for line in path.read_text(encoding="ascii").splitlines():
-        match = _GGA.match(line)
-        if match:
-            lat = (int(match[4]) + float(match[5]) / 60) * (1 if match[6] == "N" else -1)
-            lon = (int(match[7]) + float(match[8]) / 60) * (1 if match[9] == "E" else -1)
-            found.append(Fix(datetime(2026, 11, 20, int(match[1]), int(match[2]), int(match[3]), tzinfo=UTC),
-                             lat, lon))
-    return found
-
-
-def in_progress_patrol(services: Services) -> str:
-    services.patrols._now = lambda: NOW
-    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
-    record, _ = services.patrols.create(PatrolInput(
-        day="2026-11-20", start="06:00", end="10:00", area="Braintree", purpose="general_rural_patrol",
-        crew=[officer]))
-    services.patrols.start(record.id, at=START)
-    return record.id
 
 
 def test_the_sentences_carry_correct_checksums() -> None:
