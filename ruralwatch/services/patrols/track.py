@@ -117,12 +117,12 @@ class PatrolTracks(PatrolLog):
         patrol = self.get(patrol_id)
         if patrol.status == PatrolStatus.CANCELLED:
             raise ValidationError.single("status", "the patrol was cancelled")
-        existing = self.repo.track_count(patrol.id)
-        if existing:
-            raise GpxError(f"the patrol already has a track ({existing} points): nothing was imported")
         segments = gpx.read_segments(path)
         self._check_area(path, [f for s in segments for f in s])
         self._check_day(path, patrol.start, patrol.end, [f for s in segments for f in s])
+        existing = self.repo.track_count(patrol.id)
+        if existing:
+            raise GpxError(f"the patrol already has a track ({existing} points): nothing was imported")
         thinner = Thinner("gpx")
         points: list[TrackPoint] = []
         for fixes in segments:
