@@ -246,3 +246,28 @@ def test_retention_blanks_and_tombstones_a_track_months_after_the_patrol(service
     log = audit_for(services.store)
     assert log is not None and log.verify().ok
     assert retention.apply(datetime(2027, 12, 1).date()).counts[TRACKS] == 0
+
+
+def test_a_track_syncs_with_its_patrol_and_so_does_its_removal(tmp_path: Path) -> None:
+    from fixtures.laptops import Laptop, trust_each_other
+    from fixtures.track_tools import in_progress_patrol, logged_fixes
+
+    from ruralwatch.store.audit import audit_for
+
+    a, b = Laptop(tmp_path / "a.db"), Laptop(tmp_path / "b.db")
+    trust_each_other(a, b)
+    patrol_id = in_progress_patrol(a.services)
+    recorder = a.services.patrols.recorder(patrol_id, "nmea-replay", monotonic=lambda: 0.0)
+    for fix in logged_fixes()[:400]:
+        recorder.add(fix)
+    recorder.flush()
+    a.send_to(b, tmp_path)
+    assert b.services.patrols.track_of(patrol_id) == a.services.patrols.track_of(patrol_id)
+    assert b.services.patrols.track_count(patrol_id) > 50
+    a.services.patrols.repo.remove_track(patrol_id)  # what retention does, inside its transaction
+    a.send_to(b, tmp_path)
+    assert b.services.patrols.track_count(patrol_id) == 0
+    assert b.store.db.execute("SELECT count(*) FROM patrol_track_points WHERE lat IS NOT NULL").fetchone() == (0,)
+    for laptop in (a, b):
+        log = audit_for(laptop.store)
+        assert log is not None and log.verify().ok
