@@ -50,6 +50,10 @@ def test_a_gpx_track_imports_doses_and_exports_and_a_bad_one_exits_2(cli: Cli, t
         assert abs(stop["measured_minutes"] - seconds_within(exact, lat, lon, 200.0) / 60) < 1.0
         assert stop["visits"] >= 1
 
+    others = cli("patrol", "dose", patrol["id"][:8], "--other-hotspots", "--json")
+    assert others.code == 0 and isinstance(others.json()["other_hotspots"], list)
+    assert "logged" in cli("patrol", "dose", patrol["id"][:8]).out
+
     out = tmp_path / "back.gpx"
     exported = cli("patrol", "track", "export", patrol["id"][:8], "--out", str(out))
     assert exported.code == 0, exported.err

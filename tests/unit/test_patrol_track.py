@@ -271,3 +271,20 @@ def test_a_track_syncs_with_its_patrol_and_so_does_its_removal(tmp_path: Path) -
     for laptop in (a, b):
         log = audit_for(laptop.store)
         assert log is not None and log.verify().ok
+
+
+def test_time_at_hotspots_of_the_area_that_were_not_planned(services: Services) -> None:
+    patrol_id = _planned(services)
+    patrol = services.patrols.get(patrol_id)
+    planned = {s.key for s in patrol.stops}
+    spare = next(c for c in services.patrols.candidates(patrol.area, patrol.start, patrol.purpose)
+                 if c.key.startswith("cell:") and c.key not in planned)
+    services.patrols.start(patrol_id, at=START)
+    recorder = services.patrols.recorder(patrol_id, monotonic=lambda: 0.0)
+    path = [offset(spare.lat, spare.lon, -1500, 0), (spare.lat, spare.lon), offset(spare.lat, spare.lon, 1500, 0)]
+    for fix in drive(START, path, [0, 600, 0], 13.0):
+        recorder.add(fix)
+    recorder.flush()
+    found = {u.key: u for u in services.patrols.unplanned_hotspots(patrol_id)}
+    assert spare.key in found and not planned & set(found)
+    assert found[spare.key].minutes == pytest.approx(10 + 400 / 13 / 60, abs=0.1) and found[spare.key].visits == 1

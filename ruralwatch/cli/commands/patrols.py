@@ -72,6 +72,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     log.add_argument("--json", action="store_true")
     dose = actions.add_parser("dose", help="minutes at each hotspot against the plan (logged, and from the track)")
     dose.add_argument("patrol")
+    dose.add_argument("--other-hotspots", action="store_true",
+                      help="also time the track spent at the area's hotspots that were not planned (slower)")
     dose.add_argument("--json", action="store_true")
     track = actions.add_parser("track", help="a patrol's recorded track: GPX in and out")
     track_actions = track.add_subparsers(dest="track_action", metavar="ACTION", required=True,
@@ -170,12 +172,14 @@ def run(args: argparse.Namespace, store: Store) -> int:
                   + ("  ** VEHICLE OF INTEREST **" if event.flagged else ""))
     elif args.action == "dose":
         dose = patrols.dose(args.patrol)
+        others = patrols.unplanned_hotspots(args.patrol) if args.other_hotspots else None
         if args.json:
             print_json({"stops": [s.__dict__ for s in dose.stops], "missed": dose.missed,
                         "events_by_kind": dose.events_by_kind, "planned_minutes": dose.planned_minutes,
                         "actual_minutes": dose.actual_minutes, "tracked": dose.tracked, "radius_m": dose.radius_m,
                         "measured_minutes": dose.measured_minutes, "never_reached": dose.never_reached,
-                        "track_points": dose.track_points})
+                        "track_points": dose.track_points,
+                        **({"other_hotspots": [o.__dict__ for o in others]} if others is not None else {})})
         else:
             for s in dose.stops:
                 track = "" if s.measured_minutes is None else (
@@ -189,6 +193,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
                       f" {dose.measured_minutes:.0f} min at the stops; {len(dose.never_reached)} never reached")
             else:
                 print("no recorded track: the logged figures only")
+            for other in others or []:
+                print(f"  not planned: {other.label:<28} track {other.minutes:>5.1f} min, {other.visits} visits")
     elif args.action == "track":
         if args.track_action == "import":
             summary = patrols.import_gpx(args.patrol, args.file)

@@ -49,6 +49,18 @@ class PatrolDose:
 
 
 @dataclass(frozen=True)
+class UnplannedTime:
+    """Time the track spent at a harm hotspot of the patrol's area that was not on its plan."""
+
+    key: str
+    label: str
+    lat: float
+    lon: float
+    minutes: float
+    visits: int
+
+
+@dataclass(frozen=True)
 class HotspotDosage:
     key: str
     label: str
@@ -91,6 +103,22 @@ class PatrolDoses(PatrolTracks):
             measured_minutes=round(sum(p.minutes for p in measured.values()), 1) if track else None,
             never_reached=[s.label for s in stops if s.visits == 0], track_points=len(track),
         )
+
+    def unplanned_hotspots(self, patrol_id: str) -> list[UnplannedTime]:
+        """Harm hotspots of the patrol's area (as its plan was drawn from, ruralwatch.services.patrols.places) that
+        were not on its plan but where the recorded track spent time, most minutes first. Works the hotspots out
+        again (a KDE over a year of incidents: about a second), so it is asked for, not part of every dose."""
+        patrol = self.get(patrol_id)
+        track = self.repo.track_of(patrol.id)
+        if not track:
+            return []
+        planned = {s.key for s in patrol.stops}
+        spots = [c for c in self.candidates(patrol.area, patrol.start, patrol.purpose)
+                 if c.key.startswith("cell:") and c.key not in planned]
+        found = measure(track, [Place(c.key, c.lat, c.lon) for c in spots], self.dose_radius_m())
+        result = [UnplannedTime(c.key, c.label, c.lat, c.lon, round(found[c.key].minutes, 1), found[c.key].visits)
+                  for c in spots if found[c.key].reached]
+        return sorted(result, key=lambda u: -u.minutes)
 
     def dosage(self, start: datetime, end: datetime, radius_m: float = 500.0) -> list[HotspotDosage]:
         """Per visited place over a period: visits and patrol minutes, next to crime and harm in the period
