@@ -75,8 +75,9 @@ class PatrolRepository:
         self.patrols.update(patrol_id, values)
 
     def tombstone(self, patrol_id: str) -> None:
-        """The patrol with its crew places and its log."""
-        for table in ("patrol_crew", "patrol_events"):  # track points go with retention (they are many)
+        """The patrol with its crew places, its log and its track (blanked: a deleted patrol keeps no positions)."""
+        self.remove_track(patrol_id)
+        for table in ("patrol_crew", "patrol_events"):
             rows = SyncTable(self.store, table)
             for (row_id,) in self.store.db.execute(
                 f"SELECT id FROM {table} WHERE patrol_id = ? AND deleted = 0", [patrol_id]

@@ -288,3 +288,13 @@ def test_time_at_hotspots_of_the_area_that_were_not_planned(services: Services) 
     found = {u.key: u for u in services.patrols.unplanned_hotspots(patrol_id)}
     assert spare.key in found and not planned & set(found)
     assert found[spare.key].minutes == pytest.approx(10 + 400 / 13 / 60, abs=0.1) and found[spare.key].visits == 1
+
+
+def test_deleting_a_patrol_blanks_its_track(services: Services, tmp_path: Path) -> None:
+    patrol_id = _planned(services)
+    phone = tmp_path / "phone.gpx"
+    write_gpx(phone, _plan_drive(services, patrol_id)[0][:300])
+    services.patrols.import_gpx(patrol_id, phone)
+    services.patrols.delete(patrol_id)
+    assert services.store.db.execute("SELECT count(*) FROM patrol_track_points WHERE deleted = 0 OR lat IS NOT NULL"
+                                     ).fetchone() == (0,)
