@@ -9,9 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import QElapsedTimer, QSettings
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -52,9 +53,10 @@ class PositionBar(QWidget):
         self._map_clock = QElapsedTimer()
         self.status = QLabel("No receiver connected.")
         self.status.setWordWrap(True)
-        self.connect_button = QPushButton("Connect recei&ver")
+        # No Alt letters: this bar sits under every page of the panel, whose letters (and the menu bar's) are taken.
+        self.connect_button = QPushButton("Connect receiver")
         self.connect_button.clicked.connect(self.toggle)
-        self.where_button = QPushButton("&Where am I?")
+        self.where_button = QPushButton("Where am I?")
         self.where_button.clicked.connect(self.where_am_i)
         self.where_button.setEnabled(False)
         self.where = QLabel()
@@ -89,13 +91,13 @@ class PositionBar(QWidget):
                 self._problem(str(exc))
                 return None
             if source is None:
-                self._problem("No receiver is set up: choose one in Settings (File ▸ Settings ▸ GNSS receiver).")
+                self._problem("No receiver is set up: choose one in File ▸ Settings ▸ GNSS receiver.")
                 return None
         self.source = source
         source.fix.connect(self._on_fix)
         source.lost.connect(self._on_lost)
         source.start()
-        self.connect_button.setText("Disconnect recei&ver")
+        self.connect_button.setText("Disconnect receiver")
         self.status.setStyleSheet("")
         self.status.setText(f"{source.description}: waiting for a position…")
         self._follow_patrol()
@@ -107,7 +109,7 @@ class PositionBar(QWidget):
             self.source.stop()
             self.source.deleteLater()
         self.source = None
-        self.connect_button.setText("Connect recei&ver")
+        self.connect_button.setText("Connect receiver")
         self.where_button.setEnabled(False)
         self.status.setText("No receiver connected.")
         if self.map_view is not None:
@@ -183,11 +185,13 @@ class PositionBar(QWidget):
         self.disconnect_source()
 
 
-class ReceiverSettings(QGroupBox):
-    """Settings ▸ GNSS receiver (this user): which source, its port or log file, the baud rate, replay speed."""
+class ReceiverDialog(QDialog):
+    """Settings ▸ GNSS receiver (this user): which source, its port or log file, the baud rate, replay speed.
+    Saved when the dialog is accepted; the next Connect uses it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("GNSS recei&ver (this user)", parent)
+        super().__init__(parent)
+        self.setWindowTitle("GNSS receiver")
         form = QFormLayout(self)
         self.kind = QComboBox()
         for key, text in SOURCES:
@@ -197,15 +201,23 @@ class ReceiverSettings(QGroupBox):
         self.baud = QSpinBox(minimum=1200, maximum=115200, singleStep=4800)
         self.speed = QDoubleSpinBox(minimum=0.5, maximum=1000, decimals=1, suffix="×")
         self.speed.setToolTip("A replayed log at real speed (1×) or faster, for training")
-        form.addRow("Sour&ce", self.kind)
-        form.addRow("Port or lo&g file", self.target)
-        form.addRow("Baud rate", self.baud)
-        form.addRow("Replay spee&d", self.speed)
+        form.addRow("&Source", self.kind)
+        form.addRow("&Port or log file", self.target)
+        form.addRow("&Baud rate", self.baud)
+        form.addRow("&Replay speed", self.speed)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
         settings = QSettings()
         self.kind.setCurrentIndex(max(0, self.kind.findData(keys.GNSS_SOURCE.read(settings))))
         self.target.setText(keys.GNSS_TARGET.read(settings))
         self.baud.setValue(keys.GNSS_BAUD.read(settings))
         self.speed.setValue(keys.GNSS_SPEED.read(settings))
+
+    def accept(self) -> None:
+        self.save(QSettings())
+        super().accept()
 
     def save(self, settings: QSettings) -> None:
         keys.GNSS_SOURCE.write(str(self.kind.currentData()), settings)

@@ -38,7 +38,7 @@ from ruralwatch.services.data_location import DataFolderError, MovedDatabase, ch
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.position_bar import ReceiverSettings
+from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
 
@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
         form.addRow("A&verage speed", self.speed)
         self.dose_radius = QSpinBox(minimum=10, maximum=2000, singleStep=25, suffix=" m")
         self.dose_radius.setToolTip("The dose from a recorded track: time within this distance of a stop counts")
-        form.addRow("Dose radi&us around a stop", self.dose_radius)
+        form.addRow("&Dose radius around a stop", self.dose_radius)
         self.plan_group = self._guard(plan, "patrol.plan", role)
         layout.addWidget(plan)
 
@@ -109,12 +109,10 @@ class SettingsDialog(QDialog):
         self.volunteer_months = QSpinBox(minimum=0, maximum=1200)
         self.victim_vrm_months = QSpinBox(minimum=0, maximum=1200)
         self.suspect_vrm_months = QSpinBox(minimum=0, maximum=1200)
-        self.track_months = QSpinBox(minimum=0, maximum=1200)
         form.addRow("Reporters' &contacts, after an incident closes", self.reporter_months)
         form.addRow("Volunteers' contacts, after they l&eave", self.volunteer_months)
         form.addRow("Victims' and witnesses' VRMs, after closin&g", self.victim_vrm_months)
         form.addRow("&Suspects' VRMs, after closing", self.suspect_vrm_months)
-        form.addRow("Patrol trac&ks, after the patrol", self.track_months)
         self.retention_due = QLabel()
         self.retention_due.setWordWrap(True)
         self.review_button = QPushButton("Review and a&nonymise…")
@@ -150,8 +148,9 @@ class SettingsDialog(QDialog):
         self._guard(central, "sync.trust", role)
         layout.addWidget(central)
 
-        self.receiver = ReceiverSettings()
-        layout.addWidget(self.receiver)
+        self.receiver_button = QPushButton("GNSS recei&ver (this user)…")
+        self.receiver_button.clicked.connect(lambda: ReceiverDialog(self).exec())
+        layout.addWidget(self.receiver_button)
         self.data_folder = self._data_folder_group()
         layout.addWidget(self.data_folder)
 
@@ -286,7 +285,6 @@ class SettingsDialog(QDialog):
         self.volunteer_months.setValue(kept.volunteer_months)
         self.victim_vrm_months.setValue(kept.victim_vrm_months)
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
-        self.track_months.setValue(kept.track_months)
         self.central_dsn.setText(self.services.sync.central_dsn())
         self._update_due()
 
@@ -316,7 +314,7 @@ class SettingsDialog(QDialog):
                 self.services.retention.set_settings(
                     reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),
                     victim_vrm_months=self.victim_vrm_months.value(),
-                    suspect_vrm_months=self.suspect_vrm_months.value(), track_months=self.track_months.value(),
+                    suspect_vrm_months=self.suspect_vrm_months.value(),
                 )
         except RuralWatchError as exc:
             self.show_error(str(exc))
@@ -330,7 +328,6 @@ class SettingsDialog(QDialog):
             if isinstance(app, QApplication):
                 theme.apply_scheme(app, scheme)
         keys.IDLE_MINUTES.write(self.idle_minutes.value(), settings)
-        self.receiver.save(settings)
         self.error.hide()
         self.saved.emit()
         self.accept()
