@@ -112,3 +112,21 @@ def test_the_map_shows_the_position_with_its_accuracy(qtbot, tmp_path: Path) -> 
     view.close()
     view.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_the_receiver_chosen_in_settings_is_the_one_connect_starts(qtbot, panel: PatrolPanel) -> None:
+    from ruralwatch.ui.position_bar import ReceiverDialog
+
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("replay"))
+    dialog.target.setText(str(NMEA_LOG))
+    dialog.speed.setValue(50)
+    dialog.accept()
+    assert keys.GNSS_SOURCE.read() == "replay" and keys.GNSS_SPEED.read() == 50.0
+    source = panel.position.connect_source()
+    assert source is not None and source.kind == "nmea-replay" and "50x" in source.description
+    qtbot.waitUntil(lambda: source.last is not None, timeout=10_000)
+    assert panel.position.where_button.isEnabled()
+    panel.position.toggle()  # disconnect
+    assert panel.position.source is None
