@@ -453,6 +453,32 @@
     return panelShown[name];
   }
 
+  // The receiver's position (ruralwatch.ui.positioning): a dot with a circle of its horizontal accuracy.
+  const positionLayer = L.layerGroup().addTo(map);
+  let positionDot = null;
+  let accuracyCircle = null;
+  function setPosition(lat, lon, accuracy) {
+    const where = [lat, lon];
+    if (!positionDot) {
+      accuracyCircle = L.circle(where, { radius: accuracy || 0, color: "#1565c0", weight: 1, fillOpacity: 0.12,
+        interactive: false }).addTo(positionLayer);
+      positionDot = L.circleMarker(where, { radius: 7, color: "#ffffff", weight: 2, fillColor: "#1565c0",
+        fillOpacity: 1, interactive: false }).addTo(positionLayer);
+    } else {
+      positionDot.setLatLng(where);
+      accuracyCircle.setLatLng(where);
+    }
+    accuracyCircle.setRadius(accuracy || 0);
+    if (!map.getBounds().contains(where)) map.panTo(where);
+    return [lat, lon, accuracy || 0];
+  }
+  function clearPosition() {
+    positionLayer.clearLayers();
+    positionDot = null;
+    accuracyCircle = null;
+    return 0;
+  }
+
   // The key: incident kinds, clusters, and the patrol and hotspot symbols while those are on the map. It folds
   // to its title on a narrow map (unless the user unfolded it) so it never hides what it explains.
   const LEGEND_FOLD_WIDTH = 700;
@@ -542,6 +568,10 @@
     hotspotCount: () => hotspotLayer.getLayers().length,
     setRoute: setRoute,
     clearRoute: clearRoute,
+    setPosition: setPosition,
+    clearPosition: clearPosition,
+    position: () => (positionDot ? [positionDot.getLatLng().lat, positionDot.getLatLng().lng,
+      accuracyCircle.getRadius()] : null),
     routeStopCount: () => routeStops,
     routePathPoints: () => routePathPoints,  // points of the road route drawn (0: straight lines)
     attributionText: () => map.attributionControl.getContainer().textContent,

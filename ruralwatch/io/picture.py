@@ -20,7 +20,8 @@ from ruralwatch.core.patrol import LoggedEvent, PatrolRecord, event_from_row, pa
 from ruralwatch.core.people import DutyRecord, duty_from_row
 from ruralwatch.rostering.hours import WorkedHours, worked_hours
 
-PICTURE_TABLES = ("patrols", "patrol_crew", "patrol_events", "duties", "duty_assignments", "people")
+PICTURE_TABLES = ("patrols", "patrol_crew", "patrol_events", "patrol_track_points", "duties", "duty_assignments",
+                  "people")
 
 
 class RowSource(Protocol):
@@ -44,6 +45,8 @@ class CrewMember:
 class Picture:
     patrols: list[PatrolRecord] = field(default_factory=list)  # by planned start
     events: dict[str, list[LoggedEvent]] = field(default_factory=dict)  # patrol id -> in time order
+    # patrol id -> its recorded track: one [[lon, lat], ...] line per segment (a receiver drop-out is a gap)
+    tracks: dict[str, list[list[list[float]]]] = field(default_factory=dict)
     patrol_crew: dict[str, list[CrewMember]] = field(default_factory=dict)
     duties: list[DutyRecord] = field(default_factory=list)  # by start
     duty_crew: dict[str, list[CrewMember]] = field(default_factory=dict)
@@ -99,6 +102,15 @@ def gather(source: RowSource, first: date | None = None, last: date | None = Non
             events[row["patrol_id"]].append(((row["at"], row["created_at"] or "", row["id"]), event_from_row(row)))
     picture.events = {pid: [event for _, event in sorted(found, key=lambda pair: pair[0])]
                       for pid, found in events.items()}
+    points: dict[str, list[tuple[str, int, float, float]]] = defaultdict(list)
+    for row in source.live_rows("patrol_track_points"):
+        if row["patrol_id"] in chosen and row["lat"] is not None and row["lon"] is not None:
+            points[row["patrol_id"]].append((row["at"], int(row["segment"] or 0), row["lon"], row["lat"]))
+    for patrol_id, found_points in points.items():
+        segments: dict[int, list[list[float]]] = defaultdict(list)
+        for _, segment, lon, lat in sorted(found_points):
+            segments[segment].append([lon, lat])
+        picture.tracks[patrol_id] = [segments[k] for k in sorted(segments)]
     picture.duties = sorted(
         (duty_from_row(row, tuple((m.person_id, m.name) for m in picture.duty_crew.get(row["id"], [])))
          for row in duty_rows if _within(row["starts_at"], first, last)),

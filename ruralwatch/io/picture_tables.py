@@ -63,6 +63,8 @@ PATROL_COLUMNS: tuple[ColumnSpec, ...] = (
     ("stop_checks", INTEGER, "stop-checks logged"),
     ("vehicles_of_interest", INTEGER, "stop-checks that matched a vehicle of interest"),
     ("incidents_found", INTEGER, "log entries linked to an incident"),
+    ("track_points", INTEGER, "points of its recorded track (0: no track)"),
+    ("line", TEXT, "what the GeoJSON line is: the recorded track (one part per segment) or the planned route"),
     ("synthetic", BOOLEAN, "demo or test data"),
 )
 
@@ -176,6 +178,7 @@ def patrol_rows(picture: Picture) -> list[dict[str, Any]]:
         crew = picture.patrol_crew.get(patrol.id, [])
         kinds = Counter(event.kind for event in log)
         route = ([[patrol.base[1], patrol.base[0]]] if patrol.base else []) + [[s.lon, s.lat] for s in patrol.stops]
+        track = picture.tracks.get(patrol.id, [])
         rows.append({
             "id": patrol.id, "title": patrol.title, "area": patrol.area, "purpose": patrol.purpose,
             "purpose_name": PATROL_PURPOSE_NAMES.get(patrol.purpose, patrol.purpose),
@@ -191,9 +194,12 @@ def patrol_rows(picture: Picture) -> list[dict[str, Any]]:
             "delivered_dose_minutes": round(sum(measured.get(s.key, 0.0) for s in patrol.stops), 1),
             "log_events": len(log), "stop_checks": kinds["stop_check"],
             "vehicles_of_interest": sum(1 for e in log if e.flagged),
-            "incidents_found": sum(1 for e in log if e.incident_id), "synthetic": patrol.synthetic,
-            # The planned route (from the start point, through the stops in order) for GeoJSON.
-            "_geometry": _line(route),
+            "incidents_found": sum(1 for e in log if e.incident_id),
+            "track_points": sum(len(s) for s in track), "line": "recorded track" if track else "planned route",
+            "synthetic": patrol.synthetic,
+            # For GeoJSON: the recorded track where there is one (a MultiLineString, a part per segment, so a
+            # receiver's gap is not drawn as driven), else the planned route (start point, the stops in order).
+            "_geometry": _track(track) if track else _line(route),
         })
     return rows
 
@@ -204,6 +210,11 @@ def _line(points: list[list[float]]) -> dict[str, Any] | None:
     if points:
         return {"type": "Point", "coordinates": points[0]}
     return None
+
+
+def _track(segments: list[list[list[float]]]) -> dict[str, Any]:
+    parts = [s if len(s) >= 2 else s * 2 for s in segments if s]  # a lone point: a zero-length part
+    return {"type": "MultiLineString", "coordinates": parts}
 
 
 def stop_rows(picture: Picture) -> list[dict[str, Any]]:

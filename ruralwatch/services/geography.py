@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
+from ruralwatch.core import geo
 from ruralwatch.io.boundary_files import BoundaryFileError, read_boundaries
 from ruralwatch.mapping.geography import (
     DEFAULT_FORCE_CODE,
@@ -37,6 +39,19 @@ from ruralwatch.store.database import Store
 TOPIC = "geography"
 _CACHE: OrderedDict[tuple[str, str, str], Geography] = OrderedDict()
 _CACHE_SIZE = 4
+
+
+@dataclass(frozen=True)
+class WhereAmI:
+    """A position as it is read out over the radio: the OS grid reference and the named place it is in."""
+
+    lat: float
+    lon: float
+    grid_ref: str  # 10-figure, OSTN15 (ruralwatch.core.geo)
+    place: str  # "Ward, District", or the nearest district when outside the force's
+
+    def spoken(self) -> str:
+        return f"{self.grid_ref}, {self.place}"
 
 
 class GeographyService:
@@ -91,6 +106,22 @@ class GeographyService:
         self.hub.publish(Change(TOPIC, "updated", (force.code,)))
         return force
 
+    def where(self, lat: float, lon: float) -> WhereAmI:
+        """The grid reference and the ward and district of a position (offline: the force's boundaries)."""
+        point = geo.check_lat_lon(lat, lon)
+        areas = self.current().areas
+        ward = areas.area_of_point(point.lat, point.lon, "ward")
+        district = areas.area_of_point(point.lat, point.lon, "district")
+        if ward is not None:
+            place = ward.label
+        elif district is not None:
+            place = district.name
+        else:
+            nearest = min(areas.districts(), default=None, key=lambda d: _km_to_box(point, d.bbox))
+            place = (f"outside {self.force().name}" + (
+                f", {_km_to_box(point, nearest.bbox):.0f} km from {nearest.name}" if nearest is not None else ""))
+        return WhereAmI(point.lat, point.lon, geo.lat_lon_to_grid_ref(point.lat, point.lon), place)
+
     def import_file(self, kind: ImportKind, path: Path, name_field: str | None = None) -> ImportReport:
         """Import an ONS file of districts or wards for the chosen force: GeoJSON, GeoPackage or Shapefile (or a
         .zip of one), in any coordinate system the file states (reprojected to WGS 84). Checked first; on any
@@ -129,6 +160,13 @@ class GeographyService:
             record_event(self.store, "settings", changes={policy.key: [previous.source, None]},
                          covers=[("meta", policy.key)])
         self.hub.publish(Change(TOPIC, "updated", (kind,)))
+
+
+def _km_to_box(point: geo.LatLon, box: tuple[float, float, float, float]) -> float:
+    """Kilometres from a point to the nearest edge of a (min lon, min lat, max lon, max lat) box (0 inside)."""
+    lon = min(max(point.lon, box[0]), box[2])
+    lat = min(max(point.lat, box[1]), box[3])
+    return geo.haversine_km(point, geo.LatLon(lat, lon))
 
 
 def _digest(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import Generic, Protocol, TypeVar
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_json
 from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, ImportedAreas, UnknownForceError, force_by_code
+from ruralwatch.patrols.track_dose import DEFAULT_RADIUS_M
 from ruralwatch.rostering.model import REACHES, RosterRules
 
 T = TypeVar("T")
@@ -68,13 +69,26 @@ MAX_REACH = Policy("roster.max_reach", _RULES.max_reach, _reach)
 RETENTION_MONTHS: dict[str, Policy[int]] = {
     name: Policy(f"retention.{name}", default, int)
     for name, default in (("reporter_months", 12), ("volunteer_months", 6), ("victim_vrm_months", 12),
-                          ("suspect_vrm_months", 0))
+                          ("suspect_vrm_months", 0), ("track_months", 12))
 }
 
 # --- patrol planning defaults (services/patrols) -----------------------------------------------------------------
 
 
 PLAN_DEFAULTS = Policy("patrol.plan_defaults", PlanSettings(), settings_from_json, settings_to_json)
+
+# The measured dose (services/patrols/track.py): metres around a stop within which the track counts as there.
+MIN_RADIUS_M, MAX_RADIUS_M = 10.0, 2000.0
+
+
+def _radius(text: str) -> float:
+    value = float(text)
+    if not MIN_RADIUS_M <= value <= MAX_RADIUS_M:
+        raise ValueError(f"{value} m is outside {MIN_RADIUS_M}-{MAX_RADIUS_M} m")
+    return value
+
+
+DOSE_RADIUS_M = Policy("patrol.dose_radius_m", DEFAULT_RADIUS_M, _radius)
 
 
 # --- geography: the force and its imported boundaries (services/geography.py) -------------------------------------

@@ -11,6 +11,9 @@ Categories (months per category are settings on this laptop; 0 means never):
 - victim and witness VRMs: `incident_vehicles.vrm` of non-suspect vehicles, N months after the incident closed.
 - suspect VRMs: the same for suspect vehicles; default never, because they feed vehicles-of-interest
   intelligence (ruralwatch.services.patrols).
+- patrol tracks: where a patrol's crew went, point by point (location data about people), N months after the
+  patrol ended (or was planned to end). The points are blanked and tombstoned, so the removal syncs; the patrol,
+  its log and its logged dose stay.
 
 When a status last changed is read from the row's `field_hlc` (the clock of the latest change per field, so a
 change synced from another laptop counts from when it was made there), falling back to `updated_at`.
@@ -41,6 +44,7 @@ from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import RETENTION_MONTHS
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
+from ruralwatch.store.patrols import PatrolRepository
 from ruralwatch.store.syncable import SyncTable, field_clock
 
 # An incident is finished with (and its retention clock starts) when its status becomes one of these.
@@ -51,12 +55,14 @@ REPORTER = "reporter_contacts"
 VOLUNTEER = "volunteer_contacts"
 VICTIM_VRM = "victim_witness_vrms"
 SUSPECT_VRM = "suspect_vrms"
+TRACKS = "patrol_tracks"
 
 CATEGORIES: tuple[tuple[str, str], ...] = (
     (REPORTER, "Reporter contact details of closed incidents"),
     (VOLUNTEER, "Contact details of people who left"),
     (VICTIM_VRM, "Victim and witness vehicle registrations of closed incidents"),
     (SUSPECT_VRM, "Suspect vehicle registrations of closed incidents"),
+    (TRACKS, "Recorded tracks of patrols (where the crew went)"),
 )
 CATEGORY_NAMES = dict(CATEGORIES)
 
@@ -67,6 +73,7 @@ CATEGORY_SETTING: dict[str, str] = {
     VOLUNTEER: "volunteer_months",
     VICTIM_VRM: "victim_vrm_months",
     SUSPECT_VRM: "suspect_vrm_months",
+    TRACKS: "track_months",
 }
 META_LAST_RUN = "retention.last_run"
 MAX_MONTHS = 1200  # 100 years: anything longer is a typing slip, and "keep forever" is 0
@@ -91,6 +98,7 @@ class RetentionSettings:
     volunteer_months: int = RETENTION_MONTHS["volunteer_months"].default
     victim_vrm_months: int = RETENTION_MONTHS["victim_vrm_months"].default
     suspect_vrm_months: int = RETENTION_MONTHS["suspect_vrm_months"].default
+    track_months: int = RETENTION_MONTHS["track_months"].default
 
     def months_for(self, category: str) -> int:
         return int(getattr(self, CATEGORY_SETTING[category]))
@@ -199,11 +207,13 @@ class RetentionService:
         volunteer_months: int | str | None = None,
         victim_vrm_months: int | str | None = None,
         suspect_vrm_months: int | str | None = None,
+        track_months: int | str | None = None,
     ) -> RetentionSettings:
         """Change the given periods (None leaves one as it is). All are checked before any is written."""
         given = {
             "reporter_months": reporter_months, "volunteer_months": volunteer_months,
             "victim_vrm_months": victim_vrm_months, "suspect_vrm_months": suspect_vrm_months,
+            "track_months": track_months,
         }
         errors: list[FieldError] = []
         checked: dict[str, int] = {}
@@ -296,6 +306,8 @@ class RetentionService:
             return len(self.incidents.update(record.record_id, dict.fromkeys(record.fields)))
         if record.table == "incident_vehicles":
             return len(self.vehicles.update(record.record_id, {"vrm": REMOVED_VRM}))
+        if record.category == TRACKS:
+            return PatrolRepository(self.store).remove_track(record.record_id)
         row = self.people.get_raw(record.record_id)
         values: dict[str, Any] = {f: None for f in record.fields if f in PERSON_FIELDS}
         if "name" in values:
@@ -314,7 +326,8 @@ class RetentionService:
     def _compute(self, as_of: date) -> RetentionPreview:
         settings = self.settings()
         found: dict[str, list[DueRecord]] = {key: [] for key in CATEGORY_NAMES}
-        for record in (*self._reporters(settings), *self._vehicles(settings), *self._leavers(settings)):
+        for record in (*self._reporters(settings), *self._vehicles(settings), *self._leavers(settings),
+                       *self._tracks(settings)):
             if record.due_on <= as_of:
                 found[record.category].append(record)
         categories = tuple(
@@ -396,6 +409,18 @@ class RetentionService:
             yield DueRecord(
                 VOLUNTEER, "people", row["id"], text, started, add_months(started, months), tuple(due_fields)
             )
+
+    def _tracks(self, settings: RetentionSettings) -> Iterable[DueRecord]:
+        months = settings.track_months
+        if not months:
+            return
+        for patrol_id, _title, ended, points in PatrolRepository(self.store).ended_patrols_with_tracks():
+            try:
+                started = times.to_local(times.from_storage(ended)).date()
+            except (TypeError, ValueError):
+                continue
+            yield DueRecord(TRACKS, "patrols", patrol_id, f"track of patrol {short_id(patrol_id)} ({points:,} points),"
+                            f" ended {started.isoformat()}", started, add_months(started, months), ("track",))
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ OperationalError = driver.OperationalError
 SYNCABLE_TABLES = (
     "incidents", "incident_vehicles", "stolen_items", "attachments",
     "people", "availability", "availability_exceptions", "duties", "duty_assignments",
-    "patrols", "patrol_crew", "patrol_events", "watchlist_vehicles",
+    "patrols", "patrol_crew", "patrol_events", "watchlist_vehicles", "patrol_track_points",
 )
 
 

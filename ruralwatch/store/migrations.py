@@ -464,9 +464,28 @@ def vehicle_watchlist(db: sqlite_utils.Database) -> None:
     db.table("watchlist_vehicles").create_index(["deleted", "source"])
 
 
+def patrol_tracks(db: sqlite_utils.Database) -> None:
+    """Where a patrol really went: positions from a GNSS receiver (or an imported GPX file), thinned, written as
+    they come (ruralwatch.services.patrols.track). Syncable like every patrol row; location data about people, so
+    under retention. `segment` counts up after each receiver drop-out, so a gap stays a gap (never joined by a
+    straight line that was not driven)."""
+    _syncable(
+        db,
+        "patrol_track_points",
+        {
+            "patrol_id": str, "at": str, "lat": float, "lon": float,
+            "accuracy_m": float,  # horizontal accuracy the receiver reported, metres (NULL: not reported)
+            "source": str,  # "gps" (live receiver), "gpx" (imported file), "nmea-replay" (a replayed log)
+            "segment": int,
+        },
+        foreign_keys=[("patrol_id", "patrols", "id")],
+    )
+    db.table("patrol_track_points").create_index(["patrol_id", "at"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
-    device_audit, field_keys, published_crime_ids, vehicle_watchlist,
+    device_audit, field_keys, published_crime_ids, vehicle_watchlist, patrol_tracks,
 )
 LATEST_VERSION = len(MIGRATIONS)

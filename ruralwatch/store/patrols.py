@@ -15,6 +15,7 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.patrol import LoggedEvent, PatrolRecord, event_from_row, patrol_from_row
+from ruralwatch.core.patrol_track import TrackPoint
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable, resolve_id
@@ -33,6 +34,7 @@ class PatrolRepository:
         self.patrols = SyncTable(store, "patrols")
         self.crew = SyncTable(store, "patrol_crew")
         self.events = SyncTable(store, "patrol_events")
+        self.track = SyncTable(store, "patrol_track_points")
 
     # --- patrols ------------------------------------------------------------------------------------------
 
@@ -73,7 +75,8 @@ class PatrolRepository:
         self.patrols.update(patrol_id, values)
 
     def tombstone(self, patrol_id: str) -> None:
-        """The patrol with its crew places and its log."""
+        """The patrol with its crew places, its log and its track (blanked: a deleted patrol keeps no positions)."""
+        self.remove_track(patrol_id)
         for table in ("patrol_crew", "patrol_events"):
             rows = SyncTable(self.store, table)
             for (row_id,) in self.store.db.execute(
@@ -151,6 +154,44 @@ class PatrolRepository:
                 [patrol_id],
             )
         ]
+
+    # --- the track (rows in bulk: one audit entry per batch, see SyncTable.insert_many) -------------------------
+
+    def insert_track(self, patrol_id: str, rows: list[dict[str, Any]]) -> int:
+        """Rows of one patrol's track (at, lat, lon, accuracy_m, source, segment). Returns how many."""
+        return len(self.track.insert_many([{"patrol_id": patrol_id, **row} for row in rows], record_id=patrol_id))
+
+    def track_of(self, patrol_id: str) -> list[TrackPoint]:
+        """The live points of a patrol's track in time order."""
+        return [
+            TrackPoint(times.from_storage(at), lat, lon, accuracy, source or "", int(segment or 0))
+            for at, lat, lon, accuracy, source, segment in self.store.db.execute(
+                "SELECT at, lat, lon, accuracy_m, source, segment FROM patrol_track_points WHERE patrol_id = ?"
+                " AND deleted = 0 AND lat IS NOT NULL ORDER BY at, rowid", [patrol_id])
+        ]
+
+    def track_count(self, patrol_id: str) -> int:
+        return int(self.store.db.execute("SELECT count(*) FROM patrol_track_points WHERE patrol_id = ? AND"
+                                         " deleted = 0", [patrol_id]).fetchone()[0])
+
+    def last_segment(self, patrol_id: str) -> int | None:
+        """The highest segment stored for a patrol (None: no track yet)."""
+        found = self.store.db.execute("SELECT max(segment) FROM patrol_track_points WHERE patrol_id = ?",
+                                      [patrol_id]).fetchone()
+        return None if found is None or found[0] is None else int(found[0])
+
+    def ended_patrols_with_tracks(self) -> list[tuple[str, str, str, int]]:
+        """(patrol id, title, when it ended or was last planned to, live points) of patrols that have a live track."""
+        return [(str(r[0]), str(r[1] or ""), str(r[2]), int(r[3])) for r in self.store.db.execute(
+            "SELECT p.id, p.title, COALESCE(p.ended_at, p.ends_at), count(t.id) FROM patrol_track_points t"
+            " JOIN patrols p ON p.id = t.patrol_id WHERE t.deleted = 0 GROUP BY p.id")]
+
+    def remove_track(self, patrol_id: str) -> int:
+        """Blank and tombstone a patrol's track points (retention): the positions go, the delete syncs."""
+        ids = [str(r[0]) for r in self.store.db.execute(
+            "SELECT id FROM patrol_track_points WHERE patrol_id = ? AND deleted = 0", [patrol_id])]
+        return self.track.update_many(ids, {"lat": None, "lon": None, "accuracy_m": None, "deleted": 1},
+                                      record_id=patrol_id, action="delete")
 
     # --- other features' tables ---------------------------------------------------------------------------
 

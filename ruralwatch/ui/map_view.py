@@ -190,6 +190,14 @@ class MapView(QWebEngineView):
     def clear_route(self) -> None:
         self.run_js("rw.clearRoute()")
 
+    def show_position(self, lat: float, lon: float, accuracy_m: float | None,
+                      callback: Callable[[Any], None] | None = None) -> None:
+        """The receiver's position: a dot and a circle of its horizontal accuracy (metres; none when unknown)."""
+        self.run_js(f"rw.setPosition({float(lat)!r}, {float(lon)!r}, {float(accuracy_m or 0)!r})", callback)
+
+    def clear_position(self) -> None:
+        self.run_js("rw.clearPosition()")
+
     def set_panel_layer(self, name: str, on: bool) -> None:
         """Put the "route" or "hotspots" layers on the map (True) or take them off while their panel is closed.
         The data stays in the page, so reopening the panel shows them again."""

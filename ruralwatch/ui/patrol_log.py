@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 import math
 from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -510,15 +513,28 @@ class DoseView(QWidget):
         self.dose: PatrolDose | None = None
 
         self.summary = wrapped_label("The dose is measured once a patrol has run.")
-        self.stops = make_table(["Stop", "Planned min", "Actual min", "Visited"], word_wrap=False)
+        self.stops = make_table(["Stop", "Planned min", "Logged min", "Visited", "Track min", "Track visits"],
+                                word_wrap=False)
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
         self.missed.setStyleSheet(theme.error_style(bold=False))
         self.kinds = make_table(["Event", "Count"], word_wrap=False)
         self.kinds.setMaximumHeight(170)
+        # The recorded track: from a receiver while the patrol ran, or a GPX file from a phone or handheld.
+        self.track_status = wrapped_label()
+        self.import_button = QPushButton("Import &GPX track…")
+        self.export_button = QPushButton("E&xport track as GPX…")
+        self.import_button.clicked.connect(lambda: self.import_gpx())
+        self.export_button.clicked.connect(lambda: self.export_gpx())
+        track_row = QHBoxLayout()
+        track_row.addWidget(self.import_button)
+        track_row.addWidget(self.export_button)
+        track_row.addStretch()
         patrol_box = QGroupBox("This patrol: planned against actual")
         patrol_layout = QVBoxLayout(patrol_box)
         patrol_layout.addWidget(self.summary)
+        patrol_layout.addWidget(self.track_status)
+        patrol_layout.addLayout(track_row)
         patrol_layout.addWidget(self.stops, 2)
         patrol_layout.addWidget(self.missed)
         patrol_layout.addWidget(self.kinds, 1)
@@ -558,6 +574,9 @@ class DoseView(QWidget):
     def set_patrol(self, record: PatrolRecord | None) -> None:
         self.patrol = record
         self.dose = None
+        self.import_button.setEnabled(record is not None and record.status is not PatrolStatus.CANCELLED)
+        self.export_button.setEnabled(False)
+        self.track_status.clear()
         if record is None or not record.status.has_dose:
             self.summary.setText("The dose is measured once a patrol has run."
                                  if record is None else f"{record.title}: not run yet.")
@@ -578,10 +597,57 @@ class DoseView(QWidget):
             f"{dose.actual_minutes:.0f} min at stops against {dose.planned_minutes:.0f} planned."
         )
         set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
-                               "Yes" if s.visited else "No — missed"] for s in dose.stops])
+                               "Yes" if s.visited else "No — missed",
+                               "" if s.measured_minutes is None else round(s.measured_minutes, 1),
+                               "" if s.visits is None else s.visits] for s in dose.stops])
+        self.export_button.setEnabled(dose.tracked)
+        if dose.tracked:
+            never = f" Never reached: {'; '.join(dose.never_reached)}." if dose.never_reached else ""
+            self.track_status.setText(
+                f"From the recorded track ({dose.track_points:,} points): {dose.measured_minutes:.0f} min within "
+                f"{dose.radius_m:.0f} m of the planned stops.{never}")
+        else:
+            self.track_status.setText("No recorded track: the figures are from the log. Connect a receiver before "
+                                      "starting, or import a GPX track from a phone or handheld.")
         self.missed.setText(("Missed: " + "; ".join(dose.missed)) if dose.missed else
                             ("Every planned stop visited." if dose.stops else "No planned stops."))
         set_rows(self.kinds, sorted(([k, n] for k, n in dose.events_by_kind.items()), key=lambda r: (-r[1], r[0])))
+
+    def import_gpx(self, path: Path | None = None) -> None:
+        """Import a GPX track into the open patrol, off the UI thread (asks for the file when none is given)."""
+        record = self.patrol
+        if record is None:
+            return
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Import a GPX track", "", "GPX tracks (*.gpx)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+
+        def done(summary: Any) -> None:
+            if self.patrol is not None and self.patrol.id == record.id:
+                self.set_patrol(self.services.patrols.get(record.id))
+            self.track_status.setText(self.track_status.text() + f" Imported {summary.points:,} points from "
+                                      f"{target.name}.")
+
+        self.in_background("Importing the GPX track…", lambda services: services.patrols.import_gpx(record.id, target),
+                           done, "Track not imported")
+
+    def export_gpx(self, path: Path | None = None) -> None:
+        record = self.patrol
+        if record is None:
+            return
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export the track as GPX", f"{record.title}.gpx",
+                                                    "GPX tracks (*.gpx)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+        self.in_background("Exporting the track…", lambda services: services.patrols.export_gpx(record.id, target),
+                           lambda summary: self.track_status.setText(
+                               f"Wrote {summary.points:,} track points to {target}."), "Track not exported")
 
     def period(self) -> tuple[datetime, datetime]:
         start = datetime.combine(self.period_from.date().toPython(), time(0), times.LOCAL_ZONE)

@@ -33,6 +33,7 @@ from ruralwatch.patrols.plan import Candidate, candidate_of
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC
+from ruralwatch.services.patrols.track import TRACK_TOPIC
 from ruralwatch.ui import theme
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
@@ -45,6 +46,7 @@ from ruralwatch.ui.patrol_plan import (
     window_text,
     wrapped_label,
 )
+from ruralwatch.ui.position_bar import PositionBar
 from ruralwatch.ui.tasks import Progress
 from ruralwatch.ui.widgets import HubBridge, make_table
 
@@ -97,9 +99,11 @@ class PatrolPanel(QWidget):
         self.tabs.addTab(self.log, "Log")
         self.tabs.addTab(self.dose, "Dose")
         self.status = wrapped_label()
+        self.position = PositionBar(services, map_view, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.position)
         layout.addWidget(self.status)
 
         self.form.saved.connect(self._on_saved)
@@ -218,6 +222,7 @@ class PatrolPanel(QWidget):
         self.plan.set_patrol(record)
         self.log.set_patrol(record)
         self.dose.set_patrol(record)
+        self.position.set_patrol(record)
         for index in (2, 3, 4):
             self.tabs.setTabEnabled(index, record is not None)
 
@@ -337,12 +342,19 @@ class PatrolPanel(QWidget):
         if change.topic in (TOPIC, "people", "roads"):  # a new road network retimes and redraws the plan
             self._pending.add(change.topic)
             self._refresh_timer.start()
+        elif change.topic == TRACK_TOPIC and self.record is not None and self.record.id in change.ids:
+            self._pending.add(change.topic)
+            self._refresh_timer.start()
 
     def _apply_changes(self, topics: set[str] | None = None) -> None:
         topics = topics or self._pending
         self._pending = set()
         if "people" in topics:
             self.form.reload_people()
+        if topics == {TRACK_TOPIC}:  # only track points were written: the dose changed, nothing else
+            if self.record is not None and self.record.status.has_dose:
+                self.dose.set_patrol(self.record)
+            return
         self.fill_list()
         if self.record is None:
             return
@@ -402,5 +414,6 @@ class PatrolPanel(QWidget):
         self.status.setText(message)
 
     def dispose(self) -> None:
-        """Stop listening to the change hub (the window calls this when it closes)."""
+        """Stop listening to the change hub and let the receiver go (the window calls this when it closes)."""
+        self.position.dispose()
         self._bridge.dispose()

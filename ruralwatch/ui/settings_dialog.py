@@ -41,6 +41,7 @@ from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.boundary_import import BoundaryImportButton
 from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
 
@@ -87,6 +88,9 @@ class SettingsDialog(QDialog):
         form.addRow("D&well at each stop", self.dwell)
         form.addRow("R&oad factor", self.road_factor)
         form.addRow("A&verage speed", self.speed)
+        self.dose_radius = QSpinBox(minimum=10, maximum=2000, singleStep=25, suffix=" m")
+        self.dose_radius.setToolTip("The dose from a recorded track: time within this distance of a stop counts")
+        form.addRow("&Dose radius around a stop", self.dose_radius)
         self.plan_group = self._guard(plan, "patrol.plan", role)
         layout.addWidget(plan)
 
@@ -153,6 +157,9 @@ class SettingsDialog(QDialog):
         self._guard(central, "sync.trust", role)
         layout.addWidget(central)
 
+        self.receiver_button = QPushButton("GNSS recei&ver (this user)…")
+        self.receiver_button.clicked.connect(lambda: ReceiverDialog(self).exec())
+        layout.addWidget(self.receiver_button)
         self.data_folder = self._data_folder_group()
         layout.addWidget(self.data_folder)
 
@@ -286,6 +293,7 @@ class SettingsDialog(QDialog):
         self._show_geography()
         plan = self.services.patrols.default_settings()
         self.dwell.setValue(plan.dwell_minutes)
+        self.dose_radius.setValue(round(self.services.patrols.dose_radius_m()))
         self.road_factor.setValue(plan.road_factor)
         self.speed.setValue(plan.speed_kmh)
         rules = self.services.roster.rules()
@@ -321,6 +329,8 @@ class SettingsDialog(QDialog):
             if actor.can("patrol.plan"):
                 self.services.patrols.set_default_settings(self.dwell.value(), self.road_factor.value(),
                                                            self.speed.value())
+                if self.dose_radius.value() != round(self.services.patrols.dose_radius_m()):
+                    self.services.patrols.set_dose_radius_m(self.dose_radius.value())
             if actor.can("roster.edit"):
                 self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value(),
                                                self.max_reach.currentData())

@@ -45,3 +45,9 @@ LAST_ACCOUNT = Setting("signin/last_account", "", str)  # offered first at the n
 WINDOW_GEOMETRY: Setting[QByteArray | None] = Setting("main/geometry", None)
 SPLITTER_STATE: Setting[QByteArray | None] = Setting("main/splitter", None)
 DOCK_STATE: Setting[QByteArray | None] = Setting("main/docks", None)  # which panels are open, and where
+
+# --- the GNSS receiver (ui/positioning.py, ui/position_bar.py) ----------------------------------------------------
+GNSS_SOURCE = Setting("gnss/source", "none", str)  # "none", "serial" (a receiver) or "replay" (an NMEA log)
+GNSS_TARGET = Setting("gnss/target", "", str)  # the serial port (e.g. /dev/ttyACM0, COM4) or the log file
+GNSS_BAUD = Setting("gnss/baud", 4800, int)  # NMEA 0183's standard rate; many USB receivers use 9600
+GNSS_SPEED = Setting("gnss/replay_speed", 1.0, float)  # a log replayed this many times faster than real time

@@ -20,6 +20,7 @@ from ruralwatch.services.retention import (
     EXCEPTION_NOTES,
     REPORTER,
     SUSPECT_VRM,
+    TRACKS,
     VICTIM_VRM,
     VOLUNTEER,
     PreviewChangedError,
@@ -273,7 +274,7 @@ def test_apply_anonymises_what_is_due_and_nothing_else(world: World) -> None:
     before = _snapshot(store)
     result = world.retention.apply(AS_OF)
     after = _snapshot(store)
-    assert result.counts == {REPORTER: 3, VOLUNTEER: 1, VICTIM_VRM: 3, SUSPECT_VRM: 0}
+    assert result.counts == {REPORTER: 3, VOLUNTEER: 1, VICTIM_VRM: 3, SUSPECT_VRM: 0, TRACKS: 0}
 
     changed = {
         (key, name): (before[key][name], after[key][name])

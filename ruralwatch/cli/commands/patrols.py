@@ -71,9 +71,21 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     log.add_argument("--detail", default="")
     log.add_argument("--at", default=None, help="when, if not now ('YYYY-MM-DD HH:MM', UK local)")
     log.add_argument("--json", action="store_true")
-    dose = actions.add_parser("dose", help="minutes at each hotspot against the plan")
+    dose = actions.add_parser("dose", help="minutes at each hotspot against the plan (logged, and from the track)")
     dose.add_argument("patrol")
+    dose.add_argument("--other-hotspots", action="store_true",
+                      help="also time the track spent at the area's hotspots that were not planned (slower)")
     dose.add_argument("--json", action="store_true")
+    track = actions.add_parser("track", help="a patrol's recorded track: GPX in and out")
+    track_actions = track.add_subparsers(dest="track_action", metavar="ACTION", required=True,
+                                         parser_class=parser_class)
+    track_import = track_actions.add_parser("import", help="a track from a GPX file (phone, handheld)")
+    track_import.add_argument("patrol")
+    track_import.add_argument("file", type=Path, metavar="FILE.gpx")
+    track_import.add_argument("--json", action="store_true")
+    track_export = track_actions.add_parser("export", help="the patrol's track as a GPX file")
+    track_export.add_argument("patrol")
+    track_export.add_argument("--out", type=Path, required=True, metavar="FILE.gpx")
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:
@@ -164,16 +176,40 @@ def run(args: argparse.Namespace, store: Store) -> int:
                   + ("  ** VEHICLE OF INTEREST **" if event.flagged else ""))
     elif args.action == "dose":
         dose = patrols.dose(args.patrol)
+        others = patrols.unplanned_hotspots(args.patrol) if args.other_hotspots else None
         if args.json:
             print_json({"stops": [s.__dict__ for s in dose.stops], "missed": dose.missed,
                         "events_by_kind": dose.events_by_kind, "planned_minutes": dose.planned_minutes,
-                        "actual_minutes": dose.actual_minutes})
+                        "actual_minutes": dose.actual_minutes, "tracked": dose.tracked, "radius_m": dose.radius_m,
+                        "measured_minutes": dose.measured_minutes, "never_reached": dose.never_reached,
+                        "track_points": dose.track_points,
+                        **({"other_hotspots": [o.__dict__ for o in others]} if others is not None else {})})
         else:
             for s in dose.stops:
-                print(f"  {s.label:<28} planned {s.planned_minutes:>5.1f} min  actual {s.actual_minutes:>5.1f} min"
-                      + ("" if s.visited else "  MISSED"))
-            print(f"planned {dose.planned_minutes:.0f} min at hotspots, spent {dose.actual_minutes:.0f} min;"
+                track = "" if s.measured_minutes is None else (
+                    f"  track {s.measured_minutes:>5.1f} min, {s.visits} visit{'s' if s.visits != 1 else ''}")
+                print(f"  {s.label:<28} planned {s.planned_minutes:>5.1f} min  logged {s.actual_minutes:>5.1f} min"
+                      + track + ("" if s.visited else "  MISSED"))
+            print(f"planned {dose.planned_minutes:.0f} min at hotspots, logged {dose.actual_minutes:.0f} min;"
                   f" {len(dose.missed)} stops missed")
+            if dose.tracked:
+                print(f"from the track ({dose.track_points} points, within {dose.radius_m:.0f} m):"
+                      f" {dose.measured_minutes:.0f} min at the stops; {len(dose.never_reached)} never reached")
+            else:
+                print("no recorded track: the logged figures only")
+            for other in others or []:
+                print(f"  not planned: {other.label:<28} track {other.minutes:>5.1f} min, {other.visits} visits")
+    elif args.action == "track":
+        if args.track_action == "import":
+            summary = patrols.import_gpx(args.patrol, args.file)
+            if args.json:
+                print_json(summary.__dict__)
+            else:
+                print(f"imported {summary.points} track points in {summary.segments} segment"
+                      f"{'s' if summary.segments != 1 else ''} from {args.file.name}")
+        else:
+            summary = patrols.export_gpx(args.patrol, args.out)
+            print(f"wrote {summary.points} track points to {args.out}")
     return ExitCode.OK
 
 

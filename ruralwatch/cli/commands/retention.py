@@ -21,6 +21,7 @@ from ruralwatch.services.retention import (
     CATEGORY_SETTING,
     REPORTER,
     SUSPECT_VRM,
+    TRACKS,
     VICTIM_VRM,
     VOLUNTEER,
     RetentionPreview,
@@ -35,6 +36,7 @@ _CLOCK_TEXT = {
     VOLUNTEER: "after the person leaves",
     VICTIM_VRM: "after the incident closes",
     SUSPECT_VRM: "after the incident closes",
+    TRACKS: "after the patrol ends",
 }
 
 
@@ -57,6 +59,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                          help="victim and witness vehicle registrations, months after the incident closes")
     setting.add_argument("--suspect-vrm-months", type=int, metavar="N",
                          help="suspect vehicle registrations (default 0: kept as vehicles-of-interest intelligence)")
+    setting.add_argument("--track-months", type=int, metavar="N",
+                         help="recorded patrol tracks (where the crew went), months after the patrol ended")
 
     preview = actions.add_parser("preview", help="what would be anonymised (changes nothing)")
     preview.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to work it out for (default today)")
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if all(value is None for value in wanted.values()):
             raise RetentionOptionError(
                 "give at least one of --reporter-months, --volunteer-months, --victim-vrm-months, "
-                "--suspect-vrm-months"
+                "--suspect-vrm-months, --track-months"
             )
         _print_settings(service.set_settings(**wanted))
     elif args.action == "preview":

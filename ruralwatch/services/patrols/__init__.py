@@ -19,7 +19,7 @@ from ruralwatch.core.patrol_plan import PlanStop
 from ruralwatch.patrols.plan import candidate_of
 from ruralwatch.services.patrols.base import TOPIC
 from ruralwatch.services.patrols.briefing import PatrolBriefing
-from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, PatrolDoses, StopDose
+from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, PatrolDoses, StopDose, UnplannedTime
 from ruralwatch.services.patrols.planning import PatrolPlanning
 
 
@@ -29,5 +29,5 @@ class PatrolService(PatrolPlanning, PatrolBriefing, PatrolDoses):
 
 __all__ = [
     "TOPIC", "HotspotDosage", "LoggedEvent", "PatrolDose", "PatrolRecord", "PatrolService", "PlanStop",
-    "StopDose", "candidate_of",
+    "StopDose", "UnplannedTime", "candidate_of",
 ]

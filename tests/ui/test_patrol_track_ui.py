@@ -1,0 +1,132 @@
+"""The patrol panel with a receiver: a replayed log recorded while the patrol runs, the Dose tab's track figures,
+Where am I, GPX in and out from the Dose tab (off the UI thread), the map's position dot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, write_gpx
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+
+from ruralwatch.core.patrol_status import PatrolStatus
+from ruralwatch.services.container import Services
+from ruralwatch.ui import settings_keys as keys
+from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.patrol_panel import PatrolPanel
+from ruralwatch.ui.positioning import PositionSource
+
+
+@pytest.fixture
+def panel(qtbot, services: Services) -> Iterator[PatrolPanel]:
+    widget = PatrolPanel(services, None, Operations(services, None, lambda title, message: None))
+    widget.log.confirm = lambda title, question: True
+    widget.show()
+    yield widget
+    qtbot.waitUntil(lambda: not widget.tasks, timeout=30_000)
+    widget.dispose()
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _table(table) -> list[list[str]]:
+    model = table.model()
+    return [[str(model.index(r, c).data() or "") for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_a_connected_receiver_records_the_patrol_in_progress_and_the_dose_tab_shows_it(
+        qtbot, panel: PatrolPanel, services: Services) -> None:
+    patrol_id = in_progress_patrol(services)
+    assert panel.open_patrol(patrol_id) is not None
+    source = PositionSource.replay(NMEA_LOG, speed=0, parent=panel)
+    last = logged_fixes()[-1].at
+    with qtbot.waitSignal(source.finished, timeout=20_000):
+        panel.position.connect_source(source)
+    assert panel.position.recording is not None
+    qtbot.waitUntil(lambda: source.last is not None and source.last.at == last, timeout=5_000)
+    where = panel.position.where_am_i()
+    assert where is not None and where.grid_ref.startswith("TL ") and "Braintree" in where.place
+    assert where.grid_ref in panel.position.where.text()
+    panel.end_patrol(ask=False)  # ending stops the recording: what was pending is written
+    assert panel.record is not None and panel.record.status is PatrolStatus.COMPLETED
+    assert panel.position.recording is None
+    stored = services.patrols.track_count(patrol_id)
+    assert stored > 100
+    assert "recorded track" in panel.dose.track_status.text() and panel.dose.export_button.isEnabled()
+    panel.position.disconnect_source()
+    assert "No receiver" in panel.position.status.text()
+
+
+def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
+        qtbot, panel: PatrolPanel, services: Services, tmp_path: Path) -> None:
+    patrol_id = in_progress_patrol(services)
+    services.patrols.end(patrol_id)
+    panel.open_patrol(patrol_id)
+    phone = tmp_path / "phone.gpx"
+    write_gpx(phone, logged_fixes())
+    panel.dose.import_gpx(phone)
+    qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+    qtbot.waitUntil(lambda: "Imported" in panel.dose.track_status.text(), timeout=5_000)
+    assert services.patrols.track_count(patrol_id) > 100
+    out = tmp_path / "out.gpx"
+    panel.dose.export_gpx(out)
+    qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+    assert out.exists() and "Wrote" in panel.dose.track_status.text()
+    bad = tmp_path / "bad.gpx"
+    bad.write_text("<gpx><trk><trkseg><trkpt lat=", encoding="utf-8")
+    panel.dose.import_gpx(bad)
+    qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+    assert panel.problems and "not a readable GPX" in panel.problems[-1]
+
+
+def test_without_a_receiver_set_up_connect_says_where_to_set_one(panel: PatrolPanel) -> None:
+    assert panel.position.connect_source() is None
+    assert "Settings" in panel.position.status.text()
+    QSettings().setValue(keys.GNSS_SOURCE.key, "replay")
+    QSettings().setValue(keys.GNSS_TARGET.key, "/nowhere/log.nmea")
+    assert panel.position.connect_source() is None
+    assert "no NMEA log" in panel.position.status.text()
+
+
+def test_the_map_shows_the_position_with_its_accuracy(qtbot, tmp_path: Path) -> None:
+    from ruralwatch.ui.map_view import MapView
+
+    view = MapView(tmp_path / "page")
+    with qtbot.waitSignal(view.ready, timeout=30_000):
+        view.show()
+    got: list = []
+    view.show_position(51.88, 0.55, 9.0, got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
+    shown: list = []
+    view.run_js("rw.position()", shown.append)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert shown[0] == pytest.approx([51.88, 0.55, 9.0])
+    cleared: list = []
+    view.clear_position()
+    view.run_js("rw.position()", lambda value: cleared.append(json.dumps(value)))
+    qtbot.waitUntil(lambda: bool(cleared), timeout=10_000)
+    assert cleared == ["null"]
+    view.close()
+    view.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_the_receiver_chosen_in_settings_is_the_one_connect_starts(qtbot, panel: PatrolPanel) -> None:
+    from ruralwatch.ui.position_bar import ReceiverDialog
+
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("replay"))
+    dialog.target.setText(str(NMEA_LOG))
+    dialog.speed.setValue(50)
+    dialog.accept()
+    assert keys.GNSS_SOURCE.read() == "replay" and keys.GNSS_SPEED.read() == 50.0
+    source = panel.position.connect_source()
+    assert source is not None and source.kind == "nmea-replay" and "50x" in source.description
+    qtbot.waitUntil(lambda: source.last is not None, timeout=10_000)
+    assert panel.position.where_button.isEnabled()
+    panel.position.toggle()  # disconnect
+    assert panel.position.source is None
