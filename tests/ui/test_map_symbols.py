@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from map_helpers import run_js, shown_map
 
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.mapping.symbols import SYMBOLS
@@ -33,23 +33,12 @@ HOTSPOTS = {"type": "FeatureCollection", "features": [_cell(1, 52.00, 0.20), _ce
 
 @pytest.fixture
 def map_view(qtbot, tmp_path: Path) -> Iterator:
-    from ruralwatch.ui.map_view import MapView
-
-    view = MapView(tmp_path / "page")
-    view.resize(1000, 640)
-    with qtbot.waitSignal(view.ready, timeout=30_000):
-        view.show()
-    yield view
-    view.close()
-    view.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with shown_map(qtbot, tmp_path / "page", (1000, 640)) as view:
+        yield view
 
 
 def _js(qtbot, view, script: str):
-    result: list[object] = []
-    view.run_js(script, result.append)
-    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
-    return result[0]
+    return run_js(qtbot, view, script)
 
 
 def _show_route(qtbot, view) -> None:

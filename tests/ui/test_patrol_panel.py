@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from map_helpers import run_js, shown_map
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
 
@@ -84,23 +85,12 @@ def panel(qtbot, demo: Services, monkeypatch) -> Iterator[PatrolPanel]:
 
 @pytest.fixture
 def map_view(qtbot, tmp_path: Path) -> Iterator:
-    from ruralwatch.ui.map_view import MapView
-
-    view = MapView(tmp_path / "page")
-    view.resize(800, 600)
-    with qtbot.waitSignal(view.ready, timeout=30_000):
-        view.show()
-    yield view
-    view.close()
-    view.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with shown_map(qtbot, tmp_path / "page") as view:
+        yield view
 
 
 def _js(qtbot, view, script: str):
-    result: list[object] = []
-    view.run_js(script, result.append)
-    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
-    return result[0]
+    return run_js(qtbot, view, script)
 
 
 def _person(services: Services, role: str, independent: bool | None = None):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import osm_fixture as town
 import pytest
+from map_helpers import run_js, shown_map
 from PySide6.QtCore import QCoreApplication, QEvent
 
 from ruralwatch.core.patrol import PatrolInput
@@ -23,23 +24,12 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def map_view(qtbot, tmp_path: Path) -> Iterator:
-    from ruralwatch.ui.map_view import MapView
-
-    view = MapView(tmp_path / "page")
-    view.resize(800, 600)
-    with qtbot.waitSignal(view.ready, timeout=30_000):
-        view.show()
-    yield view
-    view.close()
-    view.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with shown_map(qtbot, tmp_path / "page") as view:
+        yield view
 
 
 def _js(qtbot, view, script: str):
-    result: list[object] = []
-    view.run_js(script, result.append)
-    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
-    return result[0]
+    return run_js(qtbot, view, script)
 
 
 def test_the_map_draws_the_road_route_over_the_bridge(qtbot, services: Services, map_view, tmp_path: Path,
