@@ -209,6 +209,10 @@ class PatrolForm(QWidget):
         self.crew_filter.setClearButtonEnabled(True)
         self.crew = QListWidget()
         self.crew.setMinimumHeight(240)  # about 12 people visible: a crew is picked from the whole roster
+        # Each person on two lines (who; then free or not, and skills), wrapped to the panel's width: at 1366 px the
+        # hints were behind two levels of sideways scrolling.
+        self.crew.setWordWrap(True)
+        self.crew.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
         self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
@@ -237,12 +241,12 @@ class PatrolForm(QWidget):
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
 
-        when = QHBoxLayout()
-        when.addWidget(self.day, 2)
+        when = QHBoxLayout()  # the times under the day: beside it they ran off a laptop-width panel
         when.addWidget(QLabel("from"))
         when.addWidget(self.start, 1)
         when.addWidget(QLabel("to"))
         when.addWidget(self.end, 1)
+        when.addStretch(1)
         base_row = QHBoxLayout()
         base_row.addWidget(self.base, 1)
         base_row.addWidget(self.pick_base)
@@ -253,7 +257,11 @@ class PatrolForm(QWidget):
         crew_box.addWidget(self.override_reason)
         form = QFormLayout()
         form.addRow("Titl&e", self.title)
-        form.addRow(self._buddy("Da&y", self.day), when)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above fields when narrow
+        day_and_times = QVBoxLayout()  # the day, and under it from … to …
+        day_and_times.addWidget(self.day)
+        day_and_times.addLayout(when)
+        form.addRow(self._buddy("Da&y", self.day), day_and_times)
         form.addRow("&District or ward", self.area)
         form.addRow("P&urpose", self.purpose)
         form.addRow(self._buddy("Cre&w", self.crew_filter), crew_box)
@@ -279,6 +287,7 @@ class PatrolForm(QWidget):
         inner_layout.addStretch()
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form fits its width
         self.scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -351,7 +360,7 @@ class PatrolForm(QWidget):
                 item.setToolTip(f"Skills: {skills}")
                 continue
             state = (f"✖ {HINT_WORDS.get(issues[0].code, 'not free')}" if issues else "✓ available")
-            item.setText(f"{item.data(LABEL_ROLE)}   ·   {state}   ·   {skills}")
+            item.setText(f"{item.data(LABEL_ROLE)}\n    {state}   ·   {skills}")
             item.setToolTip("\n".join([f"Skills: {skills}"] + ([issue.message for issue in issues]
                                                                 or ["Free at this time under the rostering rules."])))
         self._loading = was_loading
