@@ -28,8 +28,11 @@ def local_time(moment: datetime) -> datetime:
     return times.to_local(moment)
 
 
-def span_text(duty: DutyRecord) -> str:
-    return f"{local_time(duty.start):%H:%M}–{local_time(duty.end):%H:%M}"
+def span_text(duty: DutyRecord, wrappable: bool = False) -> str:
+    """E.g. "18:00–22:00"; `wrappable`: with a zero-width space after the dash, so a narrow grid cell (larger text, a
+    laptop-width panel) wraps the end time onto the next line instead of eliding it to "19:0…"."""
+    dash = "–\u200b" if wrappable else "–"
+    return f"{local_time(duty.start):%H:%M}{dash}{local_time(duty.end):%H:%M}"
 
 
 def when_text(duty: DutyRecord) -> str:
@@ -77,7 +80,7 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
     if compact:
         text = f"{local_time(duty.start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
     else:
-        text = f"{span_text(duty)}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
+        text = f"{span_text(duty, wrappable=True)}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
     needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
     lines = [
         duty.title, when_text(duty), f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
@@ -155,7 +158,9 @@ class CalendarGrid(QTableWidget):
         self.patrol_cells = {}
         if month is None:
             days = [first + timedelta(days=d) for d in range(7)]
-            self.setHorizontalHeaderLabels([f"{day:%a %d %b}" + (" · today" if day == today else "") for day in days])
+            # Day and date on two lines: on one, larger text cut them to "ue 01 De" in a laptop-width panel.
+            self.setHorizontalHeaderLabels([f"{day:%a}\n{day:%d %b}" + (" · today" if day == today else "")
+                                            for day in days])
         else:
             self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%A}" for d in range(7)])
         rows: list[list[QTableWidgetItem | None]] = []
