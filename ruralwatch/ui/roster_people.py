@@ -396,14 +396,21 @@ class PeopleTab(QWidget):
         self.left_button.clicked.connect(lambda: self.mark_left())
         self.show_left = QCheckBox("Sho&w people who have left")
         self.show_left.toggled.connect(self.refresh)
-        top = QHBoxLayout()
+        # The buttons, then the count and the filter on a row of their own: side by side they ran off a
+        # laptop-width panel (a walk at 1366x768 found "40 active" and the check box cut off).
+        top = QVBoxLayout()
+        buttons_row = QHBoxLayout()
         for widget in (add, self.edit_button, self.left_button):
-            top.addWidget(widget)
-        top.addStretch()
+            buttons_row.addWidget(widget)
+        buttons_row.addStretch()
         self.count_label = QLabel()
-        top.addWidget(self.count_label)
-        top.addSpacing(12)
-        top.addWidget(self.show_left)
+        info_row = QHBoxLayout()
+        info_row.addWidget(self.count_label)
+        info_row.addSpacing(12)
+        info_row.addWidget(self.show_left)
+        info_row.addStretch()
+        top.addLayout(buttons_row)
+        top.addLayout(info_row)
 
         self.table = make_table(self.COLUMNS)
         self.table.setSortingEnabled(False)
@@ -479,7 +486,8 @@ class PeopleTab(QWidget):
         exceptions_layout.addWidget(self.exception_error)
 
         availability = QWidget()
-        availability_layout = QHBoxLayout(availability)
+        # Weekly availability above the dates away: side by side they ran off a laptop-width panel (1366x768).
+        availability_layout = QVBoxLayout(availability)
         availability_layout.setContentsMargins(0, 0, 0, 0)
         availability_layout.addWidget(self.weekly_box, 1)
         availability_layout.addWidget(self.exceptions_box, 1)

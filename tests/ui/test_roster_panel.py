@@ -262,3 +262,11 @@ def test_joint_patrols_show_on_the_week_beside_the_duties_the_running_one_marked
     assert duties.grid.cells[duty][0] < duties.grid.patrol_cells[record.id][0]
     duties.grid.setCurrentCell(*duties.grid.patrol_cells[record.id])
     assert duties.selected_duty() is None  # shown, not a duty to assign or edit here
+
+
+def test_the_people_page_fits_a_laptop_width_panel(qtbot, panel: RosterPanel) -> None:
+    """At 1366x768 the docked panel is about 500 px wide: the dates-away box beside the weekly one, and the count
+    beside the buttons, ran off it."""
+    people = panel.people_tab
+    people.show()
+    qtbot.waitUntil(lambda: 0 < people.minimumSizeHint().width() <= 500)
