@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QStyle,
     QWidget,
 )
 
@@ -164,7 +165,9 @@ def tick(qtbot, listing: QListWidget, starts: str) -> None:
     entry = next(listing.item(i) for i in range(listing.count()) if listing.item(i).text().startswith(starts))
     listing.scrollToItem(entry)
     rect = listing.visualItemRect(entry)
-    box = QPoint(rect.left() + rect.height() // 2, rect.center().y())  # the indicator sits at the row's left
+    # The indicator sits at the row's left, centred on its height (a row may hold two lines: who, then hints).
+    indicator = listing.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+    box = QPoint(rect.left() + 3 + indicator // 2, rect.center().y())
     before = entry.checkState()
     click(listing.viewport(), box)
     qtbot.waitUntil(lambda: entry.checkState() != before, timeout=5_000)
