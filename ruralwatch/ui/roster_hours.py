@@ -190,7 +190,7 @@ class HoursTab(QWidget):
             if below_months:
                 below_cell.setForeground(theme.error_colour())
             self.table.setItem(row, 4 + len(self.months), below_cell)
-        self.table.resizeColumnsToContents()
+        theme.fit_columns_to_font(self.table)  # and again when Larger text changes the font (cut off before)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for table, frame_part, label in ((self.by_station, summary.by_station, "Station"),
                                          (self.by_kind, summary.by_kind, "Kind")):
@@ -202,7 +202,7 @@ class HoursTab(QWidget):
                 table.setItem(row, 1, item(hours_text(float(hours)), number=True))
             table.setItem(len(rows), 0, bold(item("All")))
             table.setItem(len(rows), 1, bold(item(hours_text(float(sum(h for _, h in rows))), number=True)))
-            table.resizeColumnsToContents()
+            theme.fit_columns_to_font(table)
         if not people:
             show_status(self.status, "No volunteers to show for these months.")
         self.shown.emit(summary)

@@ -54,3 +54,20 @@ def test_the_incident_table_when_column_fits_the_time_at_either_size(qtbot, larg
         metrics = window.table.fontMetrics()
         needed = metrics.horizontalAdvance("2026-11-24 17:00") + 2 * metrics.averageCharWidth()
         assert window.table.columnWidth(0) >= needed, on
+
+
+def test_the_roster_hours_columns_widen_with_larger_text(qtbot, large_text):
+    """A 1366x768 walk found "Special …" and "0 / 16 h · …" cut off in the Hours tab under Larger text."""
+    from ruralwatch.core.people import PersonInput
+
+    window = large_text
+    window.services.people.add(PersonInput(name="Harriet Special-Constable", role="special", station="Great Dunmow",
+                                           collar_number="SC4999"))
+    window.roster_dock.toggleViewAction().trigger()
+    hours = window.roster_panel.hours_tab
+    hours.refresh()
+    qtbot.waitUntil(lambda: hours.table.rowCount() > 0, timeout=10_000)
+    window.set_large_text(True)
+    qtbot.waitUntil(lambda: hours.table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5_000)
+    for column in range(hours.table.columnCount()):
+        assert hours.table.columnWidth(column) >= hours.table.sizeHintForColumn(column), column
