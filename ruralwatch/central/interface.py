@@ -78,7 +78,7 @@ class CentralStore(Protocol):
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport: ...
 
-    def export(self, fmt: str, out: Path, options: ExportOptions | None = None) -> FileExportResult:
+    def export(self, fmt: str | None, out: Path, options: ExportOptions | None = None) -> FileExportResult:
         """What `options` selects (default: the live incidents) as `fmt`; never personal data on PostgreSQL."""
         ...
 

@@ -76,14 +76,13 @@ class _CentralRows:
         return rows
 
 
-def export(central: PgCentral, fmt: str, out: Path, options: exports.ExportOptions | None = None
+def export(central: PgCentral, fmt: str | None, out: Path, options: exports.ExportOptions | None = None
            ) -> exports.ExportResult:
     options = options or exports.ExportOptions()
     if options.include_personal:
         raise RuralWatchError("the central store's export carries no personal data: export from a laptop's or the "
                               "central database file's RuralWatch with --include-personal")
-    if not (options.what == "all" and fmt in ("csv", "geojson")):
-        exports.check_target(out)
+    fmt, target = exports.resolve_target(options.what, fmt, out)  # fail before reading anything
     found = incidents(central) if options.wants("incidents") else []
     if options.kinds:
         found = [i for i in found if i.kind in options.kinds]
@@ -91,7 +90,7 @@ def export(central: PgCentral, fmt: str, out: Path, options: exports.ExportOptio
     found = [i for i in found if _within(i.occurred_start, first, last)]
     picture = gather(_CentralRows(central), first, last) if options.what != "incidents" else Picture()
     context = {"Database": f"central store {central.where} (device {central.device_id})"}
-    return exports.export(exports.ExportData(found, options, times.utc_now(), picture, context), fmt, out)
+    return exports.export(exports.ExportData(found, options, times.utc_now(), picture, context), fmt, target)
 
 
 def _within(stored: str, first: date | None, last: date | None) -> bool:

@@ -192,7 +192,7 @@ class PgCentral:
         with pg_errors(self.where):
             return import_published(self, paths)
 
-    def export(self, fmt: str, out: Path, options: ExportOptions | None = None) -> FileExportResult:
+    def export(self, fmt: str | None, out: Path, options: ExportOptions | None = None) -> FileExportResult:
         from ruralwatch.central.pg_export import export
 
         with pg_errors(self.where):

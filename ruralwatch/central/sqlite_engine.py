@@ -57,7 +57,7 @@ class SqliteCentral:
     def import_published(self, paths: Sequence[Path]) -> ImportReport:
         return PublishedCrimeService(self.store).import_paths(paths)
 
-    def export(self, fmt: str, out: Path, options: ExportOptions | None = None) -> FileExportResult:
+    def export(self, fmt: str | None, out: Path, options: ExportOptions | None = None) -> FileExportResult:
         return ExportService(self.store).export(options or ExportOptions(), fmt, out)
 
     def close(self) -> None:

@@ -50,6 +50,7 @@ from ruralwatch.core.kinds import (
 from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.io import picture_tables
+from ruralwatch.io.column_types import BOOLEAN, DATE, INTEGER, LOCAL_TIME, MONEY, NUMBER, TEXT
 from ruralwatch.io.picture import Picture
 
 if TYPE_CHECKING:
@@ -72,10 +73,6 @@ WHAT_NAMES = {
     "all": "everything above",
 }
 
-# Column value types. Writers turn each into what their format does best.
-TEXT, INTEGER, NUMBER, MONEY, BOOLEAN, DATE, LOCAL_TIME = (
-    "text", "integer", "number", "money", "boolean", "date", "local_time",
-)
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LOCAL_FORMAT = "%Y-%m-%d %H:%M"
@@ -594,6 +591,19 @@ def replace_atomically(target: Path, write: Callable[[Path], object],
         part.unlink(missing_ok=True)
 
 
+def writes_folder(what: str, fmt: str | None) -> bool:
+    """Everything as CSV or GeoJSON is a folder of files, one per table; anything else one file."""
+    return what == "all" and fmt in ("csv", "geojson")
+
+
+def resolve_target(what: str, fmt: str | None, out: Path | str) -> tuple[str, Path]:
+    """The format (as given, or from the file name's ending) and the checked target, a file or a folder of files:
+    refused, before any work, when it cannot be written."""
+    if writes_folder(what, fmt):
+        return str(fmt), check_folder_target(out)
+    return resolve_format(fmt, out), check_target(out)
+
+
 def check_folder_target(out: Path | str) -> Path:
     """A folder for a set of files: new (its parent must exist) or empty, never one with files in it."""
     target = Path(out).expanduser()
@@ -643,16 +653,16 @@ def metadata(data: ExportData, table: Table | None = None) -> dict[str, Any]:
     }
 
 
-def export(data: ExportData, fmt: str, out: Path | str, progress: ProgressCallback | None = None) -> ExportResult:
+def export(data: ExportData, fmt: str | None, out: Path | str,
+           progress: ProgressCallback | None = None) -> ExportResult:
     """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing: what `data.options.what` names, as one
     file, or for `all` as CSV or GeoJSON a folder of files (`out` a folder that is new or empty).
 
     `progress(done, total) -> bool` hears of each table made and of the file written; False cancels
     (CancelledError) and leaves `out` as it was."""
     what = data.options.what
-    in_folder = what == "all" and fmt in ("csv", "geojson")
-    fmt = fmt if in_folder else resolve_format(fmt, out)
-    target = check_folder_target(out) if in_folder else check_target(out)
+    fmt, target = resolve_target(what, fmt, out)
+    in_folder = writes_folder(what, fmt)
     makers = WHAT_TABLES[what] if fmt == "xlsx" or in_folder else WHAT_TABLES[what][:1]
     steps = len(makers) + 1
     tables = []

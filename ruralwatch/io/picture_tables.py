@@ -23,12 +23,10 @@ from ruralwatch.core.vocab import (
     SKILL_NAMES,
 )
 from ruralwatch.core.vrm import display_vrm
+from ruralwatch.io.column_types import BOOLEAN, INTEGER, LOCAL_TIME, NUMBER, TEXT
 from ruralwatch.io.picture import CrewMember, Picture
 from ruralwatch.patrols.dose import minutes_at_stops
 from ruralwatch.rostering.hours import JOINT_PATROL
-
-# Column value types, as ruralwatch.io.exports defines them (kept as text here to avoid an import cycle).
-TEXT, INTEGER, NUMBER, BOOLEAN, LOCAL_TIME = "text", "integer", "number", "boolean", "local_time"
 
 # (name, type, meaning) per table, in order; "personal" columns only when personal data is exported.
 ColumnSpec = tuple[str, str, str]

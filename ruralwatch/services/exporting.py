@@ -19,6 +19,7 @@ from ruralwatch.io.exports import (
     check_target,
     export,
     replace_atomically,
+    resolve_target,
 )
 from ruralwatch.io.picture import Picture, gather
 from ruralwatch.services.geography import GeographyService
@@ -54,7 +55,7 @@ class ExportService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def export(self, options: ExportOptions, fmt: str, out: Path,
+    def export(self, options: ExportOptions, fmt: str | None, out: Path,
                progress: ProgressCallback | None = None) -> ExportResult:
         """Write what `options` selects (incidents, patrols, their stops or logs, duties, hours or all of them) to
         `out`; `progress(done, total) -> bool` may cancel (False), which leaves `out` as it was and records
@@ -68,9 +69,7 @@ class ExportService:
                 actor.require("personal.reporters")
             if any(options.wants(kind) for kind in PEOPLE_KINDS):
                 actor.require("personal.volunteers")
-        target = Path(out).expanduser()
-        if not (options.what == "all" and fmt in ("csv", "geojson")):
-            check_target(out)  # fail before reading anything (a folder of files is checked by the writer)
+        fmt, target = resolve_target(options.what, fmt, out)  # fail before reading anything
         registrations = actor.can("personal.reporters")
         incidents: list[Incident] = []
         if options.wants("incidents"):

@@ -23,7 +23,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vrm import display_vrm, normalise_vrm, vrm_format
-from ruralwatch.io.vehicle_lists import FIELDS, guess_mapping, parse_list, read_rows
+from ruralwatch.io.vehicle_lists import guess_mapping, parse_list, read_rows
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import VEHICLE_LIST_MAPPINGS
 from ruralwatch.store.audit import PERSONAL_MARK, record_event
@@ -256,6 +256,3 @@ def _listed(row: dict[str, Any]) -> ListedVehicle:
         added_on=date.fromisoformat(row["added_on"]) if row["added_on"] else None,
         expires_on=date.fromisoformat(row["expires_on"]) if row["expires_on"] else None,
         handling=row["handling"] or "")
-
-
-__all__ = ["FIELDS", "ListImport", "ListedVehicle", "Sighting", "VehicleCheck", "VehicleListService"]

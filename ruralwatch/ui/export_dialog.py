@@ -37,8 +37,8 @@ from ruralwatch.io.exports import (
     WHATS,
     ExportOptions,
     ExportResult,
-    check_folder_target,
-    check_target,
+    resolve_target,
+    writes_folder,
 )
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
@@ -160,7 +160,7 @@ class ExportDialog(QDialog):
 
     def _to_folder(self) -> bool:
         """`all` as CSV or GeoJSON is a folder of files, one per table."""
-        return self.what() == "all" and self.fmt() in ("csv", "geojson")
+        return writes_folder(self.what(), self.fmt())
 
     def _what_changed(self) -> None:
         """Kinds are for incidents only; personal data means reporters' details with incidents and people's names
@@ -246,11 +246,10 @@ class ExportDialog(QDialog):
             return None
         try:
             options = self.options()
-            target = check_folder_target(Path(text)) if self._to_folder() else check_target(Path(text))
+            fmt, target = resolve_target(self.what(), self.fmt(), Path(text))
         except RuralWatchError as exc:
             self.show_error(str(exc))
             return None
-        fmt = self.fmt()
 
         def done(result: ExportResult) -> None:
             self.exported.emit(result)

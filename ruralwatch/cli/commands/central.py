@@ -20,7 +20,7 @@ from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase
-from ruralwatch.io.exports import FORMATS, WHATS, ExportOptions, resolve_format
+from ruralwatch.io.exports import FORMATS, WHATS, ExportOptions
 
 STORE_HELP = f"a RuralWatch database file, or a PostgreSQL connection string (default: ${DSN_ENV})"
 
@@ -174,9 +174,7 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
                   f"already held, {report.rejected:,} rejected")
     elif action == "export":
         options = ExportOptions.parse(args.first_day, args.last_day, what=args.what)
-        in_folder = args.what == "all" and args.format in ("csv", "geojson")
-        fmt = args.format if in_folder else resolve_format(args.format, args.out)
-        print(central.export(fmt, args.out, options).summary())
+        print(central.export(args.format, args.out, options).summary())
     else:  # the parser offers only the actions above
         raise AssertionError(f"unhandled central action {action}")
     return ExitCode.OK

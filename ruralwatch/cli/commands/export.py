@@ -10,7 +10,7 @@ from typing import Any
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.kinds import KINDS
-from ruralwatch.io.exports import FORMATS, WHAT_NAMES, WHATS, ExportOptions, resolve_format
+from ruralwatch.io.exports import FORMATS, WHAT_NAMES, WHATS, ExportOptions
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.store.database import Store
 
@@ -56,9 +56,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, store: Store) -> int:
     options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal, args.what)
-    in_folder = args.what == "all" and args.format in ("csv", "geojson")
-    fmt = args.format if in_folder else resolve_format(args.format, args.out)
-    print(ExportService(store).export(options, fmt, args.out).summary())
+    print(ExportService(store).export(options, args.format, args.out).summary())
     return ExitCode.OK
 
 
