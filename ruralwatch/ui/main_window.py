@@ -52,8 +52,7 @@ from ruralwatch.mapping.page import TileLayerSpec
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase
-from ruralwatch.services.demo import load_demo
-from ruralwatch.services.demo_roster import load_demo_roster
+from ruralwatch.services.demo_set import DemoLoaded, DemoRemoved, load_demo_set, remove_demo_set
 from ruralwatch.services.published import ImportReport
 from ruralwatch.services.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 from ruralwatch.services.roads import NetworkInfo
@@ -273,8 +272,8 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.demo_action, self.import_action, self.roads_action, self.export_action,
-                       self.sync_dock.toggleViewAction()):
+        for action in (self.demo_action, self.remove_demo_action, self.import_action, self.roads_action,
+                       self.export_action, self.sync_dock.toggleViewAction()):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
@@ -577,7 +576,11 @@ class MainWindow(QMainWindow):
         total = self.service.count()
         shown = self.model.total
         self.count_label.setText(f"{shown:,} shown of {total:,} incidents")
-        self.demo_banner.setVisible(self.service.has_synthetic())
+        demo = self.service.has_synthetic()
+        self.demo_banner.setVisible(demo)
+        # The File menu offers what can be done: load the demo, or once it is there, remove it.
+        self.demo_action.setVisible(not demo)
+        self.remove_demo_action.setVisible(demo)
 
     # --- selection and actions ---------------------------------------------------------------------------
 
@@ -767,18 +770,36 @@ class MainWindow(QMainWindow):
         return True
 
     def load_demo_data(self) -> None:
-        def work(services: Services, progress: Progress) -> int:
-            added = load_demo(services.incidents, progress=progress)
-            load_demo_roster(services.people, services.roster, services.patrols)
-            return added
+        def work(services: Services, progress: Progress) -> DemoLoaded:
+            return load_demo_set(services, progress=progress)
 
-        def done(added: int) -> None:
+        def done(loaded: DemoLoaded) -> None:
             self.refresh()
-            self.statusBar().showMessage(f"Demo data: {added:,} incidents added", 6000)
+            self.statusBar().showMessage(f"Demo data: {loaded.incidents:,} incidents, {loaded.people} people and "
+                                         f"{loaded.patrols} patrols added", 6000)
 
         self.ops.run("Loading demo data…", work, done,
                      on_cancelled=lambda exc: self.statusBar().showMessage(str(exc), 6000),
                      failure_title="Demo data not loaded")
+
+    def remove_demo_data(self) -> bool:
+        """Ask, then remove the demo set; False when the user kept it."""
+        answer = QMessageBox.question(
+            self, "Remove demo data",
+            "Remove every demo incident, person, duty and patrol? Incidents and people you entered yourself are "
+            "kept. The demo can be loaded again later from the File menu.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+
+        def done(removed: DemoRemoved) -> None:
+            self.refresh()
+            self.statusBar().showMessage(f"Demo data removed: {removed.incidents:,} incidents and {removed.roster} "
+                                         "people, duties and patrols", 6000)
+
+        self.ops.run("Removing demo data…", lambda services, _progress: remove_demo_set(services), done,
+                     failure_title="Demo data not removed")
+        return True
 
     def report_problem(self, title: str, message: str) -> None:
         """One place that tells the user something went wrong (tests replace it to read the message)."""

@@ -117,6 +117,8 @@ class FormDialog(QDialog):
         layout.addWidget(self.intro)
         layout.addSpacing(6)
         layout.addLayout(self.form)
+        # Spare height sits below the form, so an error appearing or going takes it there and the fields stay put.
+        layout.addStretch(1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         # Enter submits. Set once the button is inside the dialog: set before, the dialog never learnt it, and Enter
@@ -146,6 +148,8 @@ class FormDialog(QDialog):
         self.clear_error()
         self.error_label.setText(message)
         self.error_label.show()
+        # Grow to hold the message rather than squeeze the form above it (which moved every field).
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
         if field is not None:
             self.marks.mark(field, message)
             field.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -54,6 +54,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # File
     ActionSpec("demo_action", "Load &demo data", None, "load_demo_data", "Load the synthetic demo dataset",
                "data.purge"),
+    ActionSpec("remove_demo_action", "Re&move demo data…", None, "remove_demo_data",
+               "Remove every demo (synthetic) incident, person, duty and patrol; your own data is kept", "data.purge"),
     ActionSpec("import_action", "&Import published crime (data.police.uk)…", "Ctrl+I", "import_published",
                "Import street-level crime CSV files", "import.published"),
     ActionSpec("roads_action", "Import &road network (OpenStreetMap)…", None, "import_roads",

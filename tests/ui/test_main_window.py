@@ -283,3 +283,25 @@ def test_an_import_from_the_window_leaves_its_result_to_read(qtbot, window, tmp_
     assert "150 published crimes imported" in box.text()
     assert "Published crime layer" in box.informativeText()  # where to find them: not among the incidents
     assert "2018-03-essex-street-first150.csv: 150 read, 150 imported" in box.detailedText()
+
+
+def test_file_menu_offers_to_remove_the_demo_once_it_is_loaded(qtbot, window, services, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ruralwatch.services.demo import load_demo
+
+    assert window.demo_action.isVisible() and not window.remove_demo_action.isVisible()
+    load_demo(services.incidents, count=25)
+    window.refresh()
+    assert window.remove_demo_action.isVisible() and not window.demo_action.isVisible()
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda _parent, title, *_rest: asked.append(title) or QMessageBox.StandardButton.No))
+    window.remove_demo_action.trigger()
+    assert asked == ["Remove demo data"] and services.incidents.count() == 25  # "No" keeps it
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_args: QMessageBox.StandardButton.Yes))
+    window.remove_demo_action.trigger()
+    qtbot.waitUntil(lambda: services.incidents.count() == 0 and window.demo_action.isVisible(), timeout=20_000)
+    assert not window.remove_demo_action.isVisible() and not window.demo_banner.isVisible()

@@ -380,3 +380,23 @@ def test_unlocking_gives_the_panels_back_their_sizes(qtbot, admin_window):
     qtbot.waitUntil(lambda: win.roster_dock.width() < before, timeout=5_000)  # the shrink the fix undoes
     assert win.idle_lock.try_unlock(ADMIN_PASSWORD)
     qtbot.waitUntil(lambda: win.roster_dock.width() >= before - 2, timeout=5_000)
+
+
+def test_an_error_appearing_or_going_does_not_move_the_fields(qtbot, tmp_path: Path) -> None:
+    """The message grows the dialog below the form: the fields a person is looking at stay where they were."""
+    dialog = FirstRunDialog(tmp_path / "new" / "ruralwatch.db", TEST_PARAMS, choose_folder=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def rows() -> list[int]:
+        return [field.mapTo(dialog, field.rect().topLeft()).y() for field in (dialog.folder, dialog.username)]
+
+    before = rows()
+    dialog.show_error("Enter an account name for the administrator. " * 4, dialog.username)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible())
+    assert rows() == before
+    dialog.username.setText("jsmith")
+    dialog.field_edited(dialog.username)
+    assert not dialog.error_label.isVisible()
+    assert rows() == before

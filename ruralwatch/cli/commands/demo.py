@@ -15,9 +15,8 @@ from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import DEFAULT_SEED, load_demo
-from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
-from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.demo import DEFAULT_SEED
+from ruralwatch.services.demo_set import load_demo_set, remove_demo_set
 from ruralwatch.store.database import Store
 
 
@@ -42,21 +41,18 @@ def open_or_create(args: argparse.Namespace, db_path: Path) -> Store:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
-    service = IncidentService(store)
+    services = Services.build(store)
     if args.remove:
         if args.seed is not None or args.incidents is not None:
             raise OptionError("demo --remove removes every demo incident; it takes no --seed or --incidents")
-        removed = service.delete_synthetic()
-        roster = remove_demo_roster(Services.build(store).people)
-        print(f"demo data: {removed} incidents removed ({service.count()} left in {store.path});"
-              f" {roster} demo people, duties and patrols removed")
+        removed = remove_demo_set(services)
+        print(f"demo data: {removed.incidents} incidents removed ({services.incidents.count()} left in"
+              f" {store.path}); {removed.roster} demo people, duties and patrols removed")
         return ExitCode.OK
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    added = load_demo(service, seed=seed, count=args.incidents)
-    services = Services.build(store)
-    loaded = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
-    print(f"demo data: {added} incidents added ({service.count()} in {store.path}); {loaded['people']} people,"
-          f" {loaded['duties']} duties and {loaded['patrols']} completed patrols added")
+    loaded = load_demo_set(services, seed=seed, count=args.incidents)
+    print(f"demo data: {loaded.incidents} incidents added ({services.incidents.count()} in {store.path});"
+          f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added")
     return ExitCode.OK
 
 
