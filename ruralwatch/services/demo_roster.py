@@ -325,4 +325,7 @@ def remove_demo_roster(people: PeopleService) -> int:
             for row_id in ids:
                 parent.tombstone(row_id)
             removed += len(ids)
+    if removed:  # as after loading: the open Patrols and Roster panels drop the removed rows at once
+        for topic in (PEOPLE_TOPIC, ROSTER_TOPIC, PATROLS_TOPIC):
+            people.hub.publish(Change(topic, "bulk"))
     return removed

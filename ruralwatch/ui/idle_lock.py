@@ -73,13 +73,10 @@ class LockScreen(QFrame):
         card.setMaximumWidth(520)
         title = QLabel("RuralWatch is locked")
         title.setObjectName("lockTitle")
-        when = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
-        self.explanation = QLabel(
-            f"Signed in as <b>{username}</b> ({ACCOUNT_ROLE_NAMES.get(role, role)}).<br>"
-            f"The data is hidden after {when} without use, or when you lock it. "
-            "Enter your password to carry on."
-        )
+        self.who = f"Signed in as <b>{username}</b> ({ACCOUNT_ROLE_NAMES.get(role, role)})."
+        self.explanation = QLabel()
         self.explanation.setWordWrap(True)
+        self.set_minutes(minutes)
         self.password = password_edit("password")
         self.password.returnPressed.connect(self._submit)
         self.unlock_button = QPushButton("Unlock")
@@ -114,6 +111,12 @@ class LockScreen(QFrame):
         middle.addStretch(1)
         outer.addLayout(middle)
         outer.addStretch(2)
+
+    def set_minutes(self, minutes: float) -> None:
+        """Say the idle time in force now (it was written once, and a changed setting was misreported)."""
+        when = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+        self.explanation.setText(f"{self.who}<br>The data is hidden after {when} without use, or when you lock it. "
+                                 "Enter your password to carry on.")
 
     def _submit(self) -> None:
         self.unlock_requested.emit(self.password.text())
@@ -164,6 +167,7 @@ class IdleLock(QObject):
         """A new idle time from Settings; the count starts again."""
         self.minutes = minutes
         self.timer.setInterval(max(1, round(minutes * 60_000)))
+        self.screen.set_minutes(minutes)
         if not self.is_locked:
             self.timer.start()
 

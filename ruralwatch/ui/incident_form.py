@@ -249,6 +249,7 @@ class IncidentDialog(QDialog):
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Then click the map where it happened (Ctrl+M)")
         self.pick_button.setShortcut(QKeySequence("Ctrl+M"))
+        self.pick_button.setAutoDefault(False)  # Enter saves, even after tabbing past it (Space still picks)
         self.pick_button.toggled.connect(self.pick_requested)
         grid_row = QHBoxLayout()
         grid_row.addWidget(self.grid_ref, 1)

@@ -35,6 +35,7 @@ class MapPicking:
             self._status("Click the map where it happened (Esc in the form to stop)", 8000)
         elif self.form is form:
             self.form = None
+            self._status("", 0)  # the "click the map" hint goes with the picking (it stayed after Esc)
         self._update_map()
 
     def form_closed(self, form: IncidentDialog) -> None:
@@ -43,11 +44,13 @@ class MapPicking:
 
     def patrol_pick(self, on: bool) -> None:
         """The patrol log or form wants a place from the map."""
-        self.patrol = on
+        was_picking, self.patrol = self.patrol, on
         if on:
             if self.form:
                 self.form.pick_button.setChecked(False)
             self._status("Click the map to place the patrol event", 8000)
+        elif was_picking:
+            self._status("", 0)
         self._update_map()
 
     def map_clicked(self, lat: float, lon: float) -> None:

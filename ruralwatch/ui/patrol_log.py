@@ -469,7 +469,11 @@ class PatrolLog(QWidget):
         return text + "."
 
     def _show_alerts(self) -> None:
-        """The flagged stop-checks of this patrol not dismissed: the newest large, the earlier ones under it."""
+        """The flagged stop-checks of this patrol not dismissed: the newest large, the earlier ones under it. A
+        patrol no longer under way raises none (its log keeps each check marked ⚠)."""
+        if self.patrol is None or self.patrol.status != PatrolStatus.IN_PROGRESS:
+            self.alert.hide()
+            return
         for event in self.events:
             if event.flagged and event.id not in self._alerts:
                 self._alerts[event.id] = self._alert_for(event)
@@ -484,7 +488,9 @@ class PatrolLog(QWidget):
         self.alert.show()
 
     def _bring_alert_into_view(self) -> None:
-        parent = self.parentWidget()
+        # The nearest scroll area round the alert is the page's own: the dock's, further out, would scroll the
+        # whole panel and hide its tab bar.
+        parent = self.alert.parentWidget()
         while parent is not None and not isinstance(parent, QScrollArea):
             parent = parent.parentWidget()
         if isinstance(parent, QScrollArea) and not self.alert.isHidden():

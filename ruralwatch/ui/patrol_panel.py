@@ -59,6 +59,7 @@ LIST_FILTERS = (
 TAB_FOR_STATUS = {PatrolStatus.PLANNED: 2, PatrolStatus.BRIEFED: 2, PatrolStatus.IN_PROGRESS: 3,
                   PatrolStatus.COMPLETED: 4, PatrolStatus.CANCELLED: 1}
 REFRESH_DELAY_MS = 50
+INFO_SHOWN_MS = 20_000  # how long a result stays at the foot of the panel
 
 
 class PatrolPanel(QWidget):
@@ -122,6 +123,8 @@ class PatrolPanel(QWidget):
         self._bridge = HubBridge(services.hub, self._on_change, self)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self._apply_changes)
+        self._info_timer = QTimer(self, singleShot=True, interval=INFO_SHOWN_MS)
+        self._info_timer.timeout.connect(self._info_expired)
         self.fill_list()
         self._show(None, refill_form=False)
 
@@ -216,6 +219,8 @@ class PatrolPanel(QWidget):
         return record
 
     def _show(self, record: PatrolRecord | None, refill_form: bool) -> None:
+        if record is None or self.record is None or record.id != self.record.id:
+            self.status.clear()  # what was said was about the patrol shown before
         self.record = record
         if refill_form:
             self.form.load(record)
@@ -410,8 +415,15 @@ class PatrolPanel(QWidget):
         self.status.setText(message)
 
     def info(self, message: str) -> None:
+        """A result worth a moment's notice ("Briefing pack saved…"): it goes by itself after a while, so it is not
+        read hours later as news. Problems (`report`) stay until the next action."""
         self.status.setStyleSheet("")
         self.status.setText(message)
+        self._info_timer.start()
+
+    def _info_expired(self) -> None:
+        if not self.status.styleSheet():  # a problem shown since stays
+            self.status.clear()
 
     def dispose(self) -> None:
         """Stop listening to the change hub and let the receiver go (the window calls this when it closes)."""

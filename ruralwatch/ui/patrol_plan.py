@@ -601,7 +601,9 @@ class PlanEditor(QWidget):
         add_row = QHBoxLayout()
         add_row.addWidget(self.add_choice, 1)
         add_row.addWidget(self.add_button)
-        layout = QVBoxLayout(self)
+        # The page scrolls inside its tab: otherwise its height became the whole panel's minimum, and on a laptop
+        # screen the dock scrolled the panel as one, tab bar and all.
+        layout = scroll_page(self)
         layout.addWidget(self.heading)
         layout.addLayout(settings_row)
         layout.addLayout(top)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -51,6 +51,7 @@ from ruralwatch.ui.roster_grid import (
 from ruralwatch.ui.roster_people import hours_text, known_stations, local_today, show_status, status_label, with_buddy
 from ruralwatch.ui.tasks import Progress
 from ruralwatch.ui.widgets import select_data
+from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
 
 
 def _go_on(progress: Progress, done: int) -> None:
@@ -58,6 +59,8 @@ def _go_on(progress: Progress, done: int) -> None:
     if not progress(done, 1):
         raise CancelledError("auto-fill cancelled")
 
+
+SIDE_BY_SIDE_WIDTH = 900  # narrower than this, the selected duty goes under the calendar
 
 
 class DutiesTab(QWidget):
@@ -126,20 +129,15 @@ class DutiesTab(QWidget):
                           "duties, or everyone's")
         export.clicked.connect(lambda: self.export_ics())
 
-        navigation = QHBoxLayout()
-        for widget in (self.week_button, self.month_button):
-            navigation.addWidget(widget)
-        navigation.addSpacing(12)
-        for widget in (previous, today, following):
-            navigation.addWidget(widget)
-        navigation.addSpacing(12)
-        navigation.addWidget(self.period_label, 1)
-        filters = QHBoxLayout()
-        filters.addWidget(with_buddy("&Person", self.person_filter))
-        filters.addWidget(self.person_filter)
-        filters.addWidget(with_buddy("&Station", self.station_filter))
-        filters.addWidget(self.station_filter)
-        filters.addStretch()
+        # Rows that wrap in a docked panel at 1366x768: on one line they made the tab 790 px wide, and the buttons
+        # and the selected duty were off to the right.
+        navigation = FlowLayout()
+        navigation.addWidget(together(self.week_button, self.month_button))
+        navigation.addWidget(together(previous, today, following))
+        navigation.addWidget(self.period_label)
+        filters = FlowLayout()
+        filters.addWidget(together(with_buddy("&Person", self.person_filter), self.person_filter))
+        filters.addWidget(together(with_buddy("&Station", self.station_filter), self.station_filter))
         for widget in (add, self.autofill_button, export):
             filters.addWidget(widget)
 
@@ -159,6 +157,7 @@ class DutiesTab(QWidget):
         calendar_layout.addWidget(self.grid, 1)
         calendar_layout.addWidget(self.legend)
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter
         splitter.addWidget(calendar_side)
         splitter.addWidget(self._detail_pane())
         splitter.setStretchFactor(0, 3)
@@ -166,12 +165,25 @@ class DutiesTab(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([820, 330])
 
+        self._place_detail()
         layout = QVBoxLayout(self)
         layout.addLayout(navigation)
         layout.addLayout(filters)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
         self.refresh()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_detail()
+
+    def _place_detail(self) -> None:
+        """The selected duty beside the calendar when the tab is wide, under it when narrow (a docked panel)."""
+        wide = self.width() >= SIDE_BY_SIDE_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            self.splitter.setSizes([820, 330] if wide else [400, 260])
 
     def _detail_pane(self) -> QWidget:
         pane = QGroupBox("Selected duty")

@@ -37,6 +37,7 @@ from ruralwatch.ui.roster_people import (
     with_buddy,
 )
 from ruralwatch.ui.widgets import item, make_table
+from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
 
 FORMATS = {".csv": "CSV (*.csv)", ".xlsx": "Excel workbook (*.xlsx)", ".pdf": "PDF report (*.pdf)"}
 
@@ -81,14 +82,10 @@ class HoursTab(QWidget):
         self.include_left = QCheckBox("Include people &who have left")
         self.include_left.toggled.connect(self.refresh)
         self.export_buttons = []
-        controls = QHBoxLayout()
-        controls.addWidget(with_buddy("&Since", self.month_from))
-        controls.addWidget(self.month_from)
-        controls.addWidget(with_buddy("&Until", self.month_to))
-        controls.addWidget(self.month_to)
-        controls.addSpacing(12)
+        controls = FlowLayout()  # wraps in a docked panel at 1366x768 (it was 790 px wide, half of it off-screen)
+        controls.addWidget(together(with_buddy("&Since", self.month_from), self.month_from))
+        controls.addWidget(together(with_buddy("&Until", self.month_to), self.month_to))
         controls.addWidget(self.include_left)
-        controls.addStretch()
         for text, suffix in (("&Export CSV…", ".csv"), ("Export &XLSX…", ".xlsx"), ("Export &PDF…", ".pdf")):
             button = QPushButton(text)
             button.clicked.connect(lambda _checked=False, s=suffix: self.export(suffix=s))

@@ -305,3 +305,32 @@ def test_file_menu_offers_to_remove_the_demo_once_it_is_loaded(qtbot, window, se
     window.remove_demo_action.trigger()
     qtbot.waitUntil(lambda: services.incidents.count() == 0 and window.demo_action.isVisible(), timeout=20_000)
     assert not window.remove_demo_action.isVisible() and not window.demo_banner.isVisible()
+
+
+def test_fixing_a_marked_field_takes_its_mark_and_its_line_away(qtbot, window, hub_service):
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.grid_ref.setText("TL 123")
+    dialog.reporter_phone.setText("call me maybe")
+    dialog.save()
+    assert "even number of digits" in dialog.error_label.text() and "phone" in dialog.error_label.text()
+    dialog.grid_ref.clear()
+    qtbot.keyClicks(dialog.grid_ref, "TL 61234 32456")  # typed, as a person fixes it
+    assert "border" not in dialog.grid_ref.styleSheet()
+    assert "even number of digits" not in dialog.error_label.text() and "phone" in dialog.error_label.text()
+    assert not dialog.error_label.isHidden()
+    dialog.reporter_phone.clear()
+    qtbot.keyClicks(dialog.reporter_phone, "01799 123456")
+    assert dialog.error_label.isHidden()
+    assert not dialog.pick_button.autoDefault()  # Enter after tabbing past "Pick on map" saves instead
+
+
+def test_the_pick_hint_goes_when_picking_stops(qtbot, window, hub_service):
+    form = window.new_incident()
+    form.pick_button.setChecked(True)
+    assert "Click the map" in window.statusBar().currentMessage()
+    form.reject()  # Esc while picking stops picking only
+    assert form.isVisible() and not form.pick_button.isChecked()
+    assert window.statusBar().currentMessage() == ""
+    form.close()

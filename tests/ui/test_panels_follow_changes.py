@@ -32,3 +32,23 @@ def test_the_demo_patrols_are_listed_the_first_time_the_panel_opens(qtbot, demo_
     window.roster_dock.toggleViewAction().trigger()
     people = window.roster_panel.people_tab
     qtbot.waitUntil(lambda: people.table.rowCount() >= 40, timeout=5_000)
+
+
+def test_removing_the_demo_empties_the_open_patrols_and_roster_panels(qtbot, demo_service, window,
+                                                                      monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    task = window.ops.run("Loading demo data…", lambda services, _progress: load_demo_roster(
+        services.people, services.roster, services.patrols, now=FIXED_NOW))
+    with qtbot.waitSignal(task.finished, timeout=60_000):
+        pass
+    window.patrol_dock.toggleViewAction().trigger()
+    window.roster_dock.toggleViewAction().trigger()
+    people = window.roster_panel.people_tab
+    qtbot.waitUntil(lambda: window.patrol_panel.patrol_table.rowCount() > 0 and people.table.rowCount() >= 40,
+                    timeout=5_000)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_args: QMessageBox.StandardButton.Yes))
+    window.remove_demo_action.trigger()
+    qtbot.waitUntil(lambda: window.patrol_panel.patrol_table.rowCount() == 0 and people.table.rowCount() == 0,
+                    timeout=30_000)
+    assert people.count_label.text().startswith("0 active")

@@ -492,6 +492,10 @@ def test_one_click_in_a_time_box_then_typing_sets_it(qtbot, panel: PatrolPanel) 
                      QPoint(line.width() - 6, line.height() // 2))
     QTest.keyClicks(form.start, "45")
     assert form.start.time().toString("HH:mm") == "19:45"
+    # Select all, then a whole time: it was silently dropped ("1" alone is no time).
+    QTest.keyClick(form.start, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(form.start, "1900")
+    assert form.start.time().toString("HH:mm") == "19:00"
 
 
 def test_the_crew_list_says_who_is_free_and_their_skills_before_a_tick(qtbot, panel: PatrolPanel, demo) -> None:
@@ -513,3 +517,29 @@ def test_the_crew_list_says_who_is_free_and_their_skills_before_a_tick(qtbot, pa
     again = demo.patrols.crew_hints([busy.id], "general_rural_patrol",
                                     *patrol_window(PATROL_DAY.addDays(1).toPython(), "18:00", "22:00"))[busy.id]
     assert ("✓ available" in entries[busy.id].text()) == (again == [])
+
+
+def test_a_stop_check_alert_comes_into_view_in_a_short_dock_and_the_tabs_stay(qtbot, demo, clock, monkeypatch):
+    """At 1366x768 the alert sat below the log buttons, out of sight, and bringing it into view scrolled the dock
+    (tab bar and all) instead of the Log page."""
+    from ruralwatch.ui.widgets.docks import DockScrollArea
+
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    panel = PatrolPanel(demo, None, _ops(demo))
+    panel.log.confirm = lambda title, question: True
+    dock = DockScrollArea(panel)  # as the window docks it
+    dock.resize(500, 400)
+    dock.show()
+    try:
+        _planned_patrol(qtbot, panel, demo)
+        assert panel.start_patrol() is not None
+        panel.tabs.setCurrentWidget(panel.log)
+        assert dock.verticalScrollBar().maximum() == 0  # each page scrolls itself; the panel fits the dock
+        vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
+        panel.log.vrm.setText(vehicle.vrm)
+        event = panel.log_event("stop_check")
+        assert event is not None and event.flagged
+        qtbot.waitUntil(lambda: not panel.log.alert.visibleRegion().isEmpty(), timeout=5_000)
+        assert not panel.tabs.tabBar().visibleRegion().isEmpty()
+    finally:
+        _dispose(qtbot, panel)

@@ -317,6 +317,15 @@ def test_the_idle_lock_hides_the_data_and_unlocks_with_the_right_password_only(q
     assert "failed_login" in [e.action for e in AuditLog(win.services.store).entries()]
 
 
+def test_the_lock_screen_says_the_idle_time_in_force(qtbot, admin_window):
+    lock = admin_window.idle_lock
+    assert f"after {IDLE_MINUTES:g} minutes" in lock.screen.explanation.text()
+    lock.set_minutes(1)  # changed in Settings
+    lock.on_timeout()
+    assert "after 1 minute without use" in lock.screen.explanation.text()
+    assert lock.try_unlock(ADMIN_PASSWORD)
+
+
 def test_lock_now_is_ctrl_l_and_the_only_ctrl_l(qtbot, admin_window):
     from PySide6.QtGui import QAction
 

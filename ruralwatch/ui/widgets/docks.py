@@ -2,8 +2,42 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+
+
+class DockScrollArea(QScrollArea):
+    """Gives its panel the whole dock, and scrolls only when the dock is smaller than the panel's minimum size.
+
+    QScrollArea's own resizable mode sizes a panel with word-wrapped text to its preferred height for the width
+    (heightForWidth), not its minimum: at 1366x768 the Patrols dock then scrolled the whole panel, tab bar and
+    all, although each page scrolls itself."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        self.setWidgetResizable(False)
+        self.setWidget(panel)
+        panel.installEventFilter(self)
+
+    def fit(self) -> None:
+        panel = self.widget()
+        least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
+        room = self.maximumViewportSize()  # the viewport without scroll bars
+        if least.height() > room.height():  # a vertical bar will show: it takes width
+            room.setWidth(room.width() - self.verticalScrollBar().sizeHint().width())
+        if least.width() > room.width():
+            room.setHeight(room.height() - self.horizontalScrollBar().sizeHint().height())
+        panel.resize(max(room.width(), least.width()), max(room.height(), least.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.fit()  # the panel's minimum may have changed (a page shown, larger text)
+        return super().eventFilter(watched, event)
 
 
 def add_dock(window: QMainWindow, title: str, object_name: str, widget: QWidget,
@@ -15,11 +49,9 @@ def add_dock(window: QMainWindow, title: str, object_name: str, widget: QWidget,
     In the scroll area a narrow or short dock scrolls instead."""
     dock = QDockWidget(title, window)
     dock.setObjectName(object_name)
-    scroll = QScrollArea()
+    scroll = DockScrollArea(widget)
     scroll.setObjectName(f"{object_name}Scroll")
-    scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(widget)
     scroll.setMinimumSize(240, 160)
     dock.setWidget(scroll)
     window.addDockWidget(area, dock)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QFocusEvent, QMouseEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QDateTimeEdit
 
 
@@ -13,7 +13,10 @@ class _SelectClickedPart(QObject):
 
     Qt only puts the text cursor there: a typed digit is then inserted beside the old ones ("18" becomes "128"),
     is invalid and dropped, and nothing seemed to happen until a double-click selected the part. And a person who
-    clicked on the minutes and typed a whole time got "18:19" (a walk-through found it)."""
+    clicked on the minutes and typed a whole time got "18:19" (a walk-through found it).
+
+    Select all (Ctrl+A) selects the first part too: with the whole text selected Qt drops every digit typed ("1"
+    alone is not a time), so a time typed over a select-all was silently ignored."""
 
     def __init__(self, edit: QDateTimeEdit) -> None:
         super().__init__(edit)
@@ -21,17 +24,24 @@ class _SelectClickedPart(QObject):
         self._entering = False
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.SelectAll)):
+            self._select_first_part()
+            return True
         if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
             self._entering = event.reason() == Qt.FocusReason.MouseFocusReason
         elif (event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent)
                 and event.button() == Qt.MouseButton.LeftButton and not self.edit.lineEdit().hasSelectedText()):
             if self._entering:
-                self.edit.setCurrentSectionIndex(0)
-                self.edit.setSelectedSection(self.edit.sectionAt(0))
+                self._select_first_part()
             else:
                 self.edit.setSelectedSection(self.edit.currentSection())
             self._entering = False
         return False
+
+    def _select_first_part(self) -> None:
+        self.edit.setCurrentSectionIndex(0)
+        self.edit.setSelectedSection(self.edit.sectionAt(0))
 
 
 def select_part_on_click(edit: QDateTimeEdit) -> QDateTimeEdit:
