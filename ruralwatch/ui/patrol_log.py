@@ -504,6 +504,7 @@ class DoseView(QWidget):
     """What a patrol delivered against its plan, and patrol dosage per place over a period (for the analyst)."""
 
     dosageReady = Signal(object)  # list[HotspotDosage]
+    reportSaved = Signal(object)  # Path of the after-action summary
 
     def __init__(self, services: Services, in_background: InBackground, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -524,11 +525,16 @@ class DoseView(QWidget):
         self.track_status = wrapped_label()
         self.import_button = QPushButton("Import &GPX track…")
         self.export_button = QPushButton("E&xport track as GPX…")
+        self.report_button = QPushButton("After-action summary (&PDF)…")
+        self.report_button.setToolTip("Planned, logged and measured minutes at each stop, stops never reached, time "
+                                      "at hotspots that were not planned, and the track's distance and gaps")
         self.import_button.clicked.connect(lambda: self.import_gpx())
         self.export_button.clicked.connect(lambda: self.export_gpx())
+        self.report_button.clicked.connect(lambda: self.write_report())
         track_row = QHBoxLayout()
         track_row.addWidget(self.import_button)
         track_row.addWidget(self.export_button)
+        track_row.addWidget(self.report_button)
         track_row.addStretch()
         patrol_box = QGroupBox("This patrol: planned against actual")
         patrol_layout = QVBoxLayout(patrol_box)
@@ -576,6 +582,7 @@ class DoseView(QWidget):
         self.dose = None
         self.import_button.setEnabled(record is not None and record.status is not PatrolStatus.CANCELLED)
         self.export_button.setEnabled(False)
+        self.report_button.setEnabled(False)
         self.track_status.clear()
         if record is None or not record.status.has_dose:
             self.summary.setText("The dose is measured once a patrol has run."
@@ -601,6 +608,7 @@ class DoseView(QWidget):
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
                                "" if s.visits is None else s.visits] for s in dose.stops])
         self.export_button.setEnabled(dose.tracked)
+        self.report_button.setEnabled(True)
         if dose.tracked:
             never = f" Never reached: {'; '.join(dose.never_reached)}." if dose.never_reached else ""
             self.track_status.setText(
@@ -648,6 +656,29 @@ class DoseView(QWidget):
         self.in_background("Exporting the track…", lambda services: services.patrols.export_gpx(record.id, target),
                            lambda summary: self.track_status.setText(
                                f"Wrote {summary.points:,} track points to {target}."), "Track not exported")
+
+    def write_report(self, path: Path | None = None) -> None:
+        """Write the after-action summary PDF off the UI thread (asks where when no path is given); emits
+        reportSaved(path)."""
+        record = self.patrol
+        if record is None:
+            return
+        if path is None:
+            name = f"after-action-{record.call_sign or 'patrol'}-{times.to_local(record.start):%Y-%m-%d}.pdf"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save the after-action summary", str(Path.home() / name),
+                                                    "PDF (*.pdf)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+
+        def done(written: Path) -> None:
+            self.track_status.setText(self.track_status.text() + f" After-action summary saved to {written}.")
+            self.reportSaved.emit(written)
+
+        self.in_background("Writing the after-action summary…",
+                           lambda services: services.patrols.write_after_action(record.id, target), done,
+                           "After-action summary not written")
 
     def period(self) -> tuple[datetime, datetime]:
         start = datetime.combine(self.period_from.date().toPython(), time(0), times.LOCAL_ZONE)

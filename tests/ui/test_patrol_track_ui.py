@@ -1,5 +1,5 @@
 """The patrol panel with a receiver: a replayed log recorded while the patrol runs, the Dose tab's track figures,
-Where am I, GPX in and out from the Dose tab (off the UI thread), the map's position dot."""
+Where am I, GPX in and out and the after-action PDF from the Dose tab (off the UI thread), the map's position dot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, write_gpx
+from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from ruralwatch.core.patrol_status import PatrolStatus
@@ -75,6 +76,13 @@ def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
     panel.dose.export_gpx(out)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
     assert out.exists() and "Wrote" in panel.dose.track_status.text()
+    assert panel.dose.report_button.isEnabled()
+    report = tmp_path / "after-action.pdf"
+    with qtbot.waitSignal(panel.dose.reportSaved, timeout=30_000):
+        panel.dose.write_report(report)
+    text = "\n".join(page.extract_text() for page in PdfReader(report).pages)
+    assert "After action:" in text and "Gaps where the receiver dropped out" in text  # the log's drop-out
+    assert "After-action summary saved" in panel.dose.track_status.text()
     bad = tmp_path / "bad.gpx"
     bad.write_text("<gpx><trk><trkseg><trkpt lat=", encoding="utf-8")
     panel.dose.import_gpx(bad)
