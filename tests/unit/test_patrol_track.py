@@ -298,3 +298,39 @@ def test_deleting_a_patrol_blanks_its_track(services: Services, tmp_path: Path) 
     services.patrols.delete(patrol_id)
     assert services.store.db.execute("SELECT count(*) FROM patrol_track_points WHERE deleted = 0 OR lat IS NOT NULL"
                                      ).fetchone() == (0,)
+
+
+def test_dosage_over_a_period_takes_the_track_where_there_is_one_and_the_log_elsewhere(services: Services) -> None:
+    """Koper's dose-response per place: a tracked patrol counts the minutes its track spent at each stop (not what
+    the crew remembered to log); a patrol without a track counts its log."""
+    from ruralwatch.core.patrol import PatrolEventInput
+
+    patrols = services.patrols
+    tracked = _planned(services)
+    stop = patrols.get(tracked).stops[0]
+    patrols.start(tracked, at=START)
+    recorder = patrols.recorder(tracked, monotonic=lambda: 0.0)
+    path = [offset(stop.lat, stop.lon, -2000, 0), (stop.lat, stop.lon), offset(stop.lat, stop.lon, 2000, 0)]
+    fixes = drive(START, path, [0, 600, 0], 13.0)  # 10 minutes parked at the first stop
+    for fix in fixes:
+        recorder.add(fix)
+    recorder.flush()
+    arrived = START + timedelta(minutes=3)  # the crew logged only 2 minutes there
+    patrols.log(tracked, PatrolEventInput(kind="arrived_stop", stop_key=stop.key, at=arrived))
+    patrols.log(tracked, PatrolEventInput(kind="left_stop", stop_key=stop.key, at=arrived + timedelta(minutes=2)))
+    patrols.end(tracked, at=fixes[-1].at)
+
+    untracked = _planned(services, start="07:00")
+    same = next(s for s in patrols.get(untracked).stops if s.key == stop.key)  # the same hotspot, planned again
+    at = START + timedelta(hours=1, minutes=10)
+    patrols.start(untracked, at=at)
+    patrols.log(untracked, PatrolEventInput(kind="arrived_stop", stop_key=same.key, at=at + timedelta(minutes=5)))
+    patrols.log(untracked, PatrolEventInput(kind="left_stop", stop_key=same.key, at=at + timedelta(minutes=9)))
+    patrols.end(untracked, at=at + timedelta(minutes=30))
+
+    radius = patrols.dose_radius_m()
+    measured = (600 + 2 * radius / 13.0) / 60  # parked, plus the radius driven in and out
+    assert patrols.dose(tracked).stops[0].measured_minutes == pytest.approx(measured, abs=0.05)
+    dosage = {d.key: d for d in patrols.dosage(START - timedelta(days=1), START + timedelta(days=1))}
+    assert dosage[stop.key].visits == 2
+    assert dosage[stop.key].minutes == pytest.approx(measured + 4.0, abs=0.1)  # track 10.5, log 4 (not 2 + 4)
