@@ -334,3 +334,47 @@ def test_dosage_over_a_period_takes_the_track_where_there_is_one_and_the_log_els
     dosage = {d.key: d for d in patrols.dosage(START - timedelta(days=1), START + timedelta(days=1))}
     assert dosage[stop.key].visits == 2
     assert dosage[stop.key].minutes == pytest.approx(measured + 4.0, abs=0.1)  # track 10.5, log 4 (not 2 + 4)
+
+
+def test_retention_apply_removes_old_tracks_keeps_recent_ones_and_audits_it(services: Services) -> None:
+    """`track_months` from the retention settings, worked out on an injected clock (never today's date)."""
+    from ruralwatch.services.retention import TRACKS
+    from ruralwatch.store.audit import audit_for
+
+    patrols, retention = services.patrols, services.retention
+    old = _planned(services)  # Friday 20 November 2026
+    patrols.start(old, at=START)
+    recorder = patrols.recorder(old, monotonic=lambda: 0.0)
+    for fix in _plan_drive(services, old)[0][:600]:
+        recorder.add(fix)
+    recorder.flush()
+    patrols.end(old, at=START + timedelta(hours=1))
+
+    later = START + timedelta(days=38)  # Monday 28 December 2026
+    patrols._now = lambda: later + timedelta(hours=3)
+    officer = services.people.add(PersonInput(name="PC Late", role="officer", collar_number="PC9")).id
+    recent, _ = patrols.create(PatrolInput(day="2026-12-28", start="06:00", end="10:00", area="Uttlesford",
+                                           purpose="general_rural_patrol", crew=[officer]))
+    patrols.start(recent.id, at=later)
+    recorder = patrols.recorder(recent.id, monotonic=lambda: 0.0)
+    for fix in drive(later, [offset(*BASE, 0, 0), offset(*BASE, 3000, 0)], [0, 0], 13.0):
+        recorder.add(fix)
+    recorder.flush()
+    patrols.end(recent.id, at=later + timedelta(minutes=30))
+    kept_points = patrols.track_count(recent.id)
+    assert patrols.track_count(old) > 0 and kept_points > 0
+
+    retention.set_settings(track_months=1)
+    retention._now = lambda: datetime(2027, 1, 5, 12, 0, tzinfo=UTC)  # the retention service's clock
+    due = retention.preview().category(TRACKS)
+    assert due.months == 1 and [r.record_id for r in due.records] == [old]  # due 20 Dec; the recent one 28 Jan
+    result = retention.apply(preview_token=retention.preview().token)
+    assert result.as_of.isoformat() == "2027-01-05" and result.counts[TRACKS] == 1
+    assert patrols.track_count(old) == 0 and patrols.track_count(recent.id) == kept_points
+    entry = services.store.db.execute(
+        "SELECT changes FROM audit_log WHERE action = 'retention' ORDER BY seq DESC LIMIT 1").fetchone()
+    assert entry is not None and json.loads(entry[0])[TRACKS] == 1
+    log = audit_for(services.store)
+    assert log is not None and log.verify().ok
+    retention._now = lambda: datetime(2027, 1, 28, 12, 0, tzinfo=UTC)  # a month after the recent patrol ended
+    assert retention.apply().counts[TRACKS] == 1 and patrols.track_count(recent.id) == 0
