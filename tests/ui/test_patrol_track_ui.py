@@ -138,3 +138,53 @@ def test_the_receiver_chosen_in_settings_is_the_one_connect_starts(qtbot, panel:
     assert panel.position.where_button.isEnabled()
     panel.position.toggle()  # disconnect
     assert panel.position.source is None
+
+
+def test_the_receiver_settings_list_the_location_services_qt_reports(qtbot, monkeypatch) -> None:
+    from PySide6.QtPositioning import QGeoPositionInfoSource
+
+    from ruralwatch.ui import positioning
+    from ruralwatch.ui.position_bar import ReceiverDialog
+
+    reported = list(QGeoPositionInfoSource.availableSources())
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    listed = [dialog.kind.itemData(i) for i in range(dialog.kind.count())]
+    assert listed[:3] == ["none", "serial", "replay"]  # the NMEA choices are always there
+    assert listed[3:] == [f"platform:{name}" for name in reported if name != "nmea"]  # then what Qt reports
+
+    # None reported: the dialog says so instead of offering nothing.
+    monkeypatch.setattr(positioning, "available_sources", lambda: [])
+    none = ReceiverDialog()
+    qtbot.addWidget(none)
+    assert none.kind.count() == 3 and "no location service" in none.note.text()
+
+    # One that Qt names but cannot make here: a clear message when chosen, and Connect says the same.
+    monkeypatch.setattr(positioning, "available_sources", lambda: [*reported, "nosuchservice"])
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("platform:nosuchservice"))
+    assert "not available on this computer" in dialog.note.text()
+    assert not dialog.target.isEnabled() and not dialog.baud.isEnabled()
+    dialog.accept()
+    assert keys.GNSS_SOURCE.read() == "platform" and keys.GNSS_PLATFORM.read() == "nosuchservice"
+    with pytest.raises(positioning.PositionError, match="not available on this computer"):
+        positioning.PositionSource.platform("nosuchservice")
+
+    # Saved, then gone from the computer: still shown, marked, with the reason.
+    monkeypatch.setattr(positioning, "available_sources", lambda: reported)
+    again = ReceiverDialog()
+    qtbot.addWidget(again)
+    assert again.kind.currentData() == "platform:nosuchservice" and "(not available)" in again.kind.currentText()
+    assert "not available on this computer" in again.note.text()
+
+
+def test_connect_with_an_unavailable_location_service_says_why(panel: PatrolPanel, monkeypatch) -> None:
+    from ruralwatch.ui import positioning
+
+    monkeypatch.setattr(positioning, "available_sources", lambda: ["nosuchservice"])
+    QSettings().setValue(keys.GNSS_SOURCE.key, "platform")
+    QSettings().setValue(keys.GNSS_PLATFORM.key, "nosuchservice")
+    assert panel.position.connect_source() is None
+    assert "not available on this computer" in panel.position.status.text()
+    assert panel.position.source is None
