@@ -392,7 +392,32 @@
     const on = panelShown.route && routeLayer.getLayers().length > 0;
     if (on && !map.hasLayer(routeLayer)) map.addLayer(routeLayer);
     if (!on && map.hasLayer(routeLayer)) map.removeLayer(routeLayer);
+    const track = panelShown.route && trackLayer.getLayers().length > 0;  // on the map with the route's panel
+    if (track && !map.hasLayer(trackLayer)) map.addLayer(trackLayer);
+    if (!track && map.hasLayer(trackLayer)) map.removeLayer(trackLayer);
     updateLegend();
+  }
+
+  // The open patrol's recorded track: one line per segment, so a receiver's drop-out stays a gap on the map, never
+  // a straight line that was not driven. segments = [[[lat, lon], ...], ...].
+  const TRACK_COLOUR = "#8e24aa";
+  const trackLayer = L.layerGroup();
+  let trackPoints = 0;
+  function setTrack(segments) {
+    trackLayer.clearLayers();
+    trackPoints = 0;
+    (segments || []).forEach((segment) => {
+      trackPoints += segment.length;
+      if (segment.length > 1) {
+        L.polyline(segment, { color: TRACK_COLOUR, weight: 3, opacity: 0.9, interactive: false, className: "rw-track" })
+          .addTo(trackLayer);
+      } else if (segment.length === 1) {
+        L.circleMarker(segment[0], { radius: 3, color: TRACK_COLOUR, fillOpacity: 1, interactive: false })
+          .addTo(trackLayer);
+      }
+    });
+    showRouteLayer();
+    return trackPoints;
   }
   function setRoute(route) {
     routeLayer.clearLayers();
@@ -570,6 +595,10 @@
     clearRoute: clearRoute,
     setPosition: setPosition,
     clearPosition: clearPosition,
+    setTrack: setTrack,
+    trackPoints: () => trackPoints,
+    trackLines: () => trackLayer.getLayers().length,
+    trackOnMap: () => map.hasLayer(trackLayer),
     position: () => (positionDot ? [positionDot.getLatLng().lat, positionDot.getLatLng().lng,
       accuracyCircle.getRadius()] : null),
     routeStopCount: () => routeStops,

@@ -500,6 +500,11 @@ class PatrolLog(QWidget):
         self.alert.hide()
 
 
+def _clock(stored: str | None) -> str:
+    """A stored UTC time as the UK local HH:MM, blank for none."""
+    return times.format_local(stored)[11:16] if stored else ""
+
+
 class DoseView(QWidget):
     """What a patrol delivered against its plan, and patrol dosage per place over a period (for the analyst)."""
 
@@ -514,8 +519,8 @@ class DoseView(QWidget):
         self.dose: PatrolDose | None = None
 
         self.summary = wrapped_label("The dose is measured once a patrol has run.")
-        self.stops = make_table(["Stop", "Planned min", "Logged min", "Visited", "Track min", "Track visits"],
-                                word_wrap=False)
+        self.stops = make_table(["Stop", "Planned min", "Logged min", "Visited", "Track min", "Track visits",
+                                 "First there", "Last there"], word_wrap=False)
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
         self.missed.setStyleSheet(theme.error_style(bold=False))
@@ -606,7 +611,8 @@ class DoseView(QWidget):
         set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
                                "Yes" if s.visited else "No — missed",
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
-                               "" if s.visits is None else s.visits] for s in dose.stops])
+                               "" if s.visits is None else s.visits, _clock(s.first_at), _clock(s.last_at)]
+                              for s in dose.stops])
         self.export_button.setEnabled(dose.tracked)
         self.report_button.setEnabled(True)
         if dose.tracked:

@@ -188,3 +188,31 @@ def test_connect_with_an_unavailable_location_service_says_why(panel: PatrolPane
     assert panel.position.connect_source() is None
     assert "not available on this computer" in panel.position.status.text()
     assert panel.position.source is None
+
+
+def test_the_open_patrols_track_is_drawn_on_the_map_a_line_per_segment(qtbot, services: Services,
+                                                                         tmp_path: Path) -> None:
+    from map_helpers import run_js, shown_map
+
+    patrol_id = in_progress_patrol(services)
+    recorder = services.patrols.recorder(patrol_id, "nmea-replay", monotonic=lambda: 0.0)
+    for fix in logged_fixes():  # the log has one drop-out: two segments
+        recorder.add(fix)
+    recorder.flush()
+    stored = services.patrols.track_of(patrol_id)
+    with shown_map(qtbot, tmp_path / "page") as view:
+        panel = PatrolPanel(services, view, Operations(services, None, lambda title, message: None))
+        try:
+            view.set_panel_layer("route", True)  # the patrol panel is open
+            panel.open_patrol(patrol_id)
+            qtbot.waitUntil(lambda: run_js(qtbot, view, "rw.trackPoints()") == len(stored), timeout=10_000)
+            assert run_js(qtbot, view, "rw.trackLines()") == len({p.segment for p in stored}) == 2
+            assert run_js(qtbot, view, "rw.trackOnMap()") is True
+            view.set_panel_layer("route", False)  # the panel closed: the track goes with the route
+            assert run_js(qtbot, view, "rw.trackOnMap()") is False
+            assert view.guard.blocked == []
+        finally:
+            qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+            panel.dispose()
+            panel.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
