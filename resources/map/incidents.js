@@ -523,6 +523,10 @@
       rows.push(row('<svg width="18" height="8"><line x1="1" y1="4" x2="17" y2="4" stroke="' + sym.route.colour +
         '" stroke-width="3" stroke-dasharray="5 3"/></svg>', sym.route.name));
     }
+    if (map.hasLayer(trackLayer)) {
+      rows.push(row('<svg width="18" height="8"><line x1="1" y1="4" x2="17" y2="4" stroke="' + TRACK_COLOUR +
+        '" stroke-width="3"/></svg>', "Recorded track"));
+    }
     if (map.hasLayer(hotspotBadges)) rows.push(row(hotspotSquare("1", 15), sym.hotspot.name));
     return rows.join("");
   }

@@ -236,10 +236,15 @@ def _track_section(s: AfterAction) -> list[Flowable]:
         ("Gaps", f"{len(track.gaps)} ({_length(track.gap_s)} in all)" if track.gaps else "none"),
     ]
     flow: list[Flowable] = [KeepTogether([pdf.heading("Track"), pdf.key_value_table(pairs, label_width=0.15)])]
-    if s.started_at is not None and track.first is not None:
+    if s.started_at is not None and track.first is not None and track.last is not None:
         late = (track.first - s.started_at).total_seconds() / 60
-        early = ((s.ended_at - track.last).total_seconds() / 60) if s.ended_at and track.last else 0.0
-        if late >= 1 or early >= 1:
+        early = ((s.ended_at - track.last).total_seconds() / 60) if s.ended_at else 0.0
+        if late <= -1 or early <= -1:  # a GPX file or a replayed log from another time: say so, never hide it
+            flow.append(pdf.para(
+                f"Part of the track lies outside the time the patrol ran ({_ran(s)}): it was recorded "
+                f"{pdf.short_date(track.first)} {_clock(track.first, track.first)} – {_clock(track.last, track.first)}"
+                " (a GPX file or a replayed log from another time?).", "note"))
+        elif late >= 1 or early >= 1:
             parts = ([f"began {pdf.minutes(late)} after the patrol started"] if late >= 1 else []) + (
                 [f"ended {pdf.minutes(early)} before it ended"] if early >= 1 else [])
             flow.append(pdf.para("The track " + " and ".join(parts) + ".", "note"))

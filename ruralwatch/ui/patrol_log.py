@@ -539,13 +539,20 @@ class DoseView(QWidget):
         track_row = QHBoxLayout()
         track_row.addWidget(self.import_button)
         track_row.addWidget(self.export_button)
-        track_row.addWidget(self.report_button)
         track_row.addStretch()
+        # What the GPX and report buttons did: kept while the same patrol is shown (the dose is worked out again
+        # whenever track points arrive, and that must not wipe the message).
+        self.message = wrapped_label()
+        report_row = QHBoxLayout()  # a row of its own: three buttons side by side overflow a laptop-width panel
+        report_row.addWidget(self.report_button)
+        report_row.addStretch()
         patrol_box = QGroupBox("This patrol: planned against actual")
         patrol_layout = QVBoxLayout(patrol_box)
         patrol_layout.addWidget(self.summary)
         patrol_layout.addWidget(self.track_status)
         patrol_layout.addLayout(track_row)
+        patrol_layout.addLayout(report_row)
+        patrol_layout.addWidget(self.message)
         patrol_layout.addWidget(self.stops, 2)
         patrol_layout.addWidget(self.missed)
         patrol_layout.addWidget(self.kinds, 1)
@@ -583,6 +590,8 @@ class DoseView(QWidget):
         layout.addWidget(period_box, 1)
 
     def set_patrol(self, record: PatrolRecord | None) -> None:
+        if record is None or self.patrol is None or record.id != self.patrol.id:
+            self.message.clear()
         self.patrol = record
         self.dose = None
         self.import_button.setEnabled(record is not None and record.status is not PatrolStatus.CANCELLED)
@@ -604,9 +613,12 @@ class DoseView(QWidget):
         self.dose = dose
         so_far = " so far" if record.status is PatrolStatus.IN_PROGRESS else ""
         visited = sum(1 for s in dose.stops if s.visited)
+        reached = sum(1 for s in dose.stops if s.visits)
+        logged = "logged as visited" if dose.tracked else "visited"
         self.summary.setText(
-            f"{record.title}, {window_text(record)}: {visited} of {len(dose.stops)} planned stops visited{so_far}; "
-            f"{dose.actual_minutes:.0f} min at stops against {dose.planned_minutes:.0f} planned."
+            f"{record.title}, {window_text(record)}: {visited} of {len(dose.stops)} planned stops {logged}{so_far}; "
+            f"{dose.actual_minutes:.0f} min logged at stops against {dose.planned_minutes:.0f} planned."
+            + (f" The recorded track reached {reached} of {len(dose.stops)}." if dose.tracked else "")
         )
         set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
                                "Yes" if s.visited else "No — missed",
@@ -623,8 +635,14 @@ class DoseView(QWidget):
         else:
             self.track_status.setText("No recorded track: the figures are from the log. Connect a receiver before "
                                       "starting, or import a GPX track from a phone or handheld.")
-        self.missed.setText(("Missed: " + "; ".join(dose.missed)) if dose.missed else
-                            ("Every planned stop visited." if dose.stops else "No planned stops."))
+        if dose.tracked:  # the track says where the crew went; a missing log entry is not a missed stop
+            self.missed.setStyleSheet(theme.hint_style())
+            self.missed.setText(("No arrival logged at: " + "; ".join(dose.missed)) if dose.missed else
+                                ("An arrival was logged at every planned stop." if dose.stops else "No planned stops."))
+        else:
+            self.missed.setStyleSheet(theme.error_style(bold=False))
+            self.missed.setText(("Missed: " + "; ".join(dose.missed)) if dose.missed else
+                                ("Every planned stop visited." if dose.stops else "No planned stops."))
         set_rows(self.kinds, sorted(([k, n] for k, n in dose.events_by_kind.items()), key=lambda r: (-r[1], r[0])))
 
     def import_gpx(self, path: Path | None = None) -> None:
@@ -642,8 +660,7 @@ class DoseView(QWidget):
         def done(summary: Any) -> None:
             if self.patrol is not None and self.patrol.id == record.id:
                 self.set_patrol(self.services.patrols.get(record.id))
-            self.track_status.setText(self.track_status.text() + f" Imported {summary.points:,} points from "
-                                      f"{target.name}.")
+            self.message.setText(f"Imported {summary.points:,} track points from {target.name}.")
 
         self.in_background("Importing the GPX track…", lambda services: services.patrols.import_gpx(record.id, target),
                            done, "Track not imported")
@@ -660,7 +677,7 @@ class DoseView(QWidget):
             path = Path(chosen)
         target = path
         self.in_background("Exporting the track…", lambda services: services.patrols.export_gpx(record.id, target),
-                           lambda summary: self.track_status.setText(
+                           lambda summary: self.message.setText(
                                f"Wrote {summary.points:,} track points to {target}."), "Track not exported")
 
     def write_report(self, path: Path | None = None) -> None:
@@ -679,7 +696,7 @@ class DoseView(QWidget):
         target = path
 
         def done(written: Path) -> None:
-            self.track_status.setText(self.track_status.text() + f" After-action summary saved to {written}.")
+            self.message.setText(f"After-action summary saved to {written}.")
             self.reportSaved.emit(written)
 
         self.in_background("Writing the after-action summary…",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QSettings
+from PySide6.QtCore import QElapsedTimer, QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -105,6 +105,7 @@ class PositionBar(QWidget):
         self.source = source
         source.fix.connect(self._on_fix)
         source.lost.connect(self._on_lost)
+        source.finished.connect(self._on_replayed)
         source.start()
         self.connect_button.setText("Disconnect receiver")
         self.status.setStyleSheet("")
@@ -136,6 +137,15 @@ class PositionBar(QWidget):
             self.status.setStyleSheet("")
             self.status.setText(f"{self.source.description if self.source else ''}: {fix.lat:.5f}, {fix.lon:.5f}"
                                 f"{accuracy} at {times.format_local(times.to_storage(fix.at))[11:]}{recording}")
+
+    def _on_replayed(self) -> None:
+        """A replayed log reached its end: say so, with its last position (the status shows one every 500 ms, so
+        the last one shown may be older)."""
+        fix = self.source.last if self.source is not None else None
+        where = f" Last position {fix.lat:.5f}, {fix.lon:.5f}." if fix is not None else ""
+        self.status.setStyleSheet("")
+        self.status.setText(f"{self.source.description if self.source else 'The log'}: replayed to its end."
+                            f"{where}")
 
     def _on_lost(self, reason: str) -> None:
         self.status.setStyleSheet(theme.error_style(bold=False))
@@ -203,6 +213,7 @@ class ReceiverDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("GNSS receiver")
+        self.setMinimumWidth(560)
         form = QFormLayout(self)
         settings = QSettings()
         self.platforms = platform_sources()
@@ -224,6 +235,10 @@ class ReceiverDialog(QDialog):
         self.speed.setToolTip("A replayed log at real speed (1×) or faster, for training")
         self.note = QLabel()
         self.note.setWordWrap(True)
+        # Room for three lines, so a reason shown when a source is chosen is never cut off (the dialog does not
+        # grow by itself when a wrapped label gets longer).
+        self.note.setMinimumHeight(self.note.fontMetrics().lineSpacing() * 3 + 4)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         form.addRow("&Source", self.kind)
         form.addRow(self.note)
         form.addRow("&Port or log file", self.target)
@@ -258,7 +273,8 @@ class ReceiverDialog(QDialog):
         if kind == "platform":
             return "Positions from this computer's location service; its accuracy is shown on the map."
         if self.platforms:
-            return "This computer also has a location service: " + ", ".join(t for _, t in self.platforms) + "."
+            return ("Qt also offers this computer's location service (" + "; ".join(t for _, t in self.platforms)
+                    + "): choose it above to check that it works here.")
         return ("This computer offers no location service (none that Qt can use): use a GNSS receiver on a serial "
                 "port (USB or Bluetooth), or replay an NMEA log.")
 

@@ -95,8 +95,8 @@ def _why_unusable(name: str, source: QGeoPositionInfoSource | None) -> str:
         return (f"{text} is not available on this computer: choose a GNSS receiver on a serial port, or an NMEA "
                 "log to replay.")
     if source.supportedPositioningMethods() == QGeoPositionInfoSource.PositioningMethod.NoPositioningMethods:
-        return (f"{text} cannot find the position on this computer (is it running, with location switched on and "
-                "allowed for RuralWatch?): choose a GNSS receiver on a serial port instead.")
+        return (f"{text} cannot find the position here: is it running, with location switched on and allowed "
+                "for RuralWatch? Or choose a GNSS receiver on a serial port.")
     return ""
 
 

@@ -48,6 +48,7 @@ def test_a_connected_receiver_records_the_patrol_in_progress_and_the_dose_tab_sh
         panel.position.connect_source(source)
     assert panel.position.recording is not None
     qtbot.waitUntil(lambda: source.last is not None and source.last.at == last, timeout=5_000)
+    assert "replayed to its end" in panel.position.status.text()
     where = panel.position.where_am_i()
     assert where is not None and where.grid_ref.startswith("TL ") and "Braintree" in where.place
     assert where.grid_ref in panel.position.where.text()
@@ -57,6 +58,7 @@ def test_a_connected_receiver_records_the_patrol_in_progress_and_the_dose_tab_sh
     stored = services.patrols.track_count(patrol_id)
     assert stored > 100
     assert "recorded track" in panel.dose.track_status.text() and panel.dose.export_button.isEnabled()
+    assert "The recorded track reached" in panel.dose.summary.text() or not panel.record.stops
     panel.position.disconnect_source()
     assert "No receiver" in panel.position.status.text()
 
@@ -70,19 +72,19 @@ def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
     write_gpx(phone, logged_fixes())
     panel.dose.import_gpx(phone)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
-    qtbot.waitUntil(lambda: "Imported" in panel.dose.track_status.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "Imported" in panel.dose.message.text(), timeout=5_000)
     assert services.patrols.track_count(patrol_id) > 100
     out = tmp_path / "out.gpx"
     panel.dose.export_gpx(out)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
-    assert out.exists() and "Wrote" in panel.dose.track_status.text()
+    assert out.exists() and "Wrote" in panel.dose.message.text()
     assert panel.dose.report_button.isEnabled()
     report = tmp_path / "after-action.pdf"
     with qtbot.waitSignal(panel.dose.reportSaved, timeout=30_000):
         panel.dose.write_report(report)
     text = "\n".join(page.extract_text() for page in PdfReader(report).pages)
     assert "After action:" in text and "Gaps where the receiver dropped out" in text  # the log's drop-out
-    assert "After-action summary saved" in panel.dose.track_status.text()
+    assert "After-action summary saved" in panel.dose.message.text()
     bad = tmp_path / "bad.gpx"
     bad.write_text("<gpx><trk><trkseg><trkpt lat=", encoding="utf-8")
     panel.dose.import_gpx(bad)

@@ -133,3 +133,18 @@ def test_a_patrol_without_a_track_says_the_figures_are_from_the_log(services: Se
     text = _text(out)
     assert "No track was recorded" in text and "no arrival was logged" in text
     assert math.isclose(patrols.after_action(patrol_id).radius_m, patrols.dose_radius_m())
+
+
+def test_a_track_from_outside_the_patrols_run_is_said_so(services: Services, tmp_path: Path) -> None:
+    patrols = services.patrols
+    patrol_id = _patrol(services)
+    stop = patrols.get(patrol_id).stops[0]
+    patrols.start(patrol_id, at=START + timedelta(hours=1))  # started after the track (a replayed log) began
+    recorder = patrols.recorder(patrol_id, monotonic=lambda: 0.0)
+    for fix in drive(START, [offset(stop.lat, stop.lon, -1000, 0), (stop.lat, stop.lon)], [0, 60], SPEED):
+        recorder.add(fix)
+    recorder.flush()
+    patrols.end(patrol_id, at=START + timedelta(hours=2))
+    out = tmp_path / "outside.pdf"
+    patrols.write_after_action(patrol_id, out)
+    assert "Part of the track lies outside the time the patrol ran" in _text(out).replace("\n", " ")
