@@ -543,6 +543,7 @@ class DoseView(QWidget):
         # What the GPX and report buttons did: kept while the same patrol is shown (the dose is worked out again
         # whenever track points arrive, and that must not wipe the message).
         self.message = wrapped_label()
+        self.message.hide()
         report_row = QHBoxLayout()  # a row of its own: three buttons side by side overflow a laptop-width panel
         report_row.addWidget(self.report_button)
         report_row.addStretch()
@@ -592,6 +593,7 @@ class DoseView(QWidget):
     def set_patrol(self, record: PatrolRecord | None) -> None:
         if record is None or self.patrol is None or record.id != self.patrol.id:
             self.message.clear()
+            self.message.hide()
         self.patrol = record
         self.dose = None
         self.import_button.setEnabled(record is not None and record.status is not PatrolStatus.CANCELLED)
@@ -621,7 +623,7 @@ class DoseView(QWidget):
             + (f" The recorded track reached {reached} of {len(dose.stops)}." if dose.tracked else "")
         )
         set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
-                               "Yes" if s.visited else "No — missed",
+                               "Yes" if s.visited else ("Not logged" if dose.tracked else "No — missed"),
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
                                "" if s.visits is None else s.visits, _clock(s.first_at), _clock(s.last_at)]
                               for s in dose.stops])
@@ -660,7 +662,7 @@ class DoseView(QWidget):
         def done(summary: Any) -> None:
             if self.patrol is not None and self.patrol.id == record.id:
                 self.set_patrol(self.services.patrols.get(record.id))
-            self.message.setText(f"Imported {summary.points:,} track points from {target.name}.")
+            self._say(f"Imported {summary.points:,} track points from {target.name}.")
 
         self.in_background("Importing the GPX track…", lambda services: services.patrols.import_gpx(record.id, target),
                            done, "Track not imported")
@@ -677,8 +679,12 @@ class DoseView(QWidget):
             path = Path(chosen)
         target = path
         self.in_background("Exporting the track…", lambda services: services.patrols.export_gpx(record.id, target),
-                           lambda summary: self.message.setText(
-                               f"Wrote {summary.points:,} track points to {target}."), "Track not exported")
+                           lambda summary: self._say(f"Wrote {summary.points:,} track points to {target}."),
+                           "Track not exported")
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
 
     def write_report(self, path: Path | None = None) -> None:
         """Write the after-action summary PDF off the UI thread (asks where when no path is given); emits
@@ -696,7 +702,7 @@ class DoseView(QWidget):
         target = path
 
         def done(written: Path) -> None:
-            self.message.setText(f"After-action summary saved to {written}.")
+            self._say(f"After-action summary saved to {written}.")
             self.reportSaved.emit(written)
 
         self.in_background("Writing the after-action summary…",
