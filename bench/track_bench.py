@@ -5,7 +5,9 @@ a 4-hour track against 20 stops.
      path (ruralwatch.ui.positioning: QNmeaPositionInfoSource reading an NmeaReplay at full speed) into a patrol
      in progress on a fresh database, thinned and written every FLUSH_EVERY_S of wall clock (target < 5 s);
   2. dose: ruralwatch.patrols.track_dose.measure of that track against 20 stops (target < 100 ms), and the whole
-     `patrol dose` (reading the track back from the database too).
+     `patrol dose` (reading the track back from the database too);
+  3. the after-action summary of that track and 20 stops: its track figures (patrols.track.track_stats) and the
+     PDF (io/after_action.py), no target.
 
     .venv/bin/python bench/track_bench.py [--hours 4] [--stops 20] [--repeat 5]
 """
@@ -31,6 +33,8 @@ from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
 
 from ruralwatch.core.patrol import PatrolInput  # noqa: E402
 from ruralwatch.core.people import PersonInput  # noqa: E402
+from ruralwatch.io.after_action import AfterAction, AfterActionStop, write_after_action_pdf  # noqa: E402
+from ruralwatch.patrols.track import track_stats  # noqa: E402
 from ruralwatch.patrols.track_dose import Place, measure  # noqa: E402
 from ruralwatch.services.container import Services  # noqa: E402
 from ruralwatch.store import open_store  # noqa: E402
@@ -112,6 +116,29 @@ def main() -> None:
             services.patrols.track_of(record.id)
             timings.append(time.perf_counter() - began)
         print(f"reading the track back: median {statistics.median(timings) * 1000:.1f} ms")
+
+        timings = []
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            stats = track_stats(track)
+            timings.append(time.perf_counter() - began)
+        print(f"track figures (track_stats): median {statistics.median(timings) * 1000:.1f} ms,"
+              f" {stats.distance_m / 1000:.1f} km, {len(stats.gaps)} gaps")
+        found = measure(track, stops)
+        summary = AfterAction(
+            title="Bench patrol", call_sign="RT1", vehicle="", purpose="General rural patrol", area_name="Braintree",
+            status="Completed", planned_start=START, planned_end=fixes[-1].at, started_at=START,
+            ended_at=fixes[-1].at, crew=("PC Bench",), radius_m=200.0, track=stats, unplanned=(),
+            unplanned_note="", events=(("Patrol started", 1), ("Patrol ended", 1)), generated_at=NOW,
+            stops=tuple(AfterActionStop(i + 1, f"Stop {i + 1}", p.lat, p.lon, 15.0, 0.0, False,
+                                        found[p.key].minutes, found[p.key].visits, found[p.key].first,
+                                        found[p.key].last) for i, p in enumerate(stops)))
+        timings = []
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            write_after_action_pdf(summary, Path(folder) / "after-action.pdf")
+            timings.append(time.perf_counter() - began)
+        print(f"after-action PDF ({len(stops)} stops): median {statistics.median(timings) * 1000:.0f} ms")
         store.close()
 
 

@@ -392,7 +392,32 @@
     const on = panelShown.route && routeLayer.getLayers().length > 0;
     if (on && !map.hasLayer(routeLayer)) map.addLayer(routeLayer);
     if (!on && map.hasLayer(routeLayer)) map.removeLayer(routeLayer);
+    const track = panelShown.route && trackLayer.getLayers().length > 0;  // on the map with the route's panel
+    if (track && !map.hasLayer(trackLayer)) map.addLayer(trackLayer);
+    if (!track && map.hasLayer(trackLayer)) map.removeLayer(trackLayer);
     updateLegend();
+  }
+
+  // The open patrol's recorded track: one line per segment, so a receiver's drop-out stays a gap on the map, never
+  // a straight line that was not driven. segments = [[[lat, lon], ...], ...].
+  const TRACK_COLOUR = "#8e24aa";
+  const trackLayer = L.layerGroup();
+  let trackPoints = 0;
+  function setTrack(segments) {
+    trackLayer.clearLayers();
+    trackPoints = 0;
+    (segments || []).forEach((segment) => {
+      trackPoints += segment.length;
+      if (segment.length > 1) {
+        L.polyline(segment, { color: TRACK_COLOUR, weight: 3, opacity: 0.9, interactive: false, className: "rw-track" })
+          .addTo(trackLayer);
+      } else if (segment.length === 1) {
+        L.circleMarker(segment[0], { radius: 3, color: TRACK_COLOUR, fillOpacity: 1, interactive: false })
+          .addTo(trackLayer);
+      }
+    });
+    showRouteLayer();
+    return trackPoints;
   }
   function setRoute(route) {
     routeLayer.clearLayers();
@@ -498,6 +523,10 @@
       rows.push(row('<svg width="18" height="8"><line x1="1" y1="4" x2="17" y2="4" stroke="' + sym.route.colour +
         '" stroke-width="3" stroke-dasharray="5 3"/></svg>', sym.route.name));
     }
+    if (map.hasLayer(trackLayer)) {
+      rows.push(row('<svg width="18" height="8"><line x1="1" y1="4" x2="17" y2="4" stroke="' + TRACK_COLOUR +
+        '" stroke-width="3"/></svg>', "Recorded track"));
+    }
     if (map.hasLayer(hotspotBadges)) rows.push(row(hotspotSquare("1", 15), sym.hotspot.name));
     return rows.join("");
   }
@@ -570,6 +599,10 @@
     clearRoute: clearRoute,
     setPosition: setPosition,
     clearPosition: clearPosition,
+    setTrack: setTrack,
+    trackPoints: () => trackPoints,
+    trackLines: () => trackLayer.getLayers().length,
+    trackOnMap: () => map.hasLayer(trackLayer),
     position: () => (positionDot ? [positionDot.getLatLng().lat, positionDot.getLatLng().lng,
       accuracyCircle.getRadius()] : null),
     routeStopCount: () => routeStops,

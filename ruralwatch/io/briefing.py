@@ -228,23 +228,10 @@ def _utc(moment: datetime) -> datetime:
     return pdf.local(moment).astimezone(UTC)
 
 
-def _long_date(moment: datetime) -> str:
-    shown = pdf.local(moment)
-    return f"{shown:%A} {shown.day} {shown:%B %Y}"  # no %-d: it does not exist on Windows
-
-
-def _short_date(moment: datetime) -> str:
-    shown = pdf.local(moment)
-    return f"{shown:%a} {shown.day} {shown:%b}"
-
-
-def _time_span(start: datetime, end: datetime) -> str:
-    """Like "19:00 – 23:00 BST (4 h)"; names both zones and dates when the patrol crosses midnight or a clock change."""
-    s, e = pdf.local(start), pdf.local(end)
-    length = _minutes((_utc(end) - _utc(start)).total_seconds() / 60)  # real elapsed time, not wall-clock
-    if s.date() == e.date() and s.tzname() == e.tzname():
-        return f"{s:%H:%M} – {e:%H:%M} {s.tzname()} ({length})"
-    return f"{s:%H:%M} {s.tzname()} {_short_date(s)} – {e:%H:%M} {e.tzname()} {_short_date(e)} ({length})"
+# Shared with the after-action summary (ruralwatch.io.after_action): one way to write dates and lengths.
+_long_date = pdf.long_date
+_short_date = pdf.short_date
+_time_span = pdf.time_span
 
 
 def _clock(moment: datetime, day: Any) -> str:
@@ -257,12 +244,7 @@ def _when(moment: datetime) -> str:
     return f"{_short_date(shown)} {shown:%H:%M}"
 
 
-def _minutes(value: float) -> str:
-    total = max(0, round(value))
-    hours, minutes = divmod(total, 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours} h" if not minutes else f"{hours} h {minutes} min"
+_minutes = pdf.minutes
 
 
 def _kind_style(key: str) -> tuple[str, str, str]:

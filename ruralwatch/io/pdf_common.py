@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -171,6 +171,36 @@ def local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=LOCAL_ZONE)
     return moment.astimezone(LOCAL_ZONE)
+
+
+def long_date(moment: datetime) -> str:
+    """Like "Saturday 24 October 2026" (UK local)."""
+    shown = local(moment)
+    return f"{shown:%A} {shown.day} {shown:%B %Y}"  # no %-d: it does not exist on Windows
+
+
+def short_date(moment: datetime) -> str:
+    shown = local(moment)
+    return f"{shown:%a} {shown.day} {shown:%b}"
+
+
+def minutes(value: float) -> str:
+    """Minutes as "25 min", "2 h" or "1 h 5 min"."""
+    total = max(0, round(value))
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+
+
+def time_span(start: datetime, end: datetime) -> str:
+    """Like "19:00 – 23:00 BST (4 h)"; names both zones and dates when the span crosses midnight or a clock change."""
+    s, e = local(start), local(end)
+    # In UTC: two times in the same zone subtract as wall-clock times (a clock change would vanish).
+    length = minutes((e.astimezone(UTC) - s.astimezone(UTC)).total_seconds() / 60)
+    if s.date() == e.date() and s.tzname() == e.tzname():
+        return f"{s:%H:%M} – {e:%H:%M} {s.tzname()} ({length})"
+    return f"{s:%H:%M} {s.tzname()} {short_date(s)} – {e:%H:%M} {e.tzname()} {short_date(e)} ({length})"
 
 
 def format_generated(moment: datetime) -> str:

@@ -14,7 +14,8 @@ time in it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from ruralwatch.core.patrol_track import TRACK_SOURCES, Fix, TrackPoint
@@ -24,7 +25,7 @@ KEEP_EVERY_M = 25.0  # ... or when the crew moved this far (metres) from the las
 GAP_S = 30.0  # no fix for this long: a drop-out, the next fix starts a new segment
 EARTH_RADIUS_M = 6_371_008.8
 
-__all__ = ["TRACK_SOURCES", "Fix", "Thinner", "TrackPoint", "distance_m", "thin"]
+__all__ = ["TRACK_SOURCES", "Fix", "Gap", "Thinner", "TrackPoint", "TrackStats", "distance_m", "thin", "track_stats"]
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -82,3 +83,52 @@ class Thinner:
 def thin(fixes: Iterable[Fix], source: str, segment: int = 0) -> list[TrackPoint]:
     thinner = Thinner(source, segment)
     return [p for p in (thinner.offer(f) for f in fixes) if p is not None]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Time between two segments of a track: the receiver dropped out (or the recorder was down)."""
+
+    start: datetime  # the last point before it (UTC)
+    end: datetime  # the first point after it
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True)
+class TrackStats:
+    """A track's figures without a map: how far, how long, and where it has holes."""
+
+    points: int
+    segments: int
+    first: datetime | None
+    last: datetime | None
+    distance_m: float  # along each segment; nothing is counted across a gap (where the crew went is not known)
+    recorded_s: float  # the time the segments cover
+    gaps: tuple[Gap, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return (self.last - self.first).total_seconds() if self.first and self.last else 0.0
+
+    @property
+    def gap_s(self) -> float:
+        return sum(g.seconds for g in self.gaps)
+
+
+def track_stats(track: Sequence[TrackPoint]) -> TrackStats:
+    """Distance, duration and gaps of a track in time order (as the repository reads it)."""
+    if not track:
+        return TrackStats(0, 0, None, None, 0.0, 0.0, ())
+    distance = recorded = 0.0
+    gaps: list[Gap] = []
+    for before, after in zip(track, track[1:], strict=False):
+        if after.segment != before.segment:
+            gaps.append(Gap(before.at, after.at))
+            continue
+        distance += distance_m(before.lat, before.lon, after.lat, after.lon)
+        recorded += (after.at - before.at).total_seconds()
+    return TrackStats(len(track), len({p.segment for p in track}), track[0].at, track[-1].at, distance, recorded,
+                      tuple(gaps))

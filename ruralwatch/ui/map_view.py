@@ -198,6 +198,13 @@ class MapView(QWebEngineView):
     def clear_position(self) -> None:
         self.run_js("rw.clearPosition()")
 
+    def show_track(self, segments: list[list[tuple[float, float]]],
+                   callback: Callable[[Any], None] | None = None) -> None:
+        """The open patrol's recorded track: a line per segment (a receiver's drop-out stays a gap). Shown with the
+        route, while the patrol panel is open."""
+        rounded = [[[round(lat, 6), round(lon, 6)] for lat, lon in segment] for segment in segments]
+        self.run_js(f"rw.setTrack({json.dumps(rounded, separators=(',', ':'))})", callback)
+
     def set_panel_layer(self, name: str, on: bool) -> None:
         """Put the "route" or "hotspots" layers on the map (True) or take them off while their panel is closed.
         The data stays in the page, so reopening the panel shows them again."""

@@ -506,10 +506,16 @@ class PatrolLog(QWidget):
         self.alert.hide()
 
 
+def _clock(stored: str | None) -> str:
+    """A stored UTC time as the UK local HH:MM, blank for none."""
+    return times.format_local(stored)[11:16] if stored else ""
+
+
 class DoseView(QWidget):
     """What a patrol delivered against its plan, and patrol dosage per place over a period (for the analyst)."""
 
     dosageReady = Signal(object)  # list[HotspotDosage]
+    reportSaved = Signal(object)  # Path of the after-action summary
 
     def __init__(self, services: Services, in_background: InBackground, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -519,8 +525,8 @@ class DoseView(QWidget):
         self.dose: PatrolDose | None = None
 
         self.summary = wrapped_label("The dose is measured once a patrol has run.")
-        self.stops = make_table(["Stop", "Planned min", "Logged min", "Visited", "Track min", "Track visits"],
-                                word_wrap=False)
+        self.stops = make_table(["Stop", "Planned min", "Logged min", "Visited", "Track min", "Track visits",
+                                 "First there", "Last there"], word_wrap=False)
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
         self.missed.setStyleSheet(theme.error_style(bold=False))
@@ -530,17 +536,30 @@ class DoseView(QWidget):
         self.track_status = wrapped_label()
         self.import_button = QPushButton("Import &GPX track…")
         self.export_button = QPushButton("E&xport track as GPX…")
+        self.report_button = QPushButton("After-action summary (&PDF)…")
+        self.report_button.setToolTip("Planned, logged and measured minutes at each stop, stops never reached, time "
+                                      "at hotspots that were not planned, and the track's distance and gaps")
         self.import_button.clicked.connect(lambda: self.import_gpx())
         self.export_button.clicked.connect(lambda: self.export_gpx())
+        self.report_button.clicked.connect(lambda: self.write_report())
         track_row = QHBoxLayout()
         track_row.addWidget(self.import_button)
         track_row.addWidget(self.export_button)
         track_row.addStretch()
+        # What the GPX and report buttons did: kept while the same patrol is shown (the dose is worked out again
+        # whenever track points arrive, and that must not wipe the message).
+        self.message = wrapped_label()
+        self.message.hide()
+        report_row = QHBoxLayout()  # a row of its own: three buttons side by side overflow a laptop-width panel
+        report_row.addWidget(self.report_button)
+        report_row.addStretch()
         patrol_box = QGroupBox("This patrol: planned against actual")
         patrol_layout = QVBoxLayout(patrol_box)
         patrol_layout.addWidget(self.summary)
         patrol_layout.addWidget(self.track_status)
         patrol_layout.addLayout(track_row)
+        patrol_layout.addLayout(report_row)
+        patrol_layout.addWidget(self.message)
         patrol_layout.addWidget(self.stops, 2)
         patrol_layout.addWidget(self.missed)
         patrol_layout.addWidget(self.kinds, 1)
@@ -578,10 +597,14 @@ class DoseView(QWidget):
         layout.addWidget(period_box, 1)
 
     def set_patrol(self, record: PatrolRecord | None) -> None:
+        if record is None or self.patrol is None or record.id != self.patrol.id:
+            self.message.clear()
+            self.message.hide()
         self.patrol = record
         self.dose = None
         self.import_button.setEnabled(record is not None and record.status is not PatrolStatus.CANCELLED)
         self.export_button.setEnabled(False)
+        self.report_button.setEnabled(False)
         self.track_status.clear()
         if record is None or not record.status.has_dose:
             self.summary.setText("The dose is measured once a patrol has run."
@@ -598,15 +621,20 @@ class DoseView(QWidget):
         self.dose = dose
         so_far = " so far" if record.status is PatrolStatus.IN_PROGRESS else ""
         visited = sum(1 for s in dose.stops if s.visited)
+        reached = sum(1 for s in dose.stops if s.visits)
+        logged = "logged as visited" if dose.tracked else "visited"
         self.summary.setText(
-            f"{record.title}, {window_text(record)}: {visited} of {len(dose.stops)} planned stops visited{so_far}; "
-            f"{dose.actual_minutes:.0f} min at stops against {dose.planned_minutes:.0f} planned."
+            f"{record.title}, {window_text(record)}: {visited} of {len(dose.stops)} planned stops {logged}{so_far}; "
+            f"{dose.actual_minutes:.0f} min logged at stops against {dose.planned_minutes:.0f} planned."
+            + (f" The recorded track reached {reached} of {len(dose.stops)}." if dose.tracked else "")
         )
         set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
-                               "Yes" if s.visited else "No — missed",
+                               "Yes" if s.visited else ("Not logged" if dose.tracked else "No — missed"),
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
-                               "" if s.visits is None else s.visits] for s in dose.stops])
+                               "" if s.visits is None else s.visits, _clock(s.first_at), _clock(s.last_at)]
+                              for s in dose.stops])
         self.export_button.setEnabled(dose.tracked)
+        self.report_button.setEnabled(True)
         if dose.tracked:
             never = f" Never reached: {'; '.join(dose.never_reached)}." if dose.never_reached else ""
             self.track_status.setText(
@@ -615,8 +643,14 @@ class DoseView(QWidget):
         else:
             self.track_status.setText("No recorded track: the figures are from the log. Connect a receiver before "
                                       "starting, or import a GPX track from a phone or handheld.")
-        self.missed.setText(("Missed: " + "; ".join(dose.missed)) if dose.missed else
-                            ("Every planned stop visited." if dose.stops else "No planned stops."))
+        if dose.tracked:  # the track says where the crew went; a missing log entry is not a missed stop
+            self.missed.setStyleSheet(theme.hint_style())
+            self.missed.setText(("No arrival logged at: " + "; ".join(dose.missed)) if dose.missed else
+                                ("An arrival was logged at every planned stop." if dose.stops else "No planned stops."))
+        else:
+            self.missed.setStyleSheet(theme.error_style(bold=False))
+            self.missed.setText(("Missed: " + "; ".join(dose.missed)) if dose.missed else
+                                ("Every planned stop visited." if dose.stops else "No planned stops."))
         set_rows(self.kinds, sorted(([k, n] for k, n in dose.events_by_kind.items()), key=lambda r: (-r[1], r[0])))
 
     def import_gpx(self, path: Path | None = None) -> None:
@@ -634,8 +668,7 @@ class DoseView(QWidget):
         def done(summary: Any) -> None:
             if self.patrol is not None and self.patrol.id == record.id:
                 self.set_patrol(self.services.patrols.get(record.id))
-            self.track_status.setText(self.track_status.text() + f" Imported {summary.points:,} points from "
-                                      f"{target.name}.")
+            self._say(f"Imported {summary.points:,} track points from {target.name}.")
 
         self.in_background("Importing the GPX track…", lambda services: services.patrols.import_gpx(record.id, target),
                            done, "Track not imported")
@@ -652,8 +685,35 @@ class DoseView(QWidget):
             path = Path(chosen)
         target = path
         self.in_background("Exporting the track…", lambda services: services.patrols.export_gpx(record.id, target),
-                           lambda summary: self.track_status.setText(
-                               f"Wrote {summary.points:,} track points to {target}."), "Track not exported")
+                           lambda summary: self._say(f"Wrote {summary.points:,} track points to {target}."),
+                           "Track not exported")
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def write_report(self, path: Path | None = None) -> None:
+        """Write the after-action summary PDF off the UI thread (asks where when no path is given); emits
+        reportSaved(path)."""
+        record = self.patrol
+        if record is None:
+            return
+        if path is None:
+            name = f"after-action-{record.call_sign or 'patrol'}-{times.to_local(record.start):%Y-%m-%d}.pdf"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save the after-action summary", str(Path.home() / name),
+                                                    "PDF (*.pdf)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+
+        def done(written: Path) -> None:
+            self._say(f"After-action summary saved to {written}.")
+            self.reportSaved.emit(written)
+
+        self.in_background("Writing the after-action summary…",
+                           lambda services: services.patrols.write_after_action(record.id, target), done,
+                           "After-action summary not written")
 
     def period(self) -> tuple[datetime, datetime]:
         start = datetime.combine(self.period_from.date().toPython(), time(0), times.LOCAL_ZONE)

@@ -9,6 +9,7 @@ own database connection. The panel listens to the change hub, so edits made else
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ class PatrolPanel(QWidget):
         self.tasks = ops.running  # what is running now (tests wait for it to empty)
         self._route: dict[str, Any] | None = None
         self._shown_route: dict[str, Any] | None | bool = False  # False: nothing pushed yet
+        self._shown_track: tuple[str | None, int] | None = None  # (patrol id, points) last drawn
         self._pick_target: str | None = None
         self._pending: set[str] = set()
 
@@ -228,6 +230,7 @@ class PatrolPanel(QWidget):
         self.log.set_patrol(record)
         self.dose.set_patrol(record)
         self.position.set_patrol(record)
+        self._show_track()
         for index in (2, 3, 4):
             self.tabs.setTabEnabled(index, record is not None)
 
@@ -359,6 +362,7 @@ class PatrolPanel(QWidget):
         if topics == {TRACK_TOPIC}:  # only track points were written: the dose changed, nothing else
             if self.record is not None and self.record.status.has_dose:
                 self.dose.set_patrol(self.record)
+            self._show_track()
             return
         self.fill_list()
         if self.record is None:
@@ -385,9 +389,23 @@ class PatrolPanel(QWidget):
             self.map_view.show_route(route)
 
     def _redraw_route(self) -> None:
-        """The map page was rebuilt (e.g. a basemap was added): draw the route again."""
+        """The map page was rebuilt (e.g. a basemap was added): draw the route (and the track) again."""
         if self.map_view is not None and self._route is not None:
             self.map_view.show_route(self._route)
+        self._shown_track = None
+        self._show_track()
+
+    def _show_track(self) -> None:
+        """The open patrol's recorded track on the map, one line per segment (nothing drawn for none)."""
+        if self.map_view is None:
+            return
+        points = self.services.patrols.track_of(self.record.id) if self.record is not None else []
+        segments = [[(p.lat, p.lon) for p in group] for _, group in groupby(points, key=lambda p: p.segment)]
+        key = (self.record.id if self.record else None, len(points))
+        if key == self._shown_track:
+            return
+        self._shown_track = key
+        self.map_view.show_track(segments)
 
     # --- background work and messages ---------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """The receiver in the patrol panel: connect it, see the position (and on the map with its accuracy), ask "Where am
 I?" for the grid reference and place to read out over the radio, and record the track of a patrol in progress.
-Also the receiver's section of Settings (ReceiverSettings): which source, which port or log, how fast a replay."""
+Also the receiver's section of Settings (ReceiverDialog): which source (the platform's location service, a serial
+port, an NMEA log), which port or log, how fast a replay."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QSettings
+from PySide6.QtCore import QElapsedTimer, QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,7 +33,14 @@ from ruralwatch.services.geography import WhereAmI
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.map_view import MapView
-from ruralwatch.ui.positioning import PositionSource, TrackRecording, source_from_settings
+from ruralwatch.ui.positioning import (
+    PositionSource,
+    TrackRecording,
+    check_platform_source,
+    platform_name,
+    platform_sources,
+    source_from_settings,
+)
 
 MAP_EVERY_MS = 500  # the map's dot moves at most this often (a fast replay would flood the page with calls)
 SOURCES = (("none", "No receiver"), ("serial", "GNSS receiver on a serial port (USB, Bluetooth)"),
@@ -86,7 +94,8 @@ class PositionBar(QWidget):
             settings = QSettings()
             try:
                 source = source_from_settings(keys.GNSS_SOURCE.read(settings), keys.GNSS_TARGET.read(settings),
-                                              keys.GNSS_SPEED.read(settings), keys.GNSS_BAUD.read(settings), self)
+                                              keys.GNSS_SPEED.read(settings), keys.GNSS_BAUD.read(settings), self,
+                                              keys.GNSS_PLATFORM.read(settings))
             except RuralWatchError as exc:
                 self._problem(str(exc))
                 return None
@@ -96,6 +105,7 @@ class PositionBar(QWidget):
         self.source = source
         source.fix.connect(self._on_fix)
         source.lost.connect(self._on_lost)
+        source.finished.connect(self._on_replayed)
         source.start()
         self.connect_button.setText("Disconnect receiver")
         self.status.setStyleSheet("")
@@ -127,6 +137,15 @@ class PositionBar(QWidget):
             self.status.setStyleSheet("")
             self.status.setText(f"{self.source.description if self.source else ''}: {fix.lat:.5f}, {fix.lon:.5f}"
                                 f"{accuracy} at {times.format_local(times.to_storage(fix.at))[11:]}{recording}")
+
+    def _on_replayed(self) -> None:
+        """A replayed log reached its end: say so, with its last position (the status shows one every 500 ms, so
+        the last one shown may be older)."""
+        fix = self.source.last if self.source is not None else None
+        where = f" Last position {fix.lat:.5f}, {fix.lon:.5f}." if fix is not None else ""
+        self.status.setStyleSheet("")
+        self.status.setText(f"{self.source.description if self.source else 'The log'}: replayed to its end."
+                            f"{where}")
 
     def _on_lost(self, reason: str) -> None:
         self.status.setStyleSheet(theme.error_style(bold=False))
@@ -186,22 +205,42 @@ class PositionBar(QWidget):
 
 
 class ReceiverDialog(QDialog):
-    """Settings ▸ GNSS receiver (this user): which source, its port or log file, the baud rate, replay speed.
-    Saved when the dialog is accepted; the next Connect uses it."""
+    """Settings ▸ GNSS receiver (this user): which source (the platform's location services Qt reports, a receiver
+    on a serial port, an NMEA log replayed), its port or log file, the baud rate, replay speed. Saved when the dialog
+    is accepted; the next Connect uses it. A location service that cannot give a position here says so when chosen,
+    and none at all is said in the dialog."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("GNSS receiver")
+        self.setMinimumWidth(560)
         form = QFormLayout(self)
+        settings = QSettings()
+        self.platforms = platform_sources()
         self.kind = QComboBox()
         for key, text in SOURCES:
             self.kind.addItem(text, key)
+        for name, text in self.platforms:
+            self.kind.addItem(f"Location service: {text}", f"platform:{name}")
+        # Item data: "none", "serial", "replay" or "platform:<Qt's name>".
+        chosen = keys.GNSS_SOURCE.read(settings)
+        if chosen == "platform":
+            chosen = f"platform:{keys.GNSS_PLATFORM.read(settings)}"
+            if self.kind.findData(chosen) < 0:  # chosen once, gone now: show it, and say so when it is shown
+                self.kind.addItem(f"Location service: {platform_name(chosen[9:])} (not available)", chosen)
         self.target = QLineEdit()
         self.target.setPlaceholderText("/dev/ttyACM0, COM4 … or an NMEA log file")
         self.baud = QSpinBox(minimum=1200, maximum=115200, singleStep=4800)
         self.speed = QDoubleSpinBox(minimum=0.5, maximum=1000, decimals=1, suffix="×")
         self.speed.setToolTip("A replayed log at real speed (1×) or faster, for training")
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        # Room for three lines, so a reason shown when a source is chosen is never cut off (the dialog does not
+        # grow by itself when a wrapped label gets longer).
+        self.note.setMinimumHeight(self.note.fontMetrics().lineSpacing() * 3 + 4)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         form.addRow("&Source", self.kind)
+        form.addRow(self.note)
         form.addRow("&Port or log file", self.target)
         form.addRow("&Baud rate", self.baud)
         form.addRow("&Replay speed", self.speed)
@@ -209,18 +248,44 @@ class ReceiverDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        settings = QSettings()
-        self.kind.setCurrentIndex(max(0, self.kind.findData(keys.GNSS_SOURCE.read(settings))))
+        self.kind.setCurrentIndex(max(0, self.kind.findData(chosen)))
         self.target.setText(keys.GNSS_TARGET.read(settings))
         self.baud.setValue(keys.GNSS_BAUD.read(settings))
         self.speed.setValue(keys.GNSS_SPEED.read(settings))
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        """Only the fields the chosen source uses are enabled; a location service is checked at once."""
+        kind, _, name = str(self.kind.currentData()).partition(":")
+        self.target.setEnabled(kind in ("serial", "replay"))
+        self.baud.setEnabled(kind == "serial")
+        self.speed.setEnabled(kind == "replay")
+        problem = check_platform_source(name) if kind == "platform" else ""
+        if problem:
+            self.note.setStyleSheet(theme.error_style(bold=False))
+            self.note.setText(problem)
+        else:
+            self.note.setStyleSheet(theme.hint_style())
+            self.note.setText(self._hint(kind))
+
+    def _hint(self, kind: str) -> str:
+        if kind == "platform":
+            return "Positions from this computer's location service; its accuracy is shown on the map."
+        if self.platforms:
+            return ("Qt also offers this computer's location service (" + "; ".join(t for _, t in self.platforms)
+                    + "): choose it above to check that it works here.")
+        return ("This computer offers no location service (none that Qt can use): use a GNSS receiver on a serial "
+                "port (USB or Bluetooth), or replay an NMEA log.")
 
     def accept(self) -> None:
         self.save(QSettings())
         super().accept()
 
     def save(self, settings: QSettings) -> None:
-        keys.GNSS_SOURCE.write(str(self.kind.currentData()), settings)
+        kind, _, name = str(self.kind.currentData()).partition(":")
+        keys.GNSS_SOURCE.write(str(kind), settings)
+        keys.GNSS_PLATFORM.write(str(name), settings)
         keys.GNSS_TARGET.write(str(Path(self.target.text().strip())) if self.target.text().strip() else "", settings)
         keys.GNSS_BAUD.write(self.baud.value(), settings)
         keys.GNSS_SPEED.write(self.speed.value(), settings)

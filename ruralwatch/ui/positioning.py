@@ -1,6 +1,9 @@
 """Live position from a GNSS receiver, through Qt's positioning (QNmeaPositionInfoSource), as plain `Fix` records.
 
-Two kinds of source, chosen in Settings (ui/settings_keys.py `gnss/...`):
+Three kinds of source, chosen in Settings (ui/settings_keys.py `gnss/...`):
+- the platform's location service where there is one (QGeoPositionInfoSource plugins: GeoClue on Linux, the
+  Windows location service, Core Location on macOS; `platform_sources` lists the ones Qt reports). One that Qt
+  lists but that cannot give a position (GeoClue not running, location switched off) says so when chosen;
 - a receiver on a serial port (USB or Bluetooth serial; QSerialPort in RealTimeMode). A port that fails (a cable
   pulled, a Bluetooth link lost) is reported as a drop-out and opened again every RECONNECT_MS until it answers;
 - an NMEA log file replayed, for training and tests: at real speed by Qt's own SimulationMode (it paces by the
@@ -40,6 +43,17 @@ RECONNECT_MS = 3000  # a serial receiver that failed is tried again this often
 SILENT_MS = 10_000  # no fix from a live receiver for this long: reported as a drop-out (the gap is recorded)
 REPLAY_TICK_MS = 50  # how often a paced replay releases the lines that are due
 FAST_CHUNK = 256 * 1024  # bytes released per turn of the event loop when replaying as fast as possible
+# Qt's plugin names for the platform's location services, as a person knows them. The "nmea" plugin is left out of
+# the platform list: NMEA receivers are the serial-port and replay choices, with reconnection and drop-outs.
+PLATFORM_NAMES = {
+    "geoclue2": "GeoClue (the Linux location service)",
+    "geoclue": "GeoClue (the Linux location service)",
+    "winrt": "Windows location service",
+    "corelocation": "Core Location (macOS)",
+    "android": "Android location service",
+    "gypsy": "Gypsy (Linux)",
+}
+_NOT_PLATFORM = ("nmea",)
 _TIME = re.compile(rb"^\$..(?:GGA|RMC|GLL|GNS|ZDA),(\d{2})(\d{2})(\d{2}(?:\.\d+)?)")
 
 
@@ -48,6 +62,50 @@ T = TypeVar("T")
 
 class PositionError(RuralWatchError):
     pass
+
+
+def available_sources() -> list[str]:
+    """What Qt reports (QGeoPositionInfoSource.availableSources): its position plugins on this computer."""
+    return list(QGeoPositionInfoSource.availableSources())
+
+
+def platform_sources(available: list[str] | None = None) -> list[tuple[str, str]]:
+    """(Qt's name, what to call it) of each platform location service Qt reports, in Qt's order."""
+    names = available_sources() if available is None else available
+    return [(name, platform_name(name)) for name in names if name not in _NOT_PLATFORM]
+
+
+def platform_name(name: str) -> str:
+    return PLATFORM_NAMES.get(name, f"location service “{name}”")
+
+
+def check_platform_source(name: str) -> str:
+    """"" when the location service `name` can give positions here, else why not (one sentence)."""
+    holder = QObject()
+    try:
+        source = QGeoPositionInfoSource.createSource(name, holder)
+        return _why_unusable(name, source)
+    finally:
+        holder.deleteLater()
+
+
+def _why_unusable(name: str, source: QGeoPositionInfoSource | None) -> str:
+    text = platform_name(name)
+    if name not in available_sources() or source is None:
+        return (f"{text} is not available on this computer: choose a GNSS receiver on a serial port, or an NMEA "
+                "log to replay.")
+    if source.supportedPositioningMethods() == QGeoPositionInfoSource.PositioningMethod.NoPositioningMethods:
+        return (f"{text} cannot find the position here: is it running, with location switched on and allowed "
+                "for RuralWatch? Or choose a GNSS receiver on a serial port.")
+    return ""
+
+
+_ERRORS = {
+    "AccessError": "the location service refused RuralWatch (allow it in the system's privacy settings)",
+    "ClosedError": "the location service was switched off",
+    "UpdateTimeoutError": "no position from the location service",
+    "UnknownSourceError": "the location service failed",
+}
 
 
 class Listeners(Generic[T]):
@@ -186,7 +244,7 @@ class PositionSource(QObject):
         self.kind = kind  # the track source: "gps" or "nmea-replay"
         self.description = description
         self.last: Fix | None = None
-        self.source: QNmeaPositionInfoSource | None = None
+        self.source: QGeoPositionInfoSource | None = None
         self._device: QIODevice | None = None
         self._silence = QTimer(self)
         self._silence.setSingleShot(True)
@@ -221,13 +279,32 @@ class PositionSource(QObject):
         made._reconnect.timeout.connect(made._open_serial)
         return made
 
+    @classmethod
+    def platform(cls, name: str, parent: QObject | None = None) -> PositionSource:
+        """The platform's location service Qt names `name` (one of `platform_sources`). PositionError, saying
+        why, when it is not there or cannot give a position."""
+        made = cls("gps", platform_name(name), parent)
+        source = QGeoPositionInfoSource.createSource(name, made) if name in available_sources() else None
+        why = _why_unusable(name, source)
+        if why:
+            made.deleteLater()
+            raise PositionError(why)
+        assert source is not None
+        source.setPreferredPositioningMethods(QGeoPositionInfoSource.PositioningMethod.AllPositioningMethods)
+        made._listen(source)
+        return made
+
     def _attach(self, device: QIODevice, mode: QNmeaPositionInfoSource.UpdateMode) -> None:
         self._device = device
-        self.source = QNmeaPositionInfoSource(mode, self)
-        self.source.setUserEquivalentRangeError(UERE_M)
-        self.source.setDevice(device)
-        self.source.positionUpdated.connect(self._on_position)
-        self.source.errorOccurred.connect(self._on_error)
+        source = QNmeaPositionInfoSource(mode, self)
+        source.setUserEquivalentRangeError(UERE_M)
+        source.setDevice(device)
+        self._listen(source)
+
+    def _listen(self, source: QGeoPositionInfoSource) -> None:
+        self.source = source
+        source.positionUpdated.connect(self._on_position)
+        source.errorOccurred.connect(self._on_error)
 
     def start(self) -> None:
         assert self.source is not None
@@ -264,7 +341,7 @@ class PositionSource(QObject):
 
     def _on_error(self, error: QGeoPositionInfoSource.Error) -> None:
         if error != QGeoPositionInfoSource.Error.NoError:
-            self.lost.emit(f"position source error: {error.name}")
+            self.lost.emit(_ERRORS.get(error.name, f"position source error: {error.name}"))
 
     def _replay_finished(self) -> None:
         emit_signal(self, "finished")
@@ -332,8 +409,13 @@ class TrackRecording(QObject):
 
 
 def source_from_settings(kind: str, target: str, speed: float, baud: int = 4800,
-                         parent: QObject | None = None) -> PositionSource | None:
-    """The source Settings chose: kind "serial" (target: the port), "replay" (target: the log file) or "none"."""
+                         parent: QObject | None = None, platform: str = "") -> PositionSource | None:
+    """The source Settings chose: kind "serial" (target: the port), "replay" (target: the log file), "platform"
+    (`platform`: the location service's name) or "none"."""
+    if kind == "platform":
+        if not platform.strip():
+            raise PositionError("no location service is chosen: choose one in File ▸ Settings ▸ GNSS receiver")
+        return PositionSource.platform(platform.strip(), parent)
     if kind == "serial" and target.strip():
         return PositionSource.serial(target.strip(), baud, parent)
     if kind == "replay" and target.strip():

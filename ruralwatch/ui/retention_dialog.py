@@ -126,9 +126,10 @@ class RetentionDialog(QDialog):
         if preview is None or not preview.total:
             return None
         if not self.confirm(
-            f"Clear the personal data of these {preview.total:,} records now? Names, phone numbers and vehicle "
-            "registrations are replaced or removed for good (backups keep them until they rotate away); the "
-            "incidents and people stay, and sync carries the change to the other devices."
+            f"Clear the personal data of these {preview.total:,} records now? Names, phone numbers, vehicle "
+            "registrations and the points of patrol tracks are replaced or removed for good (backups keep them until "
+            "they rotate away); the incidents, people and patrols stay, and sync carries the change to the other "
+            "devices."
         ):
             return None
         token = preview.token

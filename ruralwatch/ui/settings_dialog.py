@@ -115,10 +115,15 @@ class SettingsDialog(QDialog):
         self.volunteer_months = QSpinBox(minimum=0, maximum=1200)
         self.victim_vrm_months = QSpinBox(minimum=0, maximum=1200)
         self.suspect_vrm_months = QSpinBox(minimum=0, maximum=1200)
+        self.track_months = QSpinBox(minimum=0, maximum=1200)
+        self.track_months.setToolTip("Recorded patrol tracks are location data about the crew: their points are "
+                                     "removed this many months after the patrol ended (the patrol, its log and its "
+                                     "dose figures stay)")
         form.addRow("Reporters' &contacts, after an incident closes", self.reporter_months)
         form.addRow("Volunteers' contacts, after they l&eave", self.volunteer_months)
         form.addRow("Victims' and witnesses' VRMs, after closin&g", self.victim_vrm_months)
         form.addRow("&Suspects' VRMs, after closing", self.suspect_vrm_months)
+        form.addRow("Patrol tracks (the crew's &journeys), after the patrol", self.track_months)
         self.retention_due = QLabel()
         self.retention_due.setWordWrap(True)
         self.review_button = QPushButton("Review and a&nonymise…")
@@ -305,6 +310,7 @@ class SettingsDialog(QDialog):
         self.volunteer_months.setValue(kept.volunteer_months)
         self.victim_vrm_months.setValue(kept.victim_vrm_months)
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
+        self.track_months.setValue(kept.track_months)
         self.central_dsn.setText(self.services.sync.central_dsn())
         self._update_due()
 
@@ -342,7 +348,7 @@ class SettingsDialog(QDialog):
                 self.services.retention.set_settings(
                     reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),
                     victim_vrm_months=self.victim_vrm_months.value(),
-                    suspect_vrm_months=self.suspect_vrm_months.value(),
+                    suspect_vrm_months=self.suspect_vrm_months.value(), track_months=self.track_months.value(),
                 )
         except RuralWatchError as exc:
             self.show_error(str(exc))

@@ -47,7 +47,9 @@ SPLITTER_STATE: Setting[QByteArray | None] = Setting("main/splitter", None)
 DOCK_STATE: Setting[QByteArray | None] = Setting("main/docks", None)  # which panels are open, and where
 
 # --- the GNSS receiver (ui/positioning.py, ui/position_bar.py) ----------------------------------------------------
-GNSS_SOURCE = Setting("gnss/source", "none", str)  # "none", "serial" (a receiver) or "replay" (an NMEA log)
+# "none", "serial" (a receiver), "replay" (an NMEA log) or "platform" (the system's location service, GNSS_PLATFORM)
+GNSS_SOURCE = Setting("gnss/source", "none", str)
+GNSS_PLATFORM = Setting("gnss/platform", "", str)  # Qt's name of the location service, e.g. geoclue2, winrt
 GNSS_TARGET = Setting("gnss/target", "", str)  # the serial port (e.g. /dev/ttyACM0, COM4) or the log file
 GNSS_BAUD = Setting("gnss/baud", 4800, int)  # NMEA 0183's standard rate; many USB receivers use 9600
 GNSS_SPEED = Setting("gnss/replay_speed", 1.0, float)  # a log replayed this many times faster than real time

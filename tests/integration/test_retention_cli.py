@@ -95,10 +95,12 @@ def test_show_and_set(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     assert shown.code == 0
     assert "12 months after the incident closes" in shown.out and "6 months after the person leaves" in shown.out
     assert "kept for ever" in shown.out and "never applied" in shown.out
-    assert _run(store, capsys, "retention", "set", "--reporter-months", "24", "--suspect-vrm-months", "36").code == 0
+    assert "Recorded tracks of patrols" in shown.out and "12 months after the patrol ends" in shown.out
+    assert _run(store, capsys, "retention", "set", "--reporter-months", "24", "--suspect-vrm-months", "36",
+                "--track-months", "3").code == 0
     assert _run(store, capsys, "retention", "show", "--json").json()["settings"] == {
         "reporter_months": 24, "volunteer_months": 6, "victim_vrm_months": 12, "suspect_vrm_months": 36,
-        "track_months": 12}
+        "track_months": 3}
 
 
 def test_set_refuses_nothing_to_set_and_bad_months(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

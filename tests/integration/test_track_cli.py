@@ -1,4 +1,5 @@
-"""`ruralwatch patrol track import|export` and `patrol dose --json` with a track, end to end on an encrypted file."""
+"""`ruralwatch patrol track import|export`, `patrol dose --json` and `patrol report` with a track, end to end on an
+encrypted file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from cli_harness import Cli
 from fixtures.track_tools import drive, offset, seconds_within, write_gpx
+from pypdf import PdfReader
 
 from ruralwatch.core import times
 
@@ -53,6 +55,14 @@ def test_a_gpx_track_imports_doses_and_exports_and_a_bad_one_exits_2(cli: Cli, t
     others = cli("patrol", "dose", patrol["id"][:8], "--other-hotspots", "--json")
     assert others.code == 0 and isinstance(others.json()["other_hotspots"], list)
     assert "logged" in cli("patrol", "dose", patrol["id"][:8]).out
+
+    report = tmp_path / "after-action.pdf"
+    written = cli("patrol", "report", patrol["id"][:8], "--out", str(report))
+    assert written.code == 0, written.err
+    text = "\n".join(page.extract_text() for page in PdfReader(report).pages)
+    assert "After action:" in text and "Every planned stop was reached by the track" in text
+    for stop in body["stops"]:
+        assert f"{stop['measured_minutes']:.1f}" in text
 
     out = tmp_path / "back.gpx"
     exported = cli("patrol", "track", "export", patrol["id"][:8], "--out", str(out))

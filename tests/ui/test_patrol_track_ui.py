@@ -1,5 +1,5 @@
 """The patrol panel with a receiver: a replayed log recorded while the patrol runs, the Dose tab's track figures,
-Where am I, GPX in and out from the Dose tab (off the UI thread), the map's position dot."""
+Where am I, GPX in and out and the after-action PDF from the Dose tab (off the UI thread), the map's position dot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, write_gpx
+from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from ruralwatch.core.patrol_status import PatrolStatus
@@ -47,6 +48,7 @@ def test_a_connected_receiver_records_the_patrol_in_progress_and_the_dose_tab_sh
         panel.position.connect_source(source)
     assert panel.position.recording is not None
     qtbot.waitUntil(lambda: source.last is not None and source.last.at == last, timeout=5_000)
+    assert "replayed to its end" in panel.position.status.text()
     where = panel.position.where_am_i()
     assert where is not None and where.grid_ref.startswith("TL ") and "Braintree" in where.place
     assert where.grid_ref in panel.position.where.text()
@@ -56,6 +58,7 @@ def test_a_connected_receiver_records_the_patrol_in_progress_and_the_dose_tab_sh
     stored = services.patrols.track_count(patrol_id)
     assert stored > 100
     assert "recorded track" in panel.dose.track_status.text() and panel.dose.export_button.isEnabled()
+    assert "The recorded track reached" in panel.dose.summary.text() or not panel.record.stops
     panel.position.disconnect_source()
     assert "No receiver" in panel.position.status.text()
 
@@ -69,12 +72,19 @@ def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
     write_gpx(phone, logged_fixes())
     panel.dose.import_gpx(phone)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
-    qtbot.waitUntil(lambda: "Imported" in panel.dose.track_status.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "Imported" in panel.dose.message.text(), timeout=5_000)
     assert services.patrols.track_count(patrol_id) > 100
     out = tmp_path / "out.gpx"
     panel.dose.export_gpx(out)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
-    assert out.exists() and "Wrote" in panel.dose.track_status.text()
+    assert out.exists() and "Wrote" in panel.dose.message.text()
+    assert panel.dose.report_button.isEnabled()
+    report = tmp_path / "after-action.pdf"
+    with qtbot.waitSignal(panel.dose.reportSaved, timeout=30_000):
+        panel.dose.write_report(report)
+    text = "\n".join(page.extract_text() for page in PdfReader(report).pages)
+    assert "After action:" in text and "Gaps where the receiver dropped out" in text  # the log's drop-out
+    assert "After-action summary saved" in panel.dose.message.text()
     bad = tmp_path / "bad.gpx"
     bad.write_text("<gpx><trk><trkseg><trkpt lat=", encoding="utf-8")
     panel.dose.import_gpx(bad)
@@ -130,3 +140,81 @@ def test_the_receiver_chosen_in_settings_is_the_one_connect_starts(qtbot, panel:
     assert panel.position.where_button.isEnabled()
     panel.position.toggle()  # disconnect
     assert panel.position.source is None
+
+
+def test_the_receiver_settings_list_the_location_services_qt_reports(qtbot, monkeypatch) -> None:
+    from PySide6.QtPositioning import QGeoPositionInfoSource
+
+    from ruralwatch.ui import positioning
+    from ruralwatch.ui.position_bar import ReceiverDialog
+
+    reported = list(QGeoPositionInfoSource.availableSources())
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    listed = [dialog.kind.itemData(i) for i in range(dialog.kind.count())]
+    assert listed[:3] == ["none", "serial", "replay"]  # the NMEA choices are always there
+    assert listed[3:] == [f"platform:{name}" for name in reported if name != "nmea"]  # then what Qt reports
+
+    # None reported: the dialog says so instead of offering nothing.
+    monkeypatch.setattr(positioning, "available_sources", lambda: [])
+    none = ReceiverDialog()
+    qtbot.addWidget(none)
+    assert none.kind.count() == 3 and "no location service" in none.note.text()
+
+    # One that Qt names but cannot make here: a clear message when chosen, and Connect says the same.
+    monkeypatch.setattr(positioning, "available_sources", lambda: [*reported, "nosuchservice"])
+    dialog = ReceiverDialog()
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("platform:nosuchservice"))
+    assert "not available on this computer" in dialog.note.text()
+    assert not dialog.target.isEnabled() and not dialog.baud.isEnabled()
+    dialog.accept()
+    assert keys.GNSS_SOURCE.read() == "platform" and keys.GNSS_PLATFORM.read() == "nosuchservice"
+    with pytest.raises(positioning.PositionError, match="not available on this computer"):
+        positioning.PositionSource.platform("nosuchservice")
+
+    # Saved, then gone from the computer: still shown, marked, with the reason.
+    monkeypatch.setattr(positioning, "available_sources", lambda: reported)
+    again = ReceiverDialog()
+    qtbot.addWidget(again)
+    assert again.kind.currentData() == "platform:nosuchservice" and "(not available)" in again.kind.currentText()
+    assert "not available on this computer" in again.note.text()
+
+
+def test_connect_with_an_unavailable_location_service_says_why(panel: PatrolPanel, monkeypatch) -> None:
+    from ruralwatch.ui import positioning
+
+    monkeypatch.setattr(positioning, "available_sources", lambda: ["nosuchservice"])
+    QSettings().setValue(keys.GNSS_SOURCE.key, "platform")
+    QSettings().setValue(keys.GNSS_PLATFORM.key, "nosuchservice")
+    assert panel.position.connect_source() is None
+    assert "not available on this computer" in panel.position.status.text()
+    assert panel.position.source is None
+
+
+def test_the_open_patrols_track_is_drawn_on_the_map_a_line_per_segment(qtbot, services: Services,
+                                                                         tmp_path: Path) -> None:
+    from map_helpers import run_js, shown_map
+
+    patrol_id = in_progress_patrol(services)
+    recorder = services.patrols.recorder(patrol_id, "nmea-replay", monotonic=lambda: 0.0)
+    for fix in logged_fixes():  # the log has one drop-out: two segments
+        recorder.add(fix)
+    recorder.flush()
+    stored = services.patrols.track_of(patrol_id)
+    with shown_map(qtbot, tmp_path / "page") as view:
+        panel = PatrolPanel(services, view, Operations(services, None, lambda title, message: None))
+        try:
+            view.set_panel_layer("route", True)  # the patrol panel is open
+            panel.open_patrol(patrol_id)
+            qtbot.waitUntil(lambda: run_js(qtbot, view, "rw.trackPoints()") == len(stored), timeout=10_000)
+            assert run_js(qtbot, view, "rw.trackLines()") == len({p.segment for p in stored}) == 2
+            assert run_js(qtbot, view, "rw.trackOnMap()") is True
+            view.set_panel_layer("route", False)  # the panel closed: the track goes with the route
+            assert run_js(qtbot, view, "rw.trackOnMap()") is False
+            assert view.guard.blocked == []
+        finally:
+            qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+            panel.dispose()
+            panel.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

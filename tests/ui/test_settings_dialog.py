@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ruralwatch.core.permissions import Actor
 from ruralwatch.ui.settings_dialog import SettingsDialog
 
@@ -15,16 +17,23 @@ def test_settings_save_planning_rostering_and_retention(qtbot, services) -> None
     assert dialog.max_reach.currentData() == "anywhere"
     dialog.max_reach.setCurrentIndex(dialog.max_reach.findData("area"))
     dialog.reporter_months.setValue(18)
+    assert dialog.track_months.value() == 12  # the default for recorded patrol tracks
+    dialog.track_months.setValue(3)
     dialog.idle_minutes.setValue(5)
     assert dialog.save()
     assert services.patrols.default_settings().dwell_minutes == 12
     assert services.patrols.default_settings().road_factor == 1.3
     assert services.roster.rules().max_weekly_hours == 20 and services.roster.rules().max_reach == "area"
     assert services.retention.settings().reporter_months == 18
+    assert services.retention.settings().track_months == 3
+    entry = services.store.db.execute("SELECT changes FROM audit_log WHERE action = 'settings' AND changes LIKE"
+                                      " '%retention.track_months%'").fetchone()
+    assert entry is not None and json.loads(entry[0])["retention.track_months"] == [12, 3]  # audited
     again = SettingsDialog(services)
     qtbot.addWidget(again)
     assert again.idle_minutes.value() == 5 and again.dwell.value() == 12
     assert again.max_reach.currentData() == "area"
+    assert again.track_months.value() == 3
 
 
 def test_a_special_sees_team_rules_read_only(qtbot, services) -> None:
@@ -33,6 +42,7 @@ def test_a_special_sees_team_rules_read_only(qtbot, services) -> None:
     qtbot.addWidget(dialog)
     assert not dialog.plan_group.isEnabled()
     assert not dialog.max_weekly.isEnabled() and not dialog.reporter_months.isEnabled()
+    assert not dialog.track_months.isEnabled()
     dialog.large_text.setChecked(True)
     assert dialog.save()  # the user's own display options still save
     assert services.roster.rules().max_weekly_hours == 24

@@ -298,3 +298,83 @@ def test_deleting_a_patrol_blanks_its_track(services: Services, tmp_path: Path) 
     services.patrols.delete(patrol_id)
     assert services.store.db.execute("SELECT count(*) FROM patrol_track_points WHERE deleted = 0 OR lat IS NOT NULL"
                                      ).fetchone() == (0,)
+
+
+def test_dosage_over_a_period_takes_the_track_where_there_is_one_and_the_log_elsewhere(services: Services) -> None:
+    """Koper's dose-response per place: a tracked patrol counts the minutes its track spent at each stop (not what
+    the crew remembered to log); a patrol without a track counts its log."""
+    from ruralwatch.core.patrol import PatrolEventInput
+
+    patrols = services.patrols
+    tracked = _planned(services)
+    stop = patrols.get(tracked).stops[0]
+    patrols.start(tracked, at=START)
+    recorder = patrols.recorder(tracked, monotonic=lambda: 0.0)
+    path = [offset(stop.lat, stop.lon, -2000, 0), (stop.lat, stop.lon), offset(stop.lat, stop.lon, 2000, 0)]
+    fixes = drive(START, path, [0, 600, 0], 13.0)  # 10 minutes parked at the first stop
+    for fix in fixes:
+        recorder.add(fix)
+    recorder.flush()
+    arrived = START + timedelta(minutes=3)  # the crew logged only 2 minutes there
+    patrols.log(tracked, PatrolEventInput(kind="arrived_stop", stop_key=stop.key, at=arrived))
+    patrols.log(tracked, PatrolEventInput(kind="left_stop", stop_key=stop.key, at=arrived + timedelta(minutes=2)))
+    patrols.end(tracked, at=fixes[-1].at)
+
+    untracked = _planned(services, start="07:00")
+    same = next(s for s in patrols.get(untracked).stops if s.key == stop.key)  # the same hotspot, planned again
+    at = START + timedelta(hours=1, minutes=10)
+    patrols.start(untracked, at=at)
+    patrols.log(untracked, PatrolEventInput(kind="arrived_stop", stop_key=same.key, at=at + timedelta(minutes=5)))
+    patrols.log(untracked, PatrolEventInput(kind="left_stop", stop_key=same.key, at=at + timedelta(minutes=9)))
+    patrols.end(untracked, at=at + timedelta(minutes=30))
+
+    radius = patrols.dose_radius_m()
+    measured = (600 + 2 * radius / 13.0) / 60  # parked, plus the radius driven in and out
+    assert patrols.dose(tracked).stops[0].measured_minutes == pytest.approx(measured, abs=0.05)
+    dosage = {d.key: d for d in patrols.dosage(START - timedelta(days=1), START + timedelta(days=1))}
+    assert dosage[stop.key].visits == 2
+    assert dosage[stop.key].minutes == pytest.approx(measured + 4.0, abs=0.1)  # track 10.5, log 4 (not 2 + 4)
+
+
+def test_retention_apply_removes_old_tracks_keeps_recent_ones_and_audits_it(services: Services) -> None:
+    """`track_months` from the retention settings, worked out on an injected clock (never today's date)."""
+    from ruralwatch.services.retention import TRACKS
+    from ruralwatch.store.audit import audit_for
+
+    patrols, retention = services.patrols, services.retention
+    old = _planned(services)  # Friday 20 November 2026
+    patrols.start(old, at=START)
+    recorder = patrols.recorder(old, monotonic=lambda: 0.0)
+    for fix in _plan_drive(services, old)[0][:600]:
+        recorder.add(fix)
+    recorder.flush()
+    patrols.end(old, at=START + timedelta(hours=1))
+
+    later = START + timedelta(days=38)  # Monday 28 December 2026
+    patrols._now = lambda: later + timedelta(hours=3)
+    officer = services.people.add(PersonInput(name="PC Late", role="officer", collar_number="PC9")).id
+    recent, _ = patrols.create(PatrolInput(day="2026-12-28", start="06:00", end="10:00", area="Uttlesford",
+                                           purpose="general_rural_patrol", crew=[officer]))
+    patrols.start(recent.id, at=later)
+    recorder = patrols.recorder(recent.id, monotonic=lambda: 0.0)
+    for fix in drive(later, [offset(*BASE, 0, 0), offset(*BASE, 3000, 0)], [0, 0], 13.0):
+        recorder.add(fix)
+    recorder.flush()
+    patrols.end(recent.id, at=later + timedelta(minutes=30))
+    kept_points = patrols.track_count(recent.id)
+    assert patrols.track_count(old) > 0 and kept_points > 0
+
+    retention.set_settings(track_months=1)
+    retention._now = lambda: datetime(2027, 1, 5, 12, 0, tzinfo=UTC)  # the retention service's clock
+    due = retention.preview().category(TRACKS)
+    assert due.months == 1 and [r.record_id for r in due.records] == [old]  # due 20 Dec; the recent one 28 Jan
+    result = retention.apply(preview_token=retention.preview().token)
+    assert result.as_of.isoformat() == "2027-01-05" and result.counts[TRACKS] == 1
+    assert patrols.track_count(old) == 0 and patrols.track_count(recent.id) == kept_points
+    entry = services.store.db.execute(
+        "SELECT changes FROM audit_log WHERE action = 'retention' ORDER BY seq DESC LIMIT 1").fetchone()
+    assert entry is not None and json.loads(entry[0])[TRACKS] == 1
+    log = audit_for(services.store)
+    assert log is not None and log.verify().ok
+    retention._now = lambda: datetime(2027, 1, 28, 12, 0, tzinfo=UTC)  # a month after the recent patrol ended
+    assert retention.apply().counts[TRACKS] == 1 and patrols.track_count(recent.id) == 0

@@ -393,6 +393,7 @@ def probe_patrol_view(ctx: Ctx, allowed: bool) -> None:
         "patrols.get": lambda: s.patrols.get(w.planned_patrol),
         "patrols.log_of": lambda: s.patrols.log_of(w.live_patrol),
         "patrols.dose": lambda: s.patrols.dose(w.live_patrol),
+        "patrols.after_action": lambda: s.patrols.after_action(w.live_patrol),
     })
     if allowed:
         assert {w.planned_patrol, w.live_patrol} <= {p.id for p in s.patrols.list()}

@@ -76,6 +76,10 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     dose.add_argument("--other-hotspots", action="store_true",
                       help="also time the track spent at the area's hotspots that were not planned (slower)")
     dose.add_argument("--json", action="store_true")
+    report = actions.add_parser("report", help="write the after-action summary (PDF): the dose per stop, planned,"
+                                               " logged and from the track; stops never reached; the track's gaps")
+    report.add_argument("patrol")
+    report.add_argument("-o", "--out", "--output", dest="out", type=Path, required=True, metavar="FILE.pdf")
     track = actions.add_parser("track", help="a patrol's recorded track: GPX in and out")
     track_actions = track.add_subparsers(dest="track_action", metavar="ACTION", required=True,
                                          parser_class=parser_class)
@@ -158,6 +162,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif args.action == "brief":
         patrols.brief(args.patrol, args.output)
         print(f"wrote {args.output}")
+    elif args.action == "report":
+        patrols.write_after_action(args.patrol, args.out)
+        print(f"wrote {args.out}")
     elif args.action == "start":
         patrols.start(args.patrol)
         print("patrol started")

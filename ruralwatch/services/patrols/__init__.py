@@ -9,7 +9,8 @@ needs (so each module reads on its own and the class is still one object with on
 - ``planning``: recording, updating, cancelling a patrol; suggesting and editing its plan; planning defaults;
 - ``briefing``: the briefing pack;
 - ``log``: start, events, end;
-- ``dose``: minutes at each stop against the plan, and per place over a period.
+- ``dose``: minutes at each stop against the plan, and per place over a period;
+- ``after_action``: the after-action summary PDF (the dose, stops never reached, the track's figures).
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from __future__ import annotations
 from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
 from ruralwatch.core.patrol_plan import PlanStop
 from ruralwatch.patrols.plan import candidate_of
+from ruralwatch.services.patrols.after_action import PatrolAfterAction
 from ruralwatch.services.patrols.base import TOPIC
 from ruralwatch.services.patrols.briefing import PatrolBriefing
-from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, PatrolDoses, StopDose, UnplannedTime
+from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, StopDose, UnplannedTime
 from ruralwatch.services.patrols.planning import PatrolPlanning
 
 
-class PatrolService(PatrolPlanning, PatrolBriefing, PatrolDoses):
-    """Plans, crews, briefs, logs and doses joint patrols (see the modules of this package)."""
+class PatrolService(PatrolPlanning, PatrolBriefing, PatrolAfterAction):
+    """Plans, crews, briefs, logs, doses and sums up joint patrols (see the modules of this package)."""
 
 
 __all__ = [
