@@ -119,14 +119,17 @@ def test_log_flags_a_vehicle_of_interest_and_dose_adds_up(services: Services) ->
     log("left_stop", 12, stop_key=first)
     log("arrived_stop", 20, stop_key=second)
     log("left_stop", 38, stop_key=second)
+    log("stop_check", 50, stop_key=plan.stops[2].key, vrm="AB12 CDF")  # no "arrived" logged there
     services.patrols.end(patrol_id, at=start + timedelta(minutes=200))
     assert checked.flagged and not innocent.flagged
     assert checked.lat == plan.stops[0].lat  # the place comes from the planned stop
     dose = services.patrols.dose(patrol_id)
     minutes = {s.key: s.actual_minutes for s in dose.stops}
     assert (minutes[first], minutes[second]) == (12.0, 18.0)
-    assert len(dose.missed) == len(plan.stops) - 2
-    assert dose.events_by_kind["Vehicle stop-check"] == 2
+    assert len(dose.missed) == len(plan.stops) - 3
+    assert dose.events_by_kind["Vehicle stop-check"] == 3
+    # Anything logged at a stop says the crew was there, "arrived" or not.
+    assert plan.stops[2].label not in dose.missed and plan.stops[3].label in dose.missed
     dosage = {d.key: d for d in services.patrols.dosage(start - timedelta(days=1), start + timedelta(days=1))}
     assert (dosage[first].visits, dosage[first].minutes) == (1, 12.0)
 

@@ -85,11 +85,15 @@ class PatrolDoses(PatrolTracks):
         radius = self.dose_radius_m()
         measured: dict[str, Presence] = (
             measure(track, [Place(s.key, s.lat, s.lon) for s in patrol.stops], radius) if track else {})
+        # A stop is visited when the crew logged anything there, not only "arrived": a walk found two stop-checks
+        # logged at a stop and the stop reported missed.
+        logged_at = {e.stop_key for e in log if e.stop_key}
         stops = []
         for s in patrol.stops:
             found = measured.get(s.key)
             stops.append(StopDose(
-                s.key, s.label, s.dwell_minutes, round(actual.get(s.key, 0.0), 1), s.key in actual,
+                s.key, s.label, s.dwell_minutes, round(actual.get(s.key, 0.0), 1),
+                s.key in actual or s.key in logged_at,
                 measured_minutes=round(found.minutes, 1) if found else None,
                 visits=found.visits if found else None,
                 first_at=times.to_storage(found.first) if found and found.first else None,
