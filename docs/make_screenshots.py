@@ -148,8 +148,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="1366x768", choices=sorted(SIZES), help="the display's size")
     parser.add_argument("--only", choices=["force"], help="only the pictures of another force")
+    parser.add_argument("--large-text", action="store_true",
+                        help="with View ▸ Larger text on, to check that nothing is cut off (use with --out)")
+    parser.add_argument("--out", type=Path, help="write the pictures here instead of docs/screenshots/")
     args = parser.parse_args()
     OUT, WANTED = SIZES[args.size]
+    OUT = args.out or OUT
     SCREEN = tuple(int(n) for n in args.size.split("x"))  # type: ignore[assignment]
     prepare_qt_environment()
     from ruralwatch.ui.application import make_application
@@ -179,6 +183,8 @@ def main() -> int:
         services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
         window = MainWindow(services, Path(folder) / "page")
         show_and_wait_for_map(window)
+        if args.large_text:
+            window.large_text_action.setChecked(True)
         maximise(window)
         wait(2500)  # let clusters and tiles render
         save(window, "main-window.png")

@@ -247,22 +247,26 @@ class RosterService:
         ]
 
     def commitments(self, person_ids: Iterable[str] | None = None) -> list[Commitment]:
-        """Time people are already committed: places on live duties and on patrols not cancelled."""
+        """Time people are already committed: places on live duties and on patrols not cancelled. A patrol that
+        has started counts from when it started, and an ended one until it ended: a patrol planned for tomorrow
+        but run today no longer keeps its crew busy tomorrow."""
         rows = self.store.db.execute(
-            "SELECT a.person_id, d.starts_at, d.ends_at, d.id FROM duty_assignments a"
+            "SELECT a.person_id, d.starts_at, d.ends_at, d.id, NULL, NULL FROM duty_assignments a"
             " JOIN duties d ON d.id = a.duty_id"
             " WHERE a.deleted = 0 AND d.deleted = 0 AND d.status != 'cancelled'"
             " UNION ALL"
-            " SELECT c.person_id, p.starts_at, p.ends_at, p.id FROM patrol_crew c JOIN patrols p ON p.id = c.patrol_id"
+            " SELECT c.person_id, p.starts_at, p.ends_at, p.id, p.started_at, p.ended_at FROM patrol_crew c"
+            " JOIN patrols p ON p.id = c.patrol_id"
             " WHERE c.deleted = 0 AND p.deleted = 0 AND p.status != 'cancelled'"
             # A patrol planned from a duty is one commitment, not two.
             " AND p.id NOT IN (SELECT patrol_id FROM duties WHERE patrol_id IS NOT NULL AND deleted = 0)"
         ).fetchall()
         wanted = set(person_ids) if person_ids is not None else None
         return [
-            Commitment(person_id=r[0], start=times.from_storage(r[1]), end=times.from_storage(r[2]), source_id=r[3])
+            Commitment(person_id=r[0], start=start, end=end, source_id=r[3])
             for r in rows
             if wanted is None or r[0] in wanted
+            for start, end in [_committed_time(r[1], r[2], r[4], r[5])]
         ]
 
     # --- auto-fill ----------------------------------------------------------------------------------------
@@ -451,3 +455,14 @@ def _encode(values: dict[str, object]) -> dict[str, object]:
         "required_skills": json.dumps(values["required_skills"]),
         "allowed_roles": json.dumps(values["allowed_roles"]),
     }
+
+
+def _committed_time(starts_at: str, ends_at: str, started_at: str | None,
+                    ended_at: str | None) -> tuple[datetime, datetime]:
+    """The time a duty or patrol holds its people: as planned, or as it really ran once started."""
+    start, end = times.from_storage(starts_at), times.from_storage(ends_at)
+    if started_at:
+        actual_start = times.from_storage(started_at)
+        end = times.from_storage(ended_at) if ended_at else actual_start + (end - start)
+        start = actual_start
+    return start, max(start, end)

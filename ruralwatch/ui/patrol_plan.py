@@ -466,7 +466,9 @@ class PatrolForm(QWidget):
             return []
         self.last_issues = issues
         self.override_reason.setVisible(any(issue.severity == "override" for issue in issues))
-        if issues:
+        if not self.crew_ids():  # nobody ticked yet: a hint, not an error before the user has done anything
+            self.crew_issues.setText("<i>Tick the crew: at least one officer or independent Special.</i>")
+        elif issues:
             self.crew_issues.setText(issue_html(issues))
         else:
             self.crew_issues.setText("✓ The crew meets the rules.")

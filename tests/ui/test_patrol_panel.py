@@ -260,6 +260,9 @@ def test_a_crew_without_a_lead_is_refused_and_the_input_kept(qtbot, panel, demo)
     special = _person(demo, "special", independent=False)
     volunteer = _person(demo, "volunteer")
     before = len(demo.patrols.list())
+    panel.new_patrol()
+    assert "Tick the crew" in panel.form.crew_issues.text()  # a hint before anything is done, not an error
+    assert "Must fix" not in panel.form.crew_issues.text()
     _fill_form(panel, [special.id, volunteer.id])
     # Checked as the crew is ticked, before any save: the error and the volunteer warning, in words.
     live = panel.form.crew_issues.text()

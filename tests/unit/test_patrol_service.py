@@ -313,3 +313,19 @@ def test_a_stop_checked_registration_reaches_the_audit_only_as_a_mark(store: Sto
     assert entries and all("[personal data]" in str((e.changes or {})["vrm"]) for e in entries)
     everything = " ".join(str(e.changes) for e in services.audit.entries())
     assert "AB12" not in everything
+
+
+def test_a_patrol_run_early_no_longer_holds_its_crew_at_the_planned_time(services: Services) -> None:
+    """Planned for the 21st, run and ended on the 20th: the crew is free on the 21st and busy on the 20th."""
+    officer, special, _ = _crew(services)
+    patrol_id = _patrol(services, [officer, special], day="2026-11-21")
+    ran_from = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    services.patrols.start(patrol_id, at=ran_from)
+    services.patrols.end(patrol_id, at=ran_from + timedelta(hours=3))
+
+    def clashes(start: datetime) -> set[str]:
+        issues = services.patrols.check_crew([officer], "general_rural_patrol", start, start + timedelta(hours=2))
+        return {i.code for i in issues if i.person_id == officer}
+
+    assert "double_booked" not in clashes(datetime(2026, 11, 21, 6, 30, tzinfo=UTC))
+    assert "double_booked" in clashes(ran_from + timedelta(hours=1))
