@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -136,6 +136,7 @@ class PatrolLog(QWidget):
         alert_layout.setColumnStretch(0, 1)
         self.alert.hide()
         self._alerts: dict[str, str] = {}  # flagged event id -> its alert text, in the order logged
+        self._alert_unseen = False  # an alert came while the log was not on show
         self._dismissed: set[str] = set()
         self.message = wrapped_label()
 
@@ -487,7 +488,16 @@ class PatrolLog(QWidget):
         self.earlier_alerts.setVisible(len(shown) > 1)
         self.alert.show()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._alert_unseen:  # raised while another tab was on top: show it now the log is
+            QTimer.singleShot(0, self, self._bring_alert_into_view)
+
     def _bring_alert_into_view(self) -> None:
+        if not self.isVisible():  # on a tab behind another: done when the log is shown
+            self._alert_unseen = True
+            return
+        self._alert_unseen = False
         # The nearest scroll area round the alert is the page's own: the dock's, further out, would scroll the
         # whole panel and hide its tab bar.
         parent = self.alert.parentWidget()

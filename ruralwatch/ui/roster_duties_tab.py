@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -159,7 +160,13 @@ class DutiesTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter = splitter
         splitter.addWidget(calendar_side)
-        splitter.addWidget(self._detail_pane())
+        # The selected duty scrolls on its own: squeezed, its rule-break message and "Who may do it" were clipped.
+        detail = QScrollArea()
+        detail.setWidgetResizable(True)
+        detail.setFrameShape(QScrollArea.Shape.NoFrame)
+        detail.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        detail.setWidget(self._detail_pane())
+        splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)

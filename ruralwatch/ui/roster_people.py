@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, time
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, QTime, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableWidgetItem,
@@ -491,9 +492,16 @@ class PeopleTab(QWidget):
         availability_layout.setContentsMargins(0, 0, 0, 0)
         availability_layout.addWidget(self.weekly_box, 1)
         availability_layout.addWidget(self.exceptions_box, 1)
+        # The availability editors scroll under the people list: squeezed into what was left, each table showed a
+        # row or less with Larger text.
+        availability_scroll = QScrollArea()
+        availability_scroll.setWidgetResizable(True)
+        availability_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        availability_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        availability_scroll.setWidget(availability)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(availability)
+        splitter.addWidget(availability_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
@@ -502,7 +510,20 @@ class PeopleTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
+        self._size_tables()
         self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text: the rows are taller
+            self._size_tables()
+
+    def _size_tables(self) -> None:
+        """Room for a few rows in each table at the current text size."""
+        line = self.fontMetrics().height()
+        self.table.setMinimumHeight(line + 10 + 4 * (line + 10))
+        self.weekly.table.setMinimumHeight(line + 10 + 3 * (line + 16))  # its rows hold boxes
+        self.exceptions.setMinimumHeight(line + 10 + 3 * (line + 10))
 
     def _tab_chain(self) -> None:
         """Tab goes down the page: people, the weekly rows in order, their buttons, then dates away or extra."""

@@ -525,6 +525,8 @@ def test_the_crew_list_says_who_is_free_and_their_skills_before_a_tick(qtbot, pa
 def test_a_stop_check_alert_comes_into_view_in_a_short_dock_and_the_tabs_stay(qtbot, demo, clock, monkeypatch):
     """At 1366x768 the alert sat below the log buttons, out of sight, and bringing it into view scrolled the dock
     (tab bar and all) instead of the Log page."""
+    from PySide6.QtWidgets import QScrollArea
+
     from ruralwatch.ui.widgets.docks import DockScrollArea
 
     monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
@@ -538,11 +540,18 @@ def test_a_stop_check_alert_comes_into_view_in_a_short_dock_and_the_tabs_stay(qt
         assert panel.start_patrol() is not None
         panel.tabs.setCurrentWidget(panel.log)
         assert dock.verticalScrollBar().maximum() == 0  # each page scrolls itself; the panel fits the dock
-        vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
-        panel.log.vrm.setText(vehicle.vrm)
+        vehicles = demo.patrols.vehicles_of_interest(clock.now)
+        panel.log.vrm.setText(vehicles[0].vrm)
         event = panel.log_event("stop_check")
         assert event is not None and event.flagged
         qtbot.waitUntil(lambda: not panel.log.alert.visibleRegion().isEmpty(), timeout=5_000)
         assert not panel.tabs.tabBar().visibleRegion().isEmpty()
+        # Logged while another tab is on top (the map, the plan): the alert is in view when the log is shown.
+        panel.log.findChild(QScrollArea).verticalScrollBar().setValue(0)
+        panel.tabs.setCurrentWidget(panel.plan)
+        panel.log.vrm.setText(vehicles[1].vrm)
+        assert panel.log_event("stop_check").flagged
+        panel.tabs.setCurrentWidget(panel.log)
+        qtbot.waitUntil(lambda: not panel.log.alert.visibleRegion().isEmpty(), timeout=5_000)
     finally:
         _dispose(qtbot, panel)

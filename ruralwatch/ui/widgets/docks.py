@@ -12,7 +12,7 @@ class DockScrollArea(QScrollArea):
 
     QScrollArea's own resizable mode sizes a panel with word-wrapped text to its preferred height for the width
     (heightForWidth), not its minimum: at 1366x768 the Patrols dock then scrolled the whole panel, tab bar and
-    all, although each page scrolls itself."""
+    all, although each page scrolls itself. Here the panel gets its minimum height for the width."""
 
     def __init__(self, panel: QWidget) -> None:
         super().__init__()
@@ -24,6 +24,11 @@ class DockScrollArea(QScrollArea):
         panel = self.widget()
         least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
         room = self.maximumViewportSize()  # the viewport without scroll bars
+        layout = panel.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            # Wrapped text needs more height as the dock narrows: its minimum for this width, not its preferred.
+            least.setHeight(max(least.height(),
+                                layout.totalMinimumHeightForWidth(max(room.width(), least.width()))))
         if least.height() > room.height():  # a vertical bar will show: it takes width
             room.setWidth(room.width() - self.verticalScrollBar().sizeHint().width())
         if least.width() > room.width():
