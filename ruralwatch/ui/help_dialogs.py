@@ -8,8 +8,8 @@ always the keys that work.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QKeySequence, QTextCursor, QTextDocument
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QKeySequence, QResizeEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ruralwatch.paths import docs_path
@@ -38,9 +38,10 @@ def _fit_pictures(document: QTextDocument, width: int) -> None:
                 image_format = fmt.toImageFormat()
                 picture = document.resource(QTextDocument.ResourceType.ImageResource, QUrl(image_format.name()))
                 natural = picture.width() if picture is not None and hasattr(picture, "width") else 0
-                if natural > width:
-                    image_format.setWidth(width)
-                    image_format.setHeight(picture.height() * width / natural)
+                if natural > 0:
+                    shown = min(natural, width)
+                    image_format.setWidth(shown)
+                    image_format.setHeight(picture.height() * shown / natural)
                     cursor = QTextCursor(document)
                     cursor.setPosition(fragment.position())
                     cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
@@ -61,7 +62,8 @@ class GuideDialog(QDialog):
         if guide.is_file():
             self.browser.setSearchPaths([str(guide.parent)])
             self.browser.setMarkdown(guide.read_text(encoding="utf-8"))
-            _fit_pictures(self.browser.document(), width=820)
+            self._fitted_width = 0
+            self._fit()
         else:
             self.browser.setPlainText(f"The user guide is missing from this installation ({guide}).")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -69,6 +71,17 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
+
+    def _fit(self) -> None:
+        """Pictures as wide as the page at most (a small dialog on a laptop screen scrolled sideways for them)."""
+        width = max(200, self.browser.viewport().width() - 2 * int(self.browser.document().documentMargin()) - 8)
+        if getattr(self, "_fitted_width", None) not in (None, width):
+            _fit_pictures(self.browser.document(), width)
+            self._fitted_width = width
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit)  # once the browser inside has its new width
 
 
 def shortcut_rows() -> list[tuple[str, str]]:

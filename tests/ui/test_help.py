@@ -18,6 +18,32 @@ def test_the_guide_opens_offline_with_its_pictures(qtbot) -> None:
     assert picture is not None and not picture.isNull()
 
 
+def _picture_widths(dialog: GuideDialog) -> list[float]:
+    widths = [0.0]
+    block = dialog.browser.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if fmt.isImageFormat():
+                widths.append(fmt.toImageFormat().width())
+            it += 1
+        block = block.next()
+    return widths
+
+
+def test_the_guide_fits_its_pictures_to_the_dialog(qtbot) -> None:
+    """A small dialog on a laptop screen scrolled sideways for every screenshot."""
+    dialog = GuideDialog()
+    qtbot.addWidget(dialog)
+    dialog.resize(640, 600)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: 0 < max(_picture_widths(dialog)) <= dialog.browser.viewport().width(), timeout=5_000)
+    dialog.resize(1000, 600)
+    qtbot.waitUntil(lambda: dialog._fitted_width > 820, timeout=5_000)  # wider again as the dialog grows
+
+
 def test_a_link_off_the_machine_is_not_followed(qtbot) -> None:
     dialog = GuideDialog()
     qtbot.addWidget(dialog)
