@@ -186,10 +186,6 @@ class KnoxResult:
         }
 
 
-def _time_bins(days: KnoxBands, dt: np.ndarray) -> np.ndarray:
-    return np.searchsorted(np.asarray(days.days, dtype=np.int64), dt, side="left")
-
-
 def all_pairs_time_counts(day_numbers: np.ndarray, bands: KnoxBands) -> np.ndarray:
     """Pairs of all incidents in each time band (beyond last), from the sorted days: O(n log n)."""
     t = np.sort(np.asarray(day_numbers, dtype=np.int64))
@@ -222,20 +218,51 @@ def knox_table(easting: np.ndarray, northing: np.ndarray, day_numbers: np.ndarra
     """The observed Knox table: pairs by distance band (rows) x time band (columns), "beyond" last on each."""
     bands = bands or KnoxBands()
     days = np.asarray(day_numbers, dtype=np.int64)
-    pairs, distances = near_pairs(easting, northing, bands.distance_m[-1])
-    d_bin = np.searchsorted(np.asarray(bands.distance_m, dtype=float), distances, side="left")
-    return _table(pairs, d_bin, days, all_pairs_time_counts(days, bands), bands)
+    return _PairTable(easting, northing, days, bands).count(days)
 
 
-def _table(pairs: np.ndarray, d_bin: np.ndarray, days: np.ndarray, time_totals: np.ndarray,
-           bands: KnoxBands) -> np.ndarray:
-    n_d, n_t = len(bands.distance_m), len(bands.days) + 1
-    near = np.zeros((n_d, n_t), dtype=np.int64)
-    if len(pairs):
-        dt = np.abs(days[pairs[:, 0]] - days[pairs[:, 1]])
-        near = np.bincount(d_bin * n_t + _time_bins(bands, dt), minlength=n_d * n_t).reshape(n_d, n_t)
-    beyond = time_totals - near.sum(axis=0)
-    return np.vstack([near, beyond[np.newaxis, :]])
+# Near pairs are counted this many at a time: the temporaries stay in cache (measured on 13.6 million Essex pairs:
+# 0.10 s of CPU a permutation against 0.26 s for one pass over int64 arrays with searchsorted).
+_CHUNK = 1 << 20
+
+
+class _PairTable:
+    """The near pairs of a set of places, ready to be counted against any assignment of the days to them."""
+
+    def __init__(self, easting: np.ndarray, northing: np.ndarray, days: np.ndarray, bands: KnoxBands) -> None:
+        self.bands = bands
+        self.n_t = len(bands.days) + 1
+        pairs, distances = near_pairs(easting, northing, bands.distance_m[-1])
+        # Sorted by the first point: the day lookups of a chunk fall close together.
+        order = np.argsort(pairs[:, 0], kind="stable") if len(pairs) else np.empty(0, dtype=np.int64)
+        self.first = pairs[order, 0].astype(np.int32)
+        self.second = pairs[order, 1].astype(np.int32)
+        d_bin = np.searchsorted(np.asarray(bands.distance_m, dtype=float), distances[order], side="left")
+        cells = len(bands.distance_m) * self.n_t
+        self.code_type = np.int8 if cells < 127 else np.int32
+        self.offset = (d_bin * self.n_t).astype(self.code_type)
+        self.start = int(days.min()) if days.size else 0
+        span = int(days.max()) - self.start if days.size else 0
+        # Days apart -> time band, for every difference the data can hold.
+        self.lookup = np.searchsorted(np.asarray(bands.days, dtype=np.int64), np.arange(span + 1),
+                                      side="left").astype(self.code_type)
+        self.time_totals = all_pairs_time_counts(days, bands)  # the same for every permutation of the days
+
+    def count(self, days: np.ndarray) -> np.ndarray:
+        n_d = len(self.bands.distance_m)
+        relative = (days - self.start).astype(np.int32)
+        near = np.zeros(n_d * self.n_t, dtype=np.int64)
+        for begin in range(0, len(self.first), _CHUNK):
+            stop = begin + _CHUNK
+            apart = relative[self.first[begin:stop]]
+            apart -= relative[self.second[begin:stop]]
+            np.abs(apart, out=apart)
+            code = self.lookup[apart]
+            code += self.offset[begin:stop]
+            near += np.bincount(code, minlength=n_d * self.n_t)
+        near_table = near.reshape(n_d, self.n_t)
+        beyond = self.time_totals - near_table.sum(axis=0)
+        return np.vstack([near_table, beyond[np.newaxis, :]])
 
 
 def knox_test(
@@ -255,16 +282,14 @@ def knox_test(
     days = np.asarray(day_numbers, dtype=np.int64)
     if not x.size == y.size == days.size:
         raise ValueError("easting, northing and day numbers differ in length")
-    pairs, distances = near_pairs(x, y, bands.distance_m[-1])
-    d_bin = np.searchsorted(np.asarray(bands.distance_m, dtype=float), distances, side="left")
-    time_totals = all_pairs_time_counts(days, bands)  # the same for every permutation of the dates
-    observed = _table(pairs, d_bin, days, time_totals, bands)
+    table = _PairTable(x, y, days, bands)
+    observed = table.count(days)
     rng = np.random.default_rng(seed)
     total = np.zeros(observed.shape, dtype=np.float64)
     at_least = np.zeros(observed.shape, dtype=np.int64)
     report_every = max(1, iterations // 100)
     for k in range(iterations):
-        simulated = _table(pairs, d_bin, rng.permutation(days), time_totals, bands)
+        simulated = table.count(rng.permutation(days))
         total += simulated
         at_least += simulated >= observed
         if progress is not None and ((k + 1) % report_every == 0 or k + 1 == iterations):
