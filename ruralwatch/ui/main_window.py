@@ -456,6 +456,12 @@ class MainWindow(QMainWindow):
 
     def refresh_map(self) -> None:
         self.map.show_incidents(self.service.map_json(self.model.filter))
+        self.refresh_near_repeat_zones()
+
+    def refresh_near_repeat_zones(self) -> None:
+        """The near-repeat risk zones live now (recent thefts and burglaries), whatever the table's filter."""
+        zones = self.services.near_repeat
+        self.map.show_near_repeat_zones(zones.zones_geojson(zones.active_zones()))
 
     def refresh_context(self) -> None:
         """Published crime for its own grey map layer (only when some has been imported)."""
@@ -565,6 +571,8 @@ class MainWindow(QMainWindow):
     def _on_change(self, change: Change) -> None:
         if change.topic == "incidents":
             self._refresh_timer.start()
+        elif change.topic == "near_repeat":  # the zone's metres or days changed
+            self.refresh_near_repeat_zones()
         elif change.topic == "basemaps":
             self.tile_handler.forget()
             self.basemap_actions.reload()
