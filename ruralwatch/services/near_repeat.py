@@ -286,6 +286,20 @@ class NearRepeatService:
                                         settings.metres, settings.days, until, earlier))
         return zones
 
+    def note_on_recording(self, incident_id: str) -> str:
+        """One line for the officer who has just recorded a theft or burglary: its zone and the earlier incidents
+        inside it; "" for other kinds (no zone is drawn for them)."""
+        zone = self.zone_for(incident_id)
+        if zone.kind not in ZONE_KINDS:
+            return ""
+        text = (f"Near-repeat risk zone: {zone.radius_m:g} m round it until {times.format_local(zone.until)}")
+        if not zone.earlier:
+            return text + "; no earlier incidents inside it."
+        latest = zone.earlier[0]
+        return (f"{text}; {len(zone.earlier)} earlier incident(s) inside it, the latest "
+                f"{kindmod.kind_name(latest.kind).lower()} at {latest.place or 'an unnamed place'} "
+                f"{latest.distance_m:.0f} m away, {latest.days_before} day(s) before.")
+
     def zones_geojson(self, zones: list[NearRepeatZone]) -> dict[str, Any]:
         """Zones for the map: a point per centre with its radius (the page draws the circle)."""
         return {"type": "FeatureCollection", "features": [

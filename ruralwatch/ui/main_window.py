@@ -711,7 +711,11 @@ class MainWindow(QMainWindow):
         return form
 
     def _on_form_saved(self, saved: Incident) -> None:
-        self.statusBar().showMessage("Incident saved", 4000)
+        try:
+            note = self.services.near_repeat.note_on_recording(saved.id)
+        except RuralWatchError:
+            note = ""
+        self.statusBar().showMessage(f"Incident saved. {note}" if note else "Incident saved", 12000 if note else 4000)
         self.refresh()
         self.select_incident(saved.id)
 

@@ -54,3 +54,28 @@ def test_zones_of_recent_thefts_are_drawn_in_the_legend_and_can_be_switched_off(
     qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.nearRepeatZoneCount()") == 1, timeout=10_000)
     assert _radii(qtbot, window) == [400]
     assert window.problems == []
+
+
+def test_recording_a_theft_in_the_window_tells_the_officer_its_zone(qtbot, services, window):
+    from PySide6.QtCore import QDateTime
+
+    from ruralwatch.ui.incident_form import UK
+
+    services.near_repeat.set_zone_settings(400, 14)
+    services.incidents.record(IncidentInput(kind="equipment_theft", occurred_start="2026-11-20 10:00",
+                                            grid_ref="TL 61234 32556", place="Hall Farm"))
+    form = window.new_incident()
+    form.kind.setCurrentIndex(form.kind.findData("fuel_theft"))
+    form.grid_ref.setText("TL 61234 32456")  # 100 m south of the theft at Hall Farm
+    form.place.setText("Brook Farm")
+    when = QDateTime.fromString("2026-11-23 10:00", "yyyy-MM-dd HH:mm")
+    when.setTimeZone(UK)
+    for edit in (form.occurred_start, form.occurred_end, form.reported_at):
+        edit.setDateTime(when)
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+        form.save()
+    assert form.saved is not None
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Incident saved. Near-repeat risk zone: 400 m round it until 2026-12-07 10:00")
+    assert "1 earlier incident(s) inside it, the latest equipment theft at Hall Farm 100 m away, 3 day(s) before" \
+        in message

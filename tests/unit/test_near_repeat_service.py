@@ -116,3 +116,15 @@ def test_active_zones_are_thefts_within_the_days(services: Services) -> None:
     assert geojson["features"][0]["properties"]["radius_m"] == 400.0
     assert geojson["features"][0]["properties"]["kind"] == "Farm burglary"
     assert services.near_repeat.active_zones(now=datetime(2024, 7, 1, tzinfo=UTC)) == []
+
+
+def test_the_note_on_recording_names_the_zone_and_the_latest_earlier_incident(services: Services) -> None:
+    services.near_repeat.set_zone_settings(400, 14)
+    _record(services, "equipment_theft", "2024-05-01 10:00", place="Hall Farm")
+    second = _record(services, "fuel_theft", "2024-05-10 10:00", east_m=250, place="Grange")
+    assert services.near_repeat.note_on_recording(second) == (
+        "Near-repeat risk zone: 400 m round it until 2024-05-24 10:00; 1 earlier incident(s) inside it, the latest "
+        "equipment theft at Hall Farm 250 m away, 9 day(s) before.")
+    alone = _record(services, "farm_burglary", "2024-05-20 10:00", east_m=5000)
+    assert services.near_repeat.note_on_recording(alone).endswith("; no earlier incidents inside it.")
+    assert services.near_repeat.note_on_recording(_record(services, "fly_tipping", "2024-05-21 10:00")) == ""
