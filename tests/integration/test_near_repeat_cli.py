@@ -35,13 +35,14 @@ def incidents(db_path: Path) -> list[str]:
 
 
 def test_near_repeat_json_finds_the_pairs_and_saves_the_zone(cli, incidents):
-    result = cli("analysis", "near-repeat", "--kinds", "farm_burglary", "--iterations", "39", "--save", "--json")
+    result = cli("analysis", "near-repeat", "--kinds", "farm_burglary,fuel_theft", "--iterations", "39", "--save",
+                 "--json")
     assert result.code == 0, result
     data = result.json()
     assert data["incidents"] == 60 and data["pairs"] == 60 * 59 // 2
     assert data["raised"][0][0] and data["p_value"][0][0] == 0.025
     assert data["suggested_zone"] == {"metres": 200.0, "days": 7} and data["saved"]
-    assert data["query"]["kinds"] == ["farm_burglary"]
+    assert data["query"]["kinds"] == ["farm_burglary", "fuel_theft"]
     settings = cli("analysis", "zone-settings", "--json").json()
     assert (settings["metres"], settings["days"], settings["source"]) == (200.0, 7, "knox")
 

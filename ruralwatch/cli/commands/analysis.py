@@ -74,7 +74,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     near = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
     knox = near.add_parser("near-repeat", help="Knox test: pairs of incidents close in space and time, against "
                                                "chance (Monte Carlo)")
-    knox.add_argument("--kinds", nargs="+", default=[], metavar="KIND", help="incident kinds (default: all)")
+    knox.add_argument("--kinds", nargs="+", default=[], metavar="KIND",
+                      help="incident kinds, spaces or commas between them (default: all)")
     knox.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (UK), inclusive")
     knox.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day (UK), inclusive")
     knox.add_argument("--iterations", type=int, default=99, metavar="N", help="permutations of the dates (99)")
@@ -120,7 +121,7 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
     service = NearRepeatService(store)
     if args.action == "near-repeat":
         query = KnoxQuery(
-            kinds=tuple(args.kinds),
+            kinds=tuple(kind.strip() for arg in args.kinds for kind in arg.split(",") if kind.strip()),
             date_from=times.parse_date(args.date_from, "from") if args.date_from else None,
             date_to=times.parse_date(args.date_to, "to") if args.date_to else None,
             iterations=args.iterations, seed=args.seed,
