@@ -172,3 +172,15 @@ def test_permuting_dates_keeps_both_marginal_totals(points: list[tuple[int, int,
     assert np.allclose(result.expected.sum(axis=0), observed.sum(axis=0))
     assert np.allclose(result.expected.sum(axis=1), observed.sum(axis=1))
     assert ((result.p_values > 0) & (result.p_values <= 1)).all()
+
+
+def test_a_cell_of_one_or_two_pairs_is_never_called_raised() -> None:
+    # Two pairs 50 m and a day apart among 60 incidents spread over 20 km and a year: unusual, but too few.
+    rng = np.random.default_rng(11)
+    x, y, t = rng.uniform(0, 20_000, 60), rng.uniform(0, 20_000, 60), rng.integers(0, 365, 60)
+    x[1], y[1], t[1] = x[0] + 50, y[0], t[0] + 1
+    x[3], y[3], t[3] = x[2], y[2] + 50, t[2] + 1
+    result = knox_test(x, y, t, iterations=99, seed=4)
+    assert result.observed[0, 0] >= 2 and result.p_values[0, 0] < 0.05
+    assert not result.raised[0, 0] and result.suggested_zone() is None
+    assert "at least 5 pairs" in result.summary()
