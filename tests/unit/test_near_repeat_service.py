@@ -128,3 +128,19 @@ def test_the_note_on_recording_names_the_zone_and_the_latest_earlier_incident(se
     alone = _record(services, "farm_burglary", "2024-05-20 10:00", east_m=5000)
     assert services.near_repeat.note_on_recording(alone).endswith("; no earlier incidents inside it.")
     assert services.near_repeat.note_on_recording(_record(services, "fly_tipping", "2024-05-21 10:00")) == ""
+
+
+def test_the_demo_has_a_near_repeat_pattern_the_knox_test_finds_and_live_zones(store: Store) -> None:
+    from ruralwatch.services.demo import NEAR_REPEAT_COUNT, load_demo
+
+    now = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    services = Services.build(store, clock=lambda: now)
+    assert load_demo(services.incidents, count=600, now=now) == 600
+    run = services.near_repeat.knox(KnoxQuery(kinds=("equipment_theft",), iterations=99))
+    assert run.result.observed[0, 0] >= 3 * 6  # three series of four farms: six close pairs each
+    assert run.result.suggested_zone() == (200.0, 7)
+    services.near_repeat.save_knox_zone(run)
+    zones = services.near_repeat.active_zones()
+    latest = max(zones, key=lambda z: z.occurred_start)
+    assert "near Radwinter" in latest.place and len(latest.earlier) == 3
+    assert latest.radius_m == 200.0 and NEAR_REPEAT_COUNT == 12
