@@ -7,8 +7,9 @@ The window is maximised on the screen, as a user's would be, so the pictures sho
 size must be the one asked for (the script checks it): `--size 1366x768` (the default) writes every picture into
 docs/screenshots/; `--size 1920x1080` (under `Xvfb -screen 0 1920x1080x24`) writes the few window-sized ones
 (main window, patrol plan, patrol log, hotspots) into docs/screenshots/1920x1080/. `--only force`: only the
-pictures of another force than Essex. Re-run after changing the window so the guide stays true. Running as root,
-add QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu".
+pictures of another force than Essex; `--only near-repeat`: only the Knox tab and the near-repeat zones. Re-run
+after changing the window so the guide stays true. Running as root, add
+QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu".
 
 The clock is fixed (DEMO_NOW, moved forward by hand through the patrol log) and the demo data has a fixed seed,
 so the screenshots only change when the app does. Page 1 of the briefing pack is rendered with Qt's own PDF
@@ -147,7 +148,8 @@ def main() -> int:
     global OUT, WANTED, SCREEN
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="1366x768", choices=sorted(SIZES), help="the display's size")
-    parser.add_argument("--only", choices=["force"], help="only the pictures of another force")
+    parser.add_argument("--only", choices=["force", "near-repeat"],
+                        help="only the pictures of another force, or of near repeats")
     parser.add_argument("--large-text", action="store_true",
                         help="with View ▸ Larger text on, to check that nothing is cut off (use with --out)")
     parser.add_argument("--out", type=Path, help="write the pictures here instead of docs/screenshots/")
@@ -173,6 +175,19 @@ def main() -> int:
         app.quit()
         return 0
     with tempfile.TemporaryDirectory() as folder:
+        if args.only == "near-repeat":
+            store = create_database(Path(folder) / "demo.db", ADMIN, ADMIN_PASSWORD, display_name="PC Jo Smith")
+            services = Services.build(store)
+            load_demo(services.incidents, seed=SEED, now=DEMO_NOW)
+            services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
+            window = MainWindow(services, Path(folder) / "page")
+            show_and_wait_for_map(window)
+            maximise(window)
+            near_repeat_screenshots(window, services)
+            window.dispose()
+            store.close()
+            app.quit()
+            return 0
         first_run_screenshot(Path(folder))
         # Signed in as the administrator of an encrypted database, as after the first start.
         store = create_database(Path(folder) / "demo.db", ADMIN, ADMIN_PASSWORD, display_name="PC Jo Smith")
@@ -220,6 +235,7 @@ def main() -> int:
             window.analysis_dock.setMinimumWidth(0)
             window.analysis_dock.hide()
             window.map.show_hotspots({"type": "FeatureCollection", "features": []})
+        near_repeat_screenshots(window, services)
 
         patrol_screenshots(window, services, Path(folder))
         if WANTED is None:
@@ -233,6 +249,29 @@ def main() -> int:
     print(f"screenshots written to {OUT}")
     app.quit()
     return 0
+
+
+# --- near repeats ---------------------------------------------------------------------------------------------
+
+
+def near_repeat_screenshots(window, services: Services) -> None:  # noqa: ANN001 - MainWindow
+    """The Knox tab on the demo's thefts and burglaries, then the live near-repeat zones on the map."""
+    window.analysis_dock.show()
+    window.analysis_dock.setMinimumWidth(dock_width(620))
+    panel = window.analysis
+    panel.tabs.setCurrentIndex(panel.tabs.count() - 1)
+    panel.knox_kinds.setCurrentIndex(0)  # thefts and burglaries
+    run_and_wait(panel.run_knox, panel.knox_ready)
+    wait(500)
+    save(panel, "near-repeat-knox.png")
+    panel.use_knox_zone()
+    window.analysis_dock.setMinimumWidth(0)
+    window.analysis_dock.hide()
+    latest = max(services.near_repeat.active_zones(), key=lambda z: z.occurred_start)
+    window.map.run_js(f"rw.setView({latest.lat}, {latest.lon}, 15)")
+    window.map.run_js("rw.setLegendFolded(false)")
+    wait(2500)
+    save(window, "near-repeat-zones.png")
 
 
 # --- joint patrols --------------------------------------------------------------------------------------------

@@ -478,6 +478,29 @@
     return panelShown[name];
   }
 
+  // Near-repeat risk zones (services/near_repeat.py): a dashed ring of the zone's radius round each recent theft or
+  // burglary, live until its date. On the map by default; the layer control switches it off.
+  const nearRepeatLayer = L.layerGroup().addTo(map);
+  function nearRepeatRing() {
+    return '<svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="' + sym.near_repeat.colour +
+      '" fill-opacity="0.12" stroke="' + sym.near_repeat.outline + '" stroke-width="2" stroke-dasharray="3 2"/></svg>';
+  }
+  function setNearRepeatZones(collection) {
+    nearRepeatLayer.clearLayers();
+    const features = (collection && collection.features) || [];
+    features.forEach((f) => {
+      const p = f.properties;
+      const at = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+      const text = "Near-repeat risk zone: " + p.radius_m + " m round " + p.kind + (p.place ? " at " + p.place : "") +
+        ", until " + p.until + (p.earlier ? "; " + p.earlier + " earlier incident(s) inside" : "");
+      L.circle(at, { radius: p.radius_m, color: sym.near_repeat.outline, weight: 2, dashArray: "6 4",
+        fillColor: sym.near_repeat.colour, fillOpacity: 0.08, className: "rw-near-repeat" })
+        .bindTooltip(escapeHtml(text)).addTo(nearRepeatLayer);
+    });
+    updateLegend();
+    return features.length;
+  }
+
   // The receiver's position (ruralwatch.ui.positioning): a dot with a circle of its horizontal accuracy.
   const positionLayer = L.layerGroup().addTo(map);
   let positionDot = null;
@@ -528,6 +551,9 @@
         '" stroke-width="3"/></svg>', "Recorded track"));
     }
     if (map.hasLayer(hotspotBadges)) rows.push(row(hotspotSquare("1", 15), sym.hotspot.name));
+    if (map.hasLayer(nearRepeatLayer) && nearRepeatLayer.getLayers().length) {
+      rows.push(row(nearRepeatRing(), sym.near_repeat.name));
+    }
     return rows.join("");
   }
   function updateLegend() {
@@ -574,6 +600,7 @@
   const overlays = {
     "Incidents": incidentsLayer, "Heatmap": heat, "Published crime (data.police.uk)": contextLayer,
     "Hotspots": hotspotLayer, "Hotspot numbers": hotspotBadges, "Patrol route": routeLayer,
+    "Near-repeat risk zones": nearRepeatLayer,
   };
   Object.keys(config.overlays).forEach((name) => { overlays[name] = window[config.overlays[name]]; });
   const layers = L.control.layers(baseLayers, overlays, { collapsed: true }).addTo(map);
@@ -597,6 +624,15 @@
     hotspotCount: () => hotspotLayer.getLayers().length,
     setRoute: setRoute,
     clearRoute: clearRoute,
+    setNearRepeatZones: setNearRepeatZones,
+    nearRepeatZoneCount: () => nearRepeatLayer.getLayers().length,
+    setNearRepeatVisible: (on) => {
+      if (on) map.addLayer(nearRepeatLayer); else map.removeLayer(nearRepeatLayer);
+      updateLegend();
+      return map.hasLayer(nearRepeatLayer);
+    },
+    nearRepeatOnMap: () => map.hasLayer(nearRepeatLayer),
+    legendText: () => (legendDiv ? legendDiv.textContent : ""),
     setPosition: setPosition,
     clearPosition: clearPosition,
     setTrack: setTrack,

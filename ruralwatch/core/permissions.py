@@ -44,7 +44,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "roster.view": ("See people, duties and hours", ALL),
     "roster.edit": ("Edit people, duties and assignments; auto-fill", frozenset({"coordinator", "administrator"})),
     "roster.own_availability": ("Give one's own availability", ALL),
-    "analysis.run": ("Run hotspots, accuracy and harm analyses",
+    "analysis.run": ("Run hotspots, accuracy, harm and near-repeat (Knox) analyses; set the near-repeat zone",
                      frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
     "harm.edit": ("Change crime harm weights", frozenset({"analyst", "administrator"})),
     "import.published": ("Import published crime (data.police.uk)",

@@ -3,6 +3,7 @@
 Page 1 carries the patrol details, crew, contact points and a vector map (no tiles, no network) drawn true to
 shape on the British National Grid: the patrol area, district and ward outlines for context, the route through
 the numbered stops, and recent incidents as lettered markers in their kind colours (as on the app's map).
+Near-repeat risk zones live during the patrol are dashed rings to scale on the map and a table of their own.
 Then come the stop list, recent incidents and vehicles of interest; long tables flow on with their header row
 repeated. Times are UK local time. The data arrives as plain frozen dataclasses the caller fills from the store.
 """
@@ -29,7 +30,7 @@ from ruralwatch.core.kinds import is_kind, kind_by_key
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.io import pdf_common as pdf
 from ruralwatch.mapping import boundaries
-from ruralwatch.mapping.symbols import BASE, ROUTE_COLOUR, STOP
+from ruralwatch.mapping.symbols import BASE, NEAR_REPEAT, ROUTE_COLOUR, STOP
 from ruralwatch.mapping.symbols import ROUTE as ROUTE_SYMBOL
 from ruralwatch.patrols.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 
@@ -74,6 +75,20 @@ class VehicleOfInterest:
 
 
 @dataclass(frozen=True)
+class BriefingZone:
+    """A near-repeat risk zone (ruralwatch.services.near_repeat): the ring round an incident, live until `until`."""
+
+    kind: str  # a key of ruralwatch.core.kinds
+    place: str
+    lat: float
+    lon: float
+    radius_m: float
+    occurred: datetime
+    until: datetime
+    earlier: int  # earlier incidents inside it
+
+
+@dataclass(frozen=True)
 class CrewLine:
     name: str
     role: str  # a key of PERSON_ROLES (or free text)
@@ -113,6 +128,8 @@ class Briefing:
     route_path: tuple[tuple[float, float], ...] = ()
     # Districts and wards drawn round the route for context: the chosen force's (Essex's when not given).
     context: boundaries.AreaSet | None = field(default=None, compare=False, repr=False)
+    # Near-repeat risk zones in the area, live when the patrol starts.
+    zones: tuple[BriefingZone, ...] = ()
 
 
 # --- the document --------------------------------------------------------------------------------------------
@@ -138,6 +155,8 @@ def briefing_story(briefing: Briefing) -> list[Flowable]:
     story += pdf.section("Contact points", _contacts_table(briefing.contacts), "No contact points listed.")
     story.append(KeepTogether([pdf.heading("Map"), patrol_map(briefing)]))
     story += pdf.section("Stops", _stops_table(briefing), "No stops planned.")
+    story += pdf.section("Near-repeat risk zones in this area", _zones_table(briefing.zones),
+                         "No near-repeat risk zones live in this area.")
     story += pdf.section(f"Recent incidents (last {RECENT_DAYS} days)", _incidents_table(briefing.incidents),
                          f"No incidents in the last {RECENT_DAYS} days.")
     story += pdf.section("Vehicles of interest", _vehicles_table(briefing.vehicles), "No vehicles of interest.")
@@ -205,6 +224,19 @@ def _incidents_table(incidents: Sequence[BriefingIncident]) -> Flowable | None:
             place += f'<br/><font size="7.5" color="#5f6368">{pdf.text(i.description.strip())}</font>'
         rows.append([_when(i.occurred), kind, pdf.markup(place), i.crime_reference])
     return pdf.data_table(["When", "Kind", "Place", "Crime reference"], rows, [17, 20, 45, 18])
+
+
+def _zones_table(zones: Sequence[BriefingZone]) -> Flowable | None:
+    if not zones:
+        return None
+    rows: list[list[Flowable | str]] = []
+    for z in sorted(zones, key=lambda z: _utc(z.occurred), reverse=True):
+        colour, letter, name = _kind_style(z.kind)
+        kind = pdf.markup(f'<font color="{colour}"><b>{pdf.text(letter)}</b></font>&nbsp;&nbsp;{pdf.text(name)}')
+        rows.append([_when(z.occurred), kind, z.place, f"{z.radius_m:g} m", _when(z.until),
+                     str(z.earlier) if z.earlier else ""])
+    return pdf.data_table(["Incident", "Kind", "Place", "Radius", "Risk until", "Earlier inside"], rows,
+                          [17, 20, 27, 9, 17, 10], right=(3, 5))
 
 
 def _vehicles_table(vehicles: Sequence[VehicleOfInterest]) -> Flowable | None:
@@ -334,6 +366,8 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     context_drawn = _add_context(clip, view, markers, b.context)
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
+    for zone, (e, n) in zip(b.zones, _project([(z.lat, z.lon) for z in b.zones]), strict=True):
+        _add_zone(clip, *view.xy(e, n), max(zone.radius_m * view.scale, 2.0))
     # A patrol with a base goes out from it and back to it: the loop is part of the planned travel. Timed by road,
     # the line follows the roads the times were worked out on.
     if b.route_path:
@@ -558,6 +592,13 @@ def _add_start_marker(group: Group, x: float, y: float) -> None:
     group.add(_rect(x - 1.2, y - 5.5, 2.4, 3.6, fillColor=line, strokeColor=None))
 
 
+def _add_zone(group: Group, x: float, y: float, radius: float) -> None:
+    """A near-repeat risk zone: a dashed ring of its radius, lightly filled, in the map page's colours."""
+    colour = colors.HexColor(NEAR_REPEAT.colour)
+    group.add(Circle(x, y, radius, fillColor=colors.Color(colour.red, colour.green, colour.blue, alpha=0.1),
+                     strokeColor=colors.HexColor(NEAR_REPEAT.outline), strokeWidth=1.2, strokeDashArray=[3, 2]))
+
+
 def _add_incident_marker(group: Group, x: float, y: float, kind: str, radius: float = 4.6) -> None:
     colour, letter, _ = _kind_style(kind)
     group.add(Circle(x, y, radius, fillColor=colors.HexColor(colour), strokeColor=colors.white, strokeWidth=0.6))
@@ -606,6 +647,8 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
         items.append(("route", ROUTE_SYMBOL.name))
     if b.area_outline:
         items.append(("area", "Patrol area"))
+    if b.zones:
+        items.append(("zone", NEAR_REPEAT.name))
     seen: list[str] = []
     for incident in located:
         if incident.kind not in seen:
@@ -635,6 +678,8 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
             group.add(Line(cx - 7, cy, cx + 7, cy, strokeColor=ROUTE, strokeWidth=1.8))
         elif symbol == "area":
             group.add(_rect(cx - 6, cy - 4, 12, 8, fillColor=AREA_FILL, strokeColor=AREA_LINE, strokeWidth=1))
+        elif symbol == "zone":
+            _add_zone(group, cx, cy, 5.5)
         else:
             _add_incident_marker(group, cx, cy, symbol.split(":", 1)[1])
         group.add(String(x + 16, cy - 2.4, name, fontName=pdf.FONT, fontSize=font_size, fillColor=pdf.INK))

@@ -4,7 +4,8 @@ with the kind's letter).
 Each symbol differs from the others by shape and colour, not only by what is written in it: a new user took
 numbered stops, ranked hotspots and cluster counts for one thing, and read "B" and "S" both as an incident kind
 (farm burglary, suspicious activity) and as the patrol's base or start. So no symbol here carries a letter, and
-the shapes are: a teardrop pin (stop), a house (base), a square (hotspot cell), a haloed circle (cluster).
+the shapes are: a teardrop pin (stop), a house (base), a square (hotspot cell), a haloed circle (cluster), a
+dashed ring drawn to scale (near-repeat risk zone: its radius in metres round the incident).
 The page gets them through RW_CONFIG; the briefing draws the same shapes in the same colours.
 """
 
@@ -29,4 +30,6 @@ BASE = MapSymbol("base", "Base (start and finish)", "house", "#000000", "#ffffff
 ROUTE = MapSymbol("route", "Patrol route", "line", ROUTE_COLOUR, ROUTE_COLOUR, "")
 HOTSPOT = MapSymbol("hotspot", "Hotspot cell (rank)", "square", "#7f0000", "#ffffff", "#")
 CLUSTER = MapSymbol("cluster", "Several incidents (zoom in)", "halo-circle", "#6ecc39", "#b5e28c", "#")
-SYMBOLS: tuple[MapSymbol, ...] = (STOP, BASE, ROUTE, HOTSPOT, CLUSTER)
+# Deep purple and dashed: no incident kind is a ring, and the hotspot squares are red.
+NEAR_REPEAT = MapSymbol("near_repeat", "Near-repeat risk zone", "dashed-ring", "#6a1b9a", "#6a1b9a", "")
+SYMBOLS: tuple[MapSymbol, ...] = (STOP, BASE, ROUTE, HOTSPOT, CLUSTER, NEAR_REPEAT)

@@ -18,6 +18,7 @@ from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.harm import HarmService
 from ruralwatch.services.hours import HoursService
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.near_repeat import NearRepeatService
 from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.published import PublishedCrimeService
@@ -51,6 +52,7 @@ class Services:
     backups: BackupService
     vehicles: VehicleListService
     roads: RoadService
+    near_repeat: NearRepeatService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -85,4 +87,5 @@ class Services:
             backups=BackupService(store, clock=clock),
             vehicles=VehicleListService(store, hub, clock=clock),
             roads=roads,
+            near_repeat=NearRepeatService(store, hub, clock=clock),
         )

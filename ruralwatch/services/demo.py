@@ -2,7 +2,9 @@
 
 Patterns follow what RET officers describe: hare coursing after harvest (September-March) at dawn and dusk
 and at weekends, with the same suspect vehicles seen again and again; GPS units taken in spring and
-autumn before drilling; quad bikes all year; encampments in summer. Every row is flagged `synthetic`.
+autumn before drilling; quad bikes all year; encampments in summer. A full-size demo (500 incidents or more) ends
+with three near-repeat series of GPS thefts (four farms within 200 m in eight days; the latest a day before `now`),
+so the Knox test finds the pattern and the map shows live near-repeat zones. Every row is flagged `synthetic`.
 Ids are derived from the seed, so loading the same seed twice adds nothing; loading it after
 `ruralwatch demo --remove` restores the removed incidents.
 
@@ -186,7 +188,8 @@ def demo_incidents(
     pool = _vrm_pool(rng)
     kinds = [k for k, _ in KIND_WEIGHTS]
     weights = [w for _, w in KIND_WEIGHTS]
-    for index in range(count):
+    series = count >= NEAR_REPEAT_FROM
+    for index in range(count - NEAR_REPEAT_COUNT if series else count):
         kind = rng.choices(kinds, weights)[0]
         day = _pick_day(rng, kind, start, days)
         occurred = _occurred(rng, kind, day)
@@ -214,6 +217,53 @@ def demo_incidents(
             inp.crime_reference = f"42/{rng.randint(100000, 999999)}/{occurred.year % 100:02d}"
         _add_kind_details(rng, inp, kind, occurred, end, pool)
         yield str(uuid.uuid5(DEMO_NAMESPACE, f"{seed}:{index}")), inp
+    if series:
+        yield from _near_repeat_series(seed, now)
+
+
+# A demo of at least this many incidents ends with the near-repeat series (they are part of the count, so smaller
+# demos, which the tests use by the dozen, are exactly as they were).
+NEAR_REPEAT_FROM = 500
+# (village, days before `now` of each theft); the farms lie within 200 m of each other (metres east, north).
+NEAR_REPEAT_SERIES: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("Radwinter", (8, 6, 3, 1)), ("Felsted", (157, 155, 152, 150)), ("Steeple Bumpstead", (337, 334, 332, 330)),
+)
+NEAR_REPEAT_OFFSETS_M = ((0.0, 0.0), (90.0, 40.0), (-60.0, 80.0), (40.0, -90.0))
+NEAR_REPEAT_COUNT = sum(len(days) for _village, days in NEAR_REPEAT_SERIES)
+
+
+def _near_repeat_series(seed: int, now: datetime) -> Iterator[tuple[str, IncidentInput]]:
+    """GPS units taken from neighbouring farms days apart: the near repeats of the issue's demo."""
+    rng = random.Random(f"{seed}:near-repeat")
+    villages = {v.name: v for v in VILLAGES}
+    number = 0
+    for name, days_before in NEAR_REPEAT_SERIES:
+        village = villages[name]
+        lat0 = village.lat + rng.uniform(-0.01, 0.01)
+        lon0 = village.lon + rng.uniform(-0.015, 0.015)
+        for days, (east_m, north_m) in zip(days_before, NEAR_REPEAT_OFFSETS_M, strict=True):
+            occurred = (now - timedelta(days=days)).replace(hour=rng.randint(0, 4), minute=rng.choice((0, 15, 30, 45)),
+                                                          second=0, microsecond=0)
+            make, model = rng.choice(EQUIPMENT["gps_unit"])
+            reporter_number = rng.randint(0, 999)
+            inp = IncidentInput(
+                kind="equipment_theft", subkind="gps_unit", occurred_start=occurred,
+                reported_at=min(occurred + timedelta(hours=rng.randint(3, 8)), now),
+                lat=round(lat0 + north_m / 111_320, 6),
+                lon=round(lon0 + east_m / (111_320 * math.cos(math.radians(lat0))), 6),
+                place=f"{rng.choice(FARM_FIRST)} {rng.choice(FARM_SECOND)}, near {village.name}",
+                description="GPS unit taken from tractor cab in yard; neighbouring farms hit days before.",
+                status=_status(rng, days), reporter_name=f"Demo reporter {reporter_number}",
+                reporter_phone=f"01632 960{reporter_number:03d}",
+            )
+            low, high = EQUIPMENT_VALUE_GBP["gps_unit"]
+            inp.items.append(StolenItemInput(
+                category="gps_unit", description=f"{make} {model}", make=make, model=model,
+                serial_number=f"DEMO{rng.randint(10000, 99999)}", marking=rng.choice(("none", "cesar", "datatag")),
+                value_gbp=Decimal(rng.randrange(low, high, 50)),
+            ))
+            yield str(uuid.uuid5(DEMO_NAMESPACE, f"{seed}:near-repeat:{number}")), inp
+            number += 1
 
 
 def _add_kind_details(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from ruralwatch.core.errors import RuralWatchError
@@ -147,3 +147,45 @@ def _mappings_text(value: dict[str, dict[str, str]]) -> str:
 
 VEHICLE_LIST_MAPPINGS: Policy[dict[str, dict[str, str]]] = Policy(
     "vehicles.list_mappings", {}, _mappings, _mappings_text)
+
+
+# --- near repeats: the risk zone round an incident (services/near_repeat.py) -------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedKnoxZone:
+    """The zone a Knox test justified, kept when the analyst saved it: the default for the zone settings."""
+
+    metres: float
+    days: int
+    incidents: int
+    iterations: int
+    p_value: float  # of the nearest cell (first distance band, first time band)
+    ratio: float
+    kinds: list[str] = field(default_factory=list)
+    run_at: str = ""
+
+
+def _optional(kind: Callable[[str], T]) -> Callable[[str], T | None]:
+    return lambda text: kind(text)
+
+
+def _optional_text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _saved_knox(text: str) -> SavedKnoxZone | None:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("not a saved Knox zone")
+    return SavedKnoxZone(**value)
+
+
+def _saved_knox_text(value: SavedKnoxZone | None) -> str:
+    return "" if value is None else json.dumps(asdict(value), sort_keys=True)
+
+
+# None: not set here, so the saved Knox zone (else the default) applies.
+NEAR_REPEAT_METRES: Policy[float | None] = Policy("near_repeat.zone_metres", None, _optional(float), _optional_text)
+NEAR_REPEAT_DAYS: Policy[int | None] = Policy("near_repeat.zone_days", None, _optional(int), _optional_text)
+KNOX_ZONE: Policy[SavedKnoxZone | None] = Policy("near_repeat.knox_zone", None, _saved_knox, _saved_knox_text)

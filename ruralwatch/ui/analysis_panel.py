@@ -1,10 +1,11 @@
-"""The analyst's panel: hotspots, forecast accuracy, harm by area and timing, all run off the UI thread."""
+"""The analyst's panel: hotspots, forecast accuracy, harm by area, timing and near repeats (the Knox test), all
+run off the UI thread."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.kinds import KINDS
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
 from ruralwatch.mapping.geography import Geography
 from ruralwatch.services.analysis import (
@@ -43,9 +46,10 @@ from ruralwatch.services.analysis import (
     HotspotRun,
 )
 from ruralwatch.services.container import Services
+from ruralwatch.services.near_repeat import ZONE_KINDS, KnoxQuery, KnoxRun
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.tasks import Progress
+from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.widgets import make_table, vocab_combo
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -150,17 +154,21 @@ class AnalysisPanel(QWidget):
     areas_ready = Signal(object)
     timing_ready = Signal(object)
     report_saved = Signal(object)  # Path
+    knox_ready = Signal(object)  # KnoxRun
+    knox_zone_saved = Signal(object)  # SavedKnoxZone
 
     def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.ops = ops
         self.last_run: HotspotRun | None = None
+        self.last_knox: KnoxRun | None = None
         tabs = QTabWidget()
         tabs.addTab(self._hotspots_tab(), "Hotspots")
         tabs.addTab(self._accuracy_tab(), "Accuracy")
         tabs.addTab(self._areas_tab(), "Areas")
         tabs.addTab(self._time_tab(), "Time")
+        tabs.addTab(self._near_repeat_tab(), "Near-repeat (Knox)")
         self.tabs = tabs
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -542,3 +550,130 @@ class AnalysisPanel(QWidget):
             path = Path(chosen)
         self.tabs.widget(3).grab().save(str(path), "PNG")
         return path
+
+    # --- near repeats -------------------------------------------------------------------------------------
+
+    def _near_repeat_tab(self) -> QWidget:
+        page = QWidget()
+        self.knox_kinds = QComboBox()
+        self.knox_kinds.addItem("Thefts and burglaries", ZONE_KINDS)
+        self.knox_kinds.addItem("All kinds", ())
+        for kind in KINDS:
+            self.knox_kinds.addItem(kind.name, (kind.key,))
+        self.knox_from = QLineEdit()
+        self.knox_from.setPlaceholderText("from YYYY-MM-DD (optional)")
+        self.knox_to = QLineEdit()
+        self.knox_to.setPlaceholderText("to YYYY-MM-DD (optional)")
+        self.knox_iterations = QSpinBox()
+        self.knox_iterations.setRange(19, 9999)
+        self.knox_iterations.setValue(99)
+        self.knox_iterations.setToolTip("Permutations of the dates: 99 gives p down to 0.01, 999 down to 0.001")
+        period = QHBoxLayout()
+        period.addWidget(self.knox_from)
+        period.addWidget(self.knox_to)
+        form = QFormLayout()
+        form.addRow("&Kinds", self.knox_kinds)
+        form.addRow(_buddy("&Period", self.knox_from), period)
+        form.addRow("Permutatio&ns", self.knox_iterations)
+        self.knox_button = QPushButton("Run the Knox t&est")
+        self.knox_button.clicked.connect(self.run_knox)
+        self.knox_use = QPushButton("&Use as the near-repeat zone")
+        self.knox_use.setToolTip("Zones round new incidents take the distance and days this result justifies")
+        self.knox_use.setEnabled(False)
+        self.knox_use.clicked.connect(self.use_knox_zone)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.knox_button)
+        buttons.addWidget(self.knox_use)
+        self.knox_status = _status_label("Pairs of our incidents close in space and time, against chance: Knox ratio "
+                                         "(observed / expected pairs); highlighted cells are significantly raised.")
+        self.knox_table = _table()
+        self.knox_summary = QLabel()
+        self.knox_summary.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.knox_status)
+        layout.addWidget(self.knox_table, 1)
+        layout.addWidget(self.knox_summary)
+        return page
+
+    def knox_query(self) -> KnoxQuery:
+        def day(edit: QLineEdit, name: str) -> date | None:
+            text = edit.text().strip()
+            if not text:
+                return None
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise ValidationError.single(name, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+        return KnoxQuery(kinds=tuple(self.knox_kinds.currentData()), date_from=day(self.knox_from, "from"),
+                         date_to=day(self.knox_to, "to"), iterations=self.knox_iterations.value())
+
+    def run_knox(self) -> BackgroundTask | None:
+        try:
+            query = self.knox_query()
+        except ValidationError as exc:
+            self.knox_status.setText(f"Not done: {exc}")
+            self.knox_status.setStyleSheet(theme.error_style(bold=False))
+            return None
+        self.knox_use.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.knox_status.setText(f"Not done: {exc}")
+            self.knox_status.setStyleSheet(theme.error_style(bold=False))
+
+        def cancelled(_exc: BaseException) -> None:
+            self.knox_status.setText("Knox test cancelled")
+            self.knox_status.setStyleSheet("")
+
+        self.knox_status.setText("Running the Knox test…")
+        self.knox_status.setStyleSheet("")
+        return self.ops.run("Running the Knox test",
+                            lambda services, progress: services.near_repeat.knox(query, progress),
+                            self._show_knox, on_failed=failed, on_cancelled=cancelled)
+
+    def _show_knox(self, run: KnoxRun) -> None:
+        self.last_knox = run
+        result = run.result
+        ratios, raised = result.ratios, result.raised
+        rows = []
+        for i, label in enumerate(result.bands.distance_labels):
+            cells: list[Any] = [label]
+            for j in range(len(result.bands.time_labels)):
+                ratio = ratios[i, j]
+                cells.append("-" if pd.isna(ratio) else f"{ratio:.2f}" + (" *" if raised[i, j] else ""))
+            rows.append(cells)
+        _fill_table(self.knox_table, ["Distance"] + result.bands.time_labels, rows)
+        strong = theme.heat_tone(0.8)
+        for i in range(len(result.bands.distance_labels)):
+            for j in range(len(result.bands.time_labels)):
+                item = self.knox_table.item(i, j + 1)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(f"{int(result.observed[i, j]):,} pairs observed, {result.expected[i, j]:,.1f} "
+                                f"expected; p = {result.p_values[i, j]:.3f}"
+                                + ("; risk significantly raised" if raised[i, j] else ""))
+                if raised[i, j]:
+                    item.setBackground(strong.background)
+                    item.setForeground(strong.text)
+        self.knox_status.setText(
+            f"{result.incidents:,} incidents ({run.first} to {run.last}), {result.pairs:,} pairs, "
+            f"{result.iterations} permutations, {result.seconds:.1f} s. Knox ratio: observed / expected pairs; "
+            "* and highlighted: significantly raised (p < 0.05). Hover a cell for its counts.")
+        self.knox_status.setStyleSheet("")
+        self.knox_summary.setText(result.summary())
+        self.knox_use.setEnabled(result.suggested_zone() is not None
+                                 and self.services.store.actor.can("analysis.run"))
+        self.knox_ready.emit(run)
+
+    def use_knox_zone(self) -> None:
+        if self.last_knox is None:
+            return
+        try:
+            saved = self.services.near_repeat.save_knox_zone(self.last_knox)
+        except ValidationError as exc:
+            self.knox_status.setText(f"Not saved: {exc}")
+            return
+        self.knox_status.setText(f"Near-repeat zones now default to {saved.metres:g} m and {saved.days} days "
+                                 "(Settings can still set their own).")
+        self.knox_zone_saved.emit(saved)

@@ -455,6 +455,12 @@ class MainWindow(QMainWindow):
 
     def refresh_map(self) -> None:
         self.map.show_incidents(self.service.map_json(self.model.filter))
+        self.refresh_near_repeat_zones()
+
+    def refresh_near_repeat_zones(self) -> None:
+        """The near-repeat risk zones live now (recent thefts and burglaries), whatever the table's filter."""
+        zones = self.services.near_repeat
+        self.map.show_near_repeat_zones(zones.zones_geojson(zones.active_zones()))
 
     def refresh_context(self) -> None:
         """Published crime for its own grey map layer (only when some has been imported)."""
@@ -564,6 +570,8 @@ class MainWindow(QMainWindow):
     def _on_change(self, change: Change) -> None:
         if change.topic == "incidents":
             self._refresh_timer.start()
+        elif change.topic == "near_repeat":  # the zone's metres or days changed
+            self.refresh_near_repeat_zones()
         elif change.topic == "basemaps":
             self.tile_handler.forget()
             self.basemap_actions.reload()
@@ -706,7 +714,11 @@ class MainWindow(QMainWindow):
         return form
 
     def _on_form_saved(self, saved: Incident) -> None:
-        self.statusBar().showMessage("Incident saved", 4000)
+        try:
+            note = self.services.near_repeat.note_on_recording(saved.id)
+        except RuralWatchError:
+            note = ""
+        self.statusBar().showMessage(f"Incident saved. {note}" if note else "Incident saved", 12000 if note else 4000)
         self.refresh()
         self.select_incident(saved.id)
 

@@ -178,6 +178,14 @@ class MapView(QWebEngineView):
     def show_hotspots(self, collection: dict[str, Any], callback: Callable[[int], None] | None = None) -> None:
         self.run_js(f"rw.setHotspots({json.dumps(collection, separators=(',', ':'))})", callback)
 
+    def show_near_repeat_zones(self, collection: dict[str, Any],
+                               callback: Callable[[int], None] | None = None) -> None:
+        """Near-repeat risk zones (NearRepeatService.zones_geojson): dashed rings of their radius, in the legend."""
+        self.run_js(f"rw.setNearRepeatZones({json.dumps(collection, separators=(',', ':'))})", callback)
+
+    def set_near_repeat_visible(self, on: bool) -> None:
+        self.run_js(f"rw.setNearRepeatVisible({json.dumps(on)})")
+
     def focus_hotspot(self, rank: int) -> None:
         self.run_js(f"rw.focusHotspot({int(rank)})")
 

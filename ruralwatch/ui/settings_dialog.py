@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.paths import location_is_choosable, resolve_db_path
@@ -132,6 +133,20 @@ class SettingsDialog(QDialog):
         form.addRow(self.review_button)
         self._guard(retention, "data.purge", role)
         layout.addWidget(retention)
+
+        near = QGroupBox("Near-repeat risk zones (this database)")
+        form = QFormLayout(near)
+        self.zone_metres = QSpinBox(minimum=50, maximum=5000, singleStep=50, suffix=" m")
+        self.zone_metres.setToolTip("The ring drawn round each recent theft or burglary on the map and in briefings")
+        self.zone_days = QSpinBox(minimum=1, maximum=365, suffix=" days")
+        form.addRow("&Zone radius round an incident", self.zone_metres)
+        form.addRow("Live for the ne&xt", self.zone_days)
+        self.zone_source = QLabel()
+        self.zone_source.setWordWrap(True)
+        self.zone_source.setStyleSheet(theme.hint_style())
+        form.addRow(self.zone_source)
+        self._guard(near, "analysis.run", role)
+        layout.addWidget(near)
 
         geography = QGroupBox("Police force and boundaries (this database)")
         form = QFormLayout(geography)
@@ -312,6 +327,16 @@ class SettingsDialog(QDialog):
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
         self.track_months.setValue(kept.track_months)
         self.central_dsn.setText(self.services.sync.central_dsn())
+        zone = self.services.near_repeat.zone_settings()
+        self.zone_metres.setValue(round(zone.metres))
+        self.zone_days.setValue(zone.days)
+        knox = zone.knox
+        knox_text = (f"The Knox test saved on {times.format_local(knox.run_at)[:10]} ({knox.incidents:,} incidents) "
+                     f"justified {knox.metres:g} m and {knox.days} days (nearest band {knox.ratio:.1f}x, "
+                     f"p = {knox.p_value:.3f})." if knox else "No Knox test result saved (Analysis ▸ Near-repeat).")
+        origin = {"setting": "Set here.", "knox": "From the saved Knox result.",
+                  "default": "The default (400 m, 14 days)."}[zone.source]
+        self.zone_source.setText(f"{origin} {knox_text}")
         self._update_due()
 
     def _show_geography(self) -> None:
@@ -337,6 +362,10 @@ class SettingsDialog(QDialog):
                                                            self.speed.value())
                 if self.dose_radius.value() != round(self.services.patrols.dose_radius_m()):
                     self.services.patrols.set_dose_radius_m(self.dose_radius.value())
+            if actor.can("analysis.run"):
+                zone = self.services.near_repeat.zone_settings()
+                if (self.zone_metres.value(), self.zone_days.value()) != (round(zone.metres), zone.days):
+                    self.services.near_repeat.set_zone_settings(self.zone_metres.value(), self.zone_days.value())
             if actor.can("roster.edit"):
                 self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value(),
                                                self.max_reach.currentData())

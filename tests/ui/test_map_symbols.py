@@ -29,6 +29,10 @@ def _cell(rank: int, lat: float, lon: float) -> dict:
 
 
 HOTSPOTS = {"type": "FeatureCollection", "features": [_cell(1, 52.00, 0.20), _cell(2, 51.97, 0.25)]}
+ZONES = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0.30, 51.93]},
+     "properties": {"id": "z1", "kind": "Farm burglary", "place": "Hall Farm", "radius_m": 400.0,
+                    "until": "2026-12-08 10:00", "earlier": 1}}]}
 
 
 @pytest.fixture
@@ -89,6 +93,7 @@ def test_stops_hotspots_clusters_and_incidents_differ_by_shape_and_colour(qtbot,
     with qtbot.waitSignal(map_view.incidents_shown, timeout=10_000):
         map_view.show_incidents(json.dumps(rows))
     map_view.show_hotspots(HOTSPOTS)
+    map_view.show_near_repeat_zones(ZONES)
     _show_route(qtbot, map_view)
     map_view.run_js("rw.setView(51.85, 0.45, 9)")
     qtbot.waitUntil(lambda: _js(qtbot, map_view, "[document.querySelectorAll('.marker-cluster').length, "

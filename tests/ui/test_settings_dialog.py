@@ -62,3 +62,23 @@ def test_settings_and_first_steps_open_from_the_window(qtbot, window) -> None:
     # The dialog stays for the other steps; the demo's button says it was done and cannot load it twice.
     assert calls == ["demo"] and steps.isVisible()
     assert not demo.isEnabled() and demo.text().endswith("✓")
+
+
+def test_near_repeat_zone_settings_save_only_when_changed(qtbot, services) -> None:
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert (dialog.zone_metres.value(), dialog.zone_days.value()) == (400, 14)
+    assert dialog.zone_source.text().startswith("The default")
+    assert dialog.save()
+    assert services.near_repeat.zone_settings().source == "default"  # untouched: still follows a Knox result
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    again.zone_metres.setValue(250)
+    again.zone_days.setValue(10)
+    assert again.save()
+    zone = services.near_repeat.zone_settings()
+    assert (zone.metres, zone.days, zone.source) == (250.0, 10, "setting")
+    services.store.actor = Actor("sam", "special", "acc-1")
+    read_only = SettingsDialog(services)
+    qtbot.addWidget(read_only)
+    assert not read_only.zone_metres.isEnabled()

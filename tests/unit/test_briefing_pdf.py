@@ -18,6 +18,7 @@ from ruralwatch.io.briefing import (
     Briefing,
     BriefingIncident,
     BriefingStop,
+    BriefingZone,
     ContactPoint,
     CrewLine,
     VehicleOfInterest,
@@ -264,3 +265,30 @@ def test_route_symbols_carry_no_letter_an_incident_kind_uses() -> None:
     assert letters == {"N"}  # only the north arrow
     for name in (STOP.name, BASE.name, ROUTE.name):
         assert name in texts, name
+
+
+ZONE = BriefingZone("equipment_theft", "Hall Farm, Debden", 51.985, 0.272, 400.0, START - timedelta(days=3),
+                    START + timedelta(days=11), 2)
+
+
+def test_near_repeat_zones_are_listed_drawn_to_scale_and_keyed(tmp_path: Path) -> None:
+    out = tmp_path / "zones.pdf"
+    write_briefing_pdf(_briefing(zones=(ZONE,)), out)
+    text = " ".join(_pages(out))
+    assert "Near-repeat risk zones in this area" in text
+    assert "Hall Farm, Debden" in text and "400 m" in text and "Risk until" in text
+    drawing = briefing_module.patrol_map(_briefing(zones=(ZONE,)))
+    nodes = _walk(drawing)
+    labels = [getattr(node, "text", None) for node in nodes]
+    assert "Near-repeat risk zone" in labels
+    rings = [node for node in nodes if getattr(node, "strokeDashArray", None) == [3, 2] and hasattr(node, "r")]
+    assert len(rings) == 2  # the zone on the map and its key
+    assert max(ring.r for ring in rings) > 5.5  # to scale: 400 m is larger than the key's ring
+
+
+def test_no_zones_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "none.pdf"
+    write_briefing_pdf(_briefing(), out)
+    assert "No near-repeat risk zones live in this area." in " ".join(_pages(out))
+    labels = [getattr(node, "text", None) for node in _walk(briefing_module.patrol_map(_briefing()))]
+    assert "Near-repeat risk zone" not in labels

@@ -100,6 +100,26 @@ def test_briefing_pdf_lists_route_crew_and_vehicles(services: Services, tmp_path
     assert services.patrols.get(patrol_id).status == "briefed"
 
 
+def test_briefing_lists_near_repeat_zones_in_its_area_live_at_the_start(services: Services) -> None:
+    from ruralwatch.core.incident import IncidentInput
+
+    officer, special, _ = _crew(services)
+    patrol_id = _patrol(services, [officer, special])
+    services.near_repeat.set_zone_settings(300, 10)
+    inside = services.incidents.record(IncidentInput(
+        kind="farm_burglary", occurred_start="2026-11-15 02:00", lat=51.954, lon=0.344, place="Zone Test Farm"))
+    services.incidents.record(IncidentInput(  # in Colchester, not Uttlesford
+        kind="farm_burglary", occurred_start="2026-11-15 02:00", lat=51.889, lon=0.901, place="Elsewhere Farm"))
+    services.incidents.record(IncidentInput(  # over 10 days before the patrol
+        kind="farm_burglary", occurred_start="2026-11-05 02:00", lat=51.954, lon=0.344, place="Old Farm"))
+    zones = services.patrols.briefing(patrol_id).zones
+    places = [z.place for z in zones]
+    assert "Zone Test Farm" in places and "Elsewhere Farm" not in places and "Old Farm" not in places
+    zone = next(z for z in zones if z.place == "Zone Test Farm")
+    assert zone.radius_m == 300.0 and zone.until == datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    assert services.incidents.get(inside.id).place == "Zone Test Farm"
+
+
 def test_log_flags_a_vehicle_of_interest_and_dose_adds_up(services: Services) -> None:
     officer, special, _ = _crew(services)
     patrol_id = _patrol(services, [officer, special])

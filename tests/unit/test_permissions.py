@@ -34,6 +34,7 @@ from ruralwatch.services.backups import backup_now, list_with_status, maybe_back
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo_roster import remove_demo_roster
 from ruralwatch.services.exporting import ExportService
+from ruralwatch.services.near_repeat import KnoxQuery
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.store import Store, open_store
 from ruralwatch.store.audit import PERSONAL_MARK
@@ -269,6 +270,8 @@ def probe_incident_view(ctx: Ctx, allowed: bool) -> None:
         "incidents.get": lambda: s.incidents.get(w.incident),
         "incidents.list": lambda: s.incidents.list(),
         "incidents.map_json": lambda: s.incidents.map_json(),
+        "near_repeat.zone_for": lambda: s.near_repeat.zone_for(w.incident),
+        "near_repeat.active_zones": lambda: s.near_repeat.active_zones(),
     })
     if allowed:
         assert w.incident in {i.id for i in s.incidents.list()}
@@ -509,6 +512,8 @@ def probe_analysis_run(ctx: Ctx, allowed: bool) -> None:
         "analysis.by_area": lambda: a.by_area(),
         "analysis.concentration": lambda: a.concentration(cell_m=1000),
         "analysis.timing": lambda: a.timing(),
+        "near_repeat.knox": lambda: ctx.services.near_repeat.knox(KnoxQuery(iterations=5)),
+        "near_repeat.set_zone_settings": lambda: ctx.services.near_repeat.set_zone_settings(300, 10),
     })
 
 

@@ -1,4 +1,5 @@
-"""Headless analysis commands: hotspots, forecast accuracy, harm weights and harm by area."""
+"""Headless analysis commands: hotspots, forecast accuracy, harm weights, harm by area, and near repeats
+(`analysis near-repeat`: the Knox test; `analysis zones` / `zone` / `zone-settings`: the near-repeat risk zones)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import argparse
 import math
 from typing import Any
 
+from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
+from ruralwatch.core import times
+from ruralwatch.core.kinds import kind_name
 from ruralwatch.services.analysis import (
     DEFAULT_BANDWIDTH_M,
     DEFAULT_CELL_M,
@@ -19,6 +23,7 @@ from ruralwatch.services.analysis import (
     HotspotQuery,
 )
 from ruralwatch.services.harm import HarmService
+from ruralwatch.services.near_repeat import KnoxQuery, NearRepeatService, NearRepeatZone
 from ruralwatch.store.database import Store
 
 
@@ -65,8 +70,128 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     areas.add_argument("--to", dest="month_to", metavar="YYYY-MM")
     areas.add_argument("--json", action="store_true")
 
+    group = commands.add_parser("analysis", help="near repeats: the Knox test and the near-repeat risk zones")
+    near = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
+    knox = near.add_parser("near-repeat", help="Knox test: pairs of incidents close in space and time, against "
+                                               "chance (Monte Carlo)")
+    knox.add_argument("--kinds", nargs="+", default=[], metavar="KIND",
+                      help="incident kinds, spaces or commas between them (default: all)")
+    knox.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (UK), inclusive")
+    knox.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day (UK), inclusive")
+    knox.add_argument("--iterations", type=int, default=99, metavar="N", help="permutations of the dates (99)")
+    knox.add_argument("--seed", type=int, default=20, help="random seed (the same seed gives the same figures)")
+    knox.add_argument("--distance-bands", default="200,400,800,1600", metavar="M,M,...",
+                      help="upper edges of the distance bands in metres")
+    knox.add_argument("--day-bands", default="7,14,28,56", metavar="D,D,...",
+                      help="upper edges of the time bands in days")
+    knox.add_argument("--save", action="store_true",
+                      help="keep the zone the result justifies as the default near-repeat zone")
+    knox.add_argument("--json", action="store_true")
+    zones = near.add_parser("zones", help="near-repeat risk zones live now (or at --at)")
+    zones.add_argument("--at", metavar="YYYY-MM-DDTHH:MM", help="the moment (UK time; default now)")
+    zones.add_argument("--json", action="store_true")
+    zone = near.add_parser("zone", help="the near-repeat zone round one incident and earlier incidents in it")
+    zone.add_argument("incident_id")
+    zone.add_argument("--json", action="store_true")
+    settings = near.add_parser("zone-settings", help="show or set the zone's metres and days")
+    settings.add_argument("--metres", type=float)
+    settings.add_argument("--days", type=int)
+    settings.add_argument("--clear", action="store_true", help="back to the saved Knox zone (or the default)")
+    settings.add_argument("--json", action="store_true")
+
+
+def _edges(text: str, option: str, kind: type[float] | type[int]) -> tuple[Any, ...]:
+    try:
+        return tuple(kind(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise OptionError(f"{option}: {text!r} is not a comma-separated list of numbers") from None
+
+
+def _print_zone(zone: NearRepeatZone) -> None:
+    print(f"{zone.incident_id}  {kind_name(zone.kind)} at {zone.place or '-'} ({zone.lat:.5f},{zone.lon:.5f}), "
+          f"{times.format_local(zone.occurred_start)}: {zone.radius_m:g} m until {times.format_local(zone.until)}; "
+          f"{len(zone.earlier)} earlier incident(s) inside")
+    for earlier in zone.earlier:
+        print(f"    {earlier.id}  {kind_name(earlier.kind)} at {earlier.place or '-'}, "
+              f"{times.format_local(earlier.occurred_start)} ({earlier.distance_m:.0f} m, {earlier.days_before} "
+              "days before)")
+
+
+def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
+    service = NearRepeatService(store)
+    if args.action == "near-repeat":
+        query = KnoxQuery(
+            kinds=tuple(kind.strip() for arg in args.kinds for kind in arg.split(",") if kind.strip()),
+            date_from=times.parse_date(args.date_from, "from") if args.date_from else None,
+            date_to=times.parse_date(args.date_to, "to") if args.date_to else None,
+            iterations=args.iterations, seed=args.seed,
+            distance_m=_edges(args.distance_bands, "--distance-bands", float),
+            days=_edges(args.day_bands, "--day-bands", int),
+        )
+        result = service.knox(query)
+        saved = service.save_knox_zone(result) if args.save else None
+        if args.json:
+            data = result.to_dict()
+            data["saved"] = saved is not None
+            print_json(data)
+            return ExitCode.OK
+        knox = result.result
+        print(f"Knox test: {knox.incidents:,} incidents ({result.first} to {result.last}), {knox.pairs:,} pairs, "
+              f"{knox.iterations} permutations (seed {knox.seed}), {knox.seconds:.1f} s")
+        width = max(len(label) for label in knox.bands.distance_labels)
+        print(" " * width + "".join(f"{label:>16}" for label in knox.bands.time_labels))
+        ratios, raised = knox.ratios, knox.raised
+        for i, label in enumerate(knox.bands.distance_labels):
+            cells = []
+            for j in range(len(knox.bands.time_labels)):
+                ratio = "-" if math.isnan(ratios[i, j]) else f"{ratios[i, j]:.2f}"
+                mark = "*" if raised[i, j] else " "
+                cells.append(f"{ratio}{mark} p={knox.p_values[i, j]:.2f}")
+            print(f"{label:>{width}}" + "".join(f"{cell:>16}" for cell in cells))
+        print("Knox ratio (observed / expected pairs) and pseudo p-value; * risk significantly raised")
+        print(knox.summary())
+        if saved is not None:
+            print(f"Saved: near-repeat zones default to {saved.metres:g} m and {saved.days} days.")
+    elif args.action == "zones":
+        moment = times.parse_moment(args.at, "at") if args.at else None
+        found = service.active_zones(moment)
+        if args.json:
+            print_json([z.to_dict() for z in found])
+        else:
+            settings = service.zone_settings()
+            print(f"{len(found)} near-repeat risk zone(s) live ({settings.metres:g} m, {settings.days} days; "
+                  f"from the {settings.source})")
+            for item in found:
+                _print_zone(item)
+    elif args.action == "zone":
+        item = service.zone_for(args.incident_id)
+        if args.json:
+            print_json(item.to_dict())
+        else:
+            _print_zone(item)
+    else:
+        if args.clear:
+            if args.metres is not None or args.days is not None:
+                raise OptionError("--clear takes no --metres or --days")
+            settings = service.set_zone_settings(None, None)
+        elif args.metres is not None or args.days is not None:
+            current = service.zone_settings()
+            settings = service.set_zone_settings(
+                args.metres if args.metres is not None else current.metres,
+                args.days if args.days is not None else current.days)
+        else:
+            settings = service.zone_settings()
+        if args.json:
+            print_json({"metres": settings.metres, "days": settings.days, "source": settings.source,
+                        "knox": None if settings.knox is None else settings.knox.__dict__})
+        else:
+            print(f"near-repeat zone: {settings.metres:g} m, {settings.days} days (from the {settings.source})")
+    return ExitCode.OK
+
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    if args.command == "analysis":
+        return run_near_repeat(args, store)
     harm = HarmService(store)
     analysis = AnalysisService(store, harm)
     if args.command == "hotspots":
@@ -138,4 +263,4 @@ def run(args: argparse.Namespace, store: Store) -> int:
     return ExitCode.OK
 
 
-SPEC = SignedInCommand(("hotspots", "evaluate", "harm", "areas"), add_parsers, run)
+SPEC = SignedInCommand(("hotspots", "evaluate", "harm", "areas", "analysis"), add_parsers, run)

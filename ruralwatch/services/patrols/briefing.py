@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from ruralwatch.core import times
@@ -11,12 +12,14 @@ from ruralwatch.io.briefing import (
     Briefing,
     BriefingIncident,
     BriefingStop,
+    BriefingZone,
     ContactPoint,
     CrewLine,
     VehicleOfInterest,
     write_briefing_pdf,
 )
 from ruralwatch.mapping import boundaries
+from ruralwatch.services.near_repeat import NearRepeatService
 from ruralwatch.services.patrols.places import PatrolPlaces
 from ruralwatch.store.audit import record_event
 
@@ -62,7 +65,16 @@ class PatrolBriefing(PatrolPlaces):
             route_path=timed.route_path if timed else (),
             dwell_minutes=sum(s.dwell_minutes for s in patrol.stops),
             generated_at=self._now(), notes=patrol.notes, context=self.analysis.geography.current().areas,
+            zones=self._near_repeat_zones(area, patrol.start),
         )
+
+    def _near_repeat_zones(self, area: boundaries.Area, at: datetime) -> tuple[BriefingZone, ...]:
+        """Near-repeat risk zones live when the patrol starts, round incidents inside its area."""
+        zones = NearRepeatService(self.store, clock=self._now).active_zones(at)
+        return tuple(
+            BriefingZone(z.kind, z.place, z.lat, z.lon, z.radius_m, times.from_storage(z.occurred_start),
+                         times.from_storage(z.until), len(z.earlier))
+            for z in zones if boundaries.contains(area, z.lat, z.lon))
 
     def brief(self, patrol_id: str, path: Path) -> Path:
         """Write the briefing pack PDF; a planned patrol becomes briefed."""
