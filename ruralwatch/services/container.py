@@ -20,6 +20,7 @@ from ruralwatch.services.hours import HoursService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.premises import PremisesService
 from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.services.roads import RoadService
@@ -51,6 +52,7 @@ class Services:
     backups: BackupService
     vehicles: VehicleListService
     roads: RoadService
+    premises: PremisesService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -85,4 +87,5 @@ class Services:
             backups=BackupService(store, clock=clock),
             vehicles=VehicleListService(store, hub, clock=clock),
             roads=roads,
+            premises=PremisesService(store, hub, clock=clock),
         )
