@@ -52,7 +52,7 @@ from ruralwatch.mapping.page import TileLayerSpec
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase
-from ruralwatch.services.demo import load_demo
+from ruralwatch.services.demo import load_demo, load_demo_premises
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.published import ImportReport
 from ruralwatch.services.roads import ATTRIBUTION as ROADS_ATTRIBUTION
@@ -770,6 +770,7 @@ class MainWindow(QMainWindow):
         def work(services: Services, progress: Progress) -> int:
             added = load_demo(services.incidents, progress=progress)
             load_demo_roster(services.people, services.roster, services.patrols)
+            load_demo_premises(services.premises, services.incidents)
             return added
 
         def done(added: int) -> None:

@@ -15,7 +15,7 @@ from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import DEFAULT_SEED, load_demo
+from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
 from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.database import Store
@@ -47,16 +47,19 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.seed is not None or args.incidents is not None:
             raise OptionError("demo --remove removes every demo incident; it takes no --seed or --incidents")
         removed = service.delete_synthetic()
-        roster = remove_demo_roster(Services.build(store).people)
+        services = Services.build(store)
+        roster = remove_demo_roster(services.people)
+        premises = remove_demo_premises(services.premises)
         print(f"demo data: {removed} incidents removed ({service.count()} left in {store.path});"
-              f" {roster} demo people, duties and patrols removed")
+              f" {roster} demo people, duties and patrols removed; {premises} demo premises removed")
         return ExitCode.OK
     seed = DEFAULT_SEED if args.seed is None else args.seed
     added = load_demo(service, seed=seed, count=args.incidents)
     services = Services.build(store)
     loaded = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
+    premises = load_demo_premises(services.premises, services.incidents, seed=seed)
     print(f"demo data: {added} incidents added ({service.count()} in {store.path}); {loaded['people']} people,"
-          f" {loaded['duties']} duties and {loaded['patrols']} completed patrols added")
+          f" {loaded['duties']} duties and {loaded['patrols']} completed patrols added; {premises} premises added")
     return ExitCode.OK
 
 
