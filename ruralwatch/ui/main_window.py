@@ -74,6 +74,7 @@ from ruralwatch.ui.map_picking import MapPicking
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
+from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog
@@ -86,7 +87,7 @@ from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 DEFAULT_SIZE = (1400, 860)
 # The narrowest a docked panel opens (it scrolls below its own width); see fit_dock.
 MIN_DOCK_WIDTH = 340
@@ -170,9 +171,11 @@ class MainWindow(QMainWindow):
         self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
+        self.premises_panel = PremisesPanel(services, self)
+        self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
         # pushed the window past a laptop's screen. A panel can still be dragged out to float.
-        for dock in (self.sync_dock, self.roster_dock, self.patrol_dock):
+        for dock in (self.sync_dock, self.roster_dock, self.patrol_dock, self.premises_dock):
             self.tabifyDockWidget(self.analysis_dock, dock)
         # A panel's layers go with it: closing Patrols takes its route off the map, closing Analysis its hotspot
         # cells (a new user found them left behind); reopening the panel shows them again.
@@ -287,8 +290,10 @@ class MainWindow(QMainWindow):
         team_menu = menu.addMenu("&Team")
         team_menu.addAction(self.patrol_dock.toggleViewAction())
         team_menu.addAction(self.roster_dock.toggleViewAction())
+        team_menu.addAction(self.premises_dock.toggleViewAction())
         team_menu.addSeparator()
         team_menu.addAction(self.vehicle_list_action)
+        team_menu.addAction(self.serial_check_action)
         menu.addMenu("&View").addAction(self.large_text_action)
         map_menu = menu.addMenu("&Map")
         map_menu.addAction(self.heat_action)
@@ -302,7 +307,7 @@ class MainWindow(QMainWindow):
         analysis_menu = menu.addMenu("&Analysis")
         self.analysis_toggle = self.analysis_dock.toggleViewAction()
         analysis_menu.addAction(self.analysis_toggle)
-        for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock):
+        for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock, self.premises_dock):
             dock.toggleViewAction().triggered.connect(lambda shown, d=dock: self._focus_dock(d, shown))
         analysis_menu.addAction(self.harm_action)
         map_menu.addAction(self.context_action)
@@ -766,6 +771,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Incident deleted", 4000)
         return True
 
+    def check_serial(self) -> SerialCheckDialog:
+        """Team ▸ Check a serial number…: stolen items and registered property (the Premises panel's dialog)."""
+        return self.premises_panel.open_serial_check()
+
     def load_demo_data(self) -> None:
         def work(services: Services, progress: Progress) -> int:
             added = load_demo(services.incidents, progress=progress)
@@ -909,6 +918,7 @@ class MainWindow(QMainWindow):
             self.idle_lock.dispose()
         self.roster_panel.dispose()
         self.patrol_panel.dispose()
+        self.premises_panel.dispose()
         super().closeEvent(event)
 
     def dispose(self) -> None:
