@@ -683,7 +683,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def new_incident(self) -> IncidentDialog:
-        return self._show_form(IncidentDialog(self.service, None, self))
+        return self._show_form(IncidentDialog(self.service, None, self, premises=self.services.premises))
 
     def open_incident(self, incident_id: str) -> IncidentDialog | None:
         for form in self.forms:
@@ -696,7 +696,7 @@ class MainWindow(QMainWindow):
         except RuralWatchError as exc:
             self.report_problem("RuralWatch", str(exc))
             return None
-        return self._show_form(IncidentDialog(self.service, incident, self))
+        return self._show_form(IncidentDialog(self.service, incident, self, premises=self.services.premises))
 
     def _show_form(self, form: IncidentDialog) -> IncidentDialog:
         """Forms are not modal: several can be open, and the map stays usable for picking a place."""

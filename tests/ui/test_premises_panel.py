@@ -168,3 +168,27 @@ def test_the_team_menu_opens_the_panel_and_checks_a_serial(qtbot, window, servic
     found = dialog.check()
     assert found is not None and not found.stolen and "registered, not reported stolen" in dialog.verdict.text()
     dialog.close()
+
+
+def test_the_incident_form_links_a_premises_and_flags_a_repeat_victim(qtbot, window, services: Services) -> None:
+    farm = services.premises.add(PremisesInput("Grange Farm", "farm", "TL 61234 35678"))
+    services.incidents.record(IncidentInput(kind="equipment_theft", occurred_start="2026-11-01 03:00",
+                                            grid_ref="TL 61234 35678", premises_id=farm.id))
+    form = window.new_incident()
+    form.kind.setCurrentIndex(form.kind.findData("equipment_theft"))
+    form.grid_ref.setText("TL 61234 35678")
+    form.occurred_start.setDateTime(form.occurred_start.dateTime().fromString("2026-11-20 02:00",
+                                                                             "yyyy-MM-dd HH:mm"))
+    form.premises_combo.setEditText("Nowhere Farm")
+    form.save()
+    assert form.saved is None and "not on the premises register" in form.error_label.text()
+    assert form.premises_combo.currentText() == "Nowhere Farm"  # kept as typed
+    form.premises_combo.setCurrentIndex(form.premises_combo.findData(farm.id))
+    assert form.repeat_label.isVisibleTo(form) and "Victimised before: 1 incident" in form.repeat_label.text()
+    form.save()
+    assert form.saved is not None and form.saved.premises_id == farm.id
+    edit = window.open_incident(form.saved.id)
+    assert edit is not None and edit.chosen_premises() == farm.id and not edit.is_modified()
+    edit.description.setPlainText("Cab window smashed")
+    edit.save()
+    assert services.incidents.get(form.saved.id).premises_id == farm.id  # an edit keeps the link
