@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_harness import Cli, open_db, raw_connection
+import pytest
+from cli_harness import Cli, Result, open_db, raw_connection
 
 from ruralwatch.services.container import Services
 
@@ -120,3 +121,51 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli, encrypted_db: Path)
         assert store.db.execute("SELECT count(*) FROM premises_visits").fetchone()[0] == 0
     finally:
         store.close()
+
+
+def test_premises_sync_between_encrypted_laptops_and_into_the_central_store(
+        capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = Cli(capsys, db_path)
+
+    def cli(db: Path, *argv: str) -> Result:
+        if not db.exists():
+            open_db(db).close()  # each laptop's database, encrypted, with its administrator
+        return harness(*argv, db=db)
+
+    first, second, central = (tmp_path / f"{name}.db" for name in ("first", "second", "central"))
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in (first, second, central)}
+    for receiver in (second, central):
+        assert cli(receiver, "sync", "trust", "--device", ids[first]["device_id"], "--key",
+                   ids[first]["public_key"], "--name", "first").code == 0
+    farm = cli(first, "premises", "add", "--name", "Grange Farm", "--grid-ref", "TL 61234 35678", "--contact-name",
+               "Jo Farmer", "--contact-email", "jo@example.org", "--scheme", "farm_watch", "--json").json()["id"]
+    assert cli(first, "property", "add", "Grange Farm", "--kind", "quad_atv", "--make", "Honda", "--serial",
+               "HON-420-77", "--marking", "cesar").code == 0
+    assert cli(first, "premises", "visit", farm, "--date", "2026-10-01", "--officer", "PC Smith").code == 0
+    theft = cli(first, "incidents", "add", "--kind", "equipment_theft", "--when", "2026-11-20 02:00", "--grid-ref",
+                "TL 61234 35678", "--premises", farm).out.strip()
+
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    package = tmp_path / "inbox" / "first.rwsync"
+    exported = cli(first, "sync", "export", "--out", str(package), "--json").json()
+    assert (exported["rows"]["premises"], exported["rows"]["premises_property"], exported["rows"]["premises_visits"]
+            ) == (1, 1, 1)
+    assert cli(second, "sync", "import", str(package)).code == 0
+    shown = cli(second, "premises", "show", "Grange Farm", "--json").json()
+    assert (shown["contact_name"], shown["contact_email"], shown["schemes"]) == (
+        "Jo Farmer", "jo@example.org", ["farm_watch"])
+    assert [v["officer"] for v in shown["visits"]] == ["PC Smith"] and [i["id"] for i in shown["incidents"]] == [theft]
+    assert cli(second, "property", "check", "hon42077", "--json").json()["matches"][0]["premises_id"] == farm
+    conn = raw_connection(second)
+    try:
+        (name,) = conn.execute("SELECT contact_name FROM premises").fetchone()
+        assert name.startswith("rwf1:")  # re-sealed by the receiver
+    finally:
+        conn.close()
+
+    merged = cli(central, "central", "merge", str(package.parent), "--into", str(central), "--json")
+    assert merged.code == 0 and [r["status"] for r in merged.json()] == ["applied"]
+    assert cli(central, "premises", "show", farm, "--json").json()["incidents"][0]["id"] == theft
