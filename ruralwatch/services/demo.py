@@ -314,6 +314,10 @@ DEMO_PREMISES: tuple[DemoPremises, ...] = (
 )
 
 
+# Grange Farm's two GPS thefts (days before `now`, the stolen unit's serial): incidents on top of the demo set's.
+DEMO_PREMISES_THEFTS: tuple[tuple[int, str], ...] = ((200, "DEMO-GF-0001"), (25, "DEMO-GF-0003"))
+
+
 def _demo_id(seed: int, text: str) -> str:
     return str(uuid.uuid5(DEMO_NAMESPACE, f"{seed}:premises:{text}"))
 
@@ -357,7 +361,7 @@ def load_demo_premises(premises: PremisesService, incidents: IncidentService, se
                     "alerts."))
         grange = villages["Thaxted"]
         thefts = []
-        for index, (days, serial) in enumerate(((200, "DEMO-GF-0001"), (25, "DEMO-GF-0003"))):
+        for index, (days, serial) in enumerate(DEMO_PREMISES_THEFTS):
             thefts.append((_demo_id(seed, f"theft:{index}"), IncidentInput(
                 kind="equipment_theft", subkind="gps_unit",
                 occurred_start=(now - timedelta(days=days)).replace(hour=2, minute=30, second=0, microsecond=0),

@@ -15,7 +15,13 @@ from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
+from ruralwatch.services.demo import (
+    DEFAULT_SEED,
+    DEMO_PREMISES_THEFTS,
+    load_demo,
+    load_demo_premises,
+    remove_demo_premises,
+)
 from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.database import Store
@@ -59,7 +65,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
     loaded = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
     premises = load_demo_premises(services.premises, services.incidents, seed=seed)
     print(f"demo data: {added} incidents added ({service.count()} in {store.path}); {loaded['people']} people,"
-          f" {loaded['duties']} duties and {loaded['patrols']} completed patrols added; {premises} premises added")
+          f" {loaded['duties']} duties and {loaded['patrols']} completed patrols added; {premises} premises added"
+          f" (with {len(DEMO_PREMISES_THEFTS)} thefts at one of them)")
     return ExitCode.OK
 
 
