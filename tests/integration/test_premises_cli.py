@@ -75,6 +75,14 @@ def test_premises_property_visits_links_and_serial_checks(cli: Cli, encrypted_db
         "Grange Farm"]
     assert cli("premises", "list", "--text", "TL6123", "--json").json()[0]["id"] == farm
 
+    assert "within 365 days" in cli("premises", "window").out
+    assert "within 180 days" in cli("premises", "window", "--days", "180").out
+    bad_window = cli("premises", "window", "--days", "0")
+    assert bad_window.code == 2 and "--days" in bad_window.err
+    linked_again = cli("premises", "link", third, "--premises", "Grange Farm", "--json").json()
+    assert [i["id"] for i in linked_again["repeat"]["earlier"]] == [second.json()["id"]]  # May is out of 180 days
+    assert cli("premises", "link", third, "--none").code == 0
+
     edited = cli("premises", "edit", "Grange Farm", "--no-schemes", "--address", "Grange Lane", "--json").json()
     assert edited["schemes"] == [] and edited["address"] == "Grange Lane"
     assert edited["contact_name"] == "Jo Farmer"  # options not given keep their value

@@ -27,7 +27,8 @@ from ruralwatch.store.database import Store
 _OPTIONS = {"grid_ref": "--grid-ref", "location": "--grid-ref", "registered_on": "--registered",
             "closed_on": "--closed", "schemes": "--scheme", "visited_on": "--date", "serial_number": "--serial",
             "serial": "SERIAL", "marking_ref": "--marking-ref", "contact_name": "--contact-name",
-            "contact_phone": "--contact-phone", "contact_email": "--contact-email"}
+            "contact_phone": "--contact-phone", "contact_email": "--contact-email",
+            "repeat_window_days": "--days"}
 
 
 def _for_cli(exc: ValidationError) -> ValidationError:
@@ -81,6 +82,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     target.add_argument("--premises", help="the premises' name or id")
     target.add_argument("--none", action="store_true", help="at no registered premises (removes the link)")
     link.add_argument("--json", action="store_true")
+    window = actions.add_parser("window", help="how far back an earlier incident makes a premises a repeat victim")
+    window.add_argument("--days", type=int, help="set it (1 to 3650 days; default 365)")
 
 
 def add_property_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -218,6 +221,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
                                                    else f"linked to {repeat.premises_name if repeat else premises_id}"))
             if repeat and repeat.victimised_before:
                 print(f"WARNING: {repeat.warning()}")
+    elif args.action == "window":
+        if args.days is not None:
+            service.set_repeat_window(args.days)
+        print(f"victimised before: an earlier incident at the same premises within {service.repeat_window()} days")
     else:  # the parser offers only the actions above
         raise AssertionError(f"unhandled premises action {args.action}")
     return ExitCode.OK
