@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # Tables with a position: (lat column, lon column). Their points get `geom` and `geom_bng`.
 GEOMETRY_TABLES = {"incidents": ("lat", "lon"), "patrol_events": ("lat", "lon"), "published_crimes": ("lat", "lon"),
-                   "patrol_stops": ("lat", "lon"), "patrol_track_points": ("lat", "lon")}
+                   "patrol_stops": ("lat", "lon"), "patrol_track_points": ("lat", "lon"), "premises": ("lat", "lon")}
 GEOMETRY_COLUMNS = ("geom", "geom_bng")
 # Columns the analyst role never sees: the fields sealed on laptops (personal data, vehicle registrations).
 PERSONAL_COLUMNS = {table: frozenset(columns) for table, columns in PROTECTED.items()}

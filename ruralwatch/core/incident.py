@@ -76,6 +76,8 @@ class IncidentInput:
     details: dict[str, Any] = field(default_factory=dict)
     vehicles: list[VehicleInput] = field(default_factory=list)
     items: list[StolenItemInput] = field(default_factory=list)
+    # The premises it happened at (ruralwatch.core.premises): an id to link, "" to unlink, None to leave as stored.
+    premises_id: str | None = None
 
 
 @dataclass
@@ -281,6 +283,9 @@ def validate_incident(inp: IncidentInput, now: datetime | None = None) -> ValidI
             "value_pence": value, "recovered": int(bool(item.recovered)),
         })
 
+    if inp.premises_id is not None:
+        values["premises_id"] = _text(inp.premises_id) or None
+
     if errors.errors:
         raise ValidationError(errors.errors)
     return ValidIncident(values, vehicles, items)
@@ -337,6 +342,7 @@ class Incident:
     device_id: str
     hlc: str
     deleted: bool
+    premises_id: str | None = None
 
     @property
     def grid_ref(self) -> str:
@@ -356,6 +362,7 @@ class Incident:
             "items": [{k: v for k, v in item.items() if k != "incident_id"} for item in self.items],
             "attachments": [a.__dict__ for a in self.attachments],
             "created_at": self.created_at, "updated_at": self.updated_at, "deleted": self.deleted,
+            "premises_id": self.premises_id,
         }
         return data
 
@@ -381,4 +388,5 @@ class Incident:
                 )
                 for i in self.items
             ],
+            premises_id=self.premises_id or "",
         )

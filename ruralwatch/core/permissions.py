@@ -28,7 +28,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "incident.view": ("See incidents (without personal data)", ALL),
     "incident.record": ("Record and edit incidents", frozenset({"ret_officer", "special", "administrator"})),
     "incident.delete": ("Delete incidents", OFFICERS),
-    "personal.reporters": ("See and export reporters' names and phone numbers", OFFICERS),
+    "personal.reporters": ("See and export reporters' names and phone numbers, and premises contacts", OFFICERS),
     "personal.volunteers": ("See volunteers' phone numbers and emails",
                             frozenset({"ret_officer", "coordinator", "administrator"})),
     # Registrations are intelligence: the crews who look out for and stop-check vehicles, not the analysts.
@@ -37,6 +37,12 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     # Lists of vehicles of interest (force systems, ANPR hotlists) are intelligence brought in by the RET.
     "vehicles.manage": ("Import and withdraw lists of vehicles of interest",
                         frozenset({"ret_officer", "administrator"})),
+    # The premises register: everyone sees where premises are, what is registered there and its visits (the
+    # contact details only with personal.reporters); the crews who visit and the Specials coordinators who run the
+    # watch schemes keep it up to date.
+    "premises.view": ("See premises, their registered property and visits; check serial numbers", ALL),
+    "premises.edit": ("Add and edit premises, their property and prevention visits",
+                      frozenset({"ret_officer", "special", "coordinator", "administrator"})),
     "patrol.view": ("See patrols, plans and logs", ALL),
     "patrol.plan": ("Create and plan patrols, write briefings",
                     frozenset({"ret_officer", "coordinator", "administrator"})),

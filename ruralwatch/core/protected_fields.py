@@ -19,7 +19,8 @@ class Category:
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("reporters", "personal.reporters", "reporters' names and phone numbers"),
+    Category("reporters", "personal.reporters",
+             "reporters' names and phone numbers, premises contacts' names, phone numbers and emails"),
     Category("volunteers", "personal.volunteers", "volunteers' phone numbers, emails and notes"),
     Category("registrations", "vehicles.view",
              "vehicle registrations on incidents, stop-checks and lists of vehicles of interest"),
@@ -33,6 +34,7 @@ PROTECTED: dict[str, dict[str, str]] = {
     "incident_vehicles": {"vrm": "registrations"},
     "patrol_events": {"vrm": "registrations"},
     "watchlist_vehicles": {"vrm": "registrations"},
+    "premises": {"contact_name": "reporters", "contact_phone": "reporters", "contact_email": "reporters"},
 }
 
 

@@ -21,6 +21,7 @@ from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.near_repeat import NearRepeatService
 from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.premises import PremisesService
 from ruralwatch.services.published import PublishedCrimeService
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.services.roads import RoadService
@@ -53,6 +54,7 @@ class Services:
     vehicles: VehicleListService
     roads: RoadService
     near_repeat: NearRepeatService
+    premises: PremisesService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -88,4 +90,5 @@ class Services:
             vehicles=VehicleListService(store, hub, clock=clock),
             roads=roads,
             near_repeat=NearRepeatService(store, hub, clock=clock),
+            premises=PremisesService(store, hub, clock=clock),
         )

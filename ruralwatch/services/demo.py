@@ -25,7 +25,10 @@ from decimal import Decimal
 from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
+from ruralwatch.core.premises import PremisesInput, PropertyInput, VisitInput
+from ruralwatch.services.changes import Change
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.premises import PremisesService
 
 DEFAULT_SEED = 2026
 DEFAULT_COUNT = 1800
@@ -329,3 +332,110 @@ def load_demo(
     added = service.load_synthetic(demo_incidents(seed, total, now), progress=progress, total=total)
     service.store.set_meta("demo_seed", str(seed))
     return added
+
+
+# --- the premises register ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoPremises:
+    key: str
+    name: str
+    kind: str
+    village: str
+    schemes: tuple[str, ...]
+    # (kind, make, model, serial, marking)
+    items: tuple[tuple[str, str, str, str, str], ...] = ()
+
+
+DEMO_PREMISES: tuple[DemoPremises, ...] = (
+    DemoPremises("grange", "Grange Farm (demo)", "farm", "Thaxted", ("farm_watch",), (
+        ("gps_unit", "John Deere", "StarFire 6000", "DEMO-GF-0001", "datatag"),
+        ("quad_atv", "Honda", "TRX420", "DEMO-GF-0002", "cesar"),
+        ("gps_unit", "John Deere", "StarFire 6000", "DEMO-GF-0003", "datatag"))),
+    DemoPremises("moat", "Moat Hall Estate (demo)", "estate", "Finchingfield", ("farm_watch", "country_watch"), (
+        ("plant_machinery", "JCB", "3CX", "DEMO-MH-0100", "cesar"),
+        ("tools", "Stihl", "MS 261 chainsaw", "DEMO-MH-0101", "none"))),
+    DemoPremises("church", "St Mary's Church, Radwinter (demo)", "church", "Radwinter",
+                 ("church_watch", "heritage_watch")),
+    DemoPremises("stables", "Oak Lodge Stables (demo)", "stables", "Henham", ("horse_watch",), (
+        ("vehicle", "Ifor Williams", "HB511 horsebox trailer", "DEMO-OL-0200", "datatag"),)),
+    DemoPremises("yard", "Mill Lane Yard (demo)", "yard", "Great Dunmow", ()),
+)
+
+
+# Grange Farm's two GPS thefts (days before `now`, the stolen unit's serial): incidents on top of the demo set's.
+DEMO_PREMISES_THEFTS: tuple[tuple[int, str], ...] = ((200, "DEMO-GF-0001"), (25, "DEMO-GF-0003"))
+
+
+def _demo_id(seed: int, text: str) -> str:
+    return str(uuid.uuid5(DEMO_NAMESPACE, f"{seed}:premises:{text}"))
+
+
+def load_demo_premises(premises: PremisesService, incidents: IncidentService, seed: int = DEFAULT_SEED,
+                       now: datetime | None = None) -> int:
+    """Demo premises around the demo villages with contacts (drama numbers), watch schemes, registered property, a
+    prevention visit, and Grange Farm's two GPS thefts (a repeat victim; the stolen serials are registered there,
+    so `property check DEMO-GF-0001` finds both). One transaction; loading again adds nothing and brings back what
+    `remove_demo_premises` removed. Returns how many premises were added or restored."""
+    premises.store.actor.require("data.purge")
+    now = now or times.utc_now()
+    villages = {v.name: v for v in VILLAGES}
+    added = 0
+    table = premises.table
+    with premises.store.transaction():
+        for number, spec in enumerate(DEMO_PREMISES):
+            premises_id = _demo_id(seed, spec.key)
+            held = premises.store.db.execute("SELECT deleted FROM premises WHERE id = ?", [premises_id]).fetchone()
+            if held is not None:
+                if held[0]:
+                    table.restore(premises_id)
+                    added += 1
+                continue
+            village = villages[spec.village]
+            premises.add(PremisesInput(
+                name=spec.name, kind=spec.kind, lat=round(village.lat + 0.004 * (number % 3 - 1), 6),
+                lon=round(village.lon + 0.006 * (number % 2), 6), address=f"Demo address near {village.name}",
+                contact_name=f"Demo contact {number + 1}", contact_phone=f"01632 960{900 + number:03d}",
+                schemes=list(spec.schemes), registered_on=(now.date() - timedelta(days=500)).isoformat()),
+                synthetic=True, premises_id=premises_id)
+            added += 1
+            for kind, make, model, serial, marking in spec.items:
+                premises.add_property(premises_id, PropertyInput(
+                    kind=kind, make=make, model=model, serial_number=serial, marking=marking,
+                    marking_ref=f"{marking.upper()}-{serial[-4:]}" if marking != "none" else ""))
+            if spec.key in ("grange", "moat"):
+                premises.add_visit(premises_id, VisitInput(
+                    (now.date() - timedelta(days=60 if spec.key == "grange" else 200)).isoformat(), "PC Demo Officer",
+                    "Keep GPS units out of cabs overnight; CESAR-mark the quad; light the yard; join Farm Watch "
+                    "alerts."))
+        grange = villages["Thaxted"]
+        thefts = []
+        for index, (days, serial) in enumerate(DEMO_PREMISES_THEFTS):
+            thefts.append((_demo_id(seed, f"theft:{index}"), IncidentInput(
+                kind="equipment_theft", subkind="gps_unit",
+                occurred_start=(now - timedelta(days=days)).replace(hour=2, minute=30, second=0, microsecond=0),
+                lat=round(grange.lat - 0.004, 6), lon=round(grange.lon, 6), place="Grange Farm (demo), Thaxted",
+                description="GPS unit taken from a tractor cab in the yard overnight.",
+                status="open" if days < 60 else "closed", reporter_name="Demo contact 1",
+                reporter_phone="01632 960900", premises_id=_demo_id(seed, "grange"),
+                items=[StolenItemInput(category="gps_unit", description="John Deere StarFire 6000", make="John Deere",
+                                       model="StarFire 6000", serial_number=serial, marking="datatag",
+                                       value_gbp=Decimal(7500))])))
+        incidents.load_synthetic(thefts)
+    if added:
+        premises.hub.publish(Change("premises", "bulk"))
+    return added
+
+
+def remove_demo_premises(premises: PremisesService) -> int:
+    """Tombstone every live demo premises (its property and visits go out of sight with it); how many."""
+    premises.store.actor.require("data.purge")
+    with premises.store.transaction():
+        ids = [row[0] for row in premises.store.db.execute(
+            "SELECT id FROM premises WHERE synthetic = 1 AND deleted = 0 ORDER BY id").fetchall()]
+        for premises_id in ids:
+            premises.table.tombstone(premises_id)
+    if ids:
+        premises.hub.publish(Change("premises", "bulk"))
+    return len(ids)

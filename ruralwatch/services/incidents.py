@@ -102,6 +102,7 @@ class IncidentService:
         valid = validate_incident(inp, self._now())
         files = [_read_attachment(path) for path in attach]
         with self.store.transaction():
+            self.repo.check_premises(valid)
             incident_id = self.repo.insert(valid)
             for file in files:
                 self.repo.add_attachment(incident_id, *file)
@@ -154,7 +155,9 @@ class IncidentService:
                     "SELECT deleted, synthetic FROM incidents WHERE id = ?", [incident_id]
                 ).fetchone()
                 if existing is None:
-                    self.repo.insert(validate_incident(inp, now), synthetic=synthetic, incident_id=incident_id)
+                    valid = validate_incident(inp, now)
+                    self.repo.check_premises(valid)
+                    self.repo.insert(valid, synthetic=synthetic, incident_id=incident_id)
                     added += 1
                 elif restore_removed and existing[0] and existing[1]:
                     self._undelete(incident_id)
@@ -200,6 +203,8 @@ class IncidentService:
         valid = validate_incident(inp, self._now())
         files = [_read_attachment(path) for path in attach]
         with self.store.transaction():
+            if valid.values.get("premises_id") != stored.premises_id:
+                self.repo.check_premises(valid)
             changes = self.repo.update(incident_id, valid)
             for file in files:
                 self.repo.add_attachment(incident_id, *file)

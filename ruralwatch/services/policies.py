@@ -69,8 +69,23 @@ MAX_REACH = Policy("roster.max_reach", _RULES.max_reach, _reach)
 RETENTION_MONTHS: dict[str, Policy[int]] = {
     name: Policy(f"retention.{name}", default, int)
     for name, default in (("reporter_months", 12), ("volunteer_months", 6), ("victim_vrm_months", 12),
-                          ("suspect_vrm_months", 0), ("track_months", 12))
+                          ("suspect_vrm_months", 0), ("track_months", 12), ("premises_months", 12))
 }
+
+# --- the premises register (services/premises.py) ----------------------------------------------------------------
+
+MAX_REPEAT_DAYS = 3650
+
+
+def _repeat_days(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_REPEAT_DAYS:
+        raise ValueError(f"{value} days is outside 1-{MAX_REPEAT_DAYS}")
+    return value
+
+
+# How far back an earlier incident at the same premises makes a new one a repeat ("victimised before").
+REPEAT_WINDOW_DAYS = Policy("premises.repeat_window_days", 365, _repeat_days)
 
 # --- patrol planning defaults (services/patrols) -----------------------------------------------------------------
 

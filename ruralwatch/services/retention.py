@@ -11,6 +11,8 @@ Categories (months per category are settings on this laptop; 0 means never):
 - victim and witness VRMs: `incident_vehicles.vrm` of non-suspect vehicles, N months after the incident closed.
 - suspect VRMs: the same for suspect vehicles; default never, because they feed vehicles-of-interest
   intelligence (ruralwatch.services.patrols).
+- premises contacts: `premises.contact_name`, `contact_phone`, `contact_email` of premises that left the register
+  (`closed_on`) or were deleted, N months after that.
 - patrol tracks: where a patrol's crew went, point by point (location data about people), N months after the
   patrol ended (or was planned to end). The points are blanked and tombstoned, so the removal syncs; the patrol,
   its log and its logged dose stay.
@@ -56,6 +58,7 @@ VOLUNTEER = "volunteer_contacts"
 VICTIM_VRM = "victim_witness_vrms"
 SUSPECT_VRM = "suspect_vrms"
 TRACKS = "patrol_tracks"
+PREMISES = "premises_contacts"
 
 CATEGORIES: tuple[tuple[str, str], ...] = (
     (REPORTER, "Reporter contact details of closed incidents"),
@@ -63,6 +66,7 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     (VICTIM_VRM, "Victim and witness vehicle registrations of closed incidents"),
     (SUSPECT_VRM, "Suspect vehicle registrations of closed incidents"),
     (TRACKS, "Recorded tracks of patrols (where the crew went)"),
+    (PREMISES, "Contact details of premises that left the register"),
 )
 CATEGORY_NAMES = dict(CATEGORIES)
 
@@ -74,11 +78,13 @@ CATEGORY_SETTING: dict[str, str] = {
     VICTIM_VRM: "victim_vrm_months",
     SUSPECT_VRM: "suspect_vrm_months",
     TRACKS: "track_months",
+    PREMISES: "premises_months",
 }
 META_LAST_RUN = "retention.last_run"
 MAX_MONTHS = 1200  # 100 years: anything longer is a typing slip, and "keep forever" is 0
 
 REPORTER_FIELDS = ("reporter_name", "reporter_phone")
+PREMISES_FIELDS = ("contact_name", "contact_phone", "contact_email")
 PERSON_FIELDS = ("name", "phone", "email", "notes", "collar_number")
 EXCEPTION_NOTES = "availability_exceptions.note"
 # Readers of incident_vehicles call display_vrm(v["vrm"]) without a None guard (exports, `incidents show`),
@@ -99,6 +105,7 @@ class RetentionSettings:
     victim_vrm_months: int = RETENTION_MONTHS["victim_vrm_months"].default
     suspect_vrm_months: int = RETENTION_MONTHS["suspect_vrm_months"].default
     track_months: int = RETENTION_MONTHS["track_months"].default
+    premises_months: int = RETENTION_MONTHS["premises_months"].default
 
     def months_for(self, category: str) -> int:
         return int(getattr(self, CATEGORY_SETTING[category]))
@@ -195,6 +202,7 @@ class RetentionService:
         self.vehicles = SyncTable(store, "incident_vehicles")
         self.people = SyncTable(store, "people")
         self.exceptions = SyncTable(store, "availability_exceptions")
+        self.premises = SyncTable(store, "premises")
 
     # --- settings -----------------------------------------------------------------------------------------
 
@@ -208,12 +216,13 @@ class RetentionService:
         victim_vrm_months: int | str | None = None,
         suspect_vrm_months: int | str | None = None,
         track_months: int | str | None = None,
+        premises_months: int | str | None = None,
     ) -> RetentionSettings:
         """Change the given periods (None leaves one as it is). All are checked before any is written."""
         given = {
             "reporter_months": reporter_months, "volunteer_months": volunteer_months,
             "victim_vrm_months": victim_vrm_months, "suspect_vrm_months": suspect_vrm_months,
-            "track_months": track_months,
+            "track_months": track_months, "premises_months": premises_months,
         }
         errors: list[FieldError] = []
         checked: dict[str, int] = {}
@@ -308,6 +317,8 @@ class RetentionService:
             return len(self.vehicles.update(record.record_id, {"vrm": REMOVED_VRM}))
         if record.category == TRACKS:
             return PatrolRepository(self.store).remove_track(record.record_id)
+        if record.table == "premises":
+            return len(self.premises.update(record.record_id, dict.fromkeys(record.fields)))
         row = self.people.get_raw(record.record_id)
         values: dict[str, Any] = {f: None for f in record.fields if f in PERSON_FIELDS}
         if "name" in values:
@@ -327,7 +338,7 @@ class RetentionService:
         settings = self.settings()
         found: dict[str, list[DueRecord]] = {key: [] for key in CATEGORY_NAMES}
         for record in (*self._reporters(settings), *self._vehicles(settings), *self._leavers(settings),
-                       *self._tracks(settings)):
+                       *self._tracks(settings), *self._premises(settings)):
             if record.due_on <= as_of:
                 found[record.category].append(record)
         categories = tuple(
@@ -421,6 +432,28 @@ class RetentionService:
                 continue
             yield DueRecord(TRACKS, "patrols", patrol_id, f"track of patrol {short_id(patrol_id)} ({points:,} points),"
                             f" ended {started.isoformat()}", started, add_months(started, months), ("track",))
+
+    def _premises(self, settings: RetentionSettings) -> Iterable[DueRecord]:
+        months = settings.premises_months
+        if not months:
+            return
+        rows = self.store.db.query(
+            "SELECT id, kind, closed_on, deleted, field_hlc, updated_at, contact_name, contact_phone, contact_email"
+            " FROM premises WHERE (closed_on IS NOT NULL OR deleted = 1) AND (COALESCE(contact_name, '') != ''"
+            " OR COALESCE(contact_phone, '') != '' OR COALESCE(contact_email, '') != '')"
+        )
+        for row in rows:
+            closed = date.fromisoformat(row["closed_on"]) if row["closed_on"] else None
+            removed = _changed_on(row, "deleted") if row["deleted"] else None
+            started = min(d for d in (closed, removed) if d is not None) if (closed or removed) else None
+            if started is None:
+                continue
+            state = "left the register" if closed and started == closed else "deleted"
+            yield DueRecord(
+                PREMISES, "premises", row["id"], f"premises {short_id(row['id'])} ({row['kind']}), {state} "
+                f"{started.isoformat()}", started, add_months(started, months),
+                tuple(f for f in PREMISES_FIELDS if row[f]),
+            )
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ PERSONAL_COLUMNS: dict[str, frozenset[str]] = {
     "people": frozenset({"name", "collar_number", "phone", "email", "notes"}),
     "availability_exceptions": frozenset({"note"}),
     "patrol_events": frozenset({"vrm"}),  # stop-checked registrations
+    "premises": frozenset({"contact_name", "contact_phone", "contact_email"}),
 }
 # Bookkeeping columns a change record leaves out (the clocks are in the row hash).
 _SKIP = frozenset({"created_at", "updated_at", "device_id", "hlc", "field_hlc"})
@@ -59,7 +60,7 @@ ROW_HASHES_TABLE = "audit_row_hashes"
 # `meta` keys that are settings (services/policies.py: roster rules, retention periods and its last run, patrol
 # planning defaults, the force and its imported boundaries): their value is covered. Other meta keys are bookkeeping
 # (clocks, vectors, the head itself).
-SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys", "geography.")
+SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys", "geography.", "premises.")
 BATCHES = "import_batches"  # one line per published-crime import: the batch row and all its rows, one digest
 ABSENT = None  # a line's hash when the row must not exist (a harm weight reset, ...)
 

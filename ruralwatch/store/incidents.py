@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import NotFoundError
+from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.incident import AttachmentInfo, Incident, IncidentFilter, ValidIncident
 from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, KINDS, FieldType
 from ruralwatch.core.vocab import STATUSES
@@ -209,7 +209,7 @@ class IncidentRepository:
             items=self._children("stolen_items", incident_id),
             attachments=attachments,
             created_at=raw["created_at"], updated_at=raw["updated_at"], device_id=raw["device_id"],
-            hlc=raw["hlc"], deleted=bool(raw["deleted"]),
+            hlc=raw["hlc"], deleted=bool(raw["deleted"]), premises_id=raw.get("premises_id"),
         )
 
     def blob(self, sha256: str) -> bytes:
@@ -251,6 +251,13 @@ class IncidentRepository:
         for row_id in existing:
             changed |= table.tombstone(row_id)
         return {label: ("", "changed")} if changed else {}
+
+    def check_premises(self, valid: ValidIncident) -> None:
+        """A link names a live premises of the register (ruralwatch.core.premises)."""
+        premises_id = valid.values.get("premises_id")
+        if premises_id and not self.store.db.execute(
+                "SELECT 1 FROM premises WHERE id = ? AND deleted = 0", [premises_id]).fetchone():
+            raise ValidationError.single("premises_id", f"no premises with id {premises_id} in the register")
 
     def tombstone(self, incident_id: str) -> bool:
         return self.incidents.tombstone(incident_id)

@@ -483,9 +483,63 @@ def patrol_tracks(db: sqlite_utils.Database) -> None:
     db.table("patrol_track_points").create_index(["patrol_id", "at"])
 
 
+def premises_register(db: sqlite_utils.Database) -> None:
+    """The premises register (ruralwatch.core.premises): farms, estates, yards, churches... with their location,
+    contact (sealed, under retention), watch-scheme membership, crime-prevention visits and registered property;
+    and the premises an incident happened at. All syncable like incidents."""
+    _syncable(
+        db,
+        "premises",
+        {
+            "name": str, "kind": str,  # kind: ruralwatch.core.premises.PREMISES_KINDS
+            "grid_ref": str, "easting": float, "northing": float, "lat": float, "lon": float,  # OSTN15
+            "address": str,
+            "contact_name": str, "contact_phone": str, "contact_email": str,  # personal data, sealed (reporters)
+            # Watch-scheme keys, sorted, comma-separated: one field, so membership merges (and conflicts) as one
+            # value; a premises is in a handful of schemes and changing them is one person's edit.
+            "schemes": str,
+            "notes": str,
+            "registered_on": str, "closed_on": str,  # ISO dates; closed_on starts the contacts' retention clock
+            "synthetic": int,
+        },
+    )
+    db.table("premises").create_index(["deleted", "name"])
+    _syncable(
+        db,
+        "premises_visits",
+        {"premises_id": str, "visited_on": str, "officer": str, "advice": str},
+        foreign_keys=[("premises_id", "premises", "id")],
+    )
+    db.table("premises_visits").create_index(["premises_id"])
+    _syncable(
+        db,
+        "premises_property",
+        {
+            "premises_id": str, "kind": str,  # kind: ruralwatch.core.kinds.EQUIPMENT_CATEGORIES
+            "make": str, "model": str,
+            "serial_number": str,  # normalised (ruralwatch.core.premises.normalise_serial)
+            "serial_as_written": str,
+            "marking": str, "marking_ref": str,  # PROPERTY_MARKINGS (CESAR, Datatag...) and its number
+            "description": str,
+            "photos": str,  # file references, one a line (the files stay where the owner keeps them)
+        },
+        foreign_keys=[("premises_id", "premises", "id")],
+    )
+    db.table("premises_property").create_index(["premises_id"])
+    db.table("premises_property").create_index(["serial_number"])
+    # The premises an incident happened at: a column of the incident rather than a link table. Sync merges each
+    # field with its own clock, so linking never conflicts with an edit of another field, and two laptops linking
+    # the same incident meet in one field (a conflict kept for review) instead of two link rows to de-duplicate.
+    # No foreign key: a package may carry the incident before the premises it names, and a link to a premises
+    # removed elsewhere must still merge (readers join only live premises).
+    db.table("incidents").add_column("premises_id", str)
+    db.execute("CREATE INDEX idx_incidents_premises ON incidents(premises_id, occurred_start)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
     device_audit, field_keys, published_crime_ids, vehicle_watchlist, patrol_tracks,
+    premises_register,  # 18
 )
 LATEST_VERSION = len(MIGRATIONS)

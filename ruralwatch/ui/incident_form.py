@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDateEdit,
     QDateTimeEdit,
     QDialog,
@@ -47,6 +48,7 @@ from ruralwatch.core.kinds import (
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.premises import PremisesService
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import (
     PROBLEM_ROLE,
@@ -64,11 +66,12 @@ FIELD_LABELS = {
     "reported_at": "Reported", "grid_ref": "OS grid ref", "location": "Location", "lat": "Latitude",
     "lon": "Longitude", "place": "Place", "description": "Description", "status": "Status",
     "crime_reference": "Crime ref", "reporter_name": "Reporter name", "reporter_phone": "Reporter phone",
-    "vehicles": "Vehicle", "items": "Stolen item", "attachments": "Attachments",
+    "vehicles": "Vehicle", "items": "Stolen item", "attachments": "Attachments", "premises_id": "At premises",
 }
+NO_PREMISES = "(no registered premises)"
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 # Alt+letters the form's own fields and buttons use; a kind's detail fields get the first other free letter.
-FIELD_MNEMONICS = frozenset("khrgpdsculmnoe")
+FIELD_MNEMONICS = frozenset("khrgpdsculmnoet")
 BUTTON_MNEMONICS = frozenset("iva")
 UK = QTimeZone(b"Europe/London")
 
@@ -170,9 +173,12 @@ class IncidentDialog(QDialog):
     saved_incident = Signal(object)
     pick_requested = Signal(bool)
 
-    def __init__(self, service: IncidentService, incident: Incident | None = None, parent: QWidget | None = None):
+    def __init__(self, service: IncidentService, incident: Incident | None = None, parent: QWidget | None = None,
+                 premises: PremisesService | None = None):
         super().__init__(parent)
         self.service = service
+        # The premises register, for "At premises" (None: the form leaves an incident's premises as stored).
+        self.premises_service = premises if premises and premises.store.actor.can("premises.view") else None
         self.incident = incident
         self.saved: Incident | None = None
         self.pending_files: list[Path] = []
@@ -194,6 +200,8 @@ class IncidentDialog(QDialog):
             self.occurred_end.setDateTime(now)
         self._shown_kind = self.kind.currentData()
         self._on_kind_changed()
+        self.occurred_start.dateTimeChanged.connect(lambda _moment: self._update_repeat())
+        self._update_repeat()
         self._initial = self._snapshot()
 
     # --- layout ------------------------------------------------------------------------------------------
@@ -235,6 +243,23 @@ class IncidentDialog(QDialog):
         self.lon.editingFinished.connect(self._lat_lon_edited)
         self.place = QLineEdit()
         self.place.setPlaceholderText("farm, field, road or landmark")
+        # The registered premises it happened at: type part of a name to search the register.
+        self.premises_combo = QComboBox()
+        self.premises_combo.setEditable(True)
+        self.premises_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.premises_combo.addItem(NO_PREMISES, "")
+        for found in self.premises_service.list() if self.premises_service else []:
+            self.premises_combo.addItem(f"{found.name} ({found.grid_ref})", found.id)
+        completer = self.premises_combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.premises_combo.setToolTip("The registered premises (Team ▸ Premises) it happened at: type part of "
+                                       "its name. An earlier incident there within the window is flagged.")
+        self.premises_combo.currentIndexChanged.connect(lambda _index: self._update_repeat())
+        self.repeat_label = QLabel()
+        self.repeat_label.setWordWrap(True)
+        self.repeat_label.setStyleSheet(theme.warning_style())
+        self.repeat_label.hide()
         self.description = QPlainTextEdit()
         self.description.setMinimumHeight(90)
         self.crime_reference = QLineEdit()
@@ -268,6 +293,9 @@ class IncidentDialog(QDialog):
         lat_lon_label.setBuddy(self.lat)
         main.addRow(lat_lon_label, lat_lon)
         main.addRow("&Place", self.place)
+        if self.premises_service is not None:
+            main.addRow("A&t premises", self.premises_combo)
+            main.addRow("", self.repeat_label)
         main.addRow("&Description", self.description)
         main.addRow("&Status", self.status)
         main.addRow("&Crime ref", self.crime_reference)
@@ -359,7 +387,7 @@ class IncidentDialog(QDialog):
             "description": self.description, "status": self.status, "crime_reference": self.crime_reference,
             "reporter_name": self.reporter_name, "reporter_phone": self.reporter_phone,
             "vehicles": self.vehicles.table, "items": self.items.table, "attachments": self.attachment_list,
-            **self.detail_widgets,
+            "premises_id": self.premises_combo, **self.detail_widgets,
         }
         self.marks = FieldMarks(self.field_widgets, self.error_label, self._field_label, resolve=self._mark_cell)
 
@@ -407,6 +435,12 @@ class IncidentDialog(QDialog):
         self.lon.setText(f"{incident.lon:.6f}")
         self.grid_ref.setText(incident.grid_ref)
         self.place.setText(incident.place)
+        if incident.premises_id:
+            index = self.premises_combo.findData(incident.premises_id)
+            if index < 0:  # a premises this list does not hold (removed since): keep the link as it is
+                self.premises_combo.addItem("(premises no longer on the register)", incident.premises_id)
+                index = self.premises_combo.count() - 1
+            self.premises_combo.setCurrentIndex(index)
         self.description.setPlainText(incident.description)
         self.crime_reference.setText(incident.crime_reference)
         self.reporter_name.setText(incident.reporter_name)
@@ -502,8 +536,40 @@ class IncidentDialog(QDialog):
             place=self.place.text(), description=self.description.toPlainText(),
             status=self.status.currentData(), crime_reference=self.crime_reference.text(),
             reporter_name=self.reporter_name.text(), reporter_phone=self.reporter_phone.text(),
-            details=details, vehicles=vehicles, items=items,
+            details=details, vehicles=vehicles, items=items, premises_id=self.chosen_premises(),
         )
+
+    def chosen_premises(self) -> str | None:
+        """The premises id chosen ("" for none; None when the form has no register to choose from). Text that
+        names no premises on the list is kept as "?" + the text, for `save` to mark."""
+        if self.premises_service is None:
+            return None
+        text = self.premises_combo.currentText().strip()
+        if not text or text == NO_PREMISES:
+            return ""
+        index = self.premises_combo.findText(text, Qt.MatchFlag.MatchFixedString)
+        if index < 0:
+            index = next((i for i in range(1, self.premises_combo.count())
+                          if self.premises_combo.itemText(i).lower().startswith(text.lower() + " (")), -1)
+        return str(self.premises_combo.itemData(index)) if index >= 0 else f"?{text}"
+
+    def _update_repeat(self) -> None:
+        """Say at once when the chosen premises was victimised before (within the window) this incident's time."""
+        chosen = self.chosen_premises()
+        if not self.premises_service or not chosen or chosen.startswith("?"):
+            self.repeat_label.hide()
+            return
+        try:
+            at = times.parse_moment(_from_qdatetime(self.occurred_start.dateTime()), "occurred_start")
+            found = self.premises_service.repeat_for_premises(chosen, at)
+        except RuralWatchError:
+            self.repeat_label.hide()
+            return
+        earlier = [i for i in found.earlier if not self.incident or i.id != self.incident.id]
+        self.repeat_label.setText(f"Victimised before: {len(earlier)} incident{'s' if len(earlier) != 1 else ''} "
+                                  f"there in the {found.window_days} days before ("
+                                  + "; ".join(i.line() for i in earlier[:3]) + ")" if earlier else "")
+        self.repeat_label.setVisible(bool(earlier))
 
     # --- behaviour ---------------------------------------------------------------------------------------
 
@@ -637,6 +703,11 @@ class IncidentDialog(QDialog):
         self._grid_ref_edited()
         if self.kind.currentData() is None:
             self.show_errors(ValidationError.single("kind", "choose the kind of incident"))
+            return
+        chosen = self.chosen_premises()
+        if chosen and chosen.startswith("?"):
+            self.show_errors(ValidationError.single(
+                "premises_id", f"{chosen[1:]!r} is not on the premises register: pick one from the list"))
             return
         try:
             inp = self.current_input()

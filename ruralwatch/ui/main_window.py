@@ -73,6 +73,7 @@ from ruralwatch.ui.map_picking import MapPicking
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
+from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog
@@ -85,7 +86,7 @@ from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 DEFAULT_SIZE = (1400, 860)
 # The narrowest a docked panel opens (it scrolls below its own width); see fit_dock.
 MIN_DOCK_WIDTH = 340
@@ -169,9 +170,11 @@ class MainWindow(QMainWindow):
         self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
+        self.premises_panel = PremisesPanel(services, self)
+        self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
         # pushed the window past a laptop's screen. A panel can still be dragged out to float.
-        for dock in (self.sync_dock, self.roster_dock, self.patrol_dock):
+        for dock in (self.sync_dock, self.roster_dock, self.patrol_dock, self.premises_dock):
             self.tabifyDockWidget(self.analysis_dock, dock)
         # A panel's layers go with it: closing Patrols takes its route off the map, closing Analysis its hotspot
         # cells (a new user found them left behind); reopening the panel shows them again.
@@ -286,8 +289,10 @@ class MainWindow(QMainWindow):
         team_menu = menu.addMenu("&Team")
         team_menu.addAction(self.patrol_dock.toggleViewAction())
         team_menu.addAction(self.roster_dock.toggleViewAction())
+        team_menu.addAction(self.premises_dock.toggleViewAction())
         team_menu.addSeparator()
         team_menu.addAction(self.vehicle_list_action)
+        team_menu.addAction(self.serial_check_action)
         menu.addMenu("&View").addAction(self.large_text_action)
         map_menu = menu.addMenu("&Map")
         map_menu.addAction(self.heat_action)
@@ -301,7 +306,7 @@ class MainWindow(QMainWindow):
         analysis_menu = menu.addMenu("&Analysis")
         self.analysis_toggle = self.analysis_dock.toggleViewAction()
         analysis_menu.addAction(self.analysis_toggle)
-        for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock):
+        for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock, self.premises_dock):
             dock.toggleViewAction().triggered.connect(lambda shown, d=dock: self._focus_dock(d, shown))
         analysis_menu.addAction(self.harm_action)
         map_menu.addAction(self.context_action)
@@ -689,7 +694,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def new_incident(self) -> IncidentDialog:
-        return self._show_form(IncidentDialog(self.service, None, self))
+        return self._show_form(IncidentDialog(self.service, None, self, premises=self.services.premises))
 
     def open_incident(self, incident_id: str) -> IncidentDialog | None:
         for form in self.forms:
@@ -702,7 +707,7 @@ class MainWindow(QMainWindow):
         except RuralWatchError as exc:
             self.report_problem("RuralWatch", str(exc))
             return None
-        return self._show_form(IncidentDialog(self.service, incident, self))
+        return self._show_form(IncidentDialog(self.service, incident, self, premises=self.services.premises))
 
     def _show_form(self, form: IncidentDialog) -> IncidentDialog:
         """Forms are not modal: several can be open, and the map stays usable for picking a place."""
@@ -781,6 +786,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Incident deleted", 4000)
         return True
 
+    def check_serial(self) -> SerialCheckDialog:
+        """Team ▸ Check a serial number…: stolen items and registered property (the Premises panel's dialog)."""
+        return self.premises_panel.open_serial_check()
+
     def load_demo_data(self) -> None:
         def work(services: Services, progress: Progress) -> DemoLoaded:
             return load_demo_set(services, progress=progress)
@@ -798,7 +807,7 @@ class MainWindow(QMainWindow):
         """Ask, then remove the demo set; False when the user kept it."""
         answer = QMessageBox.question(
             self, "Remove demo data",
-            "Remove every demo incident, person, duty and patrol? Incidents and people you entered yourself are "
+            "Remove every demo incident, person, duty, patrol and premises? What you entered yourself is "
             "kept. The demo can be loaded again later from the File menu.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
@@ -806,8 +815,8 @@ class MainWindow(QMainWindow):
 
         def done(removed: DemoRemoved) -> None:
             self.refresh()
-            self.statusBar().showMessage(f"Demo data removed: {removed.incidents:,} incidents and {removed.roster} "
-                                         "people, duties and patrols", 6000)
+            self.statusBar().showMessage(f"Demo data removed: {removed.incidents:,} incidents, {removed.roster} "
+                                         f"people, duties and patrols and {removed.premises} premises", 6000)
 
         self.ops.run("Removing demo data…", lambda services, _progress: remove_demo_set(services), done,
                      failure_title="Demo data not removed")
@@ -941,6 +950,7 @@ class MainWindow(QMainWindow):
             self.idle_lock.dispose()
         self.roster_panel.dispose()
         self.patrol_panel.dispose()
+        self.premises_panel.dispose()
         super().closeEvent(event)
 
     def dispose(self) -> None:

@@ -80,6 +80,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("vehicle_list_action", "Import &vehicles of interest list…", None, "import_vehicle_list",
                "Import a force list or ANPR hotlist (CSV or Excel): stop-checks and briefings match it",
                "vehicles.manage"),
+    ActionSpec("serial_check_action", "Check a &serial number…", None, "check_serial",
+               "Is this serial stolen? Searches stolen items and the property registered at premises",
+               "premises.view"),
     ActionSpec("harm_action", "&Harm weights…", None, "edit_harm_weights", "See and change the crime harm weights",
                "harm.edit"),
     # Account
@@ -102,6 +105,7 @@ DOCK_TOGGLES: tuple[DockToggleSpec, ...] = (
     DockToggleSpec("sync_dock", "&Sync with other laptops…", "Ctrl+Shift+S"),
     DockToggleSpec("patrol_dock", "&Patrols: plan, brief, log…", "Ctrl+Shift+T"),
     DockToggleSpec("roster_dock", "&Roster: people, duties, hours…", "Ctrl+Shift+R"),
+    DockToggleSpec("premises_dock", "Pre&mises: register, property, visits…", "Ctrl+Shift+M", "premises.view"),
     DockToggleSpec("analysis_dock", "&Analysis panel", "Ctrl+Shift+A", "analysis.run"),
 )
 

@@ -13,6 +13,7 @@ import pytest
 from cli_harness import Cli, raw_connection
 
 from ruralwatch import __version__
+from ruralwatch.services.demo import DEMO_PREMISES_THEFTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,7 +178,7 @@ def test_demo_command_is_idempotent(cli: Cli, db_path: Path) -> None:
     assert first.code == 0 and "30 incidents added" in first.out
     second = cli("demo", "--incidents", "30", "--seed", "5")
     assert second.code == 0 and "0 incidents added" in second.out
-    assert live_count(db_path) == 30
+    assert live_count(db_path) == 30 + len(DEMO_PREMISES_THEFTS)  # and the demo premises' thefts
 
 
 def test_version(cli: Cli) -> None:
@@ -333,17 +334,17 @@ def test_demo_remove_keeps_own_incidents_and_a_reload_brings_the_same_ones_back(
     mine = add_fly_tipping(cli, place="Brook Lane")
     assert cli("demo", "--incidents", "30", "--seed", "5").code == 0
     demo_ids = {i["id"] for i in cli("incidents", "list", "--json").json()} - {mine}
-    assert len(demo_ids) == 30
+    assert len(demo_ids) == 30 + len(DEMO_PREMISES_THEFTS)  # and the demo premises' thefts
 
     removed = cli("demo", "--remove")
     assert removed.code == 0, removed.err
-    assert "30 incidents removed" in removed.out
+    assert "32 incidents removed" in removed.out and "5 demo premises removed" in removed.out
     assert [i["id"] for i in cli("incidents", "list", "--json").json()] == [mine]
 
     again = cli("demo", "--incidents", "30", "--seed", "5")
     assert again.code == 0 and "30 incidents added" in again.out
     assert {i["id"] for i in cli("incidents", "list", "--json").json()} == demo_ids | {mine}
-    assert re.search(r"\b30 incidents removed", cli("demo", "--remove").out)
+    assert re.search(r"\b32 incidents removed", cli("demo", "--remove").out)
     assert re.search(r"\b0 incidents removed", cli("demo", "--remove").out)
     assert live_count(db_path) == 1
 

@@ -100,7 +100,7 @@ def test_show_and_set(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
                 "--track-months", "3").code == 0
     assert _run(store, capsys, "retention", "show", "--json").json()["settings"] == {
         "reporter_months": 24, "volunteer_months": 6, "victim_vrm_months": 12, "suspect_vrm_months": 36,
-        "track_months": 3}
+        "track_months": 3, "premises_months": 12}
 
 
 def test_set_refuses_nothing_to_set_and_bad_months(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

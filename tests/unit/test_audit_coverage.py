@@ -315,7 +315,8 @@ def test_every_setting_the_app_writes_is_covered() -> None:
 
     keys = [policies.MIN_REST_HOURS.key, policies.MAX_WEEKLY_HOURS.key, policies.MAX_REACH.key,
             policies.PLAN_DEFAULTS.key, META_LAST_RUN, *(p.key for p in policies.RETENTION_MONTHS.values()),
-            policies.FORCE.key, policies.IMPORTED_DISTRICTS.key, policies.IMPORTED_WARDS.key]
+            policies.FORCE.key, policies.IMPORTED_DISTRICTS.key, policies.IMPORTED_WARDS.key,
+            policies.REPEAT_WINDOW_DAYS.key]
     assert all(key.startswith(SETTING_PREFIXES) for key in keys)
 
 

@@ -13,7 +13,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.core.permissions import ACCOUNT_ROLES, ACTIONS, SYSTEM, Actor, PermissionDeniedError, markdown_table
+from ruralwatch.core.premises import PremisesInput, PropertyInput, VisitInput
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.accounts import AccountService, create_database
@@ -49,6 +50,7 @@ ROLES = [key for key, _ in ACCOUNT_ROLES]
 CELLS = [(action, role) for action in ACTIONS for role in ROLES]
 
 REPORTER_NAME, REPORTER_PHONE = "Mary Reporter", "07700 900456"
+PREMISES_CONTACT = "Fred Farmer"
 VOLUNTEER_PHONE, VOLUNTEER_EMAIL, VOLUNTEER_NOTES = "07700 900123", "val@example.org", "Prefers dawn shifts"
 PASSWORD = "correct horse battery"
 
@@ -79,6 +81,8 @@ class World:
     basemap: str
     conflict: int
     peer_package: Path
+    premises: str = ""
+    premises_property: str = ""
 
 
 def _incident(**overrides: Any) -> IncidentInput:
@@ -160,6 +164,13 @@ def _build_template(folder: Path) -> tuple[Path, World]:
         event = patrols.log(live.id, PatrolEventInput(kind="new_incident", grid_ref="TL 5400 3000",
                                                       detail="Fly-tipping found"))
 
+        farm = services.premises.add(PremisesInput(
+            "Brook Farm", "farm", "TL 54000 30000", contact_name=PREMISES_CONTACT, contact_phone=REPORTER_PHONE,
+            schemes=["farm_watch"]))
+        farm_item = services.premises.add_property(farm.id, PropertyInput("quad_atv", "Honda", "TRX420",
+                                                                          "HON-420-77"))
+        services.premises.add_visit(farm.id, VisitInput(YESTERDAY, "PC Olive", "Mark the quad"))
+
         services.harm.set_weight("kind:fly_tipping", 3.0, "Local priority")
         services.published.import_paths([FIXTURES / "police-uk" / "2018-01-essex-street-first150.csv",
                                          FIXTURES / "police-uk" / "2018-03-essex-street-first150.csv"])
@@ -183,6 +194,7 @@ def _build_template(folder: Path) -> tuple[Path, World]:
         volunteer_exception=exception, duty=duty, spare_duty=spare_duty, incident=incident.id,
         attachment=incident.attachments[0].id, planned_patrol=planned.id, live_patrol=live.id,
         live_event=event.id, basemap=basemap, conflict=int(conflict or 0), peer_package=package,
+        premises=farm.id, premises_property=farm_item.id,
     )
     return path, world
 
@@ -328,6 +340,22 @@ def probe_personal_reporters(ctx: Ctx, allowed: bool) -> None:
             stored = s.incidents.get(w.incident)
         assert (stored.description, stored.reporter_name, stored.reporter_phone) == (
             "Rubble, seen again", REPORTER_NAME, REPORTER_PHONE)
+    probe_personal_reporters_premises(ctx, allowed)
+
+
+def probe_personal_reporters_premises(ctx: Ctx, allowed: bool) -> None:
+    """Premises contacts are personal data like reporters': shown, listed and kept from a form's blanks alike."""
+    s, w = ctx.services, ctx.world
+    shown = (PREMISES_CONTACT, REPORTER_PHONE) if allowed else ("", "")
+    for farm in (s.premises.get(w.premises), next(p for p in s.premises.list() if p.id == w.premises)):
+        assert (farm.contact_name, farm.contact_phone) == shown
+    if not allowed and ctx.actor.can("premises.edit"):
+        farm = s.premises.get(w.premises)
+        updated = s.premises.update(w.premises, replace(farm.to_input(), notes="Dogs loose at night"))
+        assert (updated.contact_name, updated.notes) == ("", "Dogs loose at night")
+        with ctx.as_system():
+            stored = s.premises.get(w.premises)
+        assert (stored.contact_name, stored.contact_phone) == (PREMISES_CONTACT, REPORTER_PHONE)
 
 
 def probe_personal_volunteers(ctx: Ctx, allowed: bool) -> None:
@@ -387,6 +415,46 @@ def probe_vehicles_manage(ctx: Ctx, allowed: bool) -> None:
     else:
         with pytest.raises(PermissionDeniedError):
             s.vehicles.check("AB12CDE")
+
+
+def probe_premises_view(ctx: Ctx, allowed: bool) -> None:
+    s, w = ctx.services, ctx.world
+    check(ctx, allowed, {
+        "premises.list": lambda: s.premises.list(),
+        "premises.get": lambda: s.premises.get(w.premises),
+        "premises.property": lambda: s.premises.property(w.premises),
+        "premises.visits": lambda: s.premises.visits(w.premises),
+        "premises.incidents_at": lambda: s.premises.incidents_at(w.premises),
+        "premises.check_serial": lambda: s.premises.check_serial("hon 42077"),
+    })
+    if allowed:
+        assert [p.name for p in s.premises.list()] == ["Brook Farm"]
+        assert [m.source for m in s.premises.check_serial("HON42077").matches] == ["registered"]
+        assert [v.officer for v in s.premises.visits(w.premises)] == ["PC Olive"]
+
+
+def probe_premises_edit(ctx: Ctx, allowed: bool) -> None:
+    s, w = ctx.services, ctx.world
+    check(ctx, allowed, {
+        "premises.add": lambda: s.premises.add(PremisesInput("St Mary's Church", "church", "TL 55000 31000",
+                                                             schemes=["church_watch"])),
+        "premises.update": lambda: s.premises.update(w.premises, PremisesInput(
+            "Brook Farm", "farm", "TL 54000 30000", schemes=["farm_watch", "horse_watch"])),
+        "premises.add_visit": lambda: s.premises.add_visit(w.premises, VisitInput(TODAY, "PC Olive", "Gate locks")),
+        "premises.add_property": lambda: s.premises.add_property(w.premises, PropertyInput("tools", "Stihl",
+                                                                                           "MS 261", "ST-1")),
+        "premises.update_property": lambda: s.premises.update_property(w.premises_property, PropertyInput(
+            "quad_atv", "Honda", "TRX420", "HON-420-77", marking="cesar")),
+        "premises.set_repeat_window": lambda: s.premises.set_repeat_window(180),
+    })
+    if allowed:
+        assert {p.name for p in s.premises.list()} == {"Brook Farm", "St Mary's Church"}
+        assert s.premises.get(w.premises).schemes == ("farm_watch", "horse_watch")
+        assert s.premises.repeat_window() == 180
+    check(ctx, allowed, {"premises.remove_property": lambda: s.premises.remove_property(w.premises_property),
+                         "premises.delete": lambda: s.premises.delete(w.premises)})
+    if allowed:
+        assert [p.name for p in s.premises.list()] == ["St Mary's Church"]
 
 
 def probe_patrol_view(ctx: Ctx, allowed: bool) -> None:
@@ -688,6 +756,8 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "personal.volunteers": probe_personal_volunteers,
     "vehicles.view": probe_vehicles_view,
     "vehicles.manage": probe_vehicles_manage,
+    "premises.view": probe_premises_view,
+    "premises.edit": probe_premises_edit,
     "patrol.view": probe_patrol_view,
     "patrol.plan": probe_patrol_plan,
     "patrol.log": probe_patrol_log,

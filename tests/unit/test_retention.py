@@ -18,6 +18,7 @@ from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.retention import (
     EXCEPTION_NOTES,
+    PREMISES,
     REPORTER,
     SUSPECT_VRM,
     TRACKS,
@@ -274,7 +275,8 @@ def test_apply_anonymises_what_is_due_and_nothing_else(world: World) -> None:
     before = _snapshot(store)
     result = world.retention.apply(AS_OF)
     after = _snapshot(store)
-    assert result.counts == {REPORTER: 3, VOLUNTEER: 1, VICTIM_VRM: 3, SUSPECT_VRM: 0, TRACKS: 0}
+    assert result.counts == {REPORTER: 3, VOLUNTEER: 1, VICTIM_VRM: 3, SUSPECT_VRM: 0, TRACKS: 0,
+                             PREMISES: 0}
 
     changed = {
         (key, name): (before[key][name], after[key][name])

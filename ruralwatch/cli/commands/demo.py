@@ -15,7 +15,7 @@ from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import DEFAULT_SEED
+from ruralwatch.services.demo import DEFAULT_SEED, DEMO_PREMISES_THEFTS
 from ruralwatch.services.demo_set import load_demo_set, remove_demo_set
 from ruralwatch.store.database import Store
 
@@ -47,12 +47,14 @@ def run(args: argparse.Namespace, store: Store) -> int:
             raise OptionError("demo --remove removes every demo incident; it takes no --seed or --incidents")
         removed = remove_demo_set(services)
         print(f"demo data: {removed.incidents} incidents removed ({services.incidents.count()} left in"
-              f" {store.path}); {removed.roster} demo people, duties and patrols removed")
+              f" {store.path}); {removed.roster} demo people, duties and patrols removed; {removed.premises} demo"
+              " premises removed")
         return ExitCode.OK
     seed = DEFAULT_SEED if args.seed is None else args.seed
     loaded = load_demo_set(services, seed=seed, count=args.incidents)
     print(f"demo data: {loaded.incidents} incidents added ({services.incidents.count()} in {store.path});"
-          f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added")
+          f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added;"
+          f" {loaded.premises} premises added (with {len(DEMO_PREMISES_THEFTS)} thefts at one of them)")
     return ExitCode.OK
 
 

@@ -42,7 +42,7 @@ FIELD_OPTIONS: dict[str, str] = {
     "reported_at": "--reported", "grid_ref": "--grid-ref", "lat": "--lat", "lon": "--lon", "place": "--place",
     "description": "--description", "status": "--status", "crime_reference": "--crime-ref",
     "reporter_name": "--reporter-name", "reporter_phone": "--reporter-phone", "items": "--item",
-    "attachments": "--attach",
+    "attachments": "--attach", "premises_id": "--premises",
 }
 
 

@@ -23,6 +23,7 @@ from ruralwatch.core.incident import IncidentFilter, IncidentInput
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.services.incidents import IncidentService
+from ruralwatch.services.premises import PremisesService
 from ruralwatch.store.database import Store
 
 
@@ -31,6 +32,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     actions = incidents.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
     add = actions.add_parser("add", help="record a new incident")
     add_incident_fields(add, required=True)
+    add.add_argument("--premises", help="the registered premises it happened at (name or id)")
     add.add_argument("--json", action="store_true")
     update = actions.add_parser(
         "update", help="change fields of an incident",
@@ -42,6 +44,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     add_incident_fields(update, required=False)
     update.add_argument("--remove-vrm", action="append", default=[], metavar="VRM",
                         help="take this vehicle off the incident (every role), repeatable")
+    update.add_argument("--premises", help='the registered premises it happened at (name or id; "none" to unlink)')
     update.add_argument("--json", action="store_true")
     delete = actions.add_parser("delete", help="delete an incident (kept as a tombstone for sync)")
     delete.add_argument("id")
@@ -63,15 +66,27 @@ def run(args: argparse.Namespace, store: Store) -> int:
     service = IncidentService(store)
     if args.action == "add":
         inp, origins = apply_options(IncidentInput(kind=args.kind, occurred_start=args.when), args)
+        premises = PremisesService(store)
+        if args.premises:
+            inp.premises_id = premises.resolve(args.premises)
         try:
             incident = service.record(inp, attach=args.attach)
         except ValidationError as exc:
             raise for_cli(exc, origins) from None
         warn_phone_on_command_line(args)
-        print_json(incident_json(incident)) if args.json else print(incident.id)
+        repeat = premises.repeat_for_incident(incident.id) if incident.premises_id else None
+        if args.json:
+            print_json({**incident_json(incident), "repeat": repeat.to_dict() if repeat else None})
+        else:
+            print(incident.id)
+        if repeat and repeat.victimised_before:  # "victimised before": the crew should know at once
+            print(f"ruralwatch: warning: {repeat.warning()}", file=sys.stderr)
     elif args.action == "update":
         before = service.get(args.id)
         inp, origins = apply_options(before.to_input(), args)
+        if args.premises:
+            inp.premises_id = "" if args.premises.strip().lower() == "none" else PremisesService(store).resolve(
+                args.premises)
         try:
             incident = service.update(args.id, inp, attach=args.attach)
         except ValidationError as exc:

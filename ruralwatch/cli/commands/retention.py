@@ -19,6 +19,7 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.retention import (
     CATEGORY_NAMES,
     CATEGORY_SETTING,
+    PREMISES,
     REPORTER,
     SUSPECT_VRM,
     TRACKS,
@@ -37,6 +38,7 @@ _CLOCK_TEXT = {
     VICTIM_VRM: "after the incident closes",
     SUSPECT_VRM: "after the incident closes",
     TRACKS: "after the patrol ends",
+    PREMISES: "after the premises leaves the register",
 }
 
 
@@ -61,6 +63,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                          help="suspect vehicle registrations (default 0: kept as vehicles-of-interest intelligence)")
     setting.add_argument("--track-months", type=int, metavar="N",
                          help="recorded patrol tracks (where the crew went), months after the patrol ended")
+    setting.add_argument("--premises-months", type=int, metavar="N",
+                         help="contact details of premises, months after they leave the register")
 
     preview = actions.add_parser("preview", help="what would be anonymised (changes nothing)")
     preview.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to work it out for (default today)")
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if all(value is None for value in wanted.values()):
             raise RetentionOptionError(
                 "give at least one of --reporter-months, --volunteer-months, --victim-vrm-months, "
-                "--suspect-vrm-months, --track-months"
+                "--suspect-vrm-months, --track-months, --premises-months"
             )
         _print_settings(service.set_settings(**wanted))
     elif args.action == "preview":
