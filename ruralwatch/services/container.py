@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ruralwatch.core import times
 from ruralwatch.services.accounts import AccountService
+from ruralwatch.services.alerts import AlertService
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.audit import AuditService
 from ruralwatch.services.backups import BackupService
@@ -51,6 +52,7 @@ class Services:
     backups: BackupService
     vehicles: VehicleListService
     roads: RoadService
+    alerts: AlertService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -64,11 +66,12 @@ class Services:
         people = PeopleService(store, hub)
         roster = RosterService(store, people, hub)
         roads = RoadService(store, hub, clock=clock)
+        incidents = IncidentService(store, hub, clock=clock)
         return cls(
             store=store,
             hub=hub,
             geography=geography,
-            incidents=IncidentService(store, hub, clock=clock),
+            incidents=incidents,
             basemaps=BasemapService(store, hub),
             harm=harm,
             published=PublishedCrimeService(store, hub, clock=clock),
@@ -85,4 +88,5 @@ class Services:
             backups=BackupService(store, clock=clock),
             vehicles=VehicleListService(store, hub, clock=clock),
             roads=roads,
+            alerts=AlertService(store, hub, geography, incidents, clock=clock),
         )

@@ -52,6 +52,7 @@ SYNCABLE_TABLES = (
     "incidents", "incident_vehicles", "stolen_items", "attachments",
     "people", "availability", "availability_exceptions", "duties", "duty_assignments",
     "patrols", "patrol_crew", "patrol_events", "watchlist_vehicles", "patrol_track_points",
+    "community_alerts",
 )
 
 
