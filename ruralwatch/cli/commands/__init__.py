@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ruralwatch.cli.commands import (
     accounts,
+    alerts,
     analysis,
     backup,
     basemap,
@@ -37,6 +38,7 @@ SPECS: tuple[CommandSpec, ...] = (
     roster.SPEC,
     patrols.SPEC,
     vehicles.SPEC,
+    alerts.SPEC,
     roads.SPEC,
     retention.SPEC,
     setup.SPEC,
