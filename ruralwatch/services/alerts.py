@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from ruralwatch.store.syncable import SyncTable, resolve_id
 
 TOPIC = "alerts"
 TABLE = "community_alerts"
+HOTSPOT_DAYS = 14  # an alert from a hotspot speaks of the last fortnight unless told otherwise
 
 
 class AlertStateError(RuralWatchError):
@@ -179,15 +180,18 @@ class AlertService:
         return AlertInput(kind=incident.kind, summary=summary, area_level=level, ward=ward, district=district,
                           window=window, advice=default_advice(incident.kind), incident_id=incident.id)
 
-    def draft_for_point(self, lat: float, lon: float, kind: str, start: datetime, end: datetime | None = None,
-                        area_level: str = "ward") -> AlertInput:
-        """A draft for a hotspot: the area containing its centre, the window of the crimes in it."""
+    def draft_for_point(self, lat: float, lon: float, kind: str, start: datetime | None = None,
+                        end: datetime | None = None, area_level: str = "ward") -> AlertInput:
+        """A draft for a hotspot: the area containing its centre; the window of the crimes in it (by default the
+        last HOTSPOT_DAYS days, whole days: a hotspot is a pattern, not one event)."""
         if not is_kind(kind):
             raise ValidationError.single("kind", f"{kind!r} is not an incident kind")
         ward, district = self.areas_at(lat, lon)
         level = area_level if area_level == "district" or ward else "district"
+        end = end or self._now()
+        start = start or end - timedelta(days=HOTSPOT_DAYS)
         window = window_for(start, end)
-        if window.part and end is not None and window.first != window.last and window.part != "overnight":
+        if window.part and window.first != window.last and window.part != "overnight":
             window = TimeWindow(window.first, window.last, "")
         summary = default_summary(kind, area_text(level, ward, district), window)
         return AlertInput(kind=kind, summary=summary, area_level=level, ward=ward, district=district,

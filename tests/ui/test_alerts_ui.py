@@ -108,3 +108,26 @@ def test_the_window_offers_alert_the_community_on_the_incident(qtbot, window, se
     alerts = window.open_alerts()
     assert alerts.table.rowCount() == 1
     alerts.close()
+
+
+def test_an_alert_is_composed_from_a_hotspot_in_the_analysis_panel(qtbot, window, services: Services) -> None:
+    from ruralwatch.analysis.hotspots import Hotspot
+    from ruralwatch.services.analysis import HotspotQuery, HotspotRun
+
+    square = ((0.34, 51.95), (0.35, 51.95), (0.35, 51.96), (0.34, 51.96), (0.34, 51.95))
+    run = HotspotRun(HotspotQuery(source="incidents", kinds=("equipment_theft",)),
+                     [Hotspot(1, 0, 0, 5.0, None, None, 51.954, 0.344, square, 561000.0, 232000.0)],
+                     points=5, no_location=0, total_weight=5.0, area_km2=1.0, study_area="Uttlesford",
+                     seconds=0.1, areas=["Thaxted, Uttlesford"])
+    panel = window.analysis
+    panel._show_hotspots(run)
+    assert not panel.alert_button.isEnabled()
+    panel.hotspot_table.selectRow(0)
+    qtbot.waitUntil(panel.alert_button.isEnabled)
+    dialog = panel.alert_from_hotspot()
+    assert dialog is not None and dialog.kind.isEnabled() and dialog.kind.currentData() == "equipment_theft"
+    assert "Uttlesford" in dialog.preview.toPlainText() and "561000" not in dialog.preview.toPlainText()
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save()
+    alert = services.alerts.get(saved.args[0])
+    assert alert.incident_id is None and alert.kind == "equipment_theft" and alert.window.part == ""
