@@ -201,10 +201,18 @@ class AlertService:
         """The incident's vehicles as the compose form offers them (registrations only for entitled roles)."""
         if not incident_id:
             return []
-        incident = self.incidents.get(incident_id)
+        try:
+            vehicles = self.incidents.get(incident_id).vehicles
+        except NotFoundError:
+            # The incident was deleted since (or the demo removed): its alert stays readable and exportable.
+            if self.store.db.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone() is None:
+                raise
+            vehicles = self.incidents.repo.get(incident_id, include_deleted=True).vehicles
+            if not self.store.actor.can("vehicles.view"):
+                vehicles = [{**v, "vrm": ""} for v in vehicles]
         return [AlertVehicle(str(v["id"]), str(v.get("vrm") or ""), str(v.get("role") or ""),
                              str(v.get("make") or ""), str(v.get("model") or ""), str(v.get("colour") or ""))
-                for v in incident.vehicles]
+                for v in vehicles]
 
     def warnings(self, inp: AlertInput) -> builtins.list[AlertWarning]:
         return alert_warnings(inp, self.vehicles_of(inp.incident_id))

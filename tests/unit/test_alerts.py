@@ -190,6 +190,17 @@ def test_bad_input_changes_nothing(services: Services, tmp_path: Path) -> None:
     assert services.alerts.get(alert.id).status == "approved"
 
 
+def test_an_alert_outlives_its_incident(services: Services, tmp_path: Path) -> None:
+    incident_id = _coursing(services)
+    vehicles = services.alerts.vehicles_of(incident_id)
+    draft = replace(services.alerts.draft_for_incident(incident_id), released_vehicles=frozenset({vehicles[0].id}))
+    alert = services.alerts.approve(services.alerts.compose(draft).id)
+    services.incidents.delete(incident_id)
+    assert "AB12 CDE" in "\n".join(services.alerts.public(alert.id).lines)
+    out = services.alerts.export(alert.id, "text", tmp_path / "a.txt")
+    assert "AB12 CDE" in out.read_text(encoding="utf-8")
+
+
 def test_a_hotspot_alert_names_its_area_and_window(services: Services) -> None:
     draft = services.alerts.draft_for_point(51.954, 0.344, "equipment_theft", at(1, 10), at(20, 10))
     assert draft.incident_id is None and draft.district == "Uttlesford"
