@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -221,6 +222,8 @@ class AlertsDialog(QDialog):
         self.setWindowTitle("Alerts to the community")
         self.resize(1040, 620)
         self.table = make_table(COLUMNS, selection=QAbstractItemView.SelectionMode.SingleSelection)
+        for column in range(len(COLUMNS) - 1):
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._show_selected)
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
