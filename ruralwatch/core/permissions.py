@@ -43,6 +43,15 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "premises.view": ("See premises, their registered property and visits; check serial numbers", ALL),
     "premises.edit": ("Add and edit premises, their property and prevention visits",
                       frozenset({"ret_officer", "special", "coordinator", "administrator"})),
+    # Alerts to the community: whoever records incidents drafts them; a second officer (the RET, who supervise the
+    # Specials' work) or an administrator checks one before it leaves; the coordinator who runs the watch schemes
+    # sends it (so do officers and administrators). No one approves their own alert but an administrator.
+    "alerts.compose": ("Compose and edit alerts to the community (drafts)",
+                       frozenset({"ret_officer", "special", "administrator"})),
+    "alerts.approve": ("Approve another's alert to the community for release",
+                       frozenset({"ret_officer", "administrator"})),
+    "alerts.issue": ("Export (issue) approved alerts and see the scheme members to send them to",
+                     frozenset({"ret_officer", "coordinator", "administrator"})),
     "patrol.view": ("See patrols, plans and logs", ALL),
     "patrol.plan": ("Create and plan patrols, write briefings",
                     frozenset({"ret_officer", "coordinator", "administrator"})),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ruralwatch.core import times
 from ruralwatch.services.accounts import AccountService
+from ruralwatch.services.alerts import AlertService
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.audit import AuditService
 from ruralwatch.services.backups import BackupService
@@ -55,6 +56,7 @@ class Services:
     roads: RoadService
     near_repeat: NearRepeatService
     premises: PremisesService
+    alerts: AlertService
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
@@ -68,11 +70,12 @@ class Services:
         people = PeopleService(store, hub)
         roster = RosterService(store, people, hub)
         roads = RoadService(store, hub, clock=clock)
+        incidents = IncidentService(store, hub, clock=clock)
         return cls(
             store=store,
             hub=hub,
             geography=geography,
-            incidents=IncidentService(store, hub, clock=clock),
+            incidents=incidents,
             basemaps=BasemapService(store, hub),
             harm=harm,
             published=PublishedCrimeService(store, hub, clock=clock),
@@ -91,4 +94,5 @@ class Services:
             roads=roads,
             near_repeat=NearRepeatService(store, hub, clock=clock),
             premises=PremisesService(store, hub, clock=clock),
+            alerts=AlertService(store, hub, geography, incidents, clock=clock),
         )

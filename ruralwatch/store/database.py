@@ -53,6 +53,7 @@ SYNCABLE_TABLES = (
     "people", "availability", "availability_exceptions", "duties", "duty_assignments",
     "patrols", "patrol_crew", "patrol_events", "watchlist_vehicles", "patrol_track_points",
     "premises", "premises_visits", "premises_property",
+    "community_alerts",
 )
 
 

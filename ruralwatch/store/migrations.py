@@ -534,6 +534,32 @@ def premises_register(db: sqlite_utils.Database) -> None:
     # removed elsewhere must still merge (readers join only live premises).
     db.table("incidents").add_column("premises_id", str)
     db.execute("CREATE INDEX idx_incidents_premises ON incidents(premises_id, occurred_start)")
+def community_alerts(db: sqlite_utils.Database) -> None:
+    """Alerts to the community (ruralwatch.services.alerts): composed from an incident or a hotspot, approved by a
+    supervisor, issued as text, HTML or PDF. Syncable like incidents. Only what an alert may say is stored: the
+    generalised area (ward and district names, never a point), the rounded time window, the officer's texts and
+    the ids of the incident's vehicles whose registration is released (the registrations stay sealed in
+    incident_vehicles). Issue 20 numbers this step 19 (18 is the premises register): its position in MIGRATIONS
+    is all that gives it a number, so it moves after that step when both branches meet."""
+    _syncable(
+        db,
+        "community_alerts",
+        {
+            "incident_id": str,  # NULL for an alert composed from a hotspot
+            "kind": str,  # ruralwatch.core.kinds
+            "summary": str, "advice": str, "how_to_report": str,  # the officer's (editable) texts
+            "area_level": str,  # "ward" or "district": which of the two below the alert names
+            "ward": str, "district": str,  # names only; ward NULL where the force has no wards
+            "window_from": str, "window_to": str,  # ISO local dates
+            "window_part": str,  # "morning", "afternoon", "evening", "overnight" or "" (whole days)
+            "released_vehicles": str,  # JSON list of incident_vehicles ids whose registration may be published
+            "status": str,  # draft -> approved -> issued (ruralwatch.core.alert.ALERT_STATUSES)
+            "composed_by": str, "approved_by": str, "approved_at": str, "issued_by": str, "issued_at": str,
+        },
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db.table("community_alerts").create_index(["deleted", "status"])
+    db.table("community_alerts").create_index(["incident_id"])
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -541,5 +567,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
     device_audit, field_keys, published_crime_ids, vehicle_watchlist, patrol_tracks,
     premises_register,  # 18
+    community_alerts,  # 19
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.core.errors import ValidationError
-from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.kinds import KINDS, is_kind
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
 from ruralwatch.mapping.geography import Geography
 from ruralwatch.services.analysis import (
@@ -48,6 +49,7 @@ from ruralwatch.services.analysis import (
 from ruralwatch.services.container import Services
 from ruralwatch.services.near_repeat import ZONE_KINDS, KnoxQuery, KnoxRun
 from ruralwatch.ui import theme
+from ruralwatch.ui.alert_dialog import AlertComposeDialog
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.widgets import make_table, vocab_combo
@@ -237,12 +239,40 @@ class AnalysisPanel(QWidget):
         self.run_button.clicked.connect(self.run_hotspots)
         self.hotspot_status = _status_label()
         self.hotspot_table = _table()
+        self.alert_button = QPushButton("Communit&y alert from hotspot…")
+        self.alert_button.setToolTip("Compose an alert to the community for the ward (or district) of the selected "
+                                     "hotspot; a supervisor approves it before it is sent")
+        self.alert_button.setEnabled(False)
+        self.alert_button.clicked.connect(self.alert_from_hotspot)
+        self.hotspot_table.itemSelectionChanged.connect(
+            lambda: self.alert_button.setEnabled(self.services.store.actor.can("alerts.compose")
+                                                 and self.selected_hotspot() is not None))
         layout = QVBoxLayout(page)
         layout.addLayout(form)
         layout.addWidget(self.run_button)
         layout.addWidget(self.hotspot_status)
         layout.addWidget(self.hotspot_table, 1)
+        layout.addWidget(self.alert_button)
         return page
+
+    def selected_hotspot(self) -> Hotspot | None:
+        rows = self.hotspot_table.selectionModel().selectedRows() if self.hotspot_table.selectionModel() else []
+        if self.last_run is None or not rows or rows[0].row() >= len(self.last_run.hotspots):
+            return None
+        return self.last_run.hotspots[rows[0].row()]
+
+    def alert_from_hotspot(self) -> AlertComposeDialog | None:
+        """The compose dialog for the selected hotspot's area (kind: the one kind analysed, else "suspicious
+        activity"; the officer chooses)."""
+        hotspot = self.selected_hotspot()
+        if hotspot is None or self.last_run is None:
+            return None
+        kinds = [k for k in self.last_run.query.kinds if is_kind(k)]
+        draft = self.services.alerts.draft_for_point(hotspot.centre_lat, hotspot.centre_lon,
+                                                     kinds[0] if len(kinds) == 1 else "suspicious_activity")
+        dialog = AlertComposeDialog(self.services, draft, parent=self)
+        dialog.show()
+        return dialog
 
     def hotspot_query(self) -> HotspotQuery:
         return HotspotQuery(

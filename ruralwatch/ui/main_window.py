@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelection,
     QModelIndex,
+    QPoint,
     QSettings,
     Qt,
     QTimer,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMenuBar,
     QMessageBox,
     QPushButton,
@@ -60,6 +62,7 @@ from ruralwatch.services.vehicles import ListImport
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
+from ruralwatch.ui.alert_dialog import AlertComposeDialog, AlertsDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
 from ruralwatch.ui.basemap_actions import BasemapActions
@@ -286,6 +289,12 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action,
                        self.refresh_action):
             incidents_menu.addAction(action)
+        incidents_menu.addSeparator()
+        incidents_menu.addAction(self.alert_action)
+        incidents_menu.addAction(self.alerts_list_action)
+        # The incidents table's context menu: what can be done with the incident under the pointer.
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._incident_context_menu)
         team_menu = menu.addMenu("&Team")
         team_menu.addAction(self.patrol_dock.toggleViewAction())
         team_menu.addAction(self.roster_dock.toggleViewAction())
@@ -360,6 +369,30 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._apply_settings)
         dialog.setup_requested.connect(lambda: (dialog.reject(), self.open_first_steps()))
         dialog.data_moved.connect(self.close_after_move)
+        dialog.show()
+        return dialog
+
+    def _incident_context_menu(self, position: QPoint) -> None:
+        menu = QMenu(self.table)
+        for action in (self.edit_action, self.alert_action, self.delete_action):
+            menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def alert_selected(self) -> AlertComposeDialog | None:
+        """Compose an alert to the community from the selected incident (the ward containing it, the rounded
+        window; a supervisor approves it in the alerts list)."""
+        incident_id = self.selected_id()
+        if not incident_id:
+            self.statusBar().showMessage("Select an incident first", 3000)
+            return None
+        dialog = AlertComposeDialog(self.services, self.services.alerts.draft_for_incident(incident_id), parent=self)
+        dialog.saved.connect(lambda _id: self.statusBar().showMessage(
+            "Alert saved as a draft: a supervisor approves it in Incidents ▸ Community alerts", 8000))
+        dialog.show()
+        return dialog
+
+    def open_alerts(self) -> AlertsDialog:
+        dialog = AlertsDialog(self.services, self)
         dialog.show()
         return dialog
 

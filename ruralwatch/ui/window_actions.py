@@ -51,6 +51,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "incident.delete"),
     ActionSpec("refresh_action", "&Refresh", Key.Refresh, "refresh", "Reload incidents"),
     ActionSpec("find_action", "&Find", Key.Find, "_focus_search", "Search incidents"),
+    ActionSpec("alert_action", "Alert the &community…", None, "alert_selected",
+               "Compose an alert to the community from the selected incident (area and time generalised)",
+               "alerts.compose"),
+    ActionSpec("alerts_list_action", "Community a&lerts…", None, "open_alerts",
+               "The alerts to the community: approve (supervisors) and export them (coordinators)"),
     # File
     ActionSpec("demo_action", "Load &demo data", None, "load_demo_data", "Load the synthetic demo dataset",
                "data.purge"),

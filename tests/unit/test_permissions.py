@@ -748,6 +748,68 @@ def probe_data_purge(ctx: Ctx, allowed: bool) -> None:
         assert {i.place for i in s.incidents.list() if i.synthetic} == {"Demo Green"}
 
 
+def _system_alert(ctx: Ctx, approved: bool = False) -> str:
+    """A draft (or approved) alert on the prepared incident, made as the system."""
+    s, w = ctx.services, ctx.world
+    with ctx.as_system():
+        alert = s.alerts.compose(s.alerts.draft_for_incident(w.incident))
+        if approved:
+            s.alerts.approve(alert.id)
+    return alert.id
+
+
+def probe_alerts_compose(ctx: Ctx, allowed: bool) -> None:
+    """Drafting, editing and withdrawing an alert to the community; reading the list is for everyone."""
+    from dataclasses import replace
+
+    s, w = ctx.services, ctx.world
+    existing, spare = _system_alert(ctx), _system_alert(ctx)
+    draft = s.alerts.draft_for_incident(w.incident)  # a draft in a form stores nothing: any role may look
+    check(ctx, allowed, {
+        "alerts.compose": lambda: s.alerts.compose(draft),
+        "alerts.update": lambda: s.alerts.update(existing, replace(draft, summary="Waste dumped in a gateway.")),
+        "alerts.delete": lambda: s.alerts.delete(spare),
+    })
+    assert existing in {a.id for a in s.alerts.list()}
+    if allowed:
+        assert s.alerts.get(existing).summary == "Waste dumped in a gateway."
+        assert len(s.alerts.list()) == 2 and spare not in {a.id for a in s.alerts.list()}
+
+
+def probe_alerts_approve(ctx: Ctx, allowed: bool) -> None:
+    """A supervisor approves another's draft; their own only as an administrator."""
+    from ruralwatch.services.alerts import AlertStateError
+
+    s = ctx.services
+    draft = _system_alert(ctx)
+    check(ctx, allowed, {"alerts.approve": lambda: s.alerts.approve(draft)})
+    if allowed:
+        assert s.alerts.get(draft).status == "approved"
+        own = s.alerts.compose(s.alerts.draft_for_incident(ctx.world.incident))
+        if ctx.actor.role == "administrator":
+            assert s.alerts.approve(own.id).approved_by == ctx.actor.username
+        else:
+            with pytest.raises(AlertStateError, match="your own"):
+                s.alerts.approve(own.id)
+    else:
+        assert s.alerts.get(draft).status == "draft"
+
+
+def probe_alerts_issue(ctx: Ctx, allowed: bool) -> None:
+    """Exporting an approved alert (which issues it) and the scheme members to send it to."""
+    s = ctx.services
+    approved = _system_alert(ctx, approved=True)
+    out = ctx.tmp / "alert.txt"
+    check(ctx, allowed, {
+        "alerts.export": lambda: s.alerts.export(approved, "text", out),
+        "alerts.recipients": lambda: s.alerts.recipients(approved),
+    }, files=(out,))
+    assert s.alerts.get(approved).status == ("issued" if allowed else "approved")
+    if allowed:
+        text = out.read_text(encoding="utf-8")
+        assert "Brook Farm" not in text and REPORTER_PHONE not in text
+
+
 PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "incident.view": probe_incident_view,
     "incident.record": probe_incident_record,
@@ -758,6 +820,9 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "vehicles.manage": probe_vehicles_manage,
     "premises.view": probe_premises_view,
     "premises.edit": probe_premises_edit,
+    "alerts.compose": probe_alerts_compose,
+    "alerts.approve": probe_alerts_approve,
+    "alerts.issue": probe_alerts_issue,
     "patrol.view": probe_patrol_view,
     "patrol.plan": probe_patrol_plan,
     "patrol.log": probe_patrol_log,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ruralwatch.cli.commands import (
     accounts,
+    alerts,
     analysis,
     backup,
     basemap,
@@ -40,6 +41,7 @@ SPECS: tuple[CommandSpec, ...] = (
     vehicles.SPEC,
     premises.SPEC,
     premises.PROPERTY_SPEC,
+    alerts.SPEC,
     roads.SPEC,
     retention.SPEC,
     setup.SPEC,
