@@ -128,7 +128,7 @@ def scheme_members_in_area(premises: PremisesService, area: Area | None) -> list
     service gives it: blank for a role that may not see premises contacts. None when the boundary is not known."""
     if area is None:
         return []
-    found = []
+    found: list[Recipient] = []
     for place in premises.list(include_closed=False):
         if not place.schemes or place.lat is None or place.lon is None or not contains(area, place.lat, place.lon):
             continue

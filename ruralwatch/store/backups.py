@@ -173,10 +173,14 @@ def check_file(path: Path, key: bytes | None, full: bool = False) -> str | None:
         return f"it cannot be opened ({exc})"
     try:
         with quiet_cipher_log():
-            try:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            try:  # the first page only: it opens with the key, or the key (or that page) is wrong
+                conn.execute("PRAGMA user_version").fetchone()
             except DatabaseError as exc:
                 return f"it cannot be read: wrong key or a damaged file ({exc})"
+            try:  # the key is right: a later page of the schema that fails is damage
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except DatabaseError as exc:
+                return f"it is damaged: its list of tables cannot be read ({exc})"
         return check_connection(conn, full)
     finally:
         conn.close()
