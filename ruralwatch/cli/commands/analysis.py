@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
-from ruralwatch.services.analysis import (
-    DEFAULT_BANDWIDTH_M,
-    DEFAULT_CELL_M,
-    METHODS,
-    SOURCES,
-    WEIGHTS,
-    AnalysisService,
-    HotspotQuery,
-)
-from ruralwatch.services.harm import HarmService
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -67,6 +60,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.analysis import AnalysisService, HotspotQuery
+    from ruralwatch.services.harm import HarmService
+
     harm = HarmService(store)
     analysis = AnalysisService(store, harm)
     if args.command == "hotspots":
