@@ -131,10 +131,32 @@ class Store:
         self.signer: Any = None
         # The field keys this session holds (ruralwatch.store.protection), and the stored key set they were checked
         # against. None until a sign-in (or the first sealed write) loads them.
-        self.fields: FieldVault | None = None
-        self.field_keys_text: str | None = None
+        # True while the outermost store.transaction() holds the write lock; `checked_vault` is what
+        # ruralwatch.store.protection.writing_vault found in it (no other program can change the field keys until
+        # it ends). Setting `fields` or `field_keys_text` (this program changing its keys) forgets that check.
+        self.in_write = False
+        self.field_keys_checked = False
+        self.checked_vault: FieldVault | None = None
+        self._fields: FieldVault | None = None
+        self._field_keys_text: str | None = None
         # SQL reads a protected column through rw_open(value, table, column, id): clear text, or "" without the key.
         db.conn.create_function("rw_open", 4, self.open_field, deterministic=True)
+
+    @property
+    def fields(self) -> FieldVault | None:
+        return self._fields
+
+    @fields.setter
+    def fields(self, vault: FieldVault | None) -> None:
+        self._fields, self.field_keys_checked = vault, False
+
+    @property
+    def field_keys_text(self) -> str | None:
+        return self._field_keys_text
+
+    @field_keys_text.setter
+    def field_keys_text(self, text: str | None) -> None:
+        self._field_keys_text, self.field_keys_checked = text, False
 
     def open_field(self, value: Any, table: str, column: str, row_id: str) -> Any:
         """A protected value in clear: "" when this session holds no key to it; any other value as it is."""
@@ -152,8 +174,16 @@ class Store:
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All writes go through here: everything inside commits together or not at all, after waiting its turn
         behind any other writer (see write_transaction)."""
-        with write_transaction(self.db, self.path) as db:
-            yield db
+        if self.in_write:
+            with write_transaction(self.db, self.path) as db:  # nested: a savepoint
+                yield db
+            return
+        try:
+            with write_transaction(self.db, self.path) as db:
+                self.in_write, self.field_keys_checked = True, False
+                yield db
+        finally:
+            self.in_write = self.field_keys_checked = False
 
     def reopen(self) -> Store:
         """Another connection to the same file, key and actor: for a worker thread. Close it after."""
