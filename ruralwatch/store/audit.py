@@ -266,9 +266,15 @@ def batch_hash(db: sqlite_utils.Database, batch_id: int, first_row: int = 0) -> 
     """One digest over an import batch row and its published crimes in id order. `first_row`: a lower bound of
     the batch's row ids (an import knows it), so hashing a new batch reads only its own rows."""
     batch = next(_rows(db, "SELECT * FROM import_batches WHERE id = ?", [batch_id]), None)
+    return batch_digest(batch, db.execute(f"{_PUBLISHED_SELECT} WHERE id >= ? AND batch_id = ? ORDER BY id",
+                                          [first_row, batch_id]))
+
+
+def batch_digest(batch: dict[str, Any] | None, rows: Iterable[tuple[Any, ...]]) -> str | None:
+    """The digest of an import batch row and its crimes' PUBLISHED_COLUMNS values, in id order, as stored. An
+    import that knows exactly what it stored (every row inserted, ids in order) passes them without reading back."""
     digest = _BatchDigest(batch)
-    for values in db.execute(f"{_PUBLISHED_SELECT} WHERE id >= ? AND batch_id = ? ORDER BY id",
-                             [first_row, batch_id]):
+    for values in rows:
         digest.add(values)
     return digest.hexdigest()
 
