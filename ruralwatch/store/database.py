@@ -252,6 +252,14 @@ def connect(path: Path, key: bytes | None) -> Any:
             conn.close()
             raise ValueError("a database key is 32 bytes")
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    # SQLCipher's memory security wipes (memset) every block SQLite frees and mlocks what it allocates, in the
+    # whole process; this build leaves it off, and it is set here so that a build that turned it on could not
+    # quietly cost every statement (docs/BENCHMARKS.md, "the driver gap"). The trade-off: with it on, freed
+    # page buffers (plain text of decrypted pages) would not linger in the heap for a memory dump or swap to find.
+    # Off, they may; but this process holds the same rows as Python objects and the raw key as Python bytes (the
+    # keyring unwraps it into one), which nothing can wipe or lock, so turning it on would protect little of what
+    # an attacker reading this process's memory gets anyway. SQLCipher wipes its own key material either way.
+    conn.execute("PRAGMA cipher_memory_security = OFF")
     return conn
 
 
