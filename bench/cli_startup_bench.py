@@ -69,14 +69,22 @@ def main() -> None:
     roots = [ROOT, *(root.resolve() for root in options.root)]
     with tempfile.TemporaryDirectory(prefix="rw-cli-startup-") as folder:
         work = Path(folder)
-        db = work / "e.db"
-        # In a child, as is the unlock floor: this process stays small, so a forked child's peak RSS is its own.
-        subprocess.run([sys.executable, "-c", CREATE, str(db), PASSWORD], env=environment(ROOT), cwd=work, check=True)
+        # One database per checkout, made by its own code (a newer checkout would migrate a shared one, and the
+        # older could then no longer open it). In a child, as is the unlock floor: this process stays small, so a
+        # forked child's peak RSS is its own.
+        dbs = {}
+        for number, root in enumerate(roots):
+            dbs[str(root)] = db = work / f"e{number}.db"
+            subprocess.run([sys.executable, "-c", CREATE, str(db), PASSWORD], env=environment(root), cwd=work,
+                           check=True)
+        db = dbs[str(ROOT)]
         password_file = work / "pw"
         password_file.write_text(PASSWORD + "\n")
         password_file.chmod(0o600)
-        command = [sys.executable, "-m", "ruralwatch", "--db", str(db), "--user", "admin", "--passphrase-file",
-                   str(password_file), "incidents", "list", "--json"]
+        def command_for(root: Path) -> list[str]:
+            return [sys.executable, "-m", "ruralwatch", "--db", str(dbs[str(root)]), "--user", "admin",
+                    "--passphrase-file", str(password_file), "incidents", "list", "--json"]
+
         floor = [sys.executable, "-c", "pass"]
         results: dict[str, list[tuple[float, float, int]]] = {str(root): [] for root in roots}
         results["floor: interpreter"] = []
@@ -84,7 +92,8 @@ def main() -> None:
         load_before = load()
         for run in range(options.runs + 1):  # run 0 is the warm-up (and writes the bytecode caches)
             for root in roots:
-                figures = timed(command, environment(root), work)  # not from a checkout: -m puts the cwd first
+                # From the work folder, not a checkout: -m puts the current folder first on the path.
+                figures = timed(command_for(root), environment(root), work)
                 if run:
                     results[str(root)].append(figures)
             figures = timed(floor, environment(ROOT), work)
@@ -96,7 +105,7 @@ def main() -> None:
         load_after = load()
         modules = {}
         for root in roots:
-            done = subprocess.run([sys.executable, "-c", COUNT_MODULES, *command[3:]], env=environment(root),
+            done = subprocess.run([sys.executable, "-c", COUNT_MODULES, *command_for(root)[3:]], env=environment(root),
                                   cwd=work, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             modules[str(root)] = done.stderr.strip().splitlines()[-1]
 
