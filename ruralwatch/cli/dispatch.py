@@ -21,7 +21,9 @@ from ruralwatch.paths import missing_remembered_db
 
 
 def spec_for(command: str) -> CommandSpec:
-    for spec in SPECS:
+    # The registry imports only the module of the spec that owns the command; a plain sequence is searched.
+    owning = getattr(SPECS, "owning", None)
+    for spec in owning(command) if owning is not None else SPECS:
         if command in spec.names:
             return spec
     # The parser only accepts the commands of SPECS (and self-test, which app.py runs).

@@ -12,13 +12,15 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.services.accounts import create_database
-from ruralwatch.services.backups import sign_in_checked
-from ruralwatch.services.sync import PASSPHRASE_ENV as SYNC_PASSPHRASE_ENV
-from ruralwatch.store.database import Store, is_encrypted
-from ruralwatch.store.keyring import Keyring, keyring_path
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
+
+# The services are imported where they are used: every command module imports this one to declare its options,
+# and a command should load only what it runs (issue 21; tests/integration/test_cli_imports.py).
 
 PASSPHRASE_ENV = "RURALWATCH_PASSPHRASE_FILE"
 USER_ENV = "RURALWATCH_USER"
@@ -65,6 +67,8 @@ def read_secret_file(source: Path, what: str = "password") -> str:
 
 def sync_passphrase(path: Path | None) -> str | None:
     """A sync package's passphrase: --passphrase-file after the command, else $RURALWATCH_SYNC_PASSPHRASE_FILE."""
+    from ruralwatch.services.sync import PASSPHRASE_ENV as SYNC_PASSPHRASE_ENV
+
     source = path or (Path(os.environ[SYNC_PASSPHRASE_ENV]) if os.environ.get(SYNC_PASSPHRASE_ENV) else None)
     return read_secret_file(source, "passphrase") if source is not None else None
 
@@ -98,6 +102,8 @@ def given_username(args: argparse.Namespace) -> str | None:
 
 
 def _username(args: argparse.Namespace, db_path: Path) -> str:
+    from ruralwatch.store.keyring import Keyring
+
     chosen = given_username(args)
     if chosen:
         return chosen
@@ -109,6 +115,10 @@ def _username(args: argparse.Namespace, db_path: Path) -> str:
 
 def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
     """The database opened as the signed-in account. A plain (pre-encryption) file is refused with the fix."""
+    from ruralwatch.services.backups import sign_in_checked
+    from ruralwatch.store.database import is_encrypted
+    from ruralwatch.store.keyring import keyring_path
+
     db_path = db_path.expanduser()
     if not db_path.exists() or db_path.stat().st_size == 0:
         raise RuralWatchError(f"there is no database at {db_path}: create one with "
@@ -123,6 +133,8 @@ def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
 
 def create_new(args: argparse.Namespace, db_path: Path, admin: str) -> Store:
     """A new encrypted database with `admin` as its administrator, opened as them (`init`, `demo` on a new file)."""
+    from ruralwatch.services.accounts import create_database
+
     password = account_password(args, f"New password for {admin}: ", confirm=True)
     return create_database(db_path, admin, password)
 

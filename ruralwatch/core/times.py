@@ -24,9 +24,12 @@ def to_storage(moment: datetime) -> str:
     """UTC ISO 8601 text with second precision: ``2026-11-25T06:30:00Z``."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_ZONE)
-    moment = moment.astimezone(UTC)
-    # The year is padded by hand: strftime's %Y gives "999", not "0999", which from_storage cannot read back.
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # Formatted field by field: strftime's %Y gives "999", not "0999", which from_storage cannot read back, and
+    # strftime was a tenth of a bulk write's time (three times per row).
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}Z")
 
 
 def from_storage(text: str) -> datetime:

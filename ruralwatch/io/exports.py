@@ -51,27 +51,16 @@ from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.io import picture_tables
 from ruralwatch.io.column_types import BOOLEAN, DATE, INTEGER, LOCAL_TIME, MONEY, NUMBER, TEXT
+from ruralwatch.io.export_choices import FORMATS, WHATS
 from ruralwatch.io.picture import Picture
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMATS: tuple[str, ...] = ("csv", "geojson", "xlsx")
 _FORMAT_NAMES = {"csv": "CSV", "geojson": "GeoJSON", "xlsx": "XLSX"}
 _SUFFIX_FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}
 
 ATTRIBUTION = f"RuralWatch {__version__}: recorded in this RuralWatch database"
-# What an export can hold (`--what`); "all" is every one of them.
-WHATS: tuple[str, ...] = ("incidents", "patrols", "patrol-stops", "patrol-events", "duties", "hours", "all")
-WHAT_NAMES = {
-    "incidents": "incidents (with their vehicles and stolen items in a workbook)",
-    "patrols": "patrols: one row per patrol, its route as a line",
-    "patrol-stops": "patrols' planned stops with planned and measured minutes",
-    "patrol-events": "patrol log entries (stop-checks, arrivals, notes...)",
-    "duties": "rostered duties with their crew and open places",
-    "hours": "hours per person and month against their commitment",
-    "all": "everything above",
-}
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -19,15 +19,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.geo import to_bng
 from ruralwatch.mapping import boundaries
 from ruralwatch.mapping.boundaries import Area, AreaKind, AreaSet, area_from_feature
 from ruralwatch.paths import resource_path
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported in the functions that use it (checking imported boundaries, measuring them): every service
+# reads the force setting through this module, and a command that lists incidents should not load numpy (issue 21).
 
 FORCES_FILE = "police-force-areas.geojson"
 DISTRICTS_FILE = "districts-england-wales.geojson"
@@ -87,6 +91,8 @@ class Force:
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         """(min lon, min lat, max lon, max lat)."""
+        import numpy as np
+
         points = np.concatenate([np.asarray(ring, dtype=np.float64)[:, :2]
                                  for polygon in _polygons(self.geometry) for ring in polygon])
         return (float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()),
@@ -250,6 +256,8 @@ def check_import(collection: Any, kind: ImportKind, source: str, force: Force, d
     within their district). Wards are given the district (of `districts`) holding their representative point,
     unless the file names it (a LADxxNM field). Raises GeographyImportError: one message, nothing kept.
     """
+    import numpy as np
+
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
             or not isinstance(collection.get("features"), list):
         raise GeographyImportError(f"{source}: not a GeoJSON FeatureCollection")
@@ -358,6 +366,8 @@ def _polygons(geometry: dict[str, Any]) -> list[Any]:
 
 def _checked_polygons(geometry: Any, where: str) -> list[list[np.ndarray]]:
     """The geometry's polygons as closed (N, 2) rings, or GeographyImportError saying what is wrong."""
+    import numpy as np
+
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         raise GeographyImportError(f"{where} is a {kind or 'missing geometry'}, not a Polygon or MultiPolygon")
@@ -400,6 +410,8 @@ def _checked_polygons(geometry: Any, where: str) -> list[list[np.ndarray]]:
 
 
 def _signed_area(ring: np.ndarray) -> float:
+    import numpy as np
+
     x = ring[:, 0] - ring[:, 0].mean()
     y = ring[:, 1] - ring[:, 1].mean()
     return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
@@ -411,6 +423,8 @@ def _self_intersection(ring: np.ndarray, chunk: int = 2_000_000) -> tuple[float,
     Sweep on x: edges sorted by their west end, each compared only with the later ones whose west end lies before
     its east end, in chunks of candidate pairs, so cost follows the pairs that overlap in x, not edges squared.
     """
+    import numpy as np
+
     a = ring[:-1]
     b = ring[1:]
     n = len(a)
@@ -446,6 +460,8 @@ def _self_intersection(ring: np.ndarray, chunk: int = 2_000_000) -> tuple[float,
 
 
 def _segments_cross(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     def orient(o: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.sign((s[:, 0] - o[:, 0]) * (t[:, 1] - o[:, 1]) - (s[:, 1] - o[:, 1]) * (t[:, 0] - o[:, 0]))
 
@@ -462,6 +478,8 @@ def _segments_cross(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarr
 
 
 def _bbox_of(polygons: Iterable[list[np.ndarray]]) -> tuple[float, float, float, float]:
+    import numpy as np
+
     points = np.concatenate([polygon[0] for polygon in polygons])
     return (float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()),
             float(points[:, 1].max()))
@@ -469,6 +487,8 @@ def _bbox_of(polygons: Iterable[list[np.ndarray]]) -> tuple[float, float, float,
 
 def _inside(px: np.ndarray, py: np.ndarray, polygons: Iterable[list[np.ndarray]]) -> np.ndarray:
     """Even-odd point-in-polygon of many points against every ring at once (edges in chunks)."""
+    import numpy as np
+
     parity = np.zeros(len(px), dtype=np.int64)
     for polygon in polygons:
         for ring in polygon:
@@ -486,6 +506,8 @@ def _inside(px: np.ndarray, py: np.ndarray, polygons: Iterable[list[np.ndarray]]
 def _share_inside(polygons: list[list[np.ndarray]], bbox: tuple[float, float, float, float],
                   force_rings: list[list[np.ndarray]]) -> float:
     """Share of the area inside the force: a lattice of points over its box, those in the area tested."""
+    import numpy as np
+
     xs = np.linspace(bbox[0], bbox[2], _SAMPLES + 2)[1:-1]
     ys = np.linspace(bbox[1], bbox[3], _SAMPLES + 2)[1:-1]
     px, py = (a.ravel() for a in np.meshgrid(xs, ys))
@@ -499,6 +521,8 @@ def _share_inside(polygons: list[list[np.ndarray]], bbox: tuple[float, float, fl
 def _representative_point(polygons: list[list[np.ndarray]]) -> tuple[float, float]:
     """(lon, lat) inside the largest part: the middle of the first span of its exterior on the line through the
     part's middle latitude."""
+    import numpy as np
+
     exterior = max((polygon[0] for polygon in polygons), key=lambda ring: abs(_signed_area(ring)))
     y = float((exterior[:, 1].min() + exterior[:, 1].max()) / 2)
     x1, y1, x2, y2 = exterior[:-1, 0], exterior[:-1, 1], exterior[1:, 0], exterior[1:, 1]
@@ -510,6 +534,8 @@ def _representative_point(polygons: list[list[np.ndarray]]) -> tuple[float, floa
 
 
 def _area_km2(polygons: list[list[np.ndarray]]) -> float:
+    import numpy as np
+
     transformer = to_bng()
     total = 0.0
     for polygon in polygons:

@@ -17,10 +17,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ruralwatch.patrols.track import EARTH_RADIUS_M, TrackPoint
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where used: policies read DEFAULT_RADIUS_M at every start-up (issue 21)
 
 DEFAULT_RADIUS_M = 200.0  # a hotspot is a street block or two; a crew parked within 200 m is "at" it
 
@@ -52,6 +54,8 @@ NEVER = Presence(0.0, 0, None, None)
 def measure(track: Sequence[TrackPoint], places: Sequence[Place],
             radius_m: float = DEFAULT_RADIUS_M) -> dict[str, Presence]:
     """Place key -> its presence. `track` in time order (as the repository reads it)."""
+    import numpy as np
+
     if not track:
         return {p.key: NEVER for p in places}
     lat = np.fromiter((p.lat for p in track), float, len(track))
@@ -63,6 +67,8 @@ def measure(track: Sequence[TrackPoint], places: Sequence[Place],
 
 def _presence(place: Place, lat: np.ndarray, lon: np.ndarray, t: np.ndarray, segment: np.ndarray,
               radius_m: float) -> Presence:
+    import numpy as np
+
     scale = math.radians(1) * EARTH_RADIUS_M
     x = (lon - place.lon) * scale * math.cos(math.radians(place.lat))
     y = (lat - place.lat) * scale

@@ -19,6 +19,7 @@ import pandas as pd
 from ruralwatch.analysis import accuracy, forecast, temporal
 from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
+from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
@@ -29,9 +30,6 @@ from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store.database import Store
 
-METHODS = ("grid", "kde", "gistar")
-WEIGHTS = ("count", "harm")
-SOURCES = ("published", "incidents", "all")
 REPORT_SOURCES = (
     "Harm weights: Cambridge Crime Harm Index days, derived by isthisben/cbl-realcrime (commit 5591939d) from the "
     "CCHI 2026 update; Sherman, Neyroud & Neyroud (2016), Policing 10(3):171-183. RuralWatch's own kinds: "
@@ -41,8 +39,6 @@ REPORT_SOURCES = (
     "Boundaries: Office for National Statistics, Open Government Licence v3.0. Contains OS data © Crown "
     "copyright and database right.",
 )
-DEFAULT_CELL_M = 250.0
-DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
 DEFAULT_RADIUS_M = 750.0
 # Below this share of points inside the force area, a result says so (the force setting may be wrong); the study
 # area stays the force's all the same.

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
-
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.store import migrations
 from ruralwatch.store.database import DatabaseError, check_openable, connect, is_encrypted
 from ruralwatch.store.keyring import Keyring, KeyringError, keyring_path
+from ruralwatch.store.sqlite_lib import sqlite_utils
 
 NEW, ENCRYPTED, PLAIN, UNUSABLE = "new", "encrypted", "plain", "unusable"
 

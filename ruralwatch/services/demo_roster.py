@@ -29,6 +29,7 @@ from ruralwatch.services.people import TOPIC as PEOPLE_TOPIC
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.roster import TOPIC as ROSTER_TOPIC
 from ruralwatch.services.roster import RosterService
+from ruralwatch.store.audit import audit_batch
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable
 
@@ -81,24 +82,27 @@ def load_demo_roster(
     store = people.store
     today = times.to_local(now).date()
     added = {"people": 0, "duties": 0, "patrols": 0}
-    person_ids = _people(people, rng, seed, today, added)
-    if progress:
-        progress("people")
-    _duties(roster, rng, seed, today, added)
-    if progress:
-        progress("duties")
-    # Past duties: fill them as a coordinator would have, then mark them done so they count as hours.
-    roster.autofill(today - timedelta(days=61), today - timedelta(days=1), apply=True)
-    duties = SyncTable(store, "duties")
-    with store.transaction():
-        for (duty_id,) in store.db.execute(
-            "SELECT id FROM duties WHERE synthetic = 1 AND status = 'planned' AND ends_at < ? AND deleted = 0",
-            [times.to_storage(now)],
-        ).fetchall():
-            duties.update(duty_id, {"status": "completed"})
-    _patrols(patrols, rng, seed, now, person_ids, added)
-    if progress:
-        progress("patrols")
+    # One transaction and one audit entry for the whole set, a line per row (store.audit.audit_batch): a demo
+    # half loaded is worse than none, and an entry per row was most of the load.
+    with audit_batch(store, "load_demo_roster", None, None, {"seed": seed}):
+        person_ids = _people(people, rng, seed, today, added)
+        if progress:
+            progress("people")
+        _duties(roster, rng, seed, today, added)
+        if progress:
+            progress("duties")
+        # Past duties: fill them as a coordinator would have, then mark them done so they count as hours.
+        roster.autofill(today - timedelta(days=61), today - timedelta(days=1), apply=True)
+        duties = SyncTable(store, "duties")
+        with store.transaction():
+            for (duty_id,) in store.db.execute(
+                "SELECT id FROM duties WHERE synthetic = 1 AND status = 'planned' AND ends_at < ? AND deleted = 0",
+                [times.to_storage(now)],
+            ).fetchall():
+                duties.update(duty_id, {"status": "completed"})
+        _patrols(patrols, rng, seed, now, person_ids, added)
+        if progress:
+            progress("patrols")
     # The rows above are written through the tables, below the services' own announcements: say what changed, so
     # the Patrols and Roster panels list them (the Patrols list stayed empty until its filter was changed).
     for hub, topic in ((people.hub, PEOPLE_TOPIC), (roster.hub, ROSTER_TOPIC), (patrols.hub, PATROLS_TOPIC)):
@@ -304,7 +308,7 @@ def remove_demo_roster(people: PeopleService) -> int:
         "duties": (("duty_assignments", "duty_id"),),
         "patrols": (("patrol_crew", "patrol_id"), ("patrol_events", "patrol_id")),
     }
-    with store.transaction():
+    with audit_batch(store, "remove_demo_roster"):
         for table in ("patrols", "duties", "people"):
             ids = [row[0] for row in store.db.execute(f"SELECT id FROM {table} WHERE synthetic = 1 AND deleted = 0")]
             for child, column in children[table]:

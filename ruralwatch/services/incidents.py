@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins  # below the service's own `def list`, `list[...]` in its signatures would name that method
 import hashlib
 import mimetypes
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
@@ -20,6 +21,7 @@ from ruralwatch.core.incident import (
     validate_incident,
 )
 from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.store.audit import audit_batch
 from ruralwatch.store.database import Store
 from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
 
@@ -149,21 +151,29 @@ class IncidentService:
     ) -> int:
         added = 0
         now = self._now()
-        with self.store.transaction():
-            for index, (incident_id, inp) in enumerate(inputs, start=1):
-                existing = self.store.db.execute(
-                    "SELECT deleted, synthetic FROM incidents WHERE id = ?", [incident_id]
-                ).fetchone()
-                if existing is None:
-                    valid = validate_incident(inp, now)
-                    self.repo.check_premises(valid)
-                    self.repo.insert(valid, synthetic=synthetic, incident_id=incident_id)
-                    added += 1
-                elif restore_removed and existing[0] and existing[1]:
-                    self._undelete(incident_id)
-                    added += 1
-                if progress and index % 200 == 0 and not progress(index, total):
-                    raise CancelledError("cancelled: nothing was loaded")
+        # One audit entry for the whole load, a line per row written (see store.audit.audit_batch).
+        with audit_batch(self.store, "load_synthetic" if synthetic else "record_many", "incidents"):
+            done: set[str] = set()  # ids this load wrote already (an id given twice is written once)
+            for chunk in _chunks(enumerate(inputs, start=1), _LOOKUP_CHUNK):
+                # Which of these ids are stored already: one query per chunk instead of one per incident.
+                ids = [incident_id for _index, (incident_id, _inp) in chunk]
+                stored = {row[0]: (row[1], row[2]) for row in self.store.db.execute(
+                    f"SELECT id, deleted, synthetic FROM incidents WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+                for index, (incident_id, inp) in chunk:
+                    existing = stored.get(incident_id)
+                    if incident_id in done:
+                        pass
+                    elif existing is None:
+                        valid = validate_incident(inp, now)
+                        self.repo.check_premises(valid)
+                        self.repo.insert(valid, synthetic=synthetic, incident_id=incident_id)
+                        added += 1
+                    elif restore_removed and existing[0] and existing[1]:
+                        self._undelete(incident_id)
+                        added += 1
+                    done.add(incident_id)
+                    if progress and index % 200 == 0 and not progress(index, total):
+                        raise CancelledError("cancelled: nothing was loaded")
         if added:
             self.hub.publish(Change("incidents", "bulk"))
         return added
@@ -174,7 +184,7 @@ class IncidentService:
         Real incidents are never touched. Publishes one "bulk" change when anything was removed.
         """
         self.store.actor.require("data.purge")
-        with self.store.transaction():
+        with audit_batch(self.store, "delete_synthetic", "incidents"):
             ids = [
                 row[0]
                 for row in self.store.db.execute(
@@ -242,6 +252,21 @@ class IncidentService:
         with self.store.transaction():
             self.repo.attachments.tombstone(attachment_id)
         self.hub.publish(Change("incidents", "updated", (incident_id,)))
+
+
+_LOOKUP_CHUNK = 500  # ids per existence query (SQLite allows 32,766 parameters)
+_T = TypeVar("_T")
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[builtins.list[_T]]:
+    chunk: builtins.list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _read_attachment(path: Path) -> tuple[str, str, bytes, str]:

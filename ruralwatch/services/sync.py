@@ -37,7 +37,7 @@ from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import FieldConflict, Side, load_vector, max_vectors, plan_batch
+from ruralwatch.sync.merge import CHOICES, FieldConflict, Side, load_vector, max_vectors, plan_batch
 
 PASSPHRASE_ENV = "RURALWATCH_SYNC_PASSPHRASE_FILE"
 # The device's private signing key is kept in the `meta` table as hex. The file itself is not encrypted at
@@ -47,7 +47,6 @@ META_SEEN = "sync_seen"
 META_LAST_EXPORT = "sync_last_export:"  # + peer device id
 _BATCH = 500
 _SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
-CHOICES = ("mine", "theirs", "merged")
 
 
 def read_passphrase(path: str | Path | None) -> str | None:

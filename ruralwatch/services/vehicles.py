@@ -26,7 +26,7 @@ from ruralwatch.core.vrm import display_vrm, normalise_vrm, vrm_format
 from ruralwatch.io.vehicle_lists import guess_mapping, parse_list, read_rows
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import VEHICLE_LIST_MAPPINGS
-from ruralwatch.store.audit import PERSONAL_MARK, record_event
+from ruralwatch.store.audit import PERSONAL_MARK, audit_batch, record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable
@@ -158,7 +158,8 @@ class VehicleListService:
         result = ListImport(source, path.name, parsed.rows_read, 0, 0, 0, 0, parsed.rejected, parsed.repeated,
                             chosen)
         import_id = uuid.uuid4().hex
-        with self.store.transaction():
+        # One audit entry for the import, with a line per row it wrote (store.audit.audit_batch), not one each.
+        with audit_batch(self.store, "vehicles_import", TABLE, import_id, always=True) as entry_changes:
             for entry in parsed.entries:
                 values = {"vrm": entry.vrm, "reason": entry.reason, "source": source,
                           "added_on": entry.added_on.isoformat() if entry.added_on else None,
@@ -177,7 +178,7 @@ class VehicleListService:
                 result.withdrawn += 1
             remembered = VEHICLE_LIST_MAPPINGS.read(self.store)
             VEHICLE_LIST_MAPPINGS.write(self.store, {**remembered, source: chosen})
-            record_event(self.store, "vehicles_import", TABLE, import_id, {
+            entry_changes.update({
                 "source": source, "file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 **{k: v for k, v in result.to_dict().items() if k not in ("source", "file", "mapping")},
             })
@@ -188,10 +189,10 @@ class VehicleListService:
         """Withdraw every entry of a source's list; how many."""
         self.store.actor.require("vehicles.manage")
         rows = self._rows(" ".join(source.split()))
-        with self.store.transaction():
+        with audit_batch(self.store, "vehicles_withdraw", TABLE, None, {"source": source, "withdrawn": len(rows)},
+                         always=True):
             for row in rows:
                 self.table.tombstone(row["id"])
-            record_event(self.store, "vehicles_withdraw", TABLE, None, {"source": source, "withdrawn": len(rows)})
         self.hub.publish(Change(TOPIC, "bulk"))
         return len(rows)
 

@@ -133,10 +133,32 @@ class Store:
         self.signer: Any = None
         # The field keys this session holds (ruralwatch.store.protection), and the stored key set they were checked
         # against. None until a sign-in (or the first sealed write) loads them.
-        self.fields: FieldVault | None = None
-        self.field_keys_text: str | None = None
+        # True while the outermost store.transaction() holds the write lock; `checked_vault` is what
+        # ruralwatch.store.protection.writing_vault found in it (no other program can change the field keys until
+        # it ends). Setting `fields` or `field_keys_text` (this program changing its keys) forgets that check.
+        self.in_write = False
+        self.field_keys_checked = False
+        self.checked_vault: FieldVault | None = None
+        self._fields: FieldVault | None = None
+        self._field_keys_text: str | None = None
         # SQL reads a protected column through rw_open(value, table, column, id): clear text, or "" without the key.
         db.conn.create_function("rw_open", 4, self.open_field, deterministic=True)
+
+    @property
+    def fields(self) -> FieldVault | None:
+        return self._fields
+
+    @fields.setter
+    def fields(self, vault: FieldVault | None) -> None:
+        self._fields, self.field_keys_checked = vault, False
+
+    @property
+    def field_keys_text(self) -> str | None:
+        return self._field_keys_text
+
+    @field_keys_text.setter
+    def field_keys_text(self, text: str | None) -> None:
+        self._field_keys_text, self.field_keys_checked = text, False
 
     def open_field(self, value: Any, table: str, column: str, row_id: str) -> Any:
         """A protected value in clear: "" when this session holds no key to it; any other value as it is."""
@@ -154,8 +176,16 @@ class Store:
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All writes go through here: everything inside commits together or not at all, after waiting its turn
         behind any other writer (see write_transaction)."""
-        with write_transaction(self.db, self.path) as db:
-            yield db
+        if self.in_write:
+            with write_transaction(self.db, self.path) as db:  # nested: a savepoint
+                yield db
+            return
+        try:
+            with write_transaction(self.db, self.path) as db:
+                self.in_write, self.field_keys_checked = True, False
+                yield db
+        finally:
+            self.in_write = self.field_keys_checked = False
 
     def reopen(self) -> Store:
         """Another connection to the same file, key and actor: for a worker thread. Close it after."""
@@ -224,6 +254,14 @@ def connect(path: Path, key: bytes | None) -> Any:
             conn.close()
             raise ValueError("a database key is 32 bytes")
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    # SQLCipher's memory security wipes (memset) every block SQLite frees and mlocks what it allocates, in the
+    # whole process; this build leaves it off, and it is set here so that a build that turned it on could not
+    # quietly cost every statement (docs/BENCHMARKS.md, "the driver gap"). The trade-off: with it on, freed
+    # page buffers (plain text of decrypted pages) would not linger in the heap for a memory dump or swap to find.
+    # Off, they may; but this process holds the same rows as Python objects and the raw key as Python bytes (the
+    # keyring unwraps it into one), which nothing can wipe or lock, so turning it on would protect little of what
+    # an attacker reading this process's memory gets anyway. SQLCipher wipes its own key material either way.
+    conn.execute("PRAGMA cipher_memory_security = OFF")
     return conn
 
 

@@ -20,6 +20,9 @@ from typing import Any
 from ruralwatch.store.syncable import ALL_FIELDS_KEY
 from ruralwatch.sync.jsontext import loads
 
+# How a conflict is resolved: keep this laptop's value, take the other's, or a value typed in its place.
+CHOICES = ("mine", "theirs", "merged")
+
 # Row bookkeeping, not fields with clocks of their own. `deleted` IS a field (the tombstone has a clock).
 NOT_FIELDS = frozenset({"id", "created_at", "updated_at", "device_id", "hlc", "field_hlc"})
 

@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.core.kinds import KINDS
+from ruralwatch.io.export_choices import WHAT_NAMES, WHATS
 from ruralwatch.io.exports import (
-    WHAT_NAMES,
-    WHATS,
     ExportOptions,
     ExportResult,
     resolve_target,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli import signin
 from ruralwatch.cli.exit_codes import ExitCode
@@ -13,9 +13,10 @@ from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
-from ruralwatch.services.accounts import AccountService
-from ruralwatch.services.audit import AuditService
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.services.accounts import AccountService
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -61,6 +62,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.accounts import AccountService
+
     if args.command == "accounts":
         return _accounts(AccountService(store), args)
     return _audit(store, args)
@@ -116,6 +119,8 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
 
 
 def _audit(store: Store, args: argparse.Namespace) -> int:
+    from ruralwatch.services.audit import AuditService
+
     audit = AuditService(store)
     if args.action == "verify":
         result = audit.verify()

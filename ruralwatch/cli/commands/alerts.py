@@ -12,7 +12,7 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
@@ -20,9 +20,10 @@ from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.alert import ALERT_STATUSES, AREA_LEVELS, AlertInput
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
-from ruralwatch.io.alert_export import alert_text
-from ruralwatch.services.container import Services
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.services.alerts import AlertService
+    from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import resolve_id
 
 
@@ -67,8 +68,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     recipients.add_argument("--json", action="store_true")
 
 
-def _released(services: Services, inp: AlertInput, wanted: list[str]) -> AlertInput:
-    vehicles = {v.vrm: v for v in services.alerts.vehicles_of(inp.incident_id) if v.vrm and v.role == "suspect"}
+def _released(alerts: AlertService, inp: AlertInput, wanted: list[str]) -> AlertInput:
+    vehicles = {v.vrm: v for v in alerts.vehicles_of(inp.incident_id) if v.vrm and v.role == "suspect"}
     ids = set()
     for text in wanted:
         found = vehicles.get(normalise_vrm(text))
@@ -79,8 +80,10 @@ def _released(services: Services, inp: AlertInput, wanted: list[str]) -> AlertIn
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
-    services = Services.build(store)
-    alerts = services.alerts
+    from ruralwatch.io.alert_export import alert_text
+    from ruralwatch.services.alerts import AlertService
+
+    alerts = AlertService(store)
     if args.action == "compose":
         incident_id = resolve_id(store, "incidents", args.incident, "incident")
         inp = alerts.draft_for_incident(incident_id, args.area)
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print("ruralwatch: no ward is known there: the alert names the district", file=sys.stderr)
         inp = replace(inp, **{name: getattr(args, name) for name in ("summary", "advice", "how_to_report")
                               if getattr(args, name) is not None})
-        inp = _released(services, inp, args.release)
+        inp = _released(alerts, inp, args.release)
         alert = alerts.compose(inp)
         warnings = alerts.warnings(alert.input())
         for warning in warnings:

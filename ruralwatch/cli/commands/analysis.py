@@ -5,26 +5,19 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.kinds import kind_name
-from ruralwatch.services.analysis import (
-    DEFAULT_BANDWIDTH_M,
-    DEFAULT_CELL_M,
-    METHODS,
-    SOURCES,
-    WEIGHTS,
-    AnalysisService,
-    HotspotQuery,
-)
-from ruralwatch.services.harm import HarmService
-from ruralwatch.services.near_repeat import KnoxQuery, NearRepeatService, NearRepeatZone
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.services.near_repeat import NearRepeatZone
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -118,6 +111,8 @@ def _print_zone(zone: NearRepeatZone) -> None:
 
 
 def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.near_repeat import KnoxQuery, NearRepeatService
+
     service = NearRepeatService(store)
     if args.action == "near-repeat":
         query = KnoxQuery(
@@ -192,6 +187,9 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
 def run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "analysis":
         return run_near_repeat(args, store)
+    from ruralwatch.services.analysis import AnalysisService, HotspotQuery
+    from ruralwatch.services.harm import HarmService
+
     harm = HarmService(store)
     analysis = AnalysisService(store, harm)
     if args.command == "hotspots":

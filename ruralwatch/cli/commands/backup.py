@@ -12,16 +12,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli import signin
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import FileCommand, Phase, SignedInCommand
-from ruralwatch.services.backups import backup_now, check_backup_file, list_with_status, restore
-from ruralwatch.store.backups import backups_folder
-from ruralwatch.store.database import Store
-from ruralwatch.store.keyring import Keyring
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -50,6 +49,9 @@ def add_restore_parser(commands: Any, parser_class: type[argparse.ArgumentParser
 
 def run(args: argparse.Namespace, store: Store) -> int:
     """`backup` and `backups`, signed in. (`restore` is run_restore, before signing in.)"""
+    from ruralwatch.services.backups import backup_now, list_with_status
+    from ruralwatch.store.backups import backups_folder
+
     if args.command == "backup":
         info = backup_now(store, args.to)
         print(info.path)
@@ -69,6 +71,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
 def run_restore(args: argparse.Namespace, db_path: Path) -> int:
     """`restore --from BACKUP [--yes]`, without signing in to the (perhaps damaged) database."""
+    from ruralwatch.services.backups import check_backup_file, restore
+
     db_path = db_path.expanduser()
     backup = Path(args.backup).expanduser()
     check_backup_file(db_path, backup)  # a wrong file is refused before the password is asked for
@@ -84,6 +88,8 @@ def run_restore(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _username(args: argparse.Namespace, backup: Path) -> str:
+    from ruralwatch.store.keyring import Keyring
+
     chosen = signin.given_username(args)
     if chosen:
         return chosen

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.central.errors import CentralError
-from ruralwatch.central.interface import CentralStatus, CentralStore
 from ruralwatch.central.target import DSN_ENV, FileTarget, PgTarget, Target, resolve
 from ruralwatch.cli.commands.sync import import_line
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase
-from ruralwatch.io.exports import FORMATS, WHATS, ExportOptions
+from ruralwatch.io.export_choices import FORMATS, WHATS
+
+if TYPE_CHECKING:
+    from ruralwatch.central.interface import CentralStatus, CentralStore
 
 STORE_HELP = f"a RuralWatch database file, or a PostgreSQL connection string (default: ${DSN_ENV})"
 
@@ -140,6 +142,8 @@ def _package_passphrase(args: argparse.Namespace) -> str | None:
 
 
 def _run(args: argparse.Namespace, central: CentralStore) -> int:
+    from ruralwatch.io.exports import ExportOptions
+
     action = args.action
     if action == "merge":
         results = central.merge_folder(args.folder, sync_passphrase(args.passphrase_file))

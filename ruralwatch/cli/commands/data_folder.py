@@ -20,9 +20,6 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import FileCommand, Phase
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.paths import DB_ENV, location_file, location_is_choosable, remembered_db_path
-from ruralwatch.services.data_location import finish_move, move_database
-from ruralwatch.store.backups import backups_folder
-from ruralwatch.store.keyring import keyring_path
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -49,6 +46,8 @@ def chosen_by(cli_value: str | None) -> str:
 
 
 def run(args: argparse.Namespace, db_path: Path) -> int:
+    from ruralwatch.services.data_location import finish_move, move_database
+
     if args.move_to is None:
         return _show(args, db_path)
     if not location_is_choosable(args.db):
@@ -67,6 +66,9 @@ def run(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _show(args: argparse.Namespace, db_path: Path) -> int:
+    from ruralwatch.store.backups import backups_folder
+    from ruralwatch.store.keyring import keyring_path
+
     facts = {
         "database": str(db_path),
         "exists": db_path.exists(),

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli import signin
 from ruralwatch.cli.commands.incident_options import _positive_int
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
-from ruralwatch.services.container import Services
-from ruralwatch.services.demo import DEFAULT_SEED, DEMO_PREMISES_THEFTS
-from ruralwatch.services.demo_set import load_demo_set, remove_demo_set
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    from ruralwatch.services.demo import DEFAULT_SEED
+
     del parser_class  # no sub-commands of its own
     demo = commands.add_parser("demo", help="load the synthetic demo dataset (idempotent for a seed), or remove it")
     demo.add_argument("--seed", type=int, default=None, help=f"which demo set (default {DEFAULT_SEED})")
@@ -41,6 +42,10 @@ def open_or_create(args: argparse.Namespace, db_path: Path) -> Store:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.container import Services
+    from ruralwatch.services.demo import DEFAULT_SEED, DEMO_PREMISES_THEFTS
+    from ruralwatch.services.demo_set import load_demo_set, remove_demo_set
+
     services = Services.build(store)
     if args.remove:
         if args.seed is not None or args.incidents is not None:

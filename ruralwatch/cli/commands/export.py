@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.kinds import KINDS
-from ruralwatch.io.exports import FORMATS, WHAT_NAMES, WHATS, ExportOptions
-from ruralwatch.services.exporting import ExportService
-from ruralwatch.store.database import Store
+from ruralwatch.io.export_choices import FORMATS, WHAT_NAMES, WHATS
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 DESCRIPTION = (
     "Export for analysts what --what names: "
@@ -55,6 +56,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.io.exports import ExportOptions
+    from ruralwatch.services.exporting import ExportService
+
     options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal, args.what)
     print(ExportService(store).export(options, args.format, args.out).summary())
     return ExitCode.OK

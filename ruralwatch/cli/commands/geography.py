@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
-from ruralwatch.mapping.geography import ImportKind
-from ruralwatch.services.geography import GeographyService
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.mapping.geography import ImportKind
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -41,6 +42,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.geography import GeographyService
+
     service = GeographyService(store)
     if args.action == "show":
         summary = service.current().summary()

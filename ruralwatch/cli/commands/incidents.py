@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.commands.incident_options import (
     _date_arg,
@@ -22,9 +22,9 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentFilter, IncidentInput
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.vocab import STATUSES
-from ruralwatch.services.incidents import IncidentService
-from ruralwatch.services.premises import PremisesService
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -63,6 +63,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.incidents import IncidentService
+    from ruralwatch.services.premises import PremisesService
+
     service = IncidentService(store)
     if args.action == "add":
         inp, origins = apply_options(IncidentInput(kind=args.kind, occurred_start=args.when), args)

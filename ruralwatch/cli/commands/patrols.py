@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import geo, times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
+from ruralwatch.core.patrol_plan import PlanSettings
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
-from ruralwatch.patrols.crew import OVERRIDE
-from ruralwatch.patrols.plan import Plan, PlanSettings
-from ruralwatch.patrols.roads import ATTRIBUTION
-from ruralwatch.services.container import Services
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.patrols.plan import Plan
+    from ruralwatch.store.database import Store
 
 PURPOSES = [k for k, _ in PATROL_PURPOSES]
 
@@ -101,6 +101,9 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.patrols.crew import OVERRIDE
+    from ruralwatch.services.container import Services
+
     services = Services.build(store)
     patrols = services.patrols
     if getattr(args, "patrol", None):
@@ -238,6 +241,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def _print_plan(plan: Plan) -> None:
+    from ruralwatch.patrols.roads import ATTRIBUTION
+
     if not plan.stops:
         print("no hotspots or recent incidents in that area to plan from")
         return

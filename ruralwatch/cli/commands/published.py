@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
-from ruralwatch.services.published import PublishedCrimeService
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -25,6 +26,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, store: Store) -> int:
     """All files or none: a file that is not a street-level CSV stops the import before anything is written."""
+    from ruralwatch.services.published import PublishedCrimeService
+
     if args.action == "police-uk":
         report = PublishedCrimeService(store).import_paths(args.paths)
         print_json(report.to_dict()) if args.json else print(report.summary())

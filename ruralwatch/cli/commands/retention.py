@@ -9,37 +9,31 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.services.retention import (
-    CATEGORY_NAMES,
-    CATEGORY_SETTING,
-    PREMISES,
-    REPORTER,
-    SUSPECT_VRM,
-    TRACKS,
-    VICTIM_VRM,
-    VOLUNTEER,
-    RetentionPreview,
-    RetentionService,
-    RetentionSettings,
-)
-from ruralwatch.store.database import Store
 
-# What starts each category's clock, for `retention show`.
-_CLOCK_TEXT = {
-    REPORTER: "after the incident closes",
-    VOLUNTEER: "after the person leaves",
-    VICTIM_VRM: "after the incident closes",
-    SUSPECT_VRM: "after the incident closes",
-    TRACKS: "after the patrol ends",
-    PREMISES: "after the premises leaves the register",
-}
+if TYPE_CHECKING:
+    from ruralwatch.services.retention import RetentionPreview, RetentionService, RetentionSettings
+    from ruralwatch.store.database import Store
+
+
+def _clock_text(category: str) -> str:
+    """What starts a category's clock, for `retention show` (the service is imported only when a command runs)."""
+    from ruralwatch.services.retention import PREMISES, REPORTER, SUSPECT_VRM, TRACKS, VICTIM_VRM, VOLUNTEER
+
+    return {
+        REPORTER: "after the incident closes",
+        VOLUNTEER: "after the person leaves",
+        VICTIM_VRM: "after the incident closes",
+        SUSPECT_VRM: "after the incident closes",
+        TRACKS: "after the patrol ends",
+        PREMISES: "after the premises leaves the register",
+    }[category]
 
 
 class RetentionOptionError(RuralWatchError):
@@ -78,6 +72,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.retention import CATEGORY_SETTING, RetentionService
+
     service = RetentionService(store)
     if args.action == "show":
         settings = service.settings()
@@ -114,6 +110,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
 
 def _apply(service: RetentionService, args: argparse.Namespace) -> int:
+    from ruralwatch.services.retention import CATEGORY_NAMES
+
     as_of = _as_of(args)
     if not args.yes:
         preview = service.preview(as_of)
@@ -142,9 +140,11 @@ def _period(months: int) -> str:
 
 
 def _print_settings(settings: RetentionSettings) -> None:
+    from ruralwatch.services.retention import CATEGORY_NAMES
+
     for key, label in CATEGORY_NAMES.items():
         months = settings.months_for(key)
-        clock = f" {_CLOCK_TEXT[key]}" if months else ""
+        clock = f" {_clock_text(key)}" if months else ""
         print(f"{label:64} {_period(months)}{clock}")
 
 

@@ -6,7 +6,7 @@ import argparse
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
@@ -16,9 +16,11 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
 from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
-from ruralwatch.services.container import Services
-from ruralwatch.services.roster import AutofillOutcome
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.services.container import Services
+    from ruralwatch.services.roster import AutofillOutcome
+    from ruralwatch.store.database import Store
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT = re.compile(r"^\s*([A-Za-z]{3})\w*\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
@@ -124,6 +126,8 @@ def _person_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.container import Services
+
     services = Services.build(store)
     if args.command == "people":
         return _people(services, args)

@@ -9,8 +9,6 @@ from typing import Any
 from ruralwatch.cli import signin
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import FileCommand, Phase
-from ruralwatch.services.accounts import encrypt_database
-from ruralwatch.store.keyring import keyring_path
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -23,6 +21,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, db_path: Path) -> int:
     """`init` and `encrypt`: they make the accounts, so they run before anyone can sign in."""
+    from ruralwatch.services.accounts import encrypt_database
+    from ruralwatch.store.keyring import keyring_path
+
     if args.command == "init":
         store = signin.create_new(args, db_path, args.admin)
         store.close()

@@ -10,15 +10,18 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import sync_passphrase
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.services.sync import CHOICES, ImportResult, SyncService
-from ruralwatch.store.database import Store
+from ruralwatch.sync.merge import CHOICES
+
+if TYPE_CHECKING:
+    from ruralwatch.services.sync import ImportResult, SyncService
+    from ruralwatch.store.database import Store
 
 
 def _passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +104,8 @@ def _merged_value(text: str | None) -> Any:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.sync import SyncService
+
     service = SyncService(store)
     action = args.action
     if action == "identity":

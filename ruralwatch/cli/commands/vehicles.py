@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.io.vehicle_lists import FIELDS
-from ruralwatch.services.vehicles import VehicleListService
-from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -56,6 +57,8 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
+    from ruralwatch.services.vehicles import VehicleListService
+
     service = VehicleListService(store)
     if args.action == "import":
         result = service.import_list(args.file, args.source, _mapping(args.map), args.reason)

@@ -1,0 +1,10 @@
+"""The analysis choices the command line and the window offer, without the numerics (no numpy or pandas here):
+`ruralwatch analysis --help` is built from these, and building the parser must not load pandas (issue 21)."""
+
+from __future__ import annotations
+
+METHODS = ("grid", "kde", "gistar")
+WEIGHTS = ("count", "harm")
+SOURCES = ("published", "incidents", "all")
+DEFAULT_CELL_M = 250.0
+DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
