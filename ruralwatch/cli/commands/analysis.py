@@ -14,6 +14,7 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.kinds import kind_name
+from ruralwatch.store.syncable import resolve_id
 
 if TYPE_CHECKING:
     from ruralwatch.services.near_repeat import NearRepeatZone
@@ -159,7 +160,7 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
             for item in found:
                 _print_zone(item)
     elif args.action == "zone":
-        item = service.zone_for(args.incident_id)
+        item = service.zone_for(resolve_id(store, "incidents", args.incident_id, "incident"))
         if args.json:
             print_json(item.to_dict())
         else:
