@@ -345,10 +345,14 @@ class PublicAlert:
 PUBLIC_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PublicAlert))
 
 
+DEMO_TITLE = "DEMO DATA, NOT A REAL ALERT"
+
+
 def public_alert(inp: AlertInput, vehicles: list[AlertVehicle], force_name: str, issued_on: date,
-                 reference: str) -> PublicAlert:
+                 reference: str, demo: bool = False) -> PublicAlert:
     """The exported alert, built field by field from an explicit list: kind name, the officer's texts, area,
-    window, suspect vehicles (registration only when released), force, date, reference."""
+    window, suspect vehicles (registration only when released), force, date, reference. An alert about demo data
+    says so in its title and its last line, so a practice export cannot pass for a real warning."""
     shown = tuple(
         PublicVehicle(v.description(),
                       display_vrm(v.vrm) if v.id in inp.released_vehicles and v.vrm else "")
@@ -357,9 +361,10 @@ def public_alert(inp: AlertInput, vehicles: list[AlertVehicle], force_name: str,
     area = area_label(inp.area_level, inp.ward, inp.district)
     window = inp.window.text()
     draft = PublicAlert(
-        title=f"Community alert: {what.lower()}, {area}", what=what, area=area,
+        title=(f"{DEMO_TITLE}: " if demo else "") + f"Community alert: {what.lower()}, {area}", what=what, area=area,
         when=window[0].upper() + window[1:], summary=inp.summary.strip(), vehicles=shown,
-        advice=inp.advice.strip(), how_to_report=inp.how_to_report.strip(), issued_by=force_name,
+        advice=inp.advice.strip(), how_to_report=inp.how_to_report.strip(),
+        issued_by=f"{force_name} ({DEMO_TITLE.lower()})" if demo else force_name,
         issued_on=_long(issued_on), reference=reference)
     return PublicAlert(**{**{name: getattr(draft, name) for name in PUBLIC_FIELDS if name != "lines"},
                           "lines": tuple(_text_lines(draft))})

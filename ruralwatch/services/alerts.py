@@ -217,7 +217,7 @@ class AlertService:
     def preview(self, inp: AlertInput, reference: str = "draft") -> PublicAlert:
         """What the export would say (nothing stored, nothing audited)."""
         return public_alert(inp, self.vehicles_of(inp.incident_id), self._issuer(),
-                            times.to_local(self._now()).date(), reference)
+                            times.to_local(self._now()).date(), reference, demo=self._about_demo(inp.incident_id))
 
     def _issuer(self) -> str:
         name = self.geography.force().name
@@ -245,7 +245,27 @@ class AlertService:
         alert = self.get(alert_id)
         issued = times.from_storage(alert.issued_at) if alert.issued_at else self._now()
         return public_alert(alert.input(), self.vehicles_of(alert.incident_id), self._issuer(),
-                            times.to_local(issued).date(), alert.reference)
+                            times.to_local(issued).date(), alert.reference, demo=self._about_demo(alert.incident_id))
+
+    def _about_demo(self, incident_id: str | None) -> bool:
+        """Whether an alert is about a demo (synthetic) incident."""
+        if not incident_id:
+            return False
+        row = self.store.db.execute("SELECT synthetic FROM incidents WHERE id = ?", [incident_id]).fetchone()
+        return bool(row and row[0])
+
+    def remove_demo(self) -> int:
+        """Tombstone every alert about a demo incident, issued ones too (they are practice); how many."""
+        self.store.actor.require("data.purge")
+        ids = [row[0] for row in self.store.db.execute(
+            "SELECT a.id FROM community_alerts a JOIN incidents i ON i.id = a.incident_id"
+            " WHERE a.deleted = 0 AND i.synthetic = 1")]
+        with self.store.transaction():
+            for alert_id in ids:
+                self.table.tombstone(alert_id)
+        if ids:
+            self.hub.publish(Change(TOPIC, "bulk", tuple(ids)))
+        return len(ids)
 
     # --- writes -------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ class DemoRemoved:
     incidents: int
     roster: int  # people, duties and patrols together
     premises: int
+    alerts: int  # alerts composed about demo incidents (practice)
 
 
 def load_demo_set(services: Services, seed: int = DEFAULT_SEED, count: int | None = None,
@@ -38,5 +39,7 @@ def load_demo_set(services: Services, seed: int = DEFAULT_SEED, count: int | Non
 
 def remove_demo_set(services: Services) -> DemoRemoved:
     """Tombstone every demo row (real rows are never touched); loading the demo again brings the same rows back."""
+    alerts = services.alerts.remove_demo()  # first: they are found through their demo incidents
     incidents = services.incidents.delete_synthetic()
-    return DemoRemoved(incidents, remove_demo_roster(services.people), remove_demo_premises(services.premises))
+    return DemoRemoved(incidents, remove_demo_roster(services.people), remove_demo_premises(services.premises),
+                       alerts)

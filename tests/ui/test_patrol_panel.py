@@ -555,3 +555,24 @@ def test_a_stop_check_alert_comes_into_view_in_a_short_dock_and_the_tabs_stay(qt
         qtbot.waitUntil(lambda: not panel.log.alert.visibleRegion().isEmpty(), timeout=5_000)
     finally:
         _dispose(qtbot, panel)
+
+
+def test_a_whole_date_and_time_typed_after_select_all_is_the_one_typed(qtbot) -> None:
+    """Qt took the "-" after a full year as "next part" again: "2026-03-15 14:00" became 2026-12-03 15:14."""
+    from PySide6.QtCore import QDate, QDateTime
+    from PySide6.QtTest import QTest
+
+    from ruralwatch.ui.incident_form import _datetime_edit
+
+    edit = _datetime_edit()
+    qtbot.addWidget(edit)
+    edit.setDateTime(QDateTime(QDate(2026, 12, 6), QTime(18, 30)))
+    edit.show()
+    for typed in ("2026-03-15 14:00", "2026-11-30 09:30"):
+        QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(edit, typed)
+        assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == typed
+    # A separator typed to leave a part early still moves on: the month "1" then "-".
+    QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(edit, "2026-1-25 09:30")
+    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == "2026-01-25 09:30"

@@ -252,3 +252,21 @@ def test_the_coordinator_sees_the_scheme_members_of_the_register_in_the_area(ser
     assert all(m.premises != "" for m in members)
     services.store.actor = COORDINATOR  # may send, may not see premises contacts
     assert [m.contact for m in services.alerts.recipients(alert.id) if m.premises == grange.name] == [""]
+
+
+def test_an_alert_about_demo_data_says_so_and_goes_with_the_demo(services: Services, tmp_path: Path) -> None:
+    from ruralwatch.services.demo import load_demo
+    from ruralwatch.services.demo_set import remove_demo_set
+
+    load_demo(services.incidents, count=30, now=NOW)
+    demo_incident = services.store.db.execute("SELECT id FROM incidents WHERE synthetic = 1 LIMIT 1").fetchone()[0]
+    alert = services.alerts.compose(services.alerts.draft_for_incident(demo_incident, "district"))
+    services.alerts.approve(alert.id)
+    text = services.alerts.export(alert.id, "text", tmp_path / "alert.txt").read_text(encoding="utf-8")
+    assert text.startswith("DEMO DATA, NOT A REAL ALERT") and "(demo data, not a real alert)" in text
+    own = services.alerts.compose(services.alerts.draft_for_incident(_coursing(services), "district"))
+    assert "DEMO" not in "\n".join(services.alerts.public(own.id).lines)
+
+    removed = remove_demo_set(services)
+    assert removed.alerts == 1
+    assert [a.id for a in services.alerts.list()] == [own.id]

@@ -16,18 +16,20 @@ class _SelectClickedPart(QObject):
     clicked on the minutes and typed a whole time got "18:19" (a walk-through found it).
 
     Select all (Ctrl+A) selects the first part too: with the whole text selected Qt drops every digit typed ("1"
-    alone is not a time), so a time typed over a select-all was silently ignored."""
+    alone is not a time), so a time typed over a select-all was silently ignored.
+
+    A separator typed just after Qt moved to the next part by itself (the part was full) is passed over: Qt took
+    it as "next part" once more, so "2026-03-15 14:00" typed whole became 2026-12-03 15:14, a date nobody typed."""
 
     def __init__(self, edit: QDateTimeEdit) -> None:
         super().__init__(edit)
         self.edit = edit
         self._entering = False
+        self._moved_on_by_itself = False  # the last digit typed filled a part and Qt moved to the next
 
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.matches(QKeySequence.StandardKey.SelectAll)):
-            self._select_first_part()
-            return True
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and watched is self.edit:
+            return self._key(event)
         if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
             self._entering = event.reason() == Qt.FocusReason.MouseFocusReason
         elif (event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent)
@@ -37,6 +39,26 @@ class _SelectClickedPart(QObject):
             else:
                 self.edit.setSelectedSection(self.edit.currentSection())
             self._entering = False
+        return False
+
+    def _key(self, event: QKeyEvent) -> bool:
+        """True when the key was dealt with here."""
+        if event.matches(QKeySequence.StandardKey.SelectAll):
+            self._select_first_part()
+            self._moved_on_by_itself = False
+            return True
+        text = event.text()
+        if len(text) == 1 and text.isdigit():
+            before = self.edit.currentSectionIndex()
+            self.edit.keyPressEvent(event)  # Qt's own typing, then see whether it moved on
+            self._moved_on_by_itself = self.edit.currentSectionIndex() != before
+            return True
+        if len(text) == 1 and not text.isalnum():  # a separator: "-", ":", " ", "/"...
+            if self._moved_on_by_itself:
+                self._moved_on_by_itself = False
+                return True  # already in the next part
+            return False
+        self._moved_on_by_itself = False
         return False
 
     def _select_first_part(self) -> None:
