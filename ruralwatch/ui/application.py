@@ -21,6 +21,7 @@ from ruralwatch.ui.main_window import MainWindow
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme
+from ruralwatch.ui.widgets.wheel_guard import guard_wheel
 
 EventLoop = Callable[[QApplication, MainWindow], int]
 
@@ -37,6 +38,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setStyle("Fusion")  # the same look on every desktop, with a light and a dark palette (ui.theme)
     theme.apply_scheme(app, colour_scheme())
     theme.follow_system_scheme(app, colour_scheme)
+    guard_wheel(app)
     return app
 
 

@@ -32,11 +32,31 @@ class MapPicking:
             if self.patrol:
                 self.patrol_panel.cancel_pick()
             self.form = form
+            self._clear_of_map(form)
             self._status("Click the map where it happened (Esc in the form to stop)", 8000)
         elif self.form is form:
             self.form = None
             self._status("", 0)  # the "click the map" hint goes with the picking (it stayed after Esc)
         self._update_map()
+
+    def _clear_of_map(self, form: IncidentDialog) -> None:
+        """Move the form off the map it is picking on (centred, it covered the map with a dock open): beside the
+        map where there is room, else to the screen's edge farthest from the map's middle."""
+        top_left = self.map.mapToGlobal(self.map.rect().topLeft())
+        map_left, map_right = top_left.x(), top_left.x() + self.map.width()
+        frame = form.frameGeometry()
+        screen = form.screen().availableGeometry()
+        if frame.left() >= map_right or frame.right() <= map_left:
+            return  # not over the map
+        if map_left - screen.left() >= frame.width():
+            x = map_left - frame.width()
+        elif screen.right() - map_right >= frame.width():
+            x = map_right
+        elif (map_left + map_right) // 2 > screen.center().x():
+            x = screen.left()
+        else:
+            x = screen.right() - frame.width()
+        form.move(x, frame.top())
 
     def form_closed(self, form: IncidentDialog) -> None:
         if self.form is form:

@@ -639,7 +639,8 @@ class DoseView(QWidget):
             + (f" The recorded track reached {reached} of {len(dose.stops)}." if dose.tracked else "")
         )
         set_rows(self.stops, [[s.label, round(s.planned_minutes, 1), round(s.actual_minutes, 1),
-                               "Yes" if s.visited else ("Not logged" if dose.tracked else "No — missed"),
+                               "Yes" if s.visited else ("Not yet" if not s.due else
+                                                        "Not logged" if dose.tracked else "No — missed"),
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
                                "" if s.visits is None else s.visits, _clock(s.first_at), _clock(s.last_at)]
                               for s in dose.stops])

@@ -334,3 +334,20 @@ def test_the_pick_hint_goes_when_picking_stops(qtbot, window, hub_service):
     assert form.isVisible() and not form.pick_button.isChecked()
     assert window.statusBar().currentMessage() == ""
     form.close()
+
+
+def test_picking_on_the_map_moves_the_form_off_the_map(qtbot, window, hub_service):
+    from PySide6.QtCore import QRect
+
+    window.resize(1366, 740)
+    form = window.new_incident()
+    map_rect = QRect(window.map.mapToGlobal(window.map.rect().topLeft()), window.map.size())
+    form.move(map_rect.center().x() - form.width() // 2, form.y())  # centred over the map, as a dialog opens
+    form.pick_button.setChecked(True)
+    frame = form.frameGeometry()
+    screen = form.screen().availableGeometry()
+    beside = frame.right() <= map_rect.left() or frame.left() >= map_rect.right()
+    at_an_edge = frame.left() == screen.left() or frame.right() == screen.right()
+    assert beside or at_an_edge
+    form.pick_button.setChecked(False)
+    form.close()

@@ -349,3 +349,18 @@ def test_a_patrol_run_early_no_longer_holds_its_crew_at_the_planned_time(service
 
     assert "double_booked" not in clashes(datetime(2026, 11, 21, 6, 30, tzinfo=UTC))
     assert "double_booked" in clashes(ran_from + timedelta(hours=1))
+
+
+def test_while_a_patrol_runs_its_stops_still_to_come_are_not_missed(services: Services) -> None:
+    officer, special, _ = _crew(services)
+    patrol_id = _patrol(services, [officer, special])
+    plan = services.patrols.suggest_for(patrol_id)
+    services.patrols.start(patrol_id, at=plan.start)
+    services.patrols.log(patrol_id, PatrolEventInput(kind="arrived_stop", at=plan.stops[0].arrive,
+                                                     stop_key=plan.stops[0].key))
+    services.patrols._now = lambda: plan.stops[1].arrive + timedelta(minutes=5)  # the second stop is overdue
+    dose = services.patrols.dose(patrol_id)
+    assert dose.missed == [plan.stops[1].label]
+    assert [s.due for s in dose.stops] == [True, True] + [False] * (len(plan.stops) - 2)
+    services.patrols.end(patrol_id, at=plan.stops[1].arrive + timedelta(minutes=6))
+    assert len(services.patrols.dose(patrol_id).missed) == len(plan.stops) - 1  # over: all not visited are missed

@@ -32,6 +32,7 @@ class StopDose:
     visits: int | None = None  # times the track came within the radius
     first_at: str | None = None  # storage text (UTC): when the track first came within the radius
     last_at: str | None = None  # ... and last left it
+    due: bool = True  # its planned arrival has passed (or the patrol is over): not visited is then missed
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class PatrolDoses(PatrolTracks):
         # A stop is visited when the crew logged anything there, not only "arrived": a walk found two stop-checks
         # logged at a stop and the stop reported missed.
         logged_at = {e.stop_key for e in log if e.stop_key}
+        # While the patrol runs, a stop whose planned arrival is still to come is not missed, only not yet visited.
+        now = self._now()
+        running = patrol.status == PatrolStatus.IN_PROGRESS
         stops = []
         for s in patrol.stops:
             found = measured.get(s.key)
@@ -98,14 +102,15 @@ class PatrolDoses(PatrolTracks):
                 visits=found.visits if found else None,
                 first_at=times.to_storage(found.first) if found and found.first else None,
                 last_at=times.to_storage(found.last) if found and found.last else None,
+                due=not running or s.arrive <= now,
             ))
         return PatrolDose(
-            stops=stops, missed=[s.label for s in stops if not s.visited],
+            stops=stops, missed=[s.label for s in stops if not s.visited and s.due],
             events_by_kind=dict(Counter(PATROL_EVENT_NAMES.get(e.kind, e.kind) for e in log)),
             planned_minutes=sum(s.planned_minutes for s in stops), actual_minutes=sum(s.actual_minutes for s in stops),
             tracked=bool(track), radius_m=radius if track else None,
             measured_minutes=round(sum(p.minutes for p in measured.values()), 1) if track else None,
-            never_reached=[s.label for s in stops if s.visits == 0], track_points=len(track),
+            never_reached=[s.label for s in stops if s.visits == 0 and s.due], track_points=len(track),
         )
 
     def unplanned_hotspots(self, patrol_id: str) -> list[UnplannedTime]:
