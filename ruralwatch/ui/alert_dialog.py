@@ -229,6 +229,7 @@ class AlertsDialog(QDialog):
         self.detail.setReadOnly(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # contacts to copy
         actor = services.store.actor
         self.edit_button = QPushButton("&Edit…")
         self.edit_button.setEnabled(actor.can("alerts.compose"))
@@ -329,7 +330,8 @@ class AlertsDialog(QDialog):
 
     def _ask_target(self, alert: Alert, fmt: str) -> Path | None:
         suffix = SUFFIXES[fmt]
-        name, _ = QFileDialog.getSaveFileName(self, "Export alert", f"alert-{alert.reference}{suffix}",
+        suggested = Path.home() / f"alert-{alert.reference}{suffix}"  # the user's folder, as other exports
+        name, _ = QFileDialog.getSaveFileName(self, "Export alert", str(suggested),
                                               f"{self.format.currentText()} (*{suffix})")
         return Path(name) if name else None
 
@@ -347,9 +349,12 @@ class AlertsDialog(QDialog):
             self.status.setText(str(exc))
             return None
         members = self.services.alerts.recipients(alert.id)
+        # Who to send it to, by name: a count alone left the coordinator to look them up.
+        listed = "".join(f"\n• {m.premises} ({m.scheme})" + (f": {m.contact}" if m.contact else "")
+                         for m in members)
         self.status.setText(f"Alert {alert.reference} written to {written}. "
-                            + (f"Send it to {len(members)} scheme members in the area." if members else
-                               "No scheme members are listed for the area yet (premises register)."))
+                            + (f"Send it to the {len(members)} scheme member(s) in the area:{listed}" if members else
+                               "No premises in the register are scheme members in the area."))
         self.exported.emit(str(written))
         self.refresh()
         return written

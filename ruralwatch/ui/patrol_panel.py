@@ -369,8 +369,9 @@ class PatrolPanel(QWidget):
             return
         try:
             fresh = self.services.patrols.get(self.record.id)
-        except NotFoundError:
-            self._show(None, refill_form=False)
+        except NotFoundError:  # its Details no longer stand for anything stored: back to the list
+            self._show(None, refill_form=True)
+            self.tabs.setCurrentIndex(0)
             self.info("The open patrol was deleted.")
             return
         if fresh != self.record or "roads" in topics:

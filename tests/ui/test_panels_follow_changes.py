@@ -47,8 +47,13 @@ def test_removing_the_demo_empties_the_open_patrols_and_roster_panels(qtbot, dem
     people = window.roster_panel.people_tab
     qtbot.waitUntil(lambda: window.patrol_panel.patrol_table.rowCount() > 0 and people.table.rowCount() >= 40,
                     timeout=5_000)
+    panel = window.patrol_panel
+    demo_patrol = panel.services.patrols.list()[0]
+    assert panel.open_patrol(demo_patrol.id) is not None and panel.form.title.text()
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_args: QMessageBox.StandardButton.Yes))
     window.remove_demo_action.trigger()
     qtbot.waitUntil(lambda: window.patrol_panel.patrol_table.rowCount() == 0 and people.table.rowCount() == 0,
                     timeout=30_000)
     assert people.count_label.text().startswith("0 active")
+    qtbot.waitUntil(lambda: panel.record is None, timeout=5_000)
+    assert panel.form.title.text() != demo_patrol.title and panel.tabs.currentIndex() == 0  # not the removed one
