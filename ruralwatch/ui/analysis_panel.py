@@ -648,6 +648,9 @@ class AnalysisPanel(QWidget):
             self.knox_status.setStyleSheet(theme.error_style(bold=False))
             return None
         self.knox_use.setEnabled(False)
+        # The last result goes: left under "Running…" or "cancelled" it read as the answer to the new question.
+        self.knox_table.setRowCount(0)
+        self.knox_summary.clear()
 
         def failed(exc: BaseException) -> None:
             self.knox_status.setText(f"Not done: {exc}")

@@ -375,6 +375,7 @@ class PatrolForm(QWidget):
         """Show a patrol (None: a blank new patrol for tomorrow evening)."""
         self._loading = True
         self.record = record
+        self.scroll.verticalScrollBar().setValue(0)  # from the top: a new patrol opened scrolled down, title unseen
         self._clear_errors()
         if record is None:
             self.heading.setText("New patrol")

@@ -82,6 +82,13 @@ def test_too_few_incidents_is_said_in_the_tab(qtbot, panel):
 
 
 def test_cancel_stops_the_test(qtbot, panel, burglaries, monkeypatch):
+    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("All kinds"))
+    first = panel.run_knox()
+    assert first is not None
+    with qtbot.waitSignal(first.finished, timeout=60_000):
+        pass
+    assert panel.knox_table.rowCount() > 0  # an earlier result on show
+    panel.last_knox = None
     go = threading.Event()
     real = NearRepeatService._incidents
 
@@ -99,3 +106,4 @@ def test_cancel_stops_the_test(qtbot, panel, burglaries, monkeypatch):
         pass
     assert panel.knox_status.text() == "Knox test cancelled"
     assert panel.last_knox is None and panel.problems == []
+    assert panel.knox_table.rowCount() == 0 and not panel.knox_summary.text()  # no earlier result under it

@@ -260,7 +260,9 @@ def test_a_crew_without_a_lead_is_refused_and_the_input_kept(qtbot, panel, demo)
     special = _person(demo, "special", independent=False)
     volunteer = _person(demo, "volunteer")
     before = len(demo.patrols.list())
+    panel.form.scroll.verticalScrollBar().setValue(panel.form.scroll.verticalScrollBar().maximum())
     panel.new_patrol()
+    assert panel.form.scroll.verticalScrollBar().value() == 0  # the title and day in sight
     assert "Tick the crew" in panel.form.crew_issues.text()  # a hint before anything is done, not an error
     assert "Must fix" not in panel.form.crew_issues.text()
     _fill_form(panel, [special.id, volunteer.id])
