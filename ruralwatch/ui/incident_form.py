@@ -389,7 +389,8 @@ class IncidentDialog(QDialog):
             "vehicles": self.vehicles.table, "items": self.items.table, "attachments": self.attachment_list,
             "premises_id": self.premises_combo, **self.detail_widgets,
         }
-        self.marks = FieldMarks(self.field_widgets, self.error_label, self._field_label, resolve=self._mark_cell)
+        self.marks = FieldMarks(self.field_widgets, self.error_label, self._field_label, resolve=self._mark_cell,
+                                linked=(frozenset({"occurred_start", "occurred_end", "reported_at"}),))
 
     def _detail_widget(self, spec: DetailField) -> QWidget:
         if spec.type is FieldType.INTEGER:

@@ -351,3 +351,19 @@ def test_picking_on_the_map_moves_the_form_off_the_map(qtbot, window, hub_servic
     assert beside or at_an_edge
     form.pick_button.setChecked(False)
     form.close()
+
+
+def test_fixing_the_other_of_two_related_times_clears_their_mark(qtbot, window, hub_service):
+    """"Reported before it happened" names Reported; the officer may fix Happened instead."""
+    from PySide6.QtCore import QDateTime
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    happened = dialog.occurred_start.dateTime()
+    dialog.reported_at.setDateTime(happened.addSecs(-3600))
+    dialog.save()
+    assert "reported before it happened" in dialog.error_label.text()
+    assert "border" in dialog.reported_at.styleSheet()
+    dialog.occurred_start.setDateTime(QDateTime(happened.addSecs(-7200)))  # the happened time was the wrong one
+    assert dialog.error_label.isHidden() and "border" not in dialog.reported_at.styleSheet()

@@ -88,8 +88,11 @@ class FieldMarks:
     named `items[2].value` falls back to the widget of `items`."""
 
     def __init__(self, widgets: Mapping[str, QWidget], summary: QLabel | None = None, labels: Labels | None = None,
-                 resolve: Resolver | None = None) -> None:
+                 resolve: Resolver | None = None, linked: tuple[frozenset[str], ...] = ()) -> None:
         self.widgets = widgets
+        # Fields judged together ("reported before it happened" names one, but either may be the one to fix):
+        # changing any of a group takes the marks of all of it.
+        self.linked = linked
         self.summary = summary
         self.labels = labels or {}
         self.resolve = resolve
@@ -124,10 +127,15 @@ class FieldMarks:
 
     def field_edited(self, widget: QWidget) -> None:
         """A person changed `widget`: its mark goes, and its problems leave the summary (all of it, with the last)."""
-        fields = {f for f, _line in self._lines if self.widget(f) is widget}
+        edited = {name for name, w in self.widgets.items() if w is widget}
+        edited |= {other for group in self.linked if group & edited for other in group}
+        fields = {f for f, _line in self._lines if f in edited or self.widget(f) is widget}
         if not fields:
             return
-        unmark(widget)
+        for field in fields:
+            marked = self.widget(field)
+            if marked is not None:
+                unmark(marked)
         self._lines = [(f, line) for f, line in self._lines if f not in fields]
         for field in fields:
             self.marked.pop(field, None)
