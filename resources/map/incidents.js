@@ -493,9 +493,13 @@
       const at = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       const text = "Near-repeat risk zone: " + p.radius_m + " m round " + p.kind + (p.place ? " at " + p.place : "") +
         ", until " + p.until + (p.earlier ? "; " + p.earlier + " earlier incident(s) inside" : "");
-      L.circle(at, { radius: p.radius_m, color: sym.near_repeat.outline, weight: 2, dashArray: "6 4",
-        fillColor: sym.near_repeat.colour, fillOpacity: 0.08, className: "rw-near-repeat" })
-        .bindTooltip(escapeHtml(text)).addTo(nearRepeatLayer);
+      const ring = L.circle(at, { radius: p.radius_m, color: sym.near_repeat.outline, weight: 2, dashArray: "6 4",
+        fillColor: sym.near_repeat.colour, fillOpacity: 0.08, className: "rw-near-repeat" });
+      // A few hundred metres is under a pixel at county zoom: a small dashed ring of fixed size shows where each
+      // zone is until the map is close enough for the zone's own (to scale) ring.
+      const pin = L.circleMarker(at, { radius: 8, color: sym.near_repeat.outline, weight: 2, dashArray: "3 3",
+        fillColor: sym.near_repeat.colour, fillOpacity: 0.25, className: "rw-near-repeat-pin" });
+      L.featureGroup([ring, pin]).bindTooltip(escapeHtml(text)).addTo(nearRepeatLayer);
     });
     updateLegend();
     return features.length;
