@@ -21,7 +21,7 @@ from ruralwatch.ui.main_window import MainWindow
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme
-from ruralwatch.ui.widgets.wheel_guard import guard_wheel
+from ruralwatch.ui.widgets.wheel_guard import CalmWheelStyle
 
 EventLoop = Callable[[QApplication, MainWindow], int]
 
@@ -35,10 +35,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     register_tile_scheme()
     app = QApplication(argv if argv is not None else sys.argv[:1])
-    app.setStyle("Fusion")  # the same look on every desktop, with a light and a dark palette (ui.theme)
+    # The same look on every desktop (Fusion), with a light and a dark palette (ui.theme); list boxes leave the
+    # mouse wheel to the page (ui.widgets.wheel_guard).
+    app.setStyle(CalmWheelStyle("Fusion"))
     theme.apply_scheme(app, colour_scheme())
     theme.follow_system_scheme(app, colour_scheme)
-    guard_wheel(app)
     return app
 
 

@@ -1,35 +1,21 @@
-"""The mouse wheel scrolls the page, not the list box or number box the pointer happens to pass over.
+"""The mouse wheel scrolls the page, never the list box the pointer happens to pass over.
 
 Scrolling the Roster's selected duty changed "Assign someone" to another person under the pointer (a walk at
-1366x768 found it): a box not being worked in (no keyboard focus) passes the wheel to the scroll area round it.
+1366x768 found it). The application's style tells every list box not to take the wheel, so the wheel goes on to
+the scroll area round it; a choice is changed by clicking or with the keyboard. (An application-wide Python event
+filter did the same but crashed QtWebEngine's start: the style hint needs no Python per event.)
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QWidget
+from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleHintReturn, QStyleOption, QWidget
 
 
-class WheelGuard(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if (event.type() == QEvent.Type.Wheel and isinstance(watched, QComboBox | QAbstractSpinBox)
-                and not watched.hasFocus()):
-            area = _scroll_area_round(watched)
-            if area is not None:
-                QCoreApplication.sendEvent(area.viewport(), event)
-            return True  # the box keeps its value
-        return False
+class CalmWheelStyle(QProxyStyle):
+    """A style (Fusion, the app's) whose list boxes leave the mouse wheel to the page."""
 
-
-def _scroll_area_round(widget: QWidget) -> QAbstractScrollArea | None:
-    parent = widget.parentWidget()
-    while parent is not None and not isinstance(parent, QAbstractScrollArea):
-        parent = parent.parentWidget()
-    return parent
-
-
-def guard_wheel(app: QApplication) -> WheelGuard:
-    """Install the guard for every widget of the application (kept alive by the application)."""
-    guard = WheelGuard(app)
-    app.installEventFilter(guard)
-    return guard
+    def styleHint(self, hint: QStyle.StyleHint, option: QStyleOption | None = None,  # noqa: N802 (Qt's name)
+                  widget: QWidget | None = None, returnData: QStyleHintReturn | None = None) -> int:  # noqa: N803
+        if hint == QStyle.StyleHint.SH_ComboBox_AllowWheelScrolling:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)
