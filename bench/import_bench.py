@@ -124,6 +124,9 @@ def main() -> int:
         version = subprocess.run([sqlite3_tool, "--version"], capture_output=True, text=True).stdout.split()[0]
         print(f"sqlite3 tool: {sqlite3_tool} {version}")
     print(f"data: {args.data} ({len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
+    from sqlcipher3 import dbapi2 as driver
+
+    print(f"driver: {Path(driver.__file__).parent} (SQLite {driver.sqlite_version})")
 
     ours: list[float] = []
     again: list[float] = []

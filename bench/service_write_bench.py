@@ -88,6 +88,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--signed-in", action="store_true", help="a signed-in database with field keys")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code to run (default: this one)")
+    parser.add_argument("--driver-path", type=Path,
+                        help="a folder put first on the child's PYTHONPATH (e.g. `pip install --target DIR` of another "
+                             "sqlcipher3 build: the same code on another driver)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -102,7 +105,9 @@ def main() -> None:
             if options.signed_in:
                 command.append("--signed-in")
             done = subprocess.run(command, check=True, capture_output=True, text=True,
-                                  cwd=folder, env={**os.environ, "PYTHONPATH": str(options.root.resolve())})
+                                  cwd=folder, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                      [*([str(options.driver_path.resolve())] if options.driver_path else []),
+                                       str(options.root.resolve())])})
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             loads.append(load())
     count = options.count
@@ -113,7 +118,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"load average (1 min) before and after each run: {' / '.join(loads)}; {options.runs} runs, medians")
-    print(f"code: {options.root.resolve()}")
+    print(f"code: {options.root.resolve()}" + (f", driver from {options.driver_path}" if options.driver_path else ""))
     print(f"{count:,} incidents ({results[0]['rows']:,} rows with vehicles and items), encrypted"
           f"{', signed in (field keys)' if options.signed_in else ''}, audit on "
           f"({results[0]['entries']:,} audit entries written)")

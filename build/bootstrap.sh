@@ -45,6 +45,19 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# The driver moved from `sqlcipher3-binary` (its SQLite compiled without optimisation) to `sqlcipher3-wheels`
+# (docs/DEVELOPING.md, "Store"). Both install the module `sqlcipher3`: in a venv made before the switch, installing
+# the new one would overwrite the old one's files and leave both distributions claiming them (uninstalling either
+# later deletes the module). So the old one goes first, and the new one with it if both are there, to be installed
+# afresh by the install below.
+replace_old_driver() {
+  if .venv/bin/python -m pip show -q sqlcipher3-binary >/dev/null 2>&1; then
+    echo "bootstrap: replacing sqlcipher3-binary with sqlcipher3-wheels (same module, optimised build)" >&2
+    # (pip skips the second name with a warning when it is not installed)
+    .venv/bin/python -m pip uninstall -q -y --disable-pip-version-check sqlcipher3-binary sqlcipher3-wheels
+  fi
+}
+
 ensure_venv() {
   local python="${PYTHON:-}"
   if [ -z "$python" ]; then
@@ -58,6 +71,7 @@ ensure_venv() {
   want=$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+    replace_old_driver
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
     echo "$want" > "$stamp"
   fi

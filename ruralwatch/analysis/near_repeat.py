@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ruralwatch.core.errors import CancelledError, ProgressCallback
 
@@ -213,6 +212,8 @@ def near_pairs(easting: np.ndarray, northing: np.ndarray, radius_m: float) -> tu
     coords = np.column_stack([np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)])
     if len(coords) < 2:
         return np.empty((0, 2), dtype=np.int64), np.empty(0)
+    from scipy.spatial import cKDTree  # only when the test runs: the services container starts without it (issue 21)
+
     pairs = cKDTree(coords).query_pairs(r=radius_m, output_type="ndarray").astype(np.int64, copy=False)
     if not len(pairs):
         return np.empty((0, 2), dtype=np.int64), np.empty(0)

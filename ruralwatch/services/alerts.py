@@ -41,7 +41,6 @@ from ruralwatch.core.alert import (
 from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import is_kind
 from ruralwatch.core.premises import WATCH_SCHEME_NAMES
-from ruralwatch.io.alert_export import SUFFIXES, write_alert
 from ruralwatch.mapping.boundaries import Area, contains
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.geography import GeographyService
@@ -338,6 +337,10 @@ class AlertService:
     def export(self, alert_id: str, fmt: str, path: Path | str) -> Path:
         """Write an approved alert as text, HTML or PDF; the first export marks it issued. One transaction: the
         status, the audit entry and the file together (a file that cannot be written changes nothing)."""
+        # reportlab (the PDF) only when an alert is exported: the demo and every other user of the services
+        # container start without it (issue 21).
+        from ruralwatch.io.alert_export import SUFFIXES, write_alert
+
         self.store.actor.require("alerts.issue")
         if fmt not in SUFFIXES:
             raise ValidationError.single("format", f"{fmt!r} is not an alert format: text, html or pdf")

@@ -48,7 +48,6 @@ OUTCOME = RECORD_COLUMNS.index("last_outcome")
 SAME_ROW, REPUBLISHED = "same_row", "republished"
 # The record fields a batch digest covers, between its id and batch_id (store.audit.PUBLISHED_COLUMNS).
 _DIGESTED = PUBLISHED_COLUMNS[1:-1]
-_DIGESTED_AT = [RECORD_COLUMNS.index(column) for column in _DIGESTED]
 HELD_WORDS = {SAME_ROW: "identical", REPUBLISHED: "republished in another month"}
 Identity = tuple[str, str, str]  # (Crime ID, place, crime type): the same crime
 
@@ -90,6 +89,21 @@ def _insert_sql(batch_id: int) -> str:
         f"INSERT OR IGNORE INTO published_crimes({', '.join(RECORD_COLUMNS)}, batch_id) "
         f"VALUES ({values}, {int(batch_id)})"
     )
+
+
+# A record's PUBLISHED_COLUMNS values as SQLite stores them (the INSERT's NULLIF: empty text is NULL), for the batch
+# digest. Written out, one tuple per row, because it runs for every row of an import (the general loop over the
+# columns was a tenth of it); the assertion keeps it in step with the columns.
+assert _DIGESTED == ("dedupe_key", "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "easting",
+                     "northing", "location", "lsoa_code", "lsoa_name", "crime_type", "last_outcome", "context")
+assert RECORD_COLUMNS == ("crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code",
+                          "lsoa_name", "crime_type", "last_outcome", "context", "dedupe_key", "easting", "northing")
+
+
+def _stored(r: list[Any], row_id: int, batch_id: int) -> tuple[Any, ...]:
+    # `text or None`: "" -> None, any other text (or None) unchanged; numbers as they are.
+    return (row_id, r[12] or None, r[0] or None, r[1] or None, r[2] or None, r[3] or None, r[4], r[5], r[13],
+            r[14], r[6] or None, r[7] or None, r[8] or None, r[9] or None, r[10] or None, r[11] or None, batch_id)
 
 
 @dataclass
@@ -176,12 +190,13 @@ class PublishedCrimeService:
             # Into an empty table (a first import) the secondary indexes are built after the rows, in one sorted
             # pass each, instead of being updated row by row: inserting 199,298 rows took 11 s of a 25 s import
             # with them (encrypted, under load). Dropped and made again inside this transaction: all or nothing.
+            empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM published_crimes)").fetchone()[0]
             rebuild = self._drop_indexes_if_empty()
             try:
                 done = 0
                 # Which rows are crimes already held, or repeated within these files, is decided for the whole
                 # import first: a crime is written once, with its earliest month and latest outcome.
-                crimes = self._held_crimes(parsed)
+                crimes = {} if empty else self._held_crimes(parsed)  # into an empty table: nothing is held
                 plans = [self._classify(p, crimes) for p in parsed]
                 touched = self._settle(crimes)
                 outcome_months = {str(c.record[KEY]): c.outcome_month for c in crimes.values()
@@ -211,7 +226,8 @@ class PublishedCrimeService:
                         added.append(conn.total_changes - before)
                     # INSERT OR IGNORE skipped rows whose key is held (ASB rows of a file imported before).
                     held[SAME_ROW] += len(fresh) - sum(added)
-                    mine = [(m, k) for k, m in outcome_months.items() if k in {str(r[KEY]) for r in fresh}]
+                    fresh_keys = {str(r[KEY]) for r in fresh} if outcome_months else set()
+                    mine = [(m, k) for k, m in outcome_months.items() if k in fresh_keys]
                     conn.executemany("UPDATE published_crimes SET outcome_month = ? WHERE dedupe_key = ?", mine)
                     updated = sorted(b for b in touched if b != batch_id)
                     self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1], held=held,
@@ -247,11 +263,8 @@ class PublishedCrimeService:
         batch = self.store.db.execute("SELECT * FROM import_batches WHERE id = ?", [batch_id])
         names = [d[0] for d in batch.description]
         batch_row = dict(zip(names, batch.fetchone(), strict=True))
-        text = [c in TEXT_COLUMNS for c in _DIGESTED]
-        return batch_digest(batch_row, (
-            (row_id, *[None if is_text and value == "" else value
-                       for is_text, value in zip(text, (record[i] for i in _DIGESTED_AT), strict=True)], batch_id)
-            for row_id, record in enumerate(inserted, start=first_row)))
+        return batch_digest(batch_row, (_stored(record, row_id, batch_id)
+                                        for row_id, record in enumerate(inserted, start=first_row)))
 
     def _drop_indexes_if_empty(self) -> list[str]:
         """When published_crimes is empty: drop its secondary indexes (not the UNIQUE dedupe key, which INSERT OR
