@@ -41,6 +41,7 @@ from ruralwatch.ui.patrol_plan import (
     ALERT_COLOUR,
     InBackground,
     Report,
+    ask_patrol_pdf,
     scroll_page,
     set_rows,
     window_text,
@@ -710,12 +711,9 @@ class DoseView(QWidget):
         if record is None:
             return
         if path is None:
-            name = f"after-action-{record.call_sign or 'patrol'}-{times.to_local(record.start):%Y-%m-%d}.pdf"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save the after-action summary", str(Path.home() / name),
-                                                    "PDF (*.pdf)")
-            if not chosen:
+            path = ask_patrol_pdf(self, record, "after-action", "Save the after-action summary")
+            if path is None:
                 return
-            path = Path(chosen)
         target = path
 
         def done(written: Path) -> None:

@@ -516,6 +516,14 @@ class PatrolForm(QWidget):
 # --- the plan editor ------------------------------------------------------------------------------------------
 
 
+def ask_patrol_pdf(parent: QWidget, record: PatrolRecord, prefix: str, title: str) -> Path | None:
+    """Where to save one of a patrol's PDFs (the briefing pack, the after-action summary): the user's folder,
+    named after the call sign and day; None when the chooser was cancelled."""
+    name = f"{prefix}-{record.call_sign or 'patrol'}-{times.to_local(record.start):%Y-%m-%d}.pdf"
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / name), "PDF (*.pdf)")
+    return Path(chosen) if chosen else None
+
+
 class PlanEditor(QWidget):
     """The stops of a patrol: suggested from harm hotspots in the background, then reordered, dropped or added
     by hand; every edit is saved and the times recomputed by the service. Also writes the briefing pack."""
@@ -874,12 +882,9 @@ class PlanEditor(QWidget):
             return
         record = self.patrol
         if path is None:
-            name = f"briefing-{record.call_sign or 'patrol'}-{times.to_local(record.start):%Y-%m-%d}.pdf"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save the briefing pack", str(Path.home() / name),
-                                                    "PDF (*.pdf)")
-            if not chosen:
+            path = ask_patrol_pdf(self, record, "briefing", "Save the briefing pack")
+            if path is None:
                 return
-            path = Path(chosen)
         target = path
 
         def done(written: Path) -> None:
