@@ -754,6 +754,10 @@ class MainWindow(QMainWindow):
     def _on_form_saved(self, saved: Incident) -> None:
         try:
             note = self.services.near_repeat.note_on_recording(saved.id)
+            if note:  # a theft or burglary: the registered premises in its zone are the ones to visit
+                inside = len(self.services.premises.in_zone_of(saved.id))
+                if inside:
+                    note += f" {inside} registered premises in the zone (Team ▸ Premises ▸ To visit)."
         except RuralWatchError:
             note = ""
         self.statusBar().showMessage(f"Incident saved. {note}" if note else "Incident saved", 12000 if note else 4000)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from ruralwatch.core.incident import IncidentInput, StolenItemInput
 from ruralwatch.core.permissions import Actor
-from ruralwatch.core.premises import PremisesInput, PropertyInput
+from ruralwatch.core.premises import PremisesInput, PropertyInput, VisitInput
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo_premises
 from ruralwatch.store import Store
@@ -192,3 +192,31 @@ def test_the_incident_form_links_a_premises_and_flags_a_repeat_victim(qtbot, win
     edit.description.setPlainText("Cab window smashed")
     edit.save()
     assert services.incidents.get(form.saved.id).premises_id == farm.id  # an edit keeps the link
+
+
+def test_the_to_visit_view_lists_premises_near_a_recent_theft(qtbot, panel: PremisesPanel, clocked: Services) -> None:
+    clocked.near_repeat.set_zone_settings(400, 14)
+    near = clocked.premises.add(PremisesInput("Near Farm", "farm", "TL 61234 35878", schemes=["farm_watch"]))
+    clocked.premises.add(PremisesInput("Far Farm", "farm", "TL 65234 35678"))
+    clocked.premises.add_visit(near.id, VisitInput("2026-09-01", "PC Olive", "Lock the yard"))
+    clocked.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-08-01 03:00",
+                                           grid_ref="TL 61234 35878", premises_id=near.id))
+    qtbot.waitUntil(lambda: len(_names(panel)) == 2, timeout=5_000)
+    panel.show_to_visit()
+    assert _names(panel) == [] and "No premises to visit" in panel.count_label.text()
+    clocked.incidents.record(IncidentInput(kind="equipment_theft", occurred_start="2026-11-22 03:00",
+                                           grid_ref="TL 61234 35678", place="Hall Farm"))
+    qtbot.waitUntil(lambda: _names(panel) == ["Near Farm"], timeout=5_000)  # the hub refreshes the view
+    headers = [panel.table.horizontalHeaderItem(c).text() for c in range(panel.table.columnCount())]
+    assert headers == ["Name", "Incident nearby", "Last visit", "Repeat victim"]
+    assert panel.table.item(0, 1).text().startswith("Equipment theft 2026-11-22, ")
+    assert panel.table.item(0, 2).text() == "2026-09-01" and panel.table.item(0, 3).text().startswith("Yes: 1")
+    assert "1 premises to visit" in panel.count_label.text()
+    assert panel.select(near.id) and "Near Farm" in panel.details.text()  # the details follow as in the register
+    panel.filter.setText("brook")
+    qtbot.waitUntil(lambda: _names(panel) == [], timeout=5_000)
+    panel.filter.clear()
+    panel.show_to_visit(False)
+    qtbot.waitUntil(lambda: len(_names(panel)) == 2, timeout=5_000)
+    assert panel.table.horizontalHeaderItem(1).text() == "Kind"
+
