@@ -18,9 +18,10 @@ def premises_geojson(items: Iterable[tuple[Premises, int]], window_days: int) ->
     for premises, incidents in items:
         if premises.lat is None or premises.lon is None:
             continue
+        point = [round(float(premises.lon), 6), round(float(premises.lat), 6)]
         features.append({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(premises.lon), 6), round(float(premises.lat), 6)]},
+            "geometry": {"type": "Point", "coordinates": point},
             "properties": {"id": premises.id, "name": premises.name, "kind": premises.kind_name,
                            "schemes": premises.scheme_names, "repeat": incidents > 0, "incidents": int(incidents),
                            "window_days": int(window_days)},

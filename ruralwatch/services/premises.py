@@ -347,6 +347,7 @@ class PremisesService:
             REPEAT_WINDOW_DAYS.write(self.store, days)
             record_event(self.store, "settings", changes={REPEAT_WINDOW_DAYS.key: [before, days]},
                          covers=[("meta", REPEAT_WINDOW_DAYS.key)])
+        self.hub.publish(Change(TOPIC, "settings"))  # the map's repeat outlines and the panel's flags follow
         return days
 
     def earlier_incidents(self, premises_id: str, at: datetime, days: int | None = None,
