@@ -14,7 +14,7 @@ from ruralwatch.core.incident import IncidentInput, StolenItemInput
 from ruralwatch.core.permissions import Actor
 from ruralwatch.core.premises import PremisesInput, PropertyInput, VisitInput
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import load_demo_premises
+from ruralwatch.services.demo import DEMO_PREMISES, load_demo_premises
 from ruralwatch.store import Store
 from ruralwatch.ui.premises_panel import PremisesPanel
 
@@ -146,10 +146,12 @@ def test_an_analyst_sees_the_register_but_cannot_edit_it(qtbot, clocked: Service
 
 def test_the_panel_fits_a_laptop_width_dock(qtbot, panel: PremisesPanel, clocked: Services) -> None:
     load_demo_premises(clocked.premises, clocked.incidents, now=FIXED_NOW)
-    qtbot.waitUntil(lambda: len(_names(panel)) == 5, timeout=5_000)
+    qtbot.waitUntil(lambda: len(_names(panel)) == len(DEMO_PREMISES), timeout=5_000)
     panel.select(clocked.premises.resolve("Grange Farm (demo)"))
     qtbot.waitUntil(lambda: 0 < panel.minimumSizeHint().width() <= 500)
     assert panel.property_table.rowCount() == 3 and panel.incidents_table.rowCount() == 2
+    panel.show_to_visit()  # the view chooser and the to-visit columns fit too
+    assert 0 < panel.minimumSizeHint().width() <= 500
 
 
 def test_the_team_menu_opens_the_panel_and_checks_a_serial(qtbot, window, services: Services) -> None:
