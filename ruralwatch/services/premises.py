@@ -15,13 +15,11 @@ import builtins  # below the service's own `def list`, `list[...]` in its signat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, ValidationError
-from ruralwatch.core.geo import lat_lon_to_grid_ref, to_bng
+from ruralwatch.core.geo import lat_lon_to_grid_ref
 from ruralwatch.core.kinds import EQUIPMENT_CATEGORIES, kind_name
 from ruralwatch.core.premises import (
     CONTACT_FIELDS,
@@ -41,12 +39,14 @@ from ruralwatch.core.premises import (
     validate_visit,
 )
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.near_repeat import NearRepeatService, NearRepeatZone
 from ruralwatch.services.policies import MAX_REPEAT_DAYS, REPEAT_WINDOW_DAYS
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable, resolve_id
+
+if TYPE_CHECKING:
+    from ruralwatch.services.near_repeat import NearRepeatZone
 
 TOPIC = "premises"
 TABLE, VISITS, PROPERTY = "premises", "premises_visits", "premises_property"
@@ -423,6 +423,8 @@ class PremisesService:
         or burglary (zones live at `at`, default now; metres and days from the near-repeat zone settings), most
         recent incident first (then nearest), each once, with its last prevention visit and whether it was
         victimised itself within the repeat window."""
+        from ruralwatch.services.near_repeat import NearRepeatService  # pandas: only for the zones (CLI start-up)
+
         self.store.actor.require("premises.view")
         moment = at or self._now()
         zones = NearRepeatService(self.store, clock=self._now).active_zones(moment)
@@ -430,11 +432,17 @@ class PremisesService:
 
     def in_zone_of(self, incident_id: str) -> builtins.list[PremisesToVisit]:
         """The live premises inside the near-repeat zone round one incident (whatever its kind), nearest first."""
+        from ruralwatch.services.near_repeat import NearRepeatService
+
         self.store.actor.require("premises.view")
         zone = NearRepeatService(self.store, clock=self._now).zone_for(incident_id)
         return self._in_zones([zone], self._now())
 
     def _in_zones(self, zones: builtins.list[NearRepeatZone], at: datetime) -> builtins.list[PremisesToVisit]:
+        import numpy as np
+
+        from ruralwatch.core.geo import to_bng
+
         rows = self._live_located()
         if not zones or not rows:
             return []
