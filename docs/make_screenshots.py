@@ -7,7 +7,9 @@ The window is maximised on the screen, as a user's would be, so the pictures sho
 size must be the one asked for (the script checks it): `--size 1366x768` (the default) writes every picture into
 docs/screenshots/; `--size 1920x1080` (under `Xvfb -screen 0 1920x1080x24`) writes the few window-sized ones
 (main window, patrol plan, patrol log, hotspots) into docs/screenshots/1920x1080/. `--only force`: only the
-pictures of another force than Essex; `--only near-repeat`: only the Knox tab and the near-repeat zones. Re-run
+pictures of another force than Essex; `--only near-repeat`: only the Knox tab and the near-repeat zones;
+`--only premises`: only the premises register's pictures (premises to visit with the zones and the premises layer,
+a repeat victim on the map and in the incident form, a serial number check, a redacted alert). Re-run
 after changing the window so the guide stays true. Running as root, add
 QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu".
 
@@ -56,7 +58,7 @@ from ruralwatch.app import prepare_qt_environment  # noqa: E402
 from ruralwatch.core.patrol_plan import PlanStop  # noqa: E402
 from ruralwatch.services.accounts import create_database  # noqa: E402
 from ruralwatch.services.container import Services  # noqa: E402
-from ruralwatch.services.demo import load_demo  # noqa: E402
+from ruralwatch.services.demo import load_demo, load_demo_premises  # noqa: E402
 from ruralwatch.services.demo_roster import load_demo_roster  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -148,8 +150,8 @@ def main() -> int:
     global OUT, WANTED, SCREEN
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="1366x768", choices=sorted(SIZES), help="the display's size")
-    parser.add_argument("--only", choices=["force", "near-repeat"],
-                        help="only the pictures of another force, or of near repeats")
+    parser.add_argument("--only", choices=["force", "near-repeat", "premises"],
+                        help="only the pictures of another force, of near repeats, or of the premises register")
     parser.add_argument("--large-text", action="store_true",
                         help="with View ▸ Larger text on, to check that nothing is cut off (use with --out)")
     parser.add_argument("--out", type=Path, help="write the pictures here instead of docs/screenshots/")
@@ -175,15 +177,20 @@ def main() -> int:
         app.quit()
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        if args.only == "near-repeat":
+        if args.only in ("near-repeat", "premises"):
             store = create_database(Path(folder) / "demo.db", ADMIN, ADMIN_PASSWORD, display_name="PC Jo Smith")
             services = Services.build(store)
             load_demo(services.incidents, seed=SEED, now=DEMO_NOW)
+            if args.only == "premises":
+                load_demo_premises(services.premises, services.incidents, seed=SEED, now=DEMO_NOW)
             services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
             window = MainWindow(services, Path(folder) / "page")
             show_and_wait_for_map(window)
             maximise(window)
-            near_repeat_screenshots(window, services)
+            if args.only == "premises":
+                premises_screenshots(window, services)
+            else:
+                near_repeat_screenshots(window, services)
             window.dispose()
             store.close()
             app.quit()
@@ -195,6 +202,7 @@ def main() -> int:
         service = services.incidents
         load_demo(service, seed=SEED, now=DEMO_NOW)
         load_demo_roster(services.people, services.roster, services.patrols, seed=SEED, now=DEMO_NOW)
+        load_demo_premises(services.premises, services.incidents, seed=SEED, now=DEMO_NOW)
         services.basemaps.add(BASEMAP, "Europe (plain_3 sample)")
         window = MainWindow(services, Path(folder) / "page")
         show_and_wait_for_map(window)
@@ -236,6 +244,7 @@ def main() -> int:
             window.analysis_dock.hide()
             window.map.show_hotspots({"type": "FeatureCollection", "features": []})
         near_repeat_screenshots(window, services)
+        premises_screenshots(window, services)
 
         patrol_screenshots(window, services, Path(folder))
         if WANTED is None:
@@ -272,6 +281,76 @@ def near_repeat_screenshots(window, services: Services) -> None:  # noqa: ANN001
     window.map.run_js("rw.setLegendFolded(false)")
     wait(2500)
     save(window, "near-repeat-zones.png")
+
+
+# --- the premises register: repeat victims, premises to visit, serial checks, alerts ---------------------------
+
+
+def premises_screenshots(window, services: Services) -> None:  # noqa: ANN001 - MainWindow
+    """Issue 20's "done when" in the window, on the demo data: the premises to visit inside the near-repeat zones
+    near Radwinter (panel and map), Grange Farm (demo) on the map as a repeat victim and in a new incident's form
+    ("victimised before"), its stolen GPS unit's serial checked, and an alert for its theft as the community reads
+    it. The stop-check and the zones have their own pictures (patrol-log-alert.png, near-repeat-zones.png)."""
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    premises = services.premises
+    # The premises to visit: the panel's "To visit" view beside the map of the Radwinter zones.
+    window.premises_dock.show()
+    window.premises_dock.setMinimumWidth(dock_width(520))
+    panel = window.premises_panel
+    panel.show_to_visit()
+    brook = premises.resolve("Brook Farm (demo)")
+    panel.select(brook)
+    found = premises.get(brook)
+    window.map.run_js(f"rw.setView({found.lat}, {found.lon}, 15)")
+    window.map.run_js("rw.setLegendFolded(true)")  # the key is in premises-map.png: here the map shows the zones
+    wait(2500)
+    save(window, "premises-to-visit.png")
+    window.map.run_js("rw.setLegendFolded(false)")
+    window.premises_dock.setMinimumWidth(0)
+    panel.show_to_visit(False)
+    window.premises_dock.hide()
+
+    # Grange Farm (demo) on the map: red-outlined, victimised within the repeat window; its popup.
+    grange = premises.get(premises.resolve("Grange Farm (demo)"))
+    window.map.run_js(f"rw.setView({grange.lat - 0.0015}, {grange.lon}, 16)")
+    wait(1500)
+    window.map.run_js("(function () { rw.leafletMap.eachLayer((l) => { if (l.options && l.options.title === "
+                      f"{grange.name!r} && l.getPopup()) l.openPopup(); }}); return 0; }})()")
+    wait(1500)
+    save(window.map, "premises-map.png")
+    window.map.run_js("rw.leafletMap.closePopup()")
+
+    # A new theft at Grange Farm: the form says at once that it was victimised before.
+    form = IncidentDialog(services.incidents, None, window, premises=premises)
+    form.kind.setCurrentIndex(form.kind.findData("equipment_theft"))
+    form.grid_ref.setText(grange.grid_ref)
+    form.place.setText("Grange Farm (demo), Thaxted")
+    form.premises_combo.setCurrentIndex(form.premises_combo.findData(grange.id))
+    form.resize(760, min(900, SCREEN[1] - 60))
+    form.show()
+    wait(500)
+    save(form, "incident-repeat-victim.png")
+    form.confirm = lambda _title, _question: True  # throw the typed form away without asking
+    form.close()
+
+    # "Is this serial stolen?": the GPS unit stolen from Grange Farm, registered there too.
+    check = window.check_serial()
+    check.serial.setText("demo gf 0001")
+    check.check()
+    check.resize(760, 320)
+    wait(500)
+    save(check, "serial-check.png")
+    check.close()
+
+    # An alert for Grange Farm's latest theft: the ward and a rounded time, never the farm.
+    latest = premises.incidents_at(grange.id)[0]
+    window.select_incident(latest.id, focus_map=False)
+    alert = window.alert_selected()
+    if alert is not None:
+        wait(800)
+        save(alert, "alert-redacted.png")
+        alert.close()
 
 
 # --- joint patrols --------------------------------------------------------------------------------------------

@@ -505,6 +505,43 @@
     return features.length;
   }
 
+  // Registered premises (ruralwatch.mapping.premises_layer): a small slate square with a white house, outlined red
+  // when the premises was victimised within the repeat window. The popup names it, its kind and watch schemes
+  // (never its contact). On the map by default; the layer control switches it off.
+  const premisesLayer = L.layerGroup().addTo(map);
+  let premisesRepeats = 0;
+  function premisesSquare(repeat, size) {
+    const s = repeat ? sym.premises_repeat : sym.premises;
+    const stroke = repeat ? 3 : 1.5;
+    return '<svg class="rw-sym-premises" width="' + size + '" height="' + size + '" viewBox="0 0 16 16">' +
+      '<rect x="' + stroke / 2 + '" y="' + stroke / 2 + '" width="' + (16 - stroke) + '" height="' + (16 - stroke) +
+      '" fill="' + s.colour + '" stroke="' + s.outline + '" stroke-width="' + stroke + '"/>' +
+      '<path d="M8 4L12 7.5H11V12H5V7.5H4z" fill="#ffffff"/></svg>';
+  }
+  function premisesPopup(p) {
+    const schemes = (p.schemes && p.schemes.length) ? p.schemes.join(", ") : "none";
+    return '<div class="rw-popup"><b>' + escapeHtml(p.name) + "</b><br>" + escapeHtml(p.kind) +
+      "<br>Watch schemes: " + escapeHtml(schemes) +
+      (p.repeat ? '<br><span class="rw-repeat">Victimised within ' + escapeHtml(p.window_days) + " days: " +
+        escapeHtml(p.incidents) + " incident" + (p.incidents === 1 ? "" : "s") + "</span>" : "") + "</div>";
+  }
+  function setPremises(collection) {
+    premisesLayer.clearLayers();
+    premisesRepeats = 0;
+    const features = (collection && collection.features) || [];
+    features.forEach((f) => {
+      const p = f.properties;
+      if (p.repeat) premisesRepeats += 1;
+      L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
+        icon: L.divIcon({ html: premisesSquare(p.repeat, 16), className: "rw-premises" + (p.repeat ? " rw-premises-repeat" : ""),
+          iconSize: L.point(16, 16) }),
+        keyboard: false, zIndexOffset: p.repeat ? 250000 : 240000, title: p.name,
+      }).bindPopup(premisesPopup(p)).addTo(premisesLayer);
+    });
+    updateLegend();
+    return features.length;
+  }
+
   // The receiver's position (ruralwatch.ui.positioning): a dot with a circle of its horizontal accuracy.
   const positionLayer = L.layerGroup().addTo(map);
   let positionDot = null;
@@ -558,6 +595,10 @@
     if (map.hasLayer(nearRepeatLayer) && nearRepeatLayer.getLayers().length) {
       rows.push(row(nearRepeatRing(), sym.near_repeat.name));
     }
+    if (map.hasLayer(premisesLayer) && premisesLayer.getLayers().length) {
+      rows.push(row(premisesSquare(false, 14), sym.premises.name));
+      if (premisesRepeats) rows.push(row(premisesSquare(true, 14), sym.premises_repeat.name));
+    }
     return rows.join("");
   }
   function updateLegend() {
@@ -604,7 +645,7 @@
   const overlays = {
     "Incidents": incidentsLayer, "Heatmap": heat, "Published crime (data.police.uk)": contextLayer,
     "Hotspots": hotspotLayer, "Hotspot numbers": hotspotBadges, "Patrol route": routeLayer,
-    "Near-repeat risk zones": nearRepeatLayer,
+    "Near-repeat risk zones": nearRepeatLayer, "Registered premises": premisesLayer,
   };
   Object.keys(config.overlays).forEach((name) => { overlays[name] = window[config.overlays[name]]; });
   const layers = L.control.layers(baseLayers, overlays, { collapsed: true }).addTo(map);
@@ -636,6 +677,14 @@
       return map.hasLayer(nearRepeatLayer);
     },
     nearRepeatOnMap: () => map.hasLayer(nearRepeatLayer),
+    setPremises: setPremises,
+    premisesCount: () => premisesLayer.getLayers().length,
+    setPremisesVisible: (on) => {
+      if (on) map.addLayer(premisesLayer); else map.removeLayer(premisesLayer);
+      updateLegend();
+      return map.hasLayer(premisesLayer);
+    },
+    premisesOnMap: () => map.hasLayer(premisesLayer),
     legendText: () => (legendDiv ? legendDiv.textContent : ""),
     setPosition: setPosition,
     clearPosition: clearPosition,

@@ -3,7 +3,9 @@
 Page 1 carries the patrol details, crew, contact points and a vector map (no tiles, no network) drawn true to
 shape on the British National Grid: the patrol area, district and ward outlines for context, the route through
 the numbered stops, and recent incidents as lettered markers in their kind colours (as on the app's map).
-Near-repeat risk zones live during the patrol are dashed rings to scale on the map and a table of their own.
+Near-repeat risk zones live during the patrol are dashed rings to scale on the map and a table of their own; the
+registered premises in the area victimised within the repeat window ("repeat victims") and those inside a live zone
+("premises to visit") are tables of their own, never with a contact (the pack goes to Specials and volunteers).
 Then come the stop list, recent incidents and vehicles of interest; long tables flow on with their header row
 repeated. Times are UK local time. The data arrives as plain frozen dataclasses the caller fills from the store.
 """
@@ -89,6 +91,34 @@ class BriefingZone:
 
 
 @dataclass(frozen=True)
+class BriefingRepeatVictim:
+    """Registered premises in the area victimised within the repeat window (ruralwatch.services.premises): at raised
+    risk of being hit again. No contact details."""
+
+    name: str
+    kind: str  # as shown ("Farm")
+    grid_ref: str
+    schemes: tuple[str, ...]  # as shown ("Farm Watch")
+    incidents: int  # within the window
+    latest: datetime
+
+
+@dataclass(frozen=True)
+class BriefingPremisesToVisit:
+    """Registered premises inside a live near-repeat zone in the area: a crime-prevention visit is due."""
+
+    name: str
+    kind: str
+    grid_ref: str
+    schemes: tuple[str, ...]
+    incident_kind: str  # a key of ruralwatch.core.kinds: the incident whose zone holds it
+    incident_occurred: datetime
+    distance_m: float
+    last_visit: str | None  # a date
+    repeat: bool  # victimised itself within the repeat window
+
+
+@dataclass(frozen=True)
 class CrewLine:
     name: str
     role: str  # a key of PERSON_ROLES (or free text)
@@ -130,6 +160,10 @@ class Briefing:
     context: boundaries.AreaSet | None = field(default=None, compare=False, repr=False)
     # Near-repeat risk zones in the area, live when the patrol starts.
     zones: tuple[BriefingZone, ...] = ()
+    # Registered premises in the area: victimised within the repeat window, and inside a live zone.
+    repeat_victims: tuple[BriefingRepeatVictim, ...] = ()
+    premises_to_visit: tuple[BriefingPremisesToVisit, ...] = ()
+    repeat_window_days: int = 365
 
 
 # --- the document --------------------------------------------------------------------------------------------
@@ -157,6 +191,12 @@ def briefing_story(briefing: Briefing) -> list[Flowable]:
     story += pdf.section("Stops", _stops_table(briefing), "No stops planned.")
     story += pdf.section("Near-repeat risk zones in this area", _zones_table(briefing.zones),
                          "No near-repeat risk zones live in this area.")
+    story += pdf.section("Premises to visit (inside a near-repeat risk zone)",
+                         _to_visit_table(briefing.premises_to_visit),
+                         "No registered premises in this area is inside a live near-repeat risk zone.")
+    story += pdf.section("Repeat victims in this area", _repeat_victims_table(briefing),
+                         f"No registered premises in this area was victimised in the last "
+                         f"{briefing.repeat_window_days} days.")
     story += pdf.section(f"Recent incidents (last {RECENT_DAYS} days)", _incidents_table(briefing.incidents),
                          f"No incidents in the last {RECENT_DAYS} days.")
     story += pdf.section("Vehicles of interest", _vehicles_table(briefing.vehicles), "No vehicles of interest.")
@@ -237,6 +277,35 @@ def _zones_table(zones: Sequence[BriefingZone]) -> Flowable | None:
                      str(z.earlier) if z.earlier else ""])
     return pdf.data_table(["Incident", "Kind", "Place", "Radius", "Risk until", "Earlier inside"], rows,
                           [17, 20, 27, 9, 17, 10], right=(3, 5))
+
+
+def _premises_cell(name: str, grid_ref: str) -> Flowable:
+    return pdf.markup(f"<b>{pdf.text(name)}</b><br/>" + f'<font size="7.5">{pdf.text(grid_ref)}</font>')
+
+
+def _repeat_victims_table(b: Briefing) -> Flowable | None:
+    if not b.repeat_victims:
+        return None
+    rows: list[list[Flowable | str]] = [
+        [_premises_cell(v.name, v.grid_ref), v.kind, ", ".join(v.schemes), str(v.incidents), _when(v.latest)]
+        for v in sorted(b.repeat_victims, key=lambda v: _utc(v.latest), reverse=True)
+    ]
+    return pdf.data_table(["Premises", "Kind", "Watch schemes", f"Incidents ({b.repeat_window_days} days)",
+                           "Latest"], rows, [30, 16, 20, 16, 18], right=(3,))
+
+
+def _to_visit_table(visits: Sequence[BriefingPremisesToVisit]) -> Flowable | None:
+    if not visits:
+        return None
+    rows: list[list[Flowable | str]] = []
+    for v in visits:
+        colour, letter, name = _kind_style(v.incident_kind)
+        nearby = pdf.markup(f'<font color="{colour}"><b>{pdf.text(letter)}</b></font>&nbsp;&nbsp;{pdf.text(name)}'
+                            f"<br/>{pdf.text(_when(v.incident_occurred))}, {v.distance_m:.0f} m away")
+        rows.append([_premises_cell(v.name, v.grid_ref), v.kind, nearby, v.last_visit or "never",
+                     "yes" if v.repeat else ""])
+    return pdf.data_table(["Premises", "Kind", "Incident nearby", "Last visit", "Repeat victim"], rows,
+                          [30, 14, 30, 13, 13])
 
 
 def _vehicles_table(vehicles: Sequence[VehicleOfInterest]) -> Flowable | None:

@@ -5,7 +5,9 @@ Each symbol differs from the others by shape and colour, not only by what is wri
 numbered stops, ranked hotspots and cluster counts for one thing, and read "B" and "S" both as an incident kind
 (farm burglary, suspicious activity) and as the patrol's base or start. So no symbol here carries a letter, and
 the shapes are: a teardrop pin (stop), a house (base), a square (hotspot cell), a haloed circle (cluster), a
-dashed ring drawn to scale (near-repeat risk zone: its radius in metres round the incident).
+dashed ring drawn to scale (near-repeat risk zone: its radius in metres round the incident), a small slate square
+with a white house in it (registered premises: not the base's black house, not a hotspot's numbered red square),
+outlined red when the premises was victimised within the repeat window.
 The page gets them through RW_CONFIG; the briefing draws the same shapes in the same colours.
 """
 
@@ -32,4 +34,9 @@ HOTSPOT = MapSymbol("hotspot", "Hotspot cell (rank)", "square", "#7f0000", "#fff
 CLUSTER = MapSymbol("cluster", "Several incidents (zoom in)", "halo-circle", "#6ecc39", "#b5e28c", "#")
 # Deep purple and dashed: no incident kind is a ring, and the hotspot squares are red.
 NEAR_REPEAT = MapSymbol("near_repeat", "Near-repeat risk zone", "dashed-ring", "#6a1b9a", "#6a1b9a", "")
-SYMBOLS: tuple[MapSymbol, ...] = (STOP, BASE, ROUTE, HOTSPOT, CLUSTER, NEAR_REPEAT)
+# The premises register (services/premises.py): one shape, a red outline for a premises victimised within the repeat
+# window (at raised risk of being hit again).
+PREMISES = MapSymbol("premises", "Registered premises", "house-square", "#37474f", "#ffffff", "")
+PREMISES_REPEAT = MapSymbol("premises_repeat", "Premises victimised within the repeat window", "house-square-red",
+                            "#37474f", "#e53935", "")
+SYMBOLS: tuple[MapSymbol, ...] = (STOP, BASE, ROUTE, HOTSPOT, CLUSTER, NEAR_REPEAT, PREMISES, PREMISES_REPEAT)

@@ -361,7 +361,12 @@ DEMO_PREMISES: tuple[DemoPremises, ...] = (
     DemoPremises("stables", "Oak Lodge Stables (demo)", "stables", "Henham", ("horse_watch",), (
         ("vehicle", "Ifor Williams", "HB511 horsebox trailer", "DEMO-OL-0200", "datatag"),)),
     DemoPremises("yard", "Mill Lane Yard (demo)", "yard", "Great Dunmow", ()),
+    # Beside the near-repeat series of GPS thefts near Radwinter (BROOK_OFFSET_M from its first farm): inside the
+    # zones of the latest thefts, so "premises to visit" has one on first start.
+    DemoPremises("brook", "Brook Farm (demo)", "farm", "Radwinter", ("farm_watch",)),
 )
+# Metres east and north of the first farm of the Radwinter series: within 200 m of each of its four thefts.
+BROOK_OFFSET_M = (100.0, 60.0)
 
 
 # Grange Farm's two GPS thefts (days before `now`, the stolen unit's serial): incidents on top of the demo set's.
@@ -393,9 +398,14 @@ def load_demo_premises(premises: PremisesService, incidents: IncidentService, se
                     added += 1
                 continue
             village = villages[spec.village]
+            lat, lon = village.lat + 0.004 * (number % 3 - 1), village.lon + 0.006 * (number % 2)
+            if spec.key == "brook":
+                first = next(_near_repeat_series(seed, now))[1]  # where the series starts (the seed's, any `now`)
+                lat = float(first.lat or 0) + BROOK_OFFSET_M[1] / 111_320
+                lon = float(first.lon or 0) + BROOK_OFFSET_M[0] / (111_320 * math.cos(math.radians(lat)))
             premises.add(PremisesInput(
-                name=spec.name, kind=spec.kind, lat=round(village.lat + 0.004 * (number % 3 - 1), 6),
-                lon=round(village.lon + 0.006 * (number % 2), 6), address=f"Demo address near {village.name}",
+                name=spec.name, kind=spec.kind, lat=round(lat, 6),
+                lon=round(lon, 6), address=f"Demo address near {village.name}",
                 contact_name=f"Demo contact {number + 1}", contact_phone=f"01632 960{900 + number:03d}",
                 schemes=list(spec.schemes), registered_on=(now.date() - timedelta(days=500)).isoformat()),
                 synthetic=True, premises_id=premises_id)

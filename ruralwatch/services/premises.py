@@ -15,7 +15,7 @@ import builtins  # below the service's own `def list`, `list[...]` in its signat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, ValidationError
@@ -24,7 +24,9 @@ from ruralwatch.core.kinds import EQUIPMENT_CATEGORIES, kind_name
 from ruralwatch.core.premises import (
     CONTACT_FIELDS,
     MARKING_NAMES,
+    PREMISES_KIND_NAMES,
     PROPERTY_KIND_NAMES,
+    WATCH_SCHEME_NAMES,
     Premises,
     PremisesInput,
     PropertyInput,
@@ -42,6 +44,9 @@ from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable, resolve_id
+
+if TYPE_CHECKING:
+    from ruralwatch.services.near_repeat import NearRepeatZone
 
 TOPIC = "premises"
 TABLE, VISITS, PROPERTY = "premises", "premises_visits", "premises_property"
@@ -135,6 +140,84 @@ class SerialCheck:
 
     def to_dict(self) -> dict[str, Any]:
         return {"serial": self.serial, "stolen": self.stolen, "matches": [m.to_dict() for m in self.matches]}
+
+
+@dataclass(frozen=True)
+class RecentVictim:
+    """A live premises victimised within the repeat window before a moment: at raised risk of being hit again.
+    No contact details (the map and the briefing pack carry it)."""
+
+    premises_id: str
+    name: str
+    kind: str
+    grid_ref: str
+    lat: float
+    lon: float
+    schemes: tuple[str, ...]
+    incidents: int  # incidents there within the window
+    latest: str  # UTC storage text of the latest
+    window_days: int
+
+    @property
+    def kind_name(self) -> str:
+        return PREMISES_KIND_NAMES.get(self.kind, self.kind)
+
+    @property
+    def scheme_names(self) -> builtins.list[str]:
+        return [WATCH_SCHEME_NAMES.get(s, s) for s in self.schemes]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "schemes": builtins.list(self.schemes), "kind_name": self.kind_name}
+
+
+@dataclass(frozen=True)
+class PremisesToVisit:
+    """A live premises inside the near-repeat risk zone of a recent incident: a crime-prevention visit is due.
+    The zone is the most recent incident's whose zone holds it. No contact details."""
+
+    premises_id: str
+    name: str
+    kind: str
+    grid_ref: str
+    lat: float
+    lon: float
+    schemes: tuple[str, ...]
+    incident_id: str
+    incident_kind: str
+    incident_place: str
+    occurred_start: str  # UTC storage text of the incident whose zone holds the premises
+    zone_until: str  # UTC storage text: the zone is live until then
+    distance_m: float  # from the incident
+    last_visit: str | None  # the latest crime-prevention visit (a date), None if never visited
+    repeat_incidents: int  # incidents at the premises within the repeat window before the moment asked about
+    window_days: int
+
+    @property
+    def repeat(self) -> bool:
+        """Victimised before: an incident at the premises itself within the repeat window."""
+        return self.repeat_incidents > 0
+
+    @property
+    def kind_name(self) -> str:
+        return PREMISES_KIND_NAMES.get(self.kind, self.kind)
+
+    @property
+    def scheme_names(self) -> builtins.list[str]:
+        return [WATCH_SCHEME_NAMES.get(s, s) for s in self.schemes]
+
+    def line(self) -> str:
+        when = times.format_local(self.occurred_start)
+        visit = f"last visited {self.last_visit}" if self.last_visit else "never visited"
+        repeat = (f"; REPEAT VICTIM ({self.repeat_incidents} incident{'s' if self.repeat_incidents != 1 else ''} "
+                  f"in {self.window_days} days)" if self.repeat else "")
+        return (f"{self.name} ({self.kind_name}, {self.grid_ref}): {self.distance_m:.0f} m from the "
+                f"{kind_name(self.incident_kind).lower()} of {when}"
+                + (f" at {self.incident_place}" if self.incident_place else "")
+                + f", zone until {times.format_local(self.zone_until)}; {visit}{repeat}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "schemes": builtins.list(self.schemes), "kind_name": self.kind_name,
+                "repeat": self.repeat}
 
 
 class PremisesService:
@@ -264,6 +347,7 @@ class PremisesService:
             REPEAT_WINDOW_DAYS.write(self.store, days)
             record_event(self.store, "settings", changes={REPEAT_WINDOW_DAYS.key: [before, days]},
                          covers=[("meta", REPEAT_WINDOW_DAYS.key)])
+        self.hub.publish(Change(TOPIC, "settings"))  # the map's repeat outlines and the panel's flags follow
         return days
 
     def earlier_incidents(self, premises_id: str, at: datetime, days: int | None = None,
@@ -295,6 +379,95 @@ class PremisesService:
         days = days or self.repeat_window()
         return RepeatVictim(premises_id, name, days,
                             tuple(self.earlier_incidents(premises_id, at or self._now(), days)))
+
+    def _live_located(self) -> builtins.list[dict[str, Any]]:
+        """Live premises still on the register, with a place: id, name, kind, grid_ref, easting, northing, lat,
+        lon, schemes (never the contact)."""
+        return [dict(r) for r in self.store.db.query(
+            "SELECT id, name, kind, grid_ref, easting, northing, lat, lon, schemes FROM premises WHERE deleted = 0 "
+            "AND closed_on IS NULL AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY name, id")]
+
+    def _recent_counts(self, at: datetime, days: int) -> dict[str, tuple[int, str]]:
+        """premises id -> (incidents there in the `days` before `at`, the latest one's UTC text)."""
+        rows = self.store.db.execute(
+            "SELECT premises_id, COUNT(*), MAX(occurred_start) FROM incidents WHERE deleted = 0 AND premises_id IS "
+            "NOT NULL AND occurred_start >= ? AND occurred_start <= ? GROUP BY premises_id",
+            [times.to_storage(at - timedelta(days=days)), times.to_storage(at)]).fetchall()
+        return {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
+
+    def recent_victims(self, at: datetime | None = None, days: int | None = None) -> builtins.list[RecentVictim]:
+        """Live premises with an incident within the repeat window (default: the setting) before `at` (default
+        now), most recently victimised first."""
+        self.store.actor.require("premises.view")
+        self.store.actor.require("incident.view")
+        moment = at or self._now()
+        days = days or self.repeat_window()
+        counts = self._recent_counts(moment, days)
+        found = [RecentVictim(r["id"], r["name"] or "", r["kind"] or "other", r["grid_ref"] or "", float(r["lat"]),
+                              float(r["lon"]), _schemes(r["schemes"]), *counts[r["id"]], days)
+                 for r in self._live_located() if r["id"] in counts]
+        found.sort(key=lambda v: (v.latest, v.premises_id), reverse=True)
+        return found
+
+    def map_layer(self, at: datetime | None = None) -> builtins.list[tuple[Premises, int]]:
+        """Live premises on the register with a place, each with its incidents within the repeat window before
+        `at` (default now): what the map's premises layer shows (ruralwatch.mapping.premises_layer)."""
+        self.store.actor.require("premises.view")
+        counts = (self._recent_counts(at or self._now(), self.repeat_window())
+                  if self.store.actor.can("incident.view") else {})
+        return [(p, counts.get(p.id, (0, ""))[0]) for p in self.list(include_closed=False)
+                if p.lat is not None and p.lon is not None]
+
+    def to_visit(self, at: datetime | None = None) -> builtins.list[PremisesToVisit]:
+        """Premises to visit for crime prevention: live premises inside the near-repeat risk zone of a recent theft
+        or burglary (zones live at `at`, default now; metres and days from the near-repeat zone settings), most
+        recent incident first (then nearest), each once, with its last prevention visit and whether it was
+        victimised itself within the repeat window."""
+        from ruralwatch.services.near_repeat import NearRepeatService  # pandas: only for the zones (CLI start-up)
+
+        self.store.actor.require("premises.view")
+        moment = at or self._now()
+        zones = NearRepeatService(self.store, clock=self._now).active_zones(moment)
+        return self._in_zones(zones, moment)
+
+    def in_zone_of(self, incident_id: str) -> builtins.list[PremisesToVisit]:
+        """The live premises inside the near-repeat zone round one incident (whatever its kind), nearest first."""
+        from ruralwatch.services.near_repeat import NearRepeatService
+
+        self.store.actor.require("premises.view")
+        zone = NearRepeatService(self.store, clock=self._now).zone_for(incident_id)
+        return self._in_zones([zone], self._now())
+
+    def _in_zones(self, zones: builtins.list[NearRepeatZone], at: datetime) -> builtins.list[PremisesToVisit]:
+        import numpy as np
+
+        from ruralwatch.core.geo import to_bng
+
+        rows = self._live_located()
+        if not zones or not rows:
+            return []
+        east = np.array([r["easting"] for r in rows], dtype=float)
+        north = np.array([r["northing"] for r in rows], dtype=float)
+        window = self.repeat_window()
+        counts = self._recent_counts(at, window)
+        visits = {str(r[0]): str(r[1]) for r in self.store.db.execute(
+            "SELECT premises_id, MAX(visited_on) FROM premises_visits WHERE deleted = 0 GROUP BY premises_id")}
+        found: builtins.list[PremisesToVisit] = []
+        taken: set[str] = set()
+        for zone in sorted(zones, key=lambda z: (z.occurred_start, z.incident_id), reverse=True):
+            x, y = to_bng().transform(zone.lon, zone.lat)
+            distance = np.hypot(east - x, north - y)
+            for i in sorted(np.flatnonzero(distance <= zone.radius_m), key=lambda i: (distance[i], rows[i]["name"])):
+                row = rows[i]
+                if row["id"] in taken:
+                    continue
+                taken.add(row["id"])
+                found.append(PremisesToVisit(
+                    row["id"], row["name"] or "", row["kind"] or "other", row["grid_ref"] or "", float(row["lat"]),
+                    float(row["lon"]), _schemes(row["schemes"]), zone.incident_id, zone.kind, zone.place,
+                    zone.occurred_start, zone.until, round(float(distance[i]), 1), visits.get(row["id"]),
+                    counts.get(row["id"], (0, ""))[0], window))
+        return found
 
     # --- serial checks -------------------------------------------------------------------------------------
 
@@ -452,6 +625,10 @@ def _property(row: dict[str, Any]) -> RegisteredProperty:
         serial_as_written=row["serial_as_written"] or "", marking=row["marking"] or "none",
         marking_ref=row["marking_ref"] or "", description=row["description"] or "",
         photos=tuple(p for p in (row["photos"] or "").split("\n") if p))
+
+
+def _schemes(text: str | None) -> tuple[str, ...]:
+    return tuple(s for s in (text or "").split(",") if s)
 
 
 def _where(place: str | None, lat: float | None, lon: float | None) -> str:

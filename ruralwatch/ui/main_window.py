@@ -51,6 +51,7 @@ from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.mapping.page import TileLayerSpec
+from ruralwatch.mapping.premises_layer import premises_geojson
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase
@@ -494,6 +495,15 @@ class MainWindow(QMainWindow):
     def refresh_map(self) -> None:
         self.map.show_incidents(self.service.map_json(self.model.filter))
         self.refresh_near_repeat_zones()
+        self.refresh_premises_layer()
+
+    def refresh_premises_layer(self) -> None:
+        """The registered premises on the map, those victimised within the repeat window outlined red."""
+        try:
+            premises = self.services.premises
+            self.map.show_premises(premises_geojson(premises.map_layer(), premises.repeat_window()))
+        except RuralWatchError:  # a role that may not see the register: no layer
+            self.map.show_premises({"type": "FeatureCollection", "features": []})
 
     def refresh_near_repeat_zones(self) -> None:
         """The near-repeat risk zones live now (recent thefts and burglaries), whatever the table's filter."""
@@ -610,6 +620,8 @@ class MainWindow(QMainWindow):
             self._refresh_timer.start()
         elif change.topic == "near_repeat":  # the zone's metres or days changed
             self.refresh_near_repeat_zones()
+        elif change.topic == "premises":  # the register or its repeat window changed
+            self.refresh_premises_layer()
         elif change.topic == "basemaps":
             self.tile_handler.forget()
             self.basemap_actions.reload()
@@ -754,6 +766,10 @@ class MainWindow(QMainWindow):
     def _on_form_saved(self, saved: Incident) -> None:
         try:
             note = self.services.near_repeat.note_on_recording(saved.id)
+            if note:  # a theft or burglary: the registered premises in its zone are the ones to visit
+                inside = len(self.services.premises.in_zone_of(saved.id))
+                if inside:
+                    note += f" {inside} registered premises in the zone (Team ▸ Premises ▸ To visit)."
         except RuralWatchError:
             note = ""
         self.statusBar().showMessage(f"Incident saved. {note}" if note else "Incident saved", 12000 if note else 4000)

@@ -186,6 +186,14 @@ class MapView(QWebEngineView):
     def set_near_repeat_visible(self, on: bool) -> None:
         self.run_js(f"rw.setNearRepeatVisible({json.dumps(on)})")
 
+    def show_premises(self, collection: dict[str, Any], callback: Callable[[int], None] | None = None) -> None:
+        """Registered premises (ruralwatch.mapping.premises_layer): house squares, red-outlined for a repeat victim,
+        their own layer and rows in the legend."""
+        self.run_js(f"rw.setPremises({json.dumps(collection, separators=(',', ':'))})", callback)
+
+    def set_premises_visible(self, on: bool) -> None:
+        self.run_js(f"rw.setPremisesVisible({json.dumps(on)})")
+
     def focus_hotspot(self, rank: int) -> None:
         self.run_js(f"rw.focusHotspot({int(rank)})")
 

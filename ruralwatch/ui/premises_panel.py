@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.kinds import PROPERTY_MARKINGS
+from ruralwatch.core.kinds import PROPERTY_MARKINGS, kind_name
 from ruralwatch.core.premises import (
     MARKING_NAMES,
     PREMISES_KINDS,
@@ -48,14 +49,19 @@ from ruralwatch.core.premises import (
 )
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.premises import PremisesService, SerialCheck
+from ruralwatch.services.premises import PremisesService, PremisesToVisit, SerialCheck
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import show_status, status_label, with_buddy
 from ruralwatch.ui.widgets import FieldMarks, HubBridge, item, make_table, saved_or_marked, select_data, vocab_combo
 
 REFRESH_DELAY_MS = 50
 FILTER_DELAY_MS = 200
-TOPICS = frozenset({"premises", "incidents"})
+TOPICS = frozenset({"premises", "incidents", "near_repeat"})
+# The panel's two views: the whole register, or the premises to visit for crime prevention (inside the
+# near-repeat risk zone of a recent theft or burglary: PremisesService.to_visit).
+VIEWS = (("register", "All premises"), ("to_visit", "To visit (near a recent theft)"))
+REGISTER_COLUMNS = ["Name", "Kind", "Grid reference", "Schemes"]
+TO_VISIT_COLUMNS = ["Name", "Incident nearby", "Last visit", "Repeat victim"]
 
 PREMISES_LABELS = {
     "name": "Name", "kind": "Kind", "grid_ref": "Grid reference", "location": "Grid reference",
@@ -410,6 +416,7 @@ class PremisesPanel(QWidget):
         self.services = services
         self.service = services.premises
         self.premises: list[Premises] = []
+        self.to_visit: list[PremisesToVisit] = []
         self.problems: list[str] = []
         can_edit = services.store.actor.can("premises.edit")
 
@@ -417,6 +424,9 @@ class PremisesPanel(QWidget):
         self.filter.setPlaceholderText("Filter: name, address, grid reference, kind or scheme")
         self.filter.setClearButtonEnabled(True)
         self.scheme_filter = vocab_combo(WATCH_SCHEMES, blank="All schemes")
+        self.view = vocab_combo(VIEWS)
+        self.view.setToolTip("To visit: premises inside the near-repeat risk zone of a recent theft or burglary "
+                             "(the zone's metres and days are in Settings), most recent incident first")
         self.new_button = QPushButton("New premises…")
         self.edit_button = QPushButton("Edit…")
         self.check_button = QPushButton("Check serial…")
@@ -430,7 +440,7 @@ class PremisesPanel(QWidget):
         self.count_label = QLabel()
         self.status = status_label()
 
-        self.table = make_table(["Name", "Kind", "Grid reference", "Schemes"])
+        self.table = make_table(REGISTER_COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
@@ -468,6 +478,9 @@ class PremisesPanel(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(_wide(self.filter), 3)
         filters.addWidget(self.scheme_filter, 2)
+        view_row = QHBoxLayout()
+        view_row.addWidget(with_buddy("&Show", self.view))
+        view_row.addWidget(self.view, 1)
         buttons = QHBoxLayout()
         for button in (self.new_button, self.edit_button, self.check_button):
             buttons.addWidget(button)
@@ -486,6 +499,7 @@ class PremisesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(buttons)
+        layout.addLayout(view_row)
         layout.addLayout(filters)
         layout.addWidget(self.count_label)
         layout.addWidget(self.status)
@@ -495,6 +509,7 @@ class PremisesPanel(QWidget):
         self._filter_timer.timeout.connect(self.refresh)
         self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
         self.scheme_filter.currentIndexChanged.connect(lambda _index: self.refresh())
+        self.view.currentIndexChanged.connect(lambda _index: self.refresh())
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._bridge = HubBridge(services.hub, self._on_change, self)
@@ -541,16 +556,26 @@ class PremisesPanel(QWidget):
         self._refresh_timer.stop()
         self._filter_timer.stop()
         selected = self.selected_id()
+        visiting = self.showing_to_visit()
         try:
             self.premises = self.service.list(self.filter.text(), scheme=self.scheme_filter.currentData())
+            self.to_visit = self.service.to_visit() if visiting else []
         except RuralWatchError as exc:
             self.report(str(exc))
-            self.premises = []
+            self.premises, self.to_visit = [], []
+        if visiting:  # in the to-visit order, only those the filters keep
+            shown = {p.id: p for p in self.premises}
+            self.to_visit = [v for v in self.to_visit if v.premises_id in shown]
+            self.premises = [shown[v.premises_id] for v in self.to_visit]
+        self.table.setHorizontalHeaderLabels(TO_VISIT_COLUMNS if visiting else REGISTER_COLUMNS)
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.premises))
         for row, found in enumerate(self.premises):
-            cells = [item(found.name, found.id), item(found.kind_name), item(found.grid_ref),
-                     item(", ".join(found.scheme_names))]
+            if visiting:
+                cells = self._to_visit_cells(found, self.to_visit[row])
+            else:
+                cells = [item(found.name, found.id), item(found.kind_name), item(found.grid_ref),
+                         item(", ".join(found.scheme_names))]
             if found.synthetic:  # as in the incident list: demo data in italics
                 font = QFont(cells[0].font())
                 font.setItalic(True)
@@ -564,9 +589,31 @@ class PremisesPanel(QWidget):
         if not (selected and self.select(selected)):
             self.table.clearSelection()
         self._on_selection()
-        self.count_label.setText(f"{len(self.premises)} premises" + (" shown" if self.filter.text() or
-                                                                      self.scheme_filter.currentData() else ""))
+        if visiting:
+            self.count_label.setText(f"{len(self.premises)} premises to visit: inside the near-repeat risk zone of "
+                                     "a recent theft or burglary" if self.premises else
+                                     "No premises to visit: none is inside a live near-repeat risk zone")
+        else:
+            self.count_label.setText(f"{len(self.premises)} premises" + (
+                " shown" if self.filter.text() or self.scheme_filter.currentData() else ""))
         self.refreshed.emit()
+
+    def showing_to_visit(self) -> bool:
+        return self.view.currentData() == "to_visit"
+
+    def show_to_visit(self, on: bool = True) -> None:
+        select_data(self.view, "to_visit" if on else "register")
+
+    @staticmethod
+    def _to_visit_cells(found: Premises, visit: PremisesToVisit) -> list[QTableWidgetItem]:
+        incident = (f"{kind_name(visit.incident_kind)} {times.format_local(visit.occurred_start)[:10]}, "
+                    f"{visit.distance_m:.0f} m")
+        repeat = (f"Yes: {visit.repeat_incidents} in {visit.window_days} days" if visit.repeat else "")
+        cells = [item(found.name, found.id), item(incident), item(visit.last_visit or "never"), item(repeat)]
+        cells[1].setToolTip(visit.line())
+        if visit.repeat:
+            cells[3].setForeground(theme.error_colour())
+        return cells
 
     def select(self, premises_id: str) -> bool:
         for row, found in enumerate(self.premises):

@@ -38,6 +38,7 @@ from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
+from ruralwatch.services.policies import MAX_REPEAT_DAYS
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.boundary_import import BoundaryImportButton
@@ -125,6 +126,10 @@ class SettingsDialog(QDialog):
         form.addRow("Victims' and witnesses' VRMs, after closin&g", self.victim_vrm_months)
         form.addRow("&Suspects' VRMs, after closing", self.suspect_vrm_months)
         form.addRow("Patrol tracks (the crew's &journeys), after the patrol", self.track_months)
+        self.premises_months = QSpinBox(minimum=0, maximum=1200)
+        self.premises_months.setToolTip("The contact (name, phone, email) of a premises is cleared this many months "
+                                        "after it left the register (sold, closed); the premises and its history stay")
+        form.addRow("Premises' contacts, after they leave the registe&r", self.premises_months)
         self.retention_due = QLabel()
         self.retention_due.setWordWrap(True)
         self.review_button = QPushButton("Review and a&nonymise…")
@@ -147,6 +152,16 @@ class SettingsDialog(QDialog):
         form.addRow(self.zone_source)
         self._guard(near, "analysis.run", role)
         layout.addWidget(near)
+
+        repeat = QGroupBox("Repeat victimisation (this database)")
+        form = QFormLayout(repeat)
+        self.repeat_days = QSpinBox(minimum=1, maximum=MAX_REPEAT_DAYS, suffix=" days")
+        self.repeat_days.setToolTip("An incident at a registered premises with another there this many days before "
+                                    "is flagged 'victimised before'; the map outlines such premises in red and the "
+                                    "briefing lists them as repeat victims")
+        form.addRow("Re&peat victim: an earlier incident within", self.repeat_days)
+        self._guard(repeat, "premises.edit", role)
+        layout.addWidget(repeat)
 
         geography = QGroupBox("Police force and boundaries (this database)")
         form = QFormLayout(geography)
@@ -326,6 +341,8 @@ class SettingsDialog(QDialog):
         self.victim_vrm_months.setValue(kept.victim_vrm_months)
         self.suspect_vrm_months.setValue(kept.suspect_vrm_months)
         self.track_months.setValue(kept.track_months)
+        self.premises_months.setValue(kept.premises_months)
+        self.repeat_days.setValue(self.services.premises.repeat_window())
         self.central_dsn.setText(self.services.sync.central_dsn())
         zone = self.services.near_repeat.zone_settings()
         self.zone_metres.setValue(round(zone.metres))
@@ -366,6 +383,8 @@ class SettingsDialog(QDialog):
                 zone = self.services.near_repeat.zone_settings()
                 if (self.zone_metres.value(), self.zone_days.value()) != (round(zone.metres), zone.days):
                     self.services.near_repeat.set_zone_settings(self.zone_metres.value(), self.zone_days.value())
+            if actor.can("premises.edit") and self.repeat_days.value() != self.services.premises.repeat_window():
+                self.services.premises.set_repeat_window(self.repeat_days.value())
             if actor.can("roster.edit"):
                 self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value(),
                                                self.max_reach.currentData())
@@ -378,6 +397,7 @@ class SettingsDialog(QDialog):
                     reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),
                     victim_vrm_months=self.victim_vrm_months.value(),
                     suspect_vrm_months=self.suspect_vrm_months.value(), track_months=self.track_months.value(),
+                    premises_months=self.premises_months.value(),
                 )
         except RuralWatchError as exc:
             self.show_error(str(exc))

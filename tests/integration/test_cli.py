@@ -338,7 +338,7 @@ def test_demo_remove_keeps_own_incidents_and_a_reload_brings_the_same_ones_back(
 
     removed = cli("demo", "--remove")
     assert removed.code == 0, removed.err
-    assert "32 incidents removed" in removed.out and "5 demo premises removed" in removed.out
+    assert "32 incidents removed" in removed.out and "6 demo premises removed" in removed.out
     assert [i["id"] for i in cli("incidents", "list", "--json").json()] == [mine]
 
     again = cli("demo", "--incidents", "30", "--seed", "5")

@@ -177,3 +177,29 @@ def test_premises_sync_between_encrypted_laptops_and_into_the_central_store(
     merged = cli(central, "central", "merge", str(package.parent), "--into", str(central), "--json")
     assert merged.code == 0 and [r["status"] for r in merged.json()] == ["applied"]
     assert cli(central, "premises", "show", farm, "--json").json()["incidents"][0]["id"] == theft
+
+
+def test_premises_to_visit_after_a_theft_nearby(cli: Cli, encrypted_db: Path) -> None:
+    farm = _add_farm(cli)
+    assert cli("premises", "add", "--name", "Far Farm", "--grid-ref", "TL 63234 35678").code == 0
+    assert cli("premises", "visit", "Grange Farm", "--date", "2026-09-01", "--officer", "PC Olive").code == 0
+    assert cli("analysis", "zone-settings", "--metres", "400", "--days", "14").code == 0
+    theft = cli("incidents", "add", "--kind", "equipment_theft", "--when", "2026-11-20 03:00", "--grid-ref",
+                "TL 61234 35878", "--place", "Hall Farm", "--json")
+    assert theft.code == 0, theft.err
+    earlier = cli("incidents", "add", "--kind", "fuel_theft", "--when", "2026-08-01 03:00", "--grid-ref",
+                  "TL 61234 35678", "--json")
+    assert cli("premises", "link", str(earlier.json()["id"]), "--premises", "Grange Farm").code == 0
+
+    found = cli("premises", "to-visit", "--at", "2026-11-24", "--json")
+    assert found.code == 0, found.err
+    rows = found.json()
+    assert [(r["premises_id"], r["incident_id"]) for r in rows] == [(farm, theft.json()["id"])]
+    assert rows[0]["last_visit"] == "2026-09-01" and rows[0]["repeat"] is True
+    assert 199 < rows[0]["distance_m"] < 202 and "contact_phone" not in rows[0]
+    text = cli("premises", "to-visit", "--at", "2026-11-24T12:00")
+    assert text.code == 0 and "1 premises to visit" in text.out and "Grange Farm" in text.out
+    assert "REPEAT VICTIM" in text.out and "Jo Farmer" not in text.out
+    assert "0 premises to visit" in cli("premises", "to-visit", "--at", "2026-12-20").out
+    bad = cli("premises", "to-visit", "--at", "someday")
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "--at" in bad.err

@@ -34,6 +34,11 @@ ZONES = {"type": "FeatureCollection", "features": [
      "properties": {"id": "z1", "kind": "Farm burglary", "place": "Hall Farm", "radius_m": 400.0,
                     "until": "2026-12-08 10:00", "earlier": 1}}]}
 
+PREMISES = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0.31, 51.94]},
+     "properties": {"id": f"p{n}", "name": f"Farm {n}", "kind": "Farm", "schemes": ["Farm Watch"], "repeat": repeat,
+                    "incidents": int(repeat), "window_days": 365}} for n, repeat in enumerate((False, True))]}
+
 
 @pytest.fixture
 def map_view(qtbot, tmp_path: Path) -> Iterator:
@@ -94,6 +99,7 @@ def test_stops_hotspots_clusters_and_incidents_differ_by_shape_and_colour(qtbot,
         map_view.show_incidents(json.dumps(rows))
     map_view.show_hotspots(HOTSPOTS)
     map_view.show_near_repeat_zones(ZONES)
+    map_view.show_premises(PREMISES)
     _show_route(qtbot, map_view)
     map_view.run_js("rw.setView(51.85, 0.45, 9)")
     qtbot.waitUntil(lambda: _js(qtbot, map_view, "[document.querySelectorAll('.marker-cluster').length, "

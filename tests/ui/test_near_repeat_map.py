@@ -79,3 +79,29 @@ def test_recording_a_theft_in_the_window_tells_the_officer_its_zone(qtbot, servi
     assert message.startswith("Incident saved. Near-repeat risk zone: 400 m round it until 2026-12-07 10:00")
     assert "1 earlier incident(s) inside it, the latest equipment theft at Hall Farm 100 m away, 3 day(s) before" \
         in message
+
+
+def test_recording_a_theft_says_how_many_registered_premises_are_in_its_zone(qtbot, services, window):
+    from PySide6.QtCore import QDateTime
+
+    from ruralwatch.core.premises import PremisesInput
+    from ruralwatch.ui.incident_form import UK
+
+    services.near_repeat.set_zone_settings(400, 14)
+    for name, ref in (("Near Farm", "TL 61234 35778"), ("Brook Farm", "TL 61434 35678"),
+                      ("Far Farm", "TL 65234 35678")):
+        services.premises.add(PremisesInput(name, "farm", ref))
+    form = window.new_incident()
+    form.kind.setCurrentIndex(form.kind.findData("fuel_theft"))
+    form.grid_ref.setText("TL 61234 35678")
+    form.place.setText("Hall Farm")
+    when = QDateTime.fromString("2026-11-23 10:00", "yyyy-MM-dd HH:mm")
+    when.setTimeZone(UK)
+    for edit in (form.occurred_start, form.occurred_end, form.reported_at):
+        edit.setDateTime(when)
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+        form.save()
+    assert form.saved is not None
+    message = window.statusBar().currentMessage()
+    assert "Near-repeat risk zone: 400 m" in message
+    assert message.endswith("2 registered premises in the zone (Team ▸ Premises ▸ To visit).")

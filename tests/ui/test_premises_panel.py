@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMenu
 
 from ruralwatch.core.incident import IncidentInput, StolenItemInput
 from ruralwatch.core.permissions import Actor
-from ruralwatch.core.premises import PremisesInput, PropertyInput
+from ruralwatch.core.premises import PremisesInput, PropertyInput, VisitInput
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import load_demo_premises
+from ruralwatch.services.demo import DEMO_PREMISES, load_demo_premises
 from ruralwatch.store import Store
 from ruralwatch.ui.premises_panel import PremisesPanel
 
@@ -146,10 +146,12 @@ def test_an_analyst_sees_the_register_but_cannot_edit_it(qtbot, clocked: Service
 
 def test_the_panel_fits_a_laptop_width_dock(qtbot, panel: PremisesPanel, clocked: Services) -> None:
     load_demo_premises(clocked.premises, clocked.incidents, now=FIXED_NOW)
-    qtbot.waitUntil(lambda: len(_names(panel)) == 5, timeout=5_000)
+    qtbot.waitUntil(lambda: len(_names(panel)) == len(DEMO_PREMISES), timeout=5_000)
     panel.select(clocked.premises.resolve("Grange Farm (demo)"))
     qtbot.waitUntil(lambda: 0 < panel.minimumSizeHint().width() <= 500)
     assert panel.property_table.rowCount() == 3 and panel.incidents_table.rowCount() == 2
+    panel.show_to_visit()  # the view chooser and the to-visit columns fit too
+    assert 0 < panel.minimumSizeHint().width() <= 500
 
 
 def test_the_team_menu_opens_the_panel_and_checks_a_serial(qtbot, window, services: Services) -> None:
@@ -192,3 +194,31 @@ def test_the_incident_form_links_a_premises_and_flags_a_repeat_victim(qtbot, win
     edit.description.setPlainText("Cab window smashed")
     edit.save()
     assert services.incidents.get(form.saved.id).premises_id == farm.id  # an edit keeps the link
+
+
+def test_the_to_visit_view_lists_premises_near_a_recent_theft(qtbot, panel: PremisesPanel, clocked: Services) -> None:
+    clocked.near_repeat.set_zone_settings(400, 14)
+    near = clocked.premises.add(PremisesInput("Near Farm", "farm", "TL 61234 35878", schemes=["farm_watch"]))
+    clocked.premises.add(PremisesInput("Far Farm", "farm", "TL 65234 35678"))
+    clocked.premises.add_visit(near.id, VisitInput("2026-09-01", "PC Olive", "Lock the yard"))
+    clocked.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-08-01 03:00",
+                                           grid_ref="TL 61234 35878", premises_id=near.id))
+    qtbot.waitUntil(lambda: len(_names(panel)) == 2, timeout=5_000)
+    panel.show_to_visit()
+    assert _names(panel) == [] and "No premises to visit" in panel.count_label.text()
+    clocked.incidents.record(IncidentInput(kind="equipment_theft", occurred_start="2026-11-22 03:00",
+                                           grid_ref="TL 61234 35678", place="Hall Farm"))
+    qtbot.waitUntil(lambda: _names(panel) == ["Near Farm"], timeout=5_000)  # the hub refreshes the view
+    headers = [panel.table.horizontalHeaderItem(c).text() for c in range(panel.table.columnCount())]
+    assert headers == ["Name", "Incident nearby", "Last visit", "Repeat victim"]
+    assert panel.table.item(0, 1).text().startswith("Equipment theft 2026-11-22, ")
+    assert panel.table.item(0, 2).text() == "2026-09-01" and panel.table.item(0, 3).text().startswith("Yes: 1")
+    assert "1 premises to visit" in panel.count_label.text()
+    assert panel.select(near.id) and "Near Farm" in panel.details.text()  # the details follow as in the register
+    panel.filter.setText("brook")
+    qtbot.waitUntil(lambda: _names(panel) == [], timeout=5_000)
+    panel.filter.clear()
+    panel.show_to_visit(False)
+    qtbot.waitUntil(lambda: len(_names(panel)) == 2, timeout=5_000)
+    assert panel.table.horizontalHeaderItem(1).text() == "Kind"
+

@@ -82,3 +82,32 @@ def test_near_repeat_zone_settings_save_only_when_changed(qtbot, services) -> No
     read_only = SettingsDialog(services)
     qtbot.addWidget(read_only)
     assert not read_only.zone_metres.isEnabled()
+
+
+def test_repeat_window_and_premises_contacts_retention_save_through_their_services(qtbot, services) -> None:
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert dialog.repeat_days.value() == 365 and dialog.premises_months.value() == 12  # the defaults
+    assert dialog.save()
+    assert services.store.db.execute("SELECT count(*) FROM audit_log WHERE changes LIKE "
+                                     "'%premises.repeat_window_days%'").fetchone()[0] == 0  # unchanged: not written
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    again.repeat_days.setValue(180)
+    again.premises_months.setValue(24)
+    assert again.save()
+    assert services.premises.repeat_window() == 180 and services.retention.settings().premises_months == 24
+    entries = [json.loads(row[0]) for row in services.store.db.execute(
+        "SELECT changes FROM audit_log WHERE action = 'settings'")]
+    assert any(e.get("premises.repeat_window_days") == [365, 180] for e in entries)  # audited
+    assert any(e.get("retention.premises_months") == [12, 24] for e in entries)
+    shown = SettingsDialog(services)
+    qtbot.addWidget(shown)
+    assert (shown.repeat_days.value(), shown.premises_months.value()) == (180, 24)
+
+    # An analyst may change neither the register's rules nor retention: both read-only, nothing saved.
+    services.store.actor = Actor("ann", "analyst", "acc-2")
+    read_only = SettingsDialog(services)
+    qtbot.addWidget(read_only)
+    assert not read_only.repeat_days.isEnabled() and not read_only.premises_months.isEnabled()
+    assert read_only.save() and services.premises.repeat_window() == 180

@@ -17,6 +17,8 @@ from ruralwatch.io import pdf_common
 from ruralwatch.io.briefing import (
     Briefing,
     BriefingIncident,
+    BriefingPremisesToVisit,
+    BriefingRepeatVictim,
     BriefingStop,
     BriefingZone,
     ContactPoint,
@@ -292,3 +294,22 @@ def test_no_zones_says_so(tmp_path: Path) -> None:
     assert "No near-repeat risk zones live in this area." in " ".join(_pages(out))
     labels = [getattr(node, "text", None) for node in _walk(briefing_module.patrol_map(_briefing()))]
     assert "Near-repeat risk zone" not in labels
+
+
+def test_repeat_victims_and_premises_to_visit_are_listed(tmp_path: Path) -> None:
+    victim = BriefingRepeatVictim("Grange Farm", "Farm", "TL 61234 35678", ("Farm Watch",), 2,
+                                  START - timedelta(days=25))
+    visit = BriefingPremisesToVisit("Brook Farm", "Farm", "TL 61434 35678", (), "equipment_theft",
+                                    START - timedelta(days=2), 212.0, "2026-09-01", True)
+    out = tmp_path / "premises.pdf"
+    write_briefing_pdf(_briefing(repeat_victims=(victim,), premises_to_visit=(visit,), repeat_window_days=365), out)
+    text = " ".join(_pages(out))
+    assert "Repeat victims in this area" in text and "Grange Farm" in text and "TL 61234 35678" in text
+    assert "Incidents (365 days)" in text and "Farm Watch" in text
+    assert "Premises to visit (inside a near-repeat risk zone)" in text and "Brook Farm" in text
+    assert "212 m away" in text and "2026-09-01" in text
+    empty = tmp_path / "empty.pdf"
+    write_briefing_pdf(_briefing(repeat_window_days=90), empty)
+    text = " ".join(_pages(empty))
+    assert "No registered premises in this area was victimised in the last 90 days." in text
+    assert "No registered premises in this area is inside a live near-repeat risk zone." in text

@@ -120,6 +120,39 @@ def test_briefing_lists_near_repeat_zones_in_its_area_live_at_the_start(services
     assert services.incidents.get(inside.id).place == "Zone Test Farm"
 
 
+def test_briefing_lists_repeat_victims_and_premises_to_visit_in_its_area(services: Services,
+                                                                       tmp_path: Path) -> None:
+    from ruralwatch.core.incident import IncidentInput
+    from ruralwatch.core.premises import PremisesInput, VisitInput
+
+    officer, special, _ = _crew(services)
+    patrol_id = _patrol(services, [officer, special])
+    services.near_repeat.set_zone_settings(400, 10)
+    premises = services.premises
+    grange = premises.add(PremisesInput("Grange Test Farm", "farm", "TL 61234 35678", contact_name="Jo Farmer",
+                                        contact_phone="01632 960001", schemes=["farm_watch"]))
+    brook = premises.add(PremisesInput("Brook Test Farm", "farm", "TL 62000 30000", contact_name="Al Brook"))
+    away = premises.add(PremisesInput("Colchester Test Farm", "farm", "TM 00000 25000"))  # not in Uttlesford
+    premises.add_visit(brook.id, VisitInput("2026-09-01", "PC Olive", "Lock the yard"))
+    for when, ref, where in (("2026-05-02 03:00", "TL 61234 35678", grange.id),
+                             ("2026-10-20 03:00", "TL 61234 35678", grange.id),
+                             ("2026-10-20 03:00", "TM 00000 25000", away.id),
+                             ("2026-11-18 03:00", "TL 62000 30200", None)):  # 200 m from Brook Test Farm
+        services.incidents.record(IncidentInput(kind="equipment_theft", occurred_start=when, grid_ref=ref,
+                                                premises_id=where, place="Test Lane"))
+    briefing = services.patrols.briefing(patrol_id)
+    victims = {v.name: v for v in briefing.repeat_victims}
+    assert "Grange Test Farm" in victims and "Colchester Test Farm" not in victims
+    assert victims["Grange Test Farm"].incidents == 2 and victims["Grange Test Farm"].schemes == ("Farm Watch",)
+    visits = [v for v in briefing.premises_to_visit if v.name.endswith("Test Farm")]
+    assert [(v.name, v.last_visit, v.repeat) for v in visits] == [("Brook Test Farm", "2026-09-01", False)]
+    out = services.patrols.brief(patrol_id, tmp_path / "brief.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Repeat victims in this area" in text and "Grange Test Farm" in text
+    assert "Premises to visit" in text and "Brook Test Farm" in text
+    assert "Jo Farmer" not in text and "01632 960001" not in text and "Al Brook" not in text
+
+
 def test_log_flags_a_vehicle_of_interest_and_dose_adds_up(services: Services) -> None:
     officer, special, _ = _crew(services)
     patrol_id = _patrol(services, [officer, special])

@@ -182,10 +182,10 @@ def test_retention_clears_contacts_of_premises_that_left(services: Services) -> 
 
 def test_demo_premises_show_every_feature_and_load_once(services: Services) -> None:
     load_demo(services.incidents, count=200, now=NOW)
-    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 5
+    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 6
     assert load_demo_premises(services.premises, services.incidents, now=NOW) == 0
     listed = services.premises.list()
-    assert len(listed) == 5 and all(p.synthetic for p in listed)
+    assert len(listed) == 6 and all(p.synthetic for p in listed)
     assert {s for p in listed for s in p.schemes} >= {"farm_watch", "horse_watch", "church_watch"}
     grange = services.premises.resolve("Grange Farm (demo)")
     assert services.premises.visits(grange)
@@ -193,8 +193,11 @@ def test_demo_premises_show_every_feature_and_load_once(services: Services) -> N
     assert len(thefts) == 2 and services.premises.repeat_for_incident(thefts[0].id).victimised_before
     found = services.premises.check_serial("demo gf 0001")
     assert {m.source for m in found.matches} == {"stolen", "registered"}
-    assert remove_demo_premises(services.premises) == 5 and services.premises.list() == []
-    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 5
+    # Brook Farm lies beside the near-repeat series of GPS thefts near Radwinter: a premises to visit.
+    load_demo(services.incidents, count=600, now=NOW)
+    assert [v.name for v in services.premises.to_visit()] == ["Brook Farm (demo)"]
+    assert remove_demo_premises(services.premises) == 6 and services.premises.list() == []
+    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 6
     assert services.audit.verify().ok
 
 

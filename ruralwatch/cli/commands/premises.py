@@ -1,14 +1,16 @@
-"""`ruralwatch premises add|list|show|edit|visit|link` (the premises register) and `ruralwatch property
+"""`ruralwatch premises add|list|show|edit|visit|link|to-visit|window` (the premises register) and `ruralwatch property
 add|list|check` (registered property, and "is this serial stolen?")."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timedelta
 from typing import Any
 
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
+from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, ValidationError
 from ruralwatch.core.premises import (
     MARKING_NAMES,
@@ -28,7 +30,7 @@ _OPTIONS = {"grid_ref": "--grid-ref", "location": "--grid-ref", "registered_on":
             "closed_on": "--closed", "schemes": "--scheme", "visited_on": "--date", "serial_number": "--serial",
             "serial": "SERIAL", "marking_ref": "--marking-ref", "contact_name": "--contact-name",
             "contact_phone": "--contact-phone", "contact_email": "--contact-email",
-            "repeat_window_days": "--days"}
+            "repeat_window_days": "--days", "at": "--at"}
 
 
 def _for_cli(exc: ValidationError) -> ValidationError:
@@ -82,6 +84,11 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     target.add_argument("--premises", help="the premises' name or id")
     target.add_argument("--none", action="store_true", help="at no registered premises (removes the link)")
     link.add_argument("--json", action="store_true")
+    visit_list = actions.add_parser("to-visit", help="premises to visit for crime prevention: those inside the "
+                                    "near-repeat risk zone of a recent theft or burglary")
+    visit_list.add_argument("--at", metavar="DATE", help="zones live at this UK date (its end) or time "
+                            "(YYYY-MM-DD or YYYY-MM-DDTHH:MM; default now)")
+    visit_list.add_argument("--json", action="store_true")
     window = actions.add_parser("window", help="how far back an earlier incident makes a premises a repeat victim")
     window.add_argument("--days", type=int, help="set it (1 to 3650 days; default 365)")
 
@@ -122,6 +129,14 @@ def _input(args: argparse.Namespace, base: PremisesInput) -> PremisesInput:
     elif args.scheme is not None:
         base.schemes = list(args.scheme)
     return base
+
+
+def _moment(text: str) -> datetime:
+    """A UK date means the end of that day (every incident of the day counts); a date and time, that moment."""
+    if len(text.strip()) == 10:
+        day = times.parse_date(text, "at") + timedelta(days=1)
+        return datetime(day.year, day.month, day.day, tzinfo=times.LOCAL_ZONE) - timedelta(seconds=1)
+    return times.parse_moment(text, "at")
 
 
 def _summary(p: Premises) -> str:
@@ -221,6 +236,14 @@ def _run(args: argparse.Namespace, store: Store) -> int:
                                                    else f"linked to {repeat.premises_name if repeat else premises_id}"))
             if repeat and repeat.victimised_before:
                 print(f"WARNING: {repeat.warning()}")
+    elif args.action == "to-visit":
+        found_visits = service.to_visit(_moment(args.at) if args.at else None)
+        if args.json:
+            print_json([v.to_dict() for v in found_visits])
+        else:
+            print(f"{len(found_visits)} premises to visit (inside a live near-repeat risk zone)")
+            for visit_row in found_visits:
+                print(f"  {visit_row.premises_id[:8]}  {visit_row.line()}")
     elif args.action == "window":
         if args.days is not None:
             service.set_repeat_window(args.days)

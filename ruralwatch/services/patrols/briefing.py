@@ -1,4 +1,5 @@
-"""The briefing pack: route, crew, recent incidents and vehicles of interest for a patrol, as a PDF."""
+"""The briefing pack: route, crew, recent incidents, near-repeat zones, repeat victims and premises to visit, and
+vehicles of interest for a patrol, as a PDF."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL
 from ruralwatch.io.briefing import (
     Briefing,
     BriefingIncident,
+    BriefingPremisesToVisit,
+    BriefingRepeatVictim,
     BriefingStop,
     BriefingZone,
     ContactPoint,
@@ -21,6 +24,7 @@ from ruralwatch.io.briefing import (
 from ruralwatch.mapping import boundaries
 from ruralwatch.services.near_repeat import NearRepeatService
 from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.services.premises import PremisesService
 from ruralwatch.store.audit import record_event
 
 BRIEFING_DAYS = 14  # the briefing lists incidents this recent
@@ -66,7 +70,33 @@ class PatrolBriefing(PatrolPlaces):
             dwell_minutes=sum(s.dwell_minutes for s in patrol.stops),
             generated_at=self._now(), notes=patrol.notes, context=self.analysis.geography.current().areas,
             zones=self._near_repeat_zones(area, patrol.start),
+            repeat_victims=self._repeat_victims(area, patrol.start),
+            premises_to_visit=self._premises_to_visit(area, patrol.start),
+            repeat_window_days=PremisesService(self.store, clock=self._now).repeat_window(),
         )
+
+    def _can_see_premises(self) -> bool:
+        return self.store.actor.can("premises.view") and self.store.actor.can("incident.view")
+
+    def _repeat_victims(self, area: boundaries.Area, at: datetime) -> tuple[BriefingRepeatVictim, ...]:
+        """Registered premises inside the area victimised within the repeat window before the patrol starts."""
+        if not self._can_see_premises():
+            return ()
+        return tuple(
+            BriefingRepeatVictim(v.name, v.kind_name, v.grid_ref, tuple(v.scheme_names), v.incidents,
+                                 times.from_storage(v.latest))
+            for v in PremisesService(self.store, clock=self._now).recent_victims(at)
+            if boundaries.contains(area, v.lat, v.lon))
+
+    def _premises_to_visit(self, area: boundaries.Area, at: datetime) -> tuple[BriefingPremisesToVisit, ...]:
+        """Registered premises inside the area and inside a near-repeat zone live when the patrol starts."""
+        if not self._can_see_premises():
+            return ()
+        return tuple(
+            BriefingPremisesToVisit(v.name, v.kind_name, v.grid_ref, tuple(v.scheme_names), v.incident_kind,
+                                    times.from_storage(v.occurred_start), v.distance_m, v.last_visit, v.repeat)
+            for v in PremisesService(self.store, clock=self._now).to_visit(at)
+            if boundaries.contains(area, v.lat, v.lon))
 
     def _near_repeat_zones(self, area: boundaries.Area, at: datetime) -> tuple[BriefingZone, ...]:
         """Near-repeat risk zones live when the patrol starts, round incidents inside its area."""
