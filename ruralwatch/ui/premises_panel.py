@@ -362,7 +362,7 @@ class SerialCheckDialog(QDialog):
         layout.addWidget(self.verdict)
         layout.addWidget(self.matches, 1)
         layout.addWidget(close)
-        self.resize(460, 320)
+        self.resize(720, 360)
 
     def check(self) -> SerialCheck | None:
         try:
@@ -388,6 +388,9 @@ class SerialCheckDialog(QDialog):
                 cell.setToolTip(match.line())
                 self.matches.setItem(row, column, cell)
         self.matches.resizeColumnsToContents()
+        # Where and when stay in sight: the long description takes what room is left (each row's tooltip has it
+        # all); sized to its contents it pushed them off the right of the dialog.
+        self.matches.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         if found.stolen:
             show_status(self.verdict, f"{found.serial}: STOLEN — reported on an incident "
                                       f"({len(found.matches)} match{'es' if len(found.matches) != 1 else ''})",
@@ -638,6 +641,8 @@ class PremisesPanel(QWidget):
         return next((p for p in self._property if p.id == data), None)
 
     def _on_selection(self) -> None:
+        if not self.status.styleSheet():  # "Kubota saved" was about the premises selected before: it goes
+            show_status(self.status, "")
         found = self.selected()
         can_edit = self.services.store.actor.can("premises.edit")
         self.edit_button.setEnabled(can_edit and found is not None)

@@ -85,6 +85,10 @@ def test_property_visits_incidents_and_the_repeat_flag(qtbot, panel: PremisesPan
     with qtbot.waitSignal(panel.property_saved, timeout=5_000):
         assert item.save()
     assert panel.property_table.rowCount() == 1 and panel.property_table.item(0, 1).text() == "jd-sf 0001"
+    assert "saved" in panel.status.text()
+    church = next(p.id for p in clocked.premises.list() if p.name.startswith("St Mary"))
+    assert panel.select(church) and panel.status.text() == ""  # the note was about the farm
+    assert panel.select(farm.id)
 
     visit = panel.open_add_visit()
     assert visit is not None
@@ -108,6 +112,9 @@ def test_property_visits_incidents_and_the_repeat_flag(qtbot, panel: PremisesPan
         check.check_button.click()
     assert check.result is not None and check.result.stolen
     assert "STOLEN" in check.verdict.text() and check.matches.rowCount() == 3  # two thefts, one registration
+    check.show()
+    qtbot.waitExposed(check)
+    assert check.matches.horizontalHeader().length() <= check.matches.viewport().width()  # where and when in sight
     check.serial.setText("--")
     check.check()
     assert check.matches.rowCount() == 0 and check.verdict.isVisible()
