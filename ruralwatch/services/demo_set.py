@@ -3,8 +3,13 @@ remove the same things."""
 
 from __future__ import annotations
 
+import csv
+import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
@@ -18,6 +23,7 @@ class DemoLoaded:
     duties: int
     patrols: int
     premises: int
+    listed_vehicles: int = 0  # on the demo's vehicles-of-interest list
 
 
 @dataclass(frozen=True)
@@ -29,17 +35,46 @@ class DemoRemoved:
 
 
 def load_demo_set(services: Services, seed: int = DEFAULT_SEED, count: int | None = None,
-                  progress: ProgressCallback | None = None) -> DemoLoaded:
+                  progress: ProgressCallback | None = None, now: datetime | None = None) -> DemoLoaded:
     """Load the demo incidents, the demo roster and patrols, and the demo premises; idempotent for a seed."""
-    added = load_demo(services.incidents, seed=seed, count=count, progress=progress)
-    roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed)
-    premises = load_demo_premises(services.premises, services.incidents, seed=seed)
-    return DemoLoaded(added, roster["people"], roster["duties"], roster["patrols"], premises)
+    added = load_demo(services.incidents, seed=seed, count=count, now=now, progress=progress)
+    roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed, now=now)
+    premises = load_demo_premises(services.premises, services.incidents, seed=seed, now=now)
+    listed = load_demo_vehicle_list(services, now or times.utc_now())
+    return DemoLoaded(added, roster["people"], roster["duties"], roster["patrols"], premises, listed)
+
+
+DEMO_LIST_SOURCE = "ANPR hotlist (demo)"
+# Registrations only on the list (not on the demo's incidents), in the current format; the list also names the
+# two vehicles the demo's reports mention most, so a stop-check meets both a list entry and the team's sightings.
+_DEMO_LIST_ONLY = (("DV21 KXO", "Linked to GPS unit thefts, Uttlesford", "Do not stop alone: request backup"),
+                   ("DN68 PWE", "Hare coursing, known to travel from out of force", "Seize dogs if evidence"))
+
+
+def load_demo_vehicle_list(services: Services, now: datetime) -> int:
+    """The demo's vehicles-of-interest list, imported as a force's would be (a CSV through the vehicles
+    service, audited); live for 90 days from `now`. How many registrations it holds."""
+    today = times.to_local(now).date()
+    seen = [v.vrm for v in services.patrols.vehicles_of_interest(now)[:2]]
+    rows = [(vrm, "Seen on several hare coursing reports", "Record dogs and occupants") for vrm in seen]
+    rows += list(_DEMO_LIST_ONLY)
+    with tempfile.TemporaryDirectory(prefix="ruralwatch-demo-list-") as folder:
+        path = Path(folder) / "demo-hotlist.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Registration", "Reason", "Date added", "Expiry", "Handling"])
+            for vrm, reason, handling in rows:
+                writer.writerow([vrm, reason, (today - timedelta(days=30)).isoformat(),
+                                 (today + timedelta(days=90)).isoformat(), handling])
+        result = services.vehicles.import_list(path, DEMO_LIST_SOURCE)
+    return result.added + result.updated + result.unchanged
 
 
 def remove_demo_set(services: Services) -> DemoRemoved:
     """Tombstone every demo row (real rows are never touched); loading the demo again brings the same rows back."""
     alerts = services.alerts.remove_demo()  # first: they are found through their demo incidents
+    if DEMO_LIST_SOURCE in services.vehicles.sources():
+        services.vehicles.withdraw(DEMO_LIST_SOURCE)
     incidents = services.incidents.delete_synthetic()
     return DemoRemoved(incidents, remove_demo_roster(services.people), remove_demo_premises(services.premises),
                        alerts)

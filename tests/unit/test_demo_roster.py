@@ -45,3 +45,18 @@ def test_removed_demo_roster_comes_back_as_it_was(store: Store) -> None:
     restored = _load(services)
     assert restored["people"] == 40
     assert (len(services.people.list()), len(services.patrols.list())) == before
+
+
+def test_the_demo_brings_a_vehicles_of_interest_list_and_takes_it_away(store) -> None:
+    from ruralwatch.services.demo_set import DEMO_LIST_SOURCE, load_demo_set, remove_demo_set
+
+    now = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    services = Services.build(store)
+    loaded = load_demo_set(services, count=200, now=now)
+    assert loaded.listed_vehicles == 4 and services.vehicles.sources() == {DEMO_LIST_SOURCE: 4}
+    seen = services.patrols.vehicles_of_interest(now)[0]
+    check = services.vehicles.check(seen.vrm, at=now)
+    assert check.of_interest and any(DEMO_LIST_SOURCE in line for line in check.lines())  # list and sightings
+    assert load_demo_set(services, count=200, now=now).listed_vehicles == 4  # loading again adds nothing
+    remove_demo_set(services)
+    assert services.vehicles.sources() == {}

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
     loaded = load_demo_set(services, seed=seed, count=args.incidents)
     print(f"demo data: {loaded.incidents} incidents added ({services.incidents.count()} in {store.path});"
           f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added;"
-          f" {loaded.premises} premises added (with {len(DEMO_PREMISES_THEFTS)} thefts at one of them)")
+          f" {loaded.premises} premises added (with {len(DEMO_PREMISES_THEFTS)} thefts at one of them); a"
+          f" vehicles-of-interest list of {loaded.listed_vehicles}")
     return ExitCode.OK
 
 
