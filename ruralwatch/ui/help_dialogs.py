@@ -58,6 +58,7 @@ class GuideDialog(QDialog):
         self.browser = _LocalBrowser()
         self.browser.setOpenExternalLinks(False)
         self.browser.setOpenLinks(True)
+        self._fitted_width: int | None = None  # the width pictures were fitted to; None: no guide, no pictures
         guide = docs_path("user-guide.md")
         if guide.is_file():
             self.browser.setSearchPaths([str(guide.parent)])
@@ -75,7 +76,7 @@ class GuideDialog(QDialog):
     def _fit(self) -> None:
         """Pictures as wide as the page at most (a small dialog on a laptop screen scrolled sideways for them)."""
         width = max(200, self.browser.viewport().width() - 2 * int(self.browser.document().documentMargin()) - 8)
-        if getattr(self, "_fitted_width", None) not in (None, width):
+        if self._fitted_width not in (None, width):
             _fit_pictures(self.browser.document(), width)
             self._fitted_width = width
 

@@ -139,20 +139,21 @@ class FieldMarks:
         self._lines = [(f, line) for f, line in self._lines if f not in fields]
         for field in fields:
             self.marked.pop(field, None)
-        if self.summary is not None:
-            if self._lines:
-                self.summary.setText(self.heading + "\n" + "\n".join(line for _f, line in self._lines))
-            else:
-                self.summary.hide()
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        """The heading and the problems still listed; hidden when none is left."""
+        if self.summary is None:
+            return
+        self.summary.setText(self.heading + "\n" + "\n".join(line for _field, line in self._lines))
+        self.summary.setVisible(bool(self._lines))
 
     def show(self, error: ValidationError, heading: str = HEADING, focus: bool = True) -> QWidget | None:
         """Clear the old marks, mark every named field, list the problems under `heading` and focus the first
         marked field; returns it (None when no field of the form was named)."""
         self.clear()
         first: QWidget | None = None
-        lines = []
         for problem in error.errors:
-            lines.append(f"• {self.label(problem.field)}: {problem.message}")
             widget = self.resolve(problem.field, problem.message) if self.resolve else None
             if widget is None:
                 widget = self.widget(problem.field)
@@ -162,9 +163,11 @@ class FieldMarks:
             self.marked[problem.field] = problem.message
             first = first or widget
         self.heading = heading
-        self._lines = list(zip((p.field for p in error.errors), lines, strict=True))
-        if self.summary is not None:
-            self.summary.setText(heading + "\n" + "\n".join(lines))
+        self._lines = [(p.field, f"• {self.label(p.field)}: {p.message}") for p in error.errors]
+        if self._lines:
+            self._show_summary()
+        elif self.summary is not None:  # an error naming nothing still shows its heading, as before
+            self.summary.setText(heading + "\n")
             self.summary.show()
         if focus and first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
