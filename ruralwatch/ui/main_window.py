@@ -176,6 +176,8 @@ class MainWindow(QMainWindow):
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
         self.premises_panel = PremisesPanel(services, self)
         self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
+        # An incident under a premises or in a serial check opens as a double-click in the table opens it.
+        self.premises_panel.incident_requested.connect(self.show_incident)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
         # pushed the window past a laptop's screen. A panel can still be dragged out to float.
         for dock in (self.sync_dock, self.roster_dock, self.patrol_dock, self.premises_dock):
@@ -753,6 +755,12 @@ class MainWindow(QMainWindow):
             self.report_problem("RuralWatch", str(exc))
             return None
         return self._show_form(IncidentDialog(self.service, incident, self, premises=self.services.premises))
+
+    def show_incident(self, incident_id: str) -> IncidentDialog | None:
+        """An incident asked for from a panel: selected in the table and on the map when the filters show it,
+        and its form opened."""
+        self.select_incident(incident_id)
+        return self.open_incident(incident_id)
 
     def _show_form(self, form: IncidentDialog) -> IncidentDialog:
         """Forms are not modal: several can be open, and the map stays usable for picking a place."""

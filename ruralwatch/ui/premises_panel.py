@@ -6,8 +6,10 @@ looks a serial number up among stolen items and registered property. Laid out on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -85,6 +87,15 @@ def _notes_box(height: int = 56) -> QPlainTextEdit:
     box.setFixedHeight(height)
     box.setTabChangesFocus(True)
     return box
+
+
+def _on_open(table: QTableWidget, slot: Callable[[int], object]) -> None:
+    """Double-click, or Enter on the current row (as in the patrol list), opens that row."""
+    table.doubleClicked.connect(lambda index: slot(index.row()))
+    for keys in ("Return", "Enter"):
+        shortcut = QShortcut(QKeySequence(keys), table)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(lambda: slot(table.currentRow()))
 
 
 def _buttons(dialog: QDialog, save: object) -> QDialogButtonBox:
@@ -334,9 +345,13 @@ class VisitDialog(QDialog):
 
 class SerialCheckDialog(QDialog):
     """"Is this serial stolen?": stolen items on incidents and property registered at premises, every match with
-    what, where and when. Each check is in the audit log."""
+    what, where and when. Each check is in the audit log. Double-click (or Enter on) a stolen match to open its
+    incident, a registered one to select its premises in the panel. Not modal, so the incident form it opens takes
+    clicks while the matches stay in sight."""
 
     checked = Signal(object)  # SerialCheck
+    incident_requested = Signal(str)  # incident id: a stolen match opened
+    premises_requested = Signal(str)  # premises id: a registered match opened
 
     def __init__(self, service: PremisesService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -351,6 +366,8 @@ class SerialCheckDialog(QDialog):
         self.verdict = status_label()
         self.matches = make_table(["Found", "What", "Where", "When"])
         self.matches.setMinimumHeight(140)
+        _on_open(self.matches, lambda row: self.open_match(row))
+        self.matches.setToolTip("Double-click a match to open its incident or premises")
         row = QHBoxLayout()
         row.addWidget(with_buddy("&Serial number", self.serial))
         row.addWidget(self.serial, 1)
@@ -402,6 +419,19 @@ class SerialCheckDialog(QDialog):
         self.checked.emit(found)
         return found
 
+    def open_match(self, row: int) -> bool:
+        """A stolen match opens its incident, a registered one its premises (through the panel)."""
+        if self.result is None or not 0 <= row < len(self.result.matches):
+            return False
+        match = self.result.matches[row]
+        if match.incident_id:
+            self.incident_requested.emit(match.incident_id)
+        elif match.premises_id:
+            self.premises_requested.emit(match.premises_id)
+        else:
+            return False
+        return True
+
 
 # --- the panel -----------------------------------------------------------------------------------------------
 
@@ -413,11 +443,13 @@ class PremisesPanel(QWidget):
     premises_saved = Signal(object)  # Premises
     property_saved = Signal(object)  # RegisteredProperty
     visit_saved = Signal(object)  # Visit
+    incident_requested = Signal(str)  # incident id: double-clicked under a premises or in a serial check
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.service = services.premises
+        self.serial_check: SerialCheckDialog | None = None
         self.premises: list[Premises] = []
         self.to_visit: list[PremisesToVisit] = []
         self.problems: list[str] = []
@@ -469,6 +501,8 @@ class PremisesPanel(QWidget):
         self.add_visit_button = QPushButton("Add visit…")
         self.add_visit_button.clicked.connect(lambda: self.open_add_visit())
         self.incidents_table = make_table(["When", "Kind", "Place"])
+        self.incidents_table.setToolTip("Double-click an incident to open it")
+        _on_open(self.incidents_table, lambda row: self.open_incident_at(row))
         self.edit_buttons = (self.add_property_button, self.edit_property_button, self.remove_property_button,
                              self.add_visit_button)
 
@@ -763,9 +797,35 @@ class PremisesPanel(QWidget):
         dialog.open()
         return dialog
 
+    def open_incident_at(self, row: int) -> bool:
+        """The incident in that row of the Incidents tab opens (the window answers incident_requested)."""
+        cell = self.incidents_table.item(row, 0) if row >= 0 else None
+        incident_id = cell.data(Qt.ItemDataRole.UserRole) if cell is not None else None
+        if not incident_id:
+            return False
+        self.incident_requested.emit(incident_id)
+        return True
+
+    def show_premises(self, premises_id: str) -> bool:
+        """Select a premises in the register, clearing the filters when they hide it."""
+        if self.select(premises_id):
+            return True
+        self.filter.clear()
+        self.scheme_filter.setCurrentIndex(0)
+        self.show_to_visit(False)
+        self.refresh()
+        return self.select(premises_id)
+
     def open_serial_check(self) -> SerialCheckDialog:
-        dialog = SerialCheckDialog(self.service, parent=self)
-        dialog.open()
+        """Not modal (an incident opened from a match must take clicks); one at a time, raised when open."""
+        dialog = self.serial_check
+        if dialog is None:
+            dialog = self.serial_check = SerialCheckDialog(self.service, parent=self)
+            dialog.incident_requested.connect(self.incident_requested)
+            dialog.premises_requested.connect(self.show_premises)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         return dialog
 
 

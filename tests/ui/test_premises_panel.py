@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import FIXED_NOW
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from ruralwatch.core.incident import IncidentInput, StolenItemInput
@@ -229,3 +230,61 @@ def test_the_to_visit_view_lists_premises_near_a_recent_theft(qtbot, panel: Prem
     qtbot.waitUntil(lambda: len(_names(panel)) == 2, timeout=5_000)
     assert panel.table.horizontalHeaderItem(1).text() == "Kind"
 
+
+
+def _double_click(qtbot, table, row: int) -> None:
+    rect = table.visualRect(table.model().index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_double_click_on_an_incident_or_a_serial_match_opens_it(qtbot, panel: PremisesPanel,
+                                                                 clocked: Services) -> None:
+    farm = clocked.premises.add(PremisesInput("Grange Farm", "farm", "TL 61234 35678"))
+    clocked.premises.add_property(farm.id, PropertyInput("gps_unit", "John Deere", "StarFire", "JDSF0001"))
+    theft = clocked.incidents.record(IncidentInput(
+        kind="equipment_theft", occurred_start="2026-11-20 02:00", grid_ref="TL 61234 35678", premises_id=farm.id,
+        items=[StolenItemInput("gps_unit", serial_number="JDSF0001")]))
+    qtbot.waitUntil(lambda: len(_names(panel)) == 1, timeout=5_000)
+    assert panel.select(farm.id)
+    panel.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: panel.incidents_table.rowCount() == 1, timeout=5_000)
+    with qtbot.waitSignal(panel.incident_requested, timeout=5_000) as opened:
+        _double_click(qtbot, panel.incidents_table, 0)
+    assert opened.args == [theft.id]
+    panel.incidents_table.setFocus()
+    with qtbot.waitSignal(panel.incident_requested, timeout=5_000) as opened:  # Enter on the row too
+        qtbot.keyClick(panel.incidents_table, Qt.Key.Key_Return)
+    assert opened.args == [theft.id]
+
+    check = panel.open_serial_check()
+    assert not check.isModal()  # the incident form it opens must take clicks
+    check.serial.setText("jd sf 0001")
+    check.check()
+    rows = {check.matches.item(r, 0).text(): r for r in range(check.matches.rowCount())}
+    with qtbot.waitSignal(panel.incident_requested, timeout=5_000) as opened:
+        _double_click(qtbot, check.matches, rows["Stolen"])
+    assert opened.args == [theft.id]
+    panel.filter.setText("church")  # a registered match selects its premises, even when filtered out
+    qtbot.waitUntil(lambda: _names(panel) == [], timeout=5_000)
+    _double_click(qtbot, check.matches, rows["Registered"])
+    qtbot.waitUntil(lambda: panel.selected_id() == farm.id, timeout=5_000)
+    assert panel.open_serial_check() is check  # one check window, raised again
+    check.close()
+
+
+def test_the_window_opens_an_incident_double_clicked_in_the_premises_panel(qtbot, window,
+                                                                            services: Services) -> None:
+    farm = services.premises.add(PremisesInput("Grange Farm", "farm", "TL 61234 35678"))
+    theft = services.incidents.record(IncidentInput(kind="equipment_theft", occurred_start="2026-11-20 02:00",
+                                                    grid_ref="TL 61234 35678", premises_id=farm.id))
+    panel = window.premises_panel
+    window.premises_dock.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5_000)
+    assert panel.select(farm.id)
+    panel.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: panel.incidents_table.isVisible() and panel.incidents_table.rowCount() == 1,
+                    timeout=5_000)
+    _double_click(qtbot, panel.incidents_table, 0)
+    qtbot.waitUntil(lambda: any(f.incident and f.incident.id == theft.id for f in window.forms), timeout=5_000)
+    assert window.selected_id() == theft.id  # and its row in the table is selected
