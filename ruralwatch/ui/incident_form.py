@@ -59,6 +59,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.map_pick import pick_on_map_button
 from ruralwatch.ui.widgets.today import today
 
 FIELD_LABELS = {
@@ -170,6 +171,7 @@ class IncidentDialog(QDialog):
     Not modal, so the officer can look at the map, and click it to place the incident, while typing.
     """
 
+    pick_hint = "Click the map where it happened (Esc in the form to stop)"  # MapPicking's status line
     saved_incident = Signal(object)
     pick_requested = Signal(bool)
 
@@ -270,11 +272,7 @@ class IncidentDialog(QDialog):
         lat_lon = QHBoxLayout()
         lat_lon.addWidget(self.lat)
         lat_lon.addWidget(self.lon)
-        self.pick_button = QPushButton("Pick on &map")
-        self.pick_button.setCheckable(True)
-        self.pick_button.setToolTip("Then click the map where it happened (Ctrl+M)")
-        self.pick_button.setShortcut(QKeySequence("Ctrl+M"))
-        self.pick_button.setAutoDefault(False)  # Enter saves, even after tabbing past it (Space still picks)
+        self.pick_button = pick_on_map_button("Then click the map where it happened")
         self.pick_button.toggled.connect(self.pick_requested)
         grid_row = QHBoxLayout()
         grid_row.addWidget(self.grid_ref, 1)

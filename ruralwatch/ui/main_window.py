@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.picking = MapPicking(self.map, self.patrol_panel,
                                   lambda message, timeout: self.statusBar().showMessage(message, timeout))
         self.patrol_panel.pickRequested.connect(self.picking.patrol_pick)
+        self.premises_panel.pick_requested.connect(self.picking.form_pick)
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)

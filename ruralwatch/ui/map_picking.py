@@ -1,16 +1,34 @@
-"""Which picker a click on the map goes to: an incident form's "pick on map", or the patrol panel's (a patrol
-event or base). One picker at a time: a new one switches the previous one off."""
+"""Which picker a click on the map goes to: a form's "pick on map" (an incident form, a premises form), or the
+patrol panel's (a patrol event or base). One picker at a time: a new one switches the previous one off."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QScreen
+from PySide6.QtWidgets import QLineEdit, QPushButton
 
 from ruralwatch.ui.map_view import MapView
 
-if TYPE_CHECKING:  # the window owns both; importing them here only for the hints
-    from ruralwatch.ui.incident_form import IncidentDialog
+if TYPE_CHECKING:  # the window owns it; importing it here only for the hints
     from ruralwatch.ui.patrol_panel import PatrolPanel
+
+
+class PickingForm(Protocol):
+    """A form with a "Pick on map" button (ui.widgets.map_pick): IncidentDialog, PremisesDialog."""
+
+    pick_button: QPushButton
+    grid_ref: QLineEdit
+    pick_hint: str  # the status line while it picks
+
+    def set_location(self, lat: float, lon: float) -> None: ...
+    def raise_(self) -> None: ...
+    def activateWindow(self) -> None: ...
+    def frameGeometry(self) -> QRect: ...
+    def screen(self) -> QScreen: ...
+    def move(self, x: int, y: int, /) -> None: ...
 
 
 class MapPicking:
@@ -18,14 +36,14 @@ class MapPicking:
         self.map = map_view
         self.patrol_panel = patrol_panel
         self._status = status
-        self.form: IncidentDialog | None = None  # the incident form picking, if one is
+        self.form: PickingForm | None = None  # the form picking, if one is
         self.patrol = False  # the patrol panel is picking
 
     def _update_map(self) -> None:
         self.map.set_pick_mode(self.patrol or self.form is not None)
 
-    def form_pick(self, form: IncidentDialog, on: bool) -> None:
-        """An incident form's pick button was toggled."""
+    def form_pick(self, form: PickingForm, on: bool) -> None:
+        """A form's pick button was toggled."""
         if on:
             if self.form and self.form is not form:
                 self.form.pick_button.setChecked(False)
@@ -33,13 +51,13 @@ class MapPicking:
                 self.patrol_panel.cancel_pick()
             self.form = form
             self._clear_of_map(form)
-            self._status("Click the map where it happened (Esc in the form to stop)", 8000)
+            self._status(form.pick_hint, 8000)
         elif self.form is form:
             self.form = None
             self._status("", 0)  # the "click the map" hint goes with the picking (it stayed after Esc)
         self._update_map()
 
-    def _clear_of_map(self, form: IncidentDialog) -> None:
+    def _clear_of_map(self, form: PickingForm) -> None:
         """Move the form off the map it is picking on (centred, it covered the map with a dock open): beside the
         map where there is room, else to the screen's edge farthest from the map's middle."""
         top_left = self.map.mapToGlobal(self.map.rect().topLeft())
@@ -58,7 +76,7 @@ class MapPicking:
             x = screen.right() - frame.width()
         form.move(x, frame.top())
 
-    def form_closed(self, form: IncidentDialog) -> None:
+    def form_closed(self, form: PickingForm) -> None:
         if self.form is form:
             self.form_pick(form, False)
 

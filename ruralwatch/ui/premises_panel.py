@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core import times
+from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.kinds import PROPERTY_MARKINGS, kind_name
 from ruralwatch.core.premises import (
@@ -55,6 +55,7 @@ from ruralwatch.services.premises import PremisesService, PremisesToVisit, Seria
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import show_status, status_label, with_buddy
 from ruralwatch.ui.widgets import FieldMarks, HubBridge, item, make_table, saved_or_marked, select_data, vocab_combo
+from ruralwatch.ui.widgets.map_pick import pick_on_map_button
 
 REFRESH_DELAY_MS = 50
 FILTER_DELAY_MS = 200
@@ -110,9 +111,12 @@ def _buttons(dialog: QDialog, save: object) -> QDialogButtonBox:
 
 class PremisesDialog(QDialog):
     """Add or edit a premises. A refused save keeps everything typed and marks each bad field (a wrong grid
-    reference included). Contact fields only for roles that may see personal data."""
+    reference included). Contact fields only for roles that may see personal data. Not modal, as the incident
+    form: "Pick on map" fills the grid reference from a click on the window's map (the window's MapPicking)."""
 
+    pick_hint = "Click the map at the premises (Esc in the form to stop)"  # MapPicking's status line
     saved_premises = Signal(object)  # Premises
+    pick_requested = Signal(bool)  # the next map click should (stop) come to set_location
 
     def __init__(self, service: PremisesService, premises: Premises | None = None,
                  parent: QWidget | None = None) -> None:
@@ -125,6 +129,8 @@ class PremisesDialog(QDialog):
         self.kind = vocab_combo(PREMISES_KINDS)
         self.grid_ref = QLineEdit()
         self.grid_ref.setPlaceholderText("e.g. TL 61234 35678")
+        self.pick_button = pick_on_map_button("Then click the map at the premises")
+        self.pick_button.toggled.connect(self.pick_requested)
         self.address = QLineEdit()
         self.contact_name = QLineEdit()
         self.contact_phone = QLineEdit()
@@ -146,7 +152,10 @@ class PremisesDialog(QDialog):
         form = QFormLayout()
         form.addRow(with_buddy("&Name", self.name), self.name)
         form.addRow(with_buddy("&Kind", self.kind), self.kind)
-        form.addRow(with_buddy("&Grid reference", self.grid_ref), self.grid_ref)
+        grid_row = QHBoxLayout()
+        grid_row.addWidget(self.grid_ref, 1)
+        grid_row.addWidget(self.pick_button)
+        form.addRow(with_buddy("&Grid reference", self.grid_ref), grid_row)
         form.addRow(with_buddy("&Address", self.address), self.address)
         personal = service.store.actor.can("personal.reporters")
         self.contact_widgets = (self.contact_name, self.contact_phone, self.contact_email)
@@ -210,9 +219,29 @@ class PremisesDialog(QDialog):
         if saved is None:
             return False
         self.saved = saved
+        self.pick_button.setChecked(False)
         self.saved_premises.emit(saved)
         self.accept()
         return True
+
+    def set_location(self, lat: float, lon: float) -> None:
+        """A point picked on the map: its grid reference (to the metre, as the incident form's)."""
+        try:
+            self.grid_ref.setText(geo.lat_lon_to_grid_ref(lat, lon, 10))
+        except ValidationError:
+            self.grid_ref.clear()  # outside the National Grid; the save says a grid reference is needed
+        self.pick_button.setChecked(False)
+
+    def reject(self) -> None:
+        """Esc while picking on the map only stops picking."""
+        if self.pick_button.isChecked():
+            self.pick_button.setChecked(False)
+            return
+        super().reject()
+
+    def done(self, result: int) -> None:
+        self.pick_button.setChecked(False)  # the map stops sending clicks to a closed form
+        super().done(result)
 
 
 class PropertyDialog(QDialog):
@@ -444,6 +473,7 @@ class PremisesPanel(QWidget):
     property_saved = Signal(object)  # RegisteredProperty
     visit_saved = Signal(object)  # Visit
     incident_requested = Signal(str)  # incident id: double-clicked under a premises or in a serial check
+    pick_requested = Signal(object, bool)  # a PremisesDialog's "Pick on map" toggled (the window's MapPicking)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -741,18 +771,18 @@ class PremisesPanel(QWidget):
         self.premises_saved.emit(premises)
 
     def open_new(self) -> PremisesDialog:
-        dialog = PremisesDialog(self.service, parent=self)
-        dialog.saved_premises.connect(self._after_save)
-        dialog.open()
-        return dialog
+        return self._premises_dialog(None)
 
     def open_edit(self) -> PremisesDialog | None:
         found = self.selected()
-        if found is None:
-            return None
+        return self._premises_dialog(found) if found else None
+
+    def _premises_dialog(self, found: Premises | None) -> PremisesDialog:
+        """Not modal (a window-modal form would block the map it picks on)."""
         dialog = PremisesDialog(self.service, found, parent=self)
         dialog.saved_premises.connect(self._after_save)
-        dialog.open()
+        dialog.pick_requested.connect(lambda on, d=dialog: self.pick_requested.emit(d, on))
+        dialog.show()
         return dialog
 
     def open_add_property(self) -> PropertyDialog | None:

@@ -288,3 +288,33 @@ def test_the_window_opens_an_incident_double_clicked_in_the_premises_panel(qtbot
     _double_click(qtbot, panel.incidents_table, 0)
     qtbot.waitUntil(lambda: any(f.incident and f.incident.id == theft.id for f in window.forms), timeout=5_000)
     assert window.selected_id() == theft.id  # and its row in the table is selected
+
+
+def test_the_premises_form_picks_its_grid_reference_on_the_map(qtbot, window, services: Services) -> None:
+    panel = window.premises_panel
+    window.premises_dock.toggleViewAction().trigger()
+    incident_form = window.new_incident()
+    incident_form.pick_button.setChecked(True)
+    dialog = panel.open_new()
+    qtbot.waitExposed(dialog)
+    assert not dialog.isModal()  # a window-modal form would block the map it picks on
+    dialog.name.setText("Grange Farm")
+    qtbot.mouseClick(dialog.pick_button, Qt.MouseButton.LeftButton)
+    assert window.picking.form is dialog and not incident_form.pick_button.isChecked()  # one picker at a time
+    assert window.statusBar().currentMessage().startswith("Click the map at the premises")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc stops picking, the form stays
+    assert dialog.isVisible() and window.picking.form is None
+    dialog.pick_button.click()
+    window.map.map_clicked.emit(51.95, 0.35)
+    assert dialog.grid_ref.text().startswith("TL ") and len(dialog.grid_ref.text().replace(" ", "")) == 12
+    assert not dialog.pick_button.isChecked() and window.picking.form is None
+    with qtbot.waitSignal(panel.premises_saved, timeout=5_000) as saved:
+        assert dialog.save()
+    assert abs(saved.args[0].lat - 51.95) < 1e-4 and abs(saved.args[0].lon - 0.35) < 1e-4
+    edit = panel.open_edit()
+    assert edit is not None
+    edit.pick_button.click()
+    assert window.picking.form is edit
+    edit.close()  # a closed form stops picking
+    assert window.picking.form is None
+    incident_form.close()
