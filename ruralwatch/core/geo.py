@@ -139,6 +139,44 @@ def easting_northing_to_grid_ref(easting: float, northing: float, digits: int = 
     return f"{_index_letter(l1)}{_index_letter(l2)} {e_digits:0{half}d} {n_digits:0{half}d}"
 
 
+def grid_ref_digits(text: str, field: str = "grid_ref") -> int:
+    """How many figures a valid grid reference was given to (2-10): its precision (``TL 8500 0700`` -> 8)."""
+    grid_ref_to_easting_northing(text, field)  # ValidationError when it does not read
+    match = _GRID_REF.match(text)
+    assert match is not None
+    return len(match.group(2) + match.group(3))
+
+
+def normalise_grid_ref(text: str, field: str = "grid_ref") -> str:
+    """``tl85000700`` -> ``TL 8500 0700``: capitals and spaces, at the precision it was typed to (not padded to
+    10 figures: an 8-figure reference means a 10 m square, and reads back as one)."""
+    easting, northing = grid_ref_to_easting_northing(text, field)
+    return easting_northing_to_grid_ref(easting, northing, grid_ref_digits(text, field))
+
+
+# A typed grid reference is stored as the centre of its square (grid_ref_to_easting_northing). The centres of 2-, 4-,
+# 6- and 8-figure squares lie on whole metres ending in 5000, 500, 50 and 5 (modulo 10 km ... 10 m), which no other
+# precision's centres share; a 10-figure centre, or a point clicked or measured, is on none of them (but for about
+# 1 point in 10,000 that lands within this tolerance of a 10 m square's centre, and reads back as that square).
+# 5 cm is ten times the error of a point stored to 7 decimal places of a degree.
+CENTRE_TOLERANCE_M = 0.05
+
+
+def grid_ref_as_given(easting: float, northing: float) -> str:
+    """The grid reference of a stored point at the precision it was typed to: a point on the centre of a 2- to
+    8-figure square reads back as that square's reference, any other point to the metre (10 figures)."""
+    for digits in (8, 6, 4, 2):
+        resolution = 10 ** (5 - digits // 2)
+        if all(abs(value % resolution - resolution / 2) <= CENTRE_TOLERANCE_M for value in (easting, northing)):
+            return easting_northing_to_grid_ref(easting, northing, digits)
+    return easting_northing_to_grid_ref(easting, northing, 10)
+
+
+def point_grid_ref(lat: float, lon: float) -> str:
+    """A stored lat/lon's grid reference at the precision it was given (grid_ref_as_given), by OSTN15."""
+    return grid_ref_as_given(*lat_lon_to_easting_northing(lat, lon))
+
+
 def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
     """A grid reference's point (its south-west corner at the precision given), by OSTN15."""
     easting, northing = grid_ref_to_easting_northing(text, field)

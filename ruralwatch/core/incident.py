@@ -346,7 +346,8 @@ class Incident:
 
     @property
     def grid_ref(self) -> str:
-        return geo.lat_lon_to_grid_ref(self.lat, self.lon, 10)
+        """At the precision it was given: "TL 8500 0700" typed reads back so, a point clicked to the metre."""
+        return geo.point_grid_ref(self.lat, self.lon)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict keyed by field name (the `--json` output of the CLI)."""

@@ -121,11 +121,13 @@ def _day(value: str | date | None, name: str, errors: list[FieldError]) -> str |
 
 
 def premises_location(inp: PremisesInput) -> dict[str, Any]:
-    """The grid reference (OSTN15, 1 m) with its easting/northing and lat/lon, from either the grid reference or
-    lat/lon. ValidationError naming `grid_ref` or `location`."""
+    """The grid reference (at the precision typed; from lat/lon, 1 m) with its easting/northing and lat/lon (OSTN15),
+    from either the grid reference or lat/lon. ValidationError naming `grid_ref` or `location`."""
+    digits = 10  # a point given as lat/lon: to the metre
     if _text(inp.grid_ref):
         easting, northing = geo.grid_ref_to_easting_northing(_text(inp.grid_ref), "grid_ref")
         point = geo.grid_ref_to_lat_lon(_text(inp.grid_ref), "grid_ref")
+        digits = geo.grid_ref_digits(_text(inp.grid_ref), "grid_ref")  # kept as typed: 8 figures stay 8
     elif inp.lat not in (None, "") and inp.lon not in (None, ""):
         try:
             lat, lon = float(str(inp.lat)), float(str(inp.lon))
@@ -135,7 +137,7 @@ def premises_location(inp: PremisesInput) -> dict[str, Any]:
         easting, northing = geo.lat_lon_to_easting_northing(point.lat, point.lon)
     else:
         raise ValidationError.single("grid_ref", "give the premises' OS grid reference (e.g. TL 61234 35678)")
-    return {"grid_ref": geo.easting_northing_to_grid_ref(easting, northing, 10), "easting": round(easting, 1),
+    return {"grid_ref": geo.easting_northing_to_grid_ref(easting, northing, digits), "easting": round(easting, 1),
             "northing": round(northing, 1), "lat": round(point.lat, 6), "lon": round(point.lon, 6)}
 
 

@@ -525,6 +525,10 @@ class IncidentDialog(QDialog):
                     id=self.items.row_ids[r],
                 ))
         lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
+        if grid_ref and self._lat_lon_from(grid_ref, lat, lon):
+            # The grid reference is the place given (lat/lon were filled from it, to 6 decimals): stored exactly, it
+            # reads back at the precision typed ("TL 8500 0700", not "TL 85005 07005").
+            lat = lon = ""
         return IncidentInput(
             kind=kind or "",
             subkind=self.subkind.currentData() if kind == "equipment_theft" else None,
@@ -614,6 +618,15 @@ class IncidentDialog(QDialog):
 
     def is_modified(self) -> bool:
         return self._snapshot() != self._initial
+
+    @staticmethod
+    def _lat_lon_from(grid_ref: str, lat: str, lon: str) -> bool:
+        """Lat/lon are the grid reference's point as the form wrote them (within their 6 decimals)."""
+        try:
+            point = geo.grid_ref_to_lat_lon(grid_ref)
+            return abs(float(lat) - point.lat) <= 1e-6 and abs(float(lon) - point.lon) <= 1e-6
+        except (ValueError, ValidationError):
+            return False
 
     def _grid_ref_edited(self) -> None:
         text = self.grid_ref.text().strip()

@@ -367,3 +367,21 @@ def test_fixing_the_other_of_two_related_times_clears_their_mark(qtbot, window, 
     assert "border" in dialog.reported_at.styleSheet()
     dialog.occurred_start.setDateTime(QDateTime(happened.addSecs(-7200)))  # the happened time was the wrong one
     assert dialog.error_label.isHidden() and "border" not in dialog.reported_at.styleSheet()
+
+
+def test_an_eight_figure_grid_reference_reads_back_as_typed(qtbot, hub_service):
+    """"TL 8500 0700" typed had come back as "TL 85005 07005" when the incident was opened again."""
+    dialog = IncidentDialog(hub_service, None)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.grid_ref.setText("tl 8500 0700")
+    dialog.grid_ref.editingFinished.emit()  # as leaving the field does: latitude and longitude follow
+    assert dialog.lat.text().startswith("51.") and dialog.grid_ref.text() == "tl 8500 0700"
+    dialog.save()
+    assert dialog.saved is not None and dialog.saved.grid_ref == "TL 8500 0700"
+    again = IncidentDialog(hub_service, hub_service.get(dialog.saved.id))
+    qtbot.addWidget(again)
+    assert again.grid_ref.text() == "TL 8500 0700" and not again.is_modified()
+    again.lat.setText("51.700000")  # a point typed instead: to the metre
+    again.lat.editingFinished.emit()
+    assert len(again.grid_ref.text().replace(" ", "")) == 12

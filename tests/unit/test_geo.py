@@ -193,3 +193,33 @@ def test_lat_lon_to_grid_ref_and_back_is_within_two_metres(lat: float, lon: floa
     ref = geo.lat_lon_to_grid_ref(lat, lon, 10)
     back = geo.grid_ref_to_lat_lon(ref)
     assert geo.haversine_km(geo.LatLon(lat, lon), back) * 1000 < 2.0
+
+
+@pytest.mark.parametrize("text", ["TL 85 07", "TL 850 070", "TL 8500 0700", "TL 85000 07000", "SU 4 1", "HP 6123 1234"])
+def test_a_typed_reference_reads_back_at_its_precision(text: str) -> None:
+    """Stored as lat/lon to 7 decimals (as an incident is), a typed reference reads back as typed, not padded to
+    10 figures from its square's centre ("TL 8500 0700" had read back as "TL 85005 07005")."""
+    assert geo.normalise_grid_ref(text.lower().replace(" ", "")) == text
+    assert geo.grid_ref_digits(text) == len(text.replace(" ", "")) - 2
+    point = geo.grid_ref_to_lat_lon(text)
+    assert geo.point_grid_ref(round(point.lat, 7), round(point.lon, 7)) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(400_000, 650_000), st.floats(150_000, 300_000))
+def test_a_point_off_every_square_centre_reads_to_the_metre(easting: float, northing: float) -> None:
+    on_a_centre = any(all(abs(v % r - r / 2) <= geo.CENTRE_TOLERANCE_M for v in (easting, northing))
+                      for r in (10, 100, 1000, 10_000))
+    shown = geo.grid_ref_as_given(easting, northing)
+    if not on_a_centre:
+        assert shown == geo.easting_northing_to_grid_ref(easting, northing, 10)
+    e, n = geo.grid_ref_to_easting_northing(shown)  # either way the reference's square holds the point
+    half = 10 ** (5 - geo.grid_ref_digits(shown) // 2) / 2
+    assert abs(e - easting) <= half + 0.1 and abs(n - northing) <= half + 0.1
+
+
+def test_a_grid_reference_that_does_not_read_has_no_precision() -> None:
+    with pytest.raises(ValidationError):
+        geo.grid_ref_digits("TI 1234 5678")
+    with pytest.raises(ValidationError):
+        geo.normalise_grid_ref("TL 123 45")

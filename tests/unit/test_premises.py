@@ -232,3 +232,16 @@ def test_premises_sync_between_two_laptops(tmp_path: Path) -> None:
     finally:
         a.store.close()
         b.store.close()
+
+
+def test_a_grid_reference_is_kept_at_the_precision_typed(services: Services) -> None:
+    """"TL 8500 0700" typed had come back as "TL 85005 07005" (its 10 m square's centre, to the metre)."""
+    farm = services.premises.add(PremisesInput("Hall Farm", "farm", "tl85000700"))
+    assert services.premises.get(farm.id).grid_ref == "TL 8500 0700"
+    assert 585_004 < services.premises.get(farm.id).easting < 585_006  # the point is the square's centre
+    incident = services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-01 03:00",
+                                                       grid_ref="TL 8500 0700"))
+    assert services.incidents.get(incident.id).grid_ref == "TL 8500 0700"
+    clicked = services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-01 03:00",
+                                                      lat=51.7, lon=0.7))
+    assert len(services.incidents.get(clicked.id).grid_ref.replace(" ", "")) == 12  # a point: to the metre
