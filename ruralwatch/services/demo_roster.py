@@ -294,15 +294,29 @@ def _log(events: SyncTable, rng: random.Random, seed: int, patrol_id: str, plan:
         }, row_id=_id(seed, "event", patrol_id, k))
 
 
+def demo_people_in_use(store: Store) -> list[str]:
+    """Demo people on the crew of a real (not demo) patrol or assigned to a real duty: removing the demo keeps them,
+    as PeopleService.remove keeps anyone on a duty or patrol, so the real record still says who was on it (a
+    patrol's crew names came from its people, and a removed person's went blank) and their hours stay counted."""
+    return [person_id for (person_id,) in store.db.execute(
+        "SELECT id FROM people WHERE synthetic = 1 AND deleted = 0 AND id IN ("
+        " SELECT c.person_id FROM patrol_crew c JOIN patrols p ON p.id = c.patrol_id"
+        "  WHERE c.deleted = 0 AND p.deleted = 0 AND COALESCE(p.synthetic, 0) = 0"
+        " UNION SELECT a.person_id FROM duty_assignments a JOIN duties d ON d.id = a.duty_id"
+        "  WHERE a.deleted = 0 AND d.deleted = 0 AND COALESCE(d.synthetic, 0) = 0)"
+        " ORDER BY name, id")]
+
+
 def remove_demo_roster(people: PeopleService) -> int:
     """Tombstone every synthetic person, duty and patrol with what hangs off them, in one transaction.
 
-    Returns how many people, duties and patrols were removed. Real rows are never touched; a real patrol that
-    had a demo person on its crew keeps its crew row (the person is removed, the history is not rewritten).
+    Returns how many people, duties and patrols were removed. Real rows are never touched, and neither are the demo
+    people a real patrol or duty still names (demo_people_in_use): the real record keeps who was on it.
     """
     store = people.store
     store.actor.require("data.purge")
     removed = 0
+    kept = set(demo_people_in_use(store))
     children = {
         "people": (("availability", "person_id"), ("availability_exceptions", "person_id")),
         "duties": (("duty_assignments", "duty_id"),),
@@ -310,7 +324,8 @@ def remove_demo_roster(people: PeopleService) -> int:
     }
     with audit_batch(store, "remove_demo_roster"):
         for table in ("patrols", "duties", "people"):
-            ids = [row[0] for row in store.db.execute(f"SELECT id FROM {table} WHERE synthetic = 1 AND deleted = 0")]
+            ids = [row[0] for row in store.db.execute(f"SELECT id FROM {table} WHERE synthetic = 1 AND deleted = 0")
+                   if row[0] not in kept]
             for child, column in children[table]:
                 rows = SyncTable(store, child)
                 for row_id in ids:

@@ -13,7 +13,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
-from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
+from ruralwatch.services.demo_roster import demo_people_in_use, load_demo_roster, remove_demo_roster
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ class DemoRemoved:
     roster: int  # people, duties and patrols together
     premises: int
     alerts: int  # alerts composed about demo incidents (practice)
+    kept_people: tuple[str, ...] = ()  # names of demo people kept: on a real patrol's crew or a real duty
+
+    def kept_note(self) -> str:
+        """Why some demo people are still there ("" when none is), to follow the counts of what was removed."""
+        if not self.kept_people:
+            return ""
+        who = "person" if len(self.kept_people) == 1 else "people"
+        return (f"; kept {len(self.kept_people)} demo {who} still on your own patrols or duties, so those records "
+                f"keep who was on them: {', '.join(self.kept_people)}")
 
 
 def load_demo_set(services: Services, seed: int = DEFAULT_SEED, count: int | None = None,
@@ -76,5 +85,6 @@ def remove_demo_set(services: Services) -> DemoRemoved:
     if DEMO_LIST_SOURCE in services.vehicles.sources():
         services.vehicles.withdraw(DEMO_LIST_SOURCE)
     incidents = services.incidents.delete_synthetic()
+    kept = tuple(services.people.get(pid).name for pid in demo_people_in_use(services.store))
     return DemoRemoved(incidents, remove_demo_roster(services.people), remove_demo_premises(services.premises),
-                       alerts)
+                       alerts, kept)

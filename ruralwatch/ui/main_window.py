@@ -874,7 +874,8 @@ class MainWindow(QMainWindow):
         def done(removed: DemoRemoved) -> None:
             self.refresh()
             self.statusBar().showMessage(f"Demo data removed: {removed.incidents:,} incidents, {removed.roster} "
-                                         f"people, duties and patrols and {removed.premises} premises", 6000)
+                                         f"people, duties and patrols and {removed.premises} premises"
+                                         f"{removed.kept_note()}", 20000 if removed.kept_people else 6000)
 
         self.ops.run("Removing demo data…", lambda services, _progress: remove_demo_set(services), done,
                      failure_title="Demo data not removed")

@@ -60,3 +60,25 @@ def test_the_demo_brings_a_vehicles_of_interest_list_and_takes_it_away(store) ->
     assert load_demo_set(services, count=200, now=now).listed_vehicles == 4  # loading again adds nothing
     remove_demo_set(services)
     assert services.vehicles.sources() == {}
+
+
+def test_demo_people_on_a_real_patrol_stay_with_it_when_the_demo_is_removed(store: Store) -> None:
+    """A real patrol crewed by demo people had lost them: the form listed no crew and the briefing failed (the
+    person was gone). They are kept, and the removal says so; demo people on nothing real still go."""
+    from ruralwatch.core.patrol import PatrolInput
+    from ruralwatch.services.demo_set import load_demo_set, remove_demo_set
+
+    services = Services.build(store, clock=lambda: NOW)
+    load_demo_set(services, count=100, now=NOW)
+    demo_people = sorted(services.people.list(), key=lambda p: p.name)
+    crew = demo_people[:2]
+    real, _ = services.patrols.create(PatrolInput(day="2026-11-20", start="20:00", end="23:00", area="Uttlesford",
+                                                  purpose="general_rural_patrol", crew=[p.id for p in crew]))
+    removed = remove_demo_set(services)
+    assert removed.kept_people == tuple(p.name for p in crew)
+    assert "kept 2 demo people still on your own patrols or duties" in removed.kept_note()
+    assert [p.name for p in services.people.list()] == [p.name for p in crew]  # the rest of the demo went
+    assert services.patrols.list() and all(not p.synthetic for p in services.patrols.list())
+    assert [name for _, name in services.patrols.get(real.id).crew] == [p.name for p in crew]
+    assert [p.name for p in services.patrols.briefing(real.id).crew] == [p.name for p in crew]
+    assert remove_demo_set(services).kept_people == tuple(p.name for p in crew)  # again: still kept, nothing else

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         removed = remove_demo_set(services)
         print(f"demo data: {removed.incidents} incidents removed ({services.incidents.count()} left in"
               f" {store.path}); {removed.roster} demo people, duties and patrols removed; {removed.premises} demo"
-              " premises removed")
+              f" premises removed{removed.kept_note()}")
         return ExitCode.OK
     seed = DEFAULT_SEED if args.seed is None else args.seed
     loaded = load_demo_set(services, seed=seed, count=args.incidents)
