@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +48,8 @@ from ruralwatch.ui.patrol_plan import (
     window_text,
     wrapped_label,
 )
-from ruralwatch.ui.widgets import make_table, mark
+from ruralwatch.ui.widgets import fit_to_width, make_table, mark
+from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
 from ruralwatch.ui.widgets.today import today
 
 # Every kind an officer logs by hand; start and end have their own buttons.
@@ -522,6 +524,17 @@ def _clock(stored: str | None) -> str:
     return times.format_local(stored)[11:16] if stored else ""
 
 
+TRACK_COLUMNS = (4, 5, 6, 7)  # the Dose page's stop columns measured from a recorded track
+
+
+def _whole_text_tooltips(table: QTableWidget, column: int = 0) -> None:
+    """The elided column's whole text in each cell's tooltip (fit_to_width)."""
+    for row in range(table.rowCount()):
+        cell = table.item(row, column)
+        if cell is not None:
+            cell.setToolTip(cell.text())
+
+
 class DoseView(QWidget):
     """What a patrol delivered against its plan, and patrol dosage per place over a period (for the analyst)."""
 
@@ -536,8 +549,10 @@ class DoseView(QWidget):
         self.dose: PatrolDose | None = None
 
         self.summary = wrapped_label("The dose is measured once a patrol has run.")
-        self.stops = make_table(["Stop", "Planned min", "Logged min", "Visited", "Track min", "Track visits",
-                                 "First there", "Last there"], word_wrap=False)
+        # Fits a docked panel under Larger text (it scrolled sideways): the number columns' headers on two lines,
+        # the stop's name elided (whole in its tooltip), and the track's columns only when there is a track.
+        self.stops = fit_to_width(make_table(["Stop", "Planned\nmin", "Logged\nmin", "Visited", "Track\nmin",
+                                              "Track\nvisits", "First\nthere", "Last\nthere"], word_wrap=False))
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
         self.missed.setStyleSheet(theme.error_style(bold=False))
@@ -586,17 +601,15 @@ class DoseView(QWidget):
         self.period_status = wrapped_label("Completed patrols in the period: visits and minutes per place, with "
                                            "crime and harm within 500 m during the period and in the same length "
                                            "of time before it.")
-        self.period_table = make_table(["Place", "Visits", "Minutes", "Crimes before", "Crimes during",
-                                        "Harm before", "Harm during"], word_wrap=False)
+        self.period_table = fit_to_width(make_table(["Place", "Visits", "Minutes", "Crimes\nbefore", "Crimes\nduring",
+                                                     "Harm\nbefore", "Harm\nduring"], word_wrap=False))
         self.period_table.setMinimumHeight(100)
-        row = QHBoxLayout()
+        row = FlowLayout()  # wraps in a docked panel under Larger text (one line, the page scrolled sideways)
         for text, widget in (("&Since", self.period_from), ("&Until", self.period_to)):
             label = QLabel(text)
             label.setBuddy(widget)
-            row.addWidget(label)
-            row.addWidget(widget)
+            row.addWidget(together(label, widget))
         row.addWidget(self.period_button)
-        row.addStretch()
         period_box = QGroupBox("Patrol dosage over a period")
         period_layout = QVBoxLayout(period_box)
         period_layout.addLayout(row)
@@ -645,6 +658,9 @@ class DoseView(QWidget):
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
                                "" if s.visits is None else s.visits, _clock(s.first_at), _clock(s.last_at)]
                               for s in dose.stops])
+        _whole_text_tooltips(self.stops)
+        for column in TRACK_COLUMNS:  # empty without a recorded track
+            self.stops.setColumnHidden(column, not dose.tracked)
         self.export_button.setEnabled(dose.tracked)
         self.report_button.setEnabled(True)
         if dose.tracked:
@@ -739,6 +755,7 @@ class DoseView(QWidget):
         def done(rows: list[HotspotDosage]) -> None:
             set_rows(self.period_table, [[d.label, d.visits, round(d.minutes), d.crimes_before, d.crimes_during,
                                           d.harm_before, d.harm_during] for d in rows])
+            _whole_text_tooltips(self.period_table)
             self.period_status.setText(
                 f"{len(rows)} places visited on completed patrols from {start:%d %b %Y} to "
                 f"{end - timedelta(days=1):%d %b %Y}; crimes and harm within 500 m, during the period and in the "

@@ -578,3 +578,36 @@ def test_a_whole_date_and_time_typed_after_select_all_is_the_one_typed(qtbot) ->
     QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(edit, "2026-1-25 09:30")
     assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == "2026-01-25 09:30"
+
+
+def test_the_dose_page_fits_a_docked_panel_under_larger_text(qtbot, panel: PatrolPanel, demo) -> None:
+    """With Larger text the Dose page's tables scrolled sideways in a 1366x768 dock: eight columns of figures."""
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    from ruralwatch.ui import theme
+
+    app = QApplication.instance()
+    normal = app.font()
+    large = app.font()
+    large.setPointSizeF(normal.pointSizeF() * 4 / 3)
+    app.setFont(large)
+    theme.refresh_fonts(app)
+    try:
+        panel.resize(520, 700)
+        done = next(p for p in demo.patrols.list(status="completed"))
+        panel.open_patrol(done.id)
+        assert panel.tabs.currentWidget() is panel.dose
+        panel.dose.period_from.setDate(QDate(2026, 8, 1))
+        panel.dose.period_to.setDate(QDate(2026, 11, 24))
+        with qtbot.waitSignal(panel.dosageReady, timeout=30_000):
+            panel.show_dosage()
+        page = panel.dose.findChild(QScrollArea)
+        for table in (panel.dose.stops, panel.dose.period_table):
+            qtbot.waitUntil(lambda t=table: t.horizontalHeader().length() <= t.viewport().width()
+                            and not t.horizontalScrollBar().isVisible(), timeout=5_000)
+            assert table.item(0, 0).toolTip() == table.item(0, 0).text()  # an elided name whole in its tooltip
+        assert page.horizontalScrollBar().maximum() == 0  # nor does the page
+        assert all(panel.dose.stops.isColumnHidden(c) for c in (4, 5, 6, 7))  # no track: its columns are empty
+    finally:
+        app.setFont(normal)
+        theme.refresh_fonts(app)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
 
 Selection = QAbstractItemView.SelectionMode
 Behavior = QAbstractItemView.SelectionBehavior
@@ -56,3 +56,15 @@ def item(text: Any, data: Any = None, number: bool = False) -> QTableWidgetItem:
     if number:
         cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return cell
+
+
+def fit_to_width(table: QTableView, stretch: int = 0) -> QTableView:
+    """No sideways scrolling in a docked panel: column `stretch` (a name or a place) takes the room the others
+    leave, its text elided (give its cells the whole text as a tooltip), the others as wide as their contents.
+    Headers with a line break ("Planned\nmin") keep the number columns narrow under Larger text."""
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    return table
