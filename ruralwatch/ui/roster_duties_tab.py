@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -62,6 +61,23 @@ def _go_on(progress: Progress, done: int) -> None:
 
 
 SIDE_BY_SIDE_WIDTH = 900  # narrower than this, the selected duty goes under the calendar
+
+
+class WrappedGroupBox(QGroupBox):
+    """A group box whose minimum height is what its wrapped text needs at its width: a splitter (which knows
+    nothing of height-for-width) then never squeezes it, and the dock's one scroll area takes the overflow."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            hint.setHeight(max(hint.height(), layout.totalMinimumHeightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the text wraps differently: a new minimum height
 
 
 class DutiesTab(QWidget):
@@ -160,13 +176,10 @@ class DutiesTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter = splitter
         splitter.addWidget(calendar_side)
-        # The selected duty scrolls on its own: squeezed, its rule-break message and "Who may do it" were clipped.
-        detail = QScrollArea()
-        detail.setWidgetResizable(True)
-        detail.setFrameShape(QScrollArea.Shape.NoFrame)
-        detail.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        detail.setWidget(self._detail_pane())
-        splitter.addWidget(detail)
+        # The selected duty is never squeezed below its wrapped text (its rule-break message and "Who may do it" were
+        # clipped): the dock's scroll area scrolls the tab instead. It had a scroll area of its own, a second
+        # scroll inside the dock's, squashed to a sliver under the calendar at 1366x768.
+        splitter.addWidget(self._detail_pane())
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
@@ -193,7 +206,7 @@ class DutiesTab(QWidget):
             self.splitter.setSizes([820, 330] if wide else [400, 260])
 
     def _detail_pane(self) -> QWidget:
-        pane = QGroupBox("Selected duty")
+        pane = WrappedGroupBox("Selected duty")
         self.duty_title = QLabel("Select a duty in the calendar.")
         self.duty_title.setWordWrap(True)
         font = QFont(self.duty_title.font())

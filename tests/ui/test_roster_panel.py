@@ -270,3 +270,34 @@ def test_the_people_page_fits_a_laptop_width_panel(qtbot, panel: RosterPanel) ->
     people = panel.people_tab
     people.show()
     qtbot.waitUntil(lambda: 0 < people.minimumSizeHint().width() <= 500)
+
+
+def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Services) -> None:
+    """Docked at 1366x768 the selected duty had a scroll area of its own inside the dock's, squashed to a sliver
+    under the calendar: now it is never squeezed below its text, and the dock's scroll area is the only one."""
+    from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea
+
+    from ruralwatch.ui.widgets.docks import DockScrollArea
+
+    duty = _duty(services, title="Plant theft prevention patrol, a long title that wraps in a narrow dock")
+    widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
+    dock = DockScrollArea(widget)
+    qtbot.addWidget(dock)
+    dock.resize(546, 640)
+    dock.show()
+    try:
+        widget.show_tab("duties")
+        duties = widget.duties_tab
+        duties.go_to(MONDAY)
+        assert duties.select_duty(duty)
+        scrolls = [w for w in duties.findChildren(QAbstractScrollArea) if not isinstance(w, QAbstractItemView)]
+        assert scrolls == []  # lists and the calendar scroll their rows; nothing else inside the dock scrolls
+        pane = duties.detail
+        qtbot.waitUntil(lambda: pane.height() >= pane.layout().totalMinimumHeightForWidth(pane.width()) > 200,
+                        timeout=5_000)
+        assert dock.verticalScrollBar().maximum() > 0  # the dock's one scroll takes what does not fit
+        dock.ensureWidgetVisible(duties.assign_button)
+        qtbot.waitUntil(lambda: duties.assign_button.visibleRegion().boundingRect().height()
+                        == duties.assign_button.height(), timeout=5_000)
+    finally:
+        widget.dispose()
