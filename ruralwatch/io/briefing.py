@@ -5,7 +5,8 @@ shape on the British National Grid: the patrol area, district and ward outlines 
 the numbered stops, and recent incidents as lettered markers in their kind colours (as on the app's map).
 Near-repeat risk zones live during the patrol are dashed rings to scale on the map and a table of their own; the
 registered premises in the area victimised within the repeat window ("repeat victims") and those inside a live zone
-("premises to visit") are tables of their own, never with a contact (the pack goes to Specials and volunteers).
+("premises to visit") are tables of their own and small squares on the map as on the app's premises layer (outlined
+red for a repeat victim), never with a contact (the pack goes to Specials and volunteers).
 Then come the stop list, recent incidents and vehicles of interest; long tables flow on with their header row
 repeated. Times are UK local time. The data arrives as plain frozen dataclasses the caller fills from the store.
 """
@@ -27,12 +28,13 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether
 
 from ruralwatch.core import geo
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.geo import from_bng, to_bng
 from ruralwatch.core.kinds import is_kind, kind_by_key
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.io import pdf_common as pdf
 from ruralwatch.mapping import boundaries
-from ruralwatch.mapping.symbols import BASE, NEAR_REPEAT, ROUTE_COLOUR, STOP
+from ruralwatch.mapping.symbols import BASE, NEAR_REPEAT, PREMISES, PREMISES_REPEAT, ROUTE_COLOUR, STOP
 from ruralwatch.mapping.symbols import ROUTE as ROUTE_SYMBOL
 from ruralwatch.patrols.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 
@@ -101,6 +103,8 @@ class BriefingRepeatVictim:
     schemes: tuple[str, ...]  # as shown ("Farm Watch")
     incidents: int  # within the window
     latest: datetime
+    lat: float | None = None  # where the map draws it (from the grid reference when not given)
+    lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ class BriefingPremisesToVisit:
     distance_m: float
     last_visit: str | None  # a date
     repeat: bool  # victimised itself within the repeat window
+    lat: float | None = None  # where the map draws it (from the grid reference when not given)
+    lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -410,6 +416,8 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     located = [i for i in b.incidents if i.lat is not None and i.lon is not None]
     incident_xy = _project([(i.lat, i.lon) for i in located])  # type: ignore[misc]
     rings = [_project(list(ring)) for ring in b.area_outline if len(ring) >= 3]
+    premises = map_premises(b)
+    premises_xy = _project([(lat, lon) for lat, lon, _ in premises])
 
     legend, legend_height = _legend(b, located, width)
     drawing = Drawing(width, height + legend_height)
@@ -432,6 +440,7 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     markers = [(*view.xy(e, n), 9.0) for e, n in start_xy]
     markers += [(x, y + 10.0, 10.0) for x, y in (view.xy(e, n) for e, n in stop_xy)]  # a pin's head is above its tip
     markers += [(*view.xy(e, n), 5.0) for e, n in incident_xy]
+    markers += [(*view.xy(e, n), 5.0) for e, n in premises_xy]
     context_drawn = _add_context(clip, view, markers, b.context)
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
@@ -443,6 +452,8 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
         _add_route(clip, view, _project(list(b.route_path)))
     else:
         _add_route(clip, view, start_xy + stop_xy + (start_xy if start_xy and stop_xy else []))
+    for (_lat, _lon, repeat), (e, n) in zip(premises, premises_xy, strict=True):  # under incidents and stops
+        _add_premises_marker(clip, *view.xy(e, n), repeat)
     for incident, (e, n) in zip(located, incident_xy, strict=True):
         _add_incident_marker(clip, *view.xy(e, n), incident.kind)
     if start_xy:
@@ -468,6 +479,24 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     drawing.add(_rect(*box, fillColor=None, strokeColor=pdf.RULE, strokeWidth=0.8))
     drawing.add(legend)
     return drawing
+
+
+def map_premises(b: Briefing) -> list[tuple[float, float, bool]]:
+    """(lat, lon, repeat victim) of each premises the pack lists, once: the repeat victims and the premises to
+    visit, as the app's premises layer draws them (a red outline when victimised within the repeat window)."""
+    found: dict[tuple[str, str], tuple[float, float, bool]] = {}
+    listed = [(v.name, v.grid_ref, v.lat, v.lon, True) for v in b.repeat_victims]
+    listed += [(v.name, v.grid_ref, v.lat, v.lon, v.repeat) for v in b.premises_to_visit]
+    for name, grid_ref, lat, lon, repeat in listed:
+        if lat is None or lon is None:
+            try:
+                point = geo.grid_ref_to_lat_lon(grid_ref)
+            except ValidationError:
+                continue  # no place to draw: it is in its table
+            lat, lon = point.lat, point.lon
+        key = (name, grid_ref)
+        found[key] = (lat, lon, repeat or (key in found and found[key][2]))
+    return list(found.values())
 
 
 def _focus(patrol: list[tuple[float, float]], incidents: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -668,6 +697,19 @@ def _add_zone(group: Group, x: float, y: float, radius: float) -> None:
                      strokeColor=colors.HexColor(NEAR_REPEAT.outline), strokeWidth=1.2, strokeDashArray=[3, 2]))
 
 
+def _add_premises_marker(group: Group, x: float, y: float, repeat: bool, size: float = 8.0) -> None:
+    """A registered premises: a small slate square with a white house in it, as on the app's map; outlined red
+    (and a little thicker) when victimised within the repeat window."""
+    symbol = PREMISES_REPEAT if repeat else PREMISES
+    half = size / 2
+    group.add(_rect(x - half, y - half, size, size, fillColor=colors.HexColor(symbol.colour),
+                    strokeColor=colors.HexColor(symbol.outline), strokeWidth=1.4 if repeat else 0.7))
+    h = size * 0.3  # the house: a roof over a square
+    group.add(Polygon([x, y + h * 1.1, x + h, y + h * 0.1, x + h * 0.7, y + h * 0.1, x + h * 0.7, y - h,
+                       x - h * 0.7, y - h, x - h * 0.7, y + h * 0.1, x - h, y + h * 0.1],
+                      fillColor=colors.white, strokeColor=None))
+
+
 def _add_incident_marker(group: Group, x: float, y: float, kind: str, radius: float = 4.6) -> None:
     colour, letter, _ = _kind_style(kind)
     group.add(Circle(x, y, radius, fillColor=colors.HexColor(colour), strokeColor=colors.white, strokeWidth=0.6))
@@ -718,6 +760,11 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
         items.append(("area", "Patrol area"))
     if b.zones:
         items.append(("zone", NEAR_REPEAT.name))
+    premises = map_premises(b)
+    if any(not repeat for _, _, repeat in premises):
+        items.append(("premises", PREMISES.name))
+    if any(repeat for _, _, repeat in premises):
+        items.append(("premises_repeat", PREMISES_REPEAT.name))
     seen: list[str] = []
     for incident in located:
         if incident.kind not in seen:
@@ -749,6 +796,8 @@ def _legend(b: Briefing, located: Sequence[BriefingIncident], width: float) -> t
             group.add(_rect(cx - 6, cy - 4, 12, 8, fillColor=AREA_FILL, strokeColor=AREA_LINE, strokeWidth=1))
         elif symbol == "zone":
             _add_zone(group, cx, cy, 5.5)
+        elif symbol in ("premises", "premises_repeat"):
+            _add_premises_marker(group, cx, cy, symbol == "premises_repeat")
         else:
             _add_incident_marker(group, cx, cy, symbol.split(":", 1)[1])
         group.add(String(x + 16, cy - 2.4, name, fontName=pdf.FONT, fontSize=font_size, fillColor=pdf.INK))

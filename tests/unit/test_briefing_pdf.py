@@ -313,3 +313,35 @@ def test_repeat_victims_and_premises_to_visit_are_listed(tmp_path: Path) -> None
     text = " ".join(_pages(empty))
     assert "No registered premises in this area was victimised in the last 90 days." in text
     assert "No registered premises in this area is inside a live near-repeat risk zone." in text
+
+
+def _premises_squares(drawing: object) -> list[object]:
+    """The map's premises markers: slate squares (the key's and the map's)."""
+    slate = briefing_module.colors.HexColor(briefing_module.PREMISES.colour)
+    return [node for node in _walk(drawing) if hasattr(node, "width") and hasattr(node, "height")
+            and getattr(node, "fillColor", None) == slate]
+
+
+def test_listed_premises_are_drawn_on_the_map_a_repeat_victim_outlined_red() -> None:
+    """The pack listed the premises but its map did not show them: squares as on the app's premises layer."""
+    victim = BriefingRepeatVictim("Grange Farm", "Farm", "TL 6000 3400", ("Farm Watch",), 2,
+                                  START - timedelta(days=25), 51.96, 0.34)
+    visit = BriefingPremisesToVisit("Brook Farm", "Farm", "TL 61434 35678", (), "equipment_theft",
+                                    START - timedelta(days=2), 212.0, "2026-09-01", False, 51.95, 0.36)
+    also_victim = BriefingPremisesToVisit("Grange Farm", "Farm", "TL 6000 3400", (), "equipment_theft",
+                                          START - timedelta(days=2), 90.0, None, True, 51.96, 0.34)
+    bare = _briefing()
+    assert _premises_squares(briefing_module.patrol_map(bare)) == []
+    drawing = briefing_module.patrol_map(_briefing(repeat_victims=(victim,),
+                                                   premises_to_visit=(visit, also_victim)))
+    squares = _premises_squares(drawing)
+    red = briefing_module.colors.HexColor(briefing_module.PREMISES_REPEAT.outline)
+    white = briefing_module.colors.HexColor(briefing_module.PREMISES.outline)
+    assert sorted(str(s.strokeColor) for s in squares) == sorted(str(c) for c in (red, white, red, white))
+    # Two on the map (Grange Farm once, though listed twice) and two in the key, which names both.
+    labels = [getattr(node, "text", None) for node in _walk(drawing)]
+    assert briefing_module.PREMISES.name in labels and briefing_module.PREMISES_REPEAT.name in labels
+    # A premises given only by its grid reference is placed from it.
+    by_ref = replace(visit, lat=None, lon=None)
+    point = briefing_module.geo.grid_ref_to_lat_lon("TL 61434 35678")
+    assert briefing_module.map_premises(_briefing(premises_to_visit=(by_ref,))) == [(point.lat, point.lon, False)]

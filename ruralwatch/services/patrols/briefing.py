@@ -84,7 +84,7 @@ class PatrolBriefing(PatrolPlaces):
             return ()
         return tuple(
             BriefingRepeatVictim(v.name, v.kind_name, v.grid_ref, tuple(v.scheme_names), v.incidents,
-                                 times.from_storage(v.latest))
+                                 times.from_storage(v.latest), v.lat, v.lon)
             for v in PremisesService(self.store, clock=self._now).recent_victims(at)
             if boundaries.contains(area, v.lat, v.lon))
 
@@ -94,7 +94,8 @@ class PatrolBriefing(PatrolPlaces):
             return ()
         return tuple(
             BriefingPremisesToVisit(v.name, v.kind_name, v.grid_ref, tuple(v.scheme_names), v.incident_kind,
-                                    times.from_storage(v.occurred_start), v.distance_m, v.last_visit, v.repeat)
+                                    times.from_storage(v.occurred_start), v.distance_m, v.last_visit, v.repeat,
+                                    v.lat, v.lon)
             for v in PremisesService(self.store, clock=self._now).to_visit(at)
             if boundaries.contains(area, v.lat, v.lon))
 
