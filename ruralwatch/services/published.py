@@ -12,6 +12,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -107,6 +108,47 @@ def _stored(r: list[Any], row_id: int, batch_id: int) -> tuple[Any, ...]:
 
 
 @dataclass
+class _BatchEvent:
+    """One file's audit entry, recorded once every file is in: the digest of its batch row and rows, either
+    already read back (`digests`) or to be computed from the rows as inserted (`inserted`)."""
+
+    batch_id: int
+    changes: dict[str, Any]
+    digests: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # (the batch row, the first row id, the records in insertion order): every row stored, ids in order.
+    inserted: tuple[dict[str, Any], int, list[list[Any]]] | None = None
+
+    def digest(self) -> dict[tuple[str, str], str | None]:
+        """The row hashes for the entry; the inserted rows' digest is computed on the first call (the hashing
+        thread's, when there is one: the importer waits for it before calling again). It is the batch_hash the
+        rows would read back as, from the values as SQLite stored them (ids first_row, first_row + 1, ...; empty
+        text as NULL; numbers and text as given): reading 199,298 rows back and hashing them was a fifth of an
+        import. tests/unit/test_published_digest.py checks it against the read-back digest."""
+        if self.inserted is not None:
+            batch_row, first_row, records = self.inserted
+            self.digests[(BATCHES, str(self.batch_id))] = batch_digest(
+                batch_row, (_stored(record, row_id, self.batch_id)
+                            for row_id, record in enumerate(records, start=first_row)))
+            self.inserted = None
+        return self.digests
+
+
+def _first_of_each_key(fresh: list[list[Any]], seen: set[str], held: Counter[str]) -> list[list[Any]]:
+    """The rows whose dedupe key no earlier row of the import had, in order; the others are counted as held (what
+    INSERT OR IGNORE does with the UNIQUE index in place). Keys repeat across files: rows without a Crime ID are
+    keyed by their fields and their place in the file."""
+    kept = []
+    for record in fresh:
+        key = record[KEY]
+        if key in seen:
+            held[SAME_ROW] += 1
+        else:
+            seen.add(key)
+            kept.append(record)
+    return kept
+
+
+@dataclass
 class FileImport:
     """What happened to one file of an import."""
 
@@ -187,9 +229,10 @@ class PublishedCrimeService:
         with self.store.transaction():
             cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
             conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
-            # Into an empty table (a first import) the secondary indexes are built after the rows, in one sorted
-            # pass each, instead of being updated row by row: inserting 199,298 rows took 11 s of a 25 s import
-            # with them (encrypted, under load). Dropped and made again inside this transaction: all or nothing.
+            # Into an empty table (a first import) every index, the dedupe key's UNIQUE one included, is built after
+            # the rows, in one sorted pass each, instead of being updated row by row: inserting 199,298 rows took
+            # 11 s of a 25 s import with them (encrypted, under load). Dropped and made again inside this
+            # transaction: all or nothing. Without the UNIQUE index the keys are made unique here first.
             empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM published_crimes)").fetchone()[0]
             rebuild = self._drop_indexes_if_empty()
             try:
@@ -201,7 +244,11 @@ class PublishedCrimeService:
                 touched = self._settle(crimes)
                 outcome_months = {str(c.record[KEY]): c.outcome_month for c in crimes.values()
                                   if c.record is not None and c.outcome_month != c.month}
+                keys_seen: set[str] | None = set() if rebuild else None
+                events: list[_BatchEvent] = []
                 for p, (fresh, held) in zip(parsed, plans, strict=True):
+                    if keys_seen is not None:
+                        fresh = _first_of_each_key(fresh, keys_seen, held)
                     # New rows get ids above every existing one (INTEGER PRIMARY KEY): the batch's digest for the
                     # audit then reads only them.
                     first_row = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM published_crimes")
@@ -232,19 +279,28 @@ class PublishedCrimeService:
                     updated = sorted(b for b in touched if b != batch_id)
                     self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1], held=held,
                                       outcomes_updated=len(updated) if p is parsed[-1] else 0)
-                    if sum(added) == len(fresh):  # all stored, ids in order: hashed as inserted, not read back
-                        digest = self._inserted_digest(batch_id, first_row, [*located, *unlocated])
-                    else:
-                        digest = batch_hash(self.store.db, batch_id, first_row)
-                    digests = {(BATCHES, str(batch_id)): digest}
-                    if p is parsed[0]:  # the held rows republications changed, in earlier imports' batches
-                        digests.update({(BATCHES, str(b)): batch_hash(self.store.db, b) for b in updated})
-                    record_event(self.store, "import", "import_batches", str(batch_id), {
+                    event = _BatchEvent(batch_id, {
                         "file": p.path.name, "sha256": p.sha256, "imported": sum(added),
                         **({"earlier_batches_updated": updated} if p is parsed[0] and updated else {}),
-                    }, row_hashes=digests)
-                for sql in rebuild:
-                    conn.execute(sql)
+                    })
+                    if sum(added) == len(fresh):  # all stored, ids in order: hashed as inserted, not read back
+                        event.inserted = (self._batch_row(batch_id), first_row, [*located, *unlocated])
+                    else:
+                        event.digests[(BATCHES, str(batch_id))] = batch_hash(self.store.db, batch_id, first_row)
+                    if p is parsed[0]:  # the held rows republications changed, in earlier imports' batches
+                        event.digests.update({(BATCHES, str(b)): batch_hash(self.store.db, b) for b in updated})
+                    events.append(event)
+                # The digests of the rows just inserted are pure Python: while SQLite builds the indexes (which
+                # lets go of the interpreter lock) they are computed alongside, on the second core.
+                with ThreadPoolExecutor(max_workers=1) as hashing:
+                    pending = [hashing.submit(event.digest) for event in events] if rebuild else []
+                    for sql in rebuild:
+                        conn.execute(sql)
+                    for future in pending:
+                        future.result()
+                for event in events:
+                    record_event(self.store, "import", "import_batches", str(event.batch_id), event.changes,
+                                 row_hashes=event.digest())
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         report.rejected_reasons = {
@@ -255,20 +311,15 @@ class PublishedCrimeService:
             self.hub.publish(Change("published_crimes", "bulk"))
         return report
 
-    def _inserted_digest(self, batch_id: int, first_row: int, inserted: list[list[Any]]) -> str | None:
-        """batch_hash of a batch whose rows were all just inserted in this order, from the values as SQLite
-        stored them (ids first_row, first_row + 1, ...; empty text as NULL; numbers and text as given): reading
-        199,298 rows back and hashing them was a fifth of an import. tests/unit/test_published_digest.py checks
-        it against the read-back digest."""
+    def _batch_row(self, batch_id: int) -> dict[str, Any]:
         batch = self.store.db.execute("SELECT * FROM import_batches WHERE id = ?", [batch_id])
         names = [d[0] for d in batch.description]
-        batch_row = dict(zip(names, batch.fetchone(), strict=True))
-        return batch_digest(batch_row, (_stored(record, row_id, batch_id)
-                                        for row_id, record in enumerate(inserted, start=first_row)))
+        return dict(zip(names, batch.fetchone(), strict=True))
 
     def _drop_indexes_if_empty(self) -> list[str]:
-        """When published_crimes is empty: drop its secondary indexes (not the UNIQUE dedupe key, which INSERT OR
-        IGNORE relies on) and return the statements that make them again. Call inside the import's transaction."""
+        """When published_crimes is empty: drop its indexes, the dedupe key's UNIQUE one included (the import makes
+        its keys unique itself, and building the index again fails, rolling the import back, if any is not), and
+        return the statements that make them again. Call inside the import's transaction."""
         db = self.store.db
         if db.execute("SELECT EXISTS (SELECT 1 FROM published_crimes)").fetchone()[0]:
             return []

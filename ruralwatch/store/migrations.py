@@ -562,11 +562,52 @@ def community_alerts(db: sqlite_utils.Database) -> None:
     db.table("community_alerts").create_index(["incident_id"])
 
 
+# Migration 3's published_crimes with migration 15's outcome_month, the dedupe key's UNIQUE left to an index.
+_PUBLISHED_CRIMES_20 = """CREATE TABLE published_crimes_20 (
+    id INTEGER PRIMARY KEY,
+    dedupe_key TEXT NOT NULL,
+    crime_id TEXT,
+    month TEXT,  -- YYYY-MM
+    reported_by TEXT,
+    falls_within TEXT,
+    lon REAL,
+    lat REAL,
+    easting REAL,  -- British National Grid (EPSG:27700) metres; NULL without coordinates
+    northing REAL,
+    location TEXT,
+    lsoa_code TEXT,
+    lsoa_name TEXT,
+    crime_type TEXT,
+    last_outcome TEXT,
+    context TEXT,
+    batch_id INTEGER REFERENCES import_batches(id),
+    [outcome_month] TEXT
+)"""
+
+
+def published_crime_key_index(db: sqlite_utils.Database) -> None:
+    """The dedupe key's uniqueness as a named index instead of a column constraint, which SQLite cannot drop: a
+    first import then builds it after the rows in one sorted pass, like the other indexes, instead of inserting
+    199,298 random keys into a B-tree one by one (issue 21). The LSOA index goes: nothing looks crimes up by LSOA,
+    and every import paid for it. Rows keep their ids, so every recorded batch digest still verifies."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(published_crimes)")]
+    db.execute(_PUBLISHED_CRIMES_20)
+    names = ", ".join(f"[{c}]" for c in columns)
+    db.execute(f"INSERT INTO published_crimes_20 ({names}) SELECT {names} FROM published_crimes ORDER BY id")
+    db.execute("DROP TABLE published_crimes")  # its indexes go with it
+    db.execute("ALTER TABLE published_crimes_20 RENAME TO published_crimes")
+    db.execute("CREATE UNIQUE INDEX idx_published_crimes_dedupe_key ON published_crimes(dedupe_key)")
+    db.execute("CREATE INDEX idx_published_crimes_month ON published_crimes(month)")
+    db.execute("CREATE INDEX idx_published_crimes_crime_type ON published_crimes(crime_type)")
+    db.execute("CREATE INDEX idx_published_crimes_crime_id ON published_crimes(crime_id)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
     device_audit, field_keys, published_crime_ids, vehicle_watchlist, patrol_tracks,
     premises_register,  # 18
     community_alerts,  # 19
+    published_crime_key_index,  # 20
 )
 LATEST_VERSION = len(MIGRATIONS)

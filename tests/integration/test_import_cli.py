@@ -275,7 +275,7 @@ def test_the_migration_adds_the_tables_to_an_older_database(db_path: Path) -> No
         assert {"published_crimes", "import_batches"} <= set(upgraded.db.table_names())
         indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(published_crimes)")}
         assert {"idx_published_crimes_month", "idx_published_crimes_crime_type",
-                "idx_published_crimes_lsoa_code"} <= indexes
+                "idx_published_crimes_crime_id", "idx_published_crimes_dedupe_key"} <= indexes
         columns = [row[1] for row in upgraded.db.execute("PRAGMA table_info(published_crimes)")]
         assert "hlc" not in columns and "deleted" not in columns  # local context data, never synced
     finally:
