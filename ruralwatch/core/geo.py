@@ -178,7 +178,7 @@ def point_grid_ref(lat: float, lon: float) -> str:
 
 
 def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
-    """A grid reference's point (its south-west corner at the precision given), by OSTN15."""
+    """A grid reference's point (the centre of its square at the precision given), by OSTN15."""
     easting, northing = grid_ref_to_easting_northing(text, field)
     lat, lon = easting_northing_to_lat_lon(easting, northing)
     return check_lat_lon(lat, lon, field)
