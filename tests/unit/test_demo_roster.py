@@ -60,3 +60,24 @@ def test_the_demo_brings_a_vehicles_of_interest_list_and_takes_it_away(store) ->
     assert load_demo_set(services, count=200, now=now).listed_vehicles == 4  # loading again adds nothing
     remove_demo_set(services)
     assert services.vehicles.sources() == {}
+
+
+def test_each_demo_patrol_has_the_plan_suggest_plan_gives_for_its_window(store: Store) -> None:
+    # The demo plans once per station and moves that plan to each patrol's day (issue 21): it must be exactly the
+    # plan a search of that patrol's own window finds.
+    from ruralwatch.core.patrol_plan import stops_to_json
+    from ruralwatch.patrols.plan import suggest_plan
+    from ruralwatch.services.demo_roster import STATIONS
+
+    services = Services.build(store)
+    load_demo(services.incidents, count=900, now=NOW)
+    _load(services)
+    pools = {district: services.patrols.candidates(district, NOW, "general_rural_patrol", 25)
+             for _, district, _ in STATIONS}
+    patrols = services.patrols.list(status="completed")
+    assert len(patrols) == 26
+    stored = dict(store.db.execute("SELECT id, plan FROM patrols WHERE synthetic = 1").fetchall())
+    for patrol in patrols:
+        fresh = suggest_plan(pools[patrol.area], patrol.start, patrol.end, patrol.settings, patrol.base)
+        assert fresh.stops and stored[patrol.id] == stops_to_json(fresh.stops), patrol.title
+
