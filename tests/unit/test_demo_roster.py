@@ -72,8 +72,9 @@ def test_each_demo_patrol_has_the_plan_suggest_plan_gives_for_its_window(store: 
     services = Services.build(store)
     load_demo(services.incidents, count=900, now=NOW)
     _load(services)
-    pools = {district: services.patrols.candidates(district, NOW, "general_rural_patrol", 25)
-             for _, district, _ in STATIONS}
+    pools = {
+        district: services.patrols.candidates(district, NOW, "general_rural_patrol", 25) for _, district, _ in STATIONS
+    }
     patrols = services.patrols.list(status="completed")
     assert len(patrols) == 26
     stored = dict(store.db.execute("SELECT id, plan FROM patrols WHERE synthetic = 1").fetchall())
@@ -89,19 +90,28 @@ def test_the_demos_own_services_load_what_the_whole_container_loads(tmp_path) ->
     from ruralwatch.store import open_store
 
     contents = []
-    for name, build in (("all", lambda s: Services.build(s, clock=lambda: NOW)),
-                        ("demo", lambda s: demo_services(s, clock=lambda: NOW))):
+    for name, build in (
+        ("all", lambda s: Services.build(s, clock=lambda: NOW)),
+        ("demo", lambda s: demo_services(s, clock=lambda: NOW)),
+    ):
         opened = open_store(tmp_path / f"{name}.db")
         try:
             load_demo_set(build(opened), count=300, now=NOW)
-            contents.append({table: opened.db.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
-                             for table, columns in (
-                                 ("incidents", "id, kind, lat, lon, occurred_start, status"),
-                                 ("people", "id, name, role, skills"), ("duties", "id, title, starts_at, status"),
-                                 ("duty_assignments", "duty_id, person_id"), ("patrols", "id, plan, status"),
-                                 ("patrol_events", "id, kind, at, vrm"),
-                                 ("premises", "id, grid_ref, easting, northing, lat, lon"),
-                                 ("watchlist_vehicles", "vrm, reason, expires_on"))})
+            contents.append(
+                {
+                    table: opened.db.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
+                    for table, columns in (
+                        ("incidents", "id, kind, lat, lon, occurred_start, status"),
+                        ("people", "id, name, role, skills"),
+                        ("duties", "id, title, starts_at, status"),
+                        ("duty_assignments", "duty_id, person_id"),
+                        ("patrols", "id, plan, status"),
+                        ("patrol_events", "id, kind, at, vrm"),
+                        ("premises", "id, grid_ref, easting, northing, lat, lon"),
+                        ("watchlist_vehicles", "vrm, reason, expires_on"),
+                    )
+                }
+            )
         finally:
             opened.close()
     assert contents[0] == contents[1]
