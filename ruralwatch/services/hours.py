@@ -9,18 +9,23 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
-from ruralwatch.io.hours_report import HoursLine, HoursReport, HoursTotal, write_hours_pdf
 from ruralwatch.rostering.hours import worked_hours
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ruralwatch.io.hours_report import HoursReport
+
+# pandas and the PDF writer (reportlab) are imported where a summary or a report is made: every process that
+# builds the services (`ruralwatch demo`, the roster commands) imported them for nothing (issue 21).
 
 COLUMNS = ["person_id", "name", "role", "station", "month", "kind", "hours"]
 
@@ -43,6 +48,8 @@ class HoursService:
 
     def entries(self, month_from: str, month_to: str) -> pd.DataFrame:
         """One row per person per completed duty or patrol in the months (YYYY-MM, inclusive)."""
+        import pandas as pd
+
         _check_months(month_from, month_to)
 
         def live(table: str, columns: str) -> list[dict[str, Any]]:
@@ -62,6 +69,8 @@ class HoursService:
         return pd.DataFrame.from_records(records, columns=COLUMNS)
 
     def summary(self, month_from: str, month_to: str, include_inactive: bool = False) -> HoursSummary:
+        import pandas as pd
+
         entries = self.entries(month_from, month_to)
         people = pd.DataFrame.from_records(
             self.store.db.execute(
@@ -106,6 +115,8 @@ class HoursService:
                 "By person": summary.by_person, "By station": summary.by_station, "By kind": summary.by_kind,
             }))
         else:
+            from ruralwatch.io.hours_report import write_hours_pdf
+
             write_hours_pdf(self.report(summary, now or times.utc_now()), target)
         with self.store.transaction():
             record_event(self.store, "export", "hours", None, {
@@ -115,6 +126,8 @@ class HoursService:
 
     @staticmethod
     def report(summary: HoursSummary, now: datetime) -> HoursReport:
+        from ruralwatch.io.hours_report import HoursLine, HoursReport, HoursTotal
+
         period = summary.month_from if summary.month_from == summary.month_to else (
             f"{summary.month_from} to {summary.month_to}")
         return HoursReport(

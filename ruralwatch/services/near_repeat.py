@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ruralwatch.analysis import near_repeat as nr
 from ruralwatch.core import kinds as kindmod
@@ -33,6 +32,9 @@ from ruralwatch.services.policies import (
 )
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: every process that builds the services imports this (issue 21)
 
 # Used when neither a setting nor a saved Knox result gives the zone: the near-repeat window most often reported
 # for burglary and theft (Bowers & Johnson 2004; Johnson et al. 2007: 200-400 m, about two weeks).
@@ -126,6 +128,8 @@ class NearRepeatZone:
 
 def _day_numbers(stored: pd.Series) -> np.ndarray:
     """UK calendar day of each UTC storage time, as a day number (days since 1970-01-01)."""
+    import pandas as pd
+
     local = pd.to_datetime(stored, utc=True).dt.tz_convert(times.LOCAL_ZONE).dt.tz_localize(None).dt.normalize()
     return ((local - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
 
@@ -160,6 +164,8 @@ class NearRepeatService:
             "SELECT id, kind, occurred_start, place, lat, lon FROM incidents WHERE deleted = 0 "
             f"AND lat IS NOT NULL AND lon IS NOT NULL{''.join(clauses)} ORDER BY occurred_start, id", params)
         if frame.empty:
+            import pandas as pd
+
             return frame.assign(easting=pd.Series(dtype=float), northing=pd.Series(dtype=float),
                                 day=pd.Series(dtype=np.int64))
         frame["easting"], frame["northing"] = to_bng().transform(frame["lon"].to_numpy(dtype=float),
@@ -270,6 +276,8 @@ class NearRepeatService:
         east = frame["easting"].to_numpy(dtype=float)
         north = frame["northing"].to_numpy(dtype=float)
         days = frame["day"].to_numpy(dtype=np.int64)
+        import pandas as pd
+
         for incident_id, kind, occurred, place, lat, lon in rows:
             x, y = to_bng().transform(lon, lat)
             day = int(_day_numbers(pd.Series([occurred]))[0])

@@ -12,16 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validate_duty
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
-from ruralwatch.io.ical import CalendarDuty, duties_calendar, patrol_entry
 from ruralwatch.rostering import autofill as autofill_mod
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach
@@ -32,6 +29,12 @@ from ruralwatch.services.policies import MAX_REACH, MAX_WEEKLY_HOURS, MIN_REST_H
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, resolve_id
+
+if TYPE_CHECKING:
+    from ruralwatch.io.ical import CalendarDuty
+
+# The calendar writer (icalendar) and pandas are imported by the exports that use them: everything that builds
+# the services imports this module (issue 21).
 
 TOPIC = "duties"
 # Each rule is a per-laptop policy in its own meta key (ruralwatch.services.policies).
@@ -322,6 +325,8 @@ class RosterService:
         duties = self.duties(start, end, person_id)
         if station:
             duties = [d for d in duties if d.station.lower() == station.lower()]
+        from ruralwatch.io.ical import duties_calendar
+
         entries = [_calendar_duty(d) for d in duties]
         linked = {d.patrol_id for d in duties if d.patrol_id}
         entries += [p for p in self._calendar_patrols(start, end, person_id, station) if p.uid[7:] not in linked]
@@ -365,6 +370,8 @@ class RosterService:
         ))
         if not rows:
             return []
+        from ruralwatch.io.ical import patrol_entry
+
         crew: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         marks = ",".join("?" * len(rows))
         for patrol_id, pid, person, home in self.store.db.execute(
@@ -400,6 +407,8 @@ class RosterService:
         if suffix not in (".csv", ".xlsx"):
             raise ValidationError.single("output", f"{path.name}: use a .csv or .xlsx file name")
         target = check_target(path)
+        import pandas as pd
+
         frame = pd.DataFrame.from_records(
             [
                 {
@@ -435,6 +444,8 @@ def _engine_duty(duty: DutyRecord) -> Duty:
 
 
 def _calendar_duty(duty: DutyRecord) -> CalendarDuty:
+    from ruralwatch.io.ical import CalendarDuty
+
     where = ", ".join(part for part in (duty.area, duty.station) if part)
     return CalendarDuty(
         uid=duty.id, title=duty.title, kind=DUTY_KIND_NAMES.get(duty.kind, duty.kind), start=duty.start,

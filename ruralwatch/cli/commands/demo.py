@@ -42,20 +42,23 @@ def open_or_create(args: argparse.Namespace, db_path: Path) -> Store:
 
 
 def run(args: argparse.Namespace, store: Store) -> int:
-    from ruralwatch.services.container import Services
     from ruralwatch.services.demo import DEFAULT_SEED, DEMO_PREMISES_THEFTS
-    from ruralwatch.services.demo_set import load_demo_set, remove_demo_set
+    from ruralwatch.services.demo_set import demo_services, load_demo_set, remove_demo_set
 
-    services = Services.build(store)
     if args.remove:
         if args.seed is not None or args.incidents is not None:
             raise OptionError("demo --remove removes every demo incident; it takes no --seed or --incidents")
-        removed = remove_demo_set(services)
-        print(f"demo data: {removed.incidents} incidents removed ({services.incidents.count()} left in"
+        from ruralwatch.services.container import Services  # removing also withdraws the demo's alerts
+
+        everything = Services.build(store)
+        removed = remove_demo_set(everything)
+        print(f"demo data: {removed.incidents} incidents removed ({everything.incidents.count()} left in"
               f" {store.path}); {removed.roster} demo people, duties and patrols removed; {removed.premises} demo"
               f" premises removed{removed.kept_note()}")
         return ExitCode.OK
     seed = DEFAULT_SEED if args.seed is None else args.seed
+    # Only the services loading needs, not the whole container (issue 21: `ruralwatch demo` under 2 s).
+    services = demo_services(store)
     loaded = load_demo_set(services, seed=seed, count=args.incidents)
     print(f"demo data: {loaded.incidents} incidents added ({services.incidents.count()} in {store.path});"
           f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added;"

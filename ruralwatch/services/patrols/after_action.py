@@ -5,19 +5,27 @@ as a PDF (ruralwatch.io.after_action)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES
-from ruralwatch.io.after_action import AfterAction, AfterActionStop, UnplannedPlace, write_after_action_pdf
 from ruralwatch.patrols.track import track_stats
 from ruralwatch.services.patrols.dose import PatrolDoses
 from ruralwatch.store.audit import record_event
+
+if TYPE_CHECKING:
+    from ruralwatch.io.after_action import AfterAction
+
+# The PDF module (reportlab's platypus, about 0.1 s) is imported by the summary: every process that builds the
+# patrol service imported it for nothing (issue 21).
 
 
 class PatrolAfterAction(PatrolDoses):
     def after_action(self, patrol_id: str) -> AfterAction:
         """What the after-action PDF shows, for a patrol that has started (its dose exists)."""
+        from ruralwatch.io.after_action import AfterAction, AfterActionStop, UnplannedPlace
+
         self.store.actor.require("patrol.view")
         patrol = self.get(patrol_id)
         if not patrol.status.has_dose and not self.repo.track_count(patrol.id):  # a GPX can come from a phone
@@ -54,6 +62,8 @@ class PatrolAfterAction(PatrolDoses):
 
     def write_after_action(self, patrol_id: str, path: Path) -> Path:
         """Write the after-action PDF (all or nothing); the export is in the audit log."""
+        from ruralwatch.io.after_action import write_after_action_pdf
+
         summary = self.after_action(patrol_id)
         write_after_action_pdf(summary, path)
         with self.store.transaction():

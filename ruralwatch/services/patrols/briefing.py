@@ -9,7 +9,7 @@ from pathlib import Path
 from ruralwatch.core import times
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
-from ruralwatch.io.briefing import (
+from ruralwatch.io.briefing_data import (
     Briefing,
     BriefingIncident,
     BriefingPremisesToVisit,
@@ -19,7 +19,6 @@ from ruralwatch.io.briefing import (
     ContactPoint,
     CrewLine,
     VehicleOfInterest,
-    write_briefing_pdf,
 )
 from ruralwatch.mapping import boundaries
 from ruralwatch.services.near_repeat import NearRepeatService
@@ -110,6 +109,8 @@ class PatrolBriefing(PatrolPlaces):
     def brief(self, patrol_id: str, path: Path) -> Path:
         """Write the briefing pack PDF; a planned patrol becomes briefed."""
         self.store.actor.require("patrol.plan")
+        from ruralwatch.io.briefing import write_briefing_pdf  # reportlab: only when a pack is written
+
         briefing = self.briefing(patrol_id)
         write_briefing_pdf(briefing, path)
         with self.store.transaction():

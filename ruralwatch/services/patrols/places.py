@@ -10,7 +10,7 @@ from ruralwatch.core import times
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vocab import PURPOSE_INCIDENT_KINDS
 from ruralwatch.core.vrm import display_vrm
-from ruralwatch.io.briefing import VehicleOfInterest
+from ruralwatch.io.briefing_data import VehicleOfInterest
 from ruralwatch.mapping import boundaries
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.analysis import HotspotQuery
