@@ -50,7 +50,7 @@ def main() -> int:
         path = folder / "central.db"
         ids = build_central(path, args.central_rows, key)
         step = max(1, len(ids) // args.changed_rows)
-        changed = ids[::step][:args.changed_rows]
+        changed = ids[::step][: args.changed_rows]
         conn = connect(path, key)
         conn.isolation_level = None
         for pragma in ("journal_mode = WAL", "synchronous = FULL", f"cache_size = -{args.cache_kib}"):
@@ -59,24 +59,27 @@ def main() -> int:
         load, started, cpu = _load(), time.perf_counter(), _cpu()
         conn.execute("BEGIN IMMEDIATE")
         for start in range(0, len(changed), 500):
-            batch = changed[start:start + 500]
-            rows = conn.execute(f"SELECT * FROM incidents WHERE id IN ({','.join('?' * len(batch))})",
-                                batch).fetchall()
+            batch = changed[start : start + 500]
+            rows = conn.execute(f"SELECT * FROM incidents WHERE id IN ({','.join('?' * len(batch))})", batch).fetchall()
             params = []
             for n, row in enumerate(rows):
                 clock = f"{1_765_000_000_000:015d}-{start + n:06d}-{device}"
-                params.append((f"Changed {start + n}", "under_investigation", clock,
-                               json.dumps({"*": clock}), device, row[0]))
-            conn.executemany("UPDATE incidents SET place = ?, status = ?, hlc = ?, field_hlc = ?, device_id = ? "
-                             "WHERE id = ?", params)
+                params.append(
+                    (f"Changed {start + n}", "under_investigation", clock, json.dumps({"*": clock}), device, row[0])
+                )
+            conn.executemany(
+                "UPDATE incidents SET place = ?, status = ?, hlc = ?, field_hlc = ?, device_id = ? WHERE id = ?", params
+            )
         statements_s, statements_cpu = time.perf_counter() - started, _cpu() - cpu
         conn.execute("COMMIT")
         total_s, total_cpu = time.perf_counter() - started, _cpu() - cpu
         conn.close()
-        print(f"floor: {len(changed):,} of {len(ids):,} rows, {'plain' if key is None else 'encrypted'}, cache "
-              f"{args.cache_kib:,} KiB: statements {statements_s:.2f} s (CPU {statements_cpu:.2f} s), commit "
-              f"{total_s - statements_s:.2f} s (CPU {total_cpu - statements_cpu:.2f} s), total {total_s:.2f} s, "
-              f"CPU {total_cpu:.2f} s (load {load} -> {_load()})")
+        print(
+            f"floor: {len(changed):,} of {len(ids):,} rows, {'plain' if key is None else 'encrypted'}, cache "
+            f"{args.cache_kib:,} KiB: statements {statements_s:.2f} s (CPU {statements_cpu:.2f} s), commit "
+            f"{total_s - statements_s:.2f} s (CPU {total_cpu - statements_cpu:.2f} s), total {total_s:.2f} s, "
+            f"CPU {total_cpu:.2f} s (load {load} -> {_load()})"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

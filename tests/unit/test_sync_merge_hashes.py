@@ -30,8 +30,33 @@ from ruralwatch.sync.merge import Side
 _TABLE = """CREATE TABLE things (id TEXT PRIMARY KEY, t TEXT, v VARCHAR(5), i INTEGER, bi BIGINT, r REAL, f FLOAT,
     n NUMERIC, d DECIMAL(10, 5), b BLOB, u, created_at TEXT, updated_at TEXT, device_id TEXT, hlc TEXT,
     field_hlc TEXT, deleted INTEGER NOT NULL DEFAULT 0)"""
-_VALUES: list[Any] = [None, "text", "12", "1.5", " 7", "1e3", "0x10", "", "é ☃ \u2028\x00\x1f\"\\", 5, 0, -3,
-                      2**62, 2**63 - 1, -(2**63), 1.5, 2.0, 0.0, -0.0, 1e-5, 1e20, 51.5005, -0.25, True, False]
+_VALUES: list[Any] = [
+    None,
+    "text",
+    "12",
+    "1.5",
+    " 7",
+    "1e3",
+    "0x10",
+    "",
+    'é ☃ \u2028\x00\x1f"\\',
+    5,
+    0,
+    -3,
+    2**62,
+    2**63 - 1,
+    -(2**63),
+    1.5,
+    2.0,
+    0.0,
+    -0.0,
+    1e-5,
+    1e20,
+    51.5005,
+    -0.25,
+    True,
+    False,
+]
 # Each column's usual value (kept as written), so that a row differs from the usual only in the column tried.
 _USUAL: dict[str, Any] = {"t": "x", "v": "x", "i": 1, "bi": 2, "r": 1.5, "f": 2.5, "n": 3, "d": 4, "b": "x", "u": 5}
 _FIELDS = tuple(_USUAL)
@@ -68,9 +93,19 @@ def test_every_affinity_and_value_hashes_as_read_back(store: Store, monkeypatch:
         for n, value in enumerate(_VALUES):
             for name in _FIELDS:
                 clock = _clock(millis, "laptop1")
-                made.append({"id": f"{prefix}{n}-{name}", **_USUAL, name: value,
-                             "created_at": "c", "updated_at": "u", "device_id": "laptop1", "hlc": clock,
-                             "field_hlc": json.dumps({"*": clock}), "deleted": 0})
+                made.append(
+                    {
+                        "id": f"{prefix}{n}-{name}",
+                        **_USUAL,
+                        name: value,
+                        "created_at": "c",
+                        "updated_at": "u",
+                        "device_id": "laptop1",
+                        "hlc": clock,
+                        "field_hlc": json.dumps({"*": clock}),
+                        "deleted": 0,
+                    }
+                )
         return made
 
     stats = _MergeStats()
@@ -124,20 +159,27 @@ def test_a_package_with_odd_values_merges_with_lines_that_verify(tmp_path: Path)
         incidents[-2].update({"lat": 52, "synthetic": True, "place": 17})
         incidents[-1].update({"hc_people": "3", "lon": -0.0, "description": "café \u2028 ☃"})
         manifest = json.loads(entries(plain)["manifest.json"])
-        header = {k: manifest[k] for k in ("package_id", "schema_version", "source_device", "created_at", "clock",
-                                           "counts", "seen")}
+        header = {
+            k: manifest[k]
+            for k in ("package_id", "schema_version", "source_device", "created_at", "clock", "counts", "seen")
+        }
         forged = tmp_path / "odd.rwsync"
         package.build(forged, header, contents.tables, contents.blobs, world.a.sync._keys())
         receiver = Device(world.b.path)
         try:
             result = receiver.sync.import_package(forged)
             assert result.status == "applied" and result.inserted >= 2
-            lines = {(table, row_id): digest for table, row_id, digest in receiver.store.db.execute(
-                f"SELECT table_name, row_id, hash FROM {ROW_HASHES_TABLE} WHERE table_name = 'incidents'")}
+            lines = {
+                (table, row_id): digest
+                for table, row_id, digest in receiver.store.db.execute(
+                    f"SELECT table_name, row_id, hash FROM {ROW_HASHES_TABLE} WHERE table_name = 'incidents'"
+                )
+            }
             assert lines == _read_back(receiver.store, "incidents")
-            assert receiver.store.db.execute("SELECT typeof(lat), typeof(synthetic), typeof(place) FROM incidents "
-                                             "WHERE id = ?", [incidents[-2]["id"]]).fetchone() == ("real", "integer",
-                                                                                                  "text")
+            assert receiver.store.db.execute(
+                "SELECT typeof(lat), typeof(synthetic), typeof(place) FROM incidents WHERE id = ?",
+                [incidents[-2]["id"]],
+            ).fetchone() == ("real", "integer", "text")
             verified = audit_for(receiver.store).verify()
             assert verified.ok, verified.summary()
         finally:
@@ -155,15 +197,39 @@ def _slow(values: dict[str, Any]) -> bytes:
 
 def test_every_code_point_is_written_the_same() -> None:
     for start in range(0, sys.maxunicode + 1, 4096):
-        text = "".join(chr(c) for c in range(start, min(start + 4096, sys.maxunicode + 1))
-                       if not 0xD800 <= c <= 0xDFFF)
+        text = "".join(chr(c) for c in range(start, min(start + 4096, sys.maxunicode + 1)) if not 0xD800 <= c <= 0xDFFF)
         row = {"a": text, "b": "x" + text[::-1]}
         assert _row_text(row) == _slow(row)
 
 
-@pytest.mark.parametrize("value", [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 1e-5, 1e20,
-                                   -1e16, 5e-324, 1.7976931348623157e308, math.inf, -math.inf, math.nan, 2**63,
-                                   -(2**63) - 1, 2**64, b"\x00bytes", True, False, 0, -1, 51.5005])
+@pytest.mark.parametrize(
+    "value",
+    [
+        0.0,
+        -0.0,
+        1e-4,
+        9.999999999999999e-05,
+        1e16,
+        9999999999999998.0,
+        1e-5,
+        1e20,
+        -1e16,
+        5e-324,
+        1.7976931348623157e308,
+        math.inf,
+        -math.inf,
+        math.nan,
+        2**63,
+        -(2**63) - 1,
+        2**64,
+        b"\x00bytes",
+        True,
+        False,
+        0,
+        -1,
+        51.5005,
+    ],
+)
 def test_limits_are_written_the_same(value: Any) -> None:
     row = {"id": "x", "value": value, "other": 1.5}
     assert _row_text(row) == _slow(row)
