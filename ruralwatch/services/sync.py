@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,16 @@ META_SEEN = "sync_seen"
 META_LAST_EXPORT = "sync_last_export:"  # + peer device id
 _BATCH = 500
 _SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
+
+
+def _kept_as_written(value: Any, types: tuple[type, ...]) -> bool:
+    """Whether SQLite stores `value` in a column keeping `types` (SyncService._kept_types) so that it reads back
+    equal, with the same JSON text: not -0.0, which it reads back as 0.0, nor NaN, which it stores as NULL."""
+    if value is None:
+        return True
+    if type(value) not in types:
+        return False
+    return type(value) is not float or (math.isfinite(value) and (value != 0.0 or math.copysign(1.0, value) > 0))
 
 
 def read_passphrase(path: str | Path | None) -> str | None:
@@ -496,41 +507,87 @@ class SyncService:
         receiver: Side, sender: Side, stats: _MergeStats,
     ) -> None:
         db = self.store.db
+        kept = self._kept_types(table)
         for start in range(0, len(rows), _BATCH):
             batch = rows[start:start + _BATCH]
             batch_clocks = None if clocks is None else clocks[start:start + _BATCH]
             ids = list({row["id"] for row in batch})
             cursor = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
             names = [d[0] for d in cursor.description]
-            existing = {row[0]: open_values(self.store, table, dict(zip(names, row, strict=True))) for row in cursor}
+            # As stored (sealed): what an UPDATE leaves as it was, for the row's hash. Not changed below.
+            stored = {values[0]: dict(zip(names, values, strict=True)) for values in cursor}
+            existing = {row_id: open_values(self.store, table, row) for row_id, row in stored.items()}
             plan = plan_batch(existing, batch, columns, receiver, sender, batch_clocks)
             inserts, updates, originals = plan.inserts, plan.updates, plan.originals
             stats.conflicts.extend((table, row_id, c) for row_id, c in plan.conflicts)
             stats.unchanged += plan.unchanged
+            unsure: list[str] = []  # rows whose stored form cannot be told from the values written: read back
             if inserts:
                 placeholders = ",".join("?" * len(columns))
                 quoted = ",".join(f"[{c}]" for c in columns)
-                sealed = (seal_values(self.store, table, row_id, row) for row_id, row in inserts.items())
+                sealed = [(row_id, seal_values(self.store, table, row_id, row)) for row_id, row in inserts.items()]
                 db.conn.executemany(f"INSERT INTO [{table}] ({quoted}) VALUES ({placeholders})",
-                                    [[row[c] for c in columns] for row in sealed])
-            # SET only the columns that changed (grouped), so SQLite leaves untouched indexes alone.
+                                    [[row[c] for c in columns] for _, row in sealed])
+                for row_id, row in sealed:
+                    self._hash_as_stored(table, row_id, {c: row[c] for c in columns}, columns, kept, stats, unsure)
+            # SET only the columns that changed (grouped), so SQLite leaves untouched indexes alone. Only columns a
+            # merge gave a value can differ from the row held.
+            compared = [c for c in columns if c != "id" and c in plan.touched]
             groups: dict[tuple[str, ...], list[list[Any]]] = {}
             for row_id, row in updates.items():
                 before = originals[row_id]
-                changed = tuple(c for c in columns if c != "id" and row[c] != before[c])
+                changed = tuple(c for c in compared if row[c] != before[c])
                 row = seal_values(self.store, table, row_id, row)
                 groups.setdefault(changed, []).append([row[c] for c in changed] + [row_id])
+                # The row as stored after the UPDATE: what it held (sealed as it was), the changed columns as written.
+                after = {**stored[row_id], **{c: row[c] for c in changed}}
+                self._hash_as_stored(table, row_id, after, changed, kept, stats, unsure)
             for changed, params in groups.items():
                 if changed:
                     assignments = ",".join(f"[{c}] = ?" for c in changed)
                     db.conn.executemany(f"UPDATE [{table}] SET {assignments} WHERE id = ?", params)
-            self._hash_written(table, [*inserts, *updates], stats)
+            self._hash_written(table, unsure, stats)
             stats.inserted += len(inserts)
             stats.updated += len(updates)
 
+    def _kept_types(self, table: str) -> dict[str, tuple[type, ...]] | None:
+        """Column -> the Python types it stores exactly as bound (and reads back equal), from its declared type's
+        affinity (https://sqlite.org/datatype3.html, 3.1). None when a trigger or a generated column could make
+        the stored row differ from what was written: every row is then read back."""
+        db = self.store.db
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table]).fetchone():
+            return None
+        kept: dict[str, tuple[type, ...]] = {}
+        for _, name, declared, _, _, _, hidden in db.execute(f"PRAGMA table_xinfo([{table}])"):
+            if hidden:
+                return None
+            kind = (declared or "").upper()
+            if "INT" in kind:
+                kept[name] = (int,)  # a float or a numeric text would become an integer
+            elif "CHAR" in kind or "CLOB" in kind or "TEXT" in kind:
+                kept[name] = (str,)  # a number would become text
+            elif "BLOB" in kind or not kind:
+                kept[name] = (str, int, float, bytes)
+            elif "REAL" in kind or "FLOA" in kind or "DOUB" in kind:
+                kept[name] = (float,)  # an integer would read back as a float
+            else:
+                kept[name] = (int,)  # NUMERIC: an integral float or a numeric text would become an integer
+        return kept
+
+    @staticmethod
+    def _hash_as_stored(table: str, row_id: str, row: dict[str, Any], written: Iterable[str],
+                        kept: dict[str, tuple[type, ...]] | None, stats: _MergeStats, unsure: list[str]) -> None:
+        """Hash a row from the values just written when each of `written` is NULL or of a type its column keeps
+        as it is (exactly: a bool, say, is left to the read-back), so the hash is the one a read-back would give;
+        else leave the row to be read back. tests/unit/test_sync_merge_hashes.py checks both for every affinity."""
+        if kept is not None and all(_kept_as_written(row[c], kept[c]) for c in written):
+            stats.row_hashes[(table, row_id)] = row_hash(row)
+        else:
+            unsure.append(row_id)
+
     def _hash_written(self, table: str, ids: list[str], stats: _MergeStats) -> None:
-        """Hash the rows just written, read back as stored (column affinity may differ from the package's JSON
-        values), for the merge's audit entry: verify then tells these rows apart from tampered ones."""
+        """Hash the rows just written, read back as stored, for the merge's audit entry: verify then tells these
+        rows apart from tampered ones. Only for rows whose stored form _hash_as_stored cannot tell."""
         if not ids:
             return
         cursor = self.store.db.execute(f"SELECT * FROM [{table}] WHERE id IN ({','.join('?' * len(ids))})", ids)
