@@ -496,7 +496,7 @@ class MainWindow(QMainWindow):
             self.select_incident(selected)
 
     def refresh_map(self) -> None:
-        self.map.show_incidents(self.service.map_json(self.model.filter))
+        self.map.show_incidents(self.service.map_json_parts(self.model.filter))
         self.refresh_near_repeat_zones()
         self.refresh_premises_layer()
 
