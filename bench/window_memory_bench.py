@@ -188,6 +188,10 @@ def measure(db: Path, key: bytes | None, settle: float, detail: bool, trace: boo
         wait_until(lambda: bool(count))
         result["show_to_drawn_s"] = time.perf_counter() - started
         result["js_marker_count"] = count[0]
+        timing: list[Any] = []  # the page's own split of the last push (fetching the rows, drawing them)
+        window.map.run_js("(rw.lastLoadMs ? rw.lastLoadMs() : null)", timing.append)
+        wait_until(lambda: bool(timing))
+        result["page_load_ms"] = timing[0]
         idle(settle)
         if collect:
             done: list[Any] = []
