@@ -322,6 +322,7 @@
     Promise.all(fetched)
       .then((taken) => {
         const received = performance.now();
+        withBridge((b) => b.rowsTaken(token)); // Python may get on with its work while the page draws
         count = how.done(taken);
         loadTimes = { transfer: received - started, draw: performance.now() - received };
       })

@@ -496,7 +496,11 @@ class MainWindow(QMainWindow):
             self.select_incident(selected)
 
     def refresh_map(self) -> None:
-        self.map.show_incidents(self.service.map_json_parts(self.model.filter))
+        # The page fetches the rows through this thread: the zones and premises are worked out once it has them,
+        # while it draws them (their scripts run after the incidents are drawn either way).
+        self.map.show_incidents(self.service.map_json_parts(self.model.filter), taken=self._refresh_map_layers)
+
+    def _refresh_map_layers(self) -> None:
         self.refresh_near_repeat_zones()
         self.refresh_premises_layer()
 

@@ -100,12 +100,12 @@ class RowsSchemeHandler(QWebEngineUrlSchemeHandler):
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
         parts[index] = None  # not kept once the page has it
-        if not any(p is not None for p in parts):
-            del self._offered[url.host()]
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         job.reply(b"application/json", buffer)
+        if not any(p is not None for p in parts):
+            del self._offered[url.host()]
 
 
 _rows_handler: RowsSchemeHandler | None = None
@@ -128,7 +128,12 @@ class MapBridge(QObject):
     open_requested = Signal(int)
     marker_clicked = Signal(int)
     map_clicked = Signal(float, float)
+    rows_taken = Signal(str)  # token: the page has fetched and parsed the rows, and draws them now
     rows_shown = Signal(str, int)  # token, rows drawn (-1: the page failed to take them)
+
+    @Slot(str)
+    def rowsTaken(self, token: str) -> None:  # noqa: N802
+        self.rows_taken.emit(token)
 
     @Slot(str, int)
     def rowsShown(self, token: str, count: int) -> None:  # noqa: N802
@@ -181,6 +186,7 @@ class MapView(QWebEngineView):
         self._pending: list[_Call] = []
         self._awaiting: str | None = None  # the token of rows the page is taking now
         self._row_callbacks: dict[str, Callable[[int], None] | None] = {}
+        self._when_taken: dict[str, Callable[[], None]] = {}
         self.rows = rows_handler()
         # Rows offered and not yet drawn are withdrawn with the view (the handler outlives it).
         self.destroyed.connect(partial(_withdraw_all, self.rows, self._row_callbacks))
@@ -191,6 +197,7 @@ class MapView(QWebEngineView):
         self.bridge.open_requested.connect(self.open_requested)
         self.bridge.marker_clicked.connect(self.marker_clicked)
         self.bridge.map_clicked.connect(self.map_clicked)
+        self.bridge.rows_taken.connect(self._on_rows_taken)
         self.bridge.rows_shown.connect(self._on_rows_shown)
         self.channel = QWebChannel(self.page())
         self.channel.registerObject("rwBridge", self.bridge)
@@ -208,6 +215,7 @@ class MapView(QWebEngineView):
         if self._awaiting is not None:  # a page being replaced will not take them, nor say it has drawn them
             self.rows.withdraw(self._awaiting)
             self._row_callbacks.pop(self._awaiting, None)
+            self._when_taken.pop(self._awaiting, None)
             self._awaiting = None
         self.basemap_names = [b.name for b in basemaps]
         self.load(QUrl.fromLocalFile(str(write_map_page(self.page_folder, basemaps, geography=self.geography))))
@@ -228,12 +236,15 @@ class MapView(QWebEngineView):
         self._drain()
 
     def _push_rows(self, target: str, rows_json: str | Sequence[str],
-                   callback: Callable[[int], None] | None = None) -> None:
+                   callback: Callable[[int], None] | None = None, taken: Callable[[], None] | None = None) -> None:
         """Offer rows (a JSON array, or parts that are each one) to the page for `target` ("incidents" or
-        "context"); `callback` gets the count drawn."""
+        "context"); `callback` gets the count drawn, `taken` is called once the page has fetched and parsed them
+        (or failed to), as it starts drawing them."""
         parts = [rows_json] if isinstance(rows_json, str) else list(rows_json) or ["[]"]
         token = self.rows.offer(parts)
         self._row_callbacks[token] = callback
+        if taken is not None:
+            self._when_taken[token] = taken
         self._pending.append(_Call(f"rw.loadRows({json.dumps(token)}, {json.dumps(target)}, {len(parts)})",
                                    token=token))
         self._drain()
@@ -245,8 +256,14 @@ class MapView(QWebEngineView):
                 self._awaiting = call.token
             self._run(call.script, call.callback)
 
+    def _on_rows_taken(self, token: str) -> None:
+        taken = self._when_taken.pop(token, None)
+        if taken is not None:
+            taken()
+
     def _on_rows_shown(self, token: str, count: int) -> None:
         self.rows.withdraw(token)  # parts the page did not take (it failed) are not kept either
+        self._on_rows_taken(token)  # if it failed before taking them all
         callback = self._row_callbacks.pop(token, None)
         if token == self._awaiting:
             self._awaiting = None
@@ -268,10 +285,12 @@ class MapView(QWebEngineView):
 
         self.page().runJavaScript(f"JSON.stringify((function(){{ return {script}; }})())", deliver)
 
-    def show_incidents(self, rows_json: str | Sequence[str]) -> None:
+    def show_incidents(self, rows_json: str | Sequence[str], taken: Callable[[], None] | None = None) -> None:
         """Push incidents (the JSON array from IncidentService.map_json, or the parts from map_json_parts) into the
-        page; emits incidents_shown."""
-        self._push_rows("incidents", rows_json, self.incidents_shown.emit)
+        page; emits incidents_shown. The page fetches them through this thread (which reads the parts out to it):
+        work that goes with the push can wait for `taken`, called as the page starts drawing them, and so run while
+        it draws instead of holding up the fetching."""
+        self._push_rows("incidents", rows_json, self.incidents_shown.emit, taken)
 
     def focus_incident(self, handle: int, open_popup: bool = True) -> None:
         self.run_js(f"rw.focus({int(handle)}, {json.dumps(open_popup)})")
