@@ -6,6 +6,13 @@
 // draws only the clusters and points in view; leaflet.markercluster's stylesheet gives the cluster badges
 // their familiar look. Building one Leaflet marker per incident up front (markercluster's way) took over a
 // second for 100k incidents and again on every filter change.
+//
+// Memory: the page keeps the incidents as columns (typed arrays and one array of places), not an array per
+// incident, and supercluster's points are made on demand from them (pointsOf). Big data never comes as script
+// source: a script run by runJavaScript is kept by the page (its text, twice the size as UTF-16, and the literal's
+// copy) for as long as the page lives, so each push of 100k rows as a literal kept ~20 MB more. Python offers the
+// rows in parts instead, which the page fetches from its rwrows: scheme (rw.loadRows) and drops once it has the
+// columns: each part's text and row arrays are young garbage, freed at once.
 (function () {
   "use strict";
   const config = window.RW_CONFIG;
@@ -13,9 +20,10 @@
   const kinds = config.kinds;
   const statuses = config.statuses;
   const CLUSTER_MAX_ZOOM = 15; // from zoom 16 every incident is drawn on its own
-  // [handle, lat, lon, kind index, status index, occurred (epoch minutes), place, optional heat weight];
-  // the handle is the number Python knows the incident by for this page (see IncidentRepository.map_json).
-  let rows = [];
+  // Rows arrive as [handle, lat, lon, kind index, status index, occurred (epoch minutes), place, optional heat
+  // weight]; the handle is the number Python knows the incident by for this page (IncidentRepository.map_json).
+  // They are kept as one column per field, incident i at index i of each.
+  let cols = columnsOf([]);
   const unknownKind = { key: "?", name: "Unknown kind", colour: "#555", icon: "?" };
   const indexById = new Map();
   let index = null;
@@ -50,13 +58,78 @@
     })[c]);
   }
 
-  function popupHtml(row) {
-    const kind = kinds[row[3]] || unknownKind;
+  function columnsOf(rows, places) {
+    const n = rows.length;
+    const c = {
+      count: n, handle: new Float64Array(n), lat: new Float64Array(n), lon: new Float64Array(n),
+      kind: new Int8Array(n), status: new Int8Array(n), minutes: new Float64Array(n), place: new Array(n),
+      weight: null,
+    };
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      c.handle[i] = row[0];
+      c.lat[i] = row[1];
+      c.lon[i] = row[2];
+      c.kind[i] = row[3];
+      c.status[i] = row[4];
+      c.minutes[i] = row[5];
+      const place = row[6];
+      const known = places ? places.get(place) : undefined;
+      if (known !== undefined) {
+        c.place[i] = known;
+      } else {
+        c.place[i] = place;
+        if (places) places.set(place, place);
+      }
+      if (row.length > 7) {
+        if (!c.weight) c.weight = new Float32Array(n).fill(1);
+        c.weight[i] = row[7];
+      }
+    }
+    return c;
+  }
+
+  function joinColumns(parts) {
+    if (parts.length === 1) return parts[0];
+    let n = 0;
+    let weighted = false;
+    for (const p of parts) { n += p.count; weighted = weighted || !!p.weight; }
+    const c = {
+      count: n, handle: new Float64Array(n), lat: new Float64Array(n), lon: new Float64Array(n),
+      kind: new Int8Array(n), status: new Int8Array(n), minutes: new Float64Array(n), place: new Array(n),
+      weight: weighted ? new Float32Array(n).fill(1) : null,
+    };
+    let at = 0;
+    for (const p of parts) {
+      for (const key of ["handle", "lat", "lon", "kind", "status", "minutes"]) c[key].set(p[key], at);
+      if (p.weight) c.weight.set(p.weight, at);
+      for (let i = 0; i < p.count; i++) c.place[at + i] = p.place[i];
+      at += p.count;
+    }
+    return c;
+  }
+
+  // What supercluster needs of points: it reads points[i].geometry.coordinates while it builds its index and hands
+  // points[i] back for an incident not in a cluster. Made on demand from [lon, lat] columns, so no feature object
+  // per incident is kept (100k of them took ~10 MB).
+  function pointsOf(count, lonAt, latAt) {
+    return new Proxy([], {
+      get(target, key) {
+        if (key === "length") return count;
+        const i = typeof key === "string" ? Number(key) : NaN;
+        if (!Number.isInteger(i)) return target[key];
+        return { type: "Feature", properties: { i: i }, geometry: { type: "Point", coordinates: [lonAt(i), latAt(i)] } };
+      },
+    });
+  }
+
+  function popupHtml(c, i) {
+    const kind = kinds[c.kind[i]] || unknownKind;
     return (
       '<div class="rw-popup"><b>' + escapeHtml(kind.name) + "</b><br>" +
-      escapeHtml(localTime(row[5])) + "<br>" + escapeHtml(row[6]) + "<br>Status: " +
-      escapeHtml(statuses[row[4]] || "unknown") +
-      '<br><a href="#" class="rw-open" data-id="' + escapeHtml(row[0]) + '">Open incident</a></div>'
+      escapeHtml(localTime(c.minutes[i])) + "<br>" + escapeHtml(c.place[i]) + "<br>Status: " +
+      escapeHtml(statuses[c.status[i]] || "unknown") +
+      '<br><a href="#" class="rw-open" data-id="' + escapeHtml(c.handle[i]) + '">Open incident</a></div>'
     );
   }
 
@@ -79,14 +152,16 @@
   const unknownPin = L.divIcon({ html: "<span>?</span>", className: "rw-pin", iconSize: L.point(20, 20) });
 
   function incidentMarker(rowIndex, at) {
-    const row = rows[rowIndex];
-    const kind = kinds[row[3]] || unknownKind;
-    const marker = L.marker(at || [row[1], row[2]], {
-      icon: pinIcons[row[3]] || unknownPin, title: kind.name + ", " + row[6], keyboard: false,
+    const kind = kinds[cols.kind[rowIndex]] || unknownKind;
+    const handle = cols.handle[rowIndex];
+    const marker = L.marker(at || [cols.lat[rowIndex], cols.lon[rowIndex]], {
+      icon: pinIcons[cols.kind[rowIndex]] || unknownPin, title: kind.name + ", " + cols.place[rowIndex],
+      keyboard: false,
     });
-    marker.rwId = row[0];
-    marker.bindPopup(() => popupHtml(row));
-    marker.on("click", () => { if (bridge) bridge.markerClicked(row[0]); });
+    marker.rwId = handle;
+    const c = cols;
+    marker.bindPopup(() => popupHtml(c, rowIndex));
+    marker.on("click", () => { if (bridge) bridge.markerClicked(handle); });
     return marker;
   }
 
@@ -117,18 +192,18 @@
       // Repeat incidents at one farm share a spot: fan them out in a small ring so each can be clicked.
       const bySpot = new Map();
       for (const i of singles) {
-        const key = rows[i][1].toFixed(5) + "," + rows[i][2].toFixed(5);
+        const key = cols.lat[i].toFixed(5) + "," + cols.lon[i].toFixed(5);
         if (!bySpot.has(key)) bySpot.set(key, []);
         bySpot.get(key).push(i);
       }
       for (const group of bySpot.values()) {
-        const centre = map.latLngToLayerPoint([rows[group[0]][1], rows[group[0]][2]]);
+        const centre = map.latLngToLayerPoint([cols.lat[group[0]], cols.lon[group[0]]]);
         const radius = group.length > 1 ? 14 + 3 * group.length : 0;
         group.forEach((rowIndex, k) => {
           const angle = (2 * Math.PI * k) / group.length;
           const at = map.layerPointToLatLng(centre.add(L.point(radius * Math.cos(angle), radius * Math.sin(angle))));
           const marker = incidentMarker(rowIndex, at);
-          drawnMarkers.set(rows[rowIndex][0], marker);
+          drawnMarkers.set(cols.handle[rowIndex], marker);
           incidentsLayer.addLayer(marker);
         });
       }
@@ -142,51 +217,51 @@
     highlightRing = null;
     const i = indexById.get(highlightId);
     if (i === undefined) return;
-    highlightRing = L.circleMarker([rows[i][1], rows[i][2]], {
+    highlightRing = L.circleMarker([cols.lat[i], cols.lon[i]], {
       radius: 14, color: "#00e5ff", weight: 4, fill: false, interactive: false,
     }).addTo(map);
   }
 
   function refreshHeat() {
     if (!map.hasLayer(heat)) { heatStale = true; return; }
-    const points = new Array(rows.length);
+    const points = new Array(cols.count);
     let max = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const weight = rows[i].length > 7 ? rows[i][7] : 1;
+    for (let i = 0; i < cols.count; i++) {
+      const weight = cols.weight ? cols.weight[i] : 1;
       if (weight > max) max = weight;
-      points[i] = [rows[i][1], rows[i][2], weight];
+      points[i] = [cols.lat[i], cols.lon[i], weight];
     }
     // Scale so a dense rural cluster reads hot without saturating the whole county.
-    heat.setOptions({ max: Math.max(max, 1) * Math.max(1, Math.sqrt(rows.length) / 12) });
+    heat.setOptions({ max: Math.max(max, 1) * Math.max(1, Math.sqrt(cols.count) / 12) });
     heat.setLatLngs(points);
     heatStale = false;
   }
 
   function setIncidents(newRows) {
+    return setColumns(columnsOf(newRows, new Map()));
+  }
+
+  function setColumns(c) {
     const started = performance.now();
-    rows = newRows;
+    cols = c;
     indexById.clear();
-    const features = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      indexById.set(rows[i][0], i);
-      features[i] = { type: "Feature", properties: { i: i }, geometry: { type: "Point", coordinates: [rows[i][2], rows[i][1]] } };
-    }
+    for (let i = 0; i < c.count; i++) indexById.set(c.handle[i], i);
     index = new Supercluster({ radius: 60, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2 });
-    index.load(features);
+    index.load(pointsOf(c.count, (i) => c.lon[i], (i) => c.lat[i]));
     if (highlightId !== null && !indexById.has(highlightId)) highlightId = null;
     if (highlightId === null && highlightRing) { map.removeLayer(highlightRing); highlightRing = null; }
     render();
     heatStale = true;
     refreshHeat();
     drawnAt = performance.now() - started;
-    return rows.length;
+    return c.count;
   }
 
   function focusIncident(id, openPopup) {
     const i = indexById.get(id);
     if (i === undefined) return false;
     highlightId = id;
-    const latlng = L.latLng(rows[i][1], rows[i][2]);
+    const latlng = L.latLng(cols.lat[i], cols.lon[i]);
     const zoom = Math.max(map.getZoom(), CLUSTER_MAX_ZOOM + 1);
     map.setView(latlng, zoom, { animate: false });
     render();
@@ -206,14 +281,54 @@
     if (pickMode && bridge) bridge.mapClicked(event.latlng.lat, event.latlng.lng);
   });
 
-  // Inside the app, Qt's web channel (a local qrc: resource) carries clicks back to Python.
+  // Inside the app, Qt's web channel (a local qrc: resource) carries clicks back to Python, and the rows Python
+  // offers (rw.loadRows) to the page. What needs the bridge before it is connected waits for it.
+  const bridgeWaiters = [];
+  function withBridge(callback) {
+    if (bridge) callback(bridge); else bridgeWaiters.push(callback);
+  }
   if (typeof qt !== "undefined" && qt.webChannelTransport) {
     const loader = document.createElement("script");
     loader.src = "qrc:///qtwebchannel/qwebchannel.js";
     loader.onload = () => new QWebChannel(qt.webChannelTransport, (channel) => {
       bridge = channel.objects.rwBridge;
+      bridgeWaiters.splice(0).forEach((callback) => callback(bridge));
     });
     document.head.appendChild(loader);
+  }
+
+  // Rows offered by Python under `token` in `parts` (MapView.show_incidents, show_context): each part is fetched from
+  // rwrows://<token>/<part> and parsed; incidents are turned into columns part by part, so the text and the row
+  // arrays are small and short-lived. Then the count is told back on the web channel (bridge.rowsShown).
+  const rowTargets = {
+    incidents: { take: (rows, places) => columnsOf(rows, places), done: (taken) => setColumns(joinColumns(taken)) },
+    context: { take: (rows) => rows, done: (taken) => setContext([].concat(...taken)) },
+  };
+  let loadTimes = null;
+  function loadRows(token, target, parts) {
+    const how = rowTargets[target];
+    const places = new Map(); // one string per distinct place (a farm's 40 reports share one)
+    const started = performance.now();
+    const fetched = [];
+    for (let k = 0; k < parts; k++) {
+      fetched.push(fetch("rwrows://" + token + "/" + k)
+        .then((response) => {
+          if (!response.ok) throw new Error("part " + k + " not offered");
+          return response.text();
+        })
+        .then((text) => how.take(JSON.parse(text), places)));
+    }
+    let count = -1;
+    Promise.all(fetched)
+      .then((taken) => {
+        const received = performance.now();
+        withBridge((b) => b.rowsTaken(token)); // Python may get on with its work while the page draws
+        count = how.done(taken);
+        loadTimes = { transfer: received - started, draw: performance.now() - received };
+      })
+      .catch((error) => console.error("rows " + token + ": " + error))
+      .finally(() => withBridge((b) => b.rowsShown(token, count)));
+    return token;
   }
 
   document.addEventListener("click", (event) => {
@@ -254,8 +369,7 @@
   function setContext(newRows) {
     contextRows = newRows;
     contextIndex = new Supercluster({ radius: 60, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2 });
-    contextIndex.load(newRows.map((r, i) => ({ type: "Feature", properties: { i: i },
-      geometry: { type: "Point", coordinates: [r[2], r[1]] } })));
+    contextIndex.load(pointsOf(newRows.length, (i) => newRows[i][2], (i) => newRows[i][1]));
     renderContext();
     return newRows.length;
   }
@@ -656,6 +770,7 @@
   window.rw = {
     ready: true,
     setIncidents: setIncidents,
+    loadRows: loadRows,
     focus: focusIncident,
     setPickMode: setPickMode,
     setContext: setContext,
@@ -705,12 +820,13 @@
     fitKept: () => fitTarget !== null,
     setLegendFolded: (folded) => { legendChosen = true; setLegendFolded(folded); return !!folded; },
     legendFolded: () => !!legendDiv && legendDiv.classList.contains("rw-folded"),
-    markerCount: () => rows.length,
+    markerCount: () => cols.count,
     // Markers and cluster badges on the map now, and the incidents they stand for (should equal markerCount).
     drawnCount: () => incidentsLayer.getLayers().length,
     clusteredTotal: () => (index ? index.getClusters([-180, -85, 180, 85], Math.round(map.getZoom()))
       .reduce((sum, f) => sum + (f.properties.cluster ? f.properties.point_count : 1), 0) : 0),
     lastDrawMs: () => drawnAt,
+    lastLoadMs: () => loadTimes, // the last rows taken: waiting for the bridge, fetching and parsing, drawing
     setHeatVisible: (on) => { if (on) map.addLayer(heat); else map.removeLayer(heat); return map.hasLayer(heat); },
     baseLayerNames: () => Object.keys(baseLayers),
     showBaseLayer: (name) => {

@@ -86,6 +86,10 @@ class IncidentService:
     def map_json(self, flt: IncidentFilter | None = None) -> str:
         return self.repo.map_json(self._filter(flt))
 
+    def map_json_parts(self, flt: IncidentFilter | None = None) -> builtins.list[str]:
+        """`map_json`'s rows as several shorter JSON arrays (IncidentRepository.map_json_parts), for the window."""
+        return self.repo.map_json_parts(self._filter(flt))
+
     def map_handle(self, incident_id: str) -> int | None:
         """The number the map page knows an incident by (see IncidentRepository.map_json)."""
         return self.repo.rowid_of(incident_id)

@@ -64,6 +64,24 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Rows per part of IncidentRepository.map_json_parts: ~70 KB of JSON, under V8's large-object size (128 KiB), so
+# neither a part's text nor its rows outlive the next young-generation collection in the page.
+MAP_ROWS_PER_PART = 5000
+
+
+def _map_row() -> str:
+    """One map row as SQLite's JSON (see IncidentRepository.map_json)."""
+    kind_case = " ".join(f"WHEN '{k.key}' THEN {n}" for n, k in enumerate(KINDS))
+    status_case = " ".join(f"WHEN '{key}' THEN {n}" for n, (key, _) in enumerate(STATUSES))
+    return (
+        "json_array(i.rowid, round(i.lat, 5), round(i.lon, 5), "
+        f"CASE i.kind {kind_case} ELSE -1 END, CASE i.status {status_case} ELSE -1 END, "
+        # Epoch minutes, the seconds dropped as the table drops them (07:54:40 is 07:54 in both, not 07:55 on
+        # the map); strftime('%s') is exact integer seconds on every SQLite, unlike unixepoch() (3.38+).
+        "CAST(strftime('%s', i.occurred_start) AS INTEGER) / 60, COALESCE(i.place, ''))"
+    )
+
+
 def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -152,18 +170,20 @@ class IncidentRepository:
         `id_for_rowid`) keep 100k incidents to a few MB, which the page parses in a fraction of a second.
         """
         where, params = where_clause(flt)
-        kind_case = " ".join(f"WHEN '{k.key}' THEN {n}" for n, k in enumerate(KINDS))
-        status_case = " ".join(f"WHEN '{key}' THEN {n}" for n, (key, _) in enumerate(STATUSES))
-        row = self.store.db.execute(
-            "SELECT json_group_array(json_array(i.rowid, round(i.lat, 5), round(i.lon, 5), "
-            f"CASE i.kind {kind_case} ELSE -1 END, CASE i.status {status_case} ELSE -1 END, "
-            # Epoch minutes, the seconds dropped as the table drops them (07:54:40 is 07:54 in both, not 07:55 on
-            # the map); strftime('%s') is exact integer seconds on every SQLite, unlike unixepoch() (3.38+).
-            "CAST(strftime('%s', i.occurred_start) AS INTEGER) / 60, COALESCE(i.place, ''))) "
-            f"FROM incidents i{where}",
-            params,
-        ).fetchone()
+        row = self.store.db.execute(f"SELECT json_group_array({_map_row()}) FROM incidents i{where}", params).fetchone()
         return str(row[0])
+
+    def map_json_parts(self, flt: IncidentFilter, rows_per_part: int = MAP_ROWS_PER_PART) -> list[str]:
+        """The rows of `map_json`, in the same order, as JSON arrays of at most `rows_per_part` rows each (at least
+        one, maybe empty). The window hands them to the page a part at a time: each part's text and parsed rows are
+        small, short-lived objects the page's garbage collector frees at once, where one 7 MB text and 100k row
+        arrays stayed in the renderer's heap until a full collection, which an idle page may not run for minutes."""
+        where, params = where_clause(flt)
+        cursor = self.store.db.execute(f"SELECT {_map_row()} FROM incidents i{where}", params)
+        parts: list[str] = []
+        while rows := cursor.fetchmany(rows_per_part):
+            parts.append("[" + ",".join(row[0] for row in rows) + "]")
+        return parts or ["[]"]
 
     def rowid_of(self, incident_id: str) -> int | None:
         row = self.store.db.execute("SELECT rowid FROM incidents WHERE id = ?", [incident_id]).fetchone()

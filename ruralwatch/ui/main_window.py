@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
     def apply_filters(self) -> None:
         self.model.set_filter(self.current_filter())
         self.table.scrollToTop()  # a new set of rows starts at its first (newest) one, not where the old one was
-        self.refresh_map()
+        self.refresh_map(layers=False)  # the zones and premises do not follow the table's filter: nothing to redo
         self._update_status()
 
     def clear_filters(self) -> None:
@@ -495,8 +495,14 @@ class MainWindow(QMainWindow):
         if selected:
             self.select_incident(selected)
 
-    def refresh_map(self) -> None:
-        self.map.show_incidents(self.service.map_json(self.model.filter))
+    def refresh_map(self, layers: bool = True) -> None:
+        """The incidents of the table's filter on the map and, with `layers`, the near-repeat zones and premises."""
+        # The page fetches the rows through this thread: the zones and premises are worked out once it has them,
+        # while it draws them (their scripts run after the incidents are drawn either way).
+        self.map.show_incidents(self.service.map_json_parts(self.model.filter),
+                                taken=self._refresh_map_layers if layers else None)
+
+    def _refresh_map_layers(self) -> None:
         self.refresh_near_repeat_zones()
         self.refresh_premises_layer()
 

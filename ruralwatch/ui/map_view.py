@@ -3,29 +3,44 @@
 JavaScript calls are queued until the page has loaded; callbacks arriving after the view is gone are
 dropped. Every resource the page requests is recorded, and anything outside the machine is blocked, so
 tests and the self-test can prove the map works offline.
+
+Rows (100k incidents are ~7 MB of JSON) never go into the page as script source: the page keeps every script it
+was given to run, as UTF-16 text, for as long as it lives, so each push of rows as a literal kept ~20 MB in the
+renderer. The rows are offered under a one-time token instead, in parts of 5,000 rows
+(IncidentService.map_json_parts) so the page's garbage collector frees each part's text at once; the page fetches
+them from `rwrows://<token>/<part>` (RowsSchemeHandler: in process, bytes as they are) and says on the web channel
+when they are drawn (MapBridge.rowsShown). Scripts asked for meanwhile wait, so they still run in the order they were
+asked for. (The web channel itself carried 7 MB of rows at under 10 MB/s: its messages are JSON, escaped and copied.)
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineProfile,
     QWebEngineSettings,
     QWebEngineUrlRequestInfo,
     QWebEngineUrlRequestInterceptor,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlSchemeHandler,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from ruralwatch.mapping.geography import Geography
 from ruralwatch.mapping.page import TileLayerSpec, write_map_page
+from ruralwatch.ui.memory import release_free_memory
+from ruralwatch.ui.tiles import ROWS_SCHEME
 
 EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
 
@@ -59,12 +74,70 @@ def offline_guard() -> OfflineGuard:
     return _guard
 
 
+class RowsSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Answers `rwrows://<token>/<part>` with a part of the rows offered under that token, once; then forgets it."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._offered: dict[str, list[bytes | None]] = {}
+
+    def offer(self, parts: Sequence[str]) -> str:
+        token = secrets.token_hex(12)  # not guessable: only the page told it can take the rows
+        self._offered[token] = [part.encode("utf-8") for part in parts]
+        return token
+
+    def withdraw(self, *tokens: str) -> None:
+        for token in tokens:
+            self._offered.pop(token, None)
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+        url = job.requestUrl()
+        parts = self._offered.get(url.host())
+        part = url.path().lstrip("/")
+        index = int(part) if part.isdigit() else -1
+        data = parts[index] if parts is not None and 0 <= index < len(parts) else None
+        if parts is None or data is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        parts[index] = None  # not kept once the page has it
+        buffer = QBuffer(job)
+        buffer.setData(QByteArray(data))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(b"application/json", buffer)
+        if not any(p is not None for p in parts):
+            del self._offered[url.host()]
+
+
+_rows_handler: RowsSchemeHandler | None = None
+
+
+def rows_handler() -> RowsSchemeHandler:
+    """The one handler of the rows' scheme, on the default profile the map pages use."""
+    global _rows_handler
+    if _rows_handler is None:
+        profile = QWebEngineProfile.defaultProfile()
+        _rows_handler = RowsSchemeHandler(profile)
+        profile.installUrlSchemeHandler(ROWS_SCHEME, _rows_handler)
+    return _rows_handler
+
+
 class MapBridge(QObject):
-    """Receives clicks from the page (through QWebChannel). Slot names are the ones JavaScript calls."""
+    """Receives clicks from the page (through QWebChannel), and word that rows it took are drawn. Slot names are
+    the ones JavaScript calls."""
 
     open_requested = Signal(int)
     marker_clicked = Signal(int)
     map_clicked = Signal(float, float)
+    rows_taken = Signal(str)  # token: the page has fetched and parsed the rows, and draws them now
+    rows_shown = Signal(str, int)  # token, rows drawn (-1: the page failed to take them)
+
+    @Slot(str)
+    def rowsTaken(self, token: str) -> None:  # noqa: N802
+        self.rows_taken.emit(token)
+
+    @Slot(str, int)
+    def rowsShown(self, token: str, count: int) -> None:  # noqa: N802
+        self.rows_shown.emit(token, count)
 
     @Slot(int)
     def openIncident(self, handle: int) -> None:  # noqa: N802
@@ -77,6 +150,18 @@ class MapBridge(QObject):
     @Slot(float, float)
     def mapClicked(self, lat: float, lon: float) -> None:  # noqa: N802
         self.map_clicked.emit(lat, lon)
+
+
+def _withdraw_all(handler: RowsSchemeHandler, offered: dict[str, Any], *_args: object) -> None:
+    if shiboken6.isValid(handler):
+        handler.withdraw(*offered)
+
+
+@dataclass(frozen=True)
+class _Call:
+    script: str
+    callback: Callable[[Any], None] | None = None
+    token: str | None = None  # rows offered: later calls wait until the page has drawn them
 
 
 class MapView(QWebEngineView):
@@ -97,7 +182,14 @@ class MapView(QWebEngineView):
         self.guard = offline_guard()
         self.page_folder = page_folder
         self.is_ready = False
-        self._pending: list[tuple[str, Callable[[Any], None] | None]] = []
+        # Scripts in the order asked for, run once the page is ready and no rows are on their way to it.
+        self._pending: list[_Call] = []
+        self._awaiting: str | None = None  # the token of rows the page is taking now
+        self._row_callbacks: dict[str, Callable[[int], None] | None] = {}
+        self._when_taken: dict[str, Callable[[], None]] = {}
+        self.rows = rows_handler()
+        # Rows offered and not yet drawn are withdrawn with the view (the handler outlives it).
+        self.destroyed.connect(partial(_withdraw_all, self.rows, self._row_callbacks))
         # Whether the route and the hotspot cells may be on the map (their panels are open); kept here so a
         # rebuilt page starts the same way.
         self.panel_layers: dict[str, bool] = {"route": True, "hotspots": True}
@@ -105,6 +197,8 @@ class MapView(QWebEngineView):
         self.bridge.open_requested.connect(self.open_requested)
         self.bridge.marker_clicked.connect(self.marker_clicked)
         self.bridge.map_clicked.connect(self.map_clicked)
+        self.bridge.rows_taken.connect(self._on_rows_taken)
+        self.bridge.rows_shown.connect(self._on_rows_shown)
         self.channel = QWebChannel(self.page())
         self.channel.registerObject("rwBridge", self.bridge)
         self.page().setWebChannel(self.channel)
@@ -118,6 +212,11 @@ class MapView(QWebEngineView):
     def load_page(self, basemaps: Sequence[TileLayerSpec] = ()) -> None:
         """(Re)build the page, e.g. when basemaps change. Data is pushed again once it is ready."""
         self.is_ready = False
+        if self._awaiting is not None:  # a page being replaced will not take them, nor say it has drawn them
+            self.rows.withdraw(self._awaiting)
+            self._row_callbacks.pop(self._awaiting, None)
+            self._when_taken.pop(self._awaiting, None)
+            self._awaiting = None
         self.basemap_names = [b.name for b in basemaps]
         self.load(QUrl.fromLocalFile(str(write_map_page(self.page_folder, basemaps, geography=self.geography))))
 
@@ -125,19 +224,53 @@ class MapView(QWebEngineView):
         if not ok:
             return
         self.is_ready = True
-        pending = [(f"rw.setPanelLayer({json.dumps(name)}, {json.dumps(on)})", None)
-                   for name, on in self.panel_layers.items()] + self._pending
-        self._pending = []
-        for script, callback in pending:
-            self._run(script, callback)
+        self._pending[:0] = [_Call(f"rw.setPanelLayer({json.dumps(name)}, {json.dumps(on)})")
+                             for name, on in self.panel_layers.items()]
+        self._drain()
         self.ready.emit()
 
     def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
-        """Run `script` now, or once the page has loaded. A callback gets the JSON-decoded result."""
-        if self.is_ready:
-            self._run(script, callback)
-        else:
-            self._pending.append((script, callback))
+        """Run `script` now, or once the page has loaded (and taken rows on their way). A callback gets the
+        JSON-decoded result."""
+        self._pending.append(_Call(script, callback))
+        self._drain()
+
+    def _push_rows(self, target: str, rows_json: str | Sequence[str],
+                   callback: Callable[[int], None] | None = None, taken: Callable[[], None] | None = None) -> None:
+        """Offer rows (a JSON array, or parts that are each one) to the page for `target` ("incidents" or
+        "context"); `callback` gets the count drawn, `taken` is called once the page has fetched and parsed them
+        (or failed to), as it starts drawing them."""
+        parts = [rows_json] if isinstance(rows_json, str) else list(rows_json) or ["[]"]
+        token = self.rows.offer(parts)
+        self._row_callbacks[token] = callback
+        if taken is not None:
+            self._when_taken[token] = taken
+        self._pending.append(_Call(f"rw.loadRows({json.dumps(token)}, {json.dumps(target)}, {len(parts)})",
+                                   token=token))
+        self._drain()
+
+    def _drain(self) -> None:
+        while self.is_ready and self._awaiting is None and self._pending:
+            call = self._pending.pop(0)
+            if call.token is not None:
+                self._awaiting = call.token
+            self._run(call.script, call.callback)
+
+    def _on_rows_taken(self, token: str) -> None:
+        taken = self._when_taken.pop(token, None)
+        if taken is not None:
+            taken()
+
+    def _on_rows_shown(self, token: str, count: int) -> None:
+        self.rows.withdraw(token)  # parts the page did not take (it failed) are not kept either
+        self._on_rows_taken(token)  # if it failed before taking them all
+        callback = self._row_callbacks.pop(token, None)
+        if token == self._awaiting:
+            self._awaiting = None
+        release_free_memory()  # the rows' text, taken by the page, is garbage in this process now
+        if callback is not None and count >= 0:
+            callback(count)
+        self._drain()
 
     def _run(self, script: str, callback: Callable[[Any], None] | None) -> None:
         if callback is None:
@@ -152,9 +285,12 @@ class MapView(QWebEngineView):
 
         self.page().runJavaScript(f"JSON.stringify((function(){{ return {script}; }})())", deliver)
 
-    def show_incidents(self, rows_json: str) -> None:
-        """Push incidents (the JSON array from IncidentService.map_json) into the page; emits incidents_shown."""
-        self.run_js(f"rw.setIncidents({rows_json})", self.incidents_shown.emit)
+    def show_incidents(self, rows_json: str | Sequence[str], taken: Callable[[], None] | None = None) -> None:
+        """Push incidents (the JSON array from IncidentService.map_json, or the parts from map_json_parts) into the
+        page; emits incidents_shown. The page fetches them through this thread (which reads the parts out to it):
+        work that goes with the push can wait for `taken`, called as the page starts drawing them, and so run while
+        it draws instead of holding up the fetching."""
+        self._push_rows("incidents", rows_json, self.incidents_shown.emit, taken)
 
     def focus_incident(self, handle: int, open_popup: bool = True) -> None:
         self.run_js(f"rw.focus({int(handle)}, {json.dumps(open_popup)})")
@@ -170,7 +306,7 @@ class MapView(QWebEngineView):
 
     def show_context(self, rows_json: str) -> None:
         """Published crime rows ([id, lat, lon, crime type, month] JSON) for the grey context layer."""
-        self.run_js(f"rw.setContext({rows_json})")
+        self._push_rows("context", rows_json)
 
     def set_context_visible(self, on: bool) -> None:
         self.run_js(f"rw.setContextVisible({json.dumps(on)})")

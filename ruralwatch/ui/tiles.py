@@ -21,14 +21,20 @@ from PySide6.QtWebEngineCore import (
 from ruralwatch.mapping.mbtiles import MBTiles, MBTilesError
 
 SCHEME = b"rwtiles"
+# The rows the map page takes (ui.map_view.RowsSchemeHandler): declared with the tiles' scheme, at the same moment.
+ROWS_SCHEME = b"rwrows"
 _TILE_PATH = re.compile(r"^/(\d{1,2})/(\d{1,8})/(\d{1,8})(?:\.\w+)?$")
 
 
 def register_tile_scheme() -> None:
-    """Declare the scheme to Chromium. Call once, before QApplication is created."""
-    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
-        return
-    scheme = QWebEngineUrlScheme(SCHEME)
+    """Declare the schemes (tiles, and the map's rows) to Chromium. Call once, before QApplication is created."""
+    for name in (SCHEME, ROWS_SCHEME):
+        if QWebEngineUrlScheme.schemeByName(name).name() != name:
+            _register(name)
+
+
+def _register(name: bytes) -> None:
+    scheme = QWebEngineUrlScheme(name)
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     # Without Secure/Local flags a file:// page never calls the handler (measured, see docs/DEVELOPING.md).
     scheme.setFlags(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ruralwatch.mapping.page import build_map_html, external_urls
 
-LOCAL_SCHEMES = ("file:", "qrc:", "data:", "rwtiles:")
+# rwtiles: basemap tiles, rwrows: the rows the page takes (ui.map_view.RowsSchemeHandler); both answered in process.
+LOCAL_SCHEMES = ("file:", "qrc:", "data:", "rwtiles:", "rwrows:")
 
 
 def test_page_html_names_no_external_resource():
