@@ -12,6 +12,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Window settings (QSettings) go to a throwaway folder, never the tester's own ~/.config.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ruralwatch-test-config-")
+# The map page the window keeps built (ruralwatch.mapping.map_page) too: never the tester's own ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ruralwatch-test-cache-")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-dev-shm-usage --disable-gpu")
 
 from pg_cluster import ClusterError, PgCluster  # noqa: E402

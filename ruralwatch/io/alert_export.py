@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from pathlib import Path
-
-from reportlab.platypus import Flowable, KeepTogether
+from typing import TYPE_CHECKING
 
 from ruralwatch.core.alert import PublicAlert
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.io import pdf_common as pdf
 from ruralwatch.io.exports import check_target, replace_atomically
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
 
 ALERT_FORMATS: tuple[tuple[str, str], ...] = (("text", "Plain text"), ("html", "HTML"), ("pdf", "PDF"))
 SUFFIXES = {"text": ".txt", "html": ".html", "pdf": ".pdf"}
@@ -58,6 +59,12 @@ def alert_html(alert: PublicAlert) -> str:
 
 
 def alert_story(alert: PublicAlert) -> list[Flowable]:
+    # reportlab (and Pillow with it) only when a PDF is made: the window's alerts dialog and the alerts commands
+    # show text, and importing it cost every window about 20 MB (issue 21).
+    from reportlab.platypus import KeepTogether
+
+    from ruralwatch.io import pdf_common as pdf
+
     story: list[Flowable] = [
         pdf.para(alert.title, "title"),
         pdf.para(f"Issued by {alert.issued_by} on {alert.issued_on} (alert {alert.reference})", "subtitle"),
@@ -82,6 +89,8 @@ def write_alert(alert: PublicAlert, fmt: str, path: Path | str, generated_at: da
         raise RuralWatchError(f"{fmt!r} is not an alert format: text, html or pdf")
     target = check_target(path)
     if fmt == "pdf":
+        from ruralwatch.io import pdf_common as pdf
+
         pdf.build_pdf(target, alert.title, generated_at, alert_story(alert), subject="Community alert",
                       marking=PDF_MARKING)
         return target

@@ -13,12 +13,13 @@ import json
 import math
 import zipfile
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core.errors import RuralWatchError
+
+if TYPE_CHECKING:  # numpy comes with the GIS readers, only when such a file is read (issue 21: the window's memory)
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["FORMATS", "BoundaryFileError", "read_boundaries"]
 
@@ -99,6 +100,7 @@ def _zip_member(path: Path) -> str:
 
 def _read_gdal(path: Path, source: str, kind: str) -> tuple[dict[str, Any], str]:
     # Imported here: GDAL is loaded only when someone imports a GeoPackage or Shapefile.
+    import numpy as np
     import pyogrio
     import pyogrio.errors
     import pyogrio.raw
@@ -165,6 +167,8 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    import numpy as np  # loaded already: the values come from pyogrio's arrays
+
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import base64
 import html
+import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ruralwatch import __version__
 
@@ -40,7 +43,7 @@ def _table_html(frame: pd.DataFrame) -> str:
     for values in frame.itertuples(index=False):
         cells = []
         for value in values:
-            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+            if value is None or (isinstance(value, float) and math.isnan(value)) or _is_pandas_na(value):
                 cells.append("<td></td>")
             elif isinstance(value, float):
                 cells.append(f'<td class="n">{value:,.2f}</td>')
@@ -76,7 +79,14 @@ def analysis_report_html(
     return "".join(parts)
 
 
+def _is_pandas_na(value: Any) -> bool:
+    pandas = sys.modules.get("pandas")  # a frame to show means pandas is loaded; pd.NA exists only then
+    return pandas is not None and value is pandas.NA
+
+
 def hotspot_table(run: Any) -> pd.DataFrame:
+    import pandas as pd  # only when a report is made: the window opens without pandas (issue 21)
+
     return pd.DataFrame([
         # Coordinates as text: a patrol needs metres (5 decimals), not the table's 2-decimal number format.
         {"Rank": h.rank, "Area": area, "Value": round(h.value, 2), "Latitude": f"{h.centre_lat:.5f}",

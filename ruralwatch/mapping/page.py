@@ -1,4 +1,5 @@
-"""Build the offline map page with folium.
+"""Build the offline map page with folium (the window takes it through ruralwatch.mapping.map_page, which keeps
+the page built and imports this module only when the page has changed).
 
 folium's own CDN assets are swapped for the Leaflet files vendored under resources/vendor, basemap tiles
 come through the app's own URL scheme (`rwtiles://`), and boundaries are embedded, so the page works with
@@ -11,16 +12,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
-import folium
+from ruralwatch.optional_imports import hidden
+
+with hidden("pandas"):  # folium takes DataFrames too; the page never gives it one (about 50 MB a window)
+    import folium
 
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.mapping.boundaries import Area
 from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, Geography, centre_zoom, shipped_geography
+from ruralwatch.mapping.map_page import TileLayerSpec
 from ruralwatch.mapping.symbols import SYMBOLS
 from ruralwatch.paths import resource_path
 
@@ -35,19 +38,6 @@ _EXTERNAL_URL = re.compile(
     r"""(https?://[^"']+)|url\(\s*["']?(https?://[^"')]+)""",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class TileLayerSpec:
-    """A basemap as the page needs it: a local URL template and its zoom range."""
-
-    id: str
-    name: str
-    url: str
-    minzoom: int
-    maxzoom: int
-    bounds: tuple[float, float, float, float] | None = None  # west, south, east, north
-    attribution: str = ""
 
 
 def _local(*parts: str) -> str:
@@ -155,14 +145,6 @@ def build_map_html(basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True
     # Deferred, so it runs after folium's script has created the map and layers.
     root.html.add_child(folium.Element(f'<script src="{_local("map", "incidents.js")}" defer></script>'))
     return root.render()
-
-
-def write_map_page(folder: Path, basemaps: Sequence[TileLayerSpec] = (), boundary: bool = True,
-                   geography: Geography | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    page = folder / "map.html"
-    page.write_text(build_map_html(basemaps, boundary, geography), encoding="utf-8")
-    return page
 
 
 def external_urls(html: str) -> list[str]:

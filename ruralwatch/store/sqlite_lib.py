@@ -10,28 +10,10 @@ handles); they are put back at once, and whoever needs pandas still imports it a
 
 from __future__ import annotations
 
-import sys
+from ruralwatch.optional_imports import hidden
 
-_HIDDEN = ("pandas", "numpy")
-
-
-def _import_without_pandas() -> None:
-    if "sqlite_utils.db" in sys.modules:
-        return
-    saved = {name: sys.modules.get(name) for name in _HIDDEN}
-    for name in _HIDDEN:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        import sqlite_utils.db  # noqa: F401
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = module
-
-
-_import_without_pandas()
+with hidden("pandas", "numpy"):
+    import sqlite_utils.db  # noqa: F401
 
 import sqlite_utils  # noqa: E402  (imported above, without pandas)
 

@@ -3,13 +3,13 @@ run off the UI thread."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
@@ -54,6 +54,9 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.widgets import make_table, vocab_combo
 
+if TYPE_CHECKING:  # pandas is loaded when an analysis runs, not with the window (issue 21)
+    import pandas as pd
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 METHOD_NAMES = {
     "naive": "Last period's counts (baseline)", "grid": "Grid (weighted)", "kde": "Kernel density",
@@ -68,6 +71,8 @@ SOURCE_NAMES = {"published": "published crime (data.police.uk)", "incidents": "o
 def _trend_table(trend: pd.DataFrame | None) -> pd.DataFrame | None:
     if trend is None:
         return None
+    import pandas as pd
+
     table = trend.rename(columns={"month": "Month", "count": "Crimes", "count_year_before": "A year before"})
     for column in ("Crimes", "A year before"):
         table[column] = [None if pd.isna(v) else int(v) for v in table[column]]
@@ -113,7 +118,7 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) 
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            if value is None or (isinstance(value, float) and pd.isna(value)):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
                 text = ""
             else:
                 text = f"{value:,.2f}" if isinstance(value, float) else str(value)
@@ -513,6 +518,8 @@ class AnalysisPanel(QWidget):
             chart.setTheme(QChart.ChartTheme.ChartThemeDark)
         chart.setTitle("Crimes per month")
         if trend is not None and len(trend):
+            import pandas as pd  # a trend to draw is a DataFrame: pandas is loaded already
+
             x_axis = QCategoryAxis()
             x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
             step = max(1, len(trend) // 6)
@@ -675,7 +682,7 @@ class AnalysisPanel(QWidget):
             cells: list[Any] = [label]
             for j in range(len(result.bands.time_labels)):
                 ratio = ratios[i, j]
-                cells.append("-" if pd.isna(ratio) else f"{ratio:.2f}" + (" *" if raised[i, j] else ""))
+                cells.append("-" if math.isnan(ratio) else f"{ratio:.2f}" + (" *" if raised[i, j] else ""))
             rows.append(cells)
         _fill_table(self.knox_table, ["Distance"] + result.bands.time_labels, rows)
         strong = theme.heat_tone(0.8)

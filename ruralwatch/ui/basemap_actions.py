@@ -10,7 +10,7 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QStatusBar, QWidget
 
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.mapping.page import TileLayerSpec
+from ruralwatch.mapping.map_page import TileLayerSpec
 from ruralwatch.services.container import Services
 from ruralwatch.store.basemaps import Basemap
 from ruralwatch.ui.map_view import MapView

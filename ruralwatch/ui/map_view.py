@@ -38,7 +38,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from ruralwatch.mapping.geography import Geography
-from ruralwatch.mapping.page import TileLayerSpec, write_map_page
+from ruralwatch.mapping.map_page import TileLayerSpec, write_map_page
 from ruralwatch.ui.memory import release_free_memory
 from ruralwatch.ui.tiles import ROWS_SCHEME
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -120,7 +121,18 @@ class HoursTab(QWidget):
         layout.addWidget(legend)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
-        self.refresh()
+        # Worked out when first shown (or asked for), not with the window: the summary needs pandas, which the
+        # window otherwise never loads before an analysis (about 50 MB; issue 21).
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.summary is None:
+            self.refresh()
+        super().showEvent(event)
+
+    def refresh_if_loaded(self) -> None:
+        """Refresh if the summary has been worked out before (else the first show does it)."""
+        if self.summary is not None:
+            self.refresh()
 
     def report(self, message: str, problem: bool = True) -> None:
         if problem:

@@ -93,7 +93,7 @@ class RosterPanel(QWidget):
         self._refresh_timer.stop()
         self.people_tab.refresh()
         self.duties_tab.refresh()
-        self.hours_tab.refresh()
+        self.hours_tab.refresh_if_loaded()
         self.refreshed.emit()
 
     def show_tab(self, name: str) -> None:
