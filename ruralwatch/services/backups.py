@@ -301,6 +301,9 @@ def sign_in_checked(db_path: Path, username: str, password: str, check: bool = T
         if problem is not None:
             store.close()
             raise DamagedDatabaseError(StartupProblem(db_path, problem, latest_good_backup(db_path, store.key)))
+        # The check read every page once: its pages filled the page cache (64 MiB with a large database) with what
+        # is not the window's working set. Give them back; what the window reads comes in again as it is asked for.
+        store.release_cache()
     return store
 
 

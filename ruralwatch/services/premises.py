@@ -389,9 +389,12 @@ class PremisesService:
 
     def _recent_counts(self, at: datetime, days: int) -> dict[str, tuple[int, str]]:
         """premises id -> (incidents there in the `days` before `at`, the latest one's UTC text)."""
+        # By the premises index: SQLite, without statistics, took the time index instead and read every incident of
+        # the year to find the few at premises (100,000 incidents: 0.17 s and 50 MB of the window's page cache).
         rows = self.store.db.execute(
-            "SELECT premises_id, COUNT(*), MAX(occurred_start) FROM incidents WHERE deleted = 0 AND premises_id IS "
-            "NOT NULL AND occurred_start >= ? AND occurred_start <= ? GROUP BY premises_id",
+            "SELECT premises_id, COUNT(*), MAX(occurred_start) FROM incidents INDEXED BY idx_incidents_premises "
+            "WHERE deleted = 0 AND premises_id IS NOT NULL AND occurred_start >= ? AND occurred_start <= ? "
+            "GROUP BY premises_id",
             [times.to_storage(at - timedelta(days=days)), times.to_storage(at)]).fetchall()
         return {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
 
