@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,10 @@ PREMISES_CONTACT = "Fred Farmer"
 VOLUNTEER_PHONE, VOLUNTEER_EMAIL, VOLUNTEER_NOTES = "07700 900123", "val@example.org", "Prefers dawn shifts"
 PASSWORD = "correct horse battery"
 
-TODAY = times.to_local(times.utc_now()).date()
+# A fixed clock for every service (never today's date: a patrol started "now" at 22:00 ran into the next morning's
+# planned patrol and made the matrix fail at that hour).
+NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+TODAY = times.to_local(NOW).date()
 YESTERDAY = TODAY - timedelta(days=1)
 
 
@@ -119,7 +122,7 @@ def _build_peer_package(folder: Path) -> tuple[str, str, Path]:
     """Another device's signed package (it adds one person): (device id, public key, package path)."""
     peer = open_store(folder / "peer.db")
     try:
-        services = Services.build(peer)
+        services = Services.build(peer, clock=lambda: NOW)
         services.people.add(_person("Pat Peer", "special"))
         identity = services.sync.identity()
         package = folder / "peer" / "peer.rwsync"
@@ -134,7 +137,7 @@ def _build_template(folder: Path) -> tuple[Path, World]:
     path = folder / "template.db"
     store = open_store(path)
     try:
-        services = Services.build(store)
+        services = Services.build(store, clock=lambda: NOW)
         people, roster, patrols, incidents = services.people, services.roster, services.patrols, services.incidents
         officer = people.add(_person("Olive Officer", "officer", collar_number="PC101", phone="07700 900001")).id
         special = people.add(_person("Sam Special", "special", independent_patrol=True, phone="07700 900002",
@@ -184,7 +187,7 @@ def _build_template(folder: Path) -> tuple[Path, World]:
                 " incoming_hlc, winner, kind, package_id, detected_at) VALUES ('incidents', ?, 'place', ?, '', ?,"
                 " '', 'local', 'edit', NULL, ?)",
                 [incident.id, json.dumps("Brook Farm"), json.dumps("Brook Farm gate"),
-                 times.to_storage(times.utc_now())],
+                 times.to_storage(NOW)],
             ).lastrowid
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -235,7 +238,7 @@ def ctx(template: tuple[Path, World], tmp_path: Path) -> Iterator[Ctx]:
     shutil.copy(path, copy)
     store = open_store(copy)
     try:
-        yield Ctx(store, Services.build(store), world, tmp_path)
+        yield Ctx(store, Services.build(store, clock=lambda: NOW), world, tmp_path)
     finally:
         store.close()
 
@@ -394,7 +397,7 @@ def probe_vehicles_view(ctx: Ctx, allowed: bool) -> None:
     assert bool(row.vrms) is allowed
     assert [r.id for r in s.incidents.rows(IncidentFilter(text="KX19"), limit=-1)] == ([coursing] if allowed else [])
     assert bool(s.patrols.event(checked).vrm) is allowed
-    assert [v.vrm for v in s.patrols.vehicles_of_interest(times.utc_now())] == ([shown] if allowed else [])
+    assert [v.vrm for v in s.patrols.vehicles_of_interest(NOW)] == ([shown] if allowed else [])
 
 
 def probe_vehicles_manage(ctx: Ctx, allowed: bool) -> None:
