@@ -39,21 +39,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-# --encrypted (the app opens only encrypted databases): the fixed key of bench/startup_100k.py (a benchmark's key,
-# not a secret), so the two benches share the file.
-BENCH_KEY = bytes.fromhex("5f0c8e2a9b7d41e6a3c2f9081d7e6b5a4c3b2a1908f7e6d5c4b3a29181f0e1d2")
-
-
-def build_database(path: Path, count: int, key: bytes | None) -> float:
-    from ruralwatch.services.demo import load_demo
-    from ruralwatch.services.incidents import IncidentService
-    from ruralwatch.store import open_store
-
-    started = time.perf_counter()
-    store = open_store(path, key=key)
-    load_demo(IncidentService(store), count=count, now=datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
-    store.close()
-    return time.perf_counter() - started
+# The 100,000-incident database and its fixed key (--encrypted: the app opens only encrypted databases) are
+# bench/startup_100k.py's, so the two benches build and share the same file.
+from startup_100k import BENCH_KEY, build_database  # noqa: E402
 
 
 def _parent(pid: int) -> int:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,12 +36,14 @@ class ReportSection:
 
 
 def _table_html(frame: pd.DataFrame) -> str:
+    import pandas as pd  # loaded already: `frame` is one (this module is imported without it, issue 21)
+
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
         for value in values:
-            if value is None or (isinstance(value, float) and math.isnan(value)) or _is_pandas_na(value):
+            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
                 cells.append("<td></td>")
             elif isinstance(value, float):
                 cells.append(f'<td class="n">{value:,.2f}</td>')
@@ -77,11 +77,6 @@ def analysis_report_html(
     parts.extend(f"<p class='note'>{html.escape(source)}</p>" for source in sources)
     parts.append(f"<p class='note'>Generated {html.escape(generated)} by RuralWatch {__version__}.</p></body></html>")
     return "".join(parts)
-
-
-def _is_pandas_na(value: Any) -> bool:
-    pandas = sys.modules.get("pandas")  # a frame to show means pandas is loaded; pd.NA exists only then
-    return pandas is not None and value is pandas.NA
 
 
 def hotspot_table(run: Any) -> pd.DataFrame:

@@ -234,7 +234,7 @@ class PublishedCrimeService:
             # 11 s of a 25 s import with them (encrypted, under load). Dropped and made again inside this
             # transaction: all or nothing. Without the UNIQUE index the keys are made unique here first.
             empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM published_crimes)").fetchone()[0]
-            rebuild = self._drop_indexes_if_empty()
+            rebuild = self._drop_indexes() if empty else []
             try:
                 done = 0
                 # Which rows are crimes already held, or repeated within these files, is decided for the whole
@@ -244,7 +244,7 @@ class PublishedCrimeService:
                 touched = self._settle(crimes)
                 outcome_months = {str(c.record[KEY]): c.outcome_month for c in crimes.values()
                                   if c.record is not None and c.outcome_month != c.month}
-                keys_seen: set[str] | None = set() if rebuild else None
+                keys_seen: set[str] | None = set() if empty else None  # no UNIQUE index: dedupe the keys here
                 events: list[_BatchEvent] = []
                 for p, (fresh, held) in zip(parsed, plans, strict=True):
                     if keys_seen is not None:
@@ -292,12 +292,13 @@ class PublishedCrimeService:
                     events.append(event)
                 # The digests of the rows just inserted are pure Python: while SQLite builds the indexes (which
                 # lets go of the interpreter lock) they are computed alongside, on the second core.
-                with ThreadPoolExecutor(max_workers=1) as hashing:
-                    pending = [hashing.submit(event.digest) for event in events] if rebuild else []
-                    for sql in rebuild:
-                        conn.execute(sql)
-                    for future in pending:
-                        future.result()
+                if rebuild:
+                    with ThreadPoolExecutor(max_workers=1) as hashing:
+                        pending = [hashing.submit(event.digest) for event in events]
+                        for sql in rebuild:
+                            conn.execute(sql)
+                        for future in pending:
+                            future.result()
                 for event in events:
                     record_event(self.store, "import", "import_batches", str(event.batch_id), event.changes,
                                  row_hashes=event.digest())
@@ -316,13 +317,11 @@ class PublishedCrimeService:
         names = [d[0] for d in batch.description]
         return dict(zip(names, batch.fetchone(), strict=True))
 
-    def _drop_indexes_if_empty(self) -> list[str]:
-        """When published_crimes is empty: drop its indexes, the dedupe key's UNIQUE one included (the import makes
-        its keys unique itself, and building the index again fails, rolling the import back, if any is not), and
-        return the statements that make them again. Call inside the import's transaction."""
+    def _drop_indexes(self) -> list[str]:
+        """Drop published_crimes' indexes, the dedupe key's UNIQUE one included, and return the statements that make
+        them again. Only for an empty table, inside the import's transaction: the import then makes its keys unique
+        itself, and building the UNIQUE index again fails, rolling the import back, if any is not."""
         db = self.store.db
-        if db.execute("SELECT EXISTS (SELECT 1 FROM published_crimes)").fetchone()[0]:
-            return []
         indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = "
                              "'published_crimes' AND sql IS NOT NULL ORDER BY name").fetchall()
         for name, _sql in indexes:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineProfile,
@@ -40,7 +40,7 @@ from PySide6.QtWidgets import QWidget
 from ruralwatch.mapping.geography import Geography
 from ruralwatch.mapping.map_page import TileLayerSpec, write_map_page
 from ruralwatch.ui.memory import release_free_memory
-from ruralwatch.ui.tiles import ROWS_SCHEME
+from ruralwatch.ui.tiles import ROWS_SCHEME, reply_bytes
 
 EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
 
@@ -100,10 +100,7 @@ class RowsSchemeHandler(QWebEngineUrlSchemeHandler):
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
         parts[index] = None  # not kept once the page has it
-        buffer = QBuffer(job)
-        buffer.setData(QByteArray(data))
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.reply(b"application/json", buffer)
+        reply_bytes(job, b"application/json", data)
         if not any(p is not None for p in parts):
             del self._offered[url.host()]
 

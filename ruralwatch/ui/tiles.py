@@ -99,11 +99,16 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         if data is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
-        buffer = QBuffer(job)
-        buffer.setData(QByteArray(data))
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.reply(reader.info.media_type.encode(), buffer)
+        reply_bytes(job, reader.info.media_type.encode(), data)
         self.served += 1
+
+
+def reply_bytes(job: QWebEngineUrlRequestJob, media_type: bytes, data: bytes) -> None:
+    """Answer a request of one of the app's schemes with `data` (the buffer lives as long as the job)."""
+    buffer = QBuffer(job)
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    job.reply(media_type, buffer)
 
 
 _handler: TileSchemeHandler | None = None
