@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -506,11 +506,14 @@ class PremisesPanel(QWidget):
         self.status = status_label()
 
         self.table = make_table(REGISTER_COLUMNS)
+        # The name and the kind as wide as their longest (up to a limit, then they wrap), the grid reference to its
+        # contents and the last column what is left: with the name stretched and the others sized to their
+        # contents, a docked panel (1366x768) squeezed the names to a letter or two.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
+        for column in (0, 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda _index: self.open_edit() if can_edit else None)
 
@@ -643,6 +646,7 @@ class PremisesPanel(QWidget):
             else:
                 cells = [item(found.name, found.id), item(found.kind_name), item(found.grid_ref),
                          item(", ".join(found.scheme_names))]
+                cells[3].setToolTip(cells[3].text())  # cut short in a narrow dock
             if found.synthetic:  # as in the incident list: demo data in italics
                 font = QFont(cells[0].font())
                 font.setItalic(True)
@@ -653,6 +657,7 @@ class PremisesPanel(QWidget):
                     cell.setForeground(theme.hint_colour())
                 self.table.setItem(row, column, cell)
         self.table.blockSignals(False)
+        self._fit_columns()
         if not (selected and self.select(selected)):
             self.table.clearSelection()
         self._on_selection()
@@ -664,6 +669,17 @@ class PremisesPanel(QWidget):
             self.count_label.setText(f"{len(self.premises)} premises" + (
                 " shown" if self.filter.text() or self.scheme_filter.currentData() else ""))
         self.refreshed.emit()
+
+    def _fit_columns(self) -> None:
+        for column, letters in ((0, 22), (1, 14)):
+            widest = self.fontMetrics().horizontalAdvance("x" * letters)
+            fit = self.table.sizeHintForColumn(column)
+            self.table.horizontalHeader().resizeSection(column, min(max(fit, 60), widest))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text: longer names
+            self._fit_columns()
 
     def showing_to_visit(self) -> bool:
         return self.view.currentData() == "to_visit"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, time
+from html import escape
 
 from PySide6.QtCore import QDate, QEvent, Qt, QTime, Signal
 from PySide6.QtGui import QFont
@@ -24,10 +25,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableWidgetItem,
+    QTabWidget,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -297,8 +298,12 @@ class WeeklyEditor(QWidget):
         super().__init__(parent)
         self.table = make_table(["Weekday", "From", "To"], editable=True, alternating=False, stretch_last=False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         time_width = time_edit().sizeHint().width() + 12  # cell widgets do not size their column
+        widest_day = QComboBox()
+        widest_day.addItems(WEEKDAY_NAMES)
+        # The weekday as wide as its longest name: stretched across a wide panel it put the times far from it.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, widest_day.sizeHint().width() + 24)
         for column in (1, 2):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, time_width)
@@ -434,7 +439,7 @@ class PeopleTab(QWidget):
         slot_buttons.addStretch()
         slot_buttons.addWidget(self.save_weekly_button)
         self.weekly_status = status_label()
-        self.weekly_box = QGroupBox("Weekly availability")
+        self.weekly_box = QWidget()
         weekly_layout = QVBoxLayout(self.weekly_box)
         weekly_layout.addWidget(self.weekly, 1)
         weekly_layout.addLayout(slot_buttons)
@@ -477,7 +482,7 @@ class PeopleTab(QWidget):
         exception_buttons.addWidget(add_exception)
         exception_buttons.addWidget(remove_exception)
         exception_buttons.addStretch()
-        self.exceptions_box = QGroupBox("Dates away or extra")
+        self.exceptions_box = QWidget()
         exceptions_layout = QVBoxLayout(self.exceptions_box)
         exceptions_layout.addWidget(self.exceptions, 1)
         exceptions_layout.addLayout(when)
@@ -486,22 +491,24 @@ class PeopleTab(QWidget):
         exceptions_layout.addLayout(exception_buttons)
         exceptions_layout.addWidget(self.exception_error)
 
+        # Weekly availability and the dates away on tabs of their own under the people list: side by side they
+        # ran off a laptop-width panel (1366x768), one above the other they needed a scroll area around tables
+        # that scroll themselves, and with Larger text each table showed a row or less.
+        self.availability_title = QLabel()
+        self.availability_tabs = QTabWidget()
+        self.availability_tabs.setDocumentMode(True)
+        self.availability_tabs.addTab(self.weekly_box, "&Usual week")
+        self.availability_tabs.addTab(self.exceptions_box, "Dates away or e&xtra")
+        self.availability_tabs.setTabToolTip(0, "The hours this person is usually free, week after week")
+        self.availability_tabs.setTabToolTip(1, "Dates this person is away, or free beyond their usual week")
         availability = QWidget()
-        # Weekly availability above the dates away: side by side they ran off a laptop-width panel (1366x768).
         availability_layout = QVBoxLayout(availability)
-        availability_layout.setContentsMargins(0, 0, 0, 0)
-        availability_layout.addWidget(self.weekly_box, 1)
-        availability_layout.addWidget(self.exceptions_box, 1)
-        # The availability editors scroll under the people list: squeezed into what was left, each table showed a
-        # row or less with Larger text.
-        availability_scroll = QScrollArea()
-        availability_scroll.setWidgetResizable(True)
-        availability_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        availability_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        availability_scroll.setWidget(availability)
+        availability_layout.setContentsMargins(0, 4, 0, 0)
+        availability_layout.addWidget(self.availability_title)
+        availability_layout.addWidget(self.availability_tabs, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(availability_scroll)
+        splitter.addWidget(availability)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
@@ -598,11 +605,10 @@ class PeopleTab(QWidget):
             self._editing = None
             self.weekly.set_slots([])
             self.exceptions.setRowCount(0)
-            self.weekly_box.setTitle("Weekly availability")
-            self.exceptions_box.setTitle("Dates away or extra")
+            self.availability_title.setText("Availability: select a person above.")
+            self._count_exceptions()
             return
-        self.weekly_box.setTitle(f"Weekly availability of {person.name} (UK time)")
-        self.exceptions_box.setTitle(f"Dates {person.name} is away or extra")
+        self.availability_title.setText(f"<b>Availability of {escape(person.name)}</b> (UK time)")
         if person.id != self._editing or not self._weekly_dirty:
             self._load_weekly(person.id)
         self._load_exceptions(person.id)
@@ -634,6 +640,12 @@ class PeopleTab(QWidget):
             for column, cell in enumerate(cells):
                 self.exceptions.setItem(row, column, cell)
         self.exceptions.resizeColumnsToContents()
+        self._count_exceptions()
+
+    def _count_exceptions(self) -> None:
+        """The dates tab says how many there are, so they are not missed behind the weekly tab."""
+        count = self.exceptions.rowCount()
+        self.availability_tabs.setTabText(1, f"Dates away or e&xtra ({count})" if count else "Dates away or e&xtra")
 
     # --- actions ------------------------------------------------------------------------------------------
 

@@ -162,6 +162,18 @@ def test_the_panel_fits_a_laptop_width_dock(qtbot, panel: PremisesPanel, clocked
     assert 0 < panel.minimumSizeHint().width() <= 500
 
 
+def test_the_names_keep_their_width_in_a_laptop_width_dock(qtbot, panel: PremisesPanel, clocked: Services) -> None:
+    """Docked at 1366x768 the kind, grid reference and schemes took the width and cut the names to a letter or two:
+    now every column shows within the panel, the names whole, the longest kinds and schemes wrapped."""
+    load_demo_premises(clocked.premises, clocked.incidents, now=FIXED_NOW)
+    qtbot.waitUntil(lambda: len(_names(panel)) == len(DEMO_PREMISES), timeout=5_000)
+    table, header = panel.table, panel.table.horizontalHeader()
+    name_width = max(table.fontMetrics().horizontalAdvance(name) for name in _names(panel) if len(name) <= 20)
+    assert header.sectionSize(0) > name_width  # "Oak Lodge Stables (demo)" and shorter: on one line
+    qtbot.waitUntil(lambda: header.length() <= table.viewport().width())  # no sideways scrolling
+    assert header.sectionSize(3) >= table.fontMetrics().horizontalAdvance("Farm Watch")
+
+
 def test_the_team_menu_opens_the_panel_and_checks_a_serial(qtbot, window, services: Services) -> None:
     window.resize(1366, 768)
     team = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Team")

@@ -272,6 +272,29 @@ def test_the_people_page_fits_a_laptop_width_panel(qtbot, panel: RosterPanel) ->
     qtbot.waitUntil(lambda: 0 < people.minimumSizeHint().width() <= 500)
 
 
+def test_availability_sits_on_tabs_without_a_scroll_around_its_tables(qtbot, panel: RosterPanel,
+                                                                       services: Services) -> None:
+    """The weekly availability and the dates away were one scroll area holding two tables that scroll themselves:
+    now each has a tab of its own, the dates tab counts its dates and the heading names the person."""
+    from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea
+
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    people.show()
+    scrolls = [w for w in people.findChildren(QAbstractScrollArea) if not isinstance(w, QAbstractItemView)]
+    assert scrolls == []
+    assert people.select_person(person.id)
+    assert "Sam Lee" in people.availability_title.text()
+    tabs = people.availability_tabs
+    assert tabs.tabText(1) == "Dates away or e&xtra"
+    people.add_exception(person.id, date(2026, 11, 28), "away", "", "", "Family wedding")
+    assert tabs.tabText(1) == "Dates away or e&xtra (1)"
+    people.table.clearSelection()
+    assert "select a person" in people.availability_title.text()
+    assert tabs.tabText(1) == "Dates away or e&xtra"
+
+
 def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Services) -> None:
     """Docked at 1366x768 the selected duty had a scroll area of its own inside the dock's, squashed to a sliver
     under the calendar: now it is never squeezed below its text, and the dock's scroll area is the only one."""
