@@ -17,7 +17,10 @@ Each run uses fresh temporary databases and measures, wall clock:
   - SQLite's share of ours: the rows already parsed (not timed) inserted with `executemany` into RuralWatch's own
     published_crimes (its dedupe key, projected coordinates, its UNIQUE key and three indexes built after the
     rows, encrypted with --encrypted), one transaction: what the store alone costs for our schema, before any
-    parsing, checking or audit digest. For context only.
+    parsing, checking or audit digest. For context only;
+  - csv.reader alone: the standard library's CSV reader over the same files, rows read and dropped, no checks: the
+    least any Python importer does. With SQLite's share it is the floor of an importer that parses and stores on
+    one thread (a second thread cannot overlap row-by-row inserts: see docs/BENCHMARKS.md, "Fourth pass").
 With --encrypted our database is opened with a fixed 32-byte key (as the application's, after sign-in: this is
 the import "after start-up"). Besides the wall clock, the CPU time of ours (this process) and of the sqlite3
 tool (its child process) is printed: on a shared machine it moves much less with the load. The load average is
@@ -101,6 +104,18 @@ def time_store_share(folder: Path, work: Path, key: bytes | None) -> float:
         store.close()
 
 
+def time_csv_reader(files: list[Path]) -> float:
+    """CPU seconds the csv module takes to read every row of the files (decoded as the importer does)."""
+    import csv
+    import io
+
+    cpu = time.process_time()
+    for path in files:
+        for _row in csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")):
+            pass
+    return time.process_time() - cpu
+
+
 def time_sqlite_import(sqlite3_tool: str, files: list[Path], db: Path, indexed: bool) -> tuple[float, int]:
     setup = []
     if indexed:
@@ -163,6 +178,7 @@ def main() -> int:
     plain: list[float] = []
     indexed: list[float] = []
     share: list[float] = []
+    reader: list[float] = []
     report: dict[str, object] = {}
     plain_rows = 0
     for run in range(1, args.runs + 1):
@@ -173,7 +189,9 @@ def main() -> int:
             ours.append(first)
             again.append(repeat)
             share.append(time_store_share(args.data, work, BENCH_KEY if args.encrypted else None))
-            line = f"run {run}: ours {first:.3f} s, re-import {repeat:.3f} s, SQLite's share CPU {share[-1]:.3f} s"
+            reader.append(time_csv_reader(files))
+            line = (f"run {run}: ours {first:.3f} s, re-import {repeat:.3f} s, SQLite's share CPU {share[-1]:.3f} s, "
+                    f"csv.reader CPU {reader[-1]:.3f} s")
             if sqlite3_tool:
                 seconds, plain_rows = time_sqlite_import(sqlite3_tool, files, work / "plain.db", indexed=False)
                 plain.append(seconds)
@@ -199,6 +217,9 @@ def main() -> int:
         print(f"ratio ours / sqlite3 .import (medians): {ratio:.2f}x (target <= 3x); "
               f"best-of ratio {min(ours) / min(plain):.2f}x")
         print(f"ratio of CPU time (medians): {statistics.median(CPU['ours']) / statistics.median(CPU['plain']):.2f}x")
+        floor = statistics.median(reader) + statistics.median(share)
+        print(f"one-thread floor, csv.reader alone {statistics.median(reader):.3f} s + SQLite's share: "
+              f"CPU {floor:.3f} s = {floor / statistics.median(CPU['plain']):.2f}x the CPU of .import")
         indexed_ratio = statistics.median(ours) / statistics.median(indexed)
         print(f"ratio ours / sqlite3 .import indexed (medians): {indexed_ratio:.2f}x")
     else:

@@ -16,8 +16,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ruralwatch.analysis import near_repeat as nr
 from ruralwatch.core import kinds as kindmod
 from ruralwatch.core import times
@@ -34,7 +32,10 @@ from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
 if TYPE_CHECKING:
-    import pandas as pd  # imported where used: every process that builds the services imports this (issue 21)
+    # Imported where used: every process that builds the services imports this module (issue 21), and the window
+    # draws the live zones at every start, from a few hundred incidents: numpy without pandas.
+    import numpy as np
+    import pandas as pd
 
 # Used when neither a setting nor a saved Knox result gives the zone: the near-repeat window most often reported
 # for burglary and theft (Bowers & Johnson 2004; Johnson et al. 2007: 200-400 m, about two weeks).
@@ -126,8 +127,17 @@ class NearRepeatZone:
         return asdict(self)
 
 
+_EPOCH = date(1970, 1, 1)
+
+
+def _day_number(stored: str) -> int:
+    """_day_numbers for one storage time, without pandas."""
+    return (times.to_local(times.from_storage(stored)).date() - _EPOCH).days
+
+
 def _day_numbers(stored: pd.Series) -> np.ndarray:
     """UK calendar day of each UTC storage time, as a day number (days since 1970-01-01)."""
+    import numpy as np
     import pandas as pd
 
     local = pd.to_datetime(stored, utc=True).dt.tz_convert(times.LOCAL_ZONE).dt.tz_localize(None).dt.normalize()
@@ -164,6 +174,7 @@ class NearRepeatService:
             "SELECT id, kind, occurred_start, place, lat, lon FROM incidents WHERE deleted = 0 "
             f"AND lat IS NOT NULL AND lon IS NOT NULL{''.join(clauses)} ORDER BY occurred_start, id", params)
         if frame.empty:
+            import numpy as np
             import pandas as pd
 
             return frame.assign(easting=pd.Series(dtype=float), northing=pd.Series(dtype=float),
@@ -251,8 +262,7 @@ class NearRepeatService:
         if row is None or row[4] is None:
             raise ValidationError.single("incident", f"no incident {incident_id} with a place")
         start = times.from_storage(row[2]) - timedelta(days=settings.days + 1)
-        frame = self._incidents((), times.to_storage(start), row[2])
-        return self._zones(frame, [row], settings)[0]
+        return self._zones(self._nearby(times.to_storage(start), row[2]), [row], settings)[0]
 
     def active_zones(self, now: datetime | None = None,
                      kinds: tuple[str, ...] = ZONE_KINDS) -> list[NearRepeatZone]:
@@ -268,26 +278,34 @@ class NearRepeatService:
         if not rows:
             return []
         earliest = times.from_storage(min(r[2] for r in rows)) - timedelta(days=settings.days + 1)
-        frame = self._incidents((), times.to_storage(earliest), times.to_storage(moment + timedelta(seconds=1)))
-        return self._zones(frame, rows, settings)
+        nearby = self._nearby(times.to_storage(earliest), times.to_storage(moment + timedelta(seconds=1)))
+        return self._zones(nearby, rows, settings)
 
-    def _zones(self, frame: pd.DataFrame, rows: list[Any], settings: ZoneSettings) -> list[NearRepeatZone]:
+    def _nearby(self, start: str, end: str) -> list[tuple[Any, ...]]:
+        """The located incidents from start to end (exclusive), as the Knox test reads them (_incidents)."""
+        return self.store.db.execute(
+            "SELECT id, kind, occurred_start, place, lat, lon FROM incidents WHERE deleted = 0 AND lat IS NOT NULL "
+            "AND lon IS NOT NULL AND occurred_start >= ? AND occurred_start < ? ORDER BY occurred_start, id",
+            [start, end]).fetchall()
+
+    def _zones(self, nearby: list[tuple[Any, ...]], rows: list[Any], settings: ZoneSettings) -> list[NearRepeatZone]:
+        import numpy as np
+
+        east, north = to_bng().transform(np.array([r[5] for r in nearby], dtype=float),
+                                         np.array([r[4] for r in nearby], dtype=float))
+        days = np.array([_day_number(r[2]) for r in nearby], dtype=np.int64)
+        ids = np.array([r[0] for r in nearby], dtype=object)
+        occurred_at = np.array([r[2] for r in nearby], dtype=object)
         zones = []
-        east = frame["easting"].to_numpy(dtype=float)
-        north = frame["northing"].to_numpy(dtype=float)
-        days = frame["day"].to_numpy(dtype=np.int64)
-        import pandas as pd
-
         for incident_id, kind, occurred, place, lat, lon in rows:
             x, y = to_bng().transform(lon, lat)
-            day = int(_day_numbers(pd.Series([occurred]))[0])
             distance = np.hypot(east - x, north - y)
-            before = day - days
+            before = _day_number(occurred) - days
             inside = ((distance <= settings.metres) & (before >= 0) & (before <= settings.days)
-                      & (frame["id"].to_numpy() != incident_id) & (frame["occurred_start"].to_numpy() <= occurred))
+                      & (ids != incident_id) & (occurred_at <= occurred))
             earlier = tuple(
-                EarlierIncident(str(frame["id"].iat[i]), str(frame["kind"].iat[i]), str(frame["occurred_start"].iat[i]),
-                                str(frame["place"].iat[i] or ""), round(float(distance[i]), 1), int(before[i]))
+                EarlierIncident(str(nearby[i][0]), str(nearby[i][1]), str(nearby[i][2]), str(nearby[i][3] or ""),
+                                round(float(distance[i]), 1), int(before[i]))
                 for i in np.flatnonzero(inside)[::-1])
             until = times.to_storage(times.from_storage(occurred) + timedelta(days=settings.days))
             zones.append(NearRepeatZone(incident_id, kind, place or "", float(lat), float(lon), occurred,

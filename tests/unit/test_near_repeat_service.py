@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.container import Services
@@ -17,6 +25,7 @@ from ruralwatch.store.audit import AuditLog
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 BASE = (570_000.0, 206_000.0)  # near Chelmsford
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -144,3 +153,39 @@ def test_the_demo_has_a_near_repeat_pattern_the_knox_test_finds_and_live_zones(s
     latest = max(zones, key=lambda z: z.occurred_start)
     assert "near Radwinter" in latest.place and len(latest.earlier) == 3
     assert latest.radius_m == 200.0 and NEAR_REPEAT_COUNT == 12
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31), timezones=st.just(UTC)))
+def test_the_zones_uk_day_is_the_knox_tests_uk_day(moment: datetime) -> None:
+    """The zones count days without pandas, the Knox test with it: the same UK calendar day for any moment, the
+    hours round the clock changes included."""
+    from ruralwatch.services.near_repeat import _day_number, _day_numbers
+
+    stored = times.to_storage(moment)
+    assert _day_number(stored) == int(_day_numbers(pd.Series([stored]))[0])
+
+
+def test_the_live_zones_need_no_pandas(tmp_path: Path) -> None:
+    """The window draws the live zones at every start: pandas (a third of a second and ~40 MB) stays unloaded."""
+    from ruralwatch.services.demo import load_demo
+    from ruralwatch.store import open_store
+
+    now = datetime(2026, 11, 24, 15, tzinfo=UTC)
+    demo = open_store(tmp_path / "zones.db")
+    load_demo(Services.build(demo, clock=lambda: now).incidents, seed=2026, now=now)
+    demo.close()
+    script = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from ruralwatch.services.container import Services\n"
+        "from ruralwatch.store import open_store\n"
+        f"store = open_store({str(tmp_path / 'zones.db')!r})\n"
+        "now = datetime(2026, 11, 24, 15, tzinfo=UTC)\n"
+        "zones = Services.build(store, clock=lambda: now).near_repeat.active_zones()\n"
+        "assert zones and any(z.earlier for z in zones), zones\n"
+        "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, timeout=120)
+    assert done.stdout.strip() == "['numpy']"  # the distances: numpy alone
