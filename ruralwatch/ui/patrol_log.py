@@ -524,7 +524,17 @@ def _clock(stored: str | None) -> str:
     return times.format_local(stored)[11:16] if stored else ""
 
 
-TRACK_COLUMNS = (4, 5, 6, 7)  # the Dose page's stop columns measured from a recorded track
+def _first_last(first: str | None, last: str | None) -> str:
+    """When the track was first and last at a stop, UK local time, on two lines; blank if never there."""
+    return f"{_clock(first)}\n{_clock(last)}" if first else ""
+
+
+TRACK_COLUMNS = (4, 5, 6)  # the Dose page's stop columns measured from a recorded track
+STOP_COLUMN_TIPS = (
+    "The planned stop", "Minutes planned at the stop", "Minutes logged at the stop (arrival to leaving)",
+    "Whether an arrival was logged", "Minutes the recorded track spent within the dose radius of the stop",
+    "How many times the recorded track came within the radius", "When the track was first and last there (UK time)",
+)
 
 
 def _whole_text_tooltips(table: QTableWidget, column: int = 0) -> None:
@@ -551,8 +561,12 @@ class DoseView(QWidget):
         self.summary = wrapped_label("The dose is measured once a patrol has run.")
         # Fits a docked panel under Larger text (it scrolled sideways): the number columns' headers on two lines,
         # the stop's name elided (whole in its tooltip), and the track's columns only when there is a track.
-        self.stops = fit_to_width(make_table(["Stop", "Planned\nmin", "Logged\nmin", "Visited", "Track\nmin",
-                                              "Track\nvisits", "First\nthere", "Last\nthere"], word_wrap=False))
+        # Short headers, explained in their tooltips, and the first and last time there in one column on two lines:
+        # a tracked patrol's eight columns ran over a 520 px dock (1366x768) under Larger text.
+        self.stops = fit_to_width(make_table(["Stop", "Plan\nmin", "Log\nmin", "Visited", "Track\nmin",
+                                              "Track\nvisits", "There\nfrom-to"], word_wrap=False))
+        for column, tip in enumerate(STOP_COLUMN_TIPS):
+            self.stops.horizontalHeaderItem(column).setToolTip(tip)
         self.stops.setMinimumHeight(100)
         self.missed = wrapped_label()
         self.missed.setStyleSheet(theme.error_style(bold=False))
@@ -656,11 +670,13 @@ class DoseView(QWidget):
                                "Yes" if s.visited else ("Not yet" if not s.due else
                                                         "Not logged" if dose.tracked else "No — missed"),
                                "" if s.measured_minutes is None else round(s.measured_minutes, 1),
-                               "" if s.visits is None else s.visits, _clock(s.first_at), _clock(s.last_at)]
+                               "" if s.visits is None else s.visits, _first_last(s.first_at, s.last_at)]
                               for s in dose.stops])
         _whole_text_tooltips(self.stops)
         for column in TRACK_COLUMNS:  # empty without a recorded track
             self.stops.setColumnHidden(column, not dose.tracked)
+        if dose.tracked:  # room for the two times there
+            self.stops.resizeRowsToContents()
         self.export_button.setEnabled(dose.tracked)
         self.report_button.setEnabled(True)
         if dose.tracked:

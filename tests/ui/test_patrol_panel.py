@@ -607,7 +607,7 @@ def test_the_dose_page_fits_a_docked_panel_under_larger_text(qtbot, panel: Patro
                             and not t.horizontalScrollBar().isVisible(), timeout=5_000)
             assert table.item(0, 0).toolTip() == table.item(0, 0).text()  # an elided name whole in its tooltip
         assert page.horizontalScrollBar().maximum() == 0  # nor does the page
-        assert all(panel.dose.stops.isColumnHidden(c) for c in (4, 5, 6, 7))  # no track: its columns are empty
+        assert all(panel.dose.stops.isColumnHidden(c) for c in (4, 5, 6))  # no track: its columns are empty
     finally:
         app.setFont(normal)
         theme.refresh_fonts(app)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, write_gpx
+from fixtures.track_tools import NMEA_LOG, drive, in_progress_patrol, logged_fixes, offset, write_gpx
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
@@ -218,3 +219,58 @@ def test_the_open_patrols_track_is_drawn_on_the_map_a_line_per_segment(qtbot, se
             panel.dispose()
             panel.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_the_dose_page_of_a_tracked_patrol_fits_a_docked_panel_under_larger_text(
+        qtbot, panel: PatrolPanel, services: Services, tmp_path: Path) -> None:
+    """A tracked patrol adds the track's columns to the stops: under Larger text in a 1366x768 dock they ran 20 px
+    over (the first and last time there had a column each); now they share one, on two lines."""
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    from ruralwatch.core.patrol import PatrolInput
+    from ruralwatch.core.people import PersonInput
+    from ruralwatch.services.demo import load_demo
+    from ruralwatch.ui import theme
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    load_demo(services.incidents, count=900, now=now)
+    services.patrols._now = lambda: now
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    record, _ = services.patrols.create(PatrolInput(
+        day="2026-11-20", start="06:00", end="10:00", area="Uttlesford", purpose="hare_coursing_operation",
+        crew=[officer]))
+    services.patrols.suggest_for(record.id)
+    stops = services.patrols.get(record.id).stops
+    assert len(stops) >= 3
+    path = [offset(stops[0].lat, stops[0].lon, -1500, 0), *((s.lat, s.lon) for s in stops),
+            offset(stops[-1].lat, stops[-1].lon, 1500, 0)]
+    fixes = drive(datetime(2026, 11, 20, 6, 5, tzinfo=UTC), path, [0, *(s.dwell_minutes * 60 for s in stops), 0],
+                  13.0)
+    services.patrols.start(record.id, at=fixes[0].at)
+    services.patrols.end(record.id, at=fixes[-1].at)
+    patrol_id = record.id
+    phone = tmp_path / "phone.gpx"
+    write_gpx(phone, fixes)
+    app = QApplication.instance()
+    normal = app.font()
+    large = app.font()
+    large.setPointSizeF(normal.pointSizeF() * 4 / 3)
+    app.setFont(large)
+    theme.refresh_fonts(app)
+    try:
+        panel.resize(520, 700)
+        panel.open_patrol(patrol_id)
+        panel.dose.import_gpx(phone)
+        qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+        stops = panel.dose.stops
+        qtbot.waitUntil(lambda: not stops.isColumnHidden(4), timeout=5_000)
+        there = [stops.item(row, 6).text() for row in range(stops.rowCount())]
+        assert any(len(text.split("\n")) == 2 for text in there), there  # first and last time at a stop reached
+        qtbot.waitUntil(lambda: stops.horizontalHeader().length() <= stops.viewport().width()
+                        and not stops.horizontalScrollBar().isVisible(), timeout=5_000)
+        assert panel.dose.findChild(QScrollArea).horizontalScrollBar().maximum() == 0
+        line = stops.fontMetrics().lineSpacing()
+        assert all(stops.rowHeight(row) >= 2 * line for row in range(stops.rowCount()))  # both times shown
+    finally:
+        app.setFont(normal)
+        theme.refresh_fonts(app)
