@@ -20,6 +20,7 @@ from ruralwatch.services.harm import HarmService
 from ruralwatch.services.hours import HoursService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.near_repeat import NearRepeatService
+from ruralwatch.services.patrol_wiring import wire_patrols
 from ruralwatch.services.patrols import PatrolService
 from ruralwatch.services.people import PeopleService
 from ruralwatch.services.premises import PremisesService
@@ -64,26 +65,21 @@ class Services:
         """Every service over `store`, announcing changes on `hub` (a new one when None) and reading the time
         from `clock` (tests inject a fixed one so nothing depends on today's date)."""
         hub = hub or ChangeHub()
-        geography = GeographyService(store, hub)
-        harm = HarmService(store, hub)
-        analysis = AnalysisService(store, harm, geography)
-        people = PeopleService(store, hub)
-        roster = RosterService(store, people, hub)
-        roads = RoadService(store, hub, clock=clock)
+        wired = wire_patrols(store, hub, clock)
         incidents = IncidentService(store, hub, clock=clock)
         return cls(
             store=store,
             hub=hub,
-            geography=geography,
+            geography=wired.geography,
             incidents=incidents,
             basemaps=BasemapService(store, hub),
-            harm=harm,
+            harm=wired.harm,
             published=PublishedCrimeService(store, hub, clock=clock),
-            analysis=analysis,
+            analysis=wired.analysis,
             sync=SyncService(store, hub),
-            people=people,
-            roster=roster,
-            patrols=PatrolService(store, hub, people, roster, analysis, harm, clock=clock, roads=roads),
+            people=wired.people,
+            roster=wired.roster,
+            patrols=wired.patrols,
             hours=HoursService(store, clock=clock),
             accounts=AccountService(store, hub, clock=clock),
             audit=AuditService(store),
@@ -91,8 +87,8 @@ class Services:
             exports=ExportService(store),
             backups=BackupService(store, clock=clock),
             vehicles=VehicleListService(store, hub, clock=clock),
-            roads=roads,
+            roads=wired.roads,
             near_repeat=NearRepeatService(store, hub, clock=clock),
             premises=PremisesService(store, hub, clock=clock),
-            alerts=AlertService(store, hub, geography, incidents, clock=clock),
+            alerts=AlertService(store, hub, wired.geography, incidents, clock=clock),
         )

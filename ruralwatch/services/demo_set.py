@@ -63,26 +63,15 @@ class _DemoServices:
 def demo_services(store: Store, clock: Callable[[], datetime] = times.utc_now) -> DemoServices:
     """The services the demo loads through, wired as `Services.build` wires them, without the others (sync,
     exports, backups, alerts, hours ...): their imports were a tenth of `ruralwatch demo` (issue 21)."""
-    from ruralwatch.services.analysis import AnalysisService
     from ruralwatch.services.changes import ChangeHub
-    from ruralwatch.services.geography import GeographyService
-    from ruralwatch.services.harm import HarmService
     from ruralwatch.services.incidents import IncidentService
-    from ruralwatch.services.patrols import PatrolService
-    from ruralwatch.services.people import PeopleService
+    from ruralwatch.services.patrol_wiring import wire_patrols
     from ruralwatch.services.premises import PremisesService
-    from ruralwatch.services.roads import RoadService
-    from ruralwatch.services.roster import RosterService
     from ruralwatch.services.vehicles import VehicleListService
 
     hub = ChangeHub()
-    harm = HarmService(store, hub)
-    analysis = AnalysisService(store, harm, GeographyService(store, hub))
-    people = PeopleService(store, hub)
-    roster = RosterService(store, people, hub)
-    patrols = PatrolService(store, hub, people, roster, analysis, harm, clock=clock,
-                            roads=RoadService(store, hub, clock=clock))
-    return _DemoServices(IncidentService(store, hub, clock=clock), people, roster, patrols,
+    wired = wire_patrols(store, hub, clock)
+    return _DemoServices(IncidentService(store, hub, clock=clock), wired.people, wired.roster, wired.patrols,
                          PremisesService(store, hub, clock=clock), VehicleListService(store, hub, clock=clock))
 
 
