@@ -1001,6 +1001,12 @@ class MainWindow(QMainWindow):
         docks = keys.DOCK_STATE.read(settings)
         if docks is not None:
             self.restoreState(docks, LAYOUT_VERSION)
+        for dock in self.findChildren(QDockWidget):
+            # Panels are remembered per computer login, not per account: one left open by an officer stays shut
+            # for a role whose menu entry for it is greyed (a Special saw the Sync panel, and typed a passphrase
+            # before being refused).
+            if not dock.toggleViewAction().isEnabled():
+                dock.hide()
         return geometry is not None
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
