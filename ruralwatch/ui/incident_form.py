@@ -713,9 +713,6 @@ class IncidentDialog(QDialog):
 
     def save(self) -> None:
         self._grid_ref_edited()
-        if self.kind.currentData() is None:
-            self.show_errors(ValidationError.single("kind", "choose the kind of incident"))
-            return
         chosen = self.chosen_premises()
         if chosen and chosen.startswith("?"):
             self.show_errors(ValidationError.single(

@@ -385,3 +385,19 @@ def test_an_eight_figure_grid_reference_reads_back_as_typed(qtbot, hub_service):
     again.lat.setText("51.700000")  # a point typed instead: to the metre
     again.lat.editingFinished.emit()
     assert len(again.grid_ref.text().replace(" ", "")) == 12
+
+
+def test_a_form_without_its_kind_lists_every_other_mistake_too(qtbot, window, hub_service):
+    """A walk: a form saved with no kind and a grid reference of uneven digits said only "choose the kind"; the
+    grid reference was refused only after the kind was chosen and saved again."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.grid_ref.setText("tl 8123 234")
+    dialog.place.setText("Brook Farm")
+    dialog.save()
+    text = dialog.error_label.text()
+    assert "Kind: choose the kind of incident" in text
+    assert "OS grid ref: easting and northing must have the same number of digits" in text
+    assert "border" in dialog.kind.styleSheet() and "border" in dialog.grid_ref.styleSheet()
+    assert dialog.grid_ref.text() == "tl 8123 234" and dialog.place.text() == "Brook Farm"
+    assert hub_service.count() == 0
