@@ -143,6 +143,12 @@ class RowTable(QWidget):
         self.row_ids.append(row_id)
         return row
 
+    def start_typing(self, row: int, column: int) -> None:
+        """A row added with its button: the cursor on its first typed cell, so what is typed next goes in it (it
+        went nowhere: the focus stayed on the button). A key starts the edit, as in any cell."""
+        self.table.setCurrentCell(row, column)  # first: focus on a table with no current cell goes to the first
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # cell, the stolen item's category box
+
     def remove_selected(self) -> None:
         for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
             self.table.removeRow(row)
@@ -323,13 +329,15 @@ class IncidentDialog(QDialog):
             self.detail_groups[kind.key] = group
 
         self.vehicles = RowTable(["VRM", "Role", "Make", "Model", "Colour"], "Add &vehicle")
-        self.vehicles.add_button.clicked.connect(lambda: self._add_vehicle(VehicleInput(vrm="")))
+        self.vehicles.add_button.clicked.connect(
+            lambda: self.vehicles.start_typing(self._add_vehicle(VehicleInput(vrm="")), 0))  # the VRM
         vehicles_group = QGroupBox("Vehicles")
         QVBoxLayout(vehicles_group).addWidget(self.vehicles)
 
         self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
                                "Recovered"], "Add &item")
-        self.items.add_button.clicked.connect(lambda: self._add_item(StolenItemInput()))
+        self.items.add_button.clicked.connect(
+            lambda: self.items.start_typing(self._add_item(StolenItemInput()), 1))  # the description
         self.items_group = QGroupBox("Stolen items")
         QVBoxLayout(self.items_group).addWidget(self.items)
 
@@ -477,15 +485,16 @@ class IncidentDialog(QDialog):
             return widget.edit.date().toString("yyyy-MM-dd")  # type: ignore[attr-defined]
         return None
 
-    def _add_vehicle(self, vehicle: VehicleInput) -> None:
+    def _add_vehicle(self, vehicle: VehicleInput) -> int:
         row = self.vehicles.append(vehicle.id)
         self.vehicles.set_text(row, 0, vehicle.vrm)
         self.vehicles.set_combo(row, 1, VEHICLE_ROLES, vehicle.role)
         self.vehicles.set_text(row, 2, vehicle.make)
         self.vehicles.set_text(row, 3, vehicle.model)
         self.vehicles.set_text(row, 4, vehicle.colour)
+        return row
 
-    def _add_item(self, item: StolenItemInput) -> None:
+    def _add_item(self, item: StolenItemInput) -> int:
         row = self.items.append(item.id)
         self.items.set_combo(row, 0, EQUIPMENT_CATEGORIES, item.category)
         for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number)):
@@ -496,6 +505,7 @@ class IncidentDialog(QDialog):
         recovered.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         recovered.setCheckState(Qt.CheckState.Checked if item.recovered else Qt.CheckState.Unchecked)
         self.items.table.setItem(row, 7, recovered)
+        return row
 
     def current_input(self) -> IncidentInput:
         """What the form holds now, exactly as typed; validation happens in the service."""

@@ -401,3 +401,47 @@ def test_a_form_without_its_kind_lists_every_other_mistake_too(qtbot, window, hu
     assert "border" in dialog.kind.styleSheet() and "border" in dialog.grid_ref.styleSheet()
     assert dialog.grid_ref.text() == "tl 8123 234" and dialog.place.text() == "Brook Farm"
     assert hub_service.count() == 0
+
+
+def _wait_for_cell(qtbot, table, row: int, column: int) -> None:
+    """The table holding the keyboard with the cell current, so a key starts editing it."""
+    from PySide6.QtWidgets import QApplication
+
+    assert (table.currentRow(), table.currentColumn()) == (row, column)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=2_000)
+
+
+def _type(qtbot, text: str) -> None:
+    """Keys as a person types them: each to whatever has the focus then (the first opens the cell's editor)."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    for char in text:
+        QTest.keyClicks(QApplication.focusWidget(), char)
+        qtbot.wait(1)
+
+
+def test_add_vehicle_and_add_item_put_the_cursor_in_the_new_row(qtbot, window, hub_service):
+    """A walk: Alt+V (Add vehicle), then typing the registration: the keys went nowhere and the save said
+    "registration is empty"."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill_valid(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.vehicles.add_button.click()
+    _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
+    _type(qtbot, "ab12cde")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.vehicles.text(0, 0) == "ab12cde", timeout=2_000)  # committed a turn later
+    dialog.items.add_button.click()
+    _wait_for_cell(qtbot, dialog.items.table, 0, 1)
+    _type(qtbot, "StarFire receiver")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.items.text(0, 1) == "StarFire receiver", timeout=2_000)
+
