@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -148,6 +149,16 @@ class RowTable(QWidget):
         went nowhere: the focus stayed on the button). A key starts the edit, as in any cell."""
         self.table.setCurrentCell(row, column)  # first: focus on a table with no current cell goes to the first
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # cell, the stolen item's category box
+
+    def commit_edit(self) -> None:
+        """A cell still being typed in (Ctrl+S before Enter or Tab) keeps what it holds: the save said
+        "registration is empty" of a VRM typed and not yet entered."""
+        if self.table.state() != QAbstractItemView.State.EditingState:
+            return
+        editor = self.table.indexWidget(self.table.currentIndex())
+        if editor is not None:
+            self.table.commitData(editor)
+            self.table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def remove_selected(self) -> None:
         for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
@@ -723,6 +734,8 @@ class IncidentDialog(QDialog):
 
     def save(self) -> None:
         self._grid_ref_edited()
+        self.vehicles.commit_edit()
+        self.items.commit_edit()
         chosen = self.chosen_premises()
         if chosen and chosen.startswith("?"):
             self.show_errors(ValidationError.single(

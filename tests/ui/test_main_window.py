@@ -445,3 +445,21 @@ def test_add_vehicle_and_add_item_put_the_cursor_in_the_new_row(qtbot, window, h
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.items.text(0, 1) == "StarFire receiver", timeout=2_000)
 
+
+def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_service):
+    """A walk: a VRM typed in its cell and Ctrl+S before Enter: "Vehicle 1: registration is empty"."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill_valid(dialog)
+    dialog.vehicles.add_button.click()
+    _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
+    _type(qtbot, "ab12cde")
+    with qtbot.waitSignal(dialog.saved_incident, timeout=5_000) as saved:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert [v["vrm"] for v in hub_service.get(saved.args[0].id).vehicles] == ["AB12CDE"]
