@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.incident import Incident, IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.core.kinds import (
     EQUIPMENT_CATEGORIES,
@@ -753,7 +753,7 @@ class IncidentDialog(QDialog):
             self.show_errors(exc)
             return
         except RuralWatchError as exc:
-            QMessageBox.warning(self, "Not saved", str(exc))
+            QMessageBox.warning(self, "Not saved", self._gone_message() or str(exc))
             return
         self.saved = self.service.get(incident.id)
         self.pick_button.blockSignals(True)
@@ -762,6 +762,23 @@ class IncidentDialog(QDialog):
         self.pick_requested.emit(False)
         self.saved_incident.emit(self.saved)
         self.accept()
+
+    def _gone_message(self) -> str:
+        """Why an edit could not be saved when its incident was deleted meanwhile (a sync, another window); "" when
+        it is still there. The refusal named the incident by its internal id."""
+        if self.incident is None:
+            return ""
+        try:
+            self.service.get(self.incident.id)
+        except NotFoundError:
+            return ("This incident was deleted while its form was open (on this laptop or by a sync), so nothing was "
+                    "saved. What you typed is still in the form: copy it into a new incident if it is needed.")
+        return ""
+
+    def discard(self) -> None:
+        """Close without asking: its incident was deleted."""
+        self.pick_button.setChecked(False)
+        QDialog.reject(self)
 
     def reject(self) -> None:
         """Esc, Cancel or closing the window. Esc while picking on the map only stops picking; typed input is

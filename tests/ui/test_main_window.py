@@ -463,3 +463,36 @@ def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_
     with qtbot.waitSignal(dialog.saved_incident, timeout=5_000) as saved:
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert [v["vrm"] for v in hub_service.get(saved.args[0].id).vehicles] == ["AB12CDE"]
+
+
+def test_deleting_an_incident_closes_its_open_form_and_says_so_first(qtbot, window, hub_service, monkeypatch):
+    """A walk: with an incident's form open (forms are not modal), Del in the table deleted it and left the form
+    open; its Save then said "incident 3f2a…-… has been deleted"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ruralwatch.core.incident import IncidentInput
+
+    kept = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 07:00", lat=51.9,
+                                            lon=0.3, place="Lay-by"))
+    gone = hub_service.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-20 08:00", lat=51.95,
+                                            lon=0.34, place="Brook Farm"))
+    window.refresh()
+    form = window.open_incident(gone.id)
+    other = window.open_incident(kept.id)
+    form.place.setText("Brook Farm, typed")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda _parent, _title, text, *_rest: asked.append(text) or QMessageBox.StandardButton.Yes))
+    assert window.select_incident(gone.id)
+    assert window.delete_selected()
+    assert "Its open form closes without saving" in asked[0]
+    qtbot.waitUntil(lambda: form not in window.forms, timeout=2_000)
+    assert other in window.forms and other.isVisible()  # another incident's form stays
+
+    # Deleted under a form by something else (a sync): the refusal says what happened in words.
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _parent, _title, text, *_rest: said.append(text)))
+    hub_service.delete(kept.id)
+    other.save()
+    assert said and said[0].startswith("This incident was deleted while its form was open")
+    assert kept.id not in said[0] and other.isVisible()
