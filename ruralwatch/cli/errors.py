@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 
 
 class OptionError(RuralWatchError):
@@ -11,3 +11,11 @@ class OptionError(RuralWatchError):
 
 class DatabaseMissingError(RuralWatchError):
     """The database RuralWatch remembers is not there (a drive not connected?)."""
+
+
+def named_by_option(exc: ValidationError, options: dict[str, str] | None = None) -> ValidationError:
+    """The same refusal with each field named as the option that gave it (`reporter_months` -> `--reporter-months`,
+    or as `options` says), since the command line's user typed options, not the services' field names."""
+    names = options or {}
+    return ValidationError([FieldError(names.get(e.field, f"--{e.field.replace('_', '-')}"), e.message)
+                            for e in exc.errors])

@@ -179,7 +179,7 @@ def validate_incident(inp: IncidentInput, now: datetime | None = None) -> ValidI
 
     kind = _text(inp.kind)
     if not is_kind(kind):
-        errors.add("kind", f"{kind!r} is not an incident kind")
+        errors.add("kind", f"{kind!r} is not an incident kind" if kind else "choose the kind of incident")
         spec_kind = None
     else:
         spec_kind = kind_by_key(kind)

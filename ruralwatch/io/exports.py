@@ -104,7 +104,7 @@ class ExportOptions:
                     errors.extend(exc.errors)
         first, last = days["from"], days["to"]
         if first and last and last < first:
-            errors.append(FieldError("to", f"{last.isoformat()} is before --from {first.isoformat()}"))
+            errors.append(FieldError("to", f"{last.isoformat()} is before the first day, {first.isoformat()}"))
         wanted: list[str] = []
         for kind in kinds:
             key = kind.strip()

@@ -177,8 +177,10 @@ class AccountsDialog(QDialog):
         layout.addLayout(body)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        # None is a default button, Link included: Enter in the Again boxes below would press it too, after adding
+        # an account or setting a password (a walk saw "Dhughes belongs to …" replace "Added dhughes").
         for button in (self.role_button, self.active_button, self.unlock_button, self.reset_button,
-                       self.add_button):
+                       self.person_button, self.add_button):
             button.setAutoDefault(False)
         self.reload()
 
@@ -329,6 +331,7 @@ class AccountsDialog(QDialog):
             return False
         for edit in (self.new_username, self.new_display, self.new_password, self.new_again):
             edit.clear()
+        self.new_person.setCurrentIndex(0)  # that person has their account now; the next one is someone else
         self.reload(select=account.username)
         self.show_done(f"Added {account.username} ({account.role_name}). They can sign in now with the password "
                        "you gave them")
@@ -345,7 +348,7 @@ class AccountsDialog(QDialog):
             return False
         self.reload(select=updated.username)
         who = self.people.get(updated.person_id or "", "no one in the roster")
-        self.show_done(f"{updated.username} belongs to {who}")
+        self.show_done(f"Account {updated.username} belongs to {who}")
         return True
 
     def change_role(self) -> bool:
@@ -354,7 +357,7 @@ class AccountsDialog(QDialog):
             return False
         role = self.role.currentData()
         if role == account.role:
-            self.show_error(f"{account.username} already is {account.role_name}", self.role)
+            self.show_error(f"Account {account.username} already is {account.role_name}", self.role)
             return False
         try:
             changed = self.service.set_role(account.username, role)
@@ -362,7 +365,7 @@ class AccountsDialog(QDialog):
             self._show_failure(exc, {"role": self.role})
             return False
         self.reload(select=changed.username)
-        self.show_done(f"{changed.username} is now {changed.role_name}")
+        self.show_done(f"Account {changed.username} is now {changed.role_name}")
         return True
 
     def toggle_active(self) -> bool:
@@ -377,11 +380,11 @@ class AccountsDialog(QDialog):
             return False
         self.reload(select=changed.username)
         if changed.active:
-            self.show_done(f"{changed.username} is enabled again: set a new password for it below")
+            self.show_done(f"Account {changed.username} is enabled again: set a new password for it below")
             self.reset_password.setFocus()
         else:
-            self.show_done(f"{changed.username} is disabled and can no longer sign in; the database was re-keyed, so "
-                           "an old copy of its keyring opens nothing new")
+            self.show_done(f"Account {changed.username} is disabled and can no longer sign in; the database was "
+                           "re-keyed, so an old copy of its keyring opens nothing new")
         return True
 
     def unlock_selected(self) -> bool:
@@ -394,7 +397,7 @@ class AccountsDialog(QDialog):
             self._show_failure(exc, {})
             return False
         self.reload(select=account.username)
-        self.show_done(f"{account.username} is unlocked and can sign in again")
+        self.show_done(f"Account {account.username} is unlocked and can sign in again")
         return True
 
     def reset_selected(self) -> bool:

@@ -9,8 +9,18 @@ always the keys that work.
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QKeySequence, QResizeEvent, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ruralwatch.paths import docs_path
 from ruralwatch.ui.window_actions import ACTIONS, DOCK_TOGGLES
@@ -67,11 +77,48 @@ class GuideDialog(QDialog):
             self._fit()
         else:
             self.browser.setPlainText(f"The user guide is missing from this installation ({guide}).")
+        # Find in the guide: some 1,600 lines, and a walk looked in vain for how to sync or add an account.
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find in the guide, e.g. sync, password, grid reference (Ctrl+F)")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.returnPressed.connect(self.find_next)
+        self.find_box.textEdited.connect(lambda _text: self.find_status.clear())
+        find_label = QLabel("&Find:")
+        find_label.setBuddy(self.find_box)
+        next_button = QPushButton("&Next")
+        next_button.setAutoDefault(False)
+        next_button.clicked.connect(self.find_next)
+        self.find_status = QLabel()
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_find)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.FindNext), self, self.find_next)
+        find_row = QHBoxLayout()
+        find_row.addWidget(find_label)
+        find_row.addWidget(self.find_box, 1)
+        find_row.addWidget(next_button)
+        find_row.addWidget(self.find_status)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)  # Enter finds, never closes
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addLayout(find_row)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
+
+    def _focus_find(self) -> None:
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def find_next(self) -> bool:
+        """The next place the text is, from the last one found, going round to the top once at the end."""
+        text = self.find_box.text().strip()
+        if not text:
+            return False
+        found = self.browser.find(text)
+        if not found:
+            self.browser.moveCursor(QTextCursor.MoveOperation.Start)
+            found = self.browser.find(text)
+        self.find_status.setText("" if found else "not in the guide")
+        return found
 
     def _fit(self) -> None:
         """Pictures as wide as the page at most (a small dialog on a laptop screen scrolled sideways for them)."""

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.incident import Incident, IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.core.kinds import (
     EQUIPMENT_CATEGORIES,
@@ -142,6 +143,22 @@ class RowTable(QWidget):
         self.table.insertRow(row)
         self.row_ids.append(row_id)
         return row
+
+    def start_typing(self, row: int, column: int) -> None:
+        """A row added with its button: the cursor on its first typed cell, so what is typed next goes in it (it
+        went nowhere: the focus stayed on the button). A key starts the edit, as in any cell."""
+        self.table.setCurrentCell(row, column)  # first: focus on a table with no current cell goes to the first
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # cell, the stolen item's category box
+
+    def commit_edit(self) -> None:
+        """A cell still being typed in (Ctrl+S before Enter or Tab) keeps what it holds: the save said
+        "registration is empty" of a VRM typed and not yet entered."""
+        if self.table.state() != QAbstractItemView.State.EditingState:
+            return
+        editor = self.table.indexWidget(self.table.currentIndex())
+        if editor is not None:
+            self.table.commitData(editor)
+            self.table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def remove_selected(self) -> None:
         for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
@@ -323,13 +340,15 @@ class IncidentDialog(QDialog):
             self.detail_groups[kind.key] = group
 
         self.vehicles = RowTable(["VRM", "Role", "Make", "Model", "Colour"], "Add &vehicle")
-        self.vehicles.add_button.clicked.connect(lambda: self._add_vehicle(VehicleInput(vrm="")))
+        self.vehicles.add_button.clicked.connect(
+            lambda: self.vehicles.start_typing(self._add_vehicle(VehicleInput(vrm="")), 0))  # the VRM
         vehicles_group = QGroupBox("Vehicles")
         QVBoxLayout(vehicles_group).addWidget(self.vehicles)
 
         self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
                                "Recovered"], "Add &item")
-        self.items.add_button.clicked.connect(lambda: self._add_item(StolenItemInput()))
+        self.items.add_button.clicked.connect(
+            lambda: self.items.start_typing(self._add_item(StolenItemInput()), 1))  # the description
         self.items_group = QGroupBox("Stolen items")
         QVBoxLayout(self.items_group).addWidget(self.items)
 
@@ -477,15 +496,16 @@ class IncidentDialog(QDialog):
             return widget.edit.date().toString("yyyy-MM-dd")  # type: ignore[attr-defined]
         return None
 
-    def _add_vehicle(self, vehicle: VehicleInput) -> None:
+    def _add_vehicle(self, vehicle: VehicleInput) -> int:
         row = self.vehicles.append(vehicle.id)
         self.vehicles.set_text(row, 0, vehicle.vrm)
         self.vehicles.set_combo(row, 1, VEHICLE_ROLES, vehicle.role)
         self.vehicles.set_text(row, 2, vehicle.make)
         self.vehicles.set_text(row, 3, vehicle.model)
         self.vehicles.set_text(row, 4, vehicle.colour)
+        return row
 
-    def _add_item(self, item: StolenItemInput) -> None:
+    def _add_item(self, item: StolenItemInput) -> int:
         row = self.items.append(item.id)
         self.items.set_combo(row, 0, EQUIPMENT_CATEGORIES, item.category)
         for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number)):
@@ -496,6 +516,7 @@ class IncidentDialog(QDialog):
         recovered.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         recovered.setCheckState(Qt.CheckState.Checked if item.recovered else Qt.CheckState.Unchecked)
         self.items.table.setItem(row, 7, recovered)
+        return row
 
     def current_input(self) -> IncidentInput:
         """What the form holds now, exactly as typed; validation happens in the service."""
@@ -713,9 +734,8 @@ class IncidentDialog(QDialog):
 
     def save(self) -> None:
         self._grid_ref_edited()
-        if self.kind.currentData() is None:
-            self.show_errors(ValidationError.single("kind", "choose the kind of incident"))
-            return
+        self.vehicles.commit_edit()
+        self.items.commit_edit()
         chosen = self.chosen_premises()
         if chosen and chosen.startswith("?"):
             self.show_errors(ValidationError.single(
@@ -733,7 +753,7 @@ class IncidentDialog(QDialog):
             self.show_errors(exc)
             return
         except RuralWatchError as exc:
-            QMessageBox.warning(self, "Not saved", str(exc))
+            QMessageBox.warning(self, "Not saved", self._gone_message() or str(exc))
             return
         self.saved = self.service.get(incident.id)
         self.pick_button.blockSignals(True)
@@ -742,6 +762,23 @@ class IncidentDialog(QDialog):
         self.pick_requested.emit(False)
         self.saved_incident.emit(self.saved)
         self.accept()
+
+    def _gone_message(self) -> str:
+        """Why an edit could not be saved when its incident was deleted meanwhile (a sync, another window); "" when
+        it is still there. The refusal named the incident by its internal id."""
+        if self.incident is None:
+            return ""
+        try:
+            self.service.get(self.incident.id)
+        except NotFoundError:
+            return ("This incident was deleted while its form was open (on this laptop or by a sync), so nothing was "
+                    "saved. What you typed is still in the form: copy it into a new incident if it is needed.")
+        return ""
+
+    def discard(self) -> None:
+        """Close without asking: its incident was deleted."""
+        self.pick_button.setChecked(False)
+        QDialog.reject(self)
 
     def reject(self) -> None:
         """Esc, Cancel or closing the window. Esc while picking on the map only stops picking; typed input is

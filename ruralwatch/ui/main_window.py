@@ -840,16 +840,21 @@ class MainWindow(QMainWindow):
         if not incident_id:
             self.statusBar().showMessage("Select an incident first", 3000)
             return False
+        open_forms = [form for form in self.forms if form.incident and form.incident.id == incident_id]
         if confirm:
+            # Its form, if open, goes with it (left open, it edited an incident that no longer was).
+            closing = "\n\nIts open form closes without saving." if open_forms else ""
             answer = QMessageBox.question(
                 self, "Delete incident",
                 "Delete the selected incident?\n\nIt disappears from lists and maps; the deletion is kept "
-                "so that it also reaches other laptops when they sync.",
+                f"so that it also reaches other laptops when they sync.{closing}",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         self.service.delete(incident_id)
+        for form in open_forms:
+            form.discard()
         self.statusBar().showMessage("Incident deleted", 4000)
         return True
 
@@ -1001,6 +1006,12 @@ class MainWindow(QMainWindow):
         docks = keys.DOCK_STATE.read(settings)
         if docks is not None:
             self.restoreState(docks, LAYOUT_VERSION)
+        for dock in self.findChildren(QDockWidget):
+            # Panels are remembered per computer login, not per account: one left open by an officer stays shut
+            # for a role whose menu entry for it is greyed (a Special saw the Sync panel, and typed a passphrase
+            # before being refused).
+            if not dock.toggleViewAction().isEnabled():
+                dock.hide()
         return geometry is not None
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802

@@ -107,7 +107,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 DOCK_TOGGLES: tuple[DockToggleSpec, ...] = (
-    DockToggleSpec("sync_dock", "&Sync with other laptops…", "Ctrl+Shift+S"),
+    DockToggleSpec("sync_dock", "&Sync with other laptops…", "Ctrl+Shift+S", "sync.exchange"),
     DockToggleSpec("patrol_dock", "&Patrols: plan, brief, log…", "Ctrl+Shift+T"),
     DockToggleSpec("roster_dock", "&Roster: people, duties, hours…", "Ctrl+Shift+R"),
     DockToggleSpec("premises_dock", "Pre&mises: register, property, visits…", "Ctrl+Shift+M", "premises.view"),

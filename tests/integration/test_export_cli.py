@@ -100,9 +100,9 @@ def test_help_explains_personal_data_and_what_is_exported(cli_run: Cli) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--from", "2026-02-30"], "from: '2026-02-30' is not a date (use YYYY-MM-DD)"),
-        (["--from", "2026-03-01", "--to", "2026-02-01"], "to: 2026-02-01 is before --from 2026-03-01"),
-        (["--kind", "hare"], "kind: 'hare' is not an incident kind"),
+        (["--from", "2026-02-30"], "error: --from: '2026-02-30' is not a date (use YYYY-MM-DD)"),
+        (["--from", "2026-03-01", "--to", "2026-02-01"], "error: --to: 2026-02-01 is before the first day, 2026-03-01"),
+        (["--kind", "hare"], "error: --kind: 'hare' is not an incident kind"),
         (["--format", "pdf"], "argument --format: invalid choice"),
     ],
 )

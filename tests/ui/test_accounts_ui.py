@@ -269,3 +269,29 @@ def test_linking_an_account_to_its_person_in_the_roster(qtbot, admin: Store, dia
     assert AccountService(admin).get("sc4471").person_id is None
     last = admin.db.execute("SELECT action, changes FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     assert last[0] == "update" and "person_id" in last[1]
+
+
+def test_enter_in_the_again_box_adds_the_account_and_presses_nothing_else(qtbot, admin: Store,
+                                                                          dialog: AccountsDialog) -> None:
+    """A walk: Enter after the second password added the account, then also pressed Link (the dialog's default
+    button), so "Dhughes belongs to …" replaced "Added dhughes …" and the Belongs to box still named the person."""
+    from PySide6.QtTest import QTest
+
+    from ruralwatch.core.people import PersonInput
+    from ruralwatch.services.people import PeopleService
+
+    dev = PeopleService(admin).add(PersonInput(name="Dev Hughes", role="special", collar_number="SC4125"))
+    dialog.reload()
+    dialog.new_username.setText("dhughes")
+    dialog.new_person.setCurrentIndex(dialog.new_person.findData(dev.id))
+    dialog.new_password.setText(NEW_PASSWORD)
+    dialog.new_again.setText(NEW_PASSWORD)
+    dialog.new_again.setFocus()
+    QTest.keyClick(dialog.new_again, Qt.Key.Key_Return)
+    assert AccountService(admin).get("dhughes").person_id == dev.id
+    assert dialog.message.text().startswith("Added dhughes (Special Constable)")
+    assert dialog.new_person.currentData() is None  # Dev has an account now: the next one is someone else's
+    links = admin.db.execute("SELECT count(*) FROM audit_log WHERE action = 'update' AND changes LIKE '%person_id%'")
+    assert links.fetchone()[0] == 0  # no second, linking entry
+    assert dialog.link_person()
+    assert dialog.message.text() == "Account dhughes belongs to Dev Hughes, Special Constable, SC4125."

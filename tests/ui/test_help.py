@@ -59,3 +59,24 @@ def test_the_shortcuts_are_the_ones_the_window_declares(qtbot) -> None:
     dialog = ShortcutsDialog()
     qtbot.addWidget(dialog)
     assert "Ctrl+Shift+T" in dialog.browser.toPlainText()  # the Patrols panel's toggle
+
+
+def test_the_guide_finds_text_and_goes_round(qtbot) -> None:
+    """A walk: some 1,600 lines and no way to find "accounts" or "sync" in them but scrolling."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    dialog = GuideDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.find_box.setText("Sync with other laptops")
+    QTest.keyClick(dialog.find_box, Qt.Key.Key_Return)
+    first = dialog.browser.textCursor()
+    assert first.selectedText() == "Sync with other laptops" and dialog.isVisible()  # Enter finds, never closes
+    positions = {first.position()}
+    for _ in range(10):
+        assert dialog.find_next()
+        positions.add(dialog.browser.textCursor().position())
+    assert first.position() in positions and len(positions) > 1  # the next ones, then round to the first again
+    dialog.find_box.setText("hovercraft sightings")
+    assert not dialog.find_next() and dialog.find_status.text() == "not in the guide"

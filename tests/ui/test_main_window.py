@@ -385,3 +385,114 @@ def test_an_eight_figure_grid_reference_reads_back_as_typed(qtbot, hub_service):
     again.lat.setText("51.700000")  # a point typed instead: to the metre
     again.lat.editingFinished.emit()
     assert len(again.grid_ref.text().replace(" ", "")) == 12
+
+
+def test_a_form_without_its_kind_lists_every_other_mistake_too(qtbot, window, hub_service):
+    """A walk: a form saved with no kind and a grid reference of uneven digits said only "choose the kind"; the
+    grid reference was refused only after the kind was chosen and saved again."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.grid_ref.setText("tl 8123 234")
+    dialog.place.setText("Brook Farm")
+    dialog.save()
+    text = dialog.error_label.text()
+    assert "Kind: choose the kind of incident" in text
+    assert "OS grid ref: easting and northing must have the same number of digits" in text
+    assert "border" in dialog.kind.styleSheet() and "border" in dialog.grid_ref.styleSheet()
+    assert dialog.grid_ref.text() == "tl 8123 234" and dialog.place.text() == "Brook Farm"
+    assert hub_service.count() == 0
+
+
+def _wait_for_cell(qtbot, table, row: int, column: int) -> None:
+    """The table holding the keyboard with the cell current, so a key starts editing it."""
+    from PySide6.QtWidgets import QApplication
+
+    assert (table.currentRow(), table.currentColumn()) == (row, column)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=2_000)
+
+
+def _type(qtbot, text: str) -> None:
+    """Keys as a person types them: each to whatever has the focus then (the first opens the cell's editor)."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    for char in text:
+        QTest.keyClicks(QApplication.focusWidget(), char)
+        qtbot.wait(1)
+
+
+def test_add_vehicle_and_add_item_put_the_cursor_in_the_new_row(qtbot, window, hub_service):
+    """A walk: Alt+V (Add vehicle), then typing the registration: the keys went nowhere and the save said
+    "registration is empty"."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill_valid(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.vehicles.add_button.click()
+    _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
+    _type(qtbot, "ab12cde")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.vehicles.text(0, 0) == "ab12cde", timeout=2_000)  # committed a turn later
+    dialog.items.add_button.click()
+    _wait_for_cell(qtbot, dialog.items.table, 0, 1)
+    _type(qtbot, "StarFire receiver")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.items.text(0, 1) == "StarFire receiver", timeout=2_000)
+
+
+def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_service):
+    """A walk: a VRM typed in its cell and Ctrl+S before Enter: "Vehicle 1: registration is empty"."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill_valid(dialog)
+    dialog.vehicles.add_button.click()
+    _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
+    _type(qtbot, "ab12cde")
+    with qtbot.waitSignal(dialog.saved_incident, timeout=5_000) as saved:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert [v["vrm"] for v in hub_service.get(saved.args[0].id).vehicles] == ["AB12CDE"]
+
+
+def test_deleting_an_incident_closes_its_open_form_and_says_so_first(qtbot, window, hub_service, monkeypatch):
+    """A walk: with an incident's form open (forms are not modal), Del in the table deleted it and left the form
+    open; its Save then said "incident 3f2a…-… has been deleted"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ruralwatch.core.incident import IncidentInput
+
+    kept = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 07:00", lat=51.9,
+                                            lon=0.3, place="Lay-by"))
+    gone = hub_service.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-20 08:00", lat=51.95,
+                                            lon=0.34, place="Brook Farm"))
+    window.refresh()
+    form = window.open_incident(gone.id)
+    other = window.open_incident(kept.id)
+    form.place.setText("Brook Farm, typed")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda _parent, _title, text, *_rest: asked.append(text) or QMessageBox.StandardButton.Yes))
+    assert window.select_incident(gone.id)
+    assert window.delete_selected()
+    assert "Its open form closes without saving" in asked[0]
+    qtbot.waitUntil(lambda: form not in window.forms, timeout=2_000)
+    assert other in window.forms and other.isVisible()  # another incident's form stays
+
+    # Deleted under a form by something else (a sync): the refusal says what happened in words.
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _parent, _title, text, *_rest: said.append(text)))
+    hub_service.delete(kept.id)
+    other.save()
+    assert said and said[0].startswith("This incident was deleted while its form was open")
+    assert kept.id not in said[0] and other.isVisible()

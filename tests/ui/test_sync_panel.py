@@ -118,3 +118,32 @@ def test_a_passphrase_file_fills_the_field_and_a_bad_one_is_named_not_shown(qtbo
     panel.passphrase.clear()
     panel.passphrase_from_file()
     assert panel.passphrase.text() == "" and "empty" in panel.status.text()
+
+
+def test_a_special_finds_the_sync_panel_greyed_and_shut_even_when_an_officer_left_it_open(qtbot, services,
+                                                                                          tmp_path):
+    """A walk: signed in as a Special, File ▸ Sync with other laptops… opened the panel with every button live, and
+    Export changes… asked for the passphrase before the refusal; a panel an officer left open came back too."""
+    from PySide6.QtCore import QSettings
+
+    from ruralwatch.core.permissions import Actor
+    from ruralwatch.ui import settings_keys as keys
+    from ruralwatch.ui.main_window import MainWindow
+
+    officer = MainWindow(services, tmp_path / "page1")
+    officer.show()
+    officer.sync_dock.show()
+    assert officer.sync_dock.toggleViewAction().isEnabled()
+    officer.close()  # remembers the open panel
+    officer.dispose()
+    assert keys.DOCK_STATE.read(QSettings()) is not None
+
+    services.store.actor = Actor("dhughes", "special", "acc-1")
+    special = MainWindow(services, tmp_path / "page2")
+    try:
+        special.show()
+        toggle = special.sync_dock.toggleViewAction()
+        assert not toggle.isEnabled() and "not for the Special Constable role" in toggle.toolTip()
+        assert not special.sync_dock.isVisible()
+    finally:
+        special.dispose()

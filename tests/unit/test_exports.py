@@ -368,7 +368,7 @@ def test_options_report_every_problem() -> None:
     assert fields == ["from", "to", "kind"]
     assert "'hare' is not an incident kind" in str(caught.value)
     assert "\n" not in str(caught.value)
-    with pytest.raises(ValidationError, match="to: 2026-01-01 is before --from 2026-02-01"):
+    with pytest.raises(ValidationError, match="to: 2026-01-01 is before the first day, 2026-02-01"):
         ExportOptions.parse("2026-02-01", "2026-01-01")
     parsed = ExportOptions.parse(" 2026-02-01 ", "", [], True)
     assert parsed == ExportOptions(date(2026, 2, 1), None, (), True)

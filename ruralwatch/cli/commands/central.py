@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from ruralwatch.central.errors import CentralError
 from ruralwatch.central.target import DSN_ENV, FileTarget, PgTarget, Target, resolve
 from ruralwatch.cli.commands.sync import import_line
+from ruralwatch.cli.errors import named_by_option
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.io.export_choices import FORMATS, WHATS
 
 if TYPE_CHECKING:
@@ -177,7 +179,10 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
             print(f"{report.files} files: {report.imported:,} published crimes imported, {report.duplicates:,} "
                   f"already held, {report.rejected:,} rejected")
     elif action == "export":
-        options = ExportOptions.parse(args.first_day, args.last_day, what=args.what)
+        try:
+            options = ExportOptions.parse(args.first_day, args.last_day, what=args.what)
+        except ValidationError as exc:
+            raise named_by_option(exc, {"from": "--first-day", "to": "--last-day"}) from None
         print(central.export(args.format, args.out, options).summary())
     else:  # the parser offers only the actions above
         raise AssertionError(f"unhandled central action {action}")

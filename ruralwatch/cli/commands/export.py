@@ -7,8 +7,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ruralwatch.cli.errors import named_by_option
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.spec import SignedInCommand
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.io.export_choices import FORMATS, WHAT_NAMES, WHATS
 
@@ -59,7 +61,10 @@ def run(args: argparse.Namespace, store: Store) -> int:
     from ruralwatch.io.exports import ExportOptions
     from ruralwatch.services.exporting import ExportService
 
-    options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal, args.what)
+    try:
+        options = ExportOptions.parse(args.date_from, args.date_to, args.kind, args.include_personal, args.what)
+    except ValidationError as exc:
+        raise named_by_option(exc) from None
     print(ExportService(store).export(options, args.format, args.out).summary())
     return ExitCode.OK
 

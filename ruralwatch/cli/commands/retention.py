@@ -11,11 +11,12 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ruralwatch.cli.errors import named_by_option
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import RuralWatchError, ValidationError
 
 if TYPE_CHECKING:
     from ruralwatch.services.retention import RetentionPreview, RetentionService, RetentionSettings
@@ -94,7 +95,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
                 "give at least one of --reporter-months, --volunteer-months, --victim-vrm-months, "
                 "--suspect-vrm-months, --track-months, --premises-months"
             )
-        _print_settings(service.set_settings(**wanted))
+        try:
+            settings = service.set_settings(**wanted)
+        except ValidationError as exc:
+            raise named_by_option(exc) from None
+        _print_settings(settings)
     elif args.action == "preview":
         preview = service.preview(_as_of(args))
         if args.json:
