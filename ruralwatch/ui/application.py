@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch import __version__
@@ -87,8 +87,15 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
 
     `event_loop(app, window)` runs the application (default: `app.exec()`; tests look at the window instead).
     """
+    return _window_session(store, load_demo, event_loop)[0]
+
+
+def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop | None = None,
+                    ) -> tuple[int, bool]:
+    """run_window's work: (the exit code, whether the user signed out rather than closed the window)."""
     app = make_application()
     moved: MovedDatabase | None = None
+    signed_out = False
     try:
         services = Services.build(store)
         with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
@@ -102,15 +109,25 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
                     window.statusBar().showMessage("Demo data not loaded: your role may not load or remove it", 8000)
             else:
                 QTimer.singleShot(300, window, lambda: offer_demo_if_empty(window))
-            code = event_loop(app, window) if event_loop is not None else app.exec()
-            moved = window.moved_database
+            code = (event_loop or _until_closed)(app, window)
+            moved, signed_out = window.moved_database, window.signed_out
             window.dispose()
     finally:
         store.close()
     if moved is not None:  # the data folder was moved: the old files go once the database is closed
         for problem in finish_move(moved):
             print(f"ruralwatch: warning: {problem}", file=sys.stderr)
-    return code
+    return code, signed_out and moved is None
+
+
+def _until_closed(app: QApplication, window: MainWindow) -> int:
+    """Run until the window closes, in an event loop of its own rather than `app.exec()`: that ends with
+    aboutToQuit, on which QtWebEngine lets go of its profile, so the window after a sign-out crashed at the next
+    quit. The application quits once, when `run_gui` is done."""
+    app.setQuitOnLastWindowClosed(False)
+    loop = QEventLoop()
+    window.closed.connect(loop.quit)
+    return loop.exec()
 
 
 def run_gui(db_path: Path, load_demo: bool = False, params: KdfParams | None = None,
@@ -119,12 +136,22 @@ def run_gui(db_path: Path, load_demo: bool = False, params: KdfParams | None = N
     """Sign in (or create or encrypt the database: ruralwatch.ui.signin), then run the window.
 
     Exit codes: 0 after the window closes or the user chose Quit at sign-in, 2 when the file cannot be used.
+    After Account ▸ Sign out (or the lock screen's Sign out) the sign-in comes back for the same file.
     `choose_folder`: a first start asks where to keep the data (not when --db or $RURALWATCH_DB named the file).
     `params` (Argon2 cost for new passwords), `exec_dialog` and `event_loop` are for tests; the defaults are
     the real ones.
     """
-    make_application()
-    opened = open_database(db_path, params, exec_dialog, choose_folder)
-    if isinstance(opened, int):
-        return opened
-    return run_window(opened, load_demo, event_loop)
+    app = make_application()
+    signed_out: str | None = None
+    try:
+        while True:
+            opened = open_database(db_path, params, exec_dialog, choose_folder, signed_out=signed_out)
+            if isinstance(opened, int):
+                return opened
+            db_path, username = opened.path, opened.actor.username  # the file signed in to (a first start chooses)
+            code, again = _window_session(opened, load_demo, event_loop)
+            if not again:  # Account ▸ Sign out brings the sign-in back; closing the window ends here
+                return code
+            signed_out, load_demo, choose_folder = username, False, False
+    finally:
+        app.quit()  # aboutToQuit, once, after every window and its web view are gone

@@ -8,7 +8,7 @@ widget and every dock's contents are hidden, a lock screen covers the whole wind
 application (incident forms, floating docks) are hidden, modal dialogs are cancelled, and the window's
 actions and shortcuts are disabled. Only the account's password brings it all back; it is checked against
 the keyring like a sign-in, so wrong passwords count towards the lock-out. A locked-out or forgotten
-password leaves "Quit".
+password leaves "Quit", and "Sign out" lets the next person sign in as themselves.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class LockScreen(QFrame):
 
     unlock_requested = Signal(str)
     quit_requested = Signal()
+    sign_out_requested = Signal()
 
     def __init__(self, username: str, role: str, minutes: float, parent: QWidget) -> None:
         super().__init__(parent)
@@ -85,6 +86,10 @@ class LockScreen(QFrame):
         self.quit_button = QPushButton("Quit RuralWatch")
         self.quit_button.setToolTip("Close the window (forms not saved are lost)")
         self.quit_button.clicked.connect(self.quit_requested)
+        # A shared vehicle laptop: the next crew signs the last one out and in as themselves.
+        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button.setToolTip("Sign this account out, so someone else can sign in (forms not saved are lost)")
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
         self.error_label = QLabel()
         self.error_label.setObjectName("lockError")
         self.error_label.setWordWrap(True)
@@ -101,6 +106,7 @@ class LockScreen(QFrame):
         inner.addWidget(self.error_label)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
+        bottom.addWidget(self.sign_out_button)
         bottom.addWidget(self.quit_button)
         inner.addLayout(bottom)
         outer = QVBoxLayout(self)
@@ -116,7 +122,7 @@ class LockScreen(QFrame):
         """Say the idle time in force now (it was written once, and a changed setting was misreported)."""
         when = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
         self.explanation.setText(f"{self.who}<br>The data is hidden after {when} without use, or when you lock it. "
-                                 "Enter your password to carry on.")
+                                 "Enter your password to carry on; someone else signs this account out first.")
 
     def _submit(self) -> None:
         self.unlock_requested.emit(self.password.text())
@@ -135,6 +141,7 @@ class IdleLock(QObject):
 
     locked = Signal()
     unlocked = Signal()
+    sign_out_requested = Signal()  # from the lock screen: the window signs out without asking
 
     def __init__(self, window: QMainWindow, store: Store, minutes: float = IDLE_MINUTES) -> None:
         super().__init__(window)
@@ -151,6 +158,7 @@ class IdleLock(QObject):
         self.screen = LockScreen(self.username, store.actor.role, minutes, window)
         self.screen.unlock_requested.connect(self.try_unlock)
         self.screen.quit_requested.connect(window.close)
+        self.screen.sign_out_requested.connect(self.sign_out_requested)
         self.screen.hide()
         self._hidden: list[QWidget] = []
         self._disabled: list[QObject] = []

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
     incidents_changed = Signal()
     map_page_exported = Signal(object)  # the HTML file's Path, once written
     basemap_added = Signal(object)  # the Basemap, once registered
+    closed = Signal()  # after closeEvent: ruralwatch.ui.application runs the window until this
 
     def __init__(self, services: Services, page_folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tasks = self.ops.running  # what is running now (tests wait for it to empty)
         self.forms: list[IncidentDialog] = []
         self.moved_database: MovedDatabase | None = None  # set by Settings ▸ Move: the window then closes
+        self.signed_out = False  # set by Account ▸ Sign out: the window closes and the sign-in comes back
         self.basemap_actions = BasemapActions(self)
         self._focus_map_on_select = True
         self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
@@ -345,6 +347,8 @@ class MainWindow(QMainWindow):
         signed_in = store.encrypted and not actor.is_system
         role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
         self.idle_lock = IdleLock(self, store, float(keys.IDLE_MINUTES.read())) if signed_in else None
+        if self.idle_lock is not None:
+            self.idle_lock.sign_out_requested.connect(lambda: self.sign_out(ask=False))
         if signed_in:
             self.setWindowTitle(f"{self.windowTitle()} — {actor.username} ({role})")
         self.account_label = QLabel(f"Signed in as {actor.username} ({role})" if signed_in else "Not signed in")
@@ -359,7 +363,7 @@ class MainWindow(QMainWindow):
         who.setProperty("informational", True)  # a label, not a command: needs no mnemonic
         account_menu.addAction(who)
         account_menu.addSeparator()
-        for action in (self.change_password_action, self.lock_action):
+        for action in (self.change_password_action, self.lock_action, self.sign_out_action):
             action.setEnabled(signed_in)
             account_menu.addAction(action)
         account_menu.addSeparator()
@@ -441,6 +445,22 @@ class MainWindow(QMainWindow):
     def lock_now(self) -> None:
         if self.idle_lock is not None:
             self.idle_lock.lock()
+
+    def sign_out(self, ask: bool = True) -> bool:
+        """Close the window and go back to signing in (ruralwatch.ui.application runs the next session). Asks
+        first when a form is open (what it holds is lost); the lock screen's Sign out does not ask."""
+        if self.idle_lock is None:  # a plain (test) database has no accounts to sign in to
+            return False
+        if ask and self.forms:
+            answer = QMessageBox.question(
+                self, "Sign out", f"Sign out {self.services.store.actor.username}?\n\nThe open incident form(s) "
+                "close, and what they hold that is not saved is lost.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.signed_out = True
+        self.close()
+        return True
 
     def open_accounts(self) -> None:
         if not self.services.store.actor.can("accounts.manage"):
@@ -1031,6 +1051,7 @@ class MainWindow(QMainWindow):
         self.patrol_panel.dispose()
         self.premises_panel.dispose()
         super().closeEvent(event)
+        self.closed.emit()
 
     def dispose(self) -> None:
         """Close and delete the web view before Qt tears down (avoids a crash at exit; see docs)."""

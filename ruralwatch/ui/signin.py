@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -318,14 +319,18 @@ class FirstRunDialog(NewAdministratorDialog):
 class SignInDialog(FormDialog):
     """An encrypted database: the account name (the last one used, prefilled) and its password."""
 
-    def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None,
+                 signed_out: str | None = None) -> None:
         self.db_path = Path(db_path).expanduser()
         intro = f"<b>Sign in to RuralWatch</b><br><br>Database: <tt>{self.db_path}</tt>"
+        if signed_out:
+            intro = (f"<b>{escape(signed_out)} has signed out.</b> Sign in as yourself:<br><br>Database: "
+                     f"<tt>{self.db_path}</tt>")
         super().__init__("RuralWatch: sign in", intro, "Sign in", "Quit", parent)
         self.username = self.add_field("&Account name:", QLineEdit())
         self.password = self.add_field("&Password:", password_edit())
-        remembered = last_account()
-        if not remembered and len(usernames) == 1:
+        remembered = "" if signed_out else last_account()  # after a sign-out, most likely someone else
+        if not remembered and not signed_out and len(usernames) == 1:
             remembered = usernames[0]
         self.username.setText(remembered)
         (self.password if remembered else self.username).setFocus()
@@ -420,11 +425,11 @@ class EncryptDialog(NewAdministratorDialog):
 
 
 def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None,
-               choose_folder: bool = False) -> FormDialog:
+               choose_folder: bool = False, signed_out: str | None = None) -> FormDialog:
     if inspection.state == NEW:
         return FirstRunDialog(db_path, params, choose_folder=choose_folder)
     if inspection.state == ENCRYPTED:
-        return SignInDialog(db_path, inspection.usernames)
+        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out)
     if inspection.state == PLAIN:
         return EncryptDialog(db_path, params)
     raise ValueError(f"no dialog for a database that is {inspection.state}")
@@ -454,11 +459,12 @@ def show_unusable(db_path: Path, problem: str) -> None:
 
 
 def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: ExecDialog | None = None,
-                  choose_folder: bool = False) -> Store | int:
+                  choose_folder: bool = False, signed_out: str | None = None) -> Store | int:
     """The signed-in store for `db_path` after the right dialog, or an exit code (0 quit, 2 unusable file).
 
     `exec_dialog` runs a dialog and returns its result (default: `dialog.exec()`; tests fill it in instead).
     `choose_folder`: on a first start the user picks the data folder (not when --db or $RURALWATCH_DB named it).
+    `signed_out`: the account that has just signed out: the sign-in says so and leaves the name to type.
     """
     inspection = inspect_database(db_path)
     while choose_folder and inspection.state == NEW and remembered_db_path() == Path(db_path).expanduser().resolve():
@@ -473,7 +479,7 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
     if inspection.state == UNUSABLE:
         show_unusable(db_path, inspection.problem)
         return FATAL
-    dialog = dialog_for(inspection, db_path, params, choose_folder)
+    dialog = dialog_for(inspection, db_path, params, choose_folder, signed_out)
     try:
         (exec_dialog or QDialog.exec)(dialog)
         if dialog.fatal:

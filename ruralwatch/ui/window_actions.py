@@ -94,6 +94,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("change_password_action", "Change my &password…", None, "change_own_password",
                "Change the password you sign in with"),
     ActionSpec("lock_action", "&Lock now", "Ctrl+L", "lock_now", "Hide the data until your password is typed again"),
+    ActionSpec("sign_out_action", "&Sign out…", None, "sign_out",
+               "Close the window and sign in again, as yourself or as someone else (a shared laptop)"),
     ActionSpec("accounts_action", "&Accounts…", None, "open_accounts",
                "Add accounts, change roles, reset passwords (administrators)", "accounts.manage"),
     ActionSpec("audit_action", "A&udit log…", None, "open_audit_log",

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
@@ -409,3 +409,60 @@ def test_an_error_appearing_or_going_does_not_move_the_fields(qtbot, tmp_path: P
     dialog.field_edited(dialog.username)
     assert not dialog.error_label.isVisible()
     assert rows() == before
+
+
+def test_signing_out_brings_the_sign_in_back_for_someone_else(qtbot, tmp_path: Path):
+    """A shared vehicle laptop: the officer signs out (Account ▸ Sign out), the Special signs in as themselves in
+    the same run; the lock screen's Sign out does the same for a window someone left locked."""
+    path = tmp_path / "enc.db"
+    admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
+    AccountService(admin).add("sc1", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    admin.close()
+    remember_account("admin")
+    accounts = iter([("admin", ADMIN_PASSWORD), ("sc1", SPECIAL_PASSWORD), ("admin", ADMIN_PASSWORD)])
+    intros: list[tuple[str, str]] = []
+    windows: list[str] = []
+
+    def fill(dialog: QDialog) -> int:
+        assert isinstance(dialog, SignInDialog)
+        intros.append((dialog.username.text(), dialog.findChild(QLabel).text()))
+        name, password = next(accounts)
+        dialog.username.setText(name)
+        dialog.password.setText(password)
+        dialog.submit()
+        return dialog.result()
+
+    def look(_app, window) -> int:
+        with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+            pass
+        windows.append(window.windowTitle())
+        if len(windows) == 1:
+            assert window.sign_out_action.isEnabled()
+            window.new_incident()
+            answers: list[str] = []
+            QTimer.singleShot(0, lambda: answers.append(_answer_question(QMessageBox.StandardButton.No)))
+            assert not window.sign_out()  # an open form: asked first, and No keeps the window
+            assert answers == ["Sign out"] and window.isVisible()
+            QTimer.singleShot(0, lambda: _answer_question(QMessageBox.StandardButton.Yes))
+            assert window.sign_out()
+        elif len(windows) == 2:
+            window.lock_now()
+            assert window.idle_lock.is_locked
+            window.idle_lock.screen.sign_out_button.click()  # no question: the form's owner is not there
+        else:
+            window.close()
+        return 0
+
+    assert run_gui(path, params=TEST_PARAMS, exec_dialog=fill, event_loop=look) == 0
+    assert [title.split("— ")[-1] for title in windows] == ["admin (Administrator)", "sc1 (Special Constable)",
+                                                           "admin (Administrator)"]
+    assert intros[0][0] == "admin" and "signed out" not in intros[0][1]
+    assert intros[1][0] == "" and "admin has signed out" in intros[1][1]  # the next person types their name
+    assert intros[2][0] == "" and "sc1 has signed out" in intros[2][1]
+
+
+def _answer_question(button: QMessageBox.StandardButton) -> str:
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    title = box.windowTitle()
+    box.button(button).click()
+    return title
