@@ -6,12 +6,15 @@ above what the central store is known to have), the central store merges it, the
 Targets: export < 10 s, merge < 10 s, re-merge < 1 s.
 
     .venv/bin/python bench/sync_bench.py [--central-rows 1000000] [--changed-rows 100000] [--keep DIR] [--encrypted]
-        [--profile FILE]
+        [--profile FILE] [--cache DIR]
 
 --encrypted opens every database (central, laptop, and the direct set-up connections) with BENCH_KEY, a fixed
 32-byte key, as a signed-in RuralWatch would (SQLCipher, raw key, no key derivation), and the package is encrypted
 with BENCH_PASSPHRASE (an encrypted database only exports encrypted packages); without it the files are plain.
 --profile writes a cProfile of the first merge to FILE (pstats format).
+--cache keeps the central and laptop stores as built (before trust, export and merge) in DIR, one pair per size and
+encryption, and later runs start from copies of them: the set-up (about 45 s at the target sizes) is paid once, and
+before/after runs of different code merge the same rows.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="work in this folder and keep the files")
     parser.add_argument("--encrypted", action="store_true", help="encrypt every database with a fixed key")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the merge to this file")
+    parser.add_argument("--cache", type=Path, help="reuse (or keep) the built stores in this folder")
     args = parser.parse_args()
     key = BENCH_KEY if args.encrypted else None
     folder = args.keep or Path(tempfile.mkdtemp(prefix="rw-sync-bench-"))
@@ -112,11 +116,23 @@ def main() -> int:
         path.unlink(missing_ok=True)
     try:
         started = time.perf_counter()
-        ids = build_central(central_path, args.central_rows, key)
-        make_laptop(central_path, laptop_path, ids, args.changed_rows, key)
+        cached, reused = None, False
+        if args.cache:
+            cached = args.cache / f"{args.central_rows}-{args.changed_rows}-{'encrypted' if key else 'plain'}"
+        if cached and (cached / "laptop.db").is_file():
+            shutil.copyfile(cached / "central.db", central_path)
+            shutil.copyfile(cached / "laptop.db", laptop_path)
+            reused = True
+        else:
+            ids = build_central(central_path, args.central_rows, key)
+            make_laptop(central_path, laptop_path, ids, args.changed_rows, key)
+            if cached:  # central first: a laptop.db in the folder says both are whole
+                cached.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(central_path, cached / "central.db")
+                shutil.copyfile(laptop_path, cached / "laptop.db")
         print(f"setup: {args.central_rows:,} central rows, {args.changed_rows:,} changed on the laptop, "
               f"{'encrypted' if key else 'plain'} "
-              f"({time.perf_counter() - started:.1f} s)")
+              f"({time.perf_counter() - started:.1f} s{f', copied from {cached}' if reused else ''})")
 
         central, laptop = open_store(central_path, key=key), open_store(laptop_path, key=key)
         central_sync, laptop_sync = SyncService(central), SyncService(laptop)
