@@ -1,9 +1,10 @@
 """`central package` on PostgreSQL: the outgoing package for one laptop, signed by the central store's identity.
 
 The same rule as a laptop's incremental export (ruralwatch.services.sync.SyncService.export): every row whose clock
-is above what the device is known to have (the `seen` vector it last sent, and what it was last sent), read in one
-repeatable-read snapshot; the laptop imports it with `sync import` once it trusts the central store's key. The
-device's watermark moves only once the file is written.
+is above what the device is known to have (the `seen` vector it last sent, and what it was last sent), but for rows
+it holds already (its own, sent back: ruralwatch.sync.merge.row_known_to), read in one repeatable-read snapshot;
+the laptop imports it with `sync import` once it trusts the central store's key. The device's watermark moves only
+once the file is written.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ruralwatch.central.pg_status import peer_view, seen, threshold
 from ruralwatch.core import times
 from ruralwatch.services.sync import ExportResult
 from ruralwatch.sync import package
-from ruralwatch.sync.merge import max_vectors
+from ruralwatch.sync.merge import Side, max_vectors, row_known_to
 
 if TYPE_CHECKING:
     from ruralwatch.central.postgres import PgCentral
@@ -38,13 +39,14 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
         if view is None:
             raise CentralError(f"device {device_id} is not trusted here (use `central trust`)")
         ours = seen(central)
-        clock = threshold(ours, view)
+        clock, peer = threshold(ours, view), Side(device_id, view)
         for spec in laptop_schema().syncable:
             columns = spec.names
             with conn.cursor() as cursor:
                 cursor.execute(f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(spec.name)} "
                                f"WHERE hlc > %s ORDER BY hlc".encode(), [clock])
-                tables[spec.name] = [dict(zip(columns, row, strict=True)) for row in cursor]
+                rows = (dict(zip(columns, row, strict=True)) for row in cursor)
+                tables[spec.name] = [row for row in rows if not row_known_to(peer, row["hlc"], row["field_hlc"])]
         shas = sorted({row["sha256"] for row in tables.get("attachments", []) if row.get("sha256")})
         for start in range(0, len(shas), _BATCH):
             found = conn.execute(b"SELECT sha256, data FROM blobs WHERE sha256 = ANY(%s)",

@@ -33,15 +33,18 @@ def peer_view(central: PgCentral, device_id: str) -> dict[str, str] | None:
     return None if row is None else max_vectors(load_vector(row[0]), load_vector(row[1]))
 
 
-def pending(central: PgCentral, clocks: list[str]) -> list[int]:
-    """Rows above each clock, over every syncable table: one scan per table for all the clocks (the central store
-    keeps no index on hlc, see ruralwatch.central.pg_schema)."""
+def pending(central: PgCentral, clocks: list[str], devices: list[str]) -> list[int]:
+    """Per device, the rows above its clock that it did not write last itself, over every syncable table: one scan
+    per table for all of them (the central store keeps no index on hlc, see ruralwatch.central.pg_schema). Its
+    package also leaves out rows whose other fields it holds too (ruralwatch.sync.merge.row_known_to), which this
+    count, reading no field clocks, cannot see: rare (a row two devices wrote), so it is at most a few rows over."""
     totals = [0] * len(clocks)
     if not clocks:
         return totals
-    counts = ", ".join(["count(*) FILTER (WHERE hlc > %s)"] * len(clocks))
+    counts = ", ".join(["count(*) FILTER (WHERE hlc > %s AND right(hlc, length(%s) + 1) <> '-' || %s)"] * len(clocks))
+    params = [value for clock, device in zip(clocks, devices, strict=True) for value in (clock, device, device)]
     for spec in laptop_schema().syncable:
-        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)}".encode(), clocks).fetchone()
+        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)}".encode(), params).fetchone()
         totals = [t + int(n) for t, n in zip(totals, found or [0] * len(clocks), strict=True)]
     return totals
 
@@ -61,7 +64,8 @@ def status(central: PgCentral) -> CentralStatus:
                          b"FROM sync_peers p LEFT JOIN sync_packages k ON k.source_device = p.device_id "
                          b"GROUP BY p.device_id ORDER BY p.device_id").fetchall()
     clocks = [threshold(ours, peer_view(central, device_id) or {}) for device_id, *_ in peers]
-    for (device_id, name, key, last, count), waiting in zip(peers, pending(central, clocks), strict=True):
+    waiting_rows = pending(central, clocks, [str(device_id) for device_id, *_ in peers])
+    for (device_id, name, key, last, count), waiting in zip(peers, waiting_rows, strict=True):
         result.devices.append(DeviceStatus(device_id, name, key, last, int(count), waiting))
     conflicts = conn.execute(b"SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()
     result.open_conflicts = int(conflicts[0]) if conflicts else 0

@@ -38,7 +38,24 @@ from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import CHOICES, FieldConflict, Side, load_vector, max_vectors, plan_batch
+from ruralwatch.sync.merge import (
+    CHOICES,
+    FieldConflict,
+    Side,
+    load_vector,
+    max_vectors,
+    plan_batch,
+    row_known_to,
+)
+
+# merge.row_known_to in SQL, for counting: a clock (ruralwatch.core.clock: 15-digit milliseconds, 6-digit counter,
+# device) is known when the peer wrote it or has seen its writer up to it; a row is news if its clock or any of its
+# field clocks is not. tests/unit/test_sync_merge.py checks it against row_known_to on random rows.
+_KNOWN = "(substr({x}, 24) = :peer OR {x} <= coalesce(json_extract(:view, '$.\"' || substr({x}, 24) || '\"'), ''))"
+_PENDING_SQL = ("SELECT COUNT(*) FROM [{{table}}] AS r WHERE r.hlc > :threshold AND (NOT {hlc} OR "
+                "(r.field_hlc IS NOT NULL AND NOT json_valid(r.field_hlc)) OR EXISTS (SELECT 1 FROM "
+                "json_each(CASE WHEN json_valid(r.field_hlc) THEN r.field_hlc END) AS c WHERE NOT {field}))").format(
+    hlc=_KNOWN.format(x="r.hlc"), field=_KNOWN.format(x="c.value"))
 
 PASSPHRASE_ENV = "RURALWATCH_SYNC_PASSPHRASE_FILE"
 # The device's private signing key is kept in the `meta` table as hex. The file itself is not encrypted at
@@ -298,13 +315,24 @@ class SyncService:
         """
         return min((peer_view.get(device, "") for device in ours), default="")
 
+    def _news_for(self, table: str, threshold: str, peer: Side | None, columns: str = "*") -> Iterator[tuple[Any, ...]]:
+        """`table`'s rows above `threshold` (clock order) that `peer` does not already hold, all when None. The
+        threshold is one clock for all devices, so it lets through rows the peer has: a package just received
+        from it, sent back whole. A row is news only if one of its field clocks is (merge.Side.knows)."""
+        cursor = self.store.db.execute(
+            f"SELECT {columns}, hlc, field_hlc FROM [{table}] WHERE hlc > ? ORDER BY hlc", [threshold])
+        for row in cursor:
+            if peer is None or not row_known_to(peer, row[-2], row[-1]):
+                yield row[:-2]
+
     def pending(self, device_id: str) -> int:
-        """How many rows an incremental export for this peer would carry now."""
-        threshold = self._threshold(self.seen(), self._peer_view(device_id))
-        return sum(
-            int(self.store.db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE hlc > ?", [threshold]).fetchone()[0])
-            for table in SYNCABLE_TABLES
-        )
+        """How many rows an incremental export for this peer would carry now: merge.row_known_to in SQL, as the
+        Sync panel asks on the UI thread (in Python it took 0.8 s for 150,000 rows, in SQLite 0.05-0.3 s)."""
+        view = self._peer_view(device_id)
+        params = {"threshold": self._threshold(self.seen(), view), "peer": device_id,
+                  "view": json.dumps(view, sort_keys=True)}
+        return sum(int(self.store.db.execute(_PENDING_SQL.format(table=table), params).fetchone()[0])
+                   for table in SYNCABLE_TABLES)
 
     def peer_activity(self) -> list[PeerActivity]:
         """Per trusted device: when we last exported for it, last applied a package from it, and what is pending."""
@@ -327,12 +355,15 @@ class SyncService:
                                                        "give a passphrase")
         keys = self._keys()
         seen = self.seen()
-        threshold = self._threshold(seen, self._peer_view(since_last_for)) if since_last_for else ""
+        threshold, peer = "", None
+        if since_last_for:
+            view = self._peer_view(since_last_for)
+            threshold, peer = self._threshold(seen, view), Side(since_last_for, view)
         tables: dict[str, list[dict[str, Any]]] = {}
         for table in SYNCABLE_TABLES:
-            cursor = self.store.db.execute(f"SELECT * FROM [{table}] WHERE hlc > ? ORDER BY hlc", [threshold])
-            names = [d[0] for d in cursor.description]
-            tables[table] = [self._opened(table, dict(zip(names, row, strict=True))) for row in cursor]
+            names = self._column_names(table)
+            tables[table] = [self._opened(table, dict(zip(names, row, strict=True)))
+                             for row in self._news_for(table, threshold, peer)]
         shas = sorted({row["sha256"] for row in tables["attachments"] if row.get("sha256")})
         blobs: dict[str, bytes] = {}
         for start in range(0, len(shas), _BATCH):
@@ -665,6 +696,9 @@ class SyncService:
         """A conflict's value of a protected field is kept sealed, as in its row."""
         return seal_values(self.store, table, row_id, {field: value})[field]
 
+    def _column_names(self, table: str) -> list[str]:
+        return [row[1] for row in self.store.db.execute(f"PRAGMA table_info([{table}])")]
+
     def _opened(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         """A row for a package, in clear (the package is encrypted as a whole; the receiver seals again under its
         own keys). A value this account cannot open would travel blank and be lost at the other end: refused."""
@@ -739,3 +773,4 @@ class SyncService:
             )
         self.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
         return self.conflict(conflict_id)
+

@@ -44,6 +44,19 @@ class Side:
         return known
 
 
+def row_known_to(peer: Side, hlc: str | None, field_hlc: Any) -> bool:
+    """Whether the peer holds this row as it is here, so an incremental export leaves it out: every field clock
+    is the peer's own or at most the clock of its writer the peer has seen. `field_hlc` is {"*": the clock of the
+    fields not listed, field: clock} (JSON text, or decoded); a row without clocks is news."""
+    if not hlc:
+        return False
+    try:
+        clocks = load_vector(field_hlc).values() if field_hlc else ()
+        return peer.knows(hlc) and all(peer.knows(clock) for clock in clocks)
+    except (ValueError, IndexError):  # not JSON, or not a clock: send it, and let the receiver's checks say
+        return False
+
+
 @dataclass(frozen=True)
 class FieldConflict:
     field: str

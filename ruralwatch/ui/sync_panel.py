@@ -189,7 +189,8 @@ class SyncPanel(QWidget):
         self.peer_choice.addItem("Everything (full package)", None)
         for peer in peers:
             self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
-        _set_rows(self.applied, [[p.package_id, p.source_device, p.applied_at, p.rows]
+        names = {peer.device_id: peer.name for peer in peers if peer.name}  # the name it was trusted under
+        _set_rows(self.applied, [[p.package_id, names.get(p.source_device, p.source_device), p.applied_at, p.rows]
                                  for p in self.service.applied_packages(20)])
         # Conflicts carry whole field values (contact details too): only roles that resolve them see them.
         self._conflicts = self.service.conflicts() if self.service.store.actor.can("sync.trust") else []

@@ -88,12 +88,12 @@ def test_laptops_and_a_postgresql_central_store(cli, tmp_path: Path, pg_dsn: str
     assert found["engine"] == "postgresql" and found["packages"] == 2 and found["open_conflicts"] == 0
     assert {t["table"]: t["live"] for t in found["tables"]}["incidents"] == 2
     laptop1 = ids[laptops[0]]["device_id"]
-    assert {d["device_id"]: d["pending"] for d in found["devices"]}[laptop1] == 2
+    assert {d["device_id"]: d["pending"] for d in found["devices"]}[laptop1] == 1  # not its own farm back
     assert "incidents" in cli(laptops[0], "central", "status").out
 
     back = tmp_path / "back.rwsync"
     packaged = cli(laptops[0], "central", "package", "--for", laptop1, "--out", str(back), "--json")
-    assert packaged.code == 0 and packaged.json()["encrypted"] and packaged.json()["rows"]["incidents"] == 2
+    assert packaged.code == 0 and packaged.json()["encrypted"] and packaged.json()["rows"]["incidents"] == 1
     imported = cli(laptops[0], "sync", "import", str(back), "--json")
     assert imported.code == 0 and imported.json()["inserted"] == 1
     assert _places(laptops[0]) == {"Farm 1", "Farm 2"}
@@ -153,21 +153,24 @@ def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path:
     passphrase.write_text("shared secret\n")
     passphrase.chmod(0o600)
     monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
-    central, laptop = tmp_path / "central.db", tmp_path / "laptop.db"
-    ids = {db: cli(db, "sync", "identity", "--json").json() for db in (central, laptop)}
-    assert cli(central, "central", "trust", "--into", str(central), "--device", ids[laptop]["device_id"],
-               "--key", ids[laptop]["public_key"]).code == 0
+    central, laptop, other = tmp_path / "central.db", tmp_path / "laptop.db", tmp_path / "other.db"
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in (central, laptop, other)}
+    for db in (laptop, other):
+        assert cli(central, "central", "trust", "--into", str(central), "--device", ids[db]["device_id"],
+                   "--key", ids[db]["public_key"]).code == 0
     cli(laptop, "sync", "trust", "--device", ids[central]["device_id"], "--key", ids[central]["public_key"])
     _record(laptop, "Farm 1")
+    _record(other, "Farm 2")
     inbox = tmp_path / "inbox"
     cli(laptop, "sync", "export", "--out", str(inbox / "1.rwsync"))
+    cli(other, "sync", "export", "--out", str(inbox / "2.rwsync"))
     assert cli(central, "central", "merge", str(inbox), "--into", str(central)).code == 0
     status = cli(central, "central", "status", "--from", str(central), "--json").json()
-    assert status["engine"] == "sqlite" and status["packages"] == 1
-    assert {t["table"]: t["live"] for t in status["tables"]}["incidents"] == 1
+    assert status["engine"] == "sqlite" and status["packages"] == 2
+    assert {t["table"]: t["live"] for t in status["tables"]}["incidents"] == 2
     packaged = cli(central, "central", "package", "--from", str(central), "--for", ids[laptop]["device_id"],
                    "--out", str(tmp_path / "back.rwsync"))
-    assert packaged.code == 0 and "1 rows" in packaged.out
+    assert packaged.code == 0 and "1 rows" in packaged.out  # the other laptop's incident, not its own back
     out = tmp_path / "incidents.geojson"
     assert cli(central, "central", "export", "--from", str(central), "--out", str(out)).code == 0
     assert out.exists()

@@ -37,6 +37,7 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     assert imported.args[0].status == "applied" and imported.args[0].inserted >= 1
     qtbot.waitUntil(lambda: window.model.total == 1, timeout=10_000)  # the window refreshed after the merge
     assert panel.applied.rowCount() == 1
+    assert panel.applied.item(0, 1).text() == "Other laptop"  # the name it was trusted under, not its id
     assert panel.peers.item(0, 3).text() != "never"  # last import from the other laptop
     # Export back to it: the pending count for that laptop falls to zero afterwards.
     other_id = panel.peer_choice.itemData(1)
