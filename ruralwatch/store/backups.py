@@ -252,9 +252,15 @@ def make_backup(store: Store, reason: str, folder: Path | None = None, now: date
         raise BackupError(f"{store.path} is not encrypted, so it is not backed up (a backup is encrypted like the "
                           f"database): encrypt it with `ruralwatch --db {store.path} encrypt --admin NAME`")
     keyring = Keyring.load(store.path)  # a backup without its keyring could never be opened: refuse early
+    chosen = folder is not None
     folder = Path(folder).expanduser() if folder is not None else backups_folder(store.path)
     if folder.exists() and not folder.is_dir():
         raise BackupError(f"{folder} is a file, not a folder")
+    if chosen and not folder.parent.is_dir():
+        # A folder chosen for the backup (a stick, a share) may be made, but not the path to it: a mistyped or
+        # unmounted /media/usbb would put the "offsite" copy on the laptop itself.
+        raise BackupError(f"{folder.parent} does not exist: is the drive connected, and the folder spelt right? "
+                          "Nothing was written")
     made = (now or times.utc_now()).astimezone(UTC).replace(microsecond=0)
     try:
         folder.mkdir(parents=True, exist_ok=True)

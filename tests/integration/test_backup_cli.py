@@ -118,6 +118,9 @@ def test_backup_then_list(run: Runner, filled: Path, tmp_path: Path) -> None:
     elsewhere = run("backup", "--to", str(tmp_path / "usb"))
     assert elsewhere.code == 0, elsewhere.err
     assert Path(elsewhere.out.strip()).parent == tmp_path / "usb"
+    typo = run("backup", "--to", str(tmp_path / "usbb" / "backups"))  # a stick not mounted, or mistyped
+    assert typo.code == 2 and typo.err.count("\n") == 1 and "does not exist" in typo.err, typo.err
+    assert not (tmp_path / "usbb").exists()
 
     listed = run("backups", "--json")
     assert listed.code == 0, listed.err

@@ -127,9 +127,13 @@ def test_an_administrator_may_back_up_to_another_folder_and_other_roles_only_aut
     finally:
         special.close()
     assert automatic is not None and list_backups(db) == [automatic]
-    info = backup_now(live, tmp_path / "usb" / "stick", now=T0)
-    assert info.path.parent == tmp_path / "usb" / "stick" and info.has_keyring
+    (tmp_path / "usb").mkdir()  # the stick, mounted
+    info = backup_now(live, tmp_path / "usb" / "backups", now=T0)  # a folder on it is made
+    assert info.path.parent == tmp_path / "usb" / "backups" and info.has_keyring
     assert list_backups(db) == [automatic]  # not in the database's own backups folder
+    with pytest.raises(BackupError, match="usbb does not exist"):  # a typo, or the stick not mounted
+        backup_now(live, tmp_path / "usbb" / "backups", now=T0)
+    assert not (tmp_path / "usbb").exists()
 
 
 def test_a_plain_file_is_never_backed_up(tmp_path: Path) -> None:
