@@ -303,6 +303,11 @@ class IncidentFilter:
     include_deleted: bool = False
     match_vrms: bool = True  # the text also finds registrations (services turn it off for roles that may not see them)
 
+    @property
+    def narrows(self) -> bool:
+        """Whether anything is filtered: an empty result then means "nothing matches", not "no incidents yet"."""
+        return bool(self.kinds or self.statuses or self.start_from or self.start_to or self.text.strip())
+
 
 @dataclass(frozen=True)
 class AttachmentInfo:

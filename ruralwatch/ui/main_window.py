@@ -148,6 +148,17 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self._build_filters())
+        # Right above the table, where the eye goes when it stays blank: a filter that matched nothing left an empty
+        # table and no hint (a walk took it for lost data); the count in the status bar was not seen.
+        self.empty_note = QLabel()
+        self.empty_note.setObjectName("emptyNote")
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_note.linkActivated.connect(lambda _link: self.clear_filters())
+        theme.follow_palette(self.empty_note, lambda: theme.set_style(
+            self.empty_note, f"{theme.tone_style('notice')} padding: 4px;"))
+        self.empty_note.hide()
+        left_layout.addWidget(self.empty_note)
         left_layout.addWidget(self.table)
         splitter.addWidget(left)
         splitter.addWidget(self.map)
@@ -646,11 +657,22 @@ class MainWindow(QMainWindow):
         total = self.service.count()
         shown = self.model.total
         self.count_label.setText(f"{shown:,} shown of {total:,} incidents")
+        self._update_empty_note(shown, total)
         demo = self.service.has_synthetic()
         self.demo_banner.setVisible(demo)
         # The File menu offers what can be done: load the demo, or once it is there, remove it.
         self.demo_action.setVisible(not demo)
         self.remove_demo_action.setVisible(demo)
+
+    def _update_empty_note(self, shown: int, total: int) -> None:
+        """Say so when the filters leave nothing to show, and how to see everything again."""
+        if shown or not self.model.filter.narrows:
+            self.empty_note.hide()
+            return
+        everything = f" to see all {total:,}" if total else ""
+        self.empty_note.setText(f"No incidents match these filters. <a href=\"clear\">Clear them</a> "
+                                f"(Alt+L){everything}.")
+        self.empty_note.show()
 
     # --- selection and actions ---------------------------------------------------------------------------
 

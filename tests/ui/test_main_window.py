@@ -496,3 +496,27 @@ def test_deleting_an_incident_closes_its_open_form_and_says_so_first(qtbot, wind
     other.save()
     assert said and said[0].startswith("This incident was deleted while its form was open")
     assert kept.id not in said[0] and other.isVisible()
+
+
+def test_filters_that_match_nothing_say_so_above_the_table(qtbot, window, hub_service):
+    """A walk typed a search that matched nothing and saw a blank table with no hint (the count is in the status
+    bar, where nobody looked): a line above the table says so, with the way back to every incident."""
+    from ruralwatch.core.incident import IncidentInput
+
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00", lat=51.9, lon=0.4))
+    window.refresh()
+    assert window.model.total == 1 and not window.empty_note.isVisible()
+    window.search.setText("no such place")
+    window.apply_filters()
+    assert window.model.total == 0
+    assert window.empty_note.isVisible()
+    assert "No incidents match these filters" in window.empty_note.text()
+    assert "Clear them" in window.empty_note.text() and "all 1" in window.empty_note.text()
+    window.empty_note.linkActivated.emit("clear")  # the link clears the filters, as Clear (Alt+L) does
+    assert window.search.text() == "" and window.model.total == 1
+    assert not window.empty_note.isVisible()
+
+
+def test_an_empty_database_is_not_called_filtered(qtbot, window):
+    window.apply_filters()
+    assert window.model.total == 0 and not window.empty_note.isVisible()
