@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 
@@ -85,6 +86,7 @@ from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
+from ruralwatch.ui.widgets.field_marks import mark, unmark
 from ruralwatch.ui.widgets.today import today
 from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
@@ -155,8 +157,9 @@ class MainWindow(QMainWindow):
         self.empty_note.setWordWrap(True)
         self.empty_note.setTextFormat(Qt.TextFormat.RichText)
         self.empty_note.linkActivated.connect(lambda _link: self.clear_filters())
+        self._empty_note_tone = "notice"  # "problem" while it says the dates are the wrong way round
         theme.follow_palette(self.empty_note, lambda: theme.set_style(
-            self.empty_note, f"{theme.tone_style('notice')} padding: 4px;"))
+            self.empty_note, f"{theme.tone_style(self._empty_note_tone)} padding: 4px;"))
         self.empty_note.hide()
         left_layout.addWidget(self.empty_note)
         left_layout.addWidget(self.table)
@@ -665,13 +668,27 @@ class MainWindow(QMainWindow):
         self.remove_demo_action.setVisible(demo)
 
     def _update_empty_note(self, shown: int, total: int) -> None:
-        """Say so when the filters leave nothing to show, and how to see everything again."""
-        if shown or not self.model.filter.narrows:
+        """Say so when the filters leave nothing to show, and how to see everything again; dates the wrong way
+        round are outlined and named (a walk saw only an empty table)."""
+        problem = self.model.filter.date_order_problem()
+        for edit in (self.date_from, self.date_to):
+            if problem:
+                mark(edit, problem)
+            else:
+                unmark(edit)
+        tone = "problem" if problem else "notice"
+        if tone != self._empty_note_tone:
+            self._empty_note_tone = tone
+            theme.set_style(self.empty_note, f"{theme.tone_style(tone)} padding: 4px;")
+        if problem:
+            self.empty_note.setText(html.escape(problem))
+        elif shown or not self.model.filter.narrows:
             self.empty_note.hide()
             return
-        everything = f" to see all {total:,}" if total else ""
-        self.empty_note.setText(f"No incidents match these filters. <a href=\"clear\">Clear them</a> "
-                                f"(Alt+L){everything}.")
+        else:
+            everything = f" to see all {total:,}" if total else ""
+            self.empty_note.setText(f"No incidents match these filters. <a href=\"clear\">Clear them</a> "
+                                    f"(Alt+L){everything}.")
         self.empty_note.show()
 
     # --- selection and actions ---------------------------------------------------------------------------

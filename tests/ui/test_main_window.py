@@ -520,3 +520,27 @@ def test_filters_that_match_nothing_say_so_above_the_table(qtbot, window, hub_se
 def test_an_empty_database_is_not_called_filtered(qtbot, window):
     window.apply_filters()
     assert window.model.total == 0 and not window.empty_note.isVisible()
+
+
+def test_a_from_date_after_the_to_date_is_named_and_outlined(qtbot, window, hub_service):
+    """A walk set From after To and was shown an empty table without a word: both dates are outlined and one line
+    says what is wrong; putting them right takes both away."""
+    from PySide6.QtCore import QDate
+
+    from ruralwatch.core.incident import IncidentInput
+
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00", lat=51.9, lon=0.4))
+    window.use_from.setChecked(True)
+    window.use_to.setChecked(True)
+    window.date_from.setDate(QDate(2026, 11, 20))
+    window.date_to.setDate(QDate(2026, 11, 10))
+    note = window.empty_note
+    assert note.isVisible()
+    assert note.text() == ("From 2026-11-20 is after To 2026-11-10, so no incident can match: change one of the "
+                           "dates.")
+    assert "No incidents match" not in note.text()
+    assert all("border" in edit.styleSheet() for edit in (window.date_from, window.date_to))
+    assert window.date_to.toolTip() == note.text()
+    window.date_from.setDate(QDate(2026, 11, 1))
+    assert window.model.total == 1 and not note.isVisible()
+    assert window.date_from.styleSheet() == "" and window.date_to.styleSheet() == ""
