@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDockWidget,
     QFileDialog,
@@ -87,7 +86,7 @@ from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
 from ruralwatch.ui.widgets.field_marks import mark, unmark
-from ruralwatch.ui.widgets.today import today
+from ruralwatch.ui.widgets.today import FollowingDateEdit
 from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
@@ -235,9 +234,9 @@ class MainWindow(QMainWindow):
         self.kind_filter = vocab_combo(((kind.key, kind.name) for kind in KINDS), blank="All kinds")
         self.status_filter = vocab_combo(STATUSES, blank="Any status")
         self.use_from = QCheckBox("F&rom")
-        self.date_from = QDateEdit(today().addMonths(-3))
+        self.date_from = FollowingDateEdit(months=-3)
         self.use_to = QCheckBox("T&o")
-        self.date_to = QDateEdit(today())
+        self.date_to = FollowingDateEdit()
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -251,6 +250,9 @@ class MainWindow(QMainWindow):
         for combo in (self.kind_filter, self.status_filter):
             combo.currentIndexChanged.connect(self.apply_filters)
         for check, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
+            # Ticked, a date nobody chose is today's (or three months back) again: the window may have been open
+            # since yesterday. Quietly: the tick itself refreshes, once.
+            check.toggled.connect(lambda on, e=edit: on and e.follow_today(quietly=True))
             check.toggled.connect(self.apply_filters)
             check.toggled.connect(edit.setEnabled)  # a date that does not filter should not look as if it does
             edit.setEnabled(False)
@@ -497,6 +499,8 @@ class MainWindow(QMainWindow):
         self.status_filter.setCurrentIndex(0)
         self.use_from.setChecked(False)
         self.use_to.setChecked(False)
+        for edit in (self.date_from, self.date_to):
+            edit.reset(quietly=True)  # back to following today
         for widget in (self.search, self.kind_filter, self.status_filter, self.use_from, self.use_to):
             widget.blockSignals(False)
         self.apply_filters()

@@ -544,3 +544,48 @@ def test_a_from_date_after_the_to_date_is_named_and_outlined(qtbot, window, hub_
     window.date_from.setDate(QDate(2026, 11, 1))
     assert window.model.total == 1 and not note.isVisible()
     assert window.date_from.styleSheet() == "" and window.date_to.styleSheet() == ""
+
+
+@pytest.fixture
+def night_clock(monkeypatch) -> list:
+    """The app's clock, moved by the test: [now] (before the window is built, which reads today)."""
+    from datetime import UTC, datetime
+
+    from ruralwatch.core import times
+
+    now = [datetime(2026, 11, 24, 22, 0, tzinfo=UTC)]
+    monkeypatch.setattr(times, "utc_now", lambda: now[0])
+    return now
+
+
+def test_untouched_filter_dates_follow_today_past_midnight(qtbot, night_clock, window, hub_service):
+    """A night shift opened the window at 22:00 and ticked To after midnight: To still said yesterday and hid the
+    night's incidents. A date the user has not chosen is today's when ticked and moves on at midnight; one they
+    chose stays; Clear makes it follow again."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import QDate
+
+    from ruralwatch.core.incident import IncidentInput
+    from ruralwatch.ui.widgets.today import ms_to_midnight
+
+    assert window.date_to.date() == QDate(2026, 11, 24)
+    assert ms_to_midnight() == (2 * 3600 + 1) * 1000  # the box's own timer fires just after midnight
+    night_clock[0] = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-25 00:30", lat=51.9, lon=0.4))
+    window.use_to.setChecked(True)
+    assert window.date_to.date() == QDate(2026, 11, 25)
+    assert window.model.total == 1  # the night's incident is not hidden
+
+    night_clock[0] = datetime(2026, 11, 26, 0, 0, 1, tzinfo=UTC)
+    window.date_to.midnight.timeout.emit()
+    window.date_from.midnight.timeout.emit()
+    assert window.date_to.date() == QDate(2026, 11, 26) and window.date_from.date() == QDate(2026, 8, 26)
+    assert window.current_filter().start_to.isoformat() == "2026-11-26"
+
+    window.date_to.setDate(QDate(2026, 11, 20))  # the user's own choice stays at midnight
+    night_clock[0] = datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC)
+    window.date_to.midnight.timeout.emit()
+    assert window.date_to.date() == QDate(2026, 11, 20)
+    window.clear_filters()
+    assert window.date_to.date() == QDate(2026, 11, 27) and not window.use_to.isChecked()
