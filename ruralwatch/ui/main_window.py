@@ -896,6 +896,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         self.service.delete(incident_id)
+        # Selecting it zoomed the map to street level; without it there is nothing to see there.
+        self.map.leave_focus()
         for form in open_forms:
             form.discard()
         self.statusBar().showMessage("Incident deleted", 4000)

@@ -589,3 +589,39 @@ def test_untouched_filter_dates_follow_today_past_midnight(qtbot, night_clock, w
     assert window.date_to.date() == QDate(2026, 11, 20)
     window.clear_filters()
     assert window.date_to.date() == QDate(2026, 11, 27) and not window.use_to.isChecked()
+
+
+def test_deleting_the_selected_incident_takes_the_map_back_from_street_level(qtbot, window, hub_service):
+    """Selecting an incident zooms the map to street level on it; a walk deleted it and was left looking at an empty
+    field at zoom 16. The map goes back to the view from before the selection, unless the user has moved it since
+    (then it stays where they put it)."""
+    from ruralwatch.core.incident import IncidentInput
+    from tests.ui.map_helpers import run_js
+
+    first = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00",
+                                             lat=51.90, lon=0.40))
+    second = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-03 10:00",
+                                              lat=51.70, lon=0.70))
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000, check_params_cb=lambda n: n == 2):
+        window.refresh()
+    before = run_js(qtbot, window.map, "rw.view()")
+    assert before["zoom"] < 16
+    assert window.select_incident(first.id)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] >= 16, timeout=10_000)
+    assert window.select_incident(second.id)  # one incident after another: still the view from before both
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.highlightedId()") is not None, timeout=10_000)
+    assert window.delete_selected(confirm=False)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] == before["zoom"], timeout=10_000)
+    after = run_js(qtbot, window.map, "rw.view()")
+    assert abs(after["lat"] - before["lat"]) < 1e-6 and abs(after["lon"] - before["lon"]) < 1e-6
+    assert run_js(qtbot, window.map, "rw.highlightedId()") is None
+
+    # Moved by the user after the selection: the map stays where they put it.
+    assert window.select_incident(first.id)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] >= 16, timeout=10_000)
+    run_js(qtbot, window.map, "rw.setView(51.80, 0.55, 17)")
+    assert window.delete_selected(confirm=False)
+    went_back: list[bool] = []
+    window.map.run_js("rw.view()", lambda _view: went_back.append(True))  # after the leave_focus queued above
+    qtbot.waitUntil(lambda: bool(went_back), timeout=10_000)
+    assert run_js(qtbot, window.map, "rw.view()")["zoom"] == 17
