@@ -389,6 +389,20 @@ class AccountService:
             raise NotFoundError(f"no account called {username.strip()}")
         return _account(rows[0])
 
+    def check_addable(self, username: str, person_id: str | None = None) -> str:
+        """What `add` checks before the password: the name (its form, and that it is free) and the person; the
+        name, stripped. The command line asks for the password only after this, so a bad name is not reported
+        after the password (or as a missing one)."""
+        self.store.actor.require("accounts.manage")
+        name = _check_username(username)
+        keyring = self._keyring()
+        if keyring._entry_name(name) or self.store.db.execute(
+            "SELECT 1 FROM accounts WHERE username = ? COLLATE NOCASE", [name]
+        ).fetchone():
+            raise ValidationError.single("username", f"{name} already exists")
+        self._check_person(person_id or None)
+        return name
+
     def add(self, username: str, role: str, password: str, display_name: str = "", person_id: str | None = None,
             params: KdfParams | None = None) -> Account:
         self.store.actor.require("accounts.manage")
@@ -396,11 +410,8 @@ class AccountService:
         _check_role(role)
         check_password(password)
         keyring = self._keyring()
-        if keyring._entry_name(name) or self.store.db.execute(
-            "SELECT 1 FROM accounts WHERE username = ? COLLATE NOCASE", [name]
-        ).fetchone():
-            raise ValidationError.single("username", f"{name} already exists")
-        person_id = self._check_person(person_id or None)
+        name = self.check_addable(name, person_id)
+        person_id = person_id or None
         signer = self._signer()
         keys = keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
 
