@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLES
-from ruralwatch.services.accounts import Account, AccountService, KdfParams, check_password
+from ruralwatch.services.accounts import Account, AccountService, KdfParams, check_new_account, check_password
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
@@ -303,6 +303,9 @@ class AccountsDialog(QDialog):
         if isinstance(exc, ValidationError):
             field = next((fields[e.field] for e in exc.errors if e.field in fields), None)
             self.show_error("; ".join(e.message for e in exc.errors), field)
+            for error in exc.errors:  # every field named is outlined, the first has the focus
+                if error.field in fields and fields[error.field] is not field:
+                    self.marks.mark(fields[error.field], _sentence(error.message))
         else:
             self.show_error(str(exc))
 
@@ -321,13 +324,14 @@ class AccountsDialog(QDialog):
     # --- actions ------------------------------------------------------------------------------------------
 
     def add_account(self) -> bool:
-        name = self.new_username.text().strip()
-        if not name:
-            self.show_error("enter the new account's name", self.new_username)
+        fields = {"username": self.new_username, "password": self.new_password, "password_again": self.new_again}
+        try:
+            # Name and passwords checked together, in the order of the fields: the name's space was reported last.
+            name = check_new_account(self.new_username.text(), self.new_password.text(), self.new_again.text())
+        except ValidationError as exc:
+            self._show_failure(exc, fields)
             return False
-        password = self._two_passwords(self.new_password, self.new_again)
-        if password is None:
-            return False
+        password = self.new_password.text()
         role = self.new_role.currentData()
         try:
             with busy_cursor():

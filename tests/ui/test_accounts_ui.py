@@ -338,3 +338,14 @@ def test_every_account_column_shows_at_laptop_size(qtbot, admin: Store, db: Path
     finally:
         app.setFont(base)
         theme.refresh_fonts(app)
+
+
+def test_adding_an_account_reports_every_mistake_in_the_order_of_the_fields(qtbot, dialog: AccountsDialog):
+    """A name with a space was reported only after the password checks; now the name, the password and the second
+    password are reported together, in that order, each box outlined and the first given the focus."""
+    assert not _add(dialog, "two words", "special", "short", again="shirt")
+    text = dialog.message.text()
+    assert text.index("without spaces") < text.index("at least 10 characters") < text.index("differ")
+    assert all("border" in box.styleSheet() for box in (dialog.new_username, dialog.new_password, dialog.new_again))
+    assert dialog.new_username.hasFocus() or not dialog.isActiveWindow()
+    assert dialog.table.rowCount() == 1
