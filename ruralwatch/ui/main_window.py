@@ -690,7 +690,7 @@ class MainWindow(QMainWindow):
             self.empty_note.hide()
             return
         else:
-            everything = f" to see all {total:,}" if total else ""
+            everything = f" to see all {total:,}" if total > 1 else " to see the one there is" if total else ""
             self.empty_note.setText(f"No incidents match these filters. <a href=\"clear\">Clear them</a> "
                                     f"(Alt+L){everything}.")
         self.empty_note.show()

@@ -511,7 +511,7 @@ def test_filters_that_match_nothing_say_so_above_the_table(qtbot, window, hub_se
     assert window.model.total == 0
     assert window.empty_note.isVisible()
     assert "No incidents match these filters" in window.empty_note.text()
-    assert "Clear them" in window.empty_note.text() and "all 1" in window.empty_note.text()
+    assert "Clear them" in window.empty_note.text() and "to see the one there is" in window.empty_note.text()
     window.empty_note.linkActivated.emit("clear")  # the link clears the filters, as Clear (Alt+L) does
     assert window.search.text() == "" and window.model.total == 1
     assert not window.empty_note.isVisible()
