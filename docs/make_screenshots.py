@@ -617,7 +617,7 @@ def admin_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Mai
     accounts.add("dhughes", "special", ADMIN_PASSWORD, "SC Dev Hughes", person_id=special.id)
     accounts.add("analyst1", "analyst", ADMIN_PASSWORD, "Sam Analyst")
     dialog = AccountsDialog(accounts, parent=window)
-    dialog.resize(min(1100, SCREEN[0] - 20), 560)
+    dialog.resize(min(1100, SCREEN[0] - 20), 640)  # the forms sit below the list now
     dialog.show()
     dialog.select("dhughes")
     wait(300)

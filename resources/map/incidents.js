@@ -257,18 +257,48 @@
     return c.count;
   }
 
+  // The view before selecting an incident zoomed in on it, to go back to when it goes (deleted): left at street
+  // level, the map showed an empty field. Kept across selecting one incident after another; forgotten once the user
+  // moves the map themselves (they chose where it is).
+  let viewBeforeFocus = null;
+  let focusing = false; // moves made by focusIncident (and its popup's pan), not the user's
   function focusIncident(id, openPopup) {
     const i = indexById.get(id);
     if (i === undefined) return false;
     highlightId = id;
     const latlng = L.latLng(cols.lat[i], cols.lon[i]);
     const zoom = Math.max(map.getZoom(), CLUSTER_MAX_ZOOM + 1);
-    map.setView(latlng, zoom, { animate: false });
-    render();
-    const marker = drawnMarkers.get(id);
-    if (marker && openPopup) marker.openPopup();
+    if (viewBeforeFocus === null) viewBeforeFocus = { center: map.getCenter(), zoom: map.getZoom() };
+    focusing = true;
+    try {
+      map.setView(latlng, zoom, { animate: false });
+      render();
+      const marker = drawnMarkers.get(id);
+      if (marker && openPopup) marker.openPopup();
+    } finally {
+      focusing = false;
+    }
     return true;
   }
+
+  // The focused incident is gone: no ring, no popup, and the view from before the focus (if the user has not moved
+  // the map since). True when the view went back.
+  function leaveFocus() {
+    highlightId = null;
+    if (highlightRing) { map.removeLayer(highlightRing); highlightRing = null; }
+    map.closePopup();
+    const back = viewBeforeFocus;
+    viewBeforeFocus = null;
+    if (back === null) return false;
+    focusing = true;
+    try {
+      map.setView(back.center, back.zoom, { animate: false });
+    } finally {
+      focusing = false;
+    }
+    return true;
+  }
+  map.on("movestart", () => { if (!focusing) viewBeforeFocus = null; });
 
   function setPickMode(on) {
     pickMode = !!on;
@@ -764,7 +794,11 @@
   Object.keys(config.overlays).forEach((name) => { overlays[name] = window[config.overlays[name]]; });
   const layers = L.control.layers(baseLayers, overlays, { collapsed: true }).addTo(map);
   map.on("overlayadd", (event) => { if (event.layer === heat && heatStale) refreshHeat(); });
-  if (config.fitTo && window[config.fitTo]) map.fitBounds(window[config.fitTo].getBounds(), { padding: [8, 8] });
+  // Not animated: a selection made while the opening zoom was still animating was undone when it ended (Leaflet
+  // finishes an animation at the view it set out for), so the first incident selected did not zoom in.
+  if (config.fitTo && window[config.fitTo]) {
+    map.fitBounds(window[config.fitTo].getBounds(), { padding: [8, 8], animate: false });
+  }
   if (config.attribution) map.attributionControl.addAttribution(config.attribution);
 
   window.rw = {
@@ -772,6 +806,7 @@
     setIncidents: setIncidents,
     loadRows: loadRows,
     focus: focusIncident,
+    leaveFocus: leaveFocus,
     setPickMode: setPickMode,
     setContext: setContext,
     contextCount: () => contextRows.length,

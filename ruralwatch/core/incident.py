@@ -303,6 +303,18 @@ class IncidentFilter:
     include_deleted: bool = False
     match_vrms: bool = True  # the text also finds registrations (services turn it off for roles that may not see them)
 
+    @property
+    def narrows(self) -> bool:
+        """Whether anything is filtered: an empty result then means "nothing matches", not "no incidents yet"."""
+        return bool(self.kinds or self.statuses or self.start_from or self.start_to or self.text.strip())
+
+    def date_order_problem(self) -> str | None:
+        """Why no incident can match when *From* is after *To*, else None (said, not shown as an empty list)."""
+        if self.start_from is None or self.start_to is None or self.start_from <= self.start_to:
+            return None
+        return (f"From {self.start_from.isoformat()} is after To {self.start_to.isoformat()}, so no incident can "
+                "match: change one of the dates.")
+
 
 @dataclass(frozen=True)
 class AttachmentInfo:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
 from ruralwatch.services import field_access
@@ -71,6 +71,27 @@ def _check_username(username: str) -> str:
     name = username.strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
         raise ValidationError.single("username", "an account name is 1-64 characters without spaces")
+    return name
+
+
+def check_new_account(username: str, password: str, again: str | None = None) -> str:
+    """Every mistake in a new account's name and password(s) at once, in the order of the fields, as one
+    ValidationError; else the name, stripped. Forms checked the name after the passwords, so a name with a space
+    was reported only once the password had been put right."""
+    errors: list[FieldError] = []
+    name = ""
+    try:
+        name = _check_username(username)
+    except ValidationError as exc:
+        errors += exc.errors
+    try:
+        check_password(password)
+    except ValidationError as exc:
+        errors += exc.errors
+    if again is not None and again != password:
+        errors.append(FieldError("password_again", "the two passwords differ: type the same password twice"))
+    if errors:
+        raise ValidationError(errors)
     return name
 
 
@@ -389,6 +410,20 @@ class AccountService:
             raise NotFoundError(f"no account called {username.strip()}")
         return _account(rows[0])
 
+    def check_addable(self, username: str, person_id: str | None = None) -> str:
+        """What `add` checks before the password: the name (its form, and that it is free) and the person; the
+        name, stripped. The command line asks for the password only after this, so a bad name is not reported
+        after the password (or as a missing one)."""
+        self.store.actor.require("accounts.manage")
+        name = _check_username(username)
+        keyring = self._keyring()
+        if keyring._entry_name(name) or self.store.db.execute(
+            "SELECT 1 FROM accounts WHERE username = ? COLLATE NOCASE", [name]
+        ).fetchone():
+            raise ValidationError.single("username", f"{name} already exists")
+        self._check_person(person_id or None)
+        return name
+
     def add(self, username: str, role: str, password: str, display_name: str = "", person_id: str | None = None,
             params: KdfParams | None = None) -> Account:
         self.store.actor.require("accounts.manage")
@@ -396,11 +431,8 @@ class AccountService:
         _check_role(role)
         check_password(password)
         keyring = self._keyring()
-        if keyring._entry_name(name) or self.store.db.execute(
-            "SELECT 1 FROM accounts WHERE username = ? COLLATE NOCASE", [name]
-        ).fetchone():
-            raise ValidationError.single("username", f"{name} already exists")
-        person_id = self._check_person(person_id or None)
+        name = self.check_addable(name, person_id)
+        person_id = person_id or None
         signer = self._signer()
         keys = keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
 

@@ -7,7 +7,7 @@ Everything goes through AccountService, which checks the signed-in role too: the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLES
-from ruralwatch.services.accounts import Account, AccountService, KdfParams, check_password
+from ruralwatch.services.accounts import Account, AccountService, KdfParams, check_new_account, check_password
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
@@ -43,6 +43,14 @@ def _sentence(message: str) -> str:
         return message
     message = message[:1].upper() + message[1:]
     return message if message.endswith((".", ")", "!")) else message + "."
+
+
+def initial_size(available: QSize | None) -> QSize:
+    """Wide enough for every column with Larger text, and never past a laptop's free screen (room for the frame)."""
+    wanted = QSize(1200, 720)
+    if available is None:
+        return wanted
+    return QSize(min(wanted.width(), available.width() - 40), min(wanted.height(), available.height() - 60))
 
 
 def _role_combo() -> QComboBox:
@@ -64,12 +72,12 @@ class AccountsDialog(QDialog):
         self.people: dict[str, str] = {}  # person id -> "Name, role, collar" for the person boxes
         self.marks = MarkedFields()
         self.setWindowTitle("Accounts")
-        self.resize(900, 600)
 
         self.table = make_table(COLUMNS, stretch_last=False)  # the Name column stretches, as before
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 8)  # a squeezed name still reads
         self.table.itemSelectionChanged.connect(self._on_selection)
 
         # The selected account.
@@ -166,15 +174,14 @@ class AccountsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
 
-        right = QVBoxLayout()
-        right.addWidget(self.selected_box)
-        right.addWidget(add_box)
-        right.addStretch(1)
-        body = QHBoxLayout()
-        body.addWidget(self.table, 3)
-        body.addLayout(right, 2)
+        # The list across the whole width, the two forms side by side below it: beside the forms the list had about
+        # 500 pixels at 1366x768 and cut Role off and hid State behind a sideways scroll (more so with Larger text).
+        forms = QHBoxLayout()
+        forms.addWidget(self.selected_box, 1)
+        forms.addWidget(add_box, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(body)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(forms)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         # None is a default button, Link included: Enter in the Again boxes below would press it too, after adding
@@ -183,6 +190,7 @@ class AccountsDialog(QDialog):
                        self.person_button, self.add_button):
             button.setAutoDefault(False)
         self.reload()
+        self.resize(initial_size(self.screen().availableGeometry().size() if self.screen() else None))
 
     # --- the list -----------------------------------------------------------------------------------------
 
@@ -295,6 +303,9 @@ class AccountsDialog(QDialog):
         if isinstance(exc, ValidationError):
             field = next((fields[e.field] for e in exc.errors if e.field in fields), None)
             self.show_error("; ".join(e.message for e in exc.errors), field)
+            for error in exc.errors:  # every field named is outlined, the first has the focus
+                if error.field in fields and fields[error.field] is not field:
+                    self.marks.mark(fields[error.field], _sentence(error.message))
         else:
             self.show_error(str(exc))
 
@@ -313,13 +324,14 @@ class AccountsDialog(QDialog):
     # --- actions ------------------------------------------------------------------------------------------
 
     def add_account(self) -> bool:
-        name = self.new_username.text().strip()
-        if not name:
-            self.show_error("enter the new account's name", self.new_username)
+        fields = {"username": self.new_username, "password": self.new_password, "password_again": self.new_again}
+        try:
+            # Name and passwords checked together, in the order of the fields: the name's space was reported last.
+            name = check_new_account(self.new_username.text(), self.new_password.text(), self.new_again.text())
+        except ValidationError as exc:
+            self._show_failure(exc, fields)
             return False
-        password = self._two_passwords(self.new_password, self.new_again)
-        if password is None:
-            return False
+        password = self.new_password.text()
         role = self.new_role.currentData()
         try:
             with busy_cursor():

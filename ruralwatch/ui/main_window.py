@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDockWidget,
     QFileDialog,
@@ -85,7 +85,8 @@ from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
-from ruralwatch.ui.widgets.today import today
+from ruralwatch.ui.widgets.field_marks import mark, unmark
+from ruralwatch.ui.widgets.today import FollowingDateEdit
 from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
@@ -150,6 +151,18 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self._build_filters())
+        # Right above the table, where the eye goes when it stays blank: a filter that matched nothing left an empty
+        # table and no hint (a walk took it for lost data); the count in the status bar was not seen.
+        self.empty_note = QLabel()
+        self.empty_note.setObjectName("emptyNote")
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_note.linkActivated.connect(lambda _link: self.clear_filters())
+        self._empty_note_tone = "notice"  # "problem" while it says the dates are the wrong way round
+        theme.follow_palette(self.empty_note, lambda: theme.set_style(
+            self.empty_note, f"{theme.tone_style(self._empty_note_tone)} padding: 4px;"))
+        self.empty_note.hide()
+        left_layout.addWidget(self.empty_note)
         left_layout.addWidget(self.table)
         splitter.addWidget(left)
         splitter.addWidget(self.map)
@@ -223,9 +236,9 @@ class MainWindow(QMainWindow):
         self.kind_filter = vocab_combo(((kind.key, kind.name) for kind in KINDS), blank="All kinds")
         self.status_filter = vocab_combo(STATUSES, blank="Any status")
         self.use_from = QCheckBox("F&rom")
-        self.date_from = QDateEdit(today().addMonths(-3))
+        self.date_from = FollowingDateEdit(months=-3)
         self.use_to = QCheckBox("T&o")
-        self.date_to = QDateEdit(today())
+        self.date_to = FollowingDateEdit()
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -239,6 +252,9 @@ class MainWindow(QMainWindow):
         for combo in (self.kind_filter, self.status_filter):
             combo.currentIndexChanged.connect(self.apply_filters)
         for check, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
+            # Ticked, a date nobody chose is today's (or three months back) again: the window may have been open
+            # since yesterday. Quietly: the tick itself refreshes, once.
+            check.toggled.connect(lambda on, e=edit: on and e.follow_today(quietly=True))
             check.toggled.connect(self.apply_filters)
             check.toggled.connect(edit.setEnabled)  # a date that does not filter should not look as if it does
             edit.setEnabled(False)
@@ -503,6 +519,8 @@ class MainWindow(QMainWindow):
         self.status_filter.setCurrentIndex(0)
         self.use_from.setChecked(False)
         self.use_to.setChecked(False)
+        for edit in (self.date_from, self.date_to):
+            edit.reset(quietly=True)  # back to following today
         for widget in (self.search, self.kind_filter, self.status_filter, self.use_from, self.use_to):
             widget.blockSignals(False)
         self.apply_filters()
@@ -666,11 +684,36 @@ class MainWindow(QMainWindow):
         total = self.service.count()
         shown = self.model.total
         self.count_label.setText(f"{shown:,} shown of {total:,} incidents")
+        self._update_empty_note(shown, total)
         demo = self.service.has_synthetic()
         self.demo_banner.setVisible(demo)
         # The File menu offers what can be done: load the demo, or once it is there, remove it.
         self.demo_action.setVisible(not demo)
         self.remove_demo_action.setVisible(demo)
+
+    def _update_empty_note(self, shown: int, total: int) -> None:
+        """Say so when the filters leave nothing to show, and how to see everything again; dates the wrong way
+        round are outlined and named (a walk saw only an empty table)."""
+        problem = self.model.filter.date_order_problem()
+        for edit in (self.date_from, self.date_to):
+            if problem:
+                mark(edit, problem)
+            else:
+                unmark(edit)
+        tone = "problem" if problem else "notice"
+        if tone != self._empty_note_tone:
+            self._empty_note_tone = tone
+            theme.set_style(self.empty_note, f"{theme.tone_style(tone)} padding: 4px;")
+        if problem:
+            self.empty_note.setText(html.escape(problem))
+        elif shown or not self.model.filter.narrows:
+            self.empty_note.hide()
+            return
+        else:
+            everything = f" to see all {total:,}" if total > 1 else " to see the one there is" if total else ""
+            self.empty_note.setText(f"No incidents match these filters. <a href=\"clear\">Clear them</a> "
+                                    f"(Alt+L){everything}.")
+        self.empty_note.show()
 
     # --- selection and actions ---------------------------------------------------------------------------
 
@@ -873,6 +916,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         self.service.delete(incident_id)
+        # Selecting it zoomed the map to street level; without it there is nothing to see there.
+        self.map.leave_focus()
         for form in open_forms:
             form.discard()
         self.statusBar().showMessage("Incident deleted", 4000)

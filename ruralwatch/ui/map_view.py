@@ -292,6 +292,11 @@ class MapView(QWebEngineView):
     def focus_incident(self, handle: int, open_popup: bool = True) -> None:
         self.run_js(f"rw.focus({int(handle)}, {json.dumps(open_popup)})")
 
+    def leave_focus(self, callback: Callable[[bool], None] | None = None) -> None:
+        """The focused incident is gone: back to the view from before `focus_incident` zoomed in (unless the user
+        has moved the map since); `callback` gets whether it went back."""
+        self.run_js("rw.leaveFocus()", None if callback is None else lambda value: callback(bool(value)))
+
     def marker_count(self, callback: Callable[[int], None]) -> None:
         self.run_js("rw.markerCount()", lambda value: callback(int(value)))
 

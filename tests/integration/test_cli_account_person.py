@@ -30,3 +30,18 @@ def test_linking_and_unlinking_an_account(cli: Cli, tmp_path: Path, monkeypatch)
 
     assert cli("accounts", "person", "sc101", "--none").code == 0
     assert {a["username"]: a["person_id"] for a in cli("accounts", "list", "--json").json()}["sc101"] is None
+
+
+def test_a_bad_account_name_is_reported_before_the_password(cli: Cli, tmp_path: Path) -> None:
+    """`accounts add "two words"` said 'no password given' first (or asked for it twice at a terminal); the name's
+    mistake comes first now, and nothing is added."""
+    spaced = cli("accounts", "add", "two words", "--role", "special")
+    assert spaced.code == 2 and spaced.out == ""
+    assert spaced.err == "ruralwatch: error: username: an account name is 1-64 characters without spaces\n"
+    taken = cli("accounts", "add", "ADMIN", "--role", "special")
+    assert taken.code == 2 and taken.err == "ruralwatch: error: username: ADMIN already exists\n"
+    nobody = cli("accounts", "add", "sc102", "--role", "special", "--person", "no-such-person")
+    assert nobody.code == 2 and "no person no-such-person" in nobody.err
+    missing = cli("accounts", "add", "sc102", "--role", "special")  # a good name: then the password is asked for
+    assert missing.code == 2 and "no password given" in missing.err
+    assert [a["username"] for a in cli("accounts", "list", "--json").json()] == ["admin"]

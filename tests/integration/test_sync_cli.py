@@ -121,6 +121,11 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     assert cli(b, "sync", "import", str(tmp_path / "2.rwsync"), "--passphrase-file", str(secret)).code == 0
     (conflict,) = cli(b, "sync", "conflicts", "--json").json()
     assert conflict["field"] == "place" and conflict["local_value"] == "B place"
+    bogus = cli(b, "sync", "resolve", "bogus", "mine")  # argparse said "argument ID: invalid int value: 'bogus'"
+    assert bogus.code == 2 and bogus.out == ""
+    assert bogus.err == ("ruralwatch: error: 'bogus' is not a conflict's ID: `ruralwatch sync conflicts` lists them, "
+                         "with the number to give\n")
+    assert cli(b, "sync", "conflicts", "--json").json() == [conflict]  # nothing changed
     resolved = cli(b, "sync", "resolve", str(conflict["id"]), "merged", "--value", "A and B place")
     assert resolved.code == 0 and "resolved (merged)" in resolved.out
     assert cli(b, "sync", "conflicts", "--json").json() == []

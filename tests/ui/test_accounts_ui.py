@@ -295,3 +295,57 @@ def test_enter_in_the_again_box_adds_the_account_and_presses_nothing_else(qtbot,
     assert links.fetchone()[0] == 0  # no second, linking entry
     assert dialog.link_person()
     assert dialog.message.text() == "Account dhughes belongs to Dev Hughes, Special Constable, SC4125."
+
+
+@pytest.mark.parametrize("scale", [1.0, 4 / 3], ids=["normal text", "larger text"])
+def test_every_account_column_shows_at_laptop_size(qtbot, admin: Store, db: Path, scale: float) -> None:
+    """At 1366x768 the list sat beside the forms in about 500 pixels: Role was cut off and State hidden behind a
+    sideways scroll, worse with View ▸ Larger text. At the size the dialog opens on such a screen every column
+    holds its heading and its longest cell, with no sideways scroll."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QApplication
+
+    from ruralwatch.ui import theme
+    from ruralwatch.ui.accounts_dialog import initial_size
+
+    service = AccountService(admin)
+    service.add("pevans", "coordinator", NEW_PASSWORD, "PC Patricia Evans-Whitfield", params=TEST_PARAMS)
+    service.add("jsmith", "special", NEW_PASSWORD, "SC Jo Smith", params=TEST_PARAMS)
+    for _ in range(5):  # the longest everyday state: "Locked until 2026-… …"
+        with pytest.raises(SignInError):
+            sign_in(db, "jsmith", "wrong wrong wrong")
+    app = QApplication.instance()
+    base = app.font()
+    laptop = initial_size(QSize(1366, 768 - 32))  # less a panel
+    assert laptop.width() <= 1366 - 40 and laptop.height() <= 768 - 32 - 60
+    try:
+        font = app.font()
+        font.setPointSizeF(base.pointSizeF() * scale)
+        app.setFont(font)
+        theme.refresh_fonts(app)
+        dialog = AccountsDialog(service, params=TEST_PARAMS)
+        qtbot.addWidget(dialog)
+        dialog.resize(laptop)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.table.viewport().width() > 0)
+        table, header = dialog.table, dialog.table.horizontalHeader()
+        assert {r[0]: r[3] for r in _rows(table)}["jsmith"].startswith("Locked until")
+        assert dialog.width() <= laptop.width() and dialog.height() <= laptop.height()
+        assert table.horizontalScrollBar().maximum() == 0
+        cut = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())
+               if table.columnWidth(c) < max(table.sizeHintForColumn(c), header.sectionSizeHint(c))]
+        assert cut == []
+    finally:
+        app.setFont(base)
+        theme.refresh_fonts(app)
+
+
+def test_adding_an_account_reports_every_mistake_in_the_order_of_the_fields(qtbot, dialog: AccountsDialog):
+    """A name with a space was reported only after the password checks; now the name, the password and the second
+    password are reported together, in that order, each box outlined and the first given the focus."""
+    assert not _add(dialog, "two words", "special", "short", again="shirt")
+    text = dialog.message.text()
+    assert text.index("without spaces") < text.index("at least 10 characters") < text.index("differ")
+    assert all("border" in box.styleSheet() for box in (dialog.new_username, dialog.new_password, dialog.new_again))
+    assert dialog.new_username.hasFocus() or not dialog.isActiveWindow()
+    assert dialog.table.rowCount() == 1

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDockWidget,
     QFormLayout,
@@ -271,6 +272,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
     from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
     from ruralwatch.ui.audit_view import AuditDialog
     from ruralwatch.ui.export_dialog import ExportDialog
+    from ruralwatch.ui.first_steps import FirstStepsDialog
     from ruralwatch.ui.harm_dialog import HarmWeightsDialog
     from ruralwatch.ui.incident_form import IncidentDialog
     from ruralwatch.ui.roster_duty_dialog import DutyDialog
@@ -285,6 +287,10 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
         PersonDialog(services.people), LeftDateDialog("Jo Smith"),
         AccountsDialog(AccountService(admin), params=TEST_PARAMS),
         ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS), AuditDialog(AuditService(admin)),
+        # The first start's second dialog: its steps and the police force (a walk missed an Alt letter there).
+        FirstStepsDialog([("Load &demo data", "Synthetic incidents.", lambda: None, True)], None,
+                         ([f.name for f in services.geography.forces()], services.geography.force().name,
+                          services.geography.use_force, True)),
     ]
 
 
@@ -346,3 +352,20 @@ def test_the_incident_form_places_an_incident_without_the_map(qtbot, services: S
     qtbot.keyClick(dialog.grid_ref, Qt.Key.Key_Return)  # finishing the field converts it (as leaving it does)
     assert dialog.lat.text() and dialog.lon.text()
     assert 51.9 < float(dialog.lat.text()) < 52.1
+
+
+def test_alt_letters_of_the_first_steps_reach_the_police_force(qtbot, window) -> None:
+    """First steps opens over the window: Alt+F must go to its Police force box, not to the window's File menu."""
+    dialog = window.open_first_steps()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    label = next(label for label in dialog.findChildren(QLabel) if label.buddy() is dialog.force)
+    key = mnemonic_of(label.text())
+    assert key is not None
+    start = next(iter(dialog.buttons.values()))
+    start.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is start, timeout=5_000)
+    qtbot.keyClick(start, key, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is dialog.force
+    dialog.close()

@@ -496,3 +496,132 @@ def test_deleting_an_incident_closes_its_open_form_and_says_so_first(qtbot, wind
     other.save()
     assert said and said[0].startswith("This incident was deleted while its form was open")
     assert kept.id not in said[0] and other.isVisible()
+
+
+def test_filters_that_match_nothing_say_so_above_the_table(qtbot, window, hub_service):
+    """A walk typed a search that matched nothing and saw a blank table with no hint (the count is in the status
+    bar, where nobody looked): a line above the table says so, with the way back to every incident."""
+    from ruralwatch.core.incident import IncidentInput
+
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00", lat=51.9, lon=0.4))
+    window.refresh()
+    assert window.model.total == 1 and not window.empty_note.isVisible()
+    window.search.setText("no such place")
+    window.apply_filters()
+    assert window.model.total == 0
+    assert window.empty_note.isVisible()
+    assert "No incidents match these filters" in window.empty_note.text()
+    assert "Clear them" in window.empty_note.text() and "to see the one there is" in window.empty_note.text()
+    window.empty_note.linkActivated.emit("clear")  # the link clears the filters, as Clear (Alt+L) does
+    assert window.search.text() == "" and window.model.total == 1
+    assert not window.empty_note.isVisible()
+
+
+def test_an_empty_database_is_not_called_filtered(qtbot, window):
+    window.apply_filters()
+    assert window.model.total == 0 and not window.empty_note.isVisible()
+
+
+def test_a_from_date_after_the_to_date_is_named_and_outlined(qtbot, window, hub_service):
+    """A walk set From after To and was shown an empty table without a word: both dates are outlined and one line
+    says what is wrong; putting them right takes both away."""
+    from PySide6.QtCore import QDate
+
+    from ruralwatch.core.incident import IncidentInput
+
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00", lat=51.9, lon=0.4))
+    window.use_from.setChecked(True)
+    window.use_to.setChecked(True)
+    window.date_from.setDate(QDate(2026, 11, 20))
+    window.date_to.setDate(QDate(2026, 11, 10))
+    note = window.empty_note
+    assert note.isVisible()
+    assert note.text() == ("From 2026-11-20 is after To 2026-11-10, so no incident can match: change one of the "
+                           "dates.")
+    assert "No incidents match" not in note.text()
+    assert all("border" in edit.styleSheet() for edit in (window.date_from, window.date_to))
+    assert window.date_to.toolTip() == note.text()
+    window.date_from.setDate(QDate(2026, 11, 1))
+    assert window.model.total == 1 and not note.isVisible()
+    assert window.date_from.styleSheet() == "" and window.date_to.styleSheet() == ""
+
+
+@pytest.fixture
+def night_clock(monkeypatch) -> list:
+    """The app's clock, moved by the test: [now] (before the window is built, which reads today)."""
+    from datetime import UTC, datetime
+
+    from ruralwatch.core import times
+
+    now = [datetime(2026, 11, 24, 22, 0, tzinfo=UTC)]
+    monkeypatch.setattr(times, "utc_now", lambda: now[0])
+    return now
+
+
+def test_untouched_filter_dates_follow_today_past_midnight(qtbot, night_clock, window, hub_service):
+    """A night shift opened the window at 22:00 and ticked To after midnight: To still said yesterday and hid the
+    night's incidents. A date the user has not chosen is today's when ticked and moves on at midnight; one they
+    chose stays; Clear makes it follow again."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import QDate
+
+    from ruralwatch.core.incident import IncidentInput
+    from ruralwatch.ui.widgets.today import ms_to_midnight
+
+    assert window.date_to.date() == QDate(2026, 11, 24)
+    assert ms_to_midnight() == (2 * 3600 + 1) * 1000  # the box's own timer fires just after midnight
+    night_clock[0] = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-25 00:30", lat=51.9, lon=0.4))
+    window.use_to.setChecked(True)
+    assert window.date_to.date() == QDate(2026, 11, 25)
+    assert window.model.total == 1  # the night's incident is not hidden
+
+    night_clock[0] = datetime(2026, 11, 26, 0, 0, 1, tzinfo=UTC)
+    window.date_to.midnight.timeout.emit()
+    window.date_from.midnight.timeout.emit()
+    assert window.date_to.date() == QDate(2026, 11, 26) and window.date_from.date() == QDate(2026, 8, 26)
+    assert window.current_filter().start_to.isoformat() == "2026-11-26"
+
+    window.date_to.setDate(QDate(2026, 11, 20))  # the user's own choice stays at midnight
+    night_clock[0] = datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC)
+    window.date_to.midnight.timeout.emit()
+    assert window.date_to.date() == QDate(2026, 11, 20)
+    window.clear_filters()
+    assert window.date_to.date() == QDate(2026, 11, 27) and not window.use_to.isChecked()
+
+
+def test_deleting_the_selected_incident_takes_the_map_back_from_street_level(qtbot, window, hub_service):
+    """Selecting an incident zooms the map to street level on it; a walk deleted it and was left looking at an empty
+    field at zoom 16. The map goes back to the view from before the selection, unless the user has moved it since
+    (then it stays where they put it)."""
+    from ruralwatch.core.incident import IncidentInput
+    from tests.ui.map_helpers import run_js
+
+    first = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00",
+                                             lat=51.90, lon=0.40))
+    second = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-03 10:00",
+                                              lat=51.70, lon=0.70))
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000, check_params_cb=lambda n: n == 2):
+        window.refresh()
+    before = run_js(qtbot, window.map, "rw.view()")
+    assert before["zoom"] < 16
+    assert window.select_incident(first.id)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] >= 16, timeout=10_000)
+    assert window.select_incident(second.id)  # one incident after another: still the view from before both
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.highlightedId()") is not None, timeout=10_000)
+    assert window.delete_selected(confirm=False)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] == before["zoom"], timeout=10_000)
+    after = run_js(qtbot, window.map, "rw.view()")
+    assert abs(after["lat"] - before["lat"]) < 1e-6 and abs(after["lon"] - before["lon"]) < 1e-6
+    assert run_js(qtbot, window.map, "rw.highlightedId()") is None
+
+    # Moved by the user after the selection: the map stays where they put it.
+    assert window.select_incident(first.id)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] >= 16, timeout=10_000)
+    run_js(qtbot, window.map, "rw.setView(51.80, 0.55, 17)")
+    assert window.delete_selected(confirm=False)
+    went_back: list[bool] = []
+    window.map.run_js("rw.view()", lambda _view: went_back.append(True))  # after the leave_focus queued above
+    qtbot.waitUntil(lambda: bool(went_back), timeout=10_000)
+    assert run_js(qtbot, window.map, "rw.view()")["zoom"] == 17

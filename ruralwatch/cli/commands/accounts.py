@@ -88,6 +88,8 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
         service.rotate_key()
         print("database re-keyed: older copies of the keyring open nothing new")
     elif action == "add":
+        # The name (and --person) first: typed wrong, it was reported only after the password (or as no password).
+        service.check_addable(args.username, args.person)
         password = signin.new_password(args.password_file, f"Password for the new account {args.username}: ")
         account = service.add(args.username, args.role, password, args.name, args.person)
         print(f"added {account.username} ({account.role_name})")

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import sync_passphrase
@@ -22,6 +23,14 @@ from ruralwatch.sync.merge import CHOICES
 if TYPE_CHECKING:
     from ruralwatch.services.sync import ImportResult, SyncService
     from ruralwatch.store.database import Store
+
+
+def _conflict_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise OptionError(f"{text!r} is not a conflict's ID: `ruralwatch sync conflicts` lists them, with the "
+                          "number to give") from None
 
 
 def _passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +72,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     conflicts.add_argument("--json", action="store_true")
 
     resolve = actions.add_parser("resolve", help="settle a conflict (written as a new edit, which syncs)")
-    resolve.add_argument("conflict_id", type=int, metavar="ID")
+    # Read as text and checked in run(): argparse's own "argument ID: invalid int value: 'bogus'" was not ours.
+    resolve.add_argument("conflict_id", metavar="ID", help="the conflict's number, as `sync conflicts` lists it")
     resolve.add_argument("choice", choices=CHOICES)
     resolve.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
 
@@ -149,7 +159,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
                 print(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r}, "
                       f"theirs {c.incoming_value!r} ({state})")
     elif action == "resolve":
-        conflict = service.resolve(args.conflict_id, args.choice, _merged_value(args.value))
+        conflict = service.resolve(_conflict_id(args.conflict_id), args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
     elif action == "central":
         _station(service, args)
