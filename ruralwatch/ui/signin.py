@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import (
     MIN_PASSWORD,
     KdfParams,
     SignInError,
-    check_password,
+    check_new_account,
     create_database,
     encrypt_database,
     keyring_path,
@@ -193,19 +193,17 @@ class NewAdministratorDialog(FormDialog):
         self.username.setFocus()
 
     def checked_input(self) -> tuple[str, str] | None:
-        """(account name, password) when they pass the checks that need no database; else shows why."""
-        name = self.username.text().strip()
+        """(account name, password) when they pass the checks that need no database; else shows every mistake, in
+        the order of the fields (a name with a space was reported only once the passwords were right)."""
         password = self.password.text()
-        if not name:
-            self.show_error("Enter an account name for the administrator.", self.username)
-            return None
         try:
-            check_password(password)
+            name = check_new_account(self.username.text(), password, self.password_again.text())
         except ValidationError as exc:
-            self.show_validation(exc, {"password": self.password})
-            return None
-        if password != self.password_again.text():
-            self.show_error("The two passwords differ: type the same password twice.", self.password_again)
+            unnamed = not self.username.text().strip()
+            errors = [FieldError("username", "enter an account name for the administrator")
+                      if error.field == "username" and unnamed else error for error in exc.errors]
+            self.show_validation(ValidationError(errors), {
+                "username": self.username, "password": self.password, "password_again": self.password_again})
             return None
         return name, password
 

@@ -466,3 +466,21 @@ def _answer_question(button: QMessageBox.StandardButton) -> str:
     title = box.windowTitle()
     box.button(button).click()
     return title
+
+
+def test_the_first_run_reports_every_mistake_in_the_order_of_the_fields(qtbot, tmp_path: Path):
+    """A name with a space was reported only once the passwords were right; now all at once, name first, and
+    nothing is made."""
+    path = tmp_path / "ruralwatch.db"
+    dialog = FirstRunDialog(path, TEST_PARAMS)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("jo smith")
+    dialog.password.setText("short")
+    dialog.password_again.setText("shorter")
+    dialog.submit()
+    lines = dialog.error_label.text().split("\n")
+    assert len(lines) == 3 and "space" in lines[0] and "10 characters" in lines[1] and "differ" in lines[2], lines
+    assert dialog.username.text() == "jo smith" and not path.exists()
+    dialog.username.setText("")
+    dialog.submit()
+    assert dialog.error_label.text().startswith("Enter an account name for the administrator")
