@@ -111,7 +111,7 @@ class PeerActivity:
     peer: Peer
     last_export: str | None
     last_import: str | None
-    pending: int
+    pending: int | None  # None: not counted (peer_activity(count_pending=False))
 
 
 @dataclass
@@ -326,23 +326,24 @@ class SyncService:
                 yield row[:-2]
 
     def pending(self, device_id: str) -> int:
-        """How many rows an incremental export for this peer would carry now: merge.row_known_to in SQL, as the
-        Sync panel asks on the UI thread (in Python it took 0.8 s for 150,000 rows, in SQLite 0.05-0.3 s)."""
+        """How many rows an incremental export for this peer would carry now: merge.row_known_to in SQL (in Python
+        it took 0.8-0.9 s for 150,000 rows, in SQLite 0.07-0.6 s: bench/sync_pending_bench.py)."""
         view = self._peer_view(device_id)
         params = {"threshold": self._threshold(self.seen(), view), "peer": device_id,
                   "view": json.dumps(view, sort_keys=True)}
         return sum(int(self.store.db.execute(_PENDING_SQL.format(table=table), params).fetchone()[0])
                    for table in SYNCABLE_TABLES)
 
-    def peer_activity(self) -> list[PeerActivity]:
-        """Per trusted device: when we last exported for it, last applied a package from it, and what is pending."""
+    def peer_activity(self, count_pending: bool = True) -> list[PeerActivity]:
+        """Per trusted device: when we last exported for it, last applied a package from it, and what is pending
+        (counting reads every row the threshold cannot rule out: the window counts off the UI thread)."""
         activity = []
         for peer in self.peers():
             last_import = self.store.db.execute(
                 "SELECT MAX(applied_at) FROM sync_packages WHERE source_device = ?", [peer.device_id]
             ).fetchone()[0]
             activity.append(PeerActivity(peer, self.store.meta(f"{META_LAST_EXPORT}{peer.device_id}"), last_import,
-                                         self.pending(peer.device_id)))
+                                         self.pending(peer.device_id) if count_pending else None))
         return activity
 
     # --- export ------------------------------------------------------------------------------------------

@@ -75,10 +75,12 @@ class Operations(QObject):
         on_cancelled: Callable[[CancelledError], None] | None = None,
         failure_title: str | None = None,
         parent: QWidget | None = None,
+        quiet: bool = False,
     ) -> BackgroundTask:
         """Start `use_case` on a worker thread; `title` labels the progress dialog (shown only for work that
         outlasts half a second, with Cancel). `parent` is the widget the progress dialog belongs to (a dialog
-        that started the work), by default the window."""
+        that started the work), by default the window. `quiet`: no progress dialog at all (a figure filled in when
+        it comes)."""
         source = self.services.store
         recorder = _RecordingHub()
 
@@ -114,7 +116,7 @@ class Operations(QObject):
                 return
             self.report_failure(failure_title or title.rstrip("…. "), exc)
 
-        task = BackgroundTask(parent or self._parent, title, work, succeeded, failed)
+        task = BackgroundTask(parent or self._parent, title, work, succeeded, failed, quiet=quiet)
         self.running.append(task)
         task.finished.connect(lambda: self.running.remove(task))
         task.start()

@@ -22,6 +22,7 @@ Work = Callable[[Progress], Any]
 
 # Only show a progress dialog for work that outlasts this; short work stays invisible.
 SHOW_PROGRESS_AFTER_MS = 500
+NEVER_MS = 2**31 - 1
 
 
 class _Signals(QObject):
@@ -65,6 +66,7 @@ class BackgroundTask(QObject):
         work: Work,
         on_success: Callable[[Any], None],
         on_failure: Callable[[BaseException], None],
+        quiet: bool = False,
     ) -> None:
         super().__init__(parent)
         self.cancelled = threading.Event()
@@ -72,7 +74,8 @@ class BackgroundTask(QObject):
         self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
         self.dialog.setWindowTitle("RuralWatch")
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
+        # Quiet work (a count the panel fills in when it has it) never shows the dialog: it would block the window.
+        self.dialog.setMinimumDuration(NEVER_MS if quiet else SHOW_PROGRESS_AFTER_MS)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
         self.dialog.canceled.connect(self.cancelled.set)

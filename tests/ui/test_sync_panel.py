@@ -52,6 +52,7 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     assert exported.args[0].since_last_for == other_id and exported.args[0].encrypted
     assert services.sync.pending(other_id) == 0
     assert panel.peers.item(0, 2).text() != "never"
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)  # counted off the UI thread
 
 
 def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, window, services, tmp_path):
