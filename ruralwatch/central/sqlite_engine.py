@@ -42,7 +42,7 @@ class SqliteCentral:
         for activity in self.sync.peer_activity():
             peer = activity.peer
             result.devices.append(DeviceStatus(peer.device_id, peer.name, peer.public_key, activity.last_import,
-                                               int(counts.get(peer.device_id, 0)), activity.pending))
+                                               int(counts.get(peer.device_id, 0)), activity.pending or 0))
         result.open_conflicts = int(db.execute(
             "SELECT COUNT(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()[0])
         result.packages = int(db.execute("SELECT COUNT(*) FROM sync_packages").fetchone()[0])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QTableWidget, QWidget
+from PySide6.QtWidgets import QApplication, QHeaderView, QTableWidget, QWidget
 
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 
@@ -333,7 +333,16 @@ def fit_columns_to_font(table: QTableWidget) -> None:
     """Size the columns to their contents now and again whenever the text size changes (refresh_fonts), so a
     time or a date is never cut off."""
     table.setProperty(_FIT_COLUMNS, True)
-    table.resizeColumnsToContents()
+    _fit_columns(table)
+
+
+def _fit_columns(table: QTableWidget) -> None:
+    """Each column to its contents, but a stretched one (ui.widgets.tables.fit_to_width): sized to its contents it
+    could keep that width, and a docked panel's table then scrolled sideways (the Dose page's stops, in some runs)."""
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        if header.sectionResizeMode(column) != QHeaderView.ResizeMode.Stretch:
+            table.resizeColumnToContents(column)
 
 
 def refresh_fonts(app: QApplication) -> None:
@@ -354,7 +363,7 @@ def refresh_fonts(app: QApplication) -> None:
             _apply_scale(widget)
     for widget in widgets:
         if isinstance(widget, QTableWidget) and widget.property(_FIT_COLUMNS):
-            widget.resizeColumnsToContents()
+            _fit_columns(widget)
 
 
 # --- keyboard ---------------------------------------------------------------------------------------------

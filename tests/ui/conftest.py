@@ -67,3 +67,4 @@ def window(qtbot, services: Services, tmp_path: Path) -> Iterator:
 def demo_service(hub_service: IncidentService) -> IncidentService:
     load_demo(hub_service, count=1200, now=FIXED_NOW)
     return hub_service
+

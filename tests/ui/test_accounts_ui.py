@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from font_helpers import text_scaled
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
@@ -303,9 +304,7 @@ def test_every_account_column_shows_at_laptop_size(qtbot, admin: Store, db: Path
     sideways scroll, worse with View ▸ Larger text. At the size the dialog opens on such a screen every column
     holds its heading and its longest cell, with no sideways scroll."""
     from PySide6.QtCore import QSize
-    from PySide6.QtWidgets import QApplication
 
-    from ruralwatch.ui import theme
     from ruralwatch.ui.accounts_dialog import initial_size
 
     service = AccountService(admin)
@@ -314,15 +313,9 @@ def test_every_account_column_shows_at_laptop_size(qtbot, admin: Store, db: Path
     for _ in range(5):  # the longest everyday state: "Locked until 2026-… …"
         with pytest.raises(SignInError):
             sign_in(db, "jsmith", "wrong wrong wrong")
-    app = QApplication.instance()
-    base = app.font()
     laptop = initial_size(QSize(1366, 768 - 32))  # less a panel
     assert laptop.width() <= 1366 - 40 and laptop.height() <= 768 - 32 - 60
-    try:
-        font = app.font()
-        font.setPointSizeF(base.pointSizeF() * scale)
-        app.setFont(font)
-        theme.refresh_fonts(app)
+    with text_scaled(scale):
         dialog = AccountsDialog(service, params=TEST_PARAMS)
         qtbot.addWidget(dialog)
         dialog.resize(laptop)
@@ -335,9 +328,6 @@ def test_every_account_column_shows_at_laptop_size(qtbot, admin: Store, db: Path
         cut = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())
                if table.columnWidth(c) < max(table.sizeHintForColumn(c), header.sectionSizeHint(c))]
         assert cut == []
-    finally:
-        app.setFont(base)
-        theme.refresh_fonts(app)
 
 
 def test_adding_an_account_reports_every_mistake_in_the_order_of_the_fields(qtbot, dialog: AccountsDialog):

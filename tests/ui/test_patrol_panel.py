@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from font_helpers import text_scaled
 from map_helpers import run_js, shown_map
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
@@ -582,17 +583,9 @@ def test_a_whole_date_and_time_typed_after_select_all_is_the_one_typed(qtbot) ->
 
 def test_the_dose_page_fits_a_docked_panel_under_larger_text(qtbot, panel: PatrolPanel, demo) -> None:
     """With Larger text the Dose page's tables scrolled sideways in a 1366x768 dock: eight columns of figures."""
-    from PySide6.QtWidgets import QApplication, QScrollArea
+    from PySide6.QtWidgets import QScrollArea
 
-    from ruralwatch.ui import theme
-
-    app = QApplication.instance()
-    normal = app.font()
-    large = app.font()
-    large.setPointSizeF(normal.pointSizeF() * 4 / 3)
-    app.setFont(large)
-    theme.refresh_fonts(app)
-    try:
+    with text_scaled():
         panel.resize(520, 700)
         done = next(p for p in demo.patrols.list(status="completed"))
         panel.open_patrol(done.id)
@@ -608,6 +601,3 @@ def test_the_dose_page_fits_a_docked_panel_under_larger_text(qtbot, panel: Patro
             assert table.item(0, 0).toolTip() == table.item(0, 0).text()  # an elided name whole in its tooltip
         assert page.horizontalScrollBar().maximum() == 0  # nor does the page
         assert all(panel.dose.stops.isColumnHidden(c) for c in (4, 5, 6))  # no track: its columns are empty
-    finally:
-        app.setFont(normal)
-        theme.refresh_fonts(app)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.track_tools import NMEA_LOG, drive, in_progress_patrol, logged_fixes, offset, write_gpx
+from font_helpers import text_scaled
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
@@ -225,12 +226,11 @@ def test_the_dose_page_of_a_tracked_patrol_fits_a_docked_panel_under_larger_text
         qtbot, panel: PatrolPanel, services: Services, tmp_path: Path) -> None:
     """A tracked patrol adds the track's columns to the stops: under Larger text in a 1366x768 dock they ran 20 px
     over (the first and last time there had a column each); now they share one, on two lines."""
-    from PySide6.QtWidgets import QApplication, QScrollArea
+    from PySide6.QtWidgets import QScrollArea
 
     from ruralwatch.core.patrol import PatrolInput
     from ruralwatch.core.people import PersonInput
     from ruralwatch.services.demo import load_demo
-    from ruralwatch.ui import theme
 
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     load_demo(services.incidents, count=900, now=now)
@@ -251,13 +251,7 @@ def test_the_dose_page_of_a_tracked_patrol_fits_a_docked_panel_under_larger_text
     patrol_id = record.id
     phone = tmp_path / "phone.gpx"
     write_gpx(phone, fixes)
-    app = QApplication.instance()
-    normal = app.font()
-    large = app.font()
-    large.setPointSizeF(normal.pointSizeF() * 4 / 3)
-    app.setFont(large)
-    theme.refresh_fonts(app)
-    try:
+    with text_scaled():
         panel.resize(520, 700)
         panel.open_patrol(patrol_id)
         panel.dose.import_gpx(phone)
@@ -271,6 +265,3 @@ def test_the_dose_page_of_a_tracked_patrol_fits_a_docked_panel_under_larger_text
         assert panel.dose.findChild(QScrollArea).horizontalScrollBar().maximum() == 0
         line = stops.fontMetrics().lineSpacing()
         assert all(stops.rowHeight(row) >= 2 * line for row in range(stops.rowCount()))  # both times shown
-    finally:
-        app.setFont(normal)
-        theme.refresh_fonts(app)
