@@ -192,7 +192,9 @@ class AnalysisPanel(QWidget):
     def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
                        done: Callable[[Any], None], status: QLabel) -> None:
         def failed(exc: BaseException) -> None:
-            status.setText(f"Not done: {exc}")
+            # The messages alone: "train_from: no crimes…" showed a code name the panel labels otherwise.
+            text = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationError) else str(exc)
+            status.setText(f"Not done: {text[:1].upper()}{text[1:]}")
             status.setStyleSheet(theme.error_style(bold=False))
 
         status.setText(f"{title}…")
@@ -304,6 +306,9 @@ class AnalysisPanel(QWidget):
             f"{len(run.hotspots)} hotspots from {run.points:,} crimes ({run.no_location:,} without a location "
             f"left out{', force-wide' if run.query.area else ''}), study area: {run.study_area}, "
             f"{run.area_km2:,.0f} km², {run.seconds:.1f} s."
+            + (f" {run.other_forces:,} crimes of other forces left out." if run.other_forces and not run.warning
+               else "")
+            + (f"\n{run.warning}" if run.warning else "")
         )
         self.hotspots_ready.emit(run)
 

@@ -349,3 +349,36 @@ def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, 
     assert "data:image/png;base64," in text  # the chart travels inside the file
     assert "Open Government Licence" in text and "Cambridge Crime Harm Index" in text
     assert external_urls(text) == []
+
+
+def _insert_other_force(store: Store, count: int) -> None:
+    _insert(store, [(*CHELMSFORD, "Burglary", month) for month in ("2024-01", "2024-03") for _ in range(count)])
+    store.db.execute("UPDATE published_crimes SET falls_within = 'Suffolk Constabulary'")
+    store.db.conn.commit()
+
+
+def _shows_every_line(label) -> bool:
+    return label.height() >= label.heightForWidth(label.width())
+
+
+def test_only_another_forces_crime_is_named_in_hotspots_and_accuracy(qtbot, window, services):
+    """An Essex database holding only Suffolk's crime said '0 hotspots from 0 crimes' and, for accuracy,
+    'train_from: no crimes…' (a code name): both now say whose crime was left out and where the force is chosen."""
+    _insert_other_force(services.store, 3)
+    panel = _open_panel(qtbot, window)
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000):
+        panel.run_hotspots()
+    text = panel.hotspot_status.text()
+    assert "6 published crimes of Suffolk Constabulary are left out" in text and "File ▸ Settings" in text
+    qtbot.waitUntil(lambda: _shows_every_line(panel.hotspot_status), timeout=5_000)
+
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-02", "2024-03", "2024-03"), strict=True):
+        edit.setText(month)
+    panel.tabs.setCurrentIndex(1)
+    panel.run_evaluation()
+    qtbot.waitUntil(lambda: panel.eval_status.text().startswith("Not done"), timeout=10_000)
+    text = panel.eval_status.text()
+    assert "train_from" not in text and text.startswith("Not done: No crimes with a location inside")
+    assert "Suffolk Constabulary are left out" in text
+    qtbot.waitUntil(lambda: _shows_every_line(panel.eval_status), timeout=5_000)
