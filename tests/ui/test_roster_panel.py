@@ -213,10 +213,10 @@ def test_hours_highlight_someone_below_commitment(qtbot, panel: RosterPanel, ser
     hours.set_months("2026-12", "2026-12")
     assert hours.below_commitment() == ["Short Fall"]
     rows = {hours.table.item(r, 0).text(): r for r in range(hours.table.rowCount())}
-    below = hours.table.item(rows["Short Fall"], 3)
+    below = hours.table.item(rows["Short Fall"], 1)
     assert below.text() == "6 / 16 h · below"
     assert below.background().color() == theme.tone("problem").background
-    assert hours.table.item(rows["Keen Bean"], 3).text() == "6 / 6 h"
+    assert hours.table.item(rows["Keen Bean"], 1).text() == "6 / 6 h"
     stations = {hours.by_station.item(r, 0).text(): hours.by_station.item(r, 1).text()
                 for r in range(hours.by_station.rowCount())}
     assert stations == {"Maldon": "6", "Braintree": "6", "All": "12"}  # by each person's station
@@ -324,3 +324,20 @@ def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Service
                         == duties.assign_button.height(), timeout=5_000)
     finally:
         widget.dispose()
+
+
+def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: RosterPanel, services: Services) -> None:
+    """Docked at 1366x768 (about 480 px) the Hours tab showed Name, Role and Station and cut the first month off:
+    the hours, what the tab is for, needed a sideways scroll. Role and station now come after them."""
+    services.people.add(PersonInput(name="Callum Archer", role="special", station="Saffron Walden"))
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-11", "2026-11")
+    headers = [hours.table.horizontalHeaderItem(c).text() for c in range(hours.table.columnCount())]
+    assert headers == ["Name", "Nov 2026", "Total", "Below commitment", "Role", "Station"]
+    assert hours.table.item(0, 1).text().startswith("0 / 16 h") and hours.table.item(0, 4).text() == "Special Constable"
+    panel.resize(480, 700)
+    qtbot.waitUntil(lambda: hours.table.viewport().width() < 470, timeout=5_000)
+    header = hours.table.horizontalHeader()
+    # The month and the total are in view without scrolling sideways.
+    assert header.sectionViewportPosition(2) + header.sectionSize(2) <= hours.table.viewport().width()
