@@ -139,3 +139,16 @@ def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
                                    "rules": ["unavailable"]}]
     assert "crew override: Pat Kemp (unavailable): Covering for the late shift" in cli("patrol", "show",
                                                                                          made["id"]).out
+
+
+def test_patrol_crew_can_be_given_one_by_one_as_duty_needs_are(cli: Cli) -> None:
+    """A walk wrote --crew "Dan Vaughan" --crew "Jack Pryce" (as duty add repeats --needs): only the last was kept,
+    and the patrol was refused for a crew without an officer although the officer had been named."""
+    cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    cli("people", "add", "--name", "Sam Lowe", "--role", "special", "--collar", "SC8")
+    cli("people", "add", "--name", "Viv Gray", "--role", "special", "--collar", "SC9")
+    created = cli("patrol", "create", "--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00", "--end",
+                  "10:00", "--crew", "PC7", "--crew", "SC8,SC9", "--override-reason", "walk", "--json")
+    assert created.code == 0, created.err
+    shown = cli("patrol", "show", created.json()["id"], "--json").json()
+    assert sorted(member["name"] for member in shown["crew"]) == ["Pat Kemp", "Sam Lowe", "Viv Gray"]
