@@ -341,3 +341,25 @@ def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: Rost
     header = hours.table.horizontalHeader()
     # The month and the total are in view without scrolling sideways.
     assert header.sectionViewportPosition(2) + header.sectionSize(2) <= hours.table.viewport().width()
+
+
+def test_autofill_proposal_gives_the_long_list_the_room(qtbot, services: Services) -> None:
+    """A walk's proposal had 30 places to fill in a table showing 8 rows, above a gaps table holding one gap and
+    170 px of nothing: a short table now takes only its rows, the long one the rest."""
+    from ruralwatch.services.roster import AutofillOutcome
+    from ruralwatch.ui.roster_autofill_dialog import AutofillDialog
+
+    duty = services.roster.duty(_duty(services))
+    outcome = AutofillOutcome(assignments=[(duty, f"p{n}", f"Person {n}") for n in range(30)],
+                              gaps=[(duty, 1, ("no one available with Off-road / 4x4 driving (8 unavailable)",))],
+                              applied=False)
+    dialog = AutofillDialog(outcome, "the week")
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 560)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    gaps, places = dialog.gaps, dialog.assignments
+    qtbot.waitUntil(lambda: gaps.height() < 100, timeout=5_000)
+    # The gap's row is whole, and the places table has the height the gaps table gave up.
+    assert gaps.viewport().height() >= gaps.rowHeight(0)
+    assert places.height() > 3 * gaps.height()
