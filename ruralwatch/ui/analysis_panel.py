@@ -79,6 +79,22 @@ def _trend_table(trend: pd.DataFrame | None) -> pd.DataFrame | None:
     return table
 
 
+def _round_axis(peak: float) -> tuple[int, int]:
+    """(top, tick count) of a count axis from 0 in whole steps of 1, 2, 2.5 or 5 times a power of ten, at most
+    five intervals: the default split 0..peak×1.1 into 0, 1590, 3180, 4770, 6361 (and 0, 0, 1, 2, 3 for few)."""
+    wanted = max(peak * 1.05, 1.0)  # a little headroom above the highest month
+    scale = 1
+    while True:
+        for factor in (1.0, 2.0, 2.5, 5.0):
+            step = factor * scale
+            if step != int(step):
+                continue
+            intervals = math.ceil(wanted / step)
+            if intervals <= 5:
+                return int(intervals * step), intervals + 1
+        scale *= 10
+
+
 def _png_bytes(widget: QWidget) -> bytes:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -537,7 +553,9 @@ class AnalysisPanel(QWidget):
             peak = max(float(trend["count"].max(skipna=True) or 0), float(trend["count_year_before"].max(skipna=True)
                                                                           if trend["count_year_before"].notna().any()
                                                                           else 0))
-            y_axis.setRange(0, max(peak * 1.1, 1))
+            top, ticks = _round_axis(peak)
+            y_axis.setRange(0, top)
+            y_axis.setTickCount(ticks)
             chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
             for column, name, colour in (("count", "This period", "#64b5f6" if theme.is_dark() else "#1f77b4"),
