@@ -152,3 +152,17 @@ def test_patrol_crew_can_be_given_one_by_one_as_duty_needs_are(cli: Cli) -> None
     assert created.code == 0, created.err
     shown = cli("patrol", "show", created.json()["id"], "--json").json()
     assert sorted(member["name"] for member in shown["crew"]) == ["Pat Kemp", "Sam Lowe", "Viv Gray"]
+
+
+def test_a_second_person_of_the_same_name_or_collar_number_is_refused(cli: Cli) -> None:
+    """A walk ran `people add --name "Dev Hughes"` twice: two Dev Hughes, and every later `duty assign ... "Dev
+    Hughes"` said '2 people match'. Now one clear line, exit code 2, nothing added; a collar number tells two
+    people of one name apart."""
+    assert cli("people", "add", "--name", "Dev Hughes", "--role", "special", "--collar", "SC4125").code == 0
+    again = cli("people", "add", "--name", "dev hughes", "--role", "special")
+    assert again.code == 2 and "already a person called dev hughes" in again.err and again.out == ""
+    taken = cli("people", "add", "--name", "Ann Lee", "--role", "special", "--collar", "sc4125")
+    assert taken.code == 2 and "SC4125 is already the collar number of Dev Hughes" in taken.err
+    assert len(cli("people", "list", "--json").json()) == 1
+    assert cli("people", "add", "--name", "Dev Hughes", "--role", "officer", "--collar", "PC77").code == 0
+    assert len(cli("people", "list", "--json").json()) == 2
