@@ -137,7 +137,9 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) 
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 text = ""
             else:
-                text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+                # Counts with their thousands comma, as the floats beside them ('8235' next to '797,020.80').
+                text = (f"{value:,.2f}" if isinstance(value, float)
+                        else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
             item = QTableWidgetItem(text)
             if isinstance(value, (int, float)):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -422,8 +424,11 @@ class AnalysisPanel(QWidget):
 
     def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any]]) -> None:
         frame, concentration = result
-        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"],
-                    frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist())
+        # Harm in whole days: hundredths of a day of custody are noise to a reader.
+        rows = [[area, int(count), round(harm) if harm == harm else harm, km2, per_km2]
+                for area, count, harm, km2, per_km2
+                in frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist()]
+        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"], rows)
         shares = concentration["harm_share_top_cells"]
         share = concentration["share_at_repeat_places"]
         self.area_status.setText(

@@ -401,3 +401,15 @@ def test_the_monthly_chart_counts_in_round_steps(qtbot, window, services):
         step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
         assert axis.min() == 0 and step == int(step) and step > 0, (axis.max(), axis.tickCount())
         assert str(int(step)).strip("0") in ("1", "2", "5", "25"), step  # 1, 2, 2.5 or 5 times a power of ten
+
+
+def test_area_counts_and_harm_read_as_whole_numbers_with_thousands(qtbot, window, services):
+    """A walk on Suffolk read 'Ipswich 8235 797,020.80': a count without its comma beside harm to the hundredth
+    of a day. Counts now read 1,200 and harm whole days."""
+    _insert(services.store, [(*CHELMSFORD, "Burglary", "2024-01")] * 1_200)
+    panel = _open_panel(qtbot, window)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
+        panel.run_areas()
+    top = _table_rows(panel.area_table)[0]
+    assert top[:2] == ["Chelmsford", "1,200"]
+    assert "," in top[2] and "." not in top[2]  # e.g. 295,092
