@@ -417,13 +417,16 @@ class AnalysisPanel(QWidget):
     def run_areas(self) -> None:
         level, source = self.area_level.currentData(), self.area_source.currentData()
 
-        def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any]]:
-            return service.by_area(level, source), service.concentration(source)
+        def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any], str]:
+            frame = service.by_area(level, source)
+            # Nothing counted but other forces' crime held: the line says why the table is all zeros.
+            note = service.other_forces_note() if not frame["count"].sum() else ""
+            return frame, service.concentration(source), note
 
         self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
 
-    def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any]]) -> None:
-        frame, concentration = result
+    def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any], str]) -> None:
+        frame, concentration, other_forces = result
         # Harm in whole days: hundredths of a day of custody are noise to a reader.
         rows = [[area, int(count), round(harm) if harm == harm else harm, km2, per_km2]
                 for area, count, harm, km2, per_km2
@@ -436,8 +439,9 @@ class AnalysisPanel(QWidget):
             f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
             f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
             f"once, accounting for {100 * (share or 0):.0f}% of crimes."
+            + (f"\n{other_forces}" if other_forces else "")
         )
-        self.areas_ready.emit(result)
+        self.areas_ready.emit((frame, concentration))
 
     # --- time ---------------------------------------------------------------------------------------------
 

@@ -288,5 +288,8 @@ def test_importing_another_forces_files_warns_they_are_left_out(cli: Any) -> Non
     result = cli("import", "police-uk", str(suffolk))
     assert result.code == 0, result.err
     assert "published crimes of Suffolk Constabulary are left out: this database works for Essex" in result.out
+    areas = cli("areas")
+    assert areas.code == 0 and areas.out.startswith("warning: ") and "Suffolk Constabulary" in areas.out
     essex = cli("import", "police-uk", str(MARCH))
     assert essex.code == 0 and essex.out.count("warning") == 1  # still held, still said
+    assert "warning" not in cli("areas").out  # Essex's crimes counted: the table speaks for itself

@@ -383,6 +383,11 @@ def test_only_another_forces_crime_is_named_in_hotspots_and_accuracy(qtbot, wind
     assert "Suffolk Constabulary are left out" in text
     qtbot.waitUntil(lambda: _shows_every_line(panel.eval_status), timeout=5_000)
 
+    panel.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
+        panel.run_areas()
+    assert "6 published crimes of Suffolk Constabulary are left out" in panel.area_status.text()
+
 
 def test_the_monthly_chart_counts_in_round_steps(qtbot, window, services):
     """A walk on Suffolk's data read the axis 0, 1590, 3180, 4770, 6361; with a few crimes it read 0, 0, 1, 2, 3."""
