@@ -363,3 +363,17 @@ def test_autofill_proposal_gives_the_long_list_the_room(qtbot, services: Service
     # The gap's row is whole, and the places table has the height the gaps table gave up.
     assert gaps.viewport().height() >= gaps.rowHeight(0)
     assert places.height() > 3 * gaps.height()
+
+
+def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: RosterPanel,
+                                                                    services: Services) -> None:
+    """The window follows the same rule as `people add`: the second 'Sam Reed' is refused, the name marked."""
+    services.people.add(PersonInput(name="Sam Reed", role="special"))
+    form = panel.people_tab.open_person_dialog()
+    form.name.setText("Sam  Reed")
+    form.role.setCurrentIndex(form.role.findData("special"))
+    assert not form.save()
+    assert "already a person called Sam Reed" in form.error_label.text()
+    assert len(services.people.list()) == 1
+    form.collar_number.setText("SC4200")  # a collar number tells them apart
+    assert form.save() and len(services.people.list()) == 2
