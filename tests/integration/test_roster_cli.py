@@ -166,3 +166,13 @@ def test_a_second_person_of_the_same_name_or_collar_number_is_refused(cli: Cli) 
     assert len(cli("people", "list", "--json").json()) == 1
     assert cli("people", "add", "--name", "Dev Hughes", "--role", "officer", "--collar", "PC77").code == 0
     assert len(cli("people", "list", "--json").json()) == 2
+
+
+def test_a_calendar_for_a_station_nobody_is_of_is_refused(cli: Cli, tmp_path: Path) -> None:
+    """A walk typed `roster ics --station "Nowhere"`: an empty calendar was written, exit code 0."""
+    cli("people", "add", "--name", "Sam Reed", "--role", "special", "--station", "Saffron Walden")
+    out = tmp_path / "typo.ics"
+    refused = cli("roster", "ics", "--station", "Saffron Waldon", "-o", str(out))
+    assert refused.code == 2 and not out.exists()
+    assert refused.err.count("\n") == 1 and "'Saffron Waldon'" in refused.err and "stations: Saffron Walden" in refused.err
+    assert cli("roster", "ics", "--station", "saffron walden", "-o", str(out)).code == 0 and out.exists()
