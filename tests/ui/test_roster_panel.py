@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -377,3 +377,22 @@ def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: 
     assert len(services.people.list()) == 1
     form.collar_number.setText("SC4200")  # a collar number tells them apart
     assert form.save() and len(services.people.list()) == 2
+
+
+def test_todays_column_shows_its_date_in_a_docked_week(qtbot) -> None:
+    """Docked at 1366x768 (seven columns in about 450 px) today's heading read 'Tue / Nov · tod': the date itself
+    was cut off. Each line of every heading now fits its column."""
+    from ruralwatch.ui.roster_grid import CalendarGrid
+
+    grid = CalendarGrid()
+    qtbot.addWidget(grid)
+    grid.resize(450, 400)
+    grid.show()
+    grid.show_days(MONDAY, 1, None, [], today=MONDAY + timedelta(days=1))
+    qtbot.waitUntil(lambda: grid.viewport().width() > 0, timeout=5_000)
+    metrics = grid.horizontalHeader().fontMetrics()
+    for column in range(7):
+        label = grid.horizontalHeaderItem(column).text()
+        for line in label.split("\n"):
+            assert metrics.horizontalAdvance(line) + 6 <= grid.columnWidth(column), (label, grid.columnWidth(column))
+    assert "08 Dec" in grid.horizontalHeaderItem(1).text() and "today" in grid.horizontalHeaderItem(1).text()
