@@ -252,6 +252,21 @@ class AnalysisService:
                f"COALESCE(NULLIF(falls_within, ''), reported_by) IN ({marks}){where}")
         return int(self.store.db.execute(sql, [*others, *params]).fetchone()[0])
 
+    def other_forces_note(self, count: int | None = None) -> str:
+        """Says which forces' published crime is left out and where the force is chosen; '' when none is held.
+
+        An analyst who imported another force's files while the database works for Essex got '0 hotspots from
+        0 crimes' and no word why: the count of other forces was kept but never shown."""
+        _ours, others = self._force_labels()
+        if not others:
+            return ""
+        if count is None:
+            count = self.other_forces("published", None, None)
+        force = self._geo().force
+        return (f"{count:,} published crimes of {', '.join(sorted(others))} are left out: this database works for "
+                f"{force.name}. An administrator chooses the force in File ▸ Settings (or `ruralwatch geography "
+                "use-force NAME`).")
+
     def clip_to_force(self, points: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         """(points inside the force area, how many lay outside it)."""
         if not len(points):
@@ -426,14 +441,17 @@ class AnalysisService:
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
         areas = [self.area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step()
+        other = self.other_forces(query.source, query.month_from, query.month_to)
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
             no_location=self.no_location(query.source, query.month_from, query.month_to),
             total_weight=float(np.nansum(points.weight)) if len(points) else 0.0,  # as a frame's sum
             area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
             areas=areas, force=self._geo().force.name, outside_force=outside,
-            other_forces=self.other_forces(query.source, query.month_from, query.month_to),
-            warning=self._outside_warning(len(points), outside),
+            other_forces=other,
+            # Nothing of our own force but others' crime held: say why the run is empty.
+            warning=self._outside_warning(len(points), outside)
+            or (self.other_forces_note(other) if other and not len(points) else ""),
         )
 
     # --- forecast accuracy --------------------------------------------------------------------------------
@@ -462,8 +480,10 @@ class AnalysisService:
         step()
         if train.empty or test.empty:
             force = self._geo().force
+            note = self.other_forces_note(self.other_forces(source, train_from, test_to))
             raise ValidationError.single("train_from", "no crimes with a location inside the "
-                                         f"{force.area_label} in the training or test period")
+                                         f"{force.area_label} in the training or test period"
+                                         + (f". {note}" if note else ""))
         margin = max(bandwidth_m, radius_m)
         grid, mask, study = self.study_area(None, cell_m, margin)
         step()

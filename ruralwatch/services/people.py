@@ -11,7 +11,7 @@ from datetime import date, time
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
 from ruralwatch.core.people import (
     Person,
     PersonInput,
@@ -56,6 +56,7 @@ class PeopleService:
     def add(self, inp: PersonInput, synthetic: bool = False) -> Person:
         self.store.actor.require("roster.edit")
         values = validate_person(inp)
+        self._check_distinct(values)
         with self.store.transaction():
             person_id = self.people.insert({**_encode(values), "synthetic": int(synthetic)})
         self.hub.publish(Change(TOPIC, "created", (person_id,)))
@@ -65,6 +66,7 @@ class PeopleService:
         self.store.actor.require("roster.edit")
         values = validate_person(inp)
         self.get(person_id)
+        self._check_distinct(values, person_id)
         if not self.store.actor.can("personal.volunteers"):
             for hidden in ("phone", "email", "notes"):  # shown blank to this role: blank is not an edit
                 values.pop(hidden, None)
@@ -72,6 +74,27 @@ class PeopleService:
             self.people.update(person_id, _encode(values))
         self.hub.publish(Change(TOPIC, "updated", (person_id,)))
         return self.get(person_id)
+
+    def _check_distinct(self, values: dict[str, Any], person_id: str = "") -> None:
+        """Each person can be told apart: a collar number belongs to one person, and a second person of the same
+        name needs a collar number. `people add` run twice made two 'Dev Hughes' that no command could then name."""
+        errors: builtins.list[FieldError] = []
+        collar = str(values.get("collar_number") or "").strip()
+        if collar:
+            holder = self.store.db.execute(
+                "SELECT name FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
+                [person_id, collar]).fetchone()
+            if holder:
+                errors.append(FieldError("collar_number", f"{collar} is already the collar number of {holder[0]}"))
+        else:
+            twin = self.store.db.execute(
+                "SELECT COUNT(*) FROM people WHERE deleted = 0 AND id <> ? AND lower(name) = lower(?)",
+                [person_id, values["name"]]).fetchone()[0]
+            if twin:
+                errors.append(FieldError("name", f"there is already a person called {values['name']}: give this "
+                                                 "one a collar number to tell them apart, or edit that person"))
+        if errors:
+            raise ValidationError(errors)
 
     def mark_left(self, person_id: str, on: date) -> Person:
         """Someone who leaves stays on record (their hours still count) but is never rostered again."""

@@ -337,6 +337,8 @@ class RosterService:
         """Write `calendar(...)` to `path` (it appears only when complete) and audit the export: it carries
         volunteers' names. Returns the number of events written."""
         target = check_target(path)
+        if station:
+            self._check_station(station)
         data = self.calendar(start, end, person_id=person_id, station=station, name=name)
         replace_atomically(target, lambda part: part.write_bytes(data))
         events = data.count(b"BEGIN:VEVENT")
@@ -346,6 +348,16 @@ class RosterService:
                 "station": station, "events": events,
             })
         return events
+
+    def _check_station(self, station: str) -> None:
+        """A station nobody belongs to and no duty is from: `roster ics --station "Saffron Waldon"` wrote an empty
+        calendar and exited 0, as if the station had no duties."""
+        known = sorted({str(s) for (s,) in self.store.db.execute(
+            "SELECT station FROM people WHERE deleted = 0 AND station <> '' "
+            "UNION SELECT station FROM duties WHERE deleted = 0 AND station <> ''").fetchall()})
+        if station.strip().lower() not in {k.lower() for k in known}:
+            raise ValidationError.single("station", f"no person or duty is of a station called {station!r}"
+                                         + (f"; stations: {', '.join(known)}" if known else ""))
 
     def patrols(self, start: date, end: date, person_id: str | None = None,
                 station: str | None = None) -> list[RosterPatrol]:

@@ -79,6 +79,22 @@ def _trend_table(trend: pd.DataFrame | None) -> pd.DataFrame | None:
     return table
 
 
+def _round_axis(peak: float) -> tuple[int, int]:
+    """(top, tick count) of a count axis from 0 in whole steps of 1, 2, 2.5 or 5 times a power of ten, at most
+    five intervals: the default split 0..peak×1.1 into 0, 1590, 3180, 4770, 6361 (and 0, 0, 1, 2, 3 for few)."""
+    wanted = max(peak * 1.05, 1.0)  # a little headroom above the highest month
+    scale = 1
+    while True:
+        for factor in (1.0, 2.0, 2.5, 5.0):
+            step = factor * scale
+            if step != int(step):
+                continue
+            intervals = math.ceil(wanted / step)
+            if intervals <= 5:
+                return int(intervals * step), intervals + 1
+        scale *= 10
+
+
 def _png_bytes(widget: QWidget) -> bytes:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -121,7 +137,9 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) 
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 text = ""
             else:
-                text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+                # Counts with their thousands comma, as the floats beside them ('8235' next to '797,020.80').
+                text = (f"{value:,.2f}" if isinstance(value, float)
+                        else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
             item = QTableWidgetItem(text)
             if isinstance(value, (int, float)):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -192,7 +210,9 @@ class AnalysisPanel(QWidget):
     def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
                        done: Callable[[Any], None], status: QLabel) -> None:
         def failed(exc: BaseException) -> None:
-            status.setText(f"Not done: {exc}")
+            # The messages alone: "train_from: no crimes…" showed a code name the panel labels otherwise.
+            text = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationError) else str(exc)
+            status.setText(f"Not done: {text[:1].upper()}{text[1:]}")
             status.setStyleSheet(theme.error_style(bold=False))
 
         status.setText(f"{title}…")
@@ -304,6 +324,9 @@ class AnalysisPanel(QWidget):
             f"{len(run.hotspots)} hotspots from {run.points:,} crimes ({run.no_location:,} without a location "
             f"left out{', force-wide' if run.query.area else ''}), study area: {run.study_area}, "
             f"{run.area_km2:,.0f} km², {run.seconds:.1f} s."
+            + (f" {run.other_forces:,} crimes of other forces left out." if run.other_forces and not run.warning
+               else "")
+            + (f"\n{run.warning}" if run.warning else "")
         )
         self.hotspots_ready.emit(run)
 
@@ -394,15 +417,21 @@ class AnalysisPanel(QWidget):
     def run_areas(self) -> None:
         level, source = self.area_level.currentData(), self.area_source.currentData()
 
-        def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any]]:
-            return service.by_area(level, source), service.concentration(source)
+        def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any], str]:
+            frame = service.by_area(level, source)
+            # Nothing counted but other forces' crime held: the line says why the table is all zeros.
+            note = service.other_forces_note() if not frame["count"].sum() else ""
+            return frame, service.concentration(source), note
 
         self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
 
-    def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any]]) -> None:
-        frame, concentration = result
-        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"],
-                    frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist())
+    def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any], str]) -> None:
+        frame, concentration, other_forces = result
+        # Harm in whole days: hundredths of a day of custody are noise to a reader.
+        rows = [[area, int(count), round(harm) if harm == harm else harm, km2, per_km2]
+                for area, count, harm, km2, per_km2
+                in frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist()]
+        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"], rows)
         shares = concentration["harm_share_top_cells"]
         share = concentration["share_at_repeat_places"]
         self.area_status.setText(
@@ -410,8 +439,9 @@ class AnalysisPanel(QWidget):
             f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
             f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
             f"once, accounting for {100 * (share or 0):.0f}% of crimes."
+            + (f"\n{other_forces}" if other_forces else "")
         )
-        self.areas_ready.emit(result)
+        self.areas_ready.emit((frame, concentration))
 
     # --- time ---------------------------------------------------------------------------------------------
 
@@ -532,7 +562,9 @@ class AnalysisPanel(QWidget):
             peak = max(float(trend["count"].max(skipna=True) or 0), float(trend["count_year_before"].max(skipna=True)
                                                                           if trend["count_year_before"].notna().any()
                                                                           else 0))
-            y_axis.setRange(0, max(peak * 1.1, 1))
+            top, ticks = _round_axis(peak)
+            y_axis.setRange(0, top)
+            y_axis.setTickCount(ticks)
             chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
             for column, name, colour in (("count", "This period", "#64b5f6" if theme.is_dark() else "#1f77b4"),

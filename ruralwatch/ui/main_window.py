@@ -609,7 +609,8 @@ class MainWindow(QMainWindow):
             paths = [Path(n) for n in names]
         chosen = list(paths)
 
-        def done(report: ImportReport) -> None:
+        def done(result: tuple[ImportReport, str]) -> None:
+            report, other_forces = result
             self.refresh_context()
             self.statusBar().showMessage(report.summary(), 10000)
             # The result stays until read (not only ten seconds in the status bar), each file's counts below.
@@ -618,7 +619,7 @@ class MainWindow(QMainWindow):
             # Where they went: not into the incident table (a new user looked for them there).
             box.setInformativeText("Published crime is not added to your incidents: it shows on the map as the "
                                    "Published crime layer (Map menu) and in the Analysis panel's hotspots and "
-                                   "harm by area.")
+                                   "harm by area." + (f"\n\n{other_forces}" if other_forces else ""))
             box.setDetailedText("\n".join(
                 f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, {f.duplicates:,} already "
                 f"held ({', '.join(f'{n:,} {why}' for why, n in f.already_held.items() if n) or 'none'}), "
@@ -630,7 +631,9 @@ class MainWindow(QMainWindow):
             self.last_import_box = box
 
         self.ops.run("Importing published crime…",
-                     lambda services, progress: services.published.import_paths(chosen, progress), done,
+                     lambda services, progress: (services.published.import_paths(chosen, progress),
+                                                 # Another force's files are counted but left out: say so now.
+                                                 services.analysis.other_forces_note()), done,
                      failure_title="Published crime not imported")
         return True
 

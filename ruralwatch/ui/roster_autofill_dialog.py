@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QVBoxLayout, QWidget
 
 from ruralwatch.services.roster import AutofillOutcome
 from ruralwatch.ui import theme
@@ -66,3 +66,16 @@ class AutofillDialog(QDialog):
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self.gaps.resizeRowsToContents()  # the reasons wrap once the table has its width
+        # A short list takes only its rows, leaving the rest to the long one: 30 places showed in 8 rows above
+        # one gap and 170 px of nothing.
+        for table in (self.assignments, self.gaps):
+            _fit_height_to_rows(table)
+
+
+def _fit_height_to_rows(table: QTableWidget) -> None:
+    """Cap a table's height at what its rows need (at least one row's worth); more rows scroll as before."""
+    rows = table.verticalHeader().length() or table.verticalHeader().defaultSectionSize()
+    scroll = table.horizontalScrollBar()
+    needed = (table.horizontalHeader().height() + rows + 2 * table.frameWidth()
+              + (scroll.sizeHint().height() if scroll.isVisible() else 0))
+    table.setMaximumHeight(max(needed, table.minimumSizeHint().height()))

@@ -159,7 +159,8 @@ class CalendarGrid(QTableWidget):
         if month is None:
             days = [first + timedelta(days=d) for d in range(7)]
             # Day and date on two lines: on one, larger text cut them to "ue 01 De" in a laptop-width panel.
-            self.setHorizontalHeaderLabels([f"{day:%a}\n{day:%d %b}" + (" · today" if day == today else "")
+            # "today" on a line of its own: after the date it cut "24 Nov" to "Nov · tod" in a docked panel.
+            self.setHorizontalHeaderLabels([f"{day:%a}\n{day:%d %b}" + ("\ntoday" if day == today else "")
                                             for day in days])
         else:
             self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%A}" for d in range(7)])

@@ -158,7 +158,9 @@ class HoursTab(QWidget):
         show_status(self.status, "")
         frame = summary.by_person
         self.months = sorted(set(frame["month"])) if len(frame) else []
-        headers = ["Name", "Role", "Station", *(_month_label(m) for m in self.months), "Total", "Below commitment"]
+        # The hours straight after the name: docked at 1366x768 role and station pushed them out of view.
+        headers = ["Name", *(_month_label(m) for m in self.months), "Total", "Below commitment", "Role", "Station"]
+        after = 3 + len(self.months)  # role, then station
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -169,7 +171,7 @@ class HoursTab(QWidget):
         for row, (person_id, name, role, station) in enumerate(people):
             lines = frame[frame["person_id"] == person_id].set_index("month")
             below_months = 0
-            for column, month in enumerate(self.months, start=3):
+            for column, month in enumerate(self.months, start=1):
                 if month not in lines.index:
                     continue
                 line = lines.loc[month]
@@ -191,14 +193,14 @@ class HoursTab(QWidget):
                 name_cell.setBackground(below_tone.background)
                 name_cell.setForeground(below_tone.text)
             self.table.setItem(row, 0, name_cell)
-            self.table.setItem(row, 1, item(PERSON_ROLE_NAMES.get(role, role)))
-            self.table.setItem(row, 2, item(station))
-            self.table.setItem(row, 3 + len(self.months),
+            self.table.setItem(row, after, item(PERSON_ROLE_NAMES.get(role, role)))
+            self.table.setItem(row, after + 1, item(station))
+            self.table.setItem(row, 1 + len(self.months),
                                item(f"{hours_text(total)} / {hours_text(committed)} h", number=True))
             below_cell = item(f"below in {below_months} of {len(self.months)}" if below_months else "—")
             if below_months:
                 below_cell.setForeground(theme.error_colour())
-            self.table.setItem(row, 4 + len(self.months), below_cell)
+            self.table.setItem(row, 2 + len(self.months), below_cell)
         theme.fit_columns_to_font(self.table)  # and again when Larger text changes the font (cut off before)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for table, frame_part, label in ((self.by_station, summary.by_station, "Station"),

@@ -280,3 +280,16 @@ def test_the_migration_adds_the_tables_to_an_older_database(db_path: Path) -> No
         assert "hlc" not in columns and "deleted" not in columns  # local context data, never synced
     finally:
         upgraded.close()
+
+
+def test_importing_another_forces_files_warns_they_are_left_out(cli: Any) -> None:
+    """A walk imported Suffolk's files into an Essex database and was told only how many were imported."""
+    suffolk = FIXTURES / "police-uk-other-forces" / "2018-10-suffolk-street-every12th.csv"
+    result = cli("import", "police-uk", str(suffolk))
+    assert result.code == 0, result.err
+    assert "published crimes of Suffolk Constabulary are left out: this database works for Essex" in result.out
+    areas = cli("areas")
+    assert areas.code == 0 and areas.out.startswith("warning: ") and "Suffolk Constabulary" in areas.out
+    essex = cli("import", "police-uk", str(MARCH))
+    assert essex.code == 0 and essex.out.count("warning") == 1  # still held, still said
+    assert "warning" not in cli("areas").out  # Essex's crimes counted: the table speaks for itself

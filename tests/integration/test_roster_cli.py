@@ -139,3 +139,41 @@ def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
                                    "rules": ["unavailable"]}]
     assert "crew override: Pat Kemp (unavailable): Covering for the late shift" in cli("patrol", "show",
                                                                                          made["id"]).out
+
+
+def test_patrol_crew_can_be_given_one_by_one_as_duty_needs_are(cli: Cli) -> None:
+    """A walk wrote --crew "Dan Vaughan" --crew "Jack Pryce" (as duty add repeats --needs): only the last was kept,
+    and the patrol was refused for a crew without an officer although the officer had been named."""
+    cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    cli("people", "add", "--name", "Sam Lowe", "--role", "special", "--collar", "SC8")
+    cli("people", "add", "--name", "Viv Gray", "--role", "special", "--collar", "SC9")
+    created = cli("patrol", "create", "--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00", "--end",
+                  "10:00", "--crew", "PC7", "--crew", "SC8,SC9", "--override-reason", "walk", "--json")
+    assert created.code == 0, created.err
+    shown = cli("patrol", "show", created.json()["id"], "--json").json()
+    assert sorted(member["name"] for member in shown["crew"]) == ["Pat Kemp", "Sam Lowe", "Viv Gray"]
+
+
+def test_a_second_person_of_the_same_name_or_collar_number_is_refused(cli: Cli) -> None:
+    """A walk ran `people add --name "Dev Hughes"` twice: two Dev Hughes, and every later `duty assign ... "Dev
+    Hughes"` said '2 people match'. Now one clear line, exit code 2, nothing added; a collar number tells two
+    people of one name apart."""
+    assert cli("people", "add", "--name", "Dev Hughes", "--role", "special", "--collar", "SC4125").code == 0
+    again = cli("people", "add", "--name", "dev hughes", "--role", "special")
+    assert again.code == 2 and "already a person called dev hughes" in again.err and again.out == ""
+    taken = cli("people", "add", "--name", "Ann Lee", "--role", "special", "--collar", "sc4125")
+    assert taken.code == 2 and "SC4125 is already the collar number of Dev Hughes" in taken.err
+    assert len(cli("people", "list", "--json").json()) == 1
+    assert cli("people", "add", "--name", "Dev Hughes", "--role", "officer", "--collar", "PC77").code == 0
+    assert len(cli("people", "list", "--json").json()) == 2
+
+
+def test_a_calendar_for_a_station_nobody_is_of_is_refused(cli: Cli, tmp_path: Path) -> None:
+    """A walk typed `roster ics --station "Nowhere"`: an empty calendar was written, exit code 0."""
+    cli("people", "add", "--name", "Sam Reed", "--role", "special", "--station", "Saffron Walden")
+    out = tmp_path / "typo.ics"
+    refused = cli("roster", "ics", "--station", "Saffron Waldon", "-o", str(out))
+    assert refused.code == 2 and not out.exists()
+    assert refused.err.count("\n") == 1 and "'Saffron Waldon'" in refused.err
+    assert "stations: Saffron Walden" in refused.err
+    assert cli("roster", "ics", "--station", "saffron walden", "-o", str(out)).code == 0 and out.exists()

@@ -349,3 +349,72 @@ def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, 
     assert "data:image/png;base64," in text  # the chart travels inside the file
     assert "Open Government Licence" in text and "Cambridge Crime Harm Index" in text
     assert external_urls(text) == []
+
+
+def _insert_other_force(store: Store, count: int) -> None:
+    _insert(store, [(*CHELMSFORD, "Burglary", month) for month in ("2024-01", "2024-03") for _ in range(count)])
+    store.db.execute("UPDATE published_crimes SET falls_within = 'Suffolk Constabulary'")
+    store.db.conn.commit()
+
+
+def _shows_every_line(label) -> bool:
+    return label.height() >= label.heightForWidth(label.width())
+
+
+def test_only_another_forces_crime_is_named_in_hotspots_and_accuracy(qtbot, window, services):
+    """An Essex database holding only Suffolk's crime said '0 hotspots from 0 crimes' and, for accuracy,
+    'train_from: no crimes…' (a code name): both now say whose crime was left out and where the force is chosen."""
+    _insert_other_force(services.store, 3)
+    panel = _open_panel(qtbot, window)
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000):
+        panel.run_hotspots()
+    text = panel.hotspot_status.text()
+    assert "6 published crimes of Suffolk Constabulary are left out" in text and "File ▸ Settings" in text
+    qtbot.waitUntil(lambda: _shows_every_line(panel.hotspot_status), timeout=5_000)
+
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-02", "2024-03", "2024-03"), strict=True):
+        edit.setText(month)
+    panel.tabs.setCurrentIndex(1)
+    panel.run_evaluation()
+    qtbot.waitUntil(lambda: panel.eval_status.text().startswith("Not done"), timeout=10_000)
+    text = panel.eval_status.text()
+    assert "train_from" not in text and text.startswith("Not done: No crimes with a location inside")
+    assert "Suffolk Constabulary are left out" in text
+    qtbot.waitUntil(lambda: _shows_every_line(panel.eval_status), timeout=5_000)
+
+    panel.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
+        panel.run_areas()
+    assert "6 published crimes of Suffolk Constabulary are left out" in panel.area_status.text()
+
+
+def test_the_monthly_chart_counts_in_round_steps(qtbot, window, services):
+    """A walk on Suffolk's data read the axis 0, 1590, 3180, 4770, 6361; with a few crimes it read 0, 0, 1, 2, 3."""
+    from PySide6.QtCharts import QValueAxis
+    from PySide6.QtCore import Qt
+
+    for per_month in (3, 5_783 // 100):
+        _insert(services.store, [(*CHELMSFORD, "Burglary", month) for month in ("2024-01", "2024-02")
+                                 for _ in range(per_month)])
+        panel = _open_panel(qtbot, window)
+        panel.tabs.setCurrentIndex(3)
+        with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+            panel.run_timing()
+        axis = next(a for a in panel.trend_chart.chart().axes(Qt.Orientation.Vertical))
+        assert isinstance(axis, QValueAxis)
+        step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
+        assert axis.min() == 0 and step == int(step) and step > 0, (axis.max(), axis.tickCount())
+        assert str(int(step)).strip("0") in ("1", "2", "5", "25"), step  # 1, 2, 2.5 or 5 times a power of ten
+
+
+def test_area_counts_and_harm_read_as_whole_numbers_with_thousands(qtbot, window, services):
+    """A walk on Suffolk read 'Ipswich 8235 797,020.80': a count without its comma beside harm to the hundredth
+    of a day. Counts now read 1,200 and harm whole days."""
+    _insert(services.store, [(*CHELMSFORD, "Burglary", "2024-01")] * 1_200)
+    panel = _open_panel(qtbot, window)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
+        panel.run_areas()
+    top = _table_rows(panel.area_table)[0]
+    assert top[:2] == ["Chelmsford", "1,200"]
+    assert "," in top[2] and "." not in top[2]  # e.g. 295,092

@@ -625,3 +625,14 @@ def test_deleting_the_selected_incident_takes_the_map_back_from_street_level(qtb
     window.map.run_js("rw.view()", lambda _view: went_back.append(True))  # after the leave_focus queued above
     qtbot.waitUntil(lambda: bool(went_back), timeout=10_000)
     assert run_js(qtbot, window.map, "rw.view()")["zoom"] == 17
+
+
+def test_importing_another_forces_crime_says_it_is_left_out(qtbot, window, tmp_path: Path) -> None:
+    """A walk imported Suffolk's files into an Essex database: '1,234 imported' and then 0 hotspots, no word why."""
+    source = (Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
+              / "2018-10-suffolk-street-every12th.csv")
+    assert window.import_published([source]) is True
+    qtbot.waitUntil(lambda: window.last_import_box is not None and window.last_import_box.isVisible(), timeout=60_000)
+    info = window.last_import_box.informativeText()
+    assert "Suffolk Constabulary are left out" in info and "works for Essex." in info
+    assert "File ▸ Settings" in info

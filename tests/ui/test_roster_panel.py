@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -213,10 +213,10 @@ def test_hours_highlight_someone_below_commitment(qtbot, panel: RosterPanel, ser
     hours.set_months("2026-12", "2026-12")
     assert hours.below_commitment() == ["Short Fall"]
     rows = {hours.table.item(r, 0).text(): r for r in range(hours.table.rowCount())}
-    below = hours.table.item(rows["Short Fall"], 3)
+    below = hours.table.item(rows["Short Fall"], 1)
     assert below.text() == "6 / 16 h · below"
     assert below.background().color() == theme.tone("problem").background
-    assert hours.table.item(rows["Keen Bean"], 3).text() == "6 / 6 h"
+    assert hours.table.item(rows["Keen Bean"], 1).text() == "6 / 6 h"
     stations = {hours.by_station.item(r, 0).text(): hours.by_station.item(r, 1).text()
                 for r in range(hours.by_station.rowCount())}
     assert stations == {"Maldon": "6", "Braintree": "6", "All": "12"}  # by each person's station
@@ -324,3 +324,75 @@ def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Service
                         == duties.assign_button.height(), timeout=5_000)
     finally:
         widget.dispose()
+
+
+def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: RosterPanel, services: Services) -> None:
+    """Docked at 1366x768 (about 480 px) the Hours tab showed Name, Role and Station and cut the first month off:
+    the hours, what the tab is for, needed a sideways scroll. Role and station now come after them."""
+    services.people.add(PersonInput(name="Callum Archer", role="special", station="Saffron Walden"))
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-11", "2026-11")
+    headers = [hours.table.horizontalHeaderItem(c).text() for c in range(hours.table.columnCount())]
+    assert headers == ["Name", "Nov 2026", "Total", "Below commitment", "Role", "Station"]
+    assert hours.table.item(0, 1).text().startswith("0 / 16 h") and hours.table.item(0, 4).text() == "Special Constable"
+    panel.resize(480, 700)
+    qtbot.waitUntil(lambda: hours.table.viewport().width() < 470, timeout=5_000)
+    header = hours.table.horizontalHeader()
+    # The month and the total are in view without scrolling sideways.
+    assert header.sectionViewportPosition(2) + header.sectionSize(2) <= hours.table.viewport().width()
+
+
+def test_autofill_proposal_gives_the_long_list_the_room(qtbot, services: Services) -> None:
+    """A walk's proposal had 30 places to fill in a table showing 8 rows, above a gaps table holding one gap and
+    170 px of nothing: a short table now takes only its rows, the long one the rest."""
+    from ruralwatch.services.roster import AutofillOutcome
+    from ruralwatch.ui.roster_autofill_dialog import AutofillDialog
+
+    duty = services.roster.duty(_duty(services))
+    outcome = AutofillOutcome(assignments=[(duty, f"p{n}", f"Person {n}") for n in range(30)],
+                              gaps=[(duty, 1, ("no one available with Off-road / 4x4 driving (8 unavailable)",))],
+                              applied=False)
+    dialog = AutofillDialog(outcome, "the week")
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 560)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    gaps, places = dialog.gaps, dialog.assignments
+    qtbot.waitUntil(lambda: gaps.height() < 100, timeout=5_000)
+    # The gap's row is whole, and the places table has the height the gaps table gave up.
+    assert gaps.viewport().height() >= gaps.rowHeight(0)
+    assert places.height() > 3 * gaps.height()
+
+
+def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: RosterPanel,
+                                                                    services: Services) -> None:
+    """The window follows the same rule as `people add`: the second 'Sam Reed' is refused, the name marked."""
+    services.people.add(PersonInput(name="Sam Reed", role="special"))
+    form = panel.people_tab.open_person_dialog()
+    form.name.setText("Sam  Reed")
+    form.role.setCurrentIndex(form.role.findData("special"))
+    assert not form.save()
+    assert "already a person called Sam Reed" in form.error_label.text()
+    assert len(services.people.list()) == 1
+    form.collar_number.setText("SC4200")  # a collar number tells them apart
+    assert form.save() and len(services.people.list()) == 2
+
+
+def test_todays_column_shows_its_date_in_a_docked_week(qtbot) -> None:
+    """Docked at 1366x768 (seven columns in about 450 px) today's heading read 'Tue / Nov · tod': the date itself
+    was cut off. Each line of every heading now fits its column."""
+    from ruralwatch.ui.roster_grid import CalendarGrid
+
+    grid = CalendarGrid()
+    qtbot.addWidget(grid)
+    grid.resize(450, 400)
+    grid.show()
+    grid.show_days(MONDAY, 1, None, [], today=MONDAY + timedelta(days=1))
+    qtbot.waitUntil(lambda: grid.viewport().width() > 0, timeout=5_000)
+    metrics = grid.horizontalHeader().fontMetrics()
+    for column in range(7):
+        label = grid.horizontalHeaderItem(column).text()
+        for line in label.split("\n"):
+            assert metrics.horizontalAdvance(line) + 6 <= grid.columnWidth(column), (label, grid.columnWidth(column))
+    assert "08 Dec" in grid.horizontalHeaderItem(1).text() and "today" in grid.horizontalHeaderItem(1).text()

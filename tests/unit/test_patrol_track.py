@@ -103,7 +103,10 @@ def services(store: Store) -> Services:
 
 
 def _planned(services: Services, start: str = "06:00") -> str:
-    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    # One officer for every patrol planned here: a collar number belongs to one person.
+    known = [p.id for p in services.people.list() if p.collar_number == "PC1"]
+    officer = known[0] if known else services.people.add(
+        PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
     record, _ = services.patrols.create(PatrolInput(
         day="2026-11-20", start=start, end="10:00", area="Uttlesford", purpose="hare_coursing_operation",
         crew=[officer]))

@@ -258,6 +258,10 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print_json([{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
                         for row in frame.astype(object).to_dict(orient="records")])
         else:
+            # All zeros and no word why: say whose crime was left out, as hotspots does.
+            note = analysis.other_forces_note() if not frame["count"].sum() else ""
+            if note:
+                print(f"warning: {note}")
             print(frame.to_string(index=False))
     return ExitCode.OK
 

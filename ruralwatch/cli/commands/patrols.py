@@ -36,7 +36,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
     create = actions.add_parser("create", help="record a planned patrol (and suggest its plan)")
     _window_options(create)
-    create.add_argument("--crew", default="", help="names, collar numbers or ids, comma separated")
+    # Repeatable as duty add's --needs: a second --crew replaced the first, dropping the officer named there.
+    create.add_argument("--crew", action="append", default=[],
+                        help="names, collar numbers or ids, comma separated; may be given more than once")
     create.add_argument("--vehicle", default="")
     create.add_argument("--call-sign", default="")
     create.add_argument("--title", default="")
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
         print_json(plan_json(plan)) if args.json else _print_plan(plan)
     elif args.action == "create":
-        crew = [services.people.find(name).id for name in args.crew.split(",") if name.strip()]
+        crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]
         base = geo.grid_ref_to_lat_lon(args.base, "base") if args.base.strip() else None
         record, issues = patrols.create(PatrolInput(
             day=args.date, start=args.start, end=args.end, area=args.area, purpose=args.purpose, title=args.title,

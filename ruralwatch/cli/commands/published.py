@@ -29,8 +29,18 @@ def run(args: argparse.Namespace, store: Store) -> int:
     from ruralwatch.services.published import PublishedCrimeService
 
     if args.action == "police-uk":
+        from ruralwatch.services.analysis import AnalysisService
+        from ruralwatch.services.harm import HarmService
+
         report = PublishedCrimeService(store).import_paths(args.paths)
-        print_json(report.to_dict()) if args.json else print(report.summary())
+        if args.json:
+            print_json(report.to_dict())
+        else:
+            print(report.summary())
+            # As the window's import box: another force's files are held but every analysis leaves them out.
+            note = AnalysisService(store, HarmService(store)).other_forces_note()
+            if note:
+                print(f"warning: {note}")
     return ExitCode.OK
 
 
