@@ -411,6 +411,18 @@ def _wait_for_cell(qtbot, table, row: int, column: int) -> None:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=2_000)
 
 
+def _active_valid_form(qtbot, window, hub_service) -> IncidentDialog:
+    """A new incident's form, shown and holding the keyboard, filled in validly: keys typed go where a person's
+    would."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill_valid(dialog)
+    return dialog
+
+
 def _type(qtbot, text: str) -> None:
     """Keys as a person types them: each to whatever has the focus then (the first opens the cell's editor)."""
     from PySide6.QtTest import QTest
@@ -427,12 +439,7 @@ def test_add_vehicle_and_add_item_put_the_cursor_in_the_new_row(qtbot, window, h
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    dialog = IncidentDialog(hub_service, None, window)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.activateWindow()
-    qtbot.waitActive(dialog)
-    _fill_valid(dialog)
+    dialog = _active_valid_form(qtbot, window, hub_service)
     dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
     dialog.vehicles.add_button.click()
     _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
@@ -451,12 +458,7 @@ def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    dialog = IncidentDialog(hub_service, None, window)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.activateWindow()
-    qtbot.waitActive(dialog)
-    _fill_valid(dialog)
+    dialog = _active_valid_form(qtbot, window, hub_service)
     dialog.vehicles.add_button.click()
     _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
     _type(qtbot, "ab12cde")
