@@ -226,6 +226,17 @@ def test_areas_json(cli, crimes):
     assert set(rows[0]) == {"area", "count", "harm", "area_km2", "harm_per_km2"}
 
 
+def test_areas_as_a_table_in_words(cli, crimes):
+    """Without --json the areas read as the Areas tab does (it printed pandas' table: area, count, harm, area_km2)."""
+    result = cli("areas")
+    assert result.code == 0, result.err
+    heading, *lines = result.out.splitlines()
+    assert heading.split() == ["District", "Crimes", "Harm", "(days)", "Area", "(km²)", "Harm", "per", "km²"]
+    chelmsford = next(line for line in lines if line.startswith("Chelmsford"))
+    assert chelmsford.split()[1:3] == ["2", "492"]  # harm in whole days
+    assert "area_km2" not in result.out
+
+
 def test_areas_json_wards_and_months(cli, crimes):
     rows = cli("areas", "--level", "ward", "--from", "2024-02", "--to", "2024-02", "--json").json()
     assert rows[0]["area"] == "Thaxted, Uttlesford" and rows[0]["harm"] == 365.0
