@@ -157,8 +157,11 @@ class NearRepeatService:
 
     # --- the Knox test ------------------------------------------------------------------------------------
 
-    def _incidents(self, kinds: tuple[str, ...] = (), start: str | None = None, end: str | None = None,
-                   ) -> pd.DataFrame:
+    @staticmethod
+    def _located_query(kinds: tuple[str, ...] = (), start: str | None = None, end: str | None = None,
+                       ) -> tuple[str, list[str]]:
+        """The live incidents with a place, of `kinds` (all when empty), from start to end (exclusive), in time
+        order: what the Knox test (as a frame) and the zones (as rows) read."""
         clauses: list[str] = []
         params: list[str] = []
         if kinds:
@@ -170,9 +173,12 @@ class NearRepeatService:
         if end:
             clauses.append(" AND occurred_start < ?")
             params.append(end)
-        frame = self.store.frame(
-            "SELECT id, kind, occurred_start, place, lat, lon FROM incidents WHERE deleted = 0 "
-            f"AND lat IS NOT NULL AND lon IS NOT NULL{''.join(clauses)} ORDER BY occurred_start, id", params)
+        return ("SELECT id, kind, occurred_start, place, lat, lon FROM incidents WHERE deleted = 0 "
+                f"AND lat IS NOT NULL AND lon IS NOT NULL{''.join(clauses)} ORDER BY occurred_start, id", params)
+
+    def _incidents(self, kinds: tuple[str, ...] = (), start: str | None = None, end: str | None = None,
+                   ) -> pd.DataFrame:
+        frame = self.store.frame(*self._located_query(kinds, start, end))
         if frame.empty:
             import numpy as np
             import pandas as pd
@@ -282,11 +288,8 @@ class NearRepeatService:
         return self._zones(nearby, rows, settings)
 
     def _nearby(self, start: str, end: str) -> list[tuple[Any, ...]]:
-        """The located incidents from start to end (exclusive), as the Knox test reads them (_incidents)."""
-        return self.store.db.execute(
-            "SELECT id, kind, occurred_start, place, lat, lon FROM incidents WHERE deleted = 0 AND lat IS NOT NULL "
-            "AND lon IS NOT NULL AND occurred_start >= ? AND occurred_start < ? ORDER BY occurred_start, id",
-            [start, end]).fetchall()
+        """The located incidents from start to end (exclusive), as rows: no pandas at window start."""
+        return self.store.db.execute(*self._located_query((), start, end)).fetchall()
 
     def _zones(self, nearby: list[tuple[Any, ...]], rows: list[Any], settings: ZoneSettings) -> list[NearRepeatZone]:
         import numpy as np
