@@ -32,7 +32,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 # The 100,000-incident database and its fixed key (--encrypted: the app opens only encrypted databases) are
 # bench/startup_100k.py's, so the two benches build and share the same file.
+import map_bench  # noqa: E402
 from startup_100k import BENCH_KEY, build_database  # noqa: E402
 
 
@@ -94,48 +94,41 @@ def memory_of(pid: int) -> dict[str, float]:
     }
 
 
-def shared_by_mapping(pid: int) -> collections.Counter[str]:
-    """Shared pages (KB) of each mapping, by name ([anon], or the file's path)."""
-    shared = collections.Counter[str]()
+def _smaps(pid: int, fields: tuple[str, ...]) -> collections.Counter[str] | None:
+    """KB of the given /proc/PID/smaps fields ("Pss:", "Shared_Clean:", ...) summed per mapping, by its path
+    ([anon], [heap] ...); None when the process is gone."""
+    kb = collections.Counter[str]()
     name = "?"
     try:
         for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
             parts = line.split()
             if parts and "-" in parts[0] and not parts[0].endswith(":"):
                 name = parts[5] if len(parts) > 5 else "[anon]"
-            elif parts and parts[0] in ("Shared_Clean:", "Shared_Dirty:"):
-                shared[name] += int(parts[1])
+            elif parts and parts[0] in fields:
+                kb[name] += int(parts[1])
     except OSError:
-        pass
-    return shared
+        return None
+    return kb
+
+
+def shared_by_mapping(pid: int) -> collections.Counter[str]:
+    """Shared pages (KB) of each mapping, by name ([anon], or the file's path)."""
+    return _smaps(pid, ("Shared_Clean:", "Shared_Dirty:")) or collections.Counter[str]()
 
 
 def largest_mappings(pid: int, top: int = 8) -> list[str]:
     """PSS by mapping ([heap], [anon] or the file's name), largest first."""
     pss = collections.Counter[str]()
-    name = "?"
-    try:
-        for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
-            parts = line.split()
-            if parts and "-" in parts[0] and not parts[0].endswith(":"):
-                name = Path(parts[5]).name if len(parts) > 5 else "[anon]"
-            elif parts and parts[0] == "Pss:":
-                pss[name] += int(parts[1])
-    except OSError:
-        return []
+    for path, kb in (_smaps(pid, ("Pss:",)) or {}).items():
+        pss[Path(path).name] += kb  # [heap] and [anon] stay as they are
     return [f"{kb / 1024:7.1f} MB  {what}" for what, kb in pss.most_common(top)]
 
 
-def wait_until(predicate: Any, timeout_s: float = 180.0) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
+WAIT_S = 180.0  # 100,000 incidents on a busy machine
 
-    deadline = time.perf_counter() + timeout_s
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("gave up waiting")
-        loop = QEventLoop()
-        QTimer.singleShot(10, loop.quit)
-        loop.exec()
+
+def wait_until(predicate: Any, timeout_s: float = WAIT_S) -> None:
+    map_bench.wait_until(predicate, timeout_s)
 
 
 def idle(seconds: float) -> None:
@@ -166,16 +159,7 @@ def measure(db: Path, key: bytes | None, settle: float, detail: bool, trace: boo
     result: dict[str, Any] = {"incidents": services.incidents.count()}
     with tempfile.TemporaryDirectory() as folder:
         window = MainWindow(services, Path(folder))
-        shown: list[int] = []
-        window.map.incidents_shown.connect(shown.append)
-        started = time.perf_counter()
-        window.show()
-        wait_until(lambda: bool(shown))
-        count: list[int] = []
-        window.map.marker_count(count.append)
-        wait_until(lambda: bool(count))
-        result["show_to_drawn_s"] = time.perf_counter() - started
-        result["js_marker_count"] = count[0]
+        result["show_to_drawn_s"], result["js_marker_count"] = map_bench.show_until_drawn(window, WAIT_S)
         timing: list[Any] = []  # the page's own split of the last push (fetching the rows, drawing them)
         window.map.run_js("(rw.lastLoadMs ? rw.lastLoadMs() : null)", timing.append)
         wait_until(lambda: bool(timing))
