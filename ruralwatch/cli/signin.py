@@ -116,14 +116,18 @@ def _username(args: argparse.Namespace, db_path: Path) -> str:
 def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
     """The database opened as the signed-in account. A plain (pre-encryption) file is refused with the fix."""
     from ruralwatch.services.backups import sign_in_checked
-    from ruralwatch.store.database import is_encrypted
+    from ruralwatch.store.database import check_plain_database, is_encrypted
     from ruralwatch.store.keyring import keyring_path
 
     db_path = db_path.expanduser()
+    if db_path.is_dir():
+        raise RuralWatchError(f"{db_path} is a folder, not a database file: give the file itself "
+                              f"(e.g. {db_path / 'ruralwatch.db'})")
     if not db_path.exists() or db_path.stat().st_size == 0:
         raise RuralWatchError(f"there is no database at {db_path}: create one with "
                               f"`ruralwatch --db {db_path} init --admin NAME`")
     if not is_encrypted(db_path) and not keyring_path(db_path).exists():
+        check_plain_database(db_path)  # another program's SQLite file is not one to encrypt
         raise RuralWatchError(f"{db_path} is not encrypted: encrypt it first with "
                               f"`ruralwatch --db {db_path} encrypt --admin NAME`")
     username = _username(args, db_path)

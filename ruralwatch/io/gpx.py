@@ -8,6 +8,7 @@ GPX 1.1 and is not written (the receiver's HDOP is not metres).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -29,13 +30,36 @@ class GpxError(RuralWatchError):
     """A GPX file that cannot be used as a track; the message says why and names the file."""
 
 
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _xml_text(raw: bytes, name: str) -> str:
+    """The file as text in the encoding its XML declaration names (some handhelds write ISO-8859-1), else UTF-8."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark (Windows tools)
+        return raw.decode("utf-16")
+    if b"\x00" in raw[:4096]:
+        raise GpxError(f"{name} is a binary file, not a GPX file")
+    declared = _DECLARED_ENCODING.match(raw)
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except LookupError:
+        raise GpxError(f"{name} declares an encoding RuralWatch does not know ({encoding})") from None
+    except UnicodeDecodeError as exc:
+        said = encoding if declared else "UTF-8"
+        raise GpxError(f"{name} is not a GPX file: it is not {said} text (bad byte at offset {exc.start})") from None
+
+
 def read_segments(path: Path) -> list[list[Fix]]:
     """The fixes of each segment in the file, in file order. Raises GpxError for a file that is unreadable,
     not GPX (or cut short), has no points, or has a point without a time."""
+    if path.is_dir():
+        raise GpxError(f"{path.name} is a folder, not a GPX file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GpxError(f"cannot read {path.name}: {exc}") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise GpxError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    text = _xml_text(raw, path.name)
     import gpxpy
 
     try:

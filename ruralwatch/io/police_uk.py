@@ -164,7 +164,14 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        _fail(name, f"not UTF-8 text (bad byte at offset {exc.start}), not a data.police.uk CSV file")
+        utf8_error = exc
+    # data.police.uk writes UTF-8; a file opened and saved again in Excel on Windows is Windows-1252, and its
+    # header still decides below whether it is a street-level crime file.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        _fail(name, f"neither UTF-8 nor Windows-1252 text (bad byte at offset {utf8_error.start}), not a "
+                    "data.police.uk CSV file")
 
 
 def _check_not_truncated(text: str, name: str) -> None:

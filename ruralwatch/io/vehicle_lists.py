@@ -82,6 +82,11 @@ def read_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
 
 def _csv_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
     raw = path.read_bytes()
+    if raw.startswith(b"PK\x03\x04"):  # a workbook saved or renamed as .csv: read what it is
+        return _xlsx_rows(path)
+    if b"\x00" in raw[:65536]:
+        raise ValidationError.single("file", f"{path.name} is a binary file, not a CSV text file or an Excel "
+                                             "workbook")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -101,16 +106,18 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
 
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise ValidationError.single("file", f"{path.name} is not a readable Excel workbook ({exc})") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)
-                if any(cell is not None and str(cell).strip() for cell in row)]
-    finally:
-        book.close()
+    # Opened as a stream: openpyxl refuses a file name that does not end in .xlsx (a workbook saved as .csv).
+    with path.open("rb") as stream:
+        try:
+            book = load_workbook(stream, read_only=True, data_only=True)
+        except (BadZipFile, KeyError, ValueError, TypeError) as exc:
+            raise ValidationError.single("file", f"{path.name} is not a readable Excel workbook ({exc})") from None
+        try:
+            sheet = book.worksheets[0]
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)
+                    if any(cell is not None and str(cell).strip() for cell in row)]
+        finally:
+            book.close()
     if not rows:
         raise ValidationError.single("file", f"{path.name} is empty")
     return ["" if cell is None else str(cell).strip() for cell in rows[0]], rows[1:]

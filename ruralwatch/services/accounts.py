@@ -143,8 +143,12 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     path = Path(path).expanduser()
     name = _check_username(admin)
     check_password(password)
-    if not path.is_file() or is_encrypted(path):
-        raise ValidationError.single("db", f"{path} is not a plain RuralWatch database")
+    if path.is_dir():
+        raise ValidationError.single("db", f"{path} is a folder, not a database file")
+    if not path.is_file():
+        raise ValidationError.single("db", f"there is no database at {path}")
+    if is_encrypted(path):
+        raise ValidationError.single("db", f"{path} is encrypted already, or not a database at all")
     plain = open_store(path)  # migrates it to the current schema first
     plain.close()
     key = new_database_key()

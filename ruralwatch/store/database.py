@@ -313,6 +313,18 @@ def is_encrypted(path: Path) -> bool:
         return handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER
 
 
+def check_plain_database(path: Path) -> None:
+    """Refuse a plain SQLite file that is not a RuralWatch database (an MBTiles file, another program's data) or
+    is newer than this RuralWatch, read-only and without changing it: before telling the user to encrypt it."""
+    conn: Any = driver.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        check_openable(sqlite_utils.Database(conn, execute_plugins=False), path, len(migrations_module.MIGRATIONS))
+    except driver.DatabaseError as exc:
+        raise NotARuralWatchDatabaseError(f"{path} cannot be read as a database: {exc}") from None
+    finally:
+        conn.close()
+
+
 def _check_file(path: Path, key: bytes | None) -> None:
     if path.is_dir():
         raise NotARuralWatchDatabaseError(f"{path} is a folder, not a database file")

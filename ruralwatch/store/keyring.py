@@ -101,8 +101,11 @@ def _read(path: Path, db_path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise KeyringError(f"{path} is missing: without it the encrypted database {db_path.name} cannot be "
                            "opened (restore it from the backup made with the database)") from None
-    except (OSError, ValueError) as exc:
-        raise KeyringError(f"{path} cannot be read: {exc}") from None
+    except ValueError:  # not JSON, or not UTF-8: cut short or overwritten
+        raise KeyringError(f"{path} is damaged (it is not a RuralWatch keyring any more): restore it from the "
+                           f"backup made with {db_path.name}") from None
+    except OSError as exc:
+        raise KeyringError(f"{path} cannot be read: {exc.strerror or exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("accounts"), dict):
         raise KeyringError(f"{path} is not a RuralWatch keyring")
     if data.get("version") not in READABLE_VERSIONS:

@@ -3,6 +3,7 @@ parsing with only the named command's group gives what the whole grammar gives."
 
 from __future__ import annotations
 
+import argparse
 import importlib
 
 import pytest
@@ -58,3 +59,24 @@ def test_a_wrong_action_is_reported_as_before(capsys: pytest.CaptureFixture[str]
         build_parser().parse_args(["incidents", "frobnicate"])
     assert lazily.value.code == fully.value.code == 2
     assert lazy_err == capsys.readouterr().err
+
+
+def _subparsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """Every (command path, parser) of the grammar, depth first."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _subparsers(child, (*path, name))
+
+
+def test_every_output_file_option_takes_the_same_three_spellings() -> None:
+    # One vocabulary: a user who wrote `-o` for one export should not have to look up `--out` for the next.
+    outputs = {}
+    for path, parser in _subparsers(build_parser()):
+        for action in parser._actions:
+            if action.dest in ("out", "output") or "--out" in action.option_strings:
+                outputs[" ".join(path)] = action.option_strings
+    assert len(outputs) >= 10, outputs
+    assert {command: sorted(strings) for command, strings in outputs.items() if
+            sorted(strings) != ["--out", "--output", "-o"]} == {}

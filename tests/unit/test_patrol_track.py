@@ -381,3 +381,35 @@ def test_retention_apply_removes_old_tracks_keeps_recent_ones_and_audits_it(serv
     assert log is not None and log.verify().ok
     retention._now = lambda: datetime(2027, 1, 28, 12, 0, tzinfo=UTC)  # a month after the recent patrol ended
     assert retention.apply().counts[TRACKS] == 1 and patrols.track_count(recent.id) == 0
+
+
+def test_a_gpx_in_its_declared_encoding_or_utf16_reads_like_utf8(tmp_path: Path) -> None:
+    fixes = [Fix(START + timedelta(seconds=10 * i), 51.95 + i * 1e-4, 0.25) for i in range(5)]
+    original = tmp_path / "utf8.gpx"
+    write_gpx(original, fixes)
+    text = original.read_text(encoding="utf-8")
+    assert text.startswith("<?xml") and "encoding" in text.split("?>")[0]
+    named = text.replace("<trkseg>", "<name>Caf\u00e9 run</name><trkseg>", 1)
+    latin1 = tmp_path / "latin1.gpx"  # a handheld that writes ISO-8859-1 and says so
+    latin1.write_bytes(named.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace(
+        "encoding='UTF-8'", "encoding='ISO-8859-1'").encode("latin-1"))
+    assert b"ISO-8859-1" in latin1.read_bytes()[:80]
+    utf16 = tmp_path / "utf16.gpx"
+    utf16.write_bytes(named.replace("UTF-8", "UTF-16").encode("utf-16"))
+    assert gpx.read_segments(latin1) == gpx.read_segments(utf16) == gpx.read_segments(original)
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda p: p.mkdir(), "track.gpx is a folder, not a GPX file"),
+    (lambda p: p.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"), "track.gpx is a binary file, not a GPX file"),
+    (lambda p: p.write_bytes("<gpx><name>Caf\u00e9</name></gpx>".encode("latin-1")),
+     r"track.gpx is not a GPX file: it is not UTF-8 text \(bad byte at offset 14\)"),
+    (lambda p: p.write_bytes(b'<?xml version="1.0" encoding="X-NONE"?><gpx/>'),
+     r"track.gpx declares an encoding RuralWatch does not know \(X-NONE\)"),
+])
+def test_a_file_that_is_not_gpx_text_says_what_it_is(tmp_path: Path, make, expected: str) -> None:
+    path = tmp_path / "track.gpx"
+    make(path)
+    with pytest.raises(GpxError, match=expected) as caught:
+        gpx.read_segments(path)
+    assert "Errno" not in str(caught.value) and "codec" not in str(caught.value)

@@ -180,14 +180,14 @@ def png_tile(tmp_path: Path) -> Path:
 def test_wrong_kinds_of_file_are_refused(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    latin1 = tmp_path / "latin1.csv"
-    latin1.write_bytes(csv_bytes([GOOD_ROW]).replace(b"High Street", "Hôtel".encode("latin-1")))
+    undecodable = tmp_path / "undecodable.csv"  # 0x81 is a byte Windows-1252 leaves undefined
+    undecodable.write_bytes(csv_bytes([GOOD_ROW]).replace(b"High Street", b"High \x81Street"))
     cases = {
         png_tile(tmp_path): "binary file",
         FIXTURES / "mbtiles" / "one_tile.mbtiles": "binary file",
         FIXTURES / "mbtiles" / "README.md": "not a data.police.uk street-level crime CSV",
         empty: "empty",
-        latin1: "not UTF-8",
+        undecodable: "neither UTF-8 nor Windows-1252 text (bad byte at offset",
         tmp_path / "absent.csv": "cannot be read",
     }
     for path, expected in cases.items():
@@ -196,6 +196,17 @@ def test_wrong_kinds_of_file_are_refused(tmp_path: Path) -> None:
         assert str(raised.value).startswith(f"{path}: "), raised.value
         assert expected in str(raised.value)
         assert "\n" not in str(raised.value)
+
+
+def test_a_file_saved_again_by_excel_in_windows_1252_reads_as_the_utf8_original(tmp_path: Path) -> None:
+    row = [*GOOD_ROW[:6], "On or near Caf\u00e9 Lane \u2013 Saffron Walden", *GOOD_ROW[7:]]
+    original = tmp_path / "original.csv"
+    original.write_bytes(csv_bytes([GOOD_ROW, row]))
+    resaved = tmp_path / "resaved.csv"  # Excel on Windows saves "CSV (Comma delimited)" as Windows-1252
+    resaved.write_bytes(original.read_bytes().decode("utf-8").encode("cp1252"))
+    assert resaved.read_bytes() != original.read_bytes()
+    assert parse_file(resaved).records == parse_file(original).records
+    assert "Caf\u00e9 Lane \u2013" in parse_file(resaved).records[1][COL["location"]]
 
 
 def test_a_file_cut_mid_row_is_refused() -> None:

@@ -4,6 +4,7 @@ as UK spreadsheets write them, and every row not taken counted with its reason."
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
-from ruralwatch.io.vehicle_lists import guess_mapping, parse_day, parse_list
+from ruralwatch.io.vehicle_lists import guess_mapping, parse_day, parse_list, read_rows
 
 LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
 current_vrm = st.builds(lambda a, b, n, c: f"{a}{b}{n:02d}{c}", st.sampled_from(LETTERS), st.sampled_from(LETTERS),
@@ -69,3 +70,18 @@ def test_a_file_without_a_registration_column_is_refused_naming_its_columns() ->
                                            ("", None)])
 def test_dates_read_as_uk_spreadsheets_write_them(text: str, day: date | None) -> None:
     assert parse_day(text) == day
+
+
+def test_a_workbook_saved_as_csv_is_read_as_the_workbook_and_a_binary_file_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Reg No", "Marker"])
+    book.active.append(["KX19 ABC", "Hare coursing"])
+    misnamed = tmp_path / "hotlist.csv"  # an .xlsx a mail client or a colleague renamed
+    book.save(misnamed)
+    assert read_rows(misnamed) == (["Reg No", "Marker"], [["KX19 ABC", "Hare coursing"]])
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)))
+    with pytest.raises(ValidationError, match="photo.csv is a binary file, not a CSV text file or an Excel workbook"):
+        read_rows(binary)

@@ -61,7 +61,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     export = actions.add_parser("export", help="write an approved alert (it is then issued)")
     export.add_argument("id")
     export.add_argument("--format", required=True, choices=("text", "html", "pdf"))
-    export.add_argument("--out", required=True, type=Path)
+    export.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="FILE")
 
     recipients = actions.add_parser("recipients", help="the watch-scheme members in the alert's area")
     recipients.add_argument("id")

@@ -64,7 +64,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     package = actions.add_parser("package", help="the outgoing package for one laptop (what it has not seen)")
     package.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
     package.add_argument("--for", dest="device", required=True, metavar="DEVICE")
-    package.add_argument("--out", required=True, type=Path, metavar="FILE")
+    package.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="FILE")
     _passphrase_option(package)
     package.add_argument("--unencrypted", action="store_true",
                          help="write it without a passphrase (it carries personal data: only for a transfer that "
@@ -81,7 +81,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     export.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
     export.add_argument("--what", choices=WHATS, default="incidents", help="what to export (default: incidents)")
     export.add_argument("--format", choices=FORMATS)
-    export.add_argument("--out", required=True, type=Path, metavar="PATH",
+    export.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="PATH",
                         help="file to write; for --what all as CSV or GeoJSON a new or empty folder")
     export.add_argument("--first-day", metavar="YYYY-MM-DD", help="first UK local day, inclusive")
     export.add_argument("--last-day", metavar="YYYY-MM-DD", help="last UK local day, inclusive")

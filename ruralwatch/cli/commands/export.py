@@ -40,7 +40,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                            help="what to export (default: incidents)")
     exporting.add_argument("--format", choices=FORMATS,
                            help="file format (default: from the --out file name's ending)")
-    exporting.add_argument("--out", required=True, type=Path, metavar="PATH",
+    exporting.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="PATH",
                            help="file to write (replaced); for --what all as CSV or GeoJSON a new or empty folder")
     exporting.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                            help="first day (UK local), inclusive: incidents by when they happened, patrols and duties "

@@ -57,7 +57,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     show.add_argument("--json", action="store_true")
     brief = actions.add_parser("brief", help="write the briefing pack (PDF)")
     brief.add_argument("patrol")
-    brief.add_argument("-o", "--output", type=Path, required=True)
+    brief.add_argument("-o", "--out", "--output", dest="output", type=Path, required=True, metavar="FILE.pdf")
     for name, text in (("start", "start the patrol"), ("end", "end the patrol")):
         action = actions.add_parser(name, help=text)
         action.add_argument("patrol")
@@ -91,7 +91,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     track_import.add_argument("--json", action="store_true")
     track_export = track_actions.add_parser("export", help="the patrol's track as a GPX file")
     track_export.add_argument("patrol")
-    track_export.add_argument("--out", type=Path, required=True, metavar="FILE.gpx")
+    track_export.add_argument("-o", "--out", "--output", dest="out", type=Path, required=True, metavar="FILE.gpx")
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:

@@ -79,7 +79,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     export = actions.add_parser("export", help="duties with their crew as CSV or XLSX")
     export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    export.add_argument("-o", "--output", type=Path, required=True)
+    export.add_argument("-o", "--out", "--output", dest="output", type=Path, required=True, metavar="FILE")
     for name, text in (("complete", "mark a duty done (its hours count)"), ("cancel", "cancel a duty")):
         action = actions.add_parser(name, help=text)
         action.add_argument("duty")
@@ -96,11 +96,12 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     ics.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     ics.add_argument("--person")
     ics.add_argument("--station")
-    ics.add_argument("-o", "--output", type=Path, required=True)
+    ics.add_argument("-o", "--out", "--output", dest="output", type=Path, required=True, metavar="FILE.ics")
     hours = actions.add_parser("hours", help="hours against commitment per volunteer and month")
     hours.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     hours.add_argument("--to", dest="month_to", metavar="YYYY-MM")
-    hours.add_argument("-o", "--output", type=Path, help="write a .csv, .xlsx or .pdf report")
+    hours.add_argument("-o", "--out", "--output", dest="output", type=Path, metavar="FILE",
+                       help="write a .csv, .xlsx or .pdf report")
     hours.add_argument("--json", action="store_true")
     rules = actions.add_parser("rules", help="show or change the rostering limits")
     rules.add_argument("--min-rest-hours", type=float)

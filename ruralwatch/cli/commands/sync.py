@@ -53,7 +53,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     peers.add_argument("--json", action="store_true")
 
     export = actions.add_parser("export", help="write a change package")
-    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="FILE")
     export.add_argument("--since-last-for", metavar="PEER_DEVICE",
                         help="only what that device is not known to have (default: everything)")
     _passphrase_option(export)
