@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ruralwatch.ui.application import run_gui
 
         return run_gui(db_path, load_demo=args.demo, choose_folder=location_is_choosable(args.db))
-    return cli.main_cli(args, db_path)
+    return cli.main_cli(args, db_path, arguments)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Running a parsed command: find the spec that owns it, then let it run in its phase.
 
-A domain error (RuralWatchError) is the user's to fix: one line on stderr, exit code 2. Anything else, a
+A domain error (RuralWatchError) is the user's to fix: one line on stderr, exit code 2; a refused field is named
+as the option the user typed (cli/user_words.py). Anything else, a
 KeyError included, is a bug and propagates with its traceback.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ruralwatch.cli.commands import SPECS
@@ -16,7 +18,8 @@ from ruralwatch.cli.errors import DatabaseMissingError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import report_error
 from ruralwatch.cli.spec import CommandSpec
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.cli.user_words import chosen_parser, in_user_words, option_names
+from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.paths import missing_remembered_db
 
 
@@ -39,7 +42,8 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
     return spec.execute(args, db_path)
 
 
-def main_cli(args: argparse.Namespace, db_path: Path) -> int:
+def main_cli(args: argparse.Namespace, db_path: Path, argv: Sequence[str] = ()) -> int:
+    """Run the parsed command; `argv` (the words typed) lets a refusal name each option as the user typed it."""
     try:
         return run_command(args, db_path)
     except BrokenPipeError:
@@ -48,5 +52,14 @@ def main_cli(args: argparse.Namespace, db_path: Path) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
+    except ValidationError as exc:
+        return report_error(in_user_words(exc, _typed_options(args, argv)))
     except RuralWatchError as exc:
         return report_error(exc)
+
+
+def _typed_options(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, str]:
+    # Only when a refusal is reported: the grammar of the command that ran, as parse() built it.
+    from ruralwatch.cli.parser import build_parser
+
+    return option_names(chosen_parser(build_parser(only=args.command), args), argv)

@@ -43,6 +43,11 @@ def person_from_row(row: dict[str, Any]) -> Person:
     )
 
 
+def _told_apart(person: Person) -> str:
+    """What a reader can tell a person by besides the name: role, collar number, station."""
+    return ", ".join(part for part in (person.role, person.collar_number or "no collar number", person.station) if part)
+
+
 class PeopleService:
     def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
         self.store = store
@@ -77,24 +82,37 @@ class PeopleService:
 
     def _check_distinct(self, values: dict[str, Any], person_id: str = "") -> None:
         """Each person can be told apart: a collar number belongs to one person, and a second person of the same
-        name needs a collar number. `people add` run twice made two 'Dev Hughes' that no command could then name."""
+        name needs a collar number. `people add` run twice made two 'Dev Hughes' that no command could then name.
+
+        Only a clash this write makes is refused: two people stored alike before the rule (same name, no collar
+        number) could otherwise not be edited at all, not even to give one of them a collar number."""
         errors: builtins.list[FieldError] = []
+        stored = self._stored_identity(person_id)
         collar = str(values.get("collar_number") or "").strip()
+        name = str(values["name"])
         if collar:
             holder = self.store.db.execute(
                 "SELECT name FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
                 [person_id, collar]).fetchone()
-            if holder:
+            if holder and (stored is None or stored[1].upper() != collar.upper()):
                 errors.append(FieldError("collar_number", f"{collar} is already the collar number of {holder[0]}"))
         else:
-            twin = self.store.db.execute(
+            twins = self.store.db.execute(
                 "SELECT COUNT(*) FROM people WHERE deleted = 0 AND id <> ? AND lower(name) = lower(?)",
-                [person_id, values["name"]]).fetchone()[0]
-            if twin:
-                errors.append(FieldError("name", f"there is already a person called {values['name']}: give this "
+                [person_id, name]).fetchone()[0]
+            already = stored is not None and not stored[1] and stored[0].lower() == name.lower()
+            if twins and not already:
+                errors.append(FieldError("name", f"there is already a person called {name}: give this "
                                                  "one a collar number to tell them apart, or edit that person"))
         if errors:
             raise ValidationError(errors)
+
+    def _stored_identity(self, person_id: str) -> tuple[str, str] | None:
+        """(name, collar number) as stored, for an edit; None for a new person."""
+        if not person_id:
+            return None
+        row = self.store.db.execute("SELECT name, collar_number FROM people WHERE id = ?", [person_id]).fetchone()
+        return (str(row[0]), str(row[1] or "").strip()) if row else None
 
     def mark_left(self, person_id: str, on: date) -> Person:
         """Someone who leaves stays on record (their hours still count) but is never rostered again."""
@@ -157,7 +175,16 @@ class PeopleService:
             return self._person(rows[0])
         if not rows:
             raise NotFoundError(f"no person called {needle!r} (give a name, collar number or id)")
-        raise ValidationError.single("person", f"{len(rows)} people match {needle!r}; give a collar number or id")
+        people = [self._person(row) for row in rows]
+        choices = "; ".join(f"{p.id} ({_told_apart(p)})" for p in people)
+        if sum(not p.collar_number for p in people) > 1:
+            # People stored alike before duplicates were refused: say how to tell them apart for good.
+            raise ValidationError.single(
+                "person", f"{len(people)} people are called {people[0].name} and have no collar number to tell "
+                          f"them apart: name one by its id ({choices}), and give each a collar number "
+                          "(Team ▸ Roster ▸ Edit person… in the window)")
+        raise ValidationError.single("person", f"{len(people)} people match {needle!r}: give a collar number or id "
+                                               f"({choices})")
 
     def list(self, active_only: bool = False, role: str | None = None) -> list[Person]:
         where, params = ["deleted = 0"], []

@@ -93,6 +93,9 @@ SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
 LAYOUT_VERSION = 3
 DEFAULT_SIZE = (1400, 860)
+# The panel an account first finds open, by role, until it has a layout of its own: what the role signs in for.
+FIRST_PANEL = {"analyst": "analysisDock", "coordinator": "rosterDock", "ret_officer": "patrolDock",
+               "special": "patrolDock"}
 # The narrowest a docked panel opens (it scrolls below its own width); see fit_dock.
 MIN_DOCK_WIDTH = 340
 
@@ -1061,26 +1064,40 @@ class MainWindow(QMainWindow):
         keys.LARGE_TEXT.write(on)
 
     def _restore_layout(self) -> bool:
-        """Apply the remembered text size, geometry and panels; True when a geometry was remembered."""
+        """Apply the remembered text size and geometry (this computer's) and the signed-in account's panels, or
+        its role's first panel; True when a geometry was remembered."""
         settings = QSettings()
         if keys.LARGE_TEXT.read(settings):
             self.large_text_action.setChecked(True)
         geometry = keys.WINDOW_GEOMETRY.read(settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = keys.SPLITTER_STATE.read(settings)
+        actor = self.services.store.actor
+        state = keys.splitter_state(actor.username).read(settings)
         if state is not None:
             self.splitter.restoreState(state)
-        docks = keys.DOCK_STATE.read(settings)
-        if docks is not None:
-            self.restoreState(docks, LAYOUT_VERSION)
+        docks = keys.dock_state(actor.username).read(settings)
+        if docks is None or not self.restoreState(docks, LAYOUT_VERSION):
+            first = FIRST_PANEL.get(actor.role)
+            if first is not None:
+                dock = self.findChild(QDockWidget, first)
+                dock.show()
+                dock.raise_()
         for dock in self.findChildren(QDockWidget):
-            # Panels are remembered per computer login, not per account: one left open by an officer stays shut
-            # for a role whose menu entry for it is greyed (a Special saw the Sync panel, and typed a passphrase
-            # before being refused).
+            # An account's role can change after it saved its layout: a panel its role may not use (its menu entry
+            # greyed) stays shut (a Special saw the Sync panel, and typed a passphrase before being refused).
             if not dock.toggleViewAction().isEnabled():
                 dock.hide()
         return geometry is not None
+
+    def _save_layout(self) -> None:
+        settings = QSettings()
+        keys.WINDOW_GEOMETRY.write(self.saveGeometry(), settings)
+        username = self.services.store.actor.username
+        keys.splitter_state(username).write(self.splitter.saveState(), settings)
+        keys.dock_state(username).write(self.saveState(LAYOUT_VERSION), settings)
+        for old in keys.OLD_LAYOUT_KEYS:  # one login's panels, which every account used to get
+            settings.remove(old)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
@@ -1088,10 +1105,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self.fit_to_screen)  # once the window manager has put its frame on
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        settings = QSettings()
-        keys.WINDOW_GEOMETRY.write(self.saveGeometry(), settings)
-        keys.SPLITTER_STATE.write(self.splitter.saveState(), settings)
-        keys.DOCK_STATE.write(self.saveState(LAYOUT_VERSION), settings)
+        self._save_layout()
         self.bridge.dispose()
         if self.idle_lock is not None:
             self.idle_lock.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -42,9 +43,26 @@ IDLE_MINUTES = Setting("security/idle_minutes", 10, int)  # the idle lock's time
 LAST_ACCOUNT = Setting("signin/last_account", "", str)  # offered first at the next sign-in
 
 # --- the main window's layout ------------------------------------------------------------------------------------
+# The window's size and place belong to the computer (its screen); the panels to the RuralWatch account, since a
+# vehicle laptop is shared under one login: a coordinator signing in after the analyst found the analyst's panels.
 WINDOW_GEOMETRY: Setting[QByteArray | None] = Setting("main/geometry", None)
-SPLITTER_STATE: Setting[QByteArray | None] = Setting("main/splitter", None)
-DOCK_STATE: Setting[QByteArray | None] = Setting("main/docks", None)  # which panels are open, and where
+# Per computer login until accounts had their own; no longer read, removed when a layout is saved.
+OLD_LAYOUT_KEYS = ("main/splitter", "main/docks")
+
+
+def _account_part(username: str) -> str:
+    # Account names are compared without case; "/" would open a settings group of its own.
+    return quote(username.casefold(), safe="")
+
+
+def splitter_state(username: str) -> Setting[QByteArray | None]:
+    """The table and map's split, for one account."""
+    return Setting(f"accounts/{_account_part(username)}/splitter", None)
+
+
+def dock_state(username: str) -> Setting[QByteArray | None]:
+    """Which panels are open and where, for one account."""
+    return Setting(f"accounts/{_account_part(username)}/docks", None)
 
 # --- the GNSS receiver (ui/positioning.py, ui/position_bar.py) ----------------------------------------------------
 # "none", "serial" (a receiver), "replay" (an NMEA log) or "platform" (the system's location service, GNSS_PLATFORM)

@@ -81,4 +81,4 @@ def test_zones_and_zone(cli, incidents):
     text = cli("analysis", "zone", incidents[1][:8])  # the short id lists print
     assert "1 earlier incident(s) inside" in text.out
     assert cli("analysis", "zone-settings", "--clear").out.startswith("near-repeat zone: 400 m, 14 days")
-    assert_one_line_error(cli("analysis", "zone-settings", "--metres", "5"), "near_repeat_metres")
+    assert_one_line_error(cli("analysis", "zone-settings", "--metres", "5"), "--metres: give 50 to 5000 metres")

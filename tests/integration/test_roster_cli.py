@@ -10,6 +10,7 @@ import pytest
 from cli_harness import Cli
 
 from ruralwatch.core import times
+from ruralwatch.store import Store
 
 # When `ruralwatch demo` runs in a test: its two years of incidents end here, whatever today's date is, so the
 # 12 months of hotspots before a patrol in November 2026 always hold incidents.
@@ -166,6 +167,24 @@ def test_a_second_person_of_the_same_name_or_collar_number_is_refused(cli: Cli) 
     assert len(cli("people", "list", "--json").json()) == 1
     assert cli("people", "add", "--name", "Dev Hughes", "--role", "officer", "--collar", "PC77").code == 0
     assert len(cli("people", "list", "--json").json()) == 2
+
+
+def test_a_pair_stored_alike_before_the_rule_is_named_by_id_and_the_message_says_how(cli: Cli, store: Store) -> None:
+    """Two 'Dev Hughes' without collar numbers from before duplicates were refused: naming them says how to tell
+    them apart (ids now, a collar number for good), exit code 2 and nothing changed; an id works."""
+    from ruralwatch.core.people import PersonInput, validate_person
+    from ruralwatch.services.people import PeopleService, _encode
+
+    people = PeopleService(store)
+    with store.transaction():
+        ids = [people.people.insert(_encode(validate_person(PersonInput(name="Dev Hughes", role="special"))))
+               for _ in range(2)]
+    refused = cli("people", "leave", "Dev Hughes", "--date", "2026-12-01")
+    assert refused.code == 2 and refused.err.count("\n") == 1 and refused.out == ""
+    assert "2 people are called Dev Hughes and have no collar number" in refused.err
+    assert ids[0] in refused.err and ids[1] in refused.err and "give each a collar number" in refused.err
+    assert all(p["active"] for p in cli("people", "list", "--json").json())
+    assert cli("people", "leave", ids[1], "--date", "2026-12-01").code == 0
 
 
 def test_a_calendar_for_a_station_nobody_is_of_is_refused(cli: Cli, tmp_path: Path) -> None:

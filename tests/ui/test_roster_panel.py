@@ -379,6 +379,29 @@ def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: 
     assert form.save() and len(services.people.list()) == 2
 
 
+def test_one_of_two_people_stored_alike_is_edited_in_the_form(qtbot, panel: RosterPanel, services: Services) -> None:
+    """Two 'Dev Hughes' with no collar number from before duplicates were refused: the form refused every edit of
+    either ('already a person called Dev Hughes'). A new phone number is saved; a new clash is still refused."""
+    from ruralwatch.core.people import validate_person
+    from ruralwatch.services.people import _encode
+
+    ids = []
+    with services.store.transaction():  # written as the old data was, without the check
+        for _ in range(2):
+            ids.append(services.people.people.insert(_encode(validate_person(PersonInput(name="Dev Hughes",
+                                                                                         role="special")))))
+    form = panel.people_tab.open_person_dialog(ids[0])
+    form.phone.setText("07700 900123")
+    assert form.save(), form.error_label.text()
+    assert services.people.get(ids[0]).phone == "07700 900123"
+    other = services.people.add(PersonInput(name="Ann Lee", role="special"))
+    form = panel.people_tab.open_person_dialog(other.id)
+    form.name.setText("Dev Hughes")
+    assert not form.save()
+    assert "already a person called Dev Hughes" in form.error_label.text() and form.name.text() == "Dev Hughes"
+    assert services.people.get(other.id).name == "Ann Lee"
+
+
 def test_todays_column_shows_its_date_in_a_docked_week(qtbot) -> None:
     """Docked at 1366x768 (seven columns in about 450 px) today's heading read 'Tue / Nov · tod': the date itself
     was cut off. Each line of every heading now fits its column."""

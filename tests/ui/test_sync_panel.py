@@ -138,9 +138,10 @@ def test_a_special_finds_the_sync_panel_greyed_and_shut_even_when_an_officer_lef
     assert officer.sync_dock.toggleViewAction().isEnabled()
     officer.close()  # remembers the open panel
     officer.dispose()
-    assert keys.DOCK_STATE.read(QSettings()) is not None
+    assert keys.dock_state("system").read(QSettings()) is not None
 
-    services.store.actor = Actor("dhughes", "special", "acc-1")
+    # The same account, its role since changed to Special (a layout is the account's).
+    services.store.actor = Actor("system", "special", "acc-1")
     special = MainWindow(services, tmp_path / "page2")
     try:
         special.show()

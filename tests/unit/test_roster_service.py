@@ -312,3 +312,58 @@ def test_duty_and_hours_exports_keep_a_formula_inert(store: Store, tmp_path, suf
         assert any(INJECTION in c for c in cells), path
         if suffix == ".csv":  # a workbook keeps the text as it is, stored as text (checked in _cells)
             assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), path
+
+
+def _stored_before_the_rule(services: Services, name: str, **fields: object) -> str:
+    """A person written as data from before duplicates were refused: straight to the table, no check."""
+    from ruralwatch.core.people import validate_person
+    from ruralwatch.services.people import _encode
+
+    values = validate_person(PersonInput(name=name, role="special", **fields))  # type: ignore[arg-type]
+    with services.store.transaction():
+        return services.people.people.insert(_encode(values))
+
+
+def test_one_of_two_people_stored_alike_before_the_rule_can_still_be_edited(services: Services) -> None:
+    """Two 'Dev Hughes' with no collar number, from before duplicates were refused: changing one's phone or
+    skills was refused ('there is already a person called Dev Hughes') until one had a collar number."""
+    first = _stored_before_the_rule(services, "Dev Hughes")
+    second = _stored_before_the_rule(services, "Dev Hughes", station="Maldon")
+    services.people.update(first, PersonInput(name="Dev Hughes", role="special", phone="07700 900123",
+                                              skills=["first_aid"]))
+    assert services.people.get(first).phone == "07700 900123"
+    assert services.people.get(first).skills == ("first_aid",)
+    # Giving one a collar number, as the message asks, tells them apart.
+    services.people.update(second, PersonInput(name="Dev Hughes", role="special", collar_number="SC4125",
+                                               station="Maldon"))
+    assert services.people.find("SC4125").id == second
+
+
+def test_an_edit_that_makes_a_new_clash_is_still_refused(services: Services) -> None:
+    first = _stored_before_the_rule(services, "Dev Hughes")
+    _stored_before_the_rule(services, "Dev Hughes")
+    other = services.people.add(PersonInput(name="Ann Lee", role="special", collar_number="SC7"))
+    # Ann Lee renamed to a third 'Dev Hughes' with no collar number: a new clash.
+    with pytest.raises(ValidationError, match="already a person called Dev Hughes"):
+        services.people.update(other.id, PersonInput(name="Dev Hughes", role="special"))
+    # One of the pair taking Ann Lee's collar number: a new clash too.
+    with pytest.raises(ValidationError, match="SC7 is already the collar number of Ann Lee"):
+        services.people.update(first, PersonInput(name="Dev Hughes", role="special", collar_number="sc7"))
+    assert services.people.get(other.id).name == "Ann Lee" and services.people.get(first).collar_number == ""
+    # Someone with a collar number losing it while another of the name has none: new, refused.
+    services.people.add(PersonInput(name="Kim Fox", role="special"))
+    named = services.people.add(PersonInput(name="Kim Fox", role="special", collar_number="SC9"))
+    with pytest.raises(ValidationError, match="already a person called Kim Fox"):
+        services.people.update(named.id, PersonInput(name="Kim Fox", role="special"))
+
+
+def test_naming_one_of_a_pair_says_how_to_tell_them_apart(services: Services) -> None:
+    first = _stored_before_the_rule(services, "Dev Hughes")
+    second = _stored_before_the_rule(services, "Dev Hughes", station="Maldon")
+    with pytest.raises(ValidationError) as caught:
+        services.people.find("dev hughes")
+    message = caught.value.errors[0].message
+    assert "2 people are called Dev Hughes and have no collar number" in message
+    assert first in message and second in message and "Maldon" in message
+    assert "give each a collar number" in message
+    assert services.people.find(second).id == second

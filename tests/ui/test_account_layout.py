@@ -1,0 +1,83 @@
+"""The panels are the RuralWatch account's, not the computer login's: a vehicle laptop is shared under one login,
+and a coordinator signing in after the analyst found the analyst's panels and docks open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from ruralwatch.core.permissions import Actor
+from ruralwatch.services.container import Services
+from ruralwatch.ui import settings_keys as keys
+from ruralwatch.ui.main_window import LAYOUT_VERSION, MainWindow
+
+ADMIN = Actor("admin", "administrator", "acc-admin")
+SPECIAL = Actor("sc1", "special", "acc-sc1")
+
+
+@pytest.fixture
+def sign_in(qtbot, services: Services, tmp_path: Path) -> Iterator:
+    """Opens the window as an account, as signing in does; each window is closed (its layout saved) by the test."""
+    opened: list[MainWindow] = []
+
+    def signing_in(actor: Actor) -> MainWindow:
+        services.store.actor = actor
+        window = MainWindow(services, tmp_path / f"page{len(opened)}")
+        opened.append(window)
+        window.show()
+        return window
+
+    yield signing_in
+    for window in opened:
+        window.dispose()
+
+
+def _open_panels(window: MainWindow) -> set[str]:
+    return {dock.objectName() for dock in (window.analysis_dock, window.sync_dock, window.roster_dock,
+                                           window.patrol_dock, window.premises_dock) if not dock.isHidden()}
+
+
+def test_signing_in_as_another_account_brings_its_own_panels(sign_in) -> None:
+    admin = sign_in(ADMIN)
+    assert _open_panels(admin) == set()  # an administrator starts with the map alone
+    admin.analysis_dock.show()
+    admin.close()  # Account ▸ Sign out closes the window: its layout is saved for admin
+
+    special = sign_in(SPECIAL)
+    assert _open_panels(special) == {"patrolDock"}  # not the administrator's Analysis: the Special's first panel
+    special.close()
+
+    again = sign_in(ADMIN)
+    assert _open_panels(again) == {"analysisDock"}
+    again.close()
+    assert _open_panels(sign_in(SPECIAL)) == {"patrolDock"}
+
+
+def test_each_role_first_finds_the_panel_it_signs_in_for(sign_in) -> None:
+    firsts = {}
+    for n, role in enumerate(("analyst", "coordinator", "ret_officer", "special", "administrator")):
+        window = sign_in(Actor(f"user{n}", role, f"acc-{n}"))
+        firsts[role] = _open_panels(window)
+        window.close()
+    assert firsts == {"analyst": {"analysisDock"}, "coordinator": {"rosterDock"}, "ret_officer": {"patrolDock"},
+                      "special": {"patrolDock"}, "administrator": set()}
+
+
+def test_the_login_wide_layout_of_before_is_not_given_to_an_account(sign_in) -> None:
+    """A layout saved per computer login (every panel open) is not restored onto an account that has none; the
+    first save removes it."""
+    settings = QSettings()
+    template = sign_in(ADMIN)
+    for dock in (template.analysis_dock, template.sync_dock, template.roster_dock):
+        dock.show()
+    settings.setValue("main/docks", template.saveState(LAYOUT_VERSION))
+    template.close()
+    settings.remove(keys.dock_state("admin").key)
+
+    special = sign_in(SPECIAL)
+    assert _open_panels(special) == {"patrolDock"}
+    special.close()
+    assert not settings.contains("main/docks") and settings.contains(keys.dock_state("sc1").key)
