@@ -446,8 +446,9 @@
     const right = Math.min(Math.max(50, legendWidth + 20), Math.round(size.x * 0.4));
     return { paddingTopLeft: [50, 50], paddingBottomRight: [right, 50] };
   }
-  function fitTo(bounds, maxZoom) {
-    fitTarget = { bounds: bounds, maxZoom: maxZoom };
+  // `padding`: fixed Leaflet padding options instead of fitPadding()'s (the force area's first view).
+  function fitTo(bounds, maxZoom, padding) {
+    fitTarget = { bounds: bounds, maxZoom: maxZoom, padding: padding || null };
     refit();
   }
   function refit() {
@@ -457,7 +458,8 @@
     selfMove = true;
     try {
       // No animation: Leaflet drops a new view asked for during a zoom animation, so an animated fit could be lost.
-      map.fitBounds(fitTarget.bounds, Object.assign(fitPadding(), { maxZoom: fitTarget.maxZoom, animate: false }));
+      const padding = fitTarget.padding ? Object.assign({}, fitTarget.padding) : fitPadding();
+      map.fitBounds(fitTarget.bounds, Object.assign(padding, { maxZoom: fitTarget.maxZoom, animate: false }));
     } finally {
       selfMove = false;
     }
@@ -796,9 +798,10 @@
   map.on("overlayadd", (event) => { if (event.layer === heat && heatStale) refreshHeat(); });
   // Not animated: a selection made while the opening zoom was still animating was undone when it ended (Leaflet
   // finishes an animation at the view it set out for), so the first incident selected did not zoom in.
-  if (config.fitTo && window[config.fitTo]) {
-    map.fitBounds(window[config.fitTo].getBounds(), { padding: [8, 8], animate: false });
-  }
+  // The force area is a kept fit like a route's: a dock opening beside the map (or the window resized) fits it into
+  // the new size again, until the user pans or zooms (a walk lost half of Suffolk off the edge when Analysis opened).
+  const areaBounds = config.fitTo && window[config.fitTo] ? window[config.fitTo].getBounds() : null;
+  if (areaBounds) fitTo(areaBounds, undefined, { padding: [8, 8] });
   if (config.attribution) map.attributionControl.addAttribution(config.attribution);
 
   window.rw = {
@@ -851,6 +854,7 @@
     setPanelLayer: setPanelLayer,
     panelLayerOnMap: (name) => (name === "route" ? map.hasLayer(routeLayer) : map.hasLayer(hotspotLayer)),
     routeInView: () => !!routeBounds && map.getBounds().contains(routeBounds),
+    areaInView: () => !!areaBounds && map.getBounds().contains(areaBounds),
     // Whether a fit is still kept (refitted on resize): false once the user has moved the map.
     fitKept: () => fitTarget !== null,
     setLegendFolded: (folded) => { legendChosen = true; setLegendFolded(folded); return !!folded; },

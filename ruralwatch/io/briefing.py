@@ -327,17 +327,17 @@ def patrol_map(b: Briefing, width: float = pdf.FRAME_WIDTH, height: float = MAP_
     markers += [(x, y + 10.0, 10.0) for x, y in (view.xy(e, n) for e, n in stop_xy)]  # a pin's head is above its tip
     markers += [(*view.xy(e, n), 5.0) for e, n in incident_xy]
     markers += [(*view.xy(e, n), 5.0) for e, n in premises_xy]
-    context_drawn = _add_context(clip, view, markers, b.context)
+    # A patrol with a base goes out from it and back to it: the loop is part of the planned travel. Timed by road,
+    # the line follows the roads the times were worked out on.
+    route = (_project(list(b.route_path)) if b.route_path
+             else start_xy + stop_xy + (start_xy if start_xy and stop_xy else []))
+    context_drawn = _add_context(clip, view, markers, b.context, [view.xy(e, n) for e, n in route],
+                                 [[view.xy(e, n) for e, n in ring] for ring in rings])
     for ring in rings:
         clip.add(_ring_line(ring, view, AREA_LINE, 1.4))
     for zone, (e, n) in zip(b.zones, _project([(z.lat, z.lon) for z in b.zones]), strict=True):
         _add_zone(clip, *view.xy(e, n), max(zone.radius_m * view.scale, 2.0))
-    # A patrol with a base goes out from it and back to it: the loop is part of the planned travel. Timed by road,
-    # the line follows the roads the times were worked out on.
-    if b.route_path:
-        _add_route(clip, view, _project(list(b.route_path)))
-    else:
-        _add_route(clip, view, start_xy + stop_xy + (start_xy if start_xy and stop_xy else []))
+    _add_route(clip, view, route)
     for (_lat, _lon, repeat), (e, n) in zip(premises, premises_xy, strict=True):  # under incidents and stops
         _add_premises_marker(clip, *view.xy(e, n), repeat)
     for incident, (e, n) in zip(located, incident_xy, strict=True):
@@ -464,11 +464,14 @@ def _geometry_rings(geometry: dict[str, Any]) -> Iterable[list[tuple[float, floa
 
 
 def _add_context(group: Group, view: _View, markers: Sequence[tuple[float, float, float]],
-                 context: boundaries.AreaSet | None = None) -> bool:
+                 context: boundaries.AreaSet | None = None, route: Sequence[tuple[float, float]] = (),
+                 outlines: Sequence[Sequence[tuple[float, float]]] = ()) -> bool:
     """District and, zoomed in, ward outlines with their names: the only landmarks a tile-free map has.
 
-    Ward names are shown when wards are drawn, district names otherwise. A name is left out where it would
-    overlap another name or a marker (x, y, radius), so none is unreadable.
+    Ward names are shown when wards are drawn, district names otherwise. Each name goes at its area's centre or,
+    where that is taken, at the nearest place inside the area clear of the route (drawing points), the markers
+    (x, y, radius) and the other names, and if it can be of every outline too (`outlines`: the patrol area's
+    rings, drawing points); a name with no such place is left out, so none is unreadable.
     """
     try:
         bbox = _view_lonlat_bbox(view)
@@ -480,38 +483,148 @@ def _add_context(group: Group, view: _View, markers: Sequence[tuple[float, float
         return False  # context is a nicety: a missing resource file must not stop a briefing
     if not districts and not wards:
         return False
-    ward_labels = [_outline(group, view, ward, WARD_LINE, 0.5, None) for ward in wards]
-    district_labels = [_outline(group, view, district, DISTRICT_LINE, 0.9, (4, 2)) for district in districts]
-    labels, size = (ward_labels, WARD_LABEL_SIZE) if show_wards else (district_labels, DISTRICT_LABEL_SIZE)
+    drawn: list[list[tuple[float, float]]] = [list(ring) for ring in outlines]
+    ward_labels = [_outline(group, view, ward, WARD_LINE, 0.5, None, drawn) for ward in wards]
+    district_labels = [_outline(group, view, district, DISTRICT_LINE, 0.9, (4, 2), drawn) for district in districts]
+    # Zoomed in on a force without ward boundaries, the district names are the landmarks.
+    labels, size = ((ward_labels, WARD_LABEL_SIZE) if show_wards and wards
+                    else (district_labels, DISTRICT_LABEL_SIZE))
     inside = [label for label in labels if label is not None]
     if len(inside) > 30:  # beyond that the names would bury the route
         return True
     taken = [(x - r, y - r, x + r, y + r) for x, y, r in markers]
-    for x, y, name in inside:
+    segments = _SegmentIndex(route)
+    lines = _SegmentIndex([], rings=drawn)
+    frame = (view.x0 + 2, view.y0 + 12, view.x0 + view.width - 2, view.y0 + view.height - 2)  # above the credits
+    for x, y, name, ring in inside:
         half = stringWidth(name, pdf.FONT_ITALIC, size) / 2
-        box = (x - half - 1, y - 2, x + half + 1, y + size)
-        if any(_overlaps(box, other) for other in taken):
+        spot = place_label((x, y), half, size, ring, taken, segments, frame, lines)
+        if spot is None:
             continue
-        taken.append(box)
-        group.add(String(x, y, name, fontName=pdf.FONT_ITALIC, fontSize=size, fillColor=WARD_LABEL,
+        taken.append(_label_box(*spot, half, size))
+        group.add(String(*spot, name, fontName=pdf.FONT_ITALIC, fontSize=size, fillColor=WARD_LABEL,
                          textAnchor="middle"))
     return True
 
 
+def _label_box(x: float, y: float, half: float, size: float) -> tuple[float, float, float, float]:
+    """The box a name drawn centred on (x, y) (its baseline) covers, with a point of air round it."""
+    return x - half - 1, y - 2, x + half + 1, y + size
+
+
+def place_label(anchor: tuple[float, float], half: float, size: float, ring: Sequence[tuple[float, float]],
+                taken: Sequence[tuple[float, float, float, float]], route: _SegmentIndex,
+                frame: tuple[float, float, float, float],
+                lines: _SegmentIndex | None = None) -> tuple[float, float] | None:
+    """Where an area's name goes: the anchor (its centre) or the nearest of the places around it, a line or two
+    above or below and a name's width aside, that lies in `frame`, in the area (`ring`, drawing points; unless
+    its centre is not in it either, as Maldon's in the Blackwater estuary), and covers no `taken` box and no
+    stretch of the route; the nearest such place clear of the outlines (`lines`) too, when there is one. None
+    when there is no such place. A walk's briefing drew the route straight through "Uttlesford"."""
+    step_y, step_x = size + 3, half + 4
+    candidates = sorted(((dx * step_x, dy * step_y) for dx in range(-2, 3) for dy in range(-3, 4)),
+                        key=lambda d: math.hypot(d[0], d[1]))
+    keep_inside = bool(ring) and _inside_ring(anchor[0], anchor[1] + size / 3, ring)
+    fallback = None
+    for dx, dy in candidates:
+        x, y = anchor[0] + dx, anchor[1] + dy
+        box = _label_box(x, y, half, size)
+        if not (frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]):
+            continue
+        if keep_inside and not _inside_ring(x, y + size / 3, ring):
+            continue
+        if any(_overlaps(box, other) for other in taken) or route.crosses(box, margin=2.5):
+            continue
+        if lines is None or not lines.crosses(box):
+            return x, y
+        fallback = fallback or (x, y)
+    return fallback
+
+
+def _inside_ring(x: float, y: float, ring: Sequence[tuple[float, float]]) -> bool:
+    """Even-odd test of a point against a ring (drawing points)."""
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, [*ring[1:], ring[0]], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _segment_crosses(a: tuple[float, float], b: tuple[float, float],
+                     box: tuple[float, float, float, float]) -> bool:
+    """Whether the segment a-b passes through the box (Liang-Barsky clipping)."""
+    left, bottom, right, top = box
+    (x1, y1), (x2, y2) = a, b
+    if max(x1, x2) < left or min(x1, x2) > right or max(y1, y2) < bottom or min(y1, y2) > top:
+        return False
+    dx, dy = x2 - x1, y2 - y1
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x1 - left), (dx, right - x1), (-dy, y1 - bottom), (dy, top - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
+class _SegmentIndex:
+    """A route's segments (drawing points) bucketed by 40-point cells: a road route has thousands of them, and
+    each name tries up to 35 places."""
+
+    CELL = 40.0
+
+    def __init__(self, points: Sequence[tuple[float, float]],
+                 rings: Sequence[Sequence[tuple[float, float]]] = ()) -> None:
+        self.segments = list(zip(points, points[1:], strict=False))
+        for ring in rings:  # closed: the last point back to the first
+            self.segments += list(zip(ring, [*ring[1:], *ring[:1]], strict=True))
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for i, ((x1, y1), (x2, y2)) in enumerate(self.segments):
+            for cell in self._cells((min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))):
+                self.cells.setdefault(cell, []).append(i)
+
+    def _cells(self, box: tuple[float, float, float, float]) -> Iterable[tuple[int, int]]:
+        for i in range(math.floor(box[0] / self.CELL), math.floor(box[2] / self.CELL) + 1):
+            for j in range(math.floor(box[1] / self.CELL), math.floor(box[3] / self.CELL) + 1):
+                yield i, j
+
+    def crosses(self, box: tuple[float, float, float, float], margin: float = 0.0) -> bool:
+        """Whether the route passes within `margin` of the box (the line's own width and its white casing)."""
+        grown = (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
+        seen: set[int] = set()
+        for cell in self._cells(grown):
+            for i in self.cells.get(cell, ()):
+                if i not in seen:
+                    seen.add(i)
+                    if _segment_crosses(*self.segments[i], grown):
+                        return True
+        return False
+
+
 def _outline(group: Group, view: _View, area: boundaries.Area, colour: Color, width: float,
-             dash: Sequence[float] | None) -> tuple[float, float, str] | None:
-    """Draw an area's rings; return where its name goes (centre of its largest ring) if that is well inside."""
+             dash: Sequence[float] | None,
+             drawn: list[list[tuple[float, float]]]) -> tuple[float, float, str, list[tuple[float, float]]] | None:
+    """Draw an area's rings (added to `drawn`, in drawing points); return where its name goes (centre of its
+    largest ring) if that is well inside, with that ring in drawing points (the name stays inside it)."""
     biggest: list[tuple[float, float]] = []
     for ring in _geometry_rings(area.geometry):
         projected = _project(ring)
         group.add(_ring_line(projected, view, colour, width, dash))
+        drawn.append([view.xy(e, n) for e, n in projected])
         if len(projected) > len(biggest):
             biggest = projected
     if not biggest:
         return None
     x, y = view.xy(*_centroid(biggest))
     if view.x0 + 20 < x < view.x0 + view.width - 20 and view.y0 + 14 < y < view.y0 + view.height - 10:
-        return x, y, area.name
+        return x, y, area.name, [view.xy(e, n) for e, n in biggest]
     return None
 
 

@@ -600,9 +600,12 @@ class AnalysisService:
     # --- time ---------------------------------------------------------------------------------------------
 
     def timing(self, source: str = "published", kinds: tuple[str, ...] = (), month_from: str | None = None,
-               month_to: str | None = None, area: str | None = None) -> dict[str, pd.DataFrame | None]:
+               month_to: str | None = None, area: str | None = None) -> dict[str, Any]:
         """Monthly trend (with the same months a year before) for `source`; hour by weekday and the hare
-        coursing season from the officers' incidents, which carry times (published crime has months only)."""
+        coursing season from the officers' incidents, which carry times (published crime has months only).
+
+        `incidents_total` counts every incident of our own (any period, area or kind) and `incidents_timed` those
+        in the hour table, so an empty table can say whether nothing is recorded or the choice left it all out."""
         self.store.actor.require("analysis.run")
         from ruralwatch.analysis import temporal  # imports pandas
 
@@ -620,10 +623,16 @@ class AnalysisService:
             known = {row[0] for row in published}
             trend["count"] = trend["count"].astype("Float64").where(trend["month"].isin(known))
             trend["count_year_before"] = trend["count_year_before"].astype("Float64")
+        total = self.store.db.execute("SELECT COUNT(*) FROM incidents WHERE deleted = 0").fetchone()[0]
         return {
             "monthly_trend": trend,
             "hour_by_weekday": temporal.hour_by_weekday(incidents["when"]) if len(incidents) else None,
             "season": temporal.season_view(hare["when"]) if len(hare) else None,
+            "incidents_total": int(total),
+            "incidents_timed": len(incidents),
+            "area": area,
+            "month_from": month_from,
+            "month_to": month_to,
         }
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -156,6 +158,29 @@ def _status_label(text: str = "") -> QLabel:
     label.setMinimumHeight(label.fontMetrics().lineSpacing() * 3 + 4)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return label
+
+
+HOUR_TABLE_BEFORE_RUN = ("Press Show timing: the hours and days of the week our own incidents happened (UK time) "
+                         "show here. Published crime gives only the month of each crime, so this table comes from "
+                         "the incidents recorded in RuralWatch.")
+
+
+def hour_table_note(result: dict[str, Any], force: str) -> str:
+    """Why the hour-by-weekday table of a timing result is empty, and what would fill it."""
+    total = int(result.get("incidents_total") or 0)
+    if not total:
+        return ("No incidents of our own are recorded yet, so there are no times of day to show: published crime "
+                "(data.police.uk) gives only the month of each crime, never the time. This table fills in as "
+                "incidents are recorded (New incident, Ctrl+N) or arrive from other laptops by sync.")
+    area, month_from, month_to = result.get("area"), result.get("month_from"), result.get("month_to")
+    where = f" in {area}" if area else ""
+    if month_from or month_to:
+        where += f" from {month_from or 'the first'} to {month_to or 'the latest'} month"
+    ours = f"None of our incidents ({total:,} in all)"
+    if not where:
+        return f"{ours} has a time to show."
+    other = f"another district or All of {force}" if area else "a longer period"
+    return f"{ours} happened{where}. Choose {other} to see when ours happen."
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -462,7 +487,19 @@ class AnalysisPanel(QWidget):
         self.trend_chart.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.trend_chart.setMinimumHeight(220)
         self.hour_table = _table()
-        self.hour_table.setMinimumHeight(200)
+        # An empty white box told a walk nothing (a database of published crime only, which has no times): the
+        # table gives way to a note saying why it is empty and what fills it.
+        self.hour_note = QLabel(HOUR_TABLE_BEFORE_RUN)
+        self.hour_note.setWordWrap(True)
+        self.hour_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hour_note.setFrameShape(QFrame.Shape.StyledPanel)
+        self.hour_note.setMargin(12)
+        self.hour_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hour_stack = QStackedWidget()
+        self.hour_stack.addWidget(self.hour_table)
+        self.hour_stack.addWidget(self.hour_note)
+        self.hour_stack.setCurrentWidget(self.hour_note)
+        self.hour_stack.setMinimumHeight(200)
         self.time_status = _status_label()
         row = QHBoxLayout()
         row.addWidget(_buddy("&Data", self.time_source))
@@ -481,7 +518,7 @@ class AnalysisPanel(QWidget):
         layout.addWidget(QLabel("Monthly trend, with the same months a year before"))
         layout.addWidget(self.trend_chart, 1)
         layout.addWidget(_buddy("Our incidents by hour (UK time) and day of &week", self.hour_table))
-        layout.addWidget(self.hour_table, 1)
+        layout.addWidget(self.hour_stack, 1)
         return page
 
     def run_timing(self) -> None:
@@ -589,7 +626,13 @@ class AnalysisPanel(QWidget):
                     series.append(i, float(value))
         self.trend_chart.setChart(chart)
         table = result["hour_by_weekday"]
-        if table is not None:
+        if table is None:
+            self.hour_table.clear()  # no table of an earlier run left behind the note
+            self.hour_table.setRowCount(0)
+            self.hour_note.setText(hour_table_note(result, self.services.geography.current().force.name))
+            self.hour_stack.setCurrentWidget(self.hour_note)
+        else:
+            self.hour_stack.setCurrentWidget(self.hour_table)
             values = table.to_numpy()
             peak = float(values.max()) or 1.0
             _fill_table(self.hour_table, ["Day"] + [f"{h:02d}" for h in range(24)],

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from ruralwatch.core import times
 from ruralwatch.core.people import DutyRecord
@@ -97,6 +109,92 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
 
 # --- the calendar grid ------------------------------------------------------------------------------------------
 
+ZWSP = "\u200b"  # a break opportunity with no space (span_text's "19:00–\u200b22:00")
+_PIECE = re.compile(r"[^ \u200b]+[ \u200b]*|[ \u200b]+")
+
+
+def wrap_lines(text: str, width: int, advance: Callable[[str], int]) -> list[str]:
+    """`text` broken into lines of at most `width` (`advance` measures a string): at spaces and zero-width spaces,
+    and a word wider than the whole line broken with a hyphen, so nothing is cut off. Qt's own wrapping elides such
+    a word: docked, seven day columns of ~65 px showed duties as "Plant theft preve… patrol" and, under Larger
+    text, "Eveni…" and "cours…", and the coordinator could not tell them apart."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for piece in _PIECE.findall(paragraph):
+            word = piece.rstrip(" " + ZWSP)
+            separator = piece[len(word):]
+            if not word or advance((line + word).replace(ZWSP, "")) <= width:
+                line += piece
+                continue
+            if line.strip(" " + ZWSP):
+                lines.append(line)
+                line = ""
+            while len(word) > 1 and advance(word) > width:
+                cut = 1
+                while cut < len(word) - 1 and advance(word[:cut + 1] + "-") <= width:
+                    cut += 1
+                if len(word) - cut < 3 <= len(word) - 3:  # "Even-ing", not "Eveni-ng" or "Evenin-g"
+                    cut = len(word) - 3
+                lines.append(word[:cut] + "-")
+                word = word[cut:]
+            line = word + separator
+        lines.append(line)
+    return [line.replace(ZWSP, "").rstrip() for line in lines]
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Paints a duty's or patrol's text with `wrap_lines` (whole words, long ones hyphenated, never elided) and
+    asks for the height those lines need, so a narrow day column shows every word of a title."""
+
+    @staticmethod
+    def _margin(widget: QWidget | None) -> int:
+        style = widget.style() if widget is not None else QApplication.style()
+        return style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+
+    def lines(self, option: QStyleOptionViewItem, text: str) -> list[str]:
+        metrics = QFontMetrics(option.font)
+        width = option.rect.width() - 2 * self._margin(option.widget)
+        # initStyleOption hands the text over with its line breaks as U+2028 (Qt's line separator).
+        return wrap_lines(text.replace("\u2028", "\n"), max(width, 1), metrics.horizontalAdvance)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""  # background, selection and focus from the style; the text from our lines
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        if not text:
+            return
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        margin = self._margin(widget)
+        metrics = QFontMetrics(opt.font)
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(opt.palette.color(role))
+        top = opt.rect.top() + margin
+        for line in self.lines(opt, text):
+            painter.drawText(QRect(opt.rect.left() + margin, top, opt.rect.width() - 2 * margin,
+                                   metrics.lineSpacing()),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), line)
+            top += metrics.lineSpacing()
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802 (Qt's name)
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        base = super().sizeHint(option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        if not opt.text or opt.rect.width() <= 0:
+            return base
+        height = len(self.lines(opt, opt.text)) * QFontMetrics(opt.font).lineSpacing() + 2 * self._margin(opt.widget)
+        return QSize(base.width(), max(base.height(), height))
+
+
 
 class CalendarGrid(QTableWidget):
     """Seven day columns. A week shows one block of rows; a month one block per week, each under a row of dates.
@@ -110,6 +208,12 @@ class CalendarGrid(QTableWidget):
         configure_table(self, behavior=QAbstractItemView.SelectionBehavior.SelectItems, alternating=False,
                         stretch_last=False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.wrapping = WrappingDelegate(self)
+        self.setItemDelegate(self.wrapping)
+        # Stretched columns take their new widths after the table's own resize: heights follow the widths.
+        self._heights_due = False
+        self.horizontalHeader().sectionResized.connect(self._fit_heights_soon)
+        self._fit_minimum_width()
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.cells: dict[str, tuple[int, int]] = {}  # duty id -> (row, column)
         self.patrol_cells: dict[str, tuple[int, int]] = {}  # patrol id -> (row, column)
@@ -247,6 +351,39 @@ class CalendarGrid(QTableWidget):
         font.setItalic(True)
         cell.setFont(font)
         return cell
+
+    def _fit_minimum_width(self) -> None:
+        """A day column is never narrower than a start time ("19:00–") and its margins: below that the grid
+        scrolls sideways rather than breaking times apart."""
+        margin = WrappingDelegate._margin(self)
+        self.horizontalHeader().setMinimumSectionSize(self.fontMetrics().horizontalAdvance("00:00–") + 2 * margin + 2)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text: wider times, taller wrapped cells
+            self._fit_minimum_width()
+            self.resizeRowsToContents()
+
+    def _fit_heights_soon(self, *_args: object) -> None:
+        if not self._heights_due:  # seven columns resize at once: one pass for all of them
+            self._heights_due = True
+            QTimer.singleShot(0, self, self._fit_heights)
+
+    def _fit_heights(self) -> None:
+        self._heights_due = False
+        self.resizeRowsToContents()
+
+    def cell_lines(self, row: int, column: int) -> list[str]:
+        """The lines a cell's text is painted in at the column's present width."""
+        cell = self.item(row, column)
+        if cell is None:
+            return []
+        option = QStyleOptionViewItem()
+        option.initFrom(self.viewport())
+        option.font = cell.font() if cell.data(Qt.ItemDataRole.FontRole) is not None else self.font()
+        option.rect = QRect(0, 0, self.columnWidth(column), self.rowHeight(row))
+        option.widget = self
+        return self.wrapping.lines(option, cell.text())
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

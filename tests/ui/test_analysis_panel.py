@@ -418,3 +418,33 @@ def test_area_counts_and_harm_read_as_whole_numbers_with_thousands(qtbot, window
     top = _table_rows(panel.area_table)[0]
     assert top[:2] == ["Chelmsford", "1,200"]
     assert "," in top[2] and "." not in top[2]  # e.g. 295,092
+
+
+def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, window, services, crimes):
+    """A walk with only published crime (months, no times) saw an empty white box under 'Our incidents by hour'.
+    It now says why it is empty and what fills it; the table comes back once there are incidents of our own."""
+    from ruralwatch.core.incident import IncidentInput
+
+    panel = _open_panel(qtbot, window)
+    panel.tabs.setCurrentIndex(3)
+    assert panel.hour_note.isVisible() and "Show timing" in panel.hour_note.text()  # before any run
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    assert panel.hour_note.isVisible() and not panel.hour_table.isVisible()
+    note = panel.hour_note.text()
+    assert "No incidents of our own" in note and "only the month" in note and "New incident" in note
+
+    lon, lat = _TO_WGS84.transform(*CHELMSFORD)
+    services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2024-01-10 08:00", lat=lat, lon=lon))
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    assert panel.hour_table.isVisible() and not panel.hour_note.isVisible()
+    assert panel.hour_table.rowCount() == 7
+
+    # Our incident lies outside the district chosen: the note says so, with the way back to all of them.
+    _choose(panel.time_area, "Uttlesford")
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    assert panel.hour_note.isVisible() and panel.hour_table.rowCount() == 0
+    assert panel.hour_note.text() == ("None of our incidents (1 in all) happened in Uttlesford. Choose another "
+                                      "district or All of Essex to see when ours happen.")

@@ -638,3 +638,31 @@ def test_importing_another_forces_crime_says_it_is_left_out(qtbot, window, tmp_p
     info = window.last_import_box.informativeText()
     assert "Suffolk Constabulary are left out" in info and "works for Essex." in info
     assert "File ▸ Settings" in info
+
+
+def test_the_force_area_stays_in_view_when_a_panel_opens_beside_the_map(qtbot, window, services):
+    """A walk chose Suffolk in Settings: the map fitted Suffolk, then Analysis opened beside it and half the county
+    was off the edge. The force area is fitted into the narrower map too, until the user moves the map."""
+    from tests.ui.map_helpers import run_js
+
+    window.resize(1366, 740)  # a laptop's screen: room for the table, the map and a docked panel
+    with qtbot.waitSignal(window.map.ready, timeout=30_000):
+        services.geography.use_force("Suffolk")
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.areaInView()") is True, timeout=10_000)
+    wide = window.map.width()
+    window.analysis_toggle.trigger()
+    qtbot.waitUntil(lambda: window.map.width() < wide - 150, timeout=5_000)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.leafletMap.getSize().x") == window.map.width(),
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.areaInView()") is True, timeout=10_000)
+    assert run_js(qtbot, window.map, "rw.fitKept()") is True
+
+    # Once the user has moved the map, closing the panel leaves their view alone.
+    run_js(qtbot, window.map, "rw.setView(52.25, 1.2, 12)")
+    narrow = window.map.width()
+    window.analysis_dock.close()
+    qtbot.waitUntil(lambda: window.map.width() > narrow + 150, timeout=5_000)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.leafletMap.getSize().x") == window.map.width(),
+                    timeout=10_000)
+    assert run_js(qtbot, window.map, "rw.view()")["zoom"] == 12
+    assert run_js(qtbot, window.map, "rw.fitKept()") is False

@@ -419,3 +419,38 @@ def test_todays_column_shows_its_date_in_a_docked_week(qtbot) -> None:
         for line in label.split("\n"):
             assert metrics.horizontalAdvance(line) + 6 <= grid.columnWidth(column), (label, grid.columnWidth(column))
     assert "08 Dec" in grid.horizontalHeaderItem(1).text() and "today" in grid.horizontalHeaderItem(1).text()
+
+
+@pytest.mark.parametrize("scale", [1.0, 4 / 3])
+def test_duty_titles_are_whole_in_a_docked_week(qtbot, services: Services, scale: float) -> None:
+    """Docked at 1366x768 (seven day columns of about 65 px) the week showed "Plant theft preve… patrol" and, under
+    Larger text, "Eveni…" and "Dawn hare cours…": the coordinator could not tell the duties apart. Every word of
+    every title is now painted, a word wider than the column hyphenated, and the row is as tall as its lines."""
+    from font_helpers import text_scaled
+
+    from ruralwatch.ui.roster_grid import CalendarGrid, WrappingDelegate, describe
+
+    titles = ["Plant theft prevention patrol", "Dawn hare coursing patrol", "Evening rural crime patrol"]
+    for day, title in enumerate(titles, start=7):
+        _duty(services, title=title, day=day)
+    looks = [describe(d, {}, compact=False) for d in services.roster.duties(MONDAY, MONDAY + timedelta(days=6))]
+    with text_scaled(scale):
+        grid = CalendarGrid()
+        qtbot.addWidget(grid)
+        grid.resize(450, 600)
+        grid.show()
+        grid.show_days(MONDAY, 1, None, looks, today=MONDAY)
+        qtbot.waitUntil(lambda: grid.viewport().width() > 0, timeout=5_000)
+        metrics = grid.fontMetrics()
+        text_width = grid.columnWidth(0) - 2 * WrappingDelegate._margin(grid)
+        assert text_width < metrics.horizontalAdvance("prevention")  # the column is too narrow for the longest word
+        assert grid.horizontalScrollBar().maximum() == 0  # and the week still fits the docked width
+        for look in looks:
+            row, column = grid.cells[look.duty.id]
+            lines = grid.cell_lines(row, column)
+            painted = "".join(line[:-1] if line.endswith("-") else line for line in lines)
+            assert painted.replace(" ", "") == look.text.replace("\u200b", "").replace("\n", "").replace(" ", "")
+            assert all(metrics.horizontalAdvance(line) <= text_width for line in lines), lines
+            needed = len(lines) * metrics.lineSpacing()
+            qtbot.waitUntil(lambda r=row, h=needed: grid.rowHeight(r) >= h, timeout=5_000)
+            assert grid.item(row, column).toolTip().startswith(look.duty.title)  # the whole title on hover too

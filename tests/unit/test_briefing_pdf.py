@@ -345,3 +345,63 @@ def test_listed_premises_are_drawn_on_the_map_a_repeat_victim_outlined_red() -> 
     by_ref = replace(visit, lat=None, lon=None)
     point = briefing_module.geo.grid_ref_to_lat_lon("TL 61434 35678")
     assert briefing_module.map_premises(_briefing(premises_to_visit=(by_ref,))) == [(point.lat, point.lon, False)]
+
+
+def _drawn_names(drawing: object) -> dict[str, tuple[float, float, float]]:
+    """Area names on a map: (x, y, font size) by name."""
+    return {node.text: (node.x, node.y, node.fontSize) for node in _walk(drawing)
+            if isinstance(node, briefing_module.String) and node.fontName == pdf_common.FONT_ITALIC
+            and node.fillColor == briefing_module.WARD_LABEL}
+
+
+def _route_segments(drawing: object) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    segments = []
+    for node in _walk(drawing):
+        if isinstance(node, briefing_module.PolyLine) and node.strokeColor in (briefing_module.ROUTE,):
+            points = list(zip(node.points[::2], node.points[1::2], strict=True))
+            segments += list(zip(points, points[1:], strict=False))
+    return segments
+
+
+def test_area_names_keep_clear_of_the_route() -> None:
+    """A walk's briefing drew the route straight through "Uttlesford". A name whose centre the route crosses now
+    moves to the nearest place in its area clear of the route, markers and other names."""
+    from ruralwatch.core.geo import from_bng
+    from ruralwatch.mapping import boundaries
+
+    uttlesford = boundaries.find_area("Uttlesford")
+    ring = max(briefing_module._geometry_rings(uttlesford.geometry), key=len)
+    east, north = briefing_module._centroid(briefing_module._project(ring))
+    lons, lats = from_bng().transform([east - 9_000, east + 9_000], [north, north])
+    # Stops 50 km apart (Saffron Walden to Maldon and Colchester): district names; the road route runs through the
+    # centre of Uttlesford, where its name would go.
+    far = (BriefingStop(1, "Saffron Walden", "", 52.02, 0.24, START, START, 15, 1.0),
+           BriefingStop(2, "Maldon", "", 51.73, 0.68, START, START, 15, 1.0),
+           BriefingStop(3, "Colchester", "", 51.89, 0.90, START, START, 15, 1.0))
+    drawing = briefing_module.patrol_map(_briefing(
+        stops=far, start_point=None, area_outline=(), incidents=(),
+        route_path=((lats[0], lons[0]), (lats[1], lons[1]), (51.73, 0.68), (51.89, 0.90))))
+    names = _drawn_names(drawing)
+    assert "Uttlesford" in names and "Braintree" in names
+    segments = _route_segments(drawing)
+    assert segments
+    for name, (x, y, size) in names.items():
+        half = briefing_module.stringWidth(name, pdf_common.FONT_ITALIC, size) / 2
+        box = briefing_module._label_box(x, y, half, size)
+        assert not any(briefing_module._segment_crosses(a, b, box) for a, b in segments), name
+
+
+def test_a_name_goes_to_the_nearest_free_place_in_its_area_or_nowhere() -> None:
+    square = [(0.0, 0.0), (200.0, 0.0), (200.0, 200.0), (0.0, 200.0)]
+    route = briefing_module._SegmentIndex([(-10.0, 100.0), (210.0, 100.0)])  # across the square's middle
+    frame = (-100.0, -100.0, 300.0, 300.0)
+    spot = briefing_module.place_label((100.0, 100.0), 20.0, 7.0, square, [], route, frame)
+    assert spot is not None and spot[0] == 100.0 and abs(spot[1] - 100.0) == 10.0  # one line above or below
+    # The nearer places taken by another name: the next one out.
+    taken = [briefing_module._label_box(*spot, 20.0, 7.0)]
+    other = briefing_module.place_label((100.0, 100.0), 20.0, 7.0, square, taken, route, frame)
+    assert other is not None and other != spot and not briefing_module._overlaps(
+        briefing_module._label_box(*other, 20.0, 7.0), taken[0])
+    # A sliver of an area with the route along it: no place clear of the route inside it, so no name.
+    sliver = [(60.0, 95.0), (140.0, 95.0), (140.0, 105.0), (60.0, 105.0)]
+    assert briefing_module.place_label((100.0, 100.0), 20.0, 7.0, sliver, [], route, frame) is None
