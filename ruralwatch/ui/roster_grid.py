@@ -267,7 +267,10 @@ class CalendarGrid(QTableWidget):
             self.setHorizontalHeaderLabels([f"{day:%a}\n{day:%d %b}" + ("\ntoday" if day == today else "")
                                             for day in days])
         else:
-            self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%A}" for d in range(7)])
+            # Short day names, the full one on hover: docked, "Wednesday" was cut to "Wednesda".
+            self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%a}" for d in range(7)])
+            for d in range(7):
+                self.horizontalHeaderItem(d).setToolTip(f"{first + timedelta(days=d):%A}")
         rows: list[list[QTableWidgetItem | None]] = []
         date_rows: list[int] = []
         for week in range(weeks):

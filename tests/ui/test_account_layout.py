@@ -27,7 +27,10 @@ def sign_in(qtbot, services: Services, tmp_path: Path) -> Iterator:
         services.store.actor = actor
         window = MainWindow(services, tmp_path / f"page{len(opened)}")
         opened.append(window)
-        window.show()
+        # As the window fixture does: a window disposed while its map page was still loading left something behind
+        # that crashed a later test's QApplication.allWidgets() (in refresh_fonts) when the whole folder ran.
+        with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000):
+            window.show()
         return window
 
     yield signing_in

@@ -185,6 +185,9 @@ def test_the_month_view_marks_a_gap_in_colour_and_words(qtbot, panel: RosterPane
     duties.set_view("month")
     assert duties.period() == (date(2026, 12, 1), date(2026, 12, 31))
     assert duties.period_label.text() == "December 2026"
+    headings = [duties.grid.horizontalHeaderItem(c) for c in range(7)]  # "Wednesday" was cut to "Wednesda" docked
+    assert [h.text() for h in headings] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert headings[2].toolTip() == "Wednesday"
     qtbot.waitUntil(lambda: duties.grid.look_of(crewed) is not None
                     and "✓ crewed" in duties.grid.look_of(crewed).text(), timeout=5_000)
     gap = duties.grid.look_of(open_duty)
