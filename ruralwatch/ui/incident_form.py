@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -179,7 +179,43 @@ class RowTable(QWidget):
     def set_combo(self, row: int, column: int, choices: tuple[tuple[str, str], ...], key: Any) -> None:
         combo = vocab_combo(choices)
         select_data(combo, key)
+        combo.installEventFilter(self)
         self.table.setCellWidget(row, column, combo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Tab in a cell's list box goes on to the row's next cell, as Tab in a typed cell does. Left to Qt, it
+        jumped to the top of the form (the box is last in the focus chain): a walk's Tab from Role then typed the
+        vehicle's make into the Kind box, which changed the incident to Heritage crime."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QComboBox):
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                back = key == Qt.Key.Key_Backtab or bool(
+                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+                self._tab_from(watched, back)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _tab_from(self, combo: QComboBox, back: bool) -> None:
+        """The next (or previous) cell of the combo's row: typed ones start editing, so keys go in them; past
+        the row's end, the focus leaves the table (its buttons), before its start, back to the table."""
+        index = self.table.indexAt(combo.pos())
+        row, column = index.row(), index.column() + (-1 if back else 1)
+        if not 0 <= column < self.table.columnCount():
+            if back:
+                self.table.setCurrentCell(row, 0)
+                self.table.setFocus(Qt.FocusReason.BacktabFocusReason)
+            else:
+                self.add_button.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        self.table.setCurrentCell(row, column)
+        widget = self.table.cellWidget(row, column)
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.BacktabFocusReason if back else Qt.FocusReason.TabFocusReason)
+            return
+        self.table.setFocus(Qt.FocusReason.TabFocusReason)
+        cell = self.table.item(row, column)
+        if cell is not None and cell.flags() & Qt.ItemFlag.ItemIsEditable:
+            self.table.editItem(cell)
 
 
 class IncidentDialog(QDialog):
