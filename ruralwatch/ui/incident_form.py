@@ -384,7 +384,7 @@ class IncidentDialog(QDialog):
         self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
                                "Recovered"], "Add &item")
         self.items.add_button.clicked.connect(
-            lambda: self.items.start_typing(self._add_item(StolenItemInput()), 1))  # the description
+            lambda: self.items.start_typing(self._add_item(self._new_item()), 1))  # the description
         self.items_group = QGroupBox("Stolen items")
         QVBoxLayout(self.items_group).addWidget(self.items)
 
@@ -540,6 +540,11 @@ class IncidentDialog(QDialog):
         self.vehicles.set_text(row, 3, vehicle.model)
         self.vehicles.set_text(row, 4, vehicle.colour)
         return row
+
+    def _new_item(self) -> StolenItemInput:
+        """A new stolen item is of the equipment chosen above (a walk's GPS unit theft got a "Tools" item)."""
+        category = self.subkind.currentData() if self.subkind.isVisibleTo(self) else None
+        return StolenItemInput(category=category) if category else StolenItemInput()
 
     def _add_item(self, item: StolenItemInput) -> int:
         row = self.items.append(item.id)

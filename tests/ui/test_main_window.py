@@ -492,6 +492,20 @@ def test_tab_from_a_list_box_in_a_row_goes_on_to_the_rows_next_cell(qtbot, windo
     assert dialog.kind.currentData() == "equipment_theft"
 
 
+def test_a_new_stolen_item_is_of_the_equipment_chosen(qtbot, window, hub_service):
+    """A walk: Equipment "GPS unit", Add item: the item's category said Tools, and was saved so."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    for equipment in ("gps_unit", "quad_atv"):
+        dialog.subkind.setCurrentIndex(dialog.subkind.findData(equipment))
+        dialog.items.add_button.click()
+    assert [dialog.items.combo(row, 0) for row in range(2)] == ["gps_unit", "quad_atv"]
+    dialog.save()
+    assert sorted(i["category"] for i in hub_service.get(dialog.saved.id).items) == ["gps_unit", "quad_atv"]
+
+
 def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_service):
     """A walk: a VRM typed in its cell and Ctrl+S before Enter: "Vehicle 1: registration is empty"."""
     from PySide6.QtTest import QTest
