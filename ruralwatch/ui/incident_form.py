@@ -311,6 +311,11 @@ class IncidentDialog(QDialog):
         self.premises_combo.setToolTip("The registered premises (Team ▸ Premises) it happened at: type part of "
                                        "its name. An earlier incident there within the window is flagged.")
         self.premises_combo.currentIndexChanged.connect(lambda _index: self._update_repeat())
+        # Where the location lies: its ward and district, or how far outside the force's area (a wrong letter pair
+        # or a map click in the wrong county is otherwise saved without a word).
+        self.location_note = QLabel()
+        self.location_note.setWordWrap(True)
+        self.location_note.hide()
         self.repeat_label = QLabel()
         self.repeat_label.setWordWrap(True)
         self.repeat_label.setStyleSheet(theme.warning_style())
@@ -343,6 +348,7 @@ class IncidentDialog(QDialog):
         lat_lon_label = QLabel("&Lat / lon")
         lat_lon_label.setBuddy(self.lat)
         main.addRow(lat_lon_label, lat_lon)
+        main.addRow("", self.location_note)
         main.addRow("&Place", self.place)
         if self.premises_service is not None:
             main.addRow("A&t premises", self.premises_combo)
@@ -488,6 +494,7 @@ class IncidentDialog(QDialog):
         self.lat.setText(f"{incident.lat:.6f}")
         self.lon.setText(f"{incident.lon:.6f}")
         self.grid_ref.setText(incident.grid_ref)
+        self._show_where()
         self.place.setText(incident.place)
         if incident.premises_id:
             index = self.premises_combo.findData(incident.premises_id)
@@ -697,11 +704,13 @@ class IncidentDialog(QDialog):
         try:
             point = geo.grid_ref_to_lat_lon(text)
         except ValidationError:
+            self.location_note.hide()  # it no longer says where the typed reference is
             return  # left as typed; the save reports it against this field
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
         self.lon.setText(f"{point.lon:.6f}")
         self._syncing_location = False
+        self._show_where()
 
     def _lat_lon_edited(self) -> None:
         if self._syncing_location:
@@ -709,10 +718,27 @@ class IncidentDialog(QDialog):
         try:
             point = geo.check_lat_lon(float(self.lat.text()), float(self.lon.text()))
         except (ValueError, ValidationError):
+            self._show_where()
             return
         self._syncing_location = True
         self.grid_ref.setText(geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
         self._syncing_location = False
+        self._show_where()
+
+    def _show_where(self) -> None:
+        """Say under the location where it is, in words; a warning when outside the force's area."""
+        try:
+            where = self.service.where(float(self.lat.text()), float(self.lon.text()))
+        except (ValueError, RuralWatchError):
+            self.location_note.hide()
+            return
+        if where.inside:
+            self.location_note.setText(f"In {where.place}.")
+            self.location_note.setStyleSheet(theme.hint_style())
+        else:
+            self.location_note.setText(f"⚠ This is {where.place}: check the grid reference or the point picked.")
+            self.location_note.setStyleSheet(theme.warning_style())
+        self.location_note.show()
 
     def set_location(self, lat: float, lon: float) -> None:
         """A point picked on the map: fill latitude, longitude and the grid reference."""
@@ -724,6 +750,7 @@ class IncidentDialog(QDialog):
         except ValidationError:
             self.grid_ref.clear()  # outside the National Grid; the save explains why
         self._syncing_location = False
+        self._show_where()
         self.pick_button.setChecked(False)
 
     def _clear_errors(self) -> None:

@@ -506,6 +506,24 @@ def test_a_new_stolen_item_is_of_the_equipment_chosen(qtbot, window, hub_service
     assert sorted(i["category"] for i in hub_service.get(dialog.saved.id).items) == ["gps_unit", "quad_atv"]
 
 
+def test_the_form_says_where_a_location_is_and_warns_outside_the_force(qtbot, window, hub_service):
+    """A walk: "TL 12345 67890" (Bedfordshire) and a Scilly "SV" letter pair typed for an Essex farm were saved
+    without a word; the map then zoomed to an empty square."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    for typed, said in (("TL 12345 67890", "⚠ This is outside Essex, 37 km from Uttlesford"),
+                        ("SV 12345 67890", "⚠ This is outside Essex"),
+                        ("TL 61234 32456", "In Thaxted, Uttlesford.")):
+        dialog.grid_ref.setText(typed)
+        dialog.grid_ref.editingFinished.emit()
+        assert dialog.location_note.isVisibleTo(dialog) and dialog.location_note.text().startswith(said), typed
+    dialog.grid_ref.setText("TL 1234 567")
+    dialog.grid_ref.editingFinished.emit()
+    assert not dialog.location_note.isVisibleTo(dialog)  # says nothing of a reference it cannot read
+    dialog.set_location(52.2977, -0.354)  # a point picked on the map
+    assert "outside Essex" in dialog.location_note.text()
+
+
 def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_service):
     """A walk: a VRM typed in its cell and Ctrl+S before Enter: "Vehicle 1: registration is empty"."""
     from PySide6.QtTest import QTest
