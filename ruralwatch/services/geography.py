@@ -49,6 +49,7 @@ class WhereAmI:
     lon: float
     grid_ref: str  # 10-figure, OSTN15 (ruralwatch.core.geo)
     place: str  # "Ward, District", or the nearest district when outside the force's
+    inside: bool = True  # in one of the force's districts
 
     def spoken(self) -> str:
         return f"{self.grid_ref}, {self.place}"
@@ -112,6 +113,7 @@ class GeographyService:
         areas = self.current().areas
         ward = areas.area_of_point(point.lat, point.lon, "ward")
         district = areas.area_of_point(point.lat, point.lon, "district")
+        inside = ward is not None or district is not None
         if ward is not None:
             place = ward.label
         elif district is not None:
@@ -120,7 +122,7 @@ class GeographyService:
             nearest = min(areas.districts(), default=None, key=lambda d: _km_to_box(point, d.bbox))
             place = (f"outside {self.force().name}" + (
                 f", {_km_to_box(point, nearest.bbox):.0f} km from {nearest.name}" if nearest is not None else ""))
-        return WhereAmI(point.lat, point.lon, geo.lat_lon_to_grid_ref(point.lat, point.lon), place)
+        return WhereAmI(point.lat, point.lon, geo.lat_lon_to_grid_ref(point.lat, point.lon), place, inside)
 
     def import_file(self, kind: ImportKind, path: Path, name_field: str | None = None) -> ImportReport:
         """Import an ONS file of districts or wards for the chosen force: GeoJSON, GeoPackage or Shapefile (or a

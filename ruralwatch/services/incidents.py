@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
@@ -24,6 +24,9 @@ from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import audit_batch
 from ruralwatch.store.database import Store
 from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
+
+if TYPE_CHECKING:  # the geography (boundaries, numpy) is loaded only when a location is looked up
+    from ruralwatch.services.geography import WhereAmI
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
@@ -41,6 +44,13 @@ class IncidentService:
         self._now = clock
 
     # --- reads -------------------------------------------------------------------------------------------
+
+    def where(self, lat: float, lon: float) -> WhereAmI:
+        """The ward and district of a location, or how far outside the force's area it is (a letter pair typed
+        wrong puts an incident a county away, and nothing else would say so)."""
+        from ruralwatch.services.geography import GeographyService
+
+        return GeographyService(self.store).where(lat, lon)
 
     def get(self, incident_id: str) -> Incident:
         return self._visible(self.repo.get(incident_id))

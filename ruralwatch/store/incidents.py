@@ -9,7 +9,7 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.incident import AttachmentInfo, Incident, IncidentFilter, ValidIncident
-from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, KINDS, FieldType
+from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, EQUIPMENT_CATEGORIES, KINDS, FieldType
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.store.database import Store
@@ -106,12 +106,21 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
         compact = "%" + _escape_like(normalise_vrm(text)) + "%"
         vrms = (" OR EXISTS (SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0"
                 " AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) LIKE ? ESCAPE '\\')") if flt.match_vrms else ""
+        # What was taken and the kind's own name are searched too: "quad" or "StarFire" found nothing of a walk's
+        # quad bike and GPS unit thefts (their items' descriptions and makes, their equipment's name).
+        folded = text.casefold()
+        kinds = [k.key for k in KINDS if folded in k.name.casefold()]
+        equipment = [key for key, name in EQUIPMENT_CATEGORIES if folded in name.casefold()]
+        named = "".join(f" OR i.{column} IN ({', '.join('?' * len(keys))})"
+                        for column, keys in (("kind", kinds), ("subkind", equipment)) if keys)
         clauses.append(
             "(i.place LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\' OR i.crime_reference LIKE ? ESCAPE '\\'"
-            f"{vrms} OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"
-            " AND s.serial_number LIKE ? ESCAPE '\\'))"
+            f"{vrms}{named} OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"
+            " AND (s.serial_number LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\' OR s.make LIKE ? ESCAPE '\\'"
+            " OR s.model LIKE ? ESCAPE '\\')))"
         )
-        params.extend([like, like, like, *([compact] if flt.match_vrms else []), compact])
+        params.extend([like, like, like, *([compact] if flt.match_vrms else []), *kinds, *equipment,
+                       compact, like, like, like])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -179,7 +179,43 @@ class RowTable(QWidget):
     def set_combo(self, row: int, column: int, choices: tuple[tuple[str, str], ...], key: Any) -> None:
         combo = vocab_combo(choices)
         select_data(combo, key)
+        combo.installEventFilter(self)
         self.table.setCellWidget(row, column, combo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Tab in a cell's list box goes on to the row's next cell, as Tab in a typed cell does. Left to Qt, it
+        jumped to the top of the form (the box is last in the focus chain): a walk's Tab from Role then typed the
+        vehicle's make into the Kind box, which changed the incident to Heritage crime."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QComboBox):
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                back = key == Qt.Key.Key_Backtab or bool(
+                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+                self._tab_from(watched, back)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _tab_from(self, combo: QComboBox, back: bool) -> None:
+        """The next (or previous) cell of the combo's row: typed ones start editing, so keys go in them; past
+        the row's end, the focus leaves the table (its buttons), before its start, back to the table."""
+        index = self.table.indexAt(combo.pos())
+        row, column = index.row(), index.column() + (-1 if back else 1)
+        if not 0 <= column < self.table.columnCount():
+            if back:
+                self.table.setCurrentCell(row, 0)
+                self.table.setFocus(Qt.FocusReason.BacktabFocusReason)
+            else:
+                self.add_button.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        self.table.setCurrentCell(row, column)
+        widget = self.table.cellWidget(row, column)
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.BacktabFocusReason if back else Qt.FocusReason.TabFocusReason)
+            return
+        self.table.setFocus(Qt.FocusReason.TabFocusReason)
+        cell = self.table.item(row, column)
+        if cell is not None and cell.flags() & Qt.ItemFlag.ItemIsEditable:
+            self.table.editItem(cell)
 
 
 class IncidentDialog(QDialog):
@@ -275,6 +311,11 @@ class IncidentDialog(QDialog):
         self.premises_combo.setToolTip("The registered premises (Team ▸ Premises) it happened at: type part of "
                                        "its name. An earlier incident there within the window is flagged.")
         self.premises_combo.currentIndexChanged.connect(lambda _index: self._update_repeat())
+        # Where the location lies: its ward and district, or how far outside the force's area (a wrong letter pair
+        # or a map click in the wrong county is otherwise saved without a word).
+        self.location_note = QLabel()
+        self.location_note.setWordWrap(True)
+        self.location_note.hide()
         self.repeat_label = QLabel()
         self.repeat_label.setWordWrap(True)
         self.repeat_label.setStyleSheet(theme.warning_style())
@@ -307,6 +348,7 @@ class IncidentDialog(QDialog):
         lat_lon_label = QLabel("&Lat / lon")
         lat_lon_label.setBuddy(self.lat)
         main.addRow(lat_lon_label, lat_lon)
+        main.addRow("", self.location_note)
         main.addRow("&Place", self.place)
         if self.premises_service is not None:
             main.addRow("A&t premises", self.premises_combo)
@@ -348,7 +390,7 @@ class IncidentDialog(QDialog):
         self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
                                "Recovered"], "Add &item")
         self.items.add_button.clicked.connect(
-            lambda: self.items.start_typing(self._add_item(StolenItemInput()), 1))  # the description
+            lambda: self.items.start_typing(self._add_item(self._new_item()), 1))  # the description
         self.items_group = QGroupBox("Stolen items")
         QVBoxLayout(self.items_group).addWidget(self.items)
 
@@ -452,6 +494,7 @@ class IncidentDialog(QDialog):
         self.lat.setText(f"{incident.lat:.6f}")
         self.lon.setText(f"{incident.lon:.6f}")
         self.grid_ref.setText(incident.grid_ref)
+        self._show_where()
         self.place.setText(incident.place)
         if incident.premises_id:
             index = self.premises_combo.findData(incident.premises_id)
@@ -504,6 +547,11 @@ class IncidentDialog(QDialog):
         self.vehicles.set_text(row, 3, vehicle.model)
         self.vehicles.set_text(row, 4, vehicle.colour)
         return row
+
+    def _new_item(self) -> StolenItemInput:
+        """A new stolen item is of the equipment chosen above (a walk's GPS unit theft got a "Tools" item)."""
+        category = self.subkind.currentData() if self.subkind.isVisibleTo(self) else None
+        return StolenItemInput(category=category) if category else StolenItemInput()
 
     def _add_item(self, item: StolenItemInput) -> int:
         row = self.items.append(item.id)
@@ -656,11 +704,13 @@ class IncidentDialog(QDialog):
         try:
             point = geo.grid_ref_to_lat_lon(text)
         except ValidationError:
+            self.location_note.hide()  # it no longer says where the typed reference is
             return  # left as typed; the save reports it against this field
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
         self.lon.setText(f"{point.lon:.6f}")
         self._syncing_location = False
+        self._show_where()
 
     def _lat_lon_edited(self) -> None:
         if self._syncing_location:
@@ -668,10 +718,27 @@ class IncidentDialog(QDialog):
         try:
             point = geo.check_lat_lon(float(self.lat.text()), float(self.lon.text()))
         except (ValueError, ValidationError):
+            self._show_where()
             return
         self._syncing_location = True
         self.grid_ref.setText(geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
         self._syncing_location = False
+        self._show_where()
+
+    def _show_where(self) -> None:
+        """Say under the location where it is, in words; a warning when outside the force's area."""
+        try:
+            where = self.service.where(float(self.lat.text()), float(self.lon.text()))
+        except (ValueError, RuralWatchError):
+            self.location_note.hide()
+            return
+        if where.inside:
+            self.location_note.setText(f"In {where.place}.")
+            self.location_note.setStyleSheet(theme.hint_style())
+        else:
+            self.location_note.setText(f"⚠ This is {where.place}: check the grid reference or the point picked.")
+            self.location_note.setStyleSheet(theme.warning_style())
+        self.location_note.show()
 
     def set_location(self, lat: float, lon: float) -> None:
         """A point picked on the map: fill latitude, longitude and the grid reference."""
@@ -683,6 +750,7 @@ class IncidentDialog(QDialog):
         except ValidationError:
             self.grid_ref.clear()  # outside the National Grid; the save explains why
         self._syncing_location = False
+        self._show_where()
         self.pick_button.setChecked(False)
 
     def _clear_errors(self) -> None:

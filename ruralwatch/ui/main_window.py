@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
         self.premises_panel = PremisesPanel(services, self)
         self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
+        self._behind_tab: QDockWidget | None = None  # a panel switched off while behind another's tab (_focus_dock)
         # An incident under a premises or in a serial check opens as a double-click in the table opens it.
         self.premises_panel.incident_requested.connect(self.show_incident)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
@@ -341,6 +342,8 @@ class MainWindow(QMainWindow):
         self.analysis_toggle = self.analysis_dock.toggleViewAction()
         analysis_menu.addAction(self.analysis_toggle)
         for dock in (self.sync_dock, self.patrol_dock, self.roster_dock, self.analysis_dock, self.premises_dock):
+            # `toggled` comes before the dock's own toggle (on `triggered`), so it still sees where the dock was.
+            dock.toggleViewAction().toggled.connect(lambda on, d=dock: self._note_behind_tab(d, on))
             dock.toggleViewAction().triggered.connect(lambda shown, d=dock: self._focus_dock(d, shown))
         analysis_menu.addAction(self.harm_action)
         map_menu.addAction(self.context_action)
@@ -746,8 +749,18 @@ class MainWindow(QMainWindow):
         if handle is not None and self._focus_map_on_select:
             self.map.focus_incident(handle)
 
+    def _note_behind_tab(self, dock: QDockWidget, on: bool) -> None:
+        """Whether the panel being switched off is open but behind another panel's tab (nothing of it shows)."""
+        self._behind_tab = dock if not on and dock.isVisible() and dock.visibleRegion().isEmpty() else None
+
     def _focus_dock(self, dock: QDockWidget, shown: bool) -> None:
-        """A panel opened from the menu or its shortcut takes the focus, so Tab then works inside it."""
+        """A panel opened from the menu or its shortcut takes the focus, so Tab then works inside it. A panel open
+        behind another one's tab is brought to the front instead of closed: a walk pressed Ctrl+Shift+R to see the
+        roster behind the Patrols tab, and it closed."""
+        if not shown and self._behind_tab is dock:
+            self._behind_tab = None
+            dock.show()
+            shown = True
         panel = dock.widget()
         if not shown or panel is None:
             return

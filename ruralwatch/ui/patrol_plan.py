@@ -53,6 +53,7 @@ LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, witho
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
+EVENING_START_HOUR = 18  # a new patrol is planned for 18:00-22:00
 # A person's hint beside their name in the crew list: the first thing in the way of joining (by issue code).
 HINT_WORDS = {"unavailable": "not available", "double_booked": "on another duty", "rest": "too little rest",
               "weekly_hours": "over weekly hours", "inactive": "has left"}
@@ -151,6 +152,14 @@ def issue_html(issues: list[CrewIssue]) -> str:
 
 # --- the patrol form ------------------------------------------------------------------------------------------
 
+
+
+def next_evening() -> QDate:
+    """The day of the next 18:00 still ahead: a patrol planned in the morning for tonight defaulted to tomorrow (a
+    walk planned "tonight" at 02:00 and got the next day's date, crew availability and briefing)."""
+    now = times.to_local(times.utc_now())
+    day = today()
+    return day if now.hour < EVENING_START_HOUR else day.addDays(1)
 
 class PatrolForm(QWidget):
     """New or edit patrol. A refused save keeps everything entered and points at each bad field."""
@@ -372,7 +381,7 @@ class PatrolForm(QWidget):
             item.setHidden(bool(needle) and needle not in item.text().lower())
 
     def load(self, record: PatrolRecord | None) -> None:
-        """Show a patrol (None: a blank new patrol for tomorrow evening)."""
+        """Show a patrol (None: a blank new patrol for the next evening not yet begun: tonight until 18:00)."""
         self._loading = True
         self.record = record
         self.scroll.verticalScrollBar().setValue(0)  # from the top: a new patrol opened scrolled down, title unseen
@@ -380,7 +389,7 @@ class PatrolForm(QWidget):
         if record is None:
             self.heading.setText("New patrol")
             self.title.clear()
-            self.day.setDate(today().addDays(1))
+            self.day.setDate(next_evening())
             self.start.setTime(QTime(18, 0))
             self.end.setTime(QTime(22, 0))
             self.area.setCurrentIndex(-1)

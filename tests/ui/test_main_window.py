@@ -453,6 +453,77 @@ def test_add_vehicle_and_add_item_put_the_cursor_in_the_new_row(qtbot, window, h
     qtbot.waitUntil(lambda: dialog.items.text(0, 1) == "StarFire receiver", timeout=2_000)
 
 
+def test_tab_from_a_list_box_in_a_row_goes_on_to_the_rows_next_cell(qtbot, window, hub_service):
+    """A walk: VRM, Tab (to Role), Tab, "Toyota": the second Tab jumped to the top of the form and the make went
+    into the Kind box, which turned a hare coursing report into Heritage crime."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QComboBox
+
+    dialog = _active_valid_form(qtbot, window, hub_service)
+    kind = dialog.kind.currentData()
+    dialog.vehicles.add_button.click()
+    _wait_for_cell(qtbot, dialog.vehicles.table, 0, 0)
+    _type(qtbot, "ab12cde")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    role = dialog.vehicles.table.cellWidget(0, 1)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is role, timeout=2_000)
+    QTest.keyClick(role, Qt.Key.Key_Tab)
+    _type(qtbot, "Toyota")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    _type(qtbot, "Hilux")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.vehicles.text(0, 3) == "Hilux", timeout=2_000)
+    assert dialog.vehicles.text(0, 2) == "Toyota" and dialog.vehicles.text(0, 0) == "ab12cde"
+    assert dialog.kind.currentData() == kind
+    # Shift+Tab from the box goes back to the registration; Tab from a row's last box leaves the table.
+    QTest.keyClick(role, Qt.Key.Key_Backtab)
+    assert dialog.vehicles.table.currentColumn() == 0
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.items.add_button.click()
+    marking = dialog.items.table.cellWidget(0, 5)
+    assert isinstance(marking, QComboBox)
+    marking.setFocus()
+    QTest.keyClick(marking, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: dialog.items.table.state() == dialog.items.table.State.EditingState, timeout=2_000)
+    assert dialog.items.table.currentColumn() == 6  # the value, being edited
+    _type(qtbot, "8000")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.items.text(0, 6) == "8000", timeout=2_000)
+    assert dialog.kind.currentData() == "equipment_theft"
+
+
+def test_a_new_stolen_item_is_of_the_equipment_chosen(qtbot, window, hub_service):
+    """A walk: Equipment "GPS unit", Add item: the item's category said Tools, and was saved so."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    _fill_valid(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    for equipment in ("gps_unit", "quad_atv"):
+        dialog.subkind.setCurrentIndex(dialog.subkind.findData(equipment))
+        dialog.items.add_button.click()
+    assert [dialog.items.combo(row, 0) for row in range(2)] == ["gps_unit", "quad_atv"]
+    dialog.save()
+    assert sorted(i["category"] for i in hub_service.get(dialog.saved.id).items) == ["gps_unit", "quad_atv"]
+
+
+def test_the_form_says_where_a_location_is_and_warns_outside_the_force(qtbot, window, hub_service):
+    """A walk: "TL 12345 67890" (Bedfordshire) and a Scilly "SV" letter pair typed for an Essex farm were saved
+    without a word; the map then zoomed to an empty square."""
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    for typed, said in (("TL 12345 67890", "⚠ This is outside Essex, 37 km from Uttlesford"),
+                        ("SV 12345 67890", "⚠ This is outside Essex"),
+                        ("TL 61234 32456", "In Thaxted, Uttlesford.")):
+        dialog.grid_ref.setText(typed)
+        dialog.grid_ref.editingFinished.emit()
+        assert dialog.location_note.isVisibleTo(dialog) and dialog.location_note.text().startswith(said), typed
+    dialog.grid_ref.setText("TL 1234 567")
+    dialog.grid_ref.editingFinished.emit()
+    assert not dialog.location_note.isVisibleTo(dialog)  # says nothing of a reference it cannot read
+    dialog.set_location(52.2977, -0.354)  # a point picked on the map
+    assert "outside Essex" in dialog.location_note.text()
+
+
 def test_a_registration_still_being_typed_is_saved_by_ctrl_s(qtbot, window, hub_service):
     """A walk: a VRM typed in its cell and Ctrl+S before Enter: "Vehicle 1: registration is empty"."""
     from PySide6.QtTest import QTest

@@ -19,6 +19,19 @@ def test_team_docks_open_from_the_menu_shortcuts(window):
     assert shortcuts == {"Ctrl+Shift+T", "Ctrl+Shift+R"}
 
 
+def test_a_panel_open_behind_another_tab_comes_to_the_front_on_its_shortcut(qtbot, window):
+    """A walk: Roster and Patrols open as tabs, Patrols in front; Ctrl+Shift+R to see the roster closed it."""
+    window.roster_dock.toggleViewAction().trigger()
+    window.patrol_dock.toggleViewAction().trigger()  # opened last: in front, the roster behind its tab
+    qtbot.waitUntil(lambda: window.roster_dock.visibleRegion().isEmpty(), timeout=2_000)
+    assert window.roster_dock.isVisible()
+    window.roster_dock.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: not window.roster_dock.visibleRegion().isEmpty(), timeout=2_000)
+    assert window.roster_dock.toggleViewAction().isChecked() and window.patrol_dock.isVisible()
+    window.roster_dock.toggleViewAction().trigger()  # in front now: the shortcut closes it, as before
+    assert not window.roster_dock.isVisible() and window.patrol_dock.isVisible()
+
+
 def test_a_map_click_while_the_patrol_log_picks_goes_to_the_patrol_not_a_form(qtbot, window):
     form = window.new_incident()
     form.pick_button.setChecked(True)

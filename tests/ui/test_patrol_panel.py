@@ -601,3 +601,17 @@ def test_the_dose_page_fits_a_docked_panel_under_larger_text(qtbot, panel: Patro
             assert table.item(0, 0).toolTip() == table.item(0, 0).text()  # an elided name whole in its tooltip
         assert page.horizontalScrollBar().maximum() == 0  # nor does the page
         assert all(panel.dose.stops.isColumnHidden(c) for c in (4, 5, 6))  # no track: its columns are empty
+
+
+def test_a_new_patrol_is_for_tonight_until_the_evening_has_begun(qtbot, panel: PatrolPanel, monkeypatch) -> None:
+    """A walk: at 02:00 an officer pressed New patrol to plan tonight's and got tomorrow's date (and tomorrow's
+    crew availability) unless they noticed and changed it."""
+    from ruralwatch.core import times
+
+    for now, day in ((datetime(2026, 12, 7, 1, 52, tzinfo=UTC), QDate(2026, 12, 7)),
+                     (datetime(2026, 12, 7, 17, 59, tzinfo=UTC), QDate(2026, 12, 7)),
+                     (datetime(2026, 12, 7, 18, 0, tzinfo=UTC), QDate(2026, 12, 8))):
+        monkeypatch.setattr(times, "utc_now", lambda now=now: now)
+        panel.new_patrol()
+        assert panel.form.day.date() == day, now
+        assert (panel.form.start.time().hour(), panel.form.end.time().hour()) == (18, 22)

@@ -110,6 +110,23 @@ def test_kde_does_not_wrap_round_the_grid_edges() -> None:
     assert np.all(density >= 0)
 
 
+def test_kde_is_exactly_zero_beyond_the_bandwidth_so_no_empty_cell_ranks_as_a_hotspot() -> None:
+    """A walk: three incidents in a district gave a patrol plan of "hotspots" 15 km from any of them, cells whose
+    density was FFT round-off (1e-16), ranked above zero."""
+    grid = Grid(0, 0, 500, 120, 90)
+    x, y, w = [10_250.0, 30_250.0, 52_750.0], [10_250.0, 20_250.0, 40_250.0], [16.9, 3.4, 0.02]
+    density = kde_quartic(x, y, w, grid)
+    cx = grid.x0 + (np.arange(grid.nx) + 0.5) * grid.cell_m
+    cy = grid.y0 + (np.arange(grid.ny) + 0.5) * grid.cell_m
+    near = np.zeros(grid.shape, dtype=bool)
+    for px, py in zip(x, y, strict=True):
+        near |= np.hypot(cx[None, :] - px, cy[:, None] - py) < 750.0
+    assert np.all(density[~near] == 0.0)
+    assert np.all(density[near] > 0.0)  # the lightest point keeps its whole kernel
+    ranked = rank_hotspots(density, np.ones(grid.shape, dtype=bool), grid, top_n=100)
+    assert len(ranked) == int(near.sum())
+
+
 def test_kde_rejects_a_bad_bandwidth_and_smooth_quartic_checks_the_shape() -> None:
     grid = Grid(0, 0, 250, 5, 5)
     with pytest.raises(ValueError):

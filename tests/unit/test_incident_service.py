@@ -234,6 +234,22 @@ def test_text_search(service: IncidentService, sample: dict[str, str], text: str
     assert ids(service, text=text) == {sample[name] for name in expected}
 
 
+def test_text_search_finds_what_was_taken_and_the_kind(service: IncidentService, sample: dict[str, str]) -> None:
+    """A walk searched "quad" and "StarFire" for a quad bike and a GPS unit theft it had just recorded: nothing."""
+    quad = service.record(make(kind="equipment_theft", subkind="quad_atv", place="Home Farm yard",
+                               items=[StolenItemInput(category="quad_atv", description="red quad",
+                                                      make="Honda", model="TRX 420")])).id
+    gps = service.record(make(kind="equipment_theft", subkind="gps_unit", place="Brook Farm",
+                              items=[StolenItemInput(category="gps_unit", description="StarFire receiver",
+                                                     make="John Deere")])).id
+    assert ids(service, text="quad") == {quad}  # the equipment's name and the item's description
+    assert ids(service, text="starfire") == {gps}
+    assert ids(service, text="honda") == {quad} and ids(service, text="TRX") == {quad}
+    assert ids(service, text="GPS") == {sample["gps"], gps}
+    assert ids(service, text="hare cours") == {sample["hare"]}  # the kind's name
+    assert ids(service, text="100%") == set()
+
+
 def test_text_search_ignores_removed_vehicles(service: IncidentService, sample: dict[str, str]) -> None:
     incident = service.get(sample["hare"])
     inp = incident.to_input()
