@@ -128,6 +128,26 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
     sign_in(db, "pat", "pat's second passphrase").close()
 
 
+def test_disabling_asks_first_and_no_leaves_the_account_able_to_sign_in(qtbot, monkeypatch, dialog: AccountsDialog,
+                                                                          db: Path):
+    # A walk disabled the selected Special with one click: no question, and their password was gone for good.
+    _add(dialog, "pat", "special", NEW_PASSWORD)
+    asked: list[str] = []
+    monkeypatch.setattr(AccountsDialog, "confirm", lambda self, title, question: asked.append(question) or False)
+    dialog.select("pat")
+    assert not dialog.toggle_active()
+    assert len(asked) == 1 and "pat" in asked[0] and "Special Constable" in asked[0]
+    assert "new password" in asked[0]
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Active"
+    assert "left as it was" in dialog.message.text()
+    sign_in(db, "pat", NEW_PASSWORD).close()
+
+    asked.clear()
+    dialog.select("admin")  # refused before any question: one's own account
+    assert not dialog.toggle_active()
+    assert asked == [] and "your own account" in dialog.message.text()
+
+
 def test_change_my_password(qtbot, admin: Store, db: Path):
     change = ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS)
     qtbot.addWidget(change)
