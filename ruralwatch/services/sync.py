@@ -25,7 +25,7 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
-from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
@@ -219,12 +219,8 @@ class SyncService:
 
     def trust(self, device_id: str, public_key: str, name: str | None = None) -> Peer:
         self.store.actor.require("sync.trust")
-        device_id = device_id.strip()
-        if not device_id or "-" in device_id or len(device_id) > 64:
-            raise ValidationError.single("device", f"{device_id!r} is not a device id (see `sync identity`)")
-        if device_id == self.store.device_id:
-            raise ValidationError.single("device", "that is this database's own device id")
-        key = crypto.check_public_key(public_key)
+        device_id, key = self.check_peer(device_id, public_key)
+        name = (name or "").strip() or None
         now = times.to_storage(times.utc_now())
         with self.store.transaction():
             self.store.db.execute(
@@ -236,6 +232,25 @@ class SyncService:
             record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key},
                          covers=[("sync_peers", device_id)])
         return self.peer(device_id)
+
+    def check_peer(self, device_id: str, public_key: str) -> tuple[str, str]:
+        """The device id and its public key as they are kept, or a ValidationError naming every field that is wrong
+        (device, key), so a form can mark both at once and keep what was typed."""
+        errors: list[FieldError] = []
+        device_id = device_id.strip()
+        if not device_id or "-" in device_id or len(device_id) > 64:
+            shown = f"{device_id!r} is not a device id" if device_id else "give the device id"
+            errors.append(FieldError("device", f"{shown} (see `sync identity` on that device)"))
+        elif device_id == self.store.device_id:
+            errors.append(FieldError("device", "that is this database's own device id"))
+        key = ""
+        try:
+            key = crypto.check_public_key(public_key)
+        except PackageError as exc:
+            errors.append(FieldError("key", str(exc)))
+        if errors:
+            raise ValidationError(errors)
+        return device_id, key
 
     def central_dsn(self) -> str:
         """The central store this laptop syncs with at the station (a PostgreSQL connection string), or ""."""

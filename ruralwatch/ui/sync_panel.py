@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, SyncService
+from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, Peer, SyncService
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.signin import FormDialog
 from ruralwatch.ui.widgets import make_table
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 
@@ -52,6 +53,39 @@ def _set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
     table.resizeColumnsToContents()
+
+
+class TrustDialog(FormDialog):
+    """Trust a device: its id and public key (from its Sync panel or `sync identity`) and a name to know it by."""
+
+    def __init__(self, service: SyncService, parent: QWidget | None = None) -> None:
+        super().__init__("Trust a device", "Packages are imported only from devices trusted here. Copy the other "
+                         "device's <b>device id</b> and <b>public key</b> from its Sync panel (or <code>ruralwatch "
+                         "sync identity</code>).", "&Trust", parent=parent)
+        self.service = service
+        self.peer: Peer | None = None
+        self.device = self.add_field("&Device id:", QLineEdit())
+        self.device.setPlaceholderText("e.g. 43734af183644f2a")
+        self.key = self.add_field("Public &key:", QLineEdit(), "64 hex digits.")
+        self.name = self.add_field("&Name:", QLineEdit())
+        self.name.setPlaceholderText("optional, e.g. RET laptop 3 or Central store")
+        self.setMinimumWidth(620)
+        self.device.setFocus()
+
+    def submit(self) -> None:
+        try:
+            self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text())
+        except ValidationError as exc:
+            self.show_validation(exc, {"device": self.device, "key": self.key})
+            for error in exc.errors[1:]:  # every field named is outlined; the first has the focus
+                field = {"device": self.device, "key": self.key}.get(error.field)
+                if field is not None:
+                    self.marks.mark(field, error.message)
+            return
+        except RuralWatchError as exc:
+            self.show_error(str(exc)[:1].upper() + str(exc)[1:])
+            return
+        self.accept()
 
 
 class SyncPanel(QWidget):
@@ -233,20 +267,21 @@ class SyncPanel(QWidget):
 
     # --- actions ------------------------------------------------------------------------------------------
 
-    def trust_dialog(self) -> None:
-        device, ok = QInputDialog.getText(self, "Trust a device", "Device id:")
-        if not ok or not device.strip():
-            return
-        key, ok = QInputDialog.getText(self, "Trust a device", "Public key (hex):")
-        if not ok:
-            return
-        name, _ = QInputDialog.getText(self, "Trust a device", "Name (e.g. RET laptop 3):")
-        try:
-            self.service.trust(device, key, name or None)
-        except RuralWatchError as exc:
-            self.report(f"Not trusted: {exc}")
+    def trust_dialog(self) -> TrustDialog:
+        """One form for the device id, its key and a name: a wrong key is marked there with what was typed kept
+        (three boxes in a row lost all three, and said so under Exchange, after the third)."""
+        dialog = TrustDialog(self.service, self)
+        dialog.accepted.connect(lambda: self._trusted(dialog))
+        dialog.open()
+        return dialog
+
+    def _trusted(self, dialog: TrustDialog) -> None:
+        peer = dialog.peer
+        if peer is None:
             return
         self.reload()
+        self.status.setText(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
+                            "imported here.")
 
     def _count_pending(self, devices: list[str]) -> None:
         """Fill in the Pending column off the UI thread: a count can read every row (0.6 s for 150,000)."""

@@ -149,3 +149,36 @@ def test_a_special_finds_the_sync_panel_greyed_and_shut_even_when_an_officer_lef
         assert not special.sync_dock.isVisible()
     finally:
         special.dispose()
+
+
+def test_trust_a_device_is_one_form_that_marks_a_wrong_key_and_keeps_what_was_typed(qtbot, window, services,
+                                                                                     tmp_path):
+    # A walk typed the id, a key one digit short and a name into three boxes in a row: all three were lost, and
+    # "Not trusted: ..." appeared under Exchange, where it stayed after the device was trusted.
+    from PySide6.QtCore import Qt
+
+    other_store, _, other_sync = _other_laptop(tmp_path)
+    try:
+        other = other_sync.identity()
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)  # nothing typed: both fields named
+    assert dialog.marks.is_marked(dialog.device) and dialog.marks.is_marked(dialog.key)
+    dialog.device.setText(other.device_id)
+    dialog.key.setText(other.public_key[:-1])
+    dialog.name.setText("Central store")
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "64 hex digits" in dialog.error_label.text()
+    assert dialog.marks.is_marked(dialog.key) and not dialog.marks.is_marked(dialog.device)
+    assert (dialog.device.text(), dialog.name.text()) == (other.device_id, "Central store")
+    assert services.sync.peers() == []
+    dialog.key.setText(other.public_key)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert [peer.name for peer in services.sync.peers()] == ["Central store"]
+    assert panel.peers.item(0, 0).text() == "Central store"
+    assert panel.status.text().startswith("Trusted Central store")
