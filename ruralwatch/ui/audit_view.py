@@ -105,9 +105,13 @@ def _qt_local(moment: datetime) -> QDateTime:
     return QDateTime(QDate(moment.year, moment.month, moment.day), QTime(moment.hour, moment.minute))
 
 
-def describe_record(entry: AuditEntry) -> str:
+def describe_record(entry: AuditEntry, account_names: dict[str, str] | None = None) -> str:
+    """"incident 3f2a…", and an account by its name ("account dhughes"), not its record id."""
     table = TABLE_NAMES.get(entry.table or "", entry.table or "")
-    return " ".join(part for part in (table, entry.record_id or "") if part)
+    record = entry.record_id or ""
+    if entry.table == "accounts" and account_names:
+        record = account_names.get(record, record)
+    return " ".join(part for part in (table, record) if part)
 
 
 class AuditDialog(QDialog):
@@ -122,7 +126,7 @@ class AuditDialog(QDialog):
         self.person = QComboBox()
         self.person.setMinimumWidth(140)
         self.record = QLineEdit()
-        self.record.setPlaceholderText("record id (optional)")
+        self.record.setPlaceholderText("record id or account name (optional); Enter to filter")
         self.record.setClearButtonEnabled(True)
         self.use_since = QCheckBox("&From")
         now = times.to_local(times.utc_now())
@@ -186,6 +190,10 @@ class AuditDialog(QDialog):
         layout.addLayout(bottom)
         layout.addWidget(self.result_label)
         layout.addWidget(buttons)
+        # Enter in the Record box filters: with Close as the default button it closed the log, filter and all.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self._fill_people()
         self.reload()
 
@@ -231,9 +239,11 @@ class AuditDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
+        names: dict[str, str] = {}
         try:
             self.entries = self.audit.entries(limit=LIMIT, **self.filters())
             total = self.audit.count()
+            names = self.audit.account_names()
         except RuralWatchError as exc:
             self.entries, total = [], 0
             self.count_label.setText(f"Cannot read the audit log: {exc}")
@@ -241,7 +251,7 @@ class AuditDialog(QDialog):
         for row, entry in enumerate(self.entries):
             changes = describe_changes(entry.changes)
             values = (str(entry.seq), times.format_local(entry.at), entry.actor, action_name(entry.action),
-                      describe_record(entry), changes)
+                      describe_record(entry, names), changes)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column == 0:

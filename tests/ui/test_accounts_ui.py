@@ -236,6 +236,27 @@ def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, d
     assert "0 shown of" in view.count_label.text()
 
 
+def test_the_audit_view_names_accounts_and_enter_in_the_record_box_filters(qtbot, admin: Store):
+    # A walk typed an account name into Record and pressed Enter: the log closed (Enter pressed Close), and the
+    # entries about accounts named them only by record id, so no name could have matched.
+    from PySide6.QtCore import Qt
+
+    AccountService(admin).add("pat", "special", NEW_PASSWORD, params=TEST_PARAMS)
+    AccountService(admin).reset_password("pat", "pat's second passphrase", params=TEST_PARAMS)
+    view = AuditDialog(AuditService(admin))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    assert any(r[3] == "Password reset" and r[4] == "account pat" for r in _rows(view.table))
+    view.record.setFocus()
+    qtbot.keyClicks(view.record, "pat")
+    qtbot.keyClick(view.record, Qt.Key.Key_Return)
+    assert view.isVisible()
+    rows = _rows(view.table)
+    assert rows and {r[4] for r in rows} == {"account pat"}
+    assert {r[3] for r in rows} >= {"Created", "Password reset"}
+
+
 def test_a_broken_audit_chain_shows_red(qtbot, admin: Store):
     admin.db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
     admin.db.conn.commit()
