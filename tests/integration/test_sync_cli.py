@@ -157,3 +157,20 @@ def test_a_special_may_not_list_sync_conflicts(cli, tmp_path: Path, monkeypatch:
     result = cli(laptop, "--user", "sam", "sync", "conflicts", "--json")
 
     assert result.code == 2 and "may not" in result.err and result.out == ""
+
+
+def test_the_package_passphrase_file_alone_is_told_from_the_account_password(cli, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A walk ran `central merge INBOX --into central.db --passphrase-file F` as the guide's first line reads and
+    # was told "no password given: use --passphrase-file PATH", which it had just given.
+    monkeypatch.delenv("RURALWATCH_PASSPHRASE_FILE")
+    phrase = tmp_path / "phrase.txt"
+    phrase.write_text("agreed sync phrase\n", encoding="utf-8")
+    phrase.chmod(0o600)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    central = tmp_path / "central.db"
+    result = cli(central, "central", "merge", str(inbox), "--into", str(central), "--passphrase-file", str(phrase))
+    assert result.code == 2
+    assert "the --passphrase-file after `central merge` is the package passphrase" in result.err
+    assert "ruralwatch --passphrase-file PATH central merge" in result.err
