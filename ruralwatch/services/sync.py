@@ -5,8 +5,10 @@
 - `seen` vector (meta key `sync_seen`, plus this device itself): device -> the highest clock of that device's
   writes this database has merged. Every package carries its source's vector; it drives incremental export
   and conflict detection.
-- Export: rows whose hlc is above what the peer is known to have (its received vector and what we last sent
-  it; see `_threshold`), tombstones included; the watermark moves only once the file is written.
+- Export: rows whose hlc is above what the peer is known to hold, tombstones included. Known means shown by the
+  peer itself: the `seen` vector of the latest package it sent us (`received_seen`). What we last sent it
+  (`sent_watermark`) is only a record: a package written is not a package received (a lost USB stick, a mail
+  never sent), so an incremental export carries everything the peer has not acknowledged, again if need be.
 - Import: everything is verified first, then ONE transaction merges rows per field (ruralwatch.sync.merge),
   inserts missing blobs, records the package and the conflicts. A failure leaves the database untouched.
 """
@@ -313,12 +315,14 @@ class SyncService:
         return vector
 
     def _peer_view(self, device_id: str) -> dict[str, str]:
+        """What the peer is known to hold: its own `seen` vector from the latest package it sent us. Not what we
+        last sent it: a file written may never arrive, and its rows would then never be sent again."""
         row = self.store.db.execute(
-            "SELECT received_seen, sent_watermark FROM sync_peers WHERE device_id = ?", [device_id]
+            "SELECT received_seen FROM sync_peers WHERE device_id = ?", [device_id]
         ).fetchone()
         if row is None:
             raise NotFoundError(f"device {device_id} is not trusted here (use `sync trust` first)")
-        return max_vectors(load_vector(row[0]), load_vector(row[1]))
+        return load_vector(row[0])
 
     @staticmethod
     def _threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
@@ -405,6 +409,7 @@ class SyncService:
                 "file": str(out), "rows": header["counts"], "for": since_last_for, "encrypted": passphrase is not None,
             })
         if since_last_for:
+            # A record of what was sent, never read to leave rows out: only the peer's own packages say it has them.
             with self.store.transaction():
                 self.store.db.execute(
                     "UPDATE sync_peers SET sent_watermark = ?, audit_sent_seq = ? WHERE device_id = ?",
