@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.store.audit import ROW_HASHES_KEY as ROW_HASHES_KEY  # an entry's sealed row hashes (merges, imports)
 from ruralwatch.store.audit import AuditEntry as AuditEntry  # re-exported: the records the window shows
 from ruralwatch.store.audit import AuditLog
@@ -44,7 +45,8 @@ class AuditService:
         return [row[0] for row in self.store.db.execute(
             "SELECT DISTINCT actor FROM audit_log ORDER BY actor COLLATE NOCASE")]
 
-    def verify(self) -> VerifyResult:
-        """Every problem found: entries altered or missing, rows changed, fabricated or deleted outside RuralWatch."""
+    def verify(self, progress: ProgressCallback | None = None) -> VerifyResult:
+        """Every problem found: entries altered or missing, rows changed, fabricated or deleted outside RuralWatch.
+        `progress(done, total)` returning False cancels (CancelledError; verifying writes nothing)."""
         self.store.actor.require("audit.view")
-        return self.log.verify()
+        return self.log.verify(progress)
