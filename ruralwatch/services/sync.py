@@ -44,6 +44,7 @@ from ruralwatch.sync.merge import (
     CHOICES,
     FieldConflict,
     Side,
+    device_of,
     load_vector,
     max_vectors,
     plan_batch,
@@ -183,6 +184,10 @@ class Conflict:
     detected_at: str
     resolved_at: str | None
     resolution: str | None
+    # Who wrote each value, by the name the device was trusted under ("this device" for this database's own
+    # edits): on the central store "mine" and "theirs" are two laptops, and the words alone did not say which.
+    local_device: str = ""
+    incoming_device: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -706,12 +711,34 @@ class SyncService:
             "SELECT id, table_name, row_id, field, local_value, local_hlc, incoming_value, incoming_hlc, winner, "
             f"kind, package_id, detected_at, resolved_at, resolution FROM sync_conflicts {where} ORDER BY id", params
         )
+        names = self.device_names()
+        sources = dict(self.store.db.execute("SELECT package_id, source_device FROM sync_packages").fetchall())
         for row in cursor.fetchall():
             values = list(row)
             for at in (4, 6):  # local and incoming value: JSON, a protected field's sealed
                 value = json.loads(values[at]) if values[at] is not None else None
                 values[at] = open_values(self.store, values[1], {"id": values[2], values[3]: value})[values[3]]
-            yield Conflict(*values)
+            local = self._writer(values[5], names)
+            incoming = self._writer(values[7], names)
+            via = sources.get(values[10])
+            if via and incoming and names.get(via, via) != incoming:  # relayed: say which package brought it
+                incoming = f"{incoming} (via {names.get(via, via)})"
+            yield Conflict(*values, local_device=local, incoming_device=incoming)
+
+    def device_names(self) -> dict[str, str]:
+        """device id -> what to call it: the name it was trusted under (else "device ID"), this one "this device"."""
+        names = {peer.device_id: peer.name or f"device {peer.device_id}" for peer in self.peers()}
+        names[self.store.device_id] = "this device"
+        return names
+
+    @staticmethod
+    def _writer(clock: str | None, names: dict[str, str]) -> str:
+        """Who wrote the value a field clock stamps (the clock ends with its writer's device id)."""
+        try:
+            device = device_of(clock) if clock else ""
+        except IndexError:
+            return ""
+        return names.get(device, f"device {device}") if device else ""
 
     def _sealed(self, table: str, row_id: str, field: str, value: Any) -> Any:
         """A conflict's value of a protected field is kept sealed, as in its row."""

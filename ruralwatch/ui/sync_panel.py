@@ -150,10 +150,13 @@ class SyncPanel(QWidget):
         exchange_form.addRow(self.status)
         exchange_form.addRow("A&pplied", self.applied)
 
-        self.conflicts = make_table(["Record", "Field", "This laptop", "Other device", "Kept", "Kind"],
-                                    alternating=False)
-        mine = QPushButton("Keep mi&ne")
-        theirs = QPushButton("&Keep theirs")
+        # Each value with the device that wrote it: "mine" and "theirs" alone did not say which laptop (on the
+        # central store both are laptops).
+        self.conflicts = make_table(["Record", "Field", "Value here (mine)", "Written by", "Incoming (theirs)",
+                                     "Written by", "Kept", "Kind"], alternating=False)
+        self.keep_mine = mine = QPushButton("Keep mi&ne")
+        self.keep_theirs = theirs = QPushButton("&Keep theirs")
+        self.conflicts.itemSelectionChanged.connect(self._name_choices)
         merged = QPushButton("Merge…")
         mine.clicked.connect(lambda: self.resolve_selected("mine"))
         theirs.clicked.connect(lambda: self.resolve_selected("theirs"))
@@ -231,10 +234,19 @@ class SyncPanel(QWidget):
         # Conflicts carry whole field values (contact details too): only roles that resolve them see them.
         self._conflicts = self.service.conflicts() if self.service.store.actor.can("sync.trust") else []
         _set_rows(self.conflicts, [
-            [self._record_label(c), _field_label(c), c.local_value, c.incoming_value,
-             "this laptop" if c.winner == "local" else "other device", c.kind.replace("_", " ")]
+            [self._record_label(c), _field_label(c), c.local_value, c.local_device or "?", c.incoming_value,
+             c.incoming_device or "?", c.local_device if c.winner == "local" else c.incoming_device,
+             c.kind.replace("_", " ")]
             for c in self._conflicts
         ])
+        self._name_choices()
+
+    def _name_choices(self) -> None:
+        """The Keep buttons name the device whose value each keeps, for the conflict selected."""
+        conflict = self.selected_conflict()
+        for button, text, device in ((self.keep_mine, "Keep mi&ne", conflict and conflict.local_device),
+                                     (self.keep_theirs, "&Keep theirs", conflict and conflict.incoming_device)):
+            button.setText(f"{text}: {device.replace('&', '&&')}'s value" if device else text)
 
     def _record_label(self, conflict: Conflict) -> str:
         """What a person recognises: kind, place and date of the incident, not its id."""

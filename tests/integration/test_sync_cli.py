@@ -121,6 +121,10 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     assert cli(b, "sync", "import", str(tmp_path / "2.rwsync"), "--passphrase-file", str(secret)).code == 0
     (conflict,) = cli(b, "sync", "conflicts", "--json").json()
     assert conflict["field"] == "place" and conflict["local_value"] == "B place"
+    # Which device wrote each value: A was trusted with no name, so by its id.
+    assert (conflict["local_device"], conflict["incoming_device"]) == ("this device", f"device {ida['device_id']}")
+    listed = cli(b, "sync", "conflicts").out
+    assert f"mine 'B place' from this device, theirs 'A place' from device {ida['device_id']}" in listed
     bogus = cli(b, "sync", "resolve", "bogus", "mine")  # argparse said "argument ID: invalid int value: 'bogus'"
     assert bogus.code == 2 and bogus.out == ""
     assert bogus.err == ("ruralwatch: error: 'bogus' is not a conflict's ID: `ruralwatch sync conflicts` lists them, "

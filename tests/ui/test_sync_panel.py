@@ -82,8 +82,12 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     assert panel.conflicts.rowCount() == 1
     assert panel.conflicts.item(0, 0).text() == "Fuel theft, Yard, 2026-11-20"
     assert panel.conflicts.item(0, 1).text() == "status"
-    assert {panel.conflicts.item(0, 2).text(), panel.conflicts.item(0, 3).text()} == {"under_investigation", "closed"}
+    # Each value named with the device that wrote it, and the Keep buttons say whose value they keep.
+    row = [panel.conflicts.item(0, column).text() for column in range(2, 7)]
+    assert row == ["under_investigation", "this device", "closed", "Other laptop", "this device"]  # the later kept
     panel.conflicts.selectRow(0)
+    assert panel.keep_mine.text() == "Keep mi&ne: this device's value"
+    assert panel.keep_theirs.text() == "&Keep theirs: Other laptop's value"
     assert panel.resolve_selected("mine")
     assert services.incidents.get(mine.id).status == "under_investigation"
     assert panel.conflicts.rowCount() == 0
