@@ -33,7 +33,7 @@ from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, Imp
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
-from ruralwatch.ui.widgets import make_table
+from ruralwatch.ui.widgets import make_table, show_rows
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 
 
@@ -112,6 +112,7 @@ class SyncPanel(QWidget):
 
         self.peers = make_table(["Name", "Device id", "Last export for it", "Last import from it", "Pending rows"],
                                 alternating=False)
+        show_rows(self.peers, 5)  # a laptop, the central store and a few more: squeezed, it showed 1.5 rows
         trust = QPushButton("Tr&ust a device…")
         trust.clicked.connect(self.trust_dialog)
         peers_box = QGroupBox("Trusted devices")
@@ -138,6 +139,7 @@ class SyncPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.applied = make_table(["Package", "From device", "Applied", "Rows"], alternating=False)
+        show_rows(self.applied, 3)
         exchange = QGroupBox("Exchange")
         exchange_form = QFormLayout(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
@@ -154,6 +156,7 @@ class SyncPanel(QWidget):
         # central store both are laptops).
         self.conflicts = make_table(["Record", "Field", "Value here (mine)", "Written by", "Incoming (theirs)",
                                      "Written by", "Kept", "Kind"], alternating=False)
+        show_rows(self.conflicts, 4)
         self.keep_mine = mine = QPushButton("Keep mi&ne")
         self.keep_theirs = theirs = QPushButton("&Keep theirs")
         self.conflicts.itemSelectionChanged.connect(self._name_choices)
@@ -246,7 +249,7 @@ class SyncPanel(QWidget):
         conflict = self.selected_conflict()
         for button, text, device in ((self.keep_mine, "Keep mi&ne", conflict and conflict.local_device),
                                      (self.keep_theirs, "&Keep theirs", conflict and conflict.incoming_device)):
-            button.setText(f"{text}: {device.replace('&', '&&')}'s value" if device else text)
+            button.setText(f"{text} ({device.replace('&', '&&')})" if device else text)
 
     def _record_label(self, conflict: Conflict) -> str:
         """What a person recognises: kind, place and date of the incident, not its id."""

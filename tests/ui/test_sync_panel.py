@@ -86,8 +86,8 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     row = [panel.conflicts.item(0, column).text() for column in range(2, 7)]
     assert row == ["under_investigation", "this device", "closed", "Other laptop", "this device"]  # the later kept
     panel.conflicts.selectRow(0)
-    assert panel.keep_mine.text() == "Keep mi&ne: this device's value"
-    assert panel.keep_theirs.text() == "&Keep theirs: Other laptop's value"
+    assert panel.keep_mine.text() == "Keep mi&ne (this device)"
+    assert panel.keep_theirs.text() == "&Keep theirs (Other laptop)"
     assert panel.resolve_selected("mine")
     assert services.incidents.get(mine.id).status == "under_investigation"
     assert panel.conflicts.rowCount() == 0
@@ -186,3 +186,22 @@ def test_trust_a_device_is_one_form_that_marks_a_wrong_key_and_keeps_what_was_ty
     assert [peer.name for peer in services.sync.peers()] == ["Central store"]
     assert panel.peers.item(0, 0).text() == "Central store"
     assert panel.status.text().startswith("Trusted Central store")
+
+
+def test_trusted_devices_show_five_rows_on_a_laptop_screen(qtbot, window, services):
+    # A walk at 1366x768 saw a row and a half of Trusted devices: the panel's layout squeezed the table.
+    from PySide6.QtGui import QFont
+
+    from ruralwatch.sync.crypto import KeyPair
+
+    for number in range(6):
+        services.sync.trust(f"{number:016x}", KeyPair.generate().public_hex(), f"RET laptop {number}")
+    window.resize(1366, 768)
+    window.sync_dock.show()
+    panel = window.sync_panel
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.peers.isVisible() and panel.peers.rowCount() == 6, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.peers.viewport().height() >= 5 * panel.peers.rowHeight(0), timeout=10_000)
+    assert panel.peers.rowHeight(0) > 0
+    panel.setFont(QFont(panel.font().family(), panel.font().pointSize() * 2))  # View ▸ Larger text
+    qtbot.waitUntil(lambda: panel.peers.viewport().height() >= 5 * panel.peers.rowHeight(0), timeout=10_000)
