@@ -21,7 +21,7 @@ import math
 import os
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -723,7 +723,7 @@ class SyncService:
             via = sources.get(values[10])
             if via and incoming and names.get(via, via) != incoming:  # relayed: say which package brought it
                 incoming = f"{incoming} (via {names.get(via, via)})"
-            yield Conflict(*values, local_device=local, incoming_device=incoming)
+            yield replace(Conflict(*values), local_device=local, incoming_device=incoming)
 
     def device_names(self) -> dict[str, str]:
         """device id -> what to call it: the name it was trusted under (else "device ID"), this one "this device"."""
