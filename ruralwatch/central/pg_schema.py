@@ -86,7 +86,8 @@ def _bookkeeping(conn: psycopg.Connection, schema: LaptopSchema) -> None:
         """CREATE TABLE central_identity (
             device_id text PRIMARY KEY, public_key text NOT NULL, private_key text NOT NULL,
             created_at timestamptz NOT NULL DEFAULT now())""",
-        # The laptops the central store accepts, what each has sent (received_seen) and been sent (sent_watermark).
+        # The laptops the central store accepts, what each has sent (received_seen: all a package leaves out) and
+        # been sent (sent_watermark: a record only, as a package written may be lost).
         """CREATE TABLE sync_peers (
             device_id text PRIMARY KEY, name text, public_key text NOT NULL, trusted_at text NOT NULL,
             received_seen text, sent_watermark text, last_export text)""",

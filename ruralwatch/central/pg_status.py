@@ -10,7 +10,7 @@ from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus
 from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_merge import META_SEEN
 from ruralwatch.central.pg_schema import quote
-from ruralwatch.sync.merge import load_vector, max_vectors
+from ruralwatch.sync.merge import load_vector
 
 if TYPE_CHECKING:
     from ruralwatch.central.postgres import PgCentral
@@ -28,9 +28,11 @@ def seen(central: PgCentral) -> dict[str, str]:
 
 
 def peer_view(central: PgCentral, device_id: str) -> dict[str, str] | None:
-    row = central.conn.execute(b"SELECT received_seen, sent_watermark FROM sync_peers WHERE device_id = %s",
+    """What the laptop is known to hold: the `seen` vector of its latest package merged here. Not what was last
+    packaged for it (sent_watermark, a record only): a package written may never reach the laptop."""
+    row = central.conn.execute(b"SELECT received_seen FROM sync_peers WHERE device_id = %s",
                                [device_id]).fetchone()
-    return None if row is None else max_vectors(load_vector(row[0]), load_vector(row[1]))
+    return None if row is None else load_vector(row[0])
 
 
 def pending(central: PgCentral, clocks: list[str], devices: list[str]) -> list[int]:

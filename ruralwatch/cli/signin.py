@@ -92,7 +92,19 @@ def read_secret(path: Path | None, prompt: str, confirm: bool = False, env: str 
 
 def account_password(args: argparse.Namespace, prompt: str, confirm: bool = False) -> str:
     """The signing-in account's password: --passphrase-file, $RURALWATCH_PASSPHRASE_FILE or a prompt."""
-    return read_secret(getattr(args, "account_passphrase_file", None), prompt, confirm=confirm)
+    try:
+        return read_secret(getattr(args, "account_passphrase_file", None), prompt, confirm=confirm)
+    except PasswordError as exc:
+        package_file = getattr(args, "passphrase_file", None)
+        if (package_file is None or str(getattr(args, "command", "")) not in ("central", "sync")
+                or not str(exc).startswith("no password given:")):
+            raise
+        # `central merge DIR --passphrase-file F` (as the guide's first line read) gave only the package's passphrase:
+        # "no password given: use --passphrase-file" sent the user round in a circle.
+        command = " ".join(str(part) for part in (args.command, getattr(args, "action", None)) if part)
+        raise PasswordError(f"no password given to sign in: the --passphrase-file after `{command}` is the "
+                            "package passphrase; give your account's password file before the command "
+                            f"(ruralwatch --passphrase-file PATH {command} ...) or in ${PASSPHRASE_ENV}") from None
 
 
 def given_username(args: argparse.Namespace) -> str | None:

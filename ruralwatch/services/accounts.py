@@ -522,12 +522,7 @@ class AccountService:
     def set_active(self, username: str, active: bool) -> Account:
         """Disable (or enable again) an account; a disabled account cannot sign in. Its key is removed."""
         self.store.actor.require("accounts.manage")
-        account = self.get(username)
-        if not active:
-            if account.username.casefold() == self.store.actor.username.casefold():
-                raise ValidationError.single("username", "you cannot disable your own account")
-            if account.role == "administrator":
-                self._keep_an_administrator(account)
+        account = self.check_can_disable(username) if not active else self.get(username)
         signer = self._signer()
         lost = [] if active else field_access.readable(account.role)
         field_access.check_can_rotate(self.store, lost, self._keyring().root)
@@ -547,6 +542,17 @@ class AccountService:
             self._rotate_database_key(account)
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
+
+    def check_can_disable(self, username: str) -> Account:
+        """The account, when this administrator may disable it (not their own, not the last administrator): asked
+        before the window asks "are you sure", so a refusal comes first."""
+        self.store.actor.require("accounts.manage")
+        account = self.get(username)
+        if account.username.casefold() == self.store.actor.username.casefold():
+            raise ValidationError.single("username", "you cannot disable your own account")
+        if account.role == "administrator":
+            self._keep_an_administrator(account)
+        return account
 
     def rotate_key(self) -> None:
         """Re-key the database now (after a rotation that could not finish when an account was disabled)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.store.audit import ROW_HASHES_KEY as ROW_HASHES_KEY  # an entry's sealed row hashes (merges, imports)
 from ruralwatch.store.audit import AuditEntry as AuditEntry  # re-exported: the records the window shows
 from ruralwatch.store.audit import AuditLog
@@ -17,8 +18,22 @@ class AuditService:
 
     def entries(self, actor: str | None = None, record_id: str | None = None, since: str | None = None,
                 until: str | None = None, action: str | None = None, limit: int = 1000) -> list[AuditEntry]:
+        """The newest entries first. `record_id` may also be an account's name: the entries about that account
+        (an account's record id is a long random one that nobody types)."""
         self.store.actor.require("audit.view")
-        return self.log.entries(actor, record_id, since, until, action, limit)
+        return self.log.entries(actor, self._record_key(record_id), since, until, action, limit)
+
+    def account_names(self) -> dict[str, str]:
+        """Account record id -> account name, disabled accounts included: what the log's account entries are about."""
+        self.store.actor.require("audit.view")
+        return {str(row[0]): str(row[1]) for row in self.store.db.execute("SELECT id, username FROM accounts")}
+
+    def _record_key(self, record: str | None) -> str | None:
+        record = (record or "").strip() or None
+        if record is None:
+            return None
+        row = self.store.db.execute("SELECT id FROM accounts WHERE username = ? COLLATE NOCASE", [record]).fetchone()
+        return str(row[0]) if row else record
 
     def count(self) -> int:
         self.store.actor.require("audit.view")
@@ -30,7 +45,8 @@ class AuditService:
         return [row[0] for row in self.store.db.execute(
             "SELECT DISTINCT actor FROM audit_log ORDER BY actor COLLATE NOCASE")]
 
-    def verify(self) -> VerifyResult:
-        """Every problem found: entries altered or missing, rows changed, fabricated or deleted outside RuralWatch."""
+    def verify(self, progress: ProgressCallback | None = None) -> VerifyResult:
+        """Every problem found: entries altered or missing, rows changed, fabricated or deleted outside RuralWatch.
+        `progress(done, total)` returning False cancels (CancelledError; verifying writes nothing)."""
         self.store.actor.require("audit.view")
-        return self.log.verify()
+        return self.log.verify(progress)

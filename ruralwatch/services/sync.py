@@ -5,8 +5,10 @@
 - `seen` vector (meta key `sync_seen`, plus this device itself): device -> the highest clock of that device's
   writes this database has merged. Every package carries its source's vector; it drives incremental export
   and conflict detection.
-- Export: rows whose hlc is above what the peer is known to have (its received vector and what we last sent
-  it; see `_threshold`), tombstones included; the watermark moves only once the file is written.
+- Export: rows whose hlc is above what the peer is known to hold, tombstones included. Known means shown by the
+  peer itself: the `seen` vector of the latest package it sent us (`received_seen`). What we last sent it
+  (`sent_watermark`) is only a record: a package written is not a package received (a lost USB stick, a mail
+  never sent), so an incremental export carries everything the peer has not acknowledged, again if need be.
 - Import: everything is verified first, then ONE transaction merges rows per field (ruralwatch.sync.merge),
   inserts missing blobs, records the package and the conflicts. A failure leaves the database untouched.
 """
@@ -19,13 +21,13 @@ import math
 import os
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
-from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
@@ -42,6 +44,7 @@ from ruralwatch.sync.merge import (
     CHOICES,
     FieldConflict,
     Side,
+    device_of,
     load_vector,
     max_vectors,
     plan_batch,
@@ -181,6 +184,10 @@ class Conflict:
     detected_at: str
     resolved_at: str | None
     resolution: str | None
+    # Who wrote each value, by the name the device was trusted under ("this device" for this database's own
+    # edits): on the central store "mine" and "theirs" are two laptops, and the words alone did not say which.
+    local_device: str = ""
+    incoming_device: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,12 +226,8 @@ class SyncService:
 
     def trust(self, device_id: str, public_key: str, name: str | None = None) -> Peer:
         self.store.actor.require("sync.trust")
-        device_id = device_id.strip()
-        if not device_id or "-" in device_id or len(device_id) > 64:
-            raise ValidationError.single("device", f"{device_id!r} is not a device id (see `sync identity`)")
-        if device_id == self.store.device_id:
-            raise ValidationError.single("device", "that is this database's own device id")
-        key = crypto.check_public_key(public_key)
+        device_id, key = self.check_peer(device_id, public_key)
+        name = (name or "").strip() or None
         now = times.to_storage(times.utc_now())
         with self.store.transaction():
             self.store.db.execute(
@@ -236,6 +239,25 @@ class SyncService:
             record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key},
                          covers=[("sync_peers", device_id)])
         return self.peer(device_id)
+
+    def check_peer(self, device_id: str, public_key: str) -> tuple[str, str]:
+        """The device id and its public key as they are kept, or a ValidationError naming every field that is wrong
+        (device, key), so a form can mark both at once and keep what was typed."""
+        errors: list[FieldError] = []
+        device_id = device_id.strip()
+        if not device_id or "-" in device_id or len(device_id) > 64:
+            shown = f"{device_id!r} is not a device id" if device_id else "give the device id"
+            errors.append(FieldError("device", f"{shown} (see `sync identity` on that device)"))
+        elif device_id == self.store.device_id:
+            errors.append(FieldError("device", "that is this database's own device id"))
+        key = ""
+        try:
+            key = crypto.check_public_key(public_key)
+        except PackageError as exc:
+            errors.append(FieldError("key", str(exc)))
+        if errors:
+            raise ValidationError(errors)
+        return device_id, key
 
     def central_dsn(self) -> str:
         """The central store this laptop syncs with at the station (a PostgreSQL connection string), or ""."""
@@ -298,12 +320,14 @@ class SyncService:
         return vector
 
     def _peer_view(self, device_id: str) -> dict[str, str]:
+        """What the peer is known to hold: its own `seen` vector from the latest package it sent us. Not what we
+        last sent it: a file written may never arrive, and its rows would then never be sent again."""
         row = self.store.db.execute(
-            "SELECT received_seen, sent_watermark FROM sync_peers WHERE device_id = ?", [device_id]
+            "SELECT received_seen FROM sync_peers WHERE device_id = ?", [device_id]
         ).fetchone()
         if row is None:
             raise NotFoundError(f"device {device_id} is not trusted here (use `sync trust` first)")
-        return max_vectors(load_vector(row[0]), load_vector(row[1]))
+        return load_vector(row[0])
 
     @staticmethod
     def _threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
@@ -390,6 +414,7 @@ class SyncService:
                 "file": str(out), "rows": header["counts"], "for": since_last_for, "encrypted": passphrase is not None,
             })
         if since_last_for:
+            # A record of what was sent, never read to leave rows out: only the peer's own packages say it has them.
             with self.store.transaction():
                 self.store.db.execute(
                     "UPDATE sync_peers SET sent_watermark = ?, audit_sent_seq = ? WHERE device_id = ?",
@@ -686,12 +711,34 @@ class SyncService:
             "SELECT id, table_name, row_id, field, local_value, local_hlc, incoming_value, incoming_hlc, winner, "
             f"kind, package_id, detected_at, resolved_at, resolution FROM sync_conflicts {where} ORDER BY id", params
         )
+        names = self.device_names()
+        sources = dict(self.store.db.execute("SELECT package_id, source_device FROM sync_packages").fetchall())
         for row in cursor.fetchall():
             values = list(row)
             for at in (4, 6):  # local and incoming value: JSON, a protected field's sealed
                 value = json.loads(values[at]) if values[at] is not None else None
                 values[at] = open_values(self.store, values[1], {"id": values[2], values[3]: value})[values[3]]
-            yield Conflict(*values)
+            local = self._writer(values[5], names)
+            incoming = self._writer(values[7], names)
+            via = sources.get(values[10])
+            if via and incoming and names.get(via, via) != incoming:  # relayed: say which package brought it
+                incoming = f"{incoming} (via {names.get(via, via)})"
+            yield replace(Conflict(*values), local_device=local, incoming_device=incoming)
+
+    def device_names(self) -> dict[str, str]:
+        """device id -> what to call it: the name it was trusted under (else "device ID"), this one "this device"."""
+        names = {peer.device_id: peer.name or f"device {peer.device_id}" for peer in self.peers()}
+        names[self.store.device_id] = "this device"
+        return names
+
+    @staticmethod
+    def _writer(clock: str | None, names: dict[str, str]) -> str:
+        """Who wrote the value a field clock stamps (the clock ends with its writer's device id)."""
+        try:
+            device = device_of(clock) if clock else ""
+        except IndexError:
+            return ""
+        return names.get(device, f"device {device}") if device else ""
 
     def _sealed(self, table: str, row_id: str, field: str, value: Any) -> Any:
         """A conflict's value of a protected field is kept sealed, as in its row."""

@@ -32,6 +32,7 @@ import orjson
 import sqlite_utils
 
 from ruralwatch.core import times
+from ruralwatch.core.errors import CancelledError, ProgressCallback
 from ruralwatch.store import account_records
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
 from ruralwatch.store.identity import verify_signature
@@ -458,6 +459,35 @@ def record_baseline(db: sqlite_utils.Database) -> int:
     return len(lines)
 
 
+class _Ticker:
+    """Counts verify's steps (entries, then rows) and reports every `EVERY`th to a progress callback, whose
+    False raises CancelledError. The total is counted first (one COUNT per table: cheap beside the walk)."""
+
+    EVERY = 500
+
+    def __init__(self, db: sqlite_utils.Database, progress: ProgressCallback | None) -> None:
+        self.progress, self.done, self.total = progress, 0, 0
+        if progress is None:
+            return
+        self.total = int(db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0])
+        for spec in TRACKED:
+            if _has_table(db, spec.table):
+                self.total += int(db.execute(f"SELECT COUNT(*) FROM [{spec.table}] {spec.where}").fetchone()[0])
+        if _has_table(db, "import_batches"):
+            self.total += int(db.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0])
+        self._report()
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.progress is not None and self.done % self.EVERY == 0:
+            self._report()
+
+    def _report(self) -> None:
+        assert self.progress is not None
+        if not self.progress(min(self.done, self.total), max(self.total, 1)):
+            raise CancelledError("audit verify cancelled")
+
+
 def _tracked_rows(db: sqlite_utils.Database) -> Iterator[tuple[Tracked, dict[str, Any]]]:
     for spec in TRACKED:
         if _has_table(db, spec.table):
@@ -620,9 +650,11 @@ class AuditLog:
 
     # --- verifying ----------------------------------------------------------------------------------------
 
-    def verify(self) -> VerifyResult:
+    def verify(self, progress: ProgressCallback | None = None) -> VerifyResult:
         """Walk the whole chain, then check every tracked row against the latest hash the log expects for it.
-        Reports every problem found, not only the first."""
+        Reports every problem found, not only the first. `progress(done, total)` over entries then rows (the
+        window runs it off the UI thread); False from it raises CancelledError (verifying writes nothing)."""
+        tick = _Ticker(self.store.db, progress)
         problems: list[Problem] = []
         signatures = _Signatures(self.store)
         sealed: dict[int, dict[str, Any]] = {}  # seq -> what the entry says its side lines are
@@ -630,6 +662,7 @@ class AuditLog:
         prev, count, last_seq = GENESIS, 0, 0
         for entry in self._all():
             count += 1
+            tick()
             if entry.seq != last_seq + 1:
                 gap = (f"entry {last_seq + 1} is missing" if entry.seq == last_seq + 2
                        else f"entries {last_seq + 1} to {entry.seq - 1} are missing")
@@ -656,7 +689,7 @@ class AuditLog:
                 message = f"the log's recorded head ({head}) is not its newest entry ({last_seq})"
             problems.append(Problem("head", message, last_seq + 1))
         self._apply_lines(sealed, expected, problems)
-        checked, rows = self._verify_rows(expected, problems)
+        checked, rows = self._verify_rows(expected, problems, tick)
         problems += [Problem("schema", f"the database holds a {kind} {name!r}, which RuralWatch never makes "
                                        "(added outside RuralWatch)")
                      for kind, name in self.store.db.execute(
@@ -698,7 +731,7 @@ class AuditLog:
                     expected[key] = (digest, seq)
 
     def _verify_rows(self, expected: dict[tuple[str, str], tuple[str | None, int]],
-                     problems: list[Problem]) -> tuple[int, int]:
+                     problems: list[Problem], tick: Callable[[], None] = lambda: None) -> tuple[int, int]:
         """(rows that match their expected hash, rows present); appends a problem for every other row."""
         db = self.store.db
         checked = present = 0
@@ -708,6 +741,7 @@ class AuditLog:
                   ) -> None:
             nonlocal checked, present
             present += 1
+            tick()
             key = (table, row_id)
             seen.add(key)
             recorded = expected.get(key)

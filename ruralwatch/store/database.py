@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -143,6 +144,8 @@ class Store:
         self._field_keys_text: str | None = None
         # SQL reads a protected column through rw_open(value, table, column, id): clear text, or "" without the key.
         db.conn.create_function("rw_open", 4, self.open_field, deterministic=True)
+        self.closed = False
+        _OPEN_HERE.add(self)
 
     @property
     def fields(self) -> FieldVault | None:
@@ -220,7 +223,19 @@ class Store:
         self.db.execute("PRAGMA shrink_memory")
 
     def close(self) -> None:
+        self.closed = True
+        _OPEN_HERE.discard(self)
         self.db.close()
+
+
+# The stores this process has open (a store dropped without close() leaves with its connection).
+_OPEN_HERE: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def open_here(path: Path) -> bool:
+    """Whether this process has a store open on the database at `path`."""
+    target = Path(path).expanduser().resolve()
+    return any(not store.closed and Path(store.path).resolve() == target for store in list(_OPEN_HERE))
 
 
 def shred(path: Path) -> None:
@@ -286,11 +301,22 @@ def opens_with(path: Path, key: bytes | None) -> bool:
 
 
 def in_use_elsewhere(path: Path) -> bool:
-    """Whether another connection (this process's or another program's) has the database open. Every connection
-    in WAL mode holds a shared lock on the file for as long as it is open; asking for it exclusively, without
-    waiting, fails while any does; it needs no key. Used before replacing the file (restore)."""
+    """Whether another connection (this process's or another program's) has the database open; it needs no key.
+    Used before replacing the file (restore).
+
+    Asked in this order: a store this process has open; SQLite's lock on the -shm file, which every connection in
+    WAL mode holds for as long as it is open; then a lock on the file itself, asked for exclusively without
+    waiting. The last alone is not enough: a program that opens and closes the file with its own descriptor
+    (POSIX then drops every lock the process holds on it) leaves its connections open without it, and the probe,
+    granted the lock, would fold that program's write-ahead log into the file behind its back."""
     if not path.is_file():
         return False
+    if open_here(path):
+        return True
+    # No connection of this process is open on the file, so closing a descriptor of its -shm file here drops no
+    # lock that SQLite relies on.
+    if _shm_held_elsewhere(path):
+        return True
     probe = driver.connect(str(path), timeout=0)
     try:
         probe.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -303,6 +329,34 @@ def in_use_elsewhere(path: Path) -> bool:
         return is_busy(exc)
     finally:
         probe.close()
+
+
+# SQLite's unix VFS: each connection in WAL mode holds a read lock on this byte of the -shm file while it is open
+# (the "DMS" slot, WALINDEX_LOCK_OFFSET 120 + SQLITE_SHM_NLOCK 8); the first to open the file is the one that can
+# take it exclusively.
+SHM_DMS_BYTE = 128
+
+
+def _shm_held_elsewhere(path: Path) -> bool:
+    """Whether another process has a connection open on the database, from its lock on the -shm file."""
+    shm = path.with_name(path.name + "-shm")
+    try:
+        import fcntl
+    except ImportError:  # Windows: its locks are mandatory, and replacing an open file fails there anyway
+        return False
+    try:
+        handle = os.open(shm, os.O_RDWR)
+    except OSError:
+        return False  # no -shm file: no connection in WAL mode
+    try:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN, 1, SHM_DMS_BYTE)
+        return False
+    finally:
+        os.close(handle)
 
 
 def is_encrypted(path: Path) -> bool:
@@ -399,7 +453,10 @@ def open_store(path: str | Path, steps: Sequence[Migration] | None = None, key: 
     """Open (creating if needed) and migrate the database at `path`; encrypted with `key` when given."""
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    _check_file(path, key)
+    if not open_here(path):
+        # Read with a descriptor of our own, which drops this process's locks on the file when it closes: so not
+        # when a store is open on it here already (a worker's reopen), whose file was checked when it opened.
+        _check_file(path, key)
     conn = connect(path, key)
     try:
         db = sqlite_utils.Database(conn, execute_plugins=False)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidgetItem,
     QVBoxLayout,
@@ -380,10 +381,31 @@ class AccountsDialog(QDialog):
         self.show_done(f"Account {changed.username} is now {changed.role_name}")
         return True
 
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask before a step that locks someone out (tests replace this)."""
+        answer = QMessageBox.question(self, title, question, QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def toggle_active(self) -> bool:
         account = self.selected_account()
         if account is None:
             return False
+        if account.active:
+            # One click disabled the selected account at once: its password is gone from the keyring, so even the
+            # wrong row, put right with Enable, needs a new password from an administrator.
+            try:
+                self.service.check_can_disable(account.username)
+            except (RuralWatchError, DatabaseError) as exc:
+                self._show_failure(exc, {})
+                return False
+            who = f"{account.username} ({account.display_name})" if account.display_name else account.username
+            if not self.confirm("Disable the account?", (
+                    f"Disable {who}, {account.role_name}?\n\nThey can no longer sign in, and their password stops "
+                    "working for good: to let them back in, Enable the account and set them a new password. The "
+                    "database is re-keyed, which can take a moment.")):
+                self.show_done(f"Account {account.username} was left as it was")
+                return False
         try:
             changed = self.service.set_active(account.username, not account.active)
         except (RuralWatchError, DatabaseError, OSError) as exc:

@@ -2,7 +2,8 @@
 
 Opens for roles with `audit.view`. Changes are shown as "field: before → after"; personal values appear
 only as "[personal data]" (the log never holds them). Verify walks the whole chain and checks every row this
-laptop wrote last against its entry (AuditLog.verify), and says in green or red what it found.
+laptop wrote last against its entry (AuditLog.verify), and says in green or red what it found. Verify reads
+every entry and row (seconds on a large database), so it runs off the UI thread with progress and Cancel.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.services.audit import ROW_HASHES_KEY, AuditEntry, AuditService, VerifyResult
+from ruralwatch.core.errors import CancelledError, RuralWatchError
+from ruralwatch.services.audit import ROW_HASHES_KEY, AuditEntry, VerifyResult
+from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
-from ruralwatch.ui.signin import busy_cursor
+from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets.tables import make_table
 
 LIMIT = 1000
@@ -105,15 +108,22 @@ def _qt_local(moment: datetime) -> QDateTime:
     return QDateTime(QDate(moment.year, moment.month, moment.day), QTime(moment.hour, moment.minute))
 
 
-def describe_record(entry: AuditEntry) -> str:
+def describe_record(entry: AuditEntry, account_names: dict[str, str] | None = None) -> str:
+    """"incident 3f2a…", and an account by its name ("account dhughes"), not its record id."""
     table = TABLE_NAMES.get(entry.table or "", entry.table or "")
-    return " ".join(part for part in (table, entry.record_id or "") if part)
+    record = entry.record_id or ""
+    if entry.table == "accounts" and account_names:
+        record = account_names.get(record, record)
+    return " ".join(part for part in (table, record) if part)
 
 
 class AuditDialog(QDialog):
-    def __init__(self, audit: AuditService, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.audit = audit
+        self.audit = services.audit
+        # Verify's own background work: its progress dialog sits over this one.
+        self.ops = Operations(services, self, lambda title, message: self._show_outcome(f"{title}: {message}"))
+        self.verify_task: BackgroundTask | None = None
         self.entries: list[AuditEntry] = []
         self.last_result: VerifyResult | None = None
         self.setWindowTitle("Audit log")
@@ -122,7 +132,7 @@ class AuditDialog(QDialog):
         self.person = QComboBox()
         self.person.setMinimumWidth(140)
         self.record = QLineEdit()
-        self.record.setPlaceholderText("record id (optional)")
+        self.record.setPlaceholderText("record id or account name (optional); Enter to filter")
         self.record.setClearButtonEnabled(True)
         self.use_since = QCheckBox("&From")
         now = times.to_local(times.utc_now())
@@ -186,6 +196,10 @@ class AuditDialog(QDialog):
         layout.addLayout(bottom)
         layout.addWidget(self.result_label)
         layout.addWidget(buttons)
+        # Enter in the Record box filters: with Close as the default button it closed the log, filter and all.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self._fill_people()
         self.reload()
 
@@ -231,9 +245,11 @@ class AuditDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
+        names: dict[str, str] = {}
         try:
             self.entries = self.audit.entries(limit=LIMIT, **self.filters())
             total = self.audit.count()
+            names = self.audit.account_names()
         except RuralWatchError as exc:
             self.entries, total = [], 0
             self.count_label.setText(f"Cannot read the audit log: {exc}")
@@ -241,7 +257,7 @@ class AuditDialog(QDialog):
         for row, entry in enumerate(self.entries):
             changes = describe_changes(entry.changes)
             values = (str(entry.seq), times.format_local(entry.at), entry.actor, action_name(entry.action),
-                      describe_record(entry), changes)
+                      describe_record(entry, names), changes)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column == 0:
@@ -258,16 +274,44 @@ class AuditDialog(QDialog):
 
     # --- verifying ----------------------------------------------------------------------------------------
 
-    def verify(self) -> VerifyResult:
-        with busy_cursor():
-            result = self.audit.verify()
-        self.last_result = result
-        shade = theme.tone_style("ok_panel" if result.ok else "error_panel")
+    def verify(self) -> BackgroundTask | None:
+        """Start verifying on a worker thread (None when it is already running); the result shows when it ends."""
+        if self.verify_task is not None:
+            return None
+        self.verify_button.setEnabled(False)
+        self.result_label.hide()
+        self.verify_task = self.ops.run(
+            "Verifying the audit log…", lambda services, progress: services.audit.verify(progress),
+            on_done=self._show_result, on_failed=self._failed, failure_title="Audit log not verified",
+            parent=self)
+        self.verify_task.finished.connect(self._verify_ended)
+        return self.verify_task
+
+    def reject(self) -> None:
+        if self.verify_task is not None:  # closed mid-verify: stop the walk, nobody is left to read it
+            self.verify_task.cancelled.set()
+        super().reject()
+
+    def _verify_ended(self) -> None:
+        self.verify_task = None
+        self.verify_button.setEnabled(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, CancelledError):
+            self._show_outcome("Verify cancelled: nothing was checked to the end (press Verify to start again)")
+        else:
+            self.ops.report_failure("Audit log not verified", exc)
+
+    def _show_outcome(self, text: str, shade: str = "") -> None:
         self.result_label.setStyleSheet(f"{shade} {RESULT_STYLE}")
-        text = result.summary(limit=PROBLEMS_SHOWN)  # every problem is listed by `ruralwatch audit verify`
-        self.result_label.setText(("✔ " if result.ok else "✘ ") + text[:1].upper() + text[1:])
+        self.result_label.setText(text)
         self.result_label.show()
-        return result
+
+    def _show_result(self, result: VerifyResult) -> None:
+        self.last_result = result
+        text = result.summary(limit=PROBLEMS_SHOWN)  # every problem is listed by `ruralwatch audit verify`
+        self._show_outcome(("✔ " if result.ok else "✘ ") + text[:1].upper() + text[1:],
+                           theme.tone_style("ok_panel" if result.ok else "error_panel"))
 
 
 __all__ = ["AuditDialog", "action_name", "describe_changes"]

@@ -494,7 +494,7 @@ class MainWindow(QMainWindow):
     def open_audit_log(self) -> None:
         if not self.services.store.actor.can("audit.view"):
             return
-        dialog = AuditDialog(self.services.audit, self)
+        dialog = AuditDialog(self.services, self)
         dialog.exec()
         dialog.deleteLater()
 

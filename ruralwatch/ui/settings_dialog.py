@@ -47,6 +47,16 @@ from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
 
+RETENTION_NAMES = {
+    "reporter_months": "Reporters' contacts", "volunteer_months": "Volunteers' contacts",
+    "victim_vrm_months": "Victims' and witnesses' VRMs", "suspect_vrm_months": "Suspects' VRMs",
+    "track_months": "Patrol tracks", "premises_months": "Premises' contacts",
+}
+
+
+def _months(value: int) -> str:
+    return "kept" if value == 0 else f"{value} month" + ("" if value == 1 else "s")
+
 
 class SettingsDialog(QDialog):
     saved = Signal()
@@ -132,6 +142,8 @@ class SettingsDialog(QDialog):
         form.addRow("Premises' contacts, after they leave the registe&r", self.premises_months)
         self.retention_due = QLabel()
         self.retention_due.setWordWrap(True)
+        for spin in self._retention_spins().values():
+            spin.valueChanged.connect(self._retention_edited)
         self.review_button = QPushButton("Review and a&nonymise…")
         self.review_button.clicked.connect(self.open_retention)
         form.addRow(self.retention_due)
@@ -306,7 +318,42 @@ class SettingsDialog(QDialog):
         self.error.setText(message)
         self.error.show()
 
-    def open_retention(self) -> RetentionDialog:
+    def _retention_spins(self) -> dict[str, QSpinBox]:
+        return {"reporter_months": self.reporter_months, "volunteer_months": self.volunteer_months,
+                "victim_vrm_months": self.victim_vrm_months, "suspect_vrm_months": self.suspect_vrm_months,
+                "track_months": self.track_months, "premises_months": self.premises_months}
+
+    def _retention_changes(self) -> dict[str, tuple[int, int]]:
+        """The periods typed here that differ from the saved ones: name -> (saved, typed)."""
+        saved = self.services.retention.settings()
+        typed = {name: spin.value() for name, spin in self._retention_spins().items()}
+        return {name: (getattr(saved, name), value) for name, value in typed.items() if getattr(saved, name) != value}
+
+    def _retention_edited(self) -> None:
+        if getattr(self, "_loading", False):
+            return  # load() fills the boxes from what is saved, then works out what is due once
+        if self._retention_changes():
+            self.retention_due.setText("Periods changed here: what is due follows them once they are saved "
+                                       "(Review and anonymise… asks to save them first).")
+        else:
+            self._update_due()
+
+    def open_retention(self) -> RetentionDialog | None:
+        """The review lists what is due with the saved periods: periods typed here and not saved are saved first,
+        when the user says so (a walk typed 1 month, pressed Review, and read 'Nothing is due' for the 12 saved)."""
+        changes = self._retention_changes()
+        if changes:
+            listed = "\n".join(f"{RETENTION_NAMES[name]}: {_months(typed)} (saved: {_months(saved)})"
+                                for name, (saved, typed) in changes.items())
+            if not self.confirm("Save the new periods?", f"The review lists what is due with the saved periods. "
+                                f"Save the ones typed here first and review with them?\n\n{listed}"):
+                return None
+            try:
+                self.services.retention.set_settings(**{name: typed for name, (_saved, typed) in changes.items()})
+            except RuralWatchError as exc:
+                self.show_error(str(exc))
+                return None
+            self._update_due()
         dialog = RetentionDialog(self.services, self)
         dialog.applied.connect(lambda _result: self._update_due())
         dialog.show()
@@ -319,6 +366,14 @@ class SettingsDialog(QDialog):
         return group
 
     def load(self) -> None:
+        self._loading = True
+        try:
+            self._load()
+        finally:
+            self._loading = False
+        self._update_due()
+
+    def _load(self) -> None:
         settings = QSettings()
         self.large_text.setChecked(keys.LARGE_TEXT.read(settings))
         scheme = self.colours.findData(keys.COLOUR_SCHEME.read(settings) or keys.COLOUR_SCHEME.default)
@@ -354,7 +409,6 @@ class SettingsDialog(QDialog):
         origin = {"setting": "Set here.", "knox": "From the saved Knox result.",
                   "default": "The default (400 m, 14 days)."}[zone.source]
         self.zone_source.setText(f"{origin} {knox_text}")
-        self._update_due()
 
     def _show_geography(self) -> None:
         current = self.services.geography.current()

@@ -24,15 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, SyncService
+from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, Peer, SyncService
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.widgets import make_table
+from ruralwatch.ui.signin import FormDialog
+from ruralwatch.ui.widgets import make_table, show_rows
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 
 
@@ -52,6 +53,39 @@ def _set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
     table.resizeColumnsToContents()
+
+
+class TrustDialog(FormDialog):
+    """Trust a device: its id and public key (from its Sync panel or `sync identity`) and a name to know it by."""
+
+    def __init__(self, service: SyncService, parent: QWidget | None = None) -> None:
+        super().__init__("Trust a device", "Packages are imported only from devices trusted here. Copy the other "
+                         "device's <b>device id</b> and <b>public key</b> from its Sync panel (or <code>ruralwatch "
+                         "sync identity</code>).", "&Trust", parent=parent)
+        self.service = service
+        self.peer: Peer | None = None
+        self.device = self.add_field("&Device id:", QLineEdit())
+        self.device.setPlaceholderText("e.g. 43734af183644f2a")
+        self.key = self.add_field("Public &key:", QLineEdit(), "64 hex digits.")
+        self.name = self.add_field("&Name:", QLineEdit())
+        self.name.setPlaceholderText("optional, e.g. RET laptop 3 or Central store")
+        self.setMinimumWidth(620)
+        self.device.setFocus()
+
+    def submit(self) -> None:
+        try:
+            self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text())
+        except ValidationError as exc:
+            self.show_validation(exc, {"device": self.device, "key": self.key})
+            for error in exc.errors[1:]:  # every field named is outlined; the first has the focus
+                field = {"device": self.device, "key": self.key}.get(error.field)
+                if field is not None:
+                    self.marks.mark(field, error.message)
+            return
+        except RuralWatchError as exc:
+            self.show_error(str(exc)[:1].upper() + str(exc)[1:])
+            return
+        self.accept()
 
 
 class SyncPanel(QWidget):
@@ -78,6 +112,7 @@ class SyncPanel(QWidget):
 
         self.peers = make_table(["Name", "Device id", "Last export for it", "Last import from it", "Pending rows"],
                                 alternating=False)
+        show_rows(self.peers, 5)  # a laptop, the central store and a few more: squeezed, it showed 1.5 rows
         trust = QPushButton("Tr&ust a device…")
         trust.clicked.connect(self.trust_dialog)
         peers_box = QGroupBox("Trusted devices")
@@ -104,6 +139,7 @@ class SyncPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.applied = make_table(["Package", "From device", "Applied", "Rows"], alternating=False)
+        show_rows(self.applied, 3)
         exchange = QGroupBox("Exchange")
         exchange_form = QFormLayout(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
@@ -116,10 +152,14 @@ class SyncPanel(QWidget):
         exchange_form.addRow(self.status)
         exchange_form.addRow("A&pplied", self.applied)
 
-        self.conflicts = make_table(["Record", "Field", "This laptop", "Other device", "Kept", "Kind"],
-                                    alternating=False)
-        mine = QPushButton("Keep mi&ne")
-        theirs = QPushButton("&Keep theirs")
+        # Each value with the device that wrote it: "mine" and "theirs" alone did not say which laptop (on the
+        # central store both are laptops).
+        self.conflicts = make_table(["Record", "Field", "Value here (mine)", "Written by", "Incoming (theirs)",
+                                     "Written by", "Kept", "Kind"], alternating=False)
+        show_rows(self.conflicts, 4)
+        self.keep_mine = mine = QPushButton("Keep mi&ne")
+        self.keep_theirs = theirs = QPushButton("&Keep theirs")
+        self.conflicts.itemSelectionChanged.connect(self._name_choices)
         merged = QPushButton("Merge…")
         mine.clicked.connect(lambda: self.resolve_selected("mine"))
         theirs.clicked.connect(lambda: self.resolve_selected("theirs"))
@@ -197,10 +237,19 @@ class SyncPanel(QWidget):
         # Conflicts carry whole field values (contact details too): only roles that resolve them see them.
         self._conflicts = self.service.conflicts() if self.service.store.actor.can("sync.trust") else []
         _set_rows(self.conflicts, [
-            [self._record_label(c), _field_label(c), c.local_value, c.incoming_value,
-             "this laptop" if c.winner == "local" else "other device", c.kind.replace("_", " ")]
+            [self._record_label(c), _field_label(c), c.local_value, c.local_device or "?", c.incoming_value,
+             c.incoming_device or "?", c.local_device if c.winner == "local" else c.incoming_device,
+             c.kind.replace("_", " ")]
             for c in self._conflicts
         ])
+        self._name_choices()
+
+    def _name_choices(self) -> None:
+        """The Keep buttons name the device whose value each keeps, for the conflict selected."""
+        conflict = self.selected_conflict()
+        for button, text, device in ((self.keep_mine, "Keep mi&ne", conflict and conflict.local_device),
+                                     (self.keep_theirs, "&Keep theirs", conflict and conflict.incoming_device)):
+            button.setText(f"{text} ({device.replace('&', '&&')})" if device else text)
 
     def _record_label(self, conflict: Conflict) -> str:
         """What a person recognises: kind, place and date of the incident, not its id."""
@@ -233,20 +282,21 @@ class SyncPanel(QWidget):
 
     # --- actions ------------------------------------------------------------------------------------------
 
-    def trust_dialog(self) -> None:
-        device, ok = QInputDialog.getText(self, "Trust a device", "Device id:")
-        if not ok or not device.strip():
-            return
-        key, ok = QInputDialog.getText(self, "Trust a device", "Public key (hex):")
-        if not ok:
-            return
-        name, _ = QInputDialog.getText(self, "Trust a device", "Name (e.g. RET laptop 3):")
-        try:
-            self.service.trust(device, key, name or None)
-        except RuralWatchError as exc:
-            self.report(f"Not trusted: {exc}")
+    def trust_dialog(self) -> TrustDialog:
+        """One form for the device id, its key and a name: a wrong key is marked there with what was typed kept
+        (three boxes in a row lost all three, and said so under Exchange, after the third)."""
+        dialog = TrustDialog(self.service, self)
+        dialog.accepted.connect(lambda: self._trusted(dialog))
+        dialog.open()
+        return dialog
+
+    def _trusted(self, dialog: TrustDialog) -> None:
+        peer = dialog.peer
+        if peer is None:
             return
         self.reload()
+        self.status.setText(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
+                            "imported here.")
 
     def _count_pending(self, devices: list[str]) -> None:
         """Fill in the Pending column off the UI thread: a count can read every row (0.6 s for 150,000)."""

@@ -236,3 +236,21 @@ def test_only_an_administrator_may_restore(run: Runner, filled: Path, tmp_path: 
     assert result.code == 2 and "may not" in result.err
     assert _files(filled.parent) == before
     assert list_backups(filled)[0].path == backup
+
+
+def test_a_backup_on_a_usb_stick_is_listed_and_checked_there(run: Runner, filled: Path, tmp_path: Path) -> None:
+    # A walk made `backup --to /media/usb/RW` and ran `backups` to check it: only the backups beside the database
+    # were listed, and nothing could check the one on the stick.
+    (tmp_path / "usb").mkdir()  # the stick, mounted
+    usb = tmp_path / "usb" / "RW"
+    made = run("backup", "--to", str(usb))
+    assert made.code == 0 and f"backups --in {usb}" in made.err, made.err
+    copy = Path(made.out.strip())
+    listed = run("backups", "--in", str(usb), "--json")
+    assert listed.code == 0, listed.err
+    assert [(r["file"], r["verified"]) for r in listed.json()] == [(str(copy), True)]
+    assert str(copy) not in run("backups").out  # the default listing is still the folder beside the database
+    _damage(copy)
+    assert "NOT USABLE" in run("backups", "--in", str(usb)).out
+    missing = run("backups", "--in", str(tmp_path / "not-mounted"))
+    assert missing.code == 2 and "not a folder" in missing.err and missing.err.count("\n") == 1

@@ -128,5 +128,39 @@ def test_restore_refuses_while_the_database_is_open_elsewhere(encrypted_db: Path
     assert not in_use_elsewhere(encrypted_db)
 
 
+# A window in another process: signed in, and a background task has reopened its store (open_store reads the
+# file's header itself, which drops the process's locks on the file; only SQLite's lock on the -shm file is left).
+WINDOW = """
+import sys
+from pathlib import Path
+from ruralwatch.services.accounts import sign_in
+store = sign_in(Path(sys.argv[1]), sys.argv[2], sys.argv[3])
+store.reopen().close()
+print("open", flush=True)
+sys.stdin.read()
+store.close()
+"""
+
+
+def test_restore_refuses_while_a_window_in_another_program_has_the_database_open(encrypted_db: Path,
+                                                                               cli: Cli) -> None:
+    made = cli("backup")
+    assert made.code == 0, made.err
+    window = subprocess.Popen([sys.executable, "-c", WINDOW, str(encrypted_db), ADMIN, PASSWORD],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        assert window.stdout is not None and window.stdout.readline().strip() == "open"
+        before = encrypted_db.read_bytes()
+        assert in_use_elsewhere(encrypted_db)
+        # A walk restored a USB backup with the window open: the window went on writing into the set-aside copy.
+        result = cli("restore", "--from", made.out.strip(), "--yes")
+        assert result.code == 2
+        assert "open in another RuralWatch window or command" in result.err
+        assert encrypted_db.read_bytes() == before
+    finally:
+        window.communicate("", timeout=60)
+    assert not in_use_elsewhere(encrypted_db)
+
+
 def _incident(place: str) -> IncidentInput:
     return IncidentInput(kind="hare_coursing", occurred_start="2026-11-24 06:40", lat=51.95, lon=0.35, place=place)

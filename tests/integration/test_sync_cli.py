@@ -121,6 +121,10 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     assert cli(b, "sync", "import", str(tmp_path / "2.rwsync"), "--passphrase-file", str(secret)).code == 0
     (conflict,) = cli(b, "sync", "conflicts", "--json").json()
     assert conflict["field"] == "place" and conflict["local_value"] == "B place"
+    # Which device wrote each value: A was trusted with no name, so by its id.
+    assert (conflict["local_device"], conflict["incoming_device"]) == ("this device", f"device {ida['device_id']}")
+    listed = cli(b, "sync", "conflicts").out
+    assert f"mine 'B place' from this device, theirs 'A place' from device {ida['device_id']}" in listed
     bogus = cli(b, "sync", "resolve", "bogus", "mine")  # argparse said "argument ID: invalid int value: 'bogus'"
     assert bogus.code == 2 and bogus.out == ""
     assert bogus.err == ("ruralwatch: error: 'bogus' is not a conflict's ID: `ruralwatch sync conflicts` lists them, "
@@ -157,3 +161,20 @@ def test_a_special_may_not_list_sync_conflicts(cli, tmp_path: Path, monkeypatch:
     result = cli(laptop, "--user", "sam", "sync", "conflicts", "--json")
 
     assert result.code == 2 and "may not" in result.err and result.out == ""
+
+
+def test_the_package_passphrase_file_alone_is_told_from_the_account_password(cli, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A walk ran `central merge INBOX --into central.db --passphrase-file F` as the guide's first line reads and
+    # was told "no password given: use --passphrase-file PATH", which it had just given.
+    monkeypatch.delenv("RURALWATCH_PASSPHRASE_FILE")
+    phrase = tmp_path / "phrase.txt"
+    phrase.write_text("agreed sync phrase\n", encoding="utf-8")
+    phrase.chmod(0o600)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    central = tmp_path / "central.db"
+    result = cli(central, "central", "merge", str(inbox), "--into", str(central), "--passphrase-file", str(phrase))
+    assert result.code == 2
+    assert "the --passphrase-file after `central merge` is the package passphrase" in result.err
+    assert "ruralwatch --passphrase-file PATH central merge" in result.err

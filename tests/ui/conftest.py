@@ -19,9 +19,11 @@ FIXED_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def answer_questions_yes(monkeypatch):
     """Forms ask before discarding input; in tests the answer is yes unless a test says otherwise."""
+    from ruralwatch.ui.accounts_dialog import AccountsDialog
     from ruralwatch.ui.incident_form import IncidentDialog
 
     monkeypatch.setattr(IncidentDialog, "confirm", lambda self, title, question: True)
+    monkeypatch.setattr(AccountsDialog, "confirm", lambda self, title, question: True)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.services.audit import AuditService
+from ruralwatch.services.container import Services
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import Store
 from ruralwatch.store.keyring import TEST_PARAMS, SignInError
@@ -128,6 +129,26 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
     sign_in(db, "pat", "pat's second passphrase").close()
 
 
+def test_disabling_asks_first_and_no_leaves_the_account_able_to_sign_in(qtbot, monkeypatch, dialog: AccountsDialog,
+                                                                          db: Path):
+    # A walk disabled the selected Special with one click: no question, and their password was gone for good.
+    _add(dialog, "pat", "special", NEW_PASSWORD)
+    asked: list[str] = []
+    monkeypatch.setattr(AccountsDialog, "confirm", lambda self, title, question: asked.append(question) or False)
+    dialog.select("pat")
+    assert not dialog.toggle_active()
+    assert len(asked) == 1 and "pat" in asked[0] and "Special Constable" in asked[0]
+    assert "new password" in asked[0]
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Active"
+    assert "left as it was" in dialog.message.text()
+    sign_in(db, "pat", NEW_PASSWORD).close()
+
+    asked.clear()
+    dialog.select("admin")  # refused before any question: one's own account
+    assert not dialog.toggle_active()
+    assert asked == [] and "your own account" in dialog.message.text()
+
+
 def test_change_my_password(qtbot, admin: Store, db: Path):
     change = ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS)
     qtbot.addWidget(change)
@@ -177,7 +198,7 @@ def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Sto
     IncidentService(admin).record(IncidentInput(kind="hare_coursing", occurred_start="2026-01-05 07:00",
                                                 grid_ref="TL 61234 32456", place="Brook Farm",
                                                 reporter_phone="07700 900123"))
-    view = AuditDialog(AuditService(admin))
+    view = AuditDialog(Services.build(admin))
     qtbot.addWidget(view)
     view.show()
     rows = _rows(view.table)
@@ -189,7 +210,8 @@ def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Sto
     assert "place: Brook Farm" in created[5] and "reporter_phone: [personal data]" in created[5]
     assert "07700" not in " ".join(" ".join(r) for r in rows)
 
-    view.verify()
+    with qtbot.waitSignal(view.verify().finished, timeout=30_000):
+        pass
     assert view.last_result is not None and view.last_result.ok
     assert "intact" in view.result_label.text() and "#1b5e20" in view.result_label.styleSheet()
 
@@ -197,7 +219,7 @@ def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Sto
 def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, db: Path):
     AccountService(admin).add("pat", "analyst", NEW_PASSWORD, params=TEST_PARAMS)
     sign_in(db, "pat", NEW_PASSWORD).close()
-    view = AuditDialog(AuditService(admin))
+    view = AuditDialog(Services.build(admin))
     qtbot.addWidget(view)
     everyone = view.table.rowCount()
     view.set_person("pat")
@@ -216,13 +238,73 @@ def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, d
     assert "0 shown of" in view.count_label.text()
 
 
+def test_the_audit_view_names_accounts_and_enter_in_the_record_box_filters(qtbot, admin: Store):
+    # A walk typed an account name into Record and pressed Enter: the log closed (Enter pressed Close), and the
+    # entries about accounts named them only by record id, so no name could have matched.
+    from PySide6.QtCore import Qt
+
+    AccountService(admin).add("pat", "special", NEW_PASSWORD, params=TEST_PARAMS)
+    AccountService(admin).reset_password("pat", "pat's second passphrase", params=TEST_PARAMS)
+    view = AuditDialog(Services.build(admin))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    assert any(r[3] == "Password reset" and r[4] == "account pat" for r in _rows(view.table))
+    view.record.setFocus()
+    qtbot.keyClicks(view.record, "pat")
+    qtbot.keyClick(view.record, Qt.Key.Key_Return)
+    assert view.isVisible()
+    rows = _rows(view.table)
+    assert rows and {r[4] for r in rows} == {"account pat"}
+    assert {r[3] for r in rows} >= {"Created", "Password reset"}
+
+
 def test_a_broken_audit_chain_shows_red(qtbot, admin: Store):
     admin.db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
     admin.db.conn.commit()
-    view = AuditDialog(AuditService(admin))
+    view = AuditDialog(Services.build(admin))
     qtbot.addWidget(view)
-    assert not view.verify().ok
+    with qtbot.waitSignal(view.verify().finished, timeout=30_000):
+        pass
+    assert view.last_result is not None and not view.last_result.ok
     assert "BROKEN" in view.result_label.text() and "#b71c1c" in view.result_label.styleSheet()
+
+
+def test_audit_verify_runs_off_the_ui_thread_and_can_be_cancelled(qtbot, monkeypatch, admin: Store):
+    # A walk pressed Verify on a large database: the window froze for seconds (it ran on the UI thread).
+    import threading
+
+    from ruralwatch.core.errors import CancelledError
+
+    threads: list[threading.Thread] = []
+    gate = threading.Event()
+    original = AuditService.verify
+
+    def gated(self, progress=None):
+        threads.append(threading.current_thread())
+        gate.wait(timeout=10)  # held until the test has pressed Cancel
+        if progress is not None and not progress(0, 1):
+            raise CancelledError("audit verify cancelled")
+        return original(self, progress)
+
+    monkeypatch.setattr(AuditService, "verify", gated)
+    view = AuditDialog(Services.build(admin))
+    qtbot.addWidget(view)
+    view.show()
+    task = view.verify()
+    assert task is not None and not view.verify_button.isEnabled() and view.verify() is None  # one at a time
+    from PySide6.QtWidgets import QPushButton
+
+    task.dialog.findChild(QPushButton).click()  # the progress dialog's Cancel
+    gate.set()
+    with qtbot.waitSignal(task.finished, timeout=30_000):
+        pass
+    assert threads and threads[0] is not threading.main_thread()
+    assert view.last_result is None and "cancelled" in view.result_label.text().lower()
+    assert view.verify_button.isEnabled()
+    with qtbot.waitSignal(view.verify().finished, timeout=30_000):  # and again, to the end
+        gate.set()
+    assert view.last_result is not None and view.last_result.ok
 
 
 def test_changes_are_shown_readably():

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
-from ruralwatch.services.audit import AuditService
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store
 from ruralwatch.store.keyring import TEST_PARAMS
@@ -286,7 +285,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
         IncidentDialog(services.incidents), HarmWeightsDialog(services.harm), DutyDialog(services.roster),
         PersonDialog(services.people), LeftDateDialog("Jo Smith"),
         AccountsDialog(AccountService(admin), params=TEST_PARAMS),
-        ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS), AuditDialog(AuditService(admin)),
+        ChangePasswordDialog(AccountService(admin), params=TEST_PARAMS), AuditDialog(Services.build(admin)),
         # The first start's second dialog: its steps and the police force (a walk missed an Alt letter there).
         FirstStepsDialog([("Load &demo data", "Synthetic incidents.", lambda: None, True)], None,
                          ([f.name for f in services.geography.forces()], services.geography.force().name,

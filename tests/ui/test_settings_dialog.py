@@ -111,3 +111,42 @@ def test_repeat_window_and_premises_contacts_retention_save_through_their_servic
     qtbot.addWidget(read_only)
     assert not read_only.repeat_days.isEnabled() and not read_only.premises_months.isEnabled()
     assert read_only.save() and services.premises.repeat_window() == 180
+
+
+def test_review_asks_to_save_periods_typed_but_not_saved_and_reviews_with_them(qtbot, services) -> None:
+    # A walk typed 1 month for reporters' contacts, pressed Review and anonymise…, and read "Nothing is due" worked
+    # out with the 12 months still saved; the line above the button said the same and did not change.
+    from datetime import UTC, datetime
+
+    from ruralwatch.core.clock import HybridLogicalClock
+    from ruralwatch.core.incident import IncidentInput
+
+    services.retention.set_settings(reporter_months=60)
+    store, real_clock = services.store, services.store.clock
+    then = int(datetime(2024, 6, 1, 12, tzinfo=UTC).timestamp() * 1000)
+    store.clock = HybridLogicalClock(store.device_id, wall_millis=lambda: then)
+    try:  # closed in June 2024: due after 12 months, not after the 60 saved
+        services.incidents.record(IncidentInput(kind="hare_coursing", occurred_start="2024-05-31 07:00", lat=51.9,
+                                                lon=0.35, status="closed", reporter_name="Ann Farmer"))
+    finally:
+        store.clock = real_clock
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert dialog.retention_due.text() == "Nothing is due for anonymising now."
+    dialog.reporter_months.setValue(12)
+    assert dialog.retention_due.text().startswith("Periods changed here")
+
+    asked: list[str] = []
+    dialog.confirm = lambda title, question: asked.append(question) or False
+    assert dialog.open_retention() is None
+    assert "Reporters' contacts: 12 months (saved: 60 months)" in asked[0]
+    assert services.retention.settings().reporter_months == 60  # No: nothing saved, no review
+
+    dialog.confirm = lambda title, question: True
+    review = dialog.open_retention()
+    assert review is not None
+    with qtbot.waitSignal(review.previewed, timeout=30_000) as previewed:
+        pass
+    assert previewed.args[0].total == 1
+    assert services.retention.settings().reporter_months == 12
+    assert dialog.retention_due.text().startswith("1 records are due")

@@ -82,8 +82,12 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     assert panel.conflicts.rowCount() == 1
     assert panel.conflicts.item(0, 0).text() == "Fuel theft, Yard, 2026-11-20"
     assert panel.conflicts.item(0, 1).text() == "status"
-    assert {panel.conflicts.item(0, 2).text(), panel.conflicts.item(0, 3).text()} == {"under_investigation", "closed"}
+    # Each value named with the device that wrote it, and the Keep buttons say whose value they keep.
+    row = [panel.conflicts.item(0, column).text() for column in range(2, 7)]
+    assert row == ["under_investigation", "this device", "closed", "Other laptop", "this device"]  # the later kept
     panel.conflicts.selectRow(0)
+    assert panel.keep_mine.text() == "Keep mi&ne (this device)"
+    assert panel.keep_theirs.text() == "&Keep theirs (Other laptop)"
     assert panel.resolve_selected("mine")
     assert services.incidents.get(mine.id).status == "under_investigation"
     assert panel.conflicts.rowCount() == 0
@@ -150,3 +154,55 @@ def test_a_special_finds_the_sync_panel_greyed_and_shut_even_when_an_officer_lef
         assert not special.sync_dock.isVisible()
     finally:
         special.dispose()
+
+
+def test_trust_a_device_is_one_form_that_marks_a_wrong_key_and_keeps_what_was_typed(qtbot, window, services,
+                                                                                     tmp_path):
+    # A walk typed the id, a key one digit short and a name into three boxes in a row: all three were lost, and
+    # "Not trusted: ..." appeared under Exchange, where it stayed after the device was trusted.
+    from PySide6.QtCore import Qt
+
+    other_store, _, other_sync = _other_laptop(tmp_path)
+    try:
+        other = other_sync.identity()
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)  # nothing typed: both fields named
+    assert dialog.marks.is_marked(dialog.device) and dialog.marks.is_marked(dialog.key)
+    dialog.device.setText(other.device_id)
+    dialog.key.setText(other.public_key[:-1])
+    dialog.name.setText("Central store")
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "64 hex digits" in dialog.error_label.text()
+    assert dialog.marks.is_marked(dialog.key) and not dialog.marks.is_marked(dialog.device)
+    assert (dialog.device.text(), dialog.name.text()) == (other.device_id, "Central store")
+    assert services.sync.peers() == []
+    dialog.key.setText(other.public_key)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert [peer.name for peer in services.sync.peers()] == ["Central store"]
+    assert panel.peers.item(0, 0).text() == "Central store"
+    assert panel.status.text().startswith("Trusted Central store")
+
+
+def test_trusted_devices_show_five_rows_on_a_laptop_screen(qtbot, window, services):
+    # A walk at 1366x768 saw a row and a half of Trusted devices: the panel's layout squeezed the table.
+    from PySide6.QtGui import QFont
+
+    from ruralwatch.sync.crypto import KeyPair
+
+    for number in range(6):
+        services.sync.trust(f"{number:016x}", KeyPair.generate().public_hex(), f"RET laptop {number}")
+    window.resize(1366, 768)
+    window.sync_dock.show()
+    panel = window.sync_panel
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.peers.isVisible() and panel.peers.rowCount() == 6, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.peers.viewport().height() >= 5 * panel.peers.rowHeight(0), timeout=10_000)
+    assert panel.peers.rowHeight(0) > 0
+    panel.setFont(QFont(panel.font().family(), panel.font().pointSize() * 2))  # View ▸ Larger text
+    qtbot.waitUntil(lambda: panel.peers.viewport().height() >= 5 * panel.peers.rowHeight(0), timeout=10_000)

@@ -106,3 +106,23 @@ def test_sign_ins_and_failed_sign_ins_are_audited_and_the_file_is_unreadable_wit
             plain.execute("SELECT COUNT(*) FROM incidents").fetchone()
     finally:
         plain.close()
+
+
+def test_verify_reports_progress_over_entries_and_rows_and_stops_when_cancelled(store: Store,
+                                                                                 monkeypatch) -> None:
+    # The window runs Verify off the UI thread with progress and Cancel: it needs both from the walk.
+    from ruralwatch.core.errors import CancelledError
+    from ruralwatch.store import audit as audit_module
+
+    services = Services.build(store)
+    for number in range(3):
+        _incident(services, f"Farm {number}")
+    monkeypatch.setattr(audit_module._Ticker, "EVERY", 1)
+    seen: list[tuple[int, int]] = []
+    result = services.audit.verify(lambda done, total: seen.append((done, total)) or True)
+    assert result.ok
+    total = seen[0][1]
+    assert seen[0] == (0, total) and {t for _, t in seen} == {total}
+    assert total >= result.entries + 3 and seen[-1][0] == total  # every entry, then every row
+    with pytest.raises(CancelledError):
+        services.audit.verify(lambda done, total: done < 2)

@@ -166,8 +166,11 @@ def test_what_a_peer_sent_is_not_sent_back_to_it(devices: tuple[Device, Device],
     b_own = b.incidents.record(make(place="B's own"))
     out = tmp_path / "back.rwsync"
     result = b.sync.export(out, since_last_for=a.store.device_id)
-    assert result.rows["incidents"] == 1 and b.sync.pending(a.store.device_id) == 0  # watermark moved
+    # Not acknowledged yet: pending until A says it holds it (a written file may be lost)
+    assert result.rows["incidents"] == 1 and b.sync.pending(a.store.device_id) == 1
     assert a.sync.import_package(out).inserted == 1
+    assert send(a, b, tmp_path, since=True).rows == 0  # A's package says what it holds, and carries nothing
+    assert b.sync.pending(a.store.device_id) == 0
     edited = next(r for r in syncable_rows(a.store)["incidents"] if r["place"] == "Two")["id"]
     b.edit(edited, description="B's note on A's incident")  # one field: the row is news again
     c = Device(tmp_path / "c.db")
@@ -419,3 +422,26 @@ def test_the_pending_count_is_the_rows_an_export_would_carry(rows, view, thresho
                                                             "view": json.dumps(view)}).fetchone()[0]
     side = Side(peer, view)
     assert counted == sum(1 for hlc, fields in stored if hlc > threshold and not row_known_to(side, hlc, fields))
+
+
+def test_central_conflicts_name_the_laptop_that_wrote_each_value(tmp_path: Path) -> None:
+    """On the central store "mine" and "theirs" are two laptops: a walk could not tell which value came from which."""
+    central, three, five = (Device(tmp_path / f"{name}.db") for name in ("central", "laptop3", "laptop5"))
+    try:
+        for laptop, name in ((three, "RET laptop 3"), (five, "RET laptop 5")):
+            identity = laptop.sync.identity()
+            central.sync.trust(identity.device_id, identity.public_key, name=name)
+            laptop.sync.trust(central.sync.identity().device_id, central.sync.identity().public_key, name="Central")
+        incident_id = three.incidents.record(make(place="Brook Farm")).id
+        send(three, central, tmp_path)
+        send(central, five, tmp_path)
+        three.edit(incident_id, place="Brook Farm, north gate")
+        five.edit(incident_id, place="Brook Farm, yard")
+        send(three, central, tmp_path, since=True)
+        send(five, central, tmp_path, since=True)
+        (conflict,) = central.sync.conflicts()
+        assert (conflict.local_value, conflict.local_device) == ("Brook Farm, north gate", "RET laptop 3")
+        assert (conflict.incoming_value, conflict.incoming_device) == ("Brook Farm, yard", "RET laptop 5")
+    finally:
+        for device in (central, three, five):
+            device.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     actions.add_parser("verify", help="check the hash chain and every row against its last entry")
     listing = actions.add_parser("list", help="entries, newest first")
     listing.add_argument("--by", dest="actor", help="only this account's entries")
-    listing.add_argument("--record", help="only entries about this record id")
+    listing.add_argument("--record", help="only entries about this record id (or this account name)")
     listing.add_argument("--action", dest="entry_action")
     listing.add_argument("--since", metavar="'YYYY-MM-DD HH:MM'")
     listing.add_argument("--until", metavar="'YYYY-MM-DD HH:MM'")
@@ -134,8 +135,12 @@ def _audit(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         print_json([e.__dict__ for e in entries])
     else:
+        names = audit.account_names()
+        if not entries:
+            print("no audit entries match", file=sys.stderr)
         for e in entries:
-            what = " ".join(part for part in (e.table or "", e.record_id or "") if part)
+            record = names.get(e.record_id or "", e.record_id) if e.table == "accounts" else e.record_id
+            what = " ".join(part for part in (e.table or "", record or "") if part)
             fields = ", ".join(sorted(e.changes)) if isinstance(e.changes, dict) else ""
             print(f"{e.seq:>6}  {times.format_local(e.at)}  {e.actor:<16} {e.action:<14} {what}  {fields}")
     return ExitCode.OK

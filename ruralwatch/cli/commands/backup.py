@@ -30,6 +30,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                         help="where to put it (default: the backups folder beside the database); a manual backup "
                              "is never deleted by rotation")
     listing = commands.add_parser("backups", help="the database's backups, newest first, each checked")
+    listing.add_argument("--in", dest="folder", type=Path, metavar="FOLDER",
+                         help="the backups in this folder instead (e.g. the USB stick a `backup --to` wrote to)")
     listing.add_argument("--json", action="store_true")
 
 
@@ -49,19 +51,25 @@ def add_restore_parser(commands: Any, parser_class: type[argparse.ArgumentParser
 
 def run(args: argparse.Namespace, store: Store) -> int:
     """`backup` and `backups`, signed in. (`restore` is run_restore, before signing in.)"""
+    from ruralwatch.core.errors import RuralWatchError
     from ruralwatch.services.backups import backup_now, list_with_status
     from ruralwatch.store.backups import backups_folder
 
     if args.command == "backup":
         info = backup_now(store, args.to)
         print(info.path)
+        if args.to is not None:  # the listing looks beside the database unless told where
+            print(f"check it with: ruralwatch backups --in {info.path.parent}", file=sys.stderr)
         return ExitCode.OK
-    found = list_with_status(store)
+    folder = args.folder.expanduser() if args.folder is not None else None
+    if folder is not None and not folder.is_dir():
+        raise RuralWatchError(f"--in: {folder} is not a folder (a USB stick not connected?)")
+    found = list_with_status(store, folder)
     if args.json:
         print_json([status.to_dict() for status in found])
         return ExitCode.OK
     if not found:
-        print(f"no backups in {backups_folder(store.path)}", file=sys.stderr)
+        print(f"no backups of {store.path.name} in {folder or backups_folder(store.path)}", file=sys.stderr)
     for status in found:
         state = "verified" if status.verified else f"NOT USABLE: {status.problem}"
         print(f"{status.info.made_local}  {status.info.reason:7} {_size(status.info.size):>9}  {state}  "

@@ -154,10 +154,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             print_json([c.to_dict() for c in found])
         else:
-            for c in found:
-                state = f"resolved: {c.resolution}" if c.resolved_at else f"{c.winner} won"
-                print(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r}, "
-                      f"theirs {c.incoming_value!r} ({state})")
+            for c in found:  # each value with the device that wrote it (on the central store both are laptops)
+                kept = c.local_device if c.winner == "local" else c.incoming_device
+                state = f"resolved: {c.resolution}" if c.resolved_at else f"{kept or c.winner}'s kept"
+                print(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r} from "
+                      f"{c.local_device or '?'}, theirs {c.incoming_value!r} from {c.incoming_device or '?'} ({state})")
     elif action == "resolve":
         conflict = service.resolve(_conflict_id(args.conflict_id), args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
 
 Selection = QAbstractItemView.SelectionMode
@@ -67,4 +67,37 @@ def fit_to_width(table: QTableView, stretch: int = 0) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    return table
+
+
+class _RowsShown(QObject):
+    """Keeps a table tall enough for `rows` rows, its header and a sideways scroll bar, again after the font changes
+    (View ▸ Larger text)."""
+
+    def __init__(self, table: QTableView, rows: int) -> None:
+        super().__init__(table)
+        self.table, self.rows = table, rows
+        table.installEventFilter(self)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # Rows take their height from the style sheet only once polished: measured at construction they were short.
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.Show, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        table = self.table
+        row = max(table.verticalHeader().defaultSectionSize(), table.fontMetrics().height() + 8)
+        header = table.horizontalHeader().sizeHint().height() if table.horizontalHeader().isVisible() else 0
+        scroll = 0
+        if table.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            scroll = table.horizontalScrollBar().sizeHint().height()
+        table.setMinimumHeight(header + self.rows * row + scroll + 2 * table.frameWidth())
+
+
+def show_rows(table: QTableView, rows: int) -> QTableView:
+    """At least `rows` rows stay in sight when a panel is short: a layout squeezed the Sync panel's Trusted devices
+    to a row and a half at 1366x768 (a docked panel scrolls instead, see add_dock)."""
+    _RowsShown(table, rows)
     return table
