@@ -12,7 +12,7 @@ from typing import Any
 from unittest.mock import patch
 
 import psycopg
-from fixtures.laptops import Laptop
+from fixtures.laptops import Laptop, edit_or_delete
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pg_cluster import PgCluster
@@ -61,10 +61,6 @@ def trust_everyone(central: PgCentral | None, receivers: list[Laptop], devices: 
                 receiver.services.sync.trust(identity.device_id, identity.public_key, device.path.stem)
 
 
-def _ids(laptop: Laptop) -> list[str]:
-    return [row[0] for row in laptop.store.db.execute("SELECT id FROM incidents ORDER BY rowid")]
-
-
 def _sqlite_rows(laptop: Laptop) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for table in SYNCABLE_TABLES:
@@ -101,15 +97,8 @@ def test_postgresql_and_sqlite_central_stores_converge(pg_cluster: PgCluster, op
                 if kind == "create":
                     device.services.incidents.record(incident())
                 elif kind in ("edit", "delete"):
-                    ids = _ids(device)
-                    if not ids:
-                        continue
-                    table = SyncTable(device.store, "incidents")
-                    with device.store.transaction():
-                        if kind == "edit":
-                            table.update(ids[op[2] % len(ids)], {op[3]: op[4].draw(FIELD_VALUES[op[3]])})
-                        else:
-                            table.tombstone(ids[op[2] % len(ids)])
+                    changes = {op[3]: op[4].draw(FIELD_VALUES[op[3]])} if kind == "edit" else None
+                    edit_or_delete(device.store, op[2], changes)
                 else:
                     target = devices[op[2]]
                     if target is device:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from fixtures.laptops import edit_or_delete
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_sync_merge import Device, make, syncable_rows, trust_all
-
-from ruralwatch.store.syncable import SyncTable
 
 laptop = st.integers(0, 1)
 operation = st.one_of(
@@ -22,10 +21,6 @@ operation = st.one_of(
     st.tuples(st.just("package"), laptop, st.booleans(), st.booleans()),
 )
 VALUES = {"place": "Mill Lane", "description": "seen again", "status": "closed"}
-
-
-def _ids(device: Device) -> list[str]:
-    return [row[0] for row in device.store.db.execute("SELECT id FROM incidents ORDER BY rowid")]
 
 
 def _send(source: Device, target: Device, path: Path, lost: bool = False) -> int:
@@ -51,15 +46,8 @@ def test_lost_incremental_packages_leave_no_row_behind(ops: list[tuple]) -> None
                 if kind == "create":
                     device.incidents.record(make(place=f"Farm {number}"))
                 elif kind in ("edit", "delete"):
-                    ids = _ids(device)
-                    if not ids:
-                        continue
-                    table = SyncTable(device.store, "incidents")
-                    with device.store.transaction():
-                        if kind == "edit":
-                            table.update(ids[op[2] % len(ids)], {op[3]: f"{VALUES[op[3]]} {number}"})
-                        else:
-                            table.tombstone(ids[op[2] % len(ids)])
+                    changes = {op[3]: f"{VALUES[op[3]]} {number}"} if kind == "edit" else None
+                    edit_or_delete(device.store, op[2], changes)
                 else:
                     source, target = (device, central) if op[2] else (central, device)
                     _send(source, target, folder / f"p{number:03d}.rwsync", lost=op[3])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from fixtures.laptops import edit_or_delete
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_sync_merge import Device, make, syncable_rows, trust_all
 
-from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync.errors import PackageError
 
 FIELD_VALUES = {
@@ -29,10 +29,6 @@ operation = st.one_of(
 )
 
 
-def _ids(device: Device) -> list[str]:
-    return [row[0] for row in device.store.db.execute("SELECT id FROM incidents ORDER BY rowid")]
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(operation, min_size=1, max_size=14), data=st.data())
 def test_receivers_converge(ops: list[tuple], data: st.DataObject) -> None:
@@ -47,16 +43,8 @@ def test_receivers_converge(ops: list[tuple], data: st.DataObject) -> None:
                 if kind == "create":
                     device.incidents.record(make())
                 elif kind in ("edit", "delete"):
-                    ids = _ids(device)
-                    if not ids:
-                        continue
-                    table = SyncTable(device.store, "incidents")
-                    with device.store.transaction():
-                        if kind == "edit":
-                            value = op[4].draw(FIELD_VALUES[op[3]])
-                            table.update(ids[op[2] % len(ids)], {op[3]: value})
-                        else:
-                            table.tombstone(ids[op[2] % len(ids)])
+                    changes = {op[3]: op[4].draw(FIELD_VALUES[op[3]])} if kind == "edit" else None
+                    edit_or_delete(device.store, op[2], changes)
                 else:
                     target = devices[op[2]]
                     if target is device:
