@@ -51,8 +51,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def demo(services: Services, clock: Clock) -> Services:
-    """Demo incidents and roster in the test database; the patrol service runs on the test's clock."""
+def demo(services: Services, clock: Clock, monkeypatch) -> Services:
+    """Demo incidents and roster in the test database; the patrol service and the window run on the test's
+    clock (the log offers typed times once a patrol's planned time is over, so today's date must not leak in)."""
+    monkeypatch.setattr(times, "utc_now", clock)
     services.patrols = PatrolService(services.store, services.hub, services.people, services.roster,
                                      services.analysis, services.harm, clock=clock)
     load_demo(services.incidents, count=600, now=FIXED_NOW)
@@ -615,3 +617,41 @@ def test_a_new_patrol_is_for_tonight_until_the_evening_has_begun(qtbot, panel: P
         panel.new_patrol()
         assert panel.form.day.date() == day, now
         assert (panel.form.start.time().hour(), panel.form.end.time().hour()) == (18, 22)
+
+
+def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPanel, demo, clock) -> None:
+    """Logged the next morning: the log offers the planned times to correct instead of stamping "now", refuses a
+    wrong day with the reason, and the Special's hours follow the times typed."""
+    from PySide6.QtCore import QDateTime
+
+    from ruralwatch.ui.patrol_log import UK
+
+    clock.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # the patrol was 27 Nov 18:00-22:00 (GMT)
+    record, _ = _planned_patrol(qtbot, panel, demo)
+    panel.new_patrol()  # opened afresh from the list, as the next morning (the Log tab is enabled after it's set)
+    panel.open_patrol(record.id)
+    special = next(p for p in demo.people.list() if p.id in {pid for pid, _ in record.crew} and p.role == "special")
+    log = panel.log
+    assert not log.when_now.isChecked() and log.when.isEnabled()
+    assert log.when.dateTime() == QDateTime(PATROL_DAY, QTime(18, 0), UK)  # the planned start, to correct
+
+    log.when.setDateTime(QDateTime(PATROL_DAY.addDays(-1), QTime(18, 5), UK))  # the wrong day
+    assert panel.start_patrol() is None
+    assert "more than 12 hours from the planned 2026-11-27 18:00–22:00" in log.message.text()
+    assert log.when.toolTip() and demo.patrols.get(record.id).status == "planned"
+
+    log.when.setDateTime(QDateTime(PATROL_DAY, QTime(18, 5), UK))
+    assert panel.start_patrol().started_at == "2026-11-27T18:05:00Z"
+    assert "2026-11-27 18:05" in log.message.text()
+    assert not log.when_now.isChecked() and log.when.dateTime() == QDateTime(PATROL_DAY, QTime(22, 0), UK)
+    log.when.setDateTime(QDateTime(PATROL_DAY, QTime(20, 0), UK))
+    assert panel.log_event("note").at == "2026-11-27T20:00:00Z"
+
+    def hours() -> float:
+        rows = demo.hours.summary("2026-11", "2026-11").by_person
+        return float(rows.set_index("person_id").loc[special.id, "hours"])
+
+    before = hours()
+    log.when.setDateTime(QDateTime(PATROL_DAY, QTime(21, 35), UK))
+    assert panel.end_patrol().ended_at == "2026-11-27T21:35:00Z"
+    assert hours() - before == pytest.approx(3.5)
