@@ -107,7 +107,7 @@ class PatrolLog(QWidget):
         self.end_button.clicked.connect(lambda: self.end())
         # When the start, end and events happened: now while the patrol is live, typed when it is logged
         # afterwards (a patrol logged the next morning was stamped then and gave its crew no hours).
-        self.when_now = QCheckBox("N&ow")
+        self.when_now = QCheckBox("&Now")
         self.when_now.setChecked(True)
         self.when = select_part_on_click(QDateTimeEdit())
         self.when.setCalendarPopup(True)
@@ -176,7 +176,7 @@ class PatrolLog(QWidget):
         self.table.setMinimumHeight(110)
 
         timing = QHBoxLayout()
-        when_label = QLabel("&Time")
+        when_label = QLabel("&When")
         when_label.setBuddy(self.when)
         timing.addWidget(when_label)
         timing.addWidget(self.when)
