@@ -655,3 +655,34 @@ def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPa
     log.when.setDateTime(QDateTime(PATROL_DAY, QTime(21, 35), UK))
     assert panel.end_patrol().ended_at == "2026-11-27T21:35:00Z"
     assert hours() - before == pytest.approx(3.5)
+
+
+def test_a_half_typed_area_takes_the_one_area_it_stands_for(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk typed 'Uttles' and Enter: the box kept 'Uttles' and the save was refused. Enter or leaving the box
+    takes the one area beginning with it; several keep the text and list them."""
+    panel.new_patrol()
+    panel.activateWindow()
+    box = panel.form.area
+    edit = box.lineEdit()
+    edit.setFocus()
+    qtbot.keyClicks(edit, "uttles")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert box.currentText() == "Uttlesford"
+
+    box.setEditText("")
+    qtbot.keyClicks(edit, "br")  # Braintree, Brentwood and wards
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert box.currentText() == "br"
+    popup = box.completer().popup()
+    assert popup.isVisible()
+    shown = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+    assert "Braintree" in shown and "Brentwood" in shown
+    popup.hide()
+
+    box.setEditText("braint")
+    edit.editingFinished.emit()  # as leaving the box does
+    assert box.currentText() == "Braintree"
+    panel.form.day.setDate(PATROL_DAY)
+    _tick(panel.form, [_person(demo, "officer").id])
+    record = panel.save_patrol()
+    assert record is not None and record.area == "Braintree"
