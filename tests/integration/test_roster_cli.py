@@ -120,6 +120,16 @@ def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest
     assert shown["stops"] and abs(shown["stops"][0]["lat"] - 51.99) < 0.3
 
 
+def test_people_away_from_a_date_to_another(cli: Cli) -> None:
+    cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC7")
+    added = cli("people", "away", "SC7", "--from", "2026-12-07", "--to", "2026-12-20", "--note", "Holiday")
+    assert added.code == 0, added.err
+    assert added.out.strip() == "Sam Reed: away from 2026-12-07 to 2026-12-20 (14 dates added)"
+    backwards = cli("people", "away", "SC7", "--from", "2026-12-20", "--to", "2026-12-01")
+    assert backwards.code == 2 and "before the first" in backwards.err
+    assert cli("people", "away", "SC7", "--date", "2026-12-24").code == 0  # one day, as before
+
+
 def test_patrol_start_and_end_at_the_times_given(cli: Cli) -> None:
     """Logged afterwards: the Special's hours follow the times typed, not the time of typing."""
     cli("people", "add", "--name", "Sam Reed", "--role", "special", "--independent", "--collar", "SC7")
