@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -324,9 +324,14 @@ class PatrolForm(QWidget):
             if chosen != text:
                 self.area.setEditText(chosen)
         elif enter and len(self._areas.starting_with(text)) > 1:
-            completer = self.area.completer()
-            completer.setCompletionPrefix(text.strip())
-            completer.complete()
+            # On the next turn: the completer hides its list after the Enter that reached the box (when the list was
+            # already open as the name was typed), which would close it again at once.
+            QTimer.singleShot(0, self.area, lambda: self._list_areas(text.strip()))
+
+    def _list_areas(self, prefix: str) -> None:
+        completer = self.area.completer()
+        completer.setCompletionPrefix(prefix)
+        completer.complete()
 
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:
