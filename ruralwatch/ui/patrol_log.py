@@ -302,6 +302,9 @@ class PatrolLog(QWidget):
         key = (record.id, str(record.status)) if record else None
         if key == self._timed_for:
             return
+        # Still logging afterwards after the start typed; another patrol starts afresh.
+        typed_before = (record is not None and self._timed_for is not None and self._timed_for[0] == record.id
+                        and not self.when_now.isChecked())
         self._timed_for = key
         self.when.setStyleSheet("")
         self.when.setToolTip("")
@@ -311,7 +314,7 @@ class PatrolLog(QWidget):
         now = times.utc_now()
         if record.status.can_start and now > record.end:
             afterwards = record.start
-        elif record.status.can_end and (now > record.end + LATE_END or not self.when_now.isChecked()):
+        elif record.status.can_end and (now > record.end + LATE_END or typed_before):
             started = times.from_storage(record.started_at) if record.started_at else record.start
             afterwards = max(record.end, started + timedelta(minutes=1))
         else:

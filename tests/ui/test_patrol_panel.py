@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core import times
-from ruralwatch.core.patrol import patrol_window
+from ruralwatch.core.patrol import PatrolInput, patrol_window
 from ruralwatch.core.people import PersonInput
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.patrols.plan import replan
@@ -632,6 +632,9 @@ def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPa
     panel.new_patrol()  # opened afresh from the list, as the next morning (the Log tab is enabled after it's set)
     panel.open_patrol(record.id)
     special = next(p for p in demo.people.list() if p.id in {pid for pid, _ in record.crew} and p.role == "special")
+
+    def officer_of(patrol) -> str:
+        return next(p.id for p in demo.people.list() if p.id in {pid for pid, _ in patrol.crew} and p.role == "officer")
     log = panel.log
     assert not log.when_now.isChecked() and log.when.isEnabled()
     assert log.when.dateTime() == QDateTime(PATROL_DAY, QTime(18, 0), UK)  # the planned start, to correct
@@ -648,6 +651,16 @@ def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPa
     log.when.setDateTime(QDateTime(PATROL_DAY, QTime(20, 0), UK))
     assert panel.log_event("note").at == "2026-11-27T20:00:00Z"
 
+    # A patrol running now, opened in between: stamped now; back to this one: the planned end to correct.
+    live, _ = demo.patrols.create(PatrolInput(day="2026-11-28", start="07:00", end="11:00", area="Uttlesford",
+                                              purpose="general_rural_patrol", crew=[officer_of(record)]),
+                                  override_reason="Covering")
+    demo.patrols.start(live.id)
+    panel.open_patrol(live.id)
+    assert log.when_now.isChecked() and not log.when.isEnabled()
+    panel.open_patrol(record.id)
+    assert not log.when_now.isChecked() and log.when.dateTime() == QDateTime(PATROL_DAY, QTime(22, 0), UK)
+
     def hours() -> float:
         rows = demo.hours.summary("2026-11", "2026-11").by_person
         return float(rows.set_index("person_id").loc[special.id, "hours"])
@@ -656,6 +669,7 @@ def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPa
     log.when.setDateTime(QDateTime(PATROL_DAY, QTime(21, 35), UK))
     assert panel.end_patrol().ended_at == "2026-11-27T21:35:00Z"
     assert hours() - before == pytest.approx(3.5)
+
 
 
 def test_a_half_typed_area_takes_the_one_area_it_stands_for(qtbot, panel: PatrolPanel, demo) -> None:
