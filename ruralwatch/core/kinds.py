@@ -27,6 +27,13 @@ class DetailField:
     choices: tuple[tuple[str, str], ...] = ()
     minimum: int = 0
     maximum: int = 10_000
+    # The incident form's label when `label` has no letter free for Alt (the form's own fields take most of the
+    # alphabet); exports, reports and messages keep `label`.
+    form_label: str = ""
+
+    @property
+    def on_form(self) -> str:
+        return self.form_label or self.label
 
     @property
     def cli_option(self) -> str:
@@ -73,16 +80,17 @@ PROPERTY_MARKINGS: tuple[tuple[str, str], ...] = (
 
 HARE_COURSING_DETAILS = (
     DetailField("hc_people", "People involved", FieldType.INTEGER, maximum=200),
-    DetailField("hc_dogs", "Dogs", FieldType.INTEGER, maximum=200),
+    DetailField("hc_dogs", "Dogs", FieldType.INTEGER, maximum=200, form_label="Number of dogs"),
     DetailField("hc_landowner_informed", "Landowner informed", FieldType.BOOLEAN),
 )
 
 ENCAMPMENT_DETAILS = (
-    DetailField("enc_caravans", "Caravans", FieldType.INTEGER, maximum=1000),
+    DetailField("enc_caravans", "Caravans", FieldType.INTEGER, maximum=1000, form_label="Number of caravans"),
     DetailField("enc_vehicles", "Vehicles", FieldType.INTEGER, maximum=1000),
     DetailField("enc_people", "People", FieldType.INTEGER, maximum=5000),
     DetailField("enc_land_type", "Land type", FieldType.CHOICE, choices=ENCAMPMENT_LAND_TYPES),
-    DetailField("enc_notice", "Notice served", FieldType.CHOICE, choices=ENCAMPMENT_NOTICES),
+    DetailField("enc_notice", "Notice served", FieldType.CHOICE, choices=ENCAMPMENT_NOTICES,
+                form_label="Notice served (power)"),
     DetailField("enc_date_left", "Date left", FieldType.DATE),
 )
 

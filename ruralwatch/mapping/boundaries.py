@@ -128,6 +128,28 @@ class AreaSet:
                     return ward
         raise UnknownAreaError(name, _suggestions(key, index))
 
+    def starting_with(self, text: str) -> list[str]:
+        """Labels of the areas whose name or label begins with `text` (case-insensitive), districts first: what a
+        half-typed area box stands for. A label equal to the text comes alone."""
+        key = _normalise(text)
+        if not key:
+            return []
+        labels = [area.label for area in (*self._districts, *self._wards)]
+        exact = [label for label in labels if _normalise(label) == key]
+        if exact:
+            return exact[:1]
+        return [area.label for area in (*self._districts, *self._wards)
+                if _normalise(area.label).startswith(key) or _normalise(area.name).startswith(key)]
+
+    def completion(self, text: str) -> str | None:
+        """The one area a half-typed name stands for: the only one beginning with it, or the shortest when every
+        other begins with that one ("braint": Braintree, not its wards "Braintree Central & ..."); else None."""
+        matches = self.starting_with(text)
+        if not matches:
+            return None
+        shortest = min(matches, key=len)
+        return shortest if all(_normalise(m).startswith(_normalise(shortest)) for m in matches) else None
+
     def area_of_point(self, lat: float, lon: float, kind: AreaKind = "district") -> Area | None:
         """The district (or ward) containing the point, or None outside every one of them."""
         for area in self.of_kind(kind):

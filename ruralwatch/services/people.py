@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
@@ -29,6 +29,7 @@ from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable
 
 TOPIC = "people"
+MAX_EXCEPTION_DAYS = 183  # dates away or extra given at once: half a year (longer is a leaver, or a typo)
 
 
 def person_from_row(row: dict[str, Any]) -> Person:
@@ -226,17 +227,42 @@ class PeopleService:
         return self._weekly_by_person([person_id]).get(person_id, [])
 
     def add_exception(self, person_id: str, on: str, kind: str, start: str = "", end: str = "", note: str = "") -> str:
+        return self.add_exceptions(person_id, on, on, kind, start, end, note, skip_same=False)[0]
+
+    def add_exceptions(self, person_id: str, first: str, last: str, kind: str, start: str = "", end: str = "",
+                       note: str = "", skip_same: bool = True) -> builtins.list[str]:
+        """Every date from `first` to `last` (inclusive), one row a date as the roster reads them, in one
+        transaction: a fortnight's holiday is one entry, not fourteen. Dates that already say the same are
+        left as they are."""
         self._require_availability(person_id)
-        on_date, kind, start_t, end_t = validate_exception(on, kind, start, end)
+        on_date, kind, start_t, end_t = validate_exception(first, kind, start, end)
+        try:
+            last_date = times.parse_date(last, "to")
+        except ValidationError:
+            raise ValidationError.single("to", f"{last!r} is not a date (use YYYY-MM-DD)") from None
+        if last_date < on_date:
+            raise ValidationError.single("to", f"the last day ({last_date}) is before the first ({on_date})")
+        days = (last_date - on_date).days + 1
+        if days > MAX_EXCEPTION_DAYS:
+            raise ValidationError.single("to", f"{days} days is more than {MAX_EXCEPTION_DAYS} at once; "
+                                               "a person gone for longer can be marked as left")
         self.get(person_id)
+        start_text = format_time_of_day(start_t) if start_t else None
+        end_text = format_time_of_day(end_t) if end_t else None
+        already = {(e.on, e.kind, e.start, e.end) for _, e, _ in self.exceptions_of(person_id)} if skip_same else set()
+        ids: builtins.list[str] = []
         with self.store.transaction():
-            row_id = self.exceptions.insert(
-                {"person_id": person_id, "on_date": on_date.isoformat(), "kind": kind,
-                 "start_time": format_time_of_day(start_t) if start_t else None,
-                 "end_time": format_time_of_day(end_t) if end_t else None, "note": note.strip()}
-            )
-        self.hub.publish(Change(TOPIC, "updated", (person_id,)))
-        return row_id
+            for n in range(days):
+                day = on_date + timedelta(days=n)
+                if (day, kind, start_t, end_t) in already:
+                    continue
+                ids.append(self.exceptions.insert(
+                    {"person_id": person_id, "on_date": day.isoformat(), "kind": kind, "start_time": start_text,
+                     "end_time": end_text, "note": note.strip()}
+                ))
+        if ids:
+            self.hub.publish(Change(TOPIC, "updated", (person_id,)))
+        return ids
 
     def remove_exception(self, exception_id: str) -> None:
         row = self.exceptions.get_raw(exception_id)

@@ -27,7 +27,7 @@ class BoundaryImportButton(QPushButton):
     imported = Signal(object)
 
     def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
-        super().__init__("&Import boundaries…", parent)
+        super().__init__("Impor&t boundaries…", parent)
         self.services = services
         self.ops = ops
         self.task: BackgroundTask | None = None

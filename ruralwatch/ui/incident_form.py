@@ -72,22 +72,42 @@ FIELD_LABELS = {
 }
 NO_PREMISES = "(no registered premises)"
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
-# Alt+letters the form's own fields and buttons use; a kind's detail fields get the first other free letter.
-FIELD_MNEMONICS = frozenset("khrgpdsculmnoet")
-BUTTON_MNEMONICS = frozenset("iva")
+# Alt+letters of the form's own fields and buttons shown for every kind (Kind, Happened, until, Reported, grid ref,
+# Pick on map, Lat / lon, Place, At premises, Description, Status, Crime ref, Name, Phone, Add vehicle, Add photo),
+# and those shown for one kind only (Equipment and Add item): a kind's details take none of these.
+FORM_MNEMONICS = frozenset("khurgmlptdscnova")
+KIND_MNEMONICS = {"equipment_theft": frozenset("ei")}
 UK = QTimeZone(b"Europe/London")
 
 
-def _detail_mnemonic(label: str, in_group: set[str]) -> str:
-    """A detail field's label with a free Alt+letter: one the form does not use if possible, else one its
-    buttons use, else any not yet used in the group (Alt then moves between the two fields in turn)."""
-    for avoid in (FIELD_MNEMONICS | BUTTON_MNEMONICS, FIELD_MNEMONICS, frozenset()):
-        text = theme.with_mnemonic(label, set(in_group), avoid)
-        letter = theme.mnemonic_of(text)
-        if letter:
-            in_group.add(letter)
-            return text
-    return label
+def _detail_mnemonics(labels: list[str], taken: frozenset[str]) -> list[str]:
+    """The labels of one kind's details, each with its own Alt+letter not in `taken`, chosen together (a greedy
+    pick gave 'Vehicles' the only letter 'People' could have). Word starts first; a label with no free letter is
+    left without one (test_keyboard names it)."""
+    def choices(label: str) -> list[int]:
+        starts = [i for i, ch in enumerate(label) if ch.isalnum() and (i == 0 or not label[i - 1].isalnum())]
+        others = [i for i, ch in enumerate(label) if ch.isalnum() and i not in starts]
+        return [i for i in (*starts, *others) if label[i].isascii() and label[i].lower() not in taken]
+
+    options = [choices(label.replace("&", "&&")) for label in labels]
+    best: list[int | None] = [None] * len(labels)
+
+    def place(n: int, used: set[str], chosen: list[int | None]) -> bool:
+        if n == len(labels):
+            best[:] = chosen
+            return True
+        text = labels[n].replace("&", "&&")
+        for i in options[n]:
+            if text[i].lower() not in used and place(n + 1, used | {text[i].lower()}, [*chosen, i]):
+                return True
+        return False
+
+    place(0, set(), [])
+    texts = []
+    for label, i in zip(labels, best, strict=True):
+        plain = label.replace("&", "&&")
+        texts.append(plain if i is None else f"{plain[:i]}&{plain[i:]}")
+    return texts
 
 
 def _datetime_edit() -> QDateTimeEdit:
@@ -372,11 +392,13 @@ class IncidentDialog(QDialog):
                 continue
             group = QGroupBox(f"{kind.name} details")
             form = QFormLayout(group)
-            in_group: set[str] = set()  # one kind's details show at a time: each group avoids only the form's
-            for spec in kind.details:
+            # One kind's details show at a time: each group avoids only the letters shown with it.
+            texts = _detail_mnemonics([spec.on_form for spec in kind.details],
+                                      FORM_MNEMONICS | KIND_MNEMONICS.get(kind.key, frozenset()))
+            for spec, text in zip(kind.details, texts, strict=True):
                 widget = self._detail_widget(spec)
                 self.detail_widgets[spec.key] = widget
-                label = QLabel(_detail_mnemonic(spec.label, in_group))
+                label = QLabel(text)
                 label.setBuddy(getattr(widget, "check", widget))  # a date row: its "Known" box takes the focus
                 form.addRow(label, widget)
             self.detail_groups[kind.key] = group

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
+    QDateTimeEdit,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -51,6 +53,7 @@ from ruralwatch.ui.patrol_plan import (
 from ruralwatch.ui.widgets import fit_to_width, make_table, mark
 from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
 from ruralwatch.ui.widgets.today import today
+from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
 # Every kind an officer logs by hand; start and end have their own buttons.
 LOGGABLE_KINDS = tuple((key, label) for key, label in PATROL_EVENT_KINDS
@@ -62,6 +65,9 @@ ALERT_STYLE = (f"QFrame#vehicleAlert {{ background: {ALERT_COLOUR}; border: 3px 
 DISMISS_STYLE = ("QPushButton { background: #ffffff; color: #000000; border: 1px solid #000000; border-radius: 3px;"
                  " padding: 4px 12px; } QPushButton:focus { border: 2px solid #000000; }")
 EARLY_START = timedelta(hours=2)  # starting earlier than this before the planned start is checked first
+# A patrol still running this long after its planned end is being logged afterwards: the end is typed, not "now".
+LATE_END = timedelta(hours=2)
+UK = QTimeZone(b"Europe/London")
 BIG_BUTTON_STYLE = "QPushButton { font-weight: bold; padding: 8px; }"
 
 
@@ -99,6 +105,17 @@ class PatrolLog(QWidget):
             button.setMinimumHeight(44)
         self.start_button.clicked.connect(self.start)
         self.end_button.clicked.connect(lambda: self.end())
+        # When the start, end and events happened: now while the patrol is live, typed when it is logged
+        # afterwards (a patrol logged the next morning was stamped then and gave its crew no hours).
+        self.when_now = QCheckBox("&Now")
+        self.when_now.setChecked(True)
+        self.when = select_part_on_click(QDateTimeEdit())
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setTimeZone(UK)
+        self.when.setEnabled(False)
+        self.when_now.toggled.connect(lambda now: self.when.setEnabled(not now))
+        self._timed_for: tuple[str, str] | None = None  # the patrol and status the time box was last set for
 
         self.stop_choice = QComboBox()
         self.stop_choice.setToolTip("The planned stop this event belongs to (defaults to the current stop)")
@@ -158,6 +175,13 @@ class PatrolLog(QWidget):
         self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"], word_wrap=False)
         self.table.setMinimumHeight(110)
 
+        timing = QHBoxLayout()
+        when_label = QLabel("&When")
+        when_label.setBuddy(self.when)
+        timing.addWidget(when_label)
+        timing.addWidget(self.when)
+        timing.addWidget(self.when_now)
+        timing.addStretch(1)
         controls = QHBoxLayout()
         controls.addWidget(self.start_button)
         controls.addWidget(self.end_button)
@@ -182,6 +206,7 @@ class PatrolLog(QWidget):
         self._explain()
         layout = scroll_page(self)
         layout.addWidget(self.heading)
+        layout.addLayout(timing)
         layout.addLayout(controls)
         layout.addWidget(where)
         layout.addLayout(self.button_grid)
@@ -195,10 +220,15 @@ class PatrolLog(QWidget):
     def _explain(self) -> None:
         """What's this (Shift+F1, or Help ▸ What's this? and a click) for every control of the log."""
         explain = {
-            self.start_button: "Start the patrol now: the time is stamped from this laptop's clock. Asks first when "
-                               "the patrol is planned for another time.",
-            self.end_button: "End the patrol now (asks first). Nothing more can be logged on it; the Dose tab then "
-                             "shows what was delivered against the plan.",
+            self.start_button: "Start the patrol now (the time from this laptop's clock), or at the time typed "
+                               "when Now is off. Asks first when the patrol is planned for another time.",
+            self.end_button: "End the patrol now, or at the time typed (asks first). Nothing more can be logged on "
+                             "it; the Dose tab then shows what was delivered against the plan.",
+            self.when_now: "On: the start, end and events are stamped with the time the button is pressed. Off: "
+                           "with the time typed beside it, for a patrol logged afterwards. Off by itself when the "
+                           "planned time is over.",
+            self.when: "When the start, end or event happened (UK time), when logging afterwards. The crew's hours "
+                       "follow the start and end; within 12 hours of the planned time and not in the future.",
             self.stop_choice: "The planned stop the next event belongs to. It follows the crew: the stop arrived at, "
                               "else the next one not yet visited.",
             self.pick_button: "Then click the map where the next event happened, instead of the stop's position.",
@@ -261,7 +291,43 @@ class PatrolLog(QWidget):
         self._fill_stops()
         self._fill_log()
         self._show_alerts()
+        self._default_time()
         self._update_buttons()
+
+    def _default_time(self) -> None:
+        """Now while the patrol is live; once its planned time is over, the planned start (not started yet) or
+        end (running), to be corrected. Set when another patrol opens or its status changes, never over a time
+        the officer is typing."""
+        record = self.patrol
+        key = (record.id, str(record.status)) if record else None
+        if key == self._timed_for:
+            return
+        # Still logging afterwards after the start typed; another patrol starts afresh.
+        typed_before = (record is not None and self._timed_for is not None and self._timed_for[0] == record.id
+                        and not self.when_now.isChecked())
+        self._timed_for = key
+        self.when.setStyleSheet("")
+        self.when.setToolTip("")
+        if record is None:
+            self.when_now.setChecked(True)
+            return
+        now = times.utc_now()
+        if record.status.can_start and now > record.end:
+            afterwards = record.start
+        elif record.status.can_end and (now > record.end + LATE_END or typed_before):
+            started = times.from_storage(record.started_at) if record.started_at else record.start
+            afterwards = max(record.end, started + timedelta(minutes=1))
+        else:
+            self.when_now.setChecked(True)
+            return
+        self.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(min(afterwards, now).timestamp()), UK))
+        self.when_now.setChecked(False)
+
+    def chosen_time(self) -> datetime | None:
+        """The time typed, or None for now."""
+        if self.when_now.isChecked():
+            return None
+        return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
 
     def _stop_labels(self) -> dict[str, str]:
         return {s.key: f"{s.seq}. {s.label}" for s in self.patrol.stops} if self.patrol else {}
@@ -308,6 +374,10 @@ class PatrolLog(QWidget):
         running = status is not None and status.can_log
         self.start_button.setEnabled(status is not None and status.can_start)
         self.end_button.setEnabled(running)
+        # From the status, not when_now.isEnabled(): that is False while the panel still has the Log tab disabled.
+        timed = status is not None and (status.can_start or running)
+        self.when_now.setEnabled(timed)
+        self.when.setEnabled(timed and not self.when_now.isChecked())
         for button in self.kind_buttons.values():
             button.setEnabled(running)
         for widget in (self.stop_choice, self.pick_button, self.grid_ref, self.vrm, self.detail):
@@ -316,7 +386,7 @@ class PatrolLog(QWidget):
             self.pick_button.setChecked(False)
 
     def _clear_inputs(self) -> None:
-        for widget in (self.vrm, self.grid_ref, self.stop_choice):
+        for widget in (self.vrm, self.grid_ref, self.stop_choice, self.when):
             widget.setStyleSheet("")
             widget.setToolTip("")
         self.vrm.setStyleSheet("font-weight: bold;")
@@ -359,41 +429,63 @@ class PatrolLog(QWidget):
     def start(self) -> PatrolRecord | None:
         if self.patrol is None:
             return None
+        at = self.chosen_time()
         now = times.utc_now()
-        if not self.patrol.start - EARLY_START <= now <= self.patrol.end and not self.confirm(
+        if at is None and not self.patrol.start - EARLY_START <= now <= self.patrol.end and not self.confirm(
             "Start patrol", f"This patrol is planned for {window_text(self.patrol)}. Start it now anyway?"
         ):
             return None
         try:
-            record = self.services.patrols.start(self.patrol.id)
+            record = self.services.patrols.start(self.patrol.id, at=at)
+        except ValidationError as exc:
+            self._refuse(exc, "Not started")
+            return None
         except RuralWatchError as exc:
             self.report(f"Not started: {exc}")
             return None
+        self._unmark_time()
         self.set_patrol(record)
-        self.message.setText(f"Patrol started at {times.format_local(record.started_at)[11:16]}.")
+        self.message.setText(f"Patrol started at {self._said(record.started_at)}.")
         self.statusChanged.emit(record)
         return record
 
     def end(self, ask: bool = True) -> PatrolRecord | None:
         if self.patrol is None:
             return None
-        if ask and not self.confirm("End patrol", "End the patrol now? Nothing more can be logged on it."):
+        at = self.chosen_time()
+        question = ("End the patrol now?" if at is None
+                    else f"End the patrol at {times.format_local(times.to_storage(at))}?")
+        if ask and not self.confirm("End patrol", f"{question} Nothing more can be logged on it."):
             return None
         try:
-            record = self.services.patrols.end(self.patrol.id)
+            record = self.services.patrols.end(self.patrol.id, at=at)
+        except ValidationError as exc:
+            self._refuse(exc, "Not ended")
+            return None
         except RuralWatchError as exc:
             self.report(f"Not ended: {exc}")
             return None
+        self._unmark_time()
         self.set_patrol(record)
-        self.message.setText(f"Patrol ended at {times.format_local(record.ended_at)[11:16]}.")
+        self.message.setText(f"Patrol ended at {self._said(record.ended_at)}.")
         self.statusChanged.emit(record)
         return record
+
+    def _unmark_time(self) -> None:
+        self.when.setStyleSheet("")
+        self.when.setToolTip("")
+        self.message.setStyleSheet("")
+
+    def _said(self, stored: str | None) -> str:
+        """HH:MM, with the date when it is not today (a patrol logged afterwards)."""
+        text = times.format_local(stored)
+        return text[11:16] if text[:10] == times.to_local(times.utc_now()).strftime("%Y-%m-%d") else text
 
     def log_event(self, kind: str) -> LoggedEvent | None:
         """Log one event now at the chosen stop, map point or grid reference. None (reason shown) if refused."""
         if self.patrol is None:
             return None
-        for widget in (self.grid_ref, self.stop_choice):
+        for widget in (self.grid_ref, self.stop_choice, self.when):
             widget.setStyleSheet("")
         self.vrm.setStyleSheet("font-weight: bold;")
         stop_key = self.stop_choice.currentData() or ""
@@ -407,7 +499,7 @@ class PatrolLog(QWidget):
             lat, lon = self.picked
         else:
             grid = self.grid_ref.text().strip()
-        inp = PatrolEventInput(kind=kind, lat=lat, lon=lon, grid_ref=grid, stop_key=stop_key,
+        inp = PatrolEventInput(kind=kind, at=self.chosen_time(), lat=lat, lon=lon, grid_ref=grid, stop_key=stop_key,
                                vrm=self.vrm.text() if kind == "stop_check" or self.vrm.text().strip() else "",
                                detail=self.detail.text())
         try:
@@ -435,16 +527,18 @@ class PatrolLog(QWidget):
                                            event.lon if event.lon is not None else nan)
         return event
 
-    def _refuse(self, error: ValidationError) -> None:
-        widgets = {"vrm": self.vrm, "grid_ref": self.grid_ref, "stop": self.stop_choice, "location": self.grid_ref}
+    def _refuse(self, error: ValidationError, what: str = "Not logged") -> None:
+        widgets = {"vrm": self.vrm, "grid_ref": self.grid_ref, "stop": self.stop_choice, "location": self.grid_ref,
+                   "at": self.when}
         for item in error.errors:
             widget = widgets.get(item.field)
             if widget is not None:
                 mark(widget, item.message)  # not FieldMarks: clearing it would drop the VRM's bold
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
         self.message.setStyleSheet(theme.error_style())
-        self.message.setText("Not logged: " + "; ".join(
-            f"{item.field.replace('_', ' ')}: {item.message}" for item in error.errors))
+        self.message.setText(f"{what}: " + "; ".join(
+            ("time" if item.field == "at" else item.field.replace('_', ' ')) + f": {item.message}"
+            for item in error.errors))
 
     def _say_vehicle(self, event: LoggedEvent) -> None:
         if event.flagged:

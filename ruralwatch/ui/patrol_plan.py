@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -208,6 +208,11 @@ class PatrolForm(QWidget):
         self.area.setCompleter(completer)
         self.area.setCurrentIndex(-1)
         self.area.lineEdit().setPlaceholderText("type or pick one")
+        # Enter or leaving the box takes the one area a half-typed name stands for ("Uttles" was kept as typed and
+        # the save refused); Enter on a name several areas begin with shows them instead.
+        self._areas = areas
+        self.area.lineEdit().returnPressed.connect(lambda: self.settle_area(enter=True))
+        self.area.lineEdit().editingFinished.connect(self.settle_area)
         self.purpose = QComboBox()
         for key, label in PATROL_PURPOSES:
             self.purpose.addItem(label, key)
@@ -309,6 +314,24 @@ class PatrolForm(QWidget):
             signal.connect(lambda *_: self.check_crew())
             signal.connect(lambda *_: None if self._loading else self._show_hints())
         self.load(None)
+
+    def settle_area(self, enter: bool = False) -> None:
+        """The area box's text made the area it stands for when only one area begins with it; on Enter with
+        several, the completer lists them."""
+        text = self.area.currentText()
+        chosen = self._areas.completion(text)
+        if chosen is not None:
+            if chosen != text:
+                self.area.setEditText(chosen)
+        elif enter and len(self._areas.starting_with(text)) > 1:
+            # On the next turn: the completer hides its list after the Enter that reached the box (when the list was
+            # already open as the name was typed), which would close it again at once.
+            QTimer.singleShot(0, self.area, lambda: self._list_areas(text.strip()))
+
+    def _list_areas(self, prefix: str) -> None:
+        completer = self.area.completer()
+        completer.setCompletionPrefix(prefix)
+        completer.complete()
 
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:

@@ -448,6 +448,12 @@ class PeopleTab(QWidget):
         # Dates away or extra.
         self.exceptions = make_table(["Date", "Kind", "Times", "Note"])
         self.exception_date = date_edit()
+        # The last day of a run of dates (a fortnight's holiday is one entry); it follows the first day until set.
+        self.exception_to = date_edit()
+        self.exception_to.setToolTip("The last day away or extra (the same as the first for one day)")
+        self.exception_to.setAccessibleName("Last day")
+        self._exception_from = self.exception_date.date()
+        self.exception_date.dateChanged.connect(self._first_day_changed)
         self.exception_kind = vocab_combo(AVAILABILITY_EXCEPTION_KINDS)
         self.all_day = QCheckBox("All da&y")
         self.all_day.setChecked(True)
@@ -463,12 +469,15 @@ class PeopleTab(QWidget):
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")
         remove_exception.clicked.connect(lambda: self.remove_exception())
         self.exception_error = QLabel()
+        self.exception_status = status_label()  # what a run of dates added
         self.exception_marks = FieldMarks(summary=self.exception_error, widgets={
             "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
-            "end": self.exception_end,
-        }, labels={"date": "Date", "kind": "Kind", "start": "From", "end": "To"})
+            "end": self.exception_end, "to": self.exception_to,
+        }, labels={"date": "Date", "kind": "Kind", "start": "From", "end": "To", "to": "Last day"})
         when = QHBoxLayout()
         when.addWidget(self.exception_date)
+        when.addWidget(QLabel("to"))
+        when.addWidget(self.exception_to)
         when.addWidget(with_buddy("&Kind", self.exception_kind))
         when.addWidget(self.exception_kind, 1)
         hours = QHBoxLayout()
@@ -490,6 +499,7 @@ class PeopleTab(QWidget):
         exceptions_layout.addWidget(self.exception_note)
         exceptions_layout.addLayout(exception_buttons)
         exceptions_layout.addWidget(self.exception_error)
+        exceptions_layout.addWidget(self.exception_status)
 
         # Weekly availability and the dates away on tabs of their own under the people list: side by side they
         # ran off a laptop-width panel (1366x768), one above the other they needed a scroll area around tables
@@ -711,28 +721,47 @@ class PeopleTab(QWidget):
         self.availability_saved.emit(person_id)
         return True
 
+    def _first_day_changed(self, first: QDate) -> None:
+        """The last day keeps up: it moves with the first while it was the same day, and is never before it."""
+        if self.exception_to.date() == self._exception_from or self.exception_to.date() < first:
+            self.exception_to.setDate(first)
+        self._exception_from = first
+
     def add_exception(self, person_id: str | None = None, on: date | None = None, kind: str | None = None,
-                      start: str | None = None, end: str | None = None, note: str | None = None) -> str | None:
-        """Add a date away or extra: from the form, or from the values given (tests)."""
+                      start: str | None = None, end: str | None = None, note: str | None = None,
+                      last: date | None = None) -> str | None:
+        """Add a date away or extra, or every date from the first to the last day: from the form, or from the
+        values given (tests; `on` alone is that one day). The id of the first row added."""
         person_id = person_id or self.selected_id()
         if person_id is None:
             return None
         whole_day = self.all_day.isChecked()
+        if last is None:
+            last = on or from_qdate(self.exception_to.date())
         on = on or from_qdate(self.exception_date.date())
         kind = kind or self.exception_kind.currentData()
         start = start if start is not None else ("" if whole_day else hhmm(self.exception_start.time()))
         end = end if end is not None else ("" if whole_day else hhmm(self.exception_end.time()))
         note = note if note is not None else self.exception_note.text()
         try:
-            exception_id = self.people_service.add_exception(person_id, on.isoformat(), kind, start, end, note)
+            added = self.people_service.add_exceptions(person_id, on.isoformat(), last.isoformat(), kind, start, end,
+                                                       note)
         except ValidationError as exc:
+            self.exception_status.hide()
             self.exception_marks.show(exc, "Not added:")
             self.problems.append(str(exc))
             return None
         self.exception_marks.clear()
         self.exception_note.clear()
         self._load_exceptions(person_id)
-        return exception_id
+        if not added:
+            show_status(self.exception_status, "Already there: nothing added.")
+            return None
+        if len(added) > 1:
+            show_status(self.exception_status, f"{len(added)} dates added, {on:%d %b} to {last:%d %b %Y}.")
+        else:
+            self.exception_status.hide()
+        return added[0]
 
     def remove_exception(self, exception_id: str | None = None) -> bool:
         if exception_id is None:

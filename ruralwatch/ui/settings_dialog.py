@@ -76,7 +76,8 @@ class SettingsDialog(QDialog):
         body = QWidget()
         layout = QVBoxLayout(body)
 
-        display = QGroupBox("&Display and security (this user)")
+        # Section titles carry no Alt+letter: the fields in them take all 26 (test_keyboard checks for clashes).
+        display = QGroupBox("Display and security (this user)")
         form = QFormLayout(display)
         self.large_text = QCheckBox("&Larger text, for use in a vehicle")
         self.idle_minutes = QSpinBox(minimum=1, maximum=120, suffix=" min")
@@ -90,7 +91,7 @@ class SettingsDialog(QDialog):
         form.addRow("Lock when &idle for", self.idle_minutes)
         layout.addWidget(display)
 
-        plan = QGroupBox("&Patrol planning defaults")
+        plan = QGroupBox("Patrol planning defaults")
         form = QFormLayout(plan)
         self.dwell = QDoubleSpinBox(minimum=5, maximum=60, decimals=0, suffix=" min")
         self.dwell.setToolTip("Time at each hotspot (the Koper curve: 10-15 minutes does most good)")
@@ -99,14 +100,14 @@ class SettingsDialog(QDialog):
         self.speed = QDoubleSpinBox(minimum=10, maximum=110, decimals=0, suffix=" km/h")
         form.addRow("D&well at each stop", self.dwell)
         form.addRow("R&oad factor", self.road_factor)
-        form.addRow("A&verage speed", self.speed)
+        form.addRow("&Average speed", self.speed)
         self.dose_radius = QSpinBox(minimum=10, maximum=2000, singleStep=25, suffix=" m")
         self.dose_radius.setToolTip("The dose from a recorded track: time within this distance of a stop counts")
         form.addRow("&Dose radius around a stop", self.dose_radius)
         self.plan_group = self._guard(plan, "patrol.plan", role)
         layout.addWidget(plan)
 
-        roster = QGroupBox("&Rostering rules")
+        roster = QGroupBox("Rostering rules")
         form = QFormLayout(roster)
         self.min_rest = QDoubleSpinBox(minimum=0, maximum=48, decimals=1, suffix=" h")
         self.max_weekly = QDoubleSpinBox(minimum=1, maximum=168, decimals=1, suffix=" h")
@@ -121,7 +122,7 @@ class SettingsDialog(QDialog):
         self._guard(roster, "roster.edit", role)
         layout.addWidget(roster)
 
-        retention = QGroupBox("Re&tention of personal data (months; 0 = keep)")
+        retention = QGroupBox("Retention of personal data (months; 0 = keep)")
         form = QFormLayout(retention)
         self.reporter_months = QSpinBox(minimum=0, maximum=1200)
         self.volunteer_months = QSpinBox(minimum=0, maximum=1200)
@@ -244,7 +245,7 @@ class SettingsDialog(QDialog):
     def _data_folder_group(self) -> QGroupBox:
         """Where the data is, and moving it (administrators; only the remembered or default location)."""
         store = self.services.store
-        group = QGroupBox("D&ata folder (this computer)")
+        group = QGroupBox("Data folder (this computer)")
         form = QFormLayout(group)
         self.data_path = QLabel(f"Database: {store.path}")
         self.data_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -121,6 +121,34 @@ def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest
     assert shown["stops"] and abs(shown["stops"][0]["lat"] - 51.99) < 0.3
 
 
+def test_people_away_from_a_date_to_another(cli: Cli) -> None:
+    cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC7")
+    added = cli("people", "away", "SC7", "--from", "2026-12-07", "--to", "2026-12-20", "--note", "Holiday")
+    assert added.code == 0, added.err
+    assert added.out.strip() == "Sam Reed: away from 2026-12-07 to 2026-12-20 (14 dates added)"
+    backwards = cli("people", "away", "SC7", "--from", "2026-12-20", "--to", "2026-12-01")
+    assert backwards.code == 2 and "before the first" in backwards.err
+    assert cli("people", "away", "SC7", "--date", "2026-12-24").code == 0  # one day, as before
+
+
+def test_patrol_start_and_end_at_the_times_given(cli: Cli) -> None:
+    """Logged afterwards: the Special's hours follow the times typed, not the time of typing."""
+    cli("people", "add", "--name", "Sam Reed", "--role", "special", "--independent", "--collar", "SC7")
+    created = cli("patrol", "create", "--area", "Uttlesford", "--date", "2026-11-20", "--start", "18:00",
+                  "--end", "22:00", "--crew", "SC7", "--override-reason", "Covering", "--json")
+    assert created.code == 0, created.err
+    short = created.json()["id"][:8]
+    wrong_day = cli("patrol", "start", short, "--at", "2026-11-21 18:05")
+    assert wrong_day.code == 2 and "more than 12 hours from the planned 2026-11-20 18:00–22:00" in wrong_day.err
+    started = cli("patrol", "start", short, "--at", "2026-11-20 18:05")
+    assert started.code == 0 and started.out.strip() == "patrol started at 2026-11-20 18:05"
+    early = cli("patrol", "end", short, "--at", "2026-11-20 17:00")
+    assert early.code == 2 and "must be after the start" in early.err
+    assert cli("patrol", "end", short, "--at", "2026-11-20 21:35").out.strip() == "patrol ended at 2026-11-20 21:35"
+    hours = cli("roster", "hours", "--from", "2026-11", "--to", "2026-11", "--json").json()
+    assert [row["hours"] for row in hours["by_person"] if row["name"] == "Sam Reed"] == [3.5]
+
+
 def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
     cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
     window = ("--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00", "--end", "10:00", "--crew", "PC7")

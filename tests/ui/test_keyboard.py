@@ -324,6 +324,43 @@ def test_every_kind_of_incident_details_has_alt_letters(qtbot, services: Service
         assert None not in keys and len(set(keys)) == len(keys), (kind, keys)
 
 
+def _alt_letter_clashes(root: QWidget) -> list[str]:
+    """Two visible widgets of one window (buttons, check boxes, labels with a buddy, group and tab titles) with the
+    same Alt+letter: Alt then only moves between them, and a button's never presses."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for key, text, _widget in _alt_letters(root):
+        if key in seen:
+            clashes.append(f"Alt+{key.upper()}: {seen[key]!r} and {text!r}")
+        else:
+            seen[key] = text
+    return clashes
+
+
+def test_no_two_visible_widgets_of_a_form_share_an_alt_letter_for_any_kind(qtbot, services: Services,
+                                                                           admin: Store) -> None:
+    """The incident form with each kind chosen in turn (its details, vehicles, items and attachments shown), and the
+    other main dialogs: a walk found Place/People, Caravans/Add photo, Vehicles/Add vehicle on an encampment and
+    Description/Dogs on hare coursing."""
+    from ruralwatch.core.kinds import KINDS
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    dialog = IncidentDialog(services.incidents)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    problems = []
+    for kind in KINDS:
+        dialog.kind.setCurrentIndex(dialog.kind.findData(kind.key))
+        assert dialog.kind.currentData() == kind.key
+        problems += [f"incident form, {kind.name}: {c}" for c in _alt_letter_clashes(dialog)]
+    for other in _dialogs(services, admin):
+        qtbot.addWidget(other)
+        other.show()
+        problems += [f"{type(other).__name__}: {c}" for c in _alt_letter_clashes(other)]
+        other.close()
+    assert problems == [], "\n".join(problems)
+
+
 def test_dialogs_have_a_default_or_enter_action_and_escape_closes_them(qtbot, services: Services,
                                                                         admin: Store) -> None:
     for dialog in _dialogs(services, admin):

@@ -13,9 +13,10 @@ from font_helpers import text_scaled
 from map_helpers import run_js, shown_map
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
+from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core import times
-from ruralwatch.core.patrol import patrol_window
+from ruralwatch.core.patrol import PatrolInput, patrol_window
 from ruralwatch.core.people import PersonInput
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.patrols.plan import replan
@@ -51,8 +52,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def demo(services: Services, clock: Clock) -> Services:
-    """Demo incidents and roster in the test database; the patrol service runs on the test's clock."""
+def demo(services: Services, clock: Clock, monkeypatch) -> Services:
+    """Demo incidents and roster in the test database; the patrol service and the window run on the test's
+    clock (the log offers typed times once a patrol's planned time is over, so today's date must not leak in)."""
+    monkeypatch.setattr(times, "utc_now", clock)
     services.patrols = PatrolService(services.store, services.hub, services.people, services.roster,
                                      services.analysis, services.harm, clock=clock)
     load_demo(services.incidents, count=600, now=FIXED_NOW)
@@ -615,3 +618,87 @@ def test_a_new_patrol_is_for_tonight_until_the_evening_has_begun(qtbot, panel: P
         panel.new_patrol()
         assert panel.form.day.date() == day, now
         assert (panel.form.start.time().hour(), panel.form.end.time().hour()) == (18, 22)
+
+
+def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPanel, demo, clock) -> None:
+    """Logged the next morning: the log offers the planned times to correct instead of stamping "now", refuses a
+    wrong day with the reason, and the Special's hours follow the times typed."""
+    from PySide6.QtCore import QDateTime
+
+    from ruralwatch.ui.patrol_log import UK
+
+    clock.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # the patrol was 27 Nov 18:00-22:00 (GMT)
+    record, _ = _planned_patrol(qtbot, panel, demo)
+    panel.new_patrol()  # opened afresh from the list, as the next morning (the Log tab is enabled after it's set)
+    panel.open_patrol(record.id)
+    special = next(p for p in demo.people.list() if p.id in {pid for pid, _ in record.crew} and p.role == "special")
+
+    def officer_of(patrol) -> str:
+        return next(p.id for p in demo.people.list() if p.id in {pid for pid, _ in patrol.crew} and p.role == "officer")
+    log = panel.log
+    assert not log.when_now.isChecked() and log.when.isEnabled()
+    assert log.when.dateTime() == QDateTime(PATROL_DAY, QTime(18, 0), UK)  # the planned start, to correct
+
+    log.when.setDateTime(QDateTime(PATROL_DAY.addDays(-1), QTime(18, 5), UK))  # the wrong day
+    assert panel.start_patrol() is None
+    assert "more than 12 hours from the planned 2026-11-27 18:00–22:00" in log.message.text()
+    assert log.when.toolTip() and demo.patrols.get(record.id).status == "planned"
+
+    log.when.setDateTime(QDateTime(PATROL_DAY, QTime(18, 5), UK))
+    assert panel.start_patrol().started_at == "2026-11-27T18:05:00Z"
+    assert "2026-11-27 18:05" in log.message.text()
+    assert not log.when_now.isChecked() and log.when.dateTime() == QDateTime(PATROL_DAY, QTime(22, 0), UK)
+    log.when.setDateTime(QDateTime(PATROL_DAY, QTime(20, 0), UK))
+    assert panel.log_event("note").at == "2026-11-27T20:00:00Z"
+
+    # A patrol running now, opened in between: stamped now; back to this one: the planned end to correct.
+    live, _ = demo.patrols.create(PatrolInput(day="2026-11-28", start="07:00", end="11:00", area="Uttlesford",
+                                              purpose="general_rural_patrol", crew=[officer_of(record)]),
+                                  override_reason="Covering")
+    demo.patrols.start(live.id)
+    panel.open_patrol(live.id)
+    assert log.when_now.isChecked() and not log.when.isEnabled()
+    panel.open_patrol(record.id)
+    assert not log.when_now.isChecked() and log.when.dateTime() == QDateTime(PATROL_DAY, QTime(22, 0), UK)
+
+    def hours() -> float:
+        rows = demo.hours.summary("2026-11", "2026-11").by_person
+        return float(rows.set_index("person_id").loc[special.id, "hours"])
+
+    before = hours()
+    log.when.setDateTime(QDateTime(PATROL_DAY, QTime(21, 35), UK))
+    assert panel.end_patrol().ended_at == "2026-11-27T21:35:00Z"
+    assert hours() - before == pytest.approx(3.5)
+
+
+
+def test_a_half_typed_area_takes_the_one_area_it_stands_for(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk typed 'Uttles' and Enter: the box kept 'Uttles' and the save was refused. Enter or leaving the box
+    takes the one area beginning with it; several keep the text and list them."""
+    panel.new_patrol()
+    panel.activateWindow()
+    box = panel.form.area
+    edit = box.lineEdit()
+    edit.setFocus()
+    qtbot.keyClicks(edit, "uttles")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert box.currentText() == "Uttlesford"
+
+    box.setEditText("")
+    qtbot.keyClicks(edit, "br")  # Braintree, Brentwood and wards
+    popup = box.completer().popup()
+    popup.show()  # as typing opens it on a real display: the completer then hides it after the Enter it passes on
+    qtbot.keyClick(QApplication.activePopupWidget() or edit, Qt.Key.Key_Return)
+    assert box.currentText() == "br"
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    shown = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+    assert "Braintree" in shown and "Brentwood" in shown
+    popup.hide()
+
+    box.setEditText("braint")
+    edit.editingFinished.emit()  # as leaving the box does
+    assert box.currentText() == "Braintree"
+    panel.form.day.setDate(PATROL_DAY)
+    _tick(panel.form, [_person(demo, "officer").id])
+    record = panel.save_patrol()
+    assert record is not None and record.area == "Braintree"

@@ -457,3 +457,28 @@ def test_duty_titles_are_whole_in_a_docked_week(qtbot, services: Services, scale
             needed = len(lines) * metrics.lineSpacing()
             qtbot.waitUntil(lambda r=row, h=needed: grid.rowHeight(r) >= h, timeout=5_000)
             assert grid.item(row, column).toolTip().startswith(look.duty.title)  # the whole title on hover too
+
+
+def test_a_holiday_is_added_as_one_range_of_dates(qtbot, panel: RosterPanel, services: Services) -> None:
+    """A two-week holiday took 14 entries: the last day follows the first until changed, and one Add takes them
+    all; a last day before the first is refused with the input kept."""
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    assert people.select_person(person.id)
+    people.exception_date.setDate(QDate(2026, 12, 7))
+    assert people.exception_to.date() == QDate(2026, 12, 7)  # one day unless a last day is given
+    people.exception_to.setDate(QDate(2026, 12, 1))
+    people.exception_kind.setCurrentIndex(people.exception_kind.findData("away"))
+    people.exception_note.setText("Holiday")
+    assert people.add_exception() is None
+    assert "before the first" in people.exception_error.text() and "before the first" in people.exception_to.toolTip()
+    assert people.exceptions.rowCount() == 0 and people.exception_note.text() == "Holiday"
+    people.exception_to.setDate(QDate(2026, 12, 20))
+    assert people.add_exception() is not None
+    assert people.exceptions.rowCount() == 14
+    assert [people.exceptions.item(r, 0).text() for r in (0, 13)] == ["2026-12-07", "2026-12-20"]
+    assert people.exception_status.text() == "14 dates added, 07 Dec to 20 Dec 2026."
+    assert people.availability_tabs.tabText(1) == "Dates away or e&xtra (14)"
+    people.exception_date.setDate(QDate(2026, 12, 24))
+    assert people.exception_to.date() == QDate(2026, 12, 24)  # never before the first day

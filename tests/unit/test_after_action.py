@@ -77,6 +77,7 @@ def test_after_action_pdf_shows_planned_logged_and_measured_minutes_from_a_known
     patrols._now = lambda: arrived + timedelta(minutes=30)
     patrols.log(patrol_id, PatrolEventInput(kind="arrived_stop", stop_key=first.key, at=arrived))
     patrols.log(patrol_id, PatrolEventInput(kind="left_stop", stop_key=first.key, at=arrived + timedelta(minutes=11)))
+    patrols._now = lambda: fixes[-1].at + timedelta(hours=1)  # written up after the patrol: an end typed, not future
     patrols.end(patrol_id, at=fixes[-1].at + timedelta(minutes=10))
 
     summary = patrols.after_action(patrol_id)

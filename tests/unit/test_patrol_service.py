@@ -210,6 +210,32 @@ def test_patrol_hours_count_for_the_crew(services: Services) -> None:
     assert rows.set_index("name").loc["SC Special", "hours"] == 3.5
 
 
+def test_a_patrol_logged_afterwards_takes_the_real_times_checked(services: Services) -> None:
+    """Logged the next morning: the typed start and end, not the time of typing, give the crew their hours."""
+    officer, special, _ = _crew(services)
+    patrol_id = _patrol(services, [officer, special], day="2026-11-19", start="18:00", end="22:00")
+    patrols = services.patrols  # the clock says 2026-11-20 12:00 UTC: the morning after
+    with pytest.raises(ValidationError, match="more than 12 hours from the planned 2026-11-19 18:00–22:00"):
+        patrols.start(patrol_id, at="2026-11-18 18:10")  # the wrong day
+    with pytest.raises(ValidationError, match="is in the future"):
+        patrols.start(patrol_id, at="2026-11-20 18:10")
+    with pytest.raises(ValidationError, match="not a date and time"):
+        patrols.start(patrol_id, at="yesterday")
+    assert patrols.get(patrol_id).status == "planned"  # nothing changed
+    started = patrols.start(patrol_id, at="2026-11-19 18:10")  # UK local (GMT in November)
+    assert started.started_at == "2026-11-19T18:10:00Z"
+    patrols.log(patrol_id, PatrolEventInput(kind="note", at="2026-11-19 21:00"))
+    with pytest.raises(ValidationError, match=r"must be after the start \(2026-11-19 18:10\)"):
+        patrols.end(patrol_id, at="2026-11-19 18:10")
+    with pytest.raises(ValidationError, match=r"before the last event logged \(2026-11-19 21:00\)"):
+        patrols.end(patrol_id, at="2026-11-19 20:00")
+    assert patrols.get(patrol_id).status == "in_progress"
+    ended = patrols.end(patrol_id, at="2026-11-19 22:40")
+    assert ended.ended_at == "2026-11-19T22:40:00Z"
+    rows = services.hours.summary("2026-11", "2026-11").by_person
+    assert rows.set_index("name").loc["SC Special", "hours"] == 4.5
+
+
 # --- rostering rules on the crew ---------------------------------------------------------------------------------
 
 
@@ -373,8 +399,11 @@ def test_a_patrol_run_early_no_longer_holds_its_crew_at_the_planned_time(service
     officer, special, _ = _crew(services)
     patrol_id = _patrol(services, [officer, special], day="2026-11-21")
     ran_from = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-    services.patrols.start(patrol_id, at=ran_from)
-    services.patrols.end(patrol_id, at=ran_from + timedelta(hours=3))
+    # Started and ended live (a typed time is kept within 12 hours of the plan; "now" is the crew's choice).
+    services.patrols._now = lambda: ran_from
+    services.patrols.start(patrol_id)
+    services.patrols._now = lambda: ran_from + timedelta(hours=3)
+    services.patrols.end(patrol_id)
 
     def clashes(start: datetime) -> set[str]:
         issues = services.patrols.check_crew([officer], "general_rural_patrol", start, start + timedelta(hours=2))

@@ -63,6 +63,27 @@ def test_assigning_outside_availability_is_refused_then_allowed_with_a_recorded_
     assert services.roster.overrides(duty) == [("Dawn Only", "Agreed by phone with the coordinator", ["unavailable"])]
 
 
+def test_a_holiday_is_one_entry_every_date_away_and_the_roster_keeps_them_off(services: Services) -> None:
+    """A fortnight away took 14 entries; now one range, one row a date (as the roster reads them), all or none."""
+    person = _special(services, "Sam Reed")
+    people = services.people
+    with pytest.raises(ValidationError, match="before the first"):
+        people.add_exceptions(person, "2026-12-20", "2026-12-06", "away")
+    with pytest.raises(ValidationError, match="more than 183"):
+        people.add_exceptions(person, "2026-12-01", "2027-12-01", "away")
+    assert people.exceptions_of(person) == []
+    added = people.add_exceptions(person, "2026-12-07", "2026-12-20", "away", note="Holiday")
+    dates = [e.on for _, e, _ in people.exceptions_of(person)]
+    assert len(added) == 14 and dates == [date(2026, 12, 7 + n) for n in range(14)]
+    assert {note for _, _, note in people.exceptions_of(person)} == {"Holiday"}
+    duty = _duty(services, day=14)  # the middle of the fortnight
+    with pytest.raises(RuleBreachError) as caught:
+        services.roster.assign(duty, person)
+    assert [b.rule for b in caught.value.breaches] == ["unavailable"]
+    # Again over a longer run: only the dates not already there are added.
+    assert len(people.add_exceptions(person, "2026-12-05", "2026-12-21", "away")) == 3
+
+
 def test_double_booking_is_caught_across_duties(services: Services) -> None:
     person = _special(services, "Busy Bee")
     first, second = _duty(services), _duty(services, start="20:00", end="23:00")

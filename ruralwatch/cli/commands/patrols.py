@@ -61,6 +61,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     for name, text in (("start", "start the patrol"), ("end", "end the patrol")):
         action = actions.add_parser(name, help=text)
         action.add_argument("patrol")
+        action.add_argument("--at", default=None,
+                            help="when, if not now: logging it afterwards ('YYYY-MM-DD HH:MM', UK local)")
     log = actions.add_parser("log", help="log an event on a patrol in progress (written at once)")
     log.add_argument("patrol")
     log.add_argument("--kind", required=True,
@@ -171,11 +173,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
         patrols.write_after_action(args.patrol, args.out)
         print(f"wrote {args.out}")
     elif args.action == "start":
-        patrols.start(args.patrol)
-        print("patrol started")
+        record = patrols.start(args.patrol, at=args.at)
+        print(f"patrol started at {times.format_local(record.started_at)}")
     elif args.action == "end":
-        patrols.end(args.patrol)
-        print("patrol ended")
+        record = patrols.end(args.patrol, at=args.at)
+        print(f"patrol ended at {times.format_local(record.ended_at)}")
     elif args.action == "log":
         event = patrols.log(args.patrol, PatrolEventInput(
             kind=args.kind, at=args.at, lat=args.lat, lon=args.lon, grid_ref=args.grid_ref, stop_key=args.stop,

@@ -38,9 +38,11 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     avail = actions.add_parser("availability", help="set a person's weekly availability (replaces it)")
     avail.add_argument("person", help="name, collar number or id")
     avail.add_argument("slots", nargs="*", metavar="SLOT", help='e.g. "Mon 18:00-23:00" "Sat 06:00-14:00"')
-    away = actions.add_parser("away", help="a date a person is away (or --extra: available in addition)")
+    away = actions.add_parser("away", help="dates a person is away (or --extra: available in addition)")
     away.add_argument("person")
-    away.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    away.add_argument("--date", "--from", dest="date", required=True, metavar="YYYY-MM-DD",
+                      help="the date, or the first day with --to")
+    away.add_argument("--to", default="", metavar="YYYY-MM-DD", help="the last day (inclusive), for a holiday")
     away.add_argument("--start", default="", metavar="HH:MM")
     away.add_argument("--end", default="", metavar="HH:MM")
     away.add_argument("--extra", action="store_true")
@@ -163,8 +165,16 @@ def _people(services: Services, args: argparse.Namespace) -> int:
         print(f"{person.name}: {len(args.slots)} weekly slots")
     elif args.action == "away":
         person = people.find(args.person)
-        people.add_exception(person.id, args.date, "extra" if args.extra else "away", args.start, args.end, args.note)
-        print(f"{person.name}: {'extra availability' if args.extra else 'away'} on {args.date}")
+        what = "extra availability" if args.extra else "away"
+        if args.to:
+            added = people.add_exceptions(person.id, args.date, args.to, "extra" if args.extra else "away",
+                                          args.start, args.end, args.note)
+            print(f"{person.name}: {what} from {args.date} to {args.to} ({len(added)} date"
+                  f"{'s' if len(added) != 1 else ''} added)")
+        else:
+            people.add_exception(person.id, args.date, "extra" if args.extra else "away", args.start, args.end,
+                                 args.note)
+            print(f"{person.name}: {what} on {args.date}")
     elif args.action == "leave":
         person = people.find(args.person)
         on = times.parse_date(args.date, "date") if args.date else times.to_local(times.utc_now()).date()

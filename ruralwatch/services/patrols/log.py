@@ -7,7 +7,7 @@ synchronous=FULL), so a laptop that dies mid-patrol keeps every event logged bef
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, ValidationError
@@ -17,26 +17,57 @@ from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.services.patrols.places import PatrolPlaces
 
 BOOKENDS = ("patrol_started", "patrol_ended")  # written by start and end, never logged by hand
+# A start or end typed afterwards must lie this close to the planned window: a wrong day (the usual slip when
+# logging the next morning) is refused instead of giving the crew a day's hours or none.
+PLANNED_SPAN = timedelta(hours=12)
 
 
 class PatrolLog(PatrolPlaces):
-    def start(self, patrol_id: str, at: datetime | None = None) -> PatrolRecord:
+    def start(self, patrol_id: str, at: datetime | str | None = None) -> PatrolRecord:
+        """Start now, or at `at` (a datetime, or text 'YYYY-MM-DD HH:MM' in UK local time) when logged afterwards."""
         self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if not patrol.status.can_start:
             raise ValidationError.single("status", f"the patrol is {patrol.status.text}")
-        return self._bookend(patrol_id, PatrolStatus.IN_PROGRESS, "started_at", "patrol_started", at)
+        moment = self._bookend_time(patrol, at)
+        return self._bookend(patrol_id, PatrolStatus.IN_PROGRESS, "started_at", "patrol_started", moment)
 
-    def end(self, patrol_id: str, at: datetime | None = None) -> PatrolRecord:
+    def end(self, patrol_id: str, at: datetime | str | None = None) -> PatrolRecord:
+        """End now, or at `at`; after the start and after every event logged on it."""
         self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if not patrol.status.can_end:
             raise ValidationError.single("status", "the patrol has not started")
-        return self._bookend(patrol_id, PatrolStatus.COMPLETED, "ended_at", "patrol_ended", at)
+        moment = self._bookend_time(patrol, at)
+        stamped = times.to_storage(moment)
+        # The same second is allowed for "now" only (a start and end pressed at once); a typed end must be later.
+        if patrol.started_at and (stamped < patrol.started_at or (at is not None and stamped == patrol.started_at)):
+            raise ValidationError.single("at", f"the end ({times.format_local(stamped)}) must be after the start "
+                                               f"({times.format_local(patrol.started_at)})")
+        last = max((e.at for e in self.repo.events_of(patrol_id)), default=None)
+        if last and stamped < last:
+            raise ValidationError.single("at", f"the end ({times.format_local(stamped)}) is before the last event "
+                                               f"logged ({times.format_local(last)})")
+        return self._bookend(patrol_id, PatrolStatus.COMPLETED, "ended_at", "patrol_ended", moment)
+
+    def _bookend_time(self, patrol: PatrolRecord, at: datetime | str | None) -> datetime:
+        """Now, or the time given: not in the future and within PLANNED_SPAN of the planned window."""
+        now = self._now()
+        if at is None:
+            return now
+        moment = times.parse_moment(at, "at")
+        times.check_not_future(moment, "at", now)
+        if not patrol.start - PLANNED_SPAN <= moment <= patrol.end + PLANNED_SPAN:
+            hours = int(PLANNED_SPAN.total_seconds() // 3600)
+            planned = (f"{times.format_local(times.to_storage(patrol.start))}–"
+                       f"{times.format_local(times.to_storage(patrol.end))[11:]}")
+            raise ValidationError.single("at", f"{times.format_local(times.to_storage(moment))} is more than {hours} "
+                                               f"hours from the planned {planned}: check the date")
+        return moment
 
     def _bookend(self, patrol_id: str, status: PatrolStatus, column: str, kind: str,
-                 at: datetime | None) -> PatrolRecord:
-        moment = times.to_storage(at or self._now())
+                 at: datetime) -> PatrolRecord:
+        moment = times.to_storage(at)
         with self.store.transaction():
             self.repo.update(patrol_id, {"status": status.value, column: moment})
             self.repo.insert_event({"patrol_id": patrol_id, "kind": kind, "at": moment, "detail": "",
