@@ -113,8 +113,11 @@ class PatrolLog(QWidget):
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setTimeZone(UK)
+        # With Now ticked the box says "now", not a stale date (it showed 2000-01-01 00:00, greyed).
+        self.when.setSpecialValueText("now")
+        self.when.setDateTime(self.when.minimumDateTime())
         self.when.setEnabled(False)
-        self.when_now.toggled.connect(lambda now: self.when.setEnabled(not now))
+        self.when_now.toggled.connect(self._when_now_toggled)
         self._timed_for: tuple[str, str] | None = None  # the patrol and status the time box was last set for
 
         self.stop_choice = QComboBox()
@@ -322,6 +325,13 @@ class PatrolLog(QWidget):
             return
         self.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(min(afterwards, now).timestamp()), UK))
         self.when_now.setChecked(False)
+
+    def _when_now_toggled(self, now: bool) -> None:
+        if now:
+            self.when.setDateTime(self.when.minimumDateTime())
+        elif self.when.dateTime() == self.when.minimumDateTime():  # unticked by hand: start from the time now
+            self.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(times.utc_now().timestamp()), UK))
+        self.when.setEnabled(not now)
 
     def chosen_time(self) -> datetime | None:
         """The time typed, or None for now."""

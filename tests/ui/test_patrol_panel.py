@@ -658,6 +658,7 @@ def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPa
     demo.patrols.start(live.id)
     panel.open_patrol(live.id)
     assert log.when_now.isChecked() and not log.when.isEnabled()
+    assert log.when.text() == "now"  # not a stale date greyed out (it showed 2000-01-01 00:00)
     panel.open_patrol(record.id)
     assert not log.when_now.isChecked() and log.when.dateTime() == QDateTime(PATROL_DAY, QTime(22, 0), UK)
 
