@@ -170,6 +170,22 @@ def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
                                                                                          made["id"]).out
 
 
+def test_patrol_create_takes_the_area_a_beginning_stands_for_as_the_window_does(cli: Cli) -> None:
+    """The window's District or ward box took 'uttles' for Uttlesford; `--area uttles` was refused."""
+    cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    window = ("--date", "2026-11-20", "--start", "06:00", "--end", "10:00", "--crew", "PC7",
+              "--override-reason", "Cover")
+    created = cli("patrol", "create", "--area", "uttles", *window, "--json")
+    assert created.code == 0, created.err
+    assert created.json()["area"] == "Uttlesford"
+    several = cli("patrol", "create", "--area", "br", *window)
+    assert several.code == 2
+    assert "begin with 'br'" in several.err and "Braintree" in several.err and "Brentwood" in several.err
+    none = cli("patrol", "create", "--area", "Atlantis", *window)
+    assert none.code == 2 and "No district or ward is called 'Atlantis'" in none.err
+    assert "1 patrol" in cli("patrol", "list").out
+
+
 def test_patrol_crew_can_be_given_one_by_one_as_duty_needs_are(cli: Cli) -> None:
     """A walk wrote --crew "Dan Vaughan" --crew "Jack Pryce" (as duty add repeats --needs): only the last was kept,
     and the patrol was refused for a crew without an officer although the officer had been named."""
