@@ -98,6 +98,25 @@ def test_duties_and_hours_export_to_csv_xlsx_and_pdf(cli: Cli, tmp_path: Path) -
     assert refused.code == 2 and not (tmp_path / "missing").exists()
 
 
+def test_hours_before_a_person_was_added_are_not_applicable(cli: Cli, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Months before someone was added read '0 / 16 h below commitment'."""
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
+    shown = cli("roster", "hours", "--from", "2026-11", "--to", "2026-12")
+    assert shown.code == 0, shown.err
+    lines = dict(line.split("  ", 1) for line in shown.out.splitlines())
+    assert "not applicable" in lines["2026-11"] and "below" not in lines["2026-11"]
+    assert "0.0 /  16.0 h" in lines["2026-12"] and "not applicable" not in lines["2026-12"]
+    assert cli("roster", "hours", "--from", "2026-11", "--to", "2026-12", "-o", str(tmp_path / "h.csv")).code == 0
+    import csv
+
+    rows = {r["month"]: r for r in csv.DictReader((tmp_path / "h.csv").read_text(encoding="utf-8-sig").splitlines())}
+    assert rows["2026-11"]["commitment"] == "" and rows["2026-11"]["below"] == "no"
+    assert float(rows["2026-12"]["commitment"]) == 16.0
+
+
 def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as pinned:
         pinned.setattr(times, "utc_now", lambda: DEMO_NOW)
