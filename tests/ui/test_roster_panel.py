@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QDate, Qt, QTime
 
 from ruralwatch.core import times
 from ruralwatch.core.people import DutyInput, PersonInput
@@ -486,6 +486,22 @@ def test_a_holiday_is_added_as_one_range_of_dates(qtbot, panel: RosterPanel, ser
     assert people.availability_tabs.tabText(1) == "Dates away or e&xtra (14)"
     people.exception_date.setDate(QDate(2026, 12, 24))
     assert people.exception_to.date() == QDate(2026, 12, 24)  # never before the first day
+
+
+def test_enter_in_the_note_adds_the_dates_away(qtbot, panel: RosterPanel, services: Services) -> None:
+    """Enter in the 'dates away' note did nothing: it adds the date(s), as the Add button does."""
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    assert people.select_person(person.id)
+    people.exception_date.setDate(QDate(2026, 12, 7))
+    people.exception_to.setDate(QDate(2026, 12, 9))
+    people.exception_kind.setCurrentIndex(people.exception_kind.findData("away"))
+    qtbot.keyClicks(people.exception_note, "Holiday")
+    qtbot.keyClick(people.exception_note, Qt.Key.Key_Return)
+    assert people.exceptions.rowCount() == 3
+    assert people.exceptions.item(0, 3).text() == "Holiday" and people.exception_note.text() == ""
+    assert len(services.people.exceptions_of(person.id)) == 3
 
 
 def test_months_before_a_person_was_added_show_a_dash_not_below(qtbot, panel: RosterPanel, services: Services,
