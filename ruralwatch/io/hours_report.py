@@ -19,6 +19,7 @@ from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io import pdf_common as pdf
 
 BELOW = "below"
+NOT_APPLICABLE = "n/a"  # a month before the person was added
 _EPSILON = 1e-6  # hours are sums of floats: 7.999999 logged against 8 committed is not "below"
 
 
@@ -30,10 +31,11 @@ class HoursLine:
     month: str  # "YYYY-MM"
     hours: float
     commitment: float  # hours a month; 0 means no commitment, so never below
+    applies: bool = True  # False: a month before the person was added, not judged
 
     @property
     def below(self) -> bool:
-        return self.commitment > 0 and self.hours < self.commitment - _EPSILON
+        return self.applies and self.commitment > 0 and self.hours < self.commitment - _EPSILON
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,13 @@ def _lines_table(lines: Sequence[HoursLine]) -> Flowable | None:
     rows: list[list[Any]] = []
     extra: list[tuple[Any, ...]] = []
     for index, line in enumerate(ordered, start=1):
-        difference = line.hours - line.commitment if line.commitment > 0 else None
-        status = pdf.markup(f'<font color="#a4161a"><b>{BELOW}</b></font>') if line.below else ""
+        committed = line.applies and line.commitment > 0
+        difference = line.hours - line.commitment if committed else None
+        status = pdf.markup(f'<font color="#a4161a"><b>{BELOW}</b></font>') if line.below else (
+            "" if line.applies else NOT_APPLICABLE)
         rows.append([
             line.name, PERSON_ROLE_NAMES.get(line.role, line.role), line.station, month_label(line.month),
-            format_hours(line.hours), format_hours(line.commitment) if line.commitment > 0 else "-",
+            format_hours(line.hours), format_hours(line.commitment) if committed else "-",
             _signed(difference) if difference is not None else "", status,
         ])
         if line.below:

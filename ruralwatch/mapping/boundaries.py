@@ -150,6 +150,25 @@ class AreaSet:
         shortest = min(matches, key=len)
         return shortest if all(_normalise(m).startswith(_normalise(shortest)) for m in matches) else None
 
+    def resolve(self, text: str) -> Area:
+        """The area a typed name stands for, in the window's area box and on the command line alike: the name
+        itself (find_area), else the one area it begins (`completion`). Several areas beginning with it, or none,
+        raise UnknownAreaError naming the candidates (or close names)."""
+        try:
+            return self.find_area(text)
+        except UnknownAreaError as not_exact:
+            chosen = self.completion(text)
+            if chosen is not None:
+                return self.find_area(chosen)
+            candidates = self.starting_with(text)
+            if len(candidates) > 1:
+                shown = candidates[:8]
+                more = f" and {len(candidates) - len(shown)} more" if len(candidates) > len(shown) else ""
+                raise UnknownAreaError(
+                    text, reason=f"{len(candidates)} districts or wards begin with {text.strip()!r}: "
+                                 + "; ".join(shown) + more + ". Type more of the name.") from None
+            raise not_exact from None
+
     def area_of_point(self, lat: float, lon: float, kind: AreaKind = "district") -> Area | None:
         """The district (or ward) containing the point, or None outside every one of them."""
         for area in self.of_kind(kind):

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruralwatch.core import geo
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.io.boundary_files import BoundaryFileError, read_boundaries
+from ruralwatch.mapping.boundaries import Area, UnknownAreaError
 from ruralwatch.mapping.geography import (
     DEFAULT_FORCE_CODE,
     Force,
@@ -91,6 +93,22 @@ class GeographyService:
         else:
             _CACHE.move_to_end(key)
         return found
+
+    def find_area(self, text: str) -> Area:
+        """The district or ward a typed name (or the unique beginning of one, any case) stands for; the one rule
+        for the window's area box and `--area` on the command line. ValidationError on `area` otherwise."""
+        try:
+            return self.current().areas.resolve(text)
+        except UnknownAreaError as exc:
+            raise ValidationError.single("area", str(exc)) from None
+
+    def complete_area(self, text: str) -> str | None:
+        """The label of the one area a half-typed name stands for, or None (none, or several)."""
+        return self.current().areas.completion(text)
+
+    def areas_starting_with(self, text: str) -> list[str]:
+        """Labels of the areas a half-typed name begins, districts first."""
+        return self.current().areas.starting_with(text)
 
     # --- changing -----------------------------------------------------------------------------------------
 

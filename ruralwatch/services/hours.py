@@ -34,7 +34,9 @@ COLUMNS = ["person_id", "name", "role", "station", "month", "kind", "hours"]
 class HoursSummary:
     """Per person and month: hours, commitment and whether below it; totals by station and kind."""
 
-    by_person: pd.DataFrame  # person_id, name, role, station, month, hours, commitment, below
+    # person_id, name, role, station, month, hours, commitment, complete, applies (False before the person was
+    # added: no commitment that month), below
+    by_person: pd.DataFrame
     by_station: pd.DataFrame  # station, hours
     by_kind: pd.DataFrame  # kind, hours
     month_from: str
@@ -51,7 +53,11 @@ class HoursService:
         import pandas as pd
 
         _check_months(month_from, month_to)
+        records = [r for r in self._worked() if month_from <= r[4] <= month_to]
+        return pd.DataFrame.from_records(records, columns=COLUMNS)
 
+    def _worked(self) -> list[tuple[Any, ...]]:
+        """Every completed duty or patrol hour, one COLUMNS tuple per person, month and kind, all months."""
         def live(table: str, columns: str) -> list[dict[str, Any]]:
             return list(self.store.db.query(f"SELECT {columns} FROM {table} WHERE deleted = 0"))
 
@@ -61,17 +67,27 @@ class HoursService:
             live("duty_assignments", "duty_id, person_id, hours"),
             live("patrols", "id, status, starts_at, ends_at, started_at, ended_at"),
             live("patrol_crew", "patrol_id, person_id"), people)
-        records = [
-            (w.person_id, people[w.person_id]["name"], people[w.person_id]["role"],
-             people[w.person_id]["station"] or "", w.month, w.kind, w.hours)
-            for w in worked if month_from <= w.month <= month_to
-        ]
-        return pd.DataFrame.from_records(records, columns=COLUMNS)
+        return [(w.person_id, people[w.person_id]["name"], people[w.person_id]["role"],
+                 people[w.person_id]["station"] or "", w.month, w.kind, w.hours) for w in worked]
+
+    def _joined_months(self, worked: list[tuple[Any, ...]]) -> dict[str, str]:
+        """Per person, the month (YYYY-MM, UK time) from which their commitment applies: the month they were added,
+        or an earlier month they already gave hours in (duties recorded afterwards, the demo's history)."""
+        joined = {row["id"]: times.to_local(times.from_storage(row["created_at"])).strftime("%Y-%m")
+                  for row in self.store.db.query("SELECT id, created_at FROM people WHERE deleted = 0")}
+        for person_id, *_, month, _kind, _hours in worked:
+            if person_id in joined and month < joined[person_id]:
+                joined[person_id] = month
+        return joined
 
     def summary(self, month_from: str, month_to: str, include_inactive: bool = False) -> HoursSummary:
         import pandas as pd
 
-        entries = self.entries(month_from, month_to)
+        _check_months(month_from, month_to)
+        every_month = self._worked()
+        entries = pd.DataFrame.from_records([r for r in every_month if month_from <= r[4] <= month_to],
+                                            columns=COLUMNS)
+        joined = self._joined_months(every_month)
         people = pd.DataFrame.from_records(
             self.store.db.execute(
                 "SELECT id, name, role, station, monthly_commitment_hours, active FROM people WHERE deleted = 0"
@@ -90,7 +106,10 @@ class HoursService:
         # A month still running is not yet "below": the hours may still come. Only finished months are judged.
         this_month = times.to_local(self._now()).strftime("%Y-%m")
         by_person["complete"] = by_person["month"] < this_month
-        by_person["below"] = (by_person["hours"] < by_person["commitment"]) & by_person["complete"]
+        # A month before the person was added is not theirs to be judged on (it showed "0 / 16 h · below").
+        by_person["applies"] = by_person["month"] >= by_person["person_id"].map(joined).fillna("")
+        by_person["below"] = ((by_person["hours"] < by_person["commitment"]) & by_person["complete"]
+                              & by_person["applies"])
         by_person = by_person.drop(columns=["active"]).sort_values(["name", "month"]).reset_index(drop=True)
         # Totals over the same people as the lines above them (officers' hours are not volunteer hours).
         entries = entries[entries["person_id"].isin(set(people["person_id"]))]
@@ -108,11 +127,14 @@ class HoursService:
         if suffix not in (".csv", ".xlsx", ".pdf"):
             raise ValidationError.single("output", f"{path.name}: use a .csv, .xlsx or .pdf file name")
         target = check_target(path)
+        # A month before the person was added has no commitment: left blank, as the window shows a dash.
+        by_person = summary.by_person.assign(
+            commitment=summary.by_person["commitment"].where(summary.by_person["applies"]))
         if suffix == ".csv":
-            replace_atomically(target, lambda part: write_csv(summary.by_person, part))
+            replace_atomically(target, lambda part: write_csv(by_person, part))
         elif suffix == ".xlsx":
             replace_atomically(target, lambda part: write_sheets(part, {
-                "By person": summary.by_person, "By station": summary.by_station, "By kind": summary.by_kind,
+                "By person": by_person, "By station": summary.by_station, "By kind": summary.by_kind,
             }))
         else:
             from ruralwatch.io.hours_report import write_hours_pdf
@@ -135,7 +157,8 @@ class HoursService:
             period_label=period,
             lines=tuple(
                 HoursLine(name=r["name"], role=PERSON_ROLE_NAMES.get(r["role"], r["role"]), station=r["station"] or "",
-                          month=r["month"], hours=float(r["hours"]), commitment=float(r["commitment"]))
+                          month=r["month"], hours=float(r["hours"]), commitment=float(r["commitment"]),
+                          applies=bool(r.get("applies", True)))
                 for r in _records(summary.by_person)
             ),
             by_station=tuple(HoursTotal(r["station"], float(r["hours"])) for r in _records(summary.by_station)),

@@ -273,11 +273,19 @@ class IncidentDialog(QDialog):
             self.occurred_start.setDateTime(now)
             self.reported_at.setDateTime(now)
             self.occurred_end.setDateTime(now)
+        # Until "Went on until" is ticked its time follows Happened, so ticking it starts from the start, not from
+        # the time the form was opened (an end of "now" was saved by accident).
+        self.occurred_start.dateTimeChanged.connect(self._end_follows_start)
         self._shown_kind = self.kind.currentData()
         self._on_kind_changed()
         self.occurred_start.dateTimeChanged.connect(lambda _moment: self._update_repeat())
         self._update_repeat()
         self._initial = self._snapshot()
+        self.kind.setFocus(Qt.FocusReason.OtherFocusReason)  # the first thing to fill (it opened with none)
+
+    def _end_follows_start(self, moment: QDateTime) -> None:
+        if not self.has_end.isChecked():
+            self.occurred_end.setDateTime(moment)
 
     # --- layout ------------------------------------------------------------------------------------------
 

@@ -209,8 +209,9 @@ class PatrolForm(QWidget):
         self.area.setCurrentIndex(-1)
         self.area.lineEdit().setPlaceholderText("type or pick one")
         # Enter or leaving the box takes the one area a half-typed name stands for ("Uttles" was kept as typed and
-        # the save refused); Enter on a name several areas begin with shows them instead.
-        self._areas = areas
+        # the save refused); Enter on a name several areas begin with shows them instead. The geography service
+        # holds the rule, so `patrol create --area` takes the same beginnings.
+        self._geography = services.geography
         self.area.lineEdit().returnPressed.connect(lambda: self.settle_area(enter=True))
         self.area.lineEdit().editingFinished.connect(self.settle_area)
         self.purpose = QComboBox()
@@ -319,11 +320,11 @@ class PatrolForm(QWidget):
         """The area box's text made the area it stands for when only one area begins with it; on Enter with
         several, the completer lists them."""
         text = self.area.currentText()
-        chosen = self._areas.completion(text)
+        chosen = self._geography.complete_area(text)
         if chosen is not None:
             if chosen != text:
                 self.area.setEditText(chosen)
-        elif enter and len(self._areas.starting_with(text)) > 1:
+        elif enter and len(self._geography.areas_starting_with(text)) > 1:
             # On the next turn: the completer hides its list after the Enter that reached the box (when the list was
             # already open as the name was typed), which would close it again at once.
             QTimer.singleShot(0, self.area, lambda: self._list_areas(text.strip()))

@@ -162,7 +162,8 @@ class PremisesDialog(QDialog):
         if personal:
             form.addRow(with_buddy("&Contact name", self.contact_name), self.contact_name)
             form.addRow(with_buddy("&Phone", self.contact_phone), self.contact_phone)
-            form.addRow(with_buddy("E&mail", self.contact_email), self.contact_email)
+            # E, not M: Alt+M is Pick on map's (it was hidden by the button's Ctrl+M until the button took it)
+            form.addRow(with_buddy("&Email", self.contact_email), self.contact_email)
         else:
             note = QLabel("Contact details are personal data: not shown to your role (they are kept).")
             note.setWordWrap(True)

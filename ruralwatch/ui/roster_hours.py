@@ -113,7 +113,7 @@ class HoursTab(QWidget):
         splitter.setChildrenCollapsible(False)
         totals.setMinimumHeight(self.by_station.verticalHeader().defaultSectionSize() * 7 + 40)
         legend = QLabel("Hours given / monthly commitment, from completed duties and patrols. Red and “below”: "
-                        "under commitment that month.")
+                        "under commitment that month; “—”: before the person was added.")
         legend.setWordWrap(True)
         legend.setStyleSheet(theme.hint_style())
         layout = QVBoxLayout(self)
@@ -175,6 +175,12 @@ class HoursTab(QWidget):
                 if month not in lines.index:
                     continue
                 line = lines.loc[month]
+                if not bool(line["applies"]):  # before the person was added: nothing to judge, no colour
+                    hours = float(line["hours"])
+                    cell = item(f"{hours_text(hours)} h" if hours else "—", number=True)
+                    cell.setToolTip(f"{name}, {month}: before they were added; no commitment that month")
+                    self.table.setItem(row, column, cell)
+                    continue
                 below = bool(line["below"])
                 text = f"{hours_text(float(line['hours']))} / {hours_text(float(line['commitment']))} h"
                 cell = item(text + (" · below" if below else ""), number=True)
@@ -186,7 +192,7 @@ class HoursTab(QWidget):
                     cell.setForeground(below_tone.text)
                 self.table.setItem(row, column, cell)
             total = float(lines["hours"].sum())
-            committed = float(lines["commitment"].sum())
+            committed = float(lines.loc[lines["applies"], "commitment"].sum())
             name_cell = item(name, person_id)
             if below_months:
                 self.below_rows.add(row)

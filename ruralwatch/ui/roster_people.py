@@ -464,6 +464,8 @@ class PeopleTab(QWidget):
             self.all_day.toggled.connect(lambda whole, e=edit: e.setEnabled(not whole))
         self.exception_note = QLineEdit()
         self.exception_note.setPlaceholderText("note (optional), e.g. holiday")
+        # Enter after the note adds the date(s), as Add does (the panel has no default button: it did nothing).
+        self.exception_note.returnPressed.connect(lambda: self.add_exception())
         self.add_exception_button = add_exception = QPushButton("Add &date")
         add_exception.clicked.connect(lambda: self.add_exception())
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")

@@ -98,6 +98,25 @@ def test_duties_and_hours_export_to_csv_xlsx_and_pdf(cli: Cli, tmp_path: Path) -
     assert refused.code == 2 and not (tmp_path / "missing").exists()
 
 
+def test_hours_before_a_person_was_added_are_not_applicable(cli: Cli, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Months before someone was added read '0 / 16 h below commitment'."""
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
+    shown = cli("roster", "hours", "--from", "2026-11", "--to", "2026-12")
+    assert shown.code == 0, shown.err
+    lines = dict(line.split("  ", 1) for line in shown.out.splitlines())
+    assert "not applicable" in lines["2026-11"] and "below" not in lines["2026-11"]
+    assert "0.0 /  16.0 h" in lines["2026-12"] and "not applicable" not in lines["2026-12"]
+    assert cli("roster", "hours", "--from", "2026-11", "--to", "2026-12", "-o", str(tmp_path / "h.csv")).code == 0
+    import csv
+
+    rows = {r["month"]: r for r in csv.DictReader((tmp_path / "h.csv").read_text(encoding="utf-8-sig").splitlines())}
+    assert rows["2026-11"]["commitment"] == "" and rows["2026-11"]["below"] == "no"
+    assert float(rows["2026-12"]["commitment"]) == 16.0
+
+
 def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as pinned:
         pinned.setattr(times, "utc_now", lambda: DEMO_NOW)
@@ -168,6 +187,22 @@ def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
                                    "rules": ["unavailable"]}]
     assert "crew override: Pat Kemp (unavailable): Covering for the late shift" in cli("patrol", "show",
                                                                                          made["id"]).out
+
+
+def test_patrol_create_takes_the_area_a_beginning_stands_for_as_the_window_does(cli: Cli) -> None:
+    """The window's District or ward box took 'uttles' for Uttlesford; `--area uttles` was refused."""
+    cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    window = ("--date", "2026-11-20", "--start", "06:00", "--end", "10:00", "--crew", "PC7",
+              "--override-reason", "Cover")
+    created = cli("patrol", "create", "--area", "uttles", *window, "--json")
+    assert created.code == 0, created.err
+    assert created.json()["area"] == "Uttlesford"
+    several = cli("patrol", "create", "--area", "br", *window)
+    assert several.code == 2
+    assert "begin with 'br'" in several.err and "Braintree" in several.err and "Brentwood" in several.err
+    none = cli("patrol", "create", "--area", "Atlantis", *window)
+    assert none.code == 2 and "No district or ward is called 'Atlantis'" in none.err
+    assert "1 patrol" in cli("patrol", "list").out
 
 
 def test_patrol_crew_can_be_given_one_by_one_as_duty_needs_are(cli: Cli) -> None:

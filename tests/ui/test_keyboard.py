@@ -405,3 +405,33 @@ def test_alt_letters_of_the_first_steps_reach_the_police_force(qtbot, window) ->
     qtbot.keyClick(start, key, Qt.KeyboardModifier.AltModifier)
     assert QApplication.focusWidget() is dialog.force
     dialog.close()
+
+
+def test_a_new_incident_opens_on_kind_alt_m_picks_and_the_end_starts_from_the_start(qtbot, services) -> None:
+    """A walk found the new form with the focus in no field, 'Pick on map' answering only Ctrl+M though it
+    underlines the M, and 'Went on until' at the time the form opened whatever Happened said."""
+    from PySide6.QtCore import QDateTime
+
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    dialog = IncidentDialog(services.incidents)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.kind, timeout=5_000)
+
+    assert mnemonic_of(dialog.pick_button.text()) == "m"
+    qtbot.keyClick(dialog.kind, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(dialog.pick_button.isChecked, timeout=5_000)
+    qtbot.keyClick(dialog.kind, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)  # Ctrl+M still works
+    qtbot.waitUntil(lambda: not dialog.pick_button.isChecked(), timeout=5_000)
+
+    started = QDateTime(dialog.occurred_start.dateTime()).addDays(-1).addSecs(-3 * 3600)
+    dialog.occurred_start.setDateTime(started)
+    assert dialog.occurred_end.dateTime() == started and not dialog.has_end.isChecked()
+    dialog.has_end.setChecked(True)
+    assert dialog.occurred_end.dateTime() == started  # ticked: it starts from Happened, not from "now"
+    assert dialog.current_input().occurred_end == dialog.current_input().occurred_start
+    dialog.close()

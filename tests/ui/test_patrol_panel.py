@@ -703,3 +703,16 @@ def test_a_half_typed_area_takes_the_one_area_it_stands_for(qtbot, panel: Patrol
     _tick(panel.form, [_person(demo, "officer").id])
     record = panel.save_patrol()
     assert record is not None and record.area == "Braintree"
+
+
+def test_a_beginning_several_areas_share_is_refused_naming_them_as_on_the_command_line(qtbot, panel, demo):
+    """The rule lives in the geography service: the window's save says what `patrol create --area br` says."""
+    panel.new_patrol()
+    panel.form.day.setDate(PATROL_DAY)
+    _tick(panel.form, [_person(demo, "officer").id])
+    panel.form.area.setEditText("br")
+    before = len(demo.patrols.list())
+    assert panel.save_patrol() is None
+    text = panel.form.error_label.text()
+    assert "begin with 'br'" in text and "Braintree" in text and "Brentwood" in text
+    assert panel.form.area.currentText() == "br" and len(demo.patrols.list()) == before

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QDate, Qt, QTime
 
+from ruralwatch.core import times
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
@@ -329,10 +330,13 @@ def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Service
         widget.dispose()
 
 
-def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: RosterPanel, services: Services) -> None:
+def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: RosterPanel, services: Services,
+                                                             monkeypatch) -> None:
     """Docked at 1366x768 (about 480 px) the Hours tab showed Name, Role and Station and cut the first month off:
     the hours, what the tab is for, needed a sideways scroll. Role and station now come after them."""
-    services.people.add(PersonInput(name="Callum Archer", role="special", station="Saffron Walden"))
+    with monkeypatch.context() as added:  # added before November, so November is his to give (else a dash)
+        added.setattr(times, "utc_now", lambda: datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+        services.people.add(PersonInput(name="Callum Archer", role="special", station="Saffron Walden"))
     hours = panel.hours_tab
     panel.show_tab("hours")
     hours.set_months("2026-11", "2026-11")
@@ -482,3 +486,36 @@ def test_a_holiday_is_added_as_one_range_of_dates(qtbot, panel: RosterPanel, ser
     assert people.availability_tabs.tabText(1) == "Dates away or e&xtra (14)"
     people.exception_date.setDate(QDate(2026, 12, 24))
     assert people.exception_to.date() == QDate(2026, 12, 24)  # never before the first day
+
+
+def test_enter_in_the_note_adds_the_dates_away(qtbot, panel: RosterPanel, services: Services) -> None:
+    """Enter in the 'dates away' note did nothing: it adds the date(s), as the Add button does."""
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    assert people.select_person(person.id)
+    people.exception_date.setDate(QDate(2026, 12, 7))
+    people.exception_to.setDate(QDate(2026, 12, 9))
+    people.exception_kind.setCurrentIndex(people.exception_kind.findData("away"))
+    qtbot.keyClicks(people.exception_note, "Holiday")
+    qtbot.keyClick(people.exception_note, Qt.Key.Key_Return)
+    assert people.exceptions.rowCount() == 3
+    assert people.exceptions.item(0, 3).text() == "Holiday" and people.exception_note.text() == ""
+    assert len(services.people.exceptions_of(person.id)) == 3
+
+
+def test_months_before_a_person_was_added_show_a_dash_not_below(qtbot, panel: RosterPanel, services: Services,
+                                                                monkeypatch) -> None:
+    """Months before someone was added showed a red "0 / 16 h · below"; they are not theirs to be judged on."""
+    with monkeypatch.context() as added:
+        added.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
+        services.people.add(PersonInput(name="New Start", role="special", station="Maldon"))
+    services.hours._now = lambda: datetime(2027, 2, 15, tzinfo=UTC)  # October to January are over
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-10", "2027-01")
+    cells = [hours.table.item(0, column) for column in range(1, 5)]
+    assert [c.text() for c in cells] == ["—", "—", "0 / 16 h · below", "0 / 16 h · below"]
+    assert all(c.background().color() != theme.tone("problem").background for c in cells[:2])
+    assert hours.table.item(0, 5).text() == "0 / 32 h"  # only the months since being added are committed
+    assert hours.table.item(0, 6).text() == "below in 2 of 4"

@@ -234,3 +234,33 @@ def test_files_are_small_and_carry_the_attribution(file_name: str, max_bytes: in
     assert "Crown copyright" in boundaries.ATTRIBUTION
     if file_name == boundaries.DISTRICTS_FILE:
         assert all(f["properties"]["source"] == boundaries.ATTRIBUTION for f in collection["features"])
+
+
+# --- resolve: what a typed area stands for, in the window and on the command line ----------------------------
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("uttles", "Uttlesford"), ("BRAINT", "Braintree"),
+                                                 ("Thaxted", "Thaxted"), ("Uttlesford", "Uttlesford")])
+def test_resolve_takes_a_name_or_the_one_area_a_beginning_stands_for(typed: str, expected: str) -> None:
+    assert boundaries.essex().resolve(typed).name == expected
+
+
+def test_resolve_names_the_areas_an_ambiguous_beginning_stands_for() -> None:
+    with pytest.raises(UnknownAreaError) as caught:
+        boundaries.essex().resolve("br")
+    message = str(caught.value)
+    assert "begin with 'br'" in message and "Braintree" in message and "Brentwood" in message
+
+
+def test_resolve_says_no_area_and_suggests_when_nothing_begins_so() -> None:
+    with pytest.raises(UnknownAreaError) as caught:
+        boundaries.essex().resolve("Uttlesfrod")
+    assert str(caught.value) == str(_error_of(lambda: find_area("Uttlesfrod")))
+
+
+def _error_of(call) -> Exception:
+    try:
+        call()
+    except UnknownAreaError as exc:
+        return exc
+    raise AssertionError("no error")

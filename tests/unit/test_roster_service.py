@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import icalendar
 import pytest
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.rostering.errors import RuleBreachError
@@ -122,10 +123,14 @@ def test_calendar_of_a_person_parses_back_with_uk_times(services: Services) -> N
     assert "Cal Endar" in str(events[0]["DESCRIPTION"])
 
 
-def test_hours_count_completed_duties_against_commitment(store: Store) -> None:
+def test_hours_count_completed_duties_against_commitment(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # Mid-November 2026: October is finished and judged, November is still running, December is to come.
     services = Services.build(store, clock=lambda: datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
+    # Both were added before October (the day a person is added is the record's own time, not the service clock).
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 9, 20, 12, 0, tzinfo=UTC))
     busy, idle = _special(services, "Busy"), _special(services, "Idle")
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
+    late = _special(services, "Late")  # added in November: October was not theirs to give
     duty = services.roster.add_duty(DutyInput(title="Evening patrol", kind="joint_patrol", start="2026-10-07 18:00",
                                               end="2026-10-07 22:00")).id
     services.roster.assign(duty, busy, override_reason="recorded afterwards")
@@ -134,6 +139,10 @@ def test_hours_count_completed_duties_against_commitment(store: Store) -> None:
     rows = {(r.name, r.month): (r.hours, r.commitment, bool(r.below)) for r in summary.by_person.itertuples()}
     assert rows[("Busy", "2026-10")] == (4.0, 16.0, True)
     assert rows[("Idle", "2026-10")] == (0.0, 16.0, True)
+    assert rows[("Late", "2026-10")] == (0.0, 16.0, False)  # it showed "0 / 16 h · below"
+    applies = {(r.name, r.month): bool(r.applies) for r in summary.by_person.itertuples()}
+    assert applies[("Late", "2026-10")] is False and applies[("Late", "2026-11")] and applies[("Idle", "2026-10")]
+    assert late
     # The months still running or to come are not judged yet.
     assert not any(below for (_, month), (_, _, below) in rows.items() if month >= "2026-11")
     assert summary.by_kind.to_dict(orient="records") == [{"kind": "joint_patrol", "hours": 4.0}]

@@ -251,6 +251,9 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
             })
         else:
             for r in summary.by_person.itertuples():
+                if not r.applies:  # before the person was added: no commitment to be below
+                    print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} /     - h  not applicable (before added)")
+                    continue
                 flag = "  below commitment" if r.below else ""
                 print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{flag}")
     elif args.action == "rules":

@@ -56,8 +56,9 @@ class PatrolServiceBase:
         return self.repo.latest(status, limit)
 
     def _area(self, name: str) -> boundaries.Area:
-        """A district or ward of the chosen force (ValidationError on `area` otherwise)."""
-        return self.analysis.find_area(name)
+        """A district or ward of the chosen force, or the one a typed beginning stands for, as the window's box
+        takes it (ValidationError on `area` otherwise)."""
+        return self.analysis.geography.find_area(name)
 
     def _publish(self, action: str, patrol_id: str) -> None:
         self.hub.publish(Change(TOPIC, action, (patrol_id,)))

@@ -4,7 +4,7 @@ reference and lets the button up."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton
 
 
@@ -14,6 +14,7 @@ def pick_on_map_button(tooltip: str) -> QPushButton:
     button = QPushButton("Pick on &map")
     button.setCheckable(True)
     button.setToolTip(f"{tooltip} (Ctrl+M)")
-    button.setShortcut(QKeySequence("Ctrl+M"))
+    # Ctrl+M as a shortcut of its own: the button's setShortcut replaced the Alt+M its underlined letter shows.
+    QShortcut(QKeySequence("Ctrl+M"), button, button.animateClick)
     button.setAutoDefault(False)
     return button
