@@ -26,7 +26,7 @@ from ruralwatch.core.vrm import display_vrm
 from ruralwatch.io.column_types import BOOLEAN, INTEGER, LOCAL_TIME, NUMBER, TEXT
 from ruralwatch.io.picture import CrewMember, Picture
 from ruralwatch.patrols.dose import minutes_at_stops
-from ruralwatch.rostering.hours import JOINT_PATROL
+from ruralwatch.rostering.hours import JOINT_PATROL, commitment_months
 
 # (name, type, meaning) per table, in order; "personal" columns only when personal data is exported.
 ColumnSpec = tuple[str, str, str]
@@ -134,9 +134,10 @@ HOURS_COLUMNS: tuple[ColumnSpec, ...] = (
     ("hours", NUMBER, "hours worked: completed duties and joint patrols"),
     ("duty_hours", NUMBER, "of which duties"),
     ("patrol_hours", NUMBER, "of which joint patrols"),
-    ("commitment_hours", NUMBER, "the hours a month they committed to"),
-    ("difference_hours", NUMBER, "hours minus commitment"),
-    ("below_commitment", BOOLEAN, "below commitment in a finished month (a month still running is never below)"),
+    ("commitment_hours", NUMBER, "the hours a month they committed to (blank for a month before they were added)"),
+    ("difference_hours", NUMBER, "hours minus commitment (blank for a month before they were added)"),
+    ("below_commitment", BOOLEAN, "below commitment in a finished month (a month still running, or one before they "
+                                  "were added, is never below)"),
     ("name", TEXT, "their name (personal data)"),
 )
 
@@ -279,24 +280,29 @@ def hours_rows(picture: Picture, months: list[str], current_month: str) -> list[
     worked: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: {"duty": 0.0, "patrol": 0.0})
     for entry in picture.worked:
         worked[(entry.person_id, entry.month)]["patrol" if entry.kind == JOINT_PATROL else "duty"] += entry.hours
+    # The same rule as the Hours tab: a month before the person was added is not below anything.
+    joined = commitment_months({p["id"]: p["created_at"] for p in picture.people.values()},
+                               ((entry.person_id, entry.month) for entry in picture.worked))
     rows = []
     people = sorted(picture.people.values(), key=lambda p: ((p["name"] or "").casefold(), p["id"]))
     for person in people:
         if person["role"] == "officer":
             continue
-        commitment = float(person["monthly_commitment_hours"] or 0.0)
         for month in months:
             hours = worked.get((person["id"], month))
             if hours is None and not person["active"]:
                 continue
             duty, patrol = (hours["duty"], hours["patrol"]) if hours else (0.0, 0.0)
             total = round(duty + patrol, 2)
+            applies = month >= joined.get(person["id"], "")
+            commitment = float(person["monthly_commitment_hours"] or 0.0) if applies else None
             rows.append({
                 "person_id": person["id"], "collar_number": person["collar_number"] or "", "role": person["role"],
                 "role_name": PERSON_ROLE_NAMES.get(person["role"], person["role"]),
                 "station": person["station"] or "", "month": month, "hours": total, "duty_hours": round(duty, 2),
                 "patrol_hours": round(patrol, 2), "commitment_hours": commitment,
-                "difference_hours": round(total - commitment, 2),
-                "below_commitment": month < current_month and total < commitment, "name": person["name"],
+                "difference_hours": round(total - commitment, 2) if commitment is not None else None,
+                "below_commitment": commitment is not None and month < current_month and total < commitment,
+                "name": person["name"],
             })
     return rows

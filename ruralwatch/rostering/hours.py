@@ -57,3 +57,15 @@ def worked_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Mapp
 
 def _month(stored: str) -> str:
     return times.to_local(times.from_storage(stored)).strftime("%Y-%m")
+
+
+def commitment_months(added: Mapping[str, str], worked: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Per person (`added`: id -> stored time the person was added), the first month (YYYY-MM, UK) their monthly
+    commitment applies: the month they were added, or an earlier month they already gave hours in (duties recorded
+    afterwards). `worked` is (person id, month) pairs. A month before it is not theirs to be judged on."""
+    first = {person_id: times.to_local(times.from_storage(stored)).strftime("%Y-%m")
+             for person_id, stored in added.items()}
+    for person_id, month in worked:
+        if person_id in first and month < first[person_id]:
+            first[person_id] = month
+    return first

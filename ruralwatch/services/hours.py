@@ -15,7 +15,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
-from ruralwatch.rostering.hours import worked_hours
+from ruralwatch.rostering.hours import commitment_months, worked_hours
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
@@ -71,14 +71,10 @@ class HoursService:
                  people[w.person_id]["station"] or "", w.month, w.kind, w.hours) for w in worked]
 
     def _joined_months(self, worked: list[tuple[Any, ...]]) -> dict[str, str]:
-        """Per person, the month (YYYY-MM, UK time) from which their commitment applies: the month they were added,
-        or an earlier month they already gave hours in (duties recorded afterwards, the demo's history)."""
-        joined = {row["id"]: times.to_local(times.from_storage(row["created_at"])).strftime("%Y-%m")
-                  for row in self.store.db.query("SELECT id, created_at FROM people WHERE deleted = 0")}
-        for person_id, *_, month, _kind, _hours in worked:
-            if person_id in joined and month < joined[person_id]:
-                joined[person_id] = month
-        return joined
+        """Per person, the month from which their commitment applies (rostering.hours.commitment_months)."""
+        added = {row["id"]: row["created_at"]
+                 for row in self.store.db.query("SELECT id, created_at FROM people WHERE deleted = 0")}
+        return commitment_months(added, ((person_id, month) for person_id, *_, month, _kind, _hours in worked))
 
     def summary(self, month_from: str, month_to: str, include_inactive: bool = False) -> HoursSummary:
         import pandas as pd
