@@ -450,7 +450,8 @@ class AccountsDialog(QDialog):
         self.reset_password.clear()
         self.reset_again.clear()
         self.reload(select=account.username)
-        self.show_done(f"New password set for {account.username}; tell them in person")
+        self.show_done(f"New password set for {account.username}; tell them in person. It works once: at their "
+                       "next sign-in they choose their own")
         return True
 
 

@@ -116,7 +116,8 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
     dialog.reset_password.setText("pat's second passphrase")
     dialog.reset_again.setText("pat's second passphrase")
     assert dialog.reset_selected()
-    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Active"
+    assert "It works once" in dialog.message.text()
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "One-time password (chooses own at sign-in)"
 
     for _ in range(5):
         with pytest.raises(SignInError):
@@ -126,7 +127,7 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
     dialog.select("pat")
     assert dialog.unlock_button.isEnabled()
     assert dialog.unlock_selected()
-    sign_in(db, "pat", "pat's second passphrase").close()
+    sign_in(db, "pat", "pat's second passphrase", new_password="pat's own passphrase").close()
 
 
 def test_disabling_asks_first_and_no_leaves_the_account_able_to_sign_in(qtbot, monkeypatch, dialog: AccountsDialog,
