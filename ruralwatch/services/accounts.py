@@ -75,16 +75,21 @@ def _check_username(username: str) -> str:
     return name
 
 
-def check_new_account(username: str, password: str, again: str | None = None) -> str:
-    """Every mistake in a new account's name and password(s) at once, in the order of the fields, as one
-    ValidationError; else the name, stripped. Forms checked the name after the passwords, so a name with a space
-    was reported only once the password had been put right."""
+def check_new_account(username: str, password: str, again: str | None = None, role: str | None = None) -> str:
+    """Every mistake in a new account's name, role (when given; "" is none chosen) and password(s) at once, in the
+    order of the fields, as one ValidationError; else the name, stripped. Forms checked the name after the
+    passwords, so a name with a space was reported only once the password had been put right."""
     errors: list[FieldError] = []
     name = ""
     try:
         name = _check_username(username)
     except ValidationError as exc:
         errors += exc.errors
+    if role is not None:
+        try:
+            _check_role(role)
+        except ValidationError as exc:
+            errors += exc.errors
     try:
         check_password(password)
     except ValidationError as exc:
@@ -97,6 +102,8 @@ def check_new_account(username: str, password: str, again: str | None = None) ->
 
 
 def _check_role(role: str) -> None:
+    if not role:
+        raise ValidationError.single("role", f"choose the account's role: {', '.join(ACCOUNT_ROLE_NAMES.values())}")
     if role not in ACCOUNT_ROLE_NAMES:
         raise ValidationError.single("role", f"{role!r} is not one of {', '.join(ACCOUNT_ROLE_NAMES)}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from font_helpers import text_scaled
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
@@ -76,6 +76,40 @@ def test_accounts_dialog_adds_an_account_that_can_then_sign_in(qtbot, dialog: Ac
         assert (store.actor.username, store.actor.role) == ("jsmith", "special")
     finally:
         store.close()
+
+
+def test_a_new_accounts_role_is_chosen_each_time_and_s_picks_special_constable(qtbot, dialog: AccountsDialog):
+    # The role box kept the last account's role for the next one, and typing "S" on "Special Constable" (preset)
+    # stepped on to "Specials coordinator": a Special could be given a coordinator's rights by a keystroke.
+    assert dialog.new_role.currentIndex() == -1 and dialog.new_role.currentData() is None
+    dialog.new_username.setText("jsmith")
+    dialog.new_password.setText(NEW_PASSWORD)
+    dialog.new_again.setText(NEW_PASSWORD)
+    assert not dialog.add_account()  # no role chosen: refused, the form kept, nothing added
+    assert "Choose the account's role" in dialog.message.text()
+    assert dialog.new_role.hasFocus() and dialog.new_username.text() == "jsmith"
+    assert dialog.new_password.text() == NEW_PASSWORD and dialog.table.rowCount() == 1
+    # Each "S" a search of its own, as a person's keystrokes seconds apart are (not "SS" within 0.4 s).
+    interval = QApplication.keyboardInputInterval()
+    QApplication.setKeyboardInputInterval(0)
+    try:
+        _add_with_s(qtbot, dialog)
+    finally:
+        QApplication.setKeyboardInputInterval(interval)
+    assert {row[0]: row[2] for row in _rows(dialog.table)} == {
+        "admin": "Administrator", "jsmith": "Special Constable", "pat": "Special Constable"}
+
+
+def _add_with_s(qtbot, dialog: AccountsDialog) -> None:
+    for name in ("jsmith", "pat"):
+        dialog.new_username.setText(name)
+        dialog.new_password.setText(NEW_PASSWORD)
+        dialog.new_again.setText(NEW_PASSWORD)
+        dialog.new_role.setFocus()
+        qtbot.keyClicks(dialog.new_role, "S")
+        assert dialog.new_role.currentData() == "special"
+        assert dialog.add_account()
+        assert dialog.new_role.currentIndex() == -1  # the next account's role is chosen afresh
 
 
 def test_accounts_dialog_shows_every_error_inline_and_keeps_the_input(qtbot, dialog: AccountsDialog):
@@ -368,6 +402,7 @@ def test_enter_in_the_again_box_adds_the_account_and_presses_nothing_else(qtbot,
     dialog.reload()
     dialog.new_username.setText("dhughes")
     dialog.new_person.setCurrentIndex(dialog.new_person.findData(dev.id))
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("special"))
     dialog.new_password.setText(NEW_PASSWORD)
     dialog.new_again.setText(NEW_PASSWORD)
     dialog.new_again.setFocus()
