@@ -142,9 +142,21 @@ def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
         check_plain_database(db_path)  # another program's SQLite file is not one to encrypt
         raise RuralWatchError(f"{db_path} is not encrypted: encrypt it first with "
                               f"`ruralwatch --db {db_path} encrypt --admin NAME`")
+    from ruralwatch.store.keyring import PasswordChangeRequired
+
     username = _username(args, db_path)
     password = account_password(args, f"Password for {username}: ")
-    return sign_in_checked(db_path, username, password)
+    try:
+        return sign_in_checked(db_path, username, password)
+    except PasswordChangeRequired:
+        # A one-time password from an administrator's reset opens only `accounts passwd`, which chooses the
+        # account's own password as it signs in; every other command is refused with that advice.
+        if (getattr(args, "command", None), getattr(args, "action", None)) != ("accounts", "passwd"):
+            raise
+    new = new_password(getattr(args, "password_file", None), "New password (the administrator's works once): ")
+    store = sign_in_checked(db_path, username, password, new_password=new)
+    args.password_chosen = True  # `accounts passwd` has nothing left to do
+    return store
 
 
 def create_new(args: argparse.Namespace, db_path: Path, admin: str) -> Store:

@@ -40,6 +40,7 @@ from ruralwatch.store.keyring import MIN_PASSWORD as MIN_PASSWORD  # re-exported
 from ruralwatch.store.keyring import (
     KdfParams,
     Keyring,
+    PasswordChangeRequired,
     SignInError,
     Unlocked,
     check_password,
@@ -74,16 +75,21 @@ def _check_username(username: str) -> str:
     return name
 
 
-def check_new_account(username: str, password: str, again: str | None = None) -> str:
-    """Every mistake in a new account's name and password(s) at once, in the order of the fields, as one
-    ValidationError; else the name, stripped. Forms checked the name after the passwords, so a name with a space
-    was reported only once the password had been put right."""
+def check_new_account(username: str, password: str, again: str | None = None, role: str | None = None) -> str:
+    """Every mistake in a new account's name, role (when given; "" is none chosen) and password(s) at once, in the
+    order of the fields, as one ValidationError; else the name, stripped. Forms checked the name after the
+    passwords, so a name with a space was reported only once the password had been put right."""
     errors: list[FieldError] = []
     name = ""
     try:
         name = _check_username(username)
     except ValidationError as exc:
         errors += exc.errors
+    if role is not None:
+        try:
+            _check_role(role)
+        except ValidationError as exc:
+            errors += exc.errors
     try:
         check_password(password)
     except ValidationError as exc:
@@ -96,6 +102,8 @@ def check_new_account(username: str, password: str, again: str | None = None) ->
 
 
 def _check_role(role: str) -> None:
+    if not role:
+        raise ValidationError.single("role", f"choose the account's role: {', '.join(ACCOUNT_ROLE_NAMES.values())}")
     if role not in ACCOUNT_ROLE_NAMES:
         raise ValidationError.single("role", f"{role!r} is not one of {', '.join(ACCOUNT_ROLE_NAMES)}")
 
@@ -194,11 +202,21 @@ def encrypt_database(path: Path, admin: str, password: str, params: KdfParams | 
     return path
 
 
-def sign_in(path: Path, username: str, password: str, now: datetime | None = None) -> Store:
-    """Open the encrypted database as this account. Wrong password, unknown, disabled or locked: SignInError."""
+def sign_in(path: Path, username: str, password: str, now: datetime | None = None,
+            new_password: str | None = None, params: KdfParams | None = None) -> Store:
+    """Open the encrypted database as this account. Wrong password, unknown, disabled or locked: SignInError.
+
+    A one-time password (an administrator's reset) signs in only with `new_password`, the account's own, which
+    replaces it (audited as a password change); without one, PasswordChangeRequired. `params`: the new entry's
+    cost (tests only)."""
     path = Path(path).expanduser()
     keyring = Keyring.load(path)
     unlocked = keyring.open(username, password, now)
+    one_time = keyring.is_one_time(unlocked.name)
+    if one_time:
+        if new_password is None:
+            raise PasswordChangeRequired(username.strip())
+        check_own_password(password, new_password)
     store = _open_keyed(path, keyring, unlocked)
     try:
         planted = _remove_planted_schema(store)
@@ -222,10 +240,21 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
                 record_event(store, "tamper_detected", "sqlite_master", None,
                              {"problem": "triggers or views added outside RuralWatch were removed", "removed": planted})
             record_event(store, "login", "accounts", row[0])
+        if one_time:
+            clock = (lambda: now) if now is not None else times.utc_now
+            AccountService(store, clock=clock).change_own_password(password, new_password or "", params)
     except BaseException:
         store.close()
         raise
     return store
+
+
+def check_own_password(one_time: str, new_password: str) -> None:
+    """The password an account chooses in place of the one-time one an administrator set (who knows that one)."""
+    check_password(new_password)
+    if new_password == one_time:
+        raise ValidationError.single("password", "choose a password of your own, not the one the administrator "
+                                                 "set")
 
 
 def _remove_planted_schema(store: Store) -> list[str]:
@@ -262,7 +291,8 @@ def _upgrade_entry(keyring: Keyring, unlocked: Unlocked, password: str, key: byt
         return unlocked.keys
     if keyring.root is None and unlocked.keys is not None:
         return unlocked.keys  # already has keys; the root comes with the first administrator's sign-in
-    return keyring.wrap(unlocked.name, password, key, keyring.params_of(unlocked.name), unlocked.keys)
+    return keyring.wrap(unlocked.name, password, key, keyring.params_of(unlocked.name), unlocked.keys,
+                        one_time=keyring.is_one_time(unlocked.name))
 
 
 def _become_root(store: Store, keyring: Keyring, unlocked: Unlocked, password: str, keys: AccountKeys) -> None:
@@ -292,7 +322,8 @@ def _become_root(store: Store, keyring: Keyring, unlocked: Unlocked, password: s
             signed.append(("accounts", account_id))
         record_event(store, "sign_accounts", "accounts", store.actor.account_id, {"root": keys.sign_public},
                      covers=signed)
-    keyring.wrap(unlocked.name, password, store.key, keyring.params_of(unlocked.name), keys)  # type: ignore[arg-type]
+    keyring.wrap(unlocked.name, password, store.key, keyring.params_of(unlocked.name), keys,  # type: ignore[arg-type]
+                 one_time=keyring.is_one_time(unlocked.name))
 
 
 def _check_records(store: Store, keyring: Keyring, account_id: str, public_key: str | None,
@@ -356,7 +387,9 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
 class AccountStatus:
     """Whether an account can sign in now, as the accounts list shows it."""
 
-    state: str  # "disabled", "untrusted" (its record does not verify), "needs_password", "locked" or "active"
+    # "disabled", "untrusted" (its record does not verify), "needs_password", "locked", "one_time" (an
+    # administrator's reset: they choose their own at sign-in) or "active"
+    state: str
     failures: int = 0  # wrong passwords in a row
     locked_until: str | None = None
 
@@ -369,6 +402,8 @@ class AccountStatus:
             return "Needs a new password"
         if self.state == "locked":
             return f"Locked until {times.format_local(self.locked_until or '')}"
+        if self.state == "one_time":
+            return "One-time password (chooses own at sign-in)"
         plural = "s" if self.failures != 1 else ""
         return f"Active ({self.failures} wrong password{plural})" if self.failures else "Active"
 
@@ -606,7 +641,8 @@ class AccountService:
             raise ValidationError.single("username", f"{account.username} holds the database's root key, which "
                                                      "every account record's signature chain ends at: only they "
                                                      "can change their password")
-        self._set_password(account, new_password, params, "reset_password")
+        # The administrator knows this password: it works once, to sign in and choose their own (sign_in).
+        self._set_password(account, new_password, params, "reset_password", one_time=True)
 
     def change_own_password(self, old_password: str, new_password: str, params: KdfParams | None = None) -> None:
         keyring = self._keyring()
@@ -623,7 +659,7 @@ class AccountService:
             record_event(self.store, "unlock_account", "accounts", account.id)
 
     def _set_password(self, account: Account, password: str, params: KdfParams | None, action: str,
-                      keys: AccountKeys | None = None) -> None:
+                      keys: AccountKeys | None = None, one_time: bool = False) -> None:
         check_password(password)
         if not account.active:
             raise ValidationError.single("username", f"{account.username} is disabled; enable it first")
@@ -646,7 +682,8 @@ class AccountService:
                 field_access.sign_again(self.store, key_set, account.id)
                 changes = {"public_key": [None, made.sign_public]}  # vouched for, as at creation
             record_event(self.store, action, "accounts", account.id, changes, covers=[("accounts", account.id)])
-        keyring.wrap(account.username, password, self.store.key, params, made)  # type: ignore[arg-type]
+        keyring.wrap(account.username, password, self.store.key, params, made,  # type: ignore[arg-type]
+                     one_time=one_time)
         if account.username.casefold() == self.store.actor.username.casefold():
             self.store.signer = made
 
@@ -691,7 +728,8 @@ def _account(row: dict) -> Account:
     )
 
 
-__all__ = ["Account", "AccountService", "SYSTEM", "create_database", "encrypt_database", "sign_in"]
+__all__ = ["Account", "AccountService", "PasswordChangeRequired", "SYSTEM", "check_own_password", "create_database",
+           "encrypt_database", "sign_in"]
 
 
 def _status(account: Account, keyring: Keyring, now: datetime) -> AccountStatus:
@@ -702,4 +740,6 @@ def _status(account: Account, keyring: Keyring, now: datetime) -> AccountStatus:
     failures, until = keyring.failures_of(account.username)
     if until and times.from_storage(until) > now:
         return AccountStatus("locked", failures, until)
+    if keyring.is_one_time(account.username):
+        return AccountStatus("one_time", failures)
     return AccountStatus("active", failures)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.permissions import Actor, PermissionDeniedError
 from ruralwatch.services.accounts import sign_in
 from ruralwatch.store.audit import record_event
@@ -61,7 +61,7 @@ from ruralwatch.store.database import (
     open_store,
 )
 from ruralwatch.store.identity import AccountKeys
-from ruralwatch.store.keyring import Keyring, KeyringError, SignInError, Unlocked, keyring_path
+from ruralwatch.store.keyring import KdfParams, Keyring, KeyringError, SignInError, Unlocked, keyring_path
 
 DAILY_DUE_AFTER = timedelta(hours=20)
 AUTOMATIC = ("start", "daily")
@@ -267,7 +267,8 @@ def startup_problem(db_path: Path, key: bytes | None, problem: str | None = None
 
 
 def sign_in_checked(db_path: Path, username: str, password: str, check: bool = True,
-                    now: datetime | None = None) -> Store:
+                    now: datetime | None = None, new_password: str | None = None,
+                    params: KdfParams | None = None) -> Store:
     """`accounts.sign_in`, then (with `check`) PRAGMA quick_check on the open file.
 
     A file that does not open or fails the check raises DamagedDatabaseError offering the latest good backup.
@@ -281,8 +282,8 @@ def sign_in_checked(db_path: Path, username: str, password: str, check: bool = T
                                                   latest_good_backup(db_path, key)))
     try:
         with quiet_cipher_log():
-            store = sign_in(db_path, username, password, now)
-    except (SignInError, KeyringError, DatabaseBusyError):
+            store = sign_in(db_path, username, password, now, new_password, params)
+    except (SignInError, KeyringError, DatabaseBusyError, ValidationError):
         raise
     except (RuralWatchError, DatabaseError) as exc:
         if is_busy(exc):  # another program is writing: the file is fine, the caller tries again later

@@ -247,6 +247,8 @@ class NearRepeatService:
         value_d = _number(days, "near_repeat_days", int, MIN_ZONE_DAYS, MAX_ZONE_DAYS, "days")
         self.store.actor.require("analysis.run")
         before = (NEAR_REPEAT_METRES.read(self.store), NEAR_REPEAT_DAYS.read(self.store))
+        if (value_m, value_d) == before:
+            return self.zone_settings()  # unchanged: nothing to audit
         with self.store.transaction():
             NEAR_REPEAT_METRES.write(self.store, value_m)
             NEAR_REPEAT_DAYS.write(self.store, value_d)

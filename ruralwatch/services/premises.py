@@ -343,6 +343,8 @@ class PremisesService:
                                                                f"not {days!r}")
         self.store.actor.require("premises.edit")
         before = self.repeat_window()
+        if days == before:
+            return days  # unchanged: nothing to audit
         with self.store.transaction():
             REPEAT_WINDOW_DAYS.write(self.store, days)
             record_event(self.store, "settings", changes={REPEAT_WINDOW_DAYS.key: [before, days]},

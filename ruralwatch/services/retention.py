@@ -240,6 +240,10 @@ class RetentionService:
             raise ValidationError(errors)
         self.store.actor.require("data.purge")
         before = self.settings()
+        # Only the periods that change are written and audited (Settings gives every period each time).
+        checked = {name: months for name, months in checked.items() if months != getattr(before, name)}
+        if not checked:
+            return before
         with self.store.transaction():
             for name, months in checked.items():
                 RETENTION_MONTHS[name].write(self.store, months)

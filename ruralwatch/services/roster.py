@@ -103,17 +103,21 @@ class RosterService:
         if max_reach is not None and max_reach not in REACHES:
             raise ValidationError.single("max_reach", f"{max_reach!r} is not one of {', '.join(REACHES)}")
         before = self.rules()
-        changes: dict[str, list[object]] = {
-            MIN_REST_HOURS.key: [before.min_rest_hours, min_rest_hours],
-            MAX_WEEKLY_HOURS.key: [before.max_weekly_hours, max_weekly_hours],
-        }
+        chosen: list[tuple[Any, object, object]] = [
+            (MIN_REST_HOURS, before.min_rest_hours, min_rest_hours),
+            (MAX_WEEKLY_HOURS, before.max_weekly_hours, max_weekly_hours),
+        ]
+        if max_reach is not None:
+            chosen.append((MAX_REACH, before.max_reach, max_reach))
+        # Only what changed is written and audited: Settings saves every section each time ("anywhere -> anywhere").
+        changed = [(policy, old, new) for policy, old, new in chosen if old != new]
+        if not changed:
+            return before
         with self.store.transaction():
-            MIN_REST_HOURS.write(self.store, min_rest_hours)
-            MAX_WEEKLY_HOURS.write(self.store, max_weekly_hours)
-            if max_reach is not None:
-                MAX_REACH.write(self.store, max_reach)
-                changes[MAX_REACH.key] = [before.max_reach, max_reach]
-            record_event(self.store, "settings", changes=changes, covers=[("meta", key) for key in changes])
+            for policy, _old, new in changed:
+                policy.write(self.store, new)
+            record_event(self.store, "settings", changes={policy.key: [old, new] for policy, old, new in changed},
+                         covers=[("meta", policy.key) for policy, _old, _new in changed])
         return self.rules()
 
     # --- duties -------------------------------------------------------------------------------------------

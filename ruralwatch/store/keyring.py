@@ -62,6 +62,15 @@ class SignInError(RuralWatchError):
     """Wrong account name or password, or the account is locked."""
 
 
+class PasswordChangeRequired(SignInError):
+    """The right password, but a one-time one an administrator set: the account must choose its own first."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(f"{username}'s password was set by an administrator and works only once: choose your own "
+                         f"in the window's sign-in, or with `ruralwatch --user {username} accounts passwd`")
+
+
 @dataclass(frozen=True)
 class KdfParams:
     """Argon2id cost. The defaults follow RFC 9106's second recommended option (64 MiB, 3 passes)."""
@@ -220,6 +229,12 @@ class Keyring:
                     return None
         return None
 
+    def is_one_time(self, username: str) -> bool:
+        """An entry made by an administrator's reset: its password opens it only to choose a new one."""
+        name = self._entry_name(username)
+        entry = self.data["accounts"].get(name) if name else None
+        return isinstance(entry, dict) and entry.get("one_time") is True
+
     def params_of(self, username: str) -> KdfParams:
         """The entry's Argon2id cost, kept when the entry is re-made with the same password."""
         name = self._entry_name(username)
@@ -251,9 +266,11 @@ class Keyring:
         return next((name for name in self.data["accounts"] if name.casefold() == wanted), None)
 
     def wrap(self, username: str, password: str, key: bytes, params: KdfParams | None = None,
-             keys: AccountKeys | None = None) -> AccountKeys:
+             keys: AccountKeys | None = None, one_time: bool = False) -> AccountKeys:
         """Add or replace `username`'s entry: its private keys (new ones unless `keys` is given: a password change
-        keeps them) under the password, the database key sealed to it. Saves; returns the account's keys."""
+        keeps them) under the password, the database key sealed to it. `one_time`: a password an administrator
+        set, marked in the entry (and bound into its associated data, so the mark cannot be dropped without
+        breaking the entry). Saves; returns the account's keys."""
         check_password(password)
         if len(key) != KEY_BYTES:
             raise ValueError("a database key is 32 bytes")
@@ -263,6 +280,8 @@ class Keyring:
         salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
         entry: dict[str, Any] = {"kdf": "argon2id", **asdict(params), "salt": salt.hex(), "nonce": nonce.hex(),
                                  "sign_public": keys.sign_public, "box_public": keys.box_public, "root": self.root}
+        if one_time:
+            entry["one_time"] = True
         entry["private"] = AESGCM(_derive(password, salt, params)).encrypt(
             nonce, keys.private_bytes(), self._private_aad(name, entry)).hex()
         entry["sealed"] = seal(key, keys.box_public, self._sealed_aad(name))
@@ -436,8 +455,11 @@ class Keyring:
     def _private_aad(self, name: str, entry: dict[str, Any]) -> bytes:
         # The entry's own record of the root (None only for entries made before there was one): changing it, or
         # the keys, breaks this account's sign-in; a keyring root that differs from it is refused in `open`.
+        # A one-time entry says so in its associated data: removing the mark (to keep using a password an
+        # administrator knows) breaks the entry instead. Entries without the mark keep the data they were made with.
+        once = ":one-time" if entry.get("one_time") is True else ""
         return (f"{self.data['id']}:{name.casefold()}:{entry.get('root') or ''}:{entry['sign_public']}:"
-                f"{entry['box_public']}:private").encode()
+                f"{entry['box_public']}:private{once}").encode()
 
     def _sealed_aad(self, name: str) -> bytes:
         return f"{self.data['id']}:{name.casefold()}:sealed".encode()

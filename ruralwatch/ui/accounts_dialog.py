@@ -135,8 +135,11 @@ class AccountsDialog(QDialog):
         self.new_username.setPlaceholderText("no spaces, e.g. jsmith")
         self.new_display = QLineEdit()
         self.new_display.setPlaceholderText("optional, e.g. SC Jo Smith")
+        # No role until one is chosen: a preset one (or the last account's) was kept by mistake, and typing "S"
+        # on "Special Constable" stepped on to "Specials coordinator". From none, "S" picks Special Constable.
         self.new_role = _role_combo()
-        self.new_role.setCurrentIndex(self.new_role.findData("special"))
+        self.new_role.setPlaceholderText("choose a role")
+        self.new_role.setCurrentIndex(-1)
         self.new_password = password_edit("password")
         self.new_again = password_edit("password again")
         self.add_button = QPushButton("&Add account")
@@ -325,10 +328,13 @@ class AccountsDialog(QDialog):
     # --- actions ------------------------------------------------------------------------------------------
 
     def add_account(self) -> bool:
-        fields = {"username": self.new_username, "password": self.new_password, "password_again": self.new_again}
+        fields = {"username": self.new_username, "role": self.new_role, "password": self.new_password,
+                  "password_again": self.new_again}
         try:
-            # Name and passwords checked together, in the order of the fields: the name's space was reported last.
-            name = check_new_account(self.new_username.text(), self.new_password.text(), self.new_again.text())
+            # Name, role and passwords checked together, in the order of the fields: the name's space was reported
+            # last.
+            name = check_new_account(self.new_username.text(), self.new_password.text(), self.new_again.text(),
+                                     self.new_role.currentData() or "")
         except ValidationError as exc:
             self._show_failure(exc, fields)
             return False
@@ -345,6 +351,7 @@ class AccountsDialog(QDialog):
         for edit in (self.new_username, self.new_display, self.new_password, self.new_again):
             edit.clear()
         self.new_person.setCurrentIndex(0)  # that person has their account now; the next one is someone else
+        self.new_role.setCurrentIndex(-1)  # and their role is chosen afresh, not carried over
         self.reload(select=account.username)
         self.show_done(f"Added {account.username} ({account.role_name}). They can sign in now with the password "
                        "you gave them")
@@ -450,7 +457,8 @@ class AccountsDialog(QDialog):
         self.reset_password.clear()
         self.reset_again.clear()
         self.reload(select=account.username)
-        self.show_done(f"New password set for {account.username}; tell them in person")
+        self.show_done(f"New password set for {account.username}; tell them in person. It works once: at their "
+                       "next sign-in they choose their own")
         return True
 
 

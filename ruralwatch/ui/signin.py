@@ -38,8 +38,10 @@ from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, 
 from ruralwatch.services.accounts import (
     MIN_PASSWORD,
     KdfParams,
+    PasswordChangeRequired,
     SignInError,
     check_new_account,
+    check_own_password,
     create_database,
     encrypt_database,
     keyring_path,
@@ -150,7 +152,10 @@ class FormDialog(QDialog):
         self.error_label.setText(message)
         self.error_label.show()
         # Grow to hold the message rather than squeeze the form above it (which moved every field).
-        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
+        # The size hint too: the form's height-for-width wraps a field's hint at the whole width, not the field
+        # column's, and came out short: the error squeezed the hint under the password box.
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width()),
+                                      self.sizeHint().height()))
         if field is not None:
             self.marks.mark(field, message)
             field.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -318,8 +323,9 @@ class SignInDialog(FormDialog):
     """An encrypted database: the account name (the last one used, prefilled) and its password."""
 
     def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None,
-                 signed_out: str | None = None) -> None:
+                 signed_out: str | None = None, params: KdfParams | None = None) -> None:
         self.db_path = Path(db_path).expanduser()
+        self.params = params  # the cost of a password chosen here (tests only)
         intro = f"<b>Sign in to RuralWatch</b><br><br>Database: <tt>{self.db_path}</tt>"
         if signed_out:
             intro = (f"<b>{escape(signed_out)} has signed out.</b> Sign in as yourself:<br><br>Database: "
@@ -342,9 +348,24 @@ class SignInDialog(FormDialog):
             self.show_error("Enter your password.", self.password)
             return
         self.clear_error()
+        self.sign_in(name, self.password.text())
+
+    def sign_in(self, name: str, password: str, new_password: str | None = None) -> None:
         try:
             with busy_cursor():
-                store = sign_in_checked(self.db_path, name, self.password.text())
+                store = sign_in_checked(self.db_path, name, password, new_password=new_password, params=self.params)
+        except PasswordChangeRequired:
+            # An administrator set this password and knows it: it only lets the person choose their own.
+            chosen = self.choose_new_password(name, password)
+            if chosen is None:
+                self.show_error("You are not signed in: the password an administrator set works only once, to "
+                                "choose your own. Sign in again and choose one.", self.password)
+                return
+            self.sign_in(name, password, chosen)
+            return
+        except ValidationError as exc:  # the new password, refused (the dialog checks it first)
+            self.show_error(_sentence(str(exc)), self.password)
+            return
         except DamagedDatabaseError as exc:
             restored = self.offer_restore(exc.problem, name, self.password.text())
             if restored is None:
@@ -353,9 +374,8 @@ class SignInDialog(FormDialog):
                 return
             store = restored
         except SignInError as exc:
-            message = str(exc)
             self.password.clear()
-            self.show_error(message[:1].upper() + message[1:] + ".", self.password)
+            self.show_error(_sentence(str(exc)), self.password)
             return
         except (RuralWatchError, DatabaseError, OSError) as exc:
             # A damaged keyring or database, a schema too new: nothing the user can retype.
@@ -363,6 +383,20 @@ class SignInDialog(FormDialog):
             self.done(FATAL)
             return
         self.signed_in(store)
+
+    def choose_new_password(self, name: str, one_time: str) -> str | None:
+        """The password the person chooses in place of the administrator's one-time one; None if they cancel."""
+        dialog = NewPasswordDialog(name, one_time, self)
+        try:
+            if self.run_child(dialog) != QDialog.DialogCode.Accepted:
+                return None
+            return dialog.chosen
+        finally:
+            dialog.deleteLater()
+
+    def run_child(self, dialog: QDialog) -> int:
+        """Run a dialog opened from this one; tests replace this to fill it in."""
+        return dialog.exec()
 
 
     def offer_restore(self, problem: StartupProblem, name: str, password: str) -> Store | None:
@@ -385,6 +419,38 @@ class SignInDialog(FormDialog):
         """Show a question; tests replace this to answer it."""
         box.exec()
         return box.clickedButton()
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+class NewPasswordDialog(FormDialog):
+    """In the sign-in, after a one-time password (an administrator's reset): the person chooses their own."""
+
+    def __init__(self, username: str, one_time: str, parent: QWidget | None = None) -> None:
+        intro = (f"<b>Choose your own password, {escape(username)}.</b><br><br>The password you typed was set by "
+                 "an administrator, who knows it: it works only this once. Choose a new one that only you know; "
+                 "you sign in with it from now on.")
+        super().__init__("RuralWatch: choose your password", intro, "Sign in", "Cancel", parent)
+        self.one_time = one_time
+        self.chosen: str | None = None
+        self.new = self.add_field("&New password:", password_edit(), PASSWORD_HINT)
+        self.again = self.add_field("New password &again:", password_edit())
+        self.new.setFocus()
+
+    def submit(self) -> None:
+        try:
+            check_own_password(self.one_time, self.new.text())
+        except ValidationError as exc:
+            self.show_validation(exc, {"password": self.new})
+            return
+        if self.new.text() != self.again.text():
+            self.show_error("The two passwords differ: type the same password twice.", self.again)
+            return
+        self.clear_error()
+        self.chosen = self.new.text()
+        self.accept()
 
 
 class EncryptDialog(NewAdministratorDialog):
@@ -427,7 +493,7 @@ def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None =
     if inspection.state == NEW:
         return FirstRunDialog(db_path, params, choose_folder=choose_folder)
     if inspection.state == ENCRYPTED:
-        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out)
+        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params)
     if inspection.state == PLAIN:
         return EncryptDialog(db_path, params)
     raise ValueError(f"no dialog for a database that is {inspection.state}")
@@ -495,6 +561,6 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
 
 __all__ = [
     "ENCRYPTED", "NEW", "PLAIN", "UNUSABLE", "EncryptDialog", "FirstRunDialog", "FormDialog", "Inspection",
-    "SignInDialog", "busy_cursor", "inspect_database", "last_account", "open_database", "password_edit",
-    "remember_account",
+    "NewPasswordDialog", "SignInDialog", "busy_cursor", "inspect_database", "last_account", "open_database",
+    "password_edit", "remember_account",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from font_helpers import text_scaled
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
@@ -78,6 +78,40 @@ def test_accounts_dialog_adds_an_account_that_can_then_sign_in(qtbot, dialog: Ac
         store.close()
 
 
+def test_a_new_accounts_role_is_chosen_each_time_and_s_picks_special_constable(qtbot, dialog: AccountsDialog):
+    # The role box kept the last account's role for the next one, and typing "S" on "Special Constable" (preset)
+    # stepped on to "Specials coordinator": a Special could be given a coordinator's rights by a keystroke.
+    assert dialog.new_role.currentIndex() == -1 and dialog.new_role.currentData() is None
+    dialog.new_username.setText("jsmith")
+    dialog.new_password.setText(NEW_PASSWORD)
+    dialog.new_again.setText(NEW_PASSWORD)
+    assert not dialog.add_account()  # no role chosen: refused, the form kept, nothing added
+    assert "Choose the account's role" in dialog.message.text()
+    assert dialog.new_role.hasFocus() and dialog.new_username.text() == "jsmith"
+    assert dialog.new_password.text() == NEW_PASSWORD and dialog.table.rowCount() == 1
+    # Each "S" a search of its own, as a person's keystrokes seconds apart are (not "SS" within 0.4 s).
+    interval = QApplication.keyboardInputInterval()
+    QApplication.setKeyboardInputInterval(0)
+    try:
+        _add_with_s(qtbot, dialog)
+    finally:
+        QApplication.setKeyboardInputInterval(interval)
+    assert {row[0]: row[2] for row in _rows(dialog.table)} == {
+        "admin": "Administrator", "jsmith": "Special Constable", "pat": "Special Constable"}
+
+
+def _add_with_s(qtbot, dialog: AccountsDialog) -> None:
+    for name in ("jsmith", "pat"):
+        dialog.new_username.setText(name)
+        dialog.new_password.setText(NEW_PASSWORD)
+        dialog.new_again.setText(NEW_PASSWORD)
+        dialog.new_role.setFocus()
+        qtbot.keyClicks(dialog.new_role, "S")
+        assert dialog.new_role.currentData() == "special"
+        assert dialog.add_account()
+        assert dialog.new_role.currentIndex() == -1  # the next account's role is chosen afresh
+
+
 def test_accounts_dialog_shows_every_error_inline_and_keeps_the_input(qtbot, dialog: AccountsDialog):
     assert not _add(dialog, "jsmith", "special", "short")
     assert "at least 10 characters" in dialog.message.text()
@@ -116,7 +150,8 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
     dialog.reset_password.setText("pat's second passphrase")
     dialog.reset_again.setText("pat's second passphrase")
     assert dialog.reset_selected()
-    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "Active"
+    assert "It works once" in dialog.message.text()
+    assert {r[0]: r[3] for r in _rows(dialog.table)}["pat"] == "One-time password (chooses own at sign-in)"
 
     for _ in range(5):
         with pytest.raises(SignInError):
@@ -126,7 +161,7 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
     dialog.select("pat")
     assert dialog.unlock_button.isEnabled()
     assert dialog.unlock_selected()
-    sign_in(db, "pat", "pat's second passphrase").close()
+    sign_in(db, "pat", "pat's second passphrase", new_password="pat's own passphrase").close()
 
 
 def test_disabling_asks_first_and_no_leaves_the_account_able_to_sign_in(qtbot, monkeypatch, dialog: AccountsDialog,
@@ -367,6 +402,7 @@ def test_enter_in_the_again_box_adds_the_account_and_presses_nothing_else(qtbot,
     dialog.reload()
     dialog.new_username.setText("dhughes")
     dialog.new_person.setCurrentIndex(dialog.new_person.findData(dev.id))
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("special"))
     dialog.new_password.setText(NEW_PASSWORD)
     dialog.new_again.setText(NEW_PASSWORD)
     dialog.new_again.setFocus()

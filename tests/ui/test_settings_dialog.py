@@ -150,3 +150,26 @@ def test_review_asks_to_save_periods_typed_but_not_saved_and_reviews_with_them(q
     assert previewed.args[0].total == 1
     assert services.retention.settings().reporter_months == 12
     assert dialog.retention_due.text().startswith("1 records are due")
+
+
+def _settings_entries(services) -> list[dict]:
+    rows = services.store.db.execute("SELECT changes FROM audit_log WHERE action = 'settings' ORDER BY seq")
+    return [{k: v for k, v in json.loads(row[0]).items() if k != "row_hashes"} for row in rows]
+
+
+def test_saving_settings_audits_only_what_changed(qtbot, services) -> None:
+    # Each save audited every group as changed: "roster.max_reach: anywhere -> anywhere", the planning defaults,
+    # every retention period.
+    before = len(_settings_entries(services))
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert dialog.save()
+    assert len(_settings_entries(services)) == before  # nothing changed: nothing audited
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    again.max_weekly.setValue(20)
+    again.reporter_months.setValue(18)
+    assert again.save()
+    changes = _settings_entries(services)[before:]
+    assert [sorted(entry) for entry in changes] == [["roster.max_weekly_hours"], ["retention.reporter_months"]]
+    assert all(old != new for entry in changes for old, new in entry.values())

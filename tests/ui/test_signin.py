@@ -484,3 +484,53 @@ def test_the_first_run_reports_every_mistake_in_the_order_of_the_fields(qtbot, t
     dialog.username.setText("")
     dialog.submit()
     assert dialog.error_label.text().startswith("Enter an account name for the administrator")
+
+
+def test_a_reset_password_asks_for_ones_own_in_the_sign_in(qtbot, tmp_path: Path):
+    # An administrator's reset left the password they know working for good; it now signs in once, to choose one.
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    admin = sign_in(path, "admin", ADMIN_PASSWORD)
+    try:
+        AccountService(admin).add("sc1", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+        AccountService(admin).reset_password("sc1", "set by the administrator", params=TEST_PARAMS)
+    finally:
+        admin.close()
+    dialog = SignInDialog(path, params=TEST_PARAMS)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shown: list[str] = []
+
+    def choose(typed: list[tuple[str, str]]):
+        def run(child: QDialog) -> int:
+            assert isinstance(child, signin.NewPasswordDialog)
+            for new, again in typed:
+                child.new.setText(new)
+                child.again.setText(again)
+                child.submit_button.click()
+                shown.append(child.error_label.text())
+            if child.result() != QDialog.DialogCode.Accepted:
+                child.reject()
+            return child.result()
+        return run
+
+    dialog.username.setText("sc1")
+    dialog.password.setText("set by the administrator")
+    dialog.run_child = choose([])  # cancelled: not signed in, and told why
+    dialog.submit_button.click()
+    assert dialog.store is None and dialog.isVisible()
+    assert "works only once" in dialog.error_label.text()
+
+    dialog.run_child = choose([("set by the administrator",) * 2, ("mine and mine alone", "mine and mine alon"),
+                               ("mine and mine alone",) * 2])
+    dialog.submit_button.click()
+    assert "of your own" in shown[0] and "differ" in shown[1] and shown[2] == ""
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    try:
+        assert dialog.store.actor.username == "sc1"
+        actions = [row[0] for row in dialog.store.db.execute(
+            "SELECT action FROM audit_log WHERE record_id = ? ORDER BY seq", [dialog.store.actor.account_id])]
+        assert actions[-1] == "change_password" and "reset_password" in actions
+    finally:
+        dialog.store.close()
+    sign_in(path, "sc1", "mine and mine alone").close()

@@ -23,3 +23,11 @@ def test_a_good_account_gives_its_name_stripped() -> None:
     with pytest.raises(ValidationError) as caught:
         check_new_account("", "a long enough password")
     assert [e.field for e in caught.value.errors] == ["username"]
+
+
+def test_a_new_accounts_role_is_checked_in_the_order_of_the_fields() -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_new_account("two words", "short", role="")
+    assert [error.field for error in caught.value.errors] == ["username", "role", "password"]
+    assert "choose the account's role" in caught.value.errors[1].message
+    assert check_new_account("jsmith", "a long enough password", role="special") == "jsmith"

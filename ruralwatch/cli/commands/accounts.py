@@ -113,6 +113,8 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
         password = signin.new_password(args.password_file, f"New password for {args.username}: ")
         service.reset_password(args.username, password)
         print(f"new password set for {args.username}")
+    elif action == "passwd" and getattr(args, "password_chosen", False):
+        print("password changed: the one-time password an administrator set no longer works")
     elif action == "passwd":
         old = signin.account_password(args, "Current password: ")
         new = signin.new_password(args.password_file, "New password: ")

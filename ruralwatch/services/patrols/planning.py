@@ -103,6 +103,8 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         before = self.default_settings()
         chosen = replace(before, dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
                          speed_kmh=float(speed_kmh))
+        if chosen == before:
+            return before  # nothing changed: nothing written or audited (Settings saves every section each time)
         with self.store.transaction():
             PLAN_DEFAULTS.write(self.store, chosen)
             record_event(self.store, "settings", changes={PLAN_DEFAULTS.key: [settings_to_dict(before),

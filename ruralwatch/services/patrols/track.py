@@ -77,6 +77,8 @@ class PatrolTracks(PatrolLog):
                                                           f" metres, not {radius:g}")
         self.store.actor.require("patrol.plan")
         before = self.dose_radius_m()
+        if radius == before:
+            return radius  # unchanged: nothing to audit
         with self.store.transaction():
             DOSE_RADIUS_M.write(self.store, radius)
             record_event(self.store, "settings", changes={DOSE_RADIUS_M.key: [before, radius]},

@@ -1,0 +1,45 @@
+"""`accounts reset-password` gives a one-time password: the command line refuses it in one line, except for
+`accounts passwd`, which chooses the account's own password as it signs in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_harness import ADMIN, PASSWORD, Cli
+
+
+def _secret(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def test_a_reset_password_opens_only_accounts_passwd(cli: Cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
+    first = _secret(tmp_path, "first.txt", "special constable 42")
+    reset = _secret(tmp_path, "reset.txt", "set by the administrator")
+    own = _secret(tmp_path, "own.txt", "mine and mine alone")
+    assert cli("accounts", "add", "sc101", "--role", "special", "--password-file", str(first)).code == 0
+    assert cli("accounts", "reset-password", "sc101", "--password-file", str(reset)).code == 0
+
+    monkeypatch.setenv("RURALWATCH_USER", "sc101")
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(reset))
+    refused = cli("incidents", "list")
+    assert refused.code == 2 and refused.out == "" and refused.err.count("\n") == 1
+    assert "works only once" in refused.err and "accounts passwd" in refused.err
+    same = cli("accounts", "passwd", "--password-file", str(reset))
+    assert same.code == 2 and "of your own" in same.err
+    changed = cli("accounts", "passwd", "--password-file", str(own))
+    assert changed.code == 0 and "password changed" in changed.out
+    assert cli("incidents", "list").code == 2  # the administrator's password no longer opens anything
+
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(own))
+    assert cli("incidents", "list").code == 0
+    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
+    monkeypatch.delenv("RURALWATCH_PASSPHRASE_FILE")
+    admin_file = _secret(tmp_path, "admin.txt", PASSWORD)
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(admin_file))
+    entries = cli("audit", "list", "--record", "sc101", "--json").json()
+    actions = [e["action"] for e in reversed(entries)]
+    assert actions.index("reset_password") < actions.index("change_password")
