@@ -134,11 +134,11 @@ class AreaSet:
         key = _normalise(text)
         if not key:
             return []
-        labels = [area.label for area in (*self._districts, *self._wards)]
-        exact = [label for label in labels if _normalise(label) == key]
-        if exact:
-            return exact[:1]
-        return [area.label for area in (*self._districts, *self._wards)
+        areas = (*self._districts, *self._wards)
+        exact = next((area.label for area in areas if _normalise(area.label) == key), None)
+        if exact is not None:
+            return [exact]
+        return [area.label for area in areas
                 if _normalise(area.label).startswith(key) or _normalise(area.name).startswith(key)]
 
     def completion(self, text: str) -> str | None:
