@@ -27,6 +27,7 @@ from ruralwatch.services.policies import (
     NEAR_REPEAT_DAYS,
     NEAR_REPEAT_METRES,
     SavedKnoxZone,
+    write_changed,
 )
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
@@ -246,16 +247,8 @@ class NearRepeatService:
         value_m = _number(metres, "near_repeat_metres", float, MIN_ZONE_METRES, MAX_ZONE_METRES, "metres")
         value_d = _number(days, "near_repeat_days", int, MIN_ZONE_DAYS, MAX_ZONE_DAYS, "days")
         self.store.actor.require("analysis.run")
-        before = (NEAR_REPEAT_METRES.read(self.store), NEAR_REPEAT_DAYS.read(self.store))
-        if (value_m, value_d) == before:
-            return self.zone_settings()  # unchanged: nothing to audit
-        with self.store.transaction():
-            NEAR_REPEAT_METRES.write(self.store, value_m)
-            NEAR_REPEAT_DAYS.write(self.store, value_d)
-            record_event(self.store, "settings", changes={NEAR_REPEAT_METRES.key: [before[0], value_m],
-                                                          NEAR_REPEAT_DAYS.key: [before[1], value_d]},
-                         covers=[("meta", NEAR_REPEAT_METRES.key), ("meta", NEAR_REPEAT_DAYS.key)])
-        self.hub.publish(Change("near_repeat", "settings"))
+        if write_changed(self.store, [(NEAR_REPEAT_METRES, value_m), (NEAR_REPEAT_DAYS, value_d)]):
+            self.hub.publish(Change("near_repeat", "settings"))
         return self.zone_settings()
 
     # --- zones --------------------------------------------------------------------------------------------

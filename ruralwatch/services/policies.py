@@ -3,22 +3,27 @@ default, and how it is read from and written to text.
 
 A key not yet written means the default, so databases from before a policy existed read as they always did;
 a value that does not parse (edited by hand) also reads as the default: safer than refusing to start.
-Services read and write them through `Policy.read(store)` / `Policy.write(store, value)`; checking a new value
-(ranges, permissions, the audit entry) stays with the service that owns the policy.
+Services read them through `Policy.read(store)` and change them through `write_changed`, which writes and audits
+only what changed, in one shape for every setter; checking a new value (ranges, permissions) stays with the service
+that owns the policy.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_json
+from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_dict, settings_to_json
 from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, ImportedAreas, UnknownForceError, force_by_code
 from ruralwatch.patrols.track_dose import DEFAULT_RADIUS_M
 from ruralwatch.rostering.model import REACHES, RosterRules
+from ruralwatch.store.audit import record_event
+
+if TYPE_CHECKING:
+    from ruralwatch.store.database import Store
 
 T = TypeVar("T")
 
@@ -31,12 +36,17 @@ class MetaStore(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
 @dataclass(frozen=True)
 class Policy(Generic[T]):
     key: str
     default: T
     parse: Callable[[str], T]  # raises ValueError (or TypeError, KeyError) for text it cannot read
     format: Callable[[T], str] = str
+    audited: Callable[[T], Any] = _as_is  # the value as the audit entry keeps it (plain JSON)
 
     def read(self, store: MetaStore) -> T:
         stored = store.meta(self.key)
@@ -49,6 +59,29 @@ class Policy(Generic[T]):
 
     def write(self, store: MetaStore, value: T) -> None:
         store.set_meta(self.key, self.format(value))
+
+
+def _changed(store: Store, wanted: list[tuple[Policy[Any], Any]]) -> list[tuple[Policy[Any], Any, Any]]:
+    return [(policy, old, new) for policy, new in wanted if (old := policy.read(store)) != new]
+
+
+def write_changed(store: Store, new_values: Iterable[tuple[Policy[Any], Any]]) -> dict[str, list[Any]]:
+    """Write each policy whose new value differs from the one in force, with one "settings" audit entry naming
+    exactly those keys, old -> new, in one transaction. When nothing differs nothing is written or audited
+    (Settings saves every section each time; a script may repeat a command). Returns the entry's changes ({}: none).
+    """
+    wanted = list(new_values)
+    if not _changed(store, wanted):
+        return {}  # decided before taking the write lock: an unchanged save waits for no other writer
+    with store.transaction():
+        changed = _changed(store, wanted)  # again under the lock: the old values are the ones replaced
+        if not changed:
+            return {}
+        for policy, _old, new in changed:
+            policy.write(store, new)
+        changes = {policy.key: [policy.audited(old), policy.audited(new)] for policy, old, new in changed}
+        record_event(store, "settings", changes=changes, covers=[("meta", policy.key) for policy, _, _ in changed])
+    return changes
 
 
 # --- rostering rules (services/roster.py) -----------------------------------------------------------------------
@@ -90,7 +123,8 @@ REPEAT_WINDOW_DAYS = Policy("premises.repeat_window_days", 365, _repeat_days)
 # --- patrol planning defaults (services/patrols) -----------------------------------------------------------------
 
 
-PLAN_DEFAULTS = Policy("patrol.plan_defaults", PlanSettings(), settings_from_json, settings_to_json)
+PLAN_DEFAULTS = Policy("patrol.plan_defaults", PlanSettings(), settings_from_json, settings_to_json,
+                       settings_to_dict)
 
 # The measured dose (services/patrols/track.py): metres around a stop within which the track counts as there.
 MIN_RADIUS_M, MAX_RADIUS_M = 10.0, 2000.0

@@ -39,7 +39,7 @@ from ruralwatch.core.premises import (
     validate_visit,
 )
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import MAX_REPEAT_DAYS, REPEAT_WINDOW_DAYS
+from ruralwatch.services.policies import MAX_REPEAT_DAYS, REPEAT_WINDOW_DAYS, write_changed
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
@@ -342,14 +342,8 @@ class PremisesService:
             raise ValidationError.single("repeat_window_days", f"a window is 1 to {MAX_REPEAT_DAYS} days, "
                                                                f"not {days!r}")
         self.store.actor.require("premises.edit")
-        before = self.repeat_window()
-        if days == before:
-            return days  # unchanged: nothing to audit
-        with self.store.transaction():
-            REPEAT_WINDOW_DAYS.write(self.store, days)
-            record_event(self.store, "settings", changes={REPEAT_WINDOW_DAYS.key: [before, days]},
-                         covers=[("meta", REPEAT_WINDOW_DAYS.key)])
-        self.hub.publish(Change(TOPIC, "settings"))  # the map's repeat outlines and the panel's flags follow
+        if write_changed(self.store, [(REPEAT_WINDOW_DAYS, days)]):
+            self.hub.publish(Change(TOPIC, "settings"))  # the map's repeat outlines and the panel's flags follow
         return days
 
     def earlier_incidents(self, premises_id: str, at: datetime, days: int | None = None,

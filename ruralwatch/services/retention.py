@@ -43,7 +43,7 @@ from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES, STATUS_NAMES, VEHICLE_ROLE_NAMES
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import RETENTION_MONTHS
+from ruralwatch.services.policies import RETENTION_MONTHS, write_changed
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.patrols import PatrolRepository
@@ -239,17 +239,7 @@ class RetentionService:
         if errors:
             raise ValidationError(errors)
         self.store.actor.require("data.purge")
-        before = self.settings()
-        # Only the periods that change are written and audited (Settings gives every period each time).
-        checked = {name: months for name, months in checked.items() if months != getattr(before, name)}
-        if not checked:
-            return before
-        with self.store.transaction():
-            for name, months in checked.items():
-                RETENTION_MONTHS[name].write(self.store, months)
-            record_event(self.store, "settings", changes={
-                RETENTION_MONTHS[name].key: [getattr(before, name), months] for name, months in checked.items()
-            }, covers=[("meta", RETENTION_MONTHS[name].key) for name in checked])
+        write_changed(self.store, [(RETENTION_MONTHS[name], months) for name, months in checked.items()])
         return self.settings()
 
     def last_run(self) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, R
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.people import PeopleService
-from ruralwatch.services.policies import MAX_REACH, MAX_WEEKLY_HOURS, MIN_REST_HOURS
+from ruralwatch.services.policies import MAX_REACH, MAX_WEEKLY_HOURS, MIN_REST_HOURS, Policy, write_changed
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, resolve_id
@@ -102,22 +102,11 @@ class RosterService:
             raise ValidationError.single("max_weekly_hours", "weekly hours are 1 to 168")
         if max_reach is not None and max_reach not in REACHES:
             raise ValidationError.single("max_reach", f"{max_reach!r} is not one of {', '.join(REACHES)}")
-        before = self.rules()
-        chosen: list[tuple[Any, object, object]] = [
-            (MIN_REST_HOURS, before.min_rest_hours, min_rest_hours),
-            (MAX_WEEKLY_HOURS, before.max_weekly_hours, max_weekly_hours),
-        ]
+        chosen: list[tuple[Policy[Any], object]] = [(MIN_REST_HOURS, min_rest_hours),
+                                                     (MAX_WEEKLY_HOURS, max_weekly_hours)]
         if max_reach is not None:
-            chosen.append((MAX_REACH, before.max_reach, max_reach))
-        # Only what changed is written and audited: Settings saves every section each time ("anywhere -> anywhere").
-        changed = [(policy, old, new) for policy, old, new in chosen if old != new]
-        if not changed:
-            return before
-        with self.store.transaction():
-            for policy, _old, new in changed:
-                policy.write(self.store, new)
-            record_event(self.store, "settings", changes={policy.key: [old, new] for policy, old, new in changed},
-                         covers=[("meta", policy.key) for policy, _old, _new in changed])
+            chosen.append((MAX_REACH, max_reach))
+        write_changed(self.store, chosen)
         return self.rules()
 
     # --- duties -------------------------------------------------------------------------------------------

@@ -410,6 +410,20 @@ class SettingsDialog(QDialog):
         origin = {"setting": "Set here.", "knox": "From the saved Knox result.",
                   "default": "The default (400 m, 14 days)."}[zone.source]
         self.zone_source.setText(f"{origin} {knox_text}")
+        self._shown = {box: box.value() for box in self._stored_boxes()}
+
+    def _stored_boxes(self) -> list[QSpinBox | QDoubleSpinBox]:
+        """The number boxes that show a value kept in the database."""
+        return [self.dwell, self.road_factor, self.speed, self.dose_radius, self.min_rest, self.max_weekly,
+                self.zone_metres, self.zone_days, self.repeat_days, *self._retention_spins().values()]
+
+    def _typed(self, box: QSpinBox | QDoubleSpinBox, stored: float) -> float:
+        """What Save gives for a box: the stored value itself while the box still shows what it showed on opening
+        (a 1.355 road factor shows as 1.36, and saving that rewrote and audited it though nobody changed it), else
+        what is typed. A stored value outside the box's range is saved as the box has it, as before."""
+        if box.value() == self._shown.get(box) and box.minimum() <= stored <= box.maximum():
+            return stored
+        return box.value()
 
     def _show_geography(self) -> None:
         current = self.services.geography.current()
@@ -429,31 +443,36 @@ class SettingsDialog(QDialog):
         """Save every section this role may change; on a refused value show why and keep the dialog open."""
         actor = self.services.store.actor
         try:
+            # Each value goes through _typed: a box nobody changed gives back the stored value, so the services
+            # (which write and audit only what changed) see nothing new.
             if actor.can("patrol.plan"):
-                self.services.patrols.set_default_settings(self.dwell.value(), self.road_factor.value(),
-                                                           self.speed.value())
-                if self.dose_radius.value() != round(self.services.patrols.dose_radius_m()):
-                    self.services.patrols.set_dose_radius_m(self.dose_radius.value())
+                plan = self.services.patrols.default_settings()
+                self.services.patrols.set_default_settings(
+                    self._typed(self.dwell, plan.dwell_minutes), self._typed(self.road_factor, plan.road_factor),
+                    self._typed(self.speed, plan.speed_kmh))
+                self.services.patrols.set_dose_radius_m(
+                    self._typed(self.dose_radius, self.services.patrols.dose_radius_m()))
             if actor.can("analysis.run"):
                 zone = self.services.near_repeat.zone_settings()
-                if (self.zone_metres.value(), self.zone_days.value()) != (round(zone.metres), zone.days):
-                    self.services.near_repeat.set_zone_settings(self.zone_metres.value(), self.zone_days.value())
-            if actor.can("premises.edit") and self.repeat_days.value() != self.services.premises.repeat_window():
-                self.services.premises.set_repeat_window(self.repeat_days.value())
+                metres, days = self._typed(self.zone_metres, zone.metres), self._typed(self.zone_days, zone.days)
+                if (metres, days) != (zone.metres, zone.days):  # else a zone from the Knox result stays so
+                    self.services.near_repeat.set_zone_settings(metres, int(days))
+            if actor.can("premises.edit"):
+                self.services.premises.set_repeat_window(
+                    int(self._typed(self.repeat_days, self.services.premises.repeat_window())))
             if actor.can("roster.edit"):
-                self.services.roster.set_rules(self.min_rest.value(), self.max_weekly.value(),
+                rules = self.services.roster.rules()
+                self.services.roster.set_rules(self._typed(self.min_rest, rules.min_rest_hours),
+                                               self._typed(self.max_weekly, rules.max_weekly_hours),
                                                self.max_reach.currentData())
             if actor.can("geography.manage") and self.force.currentData() != self.services.geography.force().code:
                 self.services.geography.use_force(str(self.force.currentData()))
             if actor.can("sync.trust"):
                 self.services.sync.set_central_dsn(self.central_dsn.text())
             if actor.can("data.purge"):
-                self.services.retention.set_settings(
-                    reporter_months=self.reporter_months.value(), volunteer_months=self.volunteer_months.value(),
-                    victim_vrm_months=self.victim_vrm_months.value(),
-                    suspect_vrm_months=self.suspect_vrm_months.value(), track_months=self.track_months.value(),
-                    premises_months=self.premises_months.value(),
-                )
+                kept = self.services.retention.settings()
+                self.services.retention.set_settings(**{
+                    name: int(self._typed(box, getattr(kept, name))) for name, box in self._retention_spins().items()})
         except RuralWatchError as exc:
             self.show_error(str(exc))
             return False

@@ -173,3 +173,40 @@ def test_saving_settings_audits_only_what_changed(qtbot, services) -> None:
     changes = _settings_entries(services)[before:]
     assert [sorted(entry) for entry in changes] == [["roster.max_weekly_hours"], ["retention.reporter_months"]]
     assert all(old != new for entry in changes for old, new in entry.values())
+
+
+def _stored(services) -> tuple[dict[str, str], int]:
+    meta = dict(services.store.db.execute("SELECT key, value FROM meta WHERE key NOT LIKE 'audit.%'").fetchall())
+    return meta, services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def test_saving_unchanged_settings_writes_nothing_whatever_the_stored_precision(qtbot, services) -> None:
+    # A road factor of 1.355 set through the service showed as 1.35/1.36 in a 2-decimal box, and Save with nothing
+    # changed rewrote and audited it; so did a half-minute dwell, a decimal speed or a 10.25 h rest.
+    services.patrols.set_default_settings(12.5, 1.355, 42.7)
+    services.patrols.set_dose_radius_m(137.5)
+    services.roster.set_rules(10.25, 23.75, "area")
+    services.retention.set_settings(reporter_months=18, track_months=3, premises_months=24)
+    services.near_repeat.set_zone_settings(333.3, 10)
+    services.premises.set_repeat_window(200)
+    services.geography.use_force("Suffolk")
+    services.sync.set_central_dsn("  postgresql://ann@hq-server/ruralwatch ")
+    before = _stored(services)
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    assert dialog.road_factor.text() in ("1.35", "1.36") and dialog.dwell.value() != 12.5  # the boxes round
+    assert dialog.save()
+    assert _stored(services) == before  # nothing written, nothing audited
+
+    # Changing one box saves that one alone: the others keep their stored precision.
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    again.speed.setValue(50)
+    again.min_rest.setValue(12)
+    assert again.save()
+    plan, rules = services.patrols.default_settings(), services.roster.rules()
+    assert (plan.dwell_minutes, plan.road_factor, plan.speed_kmh) == (12.5, 1.355, 50.0)
+    assert (rules.min_rest_hours, rules.max_weekly_hours) == (12.0, 23.75)
+    changes = _settings_entries(services)[-2:]
+    assert changes[0]["patrol.plan_defaults"][1]["road_factor"] == 1.355
+    assert [sorted(entry) for entry in changes] == [["patrol.plan_defaults"], ["roster.min_rest_hours"]]

@@ -4,6 +4,7 @@ written nor audited; of several given at once, only those that change are audite
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from ruralwatch.services.container import Services
 
@@ -34,3 +35,29 @@ def test_unchanged_settings_are_not_audited(store) -> None:
         {"retention.reporter_months": [periods.reporter_months, periods.reporter_months + 1]},
     ]
     assert services.roster.rules().max_weekly_hours == rules.max_weekly_hours + 1
+
+
+def test_every_setter_audits_only_the_keys_that_changed_old_to_new(store) -> None:
+    # One shape for all six (policies.write_changed): {key: [old, new]} for each key that changed, no other key.
+    services = Services.build(store)
+    plan = services.patrols.default_settings()
+    services.roster.set_rules(10, 24.0, "area")
+    services.retention.set_settings(reporter_months=12, volunteer_months=9)
+    services.patrols.set_dose_radius_m("150")
+    services.premises.set_repeat_window(180)
+    services.patrols.set_default_settings(plan.dwell_minutes, 1.355, plan.speed_kmh)
+    services.near_repeat.set_zone_settings(500, 21)
+    services.near_repeat.set_zone_settings(500, 30)  # recorded both keys, metres 500 -> 500 too
+    services.near_repeat.set_zone_settings(None, 30)
+    assert _settings(store) == [
+        {"roster.min_rest_hours": [11.0, 10], "roster.max_reach": ["anywhere", "area"]},
+        {"retention.volunteer_months": [6, 9]},
+        {"patrol.dose_radius_m": [200.0, 150.0]},
+        {"premises.repeat_window_days": [365, 180]},
+        {"patrol.plan_defaults": [asdict(plan), {**asdict(plan), "road_factor": 1.355}]},
+        {"near_repeat.zone_metres": [None, 500.0], "near_repeat.zone_days": [None, 21]},
+        {"near_repeat.zone_days": [21, 30]},
+        {"near_repeat.zone_metres": [500.0, None]},
+    ]
+    assert services.patrols.default_settings().road_factor == 1.355
+    assert services.near_repeat.zone_settings().days == 30

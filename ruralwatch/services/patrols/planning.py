@@ -11,7 +11,6 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window, validate_patrol
 from ruralwatch.core.patrol_plan import (
     PlanSettings,
-    settings_to_dict,
     settings_to_json,
     stops_to_json,
 )
@@ -20,8 +19,7 @@ from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, replan, suggest_plan
 from ruralwatch.services.patrols.crew import PatrolCrew
 from ruralwatch.services.patrols.places import PatrolPlaces
-from ruralwatch.services.policies import PLAN_DEFAULTS
-from ruralwatch.store.audit import record_event
+from ruralwatch.services.policies import PLAN_DEFAULTS, write_changed
 
 
 class PatrolPlanning(PatrolCrew, PatrolPlaces):
@@ -100,16 +98,9 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
             raise ValidationError.single("road_factor", "the road factor is 1.0 to 3.0")
         if not 10 <= speed_kmh <= 110:
             raise ValidationError.single("speed_kmh", "the average speed is 10 to 110 km/h")
-        before = self.default_settings()
-        chosen = replace(before, dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
+        chosen = replace(self.default_settings(), dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
                          speed_kmh=float(speed_kmh))
-        if chosen == before:
-            return before  # nothing changed: nothing written or audited (Settings saves every section each time)
-        with self.store.transaction():
-            PLAN_DEFAULTS.write(self.store, chosen)
-            record_event(self.store, "settings", changes={PLAN_DEFAULTS.key: [settings_to_dict(before),
-                                                                             settings_to_dict(chosen)]},
-                         covers=[("meta", PLAN_DEFAULTS.key)])
+        write_changed(self.store, [(PLAN_DEFAULTS, chosen)])
         return chosen
 
     # --- the plan -------------------------------------------------------------------------------------------

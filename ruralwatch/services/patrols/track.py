@@ -25,8 +25,7 @@ from ruralwatch.io.gpx import GpxError
 from ruralwatch.patrols.track import Thinner
 from ruralwatch.services.changes import Change
 from ruralwatch.services.patrols.log import PatrolLog
-from ruralwatch.services.policies import DOSE_RADIUS_M, MAX_RADIUS_M, MIN_RADIUS_M
-from ruralwatch.store.audit import record_event
+from ruralwatch.services.policies import DOSE_RADIUS_M, MAX_RADIUS_M, MIN_RADIUS_M, write_changed
 
 # Wall-clock seconds between writes while recording: at most this much of a track is lost to a crash. Each write
 # is one transaction (an fsync): every 2 s is nothing for a laptop's disk, and a replay at 1,000x speed still
@@ -76,13 +75,7 @@ class PatrolTracks(PatrolLog):
             raise ValidationError.single("dose_radius_m", f"the radius is {MIN_RADIUS_M:.0f} to {MAX_RADIUS_M:.0f}"
                                                           f" metres, not {radius:g}")
         self.store.actor.require("patrol.plan")
-        before = self.dose_radius_m()
-        if radius == before:
-            return radius  # unchanged: nothing to audit
-        with self.store.transaction():
-            DOSE_RADIUS_M.write(self.store, radius)
-            record_event(self.store, "settings", changes={DOSE_RADIUS_M.key: [before, radius]},
-                         covers=[("meta", DOSE_RADIUS_M.key)])
+        write_changed(self.store, [(DOSE_RADIUS_M, radius)])
         return radius
 
     # --- recording ----------------------------------------------------------------------------------------
