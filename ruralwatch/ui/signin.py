@@ -323,11 +323,13 @@ class SignInDialog(FormDialog):
     """An encrypted database: the account name (the last one used, prefilled) and its password."""
 
     def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None,
-                 signed_out: str | None = None, params: KdfParams | None = None) -> None:
+                 signed_out: str | None = None, params: KdfParams | None = None, notice: str | None = None) -> None:
         self.db_path = Path(db_path).expanduser()
         self.params = params  # the cost of a password chosen here (tests only)
         intro = f"<b>Sign in to RuralWatch</b><br><br>Database: <tt>{self.db_path}</tt>"
-        if signed_out:
+        if notice:  # what happened before this sign-in (a restore from the window), rich text
+            intro = f"{notice}<br><br>Database: <tt>{self.db_path}</tt>"
+        elif signed_out:
             intro = (f"<b>{escape(signed_out)} has signed out.</b> Sign in as yourself:<br><br>Database: "
                      f"<tt>{self.db_path}</tt>")
         super().__init__("RuralWatch: sign in", intro, "Sign in", "Quit", parent)
@@ -489,11 +491,11 @@ class EncryptDialog(NewAdministratorDialog):
 
 
 def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None,
-               choose_folder: bool = False, signed_out: str | None = None) -> FormDialog:
+               choose_folder: bool = False, signed_out: str | None = None, notice: str | None = None) -> FormDialog:
     if inspection.state == NEW:
         return FirstRunDialog(db_path, params, choose_folder=choose_folder)
     if inspection.state == ENCRYPTED:
-        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params)
+        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params, notice=notice)
     if inspection.state == PLAIN:
         return EncryptDialog(db_path, params)
     raise ValueError(f"no dialog for a database that is {inspection.state}")
@@ -523,12 +525,14 @@ def show_unusable(db_path: Path, problem: str) -> None:
 
 
 def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: ExecDialog | None = None,
-                  choose_folder: bool = False, signed_out: str | None = None) -> Store | int:
+                  choose_folder: bool = False, signed_out: str | None = None,
+                  notice: str | None = None) -> Store | int:
     """The signed-in store for `db_path` after the right dialog, or an exit code (0 quit, 2 unusable file).
 
     `exec_dialog` runs a dialog and returns its result (default: `dialog.exec()`; tests fill it in instead).
     `choose_folder`: on a first start the user picks the data folder (not when --db or $RURALWATCH_DB named it).
     `signed_out`: the account that has just signed out: the sign-in says so and leaves the name to type.
+    `notice`: what the sign-in says first instead (rich text: a restore's outcome).
     """
     inspection = inspect_database(db_path)
     while choose_folder and inspection.state == NEW and remembered_db_path() == Path(db_path).expanduser().resolve():
@@ -543,7 +547,7 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
     if inspection.state == UNUSABLE:
         show_unusable(db_path, inspection.problem)
         return FATAL
-    dialog = dialog_for(inspection, db_path, params, choose_folder, signed_out)
+    dialog = dialog_for(inspection, db_path, params, choose_folder, signed_out, notice)
     try:
         (exec_dialog or QDialog.exec)(dialog)
         if dialog.fatal:
