@@ -40,7 +40,8 @@ from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import make_table, settle_default_button
 from ruralwatch.ui.widgets.tables import item
 
-COLUMNS = ("Made", "Kind", "Size", "Check", "File")
+COLUMNS = ("Made", "Kind", "Size", "File", "Check")
+CHECK_COLUMN = 4
 REASON_NAMES = {"start": "Start-up", "daily": "Daily", "manual": "Manual"}
 
 
@@ -80,7 +81,11 @@ class BackupsDialog(QDialog):
                                 stretch_last=True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        # A damaged backup's reason is long: it takes the room left, elided (the whole of it is the tooltip), so
+        # the file name never goes off the side.
+        header.setSectionResizeMode(CHECK_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.ask_restore())
         layout.addWidget(self.table, 1)
@@ -152,9 +157,9 @@ class BackupsDialog(QDialog):
             info = status.info
             check = "Verified" if status.verified else f"Not usable: {status.problem}"
             cells = (item(info.made_local), item(REASON_NAMES.get(info.reason, info.reason)),
-                     item(info.size_text, number=True), item(check), item(info.path.name))
+                     item(info.size_text, number=True), item(info.path.name), item(check))
             for column, cell in enumerate(cells):
-                cell.setToolTip(check if column == 3 else str(info.path))
+                cell.setToolTip(check if column == CHECK_COLUMN else str(info.path))
                 if not status.verified:
                     cell.setForeground(theme.error_colour())
                 self.table.setItem(row, column, cell)
@@ -232,6 +237,7 @@ class BackupsDialog(QDialog):
             self.show_message(f"This backup cannot be restored: {chosen.problem}.", error=True)
             return None
         dialog = RestoreDialog(self.services, chosen.info, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no backup started under a restore being checked
         dialog.checked.connect(self._restore_checked)
         self.restore_dialog = dialog
         dialog.show()

@@ -360,10 +360,11 @@ class SettingsDialog(QDialog):
                 group = inputs[name].parent()
                 while group is not None and not isinstance(group, QGroupBox):
                     group = group.parent()
-                title = group.title() if isinstance(group, QGroupBox) else "Settings"
+                # The section's name without its note: "Retention of personal data", not "(months; 0 = keep)".
+                title = group.title().split(" (")[0] if isinstance(group, QGroupBox) else "Settings"
                 if title not in sections:
                     sections.append(title)
-        order = [box.title() for box in self.findChildren(QGroupBox)]
+        order = [box.title().split(" (")[0] for box in self.findChildren(QGroupBox)]
         return sorted(sections, key=lambda t: order.index(t) if t in order else len(order))
 
     def confirm(self, title: str, question: str) -> bool:

@@ -90,7 +90,7 @@ def test_back_up_now_is_listed_checked_and_audited(qtbot, admin: Store) -> None:
     info = made.args[0]
     assert info.path.parent == admin.path.parent / "backups" and keyring_path(info.path).is_file()
     rows = _cells(dialog)
-    assert len(rows) == 1 and rows[0][1] == "Manual" and rows[0][3] == "Verified" and rows[0][4] == info.path.name
+    assert len(rows) == 1 and rows[0][1] == "Manual" and rows[0][4] == "Verified" and rows[0][3] == info.path.name
     assert "Backed up" in dialog.message.text()
     assert dialog.selected() is not None and dialog.restore_button.isEnabled()  # the new one, selected
     assert AuditLog(admin).entries(action="backup")[0].changes["reason"] == "manual"  # type: ignore[index]
@@ -121,7 +121,7 @@ def test_back_up_to_a_stick_and_check_it_like_backups_in(qtbot, admin: Store, tm
     with qtbot.waitSignal(dialog.listed, timeout=30_000):
         dialog.backup_to_button.click()
     assert dialog.folder == stick / "RW" and str(stick / "RW") in dialog.where.text()
-    assert [row[3] for row in _cells(dialog)] == ["Verified"]
+    assert [row[4] for row in _cells(dialog)] == ["Verified"]
     # A broken copy on the stick: listed as not usable, with the reason, and never offered for a restore.
     good = next((stick / "RW").glob("*.db"))
     broken = good.with_name(good.name.replace("-manual", "-manual-2"))
@@ -133,7 +133,7 @@ def test_back_up_to_a_stick_and_check_it_like_backups_in(qtbot, admin: Store, tm
     with qtbot.waitSignal(dialog.listed, timeout=30_000):
         dialog.check_folder_button.click()  # the same folder, checked again
     rows = _cells(dialog)
-    assert sorted(row[3][:10] for row in rows) == ["Not usable", "Verified"]
+    assert sorted(row[4][:10] for row in rows) == ["Not usable", "Verified"]
     dialog.select(broken)
     assert not dialog.restore_button.isEnabled()
     assert dialog.ask_restore() is None and "cannot be restored" in dialog.message.text()

@@ -248,7 +248,7 @@ def test_moving_asks_about_settings_changed_and_not_saved(qtbot, tmp_path: Path,
         dialog.confirm = lambda title, question: pytest.fail("asked twice")
         new_folder = tmp_path / "new"
         task = dialog.move_to(new_folder)
-        assert len(asked) == 1 and "not saved yet: Display and security (this user), Retention of personal data" \
+        assert len(asked) == 1 and "not saved yet: Display and security, Retention of personal data." \
             in asked[0], asked
         if answer == "cancel":
             assert task is None and not (new_folder / "ruralwatch.db").exists()
