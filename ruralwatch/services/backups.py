@@ -70,9 +70,9 @@ BACKUP_ACTION = "data.backup"
 
 __all__ = [
     "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
-    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "check_backup_file", "check_database",
-    "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "restore", "sign_in_checked",
-    "startup_problem",
+    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "backups_folder", "check_backup_file",
+    "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "restore",
+    "sign_in_checked", "startup_problem",
 ]
 
 

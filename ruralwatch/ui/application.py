@@ -17,8 +17,8 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
-from ruralwatch.ui.backups_dialog import RestoreRequest, restore_after_close
 from ruralwatch.ui.main_window import MainWindow
+from ruralwatch.ui.restoring import RestoreRequest, restore_after_close
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme

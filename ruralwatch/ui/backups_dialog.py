@@ -5,17 +5,16 @@ Backing up and checking the list run off the UI thread with progress and Cancel 
 cannot replace the file under the open window (the service refuses, as it refuses the command line): the window
 checks it first with the service's dry run (password as when the backup was made, the role in the backup and
 now, the backup's full integrity check), then closes, and ruralwatch.ui.application restores with the store
-closed (`restore_after_close`) and brings the sign-in back, saying what happened.
+closed (ui/restoring.py) and brings the sign-in back, saying what happened.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -31,10 +30,11 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import CancelledError, ProgressCallback
 from ruralwatch.services.accounts import SignInError
-from ruralwatch.services.backups import BackupInfo, BackupStatus, RestoreResult, restore
+from ruralwatch.services.backups import BackupInfo, BackupStatus, RestoreResult
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.restoring import RestoreRequest
 from ruralwatch.ui.signin import FormDialog, password_edit
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import make_table, settle_default_button
@@ -43,16 +43,6 @@ from ruralwatch.ui.widgets.tables import item
 COLUMNS = ("Made", "Kind", "Size", "File", "Check")
 CHECK_COLUMN = 4
 REASON_NAMES = {"start": "Start-up", "daily": "Daily", "manual": "Manual"}
-
-
-@dataclass(frozen=True)
-class RestoreRequest:
-    """A restore checked in the window, to be done once the window has closed the database."""
-
-    backup: Path
-    made: str  # when the backup was made, local time, for the messages
-    username: str
-    password: str
 
 
 class BackupsDialog(QDialog):
@@ -347,37 +337,3 @@ class RestoreDialog(FormDialog):
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
-
-def restore_after_close(db_path: Path, request: RestoreRequest, parent: QWidget | None = None,
-                        on_task: Callable[[BackgroundTask], None] | None = None) -> tuple[bool, str]:
-    """Restore once the window has closed the database: on a worker thread with progress and Cancel, waiting
-    here until it ends. (done, a notice for the sign-in, rich text). Any failure has changed nothing.
-    `on_task` sees the running task (tests cancel it)."""
-    outcome: list[tuple[bool, str]] = []
-
-    def work(progress: ProgressCallback) -> RestoreResult:
-        return restore(db_path, request.backup, request.username, request.password, progress=progress)
-
-    def succeeded(result: RestoreResult) -> None:
-        kept = f" The previous database is kept as <tt>{escape(str(result.kept_as))}</tt>." if result.kept_as else ""
-        outcome.append((True, f"<b>The backup of {escape(request.made)} was restored.</b> Sign in with your password "
-                              f"as it was then.{kept}"))
-
-    def failed(exc: BaseException) -> None:
-        if isinstance(exc, CancelledError):
-            outcome.append((False, "<b>Restore cancelled:</b> nothing was changed."))
-        else:
-            outcome.append((False, f"<b>The backup was not restored:</b> {escape(str(exc))}"
-                                   + ("" if "nothing was changed" in str(exc) else "; nothing was changed.")))
-
-    task = BackgroundTask(parent, f"Restoring the backup of {request.made}…", work, succeeded, failed)  # type: ignore[arg-type]
-    loop = QEventLoop()
-    task.finished.connect(loop.quit)
-    task.start()
-    if on_task is not None:
-        on_task(task)
-    if not outcome:
-        loop.exec()
-    task.deleteLater()
-    return outcome[0]

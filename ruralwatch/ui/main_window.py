@@ -66,7 +66,7 @@ from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.alert_dialog import AlertComposeDialog, AlertsDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
-from ruralwatch.ui.backups_dialog import BackupsDialog, RestoreRequest
+from ruralwatch.ui.backups_dialog import BackupsDialog
 from ruralwatch.ui.basemap_actions import BasemapActions
 from ruralwatch.ui.export_dialog import ExportDialog
 from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
@@ -79,6 +79,7 @@ from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
 from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
+from ruralwatch.ui.restoring import RestoreRequest
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
+from ruralwatch.core import times
+from ruralwatch.core.errors import CancelledError, FieldError, RuralWatchError, ValidationError
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import (
     MIN_PASSWORD,
@@ -47,11 +48,20 @@ from ruralwatch.services.accounts import (
     keyring_path,
     sign_in,
 )
-from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, restore, sign_in_checked
+from ruralwatch.services.backups import (
+    DamagedDatabaseError,
+    RestoreResult,
+    StartupProblem,
+    backups_folder,
+    check_backup_file,
+    restore,
+    sign_in_checked,
+)
 from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import settings_keys, theme
+from ruralwatch.ui.restoring import outcome_notice, run_restore
 from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.field_marks import MarkedFields
 
@@ -340,6 +350,83 @@ class SignInDialog(FormDialog):
             remembered = usernames[0]
         self.username.setText(remembered)
         (self.password if remembered else self.username).setFocus()
+        # Restoring needs no open database, so it is offered here, before one is opened (the window closes first).
+        self.restore_button = QPushButton("Restore a &backup…")
+        self.restore_button.setAutoDefault(False)  # Enter signs in
+        self.restore_button.setToolTip("Administrators: put a backup (from the backups folder or a USB stick) in "
+                                       "place of this database, with the account and password of the backup's day")
+        self.restore_button.clicked.connect(self.restore_backup)
+        self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
+
+    def choose_backup(self) -> Path | None:
+        """Tests replace this to answer."""
+        folder = backups_folder(self.db_path)
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Restore the backup", str(folder if folder.is_dir() else self.db_path.parent),
+            "RuralWatch backups (*.db);;All files (*)")
+        return Path(chosen) if chosen else None
+
+    def confirm_restore(self, question: str) -> bool:
+        """Tests replace this to answer."""
+        answer = QMessageBox.question(self, "Restore the backup?", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def restore_backup(self) -> bool:
+        """Check a backup with the account and password typed (as they were when it was made), say what it replaces
+        and, when the user agrees, restore it; off the UI thread with Cancel. The same `restore` as the command line:
+        administrators only, the current files kept beside it, nothing changed on any failure."""
+        name, password = self.username.text().strip(), self.password.text()
+        if not name:
+            self.show_error("Type the administrator's account name first: the backup is restored with the account "
+                            "and password as they were when it was made.", self.username)
+            return False
+        if not password:
+            self.show_error("Type the password as it was when the backup was made, then choose the backup.",
+                            self.password)
+            return False
+        backup = self.choose_backup()
+        if backup is None:
+            return False
+        self.clear_error()
+        try:
+            check_backup_file(self.db_path, backup)
+        except RuralWatchError as exc:
+            self.show_error(_sentence(str(exc)))
+            return False
+        checked = run_restore(self.db_path, backup, name, password, dry_run=True, title="Checking the backup…",
+                              parent=self)
+        if not isinstance(checked, RestoreResult):
+            self._restore_failed(checked, "Check cancelled: nothing was changed.")
+            return False
+        made = times.format_local(times.to_storage(checked.made)) if checked.made else backup.name
+        lines = [line[:1].upper() + line[1:] for line in checked.describe()]
+        if not self.confirm_restore(f"Restore the backup of {made}?\n\n" + "\n".join(lines) + "\n\nEverything done "
+                                    "on this laptop since then is gone from it, unless it reached the central store "
+                                    "or another laptop. Accounts and passwords become those of the backup."):
+            return False
+        done = run_restore(self.db_path, backup, name, password, title=f"Restoring the backup of {made}…",
+                           parent=self)
+        if not isinstance(done, RestoreResult):
+            self._restore_failed(done, "Restore cancelled: nothing was changed.")
+            return False
+        self.intro.setText(f"{outcome_notice(done, made)}<br><br>Database: <tt>{escape(str(self.db_path))}</tt>")
+        self.submit_button.setFocus()
+        return True
+
+    def _restore_failed(self, exc: BaseException, cancelled: str) -> None:
+        if isinstance(exc, CancelledError):
+            self.show_error(cancelled)
+        elif isinstance(exc, SignInError):
+            self.password.clear()
+            self.show_error(_sentence(str(exc)) + " Nothing was changed.", self.password)
+        elif isinstance(exc, RuralWatchError | DatabaseError | OSError):
+            text = _sentence(str(exc))
+            self.show_error(f"The backup was not restored: {text}" + ("" if "nothing was changed" in text else
+                                                                    " Nothing was changed."))
+        else:
+            raise exc
 
     def submit(self) -> None:
         name = self.username.text().strip()

@@ -21,7 +21,8 @@ from ruralwatch.store import backups as store_backups
 from ruralwatch.store.audit import AuditLog
 from ruralwatch.store.database import Store
 from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
-from ruralwatch.ui.backups_dialog import BackupsDialog, RestoreDialog, RestoreRequest, restore_after_close
+from ruralwatch.ui.backups_dialog import BackupsDialog, RestoreDialog
+from ruralwatch.ui.restoring import RestoreRequest, restore_after_close
 
 PASSWORD = "correct horse battery"
 THEN = datetime(2026, 11, 20, tzinfo=UTC)
@@ -266,3 +267,91 @@ def test_restore_after_close_cancelled_or_failing_changes_nothing(qtbot, admin: 
     done, notice = restore_after_close(db, RestoreRequest(made, "20 Nov", "admin", "a wrong password"))
     assert not done and "not restored" in notice and "nothing was changed" in notice
     assert _files(db.parent) == before
+
+
+# --- at the sign-in, before any database is open --------------------------------------------------------------
+
+
+def _signin_dialog(qtbot, db: Path):  # noqa: ANN202
+    from ruralwatch.ui.signin import SignInDialog
+
+    dialog = SignInDialog(db, ("admin", "coord"))
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(PASSWORD)
+    return dialog
+
+
+def test_the_sign_in_restores_a_chosen_backup_after_saying_what_it_replaces(qtbot, admin: Store) -> None:
+    db = admin.path
+    made = _made_backup(admin)
+    backed_up = Services.build(admin).incidents.count()
+    Services.build(admin).incidents.delete(Services.build(admin).incidents.list()[0].id)
+    admin.close()
+    dialog = _signin_dialog(qtbot, db)
+    dialog.choose_backup = lambda: made
+    asked: list[str] = []
+    dialog.confirm_restore = lambda question: asked.append(question) or True
+    assert dialog.restore_backup()
+    assert asked and "Restore the backup of" in asked[0] and f"{backed_up} incidents" in asked[0]
+    assert "before-restore" in asked[0] and "gone from it" in asked[0]
+    assert "was restored" in dialog.intro.text()
+    dialog.submit()  # the password of the backup's day signs in
+    assert dialog.store is not None
+    try:
+        assert Services.build(dialog.store).incidents.count() == backed_up
+    finally:
+        dialog.store.close()
+
+
+def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_changing_nothing(
+        qtbot, admin: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from ruralwatch.ui.tasks import BackgroundTask
+
+    db = admin.path
+    made = _made_backup(admin)
+    admin.close()
+    before = _files(db.parent)
+    dialog = _signin_dialog(qtbot, db)
+    dialog.confirm_restore = lambda question: pytest.fail("never asked: the check failed")
+    # A file that is not a backup at all.
+    text = tmp_path / "notes.db"
+    text.write_text("not a database", encoding="utf-8")
+    dialog.choose_backup = lambda: text
+    assert not dialog.restore_backup()
+    assert "is not a RuralWatch backup" in dialog.error_label.text()
+    # A backup damaged in the middle: found by the full check, one line, nothing changed.
+    broken = made.with_name(made.name.replace("-manual", "-manual-9"))
+    shutil.copy(made, broken)
+    shutil.copy(keyring_path(made), keyring_path(broken))
+    with broken.open("r+b") as handle:
+        handle.seek(broken.stat().st_size // 2)
+        handle.write(b"\xa5" * 4096)
+    dialog.choose_backup = lambda: broken
+    assert not dialog.restore_backup()
+    message = dialog.error_label.text()
+    assert message.startswith("The backup was not restored:") and "damaged" in message
+    assert message.lower().count("nothing was changed") == 1 and "\n" not in message
+    # Not an administrator.
+    dialog.choose_backup = lambda: made
+    dialog.username.setText("coord")
+    dialog.password.setText("coordinator password")
+    assert not dialog.restore_backup()
+    assert "may not" in dialog.error_label.text() and "restore backups" in dialog.error_label.text()
+    # Cancel while the backup is being checked.
+    dialog.username.setText("admin")
+    dialog.password.setText(PASSWORD)
+    gate = Gate(monkeypatch, service_backups)
+
+    def cancel() -> None:
+        assert gate.started.wait(30)
+        for task in dialog.findChildren(BackgroundTask):
+            task.dialog.canceled.emit()  # the progress dialog's Cancel
+        gate.go.set()
+
+    QTimer.singleShot(0, cancel)
+    assert not dialog.restore_backup()
+    assert dialog.error_label.text() == "Check cancelled: nothing was changed."
+    assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
