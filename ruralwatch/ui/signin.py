@@ -401,10 +401,13 @@ class SignInDialog(FormDialog):
             self._restore_failed(checked, "Check cancelled: nothing was changed.")
             return False
         made = times.format_local(times.to_storage(checked.made)) if checked.made else backup.name
-        lines = [line[:1].upper() + line[1:] for line in checked.describe()]
-        if not self.confirm_restore(f"Restore the backup of {made}?\n\n" + "\n".join(lines) + "\n\nEverything done "
-                                    "on this laptop since then is gone from it, unless it reached the central store "
-                                    "or another laptop. Accounts and passwords become those of the backup."):
+        kept = (f"The current files are kept as {checked.kept_as} (with its keyring; restore that to undo).\n\n"
+                if checked.kept_as else "")
+        if not self.confirm_restore(
+                f"Restore the backup of {made} ({checked.incidents:,} incidents, checked: it opens for "
+                f"{checked.account})?\n\nIt replaces {self.db_path} and its keyring. {kept}Everything done on this "
+                "laptop since then is gone from it, unless it reached the central store or another laptop. Accounts "
+                "and passwords become those of the backup."):
             return False
         done = run_restore(self.db_path, backup, name, password, title=f"Restoring the backup of {made}…",
                            parent=self)
@@ -412,6 +415,9 @@ class SignInDialog(FormDialog):
             self._restore_failed(done, "Restore cancelled: nothing was changed.")
             return False
         self.intro.setText(f"{outcome_notice(done, made)}<br><br>Database: <tt>{escape(str(self.db_path))}</tt>")
+        # Taller to hold the longer text, or its last line (the database) was cut off.
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width()),
+                                      self.sizeHint().height()))
         self.submit_button.setFocus()
         return True
 

@@ -293,8 +293,8 @@ def test_the_sign_in_restores_a_chosen_backup_after_saying_what_it_replaces(qtbo
     asked: list[str] = []
     dialog.confirm_restore = lambda question: asked.append(question) or True
     assert dialog.restore_backup()
-    assert asked and "Restore the backup of" in asked[0] and f"{backed_up} incidents" in asked[0]
-    assert "before-restore" in asked[0] and "gone from it" in asked[0]
+    assert asked and "Restore the backup of" in asked[0] and f"({backed_up:,} incidents" in asked[0]
+    assert f"It replaces {db}" in asked[0] and "before-restore" in asked[0] and "gone from it" in asked[0]
     assert "was restored" in dialog.intro.text()
     dialog.submit()  # the password of the backup's day signs in
     assert dialog.store is not None
