@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import Actor, PermissionDeniedError
 from ruralwatch.services.accounts import sign_in
 from ruralwatch.store.audit import record_event
@@ -70,9 +70,9 @@ BACKUP_ACTION = "data.backup"
 
 __all__ = [
     "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
-    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "check_backup_file", "check_database",
-    "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "restore", "sign_in_checked",
-    "startup_problem",
+    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "backups_folder", "check_backup_file",
+    "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "restore",
+    "sign_in_checked", "startup_problem",
 ]
 
 
@@ -114,10 +114,12 @@ def maybe_backup(store: Store, reason: str, now: datetime | None = None) -> Back
     return info
 
 
-def backup_now(store: Store, folder: Path | None = None, now: datetime | None = None) -> BackupInfo:
-    """A manual backup (`ruralwatch backup [--to FOLDER]`), never rotated away. Administrators only."""
+def backup_now(store: Store, folder: Path | None = None, now: datetime | None = None,
+               progress: ProgressCallback | None = None) -> BackupInfo:
+    """A manual backup (`ruralwatch backup [--to FOLDER]`, the window's Back up now), never rotated away.
+    Administrators only. `progress` returning False cancels it (CancelledError) with nothing kept or audited."""
     store.actor.require(BACKUP_ACTION)
-    info = make_backup(store, "manual", folder=folder, now=now)
+    info = make_backup(store, "manual", folder=folder, now=now, progress=progress)
     _audit_backup(store, info)
     return info
 
@@ -159,10 +161,22 @@ def verify_backup(info: BackupInfo, key: bytes | None, signer: AccountKeys | Non
     return problem
 
 
-def list_with_status(store: Store, folder: Path | None = None) -> list[BackupStatus]:
-    """The database's backups, newest first, each checked with the signed-in store's key. Administrators only."""
+def list_with_status(store: Store, folder: Path | None = None,
+                     progress: ProgressCallback | None = None) -> list[BackupStatus]:
+    """The database's backups in its backups folder or in `folder` (a USB stick), newest first, each checked with
+    the signed-in store's key. Administrators only. `progress(done, total)` after each check; False cancels."""
     store.actor.require(BACKUP_ACTION)
-    return [BackupStatus(b, verify_backup(b, store.key, store.signer)) for b in list_backups(store.path, folder)]
+    if folder is not None:
+        folder = Path(folder).expanduser()
+        if not folder.is_dir():
+            raise BackupError(f"{folder} is not a folder (a USB stick not connected?)")
+    found = list_backups(store.path, folder)
+    checked: list[BackupStatus] = []
+    for done, info in enumerate(found, start=1):
+        checked.append(BackupStatus(info, verify_backup(info, store.key, store.signer)))
+        if progress is not None and not progress(done, len(found)):
+            raise CancelledError("cancelled: the backups were not all checked")
+    return checked
 
 
 class BackupService:
@@ -172,14 +186,25 @@ class BackupService:
         self.store = store
         self._now = clock
 
+    def folder(self) -> Path:
+        """Where this database's backups go unless told otherwise."""
+        return backups_folder(self.store.path)
+
     def maybe_backup(self, reason: str) -> BackupInfo | None:
         return maybe_backup(self.store, reason, self._now())
 
-    def backup_now(self, folder: Path | None = None) -> BackupInfo:
-        return backup_now(self.store, folder, self._now())
+    def backup_now(self, folder: Path | None = None, progress: ProgressCallback | None = None) -> BackupInfo:
+        return backup_now(self.store, folder, self._now(), progress)
 
-    def list(self) -> list[BackupStatus]:
-        return list_with_status(self.store)
+    def list(self, folder: Path | None = None, progress: ProgressCallback | None = None) -> list[BackupStatus]:
+        return list_with_status(self.store, folder, progress)
+
+    def check_restore(self, backup: Path, password: str,
+                      progress: ProgressCallback | None = None) -> RestoreResult:
+        """Every check of a restore of `backup` over this database by the signed-in account, changing nothing
+        (`ruralwatch restore` without --yes): the window asks this before it closes to restore."""
+        return restore(self.store.path, backup, self.store.actor.username, password, dry_run=True, now=self._now(),
+                       progress=progress)
 
     def latest_good(self) -> BackupInfo | None:
         return latest_good_backup(self.store.path, self.store.key, self.store.signer)
@@ -361,7 +386,7 @@ def check_backup_file(db_path: Path, backup: Path) -> None:
 
 
 def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: bool = False,
-            now: datetime | None = None) -> RestoreResult:
+            now: datetime | None = None, progress: ProgressCallback | None = None) -> RestoreResult:
     """Replace the database (and its keyring) by a backup; an administrator only.
 
     The backup is copied (with the online backup API, which reads every page) to a hidden file beside the
@@ -370,11 +395,12 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
     account must be an administrator in the backup, and in the current database too when that can still be
     read. The current database and keyring are kept as `<db>.before-restore-<stamp>` (restore that to undo), and
     one "restore" entry is written to the restored database's audit log. With `dry_run` every check is made and
-    nothing is changed. Any failure leaves everything as it was.
+    nothing is changed (so it may run while the database is open: the window checks before it closes). Any
+    failure, or `progress` (of the copy) returning False (CancelledError), leaves everything as it was.
     """
     db_path, backup = Path(db_path).expanduser(), Path(backup).expanduser()
     check_backup_file(db_path, backup)
-    if in_use_elsewhere(db_path):
+    if not dry_run and in_use_elsewhere(db_path):
         # Replacing a file another program is writing would send its work into the set-aside copy.
         raise BackupError(f"{db_path.name} is open in another RuralWatch window or command: close it (or let its "
                           "import or merge finish) and restore again; nothing was changed")
@@ -387,7 +413,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
         Keyring.load(backup).copy_to(staged)
         unlocked = _unlock_backup(staged, backup, username, password, now)
         key = unlocked.key
-        _copy_backup(backup, staged, key)
+        _copy_backup(backup, staged, key, progress)
         problem = check_file(staged, key, full=True)
         if problem is not None:
             raise BackupError(f"{backup} failed its check: {problem}; nothing was changed")
@@ -454,7 +480,7 @@ def _clear_staged(staged: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _copy_backup(backup: Path, staged: Path, key: bytes) -> None:
+def _copy_backup(backup: Path, staged: Path, key: bytes, progress: ProgressCallback | None = None) -> None:
     try:
         source = connect(backup, key)
     except (DatabaseError, ValueError) as exc:
@@ -462,7 +488,7 @@ def _copy_backup(backup: Path, staged: Path, key: bytes) -> None:
     try:
         with quiet_cipher_log():
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            copy_database(source, staged, key)
+            copy_database(source, staged, key, progress)
     except DatabaseError as exc:
         raise BackupError(f"{backup} is damaged or is not a backup of a RuralWatch database ({exc}); nothing was "
                           "changed") from None

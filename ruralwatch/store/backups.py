@@ -64,9 +64,22 @@ class BackupInfo:
         """When it was made, UK local time (`2026-11-25 06:30`)."""
         return times.format_local(times.to_storage(self.made))
 
+    @property
+    def size_text(self) -> str:
+        """Its size as people read it (the CLI's listing and the window's)."""
+        return size_text(self.size)
+
     def to_dict(self) -> dict[str, Any]:
         return {"file": str(self.path), "made": times.to_storage(self.made), "reason": self.reason,
                 "size": self.size, "keyring": self.has_keyring}
+
+
+def size_text(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
 
 
 def backups_folder(db_path: Path) -> Path:
@@ -244,8 +257,11 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def make_backup(store: Store, reason: str, folder: Path | None = None, now: datetime | None = None) -> BackupInfo:
-    """Copy the open encrypted database into `folder` (default: its backups folder), checked, with its keyring."""
+def make_backup(store: Store, reason: str, folder: Path | None = None, now: datetime | None = None,
+                progress: ProgressCallback | None = None) -> BackupInfo:
+    """Copy the open encrypted database into `folder` (default: its backups folder), checked, with its keyring.
+
+    `progress(done, total) -> bool` as for copy_database: False stops it (CancelledError) and nothing is kept."""
     if reason not in REASONS:
         raise ValueError(f"a backup's reason is one of {', '.join(REASONS)}")
     if store.key is None:
@@ -268,7 +284,7 @@ def make_backup(store: Store, reason: str, folder: Path | None = None, now: date
         part = _part(target)
         _remove(part)
         try:
-            copy_database(store.db.conn, part, store.key)
+            copy_database(store.db.conn, part, store.key, progress)
             problem = check_file(part, store.key, full=True)
             if problem is not None:
                 raise BackupError(f"the backup copy failed its integrity check, so it was not kept: {problem}")

@@ -18,6 +18,7 @@ from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
+from ruralwatch.ui.restoring import RestoreRequest, restore_after_close
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 from ruralwatch.ui.signin import ExecDialog, open_database
 from ruralwatch.ui.tiles import register_tile_scheme
@@ -91,11 +92,13 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
 
 
 def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop | None = None,
-                    ) -> tuple[int, bool]:
-    """run_window's work: (the exit code, whether the user signed out rather than closed the window)."""
+                    ) -> tuple[int, bool, RestoreRequest | None]:
+    """run_window's work: (the exit code, whether the sign-in comes back (the user signed out, or closed the
+    window to restore a backup), the restore to do now that the store is closed)."""
     app = make_application()
     moved: MovedDatabase | None = None
     signed_out = False
+    restoring: RestoreRequest | None = None
     try:
         services = Services.build(store)
         with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
@@ -110,14 +113,16 @@ def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop
             else:
                 QTimer.singleShot(300, window, lambda: offer_demo_if_empty(window))
             code = (event_loop or _until_closed)(app, window)
-            moved, signed_out = window.moved_database, window.signed_out
+            moved, signed_out, restoring = window.moved_database, window.signed_out, window.restore_request
             window.dispose()
     finally:
         store.close()
     if moved is not None:  # the data folder was moved: the old files go once the database is closed
         for problem in finish_move(moved):
             print(f"ruralwatch: warning: {problem}", file=sys.stderr)
-    return code, signed_out and moved is None
+    if moved is not None:
+        restoring = None  # the database is somewhere else now: never restore over the new copy's old name
+    return code, (signed_out or restoring is not None) and moved is None, restoring
 
 
 def _until_closed(app: QApplication, window: MainWindow) -> int:
@@ -136,22 +141,29 @@ def run_gui(db_path: Path, load_demo: bool = False, params: KdfParams | None = N
     """Sign in (or create or encrypt the database: ruralwatch.ui.signin), then run the window.
 
     Exit codes: 0 after the window closes or the user chose Quit at sign-in, 2 when the file cannot be used.
-    After Account ▸ Sign out (or the lock screen's Sign out) the sign-in comes back for the same file.
+    After Account ▸ Sign out (or the lock screen's Sign out) the sign-in comes back for the same file; after
+    File ▸ Backups and restore ▸ Restore the window closes, the backup is restored with the database closed, and
+    the sign-in comes back saying what happened.
     `choose_folder`: a first start asks where to keep the data (not when --db or $RURALWATCH_DB named the file).
     `params` (Argon2 cost for new passwords), `exec_dialog` and `event_loop` are for tests; the defaults are
     the real ones.
     """
     app = make_application()
     signed_out: str | None = None
+    notice: str | None = None
     try:
         while True:
-            opened = open_database(db_path, params, exec_dialog, choose_folder, signed_out=signed_out)
+            opened = open_database(db_path, params, exec_dialog, choose_folder, signed_out=signed_out,
+                                   notice=notice)
             if isinstance(opened, int):
                 return opened
             db_path, username = opened.path, opened.actor.username  # the file signed in to (a first start chooses)
-            code, again = _window_session(opened, load_demo, event_loop)
+            code, again, restoring = _window_session(opened, load_demo, event_loop)
             if not again:  # Account ▸ Sign out brings the sign-in back; closing the window ends here
                 return code
-            signed_out, load_demo, choose_folder = username, False, False
+            signed_out, load_demo, choose_folder, notice = username, False, False, None
+            if restoring is not None:  # the store is closed now: the file can be replaced
+                notice = restore_after_close(db_path, restoring)[1]
+                signed_out = None  # the same administrator most likely signs in again
     finally:
         app.quit()  # aboutToQuit, once, after every window and its web view are gone

@@ -66,6 +66,7 @@ from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.alert_dialog import AlertComposeDialog, AlertsDialog
 from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
+from ruralwatch.ui.backups_dialog import BackupsDialog
 from ruralwatch.ui.basemap_actions import BasemapActions
 from ruralwatch.ui.export_dialog import ExportDialog
 from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
@@ -78,6 +79,7 @@ from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
 from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
+from ruralwatch.ui.restoring import RestoreRequest
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
 from ruralwatch.ui.settings_dialog import SettingsDialog
@@ -119,6 +121,9 @@ class MainWindow(QMainWindow):
         self.forms: list[IncidentDialog] = []
         self.moved_database: MovedDatabase | None = None  # set by Settings ▸ Move: the window then closes
         self.signed_out = False  # set by Account ▸ Sign out: the window closes and the sign-in comes back
+        # Set by File ▸ Backups and restore once a restore is checked: the window closes, the application restores
+        # with the database closed and brings the sign-in back.
+        self.restore_request: RestoreRequest | None = None
         self.basemap_actions = BasemapActions(self)
         self._focus_map_on_select = True
         self.setWindowTitle(f"RuralWatch {__version__} — {service.store.path.name}")
@@ -308,6 +313,7 @@ class MainWindow(QMainWindow):
                        self.export_action, self.sync_dock.toggleViewAction()):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.backups_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -425,6 +431,32 @@ class MainWindow(QMainWindow):
         dialog = AlertsDialog(self.services, self)
         dialog.show()
         return dialog
+
+    def open_backups(self) -> BackupsDialog:
+        """Backups and restore (non-modal); a checked restore closes the window (close_to_restore)."""
+        dialog = BackupsDialog(self.services, self)
+        dialog.restore_requested.connect(self.close_to_restore)
+        dialog.show()
+        return dialog
+
+    def close_to_restore(self, request: RestoreRequest) -> bool:
+        """Close so the backup can replace the database (it cannot under an open window). Asks first when a form
+        holds what is not saved: it would be lost with the window, and the restore replaces the data anyway."""
+        unsaved = self.unsaved_forms()
+        if unsaved and not self.confirm_close(
+                "Restore the backup?", f"{len(unsaved)} incident form(s) have unsaved changes: they are lost when "
+                f"the window closes to restore the backup of {request.made}. Restore all the same?"):
+            return False
+        self.restore_request = request
+        self.close()
+        return True
+
+    def confirm_close(self, title: str, question: str) -> bool:
+        """Tests replace this to answer."""
+        answer = QMessageBox.question(self, title, question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def open_retention(self) -> RetentionDialog:
         dialog = RetentionDialog(self.services, self)

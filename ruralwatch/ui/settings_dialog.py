@@ -47,6 +47,9 @@ from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
 
+# The answers to "settings changed here are not saved" before a move.
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
 RETENTION_NAMES = {
     "reporter_months": "Reporters' contacts", "volunteer_months": "Volunteers' contacts",
     "victim_vrm_months": "Victims' and witnesses' VRMs", "suspect_vrm_months": "Suspects' VRMs",
@@ -292,10 +295,18 @@ class SettingsDialog(QDialog):
         except DataFolderError as exc:
             self.show_error(str(exc))
             return None
-        if not self.confirm("Move the data?",
-                            f"Copy the database, its keyring and its backups to {folder}, then close RuralWatch? "
-                            "Start it again afterwards: it opens from the new folder, and the old files are "
-                            "removed when it closes."):
+        question = (f"Copy the database, its keyring and its backups to {folder}, then close RuralWatch? Start it "
+                    "again afterwards: it opens from the new folder, and the old files are removed when it closes.")
+        changed = self.unsaved_sections()
+        if changed:
+            # RuralWatch closes after the move, and this dialog with it: what was changed here would be dropped.
+            answer = self.ask_unsaved(question + "\n\nSettings changed here are not saved yet: "
+                                      + ", ".join(changed) + ".")
+            if answer == CANCEL:
+                return None  # the dialog stays open with every change as typed
+            if answer == SAVE and not self.apply():
+                return None  # a refused value: its message is shown and nothing is moved
+        elif not self.confirm("Move the data?", question):
             return None
 
         def done(moved: MovedDatabase) -> None:
@@ -309,6 +320,52 @@ class SettingsDialog(QDialog):
             "Moving the data…", lambda services, progress: move_database(services.store, folder, progress), done,
             on_failed=failed)
         return self.move_task
+
+    def ask_unsaved(self, question: str) -> str:
+        """Before the move, with settings changed and not saved: SAVE, DISCARD or CANCEL. Tests replace this."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Move the data?", question, parent=self)
+        save = box.addButton("&Save them and move", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("&Move without them", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        return SAVE if clicked is save else DISCARD if clicked is discard else CANCEL
+
+    def _inputs(self) -> dict[str, QWidget]:
+        """Every field Save saves, by attribute name (a new field is found here without being listed)."""
+        kinds = (QCheckBox, QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit)
+        return {name: widget for name, widget in vars(self).items() if isinstance(widget, kinds)}
+
+    @staticmethod
+    def _value(widget: QWidget) -> object:
+        if isinstance(widget, QCheckBox):
+            return widget.isChecked()
+        if isinstance(widget, QComboBox):
+            return widget.currentData()
+        if isinstance(widget, QSpinBox | QDoubleSpinBox):
+            return widget.value()
+        assert isinstance(widget, QLineEdit)
+        return widget.text()
+
+    def _values(self) -> dict[str, object]:
+        return {name: self._value(widget) for name, widget in self._inputs().items()}
+
+    def unsaved_sections(self) -> list[str]:
+        """The titles of the sections with a field changed since they were loaded or saved, in screen order."""
+        inputs, saved = self._inputs(), getattr(self, "_saved_values", {})
+        sections: list[str] = []
+        for name, value in self._values().items():
+            if name in saved and saved[name] != value:
+                group = inputs[name].parent()
+                while group is not None and not isinstance(group, QGroupBox):
+                    group = group.parent()
+                # The section's name without its note: "Retention of personal data", not "(months; 0 = keep)".
+                title = group.title().split(" (")[0] if isinstance(group, QGroupBox) else "Settings"
+                if title not in sections:
+                    sections.append(title)
+        order = [box.title().split(" (")[0] for box in self.findChildren(QGroupBox)]
+        return sorted(sections, key=lambda t: order.index(t) if t in order else len(order))
 
     def confirm(self, title: str, question: str) -> bool:
         """Tests replace this to answer."""
@@ -354,6 +411,8 @@ class SettingsDialog(QDialog):
             except RuralWatchError as exc:
                 self.show_error(str(exc))
                 return None
+            for name, (_saved, typed) in changes.items():  # saved now: no longer a change to ask about
+                self._saved_values[name] = typed
             self._update_due()
         dialog = RetentionDialog(self.services, self)
         dialog.applied.connect(lambda _result: self._update_due())
@@ -372,6 +431,7 @@ class SettingsDialog(QDialog):
             self._load()
         finally:
             self._loading = False
+        self._saved_values = self._values()
         self._update_due()
 
     def _load(self) -> None:
@@ -440,7 +500,16 @@ class SettingsDialog(QDialog):
                                        if due else "Nothing is due for anonymising now.")
 
     def save(self) -> bool:
-        """Save every section this role may change; on a refused value show why and keep the dialog open."""
+        """Save every section this role may change and close; on a refused value show why and keep the dialog
+        open with what was typed."""
+        if not self.apply():
+            return False
+        self.accept()
+        return True
+
+    def apply(self) -> bool:
+        """Save every section this role may change, keeping the dialog open (the move saves first); False, with
+        the reason shown, when a value is refused."""
         actor = self.services.store.actor
         try:
             # Each value goes through _typed: a box nobody changed gives back the stored value, so the services
@@ -486,6 +555,6 @@ class SettingsDialog(QDialog):
                 theme.apply_scheme(app, scheme)
         keys.IDLE_MINUTES.write(self.idle_minutes.value(), settings)
         self.error.hide()
+        self._saved_values = self._values()
         self.saved.emit()
-        self.accept()
         return True

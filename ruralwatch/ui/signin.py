@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
+from ruralwatch.core import times
+from ruralwatch.core.errors import CancelledError, FieldError, RuralWatchError, ValidationError
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import (
     MIN_PASSWORD,
@@ -47,11 +48,20 @@ from ruralwatch.services.accounts import (
     keyring_path,
     sign_in,
 )
-from ruralwatch.services.backups import DamagedDatabaseError, StartupProblem, restore, sign_in_checked
+from ruralwatch.services.backups import (
+    DamagedDatabaseError,
+    RestoreResult,
+    StartupProblem,
+    backups_folder,
+    check_backup_file,
+    restore,
+    sign_in_checked,
+)
 from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import settings_keys, theme
+from ruralwatch.ui.restoring import outcome_notice, run_restore
 from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.field_marks import MarkedFields
 
@@ -323,11 +333,13 @@ class SignInDialog(FormDialog):
     """An encrypted database: the account name (the last one used, prefilled) and its password."""
 
     def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None,
-                 signed_out: str | None = None, params: KdfParams | None = None) -> None:
+                 signed_out: str | None = None, params: KdfParams | None = None, notice: str | None = None) -> None:
         self.db_path = Path(db_path).expanduser()
         self.params = params  # the cost of a password chosen here (tests only)
         intro = f"<b>Sign in to RuralWatch</b><br><br>Database: <tt>{self.db_path}</tt>"
-        if signed_out:
+        if notice:  # what happened before this sign-in (a restore from the window), rich text
+            intro = f"{notice}<br><br>Database: <tt>{self.db_path}</tt>"
+        elif signed_out:
             intro = (f"<b>{escape(signed_out)} has signed out.</b> Sign in as yourself:<br><br>Database: "
                      f"<tt>{self.db_path}</tt>")
         super().__init__("RuralWatch: sign in", intro, "Sign in", "Quit", parent)
@@ -338,6 +350,89 @@ class SignInDialog(FormDialog):
             remembered = usernames[0]
         self.username.setText(remembered)
         (self.password if remembered else self.username).setFocus()
+        # Restoring needs no open database, so it is offered here, before one is opened (the window closes first).
+        self.restore_button = QPushButton("Restore a &backup…")
+        self.restore_button.setAutoDefault(False)  # Enter signs in
+        self.restore_button.setToolTip("Administrators: put a backup (from the backups folder or a USB stick) in "
+                                       "place of this database, with the account and password of the backup's day")
+        self.restore_button.clicked.connect(self.restore_backup)
+        self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
+
+    def choose_backup(self) -> Path | None:
+        """Tests replace this to answer."""
+        folder = backups_folder(self.db_path)
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Restore the backup", str(folder if folder.is_dir() else self.db_path.parent),
+            "RuralWatch backups (*.db);;All files (*)")
+        return Path(chosen) if chosen else None
+
+    def confirm_restore(self, question: str) -> bool:
+        """Tests replace this to answer."""
+        answer = QMessageBox.question(self, "Restore the backup?", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def restore_backup(self) -> bool:
+        """Check a backup with the account and password typed (as they were when it was made), say what it replaces
+        and, when the user agrees, restore it; off the UI thread with Cancel. The same `restore` as the command line:
+        administrators only, the current files kept beside it, nothing changed on any failure."""
+        name, password = self.username.text().strip(), self.password.text()
+        if not name:
+            self.show_error("Type the administrator's account name first: the backup is restored with the account "
+                            "and password as they were when it was made.", self.username)
+            return False
+        if not password:
+            self.show_error("Type the password as it was when the backup was made, then choose the backup.",
+                            self.password)
+            return False
+        backup = self.choose_backup()
+        if backup is None:
+            return False
+        self.clear_error()
+        try:
+            check_backup_file(self.db_path, backup)
+        except RuralWatchError as exc:
+            self.show_error(_sentence(str(exc)))
+            return False
+        checked = run_restore(self.db_path, backup, name, password, dry_run=True, title="Checking the backup…",
+                              parent=self)
+        if not isinstance(checked, RestoreResult):
+            self._restore_failed(checked, "Check cancelled: nothing was changed.")
+            return False
+        made = times.format_local(times.to_storage(checked.made)) if checked.made else backup.name
+        kept = (f"The current files are kept as {checked.kept_as} (with its keyring; restore that to undo).\n\n"
+                if checked.kept_as else "")
+        if not self.confirm_restore(
+                f"Restore the backup of {made} ({checked.incidents:,} incidents, checked: it opens for "
+                f"{checked.account})?\n\nIt replaces {self.db_path} and its keyring. {kept}Everything done on this "
+                "laptop since then is gone from it, unless it reached the central store or another laptop. Accounts "
+                "and passwords become those of the backup."):
+            return False
+        done = run_restore(self.db_path, backup, name, password, title=f"Restoring the backup of {made}…",
+                           parent=self)
+        if not isinstance(done, RestoreResult):
+            self._restore_failed(done, "Restore cancelled: nothing was changed.")
+            return False
+        self.intro.setText(f"{outcome_notice(done, made)}<br><br>Database: <tt>{escape(str(self.db_path))}</tt>")
+        # Taller to hold the longer text, or its last line (the database) was cut off.
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width()),
+                                      self.sizeHint().height()))
+        self.submit_button.setFocus()
+        return True
+
+    def _restore_failed(self, exc: BaseException, cancelled: str) -> None:
+        if isinstance(exc, CancelledError):
+            self.show_error(cancelled)
+        elif isinstance(exc, SignInError):
+            self.password.clear()
+            self.show_error(_sentence(str(exc)) + " Nothing was changed.", self.password)
+        elif isinstance(exc, RuralWatchError | DatabaseError | OSError):
+            text = _sentence(str(exc))
+            self.show_error(f"The backup was not restored: {text}" + ("" if "nothing was changed" in text else
+                                                                    " Nothing was changed."))
+        else:
+            raise exc
 
     def submit(self) -> None:
         name = self.username.text().strip()
@@ -489,11 +584,11 @@ class EncryptDialog(NewAdministratorDialog):
 
 
 def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None = None,
-               choose_folder: bool = False, signed_out: str | None = None) -> FormDialog:
+               choose_folder: bool = False, signed_out: str | None = None, notice: str | None = None) -> FormDialog:
     if inspection.state == NEW:
         return FirstRunDialog(db_path, params, choose_folder=choose_folder)
     if inspection.state == ENCRYPTED:
-        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params)
+        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params, notice=notice)
     if inspection.state == PLAIN:
         return EncryptDialog(db_path, params)
     raise ValueError(f"no dialog for a database that is {inspection.state}")
@@ -523,12 +618,14 @@ def show_unusable(db_path: Path, problem: str) -> None:
 
 
 def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: ExecDialog | None = None,
-                  choose_folder: bool = False, signed_out: str | None = None) -> Store | int:
+                  choose_folder: bool = False, signed_out: str | None = None,
+                  notice: str | None = None) -> Store | int:
     """The signed-in store for `db_path` after the right dialog, or an exit code (0 quit, 2 unusable file).
 
     `exec_dialog` runs a dialog and returns its result (default: `dialog.exec()`; tests fill it in instead).
     `choose_folder`: on a first start the user picks the data folder (not when --db or $RURALWATCH_DB named it).
     `signed_out`: the account that has just signed out: the sign-in says so and leaves the name to type.
+    `notice`: what the sign-in says first instead (rich text: a restore's outcome).
     """
     inspection = inspect_database(db_path)
     while choose_folder and inspection.state == NEW and remembered_db_path() == Path(db_path).expanduser().resolve():
@@ -543,7 +640,7 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
     if inspection.state == UNUSABLE:
         show_unusable(db_path, inspection.problem)
         return FATAL
-    dialog = dialog_for(inspection, db_path, params, choose_folder, signed_out)
+    dialog = dialog_for(inspection, db_path, params, choose_folder, signed_out, notice)
     try:
         (exec_dialog or QDialog.exec)(dialog)
         if dialog.fatal:

@@ -224,3 +224,41 @@ def test_starting_anew_when_the_remembered_database_is_gone(qtbot, tmp_path: Pat
         assert remembered_db_path() == store.path.resolve()
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("answer", ["cancel", "save", "discard"])
+def test_moving_asks_about_settings_changed_and_not_saved(qtbot, tmp_path: Path, answer: str) -> None:
+    """The move closes RuralWatch, and Settings with it: a walk changed a retention period, pressed Move, and the
+    change was gone. Now it asks: save them and move, move without them, or cancel with every change kept."""
+    old = tmp_path / "old" / "ruralwatch.db"
+    old.parent.mkdir()
+    create_database(old, "admin", PASSWORD, TEST_PARAMS).close()
+    remember_db_path(old)
+    store = sign_in(old, "admin", PASSWORD)
+    try:
+        services = Services.build(store)
+        dialog = SettingsDialog(services)
+        qtbot.addWidget(dialog)
+        saved_months = services.retention.settings().reporter_months
+        assert dialog.unsaved_sections() == []
+        dialog.reporter_months.setValue(saved_months + 3)
+        dialog.idle_minutes.setValue(dialog.idle_minutes.value() + 1)
+        asked: list[str] = []
+        dialog.ask_unsaved = lambda question: asked.append(question) or answer
+        dialog.confirm = lambda title, question: pytest.fail("asked twice")
+        new_folder = tmp_path / "new"
+        task = dialog.move_to(new_folder)
+        assert len(asked) == 1 and "not saved yet: Display and security, Retention of personal data." \
+            in asked[0], asked
+        if answer == "cancel":
+            assert task is None and not (new_folder / "ruralwatch.db").exists()
+            assert dialog.reporter_months.value() == saved_months + 3  # kept as typed
+            assert services.retention.settings().reporter_months == saved_months
+            return
+        with qtbot.waitSignal(dialog.data_moved, timeout=30_000):
+            pass
+        expected = saved_months + 3 if answer == "save" else saved_months
+        assert services.retention.settings().reporter_months == expected
+        assert (new_folder / "ruralwatch.db").exists()
+    finally:
+        store.close()

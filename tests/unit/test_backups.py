@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import IncidentFilter, IncidentInput
 from ruralwatch.core.permissions import PermissionDeniedError
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
@@ -152,8 +153,8 @@ def test_a_copy_that_fails_its_integrity_check_does_not_count(live: Store, db: P
     good = backup_now(live, now=T0)
     real_copy = store_backups.copy_database
 
-    def damaging_copy(conn: object, target: Path, key: bytes | None) -> None:
-        real_copy(conn, target, key)
+    def damaging_copy(conn: object, target: Path, key: bytes | None, progress: object = None) -> None:
+        real_copy(conn, target, key, progress)
         _damage(target)
 
     monkeypatch.setattr(store_backups, "copy_database", damaging_copy)
@@ -477,3 +478,68 @@ def test_a_new_database_its_wal_and_its_backup_are_readable_by_their_owner_only(
     finally:
         os.umask(old)
     assert set(modes.values()) == {"0o600"}, modes
+
+
+# --- the window's use of the same functions: progress, cancel, a folder, a check while open -------------------
+
+
+def test_a_cancelled_backup_keeps_nothing_and_is_not_audited(live: Store, db: Path) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def cancel(done: int, total: int) -> bool:
+        seen.append((done, total))
+        return False
+
+    with pytest.raises(CancelledError):
+        BackupService(live, clock=lambda: T0).backup_now(progress=cancel)
+    assert seen and seen[0][1] > 0
+    assert list_backups(db) == [] and not [p for p in backups_folder(db).iterdir()]  # no part file, no keyring
+    assert AuditLog(live).entries(action="backup") == []
+    made = BackupService(live, clock=lambda: T0).backup_now(progress=lambda done, total: True)
+    assert list_with_status(live)[0].info == made
+
+
+def test_the_listing_of_a_folder_refuses_one_that_is_not_there_and_can_be_cancelled(live: Store, db: Path,
+                                                                                     tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="not-mounted is not a folder"):
+        BackupService(live).list(tmp_path / "not-mounted")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    service = BackupService(live, clock=lambda: T0)
+    service.backup_now(usb)
+    service.backup_now(usb)
+    counted: list[tuple[int, int]] = []
+    assert [s.verified for s in service.list(usb, lambda done, total: counted.append((done, total)) or True)] == \
+        [True, True]
+    assert counted == [(1, 2), (2, 2)]
+    with pytest.raises(CancelledError):
+        service.list(usb, lambda done, total: False)
+
+
+def test_the_window_checks_a_restore_while_the_database_is_open_and_changes_nothing(live: Store, db: Path) -> None:
+    service = BackupService(live, clock=lambda: T0)
+    made = service.backup_now()
+
+    def files() -> dict[str, bytes]:  # the -shm file is the open connection's own memory: it changes as it reads
+        return {name: data for name, data in _snapshot(db.parent).items() if not name.endswith("-shm")}
+
+    before = files()
+    checked = service.check_restore(made.path, PASSWORD)
+    assert not checked.done and checked.account == ADMIN and checked.incidents == 150 and checked.kept_as
+    with pytest.raises(SignInError, match="when the backup was made"):
+        service.check_restore(made.path, "not the password at all")
+    assert files() == before
+    # The real restore still refuses while the database is open here.
+    with pytest.raises(BackupError, match="open in another RuralWatch window"):
+        restore(db, made.path, ADMIN, PASSWORD)
+    assert files() == before
+
+
+def test_a_cancelled_restore_changes_nothing(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    made = backup_now(store, now=T0)
+    store.close()
+    before = _snapshot(db.parent)
+    with pytest.raises(CancelledError):
+        restore(db, made.path, ADMIN, PASSWORD, progress=lambda done, total: False)
+    assert _snapshot(db.parent) == before

@@ -1,0 +1,71 @@
+"""Restoring a backup where no store is open (after the window closed, or at the sign-in): the service's `restore`
+on a worker thread with progress and Cancel, waited for in a local event loop, so the caller reads like a plain
+call while the screen stays alive. Failures change nothing (services/backups.restore); they come back as one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QWidget
+
+from ruralwatch.core.errors import CancelledError, ProgressCallback
+from ruralwatch.services.backups import RestoreResult, restore
+from ruralwatch.ui.tasks import BackgroundTask
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    """A restore checked in the window, to be done once the window has closed the database."""
+
+    backup: Path
+    made: str  # when the backup was made, local time, for the messages
+    username: str
+    password: str
+
+
+def run_restore(db_path: Path, backup: Path, username: str, password: str, *, dry_run: bool = False,
+                title: str = "Restoring the backup…", parent: QWidget | None = None,
+                on_task: Callable[[BackgroundTask], None] | None = None) -> RestoreResult | BaseException:
+    """`restore(...)` off the UI thread (a progress dialog after half a second, with Cancel); its result, or the
+    exception it raised (CancelledError after Cancel). `on_task` sees the running task (tests cancel it)."""
+    outcome: list[RestoreResult | BaseException] = []
+
+    def work(progress: ProgressCallback) -> RestoreResult:
+        return restore(db_path, backup, username, password, dry_run=dry_run, progress=progress)
+
+    task = BackgroundTask(parent, title, work, outcome.append, outcome.append)  # type: ignore[arg-type]
+    loop = QEventLoop()
+    task.finished.connect(loop.quit)
+    task.start()
+    if on_task is not None:
+        on_task(task)
+    if not outcome:  # the result comes through the event loop, never before it runs
+        loop.exec()
+    task.deleteLater()
+    return outcome[0]
+
+
+def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:
+    """What the sign-in says after a restore (rich text)."""
+    if isinstance(outcome, RestoreResult):
+        kept = (f" The previous database is kept as <tt>{escape(str(outcome.kept_as))}</tt>."
+                if outcome.kept_as else "")
+        return f"<b>The backup of {escape(made)} was restored.</b> Sign in with your password as it was then.{kept}"
+    if isinstance(outcome, CancelledError):
+        return "<b>Restore cancelled:</b> nothing was changed."
+    text = str(outcome)
+    return (f"<b>The backup was not restored:</b> {escape(text)}"
+            + ("" if "nothing was changed" in text else "; nothing was changed."))
+
+
+def restore_after_close(db_path: Path, request: RestoreRequest, parent: QWidget | None = None,
+                        on_task: Callable[[BackgroundTask], None] | None = None) -> tuple[bool, str]:
+    """Restore once the window has closed the database: (done, a notice for the sign-in)."""
+    outcome = run_restore(db_path, request.backup, request.username, request.password,
+                          title=f"Restoring the backup of {request.made}…", parent=parent, on_task=on_task)
+    return isinstance(outcome, RestoreResult), outcome_notice(outcome, request.made)

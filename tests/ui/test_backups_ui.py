@@ -1,0 +1,357 @@
+"""File ▸ Backups and restore: backing up (here or to a stick) with progress and Cancel, the checked list, a folder
+checked like `backups --in`, and restoring by closing the window, restoring with the database closed and signing in
+again. Real encrypted databases, the same services as the CLI, work off the UI thread, no sleeps."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from ruralwatch.services import backups as service_backups
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.container import Services
+from ruralwatch.services.demo import load_demo
+from ruralwatch.store import backups as store_backups
+from ruralwatch.store.audit import AuditLog
+from ruralwatch.store.database import Store
+from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
+from ruralwatch.ui.backups_dialog import BackupsDialog, RestoreDialog
+from ruralwatch.ui.restoring import RestoreRequest, restore_after_close
+
+PASSWORD = "correct horse battery"
+THEN = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "data" / "rw.db"
+    store = create_database(path, "admin", PASSWORD, TEST_PARAMS)
+    try:
+        load_demo(Services.build(store).incidents, count=60, now=THEN)
+        AccountService(store).add("coord", "coordinator", "coordinator password", params=TEST_PARAMS)
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def admin(db: Path) -> Iterator[Store]:
+    store = sign_in(db, "admin", PASSWORD)
+    yield store
+    store.close()
+
+
+def _dialog(qtbot, services: Services) -> BackupsDialog:
+    dialog = BackupsDialog(services)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.listed, timeout=30_000):  # the first listing, started by the constructor
+        pass
+    return dialog
+
+
+def _cells(dialog: BackupsDialog) -> list[list[str]]:
+    table = dialog.table
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.endswith("-shm")}
+
+
+class Gate:
+    """Holds a copy (backup or restore) at its start until the test has pressed Cancel: no race with a fast copy."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object) -> None:
+        self.started, self.go = threading.Event(), threading.Event()
+        real = module.copy_database  # type: ignore[attr-defined]
+
+        def gated(conn, target, key, progress=None):  # noqa: ANN001, ANN202
+            self.started.set()
+            assert self.go.wait(30), "the test never let the copy go on"
+            real(conn, target, key, progress)
+
+        monkeypatch.setattr(module, "copy_database", gated)
+
+
+def test_back_up_now_is_listed_checked_and_audited(qtbot, admin: Store) -> None:
+    services = Services.build(admin)
+    dialog = _dialog(qtbot, services)
+    assert dialog.table.rowCount() == 0 and "No backups of rw.db" in dialog.message.text()
+    assert not dialog.restore_button.isEnabled()
+    with qtbot.waitSignal(dialog.backed_up, timeout=30_000) as made:
+        dialog.backup_button.click()
+    with qtbot.waitSignal(dialog.listed, timeout=30_000):
+        pass
+    info = made.args[0]
+    assert info.path.parent == admin.path.parent / "backups" and keyring_path(info.path).is_file()
+    rows = _cells(dialog)
+    assert len(rows) == 1 and rows[0][1] == "Manual" and rows[0][4] == "Verified" and rows[0][3] == info.path.name
+    assert "Backed up" in dialog.message.text()
+    assert dialog.selected() is not None and dialog.restore_button.isEnabled()  # the new one, selected
+    assert AuditLog(admin).entries(action="backup")[0].changes["reason"] == "manual"  # type: ignore[index]
+
+
+def test_cancel_keeps_nothing(qtbot, admin: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    dialog = _dialog(qtbot, Services.build(admin))
+    gate = Gate(monkeypatch, store_backups)
+    task = dialog.back_up()
+    assert gate.started.wait(30)
+    assert not dialog.backup_button.isEnabled()  # one thing at a time
+    task.dialog.canceled.emit()  # the progress dialog's Cancel
+    gate.go.set()
+    with qtbot.waitSignal(task.finished, timeout=30_000):
+        pass
+    assert "Backup cancelled: nothing was kept" in dialog.message.text()
+    folder = admin.path.parent / "backups"
+    assert not folder.exists() or list(folder.iterdir()) == []
+    assert AuditLog(admin).entries(action="backup") == []
+    assert dialog.backup_button.isEnabled()
+
+
+def test_back_up_to_a_stick_and_check_it_like_backups_in(qtbot, admin: Store, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, Services.build(admin))
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    dialog.choose_folder = lambda title: stick / "RW"
+    with qtbot.waitSignal(dialog.listed, timeout=30_000):
+        dialog.backup_to_button.click()
+    assert dialog.folder == stick / "RW" and str(stick / "RW") in dialog.where.text()
+    assert [row[4] for row in _cells(dialog)] == ["Verified"]
+    # A broken copy on the stick: listed as not usable, with the reason, and never offered for a restore.
+    good = next((stick / "RW").glob("*.db"))
+    broken = good.with_name(good.name.replace("-manual", "-manual-2"))
+    shutil.copy(good, broken)
+    shutil.copy(keyring_path(good), keyring_path(broken))
+    with broken.open("r+b") as handle:
+        handle.seek(broken.stat().st_size // 2)
+        handle.write(b"\xa5" * 4096)
+    with qtbot.waitSignal(dialog.listed, timeout=30_000):
+        dialog.check_folder_button.click()  # the same folder, checked again
+    rows = _cells(dialog)
+    assert sorted(row[4][:10] for row in rows) == ["Not usable", "Verified"]
+    dialog.select(broken)
+    assert not dialog.restore_button.isEnabled()
+    assert dialog.ask_restore() is None and "cannot be restored" in dialog.message.text()
+    # A stick that is not connected: the service's one message.
+    dialog.choose_folder = lambda title: tmp_path / "not-mounted"
+    dialog.check_folder_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
+    assert "not-mounted is not a folder (a USB stick not connected?)" in dialog.message.text()
+    with qtbot.waitSignal(dialog.listed, timeout=30_000):
+        dialog.usual_button.click()
+    assert dialog.folder is None and dialog.table.rowCount() == 0
+
+
+def test_a_role_the_services_refuse_gets_their_message_and_nothing_is_made(qtbot, db: Path) -> None:
+    store = sign_in(db, "coord", "coordinator password")
+    try:
+        services = Services.build(store)
+        dialog = BackupsDialog(services)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
+        assert "may not" in dialog.message.text() and "backups" in dialog.message.text()
+        dialog.backup_button.click()
+        qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
+        assert dialog.message.text().startswith("No backup was made") and "may not" in dialog.message.text()
+        assert not (db.parent / "backups").exists()
+    finally:
+        store.close()
+
+
+def _made_backup(admin: Store) -> Path:
+    return Services.build(admin).backups.backup_now().path
+
+
+def test_the_restore_dialog_names_the_date_checks_the_password_and_refuses_a_broken_file(
+        qtbot, admin: Store) -> None:
+    services = Services.build(admin)
+    good = _made_backup(admin)
+    info = store_backups.info_for(good)
+    assert info is not None
+    before = _files(admin.path.parent)
+    dialog = RestoreDialog(services, info)
+    qtbot.addWidget(dialog)
+    intro = dialog.intro.text()
+    assert info.made_local in intro and str(admin.path) in intro and "before-restore" in intro
+    dialog.submit()
+    assert "Enter your password" in dialog.error_label.text()
+    dialog.password.setText("not my password at all")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
+    assert "wrong password" in dialog.error_label.text() and dialog.password.text() == ""
+    assert dialog.request is None and _files(admin.path.parent) == before
+    # A backup file damaged after it was listed: one clear message, nothing changed, the dialog stays open.
+    with good.open("r+b") as handle:
+        handle.seek(good.stat().st_size // 2)
+        handle.write(b"\xa5" * 4096)
+    damaged = _files(admin.path.parent)
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
+    assert dialog.error_label.text().startswith("This backup cannot be restored:")
+    assert "damaged" in dialog.error_label.text() and dialog.error_label.text().count("\n") == 0
+    assert dialog.request is None and dialog.result() == 0 and _files(admin.path.parent) == damaged
+
+
+def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, db: Path) -> None:
+    from ruralwatch.ui.application import run_gui
+    from ruralwatch.ui.signin import SignInDialog
+
+    seen: list[str] = []
+    counts: dict[str, int] = {}
+
+    def fill(dialog: QDialog) -> int:
+        qtbot.addWidget(dialog)
+        assert isinstance(dialog, SignInDialog)
+        seen.append(dialog.intro.text())
+        if len(seen) > 1:
+            return 0  # the sign-in after the restore: Quit
+        dialog.username.setText("admin")
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+        return dialog.result()
+
+    def look(_app, window) -> int:  # noqa: ANN001
+        counts["before"] = window.service.count()
+        backups = window.open_backups()
+        qtbot.waitUntil(lambda: backups.task is None, timeout=30_000)
+        with qtbot.waitSignal(backups.listed, timeout=30_000):
+            backups.back_up()
+        counts["backup"] = window.service.count()
+        window.services.incidents.delete(window.service.list()[0].id)  # a change after the backup
+        counts["after"] = window.service.count()
+        restoring = backups.ask_restore()
+        assert restoring is not None
+        restoring.password.setText(PASSWORD)
+        with qtbot.waitSignal(window.closed, timeout=30_000):
+            restoring.submit()
+        assert isinstance(window.restore_request, RestoreRequest) and not window.isVisible()
+        return 0
+
+    assert run_gui(db, params=TEST_PARAMS, exec_dialog=fill, event_loop=look) == 0
+    assert len(seen) == 2 and "was restored" in seen[1] and "before-restore" in seen[1], seen
+    assert counts["after"] == counts["backup"] - 1
+    store = sign_in(db, "admin", PASSWORD)
+    try:
+        assert Services.build(store).incidents.count() == counts["backup"]  # as it was at the backup
+        assert AuditLog(store).entries(action="restore")
+    finally:
+        store.close()
+    assert list(db.parent.glob("rw.db.before-restore-*"))
+
+
+def test_restore_after_close_cancelled_or_failing_changes_nothing(qtbot, admin: Store,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _made_backup(admin)
+    db = admin.path
+    admin.close()
+    before = _files(db.parent)
+    request = RestoreRequest(made, "20 Nov", "admin", PASSWORD)
+    gate = Gate(monkeypatch, service_backups)
+
+    def cancel(task) -> None:  # noqa: ANN001
+        assert gate.started.wait(30)
+        task.dialog.canceled.emit()
+        gate.go.set()
+
+    done, notice = restore_after_close(db, request, on_task=cancel)
+    assert not done and "Restore cancelled" in notice and "nothing was changed" in notice
+    assert _files(db.parent) == before
+    monkeypatch.undo()
+    done, notice = restore_after_close(db, RestoreRequest(made, "20 Nov", "admin", "a wrong password"))
+    assert not done and "not restored" in notice and "nothing was changed" in notice
+    assert _files(db.parent) == before
+
+
+# --- at the sign-in, before any database is open --------------------------------------------------------------
+
+
+def _signin_dialog(qtbot, db: Path):  # noqa: ANN202
+    from ruralwatch.ui.signin import SignInDialog
+
+    dialog = SignInDialog(db, ("admin", "coord"))
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(PASSWORD)
+    return dialog
+
+
+def test_the_sign_in_restores_a_chosen_backup_after_saying_what_it_replaces(qtbot, admin: Store) -> None:
+    db = admin.path
+    made = _made_backup(admin)
+    backed_up = Services.build(admin).incidents.count()
+    Services.build(admin).incidents.delete(Services.build(admin).incidents.list()[0].id)
+    admin.close()
+    dialog = _signin_dialog(qtbot, db)
+    dialog.choose_backup = lambda: made
+    asked: list[str] = []
+    dialog.confirm_restore = lambda question: asked.append(question) or True
+    assert dialog.restore_backup()
+    assert asked and "Restore the backup of" in asked[0] and f"({backed_up:,} incidents" in asked[0]
+    assert f"It replaces {db}" in asked[0] and "before-restore" in asked[0] and "gone from it" in asked[0]
+    assert "was restored" in dialog.intro.text()
+    dialog.submit()  # the password of the backup's day signs in
+    assert dialog.store is not None
+    try:
+        assert Services.build(dialog.store).incidents.count() == backed_up
+    finally:
+        dialog.store.close()
+
+
+def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_changing_nothing(
+        qtbot, admin: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from ruralwatch.ui.tasks import BackgroundTask
+
+    db = admin.path
+    made = _made_backup(admin)
+    admin.close()
+    before = _files(db.parent)
+    dialog = _signin_dialog(qtbot, db)
+    dialog.confirm_restore = lambda question: pytest.fail("never asked: the check failed")
+    # A file that is not a backup at all.
+    text = tmp_path / "notes.db"
+    text.write_text("not a database", encoding="utf-8")
+    dialog.choose_backup = lambda: text
+    assert not dialog.restore_backup()
+    assert "is not a RuralWatch backup" in dialog.error_label.text()
+    # A backup damaged in the middle: found by the full check, one line, nothing changed.
+    broken = made.with_name(made.name.replace("-manual", "-manual-9"))
+    shutil.copy(made, broken)
+    shutil.copy(keyring_path(made), keyring_path(broken))
+    with broken.open("r+b") as handle:
+        handle.seek(broken.stat().st_size // 2)
+        handle.write(b"\xa5" * 4096)
+    dialog.choose_backup = lambda: broken
+    assert not dialog.restore_backup()
+    message = dialog.error_label.text()
+    assert message.startswith("The backup was not restored:") and "damaged" in message
+    assert message.lower().count("nothing was changed") == 1 and "\n" not in message
+    # Not an administrator.
+    dialog.choose_backup = lambda: made
+    dialog.username.setText("coord")
+    dialog.password.setText("coordinator password")
+    assert not dialog.restore_backup()
+    assert "may not" in dialog.error_label.text() and "restore backups" in dialog.error_label.text()
+    # Cancel while the backup is being checked.
+    dialog.username.setText("admin")
+    dialog.password.setText(PASSWORD)
+    gate = Gate(monkeypatch, service_backups)
+
+    def cancel() -> None:
+        assert gate.started.wait(30)
+        for task in dialog.findChildren(BackgroundTask):
+            task.dialog.canceled.emit()  # the progress dialog's Cancel
+        gate.go.set()
+
+    QTimer.singleShot(0, cancel)
+    assert not dialog.restore_backup()
+    assert dialog.error_label.text() == "Check cancelled: nothing was changed."
+    assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
