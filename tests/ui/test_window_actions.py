@@ -75,7 +75,7 @@ def test_every_action_of_the_window_runs_when_triggered(qtbot, window, asked) ->
     """Triggering an action passes `checked` (a bool): a slot with an optional first argument took it for that
     argument ("'bool' object is not iterable" from File ▸ Import published crime…). Every enabled action is
     triggered once, twice for toggles; none may raise, report a problem or write a file."""
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWhatsThis
 
     actions = _window_actions(window)
     assert len(actions) > 25, [a.text() for a in actions]
@@ -86,7 +86,10 @@ def test_every_action_of_the_window_runs_when_triggered(qtbot, window, asked) ->
             action.trigger()
         qtbot.waitUntil(lambda: not window.tasks, timeout=20_000)
         _close_new_windows(qtbot, before)
+        if QWhatsThis.inWhatsThisMode():  # Help ▸ What's This? waits for a click: the next test's clicks went to it
+            QWhatsThis.leaveWhatsThisMode()
     assert window.problems == []
+    assert QApplication.overrideCursor() is None  # nothing left waiting with a cursor of its own
     assert not list(Path.cwd().glob("False*")) and not list(Path.home().glob("False*"))
 
 
