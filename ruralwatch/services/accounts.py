@@ -367,7 +367,7 @@ def _record_failures(store: Store, keyring: Keyring) -> None:
 
 def _add_account(store: Store, username: str, role: str, display_name: str, person_id: str | None = None,
                  sign: Callable[[str], None] | None = None, one_time: bool = False,
-                 clock: Callable[[], datetime] = times.utc_now) -> Actor:
+                 clock: Callable[[], datetime] = times.system_clock) -> Actor:
     account_id = str(uuid.uuid4())
     now = times.to_storage(clock())
     with store.transaction():
@@ -415,7 +415,7 @@ class AccountStatus:
 
 class AccountService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self._now = clock
@@ -488,7 +488,7 @@ class AccountService:
 
         try:
             actor = _add_account(self.store, name, role, display_name, person_id, sign=sign_and_grant,
-                                 one_time=True)
+                                 one_time=True, clock=self._now)
         except BaseException:
             keyring.remove(name)
             raise

@@ -5,17 +5,20 @@ associated data. The first administrator, made with the database, chooses their 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fixtures.accounts import ADMIN_PASSWORD
 
+from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.services.accounts import ONE_TIME_FIELD, AccountService, create_database, sign_in
 from ruralwatch.store.audit import AuditLog
 from ruralwatch.store.keyring import TEST_PARAMS, Keyring, PasswordChangeRequired, SignInError, keyring_path
 
 RESET = "the administrator knows this"
+ADDED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 OWN = "only the special knows this"
 
 
@@ -110,7 +113,8 @@ def test_a_password_given_with_a_new_account_signs_in_only_to_choose_ones_own(te
     """An administrator who added an account knew its password for good: it is one-time, as after a reset."""
     admin = sign_in(team_db, "admin", ADMIN_PASSWORD)
     try:
-        AccountService(admin).add("sc7", "special", RESET, params=TEST_PARAMS)
+        made = AccountService(admin, clock=lambda: ADDED).add("sc7", "special", RESET, params=TEST_PARAMS)
+        assert made.created_at == made.password_changed_at == times.to_storage(ADDED)  # the service's clock
         assert AccountService(admin).status("sc7").state == "one_time"
     finally:
         admin.close()
