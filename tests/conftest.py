@@ -57,6 +57,15 @@ def incident_service(store: Store) -> IncidentService:
     return IncidentService(store)
 
 
+@pytest.fixture
+def team_db(tmp_path: Path) -> Path:
+    """An encrypted database with its first administrator and two accounts an administrator added, each past its
+    first sign-in (fixtures/accounts.py: `team_database`)."""
+    from fixtures.accounts import team_database
+
+    return team_database(tmp_path / "team.db")
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     """A throwaway PostgreSQL + PostGIS server for the session, started by the first test that uses it (so no other

@@ -149,8 +149,8 @@ def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
     try:
         return sign_in_checked(db_path, username, password)
     except PasswordChangeRequired:
-        # A one-time password from an administrator's reset opens only `accounts passwd`, which chooses the
-        # account's own password as it signs in; every other command is refused with that advice.
+        # A one-time password (a new account's, an administrator's reset) opens only `accounts passwd`, which
+        # chooses the account's own password as it signs in; every other command is refused with that advice.
         if (getattr(args, "command", None), getattr(args, "action", None)) != ("accounts", "passwd"):
             raise
     new = new_password(getattr(args, "password_file", None), "New password (the administrator's works once): ")

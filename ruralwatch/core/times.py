@@ -20,6 +20,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def system_clock() -> datetime:
+    """The clock a service reads when none is injected: `utc_now`, looked up at each call, so a command's services
+    and the command itself read one time (a CLI test pins both by patching `times.utc_now`)."""
+    return utc_now()
+
+
 def to_storage(moment: datetime) -> str:
     """UTC ISO 8601 text with second precision: ``2026-11-25T06:30:00Z``."""
     if moment.tzinfo is None:

@@ -50,6 +50,8 @@ from ruralwatch.store.keyring import (
 
 REKEY_WAIT_MS = 2_000
 TOPIC = "accounts"
+# In the audit entry of a password an administrator set (a new account, a reset): it works once.
+ONE_TIME_FIELD = "one_time_password"
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,9 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
             new_password: str | None = None, params: KdfParams | None = None) -> Store:
     """Open the encrypted database as this account. Wrong password, unknown, disabled or locked: SignInError.
 
-    A one-time password (an administrator's reset) signs in only with `new_password`, the account's own, which
-    replaces it (audited as a password change); without one, PasswordChangeRequired. `params`: the new entry's
-    cost (tests only)."""
+    A one-time password (set by an administrator: a new account's, a reset) signs in only with `new_password`, the
+    account's own, which replaces it (audited as a password change); without one, PasswordChangeRequired.
+    `params`: the new entry's cost (tests only)."""
     path = Path(path).expanduser()
     keyring = Keyring.load(path)
     unlocked = keyring.open(username, password, now)
@@ -364,9 +366,10 @@ def _record_failures(store: Store, keyring: Keyring) -> None:
 
 
 def _add_account(store: Store, username: str, role: str, display_name: str, person_id: str | None = None,
-                 sign: Callable[[str], None] | None = None) -> Actor:
+                 sign: Callable[[str], None] | None = None, one_time: bool = False,
+                 clock: Callable[[], datetime] = times.system_clock) -> Actor:
     account_id = str(uuid.uuid4())
-    now = times.to_storage(times.utc_now())
+    now = times.to_storage(clock())
     with store.transaction():
         store.db.execute(
             "INSERT INTO accounts(id, username, display_name, role, person_id, active, created_at, password_changed_at)"
@@ -379,6 +382,8 @@ def _add_account(store: Store, username: str, role: str, display_name: str, pers
             # The key the administrator vouched for: audit verify checks the account's entries against it.
             changes["public_key"] = [None, store.db.execute("SELECT public_key FROM accounts WHERE id = ?",
                                                             [account_id]).fetchone()[0]]
+        if one_time:
+            changes[ONE_TIME_FIELD] = [None, True]
         record_event(store, "create", "accounts", account_id, changes, covers=[("accounts", account_id)])
     return Actor(username, role, account_id)
 
@@ -388,7 +393,7 @@ class AccountStatus:
     """Whether an account can sign in now, as the accounts list shows it."""
 
     # "disabled", "untrusted" (its record does not verify), "needs_password", "locked", "one_time" (an
-    # administrator's reset: they choose their own at sign-in) or "active"
+    # administrator set it, adding the account or resetting: they choose their own at sign-in) or "active"
     state: str
     failures: int = 0  # wrong passwords in a row
     locked_until: str | None = None
@@ -410,7 +415,7 @@ class AccountStatus:
 
 class AccountService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self._now = clock
@@ -473,14 +478,17 @@ class AccountService:
         name = self.check_addable(name, person_id)
         person_id = person_id or None
         signer = self._signer()
-        keys = keyring.wrap(name, password, self.store.key, params)  # type: ignore[arg-type]
+        # The administrator knows this password, as after a reset: it works once, to sign in and choose their own
+        # (sign_in). Only the first administrator, made with the database, chooses theirs at once.
+        keys = keyring.wrap(name, password, self.store.key, params, one_time=True)  # type: ignore[arg-type]
 
         def sign_and_grant(account_id: str) -> None:
             self._sign(account_id, signer, keys.sign_public)
             field_access.vouch_for_new_keys(self.store, account_id, keys, keyring.root)
 
         try:
-            actor = _add_account(self.store, name, role, display_name, person_id, sign=sign_and_grant)
+            actor = _add_account(self.store, name, role, display_name, person_id, sign=sign_and_grant,
+                                 one_time=True, clock=self._now)
         except BaseException:
             keyring.remove(name)
             raise
@@ -673,7 +681,7 @@ class AccountService:
             key_set = field_access.signed_by(self.store, account.id, keyring.root) if signer is not None else None
             self.store.db.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
                                   [times.to_storage(self._now()), account.id])
-            changes = None
+            changes: dict[str, Any] | None = None
             if signer is not None:
                 self._sign(account.id, signer, made.sign_public)
                 field_access.vouch_for_new_keys(self.store, account.id, made, keyring.root)
@@ -681,6 +689,8 @@ class AccountService:
                 self._resign_signed_by(account.id, signer)
                 field_access.sign_again(self.store, key_set, account.id)
                 changes = {"public_key": [None, made.sign_public]}  # vouched for, as at creation
+            if one_time:
+                changes = {**(changes or {}), ONE_TIME_FIELD: [None, True]}
             record_event(self.store, action, "accounts", account.id, changes, covers=[("accounts", account.id)])
         keyring.wrap(account.username, password, self.store.key, params, made,  # type: ignore[arg-type]
                      one_time=one_time)

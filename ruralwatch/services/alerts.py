@@ -140,13 +140,13 @@ def scheme_members_in_area(premises: PremisesService, area: Area | None) -> list
 class AlertService:
     def __init__(self, store: Store, hub: ChangeHub | None = None, geography: GeographyService | None = None,
                  incidents: IncidentService | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self.geography = geography or GeographyService(store, self.hub)
         self.incidents = incidents or IncidentService(store, self.hub, clock=clock)
-        self.table = SyncTable(store, TABLE)
         self._now = clock
+        self.table = SyncTable(store, TABLE, lambda: self._now())  # created_at/updated_at: the service's clock
 
     # --- drafting (nothing stored) ------------------------------------------------------------------------
 

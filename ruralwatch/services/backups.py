@@ -182,7 +182,7 @@ def list_with_status(store: Store, folder: Path | None = None,
 class BackupService:
     """The same functions over one store, for the window (services/container.py)."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = times.utc_now) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self._now = clock
 

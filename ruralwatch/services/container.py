@@ -61,7 +61,7 @@ class Services:
 
     @classmethod
     def build(cls, store: Store, hub: ChangeHub | None = None,
-              clock: Callable[[], datetime] = times.utc_now) -> Services:
+              clock: Callable[[], datetime] = times.system_clock) -> Services:
         """Every service over `store`, announcing changes on `hub` (a new one when None) and reading the time
         from `clock` (tests inject a fixed one so nothing depends on today's date)."""
         hub = hub or ChangeHub()

@@ -94,7 +94,7 @@ def load_demo_roster(
             progress("duties")
         # Past duties: fill them as a coordinator would have, then mark them done so they count as hours.
         roster.autofill(today - timedelta(days=61), today - timedelta(days=1), apply=True)
-        duties = SyncTable(store, "duties")
+        duties = roster.duties_table
         with store.transaction():
             for (duty_id,) in store.db.execute(
                 "SELECT id FROM duties WHERE synthetic = 1 AND status = 'planned' AND ends_at < ? AND deleted = 0",
@@ -134,7 +134,7 @@ def _restore(any_table: SyncTable, rows: list[tuple[str, str]]) -> int:
 
     Returns 1 when the demo row itself came back, for the count of what was added.
     """
-    restored = [SyncTable(any_table.store, table).restore(row_id) for table, row_id in rows]
+    restored = [SyncTable(any_table.store, table, any_table.clock).restore(row_id) for table, row_id in rows]
     return int(bool(restored) and restored[0])
 
 
@@ -343,20 +343,20 @@ def remove_demo_roster(people: PeopleService) -> int:
             ids = [row[0] for row in store.db.execute(f"SELECT id FROM {table} WHERE synthetic = 1 AND deleted = 0")
                    if row[0] not in kept]
             for child, column in children[table]:
-                rows = SyncTable(store, child)
+                rows = SyncTable(store, child, people.people.clock)
                 for row_id in ids:
                     for (child_id,) in store.db.execute(
                         f"SELECT id FROM {child} WHERE {column} = ? AND deleted = 0", [row_id]
                     ).fetchall():
                         rows.tombstone(child_id)
             if table == "people":  # a demo person's places on demo duties went with those duties above
-                assignments = SyncTable(store, "duty_assignments")
+                assignments = SyncTable(store, "duty_assignments", people.people.clock)
                 for row_id in ids:
                     for (child_id,) in store.db.execute(
                         "SELECT id FROM duty_assignments WHERE person_id = ? AND deleted = 0", [row_id]
                     ).fetchall():
                         assignments.tombstone(child_id)
-            parent = SyncTable(store, table)
+            parent = SyncTable(store, table, people.people.clock)
             for row_id in ids:
                 parent.tombstone(row_id)
             removed += len(ids)

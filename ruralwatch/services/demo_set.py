@@ -60,7 +60,7 @@ class _DemoServices:
     vehicles: VehicleListService
 
 
-def demo_services(store: Store, clock: Callable[[], datetime] = times.utc_now) -> DemoServices:
+def demo_services(store: Store, clock: Callable[[], datetime] = times.system_clock) -> DemoServices:
     """The services the demo loads through, wired as `Services.build` wires them, without the others (sync,
     exports, backups, alerts, hours ...): their imports were a tenth of `ruralwatch demo` (issue 21)."""
     from ruralwatch.services.changes import ChangeHub

@@ -44,7 +44,7 @@ class HoursSummary:
 
 
 class HoursService:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = times.utc_now) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self._now = clock
 

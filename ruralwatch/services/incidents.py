@@ -36,12 +36,12 @@ class IncidentService:
         self,
         store: Store,
         hub: ChangeHub | None = None,
-        clock: Callable[[], datetime] = times.utc_now,
+        clock: Callable[[], datetime] = times.system_clock,
     ) -> None:
         self.store = store
-        self.repo = IncidentRepository(store)
-        self.hub = hub or ChangeHub()
         self._now = clock
+        self.repo = IncidentRepository(store, lambda: self._now())  # read when stamping: tests may set _now
+        self.hub = hub or ChangeHub()
 
     # --- reads -------------------------------------------------------------------------------------------
 

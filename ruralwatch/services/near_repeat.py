@@ -151,7 +151,7 @@ def _local_day_start(day: date) -> str:
 
 class NearRepeatService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self.clock = clock

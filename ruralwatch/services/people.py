@@ -5,9 +5,9 @@ from __future__ import annotations
 import builtins  # below the service's own `def list`, `list[...]` in its signatures would name that method
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
@@ -50,12 +50,15 @@ def _told_apart(person: Person) -> str:
 
 
 class PeopleService:
-    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+    def __init__(self, store: Store, hub: ChangeHub | None = None,
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
-        self.people = SyncTable(store, "people")
-        self.weekly = SyncTable(store, "availability")
-        self.exceptions = SyncTable(store, "availability_exceptions")
+        self._now = clock
+        # Rows' created_at/updated_at (a person's created_at starts their hours), read when written: tests set _now.
+        self.people = SyncTable(store, "people", lambda: self._now())
+        self.weekly = SyncTable(store, "availability", lambda: self._now())
+        self.exceptions = SyncTable(store, "availability_exceptions", lambda: self._now())
 
     # --- people -------------------------------------------------------------------------------------------
 

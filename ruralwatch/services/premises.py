@@ -222,14 +222,15 @@ class PremisesToVisit:
 
 class PremisesService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self._now = clock
-        self.table = SyncTable(store, TABLE)
-        self.visits_table = SyncTable(store, VISITS)
-        self.property_table = SyncTable(store, PROPERTY)
-        self.incidents_table = SyncTable(store, "incidents")
+        # Rows' created_at/updated_at come from the service's clock, read when written (tests may set _now).
+        self.table = SyncTable(store, TABLE, lambda: self._now())
+        self.visits_table = SyncTable(store, VISITS, lambda: self._now())
+        self.property_table = SyncTable(store, PROPERTY, lambda: self._now())
+        self.incidents_table = SyncTable(store, "incidents", lambda: self._now())
 
     # --- reads ---------------------------------------------------------------------------------------------
 

@@ -200,7 +200,7 @@ class ImportReport:
 
 class PublishedCrimeService:
     def __init__(
-        self, store: Store, hub: ChangeHub | None = None, clock: Callable[[], datetime] = times.utc_now
+        self, store: Store, hub: ChangeHub | None = None, clock: Callable[[], datetime] = times.system_clock
     ) -> None:
         self.store = store
         self.hub = hub or ChangeHub()

@@ -193,16 +193,17 @@ class RetentionResult:
 
 class RetentionService:
     def __init__(
-        self, store: Store, hub: ChangeHub | None = None, clock: Callable[[], datetime] = times.utc_now
+        self, store: Store, hub: ChangeHub | None = None, clock: Callable[[], datetime] = times.system_clock
     ) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self._now = clock
-        self.incidents = SyncTable(store, "incidents")
-        self.vehicles = SyncTable(store, "incident_vehicles")
-        self.people = SyncTable(store, "people")
-        self.exceptions = SyncTable(store, "availability_exceptions")
-        self.premises = SyncTable(store, "premises")
+        # Anonymising stamps updated_at from the service's clock, read when written (tests may set _now).
+        self.incidents = SyncTable(store, "incidents", lambda: self._now())
+        self.vehicles = SyncTable(store, "incident_vehicles", lambda: self._now())
+        self.people = SyncTable(store, "people", lambda: self._now())
+        self.exceptions = SyncTable(store, "availability_exceptions", lambda: self._now())
+        self.premises = SyncTable(store, "premises", lambda: self._now())
 
     # --- settings -----------------------------------------------------------------------------------------
 
@@ -310,7 +311,7 @@ class RetentionService:
         if record.table == "incident_vehicles":
             return len(self.vehicles.update(record.record_id, {"vrm": REMOVED_VRM}))
         if record.category == TRACKS:
-            return PatrolRepository(self.store).remove_track(record.record_id)
+            return PatrolRepository(self.store, lambda: self._now()).remove_track(record.record_id)
         if record.table == "premises":
             return len(self.premises.update(record.record_id, dict.fromkeys(record.fields)))
         row = self.people.get_raw(record.record_id)

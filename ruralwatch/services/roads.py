@@ -53,7 +53,7 @@ _ROUTERS_LOCK = threading.Lock()
 
 class RoadService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self._now = clock

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -77,12 +77,14 @@ class RosterPatrol:
 
 
 class RosterService:
-    def __init__(self, store: Store, people: PeopleService, hub: ChangeHub | None = None) -> None:
+    def __init__(self, store: Store, people: PeopleService, hub: ChangeHub | None = None,
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.people = people
         self.hub = hub or ChangeHub()
-        self.duties_table = SyncTable(store, "duties")
-        self.assignments = SyncTable(store, "duty_assignments")
+        self._now = clock
+        self.duties_table = SyncTable(store, "duties", lambda: self._now())  # created_at/updated_at
+        self.assignments = SyncTable(store, "duty_assignments", lambda: self._now())
 
     # --- settings -----------------------------------------------------------------------------------------
 

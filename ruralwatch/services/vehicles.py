@@ -126,11 +126,11 @@ class ListImport:
 
 class VehicleListService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.utc_now) -> None:
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
-        self.table = SyncTable(store, TABLE)
         self._now = clock
+        self.table = SyncTable(store, TABLE, lambda: self._now())  # created_at/updated_at: the service's clock
 
     # --- lists --------------------------------------------------------------------------------------------
 

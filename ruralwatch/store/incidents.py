@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -125,12 +126,13 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
 
 
 class IncidentRepository:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
-        self.incidents = SyncTable(store, "incidents")
-        self.vehicles = SyncTable(store, "incident_vehicles")
-        self.items = SyncTable(store, "stolen_items")
-        self.attachments = SyncTable(store, "attachments")
+        # The service's clock stamps created_at/updated_at.
+        self.incidents = SyncTable(store, "incidents", clock)
+        self.vehicles = SyncTable(store, "incident_vehicles", clock)
+        self.items = SyncTable(store, "stolen_items", clock)
+        self.attachments = SyncTable(store, "attachments", clock)
 
     # --- reads -------------------------------------------------------------------------------------------
 

@@ -230,7 +230,8 @@ class Keyring:
         return None
 
     def is_one_time(self, username: str) -> bool:
-        """An entry made by an administrator's reset: its password opens it only to choose a new one."""
+        """An entry whose password an administrator set (a new account, a reset): it opens only to choose a new
+        one."""
         name = self._entry_name(username)
         entry = self.data["accounts"].get(name) if name else None
         return isinstance(entry, dict) and entry.get("one_time") is True

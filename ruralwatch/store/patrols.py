@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,12 +29,13 @@ _INCIDENT_WITH_VALUE = (
 
 
 class PatrolRepository:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
-        self.patrols = SyncTable(store, "patrols")
-        self.crew = SyncTable(store, "patrol_crew")
-        self.events = SyncTable(store, "patrol_events")
-        self.track = SyncTable(store, "patrol_track_points")
+        self.clock = clock  # the service's: rows' created_at/updated_at
+        self.patrols = SyncTable(store, "patrols", clock)
+        self.crew = SyncTable(store, "patrol_crew", clock)
+        self.events = SyncTable(store, "patrol_events", clock)
+        self.track = SyncTable(store, "patrol_track_points", clock)
 
     # --- patrols ------------------------------------------------------------------------------------------
 
@@ -78,7 +79,7 @@ class PatrolRepository:
         """The patrol with its crew places, its log and its track (blanked: a deleted patrol keeps no positions)."""
         self.remove_track(patrol_id)
         for table in ("patrol_crew", "patrol_events"):
-            rows = SyncTable(self.store, table)
+            rows = SyncTable(self.store, table, self.clock)
             for (row_id,) in self.store.db.execute(
                 f"SELECT id FROM {table} WHERE patrol_id = ? AND deleted = 0", [patrol_id]
             ).fetchall():

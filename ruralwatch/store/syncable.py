@@ -1,7 +1,8 @@
 """Writes to syncable tables: every row carries its identity, times, last writer and logical clocks.
 
 - `id`: a UUID, so rows made on different laptops never collide.
-- `created_at` / `updated_at`: UTC wall-clock times for people to read.
+- `created_at` / `updated_at`: UTC wall-clock times for people to read, from the clock of the service writing
+  (the one `Services.build` injects; tests fix it).
 - `device_id`: the device that wrote the row last.
 - `hlc`: the hybrid logical clock of the row's latest change (sync exports rows above a peer's watermark).
 - `field_hlc`: JSON object of field -> clock of that field's latest change, so concurrent edits to
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils.db import jsonify_if_needed, quote_identifier
@@ -80,9 +82,12 @@ class SyncTable:
     the row and its audit entry still commit together.
     """
 
-    def __init__(self, store: Store, table: str) -> None:
+    def __init__(self, store: Store, table: str, clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.table = table
+        # Wall-clock time for created_at/updated_at: the service's own clock. The HLC (store.clock) stays real
+        # time, since it orders edits across laptops.
+        self.clock = clock
         self._quoted = quote_identifier(table)
         self._insert_sql: dict[tuple[str, ...], str] = {}  # column names -> INSERT statement (no RETURNING)
 
@@ -101,7 +106,7 @@ class SyncTable:
     def insert(self, values: dict[str, Any], row_id: str | None = None) -> str:
         row_id = row_id or new_id()
         stamp = self.store.clock.now().encode()
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self.clock())
         fields = seal_values(self.store, self.table, row_id, {k: v for k, v in values.items() if k not in SYNC_FIELDS})
         row = {
             "id": row_id,
@@ -142,7 +147,7 @@ class SyncTable:
         if not rows:
             return []
         stamp = self.store.clock.now().encode()
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self.clock())
         ids = [new_id() for _ in rows]
         prepared = [
             {**seal_values(self.store, self.table, row_id, {k: v for k, v in values.items() if k not in SYNC_FIELDS}),
@@ -178,7 +183,7 @@ class SyncTable:
         if not row_ids:
             return 0
         stamp = self.store.clock.now().encode()
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self.clock())
         clocks = ", ".join(f"'$.{k}', ?" for k in values)
         assignments = ", ".join(f"{quote_identifier(k)} = ?" for k in values)
         sql = (f"UPDATE {self._quoted} SET {assignments}, updated_at = ?, device_id = ?, hlc = ?,"
@@ -269,7 +274,7 @@ class SyncTable:
         field_hlc.update(dict.fromkeys(new_values, stamp))
         values = {
             **seal_values(self.store, self.table, current["id"], new_values),
-            "updated_at": times.to_storage(times.utc_now()),
+            "updated_at": times.to_storage(self.clock()),
             "device_id": self.store.device_id,
             "hlc": stamp,
             "field_hlc": json.dumps(field_hlc, sort_keys=True),

@@ -353,8 +353,8 @@ class AccountsDialog(QDialog):
         self.new_person.setCurrentIndex(0)  # that person has their account now; the next one is someone else
         self.new_role.setCurrentIndex(-1)  # and their role is chosen afresh, not carried over
         self.reload(select=account.username)
-        self.show_done(f"Added {account.username} ({account.role_name}). They can sign in now with the password "
-                       "you gave them")
+        self.show_done(f"Added {account.username} ({account.role_name}); tell them the password in person. It "
+                       "works once: at their first sign-in they choose their own")
         return True
 
     def link_person(self) -> bool:

@@ -521,7 +521,7 @@ def _sentence(message: str) -> str:
 
 
 class NewPasswordDialog(FormDialog):
-    """In the sign-in, after a one-time password (an administrator's reset): the person chooses their own."""
+    """In the sign-in, after a one-time password (a new account's, a reset's): the person chooses their own."""
 
     def __init__(self, username: str, one_time: str, parent: QWidget | None = None) -> None:
         intro = (f"<b>Choose your own password, {escape(username)}.</b><br><br>The password you typed was set by "

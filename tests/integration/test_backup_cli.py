@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 from cli_harness import ADMIN, Cli, Result, open_db
+from fixtures.accounts import add_account
 
 from ruralwatch import cli as main_cli
 from ruralwatch.cli import signin as cli_auth
 from ruralwatch.cli.commands import backup as cli_backup
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import IncidentFilter
-from ruralwatch.services.accounts import AccountService
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.backups import backups_folder, list_backups
-from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
+from ruralwatch.store.keyring import keyring_path
 
 
 def _wired() -> bool:
@@ -219,7 +219,7 @@ def test_only_an_administrator_may_restore(run: Runner, filled: Path, tmp_path: 
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     store = open_db(filled)
     try:
-        AccountService(store).add("sam", "special", "special constable sam", params=TEST_PARAMS)
+        add_account(store, "sam", "special", "special constable sam")
     finally:
         store.close()
     made = run("--user", ADMIN, "backup")

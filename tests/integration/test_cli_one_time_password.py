@@ -1,5 +1,5 @@
-"""`accounts reset-password` gives a one-time password: the command line refuses it in one line, except for
-`accounts passwd`, which chooses the account's own password as it signs in."""
+"""`accounts add` and `accounts reset-password` give a one-time password: the command line refuses it in one line,
+except for `accounts passwd`, which chooses the account's own password as it signs in."""
 
 from __future__ import annotations
 
@@ -43,3 +43,32 @@ def test_a_reset_password_opens_only_accounts_passwd(cli: Cli, tmp_path: Path, m
     entries = cli("audit", "list", "--record", "sc101", "--json").json()
     actions = [e["action"] for e in reversed(entries)]
     assert actions.index("reset_password") < actions.index("change_password")
+
+
+def test_a_new_accounts_password_opens_only_accounts_passwd(cli: Cli, tmp_path: Path, monkeypatch) -> None:
+    """The administrator who added an account knew its password for good; now it works once, as after a reset."""
+    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
+    given = _secret(tmp_path, "given.txt", "set by the administrator")
+    own = _secret(tmp_path, "own.txt", "mine and mine alone")
+    added = cli("accounts", "add", "sc102", "--role", "special", "--password-file", str(given))
+    assert added.code == 0 and "works once" in added.out and "accounts passwd" in added.out
+    listed = {a["username"]: a["state"] for a in cli("accounts", "list", "--json").json()}
+    assert listed == {ADMIN: "active", "sc102": "one_time"}  # the first administrator chose their own
+
+    monkeypatch.setenv("RURALWATCH_USER", "sc102")
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(given))
+    refused = cli("incidents", "list")
+    assert refused.code == 2 and refused.out == "" and refused.err.count("\n") == 1
+    assert "works only once" in refused.err and "accounts passwd" in refused.err
+    changed = cli("accounts", "passwd", "--password-file", str(own))
+    assert changed.code == 0 and "password changed" in changed.out
+    assert cli("incidents", "list").code == 2  # the administrator's password no longer opens anything
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(own))
+    assert cli("incidents", "list").code == 0
+
+    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(_secret(tmp_path, "admin.txt", PASSWORD)))
+    entries = cli("audit", "list", "--record", "sc102", "--json").json()
+    created = next(e for e in entries if e["action"] == "create")
+    assert created["changes"]["one_time_password"] == [None, True]
+    assert [e["action"] for e in reversed(entries)].index("change_password") > 0

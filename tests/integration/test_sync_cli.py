@@ -143,14 +143,13 @@ def test_bad_trust_key_is_one_line(cli, tmp_path: Path) -> None:
 
 def test_a_special_may_not_list_sync_conflicts(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Conflicts show whole field values (reporters' phone numbers): only roles that resolve them read them."""
-    from ruralwatch.services.accounts import AccountService
-    from ruralwatch.store.keyring import TEST_PARAMS
+    from fixtures.accounts import add_account
 
     laptop = tmp_path / "laptop.db"
     assert cli(laptop, "sync", "conflicts").code == 0  # the administrator may
     store = open_db(laptop)
     try:
-        AccountService(store).add("sam", "special", "special constable sam", params=TEST_PARAMS)
+        add_account(store, "sam", "special", "special constable sam")
     finally:
         store.close()
     password = tmp_path / "sam.txt"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.accounts import add_account
 from font_helpers import text_scaled
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
@@ -16,7 +17,7 @@ from ruralwatch.services.audit import AuditService
 from ruralwatch.services.container import Services
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store import Store
-from ruralwatch.store.keyring import TEST_PARAMS, SignInError
+from ruralwatch.store.keyring import TEST_PARAMS, PasswordChangeRequired, SignInError
 from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
 from ruralwatch.ui.audit_view import AuditDialog, action_name, describe_changes
 
@@ -61,21 +62,29 @@ def _add(dialog: AccountsDialog, name: str, role: str, password: str, again: str
 # --- accounts -------------------------------------------------------------------------------------------
 
 
-def test_accounts_dialog_adds_an_account_that_can_then_sign_in(qtbot, dialog: AccountsDialog, db: Path):
+def test_accounts_dialog_adds_an_account_whose_password_works_once(qtbot, dialog: AccountsDialog, db: Path):
+    # The password the administrator typed here kept working for good, although they know it: it is one-time now,
+    # as after a reset, and the new account's owner chooses their own at the first sign-in.
     assert _rows(dialog.table)[0][:4] == ["admin", "admin", "Administrator", "Active"]
     dialog.new_display.setText("SC Jo Smith")
     _add(dialog, "jsmith", "special", NEW_PASSWORD)
     assert dialog.message.text().startswith("Added jsmith (Special Constable)")
+    assert "works once" in dialog.message.text() and "choose their own" in dialog.message.text()
     rows = {row[0]: row for row in _rows(dialog.table)}
-    assert rows["jsmith"][1:4] == ["SC Jo Smith", "Special Constable", "Active"]
+    assert rows["jsmith"][1:4] == ["SC Jo Smith", "Special Constable", "One-time password (chooses own at sign-in)"]
+    assert rows["admin"][3] == "Active"  # the first administrator chose their own with the database
     assert dialog.selected_username() == "jsmith"
     assert dialog.new_username.text() == "" and dialog.new_password.text() == ""
 
-    store = sign_in(db, "jsmith", NEW_PASSWORD)
+    with pytest.raises(PasswordChangeRequired):
+        sign_in(db, "jsmith", NEW_PASSWORD)
+    store = sign_in(db, "jsmith", NEW_PASSWORD, new_password="jo's very own password", params=TEST_PARAMS)
     try:
         assert (store.actor.username, store.actor.role) == ("jsmith", "special")
     finally:
         store.close()
+    dialog.reload()
+    assert {row[0]: row[3] for row in _rows(dialog.table)}["jsmith"] == "Active"
 
 
 def test_a_new_accounts_role_is_chosen_each_time_and_s_picks_special_constable(qtbot, dialog: AccountsDialog):
@@ -167,7 +176,8 @@ def test_change_role_disable_enable_reset_and_unlock(qtbot, dialog: AccountsDial
 def test_disabling_asks_first_and_no_leaves_the_account_able_to_sign_in(qtbot, monkeypatch, dialog: AccountsDialog,
                                                                           db: Path):
     # A walk disabled the selected Special with one click: no question, and their password was gone for good.
-    _add(dialog, "pat", "special", NEW_PASSWORD)
+    add_account(dialog.service, "pat", "special", NEW_PASSWORD)  # past the first sign-in: their own password
+    dialog.reload()
     asked: list[str] = []
     monkeypatch.setattr(AccountsDialog, "confirm", lambda self, title, question: asked.append(question) or False)
     dialog.select("pat")
@@ -252,7 +262,7 @@ def test_the_audit_view_lists_the_login_and_verify_says_intact(qtbot, admin: Sto
 
 
 def test_the_audit_view_filters_by_person_record_and_time(qtbot, admin: Store, db: Path):
-    AccountService(admin).add("pat", "analyst", NEW_PASSWORD, params=TEST_PARAMS)
+    add_account(admin, "pat", "analyst", NEW_PASSWORD)
     sign_in(db, "pat", NEW_PASSWORD).close()
     view = AuditDialog(Services.build(admin))
     qtbot.addWidget(view)
@@ -285,6 +295,9 @@ def test_the_audit_view_names_accounts_and_enter_in_the_record_box_filters(qtbot
     view.show()
     qtbot.waitExposed(view)
     assert any(r[3] == "Password reset" and r[4] == "account pat" for r in _rows(view.table))
+    # Both passwords the administrator set are on record as one-time.
+    assert all("one_time_password: yes" in r[5] for r in _rows(view.table)
+               if r[3] in ("Created", "Password reset") and r[4] == "account pat")
     view.record.setFocus()
     qtbot.keyClicks(view.record, "pat")
     qtbot.keyClick(view.record, Qt.Key.Key_Return)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.accounts import add_account
 from PySide6.QtWidgets import QDialog
 
 from ruralwatch.paths import DB_ENV, remember_db_path, remembered_db_path
-from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.accounts import create_database, sign_in
 from ruralwatch.services.container import Services
 from ruralwatch.store.keyring import TEST_PARAMS, keyring_path
 from ruralwatch.ui.application import run_window
@@ -149,7 +150,7 @@ def test_the_move_button_says_why_it_is_off(qtbot, tmp_path: Path) -> None:
         qtbot.addWidget(dialog)
         assert not dialog.move_button.isEnabled()  # named with --db: not the remembered location
         assert "--db" in dialog.move_button.toolTip()
-        AccountService(store).add("sc101", "special", "special constable 42", params=TEST_PARAMS)
+        add_account(store, "sc101", "special", "special constable 42")
     finally:
         store.close()
     remember_db_path(path)

@@ -11,7 +11,6 @@ import icalendar
 import pytest
 from PySide6.QtCore import QDate, Qt, QTime
 
-from ruralwatch.core import times
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
@@ -330,13 +329,12 @@ def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Service
         widget.dispose()
 
 
-def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: RosterPanel, services: Services,
-                                                             monkeypatch) -> None:
+def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: RosterPanel, services: Services) -> None:
     """Docked at 1366x768 (about 480 px) the Hours tab showed Name, Role and Station and cut the first month off:
     the hours, what the tab is for, needed a sideways scroll. Role and station now come after them."""
-    with monkeypatch.context() as added:  # added before November, so November is his to give (else a dash)
-        added.setattr(times, "utc_now", lambda: datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
-        services.people.add(PersonInput(name="Callum Archer", role="special", station="Saffron Walden"))
+    # Added before November (the service's clock stamps it), so November is his to give (else a dash).
+    services.people._now = lambda: datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+    services.people.add(PersonInput(name="Callum Archer", role="special", station="Saffron Walden"))
     hours = panel.hours_tab
     panel.show_tab("hours")
     hours.set_months("2026-11", "2026-11")
@@ -504,12 +502,11 @@ def test_enter_in_the_note_adds_the_dates_away(qtbot, panel: RosterPanel, servic
     assert len(services.people.exceptions_of(person.id)) == 3
 
 
-def test_months_before_a_person_was_added_show_a_dash_not_below(qtbot, panel: RosterPanel, services: Services,
-                                                                monkeypatch) -> None:
+def test_months_before_a_person_was_added_show_a_dash_not_below(qtbot, panel: RosterPanel,
+                                                                services: Services) -> None:
     """Months before someone was added showed a red "0 / 16 h · below"; they are not theirs to be judged on."""
-    with monkeypatch.context() as added:
-        added.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
-        services.people.add(PersonInput(name="New Start", role="special", station="Maldon"))
+    services.people._now = lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # the day they were added
+    services.people.add(PersonInput(name="New Start", role="special", station="Maldon"))
     services.hours._now = lambda: datetime(2027, 2, 15, tzinfo=UTC)  # October to January are over
     hours = panel.hours_tab
     panel.show_tab("hours")

@@ -17,7 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from ruralwatch.app import prepare_qt_environment
 prepare_qt_environment()
-from ruralwatch.services.accounts import AccountService, create_database
+from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.store.keyring import TEST_PARAMS
 from ruralwatch.ui.application import make_application, run_gui
 from ruralwatch.ui.main_window import MainWindow
@@ -25,8 +25,10 @@ from ruralwatch.ui.signin import SignInDialog
 
 path = Path(sys.argv[1])
 admin = create_database(path, "admin", "correct horse battery", TEST_PARAMS)
-AccountService(admin).add("sc1", "special", "special constable 42", params=TEST_PARAMS)
+AccountService(admin).add("sc1", "special", "the administrator's one-time", params=TEST_PARAMS)
 admin.close()
+# The password an administrator gives works once: sc1 has chosen their own since.
+sign_in(path, "sc1", "the administrator's one-time", new_password="special constable 42", params=TEST_PARAMS).close()
 make_application()
 accounts = [("admin", "correct horse battery"), ("sc1", "special constable 42")]
 seen = []

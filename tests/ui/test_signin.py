@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fixtures.accounts import add_account
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
@@ -351,7 +352,7 @@ def test_a_plain_test_store_gets_no_lock_and_no_accounts(qtbot, window):
 def test_a_special_sees_admin_menus_disabled_and_no_reporter_details(qtbot, tmp_path: Path):
     path = tmp_path / "enc.db"
     admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
-    AccountService(admin).add("sc1", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    add_account(admin, "sc1", "special", SPECIAL_PASSWORD)
     incident = IncidentService(admin).record(IncidentInput(
         kind="hare_coursing", occurred_start=datetime(2026, 1, 5, 7, tzinfo=UTC), grid_ref="TL 61234 32456",
         place="Brook Farm", reporter_name="Farmer Giles", reporter_phone="07700 900123"))
@@ -416,7 +417,7 @@ def test_signing_out_brings_the_sign_in_back_for_someone_else(qtbot, tmp_path: P
     the same run; the lock screen's Sign out does the same for a window someone left locked."""
     path = tmp_path / "enc.db"
     admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
-    AccountService(admin).add("sc1", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    add_account(admin, "sc1", "special", SPECIAL_PASSWORD)
     admin.close()
     remember_account("admin")
     accounts = iter([("admin", ADMIN_PASSWORD), ("sc1", SPECIAL_PASSWORD), ("admin", ADMIN_PASSWORD)])
@@ -486,14 +487,19 @@ def test_the_first_run_reports_every_mistake_in_the_order_of_the_fields(qtbot, t
     assert dialog.error_label.text().startswith("Enter an account name for the administrator")
 
 
-def test_a_reset_password_asks_for_ones_own_in_the_sign_in(qtbot, tmp_path: Path):
-    # An administrator's reset left the password they know working for good; it now signs in once, to choose one.
+@pytest.mark.parametrize("given_by", ["reset_password", "create"])
+def test_a_password_an_administrator_set_asks_for_ones_own_in_the_sign_in(qtbot, tmp_path: Path, given_by: str):
+    # An administrator's reset, or the password given with a new account, kept working for good although the
+    # administrator knows it; it now signs in once, to choose one.
     path = tmp_path / "enc.db"
     _new_encrypted(path)
     admin = sign_in(path, "admin", ADMIN_PASSWORD)
     try:
-        AccountService(admin).add("sc1", "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
-        AccountService(admin).reset_password("sc1", "set by the administrator", params=TEST_PARAMS)
+        if given_by == "reset_password":
+            add_account(admin, "sc1", "special", SPECIAL_PASSWORD)
+            AccountService(admin).reset_password("sc1", "set by the administrator", params=TEST_PARAMS)
+        else:
+            AccountService(admin).add("sc1", "special", "set by the administrator", params=TEST_PARAMS)
     finally:
         admin.close()
     dialog = SignInDialog(path, params=TEST_PARAMS)
@@ -530,7 +536,7 @@ def test_a_reset_password_asks_for_ones_own_in_the_sign_in(qtbot, tmp_path: Path
         assert dialog.store.actor.username == "sc1"
         actions = [row[0] for row in dialog.store.db.execute(
             "SELECT action FROM audit_log WHERE record_id = ? ORDER BY seq", [dialog.store.actor.account_id])]
-        assert actions[-1] == "change_password" and "reset_password" in actions
+        assert actions[-1] == "change_password" and given_by in actions
     finally:
         dialog.store.close()
     sign_in(path, "sc1", "mine and mine alone").close()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fixtures.accounts import add_account
 
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import IncidentFilter, IncidentInput
@@ -116,7 +117,7 @@ def test_a_backup_is_encrypted_checked_and_has_the_same_rows(live: Store, db: Pa
 
 def test_an_administrator_may_back_up_to_another_folder_and_other_roles_only_automatically(
         live: Store, db: Path, tmp_path: Path) -> None:
-    AccountService(live).add(SPECIAL, "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
+    add_account(live, SPECIAL, "special", SPECIAL_PASSWORD)
     special = sign_in(db, SPECIAL, SPECIAL_PASSWORD)
     try:
         with pytest.raises(PermissionDeniedError):
@@ -398,8 +399,8 @@ def test_a_dry_run_checks_everything_and_changes_nothing(db: Path) -> None:
 
 def test_restoring_needs_an_administrator(db: Path) -> None:
     store = sign_in(db, ADMIN, PASSWORD)
-    AccountService(store).add(SPECIAL, "special", SPECIAL_PASSWORD, params=TEST_PARAMS)
-    AccountService(store).add("ann", "administrator", "another admin password", params=TEST_PARAMS)
+    add_account(store, SPECIAL, "special", SPECIAL_PASSWORD)
+    add_account(store, "ann", "administrator", "another admin password")
     backup = backup_now(store, now=T0)
     # ann is an administrator in the backup, but no longer in the current database.
     AccountService(store).set_role("ann", "analyst")

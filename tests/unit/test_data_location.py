@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from fixtures.accounts import add_account
 
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import IncidentInput
@@ -20,7 +21,7 @@ from ruralwatch.paths import (
     remembered_db_path,
     resolve_db_path,
 )
-from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.accounts import create_database, sign_in
 from ruralwatch.services.backups import backup_now
 from ruralwatch.services.data_location import DataFolderError, check_data_folder, finish_move, move_database
 from ruralwatch.services.incidents import IncidentService
@@ -144,7 +145,7 @@ def test_moving_copies_everything_and_removes_the_old_files_after_closing(admin_
 
 
 def test_only_an_administrator_moves_the_data(admin_store, tmp_path: Path) -> None:
-    AccountService(admin_store).add("sc101", "special", "special constable 42", params=TEST_PARAMS)
+    add_account(admin_store, "sc101", "special", "special constable 42")
     special = sign_in(admin_store.path, "sc101", "special constable 42")
     try:
         with pytest.raises(PermissionDeniedError):

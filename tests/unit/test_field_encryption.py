@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from fixtures.accounts import add_account
 
 from ruralwatch.core.incident import IncidentInput, VehicleInput
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
@@ -81,7 +82,7 @@ def team(tmp_path: Path) -> Path:
     admin = create_database(path, ADMIN[0], ADMIN[1], TEST_PARAMS)
     try:
         for role in ROLES:
-            AccountService(admin).add(_user(role), role, PASSWORD, params=TEST_PARAMS)
+            add_account(admin, _user(role), role, PASSWORD)
         _fill(Services.build(admin))
     finally:
         admin.close()
@@ -269,7 +270,7 @@ def test_encrypting_a_plain_database_seals_what_it_already_holds(tmp_path: Path)
 def _laptop(path: Path) -> None:
     admin = create_database(path, ADMIN[0], ADMIN[1], TEST_PARAMS)
     try:
-        AccountService(admin).add("officer", "ret_officer", PASSWORD, params=TEST_PARAMS)
+        add_account(admin, "officer", "ret_officer", PASSWORD)
     finally:
         admin.close()
 
@@ -452,7 +453,7 @@ def test_a_rotation_from_a_window_opened_before_another_rotation_keeps_everyone_
     """Two administrators' windows: one lowers the coordinator (registrations and volunteers rotate), then the
     other, opened before, lowers the officer. New values stay readable by those entitled and by no one else."""
     admin = sign_in(team, *ADMIN)
-    AccountService(admin).add("admin2", "administrator", PASSWORD, params=TEST_PARAMS)
+    add_account(admin, "admin2", "administrator", PASSWORD)
     admin.close()
     coordinator, coordinator_keys, coordinator_id = _insider(team, _user("coordinator"), PASSWORD)
     kept = field_keys.own_private_keys(coordinator, coordinator_id, coordinator_keys)
@@ -464,7 +465,7 @@ def test_a_rotation_from_a_window_opened_before_another_rotation_keeps_everyone_
     AccountService(first).set_role(_user("ret_officer"), "special")
     first.close()
     admin = sign_in(team, *ADMIN)
-    AccountService(admin).add("officer2", "ret_officer", PASSWORD, params=TEST_PARAMS)
+    add_account(admin, "officer2", "ret_officer", PASSWORD)
     admin.close()
     incident = _record_reporter(team, "officer2", PASSWORD, "07700 900321")
     for username, password in ((ADMIN[0], ADMIN[1]), ("officer2", PASSWORD)):
@@ -489,7 +490,7 @@ def test_a_rotation_from_a_window_opened_before_another_rotation_keeps_everyone_
 @pytest.mark.parametrize("change", ["demote", "reset", "disable"])
 def test_the_key_set_outlives_the_administrator_who_signed_it(team: Path, change: str) -> None:
     admin = sign_in(team, *ADMIN)
-    AccountService(admin).add("admin2", "administrator", PASSWORD, params=TEST_PARAMS)
+    add_account(admin, "admin2", "administrator", PASSWORD)
     admin.close()
     second = sign_in(team, "admin2", PASSWORD)
     AccountService(second).set_role(_user("coordinator"), "special")  # a rotation: admin2 signs the key set

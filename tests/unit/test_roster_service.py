@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import icalendar
 import pytest
 
-from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.rostering.errors import RuleBreachError
@@ -123,14 +122,15 @@ def test_calendar_of_a_person_parses_back_with_uk_times(services: Services) -> N
     assert "Cal Endar" in str(events[0]["DESCRIPTION"])
 
 
-def test_hours_count_completed_duties_against_commitment(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Mid-November 2026: October is finished and judged, November is still running, December is to come.
-    services = Services.build(store, clock=lambda: datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
-    # Both were added before October (the day a person is added is the record's own time, not the service clock).
-    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 9, 20, 12, 0, tzinfo=UTC))
+def test_hours_count_completed_duties_against_commitment(store: Store) -> None:
+    now = [datetime(2026, 9, 20, 12, 0, tzinfo=UTC)]
+    services = Services.build(store, clock=lambda: now[0])
+    # Both were added before October (the day a person is added is the record's created_at, from the same clock).
     busy, idle = _special(services, "Busy"), _special(services, "Idle")
-    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
+    now[0] = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
     late = _special(services, "Late")  # added in November: October was not theirs to give
+    # Mid-November 2026: October is finished and judged, November is still running, December is to come.
+    now[0] = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
     duty = services.roster.add_duty(DutyInput(title="Evening patrol", kind="joint_patrol", start="2026-10-07 18:00",
                                               end="2026-10-07 22:00")).id
     services.roster.assign(duty, busy, override_reason="recorded afterwards")

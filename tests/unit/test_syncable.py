@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import types
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,15 +36,14 @@ class FakeNow:
 
 
 @pytest.fixture
-def fake_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeNow]:
-    now = FakeNow(T1)
-    monkeypatch.setattr(times, "utc_now", now)
-    yield now
+def fake_now() -> FakeNow:
+    return FakeNow(T1)
 
 
 @pytest.fixture
-def table(store: Store) -> SyncTable:
-    return SyncTable(store, "incidents")
+def table(store: Store, fake_now: FakeNow) -> SyncTable:
+    """Its created_at/updated_at come from the clock it is given (a service's), moved by the test."""
+    return SyncTable(store, "incidents", fake_now)
 
 
 def clocks(row: dict[str, object]) -> dict[str, str]:
@@ -228,3 +226,23 @@ def test_clock_continues_after_reopening_even_if_the_wall_clock_went_back(
         assert Hlc.decode(new).millis == Hlc.decode(last).millis
     finally:
         second.close()
+
+
+def test_a_services_injected_clock_stamps_created_and_updated_at(store: Store) -> None:
+    """created_at/updated_at followed the wall clock (tests patched times.utc_now); they come from the clock
+    Services.build gives every service, read when the row is written."""
+    from ruralwatch.core.people import PersonInput
+    from ruralwatch.services.container import Services
+
+    now = FakeNow(T1)
+    services = Services.build(store, clock=now)
+    incident = services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-10-30 09:00",
+                                                       lat=51.9, lon=0.3, place="Lay-by"))
+    person = services.people.add(PersonInput(name="Sam Reed", role="special", station="Maldon"))
+    now.moment = T2
+    services.incidents.update(incident.id, IncidentInput(kind="fly_tipping", occurred_start="2026-10-30 09:00",
+                                                         lat=51.9, lon=0.3, place="Lay-by near the farm"))
+    raw = services.incidents.repo.incidents.get_raw(incident.id)
+    assert (raw["created_at"], raw["updated_at"]) == (times.to_storage(T1), times.to_storage(T2))
+    stored = store.db.execute("SELECT created_at FROM people WHERE id = ?", [person.id]).fetchone()[0]
+    assert stored == times.to_storage(T1)

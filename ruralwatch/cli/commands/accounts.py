@@ -93,7 +93,8 @@ def _accounts(service: AccountService, args: argparse.Namespace) -> int:
         service.check_addable(args.username, args.person)
         password = signin.new_password(args.password_file, f"Password for the new account {args.username}: ")
         account = service.add(args.username, args.role, password, args.name, args.person)
-        print(f"added {account.username} ({account.role_name})")
+        print(f"added {account.username} ({account.role_name}); the password works once: they choose their own "
+              f"at their first sign-in (or with `ruralwatch --user {account.username} accounts passwd`)")
     elif action == "role":
         account = service.set_role(args.username, args.role)
         print(f"{account.username} is now {account.role_name}")

@@ -26,7 +26,7 @@ TOPIC = "patrols"
 class PatrolServiceBase:
     def __init__(
         self, store: Store, hub: ChangeHub, people: PeopleService, roster: RosterService,
-        analysis: AnalysisService, harm: HarmService, clock: Callable[[], datetime] = times.utc_now,
+        analysis: AnalysisService, harm: HarmService, clock: Callable[[], datetime] = times.system_clock,
         roads: RoadService | None = None,
     ) -> None:
         self.store = store
@@ -36,7 +36,7 @@ class PatrolServiceBase:
         self.analysis = analysis
         self.harm = harm
         self._now = clock  # an attribute, not captured by the parts: tests set it to fix "now"
-        self.repo = PatrolRepository(store)
+        self.repo = PatrolRepository(store, lambda: self._now())  # rows' created_at/updated_at
         self.roads = roads or RoadService(store, hub, clock=clock)
 
     def get(self, patrol_id: str) -> PatrolRecord:
