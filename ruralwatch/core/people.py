@@ -165,6 +165,7 @@ class WeeklySlotInput:
 def validate_weekly(slots: list[WeeklySlotInput]) -> list[tuple[int, time, time]]:
     errors: list[FieldError] = []
     checked: list[tuple[int, time, time]] = []
+    placed: list[tuple[int, tuple[int, int]]] = []  # (slot number, its minutes in the week) of the slots checked
     for n, slot in enumerate(slots, start=1):
         if not 0 <= slot.weekday <= 6:
             errors.append(FieldError(f"slot {n}", "the weekday is 0 (Monday) to 6 (Sunday)"))
@@ -178,10 +179,40 @@ def validate_weekly(slots: list[WeeklySlotInput]) -> list[tuple[int, time, time]
         if start == end and slot.end.strip() != "24:00":
             errors.append(FieldError(f"slot {n}", "the slot starts and ends at the same time"))
             continue
+        # A slot repeated or overlapping another was saved as it was: Add slot offered Monday 18:00-23:00 each
+        # time, and a coordinator's three clicks kept three copies of one evening.
+        span = _week_span(slot.weekday, start, end)
+        for (m, other), (day, begin, until) in zip(placed, checked, strict=True):
+            if _overlaps(span, other):
+                what, advice = ((f"the same as slot {m}", "remove one") if span == other else
+                                (f"overlaps slot {m}", "make them one slot or change the hours"))
+                errors.append(FieldError(
+                    f"slot {n}", f"{what} ({_DAY_NAMES[day]} {begin:%H:%M}–{until:%H:%M}): {advice}"))
+                break
+        placed.append((n, span))
         checked.append((slot.weekday, start, end))
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_MINUTES = 24 * 60
+_WEEK_MINUTES = 7 * _DAY_MINUTES
+
+
+def _week_span(weekday: int, start: time, end: time) -> tuple[int, int]:
+    """Minutes from Monday 00:00 to the slot's start and end (an end at or before the start is the next day;
+    00:00-24:00 is the whole day)."""
+    begin = weekday * _DAY_MINUTES + start.hour * 60 + start.minute
+    length = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) % _DAY_MINUTES or _DAY_MINUTES
+    return begin, begin + length
+
+
+def _overlaps(one: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether two slots share a minute, round the week (Sunday night runs into Monday); touching is not."""
+    return any(one[0] < other[1] + shift and other[0] + shift < one[1]
+               for shift in (-_WEEK_MINUTES, 0, _WEEK_MINUTES))
 
 
 def validate_exception(

@@ -23,7 +23,7 @@ from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
 from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, ValidationError
+from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
 from ruralwatch.mapping import boundaries
@@ -456,6 +456,14 @@ class AnalysisService:
 
     # --- forecast accuracy --------------------------------------------------------------------------------
 
+    def _months_held(self, source: str) -> str:
+        """' (published crime holds 2018-01 to 2019-02)': what a blank month could be (a new analyst had only
+        'give a month' to go on)."""
+        if source not in ("published", "all"):
+            return ""
+        first, last = self.store.db.execute("SELECT MIN(month), MAX(month) FROM published_crimes").fetchone()
+        return f" (published crime holds {first} to {last})" if first else " (no published crime is imported yet)"
+
     def evaluate(
         self, train_from: str, train_to: str, test_from: str, test_to: str, cell_m: float = DEFAULT_CELL_M,
         weight: str = "count", source: str = "published", bandwidth_m: float = DEFAULT_BANDWIDTH_M,
@@ -463,10 +471,17 @@ class AnalysisService:
     ) -> dict[str, Any]:
         """PAI and PEI at 1%, 3% and 5% of the study area, each method trained on one period, tested on a later."""
         self.store.actor.require("analysis.run")
-        for value, name in ((train_from, "train_from"), (train_to, "train_to"), (test_from, "test_from"),
-                            (test_to, "test_to")):
-            if _month(value, name) is None:
-                raise ValidationError.single(name, "give a month, YYYY-MM")
+        # Every blank month named in words, with the months there are once: the window showed only 'give a
+        # month, YYYY-MM' beside four empty month boxes.
+        blank = [FieldError(name, f"give {which}, YYYY-MM")
+                 for value, name, which in ((train_from, "train_from", "the first month to train on"),
+                                            (train_to, "train_to", "the last month to train on"),
+                                            (test_from, "test_from", "the first month to test on"),
+                                            (test_to, "test_to", "the last month to test on"))
+                 if _month(value, name) is None]
+        if blank:
+            blank[-1] = FieldError(blank[-1].field, blank[-1].message + self._months_held(source))
+            raise ValidationError(blank)
         if train_from > train_to:
             raise ValidationError.single("train_to", "the training period ends before it starts")
         if test_from > test_to:

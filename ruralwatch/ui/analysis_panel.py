@@ -54,7 +54,7 @@ from ruralwatch.ui import theme
 from ruralwatch.ui.alert_dialog import AlertComposeDialog
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask, Progress
-from ruralwatch.ui.widgets import make_table, vocab_combo
+from ruralwatch.ui.widgets import FieldMarks, make_table, vocab_combo
 
 if TYPE_CHECKING:  # pandas is loaded when an analysis runs, not with the window (issue 21)
     import pandas as pd
@@ -233,13 +233,22 @@ class AnalysisPanel(QWidget):
         for combo in (self.area, self.time_area):
             _fill_areas(combo, geography)
     def _in_background(self, title: str, work: Callable[[AnalysisService, Progress], Any],
-                       done: Callable[[Any], None], status: QLabel) -> None:
+                       done: Callable[[Any], None], status: QLabel, marks: FieldMarks | None = None) -> None:
+        """`marks`: the tab's fields, outlined when the service names them (the Accuracy tab said 'Give a month,
+        YYYY-MM' with four month boxes and none marked)."""
         def failed(exc: BaseException) -> None:
             # The messages alone: "train_from: no crimes…" showed a code name the panel labels otherwise.
-            text = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationError) else str(exc)
+            if isinstance(exc, ValidationError):
+                if marks is not None:
+                    marks.show(exc)
+                text = "; ".join(e.message for e in exc.errors)
+            else:
+                text = str(exc)
             status.setText(f"Not done: {text[:1].upper()}{text[1:]}")
             status.setStyleSheet(theme.error_style(bold=False))
 
+        if marks is not None:
+            marks.clear()
         status.setText(f"{title}…")
         status.setStyleSheet("")
         self.ops.run(title, lambda services, progress: work(services.analysis, progress), done, on_failed=failed)
@@ -375,6 +384,11 @@ class AnalysisPanel(QWidget):
         form.addRow(_buddy("Te&st on", self.test_from), test)
         self.evaluate_button = QPushButton("Measure forecast acc&uracy")
         self.evaluate_button.clicked.connect(self.run_evaluation)
+        self.eval_marks = FieldMarks(
+            {"train_from": self.train_from, "train_to": self.train_to, "test_from": self.test_from,
+             "test_to": self.test_to},
+            labels={"train_from": "Train on (from)", "train_to": "Train on (to)", "test_from": "Test on (from)",
+                    "test_to": "Test on (to)"})
         self.eval_status = _status_label("PAI: share of test crimes in the top cells divided by their share of the "
                                          "area (higher is better). PEI: how close to the best possible (1 = perfect).")
         self.eval_table = _table()
@@ -392,7 +406,7 @@ class AnalysisPanel(QWidget):
         self._in_background(
             "Measuring forecast accuracy",
             lambda service, progress: service.evaluate(*args, source=source, progress=progress),
-            self._show_evaluation, self.eval_status,
+            self._show_evaluation, self.eval_status, self.eval_marks,
         )
 
     def _show_evaluation(self, result: dict[str, Any]) -> None:

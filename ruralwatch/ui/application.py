@@ -71,8 +71,17 @@ def start_backups(window: MainWindow) -> QTimer:
         def failed(exc: BaseException) -> None:
             window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
 
-        window.ops.run("Backing up…", lambda services, _progress: services.backups.maybe_backup(reason),
-                       on_failed=failed)
+        def done(info: object) -> None:
+            if info is not None:
+                window.statusBar().showMessage("Automatic backup made.", 5000)
+
+        # Quiet: nobody asked for it, and its window-modal progress dialog came up two seconds after every sign-in
+        # on a database of published crime, locking the window someone had just started to use. The status bar
+        # says it instead (the hourly check only when it made one).
+        if reason == "start":
+            window.statusBar().showMessage("Backing up in the background…", 5000)
+        window.ops.run("Backing up…", lambda services, _progress: services.backups.maybe_backup(reason), done,
+                       on_failed=failed, quiet=True)
 
     timer = QTimer(window)
     timer.setInterval(BACKUP_CHECK_MS)

@@ -354,6 +354,12 @@ class PatrolPanel(QWidget):
             self._pending.add(change.topic)
             self._refresh_timer.start()
 
+    def reload(self) -> None:
+        """Read everything again (Refresh: a patrol planned from the command line meanwhile); a plan being
+        edited keeps what was typed."""
+        self._refresh_timer.stop()
+        self._apply_changes({TOPIC, "people"})
+
     def _apply_changes(self, topics: set[str] | None = None) -> None:
         topics = topics or self._pending
         self._pending = set()

@@ -60,6 +60,7 @@ from ruralwatch.ui.widgets import (
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
 WEEKDAY_NAMES = tuple(calendar.day_name)  # Monday first, as WeeklySlot counts them
+NO_SLOTS = "No weekly availability yet: add a slot."
 TIME_FORMAT = "HH:mm"
 DATE_FORMAT = "yyyy-MM-dd"
 
@@ -339,6 +340,17 @@ class WeeklyEditor(QWidget):
             self.edited.emit()
         return row
 
+    def add_next(self) -> int:
+        """Add slot: the day after the last slot, at its hours (each click gave Monday 18:00-23:00 again, and a
+        walk saved three copies of one evening); Monday evening when there is none."""
+        last = self.table.rowCount() - 1
+        if last < 0:
+            return self.add_row()
+        day, begin, finish = (self.table.cellWidget(last, c) for c in range(3))
+        start, end = begin.time(), finish.time()
+        return self.add_row((day.currentIndex() + 1) % 7, time(start.hour(), start.minute()),
+                            time(end.hour(), end.minute()))
+
     def remove_row(self, row: int | None = None) -> None:
         row = self.table.currentRow() if row is None else row
         if 0 <= row < self.table.rowCount():
@@ -428,7 +440,7 @@ class PeopleTab(QWidget):
         self.weekly = WeeklyEditor()
         self.weekly.edited.connect(self._on_weekly_edited)
         self.add_slot_button = add_slot = QPushButton("Add &slot")
-        add_slot.clicked.connect(lambda: self.weekly.add_row())
+        add_slot.clicked.connect(lambda: self.weekly.add_next())
         self.remove_slot_button = remove_slot = QPushButton("Remove slot")
         remove_slot.clicked.connect(lambda: self.weekly.remove_row())
         self.save_weekly_button = QPushButton("Save availa&bility")
@@ -622,10 +634,11 @@ class PeopleTab(QWidget):
             return
         self.availability_title.setText(f"<b>Availability of {escape(person.name)}</b> (UK time)")
         if person.id != self._editing or not self._weekly_dirty:
-            self._load_weekly(person.id)
+            # The same person again (the refresh after their own save): what the save said stays in view.
+            self._load_weekly(person.id, keep_status=person.id == self._editing)
         self._load_exceptions(person.id)
 
-    def _load_weekly(self, person_id: str) -> None:
+    def _load_weekly(self, person_id: str, keep_status: bool = False) -> None:
         self._editing = person_id
         slots = self.people_service.weekly_pattern(person_id)
         self.weekly.blockSignals(True)
@@ -633,7 +646,8 @@ class PeopleTab(QWidget):
         self.weekly.blockSignals(False)
         self._weekly_dirty = False
         self._tab_chain()
-        show_status(self.weekly_status, "" if slots else "No weekly availability yet: add a slot.")
+        if not (keep_status and slots and self.weekly_status.text() != NO_SLOTS):
+            show_status(self.weekly_status, "" if slots else NO_SLOTS)
 
     def _on_weekly_edited(self) -> None:
         self._weekly_dirty = True

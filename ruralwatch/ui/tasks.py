@@ -76,6 +76,10 @@ class BackgroundTask(QObject):
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         # Quiet work (a count the panel fills in when it has it) never shows the dialog: it would block the window.
         self.dialog.setMinimumDuration(NEVER_MS if quiet else SHOW_PROGRESS_AFTER_MS)
+        # Qt's own timer, started with the dialog, shows it after 4 s; setMinimumDuration restarts it only when the
+        # value is at its minimum, and a new dialog's is -1. Without this every dialog came up after 4 s, not half
+        # a second, quiet ones too (a walk met the quiet start-up backup's dialog over the window).
+        self.dialog.setValue(0)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
         self.dialog.canceled.connect(self.cancelled.set)

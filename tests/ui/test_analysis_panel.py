@@ -216,6 +216,29 @@ def test_evaluation_with_the_test_before_training_shows_an_error(qtbot, window, 
     assert emitted == [] and panel.eval_table.rowCount() == 0
 
 
+def test_blank_accuracy_months_are_named_marked_and_the_months_held_given(qtbot, window, crimes):
+    """A walk: 'Measure forecast accuracy' with the months left blank said only 'Give a month, YYYY-MM', beside four
+    month boxes, none of them marked and nothing saying which months the imported crime holds."""
+    panel = _open_panel(qtbot, window)
+    panel.tabs.setCurrentIndex(1)
+    panel.train_from.setText("2024-01")
+    panel.run_evaluation()
+    qtbot.waitUntil(lambda: panel.eval_status.text().startswith("Not done"), timeout=10_000)
+    assert panel.eval_status.text() == (
+        "Not done: Give the last month to train on, YYYY-MM; give the first month to test on, YYYY-MM; give the "
+        "last month to test on, YYYY-MM (published crime holds 2024-01 to 2024-03)")
+    for edit in (panel.train_to, panel.test_from, panel.test_to):
+        assert "border" in edit.styleSheet() and edit.toolTip()
+    assert panel.train_from.styleSheet() == ""
+    qtbot.keyClicks(panel.train_to, "2024-02")  # typing a month takes its mark away
+    assert panel.train_to.styleSheet() == ""
+    for edit, month in ((panel.test_from, "2024-03"), (panel.test_to, "2024-03")):
+        edit.setText(month)
+    with qtbot.waitSignal(panel.evaluation_ready, timeout=20_000):
+        panel.run_evaluation()
+    assert all(e.styleSheet() == "" for e in (panel.train_from, panel.train_to, panel.test_from, panel.test_to))
+
+
 def test_harm_by_area_fills_the_areas_table(qtbot, window, crimes):
     panel = _open_panel(qtbot, window)
     with qtbot.waitSignal(panel.areas_ready, timeout=20_000) as blocker:

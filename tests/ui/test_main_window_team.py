@@ -84,3 +84,26 @@ def test_a_list_of_vehicles_of_interest_is_imported_from_the_team_menu(qtbot, wi
     assert "4 added" in box.text() and "3 rejected" in box.text()
     box.accept()
     assert window.services.vehicles.check("KX19ABC", at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC)).of_interest
+
+
+def test_refresh_reads_the_panels_again_after_the_command_line_wrote(qtbot, window, services):
+    """A walk: people and duties added with `ruralwatch people add` beside the open window stayed out of the Roster
+    panel, Refresh included ('Reload incidents'), until the next sign-in. Another process writes through a store
+    of its own, so this window's change hub never hears of it."""
+    from ruralwatch.services.container import Services
+    from ruralwatch.store.database import open_store
+
+    window.roster_dock.toggleViewAction().trigger()
+    assert window.roster_panel.people_tab.table.rowCount() == 0
+    other = open_store(services.store.path)  # the command line's connection
+    try:
+        elsewhere = Services.build(other)
+        officer = elsewhere.people.add(PersonInput(name="PC Jo Smith", role="officer", collar_number="4471"))
+        elsewhere.patrols.create(PatrolInput(day="2026-12-08", start="18:00", end="22:00", area="Maldon",
+                                             purpose="general_rural_patrol", crew=[officer.id]))
+    finally:
+        other.close()
+    assert window.roster_panel.people_tab.table.rowCount() == 0
+    window.refresh_action.trigger()
+    assert window.roster_panel.people_tab.table.item(0, 0).text() == "PC Jo Smith"
+    assert window.patrol_panel.patrol_table.rowCount() == 1

@@ -128,3 +128,26 @@ def test_a_cancel_goes_to_on_failed_when_there_is_no_on_cancelled(qtbot, service
         pass
     assert [str(exc) for exc in outcomes] == ["auto-fill cancelled"]
     assert seen.problems == [] and seen.notes == []
+
+
+def test_the_progress_dialog_waits_half_a_second_and_a_quiet_one_never_shows(qtbot, services: Services) -> None:
+    """A walk met the quiet start-up backup's window-modal dialog over the window: Qt's own timer, started with the
+    dialog, showed every progress dialog after 4 s, whatever its minimum duration (a new dialog's value is -1, and
+    setMinimumDuration restarts the timer only at the minimum)."""
+    from PySide6.QtCore import QTimer
+
+    from ruralwatch.ui.tasks import NEVER_MS, SHOW_PROGRESS_AFTER_MS
+
+    ops, _seen = _ops(qtbot, services)
+    go = threading.Event()
+    tasks = [ops.run("Working…", lambda _w, _p: go.wait(30)), ops.run("Quietly…", lambda _w, _p: go.wait(30),
+                                                                        quiet=True)]
+    try:
+        shows = [[t.interval() for t in task.dialog.findChildren(QTimer) if t.isActive()] for task in tasks]
+        assert shows == [[SHOW_PROGRESS_AFTER_MS], [NEVER_MS]]
+    finally:
+        go.set()
+        for task in tasks:
+            if task in ops.running:
+                with qtbot.waitSignal(task.finished, timeout=30_000):
+                    pass

@@ -516,3 +516,32 @@ def test_months_before_a_person_was_added_show_a_dash_not_below(qtbot, panel: Ro
     assert all(c.background().color() != theme.tone("problem").background for c in cells[:2])
     assert hours.table.item(0, 5).text() == "0 / 32 h"  # only the months since being added are committed
     assert hours.table.item(0, 6).text() == "below in 2 of 4"
+
+
+def test_add_slot_offers_the_next_day_and_the_saved_message_stays(qtbot, panel: RosterPanel,
+                                                                  services: Services) -> None:
+    """A walk: Add slot gave Monday 18:00-23:00 on every click, the three copies were saved, and 'Saved 3 weekly
+    slots.' vanished at once under the refresh the save itself caused."""
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    assert people.select_person(person.id)
+    for _ in range(3):
+        qtbot.mouseClick(people.add_slot_button, Qt.MouseButton.LeftButton)
+    table = people.weekly.table
+    assert [table.cellWidget(r, 0).currentText() for r in range(3)] == ["Monday", "Tuesday", "Wednesday"]
+    table.cellWidget(2, 1).setTime(QTime(19, 0))
+    qtbot.mouseClick(people.add_slot_button, Qt.MouseButton.LeftButton)
+    assert (table.cellWidget(3, 0).currentText(), table.cellWidget(3, 1).time()) == ("Thursday", QTime(19, 0))
+
+    with qtbot.waitSignal(panel.refreshed, timeout=5_000):
+        qtbot.mouseClick(people.save_weekly_button, Qt.MouseButton.LeftButton)
+    assert len(services.people.weekly_pattern(person.id)) == 4
+    assert people.weekly_status.text() == "Saved 4 weekly slots." and people.weekly_status.isVisibleTo(panel)
+
+    # The same evening twice is refused, named and marked; what was saved stays.
+    table.cellWidget(1, 0).setCurrentIndex(0)
+    assert not people.save_weekly()
+    assert "slot 2" in people.weekly_status.text() and "the same as slot 1" in people.weekly_status.text()
+    assert "border" in table.cellWidget(1, 1).styleSheet()
+    assert len(services.people.weekly_pattern(person.id)) == 4

@@ -397,3 +397,26 @@ def test_naming_one_of_a_pair_says_how_to_tell_them_apart(services: Services) ->
     assert first in message and second in message and "Maldon" in message
     assert "give each a collar number" in message
     assert services.people.find(second).id == second
+
+
+def test_a_weekly_slot_repeated_or_overlapping_another_is_refused_and_nothing_replaced(services: Services) -> None:
+    # A walk: Add slot gave Monday 18:00-23:00 three times and all three were saved.
+    person = _special(services, "Sam Reed", evenings=False)
+    services.people.set_weekly(person, [WeeklySlotInput(5, "06:00", "14:00")])
+    with pytest.raises(ValidationError) as caught:
+        services.people.set_weekly(person, [
+            WeeklySlotInput(0, "18:00", "23:00"), WeeklySlotInput(0, "18:00", "23:00"),
+            WeeklySlotInput(0, "22:00", "23:30"), WeeklySlotInput(6, "22:00", "02:00"),
+            WeeklySlotInput(0, "01:00", "03:00"),
+        ])
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("slot 2", "the same as slot 1 (Monday 18:00–23:00): remove one"),
+        ("slot 3", "overlaps slot 1 (Monday 18:00–23:00): make them one slot or change the hours"),
+        # Sunday night runs into Monday morning.
+        ("slot 5", "overlaps slot 4 (Sunday 22:00–02:00): make them one slot or change the hours"),
+    ]
+    assert [(s.weekday, f"{s.start:%H:%M}") for s in services.people.weekly_pattern(person)] == [(5, "06:00")]
+    # Slots that only touch, and one running to midnight, are kept.
+    services.people.set_weekly(person, [WeeklySlotInput(0, "18:00", "20:00"), WeeklySlotInput(0, "20:00", "24:00"),
+                                        WeeklySlotInput(1, "00:00", "06:00")])
+    assert len(services.people.weekly_pattern(person)) == 3
