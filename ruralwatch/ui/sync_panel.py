@@ -29,7 +29,15 @@ from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, Peer, SyncService
+from ruralwatch.services.sync import (
+    SETTINGS_TOPIC,
+    Conflict,
+    ExportResult,
+    ImportResult,
+    Peer,
+    SyncService,
+    demo_stays_note,
+)
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
@@ -347,7 +355,8 @@ class SyncPanel(QWidget):
 
         def done(result: ExportResult) -> None:
             self.status.setText(f"Exported {sum(result.rows.values()):,} rows to {result.path}"
-                                + (" (encrypted)" if result.encrypted else ""))
+                                + (" (encrypted)" if result.encrypted else "")
+                                + (f"; {result.demo_note()}" if result.demo_left_out else ""))
             self.reload()
             self.exported.emit(result)
 
@@ -368,7 +377,8 @@ class SyncPanel(QWidget):
         def done(result: ImportResult) -> None:
             self.status.setText(
                 f"Applied: {result.inserted:,} new, {result.updated:,} updated, {result.conflicts:,} conflicts to "
-                "review" if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
+                f"review{'; ' + result.demo_note() if result.demo_left_out else ''}"
+                if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
             )
             self.reload()
             self.imported.emit(result)
@@ -404,8 +414,10 @@ class SyncPanel(QWidget):
         def done(result: StationSync) -> None:
             back = result.received
             self.central_status.setStyleSheet("")
+            kept = demo_stays_note(result.demo_kept)
             self.central_status.setText(f"Synced: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
-                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review.")
+                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review."
+                                        + (f" {kept[:1].upper()}{kept[1:]}." if kept else ""))
             self.reload()
             self.imported.emit(back)
 
