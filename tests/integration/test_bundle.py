@@ -132,3 +132,16 @@ def test_cli_smoke_runs_every_heavy_library_from_the_bundle(bundle: Path, tmp_pa
     )
     assert result.returncode == 0, f"stdout:\n{result.stdout[-2000:]}\nstderr:\n{result.stderr[-6000:]}"
     assert "smoke: ok" in result.stderr
+
+
+def test_bundle_leaves_out_the_scipy_and_gdal_parts_the_app_never_loads(bundle: Path) -> None:
+    root = internal(bundle)
+    scipy = {p.name for p in (root / "scipy").iterdir()}
+    assert {"sparse", "spatial", "linalg", "special"} <= scipy  # roads and near repeats load these
+    assert not scipy & {"optimize", "stats", "interpolate", "integrate", "fft", "ndimage"}
+    assert not list((root / "scipy" / "special").glob("cython_special*"))
+    # numpy.libs' libgfortran and libquadmath are loaded first; scipy.libs' identical copies were never opened.
+    numpy_libs = {p.name for p in (root / "numpy.libs").iterdir()}
+    assert numpy_libs and not numpy_libs & {p.name for p in (root / "scipy.libs").iterdir()}
+    assert sorted(p.name for p in (root / "pyogrio" / "gdal_data").iterdir()) == ["header.dxf"]
+    assert (root / "pyogrio" / "proj_data" / "proj.db").is_file()
