@@ -118,3 +118,30 @@ def test_bundle_holds_resources_and_proj_data_and_leaves_out_what_the_spec_exclu
     assert list(root.rglob("QtWebEngineProcess")), "QtWebEngineProcess is not in the bundle"
     for module in ("QtQuick", "QtQml", "QtQuickWidgets"):
         assert not list((root / "PySide6").glob(f"{module}.*")), f"PySide6.{module} should be excluded"
+
+
+def test_cli_smoke_runs_every_heavy_library_from_the_bundle(bundle: Path, tmp_path: Path) -> None:
+    """build/smoke.sh, as build/build.sh runs it: roads (pyosmium, scipy), boundary files (pyogrio, shapely), the
+    PostgreSQL client, PDFs, workbooks, sync packages... each from the bundle, so a trim in the spec that breaks one
+    fails here (a bundle without pyogrio._geometry could not import a GeoPackage)."""
+    env = bundle_env(tmp_path)
+    env["PYTHON"] = sys.executable  # writes the OSM fixtures
+    result = subprocess.run(
+        ["bash", str(PROJECT_ROOT / "build" / "smoke.sh"), str(bundle)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=RUN_TIMEOUT_S * 3, check=False,
+    )
+    assert result.returncode == 0, f"stdout:\n{result.stdout[-2000:]}\nstderr:\n{result.stderr[-6000:]}"
+    assert "smoke: ok" in result.stderr
+
+
+def test_bundle_leaves_out_the_scipy_and_gdal_parts_the_app_never_loads(bundle: Path) -> None:
+    root = internal(bundle)
+    scipy = {p.name for p in (root / "scipy").iterdir()}
+    assert {"sparse", "spatial", "linalg", "special"} <= scipy  # roads and near repeats load these
+    assert not scipy & {"optimize", "stats", "interpolate", "integrate", "fft", "ndimage"}
+    assert not list((root / "scipy" / "special").glob("cython_special*"))
+    # numpy.libs' libgfortran and libquadmath are loaded first; scipy.libs' identical copies were never opened.
+    numpy_libs = {p.name for p in (root / "numpy.libs").iterdir()}
+    assert numpy_libs and not numpy_libs & {p.name for p in (root / "scipy.libs").iterdir()}
+    assert sorted(p.name for p in (root / "pyogrio" / "gdal_data").iterdir()) == ["header.dxf"]
+    assert (root / "pyogrio" / "proj_data" / "proj.db").is_file()
