@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -62,14 +63,35 @@ class FirstStepsDialog(QDialog):
         done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         done.rejected.connect(self.reject)
         layout.addWidget(done)
+        # A step's own windows (file chooser, question, progress, result) belong to the main window, so when the
+        # last one closed Qt activated the main window: First steps stayed open behind the keyboard and Escape
+        # went to the window. Focus comes back here after them, unless the person went to the window themselves.
+        self._step_started = False
+        self._last_focus: QWindow | None = None
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._focus_moved)  # let go with this dialog (a QObject receiver)
 
     def _run(self, action: Callable[[], object], button: QPushButton) -> None:
         """Start a step and stay open for the next ones (it runs with its own progress); the step's button says it
         was started, so a second press does not load or import twice."""
+        self._step_started = True
         if action() is False:  # the step's own file chooser was cancelled: nothing started
             return
         button.setEnabled(False)
         button.setText(button.text().replace("&", "").rstrip("…") + " ✓")
+
+    def _focus_moved(self, window: QWindow | None) -> None:
+        if window is None:  # between two windows
+            return
+        previous, self._last_focus = self._last_focus, window
+        mine, parent = self.windowHandle(), self.parentWidget()
+        if not self.isVisible() or parent is None or window is not parent.window().windowHandle():
+            return
+        if previous is mine:
+            self._step_started = False  # the person went to the main window: leave them there
+        elif self._step_started and previous is not None:
+            self.activateWindow()  # a step's window closed: back to First steps, where Escape closes it
 
 
 def first_steps(window) -> FirstStepsDialog:  # noqa: ANN001 (MainWindow; imported lazily to avoid a cycle)

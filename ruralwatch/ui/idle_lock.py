@@ -19,7 +19,6 @@ import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QShortcut, QWindow
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QDockWidget,
     QFrame,
@@ -40,6 +39,7 @@ from ruralwatch.services.accounts import confirm_password
 from ruralwatch.store.database import Store
 from ruralwatch.ui import settings_keys, theme
 from ruralwatch.ui.signin import busy_cursor, password_edit
+from ruralwatch.ui.widgets.widget_lists import top_level_widgets
 
 IDLE_MINUTES = float(settings_keys.IDLE_MINUTES.default)
 ACTIVITY_EVENTS = frozenset({
@@ -214,7 +214,7 @@ class IdleLock(QObject):
         # (a walk-through found a 540 px panel back at 235 px after unlocking, its buttons cut off).
         self._layout = window.saveState()
         self._hidden = []
-        for top in QApplication.topLevelWidgets():
+        for top in top_level_widgets():  # safe from a garbage collection half way (widget_lists)
             if top is window or not top.isVisible() or isinstance(top, QProgressDialog):
                 continue  # a progress dialog shows no data, and cancelling it would stop the work
             if isinstance(top, QDialog) and top.isModal():

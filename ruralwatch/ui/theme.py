@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableWidget, QWidget
 
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
+from ruralwatch.ui.widgets.widget_lists import all_widgets
 
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 
@@ -352,7 +353,7 @@ def refresh_fonts(app: QApplication) -> None:
     emphasised widgets and tables sized to their contents are redone too."""
     # setFont only posts the change to the widgets: deliver it first, so what follows measures the new font.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
-    widgets = app.allWidgets()
+    widgets = all_widgets()  # not app.allWidgets(): a garbage collection inside it crashed (widget_lists)
     for widget in widgets:
         sheet = widget.styleSheet()
         if sheet:

@@ -435,3 +435,41 @@ def test_a_new_incident_opens_on_kind_alt_m_picks_and_the_end_starts_from_the_st
     assert dialog.occurred_end.dateTime() == started  # ticked: it starts from Happened, not from "now"
     assert dialog.current_input().occurred_end == dialog.current_input().occurred_start
     dialog.close()
+
+
+def test_escape_closes_first_steps_after_a_step_s_own_window_has_closed(qtbot, window) -> None:
+    """A step's windows (file chooser, question, progress, result) belong to the main window: when the last one
+    closed, Qt activated the main window and Escape went there with First steps still open (a real display showed
+    it after Load demo data). Focus now comes back to First steps; a person who goes to the window stays there."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ruralwatch.ui.first_steps import FirstStepsDialog
+
+    shown: list[QMessageBox] = []
+
+    def step() -> None:  # as the import's result box, or the basemap's question: a box over the main window
+        box = QMessageBox(QMessageBox.Icon.Information, "Done", "Step done.", QMessageBox.StandardButton.Ok, window)
+        box.open()
+        shown.append(box)
+
+    steps = FirstStepsDialog([("Do a &step", "A step with a window of its own.", step, True)], window)
+    steps.show()
+    steps.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is steps, timeout=5_000)
+    qtbot.mouseClick(steps.buttons["Do a &step"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown[0], timeout=5_000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # OK: the step's window closes
+    qtbot.waitUntil(lambda: not shown[0].isVisible(), timeout=5_000)
+    window.activateWindow()  # what the window manager does then (offscreen has none): the box's parent gets it
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is steps, timeout=5_000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # the key goes where the focus is, as a person's
+    assert not steps.isVisible()
+
+    steps.show()  # the person clicks the main window: it keeps the focus, First steps stays open behind
+    steps.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is steps, timeout=5_000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    QCoreApplication.processEvents()
+    assert QApplication.activeWindow() is window and steps.isVisible()
+    steps.close()

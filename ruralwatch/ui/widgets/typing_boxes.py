@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QDateTimeEdit
@@ -23,9 +25,15 @@ class _SelectClickedPart(QObject):
 
     def __init__(self, edit: QDateTimeEdit) -> None:
         super().__init__(edit)
-        self.edit = edit
         self._entering = False
         self._moved_on_by_itself = False  # the last digit typed filled a part and Qt moved to the next
+
+    @property
+    def edit(self) -> QDateTimeEdit:
+        # The box is this filter's parent, not an attribute: box and filter made a reference cycle, so a box with
+        # no parent (roster_people measures one) was left to Python's garbage collector, which deleted it at a
+        # moment of its own, once in the middle of QApplication.allWidgets(): a crash (see widget_lists).
+        return cast(QDateTimeEdit, self.parent())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and watched is self.edit:
