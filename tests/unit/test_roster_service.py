@@ -111,6 +111,48 @@ def test_autofill_dry_run_changes_nothing(services: Services) -> None:
     assert services.roster.duty(duty).crew == ()
 
 
+def test_autofill_week_by_week_counts_the_weeks_already_filled(services: Services) -> None:
+    """A coordinator filled a fortnight a week at a time: each week started everyone from nothing, so the same
+    two Specials (first by id) got every duty and the third none."""
+    people = [_special(services, name) for name in ("Ann", "Ben", "Cat")]
+    for day in (8, 10, 15, 17):  # two evenings a week
+        _duty(services, day=day)
+    services.roster.autofill(MONDAY, date(2026, 12, 13))
+    services.roster.autofill(date(2026, 12, 14), date(2026, 12, 20))
+    duties = services.roster.duties(MONDAY, date(2026, 12, 20))
+    count = {pid: sum(pid in {p for p, _ in d.crew} for d in duties) for pid in people}
+    assert sorted(count.values()) == [1, 1, 2]
+
+
+def test_autofill_counts_a_duty_done_earlier_in_the_month(services: Services) -> None:
+    ann, ben = _special(services, "Ann"), _special(services, "Ben")
+    first = ann if ann < ben else ben  # the one ties go to
+    earlier = _duty(services, day=1, start="18:00", end="23:00")
+    services.roster.assign(earlier, first)
+    services.roster.set_status(earlier, "completed")
+    target = _duty(services, day=9)
+    outcome = services.roster.autofill(MONDAY, date(2026, 12, 13), apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, ben if first == ann else ann)]
+
+
+def test_autofill_counts_the_hours_logged_for_a_completed_duty(services: Services) -> None:
+    # Ann's 5-hour duty was stood down after an hour (logged on her assignment); Ben did 2 hours.
+    ann, ben = _special(services, "Ann"), _special(services, "Ben")
+    long_one = _duty(services, day=1, start="18:00", end="23:00")
+    short_one = _duty(services, day=2, start="18:00", end="20:00")
+    services.roster.assign(long_one, ann)
+    services.roster.assign(short_one, ben)
+    (row_id,) = services.store.db.execute(
+        "SELECT id FROM duty_assignments WHERE duty_id = ? AND person_id = ?", [long_one, ann]).fetchone()
+    with services.store.transaction():
+        services.roster.assignments.update(row_id, {"hours": 1.0})
+    for done in (long_one, short_one):
+        services.roster.set_status(done, "completed")
+    target = _duty(services, day=9)
+    outcome = services.roster.autofill(MONDAY, date(2026, 12, 13), apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, ann)]
+
+
 def test_calendar_of_a_person_parses_back_with_uk_times(services: Services) -> None:
     person = _special(services, "Cal Endar")
     duty = _duty(services)
