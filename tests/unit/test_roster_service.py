@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import icalendar
@@ -462,3 +463,49 @@ def test_a_weekly_slot_repeated_or_overlapping_another_is_refused_and_nothing_re
     services.people.set_weekly(person, [WeeklySlotInput(0, "18:00", "20:00"), WeeklySlotInput(0, "20:00", "24:00"),
                                         WeeklySlotInput(1, "00:00", "06:00")])
     assert len(services.people.weekly_pattern(person)) == 3
+
+
+# --- a person's area is one of the force's districts -----------------------------------------------------------
+
+
+def test_a_persons_area_is_a_district_a_unique_beginning_will_do(services: Services) -> None:
+    """"Uttles" was stored as typed, and auto-fill no longer counted the person local to Uttlesford duties."""
+    people = services.people
+    assert people.add(PersonInput(name="Dev Hughes", role="special", area="uttles")).area == "Uttlesford"
+    assert people.add(PersonInput(name="No Area", role="special", area="  ")).area == ""
+    for typed, words in (("Uttlsford", "Essex has no district called 'Uttlsford'. Did you mean: Uttlesford"),
+                         ("B", "3 districts begin with 'B': Basildon; Braintree; Brentwood. Type more"),
+                         ("Atlantis", "Essex has no district called 'Atlantis'; its districts: Southend-on-Sea;"),
+                         ("Thaxted", "Thaxted, Uttlesford is a ward: a person's area is their district (Uttlesford)")):
+        with pytest.raises(ValidationError) as caught:
+            people.add(PersonInput(name="Ann Lee", role="special", area=typed))
+        assert [e.field for e in caught.value.errors] == ["area"] and words in str(caught.value), typed
+    with pytest.raises(ValidationError) as caught:  # named with every other bad field
+        people.add(PersonInput(name="", role="special", area="Atlantis"))
+    assert {e.field for e in caught.value.errors} == {"name", "area"}
+    assert [p.name for p in people.list()] == ["Dev Hughes", "No Area"]
+
+
+def test_an_area_stored_before_the_check_stays_editable_and_counts_as_its_district(services: Services) -> None:
+    people = services.people
+    old = people.add(PersonInput(name="Old Record", role="special")).id
+    beat = people.add(PersonInput(name="Beat Record", role="special")).id
+    with services.store.transaction():  # as typed before areas were checked
+        people.people.update(old, {"area": "Uttles"})
+        people.people.update(beat, {"area": "Dunmow beat"})
+    kept = people.update(beat, replace(PersonInput(name="Beat Record", role="special", area="Dunmow beat"),
+                                       collar_number="SC9"))
+    assert (kept.area, kept.collar_number) == ("Dunmow beat", "SC9")  # still editable, shown as it was
+    with pytest.raises(ValidationError, match="no district called 'Dunmow beats'"):
+        people.update(beat, PersonInput(name="Beat Record", role="special", area="Dunmow beats"))
+    assert {v.id: v.area for v in people.volunteers()} == {old: "Uttlesford", beat: "Dunmow beat"}
+    # So auto-fill sends the old record to an Uttlesford duty before someone from Maldon further below commitment.
+    for pid in (old, _special(services, "Far Away")):
+        people.set_weekly(pid, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    uttlesford = services.roster.add_duty(DutyInput(
+        title="Evening patrol", kind="joint_patrol", start="2026-12-07 18:00", end="2026-12-07 22:00",
+        station="Great Dunmow", area="Uttlesford")).id
+    early = _duty(services, day=7, start="03:00", end="05:00")
+    services.roster.assign(early, old, "test")
+    outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(uttlesford, old)]
