@@ -122,10 +122,12 @@ class PeopleService:
         name = str(values["name"])
         if collar:
             holder = self.store.db.execute(
-                "SELECT name FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
+                "SELECT name, synthetic FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
                 [person_id, collar]).fetchone()
             if holder and (stored is None or stored[1].upper() != collar.upper()):
-                errors.append(FieldError("collar_number", f"{collar} is already the collar number of {holder[0]}"))
+                demo = " (a demo person: remove the demo data to free it)" if holder[1] else ""
+                errors.append(FieldError("collar_number",
+                                         f"{collar} is already the collar number of {holder[0]}{demo}"))
         else:
             twins = self.store.db.execute(
                 "SELECT COUNT(*) FROM people WHERE deleted = 0 AND id <> ? AND lower(name) = lower(?)",

@@ -990,8 +990,12 @@ class MainWindow(QMainWindow):
 
         def done(loaded: DemoLoaded) -> None:
             self.refresh()
-            self.statusBar().showMessage(f"Demo data: {loaded.incidents:,} incidents, {loaded.people} people and "
-                                         f"{loaded.patrols} patrols added", 6000)
+            message = (f"Demo data: {loaded.incidents:,} incidents, {loaded.people} people and {loaded.patrols} "
+                       f"patrols added")
+            if loaded.left_out_people:
+                # A status-bar line would be gone before it was read: say it where it stays until answered.
+                QMessageBox.information(self, "Demo data loaded", message + loaded.left_out_note() + ".")
+            self.statusBar().showMessage(message, 6000)
 
         self.ops.run("Loading demo data…", work, done,
                      on_cancelled=lambda exc: self.statusBar().showMessage(str(exc), 6000),
