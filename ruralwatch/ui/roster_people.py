@@ -688,6 +688,17 @@ class PeopleTab(QWidget):
         if not (keep_status and slots and self.weekly_status.text() != NO_SLOTS):
             show_status(self.weekly_status, "" if slots else NO_SLOTS)
 
+    def unsaved_changes(self) -> list[str]:
+        """What the tab holds that is not saved, a phrase each: the weekly availability being edited."""
+        if not (self._weekly_dirty and self._editing):
+            return []
+        name = next((p.name for p in self.people if p.id == self._editing), "")
+        return [f"the weekly availability of {name}" if name else "a weekly availability"]
+
+    def save_unsaved(self) -> bool:
+        """Save what `unsaved_changes` names; False (the problem shown by the editor) when it is refused."""
+        return not self.unsaved_changes() or self.save_weekly()
+
     def _on_weekly_edited(self) -> None:
         self._weekly_dirty = True
         self._tab_chain()
