@@ -94,7 +94,9 @@ def validate_person(inp: PersonInput) -> dict[str, object]:
     if not name:
         errors.append(FieldError("name", "a name is needed"))
     roles = dict(PERSON_ROLES)
-    if inp.role not in roles:
+    if not inp.role:
+        errors.append(FieldError("role", "choose a role: " + ", ".join(roles.values())))
+    elif inp.role not in roles:
         errors.append(FieldError("role", f"{inp.role!r} is not one of {', '.join(roles)}"))
     ranks = dict(SPECIAL_RANKS)
     rank = (inp.rank or "").strip()

@@ -13,14 +13,21 @@ How it decides (deterministic, no randomness; same input, same output, whatever 
    a. locality (``rules.locality``): people of the duty's own station, then of its area (district), then
       everyone else (people whose station and area are not recorded come last). A Maldon Special is only sent
       to Great Dunmow when no Great Dunmow or Uttlesford volunteer who breaks no rule is left for that place.
-   b. within the same locality, the person furthest below their commitment: the deficit is their monthly
-      commitment pro-rated to the period minus the hours they are already committed in it, recomputed after
-      every assignment; ties go to fewer duties in the period, then to the lower id.
+   b. within the same locality, the person furthest below their commitment in the duty's month (UK local, the
+      month it starts in, as the hours report counts it): their monthly commitment minus the hours they already
+      have in that month, whatever the period being filled: duties and patrols done (the hours logged for
+      them), planned, and assigned earlier in this fill; recomputed after every assignment. Ties go to fewer
+      duties in that month, then to the lower id.
    Locality is a strict first key rather than a weight: a coordinator can predict it ("local people first,
    the fairest of them"), and fairness still decides between the local people and, because the rest and weekly
    limits stop anyone being used up, spreads the work when a station has more duties than its own people can
    take. Fairness across stations is the price: a station with few duties leaves its people below commitment
    rather than sending them to cover a distant one while that station's own people are free.
+
+Fairness is judged over the commitment's own period, the calendar month, not over the days being filled: filling
+a fortnight one week at a time gave the second week to whoever had been lucky in the first (one Special 5 duties,
+another with a 20 h commitment 1), since each fill started everyone from nothing. Counting the whole month and
+the whole commitment makes a fill the same whether the month is filled at once or a week at a time.
 
 With ``RosterRules.max_reach`` set to "area" or "station", people are never sent beyond their own area or
 station at all (a rule like any other, so the place stays a gap rather than break it).
@@ -31,14 +38,13 @@ The rules are the very helpers ``check_assignment`` uses, and auto-fill treats t
 
 from __future__ import annotations
 
-import calendar
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ruralwatch.rostering.availability import Calendar, calendar_for, local_date, midnight
+from ruralwatch.rostering.availability import Calendar, calendar_for, local_date, local_datetime, midnight
 from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
 from ruralwatch.rostering.rules import (
     ELSEWHERE,
@@ -88,42 +94,45 @@ class AutofillResult:
     gaps: tuple[Gap, ...]  # in duty start order
 
 
-def prorated_hours(monthly_hours: float, first: date, last: date) -> float:
-    """A monthly commitment pro-rated to local dates first..last by calendar month (a whole month is exact)."""
-    total = 0.0
-    on = first
-    while on <= last:
-        month_days = calendar.monthrange(on.year, on.month)[1]
-        upto = min(last, date(on.year, on.month, month_days))
-        total += monthly_hours * ((upto - on).days + 1) / month_days
-        on = upto + DAY
-    return total
+Month = tuple[int, int]  # (year, month), UK local
+Key = tuple[float, int, str, int]
+
+
+def month_key(moment: float) -> Month:
+    """The UK local month a duty or commitment starting at `moment` counts in (as in rostering.hours)."""
+    local = local_datetime(moment)
+    return local.year, local.month
 
 
 class _Person:
-    __slots__ = ("index", "volunteer", "calendar", "commits", "week_seconds", "period_seconds", "duties", "target",
-                 "key")
+    __slots__ = ("index", "volunteer", "calendar", "commits", "week_seconds", "month_seconds", "month_sources",
+                 "target")
 
-    def __init__(self, index: int, volunteer: Volunteer, target_seconds: float) -> None:
+    def __init__(self, index: int, volunteer: Volunteer) -> None:
         self.index = index
         self.volunteer = volunteer
         self.calendar: Calendar = calendar_for(volunteer)
         self.commits: list[tuple[float, float, str]] = []
         self.week_seconds: dict[tuple[int, int], float] = {}
-        self.period_seconds = 0.0
-        self.duties = 0
-        self.target = target_seconds
-        self.key: tuple[float, int, str, int] = (0.0, 0, volunteer.id, index)
+        # What counts towards each month's commitment: seconds, and the duties and patrols they came from.
+        self.month_seconds: dict[Month, float] = {}
+        self.month_sources: dict[Month, set[str]] = {}
+        self.target = volunteer.monthly_commitment_hours * 3600
 
-    def make_key(self) -> tuple[float, int, str, int]:
+    def credit(self, month: Month, source: str, amount: float) -> None:
+        self.month_seconds[month] = self.month_seconds.get(month, 0.0) + amount
+        self.month_sources.setdefault(month, set()).add(source)
+
+    def key(self, month: Month) -> Key:
         # Most below commitment sorts first; rounded so float noise cannot break a genuine tie.
-        return round(self.period_seconds - self.target, 3), self.duties, self.volunteer.id, self.index
+        return (round(self.month_seconds.get(month, 0.0) - self.target, 3), len(self.month_sources.get(month, ())),
+                self.volunteer.id, self.index)
 
 
 class _Place:
     """A duty being filled."""
 
-    __slots__ = ("duty", "start", "end", "length", "week", "crew", "shortfall", "candidates", "tiers")
+    __slots__ = ("duty", "start", "end", "length", "week", "month", "crew", "shortfall", "candidates", "tiers")
 
     def __init__(self, duty: Duty) -> None:
         self.duty = duty
@@ -131,6 +140,7 @@ class _Place:
         self.end = seconds(duty.end)
         self.length = self.end - self.start
         self.week = week_key(self.start)
+        self.month = month_key(self.start)
         self.crew: list[str] = []
         self.shortfall: dict[str, int] = {}
         self.candidates: set[int] = set()  # people who may take it at all: active, role allowed, available
@@ -140,10 +150,6 @@ class _Place:
     @property
     def wanted(self) -> int:
         return min(self.duty.min_crew, self.duty.max_crew)
-
-
-def _overlap(start: float, end: float, lo: float, hi: float) -> float:
-    return max(0.0, min(end, hi) - max(start, lo))
 
 
 class _Filler:
@@ -156,13 +162,15 @@ class _Filler:
         self.by_id: dict[str, _Person] = {}
         for volunteer in volunteers:
             if volunteer.id not in self.by_id:  # a repeated id is the same person: the first one counts
-                target = prorated_hours(volunteer.monthly_commitment_hours, period_start, period_end) * 3600
-                person = _Person(len(self.people), volunteer, target)
+                person = _Person(len(self.people), volunteer)
                 self.people.append(person)
                 self.by_id[volunteer.id] = person
         self.places = self._places(duties)
         self._load(existing, commitments)
-        self.order = sorted(p.key for p in self.people)
+        # Per month filled, everyone fairest first (the key's first field is hours above commitment).
+        self.order: dict[Month, list[Key]] = {
+            month: sorted(p.key(month) for p in self.people) for month in {place.month for place in self.places}
+        }
         self.assignments: list[Assignment] = []
 
     def _places(self, duties: Iterable[Duty]) -> list[_Place]:
@@ -182,7 +190,9 @@ class _Filler:
         for c in commitments:
             person = self.by_id.get(c.person_id)
             if person is not None:
-                person.commits.append((seconds(c.start), seconds(c.end), c.source_id))
+                start, end = seconds(c.start), seconds(c.end)
+                person.commits.append((start, end, c.source_id))
+                person.credit(month_key(start), c.source_id, end - start if c.hours is None else c.hours * 3600)
             if c.source_id in place_ids:
                 on_duty.setdefault(c.source_id, set()).add(c.person_id)
         for place in self.places:
@@ -198,16 +208,11 @@ class _Filler:
                 # An existing assignment missing from `commitments` still blocks its time.
                 if person is not None and not any(src == place.duty.id for _, _, src in person.commits):
                     person.commits.append((place.start, place.end, place.duty.id))
+                    person.credit(place.month, place.duty.id, place.length)
         for person in self.people:
-            sources: set[str] = set()
-            for start, end, source in person.commits:
+            for start, end, _ in person.commits:
                 week = week_key(start)
                 person.week_seconds[week] = person.week_seconds.get(week, 0.0) + (end - start)
-                person.period_seconds += _overlap(start, end, self.lo, self.hi)
-                if self.lo <= start < self.hi:
-                    sources.add(source)
-            person.duties = len(sources)
-            person.key = person.make_key()
         self._find_candidates()
 
     def _find_candidates(self) -> None:
@@ -285,7 +290,7 @@ class _Filler:
             left = len(tier)
             if not left:
                 continue
-            for key in self.order:  # fairest first
+            for key in self.order[place.month]:  # fairest first
                 index = key[3]
                 if index not in tier:
                     continue
@@ -306,11 +311,10 @@ class _Filler:
             tier.discard(person.index)
         person.commits.append((place.start, place.end, duty.id))
         person.week_seconds[place.week] = person.week_seconds.get(place.week, 0.0) + place.length
-        person.period_seconds += _overlap(place.start, place.end, self.lo, self.hi)
-        person.duties += 1
-        del self.order[bisect_left(self.order, person.key)]
-        person.key = person.make_key()
-        insort(self.order, person.key)
+        order = self.order[place.month]
+        del order[bisect_left(order, person.key(place.month))]
+        person.credit(place.month, duty.id, place.length)
+        insort(order, person.key(place.month))
         self.assignments.append(Assignment(duty.id, person.volunteer.id))
 
     def fill(self) -> AutofillResult:

@@ -154,6 +154,9 @@ class Commitment:
     start: datetime
     end: datetime
     source_id: str  # the duty or patrol id
+    # Hours logged for it when they differ from its length (a completed duty's recorded hours): what counts
+    # towards the person's month for fairness. Rest and overlap still use start and end.
+    hours: float | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.start, "Commitment.start")

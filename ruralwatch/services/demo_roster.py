@@ -14,7 +14,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -68,6 +68,18 @@ DUTY_TEMPLATES: tuple[tuple[str, str, int, str, int, dict[str, int], int, int, t
 )
 
 
+@dataclass(frozen=True)
+class DemoRosterLoaded:
+    """What loading the demo roster added, and the demo people left out."""
+
+    people: int
+    duties: int
+    patrols: int
+    # "Dev Hughes (SC4125)": demo people whose collar number or name a real person already has (left out, so
+    # one collar number stays one person's and a name finds the real person).
+    left_out: tuple[str, ...] = ()
+
+
 def _id(seed: int, *parts: object) -> str:
     return str(uuid.uuid5(ROSTER_NAMESPACE, ":".join(str(p) for p in (seed, *parts))))
 
@@ -75,18 +87,22 @@ def _id(seed: int, *parts: object) -> str:
 def load_demo_roster(
     people: PeopleService, roster: RosterService, patrols: PatrolService, seed: int = 2026,
     now: datetime | None = None, progress: Callable[[str], None] | None = None,
-) -> dict[str, int]:
-    """Load the demo roster and patrols; returns counts of what was added. Idempotent for a seed and day."""
+) -> DemoRosterLoaded:
+    """Load the demo roster and patrols; returns counts of what was added. Idempotent for a seed and day.
+
+    A demo person whose collar number or name a real person already has is left out (and named in the result):
+    the demo added a second "Dev Hughes" with the real one's SC4125."""
     people.store.actor.require("data.purge")
     now = now or times.utc_now()
     rng = random.Random(seed)
     store = people.store
     today = times.to_local(now).date()
     added = {"people": 0, "duties": 0, "patrols": 0}
+    left_out: list[str] = []
     # One transaction and one audit entry for the whole set, a line per row (store.audit.audit_batch): a demo
     # half loaded is worse than none, and an entry per row was most of the load.
     with audit_batch(store, "load_demo_roster", None, None, {"seed": seed}):
-        person_ids = _people(people, rng, seed, today, added)
+        person_ids = _people(people, rng, seed, today, added, left_out)
         if progress:
             progress("people")
         _duties(roster, rng, seed, today, added)
@@ -108,7 +124,24 @@ def load_demo_roster(
     # the Patrols and Roster panels list them (the Patrols list stayed empty until its filter was changed).
     for hub, topic in ((people.hub, PEOPLE_TOPIC), (roster.hub, ROSTER_TOPIC), (patrols.hub, PATROLS_TOPIC)):
         hub.publish(Change(topic, "bulk"))
-    return added
+    return DemoRosterLoaded(added["people"], added["duties"], added["patrols"], tuple(left_out))
+
+
+def _collar_key(collar: str) -> str:
+    return "".join(collar.split()).upper()
+
+
+def _real_identities(store: Store) -> tuple[set[str], set[str]]:
+    """Collar numbers (spaces ignored, any case) and names (any case) of the real people on record."""
+    collars: set[str] = set()
+    names: set[str] = set()
+    for name, collar in store.db.execute(
+        "SELECT name, collar_number FROM people WHERE deleted = 0 AND synthetic = 0"
+    ).fetchall():
+        names.add(" ".join(str(name or "").split()).casefold())
+        if collar and str(collar).strip():
+            collars.add(_collar_key(str(collar)))
+    return collars, names
 
 
 def _existing(store: Store, table: str) -> dict[str, list[tuple[str, str]]]:
@@ -139,18 +172,26 @@ def _restore(any_table: SyncTable, rows: list[tuple[str, str]]) -> int:
 
 
 def _people(
-    service: PeopleService, rng: random.Random, seed: int, today: date, added: dict[str, int]
+    service: PeopleService, rng: random.Random, seed: int, today: date, added: dict[str, int],
+    left_out: list[str],
 ) -> dict[str, list[str]]:
     table, weekly, exceptions = service.people, service.weekly, service.exceptions
     by_role: dict[str, list[str]] = {"officer": [], "special": [], "volunteer": []}
     roles = ["officer"] * 6 + ["special"] * 28 + ["volunteer"] * 6
     store = service.store
     existing = _existing(store, "people")
+    real_collars, real_names = _real_identities(store)
     with store.transaction():
         for n, role in enumerate(roles):
             person_id = _id(seed, "person", n)
-            by_role[role].append(person_id)
+            name = f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
+            collar = f"{'SC' if role == 'special' else 'PC' if role == 'officer' else 'FW'}{4100 + n}"
+            taken = _collar_key(collar) in real_collars or name.casefold() in real_names
             if person_id in existing:
+                if taken and not _live(store, person_id):  # not brought back over a real person's number
+                    left_out.append(f"{name} ({collar})")
+                    continue
+                by_role[role].append(person_id)
                 added["people"] += _restore(service.people, existing[person_id])
                 continue
             station = STATIONS[n % len(STATIONS)][0]
@@ -159,8 +200,7 @@ def _people(
             if role == "officer":
                 skills = sorted(set(skills) | {"rural_crime"})
             values = validate_person(PersonInput(
-                name=f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}", role=role,
-                collar_number=f"{'SC' if role == 'special' else 'PC' if role == 'officer' else 'FW'}{4100 + n}",
+                name=name, role=role, collar_number=collar,
                 rank="ssgt" if role == "special" and n % 9 == 0 else "sc" if role == "special" else "",
                 independent_patrol=role == "officer" or (role == "special" and rng.random() < 0.45),
                 driving_authorised=role != "volunteer" and rng.random() < 0.7, skills=skills, station=station,
@@ -168,8 +208,6 @@ def _people(
                 monthly_commitment_hours=16 if role == "special" else (8 if role == "volunteer" else 0),
                 phone=f"07700 900{n:03d}", email=f"demo.person{n}@example.org",
             ))
-            table.insert({**values, "skills": json.dumps(values["skills"]), "synthetic": 1}, row_id=person_id)
-            added["people"] += 1
             pattern: Iterator[tuple[int, str, str]]
             if role == "officer":
                 # RET officers on shifts, five days in seven: earlies cover dawn hare coursing, lates the joint
@@ -178,14 +216,26 @@ def _people(
                 pattern = ((d, *shift) for d in range(0, 7) if (d + n) % 7 < 5)
             else:
                 pattern = iter(PATTERNS[rng.randrange(len(PATTERNS))])
+            away = today + timedelta(days=rng.randint(3, 25)) if rng.random() < 0.2 else None
+            # Drawn before deciding, so leaving one person out changes nothing else in the demo.
+            if taken:
+                left_out.append(f"{name} ({collar})")
+                continue
+            by_role[role].append(person_id)
+            table.insert({**values, "skills": json.dumps(values["skills"]), "synthetic": 1}, row_id=person_id)
+            added["people"] += 1
             for k, (weekday, start, end) in enumerate(pattern):
                 weekly.insert({"person_id": person_id, "weekday": weekday, "start_time": start, "end_time": end},
                               row_id=_id(seed, "slot", n, k))
-            if rng.random() < 0.2:
-                away = today + timedelta(days=rng.randint(3, 25))
+            if away is not None:
                 exceptions.insert({"person_id": person_id, "on_date": away.isoformat(), "kind": "away",
                                    "note": "Holiday"}, row_id=_id(seed, "away", n))
     return by_role
+
+
+def _live(store: Store, person_id: str) -> bool:
+    row = store.db.execute("SELECT deleted FROM people WHERE id = ?", [person_id]).fetchone()
+    return bool(row) and not row[0]
 
 
 def _duties(roster: RosterService, rng: random.Random, seed: int, today: date, added: dict[str, int]) -> None:

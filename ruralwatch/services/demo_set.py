@@ -84,6 +84,15 @@ class DemoLoaded:
     patrols: int
     premises: int
     listed_vehicles: int = 0  # on the demo's vehicles-of-interest list
+    left_out_people: tuple[str, ...] = ()  # demo people whose collar number or name a real person has
+
+    def left_out_note(self) -> str:
+        """Which demo people were left out and why ("" when none was), to follow the counts of what was added."""
+        if not self.left_out_people:
+            return ""
+        who = "person" if len(self.left_out_people) == 1 else "people"
+        return (f"; left out {len(self.left_out_people)} demo {who} whose collar number or name one of your own "
+                f"people has: {', '.join(self.left_out_people)}")
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def load_demo_set(services: DemoServices, seed: int = DEFAULT_SEED, count: int |
     roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed, now=now)
     premises = load_demo_premises(services.premises, services.incidents, seed=seed, now=now)
     listed = load_demo_vehicle_list(services, now or times.utc_now())
-    return DemoLoaded(added, roster["people"], roster["duties"], roster["patrols"], premises, listed)
+    return DemoLoaded(added, roster.people, roster.duties, roster.patrols, premises, listed, roster.left_out)
 
 
 # Registrations only on the list (not on the demo's incidents), in the current format; the list also names the

@@ -17,7 +17,7 @@ from pathlib import Path
 from ruralwatch.core import geo
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.io.boundary_files import BoundaryFileError, read_boundaries
-from ruralwatch.mapping.boundaries import Area, UnknownAreaError
+from ruralwatch.mapping.boundaries import Area, AreaSet, UnknownAreaError
 from ruralwatch.mapping.geography import (
     DEFAULT_FORCE_CODE,
     Force,
@@ -101,6 +101,53 @@ class GeographyService:
             return self.current().areas.resolve(text)
         except UnknownAreaError as exc:
             raise ValidationError.single("area", str(exc)) from None
+
+    def find_district(self, text: str) -> Area:
+        """A person's home area: one of the force's districts, by the rule of `find_area` (the name, any case, or
+        the one district it begins). A ward is refused naming its district, since auto-fill matches a person's
+        area against duties' districts; an unknown name is refused naming close districts, else all of them."""
+        areas = self.current().areas
+        districts = AreaSet(areas.districts())
+        try:
+            return districts.resolve(text)
+        except UnknownAreaError as exc:
+            suggestions = exc.suggestions
+        typed = " ".join(text.split())
+        several = districts.starting_with(text)
+        if len(several) > 1:
+            raise ValidationError.single("area", f"{len(several)} districts begin with {typed!r}: "
+                                                 f"{'; '.join(several)}. Type more of the name.")
+        try:
+            ward = areas.resolve(text)
+        except UnknownAreaError:
+            ward = None
+        if ward is not None and ward.kind == "ward":
+            raise ValidationError.single("area", f"{ward.label} is a ward: a person's area is their district "
+                                                 f"({ward.district})")
+        if suggestions:
+            raise ValidationError.single("area", f"{self.force().name} has no district called {typed!r}. "
+                                                 f"Did you mean: {'; '.join(suggestions)}?")
+        names = "; ".join(d.name for d in areas.districts())
+        raise ValidationError.single("area", f"{self.force().name} has no district called {typed!r}; "
+                                             f"its districts: {names}")
+
+    def district_named(self, text: str) -> str | None:
+        """The district a stored area stands for under `find_district`'s rule, or None: how auto-fill reads a
+        person's area typed before it was checked ("Uttles" is Uttlesford; "Saffron Walden beat" is nothing)."""
+        if not text.strip():
+            return None
+        try:
+            return AreaSet(self.current().areas.districts()).resolve(text).name
+        except UnknownAreaError:
+            return None
+
+    def district_names(self) -> list[str]:
+        """The force's districts, as the person form lists them."""
+        return [d.name for d in self.current().areas.districts()]
+
+    def complete_district(self, text: str) -> str | None:
+        """The one district a half-typed name stands for, or None (none, or several)."""
+        return AreaSet(self.current().areas.districts()).completion(text)
 
     def complete_area(self, text: str) -> str | None:
         """The label of the one area a half-typed name stands for, or None (none, or several)."""

@@ -34,7 +34,7 @@ def wire_patrols(store: Store, hub: ChangeHub, clock: Callable[[], datetime]) ->
     geography = GeographyService(store, hub)
     harm = HarmService(store, hub)
     analysis = AnalysisService(store, harm, geography)
-    people = PeopleService(store, hub, clock=clock)
+    people = PeopleService(store, hub, clock=clock, geography=geography)
     roster = RosterService(store, people, hub, clock=clock)
     roads = RoadService(store, hub, clock=clock)
     patrols = PatrolService(store, hub, people, roster, analysis, harm, clock=clock, roads=roads)

@@ -24,6 +24,7 @@ from ruralwatch.core.people import (
 )
 from ruralwatch.rostering.model import AvailabilityException, Volunteer, WeeklySlot
 from ruralwatch.services.changes import Change, ChangeHub
+from ruralwatch.services.geography import GeographyService
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable
@@ -51,10 +52,13 @@ def _told_apart(person: Person) -> str:
 
 class PeopleService:
     def __init__(self, store: Store, hub: ChangeHub | None = None,
-                 clock: Callable[[], datetime] = times.system_clock) -> None:
+                 clock: Callable[[], datetime] = times.system_clock,
+                 geography: GeographyService | None = None) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
         self._now = clock
+        # A person's area is one of the force's districts (geography.find_district), as a patrol's area is.
+        self.geography = geography or GeographyService(store, self.hub)
         # Rows' created_at/updated_at (a person's created_at starts their hours), read when written: tests set _now.
         self.people = SyncTable(store, "people", lambda: self._now())
         self.weekly = SyncTable(store, "availability", lambda: self._now())
@@ -64,7 +68,7 @@ class PeopleService:
 
     def add(self, inp: PersonInput, synthetic: bool = False) -> Person:
         self.store.actor.require("roster.edit")
-        values = validate_person(inp)
+        values = self._validated(inp)
         self._check_distinct(values)
         with self.store.transaction():
             person_id = self.people.insert({**_encode(values), "synthetic": int(synthetic)})
@@ -73,8 +77,8 @@ class PeopleService:
 
     def update(self, person_id: str, inp: PersonInput) -> Person:
         self.store.actor.require("roster.edit")
-        values = validate_person(inp)
-        self.get(person_id)
+        stored = self.get(person_id)
+        values = self._validated(inp, stored.area)
         self._check_distinct(values, person_id)
         if not self.store.actor.can("personal.volunteers"):
             for hidden in ("phone", "email", "notes"):  # shown blank to this role: blank is not an edit
@@ -83,6 +87,28 @@ class PeopleService:
             self.people.update(person_id, _encode(values))
         self.hub.publish(Change(TOPIC, "updated", (person_id,)))
         return self.get(person_id)
+
+    def _validated(self, inp: PersonInput, stored_area: str = "") -> dict[str, Any]:
+        """validate_person's values with the area made the district it stands for ("uttles": Uttlesford); every
+        bad field named at once. An area stored before it was checked ("Dunmow beat") may stay as it is on an
+        edit, so an old record can still be edited; changing it needs a district."""
+        errors: builtins.list[FieldError] = []
+        values: dict[str, Any] = {}
+        try:
+            values = validate_person(inp)
+        except ValidationError as exc:
+            errors += exc.errors
+        area = " ".join((inp.area or "").split())
+        if area and area != " ".join(stored_area.split()):
+            try:
+                area = self.geography.find_district(area).name
+            except ValidationError as exc:
+                errors += exc.errors
+        elif area:
+            area = stored_area
+        if errors:
+            raise ValidationError(errors)
+        return {**values, "area": area}
 
     def _check_distinct(self, values: dict[str, Any], person_id: str = "") -> None:
         """Each person can be told apart: a collar number belongs to one person, and a second person of the same
@@ -96,10 +122,12 @@ class PeopleService:
         name = str(values["name"])
         if collar:
             holder = self.store.db.execute(
-                "SELECT name FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
+                "SELECT name, synthetic FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
                 [person_id, collar]).fetchone()
             if holder and (stored is None or stored[1].upper() != collar.upper()):
-                errors.append(FieldError("collar_number", f"{collar} is already the collar number of {holder[0]}"))
+                demo = " (a demo person: remove the demo data to free it)" if holder[1] else ""
+                errors.append(FieldError("collar_number",
+                                         f"{collar} is already the collar number of {holder[0]}{demo}"))
         else:
             twins = self.store.db.execute(
                 "SELECT COUNT(*) FROM people WHERE deleted = 0 AND id <> ? AND lower(name) = lower(?)",
@@ -186,7 +214,8 @@ class PeopleService:
             raise ValidationError.single(
                 "person", f"{len(people)} people are called {people[0].name} and have no collar number to tell "
                           f"them apart: name one by its id ({choices}), and give each a collar number "
-                          "(Team ▸ Roster ▸ Edit person… in the window)")
+                          "(Team ▸ Roster ▸ Edit person… in the window, `ruralwatch people edit ID --collar …` "
+                          "on the command line)")
         raise ValidationError.single("person", f"{len(people)} people match {needle!r}: give a collar number or id "
                                                f"({choices})")
 
@@ -294,12 +323,15 @@ class PeopleService:
             "SELECT * FROM availability_exceptions WHERE deleted = 0 ORDER BY on_date"
         ):
             exceptions[row["person_id"]].append(_exception(row))
+        # An area typed before areas were checked ("Uttles") counts as the district it stands for, so its person
+        # is still local to that district's duties; one standing for none is matched as written.
+        home = {area: self.geography.district_named(area) or area for area in {p.area for p in people} if area}
         return [
             Volunteer(
                 id=p.id, name=p.name, role=p.role, skills=frozenset(p.skills),
                 independent_patrol=p.independent_patrol, monthly_commitment_hours=p.monthly_commitment_hours,
                 active=p.active, weekly=tuple(weekly.get(p.id, ())), exceptions=tuple(exceptions.get(p.id, ())),
-                station=p.station, area=p.area,
+                station=p.station, area=home.get(p.area, p.area),
             )
             for p in people
         ]

@@ -247,13 +247,15 @@ class RosterService:
     def commitments(self, person_ids: Iterable[str] | None = None) -> list[Commitment]:
         """Time people are already committed: places on live duties and on patrols not cancelled. A patrol that
         has started counts from when it started, and an ended one until it ended: a patrol planned for tomorrow
-        but run today no longer keeps its crew busy tomorrow."""
+        but run today no longer keeps its crew busy tomorrow. A completed duty carries the hours logged for it
+        (as the hours report counts them), which auto-fill's fairness counts instead of its length."""
         rows = self.store.db.execute(
-            "SELECT a.person_id, d.starts_at, d.ends_at, d.id, NULL, NULL FROM duty_assignments a"
+            "SELECT a.person_id, d.starts_at, d.ends_at, d.id, NULL, NULL,"
+            " CASE WHEN d.status = 'completed' THEN a.hours END FROM duty_assignments a"
             " JOIN duties d ON d.id = a.duty_id"
             " WHERE a.deleted = 0 AND d.deleted = 0 AND d.status != 'cancelled'"
             " UNION ALL"
-            " SELECT c.person_id, p.starts_at, p.ends_at, p.id, p.started_at, p.ended_at FROM patrol_crew c"
+            " SELECT c.person_id, p.starts_at, p.ends_at, p.id, p.started_at, p.ended_at, NULL FROM patrol_crew c"
             " JOIN patrols p ON p.id = c.patrol_id"
             " WHERE c.deleted = 0 AND p.deleted = 0 AND p.status != 'cancelled'"
             # A patrol planned from a duty is one commitment, not two.
@@ -261,7 +263,8 @@ class RosterService:
         ).fetchall()
         wanted = set(person_ids) if person_ids is not None else None
         return [
-            Commitment(person_id=r[0], start=start, end=end, source_id=r[3])
+            Commitment(person_id=r[0], start=start, end=end, source_id=r[3],
+                       hours=None if r[6] is None else float(r[6]))
             for r in rows
             if wanted is None or r[0] in wanted
             for start, end in [_committed_time(r[1], r[2], r[4], r[5])]
@@ -272,7 +275,9 @@ class RosterService:
     def autofill(self, start: date, end: date, apply: bool = True) -> AutofillOutcome:
         """Fill the open places of planned duties from `start` to `end` (local dates, inclusive).
 
-        Applied in one transaction; with apply=False only the proposal is returned.
+        Fairness counts everyone's whole month (every commitment, not only the period's), so filling a month a
+        week at a time shares it as filling it at once would. Applied in one transaction; with apply=False only
+        the proposal is returned.
         """
         if apply:
             self.store.actor.require("roster.edit")

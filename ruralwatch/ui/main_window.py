@@ -82,7 +82,7 @@ from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
 from ruralwatch.ui.restoring import RestoreRequest
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
-from ruralwatch.ui.settings_dialog import SettingsDialog
+from ruralwatch.ui.settings_dialog import CANCEL, DISCARD, SAVE, SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.forms: list[IncidentDialog] = []
         self.moved_database: MovedDatabase | None = None  # set by Settings ▸ Move: the window then closes
         self.signed_out = False  # set by Account ▸ Sign out: the window closes and the sign-in comes back
+        # Set once what the panels hold unsaved was asked about (or need not be): closing then does not ask again.
+        self._unsaved_settled = False
         # Set by File ▸ Backups and restore once a restore is checked: the window closes, the application restores
         # with the database closed and brings the sign-in back.
         self.restore_request: RestoreRequest | None = None
@@ -447,9 +449,45 @@ class MainWindow(QMainWindow):
                 "Restore the backup?", f"{len(unsaved)} incident form(s) have unsaved changes: they are lost when "
                 f"the window closes to restore the backup of {request.made}. Restore all the same?"):
             return False
+        if not self.settle_unsaved_panels("Restore the backup?", "restoring the backup"):
+            return False
         self.restore_request = request
         self.close()
         return True
+
+    def unsaved_panel_changes(self) -> list[str]:
+        """What the docked panels hold that is not saved (the roster's availability), a phrase each."""
+        return self.roster_panel.unsaved_changes()
+
+    def settle_unsaved_panels(self, title: str, doing: str) -> bool:
+        """Before the window closes: Save, Discard or Cancel what a panel holds unsaved (availability typed in the
+        Roster panel was lost on signing out or closing, without a word). True to go on closing."""
+        changes = self.unsaved_panel_changes()
+        if not changes:
+            self._unsaved_settled = True
+            return True
+        what = "; ".join(changes)
+        answer = self.ask_unsaved_panels(title, f"The Roster panel has changes that are not saved: {what}.\n\n"
+                                                f"Save them before {doing}?")
+        if answer == CANCEL:
+            return False
+        if answer == SAVE and not self.roster_panel.save_unsaved():
+            self.roster_dock.show()  # the refusal is shown beside the availability: the window stays open
+            self.roster_dock.raise_()
+            return False
+        self._unsaved_settled = True
+        return True
+
+    def ask_unsaved_panels(self, title: str, question: str) -> str:
+        """SAVE, DISCARD or CANCEL, like every other form with unsaved changes. Tests replace this."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=self)
+        save = box.addButton(QMessageBox.StandardButton.Save)
+        discard = box.addButton(QMessageBox.StandardButton.Discard)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        return SAVE if clicked is save else DISCARD if clicked is discard else CANCEL
 
     def confirm_close(self, title: str, question: str) -> bool:
         """Tests replace this to answer."""
@@ -477,6 +515,7 @@ class MainWindow(QMainWindow):
     def close_after_move(self, moved: MovedDatabase) -> None:
         """The database was copied to its new folder: close, so the old files can go (ruralwatch.ui.application)."""
         self.moved_database = moved
+        self._unsaved_settled = True  # the move refused to start with anything unsaved (settings_dialog)
         self.close()
 
     def _apply_settings(self) -> None:
@@ -512,6 +551,9 @@ class MainWindow(QMainWindow):
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return False
+        if ask and not self.settle_unsaved_panels("Sign out", "signing out"):
+            return False
+        self._unsaved_settled = True  # the lock screen's Sign out does not ask: nobody is at the window
         self.signed_out = True
         self.close()
         return True
@@ -990,8 +1032,12 @@ class MainWindow(QMainWindow):
 
         def done(loaded: DemoLoaded) -> None:
             self.refresh()
-            self.statusBar().showMessage(f"Demo data: {loaded.incidents:,} incidents, {loaded.people} people and "
-                                         f"{loaded.patrols} patrols added", 6000)
+            message = (f"Demo data: {loaded.incidents:,} incidents, {loaded.people} people and {loaded.patrols} "
+                       f"patrols added")
+            if loaded.left_out_people:
+                # A status-bar line would be gone before it was read: say it where it stays until answered.
+                QMessageBox.information(self, "Demo data loaded", message + loaded.left_out_note() + ".")
+            self.statusBar().showMessage(message, 6000)
 
         self.ops.run("Loading demo data…", work, done,
                      on_cancelled=lambda exc: self.statusBar().showMessage(str(exc), 6000),
@@ -1156,6 +1202,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self.fit_to_screen)  # once the window manager has put its frame on
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._unsaved_settled and not self.settle_unsaved_panels("Close RuralWatch", "closing"):
+            event.ignore()
+            return
         self._save_layout()
         self.bridge.dispose()
         if self.idle_lock is not None:
@@ -1170,6 +1219,7 @@ class MainWindow(QMainWindow):
         """Close and delete the web view before Qt tears down (avoids a crash at exit; see docs)."""
         for form in list(self.forms):
             form.close()
+        self._unsaved_settled = True  # disposing is not a person closing the window: nobody to ask
         self.close()
         self.map.close()
         self.map.deleteLater()

@@ -96,6 +96,17 @@ class RosterPanel(QWidget):
         self.hours_tab.refresh_if_loaded()
         self.refreshed.emit()
 
+    def unsaved_changes(self) -> list[str]:
+        """What the panel holds that is not saved (availability typed, Save not pressed), a phrase each."""
+        return self.people_tab.unsaved_changes()
+
+    def save_unsaved(self) -> bool:
+        """Save it; False, with the problem shown on the People tab, when a value is refused."""
+        if self.people_tab.save_unsaved():
+            return True
+        self.show_tab("people")
+        return False
+
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front: "people", "duties" or "hours"."""
         tabs = {"people": self.people_tab, "duties": self.duties_tab, "hours": self.hours_tab}

@@ -11,8 +11,10 @@ from html import escape
 from PySide6.QtCore import QDate, QEvent, Qt, QTime, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -172,8 +174,25 @@ class PersonDialog(QDialog):
         self.station.setEditable(True)
         self.station.addItem("")
         self.station.addItems(stations or [])
-        self.area = QLineEdit()
-        self.area.setPlaceholderText("district or beat, e.g. Uttlesford")
+        # The force's districts, as a patrol's area box offers them; a name typed in part ("Uttles") becomes the
+        # district on leaving the box, and the service refuses one that is no district. An area stored before
+        # areas were checked is shown as it was and may stay.
+        self.area = QComboBox()
+        self.area.setEditable(True)
+        self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.area.addItem("")
+        self.area.addItems(people.geography.district_names())
+        completer = QCompleter(people.geography.district_names(), self.area)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.area.setCompleter(completer)
+        self.area.lineEdit().setPlaceholderText("district, e.g. Uttlesford")
+        # Leaving the box settles it. Not through editingFinished or a focus-out filter: with the completer's list
+        # open (as it is while a name is typed) the completer eats the focus-out, and on the real display Tab moved
+        # on with "uttles" left as typed.
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
         self.monthly_commitment_hours = QLineEdit()
         self.phone = QLineEdit()
         self.email = QLineEdit()
@@ -215,6 +234,11 @@ class PersonDialog(QDialog):
         self.role.currentIndexChanged.connect(self._on_role)
         if person:
             self._fill(person)
+        else:
+            # No role until one is chosen, as for a new account: the form started on "Police officer (RET)",
+            # kept by mistake for the Specials a coordinator mostly adds.
+            self.role.setPlaceholderText("choose a role")
+            self.role.setCurrentIndex(-1)
         self._on_role()
 
     def _fill(self, person: Person) -> None:
@@ -227,28 +251,43 @@ class PersonDialog(QDialog):
         for key, box in self.skill_boxes.items():
             box.setChecked(key in person.skills)
         self.station.setCurrentText(person.station)
-        self.area.setText(person.area)
+        self.area.setEditText(person.area)
         self.monthly_commitment_hours.setText(hours_text(person.monthly_commitment_hours))
         self.phone.setText(person.phone)
         self.email.setText(person.email)
         self.notes.setPlainText(person.notes)
 
+    def _focus_moved(self, old: QWidget | None, new: QWidget | None) -> None:
+        if old in (self.area, self.area.lineEdit()) and new not in (self.area, self.area.lineEdit()):
+            self.settle_area()
+
+    def settle_area(self) -> None:
+        """The box's text made the district it stands for when only one begins with it."""
+        text = self.area.currentText()
+        chosen = self.people.geography.complete_district(text)
+        if chosen is not None and chosen != text:
+            self.area.setEditText(chosen)
+
     def _on_role(self) -> None:
         special = self.role.currentData() == "special"
         self.rank.setEnabled(special)
         self.rank_label.setEnabled(special)
+        if self.role.currentData() is None:
+            self.monthly_commitment_hours.setPlaceholderText(
+                f"blank: the role's default ({hours_text(DEFAULT_SPECIAL_COMMITMENT_HOURS)} for a Special)")
+            return
         default = DEFAULT_SPECIAL_COMMITMENT_HOURS if special else 0.0
         self.monthly_commitment_hours.setPlaceholderText(f"blank: {hours_text(default)} for this role")
 
     def current_input(self) -> PersonInput:
         """What the form holds, as typed; the service checks it."""
         return PersonInput(
-            name=self.name.text(), role=self.role.currentData(), collar_number=self.collar_number.text(),
+            name=self.name.text(), role=self.role.currentData() or "", collar_number=self.collar_number.text(),
             rank=self.rank.currentData() if self.role.currentData() == "special" else "",
             independent_patrol=self.independent_patrol.isChecked(),
             driving_authorised=self.driving_authorised.isChecked(),
             skills=[key for key, box in self.skill_boxes.items() if box.isChecked()],
-            station=self.station.currentText(), area=self.area.text(),
+            station=self.station.currentText(), area=self.area.currentText(),
             monthly_commitment_hours=self.monthly_commitment_hours.text().strip() or None,
             phone=self.phone.text(), email=self.email.text(),
             active=self.person.active if self.person else True, left_on=self.person.left_on if self.person else "",
@@ -648,6 +687,17 @@ class PeopleTab(QWidget):
         self._tab_chain()
         if not (keep_status and slots and self.weekly_status.text() != NO_SLOTS):
             show_status(self.weekly_status, "" if slots else NO_SLOTS)
+
+    def unsaved_changes(self) -> list[str]:
+        """What the tab holds that is not saved, a phrase each: the weekly availability being edited."""
+        if not (self._weekly_dirty and self._editing):
+            return []
+        name = next((p.name for p in self.people if p.id == self._editing), "")
+        return [f"the weekly availability of {name}" if name else "a weekly availability"]
+
+    def save_unsaved(self) -> bool:
+        """Save what `unsaved_changes` names; False (the problem shown by the editor) when it is refused."""
+        return not self.unsaved_changes() or self.save_weekly()
 
     def _on_weekly_edited(self) -> None:
         self._weekly_dirty = True

@@ -290,6 +290,11 @@ class SettingsDialog(QDialog):
         if unsaved:  # the window closes after the move: nothing typed may be lost with it
             self.show_error(f"{len(unsaved)} incident form(s) have unsaved changes: save or close them first.")
             return None
+        in_panels = getattr(self.parent(), "unsaved_panel_changes", list)()
+        if in_panels:
+            self.show_error(f"The Roster panel has changes that are not saved ({'; '.join(in_panels)}): save them "
+                            "first.")
+            return None
         try:
             check_data_folder(folder, Path(store.path).name, current=store.path)
         except DataFolderError as exc:

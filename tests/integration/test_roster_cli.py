@@ -259,3 +259,22 @@ def test_a_calendar_for_a_station_nobody_is_of_is_refused(cli: Cli, tmp_path: Pa
     assert refused.err.count("\n") == 1 and "'Saffron Waldon'" in refused.err
     assert "stations: Saffron Walden" in refused.err
     assert cli("roster", "ics", "--station", "saffron walden", "-o", str(out)).code == 0 and out.exists()
+
+
+def test_people_add_and_edit_take_a_district_as_the_window_does(cli: Cli) -> None:
+    """`people add --area Uttles` stored "Uttles", and auto-fill no longer counted the person local to Uttlesford.
+    A unique beginning is the district; anything else is one line naming close districts, exit 2, nothing
+    changed. `people edit` changes only the options given."""
+    assert cli("people", "add", "--name", "Dev Hughes", "--role", "special", "--collar", "SC4125",
+               "--area", "Uttles", "--station", "Great Dunmow").code == 0
+    refused = cli("people", "add", "--name", "Ann Lee", "--role", "special", "--area", "Uttlsford")
+    assert refused.code == 2 and refused.err.count("\n") == 1 and refused.out == ""
+    assert "no district called 'Uttlsford'. Did you mean: Uttlesford" in refused.err
+    edited = cli("people", "edit", "SC4125", "--area", "mald", "--no-independent", "--json")
+    assert edited.code == 0
+    assert {k: edited.json()[k] for k in ("name", "area", "station", "collar_number")} == {
+        "name": "Dev Hughes", "area": "Maldon", "station": "Great Dunmow", "collar_number": "SC4125"}
+    wrong = cli("people", "edit", "Dev Hughes", "--area", "Atlantis")
+    assert wrong.code == 2 and "its districts:" in wrong.err and wrong.err.count("\n") == 1
+    listed = cli("people", "list", "--json").json()
+    assert [(p["name"], p["area"]) for p in listed] == [("Dev Hughes", "Maldon")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from ruralwatch.core import times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
@@ -107,3 +107,63 @@ def test_refresh_reads_the_panels_again_after_the_command_line_wrote(qtbot, wind
     window.refresh_action.trigger()
     assert window.roster_panel.people_tab.table.item(0, 0).text() == "PC Jo Smith"
     assert window.patrol_panel.patrol_table.rowCount() == 1
+
+
+def _typed_availability(window, services) -> str:
+    """A person selected on the Roster's People tab with a weekly slot typed and Save not pressed."""
+    person = services.people.add(PersonInput(name="Sam Reed", role="special")).id
+    window.roster_dock.show()
+    people = window.roster_panel.people_tab
+    people.refresh()
+    assert people.select_person(person)
+    people.weekly.add_row(0, time(18, 0), time(23, 0))
+    assert window.unsaved_panel_changes() == ["the weekly availability of Sam Reed"]
+    return person
+
+
+def test_closing_with_availability_not_saved_asks_save_discard_or_cancel(qtbot, window, services):
+    """A coordinator typed a Special's evenings, then closed the window: they were lost without a word."""
+    from ruralwatch.ui.settings_dialog import CANCEL, DISCARD, SAVE
+
+    person = _typed_availability(window, services)
+    asked: list[str] = []
+    answer = [CANCEL]
+    window.ask_unsaved_panels = lambda title, question: asked.append(f"{title}: {question}") or answer[0]
+    window.close()
+    assert window.isVisible() and services.people.weekly_pattern(person) == []  # Cancel: nothing lost, nothing saved
+    assert asked == ["Close RuralWatch: The Roster panel has changes that are not saved: the weekly availability "
+                     "of Sam Reed.\n\nSave them before closing?"]
+    assert window.roster_panel.people_tab.weekly.slots()  # still as typed
+    answer[0] = SAVE
+    with qtbot.waitSignal(window.closed):
+        window.close()
+    assert [(s.weekday, s.start.hour, s.end.hour) for s in services.people.weekly_pattern(person)] == [(0, 18, 23)]
+    assert len(asked) == 2
+
+    window.show()  # Discard closes without saving
+    window._unsaved_settled = False
+    window.roster_panel.people_tab.weekly.add_row(2, time(19, 0), time(22, 0))
+    answer[0] = DISCARD
+    with qtbot.waitSignal(window.closed):
+        window.close()
+    assert len(services.people.weekly_pattern(person)) == 1 and len(asked) == 3
+
+
+def test_signing_out_with_availability_not_saved_asks_and_a_refused_save_keeps_the_window(qtbot, window, services,
+                                                                                         monkeypatch):
+    from types import SimpleNamespace
+
+    from ruralwatch.ui.settings_dialog import CANCEL, SAVE
+
+    _typed_availability(window, services)
+    monkeypatch.setattr(window, "idle_lock", SimpleNamespace(dispose=lambda: None))  # as if signed in
+    answers = iter([CANCEL, SAVE])
+    asked: list[str] = []
+    window.ask_unsaved_panels = lambda title, question: asked.append(title) or next(answers)
+    assert not window.sign_out() and window.isVisible() and not window.signed_out
+    # A slot the rules refuse (it repeats the one typed): Save fails, the window stays with the reason shown.
+    window.roster_panel.people_tab.weekly.add_row(0, time(18, 0), time(23, 0))
+    assert not window.sign_out() and window.isVisible() and not window.signed_out
+    assert asked == ["Sign out", "Sign out"]
+    assert "Not saved" in window.roster_panel.people_tab.weekly_status.text()
+    assert window.roster_dock.isVisible()

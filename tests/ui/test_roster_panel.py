@@ -118,7 +118,7 @@ def test_a_bad_person_form_keeps_what_was_typed_and_marks_each_field(panel: Rost
     assert (form.name.text(), form.phone.text(), form.email.text(), form.monthly_commitment_hours.text()) == (
         "   ", "call me", "sam at example", "lots")
     assert form.skill_boxes["drone"].isChecked()
-    assert set(form.marks.marked) == {"name", "phone", "email", "monthly_commitment_hours"}
+    assert set(form.marks.marked) == {"name", "role", "phone", "email", "monthly_commitment_hours"}
     for widget in (form.name, form.phone, form.email, form.monthly_commitment_hours):
         assert "border" in widget.styleSheet() and widget.toolTip()
     assert form.collar_number.styleSheet() == ""
@@ -130,6 +130,7 @@ def test_a_bad_person_form_keeps_what_was_typed_and_marks_each_field(panel: Rost
     form.phone.setText("07700 900123")
     form.email.setText("priya@example.org")
     form.monthly_commitment_hours.setText("12")
+    form.role.setCurrentIndex(form.role.findData("special"))
     assert form.save()
     assert not form.isVisible()
     saved = services.people.find("Priya Shaw")
@@ -368,6 +369,65 @@ def test_autofill_proposal_gives_the_long_list_the_room(qtbot, services: Service
     # The gap's row is whole, and the places table has the height the gaps table gave up.
     assert gaps.viewport().height() >= gaps.rowHeight(0)
     assert places.height() > 3 * gaps.height()
+
+
+def test_a_new_person_has_no_role_until_one_is_chosen_and_alt_letters_reach_name_and_role(
+        qtbot, panel: RosterPanel, services: Services) -> None:
+    """The form started on "Police officer (RET)": a coordinator adding a Special saved an officer by mistake. No
+    role until one is chosen (as for a new account); Alt+N and Alt+R reach the name and the role."""
+    from PySide6.QtWidgets import QApplication
+
+    form = panel.people_tab.open_person_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    assert form.role.currentIndex() == -1 and form.role.currentData() is None
+    assert form.role.placeholderText() == "choose a role"
+    form.name.setText("Sam Reed")
+    assert not form.save()
+    assert "Role: choose a role" in form.error_label.text() and form.name.text() == "Sam Reed"
+    assert services.people.list() == []
+    for key, widget in ((Qt.Key.Key_R, form.role), (Qt.Key.Key_N, form.name)):
+        qtbot.keyClick(form, key, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda w=widget: w.hasFocus())
+    form.role.setCurrentIndex(form.role.findData("special"))
+    assert form.save()
+    assert services.people.find("Sam Reed").role == "special"
+
+
+def test_the_area_box_offers_the_districts_and_keeps_an_old_area_as_it_was(qtbot, panel: RosterPanel,
+                                                                           services: Services) -> None:
+    """ "Uttles" was stored as typed and auto-fill stopped counting the person local to Uttlesford. The box lists
+    the force's districts, takes the one a beginning stands for, and refuses a name that is none."""
+    from PySide6.QtWidgets import QApplication
+
+    form = panel.people_tab.open_person_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    assert [form.area.itemText(i) for i in range(form.area.count())][:3] == ["", "Southend-on-Sea", "Thurrock"]
+    form.name.setText("Dev Hughes")
+    form.role.setCurrentIndex(form.role.findData("special"))
+    qtbot.keyClick(form, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # Ar&ea
+    qtbot.waitUntil(lambda: form.area.hasFocus())
+    qtbot.keyClicks(form.area.lineEdit(), "uttles")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # leaving the box, its list of districts open
+    qtbot.waitUntil(lambda: form.area.currentText() == "Uttlesford")
+    assert form.monthly_commitment_hours.hasFocus()
+    form.area.setEditText("Atlantis")
+    assert not form.save()
+    assert "no district called 'Atlantis'" in form.error_label.text() and form.area.currentText() == "Atlantis"
+    form.area.setEditText("Uttles")
+    assert form.save() and services.people.find("Dev Hughes").area == "Uttlesford"
+
+    old = services.people.add(PersonInput(name="Old Record", role="special")).id
+    with services.store.transaction():
+        services.people.people.update(old, {"area": "Dunmow beat"})  # typed before areas were checked
+    form = panel.people_tab.open_person_dialog(old)
+    assert form.area.currentText() == "Dunmow beat"
+    form.phone.setText("07700 900123")
+    assert form.save(), form.error_label.text()
+    assert services.people.get(old).area == "Dunmow beat"
 
 
 def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: RosterPanel,

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
-from ruralwatch.services.demo_roster import load_demo_roster, remove_demo_roster
+from ruralwatch.services.demo_roster import DemoRosterLoaded, load_demo_roster, remove_demo_roster
 from ruralwatch.store import Store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def _load(services: Services) -> dict[str, int]:
+def _load(services: Services) -> DemoRosterLoaded:
     return load_demo_roster(services.people, services.roster, services.patrols, now=NOW)
 
 
@@ -20,8 +20,8 @@ def test_demo_roster_is_realistic_and_loads_once(store: Store) -> None:
     services = Services.build(store)
     load_demo(services.incidents, count=900, now=NOW)
     first = _load(services)
-    assert first["people"] == 40 and first["duties"] > 200 and first["patrols"] >= 20
-    assert _load(services) == {"people": 0, "duties": 0, "patrols": 0}
+    assert first.people == 40 and first.duties > 200 and first.patrols >= 20 and first.left_out == ()
+    assert _load(services) == DemoRosterLoaded(0, 0, 0)
     people = services.people.list()
     assert {p.role for p in people} == {"officer", "special", "volunteer"}
     assert all(p.synthetic for p in people)
@@ -43,7 +43,7 @@ def test_removed_demo_roster_comes_back_as_it_was(store: Store) -> None:
     removed = remove_demo_roster(services.people)
     assert removed > 0 and services.people.list() == [] and services.patrols.list() == []
     restored = _load(services)
-    assert restored["people"] == 40
+    assert restored.people == 40
     assert (len(services.people.list()), len(services.patrols.list())) == before
 
 
@@ -138,3 +138,36 @@ def test_the_demos_own_services_load_what_the_whole_container_loads(tmp_path) ->
             opened.close()
     assert contents[0] == contents[1]
     assert all(contents[0].values())
+
+
+def test_demo_people_never_take_a_real_persons_collar_number_or_name(store: Store, tmp_path) -> None:
+    """The demo added a second "Dev Hughes" with the collar number SC4125 a real person already had. A demo person
+    whose collar number or name is a real person's is left out and named; the rest of the demo is as ever."""
+    from ruralwatch.core.people import PersonInput
+    from ruralwatch.store import open_store
+
+    services = Services.build(store)
+    real = services.people.add(PersonInput(name="Dev Hughes", role="special", collar_number="SC4125"))
+    services.people.add(PersonInput(name="Amelia Archer", role="volunteer"))  # demo person 0's name, no collar
+    loaded = _load(services)
+    assert loaded.left_out == ("Amelia Archer (PC4100)", "Dev Hughes (SC4125)")
+    assert loaded.people == 38
+    holders = [p for p in services.people.list() if p.collar_number == "SC4125"]
+    assert holders == [services.people.get(real.id)]
+    assert [p.id for p in services.people.list() if p.name == "Dev Hughes"] == [real.id]
+    assert services.people.find("SC4125").id == real.id
+
+    plain = open_store(tmp_path / "plain.db")
+    try:
+        alone = Services.build(plain)
+        _load(alone)
+
+        def demo(people: list) -> dict[str, tuple]:
+            return {p.collar_number: (p.name, p.skills, p.independent_patrol, p.driving_authorised)
+                    for p in people if p.synthetic}
+
+        expected = {k: v for k, v in demo(alone.people.list()).items() if k not in ("SC4125", "PC4100")}
+        assert demo(services.people.list()) == expected  # nobody else changed
+    finally:
+        plain.close()
+    assert _load(services) == DemoRosterLoaded(0, 0, 0, loaded.left_out)  # loading again: still left out

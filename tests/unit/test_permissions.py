@@ -374,8 +374,8 @@ def probe_personal_volunteers(ctx: Ctx, allowed: bool) -> None:
         assert (own.phone, own.email, own.notes) == (VOLUNTEER_PHONE, VOLUNTEER_EMAIL, VOLUNTEER_NOTES)
         ctx.act_as(ctx.actor.role)
     if not allowed and ctx.actor.can("roster.edit"):
-        updated = s.people.update(w.volunteer, _volunteer_input(phone="", email="", notes="", area="Dunmow"))
-        assert (updated.phone, updated.area) == ("", "Dunmow")
+        updated = s.people.update(w.volunteer, _volunteer_input(phone="", email="", notes="", area="Uttlesford"))
+        assert (updated.phone, updated.area) == ("", "Uttlesford")
         with ctx.as_system():
             stored = s.people.get(w.volunteer)
         assert (stored.phone, stored.email, stored.notes) == (VOLUNTEER_PHONE, VOLUNTEER_EMAIL, VOLUNTEER_NOTES)
@@ -529,7 +529,7 @@ def probe_roster_edit(ctx: Ctx, allowed: bool) -> None:
     week = (TODAY, TODAY + timedelta(days=14))
     check(ctx, allowed, {
         "people.add": lambda: s.people.add(_person("Nina New", "special")),
-        "people.update": lambda: s.people.update(w.volunteer, _volunteer_input(area="Dunmow")),
+        "people.update": lambda: s.people.update(w.volunteer, _volunteer_input(area="Uttlesford")),
         "people.set_weekly (someone else's)": lambda: s.people.set_weekly(w.volunteer, [
             WeeklySlotInput(5, "06:00", "12:00")]),
         "people.add_exception (someone else's)": lambda: s.people.add_exception(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import icalendar
@@ -109,6 +110,48 @@ def test_autofill_dry_run_changes_nothing(services: Services) -> None:
     outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
     assert len(outcome.assignments) == 1
     assert services.roster.duty(duty).crew == ()
+
+
+def test_autofill_week_by_week_counts_the_weeks_already_filled(services: Services) -> None:
+    """A coordinator filled a fortnight a week at a time: each week started everyone from nothing, so the same
+    two Specials (first by id) got every duty and the third none."""
+    people = [_special(services, name) for name in ("Ann", "Ben", "Cat")]
+    for day in (8, 10, 15, 17):  # two evenings a week
+        _duty(services, day=day)
+    services.roster.autofill(MONDAY, date(2026, 12, 13))
+    services.roster.autofill(date(2026, 12, 14), date(2026, 12, 20))
+    duties = services.roster.duties(MONDAY, date(2026, 12, 20))
+    count = {pid: sum(pid in {p for p, _ in d.crew} for d in duties) for pid in people}
+    assert sorted(count.values()) == [1, 1, 2]
+
+
+def test_autofill_counts_a_duty_done_earlier_in_the_month(services: Services) -> None:
+    ann, ben = _special(services, "Ann"), _special(services, "Ben")
+    first = ann if ann < ben else ben  # the one ties go to
+    earlier = _duty(services, day=1, start="18:00", end="23:00")
+    services.roster.assign(earlier, first)
+    services.roster.set_status(earlier, "completed")
+    target = _duty(services, day=9)
+    outcome = services.roster.autofill(MONDAY, date(2026, 12, 13), apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, ben if first == ann else ann)]
+
+
+def test_autofill_counts_the_hours_logged_for_a_completed_duty(services: Services) -> None:
+    # Ann's 5-hour duty was stood down after an hour (logged on her assignment); Ben did 2 hours.
+    ann, ben = _special(services, "Ann"), _special(services, "Ben")
+    long_one = _duty(services, day=1, start="18:00", end="23:00")
+    short_one = _duty(services, day=2, start="18:00", end="20:00")
+    services.roster.assign(long_one, ann)
+    services.roster.assign(short_one, ben)
+    (row_id,) = services.store.db.execute(
+        "SELECT id FROM duty_assignments WHERE duty_id = ? AND person_id = ?", [long_one, ann]).fetchone()
+    with services.store.transaction():
+        services.roster.assignments.update(row_id, {"hours": 1.0})
+    for done in (long_one, short_one):
+        services.roster.set_status(done, "completed")
+    target = _duty(services, day=9)
+    outcome = services.roster.autofill(MONDAY, date(2026, 12, 13), apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, ann)]
 
 
 def test_calendar_of_a_person_parses_back_with_uk_times(services: Services) -> None:
@@ -420,3 +463,49 @@ def test_a_weekly_slot_repeated_or_overlapping_another_is_refused_and_nothing_re
     services.people.set_weekly(person, [WeeklySlotInput(0, "18:00", "20:00"), WeeklySlotInput(0, "20:00", "24:00"),
                                         WeeklySlotInput(1, "00:00", "06:00")])
     assert len(services.people.weekly_pattern(person)) == 3
+
+
+# --- a person's area is one of the force's districts -----------------------------------------------------------
+
+
+def test_a_persons_area_is_a_district_a_unique_beginning_will_do(services: Services) -> None:
+    """"Uttles" was stored as typed, and auto-fill no longer counted the person local to Uttlesford duties."""
+    people = services.people
+    assert people.add(PersonInput(name="Dev Hughes", role="special", area="uttles")).area == "Uttlesford"
+    assert people.add(PersonInput(name="No Area", role="special", area="  ")).area == ""
+    for typed, words in (("Uttlsford", "Essex has no district called 'Uttlsford'. Did you mean: Uttlesford"),
+                         ("B", "3 districts begin with 'B': Basildon; Braintree; Brentwood. Type more"),
+                         ("Atlantis", "Essex has no district called 'Atlantis'; its districts: Southend-on-Sea;"),
+                         ("Thaxted", "Thaxted, Uttlesford is a ward: a person's area is their district (Uttlesford)")):
+        with pytest.raises(ValidationError) as caught:
+            people.add(PersonInput(name="Ann Lee", role="special", area=typed))
+        assert [e.field for e in caught.value.errors] == ["area"] and words in str(caught.value), typed
+    with pytest.raises(ValidationError) as caught:  # named with every other bad field
+        people.add(PersonInput(name="", role="special", area="Atlantis"))
+    assert {e.field for e in caught.value.errors} == {"name", "area"}
+    assert [p.name for p in people.list()] == ["Dev Hughes", "No Area"]
+
+
+def test_an_area_stored_before_the_check_stays_editable_and_counts_as_its_district(services: Services) -> None:
+    people = services.people
+    old = people.add(PersonInput(name="Old Record", role="special")).id
+    beat = people.add(PersonInput(name="Beat Record", role="special")).id
+    with services.store.transaction():  # as typed before areas were checked
+        people.people.update(old, {"area": "Uttles"})
+        people.people.update(beat, {"area": "Dunmow beat"})
+    kept = people.update(beat, replace(PersonInput(name="Beat Record", role="special", area="Dunmow beat"),
+                                       collar_number="SC9"))
+    assert (kept.area, kept.collar_number) == ("Dunmow beat", "SC9")  # still editable, shown as it was
+    with pytest.raises(ValidationError, match="no district called 'Dunmow beats'"):
+        people.update(beat, PersonInput(name="Beat Record", role="special", area="Dunmow beats"))
+    assert {v.id: v.area for v in people.volunteers()} == {old: "Uttlesford", beat: "Dunmow beat"}
+    # So auto-fill sends the old record to an Uttlesford duty before someone from Maldon further below commitment.
+    for pid in (old, _special(services, "Far Away")):
+        people.set_weekly(pid, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    uttlesford = services.roster.add_duty(DutyInput(
+        title="Evening patrol", kind="joint_patrol", start="2026-12-07 18:00", end="2026-12-07 22:00",
+        station="Great Dunmow", area="Uttlesford")).id
+    early = _duty(services, day=7, start="03:00", end="05:00")
+    services.roster.assign(early, old, "test")
+    outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(uttlesford, old)]

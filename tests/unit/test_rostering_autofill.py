@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ruralwatch.core.times import LOCAL_ZONE
-from ruralwatch.rostering.autofill import Assignment, AutofillResult, Gap, autofill, prorated_hours
+from ruralwatch.rostering.autofill import Assignment, AutofillResult, Gap, autofill
 from ruralwatch.rostering.model import (
     AvailabilityException,
     Commitment,
@@ -111,10 +112,67 @@ def test_skilled_places_are_filled_first() -> None:
     assert pairs(result) == [("d1", "ben"), ("d1", "ann")]
 
 
-def test_prorated_hours() -> None:
-    assert prorated_hours(16, NOV_1, NOV_30) == pytest.approx(16)
-    assert prorated_hours(16, NOV_1, date(2026, 11, 15)) == pytest.approx(8)
-    assert prorated_hours(16, date(2026, 10, 16), date(2026, 11, 15)) == pytest.approx(16 * 16 / 31 + 8)
+def _week_by_week(volunteers: list[Volunteer], duties: list[Duty], commitments: list[Commitment],
+                  weeks: list[tuple[date, date]], rules: RosterRules = RULES) -> list[Assignment]:
+    """Fill each period in turn, as a coordinator does: each fill sees the assignments of the ones before."""
+    held, crew, made = list(commitments), defaultdict[str, list[str]](list), []
+    by_id = {d.id: d for d in duties}
+    for first, last in weeks:
+        result = autofill(volunteers, duties, dict(crew), held, rules, first, last)
+        for a in result.assignments:
+            on = by_id[a.duty_id]
+            held.append(Commitment(a.person_id, on.start, on.end, on.id))
+            crew[a.duty_id].append(a.person_id)
+        made += result.assignments
+    return made
+
+
+def test_a_fortnight_filled_week_by_week_is_shared_as_if_filled_at_once() -> None:
+    # Two evening duties a week for three Specials with the same commitment: each weekly fill started everyone
+    # from nothing, so the first two by id got all four duties and Cat none.
+    people = [person("ann"), person("ben"), person("cat")]
+    mon = date(2026, 11, 9)
+    duties = [duty(f"d{n}", at(mon + timedelta(days=day), 18)) for n, day in enumerate((1, 5, 8, 12))]
+    weekly = _week_by_week(people, duties, [], [(mon, mon + timedelta(days=6)),
+                                                (mon + timedelta(days=7), mon + timedelta(days=13))])
+    at_once = autofill(people, duties, {}, [], RULES, mon, mon + timedelta(days=13)).assignments
+    count = Counter(a.person_id for a in weekly)
+    assert count == Counter(a.person_id for a in at_once) == {"ann": 2, "ben": 1, "cat": 1}
+
+
+def test_hours_earlier_in_the_month_count_when_filling_a_later_week() -> None:
+    # Ann did 10 h on 2 November; filling the week of the 9th, Ben is the one below his commitment.
+    people = [person("ann"), person("ben")]
+    result = autofill(people, [duty("d1", at(date(2026, 11, 10), 18))], {}, [worked("ann", 10)], RULES,
+                      date(2026, 11, 9), date(2026, 11, 15))
+    assert pairs(result) == [("d1", "ben")]
+
+
+def test_duties_already_assigned_later_in_the_month_count() -> None:
+    # Week 3 was filled first: Ann is on two duties then, so the week 1 duty goes to Ben.
+    people = [person("ann"), person("ben")]
+    later = [worked("ann", 4, date(2026, 11, 17), "w3a"), worked("ann", 4, date(2026, 11, 19), "w3b")]
+    result = autofill(people, [duty("d1", at(date(2026, 11, 3), 18))], {}, later, RULES,
+                      date(2026, 11, 2), date(2026, 11, 8))
+    assert pairs(result) == [("d1", "ben")]
+
+
+def test_another_months_hours_do_not_count() -> None:
+    # Ann's busy October is October's, even in a fill across the turn of the month: November's duty sees both
+    # start the month from nothing, and Ann is first by id.
+    people = [person("ann"), person("ben")]
+    october = [worked("ann", 12, date(2026, 10, 30))]
+    result = autofill(people, [duty("d1", at(date(2026, 11, 2), 18))], {}, october, RULES,
+                      date(2026, 10, 26), date(2026, 11, 8))
+    assert pairs(result) == [("d1", "ann")]
+
+
+def test_hours_logged_count_instead_of_the_planned_length() -> None:
+    # Ann's 8-hour duty was stood down after 1 hour (logged); Ben did a full 4 hours.
+    people = [person("ann"), person("ben")]
+    logged = [Commitment("ann", at(date(2026, 11, 2), 8), at(date(2026, 11, 2), 16), "done-a", hours=1.0),
+              worked("ben", 4)]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18))], logged)) == [("d1", "ann")]
 
 
 # --- locality -----------------------------------------------------------------------------------------------
@@ -436,6 +494,64 @@ def test_deterministic_and_independent_of_input_order(
     for items in mixed:
         shuffle.shuffle(items)
     assert _run((mixed[0], mixed[1], existing, mixed[2], rules)) == first  # type: ignore[arg-type]
+
+
+# Fortnights: one inside March, one across the end of March (and the clocks going forward).
+FORTNIGHTS = (date(2026, 3, 9), date(2026, 3, 23))
+Fortnight = tuple[list[Volunteer], list[Duty], list[Commitment], RosterRules, date]
+
+
+@st.composite
+def fortnights(draw: st.DrawFn) -> Fortnight:
+    """Everyone free at any time for any duty, so only fairness (and rest and weekly hours) decides who goes."""
+    monday = draw(st.sampled_from(FORTNIGHTS))
+    volunteers = [person(f"v{n}", monthly_commitment_hours=draw(st.sampled_from([0.0, 8.0, 16.0, 20.0, 24.0])))
+                  for n in range(draw(st.integers(2, 6)))]
+    duties = []
+    for n in range(draw(st.integers(1, 12))):
+        start = datetime.combine(monday + timedelta(days=draw(st.integers(0, 13))), draw(clocks), LOCAL_ZONE)
+        crew = draw(st.integers(1, 2))
+        duties.append(duty(f"d{n}", start, hours=draw(st.integers(2, 8)), min_crew=crew,
+                           max_crew=crew + draw(st.integers(0, 1))))
+    # Hours already done earlier in the month.
+    month_start = monday.replace(day=1)
+    done = []
+    for n in range(draw(st.integers(0, 5))):
+        day = month_start + timedelta(days=draw(st.integers(0, (monday - month_start).days - 1)))
+        start = datetime.combine(day, time(8), LOCAL_ZONE)
+        done.append(Commitment(draw(st.sampled_from(volunteers)).id, start,
+                               start.astimezone(UTC) + timedelta(hours=draw(st.integers(1, 8))), f"done{n}"))
+    rules = RosterRules(min_rest_hours=draw(st.sampled_from([0.0, 11.0])),
+                        max_weekly_hours=draw(st.sampled_from([12.0, 24.0, 48.0])))
+    return volunteers, duties, done, rules, monday
+
+
+def _spread(volunteers: list[Volunteer], duties: list[Duty], done: list[Commitment],
+            made: Iterable[Assignment]) -> float:
+    """How unfair a roster is, as auto-fill judges it: per month, the spread between the person furthest above
+    their commitment and the one furthest below (hours - monthly commitment); the worst month."""
+    by_id = {d.id: d for d in duties}
+    held = [(c.person_id, c.start, c.end) for c in done]
+    held += [(a.person_id, by_id[a.duty_id].start, by_id[a.duty_id].end) for a in made]
+    hours: dict[tuple[int, int], dict[str, float]] = defaultdict(lambda: {v.id: 0.0 for v in volunteers})
+    for pid, start, end in held:
+        local = start.astimezone(LOCAL_ZONE)
+        hours[(local.year, local.month)][pid] += (end - start).total_seconds() / 3600
+    commitment = {v.id: v.monthly_commitment_hours for v in volunteers}
+    return max((max(h[p] - commitment[p] for p in h) - min(h[p] - commitment[p] for p in h)
+                for h in hours.values()), default=0.0)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=fortnights())
+def test_filling_week_by_week_ends_as_fair_as_filling_the_fortnight_at_once(case: Fortnight) -> None:
+    volunteers, duties, done, rules, monday = case
+    sunday = monday + timedelta(days=6)
+    at_once = autofill(volunteers, duties, {}, done, rules, monday, sunday + timedelta(days=7)).assignments
+    weeks = [(monday, sunday), (sunday + timedelta(days=1), sunday + timedelta(days=7))]
+    weekly = _week_by_week(volunteers, duties, done, weeks, rules)
+    assert len(weekly) == len(at_once)
+    assert _spread(volunteers, duties, done, weekly) <= _spread(volunteers, duties, done, at_once) + 1e-6
 
 
 def test_assignment_is_a_frozen_record() -> None:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
     print(f"demo data: {loaded.incidents} incidents added ({services.incidents.count()} in {store.path});"
           f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added;"
           f" {loaded.premises} premises added (with {len(DEMO_PREMISES_THEFTS)} thefts at one of them); a"
-          f" vehicles-of-interest list of {loaded.listed_vehicles}")
+          f" vehicles-of-interest list of {loaded.listed_vehicles}{loaded.left_out_note()}")
     return ExitCode.OK
 
 

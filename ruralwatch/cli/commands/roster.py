@@ -31,6 +31,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     actions = people.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
     add = actions.add_parser("add", help="add a person")
     _person_options(add)
+    edit = actions.add_parser("edit", help="change a person: only the options given change")
+    edit.add_argument("person", help="name, collar number or id")
+    _person_options(edit, edit=True)
     listing = actions.add_parser("list", help="everyone, or only active people")
     listing.add_argument("--active", action="store_true")
     listing.add_argument("--role", choices=[k for k, _ in PERSON_ROLES])
@@ -112,19 +115,25 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                        help="the furthest a person may be sent: their own station, their own area, or anywhere")
 
 
-def _person_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--role", choices=[k for k, _ in PERSON_ROLES], required=True)
-    parser.add_argument("--collar", default="", help="collar or warrant number")
-    parser.add_argument("--rank", default="", help="Special rank: sc, ssgt, sinsp, sci")
-    parser.add_argument("--independent", action="store_true", help="has independent patrol status")
-    parser.add_argument("--driver", action="store_true", help="authorised to drive police vehicles")
-    parser.add_argument("--skills", default="", help=f"comma separated: {', '.join(k for k, _ in SKILLS)}")
-    parser.add_argument("--station", default="")
-    parser.add_argument("--area", default="")
+def _person_options(parser: argparse.ArgumentParser, edit: bool = False) -> None:
+    """`people add`'s options; for `people edit` none is needed and one left out keeps what is stored."""
+    unset = None if edit else ""
+    flag: Any = argparse.BooleanOptionalAction if edit else "store_true"
+    parser.add_argument("--name", required=not edit, default=unset)
+    parser.add_argument("--role", choices=[k for k, _ in PERSON_ROLES], required=not edit, default=unset)
+    parser.add_argument("--collar", default=unset, help="collar or warrant number")
+    parser.add_argument("--rank", default=unset, help="Special rank: sc, ssgt, sinsp, sci")
+    parser.add_argument("--independent", action=flag, default=None if edit else False,
+                        help="has independent patrol status")
+    parser.add_argument("--driver", action=flag, default=None if edit else False,
+                        help="authorised to drive police vehicles")
+    parser.add_argument("--skills", default=unset, help=f"comma separated: {', '.join(k for k, _ in SKILLS)}")
+    parser.add_argument("--station", default=unset)
+    parser.add_argument("--area", default=unset,
+                        help="home district of the force (a unique beginning will do: Uttles for Uttlesford)")
     parser.add_argument("--commitment", default=None, help="monthly hours (Specials default 16)")
-    parser.add_argument("--phone", default="")
-    parser.add_argument("--email", default="")
+    parser.add_argument("--phone", default=unset)
+    parser.add_argument("--email", default=unset)
     parser.add_argument("--json", action="store_true")
 
 
@@ -149,6 +158,24 @@ def _people(services: Services, args: argparse.Namespace) -> int:
             email=args.email,
         ))
         print_json(person.__dict__) if args.json else print(person.id)
+    elif args.action == "edit":
+        stored = people.find(args.person)
+
+        def given(value: Any, kept: Any) -> Any:
+            return kept if value is None else value
+
+        person = people.update(stored.id, PersonInput(
+            name=given(args.name, stored.name), role=given(args.role, stored.role),
+            collar_number=given(args.collar, stored.collar_number), rank=given(args.rank, stored.rank),
+            independent_patrol=given(args.independent, stored.independent_patrol),
+            driving_authorised=given(args.driver, stored.driving_authorised),
+            skills=_split(args.skills) if args.skills is not None else list(stored.skills),
+            station=given(args.station, stored.station), area=given(args.area, stored.area),
+            monthly_commitment_hours=given(args.commitment, stored.monthly_commitment_hours),
+            phone=given(args.phone, stored.phone), email=given(args.email, stored.email),
+            active=stored.active, left_on=stored.left_on, notes=stored.notes,
+        ))
+        print_json(person.__dict__) if args.json else print(f"{person.name} ({person.id}) changed")
     elif args.action == "list":
         found = people.list(active_only=args.active, role=args.role)
         if args.json:
