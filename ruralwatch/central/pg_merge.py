@@ -13,6 +13,8 @@ same rows:
    staging table and written with one UPDATE ... FROM; points get their PostGIS geometry
    (ruralwatch.central.geometry); conflicts are kept (once each), those since edited again are settled as
    "superseded", then the ledger, the merge's audit row, the sender's audit entries and the `seen` vectors.
+Demo rows a package from an older RuralWatch still carries are left out before the merge and counted, as on the
+SQLite central store (ruralwatch.sync.demo_rows).
 A killed process or a stopped server leaves nothing of the package (the transaction never commits); a refusal is
 one line and changes nothing but one `refused` row in merge_audit (the SQLite central keeps the same trace).
 """
@@ -36,7 +38,7 @@ from ruralwatch.core.patrol_plan import stops_from_json
 from ruralwatch.services import device_audit
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
-from ruralwatch.sync import package
+from ruralwatch.sync import demo_rows, package
 from ruralwatch.sync.errors import PackageError
 from ruralwatch.sync.merge import BatchPlan, FieldConflict, Side, load_vector, max_vectors, plan_batch
 
@@ -178,6 +180,8 @@ class PgMerger:
             return skipped
         self.progress("read")
         contents = reader.contents(passphrase, SYNCABLE_TABLES)
+        carried = contents.row_count()
+        demo_left_out = demo_rows.leave_out(contents, self._held_demo)
         specs = {spec.name: spec for spec in self.schema.syncable}
         for table, rows in contents.tables.items():
             allowed = set(specs[table].names)
@@ -202,19 +206,28 @@ class PgMerger:
                 if self.is_applied(reader.package_id):  # merged by another process while we read it
                     return skipped
                 self._check_signer(reader)  # trust may have changed while we read it
-                stats = self._apply(reader, contents, sender_seen)
+                stats = self._apply(reader, contents, sender_seen, carried, demo_left_out)
                 self.progress("commit")
         except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise PackageError(f"refused: the package does not fit this database ({detail}); it may need rows from "
                                f"an earlier package: ask the sender for a full export") from None
         self.progress("committed")
-        return ImportResult(str(path), "applied", reader.package_id, source, rows=contents.row_count(),
+        return ImportResult(str(path), "applied", reader.package_id, source, rows=carried,
                             inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged,
-                            blobs=len(contents.blobs), conflicts=len(stats.conflicts), warnings=stats.warnings)
+                            blobs=len(contents.blobs), conflicts=len(stats.conflicts), warnings=stats.warnings,
+                            demo_left_out=demo_left_out)
+
+    def _held_demo(self, table: str, ids: list[str]) -> set[str]:
+        """Which of these ids of a flagged table the central store holds as demo rows (from before the rule)."""
+        found: set[str] = set()
+        for chunk in demo_rows.chunks(ids):
+            found.update(str(row[0]) for row in self.conn.execute(
+                f"SELECT id FROM {quote(table)} WHERE COALESCE(synthetic, 0) <> 0 AND id = ANY(%s)".encode(), [chunk]))
+        return found
 
     def _apply(self, reader: package.PackageReader, contents: package.Contents,
-               sender_seen: dict[str, str]) -> _Stats:
+               sender_seen: dict[str, str], carried: int, demo_left_out: int) -> _Stats:
         conn = self.conn
         source = reader.source_device
         own = self._meta_vector()
@@ -237,12 +250,13 @@ class PgMerger:
         self._settle_superseded(stats, now)
         conn.execute(b"INSERT INTO sync_packages (package_id, source_device, applied_at, sha256, rows) "
                      b"VALUES (%s, %s, %s, %s, %s)",
-                     [reader.package_id, source, now, reader.sha256, contents.row_count()])
+                     [reader.package_id, source, now, reader.sha256, carried])
         conn.execute(b"INSERT INTO merge_audit (action, package_id, device_id, file, sha256, detail) "
                      b"VALUES ('merge', %s, %s, %s, %s, %s)",
                      [reader.package_id, source, reader.path.name, reader.sha256, json.dumps({
-                         "rows": contents.row_count(), "inserted": stats.inserted, "updated": stats.updated,
-                         "conflicts": len(stats.conflicts)})])
+                         "rows": carried, "inserted": stats.inserted, "updated": stats.updated,
+                         "conflicts": len(stats.conflicts),
+                         **({"demo_left_out": demo_left_out} if demo_left_out else {})})])
         stats.warnings = self._receive_audit(source, reader.package_id, reader.manifest, contents.audit, now)
         merged_seen = max_vectors(own, sender_seen)
         merged_seen.pop(self.device_id, None)

@@ -20,7 +20,7 @@ from ruralwatch.central.pg_schema import quote
 from ruralwatch.central.pg_status import peer_view, seen, threshold
 from ruralwatch.core import times
 from ruralwatch.services.sync import ExportResult
-from ruralwatch.sync import package
+from ruralwatch.sync import demo_rows, package
 from ruralwatch.sync.merge import Side, max_vectors, row_known_to
 
 if TYPE_CHECKING:
@@ -43,8 +43,10 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
         for spec in laptop_schema().syncable:
             columns = spec.names
             with conn.cursor() as cursor:
-                cursor.execute(f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(spec.name)} "
-                               f"WHERE hlc > %s ORDER BY hlc".encode(), [clock])
+                # Demo rows merged before the rule (ruralwatch.sync.demo_rows) stay where they are.
+                cursor.execute(f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(spec.name)} AS r "
+                               f"WHERE hlc > %s AND {demo_rows.real_rows(spec.name, 'r')} ORDER BY hlc".encode(),
+                               [clock])
                 rows = (dict(zip(columns, row, strict=True)) for row in cursor)
                 tables[spec.name] = [row for row in rows if not row_known_to(peer, row["hlc"], row["field_hlc"])]
         shas = sorted({row["sha256"] for row in tables.get("attachments", []) if row.get("sha256")})

@@ -10,6 +10,7 @@ from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus
 from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_merge import META_SEEN
 from ruralwatch.central.pg_schema import quote
+from ruralwatch.sync import demo_rows
 from ruralwatch.sync.merge import load_vector
 
 if TYPE_CHECKING:
@@ -46,7 +47,9 @@ def pending(central: PgCentral, clocks: list[str], devices: list[str]) -> list[i
     counts = ", ".join(["count(*) FILTER (WHERE hlc > %s AND right(hlc, length(%s) + 1) <> '-' || %s)"] * len(clocks))
     params = [value for clock, device in zip(clocks, devices, strict=True) for value in (clock, device, device)]
     for spec in laptop_schema().syncable:
-        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)}".encode(), params).fetchone()
+        # Demo rows merged before the rule never go to a laptop (ruralwatch.sync.demo_rows): not pending either.
+        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)} AS r "
+                                     f"WHERE {demo_rows.real_rows(spec.name, 'r')}".encode(), params).fetchone()
         totals = [t + int(n) for t, n in zip(totals, found or [0] * len(clocks), strict=True)]
     return totals
 

@@ -32,6 +32,7 @@ class StationSync:
     sent_rows: int
     merged: ImportResult
     received: ImportResult
+    demo_kept: int = 0  # demo rows the export left on this laptop (ruralwatch.sync.demo_rows)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,6 +79,6 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) ->
             back = Path(folder) / "central.rwsync"
             central.package_for(own.device_id, back, one_time)
             received = sync.import_package(back, one_time)
-        return StationSync(rows, merged, received)
+        return StationSync(rows, merged, received, exported.demo_left_out)
     finally:
         central.close()

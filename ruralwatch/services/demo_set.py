@@ -15,6 +15,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
 from ruralwatch.services.demo_roster import demo_people_in_use, load_demo_roster, remove_demo_roster
+from ruralwatch.sync.demo_rows import DEMO_LIST_SOURCE  # one name: the sync rule leaves its entries out
 
 if TYPE_CHECKING:
     from ruralwatch.services.container import Services
@@ -112,7 +113,6 @@ def load_demo_set(services: DemoServices, seed: int = DEFAULT_SEED, count: int |
     return DemoLoaded(added, roster["people"], roster["duties"], roster["patrols"], premises, listed)
 
 
-DEMO_LIST_SOURCE = "ANPR hotlist (demo)"
 # Registrations only on the list (not on the demo's incidents), in the current format; the list also names the
 # two vehicles the demo's reports mention most, so a stop-check meets both a list entry and the team's sightings.
 _DEMO_LIST_ONLY = (("DV21 KXO", "Linked to GPS unit thefts, Uttlesford", "Do not stop alone: request backup"),

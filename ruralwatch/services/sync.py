@@ -11,6 +11,8 @@
   never sent), so an incremental export carries everything the peer has not acknowledged, again if need be.
 - Import: everything is verified first, then ONE transaction merges rows per field (ruralwatch.sync.merge),
   inserts missing blobs, records the package and the conflicts. A failure leaves the database untouched.
+- Demo rows (ruralwatch.sync.demo_rows) never travel: export leaves them out, import leaves out those a package
+  from an older RuralWatch still carries; both count them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from ruralwatch.store.field_keys import FieldKeysError
 from ruralwatch.store.field_vault import is_sealed
 from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
-from ruralwatch.sync import crypto, package
+from ruralwatch.sync import crypto, demo_rows, package
 from ruralwatch.sync.errors import PackageError
 from ruralwatch.sync.merge import (
     CHOICES,
@@ -55,7 +57,7 @@ from ruralwatch.sync.merge import (
 # device) is known when the peer wrote it or has seen its writer up to it; a row is news if its clock or any of its
 # field clocks is not. tests/unit/test_sync_merge.py checks it against row_known_to on random rows.
 _KNOWN = "(substr({x}, 24) = :peer OR {x} <= coalesce(json_extract(:view, '$.\"' || substr({x}, 24) || '\"'), ''))"
-_PENDING_SQL = ("SELECT COUNT(*) FROM [{{table}}] AS r WHERE r.hlc > :threshold AND (NOT {hlc} OR "
+_PENDING_SQL = ("SELECT COUNT(*) FROM [{{table}}] AS r WHERE r.hlc > :threshold AND {{real}} AND (NOT {hlc} OR "
                 "(r.field_hlc IS NOT NULL AND NOT json_valid(r.field_hlc)) OR EXISTS (SELECT 1 FROM "
                 "json_each(CASE WHEN json_valid(r.field_hlc) THEN r.field_hlc END) AS c WHERE NOT {field}))").format(
     hlc=_KNOWN.format(x="r.hlc"), field=_KNOWN.format(x="c.value"))
@@ -126,9 +128,18 @@ class ExportResult:
     encrypted: bool
     since_last_for: str | None
     clock: dict[str, str | None]
+    demo_left_out: int = 0  # demo rows that stay on this laptop (ruralwatch.sync.demo_rows)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def demo_note(self) -> str:
+        """What the window and the command line add to an export's summary ("" when no demo row was left out)."""
+        return demo_stays_note(self.demo_left_out)
+
+
+def demo_stays_note(count: int) -> str:
+    return f"{count:,} demo rows stay on this laptop (demo data is never sent)" if count else ""
 
 
 @dataclass
@@ -144,11 +155,18 @@ class ImportResult:
     blobs: int = 0
     conflicts: int = 0
     message: str = ""
+    demo_left_out: int = 0  # demo rows a package from an older RuralWatch carried, not merged (sync.demo_rows)
     # What the sender's audit chain showed (cut, rewritten or wiped since it last sent it): merged all the same.
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def demo_note(self) -> str:
+        """What the window and the command line add to an import's summary ("" when the package held no demo row)."""
+        if not self.demo_left_out:
+            return ""
+        return f"{self.demo_left_out:,} demo rows left out (demo data stays on the laptop that loaded it)"
 
 
 @dataclass(frozen=True)
@@ -343,8 +361,8 @@ class SyncService:
         """`table`'s rows above `threshold` (clock order) that `peer` does not already hold, all when None. The
         threshold is one clock for all devices, so it lets through rows the peer has: a package just received
         from it, sent back whole. A row is news only if one of its field clocks is (merge.Side.knows)."""
-        cursor = self.store.db.execute(
-            f"SELECT {columns}, hlc, field_hlc FROM [{table}] WHERE hlc > ? ORDER BY hlc", [threshold])
+        cursor = self.store.db.execute(f"SELECT {columns}, hlc, field_hlc FROM [{table}] AS r WHERE hlc > ? AND "
+                                       f"{demo_rows.real_rows(table, 'r')} ORDER BY hlc", [threshold])
         for row in cursor:
             if peer is None or not row_known_to(peer, row[-2], row[-1]):
                 yield row[:-2]
@@ -355,8 +373,28 @@ class SyncService:
         view = self._peer_view(device_id)
         params = {"threshold": self._threshold(self.seen(), view), "peer": device_id,
                   "view": json.dumps(view, sort_keys=True)}
-        return sum(int(self.store.db.execute(_PENDING_SQL.format(table=table), params).fetchone()[0])
+        return sum(int(self.store.db.execute(_PENDING_SQL.format(table=table, real=demo_rows.real_rows(table, "r")),
+                                             params).fetchone()[0])
                    for table in SYNCABLE_TABLES)
+
+    def _demo_left_out(self, threshold: str) -> int:
+        """How many demo rows an export above `threshold` leaves out (they stay on this laptop)."""
+        total = 0
+        for table in SYNCABLE_TABLES:
+            found = demo_rows.condition(table, "r")
+            if found:
+                total += int(self.store.db.execute(
+                    f"SELECT COUNT(*) FROM [{table}] AS r WHERE r.hlc > ? AND ({found})", [threshold]).fetchone()[0])
+        return total
+
+    def _held_demo(self, table: str, ids: list[str]) -> set[str]:
+        """Which of these ids of a flagged table are demo rows here (a package's child rows name them)."""
+        found: set[str] = set()
+        for chunk in demo_rows.chunks(ids):
+            found.update(row[0] for row in self.store.db.execute(
+                f"SELECT id FROM [{table}] WHERE COALESCE(synthetic, 0) <> 0 AND id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
 
     def peer_activity(self, count_pending: bool = True) -> list[PeerActivity]:
         """Per trusted device: when we last exported for it, last applied a package from it, and what is pending
@@ -389,6 +427,7 @@ class SyncService:
             names = self._column_names(table)
             tables[table] = [self._opened(table, dict(zip(names, row, strict=True)))
                              for row in self._news_for(table, threshold, peer)]
+        demo_left_out = self._demo_left_out(threshold)
         shas = sorted({row["sha256"] for row in tables["attachments"] if row.get("sha256")})
         blobs: dict[str, bytes] = {}
         for start in range(0, len(shas), _BATCH):
@@ -412,6 +451,7 @@ class SyncService:
         with self.store.transaction():
             record_event(self.store, "export", "sync_packages", manifest["package_id"], {
                 "file": str(out), "rows": header["counts"], "for": since_last_for, "encrypted": passphrase is not None,
+                **({"demo_left_out": demo_left_out} if demo_left_out else {}),
             })
         if since_last_for:
             # A record of what was sent, never read to leave rows out: only the peer's own packages say it has them.
@@ -426,7 +466,7 @@ class SyncService:
                     [f"{META_LAST_EXPORT}{since_last_for}", times.to_storage(times.utc_now())],
                 )
         return ExportResult(str(out), manifest["package_id"], header["counts"], len(blobs), passphrase is not None,
-                            since_last_for, header["clock"])
+                            since_last_for, header["clock"], demo_left_out)
 
     # --- import ------------------------------------------------------------------------------------------
 
@@ -491,6 +531,8 @@ class SyncService:
         if self.is_applied(reader.package_id):
             return result
         contents = reader.contents(passphrase, SYNCABLE_TABLES)
+        carried = contents.row_count()
+        demo_left_out = demo_rows.leave_out(contents, self._held_demo)
         columns = {table: self._columns(table) for table in SYNCABLE_TABLES}
         for table, rows in contents.tables.items():
             allowed = set(columns[table])
@@ -521,10 +563,11 @@ class SyncService:
                 self.store.db.execute(
                     "INSERT INTO sync_packages(package_id, source_device, applied_at, sha256, rows) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [reader.package_id, source, now, reader.sha256, contents.row_count()],
+                    [reader.package_id, source, now, reader.sha256, carried],
                 )
                 record_event(self.store, "merge", "sync_packages", reader.package_id, {
-                    "from": source, "rows": contents.row_count(), "conflicts": len(stats.conflicts),
+                    "from": source, "rows": carried, "conflicts": len(stats.conflicts),
+                    **({"demo_left_out": demo_left_out} if demo_left_out else {}),
                 }, row_hashes=stats.row_hashes)
                 result.warnings = device_audit.receive(self.store, source, reader.package_id,
                                                        manifest.get("audit_head"), contents.audit,
@@ -552,7 +595,7 @@ class SyncService:
             raise PackageError(f"refused: the package does not fit this database ({exc}); it may need rows from an "
                                f"earlier package: ask the sender for a full export") from None
         result.status, result.message = "applied", ""
-        result.rows = contents.row_count()
+        result.rows, result.demo_left_out = carried, demo_left_out
         result.inserted, result.updated, result.unchanged = stats.inserted, stats.updated, stats.unchanged
         result.blobs, result.conflicts = len(contents.blobs), len(stats.conflicts)
         if result.inserted or result.updated:

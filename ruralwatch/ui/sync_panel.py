@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -29,11 +29,20 @@ from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.sync import SETTINGS_TOPIC, Conflict, ExportResult, ImportResult, Peer, SyncService
+from ruralwatch.services.sync import (
+    SETTINGS_TOPIC,
+    Conflict,
+    ExportResult,
+    ImportResult,
+    Peer,
+    SyncService,
+    demo_stays_note,
+)
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
 from ruralwatch.ui.widgets import make_table, show_rows
+from ruralwatch.ui.widgets.elide import ElidingButton
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 
 
@@ -45,6 +54,20 @@ def _field_label(conflict: Conflict) -> str:
 
 def _local(stored: str | None) -> str:
     return format_local(stored) if stored else ""
+
+
+def _note(text: str) -> QLabel:
+    """A box's explanation, wrapped to the dock's width (a box's title is not: it sets the box's least width)."""
+    note = QLabel(text)
+    note.setWordWrap(True)
+    return note
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    """A form whose fields go under their labels when the dock is too narrow for both side by side."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 def _set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
@@ -105,8 +128,12 @@ class SyncPanel(QWidget):
         self.public_key = QLineEdit(identity.public_key)
         for field in (self.device_id, self.public_key):
             field.setReadOnly(True)
-        who = QGroupBox("This laptop (give both to the central store to be trusted)")
-        who_form = QFormLayout(who)
+        # Short box titles, the explanation wrapped inside: a box is at least as wide as its title, and the long
+        # ones (with device names on the conflict buttons and in the export choice) made the panel wider than its
+        # dock at 1366x768, which then scrolled sideways.
+        who = QGroupBox("This laptop")
+        who_form = _form(who)
+        who_form.addRow(_note("Give both to the central store to be trusted."))
         who_form.addRow("&Device id", self.device_id)
         who_form.addRow("Public ke&y", self.public_key)
 
@@ -121,6 +148,11 @@ class SyncPanel(QWidget):
         peers_layout.addWidget(trust)
 
         self.peer_choice = QComboBox()
+        # As wide as the dock gives it, not as its longest choice ("Changes <device name> has not seen"): each
+        # choice's whole text is its tooltip.
+        self.peer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.peer_choice.setMinimumContentsLength(14)
+        self.peer_choice.currentTextChanged.connect(self.peer_choice.setToolTip)
         # The shared passphrase itself, typed hidden (or read from a file with "From file…"). It was a file-name
         # field: a typed passphrase was taken for a file name and then shown in clear in the error.
         self.passphrase = QLineEdit()
@@ -141,7 +173,7 @@ class SyncPanel(QWidget):
         self.applied = make_table(["Package", "From device", "Applied", "Rows"], alternating=False)
         show_rows(self.applied, 3)
         exchange = QGroupBox("Exchange")
-        exchange_form = QFormLayout(exchange)
+        exchange_form = _form(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
         exchange_form.addRow("Pa&ssphrase", passphrase_row)
         exchange_form.labelForField(passphrase_row).setBuddy(self.passphrase)
@@ -157,19 +189,22 @@ class SyncPanel(QWidget):
         self.conflicts = make_table(["Record", "Field", "Value here (mine)", "Written by", "Incoming (theirs)",
                                      "Written by", "Kept", "Kind"], alternating=False)
         show_rows(self.conflicts, 4)
-        self.keep_mine = mine = QPushButton("Keep mi&ne")
-        self.keep_theirs = theirs = QPushButton("&Keep theirs")
+        # Stacked, each as wide as the dock, and shortened with "…" (whole in the tooltip) when a device's name
+        # makes it longer: side by side, "Keep mine (this device)" and "Keep theirs (Central store…)" set the
+        # panel's width.
+        self.keep_mine = mine = ElidingButton("Keep mi&ne")
+        self.keep_theirs = theirs = ElidingButton("&Keep theirs")
         self.conflicts.itemSelectionChanged.connect(self._name_choices)
         merged = QPushButton("Merge…")
         mine.clicked.connect(lambda: self.resolve_selected("mine"))
         theirs.clicked.connect(lambda: self.resolve_selected("theirs"))
         merged.clicked.connect(lambda: self.resolve_selected("merged"))
-        conflict_buttons = QHBoxLayout()
+        conflict_buttons = QVBoxLayout()
         for button in (mine, theirs, merged):
             conflict_buttons.addWidget(button)
-        conflict_buttons.addStretch()
-        conflicts_box = QGroupBox("Conflicts to review (both values are kept until you choose)")
+        conflicts_box = QGroupBox("Conflicts to review")
         conflicts_layout = QVBoxLayout(conflicts_box)
+        conflicts_layout.addWidget(_note("Both values are kept until you choose."))
         conflicts_layout.addWidget(self.conflicts)
         conflicts_layout.addLayout(conflict_buttons)
         conflicts_box.setVisible(self.service.store.actor.can("sync.trust"))
@@ -191,8 +226,9 @@ class SyncPanel(QWidget):
     def _central_box(self) -> QGroupBox:
         """At the station: send, merge and receive in one step through the force's central store (the connection
         string is set in File ▸ Settings, or with `ruralwatch sync central-store`)."""
-        box = QGroupBox("Central store (at the station, on the force network)")
-        form = QFormLayout(box)
+        box = QGroupBox("Central store")
+        form = _form(box)
+        form.addRow(_note("At the station, on the force network."))
         self.central_where = QLabel()
         self.central_where.setWordWrap(True)
         self.central_button = QPushButton("Sync &with the central store")
@@ -231,6 +267,8 @@ class SyncPanel(QWidget):
         self.peer_choice.addItem("Everything (full package)", None)
         for peer in peers:
             self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
+        for index in range(self.peer_choice.count()):  # the whole choice, when the box is too narrow to show it
+            self.peer_choice.setItemData(index, self.peer_choice.itemText(index), Qt.ItemDataRole.ToolTipRole)
         names = {peer.device_id: peer.name for peer in peers if peer.name}  # the name it was trusted under
         _set_rows(self.applied, [[p.package_id, names.get(p.source_device, p.source_device), p.applied_at, p.rows]
                                  for p in self.service.applied_packages(20)])
@@ -271,14 +309,19 @@ class SyncPanel(QWidget):
         try:
             text = read_passphrase(chosen)
         except RuralWatchError as exc:
-            self.status.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            self._tell(str(exc)[:1].upper() + str(exc)[1:] + ".")
             return
         self.passphrase.setText(text or "")
-        self.status.setText(f"Passphrase read from {Path(chosen).name}.")
+        self._tell(f"Passphrase read from {Path(chosen).name}.")
+
+    def _tell(self, text: str, tip: str = "") -> None:
+        """The outcome under Exchange; `tip` (a file's whole path) as its tooltip, else none left from before."""
+        self.status.setText(text)
+        self.status.setToolTip(tip)
 
     def report(self, message: str) -> None:
         self.problems.append(message)
-        self.status.setText(message)
+        self._tell(message)
 
     # --- actions ------------------------------------------------------------------------------------------
 
@@ -295,7 +338,7 @@ class SyncPanel(QWidget):
         if peer is None:
             return
         self.reload()
-        self.status.setText(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
+        self._tell(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
                             "imported here.")
 
     def _count_pending(self, devices: list[str]) -> None:
@@ -314,7 +357,7 @@ class SyncPanel(QWidget):
             self.pending_counted.emit(counts)
 
         self.ops.run("Counting the rows to send…", count, show, quiet=True,
-                     on_failed=lambda exc: self.status.setText(f"Pending rows not counted: {exc}"))
+                     on_failed=lambda exc: self._tell(f"Pending rows not counted: {exc}"))
 
     def _in_background(self, title: str, operation: Callable[[SyncService, str | None], Any],
                        done: Callable[[Any], None], failure: str) -> None:
@@ -333,7 +376,7 @@ class SyncPanel(QWidget):
     def export_package(self, path: Path | None = None) -> None:
         if not self.passphrase.text():
             # As on the command line: a package carries contact details, so it leaves the laptop encrypted.
-            self.status.setText("Type the shared passphrase first: a package carries personal data, so it is "
+            self._tell("Type the shared passphrase first: a package carries personal data, so it is "
                                 "always encrypted")
             self.passphrase.setFocus()
             return
@@ -346,8 +389,10 @@ class SyncPanel(QWidget):
         peer = self.peer_choice.currentData()
 
         def done(result: ExportResult) -> None:
-            self.status.setText(f"Exported {sum(result.rows.values()):,} rows to {result.path}"
-                                + (" (encrypted)" if result.encrypted else ""))
+            # The file's name, its folder in the tooltip: a whole path is one long word that wraps nowhere.
+            self._tell(f"Exported {sum(result.rows.values()):,} rows to {Path(result.path).name}"
+                       + (" (encrypted)" if result.encrypted else "")
+                       + (f"; {result.demo_note()}" if result.demo_left_out else ""), tip=result.path)
             self.reload()
             self.exported.emit(result)
 
@@ -366,9 +411,10 @@ class SyncPanel(QWidget):
             path = Path(chosen)
 
         def done(result: ImportResult) -> None:
-            self.status.setText(
+            self._tell(
                 f"Applied: {result.inserted:,} new, {result.updated:,} updated, {result.conflicts:,} conflicts to "
-                "review" if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
+                f"review{'; ' + result.demo_note() if result.demo_left_out else ''}"
+                if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
             )
             self.reload()
             self.imported.emit(result)
@@ -404,8 +450,10 @@ class SyncPanel(QWidget):
         def done(result: StationSync) -> None:
             back = result.received
             self.central_status.setStyleSheet("")
+            kept = demo_stays_note(result.demo_kept)
             self.central_status.setText(f"Synced: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
-                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review.")
+                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review."
+                                        + (f" {kept[:1].upper()}{kept[1:]}." if kept else ""))
             self.reload()
             self.imported.emit(back)
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import times
+from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolInput, patrol_window
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.services.container import Services
@@ -597,6 +598,8 @@ def test_sync_export_with_a_passphrase(qtbot, demo: Services, window, tmp_path: 
     click(export)  # no passphrase yet: said, nothing written
     assert "passphrase first" in sync.status.text()
     type_into(sync.passphrase, "a shared passphrase for the team")
+    demo.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30", lat=51.9, lon=0.3,
+                                        place="A real gateway"))
     target = tmp_path / "changes.rwsync"
     with qtbot.waitSignal(sync.exported, timeout=60_000) as exported:
         with answering(qtbot, QFileDialog, file_chooser_answer(target)):
@@ -604,8 +607,10 @@ def test_sync_export_with_a_passphrase(qtbot, demo: Services, window, tmp_path: 
     result = exported.args[0]
     assert target.exists() and target.stat().st_size > 0 and result.encrypted
     rows = sum(result.rows.values())
-    assert rows >= demo.incidents.count()
-    assert sync.status.text() == f"Exported {rows:,} rows to {target} (encrypted)"
+    assert result.rows["incidents"] == 1 and result.demo_left_out > demo.incidents.count()  # demo data stays here
+    assert sync.status.text() == (f"Exported {rows:,} rows to changes.rwsync (encrypted); {result.demo_left_out:,} "
+                                  "demo rows stay on this laptop (demo data is never sent)")
+    assert sync.status.toolTip() == str(target)  # the file's name shown, its whole path in the tooltip
 
 
 # --- 8. the lock ----------------------------------------------------------------------------------------------

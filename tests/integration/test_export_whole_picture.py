@@ -23,6 +23,7 @@ from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.store import open_store
 from ruralwatch.store.database import Store
+from ruralwatch.sync import demo_rows
 
 DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # the demo's fixed "now": nothing reads today's date
 
@@ -224,6 +225,9 @@ def test_the_postgresql_central_store_exports_the_same_picture_as_the_laptop(dem
         central.trust(own.device_id, own.public_key, "demo laptop")
         inbox = tmp_path / "inbox"
         inbox.mkdir()
+        with demo.store.transaction():  # the demo's records as if typed in: demo data never leaves its laptop
+            for table in demo_rows.FLAGGED:
+                demo.store.db.execute(f"UPDATE [{table}] SET synthetic = 0")
         demo.sync.export(inbox / "laptop.rwsync")
         (merged,) = central.merge_folder(inbox, None)
         assert merged.status == "applied"

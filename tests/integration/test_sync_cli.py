@@ -177,3 +177,45 @@ def test_the_package_passphrase_file_alone_is_told_from_the_account_password(cli
     assert result.code == 2
     assert "the --passphrase-file after `central merge` is the package passphrase" in result.err
     assert "ruralwatch --passphrase-file PATH central merge" in result.err
+
+
+def test_demo_data_on_two_laptops_stays_on_each_and_syncs_no_conflict(cli, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the demo on two laptops and syncing them through the central store gave ~2,860 "updated" rows and
+    conflicts on reported_at: demo data now never leaves the laptop that loaded it (ruralwatch.sync.demo_rows)."""
+    central, laptops = tmp_path / "central.db", [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in [central, *laptops]}
+    for n, laptop in enumerate(laptops, start=1):
+        cli(laptop, "sync", "trust", "--device", ids[central]["device_id"], "--key", ids[central]["public_key"])
+        cli(central, "sync", "trust", "--device", ids[laptop]["device_id"], "--key", ids[laptop]["public_key"])
+        assert cli(laptop, "demo", "--incidents", "30").code == 0
+        _record(laptop, f"Farm {n}")
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    inbox = tmp_path / "inbox"
+    for n, laptop in enumerate(laptops, start=1):
+        exported = cli(laptop, "sync", "export", "--out", str(inbox / f"{n}.rwsync"), "--since-last-for",
+                       ids[central]["device_id"])
+        assert exported.code == 0 and ": 1 rows" in exported.out and "demo rows stay on this laptop" in exported.out
+
+    merged = cli(central, "central", "merge", str(inbox), "--into", str(central), "--json")
+    assert merged.code == 0
+    assert [(r["status"], r["inserted"], r["updated"], r["conflicts"]) for r in merged.json()] == \
+        [("applied", 1, 0, 0)] * 2
+    assert _places(central) == {"Farm 1", "Farm 2"}
+
+    back = tmp_path / "back.rwsync"
+    laptop1 = ids[laptops[0]]["device_id"]
+    assert cli(central, "sync", "export", "--out", str(back), "--since-last-for", laptop1).code == 0
+    imported = cli(laptops[0], "sync", "import", str(back), "--json").json()
+    assert (imported["inserted"], imported["updated"], imported["conflicts"]) == (1, 0, 0)
+    assert cli(laptops[0], "sync", "conflicts").out == ""
+    assert "Farm 2" in _places(laptops[0])
+
+    # Removing the demo afterwards works as before; its tombstones stay on the laptop too.
+    assert cli(laptops[0], "demo", "--remove").code == 0
+    after = cli(laptops[0], "sync", "export", "--out", str(tmp_path / "after.rwsync"), "--since-last-for",
+                ids[central]["device_id"], "--json").json()
+    assert sum(after["rows"].values()) == 0 and after["demo_left_out"] > 0

@@ -50,6 +50,9 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
         panel.export_package(tmp_path / "for-other.rwsync")
     assert exported.args[0].since_last_for == other_id and exported.args[0].encrypted
+    # The file's name in the message (a whole path is one long word that wrapped nowhere), its path in the tooltip.
+    assert panel.status.text() == "Exported 0 rows to for-other.rwsync (encrypted)"
+    assert panel.status.toolTip() == str(tmp_path / "for-other.rwsync")
     assert services.sync.pending(other_id) == 0
     assert panel.peers.item(0, 2).text() != "never"
     qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)  # counted off the UI thread
@@ -206,3 +209,67 @@ def test_trusted_devices_show_five_rows_on_a_laptop_screen(qtbot, window, servic
     assert panel.peers.rowHeight(0) > 0
     panel.setFont(QFont(panel.font().family(), panel.font().pointSize() * 2))  # View ▸ Larger text
     qtbot.waitUntil(lambda: panel.peers.viewport().height() >= 5 * panel.peers.rowHeight(0), timeout=10_000)
+
+
+def least_width(panel) -> int:
+    """The panel's minimum width as its contents now stand: every layout recomputed (a button's new text reaches
+    the panel's cached minimum only as layout requests climb the tree, one turn of the event loop per level)."""
+    from PySide6.QtWidgets import QLayout, QWidget
+
+    for widget in panel.findChildren(QWidget):  # each widget's sizes as its parent's layout keeps them
+        widget.updateGeometry()
+    for layout in panel.findChildren(QLayout):  # nested ones too: a layout keeps its own sizes until invalidated
+        layout.invalidate()
+    return panel.minimumSizeHint().width()
+
+
+def test_the_panel_fits_its_dock_on_a_laptop_screen_with_long_device_names(qtbot, window, services, tmp_path):
+    """At 1366x768 the Sync panel was wider than its dock, which scrolled sideways: the Keep buttons named both
+    devices side by side, the export choice was as wide as its longest device name, and each box at least as wide
+    as its long title. The buttons are stacked and shortened with "…" (whole in the tooltip), the choice too."""
+    from PySide6.QtCore import Qt
+
+    long_name = "Central store, Essex Police headquarters, Chelmsford (force network, RET team)"
+    mine = services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
+                                                   lon=0.4, place="Yard", status="open"))
+    other_store, other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        services.sync.trust(other_sync.identity().device_id, other_sync.identity().public_key, long_name)
+        other_sync.trust(services.sync.identity().device_id, services.sync.identity().public_key, "RET laptop 3")
+        first = tmp_path / "first.rwsync"
+        services.sync.export(first)
+        other_sync.import_package(first)
+        theirs = other_incidents.get(mine.id).to_input()
+        theirs.status = "closed"
+        other_incidents.update(mine.id, theirs)
+        back = tmp_path / "back.rwsync"
+        other_sync.export(back)
+    finally:
+        other_store.close()
+    mine_input = services.incidents.get(mine.id).to_input()
+    mine_input.status = "under_investigation"
+    services.incidents.update(mine.id, mine_input)
+
+    window.resize(1366, 768)
+    window.sync_dock.show()
+    panel = window.sync_panel
+    with qtbot.waitSignal(panel.imported, timeout=30_000):
+        panel.import_package(back)
+    panel.conflicts.selectRow(0)
+    assert panel.keep_theirs.text() == f"&Keep theirs ({long_name})"
+    assert panel.peer_choice.itemText(1) == f"Changes {long_name} has not seen"
+    scroll = window.sync_dock.widget()
+
+    def room() -> int:  # the dock's width for the panel, inside the upright scroll bar (the panel is tall)
+        return scroll.viewport().width()
+
+    qtbot.waitUntil(lambda: scroll.isVisible() and scroll.verticalScrollBar().isVisible(), timeout=10_000)
+    assert 0 < least_width(panel) <= room()
+    qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible(), timeout=10_000)
+
+    # Narrowed by hand, the long labels give way first: shortened, the whole text in their tooltips.
+    window.resizeDocks([window.sync_dock], [least_width(panel) + 40], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: panel.keep_theirs.shown_text().endswith("…"), timeout=10_000)
+    assert panel.keep_theirs.toolTip() == f"Keep theirs ({long_name})"
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert panel.peer_choice.itemData(1, Qt.ItemDataRole.ToolTipRole) == panel.peer_choice.itemText(1)

@@ -156,7 +156,8 @@ def test_a_package_with_odd_values_merges_with_lines_that_verify(tmp_path: Path)
         world.a.sync.export(plain)
         contents = package.PackageReader(plain).contents(None, SYNCABLE_TABLES)
         incidents = contents.tables["incidents"]
-        incidents[-2].update({"lat": 52, "synthetic": True, "place": 17})
+        # A bool in an INTEGER column (not `synthetic`: a demo row is left out, ruralwatch.sync.demo_rows).
+        incidents[-2].update({"lat": 52, "hc_landowner_informed": True, "place": 17})
         incidents[-1].update({"hc_people": "3", "lon": -0.0, "description": "café \u2028 ☃"})
         manifest = json.loads(entries(plain)["manifest.json"])
         header = {
@@ -177,7 +178,7 @@ def test_a_package_with_odd_values_merges_with_lines_that_verify(tmp_path: Path)
             }
             assert lines == _read_back(receiver.store, "incidents")
             assert receiver.store.db.execute(
-                "SELECT typeof(lat), typeof(synthetic), typeof(place) FROM incidents WHERE id = ?",
+                "SELECT typeof(lat), typeof(hc_landowner_informed), typeof(place) FROM incidents WHERE id = ?",
                 [incidents[-2]["id"]],
             ).fetchone() == ("real", "integer", "text")
             verified = audit_for(receiver.store).verify()

@@ -100,6 +100,8 @@ def import_line(result: ImportResult) -> str:
     line = (f"{name}: applied package {result.package_id} from {result.source_device}: {result.rows} rows "
             f"({result.inserted} new, {result.updated} updated, {result.unchanged} unchanged), "
             f"{result.conflicts} conflicts")
+    if result.demo_left_out:  # from a RuralWatch that still sent its demo data
+        line += f", {result.demo_note()}"
     # The sender's audit chain was cut, rewritten or wiped since it last sent it: said on lines of their own.
     return "\n".join([line, *(f"{name}: WARNING: device {result.source_device}: {w}" for w in result.warnings)])
 
@@ -145,7 +147,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             total = sum(result.rows.values())
             encrypted = " (encrypted)" if result.encrypted else ""
-            print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}")
+            demo = f"; {result.demo_note()}" if result.demo_left_out else ""
+            print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}{demo}")
     elif action == "import":
         imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
         print_json(imported.to_dict()) if args.json else print(import_line(imported))
