@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fixtures.accounts import add_account
 from PySide6.QtWidgets import QDialog
 
 from ruralwatch.services import backups as service_backups
-from ruralwatch.services.accounts import AccountService, create_database, sign_in
+from ruralwatch.services.accounts import create_database, sign_in
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.store import backups as store_backups
@@ -34,7 +35,7 @@ def db(tmp_path: Path) -> Path:
     store = create_database(path, "admin", PASSWORD, TEST_PARAMS)
     try:
         load_demo(Services.build(store).incidents, count=60, now=THEN)
-        AccountService(store).add("coord", "coordinator", "coordinator password", params=TEST_PARAMS)
+        add_account(store, "coord", "coordinator", "coordinator password")  # past its one-time password
     finally:
         store.close()
     return path
