@@ -360,6 +360,7 @@ class FirstRunDialog(NewAdministratorDialog):
         super().__init__("RuralWatch: create the database", intro, "Create database", path, params, parent)
         self.choose_folder = choose_folder
         self.switch_to: Path | None = None
+        self.switch_notice: str | None = None  # what the sign-in of `switch_to` says first (a restore's outcome)
         self.folder = QLineEdit(str(path.parent))
         if choose_folder:
             self.folder.setToolTip("The database, its keyring and its daily backups are kept in this folder")
@@ -373,7 +374,49 @@ class FirstRunDialog(NewAdministratorDialog):
             label.setBuddy(self.folder)
             self.form.insertRow(0, label, row)
             self.folder.textEdited.connect(lambda _text: self.field_edited(self.folder))
+        # A replaced laptop starts from its backup (on a stick), not from an empty database.
+        self.restore_button = QPushButton("Restore a &backup…")
+        self.restore_button.setAutoDefault(False)  # Enter creates the database
+        self.restore_button.setToolTip("A new or replaced laptop: put a RuralWatch backup (e.g. from a USB stick) "
+                                       "in place instead of creating an empty database, and sign in with it")
+        self.restore_button.clicked.connect(self.restore_backup)
+        self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.username.setFocus()
+
+    def restore_target(self) -> Path | None:
+        """Where a restored backup goes: the database file in the chosen folder, made only if the restore is done;
+        None after saying why the folder will not do."""
+        if not self.choose_folder:
+            return self.db_path
+        try:
+            return check_data_folder(self.folder.text(), self.db_path.name, create=False)
+        except DataFolderError as exc:
+            self.show_error(str(exc), self.folder)
+            return None
+
+    def restore_backup(self) -> None:
+        """Restore a backup into the data folder being set up (FirstRestoreDialog), then sign in with it."""
+        from ruralwatch.ui.first_restore import FirstRestoreDialog  # it builds on this module's FormDialog
+
+        self.clear_error()
+        target = self.restore_target()
+        if target is None:
+            return
+        dialog = FirstRestoreDialog(target, self.params, remember=self.choose_folder, parent=self)
+        try:
+            self.run_child(dialog)
+            if dialog.store is not None:
+                self.db_path = target
+                self.signed_in(dialog.store)
+            elif dialog.restored is not None:  # restored; the sign-in dialog asks for what else it needs
+                self.switch_to, self.switch_notice = target, dialog.restored
+                self.accept()
+        finally:
+            dialog.deleteLater()
+
+    def run_child(self, dialog: QDialog) -> int:
+        """Run a dialog opened from this one; tests replace this to fill it in."""
+        return dialog.exec()
 
     def browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
@@ -768,8 +811,8 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
             show_unusable(db_path, dialog.fatal)
             return FATAL
         switch_to = getattr(dialog, "switch_to", None)
-        if switch_to is not None:  # the chosen folder already held a database: sign in to that one
-            return open_database(switch_to, params, exec_dialog)
+        if switch_to is not None:  # the chosen folder already held a database (or a backup was put there): sign in
+            return open_database(switch_to, params, exec_dialog, notice=getattr(dialog, "switch_notice", None))
         if dialog.store is None:
             return 0
         return dialog.store
