@@ -270,6 +270,9 @@ class FormDialog(QDialog):
         self.busy_label.setText(text)
         self.busy_bar.setRange(0, 0)
         self.busy_box.show()
+        # Taller to hold it, as for an error: squeezed, the form's hints overlapped the fields below them.
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width()),
+                                      self.sizeHint().height()))
         self.setCursor(Qt.CursorShape.BusyCursor)
         self.busy_changed.emit(True)
 

@@ -178,6 +178,8 @@ def _busy_while(dialog: signin.FormDialog, record: dict) -> None:
                                                      dialog.username, dialog.password)]
         record["bar"] = dialog.busy_box.isVisible() and dialog.busy_bar.maximum() == 0  # a moving busy bar
         record["text"] = dialog.busy_label.text()
+        # Taller to hold the bar: squeezed, the password's hint overlapped the field below it.
+        record["fits"] = dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())
         dialog.reject()  # Escape or closing the window: ignored while the database is half made
         record["still_open"] = dialog.isVisible()
 
@@ -207,6 +209,7 @@ def test_creating_the_database_runs_off_the_ui_thread_with_the_dialog_busy(qtbot
     assert threads and threads[0] is not threading.main_thread()
     assert record["enabled"] == [False, False, False, False]
     assert record["bar"] and "Creating the encrypted database" in record["text"] and record["still_open"]
+    assert record["fits"]
     assert dialog.result() == QDialog.DialogCode.Accepted and not dialog.busy_box.isVisible()
     try:
         # Opened again on this thread: the window uses it here.
@@ -251,3 +254,31 @@ def test_signing_in_runs_off_the_ui_thread_and_a_wrong_password_gives_the_form_b
     finally:
         dialog.store.close()
 
+
+def test_a_notice_is_on_the_screen_while_the_window_is_built(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """Building the window takes a second or two on the UI thread: the screen was black between the sign-in closing
+    and the window appearing."""
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from ruralwatch.ui import application
+
+    path = tmp_path / "rw.db"
+    store = create_database(path, "admin", PASSWORD, TEST_PARAMS)
+    seen: dict[str, list[str]] = {}
+    real = application.MainWindow
+
+    def notices() -> list[str]:
+        return [w.text() for w in QApplication.topLevelWidgets() if isinstance(w, QLabel) and w.isVisible()]
+
+    def building(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen["building"] = notices()
+        return real(*args, **kwargs)
+
+    def look(_app, window) -> int:  # noqa: ANN001
+        seen["shown"] = notices()
+        return 0
+
+    monkeypatch.setattr(application, "MainWindow", building)
+    assert application.run_window(store, event_loop=look) == 0
+    assert any("Opening the window" in text for text in seen["building"])
+    assert seen["shown"] == []  # gone once the window is up
