@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
+from ruralwatch.core.words import count_of
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.sync import (
@@ -390,7 +391,7 @@ class SyncPanel(QWidget):
 
         def done(result: ExportResult) -> None:
             # The file's name, its folder in the tooltip: a whole path is one long word that wraps nowhere.
-            self._tell(f"Exported {sum(result.rows.values()):,} rows to {Path(result.path).name}"
+            self._tell(f"Exported {count_of(sum(result.rows.values()), 'row')} to {Path(result.path).name}"
                        + (" (encrypted)" if result.encrypted else "")
                        + (f"; {result.demo_note()}" if result.demo_left_out else ""), tip=result.path)
             self.reload()
@@ -451,8 +452,9 @@ class SyncPanel(QWidget):
             back = result.received
             self.central_status.setStyleSheet("")
             kept = demo_stays_note(result.demo_kept)
-            self.central_status.setText(f"Synced: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
-                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review."
+            self.central_status.setText(f"Synced: sent {count_of(result.sent_rows, 'row')}; received "
+                                        f"{back.inserted:,} new and {back.updated:,} updated, "
+                                        f"{count_of(back.conflicts, 'conflict')} to review."
                                         + (f" {kept[:1].upper()}{kept[1:]}." if kept else ""))
             self.reload()
             self.imported.emit(back)
