@@ -8,3 +8,11 @@ WEIGHTS = ("count", "harm")
 SOURCES = ("published", "incidents", "all")
 DEFAULT_CELL_M = 250.0
 DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
+
+
+def value_name(method: str, weight: str) -> str:
+    """What a hotspot's value is, for the window's column and the command line's summary: a kernel density is per
+    km² (of harm days when ranking by harm, of crimes when counting), a grid or Gi* cell's value is not."""
+    if method == "kde":
+        return "Harm days per km²" if weight == "harm" else "Crimes per km²"
+    return "Harm (days)" if weight == "harm" else "Crimes"

@@ -82,9 +82,12 @@ def analysis_report_html(
 def hotspot_table(run: Any) -> pd.DataFrame:
     import pandas as pd  # only when a report is made: the window opens without pandas (issue 21)
 
+    from ruralwatch.analysis.options import value_name
+
+    value = value_name(run.query.method, run.query.weight)  # "Value" did not say of what
     return pd.DataFrame([
         # Coordinates as text: a patrol needs metres (5 decimals), not the table's 2-decimal number format.
-        {"Rank": h.rank, "Area": area, "Value": round(h.value, 2), "Latitude": f"{h.centre_lat:.5f}",
+        {"Rank": h.rank, "Area": area, value: round(h.value, 2), "Latitude": f"{h.centre_lat:.5f}",
          "Longitude": f"{h.centre_lon:.5f}"}
         for h, area in zip(run.hotspots, run.areas, strict=True)
     ])

@@ -42,6 +42,7 @@ from ruralwatch.store.backups import (
     check_connection,
     check_file,
     copy_database,
+    info_for,
     list_backups,
     looks_encrypted,
     make_backup,
@@ -71,8 +72,8 @@ BACKUP_ACTION = "data.backup"
 __all__ = [
     "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
     "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "backups_folder", "check_backup_file",
-    "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "restore",
-    "sign_in_checked", "startup_problem",
+    "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "newest_backup_in",
+    "restore", "sign_in_checked", "startup_problem",
 ]
 
 
@@ -407,6 +408,10 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
     moment = (now or times.utc_now()).astimezone(UTC)
     stamp = moment.strftime(STAMP_FORMAT)
     staged = db_path.with_name(f".{db_path.name}.restoring-{stamp}")
+    # A new laptop's data folder may not exist yet: made for the staged copy, and taken away again unless the
+    # restore is done (a failed or checking restore leaves nothing behind).
+    made_folders = _missing_folders(db_path.parent)
+    done = False
     try:
         _clear_staged(staged)
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -438,13 +443,46 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
             store.close()
         if not dry_run:
             swap_in(db_path, staged, kept_as)
+            done = True
     except OSError as exc:
         raise BackupError(f"the restore could not be done ({exc.strerror or exc}); nothing was changed") from None
     finally:
         _clear_staged(staged)
+        if not done:
+            _remove_empty(made_folders)
     parsed = parse_name(backup)
     return RestoreResult(db_path, backup, parsed[1] if parsed else None, store.actor.username, incidents, kept_as,
                          not dry_run)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """`folder` and its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first; one holding anything (someone else's file) stays
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def newest_backup_in(folder: Path) -> Path:
+    """The newest RuralWatch backup in `folder` (a USB stick, a copied backups folder), whatever the database it
+    was made of was called; BackupError when there is none."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise BackupError(f"{folder} is not a folder (a USB stick not connected?)")
+    found = [info for entry in folder.iterdir() if (info := info_for(entry)) is not None]
+    if not found:
+        raise BackupError(f"{folder} holds no RuralWatch backup (files named like ruralwatch-20260101T120000Z-daily.db"
+                          ", each with its .keys file)")
+    return max(found, key=lambda b: (b.made, b.path.name)).path
 
 
 def _unlock_backup(staged: Path, backup: Path, username: str, password: str, now: datetime | None) -> Unlocked:

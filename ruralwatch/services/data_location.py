@@ -34,10 +34,12 @@ class DataFolderError(RuralWatchError):
     """The chosen folder cannot hold the database. Nothing was changed."""
 
 
-def check_data_folder(folder: str | Path, file_name: str = DB_FILE_NAME, current: Path | None = None) -> Path:
+def check_data_folder(folder: str | Path, file_name: str = DB_FILE_NAME, current: Path | None = None,
+                      create: bool = True) -> Path:
     """The database path in `folder`, after refusing a folder that cannot take a new database.
 
-    `current` (the open database) may not be the target itself. The folder is created if missing.
+    `current` (the open database) may not be the target itself. The folder is created if missing, unless not
+    `create` (a restore makes it only when it succeeds).
     """
     text = str(folder).strip()
     if not text:
@@ -59,6 +61,8 @@ def check_data_folder(folder: str | Path, file_name: str = DB_FILE_NAME, current
     if target.exists() or keyring_path(target).exists():
         raise DataFolderError(f"{folder} already holds a RuralWatch database ({file_name}); choose another "
                               "folder, or start RuralWatch with --db to open that one.")
+    if not create and not folder.exists():
+        return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

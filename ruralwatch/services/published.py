@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
+from ruralwatch.core.words import count_of
 from ruralwatch.io.police_uk import (
     RECORD_COLUMNS,
     REJECT_REASONS,
@@ -191,7 +192,8 @@ class ImportReport:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in self.rejected_reasons.items())
         held = ", ".join(f"{count:,} {HELD_WORDS[why]}" for why, count in self.already_held.items() if count)
         return (
-            f"{self.imported:,} published crimes imported from {self.files} file(s) ({self.rows_read:,} rows read): "
+            f"{count_of(self.imported, 'published crime')} imported from {count_of(self.files, 'file')} "
+            f"({count_of(self.rows_read, 'row')} read): "
             f"{self.duplicates:,} already held{f' ({held})' if held else ''}, "
             f"{self.rejected:,} rejected{f' ({reasons})' if reasons else ''}, "
             f"{self.no_location:,} without a location; {self.seconds:.1f} s"

@@ -31,6 +31,7 @@ from ruralwatch.core import times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.protected_fields import PROTECTED
+from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import CENTRAL_DSN
@@ -139,7 +140,8 @@ class ExportResult:
 
 
 def demo_stays_note(count: int) -> str:
-    return f"{count:,} demo rows stay on this laptop (demo data is never sent)" if count else ""
+    return (f"{count_of(count, 'demo row')} {plural(count, 'stays', 'stay')} on this laptop (demo data is never sent)"
+            if count else "")
 
 
 @dataclass
@@ -166,7 +168,7 @@ class ImportResult:
         """What the window and the command line add to an import's summary ("" when the package held no demo row)."""
         if not self.demo_left_out:
             return ""
-        return f"{self.demo_left_out:,} demo rows left out (demo data stays on the laptop that loaded it)"
+        return f"{count_of(self.demo_left_out, 'demo row')} left out (demo data stays on the laptop that loaded it)"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vrm import display_vrm, normalise_vrm, vrm_format
+from ruralwatch.core.words import count_of
 from ruralwatch.io.vehicle_lists import guess_mapping, parse_list, read_rows
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import VEHICLE_LIST_MAPPINGS
@@ -120,8 +121,9 @@ class ListImport:
     def summary(self) -> str:
         rejected = sum(self.rejected.values())
         reasons = f" ({', '.join(f'{n} {why}' for why, n in sorted(self.rejected.items()))})" if rejected else ""
-        return (f"{self.source}: {self.rows_read:,} rows read, {self.added:,} added, {self.updated:,} updated, "
-                f"{self.unchanged:,} unchanged, {self.withdrawn:,} withdrawn, {rejected:,} rejected{reasons}")
+        return (f"{self.source}: {count_of(self.rows_read, 'row')} read, {self.added:,} added, "
+                f"{self.updated:,} updated, {self.unchanged:,} unchanged, {self.withdrawn:,} withdrawn, "
+                f"{rejected:,} rejected{reasons}")
 
 
 class VehicleListService:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.analysis.hotspots import Hotspot
+from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import KINDS, is_kind
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
@@ -348,9 +349,9 @@ class AnalysisPanel(QWidget):
 
     def _show_hotspots(self, run: HotspotRun) -> None:
         self.last_run = run
-        value_name = {"grid": "Harm" if run.query.weight == "harm" else "Count",
-                      "kde": "Density /km²", "gistar": "Harm" if run.query.weight == "harm" else "Count"}
-        headers = ["Rank", "Area", value_name[run.query.method]] + (["z"] if run.query.method == "gistar" else [])
+        # What the value counts: "Density /km²" did not say of what (harm days or crimes).
+        headers = ["Rank", "Area", value_name(run.query.method, run.query.weight)] + (
+            ["z"] if run.query.method == "gistar" else [])
         rows = [[h.rank, area, round(h.value, 2)] + ([round(h.z or 0.0, 2)] if run.query.method == "gistar" else [])
                 for h, area in zip(run.hotspots, run.areas, strict=True)]
         _fill_table(self.hotspot_table, headers, rows)

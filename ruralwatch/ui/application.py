@@ -7,8 +7,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QWidget
 
 from ruralwatch import __version__
 from ruralwatch.paths import APP_NAME
@@ -92,6 +92,35 @@ def start_backups(window: MainWindow) -> QTimer:
     return timer
 
 
+OPENING_WAIT_MS = 500
+
+
+def opening_notice(app: QApplication) -> QLabel:
+    """A small "Opening RuralWatch…" window, painted before the main window is built: that takes a second or two on
+    the UI thread (its widgets and the map's web view), and the screen was black meanwhile, between the sign-in
+    closing and the window appearing. Close it once the window is up. (Not QSplashScreen: its show() alone took a
+    second on X11.)"""
+    notice = QLabel(f"<b>{APP_NAME}</b><br><br>Opening the window…")
+    notice.setWindowFlags(Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint)
+    notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    notice.setFrameShape(QFrame.Shape.Box)
+    notice.setMinimumSize(420, 110)
+    notice.show()
+    wait_until_painted(app, notice)
+    return notice
+
+
+def wait_until_painted(app: QApplication, widget: QWidget) -> None:
+    """Once the window system has put `widget` on the screen (briefly; a display that never says so just goes
+    without), paint it: painted before, it was drawn into nothing, and the screen stayed black."""
+    waited = QElapsedTimer()
+    waited.start()
+    while not (widget.windowHandle() and widget.windowHandle().isExposed()) and waited.elapsed() < OPENING_WAIT_MS:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    widget.repaint()
+    app.processEvents()
+
+
 def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | None = None) -> int:
     """The main window over the signed-in store until it is closed; closes the store. Returns the exit code.
 
@@ -109,10 +138,14 @@ def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop
     signed_out = False
     restoring: RestoreRequest | None = None
     try:
+        opening = opening_notice(app)
         services = Services.build(store)
         with tempfile.TemporaryDirectory(prefix="ruralwatch-map-") as page_folder:
             window = MainWindow(services, Path(page_folder))
             window.show()
+            wait_until_painted(app, window)
+            opening.close()
+            opening.deleteLater()
             start_backups(window)
             if load_demo:
                 if store.actor.can("data.purge"):

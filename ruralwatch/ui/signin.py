@@ -6,8 +6,10 @@ shows the matching dialog and returns the signed-in Store, or the exit code to q
 to quit, 2: the file cannot be used). Every dialog keeps what was typed when something is wrong and shows the
 problem inside the dialog, next to the field it concerns.
 
-Deriving a key from a password (Argon2id) takes a few tenths of a second on purpose: the dialogs show a busy
-cursor meanwhile. Tests pass cheap KdfParams (keyring.TEST_PARAMS); the application uses the defaults.
+Deriving a key from a password (Argon2id) takes a few tenths of a second on purpose, and creating, migrating and
+checking the database a few seconds more: that work runs on a worker thread (`FormDialog.run_busy`) while the
+dialog says what it is doing under a busy bar, with its fields and buttons disabled. Tests pass cheap KdfParams
+(keyring.TEST_PARAMS); the application uses the defaults.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import escape
 from pathlib import Path
+from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QDialog,
     QDialogButtonBox,
@@ -28,13 +32,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, FieldError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, FieldError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import (
     MIN_PASSWORD,
@@ -62,6 +67,7 @@ from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, 
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import settings_keys, theme
 from ruralwatch.ui.restoring import outcome_notice, run_restore
+from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.field_marks import MarkedFields
 
@@ -71,6 +77,7 @@ PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; a short phrase of ordinary
 FATAL = 2
 
 ExecDialog = Callable[[QDialog], int]
+T = TypeVar("T")
 
 
 def last_account() -> str:
@@ -99,7 +106,13 @@ def password_edit(placeholder: str = "") -> QLineEdit:
 
 
 class FormDialog(QDialog):
-    """A small dialog with an introduction, a form, an inline error line and two buttons."""
+    """A small dialog with an introduction, a form, an inline error line and two buttons.
+
+    Slow work (a key from a password, creating or checking a database) goes through `run_busy`: off the UI thread,
+    with a busy bar and what is being done under the form, the fields and buttons disabled meanwhile."""
+
+    # True when slow work starts, False when it has ended (its result handled or not yet: tests wait on it).
+    busy_changed = Signal(bool)
 
     def __init__(self, title: str, intro: str, submit_text: str, cancel_text: str = "Cancel",
                  parent: QWidget | None = None) -> None:
@@ -119,6 +132,20 @@ class FormDialog(QDialog):
         self.error_label.setStyleSheet(theme.error_style())
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
+        # Shown while run_busy's work runs: what is being done, and a bar that moves (or fills, given progress).
+        self.busy_box = QWidget()
+        self.busy_label = QLabel()
+        self.busy_label.setWordWrap(True)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        busy_layout = QVBoxLayout(self.busy_box)
+        busy_layout.setContentsMargins(0, 0, 0, 0)
+        busy_layout.addWidget(self.busy_label)
+        busy_layout.addWidget(self.busy_bar)
+        self.busy_box.hide()
+        self._busy_task: BackgroundTask | None = None
+        self._cancellable = False
         self.buttons = QDialogButtonBox()
         self.submit_button = QPushButton(submit_text)
         self.cancel_button = QPushButton(cancel_text)
@@ -133,6 +160,7 @@ class FormDialog(QDialog):
         # Spare height sits below the form, so an error appearing or going takes it there and the fields stay put.
         layout.addStretch(1)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.busy_box)
         layout.addWidget(self.buttons)
         # Enter submits. Set once the button is inside the dialog: set before, the dialog never learnt it, and Enter
         # went to the first other button (the first start's Choose…, which opened the folder chooser).
@@ -187,6 +215,91 @@ class FormDialog(QDialog):
 
     def submit(self) -> None:  # pragma: no cover - every dialog overrides it
         raise NotImplementedError
+
+    @property
+    def busy(self) -> bool:
+        return self._busy_task is not None
+
+    def run_busy(self, text: str, work: Callable[[ProgressCallback], T], cancellable: bool = False) -> T:
+        """`work(progress)` on a worker thread; its result, or what it raised, raised here. Meanwhile the dialog says
+        `text` over a busy bar (filled as `progress(done, total)` reports), every field and button is disabled and
+        Escape or closing does nothing, except with `cancellable`, when they (and the Cancel button, left enabled)
+        stop the work: it raises CancelledError. Waited for in a local event loop, as restoring.run_restore does,
+        so the dialog keeps painting (the screen stayed black for a second after Create) while the caller reads
+        like a plain call."""
+        if self._busy_task is not None:
+            raise RuntimeError("the dialog is busy already")
+        outcome: list[Any] = []
+        failed: list[BaseException] = []
+        task = BackgroundTask(self, text, work, outcome.append, failed.append, quiet=True)
+        task.signals.progressed.connect(self._busy_progress)
+        self._enter_busy(text, task, cancellable)
+        try:
+            loop = QEventLoop()
+            task.finished.connect(loop.quit)
+            task.start()
+            loop.exec()  # the outcome comes through this loop (a queued signal), never before it runs
+        finally:
+            self._leave_busy()
+            task.deleteLater()
+        if failed:
+            raise failed[0]
+        return outcome[0]  # type: ignore[no-any-return]
+
+    def open_busy(self, text: str, opening: Callable[[], Store]) -> Store:
+        """`run_busy` for work that ends with a signed-in store. A connection serves only the thread that opened it,
+        so the worker closes its own and this thread opens the same file, key and account again (a few
+        milliseconds: the slow parts, the password's key, migrations and checks, were the worker's)."""
+        def work(_progress: ProgressCallback) -> Store:
+            store = opening()
+            store.close()
+            return store
+
+        return self.run_busy(text, work).reopen()
+
+    def _enter_busy(self, text: str, task: BackgroundTask, cancellable: bool) -> None:
+        self._busy_task, self._cancellable = task, cancellable
+        self._focus_before = self.focusWidget()
+        self._disabled: list[QWidget] = []
+        for widget in self.findChildren(QWidget):
+            # Only this dialog's own (not the task's hidden progress dialog's, which goes before this ends).
+            if (isinstance(widget, QLineEdit | QAbstractButton) and widget.isEnabled() and widget.window() is self
+                    and not (cancellable and widget is self.cancel_button)):
+                widget.setEnabled(False)
+                self._disabled.append(widget)
+        self.busy_label.setText(text)
+        self.busy_bar.setRange(0, 0)
+        self.busy_box.show()
+        # Taller to hold it, as for an error: squeezed, the form's hints overlapped the fields below them.
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width()),
+                                      self.sizeHint().height()))
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.busy_changed.emit(True)
+
+    def _leave_busy(self) -> None:
+        for widget in self._disabled:
+            widget.setEnabled(True)
+        self._disabled = []
+        self.busy_box.hide()
+        self.unsetCursor()
+        self._busy_task, self._cancellable = None, False
+        if self._focus_before is not None:  # disabling it gave the focus away; an error shown next takes it again
+            self._focus_before.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.busy_changed.emit(False)
+
+    def _busy_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.busy_bar.setRange(0, total)
+            self.busy_bar.setValue(min(done, total))
+
+    def reject(self) -> None:
+        """Escape, Cancel or closing the window: not while work runs (a database half made), unless it can stop."""
+        if self._busy_task is not None:
+            if self._cancellable:
+                self._busy_task.cancelled.set()
+                self.busy_label.setText("Stopping…")
+            return
+        super().reject()
 
 
 class NewAdministratorDialog(FormDialog):
@@ -250,6 +363,7 @@ class FirstRunDialog(NewAdministratorDialog):
         super().__init__("RuralWatch: create the database", intro, "Create database", path, params, parent)
         self.choose_folder = choose_folder
         self.switch_to: Path | None = None
+        self.switch_notice: str | None = None  # what the sign-in of `switch_to` says first (a restore's outcome)
         self.folder = QLineEdit(str(path.parent))
         if choose_folder:
             self.folder.setToolTip("The database, its keyring and its daily backups are kept in this folder")
@@ -263,7 +377,49 @@ class FirstRunDialog(NewAdministratorDialog):
             label.setBuddy(self.folder)
             self.form.insertRow(0, label, row)
             self.folder.textEdited.connect(lambda _text: self.field_edited(self.folder))
+        # A replaced laptop starts from its backup (on a stick), not from an empty database.
+        self.restore_button = QPushButton("Restore a &backup…")
+        self.restore_button.setAutoDefault(False)  # Enter creates the database
+        self.restore_button.setToolTip("A new or replaced laptop: put a RuralWatch backup (e.g. from a USB stick) "
+                                       "in place instead of creating an empty database, and sign in with it")
+        self.restore_button.clicked.connect(self.restore_backup)
+        self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.username.setFocus()
+
+    def restore_target(self) -> Path | None:
+        """Where a restored backup goes: the database file in the chosen folder, made only if the restore is done;
+        None after saying why the folder will not do."""
+        if not self.choose_folder:
+            return self.db_path
+        try:
+            return check_data_folder(self.folder.text(), self.db_path.name, create=False)
+        except DataFolderError as exc:
+            self.show_error(str(exc), self.folder)
+            return None
+
+    def restore_backup(self) -> None:
+        """Restore a backup into the data folder being set up (FirstRestoreDialog), then sign in with it."""
+        from ruralwatch.ui.first_restore import FirstRestoreDialog  # it builds on this module's FormDialog
+
+        self.clear_error()
+        target = self.restore_target()
+        if target is None:
+            return
+        dialog = FirstRestoreDialog(target, self.params, remember=self.choose_folder, parent=self)
+        try:
+            self.run_child(dialog)
+            if dialog.store is not None:
+                self.db_path = target
+                self.signed_in(dialog.store)
+            elif dialog.restored is not None:  # restored; the sign-in dialog asks for what else it needs
+                self.switch_to, self.switch_notice = target, dialog.restored
+                self.accept()
+        finally:
+            dialog.deleteLater()
+
+    def run_child(self, dialog: QDialog) -> int:
+        """Run a dialog opened from this one; tests replace this to fill it in."""
+        return dialog.exec()
 
     def browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
@@ -314,9 +470,11 @@ class FirstRunDialog(NewAdministratorDialog):
             return
         if target is None:
             return
+        display_name = self.display_name.text()
         try:
-            with busy_cursor():
-                store = create_database(target, name, password, self.params, self.display_name.text())
+            store = self.open_busy(
+                "Creating the encrypted database: making its key from your password and setting up its tables…",
+                lambda: create_database(target, name, password, self.params, display_name))
         except ValidationError as exc:
             self.show_validation(exc, self.fields)
             return
@@ -447,8 +605,9 @@ class SignInDialog(FormDialog):
 
     def sign_in(self, name: str, password: str, new_password: str | None = None) -> None:
         try:
-            with busy_cursor():
-                store = sign_in_checked(self.db_path, name, password, new_password=new_password, params=self.params)
+            store = self.open_busy(
+                "Signing in: checking your password and the database…",
+                lambda: sign_in_checked(self.db_path, name, password, new_password=new_password, params=self.params))
         except PasswordChangeRequired:
             # An administrator set this password and knows it: it only lets the person choose their own.
             chosen = self.choose_new_password(name, password)
@@ -502,10 +661,15 @@ class SignInDialog(FormDialog):
         box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
         if self.ask(box) is not restore_button or problem.backup is None:
             return None
+        backup = problem.backup.path
+
+        def restore_and_sign_in() -> Store:
+            restore(self.db_path, backup, name, password)
+            return sign_in_checked(self.db_path, name, password)
+
         try:
-            with busy_cursor():
-                restore(self.db_path, problem.backup.path, name, password)
-                return sign_in_checked(self.db_path, name, password)
+            return self.open_busy(f"Restoring the backup of {problem.backup.made_local}, then signing in…",
+                                  restore_and_sign_in)
         except (RuralWatchError, DatabaseError, OSError) as exc:
             self.fatal = f"the backup was not restored: {exc}"
             return None
@@ -570,10 +734,13 @@ class EncryptDialog(NewAdministratorDialog):
             return
         name, password = checked
         self.clear_error()
+        def encrypt_and_sign_in() -> Store:
+            encrypt_database(self.db_path, name, password, self.params)
+            return sign_in(self.db_path, name, password)
+
         try:
-            with busy_cursor():
-                encrypt_database(self.db_path, name, password, self.params)
-                store = sign_in(self.db_path, name, password)
+            store = self.open_busy("Encrypting the database: writing an encrypted copy and checking it…",
+                                   encrypt_and_sign_in)
         except ValidationError as exc:
             self.show_validation(exc, self.fields)
             return
@@ -647,8 +814,8 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
             show_unusable(db_path, dialog.fatal)
             return FATAL
         switch_to = getattr(dialog, "switch_to", None)
-        if switch_to is not None:  # the chosen folder already held a database: sign in to that one
-            return open_database(switch_to, params, exec_dialog)
+        if switch_to is not None:  # the chosen folder already held a database (or a backup was put there): sign in
+            return open_database(switch_to, params, exec_dialog, notice=getattr(dialog, "switch_notice", None))
         if dialog.store is None:
             return 0
         return dialog.store

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
+from ruralwatch.core.words import count_of
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.sync import (
@@ -41,7 +42,7 @@ from ruralwatch.services.sync import (
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
-from ruralwatch.ui.widgets import make_table, show_rows
+from ruralwatch.ui.widgets import fit_to_width, make_table, show_rows
 from ruralwatch.ui.widgets.elide import ElidingButton
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
 
@@ -74,7 +75,9 @@ def _set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+            cell = QTableWidgetItem("" if value is None else str(value))
+            cell.setToolTip(cell.text())  # whole, where a narrow column elides it
+            table.setItem(r, c, cell)
     table.resizeColumnsToContents()
 
 
@@ -137,8 +140,11 @@ class SyncPanel(QWidget):
         who_form.addRow("&Device id", self.device_id)
         who_form.addRow("Public ke&y", self.public_key)
 
-        self.peers = make_table(["Name", "Device id", "Last export for it", "Last import from it", "Pending rows"],
-                                alternating=False)
+        # Two-line headers, each column as wide as its contents, again after View ▸ Larger text (sized once, in the
+        # smaller font, the headers were cut to "ast export for" and "Pe"), and the name takes what is left (elided,
+        # whole in its tooltip), so the table fits the dock.
+        self.peers = fit_to_width(make_table(["Name", "Device id", "Last export\nfor it", "Last import\nfrom it",
+                                              "Pending\nrows"], alternating=False), stretch=0)
         show_rows(self.peers, 5)  # a laptop, the central store and a few more: squeezed, it showed 1.5 rows
         trust = QPushButton("Tr&ust a device…")
         trust.clicked.connect(self.trust_dialog)
@@ -390,7 +396,7 @@ class SyncPanel(QWidget):
 
         def done(result: ExportResult) -> None:
             # The file's name, its folder in the tooltip: a whole path is one long word that wraps nowhere.
-            self._tell(f"Exported {sum(result.rows.values()):,} rows to {Path(result.path).name}"
+            self._tell(f"Exported {count_of(sum(result.rows.values()), 'row')} to {Path(result.path).name}"
                        + (" (encrypted)" if result.encrypted else "")
                        + (f"; {result.demo_note()}" if result.demo_left_out else ""), tip=result.path)
             self.reload()
@@ -451,8 +457,9 @@ class SyncPanel(QWidget):
             back = result.received
             self.central_status.setStyleSheet("")
             kept = demo_stays_note(result.demo_kept)
-            self.central_status.setText(f"Synced: sent {result.sent_rows:,} rows; received {back.inserted:,} new and "
-                                        f"{back.updated:,} updated, {back.conflicts:,} conflicts to review."
+            self.central_status.setText(f"Synced: sent {count_of(result.sent_rows, 'row')}; received "
+                                        f"{back.inserted:,} new and {back.updated:,} updated, "
+                                        f"{count_of(back.conflicts, 'conflict')} to review."
                                         + (f" {kept[:1].upper()}{kept[1:]}." if kept else ""))
             self.reload()
             self.imported.emit(back)

@@ -86,10 +86,11 @@ class BackgroundTask(QObject):
         self.signals.progressed.connect(self._on_progress)
         self.signals.succeeded.connect(lambda result: self._finish(on_success, result))
         self.signals.failed.connect(lambda exc: self._finish(on_failure, exc))
-        self._worker = _Worker(work, self.signals, self.cancelled)
+        self._worker: _Worker | None = _Worker(work, self.signals, self.cancelled)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        assert self._worker is not None, "a task runs once"
         self._thread = threading.Thread(target=self._worker.run, name="ruralwatch-task", daemon=True)
         self._thread.start()
 
@@ -103,6 +104,9 @@ class BackgroundTask(QObject):
         # (a Python thread still alive when the app exits aborts the process).
         if self._thread is not None:
             self._thread.join(timeout=10)
+        # Let go of the work: its closure often holds the widget that started it, which (the task being its child)
+        # then never went with its last reference (a sign-in dialog outlived its deleteLater as a dead wrapper).
+        self._worker = self._thread = None
         if not shiboken6.isValid(self) or not shiboken6.isValid(self.dialog):
             # The widget that started the task was closed and deleted while it ran (a dialog closed at once):
             # there is no one left to show the result to, and its widgets are gone.

@@ -608,8 +608,9 @@ def test_sync_export_with_a_passphrase(qtbot, demo: Services, window, tmp_path: 
     assert target.exists() and target.stat().st_size > 0 and result.encrypted
     rows = sum(result.rows.values())
     assert result.rows["incidents"] == 1 and result.demo_left_out > demo.incidents.count()  # demo data stays here
-    assert sync.status.text() == (f"Exported {rows:,} rows to changes.rwsync (encrypted); {result.demo_left_out:,} "
-                                  "demo rows stay on this laptop (demo data is never sent)")
+    # One row is "1 row" (it said "1 rows").
+    assert sync.status.text() == (f"Exported {rows:,} row{'' if rows == 1 else 's'} to changes.rwsync (encrypted); "
+                                  f"{result.demo_left_out:,} demo rows stay on this laptop (demo data is never sent)")
     assert sync.status.toolTip() == str(target)  # the file's name shown, its whole path in the tooltip
 
 

@@ -124,7 +124,10 @@ def test_hotspots_text(cli, crimes):
     result = cli("hotspots", "--method", "grid", "--top", "2")
     assert result.code == 0
     lines = result.out.splitlines()
-    assert lines[0].startswith("2 hotspots (grid, harm) from 15 crimes over Essex Police force area")
+    assert lines[0].startswith("2 hotspots (grid, harm; the value is harm (days)) from 15 crimes over Essex Police "
+                               "force area")
+    kde = cli("hotspots", "--method", "kde", "--weight", "count", "--top", "2").out.splitlines()[0]
+    assert kde.startswith("2 hotspots (kde, count; the value is crimes per km²) from")
     assert len(lines) == 3 and lines[1].split()[0] == "1" and "Chelmsford" in lines[1]
 
 

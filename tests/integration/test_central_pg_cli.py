@@ -170,7 +170,7 @@ def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path:
     assert {t["table"]: t["live"] for t in status["tables"]}["incidents"] == 2
     packaged = cli(central, "central", "package", "--from", str(central), "--for", ids[laptop]["device_id"],
                    "--out", str(tmp_path / "back.rwsync"))
-    assert packaged.code == 0 and "1 rows" in packaged.out  # the other laptop's incident, not its own back
+    assert packaged.code == 0 and ": 1 row, " in packaged.out  # the other laptop's incident, not its own back
     out = tmp_path / "incidents.geojson"
     assert cli(central, "central", "export", "--from", str(central), "--out", str(out)).code == 0
     assert out.exists()

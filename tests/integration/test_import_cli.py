@@ -103,7 +103,7 @@ def test_summary_line_without_json(cli: Any) -> None:
     lines = result.out.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(
-        "388 published crimes imported from 4 file(s) (391 rows read): 2 already held (2 identical), ")
+        "388 published crimes imported from 4 files (391 rows read): 2 already held (2 identical), ")
     assert "1 rejected (wrong_field_count 1)" in lines[0] and "49 without a location" in lines[0]
 
 

@@ -198,7 +198,7 @@ def test_demo_data_on_two_laptops_stays_on_each_and_syncs_no_conflict(cli, tmp_p
     for n, laptop in enumerate(laptops, start=1):
         exported = cli(laptop, "sync", "export", "--out", str(inbox / f"{n}.rwsync"), "--since-last-for",
                        ids[central]["device_id"])
-        assert exported.code == 0 and ": 1 rows" in exported.out and "demo rows stay on this laptop" in exported.out
+        assert exported.code == 0 and ": 1 row, " in exported.out and "demo rows stay on this laptop" in exported.out
 
     merged = cli(central, "central", "merge", str(inbox), "--into", str(central), "--json")
     assert merged.code == 0

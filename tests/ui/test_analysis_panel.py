@@ -110,7 +110,7 @@ def test_hotspots_fill_the_table_and_the_map_off_the_ui_thread(qtbot, window, cr
 
     # Two burglaries (491.82 days), one robbery (365), ten shoplifting offences (10): three cells.
     assert [(h.easting, h.northing) for h in run.hotspots] == [CHELMSFORD, BRAINTREE, COLCHESTER]
-    assert _headers(panel.hotspot_table) == ["Rank", "Area", "Harm"]
+    assert _headers(panel.hotspot_table) == ["Rank", "Area", "Harm (days)"]
     rows = _table_rows(panel.hotspot_table)
     assert [row[0] for row in rows] == ["1", "2", "3"]
     assert [row[2] for row in rows] == ["491.82", "365.00", "10.00"]
@@ -142,7 +142,7 @@ def test_count_weight_and_months_reach_the_service(qtbot, window, crimes):
     run = blocker.args[0]
     assert (run.query.weight, run.query.month_from, run.query.month_to) == ("count", "2024-03", "2024-03")
     assert run.points == 6
-    assert _headers(panel.hotspot_table) == ["Rank", "Area", "Count"]
+    assert _headers(panel.hotspot_table) == ["Rank", "Area", "Crimes"]
     assert [row[2] for row in _table_rows(panel.hotspot_table)] == ["5.00", "1.00"]
     qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hotspotCount()") == 2, timeout=10_000)
 
@@ -154,13 +154,27 @@ def test_gistar_adds_a_z_column(qtbot, window, crimes):
     with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as blocker:
         panel.run_hotspots()
     run = blocker.args[0]
-    assert _headers(panel.hotspot_table) == ["Rank", "Area", "Harm", "z"]
+    assert _headers(panel.hotspot_table) == ["Rank", "Area", "Harm (days)", "z"]
     # Only cells that hold crime can be Gi* hotspots (three places in the fixture hold crime).
     assert panel.hotspot_table.rowCount() == len(run.hotspots) >= 1
     rows = _table_rows(panel.hotspot_table)
     assert all(float(row[3]) > 0 for row in rows)
     assert all(float(row[2].replace(",", "")) > 0 for row in rows)
     qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hotspotCount()") == len(run.hotspots), timeout=10_000)
+
+
+def test_kernel_density_says_what_it_counts_per_km2(qtbot, window, crimes):
+    """The column said "Density /km²" whether the density was of harm days or of crimes (and the report "Value")."""
+    from ruralwatch.io.report import hotspot_table
+
+    panel = _open_panel(qtbot, window)
+    _choose(panel.method, "kde")
+    for weight, heading in (("harm", "Harm days per km²"), ("count", "Crimes per km²")):
+        _choose(panel.weight, weight)
+        with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as ready:
+            panel.run_hotspots()
+        assert _headers(panel.hotspot_table) == ["Rank", "Area", heading]
+        assert list(hotspot_table(ready.args[0]).columns) == ["Rank", "Area", heading, "Latitude", "Longitude"]
 
 
 def test_a_bad_month_shows_an_error_and_emits_nothing(qtbot, window, crimes):

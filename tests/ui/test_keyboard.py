@@ -271,6 +271,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
     from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
     from ruralwatch.ui.audit_view import AuditDialog
     from ruralwatch.ui.export_dialog import ExportDialog
+    from ruralwatch.ui.first_restore import FirstRestoreDialog
     from ruralwatch.ui.first_steps import FirstStepsDialog
     from ruralwatch.ui.harm_dialog import HarmWeightsDialog
     from ruralwatch.ui.incident_form import IncidentDialog
@@ -281,6 +282,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
 
     return [
         FirstRunDialog(admin.path.with_name("new.db"), TEST_PARAMS, choose_folder=True),
+        FirstRestoreDialog(admin.path.with_name("new.db"), TEST_PARAMS),
         SignInDialog(admin.path, ("admin",)), SettingsDialog(Services.build(admin)), ExportDialog(services),
         IncidentDialog(services.incidents), HarmWeightsDialog(services.harm), DutyDialog(services.roster),
         PersonDialog(services.people), LeftDateDialog("Jo Smith"),

@@ -71,3 +71,36 @@ def test_the_roster_hours_columns_widen_with_larger_text(qtbot, large_text):
     qtbot.waitUntil(lambda: hours.table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5_000)
     for column in range(hours.table.columnCount()):
         assert hours.table.columnWidth(column) >= hours.table.sizeHintForColumn(column), column
+
+
+def test_the_trusted_devices_headers_stay_whole_with_larger_text(qtbot, large_text, services, tmp_path):
+    """The Sync panel's Trusted devices columns were sized once, in the smaller font: with Larger text on, their
+    headers were cut ("ast export for", "Pe") and the table scrolled sideways."""
+    from ruralwatch.services.sync import SyncService
+    from ruralwatch.store import open_store
+
+    window = large_text
+    other = open_store(tmp_path / "other.db")
+    try:
+        peer = SyncService(other).identity()
+        services.sync.trust(peer.device_id, peer.public_key, "Other laptop of the Thaxted rural team")
+    finally:
+        other.close()
+    window.resize(1366, 768)
+    window.sync_dock.show()
+    panel = window.sync_panel
+    panel.reload()
+    table = panel.peers
+    qtbot.waitUntil(lambda: table.rowCount() == 1)
+    window.set_large_text(True)
+    qtbot.waitUntil(lambda: table.horizontalHeader().sectionSize(2) >= _header_width(table, 2))
+    header = table.horizontalHeader()
+    for column in range(1, table.columnCount()):  # every column but the name, which takes what is left
+        assert header.sectionSize(column) >= _header_width(table, column), table.horizontalHeaderItem(column).text()
+    qtbot.waitUntil(lambda: header.length() <= table.viewport().width() + 1)  # no sideways scrolling
+    assert table.item(0, 0).toolTip() == "Other laptop of the Thaxted rural team"  # elided, whole in its tooltip
+
+
+def _header_width(table, column: int) -> int:
+    metrics = table.horizontalHeader().fontMetrics()
+    return max(metrics.horizontalAdvance(line) for line in table.horizontalHeaderItem(column).text().split("\n"))

@@ -27,6 +27,7 @@ from ruralwatch.services.backups import (
     latest_good_backup,
     list_with_status,
     maybe_backup,
+    newest_backup_in,
     restore,
     sign_in_checked,
     startup_problem,
@@ -544,3 +545,37 @@ def test_a_cancelled_restore_changes_nothing(db: Path) -> None:
     with pytest.raises(CancelledError):
         restore(db, made.path, ADMIN, PASSWORD, progress=lambda done, total: False)
     assert _snapshot(db.parent) == before
+
+
+def test_a_new_laptop_restores_into_a_folder_made_only_when_the_restore_is_done(db: Path, tmp_path: Path) -> None:
+    """A replaced laptop has no data folder yet: a failed, cancelled or checking restore leaves none behind."""
+    store = sign_in(db, ADMIN, PASSWORD)
+    stick = tmp_path / "stick"
+    older = backup_now(store, stick, now=T0)
+    newest = backup_now(store, stick, now=T0 + timedelta(days=1))
+    store.close()
+    (stick / "notes.txt").write_text("not a backup", encoding="utf-8")
+    assert newest_backup_in(stick) == newest.path != older.path
+    fresh = tmp_path / "laptop" / "RuralWatch" / "ruralwatch.db"
+    with pytest.raises(SignInError):
+        restore(fresh, newest.path, ADMIN, "wrong password here")
+    with pytest.raises(CancelledError):
+        restore(fresh, newest.path, ADMIN, PASSWORD, progress=lambda done, total: False)
+    assert restore(fresh, newest.path, ADMIN, PASSWORD, dry_run=True).kept_as is None
+    assert not (tmp_path / "laptop").exists()
+    result = restore(fresh, newest.path, ADMIN, PASSWORD)
+    assert result.done and result.kept_as is None and result.incidents == 150
+    signed_in = sign_in_checked(fresh, ADMIN, PASSWORD)
+    try:
+        assert _incidents(signed_in) == 150
+    finally:
+        signed_in.close()
+    assert {"ruralwatch.db", "ruralwatch.db.keys"} <= {p.name for p in fresh.parent.iterdir()}
+    assert not [p for p in fresh.parent.iterdir() if "restoring" in p.name]
+
+
+def test_newest_backup_in_says_when_a_folder_holds_none(tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="holds no RuralWatch backup"):
+        newest_backup_in(tmp_path)
+    with pytest.raises(BackupError, match="not a folder"):
+        newest_backup_in(tmp_path / "unplugged")

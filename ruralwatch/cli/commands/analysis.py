@@ -7,7 +7,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
+from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS, value_name
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
@@ -207,7 +207,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print_json(run_result.to_dict())
         else:
             scope = " (force-wide: they cannot be placed in an area)" if args.area else ""
-            print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}) from {run_result.points:,} "
+            print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}; the value is "
+                  f"{value_name(args.method, args.weight).lower()}) from {run_result.points:,} "
                   f"crimes over {run_result.study_area}; {run_result.no_location:,} without a location left out"
                   f"{scope}")
             for hotspot, area in zip(run_result.hotspots, run_result.areas, strict=True):

@@ -21,6 +21,7 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase
 from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.words import count_of
 from ruralwatch.io.export_choices import FORMATS, WHATS
 
 if TYPE_CHECKING:
@@ -169,7 +170,8 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
             print_json(made.to_dict())
         else:
             encrypted = " (encrypted)" if made.encrypted else ""
-            print(f"wrote {made.path}: {sum(made.rows.values())} rows, {made.blobs} files for {args.device}"
+            print(f"wrote {made.path}: {count_of(sum(made.rows.values()), 'row')}, {count_of(made.blobs, 'file')} for "
+                  f"{args.device}"
                   f"{encrypted}")
     elif action == "published":
         report = central.import_published(args.paths)
@@ -196,7 +198,8 @@ def _status_text(found: CentralStatus) -> str:
     lines += [f"  {t.table:24} {t.live:>10,} live {t.deleted:>8,} deleted" for t in found.tables]
     lines.append("devices:" if found.devices else "devices: none trusted yet (`central trust`)")
     lines += [f"  {d.device_id:18} {d.name or '':16} last package {d.last_package or 'never':26} "
-              f"{d.packages:>5} packages, {d.pending:,} rows pending for it" for d in found.devices]
+              f"{count_of(d.packages, 'package'):>14}, {count_of(d.pending, 'row')} pending for it"
+              for d in found.devices]
     # A laptop whose audit log was cut, rewritten or wiped (said at the merge that found it, kept until looked into).
     lines.append(f"audit alerts: {len(found.audit_alerts)}" if found.audit_alerts else "audit alerts: none")
     lines += [f"  WARNING {a.detected_at[:19]} package {a.package_id or '?'}: {a.message}" for a in found.audit_alerts]

@@ -18,6 +18,7 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.signin import sync_passphrase
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.words import count_of
 from ruralwatch.sync.merge import CHOICES
 
 if TYPE_CHECKING:
@@ -97,9 +98,9 @@ def import_line(result: ImportResult) -> str:
         return f"{name}: REFUSED: {result.message}"
     if result.status == "skipped":
         return f"{name}: skipped ({result.message})"
-    line = (f"{name}: applied package {result.package_id} from {result.source_device}: {result.rows} rows "
+    line = (f"{name}: applied package {result.package_id} from {result.source_device}: {count_of(result.rows, 'row')} "
             f"({result.inserted} new, {result.updated} updated, {result.unchanged} unchanged), "
-            f"{result.conflicts} conflicts")
+            f"{count_of(result.conflicts, 'conflict')}")
     if result.demo_left_out:  # from a RuralWatch that still sent its demo data
         line += f", {result.demo_note()}"
     # The sender's audit chain was cut, rewritten or wiped since it last sent it: said on lines of their own.
@@ -148,7 +149,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             total = sum(result.rows.values())
             encrypted = " (encrypted)" if result.encrypted else ""
             demo = f"; {result.demo_note()}" if result.demo_left_out else ""
-            print(f"wrote {args.out}: {total} rows, {result.blobs} files{encrypted}{demo}")
+            print(f"wrote {args.out}: {count_of(total, 'row')}, {count_of(result.blobs, 'file')}{encrypted}{demo}")
     elif action == "import":
         imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
         print_json(imported.to_dict()) if args.json else print(import_line(imported))
