@@ -172,6 +172,8 @@ def _until_closed(app: QApplication, window: MainWindow) -> int:
     aboutToQuit, on which QtWebEngine lets go of its profile, so the window after a sign-out crashed at the next
     quit. The application quits once, when `run_gui` is done."""
     app.setQuitOnLastWindowClosed(False)
+    if window.has_closed:  # closed while its first paint was awaited (signed out, Ctrl+Q): `closed` has been
+        return 0           # and gone, and a loop waiting for it would wait for ever with no window
     loop = QEventLoop()
     window.closed.connect(loop.quit)
     return loop.exec()

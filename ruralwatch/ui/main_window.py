@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.signed_out = False  # set by Account ▸ Sign out: the window closes and the sign-in comes back
         # Set once what the panels hold unsaved was asked about (or need not be): closing then does not ask again.
         self._unsaved_settled = False
+        self.has_closed = False  # closeEvent has run: `closed` was emitted (application._until_closed asks)
         # Set by File ▸ Backups and restore once a restore is checked: the window closes, the application restores
         # with the database closed and brings the sign-in back.
         self.restore_request: RestoreRequest | None = None
@@ -1202,6 +1203,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self.fit_to_screen)  # once the window manager has put its frame on
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.has_closed:  # dispose() closes a window that signed out already: its panels are disposed
+            super().closeEvent(event)
+            return
         if not self._unsaved_settled and not self.settle_unsaved_panels("Close RuralWatch", "closing"):
             event.ignore()
             return
@@ -1213,6 +1217,7 @@ class MainWindow(QMainWindow):
         self.patrol_panel.dispose()
         self.premises_panel.dispose()
         super().closeEvent(event)
+        self.has_closed = True
         self.closed.emit()
 
     def dispose(self) -> None:
