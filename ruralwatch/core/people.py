@@ -47,6 +47,18 @@ def format_time_of_day(moment: time) -> str:
     return moment.strftime("%H:%M")
 
 
+def collar_key(collar: str | None) -> str:
+    """The one form collar numbers are compared and kept unique by: no spaces, upper case ("SC 4125", "sc4125"
+    and "SC4125" are one person's). Shown as typed (`tidy_collar`): forces write them with or without the space,
+    and rows stored before this rule keep theirs, as no migration rewrites them."""
+    return "".join((collar or "").split()).upper()
+
+
+def tidy_collar(collar: str | None) -> str:
+    """A collar number as stored and shown: as typed, upper case, runs of spaces made one."""
+    return " ".join((collar or "").split()).upper()
+
+
 @dataclass
 class PersonInput:
     name: str
@@ -127,7 +139,7 @@ def validate_person(inp: PersonInput) -> dict[str, object]:
     return {
         "name": name,
         "role": inp.role,
-        "collar_number": (inp.collar_number or "").strip().upper(),
+        "collar_number": tidy_collar(inp.collar_number),
         "rank": rank if inp.role == "special" else "",
         "independent_patrol": int(bool(inp.independent_patrol) or inp.role == "officer"),
         "driving_authorised": int(bool(inp.driving_authorised)),

@@ -21,7 +21,7 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.patrol_plan import PlanStop, settings_to_json, stops_to_json
 from ruralwatch.core.patrol_status import PatrolStatus
-from ruralwatch.core.people import DutyInput, PersonInput, validate_duty, validate_person
+from ruralwatch.core.people import DutyInput, PersonInput, collar_key, validate_duty, validate_person
 from ruralwatch.patrols.plan import Plan, PlanSettings, suggest_plan
 from ruralwatch.services.changes import Change
 from ruralwatch.services.patrols import TOPIC as PATROLS_TOPIC
@@ -127,12 +127,8 @@ def load_demo_roster(
     return DemoRosterLoaded(added["people"], added["duties"], added["patrols"], tuple(left_out))
 
 
-def _collar_key(collar: str) -> str:
-    return "".join(collar.split()).upper()
-
-
 def _real_identities(store: Store) -> tuple[set[str], set[str]]:
-    """Collar numbers (spaces ignored, any case) and names (any case) of the real people on record."""
+    """Collar numbers (by `collar_key`: spaces ignored, any case) and names (any case) of the real people on record."""
     collars: set[str] = set()
     names: set[str] = set()
     for name, collar in store.db.execute(
@@ -140,7 +136,7 @@ def _real_identities(store: Store) -> tuple[set[str], set[str]]:
     ).fetchall():
         names.add(" ".join(str(name or "").split()).casefold())
         if collar and str(collar).strip():
-            collars.add(_collar_key(str(collar)))
+            collars.add(collar_key(str(collar)))
     return collars, names
 
 
@@ -186,7 +182,7 @@ def _people(
             person_id = _id(seed, "person", n)
             name = f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
             collar = f"{'SC' if role == 'special' else 'PC' if role == 'officer' else 'FW'}{4100 + n}"
-            taken = _collar_key(collar) in real_collars or name.casefold() in real_names
+            taken = collar_key(collar) in real_collars or name.casefold() in real_names
             if person_id in existing:
                 if taken and not _live(store, person_id):  # not brought back over a real person's number
                     left_out.append(f"{name} ({collar})")

@@ -16,6 +16,7 @@ from ruralwatch.core.people import (
     Person,
     PersonInput,
     WeeklySlotInput,
+    collar_key,
     format_time_of_day,
     parse_time_of_day,
     validate_exception,
@@ -121,13 +122,12 @@ class PeopleService:
         collar = str(values.get("collar_number") or "").strip()
         name = str(values["name"])
         if collar:
-            holder = self.store.db.execute(
-                "SELECT name, synthetic FROM people WHERE deleted = 0 AND id <> ? AND upper(collar_number) = upper(?)",
-                [person_id, collar]).fetchone()
-            if holder and (stored is None or stored[1].upper() != collar.upper()):
-                demo = " (a demo person: remove the demo data to free it)" if holder[1] else ""
+            holder = self._collar_holder(collar, person_id)
+            if holder and (stored is None or collar_key(stored[1]) != collar_key(collar)):
+                demo = " (a demo person: remove the demo data to free it)" if holder[2] else ""
+                taken = collar if holder[1] == collar else f"{collar} (stored as {holder[1]})"
                 errors.append(FieldError("collar_number",
-                                         f"{collar} is already the collar number of {holder[0]}{demo}"))
+                                         f"{taken} is already the collar number of {holder[0]}{demo}"))
         else:
             twins = self.store.db.execute(
                 "SELECT COUNT(*) FROM people WHERE deleted = 0 AND id <> ? AND lower(name) = lower(?)",
@@ -138,6 +138,28 @@ class PeopleService:
                                                  "one a collar number to tell them apart, or edit that person"))
         if errors:
             raise ValidationError(errors)
+
+    def _collar_holder(self, collar: str, person_id: str = "") -> tuple[str, str, bool] | None:
+        """(name, collar as stored, synthetic) of another person with this collar number by `collar_key`. Compared
+        here rather than in SQL, so rows stored with spaces before the rule ("SC 4125") match by the same rule."""
+        key = collar_key(collar)
+        for name, stored, synthetic in self.store.db.execute(
+                "SELECT name, collar_number, synthetic FROM people WHERE deleted = 0 AND id <> ?"
+                " AND collar_number IS NOT NULL AND collar_number <> '' ORDER BY created_at, id",
+                [person_id]).fetchall():
+            if collar_key(stored) == key:
+                return str(name), str(stored), bool(synthetic)
+        return None
+
+    def _collar_ids(self, collar: str) -> builtins.list[str]:
+        """Ids of the people whose collar number is `collar` by `collar_key` (more than one only in data stored
+        before the rule, or merged from two laptops)."""
+        key = collar_key(collar)
+        if not key:
+            return []
+        return [str(row_id) for row_id, stored in self.store.db.execute(
+            "SELECT id, collar_number FROM people WHERE deleted = 0 AND collar_number IS NOT NULL"
+            " AND collar_number <> ''").fetchall() if collar_key(stored) == key]
 
     def _stored_identity(self, person_id: str) -> tuple[str, str] | None:
         """(name, collar number) as stored, for an edit; None for a new person."""
@@ -196,11 +218,13 @@ class PeopleService:
     def find(self, text: str) -> Person:
         """A person by id, collar number or (unique) name, for the CLI and quick search."""
         needle = text.strip()
+        collar_ids = self._collar_ids(needle)
+        marks = ", ".join("?" * len(collar_ids))
+        by_collar = f" OR id IN ({marks})" if collar_ids else ""
         rows = list(
             self.store.db.query(
-                "SELECT * FROM people WHERE deleted = 0 AND (id = ? OR upper(collar_number) = upper(?)"
-                " OR lower(name) = lower(?))",
-                [needle, needle, needle],
+                f"SELECT * FROM people WHERE deleted = 0 AND (id = ? OR lower(name) = lower(?){by_collar})",
+                [needle, needle, *collar_ids],
             )
         )
         if len(rows) == 1:

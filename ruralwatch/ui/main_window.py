@@ -82,13 +82,14 @@ from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
 from ruralwatch.ui.restoring import RestoreRequest
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.roster_panel import RosterPanel
-from ruralwatch.ui.settings_dialog import CANCEL, DISCARD, SAVE, SettingsDialog
+from ruralwatch.ui.settings_dialog import SettingsDialog
 from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
 from ruralwatch.ui.widgets.field_marks import mark, unmark
 from ruralwatch.ui.widgets.today import FollowingDateEdit
+from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 from ruralwatch.ui.window_actions import apply_permissions, build_actions
 
 SEARCH_DELAY_MS = 250
@@ -481,14 +482,7 @@ class MainWindow(QMainWindow):
 
     def ask_unsaved_panels(self, title: str, question: str) -> str:
         """SAVE, DISCARD or CANCEL, like every other form with unsaved changes. Tests replace this."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=self)
-        save = box.addButton(QMessageBox.StandardButton.Save)
-        discard = box.addButton(QMessageBox.StandardButton.Discard)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(save)
-        box.exec()
-        clicked = box.clickedButton()
-        return SAVE if clicked is save else DISCARD if clicked is discard else CANCEL
+        return ask_save_discard_cancel(self, title, question)
 
     def confirm_close(self, title: str, question: str) -> bool:
         """Tests replace this to answer."""

@@ -58,6 +58,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
@@ -471,7 +472,7 @@ class PeopleTab(QWidget):
 
         self.table = make_table(self.COLUMNS)
         self.table.setSortingEnabled(False)
-        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.itemSelectionChanged.connect(self._on_chosen)
         self.table.doubleClicked.connect(lambda _index: self.open_person_dialog(self.selected_id()))
         self.status = status_label()
 
@@ -658,6 +659,35 @@ class PeopleTab(QWidget):
                 self.table.selectRow(row)
                 return True
         return False
+
+    def _on_chosen(self) -> None:
+        """Another person chosen with the weekly availability typed for the one before not saved: Save, Discard
+        or Cancel, as on signing out or closing (it was thrown away without a word). Cancel, or a save the rules
+        refuse (the reason beside the editor), keeps the one before selected and what was typed."""
+        leaving = self._editing
+        if self._weekly_dirty and leaving and self.selected_id() != leaving:
+            name = next((p.name for p in self.people if p.id == leaving), "this person")
+            chosen = self.selected_person()
+            doing = f"showing {chosen.name}'s" if chosen else "leaving it"
+            answer = self.ask_unsaved("Availability not saved",
+                                      f"The weekly availability of {name} is not saved.\n\nSave it before {doing}?")
+            if answer == CANCEL or (answer == SAVE and not self.save_weekly(leaving)):
+                self._select_quietly(leaving)
+                return
+        self._on_selection()
+
+    def ask_unsaved(self, title: str, question: str) -> str:
+        """SAVE, DISCARD or CANCEL. Tests replace this."""
+        return ask_save_discard_cancel(self, title, question)
+
+    def _select_quietly(self, person_id: str) -> None:
+        """Select `person_id` again without loading anything: the editor still holds what was typed for them."""
+        self.table.blockSignals(True)
+        try:
+            if not self.select_person(person_id):
+                self.table.clearSelection()
+        finally:
+            self.table.blockSignals(False)
 
     def _on_selection(self) -> None:
         person = self.selected_person()

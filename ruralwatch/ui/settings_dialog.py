@@ -46,9 +46,7 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
-
-# The answers to "settings changed here are not saved" before a move.
-SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE  # the answers before a move, as everywhere
 
 RETENTION_NAMES = {
     "reporter_months": "Reporters' contacts", "volunteer_months": "Volunteers' contacts",

@@ -261,6 +261,18 @@ def test_a_calendar_for_a_station_nobody_is_of_is_refused(cli: Cli, tmp_path: Pa
     assert cli("roster", "ics", "--station", "saffron walden", "-o", str(out)).code == 0 and out.exists()
 
 
+def test_a_collar_number_is_one_persons_however_it_is_spaced(cli: Cli) -> None:
+    """A walk added "SC 4125" and then "SC4125": two people with one collar number. Now the second is refused
+    (exit 2, nothing added), the number is kept as typed, and either spelling names the person."""
+    assert cli("people", "add", "--name", "Dev Hughes", "--role", "special", "--collar", "SC 4125").code == 0
+    taken = cli("people", "add", "--name", "Ann Lee", "--role", "special", "--collar", "sc4125")
+    assert taken.code == 2 and taken.out == ""
+    assert "SC4125 (stored as SC 4125) is already the collar number of Dev Hughes" in taken.err
+    assert [p["collar_number"] for p in cli("people", "list", "--json").json()] == ["SC 4125"]
+    edited = cli("people", "edit", "sc4125", "--station", "Maldon", "--json")
+    assert edited.code == 0 and edited.json()["station"] == "Maldon"
+
+
 def test_people_add_and_edit_take_a_district_as_the_window_does(cli: Cli) -> None:
     """`people add --area Uttles` stored "Uttles", and auto-fill no longer counted the person local to Uttlesford.
     A unique beginning is the district; anything else is one line naming close districts, exit 2, nothing

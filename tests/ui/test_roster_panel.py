@@ -605,3 +605,57 @@ def test_add_slot_offers_the_next_day_and_the_saved_message_stays(qtbot, panel: 
     assert "slot 2" in people.weekly_status.text() and "the same as slot 1" in people.weekly_status.text()
     assert "border" in table.cellWidget(1, 1).styleSheet()
     assert len(services.people.weekly_pattern(person.id)) == 4
+
+
+def test_choosing_another_person_with_availability_not_saved_asks_save_discard_or_cancel(
+        qtbot, panel: RosterPanel, services: Services) -> None:
+    """A walk: evenings typed for one Special, then a click on the next name: the evenings were gone without a word
+    (signing out and closing already asked). Cancel keeps the person and what was typed; a refused Save too;
+    Save keeps it; Discard drops it."""
+    from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE
+
+    people = panel.people_tab
+    ann = services.people.add(PersonInput(name="Ann Lee", role="special", collar_number="SC1"))
+    bob = services.people.add(PersonInput(name="Bob Hart", role="special", collar_number="SC2"))
+    people.refresh()
+    asked: list[str] = []
+    answers: list[str] = []
+    people.ask_unsaved = lambda title, question: asked.append(question) or answers.pop(0)
+
+    def click(person_id: str) -> None:
+        row = [p.id for p in people.people].index(person_id)
+        rect = people.table.visualRect(people.table.model().index(row, 0))
+        qtbot.mouseClick(people.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    def typed() -> list[tuple[int, int, int]]:
+        return [(s.weekday, int(s.start[:2]), int(s.end[:2])) for s in people.weekly.slots()]
+
+    click(ann.id)
+    assert people.selected_id() == ann.id and asked == []
+    people.weekly.add_row(0, time(18, 0), time(23, 0))
+    answers.append(CANCEL)
+    click(bob.id)
+    assert asked == ["The weekly availability of Ann Lee is not saved.\n\nSave it before showing Bob Hart's?"]
+    assert people.selected_id() == ann.id and typed() == [(0, 18, 23)]
+    assert "Ann Lee" in people.availability_title.text()
+    assert services.people.weekly_pattern(ann.id) == []
+
+    people.weekly.add_row(0, time(18, 0), time(23, 0))  # the same evening twice: the rules refuse the save
+    answers.append(SAVE)
+    click(bob.id)
+    assert people.selected_id() == ann.id and len(typed()) == 2 and "Not saved" in people.weekly_status.text()
+    assert services.people.weekly_pattern(ann.id) == []
+
+    people.weekly.remove_row(1)
+    answers.append(SAVE)
+    click(bob.id)
+    assert people.selected_id() == bob.id and typed() == [] and "Bob Hart" in people.availability_title.text()
+    assert [(s.weekday, s.start.hour) for s in services.people.weekly_pattern(ann.id)] == [(0, 18)]
+
+    people.weekly.add_row(3, time(19, 0), time(22, 0))
+    answers.append(DISCARD)
+    click(ann.id)
+    assert people.selected_id() == ann.id and typed() == [(0, 18, 23)]
+    assert services.people.weekly_pattern(bob.id) == [] and len(asked) == 4 and answers == []
+    click(bob.id)  # nothing typed: no question
+    assert people.selected_id() == bob.id and len(asked) == 4
