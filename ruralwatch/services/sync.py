@@ -34,7 +34,7 @@ from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import CENTRAL_DSN
+from ruralwatch.services.policies import CENTRAL_DSN, write_changed
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.field_keys import FieldKeysError
@@ -287,7 +287,7 @@ class SyncService:
         """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
         (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
         self.store.actor.require("sync.trust")
-        from ruralwatch.central.target import describe_dsn, pg_target
+        from ruralwatch.central.target import pg_target
 
         text = text.strip()
         if text:
@@ -295,16 +295,9 @@ class SyncService:
                 text = pg_target(text).dsn
             except RuralWatchError as exc:
                 raise ValidationError.single("central store connection string", str(exc)) from None
-        before = self.central_dsn()
-        if text == before:
-            return text
-        with self.store.transaction():
-            CENTRAL_DSN.write(self.store, text)
-            # The audit names where it points (user@host/db), as every message does, not the string itself.
-            record_event(self.store, "settings", changes={CENTRAL_DSN.key: [
-                describe_dsn(before) if before else None, describe_dsn(text) if text else None]},
-                covers=[("meta", CENTRAL_DSN.key)])
-        self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
+        # The audit names where it points (user@host/db: CENTRAL_DSN.audited), not the string itself.
+        if write_changed(self.store, [(CENTRAL_DSN, text)]):
+            self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
         return text
 
     def peer(self, device_id: str) -> Peer:
