@@ -22,8 +22,9 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -227,9 +228,11 @@ SETTINGS_TOPIC = "sync_settings"  # hub topic: this laptop's sync settings (the 
 
 
 class SyncService:
-    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+    def __init__(self, store: Store, hub: ChangeHub | None = None,
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
+        self._now = clock  # wall-clock stamps (trust, packages, conflicts, resolutions); the HLC stays real time
 
     # --- identity and trust ------------------------------------------------------------------------------
 
@@ -248,7 +251,7 @@ class SyncService:
         self.store.actor.require("sync.trust")
         device_id, key = self.check_peer(device_id, public_key)
         name = (name or "").strip() or None
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self._now())
         with self.store.transaction():
             self.store.db.execute(
                 "INSERT INTO sync_peers(device_id, name, public_key, trusted_at) VALUES (?, ?, ?, ?) "
@@ -434,7 +437,7 @@ class SyncService:
             "package_id": str(uuid.uuid4()),
             "schema_version": self.store.schema_version(),
             "source_device": self.store.device_id,
-            "created_at": times.to_storage(times.utc_now()),
+            "created_at": times.to_storage(self._now()),
             "clock": {"min": min(clocks) if clocks else None, "max": max(clocks) if clocks else None},
             "counts": {table: len(rows) for table, rows in tables.items()},
             "seen": seen,
@@ -458,7 +461,7 @@ class SyncService:
                 )
                 self.store.db.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [f"{META_LAST_EXPORT}{since_last_for}", times.to_storage(times.utc_now())],
+                    [f"{META_LAST_EXPORT}{since_last_for}", times.to_storage(self._now())],
                 )
         return ExportResult(str(out), manifest["package_id"], header["counts"], len(blobs), passphrase is not None,
                             since_last_for, header["clock"], demo_left_out)
@@ -541,7 +544,7 @@ class SyncService:
         receiver = Side(self.store.device_id, self.seen())
         sender_seen = {str(k): str(v) for k, v in manifest["seen"].items()}
         sender = Side(source, sender_seen)
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self._now())
         stats = _MergeStats()
         try:
             with self.store.transaction():
@@ -847,7 +850,7 @@ class SyncService:
         if choice == "merged" and merged_value is None:
             raise ValidationError.single("value", "a merged resolution needs the merged value")
         value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
-        table = SyncTable(self.store, conflict.table_name)
+        table = SyncTable(self.store, conflict.table_name, lambda: self._now())  # updated_at: the service's clock
         with self.store.transaction():
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
                 table.set_deleted(conflict.row_id, bool(value))
@@ -855,7 +858,7 @@ class SyncService:
                 table.decide(conflict.row_id, conflict.field, value)
             self.store.db.execute(
                 "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
-                [times.to_storage(times.utc_now()), choice, conflict_id],
+                [times.to_storage(self._now()), choice, conflict_id],
             )
         self.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
         return self.conflict(conflict_id)
