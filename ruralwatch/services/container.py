@@ -76,7 +76,7 @@ class Services:
             harm=wired.harm,
             published=PublishedCrimeService(store, hub, clock=clock),
             analysis=wired.analysis,
-            sync=SyncService(store, hub),
+            sync=SyncService(store, hub, clock=clock),
             people=wired.people,
             roster=wired.roster,
             patrols=wired.patrols,

@@ -73,7 +73,7 @@ class GeographyService:
 
     def chosen(self) -> bool:
         """Whether a force was ever chosen here (the window asks at first start when not)."""
-        return bool((self.store.meta(policies.FORCE.key) or "").strip())
+        return policies.FORCE.chosen(self.store)
 
     def current(self) -> Geography:
         """The chosen force with its districts and wards (imported ones if any were imported for it)."""
@@ -164,12 +164,9 @@ class GeographyService:
         force stay stored but are not used until that force is chosen again."""
         force = find_force(name)
         self.store.actor.require("geography.manage")
-        before = policies.FORCE.read(self.store)
-        with self.store.transaction():
-            policies.FORCE.write(self.store, force.code)
-            record_event(self.store, "settings", changes={policies.FORCE.key: [before, force.code]},
-                         covers=[("meta", policies.FORCE.key)])
-        self.hub.publish(Change(TOPIC, "updated", (force.code,)))
+        # The same force again writes and audits nothing; the first choice is written even when it is the default.
+        if policies.write_changed(self.store, [(policies.FORCE, force.code)]):
+            self.hub.publish(Change(TOPIC, "updated", (force.code,)))
         return force
 
     def where(self, lat: float, lon: float) -> WhereAmI:

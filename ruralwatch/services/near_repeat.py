@@ -29,7 +29,6 @@ from ruralwatch.services.policies import (
     SavedKnoxZone,
     write_changed,
 )
-from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
 if TYPE_CHECKING:
@@ -220,11 +219,7 @@ class NearRepeatService:
                               iterations=run.result.iterations, p_value=float(run.result.p_values[0, 0]),
                               ratio=float(run.result.ratios[0, 0]), kinds=list(run.query.kinds),
                               run_at=times.to_storage(self.clock()))
-        before = KNOX_ZONE.read(self.store)
-        with self.store.transaction():
-            KNOX_ZONE.write(self.store, saved)
-            record_event(self.store, "settings", changes={KNOX_ZONE.key: [
-                None if before is None else asdict(before), asdict(saved)]}, covers=[("meta", KNOX_ZONE.key)])
+        write_changed(self.store, [(KNOX_ZONE, saved)])
         self.hub.publish(Change("near_repeat", "settings"))
         return saved
 

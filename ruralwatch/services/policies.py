@@ -47,6 +47,9 @@ class Policy(Generic[T]):
     parse: Callable[[str], T]  # raises ValueError (or TypeError, KeyError) for text it cannot read
     format: Callable[[T], str] = str
     audited: Callable[[T], Any] = _as_is  # the value as the audit entry keeps it (plain JSON)
+    # Being chosen matters apart from the value (the force: the window asks at first start until one is): until
+    # written, the value a write replaces is None, so choosing the default is written and audited too.
+    must_choose: bool = False
 
     def read(self, store: MetaStore) -> T:
         stored = store.meta(self.key)
@@ -60,9 +63,17 @@ class Policy(Generic[T]):
     def write(self, store: MetaStore, value: T) -> None:
         store.set_meta(self.key, self.format(value))
 
+    def chosen(self, store: MetaStore) -> bool:
+        """Whether a value was ever written (a key not written reads as the default)."""
+        return bool((store.meta(self.key) or "").strip())
+
+    def replaced(self, store: MetaStore) -> T | None:
+        """The value a write would replace: the one in force, or None for a must_choose policy never chosen."""
+        return None if self.must_choose and not self.chosen(store) else self.read(store)
+
 
 def _changed(store: Store, wanted: list[tuple[Policy[Any], Any]]) -> list[tuple[Policy[Any], Any, Any]]:
-    return [(policy, old, new) for policy, new in wanted if (old := policy.read(store)) != new]
+    return [(policy, old, new) for policy, new in wanted if (old := policy.replaced(store)) != new]
 
 
 def write_changed(store: Store, new_values: Iterable[tuple[Policy[Any], Any]]) -> dict[str, list[Any]]:
@@ -79,7 +90,8 @@ def write_changed(store: Store, new_values: Iterable[tuple[Policy[Any], Any]]) -
             return {}
         for policy, _old, new in changed:
             policy.write(store, new)
-        changes = {policy.key: [policy.audited(old), policy.audited(new)] for policy, old, new in changed}
+        changes = {policy.key: [None if old is None else policy.audited(old), policy.audited(new)]
+                   for policy, old, new in changed}
         record_event(store, "settings", changes=changes, covers=[("meta", policy.key) for policy, _, _ in changed])
     return changes
 
@@ -158,7 +170,7 @@ def _imported_text(value: ImportedAreas | None) -> str:
     return value.to_json() if value is not None else ""
 
 
-FORCE = Policy("geography.force", DEFAULT_FORCE_CODE, _known_force_code)
+FORCE = Policy("geography.force", DEFAULT_FORCE_CODE, _known_force_code, must_choose=True)
 IMPORTED_DISTRICTS: Policy[ImportedAreas | None] = Policy("geography.districts", None, _imported, _imported_text)
 IMPORTED_WARDS: Policy[ImportedAreas | None] = Policy("geography.wards", None, _imported, _imported_text)
 
@@ -175,7 +187,14 @@ def _central_dsn(text: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-CENTRAL_DSN = Policy("sync.central_dsn", "", _central_dsn)
+def _described_dsn(dsn: str) -> str | None:
+    """Where a connection string points (user@host/db), as every message says it: the audit keeps no more."""
+    from ruralwatch.central.target import describe_dsn
+
+    return describe_dsn(dsn) if dsn else None
+
+
+CENTRAL_DSN = Policy("sync.central_dsn", "", _central_dsn, audited=_described_dsn)
 
 
 # --- lists of vehicles of interest: which column holds what, per source (services/vehicles.py) ------------------
@@ -237,4 +256,9 @@ def _saved_knox_text(value: SavedKnoxZone | None) -> str:
 # None: not set here, so the saved Knox zone (else the default) applies.
 NEAR_REPEAT_METRES: Policy[float | None] = Policy("near_repeat.zone_metres", None, _optional(float), _optional_text)
 NEAR_REPEAT_DAYS: Policy[int | None] = Policy("near_repeat.zone_days", None, _optional(int), _optional_text)
-KNOX_ZONE: Policy[SavedKnoxZone | None] = Policy("near_repeat.knox_zone", None, _saved_knox, _saved_knox_text)
+def _saved_knox_audited(value: SavedKnoxZone | None) -> dict[str, Any] | None:
+    return None if value is None else asdict(value)
+
+
+KNOX_ZONE: Policy[SavedKnoxZone | None] = Policy("near_repeat.knox_zone", None, _saved_knox, _saved_knox_text,
+                                                 _saved_knox_audited)

@@ -22,8 +22,9 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import CENTRAL_DSN
+from ruralwatch.services.policies import CENTRAL_DSN, write_changed
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.field_keys import FieldKeysError
@@ -227,9 +228,11 @@ SETTINGS_TOPIC = "sync_settings"  # hub topic: this laptop's sync settings (the 
 
 
 class SyncService:
-    def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
+    def __init__(self, store: Store, hub: ChangeHub | None = None,
+                 clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self.hub = hub or ChangeHub()
+        self._now = clock  # wall-clock stamps (trust, packages, conflicts, resolutions); the HLC stays real time
 
     # --- identity and trust ------------------------------------------------------------------------------
 
@@ -248,7 +251,7 @@ class SyncService:
         self.store.actor.require("sync.trust")
         device_id, key = self.check_peer(device_id, public_key)
         name = (name or "").strip() or None
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self._now())
         with self.store.transaction():
             self.store.db.execute(
                 "INSERT INTO sync_peers(device_id, name, public_key, trusted_at) VALUES (?, ?, ?, ?) "
@@ -287,7 +290,7 @@ class SyncService:
         """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
         (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
         self.store.actor.require("sync.trust")
-        from ruralwatch.central.target import describe_dsn, pg_target
+        from ruralwatch.central.target import pg_target
 
         text = text.strip()
         if text:
@@ -295,16 +298,9 @@ class SyncService:
                 text = pg_target(text).dsn
             except RuralWatchError as exc:
                 raise ValidationError.single("central store connection string", str(exc)) from None
-        before = self.central_dsn()
-        if text == before:
-            return text
-        with self.store.transaction():
-            CENTRAL_DSN.write(self.store, text)
-            # The audit names where it points (user@host/db), as every message does, not the string itself.
-            record_event(self.store, "settings", changes={CENTRAL_DSN.key: [
-                describe_dsn(before) if before else None, describe_dsn(text) if text else None]},
-                covers=[("meta", CENTRAL_DSN.key)])
-        self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
+        # The audit names where it points (user@host/db: CENTRAL_DSN.audited), not the string itself.
+        if write_changed(self.store, [(CENTRAL_DSN, text)]):
+            self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
         return text
 
     def peer(self, device_id: str) -> Peer:
@@ -441,7 +437,7 @@ class SyncService:
             "package_id": str(uuid.uuid4()),
             "schema_version": self.store.schema_version(),
             "source_device": self.store.device_id,
-            "created_at": times.to_storage(times.utc_now()),
+            "created_at": times.to_storage(self._now()),
             "clock": {"min": min(clocks) if clocks else None, "max": max(clocks) if clocks else None},
             "counts": {table: len(rows) for table, rows in tables.items()},
             "seen": seen,
@@ -465,7 +461,7 @@ class SyncService:
                 )
                 self.store.db.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [f"{META_LAST_EXPORT}{since_last_for}", times.to_storage(times.utc_now())],
+                    [f"{META_LAST_EXPORT}{since_last_for}", times.to_storage(self._now())],
                 )
         return ExportResult(str(out), manifest["package_id"], header["counts"], len(blobs), passphrase is not None,
                             since_last_for, header["clock"], demo_left_out)
@@ -548,7 +544,7 @@ class SyncService:
         receiver = Side(self.store.device_id, self.seen())
         sender_seen = {str(k): str(v) for k, v in manifest["seen"].items()}
         sender = Side(source, sender_seen)
-        now = times.to_storage(times.utc_now())
+        now = times.to_storage(self._now())
         stats = _MergeStats()
         try:
             with self.store.transaction():
@@ -854,7 +850,7 @@ class SyncService:
         if choice == "merged" and merged_value is None:
             raise ValidationError.single("value", "a merged resolution needs the merged value")
         value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
-        table = SyncTable(self.store, conflict.table_name)
+        table = SyncTable(self.store, conflict.table_name, lambda: self._now())  # updated_at: the service's clock
         with self.store.transaction():
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
                 table.set_deleted(conflict.row_id, bool(value))
@@ -862,7 +858,7 @@ class SyncService:
                 table.decide(conflict.row_id, conflict.field, value)
             self.store.db.execute(
                 "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
-                [times.to_storage(times.utc_now()), choice, conflict_id],
+                [times.to_storage(self._now()), choice, conflict_id],
             )
         self.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
         return self.conflict(conflict_id)

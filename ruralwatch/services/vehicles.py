@@ -26,7 +26,7 @@ from ruralwatch.core.vrm import display_vrm, normalise_vrm, vrm_format
 from ruralwatch.core.words import count_of
 from ruralwatch.io.vehicle_lists import guess_mapping, parse_list, read_rows
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import VEHICLE_LIST_MAPPINGS
+from ruralwatch.services.policies import VEHICLE_LIST_MAPPINGS, write_changed
 from ruralwatch.store.audit import PERSONAL_MARK, audit_batch, record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
@@ -179,7 +179,8 @@ class VehicleListService:
                 self.table.tombstone(gone["id"])
                 result.withdrawn += 1
             remembered = VEHICLE_LIST_MAPPINGS.read(self.store)
-            VEHICLE_LIST_MAPPINGS.write(self.store, {**remembered, source: chosen})
+            # A setting like any other: written and audited (its own entry, before the batch's) when it changed.
+            write_changed(self.store, [(VEHICLE_LIST_MAPPINGS, {**remembered, source: chosen})])
             entry_changes.update({
                 "source": source, "file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 **{k: v for k, v in result.to_dict().items() if k not in ("source", "file", "mapping")},

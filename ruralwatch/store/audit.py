@@ -60,10 +60,13 @@ FIELD_KEYS_META = "field_keys"
 # The key in an entry's `changes` that seals its side-table lines: {"count": n, "sha256": digest of the lines}.
 ROW_HASHES_KEY = "row_hashes"
 ROW_HASHES_TABLE = "audit_row_hashes"
-# `meta` keys that are settings (services/policies.py: roster rules, retention periods and its last run, patrol
-# planning defaults, the force and its imported boundaries): their value is covered. Other meta keys are bookkeeping
-# (clocks, vectors, the head itself).
-SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys", "geography.", "premises.")
+# `meta` keys that are settings (every policy of services/policies.py, retention's last run, the field keys set): their
+# value is covered, so verify names one edited, added or removed outside RuralWatch. Other meta keys are bookkeeping
+# (clocks, vectors, the head itself). A setter's audit entry covers the key it wrote whatever this says; a key left
+# out here is reported "deleted" by verify (its line is never matched to a row), and a hand edit of it goes unseen:
+# tests/unit/test_audit_coverage.py writes every setting and fails on any such key.
+SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys", "geography.", "premises.", "near_repeat.",
+                    "sync.central_dsn", "vehicles.")
 BATCHES = "import_batches"  # one line per published-crime import: the batch row and all its rows, one digest
 ABSENT = None  # a line's hash when the row must not exist (a harm weight reset, ...)
 

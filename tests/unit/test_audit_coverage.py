@@ -10,6 +10,7 @@ store's history of heads: not testable here (see docs/DEVELOPING.md, "Audit log"
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -308,16 +309,71 @@ def test_an_old_database_gets_a_baseline_and_then_catches_fabricated_rows(tmp_pa
         store.close()
 
 
-def test_every_setting_the_app_writes_is_covered() -> None:
+def _declared_policies() -> list[str]:
     from ruralwatch.services import policies
+
+    found: list[str] = []
+    for value in vars(policies).values():
+        for item in value.values() if isinstance(value, dict) else (value,):
+            if isinstance(item, policies.Policy):
+                found.append(item.key)
+    return found
+
+
+def test_every_declared_policy_is_covered_by_verify() -> None:
     from ruralwatch.services.retention import META_LAST_RUN
+    from ruralwatch.store.audit import FIELD_KEYS_META, SETTING_PREFIXES
+
+    keys = [*_declared_policies(), META_LAST_RUN, FIELD_KEYS_META]
+    assert {"near_repeat.knox_zone", "sync.central_dsn", "vehicles.list_mappings"} <= set(keys)  # the walk works
+    assert [key for key in keys if not key.startswith(SETTING_PREFIXES)] == []
+
+
+def test_every_setter_writes_only_covered_settings_and_verify_then_passes(store: Store, tmp_path: Path) -> None:
+    """Each setting written through its service, then: every meta row an audit entry covers is one verify checks
+    (else verify calls it deleted, and a hand edit of it goes unseen), every meta key written is such a setting or
+    known bookkeeping, and a hand edit of each is caught."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    import numpy as np
+
     from ruralwatch.store.audit import SETTING_PREFIXES
 
-    keys = [policies.MIN_REST_HOURS.key, policies.MAX_WEEKLY_HOURS.key, policies.MAX_REACH.key,
-            policies.PLAN_DEFAULTS.key, META_LAST_RUN, *(p.key for p in policies.RETENTION_MONTHS.values()),
-            policies.FORCE.key, policies.IMPORTED_DISTRICTS.key, policies.IMPORTED_WARDS.key,
-            policies.REPEAT_WINDOW_DAYS.key]
-    assert all(key.startswith(SETTING_PREFIXES) for key in keys)
+    services = Services.build(store)
+    plan = services.patrols.default_settings()
+    services.roster.set_rules(10, 24.0, "area")
+    services.retention.set_settings(reporter_months=7)
+    services.retention.apply(as_of=date(2026, 12, 1))  # its last run
+    services.patrols.set_dose_radius_m(150)
+    services.patrols.set_default_settings(plan.dwell_minutes, 1.355, plan.speed_kmh)
+    services.premises.set_repeat_window(180)
+    services.near_repeat.set_zone_settings(500, 21)
+    knox = SimpleNamespace(suggested_zone=lambda: (200.0, 7), incidents=80, iterations=39,
+                           p_values=np.array([[0.02]]), ratios=np.array([[1.8]]))
+    services.near_repeat.save_knox_zone(SimpleNamespace(result=knox, query=SimpleNamespace(kinds=("farm_burglary",))))
+    services.geography.use_force("Essex")
+    wards = tmp_path / "wards.geojson"
+    wards.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"WD13NM": "Thaxted", "WD13CD": "E05004471"},
+         "geometry": {"type": "Polygon", "coordinates": [[[0.30, 51.93], [0.38, 51.93], [0.38, 51.98], [0.30, 51.98],
+                                                          [0.30, 51.93]]]}}]}), encoding="utf-8")
+    services.geography.import_file("wards", wards)
+    services.sync.set_central_dsn("service=hq")
+    services.vehicles.import_list(FIXTURES / "vehicle-lists" / "anpr-hotlist-sample.csv", "ANPR hotlist")
+
+    audited = {row[0] for row in store.db.execute(
+        f"SELECT DISTINCT row_id FROM {ROW_HASHES_TABLE} WHERE table_name = 'meta'")}
+    assert len(audited) == 13 and {"near_repeat.zone_days", "sync.central_dsn", "vehicles.list_mappings"} <= audited
+    assert sorted(key for key in audited if not key.startswith(SETTING_PREFIXES)) == []
+    bookkeeping = {"device_id", "audit.head", "hlc"}
+    written = {row[0] for row in store.db.execute("SELECT key FROM meta")}
+    assert sorted(key for key in written - bookkeeping if not key.startswith(SETTING_PREFIXES)) == []
+    assert _verify(store).ok
+    for key in sorted(audited):
+        store.db.execute("UPDATE meta SET value = value || ' ' WHERE key = ?", [key])
+    changed = {p.row_id for p in _verify(store).problems if p.kind == "row_changed"}
+    assert changed == audited
 
 
 def test_entries_hashed_with_nulls_still_verify_and_an_added_column_breaks_nothing(store: Store) -> None:

@@ -26,6 +26,7 @@ def test_unchanged_settings_are_not_audited(store) -> None:
     services.patrols.set_dose_radius_m(services.patrols.dose_radius_m())
     services.premises.set_repeat_window(services.premises.repeat_window())
     services.near_repeat.set_zone_settings(None, None)  # the zone is not set: clearing it changes nothing
+    services.sync.set_central_dsn("")  # none set: forgetting it changes nothing
     assert _settings(store) == []
 
     services.roster.set_rules(rules.min_rest_hours, rules.max_weekly_hours + 1, rules.max_reach)
@@ -38,7 +39,7 @@ def test_unchanged_settings_are_not_audited(store) -> None:
 
 
 def test_every_setter_audits_only_the_keys_that_changed_old_to_new(store) -> None:
-    # One shape for all six (policies.write_changed): {key: [old, new]} for each key that changed, no other key.
+    # One shape for every setter (policies.write_changed): {key: [old, new]} for each key that changed, no other key.
     services = Services.build(store)
     plan = services.patrols.default_settings()
     services.roster.set_rules(10, 24.0, "area")
@@ -61,3 +62,29 @@ def test_every_setter_audits_only_the_keys_that_changed_old_to_new(store) -> Non
     ]
     assert services.patrols.default_settings().road_factor == 1.355
     assert services.near_repeat.zone_settings().days == 30
+
+
+def test_choosing_the_force_audits_the_first_choice_and_not_the_same_force_again(store) -> None:
+    services = Services.build(store)
+    essex, suffolk = services.geography.force().code, "E23000025"
+    assert not services.geography.chosen()
+    services.geography.use_force("Essex")  # the default, but chosen now: the window stops asking at first start
+    assert services.geography.chosen()
+    services.geography.use_force("essex")  # the same force again (a script repeating itself)
+    services.geography.use_force("Suffolk")
+    services.geography.use_force("SUFFOLK")
+    assert _settings(store) == [{"geography.force": [None, essex]}, {"geography.force": [essex, suffolk]}]
+
+
+def test_the_central_store_is_audited_as_where_it_points_and_only_when_it_changes(store) -> None:
+    services = Services.build(store)
+    services.sync.set_central_dsn("postgresql://ret1@hq-server/ruralwatch")
+    services.sync.set_central_dsn("  postgresql://ret1@hq-server/ruralwatch ")  # the same, typed again
+    services.sync.set_central_dsn("service=hq")
+    services.sync.set_central_dsn("")
+    services.sync.set_central_dsn("")
+    assert _settings(store) == [
+        {"sync.central_dsn": [None, "ret1@hq-server/ruralwatch"]},
+        {"sync.central_dsn": ["ret1@hq-server/ruralwatch", "service hq"]},
+        {"sync.central_dsn": ["service hq", None]},
+    ]

@@ -222,6 +222,27 @@ def test_same_field_is_last_writer_wins_with_a_conflict(shared: tuple[Device, De
     assert syncable_rows(a.store) == syncable_rows(b.store)
 
 
+def test_resolving_a_conflict_stamps_the_injected_clock(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
+    # The choice is a new local edit: its updated_at (and the conflict's resolved_at) come from the services' clock,
+    # as every other service's writes do, not from the wall clock.
+    from datetime import UTC, datetime
+
+    from ruralwatch.core import times
+    from ruralwatch.services.container import Services
+
+    a, b, incident_id = shared
+    a.edit(incident_id, place="A's place")
+    b.edit(incident_id, place="B's place")
+    send(a, b, tmp_path)
+    (conflict,) = b.sync.conflicts()
+    fixed = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    services = Services.build(b.store, clock=lambda: fixed)
+    resolved = services.sync.resolve(conflict.id, "mine")
+    row = b.raw("incidents", incident_id)
+    assert row["place"] == "B's place"
+    assert row["updated_at"] == resolved.resolved_at == times.to_storage(fixed)
+
+
 def test_delete_against_concurrent_edit_is_recorded(shared: tuple[Device, Device, str], tmp_path: Path) -> None:
     a, b, incident_id = shared
     a.delete(incident_id)
