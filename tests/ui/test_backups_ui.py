@@ -316,6 +316,7 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     admin.close()
     before = _files(db.parent)
     dialog = _signin_dialog(qtbot, db)
+    dialog.show()
     dialog.confirm_restore = lambda question: pytest.fail("never asked: the check failed")
     # A file that is not a backup at all.
     text = tmp_path / "notes.db"
@@ -341,18 +342,34 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     dialog.password.setText("coordinator password")
     assert not dialog.restore_backup()
     assert "may not" in dialog.error_label.text() and "restore backups" in dialog.error_label.text()
-    # Cancel while the backup is being checked.
+    # Cancel while the backup is being checked: the dialog's own busy bar, its fields greyed from the start and
+    # its Quit button, saying Cancel meanwhile, stopping the check.
     dialog.username.setText("admin")
     dialog.password.setText(PASSWORD)
     gate = Gate(monkeypatch, service_backups)
+    seen: dict = {}
 
-    def cancel() -> None:
+    def cancel(busy: bool) -> None:
+        if not busy:
+            return
+        seen["enabled"] = [w.isEnabled() for w in (dialog.username, dialog.password, dialog.submit_button,
+                                                   dialog.restore_button, dialog.cancel_button)]
+        seen["busy"] = (dialog.busy_box.isVisible(), dialog.busy_label.text(), dialog.cancel_button.text())
+        seen["pop_ups"] = [t for t in dialog.findChildren(BackgroundTask) if t.dialog.isVisible()]
+        QTimer.singleShot(0, press_cancel)  # from the dialog's event loop, once the check has started
+
+    def press_cancel() -> None:
         assert gate.started.wait(30)
-        for task in dialog.findChildren(BackgroundTask):
-            task.dialog.canceled.emit()  # the progress dialog's Cancel
+        dialog.cancel_button.click()
+        seen["stopping"] = dialog.busy_label.text()
         gate.go.set()
 
-    QTimer.singleShot(0, cancel)
+    dialog.busy_changed.connect(cancel)
     assert not dialog.restore_backup()
+    assert seen["enabled"] == [False, False, False, False, True]
+    assert seen["busy"] == (True, f"Checking the backup {made.name} in full…", "Cancel")
+    assert seen["stopping"] == "Stopping…" and seen["pop_ups"] == []
+    assert dialog.isVisible() and dialog.result() == 0  # Cancel stopped the check, not the sign-in
+    assert dialog.cancel_button.text() == "Quit" and dialog.username.isEnabled() and not dialog.busy_box.isVisible()
     assert dialog.error_label.text() == "Check cancelled: nothing was changed."
     assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
