@@ -55,7 +55,9 @@ def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:
     if isinstance(outcome, RestoreResult):
         kept = (f" The previous database is kept as <tt>{escape(str(outcome.kept_as))}</tt>."
                 if outcome.kept_as else "")
-        return f"<b>The backup of {escape(made)} was restored.</b> Sign in with your password as it was then.{kept}"
+        how = ("Sign in with the password an administrator set for you then: it works once more, to choose your "
+               "own." if outcome.password_to_choose else "Sign in with your password as it was then.")
+        return f"<b>The backup of {escape(made)} was restored.</b> {how}{kept}"
     if isinstance(outcome, CancelledError):
         return "<b>Restore cancelled:</b> nothing was changed."
     text = str(outcome)

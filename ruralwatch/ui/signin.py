@@ -216,6 +216,20 @@ class FormDialog(QDialog):
     def submit(self) -> None:  # pragma: no cover - every dialog overrides it
         raise NotImplementedError
 
+    def run_child(self, dialog: QDialog) -> int:
+        """Run a dialog opened from this one; tests replace this to fill it in."""
+        return dialog.exec()
+
+    def choose_new_password(self, name: str, one_time: str) -> str | None:
+        """The password the person chooses in place of the administrator's one-time one; None if they cancel."""
+        dialog = NewPasswordDialog(name, one_time, self)
+        try:
+            if self.run_child(dialog) != QDialog.DialogCode.Accepted:
+                return None
+            return dialog.chosen
+        finally:
+            dialog.deleteLater()
+
     @property
     def busy(self) -> bool:
         return self._busy_task is not None
@@ -420,10 +434,6 @@ class FirstRunDialog(NewAdministratorDialog):
                 self.accept()
         finally:
             dialog.deleteLater()
-
-    def run_child(self, dialog: QDialog) -> int:
-        """Run a dialog opened from this one; tests replace this to fill it in."""
-        return dialog.exec()
 
     def browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
@@ -652,21 +662,6 @@ class SignInDialog(FormDialog):
             self.done(FATAL)
             return
         self.signed_in(store)
-
-    def choose_new_password(self, name: str, one_time: str) -> str | None:
-        """The password the person chooses in place of the administrator's one-time one; None if they cancel."""
-        dialog = NewPasswordDialog(name, one_time, self)
-        try:
-            if self.run_child(dialog) != QDialog.DialogCode.Accepted:
-                return None
-            return dialog.chosen
-        finally:
-            dialog.deleteLater()
-
-    def run_child(self, dialog: QDialog) -> int:
-        """Run a dialog opened from this one; tests replace this to fill it in."""
-        return dialog.exec()
-
 
     def offer_restore(self, problem: StartupProblem, name: str, password: str) -> Store | None:
         """The database is damaged: say so and offer its latest good backup. The signed-in store, or None."""

@@ -305,6 +305,46 @@ def test_the_sign_in_restores_a_chosen_backup_after_saying_what_it_replaces(qtbo
         dialog.store.close()
 
 
+def test_an_account_restored_with_an_administrators_password_chooses_its_own_at_the_sign_in(
+        qtbot, admin: Store) -> None:
+    from ruralwatch.services.accounts import AccountService, SignInError
+    from ruralwatch.ui.signin import NewPasswordDialog
+
+    one_time, own = "set by the other administrator", "a password of my own choosing"
+    AccountService(admin).add("admin2", "administrator", one_time, params=TEST_PARAMS)
+    made = _made_backup(admin)  # admin2 has not signed in yet: its password in the backup is still one-time
+    db = admin.path
+    admin.close()
+    dialog = _signin_dialog(qtbot, db)
+    dialog.username.setText("admin2")
+    dialog.password.setText(one_time)
+    dialog.choose_backup = lambda: made
+    dialog.confirm_restore = lambda question: True
+    assert dialog.restore_backup()
+    assert "was restored" in dialog.intro.text() and "an administrator set for you then" in dialog.intro.text()
+    asked: list[str] = []
+
+    def choose(child: QDialog) -> int:
+        assert isinstance(child, NewPasswordDialog)
+        asked.append(child.intro.text())
+        child.new.setText(own)
+        child.again.setText(own)
+        child.submit()
+        return child.result()
+
+    dialog.run_child = choose
+    dialog.submit()  # the one-time password of the backup's day: only to choose its own, as after a reset
+    assert asked and "Choose your own password, admin2" in asked[0]
+    assert dialog.store is not None
+    try:
+        assert dialog.store.actor.username == "admin2"
+    finally:
+        dialog.store.close()
+    with pytest.raises(SignInError):
+        sign_in(db, "admin2", one_time)
+    sign_in(db, "admin2", own).close()
+
+
 def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_changing_nothing(
         qtbot, admin: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from PySide6.QtCore import QTimer
