@@ -413,3 +413,82 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     assert dialog.cancel_button.text() == "Quit" and dialog.username.isEnabled() and not dialog.busy_box.isVisible()
     assert dialog.error_label.text() == "Check cancelled: nothing was changed."
     assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
+
+
+# --- the automatic backup still running when the window closes to restore ------------------------------------
+
+
+@pytest.mark.parametrize("cancel", [False, True])
+def test_closing_to_restore_waits_for_the_automatic_backup_then_restores(
+        qtbot, db: Path, monkeypatch: pytest.MonkeyPatch, cancel: bool) -> None:
+    from ruralwatch.ui import application
+    from ruralwatch.ui.signin import SignInDialog
+
+    seen: list[str] = []
+    record: dict = {}
+    gates: list[Gate] = []
+    real_restore = application.restore_after_close
+
+    def fill(dialog: QDialog) -> int:
+        qtbot.addWidget(dialog)
+        assert isinstance(dialog, SignInDialog)
+        seen.append(dialog.intro.text())
+        if len(seen) > 1:
+            return 0  # the sign-in after the restore: Quit
+        dialog.username.setText("admin")
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+        return dialog.result()
+
+    def look(_app, window) -> int:  # noqa: ANN001
+        record["made"] = window.services.backups.backup_now().path  # the backup to restore, made at once
+        record["backup"] = window.service.count()
+        window.services.incidents.delete(window.service.list()[0].id)
+        # The automatic backup's copy held (the restore's own copy goes through services.backups, not gated).
+        gates.append(gate := Gate(monkeypatch, store_backups))
+        record["task"] = application.automatic_backup(window, "start")
+        assert gate.started.wait(30)  # the automatic backup is copying, its connection open
+        record["thread"] = record["task"].thread
+        record["before"] = _files(db.parent)
+        with qtbot.waitSignal(window.closed, timeout=30_000):
+            assert window.close_to_restore(RestoreRequest(record["made"], "20 Nov", "admin", PASSWORD))
+        return 0
+
+    def waiting(task) -> None:  # noqa: ANN001
+        def first(_done: int, _total: int) -> None:
+            if "label" in record:
+                return
+            record["label"] = task.dialog.labelText()
+            record["files"] = _files(db.parent)  # nothing replaced while the backup still runs
+            if cancel:
+                task.dialog.canceled.emit()  # the progress dialog's Cancel
+            gates[0].go.set()  # the automatic backup may finish now
+
+        task.signals.progressed.connect(first)
+
+    def restore_after_close(db_path, request, parent=None, on_task=None, wait_for=()):  # noqa: ANN001, ANN202
+        record["waited_for"] = [w.what for w in wait_for]
+        try:
+            return real_restore(db_path, request, parent, on_task=waiting, wait_for=wait_for)
+        finally:
+            gates[0].go.set()  # never leave the backup held, whatever happened
+
+    monkeypatch.setattr(application, "restore_after_close", restore_after_close)
+    assert application.run_gui(db, params=TEST_PARAMS, exec_dialog=fill, event_loop=look) == 0
+    record["thread"].join(30)
+    assert record["waited_for"] == ["the automatic backup"]
+    assert record["label"].startswith("Waiting for the automatic backup to finish, then: restoring the backup of")
+    assert record["files"] == record["before"]
+    store = sign_in(db, "admin", PASSWORD)
+    try:
+        count = Services.build(store).incidents.count()
+    finally:
+        store.close()
+    assert len(seen) == 2
+    if cancel:
+        assert "Restore cancelled" in seen[1] and "nothing was changed" in seen[1], seen[1]
+        assert count == record["backup"] - 1 and not list(db.parent.glob("rw.db.before-restore-*"))
+    else:
+        assert "was restored" in seen[1], seen[1]
+        assert count == record["backup"] and list(db.parent.glob("rw.db.before-restore-*"))
+    assert len(list((db.parent / "backups").glob("*.db"))) == 2  # the automatic backup was made all the same
