@@ -355,6 +355,9 @@ class RestoreResult:
     incidents: int  # in the backup
     kept_as: Path | None  # where the current database is (or would be) kept; None if there was none
     done: bool
+    # The account's password in the backup is a one-time one an administrator set (a new account's, a reset's):
+    # it restores, but signs in only to choose the account's own, as after a reset.
+    password_to_choose: bool = False
 
     def describe(self) -> list[str]:
         made = f" (made {times.format_local(times.to_storage(self.made))})" if self.made else ""
@@ -364,6 +367,9 @@ class RestoreResult:
         if self.kept_as is not None:
             lines.append(f"the previous database {'is' if self.done else 'would be'} kept as {self.kept_as} (with "
                          f"its keyring); to undo: {restore_command(self.db_path, self.kept_as)}")
+        if self.password_to_choose:
+            lines.append(f"{self.account}'s password in the backup was set by an administrator: it works once more, "
+                         "to sign in and choose a password of your own")
         return lines
 
 
@@ -417,6 +423,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
         db_path.parent.mkdir(parents=True, exist_ok=True)
         Keyring.load(backup).copy_to(staged)
         unlocked = _unlock_backup(staged, backup, username, password, now)
+        one_time = Keyring.load(staged).is_one_time(username)
         key = unlocked.key
         _copy_backup(backup, staged, key, progress)
         problem = check_file(staged, key, full=True)
@@ -452,7 +459,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
             _remove_empty(made_folders)
     parsed = parse_name(backup)
     return RestoreResult(db_path, backup, parsed[1] if parsed else None, store.actor.username, incidents, kept_as,
-                         not dry_run)
+                         not dry_run, one_time)
 
 
 def _missing_folders(folder: Path) -> list[Path]:

@@ -18,9 +18,10 @@ from ruralwatch.services.data_location import MovedDatabase, finish_move
 from ruralwatch.store.database import Store
 from ruralwatch.ui import theme
 from ruralwatch.ui.main_window import MainWindow
-from ruralwatch.ui.restoring import RestoreRequest, restore_after_close
+from ruralwatch.ui.restoring import RestoreRequest, StillRunning, restore_after_close
 from ruralwatch.ui.settings_keys import COLOUR_SCHEME
 from ruralwatch.ui.signin import ExecDialog, open_database
+from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.tiles import register_tile_scheme
 from ruralwatch.ui.widgets.wheel_guard import CalmWheelStyle
 
@@ -61,35 +62,42 @@ def offer_demo_if_empty(window: MainWindow) -> None:
 
 
 BACKUP_CHECK_MS = 60 * 60 * 1000  # hourly: is a daily backup due?
+AUTOMATIC_BACKUP = "Backing up…"  # the automatic backup's task title (how a restore waiting for it names it)
+
+
+def automatic_backup(window: MainWindow, reason: str) -> BackgroundTask:
+    """`maybe_backup(reason)` off the UI thread (a big file takes a second), said in the status bar."""
+    def failed(exc: BaseException) -> None:
+        window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
+
+    def done(info: object) -> None:
+        if info is not None:
+            window.statusBar().showMessage("Automatic backup made.", 5000)
+
+    # Quiet: nobody asked for it, and its window-modal progress dialog came up two seconds after every sign-in
+    # on a database of published crime, locking the window someone had just started to use. The status bar
+    # says it instead (the hourly check only when it made one).
+    if reason == "start":
+        window.statusBar().showMessage("Backing up in the background…", 5000)
+    return window.ops.run(AUTOMATIC_BACKUP, lambda services, _progress: services.backups.maybe_backup(reason), done,
+                          on_failed=failed, quiet=True)
 
 
 def start_backups(window: MainWindow) -> QTimer:
-    """A backup now (start-up) and a daily one when due, made off the UI thread (a big file takes a second)."""
-    store = window.services.store
-
-    def backup(reason: str) -> None:
-        def failed(exc: BaseException) -> None:
-            window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
-
-        def done(info: object) -> None:
-            if info is not None:
-                window.statusBar().showMessage("Automatic backup made.", 5000)
-
-        # Quiet: nobody asked for it, and its window-modal progress dialog came up two seconds after every sign-in
-        # on a database of published crime, locking the window someone had just started to use. The status bar
-        # says it instead (the hourly check only when it made one).
-        if reason == "start":
-            window.statusBar().showMessage("Backing up in the background…", 5000)
-        window.ops.run("Backing up…", lambda services, _progress: services.backups.maybe_backup(reason), done,
-                       on_failed=failed, quiet=True)
-
+    """A backup now (start-up) and a daily one when due, made off the UI thread."""
     timer = QTimer(window)
     timer.setInterval(BACKUP_CHECK_MS)
-    timer.timeout.connect(lambda: backup("daily"))
-    if store.encrypted:  # a plain (test or legacy) file is never backed up
-        QTimer.singleShot(2000, window, lambda: backup("start"))
+    timer.timeout.connect(lambda: automatic_backup(window, "daily"))
+    if window.services.store.encrypted:  # a plain (test or legacy) file is never backed up
+        QTimer.singleShot(2000, window, lambda: automatic_backup(window, "start"))
         timer.start()
     return timer
+
+
+def still_running(window: MainWindow) -> list[StillRunning]:
+    """The window's work still holding its own connection to the database (the automatic backup, most likely)."""
+    return [StillRunning("the automatic backup" if title == AUTOMATIC_BACKUP else f"“{title.rstrip('…. ')}”",
+                         thread) for title, thread in window.ops.still_running()]
 
 
 OPENING_WAIT_MS = 500
@@ -130,13 +138,15 @@ def run_window(store: Store, load_demo: bool = False, event_loop: EventLoop | No
 
 
 def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop | None = None,
-                    ) -> tuple[int, bool, RestoreRequest | None]:
+                    ) -> tuple[int, bool, RestoreRequest | None, list[StillRunning]]:
     """run_window's work: (the exit code, whether the sign-in comes back (the user signed out, or closed the
-    window to restore a backup), the restore to do now that the store is closed)."""
+    window to restore a backup), the restore to do now that the store is closed, the window's work still running
+    that the restore waits for)."""
     app = make_application()
     moved: MovedDatabase | None = None
     signed_out = False
     restoring: RestoreRequest | None = None
+    running: list[StillRunning] = []
     try:
         opening = opening_notice(app)
         services = Services.build(store)
@@ -156,6 +166,7 @@ def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop
                 QTimer.singleShot(300, window, lambda: offer_demo_if_empty(window))
             code = (event_loop or _until_closed)(app, window)
             moved, signed_out, restoring = window.moved_database, window.signed_out, window.restore_request
+            running = still_running(window)  # asked before the window and its task list go
             window.dispose()
     finally:
         store.close()
@@ -164,7 +175,7 @@ def _window_session(store: Store, load_demo: bool = False, event_loop: EventLoop
             print(f"ruralwatch: warning: {problem}", file=sys.stderr)
     if moved is not None:
         restoring = None  # the database is somewhere else now: never restore over the new copy's old name
-    return code, (signed_out or restoring is not None) and moved is None, restoring
+    return code, (signed_out or restoring is not None) and moved is None, restoring, running
 
 
 def _until_closed(app: QApplication, window: MainWindow) -> int:
@@ -202,12 +213,13 @@ def run_gui(db_path: Path, load_demo: bool = False, params: KdfParams | None = N
             if isinstance(opened, int):
                 return opened
             db_path, username = opened.path, opened.actor.username  # the file signed in to (a first start chooses)
-            code, again, restoring = _window_session(opened, load_demo, event_loop)
+            code, again, restoring, running = _window_session(opened, load_demo, event_loop)
             if not again:  # Account ▸ Sign out brings the sign-in back; closing the window ends here
                 return code
             signed_out, load_demo, choose_folder, notice = username, False, False, None
             if restoring is not None:  # the store is closed now: the file can be replaced
-                notice = restore_after_close(db_path, restoring)[1]
+                # The automatic backup may still be copying, its connection open: the restore waits for it.
+                notice = restore_after_close(db_path, restoring, wait_for=running)[1]
                 signed_out = None  # the same administrator most likely signs in again
     finally:
         app.quit()  # aboutToQuit, once, after every window and its web view are gone

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.paths import remember_db_path
-from ruralwatch.services.accounts import KdfParams, SignInError
+from ruralwatch.services.accounts import KdfParams, PasswordChangeRequired, SignInError
 from ruralwatch.services.backups import (
     RestoreResult,
     check_backup_file,
@@ -24,7 +24,7 @@ from ruralwatch.services.backups import (
 )
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui.restoring import outcome_notice
-from ruralwatch.ui.signin import FormDialog, password_edit
+from ruralwatch.ui.signin import FormDialog, password_edit, remember_account
 
 
 def _sentence(message: str) -> str:
@@ -134,12 +134,21 @@ class FirstRestoreDialog(FormDialog):
         if self.remember:
             remember_db_path(self.db_path)
         made = times.format_local(times.to_storage(done.made)) if done.made else backup.name
+        chosen: str | None = None
+        if done.password_to_choose:
+            # The password typed was one an administrator set (a reset before the backup): as at any sign-in with
+            # it, the account chooses its own before it is signed in.
+            chosen = self.choose_new_password(name, password)
         try:
+            if done.password_to_choose and chosen is None:
+                raise PasswordChangeRequired(name)
             store = self.open_busy(f"Restored the backup of {made} ({done.incidents:,} incidents). Signing in…",
-                                   lambda: sign_in_checked(self.db_path, name, password, params=self.params))
+                                   lambda: sign_in_checked(self.db_path, name, password, new_password=chosen,
+                                                           params=self.params))
         except (RuralWatchError, DatabaseError, OSError):
-            # Restored, but this sign-in needs more than the password typed (one an administrator set, to be
-            # replaced): the sign-in dialog takes it from here, saying the backup is in place.
+            # Restored, but not signed in (no password chosen, or a sign-in that needs more): the sign-in dialog
+            # takes it from here, saying the backup is in place, with the account name filled in.
+            remember_account(name)
             self.restored = outcome_notice(done, made)
             self.accept()
             return

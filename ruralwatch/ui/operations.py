@@ -23,6 +23,7 @@ Use cases get plain values (paths, ids, options), never widgets, and must not to
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -121,6 +122,12 @@ class Operations(QObject):
         task.finished.connect(lambda: self.running.remove(task))
         task.start()
         return task
+
+    def still_running(self) -> list[tuple[str, threading.Thread]]:
+        """(title, thread) of each use case whose worker has not ended: its store is open on the database until
+        then, so whoever replaces the file (a restore after the window closed) waits for these first."""
+        return [(task.title, thread) for task in self.running
+                if (thread := task.thread) is not None and thread.is_alive()]
 
     def report_failure(self, title: str, exc: BaseException) -> None:
         """A domain error is the user's to act on: its one line. Anything else is a defect: say so, and keep the

@@ -5,11 +5,13 @@ call while the screen stays alive. Failures change nothing (services/backups.res
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QWidget
 
@@ -28,17 +30,51 @@ class RestoreRequest:
     password: str
 
 
+# How often a restore waiting for other work to end looks at Cancel (a join's timeout, not a sleep: it returns as
+# soon as that work ends).
+WAIT_STEP_S = 0.1
+
+
+@dataclass(frozen=True)
+class StillRunning:
+    """Work of the closed window still running on its own connection to the database (the automatic backup)."""
+
+    what: str  # for the message: "the automatic backup"
+    thread: threading.Thread
+
+
+def _wait_for(running: Sequence[StillRunning], progress: ProgressCallback) -> None:
+    for work in running:
+        while work.thread.is_alive():
+            if not progress(0, 0):
+                raise CancelledError("restore cancelled while waiting; nothing was changed")
+            work.thread.join(WAIT_STEP_S)
+
+
 def run_restore(db_path: Path, backup: Path, username: str, password: str, *, dry_run: bool = False,
                 title: str = "Restoring the backup…", parent: QWidget | None = None,
-                on_task: Callable[[BackgroundTask], None] | None = None) -> RestoreResult | BaseException:
+                on_task: Callable[[BackgroundTask], None] | None = None,
+                wait_for: Sequence[StillRunning] = ()) -> RestoreResult | BaseException:
     """`restore(...)` off the UI thread (a progress dialog after half a second, with Cancel); its result, or the
-    exception it raised (CancelledError after Cancel). `on_task` sees the running task (tests cancel it)."""
+    exception it raised (CancelledError after Cancel). `on_task` sees the running task (tests cancel it).
+    `wait_for`: work whose connection must close first (the restore refuses a file open elsewhere); the dialog says
+    it is waiting for it, and Cancel stops the wait, changing nothing."""
     outcome: list[RestoreResult | BaseException] = []
 
     def work(progress: ProgressCallback) -> RestoreResult:
+        _wait_for(wait_for, progress)
         return restore(db_path, backup, username, password, dry_run=dry_run, progress=progress)
 
-    task = BackgroundTask(parent, title, work, outcome.append, outcome.append)  # type: ignore[arg-type]
+    waiting = [w for w in wait_for if w.thread.is_alive()]
+    shown = (f"Waiting for {' and '.join(dict.fromkeys(w.what for w in waiting))} to finish, then: {title[:1].lower()}"
+             f"{title[1:]}" if waiting else title)
+    task = BackgroundTask(parent, shown, work, outcome.append, outcome.append)  # type: ignore[arg-type]
+    if waiting:
+        def restoring(_done: int, total: int) -> None:
+            if total > 0 and shiboken6.isValid(task.dialog):  # the copy reports its pages: the wait is over
+                task.dialog.setLabelText(title)
+
+        task.signals.progressed.connect(restoring)
     loop = QEventLoop()
     task.finished.connect(loop.quit)
     task.start()
@@ -55,7 +91,9 @@ def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:
     if isinstance(outcome, RestoreResult):
         kept = (f" The previous database is kept as <tt>{escape(str(outcome.kept_as))}</tt>."
                 if outcome.kept_as else "")
-        return f"<b>The backup of {escape(made)} was restored.</b> Sign in with your password as it was then.{kept}"
+        how = ("Sign in with the password an administrator set for you then: it works once more, to choose your "
+               "own." if outcome.password_to_choose else "Sign in with your password as it was then.")
+        return f"<b>The backup of {escape(made)} was restored.</b> {how}{kept}"
     if isinstance(outcome, CancelledError):
         return "<b>Restore cancelled:</b> nothing was changed."
     text = str(outcome)
@@ -64,8 +102,11 @@ def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:
 
 
 def restore_after_close(db_path: Path, request: RestoreRequest, parent: QWidget | None = None,
-                        on_task: Callable[[BackgroundTask], None] | None = None) -> tuple[bool, str]:
-    """Restore once the window has closed the database: (done, a notice for the sign-in)."""
+                        on_task: Callable[[BackgroundTask], None] | None = None,
+                        wait_for: Sequence[StillRunning] = ()) -> tuple[bool, str]:
+    """Restore once the window has closed the database, and `wait_for` has ended (the automatic backup, still
+    copying, has it open): (done, a notice for the sign-in)."""
     outcome = run_restore(db_path, request.backup, request.username, request.password,
-                          title=f"Restoring the backup of {request.made}…", parent=parent, on_task=on_task)
+                          title=f"Restoring the backup of {request.made}…", parent=parent, on_task=on_task,
+                          wait_for=wait_for)
     return isinstance(outcome, RestoreResult), outcome_notice(outcome, request.made)

@@ -66,7 +66,7 @@ from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import settings_keys, theme
-from ruralwatch.ui.restoring import outcome_notice, run_restore
+from ruralwatch.ui.restoring import outcome_notice
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.field_marks import MarkedFields
@@ -216,6 +216,20 @@ class FormDialog(QDialog):
     def submit(self) -> None:  # pragma: no cover - every dialog overrides it
         raise NotImplementedError
 
+    def run_child(self, dialog: QDialog) -> int:
+        """Run a dialog opened from this one; tests replace this to fill it in."""
+        return dialog.exec()
+
+    def choose_new_password(self, name: str, one_time: str) -> str | None:
+        """The password the person chooses in place of the administrator's one-time one; None if they cancel."""
+        dialog = NewPasswordDialog(name, one_time, self)
+        try:
+            if self.run_child(dialog) != QDialog.DialogCode.Accepted:
+                return None
+            return dialog.chosen
+        finally:
+            dialog.deleteLater()
+
     @property
     def busy(self) -> bool:
         return self._busy_task is not None
@@ -267,6 +281,9 @@ class FormDialog(QDialog):
                     and not (cancellable and widget is self.cancel_button)):
                 widget.setEnabled(False)
                 self._disabled.append(widget)
+        self._cancel_text = self.cancel_button.text()
+        if cancellable:  # it stops the work now ("Quit" at the sign-in would say otherwise)
+            self.cancel_button.setText("Cancel")
         self.busy_label.setText(text)
         self.busy_bar.setRange(0, 0)
         self.busy_box.show()
@@ -280,6 +297,7 @@ class FormDialog(QDialog):
         for widget in self._disabled:
             widget.setEnabled(True)
         self._disabled = []
+        self.cancel_button.setText(self._cancel_text)
         self.busy_box.hide()
         self.unsetCursor()
         self._busy_task, self._cancellable = None, False
@@ -417,10 +435,6 @@ class FirstRunDialog(NewAdministratorDialog):
         finally:
             dialog.deleteLater()
 
-    def run_child(self, dialog: QDialog) -> int:
-        """Run a dialog opened from this one; tests replace this to fill it in."""
-        return dialog.exec()
-
     def browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the RuralWatch data", self.folder.text())
         if chosen:
@@ -553,8 +567,8 @@ class SignInDialog(FormDialog):
         except RuralWatchError as exc:
             self.show_error(_sentence(str(exc)))
             return False
-        checked = run_restore(self.db_path, backup, name, password, dry_run=True, title="Checking the backup…",
-                              parent=self)
+        checked = self._run_restore(backup, name, password, f"Checking the backup {backup.name} in full…",
+                                    dry_run=True)
         if not isinstance(checked, RestoreResult):
             self._restore_failed(checked, "Check cancelled: nothing was changed.")
             return False
@@ -567,8 +581,7 @@ class SignInDialog(FormDialog):
                 "laptop since then is gone from it, unless it reached the central store or another laptop. Accounts "
                 "and passwords become those of the backup."):
             return False
-        done = run_restore(self.db_path, backup, name, password, title=f"Restoring the backup of {made}…",
-                           parent=self)
+        done = self._run_restore(backup, name, password, f"Restoring the backup of {made}…")
         if not isinstance(done, RestoreResult):
             self._restore_failed(done, "Restore cancelled: nothing was changed.")
             return False
@@ -578,6 +591,18 @@ class SignInDialog(FormDialog):
                                       self.sizeHint().height()))
         self.submit_button.setFocus()
         return True
+
+    def _run_restore(self, backup: Path, name: str, password: str, text: str,
+                     dry_run: bool = False) -> RestoreResult | BaseException:
+        """The service's restore (or its check) under this dialog's busy bar, the fields disabled at once and Cancel
+        (the Quit button meanwhile) stopping it; its result, or what it raised."""
+        def work(progress: ProgressCallback) -> RestoreResult:
+            return restore(self.db_path, backup, name, password, dry_run=dry_run, progress=progress)
+
+        try:
+            return self.run_busy(text, work, cancellable=True)
+        except (CancelledError, RuralWatchError, DatabaseError, OSError) as exc:
+            return exc
 
     def _restore_failed(self, exc: BaseException, cancelled: str) -> None:
         if isinstance(exc, CancelledError):
@@ -637,21 +662,6 @@ class SignInDialog(FormDialog):
             self.done(FATAL)
             return
         self.signed_in(store)
-
-    def choose_new_password(self, name: str, one_time: str) -> str | None:
-        """The password the person chooses in place of the administrator's one-time one; None if they cancel."""
-        dialog = NewPasswordDialog(name, one_time, self)
-        try:
-            if self.run_child(dialog) != QDialog.DialogCode.Accepted:
-                return None
-            return dialog.chosen
-        finally:
-            dialog.deleteLater()
-
-    def run_child(self, dialog: QDialog) -> int:
-        """Run a dialog opened from this one; tests replace this to fill it in."""
-        return dialog.exec()
-
 
     def offer_restore(self, problem: StartupProblem, name: str, password: str) -> Store | None:
         """The database is damaged: say so and offer its latest good backup. The signed-in store, or None."""

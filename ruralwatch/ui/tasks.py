@@ -69,6 +69,7 @@ class BackgroundTask(QObject):
         quiet: bool = False,
     ) -> None:
         super().__init__(parent)
+        self.title = title
         self.cancelled = threading.Event()
         self.signals = _Signals()
         self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
@@ -93,6 +94,11 @@ class BackgroundTask(QObject):
         assert self._worker is not None, "a task runs once"
         self._thread = threading.Thread(target=self._worker.run, name="ruralwatch-task", daemon=True)
         self._thread.start()
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The worker's thread while the task has not finished (None before start and once it has)."""
+        return self._thread
 
     def _on_progress(self, done: int, total: int) -> None:
         if total > 0 and shiboken6.isValid(self.dialog):

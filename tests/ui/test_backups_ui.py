@@ -305,6 +305,46 @@ def test_the_sign_in_restores_a_chosen_backup_after_saying_what_it_replaces(qtbo
         dialog.store.close()
 
 
+def test_an_account_restored_with_an_administrators_password_chooses_its_own_at_the_sign_in(
+        qtbot, admin: Store) -> None:
+    from ruralwatch.services.accounts import AccountService, SignInError
+    from ruralwatch.ui.signin import NewPasswordDialog
+
+    one_time, own = "set by the other administrator", "a password of my own choosing"
+    AccountService(admin).add("admin2", "administrator", one_time, params=TEST_PARAMS)
+    made = _made_backup(admin)  # admin2 has not signed in yet: its password in the backup is still one-time
+    db = admin.path
+    admin.close()
+    dialog = _signin_dialog(qtbot, db)
+    dialog.username.setText("admin2")
+    dialog.password.setText(one_time)
+    dialog.choose_backup = lambda: made
+    dialog.confirm_restore = lambda question: True
+    assert dialog.restore_backup()
+    assert "was restored" in dialog.intro.text() and "an administrator set for you then" in dialog.intro.text()
+    asked: list[str] = []
+
+    def choose(child: QDialog) -> int:
+        assert isinstance(child, NewPasswordDialog)
+        asked.append(child.intro.text())
+        child.new.setText(own)
+        child.again.setText(own)
+        child.submit()
+        return child.result()
+
+    dialog.run_child = choose
+    dialog.submit()  # the one-time password of the backup's day: only to choose its own, as after a reset
+    assert asked and "Choose your own password, admin2" in asked[0]
+    assert dialog.store is not None
+    try:
+        assert dialog.store.actor.username == "admin2"
+    finally:
+        dialog.store.close()
+    with pytest.raises(SignInError):
+        sign_in(db, "admin2", one_time)
+    sign_in(db, "admin2", own).close()
+
+
 def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_changing_nothing(
         qtbot, admin: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from PySide6.QtCore import QTimer
@@ -316,6 +356,7 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     admin.close()
     before = _files(db.parent)
     dialog = _signin_dialog(qtbot, db)
+    dialog.show()
     dialog.confirm_restore = lambda question: pytest.fail("never asked: the check failed")
     # A file that is not a backup at all.
     text = tmp_path / "notes.db"
@@ -341,18 +382,113 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     dialog.password.setText("coordinator password")
     assert not dialog.restore_backup()
     assert "may not" in dialog.error_label.text() and "restore backups" in dialog.error_label.text()
-    # Cancel while the backup is being checked.
+    # Cancel while the backup is being checked: the dialog's own busy bar, its fields greyed from the start and
+    # its Quit button, saying Cancel meanwhile, stopping the check.
     dialog.username.setText("admin")
     dialog.password.setText(PASSWORD)
     gate = Gate(monkeypatch, service_backups)
+    seen: dict = {}
 
-    def cancel() -> None:
+    def cancel(busy: bool) -> None:
+        if not busy:
+            return
+        seen["enabled"] = [w.isEnabled() for w in (dialog.username, dialog.password, dialog.submit_button,
+                                                   dialog.restore_button, dialog.cancel_button)]
+        seen["busy"] = (dialog.busy_box.isVisible(), dialog.busy_label.text(), dialog.cancel_button.text())
+        seen["pop_ups"] = [t for t in dialog.findChildren(BackgroundTask) if t.dialog.isVisible()]
+        QTimer.singleShot(0, press_cancel)  # from the dialog's event loop, once the check has started
+
+    def press_cancel() -> None:
         assert gate.started.wait(30)
-        for task in dialog.findChildren(BackgroundTask):
-            task.dialog.canceled.emit()  # the progress dialog's Cancel
+        dialog.cancel_button.click()
+        seen["stopping"] = dialog.busy_label.text()
         gate.go.set()
 
-    QTimer.singleShot(0, cancel)
+    dialog.busy_changed.connect(cancel)
     assert not dialog.restore_backup()
+    assert seen["enabled"] == [False, False, False, False, True]
+    assert seen["busy"] == (True, f"Checking the backup {made.name} in full…", "Cancel")
+    assert seen["stopping"] == "Stopping…" and seen["pop_ups"] == []
+    assert dialog.isVisible() and dialog.result() == 0  # Cancel stopped the check, not the sign-in
+    assert dialog.cancel_button.text() == "Quit" and dialog.username.isEnabled() and not dialog.busy_box.isVisible()
     assert dialog.error_label.text() == "Check cancelled: nothing was changed."
     assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
+
+
+# --- the automatic backup still running when the window closes to restore ------------------------------------
+
+
+@pytest.mark.parametrize("cancel", [False, True])
+def test_closing_to_restore_waits_for_the_automatic_backup_then_restores(
+        qtbot, db: Path, monkeypatch: pytest.MonkeyPatch, cancel: bool) -> None:
+    from ruralwatch.ui import application
+    from ruralwatch.ui.signin import SignInDialog
+
+    seen: list[str] = []
+    record: dict = {}
+    gates: list[Gate] = []
+    real_restore = application.restore_after_close
+
+    def fill(dialog: QDialog) -> int:
+        qtbot.addWidget(dialog)
+        assert isinstance(dialog, SignInDialog)
+        seen.append(dialog.intro.text())
+        if len(seen) > 1:
+            return 0  # the sign-in after the restore: Quit
+        dialog.username.setText("admin")
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+        return dialog.result()
+
+    def look(_app, window) -> int:  # noqa: ANN001
+        record["made"] = window.services.backups.backup_now().path  # the backup to restore, made at once
+        record["backup"] = window.service.count()
+        window.services.incidents.delete(window.service.list()[0].id)
+        # The automatic backup's copy held (the restore's own copy goes through services.backups, not gated).
+        gates.append(gate := Gate(monkeypatch, store_backups))
+        record["task"] = application.automatic_backup(window, "start")
+        assert gate.started.wait(30)  # the automatic backup is copying, its connection open
+        record["thread"] = record["task"].thread
+        record["before"] = _files(db.parent)
+        with qtbot.waitSignal(window.closed, timeout=30_000):
+            assert window.close_to_restore(RestoreRequest(record["made"], "20 Nov", "admin", PASSWORD))
+        return 0
+
+    def waiting(task) -> None:  # noqa: ANN001
+        def first(_done: int, _total: int) -> None:
+            if "label" in record:
+                return
+            record["label"] = task.dialog.labelText()
+            record["files"] = _files(db.parent)  # nothing replaced while the backup still runs
+            if cancel:
+                task.dialog.canceled.emit()  # the progress dialog's Cancel
+            gates[0].go.set()  # the automatic backup may finish now
+
+        task.signals.progressed.connect(first)
+
+    def restore_after_close(db_path, request, parent=None, on_task=None, wait_for=()):  # noqa: ANN001, ANN202
+        record["waited_for"] = [w.what for w in wait_for]
+        try:
+            return real_restore(db_path, request, parent, on_task=waiting, wait_for=wait_for)
+        finally:
+            gates[0].go.set()  # never leave the backup held, whatever happened
+
+    monkeypatch.setattr(application, "restore_after_close", restore_after_close)
+    assert application.run_gui(db, params=TEST_PARAMS, exec_dialog=fill, event_loop=look) == 0
+    record["thread"].join(30)
+    assert record["waited_for"] == ["the automatic backup"]
+    assert record["label"].startswith("Waiting for the automatic backup to finish, then: restoring the backup of")
+    assert record["files"] == record["before"]
+    store = sign_in(db, "admin", PASSWORD)
+    try:
+        count = Services.build(store).incidents.count()
+    finally:
+        store.close()
+    assert len(seen) == 2
+    if cancel:
+        assert "Restore cancelled" in seen[1] and "nothing was changed" in seen[1], seen[1]
+        assert count == record["backup"] - 1 and not list(db.parent.glob("rw.db.before-restore-*"))
+    else:
+        assert "was restored" in seen[1], seen[1]
+        assert count == record["backup"] and list(db.parent.glob("rw.db.before-restore-*"))
+    assert len(list((db.parent / "backups").glob("*.db"))) == 2  # the automatic backup was made all the same

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from ruralwatch.paths import DB_ENV, remembered_db_path
-from ruralwatch.services.accounts import create_database
+from ruralwatch.services.accounts import AccountService, SignInError, create_database, sign_in
 from ruralwatch.services.backups import backup_now
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
@@ -282,3 +282,114 @@ def test_a_notice_is_on_the_screen_while_the_window_is_built(qtbot, tmp_path: Pa
     assert application.run_window(store, event_loop=look) == 0
     assert any("Opening the window" in text for text in seen["building"])
     assert seen["shown"] == []  # gone once the window is up
+
+
+# --- a backup made while the account's password was one an administrator set ---------------------------------
+
+ONE_TIME = "set by the other administrator"
+OWN = "a password of my own choosing"
+
+
+@pytest.fixture
+def reset_stick(tmp_path: Path) -> Path:
+    """A stick whose backup was made while `admin2`, an administrator, still had the one-time password another
+    administrator gave it (a new account, or a reset), not yet replaced by its own."""
+    old = tmp_path / "old-laptop" / "ruralwatch.db"
+    store = create_database(old, "admin", PASSWORD, TEST_PARAMS)
+    try:
+        AccountService(store).add("admin2", "administrator", ONE_TIME, params=TEST_PARAMS)
+        backup_now(store, tmp_path / "stick", now=THEN)
+    finally:
+        store.close()
+    return tmp_path / "stick"
+
+
+def _choose(qtbot, own: str | None):  # noqa: ANN202
+    """A run_child that fills in the NewPasswordDialog with `own` (None: Cancel) and records that it was asked."""
+    asked: list[str] = []
+
+    def run(child: QDialog) -> int:
+        assert isinstance(child, signin.NewPasswordDialog)
+        asked.append(child.intro.text())
+        if own is None:
+            child.reject()
+        else:
+            child.new.setText(own)
+            child.again.setText(own)
+            child.submit()
+        return child.result()
+
+    run.asked = asked  # type: ignore[attr-defined]
+    return run
+
+
+def _signs_in_only_with_own(path: Path) -> None:
+    with pytest.raises(SignInError):  # the administrator's password is spent: it no longer opens the account
+        sign_in(path, "admin2", ONE_TIME)
+    sign_in(path, "admin2", OWN).close()
+
+
+def test_a_restored_account_with_an_administrators_password_chooses_its_own_before_it_is_signed_in(
+        qtbot, tmp_path: Path, reset_stick: Path) -> None:
+    target = tmp_path / "laptop" / "ruralwatch.db"
+    dialog = FirstRestoreDialog(target, TEST_PARAMS)
+    qtbot.addWidget(dialog)
+    choose = _choose(qtbot, OWN)
+    dialog.run_child = choose
+    dialog.backup.setText(str(reset_stick))
+    dialog.username.setText("admin2")
+    dialog.password.setText(ONE_TIME)
+    dialog.submit()
+    assert choose.asked and "Choose your own password, admin2" in choose.asked[0]
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.store is not None
+    try:
+        assert dialog.store.actor.username == "admin2"
+    finally:
+        dialog.store.close()
+    _signs_in_only_with_own(target)
+
+
+def test_a_restored_account_that_chooses_no_password_is_asked_again_at_the_sign_in(
+        qtbot, tmp_path: Path, reset_stick: Path) -> None:
+    default = tmp_path / "default" / "ruralwatch.db"
+    chosen = tmp_path / "laptop" / "RuralWatch"
+    seen: list[str] = []
+
+    def restore_from_stick(child: QDialog) -> int:
+        assert isinstance(child, FirstRestoreDialog)
+        child.run_child = _choose(qtbot, None)  # Cancel: no password of its own yet
+        child.backup.setText(str(reset_stick))
+        child.username.setText("admin2")
+        child.password.setText(ONE_TIME)
+        child.submit()
+        assert child.store is None and child.restored is not None
+        return child.result()
+
+    sign_in_asked = _choose(qtbot, OWN)
+
+    def fill(dialog: QDialog) -> int:
+        qtbot.addWidget(dialog)
+        seen.append(type(dialog).__name__)
+        if isinstance(dialog, FirstRunDialog):
+            dialog.folder.setText(str(chosen))
+            dialog.run_child = restore_from_stick
+            dialog.restore_button.click()
+            return dialog.result()
+        assert isinstance(dialog, SignInDialog)
+        intro = dialog.intro.text()
+        assert "was restored" in intro and "an administrator set for you then" in intro
+        assert dialog.username.text() == "admin2"  # the account that restored it, filled in
+        dialog.run_child = sign_in_asked
+        dialog.password.setText(ONE_TIME)
+        dialog.submit()
+        return dialog.result()
+
+    store = open_database(default, TEST_PARAMS, fill, choose_folder=True)
+    assert isinstance(store, Store), store
+    try:
+        assert seen == ["FirstRunDialog", "SignInDialog"]
+        assert sign_in_asked.asked  # asked for its own password, as after a reset
+        assert store.actor.username == "admin2" and store.path == chosen / "ruralwatch.db"
+    finally:
+        store.close()
+    _signs_in_only_with_own(chosen / "ruralwatch.db")

@@ -38,7 +38,7 @@ from ruralwatch.store import backups as store_backups
 from ruralwatch.store.audit import AuditLog
 from ruralwatch.store.backups import backups_folder, list_backups, parse_name, rotate
 from ruralwatch.store.database import SQLITE_HEADER, Store, connect, open_store
-from ruralwatch.store.keyring import TEST_PARAMS, Keyring, SignInError, keyring_path
+from ruralwatch.store.keyring import TEST_PARAMS, Keyring, PasswordChangeRequired, SignInError, keyring_path
 
 ADMIN = "admin"
 PASSWORD = "correct horse battery staple"
@@ -535,6 +535,20 @@ def test_the_window_checks_a_restore_while_the_database_is_open_and_changes_noth
     with pytest.raises(BackupError, match="open in another RuralWatch window"):
         restore(db, made.path, ADMIN, PASSWORD)
     assert files() == before
+
+
+def test_a_restore_with_an_administrators_one_time_password_says_the_account_must_choose_its_own(db: Path) -> None:
+    store = sign_in(db, ADMIN, PASSWORD)
+    AccountService(store).add("admin2", "administrator", "given by the first administrator", params=TEST_PARAMS)
+    backup = backup_now(store, now=T0)
+    store.close()
+    own = restore(db, backup.path, ADMIN, PASSWORD, dry_run=True, now=T0)
+    assert not own.password_to_choose and not any("set by an administrator" in line for line in own.describe())
+    result = restore(db, backup.path, "admin2", "given by the first administrator", now=T0 + timedelta(days=1))
+    assert result.done and result.password_to_choose
+    assert "admin2's password in the backup was set by an administrator" in result.describe()[-1]
+    with pytest.raises(PasswordChangeRequired):  # restored as it was: it signs in only to choose its own
+        sign_in(db, "admin2", "given by the first administrator")
 
 
 def test_a_cancelled_restore_changes_nothing(db: Path) -> None:
