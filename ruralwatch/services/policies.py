@@ -50,9 +50,14 @@ class Policy(Generic[T]):
     # Being chosen matters apart from the value (the force: the window asks at first start until one is): until
     # written, the value a write replaces is None, so choosing the default is written and audited too.
     must_choose: bool = False
+    # The key an earlier RuralWatch wrote this under without auditing it: read while the key itself was never
+    # written, and left as it is (verify does not cover it, so an old database does not read as tampered with).
+    formerly: str | None = None
 
     def read(self, store: MetaStore) -> T:
         stored = store.meta(self.key)
+        if stored is None and self.formerly is not None:
+            stored = store.meta(self.formerly)
         if stored is None or not stored.strip():
             return self.default
         try:
@@ -213,8 +218,10 @@ def _mappings_text(value: dict[str, dict[str, str]]) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+# Written unaudited as "vehicles.list_mappings" before settings were all audited: kept under a new key, so that
+# verify can cover it without calling every database that imported a list before then tampered with.
 VEHICLE_LIST_MAPPINGS: Policy[dict[str, dict[str, str]]] = Policy(
-    "vehicles.list_mappings", {}, _mappings, _mappings_text)
+    "vehicles.column_mappings", {}, _mappings, _mappings_text, formerly="vehicles.list_mappings")
 
 
 # --- near repeats: the risk zone round an incident (services/near_repeat.py) -------------------------------------

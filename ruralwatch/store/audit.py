@@ -66,7 +66,7 @@ ROW_HASHES_TABLE = "audit_row_hashes"
 # out here is reported "deleted" by verify (its line is never matched to a row), and a hand edit of it goes unseen:
 # tests/unit/test_audit_coverage.py writes every setting and fails on any such key.
 SETTING_PREFIXES = ("roster.", "retention.", "patrol.", "field_keys", "geography.", "premises.", "near_repeat.",
-                    "sync.central_dsn", "vehicles.")
+                    "sync.central_dsn", "vehicles.column_mappings")  # not "vehicles.list_mappings": policies
 BATCHES = "import_batches"  # one line per published-crime import: the batch row and all its rows, one digest
 ABSENT = None  # a line's hash when the row must not exist (a harm weight reset, ...)
 

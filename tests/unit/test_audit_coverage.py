@@ -325,7 +325,7 @@ def test_every_declared_policy_is_covered_by_verify() -> None:
     from ruralwatch.store.audit import FIELD_KEYS_META, SETTING_PREFIXES
 
     keys = [*_declared_policies(), META_LAST_RUN, FIELD_KEYS_META]
-    assert {"near_repeat.knox_zone", "sync.central_dsn", "vehicles.list_mappings"} <= set(keys)  # the walk works
+    assert {"near_repeat.knox_zone", "sync.central_dsn", "vehicles.column_mappings"} <= set(keys)  # the walk works
     assert [key for key in keys if not key.startswith(SETTING_PREFIXES)] == []
 
 
@@ -364,7 +364,7 @@ def test_every_setter_writes_only_covered_settings_and_verify_then_passes(store:
 
     audited = {row[0] for row in store.db.execute(
         f"SELECT DISTINCT row_id FROM {ROW_HASHES_TABLE} WHERE table_name = 'meta'")}
-    assert len(audited) == 13 and {"near_repeat.zone_days", "sync.central_dsn", "vehicles.list_mappings"} <= audited
+    assert len(audited) == 13 and {"near_repeat.zone_days", "sync.central_dsn", "vehicles.column_mappings"} <= audited
     assert sorted(key for key in audited if not key.startswith(SETTING_PREFIXES)) == []
     bookkeeping = {"device_id", "audit.head", "hlc"}
     written = {row[0] for row in store.db.execute("SELECT key FROM meta")}
@@ -386,3 +386,19 @@ def test_entries_hashed_with_nulls_still_verify_and_an_added_column_breaks_nothi
     store.db.execute("UPDATE audit_log SET row_hash = ? WHERE record_id = ?", [row_hash(row), incident])
     store.db.execute("ALTER TABLE incidents ADD COLUMN later_field TEXT")  # as a future migration would
     assert _verify(store).ok  # a NULL column is left out of the hash: every row still matches
+
+
+def test_column_mappings_an_earlier_version_wrote_unaudited_are_read_and_not_called_tampered(store: Store) -> None:
+    """Before every setting was audited, a vehicle list's column mappings went into meta as
+    "vehicles.list_mappings" with no audit entry: such a database must verify clean (the old key is not covered), its
+    mappings still be used, and the first changed mapping be written under the covered key with its entry."""
+    old = {"ANPR hotlist": {"vrm": "Reg No"}}
+    store.db.execute("INSERT INTO meta (key, value) VALUES ('vehicles.list_mappings', ?)", [json.dumps(old)])
+    services = Services.build(store)
+    assert _verify(store).ok
+    assert services.vehicles.mapping_for("ANPR hotlist") == {"vrm": "Reg No"}
+    services.vehicles.import_list(FIXTURES / "vehicle-lists" / "anpr-hotlist-sample.csv", "ANPR hotlist")
+    assert store.meta("vehicles.column_mappings") is not None  # its other columns guessed: a changed mapping
+    assert _verify(store).ok
+    store.db.execute("UPDATE meta SET value = '{}' WHERE key = 'vehicles.column_mappings'")
+    assert "row_changed" in _kinds(_verify(store))
