@@ -46,7 +46,7 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
-from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE  # the answers before a move, as everywhere
+from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 
 RETENTION_NAMES = {
     "reporter_months": "Reporters' contacts", "volunteer_months": "Volunteers' contacts",
@@ -326,14 +326,7 @@ class SettingsDialog(QDialog):
 
     def ask_unsaved(self, question: str) -> str:
         """Before the move, with settings changed and not saved: SAVE, DISCARD or CANCEL. Tests replace this."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Move the data?", question, parent=self)
-        save = box.addButton("&Save them and move", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("&Move without them", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.exec()
-        clicked = box.clickedButton()
-        return SAVE if clicked is save else DISCARD if clicked is discard else CANCEL
+        return ask_save_discard_cancel(self, "Move the data?", question, "&Save them and move", "&Move without them")
 
     def _inputs(self) -> dict[str, QWidget]:
         """Every field Save saves, by attribute name (a new field is found here without being listed)."""
