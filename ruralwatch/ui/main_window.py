@@ -1195,6 +1195,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not event.spontaneous():
             QTimer.singleShot(0, self, self.fit_to_screen)  # once the window manager has put its frame on
+            self.has_closed = False  # shown again after a close: closing it is a close again
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.has_closed:  # dispose() closes a window that signed out already: its panels are disposed

@@ -123,7 +123,7 @@ def _typed_availability(window, services) -> str:
 
 def test_closing_with_availability_not_saved_asks_save_discard_or_cancel(qtbot, window, services):
     """A coordinator typed a Special's evenings, then closed the window: they were lost without a word."""
-    from ruralwatch.ui.settings_dialog import CANCEL, DISCARD, SAVE
+    from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE
 
     person = _typed_availability(window, services)
     asked: list[str] = []
@@ -153,7 +153,7 @@ def test_signing_out_with_availability_not_saved_asks_and_a_refused_save_keeps_t
                                                                                          monkeypatch):
     from types import SimpleNamespace
 
-    from ruralwatch.ui.settings_dialog import CANCEL, SAVE
+    from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE
 
     _typed_availability(window, services)
     monkeypatch.setattr(window, "idle_lock", SimpleNamespace(dispose=lambda: None))  # as if signed in
