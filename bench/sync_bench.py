@@ -1,6 +1,7 @@
 """Sync benchmark: export a package of changed incidents and merge it into a large central database.
 
-A central database holds --central-rows synthetic incidents (built with executemany, not the service). A laptop
+A central database holds --central-rows generated incidents (built with executemany, not the service; not flagged
+`synthetic`, the demo data's flag: demo rows never leave a laptop, so a package of them would be empty). A laptop
 (a copy of it with its own device id) changes --changed-rows of them; it exports the change package (only rows
 above what the central store is known to have), the central store merges it, then merges it again (skipped).
 Targets: export < 10 s, merge < 10 s, re-merge < 1 s.
@@ -60,7 +61,7 @@ def build_central(path: Path, rows: int, key: bytes | None) -> list[str]:
             clock = _clock(BASE_MILLIS + i // 1000, i % 1000, ORIGIN)
             top = clock
             yield (row_id, "fly_tipping", "2025-11-20T09:30:00Z", "2025-11-21T10:00:00Z", 51.5 + (i % 1000) / 2000,
-                   0.1 + (i % 997) / 2000, f"Place {i % 5000}", "synthetic", "open", 1, stamp, stamp, ORIGIN, clock,
+                   0.1 + (i % 997) / 2000, f"Place {i % 5000}", "synthetic", "open", 0, stamp, stamp, ORIGIN, clock,
                    json.dumps({"*": clock}), 0)
 
     with conn:
@@ -118,7 +119,9 @@ def main() -> int:
         started = time.perf_counter()
         cached, reused = None, False
         if args.cache:
-            cached = args.cache / f"{args.central_rows}-{args.changed_rows}-{'encrypted' if key else 'plain'}"
+            # "real": the rows are not flagged as demo data, which never leaves a laptop (sync/demo_rows.py); a
+            # cache built before they were named so held flagged rows, and a package of none of them.
+            cached = args.cache / f"{args.central_rows}-{args.changed_rows}-{'encrypted' if key else 'plain'}-real"
         if cached and (cached / "laptop.db").is_file():
             shutil.copyfile(cached / "central.db", central_path)
             shutil.copyfile(cached / "laptop.db", laptop_path)
