@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.words import count_of
 
 _MS_WIDTH = 15
 _COUNTER_WIDTH = 6
@@ -37,7 +38,7 @@ def describe_span(millis: int) -> str:
     for size, unit in _SPANS:
         if millis >= size:
             count = millis // size
-            return f"{count:,} {unit}{'s' if count != 1 else ''}"
+            return count_of(count, unit)
     return f"{max(millis, 0) / 1000:g} seconds"
 
 

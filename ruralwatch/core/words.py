@@ -4,7 +4,7 @@ messages in the services, the window and the command line all use it."""
 from __future__ import annotations
 
 
-def plural(count: int, singular: str, many: str | None = None) -> str:
+def plural(count: float, singular: str, many: str | None = None) -> str:
     """`singular` for exactly one, else `many` (default: `singular` + "s"): plural(n, "match", "matches"),
     plural(n, "stays", "stay") for a verb that agrees with a count."""
     return singular if count == 1 else many if many is not None else singular + "s"

@@ -18,6 +18,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
+from ruralwatch.core.words import plural
 from ruralwatch.services import field_access
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store import account_records
@@ -409,8 +410,7 @@ class AccountStatus:
             return f"Locked until {times.format_local(self.locked_until or '')}"
         if self.state == "one_time":
             return "One-time password (chooses own at sign-in)"
-        plural = "s" if self.failures != 1 else ""
-        return f"Active ({self.failures} wrong password{plural})" if self.failures else "Active"
+        return f"Active ({self.failures} wrong {plural(self.failures, 'password')})" if self.failures else "Active"
 
 
 class AccountService:

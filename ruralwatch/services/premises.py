@@ -38,6 +38,7 @@ from ruralwatch.core.premises import (
     validate_property,
     validate_visit,
 )
+from ruralwatch.core.words import plural
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import MAX_REPEAT_DAYS, REPEAT_WINDOW_DAYS, write_changed
 from ruralwatch.store.audit import record_event
@@ -90,8 +91,8 @@ class RepeatVictim:
 
     def warning(self) -> str:
         lines = "; ".join(i.line() for i in self.earlier[:3]) + ("; ..." if len(self.earlier) > 3 else "")
-        return (f"victimised before: {self.premises_name} had {len(self.earlier)} incident"
-                f"{'s' if len(self.earlier) != 1 else ''} in the {self.window_days} days before ({lines})")
+        return (f"victimised before: {self.premises_name} had {len(self.earlier)} "
+                f"{plural(len(self.earlier), 'incident')} in the {self.window_days} days before ({lines})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"premises_id": self.premises_id, "premises_name": self.premises_name,
@@ -208,7 +209,7 @@ class PremisesToVisit:
     def line(self) -> str:
         when = times.format_local(self.occurred_start)
         visit = f"last visited {self.last_visit}" if self.last_visit else "never visited"
-        repeat = (f"; REPEAT VICTIM ({self.repeat_incidents} incident{'s' if self.repeat_incidents != 1 else ''} "
+        repeat = (f"; REPEAT VICTIM ({self.repeat_incidents} {plural(self.repeat_incidents, 'incident')} "
                   f"in {self.window_days} days)" if self.repeat else "")
         return (f"{self.name} ({self.kind_name}, {self.grid_ref}): {self.distance_m:.0f} m from the "
                 f"{kind_name(self.incident_kind).lower()} of {when}"

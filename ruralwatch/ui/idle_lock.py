@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
+from ruralwatch.core.words import plural
 from ruralwatch.services.accounts import confirm_password
 from ruralwatch.store.database import Store
 from ruralwatch.ui import settings_keys, theme
@@ -120,7 +121,7 @@ class LockScreen(QFrame):
 
     def set_minutes(self, minutes: float) -> None:
         """Say the idle time in force now (it was written once, and a changed setting was misreported)."""
-        when = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+        when = f"{minutes:g} {plural(minutes, 'minute')}"
         self.explanation.setText(f"{self.who}<br>The data is hidden after {when} without use, or when you lock it. "
                                  "Enter your password to carry on; someone else signs this account out first.")
 

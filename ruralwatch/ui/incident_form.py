@@ -48,6 +48,7 @@ from ruralwatch.core.kinds import (
     kind_by_key,
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
+from ruralwatch.core.words import plural
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.premises import PremisesService
 from ruralwatch.ui import theme
@@ -668,7 +669,7 @@ class IncidentDialog(QDialog):
             self.repeat_label.hide()
             return
         earlier = [i for i in found.earlier if not self.incident or i.id != self.incident.id]
-        self.repeat_label.setText(f"Victimised before: {len(earlier)} incident{'s' if len(earlier) != 1 else ''} "
+        self.repeat_label.setText(f"Victimised before: {len(earlier)} {plural(len(earlier), 'incident')} "
                                   f"there in the {found.window_days} days before ("
                                   + "; ".join(i.line() for i in earlier[:3]) + ")" if earlier else "")
         self.repeat_label.setVisible(bool(earlier))

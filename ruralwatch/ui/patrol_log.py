@@ -37,6 +37,7 @@ from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_STATUS_NAMES
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
+from ruralwatch.core.words import plural
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import HotspotDosage, PatrolDose
 from ruralwatch.ui import theme
@@ -566,7 +567,7 @@ class PatrolLog(QWidget):
         text = f"⚠ ALERT {times.format_local(event.at)[11:16]} — Vehicle of interest: {display_vrm(wanted)}"
         if found is not None and found.times_seen:
             last = times.to_local(found.last_seen).strftime("%d %b %Y %H:%M")
-            text += (f" — seen {found.times_seen} time{'s' if found.times_seen != 1 else ''}, last {last}"
+            text += (f" — seen {found.times_seen} {plural(found.times_seen, 'time')}, last {last}"
                      f" ({', '.join(found.kinds)})")
             if found.places:
                 text += f" at {'; '.join(found.places[:2])}"

@@ -49,6 +49,7 @@ from ruralwatch.core.premises import (
     Visit,
     VisitInput,
 )
+from ruralwatch.core.words import plural
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.premises import PremisesService, PremisesToVisit, SerialCheck
@@ -440,7 +441,7 @@ class SerialCheckDialog(QDialog):
         self.matches.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         if found.stolen:
             show_status(self.verdict, f"{found.serial}: STOLEN — reported on an incident "
-                                      f"({len(found.matches)} match{'es' if len(found.matches) != 1 else ''})",
+                                      f"({len(found.matches)} {plural(len(found.matches), 'match', 'matches')})",
                         problem=True)
         elif found.matches:
             show_status(self.verdict, f"{found.serial}: registered, not reported stolen")

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QVBoxLayout, QWidget
 
+from ruralwatch.core.words import plural
 from ruralwatch.services.roster import AutofillOutcome
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_grid import when_text
@@ -22,9 +23,9 @@ class AutofillDialog(QDialog):
         self.setWindowTitle(f"Auto-fill {period}")
         self.resize(900, 560)
         missing = sum(m for _, m, _ in outcome.gaps)
-        summary = QLabel(f"Auto-fill would fill {len(outcome.assignments)} place"
-                         f"{'s' if len(outcome.assignments) != 1 else ''} and leave {missing} open "
-                         f"on {len(outcome.gaps)} dut{'ies' if len(outcome.gaps) != 1 else 'y'}. "
+        summary = QLabel(f"Auto-fill would fill {len(outcome.assignments)} "
+                         f"{plural(len(outcome.assignments), 'place')} and leave {missing} open "
+                         f"on {len(outcome.gaps)} {plural(len(outcome.gaps), 'duty', 'duties')}. "
                          "It never breaks a rostering rule.")
         summary.setWordWrap(True)
         self.assignments = make_table(["When", "Duty", "Station", "Person"])

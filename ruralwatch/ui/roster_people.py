@@ -47,6 +47,7 @@ from ruralwatch.core.vocab import (
     SKILLS,
     SPECIAL_RANKS,
 )
+from ruralwatch.core.words import plural
 from ruralwatch.services.people import PeopleService
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import (
@@ -813,7 +814,7 @@ class PeopleTab(QWidget):
             return False
         self.weekly.clear_marks()
         self._load_weekly(person_id)
-        show_status(self.weekly_status, f"Saved {len(slots)} weekly slot{'s' if len(slots) != 1 else ''}.")
+        show_status(self.weekly_status, f"Saved {len(slots)} weekly {plural(len(slots), 'slot')}.")
         self.availability_saved.emit(person_id)
         return True
 

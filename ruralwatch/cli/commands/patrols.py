@@ -13,6 +13,7 @@ from ruralwatch.core import geo, times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.patrol_plan import PlanSettings
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
+from ruralwatch.core.words import plural
 
 if TYPE_CHECKING:
     from ruralwatch.patrols.plan import Plan
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             for s in dose.stops:
                 track = "" if s.measured_minutes is None else (
-                    f"  track {s.measured_minutes:>5.1f} min, {s.visits} visit{'s' if s.visits != 1 else ''}")
+                    f"  track {s.measured_minutes:>5.1f} min, {s.visits} {plural(s.visits or 0, 'visit')}")
                 print(f"  {s.label:<28} planned {s.planned_minutes:>5.1f} min  logged {s.actual_minutes:>5.1f} min"
                       + track + ("" if s.visited else "  MISSED"))
             print(f"planned {dose.planned_minutes:.0f} min at hotspots, logged {dose.actual_minutes:.0f} min;"
@@ -219,8 +220,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             if args.json:
                 print_json(summary.__dict__)
             else:
-                print(f"imported {summary.points} track points in {summary.segments} segment"
-                      f"{'s' if summary.segments != 1 else ''} from {args.file.name}")
+                print(f"imported {summary.points} track points in {summary.segments} "
+                      f"{plural(summary.segments, 'segment')} from {args.file.name}")
         else:
             summary = patrols.export_gpx(args.patrol, args.out)
             print(f"wrote {summary.points} track points to {args.out}")

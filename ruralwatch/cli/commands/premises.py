@@ -22,6 +22,7 @@ from ruralwatch.core.premises import (
     PropertyInput,
     VisitInput,
 )
+from ruralwatch.core.words import plural
 from ruralwatch.services.premises import PremisesService
 from ruralwatch.store.database import Store
 
@@ -276,7 +277,7 @@ def _run_property(args: argparse.Namespace, store: Store) -> int:
             print_json(found.to_dict())
         else:
             verdict = "STOLEN" if found.stolen else ("known" if found.matches else "no match")
-            print(f"{found.serial}: {verdict} ({len(found.matches)} match{'es' if len(found.matches) != 1 else ''})")
+            print(f"{found.serial}: {verdict} ({len(found.matches)} {plural(len(found.matches), 'match', 'matches')})")
             for match in found.matches:
                 print(f"  {match.line()}")
     else:  # the parser offers only the actions above

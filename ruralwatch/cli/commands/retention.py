@@ -17,6 +17,7 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.words import plural
 
 if TYPE_CHECKING:
     from ruralwatch.services.retention import RetentionPreview, RetentionService, RetentionSettings
@@ -141,7 +142,7 @@ def _as_of(args: argparse.Namespace) -> date | None:
 def _period(months: int) -> str:
     if not months:
         return "kept for ever"
-    return f"{months} month{'s' if months != 1 else ''}"
+    return f"{months} {plural(months, 'month')}"
 
 
 def _print_settings(settings: RetentionSettings) -> None:

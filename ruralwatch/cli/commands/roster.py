@@ -15,6 +15,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
 from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
+from ruralwatch.core.words import plural
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 
 if TYPE_CHECKING:
@@ -196,8 +197,8 @@ def _people(services: Services, args: argparse.Namespace) -> int:
         if args.to:
             added = people.add_exceptions(person.id, args.date, args.to, "extra" if args.extra else "away",
                                           args.start, args.end, args.note)
-            print(f"{person.name}: {what} from {args.date} to {args.to} ({len(added)} date"
-                  f"{'s' if len(added) != 1 else ''} added)")
+            print(f"{person.name}: {what} from {args.date} to {args.to} ({len(added)} "
+                  f"{plural(len(added), 'date')} added)")
         else:
             people.add_exception(person.id, args.date, "extra" if args.extra else "away", args.start, args.end,
                                  args.note)
