@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import CancelledError, ProgressCallback
+from ruralwatch.core.words import sentence
 from ruralwatch.services.accounts import SignInError
 from ruralwatch.services.backups import BackupInfo, BackupStatus, RestoreResult
 from ruralwatch.services.container import Services
@@ -320,7 +321,7 @@ class RestoreDialog(FormDialog):
                 self.show_error("Check cancelled: nothing was changed.")
             elif isinstance(exc, SignInError):
                 self.password.clear()
-                self.show_error(_sentence(str(exc)) + " Nothing was changed.", self.password)
+                self.show_error(sentence(str(exc)) + " Nothing was changed.", self.password)
             else:
                 self.show_error(f"This backup cannot be restored: {exc}")
 
@@ -333,7 +334,3 @@ class RestoreDialog(FormDialog):
             self.submit_button.setEnabled(True)
 
         task.finished.connect(finished)
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

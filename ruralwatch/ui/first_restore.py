@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
+from ruralwatch.core.words import sentence
 from ruralwatch.paths import remember_db_path
 from ruralwatch.services.accounts import KdfParams, PasswordChangeRequired, SignInError
 from ruralwatch.services.backups import (
@@ -25,10 +26,6 @@ from ruralwatch.services.backups import (
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui.restoring import outcome_notice
 from ruralwatch.ui.signin import FormDialog, password_edit, remember_account
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 class FirstRestoreDialog(FormDialog):
@@ -93,7 +90,7 @@ class FirstRestoreDialog(FormDialog):
             backup = newest_backup_in(path) if path.is_dir() else path
             check_backup_file(self.db_path, backup)
         except (RuralWatchError, OSError) as exc:
-            self.show_error(_sentence(str(exc)), self.backup)
+            self.show_error(sentence(str(exc)), self.backup)
             return None
         return backup
 
@@ -124,10 +121,10 @@ class FirstRestoreDialog(FormDialog):
             return
         except SignInError as exc:
             self.password.clear()
-            self.show_error(_sentence(str(exc)) + " Nothing was restored.", self.password)
+            self.show_error(sentence(str(exc)) + " Nothing was restored.", self.password)
             return
         except (RuralWatchError, DatabaseError, OSError) as exc:
-            text = _sentence(str(exc)).replace("nothing was changed", "nothing was restored")
+            text = sentence(str(exc)).replace("nothing was changed", "nothing was restored")
             self.show_error(f"The backup was not restored: {text}" + ("" if "nothing was restored" in text else
                                                                     " Nothing was restored."))
             return

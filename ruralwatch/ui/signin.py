@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, FieldError, ProgressCallback, RuralWatchError, ValidationError
+from ruralwatch.core.words import sentence
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import (
     MIN_PASSWORD,
@@ -565,7 +566,7 @@ class SignInDialog(FormDialog):
         try:
             check_backup_file(self.db_path, backup)
         except RuralWatchError as exc:
-            self.show_error(_sentence(str(exc)))
+            self.show_error(sentence(str(exc)))
             return False
         checked = self._run_restore(backup, name, password, f"Checking the backup {backup.name} in full…",
                                     dry_run=True)
@@ -609,9 +610,9 @@ class SignInDialog(FormDialog):
             self.show_error(cancelled)
         elif isinstance(exc, SignInError):
             self.password.clear()
-            self.show_error(_sentence(str(exc)) + " Nothing was changed.", self.password)
+            self.show_error(sentence(str(exc)) + " Nothing was changed.", self.password)
         elif isinstance(exc, RuralWatchError | DatabaseError | OSError):
-            text = _sentence(str(exc))
+            text = sentence(str(exc))
             self.show_error(f"The backup was not restored: {text}" + ("" if "nothing was changed" in text else
                                                                     " Nothing was changed."))
         else:
@@ -643,7 +644,7 @@ class SignInDialog(FormDialog):
             self.sign_in(name, password, chosen)
             return
         except ValidationError as exc:  # the new password, refused (the dialog checks it first)
-            self.show_error(_sentence(str(exc)), self.password)
+            self.show_error(sentence(str(exc)), self.password)
             return
         except DamagedDatabaseError as exc:
             restored = self.offer_restore(exc.problem, name, self.password.text())
@@ -654,7 +655,7 @@ class SignInDialog(FormDialog):
             store = restored
         except SignInError as exc:
             self.password.clear()
-            self.show_error(_sentence(str(exc)), self.password)
+            self.show_error(sentence(str(exc)), self.password)
             return
         except (RuralWatchError, DatabaseError, OSError) as exc:
             # A damaged keyring or database, a schema too new: nothing the user can retype.
@@ -690,8 +691,6 @@ class SignInDialog(FormDialog):
         return box.clickedButton()
 
 
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 class NewPasswordDialog(FormDialog):
