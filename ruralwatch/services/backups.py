@@ -359,8 +359,13 @@ class RestoreResult:
     # it restores, but signs in only to choose the account's own, as after a reset.
     password_to_choose: bool = False
 
+    @property
+    def made_local(self) -> str | None:
+        """When the backup was made, UK local time (as BackupInfo.made_local); None when its name does not say."""
+        return times.format_local(times.to_storage(self.made)) if self.made else None
+
     def describe(self) -> list[str]:
-        made = f" (made {times.format_local(times.to_storage(self.made))})" if self.made else ""
+        made = f" (made {self.made_local})" if self.made_local else ""
         verb = "restored" if self.done else "would restore"
         lines = [f"{verb} {self.backup}{made}: checked, opens for {self.account}, {self.incidents} incidents",
                  f"{'replaced' if self.done else 'would replace'} {self.db_path} and its keyring with it"]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.core.words import sentence
 from ruralwatch.paths import remember_db_path
@@ -130,7 +129,7 @@ class FirstRestoreDialog(FormDialog):
             return
         if self.remember:
             remember_db_path(self.db_path)
-        made = times.format_local(times.to_storage(done.made)) if done.made else backup.name
+        made = done.made_local or backup.name
         chosen: str | None = None
         if done.password_to_choose:
             # The password typed was one an administrator set (a reset before the backup): as at any sign-in with

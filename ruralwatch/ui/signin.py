@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, FieldError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.words import sentence
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
@@ -573,7 +572,7 @@ class SignInDialog(FormDialog):
         if not isinstance(checked, RestoreResult):
             self._restore_failed(checked, "Check cancelled: nothing was changed.")
             return False
-        made = times.format_local(times.to_storage(checked.made)) if checked.made else backup.name
+        made = checked.made_local or backup.name
         kept = (f"The current files are kept as {checked.kept_as} (with its keyring; restore that to undo).\n\n"
                 if checked.kept_as else "")
         if not self.confirm_restore(
