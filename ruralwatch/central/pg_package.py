@@ -4,7 +4,8 @@ The same rule as a laptop's incremental export (ruralwatch.services.sync.SyncSer
 is above what the device is known to have (the `seen` vector it last sent, and what it was last sent), but for rows
 it holds already (its own, sent back: ruralwatch.sync.merge.row_known_to), read in one repeatable-read snapshot;
 the laptop imports it with `sync import` once it trusts the central store's key. The device's watermark moves only
-once the file is written.
+once the file is written. It also says how far the central store holds the laptop's audit chain (`audit_held`), so
+that the laptop's next package carries its entries from there (the central store keeps no chain of its own).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_schema import quote
 from ruralwatch.central.pg_status import peer_view, seen, threshold
 from ruralwatch.core import times
+from ruralwatch.services import device_audit
 from ruralwatch.services.sync import ExportResult
 from ruralwatch.sync import demo_rows, package
 from ruralwatch.sync.merge import Side, max_vectors, row_known_to
@@ -49,6 +51,9 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
                                [clock])
                 rows = (dict(zip(columns, row, strict=True)) for row in cursor)
                 tables[spec.name] = [row for row in rows if not row_known_to(peer, row["hlc"], row["field_hlc"])]
+        # How far the central store holds the laptop's audit chain: the laptop's next package starts after it.
+        through = conn.execute(device_audit.THROUGH_PG, [device_id]).fetchone()
+        audit_held = {device_id: int(through[0]) if through else 0}
         shas = sorted({row["sha256"] for row in tables.get("attachments", []) if row.get("sha256")})
         for start in range(0, len(shas), _BATCH):
             found = conn.execute(b"SELECT sha256, data FROM blobs WHERE sha256 = ANY(%s)",
@@ -63,6 +68,7 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
         "clock": {"min": min(clocks) if clocks else None, "max": max(clocks) if clocks else None},
         "counts": {table: len(rows) for table, rows in tables.items()},
         "seen": ours,
+        device_audit.HELD_KEY: audit_held,
     }
     manifest = package.build(out, header, tables, blobs, central.keys, passphrase)
     with conn.transaction():

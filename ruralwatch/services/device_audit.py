@@ -1,12 +1,15 @@
 """Every device's audit chain, kept by the devices it syncs with (above all the central store).
 
 A laptop's own log can be rewritten by anyone who holds its database key; what it already sent cannot. Each sync
-package carries the sender's audit head and its entries since it last sent to that receiver; the receiver
-recomputes their hashes, keeps them, and checks that the chain continues the one it already holds. A log that was
-cut (its head is behind what was received before), rewritten (an entry the receiver holds now has another hash, or
-the new entries do not follow on) or wiped is flagged: one alert per package, in `audit_alerts`, reported by
-`audit verify` and `sync import` / `central merge`. The package itself is still merged: its rows are signed by the
-device and may be sound; the alert is for a person to look into.
+package carries the sender's audit head and its entries after the last one the receiver has shown it holds; the
+receiver recomputes their hashes, keeps them, and checks that the chain continues the one it already holds.
+Shown, as for rows: every package says how far its maker holds each device's chain without a gap (`audit_held`
+in the manifest, `held_through`), and the next package to that maker starts there. A package written and lost
+therefore costs no entry: the next one carries them again, and entries a receiver already holds are skipped.
+A log that was cut (its head is behind what was received before), rewritten (an entry the receiver holds now has
+another hash, or the new entries do not follow on) or wiped is flagged: one alert per package, in `audit_alerts`,
+reported by `audit verify` and `sync import` / `central merge`. The package itself is still merged: its rows are
+signed by the device and may be sound; the alert is for a person to look into.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from typing import Any, TypeGuard
 from ruralwatch.core import times
 from ruralwatch.store.audit import AuditLog, entry_fields, entry_hash, record_event
 from ruralwatch.store.database import Store
+from ruralwatch.sync.package import AUDIT_HELD
+
+# The manifest field: device -> the highest seq of its chain the package's maker holds with every entry before it.
+HELD_KEY = AUDIT_HELD
+# The end of the first run of a device's entries held from entry 1 (no row: entry 1 is not held). Walks the primary
+# key from the start and stops at the first gap. `{p}`: the engine's placeholder, the device id.
+_THROUGH_SQL = ("SELECT d.seq FROM device_audit AS d WHERE d.device_id = {p} AND EXISTS (SELECT 1 FROM device_audit "
+                "AS f WHERE f.device_id = d.device_id AND f.seq = 1) AND NOT EXISTS (SELECT 1 FROM device_audit AS n "
+                "WHERE n.device_id = d.device_id AND n.seq = d.seq + 1) ORDER BY d.seq LIMIT 1")
+THROUGH_PG = _THROUGH_SQL.format(p="%s").encode()
 
 # The fields of an entry a package carries (its row in audit_log, signature included).
 FIELDS = ("seq", "at", "actor", "action", "table", "record_id", "changes", "row_hash", "prev_hash", "hash",
@@ -45,6 +58,28 @@ def outgoing(store: Store, after_seq: int) -> tuple[dict[str, Any], list[dict[st
     # arrive in (an older package imported late is not a cut log).
     head_info["made"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return head_info, [{name: getattr(entry, name) for name in FIELDS} for entry in entries]
+
+
+def held_through(store: Store, devices: Sequence[str] | None = None) -> dict[str, int]:
+    """device -> the highest seq of its chain held here with every entry before it (0: none), for `devices` (all
+    held when None): what this database's next package tells each of them, so none of its entries is left out."""
+    if devices is None:
+        devices = [str(row[0]) for row in store.db.execute("SELECT DISTINCT device_id FROM device_audit")]
+    query = _THROUGH_SQL.format(p="?")
+    held = {}
+    for device in devices:
+        found = store.db.execute(query, [device]).fetchone()
+        held[device] = int(found[0]) if found else 0
+    return held
+
+
+def shown_held(manifest: Mapping[str, Any], device_id: str) -> int | None:
+    """How far the package's maker holds `device_id`'s chain (0 when it names it not: it holds none of it), or None
+    for a package from a RuralWatch that does not say (older: its sender goes on from what it last sent)."""
+    held = manifest.get(HELD_KEY)
+    if not isinstance(held, dict):
+        return None
+    return int(held.get(device_id, 0))
 
 
 def head_seq(store: Store) -> int:

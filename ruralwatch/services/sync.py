@@ -9,6 +9,8 @@
   peer itself: the `seen` vector of the latest package it sent us (`received_seen`). What we last sent it
   (`sent_watermark`) is only a record: a package written is not a package received (a lost USB stick, a mail
   never sent), so an incremental export carries everything the peer has not acknowledged, again if need be.
+- Audit entries follow the same rule (ruralwatch.services.device_audit): a package carries ours after the last one
+  the peer's own packages say it holds (`audit_held`), so a lost file leaves no gap in its copy of our chain.
 - Import: everything is verified first, then ONE transaction merges rows per field (ruralwatch.sync.merge),
   inserts missing blobs, records the package and the conflicts. A failure leaves the database untouched.
 - Demo rows (ruralwatch.sync.demo_rows) never travel: export leaves them out, import leaves out those a package
@@ -70,6 +72,8 @@ PASSPHRASE_ENV = "RURALWATCH_SYNC_PASSPHRASE_FILE"
 META_PRIVATE_KEY = "sync_private_key"
 META_SEEN = "sync_seen"
 META_LAST_EXPORT = "sync_last_export:"  # + peer device id
+# + peer device id: JSON {"seq", "made"}: how far the peer holds our audit chain, by its newest package (device_audit)
+META_AUDIT_HELD = "sync_audit_held:"
 _BATCH = 500
 _SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
 
@@ -442,9 +446,13 @@ class SyncService:
             "counts": {table: len(rows) for table, rows in tables.items()},
             "seen": seen,
         }
-        # Our audit chain since we last sent it to this peer (all of it for anyone else): receivers keep it.
-        audit_head, audit_entries = device_audit.outgoing(self.store, self._audit_sent(since_last_for))
+        # Our audit chain after the last entry this peer has shown it holds (all of it for anyone else): receivers
+        # keep it. And how far we hold each device's chain (the peer's only, for an incremental package), so that its
+        # next package to us starts there.
+        audit_head, audit_entries = device_audit.outgoing(self.store, self._audit_from(since_last_for))
         header["audit_head"] = audit_head
+        header[device_audit.HELD_KEY] = device_audit.held_through(
+            self.store, [since_last_for] if since_last_for else None)
         manifest = package.build(Path(out), header, tables, blobs, keys, passphrase, audit=audit_entries)
         with self.store.transaction():
             record_event(self.store, "export", "sync_packages", manifest["package_id"], {
@@ -471,12 +479,38 @@ class SyncService:
     def _columns(self, table: str) -> list[str]:
         return [row[1] for row in self.store.db.execute(f"PRAGMA table_info([{table}])").fetchall()]
 
-    def _audit_sent(self, peer: str | None) -> int:
-        """Our audit head when we last exported for `peer` (0: send the whole chain)."""
+    def _audit_from(self, peer: str | None) -> int:
+        """Where our audit entries for `peer` start (after this seq; 0: the whole chain): after the last one it has
+        shown it holds, by the latest package it made (not what we last wrote for it: a file may be lost). A peer
+        whose packages never say (an older RuralWatch) gets what it got before: the entries after our head when we
+        last exported for it."""
         if not peer:
             return 0
+        shown = self.store.meta(f"{META_AUDIT_HELD}{peer}")
+        if shown:
+            return int(json.loads(shown)["seq"])
+        heard = self.store.db.execute("SELECT 1 FROM sync_packages WHERE source_device = ? LIMIT 1", [peer]).fetchone()
+        if heard is None:
+            return 0  # it has shown nothing yet: everything, as for rows
         row = self.store.db.execute("SELECT audit_sent_seq FROM sync_peers WHERE device_id = ?", [peer]).fetchone()
         return int(row[0] or 0) if row else 0
+
+    def _note_audit_held(self, source: str, manifest: dict[str, Any]) -> None:
+        """Keep how far the package's maker holds our audit chain, from the newest package it made (one made
+        earlier and imported late would understate it: only more sent again; its maker restored from a backup
+        says less, and the entries since go again). Inside the import's transaction."""
+        seq = device_audit.shown_held(manifest, self.store.device_id)
+        if seq is None:
+            return
+        made = str(manifest.get("created_at") or "")
+        key = f"{META_AUDIT_HELD}{source}"
+        stored = self.store.meta(key)
+        if stored and str(json.loads(stored).get("made") or "") > made:
+            return
+        self.store.db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps({"seq": seq, "made": made}, sort_keys=True)],
+        )
 
     def is_applied(self, package_id: str) -> bool:
         return self.store.db.execute(
@@ -570,6 +604,7 @@ class SyncService:
                 result.warnings = device_audit.receive(self.store, source, reader.package_id,
                                                        manifest.get("audit_head"), contents.audit,
                                                        str(manifest.get("created_at") or ""))
+                self._note_audit_held(source, manifest)
                 own = load_vector(self.store.meta(META_SEEN))
                 merged_seen = max_vectors(own, sender_seen)
                 merged_seen.pop(self.store.device_id, None)

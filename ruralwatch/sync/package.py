@@ -78,6 +78,9 @@ _BLOB_PART = re.compile(r"^blobs/([0-9a-f]{64})$")
 # The sender's audit entries since it last sent to this receiver: the receiver keeps every device's chain and
 # flags a log that was cut, rewritten or wiped (ruralwatch.services.device_audit).
 AUDIT_PART = "audit/entries.jsonl"
+# Optional in the manifest (a RuralWatch before it wrote none): device -> how far its maker holds that device's
+# audit chain without a gap, so the device's next package to it starts there. Readers that do not know it ignore it.
+AUDIT_HELD = "audit_held"
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 # What json.loads raises on untrusted text: JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is a
 # number too long to convert (over 4300 digits); nesting deeper than the interpreter's stack is a RecursionError.
@@ -138,7 +141,8 @@ def build(
 ) -> dict[str, Any]:
     """Write a signed package to `out` (via a temporary file and an atomic rename). Returns the manifest.
 
-    `header` holds package_id, schema_version, source_device, created_at, clock, counts, seen and audit_head.
+    `header` holds package_id, schema_version, source_device, created_at, clock, counts, seen, and from a device
+    that keeps audit chains audit_head and audit_held.
     """
     parts: dict[str, bytes] = {f"tables/{name}.jsonl": _jsonl(rows) for name, rows in tables.items()}
     if audit:
@@ -273,6 +277,11 @@ def _digest_ok(value: Any) -> bool:
             and isinstance(value.get("sha256"), str) and bool(_SHA256.match(value["sha256"])))
 
 
+def _held_ok(held: Any) -> bool:
+    return isinstance(held, dict) and all(isinstance(k, str) and type(v) is int and 0 <= v < 2**63
+                                          for k, v in held.items())
+
+
 def _check_manifest(manifest: Any) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format_version") is None:
         raise PackageError("not a RuralWatch sync package (its manifest is not one)")
@@ -293,6 +302,7 @@ def _check_manifest(manifest: Any) -> dict[str, Any]:
         and isinstance(signature, dict) and isinstance(signature.get("public_key"), str)
         and isinstance(signature.get("value"), str) and signature.get("algorithm") == "ed25519"
         and (manifest["encryption"] is None or isinstance(manifest["encryption"], dict))
+        and _held_ok(manifest.get(AUDIT_HELD, {}))
     )
     if not ok:
         raise PackageError("refused: the package manifest is malformed")

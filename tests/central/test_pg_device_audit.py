@@ -16,9 +16,13 @@ from pg_helpers import merge, new_central
 
 from ruralwatch.central.postgres import PgCentral
 from ruralwatch.central.sqlite_engine import SqliteCentral
+from ruralwatch.central.station import sync_with_central
+from ruralwatch.central.target import PgTarget
 from ruralwatch.services.device_audit import alerts
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.audit import HEAD_KEY
+from ruralwatch.store.database import SYNCABLE_TABLES
+from ruralwatch.sync.package import PackageReader
 
 _names = itertools.count()
 
@@ -183,3 +187,49 @@ def test_status_reports_the_alerts_on_the_sqlite_engine_too(pair: Pair) -> None:
     on_pg = pair.pg.status().audit_alerts
     assert [(a.device_id, a.message) for a in on_sqlite] == [(a.device_id, a.message) for a in on_pg]
     assert len(on_pg) == 1 and on_pg[0].package_id
+
+
+def test_a_lost_package_s_entries_reach_the_postgresql_store_at_the_next_sync_central(
+        tmp_path: Path, pg_dsn: str) -> None:
+    """The PostgreSQL central store's package back says how far it holds the laptop's audit chain (`sync central`
+    imports it), so the laptop's next package starts there: a package written for it and lost leaves no gap, and
+    entries sent twice are kept once."""
+    laptop = Laptop(tmp_path / "laptop.db")
+    central = new_central(pg_dsn)
+    try:
+        identity = laptop.services.sync.identity()
+        central.trust(identity.device_id, identity.public_key, "laptop")
+        laptop.services.sync.trust(central.device_id, central.keys.public_hex(), "HQ")
+        sync = laptop.services.sync
+        laptop.record("Brook Farm")
+        first = sync_with_central(sync, PgTarget(pg_dsn))
+        assert first.merged.warnings == []
+        acknowledged = _pg_held(central, identity.device_id)
+        assert acknowledged == list(range(1, len(acknowledged) + 1))
+        laptop.record("Mill Lane")
+        lost = tmp_path / "lost.rwsync"
+        sync.export(lost, since_last_for=central.device_id)  # written, never merged
+        laptop.record("Church Road")
+        twice = tmp_path / "twice.rwsync"
+        sync.export(twice, since_last_for=central.device_id)
+        assert merge(central, twice).warnings == []
+        laptop.record("Top Field")
+        second = sync_with_central(sync, PgTarget(pg_dsn))  # carries twice's entries again
+        assert second.merged.warnings == []
+        held = _pg_held(central, identity.device_id)
+        head = laptop.store.db.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
+        assert held == list(range(1, len(held) + 1)) and len(held) >= head - 2  # all but the last import, export
+        assert central.status().audit_alerts == []
+        # Its package back said so: the laptop's next package starts after it.
+        nxt = tmp_path / "next.rwsync"
+        sync.export(nxt, since_last_for=central.device_id)
+        carried = PackageReader(nxt).contents(None, SYNCABLE_TABLES).audit
+        assert carried[0]["seq"] == len(held) + 1
+    finally:
+        central.close()
+        laptop.store.close()
+
+
+def _pg_held(central: PgCentral, device: str) -> list[int]:
+    return [int(r[0]) for r in central.conn.execute(
+        "SELECT seq FROM device_audit WHERE device_id = %s ORDER BY seq", [device])]

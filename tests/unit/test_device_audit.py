@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.laptops import Laptop, rechain, trust_each_other
 
+from ruralwatch.services import sync as sync_module
 from ruralwatch.services.device_audit import alerts
 from ruralwatch.store.audit import HEAD_KEY, AuditLog
+from ruralwatch.store.database import SYNCABLE_TABLES
+from ruralwatch.sync import package
+from ruralwatch.sync.package import PackageReader
 
 
 @pytest.fixture
@@ -96,3 +102,107 @@ def test_packages_arriving_out_of_order_or_one_lost_raise_nothing(pair, tmp_path
     assert central.services.sync.import_package(made[2]).warnings == []  # the newest first (the second is lost)
     assert central.services.sync.import_package(made[0]).warnings == []  # then an older one, late
     assert alerts(central.store) == []
+
+
+def _audit_seqs(path: Path) -> list[int]:
+    """The seqs of the audit entries a package carries."""
+    return [entry["seq"] for entry in PackageReader(path).contents(None, SYNCABLE_TABLES).audit]
+
+
+def _held(receiver: Laptop, sender: Laptop) -> list[int]:
+    return [int(row[0]) for row in receiver.store.db.execute(
+        "SELECT seq FROM device_audit WHERE device_id = ? ORDER BY seq", [sender.store.device_id])]
+
+
+def _head(laptop: Laptop) -> int:
+    return int(laptop.store.db.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0])
+
+
+def test_a_lost_package_s_audit_entries_go_again_until_the_receiver_says_it_holds_them(pair, tmp_path: Path) -> None:
+    """Found in review: the entries a package carried started after the last ones *written* for the peer, so a
+    package file lost left a gap in the receiver's copy of the chain for ever."""
+    laptop, central = pair
+    laptop.record("Brook Farm")
+    laptop.send_to(central, tmp_path)
+    central.send_to(laptop, tmp_path)  # says how far it holds the laptop's chain
+    acknowledged = len(_held(central, laptop))
+    laptop.record("Mill Lane")
+    lost = tmp_path / "lost.rwsync"
+    laptop.services.sync.export(lost, since_last_for=central.store.device_id)
+    assert _audit_seqs(lost)[0] == acknowledged + 1
+    lost.unlink()
+    laptop.record("Church Road")
+    again = tmp_path / "again.rwsync"
+    laptop.services.sync.export(again, since_last_for=central.store.device_id)
+    assert _audit_seqs(again)[0] == acknowledged + 1  # the lost package's entries go again
+    assert central.services.sync.import_package(again).warnings == []
+    held = _held(central, laptop)
+    assert held == list(range(1, len(held) + 1)) and len(held) >= _head(laptop) - 1  # all but its export entry
+    # Once the central store has said so, the next package carries only what is new.
+    central.send_to(laptop, tmp_path)
+    newest = tmp_path / "newest.rwsync"
+    laptop.services.sync.export(newest, since_last_for=central.store.device_id)
+    assert _audit_seqs(newest)[0] == len(held) + 1
+
+
+def test_a_laptop_that_only_sends_sends_its_chain_again_and_it_is_kept_once(pair, tmp_path: Path) -> None:
+    laptop, central = pair
+    laptop.record("Brook Farm")
+    assert laptop.send_to(central, tmp_path).warnings == []
+    laptop.record("Mill Lane")
+    second = tmp_path / "second.rwsync"
+    laptop.services.sync.export(second, since_last_for=central.store.device_id)
+    assert _audit_seqs(second)[0] == 1  # the central store never said what it holds: everything again
+    assert central.services.sync.import_package(second).warnings == []
+    held = _held(central, laptop)
+    assert held == list(range(1, len(held) + 1))  # no entry twice, none missing
+    assert alerts(central.store) == []
+    assert AuditLog(central.store).verify().ok
+
+
+def test_a_peer_whose_packages_do_not_say_what_it_holds_gets_what_it_got_before(
+        pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A central store on an older RuralWatch writes no `audit_held`: its packages still import, and the laptop's
+    entries for it start after the last ones it wrote for it, as before."""
+    laptop, central = pair
+    build = package.build
+
+    def older(out: Path, header: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        header = {k: v for k, v in header.items() if k != package.AUDIT_HELD}
+        return build(out, header, *args, **kwargs)
+
+    laptop.record("Brook Farm")
+    laptop.send_to(central, tmp_path)
+    written = _head(laptop) - 1  # the package's head: its own export entry comes after it
+    with monkeypatch.context() as old:
+        old.setattr(sync_module.package, "build", older)
+        back = tmp_path / "older.rwsync"
+        central.services.sync.export(back, since_last_for=laptop.store.device_id)
+    assert package.AUDIT_HELD not in PackageReader(back).manifest
+    assert laptop.services.sync.import_package(back).status == "applied"
+    laptop.record("Mill Lane")
+    following = tmp_path / "following.rwsync"
+    laptop.services.sync.export(following, since_last_for=central.store.device_id)
+    assert _audit_seqs(following)[0] == written + 1
+    assert central.services.sync.import_package(following).warnings == []
+
+
+def test_what_a_peer_holds_is_taken_from_its_newest_package_whatever_order_they_arrive_in(
+        pair, tmp_path: Path) -> None:
+    laptop, central = pair
+    laptop.record("Brook Farm")
+    laptop.send_to(central, tmp_path)
+    made = []
+    for day, place in ((20, "Mill Lane"), (21, "Church Road")):
+        central.services.sync._now = lambda day=day: datetime(2026, 11, day, 9, 0, tzinfo=UTC)
+        path = tmp_path / f"central-{day}.rwsync"
+        central.services.sync.export(path, since_last_for=laptop.store.device_id)
+        made.append((path, PackageReader(path).manifest[package.AUDIT_HELD][laptop.store.device_id]))
+        laptop.record(place)
+        laptop.send_to(central, tmp_path)
+    (older, _), (newer, newest_held) = made
+    laptop.services.sync.import_package(newer)
+    laptop.services.sync.import_package(older)  # late: says less than the newer one did
+    following = tmp_path / "following.rwsync"
+    laptop.services.sync.export(following, since_last_for=central.store.device_id)
+    assert _audit_seqs(following)[0] == newest_held + 1

@@ -1,6 +1,8 @@
 """Property: incremental packages that are written and then lost (a USB stick left in a car, a mail never sent)
 leave no row behind. A walk exported `--since-last-for CENTRAL`, lost the file, exported again: the second
-package started where the lost one had, and the rows of the lost one never reached the central store."""
+package started where the lost one had, and the rows of the lost one never reached the central store.
+The audit entries a package carries follow the same rule: they had started after the last entry written for the
+peer, so a lost file left a gap for ever in the receiver's copy of the sender's audit chain."""
 
 from __future__ import annotations
 
@@ -21,6 +23,16 @@ operation = st.one_of(
     st.tuples(st.just("package"), laptop, st.booleans(), st.booleans()),
 )
 VALUES = {"place": "Mill Lane", "description": "seen again", "status": "closed"}
+
+
+def _audit_head(device: Device) -> int:
+    return int(device.store.db.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_log").fetchone()[0])
+
+
+def _chain_held(receiver: Device, sender: Device) -> list[int]:
+    """The seqs of `sender`'s audit chain `receiver` holds, in order."""
+    return [int(row[0]) for row in receiver.store.db.execute(
+        "SELECT seq FROM device_audit WHERE device_id = ? ORDER BY seq", [sender.store.device_id])]
 
 
 def _send(source: Device, target: Device, path: Path, lost: bool = False) -> int:
@@ -52,13 +64,23 @@ def test_lost_incremental_packages_leave_no_row_behind(ops: list[tuple]) -> None
                     source, target = (device, central) if op[2] else (central, device)
                     _send(source, target, folder / f"p{number:03d}.rwsync", lost=op[3])
             # One incremental round that arrives: every laptop's rows reach the central store, and back.
+            sent_up = []
             for index, device in enumerate(laptops):
+                sent_up.append(_audit_head(device))
                 _send(device, central, folder / f"up{index}.rwsync")
+            sent_down = []
             for index, device in enumerate(laptops):
+                sent_down.append(_audit_head(central))
                 _send(central, device, folder / f"down{index}.rwsync")
             held = syncable_rows(central.store)
             for device in laptops:
                 assert syncable_rows(device.store)["incidents"] == held["incidents"]
+            # Each receiver holds each sender's audit chain without a gap, up to what the round's package carried.
+            for device, up, down in zip(laptops, sent_up, sent_down, strict=True):
+                for receiver, sender, head in ((central, device, up), (device, central, down)):
+                    seqs = _chain_held(receiver, sender)
+                    assert seqs == list(range(1, len(seqs) + 1)), (receiver.path.stem, sender.path.stem, seqs)
+                    assert len(seqs) >= head
             # Once both sides have said what they hold, nothing is left to send either way.
             for index, device in enumerate(laptops):
                 assert _send(device, central, folder / f"again{index}.rwsync") == 0

@@ -195,6 +195,17 @@ def test_unsafe_names_inside_the_signed_payload(world: World) -> None:
     world.refused(world.tmp / "inner.rwsync", "unsafe entry name")
 
 
+@pytest.mark.parametrize("held", [[1, 2], {"a": "12"}, {"a": -1}, {"a": True}, {"a": 1.5}, {"a": 2**63}])
+def test_a_signed_manifest_with_a_malformed_audit_held_is_refused(world: World, held: object) -> None:
+    """`audit_held` (how far the maker holds each device's audit chain) is optional, but when there a map of
+    whole numbers: the receiver starts its next package after it."""
+    header = json.loads(entries(world.good)["manifest.json"])
+    header = {k: header[k] for k in ("schema_version", "source_device", "created_at", "clock", "seen")}
+    header.update(package_id="held", counts={}, audit_held=held)
+    package.build(world.tmp / "held.rwsync", header, {}, {}, world.a.sync._keys())
+    world.refused(world.tmp / "held.rwsync", "manifest is malformed")
+
+
 def test_payload_far_larger_than_declared(world: World) -> None:
     def rewrite(parts: dict[str, bytes]) -> dict[str, bytes]:
         return {**parts, "payload.bin": bytes(20 * 1024 * 1024)}
