@@ -11,10 +11,8 @@ from html import escape
 from PySide6.QtCore import QDate, QEvent, Qt, QTime, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -59,6 +57,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.district_box import DistrictBox
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
@@ -176,25 +175,8 @@ class PersonDialog(QDialog):
         self.station.setEditable(True)
         self.station.addItem("")
         self.station.addItems(stations or [])
-        # The force's districts, as a patrol's area box offers them; a name typed in part ("Uttles") becomes the
-        # district on leaving the box, and the service refuses one that is no district. An area stored before
-        # areas were checked is shown as it was and may stay.
-        self.area = QComboBox()
-        self.area.setEditable(True)
-        self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.area.addItem("")
-        self.area.addItems(people.geography.district_names())
-        completer = QCompleter(people.geography.district_names(), self.area)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.area.setCompleter(completer)
-        self.area.lineEdit().setPlaceholderText("district, e.g. Uttlesford")
-        # Leaving the box settles it. Not through editingFinished or a focus-out filter: with the completer's list
-        # open (as it is while a name is typed) the completer eats the focus-out, and on the real display Tab moved
-        # on with "uttles" left as typed.
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self._focus_moved)
+        # The force's districts, as a duty's Area box offers them (one widget, one rule: the service's).
+        self.area = DistrictBox(people.geography)
         self.monthly_commitment_hours = QLineEdit()
         self.phone = QLineEdit()
         self.email = QLineEdit()
@@ -258,17 +240,6 @@ class PersonDialog(QDialog):
         self.phone.setText(person.phone)
         self.email.setText(person.email)
         self.notes.setPlainText(person.notes)
-
-    def _focus_moved(self, old: QWidget | None, new: QWidget | None) -> None:
-        if old in (self.area, self.area.lineEdit()) and new not in (self.area, self.area.lineEdit()):
-            self.settle_area()
-
-    def settle_area(self) -> None:
-        """The box's text made the district it stands for when only one begins with it."""
-        text = self.area.currentText()
-        chosen = self.people.geography.complete_district(text)
-        if chosen is not None and chosen != text:
-            self.area.setEditText(chosen)
 
     def _on_role(self) -> None:
         special = self.role.currentData() == "special"

@@ -430,6 +430,47 @@ def test_the_area_box_offers_the_districts_and_keeps_an_old_area_as_it_was(qtbot
     assert services.people.get(old).area == "Dunmow beat"
 
 
+def test_the_duty_area_box_offers_the_districts_refuses_others_and_keeps_an_old_area(qtbot, panel: RosterPanel,
+                                                                                   services: Services) -> None:
+    """A duty's Area was free text ("Uttles" saved as typed, so auto-fill's "same area" never matched). It is the
+    person form's box: the force's districts, a beginning settled on leaving it, a name that is no district refused
+    with Area named and what was typed kept; an area stored before the check opens and saves unchanged."""
+    from PySide6.QtWidgets import QApplication
+
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    duties.go_to(MONDAY)
+    form = duties.open_duty_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    assert [form.area.itemText(i) for i in range(form.area.count())][:3] == ["", "Southend-on-Sea", "Thurrock"]
+    assert form.area.isEditable() and form.area.completer() is not None
+    form.title.setText("Evening patrol")
+    form.day.setDate(QDate(2026, 12, 7))
+    qtbot.keyClick(form, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # &Area
+    qtbot.waitUntil(lambda: form.area.hasFocus())
+    qtbot.keyClicks(form.area.lineEdit(), "uttles")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # leaving the box, its list of districts open
+    qtbot.waitUntil(lambda: form.area.currentText() == "Uttlesford")
+    form.area.setEditText("Uttlsford")
+    assert not form.save()
+    assert "Area: Essex has no district called 'Uttlsford'. Did you mean: Uttlesford" in form.error_label.text()
+    assert form.area.currentText() == "Uttlsford" and form.title.text() == "Evening patrol"
+    assert "border" in form.area.styleSheet() and services.roster.duties(MONDAY, MONDAY) == []
+    form.area.setEditText("Uttles")
+    assert form.save() and [d.area for d in services.roster.duties(MONDAY, MONDAY)] == ["Uttlesford"]
+
+    old = _duty(services, "Beat patrol", day=8)
+    with services.store.transaction():
+        services.roster.duties_table.update(old, {"area": "Dunmow beat"})  # typed before areas were checked
+    form = duties.open_duty_dialog(old)
+    assert form.area.currentText() == "Dunmow beat"
+    form.max_crew.setValue(4)
+    assert form.save(), form.error_label.text()
+    assert (services.roster.duty(old).area, services.roster.duty(old).max_crew) == ("Dunmow beat", 4)
+
+
 def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: RosterPanel,
                                                                     services: Services) -> None:
     """The window follows the same rule as `people add`: the second 'Sam Reed' is refused, the name marked."""
