@@ -54,6 +54,17 @@ def collar_key(collar: str | None) -> str:
     return "".join((collar or "").split()).upper()
 
 
+def person_matches(typed: str, shown: str, collar: str | None) -> bool:
+    """Whether a people filter finds a person: what was typed (any case, runs of spaces as one) within what their
+    row shows, or a collar number typed with or without its spaces by `collar_key` ("SC4125" and "sc 41" find
+    "SC 4125", which the row shows as stored). Nothing typed finds everyone."""
+    needle = " ".join(typed.split()).casefold()
+    if not needle or needle in " ".join(shown.split()).casefold():
+        return True
+    key = collar_key(typed)
+    return bool(key) and key in collar_key(collar)
+
+
 def tidy_collar(collar: str | None) -> str:
     """A collar number as stored and shown: as typed, upper case, runs of spaces made one."""
     return " ".join((collar or "").split()).upper()

@@ -103,9 +103,10 @@ class GeographyService:
             raise ValidationError.single("area", str(exc)) from None
 
     def find_district(self, text: str) -> Area:
-        """A person's home area: one of the force's districts, by the rule of `find_area` (the name, any case, or
-        the one district it begins). A ward is refused naming its district, since auto-fill matches a person's
-        area against duties' districts; an unknown name is refused naming close districts, else all of them."""
+        """A person's home area or a duty's area: one of the force's districts, by the rule of `find_area` (the
+        name, any case, or the one district it begins). A ward is refused naming its district, since auto-fill
+        matches a person's area against duties' districts; an unknown name is refused naming close districts,
+        else all of them."""
         areas = self.current().areas
         districts = AreaSet(areas.districts())
         try:
@@ -122,14 +123,26 @@ class GeographyService:
         except UnknownAreaError:
             ward = None
         if ward is not None and ward.kind == "ward":
-            raise ValidationError.single("area", f"{ward.label} is a ward: a person's area is their district "
-                                                 f"({ward.district})")
+            raise ValidationError.single("area", f"{ward.label} is a ward: give its district ({ward.district})")
         if suggestions:
             raise ValidationError.single("area", f"{self.force().name} has no district called {typed!r}. "
                                                  f"Did you mean: {'; '.join(suggestions)}?")
         names = "; ".join(d.name for d in areas.districts())
         raise ValidationError.single("area", f"{self.force().name} has no district called {typed!r}; "
                                              f"its districts: {names}")
+
+    def checked_district(self, typed: str, stored: str = "") -> str:
+        """The area a person or a duty is saved with: blank, or the district `typed` stands for by
+        `find_district`'s rule ("uttles": Uttlesford); ValidationError on `area` otherwise. `stored` is the
+        record's area before this edit: one stored before areas were checked ("Dunmow beat"), or a district of
+        a force no longer chosen, stays as it is when left unchanged (spacing aside), so an old record still opens
+        and saves; changing it needs a district."""
+        area = " ".join((typed or "").split())
+        if not area:
+            return ""
+        if area == " ".join((stored or "").split()):
+            return stored
+        return self.find_district(area).name
 
     def district_named(self, text: str) -> str | None:
         """The district a stored area stands for under `find_district`'s rule, or None: how auto-fill reads a

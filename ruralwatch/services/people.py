@@ -90,23 +90,19 @@ class PeopleService:
         return self.get(person_id)
 
     def _validated(self, inp: PersonInput, stored_area: str = "") -> dict[str, Any]:
-        """validate_person's values with the area made the district it stands for ("uttles": Uttlesford); every
-        bad field named at once. An area stored before it was checked ("Dunmow beat") may stay as it is on an
-        edit, so an old record can still be edited; changing it needs a district."""
+        """validate_person's values with the area made the district it stands for (geography.checked_district:
+        "uttles" is Uttlesford, an old area left unchanged stays); every bad field named at once."""
         errors: builtins.list[FieldError] = []
         values: dict[str, Any] = {}
         try:
             values = validate_person(inp)
         except ValidationError as exc:
             errors += exc.errors
-        area = " ".join((inp.area or "").split())
-        if area and area != " ".join(stored_area.split()):
-            try:
-                area = self.geography.find_district(area).name
-            except ValidationError as exc:
-                errors += exc.errors
-        elif area:
-            area = stored_area
+        area = ""
+        try:
+            area = self.geography.checked_district(inp.area or "", stored_area)
+        except ValidationError as exc:
+            errors += exc.errors
         if errors:
             raise ValidationError(errors)
         return {**values, "area": area}

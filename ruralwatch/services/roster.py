@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import NotFoundError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validate_duty
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
@@ -115,7 +115,7 @@ class RosterService:
 
     def add_duty(self, inp: DutyInput, synthetic: bool = False) -> DutyRecord:
         self.store.actor.require("roster.edit")
-        values = validate_duty(inp)
+        values = self._validated(inp)
         with self.store.transaction():
             duty_id = self.duties_table.insert({**_encode(values), "synthetic": int(synthetic)})
         self.hub.publish(Change(TOPIC, "created", (duty_id,)))
@@ -123,14 +123,33 @@ class RosterService:
 
     def update_duty(self, duty_id: str, inp: DutyInput) -> DutyRecord:
         self.store.actor.require("roster.edit")
-        values = validate_duty(inp)
         current = self.duty(duty_id)
+        values = self._validated(inp, current.area)
         if values["max_crew"] < len(current.crew):  # type: ignore[operator]
             raise ValidationError.single("max_crew", f"{len(current.crew)} people are already on this duty")
         with self.store.transaction():
             self.duties_table.update(duty_id, _encode(values))
         self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
         return self.duty(duty_id)
+
+    def _validated(self, inp: DutyInput, stored_area: str = "") -> dict[str, object]:
+        """validate_duty's values with the area one of the force's districts by the rule a person's area follows
+        (geography.checked_district: "uttles" is Uttlesford; an area stored before the check stays while left
+        unchanged), so auto-fill's "same area" compares districts; every bad field named at once."""
+        errors: list[FieldError] = []
+        values: dict[str, object] = {}
+        try:
+            values = validate_duty(inp)
+        except ValidationError as exc:
+            errors += exc.errors
+        area = ""
+        try:
+            area = self.people.geography.checked_district(inp.area or "", stored_area)
+        except ValidationError as exc:
+            errors += exc.errors
+        if errors:
+            raise ValidationError(errors)
+        return {**values, "area": area}
 
     def set_status(self, duty_id: str, status: str) -> DutyRecord:
         self.store.actor.require("roster.edit")
@@ -194,7 +213,7 @@ class RosterService:
         crew_ids = [pid for pid, _ in duty.crew if pid != person_id]
         crew = self.people.volunteers(crew_ids) if crew_ids else []
         own = [c for c in self.commitments(person_ids=[person_id]) if c.source_id != duty_id]
-        return check_assignment(volunteer, _engine_duty(duty), own, self.rules(), crew)
+        return check_assignment(volunteer, self._engine_duties([duty])[0], own, self.rules(), crew)
 
     def assign(self, duty_id: str, person_id: str, override_reason: str = "") -> list[RuleBreach]:
         """Put a person on a duty. Broken rules refuse it unless a coordinator gives a reason (recorded)."""
@@ -270,6 +289,13 @@ class RosterService:
             for start, end in [_committed_time(r[1], r[2], r[4], r[5])]
         ]
 
+    def _engine_duties(self, duties: list[DutyRecord]) -> list[Duty]:
+        """The engine's view of duties. An area typed before areas were checked ("Uttles") counts as the district
+        it stands for, as a person's does (PeopleService.volunteers); one standing for none is matched as written."""
+        geography = self.people.geography
+        home = {area: geography.district_named(area) or area for area in {d.area for d in duties} if area}
+        return [_engine_duty(d, home.get(d.area, d.area)) for d in duties]
+
     # --- auto-fill ----------------------------------------------------------------------------------------
 
     def autofill(self, start: date, end: date, apply: bool = True) -> AutofillOutcome:
@@ -289,7 +315,7 @@ class RosterService:
         volunteers = [v for v in self.people.volunteers() if v.active]
         result = autofill_mod.autofill(
             volunteers,
-            [_engine_duty(d) for d in duties],
+            self._engine_duties(duties),
             {d.id: [pid for pid, _ in d.crew] for d in duties},
             self.commitments(),
             self.rules(),
@@ -446,12 +472,12 @@ class RosterService:
         return target
 
 
-def _engine_duty(duty: DutyRecord) -> Duty:
-    """The rostering engine's view of a duty."""
+def _engine_duty(duty: DutyRecord, area: str) -> Duty:
+    """The rostering engine's view of a duty, in `area` (its district)."""
     return Duty(
         id=duty.id, title=duty.title, kind=duty.kind, start=duty.start, end=duty.end,
         required_skills=duty.required_skills, allowed_roles=frozenset(duty.allowed_roles),
-        min_crew=duty.min_crew, max_crew=duty.max_crew, station=duty.station, area=duty.area,
+        min_crew=duty.min_crew, max_crew=duty.max_crew, station=duty.station, area=area,
     )
 
 

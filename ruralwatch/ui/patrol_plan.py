@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
+from ruralwatch.core.people import person_matches
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of
@@ -51,6 +52,7 @@ from ruralwatch.ui.widgets.today import today
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
+COLLAR_ROLE = Qt.ItemDataRole.UserRole + 3  # the collar number as stored, which the filter compares by collar_key
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
 EVENING_START_HOUR = 18  # a new patrol is planned for 18:00-22:00
@@ -365,6 +367,7 @@ class PatrolForm(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, person.id)
             item.setData(LABEL_ROLE, item.text())
             item.setData(SKILLS_ROLE, ", ".join(SKILL_NAMES.get(s, s) for s in person.skills))
+            item.setData(COLLAR_ROLE, person.collar_number)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if person.id in ticked else Qt.CheckState.Unchecked)
             self.crew.addItem(item)
@@ -399,10 +402,11 @@ class PatrolForm(QWidget):
         self._loading = was_loading
 
     def _filter_crew(self, text: str) -> None:
-        needle = text.strip().lower()
+        """Names, roles or collar numbers; a collar number with or without its spaces (core.people.person_matches:
+        "SC4125" found nobody stored as "SC 4125")."""
         for i in range(self.crew.count()):
             item = self.crew.item(i)
-            item.setHidden(bool(needle) and needle not in item.text().lower())
+            item.setHidden(not person_matches(text, item.text(), item.data(COLLAR_ROLE)))
 
     def load(self, record: PatrolRecord | None) -> None:
         """Show a patrol (None: a blank new patrol for the next evening not yet begun: tonight until 18:00)."""

@@ -29,6 +29,7 @@ from ruralwatch.ui import theme
 from ruralwatch.ui.roster_grid import local_time
 from ruralwatch.ui.roster_people import date_edit, from_qdate, hhmm, time_edit, to_qdate, with_buddy
 from ruralwatch.ui.widgets import FieldMarks, saved_or_marked, select_data, vocab_combo
+from ruralwatch.ui.widgets.district_box import DistrictBox
 
 DUTY_FIELD_LABELS = {
     "title": "Title", "kind": "Kind", "start": "Start", "end": "End", "station": "Station", "area": "Area",
@@ -61,7 +62,8 @@ class DutyDialog(QDialog):
         self.station.setEditable(True)
         self.station.addItem("")
         self.station.addItems(stations or [])
-        self.area = QLineEdit()
+        # One of the force's districts (or none), as a person's area: auto-fill's "same area" compares the two.
+        self.area = DistrictBox(roster.people.geography)
         self.skill_counts: dict[str, QSpinBox] = {}
         skills_box = QGroupBox("Skills needed (how many of the crew)")
         skills_grid = QGridLayout(skills_box)
@@ -142,7 +144,7 @@ class DutyDialog(QDialog):
         self.start.setTime(QTime(start.hour, start.minute))
         self.end.setTime(QTime(end.hour, end.minute))
         self.station.setCurrentText(duty.station)
-        self.area.setText(duty.area)
+        self.area.setEditText(duty.area)  # an area stored before the check is shown as it was, and may stay
         for key, spin in self.skill_counts.items():
             spin.setValue(int(duty.required_skills.get(key, 0)))
         for key, box in self.role_boxes.items():
@@ -161,7 +163,7 @@ class DutyDialog(QDialog):
         return DutyInput(
             title=self.title.text(), kind=self.kind.currentData(),
             start=f"{day.isoformat()} {hhmm(self.start.time())}", end=f"{end_day.isoformat()} {hhmm(self.end.time())}",
-            station=self.station.currentText(), area=self.area.text(),
+            station=self.station.currentText(), area=self.area.currentText(),
             required_skills={k: spin.value() for k, spin in self.skill_counts.items() if spin.value()},
             allowed_roles=[k for k, box in self.role_boxes.items() if box.isChecked()],
             min_crew=self.min_crew.value(), max_crew=self.max_crew.value(),

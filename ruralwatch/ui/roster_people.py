@@ -8,13 +8,11 @@ import calendar
 from datetime import date, time
 from html import escape
 
-from PySide6.QtCore import QDate, QEvent, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -59,7 +57,8 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
-from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
+from ruralwatch.ui.widgets.district_box import DistrictBox
+from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE, ask_save_discard_cancel
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
 
@@ -176,25 +175,8 @@ class PersonDialog(QDialog):
         self.station.setEditable(True)
         self.station.addItem("")
         self.station.addItems(stations or [])
-        # The force's districts, as a patrol's area box offers them; a name typed in part ("Uttles") becomes the
-        # district on leaving the box, and the service refuses one that is no district. An area stored before
-        # areas were checked is shown as it was and may stay.
-        self.area = QComboBox()
-        self.area.setEditable(True)
-        self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.area.addItem("")
-        self.area.addItems(people.geography.district_names())
-        completer = QCompleter(people.geography.district_names(), self.area)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.area.setCompleter(completer)
-        self.area.lineEdit().setPlaceholderText("district, e.g. Uttlesford")
-        # Leaving the box settles it. Not through editingFinished or a focus-out filter: with the completer's list
-        # open (as it is while a name is typed) the completer eats the focus-out, and on the real display Tab moved
-        # on with "uttles" left as typed.
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self._focus_moved)
+        # The force's districts, as a duty's Area box offers them (one widget, one rule: the service's).
+        self.area = DistrictBox(people.geography)
         self.monthly_commitment_hours = QLineEdit()
         self.phone = QLineEdit()
         self.email = QLineEdit()
@@ -258,17 +240,6 @@ class PersonDialog(QDialog):
         self.phone.setText(person.phone)
         self.email.setText(person.email)
         self.notes.setPlainText(person.notes)
-
-    def _focus_moved(self, old: QWidget | None, new: QWidget | None) -> None:
-        if old in (self.area, self.area.lineEdit()) and new not in (self.area, self.area.lineEdit()):
-            self.settle_area()
-
-    def settle_area(self) -> None:
-        """The box's text made the district it stands for when only one begins with it."""
-        text = self.area.currentText()
-        chosen = self.people.geography.complete_district(text)
-        if chosen is not None and chosen != text:
-            self.area.setEditText(chosen)
 
     def _on_role(self) -> None:
         special = self.role.currentData() == "special"
@@ -454,7 +425,7 @@ class PeopleTab(QWidget):
         self.left_button = QPushButton("Mark as l&eft…")
         self.left_button.clicked.connect(lambda: self.mark_left())
         self.show_left = QCheckBox("Sho&w people who have left")
-        self.show_left.toggled.connect(self.refresh)
+        self.show_left.toggled.connect(self._on_show_left)
         # The buttons, then the count and the filter on a row of their own: side by side they ran off a
         # laptop-width panel (a walk at 1366x768 found "40 active" and the check box cut off).
         top = QVBoxLayout()
@@ -615,9 +586,22 @@ class PeopleTab(QWidget):
         show_status(self.status, message, problem)
 
     def refresh(self) -> None:
+        """Read the people again, keeping the selection. The person whose weekly availability is typed and not
+        saved stays listed (and what was typed stays) even when they have since left and left people are hidden:
+        a refresh, a change from elsewhere or marking them left dropped it without a word. Choosing another person
+        then asks, as always; once it is settled they go from the list."""
         selected = self.selected_id()
         everyone = self.people_service.list()
-        self.people = [p for p in everyone if p.active or self.show_left.isChecked()]
+        unsaved = self._editing if self._weekly_dirty else None
+        if unsaved and all(p.id != unsaved for p in everyone):
+            # Removed (from another laptop, or the command line): there is no one to save it for any more.
+            name = next((p.name for p in self.people if p.id == unsaved), "a person")
+            self._weekly_dirty = False
+            self.report(f"{name} was removed elsewhere: the weekly availability typed for them was not saved.")
+            unsaved = None
+        self.people = [p for p in everyone if p.active or self.show_left.isChecked() or p.id == unsaved]
+        hidden_but_unsaved = next((p for p in self.people if p.id == unsaved and not p.active
+                                   and not self.show_left.isChecked()), None)
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.people))
         for row, person in enumerate(self.people):
@@ -645,6 +629,33 @@ class PeopleTab(QWidget):
         self._on_selection()
         active = sum(p.active for p in everyone)
         self.count_label.setText(f"{active} active, {len(everyone) - active} left")
+        if hidden_but_unsaved is not None:
+            self.report(f"{hidden_but_unsaved.name} has left; listed until the weekly availability typed for them "
+                        "is saved or discarded.", problem=False)
+
+    def _listed_anyway(self, person_id: str | None) -> bool:
+        """Whether `person_id` is listed only because their typed availability is not saved (see `refresh`)."""
+        person = next((p for p in self.people if p.id == person_id), None)
+        return person is not None and not person.active and not self.show_left.isChecked()
+
+    def _on_show_left(self, shown: bool) -> None:
+        """Hiding the people who have left while one of them has weekly availability typed and not saved asks Save,
+        Discard or Cancel, as choosing another person does. Cancel, or a save the rules refuse, keeps the box
+        ticked and what was typed."""
+        editing = self._editing
+        person = next((p for p in self.people if p.id == editing), None)
+        if not shown and self._weekly_dirty and person is not None and not person.active:
+            answer = self.ask_unsaved("Availability not saved",
+                                      f"The weekly availability of {person.name} is not saved.\n\n"
+                                      "Save it before hiding the people who have left?")
+            if answer == CANCEL or (answer == SAVE and not self.save_weekly(editing)):
+                self.show_left.blockSignals(True)
+                self.show_left.setChecked(True)
+                self.show_left.blockSignals(False)
+                return
+            if answer == DISCARD:
+                self._weekly_dirty = False
+        self.refresh()
 
     def selected_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -675,7 +686,12 @@ class PeopleTab(QWidget):
             if answer == CANCEL or (answer == SAVE and not self.save_weekly(leaving)):
                 self._select_quietly(leaving)
                 return
+            if answer == DISCARD:
+                self._weekly_dirty = False
         self._on_selection()
+        if leaving and leaving != self._editing and self._listed_anyway(leaving):
+            # Settled: a person who has left goes from the list again (after this selection change is handled).
+            QTimer.singleShot(0, self, self.refresh)
 
     def ask_unsaved(self, title: str, question: str) -> str:
         """SAVE, DISCARD or CANCEL. Tests replace this."""
@@ -697,6 +713,7 @@ class PeopleTab(QWidget):
         self.left_button.setEnabled(person is not None and person.active)
         if person is None:
             self._editing = None
+            self._weekly_dirty = False  # nothing typed is held for no one
             self.weekly.set_slots([])
             self.exceptions.setRowCount(0)
             self.availability_title.setText("Availability: select a person above.")

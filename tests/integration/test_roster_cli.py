@@ -290,3 +290,20 @@ def test_people_add_and_edit_take_a_district_as_the_window_does(cli: Cli) -> Non
     assert wrong.code == 2 and "its districts:" in wrong.err and wrong.err.count("\n") == 1
     listed = cli("people", "list", "--json").json()
     assert [(p["name"], p["area"]) for p in listed] == [("Dev Hughes", "Maldon")]
+
+
+def test_duty_add_takes_a_district_by_the_rule_people_add_follows(cli: Cli) -> None:
+    """`duty add --area` stored anything typed ("Uttles", "Atlantis"); the window's Area box now takes one of the
+    force's districts, and so does the command: a unique beginning is the district, anything else one line, exit
+    2, nothing added."""
+    window = ("--title", "Evening patrol", "--start", "2026-12-07 18:00", "--end", "2026-12-07 22:00")
+    added = cli("duty", "add", *window, "--area", "uttles", "--json")
+    assert added.code == 0 and added.json()["area"] == "Uttlesford"
+    for typed, words in (("Uttlsford", "no district called 'Uttlsford'. Did you mean: Uttlesford"),
+                         ("Thaxted", "Thaxted, Uttlesford is a ward: give its district (Uttlesford)"),
+                         ("Atlantis", "its districts:")):
+        refused = cli("duty", "add", *window, "--area", typed)
+        assert refused.code == 2 and refused.out == "" and refused.err.count("\n") == 1, typed
+        assert words in refused.err and "--area" in refused.err, refused.err
+    listed = cli("duty", "list", "--from", "2026-12-07", "--to", "2026-12-07", "--json").json()
+    assert [d["area"] for d in listed] == ["Uttlesford"]

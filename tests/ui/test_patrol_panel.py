@@ -716,3 +716,34 @@ def test_a_beginning_several_areas_share_is_refused_naming_them_as_on_the_comman
     text = panel.form.error_label.text()
     assert "begin with 'br'" in text and "Braintree" in text and "Brentwood" in text
     assert panel.form.area.currentText() == "br" and len(demo.patrols.list()) == before
+
+
+def test_the_crew_filter_finds_a_collar_number_however_it_is_spaced_or_cased(qtbot, panel: PatrolPanel,
+                                                                             demo) -> None:
+    """A walk typed "SC7125" into the crew filter and found nobody: the Special is stored as "SC 7125". Collar
+    numbers are compared as everywhere else (collar_key), names and roles as typed in any case."""
+    from ruralwatch.core.people import PersonInput
+
+    dev = demo.people.add(PersonInput(name="Ruth Oakley", role="special", collar_number="SC 7125"))
+    ann = demo.people.add(PersonInput(name="Tom Pike", role="special", collar_number="SC7126"))
+    panel.new_patrol()
+    form = panel.form
+    form.reload_people()
+
+    def shown() -> set[str]:
+        return {form.crew.item(i).data(Qt.ItemDataRole.UserRole) for i in range(form.crew.count())
+                if not form.crew.item(i).isHidden()}
+
+    everyone = shown()
+    assert {dev.id, ann.id} <= everyone
+    for typed in ("SC7125", "sc 7125", "s c7 1 25", " SC 7125 ", "7125"):
+        form.crew_filter.setText(typed)
+        assert shown() == {dev.id}, typed
+    form.crew_filter.setText("sc 712")  # a beginning of both
+    assert {dev.id, ann.id} <= shown() and len(shown()) < len(everyone)
+    form.crew_filter.setText("ruth  OAKLEY")
+    assert shown() == {dev.id}
+    form.crew_filter.setText("SC7127X")
+    assert shown() == set()
+    form.crew_filter.clear()
+    assert shown() == everyone

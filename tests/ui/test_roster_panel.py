@@ -430,6 +430,47 @@ def test_the_area_box_offers_the_districts_and_keeps_an_old_area_as_it_was(qtbot
     assert services.people.get(old).area == "Dunmow beat"
 
 
+def test_the_duty_area_box_offers_the_districts_refuses_others_and_keeps_an_old_area(qtbot, panel: RosterPanel,
+                                                                                   services: Services) -> None:
+    """A duty's Area was free text ("Uttles" saved as typed, so auto-fill's "same area" never matched). It is the
+    person form's box: the force's districts, a beginning settled on leaving it, a name that is no district refused
+    with Area named and what was typed kept; an area stored before the check opens and saves unchanged."""
+    from PySide6.QtWidgets import QApplication
+
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    duties.go_to(MONDAY)
+    form = duties.open_duty_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    assert [form.area.itemText(i) for i in range(form.area.count())][:3] == ["", "Southend-on-Sea", "Thurrock"]
+    assert form.area.isEditable() and form.area.completer() is not None
+    form.title.setText("Evening patrol")
+    form.day.setDate(QDate(2026, 12, 7))
+    qtbot.keyClick(form, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # &Area
+    qtbot.waitUntil(lambda: form.area.hasFocus())
+    qtbot.keyClicks(form.area.lineEdit(), "uttles")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # leaving the box, its list of districts open
+    qtbot.waitUntil(lambda: form.area.currentText() == "Uttlesford")
+    form.area.setEditText("Uttlsford")
+    assert not form.save()
+    assert "Area: Essex has no district called 'Uttlsford'. Did you mean: Uttlesford" in form.error_label.text()
+    assert form.area.currentText() == "Uttlsford" and form.title.text() == "Evening patrol"
+    assert "border" in form.area.styleSheet() and services.roster.duties(MONDAY, MONDAY) == []
+    form.area.setEditText("Uttles")
+    assert form.save() and [d.area for d in services.roster.duties(MONDAY, MONDAY)] == ["Uttlesford"]
+
+    old = _duty(services, "Beat patrol", day=8)
+    with services.store.transaction():
+        services.roster.duties_table.update(old, {"area": "Dunmow beat"})  # typed before areas were checked
+    form = duties.open_duty_dialog(old)
+    assert form.area.currentText() == "Dunmow beat"
+    form.max_crew.setValue(4)
+    assert form.save(), form.error_label.text()
+    assert (services.roster.duty(old).area, services.roster.duty(old).max_crew) == ("Dunmow beat", 4)
+
+
 def test_the_person_form_refuses_a_second_person_of_the_same_name(qtbot, panel: RosterPanel,
                                                                     services: Services) -> None:
     """The window follows the same rule as `people add`: the second 'Sam Reed' is refused, the name marked."""
@@ -659,3 +700,108 @@ def test_choosing_another_person_with_availability_not_saved_asks_save_discard_o
     assert services.people.weekly_pattern(bob.id) == [] and len(asked) == 4 and answers == []
     click(bob.id)  # nothing typed: no question
     assert people.selected_id() == bob.id and len(asked) == 4
+
+
+def test_hiding_the_person_being_edited_asks_before_dropping_their_availability(
+        qtbot, panel: RosterPanel, services: Services) -> None:
+    """A walk: evenings typed for a Special who has left (listed with "Show people who have left"), then the box
+    unticked: the person and the evenings were gone without a word. It asks as choosing another person does:
+    Cancel (or a refused Save) keeps the box ticked and what was typed; Save keeps it; Discard drops it."""
+    from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE
+
+    people = panel.people_tab
+    gone = services.people.add(PersonInput(name="Ann Lee", role="special", collar_number="SC1"))
+    services.people.add(PersonInput(name="Bob Hart", role="special", collar_number="SC2"))
+    services.people.mark_left(gone.id, date(2026, 11, 30))
+    people.show_left.setChecked(True)
+    asked: list[str] = []
+    answers: list[str] = []
+    people.ask_unsaved = lambda title, question: asked.append(question) or answers.pop(0)
+
+    def typed() -> list[tuple[int, int, int]]:
+        return [(s.weekday, int(s.start[:2]), int(s.end[:2])) for s in people.weekly.slots()]
+
+    assert people.select_person(gone.id)
+    people.weekly.add_row(0, time(18, 0), time(23, 0))
+    answers.append(CANCEL)
+    people.show_left.setChecked(False)
+    assert asked == ["The weekly availability of Ann Lee is not saved.\n\nSave it before hiding the people who "
+                     "have left?"]
+    assert people.show_left.isChecked() and people.selected_id() == gone.id and typed() == [(0, 18, 23)]
+    assert gone.id in [p.id for p in people.people] and services.people.weekly_pattern(gone.id) == []
+
+    people.weekly.add_row(0, time(18, 0), time(23, 0))  # the same evening twice: the rules refuse the save
+    answers.append(SAVE)
+    people.show_left.setChecked(False)
+    assert people.show_left.isChecked() and len(typed()) == 2 and "Not saved" in people.weekly_status.text()
+    assert services.people.weekly_pattern(gone.id) == []
+
+    people.weekly.remove_row(1)
+    answers.append(SAVE)
+    people.show_left.setChecked(False)
+    assert not people.show_left.isChecked() and gone.id not in [p.id for p in people.people]
+    assert [(s.weekday, s.start.hour) for s in services.people.weekly_pattern(gone.id)] == [(0, 18)]
+    assert people.unsaved_changes() == []
+
+    people.show_left.setChecked(True)
+    assert people.select_person(gone.id) and typed() == [(0, 18, 23)]
+    people.weekly.add_row(3, time(19, 0), time(22, 0))
+    answers.append(DISCARD)
+    people.show_left.setChecked(False)
+    assert not people.show_left.isChecked() and gone.id not in [p.id for p in people.people]
+    assert people.selected_id() is None and typed() == [] and people.unsaved_changes() == []
+    assert len(services.people.weekly_pattern(gone.id)) == 1 and len(asked) == 4 and answers == []
+    people.show_left.setChecked(True)  # nothing typed: no question either way
+    people.show_left.setChecked(False)
+    assert len(asked) == 4
+
+
+def test_a_refresh_or_change_elsewhere_keeps_availability_typed_and_not_saved(
+        qtbot, panel: RosterPanel, services: Services) -> None:
+    """Evenings typed for a Special, then the roster refreshed (Refresh, or a change from the command line or
+    another laptop): marked as left elsewhere, they vanished from the list with what was typed. They stay listed
+    with it until it is saved or discarded (choosing another person asks, as always); a person still listed keeps
+    it through any refresh; a person removed elsewhere is said to be, not dropped silently."""
+    from ruralwatch.core.people import WeeklySlotInput
+    from ruralwatch.ui.widgets.unsaved import DISCARD
+
+    people = panel.people_tab
+    ann = services.people.add(PersonInput(name="Ann Lee", role="special", collar_number="SC1"))
+    bob = services.people.add(PersonInput(name="Bob Hart", role="special", collar_number="SC2"))
+    people.refresh()
+    asked: list[str] = []
+    answers: list[str] = []
+    people.ask_unsaved = lambda title, question: asked.append(question) or answers.pop(0)
+
+    def typed() -> list[tuple[int, int, int]]:
+        return [(s.weekday, int(s.start[:2]), int(s.end[:2])) for s in people.weekly.slots()]
+
+    assert people.select_person(bob.id)
+    people.weekly.add_row(0, time(18, 0), time(23, 0))
+    services.people.add(PersonInput(name="Aaron Ash", role="special", collar_number="SC3"))  # listed before Bob
+    services.people.set_weekly(bob.id, [WeeklySlotInput(2, "08:00", "10:00")])  # his stored week changed too
+    panel.refresh()
+    assert people.selected_id() == bob.id and typed() == [(0, 18, 23)] and asked == []
+
+    services.people.mark_left(bob.id, date(2026, 11, 30))  # elsewhere; the hub refreshes the panel
+    qtbot.waitUntil(lambda: "Left 2026-11-30" in [people.table.item(r, 6).text()
+                                                   for r in range(people.table.rowCount())])
+    assert not people.show_left.isChecked() and bob.id in [p.id for p in people.people]
+    assert people.selected_id() == bob.id and typed() == [(0, 18, 23)] and asked == []
+    assert "Bob Hart has left; listed until" in people.status.text()
+    assert people.unsaved_changes() == ["the weekly availability of Bob Hart"]
+    panel.refresh()
+    assert people.selected_id() == bob.id and typed() == [(0, 18, 23)]
+
+    answers.append(DISCARD)  # settled by choosing another person: then he goes from the list
+    people.select_person(ann.id)
+    assert asked == ["The weekly availability of Bob Hart is not saved.\n\nSave it before showing Ann Lee's?"]
+    qtbot.waitUntil(lambda: bob.id not in [p.id for p in people.people])
+    assert people.selected_id() == ann.id and "Ann Lee" in people.availability_title.text()
+
+    people.weekly.add_row(4, time(18, 0), time(22, 0))  # Ann's, then she is removed elsewhere
+    services.people.remove(ann.id)
+    qtbot.waitUntil(lambda: ann.id not in [p.id for p in people.people])
+    assert "Ann Lee was removed elsewhere: the weekly availability typed for them was not saved" in (
+        people.status.text())
+    assert people.selected_id() is None and typed() == [] and people.unsaved_changes() == [] and len(asked) == 1

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ruralwatch.core.errors import NotFoundError, ValidationError
-from ruralwatch.core.people import PersonInput, collar_key, tidy_collar
+from ruralwatch.core.people import PersonInput, collar_key, person_matches, tidy_collar
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store, open_store
 
@@ -42,6 +42,23 @@ def test_every_spelling_of_a_collar_number_has_one_key(data: st.DataObject, coll
 @given(one=collars, other=collars)
 def test_different_collar_numbers_keep_different_keys(one: str, other: str) -> None:
     assert (collar_key(one) == collar_key(other)) == (one.upper() == other.upper())
+
+
+@given(data=st.data(), collar=collars)
+def test_a_people_filter_finds_a_collar_number_typed_in_any_spelling(data: st.DataObject, collar: str) -> None:
+    """The patrol crew filter found "SC 4125" only when typed with its space."""
+    stored, typed = tidy_collar(data.draw(spellings(collar))), data.draw(spellings(collar))
+    shown = f"Dev Hughes — Special Constable, {stored}"
+    assert person_matches(typed, shown, stored)
+    assert person_matches(typed[: len(typed) // 2], shown, stored)  # a beginning too
+    assert person_matches("", shown, stored) and person_matches("  dev   hughes ", shown, stored)
+
+
+def test_a_people_filter_finds_no_one_for_another_collar_number() -> None:
+    shown = "Dev Hughes — Special Constable, SC 4125"
+    for typed in ("SC4126", "PC4125", "sc 41255", "4 1 2 6"):
+        assert not person_matches(typed, shown, "SC 4125"), typed
+    assert not person_matches("SC4125", "Ann Lee — Community volunteer", "")  # no collar number: only the words
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

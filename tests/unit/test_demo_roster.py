@@ -33,6 +33,10 @@ def test_demo_roster_is_realistic_and_loads_once(store: Store) -> None:
     completed = services.patrols.list(status="completed")
     assert completed and all(services.patrols.log_of(p.id) for p in completed)
     assert any(e.flagged for p in completed for e in services.patrols.log_of(p.id))
+    # Every area the demo gives a person or a duty passes the rule the forms and commands apply (the demo's force
+    # is the default, Essex), so a demo duty opened and saved with its area changed back and forth stays valid.
+    areas = {p.area for p in people} | {d.area for d in services.roster.duties(NOW.date().replace(day=1), NOW.date())}
+    assert areas and all(services.geography.checked_district(area) == area for area in areas), areas
 
 
 def test_removed_demo_roster_comes_back_as_it_was(store: Store) -> None:

@@ -476,7 +476,7 @@ def test_a_persons_area_is_a_district_a_unique_beginning_will_do(services: Servi
     for typed, words in (("Uttlsford", "Essex has no district called 'Uttlsford'. Did you mean: Uttlesford"),
                          ("B", "3 districts begin with 'B': Basildon; Braintree; Brentwood. Type more"),
                          ("Atlantis", "Essex has no district called 'Atlantis'; its districts: Southend-on-Sea;"),
-                         ("Thaxted", "Thaxted, Uttlesford is a ward: a person's area is their district (Uttlesford)")):
+                         ("Thaxted", "Thaxted, Uttlesford is a ward: give its district (Uttlesford)")):
         with pytest.raises(ValidationError) as caught:
             people.add(PersonInput(name="Ann Lee", role="special", area=typed))
         assert [e.field for e in caught.value.errors] == ["area"] and words in str(caught.value), typed
@@ -509,3 +509,55 @@ def test_an_area_stored_before_the_check_stays_editable_and_counts_as_its_distri
     services.roster.assign(early, old, "test")
     outcome = services.roster.autofill(MONDAY, MONDAY, apply=False)
     assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(uttlesford, old)]
+
+
+# --- a duty's area is one of the force's districts, by the same rule ------------------------------------------
+
+
+def _area_duty(area: str, title: str = "Evening patrol") -> DutyInput:
+    return DutyInput(title=title, kind="joint_patrol", start="2026-12-07 18:00", end="2026-12-07 22:00",
+                     station="Great Dunmow", area=area)
+
+
+def test_a_dutys_area_is_a_district_by_the_rule_a_persons_area_follows(services: Services) -> None:
+    """A duty's Area was free text ("Uttles", "Dunmow beat" stored as typed), so auto-fill's "same area" never
+    matched a person of Uttlesford; it takes the person's rule, with the same words."""
+    roster = services.roster
+    assert roster.add_duty(_area_duty("uttles")).area == "Uttlesford"
+    assert roster.add_duty(_area_duty("   ")).area == ""
+    for typed in ("Uttlsford", "B", "Atlantis", "Thaxted"):
+        with pytest.raises(ValidationError) as for_duty:
+            roster.add_duty(_area_duty(typed))
+        with pytest.raises(ValidationError) as for_person:
+            services.people.add(PersonInput(name="Ann Lee", role="special", area=typed))
+        assert [e.field for e in for_duty.value.errors] == ["area"], typed
+        assert str(for_duty.value) == str(for_person.value), typed  # one rule, one message
+    with pytest.raises(ValidationError) as caught:  # named with every other bad field at once
+        roster.add_duty(replace(_area_duty("Atlantis"), title=" ", min_crew=3, max_crew=1))
+    assert {e.field for e in caught.value.errors} == {"title", "max_crew", "area"}
+    assert [d.area for d in roster.duties(MONDAY, MONDAY)] == ["Uttlesford", ""]
+
+
+def test_a_duty_area_stored_before_the_check_still_opens_and_saves_and_counts_as_its_district(
+        services: Services) -> None:
+    roster = services.roster
+    beat = roster.add_duty(_area_duty("", title="Beat patrol")).id
+    old = roster.add_duty(_area_duty("", title="Old patrol")).id
+    with services.store.transaction():  # as typed before areas were checked
+        roster.duties_table.update(beat, {"area": "Dunmow beat"})
+        roster.duties_table.update(old, {"area": "Uttles"})
+    kept = roster.update_duty(beat, replace(_area_duty(" Dunmow  beat "), title="Beat patrol", min_crew=2))
+    assert (kept.area, kept.min_crew) == ("Dunmow beat", 2)  # unchanged: kept as stored
+    with pytest.raises(ValidationError, match="no district called 'Dunmow beats'"):
+        roster.update_duty(beat, _area_duty("Dunmow beats"))
+    assert roster.duty(beat).title == "Beat patrol"  # the refused edit changed nothing
+    assert roster.update_duty(beat, _area_duty("maldon")).area == "Maldon"
+    # "Uttles" as stored is Uttlesford to auto-fill: its local person is sent before one from Maldon further
+    # below their commitment (as for a person's area stored before the check).
+    roster.delete_duty(beat)
+    local = services.people.add(PersonInput(name="Local Person", role="special", area="Uttlesford")).id
+    far = _special(services, "Far Away")
+    services.people.set_weekly(local, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    services.roster.assign(_duty(services, day=7, start="03:00", end="05:00"), local, "test")
+    outcome = roster.autofill(MONDAY, MONDAY, apply=False)
+    assert [(d.id, pid) for d, pid, _ in outcome.assignments if d.id == old] == [(old, local)], far
