@@ -138,7 +138,7 @@ def test_a_broken_or_foreign_file_or_a_wrong_password_gets_one_message_and_creat
     dialog.submit()
     message = dialog.error_label.text()
     assert message.startswith("The backup was not restored:") and "damaged" in message
-    assert message.lower().count("nothing was restored") == 1 and "\n" not in message
+    assert message.lower().count("nothing was changed") == 1 and "\n" not in message
     assert not (tmp_path / "new").exists()
     # Not an administrator of the backup; then a wrong password (cleared, the rest kept).
     dialog.backup.setText(str(backup))
