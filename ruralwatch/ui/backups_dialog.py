@@ -223,7 +223,8 @@ class BackupsDialog(QDialog):
         if chosen is None or self.task is not None:
             return None
         if not chosen.verified:
-            self.show_message(f"This backup cannot be restored: {chosen.problem}.", error=True)
+            self.show_message(f"This backup cannot be restored: {chosen.problem}. Choose another backup; nothing "
+                              "was changed.", error=True)
             return None
         dialog = RestoreDialog(self.services, chosen.info, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no backup started under a restore being checked

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ruralwatch.core.errors import ProgressCallback, RuralWatchError
-from ruralwatch.core.words import sentence
 from ruralwatch.paths import remember_db_path
 from ruralwatch.services.accounts import KdfParams, PasswordChangeRequired
 from ruralwatch.services.backups import (
@@ -88,8 +87,8 @@ class FirstRestoreDialog(FormDialog):
         try:
             backup = newest_backup_in(path) if path.is_dir() else path
             check_backup_file(self.db_path, backup)
-        except (RuralWatchError, OSError) as exc:
-            self.show_error(sentence(str(exc)), self.backup)
+        except RESTORE_FAILURES as exc:
+            show_restore_failure(self, self.password, exc, field=self.backup)
             return None
         return backup
 

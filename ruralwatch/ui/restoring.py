@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.core.words import sentence
 from ruralwatch.services.accounts import SignInError
-from ruralwatch.services.backups import RestoreResult, restore
+from ruralwatch.services.backups import RestoreResult, UnusableBackupError, restore
 from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui.tasks import BackgroundTask
 
@@ -102,25 +102,24 @@ def run_restore(db_path: Path, backup: Path, username: str, password: str, *, dr
 def failure_text(exc: BaseException, cancelled: str = CANCELLED) -> str:
     """What a restore (or its check) that did not happen says, in one line that says once that nothing was changed:
     the same at the sign-in, the first start, File ▸ Backups and restore and the sign-in after the window closed.
-    A wrong password says so in its own words; other refusals (a role that may not restore, a damaged file, a file
-    in use) follow "The backup was not restored:"."""
+    A wrong password and a file that will not do (damaged, empty, not a backup) say so in their own words; other
+    refusals (a role that may not restore, a database in use) follow "The backup was not restored:"."""
     if isinstance(exc, CancelledError):
         return cancelled
     text = sentence(str(exc))
-    if not isinstance(exc, SignInError):
+    if not isinstance(exc, SignInError | UnusableBackupError):
         text = f"{NOT_RESTORED} {text}"
     return text if "nothing was changed" in text.lower() else f"{text} Nothing was changed."
 
 
 def show_restore_failure(dialog: FormDialog, password: QLineEdit, exc: BaseException,
-                         cancelled: str = CANCELLED) -> None:
-    """`failure_text` under a restore form's fields; a wrong password is cleared and its field marked, the rest of
-    what was typed is kept."""
+                         cancelled: str = CANCELLED, field: QWidget | None = None) -> None:
+    """`failure_text` under a restore form's fields, `field` marked (the backup chosen, when it is the file that will
+    not do); a wrong password is cleared and its field marked; the rest of what was typed is kept."""
     if isinstance(exc, SignInError):
         password.clear()
-        dialog.show_error(failure_text(exc, cancelled), password)
-    else:
-        dialog.show_error(failure_text(exc, cancelled))
+        field = password
+    dialog.show_error(failure_text(exc, cancelled), field)
 
 
 def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:

@@ -564,8 +564,8 @@ class SignInDialog(FormDialog):
         self.clear_error()
         try:
             check_backup_file(self.db_path, backup)
-        except RuralWatchError as exc:
-            self.show_error(sentence(str(exc)))
+        except RESTORE_FAILURES as exc:
+            show_restore_failure(self, self.password, exc)
             return False
         checked = self._run_restore(backup, name, password, f"Checking the backup {backup.name} in full…",
                                     dry_run=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.accounts import add_account
+from fixtures.damaged_backups import DAMAGE_KINDS, damage, says_it_in_user_words
 from PySide6.QtWidgets import QDialog
 
 from ruralwatch.services import backups as service_backups
@@ -195,8 +196,8 @@ def test_the_restore_dialog_names_the_date_checks_the_password_and_refuses_a_bro
     dialog.password.setText(PASSWORD)
     dialog.submit()
     qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
-    assert dialog.error_label.text().startswith("The backup was not restored:")
-    assert "damaged" in dialog.error_label.text() and dialog.error_label.text().count("\n") == 0
+    assert dialog.error_label.text() == (f"The backup {good.name} is damaged (part of it cannot be read): choose "
+                                         "another backup; nothing was changed.")
     assert dialog.request is None and dialog.result() == 0 and _files(admin.path.parent) == damaged
 
 
@@ -374,7 +375,8 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     dialog.choose_backup = lambda: broken
     assert not dialog.restore_backup()
     message = dialog.error_label.text()
-    assert message.startswith("The backup was not restored:") and "damaged" in message
+    assert message == (f"The backup {broken.name} is damaged (part of it cannot be read): choose another backup; "
+                       "nothing was changed.")
     assert message.lower().count("nothing was changed") == 1 and "\n" not in message
     # Not an administrator.
     dialog.choose_backup = lambda: made
@@ -413,6 +415,70 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     assert dialog.cancel_button.text() == "Quit" and dialog.username.isEnabled() and not dialog.busy_box.isVisible()
     assert dialog.error_label.text() == "Check cancelled: nothing was changed."
     assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
+
+
+# --- a damaged backup, the same sentence from every place a restore starts ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", DAMAGE_KINDS)
+def test_a_damaged_backup_reads_the_same_from_every_place_a_restore_starts_and_changes_nothing(
+        qtbot, admin: Store, tmp_path: Path, kind: str) -> None:
+    from html import escape
+
+    from ruralwatch.ui.first_restore import FirstRestoreDialog
+
+    db = admin.path
+    good = _made_backup(admin)
+    stick = tmp_path / "stick"
+    candidate = damage(good, stick / good.name.replace("-manual", "-manual-2"), kind)
+    offered = _files(stick)
+    seen: dict[str, str] = {}
+    # File ▸ Backups and restore: a backup found damaged when listed, never offered...
+    backups = _dialog(qtbot, Services.build(admin))
+    with qtbot.waitSignal(backups.listed, timeout=30_000):
+        backups.show_folder(stick)
+    assert backups.select(candidate) and not backups.restore_button.isEnabled()
+    listed = _cells(backups)[0][4]
+    assert listed.startswith("Not usable: ") and says_it_in_user_words(listed), listed
+    assert backups.ask_restore() is None
+    assert backups.message.text().endswith("Choose another backup; nothing was changed.")
+    assert says_it_in_user_words(backups.message.text()), backups.message.text()
+    # ... and one damaged after it was listed: the check before the window closes refuses it.
+    info = store_backups.info_for(candidate)
+    assert info is not None
+    checking = RestoreDialog(Services.build(admin), info)
+    qtbot.addWidget(checking)
+    checking.password.setText(PASSWORD)
+    checking.submit()
+    qtbot.waitUntil(lambda: checking.task is None, timeout=30_000)
+    seen["backups dialog"] = checking.error_label.text()
+    assert checking.request is None and checking.password.text() == PASSWORD  # kept: the password was right
+    admin.close()
+    before = _files(db.parent)  # closed: its write-ahead log put back into the file
+    # The sign-in's Restore a backup…
+    signing_in = _signin_dialog(qtbot, db)
+    signing_in.choose_backup = lambda: candidate
+    signing_in.confirm_restore = lambda question: pytest.fail("never asked: the backup will not do")
+    assert not signing_in.restore_backup()
+    seen["sign-in"] = signing_in.error_label.text()
+    # The first start's Restore a backup… on a new laptop.
+    first = FirstRestoreDialog(tmp_path / "new" / "rw.db", TEST_PARAMS)
+    qtbot.addWidget(first)
+    first.backup.setText(str(candidate))
+    first.username.setText("admin")
+    first.password.setText(PASSWORD)
+    first.submit()
+    seen["first start"] = first.error_label.text()
+    assert first.store is None and not (tmp_path / "new").exists()
+    # The restore after the window closed (the file damaged between the check and the restore).
+    done, notice = restore_after_close(db, RestoreRequest(candidate, "20 Nov", "admin", PASSWORD))
+
+    message = seen["sign-in"]
+    assert set(seen.values()) == {message}, seen
+    assert not done and escape(message) in notice
+    assert says_it_in_user_words(message) and candidate.name in message, message
+    assert message.endswith("choose another backup; nothing was changed.")
+    assert _files(db.parent) == before and _files(stick) == offered
 
 
 # --- the automatic backup still running when the window closes to restore ------------------------------------
