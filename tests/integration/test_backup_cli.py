@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_harness import ADMIN, Cli, Result, open_db
+from cli_harness import ADMIN, Cli, Result, open_db, secret_file
 from fixtures.accounts import add_account
 from fixtures.damaged_backups import DAMAGE_KINDS, damage, says_it_in_user_words
 
@@ -105,9 +105,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _passphrase_file(monkeypatch: pytest.MonkeyPatch, path: Path, password: str) -> None:
     """The commands read their password from `path` from now on."""
-    path.write_text(f"{password}\n")
-    path.chmod(0o600)  # owner only, or the sign-in warns on stderr
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(path))
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(secret_file(path, password)))
 
 
 def _damage(path: Path) -> None:

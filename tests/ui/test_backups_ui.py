@@ -4,9 +4,8 @@ again. Real encrypted databases, the same services as the CLI, work off the UI t
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -127,12 +126,7 @@ def test_back_up_to_a_stick_and_check_it_like_backups_in(qtbot, admin: Store, tm
     assert [row[4] for row in _cells(dialog)] == ["Verified"]
     # A broken copy on the stick: listed as not usable, with the reason, and never offered for a restore.
     good = next((stick / "RW").glob("*.db"))
-    broken = good.with_name(good.name.replace("-manual", "-manual-2"))
-    shutil.copy(good, broken)
-    shutil.copy(keyring_path(good), keyring_path(broken))
-    with broken.open("r+b") as handle:
-        handle.seek(broken.stat().st_size // 2)
-        handle.write(b"\xa5" * 4096)
+    broken = damage(good, good.with_name(good.name.replace("-manual", "-manual-2")), "bytes changed")
     with qtbot.waitSignal(dialog.listed, timeout=30_000):
         dialog.check_folder_button.click()  # the same folder, checked again
     rows = _cells(dialog)
@@ -201,12 +195,10 @@ def test_the_restore_dialog_names_the_date_checks_the_password_and_refuses_a_bro
     assert dialog.request is None and dialog.result() == 0 and _files(admin.path.parent) == damaged
 
 
-def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, db: Path) -> None:
-    from ruralwatch.ui.application import run_gui
+def _sign_in_then_quit(qtbot, seen: list[str]) -> Callable[[QDialog], int]:
+    """The application's sign-in, answered: the first signs in as the administrator, the next (after the restore)
+    quits; each one's introduction is kept in `seen`."""
     from ruralwatch.ui.signin import SignInDialog
-
-    seen: list[str] = []
-    counts: dict[str, int] = {}
 
     def fill(dialog: QDialog) -> int:
         qtbot.addWidget(dialog)
@@ -218,6 +210,16 @@ def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, 
         dialog.password.setText(PASSWORD)
         dialog.submit()
         return dialog.result()
+
+    return fill
+
+
+def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, db: Path) -> None:
+    from ruralwatch.ui.application import run_gui
+
+    seen: list[str] = []
+    fill = _sign_in_then_quit(qtbot, seen)
+    counts: dict[str, int] = {}
 
     def look(_app, window) -> int:  # noqa: ANN001
         counts["before"] = window.service.count()
@@ -366,12 +368,7 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     assert not dialog.restore_backup()
     assert "is not a RuralWatch backup" in dialog.error_label.text()
     # A backup damaged in the middle: found by the full check, one line, nothing changed.
-    broken = made.with_name(made.name.replace("-manual", "-manual-9"))
-    shutil.copy(made, broken)
-    shutil.copy(keyring_path(made), keyring_path(broken))
-    with broken.open("r+b") as handle:
-        handle.seek(broken.stat().st_size // 2)
-        handle.write(b"\xa5" * 4096)
+    broken = damage(made, made.with_name(made.name.replace("-manual", "-manual-9")), "bytes changed")
     dialog.choose_backup = lambda: broken
     assert not dialog.restore_backup()
     message = dialog.error_label.text()
@@ -488,23 +485,12 @@ def test_a_damaged_backup_reads_the_same_from_every_place_a_restore_starts_and_c
 def test_closing_to_restore_waits_for_the_automatic_backup_then_restores(
         qtbot, db: Path, monkeypatch: pytest.MonkeyPatch, cancel: bool) -> None:
     from ruralwatch.ui import application
-    from ruralwatch.ui.signin import SignInDialog
 
     seen: list[str] = []
+    fill = _sign_in_then_quit(qtbot, seen)
     record: dict = {}
     gates: list[Gate] = []
     real_restore = application.restore_after_close
-
-    def fill(dialog: QDialog) -> int:
-        qtbot.addWidget(dialog)
-        assert isinstance(dialog, SignInDialog)
-        seen.append(dialog.intro.text())
-        if len(seen) > 1:
-            return 0  # the sign-in after the restore: Quit
-        dialog.username.setText("admin")
-        dialog.password.setText(PASSWORD)
-        dialog.submit()
-        return dialog.result()
 
     def look(_app, window) -> int:  # noqa: ANN001
         record["made"] = window.services.backups.backup_now().path  # the backup to restore, made at once
