@@ -16,6 +16,7 @@ from ruralwatch.paths import remember_db_path
 from ruralwatch.services.accounts import KdfParams, PasswordChangeRequired
 from ruralwatch.services.backups import (
     RestoreResult,
+    UnusableBackupError,
     check_backup_file,
     newest_backup_in,
     restore,
@@ -114,8 +115,9 @@ class FirstRestoreDialog(FormDialog):
 
         try:
             done = self.run_busy(f"Checking and restoring {made_in_name}…", work, cancellable=True)
-        except RESTORE_FAILURES as exc:
-            show_restore_failure(self, self.password, exc)
+        except RESTORE_FAILURES as exc:  # a damaged backup found by the full check: the backup's field is marked
+            show_restore_failure(self, self.password, exc,
+                                 field=self.backup if isinstance(exc, UnusableBackupError) else None)
             return
         if self.remember:
             remember_db_path(self.db_path)

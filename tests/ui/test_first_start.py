@@ -135,6 +135,7 @@ def test_a_broken_or_foreign_file_or_a_wrong_password_gets_one_message_and_creat
     assert message == (f"The backup {broken.name} is damaged (part of it cannot be read): choose another backup; "
                        "nothing was changed.")
     assert message.lower().count("nothing was changed") == 1 and "\n" not in message
+    assert dialog.marks.is_marked(dialog.backup)  # the backup is what to change
     assert not (tmp_path / "new").exists()
     # Not an administrator of the backup; then a wrong password (cleared, the rest kept).
     dialog.backup.setText(str(backup))
