@@ -33,19 +33,22 @@ from ruralwatch.core.permissions import Actor, PermissionDeniedError
 from ruralwatch.services.accounts import sign_in
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.backups import (
+    DAMAGED,
     KEEP,
     SIDE_FILES,
     STAMP_FORMAT,
     BackupError,
     BackupInfo,
+    UnusableBackupError,
     backups_folder,
     check_connection,
     check_file,
     copy_database,
     info_for,
+    keyring_problem,
     list_backups,
-    looks_encrypted,
     make_backup,
+    outside_problem,
     parse_name,
     quiet_cipher_log,
     rotate,
@@ -59,6 +62,7 @@ from ruralwatch.store.database import (
     in_use_elsewhere,
     is_busy,
     is_encrypted,
+    key_does_not_fit,
     open_store,
 )
 from ruralwatch.store.identity import AccountKeys
@@ -71,9 +75,9 @@ BACKUP_ACTION = "data.backup"
 
 __all__ = [
     "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
-    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "backup_now", "backups_folder", "check_backup_file",
-    "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup", "newest_backup_in",
-    "restore", "sign_in_checked", "startup_problem",
+    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "UnusableBackupError", "backup_now", "backups_folder",
+    "check_backup_file", "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup",
+    "newest_backup_in", "restore", "sign_in_checked", "startup_problem",
 ]
 
 
@@ -148,10 +152,11 @@ def verify_backup(info: BackupInfo, key: bytes | None, signer: AccountKeys | Non
         return f"its keyring {info.keyring.name} is missing, so it cannot be opened"
     try:
         keyring = Keyring.load(info.path)
-    except KeyringError as exc:
-        return str(exc)
-    if not looks_encrypted(info.path):
-        return "it is not an encrypted RuralWatch backup"
+    except KeyringError:
+        return f"it {keyring_problem(info.path)}"
+    why = outside_problem(info.path, named_as_backup=True)
+    if why is not None:
+        return f"it {why}"
     if key is None:
         return None
     problem = check_file(info.path, key)
@@ -386,15 +391,17 @@ def check_backup_file(db_path: Path, backup: Path) -> None:
         raise BackupError(f"{backup} is not a file")
     if db_path.exists() and backup.resolve() == db_path.resolve():
         raise BackupError(f"{backup} is the database itself, not a backup of it")
-    if not looks_encrypted(backup):
-        raise BackupError(f"{backup} is not a RuralWatch backup (backups are encrypted database files)")
-    if not keyring_path(backup).is_file():
+    has_keyring = keyring_path(backup).is_file()
+    why = outside_problem(backup, has_keyring or parse_name(backup) is not None)
+    if why is not None:
+        raise UnusableBackupError(backup, why, "the backup" if why == DAMAGED else "the file")
+    if not has_keyring:
         raise BackupError(f"{backup} has no keyring beside it ({keyring_path(backup).name}): a backup cannot be "
                           "opened without the keyring made with it; copy both files")
     try:
         Keyring.load(backup)
-    except KeyringError as exc:
-        raise BackupError(str(exc)) from None
+    except KeyringError:
+        raise UnusableBackupError(backup, keyring_problem(backup)) from None
 
 
 def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: bool = False,
@@ -431,12 +438,14 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
         one_time = Keyring.load(staged).is_one_time(username)
         key = unlocked.key
         _copy_backup(backup, staged, key, progress)
-        problem = check_file(staged, key, full=True)
-        if problem is not None:
-            raise BackupError(f"{backup} failed its check: {problem}; nothing was changed")
+        # The copy took the pages as they are (still encrypted): the full check is what reads every one.
+        if check_file(staged, key, full=True) is not None:
+            raise UnusableBackupError(backup, DAMAGED)
         try:
             store = open_store(staged, key=key)
-        except (RuralWatchError, DatabaseError) as exc:
+        except DatabaseError:
+            raise UnusableBackupError(backup, "cannot be opened as a RuralWatch database") from None
+        except RuralWatchError as exc:  # a newer RuralWatch's file, and the like: its own words
             raise BackupError(f"{backup} cannot be opened as a RuralWatch database: {exc}") from None
         try:
             store.actor = _account(store, username, backup)
@@ -531,17 +540,20 @@ def _clear_staged(staged: Path) -> None:
 
 
 def _copy_backup(backup: Path, staged: Path, key: bytes, progress: ProgressCallback | None = None) -> None:
+    """Copy the backup with the key its keyring gave. Its first page tells a key that does not fit (another
+    backup's keyring, or that page damaged) from damage further in."""
+    unreadable = UnusableBackupError(backup, "cannot be read with the keyring beside it (it is damaged, or the "
+                                     "keyring is another database's)")
     try:
         source = connect(backup, key)
-    except (DatabaseError, ValueError) as exc:
-        raise BackupError(f"{backup} cannot be opened: {exc}") from None
+    except (DatabaseError, ValueError):
+        raise unreadable from None
     try:
         with quiet_cipher_log():
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
             copy_database(source, staged, key, progress)
     except DatabaseError as exc:
-        raise BackupError(f"{backup} is damaged or is not a backup of a RuralWatch database ({exc}); nothing was "
-                          "changed") from None
+        raise (unreadable if key_does_not_fit(exc) else UnusableBackupError(backup, DAMAGED)) from None
     finally:
         source.close()
 
@@ -552,8 +564,8 @@ def _account(store: Store, username: str, backup: Path) -> Actor:
             "SELECT id, username, role, active, person_id FROM accounts WHERE username = ? COLLATE NOCASE",
             [username.strip()],
         ).fetchone()
-    except DatabaseError as exc:
-        raise BackupError(f"{backup} has no accounts table: it is not a RuralWatch backup ({exc})") from None
+    except DatabaseError:
+        raise UnusableBackupError(backup, "has no accounts: it is not a RuralWatch backup", "the file") from None
     if row is None or not row[3]:
         raise SignInError(f"the account {username.strip()} is disabled or missing in {backup.name}")
     return Actor(row[1], row[2], row[0], row[4])

@@ -25,7 +25,7 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
-from ruralwatch.store.database import SQLITE_HEADER, DatabaseError, Store, connect
+from ruralwatch.store.database import SQLITE_HEADER, DatabaseError, Store, connect, key_does_not_fit
 from ruralwatch.store.keyring import Keyring, keyring_path
 
 FOLDER_NAME = "backups"
@@ -43,6 +43,22 @@ _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)-(?P<reason>start|dail
 
 class BackupError(RuralWatchError):
     """A backup could not be made, read or restored. Nothing was changed."""
+
+
+class UnusableBackupError(BackupError):
+    """The file chosen to restore cannot be used as it is (empty, damaged, not a backup, a keyring of another
+    backup): one sentence in the user's words, the same in the window and on the command line, without SQLite's
+    own text ("SQL logic error" said nothing to anyone)."""
+
+    def __init__(self, backup: Path, why: str, subject: str = "the backup") -> None:
+        self.backup = backup
+        super().__init__(f"{subject} {backup.name} {why}: choose another backup; nothing was changed")
+
+
+# Why a backup cannot be used, in the words the messages use ("the backup X …", "it …").
+DAMAGED = "is damaged (part of it cannot be read)"
+EMPTY = "is empty"
+NOT_A_BACKUP = "is not a RuralWatch backup (backups are encrypted database files)"
 
 
 @dataclass(frozen=True)
@@ -161,8 +177,8 @@ def check_connection(conn: Any, full: bool = False) -> str | None:
     with quiet_cipher_log():
         try:
             rows = conn.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
-        except DatabaseError as exc:
-            return f"it is damaged (a part of it cannot be read: {exc})"
+        except DatabaseError:  # SQLite's own words ("SQL logic error") add nothing a person can act on
+            return f"it {DAMAGED}"
     found = summarise_check(rows)
     return f"it is damaged ({found})" if found else None
 
@@ -182,21 +198,38 @@ def check_file(path: Path, key: bytes | None, full: bool = False) -> str | None:
         return f"it is damaged (its size, {size:,} bytes, is not a whole number of database pages)"
     try:
         conn = connect(path, key)
-    except (DatabaseError, ValueError) as exc:
-        return f"it cannot be opened ({exc})"
+    except (DatabaseError, ValueError):
+        return "it cannot be opened"
     try:
         with quiet_cipher_log():
             try:  # the first page only: it opens with the key, or the key (or that page) is wrong
                 conn.execute("PRAGMA user_version").fetchone()
             except DatabaseError as exc:
-                return f"it cannot be read: wrong key or a damaged file ({exc})"
+                return ("it cannot be read (it is damaged, or its key is another file's)" if key_does_not_fit(exc)
+                        else f"it {DAMAGED}")
             try:  # the key is right: a later page of the schema that fails is damage
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except DatabaseError as exc:
-                return f"it is damaged: its list of tables cannot be read ({exc})"
+            except DatabaseError:
+                return "it is damaged (its list of tables cannot be read)"
         return check_connection(conn, full)
     finally:
         conn.close()
+
+
+def outside_problem(path: Path, named_as_backup: bool) -> str | None:
+    """What its size and first bytes show is wrong with a backup file, before any key: EMPTY, DAMAGED (cut short:
+    not a whole number of pages, for a file `named_as_backup` or with a keyring beside it), NOT_A_BACKUP; or None."""
+    size = path.stat().st_size
+    if size == 0:
+        return EMPTY
+    if looks_encrypted(path):
+        return None
+    return DAMAGED if size % MIN_PAGE_SIZE and named_as_backup else NOT_A_BACKUP
+
+
+def keyring_problem(backup: Path) -> str:
+    """Why a backup cannot be opened when its keyring does not load (an "it …" phrase)."""
+    return f"cannot be opened (its keyring {keyring_path(backup).name} is damaged)"
 
 
 def looks_encrypted(path: Path) -> bool:

@@ -29,13 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import CancelledError, ProgressCallback
-from ruralwatch.core.words import sentence
-from ruralwatch.services.accounts import SignInError
 from ruralwatch.services.backups import BackupInfo, BackupStatus, RestoreResult
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.restoring import RestoreRequest
+from ruralwatch.ui.restoring import RESTORE_FAILURES, RestoreRequest, show_restore_failure
 from ruralwatch.ui.signin import FormDialog, password_edit
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import make_table, settle_default_button
@@ -225,7 +223,8 @@ class BackupsDialog(QDialog):
         if chosen is None or self.task is not None:
             return None
         if not chosen.verified:
-            self.show_message(f"This backup cannot be restored: {chosen.problem}.", error=True)
+            self.show_message(f"This backup cannot be restored: {chosen.problem}. Choose another backup; nothing "
+                              "was changed.", error=True)
             return None
         dialog = RestoreDialog(self.services, chosen.info, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no backup started under a restore being checked
@@ -317,13 +316,10 @@ class RestoreDialog(FormDialog):
             self.checked.emit(self.request)
 
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, CancelledError):
-                self.show_error("Check cancelled: nothing was changed.")
-            elif isinstance(exc, SignInError):
-                self.password.clear()
-                self.show_error(sentence(str(exc)) + " Nothing was changed.", self.password)
-            else:
-                self.show_error(f"This backup cannot be restored: {exc}")
+            if isinstance(exc, RESTORE_FAILURES):
+                show_restore_failure(self, self.password, exc, "Check cancelled: nothing was changed.")
+            else:  # a defect: said to be one, its traceback kept
+                self.ops.report_failure("The backup was not checked", exc)
 
         task = self.ops.run("Checking the backup…", lambda services, progress:
                             services.backups.check_restore(path, password, progress), done, on_failed=failed)

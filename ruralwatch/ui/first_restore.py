@@ -11,19 +11,19 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
-from ruralwatch.core.words import sentence
+from ruralwatch.core.errors import ProgressCallback, RuralWatchError
 from ruralwatch.paths import remember_db_path
-from ruralwatch.services.accounts import KdfParams, PasswordChangeRequired, SignInError
+from ruralwatch.services.accounts import KdfParams, PasswordChangeRequired
 from ruralwatch.services.backups import (
     RestoreResult,
+    UnusableBackupError,
     check_backup_file,
     newest_backup_in,
     restore,
     sign_in_checked,
 )
 from ruralwatch.store.database import DatabaseError
-from ruralwatch.ui.restoring import outcome_notice
+from ruralwatch.ui.restoring import RESTORE_FAILURES, outcome_notice, show_restore_failure
 from ruralwatch.ui.signin import FormDialog, password_edit, remember_account
 
 
@@ -88,8 +88,8 @@ class FirstRestoreDialog(FormDialog):
         try:
             backup = newest_backup_in(path) if path.is_dir() else path
             check_backup_file(self.db_path, backup)
-        except (RuralWatchError, OSError) as exc:
-            self.show_error(sentence(str(exc)), self.backup)
+        except RESTORE_FAILURES as exc:
+            show_restore_failure(self, self.password, exc, field=self.backup)
             return None
         return backup
 
@@ -115,17 +115,9 @@ class FirstRestoreDialog(FormDialog):
 
         try:
             done = self.run_busy(f"Checking and restoring {made_in_name}…", work, cancellable=True)
-        except CancelledError:
-            self.show_error("Restore stopped: nothing was restored.")
-            return
-        except SignInError as exc:
-            self.password.clear()
-            self.show_error(sentence(str(exc)) + " Nothing was restored.", self.password)
-            return
-        except (RuralWatchError, DatabaseError, OSError) as exc:
-            text = sentence(str(exc)).replace("nothing was changed", "nothing was restored")
-            self.show_error(f"The backup was not restored: {text}" + ("" if "nothing was restored" in text else
-                                                                    " Nothing was restored."))
+        except RESTORE_FAILURES as exc:  # a damaged backup found by the full check: the backup's field is marked
+            show_restore_failure(self, self.password, exc,
+                                 field=self.backup if isinstance(exc, UnusableBackupError) else None)
             return
         if self.remember:
             remember_db_path(self.db_path)

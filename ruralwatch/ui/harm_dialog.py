@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.services.harm import HarmService
 from ruralwatch.ui.widgets import make_table, settle_default_button
+from ruralwatch.ui.widgets.stored_numbers import show_stored
 
 
 class HarmWeightsDialog(QDialog):
@@ -86,7 +87,7 @@ class HarmWeightsDialog(QDialog):
     def _on_select(self) -> None:
         key = self.selected_key()
         if key:
-            self.days.setValue(self.service.weights()[key].days)
+            show_stored(self.days, self.service.weights()[key].days)  # 0.125 days, not 0.13 saved again as such
             self.note.clear()
 
     def save(self) -> bool:

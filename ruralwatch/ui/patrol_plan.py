@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTimeEdit,
@@ -48,6 +47,7 @@ from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import FieldMarks, make_table, select_part_on_click
+from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.today import today
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
@@ -579,10 +579,13 @@ class PlanEditor(QWidget):
         self.plan: Plan | None = None
         self.pools: dict[str, dict[str, Candidate]] = {}  # patrol id -> candidates seen (key -> candidate)
         self._loading_pool: set[str] = set()
+        self._shown: dict[QDoubleSpinBox, float] = {}  # what each settings box showed when given the patrol's
 
         self.heading = wrapped_label("Open or create a patrol to plan it.")
         theme.emphasise(self.heading)
-        self.dwell = QSpinBox()
+        # Whole minutes and km/h as a rule, but a patrol's own may have a fraction (a default of 12.5 minutes):
+        # shown as stored (show_stored), or leaving the box would retime the plan with the rounded value.
+        self.dwell = QDoubleSpinBox(decimals=0)
         self.dwell.setRange(0, 120)
         self.dwell.setSuffix(" min")
         self.dwell.setToolTip("Time at each stop (Koper curve: 10-15 minutes deters longest)")
@@ -592,7 +595,7 @@ class PlanEditor(QWidget):
         self.road_factor.setDecimals(2)
         self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas);"
                                     " not used when the plan is timed by road")
-        self.speed = QSpinBox()
+        self.speed = QDoubleSpinBox(decimals=0)
         self.speed.setRange(5, 130)
         self.speed.setSuffix(" km/h")
         self.speed.setToolTip("Average driving speed between stops (by road: the speed of each class of road)")
@@ -674,15 +677,18 @@ class PlanEditor(QWidget):
 
     def settings(self) -> PlanSettings:
         base = self.patrol.settings if self.patrol else PlanSettings()
-        return replace(base, dwell_minutes=float(self.dwell.value()), road_factor=round(self.road_factor.value(), 2),
-                       speed_kmh=float(self.speed.value()))
+        shown = self._shown
+        return replace(base, dwell_minutes=typed_or_stored(self.dwell, shown.get(self.dwell), base.dwell_minutes),
+                       road_factor=typed_or_stored(self.road_factor, shown.get(self.road_factor), base.road_factor),
+                       speed_kmh=typed_or_stored(self.speed, shown.get(self.speed), base.speed_kmh))
 
     def _show_settings(self, settings: PlanSettings) -> None:
-        for box, value in ((self.dwell, int(round(settings.dwell_minutes))), (self.road_factor, settings.road_factor),
-                           (self.speed, int(round(settings.speed_kmh)))):
+        for box, value in ((self.dwell, settings.dwell_minutes), (self.road_factor, settings.road_factor),
+                           (self.speed, settings.speed_kmh)):
             box.blockSignals(True)
-            box.setValue(value)
+            show_stored(box, value)
             box.blockSignals(False)
+            self._shown[box] = box.value()
 
     def set_patrol(self, record: PatrolRecord | None) -> None:
         """Show a patrol's saved plan (None: nothing open). The same record again keeps the selection."""

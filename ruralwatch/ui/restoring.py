@@ -10,14 +10,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
-from ruralwatch.core.errors import CancelledError, ProgressCallback
-from ruralwatch.services.backups import RestoreResult, restore
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
+from ruralwatch.core.words import sentence
+from ruralwatch.services.accounts import SignInError
+from ruralwatch.services.backups import RestoreResult, UnusableBackupError, restore
+from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui.tasks import BackgroundTask
+
+if TYPE_CHECKING:
+    from ruralwatch.ui.signin import FormDialog
+
+# What a restore, or its check, fails with on purpose (a cancel, a refusal, a file that will not do); anything else
+# is a defect and is left to go up with its traceback.
+RESTORE_FAILURES = (CancelledError, RuralWatchError, DatabaseError, OSError)
+CANCELLED = "Restore cancelled: nothing was changed."
+NOT_RESTORED = "The backup was not restored:"
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,29 @@ def run_restore(db_path: Path, backup: Path, username: str, password: str, *, dr
     return outcome[0]
 
 
+def failure_text(exc: BaseException, cancelled: str = CANCELLED) -> str:
+    """What a restore (or its check) that did not happen says, in one line that says once that nothing was changed:
+    the same at the sign-in, the first start, File ▸ Backups and restore and the sign-in after the window closed.
+    A wrong password and a file that will not do (damaged, empty, not a backup) say so in their own words; other
+    refusals (a role that may not restore, a database in use) follow "The backup was not restored:"."""
+    if isinstance(exc, CancelledError):
+        return cancelled
+    text = sentence(str(exc))
+    if not isinstance(exc, SignInError | UnusableBackupError):
+        text = f"{NOT_RESTORED} {text}"
+    return text if "nothing was changed" in text.lower() else f"{text} Nothing was changed."
+
+
+def show_restore_failure(dialog: FormDialog, password: QLineEdit, exc: BaseException,
+                         cancelled: str = CANCELLED, field: QWidget | None = None) -> None:
+    """`failure_text` under a restore form's fields, `field` marked (the backup chosen, when it is the file that will
+    not do); a wrong password is cleared and its field marked; the rest of what was typed is kept."""
+    if isinstance(exc, SignInError):
+        password.clear()
+        field = password
+    dialog.show_error(failure_text(exc, cancelled), field)
+
+
 def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:
     """What the sign-in says after a restore (rich text)."""
     if isinstance(outcome, RestoreResult):
@@ -96,9 +132,8 @@ def outcome_notice(outcome: RestoreResult | BaseException, made: str) -> str:
         return f"<b>The backup of {escape(made)} was restored.</b> {how}{kept}"
     if isinstance(outcome, CancelledError):
         return "<b>Restore cancelled:</b> nothing was changed."
-    text = str(outcome)
-    return (f"<b>The backup was not restored:</b> {escape(text)}"
-            + ("" if "nothing was changed" in text else "; nothing was changed."))
+    # A notice of what happened, so it always opens by saying the restore did not (a wrong password too).
+    return f"<b>{NOT_RESTORED}</b> {escape(failure_text(outcome).removeprefix(NOT_RESTORED + ' '))}"
 
 
 def restore_after_close(db_path: Path, request: RestoreRequest, parent: QWidget | None = None,

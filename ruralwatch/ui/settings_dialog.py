@@ -46,6 +46,7 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
+from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 
 RETENTION_NAMES = {
@@ -102,7 +103,7 @@ class SettingsDialog(QDialog):
         form.addRow("D&well at each stop", self.dwell)
         form.addRow("R&oad factor", self.road_factor)
         form.addRow("&Average speed", self.speed)
-        self.dose_radius = QSpinBox(minimum=10, maximum=2000, singleStep=25, suffix=" m")
+        self.dose_radius = QDoubleSpinBox(minimum=10, maximum=2000, decimals=0, singleStep=25, suffix=" m")
         self.dose_radius.setToolTip("The dose from a recorded track: time within this distance of a stop counts")
         form.addRow("&Dose radius around a stop", self.dose_radius)
         self.plan_group = self._guard(plan, "patrol.plan", role)
@@ -155,7 +156,7 @@ class SettingsDialog(QDialog):
 
         near = QGroupBox("Near-repeat risk zones (this database)")
         form = QFormLayout(near)
-        self.zone_metres = QSpinBox(minimum=50, maximum=5000, singleStep=50, suffix=" m")
+        self.zone_metres = QDoubleSpinBox(minimum=50, maximum=5000, decimals=0, singleStep=50, suffix=" m")
         self.zone_metres.setToolTip("The ring drawn round each recent theft or burglary on the map and in briefings")
         self.zone_days = QSpinBox(minimum=1, maximum=365, suffix=" days")
         form.addRow("&Zone radius round an incident", self.zone_metres)
@@ -439,13 +440,14 @@ class SettingsDialog(QDialog):
         self.force.setCurrentIndex(max(self.force.findData(self.services.geography.force().code), 0))
         self._show_geography()
         plan = self.services.patrols.default_settings()
-        self.dwell.setValue(plan.dwell_minutes)
-        self.dose_radius.setValue(round(self.services.patrols.dose_radius_m()))
-        self.road_factor.setValue(plan.road_factor)
-        self.speed.setValue(plan.speed_kmh)
+        # Each as stored (a 1.355 road factor, a 12.5-minute dwell), not rounded to the box's usual decimals.
+        show_stored(self.dwell, plan.dwell_minutes)
+        show_stored(self.dose_radius, self.services.patrols.dose_radius_m())
+        show_stored(self.road_factor, plan.road_factor)
+        show_stored(self.speed, plan.speed_kmh)
         rules = self.services.roster.rules()
-        self.min_rest.setValue(rules.min_rest_hours)
-        self.max_weekly.setValue(rules.max_weekly_hours)
+        show_stored(self.min_rest, rules.min_rest_hours)
+        show_stored(self.max_weekly, rules.max_weekly_hours)
         self.max_reach.setCurrentIndex(max(0, self.max_reach.findData(rules.max_reach)))
         kept = self.services.retention.settings()
         self.reporter_months.setValue(kept.reporter_months)
@@ -457,7 +459,7 @@ class SettingsDialog(QDialog):
         self.repeat_days.setValue(self.services.premises.repeat_window())
         self.central_dsn.setText(self.services.sync.central_dsn())
         zone = self.services.near_repeat.zone_settings()
-        self.zone_metres.setValue(round(zone.metres))
+        show_stored(self.zone_metres, zone.metres)
         self.zone_days.setValue(zone.days)
         knox = zone.knox
         knox_text = (f"The Knox test saved on {times.format_local(knox.run_at)[:10]} ({knox.incidents:,} incidents) "
@@ -474,12 +476,9 @@ class SettingsDialog(QDialog):
                 self.zone_metres, self.zone_days, self.repeat_days, *self._retention_spins().values()]
 
     def _typed(self, box: QSpinBox | QDoubleSpinBox, stored: float) -> float:
-        """What Save gives for a box: the stored value itself while the box still shows what it showed on opening
-        (a 1.355 road factor shows as 1.36, and saving that rewrote and audited it though nobody changed it), else
-        what is typed. A stored value outside the box's range is saved as the box has it, as before."""
-        if box.value() == self._shown.get(box) and box.minimum() <= stored <= box.maximum():
-            return stored
-        return box.value()
+        """What Save gives for a box: the stored value itself while the box shows what it showed on opening (a value
+        with more decimals than the box shows must not be rewritten and audited as shown), else what is typed."""
+        return typed_or_stored(box, self._shown.get(box), stored)
 
     def _show_geography(self) -> None:
         current = self.services.geography.current()

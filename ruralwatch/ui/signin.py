@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import CancelledError, FieldError, ProgressCallback, RuralWatchError, ValidationError
+from ruralwatch.core.errors import FieldError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.words import sentence
 from ruralwatch.paths import default_db_path, forget_db_path, remember_db_path, remembered_db_path
 from ruralwatch.services.accounts import (
@@ -66,7 +66,7 @@ from ruralwatch.services.data_location import DataFolderError, check_data_folder
 from ruralwatch.services.database_files import ENCRYPTED, NEW, PLAIN, UNUSABLE, Inspection, inspect_database
 from ruralwatch.store.database import DatabaseError, Store
 from ruralwatch.ui import settings_keys, theme
-from ruralwatch.ui.restoring import outcome_notice
+from ruralwatch.ui.restoring import RESTORE_FAILURES, outcome_notice, show_restore_failure
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets.default_button import settle_default_button
 from ruralwatch.ui.widgets.field_marks import MarkedFields
@@ -564,13 +564,13 @@ class SignInDialog(FormDialog):
         self.clear_error()
         try:
             check_backup_file(self.db_path, backup)
-        except RuralWatchError as exc:
-            self.show_error(sentence(str(exc)))
+        except RESTORE_FAILURES as exc:
+            show_restore_failure(self, self.password, exc)
             return False
         checked = self._run_restore(backup, name, password, f"Checking the backup {backup.name} in full…",
                                     dry_run=True)
         if not isinstance(checked, RestoreResult):
-            self._restore_failed(checked, "Check cancelled: nothing was changed.")
+            show_restore_failure(self, self.password, checked, "Check cancelled: nothing was changed.")
             return False
         made = checked.made_local or backup.name
         kept = (f"The current files are kept as {checked.kept_as} (with its keyring; restore that to undo).\n\n"
@@ -583,7 +583,7 @@ class SignInDialog(FormDialog):
             return False
         done = self._run_restore(backup, name, password, f"Restoring the backup of {made}…")
         if not isinstance(done, RestoreResult):
-            self._restore_failed(done, "Restore cancelled: nothing was changed.")
+            show_restore_failure(self, self.password, done)
             return False
         self.intro.setText(f"{outcome_notice(done, made)}<br><br>Database: <tt>{escape(str(self.db_path))}</tt>")
         # Taller to hold the longer text, or its last line (the database) was cut off.
@@ -601,21 +601,8 @@ class SignInDialog(FormDialog):
 
         try:
             return self.run_busy(text, work, cancellable=True)
-        except (CancelledError, RuralWatchError, DatabaseError, OSError) as exc:
+        except RESTORE_FAILURES as exc:
             return exc
-
-    def _restore_failed(self, exc: BaseException, cancelled: str) -> None:
-        if isinstance(exc, CancelledError):
-            self.show_error(cancelled)
-        elif isinstance(exc, SignInError):
-            self.password.clear()
-            self.show_error(sentence(str(exc)) + " Nothing was changed.", self.password)
-        elif isinstance(exc, RuralWatchError | DatabaseError | OSError):
-            text = sentence(str(exc))
-            self.show_error(f"The backup was not restored: {text}" + ("" if "nothing was changed" in text else
-                                                                    " Nothing was changed."))
-        else:
-            raise exc
 
     def submit(self) -> None:
         name = self.username.text().strip()

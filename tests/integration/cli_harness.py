@@ -48,6 +48,13 @@ class Cli:
         return Result(code, out, err)
 
 
+def secret_file(path: Path, text: str) -> Path:
+    """A password file at `path` holding `text`, readable by its owner only (else the sign-in warns on stderr)."""
+    path.write_text(text + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 def open_db(path: Path) -> Store:
     """The test database opened as the administrator (created encrypted first if it does not exist yet)."""
     if not path.exists():

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_harness import ADMIN, Cli, Result, open_db
+from cli_harness import ADMIN, Cli, Result, open_db, secret_file
 from fixtures.accounts import add_account
+from fixtures.damaged_backups import DAMAGE_KINDS, damage, says_it_in_user_words
 
 from ruralwatch import cli as main_cli
 from ruralwatch.cli import signin as cli_auth
@@ -100,6 +101,11 @@ def _delete_some(db: Path, how_many: int) -> None:
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _passphrase_file(monkeypatch: pytest.MonkeyPatch, path: Path, password: str) -> None:
+    """The commands read their password from `path` from now on."""
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(secret_file(path, password)))
 
 
 def _damage(path: Path) -> None:
@@ -193,6 +199,36 @@ def test_restore_from_a_bad_file_is_one_line_and_changes_nothing(run: Runner, fi
     assert _files(filled.parent) == before
 
 
+@pytest.mark.parametrize("kind", DAMAGE_KINDS)
+def test_a_damaged_backup_is_one_sentence_in_the_users_words_exit_2_and_changes_nothing(
+        run: Runner, filled: Path, tmp_path: Path, kind: str) -> None:
+    good = Path(run("backup").out.strip())
+    candidate = damage(good, tmp_path / "stick" / good.name, kind)
+    before, offered = _files(filled.parent), _files(candidate.parent)
+
+    for checking_only in (True, False):
+        result = run("restore", "--from", str(candidate), *(() if checking_only else ("--yes",)))
+
+        assert result.code == 2 and result.out == ""
+        assert result.err.startswith("ruralwatch: error: the ") and candidate.name in result.err
+        assert result.err.rstrip().endswith("choose another backup; nothing was changed")
+        assert says_it_in_user_words(result.err), result.err
+        assert _files(filled.parent) == before and _files(candidate.parent) == offered
+
+
+def test_a_wrong_password_for_a_backup_is_one_line_exit_2_and_changes_nothing(
+        run: Runner, filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = Path(run("backup").out.strip())
+    _passphrase_file(monkeypatch, tmp_path / "wrong.txt", "not the password it had then")
+    before = _files(filled.parent)
+
+    result = run("restore", "--from", str(good), "--yes")
+
+    assert result.code == 2 and "wrong password for the backup" in result.err
+    assert says_it_in_user_words(result.err), result.err
+    assert _files(filled.parent) == before
+
+
 def test_restore_works_when_the_database_is_damaged(run: Runner, filled: Path) -> None:
     backup = Path(run("backup").out.strip())
     _damage(filled)
@@ -225,10 +261,7 @@ def test_only_an_administrator_may_restore(run: Runner, filled: Path, tmp_path: 
     made = run("--user", ADMIN, "backup")
     assert made.code == 0, made.err
     backup = Path(made.out.strip())
-    password = tmp_path / "sam.txt"
-    password.write_text("special constable sam\n")
-    password.chmod(0o600)  # owner only, or the sign-in warns on stderr
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(password))
+    _passphrase_file(monkeypatch, tmp_path / "sam.txt", "special constable sam")
     before = _files(filled.parent)
 
     result = run("--user", "sam", "restore", "--from", str(backup), "--yes")

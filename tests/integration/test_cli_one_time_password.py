@@ -5,14 +5,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_harness import ADMIN, PASSWORD, Cli
+from cli_harness import ADMIN, PASSWORD, Cli, secret_file
 
 
 def _secret(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text + "\n", encoding="utf-8")
-    path.chmod(0o600)
-    return path
+    return secret_file(tmp_path / name, text)
+
+
+def _only_passwd_opens(cli: Cli, monkeypatch, username: str, one_time: Path, own: Path) -> None:  # noqa: ANN001
+    """As `username` with the `one_time` password an administrator gave: every command but `accounts passwd` is
+    refused in one line; passwd refuses the same password again, takes `own`, and then only `own` opens."""
+    monkeypatch.setenv("RURALWATCH_USER", username)
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(one_time))
+    refused = cli("incidents", "list")
+    assert refused.code == 2 and refused.out == "" and refused.err.count("\n") == 1
+    assert "works only once" in refused.err and "accounts passwd" in refused.err
+    same = cli("accounts", "passwd", "--password-file", str(one_time))
+    assert same.code == 2 and "of your own" in same.err
+    changed = cli("accounts", "passwd", "--password-file", str(own))
+    assert changed.code == 0 and "password changed" in changed.out
+    assert cli("incidents", "list").code == 2  # the administrator's password no longer opens anything
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(own))
+    assert cli("incidents", "list").code == 0
+
+
+def _as_administrator(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
+    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(_secret(tmp_path, "admin.txt", PASSWORD)))
 
 
 def test_a_reset_password_opens_only_accounts_passwd(cli: Cli, tmp_path: Path, monkeypatch) -> None:
@@ -23,23 +42,8 @@ def test_a_reset_password_opens_only_accounts_passwd(cli: Cli, tmp_path: Path, m
     assert cli("accounts", "add", "sc101", "--role", "special", "--password-file", str(first)).code == 0
     assert cli("accounts", "reset-password", "sc101", "--password-file", str(reset)).code == 0
 
-    monkeypatch.setenv("RURALWATCH_USER", "sc101")
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(reset))
-    refused = cli("incidents", "list")
-    assert refused.code == 2 and refused.out == "" and refused.err.count("\n") == 1
-    assert "works only once" in refused.err and "accounts passwd" in refused.err
-    same = cli("accounts", "passwd", "--password-file", str(reset))
-    assert same.code == 2 and "of your own" in same.err
-    changed = cli("accounts", "passwd", "--password-file", str(own))
-    assert changed.code == 0 and "password changed" in changed.out
-    assert cli("incidents", "list").code == 2  # the administrator's password no longer opens anything
-
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(own))
-    assert cli("incidents", "list").code == 0
-    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
-    monkeypatch.delenv("RURALWATCH_PASSPHRASE_FILE")
-    admin_file = _secret(tmp_path, "admin.txt", PASSWORD)
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(admin_file))
+    _only_passwd_opens(cli, monkeypatch, "sc101", reset, own)
+    _as_administrator(monkeypatch, tmp_path)
     entries = cli("audit", "list", "--record", "sc101", "--json").json()
     actions = [e["action"] for e in reversed(entries)]
     assert actions.index("reset_password") < actions.index("change_password")
@@ -55,19 +59,8 @@ def test_a_new_accounts_password_opens_only_accounts_passwd(cli: Cli, tmp_path: 
     listed = {a["username"]: a["state"] for a in cli("accounts", "list", "--json").json()}
     assert listed == {ADMIN: "active", "sc102": "one_time"}  # the first administrator chose their own
 
-    monkeypatch.setenv("RURALWATCH_USER", "sc102")
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(given))
-    refused = cli("incidents", "list")
-    assert refused.code == 2 and refused.out == "" and refused.err.count("\n") == 1
-    assert "works only once" in refused.err and "accounts passwd" in refused.err
-    changed = cli("accounts", "passwd", "--password-file", str(own))
-    assert changed.code == 0 and "password changed" in changed.out
-    assert cli("incidents", "list").code == 2  # the administrator's password no longer opens anything
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(own))
-    assert cli("incidents", "list").code == 0
-
-    monkeypatch.setenv("RURALWATCH_USER", ADMIN)
-    monkeypatch.setenv("RURALWATCH_PASSPHRASE_FILE", str(_secret(tmp_path, "admin.txt", PASSWORD)))
+    _only_passwd_opens(cli, monkeypatch, "sc102", given, own)
+    _as_administrator(monkeypatch, tmp_path)
     entries = cli("audit", "list", "--record", "sc102", "--json").json()
     created = next(e for e in entries if e["action"] == "create")
     assert created["changes"]["one_time_password"] == [None, True]

@@ -303,6 +303,22 @@ def test_harm_weights_dialog_saves_an_override(qtbot, window, services, monkeypa
     dialog.close()
 
 
+def test_a_weight_shows_as_stored_and_a_new_reason_keeps_it(qtbot, services):
+    # A weight of 0.125 days showed 0.13 in the 2-decimal box, and saving it with a new reason stored 0.13.
+    from ruralwatch.ui.harm_dialog import HarmWeightsDialog
+
+    services.harm.set_weight("police_uk:Shoplifting", 0.125, "a caution, most often")
+    dialog = HarmWeightsDialog(services.harm)
+    qtbot.addWidget(dialog)
+    dialog.table.selectRow(dialog.keys.index("police_uk:Shoplifting"))
+    assert dialog.days.text() == "0.125"
+    dialog.note.setText("reviewed: kept as it was")
+    assert dialog.save() is True
+    assert services.harm.weights()["police_uk:Shoplifting"].days == 0.125
+    dialog.table.selectRow(dialog.keys.index("police_uk:Burglary"))
+    assert dialog.days.text() == "245.91"  # the box's own two decimals again
+
+
 def test_saving_with_no_row_selected_does_nothing(qtbot, services):
     from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 

@@ -4,14 +4,14 @@ again. Real encrypted databases, the same services as the CLI, work off the UI t
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fixtures.accounts import add_account
+from fixtures.damaged_backups import DAMAGE_KINDS, damage, says_it_in_user_words
 from PySide6.QtWidgets import QDialog
 
 from ruralwatch.services import backups as service_backups
@@ -126,12 +126,7 @@ def test_back_up_to_a_stick_and_check_it_like_backups_in(qtbot, admin: Store, tm
     assert [row[4] for row in _cells(dialog)] == ["Verified"]
     # A broken copy on the stick: listed as not usable, with the reason, and never offered for a restore.
     good = next((stick / "RW").glob("*.db"))
-    broken = good.with_name(good.name.replace("-manual", "-manual-2"))
-    shutil.copy(good, broken)
-    shutil.copy(keyring_path(good), keyring_path(broken))
-    with broken.open("r+b") as handle:
-        handle.seek(broken.stat().st_size // 2)
-        handle.write(b"\xa5" * 4096)
+    broken = damage(good, good.with_name(good.name.replace("-manual", "-manual-2")), "bytes changed")
     with qtbot.waitSignal(dialog.listed, timeout=30_000):
         dialog.check_folder_button.click()  # the same folder, checked again
     rows = _cells(dialog)
@@ -195,17 +190,15 @@ def test_the_restore_dialog_names_the_date_checks_the_password_and_refuses_a_bro
     dialog.password.setText(PASSWORD)
     dialog.submit()
     qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
-    assert dialog.error_label.text().startswith("This backup cannot be restored:")
-    assert "damaged" in dialog.error_label.text() and dialog.error_label.text().count("\n") == 0
+    assert dialog.error_label.text() == (f"The backup {good.name} is damaged (part of it cannot be read): choose "
+                                         "another backup; nothing was changed.")
     assert dialog.request is None and dialog.result() == 0 and _files(admin.path.parent) == damaged
 
 
-def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, db: Path) -> None:
-    from ruralwatch.ui.application import run_gui
+def _sign_in_then_quit(qtbot, seen: list[str]) -> Callable[[QDialog], int]:
+    """The application's sign-in, answered: the first signs in as the administrator, the next (after the restore)
+    quits; each one's introduction is kept in `seen`."""
     from ruralwatch.ui.signin import SignInDialog
-
-    seen: list[str] = []
-    counts: dict[str, int] = {}
 
     def fill(dialog: QDialog) -> int:
         qtbot.addWidget(dialog)
@@ -217,6 +210,16 @@ def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, 
         dialog.password.setText(PASSWORD)
         dialog.submit()
         return dialog.result()
+
+    return fill
+
+
+def test_a_checked_restore_closes_the_window_restores_and_signs_in_again(qtbot, db: Path) -> None:
+    from ruralwatch.ui.application import run_gui
+
+    seen: list[str] = []
+    fill = _sign_in_then_quit(qtbot, seen)
+    counts: dict[str, int] = {}
 
     def look(_app, window) -> int:  # noqa: ANN001
         counts["before"] = window.service.count()
@@ -266,7 +269,7 @@ def test_restore_after_close_cancelled_or_failing_changes_nothing(qtbot, admin: 
     assert _files(db.parent) == before
     monkeypatch.undo()
     done, notice = restore_after_close(db, RestoreRequest(made, "20 Nov", "admin", "a wrong password"))
-    assert not done and "not restored" in notice and "nothing was changed" in notice
+    assert not done and "not restored" in notice and "nothing was changed" in notice.lower()
     assert _files(db.parent) == before
 
 
@@ -365,16 +368,12 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     assert not dialog.restore_backup()
     assert "is not a RuralWatch backup" in dialog.error_label.text()
     # A backup damaged in the middle: found by the full check, one line, nothing changed.
-    broken = made.with_name(made.name.replace("-manual", "-manual-9"))
-    shutil.copy(made, broken)
-    shutil.copy(keyring_path(made), keyring_path(broken))
-    with broken.open("r+b") as handle:
-        handle.seek(broken.stat().st_size // 2)
-        handle.write(b"\xa5" * 4096)
+    broken = damage(made, made.with_name(made.name.replace("-manual", "-manual-9")), "bytes changed")
     dialog.choose_backup = lambda: broken
     assert not dialog.restore_backup()
     message = dialog.error_label.text()
-    assert message.startswith("The backup was not restored:") and "damaged" in message
+    assert message == (f"The backup {broken.name} is damaged (part of it cannot be read): choose another backup; "
+                       "nothing was changed.")
     assert message.lower().count("nothing was changed") == 1 and "\n" not in message
     # Not an administrator.
     dialog.choose_backup = lambda: made
@@ -415,6 +414,70 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
     assert _files(db.parent) == before  # the database and its keyring, untouched by every refusal
 
 
+# --- a damaged backup, the same sentence from every place a restore starts ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", DAMAGE_KINDS)
+def test_a_damaged_backup_reads_the_same_from_every_place_a_restore_starts_and_changes_nothing(
+        qtbot, admin: Store, tmp_path: Path, kind: str) -> None:
+    from html import escape
+
+    from ruralwatch.ui.first_restore import FirstRestoreDialog
+
+    db = admin.path
+    good = _made_backup(admin)
+    stick = tmp_path / "stick"
+    candidate = damage(good, stick / good.name.replace("-manual", "-manual-2"), kind)
+    offered = _files(stick)
+    seen: dict[str, str] = {}
+    # File ▸ Backups and restore: a backup found damaged when listed, never offered...
+    backups = _dialog(qtbot, Services.build(admin))
+    with qtbot.waitSignal(backups.listed, timeout=30_000):
+        backups.show_folder(stick)
+    assert backups.select(candidate) and not backups.restore_button.isEnabled()
+    listed = _cells(backups)[0][4]
+    assert listed.startswith("Not usable: ") and says_it_in_user_words(listed), listed
+    assert backups.ask_restore() is None
+    assert backups.message.text().endswith("Choose another backup; nothing was changed.")
+    assert says_it_in_user_words(backups.message.text()), backups.message.text()
+    # ... and one damaged after it was listed: the check before the window closes refuses it.
+    info = store_backups.info_for(candidate)
+    assert info is not None
+    checking = RestoreDialog(Services.build(admin), info)
+    qtbot.addWidget(checking)
+    checking.password.setText(PASSWORD)
+    checking.submit()
+    qtbot.waitUntil(lambda: checking.task is None, timeout=30_000)
+    seen["backups dialog"] = checking.error_label.text()
+    assert checking.request is None and checking.password.text() == PASSWORD  # kept: the password was right
+    admin.close()
+    before = _files(db.parent)  # closed: its write-ahead log put back into the file
+    # The sign-in's Restore a backup…
+    signing_in = _signin_dialog(qtbot, db)
+    signing_in.choose_backup = lambda: candidate
+    signing_in.confirm_restore = lambda question: pytest.fail("never asked: the backup will not do")
+    assert not signing_in.restore_backup()
+    seen["sign-in"] = signing_in.error_label.text()
+    # The first start's Restore a backup… on a new laptop.
+    first = FirstRestoreDialog(tmp_path / "new" / "rw.db", TEST_PARAMS)
+    qtbot.addWidget(first)
+    first.backup.setText(str(candidate))
+    first.username.setText("admin")
+    first.password.setText(PASSWORD)
+    first.submit()
+    seen["first start"] = first.error_label.text()
+    assert first.store is None and not (tmp_path / "new").exists()
+    # The restore after the window closed (the file damaged between the check and the restore).
+    done, notice = restore_after_close(db, RestoreRequest(candidate, "20 Nov", "admin", PASSWORD))
+
+    message = seen["sign-in"]
+    assert set(seen.values()) == {message}, seen
+    assert not done and escape(message) in notice
+    assert says_it_in_user_words(message) and candidate.name in message, message
+    assert message.endswith("choose another backup; nothing was changed.")
+    assert _files(db.parent) == before and _files(stick) == offered
+
+
 # --- the automatic backup still running when the window closes to restore ------------------------------------
 
 
@@ -422,23 +485,12 @@ def test_the_sign_in_refuses_a_broken_backup_a_non_administrator_and_a_cancel_ch
 def test_closing_to_restore_waits_for_the_automatic_backup_then_restores(
         qtbot, db: Path, monkeypatch: pytest.MonkeyPatch, cancel: bool) -> None:
     from ruralwatch.ui import application
-    from ruralwatch.ui.signin import SignInDialog
 
     seen: list[str] = []
+    fill = _sign_in_then_quit(qtbot, seen)
     record: dict = {}
     gates: list[Gate] = []
     real_restore = application.restore_after_close
-
-    def fill(dialog: QDialog) -> int:
-        qtbot.addWidget(dialog)
-        assert isinstance(dialog, SignInDialog)
-        seen.append(dialog.intro.text())
-        if len(seen) > 1:
-            return 0  # the sign-in after the restore: Quit
-        dialog.username.setText("admin")
-        dialog.password.setText(PASSWORD)
-        dialog.submit()
-        return dialog.result()
 
     def look(_app, window) -> int:  # noqa: ANN001
         record["made"] = window.services.backups.backup_now().path  # the backup to restore, made at once

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.accounts import add_account
+from fixtures.damaged_backups import damage
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
@@ -127,18 +128,14 @@ def test_a_broken_or_foreign_file_or_a_wrong_password_gets_one_message_and_creat
     shutil.copy(backup, lone)
     assert "has no keyring beside it" in refused(lone, dialog.backup)
     # A backup damaged in the middle: found by the full check before anything is put in place.
-    broken = tmp_path / "broken" / backup.name
-    broken.parent.mkdir()
-    shutil.copy(backup, broken)
-    shutil.copy(keyring_path(backup), keyring_path(broken))
-    with broken.open("r+b") as handle:
-        handle.seek(broken.stat().st_size // 2)
-        handle.write(b"\xa5" * 4096)
+    broken = damage(backup, tmp_path / "broken" / backup.name, "bytes changed")
     dialog.backup.setText(str(broken))
     dialog.submit()
     message = dialog.error_label.text()
-    assert message.startswith("The backup was not restored:") and "damaged" in message
-    assert message.lower().count("nothing was restored") == 1 and "\n" not in message
+    assert message == (f"The backup {broken.name} is damaged (part of it cannot be read): choose another backup; "
+                       "nothing was changed.")
+    assert message.lower().count("nothing was changed") == 1 and "\n" not in message
+    assert dialog.marks.is_marked(dialog.backup)  # the backup is what to change
     assert not (tmp_path / "new").exists()
     # Not an administrator of the backup; then a wrong password (cleared, the rest kept).
     dialog.backup.setText(str(backup))

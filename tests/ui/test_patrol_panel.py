@@ -362,6 +362,26 @@ def test_reorder_drop_and_add_recompute_the_times(qtbot, panel, demo):
     assert panel.problems == []
 
 
+def test_the_plan_shows_its_settings_as_stored_and_leaving_them_unchanged_writes_nothing(qtbot, panel, demo):
+    # A default dwell of 12.5 minutes showed 13 (a road factor of 1.355, 1.35 or 1.36), and leaving the box (Tab)
+    # retimed and saved the plan with the rounded value, though nobody had changed it.
+    demo.patrols.set_default_settings(12.5, 1.355, 42.7)
+    record, _plan = _planned_patrol(qtbot, panel, demo)
+    editor = panel.plan
+    assert (record.settings.dwell_minutes, record.settings.road_factor, record.settings.speed_kmh) == (12.5, 1.355,
+                                                                                                      42.7)
+    assert [editor.dwell.text(), editor.road_factor.text(), editor.speed.text()] == ["12.5 min", "1.355",
+                                                                                     "42.7 km/h"]
+    for box in (editor.dwell, editor.road_factor, editor.speed):
+        box.editingFinished.emit()  # Tab through each box
+    assert demo.patrols.get(record.id) == record
+    # A value typed is the one used.
+    editor.dwell.setValue(15)
+    editor.dwell.editingFinished.emit()
+    saved = demo.patrols.get(record.id).settings
+    assert (saved.dwell_minutes, saved.road_factor, saved.speed_kmh) == (15, 1.355, 42.7)
+
+
 def test_log_place_from_map_grid_reference_and_new_incident(qtbot, panel, demo, clock):
     record, plan = _planned_patrol(qtbot, panel, demo)
     panel.start_patrol()

@@ -194,7 +194,10 @@ def test_saving_unchanged_settings_writes_nothing_whatever_the_stored_precision(
     before = _stored(services)
     dialog = SettingsDialog(services)
     qtbot.addWidget(dialog)
-    assert dialog.road_factor.text() in ("1.35", "1.36") and dialog.dwell.value() != 12.5  # the boxes round
+    # Each box shows what is stored (the road factor showed 1.35 or 1.36, the dwell 13 min, the radius 138 m).
+    shown = [box.text() for box in (dialog.dwell, dialog.road_factor, dialog.speed, dialog.dose_radius,
+                                    dialog.min_rest, dialog.max_weekly, dialog.zone_metres)]
+    assert shown == ["12.5 min", "1.355", "42.7 km/h", "137.5 m", "10.25 h", "23.75 h", "333.3 m"]
     assert dialog.save()
     assert _stored(services) == before  # nothing written, nothing audited
 
@@ -204,6 +207,10 @@ def test_saving_unchanged_settings_writes_nothing_whatever_the_stored_precision(
     again.speed.setValue(50)
     again.min_rest.setValue(12)
     assert again.save()
+    # Whole values show with the boxes' own decimals again.
+    shown = SettingsDialog(services)
+    qtbot.addWidget(shown)
+    assert (shown.speed.text(), shown.min_rest.text()) == ("50 km/h", "12.0 h")
     plan, rules = services.patrols.default_settings(), services.roster.rules()
     assert (plan.dwell_minutes, plan.road_factor, plan.speed_kmh) == (12.5, 1.355, 50.0)
     assert (rules.min_rest_hours, rules.max_weekly_hours) == (12.0, 23.75)

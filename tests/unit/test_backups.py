@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fixtures.accounts import add_account
+from fixtures.damaged_backups import DAMAGE_KINDS, changed, copy_backup, cut, damage, says_it_in_user_words
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import IncidentFilter, IncidentInput
@@ -20,6 +24,7 @@ from ruralwatch.services.backups import (
     BackupError,
     BackupService,
     DamagedDatabaseError,
+    UnusableBackupError,
     backup_now,
     check_backup_file,
     check_database,
@@ -593,3 +598,67 @@ def test_newest_backup_in_says_when_a_folder_holds_none(tmp_path: Path) -> None:
         newest_backup_in(tmp_path)
     with pytest.raises(BackupError, match="not a folder"):
         newest_backup_in(tmp_path / "unplugged")
+
+
+# --- a damaged backup: one sentence in the user's words, nothing changed ---------------------------------------
+
+
+@pytest.fixture
+def good_backup(db: Path) -> Path:
+    store = sign_in(db, ADMIN, PASSWORD)
+    try:
+        return backup_now(store, now=T0).path
+    finally:
+        store.close()
+
+
+def _refused_as_unusable(db: Path, candidate: Path) -> str:
+    """Restore `candidate` over `db` for real: refused as a backup that will not do, nothing changed anywhere."""
+    before, offered = _snapshot(db.parent), _snapshot(candidate.parent)
+    with pytest.raises(UnusableBackupError) as caught:
+        restore(db, candidate, ADMIN, PASSWORD)
+    message = str(caught.value)
+    assert says_it_in_user_words(message), message
+    assert candidate.name in message and message.endswith(": choose another backup; nothing was changed")
+    assert _snapshot(db.parent) == before and _snapshot(candidate.parent) == offered
+    return message
+
+
+@pytest.mark.parametrize("kind", DAMAGE_KINDS)
+def test_a_damaged_backup_is_refused_in_the_users_words_with_nothing_changed(db: Path, good_backup: Path,
+                                                                             tmp_path: Path, kind: str) -> None:
+    candidate = damage(good_backup, tmp_path / "stick" / good_backup.name, kind)
+    message = _refused_as_unusable(db, candidate)
+    expected = {"empty": "is empty", "not a backup": "cannot be read with the keyring beside it",
+                "another database's file": "cannot be read with the keyring beside it",
+                "first page changed": "cannot be read with the keyring beside it",
+                "keyring damaged": "its keyring"}.get(kind, "is damaged (part of it cannot be read)")
+    assert expected in message
+
+
+def test_a_backup_of_another_database_with_a_password_it_does_not_know_is_a_wrong_password(
+        db: Path, tmp_path: Path) -> None:
+    other = create_database(tmp_path / "other" / "ruralwatch.db", ADMIN, "another team's password", TEST_PARAMS)
+    try:
+        theirs = backup_now(other, now=T0).path
+    finally:
+        other.close()
+    before = _snapshot(db.parent)
+    with pytest.raises(SignInError, match="wrong password for the backup") as caught:
+        restore(db, theirs, ADMIN, PASSWORD)
+    assert says_it_in_user_words(str(caught.value)) and _snapshot(db.parent) == before
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(how=st.one_of(
+    st.tuples(st.just("cut"), st.floats(0, 1, exclude_max=True)),
+    st.tuples(st.just("changed"), st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=64)),
+))
+def test_a_backup_cut_anywhere_or_changed_anywhere_is_refused_in_the_users_words(db: Path, good_backup: Path,
+                                                                                 how: tuple) -> None:
+    data = good_backup.read_bytes()
+    at = int(how[1] * len(data))
+    damaged = cut(data, at) if how[0] == "cut" else changed(data, at, how[2])
+    with tempfile.TemporaryDirectory() as folder:
+        _refused_as_unusable(db, copy_backup(good_backup, Path(folder) / good_backup.name, damaged))
