@@ -61,6 +61,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.map_pick import pick_on_map_button
 from ruralwatch.ui.widgets.today import today
 
@@ -458,7 +459,7 @@ class IncidentDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
-        self.scroll = scroll
+        self.scroll = follow_focus(scroll)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
