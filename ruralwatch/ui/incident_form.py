@@ -733,6 +733,13 @@ class IncidentDialog(QDialog):
         text = self.grid_ref.text().strip()
         if self._syncing_location or not text:
             return
+        pair = geo.lat_lon_in(text)
+        if pair is not None:  # a latitude and longitude pasted here: moved to their own boxes, which fill
+            self.lat.setText(str(pair[0]))
+            self.lon.setText(str(pair[1]))
+            self.grid_ref.clear()  # the grid reference in its place
+            self._lat_lon_edited()
+            return
         try:
             point = geo.grid_ref_to_lat_lon(text)
         except ValidationError:

@@ -467,7 +467,7 @@ class PatrolForm(QWidget):
     def current_input(self) -> PatrolInput:
         lat = lon = None
         if self.base.text().strip():
-            point = geo.grid_ref_to_lat_lon(self.base.text(), "base")
+            point = geo.typed_point(self.base.text(), "base")
             lat, lon = point.lat, point.lon
         return PatrolInput(
             day=self._day(), start=self.start.time().toString("HH:mm"), end=self.end.time().toString("HH:mm"),

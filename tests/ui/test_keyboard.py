@@ -392,6 +392,22 @@ def test_the_incident_form_places_an_incident_without_the_map(qtbot, services: S
     assert 51.9 < float(dialog.lat.text()) < 52.1
 
 
+def test_a_latitude_and_longitude_pasted_as_the_grid_reference_moves_to_its_boxes(qtbot, services: Services) -> None:
+    """A walk pasted "51.8802, 0.2712" from a phone's map into the grid reference box: the form now puts it in the
+    latitude and longitude boxes, and the grid reference of that point where it was typed."""
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    dialog = IncidentDialog(services.incidents)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.grid_ref, "51.8802, 0.2712")
+    qtbot.keyClick(dialog.grid_ref, Qt.Key.Key_Return)
+    # (to the metre: the ten-figure reference's square)
+    assert float(dialog.lat.text()) == pytest.approx(51.8802, abs=2e-5)
+    assert float(dialog.lon.text()) == pytest.approx(0.2712, abs=2e-5)
+    assert dialog.grid_ref.text().startswith("TL 5") and len(dialog.grid_ref.text()) == len("TL 12345 12345")
+
+
 def test_alt_letters_of_the_first_steps_reach_the_police_force(qtbot, window) -> None:
     """First steps opens over the window: Alt+F must go to its Police force box, not to the window's File menu."""
     dialog = window.open_first_steps()
