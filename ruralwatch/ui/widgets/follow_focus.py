@@ -8,6 +8,7 @@ patrol vehicle into boxes it could not see.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
@@ -26,6 +27,8 @@ class FocusFollower(QObject):
 
     @Slot(QWidget, QWidget)
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if not shiboken6.isValid(self.scroll):
+            return  # the form is being closed: its focus moves as its widgets go
         page = self.scroll.widget()
         if new is None or page is None or not page.isAncestorOf(new):
             return
