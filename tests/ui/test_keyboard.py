@@ -125,6 +125,23 @@ def test_delete_in_the_incident_table_deletes_and_elsewhere_leaves_it(qtbot, win
     qtbot.waitUntil(lambda: window.service.count() == 0, timeout=5_000)
 
 
+def test_enter_on_a_row_of_the_incident_table_opens_it(qtbot, window, monkeypatch) -> None:
+    """A walk selected a row and pressed Enter, as in any list: nothing happened (only double-click and Ctrl+E
+    opened it)."""
+    incident = window.service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00",
+                                                   lat=51.9, lon=0.4))
+    window.refresh()
+    assert window.select_incident(incident.id)
+    opened: list[str] = []
+    monkeypatch.setattr(window, "open_incident", lambda incident_id: opened.append(incident_id))
+    window.activateWindow()
+    window.table.setFocus()
+    qtbot.waitUntil(window.table.hasFocus, timeout=5_000)
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: opened == [incident.id], timeout=5_000)
+    assert window.count_label.text() == "1 shown of 1 incident"  # not "1 incidents"
+
+
 def test_opening_a_panel_from_the_keyboard_puts_the_focus_in_it(qtbot, window) -> None:
     window.activateWindow()
     toggle = window.roster_dock.toggleViewAction()
