@@ -33,6 +33,7 @@ from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
 from ruralwatch.ui.widgets.field_marks import MarkedFields
+from ruralwatch.ui.widgets.message_area import MessageArea
 from ruralwatch.ui.widgets.tables import make_table
 
 COLUMNS = ("Account", "Name", "Role", "State", "Password set", "Person in the roster")
@@ -169,10 +170,8 @@ class AccountsDialog(QDialog):
         self.new_again.returnPressed.connect(self.add_account)
         self.reset_again.returnPressed.connect(self.reset_selected)
 
-        self.message = QLabel()
+        self.message = MessageArea(2)  # its room kept while empty: the forms above do not move when it speaks
         self.message.setObjectName("accountsMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableWidgetItem,
     QTabWidget,
@@ -59,6 +58,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.message_area import MessageArea
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
@@ -80,17 +80,15 @@ def bold(cell: QTableWidgetItem) -> QTableWidgetItem:
     return cell
 
 
-def status_label() -> QLabel:
-    """A wrapped status line, hidden while it has nothing to say (see `show_status`)."""
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+def status_label(lines: int = 2) -> MessageArea:
+    """A wrapped status message in room of its own (see `MessageArea`): hidden while it has nothing to say (see
+    `show_status`), its room kept, so nothing moves when it speaks."""
+    label = MessageArea(lines)
     label.hide()
     return label
 
 
-def show_status(label: QLabel, message: str, problem: bool = False) -> None:
+def show_status(label: QLabel | MessageArea, message: str, problem: bool = False) -> None:
     label.setStyleSheet(theme.error_style(bold=False) if problem else "")
     label.setText(message)
     label.setVisible(bool(message))
@@ -523,8 +521,9 @@ class PeopleTab(QWidget):
         add_exception.clicked.connect(lambda: self.add_exception())
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")
         remove_exception.clicked.connect(lambda: self.remove_exception())
-        self.exception_error = QLabel()
-        self.exception_status = status_label()  # what a run of dates added
+        # One message area for the dates: what was refused, or what a run of dates added.
+        self.exception_error = status_label()
+        self.exception_status = self.exception_error
         self.exception_marks = FieldMarks(summary=self.exception_error, widgets={
             "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
             "end": self.exception_end, "to": self.exception_to,
@@ -554,7 +553,6 @@ class PeopleTab(QWidget):
         exceptions_layout.addWidget(self.exception_note)
         exceptions_layout.addLayout(exception_buttons)
         exceptions_layout.addWidget(self.exception_error)
-        exceptions_layout.addWidget(self.exception_status)
 
         # Weekly availability and the dates away on tabs of their own under the people list: side by side they
         # ran off a laptop-width panel (1366x768), one above the other they needed a scroll area around tables

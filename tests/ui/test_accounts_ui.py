@@ -470,3 +470,19 @@ def test_adding_an_account_reports_every_mistake_in_the_order_of_the_fields(qtbo
     assert all("border" in box.styleSheet() for box in (dialog.new_username, dialog.new_password, dialog.new_again))
     assert dialog.new_username.hasFocus() or not dialog.isActiveWindow()
     assert dialog.table.rowCount() == 1
+
+
+def test_a_message_in_the_accounts_dialog_moves_no_button_or_box(qtbot, dialog: AccountsDialog) -> None:
+    """A walk at 1366x768: the message under the forms appeared and pushed them up, so a click meant for a button
+    landed on another one. Its room is now kept while it is empty."""
+    from test_message_area import where
+
+    dialog.resize(1200, 700)
+    qtbot.waitExposed(dialog)
+    controls = (dialog.add_button, dialog.new_again, dialog.new_username, dialog.reset_button, dialog.person_button)
+    before = where(dialog, *controls)
+    assert not _add(dialog, "jsmith", "special", "short")  # refused: the message appears
+    assert dialog.message.isVisible() and dialog.message.text()
+    assert where(dialog, *controls) == before
+    dialog.show_error("A much longer message that would wrap over several lines of the dialog. " * 6)
+    assert where(dialog, *controls) == before

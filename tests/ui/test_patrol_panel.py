@@ -716,3 +716,25 @@ def test_a_beginning_several_areas_share_is_refused_naming_them_as_on_the_comman
     text = panel.form.error_label.text()
     assert "begin with 'br'" in text and "Braintree" in text and "Brentwood" in text
     assert panel.form.area.currentText() == "br" and len(demo.patrols.list()) == before
+
+
+def test_the_crew_check_and_the_reason_box_move_nothing_under_them(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk at 1366x768: ticking the crew changed the check's lines and showed the reason box, and the boxes
+    under them moved; a reason typed where the box had been went elsewhere. Both keep their room now."""
+    from test_message_area import where
+
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
+    off_shift = next(p for p in demo.people.list(active_only=True) if p.role == "officer" and [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"])
+    _fill_form(panel, [])
+    form = panel.form
+    below = (form.override_reason, form.vehicle, form.call_sign, form.save_button)
+    before = where(form, *below)
+    assert "Tick the crew" in form.crew_issues.text()
+    _tick(form, [off_shift.id])
+    assert "Needs a reason" in form.crew_issues.text() and form.override_reason.isVisible()
+    assert where(form, *below) == before
+    assert panel.save_patrol() is None  # refused: the summary at the top appears
+    assert form.error_label.isVisible()
+    assert where(form, *below) == before

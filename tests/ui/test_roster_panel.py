@@ -286,7 +286,10 @@ def test_availability_sits_on_tabs_without_a_scroll_around_its_tables(qtbot, pan
     person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
     people.refresh()
     people.show()
-    scrolls = [w for w in people.findChildren(QAbstractScrollArea) if not isinstance(w, QAbstractItemView)]
+    from ruralwatch.ui.widgets import MessageArea
+
+    scrolls = [w for w in people.findChildren(QAbstractScrollArea)
+               if not isinstance(w, QAbstractItemView | MessageArea)]  # a long message scrolls in its own room
     assert scrolls == []
     assert people.select_person(person.id)
     assert "Sam Lee" in people.availability_title.text()
@@ -317,7 +320,10 @@ def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Service
         duties = widget.duties_tab
         duties.go_to(MONDAY)
         assert duties.select_duty(duty)
-        scrolls = [w for w in duties.findChildren(QAbstractScrollArea) if not isinstance(w, QAbstractItemView)]
+        from ruralwatch.ui.widgets import MessageArea
+
+        scrolls = [w for w in duties.findChildren(QAbstractScrollArea)
+                   if not isinstance(w, QAbstractItemView | MessageArea)]  # a long message scrolls in its room
         assert scrolls == []  # lists and the calendar scroll their rows; nothing else inside the dock scrolls
         pane = duties.detail
         qtbot.waitUntil(lambda: pane.height() >= pane.layout().totalMinimumHeightForWidth(pane.width()) > 200,
@@ -659,3 +665,27 @@ def test_choosing_another_person_with_availability_not_saved_asks_save_discard_o
     assert services.people.weekly_pattern(bob.id) == [] and len(asked) == 4 and answers == []
     click(bob.id)  # nothing typed: no question
     assert people.selected_id() == bob.id and len(asked) == 4
+
+
+def test_availability_messages_move_no_button_or_box(qtbot, panel: RosterPanel, services: Services) -> None:
+    """A walk at 1366x768: a message under the weekly slots or the dates away moved the buttons and boxes above
+    it, so a click landed on the wrong control. Their room is kept while they are empty."""
+    from test_message_area import where
+
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    assert people.select_person(person.id)
+    weekly = (people.add_slot_button, people.save_weekly_button, people.weekly.table)
+    before = where(people, *weekly)
+    people.weekly.add_next()
+    people.save_weekly()
+    assert "Saved" in people.weekly_status.text() and people.weekly_status.isVisible()
+    assert where(people, *weekly) == before
+    people.availability_tabs.setCurrentIndex(1)
+    dates = (people.add_exception_button, people.exception_note, people.exception_date)
+    before = where(people, *dates)
+    people.exception_to.setDate(people.exception_date.date().addDays(-3))  # ends before it begins
+    assert people.add_exception() is None  # refused: the message appears
+    assert "Not added" in people.exception_error.text()
+    assert where(people, *dates) == before
