@@ -445,7 +445,7 @@ class PeopleTab(QWidget):
         self._editing: str | None = None  # whose availability the editor shows
         self._weekly_dirty = False
 
-        add = QPushButton("&New person…")
+        self.add_button = add = QPushButton("&New person…")
         add.clicked.connect(lambda: self.open_person_dialog())
         self.edit_button = QPushButton("Edit &person…")
         self.edit_button.clicked.connect(lambda: self.open_person_dialog(self.selected_id()))
@@ -472,7 +472,7 @@ class PeopleTab(QWidget):
         self.table = make_table(self.COLUMNS)
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(self._on_chosen)
-        self.table.doubleClicked.connect(lambda _index: self.open_person_dialog(self.selected_id()))
+        self.table.doubleClicked.connect(lambda _index: self._open_if_editable())
         self.status = status_label()
 
         # Weekly availability of the selected person.
@@ -576,7 +576,24 @@ class PeopleTab(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
 
+        # What the role may not do is not offered (the service refuses it anyway): a Special saw New person… and
+        # the rest as if they worked. The service says what the signed-in account may do.
+        self.may_edit_people = people.may_edit_people()
+        for button in (add, self.edit_button, self.left_button):
+            button.setVisible(self.may_edit_people)
+        # Someone on the roster whose account is linked to no one there cannot give their availability: said once,
+        # at the top, with who can put it right (an administrator links accounts to people).
+        self.link_hint = QLabel(
+            "<b>Your account is not linked to your entry in the roster</b>, so you cannot give your availability or "
+            "see your own duties yet. Ask an administrator to link it: Account ▸ Accounts…, select your account, "
+            "choose your name under <i>Person</i> and press <i>Link</i>.")
+        self.link_hint.setWordWrap(True)
+        self.link_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.link_hint.setStyleSheet(theme.warning_style())
+        self.link_hint.setVisible(people.needs_own_person())
+
         layout = QVBoxLayout(self)
+        layout.addWidget(self.link_hint)
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
@@ -688,10 +705,17 @@ class PeopleTab(QWidget):
         finally:
             self.table.blockSignals(False)
 
+    def _open_if_editable(self) -> None:
+        if self.may_edit_people:
+            self.open_person_dialog(self.selected_id())
+
     def _on_selection(self) -> None:
         person = self.selected_person()
-        for widget in (self.edit_button, self.weekly_box, self.exceptions_box):
-            widget.setEnabled(person is not None)
+        self.edit_button.setEnabled(person is not None)
+        # One's own availability, or anyone's for a coordinator: others' is shown, not offered for change.
+        editable = person is not None and self.people_service.may_edit_availability(person.id)
+        for widget in (self.weekly_box, self.exceptions_box):
+            widget.setEnabled(editable)
         self.left_button.setEnabled(person is not None and person.active)
         if person is None:
             self._editing = None
@@ -700,7 +724,8 @@ class PeopleTab(QWidget):
             self.availability_title.setText("Availability: select a person above.")
             self._count_exceptions()
             return
-        self.availability_title.setText(f"<b>Availability of {escape(person.name)}</b> (UK time)")
+        self.availability_title.setText(f"<b>Availability of {escape(person.name)}</b> (UK time)" + (
+            "" if editable else " · yours and a coordinator's to change: shown only"))
         if person.id != self._editing or not self._weekly_dirty:
             # The same person again (the refresh after their own save): what the save said stays in view.
             self._load_weekly(person.id, keep_status=person.id == self._editing)

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
 from ruralwatch.core.incident import IncidentInput
+from ruralwatch.core.people import PersonInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.services.audit import AuditService
 from ruralwatch.services.container import Services
@@ -486,3 +487,25 @@ def test_a_message_in_the_accounts_dialog_moves_no_button_or_box(qtbot, dialog: 
     assert where(dialog, *controls) == before
     dialog.show_error("A much longer message that would wrap over several lines of the dialog. " * 6)
     assert where(dialog, *controls) == before
+
+
+def test_a_special_added_without_their_person_is_told_and_the_link_is_one_step_away(qtbot, admin: Store,
+                                                                                     dialog: AccountsDialog) -> None:
+    """A walk added a Special with no roster person and nothing said they could not give availability."""
+    from ruralwatch.services.people import PeopleService
+
+    person = PeopleService(admin).add(PersonInput(name="Sam Lee", role="special", collar_number="SC4125"))
+    dialog.reload()
+    assert dialog.new_person_hint.text() == ""
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("special"))
+    assert "only once linked" in dialog.new_person_hint.text()
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("analyst"))
+    assert dialog.new_person_hint.text() == ""  # an analyst is not on the roster
+    assert _add(dialog, "sc4125", "special", NEW_PASSWORD)
+    assert "Not linked to the roster yet" in dialog.message.text()
+    assert dialog.selected_username() == "sc4125" and dialog.focusWidget() is dialog.person
+    assert "not linked" in dialog.table.item(dialog.table.currentRow(), 5).text()
+    assert "Not linked: sc4125" in dialog.person_hint.text()
+    dialog.person.setCurrentIndex(dialog.person.findData(person.id))
+    assert dialog.link_person()
+    assert dialog.person_hint.text() == "" and "Sam Lee" in dialog.table.item(dialog.table.currentRow(), 5).text()

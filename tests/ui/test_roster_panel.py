@@ -689,3 +689,44 @@ def test_availability_messages_move_no_button_or_box(qtbot, panel: RosterPanel, 
     assert people.add_exception() is None  # refused: the message appears
     assert "Not added" in people.exception_error.text()
     assert where(people, *dates) == before
+
+
+def test_a_special_is_offered_only_what_the_role_may_do_and_told_when_not_linked(qtbot, services: Services) -> None:
+    """A walk as a Special: New person… and the hours exports looked enabled (the service refuses them), and a
+    Special whose account had no roster person was not told why they could not give availability."""
+    from ruralwatch.core.permissions import Actor
+
+    mine = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    theirs = services.people.add(PersonInput(name="Jo Bell", role="special", collar_number="SC2"))
+
+    def opened() -> RosterPanel:
+        widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
+        qtbot.addWidget(widget)
+        widget.resize(1200, 800)
+        widget.show()
+        return widget
+
+    services.store.actor = Actor("sc1", "special")  # not linked to anyone
+    panel = opened()
+    try:
+        people = panel.people_tab
+        assert people.link_hint.isVisible() and "not linked" in people.link_hint.text()
+        assert not people.add_button.isVisible() and not people.edit_button.isVisible()
+        panel.show_tab("hours")
+        assert not any(button.isVisible() for button in panel.hours_tab.export_buttons)
+        panel.show_tab("duties")
+        assert not panel.duties_tab.autofill_button.isVisible() and not panel.duties_tab.assign_button.isVisible()
+        panel.show_tab("people")
+        assert people.select_person(mine.id) and not people.save_weekly_button.isEnabled()
+    finally:
+        panel.dispose()
+    services.store.actor = Actor("sc1", "special", person_id=mine.id)
+    panel = opened()
+    try:
+        people = panel.people_tab
+        assert not people.link_hint.isVisible()
+        assert people.select_person(mine.id) and people.save_weekly_button.isEnabled()
+        assert people.select_person(theirs.id) and not people.save_weekly_button.isEnabled()
+        assert "shown only" in people.availability_title.text()
+    finally:
+        panel.dispose()
