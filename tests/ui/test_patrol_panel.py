@@ -738,3 +738,33 @@ def test_the_crew_check_and_the_reason_box_move_nothing_under_them(qtbot, panel:
     assert panel.save_patrol() is None  # refused: the summary at the top appears
     assert form.error_label.isVisible()
     assert where(form, *below) == before
+
+
+def test_why_a_log_entry_was_refused_comes_into_view_in_a_short_dock(qtbot, demo, clock, monkeypatch) -> None:
+    """A walk at 1366x768: 'Not logged: …' sat under the buttons and the alert, below the fold, so nothing said why
+    a sighting was not logged."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from ruralwatch.ui.widgets.docks import DockScrollArea
+
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    panel = PatrolPanel(demo, None, _ops(demo))
+    panel.log.confirm = lambda title, question: True
+    dock = DockScrollArea(panel)
+    dock.resize(500, 400)
+    dock.show()
+    try:
+        _planned_patrol(qtbot, panel, demo)
+        assert panel.start_patrol() is not None
+        panel.tabs.setCurrentWidget(panel.log)
+        page = panel.log.findChild(QScrollArea)
+        page.verticalScrollBar().setValue(0)
+        log = panel.log
+        log.grid_ref.setText("not a place")
+        assert log.log_event("person_spoken") is None
+        assert log.message.text().startswith("Not logged") and "grid ref" in log.message.text()
+        message = log.message
+        qtbot.waitUntil(lambda: message.visibleRegion().boundingRect().height() == message.height(), timeout=5_000)
+        assert not panel.tabs.tabBar().visibleRegion().isEmpty()
+    finally:
+        _dispose(qtbot, panel)
