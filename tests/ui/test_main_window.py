@@ -764,3 +764,29 @@ def test_selecting_an_incident_zooms_to_its_neighbourhood_not_the_street(qtbot, 
     window.map.run_js("rw.view()", went.append)  # after the focus queued above
     qtbot.waitUntil(lambda: bool(went), timeout=10_000)
     assert went[0]["zoom"] == 17
+
+
+def test_the_stolen_items_fit_a_laptop_wide_form_with_every_column_whole(qtbot, window, hub_service):
+    """A walk at 1366x768: the stolen items scrolled sideways, "Recovered" was cut off and the category box read
+    "Quad bike /". At the form's width on that screen every column now shows whole, the description taking the
+    rest."""
+    from ruralwatch.ui.incident_form import FORM_WIDTH
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.resize(min(FORM_WIDTH, 1366 - 40), 700)
+    dialog.show()
+    _fill_valid(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.subkind.setCurrentIndex(dialog.subkind.findData("quad_atv"))
+    dialog.items.add_button.click()
+    table = dialog.items.table
+    header = table.horizontalHeader()
+    category = table.cellWidget(0, 0)
+    qtbot.waitUntil(lambda: table.viewport().width() > 0 and table.columnWidth(0) >= category.sizeHint().width(),
+                    timeout=5_000)
+    assert table.horizontalScrollBar().maximum() == 0
+    narrow = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())
+              if c != 1 and table.columnWidth(c) < header.sectionSizeHint(c)]
+    assert narrow == []
+    assert table.columnWidth(1) >= 120  # room left to type a description
