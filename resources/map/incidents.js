@@ -20,6 +20,7 @@
   const kinds = config.kinds;
   const statuses = config.statuses;
   const CLUSTER_MAX_ZOOM = 15; // from zoom 16 every incident is drawn on its own
+  const FOCUS_ZOOM = 14; // selecting an incident zooms in to about a neighbourhood (scale bar ~500 m), no further
   // Rows arrive as [handle, lat, lon, kind index, status index, occurred (epoch minutes), place, optional heat
   // weight]; the handle is the number Python knows the incident by for this page (IncidentRepository.map_json).
   // They are kept as one column per field, incident i at index i of each.
@@ -267,14 +268,18 @@
     if (i === undefined) return false;
     highlightId = id;
     const latlng = L.latLng(cols.lat[i], cols.lon[i]);
-    const zoom = Math.max(map.getZoom(), CLUSTER_MAX_ZOOM + 1);
+    // In to a neighbourhood at most (never out of a closer view): the walk was taken to street level (100 m) on
+    // every row, with nothing round the incident to place it by.
+    const zoom = Math.max(map.getZoom(), FOCUS_ZOOM);
     if (viewBeforeFocus === null) viewBeforeFocus = { center: map.getCenter(), zoom: map.getZoom() };
     focusing = true;
     try {
       map.setView(latlng, zoom, { animate: false });
       render();
       const marker = drawnMarkers.get(id);
-      if (marker && openPopup) marker.openPopup();
+      if (openPopup && marker) marker.openPopup();
+      // Still inside a cluster at this zoom: the ring marks it, and its popup opens at the spot by itself.
+      else if (openPopup) L.popup().setLatLng(latlng).setContent(popupHtml(cols, i)).openOn(map);
     } finally {
       focusing = false;
     }

@@ -21,6 +21,9 @@ ACCOUNT_ROLES: tuple[tuple[str, str], ...] = (
 ACCOUNT_ROLE_NAMES = dict(ACCOUNT_ROLES)
 
 ALL = frozenset(ACCOUNT_ROLE_NAMES)
+# Roles whose accounts are people on the roster who may not edit it: such an account gives its own availability
+# and sees its own duties only once linked to its person there (Actor.person_id).
+ROSTER_LINKED_ROLES = frozenset({"ret_officer", "special"})
 OFFICERS = frozenset({"ret_officer", "administrator"})
 
 # action -> (description, roles allowed). Keys are stable: tests and docs refer to them.
@@ -98,6 +101,11 @@ class Actor:
     def is_system(self) -> bool:
         return self.role == "system"
 
+    @property
+    def needs_person(self) -> bool:
+        """An account of a role on the roster, not linked to its person there: it cannot give its availability."""
+        return needs_person(self.role, self.person_id) and not self.can("roster.edit")
+
     def can(self, action: str) -> bool:
         if action not in ACTIONS:
             raise KeyError(f"unknown action {action!r}")
@@ -110,6 +118,11 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system")
+
+
+def needs_person(role: str, person_id: str | None) -> bool:
+    """Whether an account of `role` linked to `person_id` still has to be linked to its person in the roster."""
+    return role in ROSTER_LINKED_ROLES and not person_id
 
 
 def markdown_table() -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
-from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor
+from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, SYSTEM, Actor, needs_person
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES
 from ruralwatch.core.words import plural
 from ruralwatch.services import field_access
@@ -535,6 +535,12 @@ class AccountService:
                          covers=[("accounts", account.id)])
         self.hub.publish(Change(TOPIC, "updated"))
         return self.get(username)
+
+    @staticmethod
+    def needs_person(role: str, person_id: str | None) -> bool:
+        """Whether an account of `role` linked to `person_id` must still be linked to its person in the roster to
+        give its availability and see its own duties (a Special, an RET officer)."""
+        return needs_person(role, person_id)
 
     def person_choices(self) -> builtins.list[tuple[str, str]]:
         """(id, "Name, role, collar number") of every person an account may belong to: current people first."""

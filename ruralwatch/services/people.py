@@ -253,10 +253,22 @@ class PeopleService:
 
     def _require_availability(self, person_id: str) -> None:
         """Coordinators edit anyone's availability; everyone may give their own."""
+        if not self.may_edit_availability(person_id):
+            self.store.actor.require("roster.edit")
+
+    def may_edit_availability(self, person_id: str) -> bool:
+        """Whether the signed-in account may change this person's availability (the window greys what it may not)."""
         actor = self.store.actor
-        if actor.person_id == person_id and actor.can("roster.own_availability"):
-            return
-        actor.require("roster.edit")
+        return (actor.person_id == person_id and actor.can("roster.own_availability")) or actor.can("roster.edit")
+
+    def may_edit_people(self) -> bool:
+        """Whether the signed-in account may add, edit and mark people as left."""
+        return self.store.actor.can("roster.edit")
+
+    def needs_own_person(self) -> bool:
+        """The signed-in account is someone on the roster but not linked to their person there: until an
+        administrator links it, it cannot give its own availability."""
+        return self.store.actor.needs_person
 
     def set_weekly(self, person_id: str, slots: builtins.list[WeeklySlotInput]) -> None:
         """Replace a person's weekly pattern (the old slots are tombstoned, so the change syncs)."""

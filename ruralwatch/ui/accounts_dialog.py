@@ -33,6 +33,7 @@ from ruralwatch.store.database import DatabaseError
 from ruralwatch.ui import theme
 from ruralwatch.ui.signin import PASSWORD_HINT, FormDialog, busy_cursor, password_edit
 from ruralwatch.ui.widgets.field_marks import MarkedFields
+from ruralwatch.ui.widgets.message_area import MessageArea
 from ruralwatch.ui.widgets.tables import make_table
 
 COLUMNS = ("Account", "Name", "Role", "State", "Password set", "Person in the roster")
@@ -128,6 +129,11 @@ class AccountsDialog(QDialog):
         person_label = QLabel("P&erson:")
         person_label.setBuddy(self.person)
         selected.addRow(person_label, person_row)
+        # A Special (or RET officer) linked to no one in the roster cannot give availability: said beside the step
+        # that puts it right (a walk added a Special and nothing said so).
+        self.person_hint = MessageArea(2)
+        self.person_hint.setStyleSheet(theme.warning_style())
+        selected.addRow("", self.person_hint)
 
         # A new account.
         add_box = QGroupBox("Add an account")
@@ -150,6 +156,11 @@ class AccountsDialog(QDialog):
         add.addRow("R&ole:", self.new_role)
         self.new_person = self._person_combo()
         add.addRow("Belongs &to:", self.new_person)
+        self.new_person_hint = MessageArea(2)
+        self.new_person_hint.setStyleSheet(theme.warning_style())
+        add.addRow("", self.new_person_hint)
+        self.new_role.currentIndexChanged.connect(lambda _i: self._hint_new_person())
+        self.new_person.currentIndexChanged.connect(lambda _i: self._hint_new_person())
         add.addRow("&Password:", self.new_password)
         add_row = QHBoxLayout()
         add_row.addWidget(self.new_again, 1)
@@ -169,10 +180,8 @@ class AccountsDialog(QDialog):
         self.new_again.returnPressed.connect(self.add_account)
         self.reset_again.returnPressed.connect(self.reset_selected)
 
-        self.message = QLabel()
+        self.message = MessageArea(2)  # its room kept while empty: the forms above do not move when it speaks
         self.message.setObjectName("accountsMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -215,6 +224,8 @@ class AccountsDialog(QDialog):
             state = statuses[account.username].describe()
             changed = times.format_local(account.password_changed_at) if account.password_changed_at else ""
             person = self.people.get(account.person_id or "", "")
+            if self.service.needs_person(account.role, account.person_id):
+                person = "⚠ not linked"  # the hint under Person says why it matters
             values = (account.username, account.display_name, account.role_name, state, changed, person)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -251,6 +262,7 @@ class AccountsDialog(QDialog):
         self.selected_box.setEnabled(account is not None)
         if account is None:
             self.selected_box.setTitle("Selected account: choose one in the list")
+            self.person_hint.setText("")
             return
         self.selected_box.setTitle(f"Selected account: {account.username}")
         self.role.setCurrentIndex(max(0, self.role.findData(account.role)))
@@ -258,11 +270,22 @@ class AccountsDialog(QDialog):
             # Linked to someone since removed from the roster: shown as such, so Link does not unlink by surprise.
             self.person.addItem("Someone removed from the roster", account.person_id)
         self.person.setCurrentIndex(max(0, self.person.findData(account.person_id)))
+        self.person_hint.setText(
+            f"Not linked: {account.username} cannot give their availability or see their own duties until you choose "
+            "their entry here and press Link." if self.service.needs_person(account.role, account.person_id) else "")
         self.active_button.setText("Disa&ble" if account.active else "Ena&ble")
         self.active_button.setToolTip("Stop this account signing in" if account.active
                                       else "Let this account sign in again (then set a new password)")
         state = self.table.item(self.table.currentRow(), 3).text() if self.table.currentRow() >= 0 else ""
         self.unlock_button.setEnabled(state.startswith(("Locked", "Active (")))
+
+    def _hint_new_person(self) -> None:
+        role = self.new_role.currentData()
+        needs = bool(role) and self.service.needs_person(role, self.new_person.currentData())
+        name = self.new_role.currentText()
+        self.new_person_hint.setText(
+            f"A {name} can give availability only once linked to their roster entry: choose it here (add them in "
+            "the Roster first)." if needs else "")
 
     def _person_combo(self) -> QComboBox:
         combo = QComboBox()
@@ -353,8 +376,12 @@ class AccountsDialog(QDialog):
         self.new_person.setCurrentIndex(0)  # that person has their account now; the next one is someone else
         self.new_role.setCurrentIndex(-1)  # and their role is chosen afresh, not carried over
         self.reload(select=account.username)
-        self.show_done(f"Added {account.username} ({account.role_name}); tell them the password in person. It "
-                       "works once: at their first sign-in they choose their own")
+        done = (f"Added {account.username} ({account.role_name}); tell them the password in person. It works once: "
+                "at their first sign-in they choose their own.")
+        if self.service.needs_person(account.role, account.person_id):
+            done += " Not linked to the roster yet: choose their entry under Person and press Link."
+            self.person.setFocus(Qt.FocusReason.OtherFocusReason)  # the link step, one choice away
+        self.show_done(done)
         return True
 
     def link_person(self) -> bool:

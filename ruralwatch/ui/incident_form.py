@@ -56,6 +56,7 @@ from ruralwatch.ui.widgets import (
     PROBLEM_ROLE,
     FieldMarks,
     OutlinedProblems,
+    fit_to_width,
     make_table,
     select_data,
     select_part_on_click,
@@ -137,6 +138,8 @@ def _title(incident: Incident | None) -> str:
     return (f"Edit incident: {kind_by_key(incident.kind).name}, {incident.place or 'no place'}, "
             f"{times.format_local(incident.occurred_start)[:10]}")
 
+
+FORM_WIDTH = 1000  # the incident form's width where the screen has room
 
 class RowTable(QWidget):
     """A small editable table (vehicles, stolen items) with Add and Remove buttons."""
@@ -264,8 +267,10 @@ class IncidentDialog(QDialog):
         self._shown_kind: str | None = None  # the kind whose fields are on show (None while building)
         self.setWindowTitle(_title(incident))
         available = self.screen().availableGeometry() if self.screen() else None
-        # Fit a 768-pixel laptop screen: Save and Cancel must never fall off the bottom.
-        self.resize(760, min(860, available.height() - 60) if available else 860)
+        # Fit a 768-pixel laptop screen: Save and Cancel must never fall off the bottom. Wide enough for the stolen
+        # items' eight columns at 1366 (at 760 they scrolled sideways, "Recovered" cut off), never past the screen.
+        self.resize(min(FORM_WIDTH, available.width() - 40) if available else FORM_WIDTH,
+                    min(860, available.height() - 60) if available else 860)
         self._build()
         if incident:
             self._fill(incident)
@@ -423,6 +428,10 @@ class IncidentDialog(QDialog):
                                "Recovered"], "Add &item")
         self.items.add_button.clicked.connect(
             lambda: self.items.start_typing(self._add_item(self._new_item()), 1))  # the description
+        # Each column as wide as what it holds (the category box read "Quad bike /"), the description takes the rest.
+        fit_to_width(self.items.table, stretch=1)
+        # An empty Make or Model still has room to type in (sized to its contents, it was a sliver).
+        self.items.table.horizontalHeader().setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 9)
         self.items_group = QGroupBox("Stolen items")
         QVBoxLayout(self.items_group).addWidget(self.items)
 

@@ -550,6 +550,9 @@ class PatrolLog(QWidget):
         self.message.setText(f"{what}: " + "; ".join(
             ("time" if item.field == "at" else item.field.replace('_', ' ')) + f": {item.message}"
             for item in error.errors))
+        # The reason sits under the buttons and the alert: on a laptop's short panel it was below the fold and the
+        # walk never saw why nothing was logged. Brought into view once laid out (after the focus moved).
+        QTimer.singleShot(0, self, lambda: self._bring_into_view(self.message))
 
     def _say_vehicle(self, event: LoggedEvent) -> None:
         if event.flagged:
@@ -606,13 +609,16 @@ class PatrolLog(QWidget):
             self._alert_unseen = True
             return
         self._alert_unseen = False
-        # The nearest scroll area round the alert is the page's own: the dock's, further out, would scroll the
-        # whole panel and hide its tab bar.
-        parent = self.alert.parentWidget()
+        self._bring_into_view(self.alert)
+
+    def _bring_into_view(self, widget: QWidget) -> None:
+        """Scroll the Log page so `widget` shows. The nearest scroll area round it is the page's own: the dock's,
+        further out, would scroll the whole panel and hide its tab bar."""
+        parent = widget.parentWidget()
         while parent is not None and not isinstance(parent, QScrollArea):
             parent = parent.parentWidget()
-        if isinstance(parent, QScrollArea) and not self.alert.isHidden():
-            parent.ensureWidgetVisible(self.alert, 0, 12)
+        if isinstance(parent, QScrollArea) and not widget.isHidden():
+            parent.ensureWidgetVisible(widget, 0, 12)
 
     def alert_texts(self) -> list[str]:
         """The alerts on show, newest first."""

@@ -46,7 +46,7 @@ from ruralwatch.patrols.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
-from ruralwatch.ui.widgets import FieldMarks, make_table, select_part_on_click
+from ruralwatch.ui.widgets import FieldMarks, MessageArea, make_table, select_part_on_click
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.today import today
@@ -181,7 +181,7 @@ class PatrolForm(QWidget):
 
         self.heading = wrapped_label("New patrol")
         theme.emphasise(self.heading, 1.2)
-        self.error_label = wrapped_label()
+        self.error_label = MessageArea(2)  # its room kept: the form does not jump down when a save is refused
         self.error_label.setStyleSheet(theme.error_style())
         self.error_label.hide()
 
@@ -233,7 +233,9 @@ class PatrolForm(QWidget):
         self.crew.setWordWrap(True)
         self.crew.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
-        self.crew_issues = wrapped_label()
+        # The crew check in room of its own, and the reason box's room kept while hidden: ticking a person changes
+        # the check, and the boxes under it moved as it did (a walk typed a reason into the box that moved there).
+        self.crew_issues = MessageArea(3)
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
         self.crew_issues.setAccessibleName("Crew check")
         # Crew who break a rostering rule (availability, rest, weekly hours) can be kept only with a reason, which
@@ -242,6 +244,9 @@ class PatrolForm(QWidget):
         self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules above (needed to save)")
         self.override_reason.setAccessibleName("Reason to override the rostering rules")
         self.override_reason.setClearButtonEnabled(True)
+        policy = self.override_reason.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.override_reason.setSizePolicy(policy)
         self.override_reason.hide()
 
         self.vehicle = QLineEdit()

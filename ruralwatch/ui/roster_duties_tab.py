@@ -157,6 +157,11 @@ class DutiesTab(QWidget):
         filters.addWidget(together(with_buddy("&Station", self.station_filter), self.station_filter))
         for widget in (add, self.autofill_button, export):
             filters.addWidget(widget)
+        # A role that may not edit the roster (a Special) is not offered the buttons that would: the service
+        # refuses them anyway, and they looked as if they worked.
+        self.may_edit = self.roster.store.actor.can("roster.edit")
+        for widget in (add, self.autofill_button):
+            widget.setVisible(self.may_edit)
 
         self.grid = CalendarGrid()
         self.grid.duty_selected.connect(self._on_duty_selected)
@@ -249,6 +254,9 @@ class DutiesTab(QWidget):
         status_row = QHBoxLayout()
         for button in (self.edit_button, self.complete_button, self.cancel_button):
             status_row.addWidget(button)
+        for widget in (self.unassign_button, self.assign_person, self.assign_button, self.rules_label, self.reason,
+                       self.edit_button, self.complete_button, self.cancel_button):
+            widget.setVisible(self.may_edit)  # the crew and the duty are shown; changing them is the coordinator's
         layout = QVBoxLayout(pane)
         layout.addWidget(self.duty_title)
         layout.addWidget(self.duty_info)

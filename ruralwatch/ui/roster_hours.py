@@ -92,6 +92,7 @@ class HoursTab(QWidget):
             button.clicked.connect(lambda _checked=False, s=suffix: self.export(suffix=s))
             controls.addWidget(button)
             self.export_buttons.append(button)
+            button.setVisible(hours.store.actor.can("export.data"))  # not offered to a role that may not export
 
         self.table = make_table(["Name"])
         self.table.setSelectionBehavior(self.table.SelectionBehavior.SelectItems)

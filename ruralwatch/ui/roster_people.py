@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableWidgetItem,
     QTabWidget,
@@ -58,6 +57,7 @@ from ruralwatch.ui.widgets import (
     vocab_combo,
 )
 from ruralwatch.ui.widgets.district_box import DistrictBox
+from ruralwatch.ui.widgets.message_area import MessageArea
 from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE, ask_save_discard_cancel
 
 # --- shared by the roster tabs -------------------------------------------------------------------------------
@@ -79,17 +79,15 @@ def bold(cell: QTableWidgetItem) -> QTableWidgetItem:
     return cell
 
 
-def status_label() -> QLabel:
-    """A wrapped status line, hidden while it has nothing to say (see `show_status`)."""
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+def status_label(lines: int = 2) -> MessageArea:
+    """A wrapped status message in room of its own (see `MessageArea`): hidden while it has nothing to say (see
+    `show_status`), its room kept, so nothing moves when it speaks."""
+    label = MessageArea(lines)
     label.hide()
     return label
 
 
-def show_status(label: QLabel, message: str, problem: bool = False) -> None:
+def show_status(label: QLabel | MessageArea, message: str, problem: bool = False) -> None:
     label.setStyleSheet(theme.error_style(bold=False) if problem else "")
     label.setText(message)
     label.setVisible(bool(message))
@@ -418,7 +416,7 @@ class PeopleTab(QWidget):
         self._editing: str | None = None  # whose availability the editor shows
         self._weekly_dirty = False
 
-        add = QPushButton("&New person…")
+        self.add_button = add = QPushButton("&New person…")
         add.clicked.connect(lambda: self.open_person_dialog())
         self.edit_button = QPushButton("Edit &person…")
         self.edit_button.clicked.connect(lambda: self.open_person_dialog(self.selected_id()))
@@ -445,7 +443,7 @@ class PeopleTab(QWidget):
         self.table = make_table(self.COLUMNS)
         self.table.setSortingEnabled(False)
         self.table.itemSelectionChanged.connect(self._on_chosen)
-        self.table.doubleClicked.connect(lambda _index: self.open_person_dialog(self.selected_id()))
+        self.table.doubleClicked.connect(lambda _index: self._open_if_editable())
         self.status = status_label()
 
         # Weekly availability of the selected person.
@@ -494,8 +492,9 @@ class PeopleTab(QWidget):
         add_exception.clicked.connect(lambda: self.add_exception())
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")
         remove_exception.clicked.connect(lambda: self.remove_exception())
-        self.exception_error = QLabel()
-        self.exception_status = status_label()  # what a run of dates added
+        # One message area for the dates: what was refused, or what a run of dates added.
+        self.exception_error = status_label()
+        self.exception_status = self.exception_error
         self.exception_marks = FieldMarks(summary=self.exception_error, widgets={
             "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
             "end": self.exception_end, "to": self.exception_to,
@@ -525,7 +524,6 @@ class PeopleTab(QWidget):
         exceptions_layout.addWidget(self.exception_note)
         exceptions_layout.addLayout(exception_buttons)
         exceptions_layout.addWidget(self.exception_error)
-        exceptions_layout.addWidget(self.exception_status)
 
         # Weekly availability and the dates away on tabs of their own under the people list: side by side they
         # ran off a laptop-width panel (1366x768), one above the other they needed a scroll area around tables
@@ -549,7 +547,24 @@ class PeopleTab(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
 
+        # What the role may not do is not offered (the service refuses it anyway): a Special saw New person… and
+        # the rest as if they worked. The service says what the signed-in account may do.
+        self.may_edit_people = people.may_edit_people()
+        for button in (add, self.edit_button, self.left_button):
+            button.setVisible(self.may_edit_people)
+        # Someone on the roster whose account is linked to no one there cannot give their availability: said once,
+        # at the top, with who can put it right (an administrator links accounts to people).
+        self.link_hint = QLabel(
+            "<b>Your account is not linked to your entry in the roster</b>, so you cannot give your availability or "
+            "see your own duties yet. Ask an administrator to link it: Account ▸ Accounts…, select your account, "
+            "choose your name under <i>Person</i> and press <i>Link</i>.")
+        self.link_hint.setWordWrap(True)
+        self.link_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.link_hint.setStyleSheet(theme.warning_style())
+        self.link_hint.setVisible(people.needs_own_person())
+
         layout = QVBoxLayout(self)
+        layout.addWidget(self.link_hint)
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
@@ -706,10 +721,17 @@ class PeopleTab(QWidget):
         finally:
             self.table.blockSignals(False)
 
+    def _open_if_editable(self) -> None:
+        if self.may_edit_people:
+            self.open_person_dialog(self.selected_id())
+
     def _on_selection(self) -> None:
         person = self.selected_person()
-        for widget in (self.edit_button, self.weekly_box, self.exceptions_box):
-            widget.setEnabled(person is not None)
+        self.edit_button.setEnabled(person is not None)
+        # One's own availability, or anyone's for a coordinator: others' is shown, not offered for change.
+        editable = person is not None and self.people_service.may_edit_availability(person.id)
+        for widget in (self.weekly_box, self.exceptions_box):
+            widget.setEnabled(editable)
         self.left_button.setEnabled(person is not None and person.active)
         if person is None:
             self._editing = None
@@ -719,7 +741,8 @@ class PeopleTab(QWidget):
             self.availability_title.setText("Availability: select a person above.")
             self._count_exceptions()
             return
-        self.availability_title.setText(f"<b>Availability of {escape(person.name)}</b> (UK time)")
+        self.availability_title.setText(f"<b>Availability of {escape(person.name)}</b> (UK time)" + (
+            "" if editable else " · yours and a coordinator's to change: shown only"))
         if person.id != self._editing or not self._weekly_dirty:
             # The same person again (the refresh after their own save): what the save said stays in view.
             self._load_weekly(person.id, keep_status=person.id == self._editing)

@@ -20,7 +20,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEventLoop, Qt, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -515,13 +516,20 @@ class SignInDialog(FormDialog):
             intro = (f"<b>{escape(signed_out)} has signed out.</b> Sign in as yourself:<br><br>Database: "
                      f"<tt>{self.db_path}</tt>")
         super().__init__("RuralWatch: sign in", intro, "Sign in", "Quit", parent)
-        self.username = self.add_field("&Account name:", QLineEdit())
-        self.password = self.add_field("&Password:", password_edit())
         remembered = "" if signed_out else last_account()  # after a sign-out, most likely someone else
         if not remembered and not signed_out and len(usernames) == 1:
             remembered = usernames[0]
+        hint = ("Not you? Type your own account name: it replaces this one. Yours: Tab or Enter goes on to the "
+                "password.") if remembered else ""
+        self.username = self.add_field("&Account name:", QLineEdit(), hint)
+        self.password = self.add_field("&Password:", password_edit())
+        # On a shared laptop the name shown may be someone else's: the cursor starts in it with it selected, so a
+        # second person's typed name replaces it (it went into the password box, masked, and counted as a wrong
+        # password of the first). The owner reaches the password with one key, Tab or Enter.
         self.username.setText(remembered)
-        (self.password if remembered else self.username).setFocus()
+        self.username.selectAll()
+        self.username.setFocus()
+        self.username.installEventFilter(self)
         # Restoring needs no open database, so it is offered here, before one is opened (the window closes first).
         self.restore_button = QPushButton("Restore a &backup…")
         self.restore_button.setAutoDefault(False)  # Enter signs in
@@ -529,6 +537,16 @@ class SignInDialog(FormDialog):
                                        "place of this database, with the account and password of the backup's day")
         self.restore_button.clicked.connect(self.restore_backup)
         self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """Enter in the account name with no password typed goes on to the password, as Tab does, rather than
+        signing in with none."""
+        if (watched is self.username and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and self.username.text().strip() and not self.password.text()):
+            self.password.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
     def choose_backup(self) -> Path | None:
         """Tests replace this to answer."""

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
 from ruralwatch.core.incident import IncidentInput
+from ruralwatch.core.people import PersonInput
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.services.audit import AuditService
 from ruralwatch.services.container import Services
@@ -470,3 +471,41 @@ def test_adding_an_account_reports_every_mistake_in_the_order_of_the_fields(qtbo
     assert all("border" in box.styleSheet() for box in (dialog.new_username, dialog.new_password, dialog.new_again))
     assert dialog.new_username.hasFocus() or not dialog.isActiveWindow()
     assert dialog.table.rowCount() == 1
+
+
+def test_a_message_in_the_accounts_dialog_moves_no_button_or_box(qtbot, dialog: AccountsDialog) -> None:
+    """A walk at 1366x768: the message under the forms appeared and pushed them up, so a click meant for a button
+    landed on another one. Its room is now kept while it is empty."""
+    from test_message_area import where
+
+    dialog.resize(1200, 700)
+    qtbot.waitExposed(dialog)
+    controls = (dialog.add_button, dialog.new_again, dialog.new_username, dialog.reset_button, dialog.person_button)
+    before = where(dialog, *controls)
+    assert not _add(dialog, "jsmith", "special", "short")  # refused: the message appears
+    assert dialog.message.isVisible() and dialog.message.text()
+    assert where(dialog, *controls) == before
+    dialog.show_error("A much longer message that would wrap over several lines of the dialog. " * 6)
+    assert where(dialog, *controls) == before
+
+
+def test_a_special_added_without_their_person_is_told_and_the_link_is_one_step_away(qtbot, admin: Store,
+                                                                                     dialog: AccountsDialog) -> None:
+    """A walk added a Special with no roster person and nothing said they could not give availability."""
+    from ruralwatch.services.people import PeopleService
+
+    person = PeopleService(admin).add(PersonInput(name="Sam Lee", role="special", collar_number="SC4125"))
+    dialog.reload()
+    assert dialog.new_person_hint.text() == ""
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("special"))
+    assert "only once linked" in dialog.new_person_hint.text()
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("analyst"))
+    assert dialog.new_person_hint.text() == ""  # an analyst is not on the roster
+    assert _add(dialog, "sc4125", "special", NEW_PASSWORD)
+    assert "Not linked to the roster yet" in dialog.message.text()
+    assert dialog.selected_username() == "sc4125" and dialog.focusWidget() is dialog.person
+    assert "not linked" in dialog.table.item(dialog.table.currentRow(), 5).text()
+    assert "Not linked: sc4125" in dialog.person_hint.text()
+    dialog.person.setCurrentIndex(dialog.person.findData(person.id))
+    assert dialog.link_person()
+    assert dialog.person_hint.text() == "" and "Sam Lee" in dialog.table.item(dialog.table.currentRow(), 5).text()

@@ -665,7 +665,7 @@ def test_untouched_filter_dates_follow_today_past_midnight(qtbot, night_clock, w
 
 
 def test_deleting_the_selected_incident_takes_the_map_back_from_street_level(qtbot, window, hub_service):
-    """Selecting an incident zooms the map to street level on it; a walk deleted it and was left looking at an empty
+    """Selecting an incident zooms the map in on it; a walk deleted it and was left looking at an empty
     field at zoom 16. The map goes back to the view from before the selection, unless the user has moved it since
     (then it stays where they put it)."""
     from ruralwatch.core.incident import IncidentInput
@@ -678,9 +678,9 @@ def test_deleting_the_selected_incident_takes_the_map_back_from_street_level(qtb
     with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000, check_params_cb=lambda n: n == 2):
         window.refresh()
     before = run_js(qtbot, window.map, "rw.view()")
-    assert before["zoom"] < 16
+    assert before["zoom"] < 14
     assert window.select_incident(first.id)
-    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] >= 16, timeout=10_000)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] == 14, timeout=10_000)
     assert window.select_incident(second.id)  # one incident after another: still the view from before both
     qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.highlightedId()") is not None, timeout=10_000)
     assert window.delete_selected(confirm=False)
@@ -691,7 +691,7 @@ def test_deleting_the_selected_incident_takes_the_map_back_from_street_level(qtb
 
     # Moved by the user after the selection: the map stays where they put it.
     assert window.select_incident(first.id)
-    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] >= 16, timeout=10_000)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] == 14, timeout=10_000)
     run_js(qtbot, window.map, "rw.setView(51.80, 0.55, 17)")
     assert window.delete_selected(confirm=False)
     went_back: list[bool] = []
@@ -737,3 +737,56 @@ def test_the_force_area_stays_in_view_when_a_panel_opens_beside_the_map(qtbot, w
                     timeout=10_000)
     assert run_js(qtbot, window.map, "rw.view()")["zoom"] == 12
     assert run_js(qtbot, window.map, "rw.fitKept()") is False
+
+
+def test_selecting_an_incident_zooms_to_its_neighbourhood_not_the_street(qtbot, window, hub_service):
+    """A walk: every row selected took the map to street level (a 100 m scale bar), nothing round the incident to
+    place it by. It now zooms in to a neighbourhood (14) at most, and never out of a closer view."""
+    from ruralwatch.core.incident import IncidentInput
+    from tests.ui.map_helpers import run_js
+
+    first = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00",
+                                             lat=51.900, lon=0.400))
+    second = hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-03 10:00",
+                                              lat=51.901, lon=0.401))  # 130 m away: one cluster at zoom 14
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000, check_params_cb=lambda n: n == 2):
+        window.refresh()
+    assert run_js(qtbot, window.map, "rw.view()")["zoom"] < 14
+    assert window.select_incident(first.id)
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.highlightedId()") is not None, timeout=10_000)
+    assert run_js(qtbot, window.map, "rw.view()")["zoom"] == 14
+    # Clustered at that zoom, its popup still opens at the spot.
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "document.querySelectorAll('.rw-popup').length") == 1,
+                    timeout=10_000)
+    run_js(qtbot, window.map, "rw.setView(51.9005, 0.4005, 17)")  # the user went closer themselves
+    assert window.select_incident(second.id)
+    went: list[dict] = []
+    window.map.run_js("rw.view()", went.append)  # after the focus queued above
+    qtbot.waitUntil(lambda: bool(went), timeout=10_000)
+    assert went[0]["zoom"] == 17
+
+
+def test_the_stolen_items_fit_a_laptop_wide_form_with_every_column_whole(qtbot, window, hub_service):
+    """A walk at 1366x768: the stolen items scrolled sideways, "Recovered" was cut off and the category box read
+    "Quad bike /". At the form's width on that screen every column now shows whole, the description taking the
+    rest."""
+    from ruralwatch.ui.incident_form import FORM_WIDTH
+
+    dialog = IncidentDialog(hub_service, None, window)
+    qtbot.addWidget(dialog)
+    dialog.resize(min(FORM_WIDTH, 1366 - 40), 700)
+    dialog.show()
+    _fill_valid(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.subkind.setCurrentIndex(dialog.subkind.findData("quad_atv"))
+    dialog.items.add_button.click()
+    table = dialog.items.table
+    header = table.horizontalHeader()
+    category = table.cellWidget(0, 0)
+    qtbot.waitUntil(lambda: table.viewport().width() > 0 and table.columnWidth(0) >= category.sizeHint().width(),
+                    timeout=5_000)
+    assert table.horizontalScrollBar().maximum() == 0
+    narrow = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())
+              if c != 1 and table.columnWidth(c) < header.sectionSizeHint(c)]
+    assert narrow == []
+    assert table.columnWidth(1) >= 120  # room left to type a description

@@ -767,3 +767,55 @@ def test_the_crew_filter_finds_a_collar_number_however_it_is_spaced_or_cased(qtb
     assert shown() == set()
     form.crew_filter.clear()
     assert shown() == everyone
+
+
+def test_the_crew_check_and_the_reason_box_move_nothing_under_them(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk at 1366x768: ticking the crew changed the check's lines and showed the reason box, and the boxes
+    under them moved; a reason typed where the box had been went elsewhere. Both keep their room now."""
+    from test_message_area import where
+
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
+    off_shift = next(p for p in demo.people.list(active_only=True) if p.role == "officer" and [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"])
+    _fill_form(panel, [])
+    form = panel.form
+    below = (form.override_reason, form.vehicle, form.call_sign, form.save_button)
+    before = where(form, *below)
+    assert "Tick the crew" in form.crew_issues.text()
+    _tick(form, [off_shift.id])
+    assert "Needs a reason" in form.crew_issues.text() and form.override_reason.isVisible()
+    assert where(form, *below) == before
+    assert panel.save_patrol() is None  # refused: the summary at the top appears
+    assert form.error_label.isVisible()
+    assert where(form, *below) == before
+
+
+def test_why_a_log_entry_was_refused_comes_into_view_in_a_short_dock(qtbot, demo, clock, monkeypatch) -> None:
+    """A walk at 1366x768: 'Not logged: …' sat under the buttons and the alert, below the fold, so nothing said why
+    a sighting was not logged."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from ruralwatch.ui.widgets.docks import DockScrollArea
+
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    panel = PatrolPanel(demo, None, _ops(demo))
+    panel.log.confirm = lambda title, question: True
+    dock = DockScrollArea(panel)
+    dock.resize(500, 400)
+    dock.show()
+    try:
+        _planned_patrol(qtbot, panel, demo)
+        assert panel.start_patrol() is not None
+        panel.tabs.setCurrentWidget(panel.log)
+        page = panel.log.findChild(QScrollArea)
+        page.verticalScrollBar().setValue(0)
+        log = panel.log
+        log.grid_ref.setText("not a place")
+        assert log.log_event("person_spoken") is None
+        assert log.message.text().startswith("Not logged") and "grid ref" in log.message.text()
+        message = log.message
+        qtbot.waitUntil(lambda: message.visibleRegion().boundingRect().height() == message.height(), timeout=5_000)
+        assert not panel.tabs.tabBar().visibleRegion().isEmpty()
+    finally:
+        _dispose(qtbot, panel)

@@ -286,7 +286,10 @@ def test_availability_sits_on_tabs_without_a_scroll_around_its_tables(qtbot, pan
     person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
     people.refresh()
     people.show()
-    scrolls = [w for w in people.findChildren(QAbstractScrollArea) if not isinstance(w, QAbstractItemView)]
+    from ruralwatch.ui.widgets import MessageArea
+
+    scrolls = [w for w in people.findChildren(QAbstractScrollArea)
+               if not isinstance(w, QAbstractItemView | MessageArea)]  # a long message scrolls in its own room
     assert scrolls == []
     assert people.select_person(person.id)
     assert "Sam Lee" in people.availability_title.text()
@@ -317,7 +320,10 @@ def test_the_duties_tab_in_a_laptop_dock_has_one_scroll(qtbot, services: Service
         duties = widget.duties_tab
         duties.go_to(MONDAY)
         assert duties.select_duty(duty)
-        scrolls = [w for w in duties.findChildren(QAbstractScrollArea) if not isinstance(w, QAbstractItemView)]
+        from ruralwatch.ui.widgets import MessageArea
+
+        scrolls = [w for w in duties.findChildren(QAbstractScrollArea)
+                   if not isinstance(w, QAbstractItemView | MessageArea)]  # a long message scrolls in its room
         assert scrolls == []  # lists and the calendar scroll their rows; nothing else inside the dock scrolls
         pane = duties.detail
         qtbot.waitUntil(lambda: pane.height() >= pane.layout().totalMinimumHeightForWidth(pane.width()) > 200,
@@ -805,3 +811,68 @@ def test_a_refresh_or_change_elsewhere_keeps_availability_typed_and_not_saved(
     assert "Ann Lee was removed elsewhere: the weekly availability typed for them was not saved" in (
         people.status.text())
     assert people.selected_id() is None and typed() == [] and people.unsaved_changes() == [] and len(asked) == 1
+
+
+def test_availability_messages_move_no_button_or_box(qtbot, panel: RosterPanel, services: Services) -> None:
+    """A walk at 1366x768: a message under the weekly slots or the dates away moved the buttons and boxes above
+    it, so a click landed on the wrong control. Their room is kept while they are empty."""
+    from test_message_area import where
+
+    people = panel.people_tab
+    person = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    people.refresh()
+    assert people.select_person(person.id)
+    weekly = (people.add_slot_button, people.save_weekly_button, people.weekly.table)
+    before = where(people, *weekly)
+    people.weekly.add_next()
+    people.save_weekly()
+    assert "Saved" in people.weekly_status.text() and people.weekly_status.isVisible()
+    assert where(people, *weekly) == before
+    people.availability_tabs.setCurrentIndex(1)
+    dates = (people.add_exception_button, people.exception_note, people.exception_date)
+    before = where(people, *dates)
+    people.exception_to.setDate(people.exception_date.date().addDays(-3))  # ends before it begins
+    assert people.add_exception() is None  # refused: the message appears
+    assert "Not added" in people.exception_error.text()
+    assert where(people, *dates) == before
+
+
+def test_a_special_is_offered_only_what_the_role_may_do_and_told_when_not_linked(qtbot, services: Services) -> None:
+    """A walk as a Special: New person… and the hours exports looked enabled (the service refuses them), and a
+    Special whose account had no roster person was not told why they could not give availability."""
+    from ruralwatch.core.permissions import Actor
+
+    mine = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    theirs = services.people.add(PersonInput(name="Jo Bell", role="special", collar_number="SC2"))
+
+    def opened() -> RosterPanel:
+        widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
+        qtbot.addWidget(widget)
+        widget.resize(1200, 800)
+        widget.show()
+        return widget
+
+    services.store.actor = Actor("sc1", "special")  # not linked to anyone
+    panel = opened()
+    try:
+        people = panel.people_tab
+        assert people.link_hint.isVisible() and "not linked" in people.link_hint.text()
+        assert not people.add_button.isVisible() and not people.edit_button.isVisible()
+        panel.show_tab("hours")
+        assert not any(button.isVisible() for button in panel.hours_tab.export_buttons)
+        panel.show_tab("duties")
+        assert not panel.duties_tab.autofill_button.isVisible() and not panel.duties_tab.assign_button.isVisible()
+        panel.show_tab("people")
+        assert people.select_person(mine.id) and not people.save_weekly_button.isEnabled()
+    finally:
+        panel.dispose()
+    services.store.actor = Actor("sc1", "special", person_id=mine.id)
+    panel = opened()
+    try:
+        people = panel.people_tab
+        assert not people.link_hint.isVisible()
+        assert people.select_person(mine.id) and people.save_weekly_button.isEnabled()
+        assert people.select_person(theirs.id) and not people.save_weekly_button.isEnabled()
+        assert "shown only" in people.availability_title.text()
+    finally:
+        panel.dispose()

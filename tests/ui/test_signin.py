@@ -540,3 +540,34 @@ def test_a_password_an_administrator_set_asks_for_ones_own_in_the_sign_in(qtbot,
     finally:
         dialog.store.close()
     sign_in(path, "sc1", "mine and mine alone").close()
+
+
+def test_on_a_shared_laptop_a_typed_name_replaces_the_last_one_and_the_owner_is_one_key_away(qtbot, tmp_path: Path):
+    """A walk: the last account was filled in and the cursor in Password, so a second person's typed name went
+    into the password box (masked, and counted as a wrong password of the first). The cursor now starts in the
+    account name, its text selected; Enter or Tab takes the owner on to the password."""
+    path = tmp_path / "enc.db"
+    _new_encrypted(path)
+    remember_account("admin")
+    dialog = SignInDialog(path, ("admin",))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.focusWidget() is dialog.username and dialog.username.selectedText() == "admin"
+    assert "Not you?" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    qtbot.keyClicks(dialog.focusWidget(), "sc4125")  # someone else types their name at once
+    assert dialog.username.text() == "sc4125" and dialog.password.text() == ""
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Return)  # Enter goes on to the password, signs nobody in
+    assert dialog.focusWidget() is dialog.password and dialog.isVisible() and not dialog.error_label.text()
+
+    owner = SignInDialog(path, ("admin",))
+    qtbot.addWidget(owner)
+    owner.show()
+    qtbot.keyClick(owner.focusWidget(), Qt.Key.Key_Return)  # the owner: one key, then the password
+    assert owner.focusWidget() is owner.password
+    qtbot.keyClicks(owner.focusWidget(), ADMIN_PASSWORD)
+    qtbot.keyClick(owner.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: owner.result() == QDialog.DialogCode.Accepted, timeout=10_000)
+    try:
+        assert owner.store.actor.username == "admin"
+    finally:
+        owner.store.close()

@@ -14,11 +14,12 @@ from ruralwatch.ui.widgets.field_marks import (
     unmark,
 )
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
+from ruralwatch.ui.widgets.message_area import MessageArea
 from ruralwatch.ui.widgets.tables import configure_table, fit_to_width, item, make_table, show_rows
 from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
 __all__ = [
-    "PROBLEM_ROLE", "FieldMarks", "HubBridge", "MarkedFields", "OutlinedProblems", "add_dock", "configure_table",
-    "fit_to_width", "item", "make_table", "mark", "saved_or_marked", "select_data", "select_part_on_click",
-    "settle_default_button", "show_rows", "unmark", "vocab_combo",
+    "PROBLEM_ROLE", "FieldMarks", "HubBridge", "MarkedFields", "MessageArea", "OutlinedProblems", "add_dock",
+    "configure_table", "fit_to_width", "item", "make_table", "mark", "saved_or_marked", "select_data",
+    "select_part_on_click", "settle_default_button", "show_rows", "unmark", "vocab_combo",
 ]

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.ui import theme
+from ruralwatch.ui.widgets.message_area import MessageArea
 
 HEADING = "Not saved. Please correct:"
 T = TypeVar("T")
@@ -87,8 +88,9 @@ class FieldMarks:
     """The marks of one form. `widgets` maps field names (as in `FieldError.field`) to their widgets; a field
     named `items[2].value` falls back to the widget of `items`."""
 
-    def __init__(self, widgets: Mapping[str, QWidget], summary: QLabel | None = None, labels: Labels | None = None,
-                 resolve: Resolver | None = None, linked: tuple[frozenset[str], ...] = ()) -> None:
+    def __init__(self, widgets: Mapping[str, QWidget], summary: QLabel | MessageArea | None = None,
+                 labels: Labels | None = None, resolve: Resolver | None = None,
+                 linked: tuple[frozenset[str], ...] = ()) -> None:
         self.widgets = widgets
         # Fields judged together ("reported before it happened" names one, but either may be the one to fix):
         # changing any of a group takes the marks of all of it.
@@ -145,6 +147,7 @@ class FieldMarks:
         """The heading and the problems still listed; hidden when none is left."""
         if self.summary is None:
             return
+        self.summary.setStyleSheet(theme.error_style())  # a summary area may also carry other messages
         self.summary.setText(self.heading + "\n" + "\n".join(line for _field, line in self._lines))
         self.summary.setVisible(bool(self._lines))
 
@@ -167,6 +170,7 @@ class FieldMarks:
         if self._lines:
             self._show_summary()
         elif self.summary is not None:  # an error naming nothing still shows its heading, as before
+            self.summary.setStyleSheet(theme.error_style())
             self.summary.setText(heading + "\n")
             self.summary.show()
         if focus and first is not None:
