@@ -485,3 +485,23 @@ def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, w
     assert panel.hour_note.isVisible() and panel.hour_table.rowCount() == 0
     assert panel.hour_note.text() == ("None of our incidents (1 in all) happened in Uttlesford. Choose another "
                                       "district or All of Essex to see when ours happen.")
+
+
+def test_the_panel_fits_its_dock_on_a_laptop_screen(qtbot, window, services):
+    """A Norfolk analyst's window at 1366x768 opened the Analysis dock narrower than the panel, which then scrolled
+    sideways on every tab: 'Show timing' and the ends of the status lines were cut off. The Time tab's one row of
+    two labels, two choices and a button (the widest page) now stacks like the other tabs."""
+    services.geography.use_force("Norfolk")  # the longest district name of the five test forces
+    qtbot.waitUntil(lambda: window.analysis.time_area.itemText(0) == "All of Norfolk", timeout=10_000)
+    window.resize(1366, 768)
+    window.analysis_dock.toggleViewAction().trigger()
+    scroll = window.analysis_dock.widget()
+    qtbot.waitUntil(lambda: scroll.isVisible() and scroll.viewport().width() > 240, timeout=10_000)
+    panel = window.analysis
+    for index in range(panel.tabs.count()):
+        panel.tabs.setCurrentIndex(index)
+        page = panel.tabs.widget(index)
+        # With room to spare: a real display's fonts run wider than the test's (463 px here was 541 there).
+        assert page.minimumSizeHint().width() <= 400, panel.tabs.tabText(index)
+    qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible()
+                    and panel.width() <= scroll.viewport().width(), timeout=10_000)
