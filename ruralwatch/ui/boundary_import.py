@@ -40,12 +40,14 @@ class BoundaryImportButton(QPushButton):
         level, ok = QInputDialog.getItem(self, "Import boundaries", f"Import for {force}:", list(_LEVELS), 0, False)
         if not ok:
             return
-        path, _selected = QFileDialog.getOpenFileName(self, f"{level} of {force}", str(Path.home()), _FILTER)
-        if path:
-            self.start(_LEVELS[level], Path(path))
+        # Several files: wards often come one file per district (a walk chose seven and only the first was kept).
+        paths, _selected = QFileDialog.getOpenFileNames(self, f"{level} of {force} (one file or several)",
+                                                        str(Path.home()), _FILTER)
+        if paths:
+            self.start(_LEVELS[level], [Path(p) for p in paths])
 
-    def start(self, kind: ImportKind, path: Path, name_field: str | None = None) -> BackgroundTask:
-        """Import `path` as `kind` for the chosen force, off the UI thread."""
+    def start(self, kind: ImportKind, path: Path | list[Path], name_field: str | None = None) -> BackgroundTask:
+        """Import `path` (or several files together) as `kind` for the chosen force, off the UI thread."""
         self.setEnabled(False)
 
         def done(report: ImportReport) -> None:
