@@ -184,6 +184,13 @@ def hour_table_note(result: dict[str, Any], force: str) -> str:
     return f"{ours} happened{where}. Choose {other} to see when ours happen."
 
 
+def _not_done(exc: BaseException) -> str:
+    """A refused run in the tab's status line: the messages alone ("train_from: no crimes…" and the Knox tab's
+    "kinds: 0 incident(s)…" showed a code name the panel labels otherwise)."""
+    text = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationError) else str(exc)
+    return f"Not done: {text[:1].upper()}{text[1:]}"
+
+
 def _buddy(text: str, widget: QWidget) -> QLabel:
     """A label whose Alt+letter moves the focus to `widget` (for rows of several widgets)."""
     label = QLabel(text)
@@ -239,13 +246,9 @@ class AnalysisPanel(QWidget):
         YYYY-MM' with four month boxes and none marked)."""
         def failed(exc: BaseException) -> None:
             # The messages alone: "train_from: no crimes…" showed a code name the panel labels otherwise.
-            if isinstance(exc, ValidationError):
-                if marks is not None:
-                    marks.show(exc)
-                text = "; ".join(e.message for e in exc.errors)
-            else:
-                text = str(exc)
-            status.setText(f"Not done: {text[:1].upper()}{text[1:]}")
+            if isinstance(exc, ValidationError) and marks is not None:
+                marks.show(exc)
+            status.setText(_not_done(exc))
             status.setStyleSheet(theme.error_style(bold=False))
 
         if marks is not None:
@@ -743,7 +746,7 @@ class AnalysisPanel(QWidget):
         try:
             query = self.knox_query()
         except ValidationError as exc:
-            self.knox_status.setText(f"Not done: {exc}")
+            self.knox_status.setText(_not_done(exc))
             self.knox_status.setStyleSheet(theme.error_style(bold=False))
             return None
         self.knox_use.setEnabled(False)
@@ -752,7 +755,7 @@ class AnalysisPanel(QWidget):
         self.knox_summary.clear()
 
         def failed(exc: BaseException) -> None:
-            self.knox_status.setText(f"Not done: {exc}")
+            self.knox_status.setText(_not_done(exc))
             self.knox_status.setStyleSheet(theme.error_style(bold=False))
 
         def cancelled(_exc: BaseException) -> None:
