@@ -828,13 +828,17 @@ class PlanEditor(QWidget):
                 self.patrol = saved
                 self._show_plan(plan)
                 if not plan.stops:
-                    self._say("No hotspots or recent incidents found in this area and period: add places "
-                                      "by hand or choose another area.")
+                    self._say(empty[0] if empty else "No hotspots or recent incidents found in this area.")
             self.planReady.emit(plan)
 
+        empty: list[str] = []  # why no place was found, worked out on the worker too
+
         def work(services: Services) -> Plan:
-            return services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
+            plan = services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
                                             record.base)
+            if not plan.stops:
+                empty.append(services.patrols.nothing_to_plan(record.area, record.start))
+            return plan
 
         def failed() -> None:
             self.note.clear()

@@ -287,6 +287,13 @@ def test_wards_published_one_file_per_district_are_imported_together(cli: Cli, s
     assert len(cli("geography", "show", "--json").json()["wards"]) == 16  # as before the refused import
 
 
+def test_a_plan_over_published_crime_only_says_plans_use_our_incidents(cli: Cli, suffolk: Path) -> None:
+    plan = cli("patrol", "plan", "--area", "Ipswich", "--date", "2026-12-05", "--start", "18:00", "--end", "22:00")
+    assert plan.code == 0, plan.err
+    assert plan.out.startswith("No incidents of our own are recorded yet. Plans are made from our own incidents")
+    assert "not from published crime" in plan.out
+
+
 def test_import_refuses_a_file_outside_the_force_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     # Ipswich wards while the force is still Essex.
     refused = cli("geography", "import", "--wards", str(IPSWICH_WARDS))

@@ -116,7 +116,12 @@ def run(args: argparse.Namespace, store: Store) -> int:
     if args.action == "plan":
         settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed)
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
-        print_json(plan_json(plan)) if args.json else _print_plan(plan)
+        if args.json:
+            print_json(plan_json(plan))
+        elif plan.stops:
+            _print_plan(plan)
+        else:  # why, and what to do: 'no hotspots' under a Hotspots tab full of published crime baffled a walk
+            print(patrols.nothing_to_plan(args.area, plan.start))
     elif args.action == "create":
         crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]
         base = geo.grid_ref_to_lat_lon(args.base, "base") if args.base.strip() else None
