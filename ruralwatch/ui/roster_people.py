@@ -183,12 +183,14 @@ class PersonDialog(QDialog):
         self.area.setEditable(True)
         self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.area.addItem("")
-        self.area.addItems(people.geography.district_names())
-        completer = QCompleter(people.geography.district_names(), self.area)
+        districts = people.geography.district_names()
+        self.area.addItems(districts)
+        completer = QCompleter(districts, self.area)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.area.setCompleter(completer)
-        self.area.lineEdit().setPlaceholderText("district, e.g. Uttlesford")
+        # The force's own district: a Norfolk walk read "e.g. Uttlesford", which Norfolk then refused.
+        self.area.lineEdit().setPlaceholderText(f"district, e.g. {districts[0]}" if districts else "district")
         # Leaving the box settles it. Not through editingFinished or a focus-out filter: with the completer's list
         # open (as it is while a name is typed) the completer eats the focus-out, and on the real display Tab moved
         # on with "uttles" left as typed.

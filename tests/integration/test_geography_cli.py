@@ -294,6 +294,14 @@ def test_a_plan_over_published_crime_only_says_plans_use_our_incidents(cli: Cli,
     assert "not from published crime" in plan.out
 
 
+@pytest.mark.parametrize("command", [("hotspots",), ("patrol", "plan"), ("patrol", "create"), ("people", "add")])
+def test_area_options_name_no_essex_district_in_their_help(cli: Cli, command: tuple[str, ...]) -> None:
+    """'--area AREA  a district or ward, e.g. Uttlesford' told a Norfolk walk to type a district Norfolk refuses."""
+    shown = cli(*command, "--help")
+    assert shown.code == 0 and "--area" in shown.out
+    assert "Uttles" not in shown.out and "geography show" in shown.out
+
+
 def test_import_refuses_a_file_outside_the_force_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     # Ipswich wards while the force is still Essex.
     refused = cli("geography", "import", "--wards", str(IPSWICH_WARDS))

@@ -659,3 +659,13 @@ def test_choosing_another_person_with_availability_not_saved_asks_save_discard_o
     assert services.people.weekly_pattern(bob.id) == [] and len(asked) == 4 and answers == []
     click(bob.id)  # nothing typed: no question
     assert people.selected_id() == bob.id and len(asked) == 4
+
+
+def test_the_area_box_gives_one_of_the_forces_own_districts_as_its_example(qtbot, services: Services) -> None:
+    """A Norfolk walk's person form said 'district, e.g. Uttlesford', an Essex district Norfolk refuses."""
+    from ruralwatch.ui.roster_people import PersonDialog
+
+    services.geography.use_force("Norfolk")
+    form = PersonDialog(services.people)
+    qtbot.addWidget(form)
+    assert form.area.lineEdit().placeholderText() == "district, e.g. Breckland"

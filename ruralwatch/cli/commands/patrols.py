@@ -98,7 +98,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--area", required=True, help="a district or ward, e.g. Uttlesford")
+    parser.add_argument("--area", required=True, help="a district or ward of the force (`geography show` lists them)")
     parser.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     parser.add_argument("--start", required=True, metavar="HH:MM", help="UK local time")
     parser.add_argument("--end", required=True, metavar="HH:MM", help="at or before the start: next day")
