@@ -300,6 +300,8 @@ class AnalysisPanel(QWidget):
         form.addRow("&Bandwidth", self.bandwidth_m)
         self.run_button = QPushButton("Fi&nd hotspots")
         self.run_button.clicked.connect(self.run_hotspots)
+        for edit in (self.month_from, self.month_to):
+            edit.returnPressed.connect(self.run_hotspots)
         self.hotspot_status = _status_label()
         self.hotspot_table = _table()
         self.alert_button = QPushButton("Communit&y alert from hotspot…")
@@ -388,6 +390,10 @@ class AnalysisPanel(QWidget):
         form.addRow(_buddy("Te&st on", self.test_from), test)
         self.evaluate_button = QPushButton("Measure forecast acc&uracy")
         self.evaluate_button.clicked.connect(self.run_evaluation)
+        # Enter in a month box runs it, as the button beside them would: a walk typed the four months, pressed
+        # Enter, and was left reading the last run's error.
+        for edit in (self.train_from, self.train_to, self.test_from, self.test_to):
+            edit.returnPressed.connect(self.run_evaluation)
         self.eval_marks = FieldMarks(
             {"train_from": self.train_from, "train_to": self.train_to, "test_from": self.test_from,
              "test_to": self.test_to},
@@ -709,6 +715,8 @@ class AnalysisPanel(QWidget):
         form.addRow("Permutatio&ns", self.knox_iterations)
         self.knox_button = QPushButton("Run the Knox t&est")
         self.knox_button.clicked.connect(self.run_knox)
+        for edit in (self.knox_from, self.knox_to):
+            edit.returnPressed.connect(lambda: self.run_knox())
         self.knox_use = QPushButton("&Use as the near-repeat zone")
         self.knox_use.setToolTip("Zones round new incidents take the distance and days this result justifies")
         self.knox_use.setEnabled(False)

@@ -505,3 +505,20 @@ def test_the_panel_fits_its_dock_on_a_laptop_screen(qtbot, window, services):
         assert page.minimumSizeHint().width() <= 400, panel.tabs.tabText(index)
     qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible()
                     and panel.width() <= scroll.viewport().width(), timeout=10_000)
+
+
+def test_enter_in_a_month_box_runs_the_tab(qtbot, window, crimes):
+    """A walk typed the four accuracy months and pressed Enter: nothing ran, and the last run's error stayed."""
+    from PySide6.QtCore import Qt
+
+    panel = _open_panel(qtbot, window)
+    panel.tabs.setCurrentIndex(1)
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-02", "2024-03", "2024-03"), strict=True):
+        edit.setText(month)
+    with qtbot.waitSignal(panel.evaluation_ready, timeout=20_000):
+        qtbot.keyClick(panel.test_to, Qt.Key.Key_Return)
+    panel.tabs.setCurrentIndex(0)
+    panel.month_from.setText("2024-01")
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000):
+        qtbot.keyClick(panel.month_from, Qt.Key.Key_Return)
