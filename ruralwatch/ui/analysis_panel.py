@@ -604,6 +604,13 @@ class AnalysisPanel(QWidget):
 
         self._in_background("Writing the analysis report", work, done, self.time_status)
 
+    def _month_labels_that_fit(self) -> int:
+        """How many "2018-10" labels the chart's width holds side by side (at most 6): in a laptop's narrow dock
+        every month was labelled and each was cut to "201…"."""
+        metrics = self.trend_chart.fontMetrics()
+        room = self.trend_chart.viewport().width() - 6 * metrics.averageCharWidth() - 60  # the counts' axis, margins
+        return max(2, min(6, room // (metrics.horizontalAdvance("2018-10") + 3 * metrics.averageCharWidth())))
+
     def _show_timing(self, result: dict[str, Any]) -> None:
         trend = result["monthly_trend"]
         chart = QChart()
@@ -615,7 +622,7 @@ class AnalysisPanel(QWidget):
 
             x_axis = QCategoryAxis()
             x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-            step = max(1, len(trend) // 6)
+            step = max(1, math.ceil(len(trend) / self._month_labels_that_fit()))
             for i, month in enumerate(trend["month"]):
                 if i % step == 0:
                     x_axis.append(str(month), i)

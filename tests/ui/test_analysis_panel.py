@@ -522,3 +522,28 @@ def test_enter_in_a_month_box_runs_the_tab(qtbot, window, crimes):
     panel.month_from.setText("2024-01")
     with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000):
         qtbot.keyClick(panel.month_from, Qt.Key.Key_Return)
+
+
+def test_the_month_labels_fit_a_narrow_dock(qtbot, window, services):
+    """In a laptop's narrow dock the trend chart labelled every month and each read '201…'. It labels as many
+    months as the width holds, whole."""
+    from PySide6.QtCharts import QCategoryAxis
+    from PySide6.QtCore import Qt
+
+    months = ("2018-10", "2018-11", "2018-12", "2019-01", "2019-02")
+    _insert(services.store, [(*CHELMSFORD, "Burglary", month) for month in months for _ in range(3)])
+    window.resize(1366, 768)
+    panel = _open_panel(qtbot, window)
+    window.resizeDocks([window.analysis_dock], [360], Qt.Orientation.Horizontal)
+    panel.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: 0 < panel.trend_chart.width() <= 360, timeout=10_000)
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    chart = panel.trend_chart.chart()
+    axis = next(a for a in chart.axes(Qt.Orientation.Horizontal))
+    assert isinstance(axis, QCategoryAxis)
+    labels = axis.categoriesLabels()
+    assert labels[0] == "2018-10" and 2 <= len(labels) < len(months)
+    qtbot.waitUntil(lambda: chart.plotArea().width() > 0, timeout=5_000)
+    wanted = len(labels) * panel.trend_chart.fontMetrics().horizontalAdvance("2018-10")
+    assert wanted <= chart.plotArea().width()
