@@ -580,10 +580,13 @@ class AnalysisPanel(QWidget):
             force = run.force or self.services.geography.current().force.name
             period = f"{query.month_from or 'the start'} to {query.month_to or 'the latest month'}"
             shares = result["concentration"]["harm_share_top_cells"]
+            method = self.method.itemText(self.method.findData(query.method))
+            weighed = "weighted by crime harm (CCHI days)," if query.weight == "harm" else "by count,"
             sections = [
                 ReportSection(
-                    "Hotspots", f"{len(run.hotspots)} {query.method} hotspots weighted by {query.weight} from "
-                    f"{run.points:,} crimes in {area or force}.", hotspot_table(run)),
+                    # In the panel's words ("20 kde hotspots weighted by harm" showed the code names).
+                    "Hotspots", f"{len(run.hotspots)} hotspots by {method.lower()}, {weighed} from {run.points:,} "
+                    f"crimes in {area or force}.", hotspot_table(run)),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",

@@ -381,6 +381,7 @@ def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, 
     assert saved.args == [target]
     text = target.read_text(encoding="utf-8")
     assert "RuralWatch analysis: Uttlesford" in text
+    assert "hotspots by kernel density (quartic), weighted by crime harm (CCHI days), from" in text  # not 'kde'
     for section in ("Hotspots", "Harm by district", "Crimes per month", "Sources"):
         assert f"<h2>{section}</h2>" in text
     assert "data:image/png;base64," in text  # the chart travels inside the file
