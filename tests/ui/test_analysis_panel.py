@@ -214,6 +214,8 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
     assert rows[0][4:7] == ["1.00", "1.00", "1.00"]
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)
     assert panel.eval_status.text().startswith("Trained on 7 crimes (2024-01 to 2024-02), tested on 6")
+    # What the blend chose is written under the table, not only in its tooltip (a walk never hovered it).
+    assert not panel.eval_note.isHidden() and "The blend chose" in panel.eval_note.text()
 
 
 def test_evaluation_with_the_test_before_training_shows_an_error(qtbot, window, crimes):
