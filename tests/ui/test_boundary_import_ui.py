@@ -65,7 +65,15 @@ def test_several_ward_files_chosen_at_once_are_all_imported(qtbot, services, mon
         half = tmp_path / f"part{number}.json"
         half.write_text(json.dumps(dict(collection, features=part)), encoding="utf-8")
         halves.append(str(half))
-    monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: ("Wards", True))
+    asked: list[int] = []
+
+    def answer(dialog) -> int:
+        asked.append(dialog.minimumWidth())
+        dialog.setTextValue("Wards")
+        return 1
+
+    monkeypatch.setattr(QInputDialog, "exec", answer)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: ("Wards", True))  # the narrow box
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (halves, ""))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (halves[0], ""))  # Qt's one-file pick
     dialog = _dialog(qtbot, services)
@@ -73,3 +81,5 @@ def test_several_ward_files_chosen_at_once_are_all_imported(qtbot, services, mon
         dialog.import_boundaries.choose()
     assert blocker.args[0].kept == 16
     assert "16 wards (imported from part1.json and part2.json)" in dialog.geography_summary.text()
+    # The level question is wide enough for its title ('Impor… daries' in a box of 200 px at 1366x768).
+    assert asked and asked[0] >= 2 * dialog.fontMetrics().horizontalAdvance("Import boundaries")
