@@ -166,13 +166,15 @@ HOUR_TABLE_BEFORE_RUN = ("Press Show timing: the hours and days of the week our 
                          "the incidents recorded in RuralWatch.")
 
 
-def hour_table_note(result: dict[str, Any], force: str) -> str:
-    """Why the hour-by-weekday table of a timing result is empty, and what would fill it."""
+def hour_table_note(result: dict[str, Any], force: str, can_record: bool = True) -> str:
+    """Why the hour-by-weekday table of a timing result is empty, and what would fill it. `can_record`: whether the
+    reader may record incidents (an analyst was told to press New incident, greyed for them)."""
     total = int(result.get("incidents_total") or 0)
     if not total:
         return ("No incidents of our own are recorded yet, so there are no times of day to show: published crime "
                 "(data.police.uk) gives only the month of each crime, never the time. This table fills in as "
-                "incidents are recorded (New incident, Ctrl+N) or arrive from other laptops by sync.")
+                + ("incidents are recorded (New incident, Ctrl+N) or arrive from other laptops by sync."
+                   if can_record else "officers record incidents, here or on laptops that sync with this one."))
     area, month_from, month_to = result.get("area"), result.get("month_from"), result.get("month_to")
     where = f" in {area}" if area else ""
     if month_from or month_to:
@@ -671,7 +673,8 @@ class AnalysisPanel(QWidget):
         if table is None:
             self.hour_table.clear()  # no table of an earlier run left behind the note
             self.hour_table.setRowCount(0)
-            self.hour_note.setText(hour_table_note(result, self.services.geography.current().force.name))
+            self.hour_note.setText(hour_table_note(result, self.services.geography.current().force.name,
+                                                   self.services.store.actor.can("incident.record")))
             self.hour_stack.setCurrentWidget(self.hour_note)
         else:
             self.hour_stack.setCurrentWidget(self.hour_table)

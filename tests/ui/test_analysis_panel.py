@@ -527,6 +527,18 @@ def test_enter_in_a_month_box_runs_the_tab(qtbot, window, crimes):
         qtbot.keyClick(panel.month_from, Qt.Key.Key_Return)
 
 
+def test_the_empty_hour_table_tells_an_analyst_who_records_incidents():
+    """An analyst (who may not record incidents) was told the table fills as incidents are recorded with New
+    incident, Ctrl+N: greyed for them."""
+    from ruralwatch.ui.analysis_panel import hour_table_note
+
+    result = {"incidents_total": 0}
+    assert "New incident, Ctrl+N" in hour_table_note(result, "Norfolk")
+    note = hour_table_note(result, "Norfolk", can_record=False)
+    assert "New incident" not in note and note.endswith("officers record incidents, here or on laptops that sync "
+                                                        "with this one.")
+
+
 def test_the_month_labels_fit_a_narrow_dock(qtbot, window, services):
     """In a laptop's narrow dock the trend chart labelled every month and each read '201…'. It labels as many
     months as the width holds, whole."""
