@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pyproj import Transformer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QScrollArea
 
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.container import Services
@@ -215,7 +215,10 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)
     assert panel.eval_status.text().startswith("Trained on 7 crimes (2024-01 to 2024-02), tested on 6")
     # What the blend chose is written under the table, not only in its tooltip (a walk never hovered it).
-    assert not panel.eval_note.isHidden() and "The blend chose" in panel.eval_note.text()
+    assert not panel.eval_note.isHidden() and panel.eval_note.text().startswith("The blend chose")
+    window.resize(1366, 768)
+    panel.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.eval_note.isVisible() and _shows_every_line(panel.eval_note), timeout=10_000)
 
 
 def test_evaluation_with_the_test_before_training_shows_an_error(qtbot, window, crimes):
@@ -496,18 +499,24 @@ def test_the_panel_fits_its_dock_on_a_laptop_screen(qtbot, window, services):
     two labels, two choices and a button (the widest page) now stacks like the other tabs."""
     services.geography.use_force("Norfolk")  # the longest district name of the five test forces
     qtbot.waitUntil(lambda: window.analysis.time_area.itemText(0) == "All of Norfolk", timeout=10_000)
-    window.resize(1366, 768)
+    window.resize(1366, 749)  # maximised under a title bar
+    window.patrol_dock.show()  # tabbed with Analysis, as a walk had them: the tab bar takes height too
     window.analysis_dock.toggleViewAction().trigger()
+    window.analysis_dock.raise_()
     scroll = window.analysis_dock.widget()
     qtbot.waitUntil(lambda: scroll.isVisible() and scroll.viewport().width() > 240, timeout=10_000)
     panel = window.analysis
     for index in range(panel.tabs.count()):
         panel.tabs.setCurrentIndex(index)
         page = panel.tabs.widget(index)
+        page = page.widget() if isinstance(page, QScrollArea) else page  # the Time page scrolls itself
         # With room to spare: a real display's fonts run wider than the test's (463 px here was 541 there).
         assert page.minimumSizeHint().width() <= 400, panel.tabs.tabText(index)
     qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible()
                     and panel.width() <= scroll.viewport().width(), timeout=10_000)
+    # Nor up and down: stacked, the Time page made the panel taller than the dock and every tab scrolled.
+    assert panel.minimumSizeHint().height() <= scroll.viewport().height()
+    assert not scroll.verticalScrollBar().isVisible()
 
 
 def test_enter_in_a_month_box_runs_the_tab(qtbot, window, crimes):
