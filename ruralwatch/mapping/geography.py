@@ -303,6 +303,36 @@ def check_import(collection: Any, kind: ImportKind, source: str, force: Force, d
                         outside)
 
 
+def files_label(names: Sequence[str]) -> str:
+    """How several imported files are named where one file's name would be ("E07000143.json and 6 more files")."""
+    if len(names) == 1:
+        return names[0]
+    return f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} and {len(names) - 1} more files"
+
+
+def combine_reports(reports: Sequence[ImportReport]) -> ImportReport:
+    """One import of areas checked file by file (`check_import` each): ward files are often published one per
+    district, and a walk imported seven of them to find the first one's 36 wards kept and the rest dropped without
+    a word. Names must still be unique across the files; codes the files did not give are numbered anew."""
+    if len(reports) == 1:
+        return reports[0]
+    kind = reports[0].areas.kind
+    source = files_label([r.areas.source for r in reports])
+    kept = [dict(feature, properties=dict(feature["properties"])) for r in reports for feature in r.areas.features]
+    generated = re.compile(rf"^{kind[:-1]}-\d+$")
+    number = 0
+    for feature in kept:
+        if generated.match(feature["properties"]["code"]):
+            number += 1
+            feature["properties"]["code"] = f"{kind[:-1]}-{number}"
+    _check_unique(kept, kind, source)
+    fields = list(dict.fromkeys(r.areas.name_field for r in reports))
+    read_as = list(dict.fromkeys(r.read_as for r in reports))
+    areas = ImportedAreas(kind, reports[0].areas.force_code, source, ", ".join(fields), tuple(kept))
+    return ImportReport(areas, sum(r.read for r in reports), len(kept), [n for r in reports for n in r.outside],
+                        "; ".join(read_as))
+
+
 def _guess_name_field(features: Sequence[Any], source: str, kind: ImportKind) -> str:
     props = (features[0] or {}).get("properties") or {}
     candidates = [k for k in props if _NAME_FIELD.match(k)]

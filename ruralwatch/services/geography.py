@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from ruralwatch.mapping.geography import (
     ImportReport,
     build_geography,
     check_import,
+    combine_reports,
     find_force,
     force_by_code,
     forces,
@@ -199,21 +201,29 @@ class GeographyService:
                 f", {_km_to_box(point, nearest.bbox):.0f} km from {nearest.name}" if nearest is not None else ""))
         return WhereAmI(point.lat, point.lon, geo.lat_lon_to_grid_ref(point.lat, point.lon), place, inside)
 
-    def import_file(self, kind: ImportKind, path: Path, name_field: str | None = None) -> ImportReport:
+    def import_file(self, kind: ImportKind, path: Path | Sequence[Path],
+                    name_field: str | None = None) -> ImportReport:
         """Import an ONS file of districts or wards for the chosen force: GeoJSON, GeoPackage or Shapefile (or a
-        .zip of one), in any coordinate system the file states (reprojected to WGS 84). Checked first; on any
-        problem GeographyImportError and nothing changed. Replaces what was imported before for that level."""
+        .zip of one), in any coordinate system the file states (reprojected to WGS 84). Several files (wards
+        published one file per district) are imported together, as one level. Checked first; on any problem
+        GeographyImportError and nothing changed. Replaces what was imported before for that level."""
         if kind not in ("districts", "wards"):
             raise ValueError(f"kind must be 'districts' or 'wards', not {kind!r}")
         self.store.actor.require("geography.manage")
-        path = Path(path)
-        try:
-            collection, read_as = read_boundaries(path)
-        except BoundaryFileError as exc:
-            raise GeographyImportError(str(exc)) from None
+        paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
+        if not paths:
+            raise GeographyImportError("no boundary file given")
         geography = self.current()
-        report = dataclasses.replace(
-            check_import(collection, kind, path.name, geography.force, geography.areas, name_field), read_as=read_as)
+        reports = []
+        for one in paths:
+            try:
+                collection, read_as = read_boundaries(one)
+            except BoundaryFileError as exc:
+                raise GeographyImportError(str(exc)) from None
+            reports.append(dataclasses.replace(
+                check_import(collection, kind, one.name, geography.force, geography.areas, name_field),
+                read_as=read_as))
+        report = combine_reports(reports)
         policy = policies.IMPORTED_DISTRICTS if kind == "districts" else policies.IMPORTED_WARDS
         previous = policy.read(self.store)
         with self.store.transaction():

@@ -72,6 +72,12 @@ def default_weights(force: str = FORCE) -> dict[str, HarmWeight]:
             key = f"kind:{row['key']}"
             days = float(row["cchi_days"])
             note = f"Nearest CCHI offence: {row['nearest_offence']}. {row['note']}"
+            published_as = (row.get("force_crime_type") or "").strip()
+            if published_as:
+                # The chosen force's weight for that published crime type: a Norfolk walk's heritage crime
+                # carried Essex's 15.97 days for criminal damage and arson (Norfolk's is 11.18).
+                days = weights[f"police_uk:{published_as}"].days
+                note = f"Nearest CCHI offence: {row['nearest_offence']} ({force} weight). {row['note']}"
             weights[key] = HarmWeight(key, days, row["key"].replace("_", " ").replace(":", ", "), note, days)
     return weights
 

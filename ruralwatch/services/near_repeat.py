@@ -21,6 +21,7 @@ from ruralwatch.core import kinds as kindmod
 from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback, ValidationError
 from ruralwatch.core.geo import to_bng
+from ruralwatch.core.words import count_of
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import (
     KNOX_ZONE,
@@ -199,14 +200,26 @@ class NearRepeatService:
             query.kinds, _local_day_start(query.date_from) if query.date_from else None,
             _local_day_start(query.date_to + timedelta(days=1)) if query.date_to else None)
         if len(frame) < 2:
-            raise ValidationError.single("kinds", f"{len(frame)} incident(s) with a place in that selection: the "
-                                         "Knox test needs at least two (it counts pairs)")
+            raise ValidationError.single("kinds", self._too_few(len(frame)))
         result = nr.knox_test(frame["easting"].to_numpy(), frame["northing"].to_numpy(), frame["day"].to_numpy(),
                               query.bands, query.iterations, query.seed, progress=progress)
         result.seconds = time.perf_counter() - started
         first, last = (date(1970, 1, 1) + timedelta(days=int(frame["day"].min())),
                        date(1970, 1, 1) + timedelta(days=int(frame["day"].max())))
         return KnoxRun(query, result, first.isoformat(), last.isoformat())
+
+    def _too_few(self, selected: int) -> str:
+        """Why there is nothing to test. A new force's analyst with published crime only read '0 incident(s) with a
+        place in that selection' and could not tell that the test never reads published crime."""
+        located = self.store.db.execute(
+            "SELECT COUNT(*) FROM incidents WHERE deleted = 0 AND lat IS NOT NULL AND lon IS NOT NULL").fetchone()[0]
+        if not located:
+            return ("no incidents of our own with a place are recorded yet, and the Knox test needs at least two (it "
+                    "counts pairs in days and metres); published crime cannot stand in, as it gives only the month "
+                    "of each crime")
+        return (f"{count_of(selected, 'incident')} of ours with a place in these kinds and dates (of "
+                f"{located:,} in all): the Knox test needs at least two (it counts pairs); choose more kinds or a "
+                "longer period")
 
     def save_knox_zone(self, run: KnoxRun) -> SavedKnoxZone:
         """Keep the zone a Knox run justifies, as the default for the zone settings; ValidationError if none."""

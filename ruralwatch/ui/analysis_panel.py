@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
@@ -166,13 +167,15 @@ HOUR_TABLE_BEFORE_RUN = ("Press Show timing: the hours and days of the week our 
                          "the incidents recorded in RuralWatch.")
 
 
-def hour_table_note(result: dict[str, Any], force: str) -> str:
-    """Why the hour-by-weekday table of a timing result is empty, and what would fill it."""
+def hour_table_note(result: dict[str, Any], force: str, can_record: bool = True) -> str:
+    """Why the hour-by-weekday table of a timing result is empty, and what would fill it. `can_record`: whether the
+    reader may record incidents (an analyst was told to press New incident, greyed for them)."""
     total = int(result.get("incidents_total") or 0)
     if not total:
         return ("No incidents of our own are recorded yet, so there are no times of day to show: published crime "
                 "(data.police.uk) gives only the month of each crime, never the time. This table fills in as "
-                "incidents are recorded (New incident, Ctrl+N) or arrive from other laptops by sync.")
+                + ("incidents are recorded (New incident, Ctrl+N) or arrive from other laptops by sync."
+                   if can_record else "officers record incidents, here or on laptops that sync with this one."))
     area, month_from, month_to = result.get("area"), result.get("month_from"), result.get("month_to")
     where = f" in {area}" if area else ""
     if month_from or month_to:
@@ -182,6 +185,13 @@ def hour_table_note(result: dict[str, Any], force: str) -> str:
         return f"{ours} has a time to show."
     other = f"another district or All of {force}" if area else "a longer period"
     return f"{ours} happened{where}. Choose {other} to see when ours happen."
+
+
+def _not_done(exc: BaseException) -> str:
+    """A refused run in the tab's status line: the messages alone ("train_from: no crimes…" and the Knox tab's
+    "kinds: 0 incident(s)…" showed a code name the panel labels otherwise)."""
+    text = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationError) else str(exc)
+    return f"Not done: {text[:1].upper()}{text[1:]}"
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -218,7 +228,14 @@ class AnalysisPanel(QWidget):
         tabs.addTab(self._hotspots_tab(), "Hotspots")
         tabs.addTab(self._accuracy_tab(), "Accuracy")
         tabs.addTab(self._areas_tab(), "Areas")
-        tabs.addTab(self._time_tab(), "Time")
+        # The charts page scrolls itself: its two charts' heights made it the tallest page, and a panel as tall as
+        # its tallest page scrolled the whole dock (tab bar and all) on every tab at 1366x768.
+        self.time_page = self._time_tab()
+        time_scroll = QScrollArea()
+        time_scroll.setWidgetResizable(True)
+        time_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        time_scroll.setWidget(self.time_page)
+        tabs.addTab(time_scroll, "Time")
         tabs.addTab(self._near_repeat_tab(), "Near-repeat (Knox)")
         self.tabs = tabs
         layout = QVBoxLayout(self)
@@ -239,13 +256,9 @@ class AnalysisPanel(QWidget):
         YYYY-MM' with four month boxes and none marked)."""
         def failed(exc: BaseException) -> None:
             # The messages alone: "train_from: no crimes…" showed a code name the panel labels otherwise.
-            if isinstance(exc, ValidationError):
-                if marks is not None:
-                    marks.show(exc)
-                text = "; ".join(e.message for e in exc.errors)
-            else:
-                text = str(exc)
-            status.setText(f"Not done: {text[:1].upper()}{text[1:]}")
+            if isinstance(exc, ValidationError) and marks is not None:
+                marks.show(exc)
+            status.setText(_not_done(exc))
             status.setStyleSheet(theme.error_style(bold=False))
 
         if marks is not None:
@@ -297,6 +310,8 @@ class AnalysisPanel(QWidget):
         form.addRow("&Bandwidth", self.bandwidth_m)
         self.run_button = QPushButton("Fi&nd hotspots")
         self.run_button.clicked.connect(self.run_hotspots)
+        for edit in (self.month_from, self.month_to):
+            edit.returnPressed.connect(self.run_hotspots)
         self.hotspot_status = _status_label()
         self.hotspot_table = _table()
         self.alert_button = QPushButton("Communit&y alert from hotspot…")
@@ -385,6 +400,10 @@ class AnalysisPanel(QWidget):
         form.addRow(_buddy("Te&st on", self.test_from), test)
         self.evaluate_button = QPushButton("Measure forecast acc&uracy")
         self.evaluate_button.clicked.connect(self.run_evaluation)
+        # Enter in a month box runs it, as the button beside them would: a walk typed the four months, pressed
+        # Enter, and was left reading the last run's error.
+        for edit in (self.train_from, self.train_to, self.test_from, self.test_to):
+            edit.returnPressed.connect(self.run_evaluation)
         self.eval_marks = FieldMarks(
             {"train_from": self.train_from, "train_to": self.train_to, "test_from": self.test_from,
              "test_to": self.test_to},
@@ -393,11 +412,14 @@ class AnalysisPanel(QWidget):
         self.eval_status = _status_label("PAI: share of test crimes in the top cells divided by their share of the "
                                          "area (higher is better). PEI: how close to the best possible (1 = perfect).")
         self.eval_table = _table()
+        self.eval_note = _status_label()  # three lines kept for it: at 1366x768 a plain label was cut off
+        self.eval_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(page)
         layout.addLayout(form)
         layout.addWidget(self.evaluate_button)
         layout.addWidget(self.eval_status)
         layout.addWidget(self.eval_table, 1)
+        layout.addWidget(self.eval_note)
         return page
 
     def run_evaluation(self) -> None:
@@ -426,11 +448,13 @@ class AnalysisPanel(QWidget):
             f" tested on {result['test']['crimes']:,} ({result['test']['from']} to {result['test']['to']}); "
             f"{result['cell_m']:.0f} m cells over {result['study_area']}, {result['area_km2']:,.0f} km²."
         )
-        # The rest in the table's tooltip: the status keeps to the three lines it has room for.
-        self.eval_table.setToolTip(
-            f"Harm 1%: the share of the test period's crime harm in the top 1% of cells. Best possible: the test "
-            f"period's own busiest cells. The blend chose {result['blend']['chosen']}, on the training months "
-            f"{', '.join(result['blend']['chosen_on']) or '(too few)'} only.")
+        # The rest under the table (the status keeps to the three lines it has room for); in the table's tooltip
+        # alone a walk never saw what the blend had chosen.
+        chosen = (f"The blend chose {result['blend']['chosen']}, on the training months "
+                  f"{', '.join(result['blend']['chosen_on']) or '(too few)'} only.")
+        self.eval_table.setToolTip(f"Harm 1%: the share of the test period's crime harm in the top 1% of cells. Best "
+                                   f"possible: the test period's own busiest cells. {chosen}")
+        self.eval_note.setText(chosen)
         self.evaluation_ready.emit(result)
 
     # --- areas --------------------------------------------------------------------------------------------
@@ -516,21 +540,23 @@ class AnalysisPanel(QWidget):
         self.hour_stack.setCurrentWidget(self.hour_note)
         self.hour_stack.setMinimumHeight(200)
         self.time_status = _status_label()
-        row = QHBoxLayout()
-        row.addWidget(_buddy("&Data", self.time_source))
-        row.addWidget(self.time_source, 1)
-        row.addWidget(_buddy("Di&strict", self.time_area))
-        row.addWidget(self.time_area, 1)
-        row.addWidget(button)
+        # One field a row, as on the other tabs: the two choices, their labels and the button side by side made
+        # this the widest page, and at 1366x768 the whole panel scrolled sideways ('Show timi' cut off).
+        form = QFormLayout()
+        form.addRow("&Data", self.time_source)
+        form.addRow("Di&strict", self.time_area)
         buttons = QHBoxLayout()
         buttons.addWidget(export)
         buttons.addWidget(report)
         buttons.addStretch()
         layout = QVBoxLayout(page)
-        layout.addLayout(row)
+        layout.addLayout(form)
+        layout.addWidget(button)
         layout.addLayout(buttons)
         layout.addWidget(self.time_status)
-        layout.addWidget(QLabel("Monthly trend, with the same months a year before"))
+        trend_label = QLabel("Monthly trend, with the same months a year before")
+        trend_label.setWordWrap(True)
+        layout.addWidget(trend_label)
         layout.addWidget(self.trend_chart, 1)
         layout.addWidget(_buddy("Our incidents by hour (UK time) and day of &week", self.hour_table))
         layout.addWidget(self.hour_stack, 1)
@@ -569,10 +595,13 @@ class AnalysisPanel(QWidget):
             force = run.force or self.services.geography.current().force.name
             period = f"{query.month_from or 'the start'} to {query.month_to or 'the latest month'}"
             shares = result["concentration"]["harm_share_top_cells"]
+            method = self.method.itemText(self.method.findData(query.method))
+            weighed = "weighted by crime harm (CCHI days)," if query.weight == "harm" else "by count,"
             sections = [
                 ReportSection(
-                    "Hotspots", f"{len(run.hotspots)} {query.method} hotspots weighted by {query.weight} from "
-                    f"{run.points:,} crimes in {area or force}.", hotspot_table(run)),
+                    # In the panel's words ("20 kde hotspots weighted by harm" showed the code names).
+                    "Hotspots", f"{len(run.hotspots)} hotspots by {method.lower()}, {weighed} from {run.points:,} "
+                    f"crimes in {area or force}.", hotspot_table(run)),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",
@@ -593,6 +622,13 @@ class AnalysisPanel(QWidget):
 
         self._in_background("Writing the analysis report", work, done, self.time_status)
 
+    def _month_labels_that_fit(self) -> int:
+        """How many "2018-10" labels the chart's width holds side by side (at most 6): in a laptop's narrow dock
+        every month was labelled and each was cut to "201…"."""
+        metrics = self.trend_chart.fontMetrics()
+        room = self.trend_chart.viewport().width() - 6 * metrics.averageCharWidth() - 60  # the counts' axis, margins
+        return max(2, min(6, room // (metrics.horizontalAdvance("2018-10") + 3 * metrics.averageCharWidth())))
+
     def _show_timing(self, result: dict[str, Any]) -> None:
         trend = result["monthly_trend"]
         chart = QChart()
@@ -604,7 +640,7 @@ class AnalysisPanel(QWidget):
 
             x_axis = QCategoryAxis()
             x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-            step = max(1, len(trend) // 6)
+            step = max(1, math.ceil(len(trend) / self._month_labels_that_fit()))
             for i, month in enumerate(trend["month"]):
                 if i % step == 0:
                     x_axis.append(str(month), i)
@@ -644,7 +680,8 @@ class AnalysisPanel(QWidget):
         if table is None:
             self.hour_table.clear()  # no table of an earlier run left behind the note
             self.hour_table.setRowCount(0)
-            self.hour_note.setText(hour_table_note(result, self.services.geography.current().force.name))
+            self.hour_note.setText(hour_table_note(result, self.services.geography.current().force.name,
+                                                   self.services.store.actor.can("incident.record")))
             self.hour_stack.setCurrentWidget(self.hour_note)
         else:
             self.hour_stack.setCurrentWidget(self.hour_table)
@@ -675,7 +712,7 @@ class AnalysisPanel(QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        self.tabs.widget(3).grab().save(str(path), "PNG")
+        self.time_page.grab().save(str(path), "PNG")
         return path
 
     # --- near repeats -------------------------------------------------------------------------------------
@@ -704,6 +741,8 @@ class AnalysisPanel(QWidget):
         form.addRow("Permutatio&ns", self.knox_iterations)
         self.knox_button = QPushButton("Run the Knox t&est")
         self.knox_button.clicked.connect(self.run_knox)
+        for edit in (self.knox_from, self.knox_to):
+            edit.returnPressed.connect(lambda: self.run_knox())
         self.knox_use = QPushButton("&Use as the near-repeat zone")
         self.knox_use.setToolTip("Zones round new incidents take the distance and days this result justifies")
         self.knox_use.setEnabled(False)
@@ -741,7 +780,7 @@ class AnalysisPanel(QWidget):
         try:
             query = self.knox_query()
         except ValidationError as exc:
-            self.knox_status.setText(f"Not done: {exc}")
+            self.knox_status.setText(_not_done(exc))
             self.knox_status.setStyleSheet(theme.error_style(bold=False))
             return None
         self.knox_use.setEnabled(False)
@@ -750,7 +789,7 @@ class AnalysisPanel(QWidget):
         self.knox_summary.clear()
 
         def failed(exc: BaseException) -> None:
-            self.knox_status.setText(f"Not done: {exc}")
+            self.knox_status.setText(_not_done(exc))
             self.knox_status.setStyleSheet(theme.error_style(bold=False))
 
         def cancelled(_exc: BaseException) -> None:

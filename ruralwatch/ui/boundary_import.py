@@ -37,15 +37,31 @@ class BoundaryImportButton(QPushButton):
 
     def choose(self) -> None:
         force = self.services.geography.force().name
-        level, ok = QInputDialog.getItem(self, "Import boundaries", f"Import for {force}:", list(_LEVELS), 0, False)
-        if not ok:
+        level = self.ask_level(force)
+        if level is None:
             return
-        path, _selected = QFileDialog.getOpenFileName(self, f"{level} of {force}", str(Path.home()), _FILTER)
-        if path:
-            self.start(_LEVELS[level], Path(path))
+        # Several files: wards often come one file per district (a walk chose seven and only the first was kept).
+        paths, _selected = QFileDialog.getOpenFileNames(self, f"{level} of {force} (one file or several)",
+                                                        str(Path.home()), _FILTER)
+        if paths:
+            self.start(_LEVELS[level], [Path(p) for p in paths])
 
-    def start(self, kind: ImportKind, path: Path, name_field: str | None = None) -> BackgroundTask:
-        """Import `path` as `kind` for the chosen force, off the UI thread."""
+    def ask_level(self, force: str) -> str | None:
+        """"Wards" or "Districts", or None when cancelled. Wide enough for its title: QInputDialog.getItem's own
+        box was so narrow the window manager cut the title to 'Impor… daries' at 1366x768."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Import boundaries")
+        dialog.setLabelText(f"Import for {force}:")
+        dialog.setComboBoxItems(list(_LEVELS))
+        dialog.setComboBoxEditable(False)
+        dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance("Import boundaries") * 2 + 160)
+        try:
+            return dialog.textValue() if dialog.exec() else None
+        finally:
+            dialog.deleteLater()
+
+    def start(self, kind: ImportKind, path: Path | list[Path], name_field: str | None = None) -> BackgroundTask:
+        """Import `path` (or several files together) as `kind` for the chosen force, off the UI thread."""
         self.setEnabled(False)
 
         def done(report: ImportReport) -> None:

@@ -40,6 +40,7 @@ from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_log import DoseView, PatrolLog
 from ruralwatch.ui.patrol_plan import (
+    NOT_A_PLANNER,
     PatrolForm,
     PlanEditor,
     route_of,
@@ -147,6 +148,10 @@ class PatrolPanel(QWidget):
         self.new_button = QPushButton("&New patrol")
         self.open_button = QPushButton("Op&en")
         self.cancel_button = QPushButton("Cancel &patrol")
+        if not self.services.store.actor.can("patrol.plan"):  # greyed, not refused after a whole form was typed
+            for button in (self.new_button, self.cancel_button):
+                button.setEnabled(False)
+                button.setToolTip(NOT_A_PLANNER)
         self.new_button.clicked.connect(self.new_patrol)
         self.open_button.clicked.connect(self.open_selected)
         self.cancel_button.clicked.connect(lambda: self.cancel_selected())

@@ -165,6 +165,10 @@ def next_evening() -> QDate:
     day = today()
     return day if now.hour < EVENING_START_HOUR else day.addDays(1)
 
+# Said on the buttons a role without patrol.plan sees greyed (an analyst typed a whole patrol, then was refused).
+NOT_A_PLANNER = "Your role may not plan patrols: RET officers, the Specials coordinator and administrators do"
+
+
 class PatrolForm(QWidget):
     """New or edit patrol. A refused save keeps everything entered and points at each bad field."""
 
@@ -450,9 +454,12 @@ class PatrolForm(QWidget):
             self.base.setText(geo.lat_lon_to_grid_ref(*record.base) if record.base else "")
             self.notes.setPlainText(record.notes)
             self._fill_people([pid for pid, _ in record.crew])
-        editable = record is None or record.status.can_edit_plan
+        may_plan = self.services.store.actor.can("patrol.plan")
+        editable = may_plan and (record is None or record.status.can_edit_plan)
         self.save_button.setEnabled(editable)
-        if record is not None and not editable:
+        if not may_plan:
+            self.save_button.setToolTip(NOT_A_PLANNER)
+        elif record is not None and not editable:
             self.save_button.setToolTip(f"The patrol is {record.status.text}: it can no longer be changed")
         else:
             self.save_button.setToolTip("")
@@ -681,7 +688,8 @@ class PlanEditor(QWidget):
         self.note.setText(text)
 
     def editable(self) -> bool:
-        return self.patrol is not None and self.patrol.status.can_edit_plan
+        return (self.patrol is not None and self.patrol.status.can_edit_plan
+                and self.services.store.actor.can("patrol.plan"))
 
     def settings(self) -> PlanSettings:
         base = self.patrol.settings if self.patrol else PlanSettings()
@@ -777,7 +785,7 @@ class PlanEditor(QWidget):
         count = self.table.rowCount()
         self.suggest_button.setEnabled(editable)
         self.brief_button.setEnabled(self.patrol is not None and bool(self.patrol.stops)
-                                     and self.patrol.status.can_brief)
+                                     and self.patrol.status.can_brief and self.services.store.actor.can("patrol.plan"))
         self.up_button.setEnabled(editable and row is not None and row > 0)
         self.down_button.setEnabled(editable and row is not None and row < count - 1)
         self.drop_button.setEnabled(editable and row is not None)
@@ -838,13 +846,17 @@ class PlanEditor(QWidget):
                 self.patrol = saved
                 self._show_plan(plan)
                 if not plan.stops:
-                    self._say("No hotspots or recent incidents found in this area and period: add places "
-                                      "by hand or choose another area.")
+                    self._say(empty[0] if empty else "No hotspots or recent incidents found in this area.")
             self.planReady.emit(plan)
 
+        empty: list[str] = []  # why no place was found, worked out on the worker too
+
         def work(services: Services) -> Plan:
-            return services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
+            plan = services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
                                             record.base)
+            if not plan.stops:
+                empty.append(services.patrols.nothing_to_plan(record.area, record.start))
+            return plan
 
         def failed() -> None:
             self.note.clear()

@@ -263,6 +263,45 @@ def test_suffolk_wards_import_then_patrol_areas(cli: Cli, suffolk: Path, tmp_pat
     assert refused.code == 2 and "Uttlesford" in refused.err  # an Essex district, not Suffolk's
 
 
+def test_wards_published_one_file_per_district_are_imported_together(cli: Cli, suffolk: Path,
+                                                                      tmp_path: Path) -> None:
+    """A walk chose Norfolk's seven ward files (one per district, as they are published) in one import: the first
+    file's 36 wards were kept and the rest dropped without a word, and importing them one by one kept only the
+    last. Several files now import together as one level; a name used in two files is refused, nothing changed."""
+    collection = json.loads(IPSWICH_WARDS.read_text(encoding="utf-8"))
+    halves = []
+    for number, part in enumerate((collection["features"][:9], collection["features"][9:]), start=1):
+        half = tmp_path / f"ipswich-part{number}.json"
+        half.write_text(json.dumps(dict(collection, features=part)), encoding="utf-8")
+        halves.append(half)
+    imported = cli("geography", "import", "--wards", *map(str, halves))
+    assert imported.code == 0, imported.err
+    assert imported.out.startswith("16 wards imported from ipswich-part1.json and ipswich-part2.json")
+    shown = cli("geography", "show", "--json").json()
+    assert len(shown["wards"]) == 16
+    assert shown["wards_source"] == "imported from ipswich-part1.json and ipswich-part2.json"
+
+    refused = cli("geography", "import", "--wards", str(halves[0]), str(halves[0]))
+    assert refused.code == 2 and "more than one" in refused.err and "ipswich-part1.json and ipswich-part1.json" \
+        in refused.err
+    assert len(cli("geography", "show", "--json").json()["wards"]) == 16  # as before the refused import
+
+
+def test_a_plan_over_published_crime_only_says_plans_use_our_incidents(cli: Cli, suffolk: Path) -> None:
+    plan = cli("patrol", "plan", "--area", "Ipswich", "--date", "2026-12-05", "--start", "18:00", "--end", "22:00")
+    assert plan.code == 0, plan.err
+    assert plan.out.startswith("No incidents of our own are recorded yet. Plans are made from our own incidents")
+    assert "not from published crime" in plan.out
+
+
+@pytest.mark.parametrize("command", [("hotspots",), ("patrol", "plan"), ("patrol", "create"), ("people", "add")])
+def test_area_options_name_no_essex_district_in_their_help(cli: Cli, command: tuple[str, ...]) -> None:
+    """'--area AREA  a district or ward, e.g. Uttlesford' told a Norfolk walk to type a district Norfolk refuses."""
+    shown = cli(*command, "--help")
+    assert shown.code == 0 and "--area" in shown.out
+    assert "Uttles" not in shown.out and "geography show" in shown.out
+
+
 def test_import_refuses_a_file_outside_the_force_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     # Ipswich wards while the force is still Essex.
     refused = cli("geography", "import", "--wards", str(IPSWICH_WARDS))

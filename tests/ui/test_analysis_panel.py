@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pyproj import Transformer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QScrollArea
 
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.container import Services
@@ -214,6 +214,11 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
     assert rows[0][4:7] == ["1.00", "1.00", "1.00"]
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)
     assert panel.eval_status.text().startswith("Trained on 7 crimes (2024-01 to 2024-02), tested on 6")
+    # What the blend chose is written under the table, not only in its tooltip (a walk never hovered it).
+    assert not panel.eval_note.isHidden() and panel.eval_note.text().startswith("The blend chose")
+    window.resize(1366, 768)
+    panel.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.eval_note.isVisible() and _shows_every_line(panel.eval_note), timeout=10_000)
 
 
 def test_evaluation_with_the_test_before_training_shows_an_error(qtbot, window, crimes):
@@ -397,6 +402,7 @@ def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, 
     assert saved.args == [target]
     text = target.read_text(encoding="utf-8")
     assert "RuralWatch analysis: Uttlesford" in text
+    assert "hotspots by kernel density (quartic), weighted by crime harm (CCHI days), from" in text  # not 'kde'
     for section in ("Hotspots", "Harm by district", "Crimes per month", "Sources"):
         assert f"<h2>{section}</h2>" in text
     assert "data:image/png;base64," in text  # the chart travels inside the file
@@ -501,3 +507,83 @@ def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, w
     assert panel.hour_note.isVisible() and panel.hour_table.rowCount() == 0
     assert panel.hour_note.text() == ("None of our incidents (1 in all) happened in Uttlesford. Choose another "
                                       "district or All of Essex to see when ours happen.")
+
+
+def test_the_panel_fits_its_dock_on_a_laptop_screen(qtbot, window, services):
+    """A Norfolk analyst's window at 1366x768 opened the Analysis dock narrower than the panel, which then scrolled
+    sideways on every tab: 'Show timing' and the ends of the status lines were cut off. The Time tab's one row of
+    two labels, two choices and a button (the widest page) now stacks like the other tabs."""
+    services.geography.use_force("Norfolk")  # the longest district name of the five test forces
+    qtbot.waitUntil(lambda: window.analysis.time_area.itemText(0) == "All of Norfolk", timeout=10_000)
+    window.resize(1366, 749)  # maximised under a title bar
+    window.patrol_dock.show()  # tabbed with Analysis, as a walk had them: the tab bar takes height too
+    window.analysis_dock.toggleViewAction().trigger()
+    window.analysis_dock.raise_()
+    scroll = window.analysis_dock.widget()
+    qtbot.waitUntil(lambda: scroll.isVisible() and scroll.viewport().width() > 240, timeout=10_000)
+    panel = window.analysis
+    for index in range(panel.tabs.count()):
+        panel.tabs.setCurrentIndex(index)
+        page = panel.tabs.widget(index)
+        page = page.widget() if isinstance(page, QScrollArea) else page  # the Time page scrolls itself
+        # With room to spare: a real display's fonts run wider than the test's (463 px here was 541 there).
+        assert page.minimumSizeHint().width() <= 400, panel.tabs.tabText(index)
+    qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible()
+                    and panel.width() <= scroll.viewport().width(), timeout=10_000)
+    # Nor up and down: stacked, the Time page made the panel taller than the dock and every tab scrolled.
+    assert panel.minimumSizeHint().height() <= scroll.viewport().height()
+    assert not scroll.verticalScrollBar().isVisible()
+
+
+def test_enter_in_a_month_box_runs_the_tab(qtbot, window, crimes):
+    """A walk typed the four accuracy months and pressed Enter: nothing ran, and the last run's error stayed."""
+    from PySide6.QtCore import Qt
+
+    panel = _open_panel(qtbot, window)
+    panel.tabs.setCurrentIndex(1)
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-02", "2024-03", "2024-03"), strict=True):
+        edit.setText(month)
+    with qtbot.waitSignal(panel.evaluation_ready, timeout=20_000):
+        qtbot.keyClick(panel.test_to, Qt.Key.Key_Return)
+    panel.tabs.setCurrentIndex(0)
+    panel.month_from.setText("2024-01")
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000):
+        qtbot.keyClick(panel.month_from, Qt.Key.Key_Return)
+
+
+def test_the_empty_hour_table_tells_an_analyst_who_records_incidents():
+    """An analyst (who may not record incidents) was told the table fills as incidents are recorded with New
+    incident, Ctrl+N: greyed for them."""
+    from ruralwatch.ui.analysis_panel import hour_table_note
+
+    result = {"incidents_total": 0}
+    assert "New incident, Ctrl+N" in hour_table_note(result, "Norfolk")
+    note = hour_table_note(result, "Norfolk", can_record=False)
+    assert "New incident" not in note and note.endswith("officers record incidents, here or on laptops that sync "
+                                                        "with this one.")
+
+
+def test_the_month_labels_fit_a_narrow_dock(qtbot, window, services):
+    """In a laptop's narrow dock the trend chart labelled every month and each read '201…'. It labels as many
+    months as the width holds, whole."""
+    from PySide6.QtCharts import QCategoryAxis
+    from PySide6.QtCore import Qt
+
+    months = ("2018-10", "2018-11", "2018-12", "2019-01", "2019-02")
+    _insert(services.store, [(*CHELMSFORD, "Burglary", month) for month in months for _ in range(3)])
+    window.resize(1366, 768)
+    panel = _open_panel(qtbot, window)
+    window.resizeDocks([window.analysis_dock], [360], Qt.Orientation.Horizontal)
+    panel.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: 0 < panel.trend_chart.width() <= 360, timeout=10_000)
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    chart = panel.trend_chart.chart()
+    axis = next(a for a in chart.axes(Qt.Orientation.Horizontal))
+    assert isinstance(axis, QCategoryAxis)
+    labels = axis.categoriesLabels()
+    assert labels[0] == "2018-10" and 2 <= len(labels) < len(months)
+    qtbot.waitUntil(lambda: chart.plotArea().width() > 0, timeout=5_000)
+    wanted = len(labels) * panel.trend_chart.fontMetrics().horizontalAdvance("2018-10")
+    assert wanted <= chart.plotArea().width()

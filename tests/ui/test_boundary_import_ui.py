@@ -51,3 +51,35 @@ def test_only_a_role_that_manages_geography_can_import(qtbot, services) -> None:
     dialog = SettingsDialog(services)
     qtbot.addWidget(dialog)
     assert not dialog.import_boundaries.isEnabledTo(dialog)
+
+
+def test_several_ward_files_chosen_at_once_are_all_imported(qtbot, services, monkeypatch, tmp_path) -> None:
+    """Wards come one file per district: a walk chose seven in the file dialog and only the first was kept."""
+    import json
+
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    collection = json.loads((GEO / "E07000202-ipswich-wards-2013.json").read_text(encoding="utf-8"))
+    halves = []
+    for number, part in enumerate((collection["features"][:9], collection["features"][9:]), start=1):
+        half = tmp_path / f"part{number}.json"
+        half.write_text(json.dumps(dict(collection, features=part)), encoding="utf-8")
+        halves.append(str(half))
+    asked: list[int] = []
+
+    def answer(dialog) -> int:
+        asked.append(dialog.minimumWidth())
+        dialog.setTextValue("Wards")
+        return 1
+
+    monkeypatch.setattr(QInputDialog, "exec", answer)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: ("Wards", True))  # the narrow box
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (halves, ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (halves[0], ""))  # Qt's one-file pick
+    dialog = _dialog(qtbot, services)
+    with qtbot.waitSignal(dialog.import_boundaries.imported, timeout=30_000) as blocker:
+        dialog.import_boundaries.choose()
+    assert blocker.args[0].kept == 16
+    assert "16 wards (imported from part1.json and part2.json)" in dialog.geography_summary.text()
+    # The level question is wide enough for its title ('Impor… daries' in a box of 200 px at 1366x768).
+    assert asked and asked[0] >= 2 * dialog.fontMetrics().horizontalAdvance("Import boundaries")

@@ -819,3 +819,27 @@ def test_why_a_log_entry_was_refused_comes_into_view_in_a_short_dock(qtbot, demo
         assert not panel.tabs.tabBar().visibleRegion().isEmpty()
     finally:
         _dispose(qtbot, panel)
+
+
+def test_an_analyst_sees_patrols_but_is_not_offered_planning_them(qtbot, demo: Services, monkeypatch) -> None:
+    """A walk's analyst pressed New patrol, typed a whole patrol and was refused at Save ('may not: create and
+    plan patrols'). For a role without patrol.plan the buttons that change patrols are greyed, saying who may."""
+    from ruralwatch.core.permissions import Actor
+
+    officer = _person(demo, "officer")
+    created, _ = demo.patrols.create(PatrolInput(day="2026-11-28", start="06:00", end="10:00", area="Uttlesford",
+                                                 purpose="equipment_theft_prevention", crew=[officer.id]))
+    demo.patrols.suggest_for(created.id)
+    planned = demo.patrols.get(created.id)
+    assert planned.stops
+    demo.store.actor = Actor("an1", "analyst")
+    widget = PatrolPanel(demo, None, _ops(demo))
+    try:
+        for button in (widget.new_button, widget.cancel_button, widget.form.save_button):
+            assert not button.isEnabled() and "may not plan patrols" in button.toolTip(), button.text()
+        widget.open_patrol(planned.id)
+        assert not widget.form.save_button.isEnabled()
+        assert not widget.plan.suggest_button.isEnabled() and not widget.plan.brief_button.isEnabled()
+        assert widget.plan.table.rowCount() == len(planned.stops)  # the plan is there to read
+    finally:
+        _dispose(qtbot, widget)

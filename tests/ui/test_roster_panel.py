@@ -876,3 +876,13 @@ def test_a_special_is_offered_only_what_the_role_may_do_and_told_when_not_linked
         assert "shown only" in people.availability_title.text()
     finally:
         panel.dispose()
+
+
+def test_the_area_box_gives_one_of_the_forces_own_districts_as_its_example(qtbot, services: Services) -> None:
+    """A Norfolk walk's person form said 'district, e.g. Uttlesford', an Essex district Norfolk refuses."""
+    from ruralwatch.ui.roster_people import PersonDialog
+
+    services.geography.use_force("Norfolk")
+    form = PersonDialog(services.people)
+    qtbot.addWidget(form)
+    assert form.area.lineEdit().placeholderText() == "district, e.g. Breckland"

@@ -566,6 +566,18 @@ def test_timing_of_published_crime_marks_missing_months(analysis, published):
     assert pd.isna(counts[1])  # no published file for February: unknown, not zero
 
 
+def test_the_whole_forces_monthly_trend_counts_crimes_published_without_a_location(analysis, published):
+    """A Norfolk walk's chart read 6,463 crimes for 2018-10 against the 6,624 rows of that month's file: the 161
+    published without a location were left out. They count for the whole force (no district can claim them)."""
+    published.add(*CHELMSFORD, "Burglary", month="2024-01", times=2)
+    published.add(None, None, "Burglary", month="2024-01", times=3)
+    published.add(*CHELMSFORD, "Burglary", month="2024-02")
+    trend = analysis.timing("published")["monthly_trend"]
+    assert trend["count"].tolist() == [5, 1]
+    district = analysis.timing("published", area="Chelmsford")["monthly_trend"]
+    assert district["count"].tolist() == [2, 1]
+
+
 def test_timing_of_incidents(analysis, incident_service: IncidentService):
     incident_service.record(IncidentInput(kind="hare_coursing", occurred_start="2024-01-09 21:00",
                                           lat=THAXTED[0], lon=THAXTED[1]))  # a Tuesday, 21:00 GMT

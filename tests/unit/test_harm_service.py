@@ -71,6 +71,18 @@ def test_defaults_hold_every_ruralwatch_kind_and_each_value_band(harm: HarmServi
     assert "Nearest CCHI offence" in weights["kind:fly_tipping"].note
 
 
+def test_heritage_crime_takes_the_chosen_forces_criminal_damage_weight(store: Store, harm: HarmService):
+    """A Norfolk walk's Harm weights read 'heritage crime 15.97 days: Criminal damage and arson (Essex mix)': Essex's
+    weight under another force. It is now the chosen force's weight for that published crime type."""
+    from ruralwatch.services.geography import GeographyService
+
+    assert harm.for_incident("heritage_crime") == 15.97  # Essex
+    GeographyService(store).use_force("Norfolk")
+    weight = harm.weights()["kind:heritage_crime"]
+    assert weight.days == weight.default_days == 11.18 == harm.for_crime_type("Criminal damage and arson")
+    assert "Norfolk weight" in weight.note and "Essex mix" not in weight.note
+
+
 @pytest.mark.parametrize("crime_type", ["Anti-social behaviour", "Not a category", "", "burglary"])
 def test_anti_social_behaviour_and_unknown_categories_carry_no_harm(harm: HarmService, crime_type: str):
     assert harm.for_crime_type(crime_type) == 0.0

@@ -72,6 +72,24 @@ def test_bad_knox_queries(services: Services, query: KnoxQuery, field: str) -> N
     assert caught.value.errors[0].field == field
 
 
+def test_too_few_incidents_says_why_in_words(services: Services) -> None:
+    """A new force's analyst with published crime only read '0 incident(s) with a place in that selection': now it
+    says none of our own are recorded and that published crime (months only) cannot stand in; with some recorded,
+    how many the choice kept of how many, counted in words."""
+    with pytest.raises(ValidationError) as caught:
+        services.near_repeat.knox(KnoxQuery())
+    message = caught.value.errors[0].message
+    assert message.startswith("no incidents of our own with a place are recorded yet")
+    assert "published crime cannot stand in" in message and "(s)" not in message
+    _record(services, "farm_burglary", "2024-05-01 08:00")
+    _record(services, "hare_coursing", "2024-05-02 08:00")
+    with pytest.raises(ValidationError) as caught:
+        services.near_repeat.knox(KnoxQuery(kinds=("farm_burglary",)))
+    assert caught.value.errors[0].message == (
+        "1 incident of ours with a place in these kinds and dates (of 2 in all): the Knox test needs at least two "
+        "(it counts pairs); choose more kinds or a longer period")
+
+
 def test_zone_settings_default_then_knox_then_setting(services: Services) -> None:
     nr = services.near_repeat
     settings = nr.zone_settings()

@@ -15,7 +15,7 @@ from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
-from ruralwatch.store import Store
+from ruralwatch.store import Store, open_store
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -85,6 +85,23 @@ def test_suggested_plan_visits_hotspots_inside_the_window(services: Services) ->
     saved = services.patrols.get(patrol_id).stops
     assert [s.key for s in saved] == [s.key for s in plan.stops]
     assert all(s.dwell_minutes == 15 for s in saved)
+
+
+def test_a_plan_with_nothing_to_visit_says_why(services: Services, store: Store) -> None:
+    """Plans come from our own incidents, never published crime: a new force's walk with published crime only read
+    'no hotspots or recent incidents in that area to plan from' beside a Hotspots tab full of them."""
+    start = datetime(2030, 6, 1, 17, 0, tzinfo=UTC)  # years after the demo's incidents
+    assert not services.patrols.plan_for_window("Uttlesford", "2030-06-01", "18:00", "22:00").stops
+    assert services.patrols.nothing_to_plan("uttles", start) == (
+        "None of our incidents in Uttlesford fall in that time. Plans are made from our own incidents (the harm "
+        "hotspots of the 12 months before the patrol, 2029-06 to 2030-06, and the last 28 days' incidents), not "
+        "from published crime. Add places by hand or choose another area.")
+    empty = Services.build(open_store(store.path.parent / "empty.db"))
+    try:
+        assert empty.patrols.nothing_to_plan("Uttlesford", start).startswith(
+            "No incidents of our own are recorded yet. Plans are made from our own incidents")
+    finally:
+        empty.store.close()
 
 
 def test_briefing_pdf_lists_route_crew_and_vehicles(services: Services, tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     hotspots.add_argument("--cell-m", type=float, default=DEFAULT_CELL_M, help="cell size in metres")
     hotspots.add_argument("--bandwidth-m", type=float, default=DEFAULT_BANDWIDTH_M,
                           help="KDE bandwidth and Gi* neighbourhood radius in metres")
-    hotspots.add_argument("--area", help="only crimes in this district or ward (e.g. Uttlesford)")
+    hotspots.add_argument("--area", help="only crimes in this district or ward of the force (`geography show` lists "
+                          "them)")
     hotspots.add_argument("--geojson", action="store_true", help="print the hotspot cells as GeoJSON")
     hotspots.add_argument("--json", action="store_true")
 

@@ -3,7 +3,7 @@
     geography show [--json]                               force, area in km2, districts, wards
     geography forces [--json]                             the 43 forces of England and Wales
     geography use-force NAME                              choose the force (administrators)
-    geography import --districts|--wards FILE [--name-field F]   ONS GeoJSON, GeoPackage or Shapefile (.shp or
+    geography import --districts|--wards FILE... [--name-field F]  ONS GeoJSON, GeoPackage or Shapefile (.shp or
                                                           .zip) for the chosen force, any stated CRS
 """
 
@@ -34,8 +34,10 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     importing = actions.add_parser("import", help="import ONS district or ward boundaries (GeoJSON, GeoPackage, "
                                      "Shapefile .shp with its .shx/.dbf/.prj, or a .zip of one)")
     level = importing.add_mutually_exclusive_group(required=True)
-    level.add_argument("--districts", type=Path, metavar="FILE")
-    level.add_argument("--wards", type=Path, metavar="FILE")
+    # Several files at once: wards are often published one file per district, and each import replaces the last.
+    level.add_argument("--districts", type=Path, metavar="FILE", nargs="+")
+    level.add_argument("--wards", type=Path, metavar="FILE", nargs="+",
+                       help="one file, or several (one per district) imported together")
     importing.add_argument("--name-field", metavar="F", help="the property holding the name (default: WDxxNM, "
                            "LADxxNM or name)")
     importing.add_argument("--json", action="store_true")

@@ -98,7 +98,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--area", required=True, help="a district or ward, e.g. Uttlesford")
+    parser.add_argument("--area", required=True, help="a district or ward of the force (`geography show` lists them)")
     parser.add_argument("--date", required=True, metavar="YYYY-MM-DD")
     parser.add_argument("--start", required=True, metavar="HH:MM", help="UK local time")
     parser.add_argument("--end", required=True, metavar="HH:MM", help="at or before the start: next day")
@@ -116,7 +116,12 @@ def run(args: argparse.Namespace, store: Store) -> int:
     if args.action == "plan":
         settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed)
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
-        print_json(plan_json(plan)) if args.json else _print_plan(plan)
+        if args.json:
+            print_json(plan_json(plan))
+        elif plan.stops:
+            _print_plan(plan)
+        else:  # why, and what to do: 'no hotspots' under a Hotspots tab full of published crime baffled a walk
+            print(patrols.nothing_to_plan(args.area, plan.start))
     elif args.action == "create":
         crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]
         base = geo.grid_ref_to_lat_lon(args.base, "base") if args.base.strip() else None

@@ -131,7 +131,7 @@ def _person_options(parser: argparse.ArgumentParser, edit: bool = False) -> None
     parser.add_argument("--skills", default=unset, help=f"comma separated: {', '.join(k for k, _ in SKILLS)}")
     parser.add_argument("--station", default=unset)
     parser.add_argument("--area", default=unset,
-                        help="home district of the force (a unique beginning will do: Uttles for Uttlesford)")
+                        help="home district of the force (`geography show` lists them; a unique beginning will do)")
     parser.add_argument("--commitment", default=None, help="monthly hours (Specials default 16)")
     parser.add_argument("--phone", default=unset)
     parser.add_argument("--email", default=unset)

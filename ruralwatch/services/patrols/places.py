@@ -74,6 +74,23 @@ class PatrolPlaces(PatrolServiceBase):
             ))
         return found
 
+    def nothing_to_plan(self, area_name: str, at: datetime) -> str:
+        """Why `candidates` found no place for a patrol in the area at `at`, and what to do. A new force's walk had
+        only published crime and read 'no hotspots or recent incidents in that area to plan from' under a Hotspots
+        tab full of them: plans come from our own incidents, never published crime."""
+        area = self._area(area_name)
+        local = times.to_local(at)
+        first = (local.replace(day=1) - timedelta(days=31 * (HOTSPOT_MONTHS - 1))).strftime("%Y-%m")
+        located = self.store.db.execute(
+            "SELECT COUNT(*) FROM incidents WHERE deleted = 0 AND lat IS NOT NULL").fetchone()[0]
+        source = (f"Plans are made from our own incidents (the harm hotspots of the {HOTSPOT_MONTHS} months before "
+                  f"the patrol, {first} to {local:%Y-%m}, and the last {RECENT_DAYS} days' incidents), not from "
+                  "published crime")
+        if not located:
+            return f"No incidents of our own are recorded yet. {source}. Add places by hand or record incidents."
+        return (f"None of our incidents in {area.label} fall in that time. {source}. Add places by hand or choose "
+                "another area.")
+
     def _recent_incidents(self, area: boundaries.Area, at: datetime, days: int) -> list[dict[str, Any]]:
         """Incidents in the area in the `days` before `at`, with their harm, most harmful first."""
         weights = self.harm.weights()

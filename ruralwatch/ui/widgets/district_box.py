@@ -26,7 +26,8 @@ class DistrictBox(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.setCompleter(completer)
-        self.lineEdit().setPlaceholderText("district, e.g. Uttlesford")
+        # The force's own district: a Norfolk walk read "e.g. Uttlesford", which Norfolk then refused.
+        self.lineEdit().setPlaceholderText(f"district, e.g. {names[0]}" if names else "district")
         # Leaving the box settles it. Not through editingFinished or a focus-out filter: with the completer's list
         # open (as it is while a name is typed) the completer eats the focus-out, and on the real display Tab moved
         # on with "uttles" left as typed.
