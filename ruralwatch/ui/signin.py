@@ -253,11 +253,11 @@ class FormDialog(QDialog):
 
     def run_busy(self, text: str, work: Callable[[ProgressCallback], T], cancellable: bool = False) -> T:
         """`work(progress)` on a worker thread; its result, or what it raised, raised here. Meanwhile the dialog says
-        `text` over a busy bar (filled as `progress(done, total)` reports), every field and button is disabled and
-        Escape or closing does nothing, except with `cancellable`, when they (and the Cancel button, left enabled)
-        stop the work: it raises CancelledError. Waited for in a local event loop, as restoring.run_restore does,
-        so the dialog keeps painting (the screen stayed black for a second after Create) while the caller reads
-        like a plain call."""
+        `text` (or a progress note, once one comes) over a busy bar (filled as `progress(done, total)` reports), every
+        field and button is disabled and Escape or closing does nothing, except with `cancellable`, when they (and
+        the Cancel button, left enabled) stop the work: it raises CancelledError. Waited for in a local event loop,
+        as restoring.run_restore does, so the dialog keeps painting (the screen stayed black for a second after
+        Create) while the caller reads like a plain call."""
         if self._busy_task is not None:
             raise RuntimeError("the dialog is busy already")
         outcome: list[Any] = []
@@ -322,7 +322,9 @@ class FormDialog(QDialog):
             self._focus_before.setFocus(Qt.FocusReason.OtherFocusReason)
         self.busy_changed.emit(False)
 
-    def _busy_progress(self, done: int, total: int) -> None:
+    def _busy_progress(self, done: int, total: int, note: str = "") -> None:
+        if note:
+            self.busy_label.setText(note)
         if total > 0:
             self.busy_bar.setRange(0, total)
             self.busy_bar.setValue(min(done, total))
