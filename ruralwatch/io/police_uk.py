@@ -34,7 +34,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
@@ -203,18 +203,24 @@ def _check_not_truncated(text: str, name: str) -> None:
 PROJ_SLICE = 5_000
 
 
-def parse_file(path: str | Path) -> ParsedFile:
-    """Read and check one street-level CSV file. Raises PoliceUkFormatError if the file as a whole is wrong."""
+def _quiet(_rows: int) -> None:
+    """No one asked how far the parse is."""
+
+
+def parse_file(path: str | Path, on_rows: Callable[[int], None] | None = None, every: int = 0) -> ParsedFile:
+    """Read and check one street-level CSV file. Raises PoliceUkFormatError if the file as a whole is wrong.
+    `on_rows(rows_read)` is called every `every` rows (a caller's progress; it may raise to stop)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         _fail(str(path), f"cannot be read ({exc.strerror or exc})")
-    return parse_bytes(data, str(path), path)
+    return parse_bytes(data, str(path), path, on_rows, every)
 
 
-def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
-    """Parse the contents of one file; `name` is how errors refer to it."""
+def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Callable[[int], None] | None = None,
+                every: int = 0) -> ParsedFile:
+    """Parse the contents of one file; `name` is how errors refer to it. `on_rows`, `every`: as parse_file's."""
     text = _decode(data, name)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -238,6 +244,8 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
     lons: list[float] = []
     lats: list[float] = []
     rows_read = 0
+    report = on_rows or _quiet
+    next_report = every if on_rows is not None and every > 0 else -1  # one comparison per row when not reporting
     # Each row is read as strings, then becomes its record in place: coordinates turn into numbers or None.
     rows: Iterator[list[Any]] = reader if parsed.header != "api" else _api_rows(reader, header, force)
     try:
@@ -245,6 +253,9 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None) -> ParsedFile:
             if not row:  # a blank line
                 continue
             rows_read += 1
+            if rows_read == next_report:
+                report(rows_read)
+                next_report += every
             if len(row) != N_COLUMNS:
                 _reject(parsed, WRONG_FIELD_COUNT, reader.line_num)
                 continue

@@ -2,7 +2,8 @@
 
 Kept apart from the officers' own incident reports: its own tables (migration 3), never synced, never
 edited. An import is all or nothing: every file is parsed and checked before anything is written, then all
-rows go in as one transaction that a progress callback can cancel.
+rows go in as one transaction that a progress callback can cancel. Progress names the file being read or stored
+(n of N) and the rows so far, a few times a second (`_Progress`), in the same words for the window and the CLI.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
-from ruralwatch.core.words import count_of
+from ruralwatch.core.words import count_of, plural
 from ruralwatch.io.police_uk import (
     RECORD_COLUMNS,
     REJECT_REASONS,
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 
 SOURCE_POLICE_UK = "police-uk"
 CHUNK_ROWS = 10_000
+# Rows between two progress reports (and Cancel checks) within a file, reading or storing: a few a second, never per
+# row. Each file's start is reported too, so the file named changes as soon as the work moves on.
+REPORT_ROWS = 20_000
+CANCELLED = "cancelled: nothing was imported"
 # Inside the import transaction only: a page cache big enough for a year of a force's rows (negative = KiB).
 IMPORT_CACHE_KIB = 128 * 1024
 LON = RECORD_COLUMNS.index("lon")
@@ -214,8 +219,8 @@ class PublishedCrimeService:
         """Import data.police.uk street-level CSV files; a folder stands for the *.csv files in it.
 
         Raises PoliceUkFormatError (nothing written) if any file is not such a CSV, and CancelledError (nothing
-        written) if `progress(done, total)` returns False. Rows already held are skipped, so importing the same
-        files again adds nothing.
+        written) if `progress(done, total, note)` returns False (what it reports: `_Progress`). Rows already held
+        are skipped, so importing the same files again adds nothing.
         """
         self.store.actor.require("import.published")
         started = time.perf_counter()
@@ -223,7 +228,8 @@ class PublishedCrimeService:
             return self._import(expand_paths(paths), progress, started)
 
     def _import(self, files: list[Path], progress: ProgressCallback | None, started: float) -> ImportReport:
-        parsed = [parse_file(path) for path in files]
+        steps = _Progress(progress, files)
+        parsed = steps.read_all()
         total = sum(len(p.records) for p in parsed)
         report = ImportReport(files=len(parsed))
         conn = self.store.db.conn
@@ -248,7 +254,8 @@ class PublishedCrimeService:
                                   if c.record is not None and c.outcome_month != c.month}
                 keys_seen: set[str] | None = set() if empty else None  # no UNIQUE index: dedupe the keys here
                 events: list[_BatchEvent] = []
-                for p, (fresh, held) in zip(parsed, plans, strict=True):
+                for index, (p, (fresh, held)) in enumerate(zip(parsed, plans, strict=True)):
+                    steps.storing(index, done, total, at_start=True)
                     if keys_seen is not None:
                         fresh = _first_of_each_key(fresh, keys_seen, held)
                     # New rows get ids above every existing one (INTEGER PRIMARY KEY): the batch's digest for the
@@ -270,8 +277,7 @@ class PublishedCrimeService:
                             chunk = part[start:start + CHUNK_ROWS]
                             conn.executemany(sql, chunk)
                             done += len(chunk)
-                            if progress is not None and not progress(done, total):
-                                raise CancelledError("cancelled: nothing was imported")
+                            steps.storing(index, done, total)
                         added.append(conn.total_changes - before)
                     # INSERT OR IGNORE skipped rows whose key is held (ASB rows of a file imported before).
                     held[SAME_ROW] += len(fresh) - sum(added)
@@ -293,15 +299,24 @@ class PublishedCrimeService:
                         event.digests.update({(BATCHES, str(b)): batch_hash(self.store.db, b) for b in updated})
                     events.append(event)
                 # The digests of the rows just inserted are pure Python: while SQLite builds the indexes (which
-                # lets go of the interpreter lock) they are computed alongside, on the second core.
+                # lets go of the interpreter lock) they are computed alongside, on the second core. Some seconds for
+                # a year of a force's rows: Cancel is looked at between the steps (all is rolled back).
                 if rebuild:
                     with ThreadPoolExecutor(max_workers=1) as hashing:
                         pending = [hashing.submit(event.digest) for event in events]
-                        for sql in rebuild:
-                            conn.execute(sql)
-                        for future in pending:
-                            future.result()
+                        try:
+                            for sql in rebuild:
+                                steps.finishing(total, indexing=True)
+                                conn.execute(sql)
+                            for future in pending:
+                                steps.finishing(total, indexing=True)
+                                future.result()
+                        except CancelledError:
+                            for future in pending:
+                                future.cancel()  # the one being computed ends; the others never start
+                            raise
                 for event in events:
+                    steps.finishing(total, indexing=bool(rebuild))
                     record_event(self.store, "import", "import_batches", str(event.batch_id), event.changes,
                                  row_hashes=event.digest())
             finally:
@@ -459,6 +474,56 @@ class PublishedCrimeService:
             params,
         ).fetchone()
         return str(row[0])
+
+
+class _Progress:
+    """An import's progress reports (the one ProgressCallback shape), in the words the window and the CLI show: the
+    file being read, then stored (n of N), and the rows so far; then the indexes and the audit. Each report is also
+    where Cancel stops the import (CancelledError, nothing written)."""
+
+    def __init__(self, progress: ProgressCallback | None, files: list[Path]) -> None:
+        self.progress = progress
+        self.files = files
+        self._read_before = 0
+        self._index = 0
+        self._next_stored = REPORT_ROWS
+
+    def _report(self, done: int, total: int, note: str) -> None:
+        if self.progress is not None and not self.progress(done, total, note):
+            raise CancelledError(CANCELLED)
+
+    def _file(self, index: int) -> str:
+        return f"file {index + 1} of {len(self.files)}, {self.files[index].name}"
+
+    def read_all(self) -> list[ParsedFile]:
+        """Every file parsed and checked (nothing is written before all are), the rows read reported as they go."""
+        parsed: list[ParsedFile] = []
+        for index, path in enumerate(self.files):
+            self._index = index
+            self._reading(0)
+            parsed.append(parse_file(path, self._reading if self.progress else None, REPORT_ROWS))
+            self._read_before += parsed[-1].rows_read
+        return parsed
+
+    def _reading(self, rows: int) -> None:
+        so_far = self._read_before + rows
+        # Not known how many rows the files hold until all are read: a count so far (total 0).
+        self._report(so_far, 0, f"Reading {self._file(self._index)}: {so_far:,} {plural(so_far, 'row')} read so far")
+
+    def storing(self, index: int, done: int, total: int, at_start: bool = False) -> None:
+        """At each file's start, then every REPORT_ROWS rows of it stored (or found already held), and at the end."""
+        if at_start:
+            self._next_stored = done + REPORT_ROWS
+        elif done < self._next_stored and done < total:
+            return
+        else:
+            self._next_stored = done + REPORT_ROWS
+        self._report(done, total, f"Storing {self._file(index)}: {done:,} of {count_of(total, 'row')}")
+
+    def finishing(self, total: int, indexing: bool) -> None:
+        """Between the last steps: building the indexes again (after a first import) and the audit entries."""
+        self._report(0, 0, f"Indexing the {count_of(total, 'row')} and recording the import" if indexing
+                     else "Recording the import in the audit log")
 
 
 @contextmanager

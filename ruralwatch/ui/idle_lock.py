@@ -8,11 +8,12 @@ widget and every dock's contents are hidden, a lock screen covers the whole wind
 application (incident forms, floating docks) are hidden, modal dialogs are cancelled, and the window's
 actions and shortcuts are disabled. Only the account's password brings it all back; it is checked against
 the keyring like a sign-in, so wrong passwords count towards the lock-out. A locked-out or forgotten
-password leaves "Quit", and "Sign out" lets the next person sign in as themselves.
+password leaves "Quit", and "Not jsmith? Sign out" (Alt+N) lets the next person sign in as themselves.
 """
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import shiboken6
@@ -39,7 +40,7 @@ from ruralwatch.core.words import plural
 from ruralwatch.services.accounts import confirm_password
 from ruralwatch.store.database import Store
 from ruralwatch.ui import settings_keys, theme
-from ruralwatch.ui.signin import busy_cursor, password_edit
+from ruralwatch.ui.signin import busy_cursor, password_edit, refused_words
 from ruralwatch.ui.widgets.widget_lists import top_level_widgets
 
 IDLE_MINUTES = float(settings_keys.IDLE_MINUTES.default)
@@ -67,6 +68,7 @@ class LockScreen(QFrame):
             # The card takes the palette's window colour, so its labels (palette text) read on light and dark.
             "#lockCard { background: palette(window); border-radius: 8px; }"
             "#lockTitle { font-size: 16pt; font-weight: bold; }"
+            "#lockWho { font-size: 14pt; }"
             f"#lockError {{ {theme.error_style()} }}"
         )
         card = QFrame()
@@ -75,7 +77,12 @@ class LockScreen(QFrame):
         card.setMaximumWidth(520)
         title = QLabel("RuralWatch is locked")
         title.setObjectName("lockTitle")
-        self.who = f"Signed in as <b>{username}</b> ({ACCOUNT_ROLE_NAMES.get(role, role)})."
+        # As the sign-in shows a remembered account: whose password this asks for, large, and a button for anyone
+        # else (Alt+N), so a second person does not type theirs as a wrong password of the first.
+        self.username = username
+        self.who = QLabel(f"Signed in as <b>{escape(username)}</b> ({ACCOUNT_ROLE_NAMES.get(role, role)})")
+        self.who.setObjectName("lockWho")
+        self.who.setWordWrap(True)
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self.set_minutes(minutes)
@@ -88,8 +95,9 @@ class LockScreen(QFrame):
         self.quit_button.setToolTip("Close the window (forms not saved are lost)")
         self.quit_button.clicked.connect(self.quit_requested)
         # A shared vehicle laptop: the next crew signs the last one out and in as themselves.
-        self.sign_out_button = QPushButton("Sign out")
-        self.sign_out_button.setToolTip("Sign this account out, so someone else can sign in (forms not saved are lost)")
+        self.sign_out_button = QPushButton(f"&Not {username.replace('&', '&&')}? Sign out")
+        self.sign_out_button.setToolTip("Alt+N: sign this account out, so someone else can sign in as themselves "
+                                        "(forms not saved are lost)")
         self.sign_out_button.clicked.connect(self.sign_out_requested)
         self.error_label = QLabel()
         self.error_label.setObjectName("lockError")
@@ -102,6 +110,7 @@ class LockScreen(QFrame):
         inner.setContentsMargins(24, 20, 24, 20)
         inner.setSpacing(10)
         inner.addWidget(title)
+        inner.addWidget(self.who)
         inner.addWidget(self.explanation)
         inner.addLayout(row)
         inner.addWidget(self.error_label)
@@ -122,8 +131,8 @@ class LockScreen(QFrame):
     def set_minutes(self, minutes: float) -> None:
         """Say the idle time in force now (it was written once, and a changed setting was misreported)."""
         when = f"{minutes:g} {plural(minutes, 'minute')}"
-        self.explanation.setText(f"{self.who}<br>The data is hidden after {when} without use, or when you lock it. "
-                                 "Enter your password to carry on; someone else signs this account out first.")
+        self.explanation.setText(f"The data is hidden after {when} without use, or when you lock it. Enter your "
+                                 f"password to carry on; someone else signs {escape(self.username)} out first.")
 
     def _submit(self) -> None:
         self.unlock_requested.emit(self.password.text())
@@ -273,11 +282,9 @@ class IdleLock(QObject):
             with busy_cursor():
                 confirm_password(self.store, password)
         except (RuralWatchError, OSError) as exc:
-            # The account is fixed here: "unknown account or wrong password" (the sign-in's wording, which must not
-            # tell names apart) would only puzzle; the tries left and any lock-out stay.
-            message = str(exc).replace("unknown account or wrong password", "wrong password")
+            # Named as the sign-in names it ("Wrong password for jsmith: 4 tries left…"): the account is fixed here.
             self.screen.password.clear()
-            self.screen.show_error(message[:1].upper() + message[1:] + ".")
+            self.screen.show_error(refused_words(self.username, exc))
             self.screen.password.setFocus(Qt.FocusReason.OtherFocusReason)
             return False
         self.unlock()

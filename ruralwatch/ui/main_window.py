@@ -720,6 +720,8 @@ class MainWindow(QMainWindow):
                      lambda services, progress: (services.published.import_paths(chosen, progress),
                                                  # Another force's files are counted but left out: say so now.
                                                  services.analysis.other_forces_note()), done,
+                     on_cancelled=lambda _exc: self.statusBar().showMessage(
+                         "Published crime import cancelled: nothing was imported", 10000),
                      failure_title="Published crime not imported")
         return True
 

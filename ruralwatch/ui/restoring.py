@@ -83,7 +83,7 @@ def run_restore(db_path: Path, backup: Path, username: str, password: str, *, dr
              f"{title[1:]}" if waiting else title)
     task = BackgroundTask(parent, shown, work, outcome.append, outcome.append)  # type: ignore[arg-type]
     if waiting:
-        def restoring(_done: int, total: int) -> None:
+        def restoring(_done: int, total: int, _note: str = "") -> None:
             if total > 0 and shiboken6.isValid(task.dialog):  # the copy reports its pages: the wait is over
                 task.dialog.setLabelText(title)
 

@@ -89,6 +89,22 @@ def remember_account(username: str) -> None:
     settings_keys.LAST_ACCOUNT.write(username)
 
 
+WRONG_PASSWORD = "unknown account or wrong password"  # the keyring's words, the same for a name that is no account
+
+
+def refused_words(name: str, exc: BaseException, known: bool = True) -> str:
+    """What the sign-in and the lock screen say when a password is refused, naming the account it was tried for:
+    on a shared laptop whoever typed into someone else's sign-in sees at once whose it was. `known`: the name is
+    one that signed in here before (remembered, or signed in now); a typed one may be no account at all, and the
+    words must not tell which (the keyring answers both alike)."""
+    text = str(exc)
+    if not text.startswith(WRONG_PASSWORD):
+        return sentence(text)  # locked out, disabled: they name the account already
+    rest = text[len(WRONG_PASSWORD):].strip().removeprefix("(").removesuffix(")")
+    who = name if known else f"{name} (or there is no such account)"
+    return sentence(f"Wrong password for {who}" + (f": {rest}" if rest else ""))
+
+
 @contextmanager
 def busy_cursor() -> Iterator[None]:
     """A wait cursor while the UI thread derives a key (a few tenths of a second)."""
@@ -237,11 +253,11 @@ class FormDialog(QDialog):
 
     def run_busy(self, text: str, work: Callable[[ProgressCallback], T], cancellable: bool = False) -> T:
         """`work(progress)` on a worker thread; its result, or what it raised, raised here. Meanwhile the dialog says
-        `text` over a busy bar (filled as `progress(done, total)` reports), every field and button is disabled and
-        Escape or closing does nothing, except with `cancellable`, when they (and the Cancel button, left enabled)
-        stop the work: it raises CancelledError. Waited for in a local event loop, as restoring.run_restore does,
-        so the dialog keeps painting (the screen stayed black for a second after Create) while the caller reads
-        like a plain call."""
+        `text` (or a progress note, once one comes) over a busy bar (filled as `progress(done, total)` reports), every
+        field and button is disabled and Escape or closing does nothing, except with `cancellable`, when they (and
+        the Cancel button, left enabled) stop the work: it raises CancelledError. Waited for in a local event loop,
+        as restoring.run_restore does, so the dialog keeps painting (the screen stayed black for a second after
+        Create) while the caller reads like a plain call."""
         if self._busy_task is not None:
             raise RuntimeError("the dialog is busy already")
         outcome: list[Any] = []
@@ -306,7 +322,9 @@ class FormDialog(QDialog):
             self._focus_before.setFocus(Qt.FocusReason.OtherFocusReason)
         self.busy_changed.emit(False)
 
-    def _busy_progress(self, done: int, total: int) -> None:
+    def _busy_progress(self, done: int, total: int, note: str = "") -> None:
+        if note:
+            self.busy_label.setText(note)
         if total > 0:
             self.busy_bar.setRange(0, total)
             self.busy_bar.setValue(min(done, total))
@@ -503,7 +521,8 @@ class FirstRunDialog(NewAdministratorDialog):
 
 
 class SignInDialog(FormDialog):
-    """An encrypted database: the account name (the last one used, prefilled) and its password."""
+    """An encrypted database: the account and its password. The last account used here is shown ("Signing in as
+    jsmith", the cursor in Password) with a button for another; with none (or after a sign-out) the name is typed."""
 
     def __init__(self, db_path: Path, usernames: tuple[str, ...] = (), parent: QWidget | None = None,
                  signed_out: str | None = None, params: KdfParams | None = None, notice: str | None = None) -> None:
@@ -519,16 +538,32 @@ class SignInDialog(FormDialog):
         remembered = "" if signed_out else last_account()  # after a sign-out, most likely someone else
         if not remembered and not signed_out and len(usernames) == 1:
             remembered = usernames[0]
-        hint = ("Not you? Type your own account name: it replaces this one. Yours: Tab or Enter goes on to the "
-                "password.") if remembered else ""
-        self.username = self.add_field("&Account name:", QLineEdit(), hint)
+        self.remembered = remembered
+        # As mature sign-in screens do: a remembered account is shown, large, with the cursor in Password, and one
+        # visible button (Alt+N) for anyone else. The cursor once started in a selected account name instead, so an
+        # owner who typed their password at once put it in plain sight in the name box.
+        self.remembered_box = QWidget()
+        self.signing_in_as = QLabel(f"Signing in as <b>{escape(remembered)}</b>")
+        self.signing_in_as.setObjectName("signingInAs")
+        self.signing_in_as.setStyleSheet("#signingInAs { font-size: 14pt; }")
+        self.other_account_button = QPushButton(f"&Not {remembered.replace('&', '&&')}? Use another account")
+        self.other_account_button.setAutoDefault(False)  # Enter signs in
+        self.other_account_button.setToolTip("Alt+N: sign in as someone else (the account name is cleared and the "
+                                             "cursor put there)")
+        self.other_account_button.clicked.connect(self.use_another_account)
+        box = QHBoxLayout(self.remembered_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.signing_in_as)
+        box.addStretch(1)
+        box.addWidget(self.other_account_button)
+        self.form.addRow(self.remembered_box)
+        # The account name holds the remembered one, hidden, until someone chooses another account.
+        self.username = self.add_field("&Account name:", QLineEdit())
         self.password = self.add_field("&Password:", password_edit())
-        # On a shared laptop the name shown may be someone else's: the cursor starts in it with it selected, so a
-        # second person's typed name replaces it (it went into the password box, masked, and counted as a wrong
-        # password of the first). The owner reaches the password with one key, Tab or Enter.
         self.username.setText(remembered)
-        self.username.selectAll()
-        self.username.setFocus()
+        self.form.setRowVisible(self.username, not remembered)
+        self.remembered_box.setVisible(bool(remembered))
+        (self.password if remembered else self.username).setFocus()
         self.username.installEventFilter(self)
         # Restoring needs no open database, so it is offered here, before one is opened (the window closes first).
         self.restore_button = QPushButton("Restore a &backup…")
@@ -538,9 +573,19 @@ class SignInDialog(FormDialog):
         self.restore_button.clicked.connect(self.restore_backup)
         self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
 
+    def use_another_account(self) -> None:
+        """Not the remembered account: an empty account name with the cursor in it (and no password half typed)."""
+        self.remembered = ""
+        self.clear_error()
+        self.username.clear()
+        self.password.clear()
+        self.remembered_box.hide()
+        self.form.setRowVisible(self.username, True)
+        self.username.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         """Enter in the account name with no password typed goes on to the password, as Tab does, rather than
-        signing in with none."""
+        saying a password is missing."""
         if (watched is self.username and event.type() == QEvent.Type.KeyPress
                 and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
                 and self.username.text().strip() and not self.password.text()):
@@ -659,7 +704,7 @@ class SignInDialog(FormDialog):
             store = restored
         except SignInError as exc:
             self.password.clear()
-            self.show_error(sentence(str(exc)), self.password)
+            self.show_error(refused_words(name, exc, known=name == self.remembered), self.password)
             return
         except (RuralWatchError, DatabaseError, OSError) as exc:
             # A damaged keyring or database, a schema too new: nothing the user can retype.
@@ -839,5 +884,5 @@ def open_database(db_path: Path, params: KdfParams | None = None, exec_dialog: E
 __all__ = [
     "ENCRYPTED", "NEW", "PLAIN", "UNUSABLE", "EncryptDialog", "FirstRunDialog", "FormDialog", "Inspection",
     "NewPasswordDialog", "SignInDialog", "busy_cursor", "inspect_database", "last_account", "open_database",
-    "password_edit", "remember_account",
+    "password_edit", "refused_words", "remember_account",
 ]

@@ -1,7 +1,8 @@
 """The thread and progress-dialog mechanics under ruralwatch.ui.operations (use that, not this, from widgets).
 
-The work function receives a `progress(done, total) -> bool` callback; it returns False once the user has
-cancelled, and the work should then stop (and raise CancelledError, so nothing half-done is kept).
+The work function receives a `progress(done, total, note="") -> bool` callback (core.errors.ProgressCallback); it
+returns False once the user has cancelled, and the work should then stop (and raise CancelledError, so nothing
+half-done is kept). A note is shown under the dialog's title; a total of 0 makes the bar a busy one.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ Work = Callable[[Progress], Any]
 # Only show a progress dialog for work that outlasts this; short work stays invisible.
 SHOW_PROGRESS_AFTER_MS = 500
 NEVER_MS = 2**31 - 1
+NOTED_WIDTH = 520  # px: a progress dialog that says what it is doing (a file's name) is this wide at least
 
 
 class _Signals(QObject):
-    progressed = Signal(int, int)
+    progressed = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object)
 
@@ -41,8 +43,8 @@ class _Worker:
         self.cancelled = cancelled
 
     def run(self) -> None:
-        def progress(done: int, total: int) -> bool:
-            self.signals.progressed.emit(done, total)
+        def progress(done: int, total: int, note: str = "", /) -> bool:
+            self.signals.progressed.emit(done, total, note)
             return not self.cancelled.is_set()
 
         try:
@@ -100,10 +102,18 @@ class BackgroundTask(QObject):
         """The worker's thread while the task has not finished (None before start and once it has)."""
         return self._thread
 
-    def _on_progress(self, done: int, total: int) -> None:
-        if total > 0 and shiboken6.isValid(self.dialog):
+    def _on_progress(self, done: int, total: int, note: str = "") -> None:
+        if not shiboken6.isValid(self.dialog):
+            return
+        if note:
+            # The title, then what is being done now (which file, how many rows): a long import said only its title.
+            self.dialog.setMinimumWidth(NOTED_WIDTH)  # a wider label from the start: the dialog does not grow each step
+            self.dialog.setLabelText(f"{self.title}\n{note}")
+        if total > 0:
             self.dialog.setMaximum(total)
             self.dialog.setValue(min(done, total))
+        elif self.dialog.maximum() != 0:
+            self.dialog.setRange(0, 0)  # the amount is not known (any more): a busy bar, not a full one standing still
 
     def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
         # The worker's last act was to emit; wait for its thread to end so no thread outlives its task

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ruralwatch.core.errors import ProgressCallback
     from ruralwatch.core.patrol import PatrolEventInput
     from ruralwatch.store import Store
 
@@ -44,8 +45,8 @@ def quiet(_line: str) -> None:
     """An `emit` that says nothing (for runs inside the test process)."""
 
 
-def _progress(emit: Emit) -> Callable[[int, int], bool]:
-    def progress(done: int, _total: int) -> bool:
+def _progress(emit: Emit) -> ProgressCallback:
+    def progress(done: int, _total: int, _note: str = "", /) -> bool:
         emit(f"progress {done}")
         return True
 

@@ -100,6 +100,19 @@ def test_import_json_numbers_on_the_fixtures(cli: Any, db_path: Path) -> None:
 def test_summary_line_without_json(cli: Any) -> None:
     result = cli("import", "police-uk", *ALL_FOUR)
     assert result.code == 0, result.err
+    # As `roads import` says how far it is: each file read, then stored, on stderr in the window's words.
+    assert result.err.splitlines() == [
+        f"  Reading file 1 of 4, {JAN.name}: 0 rows read so far…",
+        f"  Reading file 2 of 4, {MARCH.name}: 150 rows read so far…",
+        f"  Reading file 3 of 4, {APRIL.name}: 300 rows read so far…",
+        f"  Reading file 4 of 4, {MALFORMED.name}: 387 rows read so far…",
+        f"  Storing file 1 of 4, {JAN.name}: 0 of 390 rows…",
+        f"  Storing file 2 of 4, {MARCH.name}: 150 of 390 rows…",
+        f"  Storing file 3 of 4, {APRIL.name}: 300 of 390 rows…",
+        f"  Storing file 4 of 4, {MALFORMED.name}: 387 of 390 rows…",
+        f"  Storing file 4 of 4, {MALFORMED.name}: 390 of 390 rows…",
+        "  Indexing the 390 rows and recording the import…",
+    ]
     lines = result.out.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(
@@ -192,32 +205,79 @@ def test_usage_mistakes_exit_2(cli: Any) -> None:
 
 def test_cancel_via_progress_rolls_back_everything(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(published, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(published, "REPORT_ROWS", 50)
     service = PublishedCrimeService(store)
     calls: list[tuple[int, int]] = []
     cache_before = store.db.execute("PRAGMA cache_size").fetchone()[0]
 
-    def cancel_on_fourth(done: int, total: int) -> bool:
-        calls.append((done, total))
+    def cancel_on_the_fourth_store(done: int, total: int, _note: str = "", /) -> bool:
+        if total:
+            calls.append((done, total))
         return len(calls) < 4
 
     with pytest.raises(CancelledError):
-        service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=cancel_on_fourth)
+        service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=cancel_on_the_fourth_store)
 
-    assert calls == [(50, 390), (100, 390), (150, 390), (200, 390)]  # rows were written before the cancel
+    assert calls == [(0, 390), (50, 390), (100, 390), (150, 390)]  # rows were written before the cancel
     assert service.count() == 0
     assert store.db.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0] == 0
     assert store.db.execute("PRAGMA cache_size").fetchone()[0] == cache_before  # the import's cache setting is undone
 
-    report = service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=lambda done, total: True)
+    report = service.import_paths([JAN, MARCH, APRIL, MALFORMED], progress=lambda done, total, _note="": True)
     assert picked(report.to_dict()) == EXPECTED
 
 
-def test_progress_reaches_the_total(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(published, "CHUNK_ROWS", 100)
-    calls: list[tuple[int, int]] = []
-    PublishedCrimeService(store).import_paths([POLICE_UK], progress=lambda d, t: calls.append((d, t)) is None)
-    assert calls[-1] == (390, 390)
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+def test_progress_names_each_file_and_the_rows_so_far(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk's import of a year of Essex sat ~15 s under a bar with no file name or count. Each file is named (n of
+    N) as it is read, then as it is stored, with the rows so far: at each file's start and every REPORT_ROWS rows
+    within it, never per row."""
+    monkeypatch.setattr(published, "REPORT_ROWS", 100)
+    calls: list[tuple[int, int, str]] = []
+    PublishedCrimeService(store).import_paths(
+        [JAN, MARCH, APRIL, MALFORMED], progress=lambda d, t, note="": calls.append((d, t, note)) is None)
+    reading = [call for call in calls if call[2].startswith("Reading")]
+    assert reading == [  # how many rows the files hold is not known yet: total 0, a count so far
+        (0, 0, f"Reading file 1 of 4, {JAN.name}: 0 rows read so far"),
+        (100, 0, f"Reading file 1 of 4, {JAN.name}: 100 rows read so far"),
+        (150, 0, f"Reading file 2 of 4, {MARCH.name}: 150 rows read so far"),
+        (250, 0, f"Reading file 2 of 4, {MARCH.name}: 250 rows read so far"),
+        (300, 0, f"Reading file 3 of 4, {APRIL.name}: 300 rows read so far"),
+        (387, 0, f"Reading file 4 of 4, {MALFORMED.name}: 387 rows read so far"),
+    ]
+    storing = [call for call in calls if call[2].startswith("Storing")]
+    assert [note.split(":")[0] for _d, _t, note in storing] == [
+        f"Storing file 1 of 4, {JAN.name}", f"Storing file 1 of 4, {JAN.name}", f"Storing file 2 of 4, {MARCH.name}",
+        f"Storing file 2 of 4, {MARCH.name}", f"Storing file 3 of 4, {APRIL.name}",
+        f"Storing file 4 of 4, {MALFORMED.name}", f"Storing file 4 of 4, {MALFORMED.name}"]
+    assert storing[0] == (0, 390, f"Storing file 1 of 4, {JAN.name}: 0 of 390 rows")
+    assert storing[-1] == (390, 390, f"Storing file 4 of 4, {MALFORMED.name}: 390 of 390 rows")
+    assert [d for d, _t, _n in storing] == sorted(d for d, _t, _n in storing)
+    finishing = calls[calls.index(storing[-1]) + 1:]
+    # Into an empty table the indexes are built again at the end: said, with a busy bar (total 0).
+    assert finishing and set(finishing) == {(0, 0, "Indexing the 390 rows and recording the import")}
+    assert calls[:len(reading)] == reading and calls[len(reading):len(reading) + len(storing)] == storing
+
+
+@pytest.mark.parametrize("stop_at", ["Reading file 2", "Indexing"])
+def test_cancel_while_reading_or_indexing_changes_nothing(store: Store, stop_at: str) -> None:
+    """Cancel is looked at while the files are read (nothing written yet) and while the indexes are made again at
+    the end (all rolled back, the dropped indexes with it)."""
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'published_crimes' ORDER BY name"
+    before = store.db.execute(indexes).fetchall()
+    notes: list[str] = []
+
+    def cancel_at(_done: int, _total: int, note: str = "", /) -> bool:
+        notes.append(note)
+        return not note.startswith(stop_at)
+
+    service = PublishedCrimeService(store)
+    with pytest.raises(CancelledError, match="nothing was imported"):
+        service.import_paths([JAN, MARCH, APRIL], progress=cancel_at)
+    assert notes[-1].startswith(stop_at) and sum(note.startswith(stop_at) for note in notes) == 1  # stopped at once
+    assert service.count() == 0
+    assert store.db.execute("SELECT COUNT(*) FROM import_batches").fetchone()[0] == 0
+    assert store.db.execute(indexes).fetchall() == before
+    assert service.import_paths([JAN, MARCH, APRIL]).imported == 387
 
 
 def test_a_format_error_in_the_last_file_writes_nothing(store: Store, tmp_path: Path) -> None:

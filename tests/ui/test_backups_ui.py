@@ -507,7 +507,7 @@ def test_closing_to_restore_waits_for_the_automatic_backup_then_restores(
         return 0
 
     def waiting(task) -> None:  # noqa: ANN001
-        def first(_done: int, _total: int) -> None:
+        def first(_done: int, _total: int, _note: str = "") -> None:
             if "label" in record:
                 return
             record["label"] = task.dialog.labelText()

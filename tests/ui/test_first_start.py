@@ -240,7 +240,7 @@ def test_signing_in_runs_off_the_ui_thread_and_a_wrong_password_gives_the_form_b
     assert record["enabled"] == [False, False, False, False] and record["still_open"]
     assert "Signing in" in record["text"]
     # The error in the form, the name kept, every field usable again and the focus back in the password.
-    assert "wrong password" in dialog.error_label.text() and dialog.username.text() == "admin"
+    assert dialog.error_label.text().startswith("Wrong password for admin") and dialog.username.text() == "admin"
     assert dialog.submit_button.isEnabled() and dialog.password.isEnabled() and dialog.password.hasFocus()
     qtbot.keyClicks(dialog.password, PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)

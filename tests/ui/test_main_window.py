@@ -285,6 +285,59 @@ def test_an_import_from_the_window_leaves_its_result_to_read(qtbot, window, tmp_
     assert "2018-03-essex-street-first150.csv: 150 read, 150 imported" in box.detailedText()
 
 
+def test_an_import_from_the_window_says_which_file_and_how_many_rows_and_cancel_changes_nothing(
+        qtbot, window, services, monkeypatch) -> None:
+    """A walk's import of a year of Essex sat ~15 s under a bar with only its title. The progress dialog names the
+    file being read or stored (n of N) and the rows so far; Cancel while file 2 is read leaves nothing imported."""
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    from ruralwatch.services import published
+    from ruralwatch.ui.tasks import BackgroundTask
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk"
+    files = [folder / "2018-01-essex-street-first150.csv", folder / "2018-03-essex-street-first150.csv",
+             folder / "2018-04-essex-street-no-id-or-location.csv"]
+    labels: list[str] = []
+    cancel = {"at": ""}
+    second_read = threading.Event()
+    real_parse, real_progress = published.parse_file, BackgroundTask._on_progress
+
+    def parse_file(path, *args):  # noqa: ANN001, ANN002, ANN202
+        if path == files[1] and cancel["at"]:
+            second_read.wait(10)  # file 2 is read once the window has had its say (Cancel pressed, or not)
+        return real_parse(path, *args)
+
+    def on_progress(task, done: int, total: int, note: str = "") -> None:  # noqa: ANN001
+        real_progress(task, done, total, note)
+        labels.append(task.dialog.labelText())
+        if cancel["at"] and note.startswith(cancel["at"]):
+            task.dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+        if note.startswith("Reading file 2"):
+            second_read.set()
+
+    monkeypatch.setattr(published, "parse_file", parse_file)
+    monkeypatch.setattr(BackgroundTask, "_on_progress", on_progress)
+
+    cancel["at"] = "Reading file 2"
+    assert window.import_published(files) is True
+    qtbot.waitUntil(lambda: not window.ops.running, timeout=60_000)
+    assert labels[-1] == ("Importing published crime…\nReading file 2 of 3, 2018-03-essex-street-first150.csv: "
+                          "150 rows read so far")
+    assert services.published.count() == 0 and window.last_import_box is None
+    assert window.statusBar().currentMessage() == "Published crime import cancelled: nothing was imported"
+
+    cancel["at"], labels[:] = "", []
+    assert window.import_published(files) is True
+    qtbot.waitUntil(lambda: window.last_import_box is not None and window.last_import_box.isVisible(), timeout=60_000)
+    assert services.published.count() == 387
+    assert "Importing published crime…\nReading file 3 of 3, 2018-04-essex-street-no-id-or-location.csv: 300 rows " \
+           "read so far" in labels
+    assert "Importing published crime…\nStoring file 2 of 3, 2018-03-essex-street-first150.csv: 150 of 387 rows" \
+        in labels
+
+
 def test_file_menu_offers_to_remove_the_demo_once_it_is_loaded(qtbot, window, services, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 

@@ -190,7 +190,7 @@ def test_sign_in_with_a_wrong_password_shows_the_error_and_keeps_the_dialog(qtbo
     qtbot.keyClicks(dialog.password, "not the password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter signs in
     assert dialog.isVisible() and dialog.store is None
-    assert "wrong password" in dialog.error_label.text() and "4 tries left" in dialog.error_label.text()
+    assert dialog.error_label.text() == "Wrong password for admin: 4 tries left before the account locks."
     assert dialog.password.text() == "" and dialog.username.text() == "admin"
     qtbot.keyClicks(dialog.password, ADMIN_PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
@@ -304,9 +304,10 @@ def test_the_idle_lock_hides_the_data_and_unlocks_with_the_right_password_only(q
     qtbot.keyClicks(lock.screen.password, "not my password")
     qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)  # Enter submits
     assert lock.is_locked and win.centralWidget().isHidden()
-    assert "4 tries left" in lock.screen.error_label.text()
-    # The account is fixed on the lock screen: the sign-in's "unknown account" wording would only puzzle.
-    assert lock.screen.error_label.text().startswith("Wrong password")
+    # Named as at the sign-in, so someone else who typed theirs sees at once whose lock screen it is.
+    assert lock.screen.error_label.text() == "Wrong password for admin: 4 tries left before the account locks."
+    assert "Signed in as <b>admin</b>" in lock.screen.who.text() and lock.screen.who.isVisible()
+    assert lock.screen.sign_out_button.text() == "&Not admin? Sign out"  # Alt+N, as the sign-in's other account
 
     qtbot.keyClicks(lock.screen.password, ADMIN_PASSWORD)
     qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)
@@ -542,32 +543,95 @@ def test_a_password_an_administrator_set_asks_for_ones_own_in_the_sign_in(qtbot,
     sign_in(path, "sc1", "mine and mine alone").close()
 
 
-def test_on_a_shared_laptop_a_typed_name_replaces_the_last_one_and_the_owner_is_one_key_away(qtbot, tmp_path: Path):
-    """A walk: the last account was filled in and the cursor in Password, so a second person's typed name went
-    into the password box (masked, and counted as a wrong password of the first). The cursor now starts in the
-    account name, its text selected; Enter or Tab takes the owner on to the password."""
+def test_a_remembered_account_is_shown_with_the_cursor_in_password_and_one_key_for_anyone_else(
+        qtbot, tmp_path: Path):
+    """A walk: with the last account's name selected and the cursor in it, an owner who typed their password at once
+    put it in plain sight in the name box. As mature sign-in screens do, the remembered account is shown ("Signing in
+    as admin") with the cursor in Password, the name box is not there to type into, and "Not admin? Use another
+    account" (Alt+N) clears the name and puts the cursor in it."""
     path = tmp_path / "enc.db"
     _new_encrypted(path)
     remember_account("admin")
-    dialog = SignInDialog(path, ("admin",))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    assert dialog.focusWidget() is dialog.username and dialog.username.selectedText() == "admin"
-    assert "Not you?" in " ".join(label.text() for label in dialog.findChildren(QLabel))
-    qtbot.keyClicks(dialog.focusWidget(), "sc4125")  # someone else types their name at once
-    assert dialog.username.text() == "sc4125" and dialog.password.text() == ""
-    qtbot.keyClick(dialog.username, Qt.Key.Key_Return)  # Enter goes on to the password, signs nobody in
-    assert dialog.focusWidget() is dialog.password and dialog.isVisible() and not dialog.error_label.text()
-
     owner = SignInDialog(path, ("admin",))
     qtbot.addWidget(owner)
     owner.show()
-    qtbot.keyClick(owner.focusWidget(), Qt.Key.Key_Return)  # the owner: one key, then the password
+    qtbot.waitExposed(owner)
     assert owner.focusWidget() is owner.password
-    qtbot.keyClicks(owner.focusWidget(), ADMIN_PASSWORD)
+    assert owner.signing_in_as.isVisible() and "Signing in as <b>admin</b>" in owner.signing_in_as.text()
+    assert owner.other_account_button.isVisible() and owner.other_account_button.text().startswith("&Not admin?")
+    assert not owner.username.isVisible()  # no name box for a password typed at once to land in
+    qtbot.keyClicks(owner.focusWidget(), ADMIN_PASSWORD)  # the owner types their password straight away
+    assert owner.password.text() == ADMIN_PASSWORD and owner.username.text() == "admin"
     qtbot.keyClick(owner.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: owner.result() == QDialog.DialogCode.Accepted, timeout=10_000)
     try:
         assert owner.store.actor.username == "admin"
     finally:
         owner.store.close()
+
+    other = SignInDialog(path, ("admin",))
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is other, timeout=5_000)
+    qtbot.keyClicks(other.password, "half a pass")  # someone else starts, then sees whose sign-in it is
+    qtbot.keyClick(other.focusWidget(), Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: other.focusWidget() is other.username, timeout=5_000)  # a shortcut animates its click
+    assert other.username.isVisible()
+    assert other.username.text() == "" and other.password.text() == ""  # nothing of the first person's kept
+    assert not other.signing_in_as.isVisible() and not other.other_account_button.isVisible()
+    qtbot.keyClicks(other.username, "sc4125")
+    qtbot.keyClick(other.username, Qt.Key.Key_Return)  # Enter goes on to the password, signs nobody in
+    assert other.focusWidget() is other.password and other.isVisible() and not other.error_label.text()
+
+
+def test_with_no_remembered_account_the_cursor_starts_in_the_name(qtbot, tmp_path: Path):
+    path = tmp_path / "enc.db"
+    admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
+    add_account(admin, "sc1", "special", SPECIAL_PASSWORD)
+    admin.close()
+    dialog = SignInDialog(path, ("admin", "sc1"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.focusWidget() is dialog.username and dialog.username.isVisible() and dialog.username.text() == ""
+    assert not dialog.signing_in_as.isVisible() and not dialog.other_account_button.isVisible()
+    after = SignInDialog(path, ("admin", "sc1"), signed_out="admin")  # after a sign-out: most likely someone else
+    qtbot.addWidget(after)
+    after.show()
+    qtbot.waitExposed(after)
+    assert after.focusWidget() is after.username and not after.signing_in_as.isVisible()
+
+
+def test_a_wrong_password_names_the_account_and_a_failed_sign_in_is_not_remembered(qtbot, tmp_path: Path):
+    """Someone else's password typed into the owner's sign-in: the message says whose it was tried for. A name
+    typed with a wrong password is never remembered for the next sign-in."""
+    path = tmp_path / "enc.db"
+    admin = create_database(path, "admin", ADMIN_PASSWORD, TEST_PARAMS)
+    add_account(admin, "sc1", "special", SPECIAL_PASSWORD)
+    admin.close()
+    remember_account("admin")
+    dialog = SignInDialog(path, ("admin", "sc1"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, SPECIAL_PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.error_label.text() == "Wrong password for admin: 4 tries left before the account locks."
+
+    dialog.other_account_button.click()
+    qtbot.keyClicks(dialog.username, "sc1")
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.password, "not my password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    # A typed name may be no account at all: the words must not tell (the keyring answers both alike).
+    assert dialog.error_label.text() == ("Wrong password for sc1 (or there is no such account): 4 tries left before "
+                                         "the account locks.")
+    assert dialog.store is None and signin.last_account() == "admin"  # the typed name is not remembered
+    qtbot.keyClicks(dialog.password, SPECIAL_PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10_000)
+    try:
+        assert signin.last_account() == "sc1"  # remembered once signed in
+    finally:
+        dialog.store.close()

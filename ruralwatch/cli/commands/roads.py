@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
     service = RoadService(store)
     if args.action == "import":
-        def progress(done: int, _total: int) -> bool:
+        def progress(done: int, _total: int, _note: str = "", /) -> bool:
             print(f"  {done:,} roads read…", file=sys.stderr)
             return True
 
