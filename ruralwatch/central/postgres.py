@@ -180,11 +180,11 @@ class PgCentral:
         with pg_errors(self.where):
             return status(self)
 
-    def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult:
+    def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         from ruralwatch.central.pg_package import package_for
 
         with pg_errors(self.where):
-            return package_for(self, device_id, out, passphrase)
+            return package_for(self, device_id, out, passphrase, full)
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport:
         from ruralwatch.central.pg_published import import_published

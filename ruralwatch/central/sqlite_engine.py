@@ -50,9 +50,9 @@ class SqliteCentral:
                                for a in device_audit.alerts(self.store)]
         return result
 
-    def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult:
+    def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         self.sync.peer(device_id)  # a device that is not trusted here is said as such
-        return self.sync.export(out, since_last_for=device_id, passphrase=passphrase)
+        return self.sync.export(out, since_last_for=None if full else device_id, passphrase=passphrase)
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport:
         return PublishedCrimeService(self.store).import_paths(paths)

@@ -34,6 +34,7 @@ from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, V
 from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
+from ruralwatch.services.backups import SYNC_RESTORED_META
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import CENTRAL_DSN, write_changed
 from ruralwatch.store.audit import record_event, row_hash
@@ -326,6 +327,15 @@ class SyncService:
             if value and value > top:
                 top = value
         return top
+
+    def restored_from(self) -> str | None:
+        """When the backup this database was restored from was made (storage text), until a sync with the central
+        store has brought back everything it holds (ruralwatch.central.station); None otherwise."""
+        return self.store.meta(SYNC_RESTORED_META) or None
+
+    def forget_restored(self) -> None:
+        with self.store.transaction():
+            self.store.db.execute("DELETE FROM meta WHERE key = ?", [SYNC_RESTORED_META])
 
     def seen(self) -> dict[str, str]:
         """device -> highest clock of that device's writes merged here (this device: every local clock)."""

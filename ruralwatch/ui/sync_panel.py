@@ -457,7 +457,8 @@ class SyncPanel(QWidget):
             back = result.received
             self.central_status.setStyleSheet("")
             kept = demo_stays_note(result.demo_kept)
-            self.central_status.setText(f"Synced: sent {count_of(result.sent_rows, 'row')}; received "
+            everything = " everything the central store holds:" if result.full else ""
+            self.central_status.setText(f"Synced: sent {count_of(result.sent_rows, 'row')}; received{everything} "
                                         f"{back.inserted:,} new and {back.updated:,} updated, "
                                         f"{count_of(back.conflicts, 'conflict')} to review."
                                         + (f" {kept[:1].upper()}{kept[1:]}." if kept else ""))

@@ -247,6 +247,41 @@ def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_pat
     assert "no central store remembered" in cli(laptops[1], "sync", "central-store").out
 
 
+def test_a_laptop_restored_from_a_backup_gets_back_at_the_station_what_it_had_since(cli, tmp_path: Path,
+                                                                                 pg_dsn: str) -> None:
+    """The central store counts what a laptop sent, and what it was sent, as held by it. After a restore the laptop
+    has lost both: an ordinary package never brought them back (a walk restored a laptop, ran `sync central` and
+    got 1 of its 4 incidents back), so the first sync after a restore asks for everything."""
+    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
+    for laptop in laptops:
+        identity = cli(laptop, "sync", "identity", "--json").json()
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
+            identity["public_key"])
+    made = cli(laptops[0], "backup", "--to", str(tmp_path / "usb"))
+    assert made.code == 0, made.err
+    backup = made.out.strip().splitlines()[-1]
+    _record(laptops[0], "Written after the backup")
+    _record(laptops[1], "Received after the backup")
+    assert cli(laptops[1], "sync", "central", "--dsn", pg_dsn).code == 0
+    assert cli(laptops[0], "sync", "central", "--dsn", pg_dsn).code == 0
+    assert _places(laptops[0]) == {"Written after the backup", "Received after the backup"}
+    restored = cli(laptops[0], "restore", "--from", backup, "--yes")
+    assert restored.code == 0, restored.err
+    assert _places(laptops[0]) == set()
+    # `central package --full` is what a laptop exchanging files asks the central store for.
+    full = cli(laptops[0], "central", "package", "--from", pg_dsn, "--for", cli(laptops[0], "sync", "identity",
+               "--json").json()["device_id"], "--out", str(tmp_path / "full.rwsync"), "--unencrypted", "--full",
+               "--json")
+    assert full.code == 0 and full.json()["rows"]["incidents"] == 2, full.err
+    back = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
+    assert back.code == 0 and "this laptop was restored from a backup" in back.out, back.err
+    assert _places(laptops[0]) == {"Written after the backup", "Received after the backup"}
+    again = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)  # once: the next is an ordinary one
+    assert again.code == 0 and "what the rest of the force changed" in again.out
+
+
 def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_path: Path, pg_dsn: str) -> None:
     files = [FIXTURES / "2018-01-essex-street-first150.csv", FIXTURES / "2018-04-essex-street-no-id-or-location.csv"]
     laptop = tmp_path / "central.db"

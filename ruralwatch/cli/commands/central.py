@@ -70,6 +70,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     package.add_argument("--unencrypted", action="store_true",
                          help="write it without a passphrase (it carries personal data: only for a transfer that "
                               "is itself protected)")
+    package.add_argument("--full", action="store_true",
+                         help="everything the central store holds, the laptop's own rows too: for a laptop restored "
+                              "from a backup")
     package.add_argument("--json", action="store_true")
 
     published = actions.add_parser("published", help="load data.police.uk street-level crime CSV files (or folders)")
@@ -165,7 +168,7 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
         central.trust(args.device, args.key, args.name)
         print(f"trusted device {args.device}" + (f" ({args.name})" if args.name else ""))
     elif action == "package":
-        made = central.package_for(args.device, args.out, _package_passphrase(args))
+        made = central.package_for(args.device, args.out, _package_passphrase(args), full=args.full)
         if args.json:
             print_json(made.to_dict())
         else:

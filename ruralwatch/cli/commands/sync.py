@@ -83,6 +83,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     station.add_argument("--dsn", help="the central store's connection string (default: $RURALWATCH_CENTRAL_DSN, "
                                        "else the one remembered with `sync central-store`; its password from "
                                        "~/.pgpass or a service file)")
+    station.add_argument("--full", action="store_true",
+                         help="bring back everything the central store holds (done by itself after a restore)")
     station.add_argument("--json", action="store_true")
 
     remembered = actions.add_parser("central-store", help="show, remember or forget this laptop's central store "
@@ -187,7 +189,7 @@ def _station(service: SyncService, args: argparse.Namespace) -> None:
     if not isinstance(target, PgTarget):
         raise RuralWatchError("`sync central` talks to a PostgreSQL central store: give --dsn postgresql://... (a "
                               "central database file takes packages: `sync export`, then `central merge`)")
-    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print)
+    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print, full=args.full)
     if args.json:
         print_json(done.to_dict())
     else:
