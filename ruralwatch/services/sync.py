@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.core import times
+from ruralwatch.core import merged_values, times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.protected_fields import PROTECTED
@@ -860,6 +860,9 @@ class SyncService:
         if choice == "merged" and merged_value is None:
             raise ValidationError.single("value", "a merged resolution needs the merged value")
         value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
+        if choice == "merged":  # typed by a person: checked, since the decision spreads to every device
+            value = merged_values.merged_value(conflict.table_name, conflict.field, conflict.local_value,
+                                               conflict.incoming_value, value)
         table = SyncTable(self.store, conflict.table_name, lambda: self._now())  # updated_at: the service's clock
         with self.store.transaction():
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone

@@ -10,11 +10,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -112,6 +112,46 @@ class TrustDialog(FormDialog):
             self.show_error(str(exc)[:1].upper() + str(exc)[1:])
             return
         self.accept()
+
+
+class MergeDialog(FormDialog):
+    """Type the value that settles a conflict, with both values in front of you (the table shows them in columns
+    a narrow dock scrolls away). The service checks it; a value the field cannot hold is said here, kept as typed."""
+
+    def __init__(self, service: SyncService, conflict: Conflict, record: str, parent: QWidget | None = None) -> None:
+        field = _field_label(conflict)
+        super().__init__("Merge values", f"Both values of <b>{_html(field)}</b> of {_html(record)}. Type the value to "
+                         "keep: it is written as a new edit and goes to every device with the next packages.",
+                         "&Keep this value", parent=parent)
+        self.service = service
+        self.conflict = conflict
+        self.resolved: Conflict | None = None
+        for label, value, device in (("&Mine:", conflict.local_value, conflict.local_device),
+                                     ("&Theirs:", conflict.incoming_value, conflict.incoming_device)):
+            shown = self.add_field(label, QLineEdit("" if value is None else str(value)),
+                                   f"from {device}" if device else "")
+            shown.setReadOnly(True)
+            shown.setCursorPosition(0)
+        self.value = self.add_field("&Merged:", QLineEdit("" if conflict.local_value is None
+                                                          else str(conflict.local_value)))
+        self.setMinimumWidth(640)
+        self.value.setFocus()
+        self.value.selectAll()
+
+    def submit(self) -> None:
+        try:
+            self.resolved = self.service.resolve(self.conflict.id, "merged", self.value.text())
+        except ValidationError as exc:
+            self.show_validation(exc, {"value": self.value})
+            return
+        except RuralWatchError as exc:
+            self.show_error(str(exc)[:1].upper() + str(exc)[1:])
+            return
+        self.accept()
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SyncPanel(QWidget):
@@ -477,6 +517,10 @@ class SyncPanel(QWidget):
 
         self.ops.run("Syncing with the central store…", work, done, on_failed=failed)
 
+    def run_dialog(self, dialog: QDialog) -> int:
+        """Run a dialog opened from the panel; tests replace this to fill it in."""
+        return dialog.exec()
+
     def selected_conflict(self) -> Conflict | None:
         rows = self.conflicts.selectionModel().selectedRows()
         return self._conflicts[rows[0].row()] if rows else None
@@ -486,11 +530,15 @@ class SyncPanel(QWidget):
         if conflict is None:
             return False
         if choice == "merged" and merged_value is None:
-            text, ok = QInputDialog.getText(self, "Merge values", f"Value for {conflict.field}:",
-                                            text=f"{conflict.local_value}")
-            if not ok:
-                return False
-            merged_value = text
+            dialog = MergeDialog(self.service, conflict, self._record_label(conflict), self)
+            try:
+                if self.run_dialog(dialog) != QDialog.DialogCode.Accepted:
+                    return False
+            finally:
+                dialog.deleteLater()
+            self.reload()
+            self.conflicts_changed.emit()
+            return True
         try:
             self.service.resolve(conflict.id, choice, merged_value)
         except RuralWatchError as exc:
