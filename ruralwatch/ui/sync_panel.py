@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -261,13 +261,23 @@ class SyncPanel(QWidget):
         layout.addWidget(self._central_box())
         layout.addWidget(exchange)
         layout.addWidget(conflicts_box, 1)
-        # A connection string saved in Settings (or anywhere else) shows here at once, not after a restart.
+        # A connection string saved in Settings (or anywhere else) shows here at once, not after a restart; any
+        # other change is rows to send, counted again once a burst of changes is over.
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(300)
+        self._recount.timeout.connect(lambda: self._count_pending(self._peer_ids()))
         self._bridge = HubBridge(services.hub, self._on_change, self)
         self.reload()
 
     def _on_change(self, change: Change) -> None:
         if change.topic == SETTINGS_TOPIC:
             self._show_central()
+        else:  # a walk saved an incident and the Pending column still said 0: nothing to send, it seemed
+            self._recount.start()
+
+    def _peer_ids(self) -> list[str]:
+        return [item.text() for row in range(self.peers.rowCount()) if (item := self.peers.item(row, 1)) is not None]
 
     def _central_box(self) -> QGroupBox:
         """At the station: send, merge and receive in one step through the force's central store (the connection
@@ -309,10 +319,12 @@ class SyncPanel(QWidget):
         _set_rows(self.peers, [[a.peer.name or "", a.peer.device_id, _local(a.last_export) or "never",
                                 _local(a.last_import) or "never", "…"] for a in activity])
         self._count_pending([peer.device_id for peer in peers])
+        chosen = self.peer_choice.currentData()  # kept: after an export it reset to a full package, unnoticed
         self.peer_choice.clear()
         self.peer_choice.addItem("Everything (full package)", None)
         for peer in peers:
             self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
+        self.peer_choice.setCurrentIndex(max(0, self.peer_choice.findData(chosen)) if chosen else 0)
         for index in range(self.peer_choice.count()):  # the whole choice, when the box is too narrow to show it
             self.peer_choice.setItemData(index, self.peer_choice.itemText(index), Qt.ItemDataRole.ToolTipRole)
         names = {peer.device_id: peer.name for peer in peers if peer.name}  # the name it was trusted under

@@ -58,6 +58,33 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)  # counted off the UI thread
 
 
+def test_pending_counts_each_new_record_and_the_export_choice_stays(qtbot, window, services, tmp_path):
+    """A walk saved an incident with the Sync panel open: Pending said 0 (and still did after Refresh), as if
+    nothing needed sending; after an export the Export for box was back at the full package, unnoticed."""
+    other_store, _other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)
+    services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
+                                            lon=0.4, place="Yard"))
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "1", timeout=10_000)
+    panel.peer_choice.setCurrentIndex(1)
+    chosen = panel.peer_choice.currentData()
+    panel.passphrase.setText("shared secret")
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_package(tmp_path / "for-other.rwsync")
+    assert exported.args[0].since_last_for == chosen
+    assert panel.peer_choice.currentData() == chosen  # the next export is for the same device again
+    window.refresh()
+    assert panel.peer_choice.currentData() == chosen
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "1", timeout=10_000)  # sent, not yet acknowledged
+
+
 def _status_conflict(services, tmp_path: Path) -> tuple[str, Path]:
     """An incident whose status this laptop and another changed at once; the other's package, which makes the
     conflict when imported here."""
