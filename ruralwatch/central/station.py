@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.central.errors import CentralError
+from ruralwatch.central.errors import CentralError, NotTrustedYet
 from ruralwatch.central.postgres import PgCentral, pg_errors
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core.errors import NotFoundError
@@ -58,8 +58,9 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet, fu
         try:
             trusted = sync.peer(central.device_id)
         except NotFoundError:
-            raise CentralError(f"this laptop does not trust the central store yet: `ruralwatch sync trust --device "
-                               f"{central.device_id} --key {central.keys.public_hex()} --name HQ`") from None
+            raise NotTrustedYet(f"this laptop does not trust the central store yet: `ruralwatch sync trust --device "
+                                f"{central.device_id} --key {central.keys.public_hex()} --name HQ`", "central",
+                                central.device_id, central.keys.public_hex()) from None
         if trusted.public_key.lower() != central.keys.public_hex():
             raise CentralError(f"the central store's key is not the one this laptop trusts for device "
                                f"{central.device_id}: check with the administrator before trusting it again")
@@ -67,8 +68,9 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet, fu
             known = central.conn.execute(b"SELECT 1 FROM sync_peers WHERE device_id = %s",
                                          [own.device_id]).fetchone()
         if known is None:
-            raise CentralError(f"the central store does not trust this laptop yet: the administrator runs "
-                               f"`ruralwatch central trust --device {own.device_id} --key {own.public_key}`")
+            raise NotTrustedYet(f"the central store does not trust this laptop yet: the administrator runs "
+                                f"`ruralwatch central trust --device {own.device_id} --key {own.public_key}`",
+                                "laptop", own.device_id, own.public_key)
         with tempfile.TemporaryDirectory(prefix="ruralwatch-station-") as folder:
             outbox = Path(folder) / "out"
             outbox.mkdir()

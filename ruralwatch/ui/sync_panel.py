@@ -150,6 +150,26 @@ class MergeDialog(FormDialog):
         self.accept()
 
 
+def _key_in_groups(key: str) -> str:
+    """A public key as eight groups of eight digits: it wraps in a narrow panel (64 digits in one word widened the
+    dock), and is easier to compare with the administrator's copy (Trust a device… takes it with the spaces)."""
+    return " ".join(key[i:i + 8] for i in range(0, len(key), 8))
+
+
+def _station_problem(exc: BaseException) -> str:
+    """Why the station sync stopped, in the panel's words: trust is set up here, not with a command."""
+    from ruralwatch.central.errors import NotTrustedYet
+
+    if not isinstance(exc, NotTrustedYet):
+        return str(exc)
+    if exc.untrusted == "central":
+        return (f"this laptop does not trust the central store yet. Press Trust a device… above and give the central "
+                f"store's device id and public key as your administrator gave them to you (it says it is device "
+                f"{exc.device_id}, key {_key_in_groups(exc.public_key)}).")
+    return ("the central store does not trust this laptop yet: give your administrator this laptop's device id and "
+            f"public key (under This laptop above: {exc.device_id}, key {_key_in_groups(exc.public_key)}).")
+
+
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -518,7 +538,7 @@ class SyncPanel(QWidget):
             self.imported.emit(back)
 
         def failed(exc: BaseException) -> None:
-            message = f"Not synced with the central store: {exc}"
+            message = f"Not synced with the central store: {_station_problem(exc)}"
             self.problems.append(message)
             self.central_status.setStyleSheet(theme.error_style())
             self.central_status.setText(message)
