@@ -287,10 +287,8 @@ class SyncService:
         """The central store this laptop syncs with at the station (a PostgreSQL connection string), or ""."""
         return CENTRAL_DSN.read(self.store)
 
-    def set_central_dsn(self, text: str) -> str:
-        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
-        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
-        self.store.actor.require("sync.trust")
+    def check_central_dsn(self, text: str) -> str:
+        """The connection string as it would be kept ("" forgets it), or a ValidationError saying what is wrong."""
         from ruralwatch.central.target import pg_target
 
         text = text.strip()
@@ -299,6 +297,13 @@ class SyncService:
                 text = pg_target(text).dsn
             except RuralWatchError as exc:
                 raise ValidationError.single("central store connection string", str(exc)) from None
+        return text
+
+    def set_central_dsn(self, text: str) -> str:
+        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
+        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
+        self.store.actor.require("sync.trust")
+        text = self.check_central_dsn(text)
         # The audit names where it points (user@host/db: CENTRAL_DSN.audited), not the string itself.
         if write_changed(self.store, [(CENTRAL_DSN, text)]):
             self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once

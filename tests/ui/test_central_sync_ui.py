@@ -27,6 +27,29 @@ def test_settings_remember_the_central_store_and_refuse_a_password_keeping_what_
     assert len(audited) == 1 and "ret1@hq-server/ruralwatch" in audited[0]
 
 
+def test_a_refused_connection_string_is_marked_said_in_the_windows_words_and_nothing_is_saved(qtbot,
+                                                                                               services) -> None:
+    """A walk typed a password into the string: the message read 'central store connection string: … (it would show
+    in the shell history …)', the box was not outlined, and the patrol settings above it had been saved already."""
+    from ruralwatch.ui import theme
+
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    dwell = services.patrols.default_settings().dwell_minutes
+    dialog.dwell.setValue(dwell + 5)
+    dialog.central_dsn.setText("postgresql://ret1:secret@hq-server/ruralwatch")
+    assert not dialog.save()
+    assert dialog.error.text().startswith("Headquarters connection: a password in the connection string is refused")
+    assert "shell history" in dialog.error.text() and "this laptop's settings" in dialog.error.text()
+    assert dialog.central_dsn.styleSheet() == theme.invalid_style("QLineEdit")
+    assert services.patrols.default_settings().dwell_minutes == dwell  # nothing saved
+    dialog.central_dsn.setText("postgresql://ret1@hq-server/ruralwatch")
+    dialog.central_dsn.textEdited.emit(dialog.central_dsn.text())
+    assert dialog.central_dsn.styleSheet() == "" and "Sync with the central store" in dialog.central_dsn.toolTip()
+    assert dialog.save()
+    assert services.patrols.default_settings().dwell_minutes == dwell + 5
+
+
 def test_a_special_cannot_point_the_laptop_elsewhere(qtbot, services) -> None:
     services.sync.set_central_dsn("service=hq")
     services.store.actor = Actor("sam", "special", "acc-1")
