@@ -490,8 +490,9 @@ class SyncPanel(QWidget):
 
         def done(result: ImportResult) -> None:
             self._tell(
-                f"Applied: {result.inserted:,} new, {result.updated:,} updated, {result.conflicts:,} conflicts to "
-                f"review{'; ' + result.demo_note() if result.demo_left_out else ''}"
+                f"Applied: {result.inserted:,} new, {result.updated:,} updated, "
+                f"{count_of(result.conflicts, 'conflict')} to review"
+                f"{'; ' + result.demo_note() if result.demo_left_out else ''}"
                 if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
             )
             self.reload()

@@ -159,6 +159,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         found = service.conflicts(include_resolved=args.all)
         if args.json:
             print_json([c.to_dict() for c in found])
+        elif not found:  # an empty answer read as a command that did nothing
+            print("no conflicts" if args.all else "no conflicts to review")
         else:
             for c in found:  # each value with the device that wrote it (on the central store both are laptops)
                 kept = c.local_device if c.winner == "local" else c.incoming_device
