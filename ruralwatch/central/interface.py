@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
-from ruralwatch.services.sync import ExportResult, ImportResult
+from ruralwatch.services.sync import Conflict, ExportResult, ImportResult
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ class CentralStore(Protocol):
     def trust(self, device_id: str, public_key: str, name: str | None = None) -> None: ...
 
     def status(self) -> CentralStatus: ...
+
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]: ...
 
     def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult: ...
 

@@ -12,7 +12,7 @@ from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services import device_audit
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
-from ruralwatch.services.sync import ExportResult, ImportResult, SyncService
+from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
 
 
@@ -49,6 +49,9 @@ class SqliteCentral:
         result.audit_alerts = [AuditAlert(a.device_id, a.detected_at, a.package_id, a.message)
                                for a in device_audit.alerts(self.store)]
         return result
+
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        return self.sync.conflicts(include_resolved)
 
     def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         self.sync.peer(device_id)  # a device that is not trusted here is said as such

@@ -22,7 +22,7 @@ from ruralwatch.core.words import count_of
 from ruralwatch.sync.merge import CHOICES
 
 if TYPE_CHECKING:
-    from ruralwatch.services.sync import ImportResult, SyncService
+    from ruralwatch.services.sync import Conflict, ImportResult, SyncService
     from ruralwatch.store.database import Store
 
 
@@ -94,6 +94,20 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     choice.add_argument("--clear", action="store_true", help="forget it")
 
 
+def conflict_lines(found: list[Conflict], include_resolved: bool) -> list[str]:
+    """One line per conflict, each value with the device that wrote it (on the central store both are laptops);
+    none is said, not an empty answer that read as a command that did nothing."""
+    if not found:
+        return ["no conflicts" if include_resolved else "no conflicts to review"]
+    lines = []
+    for c in found:
+        kept = c.local_device if c.winner == "local" else c.incoming_device
+        state = f"resolved: {c.resolution}" if c.resolved_at else f"{kept or c.winner}'s kept"
+        lines.append(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r} from "
+                     f"{c.local_device or '?'}, theirs {c.incoming_value!r} from {c.incoming_device or '?'} ({state})")
+    return lines
+
+
 def import_line(result: ImportResult) -> str:
     name = Path(result.path).name
     if result.status == "refused":
@@ -159,14 +173,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         found = service.conflicts(include_resolved=args.all)
         if args.json:
             print_json([c.to_dict() for c in found])
-        elif not found:  # an empty answer read as a command that did nothing
-            print("no conflicts" if args.all else "no conflicts to review")
         else:
-            for c in found:  # each value with the device that wrote it (on the central store both are laptops)
-                kept = c.local_device if c.winner == "local" else c.incoming_device
-                state = f"resolved: {c.resolution}" if c.resolved_at else f"{kept or c.winner}'s kept"
-                print(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r} from "
-                      f"{c.local_device or '?'}, theirs {c.incoming_value!r} from {c.incoming_device or '?'} ({state})")
+            print("\n".join(conflict_lines(found, args.all)))
     elif action == "resolve":
         conflict = service.resolve(_conflict_id(args.conflict_id), args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
