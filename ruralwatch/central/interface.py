@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
-from ruralwatch.services.sync import ExportResult, ImportResult
+from ruralwatch.services.sync import Conflict, ExportResult, ImportResult
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,9 @@ class CentralStore(Protocol):
 
     def status(self) -> CentralStatus: ...
 
-    def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult: ...
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]: ...
+
+    def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult: ...
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport: ...
 

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 _BATCH = 500
 
 
-def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str | None) -> ExportResult:
+def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str | None, full: bool = False
+                ) -> ExportResult:
+    """`full`: every live and tombstoned row, the laptop's own included (a laptop restored from a backup lost what
+    it wrote and received since, but the central store counts all of it as held by the laptop)."""
     conn = central.conn
     tables: dict[str, list[dict[str, Any]]] = {}
     blobs: dict[str, bytes] = {}
@@ -41,7 +44,8 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
         if view is None:
             raise CentralError(f"device {device_id} is not trusted here (use `central trust`)")
         ours = seen(central)
-        clock, peer = threshold(ours, view), Side(device_id, view)
+        clock = "" if full else threshold(ours, view)
+        peer: Side | None = None if full else Side(device_id, view)
         for spec in laptop_schema().syncable:
             columns = spec.names
             with conn.cursor() as cursor:
@@ -50,7 +54,8 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
                                f"WHERE hlc > %s AND {demo_rows.real_rows(spec.name, 'r')} ORDER BY hlc".encode(),
                                [clock])
                 rows = (dict(zip(columns, row, strict=True)) for row in cursor)
-                tables[spec.name] = [row for row in rows if not row_known_to(peer, row["hlc"], row["field_hlc"])]
+                tables[spec.name] = [row for row in rows
+                                     if peer is None or not row_known_to(peer, row["hlc"], row["field_hlc"])]
         # How far the central store holds the laptop's audit chain: the laptop's next package starts after it.
         through = conn.execute(device_audit.THROUGH_PG, [device_id]).fetchone()
         audit_held = {device_id: int(through[0]) if through else 0}

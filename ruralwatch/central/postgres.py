@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from ruralwatch.core import times
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
-from ruralwatch.services.sync import ExportResult, ImportResult
+from ruralwatch.services.sync import Conflict, ExportResult, ImportResult
 from ruralwatch.sync import crypto
 
 if TYPE_CHECKING:
@@ -180,11 +181,36 @@ class PgCentral:
         with pg_errors(self.where):
             return status(self)
 
-    def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult:
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        """The concurrent edits a merge kept (the newer value stands), each value named by the laptop that wrote
+        it. Settled by editing the record on a laptop: the merge of that edit closes it as "superseded"."""
+        from ruralwatch.sync.merge import device_of
+
+        with pg_errors(self.where):
+            names = {str(d): str(n or f"device {d}") for d, n in self.conn.execute(
+                b"SELECT device_id, name FROM sync_peers").fetchall()}
+            rows = self.conn.execute(
+                b"SELECT id, table_name, row_id, field, local_value, local_hlc, incoming_value, incoming_hlc, winner, "
+                b"kind, package_id, detected_at, resolved_at, resolution FROM sync_conflicts "
+                + (b"" if include_resolved else b"WHERE resolved_at IS NULL ") + b"ORDER BY id").fetchall()
+
+        def writer(clock: str | None) -> str:
+            device = device_of(clock) if clock else ""
+            return names.get(device, f"device {device}") if device else ""
+
+        found = []
+        for row in rows:
+            values = list(row)
+            for at in (4, 6):  # kept as JSON text
+                values[at] = json.loads(values[at]) if values[at] is not None else None
+            found.append(replace(Conflict(*values), local_device=writer(values[5]), incoming_device=writer(values[7])))
+        return found
+
+    def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         from ruralwatch.central.pg_package import package_for
 
         with pg_errors(self.where):
-            return package_for(self, device_id, out, passphrase)
+            return package_for(self, device_id, out, passphrase, full)
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport:
         from ruralwatch.central.pg_published import import_published

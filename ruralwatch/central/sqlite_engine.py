@@ -12,7 +12,7 @@ from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services import device_audit
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.published import ImportReport, PublishedCrimeService
-from ruralwatch.services.sync import ExportResult, ImportResult, SyncService
+from ruralwatch.services.sync import Conflict, ExportResult, ImportResult, SyncService
 from ruralwatch.store.database import SYNCABLE_TABLES, Store
 
 
@@ -50,9 +50,12 @@ class SqliteCentral:
                                for a in device_audit.alerts(self.store)]
         return result
 
-    def package_for(self, device_id: str, out: Path, passphrase: str | None) -> ExportResult:
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        return self.sync.conflicts(include_resolved)
+
+    def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         self.sync.peer(device_id)  # a device that is not trusted here is said as such
-        return self.sync.export(out, since_last_for=device_id, passphrase=passphrase)
+        return self.sync.export(out, since_last_for=None if full else device_id, passphrase=passphrase)
 
     def import_published(self, paths: Sequence[Path]) -> ImportReport:
         return PublishedCrimeService(self.store).import_paths(paths)

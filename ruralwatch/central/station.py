@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.central.errors import CentralError
+from ruralwatch.central.errors import CentralError, NotTrustedYet
 from ruralwatch.central.postgres import PgCentral, pg_errors
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core.errors import NotFoundError
@@ -33,6 +33,7 @@ class StationSync:
     merged: ImportResult
     received: ImportResult
     demo_kept: int = 0  # demo rows the export left on this laptop (ruralwatch.sync.demo_rows)
+    full: bool = False  # everything the central store holds came back, not only what changed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,19 +43,24 @@ def _quiet(_line: str) -> None:
     return None
 
 
-def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) -> StationSync:
+def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet, full: bool = False) -> StationSync:
     """Export, merge into the central store, import what it sends back. Nothing is half done on either side: each
     step is the usual all-or-nothing export, merge or import, and a refusal stops the run with its reason. `say`
     may raise (a cancelled window task) between steps: what was done stays done, and the next run sends only what
-    the central store has not acknowledged, so nothing is lost."""
+    the central store has not acknowledged, so nothing is lost.
+
+    What comes back is everything the central store holds when `full` is asked or the laptop was restored from a
+    backup since it last synced (SyncService.restored_from): the central store counts what the laptop wrote or
+    received after that backup as held by it, so an ordinary package would never bring it back."""
     central = PgCentral.open(target)
     try:
         own = sync.identity()
         try:
             trusted = sync.peer(central.device_id)
         except NotFoundError:
-            raise CentralError(f"this laptop does not trust the central store yet: `ruralwatch sync trust --device "
-                               f"{central.device_id} --key {central.keys.public_hex()} --name HQ`") from None
+            raise NotTrustedYet(f"this laptop does not trust the central store yet: `ruralwatch sync trust --device "
+                                f"{central.device_id} --key {central.keys.public_hex()} --name HQ`", "central",
+                                central.device_id, central.keys.public_hex()) from None
         if trusted.public_key.lower() != central.keys.public_hex():
             raise CentralError(f"the central store's key is not the one this laptop trusts for device "
                                f"{central.device_id}: check with the administrator before trusting it again")
@@ -62,8 +68,9 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) ->
             known = central.conn.execute(b"SELECT 1 FROM sync_peers WHERE device_id = %s",
                                          [own.device_id]).fetchone()
         if known is None:
-            raise CentralError(f"the central store does not trust this laptop yet: the administrator runs "
-                               f"`ruralwatch central trust --device {own.device_id} --key {own.public_key}`")
+            raise NotTrustedYet(f"the central store does not trust this laptop yet: the administrator runs "
+                                f"`ruralwatch central trust --device {own.device_id} --key {own.public_key}`",
+                                "laptop", own.device_id, own.public_key)
         with tempfile.TemporaryDirectory(prefix="ruralwatch-station-") as folder:
             outbox = Path(folder) / "out"
             outbox.mkdir()
@@ -75,10 +82,16 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet) ->
             (merged,) = central.merge_folder(outbox, one_time)
             if merged.status == "refused":
                 raise CentralError(f"the central store refused this laptop's package: {merged.message}")
-            say("fetching what the rest of the force changed…")
+            restored = sync.restored_from()
+            everything = full or restored is not None
+            say("fetching everything the central store holds (this laptop was restored from a backup)…" if restored
+                else "fetching everything the central store holds…" if everything
+                else "fetching what the rest of the force changed…")
             back = Path(folder) / "central.rwsync"
-            central.package_for(own.device_id, back, one_time)
+            central.package_for(own.device_id, back, one_time, full=everything)
             received = sync.import_package(back, one_time)
-        return StationSync(rows, merged, received, exported.demo_left_out)
+            if restored is not None:
+                sync.forget_restored()
+        return StationSync(rows, merged, received, exported.demo_left_out, everything)
     finally:
         central.close()

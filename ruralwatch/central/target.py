@@ -66,8 +66,9 @@ def pg_target(text: str) -> PgTarget:
         raise CentralError("not a PostgreSQL connection string: write postgresql://user@host/database or "
                            "service=NAME (a service in ~/.pg_service.conf)")
     if _PASSWORD_KEY.search(text) or _URI_PASSWORD.match(text) or _URI_PASSWORD_PARAM.search(text):
-        raise CentralError("a password in the connection string is refused (it would show in the shell history and "
-                           "the process list): put it in ~/.pgpass or $PGPASSFILE, or use a service file")
+        raise CentralError("a password in the connection string is refused (it would be kept where others can read "
+                           "it: the shell history, the process list, this laptop's settings): put it in ~/.pgpass or "
+                           "$PGPASSFILE, or use a service file")
     from psycopg import ProgrammingError
     from psycopg.conninfo import conninfo_to_dict
 

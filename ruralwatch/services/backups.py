@@ -71,6 +71,10 @@ from ruralwatch.store.keyring import KdfParams, Keyring, KeyringError, SignInErr
 DAILY_DUE_AFTER = timedelta(hours=20)
 AUTOMATIC = ("start", "daily")
 RESTORE_ACTION = "data.purge"
+# Set in a restored database: what this laptop wrote or received after the backup was made is gone from it, though
+# the central store holds it and counts it as the laptop's. The next sync with the central store asks for everything
+# (ruralwatch.central.station), then clears it. Bookkeeping, not a setting (ruralwatch.store.audit.SETTING_PREFIXES).
+SYNC_RESTORED_META = "sync_restored"
 BACKUP_ACTION = "data.backup"
 
 __all__ = [
@@ -460,6 +464,8 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
                         "from": str(backup), "made": _made(backup),
                         "previous_kept_as": str(kept_as) if kept_as else None,
                     })
+                    store.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                                     "value = excluded.value", [SYNC_RESTORED_META, _made(backup) or str(backup)])
         finally:
             store.close()
         if not dry_run:

@@ -30,12 +30,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ruralwatch.core import times
+from ruralwatch.core import merged_values, times
 from ruralwatch.core.clock import Hlc
 from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
+from ruralwatch.services.backups import SYNC_RESTORED_META
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.policies import CENTRAL_DSN, write_changed
 from ruralwatch.store.audit import record_event, row_hash
@@ -290,10 +291,8 @@ class SyncService:
         """The central store this laptop syncs with at the station (a PostgreSQL connection string), or ""."""
         return CENTRAL_DSN.read(self.store)
 
-    def set_central_dsn(self, text: str) -> str:
-        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
-        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
-        self.store.actor.require("sync.trust")
+    def check_central_dsn(self, text: str) -> str:
+        """The connection string as it would be kept ("" forgets it), or a ValidationError saying what is wrong."""
         from ruralwatch.central.target import pg_target
 
         text = text.strip()
@@ -302,6 +301,13 @@ class SyncService:
                 text = pg_target(text).dsn
             except RuralWatchError as exc:
                 raise ValidationError.single("central store connection string", str(exc)) from None
+        return text
+
+    def set_central_dsn(self, text: str) -> str:
+        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
+        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
+        self.store.actor.require("sync.trust")
+        text = self.check_central_dsn(text)
         # The audit names where it points (user@host/db: CENTRAL_DSN.audited), not the string itself.
         if write_changed(self.store, [(CENTRAL_DSN, text)]):
             self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
@@ -330,6 +336,15 @@ class SyncService:
             if value and value > top:
                 top = value
         return top
+
+    def restored_from(self) -> str | None:
+        """When the backup this database was restored from was made (storage text), until a sync with the central
+        store has brought back everything it holds (ruralwatch.central.station); None otherwise."""
+        return self.store.meta(SYNC_RESTORED_META) or None
+
+    def forget_restored(self) -> None:
+        with self.store.transaction():
+            self.store.db.execute("DELETE FROM meta WHERE key = ?", [SYNC_RESTORED_META])
 
     def seen(self) -> dict[str, str]:
         """device -> highest clock of that device's writes merged here (this device: every local clock)."""
@@ -885,6 +900,9 @@ class SyncService:
         if choice == "merged" and merged_value is None:
             raise ValidationError.single("value", "a merged resolution needs the merged value")
         value = {"mine": conflict.local_value, "theirs": conflict.incoming_value}.get(choice, merged_value)
+        if choice == "merged":  # typed by a person: checked, since the decision spreads to every device
+            value = merged_values.merged_value(conflict.table_name, conflict.field, conflict.local_value,
+                                               conflict.incoming_value, value)
         table = SyncTable(self.store, conflict.table_name, lambda: self._now())  # updated_at: the service's clock
         with self.store.transaction():
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone

@@ -70,8 +70,22 @@ def check_public_key(text: str) -> str:
         raw = bytes.fromhex(text)
         Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
-        raise PackageError("the key must be 64 hex digits (an Ed25519 public key from `sync identity`)") from None
+        raise PackageError(f"the key must be 64 hex digits (an Ed25519 public key from `sync identity`){_why(text)}"
+                           ) from None
     return raw.hex()  # not `text`: bytes.fromhex skips spaces, and a key kept as "ab12 cd34..." never matches a signer
+
+
+def _why(text: str) -> str:
+    """What is wrong with a key copied by hand: a character that is no hex digit, or how many digits it has."""
+    wrong = next((c for c in text if c not in "0123456789abcdef" and not c.isspace()), None)
+    if wrong is not None:
+        return f": {wrong!r} is not a hex digit (0-9, a-f)"
+    digits = sum(not c.isspace() for c in text)
+    if digits == 0:
+        return ": none was given"
+    if digits == 64:
+        return ""
+    return f": this one has {digits}" + (", a digit or more lost in copying" if digits < 64 else "")
 
 
 def verify(public_hex: str, signature_hex: str, data: bytes) -> bool:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import CancelledError, ProgressCallback
+from ruralwatch.core.words import count_of
 from ruralwatch.services.backups import BackupInfo, BackupStatus, RestoreResult
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
@@ -156,8 +157,8 @@ class BackupsDialog(QDialog):
             self.show_message(f"No backups of {self.services.store.path.name} in {self.shown_folder()}.")
         elif not self._keep_message:  # what a backup just said stays over the count
             bad = sum(not s.verified for s in statuses)
-            self.show_message(f"{len(statuses)} backup(s); " + (f"{bad} cannot be used." if bad else
-                                                                 "each one opens and passes its check."),
+            every = "it opens and passes its check." if len(statuses) == 1 else "each one opens and passes its check."
+            self.show_message(f"{count_of(len(statuses), 'backup')}; " + (f"{bad:,} cannot be used." if bad else every),
                               error=bool(bad))
         self._keep_message = False
         self._selection_changed()

@@ -606,7 +606,7 @@ class MainWindow(QMainWindow):
         self.apply_filters()
 
     def refresh(self) -> None:
-        """Read everything again: the incidents and map, and the roster, patrol and premises panels (a walk added
+        """Read everything again: the incidents and map, and the roster, patrol, premises and sync panels (a walk added
         people and duties with the command line beside the window, and Refresh left the roster as it was until the
         next sign-in; changes made in this window reach the panels by themselves)."""
         selected = self.selected_id()
@@ -618,6 +618,7 @@ class MainWindow(QMainWindow):
         self.roster_panel.refresh()
         self.patrol_panel.reload()
         self.premises_panel.refresh()
+        self.sync_panel.reload()  # the Pending column counts what a command beside the window wrote too
 
     def refresh_map(self, layers: bool = True) -> None:
         """The incidents of the table's filter on the map and, with `layers`, the near-repeat zones and premises."""

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
@@ -46,6 +46,7 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.position_bar import ReceiverDialog
 from ruralwatch.ui.retention_dialog import RetentionDialog
 from ruralwatch.ui.tasks import BackgroundTask
+from ruralwatch.ui.widgets.field_marks import mark, unmark
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
@@ -59,6 +60,10 @@ RETENTION_NAMES = {
 
 def _months(value: int) -> str:
     return "kept" if value == 0 else f"{value} month" + ("" if value == 1 else "s")
+
+
+_CENTRAL_DSN_TIP = ("The force's central store, for File ▸ Sync with other laptops… ▸ Sync with the central store, on "
+                   "the force network. Its password goes in ~/.pgpass or a service file, never here.")
 
 
 class SettingsDialog(QDialog):
@@ -201,8 +206,8 @@ class SettingsDialog(QDialog):
         form = QFormLayout(central)
         self.central_dsn = QLineEdit()
         self.central_dsn.setPlaceholderText("postgresql://you@hq-server/ruralwatch  or  service=ruralwatch")
-        self.central_dsn.setToolTip("The force's central store, for Sync ▸ Sync with the central store on the force "
-                                    "network. Its password goes in ~/.pgpass or a service file, never here.")
+        self.central_dsn.setToolTip(_CENTRAL_DSN_TIP)
+        self.central_dsn.textEdited.connect(self._central_dsn_edited)
         self.central_dsn.setClearButtonEnabled(True)
         form.addRow("Head&quarters connection", self.central_dsn)
         self._guard(central, "sync.trust", role)
@@ -504,10 +509,24 @@ class SettingsDialog(QDialog):
         self.accept()
         return True
 
+    def _central_dsn_edited(self) -> None:
+        unmark(self.central_dsn)
+        self.central_dsn.setToolTip(_CENTRAL_DSN_TIP)
+
     def apply(self) -> bool:
         """Save every section this role may change, keeping the dialog open (the move saves first); False, with
         the reason shown, when a value is refused."""
         actor = self.services.store.actor
+        if actor.can("sync.trust"):
+            # Checked before anything is saved: a refused string said so after the sections above it were saved.
+            try:
+                self.services.sync.check_central_dsn(self.central_dsn.text())
+            except ValidationError as exc:
+                said = exc.errors[0].message
+                self.show_error(f"Headquarters connection: {said}")
+                mark(self.central_dsn, said[:1].upper() + said[1:])
+                self.central_dsn.setFocus()
+                return False
         try:
             # Each value goes through _typed: a box nobody changed gives back the stored value, so the services
             # (which write and audit only what changed) see nothing new.

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -112,6 +112,66 @@ class TrustDialog(FormDialog):
             self.show_error(str(exc)[:1].upper() + str(exc)[1:])
             return
         self.accept()
+
+
+class MergeDialog(FormDialog):
+    """Type the value that settles a conflict, with both values in front of you (the table shows them in columns
+    a narrow dock scrolls away). The service checks it; a value the field cannot hold is said here, kept as typed."""
+
+    def __init__(self, service: SyncService, conflict: Conflict, record: str, parent: QWidget | None = None) -> None:
+        field = _field_label(conflict)
+        super().__init__("Merge values", f"Both values of <b>{_html(field)}</b> of {_html(record)}. Type the value to "
+                         "keep: it is written as a new edit and goes to every device with the next packages.",
+                         "&Keep this value", parent=parent)
+        self.service = service
+        self.conflict = conflict
+        self.resolved: Conflict | None = None
+        for label, value, device in (("&Mine:", conflict.local_value, conflict.local_device),
+                                     ("&Theirs:", conflict.incoming_value, conflict.incoming_device)):
+            shown = self.add_field(label, QLineEdit("" if value is None else str(value)),
+                                   f"from {device}" if device else "")
+            shown.setReadOnly(True)
+            shown.setCursorPosition(0)
+        self.value = self.add_field("&Merged:", QLineEdit("" if conflict.local_value is None
+                                                          else str(conflict.local_value)))
+        self.setMinimumWidth(640)
+        self.value.setFocus()
+        self.value.selectAll()
+
+    def submit(self) -> None:
+        try:
+            self.resolved = self.service.resolve(self.conflict.id, "merged", self.value.text())
+        except ValidationError as exc:
+            self.show_validation(exc, {"value": self.value})
+            return
+        except RuralWatchError as exc:
+            self.show_error(str(exc)[:1].upper() + str(exc)[1:])
+            return
+        self.accept()
+
+
+def _key_in_groups(key: str) -> str:
+    """A public key as eight groups of eight digits: it wraps in a narrow panel (64 digits in one word widened the
+    dock), and is easier to compare with the administrator's copy (Trust a device… takes it with the spaces)."""
+    return " ".join(key[i:i + 8] for i in range(0, len(key), 8))
+
+
+def _station_problem(exc: BaseException) -> str:
+    """Why the station sync stopped, in the panel's words: trust is set up here, not with a command."""
+    from ruralwatch.central.errors import NotTrustedYet
+
+    if not isinstance(exc, NotTrustedYet):
+        return str(exc)
+    if exc.untrusted == "central":
+        return (f"this laptop does not trust the central store yet. Press Trust a device… above and give the central "
+                f"store's device id and public key as your administrator gave them to you (it says it is device "
+                f"{exc.device_id}, key {_key_in_groups(exc.public_key)}).")
+    return ("the central store does not trust this laptop yet: give your administrator this laptop's device id and "
+            f"public key (under This laptop above: {exc.device_id}, key {_key_in_groups(exc.public_key)}).")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SyncPanel(QWidget):
@@ -221,13 +281,23 @@ class SyncPanel(QWidget):
         layout.addWidget(self._central_box())
         layout.addWidget(exchange)
         layout.addWidget(conflicts_box, 1)
-        # A connection string saved in Settings (or anywhere else) shows here at once, not after a restart.
+        # A connection string saved in Settings (or anywhere else) shows here at once, not after a restart; any
+        # other change is rows to send, counted again once a burst of changes is over.
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(300)
+        self._recount.timeout.connect(lambda: self._count_pending(self._peer_ids()))
         self._bridge = HubBridge(services.hub, self._on_change, self)
         self.reload()
 
     def _on_change(self, change: Change) -> None:
         if change.topic == SETTINGS_TOPIC:
             self._show_central()
+        else:  # a walk saved an incident and the Pending column still said 0: nothing to send, it seemed
+            self._recount.start()
+
+    def _peer_ids(self) -> list[str]:
+        return [item.text() for row in range(self.peers.rowCount()) if (item := self.peers.item(row, 1)) is not None]
 
     def _central_box(self) -> QGroupBox:
         """At the station: send, merge and receive in one step through the force's central store (the connection
@@ -269,10 +339,12 @@ class SyncPanel(QWidget):
         _set_rows(self.peers, [[a.peer.name or "", a.peer.device_id, _local(a.last_export) or "never",
                                 _local(a.last_import) or "never", "…"] for a in activity])
         self._count_pending([peer.device_id for peer in peers])
+        chosen = self.peer_choice.currentData()  # kept: after an export it reset to a full package, unnoticed
         self.peer_choice.clear()
         self.peer_choice.addItem("Everything (full package)", None)
         for peer in peers:
             self.peer_choice.addItem(f"Changes {peer.name or peer.device_id} has not seen", peer.device_id)
+        self.peer_choice.setCurrentIndex(max(0, self.peer_choice.findData(chosen)) if chosen else 0)
         for index in range(self.peer_choice.count()):  # the whole choice, when the box is too narrow to show it
             self.peer_choice.setItemData(index, self.peer_choice.itemText(index), Qt.ItemDataRole.ToolTipRole)
         names = {peer.device_id: peer.name for peer in peers if peer.name}  # the name it was trusted under
@@ -418,8 +490,9 @@ class SyncPanel(QWidget):
 
         def done(result: ImportResult) -> None:
             self._tell(
-                f"Applied: {result.inserted:,} new, {result.updated:,} updated, {result.conflicts:,} conflicts to "
-                f"review{'; ' + result.demo_note() if result.demo_left_out else ''}"
+                f"Applied: {result.inserted:,} new, {result.updated:,} updated, "
+                f"{count_of(result.conflicts, 'conflict')} to review"
+                f"{'; ' + result.demo_note() if result.demo_left_out else ''}"
                 if result.status == "applied" else f"Skipped: {result.message or 'already applied'}"
             )
             self.reload()
@@ -457,7 +530,8 @@ class SyncPanel(QWidget):
             back = result.received
             self.central_status.setStyleSheet("")
             kept = demo_stays_note(result.demo_kept)
-            self.central_status.setText(f"Synced: sent {count_of(result.sent_rows, 'row')}; received "
+            everything = " everything the central store holds:" if result.full else ""
+            self.central_status.setText(f"Synced: sent {count_of(result.sent_rows, 'row')}; received{everything} "
                                         f"{back.inserted:,} new and {back.updated:,} updated, "
                                         f"{count_of(back.conflicts, 'conflict')} to review."
                                         + (f" {kept[:1].upper()}{kept[1:]}." if kept else ""))
@@ -465,7 +539,7 @@ class SyncPanel(QWidget):
             self.imported.emit(back)
 
         def failed(exc: BaseException) -> None:
-            message = f"Not synced with the central store: {exc}"
+            message = f"Not synced with the central store: {_station_problem(exc)}"
             self.problems.append(message)
             self.central_status.setStyleSheet(theme.error_style())
             self.central_status.setText(message)
@@ -476,6 +550,10 @@ class SyncPanel(QWidget):
 
         self.ops.run("Syncing with the central store…", work, done, on_failed=failed)
 
+    def run_dialog(self, dialog: QDialog) -> int:
+        """Run a dialog opened from the panel; tests replace this to fill it in."""
+        return dialog.exec()
+
     def selected_conflict(self) -> Conflict | None:
         rows = self.conflicts.selectionModel().selectedRows()
         return self._conflicts[rows[0].row()] if rows else None
@@ -485,11 +563,15 @@ class SyncPanel(QWidget):
         if conflict is None:
             return False
         if choice == "merged" and merged_value is None:
-            text, ok = QInputDialog.getText(self, "Merge values", f"Value for {conflict.field}:",
-                                            text=f"{conflict.local_value}")
-            if not ok:
-                return False
-            merged_value = text
+            dialog = MergeDialog(self.service, conflict, self._record_label(conflict), self)
+            try:
+                if self.run_dialog(dialog) != QDialog.DialogCode.Accepted:
+                    return False
+            finally:
+                dialog.deleteLater()
+            self.reload()
+            self.conflicts_changed.emit()
+            return True
         try:
             self.service.resolve(conflict.id, choice, merged_value)
         except RuralWatchError as exc:

@@ -170,6 +170,7 @@ def test_status_trust_package_and_export_on_a_sqlite_central_file(cli, tmp_path:
     status = cli(central, "central", "status", "--from", str(central), "--json").json()
     assert status["engine"] == "sqlite" and status["packages"] == 2
     assert {t["table"]: t["live"] for t in status["tables"]}["incidents"] == 2
+    assert cli(central, "central", "conflicts", "--from", str(central)).out == "no conflicts to review\n"
     packaged = cli(central, "central", "package", "--from", str(central), "--for", ids[laptop]["device_id"],
                    "--out", str(tmp_path / "back.rwsync"))
     assert packaged.code == 0 and ": 1 row, " in packaged.out  # the other laptop's incident, not its own back
@@ -247,6 +248,85 @@ def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_pat
     assert cli(laptops[1], "sync", "central-store").out.strip() == pg_dsn
     assert cli(laptops[1], "sync", "central-store", "--clear").code == 0
     assert "no central store remembered" in cli(laptops[1], "sync", "central-store").out
+
+
+def test_a_laptop_restored_from_a_backup_gets_back_at_the_station_what_it_had_since(cli, tmp_path: Path,
+                                                                                 pg_dsn: str) -> None:
+    """The central store counts what a laptop sent, and what it was sent, as held by it. After a restore the laptop
+    has lost both: an ordinary package never brought them back (a walk restored a laptop, ran `sync central` and
+    got 1 of its 4 incidents back), so the first sync after a restore asks for everything."""
+    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
+    for laptop in laptops:
+        identity = cli(laptop, "sync", "identity", "--json").json()
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
+            identity["public_key"])
+    made = cli(laptops[0], "backup", "--to", str(tmp_path / "usb"))
+    assert made.code == 0, made.err
+    backup = made.out.strip().splitlines()[-1]
+    _record(laptops[0], "Written after the backup")
+    _record(laptops[1], "Received after the backup")
+    assert cli(laptops[1], "sync", "central", "--dsn", pg_dsn).code == 0
+    assert cli(laptops[0], "sync", "central", "--dsn", pg_dsn).code == 0
+    assert _places(laptops[0]) == {"Written after the backup", "Received after the backup"}
+    restored = cli(laptops[0], "restore", "--from", backup, "--yes")
+    assert restored.code == 0, restored.err
+    assert _places(laptops[0]) == set()
+    # `central package --full` is what a laptop exchanging files asks the central store for.
+    full = cli(laptops[0], "central", "package", "--from", pg_dsn, "--for", cli(laptops[0], "sync", "identity",
+               "--json").json()["device_id"], "--out", str(tmp_path / "full.rwsync"), "--unencrypted", "--full",
+               "--json")
+    assert full.code == 0 and full.json()["rows"]["incidents"] == 2, full.err
+    back = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
+    assert back.code == 0 and "this laptop was restored from a backup" in back.out, back.err
+    assert _places(laptops[0]) == {"Written after the backup", "Received after the backup"}
+    again = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)  # once: the next is an ordinary one
+    assert again.code == 0 and "what the rest of the force changed" in again.out
+
+
+def _edit_place(db: Path, place: str) -> None:
+    store = open_db(db)
+    try:
+        incidents = IncidentService(store)
+        (incident,) = incidents.list()
+        changed = incident.to_input()
+        changed.place = place
+        incidents.update(incident.id, changed)
+    finally:
+        store.close()
+
+
+def test_conflicts_found_by_a_postgresql_central_store_are_listed_and_settled_from_a_laptop(cli, tmp_path: Path,
+                                                                                          pg_dsn: str) -> None:
+    """A walk's two laptops edited one description at once and synced at the station: the merge said '1 conflict',
+    `central status` '1 open conflicts', and nothing anywhere showed the value that lost (no laptop lists a conflict
+    found at the central store)."""
+    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
+    for n, laptop in enumerate(laptops, start=1):
+        identity = cli(laptop, "sync", "identity", "--json").json()
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
+            identity["public_key"], "--name", f"RET laptop {n}")
+    _record(laptops[0], "Farm")
+    for laptop in (*laptops, laptops[0]):
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    _edit_place(laptops[0], "Farm, north gate")
+    _edit_place(laptops[1], "Farm, by the barn")
+    for laptop in laptops:
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    assert "1 open conflict (`central conflicts` lists them)" in cli(laptops[0], "central", "status", "--from",
+                                                                     pg_dsn).out
+    listed = cli(laptops[0], "central", "conflicts", "--from", pg_dsn)
+    assert listed.code == 0 and listed.out.count("\n") == 1, listed.err
+    assert "'Farm, north gate' from RET laptop 1" in listed.out
+    assert "'Farm, by the barn' from RET laptop 2" in listed.out
+    # Settled by a laptop editing the record again: its merge closes the conflict as superseded.
+    _edit_place(laptops[1], "Farm, north gate by the barn")
+    assert cli(laptops[1], "sync", "central", "--dsn", pg_dsn).code == 0
+    assert cli(laptops[0], "central", "conflicts", "--from", pg_dsn).out == "no conflicts to review\n"
+    assert "(resolved: superseded)" in cli(laptops[0], "central", "conflicts", "--from", pg_dsn, "--all").out
 
 
 def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_path: Path, pg_dsn: str) -> None:

@@ -134,11 +134,16 @@ def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None
     assert resolved.code == 0 and "resolved (merged)" in resolved.out
     assert cli(b, "sync", "conflicts", "--json").json() == []
     assert _places(b) == {"A and B place"}
+    # None left: said, not an empty answer that read as a command that did nothing.
+    assert cli(b, "sync", "conflicts").out == "no conflicts to review\n"
 
 
 def test_bad_trust_key_is_one_line(cli, tmp_path: Path) -> None:
     result = cli(tmp_path / "x.db", "sync", "trust", "--device", "abcdef0123456789", "--key", "nothex")
-    assert result.code == 2 and "64 hex digits" in result.err
+    assert result.code == 2 and "64 hex digits" in result.err and "'n' is not a hex digit" in result.err
+    # A key copied by hand one digit short says so (a walk's Trust a device… only said it must be 64 digits).
+    short = cli(tmp_path / "x.db", "sync", "trust", "--device", "abcdef0123456789", "--key", "ab" * 31 + "c")
+    assert short.code == 2 and "this one has 63, a digit or more lost in copying" in short.err
 
 
 def test_a_special_may_not_list_sync_conflicts(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,7 +216,7 @@ def test_demo_data_on_two_laptops_stays_on_each_and_syncs_no_conflict(cli, tmp_p
     assert cli(central, "sync", "export", "--out", str(back), "--since-last-for", laptop1).code == 0
     imported = cli(laptops[0], "sync", "import", str(back), "--json").json()
     assert (imported["inserted"], imported["updated"], imported["conflicts"]) == (1, 0, 0)
-    assert cli(laptops[0], "sync", "conflicts").out == ""
+    assert cli(laptops[0], "sync", "conflicts").out == "no conflicts to review\n"
     assert "Farm 2" in _places(laptops[0])
 
     # Removing the demo afterwards works as before; its tombstones stay on the laptop too.

@@ -96,6 +96,9 @@ def test_back_up_now_is_listed_checked_and_audited(qtbot, admin: Store) -> None:
     assert "Backed up" in dialog.message.text()
     assert dialog.selected() is not None and dialog.restore_button.isEnabled()  # the new one, selected
     assert AuditLog(admin).entries(action="backup")[0].changes["reason"] == "manual"  # type: ignore[index]
+    with qtbot.waitSignal(dialog.listed, timeout=30_000):
+        dialog.refresh()
+    assert dialog.message.text() == "1 backup; it opens and passes its check."  # not '1 backup(s); each one …'
 
 
 def test_cancel_keeps_nothing(qtbot, admin: Store, monkeypatch: pytest.MonkeyPatch) -> None:

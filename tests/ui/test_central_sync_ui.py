@@ -27,6 +27,29 @@ def test_settings_remember_the_central_store_and_refuse_a_password_keeping_what_
     assert len(audited) == 1 and "ret1@hq-server/ruralwatch" in audited[0]
 
 
+def test_a_refused_connection_string_is_marked_said_in_the_windows_words_and_nothing_is_saved(qtbot,
+                                                                                               services) -> None:
+    """A walk typed a password into the string: the message read 'central store connection string: … (it would show
+    in the shell history …)', the box was not outlined, and the patrol settings above it had been saved already."""
+    from ruralwatch.ui import theme
+
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    dwell = services.patrols.default_settings().dwell_minutes
+    dialog.dwell.setValue(dwell + 5)
+    dialog.central_dsn.setText("postgresql://ret1:secret@hq-server/ruralwatch")
+    assert not dialog.save()
+    assert dialog.error.text().startswith("Headquarters connection: a password in the connection string is refused")
+    assert "shell history" in dialog.error.text() and "this laptop's settings" in dialog.error.text()
+    assert dialog.central_dsn.styleSheet() == theme.invalid_style("QLineEdit")
+    assert services.patrols.default_settings().dwell_minutes == dwell  # nothing saved
+    dialog.central_dsn.setText("postgresql://ret1@hq-server/ruralwatch")
+    dialog.central_dsn.textEdited.emit(dialog.central_dsn.text())
+    assert dialog.central_dsn.styleSheet() == "" and "Sync with the central store" in dialog.central_dsn.toolTip()
+    assert dialog.save()
+    assert services.patrols.default_settings().dwell_minutes == dwell + 5
+
+
 def test_a_special_cannot_point_the_laptop_elsewhere(qtbot, services) -> None:
     services.sync.set_central_dsn("service=hq")
     services.store.actor = Actor("sam", "special", "acc-1")
@@ -74,3 +97,35 @@ def test_an_unreachable_central_store_is_one_message_and_changes_nothing(qtbot, 
     assert panel.problems[-1].startswith("Not synced with the central store: cannot connect")
     assert panel.central_status.text() == panel.problems[-1]  # said beside the button, not further down
     assert services.store.db.execute("SELECT count(*) FROM sync_peers").fetchone()[0] == before
+
+
+def test_trust_missing_on_either_side_is_said_in_the_panels_words_and_fits_it(qtbot, window, services,
+                                                                             pg_dsn) -> None:
+    """A walk pressed Sync with the central store before trusting it: the panel gave a `ruralwatch sync trust`
+    command whose 64-digit key, one word, widened the dock past the screen (the message cut off at the right)."""
+    from ruralwatch.ui.sync_panel import TrustDialog
+
+    panel = window.sync_panel
+    window.sync_dock.show()
+    central, _ = PgCentral.init(PgTarget(pg_dsn))
+    key = central.keys.public_hex()
+    central.close()
+    services.sync.set_central_dsn(pg_dsn)
+    panel.central_button.click()
+    qtbot.waitUntil(lambda: bool(panel.problems), timeout=30_000)
+    said = panel.problems[-1]
+    grouped = " ".join(key[i:i + 8] for i in range(0, 64, 8))
+    assert "Trust a device…" in said and grouped in said and "ruralwatch" not in said
+    assert panel.central_status.minimumSizeHint().width() < 400  # no word wider than a narrow dock
+    # The key as the message groups it is taken by Trust a device….
+    dialog = TrustDialog(services.sync, panel)
+    qtbot.addWidget(dialog)
+    dialog.device.setText(said.split("device ")[-1].split(",")[0])
+    dialog.key.setText(grouped)
+    dialog.submit()
+    assert dialog.peer is not None and dialog.peer.public_key == key
+    panel.central_button.click()
+    qtbot.waitUntil(lambda: len(panel.problems) == 2, timeout=30_000)
+    own = services.sync.identity()
+    assert "does not trust this laptop yet: give your administrator" in panel.problems[-1]
+    assert own.device_id in panel.problems[-1] and "ruralwatch" not in panel.problems[-1]

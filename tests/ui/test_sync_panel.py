@@ -58,7 +58,36 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)  # counted off the UI thread
 
 
-def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, window, services, tmp_path):
+def test_pending_counts_each_new_record_and_the_export_choice_stays(qtbot, window, services, tmp_path):
+    """A walk saved an incident with the Sync panel open: Pending said 0 (and still did after Refresh), as if
+    nothing needed sending; after an export the Export for box was back at the full package, unnoticed."""
+    other_store, _other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)
+    services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
+                                            lon=0.4, place="Yard"))
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "1", timeout=10_000)
+    panel.peer_choice.setCurrentIndex(1)
+    chosen = panel.peer_choice.currentData()
+    panel.passphrase.setText("shared secret")
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_package(tmp_path / "for-other.rwsync")
+    assert exported.args[0].since_last_for == chosen
+    assert panel.peer_choice.currentData() == chosen  # the next export is for the same device again
+    window.refresh()
+    assert panel.peer_choice.currentData() == chosen
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "1", timeout=10_000)  # sent, not yet acknowledged
+
+
+def _status_conflict(services, tmp_path: Path) -> tuple[str, Path]:
+    """An incident whose status this laptop and another changed at once; the other's package, which makes the
+    conflict when imported here."""
     mine = services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
                                                    lon=0.4, place="Yard", status="open"))
     other_store, other_incidents, other_sync = _other_laptop(tmp_path)
@@ -78,7 +107,11 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     mine_input = services.incidents.get(mine.id).to_input()
     mine_input.status = "under_investigation"
     services.incidents.update(mine.id, mine_input)
+    return mine.id, back
 
+
+def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, window, services, tmp_path):
+    incident_id, back = _status_conflict(services, tmp_path)
     panel = window.sync_panel
     with qtbot.waitSignal(panel.imported, timeout=30_000):
         panel.import_package(back)
@@ -92,9 +125,44 @@ def test_conflict_is_listed_side_by_side_and_resolved_by_keeping_mine(qtbot, win
     assert panel.keep_mine.text() == "Keep mi&ne (this device)"
     assert panel.keep_theirs.text() == "&Keep theirs (Other laptop)"
     assert panel.resolve_selected("mine")
-    assert services.incidents.get(mine.id).status == "under_investigation"
+    assert services.incidents.get(incident_id).status == "under_investigation"
     assert panel.conflicts.rowCount() == 0
     assert services.sync.conflicts() == []
+
+
+def test_merge_shows_both_values_and_keeps_a_value_the_field_cannot_hold_as_typed(qtbot, window, services,
+                                                                                    tmp_path):
+    """A walk pressed Merge…: a box 180 pixels wide held only this laptop's value (the other one was scrolled away in
+    the table), and whatever was typed was kept: a status 'finished' would have gone to every device."""
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    from ruralwatch.ui.sync_panel import MergeDialog
+
+    incident_id, back = _status_conflict(services, tmp_path)
+    panel = window.sync_panel
+    with qtbot.waitSignal(panel.imported, timeout=30_000):
+        panel.import_package(back)
+    panel.conflicts.selectRow(0)
+    seen: list[tuple[str, str, str, bool]] = []
+
+    def fill(dialog: MergeDialog) -> int:
+        shown = [box.text() for box in dialog.findChildren(QLineEdit) if box.isReadOnly()]
+        assert shown == ["under_investigation", "closed"]  # both values in front of you
+        assert "from Other laptop" in [label.text() for label in dialog.findChildren(QLabel)]
+        dialog.value.setText("finished")
+        dialog.submit()
+        seen.append((dialog.value.text(), dialog.error_label.text(), dialog.windowTitle(), dialog.isVisible()))
+        assert dialog.result() != MergeDialog.DialogCode.Accepted  # still open, what was typed kept
+        dialog.value.setText("Closed")
+        dialog.submit()
+        return dialog.result()
+
+    panel.run_dialog = fill
+    assert panel.resolve_selected("merged")
+    typed, said, _title, _visible = seen[0]
+    assert typed == "finished" and said.startswith("Status is one of a list (Open, Under investigation, Closed")
+    assert services.incidents.get(incident_id).status == "closed"
+    assert panel.conflicts.rowCount() == 0 and services.sync.conflicts() == []
 
 
 def test_the_passphrase_is_typed_hidden_and_never_shown_in_a_message(qtbot, window, tmp_path, monkeypatch):

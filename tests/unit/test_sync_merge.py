@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -466,3 +467,30 @@ def test_central_conflicts_name_the_laptop_that_wrote_each_value(tmp_path: Path)
     finally:
         for device in (central, three, five):
             device.close()
+
+
+def test_a_merged_value_the_field_cannot_hold_is_refused_and_changes_nothing(
+    shared: tuple[Device, Device, str], tmp_path: Path
+) -> None:
+    """A walk merged by typing: the value was written as typed, so a status that is none of the statuses (or text
+    in a number field, which a PostgreSQL central store then refuses with every later package) spread everywhere."""
+    a, b, incident_id = shared
+    a.edit(incident_id, status="closed", hc_people=3, occurred_start="2026-11-20T09:35:00Z")
+    b.edit(incident_id, status="no_further_action", hc_people=4, occurred_start="2026-11-20T09:45:00Z")
+    send(a, b, tmp_path)
+    conflicts = {c.field: c for c in b.sync.conflicts()}
+    before = b.raw("incidents", incident_id)
+    for field, typed, said in (("status", "finished", "status is one of a list (Open, "),
+                               ("hc_people", "five", "hc people takes a whole number: 'five'"),
+                               ("occurred_start", "tomorrow", "'tomorrow' is not a date and time")):
+        with pytest.raises(ValidationError, match=re.escape(said)) as refused:
+            b.sync.resolve(conflicts[field].id, "merged", typed)
+        assert refused.value.errors[0].field == "value"
+    assert b.raw("incidents", incident_id) == before and len(b.sync.conflicts()) == 3
+    # What the window's box gives is text: a status by its name, a number and a UK local time are kept as stored.
+    b.sync.resolve(conflicts["status"].id, "merged", "Closed")
+    b.sync.resolve(conflicts["hc_people"].id, "merged", " 5 ")
+    b.sync.resolve(conflicts["occurred_start"].id, "merged", "2026-11-20 09:40")
+    row = b.raw("incidents", incident_id)
+    assert (row["status"], row["hc_people"], row["occurred_start"]) == ("closed", 5, "2026-11-20T09:40:00Z")
+    assert b.sync.conflicts() == []

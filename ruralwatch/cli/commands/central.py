@@ -56,6 +56,12 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     status.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
     status.add_argument("--json", action="store_true")
 
+    conflicts = actions.add_parser("conflicts", help="concurrent edits a merge found: both values, the newer one "
+                                                     "kept (settle one by editing the record on a laptop)")
+    conflicts.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
+    conflicts.add_argument("--all", action="store_true", help="include settled ones")
+    conflicts.add_argument("--json", action="store_true")
+
     trust = actions.add_parser("trust", help="accept packages signed by a laptop")
     trust.add_argument("--into", metavar="FILE|DSN", help=STORE_HELP)
     trust.add_argument("--device", required=True, metavar="ID")
@@ -70,6 +76,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     package.add_argument("--unencrypted", action="store_true",
                          help="write it without a passphrase (it carries personal data: only for a transfer that "
                               "is itself protected)")
+    package.add_argument("--full", action="store_true",
+                         help="everything the central store holds, the laptop's own rows too: for a laptop restored "
+                              "from a backup")
     package.add_argument("--json", action="store_true")
 
     published = actions.add_parser("published", help="load data.police.uk street-level crime CSV files (or folders)")
@@ -89,7 +98,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def _target(args: argparse.Namespace) -> Target:
-    if args.action in ("status", "package", "export"):
+    if args.action in ("status", "conflicts", "package", "export"):
         return resolve(args.source, "--from")
     return resolve(args.into, "--into")
 
@@ -161,11 +170,19 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
     if action == "status":
         found = central.status()
         print_json(found.to_dict()) if args.json else print(_status_text(found))
+    elif action == "conflicts":
+        from ruralwatch.cli.commands.sync import conflict_lines
+
+        listed = central.conflicts(include_resolved=args.all)
+        if args.json:
+            print_json([c.to_dict() for c in listed])
+        else:
+            print("\n".join(conflict_lines(listed, args.all)))
     elif action == "trust":
         central.trust(args.device, args.key, args.name)
         print(f"trusted device {args.device}" + (f" ({args.name})" if args.name else ""))
     elif action == "package":
-        made = central.package_for(args.device, args.out, _package_passphrase(args))
+        made = central.package_for(args.device, args.out, _package_passphrase(args), full=args.full)
         if args.json:
             print_json(made.to_dict())
         else:
@@ -194,7 +211,8 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
 def _status_text(found: CentralStatus) -> str:
     lines = [f"central store ({found.engine}) {found.where}, schema {found.schema}",
              f"device id {found.device_id}, public key {found.public_key}",
-             f"{found.packages} packages merged, {found.open_conflicts} open conflicts", "tables:"]
+             f"{count_of(found.packages, 'package')} merged, {count_of(found.open_conflicts, 'open conflict')}"
+             + (" (`central conflicts` lists them)" if found.open_conflicts else ""), "tables:"]
     lines += [f"  {t.table:24} {t.live:>10,} live {t.deleted:>8,} deleted" for t in found.tables]
     lines.append("devices:" if found.devices else "devices: none trusted yet (`central trust`)")
     lines += [f"  {d.device_id:18} {d.name or '':16} last package {d.last_package or 'never':26} "

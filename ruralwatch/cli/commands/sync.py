@@ -22,7 +22,7 @@ from ruralwatch.core.words import count_of
 from ruralwatch.sync.merge import CHOICES
 
 if TYPE_CHECKING:
-    from ruralwatch.services.sync import ImportResult, SyncService
+    from ruralwatch.services.sync import Conflict, ImportResult, SyncService
     from ruralwatch.store.database import Store
 
 
@@ -83,6 +83,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     station.add_argument("--dsn", help="the central store's connection string (default: $RURALWATCH_CENTRAL_DSN, "
                                        "else the one remembered with `sync central-store`; its password from "
                                        "~/.pgpass or a service file)")
+    station.add_argument("--full", action="store_true",
+                         help="bring back everything the central store holds (done by itself after a restore)")
     station.add_argument("--json", action="store_true")
 
     remembered = actions.add_parser("central-store", help="show, remember or forget this laptop's central store "
@@ -90,6 +92,20 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     choice = remembered.add_mutually_exclusive_group()
     choice.add_argument("dsn", nargs="?", metavar="DSN", help="postgresql://user@host/db or service=NAME")
     choice.add_argument("--clear", action="store_true", help="forget it")
+
+
+def conflict_lines(found: list[Conflict], include_resolved: bool) -> list[str]:
+    """One line per conflict, each value with the device that wrote it (on the central store both are laptops);
+    none is said, not an empty answer that read as a command that did nothing."""
+    if not found:
+        return ["no conflicts" if include_resolved else "no conflicts to review"]
+    lines = []
+    for c in found:
+        kept = c.local_device if c.winner == "local" else c.incoming_device
+        state = f"resolved: {c.resolution}" if c.resolved_at else f"{kept or c.winner}'s kept"
+        lines.append(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r} from "
+                     f"{c.local_device or '?'}, theirs {c.incoming_value!r} from {c.incoming_device or '?'} ({state})")
+    return lines
 
 
 def import_line(result: ImportResult) -> str:
@@ -158,11 +174,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             print_json([c.to_dict() for c in found])
         else:
-            for c in found:  # each value with the device that wrote it (on the central store both are laptops)
-                kept = c.local_device if c.winner == "local" else c.incoming_device
-                state = f"resolved: {c.resolution}" if c.resolved_at else f"{kept or c.winner}'s kept"
-                print(f"{c.id:5}  {c.kind:14} {c.table_name}.{c.field} of {c.row_id}: mine {c.local_value!r} from "
-                      f"{c.local_device or '?'}, theirs {c.incoming_value!r} from {c.incoming_device or '?'} ({state})")
+            print("\n".join(conflict_lines(found, args.all)))
     elif action == "resolve":
         conflict = service.resolve(_conflict_id(args.conflict_id), args.choice, _merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
@@ -187,7 +199,7 @@ def _station(service: SyncService, args: argparse.Namespace) -> None:
     if not isinstance(target, PgTarget):
         raise RuralWatchError("`sync central` talks to a PostgreSQL central store: give --dsn postgresql://... (a "
                               "central database file takes packages: `sync export`, then `central merge`)")
-    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print)
+    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print, full=args.full)
     if args.json:
         print_json(done.to_dict())
     else:
