@@ -87,6 +87,12 @@ def is_busy(exc: BaseException) -> bool:
         word in str(exc).lower() for word in ("database is locked", "database table is locked", "busy"))
 
 
+def key_does_not_fit(exc: BaseException) -> bool:
+    """SQLITE_NOTADB: the first page does not decrypt with the key (the key of another file, or that page
+    damaged), as opposed to damage further in (SQLITE_CORRUPT, or SQLCipher's failed page check)."""
+    return isinstance(exc, driver.DatabaseError) and getattr(exc, "sqlite_errorname", None) == "SQLITE_NOTADB"
+
+
 @contextmanager
 def write_transaction(db: sqlite_utils.Database, path: Path | None = None) -> Iterator[sqlite_utils.Database]:
     """A write transaction that takes the write lock first (BEGIN IMMEDIATE), so it waits its turn behind another
