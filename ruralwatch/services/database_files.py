@@ -16,7 +16,7 @@ from ruralwatch.store.sqlite_lib import sqlite_utils
 
 NEW, ENCRYPTED, PLAIN, UNUSABLE = "new", "encrypted", "plain", "unusable"
 RESTORE_BOTH = ("An administrator can restore a backup, which brings back the database and its keyring together: "
-                "type the account name and the password of the backup's day, then Restore a backup….")
+                "type the account name and the password of the backup's day, then press Restore a backup…")
 
 
 @dataclass(frozen=True)
