@@ -38,6 +38,8 @@ GRID_MAX_EASTING = 700_000
 GRID_MAX_NORTHING = 1_300_000
 
 _GRID_REF = re.compile(r"^\s*([A-Za-z]{2})\s*([0-9]*)\s*([0-9]*)\s*$")
+# "51.8802, 0.2712" or "51.8802 0.2712": decimal latitude then longitude, as a phone's map app copies a point.
+_LAT_LON_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,22 @@ def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
     easting, northing = grid_ref_to_easting_northing(text, field)
     lat, lon = easting_northing_to_lat_lon(easting, northing)
     return check_lat_lon(lat, lon, field)
+
+
+def lat_lon_in(text: str) -> tuple[float, float] | None:
+    """The (lat, lon) that `text` writes as two decimal numbers ("51.8802, 0.2712"), unchecked; None for any other
+    text (a grid reference among them: it starts with letters)."""
+    found = _LAT_LON_TEXT.match(text)
+    return (float(found.group(1)), float(found.group(2))) if found else None
+
+
+def typed_point(text: str, field: str = "grid_ref") -> LatLon:
+    """The point typed in a grid-reference box: an OS grid reference, or a latitude and longitude pasted in (a
+    walk pasted one from a phone's map and was told it "is not an OS grid reference"), checked to be in GB."""
+    pair = lat_lon_in(text)
+    if pair is not None:
+        return check_lat_lon(*pair, field)
+    return grid_ref_to_lat_lon(text, field)
 
 
 def easting_northing_to_lat_lon(easting: float, northing: float) -> tuple[float, float]:

@@ -120,7 +120,7 @@ def _float(value: Any, field_name: str) -> float:
 def _location(inp: IncidentInput) -> geo.LatLon:
     has_lat_lon = _text(inp.lat) != "" or _text(inp.lon) != ""
     if _text(inp.grid_ref) and not has_lat_lon:
-        return geo.grid_ref_to_lat_lon(_text(inp.grid_ref), "grid_ref")
+        return geo.typed_point(_text(inp.grid_ref), "grid_ref")
     if not has_lat_lon:
         raise ValidationError.single("location", "give a location: latitude/longitude or an OS grid reference")
     lat, lon = _float(inp.lat, "lat"), _float(inp.lon, "lon")

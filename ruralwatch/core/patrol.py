@@ -141,7 +141,7 @@ def validate_event(inp: PatrolEventInput, now: datetime) -> dict[str, object]:
             errors.extend(exc.errors)
     elif inp.grid_ref.strip():
         try:
-            point = geo.grid_ref_to_lat_lon(inp.grid_ref, "grid_ref")
+            point = geo.typed_point(inp.grid_ref, "grid_ref")
             lat, lon = point.lat, point.lon
         except ValidationError as exc:
             errors.extend(exc.errors)

@@ -61,6 +61,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.map_pick import pick_on_map_button
 from ruralwatch.ui.widgets.today import today
 
@@ -458,7 +459,7 @@ class IncidentDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
-        self.scroll = scroll
+        self.scroll = follow_focus(scroll)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -731,6 +732,13 @@ class IncidentDialog(QDialog):
     def _grid_ref_edited(self) -> None:
         text = self.grid_ref.text().strip()
         if self._syncing_location or not text:
+            return
+        pair = geo.lat_lon_in(text)
+        if pair is not None:  # a latitude and longitude pasted here: moved to their own boxes, which fill
+            self.lat.setText(str(pair[0]))
+            self.lon.setText(str(pair[1]))
+            self.grid_ref.clear()  # the grid reference in its place
+            self._lat_lon_edited()
             return
         try:
             point = geo.grid_ref_to_lat_lon(text)

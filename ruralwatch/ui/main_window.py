@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -50,6 +50,7 @@ from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.core.kinds import KINDS
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
+from ruralwatch.core.words import count_of
 from ruralwatch.mapping.map_page import TileLayerSpec
 from ruralwatch.mapping.premises_layer import premises_geojson
 from ruralwatch.services.changes import Change
@@ -143,6 +144,10 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.size_table_columns()
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter on a row opens it, as a double-click does (a walk
+            opener = QShortcut(QKeySequence(key), self.table)  # pressed Enter and nothing happened)
+            opener.setContext(Qt.ShortcutContext.WidgetShortcut)
+            opener.activated.connect(self.edit_selected)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.tile_handler = install_tile_handler(self.basemap_actions.file_of)
@@ -767,7 +772,7 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         total = self.service.count()
         shown = self.model.total
-        self.count_label.setText(f"{shown:,} shown of {total:,} incidents")
+        self.count_label.setText(f"{shown:,} shown of {count_of(total, 'incident')}")
         self._update_empty_note(shown, total)
         demo = self.service.has_synthetic()
         self.demo_banner.setVisible(demo)

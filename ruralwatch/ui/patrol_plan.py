@@ -47,6 +47,7 @@ from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import FieldMarks, make_table, select_part_on_click
+from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.today import today
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
@@ -103,6 +104,7 @@ def scroll_page(owner: QWidget) -> QVBoxLayout:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(inner)
+    follow_focus(scroll)
     outer = QVBoxLayout(owner)
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
@@ -304,6 +306,7 @@ class PatrolForm(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form fits its width
         self.scroll.setWidget(inner)
+        follow_focus(self.scroll)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
@@ -464,7 +467,7 @@ class PatrolForm(QWidget):
     def current_input(self) -> PatrolInput:
         lat = lon = None
         if self.base.text().strip():
-            point = geo.grid_ref_to_lat_lon(self.base.text(), "base")
+            point = geo.typed_point(self.base.text(), "base")
             lat, lon = point.lat, point.lon
         return PatrolInput(
             day=self._day(), start=self.start.time().toString("HH:mm"), end=self.end.time().toString("HH:mm"),

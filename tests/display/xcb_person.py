@@ -366,7 +366,7 @@ def test_new_incident_with_ctrl_n_typed_and_saved_with_ctrl_s(qtbot, window, ser
     assert times.format_local(incident.occurred_start) == "2026-11-24 06:30"
     assert [normalise_vrm(v["vrm"]) for v in incident.vehicles] == ["AB12CDE"]
     qtbot.waitUntil(lambda: window.model.total == 1, timeout=5_000)
-    assert window.count_label.text() == "1 shown of 1 incidents"
+    assert window.count_label.text() == "1 shown of 1 incident"
 
 
 # --- 3. published crime from the File menu --------------------------------------------------------------------

@@ -125,6 +125,23 @@ def test_delete_in_the_incident_table_deletes_and_elsewhere_leaves_it(qtbot, win
     qtbot.waitUntil(lambda: window.service.count() == 0, timeout=5_000)
 
 
+def test_enter_on_a_row_of_the_incident_table_opens_it(qtbot, window, monkeypatch) -> None:
+    """A walk selected a row and pressed Enter, as in any list: nothing happened (only double-click and Ctrl+E
+    opened it)."""
+    incident = window.service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-02 10:00",
+                                                   lat=51.9, lon=0.4))
+    window.refresh()
+    assert window.select_incident(incident.id)
+    opened: list[str] = []
+    monkeypatch.setattr(window, "open_incident", lambda incident_id: opened.append(incident_id))
+    window.activateWindow()
+    window.table.setFocus()
+    qtbot.waitUntil(window.table.hasFocus, timeout=5_000)
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: opened == [incident.id], timeout=5_000)
+    assert window.count_label.text() == "1 shown of 1 incident"  # not "1 incidents"
+
+
 def test_opening_a_panel_from_the_keyboard_puts_the_focus_in_it(qtbot, window) -> None:
     window.activateWindow()
     toggle = window.roster_dock.toggleViewAction()
@@ -390,6 +407,22 @@ def test_the_incident_form_places_an_incident_without_the_map(qtbot, services: S
     qtbot.keyClick(dialog.grid_ref, Qt.Key.Key_Return)  # finishing the field converts it (as leaving it does)
     assert dialog.lat.text() and dialog.lon.text()
     assert 51.9 < float(dialog.lat.text()) < 52.1
+
+
+def test_a_latitude_and_longitude_pasted_as_the_grid_reference_moves_to_its_boxes(qtbot, services: Services) -> None:
+    """A walk pasted "51.8802, 0.2712" from a phone's map into the grid reference box: the form now puts it in the
+    latitude and longitude boxes, and the grid reference of that point where it was typed."""
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    dialog = IncidentDialog(services.incidents)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.grid_ref, "51.8802, 0.2712")
+    qtbot.keyClick(dialog.grid_ref, Qt.Key.Key_Return)
+    # (to the metre: the ten-figure reference's square)
+    assert float(dialog.lat.text()) == pytest.approx(51.8802, abs=2e-5)
+    assert float(dialog.lon.text()) == pytest.approx(0.2712, abs=2e-5)
+    assert dialog.grid_ref.text().startswith("TL 5") and len(dialog.grid_ref.text()) == len("TL 12345 12345")
 
 
 def test_alt_letters_of_the_first_steps_reach_the_police_force(qtbot, window) -> None:

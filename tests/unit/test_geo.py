@@ -223,3 +223,18 @@ def test_a_grid_reference_that_does_not_read_has_no_precision() -> None:
         geo.grid_ref_digits("TI 1234 5678")
     with pytest.raises(ValidationError):
         geo.normalise_grid_ref("TL 123 45")
+
+
+@pytest.mark.parametrize("text", ["51.8802, 0.2712", "51.8802 0.2712", " 51.8802,0.2712 "])
+def test_a_latitude_and_longitude_typed_in_a_grid_reference_box_is_read_as_one(text: str) -> None:
+    """A walk pasted a phone map's "51.8802, 0.2712" into the grid reference box and was told it "is not an OS grid
+    reference": it is a place, so it is taken as the latitude and longitude it is."""
+    assert geo.typed_point(text) == geo.LatLon(51.8802, 0.2712)
+    assert geo.typed_point("TL 5880 2240") == geo.grid_ref_to_lat_lon("TL 5880 2240")
+
+
+def test_a_typed_latitude_and_longitude_outside_britain_is_refused_against_the_box() -> None:
+    with pytest.raises(ValidationError) as caught:
+        geo.typed_point("0.2712, 51.8802", "grid_ref")  # swapped
+    assert [e.field for e in caught.value.errors] == ["grid_ref"]
+    assert "swapped" in str(caught.value)

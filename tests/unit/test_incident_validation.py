@@ -245,3 +245,8 @@ def test_text_length_limits(field: str, limit: int) -> None:
 @pytest.mark.parametrize("phone", ["01632 960123", "+44 (0)1632 960123", "999-999"])
 def test_phone_numbers_accepted(phone: str) -> None:
     assert validate_incident(make(reporter_phone=phone), now=NOW).values["reporter_phone"] == phone
+
+
+def test_a_latitude_and_longitude_given_as_the_grid_reference_places_the_incident() -> None:
+    values = validate_incident(make(lat=None, lon=None, grid_ref="51.8802, 0.2712"), now=NOW).values
+    assert (values["lat"], values["lon"]) == (51.8802, 0.2712)

@@ -84,3 +84,12 @@ def test_one_error_for_broken_rules_on_a_duty_and_on_a_crew() -> None:
     assert str(crew) == "crew: Sam would have 4 h rest. Give a reason to override."
     assert crew.errors[0].field == "crew" and [(b.rule, i.person_id) for b, i in zip(
         crew.breaches, crew.issues, strict=True)] == [("rest", "p1")]
+
+
+def test_a_log_entry_placed_by_a_latitude_and_longitude_in_the_grid_reference_box_is_logged_there() -> None:
+    """The patrol log refused a phone map's "51.8802, 0.2712" typed where a grid reference goes."""
+    from ruralwatch.core.patrol import PatrolEventInput, validate_event
+
+    values = validate_event(PatrolEventInput(kind="note", grid_ref="51.8802, 0.2712"),
+                            now=datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
+    assert (values["lat"], values["lon"]) == (51.8802, 0.2712)

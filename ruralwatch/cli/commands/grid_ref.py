@@ -7,7 +7,6 @@ Needs no database: it is what an officer checks a radio read-out or a map refere
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,6 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import FileCommand, Phase
 from ruralwatch.core import geo
 from ruralwatch.core.errors import ValidationError
-
-_LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -33,9 +30,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 def convert(text: str) -> dict[str, Any]:
     """Both forms of the point `text` names: grid_ref (ten figures), easting, northing (metres), lat, lon."""
-    found = _LAT_LON.match(text)
-    if found:
-        point = geo.check_lat_lon(float(found.group(1)), float(found.group(2)), "point")
+    pair = geo.lat_lon_in(text)
+    if pair is not None:
+        point = geo.check_lat_lon(*pair, "point")
         easting, northing = geo.lat_lon_to_easting_northing(point.lat, point.lon)
     else:
         easting, northing = geo.grid_ref_to_easting_northing(text, "point")
