@@ -18,7 +18,7 @@ from ruralwatch.cli.errors import DatabaseMissingError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import report_error
 from ruralwatch.cli.spec import CommandSpec
-from ruralwatch.cli.user_words import chosen_parser, in_user_words, option_names
+from ruralwatch.cli.user_words import chosen_parser, in_user_words, option_names, refusal
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.paths import missing_remembered_db
 
@@ -55,7 +55,7 @@ def main_cli(args: argparse.Namespace, db_path: Path, argv: Sequence[str] = ()) 
     except ValidationError as exc:
         return report_error(in_user_words(exc, _typed_options(args, argv)))
     except RuralWatchError as exc:
-        return report_error(exc)
+        return report_error(refusal(exc))
 
 
 def _typed_options(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, str]:

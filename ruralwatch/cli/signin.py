@@ -127,7 +127,7 @@ def _username(args: argparse.Namespace, db_path: Path) -> str:
 
 def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
     """The database opened as the signed-in account. A plain (pre-encryption) file is refused with the fix."""
-    from ruralwatch.services.backups import sign_in_checked
+    from ruralwatch.services.backups import check_keyring, sign_in_checked
     from ruralwatch.store.database import check_plain_database, is_encrypted
     from ruralwatch.store.keyring import keyring_path
 
@@ -144,6 +144,8 @@ def open_signed_in(args: argparse.Namespace, db_path: Path) -> Store:
                               f"`ruralwatch --db {db_path} encrypt --admin NAME`")
     from ruralwatch.store.keyring import PasswordChangeRequired
 
+    if is_encrypted(db_path):
+        check_keyring(db_path)  # a missing or damaged keyring is said (with the backup to restore) before any prompt
     username = _username(args, db_path)
     password = account_password(args, f"Password for {username}: ")
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 
 # A service's field -> the options' dests that may give it, where the names differ; the first the command that
 # ran has wins (`from` is `--from`, dest date_from in `duty list` and month_from in `roster hours`).
@@ -121,3 +121,16 @@ def in_user_words(exc: ValidationError, options: dict[str, str]) -> ValidationEr
     if str(exc) != "; ".join(str(e) for e in exc.errors):
         return exc  # a headline of its own, without field names (a broken rostering rule)
     return ValidationError([FieldError(field_in_user_words(e.field, options), e.message) for e in exc.errors])
+
+
+NOTHING_CHANGED = "nothing was changed"
+
+
+def refusal(exc: RuralWatchError) -> str:
+    """The line for a refusal. One that changed nothing by its nature (a wrong password, a locked account: the
+    error's `nothing_changed`) ends "; nothing was changed", as the windows' messages for it and the command line's
+    other refusals do, whichever command asked for the password."""
+    text = str(exc)
+    if getattr(exc, "nothing_changed", False) and NOTHING_CHANGED not in text:
+        text += f"; {NOTHING_CHANGED}"
+    return text

@@ -38,8 +38,16 @@ GRID_MAX_EASTING = 700_000
 GRID_MAX_NORTHING = 1_300_000
 
 _GRID_REF = re.compile(r"^\s*([A-Za-z]{2})\s*([0-9]*)\s*([0-9]*)\s*$")
-# "51.8802, 0.2712" or "51.8802 0.2712": decimal latitude then longitude, as a phone's map app copies a point.
+# Two numbers: "51.8802, 0.2712" or "51.8802 0.2712" (decimal latitude then longitude, as a phone's map app copies a
+# point), or "558800, 222400" / "558800 222400" (easting then northing in metres, as a radio read-out gives them).
 _LAT_LON_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)\s*$")
+# All figures, spaced anyhow ("558800222400", "5588002224 00"): a 12-figure reference (6 of easting, 6 of northing,
+# in metres) or 13 (north of 1,000 km: Orkney, Shetland).
+_FIGURES_ONLY = re.compile(r"^\s*\d[\d\s]*$")
+FIGURES_REFERENCE = (12, 13)
+# Two numbers both at least this are an easting and northing in metres, never a latitude and longitude (which never
+# reach 181); a smaller one would put the point within a kilometre of the grid's false origin, in the sea off Scilly.
+MIN_GRID_METRES = 1_000
 
 
 @dataclass(frozen=True)
@@ -192,26 +200,111 @@ def grid_ref_to_lat_lon(text: str, field: str = "grid_ref") -> LatLon:
 
 
 def lat_lon_in(text: str) -> tuple[float, float] | None:
-    """The (lat, lon) that `text` writes as two decimal numbers ("51.8802, 0.2712"), unchecked; None for any other
-    text (a grid reference among them: it starts with letters)."""
+    """The (lat, lon) that `text` writes as two decimal numbers ("51.8802, 0.2712"), unchecked but for being a
+    latitude (to 90) and longitude (to 180); None for any other text: a grid reference (it starts with letters), an
+    easting and northing (`easting_northing_in`), or the start of one being typed ("558800 2")."""
     found = _LAT_LON_TEXT.match(text)
-    return (float(found.group(1)), float(found.group(2))) if found else None
+    if not found or easting_northing_in(text) is not None:
+        return None
+    lat, lon = float(found.group(1)), float(found.group(2))
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
+
+
+def _grid_metres(first: float, second: float) -> bool:
+    return first >= MIN_GRID_METRES and second >= MIN_GRID_METRES
+
+
+def easting_northing_in(text: str) -> tuple[float, float] | None:
+    """The (easting, northing) in metres that `text` writes without letters, unchecked: two numbers both of
+    MIN_GRID_METRES or more ("558800, 222400", "558800 222400"), or 12 or 13 figures alone however spaced
+    ("558800222400": the first 6 the easting). None for any other text."""
+    found = _LAT_LON_TEXT.match(text)
+    if found and _grid_metres(float(found.group(1)), float(found.group(2))):
+        return float(found.group(1)), float(found.group(2))
+    if _FIGURES_ONLY.match(text):
+        figures = re.sub(r"\s", "", text)
+        if len(figures) in FIGURES_REFERENCE:
+            return float(figures[:6]), float(figures[6:])
+    return None
+
+
+def easting_northing_point(easting: float, northing: float, field: str = "grid_ref") -> LatLon:
+    """The point at an easting and northing in metres (by OSTN15), checked to be on the grid and in GB."""
+    if not (0 <= easting < GRID_MAX_EASTING and 0 <= northing < GRID_MAX_NORTHING):
+        raise ValidationError.single(field, f"easting {easting:,.0f}, northing {northing:,.0f} is off the National "
+                                            "Grid (eastings run to 700,000 m, northings to 1,300,000 m)")
+    lat, lon = easting_northing_to_lat_lon(easting, northing)
+    if not _in_gb(lat, lon):
+        raise ValidationError.single(field, f"easting {easting:,.0f}, northing {northing:,.0f} is outside Great "
+                                            "Britain")
+    return LatLon(lat, lon)
 
 
 def typed_point(text: str, field: str = "grid_ref") -> LatLon:
-    """The point typed in a grid-reference box: an OS grid reference, or a latitude and longitude pasted in (a
-    walk pasted one from a phone's map and was told it "is not an OS grid reference"), checked to be in GB."""
-    pair = lat_lon_in(text)
-    if pair is not None:
-        return check_lat_lon(*pair, field)
+    """The point typed in a grid-reference box: an OS grid reference with its letters, an easting and northing in
+    metres without them ("558800, 222400", "558800222400"), or a latitude and longitude pasted in (a walk pasted
+    one from a phone's map and was told it "is not an OS grid reference"); checked to be in GB.
+
+    Two numbers are read one way only: both of MIN_GRID_METRES or more, an easting and northing; otherwise a
+    latitude and longitude. A pair that is neither in GB is refused in one message that gives both readings."""
+    grid = easting_northing_in(text)
+    if grid is not None:
+        try:
+            return easting_northing_point(*grid, field)
+        except ValidationError:
+            raise _neither(text, field) from None
+    found = _LAT_LON_TEXT.match(text)
+    if found:
+        try:
+            return check_lat_lon(float(found.group(1)), float(found.group(2)), field)
+        except ValidationError:
+            raise _neither(text, field) from None
+    if _FIGURES_ONLY.match(text):
+        raise _figures_refused(text, field)
     return grid_ref_to_lat_lon(text, field)
+
+
+def _neither(text: str, field: str) -> ValidationError:
+    """Two numbers that are no place in GB, read either way: what each reading makes of them."""
+    found = _LAT_LON_TEXT.match(text)
+    pair = (float(found.group(1)), float(found.group(2))) if found else easting_northing_in(text)
+    assert pair is not None
+    first, second = pair
+    if not (-90 <= first <= 90 and -180 <= second <= 180):
+        as_lat_lon = "no latitude goes beyond 90 (nor longitude beyond 180)"
+    else:
+        as_lat_lon = "it is outside Great Britain" + (" (latitude and longitude swapped?)" if _in_gb(second, first)
+                                                      else "")
+    if not _grid_metres(first, second):
+        as_grid = f"both would be {MIN_GRID_METRES:,} m or more"
+    elif not (first < GRID_MAX_EASTING and second < GRID_MAX_NORTHING):
+        as_grid = "it is off the National Grid (eastings run to 700,000 m, northings to 1,300,000 m)"
+    else:
+        as_grid = "it is outside Great Britain"
+    a, b = _plain(first), _plain(second)
+    return ValidationError.single(
+        field, f"{text.strip()!r} is not a place in Great Britain either way it can be read: as latitude {a} and "
+               f"longitude {b}, {as_lat_lon}; as easting {a} and northing {b} in metres, {as_grid}")
+
+
+def _plain(value: float) -> str:
+    return f"{value:f}".rstrip("0").rstrip(".")
+
+
+def _figures_refused(text: str, field: str) -> ValidationError:
+    count = len(re.sub(r"\s", "", text))
+    return ValidationError.single(
+        field, f"{text.strip()!r} has {count} figures: a reference without letters has 12, the easting then the "
+               "northing in metres (558800 222400), or give its two letters (TL 58800 22400)")
 
 
 def easting_northing_to_lat_lon(easting: float, northing: float) -> tuple[float, float]:
     """Grid metres to WGS84/ETRS89 (lat, lon) by OSTN15 (iterative inverse, as OS specifies)."""
     if not (math.isfinite(easting) and math.isfinite(northing)):  # osgb's iteration never ends on NaN
         raise ValidationError.single("grid_ref", "easting and northing must be numbers")
-    lat, lon = _ostn15().grid_to_ll(float(easting), float(northing))
+    # Nine places (about a tenth of a millimetre) always: osgb otherwise rounds whole metres to six (7-11 cm), so a
+    # typed "558800, 222400" came back as easting 558799.969 and read as the metre beside it.
+    lat, lon = _ostn15().grid_to_ll(float(easting), float(northing), rounding=9)
     return float(lat), float(lon)
 
 

@@ -213,8 +213,21 @@ def sign_in(path: Path, username: str, password: str, now: datetime | None = Non
     account's own, which replaces it (audited as a password change); without one, PasswordChangeRequired.
     `params`: the new entry's cost (tests only)."""
     path = Path(path).expanduser()
+    keyring, unlocked = unlock_account(path, username, password, now)
+    return sign_in_unlocked(path, keyring, unlocked, username, password, now, new_password, params)
+
+
+def unlock_account(path: Path, username: str, password: str, now: datetime | None = None) -> tuple[Keyring, Unlocked]:
+    """The database's keyring and this account's key from it (the password checked, failures counted): the first
+    half of `sign_in`, for a caller that checks the file before opening it (backups.sign_in_checked)."""
     keyring = Keyring.load(path)
-    unlocked = keyring.open(username, password, now)
+    return keyring, keyring.open(username, password, now)
+
+
+def sign_in_unlocked(path: Path, keyring: Keyring, unlocked: Unlocked, username: str, password: str,
+                     now: datetime | None = None, new_password: str | None = None,
+                     params: KdfParams | None = None) -> Store:
+    """The second half of `sign_in`: open the database with the key `unlock_account` gave and sign the account in."""
     one_time = keyring.is_one_time(unlocked.name)
     if one_time:
         if new_password is None:

@@ -30,7 +30,8 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.permissions import Actor, PermissionDeniedError
-from ruralwatch.services.accounts import sign_in
+from ruralwatch.services.accounts import sign_in, sign_in_unlocked, unlock_account
+from ruralwatch.store import database_check
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.backups import (
     DAMAGED,
@@ -41,7 +42,6 @@ from ruralwatch.store.backups import (
     BackupInfo,
     UnusableBackupError,
     backups_folder,
-    check_connection,
     check_file,
     copy_database,
     info_for,
@@ -57,6 +57,9 @@ from ruralwatch.store.backups import (
 from ruralwatch.store.database import (
     DatabaseBusyError,
     DatabaseError,
+    EncryptedDatabaseError,
+    NotARuralWatchDatabaseError,
+    SchemaTooNewError,
     Store,
     connect,
     in_use_elsewhere,
@@ -64,6 +67,16 @@ from ruralwatch.store.database import (
     is_encrypted,
     key_does_not_fit,
     open_store,
+)
+from ruralwatch.store.database_check import (
+    DRIVE_ERROR,
+    FULL_ERRNOS,
+    KEY_DOES_NOT_FIT,
+    NOT_ENCRYPTED,
+    database_problem,
+    disk_is_full,
+    plain_with_keyring,
+    write_problem,
 )
 from ruralwatch.store.identity import AccountKeys
 from ruralwatch.store.keyring import KdfParams, Keyring, KeyringError, SignInError, Unlocked, keyring_path
@@ -79,9 +92,10 @@ BACKUP_ACTION = "data.backup"
 
 __all__ = [
     "AUTOMATIC", "DAILY_DUE_AFTER", "KEEP", "BackupError", "BackupInfo", "BackupService", "BackupStatus",
-    "DamagedDatabaseError", "RestoreResult", "StartupProblem", "UnusableBackupError", "backup_now", "backups_folder",
-    "check_backup_file", "check_database", "daily_due", "latest_good_backup", "list_with_status", "maybe_backup",
-    "newest_backup_in", "restore", "sign_in_checked", "startup_problem",
+    "DamagedDatabaseError", "DatabaseUnavailableError", "RestoreResult", "StartupProblem", "UnusableBackupError",
+    "backup_now", "backups_folder", "check_backup_file", "check_database", "check_keyring", "daily_due",
+    "latest_good_backup", "list_with_status", "maybe_backup", "newest_backup_in", "restore", "sign_in_checked",
+    "startup_problem",
 ]
 
 
@@ -301,13 +315,26 @@ def startup_problem(db_path: Path, key: bytes | None, problem: str | None = None
     return StartupProblem(db_path, problem, latest_good_backup(db_path, key))
 
 
+class DatabaseUnavailableError(RuralWatchError):
+    """The database may well be sound, but this laptop cannot use it now: a read-only file or folder, a full disk,
+    a drive that reports errors. Restoring a backup would not help: the message says what would."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"{problem}; nothing was changed")
+
+
 def sign_in_checked(db_path: Path, username: str, password: str, check: bool = True,
                     now: datetime | None = None, new_password: str | None = None,
                     params: KdfParams | None = None) -> Store:
-    """`accounts.sign_in`, then (with `check`) PRAGMA quick_check on the open file.
+    """`accounts.sign_in`, with (`check`) the database checked first, read only: PRAGMA quick_check over every page.
 
-    A file that does not open or fails the check raises DamagedDatabaseError offering the latest good backup.
-    A wrong password, a missing keyring or a plain file raise what sign_in raises.
+    Whatever is wrong with the database, its keyring or the files beside them, and whatever keeps this laptop from
+    writing them, is said in the user's words, and the files are left as they were:
+    * a damaged or missing database, a keyring that is missing, damaged or another database's, a WAL left from
+      another copy: DamagedDatabaseError, offering the latest good backup (restoring one puts back both files);
+    * a read-only file or folder, a full disk, a drive that fails: DatabaseUnavailableError, saying what to fix.
+    A wrong password, a one-time password or a plain (pre-encryption) file raise what sign_in raises.
     """
     db_path = Path(db_path).expanduser()
     if keyring_path(db_path).is_file() and (not db_path.is_file() or db_path.stat().st_size == 0):
@@ -315,39 +342,97 @@ def sign_in_checked(db_path: Path, username: str, password: str, check: bool = T
         key = Keyring.load(db_path).unlock(username, password, now)  # the password is checked all the same
         raise DamagedDatabaseError(StartupProblem(db_path, check_database(db_path, key) or "the file is missing",
                                                   latest_good_backup(db_path, key)))
+    if plain_with_keyring(db_path):
+        raise DamagedDatabaseError(StartupProblem(db_path, NOT_ENCRYPTED, latest_good_backup(db_path)))
+    if not db_path.is_file() or not is_encrypted(db_path):
+        return _sign_in_plain(db_path, username, password, now, new_password, params)
+    cannot_write = write_problem(db_path)
+    if cannot_write is not None:
+        raise DatabaseUnavailableError(cannot_write)
+    check_keyring(db_path)
+    try:
+        keyring, unlocked = unlock_account(db_path, username, password, now)
+    except OSError as exc:  # counting a failure, or the sign-in's own keyring change, could not be saved
+        raise _cannot_write(db_path, exc) from None
     try:
         with quiet_cipher_log():
-            store = sign_in(db_path, username, password, now, new_password, params)
-    except (SignInError, KeyringError, DatabaseBusyError, ValidationError):
+            if check:
+                problem = database_problem(db_path, unlocked.key, unlocked.pending_key)
+                if problem is not None:
+                    raise _damaged(db_path, unlocked.key, unlocked.pending_key, problem)
+            return sign_in_unlocked(db_path, keyring, unlocked, username, password, now, new_password, params)
+    except (DamagedDatabaseError, SignInError, KeyringError, DatabaseBusyError, ValidationError, SchemaTooNewError):
         raise
-    except (RuralWatchError, DatabaseError) as exc:
+    except (RuralWatchError, DatabaseError, OSError) as exc:
         if is_busy(exc):  # another program is writing: the file is fine, the caller tries again later
             raise DatabaseBusyError(db_path) from None
-        if not db_path.is_file() or not is_encrypted(db_path):
-            raise  # not damage: a plain file, a folder, another application's database
-        unlocked = _key_or_none(db_path, username, password, now)
-        found = startup_problem(db_path, unlocked) if unlocked is not None else None
-        if found is None:
-            if isinstance(exc, RuralWatchError):
-                raise
-            found = StartupProblem(db_path, str(exc), latest_good_backup(db_path, unlocked))
-        raise DamagedDatabaseError(found) from None
-    if check:
-        problem = check_connection(store.db.conn)
-        if problem is not None:
-            store.close()
-            raise DamagedDatabaseError(StartupProblem(db_path, problem, latest_good_backup(db_path, store.key)))
-        # The check read every page once: its pages filled the page cache (64 MiB with a large database) with what
-        # is not the window's working set. Give them back; what the window reads comes in again as it is asked for.
-        store.release_cache()
-    return store
+        cause = _driver_error(exc)
+        if isinstance(exc, OSError) or (cause is not None and not _is_damage(cause)):
+            raise _cannot_write(db_path, exc) from None
+        if not isinstance(exc, DatabaseError | EncryptedDatabaseError | NotARuralWatchDatabaseError):
+            raise  # its own words (a migration's refusal, say)
+        # Read soundly just now, yet not opened: damage the check does not see (or it was skipped).
+        raise _damaged(db_path, unlocked.key, unlocked.pending_key, database_check.DAMAGED) from None
 
 
-def _key_or_none(db_path: Path, username: str, password: str, now: datetime | None) -> bytes | None:
+def _damaged(db_path: Path, key: bytes, pending_key: bytes | None, problem: str) -> RuralWatchError:
+    """The error for `problem`, found reading the database: a drive that fails to read is not the file's fault."""
+    if problem == DRIVE_ERROR:
+        return DatabaseUnavailableError(f"the drive holding {db_path} reported an error while RuralWatch read it: "
+                                        "check the drive (is it still connected?), then sign in again")
+    # A key that does not fit opens none of the backups either: they are only looked at from outside.
+    return DamagedDatabaseError(StartupProblem(db_path, problem, latest_good_backup(
+        db_path, None if problem == KEY_DOES_NOT_FIT else key)))
+
+
+def _driver_error(exc: BaseException) -> DatabaseError | None:
+    """The driver's error behind `exc`: itself, or the one a store error was raised from (`from None` keeps it as
+    the context)."""
+    for candidate in (exc, exc.__cause__, exc.__context__):
+        if isinstance(candidate, DatabaseError):
+            return candidate
+    return None
+
+
+def _sign_in_plain(db_path: Path, username: str, password: str, now: datetime | None, new_password: str | None,
+                   params: KdfParams | None) -> Store:
+    """A path that is not an encrypted database: sign_in refuses it in its own words (a plain file, a folder)."""
     try:
-        return Keyring.load(db_path).unlock(username, password, now)
-    except RuralWatchError:
-        return None
+        with quiet_cipher_log():
+            return sign_in(db_path, username, password, now, new_password, params)
+    except DatabaseError as exc:
+        if is_busy(exc):
+            raise DatabaseBusyError(db_path) from None
+        raise NotARuralWatchDatabaseError(f"{db_path} cannot be opened as a RuralWatch database") from None
+
+
+def check_keyring(db_path: Path) -> None:
+    """The keyring of an encrypted database loads, or DamagedDatabaseError: missing, damaged, unreadable. Restoring
+    a backup puts back the database and its keyring together, so the latest backup is offered. Asks no password
+    (the command line checks this before asking for one)."""
+    try:
+        Keyring.load(db_path)
+    except KeyringError:
+        problem = StartupProblem(db_path, database_check.keyring_problem(db_path), latest_good_backup(db_path))
+        raise DamagedDatabaseError(problem) from None
+
+
+def _is_damage(exc: DatabaseError) -> bool:
+    """SQLite's codes for a file that is not what it should be, as opposed to one that cannot be written now."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_ERROR") or name.startswith("SQLITE_CORRUPT")
+
+
+def _cannot_write(db_path: Path, exc: BaseException) -> DatabaseUnavailableError:
+    """What kept the sign-in from writing, found out by looking (SQLite says "disk I/O error" for a full disk)."""
+    cannot_write = write_problem(db_path)
+    if cannot_write is not None:
+        return DatabaseUnavailableError(cannot_write)
+    if (isinstance(exc, OSError) and exc.errno in FULL_ERRNOS) or disk_is_full(db_path.parent):
+        return DatabaseUnavailableError(f"the disk holding {db_path} is full: free some space on it, then sign in "
+                                        "again")
+    return DatabaseUnavailableError(f"the drive holding {db_path} reported an error while RuralWatch wrote to it: "
+                                    "check the drive (is it still connected?), then sign in again")
 
 
 # --- restoring -----------------------------------------------------------------------------------------

@@ -8,16 +8,21 @@ from pathlib import Path
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.store import migrations
+from ruralwatch.store.backups import MIN_PAGE_SIZE
 from ruralwatch.store.database import DatabaseError, check_openable, connect, is_encrypted
+from ruralwatch.store.database_check import NOT_ENCRYPTED, keyring_problem
 from ruralwatch.store.keyring import Keyring, KeyringError, keyring_path
 from ruralwatch.store.sqlite_lib import sqlite_utils
 
 NEW, ENCRYPTED, PLAIN, UNUSABLE = "new", "encrypted", "plain", "unusable"
+RESTORE_BOTH = ("An administrator can restore a backup, which brings back the database and its keyring together: "
+                "type the account name and the password of the backup's day, then press Restore a backup…")
 
 
 @dataclass(frozen=True)
 class Inspection:
-    """What is at the database path: NEW (nothing yet), ENCRYPTED, PLAIN (made before encryption), UNUSABLE."""
+    """What is at the database path: NEW (nothing yet), ENCRYPTED, PLAIN (made before encryption), UNUSABLE.
+    An ENCRYPTED database may have a problem too: its keyring cannot be used, and the sign-in says so first."""
 
     state: str
     problem: str = ""
@@ -40,14 +45,22 @@ def inspect_database(path: Path) -> Inspection:
         try:
             keyring = Keyring.load(path)
         except KeyringError as exc:
+            if path.stat().st_size % MIN_PAGE_SIZE == 0:
+                # Whole pages: most likely this laptop's database whose keyring is missing or damaged. The sign-in
+                # says so and offers a backup, which puts back the database and its keyring together.
+                return Inspection(ENCRYPTED, f"The database {path.name} cannot be opened: "
+                                             f"{keyring_problem(path)}. {RESTORE_BOTH}")
             return Inspection(UNUSABLE, f"{path.name} is not a plain SQLite file: either an encrypted RuralWatch "
                                         f"database whose keyring cannot be used, or not a RuralWatch database at "
                                         f"all.\n\n{exc}")
         return Inspection(ENCRYPTED, usernames=tuple(keyring.usernames()))
     if keys.exists():
-        return Inspection(UNUSABLE, f"{path.name} is not encrypted, but an encryption keyring ({keys.name}) is "
-                                    "beside it: the file may have been replaced by an old copy. Restore the "
-                                    "encrypted database from its backup, or move the keyring away.")
+        try:
+            usernames = tuple(Keyring.load(path).usernames())
+        except KeyringError:
+            usernames = ()
+        return Inspection(ENCRYPTED, f"The database {path.name} cannot be opened: {NOT_ENCRYPTED}. {RESTORE_BOTH}",
+                          usernames)
     try:
         conn = connect(path, None)
         try:

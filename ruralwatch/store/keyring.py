@@ -61,6 +61,9 @@ class KeyringError(RuralWatchError):
 class SignInError(RuralWatchError):
     """Wrong account name or password, or the account is locked."""
 
+    # Refused before anything was done: the command line's line says so, as the windows' do (cli/user_words.py).
+    nothing_changed = True
+
 
 class PasswordChangeRequired(SignInError):
     """The right password, but a one-time one an administrator set: the account must choose its own first."""

@@ -733,7 +733,7 @@ class IncidentDialog(QDialog):
     def _lat_lon_from(grid_ref: str, lat: str, lon: str) -> bool:
         """Lat/lon are the grid reference's point as the form wrote them (within their 6 decimals)."""
         try:
-            point = geo.grid_ref_to_lat_lon(grid_ref)
+            point = geo.typed_point(grid_ref)
             return abs(float(lat) - point.lat) <= 1e-6 and abs(float(lon) - point.lon) <= 1e-6
         except (ValueError, ValidationError):
             return False
@@ -750,7 +750,7 @@ class IncidentDialog(QDialog):
             self._lat_lon_edited()
             return
         try:
-            point = geo.grid_ref_to_lat_lon(text)
+            point = geo.typed_point(text)  # letters, or an easting and northing in metres
         except ValidationError:
             self.location_note.hide()  # it no longer says where the typed reference is
             return  # left as typed; the save reports it against this field

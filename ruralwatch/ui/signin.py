@@ -56,6 +56,7 @@ from ruralwatch.services.accounts import (
 )
 from ruralwatch.services.backups import (
     DamagedDatabaseError,
+    DatabaseUnavailableError,
     RestoreResult,
     StartupProblem,
     backups_folder,
@@ -706,6 +707,9 @@ class SignInDialog(FormDialog):
             self.password.clear()
             self.show_error(refused_words(name, exc, known=name == self.remembered), self.password)
             return
+        except DatabaseUnavailableError as exc:  # a read-only folder, a full disk: fixed outside, then try again
+            self.show_error(sentence(str(exc)))
+            return
         except (RuralWatchError, DatabaseError, OSError) as exc:
             # A damaged keyring or database, a schema too new: nothing the user can retype.
             self.fatal = str(exc)
@@ -813,7 +817,10 @@ def dialog_for(inspection: Inspection, db_path: Path, params: KdfParams | None =
     if inspection.state == NEW:
         return FirstRunDialog(db_path, params, choose_folder=choose_folder)
     if inspection.state == ENCRYPTED:
-        return SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params, notice=notice)
+        dialog = SignInDialog(db_path, inspection.usernames, signed_out=signed_out, params=params, notice=notice)
+        if inspection.problem:  # the keyring: the dialog stays, for Restore a backup…
+            dialog.show_error(inspection.problem)
+        return dialog
     if inspection.state == PLAIN:
         return EncryptDialog(db_path, params)
     raise ValueError(f"no dialog for a database that is {inspection.state}")

@@ -58,8 +58,8 @@ def test_a_damaged_keyring_says_so_without_the_json_parsers_words(cli: Cli) -> N
     for damage in (keys.read_bytes()[:40], b"\x00\xff" * 20):  # cut short, overwritten
         keys.write_bytes(damage)
         line = _one_error_line(cli("incidents", "list"))
-        assert f"{keys} is damaged (it is not a RuralWatch keyring any more): restore it from the backup made " \
-               f"with {cli.db_path.name}" in line
+        assert f"the database {cli.db_path} cannot be used: its keyring {keys.name}, which holds the key to open " \
+               "it, is damaged; there is no good backup" in line
         assert "Expecting" not in line and "codec" not in line
         assert keys.read_bytes() == damage
 

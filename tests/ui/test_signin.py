@@ -232,12 +232,25 @@ def test_a_locked_account_is_told_so(qtbot, tmp_path: Path):
     assert "locked" in dialog.error_label.text() and dialog.store is None
 
 
-def test_a_damaged_keyring_at_sign_in_is_fatal_with_exit_code_2(qtbot, tmp_path: Path, messages):
+def test_a_damaged_keyring_is_said_at_the_sign_in_which_stays_for_a_restore(qtbot, tmp_path: Path, messages):
     path = tmp_path / "enc.db"
     _new_encrypted(path)
     keyring_path(path).write_text('{"format": "something else"}')
-    assert open_database(path, exec_dialog=lambda d: d.result()) == 2
-    assert len(messages) == 1 and "keyring" in messages[0]
+    said: list[str] = []
+
+    def fill(dialog: QDialog) -> int:
+        assert isinstance(dialog, SignInDialog) and dialog.restore_button.isEnabled()
+        said.append(dialog.error_label.text())
+        dialog.ask = lambda box: said.append(box.text()) or box.buttons()[-1]  # no backup to offer: Quit
+        dialog.username.setText("admin")
+        dialog.password.setText(ADMIN_PASSWORD)
+        dialog.submit()
+        return dialog.result()
+
+    assert open_database(path, exec_dialog=fill) == 2
+    assert "its keyring enc.db.keys, which holds the key to open it, is damaged" in said[0]
+    assert "Restore a backup…" in said[0]
+    assert "no good backup" in said[1] and len(messages) == 1 and "keyring" in messages[0]
 
 
 # --- a plain database from before encryption ------------------------------------------------------------

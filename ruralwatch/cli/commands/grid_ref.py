@@ -1,7 +1,8 @@
 """`ruralwatch grid-ref REF_OR_LATLON [--json]`: an OS grid reference to latitude/longitude or back, by OSTN15.
 
 Needs no database: it is what an officer checks a radio read-out or a map reference with. Takes a grid reference
-("TL 81234 23456", any precision) or "LAT, LON" / "LAT LON" in decimal degrees; prints both forms.
+("TL 81234 23456", any precision), an easting and northing in metres without letters ("558800, 222400",
+"558800222400") or "LAT, LON" / "LAT LON" in decimal degrees; prints every form.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     del parser_class  # no sub-commands of its own
     parser = commands.add_parser(
         "grid-ref", help="convert an OS grid reference to latitude/longitude or back (OSTN15, exact)",
-        description="Convert an OS National Grid reference (e.g. 'TL 81234 23456') to WGS84 latitude and "
-                    "longitude, or 'LAT, LON' to a ten-figure grid reference, with Ordnance Survey's OSTN15.",
+        description="Convert an OS National Grid reference (e.g. 'TL 81234 23456', or '558800 222400': easting and "
+                    "northing in metres) to WGS84 latitude and longitude, or 'LAT, LON' to a ten-figure grid "
+                    "reference, with Ordnance Survey's OSTN15.",
     )
     parser.add_argument("point", nargs="+", metavar="REF_OR_LATLON")
     parser.add_argument("--json", action="store_true")
@@ -30,13 +32,14 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 def convert(text: str) -> dict[str, Any]:
     """Both forms of the point `text` names: grid_ref (ten figures), easting, northing (metres), lat, lon."""
-    pair = geo.lat_lon_in(text)
-    if pair is not None:
-        point = geo.check_lat_lon(*pair, "point")
+    point = geo.typed_point(text, "point")  # one reader for every form, as the grid reference boxes
+    given = geo.easting_northing_in(text)
+    if given is not None:
+        easting, northing = given
+    elif geo.lat_lon_in(text) is not None:
         easting, northing = geo.lat_lon_to_easting_northing(point.lat, point.lon)
     else:
         easting, northing = geo.grid_ref_to_easting_northing(text, "point")
-        point = geo.grid_ref_to_lat_lon(text, "point")
     if not (0 <= easting < geo.GRID_MAX_EASTING and 0 <= northing < geo.GRID_MAX_NORTHING):
         raise ValidationError.single("point", f"{text.strip()} is off the National Grid")
     return {"grid_ref": geo.easting_northing_to_grid_ref(easting, northing, 10), "easting": round(easting, 3),
