@@ -124,10 +124,17 @@ def premises_location(inp: PremisesInput) -> dict[str, Any]:
     """The grid reference (at the precision typed; from lat/lon, 1 m) with its easting/northing and lat/lon (OSTN15),
     from either the grid reference or lat/lon. ValidationError naming `grid_ref` or `location`."""
     digits = 10  # a point given as lat/lon: to the metre
-    if _text(inp.grid_ref):
-        easting, northing = geo.grid_ref_to_easting_northing(_text(inp.grid_ref), "grid_ref")
-        point = geo.grid_ref_to_lat_lon(_text(inp.grid_ref), "grid_ref")
-        digits = geo.grid_ref_digits(_text(inp.grid_ref), "grid_ref")  # kept as typed: 8 figures stay 8
+    typed = _text(inp.grid_ref)
+    metres = geo.easting_northing_in(typed)
+    if typed and (metres is not None or geo.lat_lon_in(typed) is not None):
+        # Read as every grid reference box reads it (geo.typed_point): an easting and northing, or a pasted
+        # latitude and longitude; stored to the metre.
+        point = geo.typed_point(typed, "grid_ref")
+        easting, northing = metres or geo.lat_lon_to_easting_northing(point.lat, point.lon)
+    elif typed:
+        easting, northing = geo.grid_ref_to_easting_northing(typed, "grid_ref")
+        point = geo.grid_ref_to_lat_lon(typed, "grid_ref")
+        digits = geo.grid_ref_digits(typed, "grid_ref")  # kept as typed: 8 figures stay 8
     elif inp.lat not in (None, "") and inp.lon not in (None, ""):
         try:
             lat, lon = float(str(inp.lat)), float(str(inp.lon))

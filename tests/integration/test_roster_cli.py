@@ -123,8 +123,9 @@ def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest
         assert cli("demo", "--incidents", "600").code == 0
     cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
     assert cli("people", "availability", "PC7", "Fri 05:00-11:00").code == 0
+    # An easting and northing without letters, as every grid reference box reads (geo.typed_point).
     created = cli("patrol", "create", "--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00",
-                  "--end", "10:00", "--crew", "PC7", "--base", "TL 5390 3840", "--json")
+                  "--end", "10:00", "--crew", "PC7", "--base", "553900, 238400", "--json")
     assert created.code == 0, created.err
     patrol = created.json()
     short = patrol["id"][:8]

@@ -245,3 +245,20 @@ def test_a_grid_reference_is_kept_at_the_precision_typed(services: Services) -> 
     clicked = services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-01 03:00",
                                                       lat=51.7, lon=0.7))
     assert len(services.incidents.get(clicked.id).grid_ref.replace(" ", "")) == 12  # a point: to the metre
+
+
+@pytest.mark.parametrize("typed", ["561234, 235678", "561234 235678", "561234235678", "TL 61234 35678"])
+def test_a_premises_takes_a_grid_reference_as_every_grid_reference_box_does(typed: str) -> None:
+    """The incident form, the patrol log and the command line read an easting and northing without letters (and a
+    pasted latitude and longitude); the premises form refused them as 'not an OS grid reference'."""
+    values = validate_premises(PremisesInput("Grange Farm", "farm", typed))
+    assert values["grid_ref"] == "TL 61234 35678"
+    assert abs(values["easting"] - 561_234) <= 0.5 and abs(values["northing"] - 235_678) <= 0.5  # (a square's centre)
+
+
+def test_a_premises_takes_a_pasted_latitude_and_longitude() -> None:
+    values = validate_premises(PremisesInput("Grange Farm", "farm", "51.8802, 0.2712"))
+    assert (values["lat"], values["lon"]) == (51.8802, 0.2712) and values["grid_ref"].startswith("TL ")
+    with pytest.raises(ValidationError) as refused:  # neither reading is in GB: one message on the box
+        validate_premises(PremisesInput("Grange Farm", "farm", "12.5, 140.1"))
+    assert [e.field for e in refused.value.errors] == ["grid_ref"]

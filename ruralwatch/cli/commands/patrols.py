@@ -124,7 +124,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(patrols.nothing_to_plan(args.area, plan.start))
     elif args.action == "create":
         crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]
-        base = geo.grid_ref_to_lat_lon(args.base, "base") if args.base.strip() else None
+        base = geo.typed_point(args.base, "base") if args.base.strip() else None
         record, issues = patrols.create(PatrolInput(
             day=args.date, start=args.start, end=args.end, area=args.area, purpose=args.purpose, title=args.title,
             vehicle=args.vehicle, call_sign=args.call_sign, crew=crew,
