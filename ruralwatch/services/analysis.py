@@ -86,6 +86,12 @@ class HotspotQuery:
     radius_m: float = DEFAULT_RADIUS_M
     area: str | None = None  # a district or ward name: only its crimes
     kinds: tuple[str, ...] = ()  # only these incident kinds / published crime types (empty: all)
+    # Published crime's own (first, last) month when it differs from the incidents' (source "all"): it comes out
+    # 1-2 months late, so a patrol plan takes its latest 12 months held. None: month_from and month_to.
+    published_months: tuple[str, str] | None = None
+
+    def published_period(self) -> tuple[str | None, str | None]:
+        return self.published_months or (self.month_from, self.month_to)
 
     def checked(self) -> HotspotQuery:
         if self.method not in METHODS:
@@ -98,6 +104,9 @@ class HotspotQuery:
         _month(self.month_to, "to")
         if self.month_from and self.month_to and self.month_from > self.month_to:
             raise ValidationError.single("to", "the period ends before it starts")
+        if self.published_months:
+            _month(self.published_months[0], "from")
+            _month(self.published_months[1], "to")
         if not 1 <= self.top_n <= 1000:
             raise ValidationError.single("top", "ask for 1 to 1,000 hotspots")
         if not 50 <= self.cell_m <= 5000:
@@ -389,11 +398,20 @@ class AnalysisService:
 
     def _located(self, query: HotspotQuery) -> _Located:
         """`points` of a (checked) query as arrays: the officers' incidents read without pandas, so a patrol
-        plan and the demo need not import it; published crime (and both) through `points`."""
-        if query.source != "incidents":
-            frame = self.points(query.source, query.month_from, query.month_to, query.weight, query.area)
-            return _Located(frame["easting"].to_numpy(dtype=float), frame["northing"].to_numpy(dtype=float),
-                            frame["weight"].to_numpy(dtype=float), frame["label"].to_numpy(dtype=object))
+        plan and the demo need not import it; published crime through `points`, over its own months."""
+        parts = []
+        if query.source in ("published", "all"):
+            frame = self.points("published", *query.published_period(), query.weight, query.area)
+            parts.append(_Located(frame["easting"].to_numpy(dtype=float), frame["northing"].to_numpy(dtype=float),
+                                  frame["weight"].to_numpy(dtype=float), frame["label"].to_numpy(dtype=object)))
+        if query.source in ("incidents", "all"):
+            parts.append(self._located_incidents(query))
+        if len(parts) == 1:
+            return parts[0]
+        return _Located(*(np.concatenate([getattr(part, name) for part in parts])
+                          for name in ("easting", "northing", "weight", "label")))
+
+    def _located_incidents(self, query: HotspotQuery) -> _Located:
         weights = self.harm.weights()
         sql, params = self._incidents_sql(query.month_from, query.month_to)
         rows = self.store.db.execute(sql, params).fetchall()
@@ -448,10 +466,10 @@ class AnalysisService:
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
         areas = [self.area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step()
-        other = self.other_forces(query.source, query.month_from, query.month_to)
+        other = self.other_forces(query.source, *query.published_period())
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
-            no_location=self.no_location(query.source, query.month_from, query.month_to),
+            no_location=self.no_location(query.source, *query.published_period()),
             total_weight=float(np.nansum(points.weight)) if len(points) else 0.0,  # as a frame's sum
             area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
             areas=areas, force=self._geo().force.name, outside_force=outside,
@@ -462,6 +480,25 @@ class AnalysisService:
         )
 
     # --- forecast accuracy --------------------------------------------------------------------------------
+
+    def published_months_held(self, up_to: str, months: int) -> tuple[str, str] | None:
+        """(first, last) month held of the force's published crime with a location, among the `months` calendar
+        months ending with the latest held at or before `up_to`; None when none is held."""
+        force_where, force_params = self._force_where()
+        sql = f"SELECT {{}}(month) FROM published_crimes WHERE easting IS NOT NULL AND month {{}} ?{force_where}"
+        latest = self.store.db.execute(sql.format("MAX", "<="), [up_to, *force_params]).fetchone()[0]
+        if not latest:
+            return None
+        index = int(latest[:4]) * 12 + int(latest[5:]) - months  # the month before the first: 0-based, + 1
+        first_allowed = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        first = self.store.db.execute(sql.format("MIN", ">="), [first_allowed, *force_params]).fetchone()[0]
+        return str(first), str(latest)
+
+    def incidents_placed(self, area: str, month_from: str, month_to: str) -> int:
+        """Our incidents with a place in the area (a district or ward) in the months."""
+        located = self._located_incidents(HotspotQuery(source="incidents", weight="count", month_from=month_from,
+                                                       month_to=month_to, area=area))
+        return int(np.count_nonzero(np.isfinite(located.easting)))
 
     def _months_held(self, source: str) -> str:
         """' (published crime holds 2018-01 to 2019-02)': what a blank month could be (a new analyst had only

@@ -287,11 +287,20 @@ def test_wards_published_one_file_per_district_are_imported_together(cli: Cli, s
     assert len(cli("geography", "show", "--json").json()["wards"]) == 16  # as before the refused import
 
 
-def test_a_plan_over_published_crime_only_says_plans_use_our_incidents(cli: Cli, suffolk: Path) -> None:
-    plan = cli("patrol", "plan", "--area", "Ipswich", "--date", "2026-12-05", "--start", "18:00", "--end", "22:00")
+def test_a_plan_over_published_crime_only_plans_from_it_and_says_so(cli: Cli, suffolk: Path) -> None:
+    """A Norfolk walk with published crime only got no plan at all: plans now weigh published crime when we have
+    no incidents in the area, and say so, with how far to trust its places and months."""
+    args = ("patrol", "plan", "--area", "Ipswich", "--date", "2019-01-20", "--start", "18:00", "--end", "22:00")
+    plan = cli(*args)
     assert plan.code == 0, plan.err
-    assert plan.out.startswith("No incidents of our own are recorded yet. Plans are made from our own incidents")
-    assert "not from published crime" in plan.out
+    assert "harm hotspot of published crime, 2018-10 to 2018-12" in plan.out
+    assert "so: Stops from published crime" in plan.out and "anonymised map points" in plan.out
+    data = cli(*args, "--json").json()
+    assert data["source"] == "published" and data["stops"] and "1-2 months late" in data["source_note"]
+    ours = cli(*args, "--source", "incidents")
+    assert ours.code == 0 and ours.out.startswith("No incidents of our own are recorded yet. Choose published crime")
+    refused = cli(*args, "--source", "guesswork")
+    assert refused.code == 2 and "--source" in refused.err
 
 
 @pytest.mark.parametrize("command", [("hotspots",), ("patrol", "plan"), ("patrol", "create"), ("people", "add")])
