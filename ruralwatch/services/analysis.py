@@ -249,7 +249,8 @@ class AnalysisService:
                 list(others))
 
     def other_forces(self, source: str, month_from: str | None, month_to: str | None) -> int:
-        """Published crimes (with a location) of other forces in the period: left out of every analysis."""
+        """Published crimes of other forces in the period, with a location or without (a Norfolk walk's warning left
+        out 99 Suffolk rows without one, silently): left out of every analysis."""
         if source not in ("published", "all"):
             return 0
         _ours, others = self._force_labels()
@@ -257,7 +258,7 @@ class AnalysisService:
             return 0
         where, params = self._month_where("month", month_from, month_to)
         marks = ", ".join("?" * len(others))
-        sql = ("SELECT COUNT(*) FROM published_crimes WHERE easting IS NOT NULL AND "
+        sql = ("SELECT COUNT(*) FROM published_crimes WHERE "
                f"COALESCE(NULLIF(falls_within, ''), reported_by) IN ({marks}){where}")
         return int(self.store.db.execute(sql, [*others, *params]).fetchone()[0])
 

@@ -90,6 +90,16 @@ def _published(db_path: Path, falls_within: str, month_from: str, month_to: str)
     return np.asarray(rows, dtype=float).reshape(-1, 2)
 
 
+def _rows(db_path: Path, falls_within: str, month_from: str, month_to: str) -> int:
+    """Every published row of the force in the months, with a location or without."""
+    store = open_db(db_path)
+    try:
+        return int(store.db.execute("SELECT COUNT(*) FROM published_crimes WHERE falls_within = ? AND month BETWEEN "
+                                    "? AND ?", [falls_within, month_from, month_to]).fetchone()[0])
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def suffolk(cli: Cli, db_path: Path) -> Path:
     imported = cli("import", "police-uk", *map(str, SUFFOLK_FILES), str(NORFOLK_FILE), "--json")
@@ -139,7 +149,7 @@ def test_suffolk_evaluate_reports_the_force_area_and_the_naive_pai(cli: Cli, suf
     test = test[_inside(test[:, 0], test[:, 1], rings)]
     assert data["train"]["crimes"] == len(train) and data["test"]["crimes"] == len(test)
     # Norfolk's rows are in the same database: counted, never mixed in.
-    assert data["train"]["other_forces"] == len(_published(suffolk, "Norfolk Constabulary", "2018-10", "2018-11"))
+    assert data["train"]["other_forces"] == _rows(suffolk, "Norfolk Constabulary", "2018-10", "2018-11")
     points = np.concatenate([ring for ring in rings])
     west, south = (math.floor(points[:, 0].min() / CELL_M) * CELL_M, math.floor(points[:, 1].min() / CELL_M) * CELL_M)
     nx = math.floor(points[:, 0].max() / CELL_M) - round(west / CELL_M) + 1
@@ -341,10 +351,12 @@ def test_forces_in_one_database_do_not_mix(cli: Cli, suffolk: Path) -> None:
     suffolk_run = cli(*args).json()
     norfolk_rows = len(_published(suffolk, "Norfolk Constabulary", "2018-10", "2018-10"))
     suffolk_rows = len(_published(suffolk, "Suffolk Constabulary", "2018-10", "2018-10"))
-    assert suffolk_run["other_forces"] == norfolk_rows
+    # Other forces' rows are all counted, those without a location too (a Norfolk walk's warning left out 99).
+    assert suffolk_run["other_forces"] == _rows(suffolk, "Norfolk Constabulary", "2018-10", "2018-10") == 220
+    assert norfolk_rows == 215  # the fixture's 5 rows without a location are not among the located
     assert suffolk_run["points"] + suffolk_run["outside_force"] == suffolk_rows
     assert cli("geography", "use-force", "norfolk").code == 0
     norfolk_run = cli(*args).json()
     assert norfolk_run["study_area"] == "Norfolk Police force area"
-    assert norfolk_run["other_forces"] == suffolk_rows
+    assert norfolk_run["other_forces"] == _rows(suffolk, "Suffolk Constabulary", "2018-10", "2018-10")
     assert norfolk_run["points"] + norfolk_run["outside_force"] == norfolk_rows
