@@ -45,6 +45,7 @@ REPORT_SOURCES = (
     "copyright and database right.",
 )
 DEFAULT_RADIUS_M = 750.0
+FORCE_OUTLINE = "ONS Police Force Areas, December 2020"  # the outline hotspots and accuracy count within
 # Below this share of points inside the force area, a result says so (the force setting may be wrong); the study
 # area stays the force's all the same.
 MIN_SHARE_INSIDE = 0.5
@@ -141,6 +142,7 @@ class HotspotRun:
             "outside_force": self.outside_force,
             "other_forces": self.other_forces,
             "warning": self.warning,
+            "counted": self.counted(),
             "total_weight": self.total_weight,
             "area_km2": round(self.area_km2, 1),
             "study_area": self.study_area,
@@ -154,6 +156,19 @@ class HotspotRun:
                 for h, area in zip(self.hotspots, self.areas, strict=True)
             ],
         }
+
+    def counted(self) -> str:
+        """What the run counted and what it left out, in words (the panel and `hotspots` print it): Hotspots read
+        30,061 crimes and Areas 30,313 for the same Norfolk data, and neither said why."""
+        scope = bool(self.query.area)
+        left = [f"{self.outside_force:,} outside the force outline" if self.outside_force else "",
+                f"{self.no_location:,} without a location" + (" (force-wide)" if scope else "")
+                if self.no_location else "",
+                f"{self.other_forces:,} of other forces" if self.other_forces else ""]
+        left = [part for part in left if part]
+        where = f"in {self.query.area}, inside the force area" if scope else f"inside the {self.study_area}"
+        return (f"Counted: {self.points:,} crimes {where} (its outline: {FORCE_OUTLINE}). "
+                + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
 
     def geojson(self) -> dict[str, Any]:
         """Hotspot cells for the map and the patrol planner."""
@@ -600,6 +615,13 @@ class AnalysisService:
     def by_area(self, level: str = "district", source: str = "published", month_from: str | None = None,
                 month_to: str | None = None) -> pd.DataFrame:
         """Count, total harm and harm per km2 for each district or ward, highest harm first."""
+        return self.by_area_counted(level, source, month_from, month_to)[0]
+
+    def by_area_counted(self, level: str = "district", source: str = "published", month_from: str | None = None,
+                        month_to: str | None = None) -> tuple[pd.DataFrame, str]:
+        """`by_area` and, in words, what it counted and left out: areas count every crime of the force with a
+        location in the districts (or wards) held, hotspots only those inside the force outline, and a walk read
+        30,313 against 30,061 for the same data with no word why."""
         self.store.actor.require("analysis.run")
         _check_choice(level, ("district", "ward"), "level")
         geography = self._geo()
@@ -632,7 +654,17 @@ class AnalysisService:
             frame.loc[len(frame)] = {"area": f"(outside every {level})", "count": int(outside.sum()),
                                      "harm": round(float(points["weight"].to_numpy()[outside].sum()), 1),
                                      "area_km2": None, "harm_per_km2": None}
-        return frame
+        beyond = int(np.count_nonzero(~gridmod.points_in_polygon(east, north, gridmod.force_area_bng(
+            geography.force.code)))) if len(points) else 0
+        held = geography.districts_source if level == "district" else geography.wards_source
+        counted = (f"Counted: {len(points):,} crimes with a location in the {level}s held ({held})"
+                   + (f", {int(outside.sum()):,} of them outside every {level} (the last row)" if outside.any() else "")
+                   + (f"; {beyond:,} of them lie outside the force outline ({FORCE_OUTLINE}), which Hotspots counts "
+                      "within" if beyond else "") + ".")
+        left = [f"{self.no_location(source, month_from, month_to):,} without a location",
+                f"{self.other_forces(source, month_from, month_to):,} of other forces"]
+        left = [part for part in left if not part.startswith("0 ")]
+        return frame, counted + (f" Not counted: {', '.join(left)}." if left else "")
 
     def concentration(self, source: str = "published", month_from: str | None = None,
                       month_to: str | None = None, cell_m: float = DEFAULT_CELL_M) -> dict[str, Any]:

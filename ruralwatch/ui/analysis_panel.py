@@ -371,11 +371,8 @@ class AnalysisPanel(QWidget):
                 for h, area in zip(run.hotspots, run.areas, strict=True)]
         _fill_table(self.hotspot_table, headers, rows)
         self.hotspot_status.setText(
-            f"{len(run.hotspots)} hotspots from {run.points:,} crimes ({run.no_location:,} without a location "
-            f"left out{', force-wide' if run.query.area else ''}), study area: {run.study_area}, "
-            f"{run.area_km2:,.0f} km², {run.seconds:.1f} s."
-            + (f" {run.other_forces:,} crimes of other forces left out." if run.other_forces and not run.warning
-               else "")
+            f"{len(run.hotspots)} hotspots from {run.points:,} crimes, study area: {run.study_area}, "
+            f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
             + (f"\n{run.warning}" if run.warning else "")
         )
         self.hotspots_ready.emit(run)
@@ -482,15 +479,15 @@ class AnalysisPanel(QWidget):
         level, source = self.area_level.currentData(), self.area_source.currentData()
 
         def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any], str]:
-            frame = service.by_area(level, source)
+            frame, counted = service.by_area_counted(level, source)
             # Nothing counted but other forces' crime held: the line says why the table is all zeros.
             note = service.other_forces_note() if not frame["count"].sum() else ""
-            return frame, service.concentration(source), note
+            return frame, service.concentration(source), "\n".join(line for line in (counted, note) if line)
 
         self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
 
     def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any], str]) -> None:
-        frame, concentration, other_forces = result
+        frame, concentration, counted = result
         # Harm in whole days: hundredths of a day of custody are noise to a reader.
         rows = [[area, int(count), round(harm) if harm == harm else harm, km2, per_km2]
                 for area, count, harm, km2, per_km2
@@ -503,7 +500,7 @@ class AnalysisPanel(QWidget):
             f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
             f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
             f"once, accounting for {100 * (share or 0):.0f}% of crimes."
-            + (f"\n{other_forces}" if other_forces else "")
+            + (f"\n{counted}" if counted else "")
         )
         self.areas_ready.emit((frame, concentration))
 
@@ -583,7 +580,7 @@ class AnalysisPanel(QWidget):
         def work(service: AnalysisService, progress: Progress) -> dict[str, Any]:
             return {
                 "run": service.hotspots(query, progress),
-                "areas": service.by_area("district", query.source, query.month_from, query.month_to),
+                "areas": service.by_area_counted("district", query.source, query.month_from, query.month_to),
                 "concentration": service.concentration(query.source, query.month_from, query.month_to),
                 "timing": service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area),
             }
@@ -601,11 +598,12 @@ class AnalysisPanel(QWidget):
                 ReportSection(
                     # In the panel's words ("20 kde hotspots weighted by harm" showed the code names).
                     "Hotspots", f"{len(run.hotspots)} hotspots by {method.lower()}, {weighed} from {run.points:,} "
-                    f"crimes in {area or force}.", hotspot_table(run)),
+                    f"crimes in {area or force}. {run.counted()}", hotspot_table(run)),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
-                    f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",
-                    result["areas"].rename(columns={"area": "District", "count": "Crimes", "harm": "Harm (days)",
+                    f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
+                    f"{result['areas'][1]}",
+                    result["areas"][0].rename(columns={"area": "District", "count": "Crimes", "harm": "Harm (days)",
                                                     "area_km2": "km²", "harm_per_km2": "Harm per km²"})),
                 ReportSection("Crimes per month", "With the same months a year before (blank: no data).",
                               png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),

@@ -207,15 +207,14 @@ def run(args: argparse.Namespace, store: Store) -> int:
         elif args.json:
             print_json(run_result.to_dict())
         else:
-            scope = " (force-wide: they cannot be placed in an area)" if args.area else ""
             print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}; the value is "
                   f"{value_name(args.method, args.weight).lower()}) from {run_result.points:,} "
-                  f"crimes over {run_result.study_area}; {run_result.no_location:,} without a location left out"
-                  f"{scope}")
+                  f"crimes over {run_result.study_area}")
             for hotspot, area in zip(run_result.hotspots, run_result.areas, strict=True):
                 z = f"  z={hotspot.z:.2f}" if hotspot.z is not None else ""
                 print(f"{hotspot.rank:3}  {hotspot.value:12,.1f}{z}  {hotspot.centre_lat:.5f},{hotspot.centre_lon:.5f}"
                       f"  {area}")
+            print(run_result.counted())
     elif args.command == "evaluate":
         result = analysis.evaluate(args.train_from, args.train_to, args.test_from, args.test_to, args.cell_m,
                                    args.weight, args.source, args.bandwidth_m, args.bandwidth_m)
@@ -254,7 +253,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             weight = harm.reset_weight(args.key)
             print(f"{weight.key} = {weight.days:g} days (default)")
     elif args.command == "areas":
-        frame = analysis.by_area(args.level, args.source, args.month_from, args.month_to)
+        frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
             print_json([{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
@@ -265,6 +264,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             if note:
                 print(f"warning: {note}")
             print(_area_table(frame, args.level))
+            print(counted)
     return ExitCode.OK
 
 
