@@ -4,7 +4,7 @@ run off the UI thread."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.analysis.figures import area_table
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
@@ -131,7 +132,15 @@ def _fill_areas(combo: QComboBox, geography: Geography) -> None:
     combo.setCurrentIndex(max(index, 0))
 
 
-def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+def _text_frame(headings: list[str], rows: list[list[str]]) -> pd.DataFrame:
+    import pandas as pd  # a report is being made from frames: pandas is loaded already
+
+    return pd.DataFrame(rows, columns=headings)
+
+
+def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]], right: Iterable[int] = ()) -> None:
+    """Numbers right-aligned with thousands commas; `right`: columns of figures given as text, aligned so too."""
+    right = set(right)
     table.clear()
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -145,7 +154,7 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) 
                 text = (f"{value:,.2f}" if isinstance(value, float)
                         else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
             item = QTableWidgetItem(text)
-            if isinstance(value, (int, float)):
+            if isinstance(value, (int, float)) or c in right:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
@@ -488,11 +497,9 @@ class AnalysisPanel(QWidget):
 
     def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any], str]) -> None:
         frame, concentration, counted = result
-        # Harm in whole days: hundredths of a day of custody are noise to a reader.
-        rows = [[area, int(count), round(harm) if harm == harm else harm, km2, per_km2]
-                for area, count, harm, km2, per_km2
-                in frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist()]
-        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"], rows)
+        # The figures as the command line and the report write them (harm in whole days).
+        headings, rows = area_table(frame.to_dict(orient="records"), "area")
+        _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
         shares = concentration["harm_share_top_cells"]
         share = concentration["share_at_repeat_places"]
         self.area_status.setText(
@@ -603,8 +610,8 @@ class AnalysisPanel(QWidget):
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
                     f"{result['areas'][1]}",
-                    result["areas"][0].rename(columns={"area": "District", "count": "Crimes", "harm": "Harm (days)",
-                                                    "area_km2": "km²", "harm_per_km2": "Harm per km²"})),
+                    # The Areas tab's figures (harm in whole days), not every number to two decimals.
+                    _text_frame(*area_table(result["areas"][0].to_dict(orient="records"))), right=1),
                 ReportSection("Crimes per month", "With the same months a year before (blank: no data).",
                               png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),
             ]

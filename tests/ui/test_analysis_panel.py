@@ -396,6 +396,14 @@ def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, 
     assert "data:image/png;base64," in text  # the chart travels inside the file
     assert "Open Government Licence" in text and "Cambridge Crime Harm Index" in text
     assert external_urls(text) == []
+    # Harm by district in whole days, as the Areas tab shows it: the report wrote 491.82 beside the tab's 492.
+    panel.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
+        panel.run_areas()
+    chelmsford = next(row for row in _table_rows(panel.area_table) if row[0] == "Chelmsford")
+    assert chelmsford[1:3] == ["2", "492"]
+    assert ('<tr><td>Chelmsford</td><td class="n">2</td><td class="n">492</td><td class="n">'
+            + chelmsford[3]) in text and "491.8" not in text.split("<h2>Harm by district</h2>")[1]
 
 
 def _insert_other_force(store: Store, count: int) -> None:

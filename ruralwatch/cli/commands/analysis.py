@@ -269,18 +269,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
 
 def _area_table(frame: Any, level: str) -> str:
-    """The areas as the Analysis panel's Areas tab reads them: a heading in words, crimes with thousands commas,
-    harm in whole days, blank where there is no figure (the row of crimes outside every area has no km²)."""
+    """The areas as the Analysis panel's Areas tab reads them, with its figures (analysis/figures.py): a heading in
+    words, crimes with thousands commas, harm in whole days, blank where there is no figure."""
+    from ruralwatch.analysis.figures import area_table
 
-    def number(value: Any, digits: int = 0) -> str:
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
-            return ""
-        return f"{value:,.{digits}f}"
-
-    rows = [(str(area), number(count), number(harm), number(km2, 1), number(per_km2, 2))
-            for area, count, harm, km2, per_km2
-            in frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].itertuples(index=False)]
-    heading = (level.capitalize(), "Crimes", "Harm (days)", "Area (km²)", "Harm per km²")
+    heading, rows = area_table(frame.to_dict(orient="records"), level)
     widths = [max(len(cell) for cell in column) for column in zip(heading, *rows, strict=True)]
     lines = []
     for cells in (heading, *rows):
