@@ -729,6 +729,7 @@ class AnalysisService:
             "season": temporal.season_view(hare["when"]) if len(hare) else None,
             "incidents_total": int(total),
             "incidents_timed": len(incidents),
+            "source": source,
             "area": area,
             "month_from": month_from,
             "month_to": month_to,

@@ -196,6 +196,26 @@ def hour_table_note(result: dict[str, Any], force: str, can_record: bool = True)
     return f"{ours} happened{where}. Choose {other} to see when ours happen."
 
 
+def season_note(result: dict[str, Any]) -> str:
+    """The hare coursing season line of a timing result, in words for its source: it always comes from our own
+    incidents (published crime has no hare coursing category), and 'No hare coursing incidents recorded' under a
+    published-crime chart read as if the published data held none."""
+    season = result["season"]
+    ours = "incidents of ours (published crime has no such category)" if result.get("source") == "published" \
+        else "reports"
+    if season is not None and len(season):
+        totals = ", ".join(f"{label}: {int(row.sum())}" for label, row in season.iterrows())
+        return f"Hare coursing {ours} per season (September to March): {totals}."
+    area, month_from, month_to = result.get("area"), result.get("month_from"), result.get("month_to")
+    where = f" in {area}" if area else ""
+    if month_from or month_to:
+        where += f" from {month_from or 'the first'} to {month_to or 'the latest'} month"
+    if result.get("source") == "published":
+        return ("Hare coursing by season comes from our own incidents: published crime has no hare coursing "
+                f"category. None of ours{where} is hare coursing.")
+    return f"None of our incidents{where} is hare coursing."
+
+
 def _not_done(exc: BaseException) -> str:
     """A refused run in the tab's status line: the messages alone ("train_from: no crimes…" and the Knox tab's
     "kinds: 0 incident(s)…" showed a code name the panel labels otherwise)."""
@@ -702,12 +722,7 @@ class AnalysisPanel(QWidget):
                     heat = theme.heat_tone(values[d][h] / peak)
                     self.hour_table.item(d, h + 1).setBackground(heat.background)
                     self.hour_table.item(d, h + 1).setForeground(heat.text)
-        season = result["season"]
-        if season is not None and len(season):
-            totals = ", ".join(f"{label}: {int(row.sum())}" for label, row in season.iterrows())
-            self.time_status.setText(f"Hare coursing reports per season (September to March): {totals}.")
-        else:
-            self.time_status.setText("No hare coursing incidents recorded in this period.")
+        self.time_status.setText(season_note(result))
         self.timing_ready.emit(result)
 
     def export_charts(self, path: Path | None = None) -> Path | None:

@@ -488,6 +488,11 @@ def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, w
     assert panel.hour_note.isVisible() and not panel.hour_table.isVisible()
     note = panel.hour_note.text()
     assert "No incidents of our own" in note and "only the month" in note and "New incident" in note
+    # The season line speaks of the source chosen: 'No hare coursing incidents recorded in this period' under a
+    # chart of published crime read as if the published data had none.
+    assert panel.time_source.currentData() == "published"
+    assert panel.time_status.text() == ("Hare coursing by season comes from our own incidents: published crime has "
+                                        "no hare coursing category. None of ours is hare coursing.")
 
     lon, lat = _TO_WGS84.transform(*CHELMSFORD)
     services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2024-01-10 08:00", lat=lat, lon=lon))
@@ -495,13 +500,20 @@ def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, w
         panel.run_timing()
     assert panel.hour_table.isVisible() and not panel.hour_note.isVisible()
     assert panel.hour_table.rowCount() == 7
+    services.incidents.record(IncidentInput(kind="hare_coursing", occurred_start="2024-01-12 08:00", lat=lat,
+                                            lon=lon))
+    panel.time_source.setCurrentIndex(panel.time_source.findData("incidents"))
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    assert panel.time_status.text() == "Hare coursing reports per season (September to March): 2023/24: 1."
+    panel.time_source.setCurrentIndex(panel.time_source.findData("published"))
 
     # Our incident lies outside the district chosen: the note says so, with the way back to all of them.
     _choose(panel.time_area, "Uttlesford")
     with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
         panel.run_timing()
     assert panel.hour_note.isVisible() and panel.hour_table.rowCount() == 0
-    assert panel.hour_note.text() == ("None of our incidents (1 in all) happened in Uttlesford. Choose another "
+    assert panel.hour_note.text() == ("None of our incidents (2 in all) happened in Uttlesford. Choose another "
                                       "district or All of Essex to see when ours happen.")
 
 
