@@ -13,7 +13,7 @@ AREA_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("area", "Area", None),
     ("count", "Crimes", 0),
     ("harm", "Harm (days)", 0),
-    ("area_km2", "Area (km²)", 1),
+    ("area_km2", "km²", 1),  # short: the docked Areas table cut its last column with "Area (km²)"
     ("harm_per_km2", "Harm per km²", 2),
 )
 

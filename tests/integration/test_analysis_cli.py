@@ -237,7 +237,7 @@ def test_areas_as_a_table_in_words(cli, crimes):
     result = cli("areas")
     assert result.code == 0, result.err
     heading, *lines = result.out.splitlines()
-    assert heading.split() == ["District", "Crimes", "Harm", "(days)", "Area", "(km²)", "Harm", "per", "km²"]
+    assert heading.split() == ["District", "Crimes", "Harm", "(days)", "km²", "Harm", "per", "km²"]
     chelmsford = next(line for line in lines if line.startswith("Chelmsford"))
     assert chelmsford.split()[1:3] == ["2", "492"]  # harm in whole days
     assert "area_km2" not in result.out
