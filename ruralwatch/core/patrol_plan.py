@@ -15,6 +15,16 @@ from typing import Any
 
 from ruralwatch.core import times
 
+# Which crimes a suggested plan weighs by harm: the one catalogue the window's box and `patrol plan --source` offer.
+# "auto": our incidents when any fall in the area in the plan's months, else published crime.
+PLAN_SOURCES: tuple[tuple[str, str], ...] = (
+    ("auto", "Ours, else published crime"),
+    ("incidents", "Our incidents"),
+    ("published", "Published crime"),
+    ("all", "Both, harm summed"),
+)
+PLAN_SOURCE_KEYS = tuple(key for key, _ in PLAN_SOURCES)
+
 
 @dataclass(frozen=True)
 class PlanSettings:
@@ -22,6 +32,8 @@ class PlanSettings:
     road_factor: float = 1.4  # straight-line distance x this = road distance
     speed_kmh: float = 48.0  # average rural driving speed (30 mph)
     max_candidates: int = 50
+    harm_source: str = "auto"  # a key of PLAN_SOURCES: what Suggest plan weighs
+    planned_from: str = ""  # what the last suggestion used (incidents, published, all); "" before one
 
 
 @dataclass(frozen=True)

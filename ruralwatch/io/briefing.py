@@ -81,6 +81,8 @@ def briefing_story(briefing: Briefing) -> list[Flowable]:
     story += pdf.section("Contact points", _contacts_table(briefing.contacts), "No contact points listed.")
     story.append(KeepTogether([pdf.heading("Map"), patrol_map(briefing)]))
     story += pdf.section("Stops", _stops_table(briefing), "No stops planned.")
+    if briefing.plan_source and briefing.stops:  # the crew should know a published-crime hotspot is approximate
+        story.append(pdf.para(briefing.plan_source, "body"))
     story += pdf.section("Near-repeat risk zones in this area", _zones_table(briefing.zones),
                          "No near-repeat risk zones live in this area.")
     story += pdf.section("Premises to visit (inside a near-repeat risk zone)",

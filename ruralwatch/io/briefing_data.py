@@ -136,3 +136,5 @@ class Briefing:
     repeat_victims: tuple[BriefingRepeatVictim, ...] = ()
     premises_to_visit: tuple[BriefingPremisesToVisit, ...] = ()
     repeat_window_days: int = 365
+    # What the stops were chosen from, with published crime's caveats (Plan.source_note); "" when unknown.
+    plan_source: str = ""

@@ -33,17 +33,20 @@ class ReportSection:
     table: pd.DataFrame | None = None
     png: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    right: int | None = None  # columns from this one on are figures written already (analysis/figures.py)
 
 
-def _table_html(frame: pd.DataFrame) -> str:
+def _table_html(frame: pd.DataFrame, right: int | None = None) -> str:
     import pandas as pd  # loaded already: `frame` is one (this module is imported without it, issue 21)
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
-        for value in values:
-            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        for column, value in enumerate(values):
+            if right is not None and column >= right:
+                cells.append(f'<td class="n">{html.escape(str(value))}</td>')
+            elif value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
                 cells.append("<td></td>")
             elif isinstance(value, float):
                 cells.append(f'<td class="n">{value:,.2f}</td>')
@@ -71,7 +74,7 @@ def analysis_report_html(
             encoded = base64.b64encode(section.png).decode("ascii")
             parts.append(f"<img alt='{html.escape(section.title)}' src='data:image/png;base64,{encoded}'>")
         if section.table is not None and len(section.table):
-            parts.append(_table_html(section.table))
+            parts.append(_table_html(section.table, section.right))
         parts.extend(f"<p class='note'>{html.escape(n)}</p>" for n in section.notes)
     parts.append("<h2>Sources</h2>")
     parts.extend(f"<p class='note'>{html.escape(source)}</p>" for source in sources)

@@ -246,6 +246,14 @@ class ImportReport:
                 "read_as": self.read_as, "name_field": self.areas.name_field, "read": self.read, "kept": self.kept,
                 "left_out_outside_force": self.outside}
 
+    def summary(self) -> str:
+        """What was imported and what left out, in the words the command line and Settings both show (the window
+        said nothing of the areas left out)."""
+        left = len(self.outside)
+        return (f"{self.kept} {self.areas.kind} imported from {self.areas.source} ({self.read_as}; names from "
+                f"{self.areas.name_field})"
+                + (f"; {left} left out, (mostly) outside the force" if left else ""))
+
 
 def check_import(collection: Any, kind: ImportKind, source: str, force: Force, districts: AreaSet,
                  name_field: str | None = None) -> ImportReport:

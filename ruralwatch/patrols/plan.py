@@ -60,6 +60,10 @@ class Plan:
     # By road: the road route as (lat, lon) points, from the base (or the first stop) through every stop (and back
     # to the base). Empty when timed on the straight line: the map then joins the stops directly.
     route_path: tuple[tuple[float, float], ...] = ()
+    # What the stops were chosen from (incidents, published, all) and that in words, with published crime's caveats
+    # (services/patrols/places.PlanSource); empty for a plan the planner alone made.
+    source: str = ""
+    source_note: str = ""
 
     @property
     def by_road(self) -> bool:

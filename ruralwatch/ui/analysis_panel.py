@@ -4,7 +4,7 @@ run off the UI thread."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.analysis.figures import area_table
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
@@ -131,7 +132,15 @@ def _fill_areas(combo: QComboBox, geography: Geography) -> None:
     combo.setCurrentIndex(max(index, 0))
 
 
-def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+def _text_frame(headings: list[str], rows: list[list[str]]) -> pd.DataFrame:
+    import pandas as pd  # a report is being made from frames: pandas is loaded already
+
+    return pd.DataFrame(rows, columns=headings)
+
+
+def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]], right: Iterable[int] = ()) -> None:
+    """Numbers right-aligned with thousands commas; `right`: columns of figures given as text, aligned so too."""
+    right = set(right)
     table.clear()
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -145,7 +154,7 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) 
                 text = (f"{value:,.2f}" if isinstance(value, float)
                         else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
             item = QTableWidgetItem(text)
-            if isinstance(value, (int, float)):
+            if isinstance(value, (int, float)) or c in right:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
@@ -185,6 +194,26 @@ def hour_table_note(result: dict[str, Any], force: str, can_record: bool = True)
         return f"{ours} has a time to show."
     other = f"another district or All of {force}" if area else "a longer period"
     return f"{ours} happened{where}. Choose {other} to see when ours happen."
+
+
+def season_note(result: dict[str, Any]) -> str:
+    """The hare coursing season line of a timing result, in words for its source: it always comes from our own
+    incidents (published crime has no hare coursing category), and 'No hare coursing incidents recorded' under a
+    published-crime chart read as if the published data held none."""
+    season = result["season"]
+    ours = "incidents of ours (published crime has no such category)" if result.get("source") == "published" \
+        else "reports"
+    if season is not None and len(season):
+        totals = ", ".join(f"{label}: {int(row.sum())}" for label, row in season.iterrows())
+        return f"Hare coursing {ours} per season (September to March): {totals}."
+    area, month_from, month_to = result.get("area"), result.get("month_from"), result.get("month_to")
+    where = f" in {area}" if area else ""
+    if month_from or month_to:
+        where += f" from {month_from or 'the first'} to {month_to or 'the latest'} month"
+    if result.get("source") == "published":
+        return ("Hare coursing by season comes from our own incidents: published crime has no hare coursing "
+                f"category. None of ours{where} is hare coursing.")
+    return f"None of our incidents{where} is hare coursing."
 
 
 def _not_done(exc: BaseException) -> str:
@@ -371,11 +400,8 @@ class AnalysisPanel(QWidget):
                 for h, area in zip(run.hotspots, run.areas, strict=True)]
         _fill_table(self.hotspot_table, headers, rows)
         self.hotspot_status.setText(
-            f"{len(run.hotspots)} hotspots from {run.points:,} crimes ({run.no_location:,} without a location "
-            f"left out{', force-wide' if run.query.area else ''}), study area: {run.study_area}, "
-            f"{run.area_km2:,.0f} km², {run.seconds:.1f} s."
-            + (f" {run.other_forces:,} crimes of other forces left out." if run.other_forces and not run.warning
-               else "")
+            f"{len(run.hotspots)} hotspots from {run.points:,} crimes, study area: {run.study_area}, "
+            f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
             + (f"\n{run.warning}" if run.warning else "")
         )
         self.hotspots_ready.emit(run)
@@ -482,20 +508,18 @@ class AnalysisPanel(QWidget):
         level, source = self.area_level.currentData(), self.area_source.currentData()
 
         def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any], str]:
-            frame = service.by_area(level, source)
+            frame, counted = service.by_area_counted(level, source)
             # Nothing counted but other forces' crime held: the line says why the table is all zeros.
             note = service.other_forces_note() if not frame["count"].sum() else ""
-            return frame, service.concentration(source), note
+            return frame, service.concentration(source), "\n".join(line for line in (counted, note) if line)
 
         self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
 
     def _show_areas(self, result: tuple[pd.DataFrame, dict[str, Any], str]) -> None:
-        frame, concentration, other_forces = result
-        # Harm in whole days: hundredths of a day of custody are noise to a reader.
-        rows = [[area, int(count), round(harm) if harm == harm else harm, km2, per_km2]
-                for area, count, harm, km2, per_km2
-                in frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].values.tolist()]
-        _fill_table(self.area_table, ["Area", "Crimes", "Harm (days)", "km²", "Harm per km²"], rows)
+        frame, concentration, counted = result
+        # The figures as the command line and the report write them (harm in whole days).
+        headings, rows = area_table(frame.to_dict(orient="records"), "area")
+        _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
         shares = concentration["harm_share_top_cells"]
         share = concentration["share_at_repeat_places"]
         self.area_status.setText(
@@ -503,7 +527,7 @@ class AnalysisPanel(QWidget):
             f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
             f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
             f"once, accounting for {100 * (share or 0):.0f}% of crimes."
-            + (f"\n{other_forces}" if other_forces else "")
+            + (f"\n{counted}" if counted else "")
         )
         self.areas_ready.emit((frame, concentration))
 
@@ -583,7 +607,7 @@ class AnalysisPanel(QWidget):
         def work(service: AnalysisService, progress: Progress) -> dict[str, Any]:
             return {
                 "run": service.hotspots(query, progress),
-                "areas": service.by_area("district", query.source, query.month_from, query.month_to),
+                "areas": service.by_area_counted("district", query.source, query.month_from, query.month_to),
                 "concentration": service.concentration(query.source, query.month_from, query.month_to),
                 "timing": service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area),
             }
@@ -601,12 +625,13 @@ class AnalysisPanel(QWidget):
                 ReportSection(
                     # In the panel's words ("20 kde hotspots weighted by harm" showed the code names).
                     "Hotspots", f"{len(run.hotspots)} hotspots by {method.lower()}, {weighed} from {run.points:,} "
-                    f"crimes in {area or force}.", hotspot_table(run)),
+                    f"crimes in {area or force}. {run.counted()}", hotspot_table(run)),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
-                    f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%.",
-                    result["areas"].rename(columns={"area": "District", "count": "Crimes", "harm": "Harm (days)",
-                                                    "area_km2": "km²", "harm_per_km2": "Harm per km²"})),
+                    f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
+                    f"{result['areas'][1]}",
+                    # The Areas tab's figures (harm in whole days), not every number to two decimals.
+                    _text_frame(*area_table(result["areas"][0].to_dict(orient="records"))), right=1),
                 ReportSection("Crimes per month", "With the same months a year before (blank: no data).",
                               png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),
             ]
@@ -697,12 +722,7 @@ class AnalysisPanel(QWidget):
                     heat = theme.heat_tone(values[d][h] / peak)
                     self.hour_table.item(d, h + 1).setBackground(heat.background)
                     self.hour_table.item(d, h + 1).setForeground(heat.text)
-        season = result["season"]
-        if season is not None and len(season):
-            totals = ", ".join(f"{label}: {int(row.sum())}" for label, row in season.iterrows())
-            self.time_status.setText(f"Hare coursing reports per season (September to March): {totals}.")
-        else:
-            self.time_status.setText("No hare coursing incidents recorded in this period.")
+        self.time_status.setText(season_note(result))
         self.timing_ready.emit(result)
 
     def export_charts(self, path: Path | None = None) -> Path | None:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
+from ruralwatch.core.patrol_plan import PLAN_SOURCES
 from ruralwatch.core.people import person_matches
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.patrols.crew import CrewIssue
@@ -614,9 +615,18 @@ class PlanEditor(QWidget):
         self.speed.setRange(5, 130)
         self.speed.setSuffix(" km/h")
         self.speed.setToolTip("Average driving speed between stops (by road: the speed of each class of road)")
+        # Whose crime harm Suggest plan weighs: a force new to RuralWatch has only published crime.
+        self.source = QComboBox()
+        for key, words in PLAN_SOURCES:
+            self.source.addItem(words, key)
+        self.source.setToolTip("Whose crime harm picks the stops: ours (hotspots of the 12 months to the patrol and "
+                               "the last 28 days' incidents), published crime (its latest 12 months; places "
+                               "anonymised), or both summed. Automatic: ours when any fall in the area, else "
+                               "published crime")
         self._show_settings(PlanSettings())
         for box in (self.dwell, self.road_factor, self.speed):
             box.editingFinished.connect(self.apply_settings)
+        self.source.activated.connect(lambda _index: self.apply_settings())
 
         self.suggest_button = QPushButton("Su&ggest plan")
         self.suggest_button.setToolTip("Pick the most harmful hotspots that fit the patrol window (runs in the "
@@ -646,6 +656,7 @@ class PlanEditor(QWidget):
         self.add_button.setToolTip("Add the chosen place after the selected stop (or at the end)")
         self.add_button.clicked.connect(lambda: self.add_stop())
         self.totals = wrapped_label()
+        self.source_note = wrapped_label()  # what the stops came from, and published crime's caveats
         self.note = wrapped_label()
         self.note.setStyleSheet(theme.warning_style())
 
@@ -658,6 +669,10 @@ class PlanEditor(QWidget):
         settings_row.addStretch()
         top = QHBoxLayout()
         top.addWidget(self.suggest_button)
+        from_label = QLabel("&from")
+        from_label.setBuddy(self.source)
+        top.addWidget(from_label)
+        top.addWidget(self.source)
         top.addStretch()
         top.addWidget(self.brief_button)
         edit_row = QHBoxLayout()
@@ -677,6 +692,7 @@ class PlanEditor(QWidget):
         layout.addLayout(edit_row)
         layout.addLayout(add_row)
         layout.addWidget(self.totals)
+        layout.addWidget(self.source_note)
         layout.addWidget(self.note)
         self._update_buttons()
 
@@ -696,7 +712,8 @@ class PlanEditor(QWidget):
         shown = self._shown
         return replace(base, dwell_minutes=typed_or_stored(self.dwell, shown.get(self.dwell), base.dwell_minutes),
                        road_factor=typed_or_stored(self.road_factor, shown.get(self.road_factor), base.road_factor),
-                       speed_kmh=typed_or_stored(self.speed, shown.get(self.speed), base.speed_kmh))
+                       speed_kmh=typed_or_stored(self.speed, shown.get(self.speed), base.speed_kmh),
+                       harm_source=str(self.source.currentData()))
 
     def _show_settings(self, settings: PlanSettings) -> None:
         for box, value in ((self.dwell, settings.dwell_minutes), (self.road_factor, settings.road_factor),
@@ -705,6 +722,7 @@ class PlanEditor(QWidget):
             show_stored(box, value)
             box.blockSignals(False)
             self._shown[box] = box.value()
+        self.source.setCurrentIndex(max(0, self.source.findData(settings.harm_source)))
 
     def set_patrol(self, record: PatrolRecord | None) -> None:
         """Show a patrol's saved plan (None: nothing open). The same record again keeps the selection."""
@@ -748,6 +766,7 @@ class PlanEditor(QWidget):
             [s.seq, hhmm(s.arrive), hhmm(s.leave), f"{s.dwell_minutes:g} min", s.label, s.reason]
             for s in record.stops
         ])
+        self.source_note.setText(plan.source_note if plan is not None and record.stops else "")
         if not record.stops:
             self.totals.setText("No stops yet: press Suggest plan, or add places below.")
         elif plan is not None:
@@ -791,7 +810,7 @@ class PlanEditor(QWidget):
         self.drop_button.setEnabled(editable and row is not None)
         self.add_choice.setEnabled(editable)
         self.add_button.setEnabled(editable and self.add_choice.count() > 0)
-        for box in (self.dwell, self.road_factor, self.speed):
+        for box in (self.dwell, self.road_factor, self.speed, self.source):
             box.setEnabled(editable)
 
     def selected_row(self) -> int | None:
@@ -816,7 +835,8 @@ class PlanEditor(QWidget):
 
         self.in_background(
             "Finding places worth a visit…",
-            lambda services: services.patrols.candidates(record.area, record.start, record.purpose),
+            lambda services: services.patrols.candidates(record.area, record.start, record.purpose,
+                                                         source=record.settings.harm_source),
             done, "Places not found",
         )
 
@@ -855,7 +875,7 @@ class PlanEditor(QWidget):
             plan = services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
                                             record.base)
             if not plan.stops:
-                empty.append(services.patrols.nothing_to_plan(record.area, record.start))
+                empty.append(services.patrols.nothing_to_plan(record.area, record.start, settings.harm_source))
             return plan
 
         def failed() -> None:
@@ -925,9 +945,15 @@ class PlanEditor(QWidget):
         return self._apply(order, at)
 
     def apply_settings(self) -> Plan | None:
-        """Dwell, road factor or speed changed: retime the plan in its current order."""
+        """Dwell, road factor or speed changed: retime the plan in its current order. The source changed: kept for
+        the next Suggest plan, and the places to add are found again from it."""
         if not self.editable() or self.patrol is None or self.settings() == self.patrol.settings:
             return None
+        if self.settings().harm_source != self.patrol.settings.harm_source:
+            self.pools.pop(self.patrol.id, None)
+            self.patrol = replace(self.patrol, settings=replace(self.patrol.settings,
+                                                                harm_source=self.settings().harm_source))
+            self._load_candidates()
         if not self.patrol.stops:
             try:
                 self.services.patrols.edit_plan(self.patrol.id, [], self.settings())

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
+from ruralwatch.mapping.geography import ImportReport
 from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
@@ -197,7 +198,7 @@ class SettingsDialog(QDialog):
         self.geography_summary.setStyleSheet(theme.hint_style())
         form.addRow(self.geography_summary)
         self.import_boundaries = BoundaryImportButton(services, self.ops, geography)
-        self.import_boundaries.imported.connect(lambda _report: self._show_geography())
+        self.import_boundaries.imported.connect(self._show_geography)
         form.addRow(self.import_boundaries)
         self._guard(geography, "geography.manage", role)
         layout.addWidget(geography)
@@ -487,13 +488,15 @@ class SettingsDialog(QDialog):
         with more decimals than the box shows must not be rewritten and audited as shown), else what is typed."""
         return typed_or_stored(box, self._shown.get(box), stored)
 
-    def _show_geography(self) -> None:
+    def _show_geography(self, imported: ImportReport | None = None) -> None:
+        """The force's boundaries; after an import, also what it kept and left out (as `geography import` says)."""
         current = self.services.geography.current()
         wards = current.areas.wards()
         self.geography_summary.setText(
             f"{current.force.area_km2:,.0f} km², {len(current.areas.districts())} districts "
             f"({current.districts_source})" + (f", {len(wards)} wards ({current.wards_source})" if wards else
-                                                ", no wards"))
+                                                ", no wards")
+            + (f"\nLast import: {imported.summary()}." if imported is not None else ""))
 
     def _update_due(self) -> None:
         if self.services.store.actor.can("data.purge"):

@@ -90,6 +90,16 @@ def _published(db_path: Path, falls_within: str, month_from: str, month_to: str)
     return np.asarray(rows, dtype=float).reshape(-1, 2)
 
 
+def _rows(db_path: Path, falls_within: str, month_from: str, month_to: str) -> int:
+    """Every published row of the force in the months, with a location or without."""
+    store = open_db(db_path)
+    try:
+        return int(store.db.execute("SELECT COUNT(*) FROM published_crimes WHERE falls_within = ? AND month BETWEEN "
+                                    "? AND ?", [falls_within, month_from, month_to]).fetchone()[0])
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def suffolk(cli: Cli, db_path: Path) -> Path:
     imported = cli("import", "police-uk", *map(str, SUFFOLK_FILES), str(NORFOLK_FILE), "--json")
@@ -139,7 +149,7 @@ def test_suffolk_evaluate_reports_the_force_area_and_the_naive_pai(cli: Cli, suf
     test = test[_inside(test[:, 0], test[:, 1], rings)]
     assert data["train"]["crimes"] == len(train) and data["test"]["crimes"] == len(test)
     # Norfolk's rows are in the same database: counted, never mixed in.
-    assert data["train"]["other_forces"] == len(_published(suffolk, "Norfolk Constabulary", "2018-10", "2018-11"))
+    assert data["train"]["other_forces"] == _rows(suffolk, "Norfolk Constabulary", "2018-10", "2018-11")
     points = np.concatenate([ring for ring in rings])
     west, south = (math.floor(points[:, 0].min() / CELL_M) * CELL_M, math.floor(points[:, 1].min() / CELL_M) * CELL_M)
     nx = math.floor(points[:, 0].max() / CELL_M) - round(west / CELL_M) + 1
@@ -287,11 +297,20 @@ def test_wards_published_one_file_per_district_are_imported_together(cli: Cli, s
     assert len(cli("geography", "show", "--json").json()["wards"]) == 16  # as before the refused import
 
 
-def test_a_plan_over_published_crime_only_says_plans_use_our_incidents(cli: Cli, suffolk: Path) -> None:
-    plan = cli("patrol", "plan", "--area", "Ipswich", "--date", "2026-12-05", "--start", "18:00", "--end", "22:00")
+def test_a_plan_over_published_crime_only_plans_from_it_and_says_so(cli: Cli, suffolk: Path) -> None:
+    """A Norfolk walk with published crime only got no plan at all: plans now weigh published crime when we have
+    no incidents in the area, and say so, with how far to trust its places and months."""
+    args = ("patrol", "plan", "--area", "Ipswich", "--date", "2019-01-20", "--start", "18:00", "--end", "22:00")
+    plan = cli(*args)
     assert plan.code == 0, plan.err
-    assert plan.out.startswith("No incidents of our own are recorded yet. Plans are made from our own incidents")
-    assert "not from published crime" in plan.out
+    assert "harm hotspot of published crime, 2018-10 to 2018-12" in plan.out
+    assert "so: Stops from published crime" in plan.out and "anonymised map points" in plan.out
+    data = cli(*args, "--json").json()
+    assert data["source"] == "published" and data["stops"] and "1-2 months late" in data["source_note"]
+    ours = cli(*args, "--source", "incidents")
+    assert ours.code == 0 and ours.out.startswith("No incidents of our own are recorded yet. Choose published crime")
+    refused = cli(*args, "--source", "guesswork")
+    assert refused.code == 2 and "--source" in refused.err
 
 
 @pytest.mark.parametrize("command", [("hotspots",), ("patrol", "plan"), ("patrol", "create"), ("people", "add")])
@@ -332,10 +351,12 @@ def test_forces_in_one_database_do_not_mix(cli: Cli, suffolk: Path) -> None:
     suffolk_run = cli(*args).json()
     norfolk_rows = len(_published(suffolk, "Norfolk Constabulary", "2018-10", "2018-10"))
     suffolk_rows = len(_published(suffolk, "Suffolk Constabulary", "2018-10", "2018-10"))
-    assert suffolk_run["other_forces"] == norfolk_rows
+    # Other forces' rows are all counted, those without a location too (a Norfolk walk's warning left out 99).
+    assert suffolk_run["other_forces"] == _rows(suffolk, "Norfolk Constabulary", "2018-10", "2018-10") == 220
+    assert norfolk_rows == 215  # the fixture's 5 rows without a location are not among the located
     assert suffolk_run["points"] + suffolk_run["outside_force"] == suffolk_rows
     assert cli("geography", "use-force", "norfolk").code == 0
     norfolk_run = cli(*args).json()
     assert norfolk_run["study_area"] == "Norfolk Police force area"
-    assert norfolk_run["other_forces"] == suffolk_rows
+    assert norfolk_run["other_forces"] == _rows(suffolk, "Suffolk Constabulary", "2018-10", "2018-10")
     assert norfolk_run["points"] + norfolk_run["outside_force"] == norfolk_rows

@@ -116,6 +116,8 @@ def test_hotspots_fill_the_table_and_the_map_off_the_ui_thread(qtbot, window, cr
     assert [row[2] for row in rows] == ["491.82", "365.00", "10.00"]
     assert rows[0][1].endswith("Chelmsford") and rows[2][1].endswith("Colchester")
     assert "3 hotspots from 13 crimes" in panel.hotspot_status.text()
+    # What was counted and left out, in the service's words (Hotspots and Areas disagreed with no word why).
+    assert run.counted() in panel.hotspot_status.text() and run.counted().startswith("Counted: 13 crimes inside")
     assert panel.last_run is run
 
     qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hotspotCount()") == 3, timeout=10_000)
@@ -269,6 +271,8 @@ def test_harm_by_area_fills_the_areas_table(qtbot, window, crimes):
     assert [row[0] for row in rows[:3]] == ["Chelmsford", "Braintree", "Colchester"]
     assert concentration["crimes"] == 13
     assert panel.area_status.text().startswith("Concentration: 100% of all harm lies in the top 1%")
+    assert "\nCounted: 13 crimes with a location in the districts held (ONS 2011 LSOAs by local authority (Essex), " \
+        "shipped)." in panel.area_status.text()
 
 
 def test_harm_weights_dialog_saves_an_override(qtbot, window, services, monkeypatch):
@@ -408,6 +412,14 @@ def test_analysis_report_for_a_district_is_one_offline_html_file(qtbot, window, 
     assert "data:image/png;base64," in text  # the chart travels inside the file
     assert "Open Government Licence" in text and "Cambridge Crime Harm Index" in text
     assert external_urls(text) == []
+    # Harm by district in whole days, as the Areas tab shows it: the report wrote 491.82 beside the tab's 492.
+    panel.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
+        panel.run_areas()
+    chelmsford = next(row for row in _table_rows(panel.area_table) if row[0] == "Chelmsford")
+    assert chelmsford[1:3] == ["2", "492"]
+    assert ('<tr><td>Chelmsford</td><td class="n">2</td><td class="n">492</td><td class="n">'
+            + chelmsford[3]) in text and "491.8" not in text.split("<h2>Harm by district</h2>")[1]
 
 
 def _insert_other_force(store: Store, count: int) -> None:
@@ -492,6 +504,11 @@ def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, w
     assert panel.hour_note.isVisible() and not panel.hour_table.isVisible()
     note = panel.hour_note.text()
     assert "No incidents of our own" in note and "only the month" in note and "New incident" in note
+    # The season line speaks of the source chosen: 'No hare coursing incidents recorded in this period' under a
+    # chart of published crime read as if the published data had none.
+    assert panel.time_source.currentData() == "published"
+    assert panel.time_status.text() == ("Hare coursing by season comes from our own incidents: published crime has "
+                                        "no hare coursing category. None of ours is hare coursing.")
 
     lon, lat = _TO_WGS84.transform(*CHELMSFORD)
     services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2024-01-10 08:00", lat=lat, lon=lon))
@@ -499,13 +516,20 @@ def test_the_hour_table_says_why_it_is_empty_and_returns_with_incidents(qtbot, w
         panel.run_timing()
     assert panel.hour_table.isVisible() and not panel.hour_note.isVisible()
     assert panel.hour_table.rowCount() == 7
+    services.incidents.record(IncidentInput(kind="hare_coursing", occurred_start="2024-01-12 08:00", lat=lat,
+                                            lon=lon))
+    panel.time_source.setCurrentIndex(panel.time_source.findData("incidents"))
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
+        panel.run_timing()
+    assert panel.time_status.text() == "Hare coursing reports per season (September to March): 2023/24: 1."
+    panel.time_source.setCurrentIndex(panel.time_source.findData("published"))
 
     # Our incident lies outside the district chosen: the note says so, with the way back to all of them.
     _choose(panel.time_area, "Uttlesford")
     with qtbot.waitSignal(panel.timing_ready, timeout=20_000):
         panel.run_timing()
     assert panel.hour_note.isVisible() and panel.hour_table.rowCount() == 0
-    assert panel.hour_note.text() == ("None of our incidents (1 in all) happened in Uttlesford. Choose another "
+    assert panel.hour_note.text() == ("None of our incidents (2 in all) happened in Uttlesford. Choose another "
                                       "district or All of Essex to see when ours happen.")
 
 

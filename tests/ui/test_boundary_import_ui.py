@@ -83,3 +83,27 @@ def test_several_ward_files_chosen_at_once_are_all_imported(qtbot, services, mon
     assert "16 wards (imported from part1.json and part2.json)" in dialog.geography_summary.text()
     # The level question is wide enough for its title ('Impor… daries' in a box of 200 px at 1366x768).
     assert asked and asked[0] >= 2 * dialog.fontMetrics().horizontalAdvance("Import boundaries")
+
+
+def test_the_import_says_how_many_areas_it_left_out_as_the_command_line_does(qtbot, services, tmp_path) -> None:
+    """The command line said '16 wards imported …; 2 left out, (mostly) outside the force'; the window's summary
+    said nothing of those left out. Two real Essex wards (Billericay) added to Ipswich's 16, the force Suffolk."""
+    import json
+
+    from ruralwatch.paths import resource_path
+
+    ipswich = json.loads((GEO / "E07000202-ipswich-wards-2013.json").read_text(encoding="utf-8"))
+    essex = json.loads(resource_path("geo", "essex-wards.geojson").read_text(encoding="utf-8"))
+    strays = [{"type": "Feature", "geometry": f["geometry"],
+               "properties": {"WD13CD": f["properties"]["code"], "WD13NM": f["properties"]["name"]}}
+              for f in essex["features"][:2]]
+    mixed = tmp_path / "mixed-wards.json"
+    mixed.write_text(json.dumps(dict(ipswich, features=ipswich["features"] + strays)), encoding="utf-8")
+    dialog = _dialog(qtbot, services)
+    with qtbot.waitSignal(dialog.import_boundaries.imported, timeout=30_000) as blocker:
+        dialog.import_boundaries.start("wards", mixed)
+    report = blocker.args[0]
+    assert (report.kept, len(report.outside)) == (16, 2)
+    assert report.summary() == ("16 wards imported from mixed-wards.json (GeoJSON; names from WD13NM); 2 left out, "
+                                "(mostly) outside the force")
+    assert dialog.geography_summary.text().endswith(f"\nLast import: {report.summary()}.")

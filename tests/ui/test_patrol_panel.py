@@ -843,3 +843,45 @@ def test_an_analyst_sees_patrols_but_is_not_offered_planning_them(qtbot, demo: S
         assert widget.plan.table.rowCount() == len(planned.stops)  # the plan is there to read
     finally:
         _dispose(qtbot, widget)
+
+
+def test_a_force_with_published_crime_only_gets_a_plan_from_it_and_the_panel_says_so(qtbot, services: Services,
+                                                                                    monkeypatch) -> None:
+    """A Norfolk walk (published crime only) pressed Suggest plan and got nothing beside a Hotspots tab full of
+    hotspots. The plan now weighs published crime when none of ours fall in the area, and says so under the table;
+    the source box chooses ours, published crime or both."""
+    from ruralwatch.core.patrol_plan import PLAN_SOURCES
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
+    services.published.import_paths(sorted(fixtures.glob("2018-1?-suffolk-street-every12th.csv")))
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    created, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                     purpose="general_rural_patrol", crew=[officer]))
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    widget = PatrolPanel(services, None, _ops(services))
+    try:
+        widget.open_patrol(created.id)
+        editor = widget.plan
+        assert [editor.source.itemData(i) for i in range(editor.source.count())] == [k for k, _ in PLAN_SOURCES]
+        assert editor.source.currentData() == "auto"
+        with qtbot.waitSignal(widget.planReady, timeout=30_000) as ready:
+            widget.suggest_plan()
+        assert ready.args[0].stops and ready.args[0].source == "published"
+        qtbot.waitUntil(lambda: bool(widget.record.stops), timeout=5_000)
+        assert editor.source_note.text().startswith("None of our incidents in Ipswich fall in 2018-02 to 2019-01, so:"
+                                                    " Stops from published crime")
+        assert "anonymised map points" in editor.source_note.text()
+        assert all(row[5] == "harm hotspot of published crime, 2018-10 to 2018-12" for row in table_rows(editor.table))
+        # Our incidents chosen (there are none): the plan is empty and says why, and the choice is kept.
+        editor.source.setCurrentIndex(editor.source.findData("incidents"))
+        editor.source.activated.emit(editor.source.currentIndex())
+        qtbot.waitUntil(lambda: services.patrols.get(created.id).settings.harm_source == "incidents", timeout=5_000)
+        with qtbot.waitSignal(widget.planReady, timeout=30_000) as ready:
+            widget.suggest_plan()
+        assert not ready.args[0].stops
+        qtbot.waitUntil(lambda: editor.note.text().startswith("No incidents of our own are recorded yet. Choose "
+                                                              "published crime"), timeout=5_000)
+        assert editor.source_note.text() == ""
+    finally:
+        _dispose(qtbot, widget)

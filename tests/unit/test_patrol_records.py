@@ -55,7 +55,8 @@ def test_settings_keep_unknown_keys_out_and_missing_ones_default() -> None:
     assert settings_from_json(None) == PlanSettings()
     assert settings_from_json('{"dwell_minutes": 10, "colour": "red"}') == PlanSettings(dwell_minutes=10)
     assert json.loads(settings_to_json(PlanSettings())) == {"dwell_minutes": 15.0, "road_factor": 1.4,
-                                                             "speed_kmh": 48.0, "max_candidates": 50}
+                                                             "speed_kmh": 48.0, "max_candidates": 50,
+                                                             "harm_source": "auto", "planned_from": ""}
 
 
 def test_what_each_status_allows() -> None:

@@ -88,18 +88,18 @@ def test_suggested_plan_visits_hotspots_inside_the_window(services: Services) ->
 
 
 def test_a_plan_with_nothing_to_visit_says_why(services: Services, store: Store) -> None:
-    """Plans come from our own incidents, never published crime: a new force's walk with published crime only read
-    'no hotspots or recent incidents in that area to plan from' beside a Hotspots tab full of them."""
+    """A walk with published crime only read 'no hotspots or recent incidents in that area to plan from'; an empty
+    plan says what it looked at (12 calendar months, not the 13 a 31-day step gave) and what to do."""
     start = datetime(2030, 6, 1, 17, 0, tzinfo=UTC)  # years after the demo's incidents
     assert not services.patrols.plan_for_window("Uttlesford", "2030-06-01", "18:00", "22:00").stops
     assert services.patrols.nothing_to_plan("uttles", start) == (
-        "None of our incidents in Uttlesford fall in that time. Plans are made from our own incidents (the harm "
-        "hotspots of the 12 months before the patrol, 2029-06 to 2030-06, and the last 28 days' incidents), not "
-        "from published crime. Add places by hand or choose another area.")
+        "None of our incidents in Uttlesford fall in 2029-07 to 2030-06 or the last 28 days. Add places by hand or "
+        "choose another area.")
     empty = Services.build(open_store(store.path.parent / "empty.db"))
     try:
-        assert empty.patrols.nothing_to_plan("Uttlesford", start).startswith(
-            "No incidents of our own are recorded yet. Plans are made from our own incidents")
+        assert empty.patrols.nothing_to_plan("Uttlesford", start) == (
+            "No incidents of our own are recorded yet and no published crime is imported: record incidents, import "
+            "data.police.uk files, or add places by hand.")
     finally:
         empty.store.close()
 

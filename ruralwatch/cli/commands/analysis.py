@@ -207,15 +207,14 @@ def run(args: argparse.Namespace, store: Store) -> int:
         elif args.json:
             print_json(run_result.to_dict())
         else:
-            scope = " (force-wide: they cannot be placed in an area)" if args.area else ""
             print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}; the value is "
                   f"{value_name(args.method, args.weight).lower()}) from {run_result.points:,} "
-                  f"crimes over {run_result.study_area}; {run_result.no_location:,} without a location left out"
-                  f"{scope}")
+                  f"crimes over {run_result.study_area}")
             for hotspot, area in zip(run_result.hotspots, run_result.areas, strict=True):
                 z = f"  z={hotspot.z:.2f}" if hotspot.z is not None else ""
                 print(f"{hotspot.rank:3}  {hotspot.value:12,.1f}{z}  {hotspot.centre_lat:.5f},{hotspot.centre_lon:.5f}"
                       f"  {area}")
+            print(run_result.counted())
     elif args.command == "evaluate":
         result = analysis.evaluate(args.train_from, args.train_to, args.test_from, args.test_to, args.cell_m,
                                    args.weight, args.source, args.bandwidth_m, args.bandwidth_m)
@@ -254,7 +253,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             weight = harm.reset_weight(args.key)
             print(f"{weight.key} = {weight.days:g} days (default)")
     elif args.command == "areas":
-        frame = analysis.by_area(args.level, args.source, args.month_from, args.month_to)
+        frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
             print_json([{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
@@ -265,22 +264,16 @@ def run(args: argparse.Namespace, store: Store) -> int:
             if note:
                 print(f"warning: {note}")
             print(_area_table(frame, args.level))
+            print(counted)
     return ExitCode.OK
 
 
 def _area_table(frame: Any, level: str) -> str:
-    """The areas as the Analysis panel's Areas tab reads them: a heading in words, crimes with thousands commas,
-    harm in whole days, blank where there is no figure (the row of crimes outside every area has no km²)."""
+    """The areas as the Analysis panel's Areas tab reads them, with its figures (analysis/figures.py): a heading in
+    words, crimes with thousands commas, harm in whole days, blank where there is no figure."""
+    from ruralwatch.analysis.figures import area_table
 
-    def number(value: Any, digits: int = 0) -> str:
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
-            return ""
-        return f"{value:,.{digits}f}"
-
-    rows = [(str(area), number(count), number(harm), number(km2, 1), number(per_km2, 2))
-            for area, count, harm, km2, per_km2
-            in frame[["area", "count", "harm", "area_km2", "harm_per_km2"]].itertuples(index=False)]
-    heading = (level.capitalize(), "Crimes", "Harm (days)", "Area (km²)", "Harm per km²")
+    heading, rows = area_table(frame.to_dict(orient="records"), level)
     widths = [max(len(cell) for cell in column) for column in zip(heading, *rows, strict=True)]
     lines = []
     for cells in (heading, *rows):

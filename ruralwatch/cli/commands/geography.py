@@ -79,10 +79,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             print_json(report.to_dict())
         else:
-            left = len(report.outside)
-            print(f"{report.kept} {kind} imported from {report.areas.source} ({report.read_as}; names from "
-                  f"{report.areas.name_field})"
-                  + (f"; {left} left out, (mostly) outside the force" if left else ""))
+            print(report.summary())
     return ExitCode.OK
 
 

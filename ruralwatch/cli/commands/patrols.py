@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import geo, times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
-from ruralwatch.core.patrol_plan import PlanSettings
+from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS, PLAN_SOURCES, PlanSettings
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
 from ruralwatch.core.words import plural
 
@@ -33,6 +34,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     plan.add_argument("--road-factor", type=float, default=PlanSettings.road_factor,
                       help="road distance / straight-line distance")
     plan.add_argument("--speed", type=float, default=PlanSettings.speed_kmh, help="average speed, km/h")
+    _source_option(plan)
     plan.add_argument("--json", action="store_true")
 
     create = actions.add_parser("create", help="record a planned patrol (and suggest its plan)")
@@ -48,6 +50,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                              " the reason is kept")
     create.add_argument("--base", default="", metavar="GRIDREF",
                         help="where the route starts and ends (an OS grid reference, e.g. 'TL 5390 3840')")
+    _source_option(create)
     create.add_argument("--json", action="store_true")
 
     listing = actions.add_parser("list", help="patrols, latest first")
@@ -97,6 +100,13 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     track_export.add_argument("-o", "--out", "--output", dest="out", type=Path, required=True, metavar="FILE.gpx")
 
 
+def _source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=PLAN_SOURCE_KEYS, default=PlanSettings.harm_source,
+                        help="whose crime harm picks the stops: " + "; ".join(
+                            f"{key}: {words.lower()}" for key, words in PLAN_SOURCES)
+                        + " (auto: ours when any fall in the area in the 12 months, else published crime)")
+
+
 def _window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--area", required=True, help="a district or ward of the force (`geography show` lists them)")
     parser.add_argument("--date", required=True, metavar="YYYY-MM-DD")
@@ -114,14 +124,15 @@ def run(args: argparse.Namespace, store: Store) -> int:
     if getattr(args, "patrol", None):
         args.patrol = patrols.get(args.patrol).id  # lists print short ids
     if args.action == "plan":
-        settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed)
+        settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed,
+                                harm_source=args.source)
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
         if args.json:
             print_json(plan_json(plan))
         elif plan.stops:
             _print_plan(plan)
         else:  # why, and what to do: 'no hotspots' under a Hotspots tab full of published crime baffled a walk
-            print(patrols.nothing_to_plan(args.area, plan.start))
+            print(patrols.nothing_to_plan(args.area, plan.start, args.source))
     elif args.action == "create":
         crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]
         base = geo.typed_point(args.base, "base") if args.base.strip() else None
@@ -130,7 +141,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             vehicle=args.vehicle, call_sign=args.call_sign, crew=crew,
             start_lat=base.lat if base else None, start_lon=base.lon if base else None,
         ), override_reason=args.override_reason)
-        patrols.suggest_for(record.id)
+        patrols.suggest_for(record.id, replace(record.settings, harm_source=args.source))
         record = patrols.get(record.id)
         overridden = [i.message for i in issues if i.severity == OVERRIDE]
         if args.json:
@@ -154,9 +165,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
         record = patrols.get(args.patrol)
         log = patrols.log_of(record.id)
         overrides = patrols.overrides(record.id)
-        basis = patrols.timed(record).basis if record.stops else ""
+        timed = patrols.timed(record) if record.stops else None
+        basis, note = (timed.basis, timed.source_note) if timed else ("", "")
         if args.json:
-            print_json({**record.to_dict(), "travel_basis": basis, "log": [e.__dict__ for e in log],
+            print_json({**record.to_dict(), "travel_basis": basis, "source_note": note,
+                        "log": [e.__dict__ for e in log],
                         "overrides": [{"person": n, "reason": r, "rules": rules} for n, r, rules in overrides]})
         else:
             print(f"{record.title}  [{record.status}]  {times.format_local(times.to_storage(record.start))}"
@@ -168,6 +181,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
                       f"{times.format_local(times.to_storage(stop.leave))[11:]}  {stop.label}  ({stop.reason})")
             if basis:
                 print(f"  travel timed {basis}")
+            if note:
+                print(f"  {note}")
             for event in log:
                 flag = "  ** VEHICLE OF INTEREST **" if event.flagged else ""
                 print(f"  {times.format_local(event.at)[11:]}  {PATROL_EVENT_NAMES.get(event.kind, event.kind)}"
@@ -244,6 +259,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             for s in plan.stops
         ],
         "dropped": len(plan.dropped),
+        "source": plan.source,
+        "source_note": plan.source_note,
         "travel_basis": plan.basis,
         "totals": {"travel_minutes": round(plan.travel_minutes, 1), "dwell_minutes": round(plan.dwell_minutes, 1),
                    "window_minutes": round(plan.window_minutes, 1)},
@@ -263,6 +280,8 @@ def _print_plan(plan: Plan) -> None:
     print(f"travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} min in a"
           f" {plan.window_minutes:.0f} min window; {len(plan.dropped)} lower-harm places did not fit")
     print(f"travel timed {plan.basis}" + (f" ({ATTRIBUTION})" if plan.by_road else ""))
+    if plan.source_note:
+        print(plan.source_note)
 
 
 SPEC = SignedInCommand(("patrol",), add_parsers, run)

@@ -72,6 +72,7 @@ class PatrolBriefing(PatrolPlaces):
             repeat_victims=self._repeat_victims(area, patrol.start),
             premises_to_visit=self._premises_to_visit(area, patrol.start),
             repeat_window_days=PremisesService(self.store, clock=self._now).repeat_window(),
+            plan_source=timed.source_note if timed else "",
         )
 
     def _can_see_premises(self) -> bool:

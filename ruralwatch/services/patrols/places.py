@@ -3,43 +3,136 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
+from ruralwatch.core.patrol import PatrolRecord
+from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS
 from ruralwatch.core.vocab import PURPOSE_INCIDENT_KINDS
 from ruralwatch.core.vrm import display_vrm
+from ruralwatch.core.words import plural
 from ruralwatch.io.briefing_data import VehicleOfInterest
 from ruralwatch.mapping import boundaries
-from ruralwatch.patrols.plan import Candidate
+from ruralwatch.patrols.plan import Candidate, Plan
 from ruralwatch.services.analysis import HotspotQuery
 from ruralwatch.services.patrols.base import PatrolServiceBase, metres
 from ruralwatch.services.vehicles import SIGHTING_DAYS, Sighting, VehicleListService
 
 HOTSPOT_CELL_M = 500.0
-HOTSPOT_MONTHS = 12  # hotspots come from this many months of incidents before the patrol
+# Hotspots come from 12 calendar months: our incidents' end with the patrol's month, published crime's with the
+# latest month held (it comes out 1-2 months late).
+HOTSPOT_MONTHS = 12
 RECENT_DAYS = 28  # incidents this recent are stops in their own right
 MIN_STOP_SEPARATION_M = 1000.0  # two hotspot cells closer than this are one stop
+PUBLISHED_CAVEAT = ("Published locations are snapped to anonymised map points (a street or area centre), so a "
+                    "hotspot is near, not at, where crimes happened; published crime comes out 1-2 months late.")
+
+
+def shift_month(month: str, months: int) -> str:
+    """'YYYY-MM' moved by whole calendar months (a 31-day step moved a March patrol's window back 13 months)."""
+    index = month_number(month) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_number(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:]) - 1
+
+
+def month_span(first: str, last: str) -> str:
+    return first if first == last else f"{first} to {last}"
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """Where a plan's harm comes from (`used`: incidents, published or all) for the `chosen` source (auto too),
+    over which months, and the words the plan, the window, the command line and the briefing show."""
+
+    chosen: str
+    used: str
+    incident_months: tuple[str, str]  # 12 calendar months ending with the patrol's
+    published_months: tuple[str, str] | None  # held, of the latest 12 up to the patrol's month; None: none held
+    ours: int  # our incidents with a place in the area in incident_months
+    note: str
 
 
 class PatrolPlaces(PatrolServiceBase):
+    def plan_source(self, area_name: str, at: datetime, chosen: str = "auto", purpose: str = "") -> PlanSource:
+        """Which crimes a plan at `at` in the area weighs by harm. "auto": our incidents when any with a place
+        fall in the area in the 12 months, else published crime (a force new to RuralWatch has only that)."""
+        if chosen not in PLAN_SOURCE_KEYS:
+            raise ValidationError.single("source", f"{chosen!r} is not one of {', '.join(PLAN_SOURCE_KEYS)}")
+        area = self._area(area_name)
+        month = times.to_local(at).strftime("%Y-%m")
+        ours_months = (shift_month(month, 1 - HOTSPOT_MONTHS), month)
+        published = self.analysis.published_months_held(month, HOTSPOT_MONTHS)
+        ours = self.analysis.incidents_placed(area.label, *ours_months)
+        used = chosen
+        if chosen == "auto":
+            used = "incidents" if ours or not published else "published"
+        return PlanSource(chosen, used, ours_months, published, ours,
+                          self._source_words(area, month, chosen, used, ours_months, published, ours, purpose))
+
+    def _source_words(self, area: boundaries.Area, month: str, chosen: str, used: str, ours_months: tuple[str, str],
+                      published: tuple[str, str] | None, ours: int, purpose: str) -> str:
+        incidents = (f"our own incidents (harm hotspots of {month_span(*ours_months)} and the last {RECENT_DAYS} "
+                     "days' incidents)")
+        if published:
+            late = month_number(month) - month_number(published[1])
+            force = self.analysis.geography.current().force.name
+            crime = (f"published crime (data.police.uk, {force}'s crime harm weights; hotspots of "
+                     f"{month_span(*published)}, the latest month published"
+                     + (f", {late} {plural(late, 'month')} before the patrol's" if late else "") + ")")
+            caveat = " " + PUBLISHED_CAVEAT + (" Published crime has no rural kinds such as hare coursing: all of it "
+                                               "counts." if PURPOSE_INCIDENT_KINDS.get(purpose) else "")
+        else:
+            crime = f"published crime (none of the force's imported up to {month})"
+            caveat = ""
+        if used == "incidents":
+            text = f"Stops from {incidents}."
+            if chosen == "auto":
+                text += (f" Chosen as {ours:,} of ours fall in {area.label} in that time; with none, published crime "
+                         "would be used.")
+            return text
+        if used == "published":
+            text = f"Stops from {crime}." + caveat
+            if chosen == "auto":
+                text = f"None of our incidents in {area.label} fall in {month_span(*ours_months)}, so: " + text
+            return text
+        return (f"Stops from {incidents} and {crime}, their harm summed: a crime we recorded that was also published "
+                "counts twice, as the two cannot be matched (published places are anonymised, dates months only)."
+                + caveat)
+
     def candidates(self, area_name: str, at: datetime, purpose: str = "general_rural_patrol",
-                   limit: int = 50) -> list[Candidate]:
+                   limit: int = 50, source: str = "auto") -> list[Candidate]:
         """Places worth a visit: harm hotspots of the last year in the area, then recent incidents elsewhere.
 
         Hotspot cells closer than MIN_STOP_SEPARATION_M merge into the higher one. With too little data for
-        hotspots, recent incidents ranked by harm (then count) are what the plan has.
+        hotspots, recent incidents ranked by harm (then count) are what the plan has. `source` as plan_source.
         """
+        return self._candidates(area_name, at, purpose, limit, self.plan_source(area_name, at, source, purpose))
+
+    def _candidates(self, area_name: str, at: datetime, purpose: str, limit: int,
+                    source: PlanSource) -> list[Candidate]:
         area = self._area(area_name)
-        kinds = PURPOSE_INCIDENT_KINDS.get(purpose, ())
-        local = times.to_local(at)
-        month_to = local.strftime("%Y-%m")
-        first = (local.replace(day=1) - timedelta(days=31 * (HOTSPOT_MONTHS - 1))).strftime("%Y-%m")
+        if source.used == "published" and source.published_months is None:
+            return []
+        # Published crime has no rural kinds: the purpose's kinds narrow our incidents only.
+        kinds = PURPOSE_INCIDENT_KINDS.get(purpose, ()) if source.used == "incidents" else ()
+        first, month_to = (source.published_months if source.used == "published" and source.published_months
+                           else source.incident_months)
+        what = {"incidents": f"harm hotspot of {month_span(first, month_to)}",
+                "published": f"harm hotspot of published crime, {month_span(first, month_to)}",
+                "all": "harm hotspot of our incidents and published crime"}[source.used]
         found: list[Candidate] = []
         for kind_filter in ([kinds, ()] if kinds else [()]):
             run = self.analysis.hotspots(HotspotQuery(
-                method="kde", weight="harm", source="incidents", month_from=first, month_to=month_to,
+                method="kde", weight="harm",
+                source=source.used if source.published_months else "incidents",
+                month_from=first, month_to=month_to, published_months=source.published_months,
                 top_n=max(limit * 3, 30), cell_m=HOTSPOT_CELL_M, area=area.label, kinds=tuple(kind_filter),
             ))
             for spot in run.hotspots:
@@ -54,11 +147,12 @@ class PatrolPlaces(PatrolServiceBase):
                 found.append(Candidate(
                     key=f"cell:{round(spot.easting / HOTSPOT_CELL_M)}:{round(spot.northing / HOTSPOT_CELL_M)}",
                     lat=spot.centre_lat, lon=spot.centre_lon, harm=round(float(spot.value), 3), label=label,
-                    reason=f"harm hotspot of the last {HOTSPOT_MONTHS} months"
-                    + (f" ({', '.join(kind_name(k) for k in kind_filter)})" if kind_filter else ""),
+                    reason=what + (f" ({', '.join(kind_name(k) for k in kind_filter)})" if kind_filter else ""),
                 ))
             if found:
                 break
+        if source.used == "published":  # no recent incidents of ours were asked for
+            return found
         for incident in self._recent_incidents(area, at, RECENT_DAYS):
             if len(found) >= limit:
                 break
@@ -74,22 +168,46 @@ class PatrolPlaces(PatrolServiceBase):
             ))
         return found
 
-    def nothing_to_plan(self, area_name: str, at: datetime) -> str:
+    def nothing_to_plan(self, area_name: str, at: datetime, chosen: str = "auto") -> str:
         """Why `candidates` found no place for a patrol in the area at `at`, and what to do. A new force's walk had
         only published crime and read 'no hotspots or recent incidents in that area to plan from' under a Hotspots
-        tab full of them: plans come from our own incidents, never published crime."""
+        tab full of them."""
+        source = self.plan_source(area_name, at, chosen)
         area = self._area(area_name)
-        local = times.to_local(at)
-        first = (local.replace(day=1) - timedelta(days=31 * (HOTSPOT_MONTHS - 1))).strftime("%Y-%m")
         located = self.store.db.execute(
             "SELECT COUNT(*) FROM incidents WHERE deleted = 0 AND lat IS NOT NULL").fetchone()[0]
-        source = (f"Plans are made from our own incidents (the harm hotspots of the {HOTSPOT_MONTHS} months before "
-                  f"the patrol, {first} to {local:%Y-%m}, and the last {RECENT_DAYS} days' incidents), not from "
-                  "published crime")
+        ours = month_span(*source.incident_months)
+        if source.used == "published":
+            if source.published_months is None:
+                return (f"No published crime of the force is imported up to {source.incident_months[1]}: import "
+                        "data.police.uk files, plan from our own incidents, or add places by hand.")
+            return (f"No published crime with a place in {area.label} in {month_span(*source.published_months)}. "
+                    "Add places by hand or choose another area.")
+        if source.used == "all":
+            return (f"Neither our incidents ({ours}) nor published crime "
+                    + (f"({month_span(*source.published_months)})" if source.published_months else "(none imported)")
+                    + f" have a place in {area.label}. Add places by hand or choose another area.")
+        if not located and source.published_months is None:
+            return ("No incidents of our own are recorded yet and no published crime is imported: record incidents, "
+                    "import data.police.uk files, or add places by hand.")
         if not located:
-            return f"No incidents of our own are recorded yet. {source}. Add places by hand or record incidents."
-        return (f"None of our incidents in {area.label} fall in that time. {source}. Add places by hand or choose "
-                "another area.")
+            return ("No incidents of our own are recorded yet. Choose published crime to plan from, or add places "
+                    "by hand.")
+        return (f"None of our incidents in {area.label} fall in {ours} or the last {RECENT_DAYS} days. Add places "
+                "by hand or choose another area" + (", or plan from published crime." if source.published_months
+                                                     else "."))
+
+    def timed(self, record: PatrolRecord) -> Plan:
+        """As the base's, with what a suggested plan's stops came from in words (the window and briefing show it)."""
+        plan = super().timed(record)
+        used = record.settings.planned_from
+        if used not in PLAN_SOURCE_KEYS:
+            return plan
+        try:
+            note = self.plan_source(record.area, record.start, used, record.purpose).note
+        except ValidationError:  # the area is no longer the force's: the stops stand, unexplained
+            return plan
+        return replace(plan, source=used, source_note=note)
 
     def _recent_incidents(self, area: boundaries.Area, at: datetime, days: int) -> list[dict[str, Any]]:
         """Incidents in the area in the `days` before `at`, with their harm, most harmful first."""

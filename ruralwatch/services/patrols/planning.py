@@ -107,9 +107,13 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
 
     def suggest(self, area_name: str, start: datetime, end: datetime, purpose: str = "general_rural_patrol",
                 settings: PlanSettings | None = None, base: tuple[float, float] | None = None) -> Plan:
+        """The best plan for the window from the harm of `settings.harm_source` (PLAN_SOURCES); the plan says
+        which crimes it used and, for published crime, how far to trust its places and months."""
         settings = settings or self.default_settings()
-        candidates = self.candidates(area_name, start, purpose, settings.max_candidates)
-        return suggest_plan(candidates, start, end, settings, base, self.roads.router())
+        source = self.plan_source(area_name, start, settings.harm_source, purpose)
+        candidates = self._candidates(area_name, start, purpose, settings.max_candidates, source)
+        plan = suggest_plan(candidates, start, end, settings, base, self.roads.router())
+        return replace(plan, source=source.used, source_note=source.note)
 
     def plan_for_window(self, area_name: str, day: str, start: str, end: str,
                         purpose: str = "general_rural_patrol", settings: PlanSettings | None = None) -> Plan:
@@ -130,12 +134,17 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         self.store.actor.require("patrol.plan")
         patrol = self.get(patrol_id)
         settings = settings or patrol.settings
+        # The stops still come from what the last suggestion used, whatever settings a caller passes.
+        settings = replace(settings, planned_from=settings.planned_from or patrol.settings.planned_from)
         plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base, self.roads.router())
         self.save_plan(patrol_id, plan, settings)
         return plan
 
     def save_plan(self, patrol_id: str, plan: Plan, settings: PlanSettings) -> None:
+        """Save the stops and settings; a suggested plan's source is kept with them (the briefing names it)."""
         self.store.actor.require("patrol.plan")
+        if plan.source:
+            settings = replace(settings, planned_from=plan.source)
         patrol = self.get(patrol_id)
         if not patrol.status.can_edit_plan:
             raise ValidationError.single("status", f"the patrol is {patrol.status.text}")
