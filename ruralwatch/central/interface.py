@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
@@ -68,7 +69,8 @@ class CentralStore(Protocol):
     @property
     def engine(self) -> str: ...
 
-    def merge_folder(self, folder: Path, passphrase: str | None) -> list[ImportResult]: ...
+    def merge_folder(self, folder: Path, passphrase: str | None,
+                     progress: ProgressCallback | None = None) -> list[ImportResult]: ...
 
     def trust(self, device_id: str, public_key: str, name: str | None = None) -> None: ...
 

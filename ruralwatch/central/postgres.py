@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from ruralwatch.central import pg_schema
 from ruralwatch.central.errors import CentralError
 from ruralwatch.central.interface import CentralStatus
-from ruralwatch.central.pg_merge import PgMerger, Progress
+from ruralwatch.central.pg_merge import PgMerger
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core import times
+from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
@@ -153,8 +154,8 @@ class PgCentral:
     # --- the interface --------------------------------------------------------------------------------------
 
     def merge_folder(self, folder: Path, passphrase: str | None,
-                     progress: Progress | None = None) -> list[ImportResult]:
-        merger = PgMerger(self.conn, self.device_id, progress) if progress else PgMerger(self.conn, self.device_id)
+                     progress: ProgressCallback | None = None) -> list[ImportResult]:
+        merger = PgMerger(self.conn, self.device_id, progress)
         with pg_errors(self.where):
             return merger.merge_folder(folder, passphrase)
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus, TableCount
+from ruralwatch.core.errors import ProgressCallback
 from ruralwatch.io.exports import ExportOptions
 from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services import device_audit
@@ -23,8 +24,9 @@ class SqliteCentral:
         self.store = store
         self.sync = SyncService(store)
 
-    def merge_folder(self, folder: Path, passphrase: str | None) -> list[ImportResult]:
-        return self.sync.merge_folder(folder, passphrase)
+    def merge_folder(self, folder: Path, passphrase: str | None,
+                     progress: ProgressCallback | None = None) -> list[ImportResult]:
+        return self.sync.merge_folder(folder, passphrase, progress)
 
     def trust(self, device_id: str, public_key: str, name: str | None = None) -> None:
         self.sync.trust(device_id, public_key, name)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,10 @@ from typing import Any
 from ruralwatch.central.errors import CentralError, NotTrustedYet
 from ruralwatch.central.postgres import PgCentral, pg_errors
 from ruralwatch.central.target import PgTarget
-from ruralwatch.core.errors import NotFoundError
+from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback
 from ruralwatch.services.sync import ImportResult, SyncService
 
-Say = Callable[[str], None]
+STEPS = 3  # progress reports' total: export, merge, fetch and import
 
 
 @dataclass
@@ -39,15 +38,33 @@ class StationSync:
         return asdict(self)
 
 
-def _quiet(_line: str) -> None:
-    return None
+class _Steps:
+    """sync_with_central's steps as progress reports (the one ProgressCallback shape); between two steps, and while
+    the merge runs, is where Cancel stops it."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        self.progress, self.done = progress, 0
+
+    def say(self, note: str) -> None:
+        if self.progress is not None and not self.progress(self.done, STEPS, note):
+            raise CancelledError(CANCELLED)
+        self.done += 1
+
+    def merging(self, _done: int, _total: int, note: str = "", /) -> bool:
+        """The merge's own reports, on the station's bar (its second step)."""
+        return self.progress is None or self.progress(1, STEPS, note)
 
 
-def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet, full: bool = False) -> StationSync:
+CANCELLED = "cancelled: what was already sent or received stays, and the next sync goes on from there"
+
+
+def sync_with_central(sync: SyncService, target: PgTarget, progress: ProgressCallback | None = None,
+                      full: bool = False) -> StationSync:
     """Export, merge into the central store, import what it sends back. Nothing is half done on either side: each
-    step is the usual all-or-nothing export, merge or import, and a refusal stops the run with its reason. `say`
-    may raise (a cancelled window task) between steps: what was done stays done, and the next run sends only what
-    the central store has not acknowledged, so nothing is lost.
+    step is the usual all-or-nothing export, merge or import, and a refusal stops the run with its reason.
+    `progress(done, STEPS, note)` returning False (the window's Cancel) stops it with CancelledError between steps
+    or during the merge (rolled back): what was done stays done, and the next run sends only what the central store
+    has not acknowledged, so nothing is lost.
 
     What comes back is everything the central store holds when `full` is asked or the laptop was restored from a
     backup since it last synced (SyncService.restored_from): the central store counts what the laptop wrote or
@@ -74,19 +91,20 @@ def sync_with_central(sync: SyncService, target: PgTarget, say: Say = _quiet, fu
         with tempfile.TemporaryDirectory(prefix="ruralwatch-station-") as folder:
             outbox = Path(folder) / "out"
             outbox.mkdir()
-            say("exporting this laptop's changes…")
+            steps = _Steps(progress)
+            steps.say("Exporting this laptop's changes")
             one_time = secrets.token_urlsafe(32)
             exported = sync.export(outbox / "laptop.rwsync", since_last_for=central.device_id, passphrase=one_time)
             rows = sum(exported.rows.values())
-            say(f"merging {rows:,} rows into the central store…")
-            (merged,) = central.merge_folder(outbox, one_time)
+            steps.say(f"Merging {rows:,} {'row' if rows == 1 else 'rows'} into the central store")
+            (merged,) = central.merge_folder(outbox, one_time, steps.merging)
             if merged.status == "refused":
                 raise CentralError(f"the central store refused this laptop's package: {merged.message}")
             restored = sync.restored_from()
             everything = full or restored is not None
-            say("fetching everything the central store holds (this laptop was restored from a backup)…" if restored
-                else "fetching everything the central store holds…" if everything
-                else "fetching what the rest of the force changed…")
+            steps.say("Fetching everything the central store holds (this laptop was restored from a backup)"
+                      if restored else "Fetching everything the central store holds" if everything
+                      else "Fetching what the rest of the force changed")
             back = Path(folder) / "central.rwsync"
             central.package_for(own.device_id, back, one_time, full=everything)
             received = sync.import_package(back, one_time)

@@ -110,7 +110,8 @@ def read_osm(path: Path, progress: ProgressCallback | None = None) -> tuple[Road
                 seg_to += starts
             seg_kmh += [speed] * (len(starts) * (1 if direction else 2))
             ways += 1
-            if progress is not None and ways % PROGRESS_EVERY == 0 and not progress(ways, 0):
+            if (progress is not None and ways % PROGRESS_EVERY == 0
+                    and not progress(ways, 0, f"Reading {path.name}: {ways:,} roads read so far")):
                 raise CancelledError("cancelled: the road network was not changed")
     except RuntimeError as exc:  # pyosmium's word for a damaged or unreadable file
         raise RoadNetworkError(f"{path.name} could not be read as OpenStreetMap data ({exc}); the road network "

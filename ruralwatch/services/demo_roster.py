@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
+from ruralwatch.core.errors import CancelledError, ProgressCallback
 from ruralwatch.core.patrol_plan import PlanStop, settings_to_json, stops_to_json
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import DutyInput, PersonInput, collar_key, validate_duty, validate_person
@@ -80,18 +81,36 @@ class DemoRosterLoaded:
     left_out: tuple[str, ...] = ()
 
 
+ROSTER_STEPS = 5  # progress reports of load_demo_roster (its last one is the whole roster done)
+
+
+class _Steps:
+    """load_demo_roster's steps as progress reports; the place Cancel stops it (inside its transaction)."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        self.progress, self.done = progress, 0
+
+    def say(self, note: str) -> None:
+        if self.progress is not None and not self.progress(self.done, ROSTER_STEPS, note):
+            raise CancelledError("cancelled: no demo data was loaded")
+        self.done += 1
+
+
 def _id(seed: int, *parts: object) -> str:
     return str(uuid.uuid5(ROSTER_NAMESPACE, ":".join(str(p) for p in (seed, *parts))))
 
 
 def load_demo_roster(
     people: PeopleService, roster: RosterService, patrols: PatrolService, seed: int = 2026,
-    now: datetime | None = None, progress: Callable[[str], None] | None = None,
+    now: datetime | None = None, progress: ProgressCallback | None = None,
 ) -> DemoRosterLoaded:
     """Load the demo roster and patrols; returns counts of what was added. Idempotent for a seed and day.
 
     A demo person whose collar number or name a real person already has is left out (and named in the result):
-    the demo added a second "Dev Hughes" with the real one's SC4125."""
+    the demo added a second "Dev Hughes" with the real one's SC4125.
+
+    `progress(done, ROSTER_STEPS, note)` before each step; False cancels (CancelledError) with nothing added: the
+    whole roster is one transaction."""
     people.store.actor.require("data.purge")
     now = now or times.utc_now()
     rng = random.Random(seed)
@@ -101,13 +120,13 @@ def load_demo_roster(
     left_out: list[str] = []
     # One transaction and one audit entry for the whole set, a line per row (store.audit.audit_batch): a demo
     # half loaded is worse than none, and an entry per row was most of the load.
+    steps = _Steps(progress)
     with audit_batch(store, "load_demo_roster", None, None, {"seed": seed}):
+        steps.say("Adding the demo people")
         person_ids = _people(people, rng, seed, today, added, left_out)
-        if progress:
-            progress("people")
+        steps.say("Adding the demo duties")
         _duties(roster, rng, seed, today, added)
-        if progress:
-            progress("duties")
+        steps.say("Filling the past demo duties")
         # Past duties: fill them as a coordinator would have, then mark them done so they count as hours.
         roster.autofill(today - timedelta(days=61), today - timedelta(days=1), apply=True)
         duties = roster.duties_table
@@ -117,9 +136,9 @@ def load_demo_roster(
                 [times.to_storage(now)],
             ).fetchall():
                 duties.update(duty_id, {"status": "completed"})
+        steps.say("Adding the demo patrols")
         _patrols(patrols, rng, seed, now, person_ids, added)
-        if progress:
-            progress("patrols")
+        steps.say("Recording the demo roster in the audit log")  # the last check for Cancel, still inside it
     # The rows above are written through the tables, below the services' own announcements: say what changed, so
     # the Patrols and Roster panels list them (the Patrols list stayed empty until its filter was changed).
     for hub, topic in ((people.hub, PEOPLE_TOPIC), (roster.hub, ROSTER_TOPIC), (patrols.hub, PATROLS_TOPIC)):

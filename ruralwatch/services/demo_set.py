@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import ProgressCallback
-from ruralwatch.services.demo import DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
-from ruralwatch.services.demo_roster import demo_people_in_use, load_demo_roster, remove_demo_roster
+from ruralwatch.core.errors import CancelledError, ProgressCallback
+from ruralwatch.services.demo import DEFAULT_COUNT, DEFAULT_SEED, load_demo, load_demo_premises, remove_demo_premises
+from ruralwatch.services.demo_roster import ROSTER_STEPS, demo_people_in_use, load_demo_roster, remove_demo_roster
 from ruralwatch.sync.demo_rows import DEMO_LIST_SOURCE  # one name: the sync rule leaves its entries out
 
 if TYPE_CHECKING:
@@ -114,12 +114,49 @@ class DemoRemoved:
 
 def load_demo_set(services: DemoServices, seed: int = DEFAULT_SEED, count: int | None = None,
                   progress: ProgressCallback | None = None, now: datetime | None = None) -> DemoLoaded:
-    """Load the demo incidents, the demo roster and patrols, and the demo premises; idempotent for a seed."""
-    added = load_demo(services.incidents, seed=seed, count=count, now=now, progress=progress)
-    roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed, now=now)
-    premises = load_demo_premises(services.premises, services.incidents, seed=seed, now=now)
-    listed = load_demo_vehicle_list(services, now or times.utc_now())
+    """Load the demo incidents, the demo roster and patrols, and the demo premises; idempotent for a seed.
+
+    All in one transaction: `progress(done, total, note)` returning False (the window's Cancel) raises
+    CancelledError and nothing of the set is kept, not even the incidents loaded before it."""
+    steps = _DemoSteps(progress, count or DEFAULT_COUNT)
+    with services.incidents.store.transaction():
+        added = load_demo(services.incidents, seed=seed, count=count, now=now, progress=steps.incidents)
+        roster = load_demo_roster(services.people, services.roster, services.patrols, seed=seed, now=now,
+                                  progress=steps.roster)
+        steps.say("Adding the demo premises")
+        premises = load_demo_premises(services.premises, services.incidents, seed=seed, now=now)
+        steps.say("Adding the demo vehicles-of-interest list")
+        listed = load_demo_vehicle_list(services, now or times.utc_now())
     return DemoLoaded(added, roster.people, roster.duties, roster.patrols, premises, listed, roster.left_out)
+
+
+class _DemoSteps:
+    """The demo set's progress on one bar: a unit per incident, then STEP_SHARE of the incidents' units for each
+    step of the roster, the premises and the list (each takes about that long: at a unit each, the bar stood at 99%
+    for half the load)."""
+
+    STEP_SHARE = 8  # a later step counts as an eighth of the incidents
+
+    def __init__(self, progress: ProgressCallback | None, incidents: int) -> None:
+        self.progress = progress
+        self.incidents_total = incidents
+        self.step = max(1, incidents // self.STEP_SHARE)
+        self.total = incidents + (ROSTER_STEPS + 2) * self.step
+        self.steps_done = ROSTER_STEPS
+
+    def _report(self, done: int, note: str) -> bool:
+        return self.progress is None or self.progress(done, self.total, note)
+
+    def incidents(self, done: int, _total: int, note: str = "", /) -> bool:
+        return self._report(done, note)
+
+    def roster(self, done: int, _total: int, note: str = "", /) -> bool:
+        return self._report(self.incidents_total + done * self.step, note)
+
+    def say(self, note: str) -> None:
+        if not self._report(self.incidents_total + self.steps_done * self.step, note):
+            raise CancelledError("cancelled: no demo data was loaded")
+        self.steps_done += 1
 
 
 # Registrations only on the list (not on the demo's incidents), in the current format; the list also names the

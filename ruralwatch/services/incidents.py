@@ -186,7 +186,8 @@ class IncidentService:
                         self._undelete(incident_id)
                         added += 1
                     done.add(incident_id)
-                    if progress and index % 200 == 0 and not progress(index, total):
+                    if (progress and index % 200 == 0
+                            and not progress(index, total, _loading_note(synthetic, index, total))):
                         raise CancelledError("cancelled: nothing was loaded")
         if added:
             self.hub.publish(Change("incidents", "bulk"))
@@ -299,3 +300,9 @@ def _read_attachment(path: Path) -> tuple[str, str, bytes, str]:
     return path.name, media_type, data, hashlib.sha256(data).hexdigest()
 
 
+
+
+def _loading_note(synthetic: bool, done: int, total: int) -> str:
+    """A load's progress note, in the words the window's progress dialog and the command line show."""
+    what = "demo incidents" if synthetic else "incidents"
+    return f"Adding {what}: {done:,} of {total:,}" if total else f"Adding {what}: {done:,} so far"

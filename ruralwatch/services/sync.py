@@ -32,7 +32,14 @@ from typing import Any
 
 from ruralwatch.core import merged_values, times
 from ruralwatch.core.clock import Hlc
-from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import (
+    CancelledError,
+    FieldError,
+    NotFoundError,
+    ProgressCallback,
+    RuralWatchError,
+    ValidationError,
+)
 from ruralwatch.core.protected_fields import PROTECTED
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
@@ -778,17 +785,24 @@ class SyncService:
                     "UPDATE sync_conflicts SET resolved_at = ?, resolution = 'superseded' WHERE id = ?",
                     [now, conflict_id])
 
-    def merge_folder(self, folder: str | Path, passphrase: str | None = None) -> list[ImportResult]:
+    def merge_folder(self, folder: str | Path, passphrase: str | None = None,
+                     progress: ProgressCallback | None = None) -> list[ImportResult]:
         """Apply every package in `folder` (sorted by name), each once and in its own transaction.
 
-        A refused package is reported and does not stop the others.
+        A refused package is reported and does not stop the others. `progress(done, total, note)` before each
+        package; False (Cancel) stops the run there with CancelledError: no package is half merged, and those
+        merged before it stay merged.
         """
         self.store.actor.require("sync.exchange")
         folder = Path(folder)
         if not folder.is_dir():
             raise RuralWatchError(f"{folder} is not a folder")
         results: list[ImportResult] = []
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == package.SUFFIX):
+        paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == package.SUFFIX)
+        for done, path in enumerate(paths):
+            if progress is not None and not progress(done, len(paths), merging_note(done, len(paths), path.name)):
+                raise CancelledError(f"cancelled: {path.name} was not merged"
+                                     + (" (the packages before it were)" if done else ""))
             try:
                 results.append(self.import_package(path, passphrase))
             except RuralWatchError as exc:
@@ -916,3 +930,8 @@ class SyncService:
         self.hub.publish(Change("incidents", "updated", (conflict.row_id,)))
         return self.conflict(conflict_id)
 
+
+
+def merging_note(done: int, total: int, name: str) -> str:
+    """A folder merge's progress note (both central engines say it alike)."""
+    return f"Merging package {done + 1} of {total}, {name}" if total > 1 else f"Merging {name}"

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
+from ruralwatch.core.errors import ProgressCallback, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.core.words import count_of
@@ -516,15 +516,8 @@ class SyncPanel(QWidget):
             return
         target = pg_target(dsn)
 
-        def work(services: Services, progress: Any) -> StationSync:
-            steps = iter(range(1, 4))
-
-            def say(_line: str) -> None:
-                if not progress(next(steps, 3), 4):
-                    raise CancelledError("cancelled: what was already sent or received stays")
-
-            progress(0, 4)
-            return sync_with_central(services.sync, target, say)
+        def work(services: Services, progress: ProgressCallback) -> StationSync:
+            return sync_with_central(services.sync, target, progress)
 
         def done(result: StationSync) -> None:
             back = result.received

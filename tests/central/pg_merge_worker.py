@@ -21,12 +21,13 @@ from ruralwatch.central.target import PgTarget
 def main(dsn: str, folder: str, pause_at: int) -> int:
     lines = 0
 
-    def progress(step: str) -> None:
+    def progress(_done: int, _total: int, note: str = "", /) -> bool:
         nonlocal lines
         lines += 1
-        print(step, flush=True)
+        print(note, flush=True)
         if lines == pause_at:
             sys.stdin.readline()
+        return True
 
     try:
         central = PgCentral.open(PgTarget(dsn))

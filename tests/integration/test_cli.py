@@ -176,6 +176,8 @@ def test_delete(cli: Cli, db_path: Path) -> None:
 def test_demo_command_is_idempotent(cli: Cli, db_path: Path) -> None:
     first = cli("demo", "--incidents", "30", "--seed", "5")
     assert first.code == 0 and "30 incidents added" in first.out
+    # What it is doing, on stderr, in the words of the window's progress dialog.
+    assert "  Adding the demo people…\n" in first.err and "  Adding the demo premises…\n" in first.err, first.err
     second = cli("demo", "--incidents", "30", "--seed", "5")
     assert second.code == 0 and "0 incidents added" in second.out
     assert live_count(db_path) == 30 + len(DEMO_PREMISES_THEFTS)  # and the demo premises' thefts

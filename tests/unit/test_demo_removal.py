@@ -125,5 +125,5 @@ def test_cancelling_a_reload_rolls_back_the_restores_too(service: IncidentServic
     load_demo(service, seed=SEED, count=250, now=NOW)
     service.delete_synthetic()
     with pytest.raises(CancelledError):
-        load_demo(service, seed=SEED, count=450, now=NOW, progress=lambda done, total: False)
+        load_demo(service, seed=SEED, count=450, now=NOW, progress=lambda done, total, note="": False)
     assert service.count() == 0

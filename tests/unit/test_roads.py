@@ -255,3 +255,18 @@ def test_the_briefing_says_by_road_draws_the_road_and_credits_openstreetmap(stor
     target = services.patrols.brief(record.id, tmp_path / "briefing.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(target).pages)
     assert "(by road)" in text and "OpenStreetMap contributors" in text
+
+
+def test_reading_roads_reports_a_note_and_cancel_changes_nothing(store: Store, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import ruralwatch.io.osm_roads as osm_roads
+    from ruralwatch.core.errors import CancelledError
+
+    monkeypatch.setattr(osm_roads, "PROGRESS_EVERY", 1)
+    calls: list[tuple[int, int, str]] = []
+    read_osm(town.write_river_town(tmp_path / "river.osm"), lambda d, t, n="": calls.append((d, t, n)) or True)
+    assert calls[0] == (1, 0, "Reading river.osm: 1 roads read so far")
+    service = RoadService(store)
+    with pytest.raises(CancelledError):
+        service.import_file(tmp_path / "river.osm", lambda _d, _t, _n="": False)
+    assert service.info() is None and not service.path.exists()

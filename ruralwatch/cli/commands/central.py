@@ -17,7 +17,7 @@ from ruralwatch.central.target import DSN_ENV, FileTarget, PgTarget, Target, res
 from ruralwatch.cli.commands.sync import import_line
 from ruralwatch.cli.errors import named_by_option
 from ruralwatch.cli.exit_codes import ExitCode
-from ruralwatch.cli.output import print_json
+from ruralwatch.cli.output import print_json, progress_lines
 from ruralwatch.cli.signin import open_signed_in, sync_passphrase
 from ruralwatch.cli.spec import FileCommand, Phase
 from ruralwatch.core.errors import ValidationError
@@ -158,7 +158,8 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
 
     action = args.action
     if action == "merge":
-        results = central.merge_folder(args.folder, sync_passphrase(args.passphrase_file))
+        results = central.merge_folder(args.folder, sync_passphrase(args.passphrase_file),
+                                       None if args.json else progress_lines())
         if args.json:
             print_json([r.to_dict() for r in results])
         else:

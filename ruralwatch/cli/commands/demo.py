@@ -13,6 +13,7 @@ from ruralwatch.cli import signin
 from ruralwatch.cli.commands.incident_options import _positive_int
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
+from ruralwatch.cli.output import progress_lines
 from ruralwatch.cli.spec import SignedInCommand
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     # Only the services loading needs, not the whole container (issue 21: `ruralwatch demo` under 2 s).
     services = demo_services(store)
-    loaded = load_demo_set(services, seed=seed, count=args.incidents)
+    # What it is doing, on stderr, in the window's words (a first load takes seconds on a slow laptop).
+    loaded = load_demo_set(services, seed=seed, count=args.incidents, progress=progress_lines())
     print(f"demo data: {loaded.incidents} incidents added ({services.incidents.count()} in {store.path});"
           f" {loaded.people} people, {loaded.duties} duties and {loaded.patrols} completed patrols added;"
           f" {loaded.premises} premises added (with {len(DEMO_PREMISES_THEFTS)} thefts at one of them); a"

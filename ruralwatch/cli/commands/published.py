@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
-from ruralwatch.cli.output import print_json
+from ruralwatch.cli.output import print_json, progress_lines
 from ruralwatch.cli.spec import SignedInCommand
 
 if TYPE_CHECKING:
-    from ruralwatch.core.errors import ProgressCallback
     from ruralwatch.store.database import Store
 
 
@@ -34,7 +32,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         from ruralwatch.services.analysis import AnalysisService
         from ruralwatch.services.harm import HarmService
 
-        report = PublishedCrimeService(store).import_paths(args.paths, None if args.json else _progress())
+        report = PublishedCrimeService(store).import_paths(args.paths, None if args.json else progress_lines())
         if args.json:
             print_json(report.to_dict())
         else:
@@ -44,20 +42,6 @@ def run(args: argparse.Namespace, store: Store) -> int:
             if note:
                 print(f"warning: {note}")
     return ExitCode.OK
-
-
-def _progress() -> ProgressCallback:
-    """As `roads import` does: what the import is doing, on stderr (each file read, then stored, with the rows so far,
-    in the window's words); a note repeated while the import finishes is said once. Not with --json (for scripts)."""
-    said: list[str] = []
-
-    def progress(_done: int, _total: int, note: str = "", /) -> bool:
-        if note and note not in said[-1:]:
-            print(f"  {note}…", file=sys.stderr)
-            said[-1:] = [note]
-        return True
-
-    return progress
 
 
 SPEC = SignedInCommand(("import",), add_parsers, run)

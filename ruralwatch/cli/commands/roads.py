@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.exit_codes import ExitCode
-from ruralwatch.cli.output import print_json
+from ruralwatch.cli.output import print_json, progress_lines
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 
@@ -31,11 +30,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
     service = RoadService(store)
     if args.action == "import":
-        def progress(done: int, _total: int, _note: str = "", /) -> bool:
-            print(f"  {done:,} roads read…", file=sys.stderr)
-            return True
-
-        imported = service.import_file(args.file, progress)
+        imported = service.import_file(args.file, progress_lines())  # in the window's words, on stderr
         print(f"imported {imported.ways:,} roads from {imported.source}: {imported.nodes:,} junctions, "
               f"{imported.edges:,} road links, into {service.path}")
         print(ATTRIBUTION)

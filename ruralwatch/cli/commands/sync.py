@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
-from ruralwatch.cli.output import print_json
+from ruralwatch.cli.output import print_json, progress_lines
 from ruralwatch.cli.signin import sync_passphrase
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core.errors import RuralWatchError
@@ -199,7 +199,7 @@ def _station(service: SyncService, args: argparse.Namespace) -> None:
     if not isinstance(target, PgTarget):
         raise RuralWatchError("`sync central` talks to a PostgreSQL central store: give --dsn postgresql://... (a "
                               "central database file takes packages: `sync export`, then `central merge`)")
-    done = sync_with_central(service, target, say=(lambda _line: None) if args.json else print, full=args.full)
+    done = sync_with_central(service, target, None if args.json else progress_lines(), full=args.full)
     if args.json:
         print_json(done.to_dict())
     else:
