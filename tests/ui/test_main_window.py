@@ -812,6 +812,9 @@ def test_selecting_an_incident_zooms_to_its_neighbourhood_not_the_street(qtbot, 
     qtbot.waitUntil(lambda: run_js(qtbot, window.map, "document.querySelectorAll('.rw-popup').length") == 1,
                     timeout=10_000)
     run_js(qtbot, window.map, "rw.setView(51.9005, 0.4005, 17)")  # the user went closer themselves
+    # setView animates the zoom, and getZoom() says the old one until the animation ends: wait for it, as a user's
+    # own zoom would have ended before they chose another row.
+    qtbot.waitUntil(lambda: run_js(qtbot, window.map, "rw.view()")["zoom"] == 17, timeout=10_000)
     assert window.select_incident(second.id)
     went: list[dict] = []
     window.map.run_js("rw.view()", went.append)  # after the focus queued above
