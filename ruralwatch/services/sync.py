@@ -36,7 +36,7 @@ from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
 from ruralwatch.services.backups import SYNC_RESTORED_META
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import CENTRAL_DSN, write_changed
+from ruralwatch.services.policies import CENTRAL_DSN, PendingPolicies, write_pending
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.field_keys import FieldKeysError
@@ -299,15 +299,21 @@ class SyncService:
                 raise ValidationError.single("central store connection string", str(exc)) from None
         return text
 
-    def set_central_dsn(self, text: str) -> str:
-        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
-        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
+    def central_dsn_change(self, text: str) -> PendingPolicies:
+        """The connection string checked as `sync central --dsn` checks it (a PostgreSQL string, no password in
+        it), not yet written. Where this laptop's data goes is a trust decision: `sync.trust`."""
         self.store.actor.require("sync.trust")
         text = self.check_central_dsn(text)
+        # The Sync panel shows it at once.
+        return PendingPolicies(((CENTRAL_DSN, text),),
+                               lambda: self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,))))
+
+    def set_central_dsn(self, text: str) -> str:
+        """Remember (or with "" forget) the central store's connection string (`central_dsn_change`)."""
+        change = self.central_dsn_change(text)
         # The audit names where it points (user@host/db: CENTRAL_DSN.audited), not the string itself.
-        if write_changed(self.store, [(CENTRAL_DSN, text)]):
-            self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
-        return text
+        write_pending(self.store, [change])
+        return str(change.values[0][1])
 
     def peer(self, device_id: str) -> Peer:
         row = self.store.db.execute(
