@@ -44,7 +44,7 @@ from ruralwatch.store.field_vault import is_sealed
 from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, demo_rows, package
-from ruralwatch.sync.errors import PackageError
+from ruralwatch.sync.errors import KeyChanged, PackageError
 from ruralwatch.sync.merge import (
     CHOICES,
     FieldConflict,
@@ -248,20 +248,30 @@ class SyncService:
     def identity(self) -> Identity:
         return Identity(self.store.device_id, self._keys().public_hex())
 
-    def trust(self, device_id: str, public_key: str, name: str | None = None) -> Peer:
+    def trust(self, device_id: str, public_key: str, name: str | None = None, replace_key: bool = False) -> Peer:
+        """Trust a device's key (again: its name and time are renewed). A device already trusted with another key
+        raises KeyChanged and changes nothing, unless `replace_key` says the new key was checked with its owner;
+        the audit entry then names the key replaced."""
         self.store.actor.require("sync.trust")
         device_id, key = self.check_peer(device_id, public_key)
         name = (name or "").strip() or None
         now = times.to_storage(self._now())
         with self.store.transaction():
+            held = self.store.db.execute("SELECT name, public_key FROM sync_peers WHERE device_id = ?",
+                                         [device_id]).fetchone()
+            old_key = str(held[1]).lower() if held is not None else None
+            if old_key is not None and old_key != key and not replace_key:
+                raise KeyChanged(device_id, held[0], old_key, key)
             self.store.db.execute(
                 "INSERT INTO sync_peers(device_id, name, public_key, trusted_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(device_id) DO UPDATE SET name = COALESCE(excluded.name, name), "
                 "public_key = excluded.public_key, trusted_at = excluded.trusted_at",
                 [device_id, name, key, now],
             )
-            record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key},
-                         covers=[("sync_peers", device_id)])
+            changes: dict[str, Any] = {"name": name, "public_key": key, "fingerprint": crypto.fingerprint(key)}
+            if old_key is not None and old_key != key:
+                changes |= {"replaced_key": old_key, "replaced_fingerprint": crypto.fingerprint(old_key)}
+            record_event(self.store, "trust", "sync_peers", device_id, changes, covers=[("sync_peers", device_id)])
         return self.peer(device_id)
 
     def check_peer(self, device_id: str, public_key: str) -> tuple[str, str]:
@@ -877,9 +887,9 @@ class SyncService:
         table = SyncTable(self.store, conflict.table_name, lambda: self._now())  # updated_at: the service's clock
         with self.store.transaction():
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
-                table.set_deleted(conflict.row_id, bool(value))
+                table.set_deleted(conflict.row_id, bool(value), resolution=choice)
             else:
-                table.decide(conflict.row_id, conflict.field, value)
+                table.decide(conflict.row_id, conflict.field, value, resolution=choice)
             self.store.db.execute(
                 "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
                 [times.to_storage(self._now()), choice, conflict_id],

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -39,6 +40,8 @@ from ruralwatch.services.sync import (
     SyncService,
     demo_stays_note,
 )
+from ruralwatch.sync.crypto import fingerprint
+from ruralwatch.sync.errors import KeyChanged
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
@@ -90,6 +93,7 @@ class TrustDialog(FormDialog):
                          "sync identity</code>).", "&Trust", parent=parent)
         self.service = service
         self.peer: Peer | None = None
+        self.replaced: str | None = None  # the key a confirmed replacement took out
         self.device = self.add_field("&Device id:", QLineEdit())
         self.device.setPlaceholderText("e.g. 43734af183644f2a")
         self.key = self.add_field("Public &key:", QLineEdit(), "64 hex digits.")
@@ -100,7 +104,17 @@ class TrustDialog(FormDialog):
 
     def submit(self) -> None:
         try:
-            self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text())
+            try:
+                self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text())
+            except KeyChanged as changed:
+                # What an impostor would send: nothing is replaced unless the person says so (default No).
+                if not self.confirm_replace(changed):
+                    self.show_error(f"Not trusted: {_who(changed)} is already trusted here with another key, kept "
+                                    "as it was.", self.key)
+                    return
+                self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text(),
+                                               replace_key=True)
+                self.replaced = changed.old_key
         except ValidationError as exc:
             self.show_validation(exc, {"device": self.device, "key": self.key})
             for error in exc.errors[1:]:  # every field named is outlined; the first has the focus
@@ -112,6 +126,25 @@ class TrustDialog(FormDialog):
             self.show_error(str(exc)[:1].upper() + str(exc)[1:])
             return
         self.accept()
+
+
+    def confirm_replace(self, changed: KeyChanged) -> bool:
+        """Replace the key of a device already trusted with another one? Default No. Tests replace this."""
+        who = _who(changed)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Replace the trusted key?",
+                          f"<b>{_html(who[:1].upper() + who[1:])} is already trusted here with another key.</b>",
+                          parent=self)
+        box.setInformativeText(
+            f"Trusted key: {_html(fingerprint(changed.old_key))}<br>Key given: {_html(fingerprint(changed.new_key))}"
+            "<br><br>A different key is what an impostor would send. Replace it only if the device's owner has "
+            "told you its new key (a reinstalled laptop; its Sync panel shows the key). Replace the trusted key?")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _who(changed: KeyChanged) -> str:
+    return f"{changed.name} ({changed.device_id})" if changed.name else f"device {changed.device_id}"
 
 
 class MergeDialog(FormDialog):
@@ -416,6 +449,10 @@ class SyncPanel(QWidget):
         if peer is None:
             return
         self.reload()
+        if dialog.replaced:
+            self._tell(f"Key of {peer.name or peer.device_id} ({peer.device_id}) replaced: "
+                       f"{fingerprint(dialog.replaced)} is no longer trusted, {fingerprint(peer.public_key)} is.")
+            return
         self._tell(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
                             "imported here.")
 

@@ -260,6 +260,63 @@ def test_trust_a_device_is_one_form_that_marks_a_wrong_key_and_keeps_what_was_ty
     assert panel.status.text().startswith("Trusted Central store")
 
 
+def test_trust_a_device_already_trusted_with_another_key_asks_and_no_keeps_the_old_key(qtbot, window, services):
+    """Trust a device… with a known device id and a different key replaced the key without a word (audited only):
+    what an impostor would send. It asks (No by default: the old key stays, what was typed stays); Yes replaces."""
+    from PySide6.QtCore import Qt
+
+    from ruralwatch.sync.crypto import KeyPair, fingerprint
+
+    device, old, new = "0123456789abcdef", KeyPair.generate().public_hex(), KeyPair.generate().public_hex()
+    services.sync.trust(device, old, "RET laptop 3")
+    panel = window.sync_panel
+    window.sync_dock.show()
+    asked: list[str] = []
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.confirm_replace = lambda changed: asked.append(changed.name) or False
+    dialog.device.setText(device)
+    dialog.key.setText(new)
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert asked == ["RET laptop 3"]
+    assert dialog.isVisible() and "already trusted here with another key" in dialog.error_label.text()
+    assert dialog.marks.is_marked(dialog.key) and dialog.key.text() == new
+    assert [peer.public_key for peer in services.sync.peers()] == [old]
+    dialog.confirm_replace = lambda changed: True
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert [peer.public_key for peer in services.sync.peers()] == [new]
+    assert panel.status.text().startswith("Key of RET laptop 3 (0123456789abcdef) replaced")
+    assert fingerprint(old) in panel.status.text()
+
+
+def test_the_replace_key_question_defaults_to_no(qtbot, services):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ruralwatch.sync.crypto import KeyPair
+    from ruralwatch.sync.errors import KeyChanged
+    from ruralwatch.ui.sync_panel import TrustDialog
+
+    dialog = TrustDialog(services.sync)
+    qtbot.addWidget(dialog)
+    seen: list[tuple[str, str]] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append((box.text(), box.defaultButton().text()))
+            box.defaultButton().click()  # Enter: the default
+        else:
+            QTimer.singleShot(20, answer)  # not up yet: look again on a later turn
+
+    QTimer.singleShot(0, answer)
+    changed = KeyChanged("0123456789abcdef", None, KeyPair.generate().public_hex(), KeyPair.generate().public_hex())
+    assert dialog.confirm_replace(changed) is False
+    assert "Device 0123456789abcdef is already trusted here with another key" in seen[0][0]
+    assert seen[0][1].replace("&", "") == "No"
+
+
 def test_trusted_devices_show_five_rows_on_a_laptop_screen(qtbot, window, services):
     # A walk at 1366x768 saw a row and a half of Trusted devices: the panel's layout squeezed the table.
     from PySide6.QtGui import QFont
