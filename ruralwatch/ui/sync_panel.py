@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -236,8 +238,17 @@ class SyncPanel(QWidget):
         # Two-line headers, each column as wide as its contents, again after View ▸ Larger text (sized once, in the
         # smaller font, the headers were cut to "ast export for" and "Pe"), and the name takes what is left (elided,
         # whole in its tooltip), so the table fits the dock.
-        self.peers = fit_to_width(make_table(["Name", "Device id", "Last export\nfor it", "Last import\nfrom it",
-                                              "Pending\nrows"], alternating=False), stretch=0)
+        # The name is what a person reads: at 1366x768 a 420-pixel dock squeezed it to "C… st…" while the device
+        # id kept its 16 digits. The name now takes what it needs (up to half the table; elided beyond, on one
+        # line) and the device id what is left, elided (both whole in their tooltips).
+        self.peers = fit_to_width(make_table(["Name", "Device\nid", "Last export\nfor it", "Last import\nfrom it",
+                                              "Pending\nrows"], alternating=False), stretch=1)
+        self.peers.setWordWrap(False)
+        self.peers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.peers.viewport().installEventFilter(self)
+        # The dates and counts size to their contents (again under Larger text): the name then fits what is left.
+        self.peers.horizontalHeader().sectionResized.connect(
+            lambda column, _old, _new: self._fit_names() if column >= 2 else None)
         show_rows(self.peers, 5)  # a laptop, the central store and a few more: squeezed, it showed 1.5 rows
         trust = QPushButton("Tr&ust a device…")
         trust.clicked.connect(self.trust_dialog)
@@ -371,6 +382,7 @@ class SyncPanel(QWidget):
         peers = [a.peer for a in activity]
         _set_rows(self.peers, [[a.peer.name or "", a.peer.device_id, _local(a.last_export) or "never",
                                 _local(a.last_import) or "never", "…"] for a in activity])
+        self._fit_names()
         self._count_pending([peer.device_id for peer in peers])
         chosen = self.peer_choice.currentData()  # kept: after an export it reset to a full package, unnoticed
         self.peer_choice.clear()
@@ -426,9 +438,32 @@ class SyncPanel(QWidget):
         self._tell(f"Passphrase read from {Path(chosen).name}.")
 
     def _tell(self, text: str, tip: str = "") -> None:
-        """The outcome under Exchange; `tip` (a file's whole path) as its tooltip, else none left from before."""
+        """The outcome under Exchange; `tip` (a file's whole path) as its tooltip, else none left from before.
+        Scrolled into view: at 1366x768 the line sat below the dock's fold and a trust or import said nothing."""
         self.status.setText(text)
         self.status.setToolTip(tip)
+        scroll = self.parentWidget()
+        while scroll is not None and not isinstance(scroll, QScrollArea):
+            scroll = scroll.parentWidget()
+        if text and isinstance(scroll, QScrollArea):
+            # Again once the dock has laid out the line's new height (a wrapped second line was cut off).
+            scroll.ensureWidgetVisible(self.status, 0, 8)
+            QTimer.singleShot(0, self.status, lambda: scroll.ensureWidgetVisible(self.status, 0, 8))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.peers.viewport() and event.type() in (QEvent.Type.Resize, QEvent.Type.FontChange):
+            self._fit_names()
+        return super().eventFilter(watched, event)
+
+    def _fit_names(self) -> None:
+        """The Name column as wide as its longest name (or its header), but at most half the table, and never so
+        wide that the table scrolls sideways (the dates and counts keep their width, the device id its least)."""
+        header = self.peers.horizontalHeader()
+        wanted = max(self.peers.sizeHintForColumn(0), header.sectionSizeHint(0))
+        others = sum(header.sectionSize(column) for column in range(2, header.count()))
+        room = self.peers.viewport().width() - others - header.minimumSectionSize()
+        self.peers.setColumnWidth(0, max(header.minimumSectionSize(),
+                                         min(wanted, self.peers.viewport().width() // 2, room)))
 
     def report(self, message: str) -> None:
         self.problems.append(message)

@@ -317,6 +317,52 @@ def test_the_replace_key_question_defaults_to_no(qtbot, services):
     assert seen[0][1].replace("&", "") == "No"
 
 
+def _in_view(widget, scroll) -> bool:
+    """Whether `widget` is inside the dock's visible part (the scroll area's viewport)."""
+    from PySide6.QtCore import QPoint, QRect
+
+    top = widget.mapTo(scroll.viewport(), QPoint(0, 0))
+    return scroll.viewport().rect().contains(QRect(top, widget.size()))
+
+
+def test_names_of_trusted_devices_are_whole_and_the_outcome_is_in_view_in_a_narrow_dock(qtbot, window, services):
+    """A walk at 1366x768 read the Name column as "C… st…" (the device id kept its 16 digits) and never saw the
+    panel's outcome line, which sat below the dock's fold."""
+    from PySide6.QtCore import Qt
+
+    from ruralwatch.sync.crypto import KeyPair
+
+    services.sync.trust("3f9c0a1b2c3d4e5f", KeyPair.generate().public_hex(), "Central store")
+    window.resize(1366, 768)
+    window.show()
+    window.sync_dock.show()
+    window.resizeDocks([window.sync_dock], [420], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: window.sync_dock.width() <= 430, timeout=10_000)
+    panel = window.sync_panel
+    scroll = window.sync_dock.widget()
+    panel.reload()
+    table, header = panel.peers, panel.peers.horizontalHeader()
+    qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() == 1, timeout=10_000)
+    # The name whole, the table not scrolling sideways: the device id takes what is left, elided.
+    qtbot.waitUntil(lambda: table.columnWidth(0) >= table.sizeHintForColumn(0), timeout=10_000)
+    qtbot.waitUntil(lambda: header.length() <= table.viewport().width() + 1, timeout=10_000)
+    assert table.columnWidth(0) <= table.viewport().width() // 2
+    assert table.item(0, 1).toolTip() == "3f9c0a1b2c3d4e5f"
+
+    window.resizeDocks([window.sync_dock], [330], Qt.Orientation.Horizontal)  # narrower: the panel grows taller
+    qtbot.waitUntil(lambda: window.sync_dock.width() <= 340, timeout=10_000)
+    scroll.verticalScrollBar().setValue(0)  # at the top, where Trust a device… is
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.device.setText("0123456789abcdef")
+    dialog.key.setText(KeyPair.generate().public_hex())
+    dialog.name.setText("RET laptop 3, Saffron Walden")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert panel.status.text().startswith("Trusted RET laptop 3")
+    qtbot.waitUntil(lambda: _in_view(panel.status, scroll), timeout=10_000)
+
+
 def test_trusted_devices_show_five_rows_on_a_laptop_screen(qtbot, window, services):
     # A walk at 1366x768 saw a row and a half of Trusted devices: the panel's layout squeezed the table.
     from PySide6.QtGui import QFont
