@@ -255,7 +255,7 @@ class PgMerger:
             if rows:
                 self._merge_table(spec, rows, contents.clocks.get(spec.name), receiver, sender, stats)
                 self._say(f"{spec.name} merged")
-        self._refresh_patrol_stops(stats.written.get("patrols", {}))
+        self.refresh_patrol_stops(stats.written.get("patrols", {}))
         self._record_conflicts(stats.conflicts, reader.package_id, now)
         self._settle_superseded(stats, now)
         conn.execute(b"INSERT INTO sync_packages (package_id, source_device, applied_at, sha256, rows) "
@@ -336,7 +336,7 @@ class PgMerger:
             for index, (_ids, batch, batch_clocks) in enumerate(batches):
                 stored = _result(reads[index], writes)
                 plan = plan_batch(stored, batch, spec.names, receiver, sender, batch_clocks)
-                writes.append(server.submit(self._write_plan, spec, plan, index))
+                writes.append(server.submit(self.write_plan, spec, plan, index))
                 if index + 2 < len(batches):  # keep one read ahead, queued behind this batch's write
                     reads.append(server.submit(self.read_rows, spec, batches[index + 2][0]))
                 stats.conflicts.extend((spec.name, row_id, c) for row_id, c in plan.conflicts)
@@ -347,7 +347,7 @@ class PgMerger:
             for write in writes:
                 write.result()
 
-    def _write_plan(self, spec: TableSpec, plan: BatchPlan, batch: int) -> None:
+    def write_plan(self, spec: TableSpec, plan: BatchPlan, batch: int) -> None:
         """New rows COPYed into the table; changed rows COPYed into a staging table and written with one
         UPDATE ... FROM."""
         columns = spec.names
@@ -402,7 +402,7 @@ class PgMerger:
                     values += [wgs[index], bng[index]]
                 copy.write_row(values)
 
-    def _refresh_patrol_stops(self, patrols: dict[str, dict[str, Any]]) -> None:
+    def refresh_patrol_stops(self, patrols: dict[str, dict[str, Any]]) -> None:
         """The planned stops of the patrols this package wrote, from their `plan` JSON. A plan that does not read
         (a package the laptop would still merge) gives no stops rather than a refusal."""
         if not patrols:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ruralwatch.central.errors import CentralError
 from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_schema import quote
-from ruralwatch.central.pg_status import peer_view, seen, threshold
+from ruralwatch.central.pg_status import own_floor, peer_view, seen, threshold
 from ruralwatch.core import times
 from ruralwatch.services import device_audit
 from ruralwatch.services.sync import ExportResult
@@ -44,7 +44,7 @@ def package_for(central: PgCentral, device_id: str, out: Path, passphrase: str |
         if view is None:
             raise CentralError(f"device {device_id} is not trusted here (use `central trust`)")
         ours = seen(central)
-        clock = "" if full else threshold(ours, view)
+        clock = "" if full else threshold(ours, view, own_floor(central))
         peer: Side | None = None if full else Side(device_id, view)
         for spec in laptop_schema().syncable:
             columns = spec.names

@@ -10,6 +10,7 @@ from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus
 from ruralwatch.central.laptop_schema import laptop_schema
 from ruralwatch.central.pg_merge import META_SEEN
 from ruralwatch.central.pg_schema import quote
+from ruralwatch.core.clock import Hlc
 from ruralwatch.sync import demo_rows
 from ruralwatch.sync.merge import load_vector
 
@@ -17,15 +18,42 @@ if TYPE_CHECKING:
     from ruralwatch.central.postgres import PgCentral
 
 
-def threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
-    """Rows at or below this clock are known to the peer (ruralwatch.services.sync.SyncService._threshold)."""
-    return min((peer_view.get(device, "") for device in ours), default="")
+OWN_CLOCK = "own_clock"  # central_meta: the last clock the central store issued for a write of its own
+OWN_FIRST = "own_first_clock"  # and the first (a resolved conflict: ruralwatch.central.pg_resolve)
+
+
+def own_clocks(central: PgCentral) -> tuple[str | None, str | None]:
+    """(first, last) clock of the central store's own writes; (None, None) while it has written none."""
+    found = {str(k): str(v) for k, v in central.conn.execute(
+        b"SELECT key, value FROM central_meta WHERE key = ANY(%s)", [[OWN_FIRST, OWN_CLOCK]]).fetchall()}
+    return found.get(OWN_FIRST), found.get(OWN_CLOCK)
+
+
+def threshold(ours: dict[str, str], peer_view: dict[str, str], floors: dict[str, str] | None = None) -> str:
+    """Rows at or below this clock are known to the peer (ruralwatch.services.sync.SyncService._threshold).
+    `floors`: for a device the peer has not heard of, a clock below its first write (else "": everything)."""
+    return min((peer_view.get(device, (floors or {}).get(device, "")) for device in ours), default="")
 
 
 def seen(central: PgCentral) -> dict[str, str]:
-    """device -> the highest clock of its writes merged here (the central store writes no rows of its own)."""
+    """device -> the highest clock of its writes merged here, and the central store's own latest clock once it
+    wrote a row itself (a resolved conflict): a laptop learns it from its package and says it has it."""
     row = central.conn.execute(b"SELECT value FROM central_meta WHERE key = %s", [META_SEEN]).fetchone()
-    return load_vector(row[0] if row else None)
+    vector = load_vector(row[0] if row else None)
+    _first, last = own_clocks(central)
+    if last:
+        vector[central.device_id] = last
+    return vector
+
+
+def own_floor(central: PgCentral) -> dict[str, str]:
+    """For `threshold`: a clock just below the central store's first own write, for a laptop that has none of
+    them yet (so it gets them without being sent every row again)."""
+    first, _last = own_clocks(central)
+    if not first:
+        return {}
+    millis = int(first.split("-", 1)[0])
+    return {central.device_id: Hlc(max(millis - 1, 0), 0, "").encode()}
 
 
 def peer_view(central: PgCentral, device_id: str) -> dict[str, str] | None:
@@ -68,7 +96,8 @@ def status(central: PgCentral) -> CentralStatus:
     peers = conn.execute(b"SELECT p.device_id, p.name, p.public_key, max(k.applied_at), count(k.package_id) "
                          b"FROM sync_peers p LEFT JOIN sync_packages k ON k.source_device = p.device_id "
                          b"GROUP BY p.device_id ORDER BY p.device_id").fetchall()
-    clocks = [threshold(ours, peer_view(central, device_id) or {}) for device_id, *_ in peers]
+    floors = own_floor(central)
+    clocks = [threshold(ours, peer_view(central, device_id) or {}, floors) for device_id, *_ in peers]
     waiting_rows = pending(central, clocks, [str(device_id) for device_id, *_ in peers])
     for (device_id, name, key, last, count), waiting in zip(peers, waiting_rows, strict=True):
         result.devices.append(DeviceStatus(device_id, name, key, last, int(count), waiting))

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.central import pg_schema
 from ruralwatch.central.errors import CentralError
@@ -29,6 +29,7 @@ from ruralwatch.io.exports import ExportResult as FileExportResult
 from ruralwatch.services.published import ImportReport
 from ruralwatch.services.sync import Conflict, ExportResult, ImportResult
 from ruralwatch.sync import crypto
+from ruralwatch.sync.errors import KeyChanged
 
 if TYPE_CHECKING:
     import psycopg
@@ -159,7 +160,7 @@ class PgCentral:
         with pg_errors(self.where):
             return merger.merge_folder(folder, passphrase)
 
-    def trust(self, device_id: str, public_key: str, name: str | None = None) -> None:
+    def trust(self, device_id: str, public_key: str, name: str | None = None, replace_key: bool = False) -> str | None:
         device_id = device_id.strip()
         if not device_id or "-" in device_id or len(device_id) > 64:
             raise CentralError(f"{device_id!r} is not a device id (the laptop's `sync identity` shows it)")
@@ -168,13 +169,22 @@ class PgCentral:
         key = crypto.check_public_key(public_key)
         now = times.to_storage(times.utc_now())
         with pg_errors(self.where), self.conn.transaction():
+            held = self.conn.execute(b"SELECT name, public_key FROM sync_peers WHERE device_id = %s FOR UPDATE",
+                                     [device_id]).fetchone()
+            old_name, old_key = (held[0], str(held[1]).lower()) if held is not None else (None, None)
+            if old_key is not None and old_key != key and not replace_key:
+                raise KeyChanged(device_id, old_name, old_key, key)
             self.conn.execute(
                 b"INSERT INTO sync_peers (device_id, name, public_key, trusted_at) VALUES (%s, %s, %s, %s) "
                 b"ON CONFLICT (device_id) DO UPDATE SET name = COALESCE(excluded.name, sync_peers.name), "
                 b"public_key = excluded.public_key, trusted_at = excluded.trusted_at",
                 [device_id, name, key, now])
+            detail: dict[str, Any] = {"name": name, "public_key": key, "fingerprint": crypto.fingerprint(key)}
+            if old_key is not None and old_key != key:
+                detail |= {"replaced_key": old_key, "replaced_fingerprint": crypto.fingerprint(old_key)}
             self.conn.execute(b"INSERT INTO merge_audit (action, device_id, detail) VALUES ('trust', %s, %s)",
-                              [device_id, json.dumps({"name": name, "public_key": key})])
+                              [device_id, json.dumps(detail)])
+        return old_key if old_key is not None and old_key != key else None
 
     def status(self) -> CentralStatus:
         from ruralwatch.central.pg_status import status
@@ -184,7 +194,8 @@ class PgCentral:
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
         """The concurrent edits a merge kept (the newer value stands), each value named by the laptop that wrote
-        it. Settled by editing the record on a laptop: the merge of that edit closes it as "superseded"."""
+        it. Settled with `resolve`, or by editing the record on a laptop: the merge of that edit closes it as
+        "superseded"."""
         from ruralwatch.sync.merge import device_of
 
         with pg_errors(self.where):
@@ -206,6 +217,12 @@ class PgCentral:
                 values[at] = json.loads(values[at]) if values[at] is not None else None
             found.append(replace(Conflict(*values), local_device=writer(values[5]), incoming_device=writer(values[7])))
         return found
+
+    def resolve(self, conflict_id: int, choice: str, merged_value: Any = None) -> Conflict:
+        from ruralwatch.central.pg_resolve import resolve
+
+        with pg_errors(self.where):
+            return resolve(self, conflict_id, choice, merged_value)
 
     def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         from ruralwatch.central.pg_package import package_for

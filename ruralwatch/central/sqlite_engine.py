@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ruralwatch.central.interface import AuditAlert, CentralStatus, DeviceStatus, TableCount
 from ruralwatch.core.errors import ProgressCallback
@@ -28,8 +29,10 @@ class SqliteCentral:
                      progress: ProgressCallback | None = None) -> list[ImportResult]:
         return self.sync.merge_folder(folder, passphrase, progress)
 
-    def trust(self, device_id: str, public_key: str, name: str | None = None) -> None:
-        self.sync.trust(device_id, public_key, name)
+    def trust(self, device_id: str, public_key: str, name: str | None = None, replace_key: bool = False) -> str | None:
+        held = {peer.device_id: peer.public_key for peer in self.sync.peers()}.get(device_id.strip())
+        peer = self.sync.trust(device_id, public_key, name, replace_key=replace_key)
+        return held if held is not None and held != peer.public_key else None
 
     def status(self) -> CentralStatus:
         identity = self.sync.identity()
@@ -54,6 +57,9 @@ class SqliteCentral:
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
         return self.sync.conflicts(include_resolved)
+
+    def resolve(self, conflict_id: int, choice: str, merged_value: Any = None) -> Conflict:
+        return self.sync.resolve(conflict_id, choice, merged_value)
 
     def package_for(self, device_id: str, out: Path, passphrase: str | None, full: bool = False) -> ExportResult:
         self.sync.peer(device_id)  # a device that is not trusted here is said as such

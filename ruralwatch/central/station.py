@@ -33,6 +33,7 @@ class StationSync:
     received: ImportResult
     demo_kept: int = 0  # demo rows the export left on this laptop (ruralwatch.sync.demo_rows)
     full: bool = False  # everything the central store holds came back, not only what changed
+    central_name: str = ""  # the name this laptop trusted the central store under, else "device ID"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +111,7 @@ def sync_with_central(sync: SyncService, target: PgTarget, progress: ProgressCal
             received = sync.import_package(back, one_time)
             if restored is not None:
                 sync.forget_restored()
-        return StationSync(rows, merged, received, exported.demo_left_out, everything)
+        return StationSync(rows, merged, received, exported.demo_left_out, everything,
+                           trusted.name or f"device {central.device_id}")
     finally:
         central.close()

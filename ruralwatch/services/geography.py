@@ -178,11 +178,16 @@ class GeographyService:
         """Make `name` (a force's name or code, any case) this database's force. Imported boundaries of another
         force stay stored but are not used until that force is chosen again."""
         force = find_force(name)
-        self.store.actor.require("geography.manage")
         # The same force again writes and audits nothing; the first choice is written even when it is the default.
-        if policies.write_changed(self.store, [(policies.FORCE, force.code)]):
-            self.hub.publish(Change(TOPIC, "updated", (force.code,)))
+        policies.write_pending(self.store, [self.force_change(force.code)])
         return force
+
+    def force_change(self, name: str) -> policies.PendingPolicies:
+        """The force chosen (by name or code) and the right to choose it checked, not yet written."""
+        force = find_force(name)
+        self.store.actor.require("geography.manage")
+        return policies.PendingPolicies(((policies.FORCE, force.code),),
+                                        lambda: self.hub.publish(Change(TOPIC, "updated", (force.code,))))
 
     def where(self, lat: float, lon: float) -> WhereAmI:
         """The grid reference and the ward and district of a position (offline: the force's boundaries)."""

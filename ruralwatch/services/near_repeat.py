@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ruralwatch.analysis import near_repeat as nr
 from ruralwatch.core import kinds as kindmod
 from ruralwatch.core import times
-from ruralwatch.core.errors import ProgressCallback, ValidationError
+from ruralwatch.core.errors import FieldError, ProgressCallback, ValidationError
 from ruralwatch.core.geo import to_bng
 from ruralwatch.core.words import count_of
 from ruralwatch.services.changes import Change, ChangeHub
@@ -27,8 +27,10 @@ from ruralwatch.services.policies import (
     KNOX_ZONE,
     NEAR_REPEAT_DAYS,
     NEAR_REPEAT_METRES,
+    PendingPolicies,
     SavedKnoxZone,
     write_changed,
+    write_pending,
 )
 from ruralwatch.store.database import Store
 
@@ -252,12 +254,25 @@ class NearRepeatService:
 
     def set_zone_settings(self, metres: float | str | None, days: int | str | None) -> ZoneSettings:
         """Set (or with None, clear: back to the Knox result or the default) the zone's metres and days."""
-        value_m = _number(metres, "near_repeat_metres", float, MIN_ZONE_METRES, MAX_ZONE_METRES, "metres")
-        value_d = _number(days, "near_repeat_days", int, MIN_ZONE_DAYS, MAX_ZONE_DAYS, "days")
-        self.store.actor.require("analysis.run")
-        if write_changed(self.store, [(NEAR_REPEAT_METRES, value_m), (NEAR_REPEAT_DAYS, value_d)]):
-            self.hub.publish(Change("near_repeat", "settings"))
+        write_pending(self.store, [self.zone_settings_change(metres, days)])
         return self.zone_settings()
+
+    def zone_settings_change(self, metres: float | str | None, days: int | str | None) -> PendingPolicies:
+        """The zone's metres and days checked (both), not yet written."""
+        errors: list[FieldError] = []
+        values: list[Any] = []
+        for value, field_name, kind, low, high, unit in (
+                (metres, "near_repeat_metres", float, MIN_ZONE_METRES, MAX_ZONE_METRES, "metres"),
+                (days, "near_repeat_days", int, MIN_ZONE_DAYS, MAX_ZONE_DAYS, "days")):
+            try:
+                values.append(_number(value, field_name, kind, low, high, unit))
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        self.store.actor.require("analysis.run")
+        return PendingPolicies(((NEAR_REPEAT_METRES, values[0]), (NEAR_REPEAT_DAYS, values[1])),
+                               lambda: self.hub.publish(Change("near_repeat", "settings")))
 
     # --- zones --------------------------------------------------------------------------------------------
 

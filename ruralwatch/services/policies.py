@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 from ruralwatch.core.patrol_plan import PlanSettings, settings_from_json, settings_to_dict, settings_to_json
 from ruralwatch.mapping.geography import DEFAULT_FORCE_CODE, ImportedAreas, UnknownForceError, force_by_code
 from ruralwatch.patrols.track_dose import DEFAULT_RADIUS_M
@@ -99,6 +99,47 @@ def write_changed(store: Store, new_values: Iterable[tuple[Policy[Any], Any]]) -
                    for policy, old, new in changed}
         record_event(store, "settings", changes=changes, covers=[("meta", policy.key) for policy, _, _ in changed])
     return changes
+
+
+@dataclass(frozen=True)
+class PendingPolicies:
+    """New values of one service's policies, checked (values and the role) by that service and not yet written;
+    `announce` runs after they are, when any of them changed (the service's change notice)."""
+
+    values: tuple[tuple[Policy[Any], Any], ...]
+    announce: Callable[[], None] | None = None
+
+
+def write_pending(store: Store, pending: Iterable[PendingPolicies]) -> dict[str, list[Any]]:
+    """Write every pending value that differs from the one in force, with one audit entry, in one transaction
+    (write_changed), then announce the parts that changed. Returns the entry's changes ({}: none)."""
+    parts = list(pending)
+    changes = write_changed(store, [value for part in parts for value in part.values])
+    for part in parts:
+        if part.announce is not None and any(policy.key in changes for policy, _ in part.values):
+            part.announce()
+    return changes
+
+
+def check_all(checks: Iterable[Callable[[], PendingPolicies]]) -> list[PendingPolicies]:
+    """Run every service's check; a ValidationError names the fields of all of them that are refused (Settings
+    marks each one), so nothing is written while any value is refused."""
+    pending: list[PendingPolicies] = []
+    errors: list[FieldError] = []
+    for check in checks:
+        try:
+            pending.append(check())
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return pending
+
+
+def save_all(store: Store, checks: Iterable[Callable[[], PendingPolicies]]) -> dict[str, list[Any]]:
+    """Several services' settings saved as one: all checked first (`check_all`), then written in one transaction
+    with one audit entry (`write_pending`). A refused value anywhere writes nothing."""
+    return write_pending(store, check_all(checks))
 
 
 # --- rostering rules (services/roster.py) -----------------------------------------------------------------------

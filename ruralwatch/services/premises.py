@@ -40,7 +40,7 @@ from ruralwatch.core.premises import (
 )
 from ruralwatch.core.words import plural
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import MAX_REPEAT_DAYS, REPEAT_WINDOW_DAYS, write_changed
+from ruralwatch.services.policies import MAX_REPEAT_DAYS, REPEAT_WINDOW_DAYS, PendingPolicies, write_pending
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
@@ -339,13 +339,17 @@ class PremisesService:
     def repeat_window(self) -> int:
         return REPEAT_WINDOW_DAYS.read(self.store)
 
-    def set_repeat_window(self, days: int) -> int:
+    def repeat_window_change(self, days: int) -> PendingPolicies:
+        """The repeat window checked, not yet written (`set_repeat_window`; Settings saves it with the others)."""
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_REPEAT_DAYS:
             raise ValidationError.single("repeat_window_days", f"a window is 1 to {MAX_REPEAT_DAYS} days, "
                                                                f"not {days!r}")
         self.store.actor.require("premises.edit")
-        if write_changed(self.store, [(REPEAT_WINDOW_DAYS, days)]):
-            self.hub.publish(Change(TOPIC, "settings"))  # the map's repeat outlines and the panel's flags follow
+        # The map's repeat outlines and the panel's flags follow.
+        return PendingPolicies(((REPEAT_WINDOW_DAYS, days),), lambda: self.hub.publish(Change(TOPIC, "settings")))
+
+    def set_repeat_window(self, days: int) -> int:
+        write_pending(self.store, [self.repeat_window_change(days)])
         return days
 
     def earlier_incidents(self, premises_id: str, at: datetime, days: int | None = None,

@@ -43,7 +43,7 @@ from ruralwatch.core.errors import FieldError, RuralWatchError, ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES, STATUS_NAMES, VEHICLE_ROLE_NAMES
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import RETENTION_MONTHS, write_changed
+from ruralwatch.services.policies import RETENTION_MONTHS, PendingPolicies, write_pending
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.patrols import PatrolRepository
@@ -220,6 +220,20 @@ class RetentionService:
         premises_months: int | str | None = None,
     ) -> RetentionSettings:
         """Change the given periods (None leaves one as it is). All are checked before any is written."""
+        write_pending(self.store, [self.settings_change(
+            reporter_months, volunteer_months, victim_vrm_months, suspect_vrm_months, track_months, premises_months)])
+        return self.settings()
+
+    def settings_change(
+        self,
+        reporter_months: int | str | None = None,
+        volunteer_months: int | str | None = None,
+        victim_vrm_months: int | str | None = None,
+        suspect_vrm_months: int | str | None = None,
+        track_months: int | str | None = None,
+        premises_months: int | str | None = None,
+    ) -> PendingPolicies:
+        """The given periods checked (each refused one named), not yet written."""
         given = {
             "reporter_months": reporter_months, "volunteer_months": volunteer_months,
             "victim_vrm_months": victim_vrm_months, "suspect_vrm_months": suspect_vrm_months,
@@ -240,8 +254,7 @@ class RetentionService:
         if errors:
             raise ValidationError(errors)
         self.store.actor.require("data.purge")
-        write_changed(self.store, [(RETENTION_MONTHS[name], months) for name, months in checked.items()])
-        return self.settings()
+        return PendingPolicies(tuple((RETENTION_MONTHS[name], months) for name, months in checked.items()))
 
     def last_run(self) -> dict[str, Any] | None:
         """When retention was last applied on this laptop and what it changed (counts only)."""

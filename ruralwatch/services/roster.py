@@ -25,7 +25,14 @@ from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, R
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.people import PeopleService
-from ruralwatch.services.policies import MAX_REACH, MAX_WEEKLY_HOURS, MIN_REST_HOURS, Policy, write_changed
+from ruralwatch.services.policies import (
+    MAX_REACH,
+    MAX_WEEKLY_HOURS,
+    MIN_REST_HOURS,
+    PendingPolicies,
+    Policy,
+    write_pending,
+)
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.syncable import SyncTable, resolve_id
@@ -97,19 +104,27 @@ class RosterService:
     def set_rules(self, min_rest_hours: float, max_weekly_hours: float,
                   max_reach: str | None = None) -> RosterRules:
         """Change the limits; `max_reach` None keeps the furthest-sent setting as it is."""
+        write_pending(self.store, [self.rules_change(min_rest_hours, max_weekly_hours, max_reach)])
+        return self.rules()
+
+    def rules_change(self, min_rest_hours: float, max_weekly_hours: float,
+                     max_reach: str | None = None) -> PendingPolicies:
+        """The limits checked (every one: Settings marks each refused box), not yet written."""
         self.store.actor.require("roster.edit")
+        errors: list[FieldError] = []
         if not 0 <= min_rest_hours <= 48:
-            raise ValidationError.single("min_rest_hours", "rest between duties is 0 to 48 hours")
+            errors.append(FieldError("min_rest_hours", "rest between duties is 0 to 48 hours"))
         if not 1 <= max_weekly_hours <= 168:
-            raise ValidationError.single("max_weekly_hours", "weekly hours are 1 to 168")
+            errors.append(FieldError("max_weekly_hours", "weekly hours are 1 to 168"))
         if max_reach is not None and max_reach not in REACHES:
-            raise ValidationError.single("max_reach", f"{max_reach!r} is not one of {', '.join(REACHES)}")
+            errors.append(FieldError("max_reach", f"{max_reach!r} is not one of {', '.join(REACHES)}"))
+        if errors:
+            raise ValidationError(errors)
         chosen: list[tuple[Policy[Any], object]] = [(MIN_REST_HOURS, min_rest_hours),
                                                      (MAX_WEEKLY_HOURS, max_weekly_hours)]
         if max_reach is not None:
             chosen.append((MAX_REACH, max_reach))
-        write_changed(self.store, chosen)
-        return self.rules()
+        return PendingPolicies(tuple(chosen))
 
     # --- duties -------------------------------------------------------------------------------------------
 

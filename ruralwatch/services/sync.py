@@ -45,7 +45,7 @@ from ruralwatch.core.words import count_of, plural
 from ruralwatch.services import device_audit
 from ruralwatch.services.backups import SYNC_RESTORED_META
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.policies import CENTRAL_DSN, write_changed
+from ruralwatch.services.policies import CENTRAL_DSN, PendingPolicies, write_pending
 from ruralwatch.store.audit import record_event, row_hash
 from ruralwatch.store.database import SYNCABLE_TABLES, IntegrityError, Store
 from ruralwatch.store.field_keys import FieldKeysError
@@ -53,7 +53,7 @@ from ruralwatch.store.field_vault import is_sealed
 from ruralwatch.store.protection import open_values, seal_values
 from ruralwatch.store.syncable import SyncTable
 from ruralwatch.sync import crypto, demo_rows, package
-from ruralwatch.sync.errors import PackageError
+from ruralwatch.sync.errors import KeyChanged, PackageError
 from ruralwatch.sync.merge import (
     CHOICES,
     FieldConflict,
@@ -259,20 +259,30 @@ class SyncService:
     def identity(self) -> Identity:
         return Identity(self.store.device_id, self._keys().public_hex())
 
-    def trust(self, device_id: str, public_key: str, name: str | None = None) -> Peer:
+    def trust(self, device_id: str, public_key: str, name: str | None = None, replace_key: bool = False) -> Peer:
+        """Trust a device's key (again: its name and time are renewed). A device already trusted with another key
+        raises KeyChanged and changes nothing, unless `replace_key` says the new key was checked with its owner;
+        the audit entry then names the key replaced."""
         self.store.actor.require("sync.trust")
         device_id, key = self.check_peer(device_id, public_key)
         name = (name or "").strip() or None
         now = times.to_storage(self._now())
         with self.store.transaction():
+            held = self.store.db.execute("SELECT name, public_key FROM sync_peers WHERE device_id = ?",
+                                         [device_id]).fetchone()
+            old_key = str(held[1]).lower() if held is not None else None
+            if old_key is not None and old_key != key and not replace_key:
+                raise KeyChanged(device_id, held[0], old_key, key)
             self.store.db.execute(
                 "INSERT INTO sync_peers(device_id, name, public_key, trusted_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(device_id) DO UPDATE SET name = COALESCE(excluded.name, name), "
                 "public_key = excluded.public_key, trusted_at = excluded.trusted_at",
                 [device_id, name, key, now],
             )
-            record_event(self.store, "trust", "sync_peers", device_id, {"name": name, "public_key": key},
-                         covers=[("sync_peers", device_id)])
+            changes: dict[str, Any] = {"name": name, "public_key": key, "fingerprint": crypto.fingerprint(key)}
+            if old_key is not None and old_key != key:
+                changes |= {"replaced_key": old_key, "replaced_fingerprint": crypto.fingerprint(old_key)}
+            record_event(self.store, "trust", "sync_peers", device_id, changes, covers=[("sync_peers", device_id)])
         return self.peer(device_id)
 
     def check_peer(self, device_id: str, public_key: str) -> tuple[str, str]:
@@ -310,15 +320,21 @@ class SyncService:
                 raise ValidationError.single("central store connection string", str(exc)) from None
         return text
 
-    def set_central_dsn(self, text: str) -> str:
-        """Remember (or with "" forget) the central store's connection string; checked as `sync central --dsn` is
-        (a PostgreSQL string, no password in it). Where this laptop's data goes is a trust decision: `sync.trust`."""
+    def central_dsn_change(self, text: str) -> PendingPolicies:
+        """The connection string checked as `sync central --dsn` checks it (a PostgreSQL string, no password in
+        it), not yet written. Where this laptop's data goes is a trust decision: `sync.trust`."""
         self.store.actor.require("sync.trust")
         text = self.check_central_dsn(text)
+        # The Sync panel shows it at once.
+        return PendingPolicies(((CENTRAL_DSN, text),),
+                               lambda: self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,))))
+
+    def set_central_dsn(self, text: str) -> str:
+        """Remember (or with "" forget) the central store's connection string (`central_dsn_change`)."""
+        change = self.central_dsn_change(text)
         # The audit names where it points (user@host/db: CENTRAL_DSN.audited), not the string itself.
-        if write_changed(self.store, [(CENTRAL_DSN, text)]):
-            self.hub.publish(Change(SETTINGS_TOPIC, "updated", (CENTRAL_DSN.key,)))  # the Sync panel shows it at once
-        return text
+        write_pending(self.store, [change])
+        return str(change.values[0][1])
 
     def peer(self, device_id: str) -> Peer:
         row = self.store.db.execute(
@@ -920,9 +936,9 @@ class SyncService:
         table = SyncTable(self.store, conflict.table_name, lambda: self._now())  # updated_at: the service's clock
         with self.store.transaction():
             if conflict.field == "deleted":  # a sync column, which SyncTable.update leaves alone
-                table.set_deleted(conflict.row_id, bool(value))
+                table.set_deleted(conflict.row_id, bool(value), resolution=choice)
             else:
-                table.decide(conflict.row_id, conflict.field, value)
+                table.decide(conflict.row_id, conflict.field, value, resolution=choice)
             self.store.db.execute(
                 "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
                 [times.to_storage(self._now()), choice, conflict_id],

@@ -73,6 +73,9 @@ def field_clock(field_hlc: str, field: str) -> str:
     return str(clocks.get(field, clocks[ALL_FIELDS_KEY]))
 
 
+# The audit action of a write that settles a sync conflict; its changes name the choice ("resolution").
+RESOLVE_ACTION = "resolve_conflict"
+
 class SyncTable:
     """Insert, update and tombstone rows of one syncable table. Call inside `store.transaction()`.
 
@@ -236,7 +239,7 @@ class SyncTable:
             self._audit("restore", self._write(current, {"deleted": 0}), {"deleted": (1, 0)})
         return True
 
-    def set_deleted(self, row_id: str, deleted: bool) -> bool:
+    def set_deleted(self, row_id: str, deleted: bool, resolution: str | None = None) -> bool:
         """Sync conflict resolution on the `deleted` field: write the chosen value with a fresh clock, so the
         choice wins and syncs onward. Returns False if the row already has it.
 
@@ -248,16 +251,21 @@ class SyncTable:
         value = 1 if deleted else 0
         with self._atomic():
             stored = self._write(current, {"deleted": value})
-            self._audit("delete" if deleted else "restore", stored, {"deleted": (current["deleted"], value)})
+            if resolution is not None:  # the audit log says which way the conflict went, not a plain delete
+                self._audit(RESOLVE_ACTION, stored, {"deleted": (current["deleted"], value),
+                                                     "resolution": (None, resolution)})
+            else:
+                self._audit("delete" if deleted else "restore", stored, {"deleted": (current["deleted"], value)})
         return True
 
-    def decide(self, row_id: str, field: str, value: Any) -> None:
+    def decide(self, row_id: str, field: str, value: Any, resolution: str = "merged") -> None:
         """Write the value chosen to settle a sync conflict with a fresh clock, changed or not, so the decision
-        is newer than both conflicting edits, wins everywhere and closes the conflict on the devices it reaches."""
+        is newer than both conflicting edits, wins everywhere and closes the conflict on the devices it reaches.
+        Audited as a conflict resolved, with the choice (mine, theirs, merged), not as a plain change."""
         current = self.get_raw(row_id)
         with self._atomic():
             stored = self._write(current, {field: value})
-            self._audit("update", stored, {field: (current.get(field), value)})
+            self._audit(RESOLVE_ACTION, stored, {field: (current.get(field), value), "resolution": (None, resolution)})
 
     def _audit(self, action: str, stored: dict[str, Any],
                changes: dict[str, tuple[Any, Any]] | None = None) -> None:

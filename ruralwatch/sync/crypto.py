@@ -75,6 +75,12 @@ def check_public_key(text: str) -> str:
     return raw.hex()  # not `text`: bytes.fromhex skips spaces, and a key kept as "ab12 cd34..." never matches a signer
 
 
+def fingerprint(public_hex: str) -> str:
+    """A public key named short: its first and last eight digits, the first and last groups the Sync panel and
+    `sync identity` show, so a person can compare two keys by eye (the audit keeps the whole keys too)."""
+    return f"{public_hex[:8]}…{public_hex[-8:]}"
+
+
 def _why(text: str) -> str:
     """What is wrong with a key copied by hand: a character that is no hex digit, or how many digits it has."""
     wrong = next((c for c in text if c not in "0123456789abcdef" and not c.isspace()), None)

@@ -60,7 +60,17 @@ TABLE_NAMES = {
 MAX_VALUE = 80
 
 
-def action_name(action: str) -> str:
+# How a settled sync conflict went, as the audit log says it ("Conflict resolved: kept theirs").
+RESOLUTIONS = {"mine": "kept mine", "theirs": "kept theirs", "merged": "merged value"}
+
+
+def action_name(action: str, changes: dict[str, Any] | None = None) -> str:
+    if action == "resolve_conflict":
+        choice = (changes or {}).get("resolution")
+        choice = choice[-1] if isinstance(choice, list) and choice else choice
+        return "Conflict resolved" + (f": {RESOLUTIONS.get(str(choice), str(choice))}" if choice else "")
+    if action == "trust" and isinstance(changes, dict) and changes.get("replaced_key"):
+        return "Device key replaced"
     return ACTION_NAMES.get(action, action.replace("_", " ").capitalize())
 
 
@@ -256,8 +266,8 @@ class AuditDialog(QDialog):
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             changes = describe_changes(entry.changes)
-            values = (str(entry.seq), times.format_local(entry.at), entry.actor, action_name(entry.action),
-                      describe_record(entry, names), changes)
+            values = (str(entry.seq), times.format_local(entry.at), entry.actor,
+                      action_name(entry.action, entry.changes), describe_record(entry, names), changes)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column == 0:

@@ -7,6 +7,7 @@ may not change is shown read-only with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -39,7 +40,7 @@ from ruralwatch.paths import location_is_choosable, resolve_db_path
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import DataFolderError, MovedDatabase, check_data_folder, move_database
-from ruralwatch.services.policies import MAX_REPEAT_DAYS
+from ruralwatch.services.policies import MAX_REPEAT_DAYS, PendingPolicies, save_all
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
 from ruralwatch.ui.boundary_import import BoundaryImportButton
@@ -208,7 +209,6 @@ class SettingsDialog(QDialog):
         self.central_dsn = QLineEdit()
         self.central_dsn.setPlaceholderText("postgresql://you@hq-server/ruralwatch  or  service=ruralwatch")
         self.central_dsn.setToolTip(_CENTRAL_DSN_TIP)
-        self.central_dsn.textEdited.connect(self._central_dsn_edited)
         self.central_dsn.setClearButtonEnabled(True)
         form.addRow("Head&quarters connection", self.central_dsn)
         self._guard(central, "sync.trust", role)
@@ -242,6 +242,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
         self._fit_to_screen(body)
+        self._watch_marked_fields()
         self.load()
 
     def _fit_to_screen(self, body: QWidget) -> None:
@@ -512,55 +513,113 @@ class SettingsDialog(QDialog):
         self.accept()
         return True
 
-    def _central_dsn_edited(self) -> None:
-        unmark(self.central_dsn)
-        self.central_dsn.setToolTip(_CENTRAL_DSN_TIP)
+    def _field_boxes(self) -> dict[str, QWidget]:
+        """The box of each field a service may refuse, by the name its ValidationError gives."""
+        return {"dwell_minutes": self.dwell, "road_factor": self.road_factor, "speed_kmh": self.speed,
+                "dose_radius_m": self.dose_radius, "near_repeat_metres": self.zone_metres,
+                "near_repeat_days": self.zone_days, "repeat_window_days": self.repeat_days,
+                "min_rest_hours": self.min_rest, "max_weekly_hours": self.max_weekly, "max_reach": self.max_reach,
+                "central store connection string": self.central_dsn, **self._retention_spins()}
+
+    def _field_label(self, field: str) -> str:
+        """A refused field as the window names it: its row's label ("Headquarters connection")."""
+        box = self._field_boxes().get(field)
+        group = box.parent() if box is not None else None
+        layout = group.layout() if isinstance(group, QWidget) else None
+        label = layout.labelForField(box) if isinstance(layout, QFormLayout) and box is not None else None
+        if isinstance(label, QLabel):
+            return label.text().replace("&", "")
+        return field.replace("_", " ")
+
+    def _mark_field(self, box: QWidget, message: str) -> None:
+        self._tips.setdefault(box, box.toolTip())  # its own tip comes back once it is edited
+        mark(box, message[:1].upper() + message[1:])
+
+    def _field_edited(self, box: QWidget) -> None:
+        if box in self._tips:
+            unmark(box)
+            box.setToolTip(self._tips.pop(box))
+
+    def _watch_marked_fields(self) -> None:
+        self._tips: dict[QWidget, str] = {}
+        for box in self._field_boxes().values():
+            if isinstance(box, QLineEdit):
+                box.textEdited.connect(lambda _text, b=box: self._field_edited(b))
+            elif isinstance(box, QComboBox):
+                box.currentIndexChanged.connect(lambda _index, b=box: self._field_edited(b))
+            elif isinstance(box, QSpinBox | QDoubleSpinBox):
+                box.valueChanged.connect(lambda _value, b=box: self._field_edited(b))
+
+    def _show_refused(self, exc: ValidationError) -> None:
+        """Every refused field outlined with its reason, one line each below, the first one focused."""
+        boxes = self._field_boxes()
+        for box in list(self._tips):
+            self._field_edited(box)
+        lines = []
+        first: QWidget | None = None
+        for problem in exc.errors:
+            box = boxes.get(problem.field)
+            if box is not None:
+                self._mark_field(box, problem.message)
+                first = first or box
+            lines.append(f"{self._field_label(problem.field)}: {problem.message}")
+        self.show_error("\n".join(lines))
+        if first is not None:
+            first.setFocus()
+
+    def _policy_checks(self) -> list[Callable[[], PendingPolicies]]:
+        """Each section this role may change, as its service's check of the values typed (nothing written)."""
+        actor, services = self.services.store.actor, self.services
+        checks: list[Callable[[], PendingPolicies]] = []
+        # Each value goes through _typed: a box nobody changed gives back the stored value, so nothing new is
+        # written or audited for it.
+        if actor.can("patrol.plan"):
+            plan = services.patrols.default_settings()
+            dwell, factor, speed = (self._typed(self.dwell, plan.dwell_minutes),
+                                    self._typed(self.road_factor, plan.road_factor),
+                                    self._typed(self.speed, plan.speed_kmh))
+            radius = self._typed(self.dose_radius, services.patrols.dose_radius_m())
+            checks += [lambda: services.patrols.default_settings_change(dwell, factor, speed),
+                       lambda: services.patrols.dose_radius_change(radius)]
+        if actor.can("analysis.run"):
+            zone = services.near_repeat.zone_settings()
+            metres, days = self._typed(self.zone_metres, zone.metres), self._typed(self.zone_days, zone.days)
+            if (metres, days) != (zone.metres, zone.days):  # else a zone from the Knox result stays so
+                checks.append(lambda: services.near_repeat.zone_settings_change(metres, int(days)))
+        if actor.can("premises.edit"):
+            window = int(self._typed(self.repeat_days, services.premises.repeat_window()))
+            checks.append(lambda: services.premises.repeat_window_change(window))
+        if actor.can("roster.edit"):
+            rules = services.roster.rules()
+            rest, weekly = (self._typed(self.min_rest, rules.min_rest_hours),
+                            self._typed(self.max_weekly, rules.max_weekly_hours))
+            reach = self.max_reach.currentData()
+            checks.append(lambda: services.roster.rules_change(rest, weekly, reach))
+        if actor.can("geography.manage") and self.force.currentData() != services.geography.force().code:
+            force = str(self.force.currentData())
+            checks.append(lambda: services.geography.force_change(force))
+        if actor.can("sync.trust"):
+            dsn = self.central_dsn.text()
+            checks.append(lambda: services.sync.central_dsn_change(dsn))
+        if actor.can("data.purge"):
+            kept = services.retention.settings()
+            periods = {name: int(self._typed(box, getattr(kept, name)))
+                       for name, box in self._retention_spins().items()}
+            checks.append(lambda: services.retention.settings_change(**periods))
+        return checks
 
     def apply(self) -> bool:
         """Save every section this role may change, keeping the dialog open (the move saves first); False, with
-        the reason shown, when a value is refused."""
-        actor = self.services.store.actor
-        if actor.can("sync.trust"):
-            # Checked before anything is saved: a refused string said so after the sections above it were saved.
-            try:
-                self.services.sync.check_central_dsn(self.central_dsn.text())
-            except ValidationError as exc:
-                said = exc.errors[0].message
-                self.show_error(f"Headquarters connection: {said}")
-                mark(self.central_dsn, said[:1].upper() + said[1:])
-                self.central_dsn.setFocus()
-                return False
+        the reason shown, when a value is refused.
+
+        All or nothing: every section's values are checked by its service first, then all are written in one
+        transaction with one audit entry, so a refused value in one section leaves the others unsaved as well
+        (and what was typed stays in every box)."""
         try:
-            # Each value goes through _typed: a box nobody changed gives back the stored value, so the services
-            # (which write and audit only what changed) see nothing new.
-            if actor.can("patrol.plan"):
-                plan = self.services.patrols.default_settings()
-                self.services.patrols.set_default_settings(
-                    self._typed(self.dwell, plan.dwell_minutes), self._typed(self.road_factor, plan.road_factor),
-                    self._typed(self.speed, plan.speed_kmh))
-                self.services.patrols.set_dose_radius_m(
-                    self._typed(self.dose_radius, self.services.patrols.dose_radius_m()))
-            if actor.can("analysis.run"):
-                zone = self.services.near_repeat.zone_settings()
-                metres, days = self._typed(self.zone_metres, zone.metres), self._typed(self.zone_days, zone.days)
-                if (metres, days) != (zone.metres, zone.days):  # else a zone from the Knox result stays so
-                    self.services.near_repeat.set_zone_settings(metres, int(days))
-            if actor.can("premises.edit"):
-                self.services.premises.set_repeat_window(
-                    int(self._typed(self.repeat_days, self.services.premises.repeat_window())))
-            if actor.can("roster.edit"):
-                rules = self.services.roster.rules()
-                self.services.roster.set_rules(self._typed(self.min_rest, rules.min_rest_hours),
-                                               self._typed(self.max_weekly, rules.max_weekly_hours),
-                                               self.max_reach.currentData())
-            if actor.can("geography.manage") and self.force.currentData() != self.services.geography.force().code:
-                self.services.geography.use_force(str(self.force.currentData()))
-            if actor.can("sync.trust"):
-                self.services.sync.set_central_dsn(self.central_dsn.text())
-            if actor.can("data.purge"):
-                kept = self.services.retention.settings()
-                self.services.retention.set_settings(**{
-                    name: int(self._typed(box, getattr(kept, name))) for name, box in self._retention_spins().items()})
+            save_all(self.services.store, self._policy_checks())
+        except ValidationError as exc:
+            self._show_refused(exc)
+            return False
         except RuralWatchError as exc:
             self.show_error(str(exc))
             return False

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,9 +15,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,6 +42,8 @@ from ruralwatch.services.sync import (
     SyncService,
     demo_stays_note,
 )
+from ruralwatch.sync.crypto import fingerprint
+from ruralwatch.sync.errors import KeyChanged
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
@@ -90,6 +95,7 @@ class TrustDialog(FormDialog):
                          "sync identity</code>).", "&Trust", parent=parent)
         self.service = service
         self.peer: Peer | None = None
+        self.replaced: str | None = None  # the key a confirmed replacement took out
         self.device = self.add_field("&Device id:", QLineEdit())
         self.device.setPlaceholderText("e.g. 43734af183644f2a")
         self.key = self.add_field("Public &key:", QLineEdit(), "64 hex digits.")
@@ -100,7 +106,17 @@ class TrustDialog(FormDialog):
 
     def submit(self) -> None:
         try:
-            self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text())
+            try:
+                self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text())
+            except KeyChanged as changed:
+                # What an impostor would send: nothing is replaced unless the person says so (default No).
+                if not self.confirm_replace(changed):
+                    self.show_error(f"Not trusted: {_who(changed)} is already trusted here with another key, kept "
+                                    "as it was.", self.key)
+                    return
+                self.peer = self.service.trust(self.device.text(), self.key.text(), self.name.text(),
+                                               replace_key=True)
+                self.replaced = changed.old_key
         except ValidationError as exc:
             self.show_validation(exc, {"device": self.device, "key": self.key})
             for error in exc.errors[1:]:  # every field named is outlined; the first has the focus
@@ -112,6 +128,25 @@ class TrustDialog(FormDialog):
             self.show_error(str(exc)[:1].upper() + str(exc)[1:])
             return
         self.accept()
+
+
+    def confirm_replace(self, changed: KeyChanged) -> bool:
+        """Replace the key of a device already trusted with another one? Default No. Tests replace this."""
+        who = _who(changed)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Replace the trusted key?",
+                          f"<b>{_html(who[:1].upper() + who[1:])} is already trusted here with another key.</b>",
+                          parent=self)
+        box.setInformativeText(
+            f"Trusted key: {_html(fingerprint(changed.old_key))}<br>Key given: {_html(fingerprint(changed.new_key))}"
+            "<br><br>A different key is what an impostor would send. Replace it only if the device's owner has "
+            "told you its new key (a reinstalled laptop; its Sync panel shows the key). Replace the trusted key?")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _who(changed: KeyChanged) -> str:
+    return f"{changed.name} ({changed.device_id})" if changed.name else f"device {changed.device_id}"
 
 
 class MergeDialog(FormDialog):
@@ -203,8 +238,17 @@ class SyncPanel(QWidget):
         # Two-line headers, each column as wide as its contents, again after View ▸ Larger text (sized once, in the
         # smaller font, the headers were cut to "ast export for" and "Pe"), and the name takes what is left (elided,
         # whole in its tooltip), so the table fits the dock.
-        self.peers = fit_to_width(make_table(["Name", "Device id", "Last export\nfor it", "Last import\nfrom it",
-                                              "Pending\nrows"], alternating=False), stretch=0)
+        # The name is what a person reads: at 1366x768 a 420-pixel dock squeezed it to "C… st…" while the device
+        # id kept its 16 digits. The name now takes what it needs (up to half the table; elided beyond, on one
+        # line) and the device id what is left, elided (both whole in their tooltips).
+        self.peers = fit_to_width(make_table(["Name", "Device\nid", "Last export\nfor it", "Last import\nfrom it",
+                                              "Pending\nrows"], alternating=False), stretch=1)
+        self.peers.setWordWrap(False)
+        self.peers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.peers.viewport().installEventFilter(self)
+        # The dates and counts size to their contents (again under Larger text): the name then fits what is left.
+        self.peers.horizontalHeader().sectionResized.connect(
+            lambda column, _old, _new: self._fit_names() if column >= 2 else None)
         show_rows(self.peers, 5)  # a laptop, the central store and a few more: squeezed, it showed 1.5 rows
         trust = QPushButton("Tr&ust a device…")
         trust.clicked.connect(self.trust_dialog)
@@ -338,6 +382,7 @@ class SyncPanel(QWidget):
         peers = [a.peer for a in activity]
         _set_rows(self.peers, [[a.peer.name or "", a.peer.device_id, _local(a.last_export) or "never",
                                 _local(a.last_import) or "never", "…"] for a in activity])
+        self._fit_names()
         self._count_pending([peer.device_id for peer in peers])
         chosen = self.peer_choice.currentData()  # kept: after an export it reset to a full package, unnoticed
         self.peer_choice.clear()
@@ -393,9 +438,32 @@ class SyncPanel(QWidget):
         self._tell(f"Passphrase read from {Path(chosen).name}.")
 
     def _tell(self, text: str, tip: str = "") -> None:
-        """The outcome under Exchange; `tip` (a file's whole path) as its tooltip, else none left from before."""
+        """The outcome under Exchange; `tip` (a file's whole path) as its tooltip, else none left from before.
+        Scrolled into view: at 1366x768 the line sat below the dock's fold and a trust or import said nothing."""
         self.status.setText(text)
         self.status.setToolTip(tip)
+        scroll = self.parentWidget()
+        while scroll is not None and not isinstance(scroll, QScrollArea):
+            scroll = scroll.parentWidget()
+        if text and isinstance(scroll, QScrollArea):
+            # Again once the dock has laid out the line's new height (a wrapped second line was cut off).
+            scroll.ensureWidgetVisible(self.status, 0, 8)
+            QTimer.singleShot(0, self.status, lambda: scroll.ensureWidgetVisible(self.status, 0, 8))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.peers.viewport() and event.type() in (QEvent.Type.Resize, QEvent.Type.FontChange):
+            self._fit_names()
+        return super().eventFilter(watched, event)
+
+    def _fit_names(self) -> None:
+        """The Name column as wide as its longest name (or its header), but at most half the table, and never so
+        wide that the table scrolls sideways (the dates and counts keep their width, the device id its least)."""
+        header = self.peers.horizontalHeader()
+        wanted = max(self.peers.sizeHintForColumn(0), header.sectionSizeHint(0))
+        others = sum(header.sectionSize(column) for column in range(2, header.count()))
+        room = self.peers.viewport().width() - others - header.minimumSectionSize()
+        self.peers.setColumnWidth(0, max(header.minimumSectionSize(),
+                                         min(wanted, self.peers.viewport().width() // 2, room)))
 
     def report(self, message: str) -> None:
         self.problems.append(message)
@@ -416,6 +484,10 @@ class SyncPanel(QWidget):
         if peer is None:
             return
         self.reload()
+        if dialog.replaced:
+            self._tell(f"Key of {peer.name or peer.device_id} ({peer.device_id}) replaced: "
+                       f"{fingerprint(dialog.replaced)} is no longer trusted, {fingerprint(peer.public_key)} is.")
+            return
         self._tell(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
                             "imported here.")
 

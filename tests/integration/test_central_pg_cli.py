@@ -4,6 +4,7 @@ the same commands on a SQLite central file, and every way PostgreSQL cannot be u
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import psycopg
@@ -223,14 +224,20 @@ def test_sync_central_at_the_station_sends_and_receives_in_one_step(cli, tmp_pat
     _one_line(refused, "does not trust the central store yet")
     for n, laptop in enumerate(laptops, start=1):
         identity = cli(laptop, "sync", "identity", "--json").json()
-        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"], "--name", "HQ")
         if n == 1:
             _one_line(cli(laptop, "sync", "central", "--dsn", pg_dsn), "does not trust this laptop yet")
         cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
             identity["public_key"])
         _record(laptop, f"Farm {n}")
     first = cli(laptops[0], "sync", "central", "--dsn", pg_dsn)
-    assert first.code == 0 and "applied package" in first.out, first.err
+    assert first.code == 0, first.err
+    # Said with the name the central store was trusted under, no temporary file names or device ids (a walk read
+    # 'laptop.rwsync: applied package … from 3f9c…' and 'central.rwsync: …').
+    assert first.out.splitlines()[-2:] == [
+        "sent 1 row to HQ: 1 new, 0 updated, 0 unchanged, 0 conflicts",
+        "received 0 rows from HQ: 0 new, 0 updated, 0 unchanged, 0 conflicts"]
+    assert central["device_id"] not in first.out and ".rwsync" not in first.out
     # The second laptop remembers its central store (as the window's Settings do) and syncs without --dsn.
     assert "no central store remembered" in cli(laptops[1], "sync", "central-store").out
     _one_line(cli(laptops[1], "sync", "central"), "no central store named")
@@ -330,6 +337,82 @@ def test_conflicts_found_by_a_postgresql_central_store_are_listed_and_settled_fr
     assert "(resolved: superseded)" in cli(laptops[0], "central", "conflicts", "--from", pg_dsn, "--all").out
 
 
+def _two_laptops_in_conflict(cli, tmp_path: Path, pg_dsn: str) -> list[Path]:
+    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
+    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
+    for n, laptop in enumerate(laptops, start=1):
+        identity = cli(laptop, "sync", "identity", "--json").json()
+        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
+        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
+            identity["public_key"], "--name", f"RET laptop {n}")
+    _record(laptops[0], "Farm")
+    for laptop in (*laptops, laptops[0]):
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    _edit_place(laptops[0], "Farm, north gate")
+    _edit_place(laptops[1], "Farm, by the barn")
+    for laptop in laptops:
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    return laptops
+
+
+@pytest.mark.parametrize("choice", ["mine", "theirs", "merged"])
+def test_a_conflict_on_a_postgresql_central_store_is_resolved_by_command_and_reaches_every_laptop(
+        cli, tmp_path: Path, pg_dsn: str, choice: str) -> None:
+    """`central conflicts` listed a PostgreSQL store's conflicts but nothing settled one but a laptop's new edit.
+    `central resolve ID mine|theirs|merged [--value V]` does, by `sync resolve`'s rules, audited in merge_audit; the
+    decision is a new edit that reaches both laptops with their next package."""
+    laptops = _two_laptops_in_conflict(cli, tmp_path, pg_dsn)
+    (conflict,) = cli(laptops[0], "central", "conflicts", "--from", pg_dsn, "--json").json()
+    expected = {"mine": conflict["local_value"], "theirs": conflict["incoming_value"],
+                "merged": "Farm, north gate by the barn"}[choice]
+    extra = ["--value", expected] if choice == "merged" else []
+    done = cli(laptops[0], "central", "resolve", "--into", pg_dsn, str(conflict["id"]), choice, *extra)
+    assert done.code == 0, done.err
+    assert f"conflict {conflict['id']} resolved ({choice})" in done.out
+    assert cli(laptops[0], "central", "conflicts", "--from", pg_dsn).out == "no conflicts to review\n"
+    assert f"(resolved: {choice})" in cli(laptops[0], "central", "conflicts", "--from", pg_dsn, "--all").out
+    status = cli(laptops[0], "central", "status", "--from", pg_dsn, "--json").json()
+    assert status["open_conflicts"] == 0 and all(d["pending"] == 1 for d in status["devices"])
+    for laptop in laptops:
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+        assert _places(laptop) == {expected}
+    # Both laptops have it now and say so with their next package (they name the central store's clock): nothing
+    # more to send; and a later edit on a laptop is no conflict with it.
+    for laptop in laptops:
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    for n, laptop in enumerate(laptops):
+        device = cli(laptop, "sync", "identity", "--json").json()["device_id"]
+        made = cli(laptop, "central", "package", "--from", pg_dsn, "--for", device, "--out",
+                   str(tmp_path / f"again{n}.rwsync"), "--unencrypted", "--json")
+        assert made.code == 0 and sum(made.json()["rows"].values()) == 0, made.out
+    _edit_place(laptops[1], "Farm, gate lodge")
+    for laptop in (laptops[1], laptops[0]):
+        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    assert _places(laptops[0]) == {"Farm, gate lodge"}
+    assert cli(laptops[0], "central", "conflicts", "--from", pg_dsn).out == "no conflicts to review\n"
+    with psycopg.connect(pg_dsn) as conn:
+        (detail,) = [json.loads(row[0]) for row in conn.execute(
+            "SELECT detail FROM merge_audit WHERE action = 'resolve'").fetchall()]
+    assert detail["conflict"] == conflict["id"] and detail["resolution"] == choice and detail["field"] == "place"
+    assert "Farm" not in json.dumps(detail)  # the audit names the choice, not the (maybe personal) values
+
+
+def test_resolving_on_a_postgresql_central_store_refuses_what_sync_resolve_refuses(cli, tmp_path: Path,
+                                                                                       pg_dsn: str) -> None:
+    laptops = _two_laptops_in_conflict(cli, tmp_path, pg_dsn)
+    (conflict,) = cli(laptops[0], "central", "conflicts", "--from", pg_dsn, "--json").json()
+    _one_line(cli(laptops[0], "central", "resolve", "--into", pg_dsn, str(conflict["id"]), "merged"),
+              "a merged resolution needs the merged value")
+    _one_line(cli(laptops[0], "central", "resolve", "--into", pg_dsn, "x", "mine"),
+              "`ruralwatch central conflicts` lists them")
+    _one_line(cli(laptops[0], "central", "resolve", "--into", pg_dsn, "999", "mine"), "no sync conflict with id 999")
+    assert cli(laptops[0], "central", "resolve", "--into", pg_dsn, str(conflict["id"]), "theirs").code == 0
+    _one_line(cli(laptops[0], "central", "resolve", "--into", pg_dsn, str(conflict["id"]), "mine"),
+              "is already resolved")
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM merge_audit WHERE action = 'resolve'").fetchone()[0] == 1
+
+
 def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_path: Path, pg_dsn: str) -> None:
     files = [FIXTURES / "2018-01-essex-street-first150.csv", FIXTURES / "2018-04-essex-street-no-id-or-location.csv"]
     laptop = tmp_path / "central.db"
@@ -347,3 +430,47 @@ def test_published_crime_goes_into_either_engine_once_with_its_points(cli, tmp_p
             "SELECT count(*), count(geom), count(*) FILTER (WHERE abs(ST_X(geom_bng) - easting) < 0.01 AND "
             "abs(ST_Y(geom_bng) - northing) < 0.01) FROM analyst.published_crimes").fetchone()
     assert total == first.json()["imported"] and 0 < located < total and close == located
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_central_trust_refuses_another_key_for_a_trusted_laptop_unless_replace_key(
+        cli, tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
+    """Re-trusting a laptop with a different key replaced it silently: refused (exit 2, nothing changed) unless
+    --replace-key, and the central store's audit names both keys."""
+    from ruralwatch.sync.crypto import KeyPair, fingerprint
+
+    laptop = tmp_path / "laptop.db"
+    if engine == "postgresql":
+        into = request.getfixturevalue("pg_dsn")
+        assert cli(laptop, "central", "init", "--into", into).code == 0
+    else:
+        into = str(tmp_path / "central.db")
+        open_db(Path(into)).close()
+    device, first, second = "abcdef0123456789", KeyPair.generate().public_hex(), KeyPair.generate().public_hex()
+
+    def trust(key: str, *extra: str):
+        return cli(laptop, "central", "trust", "--into", into, "--device", device, "--key", key, *extra)
+
+    assert trust(first, "--name", "RET laptop 3").code == 0
+    refused = trust(second)
+    _one_line(refused, "RET laptop 3) is already trusted here with another key")
+    assert fingerprint(first) in refused.err and "--replace-key" in refused.err
+    devices = cli(laptop, "central", "status", "--from", into, "--json").json()["devices"]
+    assert [d["public_key"] for d in devices] == [first]
+    replaced = trust(second, "--replace-key")
+    assert replaced.code == 0 and f"key {fingerprint(first)} replaced" in replaced.out
+    devices = cli(laptop, "central", "status", "--from", into, "--json").json()["devices"]
+    assert [d["public_key"] for d in devices] == [second]
+    if engine == "postgresql":
+        with psycopg.connect(into) as conn:
+            details = [json.loads(row[0]) for row in conn.execute(
+                "SELECT detail FROM merge_audit WHERE action = 'trust' ORDER BY id").fetchall()]
+    else:
+        db = raw_connection(Path(into))
+        try:
+            details = [json.loads(row[0]) for row in db.execute(
+                "SELECT changes FROM audit_log WHERE action = 'trust' ORDER BY seq")]
+        finally:
+            db.close()
+    assert len(details) == 2  # the refusal wrote nothing
+    assert (details[1]["replaced_fingerprint"], details[1]["fingerprint"]) == (fingerprint(first), fingerprint(second))

@@ -3,6 +3,7 @@ over three laptops (central merge works on --into and never opens the laptop's o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,33 @@ def test_demo_data_on_two_laptops_stays_on_each_and_syncs_no_conflict(cli, tmp_p
     after = cli(laptops[0], "sync", "export", "--out", str(tmp_path / "after.rwsync"), "--since-last-for",
                 ids[central]["device_id"], "--json").json()
     assert sum(after["rows"].values()) == 0 and after["demo_left_out"] > 0
+
+
+def test_trusting_a_device_again_with_another_key_is_refused_unless_replace_key(cli, tmp_path: Path) -> None:
+    """A walk re-trusted a device id with a different key: the key was replaced silently (audited only), though a
+    new key for a known device is what an impostor would send."""
+    from ruralwatch.sync.crypto import KeyPair, fingerprint
+
+    db = tmp_path / "x.db"
+    device, first, second = "abcdef0123456789", KeyPair.generate().public_hex(), KeyPair.generate().public_hex()
+    assert cli(db, "sync", "trust", "--device", device, "--key", first, "--name", "RET laptop 3").code == 0
+    refused = cli(db, "sync", "trust", "--device", device, "--key", second)
+    assert refused.code == 2 and refused.err.count("\n") == 1
+    assert "already trusted here with another key" in refused.err and "--replace-key" in refused.err
+    assert fingerprint(first) in refused.err and fingerprint(second) in refused.err
+    assert [p["public_key"] for p in cli(db, "sync", "peers", "--json").json()] == [first]  # nothing changed
+    # The same key again is no change of key: accepted as before.
+    assert cli(db, "sync", "trust", "--device", device, "--key", first).code == 0
+    replaced = cli(db, "sync", "trust", "--device", device, "--key", second, "--replace-key")
+    assert replaced.code == 0, replaced.err
+    assert f"key {fingerprint(first)} replaced by {fingerprint(second)}" in replaced.out
+    assert [p["public_key"] for p in cli(db, "sync", "peers", "--json").json()] == [second]
+    store = open_db(db)
+    try:
+        entries = [json.loads(row[0]) for row in store.db.execute(
+            "SELECT changes FROM audit_log WHERE action = 'trust' ORDER BY seq")]
+    finally:
+        store.close()
+    assert len(entries) == 3 and "replaced_key" not in entries[1]
+    assert (entries[2]["replaced_fingerprint"], entries[2]["fingerprint"]) == (fingerprint(first), fingerprint(second))
+    assert entries[2]["replaced_key"] == first

@@ -367,6 +367,12 @@ def test_changes_are_shown_readably():
         "account: pat; at: 2026-01-01T00:00:00Z")
     assert describe_changes(None) == ""
     assert action_name("failed_login") == "Wrong password" and action_name("odd_thing") == "Odd thing"
+    # A settled sync conflict read as a plain "Changed"; a device's key replaced as a plain "Device trusted".
+    assert action_name("resolve_conflict", {"place": ["a", "b"], "resolution": [None, "theirs"]}) == (
+        "Conflict resolved: kept theirs")
+    assert action_name("resolve_conflict", {"resolution": [None, "merged"]}) == "Conflict resolved: merged value"
+    assert action_name("trust", {"public_key": "ab", "replaced_key": "cd"}) == "Device key replaced"
+    assert action_name("trust", {"public_key": "ab"}) == "Device trusted"
 
 
 # --- the person an account belongs to ---------------------------------------------------------------------

@@ -171,7 +171,7 @@ def test_saving_settings_audits_only_what_changed(qtbot, services) -> None:
     again.reporter_months.setValue(18)
     assert again.save()
     changes = _settings_entries(services)[before:]
-    assert [sorted(entry) for entry in changes] == [["roster.max_weekly_hours"], ["retention.reporter_months"]]
+    assert [sorted(entry) for entry in changes] == [["retention.reporter_months", "roster.max_weekly_hours"]]
     assert all(old != new for entry in changes for old, new in entry.values())
 
 
@@ -214,6 +214,57 @@ def test_saving_unchanged_settings_writes_nothing_whatever_the_stored_precision(
     plan, rules = services.patrols.default_settings(), services.roster.rules()
     assert (plan.dwell_minutes, plan.road_factor, plan.speed_kmh) == (12.5, 1.355, 50.0)
     assert (rules.min_rest_hours, rules.max_weekly_hours) == (12.0, 23.75)
-    changes = _settings_entries(services)[-2:]
+    changes = _settings_entries(services)[-1:]
     assert changes[0]["patrol.plan_defaults"][1]["road_factor"] == 1.355
-    assert [sorted(entry) for entry in changes] == [["patrol.plan_defaults"], ["roster.min_rest_hours"]]
+    assert [sorted(entry) for entry in changes] == [["patrol.plan_defaults", "roster.min_rest_hours"]]
+
+
+def test_a_refused_value_in_the_last_section_saves_no_section_and_keeps_everything_typed(qtbot, services) -> None:
+    """A walk found a refused value in one section left the sections above it saved. Settings checks every section
+    through its service first, then saves all in one transaction (one audit entry), or none."""
+    from ruralwatch.ui import theme
+
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    meta, entries = _stored(services)
+    entries_before = len(_settings_entries(services))
+    dialog.dwell.setValue(25)
+    dialog.max_weekly.setValue(30)
+    dialog.repeat_days.setValue(90)
+    dialog.zone_metres.setValue(800)
+    dialog.force.setCurrentIndex(dialog.force.findText("Suffolk"))
+    dialog.central_dsn.setText("service=hq")
+    dialog.premises_months.setMaximum(5000)  # a box that lets through what the service refuses
+    dialog.premises_months.setValue(5000)
+    assert not dialog.save()
+    assert _stored(services) == (meta, entries)  # no section saved, nothing audited
+    assert dialog.error.text() == ("Premises' contacts, after they leave the register: months are 0 (keep for ever) "
+                                   "to 1200, not 5000")
+    assert dialog.premises_months.styleSheet() == theme.invalid_style("QSpinBox")
+    assert (dialog.dwell.value(), dialog.max_weekly.value(), dialog.repeat_days.value(), dialog.zone_metres.value(),
+            dialog.force.currentText(), dialog.central_dsn.text()) == (25, 30, 90, 800, "Suffolk", "service=hq")
+
+    dialog.premises_months.setValue(24)  # editing the box takes its mark and gives its own tip back
+    assert dialog.premises_months.styleSheet() == "" and "register" in dialog.premises_months.toolTip()
+    assert dialog.save()
+    saved = _settings_entries(services)
+    assert len(saved) == entries_before + 1  # one save, one entry
+    assert sorted(saved[-1]) == ["geography.force", "near_repeat.zone_days", "near_repeat.zone_metres",
+                                 "patrol.plan_defaults", "premises.repeat_window_days", "retention.premises_months",
+                                 "roster.max_weekly_hours", "sync.central_dsn"]
+    assert services.patrols.default_settings().dwell_minutes == 25 and services.geography.force().name == "Suffolk"
+
+
+def test_refused_values_in_two_sections_are_both_marked(qtbot, services) -> None:
+    from ruralwatch.ui import theme
+
+    dialog = SettingsDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.central_dsn.setText("postgresql://ret1:secret@hq-server/ruralwatch")
+    dialog.max_weekly.setMaximum(500)
+    dialog.max_weekly.setValue(500)
+    assert not dialog.save()
+    lines = dialog.error.text().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["Hours per week at most", "Headquarters connection"]
+    assert dialog.max_weekly.styleSheet() == theme.invalid_style("QDoubleSpinBox")
+    assert dialog.central_dsn.styleSheet() == theme.invalid_style("QLineEdit")

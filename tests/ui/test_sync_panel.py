@@ -260,6 +260,109 @@ def test_trust_a_device_is_one_form_that_marks_a_wrong_key_and_keeps_what_was_ty
     assert panel.status.text().startswith("Trusted Central store")
 
 
+def test_trust_a_device_already_trusted_with_another_key_asks_and_no_keeps_the_old_key(qtbot, window, services):
+    """Trust a device… with a known device id and a different key replaced the key without a word (audited only):
+    what an impostor would send. It asks (No by default: the old key stays, what was typed stays); Yes replaces."""
+    from PySide6.QtCore import Qt
+
+    from ruralwatch.sync.crypto import KeyPair, fingerprint
+
+    device, old, new = "0123456789abcdef", KeyPair.generate().public_hex(), KeyPair.generate().public_hex()
+    services.sync.trust(device, old, "RET laptop 3")
+    panel = window.sync_panel
+    window.sync_dock.show()
+    asked: list[str] = []
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.confirm_replace = lambda changed: asked.append(changed.name) or False
+    dialog.device.setText(device)
+    dialog.key.setText(new)
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert asked == ["RET laptop 3"]
+    assert dialog.isVisible() and "already trusted here with another key" in dialog.error_label.text()
+    assert dialog.marks.is_marked(dialog.key) and dialog.key.text() == new
+    assert [peer.public_key for peer in services.sync.peers()] == [old]
+    dialog.confirm_replace = lambda changed: True
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert [peer.public_key for peer in services.sync.peers()] == [new]
+    assert panel.status.text().startswith("Key of RET laptop 3 (0123456789abcdef) replaced")
+    assert fingerprint(old) in panel.status.text()
+
+
+def test_the_replace_key_question_defaults_to_no(qtbot, services):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ruralwatch.sync.crypto import KeyPair
+    from ruralwatch.sync.errors import KeyChanged
+    from ruralwatch.ui.sync_panel import TrustDialog
+
+    dialog = TrustDialog(services.sync)
+    qtbot.addWidget(dialog)
+    seen: list[tuple[str, str]] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append((box.text(), box.defaultButton().text()))
+            box.defaultButton().click()  # Enter: the default
+        else:
+            QTimer.singleShot(20, answer)  # not up yet: look again on a later turn
+
+    QTimer.singleShot(0, answer)
+    changed = KeyChanged("0123456789abcdef", None, KeyPair.generate().public_hex(), KeyPair.generate().public_hex())
+    assert dialog.confirm_replace(changed) is False
+    assert "Device 0123456789abcdef is already trusted here with another key" in seen[0][0]
+    assert seen[0][1].replace("&", "") == "No"
+
+
+def _in_view(widget, scroll) -> bool:
+    """Whether `widget` is inside the dock's visible part (the scroll area's viewport)."""
+    from PySide6.QtCore import QPoint, QRect
+
+    top = widget.mapTo(scroll.viewport(), QPoint(0, 0))
+    return scroll.viewport().rect().contains(QRect(top, widget.size()))
+
+
+def test_names_of_trusted_devices_are_whole_and_the_outcome_is_in_view_in_a_narrow_dock(qtbot, window, services):
+    """A walk at 1366x768 read the Name column as "C… st…" (the device id kept its 16 digits) and never saw the
+    panel's outcome line, which sat below the dock's fold."""
+    from PySide6.QtCore import Qt
+
+    from ruralwatch.sync.crypto import KeyPair
+
+    services.sync.trust("3f9c0a1b2c3d4e5f", KeyPair.generate().public_hex(), "Central store")
+    window.resize(1366, 768)
+    window.show()
+    window.sync_dock.show()
+    window.resizeDocks([window.sync_dock], [420], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: window.sync_dock.width() <= 430, timeout=10_000)
+    panel = window.sync_panel
+    scroll = window.sync_dock.widget()
+    panel.reload()
+    table, header = panel.peers, panel.peers.horizontalHeader()
+    qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() == 1, timeout=10_000)
+    # The name whole, the table not scrolling sideways: the device id takes what is left, elided.
+    qtbot.waitUntil(lambda: table.columnWidth(0) >= table.sizeHintForColumn(0), timeout=10_000)
+    qtbot.waitUntil(lambda: header.length() <= table.viewport().width() + 1, timeout=10_000)
+    assert table.columnWidth(0) <= table.viewport().width() // 2
+    assert table.item(0, 1).toolTip() == "3f9c0a1b2c3d4e5f"
+
+    window.resizeDocks([window.sync_dock], [330], Qt.Orientation.Horizontal)  # narrower: the panel grows taller
+    qtbot.waitUntil(lambda: window.sync_dock.width() <= 340, timeout=10_000)
+    scroll.verticalScrollBar().setValue(0)  # at the top, where Trust a device… is
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.device.setText("0123456789abcdef")
+    dialog.key.setText(KeyPair.generate().public_hex())
+    dialog.name.setText("RET laptop 3, Saffron Walden")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert panel.status.text().startswith("Trusted RET laptop 3")
+    qtbot.waitUntil(lambda: _in_view(panel.status, scroll), timeout=10_000)
+
+
 def test_trusted_devices_show_five_rows_on_a_laptop_screen(qtbot, window, services):
     # A walk at 1366x768 saw a row and a half of Trusted devices: the panel's layout squeezed the table.
     from PySide6.QtGui import QFont

@@ -88,3 +88,51 @@ def test_the_central_store_is_audited_as_where_it_points_and_only_when_it_change
         {"sync.central_dsn": ["ret1@hq-server/ruralwatch", "service hq"]},
         {"sync.central_dsn": ["service hq", None]},
     ]
+
+
+def _stored_settings(store) -> dict[str, str]:
+    return dict(store.db.execute("SELECT key, value FROM meta WHERE key NOT LIKE 'audit.%'").fetchall())
+
+
+def test_settings_saved_together_write_nothing_when_the_last_section_is_refused(store) -> None:
+    """Settings saved section by section: a refused value in a later section left the earlier ones saved. Every
+    service checks its values first (its rules), then one transaction writes them with one audit entry."""
+    from ruralwatch.core.errors import ValidationError
+    from ruralwatch.services.policies import save_all
+
+    services = Services.build(store)
+    before, audited = _stored_settings(store), len(_settings(store))
+    checks = [lambda: services.patrols.default_settings_change(20, 1.4, 50),
+              lambda: services.patrols.dose_radius_change(300),
+              lambda: services.roster.rules_change(12, 30, "area"),
+              lambda: services.premises.repeat_window_change(90),
+              lambda: services.geography.force_change("Suffolk"),
+              lambda: services.sync.central_dsn_change("service=hq"),
+              lambda: services.retention.settings_change(reporter_months=5000, track_months="soon")]
+    try:
+        save_all(store, checks)
+    except ValidationError as exc:
+        assert [e.field for e in exc.errors] == ["reporter_months", "track_months"]
+    else:
+        raise AssertionError("a refused period was saved")
+    assert _stored_settings(store) == before and len(_settings(store)) == audited
+
+    # Two sections refused at once: both are named (Settings marks both boxes).
+    checks[-1] = lambda: services.retention.settings_change(reporter_months=6)
+    checks[2] = lambda: services.roster.rules_change(99, 500, "area")
+    try:
+        save_all(store, checks)
+    except ValidationError as exc:
+        assert [e.field for e in exc.errors] == ["min_rest_hours", "max_weekly_hours"]
+    else:
+        raise AssertionError("refused rostering rules were saved")
+    assert _stored_settings(store) == before
+
+    checks[2] = lambda: services.roster.rules_change(12, 30, "area")
+    save_all(store, checks)
+    entries = _settings(store)[audited:]
+    assert len(entries) == 1  # one save, one entry naming every key it changed
+    assert set(entries[0]) == {"patrol.plan_defaults", "patrol.dose_radius_m", "roster.min_rest_hours",
+                               "roster.max_weekly_hours", "roster.max_reach", "premises.repeat_window_days",
+                               "geography.force", "sync.central_dsn", "retention.reporter_months"}
+    assert services.geography.force().name == "Suffolk" and services.retention.settings().reporter_months == 6

@@ -290,6 +290,10 @@ def test_resolve_writes_a_new_edit_that_syncs(
     assert b.sync.conflicts() == []
     row = b.raw("incidents", incident_id)
     assert row["place"] == expected
+    # The audit log says a conflict was settled and which way (it read as a plain "update" of the place).
+    action, changes = b.store.db.execute("SELECT action, changes FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    assert action == "resolve_conflict" and json.loads(changes)["resolution"] == [None, choice]
+    assert json.loads(changes)["place"][1] == expected
     if row["hlc"] != before:
         assert field_clock(row["field_hlc"], "place") == row["hlc"] > before
     send(b, a, tmp_path)
@@ -306,6 +310,11 @@ def test_resolve_delete_vs_edit_can_restore(shared: tuple[Device, Device, str], 
     (conflict,) = b.sync.conflicts()
     b.sync.resolve(conflict.id, "mine")
     assert b.raw("incidents", incident_id)["deleted"] == 0
+    action, changes = b.store.db.execute("SELECT action, changes FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    assert action == "resolve_conflict" and json.loads(changes)["resolution"] == [None, "mine"]
+    from ruralwatch.services.audit import AuditService
+
+    assert AuditService(b.store).verify().ok  # the resolved row matches its entry
     send(b, a, tmp_path)
     row = a.raw("incidents", incident_id)
     assert row["deleted"] == 0 and row["description"] == "keep me"

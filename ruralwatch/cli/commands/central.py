@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.central.errors import CentralError
 from ruralwatch.central.target import DSN_ENV, FileTarget, PgTarget, Target, resolve
-from ruralwatch.cli.commands.sync import import_line
+from ruralwatch.cli.commands.sync import REPLACE_KEY_HELP, conflict_id, import_line, merged_value
 from ruralwatch.cli.errors import named_by_option
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json, progress_lines
@@ -23,6 +23,7 @@ from ruralwatch.cli.spec import FileCommand, Phase
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.words import count_of
 from ruralwatch.io.export_choices import FORMATS, WHATS
+from ruralwatch.sync.merge import CHOICES
 
 if TYPE_CHECKING:
     from ruralwatch.central.interface import CentralStatus, CentralStore
@@ -57,16 +58,26 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     status.add_argument("--json", action="store_true")
 
     conflicts = actions.add_parser("conflicts", help="concurrent edits a merge found: both values, the newer one "
-                                                     "kept (settle one by editing the record on a laptop)")
+                                                     "kept (settle one with `central resolve`)")
     conflicts.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
     conflicts.add_argument("--all", action="store_true", help="include settled ones")
     conflicts.add_argument("--json", action="store_true")
+
+    resolve_conflict = actions.add_parser("resolve", help="settle a conflict (a new edit, which reaches every laptop "
+                                                         "with its next package)")
+    resolve_conflict.add_argument("--into", metavar="FILE|DSN", help=STORE_HELP)
+    resolve_conflict.add_argument("conflict_id", metavar="ID", help="the conflict's number, as `central conflicts` "
+                                                                    "lists it")
+    resolve_conflict.add_argument("choice", choices=CHOICES, help="mine: the central store's value; theirs: the one "
+                                                                  "that came in; merged: --value")
+    resolve_conflict.add_argument("--value", help="the merged value (JSON if it parses as JSON, else text)")
 
     trust = actions.add_parser("trust", help="accept packages signed by a laptop")
     trust.add_argument("--into", metavar="FILE|DSN", help=STORE_HELP)
     trust.add_argument("--device", required=True, metavar="ID")
     trust.add_argument("--key", required=True, metavar="HEX", help="the laptop's public key from `sync identity`")
     trust.add_argument("--name", help="a name to know it by")
+    trust.add_argument("--replace-key", action="store_true", help=REPLACE_KEY_HELP)
 
     package = actions.add_parser("package", help="the outgoing package for one laptop (what it has not seen)")
     package.add_argument("--from", dest="source", metavar="FILE|DSN", help=STORE_HELP)
@@ -179,9 +190,17 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
             print_json([c.to_dict() for c in listed])
         else:
             print("\n".join(conflict_lines(listed, args.all)))
+    elif action == "resolve":
+        conflict = central.resolve(conflict_id(args.conflict_id, "central conflicts"), args.choice,
+                                   merged_value(args.value))
+        print(f"conflict {conflict.id} resolved ({conflict.resolution}): it reaches every laptop with its next "
+              "package")
     elif action == "trust":
-        central.trust(args.device, args.key, args.name)
-        print(f"trusted device {args.device}" + (f" ({args.name})" if args.name else ""))
+        from ruralwatch.sync.crypto import fingerprint
+
+        replaced = central.trust(args.device, args.key, args.name, replace_key=args.replace_key)
+        print(f"trusted device {args.device.strip()}" + (f" ({args.name})" if args.name else "")
+              + (f": key {fingerprint(replaced)} replaced" if replaced else ""))
     elif action == "package":
         made = central.package_for(args.device, args.out, _package_passphrase(args), full=args.full)
         if args.json:

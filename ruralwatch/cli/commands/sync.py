@@ -21,16 +21,20 @@ from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.words import count_of
 from ruralwatch.sync.merge import CHOICES
 
+REPLACE_KEY_HELP = ("replace the key of a device already trusted with another one (check the new key with its owner "
+                    "first: a different key is what an impostor would send)")
+
 if TYPE_CHECKING:
+    from ruralwatch.central.station import StationSync
     from ruralwatch.services.sync import Conflict, ImportResult, SyncService
     from ruralwatch.store.database import Store
 
 
-def _conflict_id(text: str) -> int:
+def conflict_id(text: str, listed_by: str = "sync conflicts") -> int:
     try:
         return int(text)
     except ValueError:
-        raise OptionError(f"{text!r} is not a conflict's ID: `ruralwatch sync conflicts` lists them, with the "
+        raise OptionError(f"{text!r} is not a conflict's ID: `ruralwatch {listed_by}` lists them, with the "
                           "number to give") from None
 
 
@@ -49,6 +53,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     trust.add_argument("--device", required=True, metavar="ID")
     trust.add_argument("--key", required=True, metavar="HEX", help="the device's public key from `sync identity`")
     trust.add_argument("--name", help="a name to know it by")
+    trust.add_argument("--replace-key", action="store_true", help=REPLACE_KEY_HELP)
 
     peers = actions.add_parser("peers", help="trusted devices")
     peers.add_argument("--json", action="store_true")
@@ -123,7 +128,29 @@ def import_line(result: ImportResult) -> str:
     return "\n".join([line, *(f"{name}: WARNING: device {result.source_device}: {w}" for w in result.warnings)])
 
 
-def _merged_value(text: str | None) -> Any:
+def _counts(result: ImportResult) -> str:
+    return (f"{result.inserted:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged, "
+            f"{count_of(result.conflicts, 'conflict')}")
+
+
+def station_lines(done: StationSync) -> list[str]:
+    """`sync central` in words: the central store by the name it was trusted under and this laptop as such; the
+    two packages were temporary files, never seen, so they are not named."""
+    central, merged, back = done.central_name, done.merged, done.received
+    lines = [f"sent {count_of(done.sent_rows, 'row')} to {central}: {_counts(merged)}"]
+    lines += [f"WARNING: this laptop: {w}" for w in merged.warnings]
+    everything = " (everything it holds)" if done.full else ""
+    lines.append(f"received {count_of(back.rows, 'row')} from {central}{everything}: {_counts(back)}")
+    lines += [f"WARNING: {central}: {w}" for w in back.warnings]
+    if done.demo_kept:
+        from ruralwatch.services.sync import demo_stays_note
+
+        kept = demo_stays_note(done.demo_kept)
+        lines.append(kept[:1].upper() + kept[1:])
+    return lines
+
+
+def merged_value(text: str | None) -> Any:
     if text is None:
         return None
     try:
@@ -144,8 +171,13 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             print(f"device id:  {identity.device_id}\npublic key: {identity.public_key}")
     elif action == "trust":
-        peer = service.trust(args.device, args.key, args.name)
-        print(f"trusted device {peer.device_id}" + (f" ({peer.name})" if peer.name else ""))
+        from ruralwatch.sync.crypto import fingerprint
+
+        replaced = {p.device_id: p.public_key for p in service.peers()}.get(args.device.strip())
+        peer = service.trust(args.device, args.key, args.name, replace_key=args.replace_key)
+        print(f"trusted device {peer.device_id}" + (f" ({peer.name})" if peer.name else "")
+              + (f": key {fingerprint(replaced)} replaced by {fingerprint(peer.public_key)}"
+                 if replaced and replaced != peer.public_key else ""))
     elif action == "peers":
         peers = service.peers()
         if args.json:
@@ -176,7 +208,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             print("\n".join(conflict_lines(found, args.all)))
     elif action == "resolve":
-        conflict = service.resolve(_conflict_id(args.conflict_id), args.choice, _merged_value(args.value))
+        conflict = service.resolve(conflict_id(args.conflict_id), args.choice, merged_value(args.value))
         print(f"conflict {conflict.id} resolved ({conflict.resolution})")
     elif action == "central":
         _station(service, args)
@@ -203,8 +235,7 @@ def _station(service: SyncService, args: argparse.Namespace) -> None:
     if args.json:
         print_json(done.to_dict())
     else:
-        print(import_line(done.merged))
-        print(import_line(done.received))
+        print("\n".join(station_lines(done)))
 
 
 def _remembered_central(service: SyncService, args: argparse.Namespace) -> None:

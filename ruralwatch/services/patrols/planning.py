@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.errors import FieldError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window, validate_patrol
 from ruralwatch.core.patrol_plan import (
     PlanSettings,
@@ -19,7 +19,7 @@ from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, replan, suggest_plan
 from ruralwatch.services.patrols.crew import PatrolCrew
 from ruralwatch.services.patrols.places import PatrolPlaces
-from ruralwatch.services.policies import PLAN_DEFAULTS, write_changed
+from ruralwatch.services.policies import PLAN_DEFAULTS, PendingPolicies, write_pending
 
 
 class PatrolPlanning(PatrolCrew, PatrolPlaces):
@@ -91,17 +91,26 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         return PLAN_DEFAULTS.read(self.store)
 
     def set_default_settings(self, dwell_minutes: float, road_factor: float, speed_kmh: float) -> PlanSettings:
+        change = self.default_settings_change(dwell_minutes, road_factor, speed_kmh)
+        write_pending(self.store, [change])
+        return change.values[0][1]
+
+    def default_settings_change(self, dwell_minutes: float, road_factor: float,
+                                speed_kmh: float) -> PendingPolicies:
+        """The planning defaults checked (every one: Settings marks each refused box), not yet written."""
         self.store.actor.require("patrol.plan")
+        errors: list[FieldError] = []
         if not 5 <= dwell_minutes <= 60:
-            raise ValidationError.single("dwell_minutes", "a stop's dwell is 5 to 60 minutes (Koper: 10-15)")
+            errors.append(FieldError("dwell_minutes", "a stop's dwell is 5 to 60 minutes (Koper: 10-15)"))
         if not 1.0 <= road_factor <= 3.0:
-            raise ValidationError.single("road_factor", "the road factor is 1.0 to 3.0")
+            errors.append(FieldError("road_factor", "the road factor is 1.0 to 3.0"))
         if not 10 <= speed_kmh <= 110:
-            raise ValidationError.single("speed_kmh", "the average speed is 10 to 110 km/h")
+            errors.append(FieldError("speed_kmh", "the average speed is 10 to 110 km/h"))
+        if errors:
+            raise ValidationError(errors)
         chosen = replace(self.default_settings(), dwell_minutes=float(dwell_minutes), road_factor=float(road_factor),
                          speed_kmh=float(speed_kmh))
-        write_changed(self.store, [(PLAN_DEFAULTS, chosen)])
-        return chosen
+        return PendingPolicies(((PLAN_DEFAULTS, chosen),))
 
     # --- the plan -------------------------------------------------------------------------------------------
 

@@ -25,7 +25,13 @@ from ruralwatch.io.gpx import GpxError
 from ruralwatch.patrols.track import Thinner
 from ruralwatch.services.changes import Change
 from ruralwatch.services.patrols.log import PatrolLog
-from ruralwatch.services.policies import DOSE_RADIUS_M, MAX_RADIUS_M, MIN_RADIUS_M, write_changed
+from ruralwatch.services.policies import (
+    DOSE_RADIUS_M,
+    MAX_RADIUS_M,
+    MIN_RADIUS_M,
+    PendingPolicies,
+    write_pending,
+)
 
 # Wall-clock seconds between writes while recording: at most this much of a track is lost to a crash. Each write
 # is one transaction (an fsync): every 2 s is nothing for a laptop's disk, and a replay at 1,000x speed still
@@ -67,6 +73,12 @@ class PatrolTracks(PatrolLog):
         return DOSE_RADIUS_M.read(self.store)
 
     def set_dose_radius_m(self, value: float | str) -> float:
+        change = self.dose_radius_change(value)
+        write_pending(self.store, [change])
+        return float(change.values[0][1])
+
+    def dose_radius_change(self, value: float | str) -> PendingPolicies:
+        """The dose radius checked, not yet written."""
         try:
             radius = float(str(value).strip())
         except ValueError:
@@ -75,8 +87,7 @@ class PatrolTracks(PatrolLog):
             raise ValidationError.single("dose_radius_m", f"the radius is {MIN_RADIUS_M:.0f} to {MAX_RADIUS_M:.0f}"
                                                           f" metres, not {radius:g}")
         self.store.actor.require("patrol.plan")
-        write_changed(self.store, [(DOSE_RADIUS_M, radius)])
-        return radius
+        return PendingPolicies(((DOSE_RADIUS_M, radius),))
 
     # --- recording ----------------------------------------------------------------------------------------
 
