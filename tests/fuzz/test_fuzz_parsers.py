@@ -726,7 +726,7 @@ JSON_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 
 @given(st.none() | JSON_SCALAR.map(json.dumps) | st.text(ANY_CHAR, max_size=100))
 def test_sync_merged_value(text: str | None) -> None:
     # Its input is what SyncService stored: json.dumps of a column value (or, from old rows, plain text).
-    value = cli_sync._merged_value(text)
+    value = cli_sync.merged_value(text)
     assert value is None or isinstance(value, (bool, int, float, str, list, dict))
 
 

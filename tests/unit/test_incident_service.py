@@ -369,7 +369,7 @@ def test_record_many_cancel_rolls_everything_back(
     before = table_counts(store)
     calls: list[tuple[int, int]] = []
 
-    def progress(done: int, total: int) -> bool:
+    def progress(done: int, total: int, note: str = "") -> bool:  # the one ProgressCallback shape
         calls.append((done, total))
         return done < 400
 
