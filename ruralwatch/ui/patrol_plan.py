@@ -669,7 +669,9 @@ class PlanEditor(QWidget):
         settings_row.addStretch()
         top = QHBoxLayout()
         top.addWidget(self.suggest_button)
-        from_label = QLabel("&from")
+        # No Alt letter of its own: every letter of "from" is taken on this page or by the menu bar (File, Map, the
+        # incident table's From and To); Tab from Suggest plan reaches it.
+        from_label = QLabel("from")
         from_label.setBuddy(self.source)
         top.addWidget(from_label)
         top.addWidget(self.source)

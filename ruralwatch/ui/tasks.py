@@ -44,8 +44,10 @@ class _Worker:
 
     def run(self) -> None:
         def progress(done: int, total: int, note: str = "", /) -> bool:
+            if self.cancelled.is_set():  # the dialog keeps what it said when Cancel was pressed, not a later step
+                return False
             self.signals.progressed.emit(done, total, note)
-            return not self.cancelled.is_set()
+            return True
 
         try:
             result = self.work(progress)
@@ -103,7 +105,7 @@ class BackgroundTask(QObject):
         return self._thread
 
     def _on_progress(self, done: int, total: int, note: str = "") -> None:
-        if not shiboken6.isValid(self.dialog):
+        if not shiboken6.isValid(self.dialog) or self.cancelled.is_set():  # a step reported just before Cancel
             return
         if note:
             # The title, then what is being done now (which file, how many rows): a long import said only its title.
