@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ruralwatch.core import geo
-from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.errors import FieldError, ValidationError
 from ruralwatch.io.boundary_files import BoundaryFileError, read_boundaries
 from ruralwatch.mapping.boundaries import Area, AreaSet, UnknownAreaError
 from ruralwatch.mapping.geography import (
@@ -145,6 +146,25 @@ class GeographyService:
         if area == " ".join((stored or "").split()):
             return stored
         return self.find_district(area).name
+
+    def with_checked_district(self, validate: Callable[[], dict[str, Any]], typed: str,
+                              stored: str = "") -> dict[str, Any]:
+        """`validate()`'s values with "area" the district `typed` stands for (`checked_district`): the record's own
+        check and the area's together, every bad field named at once (a person's and a duty's save)."""
+        errors: list[FieldError] = []
+        values: dict[str, Any] = {}
+        try:
+            values = validate()
+        except ValidationError as exc:
+            errors += exc.errors
+        area = ""
+        try:
+            area = self.checked_district(typed or "", stored)
+        except ValidationError as exc:
+            errors += exc.errors
+        if errors:
+            raise ValidationError(errors)
+        return {**values, "area": area}
 
     def district_named(self, text: str) -> str | None:
         """The district a stored area stands for under `find_district`'s rule, or None: how auto-fill reads a

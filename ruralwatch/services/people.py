@@ -92,20 +92,7 @@ class PeopleService:
     def _validated(self, inp: PersonInput, stored_area: str = "") -> dict[str, Any]:
         """validate_person's values with the area made the district it stands for (geography.checked_district:
         "uttles" is Uttlesford, an old area left unchanged stays); every bad field named at once."""
-        errors: builtins.list[FieldError] = []
-        values: dict[str, Any] = {}
-        try:
-            values = validate_person(inp)
-        except ValidationError as exc:
-            errors += exc.errors
-        area = ""
-        try:
-            area = self.geography.checked_district(inp.area or "", stored_area)
-        except ValidationError as exc:
-            errors += exc.errors
-        if errors:
-            raise ValidationError(errors)
-        return {**values, "area": area}
+        return self.geography.with_checked_district(lambda: validate_person(inp), inp.area, stored_area)
 
     def _check_distinct(self, values: dict[str, Any], person_id: str = "") -> None:
         """Each person can be told apart: a collar number belongs to one person, and a second person of the same

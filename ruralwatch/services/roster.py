@@ -151,20 +151,7 @@ class RosterService:
         """validate_duty's values with the area one of the force's districts by the rule a person's area follows
         (geography.checked_district: "uttles" is Uttlesford; an area stored before the check stays while left
         unchanged), so auto-fill's "same area" compares districts; every bad field named at once."""
-        errors: list[FieldError] = []
-        values: dict[str, object] = {}
-        try:
-            values = validate_duty(inp)
-        except ValidationError as exc:
-            errors += exc.errors
-        area = ""
-        try:
-            area = self.people.geography.checked_district(inp.area or "", stored_area)
-        except ValidationError as exc:
-            errors += exc.errors
-        if errors:
-            raise ValidationError(errors)
-        return {**values, "area": area}
+        return self.people.geography.with_checked_district(lambda: validate_duty(inp), inp.area, stored_area)
 
     def set_status(self, duty_id: str, status: str) -> DutyRecord:
         self.store.actor.require("roster.edit")
