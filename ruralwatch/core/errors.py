@@ -25,6 +25,19 @@ class ProgressCallback(Protocol):
     def __call__(self, done: int, total: int, note: str = "", /) -> bool: ...
 
 
+def noted(progress: ProgressCallback | None, note: str) -> ProgressCallback | None:
+    """`progress` with `note` said for every step that brings none of its own: lower layers report bare numbers
+    (pages copied, entries checked), the service knows what they mean to the user."""
+    if progress is None:
+        return None
+    inner = progress
+
+    def with_note(done: int, total: int, own_note: str = "", /) -> bool:
+        return inner(done, total, own_note or note)
+
+    return with_note
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str

@@ -647,7 +647,7 @@ def export(data: ExportData, fmt: str | None, out: Path | str,
     """Write `data` as `fmt` (csv, geojson or xlsx) to `out`, all or nothing: what `data.options.what` names, as one
     file, or for `all` as CSV or GeoJSON a folder of files (`out` a folder that is new or empty).
 
-    `progress(done, total) -> bool` hears of each table made and of the file written; False cancels
+    `progress(done, total, note) -> bool` hears of each table made and of the file written; False cancels
     (CancelledError) and leaves `out` as it was."""
     what = data.options.what
     fmt, target = resolve_target(what, fmt, out)
@@ -657,7 +657,7 @@ def export(data: ExportData, fmt: str | None, out: Path | str,
     tables = []
     for step, make in enumerate(makers, start=1):
         tables.append(make(data))
-        if progress is not None and not progress(step, steps):
+        if progress is not None and not progress(step, steps, f"Writing {target.name}" if step == len(makers) else ""):
             raise CancelledError(f"cancelled: {target.name} was not written")
 
     def write_one(table: Table, path: Path) -> None:

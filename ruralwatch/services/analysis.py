@@ -462,7 +462,7 @@ class AnalysisService:
             inside = gridmod.points_in_polygon(points.easting, points.northing,
                                                gridmod.force_area_bng(self._geo().force.code))
             points, outside = points.where(inside), int(np.count_nonzero(~inside))
-        step()
+        step("Laying the grid over the study area")
         grid, mask, study = self.study_area(None, query.cell_m, max(query.bandwidth_m, query.radius_m))
         if query.area:
             # The study area is the chosen district or ward: Gi* compares cells with that area's average,
@@ -470,18 +470,18 @@ class AnalysisService:
             area = self.find_area(query.area)
             mask = mask & gridmod.study_area_mask(grid, _geometry_bng(area.geometry))
             study = area.label
-        step()
+        step("Working out the hotspot surface")
         surface, values = _surface(query.method, points.easting, points.northing, points.weight, grid, mask,
                                    query.bandwidth_m, query.radius_m)
         if values is not None:
             # A Gi* hotspot is a cell with crime in a hot neighbourhood: never send a patrol to an empty field.
             surface = np.where(values > 0, surface, np.nan)
-        step()
+        step("Ranking the hotspots")
         kinds: dict[str, hs.Method] = {"grid": "count", "kde": "kde", "gistar": "gistar"}
         kind = kinds[query.method]
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
         areas = [self.area_label(h.centre_lat, h.centre_lon) for h in ranked]
-        step()
+        step("Naming the areas and counting what was left out")
         other = self.other_forces(query.source, *query.published_period())
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
@@ -552,7 +552,7 @@ class AnalysisService:
         train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight))
         # Weighted by harm, read once: the crimes count by cell (weights left out) and their harm captured.
         test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "harm"))
-        step()
+        step("Laying the grid over the force area")
         if train.empty or test.empty:
             force = self._geo().force
             note = self.other_forces_note(self.other_forces(source, train_from, test_to))
@@ -561,7 +561,7 @@ class AnalysisService:
                                          + (f". {note}" if note else ""))
         margin = max(bandwidth_m, radius_m)
         grid, mask, study = self.study_area(None, cell_m, margin)
-        step()
+        step("Forecasting the test months with each method")
         test_counts = hs.grid_counts(test["easting"].to_numpy(), test["northing"].to_numpy(), None, grid)
         test_harm = hs.grid_counts(test["easting"].to_numpy(), test["northing"].to_numpy(), test["weight"].to_numpy(),
                                    grid)
@@ -569,7 +569,7 @@ class AnalysisService:
         surfaces: dict[str, np.ndarray] = {"naive": naive_counts}
         for method in METHODS:
             surfaces[method] = self.surface(method, train, grid, mask, bandwidth_m, radius_m)[0]
-            step()
+            step("Learning the blend from the training months" if method == METHODS[-1] else "")
         # The blend: each training month on its own, its parameters chosen on the training months only. A month
         # without a single crime in the force is missing from the data (Essex lacks 2018-08 and 2018-09), not a
         # quiet month: left out rather than forecast or learnt from.
@@ -787,7 +787,8 @@ class _Steps:
         self.total = total
         self.done = 0
 
-    def __call__(self) -> None:
+    def __call__(self, next_note: str = "") -> None:
+        """One stage done; `next_note` says what the next one does."""
         self.done += 1
-        if self.progress and not self.progress(self.done, self.total):
+        if self.progress and not self.progress(self.done, self.total, next_note):
             raise CancelledError("cancelled")

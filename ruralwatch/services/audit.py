@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ruralwatch.core.errors import ProgressCallback
+from ruralwatch.core.errors import ProgressCallback, noted
 from ruralwatch.store.audit import ROW_HASHES_KEY as ROW_HASHES_KEY  # an entry's sealed row hashes (merges, imports)
 from ruralwatch.store.audit import AuditEntry as AuditEntry  # re-exported: the records the window shows
 from ruralwatch.store.audit import AuditLog
@@ -49,4 +49,4 @@ class AuditService:
         """Every problem found: entries altered or missing, rows changed, fabricated or deleted outside RuralWatch.
         `progress(done, total)` returning False cancels (CancelledError; verifying writes nothing)."""
         self.store.actor.require("audit.view")
-        return self.log.verify(progress)
+        return self.log.verify(noted(progress, "Checking every audit entry and the rows it covers"))

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError, noted
 from ruralwatch.core.permissions import Actor, PermissionDeniedError
 from ruralwatch.services.accounts import sign_in, sign_in_unlocked, unlock_account
 from ruralwatch.store import database_check
@@ -142,7 +142,7 @@ def backup_now(store: Store, folder: Path | None = None, now: datetime | None = 
     """A manual backup (`ruralwatch backup [--to FOLDER]`, the window's Back up now), never rotated away.
     Administrators only. `progress` returning False cancels it (CancelledError) with nothing kept or audited."""
     store.actor.require(BACKUP_ACTION)
-    info = make_backup(store, "manual", folder=folder, now=now, progress=progress)
+    info = make_backup(store, "manual", folder=folder, now=now, progress=noted(progress, "Copying the database"))
     _audit_backup(store, info)
     return info
 
@@ -188,7 +188,8 @@ def verify_backup(info: BackupInfo, key: bytes | None, signer: AccountKeys | Non
 def list_with_status(store: Store, folder: Path | None = None,
                      progress: ProgressCallback | None = None) -> list[BackupStatus]:
     """The database's backups in its backups folder or in `folder` (a USB stick), newest first, each checked with
-    the signed-in store's key. Administrators only. `progress(done, total)` after each check; False cancels."""
+    the signed-in store's key. Administrators only. `progress` before each check (which backup) and once all are
+    checked; False cancels."""
     store.actor.require(BACKUP_ACTION)
     if folder is not None:
         folder = Path(folder).expanduser()
@@ -196,10 +197,13 @@ def list_with_status(store: Store, folder: Path | None = None,
             raise BackupError(f"{folder} is not a folder (a USB stick not connected?)")
     found = list_backups(store.path, folder)
     checked: list[BackupStatus] = []
-    for done, info in enumerate(found, start=1):
-        checked.append(BackupStatus(info, verify_backup(info, store.key, store.signer)))
-        if progress is not None and not progress(done, len(found)):
+    for done, info in enumerate(found):
+        if progress is not None and not progress(done, len(found),
+                                                 f"Checking backup {done + 1} of {len(found)}: {info.path.name}"):
             raise CancelledError("cancelled: the backups were not all checked")
+        checked.append(BackupStatus(info, verify_backup(info, store.key, store.signer)))
+    if progress is not None:
+        progress(len(found), len(found), "")
     return checked
 
 
@@ -526,7 +530,7 @@ def restore(db_path: Path, backup: Path, username: str, password: str, dry_run: 
         unlocked = _unlock_backup(staged, backup, username, password, now)
         one_time = Keyring.load(staged).is_one_time(username)
         key = unlocked.key
-        _copy_backup(backup, staged, key, progress)
+        _copy_backup(backup, staged, key, noted(progress, f"Copying {backup.name}"))
         # The copy took the pages as they are (still encrypted): the full check is what reads every one.
         if check_file(staged, key, full=True) is not None:
             raise UnusableBackupError(backup, DAMAGED)

@@ -10,7 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from ruralwatch.core import times
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, ValidationError, noted
 from ruralwatch.mapping.mbtiles import MBTilesError, TileSetInfo, inspect_mbtiles
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import record_event
@@ -25,6 +25,12 @@ class BasemapError(RuralWatchError):
 COPY_CHUNK = 8 * 1024 * 1024  # bytes per read when copying a basemap: progress a few times a second on a USB stick
 
 
+def _megabytes(size: int) -> str:
+    if size >= 10_000_000:
+        return f"{size / 1_000_000:,.0f} MB"
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
+
+
 def copy_file(source: Path, target: Path, progress: ProgressCallback | None = None) -> None:
     """Copy `source` to `target` through a temporary file beside it, reporting bytes; a False from `progress`
     cancels (CancelledError) and leaves no file behind."""
@@ -35,6 +41,7 @@ def copy_file(source: Path, target: Path, progress: ProgressCallback | None = No
         os.close(fd)
         raise BasemapError(f"{source} is not a regular file; nothing was added")
     total = status.st_size
+    progress = noted(progress, f"Copying {Path(source).name} ({_megabytes(total)})")
     part = target.with_name(f".{target.name}.part")
     done = 0
     try:

@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
+from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError, noted
 from ruralwatch.paths import DB_FILE_NAME, remember_db_path
 from ruralwatch.services.basemaps import copy_file
 from ruralwatch.services.roads import roads_file
@@ -122,7 +122,7 @@ def move_database(store: Store, folder: Path, progress: ProgressCallback | None 
             raise CancelledError("cancelled: nothing was moved")
 
     try:
-        copy_database(store.db.conn, staged, store.key, progress)
+        copy_database(store.db.conn, staged, store.key, noted(progress, f"Copying the database to {target.parent}"))
         # Another connection (a backup, a second window, the command line) writing after the copy would write
         # only to the old file: PRAGMA data_version changes when another connection commits.
         copied_version = _data_version(store)

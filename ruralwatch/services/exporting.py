@@ -99,12 +99,12 @@ class ExportService:
         target = check_target(out)
         rows_json = IncidentService(self.store).map_json(flt)
         count = len(json.loads(rows_json))
-        if progress is not None and not progress(1, 3):
+        if progress is not None and not progress(1, 3, "Drawing the map"):
             raise CancelledError(f"cancelled: {target.name} was not written")
         from ruralwatch.mapping.export import standalone_map_html  # folium: loaded only for this export
 
         html = standalone_map_html(rows_json, GeographyService(self.store).current())
-        if progress is not None and not progress(2, 3):
+        if progress is not None and not progress(2, 3, f"Writing {target.name}"):
             raise CancelledError(f"cancelled: {target.name} was not written")
         replace_atomically(target, lambda part: part.write_text(html, encoding="utf-8"),
                            None if progress is None else lambda: progress(3, 3))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ruralwatch.analysis import near_repeat as nr
 from ruralwatch.core import kinds as kindmod
 from ruralwatch.core import times
-from ruralwatch.core.errors import FieldError, ProgressCallback, ValidationError
+from ruralwatch.core.errors import FieldError, ProgressCallback, ValidationError, noted
 from ruralwatch.core.geo import to_bng
 from ruralwatch.core.words import count_of
 from ruralwatch.services.changes import Change, ChangeHub
@@ -204,7 +204,9 @@ class NearRepeatService:
         if len(frame) < 2:
             raise ValidationError.single("kinds", self._too_few(len(frame)))
         result = nr.knox_test(frame["easting"].to_numpy(), frame["northing"].to_numpy(), frame["day"].to_numpy(),
-                              query.bands, query.iterations, query.seed, progress=progress)
+                              query.bands, query.iterations, query.seed,
+                              progress=noted(progress, f"Comparing {len(frame):,} incidents with {query.iterations:,} "
+                                                       "random shuffles of their dates"))
         result.seconds = time.perf_counter() - started
         first, last = (date(1970, 1, 1) + timedelta(days=int(frame["day"].min())),
                        date(1970, 1, 1) + timedelta(days=int(frame["day"].max())))

@@ -111,7 +111,7 @@ def test_a_cancelled_export_leaves_the_old_file(filled: Services, out: Path) -> 
     target.write_text("the previous export\n", encoding="utf-8")
     seen: list[tuple[int, int]] = []
 
-    def cancel_at_the_end(done: int, total: int) -> bool:
+    def cancel_at_the_end(done: int, total: int, _note: str = "") -> bool:
         seen.append((done, total))
         return done < total
 
@@ -142,7 +142,7 @@ def test_the_map_page_export_is_audited_and_a_cancel_keeps_the_old_file(filled: 
     row = filled.store.db.execute("SELECT changes FROM audit_log WHERE action = 'export' ORDER BY seq DESC").fetchone()
     assert json.loads(row[0])["format"] == "html map" and json.loads(row[0])["rows"] == 2
     with pytest.raises(CancelledError):
-        filled.exports.map_page(IncidentFilter(), target, lambda done, total: done < total)
+        filled.exports.map_page(IncidentFilter(), target, lambda done, total, _note="": done < total)
     assert target.read_text(encoding="utf-8") == html
     assert [p.name for p in out.iterdir()] == ["map.html"]
 

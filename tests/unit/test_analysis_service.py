@@ -178,10 +178,12 @@ def test_no_published_crime_gives_no_hotspots(analysis):
 
 def test_progress_is_reported_and_cancel_stops_the_run(analysis, burglary_and_shoplifting):
     seen = []
-    analysis.hotspots(HotspotQuery(method="grid"), lambda done, total: seen.append((done, total)) or True)
-    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    analysis.hotspots(HotspotQuery(method="grid"),
+                      lambda done, total, note="": seen.append((done, total, note)) or True)
+    assert seen == [(1, 4, "Laying the grid over the study area"), (2, 4, "Working out the hotspot surface"),
+                    (3, 4, "Ranking the hotspots"), (4, 4, "Naming the areas and counting what was left out")]
     with pytest.raises(CancelledError):
-        analysis.hotspots(HotspotQuery(method="grid"), lambda done, total: False)
+        analysis.hotspots(HotspotQuery(method="grid"), lambda done, total, _note="": False)
 
 
 # --- filters and missing locations ----------------------------------------------------------------------------

@@ -119,10 +119,12 @@ def test_verify_reports_progress_over_entries_and_rows_and_stops_when_cancelled(
         _incident(services, f"Farm {number}")
     monkeypatch.setattr(audit_module._Ticker, "EVERY", 1)
     seen: list[tuple[int, int]] = []
-    result = services.audit.verify(lambda done, total: seen.append((done, total)) or True)
+    notes: set[str] = set()
+    result = services.audit.verify(lambda done, total, note="": seen.append((done, total)) or notes.add(note) or True)
     assert result.ok
+    assert notes == {"Checking every audit entry and the rows it covers"}  # the words the window and CLI show
     total = seen[0][1]
     assert seen[0] == (0, total) and {t for _, t in seen} == {total}
     assert total >= result.entries + 3 and seen[-1][0] == total  # every entry, then every row
     with pytest.raises(CancelledError):
-        services.audit.verify(lambda done, total: done < 2)
+        services.audit.verify(lambda done, total, _note="": done < 2)

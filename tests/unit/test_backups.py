@@ -493,7 +493,7 @@ def test_a_new_database_its_wal_and_its_backup_are_readable_by_their_owner_only(
 def test_a_cancelled_backup_keeps_nothing_and_is_not_audited(live: Store, db: Path) -> None:
     seen: list[tuple[int, int]] = []
 
-    def cancel(done: int, total: int) -> bool:
+    def cancel(done: int, total: int, _note: str = "") -> bool:
         seen.append((done, total))
         return False
 
@@ -502,7 +502,7 @@ def test_a_cancelled_backup_keeps_nothing_and_is_not_audited(live: Store, db: Pa
     assert seen and seen[0][1] > 0
     assert list_backups(db) == [] and not [p for p in backups_folder(db).iterdir()]  # no part file, no keyring
     assert AuditLog(live).entries(action="backup") == []
-    made = BackupService(live, clock=lambda: T0).backup_now(progress=lambda done, total: True)
+    made = BackupService(live, clock=lambda: T0).backup_now(progress=lambda done, total, _note="": True)
     assert list_with_status(live)[0].info == made
 
 
@@ -515,12 +515,14 @@ def test_the_listing_of_a_folder_refuses_one_that_is_not_there_and_can_be_cancel
     service = BackupService(live, clock=lambda: T0)
     service.backup_now(usb)
     service.backup_now(usb)
-    counted: list[tuple[int, int]] = []
-    assert [s.verified for s in service.list(usb, lambda done, total: counted.append((done, total)) or True)] == \
-        [True, True]
-    assert counted == [(1, 2), (2, 2)]
+    counted: list[tuple[int, int, str]] = []
+    assert [s.verified for s in service.list(usb, lambda done, total, note="": counted.append((done, total, note))
+                                             or True)] == [True, True]
+    names = [status.info.path.name for status in service.list(usb)]
+    assert counted == [(0, 2, f"Checking backup 1 of 2: {names[0]}"), (1, 2, f"Checking backup 2 of 2: {names[1]}"),
+                       (2, 2, "")]
     with pytest.raises(CancelledError):
-        service.list(usb, lambda done, total: False)
+        service.list(usb, lambda done, total, _note="": False)
 
 
 def test_the_window_checks_a_restore_while_the_database_is_open_and_changes_nothing(live: Store, db: Path) -> None:
@@ -562,7 +564,7 @@ def test_a_cancelled_restore_changes_nothing(db: Path) -> None:
     store.close()
     before = _snapshot(db.parent)
     with pytest.raises(CancelledError):
-        restore(db, made.path, ADMIN, PASSWORD, progress=lambda done, total: False)
+        restore(db, made.path, ADMIN, PASSWORD, progress=lambda done, total, _note="": False)
     assert _snapshot(db.parent) == before
 
 
@@ -579,7 +581,7 @@ def test_a_new_laptop_restores_into_a_folder_made_only_when_the_restore_is_done(
     with pytest.raises(SignInError):
         restore(fresh, newest.path, ADMIN, "wrong password here")
     with pytest.raises(CancelledError):
-        restore(fresh, newest.path, ADMIN, PASSWORD, progress=lambda done, total: False)
+        restore(fresh, newest.path, ADMIN, PASSWORD, progress=lambda done, total, _note="": False)
     assert restore(fresh, newest.path, ADMIN, PASSWORD, dry_run=True).kept_as is None
     assert not (tmp_path / "laptop").exists()
     result = restore(fresh, newest.path, ADMIN, PASSWORD)

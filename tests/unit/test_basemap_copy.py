@@ -51,8 +51,10 @@ def test_a_file_used_where_it_is_is_never_deleted(store: Store, stick: Path) -> 
 
 def test_a_cancelled_or_refused_copy_leaves_nothing(store: Store, stick: Path, tmp_path: Path) -> None:
     service = BasemapService(store)
+    notes: list[str] = []
     with pytest.raises(CancelledError):
-        service.add(stick, "Essex", copy=True, progress=lambda done, total: False)
+        service.add(stick, "Essex", copy=True, progress=lambda done, total, note="": notes.append(note) and False)
+    assert notes == ["Copying essex.mbtiles (0.5 MB)"]  # which file, how big (491,520 bytes)
     assert service.list() == [] and list(basemaps_folder(store.path).iterdir()) == []
     bad = tmp_path / "bad.mbtiles"
     bad.write_bytes(b"not a database at all" * 100)

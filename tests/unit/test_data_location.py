@@ -158,8 +158,10 @@ def test_only_an_administrator_moves_the_data(admin_store, tmp_path: Path) -> No
 
 def test_a_cancelled_move_leaves_nothing_behind(admin_store, tmp_path: Path) -> None:
     target = tmp_path / "new"
+    notes: list[str] = []
     with pytest.raises(CancelledError):
-        move_database(admin_store, target, progress=lambda done, total: False)
+        move_database(admin_store, target, progress=lambda done, total, note="": notes.append(note) and False)
+    assert notes == [f"Copying the database to {target}"]  # the words the progress dialog shows
     assert list(target.iterdir()) == []
     assert remembered_db_path() is None
     assert IncidentService(admin_store).count() == 1
@@ -189,7 +191,7 @@ def test_a_folder_inside_the_databases_own_backups_is_refused(admin_store) -> No
 def test_a_cancel_after_the_last_page_still_stops_the_move(admin_store, tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
 
-    def cancel_once_copied(done: int, total: int) -> bool:
+    def cancel_once_copied(done: int, total: int, _note: str = "") -> bool:
         calls.append((done, total))
         return (done, total) != (1, 1)  # the copy goes through; the Cancel comes during the check after it
 

@@ -438,7 +438,9 @@ def test_export_replaces_an_earlier_file(service: IncidentService, ids: dict[str
     (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "incidents.csv"
     out.write_text("stale", encoding="utf-8")
-    export(data(service), "csv", out)
+    heard: list[tuple[int, int, str]] = []
+    export(data(service), "csv", out, lambda done, total, note="": heard.append((done, total, note)) or True)
+    assert heard == [(1, 2, "Writing incidents.csv"), (2, 2, "")]  # the progress dialog says what it waits for
     assert len(read_csv(out)) == 4
     assert leftovers(out.parent) == ["incidents.csv"]
 

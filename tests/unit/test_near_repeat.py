@@ -124,7 +124,7 @@ def test_same_seed_same_result_and_to_dict() -> None:
 def test_progress_reports_and_cancel_stops() -> None:
     x, y, t = _near_repeat_process(seed=3, effect=False)
     seen: list[tuple[int, int]] = []
-    knox_test(x, y, t, iterations=10, progress=lambda done, total: seen.append((done, total)) or True)
+    knox_test(x, y, t, iterations=10, progress=lambda done, total, _note="": seen.append((done, total)) or True)
     assert seen[-1] == (10, 10)
     with pytest.raises(CancelledError):
         knox_test(x, y, t, iterations=10, progress=lambda done, _total: done < 3)

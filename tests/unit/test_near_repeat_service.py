@@ -46,7 +46,10 @@ def test_knox_on_stored_incidents_counts_pairs_by_uk_day(services: Services) -> 
     _record(services, "farm_burglary", "2024-05-01 23:30", east_m=150)
     _record(services, "fuel_theft", "2024-05-08 09:00", north_m=300)
     _record(services, "hare_coursing", "2024-05-20 09:00", east_m=5000)
-    run = services.near_repeat.knox(KnoxQuery(kinds=("farm_burglary", "fuel_theft"), iterations=9, seed=3))
+    notes: set[str] = set()
+    run = services.near_repeat.knox(KnoxQuery(kinds=("farm_burglary", "fuel_theft"), iterations=9, seed=3),
+                                    lambda done, total, note="": notes.add(note) or True)
+    assert notes == {"Comparing 3 incidents with 9 random shuffles of their dates"}  # what the wait is for
     assert run.result.incidents == 3 and run.result.pairs == 3
     observed = run.result.observed
     assert observed[0, 0] == 1  # the two burglaries, 150 m, same UK day
