@@ -205,8 +205,9 @@ def test_mbtiles_broken_inputs_are_refused_and_change_nothing(cli: Cli, tmp_path
     assert_refused(cli, ["basemap", "add", str(path)], path.name, words)
 
 
-# --- lists of vehicles, road networks, sync packages --------------------------------------------------------
+# --- lists of vehicles, road networks, attachments, sync packages ------------------------------------------
 
+INCIDENT = ["incidents", "add", "--kind", "hare_coursing", "--when", "2024-11-20 07:00", "--grid-ref", "TL 5 3"]
 OTHER_REFUSED: dict[str, tuple[list[str], str, bytes | None, str]] = {
     # name: (command before the file, file name, contents (None: a folder), words)
     "vehicles-huge-line": (["vehicles", "import", "--source", "ANPR"], "list.csv", b"VRM\r\n" + b"x" * 300_000,
@@ -222,6 +223,8 @@ OTHER_REFUSED: dict[str, tuple[list[str], str, bytes | None, str]] = {
     "roads-junk-pbf": (["roads", "import"], "area.osm.pbf", bytes(range(256)) * 4,
                        "could not be read as OpenStreetMap data"),
     "roads-geojson": (["roads", "import"], "roads.geojson", b"{}", "is not an OpenStreetMap extract"),
+    "attachment-empty": ([*INCIDENT, "--attach"], "IMG_0042.jpg", b"", "is empty (0 bytes): nothing to attach"),
+    "attachment-folder": ([*INCIDENT, "--attach"], "IMG_0042.jpg", None, "is not a file"),
     "sync-empty": (["sync", "import"], "changes.rwsync", b"", "is not a RuralWatch sync package"),
     "sync-junk": (["sync", "import"], "changes.rwsync", bytes(range(256)) * 4, "is not a RuralWatch sync package"),
     "sync-folder": (["sync", "import"], "changes.rwsync", None, "no package file at"),
