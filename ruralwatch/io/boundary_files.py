@@ -45,7 +45,12 @@ def read_boundaries(path: Path) -> tuple[dict[str, Any], str]:
     if path.is_dir():
         raise BoundaryFileError(f"{path}: a folder, not a boundary file")
     if suffix in (".geojson", ".json"):
-        return _read_geojson(path), "GeoJSON"
+        collection = _read_geojson(path)
+        if _named_crs(collection) not in _WGS84_NAMES:
+            # GeoJSON of before RFC 7946 may name another coordinate system ("crs": EPSG:27700 as ONS published
+            # them): GDAL reads that member, and the coordinates are reprojected like a GeoPackage's.
+            return _read_gdal(path, str(path), "GeoJSON")
+        return collection, "GeoJSON"
     if suffix == ".gpkg":
         return _read_gdal(path, str(path), "GeoPackage")
     if suffix == ".shp":
@@ -58,16 +63,47 @@ def read_boundaries(path: Path) -> tuple[dict[str, Any], str]:
         member = _zip_member(path)
         return _read_gdal(path, f"/vsizip/{path.resolve()}/{member}",
                           f"{'GeoPackage' if member.lower().endswith('.gpkg') else 'Shapefile'} {member} in the zip")
+    if suffix in (".kml", ".kmz", ".gpx", ".csv", ".topojson"):
+        raise BoundaryFileError(f"{path.name}: RuralWatch does not read {suffix} files; save the boundaries as "
+                                "GeoJSON, GeoPackage or Shapefile first (QGIS: Export > Save Features As)")
     raise BoundaryFileError(f"{path.name}: not a boundary file RuralWatch reads (GeoJSON .geojson/.json, "
                             "GeoPackage .gpkg, Shapefile .shp or a .zip of one)")
 
 
-def _read_geojson(path: Path) -> dict[str, Any]:
+# How a GeoJSON file's "crs" member names WGS 84 longitude/latitude (or None: RFC 7946 has no member, WGS 84).
+_WGS84_NAMES = (None, "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
+                "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:EPSG:4326")
+
+
+def _read_geojson(path: Path) -> Any:
     try:
-        collection: dict[str, Any] = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BoundaryFileError(f"{path.name}: not GeoJSON ({exc})") from None
-    return collection
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BoundaryFileError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise BoundaryFileError(f"{path.name}: the file is empty")
+    try:
+        collection: Any = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise BoundaryFileError(f"{path.name}: not UTF-8 text (a byte {data[exc.start]:#04x} at offset {exc.start}, "
+                                "or not a text file at all); GeoJSON is UTF-8: export it again") from None
+    except json.JSONDecodeError as exc:
+        raise BoundaryFileError(f"{path.name}: not GeoJSON: the text is not JSON from line {exc.lineno}, column "
+                                f"{exc.colno} ({exc.msg}); cut short or damaged?") from None
+    except RecursionError:
+        raise BoundaryFileError(f"{path.name}: not GeoJSON (nested too deeply)") from None
+    if isinstance(collection, dict) and collection.get("type") == "Topology":
+        raise BoundaryFileError(f"{path.name}: a TopoJSON file, not GeoJSON; convert it to GeoJSON first")
+    return collection  # any JSON: mapping.geography.check_import says what is wrong with it
+
+
+def _named_crs(collection: Any) -> str | None:
+    crs = collection.get("crs") if isinstance(collection, dict) else None
+    if not isinstance(crs, dict):
+        return None
+    properties = crs.get("properties")
+    name = properties.get("name") if isinstance(properties, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 def _sidecar(path: Path, suffix: str) -> Path | None:
@@ -151,6 +187,8 @@ def _read_gdal(path: Path, source: str, kind: str) -> tuple[dict[str, Any], str]
     except unreadable as exc:
         # GDAL's first sentence says what is wrong; its advice on driver prefixes is for programmers.
         message = " ".join(str(exc).split()).split("; It might help")[0][:300] or type(exc).__name__
+        if "malformed" in message or "not a database" in message:  # SQLite's words, inside GDAL's SQL
+            message = "the file is damaged or incomplete; copy it again from the original"
         raise BoundaryFileError(f"{path.name}: not a readable {kind.split(' ')[0]} ({message})") from None
     return {"type": "FeatureCollection", "features": features}, note
 

@@ -33,10 +33,12 @@ import hashlib
 import io
 import json
 import math
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from sys import intern
 from typing import Any, NoReturn
 
@@ -93,6 +95,11 @@ BAD_COORDINATES = "bad_coordinates"
 NO_CRIME_TYPE = "no_crime_type"
 REJECT_REASONS: tuple[str, ...] = (WRONG_FIELD_COUNT, BAD_MONTH, BAD_COORDINATES, NO_CRIME_TYPE)
 
+# The reasons in words, for a message about a whole file.
+REASON_WORDS = {WRONG_FIELD_COUNT: "not 12 fields", BAD_MONTH: "month not YYYY-MM",
+                BAD_COORDINATES: "coordinates not in Great Britain", NO_CRIME_TYPE: "no crime type"}
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
 # How many line numbers of rejected rows to keep per reason, to point the user at examples.
 EXAMPLE_LINES = 5
 
@@ -117,10 +124,119 @@ class ParsedFile:
         return sum(self.rejected.values())
 
 
+# The other files of a data.police.uk download, month by month beside the -street.csv one: left out of a folder or
+# a zip, refused with a word of advice when given on their own.
+OTHER_DOWNLOAD_FILES = ("-outcomes.csv", "-stop-and-search.csv")
+# A month of the largest force's street-level crime is ~25 MB: a member far beyond that is not one (or a zip bomb).
+MAX_MEMBER_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    """A CSV file inside a zip, read without unpacking it: data.police.uk's download is a zip of month folders
+    (`2018-10/2018-10-suffolk-street.csv`, with the month's outcomes and stop and search files beside it)."""
+
+    archive: Path
+    member: str
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.member).name
+
+    def resolve(self) -> ZipMember:
+        return ZipMember(self.archive.resolve(), self.member)
+
+    def __str__(self) -> str:
+        return f"{self.archive}: {self.member}"
+
+    def read(self) -> bytes:
+        try:
+            with zipfile.ZipFile(self.archive) as archive:
+                return archive.read(self.member)
+        except NotImplementedError:
+            _fail(str(self), "compressed in a way RuralWatch cannot read; unzip it and import the folder instead")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, RuntimeError, ValueError):
+            _fail(str(self), "cannot be read from the zip: the zip is damaged or cut short")
+
+
+def is_other_download_file(name: str) -> bool:
+    """An outcomes or stop and search file of a data.police.uk download (by its name)."""
+    return name.lower().endswith(OTHER_DOWNLOAD_FILES)
+
+
+def zip_members(path: Path) -> tuple[list[ZipMember], list[str]]:
+    """The street-level crime CSV files in a zip, by name, and the outcomes and stop and search files left out.
+    PoliceUkFormatError when the zip cannot be read or holds no such file."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        _fail(str(path), "not a readable zip file (damaged or cut short?)" if path.suffix.lower() == ".zip"
+              else "starts like a zip file or an Excel workbook but cannot be opened as one; not a CSV text file")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" in names:
+        _fail(str(path), "an Excel workbook, not a CSV file: save it from the spreadsheet as CSV (comma delimited)")
+    csvs = [i for i in infos if i.filename.lower().endswith(".csv")]
+    kept = [i for i in csvs if not is_other_download_file(i.filename)]
+    skipped = [PurePosixPath(i.filename).name for i in csvs if is_other_download_file(i.filename)]
+    if not kept:
+        held = f"only {len(skipped)} outcomes or stop and search file(s)" if skipped else "no .csv files"
+        _fail(str(path), f"the zip holds {held}, no street-level crime: on data.police.uk tick \"Include crime "
+                         "data\" and download again")
+    for info in kept:
+        if info.flag_bits & 0x1:
+            _fail(f"{path}: {info.filename}", "password-protected in the zip: unzip it first")
+        if info.file_size > MAX_MEMBER_BYTES:
+            _fail(f"{path}: {info.filename}", f"{info.file_size:,} bytes unpacked: too large to be a month of "
+                                              "street-level crime")
+    return [ZipMember(path, i.filename) for i in sorted(kept, key=lambda i: i.filename)], skipped
+
+
 def is_month(text: str) -> bool:
     """`YYYY-MM` with a month 01-12 (ASCII digits only: isdigit() alone also takes '²⁰¹⁸' and '٢٠١٨')."""
     return (len(text) == 7 and text.isascii() and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()
             and "01" <= text[5:] <= "12")
+
+
+def spreadsheet_month(text: str) -> str | None:
+    """`YYYY-MM` from what a spreadsheet writes back for one: Excel reads 2018-10 as a date and saves it as
+    "Oct-18" (or "Oct-2018"), or as the date "01/10/2018" (day first) or "10/01/2018" (month first): the day is
+    always the 1st, so which part is the month is never in doubt. None for anything else."""
+    text = text.strip()
+    if not text.isascii():
+        return None
+    name, _, year = text.partition("-")
+    if name.lower() in _MONTH_NAMES and year.isdigit() and len(year) in (2, 4):
+        return f"{'20' + year if len(year) == 2 else year}-{_MONTH_NAMES.index(name.lower()) + 1:02d}"
+    parts = text.split(" ")[0].split("/")  # "01/10/2018 00:00" too
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+        first, second = int(parts[0]), int(parts[1])
+        month = second if first == 1 else first if second == 1 else 0
+        if 1 <= month <= 12:
+            return f"{parts[2]}-{month:02d}"
+    return None
+
+
+def _delimiter(text: str) -> str:
+    """',' as data.police.uk writes; ';' or a tab when the header row is split by one of those instead (a file
+    saved again by a spreadsheet where the decimal mark is a comma, or as "Unicode Text")."""
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
+    known = set(STANDARD_HEADER) | set(SNAKE_CASE_HEADER) | set(API_HEADER)
+
+    def hits(delimiter: str) -> int:
+        try:
+            return sum(1 for c in next(csv.reader([first], delimiter=delimiter), []) if c.strip() in known)
+        except csv.Error:
+            return 0
+
+    best = max((",", ";", "\t"), key=hits)
+    return best if hits(best) > hits(",") else ","
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a field longer than {csv.field_size_limit() // 1024:,} KiB (a damaged or wrong file?)"
+    return str(exc)
 
 
 def _check_header(header: list[str], name: str) -> str:
@@ -131,6 +247,13 @@ def _check_header(header: list[str], name: str) -> str:
     if sorted(h.strip() for h in header) == sorted(API_HEADER):
         return "api"
     what = "not a data.police.uk street-level crime CSV"
+    # The same download holds two other files per month: say which one this is and which one to take instead.
+    if "Outcome type" in header:
+        _fail(name, f"{what}: this is a data.police.uk outcomes file (it has 'Outcome type'); import the month's "
+                    "-street.csv file instead")
+    if "Object of search" in header or "Age range" in header:
+        _fail(name, f"{what}: this is a data.police.uk stop and search file; import the month's -street.csv file "
+                    "instead")
     standard_hits = sum(1 for column in header if column in STANDARD_HEADER)
     snake_hits = sum(1 for column in header if column in SNAKE_CASE_HEADER)
     if not standard_hits and not snake_hits:
@@ -159,6 +282,11 @@ def _fail(name: str, message: str) -> NoReturn:
 def _decode(data: bytes, name: str) -> str:
     if not data.strip():
         _fail(name, "the file is empty (no header row)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" save: UTF-16 with its BOM
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            _fail(name, "damaged UTF-16 text, not a data.police.uk CSV file")
     if b"\x00" in data:
         _fail(name, "a binary file, not a CSV text file")
     try:
@@ -174,7 +302,7 @@ def _decode(data: bytes, name: str) -> str:
                     "data.police.uk CSV file")
 
 
-def _check_not_truncated(text: str, name: str) -> None:
+def _check_not_truncated(text: str, name: str, delimiter: str = ",") -> None:
     """A file whose last line has no line end may have been cut short: refuse it if its last row is incomplete.
 
     So may a file that ends with a line end inside a quoted field (a field may hold line ends): an odd number of
@@ -184,7 +312,7 @@ def _check_not_truncated(text: str, name: str) -> None:
     if ends_with_line_end and not text.count('"') % 2:
         return
     # Rare (most files end with a line end), so read the file again to find where its last row starts.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     last_row: list[str] = []
     lines_before_last = lines_read = 0
     for row in reader:
@@ -207,9 +335,12 @@ def _quiet(_rows: int) -> None:
     """No one asked how far the parse is."""
 
 
-def parse_file(path: str | Path, on_rows: Callable[[int], None] | None = None, every: int = 0) -> ParsedFile:
+def parse_file(path: str | Path | ZipMember, on_rows: Callable[[int], None] | None = None,
+               every: int = 0) -> ParsedFile:
     """Read and check one street-level CSV file. Raises PoliceUkFormatError if the file as a whole is wrong.
     `on_rows(rows_read)` is called every `every` rows (a caller's progress; it may raise to stop)."""
+    if isinstance(path, ZipMember):
+        return parse_bytes(path.read(), str(path), path.archive / path.member, on_rows, every)
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -222,7 +353,8 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
                 every: int = 0) -> ParsedFile:
     """Parse the contents of one file; `name` is how errors refer to it. `on_rows`, `every`: as parse_file's."""
     text = _decode(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
         while not header:  # leading blank lines
@@ -230,7 +362,7 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
     except StopIteration:
         _fail(name, "the file is empty (no header row)")
     except csv.Error as exc:
-        _fail(name, f"not a CSV file ({exc})")
+        _fail(name, f"not a CSV file ({_csv_problem(exc)})")
     parsed = ParsedFile(Path(path or name), hashlib.sha256(data).hexdigest(), _check_header(header, name))
     force = force_from_file_name(Path(path or name).name) if parsed.header == "api" else ""
 
@@ -248,6 +380,8 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
     next_report = every if on_rows is not None and every > 0 else -1  # one comparison per row when not reporting
     # Each row is read as strings, then becomes its record in place: coordinates turn into numbers or None.
     rows: Iterator[list[Any]] = reader if parsed.header != "api" else _api_rows(reader, header, force)
+    # A spreadsheet saved with ';' between fields (Excel where the decimal mark is a comma) writes "0,911113".
+    decimal_comma = delimiter != ","
     try:
         for row in rows:
             if not row:  # a blank line
@@ -261,12 +395,16 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
                 continue
             month = months.get(row[1])
             if month is None:
-                if not is_month(row[1]):
+                month = row[1] if is_month(row[1]) else spreadsheet_month(row[1])
+                if month is None:
                     _reject(parsed, BAD_MONTH, reader.line_num)
                     continue
-                month = months[row[1]] = row[1]
+                months[row[1]] = month
             lon_text = row[4]
             lat_text = row[5]
+            if decimal_comma:
+                lon_text = row[4] = lon_text.replace(",", ".")
+                lat_text = row[5] = lat_text.replace(",", ".")
             if lon_text or lat_text:
                 try:
                     lon = float(lon_text)
@@ -313,8 +451,15 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
                 row.append(None)  # northing
             records.append(row)
     except csv.Error as exc:
-        _fail(name, f"unreadable CSV at line {reader.line_num}: {exc}")
-    _check_not_truncated(text, name)
+        _fail(name, f"unreadable CSV at line {reader.line_num}: {_csv_problem(exc)}")
+    _check_not_truncated(text, name, delimiter)
+    # Nothing to import is not a success: the wrong file, or a file spoilt on the way (every row refused).
+    if not rows_read:
+        _fail(name, "has the column names but no rows of crime: nothing to import")
+    if not records:
+        reasons = ", ".join(f"{REASON_WORDS[why]} ({n:,})" for why, n in parsed.rejected.most_common())
+        first = min(line for lines in parsed.rejected_lines.values() for line in lines)
+        _fail(name, f"none of its {rows_read:,} rows could be read: {reasons}; the first is line {first}")
 
     if located:
         # In slices: PROJ holds the interpreter lock for a whole call, and a window's event loop waits on it.

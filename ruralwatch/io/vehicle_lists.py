@@ -84,18 +84,26 @@ def _csv_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
     raw = path.read_bytes()
     if raw.startswith(b"PK\x03\x04"):  # a workbook saved or renamed as .csv: read what it is
         return _xlsx_rows(path)
-    if b"\x00" in raw[:65536]:
+    text = ""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text": UTF-16, tab-separated
+        text = raw.decode("utf-16", errors="replace")
+    elif b"\x00" in raw[:65536]:
         raise ValidationError.single("file", f"{path.name} is a binary file, not a CSV text file or an Excel "
                                              "workbook")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [row for row in csv.reader(text.splitlines(), dialect) if any(cell.strip() for cell in row)]
+    try:
+        rows = [row for row in csv.reader(text.splitlines(), dialect) if any(cell.strip() for cell in row)]
+    except csv.Error:  # a field over csv's 128 KiB limit: not a list of vehicles
+        raise ValidationError.single("file", f"{path.name} is not a readable CSV list: a field is longer than "
+                                             "128 KiB, or the file is damaged") from None
     if not rows:
         raise ValidationError.single("file", f"{path.name} is empty")
     return [cell.strip() for cell in rows[0]], rows[1:]

@@ -433,8 +433,11 @@ def _checked_polygons(geometry: Any, where: str) -> list[list[np.ndarray]]:
             if not np.all(np.isfinite(ring)):
                 raise GeographyImportError(f"{where}: a coordinate is not a number")
             if np.any(np.abs(ring[:, 0]) > 180) or np.any(np.abs(ring[:, 1]) > 90):
-                raise GeographyImportError(f"{where}: coordinates are not longitude and latitude (EPSG:4326); "
-                                           "export the file as WGS 84 GeoJSON")
+                grid = bool(np.all((ring >= 0) & (ring[:, :1] <= 700_000) & (ring[:, 1:2] <= 1_300_000)))
+                looks = " (they look like British National Grid metres, EPSG:27700)" if grid else ""
+                raise GeographyImportError(f"{where}: coordinates are not longitude and latitude (EPSG:4326){looks} "
+                                           "and the file does not name its coordinate system; export it as WGS 84 "
+                                           "GeoJSON, or import the GeoPackage or Shapefile (they say theirs)")
             if len(ring) < 4 or not np.array_equal(ring[0], ring[-1]):
                 raise GeographyImportError(f"{where}: a ring is not closed (at least 4 positions, last = first)")
             if abs(_signed_area(ring)) == 0:

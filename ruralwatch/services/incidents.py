@@ -290,12 +290,18 @@ def _read_attachment(path: Path) -> tuple[str, str, bytes, str]:
     if not path.is_file():
         raise ValidationError.single("attachments", f"{path} is not a file")
     size = path.stat().st_size
+    if not size:  # a photo whose copy from the phone failed: nothing to keep, and the user would not know
+        raise ValidationError.single("attachments", f"{path.name} is empty (0 bytes): nothing to attach; copy it "
+                                                    "again")
     if size > MAX_ATTACHMENT_BYTES:
         raise ValidationError.single(
             "attachments",
             f"{path.name} is {size / 1e6:.0f} MB; attachments can be at most {MAX_ATTACHMENT_BYTES / 1e6:.0f} MB",
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError.single("attachments", f"{path.name} cannot be read ({exc.strerror or exc})") from None
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return path.name, media_type, data, hashlib.sha256(data).hexdigest()
 

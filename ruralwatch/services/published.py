@@ -28,8 +28,12 @@ from ruralwatch.io.police_uk import (
     REJECT_REASONS,
     TEXT_COLUMNS,
     ParsedFile,
+    PoliceUkFormatError,
+    ZipMember,
     is_month,
+    is_other_download_file,
     parse_file,
+    zip_members,
 )
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.store.audit import BATCHES, PUBLISHED_COLUMNS, batch_digest, batch_hash, record_event
@@ -37,6 +41,9 @@ from ruralwatch.store.database import Store
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# What an import reads: a file, or a CSV file inside a zip (data.police.uk's download).
+Source = Path | ZipMember
 
 SOURCE_POLICE_UK = "police-uk"
 CHUNK_ROWS = 10_000
@@ -189,6 +196,8 @@ class ImportReport:
     outcomes_updated: int = 0
     seconds: float = 0.0
     per_file: list[FileImport] = field(default_factory=list)
+    # Outcomes and stop and search files of a data.police.uk download found in a folder or zip, not imported.
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,6 +211,8 @@ class ImportReport:
             f"{self.duplicates:,} already held{f' ({held})' if held else ''}, "
             f"{self.rejected:,} rejected{f' ({reasons})' if reasons else ''}, "
             f"{self.no_location:,} without a location; {self.seconds:.1f} s"
+            + (f" ({count_of(len(self.skipped), 'outcomes or stop and search file')} left out: not street-level "
+               "crime)" if self.skipped else "")
         )
 
 
@@ -225,13 +236,15 @@ class PublishedCrimeService:
         self.store.actor.require("import.published")
         started = time.perf_counter()
         with _gc_paused():
-            return self._import(expand_paths(paths), progress, started)
+            files, skipped = expand_sources(paths)
+            return self._import(files, skipped, progress, started)
 
-    def _import(self, files: list[Path], progress: ProgressCallback | None, started: float) -> ImportReport:
+    def _import(self, files: list[Source], skipped: list[str], progress: ProgressCallback | None,
+                started: float) -> ImportReport:
         steps = _Progress(progress, files)
         parsed = steps.read_all()
         total = sum(len(p.records) for p in parsed)
-        report = ImportReport(files=len(parsed))
+        report = ImportReport(files=len(parsed), skipped=skipped)
         conn = self.store.db.conn
         imported_at = times.to_storage(self._now())
         with self.store.transaction():
@@ -481,7 +494,7 @@ class _Progress:
     file being read, then stored (n of N), and the rows so far; then the indexes and the audit. Each report is also
     where Cancel stops the import (CancelledError, nothing written)."""
 
-    def __init__(self, progress: ProgressCallback | None, files: list[Path]) -> None:
+    def __init__(self, progress: ProgressCallback | None, files: list[Source]) -> None:
         self.progress = progress
         self.files = files
         self._read_before = 0
@@ -540,23 +553,71 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given, folders as their *.csv files (sorted by name); each file once, in order."""
-    files: list[Path] = []
+def expand_paths(paths: Sequence[Path]) -> list[Source]:
+    """The street-level CSV files the paths stand for, each once, in order (see `expand_sources`)."""
+    return expand_sources(paths)[0]
+
+
+def expand_sources(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
+    """Files as given; a zip as its street-level CSV files (data.police.uk's download); a folder as its *.csv and
+    *.zip files and the *.csv files of its month folders (the download unzipped: 2018-10/...), sorted by name.
+    Each once, in order. Outcomes and stop and search files are left out of folders and zips: their names are
+    the second value."""
+    files: list[Source] = []
+    skipped: list[str] = []
+
+    def add(path: Path) -> None:
+        if _is_zip(path):
+            members, left_out = zip_members(path)
+            files.extend(members)
+            skipped.extend(left_out)
+        else:
+            files.append(path)
+
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+            found = _folder_files(path)
+            before = len(files)
             if not found:
-                raise NotFoundError(f"{path}: no .csv files in this folder")
-            files.extend(found)
+                raise NotFoundError(f"{path}: no .csv or .zip files in this folder (or its month folders)")
+            for file in found:
+                if is_other_download_file(file.name):
+                    skipped.append(file.name)
+                else:
+                    add(file)
+            if len(files) == before:
+                raise PoliceUkFormatError(f"{path}: only outcomes or stop and search files in this folder, no "
+                                          "street-level crime (-street.csv files)")
         elif path.exists():
-            files.append(path)
+            add(path)
         else:
             raise NotFoundError(f"{path}: no such file or folder")
-    unique: dict[Path, Path] = {}
-    for file in files:
-        unique.setdefault(file.resolve(), file)
-    return list(unique.values())
+    unique: dict[Source, Source] = {}
+    for source in files:
+        unique.setdefault(source.resolve(), source)
+    return list(unique.values()), skipped
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    def of(place: Path) -> list[Path]:
+        return sorted(p for p in place.iterdir() if p.suffix.lower() in (".csv", ".zip") and p.is_file())
+
+    try:
+        found = of(folder)
+        for month in sorted(p for p in folder.iterdir() if p.is_dir() and is_month(p.name)):
+            found.extend(p for p in of(month) if p.suffix.lower() == ".csv")
+    except OSError as exc:
+        raise PoliceUkFormatError(f"{folder}: the folder cannot be read ({exc.strerror or exc})") from None
+    return found
+
+
+def _is_zip(path: Path) -> bool:
+    """By its first bytes, not its name: a zip renamed .csv (or an Excel workbook saved as one) is still a zip."""
+    try:
+        with path.open("rb") as file:
+            return file.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False  # parse_file says why it cannot be read
 
 
 def _check_month(value: str, field: str) -> str:

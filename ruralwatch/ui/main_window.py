@@ -690,7 +690,8 @@ class MainWindow(QMainWindow):
         """Ask for files (unless given) and import them in the background; False when the choice was cancelled."""
         if paths is None:
             names, _ = QFileDialog.getOpenFileNames(self, "Import data.police.uk street-level crime",
-                                                    str(Path.home()), "CSV files (*.csv);;All files (*)")
+                                                    str(Path.home()),
+                                                    "CSV files or the download's zip (*.csv *.zip);;All files (*)")
             if not names:
                 return False
             paths = [Path(n) for n in names]

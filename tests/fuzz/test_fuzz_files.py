@@ -117,7 +117,8 @@ def _number_text(low: float, high: float) -> st.SearchStrategy[str]:
 MONTH_TEXT = st.one_of(
     st.builds("{:04d}-{:02d}".format, st.integers(1990, 2030), st.integers(1, 12)),
     st.sampled_from(["2018-13", "2018-00", "2018-1", "201801", "18-01", "2018/01", "²⁰¹⁸-01", "٢٠١٨-٠١", "2018-0٢",
-                     "2018-01 ", ""]),
+                     "2018-01 ", "", "Oct-18", "oct-2018", "Sept-18", "Oct-٢٠", "01/10/2018", "10/01/2018",
+                     "02/03/2018", "01/13/2018", "01/10/18", "1/10/2018 00:00", "00/01/2018"]),
     st.text(ANY_CHAR, max_size=8),
 )
 CELL = st.text(ANY_CHAR, max_size=12) | st.sampled_from(["", " ", '"', '""', ",", "\n", "\r\n", "a,b", 'say "hi"'])
@@ -154,10 +155,15 @@ def police_csv(draw: st.DrawFn) -> bytes:
     out = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC, None]))
     end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    # As data.police.uk writes, or saved again by a spreadsheet: ';' where the decimal mark is a comma, tabs
+    # ("Unicode Text"); then the coordinates may have decimal commas too.
+    delimiter = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
+    if delimiter != "," and draw(st.booleans()):
+        rows = [rows[0]] + [[c.replace(".", ",") if i in (4, 5) else c for i, c in enumerate(r)] for r in rows[1:]]
     if quoting is None:  # no quoting at all: commas and quotes inside cells break the row, as in hand-made files
-        out.write(end.join(",".join(row) for row in rows) + end)
+        out.write(end.join(delimiter.join(row) for row in rows) + end)
     else:
-        csv.writer(out, quoting=quoting, lineterminator=end).writerows(rows)
+        csv.writer(out, quoting=quoting, lineterminator=end, delimiter=delimiter).writerows(rows)
     text = draw(st.sampled_from(["", end, end * 3])) + out.getvalue()
     if draw(st.booleans()):
         text = text.rstrip("\r\n")  # no line end after the last row
@@ -211,6 +217,60 @@ def test_police_uk_bytes(data: bytes) -> None:
     check_parsed(parsed, data)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@fuzz(200)
+@given(st.integers(2000, 2099), st.integers(1, 12), st.data())
+def test_spreadsheet_months_read_back_as_the_month(year: int, month: int, data: st.DataObject) -> None:
+    """Whatever a spreadsheet writes for a month is that month; anything else is None, never an error."""
+    written = data.draw(st.sampled_from([
+        f"{_MONTHS[month - 1]}-{year % 100:02d}", f"{_MONTHS[month - 1].upper()}-{year}", f"01/{month:02d}/{year}",
+        f"{month:02d}/01/{year}", f"1/{month}/{year} 00:00",
+    ]))
+    assert police_uk.spreadsheet_month(written) == f"{year}-{month:02d}"
+    other = data.draw(ANY_TEXT | MONTH_TEXT)
+    read = police_uk.spreadsheet_month(other)
+    assert read is None or police_uk.is_month(read)
+
+
+@st.composite
+def police_zip(draw: st.DrawFn) -> bytes:
+    """A zip as a download (or a damaged one) might be: month folders of street, outcomes, stop and search and
+    other files, stored or deflated, then maybe damaged."""
+    out = io.BytesIO()
+    names = st.sampled_from(["2018-10/2018-10-suffolk-street.csv", "2018-11/2018-11-suffolk-street.csv",
+                             "2018-10/2018-10-suffolk-outcomes.csv", "2018-10/2018-10-suffolk-stop-and-search.csv",
+                             "README.txt", "__MACOSX/._x.csv", "a/", "../escape-street.csv", "xl/workbook.xml"])
+    with zipfile.ZipFile(out, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are part of the point
+        for name in draw(st.lists(names | ANY_TEXT.filter(bool), max_size=5)):
+            method = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))
+            archive.writestr(zipfile.ZipInfo(name), draw(police_csv() | st.binary(max_size=64)), method)
+    return draw(damaged(out.getvalue()))
+
+
+@fuzz(100, suppress_health_check=SHARED_TMP)
+@given(police_zip())
+def test_police_uk_zips(tmp_path: Path, data: bytes) -> None:
+    """A zip reads as its street-level files, each like a CSV file given on its own, or one documented error."""
+    from ruralwatch.services.published import expand_sources
+
+    with scratch(tmp_path, data, ".zip") as path:
+        try:
+            sources, skipped = expand_sources([path])
+            parsed = [police_uk.parse_file(source) for source in sources]
+        except RuralWatchError as exc:
+            expect_error(exc, PoliceUkFormatError)
+            assert str(exc).startswith(f"{path}") and "\n" not in str(exc)
+            return
+        assert sources and all(isinstance(s, police_uk.ZipMember) for s in sources)
+        assert not any(police_uk.is_other_download_file(s.member) for s in sources)
+        assert all(police_uk.is_other_download_file(name) for name in skipped)
+        for source, one in zip(sources, parsed, strict=True):
+            check_parsed(one, source.read())
+
+
 @fuzz(100)
 @given(st.lists(crime_row().filter(lambda row: len(row) == police_uk.N_COLUMNS), min_size=1, max_size=4), st.data())
 def test_police_uk_cut_inside_the_last_row(rows: list[list[str]], data: st.DataObject) -> None:
@@ -239,7 +299,7 @@ def test_police_uk_huge_field(size: int, column: int) -> None:
     row = ["x"] * police_uk.N_COLUMNS
     row[column] = "y" * size
     data = (",".join(police_uk.STANDARD_HEADER) + "\n" + ",".join(row) + "\n").encode()
-    with pytest.raises(PoliceUkFormatError, match="field larger than field limit"):
+    with pytest.raises(PoliceUkFormatError, match="a field longer than 128 KiB"):
         police_uk.parse_bytes(data, "huge.csv")
 
 

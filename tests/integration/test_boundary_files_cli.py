@@ -90,7 +90,7 @@ def test_broken_files_are_one_error_and_change_nothing(cli: Cli, suffolk_wards_g
     assert "not a readable Shapefile" in _refused(cli, garbage)
     kml = tmp_path / "wards.kml"
     kml.write_text("<kml/>", encoding="utf-8")
-    assert "not a boundary file RuralWatch reads" in _refused(cli, kml)
+    assert "RuralWatch does not read .kml files" in _refused(cli, kml)
 
 
 def test_a_geopackage_outside_the_force_is_refused_as_geojson_is(cli: Cli) -> None:

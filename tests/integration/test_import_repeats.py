@@ -151,6 +151,8 @@ def test_any_rows_give_one_row_per_crime_with_first_month_and_latest_outcome(
     files = []
     for n in range(split):
         part = rows[n::split]
+        if not part:  # a file of column names only is refused (tests/integration/test_broken_inputs_cli.py)
+            continue
         path = folder / f"{n}.csv"
         lines = [HEADER] + [f"{i},{m},Essex Police,Essex Police,{lon},{lat},On or near X,,,{t},{o},"
                             for i, m, (lon, lat), t, o in part]
