@@ -886,3 +886,33 @@ def test_the_area_box_gives_one_of_the_forces_own_districts_as_its_example(qtbot
     form = PersonDialog(services.people)
     qtbot.addWidget(form)
     assert form.area.lineEdit().placeholderText() == "district, e.g. Breckland"
+
+
+def test_leaving_the_area_box_by_its_alt_letter_closes_its_list(qtbot, panel: RosterPanel,
+                                                                 services: Services) -> None:
+    """On the real display "Uttles", Alt+P, "07700 900125" saved Area "Uttlesford0" and Phone "7700 900125": the
+    focus moved to Phone but the list of districts stayed open, and a completer's list hands the keys typed to its
+    own box. Keys go where the application sends them: to the open list (a popup) if there is one."""
+    from PySide6.QtWidgets import QApplication
+
+    def typed(keys: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        for key in keys:
+            qtbot.keyClick(QApplication.activePopupWidget() or QApplication.focusWidget(), key, modifier)
+
+    form = panel.people_tab.open_person_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.name.setText("Dev Hughes")
+    form.role.setCurrentIndex(form.role.findData("special"))
+    qtbot.keyClick(form, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # Ar&ea
+    qtbot.waitUntil(lambda: form.area.hasFocus())
+    typed("uttles")
+    popup = form.area.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(form, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # &Phone
+    qtbot.waitUntil(lambda: form.phone.hasFocus())
+    assert not popup.isVisible()
+    typed("07700 900125")
+    assert form.area.currentText() == "Uttlesford"
+    assert form.phone.text() == "07700 900125"
