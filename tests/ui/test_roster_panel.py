@@ -916,3 +916,21 @@ def test_leaving_the_area_box_by_its_alt_letter_closes_its_list(qtbot, panel: Ro
     typed("07700 900125")
     assert form.area.currentText() == "Uttlesford"
     assert form.phone.text() == "07700 900125"
+
+
+def test_hours_show_the_hours_planned_and_who_they_put_over(qtbot, panel: RosterPanel, services: Services) -> None:
+    """After auto-filling a month every cell read '0 / 16 h', the Special given 41 hours too: the Hours tab counted
+    only completed duties. The hours planned show beside those given, and 'over' when together they pass it."""
+    keen = services.people.add(PersonInput(name="Keen Bean", role="special", station="Maldon",
+                                           monthly_commitment_hours="6"))
+    done = _duty(services, "Done patrol", day=5, start="09:00", end="13:00")
+    to_come = _duty(services, "Later patrol", day=12, start="09:00", end="12:00")
+    for duty_id in (done, to_come):
+        services.roster.assign(duty_id, keen.id, override_reason="hours test")
+    services.roster.set_status(done, "completed")
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-12", "2026-12")
+    cell = hours.table.item(0, 1)
+    assert cell.text() == "4 / 6 h + 3 planned · over"
+    assert "3.0 more planned" in cell.toolTip()
