@@ -55,6 +55,30 @@ def worked_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Mapp
     return found
 
 
+def planned_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Mapping[str, Any]],
+                  patrols: Iterable[Mapping[str, Any]], crew: Iterable[Mapping[str, Any]],
+                  people: Iterable[str]) -> list[WorkedHours]:
+    """The hours still to come, by the same rows and rules as `worked_hours`: every planned duty a person is on
+    (its length; not a joint patrol's duty) and every open joint patrol they crew (planned, briefed or running:
+    its planned times). A coordinator who has just filled a month sees who it puts above or below commitment
+    before any of it is done; completed duties then move to the hours given."""
+    known = set(people)
+    open_duties = {d["id"]: d for d in duties if d["status"] == "planned" and not d.get("patrol_id")}
+    open_patrols = {p["id"]: p for p in patrols if p["status"] in ("planned", "briefed", "in_progress")}
+    found: list[WorkedHours] = []
+    for assignment in assignments:
+        duty = open_duties.get(assignment["duty_id"])
+        if duty is not None and assignment["person_id"] in known:
+            found.append(WorkedHours(assignment["person_id"], _month(duty["starts_at"]), duty["kind"],
+                                     round(_hours(duty["starts_at"], duty["ends_at"]), 2)))
+    for place in crew:
+        patrol = open_patrols.get(place["patrol_id"])
+        if patrol is not None and place["person_id"] in known:
+            found.append(WorkedHours(place["person_id"], _month(patrol["starts_at"]), JOINT_PATROL,
+                                     round(_hours(patrol["starts_at"], patrol["ends_at"]), 2)))
+    return found
+
+
 def _month(stored: str) -> str:
     return times.to_local(times.from_storage(stored)).strftime("%Y-%m")
 

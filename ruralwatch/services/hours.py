@@ -15,7 +15,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
-from ruralwatch.rostering.hours import commitment_months, worked_hours
+from ruralwatch.rostering.hours import commitment_months, planned_hours, worked_hours
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 
@@ -35,7 +35,8 @@ class HoursSummary:
     """Per person and month: hours, commitment and whether below it; totals by station and kind."""
 
     # person_id, name, role, station, month, hours, commitment, complete, applies (False before the person was
-    # added: no commitment that month), below
+    # added: no commitment that month), below, planned (hours of planned duties and open patrols still to come),
+    # over (given and planned pass the commitment)
     by_person: pd.DataFrame
     by_station: pd.DataFrame  # station, hours
     by_kind: pd.DataFrame  # kind, hours
@@ -56,13 +57,14 @@ class HoursService:
         records = [r for r in self._worked() if month_from <= r[4] <= month_to]
         return pd.DataFrame.from_records(records, columns=COLUMNS)
 
-    def _worked(self) -> list[tuple[Any, ...]]:
-        """Every completed duty or patrol hour, one COLUMNS tuple per person, month and kind, all months."""
+    def _worked(self, to_come: bool = False) -> list[tuple[Any, ...]]:
+        """Every completed duty or patrol hour, one COLUMNS tuple per person, month and kind, all months; with
+        `to_come`, the hours of the duties and patrols still planned instead."""
         def live(table: str, columns: str) -> list[dict[str, Any]]:
             return list(self.store.db.query(f"SELECT {columns} FROM {table} WHERE deleted = 0"))
 
         people = {row["id"]: row for row in live("people", "id, name, role, station")}
-        worked = worked_hours(
+        worked = (planned_hours if to_come else worked_hours)(
             live("duties", "id, kind, starts_at, ends_at, status, patrol_id"),
             live("duty_assignments", "duty_id, person_id, hours"),
             live("patrols", "id, status, starts_at, ends_at, started_at, ended_at"),
@@ -98,6 +100,10 @@ class HoursService:
         grid = people.merge(pd.DataFrame({"month": months}), how="cross")
         worked = entries.groupby(["person_id", "month"], as_index=False)["hours"].sum()
         by_person = grid.merge(worked, on=["person_id", "month"], how="left").fillna({"hours": 0.0})
+        to_come = pd.DataFrame.from_records([r for r in self._worked(to_come=True) if month_from <= r[4] <= month_to],
+                                            columns=COLUMNS)
+        planned = to_come.groupby(["person_id", "month"], as_index=False).agg(planned=("hours", "sum"))
+        by_person = by_person.merge(planned, on=["person_id", "month"], how="left").fillna({"planned": 0.0})
         by_person["commitment"] = by_person["commitment"].fillna(0.0).astype(float)
         # A month still running is not yet "below": the hours may still come. Only finished months are judged.
         this_month = times.to_local(self._now()).strftime("%Y-%m")
@@ -106,6 +112,9 @@ class HoursService:
         by_person["applies"] = by_person["month"] >= by_person["person_id"].map(joined).fillna("")
         by_person["below"] = ((by_person["hours"] < by_person["commitment"]) & by_person["complete"]
                               & by_person["applies"])
+        # Given and planned together pass a real commitment: the month asks more of them than they offered.
+        by_person["over"] = ((by_person["commitment"] > 0) & by_person["applies"]
+                             & (by_person["hours"] + by_person["planned"] > by_person["commitment"]))
         by_person = by_person.drop(columns=["active"]).sort_values(["name", "month"]).reset_index(drop=True)
         # Totals over the same people as the lines above them (officers' hours are not volunteer hours).
         entries = entries[entries["person_id"].isin(set(people["person_id"]))]

@@ -62,6 +62,7 @@ from ruralwatch.ui.widgets import (
     select_part_on_click,
     vocab_combo,
 )
+from ruralwatch.ui.widgets.completion import close_list_on_leave
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.map_pick import pick_on_map_button
 from ruralwatch.ui.widgets.today import today
@@ -343,6 +344,7 @@ class IncidentDialog(QDialog):
         completer = self.premises_combo.completer()
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        close_list_on_leave(self.premises_combo)
         self.premises_combo.setToolTip("The registered premises (Team ▸ Premises) it happened at: type part of "
                                        "its name. An earlier incident there within the window is flagged.")
         self.premises_combo.currentIndexChanged.connect(lambda _index: self._update_repeat())

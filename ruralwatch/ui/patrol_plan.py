@@ -48,6 +48,7 @@ from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import FieldMarks, MessageArea, make_table, select_part_on_click
+from ruralwatch.ui.widgets.completion import close_list_on_leave
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.today import today
@@ -215,6 +216,7 @@ class PatrolForm(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.area.setCompleter(completer)
+        close_list_on_leave(self.area)
         self.area.setCurrentIndex(-1)
         self.area.lineEdit().setPlaceholderText("type or pick one")
         # Enter or leaving the box takes the one area a half-typed name stands for ("Uttles" was kept as typed and

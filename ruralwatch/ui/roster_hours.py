@@ -113,8 +113,9 @@ class HoursTab(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         totals.setMinimumHeight(self.by_station.verticalHeader().defaultSectionSize() * 7 + 40)
-        legend = QLabel("Hours given / monthly commitment, from completed duties and patrols. Red and “below”: "
-                        "under commitment that month; “—”: before the person was added.")
+        legend = QLabel("Hours given / monthly commitment, from completed duties and patrols, + hours planned "
+                        "(duties and patrols still to come). Red and “below”: under commitment that month; “over”: "
+                        "given and planned pass it; “—”: before the person was added.")
         legend.setWordWrap(True)
         legend.setStyleSheet(theme.hint_style())
         layout = QVBoxLayout(self)
@@ -183,10 +184,16 @@ class HoursTab(QWidget):
                     self.table.setItem(row, column, cell)
                     continue
                 below = bool(line["below"])
-                text = f"{hours_text(float(line['hours']))} / {hours_text(float(line['commitment']))} h"
-                cell = item(text + (" · below" if below else ""), number=True)
-                cell.setToolTip(f"{name}, {month}: {float(line['hours']):.1f} hours of "
-                                f"{float(line['commitment']):.1f} committed" + (" (below)" if below else ""))
+                given, committed, planned = float(line["hours"]), float(line["commitment"]), float(line["planned"])
+                text = f"{hours_text(given)} / {hours_text(committed)} h"
+                # What the roster already holds for the month: auto-fill's share is seen before the month is over.
+                if planned:
+                    text += f" + {hours_text(planned)} planned"
+                over = bool(line["over"])
+                cell = item(text + (" · below" if below else " · over" if over else ""), number=True)
+                cell.setToolTip(f"{name}, {month}: {given:.1f} hours given of {committed:.1f} committed"
+                                + (f", {planned:.1f} more planned" if planned else "")
+                                + (" (below)" if below else " (over the commitment)" if over else ""))
                 if below:
                     below_months += 1
                     cell.setBackground(below_tone.background)

@@ -308,3 +308,18 @@ def test_duty_add_takes_a_district_by_the_rule_people_add_follows(cli: Cli) -> N
         assert words in refused.err and "--area" in refused.err, refused.err
     listed = cli("duty", "list", "--from", "2026-12-07", "--to", "2026-12-07", "--json").json()
     assert [d["area"] for d in listed] == ["Uttlesford"]
+
+
+def test_hours_print_the_hours_planned(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only completed duties counted: a month just filled read '0.0 / 16.0 h' for everyone."""
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
+    added = cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00", "--end", "2026-12-05 11:00",
+                "--json")
+    assert added.code == 0, added.err
+    import json
+
+    duty_id = json.loads(added.out)["id"]
+    assert cli("duty", "assign", duty_id, "Sam Reed", "--override-reason", "test").code == 0
+    shown = cli("roster", "hours", "--from", "2026-12")
+    assert "0.0 /  16.0 h + 5.0 h planned" in shown.out, shown.out

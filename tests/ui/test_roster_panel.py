@@ -886,3 +886,51 @@ def test_the_area_box_gives_one_of_the_forces_own_districts_as_its_example(qtbot
     form = PersonDialog(services.people)
     qtbot.addWidget(form)
     assert form.area.lineEdit().placeholderText() == "district, e.g. Breckland"
+
+
+def test_leaving_the_area_box_by_its_alt_letter_closes_its_list(qtbot, panel: RosterPanel,
+                                                                 services: Services) -> None:
+    """On the real display "Uttles", Alt+P, "07700 900125" saved Area "Uttlesford0" and Phone "7700 900125": the
+    focus moved to Phone but the list of districts stayed open, and a completer's list hands the keys typed to its
+    own box. Keys go where the application sends them: to the open list (a popup) if there is one."""
+    from PySide6.QtWidgets import QApplication
+
+    def typed(keys: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        for key in keys:
+            qtbot.keyClick(QApplication.activePopupWidget() or QApplication.focusWidget(), key, modifier)
+
+    form = panel.people_tab.open_person_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.name.setText("Dev Hughes")
+    form.role.setCurrentIndex(form.role.findData("special"))
+    qtbot.keyClick(form, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # Ar&ea
+    qtbot.waitUntil(lambda: form.area.hasFocus())
+    typed("uttles")
+    popup = form.area.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(form, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # &Phone
+    qtbot.waitUntil(lambda: form.phone.hasFocus())
+    assert not popup.isVisible()
+    typed("07700 900125")
+    assert form.area.currentText() == "Uttlesford"
+    assert form.phone.text() == "07700 900125"
+
+
+def test_hours_show_the_hours_planned_and_who_they_put_over(qtbot, panel: RosterPanel, services: Services) -> None:
+    """After auto-filling a month every cell read '0 / 16 h', the Special given 41 hours too: the Hours tab counted
+    only completed duties. The hours planned show beside those given, and 'over' when together they pass it."""
+    keen = services.people.add(PersonInput(name="Keen Bean", role="special", station="Maldon",
+                                           monthly_commitment_hours="6"))
+    done = _duty(services, "Done patrol", day=5, start="09:00", end="13:00")
+    to_come = _duty(services, "Later patrol", day=12, start="09:00", end="12:00")
+    for duty_id in (done, to_come):
+        services.roster.assign(duty_id, keen.id, override_reason="hours test")
+    services.roster.set_status(done, "completed")
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-12", "2026-12")
+    cell = hours.table.item(0, 1)
+    assert cell.text() == "4 / 6 h + 3 planned · over"
+    assert "3.0 more planned" in cell.toolTip()

@@ -192,6 +192,29 @@ def test_hours_count_completed_duties_against_commitment(store: Store) -> None:
     assert idle
 
 
+def test_hours_show_what_is_planned_beside_what_was_given(store: Store) -> None:
+    """A walk-through auto-filled October and the Hours tab said '0 / 16 h' for everyone, the Special it gave 41
+    hours to as well: only completed duties counted, so nobody could see who the month put over or under their
+    commitment until it was over. Planned duties and open patrols are shown as planned; done ones as given."""
+    now = [datetime(2026, 11, 20, 12, 0, tzinfo=UTC)]
+    services = Services.build(store, clock=lambda: now[0])
+    dev, raj = _special(services, "Dev"), _special(services, "Raj")
+    keen = services.people.add(PersonInput(name="Keen", role="special", monthly_commitment_hours="6")).id
+    done, planned, cancelled = _duty(services, day=7), _duty(services, day=8, end="23:00"), _duty(services, day=9)
+    for duty in (done, planned, cancelled):
+        for person in (dev, keen):
+            services.roster.assign(duty, person, override_reason="recorded afterwards")
+    services.roster.set_status(done, "completed")
+    services.roster.set_status(cancelled, "cancelled")
+    officer = services.people.add(PersonInput(name="PC Other", role="officer", station="Witham")).id
+    _patrol_for(services, [officer, raj], day="2026-12-10")
+    _patrol_for(services, [officer, raj], day="2026-12-11", status="cancelled")
+    summary = services.hours.summary("2026-12", "2026-12")
+    rows = {r.name: (r.hours, r.planned, bool(r.over)) for r in summary.by_person.itertuples()}
+    assert rows == {"Dev": (4.0, 5.0, False), "Keen": (4.0, 5.0, True), "Raj": (0.0, 4.0, False)}
+
+
+
 def test_someone_on_a_duty_cannot_be_deleted_only_marked_left(services: Services) -> None:
     person = _special(services, "Leaver")
     services.roster.assign(_duty(services), person)

@@ -282,8 +282,9 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
                 if not r.applies:  # before the person was added: no commitment to be below
                     print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} /     - h  not applicable (before added)")
                     continue
-                flag = "  below commitment" if r.below else ""
-                print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{flag}")
+                flag = "  below commitment" if r.below else "  over commitment" if r.over else ""
+                planned = "" if r.planned == 0 else f" + {r.planned:.1f} h planned"
+                print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{planned}{flag}")
     elif args.action == "rules":
         current = services.roster.rules()
         if args.min_rest_hours is not None or args.max_weekly_hours is not None or args.max_reach is not None:

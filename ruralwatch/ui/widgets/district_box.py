@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QCompleter, QWidget
 
 from ruralwatch.services.geography import GeographyService
+from ruralwatch.ui.widgets.completion import close_list_on_leave
 
 
 class DistrictBox(QComboBox):
@@ -26,6 +27,7 @@ class DistrictBox(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.setCompleter(completer)
+        close_list_on_leave(self)
         # The force's own district: a Norfolk walk read "e.g. Uttlesford", which Norfolk then refused.
         self.lineEdit().setPlaceholderText(f"district, e.g. {names[0]}" if names else "district")
         # Leaving the box settles it. Not through editingFinished or a focus-out filter: with the completer's list
