@@ -621,8 +621,9 @@ class PlanEditor(QWidget):
             self.source.addItem(words, key)
         self.source.setToolTip("Whose crime harm picks the stops: ours (hotspots of the 12 months to the patrol and "
                                "the last 28 days' incidents), published crime (its latest 12 months; places "
-                               "anonymised), or both summed. Automatic: ours when any fall in the area, else "
-                               "published crime")
+                               "anonymised), or both over the 12 months, each month from one: published crime for "
+                               "the months it holds, ours for the rest, so nothing counts twice. Automatic: ours when "
+                               "any fall in the area, else published crime")
         self._show_settings(PlanSettings())
         for box in (self.dwell, self.road_factor, self.speed):
             box.editingFinished.connect(self.apply_settings)
