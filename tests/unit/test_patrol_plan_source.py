@@ -12,12 +12,15 @@ from pypdf import PdfReader
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolInput
-from ruralwatch.core.patrol_plan import MonthSplit, PlanSettings
+from ruralwatch.core.patrol_plan import MonthSplit, PlanSettings, settings_to_json, stops_to_json
 from ruralwatch.core.people import PersonInput
 from ruralwatch.services.analysis import HotspotQuery
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols.places import HOTSPOT_CELL_M, shift_month
-from ruralwatch.store import Store
+from ruralwatch.services.patrols import candidate_of
+from ruralwatch.services.patrols.places import HOTSPOT_CELL_M, saved_before_notes, shift_month
+from ruralwatch.store import Store, open_store
+from ruralwatch.store.audit import audit_for
+from ruralwatch.store.migrations import MIGRATIONS, patrol_plan_note
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
 SUFFOLK = sorted(FIXTURES.glob("2018-1?-suffolk-street-every12th.csv"))
@@ -175,3 +178,68 @@ def test_a_briefing_from_published_crime_says_its_places_are_anonymised(suffolk:
     assert "Stops from published crime" in text and "anonymised map points" in text
     assert "1-2 months late" in text
 
+
+def test_a_saved_plan_says_what_it_said_when_saved_whatever_data_comes_after(store: Store, tmp_path: Path) -> None:
+    """A saved plan's note was worked out again each time it was shown: a month of published crime imported after
+    the plan was saved changed what the saved plan said its stops came from. It is now saved with the plan."""
+    services = Services.build(store, clock=lambda: NOW)
+    services.published.import_paths(SUFFOLK[:2])  # 2018-10 and 2018-11: December is not out yet
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    record, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                    purpose="general_rural_patrol", crew=[officer]))
+    suggested = services.patrols.suggest_for(record.id, PlanSettings(harm_source="all"))
+    said = suggested.source_note
+    assert "(published crime 2018-10 to 2018-11; our incidents 2018-02 to 2018-09 and 2018-12 to 2019-01)" in said
+    saved = services.patrols.get(record.id)
+    assert saved.plan_note == said and services.patrols.timed(saved).source_note == said
+
+    services.published.import_paths(SUFFOLK[2:])  # December comes out
+    now_would_say = services.patrols.plan_source("Ipswich", saved.start, "all").note
+    assert "(published crime 2018-10 to 2018-12; our incidents 2018-02 to 2018-09 and 2019-01)" in now_would_say
+    assert services.patrols.timed(services.patrols.get(record.id)).source_note == said
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(
+        services.patrols.brief(record.id, tmp_path / "brief.pdf")).pages).split())
+    assert "published crime 2018-10 to 2018-11; our incidents 2018-02 to 2018-09 and 2018-12 to 2019-01" in text
+
+    # Editing the stops keeps the suggestion's words (and the edited plan says them, as the window shows it).
+    edited = services.patrols.edit_plan(record.id, [candidate_of(s) for s in saved.stops[:-1]])
+    assert edited.source == "all" and edited.source_note == said
+    assert services.patrols.get(record.id).plan_note == said
+    # A new suggestion says what it is made from now.
+    assert services.patrols.suggest_for(record.id).source_note == now_would_say
+    assert services.patrols.get(record.id).plan_note == now_would_say
+
+
+def test_a_plan_saved_before_notes_were_kept_says_only_what_its_saved_source_tells(tmp_path: Path) -> None:
+    """Migration 22 adds the note; a plan saved before it has none, and is not worked out again from today's data
+    (a plan from both was then summed over the same months: today's words would describe another plan)."""
+    path = tmp_path / "older.db"
+    assert MIGRATIONS.index(patrol_plan_note) == 21  # migration 22
+    older = open_store(path, steps=MIGRATIONS[:21])
+    try:
+        services = Services.build(older, clock=lambda: NOW)
+        services.published.import_paths(SUFFOLK)
+        services.geography.use_force("Suffolk")
+        officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+        record, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                        purpose="general_rural_patrol", crew=[officer]))
+        settings = PlanSettings(harm_source="all", planned_from="all")
+        plan = services.patrols.suggest("Ipswich", record.start, record.end, settings=settings)
+        with older.transaction():  # as the plan was saved then: stops and settings, no note
+            services.patrols.repo.update(record.id, {"plan": stops_to_json(plan.stops),
+                                                     "plan_settings": settings_to_json(settings)})
+    finally:
+        older.close()
+    store = open_store(path)
+    try:
+        services = Services.build(store, clock=lambda: NOW)
+        saved = services.patrols.get(record.id)
+        assert saved.plan_note is None and saved.stops
+        note = services.patrols.timed(saved).source_note
+        assert note == saved_before_notes("all") and "their harm summed" in note and "counted twice" in note
+        assert "anonymised map points" in note
+        result = audit_for(store).verify()
+        assert result.ok, result.summary()
+    finally:
+        store.close()

@@ -51,6 +51,19 @@ def months_between(first: str, last: str) -> tuple[str, ...]:
     return tuple(shift_month(first, n) for n in range(month_number(last) - month_number(first) + 1))
 
 
+def saved_before_notes(used: str) -> str:
+    """What a plan saved before RuralWatch kept its note says it came from: only what was saved with it (its
+    source), never worked out again from today's data, which would describe another plan."""
+    kept = "(saved before RuralWatch kept what a plan said; each stop's Why gives its months)"
+    if used == "incidents":
+        return f"Stops from our own incidents {kept}."
+    if used == "published":
+        return f"Stops from published crime (data.police.uk) {kept}. " + PUBLISHED_CAVEAT
+    # How plans from both were made then: the two summed over overlapping months.
+    return (f"Stops from our own incidents and published crime, their harm summed {kept}: a crime we recorded that "
+            "was also published counted twice. " + PUBLISHED_CAVEAT)
+
+
 @dataclass(frozen=True)
 class PlanSource:
     """Where a plan's harm comes from (`used`: incidents, published or all) for the `chosen` source (auto too),
@@ -231,16 +244,21 @@ class PatrolPlaces(PatrolServiceBase):
                                                      else "."))
 
     def timed(self, record: PatrolRecord) -> Plan:
-        """As the base's, with what a suggested plan's stops came from in words (the window and briefing show it)."""
+        """As the base's, with what a suggested plan's stops came from in words (the window and briefing show it):
+        the words saved with the plan, so new data never rewrites what a saved plan said."""
         plan = super().timed(record)
         used = record.settings.planned_from
         if used not in PLAN_SOURCE_KEYS:
             return plan
-        try:
-            note = self.plan_source(record.area, record.start, used, record.purpose).note
-        except ValidationError:  # the area is no longer the force's: the stops stand, unexplained
-            return plan
-        return replace(plan, source=used, source_note=note)
+        return replace(plan, source=used, source_note=self.saved_note(record))
+
+    @staticmethod
+    def saved_note(record: PatrolRecord) -> str:
+        """The note saved with the plan's last suggestion; for a plan saved before notes were kept, what its saved
+        source says (never worked out again: a month published since would change it)."""
+        if record.plan_note is not None:
+            return record.plan_note
+        return saved_before_notes(record.settings.planned_from) if record.settings.planned_from else ""
 
     def _recent_incidents(self, area: boundaries.Area, at: datetime, days: int) -> list[dict[str, Any]]:
         """Incidents in the area in the `days` before `at`, with their harm, most harmful first."""
