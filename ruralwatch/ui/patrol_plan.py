@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -100,9 +100,23 @@ def wrapped_label(text: str = "") -> QLabel:
     return label
 
 
+class _ScrollPage(QWidget):
+    """A scroll page whose least height is what it needs at the width it has. Qt takes a wrapped label's least
+    height at its least width (a one-line note 90 px wide is ten lines), so the Plan tab on a 1366x768 screen
+    scrolled with room to spare and hid the line saying what the stops came from below the fold; laid out, a
+    vertical box gives each wrapped label its height at the real width, and the table takes what is left."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth() or self.width() <= 0:
+            return hint
+        return QSize(hint.width(), min(hint.height(), layout.totalHeightForWidth(max(self.width(), hint.width()))))
+
+
 def scroll_page(owner: QWidget) -> QVBoxLayout:
     """A layout inside a frameless scroll area that fills `owner`: a tall page scrolls on a short screen."""
-    inner = QWidget()
+    inner = _ScrollPage()
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
