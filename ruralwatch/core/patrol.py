@@ -193,6 +193,9 @@ class PatrolRecord:
     briefed_at: str | None
     notes: str
     synthetic: bool
+    # What the last suggested plan said its stops came from, as saved with it; None for a plan saved before RuralWatch
+    # kept it (migration 22).
+    plan_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -234,7 +237,7 @@ def patrol_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> P
         vehicle=row["vehicle"] or "", call_sign=row["call_sign"] or "", status=PatrolStatus(row["status"]),
         crew=crew, stops=stops_from_json(row["plan"]), settings=settings_from_json(row["plan_settings"]),
         base=base, started_at=row["started_at"], ended_at=row["ended_at"], briefed_at=row["briefed_at"],
-        notes=row["notes"] or "", synthetic=bool(row["synthetic"]),
+        notes=row["notes"] or "", synthetic=bool(row["synthetic"]), plan_note=row.get("plan_note"),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,9 @@ class HotspotQuery:
     # Published crime's own (first, last) month when it differs from the incidents' (source "all"): it comes out
     # 1-2 months late, so a patrol plan takes its latest 12 months held. None: month_from and month_to.
     published_months: tuple[str, str] | None = None
+    # Source "all": the only months (within month_from..month_to) our incidents are counted in, the rest coming
+    # from published crime, so no month is counted from both (core.patrol_plan.split_months). None: every month.
+    incident_months: tuple[str, ...] | None = None
 
     def published_period(self) -> tuple[str | None, str | None]:
         return self.published_months or (self.month_from, self.month_to)
@@ -108,6 +112,8 @@ class HotspotQuery:
         if self.published_months:
             _month(self.published_months[0], "from")
             _month(self.published_months[1], "to")
+        for month in self.incident_months or ():
+            _month(month, "from")
         if not 1 <= self.top_n <= 1000:
             raise ValidationError.single("top", "ask for 1 to 1,000 hotspots")
         if not 50 <= self.cell_m <= 5000:
@@ -431,6 +437,9 @@ class AnalysisService:
         weights = self.harm.weights()
         sql, params = self._incidents_sql(query.month_from, query.month_to)
         rows = self.store.db.execute(sql, params).fetchall()
+        if query.incident_months is not None:
+            counted = set(query.incident_months)
+            rows = [row for row in rows if times.to_local(times.from_storage(row[3])).strftime("%Y-%m") in counted]
         # As `_incidents` builds its frame: no location is NaN, the harm of the stolen items' total value.
         lat = np.array([row[0] for row in rows], dtype=float)
         lon = np.array([row[1] for row in rows], dtype=float)
@@ -510,10 +519,19 @@ class AnalysisService:
         first = self.store.db.execute(sql.format("MIN", ">="), [first_allowed, *force_params]).fetchone()[0]
         return str(first), str(latest)
 
-    def incidents_placed(self, area: str, month_from: str, month_to: str) -> int:
+    def published_months_in(self, months: Sequence[str]) -> tuple[str, ...]:
+        """Those of `months` in which the force's published crime with a location is held, in their order
+        (data.police.uk publishes a force's whole month at once; a month missing is not out yet or not imported).
+        One indexed look-up per month that stops at its first row, not a read of the year's crimes."""
+        force_where, force_params = self._force_where()
+        sql = f"SELECT 1 FROM published_crimes WHERE month = ? AND easting IS NOT NULL{force_where} LIMIT 1"
+        return tuple(month for month in months if self.store.db.execute(sql, [month, *force_params]).fetchone())
+
+    def incidents_placed(self, area: str, month_from: str, month_to: str,
+                         months: tuple[str, ...] | None = None) -> int:
         """Our incidents with a place in the area (a district or ward) in the months."""
         located = self._located_incidents(HotspotQuery(source="incidents", weight="count", month_from=month_from,
-                                                       month_to=month_to, area=area))
+                                                       month_to=month_to, area=area, incident_months=months))
         return int(np.count_nonzero(np.isfinite(located.easting)))
 
     def _months_held(self, source: str) -> str:

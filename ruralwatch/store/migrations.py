@@ -616,6 +616,14 @@ def incident_map_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_incidents_synthetic ON incidents(deleted) WHERE synthetic = 1")
 
 
+def patrol_plan_note(db: sqlite_utils.Database) -> None:
+    """What a patrol plan said its stops came from, saved with the plan (a field of the syncable row, so it travels
+    and merges with it). It was worked out again each time the plan was shown, so a month of published crime
+    imported after the plan was saved changed what the saved plan said. Older plans keep NULL: they say only what
+    their saved source tells (services/patrols/places.saved_note)."""
+    db.table("patrols").add_column("plan_note", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
@@ -624,5 +632,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     community_alerts,  # 19
     published_crime_key_index,  # 20
     incident_map_index,  # 21
+    patrol_plan_note,  # 22
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -101,9 +101,23 @@ def wrapped_label(text: str = "") -> QLabel:
     return label
 
 
+class _ScrollPage(QWidget):
+    """A scroll page whose least height is what it needs at the width it has. Qt takes a wrapped label's least
+    height at its least width (a one-line note 90 px wide is ten lines), so the Plan tab on a 1366x768 screen
+    scrolled with room to spare and hid the line saying what the stops came from below the fold; laid out, a
+    vertical box gives each wrapped label its height at the real width, and the table takes what is left."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth() or self.width() <= 0:
+            return hint
+        return QSize(hint.width(), min(hint.height(), layout.totalHeightForWidth(max(self.width(), hint.width()))))
+
+
 def scroll_page(owner: QWidget) -> QVBoxLayout:
     """A layout inside a frameless scroll area that fills `owner`: a tall page scrolls on a short screen."""
-    inner = QWidget()
+    inner = _ScrollPage()
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -623,8 +637,9 @@ class PlanEditor(QWidget):
             self.source.addItem(words, key)
         self.source.setToolTip("Whose crime harm picks the stops: ours (hotspots of the 12 months to the patrol and "
                                "the last 28 days' incidents), published crime (its latest 12 months; places "
-                               "anonymised), or both summed. Automatic: ours when any fall in the area, else "
-                               "published crime")
+                               "anonymised), or both over the 12 months, each month from one: published crime for "
+                               "the months it holds, ours for the rest, so nothing counts twice. Automatic: ours when "
+                               "any fall in the area, else published crime")
         self._show_settings(PlanSettings())
         for box in (self.dwell, self.road_factor, self.speed):
             box.editingFinished.connect(self.apply_settings)

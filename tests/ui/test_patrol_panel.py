@@ -885,3 +885,59 @@ def test_a_force_with_published_crime_only_gets_a_plan_from_it_and_the_panel_say
         assert editor.source_note.text() == ""
     finally:
         _dispose(qtbot, widget)
+
+
+def test_a_plan_from_both_shows_its_month_split_and_keeps_it_when_new_data_comes(qtbot, services: Services,
+                                                                                monkeypatch) -> None:
+    """Both summed our incidents and published crime over the same months (a crime of ours later published counted
+    twice) and the Plan tab worked its words out again each time it showed a saved plan. The tab now shows which
+    months came from which source, as they were when the plan was saved."""
+    from PySide6.QtWidgets import QScrollArea
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
+    suffolk = sorted(fixtures.glob("2018-1?-suffolk-street-every12th.csv"))
+    services.published.import_paths(suffolk[:2])  # 2018-10 and 2018-11
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    created, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                     purpose="general_rural_patrol", crew=[officer]))
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    split = "(published crime 2018-10 to 2018-11; our incidents 2018-02 to 2018-09 and 2018-12 to 2019-01)"
+    widget = PatrolPanel(services, None, _ops(services))
+    try:
+        widget.open_patrol(created.id)
+        editor = widget.plan
+        editor.source.setCurrentIndex(editor.source.findData("all"))
+        assert editor.source.currentText() == "Both, each month once"
+        editor.source.activated.emit(editor.source.currentIndex())
+        qtbot.waitUntil(lambda: services.patrols.get(created.id).settings.harm_source == "all", timeout=5_000)
+        with qtbot.waitSignal(widget.planReady, timeout=30_000) as ready:
+            widget.suggest_plan()
+        assert ready.args[0].stops and ready.args[0].source == "all"
+        qtbot.waitUntil(lambda: bool(widget.record.stops), timeout=5_000)
+        assert editor.source_note.text().startswith(f"Stops from both sources, each month from one {split}, so a "
+                                                    "crime we recorded that was later published counts once.")
+        # In a laptop's dock (1366x768: 640 x 620) the words are in sight: the table gives up its room, the page
+        # does not scroll them below the fold (Qt sized it for its labels wrapped at their narrowest).
+        widget.resize(640, 620)
+        widget.show()
+        page = editor.findChild(QScrollArea)
+        qtbot.waitUntil(lambda: page.widget().height() <= page.viewport().height(), timeout=5_000)
+        assert page.verticalScrollBar().maximum() == 0
+        note_bottom = editor.source_note.mapTo(page.widget(), editor.source_note.rect().bottomLeft()).y()
+        assert note_bottom <= page.viewport().height() and editor.table.height() >= 160
+        # An edit keeps the words under the table (they went blank after a move).
+        editor.table.selectRow(0)
+        assert editor.drop() is not None
+        assert split in editor.source_note.text()
+    finally:
+        _dispose(qtbot, widget)
+
+    services.published.import_paths(suffolk[2:])  # December comes out after the plan was saved
+    again = PatrolPanel(services, None, _ops(services))
+    try:
+        again.open_patrol(created.id)
+        assert split in again.plan.source_note.text()
+        assert "2018-10 to 2018-12" not in again.plan.source_note.text()
+    finally:
+        _dispose(qtbot, again)

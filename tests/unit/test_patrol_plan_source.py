@@ -12,17 +12,21 @@ from pypdf import PdfReader
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolInput
-from ruralwatch.core.patrol_plan import PlanSettings
+from ruralwatch.core.patrol_plan import MonthSplit, PlanSettings, settings_to_json, stops_to_json
 from ruralwatch.core.people import PersonInput
 from ruralwatch.services.analysis import HotspotQuery
 from ruralwatch.services.container import Services
-from ruralwatch.services.patrols.places import HOTSPOT_CELL_M, shift_month
-from ruralwatch.store import Store
+from ruralwatch.services.patrols import candidate_of
+from ruralwatch.services.patrols.places import HOTSPOT_CELL_M, saved_before_notes, shift_month
+from ruralwatch.store import Store, open_store
+from ruralwatch.store.audit import audit_for
+from ruralwatch.store.migrations import MIGRATIONS, patrol_plan_note
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
 SUFFOLK = sorted(FIXTURES.glob("2018-1?-suffolk-street-every12th.csv"))
 NOW = datetime(2019, 1, 20, 12, 0, tzinfo=UTC)
 IPSWICH = (52.0567, 1.1482)  # the town centre
+BASILDON = (51.5761, 0.4887)  # the town centre
 
 
 @pytest.fixture
@@ -59,7 +63,7 @@ def test_published_crime_alone_plans_the_harm_hotspots_and_says_how_far_to_trust
         "No incidents of our own are recorded yet. Choose published crime to plan from, or add places by hand.")
 
 
-def test_our_incidents_come_first_and_both_sums_the_two(suffolk: Services) -> None:
+def test_our_incidents_come_first_and_both_takes_each_month_from_one(suffolk: Services) -> None:
     ours = suffolk.incidents.record(IncidentInput(kind="farm_burglary", occurred_start="2019-01-10 02:00",
                                                   lat=IPSWICH[0], lon=IPSWICH[1], place="Test Farm"))
     ours = suffolk.incidents.get(ours.id)
@@ -69,11 +73,75 @@ def test_our_incidents_come_first_and_both_sums_the_two(suffolk: Services) -> No
     published = _plan(suffolk, "published")
     assert published.source == "published" and not any(s.key.startswith("incident:") for s in published.stops)
     both = _plan(suffolk, "all")
-    assert both.source == "all" and "their harm summed" in both.source_note and "counts twice" in both.source_note
-    # Summed: the top hotspot of both holds at least the top of published crime alone.
-    assert max(s.harm for s in both.stops) >= max(s.harm for s in published.stops)
+    assert both.source == "all" and both.source_note.startswith(
+        "Stops from both sources, each month from one (published crime 2018-10 to 2018-12; our incidents 2018-02 to "
+        "2018-09 and 2019-01), so a crime we recorded that was later published counts once.")
+    # Ours of 2019-01 (not published yet) adds to published crime's harm: the top hotspot holds at least as much.
+    assert max(s.harm for s in both.stops) > max(s.harm for s in published.stops)
     with pytest.raises(ValidationError):
         _plan(suffolk, "guesswork")
+
+
+def test_both_counts_a_crime_of_ours_in_a_published_month_once(suffolk: Services) -> None:
+    """Both summed the two sources over the same months, so a crime we recorded that data.police.uk later published
+    (the same burglary in November 2018) was counted twice. Each month now comes from one source: the months
+    published crime holds from it, the rest (after its latest month, or never imported) from ours."""
+    published = _plan(suffolk, "published")
+    suffolk.incidents.record(IncidentInput(kind="farm_burglary", occurred_start="2018-11-15 02:00",
+                                           lat=IPSWICH[0], lon=IPSWICH[1], place="Test Farm"))
+    source = suffolk.patrols.plan_source("Ipswich", published.start, "all")
+    assert source.split == MonthSplit(published=("2018-10", "2018-11", "2018-12"),
+                                      ours=tuple(f"2018-{m:02d}" for m in range(2, 10)) + ("2019-01",))
+    assert source.published_months == ("2018-10", "2018-12") and source.ours == 0
+    both = _plan(suffolk, "all")
+    # November's burglary is in November's published crime: the hotspots are published crime's, harm for harm.
+    assert sorted((s.key, s.harm) for s in both.stops) == sorted((s.key, s.harm) for s in published.stops)
+    assert both.source_note.startswith("Stops from both sources, each month from one (published crime 2018-10 to "
+                                       "2018-12; our incidents 2018-02 to 2018-09 and 2019-01)")
+
+
+def test_a_month_missing_from_published_crime_is_counted_from_ours(store: Store) -> None:
+    """Essex's fixtures hold 2018-01, 2018-03 and 2018-04, not 2018-02: a May patrol takes the gap and May (not
+    published yet) from our incidents, not from neither."""
+    now = datetime(2018, 5, 25, 12, 0, tzinfo=UTC)
+    services = Services.build(store, clock=lambda: now)
+    services.published.import_paths(sorted((FIXTURES.parent / "police-uk").glob("2018-0?-essex-street-*.csv")))
+    for day in ("2018-01-20", "2018-02-14", "2018-05-02"):  # January is published; February and May are not
+        services.incidents.record(IncidentInput(kind="farm_burglary", occurred_start=f"{day} 02:00",
+                                                lat=BASILDON[0], lon=BASILDON[1]))
+    start = datetime(2018, 5, 28, 17, 0, tzinfo=UTC)
+    source = services.patrols.plan_source("Basildon", start, "all")
+    assert source.split is not None and source.split.published == ("2018-01", "2018-03", "2018-04")
+    assert source.split.ours == tuple(f"2017-{m:02d}" for m in range(6, 13)) + ("2018-02", "2018-05")
+    assert source.ours == 2  # February's and May's; January's is in January's published crime
+    assert ("published crime 2018-01 and 2018-03 to 2018-04; our incidents 2017-06 to 2017-12, 2018-02 and 2018-05"
+            in source.note)
+    plan = services.patrols.plan_for_window("Basildon", "2018-05-28", "18:00", "22:00",
+                                            settings=PlanSettings(harm_source="all"))
+    assert plan.stops and plan.source_note == source.note
+
+
+def test_only_the_chosen_forces_published_months_count_as_published(store: Store) -> None:
+    """Norfolk's October held beside Suffolk's November and December does not make October Suffolk's."""
+    services = Services.build(store, clock=lambda: NOW)
+    services.published.import_paths([*SUFFOLK[1:], FIXTURES / "2018-10-norfolk-street-every30th.csv"])
+    services.geography.use_force("Suffolk")
+    suffolk = services.patrols.plan_source("Ipswich", NOW, "all").split
+    assert suffolk is not None and suffolk.published == ("2018-11", "2018-12") and "2018-10" in suffolk.ours
+    services.geography.use_force("Norfolk")
+    norfolk = services.patrols.plan_source("Norwich", NOW, "all").split
+    assert norfolk is not None and norfolk.published == ("2018-10",) and "2018-11" in norfolk.ours
+
+
+def test_with_no_published_month_in_the_year_both_is_ours_and_says_so(suffolk: Services) -> None:
+    later = datetime(2020, 3, 10, 12, 0, tzinfo=UTC)  # Suffolk's files end 2018-12
+    source = suffolk.patrols.plan_source("Ipswich", later, "all")
+    assert source.split is not None and not source.split.published and source.published_months is None
+    assert source.note.startswith("Stops from our own incidents only (our incidents 2019-04 to 2020-03): the "
+                                  "force's published crime holds none of these months.")
+    assert suffolk.patrols.nothing_to_plan("Ipswich", later, "all") == (
+        "Neither source has a place in Ipswich in 2019-04 to 2020-03 (our incidents 2019-04 to 2020-03). Add places "
+        "by hand or choose another area.")
 
 
 @pytest.mark.parametrize(("start", "months"), [
@@ -109,3 +177,69 @@ def test_a_briefing_from_published_crime_says_its_places_are_anonymised(suffolk:
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
     assert "Stops from published crime" in text and "anonymised map points" in text
     assert "1-2 months late" in text
+
+
+def test_a_saved_plan_says_what_it_said_when_saved_whatever_data_comes_after(store: Store, tmp_path: Path) -> None:
+    """A saved plan's note was worked out again each time it was shown: a month of published crime imported after
+    the plan was saved changed what the saved plan said its stops came from. It is now saved with the plan."""
+    services = Services.build(store, clock=lambda: NOW)
+    services.published.import_paths(SUFFOLK[:2])  # 2018-10 and 2018-11: December is not out yet
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    record, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                    purpose="general_rural_patrol", crew=[officer]))
+    suggested = services.patrols.suggest_for(record.id, PlanSettings(harm_source="all"))
+    said = suggested.source_note
+    assert "(published crime 2018-10 to 2018-11; our incidents 2018-02 to 2018-09 and 2018-12 to 2019-01)" in said
+    saved = services.patrols.get(record.id)
+    assert saved.plan_note == said and services.patrols.timed(saved).source_note == said
+
+    services.published.import_paths(SUFFOLK[2:])  # December comes out
+    now_would_say = services.patrols.plan_source("Ipswich", saved.start, "all").note
+    assert "(published crime 2018-10 to 2018-12; our incidents 2018-02 to 2018-09 and 2019-01)" in now_would_say
+    assert services.patrols.timed(services.patrols.get(record.id)).source_note == said
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(
+        services.patrols.brief(record.id, tmp_path / "brief.pdf")).pages).split())
+    assert "published crime 2018-10 to 2018-11; our incidents 2018-02 to 2018-09 and 2018-12 to 2019-01" in text
+
+    # Editing the stops keeps the suggestion's words (and the edited plan says them, as the window shows it).
+    edited = services.patrols.edit_plan(record.id, [candidate_of(s) for s in saved.stops[:-1]])
+    assert edited.source == "all" and edited.source_note == said
+    assert services.patrols.get(record.id).plan_note == said
+    # A new suggestion says what it is made from now.
+    assert services.patrols.suggest_for(record.id).source_note == now_would_say
+    assert services.patrols.get(record.id).plan_note == now_would_say
+
+
+def test_a_plan_saved_before_notes_were_kept_says_only_what_its_saved_source_tells(tmp_path: Path) -> None:
+    """Migration 22 adds the note; a plan saved before it has none, and is not worked out again from today's data
+    (a plan from both was then summed over the same months: today's words would describe another plan)."""
+    path = tmp_path / "older.db"
+    assert MIGRATIONS.index(patrol_plan_note) == 21  # migration 22
+    older = open_store(path, steps=MIGRATIONS[:21])
+    try:
+        services = Services.build(older, clock=lambda: NOW)
+        services.published.import_paths(SUFFOLK)
+        services.geography.use_force("Suffolk")
+        officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+        record, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                        purpose="general_rural_patrol", crew=[officer]))
+        settings = PlanSettings(harm_source="all", planned_from="all")
+        plan = services.patrols.suggest("Ipswich", record.start, record.end, settings=settings)
+        with older.transaction():  # as the plan was saved then: stops and settings, no note
+            services.patrols.repo.update(record.id, {"plan": stops_to_json(plan.stops),
+                                                     "plan_settings": settings_to_json(settings)})
+    finally:
+        older.close()
+    store = open_store(path)
+    try:
+        services = Services.build(store, clock=lambda: NOW)
+        saved = services.patrols.get(record.id)
+        assert saved.plan_note is None and saved.stops
+        note = services.patrols.timed(saved).source_note
+        assert note == saved_before_notes("all") and "their harm summed" in note and "counted twice" in note
+        assert "anonymised map points" in note
+        result = audit_for(store).verify()
+        assert result.ok, result.summary()
+    finally:
+        store.close()

@@ -11,7 +11,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.patrol import PatrolRecord
-from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS
+from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS, MonthSplit, split_months
 from ruralwatch.core.vocab import PURPOSE_INCIDENT_KINDS
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.core.words import plural
@@ -46,6 +46,24 @@ def month_span(first: str, last: str) -> str:
     return first if first == last else f"{first} to {last}"
 
 
+def months_between(first: str, last: str) -> tuple[str, ...]:
+    """Every calendar month from `first` to `last`, both included."""
+    return tuple(shift_month(first, n) for n in range(month_number(last) - month_number(first) + 1))
+
+
+def saved_before_notes(used: str) -> str:
+    """What a plan saved before RuralWatch kept its note says it came from: only what was saved with it (its
+    source), never worked out again from today's data, which would describe another plan."""
+    kept = "(saved before RuralWatch kept what a plan said; each stop's Why gives its months)"
+    if used == "incidents":
+        return f"Stops from our own incidents {kept}."
+    if used == "published":
+        return f"Stops from published crime (data.police.uk) {kept}. " + PUBLISHED_CAVEAT
+    # How plans from both were made then: the two summed over overlapping months.
+    return (f"Stops from our own incidents and published crime, their harm summed {kept}: a crime we recorded that "
+            "was also published counted twice. " + PUBLISHED_CAVEAT)
+
+
 @dataclass(frozen=True)
 class PlanSource:
     """Where a plan's harm comes from (`used`: incidents, published or all) for the `chosen` source (auto too),
@@ -54,9 +72,12 @@ class PlanSource:
     chosen: str
     used: str
     incident_months: tuple[str, str]  # 12 calendar months ending with the patrol's
-    published_months: tuple[str, str] | None  # held, of the latest 12 up to the patrol's month; None: none held
-    ours: int  # our incidents with a place in the area in incident_months
+    # Held, of the latest 12 up to the patrol's month; for "all" the first and last of split.published. None: none.
+    published_months: tuple[str, str] | None
+    ours: int  # our incidents with a place in the area in incident_months (for "all": in split.ours)
     note: str
+    # "all": which of incident_months come from published crime and which from ours (never both); None otherwise.
+    split: MonthSplit | None = None
 
 
 class PatrolPlaces(PatrolServiceBase):
@@ -68,6 +89,8 @@ class PatrolPlaces(PatrolServiceBase):
         area = self._area(area_name)
         month = times.to_local(at).strftime("%Y-%m")
         ours_months = (shift_month(month, 1 - HOTSPOT_MONTHS), month)
+        if chosen == "all":
+            return self._both_source(area, month, ours_months, purpose)
         published = self.analysis.published_months_held(month, HOTSPOT_MONTHS)
         ours = self.analysis.incidents_placed(area.label, *ours_months)
         used = chosen
@@ -75,6 +98,31 @@ class PatrolPlaces(PatrolServiceBase):
             used = "incidents" if ours or not published else "published"
         return PlanSource(chosen, used, ours_months, published, ours,
                           self._source_words(area, month, chosen, used, ours_months, published, ours, purpose))
+
+    def _both_source(self, area: boundaries.Area, month: str, window: tuple[str, str], purpose: str) -> PlanSource:
+        """Both sources over the 12 months, each month from one: published crime for the months the force's
+        published crime holds, our incidents for the rest (the 1-2 months it has not come out yet, and any month
+        not imported). Summing the two counted every crime we recorded and data.police.uk later published twice,
+        and they cannot be matched one by one (published places are anonymised, its dates months)."""
+        months = months_between(*window)
+        split = split_months(months, self.analysis.published_months_in(months))
+        published = (split.published[0], split.published[-1]) if split.published else None
+        ours = self.analysis.incidents_placed(area.label, *window, months=split.ours)
+        if published:
+            late = month_number(month) - month_number(published[1])
+            force = self.analysis.geography.current().force.name
+            text = (f"Stops from both sources, each month from one ({split.text()}), so a crime we recorded that "
+                    f"was later published counts once.\nPublished crime: data.police.uk, {force}'s crime harm "
+                    "weights" + (f", the latest month published {late} {plural(late, 'month')} before the patrol's"
+                                 if late else "")
+                    + f"; ours: harm hotspots, and incidents of the last {RECENT_DAYS} days in our months. "
+                    + PUBLISHED_CAVEAT
+                    + (" Published crime has no rural kinds such as hare coursing: all of it counts."
+                       if PURPOSE_INCIDENT_KINDS.get(purpose) else ""))
+        else:
+            text = (f"Stops from our own incidents only ({split.text()}): the force's published crime holds none "
+                    f"of these months. Harm hotspots and the last {RECENT_DAYS} days' incidents.")
+        return PlanSource("all", "all", window, published, ours, text, split)
 
     def _source_words(self, area: boundaries.Area, month: str, chosen: str, used: str, ours_months: tuple[str, str],
                       published: tuple[str, str] | None, ours: int, purpose: str) -> str:
@@ -97,14 +145,10 @@ class PatrolPlaces(PatrolServiceBase):
                 text += (f" Chosen as {ours:,} of ours fall in {area.label} in that time; with none, published crime "
                          "would be used.")
             return text
-        if used == "published":
-            text = f"Stops from {crime}." + caveat
-            if chosen == "auto":
-                text = f"None of our incidents in {area.label} fall in {month_span(*ours_months)}, so: " + text
-            return text
-        return (f"Stops from {incidents} and {crime}, their harm summed: a crime we recorded that was also published "
-                "counts twice, as the two cannot be matched (published places are anonymised, dates months only)."
-                + caveat)
+        text = f"Stops from {crime}." + caveat  # published ("all" is worded by _both_source)
+        if chosen == "auto":
+            text = f"None of our incidents in {area.label} fall in {month_span(*ours_months)}, so: " + text
+        return text
 
     def candidates(self, area_name: str, at: datetime, purpose: str = "general_rural_patrol",
                    limit: int = 50, source: str = "auto") -> list[Candidate]:
@@ -133,6 +177,7 @@ class PatrolPlaces(PatrolServiceBase):
                 method="kde", weight="harm",
                 source=source.used if source.published_months else "incidents",
                 month_from=first, month_to=month_to, published_months=source.published_months,
+                incident_months=source.split.ours if source.split else None,
                 top_n=max(limit * 3, 30), cell_m=HOTSPOT_CELL_M, area=area.label, kinds=tuple(kind_filter),
             ))
             for spot in run.hotspots:
@@ -156,6 +201,8 @@ class PatrolPlaces(PatrolServiceBase):
         for incident in self._recent_incidents(area, at, RECENT_DAYS):
             if len(found) >= limit:
                 break
+            if source.split and times.format_local(incident["occurred_start"])[:7] not in source.split.ours:
+                continue  # a month counted from published crime: its crimes are in the hotspots already
             if incident["lat"] is None or any(
                 metres(incident["lat"], incident["lon"], c.lat, c.lon) < MIN_STOP_SEPARATION_M for c in found
             ):
@@ -183,10 +230,9 @@ class PatrolPlaces(PatrolServiceBase):
                         "data.police.uk files, plan from our own incidents, or add places by hand.")
             return (f"No published crime with a place in {area.label} in {month_span(*source.published_months)}. "
                     "Add places by hand or choose another area.")
-        if source.used == "all":
-            return (f"Neither our incidents ({ours}) nor published crime "
-                    + (f"({month_span(*source.published_months)})" if source.published_months else "(none imported)")
-                    + f" have a place in {area.label}. Add places by hand or choose another area.")
+        if source.split:  # both
+            return (f"Neither source has a place in {area.label} in {ours} ({source.split.text()}). Add places by "
+                    "hand or choose another area.")
         if not located and source.published_months is None:
             return ("No incidents of our own are recorded yet and no published crime is imported: record incidents, "
                     "import data.police.uk files, or add places by hand.")
@@ -198,16 +244,21 @@ class PatrolPlaces(PatrolServiceBase):
                                                      else "."))
 
     def timed(self, record: PatrolRecord) -> Plan:
-        """As the base's, with what a suggested plan's stops came from in words (the window and briefing show it)."""
+        """As the base's, with what a suggested plan's stops came from in words (the window and briefing show it):
+        the words saved with the plan, so new data never rewrites what a saved plan said."""
         plan = super().timed(record)
         used = record.settings.planned_from
         if used not in PLAN_SOURCE_KEYS:
             return plan
-        try:
-            note = self.plan_source(record.area, record.start, used, record.purpose).note
-        except ValidationError:  # the area is no longer the force's: the stops stand, unexplained
-            return plan
-        return replace(plan, source=used, source_note=note)
+        return replace(plan, source=used, source_note=self.saved_note(record))
+
+    @staticmethod
+    def saved_note(record: PatrolRecord) -> str:
+        """The note saved with the plan's last suggestion; for a plan saved before notes were kept, what its saved
+        source says (never worked out again: a month published since would change it)."""
+        if record.plan_note is not None:
+            return record.plan_note
+        return saved_before_notes(record.settings.planned_from) if record.settings.planned_from else ""
 
     def _recent_incidents(self, area: boundaries.Area, at: datetime, days: int) -> list[dict[str, Any]]:
         """Incidents in the area in the `days` before `at`, with their harm, most harmful first."""

@@ -146,18 +146,23 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         # The stops still come from what the last suggestion used, whatever settings a caller passes.
         settings = replace(settings, planned_from=settings.planned_from or patrol.settings.planned_from)
         plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base, self.roads.router())
-        self.save_plan(patrol_id, plan, settings)
+        self.save_plan(patrol_id, plan, settings)  # no source: the saved note stays the suggestion's
+        if settings.planned_from:  # and the edited plan still says what its stops came from
+            plan = replace(plan, source=settings.planned_from, source_note=self.saved_note(patrol))
         return plan
 
     def save_plan(self, patrol_id: str, plan: Plan, settings: PlanSettings) -> None:
-        """Save the stops and settings; a suggested plan's source is kept with them (the briefing names it)."""
+        """Save the stops and settings; a suggested plan's source and what it said of it are kept with them (the
+        window, `patrol show` and the briefing show those words as they were, whatever data came since)."""
         self.store.actor.require("patrol.plan")
+        values = {"plan": stops_to_json(plan.stops)}
         if plan.source:
             settings = replace(settings, planned_from=plan.source)
+            values["plan_note"] = plan.source_note
+        values["plan_settings"] = settings_to_json(settings)
         patrol = self.get(patrol_id)
         if not patrol.status.can_edit_plan:
             raise ValidationError.single("status", f"the patrol is {patrol.status.text}")
         with self.store.transaction():
-            self.repo.update(patrol_id, {"plan": stops_to_json(plan.stops),
-                                         "plan_settings": settings_to_json(settings)})
+            self.repo.update(patrol_id, values)
         self._publish("updated", patrol_id)
