@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.analysis.figures import area_table
+from ruralwatch.analysis.figures import area_table, concentration_line
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
@@ -520,15 +520,7 @@ class AnalysisPanel(QWidget):
         # The figures as the command line and the report write them (harm in whole days).
         headings, rows = area_table(frame.to_dict(orient="records"), "area")
         _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
-        shares = concentration["harm_share_top_cells"]
-        share = concentration["share_at_repeat_places"]
-        self.area_status.setText(
-            f"Concentration: {100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
-            f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
-            f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
-            f"once, accounting for {100 * (share or 0):.0f}% of crimes."
-            + (f"\n{counted}" if counted else "")
-        )
+        self.area_status.setText(concentration_line(concentration) + (f"\n{counted}" if counted else ""))
         self.areas_ready.emit((frame, concentration))
 
     # --- time ---------------------------------------------------------------------------------------------
