@@ -57,7 +57,7 @@ from ruralwatch.ui import theme
 from ruralwatch.ui.alert_dialog import AlertComposeDialog
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask, Progress
-from ruralwatch.ui.widgets import FieldMarks, make_table, vocab_combo
+from ruralwatch.ui.widgets import FieldMarks, fit_to_width, make_table, vocab_combo
 
 if TYPE_CHECKING:  # pandas is loaded when an analysis runs, not with the window (issue 21)
     import pandas as pd
@@ -158,6 +158,17 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]], 
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+
+
+def _names_give_way(table: QTableWidget, column: int) -> None:
+    """The figures whole, the place names elided (whole in their tooltips): at 1366x768 the docked Hotspots table
+    sized "Ravensthorpe, Peterborough" to its text and cut the harm column to "19,32", and the Areas table's
+    "(outside every district)" pushed its harm per km² out of sight."""
+    for row in range(table.rowCount()):
+        cell = table.item(row, column)
+        if cell is not None:
+            cell.setToolTip(cell.text())
+    fit_to_width(table, column)
 
 
 def _status_label(text: str = "") -> QLabel:
@@ -399,6 +410,7 @@ class AnalysisPanel(QWidget):
         rows = [[h.rank, area, round(h.value, 2)] + ([round(h.z or 0.0, 2)] if run.query.method == "gistar" else [])
                 for h, area in zip(run.hotspots, run.areas, strict=True)]
         _fill_table(self.hotspot_table, headers, rows)
+        _names_give_way(self.hotspot_table, 1)
         self.hotspot_status.setText(
             f"{len(run.hotspots)} hotspots from {run.points:,} crimes, study area: {run.study_area}, "
             f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
@@ -520,6 +532,7 @@ class AnalysisPanel(QWidget):
         # The figures as the command line and the report write them (harm in whole days).
         headings, rows = area_table(frame.to_dict(orient="records"), "area")
         _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
+        _names_give_way(self.area_table, 0)
         self.area_status.setText(concentration_line(concentration) + (f"\n{counted}" if counted else ""))
         self.areas_ready.emit((frame, concentration))
 
