@@ -531,6 +531,10 @@ class AnalysisPanel(QWidget):
         frame, concentration, counted = result
         # The figures as the command line and the report write them (harm in whole days).
         headings, rows = area_table(frame.to_dict(orient="records"), "area")
+        # Two-line headings ("Harm per\nkm²") keep the figures' columns narrow: with one-line ones the district
+        # names were left "Peterb…" in a laptop's dock.
+        headings = [headings[0], *(" ".join(h.split()[:-1]) + "\n" + h.split()[-1] if " " in h else h
+                                   for h in headings[1:])]
         _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
         _names_give_way(self.area_table, 0)
         self.area_status.setText(concentration_line(concentration) + (f"\n{counted}" if counted else ""))

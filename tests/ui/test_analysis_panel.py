@@ -657,3 +657,5 @@ def test_hotspot_and_area_figures_stay_whole_in_a_laptop_dock(qtbot, window, ser
     last = panel.area_table.rowCount() - 1
     assert panel.area_table.item(last, 0).text() == "(outside every district)"
     qtbot.waitUntil(lambda: _value_columns_whole(panel.area_table, 0), timeout=5_000)
+    # Headings on two lines keep the figures narrow, so the names keep room (one-line ones left "Peterb…").
+    assert _headers(panel.area_table) == ["Area", "Crimes", "Harm\n(days)", "km²", "Harm per\nkm²"]
