@@ -61,10 +61,17 @@ class Blend:
     def describe(self) -> str:
         recency = ("every month alike" if math.isinf(self.half_life_months)
                    else f"half-life {self.half_life_months:g} months")
-        prior = (f"pulled towards the {self.bandwidth_m:g} m neighbourhood with {self.prior_months:g} months' "
-                 "weight" if self.prior_months else "no smoothing")
-        repeat = f", near-repeat boost {self.near_repeat:g}" if self.near_repeat else ""
+        prior = (f"pulled towards the {self.bandwidth_m:g} m neighbourhood with {_months_weight(self.prior_months)}"
+                 if self.prior_months else "no smoothing")
+        # "near-repeat boost 0.5" said nothing of what was boosted, by how much or how far.
+        repeat = (f", the newest month's crime added again at {_months_weight(self.near_repeat)} within about "
+                  f"{2 * NEAR_REPEAT_M:g} m (near repeats)" if self.near_repeat else "")
         return f"{recency}, {prior}{repeat}"
+
+
+def _months_weight(value: float) -> str:
+    """"1 month's weight" (a walk read "with 1 months' weight"), "0.5 months' weight"."""
+    return f"{value:g} month's weight" if value == 1 else f"{value:g} months' weight"
 
 
 def _candidates() -> tuple[Blend, ...]:

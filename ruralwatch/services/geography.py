@@ -60,6 +60,23 @@ class WhereAmI:
         return f"{self.grid_ref}, {self.place}"
 
 
+@dataclass(frozen=True)
+class PlaceExamples:
+    """What a place box shows as its example, at the chosen force's centre: a North Yorkshire officer read
+    "e.g. TL 81234 23456" and "latitude, e.g. 51.88021" (Essex, the demo's force) in every such box."""
+
+    grid_ref: str  # 10 figures, "SE 29509 66514"
+    grid_ref_8: str  # 8 figures, "SE 2950 6651"
+    lat: str  # "54.09371"
+    lon: str  # "-1.55032"
+
+
+def _place_examples(force: Force) -> PlaceExamples:
+    lat, lon = force.centre
+    return PlaceExamples(geo.lat_lon_to_grid_ref(lat, lon, 10), geo.lat_lon_to_grid_ref(lat, lon, 8),
+                         f"{lat:.5f}", f"{lon:.5f}")
+
+
 class GeographyService:
     def __init__(self, store: Store, hub: ChangeHub | None = None) -> None:
         self.store = store
@@ -73,6 +90,11 @@ class GeographyService:
 
     def force(self) -> Force:
         return force_by_code(policies.FORCE.read(self.store))
+
+    def place_examples(self) -> PlaceExamples:
+        """Examples of a grid reference and a latitude/longitude inside the chosen force, for the boxes that take
+        a place (incident, premises, patrol log)."""
+        return _place_examples(self.force())
 
     def chosen(self) -> bool:
         """Whether a force was ever chosen here (the window asks at first start when not)."""

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.analysis.figures import area_table
+from ruralwatch.analysis.figures import area_table, concentration_line
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
@@ -57,7 +57,7 @@ from ruralwatch.ui import theme
 from ruralwatch.ui.alert_dialog import AlertComposeDialog
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask, Progress
-from ruralwatch.ui.widgets import FieldMarks, make_table, vocab_combo
+from ruralwatch.ui.widgets import FieldMarks, fit_to_width, make_table, vocab_combo
 
 if TYPE_CHECKING:  # pandas is loaded when an analysis runs, not with the window (issue 21)
     import pandas as pd
@@ -158,6 +158,17 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]], 
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+
+
+def _names_give_way(table: QTableWidget, column: int) -> None:
+    """The figures whole, the place names elided (whole in their tooltips): at 1366x768 the docked Hotspots table
+    sized "Ravensthorpe, Peterborough" to its text and cut the harm column to "19,32", and the Areas table's
+    "(outside every district)" pushed its harm per km² out of sight."""
+    for row in range(table.rowCount()):
+        cell = table.item(row, column)
+        if cell is not None:
+            cell.setToolTip(cell.text())
+    fit_to_width(table, column)
 
 
 def _status_label(text: str = "") -> QLabel:
@@ -399,6 +410,7 @@ class AnalysisPanel(QWidget):
         rows = [[h.rank, area, round(h.value, 2)] + ([round(h.z or 0.0, 2)] if run.query.method == "gistar" else [])
                 for h, area in zip(run.hotspots, run.areas, strict=True)]
         _fill_table(self.hotspot_table, headers, rows)
+        _names_give_way(self.hotspot_table, 1)
         self.hotspot_status.setText(
             f"{len(run.hotspots)} hotspots from {run.points:,} crimes, study area: {run.study_area}, "
             f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
@@ -519,16 +531,13 @@ class AnalysisPanel(QWidget):
         frame, concentration, counted = result
         # The figures as the command line and the report write them (harm in whole days).
         headings, rows = area_table(frame.to_dict(orient="records"), "area")
+        # Two-line headings ("Harm per\nkm²") keep the figures' columns narrow: with one-line ones the district
+        # names were left "Peterb…" in a laptop's dock.
+        headings = [headings[0], *(" ".join(h.split()[:-1]) + "\n" + h.split()[-1] if " " in h else h
+                                   for h in headings[1:])]
         _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
-        shares = concentration["harm_share_top_cells"]
-        share = concentration["share_at_repeat_places"]
-        self.area_status.setText(
-            f"Concentration: {100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
-            f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
-            f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
-            f"once, accounting for {100 * (share or 0):.0f}% of crimes."
-            + (f"\n{counted}" if counted else "")
-        )
+        _names_give_way(self.area_table, 0)
+        self.area_status.setText(concentration_line(concentration) + (f"\n{counted}" if counted else ""))
         self.areas_ready.emit((frame, concentration))
 
     # --- time ---------------------------------------------------------------------------------------------

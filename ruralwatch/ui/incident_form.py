@@ -323,12 +323,13 @@ class IncidentDialog(QDialog):
         self.has_end.toggled.connect(self.occurred_end.setEnabled)
         self.reported_at = _datetime_edit()
 
+        examples = self.service.place_examples()  # inside the force: Essex's letters read wrong in North Yorkshire
         self.grid_ref = QLineEdit()
-        self.grid_ref.setPlaceholderText("e.g. TL 81234 23456")
+        self.grid_ref.setPlaceholderText(f"e.g. {examples.grid_ref}")
         self.lat = QLineEdit()
-        self.lat.setPlaceholderText("latitude, e.g. 51.88021")
+        self.lat.setPlaceholderText(f"latitude, e.g. {examples.lat}")
         self.lon = QLineEdit()
-        self.lon.setPlaceholderText("longitude, e.g. 0.63167")
+        self.lon.setPlaceholderText(f"longitude, e.g. {examples.lon}")
         self.grid_ref.editingFinished.connect(self._grid_ref_edited)
         self.lat.editingFinished.connect(self._lat_lon_edited)
         self.lon.editingFinished.connect(self._lat_lon_edited)

@@ -128,7 +128,8 @@ class PatrolLog(QWidget):
         self.pick_button.setToolTip("Click the map where the event happened")
         self.pick_button.toggled.connect(self._pick_toggled)
         self.grid_ref = QLineEdit()
-        self.grid_ref.setPlaceholderText("or type a grid reference, e.g. TL 6091 3053")
+        self._grid_example = services.geography.place_examples().grid_ref_8  # inside the force, not Essex's "TL"
+        self.grid_ref.setPlaceholderText(f"or type a grid reference, e.g. {self._grid_example}")
         self.place_label = wrapped_label()
         self.vrm = QLineEdit()
         self.vrm.setPlaceholderText("VRM for a stop-check, e.g. AB12 CDE")
@@ -236,7 +237,8 @@ class PatrolLog(QWidget):
             self.stop_choice: "The planned stop the next event belongs to. It follows the crew: the stop arrived at, "
                               "else the next one not yet visited.",
             self.pick_button: "Then click the map where the next event happened, instead of the stop's position.",
-            self.grid_ref: "Or type an OS grid reference (e.g. TL 6091 3053) for where the next event happened.",
+            self.grid_ref: f"Or type an OS grid reference (e.g. {self._grid_example}) for where the next event "
+                           "happened.",
             self.vrm: "A vehicle's registration, in any UK format. Enter logs a stop-check: a vehicle seen in recent "
                       "hare coursing, equipment theft or encampment reports raises a red alert, kept until "
                       "dismissed. A registration that is not a UK one is outlined and nothing is logged.",

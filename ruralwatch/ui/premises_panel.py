@@ -129,7 +129,7 @@ class PremisesDialog(QDialog):
         self.name = QLineEdit()
         self.kind = vocab_combo(PREMISES_KINDS)
         self.grid_ref = QLineEdit()
-        self.grid_ref.setPlaceholderText("e.g. TL 61234 35678")
+        self.grid_ref.setPlaceholderText(f"e.g. {service.place_examples().grid_ref}")  # inside the force
         self.pick_button = pick_on_map_button("Then click the map at the premises")
         self.pick_button.toggled.connect(self.pick_requested)
         self.address = QLineEdit()

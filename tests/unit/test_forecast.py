@@ -24,6 +24,18 @@ def test_months_between_crosses_years() -> None:
     assert forecast.months_between("2019-02", "2019-02") == ["2019-02"]
 
 
+def test_the_blend_chosen_reads_in_words() -> None:
+    """The blend Cambridgeshire's published crime chose (trained 2018-10..2019-01): the Accuracy tab and `evaluate`
+    read "with 1 months' weight, near-repeat boost 0.5", a plural and a number that said nothing."""
+    chosen = Blend(math.inf, 250.0, 1.0, 0.5)
+    assert chosen.describe() == ("every month alike, pulled towards the 250 m neighbourhood with 1 month's weight, "
+                                 "the newest month's crime added again at 0.5 months' weight within about 400 m "
+                                 "(near repeats)")
+    assert Blend(3.0, 250.0, 0.5, 0.0).describe() == (
+        "half-life 3 months, pulled towards the 250 m neighbourhood with 0.5 months' weight")
+    assert NAIVE.describe() == "every month alike, no smoothing"
+
+
 def test_the_first_candidate_is_the_naive_grid() -> None:
     assert forecast.CANDIDATES[0] == NAIVE and NAIVE.is_naive
     assert len(set(forecast.CANDIDATES)) == len(forecast.CANDIDATES) == 78  # the grid in docs/BENCHMARKS.md

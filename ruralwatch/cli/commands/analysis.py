@@ -264,6 +264,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
             if note:
                 print(f"warning: {note}")
             print(_area_table(frame, args.level))
+            # The Areas tab's concentration and repeats, for the same crimes and months (the guide promised them
+            # here too; the command printed only the table).
+            from ruralwatch.analysis.figures import concentration_line
+
+            print(concentration_line(analysis.concentration(args.source, args.month_from, args.month_to)))
             print(counted)
     return ExitCode.OK
 
