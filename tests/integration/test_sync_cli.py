@@ -255,3 +255,20 @@ def test_trusting_a_device_again_with_another_key_is_refused_unless_replace_key(
     assert len(entries) == 3 and "replaced_key" not in entries[1]
     assert (entries[2]["replaced_fingerprint"], entries[2]["fingerprint"]) == (fingerprint(first), fingerprint(second))
     assert entries[2]["replaced_key"] == first
+
+
+def test_identity_trust_and_peers_show_the_whole_key_in_groups_to_read_aloud(cli, tmp_path: Path) -> None:
+    """The fingerprint was the first and last eight digits: two people comparing it over the phone checked a
+    quarter of the key. It is every digit, in sixteen groups of four, wherever a key is named."""
+    from ruralwatch.sync.crypto import KeyPair
+
+    db, other = tmp_path / "x.db", tmp_path / "other.db"
+    key = cli(other, "sync", "identity", "--json").json()["public_key"]
+    groups = [key[i:i + 4] for i in range(0, 64, 4)]
+    shown = cli(other, "sync", "identity").out
+    assert f"fingerprint: {' '.join(groups)}\n" in shown and f"public key:  {key}\n" in shown
+    trusted = cli(db, "sync", "trust", "--device", "abcdef0123456789", "--key", " ".join(groups), "--name", "HQ")
+    assert trusted.code == 0 and f"fingerprint: {' '.join(groups)} (compare it" in trusted.out
+    assert " ".join(groups) in cli(db, "sync", "peers").out
+    refused = cli(db, "sync", "trust", "--device", "abcdef0123456789", "--key", KeyPair.generate().public_hex())
+    assert refused.code == 2 and f"another key ({' '.join(groups)}; the one given is " in refused.err

@@ -444,3 +444,61 @@ def test_the_panel_fits_its_dock_on_a_laptop_screen_with_long_device_names(qtbot
     assert panel.keep_theirs.toolTip() == f"Keep theirs ({long_name})"
     assert not scroll.horizontalScrollBar().isVisible()
     assert panel.peer_choice.itemData(1, Qt.ItemDataRole.ToolTipRole) == panel.peer_choice.itemText(1)
+
+
+def test_the_key_is_shown_whole_in_groups_that_fit_the_dock_and_trusting_names_it_so(qtbot, window, services):
+    """The panel's key was a one-line box showing 40 of its 64 digits at 1366x768, and the messages named keys by
+    their first and last eight digits: two people comparing it read aloud checked a quarter of it. The whole key, in
+    sixteen groups of four on two lines, fits the dock; the trust message and the replace question name it whole."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ruralwatch.sync.crypto import KeyPair
+    from ruralwatch.sync.errors import KeyChanged
+    from ruralwatch.ui.sync_panel import TrustDialog
+
+    own = services.sync.identity().public_key
+    window.resize(1366, 768)
+    window.show()
+    window.sync_dock.show()
+    window.resizeDocks([window.sync_dock], [420], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: window.sync_dock.width() <= 430, timeout=10_000)
+    panel = window.sync_panel
+    lines = panel.public_key.text().split("\n")
+    assert [len(line.split(" ")) for line in lines] == [8, 8]
+    assert "".join(panel.public_key.text().split()) == own
+    qtbot.waitUntil(lambda: panel.public_key.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.public_key.width() >= panel.public_key.sizeHint().width(), timeout=10_000)
+    assert not window.sync_dock.widget().horizontalScrollBar().isVisible()
+
+    other = KeyPair.generate().public_hex()
+    grouped = " ".join(other[i:i + 4] for i in range(0, 64, 4))
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.device.setText("0123456789abcdef")
+    dialog.key.setText(grouped)  # as its owner reads it out
+    dialog.name.setText("RET laptop 3")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert f"Its key: {grouped} " in panel.status.text()
+
+    shown: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.informativeText())
+            box.defaultButton().click()
+        else:
+            QTimer.singleShot(20, answer)
+
+    from PySide6.QtCore import QTimer
+
+    replacing = TrustDialog(services.sync, panel)
+    qtbot.addWidget(replacing)
+    QTimer.singleShot(0, answer)
+    assert replacing.confirm_replace(KeyChanged("0123456789abcdef", "RET laptop 3", other, own)) is False
+    trusted_at, given_at = shown[0].index("Trusted key:"), shown[0].index("Key given:")
+    for key, said in ((other, shown[0][trusted_at:given_at]), (own, shown[0][given_at:])):
+        lines = said.split("<code>")[1:3]  # the panel's two lines of eight groups
+        assert " ".join(line.split("</code>")[0] for line in lines) == " ".join(key[i:i + 4] for i in range(0, 64, 4))
