@@ -48,6 +48,7 @@ from ruralwatch.sync.errors import KeyChanged
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
+from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import fit_to_width, make_table, show_rows
 from ruralwatch.ui.widgets.elide import ElidingButton
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
@@ -531,32 +532,34 @@ class SyncPanel(QWidget):
         self.ops.run("Counting the rows to send…", count, show, quiet=True,
                      on_failed=lambda exc: self._tell(f"Pending rows not counted: {exc}"))
 
-    def _in_background(self, title: str, operation: Callable[[SyncService, str | None], Any],
-                       done: Callable[[Any], None], failure: str) -> None:
-        """Run `operation(service, passphrase)` on its own connection off the UI thread."""
+    def _in_background(self, title: str, operation: Callable[[SyncService, str | None, ProgressCallback], Any],
+                       done: Callable[[Any], None], failure: str, cancelled: str) -> BackgroundTask | None:
+        """Run `operation(service, passphrase, progress)` on its own connection off the UI thread, under the progress
+        dialog (its notes, and Cancel, which changes nothing: `cancelled` is then said, as no problem)."""
         try:
             passphrase = self._passphrase()
         except RuralWatchError as exc:
             self.report(str(exc))
-            return
+            return None
         def failed(exc: BaseException) -> None:
             self.report(f"{failure}: {exc}")
 
-        self.ops.run(title, lambda services, _progress: operation(services.sync, passphrase), done,
-                     on_failed=failed)
+        return self.ops.run(title, lambda services, progress: operation(services.sync, passphrase, progress), done,
+                            on_failed=failed, on_cancelled=lambda _exc: self._tell(cancelled))
 
-    def export_package(self, path: Path | None = None) -> None:
+    def export_package(self, path: Path | None = None) -> BackgroundTask | None:
+        """Export off the UI thread (the task, whose `finished` tests wait for; None when nothing was started)."""
         if not self.passphrase.text():
             # As on the command line: a package carries contact details, so it leaves the laptop encrypted.
             self._tell("Type the shared passphrase first: a package carries personal data, so it is "
                                 "always encrypted")
             self.passphrase.setFocus()
-            return
+            return None
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
                                                     "RuralWatch sync package (*.rwsync)")
             if not chosen:
-                return
+                return None
             path = Path(chosen)
         peer = self.peer_choice.currentData()
 
@@ -568,18 +571,20 @@ class SyncPanel(QWidget):
             self.reload()
             self.exported.emit(result)
 
-        self._in_background(
+        return self._in_background(
             "Exporting changes…",
-            lambda service, passphrase: service.export(path, since_last_for=peer, passphrase=passphrase),
-            done, "Not exported",
+            lambda service, passphrase, progress: service.export(path, since_last_for=peer, passphrase=passphrase,
+                                                                 progress=progress),
+            done, "Not exported", "Export cancelled: no package was written.",
         )
 
-    def import_package(self, path: Path | None = None) -> None:
+    def import_package(self, path: Path | None = None) -> BackgroundTask | None:
+        """Import off the UI thread (the task, whose `finished` tests wait for; None when nothing was started)."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(self, "Import package", str(Path.home()),
                                                     "RuralWatch sync package (*.rwsync);;All files (*)")
             if not chosen:
-                return
+                return None
             path = Path(chosen)
 
         def done(result: ImportResult) -> None:
@@ -592,10 +597,11 @@ class SyncPanel(QWidget):
             self.reload()
             self.imported.emit(result)
 
-        self._in_background(
+        return self._in_background(
             "Importing package…",
-            lambda service, passphrase: service.import_package(path, passphrase=passphrase),
-            done, "Not imported",
+            lambda service, passphrase, progress: service.import_package(path, passphrase=passphrase,
+                                                                         progress=progress),
+            done, "Not imported", f"Import cancelled: nothing of {path.name} was merged.",
         )
 
     def sync_with_central(self) -> None:

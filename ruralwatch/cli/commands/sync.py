@@ -197,7 +197,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if passphrase is None and not args.unencrypted:
             raise RuralWatchError("a sync package carries personal data, so it is encrypted: give "
                                   "--passphrase-file FILE or $RURALWATCH_SYNC_PASSPHRASE_FILE (or --unencrypted)")
-        result = service.export(args.out, args.since_last_for, passphrase)
+        # Progress on stderr in the window's words (not with --json: scripts read stdout and want it quiet).
+        result = service.export(args.out, args.since_last_for, passphrase, None if args.json else progress_lines())
         if args.json:
             print_json(result.to_dict())
         else:
@@ -206,7 +207,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             demo = f"; {result.demo_note()}" if result.demo_left_out else ""
             print(f"wrote {args.out}: {count_of(total, 'row')}, {count_of(result.blobs, 'file')}{encrypted}{demo}")
     elif action == "import":
-        imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
+        imported = service.import_package(args.file, sync_passphrase(args.passphrase_file),
+                                          None if args.json else progress_lines())
         print_json(imported.to_dict()) if args.json else print(import_line(imported))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
