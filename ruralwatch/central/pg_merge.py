@@ -294,7 +294,14 @@ class PgMerger:
         held = {} if span is None else {int(seq): str(digest) for seq, digest in conn.execute(
             b"SELECT seq, hash FROM device_audit WHERE device_id = %s AND seq BETWEEN %s AND %s",
             [source, *span])}
-        check = device_audit.check_chain(held_head, held, head, entries, str(manifest.get("created_at") or ""))
+        key = f"{device_audit.ALTERED_KEY}{source}"
+        found = conn.execute(b"SELECT value FROM central_meta WHERE key = %s", [key]).fetchone()
+        reported = device_audit.load_reported(found[0] if found else None)
+        check = device_audit.check_chain(held_head, held, head, entries, str(manifest.get("created_at") or ""),
+                                         reported)
+        if check.reported != reported:  # each entry altered without re-hashing is alerted once
+            conn.execute(b"INSERT INTO central_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
+                         b"value = EXCLUDED.value", [key, device_audit.dump_reported(check.reported)])
         if check.fresh:
             with conn.cursor() as cursor, cursor.copy(
                     b"COPY device_audit (device_id, seq, entry, package_id, hash, prev_hash, package_created_at) "

@@ -10,13 +10,19 @@ A log that was cut (its head is behind what was received before), rewritten (an 
 another hash, or the new entries do not follow on) or wiped is flagged: one alert per package, in `audit_alerts`,
 reported by `audit verify` and `sync import` / `central merge`. The package itself is still merged: its rows are
 signed by the device and may be sound; the alert is for a person to look into.
+
+An entry altered without re-hashing is never kept, so its sender sends it again with every package until it is put
+right. It is alerted once: the receiver keeps what it reported (`ALTERED_KEY`, per device: seq -> digests of the
+entry as it came), and a later package carrying the same entry unchanged raises nothing more; an entry altered
+otherwise is a new alteration, alerted again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
@@ -37,6 +43,9 @@ THROUGH_PG = _THROUGH_SQL.format(p="%s").encode()
 # The fields of an entry a package carries (its row in audit_log, signature included).
 FIELDS = ("seq", "at", "actor", "action", "table", "record_id", "changes", "row_hash", "prev_hash", "hash",
           "signer_key", "signature")
+# Meta key (+ device id; `central_meta` on PostgreSQL): JSON {seq: [digest, ...]} of the entries of that device's
+# chain already reported as altered without re-hashing (`altered_digest`). No migration, as for sync_audit_held:.
+ALTERED_KEY = "sync_audit_altered:"
 
 
 @dataclass(frozen=True)
@@ -99,14 +108,38 @@ class HeldHead:
 @dataclass(frozen=True)
 class ChainCheck:
     """What one package's audit part shows: the problems (each once, in the order found), the entries to keep
-    (new ones whose own hash holds, by seq) and `made`, when the sender took its head."""
+    (new ones whose own hash holds, by seq), `made`, when the sender took its head, and `reported`: the altered
+    entries reported so far, this package's new ones added (what the receiver keeps under ALTERED_KEY)."""
 
     problems: list[str]
     fresh: list[dict[str, Any]]
     made: str
+    reported: dict[int, list[str]] = field(default_factory=dict)
 
     def message(self, device_id: str) -> str:
         return f"device {device_id}: " + "; ".join(self.problems)
+
+
+def altered_digest(entry: Mapping[str, Any]) -> str:
+    """An entry as it came (every field a package carries): the same alteration sent again has the same digest,
+    another alteration of the same entry another one."""
+    carried = {name: entry.get(name) for name in FIELDS}
+    return hashlib.sha256(json.dumps(carried, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                     default=str).encode("ascii")).hexdigest()
+
+
+def load_reported(text: str | None) -> dict[int, list[str]]:
+    """ALTERED_KEY's value: seq -> the digests of that entry already reported as altered ({} when none or unreadable:
+    an alert too many rather than one missed)."""
+    try:
+        held = json.loads(text) if text else {}
+        return {int(seq): [str(d) for d in digests] for seq, digests in held.items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def dump_reported(reported: Mapping[int, Collection[str]]) -> str:
+    return json.dumps({str(seq): sorted(digests) for seq, digests in sorted(reported.items())}, sort_keys=True)
 
 
 def carries_head(head: Any) -> TypeGuard[dict[str, Any]]:
@@ -123,14 +156,17 @@ def seq_range(entries: Sequence[dict[str, Any]]) -> tuple[int, int] | None:
 
 
 def check_chain(held_head: HeldHead | None, held: Mapping[int, str], head: dict[str, Any],
-                entries: Sequence[dict[str, Any]], created_at: str = "") -> ChainCheck:
+                entries: Sequence[dict[str, Any]], created_at: str = "",
+                reported: Mapping[int, Collection[str]] | None = None) -> ChainCheck:
     """Whether a device's audit head and entries continue the chain a receiver holds of it (pure: both engines
-    read what they hold, call this, and keep `fresh`). `held`: seq -> hash of the entries held, at least over
-    `seq_range(entries)`. `created_at`: when the sender made the package (an older package arriving after a newer
-    one is not taken for a cut log)."""
+    read what they hold, call this, and keep `fresh` and `reported`). `held`: seq -> hash of the entries held, at
+    least over `seq_range(entries)`. `created_at`: when the sender made the package (an older package arriving
+    after a newer one is not taken for a cut log). `reported`: seq -> digests of the entries altered without
+    re-hashing that were reported before (load_reported): the same one sent again is not a problem again."""
     made = str(head.get("made") or created_at)
     newer = held_head is None or not held_head.made or made > held_head.made
     known = dict(held)  # what is held, and what this package adds as it is checked
+    seen_altered = {seq: set(digests) for seq, digests in (reported or {}).items()}
     problems: list[str] = []
     fresh: list[dict[str, Any]] = []
     for entry in sorted(entries, key=lambda e: e["seq"]):
@@ -138,7 +174,10 @@ def check_chain(held_head: HeldHead | None, held: Mapping[int, str], head: dict[
         fields = entry_fields(seq, entry["at"], entry["actor"], entry["action"], entry.get("table"),
                               entry.get("record_id"), entry.get("changes"), entry.get("row_hash"))
         if entry_hash(fields, entry["prev_hash"]) != entry["hash"]:
-            problems.append(f"its entry {seq} does not match its own hash (altered without re-hashing)")
+            digest = altered_digest(entry)
+            if digest not in seen_altered.get(seq, set()):  # alerted once: it comes again until it is put right
+                seen_altered.setdefault(seq, set()).add(digest)
+                problems.append(f"its entry {seq} does not match its own hash (altered without re-hashing)")
             continue
         stored = known.get(seq)
         if stored is not None:
@@ -152,13 +191,15 @@ def check_chain(held_head: HeldHead | None, held: Mapping[int, str], head: dict[
         # A gap (a package lost or never imported) is kept as it is: what was held before still checks the chain.
         known[seq] = entry["hash"]
         fresh.append(entry)
+        seen_altered.pop(seq, None)  # put right and kept: altered again later, it is a new alteration
     held_seq = held_head.seq if held_head else 0
     if held_head and held_seq and head["seq"] < held_seq and newer:
         problems.append(f"its audit log now ends at entry {head['seq']}, but entry {held_seq} arrived here before "
                         "(its log was cut or wiped)")
     elif held_head and held_seq and head["seq"] == held_seq and head.get("hash") != held_head.hash and newer:
         problems.append(f"its newest entry {held_seq} is not the one it sent before (its log was rewritten)")
-    return ChainCheck(list(dict.fromkeys(problems)), fresh, made)
+    return ChainCheck(list(dict.fromkeys(problems)), fresh, made,
+                      {seq: sorted(digests) for seq, digests in seen_altered.items()})
 
 
 def receive(store: Store, device_id: str, package_id: str, head: Any, entries: Sequence[dict[str, Any]],
@@ -175,7 +216,11 @@ def receive(store: Store, device_id: str, package_id: str, head: Any, entries: S
     span = seq_range(entries)
     held = {} if span is None else {int(seq): str(digest) for seq, digest in db.execute(
         "SELECT seq, hash FROM device_audit WHERE device_id = ? AND seq BETWEEN ? AND ?", [device_id, *span])}
-    check = check_chain(held_head, held, head, entries, created_at)
+    reported = load_reported(store.meta(f"{ALTERED_KEY}{device_id}"))
+    check = check_chain(held_head, held, head, entries, created_at, reported)
+    if check.reported != reported:
+        db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   [f"{ALTERED_KEY}{device_id}", dump_reported(check.reported)])
     for entry in check.fresh:
         db.execute(
             "INSERT INTO device_audit(device_id, seq, at, actor, action, target_table, record_id, changes, "

@@ -83,6 +83,7 @@ META_LAST_EXPORT = "sync_last_export:"  # + peer device id
 # + peer device id: JSON {"seq", "made"}: how far the peer holds our audit chain, by its newest package (device_audit)
 META_AUDIT_HELD = "sync_audit_held:"
 _BATCH = 500
+REPORT_ROWS = package.REPORT_ROWS  # rows read or merged between two progress reports (a few a second)
 _SYNC_COLUMNS = frozenset({"id", "hlc", "field_hlc", "deleted"})  # every row of a package has them
 
 
@@ -237,6 +238,32 @@ class _MergeStats:
 
 
 SETTINGS_TOPIC = "sync_settings"  # hub topic: this laptop's sync settings (the central store) changed
+
+
+class _Reports:
+    """An export's or an import's progress reports (the one ProgressCallback shape), in the words the window's
+    progress dialog and the command line both show. Each report is also where Cancel is seen: CancelledError with
+    `cancelled`, raised where nothing is kept (before the file is renamed, inside the merge's transaction)."""
+
+    def __init__(self, progress: ProgressCallback | None, cancelled: str) -> None:
+        self.progress, self.cancelled = progress, cancelled
+
+    def say(self, done: int, total: int, note: str) -> None:
+        if self.progress is not None and not self.progress(done, total, note):
+            raise CancelledError(self.cancelled)
+
+    def merging(self, table: str, count: int, before: int, total: int) -> Callable[[int], None]:
+        """A table's merge reports ("Merging incidents 20,000 of 100,000"): at its start, then each REPORT_ROWS of its
+        `count` rows; the bar counts every row of the package (`before` merged ahead of this table, of `total`)."""
+        words = package.table_words(table)
+        next_at = [0]
+
+        def said(done: int) -> None:
+            if done >= next_at[0]:
+                self.say(before + done, total, f"Merging {words} {done:,} of {count:,}")
+                next_at[0] = done - done % REPORT_ROWS + REPORT_ROWS
+
+        return said
 
 
 class SyncService:
@@ -450,12 +477,18 @@ class SyncService:
 
     # --- export ------------------------------------------------------------------------------------------
 
-    def export(self, out: str | Path, since_last_for: str | None = None, passphrase: str | None = None) -> ExportResult:
+    def export(self, out: str | Path, since_last_for: str | None = None, passphrase: str | None = None,
+               progress: ProgressCallback | None = None) -> ExportResult:
+        """Write a package of what `since_last_for` has not shown it holds (everything when None). `progress(done,
+        total, note)`: the rows read ("Reading changes: 20,000 rows so far"), then the package written ("Writing
+        package: ..."); False (Cancel) stops it with CancelledError and changes nothing: no file (not even a partial
+        one), no audit entry, no record of an export."""
         self.store.actor.require("sync.exchange")
         if passphrase is None and self.store.encrypted:
             # The rows leave in clear inside the package: a package of an encrypted database is encrypted too.
             raise ValidationError.single("passphrase", "this database is encrypted, so its sync packages are too: "
                                                        "give a passphrase")
+        reports = _Reports(progress, package.CANCELLED_WRITE)
         keys = self._keys()
         seen = self.seen()
         threshold, peer = "", None
@@ -463,10 +496,17 @@ class SyncService:
             view = self._peer_view(since_last_for)
             threshold, peer = self._threshold(seen, view), Side(since_last_for, view)
         tables: dict[str, list[dict[str, Any]]] = {}
+        read = 0
+        reports.say(0, 0, "Reading changes")
         for table in SYNCABLE_TABLES:
             names = self._column_names(table)
-            tables[table] = [self._opened(table, dict(zip(names, row, strict=True)))
-                             for row in self._news_for(table, threshold, peer)]
+            rows: list[dict[str, Any]] = []
+            for row in self._news_for(table, threshold, peer):
+                rows.append(self._opened(table, dict(zip(names, row, strict=True))))
+                read += 1
+                if read % REPORT_ROWS == 0:  # not known how many until all are read: a count so far
+                    reports.say(read, 0, f"Reading changes: {read:,} rows so far, {package.table_words(table)}")
+            tables[table] = rows
         demo_left_out = self._demo_left_out(threshold)
         shas = sorted({row["sha256"] for row in tables["attachments"] if row.get("sha256")})
         blobs: dict[str, bytes] = {}
@@ -491,15 +531,17 @@ class SyncService:
         header["audit_head"] = audit_head
         header[device_audit.HELD_KEY] = device_audit.held_through(
             self.store, [since_last_for] if since_last_for else None)
-        manifest = package.build(Path(out), header, tables, blobs, keys, passphrase, audit=audit_entries)
+        manifest = package.build(Path(out), header, tables, blobs, keys, passphrase, audit=audit_entries,
+                                 progress=progress)
+        # Written: from here on nothing is cancelled. The audit entry and the record of the export in one transaction.
         with self.store.transaction():
             record_event(self.store, "export", "sync_packages", manifest["package_id"], {
                 "file": str(out), "rows": header["counts"], "for": since_last_for, "encrypted": passphrase is not None,
                 **({"demo_left_out": demo_left_out} if demo_left_out else {}),
             })
-        if since_last_for:
-            # A record of what was sent, never read to leave rows out: only the peer's own packages say it has them.
-            with self.store.transaction():
+            if since_last_for:
+                # A record of what was sent, never read to leave rows out: only the peer's own packages say it has
+                # them.
                 self.store.db.execute(
                     "UPDATE sync_peers SET sent_watermark = ?, audit_sent_seq = ? WHERE device_id = ?",
                     [json.dumps(max_vectors(self._peer_view(since_last_for), seen), sort_keys=True),
@@ -555,11 +597,14 @@ class SyncService:
             "SELECT 1 FROM sync_packages WHERE package_id = ?", [package_id]
         ).fetchone() is not None
 
-    def import_package(self, path: str | Path, passphrase: str | None = None) -> ImportResult:
+    def import_package(self, path: str | Path, passphrase: str | None = None,
+                       progress: ProgressCallback | None = None) -> ImportResult:
         """Verify then apply one package in one transaction. Raises PackageError if refused: nothing is written
-        but one `sync_refused` audit entry (file name, SHA-256, reason), so a tampered package leaves a trace."""
+        but one `sync_refused` audit entry (file name, SHA-256, reason), so a tampered package leaves a trace.
+        `progress(done, total, note)`: "Reading package: ...", "Merging incidents 20,000 of 100,000", "Recording the
+        merge"; False (Cancel) stops it with CancelledError, the merge rolled back: nothing changed, nothing audited."""
         try:
-            return self._import_package(path, passphrase)
+            return self._import_package(path, passphrase, progress)
         except PackageError as exc:
             self._audit_refusal(Path(path), str(exc))
             raise
@@ -579,8 +624,11 @@ class SyncService:
             record_event(self.store, "sync_refused", "sync_packages", None,
                          {"file": path.name, "sha256": sha256, "reason": reason})
 
-    def _import_package(self, path: str | Path, passphrase: str | None) -> ImportResult:
+    def _import_package(self, path: str | Path, passphrase: str | None,
+                        progress: ProgressCallback | None = None) -> ImportResult:
         self.store.actor.require("sync.exchange")
+        reports = _Reports(progress, f"cancelled: {Path(path).name} was not imported (nothing changed)")
+        reports.say(0, 0, "Reading package")
         reader = package.PackageReader(Path(path))
         manifest = reader.manifest
         source = reader.source_device
@@ -600,7 +648,7 @@ class SyncService:
         result = ImportResult(str(path), "skipped", reader.package_id, source, message="already applied")
         if self.is_applied(reader.package_id):
             return result
-        contents = reader.contents(passphrase, SYNCABLE_TABLES)
+        contents = reader.contents(passphrase, SYNCABLE_TABLES, progress)
         carried = contents.row_count()
         demo_left_out = demo_rows.leave_out(contents, self._held_demo)
         columns = {table: self._columns(table) for table in SYNCABLE_TABLES}
@@ -625,9 +673,16 @@ class SyncService:
                     self.store.db.execute(
                         "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)", [sha, len(data), data]
                     )
+                merged = 0
                 for table in SYNCABLE_TABLES:
-                    self._merge_table(table, columns[table], contents.tables.get(table, []),
-                                      contents.clocks.get(table), receiver, sender, stats)
+                    rows = contents.tables.get(table, [])
+                    if rows:
+                        self._merge_table(table, columns[table], rows, contents.clocks.get(table), receiver, sender,
+                                          stats, reports.merging(table, len(rows), merged, carried))
+                        merged += len(rows)
+                # Cancel is seen here for the last time: after this the merge is recorded and committed. A busy bar:
+                # hashing what was written for the audit takes seconds for 100,000 rows, and a full bar stood still.
+                reports.say(0, 0, "Recording the merge")
                 self._record_conflicts(stats.conflicts, reader.package_id, now)
                 self._settle_superseded(now)
                 self.store.db.execute(
@@ -675,11 +730,14 @@ class SyncService:
 
     def _merge_table(
         self, table: str, columns: list[str], rows: list[dict[str, Any]], clocks: list[dict[str, str]] | None,
-        receiver: Side, sender: Side, stats: _MergeStats,
+        receiver: Side, sender: Side, stats: _MergeStats, said: Callable[[int], None] | None = None,
     ) -> None:
+        """Merge one table's rows in batches; `said(rows merged so far)` before each batch (a progress report)."""
         db = self.store.db
         kept = self._kept_types(table)
         for start in range(0, len(rows), _BATCH):
+            if said is not None:
+                said(start)
             batch = rows[start:start + _BATCH]
             batch_clocks = None if clocks is None else clocks[start:start + _BATCH]
             ids = list({row["id"] for row in batch})

@@ -75,10 +75,16 @@ def check_public_key(text: str) -> str:
     return raw.hex()  # not `text`: bytes.fromhex skips spaces, and a key kept as "ab12 cd34..." never matches a signer
 
 
+FINGERPRINT_GROUP = 4  # digits per group: read aloud as "9ca5, 5e41, ..."
+
+
 def fingerprint(public_hex: str) -> str:
-    """A public key named short: its first and last eight digits, the first and last groups the Sync panel and
-    `sync identity` show, so a person can compare two keys by eye (the audit keeps the whole keys too)."""
-    return f"{public_hex[:8]}…{public_hex[-8:]}"
+    """A public key as two people compare it, by eye or read aloud over the phone: every one of its 64 digits, in
+    sixteen groups of four (as SSH and Signal show theirs). Its first and last eight digits alone were all a person
+    checked, and a key forged to share those is cheap to find. Trust a device… and `sync trust` take it as it is
+    shown, spaces and all."""
+    digits = "".join(public_hex.split()).lower()
+    return " ".join(digits[i:i + FINGERPRINT_GROUP] for i in range(0, len(digits), FINGERPRINT_GROUP))
 
 
 def _why(text: str) -> str:

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from ruralwatch.core.clock import MAX_CLOCK_SKEW_MS, Hlc, skew_message
+from ruralwatch.core.errors import CancelledError, ProgressCallback
 from ruralwatch.sync import crypto
 from ruralwatch.sync.errors import PackageError
 from ruralwatch.sync.jsontext import loads as _loads
@@ -89,6 +90,11 @@ _BAD_JSON = (ValueError, RecursionError)
 # reads a larger integer literal as a float, so floats that large are refused too (no RuralWatch value is).
 _SQLITE_INT = range(-(2**63), 2**63)
 _FLOAT_LIMIT = float(2**63)
+# Progress while a package is written or read (ruralwatch.core.errors.ProgressCallback): a report each this many
+# rows parsed, and each this many bytes hashed or authenticated (a few a second: each report is where Cancel is seen).
+REPORT_ROWS = 5_000
+REPORT_BYTES = 16 * MiB
+CANCELLED_WRITE = "cancelled: no package was written"
 _REQUIRED = ("format_version", "package_id", "schema_version", "source_device", "created_at", "clock", "counts",
              "parts", "payload", "seen", "encryption", "signature")
 
@@ -130,6 +136,11 @@ def _jsonl(rows: list[dict[str, Any]]) -> bytes:
     )
 
 
+def table_words(table: str) -> str:
+    """A table's name in a progress note ("incident_vehicles" -> "incident vehicles")."""
+    return table.replace("_", " ")
+
+
 def build(
     out: Path,
     header: dict[str, Any],
@@ -138,13 +149,30 @@ def build(
     keys: crypto.KeyPair,
     passphrase: str | None = None,
     audit: list[dict[str, Any]] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Write a signed package to `out` (via a temporary file and an atomic rename). Returns the manifest.
 
     `header` holds package_id, schema_version, source_device, created_at, clock, counts, seen, and from a device
-    that keeps audit chains audit_head and audit_held.
+    that keeps audit chains audit_head and audit_held. `progress(done, total, note)`: each step ("Writing package:
+    incidents, 100,000 rows", compressing, encrypting, saving); False (Cancel) stops it with CancelledError up to the
+    rename, and nothing is left behind (the temporary file is removed; `out` is not touched).
     """
-    parts: dict[str, bytes] = {f"tables/{name}.jsonl": _jsonl(rows) for name, rows in tables.items()}
+    written = [name for name, rows in tables.items() if rows]
+    steps = len(written) + 4  # each table with rows, the compression, the encryption, the file and its rename
+    done = 0
+
+    def step(note: str) -> None:
+        nonlocal done
+        if progress is not None and not progress(done, steps, f"Writing package: {note}"):
+            raise CancelledError(CANCELLED_WRITE)
+        done = min(done + 1, steps)
+
+    parts: dict[str, bytes] = {}
+    for name, rows in tables.items():
+        if rows:
+            step(f"{table_words(name)}, {len(rows):,} {'row' if len(rows) == 1 else 'rows'}")
+        parts[f"tables/{name}.jsonl"] = _jsonl(rows)
     if audit:
         parts[AUDIT_PART] = _jsonl(audit)
     parts.update({f"blobs/{sha}": data for sha, data in sorted(blobs.items())})
@@ -155,10 +183,12 @@ def build(
     if sum(len(data) for data in parts.values()) > MAX_PAYLOAD_BYTES:
         raise PackageError(f"the changes are more than a package may carry ({MAX_PAYLOAD_BYTES:,} bytes); export "
                            f"since the last export")
+    step("compressing")
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
+    step("encrypting" if passphrase else "signing")
     manifest: dict[str, Any] = {
         **header,
         "format_version": FORMAT_VERSION,
@@ -175,6 +205,8 @@ def build(
         "value": keys.sign(canonical(manifest)),
     }
     out = Path(out)
+    saving = f"saving {out.name}"
+    step(saving)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
@@ -184,6 +216,7 @@ def build(
             archive.close()
             raw.flush()
             os.fsync(raw.fileno())
+        step(saving)  # the last moment Cancel leaves nothing: after the rename the package is written
         os.replace(temp_name, out)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -351,6 +384,7 @@ class PackageReader:
         self.path = Path(path)
         self._wall = wall_millis
         self._identity: tuple[int, int, int] | None = None
+        self._progress: ProgressCallback | None = None  # while `contents` reads the payload
         if not self.path.is_file():
             raise PackageError(f"no package file at {self.path}")
         with self._archive() as (handle, archive):
@@ -432,10 +466,31 @@ class PackageReader:
             if isinstance(clock, str) and HLC_PATTERN.match(clock):
                 _check_clock(clock, now, "in the package's manifest")
 
-    def contents(self, passphrase: str | None, tables: Iterable[str]) -> Contents:
-        """Verify, decrypt and parse the payload. `tables`: the table names this database accepts."""
+    def _say(self, done: int, total: int, note: str) -> None:
+        """A progress report while the payload is read; Cancel stops the read (nothing is merged from it)."""
+        if self._progress is not None and not self._progress(done, total, f"Reading package: {note}"):
+            raise CancelledError(f"cancelled while reading {self.path.name}: nothing of it was merged")
+
+    def _bytes_said(self, chunks: Iterable[bytes], note: str, size: int) -> Iterator[bytes]:
+        """`chunks` as they are, reported every REPORT_BYTES (in MiB: done and total, the note unchanged)."""
+        total = -(-size // MiB)
+        self._say(0, total, note)
+        seen, next_at = 0, REPORT_BYTES
+        for chunk in chunks:
+            seen += len(chunk)
+            if seen >= next_at:
+                self._say(min(seen // MiB, total), total, note)
+                next_at = seen + REPORT_BYTES
+            yield chunk
+
+    def contents(self, passphrase: str | None, tables: Iterable[str],
+                 progress: ProgressCallback | None = None) -> Contents:
+        """Verify, decrypt and parse the payload. `tables`: the table names this database accepts. `progress(done,
+        total, note)`: "Reading package: checking its checksum", "...: checking the passphrase", "...: incidents,
+        20,000 of 100,000 rows"; False (Cancel) stops it with CancelledError."""
         allowed = set(tables)
         manifest = self.manifest
+        self._progress = progress
         self._check_declared()
         settings: crypto.Settings | None = None
         if manifest["encryption"] is not None:
@@ -449,7 +504,8 @@ class PackageReader:
                 _check_member(info, declared_size, PAYLOAD_NAME)
                 window = _stored_window(handle, info, self._identity[0] if self._identity else 0)
                 digest = hashlib.sha256()
-                for chunk in _chunks(window, min(declared_size + SIZE_SLACK, sys.maxsize - 1), PAYLOAD_NAME):
+                for chunk in self._bytes_said(_chunks(window, min(declared_size + SIZE_SLACK, sys.maxsize - 1),
+                                                      PAYLOAD_NAME), "checking its checksum", declared_size):
                     digest.update(chunk)
                 actual = {"size": window.tell(), "sha256": digest.hexdigest()}
             except _DAMAGED:
@@ -477,12 +533,31 @@ class PackageReader:
         body = size - crypto.TAG_BYTES
         window.seek(body)
         tag = window.read(crypto.TAG_BYTES) or b""
+        self._say(0, 0, "checking the passphrase")
         key = settings.key(passphrase)
         crypto.authenticate(key, settings.nonce, _associated(self.manifest),
-                            _chunks(_Window(window, 0, body), body, PAYLOAD_NAME), tag)
+                            self._bytes_said(_chunks(_Window(window, 0, body), body, PAYLOAD_NAME),
+                                             "checking the passphrase", body), tag)
         # Buffered: the inner zip reads a few KB at a time, and each raw read starts a CTR decryptor.
         return io.BufferedReader(crypto.GcmPlaintext(_Window(window, 0, body), body, key, settings.nonce),
                                  READ_CHUNK)
+
+    def _rows_said(self, table: str) -> Callable[[int], None] | None:
+        """Reports of a table's rows parsed so far, against the count its manifest declares (checked after)."""
+        if self._progress is None:
+            return None
+        declared = self.manifest["counts"].get(table)
+        total = declared if type(declared) is int and declared > 0 else 0
+        if not total:
+            return None  # an empty part: nothing to say
+        next_at = [0]
+
+        def said(rows: int) -> None:
+            if rows >= next_at[0]:
+                self._say(min(rows, total), total, f"{table_words(table)}, {min(rows, total):,} of {total:,} rows")
+                next_at[0] = rows + REPORT_ROWS
+
+        return said
 
     def _parts(self, plain: Any, allowed: set[str]) -> tuple[Contents, str | None]:
         """The parts, parsed and checked; and the greatest clock of every row (None for no rows)."""
@@ -516,7 +591,8 @@ class PackageReader:
                     if table_match:
                         check = _RowCheck()
                         contents.tables[table_match.group(1)] = _json_lines(
-                            tally.feed(_chunks(handle, limit, name)), name, check, "a malformed row")
+                            tally.feed(_chunks(handle, limit, name)), name, check, "a malformed row",
+                            self._rows_said(table_match.group(1)))
                         contents.clocks[table_match.group(1)] = check.clocks
                         if check.clocks and (top is None or check.top > top):
                             top = check.top
@@ -554,10 +630,14 @@ def _entry_ok(entry: Any) -> bool:
             and all(isinstance(entry.get(key), str) for key in _ENTRY_TEXT))
 
 
-def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], what: str) -> list[dict[str, Any]]:
+def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], what: str,
+                said: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """JSON lines streamed in chunks. Split on b"\\n" only: JSON escapes every line end inside a string, but
-    str.splitlines would also split at U+2028, U+0085... which the writer (ensure_ascii=False) leaves raw."""
+    str.splitlines would also split at U+2028, U+0085... which the writer (ensure_ascii=False) leaves raw.
+    `said(lines so far)` before the first chunk and after each one (a progress report)."""
     found: list[dict[str, Any]] = []
+    if said is not None:
+        said(0)
 
     def parse(line: bytes) -> dict[str, Any]:
         value = _loads(line)  # bytes: the parser checks the UTF-8 itself
@@ -571,6 +651,8 @@ def _json_lines(chunks: Iterable[bytes], name: str, ok: Callable[[Any], bool], w
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop()
             found.extend(parse(line) for line in lines if line.strip(b" \t\r"))
+            if said is not None:
+                said(len(found))
         if pending.strip(b" \t\r"):
             found.append(parse(pending))
     except _BAD_JSON:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -47,6 +48,7 @@ from ruralwatch.sync.errors import KeyChanged
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
+from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import fit_to_width, make_table, show_rows
 from ruralwatch.ui.widgets.elide import ElidingButton
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
@@ -136,13 +138,20 @@ class TrustDialog(FormDialog):
         box = QMessageBox(QMessageBox.Icon.Warning, "Replace the trusted key?",
                           f"<b>{_html(who[:1].upper() + who[1:])} is already trusted here with another key.</b>",
                           parent=self)
+        # Each key on the panel's two lines of eight groups, in fixed-width digits: the two keys' groups stand one
+        # above the other to compare (wrapped as prose, they broke at different groups).
         box.setInformativeText(
-            f"Trusted key: {_html(fingerprint(changed.old_key))}<br>Key given: {_html(fingerprint(changed.new_key))}"
+            f"Trusted key:<br>{_key_html(changed.old_key)}<br>Key given:<br>{_key_html(changed.new_key)}"
             "<br><br>A different key is what an impostor would send. Replace it only if the device's owner has "
             "told you its new key (a reinstalled laptop; its Sync panel shows the key). Replace the trusted key?")
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _key_html(key: str) -> str:
+    """A key's fingerprint on its two lines, fixed width, for a rich-text message."""
+    return "<br>".join(f"<code>{_html(line)}</code>" for line in _fingerprint_lines(key).split("\n"))
 
 
 def _who(changed: KeyChanged) -> str:
@@ -186,9 +195,18 @@ class MergeDialog(FormDialog):
 
 
 def _key_in_groups(key: str) -> str:
-    """A public key as eight groups of eight digits: it wraps in a narrow panel (64 digits in one word widened the
-    dock), and is easier to compare with the administrator's copy (Trust a device… takes it with the spaces)."""
-    return " ".join(key[i:i + 8] for i in range(0, len(key), 8))
+    """A public key as its whole fingerprint (sixteen groups of four digits): it wraps in a narrow panel (64 digits
+    in one word widened the dock), and is compared with the administrator's copy group by group (Trust a device…
+    takes it with the spaces)."""
+    return fingerprint(key)
+
+
+def _fingerprint_lines(key: str) -> str:
+    """The fingerprint on two lines of eight groups: as wide as 39 digits and spaces, so it fits the dock at
+    1366x768 whole, and the same two lines on every laptop, to read out line by line."""
+    groups = fingerprint(key).split(" ")
+    half = (len(groups) + 1) // 2
+    return " ".join(groups[:half]) + "\n" + " ".join(groups[half:])
 
 
 def _station_problem(exc: BaseException) -> str:
@@ -223,15 +241,20 @@ class SyncPanel(QWidget):
 
         identity = self.service.identity()
         self.device_id = QLineEdit(identity.device_id)
-        self.public_key = QLineEdit(identity.public_key)
-        for field in (self.device_id, self.public_key):
-            field.setReadOnly(True)
+        self.device_id.setReadOnly(True)
+        # The whole key, in the groups its fingerprint is read out in (a read-only line showed 40 of its 64 digits at
+        # 1366x768, the rest scrolled away). Selectable, so it can still be copied: Trust a device… takes the spaces.
+        self.public_key = QLabel(_fingerprint_lines(identity.public_key))
+        self.public_key.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.public_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.public_key.setToolTip("This laptop's public key: read it out group by group to whoever trusts it")
         # Short box titles, the explanation wrapped inside: a box is at least as wide as its title, and the long
         # ones (with device names on the conflict buttons and in the export choice) made the panel wider than its
         # dock at 1366x768, which then scrolled sideways.
         who = QGroupBox("This laptop")
         who_form = _form(who)
-        who_form.addRow(_note("Give both to the central store to be trusted."))
+        who_form.addRow(_note("Give both to the central store to be trusted, and compare the key group by group."))
         who_form.addRow("&Device id", self.device_id)
         who_form.addRow("Public ke&y", self.public_key)
 
@@ -488,8 +511,8 @@ class SyncPanel(QWidget):
             self._tell(f"Key of {peer.name or peer.device_id} ({peer.device_id}) replaced: "
                        f"{fingerprint(dialog.replaced)} is no longer trusted, {fingerprint(peer.public_key)} is.")
             return
-        self._tell(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be "
-                            "imported here.")
+        self._tell(f"Trusted {peer.name or peer.device_id} ({peer.device_id}): its packages can be imported here. "
+                   f"Its key: {fingerprint(peer.public_key)} (the same groups as on its Sync panel).")
 
     def _count_pending(self, devices: list[str]) -> None:
         """Fill in the Pending column off the UI thread: a count can read every row (0.6 s for 150,000)."""
@@ -509,32 +532,34 @@ class SyncPanel(QWidget):
         self.ops.run("Counting the rows to send…", count, show, quiet=True,
                      on_failed=lambda exc: self._tell(f"Pending rows not counted: {exc}"))
 
-    def _in_background(self, title: str, operation: Callable[[SyncService, str | None], Any],
-                       done: Callable[[Any], None], failure: str) -> None:
-        """Run `operation(service, passphrase)` on its own connection off the UI thread."""
+    def _in_background(self, title: str, operation: Callable[[SyncService, str | None, ProgressCallback], Any],
+                       done: Callable[[Any], None], failure: str, cancelled: str) -> BackgroundTask | None:
+        """Run `operation(service, passphrase, progress)` on its own connection off the UI thread, under the progress
+        dialog (its notes, and Cancel, which changes nothing: `cancelled` is then said, as no problem)."""
         try:
             passphrase = self._passphrase()
         except RuralWatchError as exc:
             self.report(str(exc))
-            return
+            return None
         def failed(exc: BaseException) -> None:
             self.report(f"{failure}: {exc}")
 
-        self.ops.run(title, lambda services, _progress: operation(services.sync, passphrase), done,
-                     on_failed=failed)
+        return self.ops.run(title, lambda services, progress: operation(services.sync, passphrase, progress), done,
+                            on_failed=failed, on_cancelled=lambda _exc: self._tell(cancelled))
 
-    def export_package(self, path: Path | None = None) -> None:
+    def export_package(self, path: Path | None = None) -> BackgroundTask | None:
+        """Export off the UI thread (the task, whose `finished` tests wait for; None when nothing was started)."""
         if not self.passphrase.text():
             # As on the command line: a package carries contact details, so it leaves the laptop encrypted.
             self._tell("Type the shared passphrase first: a package carries personal data, so it is "
                                 "always encrypted")
             self.passphrase.setFocus()
-            return
+            return None
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
                                                     "RuralWatch sync package (*.rwsync)")
             if not chosen:
-                return
+                return None
             path = Path(chosen)
         peer = self.peer_choice.currentData()
 
@@ -546,18 +571,20 @@ class SyncPanel(QWidget):
             self.reload()
             self.exported.emit(result)
 
-        self._in_background(
+        return self._in_background(
             "Exporting changes…",
-            lambda service, passphrase: service.export(path, since_last_for=peer, passphrase=passphrase),
-            done, "Not exported",
+            lambda service, passphrase, progress: service.export(path, since_last_for=peer, passphrase=passphrase,
+                                                                 progress=progress),
+            done, "Not exported", "Export cancelled: no package was written.",
         )
 
-    def import_package(self, path: Path | None = None) -> None:
+    def import_package(self, path: Path | None = None) -> BackgroundTask | None:
+        """Import off the UI thread (the task, whose `finished` tests wait for; None when nothing was started)."""
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(self, "Import package", str(Path.home()),
                                                     "RuralWatch sync package (*.rwsync);;All files (*)")
             if not chosen:
-                return
+                return None
             path = Path(chosen)
 
         def done(result: ImportResult) -> None:
@@ -570,10 +597,11 @@ class SyncPanel(QWidget):
             self.reload()
             self.imported.emit(result)
 
-        self._in_background(
+        return self._in_background(
             "Importing package…",
-            lambda service, passphrase: service.import_package(path, passphrase=passphrase),
-            done, "Not imported",
+            lambda service, passphrase, progress: service.import_package(path, passphrase=passphrase,
+                                                                         progress=progress),
+            done, "Not imported", f"Import cancelled: nothing of {path.name} was merged.",
         )
 
     def sync_with_central(self) -> None:

@@ -176,6 +176,24 @@ def test_an_entry_altered_without_rehashing_is_flagged(pair: Pair) -> None:
     assert any("does not match its own hash" in w for w in warnings), warnings
 
 
+def test_an_entry_altered_without_rehashing_is_alerted_once_by_both_engines(pair: Pair) -> None:
+    """It is never kept, so every package carries it again: one alert for it, not one per package; an entry altered
+    otherwise is alerted again."""
+    pair.laptop.record("Brook Farm")
+    db = pair.laptop.store.db
+    seq = db.execute("SELECT MAX(seq) FROM audit_log").fetchone()[0]
+    db.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = ?", [seq])
+    pair.commit()
+    assert pair.send() == [f"its entry {seq} does not match its own hash (altered without re-hashing)"]
+    pair.laptop.record("Mill Lane")
+    assert pair.send() == []
+    assert len(pair.pg_alerts()) == 1 == len(alerts(pair.sqlite.store))
+    db.execute("UPDATE audit_log SET actor = 'a third person' WHERE seq = ?", [seq])
+    pair.commit()
+    assert len(pair.send()) == 1
+    assert len(pair.pg_alerts()) == 2 == len(alerts(pair.sqlite.store))
+
+
 def test_status_reports_the_alerts_on_the_sqlite_engine_too(pair: Pair) -> None:
     pair.laptop.record("Brook Farm")
     pair.send()

@@ -90,10 +90,13 @@ def test_three_laptops_and_the_central_store(cli, tmp_path: Path, monkeypatch: p
     assert imported.code == 0 and imported.json()["status"] == "applied" and imported.json()["inserted"] == 1
     assert _places(laptops[0]) == {"Farm 1", "Farm 2"}
 
-    # A wrong passphrase is one line on stderr, exit code 2.
+    # A wrong passphrase is one line on stderr (after the progress lines, as `published import` says them), exit
+    # code 2, no traceback.
     passphrase.write_text("not it")
     refused = cli(laptops[1], "sync", "import", str(back))
-    assert refused.code == 2 and "wrong passphrase" in refused.err and refused.err.count("\n") == 1
+    said = refused.err.splitlines()
+    assert refused.code == 2 and said[-1].startswith("ruralwatch: error: wrong passphrase")
+    assert all(line.startswith("  Reading package") for line in said[:-1])
 
 
 def test_conflicts_listed_and_resolved_from_the_cli(cli, tmp_path: Path) -> None:
@@ -255,3 +258,51 @@ def test_trusting_a_device_again_with_another_key_is_refused_unless_replace_key(
     assert len(entries) == 3 and "replaced_key" not in entries[1]
     assert (entries[2]["replaced_fingerprint"], entries[2]["fingerprint"]) == (fingerprint(first), fingerprint(second))
     assert entries[2]["replaced_key"] == first
+
+
+def test_identity_trust_and_peers_show_the_whole_key_in_groups_to_read_aloud(cli, tmp_path: Path) -> None:
+    """The fingerprint was the first and last eight digits: two people comparing it over the phone checked a
+    quarter of the key. It is every digit, in sixteen groups of four, wherever a key is named."""
+    from ruralwatch.sync.crypto import KeyPair
+
+    db, other = tmp_path / "x.db", tmp_path / "other.db"
+    key = cli(other, "sync", "identity", "--json").json()["public_key"]
+    groups = [key[i:i + 4] for i in range(0, 64, 4)]
+    shown = cli(other, "sync", "identity").out
+    assert f"fingerprint: {' '.join(groups)}\n" in shown and f"public key:  {key}\n" in shown
+    trusted = cli(db, "sync", "trust", "--device", "abcdef0123456789", "--key", " ".join(groups), "--name", "HQ")
+    assert trusted.code == 0 and f"fingerprint: {' '.join(groups)} (compare it" in trusted.out
+    assert " ".join(groups) in cli(db, "sync", "peers").out
+    refused = cli(db, "sync", "trust", "--device", "abcdef0123456789", "--key", KeyPair.generate().public_hex())
+    assert refused.code == 2 and f"another key ({' '.join(groups)}; the one given is " in refused.err
+
+
+def test_export_and_import_print_progress_lines_like_the_other_bulk_commands(cli, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sync export` and `sync import` said nothing for the many seconds 100,000 rows take: they print the progress
+    dialog's notes on stderr, as `published import` does; --json (scripts) stays quiet."""
+    laptop, central = tmp_path / "laptop.db", tmp_path / "central.db"
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in (laptop, central)}
+    assert cli(central, "sync", "trust", "--device", ids[laptop]["device_id"], "--key",
+               ids[laptop]["public_key"]).code == 0
+    _record(laptop, "Brook Farm")
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    out = tmp_path / "laptop.rwsync"
+    exported = cli(laptop, "sync", "export", "--out", str(out))
+    assert exported.code == 0, exported.err
+    lines = exported.err.splitlines()
+    assert lines[0] == "  Reading changes…"
+    assert lines[-3:] == ["  Writing package: compressing…", "  Writing package: encrypting…",
+                          "  Writing package: saving laptop.rwsync…"]  # said once, though Cancel is asked twice
+    assert "  Writing package: incidents, 1 row…" in lines
+    imported = cli(central, "sync", "import", str(out))
+    assert imported.code == 0 and "applied package" in imported.out
+    lines = imported.err.splitlines()
+    assert lines[:3] == ["  Reading package…", "  Reading package: checking its checksum…",
+                         "  Reading package: checking the passphrase…"]
+    assert "  Merging incidents 0 of 1…" in lines and lines[-1] == "  Recording the merge…"
+    quiet = cli(laptop, "sync", "export", "--out", str(tmp_path / "quiet.rwsync"), "--json")
+    assert quiet.code == 0 and quiet.err == ""

@@ -444,3 +444,147 @@ def test_the_panel_fits_its_dock_on_a_laptop_screen_with_long_device_names(qtbot
     assert panel.keep_theirs.toolTip() == f"Keep theirs ({long_name})"
     assert not scroll.horizontalScrollBar().isVisible()
     assert panel.peer_choice.itemData(1, Qt.ItemDataRole.ToolTipRole) == panel.peer_choice.itemText(1)
+
+
+def test_the_key_is_shown_whole_in_groups_that_fit_the_dock_and_trusting_names_it_so(qtbot, window, services):
+    """The panel's key was a one-line box showing 40 of its 64 digits at 1366x768, and the messages named keys by
+    their first and last eight digits: two people comparing it read aloud checked a quarter of it. The whole key, in
+    sixteen groups of four on two lines, fits the dock; the trust message and the replace question name it whole."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ruralwatch.sync.crypto import KeyPair
+    from ruralwatch.sync.errors import KeyChanged
+    from ruralwatch.ui.sync_panel import TrustDialog
+
+    own = services.sync.identity().public_key
+    window.resize(1366, 768)
+    window.show()
+    window.sync_dock.show()
+    window.resizeDocks([window.sync_dock], [420], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: window.sync_dock.width() <= 430, timeout=10_000)
+    panel = window.sync_panel
+    lines = panel.public_key.text().split("\n")
+    assert [len(line.split(" ")) for line in lines] == [8, 8]
+    assert "".join(panel.public_key.text().split()) == own
+    qtbot.waitUntil(lambda: panel.public_key.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.public_key.width() >= panel.public_key.sizeHint().width(), timeout=10_000)
+    assert not window.sync_dock.widget().horizontalScrollBar().isVisible()
+
+    other = KeyPair.generate().public_hex()
+    grouped = " ".join(other[i:i + 4] for i in range(0, 64, 4))
+    dialog = panel.trust_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.device.setText("0123456789abcdef")
+    dialog.key.setText(grouped)  # as its owner reads it out
+    dialog.name.setText("RET laptop 3")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert f"Its key: {grouped} " in panel.status.text()
+
+    shown: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.informativeText())
+            box.defaultButton().click()
+        else:
+            QTimer.singleShot(20, answer)
+
+    from PySide6.QtCore import QTimer
+
+    replacing = TrustDialog(services.sync, panel)
+    qtbot.addWidget(replacing)
+    QTimer.singleShot(0, answer)
+    assert replacing.confirm_replace(KeyChanged("0123456789abcdef", "RET laptop 3", other, own)) is False
+    trusted_at, given_at = shown[0].index("Trusted key:"), shown[0].index("Key given:")
+    for key, said in ((other, shown[0][trusted_at:given_at]), (own, shown[0][given_at:])):
+        lines = said.split("<code>")[1:3]  # the panel's two lines of eight groups
+        assert " ".join(line.split("</code>")[0] for line in lines) == " ".join(key[i:i + 4] for i in range(0, 64, 4))
+
+
+def _cancelling_at(monkeypatch, prefix: str) -> tuple[list[str], list[bool]]:
+    """Press the progress dialog's Cancel when a note starting with `prefix` is shown; the worker, having said it,
+    waits until the window has had its say (as a person's click would come while it works on). Returns the labels the
+    dialog showed and whether Cancel was pressed."""
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    from ruralwatch.services import sync as sync_module
+    from ruralwatch.ui.tasks import BackgroundTask
+
+    labels: list[str] = []
+    pressed: list[bool] = []
+    answered = threading.Event()
+    real_say, real_progress = sync_module._Reports.say, BackgroundTask._on_progress
+
+    def say(reports, done: int, total: int, note: str) -> None:  # noqa: ANN001 - the worker's side
+        real_say(reports, done, total, note)
+        if prefix and note.startswith(prefix):
+            answered.wait(10)
+
+    def on_progress(task, done: int, total: int, note: str = "") -> None:  # noqa: ANN001 - the window's side
+        real_progress(task, done, total, note)
+        labels.append(task.dialog.labelText())
+        if prefix and note.startswith(prefix) and not pressed:
+            task.dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+            pressed.append(True)
+            answered.set()
+
+    monkeypatch.setattr(sync_module._Reports, "say", say)
+    monkeypatch.setattr(BackgroundTask, "_on_progress", on_progress)
+    return labels, pressed
+
+
+def test_an_import_shows_its_progress_and_cancel_merges_nothing(qtbot, window, services, tmp_path, monkeypatch):
+    """A package of 100,000 rows took many seconds under a bar with only its title, and could not be stopped. The
+    dialog says what is being done (reading, merging which table, how far); Cancel at any step merges nothing."""
+    other_store, other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+        for place in ("Stubble field", "Top Field", "Mill Lane"):
+            other_incidents.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-20 07:00", lat=51.95,
+                                                 lon=0.34, place=place))
+        package = tmp_path / "from-other.rwsync"
+        other_sync.export(package, passphrase="shared secret")
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    panel.passphrase.setText("shared secret")
+    audit_before = services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    labels, pressed = _cancelling_at(monkeypatch, "Merging incidents")
+    task = panel.import_package(package)
+    with qtbot.waitSignal(task.finished, timeout=30_000):
+        pass
+    assert pressed and labels[-1] == "Importing package…\nMerging incidents 0 of 3"
+    assert "Importing package…\nReading package: checking the passphrase" in labels
+    assert panel.status.text() == "Import cancelled: nothing of from-other.rwsync was merged."
+    assert panel.problems == [] and services.incidents.count() == 0
+    assert services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == audit_before
+    assert panel.applied.rowCount() == 0
+
+    monkeypatch.undo()
+    with qtbot.waitSignal(panel.imported, timeout=30_000) as imported:
+        panel.import_package(package)
+    assert imported.args[0].status == "applied" and services.incidents.count() == 3
+
+
+def test_an_export_cancelled_while_it_writes_leaves_no_file(qtbot, window, services, tmp_path, monkeypatch):
+    services.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30", lat=51.9, lon=0.3,
+                                            place="Brook Farm"))
+    panel = window.sync_panel
+    window.sync_dock.show()
+    panel.passphrase.setText("shared secret")
+    audit_before = services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    labels, pressed = _cancelling_at(monkeypatch, "Writing package: encrypting")
+    task = panel.export_package(tmp_path / "out" / "changes.rwsync")
+    with qtbot.waitSignal(task.finished, timeout=30_000):
+        pass
+    assert pressed and labels[0] == "Exporting changes…\nReading changes"
+    assert labels[-1] == "Exporting changes…\nWriting package: encrypting"
+    assert panel.status.text() == "Export cancelled: no package was written." and panel.problems == []
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    assert services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == audit_before

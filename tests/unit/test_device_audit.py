@@ -206,3 +206,69 @@ def test_what_a_peer_holds_is_taken_from_its_newest_package_whatever_order_they_
     following = tmp_path / "following.rwsync"
     laptop.services.sync.export(following, since_last_for=central.store.device_id)
     assert _audit_seqs(following)[0] == newest_held + 1
+
+
+def _alter(laptop: Laptop, seq: int, actor: str) -> None:
+    """Edit an entry below RuralWatch without re-hashing it (as someone holding the key can)."""
+    laptop.store.db.execute("UPDATE audit_log SET actor = ? WHERE seq = ?", [actor, seq])
+    laptop.store.db.conn.commit()
+
+
+def test_an_entry_altered_without_rehashing_is_alerted_once_however_often_it_comes_again(pair, tmp_path) -> None:
+    """The altered entry is never kept, so every later package carries it again: each package raised the same alert
+    again. Alerted once per alteration; an entry altered otherwise is alerted again, and verify still reports it."""
+    laptop, central = pair
+    laptop.record("Brook Farm")
+    seq, actor = laptop.store.db.execute(
+        "SELECT seq, actor FROM audit_log WHERE action = 'create' ORDER BY seq LIMIT 1").fetchone()
+    _alter(laptop, seq, "someone else")
+    first = laptop.send_to(central, tmp_path).warnings
+    assert first == [f"its entry {seq} does not match its own hash (altered without re-hashing)"]
+    for place in ("Mill Lane", "Church Road"):
+        laptop.record(place)
+        again = laptop.services.sync.export(tmp_path / f"{place}.rwsync", since_last_for=central.store.device_id)
+        carried = PackageReader(Path(again.path)).contents(None, SYNCABLE_TABLES).audit
+        assert seq in {entry["seq"] for entry in carried}  # sent again, unchanged
+        assert central.services.sync.import_package(again.path).warnings == []
+    assert len(alerts(central.store)) == 1
+    assert "device_audit" in {p.kind for p in AuditLog(central.store).verify().problems}
+    _alter(laptop, seq, "a third person")  # another alteration of the same entry: a new problem
+    assert laptop.send_to(central, tmp_path).warnings == first
+    assert len(alerts(central.store)) == 2
+
+
+def test_an_altered_entry_put_right_is_kept_and_the_same_alteration_later_is_alerted_again(pair, tmp_path) -> None:
+    laptop, central = pair
+    laptop.record("Brook Farm")
+    seq, actor = laptop.store.db.execute(
+        "SELECT seq, actor FROM audit_log WHERE action = 'create' ORDER BY seq LIMIT 1").fetchone()
+    _alter(laptop, seq, "someone else")
+    assert laptop.send_to(central, tmp_path).warnings
+    assert laptop.send_to(central, tmp_path).warnings == []
+    _alter(laptop, seq, actor)  # put back as it was: kept at the next package
+    assert laptop.send_to(central, tmp_path).warnings == []
+    assert central.store.db.execute("SELECT 1 FROM device_audit WHERE device_id = ? AND seq = ?",
+                                    [laptop.store.device_id, seq]).fetchone()
+    _alter(laptop, seq, "someone else")  # the same alteration again, after it was put right: a new one
+    assert any("does not match its own hash" in w for w in laptop.send_to(central, tmp_path, since=False).warnings)
+    assert len(alerts(central.store)) == 2
+
+
+def test_what_was_reported_is_kept_only_with_the_merge_that_reported_it(pair, tmp_path, monkeypatch) -> None:
+    """A merge that fails keeps nothing, not even that it reported the entry: its next import says it (once)."""
+    laptop, central = pair
+    laptop.record("Brook Farm")
+    seq = laptop.store.db.execute("SELECT MIN(seq) FROM audit_log WHERE action = 'create'").fetchone()[0]
+    _alter(laptop, seq, "someone else")
+    made = laptop.services.sync.export(tmp_path / "one.rwsync", since_last_for=central.store.device_id)
+
+    def fail(*_args: Any) -> None:
+        raise sync_module.PackageError("refused: the clock broke")
+
+    monkeypatch.setattr(central.services.sync, "_note_audit_held", fail)
+    with pytest.raises(sync_module.PackageError):
+        central.services.sync.import_package(made.path)
+    monkeypatch.undo()
+    assert central.services.sync.import_package(made.path).warnings
+    assert laptop.send_to(central, tmp_path).warnings == []
+    assert len(alerts(central.store)) == 1

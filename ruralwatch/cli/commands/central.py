@@ -150,7 +150,10 @@ def _init(args: argparse.Namespace, target: Target) -> int:
             print_json({"where": central.where, "done": done, **identity})
         else:
             print(f"central store ready in {central.where}: {', '.join(done) if done else 'already up to date'}")
-            print(f"device id:  {identity['device_id']}\npublic key: {identity['public_key']}")
+            from ruralwatch.sync.crypto import fingerprint
+
+            print(f"device id:   {identity['device_id']}\npublic key:  {identity['public_key']}\n"
+                  f"fingerprint: {fingerprint(identity['public_key'])}")
     finally:
         central.close()
     return ExitCode.OK
@@ -200,7 +203,8 @@ def _run(args: argparse.Namespace, central: CentralStore) -> int:
 
         replaced = central.trust(args.device, args.key, args.name, replace_key=args.replace_key)
         print(f"trusted device {args.device.strip()}" + (f" ({args.name})" if args.name else "")
-              + (f": key {fingerprint(replaced)} replaced" if replaced else ""))
+              + (f": key {fingerprint(replaced)} replaced" if replaced else "")
+              + f"\nfingerprint: {fingerprint(args.key)} (compare it with its owner's, group by group)")
     elif action == "package":
         made = central.package_for(args.device, args.out, _package_passphrase(args), full=args.full)
         if args.json:

@@ -169,7 +169,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             print_json({"device_id": identity.device_id, "public_key": identity.public_key})
         else:
-            print(f"device id:  {identity.device_id}\npublic key: {identity.public_key}")
+            from ruralwatch.sync.crypto import fingerprint
+
+            # The fingerprint is the whole key in groups of four, to read out to whoever trusts this device.
+            print(f"device id:   {identity.device_id}\npublic key:  {identity.public_key}\n"
+                  f"fingerprint: {fingerprint(identity.public_key)}")
     elif action == "trust":
         from ruralwatch.sync.crypto import fingerprint
 
@@ -177,20 +181,24 @@ def run(args: argparse.Namespace, store: Store) -> int:
         peer = service.trust(args.device, args.key, args.name, replace_key=args.replace_key)
         print(f"trusted device {peer.device_id}" + (f" ({peer.name})" if peer.name else "")
               + (f": key {fingerprint(replaced)} replaced by {fingerprint(peer.public_key)}"
-                 if replaced and replaced != peer.public_key else ""))
+                 if replaced and replaced != peer.public_key else
+                 f"\nfingerprint: {fingerprint(peer.public_key)} (compare it with its owner's, group by group)"))
     elif action == "peers":
         peers = service.peers()
         if args.json:
             print_json([p.__dict__ for p in peers])
         else:
-            for p in peers:
-                print(f"{p.device_id:18} {p.name or '':20} {p.public_key}")
+            from ruralwatch.sync.crypto import fingerprint
+
+            for p in peers:  # the key as its fingerprint: the groups its owner reads out
+                print(f"{p.device_id:18} {p.name or '':20} {fingerprint(p.public_key)}")
     elif action == "export":
         passphrase = sync_passphrase(args.passphrase_file)
         if passphrase is None and not args.unencrypted:
             raise RuralWatchError("a sync package carries personal data, so it is encrypted: give "
                                   "--passphrase-file FILE or $RURALWATCH_SYNC_PASSPHRASE_FILE (or --unencrypted)")
-        result = service.export(args.out, args.since_last_for, passphrase)
+        # Progress on stderr in the window's words (not with --json: scripts read stdout and want it quiet).
+        result = service.export(args.out, args.since_last_for, passphrase, None if args.json else progress_lines())
         if args.json:
             print_json(result.to_dict())
         else:
@@ -199,7 +207,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             demo = f"; {result.demo_note()}" if result.demo_left_out else ""
             print(f"wrote {args.out}: {count_of(total, 'row')}, {count_of(result.blobs, 'file')}{encrypted}{demo}")
     elif action == "import":
-        imported = service.import_package(args.file, sync_passphrase(args.passphrase_file))
+        imported = service.import_package(args.file, sync_passphrase(args.passphrase_file),
+                                          None if args.json else progress_lines())
         print_json(imported.to_dict()) if args.json else print(import_line(imported))
     elif action == "conflicts":
         found = service.conflicts(include_resolved=args.all)
