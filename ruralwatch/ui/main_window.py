@@ -946,7 +946,11 @@ class MainWindow(QMainWindow):
         self.fit_dock(self.patrol_dock)
         self.patrol_panel.reload()  # planned a moment ago: in the list before the change hub's refresh comes
         self.patrol_panel.select_patrol(patrol_id)
-        return self.patrol_panel.open_patrol(patrol_id)
+        record = self.patrol_panel.open_patrol(patrol_id)
+        if record is not None and record.status.can_start and not self.services.store.actor.can("patrol.plan"):
+            # A crew member who may not plan stops (a Special) came to start it: its Plan tab is all greyed.
+            self.patrol_panel.tabs.setCurrentWidget(self.patrol_panel.log)
+        return record
 
     def _show_form(self, form: IncidentDialog) -> IncidentDialog:
         """Forms are not modal: several can be open, and the map stays usable for picking a place."""

@@ -268,6 +268,7 @@ class DutiesTab(QWidget):
         layout = QVBoxLayout(pane)
         layout.addWidget(self.duty_title)
         layout.addWidget(self.duty_info)
+        layout.addWidget(self.patrol_button, 0, Qt.AlignmentFlag.AlignLeft)  # with the duty, for every role
         layout.addWidget(QLabel("Crew"))
         layout.addWidget(self.crew, 1)
         layout.addWidget(self.unassign_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -276,7 +277,6 @@ class DutiesTab(QWidget):
         layout.addWidget(self.rules_label)
         layout.addWidget(self.reason)
         layout.addLayout(status_row)
-        layout.addWidget(self.patrol_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.detail = pane
         self.setTabOrder(self.crew, self.unassign_button)
         self.setTabOrder(self.unassign_button, self.assign_person)

@@ -64,7 +64,7 @@ def test_a_special_plans_starts_logs_and_ends_their_duty_and_the_hours_count_onc
     assert panel._listed == [patrol.id]
 
     log = panel.log
-    panel.tabs.setCurrentWidget(log)
+    assert panel.tabs.currentWidget() is log  # a Special plans no stops: straight to the log
     assert not log.when_now.isChecked()  # logged afterwards: the planned start is offered to correct
     log.when.setDateTime(QDateTime(DUTY_DAY, QTime(18, 5), UK))
     assert panel.start_patrol().started_at == "2026-11-27T18:05:00Z"
