@@ -59,6 +59,10 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "patrol.plan": ("Create and plan patrols, write briefings",
                     frozenset({"ret_officer", "coordinator", "administrator"})),
     "patrol.log": ("Start, log and end patrols", frozenset({"ret_officer", "special", "administrator"})),
+    # A Special rostered on a joint-patrol duty that nobody has planned as a patrol yet makes it one to log it; a
+    # duty they are not on stays the planners' (patrol.plan, which also covers this).
+    "patrol.from_own_duty": ("Make a joint-patrol duty one is on into its patrol (its day, times, area and crew)",
+                             frozenset({"ret_officer", "special", "coordinator", "administrator"})),
     "roster.view": ("See people, duties and hours", ALL),
     "roster.edit": ("Edit people, duties and assignments; auto-fill", frozenset({"coordinator", "administrator"})),
     "roster.own_availability": ("Give one's own availability", ALL),

@@ -2,8 +2,13 @@
 export share.
 
 A person's hours are those of every completed duty they were assigned to (the hours recorded on the assignment,
-else the duty's length) that is not a joint patrol's duty, and of every completed joint patrol they crewed (from
-when it started to when it ended, else its planned times). Each counts in the UK local month it began."""
+else the duty's length), and of every completed joint patrol they crewed (from when it started to when it ended,
+else its planned times). Each counts in the UK local month it began.
+
+A duty that stands for a patrol (its `patrol_id`) and that patrol are one piece of work, counted once, by one rule:
+while the patrol is completed its crew's hours come from the patrol (as logged) and the duty adds nothing; otherwise
+(the patrol not ended, cancelled or deleted) a completed duty counts as any duty does. Ending the patrol completes its
+duty (services/patrols/log.py), so normally both are completed and the patrol's logged times are what count."""
 
 from __future__ import annotations
 
@@ -34,9 +39,10 @@ def worked_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Mapp
     """Every live row of `duties`, `duty_assignments`, `patrols` and `patrol_crew` (dicts by column), for the
     live `people` ids: one entry per person per completed duty or patrol."""
     known = set(people)
-    completed_duties = {d["id"]: d for d in duties
-                        if d["status"] == "completed" and not d.get("patrol_id")}
     completed_patrols = {p["id"]: p for p in patrols if p["status"] == "completed"}
+    # A duty whose patrol is completed is counted through that patrol, never as well.
+    completed_duties = {d["id"]: d for d in duties
+                        if d["status"] == "completed" and d.get("patrol_id") not in completed_patrols}
     found: list[WorkedHours] = []
     for assignment in assignments:
         duty = completed_duties.get(assignment["duty_id"])

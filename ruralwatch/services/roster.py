@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 # the services imports this module (issue 21).
 
 TOPIC = "duties"
+PATROLS_TOPIC = "patrols"  # services.patrols.TOPIC (that package imports this one)
+# A patrol in these states has not started: its crew still follows its duty's (and is cancelled with it).
+NOT_STARTED = ("planned", "briefed")
 # Each rule is a per-laptop policy in its own meta key (ruralwatch.services.policies).
 RULE_POLICIES = {"min_rest_hours": MIN_REST_HOURS, "max_weekly_hours": MAX_WEEKLY_HOURS}
 
@@ -92,6 +95,9 @@ class RosterService:
         self._now = clock
         self.duties_table = SyncTable(store, "duties", lambda: self._now())  # created_at/updated_at
         self.assignments = SyncTable(store, "duty_assignments", lambda: self._now())
+        # The crew and status of the patrol a joint-patrol duty stands for follow the duty (services/patrols).
+        self.patrol_rows = SyncTable(store, "patrols", lambda: self._now())
+        self.patrol_crew = SyncTable(store, "patrol_crew", lambda: self._now())
 
     # --- settings -----------------------------------------------------------------------------------------
 
@@ -142,6 +148,13 @@ class RosterService:
         values = self._validated(inp, current.area)
         if values["max_crew"] < len(current.crew):  # type: ignore[operator]
             raise ValidationError.single("max_crew", f"{len(current.crew)} people are already on this duty")
+        patrol = self._patrol_status(current.patrol_id)
+        if patrol and patrol != "cancelled" and (values["starts_at"], values["ends_at"]) != (
+                times.to_storage(current.start), times.to_storage(current.end)):
+            # One commitment, one time: the patrol's plan is timed on it, and the duty follows the patrol.
+            raise ValidationError.single("start", "this duty is planned as a patrol: change its day and times in "
+                                                  "Team ▸ Patrols (the duty follows)")
+        values["patrol_id"] = current.patrol_id  # the link is made and kept by the patrol, not by the form
         with self.store.transaction():
             self.duties_table.update(duty_id, _encode(values))
         self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
@@ -157,10 +170,18 @@ class RosterService:
         self.store.actor.require("roster.edit")
         if status not in ("planned", "completed", "cancelled"):
             raise ValidationError.single("status", f"{status!r} is not planned, completed or cancelled")
-        self.duty(duty_id)
+        duty = self.duty(duty_id)
+        patrol = self._patrol_status(duty.patrol_id)
+        if status == "cancelled" and patrol in ("in_progress", "completed"):
+            raise ValidationError.single("status", f"its patrol is {str(patrol).replace('_', ' ')}: a duty that took "
+                                                   "place is not cancelled")
         with self.store.transaction():
             self.duties_table.update(duty_id, {"status": status})
+            if status == "cancelled" and patrol in NOT_STARTED:  # the patrol it stands for is off too
+                self.patrol_rows.update(str(duty.patrol_id), {"status": "cancelled"})
         self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+        if status == "cancelled" and patrol in NOT_STARTED:
+            self.hub.publish(Change(PATROLS_TOPIC, "updated", (str(duty.patrol_id),)))
         return self.duty(duty_id)
 
     def delete_duty(self, duty_id: str) -> None:
@@ -235,15 +256,89 @@ class RosterService:
                  "override_reason": reason if breaches else None,
                  "overridden_rules": json.dumps([b.rule for b in breaches]) if breaches else None}
             )
-        self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+            followed = self._crew_to_patrol(duty, add=person_id, reason=reason if breaches else "",
+                                            rules=[b.rule for b in breaches])
+        self._published(duty_id, followed)
         return breaches
 
     def unassign(self, duty_id: str, person_id: str) -> None:
         self.store.actor.require("roster.edit")
+        duty = self.duty(duty_id)
         with self.store.transaction():
             if not self._unassign(duty_id, person_id):
                 raise NotFoundError("that person is not on this duty")
+            followed = self._crew_to_patrol(duty, remove=person_id)
+        self._published(duty_id, followed)
+
+    def _published(self, duty_id: str, patrol_id: str | None) -> None:
         self.hub.publish(Change(TOPIC, "updated", (duty_id,)))
+        if patrol_id:
+            self.hub.publish(Change(PATROLS_TOPIC, "updated", (patrol_id,)))
+
+    # --- the patrol a joint-patrol duty stands for ---------------------------------------------------------
+    #
+    # A duty and the patrol planned from it (services/patrols/duties.py) are one commitment: the duty's crew is
+    # the patrol's until the patrol starts, the patrol's day and times are the duty's, ending the patrol completes
+    # the duty, and the hours count once (rostering/hours.py). These helpers write inside the caller's transaction.
+
+    def _patrol_status(self, patrol_id: str | None) -> str | None:
+        """The status of a live patrol (None: no patrol, or deleted)."""
+        if not patrol_id:
+            return None
+        row = self.store.db.execute("SELECT status FROM patrols WHERE id = ? AND deleted = 0",
+                                    [patrol_id]).fetchone()
+        return str(row[0]) if row else None
+
+    def _crew_to_patrol(self, duty: DutyRecord, add: str | None = None, remove: str | None = None,
+                        reason: str = "", rules: list[str] | None = None) -> str | None:
+        """Carry a crew change of the duty to its patrol while that has not started; the patrol's id if it did.
+        An override given on the duty stands for the patrol's place too (the same time, the same rules)."""
+        if self._patrol_status(duty.patrol_id) not in NOT_STARTED:
+            return None
+        patrol_id = str(duty.patrol_id)
+        places = dict(self.store.db.execute(
+            "SELECT person_id, id FROM patrol_crew WHERE patrol_id = ? AND deleted = 0", [patrol_id]).fetchall())
+        if add and add not in places:
+            values: dict[str, Any] = {"patrol_id": patrol_id, "person_id": add}
+            if rules:
+                values |= {"override_reason": reason, "overridden_rules": json.dumps(rules)}
+            self.patrol_crew.insert(values)
+        if remove and remove in places:
+            self.patrol_crew.tombstone(places[remove])
+        return patrol_id
+
+    def duty_of_patrol(self, patrol_id: str) -> DutyRecord | None:
+        """The live duty that stands for this patrol, if any."""
+        found = self._records("d.patrol_id = ?", [patrol_id])
+        return found[0] if found else None
+
+    def override_reasons(self, duty_id: str) -> dict[str, str]:
+        """Person id -> the reason recorded for assigning them despite broken rules."""
+        return {str(pid): str(reason) for pid, reason in self.store.db.execute(
+            "SELECT person_id, override_reason FROM duty_assignments WHERE duty_id = ? AND deleted = 0"
+            " AND override_reason IS NOT NULL", [duty_id]).fetchall()}
+
+    def link_patrol(self, duty_id: str, patrol_id: str) -> None:
+        """Record that the duty stands for this patrol (the caller checks the role and holds the transaction)."""
+        self.duties_table.update(duty_id, {"patrol_id": patrol_id})
+
+    def follow_patrol(self, patrol_id: str, values: dict[str, Any], crew: list[str] | None = None) -> str | None:
+        """Carry a change of the patrol (`values`: starts_at, ends_at and/or status; `crew`: person ids) to the
+        planned duty that stands for it, inside the caller's transaction. Returns the duty's id, or None."""
+        duty = self.duty_of_patrol(patrol_id)
+        if duty is None or duty.status != "planned":
+            return None
+        changed = {k: v for k, v in values.items() if k in ("starts_at", "ends_at", "status")}
+        if changed:
+            self.duties_table.update(duty.id, changed)
+        if crew is not None:
+            on_duty = {pid for pid, _ in duty.crew}
+            for person_id in crew:
+                if person_id not in on_duty:
+                    self.assignments.insert({"duty_id": duty.id, "person_id": person_id, "assigned_by": "patrol"})
+            for person_id in on_duty - set(crew):
+                self._unassign(duty.id, person_id)
+        return duty.id
 
     def _unassign(self, duty_id: str, person_id: str) -> bool:
         rows = self.store.db.execute(

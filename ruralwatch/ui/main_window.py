@@ -48,6 +48,7 @@ from ruralwatch import __version__
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.core.words import count_of
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
+        self.roster_panel.patrol_requested.connect(self.show_patrol)
         self.premises_panel = PremisesPanel(services, self)
         self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
         self._behind_tab: QDockWidget | None = None  # a panel switched off while behind another's tab (_focus_dock)
@@ -937,6 +939,19 @@ class MainWindow(QMainWindow):
         and its form opened."""
         self.select_incident(incident_id)
         return self.open_incident(incident_id)
+
+    def show_patrol(self, patrol_id: str) -> PatrolRecord | None:
+        """A patrol asked for from a panel (a roster duty's): Team ▸ Patrols brought forward with it open."""
+        self.patrol_dock.show()
+        self.patrol_dock.raise_()
+        self.fit_dock(self.patrol_dock)
+        self.patrol_panel.reload()  # planned a moment ago: in the list before the change hub's refresh comes
+        self.patrol_panel.select_patrol(patrol_id)
+        record = self.patrol_panel.open_patrol(patrol_id)
+        if record is not None and record.status.can_start and not self.services.store.actor.can("patrol.plan"):
+            # A crew member who may not plan stops (a Special) came to start it: its Plan tab is all greyed.
+            self.patrol_panel.tabs.setCurrentWidget(self.patrol_panel.log)
+        return record
 
     def _show_form(self, form: IncidentDialog) -> IncidentDialog:
         """Forms are not modal: several can be open, and the map stays usable for picking a place."""

@@ -58,6 +58,7 @@ LIST_FILTERS = (
     ("Completed", (PatrolStatus.COMPLETED.value,)),
     ("Cancelled", (PatrolStatus.CANCELLED.value,)),
 )
+MINE = "mine"  # the list filter of an account linked to its person: the patrols they are crew on
 TAB_FOR_STATUS = {PatrolStatus.PLANNED: 2, PatrolStatus.BRIEFED: 2, PatrolStatus.IN_PROGRESS: 3,
                   PatrolStatus.COMPLETED: 4, PatrolStatus.CANCELLED: 1}
 REFRESH_DELAY_MS = 50
@@ -138,6 +139,8 @@ class PatrolPanel(QWidget):
         self.list_filter = QComboBox()
         for label, statuses in LIST_FILTERS:
             self.list_filter.addItem(label, statuses)
+        if self.services.store.actor.person_id:  # a Special's own: those they are crew on, from a duty or not
+            self.list_filter.addItem("My patrols (I am on the crew)", MINE)
         self.list_filter.currentIndexChanged.connect(lambda _i: self.fill_list())
         self.patrol_table = make_table(["When", "Title", "Status", "Crew"], word_wrap=False)
         self.patrol_table.doubleClicked.connect(lambda _index: self.open_selected())
@@ -174,7 +177,10 @@ class PatrolPanel(QWidget):
         """Reload the patrol list, keeping the selected patrol selected."""
         keep = self.selected_patrol_id() or (self.record.id if self.record else None)
         statuses = self.list_filter.currentData()
-        patrols = [p for p in self.services.patrols.list() if statuses is None or p.status in statuses]
+        me = self.services.store.actor.person_id
+        patrols = [p for p in self.services.patrols.list()
+                   if statuses is None or (any(pid == me for pid, _ in p.crew) if statuses == MINE
+                                           else p.status in statuses)]
         self._listed = [p.id for p in patrols]
         set_rows(self.patrol_table, [
             [window_text(p), p.title, PATROL_STATUS_NAMES.get(p.status, p.status),

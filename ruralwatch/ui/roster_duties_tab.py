@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.errors import CancelledError, RuralWatchError
+from ruralwatch.core.patrol import PatrolRecord
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import DutyRecord, Person
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_STATUS_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
 from ruralwatch.services.container import Services
@@ -61,6 +63,8 @@ def _go_on(progress: Progress, done: int) -> None:
 
 
 SIDE_BY_SIDE_WIDTH = 900  # narrower than this, the selected duty goes under the calendar
+PLAN_PATROL = "Plan patrol from this duty"
+OPEN_PATROL = "Open its patrol"
 
 
 class WrappedGroupBox(QGroupBox):
@@ -86,6 +90,7 @@ class DutiesTab(QWidget):
     autofill_ready = Signal(object)  # AutofillOutcome (the proposal)
     autofill_applied = Signal(object)  # AutofillOutcome (what was applied)
     ics_exported = Signal(object)  # Path
+    patrol_requested = Signal(str)  # the id of the patrol a duty stands for, to open in Team ▸ Patrols
 
     def __init__(self, services: Services, ops: Operations, problems: list[str],
                  parent: QWidget | None = None) -> None:
@@ -247,6 +252,9 @@ class DutiesTab(QWidget):
         self.complete_button.clicked.connect(lambda: self.set_status("completed"))
         self.cancel_button = QPushButton("Cancel duty")
         self.cancel_button.clicked.connect(lambda: self.set_status("cancelled"))
+        # Shown to every role: a planner, or a Special on the duty, makes it its patrol; anyone opens that patrol.
+        self.patrol_button = QPushButton(PLAN_PATROL)
+        self.patrol_button.clicked.connect(lambda: self.duty_patrol())
 
         assign_row = QHBoxLayout()
         assign_row.addWidget(self.assign_person, 1)
@@ -260,6 +268,7 @@ class DutiesTab(QWidget):
         layout = QVBoxLayout(pane)
         layout.addWidget(self.duty_title)
         layout.addWidget(self.duty_info)
+        layout.addWidget(self.patrol_button, 0, Qt.AlignmentFlag.AlignLeft)  # with the duty, for every role
         layout.addWidget(QLabel("Crew"))
         layout.addWidget(self.crew, 1)
         layout.addWidget(self.unassign_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -403,12 +412,14 @@ class DutiesTab(QWidget):
             widget.setEnabled(duty is not None)
         self.crew.clear()
         if duty is None:
+            self._show_patrol_button(None)
             self.duty_title.setText("Select a duty in the calendar.")
             self.duty_info.setText("")
             self.rules_label.setText("")
             self.assign_person.clear()
             return
         self.duty_title.setText(duty.title)
+        patrol = self._show_patrol_button(duty)
         roles = ", ".join(PERSON_ROLE_NAMES.get(r, r) for r in duty.allowed_roles)
         needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
         missing = missing_skills(duty, {p.id: p.skills for p in self.people}) if duty.status == "planned" else []
@@ -421,6 +432,8 @@ class DutiesTab(QWidget):
             f"{' (' + duty.area + ')' if duty.area else ''}\nCrew {len(duty.crew)} of {duty.min_crew}–"
             f"{duty.max_crew} · {open_text}\nSkills needed: {needs}\nWho may do it: {roles}"
             + (f"\nNotes: {duty.notes}" if duty.notes else "")
+            + (f"\nPatrol: {patrol.title}, {PATROL_STATUS_NAMES.get(patrol.status, patrol.status).lower()}"
+               if patrol else "")
         )
         overrides = {name: reason for name, reason, _rules in self.roster.overrides(duty.id)}
         for person_id, name in duty.crew:
@@ -471,7 +484,52 @@ class DutiesTab(QWidget):
             return
         self._show_breaches(breaches, self.assign_person.currentText().split(" — ")[0])
 
+    def _show_patrol_button(self, duty: DutyRecord | None) -> PatrolRecord | None:
+        """"Plan patrol from this duty" for a joint patrol without one, "Open its patrol" once it has one; greyed,
+        with the reason as its tip, when neither applies. Returns the duty's patrol."""
+        patrol = self.services.patrols.patrol_of_duty(duty.id) if duty and duty.patrol_id else None
+        if patrol is not None and patrol.status is not PatrolStatus.CANCELLED:
+            self.patrol_button.setText(OPEN_PATROL)
+            self.patrol_button.setEnabled(True)
+            self.patrol_button.setToolTip("Show this duty's patrol in Team ▸ Patrols: brief, start, log and end it")
+            return patrol
+        self.patrol_button.setText(PLAN_PATROL)
+        why = ("Select a duty in the calendar." if duty is None
+               else "Only a joint patrol duty becomes a patrol." if duty.kind != "joint_patrol"
+               else f"The duty is {duty.status}." if duty.status != "planned"
+               else "Only someone on this duty, or who plans patrols, makes it a patrol."
+               if not self.services.patrols.may_plan_from(duty) else "")
+        self.patrol_button.setEnabled(not why)
+        self.patrol_button.setToolTip(why or "Record this duty as a joint patrol in Team ▸ Patrols: its day, times, "
+                                             "area, station and crew, so the crew can start, log and end it")
+        return patrol
+
     # --- actions ------------------------------------------------------------------------------------------
+
+    def duty_patrol(self) -> str | None:
+        """Make the selected joint-patrol duty its patrol (or find the one it has) and ask for it to be opened."""
+        duty = self.selected_duty()
+        if duty is None:
+            return None
+        patrol = self.services.patrols.patrol_of_duty(duty.id) if duty.patrol_id else None
+        if patrol is None or patrol.status is PatrolStatus.CANCELLED:
+            reason = self.reason.text().strip() if self.may_edit else ""
+            try:
+                patrol, _issues = self.services.patrols.plan_from_duty(duty.id, override_reason=reason)
+            except RuleBreachError as exc:
+                self.report(f"Patrol not planned: {exc}" + (
+                    " Type the reason in the box above and press it again." if self.may_edit else
+                    " Ask the coordinator, who may keep them with a reason."))
+                return None
+            except RuralWatchError as exc:
+                self.report(f"Patrol not planned: {exc}")
+                return None
+            self.reason.clear()
+            self.report(f"Patrol planned from {duty.title}: open in Team ▸ Patrols to brief, start and log it.",
+                        problem=False)
+            self.refresh()
+        self.patrol_requested.emit(patrol.id)
+        return patrol.id
 
     def confirm(self, title: str, question: str) -> bool:
         """Ask before an action that cannot simply be undone (tests replace this)."""

@@ -35,6 +35,7 @@ class RosterPanel(QWidget):
     autofill_applied = Signal(object)  # AutofillOutcome: what was applied
     ics_exported = Signal(object)  # Path
     hours_exported = Signal(object)  # Path
+    patrol_requested = Signal(str)  # a duty's patrol to open in Team ▸ Patrols
 
     def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +65,7 @@ class RosterPanel(QWidget):
         self.duties_tab.autofill_ready.connect(self.autofill_ready)
         self.duties_tab.autofill_applied.connect(self.autofill_applied)
         self.duties_tab.ics_exported.connect(self.ics_exported)
+        self.duties_tab.patrol_requested.connect(self.patrol_requested)
         self.hours_tab.exported.connect(self.hours_exported)
 
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)

@@ -323,3 +323,53 @@ def test_hours_print_the_hours_planned(cli: Cli, monkeypatch: pytest.MonkeyPatch
     assert cli("duty", "assign", duty_id, "Sam Reed", "--override-reason", "test").code == 0
     shown = cli("roster", "hours", "--from", "2026-12")
     assert "0.0 /  16.0 h + 5.0 h planned" in shown.out, shown.out
+
+
+def test_a_joint_patrol_duty_becomes_the_patrol_its_special_logs_and_hours_count_once(
+        cli: Cli, encrypted_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk found a rostered joint patrol never in Team ▸ Patrols: the Special had nothing to start or end."""
+    from cli_harness import ADMIN, PASSWORD, open_db
+    from fixtures.accounts import add_account
+
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 6, 9, 0, tzinfo=UTC))  # the morning after
+    _add_people(cli)
+    assert cli("people", "add", "--name", "Kit Other", "--role", "special", "--collar", "SC202").code == 0
+    duty_id = cli("duty", "add", "--title", "Dawn hare coursing patrol", "--start", "2026-12-05 06:00", "--end",
+                  "2026-12-05 11:00", "--station", "Maldon", "--area", "Maldon",
+                  "--max-crew", "3").out.strip()
+    for who in ("SC101", "PC7"):
+        assert cli("duty", "assign", duty_id[:8], who, "--override-reason", "early start agreed").code == 0
+    training = cli("duty", "add", "--title", "First aid", "--kind", "training", "--start", "2026-12-05 12:00",
+                   "--end", "2026-12-05 13:00").out.strip()
+    refused = cli("duty", "patrol", training)
+    assert refused.code == 2 and refused.err.strip().count("\n") == 0
+    assert "only a joint-patrol duty becomes a patrol" in refused.err
+
+    store = open_db(encrypted_db)
+    try:
+        people = {p["name"]: p["id"] for p in cli("people", "list", "--json").json()}
+        add_account(store, "sam", "special", PASSWORD, person_id=people["Sam Reed"])
+        add_account(store, "kit", "special", PASSWORD, person_id=people["Kit Other"])
+    finally:
+        store.close()
+    # A Special who is not on the duty may not make it a patrol; one who is may (the coordinator had not).
+    other = cli("--user", "kit", "duty", "patrol", duty_id)
+    assert other.code != 0 and "may not: create and plan patrols" in other.err
+    made = cli("--user", "sam", "duty", "patrol", duty_id, "--json")
+    assert made.code == 0, made.err
+    patrol = made.json()
+    assert (patrol["title"], patrol["area"], patrol["status"]) == ("Dawn hare coursing patrol", "Maldon", "planned")
+    assert times.format_local(patrol["start"]) == "2026-12-05 06:00"
+    assert sorted(c["name"] for c in patrol["crew"]) == ["Pat Kemp", "Sam Reed"]
+    assert cli("--user", ADMIN, "duty", "patrol", duty_id).code == 2  # already its patrol: one, not two
+
+    short = patrol["id"][:8]
+    assert cli("--user", "sam", "patrol", "start", short, "--at", "2026-12-05 06:15").code == 0
+    assert cli("--user", "sam", "patrol", "log", short, "--kind", "note", "--detail", "Lamping seen",
+               "--at", "2026-12-05 07:00").code == 0
+    assert cli("--user", "sam", "patrol", "end", short, "--at", "2026-12-05 10:45").code == 0
+    listed = cli("--user", ADMIN, "duty", "list", "--from", "2026-12-05", "--to", "2026-12-05", "--json").json()
+    assert [d["status"] for d in listed if d["id"] == duty_id] == ["completed"]
+    assert cli("--user", ADMIN, "duty", "complete", duty_id).code == 0  # the coordinator's own mark adds nothing
+    hours = cli("--user", ADMIN, "roster", "hours", "--from", "2026-12", "--json").json()["by_person"]
+    assert {r["name"]: r["hours"] for r in hours if r["name"] != "Kit Other"} == {"Sam Reed": 4.5}

@@ -109,7 +109,7 @@ def _volunteer_input(**overrides: Any) -> PersonInput:
 
 def _duty_input(day: date, title: str = "Evening patrol") -> DutyInput:
     return DutyInput(title=title, kind="joint_patrol", start=f"{day.isoformat()} 18:00",
-                     end=f"{day.isoformat()} 22:00", station="Saffron Walden", max_crew=3)
+                     end=f"{day.isoformat()} 22:00", station="Saffron Walden", area="Uttlesford", max_crew=3)
 
 
 def _patrol_input(day: date, crew: list[str], title: str = "Dawn patrol", start: str = "06:00",
@@ -488,10 +488,22 @@ def probe_patrol_plan(ctx: Ctx, allowed: bool) -> None:
         "patrols.brief": lambda: s.patrols.brief(w.planned_patrol, brief),
         "patrols.cancel": lambda: s.patrols.cancel(w.planned_patrol),
         "patrols.delete": lambda: s.patrols.delete(created[0] if created else w.planned_patrol),
+        # A duty the account is not on (it is linked to no person): a planner's to make into its patrol.
+        "patrols.plan_from_duty": lambda: s.patrols.plan_from_duty(w.duty),
     }, files=(brief,))
     if allowed:
         assert s.patrols.get(w.planned_patrol).status == "cancelled"
         assert created[0] not in {p.id for p in s.patrols.list()}
+        assert s.roster.duty(w.duty).patrol_id
+
+
+def probe_patrol_from_own_duty(ctx: Ctx, allowed: bool) -> None:
+    s, w = ctx.services, ctx.world
+    ctx.act_as(ctx.actor.role, person_id=w.special)  # the account of Sam Special, who is on the duty
+    check(ctx, allowed, {"patrols.plan_from_duty": lambda: s.patrols.plan_from_duty(w.duty)})
+    if allowed:
+        patrol = s.patrols.get(str(s.roster.duty(w.duty).patrol_id))
+        assert [name for _, name in patrol.crew] == ["Sam Special"]
 
 
 def probe_patrol_log(ctx: Ctx, allowed: bool) -> None:
@@ -829,6 +841,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "patrol.view": probe_patrol_view,
     "patrol.plan": probe_patrol_plan,
     "patrol.log": probe_patrol_log,
+    "patrol.from_own_duty": probe_patrol_from_own_duty,
     "roster.view": probe_roster_view,
     "roster.edit": probe_roster_edit,
     "roster.own_availability": probe_roster_own_availability,

@@ -14,7 +14,7 @@ from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
-from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
+from ruralwatch.core.vocab import DUTY_KINDS, PATROL_PURPOSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
 from ruralwatch.core.words import plural
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 
@@ -89,6 +89,14 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     for name, text in (("complete", "mark a duty done (its hours count)"), ("cancel", "cancel a duty")):
         action = actions.add_parser(name, help=text)
         action.add_argument("duty")
+    patrol = actions.add_parser("patrol", help="make a joint-patrol duty into its patrol (its day, times, area and"
+                                               " crew), to brief, start, log and end under `patrol`")
+    patrol.add_argument("duty")
+    patrol.add_argument("--purpose", choices=[k for k, _ in PATROL_PURPOSES], default="general_rural_patrol")
+    patrol.add_argument("--override-reason", default="",
+                        help="keep crew who break rostering rules not already overridden on the duty; the reason"
+                             " is kept")
+    patrol.add_argument("--json", action="store_true")
 
     roster = commands.add_parser("roster", help="auto-fill, calendars, hours and rules")
     actions = roster.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
@@ -250,7 +258,31 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
     elif args.action in ("complete", "cancel"):
         duty = roster.set_status(args.duty, "completed" if args.action == "complete" else "cancelled")
         print(f"{duty.title}: {duty.status}")
+    elif args.action == "patrol":
+        _duty_patrol(services, args)
     return ExitCode.OK
+
+
+def _duty_patrol(services: Services, args: argparse.Namespace) -> None:
+    from ruralwatch.patrols.crew import OVERRIDE
+
+    patrols = services.patrols
+    record, issues = patrols.plan_from_duty(args.duty, args.purpose, args.override_reason)
+    planned = services.store.actor.can("patrol.plan")
+    if planned:  # as `patrol create` does; a crew member who may not plan routes starts it without stops
+        patrols.suggest_for(record.id)
+        record = patrols.get(record.id)
+    overridden = [i.message for i in issues if i.severity == OVERRIDE]
+    if args.json:
+        print_json({**record.to_dict(), "duty_id": args.duty,
+                    "warnings": [i.message for i in issues if i.severity != OVERRIDE], "overridden": overridden})
+        return
+    for issue in issues:
+        print(f"{'overridden' if issue.severity == OVERRIDE else 'warning'}: {issue.message}")
+    stops = f"{len(record.stops)} {plural(len(record.stops), 'stop')} suggested" if planned else "no stops planned"
+    print(f"patrol {record.id[:8]} planned from the duty ({stops}); start it with `ruralwatch patrol start "
+          f"{record.id[:8]}`")
+    print(record.id)
 
 
 def _roster(services: Services, args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ needs (so each module reads on its own and the class is still one object with on
 - ``places``: hotspots and recent incidents worth a visit, vehicles of interest;
 - ``crew``: crew rules and rostering rules, overrides recorded with the crew place;
 - ``planning``: recording, updating, cancelling a patrol; suggesting and editing its plan; planning defaults;
+- ``duties``: a joint-patrol duty on the roster made into its patrol, the two linked as one commitment;
 - ``briefing``: the briefing pack;
 - ``log``: start, events, end;
 - ``dose``: minutes at each stop against the plan, and per place over a period;
@@ -22,10 +23,10 @@ from ruralwatch.services.patrols.after_action import PatrolAfterAction
 from ruralwatch.services.patrols.base import TOPIC
 from ruralwatch.services.patrols.briefing import PatrolBriefing
 from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, StopDose, UnplannedTime
-from ruralwatch.services.patrols.planning import PatrolPlanning
+from ruralwatch.services.patrols.duties import PatrolFromDuty
 
 
-class PatrolService(PatrolPlanning, PatrolBriefing, PatrolAfterAction):
+class PatrolService(PatrolFromDuty, PatrolBriefing, PatrolAfterAction):
     """Plans, crews, briefs, logs, doses and sums up joint patrols (see the modules of this package)."""
 
 

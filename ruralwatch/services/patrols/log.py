@@ -14,7 +14,9 @@ from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolRecord, validate_event
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vrm import normalise_vrm
+from ruralwatch.services.changes import Change
 from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 
 BOOKENDS = ("patrol_started", "patrol_ended")  # written by start and end, never logged by hand
 # A start or end typed afterwards must lie this close to the planned window: a wrong day (the usual slip when
@@ -68,11 +70,16 @@ class PatrolLog(PatrolPlaces):
     def _bookend(self, patrol_id: str, status: PatrolStatus, column: str, kind: str,
                  at: datetime) -> PatrolRecord:
         moment = times.to_storage(at)
+        duty_id = None
         with self.store.transaction():
             self.repo.update(patrol_id, {"status": status.value, column: moment})
             self.repo.insert_event({"patrol_id": patrol_id, "kind": kind, "at": moment, "detail": "",
                                     "vrm_flagged": 0})
+            if status is PatrolStatus.COMPLETED:  # the roster duty it stands for took place (its hours: the patrol's)
+                duty_id = self.roster.follow_patrol(patrol_id, {"status": "completed"})
         self._publish("updated", patrol_id)
+        if duty_id:
+            self.hub.publish(Change(DUTIES_TOPIC, "updated", (duty_id,)))
         return self.get(patrol_id)
 
     def log(self, patrol_id: str, inp: PatrolEventInput) -> LoggedEvent:

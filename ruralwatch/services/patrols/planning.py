@@ -17,9 +17,11 @@ from ruralwatch.core.patrol_plan import (
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, replan, suggest_plan
+from ruralwatch.services.changes import Change
 from ruralwatch.services.patrols.crew import PatrolCrew
 from ruralwatch.services.patrols.places import PatrolPlaces
 from ruralwatch.services.policies import PLAN_DEFAULTS, PendingPolicies, write_pending
+from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 
 
 class PatrolPlanning(PatrolCrew, PatrolPlaces):
@@ -67,7 +69,11 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
             if moved:  # overrides given for the old time no longer stand
                 self.repo.clear_overrides(patrol_id)
             self._set_crew(patrol_id, inp.crew, overrides, override_reason or "")
+            # The roster duty this patrol stands for keeps its time and crew: one commitment, not two.
+            duty_id = self.roster.follow_patrol(patrol_id, values, list(dict.fromkeys(inp.crew)))
         self._publish("updated", patrol_id)
+        if duty_id:
+            self.hub.publish(Change(DUTIES_TOPIC, "updated", (duty_id,)))
         return self.get(patrol_id), issues
 
     def cancel(self, patrol_id: str) -> PatrolRecord:

@@ -1,0 +1,82 @@
+"""A Special rostered on a joint-patrol duty, in the window: Roster ▸ Duties ▸ "Plan patrol from this duty", then
+Team ▸ Patrols (their own patrols) to start, log and end it; the duty is completed and the hours count once.
+
+A new-user walk found the duty never reached Team ▸ Patrols: the Special had nothing to start, log or end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+
+from ruralwatch.core import times
+from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.core.permissions import SYSTEM, Actor
+from ruralwatch.services.container import Services
+from ruralwatch.store import Store
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # the morning after the duty: logged from notes
+DUTY_DAY = QDate(2026, 11, 27)
+
+
+@pytest.fixture
+def services(store: Store, monkeypatch) -> Services:
+    """A duty of 27 Nov 18:00-22:00 crewed by an officer and Sam Reed, with the store signed in as Sam."""
+    monkeypatch.setattr(times, "utc_now", lambda: NOW)
+    built = Services.build(store, clock=lambda: NOW)
+    people = built.people
+    officer = people.add(PersonInput(name="PC Olive Oak", role="officer", station="Maldon")).id
+    sam = people.add(PersonInput(name="Sam Reed", role="special", station="Maldon")).id
+    for person in (officer, sam):
+        people.set_weekly(person, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    duty = built.roster.add_duty(DutyInput(title="Evening hare coursing patrol", kind="joint_patrol",
+                                           start="2026-11-27 18:00", end="2026-11-27 22:00", station="Maldon",
+                                           area="Maldon", max_crew=3))
+    built.roster.assign(duty.id, officer)
+    built.roster.assign(duty.id, sam)
+    store.actor = Actor("sam", "special", "account-sam", sam)
+    return built
+
+
+def test_a_special_plans_starts_logs_and_ends_their_duty_and_the_hours_count_once(qtbot, window, services):
+    from ruralwatch.ui.patrol_log import UK
+    from ruralwatch.ui.roster_duties_tab import OPEN_PATROL, PLAN_PATROL
+
+    duty = services.roster.duties(DUTY_DAY.toPython(), DUTY_DAY.toPython())[0]
+    window.roster_dock.toggleViewAction().trigger()
+    window.roster_panel.show_tab("duties")
+    tab = window.roster_panel.duties_tab
+    assert tab.select_duty(duty.id)
+    button = tab.patrol_button
+    assert button.isVisible() and button.isEnabled() and button.text() == PLAN_PATROL
+    assert not tab.edit_button.isVisible()  # the rest of the duty stays the coordinator's
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.patrol_dock.isVisible() and window.patrol_panel.record is not None)
+    panel = window.patrol_panel
+    patrol = panel.record
+    assert services.roster.duty(duty.id).patrol_id == patrol.id
+    assert {name for _, name in patrol.crew} == {"PC Olive Oak", "Sam Reed"}
+    assert button.text() == OPEN_PATROL
+    # "My patrols": the Special's own, this one among them.
+    panel.list_filter.setCurrentIndex(panel.list_filter.findData("mine"))
+    assert panel._listed == [patrol.id]
+
+    log = panel.log
+    assert panel.tabs.currentWidget() is log  # a Special plans no stops: straight to the log
+    assert not log.when_now.isChecked()  # logged afterwards: the planned start is offered to correct
+    log.when.setDateTime(QDateTime(DUTY_DAY, QTime(18, 5), UK))
+    assert panel.start_patrol().started_at == "2026-11-27T18:05:00Z"
+    log.when.setDateTime(QDateTime(DUTY_DAY, QTime(19, 30), UK))
+    assert panel.log_event("note").at == "2026-11-27T19:30:00Z"
+    log.when.setDateTime(QDateTime(DUTY_DAY, QTime(21, 35), UK))
+    assert panel.end_patrol(ask=False).ended_at == "2026-11-27T21:35:00Z"
+
+    assert services.roster.duty(duty.id).status == "completed"
+    qtbot.waitUntil(lambda: "Completed" in tab.duty_info.text())
+    # The coordinator's view of the hours: 3.5 h as logged, once (not 3.5 for the patrol + 4 for the duty).
+    services.store.actor = SYSTEM
+    services.roster.set_status(duty.id, "completed")
+    entries = services.hours.entries("2026-11", "2026-11")
+    assert sorted(zip(entries["name"], entries["hours"], strict=True)) == [("PC Olive Oak", 3.5), ("Sam Reed", 3.5)]
