@@ -6,6 +6,9 @@ from __future__ import annotations
 METHODS = ("grid", "kde", "gistar")
 WEIGHTS = ("count", "harm")
 SOURCES = ("published", "incidents", "all")
+# What "all" means wherever a source is chosen (core.month_split): never the two added.
+SOURCE_HELP = ("published crime (data.police.uk), our incidents, or all: both, each month from one (published crime "
+               "for the months it holds, ours for the rest), so a crime of ours later published counts once")
 DEFAULT_CELL_M = 250.0
 DEFAULT_BANDWIDTH_M = 750.0  # three cells: wide enough to join a farm's fields, narrow enough to tell villages apart
 

@@ -8,12 +8,17 @@ the briefing use them as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
 from ruralwatch.core import times
+
+# A plan from both splits its months by the analyses' one rule (core.month_split); re-exported for the plan's users.
+from ruralwatch.core.month_split import MonthSplit as MonthSplit
+from ruralwatch.core.month_split import months_text as months_text
+from ruralwatch.core.month_split import split_months as split_months
 
 # Which crimes a suggested plan weighs by harm: the one catalogue the window's box and `patrol plan --source` offer.
 # "auto": our incidents when any fall in the area in the plan's months, else published crime.
@@ -24,49 +29,6 @@ PLAN_SOURCES: tuple[tuple[str, str], ...] = (
     ("all", "Both, each month once"),
 )
 PLAN_SOURCE_KEYS = tuple(key for key, _ in PLAN_SOURCES)
-
-
-@dataclass(frozen=True)
-class MonthSplit:
-    """Which source each month of a plan from both ("all") is counted from: never both, so a crime we recorded
-    that data.police.uk later published is not counted twice (the two cannot be matched one by one: published
-    places are anonymised and its dates are months)."""
-
-    published: tuple[str, ...]  # 'YYYY-MM', in order: months the force's published crime holds
-    ours: tuple[str, ...]  # the rest of the window: after the latest published month, and any month not published
-
-    def text(self) -> str:
-        """'published crime 2026-01 to 2026-10; our incidents 2026-11 to 2026-12' (a source with no month left
-        out)."""
-        parts = ([f"published crime {months_text(self.published)}"] if self.published else []) + (
-            [f"our incidents {months_text(self.ours)}"] if self.ours else [])
-        return "; ".join(parts)
-
-
-def split_months(window: Sequence[str], published_held: Iterable[str]) -> MonthSplit:
-    """Each month of `window` from published crime when the force's published crime holds it, else from our
-    incidents. Published data comes out per force and month, so a month held is the whole force's crime that month
-    (a ward with none had none); a month not held (not out yet, or never imported) is ours rather than lost."""
-    held = set(published_held)
-    return MonthSplit(tuple(m for m in window if m in held), tuple(m for m in window if m not in held))
-
-
-def months_text(months: Sequence[str]) -> str:
-    """Months in order as runs: ('2026-01', '2026-02', '2026-03', '2026-05') -> '2026-01 to 2026-03 and 2026-05'."""
-    runs: list[list[str]] = []
-    for month in months:
-        if runs and _month_index(month) == _month_index(runs[-1][-1]) + 1:
-            runs[-1].append(month)
-        else:
-            runs.append([month])
-    words = [run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
-    if len(words) < 2:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _month_index(month: str) -> int:
-    return int(month[:4]) * 12 + int(month[5:]) - 1
 
 
 @dataclass(frozen=True)

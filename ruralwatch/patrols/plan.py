@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.month_split import MonthSplit
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_plan import PlanSettings, PlanStop
 from ruralwatch.patrols.roads import RoadRouter, RoadTimes
@@ -64,6 +65,9 @@ class Plan:
     # (services/patrols/places.PlanSource); empty for a plan the planner alone made.
     source: str = ""
     source_note: str = ""
+    # A suggestion from both ("all"): which months came from which source (core.month_split); None otherwise, and
+    # for a saved plan (its note, kept with it, says so in words).
+    months: MonthSplit | None = None
 
     @property
     def by_road(self) -> bool:

@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
+from ruralwatch.core.month_split import MonthSplit, months_from_to, split_months
 from ruralwatch.mapping import boundaries
 from ruralwatch.mapping.geography import Geography
 from ruralwatch.services.geography import GeographyService
@@ -88,11 +89,11 @@ class HotspotQuery:
     radius_m: float = DEFAULT_RADIUS_M
     area: str | None = None  # a district or ward name: only its crimes
     kinds: tuple[str, ...] = ()  # only these incident kinds / published crime types (empty: all)
-    # Published crime's own (first, last) month when it differs from the incidents' (source "all"): it comes out
-    # 1-2 months late, so a patrol plan takes its latest 12 months held. None: month_from and month_to.
+    # Source "published": its own (first, last) month when it differs from month_from..month_to (it comes out 1-2
+    # months late, so a patrol plan takes its latest 12 months held). None: month_from and month_to.
     published_months: tuple[str, str] | None = None
-    # Source "all": the only months (within month_from..month_to) our incidents are counted in, the rest coming
-    # from published crime, so no month is counted from both (core.patrol_plan.split_months). None: every month.
+    # Source "incidents": the only months (within month_from..month_to) counted. None: every month. Source "all"
+    # takes neither: its months come from AnalysisService.month_split, the one rule.
     incident_months: tuple[str, ...] | None = None
 
     def published_period(self) -> tuple[str | None, str | None]:
@@ -138,6 +139,7 @@ class HotspotRun:
     outside_force: int = 0  # crimes with a location outside the force area: left out
     other_forces: int = 0  # published crimes of other forces in the database: left out
     warning: str = ""
+    months: MonthSplit | None = None  # source "all": the month each source was counted in (None otherwise)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +151,7 @@ class HotspotRun:
             "other_forces": self.other_forces,
             "warning": self.warning,
             "counted": self.counted(),
+            "months": self.months.to_dict() if self.months else None,
             "total_weight": self.total_weight,
             "area_km2": round(self.area_km2, 1),
             "study_area": self.study_area,
@@ -175,6 +178,10 @@ class HotspotRun:
         where = f"in {self.query.area}, inside the force area" if scope else f"inside the {self.study_area}"
         return (f"Counted: {self.points:,} crimes {where} (its outline: {FORCE_OUTLINE}). "
                 + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
+
+    def months_note(self) -> str:
+        """Source "all": which months came from which source, in words (a line of its own under `counted`)."""
+        return self.months.sentence() if self.months else ""
 
     def geojson(self) -> dict[str, Any]:
         """Hotspot cells for the map and the patrol planner."""
@@ -220,23 +227,28 @@ class AnalysisService:
 
     def points(
         self, source: str = "published", month_from: str | None = None, month_to: str | None = None,
-        weight: str = "count", area: str | None = None,
+        weight: str = "count", area: str | None = None, split: MonthSplit | None = None,
     ) -> pd.DataFrame:
         """Crimes with a location as easting, northing, weight, month (and time for incidents).
 
         `area`: a district or ward name of the chosen force to keep only its crimes. Published crime is that of
-        the chosen force (its `Falls within`, else `Reported by`); rows naming neither are kept.
+        the chosen force (its `Falls within`, else `Reported by`); rows naming neither are kept. Source "all":
+        each month from one source (`split`, else `month_split` of the period), never the two added.
         """
         _check_choice(source, SOURCES, "source")
         _check_choice(weight, WEIGHTS, "weight")
         _month(month_from, "from")
         _month(month_to, "to")
+        if source == "all" and split is None:
+            split = self.month_split(month_from, month_to)
         frames = []
         weights = self.harm.weights()
         if source in ("published", "all"):
-            frames.append(self._published(month_from, month_to, weight, weights))
+            frame = self._published(month_from, month_to, weight, weights)
+            frames.append(frame[frame["month"].isin(split.published)] if source == "all" and split else frame)
         if source in ("incidents", "all"):
-            frames.append(self._incidents(month_from, month_to, weight, weights))
+            frame = self._incidents(month_from, month_to, weight, weights)
+            frames.append(frame[frame["month"].isin(split.ours)] if source == "all" and split else frame)
         columns = ["easting", "northing", "weight", "month", "label", "when", "place"]
         frames = [f for f in frames if len(f)]
         import pandas as pd
@@ -248,6 +260,39 @@ class AnalysisService:
                 shape = _geometry_bng(found.geometry)
                 result = result[self._inside(shape, result)].reset_index(drop=True)
         return result
+
+    # --- both sources, each month from one -----------------------------------------------------------------
+
+    def month_split(self, month_from: str | None, month_to: str | None) -> MonthSplit:
+        """Source "all" for the period: each month from published crime when the force's published crime holds it,
+        else from our incidents (core.month_split, the one rule of every analysis, report and patrol plan from
+        both). An open end is the first (last) month either source holds."""
+        months = self.period_months(month_from, month_to)
+        return split_months(months, self.published_months_in(months))
+
+    def period_months(self, month_from: str | None, month_to: str | None) -> tuple[str, ...]:
+        """Every month of the period; an open end is the first (last) month of the force's published crime with a
+        location or of our incidents, whichever is further out."""
+        _month(month_from, "from")
+        _month(month_to, "to")
+        if month_from and month_to:
+            return months_from_to(month_from, month_to)
+        force_where, force_params = self._force_where()
+        firsts: list[str] = []
+        lasts: list[str] = []
+        published = self.store.db.execute(f"SELECT MIN(month), MAX(month) FROM published_crimes WHERE easting IS NOT "
+                                          f"NULL{force_where}", force_params).fetchone()
+        if published[0]:
+            firsts.append(str(published[0]))
+            lasts.append(str(published[1]))
+        ours = self.store.db.execute("SELECT MIN(occurred_start), MAX(occurred_start) FROM incidents "
+                                     "WHERE deleted = 0").fetchone()
+        if ours[0]:  # UK calendar months, as `_incidents` gives each incident's
+            firsts.append(times.to_local(times.from_storage(ours[0])).strftime("%Y-%m"))
+            lasts.append(times.to_local(times.from_storage(ours[1])).strftime("%Y-%m"))
+        if not firsts:
+            return ()
+        return months_from_to(month_from or min(firsts), month_to or max(lasts))
 
     def _force_labels(self) -> tuple[list[str], list[str]]:
         """(`Falls within` values naming the chosen force, values naming any other force) in the database."""
@@ -319,24 +364,35 @@ class AnalysisService:
         """Which points lie in the area: its outline rasterised to 25 m cells, then a cell lookup."""
         return _inside_xy(shape, points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float))
 
-    def _unlocated_months(self, month_from: str | None, month_to: str | None) -> list[str]:
-        """The month of each published crime of the force without a location, in the period."""
-        where, params = self._month_where("month", month_from, month_to)
+    def _unlocated_months(self, month_from: str | None, month_to: str | None,
+                          only: Sequence[str] | None = None) -> list[str]:
+        """The month of each published crime of the force without a location, in the period (and `only` these
+        months: source "all"'s published ones)."""
+        where, params = self._month_where("month", month_from, month_to, only)
         force_where, force_params = self._force_where()
         sql = f"SELECT month FROM published_crimes WHERE easting IS NULL{where}{force_where}"
         return [row[0] for row in self.store.db.execute(sql, [*params, *force_params]).fetchall()]
 
-    def no_location(self, source: str, month_from: str | None, month_to: str | None) -> int:
+    def no_location(self, source: str, month_from: str | None, month_to: str | None,
+                    split: MonthSplit | None = None) -> int:
+        """Published crimes of the force without a location in the period; for source "all" only in the months
+        counted from published crime (`split`, else worked out)."""
         if source not in ("published", "all"):
             return 0
-        where, params = self._month_where("month", month_from, month_to)
+        only = (split or self.month_split(month_from, month_to)).published if source == "all" else None
+        where, params = self._month_where("month", month_from, month_to, only)
         force_where, force_params = self._force_where()
         sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}{force_where}"
         return int(self.store.db.execute(sql, [*params, *force_params]).fetchone()[0])
 
     @staticmethod
-    def _month_where(column: str, month_from: str | None, month_to: str | None) -> tuple[str, list[str]]:
-        clauses, params = [], []
+    def _month_where(column: str, month_from: str | None, month_to: str | None,
+                     only: Sequence[str] | None = None) -> tuple[str, list[str]]:
+        clauses: list[str] = []
+        params: list[str] = []
+        if only is not None:
+            clauses.append(f"{column} IN ({', '.join('?' * len(only))})" if only else "0")
+            params.extend(only)
         if month_from:
             clauses.append(f"{column} >= ?")
             params.append(month_from)
@@ -418,16 +474,22 @@ class AnalysisService:
         x, y, w = points["easting"].to_numpy(), points["northing"].to_numpy(), points["weight"].to_numpy()
         return _surface(method, x, y, w, grid, mask, bandwidth_m, radius_m)
 
-    def _located(self, query: HotspotQuery) -> _Located:
+    def _located(self, query: HotspotQuery, split: MonthSplit | None = None) -> _Located:
         """`points` of a (checked) query as arrays: the officers' incidents read without pandas, so a patrol
-        plan and the demo need not import it; published crime through `points`, over its own months."""
+        plan and the demo need not import it; published crime through `points`, over its own months. Source
+        "all": each source in its months of `split` (the query's `month_split`)."""
         parts = []
         if query.source in ("published", "all"):
-            frame = self.points("published", *query.published_period(), query.weight, query.area)
+            if split:  # published crime in the months it is counted in, our incidents in the rest
+                frame = self.points("published", query.month_from, query.month_to, query.weight, query.area)
+                frame = frame[frame["month"].isin(split.published)]
+            else:
+                frame = self.points("published", *query.published_period(), query.weight, query.area)
             parts.append(_Located(frame["easting"].to_numpy(dtype=float), frame["northing"].to_numpy(dtype=float),
                                   frame["weight"].to_numpy(dtype=float), frame["label"].to_numpy(dtype=object)))
         if query.source in ("incidents", "all"):
-            parts.append(self._located_incidents(query))
+            parts.append(self._located_incidents(
+                replace(query, incident_months=split.ours) if split else query))
         if len(parts) == 1:
             return parts[0]
         return _Located(*(np.concatenate([getattr(part, name) for part in parts])
@@ -463,7 +525,8 @@ class AnalysisService:
         query = query.checked()
         started = time.perf_counter()
         step = _Steps(progress, 4)
-        points = self._located(query)
+        split = self.month_split(query.month_from, query.month_to) if query.source == "all" else None
+        points = self._located(query, split)
         if query.kinds:
             points = points.where(np.array([label in query.kinds for label in points.label], dtype=bool))
         outside = 0
@@ -491,10 +554,11 @@ class AnalysisService:
         ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
         areas = [self.area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step("Naming the areas and counting what was left out")
-        other = self.other_forces(query.source, *query.published_period())
+        period = (query.month_from, query.month_to) if split else query.published_period()
+        other = self.other_forces(query.source, *period)
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
-            no_location=self.no_location(query.source, *query.published_period()),
+            no_location=self.no_location(query.source, *period, split),
             total_weight=float(np.nansum(points.weight)) if len(points) else 0.0,  # as a frame's sum
             area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
             areas=areas, force=self._geo().force.name, outside_force=outside,
@@ -502,6 +566,7 @@ class AnalysisService:
             # Nothing of our own force but others' crime held: say why the run is empty.
             warning=self._outside_warning(len(points), outside)
             or (self.other_forces_note(other) if other and not len(points) else ""),
+            months=split,
         )
 
     # --- forecast accuracy --------------------------------------------------------------------------------
@@ -566,10 +631,13 @@ class AnalysisService:
             raise ValidationError.single("test_to", "the test period ends before it starts")
         if not train_to < test_from:
             raise ValidationError.single("test_from", "the test period must come after the training period")
+        splits = self._evaluation_split(source, train_from, train_to, test_from, test_to)
         step = _Steps(progress, 6)
-        train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight))
+        train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight,
+                                                              split=splits[0] if splits else None))
         # Weighted by harm, read once: the crimes count by cell (weights left out) and their harm captured.
-        test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "harm"))
+        test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "harm",
+                                                            split=splits[1] if splits else None))
         step("Laying the grid over the force area")
         if train.empty or test.empty:
             force = self._geo().force
@@ -626,7 +694,38 @@ class AnalysisService:
             "test": {"from": test_from, "to": test_to, "crimes": len(test), "outside_force": test_outside,
                      "other_forces": self.other_forces(source, test_from, test_to)},
             "warning": self._outside_warning(len(train) + len(test), train_outside + test_outside),
+            "months": MonthSplit(splits[0].published + splits[1].published,
+                                 splits[0].ours + splits[1].ours).to_dict() if splits else None,
+            "months_note": self._evaluation_months_note(splits) if splits else "",
         }
+
+    def _evaluation_split(self, source: str, train_from: str, train_to: str, test_from: str,
+                          test_to: str) -> tuple[MonthSplit, MonthSplit] | None:
+        """Source "all": the training and test months by the one rule (`month_split`), provided they all come from
+        one source; None for another source. Mixed, the figures would not measure a forecast: a surface learnt from
+        published crime (the whole force's crime at anonymised points, thousands a month) scored on our incidents
+        (rural kinds at exact places, tens a month), or a training month of ours among published ones (which the
+        blend reads as a quiet month), measures the gap between the sources. So it is refused, saying which months
+        come from which source, rather than a PAI that looks like a forecast's."""
+        if source != "all":
+            return None
+        train, test = self.month_split(train_from, train_to), self.month_split(test_from, test_to)
+        if train.published + test.published and train.ours + test.ours:
+            raise ValidationError.single(
+                "source", "with both sources each month comes from one, and these months mix them: training "
+                f"({train.text() or 'none'}), test ({test.text() or 'none'}). Forecast accuracy needs every month "
+                "from the same source (learnt from one and scored on the other, or learnt from a mix, it measures "
+                "the sources, not the forecast): choose published crime or our incidents, or months all from one "
+                "source")
+        return train, test
+
+    @staticmethod
+    def _evaluation_months_note(splits: tuple[MonthSplit, MonthSplit]) -> str:
+        train, test = splits
+        which = "published crime" if train.published or test.published else "our incidents"
+        return (f"Both sources: every training and test month is {which}'s: training ({train.text() or 'none'}), "
+                f"test ({test.text() or 'none'}). Forecast accuracy needs every month from one source (learnt from "
+                "one and scored on the other, it would measure the sources, not the forecast).")
 
     # --- harm by area, concentration, repeats -------------------------------------------------------------
 
@@ -647,7 +746,8 @@ class AnalysisService:
         if not areas:
             raise ValidationError.single("level", f"no {level}s for {geography.force.name}: import them with "
                                          f"`ruralwatch geography import --{level}s FILE`")
-        points = self.points(source, month_from, month_to, "harm")
+        split = self.month_split(month_from, month_to) if source == "all" else None
+        points = self.points(source, month_from, month_to, "harm", split=split)
         east, north = points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float)
         placed = np.zeros(len(points), dtype=bool)
         rows = []
@@ -679,16 +779,18 @@ class AnalysisService:
                    + (f", {int(outside.sum()):,} of them outside every {level} (the last row)" if outside.any() else "")
                    + (f"; {beyond:,} of them lie outside the force outline ({FORCE_OUTLINE}), which Hotspots counts "
                       "within" if beyond else "") + ".")
-        left = [f"{self.no_location(source, month_from, month_to):,} without a location",
+        left = [f"{self.no_location(source, month_from, month_to, split):,} without a location",
                 f"{self.other_forces(source, month_from, month_to):,} of other forces"]
         left = [part for part in left if not part.startswith("0 ")]
-        return frame, counted + (f" Not counted: {', '.join(left)}." if left else "")
+        return frame, (counted + (f" Not counted: {', '.join(left)}." if left else "")
+                       + (f" {split.sentence()}" if split else ""))
 
     def concentration(self, source: str = "published", month_from: str | None = None,
                       month_to: str | None = None, cell_m: float = DEFAULT_CELL_M) -> dict[str, Any]:
         """Share of all harm in the top 1% and 5% of the study area's cells, and prevalence versus repeats."""
         self.store.actor.require("analysis.run")
-        points, _outside = self.clip_to_force(self.points(source, month_from, month_to, "harm"))
+        split = self.month_split(month_from, month_to) if source == "all" else None
+        points, _outside = self.clip_to_force(self.points(source, month_from, month_to, "harm", split=split))
         grid, mask, study = self.study_area(points, cell_m, 0.0)
         harm = hs.grid_counts(points["easting"].to_numpy(), points["northing"].to_numpy(),
                               points["weight"].to_numpy(), grid)[mask]
@@ -705,6 +807,7 @@ class AnalysisService:
             "crimes": int(len(points)), "places": int(len(places)), "repeat_places": int(len(repeat_places)),
             "crimes_at_repeat_places": int(repeat_places.sum()),
             "share_at_repeat_places": round(float(repeat_places.sum()) / len(points), 4) if len(points) else None,
+            "months": split.to_dict() if split else None,
         }
 
     # --- time ---------------------------------------------------------------------------------------------
@@ -724,14 +827,15 @@ class AnalysisService:
             incidents = incidents[self._inside(_geometry_bng(self.find_area(area).geometry), incidents)]
         if kinds and len(incidents):
             incidents = incidents[incidents["label"].isin(kinds)]
-        months = self.points(source, month_from, month_to, "count", area)["month"]
+        split = self.month_split(month_from, month_to) if source == "all" else None
+        months = self.points(source, month_from, month_to, "count", area, split)["month"]
         if not area and source in ("published", "all"):
             # Crimes published without a location still happened that month: for the whole force they count
             # (a Norfolk walk's chart read 6,463 for 2018-10 against the 6,624 rows of the month's file).
             import pandas as pd
 
-            months = pd.concat([months, pd.Series(self._unlocated_months(month_from, month_to), dtype=object)],
-                               ignore_index=True)
+            unlocated = self._unlocated_months(month_from, month_to, split.published if split else None)
+            months = pd.concat([months, pd.Series(unlocated, dtype=object)], ignore_index=True)
         hare = incidents[incidents["label"] == "hare_coursing"] if len(incidents) else incidents
         trend = temporal.monthly_trend(months) if len(months) else None
         if trend is not None and source == "published":
@@ -748,6 +852,7 @@ class AnalysisService:
             "incidents_total": int(total),
             "incidents_timed": len(incidents),
             "source": source,
+            "months": split,  # source "all": the month split of the trend (MonthSplit), else None
             "area": area,
             "month_from": month_from,
             "month_to": month_to,

@@ -70,7 +70,19 @@ METHOD_NAMES = {
 
 
 SOURCE_NAMES = {"published": "published crime (data.police.uk)", "incidents": "our incidents",
-                "all": "published crime and our incidents"}
+                "all": "published crime and our incidents, each month from one"}
+# Each tab's Data box: "Both" counts each month from one source (core.month_split), never the two added.
+SOURCE_CHOICES = (("published", "Published crime (data.police.uk)"), ("incidents", "Our incidents"),
+                  ("all", "Both, each month once"))
+BOTH_TIP = ("Both: published crime for the months the force's published crime holds, our incidents for the rest "
+            "(the months not out yet, any month not imported), so a crime we recorded that was later published "
+            "counts once. The line under the result names the months of each.")
+
+
+def _source_combo() -> QComboBox:
+    combo = vocab_combo(SOURCE_CHOICES)
+    combo.setToolTip(BOTH_TIP)
+    return combo
 
 
 def _trend_table(trend: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -311,8 +323,7 @@ class AnalysisPanel(QWidget):
 
     def _hotspots_tab(self) -> QWidget:
         page = QWidget()
-        self.source = vocab_combo((("published", "Published crime (data.police.uk)"), ("incidents", "Our incidents"),
-                              ("all", "Both")))
+        self.source = _source_combo()
         self.method = vocab_combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
                               ("gistar", "Getis-Ord Gi* (significant)")))
         self.weight = vocab_combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
@@ -414,6 +425,7 @@ class AnalysisPanel(QWidget):
         self.hotspot_status.setText(
             f"{len(run.hotspots)} hotspots from {run.points:,} crimes, study area: {run.study_area}, "
             f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
+            + (f"\n{run.months_note()}" if run.months else "")
             + (f"\n{run.warning}" if run.warning else "")
         )
         self.hotspots_ready.emit(run)
@@ -424,8 +436,10 @@ class AnalysisPanel(QWidget):
         page = QWidget()
         self.train_from, self.train_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
         self.test_from, self.test_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
-        self.eval_source = vocab_combo((("published", "Published crime"), ("incidents", "Our incidents"),
-                                   ("all", "Both")))
+        self.eval_source = _source_combo()
+        self.eval_source.setToolTip(BOTH_TIP + " Forecast accuracy needs every training and test month from the "
+                                    "same source: learnt from one and scored on the other, it would measure the "
+                                    "sources, not the forecast.")
         train = QHBoxLayout()
         train.addWidget(self.train_from)
         train.addWidget(self.train_to)
@@ -444,9 +458,9 @@ class AnalysisPanel(QWidget):
             edit.returnPressed.connect(self.run_evaluation)
         self.eval_marks = FieldMarks(
             {"train_from": self.train_from, "train_to": self.train_to, "test_from": self.test_from,
-             "test_to": self.test_to},
+             "test_to": self.test_to, "source": self.eval_source},
             labels={"train_from": "Train on (from)", "train_to": "Train on (to)", "test_from": "Test on (from)",
-                    "test_to": "Test on (to)"})
+                    "test_to": "Test on (to)", "source": "Data"})
         self.eval_status = _status_label("PAI: share of test crimes in the top cells divided by their share of the "
                                          "area (higher is better). PEI: how close to the best possible (1 = perfect).")
         self.eval_table = _table()
@@ -492,7 +506,7 @@ class AnalysisPanel(QWidget):
                   f"{', '.join(result['blend']['chosen_on']) or '(too few)'} only.")
         self.eval_table.setToolTip(f"Harm 1%: the share of the test period's crime harm in the top 1% of cells. Best "
                                    f"possible: the test period's own busiest cells. {chosen}")
-        self.eval_note.setText(chosen)
+        self.eval_note.setText(chosen + (f"\n{result['months_note']}" if result.get("months_note") else ""))
         self.evaluation_ready.emit(result)
 
     # --- areas --------------------------------------------------------------------------------------------
@@ -500,8 +514,7 @@ class AnalysisPanel(QWidget):
     def _areas_tab(self) -> QWidget:
         page = QWidget()
         self.area_level = vocab_combo((("district", "Districts"), ("ward", "Wards")))
-        self.area_source = vocab_combo((("published", "Published crime"), ("incidents", "Our incidents"),
-                                   ("all", "Both")))
+        self.area_source = _source_combo()
         form = QFormLayout()
         form.addRow("Ar&eas", self.area_level)
         form.addRow("&Data", self.area_source)
@@ -544,8 +557,7 @@ class AnalysisPanel(QWidget):
 
     def _time_tab(self) -> QWidget:
         page = QWidget()
-        self.time_source = vocab_combo((("published", "Published crime"), ("incidents", "Our incidents"),
-                                        ("all", "Both")))
+        self.time_source = _source_combo()
         button = QPushButton("Show timin&g")
         button.clicked.connect(self.run_timing)
         export = QPushButton("Save charts as &PNG…")
@@ -634,14 +646,16 @@ class AnalysisPanel(QWidget):
                 ReportSection(
                     # In the panel's words ("20 kde hotspots weighted by harm" showed the code names).
                     "Hotspots", f"{len(run.hotspots)} hotspots by {method.lower()}, {weighed} from {run.points:,} "
-                    f"crimes in {area or force}. {run.counted()}", hotspot_table(run)),
+                    f"crimes in {area or force}. {run.counted()}" + (f" {run.months_note()}" if run.months else ""),
+                    hotspot_table(run)),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
                     f"{result['areas'][1]}",
                     # The Areas tab's figures (harm in whole days), not every number to two decimals.
                     _text_frame(*area_table(result["areas"][0].to_dict(orient="records"))), right=1),
-                ReportSection("Crimes per month", "With the same months a year before (blank: no data).",
+                ReportSection("Crimes per month", "With the same months a year before (blank: no data)."
+                              + (f" {result['timing']['months'].sentence()}" if result["timing"]["months"] else ""),
                               png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),
             ]
             html_text = analysis_report_html(
@@ -731,7 +745,8 @@ class AnalysisPanel(QWidget):
                     heat = theme.heat_tone(values[d][h] / peak)
                     self.hour_table.item(d, h + 1).setBackground(heat.background)
                     self.hour_table.item(d, h + 1).setForeground(heat.text)
-        self.time_status.setText(season_note(result))
+        months = result.get("months")
+        self.time_status.setText(season_note(result) + (f"\n{months.sentence()}" if months else ""))
         self.timing_ready.emit(result)
 
     def export_charts(self, path: Path | None = None) -> Path | None:

@@ -50,3 +50,12 @@ def test_a_crime_of_ours_in_a_published_month_is_not_counted_twice(cli: Cli) -> 
     # November is published crime's: the burglary we recorded then is in it once, not added again.
     assert sorted((s["key"], s["harm"]) for s in both["stops"]) == sorted(
         (s["key"], s["harm"]) for s in published["stops"])
+
+
+def test_a_plan_from_both_gives_its_months_as_a_field(cli: Cli) -> None:
+    _import(cli, *SUFFOLK)
+    assert cli("geography", "use-force", "suffolk").code == 0
+    both = cli("patrol", "plan", *WINDOW, "--source", "all", "--json").json()
+    assert both["months"] == {"published": ["2018-10", "2018-11", "2018-12"],
+                              "incidents": [f"2018-{m:02d}" for m in range(2, 10)] + ["2019-01"]}
+    assert cli("patrol", "plan", *WINDOW, "--source", "published", "--json").json()["months"] is None

@@ -659,3 +659,75 @@ def test_hotspot_and_area_figures_stay_whole_in_a_laptop_dock(qtbot, window, ser
     qtbot.waitUntil(lambda: _value_columns_whole(panel.area_table, 0), timeout=5_000)
     # Headings on two lines keep the figures narrow, so the names keep room (one-line ones left "Peterb…").
     assert _headers(panel.area_table) == ["Area", "Crimes", "Harm\n(days)", "km²", "Harm per\nkm²"]
+
+
+# --- both sources: each month from one ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ours_in_march_and_april(services: Services, crimes: Store) -> Services:
+    """Two farm burglaries of ours at Chelmsford's cell: March's is in March's published crime, April's is not
+    published yet."""
+    from ruralwatch.core.incident import IncidentInput
+
+    lon, lat = _TO_WGS84.transform(*CHELMSFORD)
+    for when in ("2024-03-05 10:00", "2024-04-05 10:00"):
+        services.incidents.record(IncidentInput(kind="farm_burglary", occurred_start=when, lat=lat, lon=lon))
+    return services
+
+
+def test_hotspots_from_both_count_each_month_once_and_say_so(qtbot, window, ours_in_march_and_april):
+    """Both summed: March's farm burglary of ours counted again on top of March's published crime (15 crimes)."""
+    panel = _open_panel(qtbot, window)
+    _choose(panel.source, "all")
+    assert panel.source.currentText() == "Both, each month once"
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as blocker:
+        panel.run_hotspots()
+    run = blocker.args[0]
+    assert run.points == 14  # the 13 published and April's of ours
+    text = panel.hotspot_status.text()
+    assert "from 14 crimes" in text
+    assert ("Months: published crime 2024-01 and 2024-03; our incidents 2024-02 and 2024-04 (each month from one "
+            "source, so a crime we recorded that was later published counts once).") in text
+
+
+def test_timing_from_both_names_the_months_of_each_source(qtbot, window, ours_in_march_and_april):
+    panel = _open_panel(qtbot, window)
+    _choose(panel.time_source, "all")
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000) as blocker:
+        panel.run_timing()
+    trend = blocker.args[0]["monthly_trend"]
+    assert dict(zip(trend["month"], trend["count"], strict=True))["2024-03"] == 6  # published only, not + ours
+    assert "\nMonths: published crime 2024-01 and 2024-03; our incidents 2024-02 and 2024-04" \
+        in panel.time_status.text()
+
+
+def test_accuracy_from_both_refuses_to_train_on_one_source_and_test_on_the_other(qtbot, window,
+                                                                                 ours_in_march_and_april):
+    panel = _open_panel(qtbot, window)
+    panel.tabs.setCurrentIndex(1)
+    _choose(panel.eval_source, "all")
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-03", "2024-04", "2024-04"), strict=True):
+        edit.setText(month)
+    panel.run_evaluation()
+    qtbot.waitUntil(lambda: panel.eval_status.text().startswith("Not done"), timeout=10_000)
+    assert "training (published crime 2024-01 and 2024-03; our incidents 2024-02), test (our incidents 2024-04)" \
+        in panel.eval_status.text()
+    assert "border" in panel.eval_source.styleSheet()  # the Data box is the one to change
+
+
+def test_the_analysis_report_from_both_names_the_months_of_each_source(qtbot, window, ours_in_march_and_april,
+                                                                       tmp_path: Path):
+    panel = _open_panel(qtbot, window)
+    _choose(panel.source, "all")  # the report's hotspots and areas follow the Hotspots tab's data
+    _choose(panel.time_source, "all")
+    target = tmp_path / "report.html"
+    with qtbot.waitSignal(panel.report_saved, timeout=60_000):
+        panel.save_report(target)
+    text = " ".join(target.read_text(encoding="utf-8").split())
+    split = "Months: published crime 2024-01 and 2024-03; our incidents 2024-02 and 2024-04 (each month from one"
+    hotspots, areas, months = (text.split(f"<h2>{name}</h2>")[1].split("<h2>")[0]
+                               for name in ("Hotspots", "Harm by district", "Crimes per month"))
+    assert "from 14 crimes" in hotspots and split in hotspots  # not 15: March's of ours is in March's published
+    assert split in areas and split in months

@@ -3,6 +3,7 @@ force's published crime holds, our incidents for the rest. No month from two sou
 
 from __future__ import annotations
 
+from fixtures.month_split_property import assert_each_month_from_one_source
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,10 +37,7 @@ def test_every_month_of_the_window_comes_from_exactly_one_source(first: int, len
     window = [month(first + k) for k in range(length)]
     published = {month(i) for i in held}
     split = split_months(window, published)
-    assert not set(split.published) & set(split.ours)  # none from two sources
-    assert sorted(split.published + split.ours) == window  # none lost, none added
-    assert list(split.published) == [m for m in window if m in published]  # in order, only months held
-    assert list(split.ours) == [m for m in window if m not in published]
+    assert_each_month_from_one_source(window, published, split)  # the analyses' property too
     # The words name every month of each source, once.
     assert expand(months_text(split.published)) == list(split.published)
     assert expand(months_text(split.ours)) == list(split.ours)

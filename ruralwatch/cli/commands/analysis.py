@@ -7,7 +7,15 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS, value_name
+from ruralwatch.analysis.options import (
+    DEFAULT_BANDWIDTH_M,
+    DEFAULT_CELL_M,
+    METHODS,
+    SOURCE_HELP,
+    SOURCES,
+    WEIGHTS,
+    value_name,
+)
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
@@ -25,8 +33,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     hotspots = commands.add_parser("hotspots", help="rank crime hotspots (grid counts, kernel density or Gi*)")
     hotspots.add_argument("--method", choices=METHODS, default="kde")
     hotspots.add_argument("--weight", choices=WEIGHTS, default="harm", help="count, or crime harm (CCHI days)")
-    hotspots.add_argument("--source", choices=SOURCES, default="published",
-                          help="published crime (data.police.uk), our incidents, or all")
+    hotspots.add_argument("--source", choices=SOURCES, default="published", help=SOURCE_HELP)
     hotspots.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     hotspots.add_argument("--to", dest="month_to", metavar="YYYY-MM")
     hotspots.add_argument("--top", type=int, default=20, metavar="N")
@@ -44,7 +51,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     evaluate.add_argument("--cell-m", type=float, default=DEFAULT_CELL_M)
     evaluate.add_argument("--bandwidth-m", type=float, default=DEFAULT_BANDWIDTH_M)
     evaluate.add_argument("--weight", choices=WEIGHTS, default="count")
-    evaluate.add_argument("--source", choices=SOURCES, default="published")
+    evaluate.add_argument("--source", choices=SOURCES, default="published",
+                          help=SOURCE_HELP + "; for forecast accuracy every month must then be from one source")
     evaluate.add_argument("--json", action="store_true")
 
     harm = commands.add_parser("harm", help="crime harm weights (CCHI days)")
@@ -60,7 +68,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
     areas = commands.add_parser("areas", help="count, harm and harm per km2 by district or ward")
     areas.add_argument("--level", choices=("district", "ward"), default="district")
-    areas.add_argument("--source", choices=SOURCES, default="published")
+    areas.add_argument("--source", choices=SOURCES, default="published", help=SOURCE_HELP)
     areas.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     areas.add_argument("--to", dest="month_to", metavar="YYYY-MM")
     areas.add_argument("--json", action="store_true")
@@ -215,6 +223,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
                 print(f"{hotspot.rank:3}  {hotspot.value:12,.1f}{z}  {hotspot.centre_lat:.5f},{hotspot.centre_lon:.5f}"
                       f"  {area}")
             print(run_result.counted())
+            if run_result.months:
+                print(run_result.months_note())
     elif args.command == "evaluate":
         result = analysis.evaluate(args.train_from, args.train_to, args.test_from, args.test_to, args.cell_m,
                                    args.weight, args.source, args.bandwidth_m, args.bandwidth_m)
@@ -237,6 +247,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"{'(best)':8} " + " ".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in oracle))
             print(f"blend: {result['blend']['chosen']} (chosen on {', '.join(result['blend']['chosen_on']) or '-'}); "
                   "harm 1%: share of the test period's harm in the top 1% of cells")
+            if result["months_note"]:
+                print(result["months_note"])
     elif args.command == "harm":
         if args.action == "list":
             weights = sorted(harm.weights().values(), key=lambda w: w.key)

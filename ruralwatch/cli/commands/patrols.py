@@ -261,6 +261,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "dropped": len(plan.dropped),
         "source": plan.source,
         "source_note": plan.source_note,
+        # From both: {"published": [...], "incidents": [...]}, the months each source was counted in; else null.
+        "months": plan.months.to_dict() if plan.months else None,
         "travel_basis": plan.basis,
         "totals": {"travel_minutes": round(plan.travel_minutes, 1), "dwell_minutes": round(plan.dwell_minutes, 1),
                    "window_minutes": round(plan.window_minutes, 1)},

@@ -10,8 +10,9 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
+from ruralwatch.core.month_split import MonthSplit
 from ruralwatch.core.patrol import PatrolRecord
-from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS, MonthSplit, split_months
+from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS
 from ruralwatch.core.vocab import PURPOSE_INCIDENT_KINDS
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.core.words import plural
@@ -44,11 +45,6 @@ def month_number(month: str) -> int:
 
 def month_span(first: str, last: str) -> str:
     return first if first == last else f"{first} to {last}"
-
-
-def months_between(first: str, last: str) -> tuple[str, ...]:
-    """Every calendar month from `first` to `last`, both included."""
-    return tuple(shift_month(first, n) for n in range(month_number(last) - month_number(first) + 1))
 
 
 def saved_before_notes(used: str) -> str:
@@ -104,8 +100,7 @@ class PatrolPlaces(PatrolServiceBase):
         published crime holds, our incidents for the rest (the 1-2 months it has not come out yet, and any month
         not imported). Summing the two counted every crime we recorded and data.police.uk later published twice,
         and they cannot be matched one by one (published places are anonymised, its dates months)."""
-        months = months_between(*window)
-        split = split_months(months, self.analysis.published_months_in(months))
+        split = self.analysis.month_split(*window)  # the one rule every analysis from both follows
         published = (split.published[0], split.published[-1]) if split.published else None
         ours = self.analysis.incidents_placed(area.label, *window, months=split.ours)
         if published:
@@ -176,8 +171,9 @@ class PatrolPlaces(PatrolServiceBase):
             run = self.analysis.hotspots(HotspotQuery(
                 method="kde", weight="harm",
                 source=source.used if source.published_months else "incidents",
-                month_from=first, month_to=month_to, published_months=source.published_months,
-                incident_months=source.split.ours if source.split else None,
+                # "all" splits month_from..month_to itself, by the rule that made source.split
+                month_from=first, month_to=month_to,
+                published_months=None if source.split else source.published_months,
                 top_n=max(limit * 3, 30), cell_m=HOTSPOT_CELL_M, area=area.label, kinds=tuple(kind_filter),
             ))
             for spot in run.hotspots:

@@ -128,7 +128,7 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         source = self.plan_source(area_name, start, settings.harm_source, purpose)
         candidates = self._candidates(area_name, start, purpose, settings.max_candidates, source)
         plan = suggest_plan(candidates, start, end, settings, base, self.roads.router())
-        return replace(plan, source=source.used, source_note=source.note)
+        return replace(plan, source=source.used, source_note=source.note, months=source.split)
 
     def plan_for_window(self, area_name: str, day: str, start: str, end: str,
                         purpose: str = "general_rural_patrol", settings: PlanSettings | None = None) -> Plan:
