@@ -31,3 +31,13 @@ def area_table(rows: Iterable[Mapping[str, Any]], level: str = "district") -> tu
     """(headings, rows as text) of `AnalysisService.by_area`'s records, the first heading the level's name."""
     headings = [level.capitalize() if key == "area" else heading for key, heading, _ in AREA_COLUMNS]
     return headings, [[figure(row[key], digits) for key, _, digits in AREA_COLUMNS] for row in rows]
+
+
+def concentration_text(concentration: Mapping[str, Any]) -> str:
+    """How concentrated harm is, in words, as the Areas tab and `ruralwatch areas` both say it."""
+    shares = concentration["harm_share_top_cells"]
+    share = concentration["share_at_repeat_places"]
+    return (f"Concentration: {100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
+            f"{concentration['cell_m']:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
+            f"Repeats: {concentration['repeat_places']:,} of {concentration['places']:,} places were hit more than "
+            f"once, accounting for {100 * (share or 0):.0f}% of crimes.")

@@ -237,6 +237,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"{'(best)':8} " + " ".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in oracle))
             print(f"blend: {result['blend']['chosen']} (chosen on {', '.join(result['blend']['chosen_on']) or '-'}); "
                   "harm 1%: share of the test period's harm in the top 1% of cells")
+            print(result["counted"])
     elif args.command == "harm":
         if args.action == "list":
             weights = sorted(harm.weights().values(), key=lambda w: w.key)
@@ -253,17 +254,26 @@ def run(args: argparse.Namespace, store: Store) -> int:
             weight = harm.reset_weight(args.key)
             print(f"{weight.key} = {weight.days:g} days (default)")
     elif args.command == "areas":
+        from ruralwatch.analysis.figures import concentration_text
+
         frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to)
+        concentration = analysis.concentration(args.source, args.month_from, args.month_to)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
-            print_json([{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-                        for row in frame.astype(object).to_dict(orient="records")])
+            # An object, not the bare list of areas: the concentration and what was counted are part of the answer.
+            print_json({
+                "level": args.level, "source": args.source, "from": args.month_from, "to": args.month_to,
+                "areas": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+                          for row in frame.astype(object).to_dict(orient="records")],
+                "concentration": concentration, "counted": counted,
+            })
         else:
             # All zeros and no word why: say whose crime was left out, as hotspots does.
             note = analysis.other_forces_note() if not frame["count"].sum() else ""
             if note:
                 print(f"warning: {note}")
             print(_area_table(frame, args.level))
+            print(concentration_text(concentration))
             print(counted)
     return ExitCode.OK
 
