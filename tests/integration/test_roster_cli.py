@@ -308,3 +308,24 @@ def test_duty_add_takes_a_district_by_the_rule_people_add_follows(cli: Cli) -> N
         assert words in refused.err and "--area" in refused.err, refused.err
     listed = cli("duty", "list", "--from", "2026-12-07", "--to", "2026-12-07", "--json").json()
     assert [d["area"] for d in listed] == ["Uttlesford"]
+
+
+def test_an_analyst_previews_a_plan_and_writes_a_plan_pack_a_special_may_not(cli: Cli, store: Store,
+                                                                             tmp_path: Path) -> None:
+    """`patrol plan` is a preview under patrol.preview, as the window's Preview a targeted plan… is: an analyst
+    gets the plan and its plan pack (nothing recorded); a Special Constable is refused, as the window greys it."""
+    from cli_harness import PASSWORD
+    from fixtures.accounts import add_account
+
+    assert cli("demo", "--incidents", "600").code == 0
+    add_account(store, "ann", "analyst", PASSWORD)
+    add_account(store, "sam", "special", PASSWORD)
+    patrols = len(cli("--user", "ann", "patrol", "list", "--json").json())
+    pack = tmp_path / "pack.pdf"
+    window = ("--area", "Uttlesford", "--date", "2026-12-05", "--start", "06:00", "--end", "10:00")
+    result = cli("--user", "ann", "patrol", "plan", *window, "-o", str(pack))
+    assert result.code == 0, result.err
+    assert f"wrote {pack}" in result.out and pack.read_bytes().startswith(b"%PDF")
+    assert len(cli("--user", "ann", "patrol", "list", "--json").json()) == patrols  # nothing recorded
+    refused = cli("--user", "sam", "patrol", "plan", *window)
+    assert refused.code == 2 and "may not: preview a harm-targeted patrol plan" in refused.err
