@@ -33,10 +33,8 @@ def area_table(rows: Iterable[Mapping[str, Any]], level: str = "district") -> tu
     return headings, [[figure(row[key], digits) for key, _, digits in AREA_COLUMNS] for row in rows]
 
 
-def concentration_line(concentration: Mapping[str, Any]) -> str:
-    """The Areas tab's first line, in the words `ruralwatch areas` prints too (the command printed none of it):
-    how much harm the busiest cells hold and how much crime falls at places hit more than once
-    (`AnalysisService.concentration`)."""
+def concentration_text(concentration: Mapping[str, Any]) -> str:
+    """How concentrated harm is, in words, as the Areas tab and `ruralwatch areas` both say it."""
     shares = concentration["harm_share_top_cells"]
     share = concentration["share_at_repeat_places"]
     return (f"Concentration: {100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "

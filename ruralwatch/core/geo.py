@@ -105,12 +105,19 @@ def _index_letter(index: int) -> str:
     return chr(ord("A") + (index + 1 if index > 7 else index))
 
 
+# How a grid reference is written, for help and messages. Neutral: they cannot know the force, and an Essex
+# "TL ..." example misled users of other forces; the example says it is one.
+GRID_REF_FORM = ("two letters (the 100 km square), then the easting's and northing's digits, as many of each; "
+                 "for example SU 12345 67890")
+GRID_REF_SHORT = "two letters then digits, for example SU 1234 5678"
+
+
 def grid_ref_to_easting_northing(text: str, field: str = "grid_ref") -> tuple[float, float]:
     """Parse ``TL 81234 23456`` (2 letters and 2-10 digits) to the easting/northing of the square's centre."""
     match = _GRID_REF.match(text)
     if not match:
         raise ValidationError.single(
-            field, f"{text.strip()!r} is not an OS grid reference (two letters then digits, e.g. TL 81234 23456)"
+            field, f"{text.strip()!r} is not an OS grid reference ({GRID_REF_SHORT})"
         )
     letters, first, second = match.group(1).upper(), match.group(2), match.group(3)
     digits = first + second

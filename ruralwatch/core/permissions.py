@@ -58,6 +58,10 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "patrol.view": ("See patrols, plans and logs", ALL),
     "patrol.plan": ("Create and plan patrols, write briefings",
                     frozenset({"ret_officer", "coordinator", "administrator"})),
+    # Targeting patrols by crime harm is analysis: an analyst previews where and when a patrol would do most good
+    # and hands the plan pack to the officer (an inspector signs in as an RET officer) who plans, crews and briefs.
+    "patrol.preview": ("Preview a harm-targeted patrol plan and export it as a plan pack (nothing saved)",
+                       frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
     "patrol.log": ("Start, log and end patrols", frozenset({"ret_officer", "special", "administrator"})),
     # A Special rostered on a joint-patrol duty that nobody has planned as a patrol yet makes it one to log it; a
     # duty they are not on stays the planners' (patrol.plan, which also covers this).
@@ -122,6 +126,16 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system")
+
+
+def who_may(action: str) -> str:
+    """The roles allowed an action, in words ("RET officers, Specials coordinators and administrators"): what a
+    greyed button says, from the same table the services check."""
+    names = [ACCOUNT_ROLE_NAMES[role] for role, _ in ACCOUNT_ROLES if role in ACTIONS[action][1]]
+    plural = [name if name.endswith("s") else f"{name}s" for name in names]
+    # Names that are titles keep their capitals ("RET officers", "Specials coordinators"); the others read lower.
+    words = [plural[0], *(n if n.startswith(("RET", "Special")) else n.lower() for n in plural[1:])]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def needs_person(role: str, person_id: str | None) -> bool:

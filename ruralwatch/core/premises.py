@@ -143,7 +143,7 @@ def premises_location(inp: PremisesInput) -> dict[str, Any]:
         point = geo.check_lat_lon(lat, lon, "location")
         easting, northing = geo.lat_lon_to_easting_northing(point.lat, point.lon)
     else:
-        raise ValidationError.single("grid_ref", "give the premises' OS grid reference (e.g. TL 61234 35678)")
+        raise ValidationError.single("grid_ref", f"give the premises' OS grid reference ({geo.GRID_REF_SHORT})")
     return {"grid_ref": geo.easting_northing_to_grid_ref(easting, northing, digits), "easting": round(easting, 1),
             "northing": round(northing, 1), "lat": round(point.lat, 6), "lon": round(point.lon, 6)}
 

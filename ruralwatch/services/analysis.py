@@ -671,6 +671,10 @@ class AnalysisService:
         surfaces["blend"] = forecast.blend(monthly, choice.blend, cell_m)
         results = {name: accuracy.pai_pei(surface, test_counts, mask) for name, surface in surfaces.items()}
         step()
+        train_other, test_other = (self.other_forces(source, train_from, train_to),
+                                   self.other_forces(source, test_from, test_to))
+        train_unlocated, test_unlocated = (self.no_location(source, train_from, train_to),
+                                           self.no_location(source, test_from, test_to))
         return {
             "methods": {name: {"pai": r["pai"], "pei": r["pei"], "hit_rate": r["hit_rate"], "cells": r["cells"],
                                "harm_captured": accuracy.captured_share(surfaces[name], test_harm, mask)}
@@ -690,13 +694,17 @@ class AnalysisService:
             "force": self._geo().force.name, "force_area_km2": self._geo().force.area_km2,
             "bandwidth_m": bandwidth_m, "radius_m": radius_m, "weight": weight, "source": source,
             "train": {"from": train_from, "to": train_to, "crimes": len(train), "outside_force": train_outside,
-                      "other_forces": self.other_forces(source, train_from, train_to)},
+                      "other_forces": train_other, "no_location": train_unlocated},
             "test": {"from": test_from, "to": test_to, "crimes": len(test), "outside_force": test_outside,
-                     "other_forces": self.other_forces(source, test_from, test_to)},
+                     "other_forces": test_other, "no_location": test_unlocated},
             "warning": self._outside_warning(len(train) + len(test), train_outside + test_outside),
             "months": MonthSplit(splits[0].published + splits[1].published,
                                  splits[0].ours + splits[1].ours).to_dict() if splits else None,
             "months_note": self._evaluation_months_note(splits) if splits else "",
+            # What was counted and left out, as Hotspots and Areas say it (Accuracy never said 318 lay outside).
+            "counted": evaluation_counted(self._geo().force.area_label, len(train), len(test),
+                                          train_outside + test_outside, train_unlocated + test_unlocated,
+                                          train_other + test_other),
         }
 
     def _evaluation_split(self, source: str, train_from: str, train_to: str, test_from: str,
@@ -857,6 +865,17 @@ class AnalysisService:
             "month_from": month_from,
             "month_to": month_to,
         }
+
+
+def evaluation_counted(area_label: str, train: int, test: int, outside: int, no_location: int,
+                       other_forces: int) -> str:
+    """An accuracy run's crimes counted and left out, in words (the panel and `evaluate` print it)."""
+    left = [f"{outside:,} outside the force outline" if outside else "",
+            f"{no_location:,} without a location" if no_location else "",
+            f"{other_forces:,} of other forces" if other_forces else ""]
+    left = [part for part in left if part]
+    return (f"Counted: {train:,} training and {test:,} test crimes inside the {area_label} (its outline: "
+            f"{FORCE_OUTLINE}). " + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
 
 
 def _geometry_bng(geometry: dict[str, Any]) -> gridmod.MultiPolygonBNG:

@@ -59,10 +59,15 @@ KEY = RECORD_COLUMNS.index("dedupe_key")
 MONTH = RECORD_COLUMNS.index("month")
 CRIME_TYPE = RECORD_COLUMNS.index("crime_type")
 OUTCOME = RECORD_COLUMNS.index("last_outcome")
-SAME_ROW, REPUBLISHED = "same_row", "republished"
+SAME_ROW, REPUBLISHED, UPDATED = "same_row", "republished", "updated"
 # The record fields a batch digest covers, between its id and batch_id (store.audit.PUBLISHED_COLUMNS).
 _DIGESTED = PUBLISHED_COLUMNS[1:-1]
-HELD_WORDS = {SAME_ROW: "identical", REPUBLISHED: "republished in another month"}
+HELD_WORDS = {SAME_ROW: "identical", REPUBLISHED: "republished in another month",
+              UPDATED: "updated (same month, newer outcome)"}
+HELD_REASONS = (SAME_ROW, REPUBLISHED, UPDATED)
+# The audit entry lists this many outcome changes by crime (the count is always there): a re-downloaded year can
+# change thousands, and the batch digests already pin every changed row.
+AUDITED_OUTCOME_CHANGES = 200
 Identity = tuple[str, str, str]  # (Crime ID, place, crime type): the same crime
 
 
@@ -73,8 +78,10 @@ def _identity(crime_id: str, lon: float | None, lat: float | None, crime_type: s
 @dataclass
 class _Crime:
     """What is known of one crime (Crime ID, place, type) across the database and this import: it is stored once,
-    under the earliest month it was published in, with the outcome of the latest month that gave one. So the
-    result does not depend on the order the files (or the rows) come in."""
+    under the earliest month it was published in, with the outcome of the latest month that gave one. Within one
+    month the newer import's outcome wins (data.police.uk re-publishes a month's rows with their updated "Last
+    outcome category"); within one import (a crime listed with several outcomes in a month) the greatest. So the
+    result does not depend on the order of the files (or rows) of one import."""
 
     month: str
     outcome: str
@@ -83,17 +90,25 @@ class _Crime:
     batch_id: int | None = None
     record: list[Any] | None = None  # or first seen in this import, to be inserted
     changed: bool = False
+    # Whether `outcome` is this import's (False: the one held before it, which any outcome of this import for the
+    # same month replaces).
+    from_import: bool = True
+    held_outcome: str = ""  # as held before this import (for the count and the audit)
 
     def take(self, month: str, outcome: str) -> None:
         if month < self.month:
             self.month, self.changed = month, True
-        # The latest month's outcome; within one month (a crime listed with several outcomes) the greatest, so
-        # that the result is the same whatever order the rows come in.
         later = (not self.outcome or month > self.outcome_month
-                 or (month == self.outcome_month and outcome > self.outcome))
-        if outcome and later and (outcome, month) != (self.outcome, self.outcome_month):
-            # The month moves on even when the outcome reads the same: a later tie must be judged against it.
-            self.outcome, self.outcome_month, self.changed = outcome, month, True
+                 or (month == self.outcome_month and (not self.from_import or outcome >= self.outcome)))
+        if outcome and later:
+            if (outcome, month) != (self.outcome, self.outcome_month):
+                # The month moves on even when the outcome reads the same: a later tie must be judged against it.
+                self.outcome, self.outcome_month, self.changed = outcome, month, True
+            self.from_import = True
+
+    def outcome_updated(self) -> bool:
+        """A crime held before this import whose outcome this import replaced."""
+        return self.row_id is not None and self.outcome != self.held_outcome
 
 
 def _insert_sql(batch_id: int) -> str:
@@ -161,6 +176,11 @@ def _first_of_each_key(fresh: list[list[Any]], seen: set[str], held: Counter[str
     return kept
 
 
+def held_words(already_held: dict[str, int]) -> str:
+    """Why rows were already held, in words: "2 identical, 1 updated (same month, newer outcome)"."""
+    return ", ".join(f"{count:,} {HELD_WORDS[why]}" for why, count in already_held.items() if count)
+
+
 @dataclass
 class FileImport:
     """What happened to one file of an import."""
@@ -177,7 +197,9 @@ class FileImport:
     # Why rows were taken as already held: "same_row" (the very same row, e.g. the file imported before) and
     # "republished" (the same crime, Crime ID, place and type, published again in another month).
     already_held: dict[str, int] = field(default_factory=dict)
-    outcomes_updated: int = 0  # republications whose later outcome replaced the one held
+    # Crimes held before this import whose outcome it replaced (a later month's, or the same month re-published):
+    # all of an import's, on its first file.
+    outcomes_updated: int = 0
 
 
 @dataclass
@@ -204,11 +226,13 @@ class ImportReport:
 
     def summary(self) -> str:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in self.rejected_reasons.items())
-        held = ", ".join(f"{count:,} {HELD_WORDS[why]}" for why, count in self.already_held.items() if count)
+        held = held_words(self.already_held)
+        updated = (f"{count_of(self.outcomes_updated, 'held crime')} given a newer outcome, "
+                   if self.outcomes_updated else "")
         return (
             f"{count_of(self.imported, 'published crime')} imported from {count_of(self.files, 'file')} "
             f"({count_of(self.rows_read, 'row')} read): "
-            f"{self.duplicates:,} already held{f' ({held})' if held else ''}, "
+            f"{self.duplicates:,} already held{f' ({held})' if held else ''}, {updated}"
             f"{self.rejected:,} rejected{f' ({reasons})' if reasons else ''}, "
             f"{self.no_location:,} without a location; {self.seconds:.1f} s"
             + (f" ({count_of(len(self.skipped), 'outcomes or stop and search file')} left out: not street-level "
@@ -261,8 +285,15 @@ class PublishedCrimeService:
                 # Which rows are crimes already held, or repeated within these files, is decided for the whole
                 # import first: a crime is written once, with its earliest month and latest outcome.
                 crimes = {} if empty else self._held_crimes(parsed)  # into an empty table: nothing is held
-                plans = [self._classify(p, crimes) for p in parsed]
-                touched = self._settle(crimes)
+                pending_counts: list[tuple[Counter[str], list[tuple[_Crime, str]]]] = []
+                plans = []
+                for p in parsed:
+                    fresh, held, same_month = self._classify(p, crimes)
+                    plans.append((fresh, held))
+                    pending_counts.append((held, same_month))
+                touched, outcome_changes = self._settle(crimes)
+                for held, same_month in pending_counts:
+                    self._count_updated(held, same_month)
                 outcome_months = {str(c.record[KEY]): c.outcome_month for c in crimes.values()
                                   if c.record is not None and c.outcome_month != c.month}
                 keys_seen: set[str] | None = set() if empty else None  # no UNIQUE index: dedupe the keys here
@@ -298,11 +329,16 @@ class PublishedCrimeService:
                     mine = [(m, k) for k, m in outcome_months.items() if k in fresh_keys]
                     conn.executemany("UPDATE published_crimes SET outcome_month = ? WHERE dedupe_key = ?", mine)
                     updated = sorted(b for b in touched if b != batch_id)
+                    # The import's outcome changes to held crimes: counted (and audited) once, with the first file.
+                    first = p is parsed[0]
                     self._finish_file(report, p, batch_id, imported=sum(added), no_location=added[1], held=held,
-                                      outcomes_updated=len(updated) if p is parsed[-1] else 0)
+                                      outcomes_updated=len(outcome_changes) if first else 0)
                     event = _BatchEvent(batch_id, {
                         "file": p.path.name, "sha256": p.sha256, "imported": sum(added),
-                        **({"earlier_batches_updated": updated} if p is parsed[0] and updated else {}),
+                        **({"earlier_batches_updated": updated} if first and updated else {}),
+                        **({"outcomes_updated": len(outcome_changes),
+                            "outcome_changes": outcome_changes[:AUDITED_OUTCOME_CHANGES]}
+                           if first and outcome_changes else {}),
                     })
                     if sum(added) == len(fresh):  # all stored, ids in order: hashed as inserted, not read back
                         event.inserted = (self._batch_row(batch_id), first_row, [*located, *unlocated])
@@ -381,15 +417,19 @@ class PublishedCrimeService:
                     f"FROM published_crimes WHERE crime_id IN ({','.join('?' * len(chunk))})", chunk)
             for row_id, crime_id, lon, lat, crime_type, month, outcome, outcome_month, batch_id in rows:
                 held.setdefault(_identity(crime_id, lon, lat, crime_type),
-                                _Crime(month, outcome or "", outcome_month or month, row_id, batch_id))
+                                _Crime(month, outcome or "", outcome_month or month, row_id, batch_id,
+                                       from_import=False, held_outcome=outcome or ""))
         return held
 
     @staticmethod
-    def _classify(parsed: ParsedFile, crimes: dict[Identity, _Crime]) -> tuple[list[list[Any]], Counter[str]]:
-        """(rows of this file to insert, rows already held by reason). A row with a Crime ID is the same crime as
-        another only at the same place with the same type; anything else is kept."""
+    def _classify(parsed: ParsedFile, crimes: dict[Identity, _Crime]) -> tuple[
+            list[list[Any]], Counter[str], list[tuple[_Crime, str]]]:
+        """(rows of this file to insert, rows already held by reason, rows of a held crime's held month still to
+        count). A row with a Crime ID is the same crime as another only at the same place with the same type;
+        anything else is kept."""
         fresh: list[list[Any]] = []
-        held: Counter[str] = Counter({SAME_ROW: 0, REPUBLISHED: 0})
+        held: Counter[str] = Counter({SAME_ROW: 0, REPUBLISHED: 0, UPDATED: 0})
+        same_month: list[tuple[_Crime, str]] = []
         for record in parsed.records:
             if not record[0]:
                 fresh.append(record)
@@ -401,15 +441,29 @@ class PublishedCrimeService:
                 fresh.append(record)
                 continue
             same = record[MONTH] in (crime.month, crime.outcome_month)
-            held[SAME_ROW if same else REPUBLISHED] += 1
+            if same and crime.row_id is not None and record[MONTH] == crime.outcome_month:
+                # The held month again: "identical" unless the import's outcome replaces the held one, which is
+                # known once every row is read (`_count_updated`).
+                same_month.append((crime, record[MONTH]))
+            else:
+                held[SAME_ROW if same else REPUBLISHED] += 1
             crime.take(record[MONTH], record[OUTCOME])
-        return fresh, held
+        return fresh, held, same_month
 
-    def _settle(self, crimes: dict[Identity, _Crime]) -> set[int]:
-        """Write what republications changed: held rows updated (returns their batches, whose digests move), and
-        the crimes inserted by this import given their earliest month and latest outcome."""
+    @staticmethod
+    def _count_updated(held: Counter[str], same_month: list[tuple[_Crime, str]]) -> None:
+        """Rows of a held month whose crime this import gave a newer outcome for that month are "updated" (a walk
+        was told a re-published month with new outcomes was "identical"); the others are the same row."""
+        for crime, month in same_month:
+            held[UPDATED if crime.outcome_updated() and month == crime.outcome_month else SAME_ROW] += 1
+
+    def _settle(self, crimes: dict[Identity, _Crime]) -> tuple[set[int], list[dict[str, str]]]:
+        """Write what republications changed: held rows updated, and the crimes inserted by this import given their
+        earliest month and latest outcome. Returns the held rows' batches (whose digests move) and each held
+        crime whose outcome was replaced (Crime ID, month, before, after) for the summary and the audit."""
         touched: set[int] = set()
-        for crime in crimes.values():
+        outcomes: list[dict[str, str]] = []
+        for (crime_id, _place, _type), crime in crimes.items():
             if not crime.changed:
                 continue
             if crime.row_id is not None:
@@ -417,9 +471,13 @@ class PublishedCrimeService:
                     "UPDATE published_crimes SET month = ?, last_outcome = NULLIF(?, ''), outcome_month = ? "
                     "WHERE id = ?", [crime.month, crime.outcome, crime.outcome_month, crime.row_id])
                 touched.add(int(crime.batch_id or 0))
+                if crime.outcome_updated():
+                    outcomes.append({"crime_id": crime_id, "month": crime.outcome_month,
+                                     "before": crime.held_outcome, "after": crime.outcome})
             elif crime.record is not None:
                 crime.record[MONTH], crime.record[OUTCOME] = crime.month, crime.outcome
-        return touched
+        outcomes.sort(key=lambda change: (change["crime_id"], change["month"]))
+        return touched, outcomes
 
     def _finish_file(
         self, report: ImportReport, parsed: ParsedFile, batch_id: int, imported: int, no_location: int,
@@ -435,13 +493,13 @@ class PublishedCrimeService:
         report.rejected += parsed.rejected_count
         report.no_location += no_location
         report.rejected_reasons = dict(Counter(report.rejected_reasons) + parsed.rejected)
-        report.already_held = {why: report.already_held.get(why, 0) + held[why] for why in (SAME_ROW, REPUBLISHED)}
+        report.already_held = {why: report.already_held.get(why, 0) + held[why] for why in HELD_REASONS}
         report.outcomes_updated += outcomes_updated
         report.per_file.append(FileImport(
             file_name=str(parsed.path), header=parsed.header, rows_read=parsed.rows_read, imported=imported,
             duplicates=duplicates, rejected=parsed.rejected_count, rejected_reasons=dict(parsed.rejected),
             rejected_lines=dict(parsed.rejected_lines), no_location=no_location,
-            already_held={why: held[why] for why in (SAME_ROW, REPUBLISHED)}, outcomes_updated=outcomes_updated,
+            already_held={why: held[why] for why in HELD_REASONS}, outcomes_updated=outcomes_updated,
         ))
 
     # --- reads -------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.analysis.figures import area_table, concentration_line
+from ruralwatch.analysis.figures import area_table, concentration_text
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
@@ -119,12 +119,26 @@ def _png_bytes(widget: QWidget) -> bytes:
     return bytes(buffer.data())
 
 
-def _month_edit(placeholder: str) -> QLineEdit:
+def _month_edit(placeholder: str, optional: str = "") -> QLineEdit:
     edit = QLineEdit()
     edit.setPlaceholderText(placeholder)
     edit.setInputMask("")
     edit.setMaxLength(7)
+    _fit_placeholder(edit, optional)
     return edit
+
+
+def _fit_placeholder(edit: QLineEdit, optional: str = "") -> None:
+    """Never narrower than its placeholder: at 1366x768 the Hotspots period boxes read 'from YYYY-MM (...'.
+    `optional`: what a blank box means, said in the tooltip rather than the box."""
+    edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(edit.placeholderText()) + 16)
+    if optional:
+        edit.setToolTip(f"Optional: {optional}")
+
+
+# The Accuracy table's methods, short enough for the table to fit the panel without scrolling sideways (at
+# 1366x768 only 'PAI 1%' showed beside the long names); the long name is each row's tooltip.
+METHOD_SHORT = {"naive": "Baseline", "grid": "Grid", "kde": "KDE", "gistar": "Gi*", "blend": "Blend"}
 
 
 def _area_combo(geography: Geography) -> QComboBox:
@@ -288,7 +302,9 @@ class AnalysisPanel(QWidget):
         time_scroll.setFrameShape(QFrame.Shape.NoFrame)
         time_scroll.setWidget(self.time_page)
         tabs.addTab(time_scroll, "Time")
-        tabs.addTab(self._near_repeat_tab(), "Near-repeat (Knox)")
+        # "Knox": the five names fit a narrow dock (at 1366x768 "Near-repeat (Knox)" was cut off).
+        tabs.addTab(self._near_repeat_tab(), "Knox")
+        tabs.setTabToolTip(tabs.count() - 1, "Near repeats: the Knox test, and the near-repeat zone it justifies")
         self.tabs = tabs
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -327,8 +343,8 @@ class AnalysisPanel(QWidget):
         self.method = vocab_combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
                               ("gistar", "Getis-Ord Gi* (significant)")))
         self.weight = vocab_combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
-        self.month_from = _month_edit("from YYYY-MM (optional)")
-        self.month_to = _month_edit("to YYYY-MM (optional)")
+        self.month_from = _month_edit("from YYYY-MM", "blank: from the first month held")
+        self.month_to = _month_edit("to YYYY-MM", "blank: to the latest month held")
         self.top_n = QSpinBox()
         self.top_n.setRange(1, 500)
         self.top_n.setValue(20)
@@ -488,17 +504,23 @@ class AnalysisPanel(QWidget):
         shares = ("0.01", "0.03", "0.05")
         rows = []
         for name, figures in result["methods"].items():
-            rows.append([METHOD_NAMES.get(name, name)] + [figures["pai"][f] for f in shares]
+            rows.append([METHOD_SHORT.get(name, name)] + [figures["pai"][f] for f in shares]
                         + [figures["pei"][f] for f in shares] + [figures["harm_captured"]["0.01"]])
         # The ceiling: the test period's own busiest cells (PEI is 1 there by definition).
-        rows.append(["Best possible"] + [result["oracle"]["pai"][f] for f in shares] + [1.0, 1.0, 1.0]
+        rows.append(["Best"] + [result["oracle"]["pai"][f] for f in shares] + [1.0, 1.0, 1.0]
                     + [result["oracle"]["harm_captured"]["0.01"]])
-        _fill_table(self.eval_table, ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%",
-                                      "Harm 1%"], rows)
+        # Two-line headings and short names: the eight columns fit the panel, no scrolling sideways.
+        _fill_table(self.eval_table, ["Method", "PAI\n1%", "PAI\n3%", "PAI\n5%", "PEI\n1%", "PEI\n3%", "PEI\n5%",
+                                      "Harm\n1%"], rows)
+        long_names = [*(METHOD_NAMES.get(name, name) for name in result["methods"]),
+                      "Best possible: the test period's own busiest cells"]
+        for row, name in enumerate(long_names):
+            self.eval_table.item(row, 0).setToolTip(name)
         self.eval_status.setText(
             f"Trained on {result['train']['crimes']:,} crimes ({result['train']['from']} to {result['train']['to']}),"
             f" tested on {result['test']['crimes']:,} ({result['test']['from']} to {result['test']['to']}); "
             f"{result['cell_m']:.0f} m cells over {result['study_area']}, {result['area_km2']:,.0f} km²."
+            f"\n{result['counted']}" + (f"\n{result['warning']}" if result["warning"] else "")
         )
         # The rest under the table (the status keeps to the three lines it has room for); in the table's tooltip
         # alone a walk never saw what the blend had chosen.
@@ -550,7 +572,7 @@ class AnalysisPanel(QWidget):
                                    for h in headings[1:])]
         _fill_table(self.area_table, headings, rows, right=range(1, len(headings)))
         _names_give_way(self.area_table, 0)
-        self.area_status.setText(concentration_line(concentration) + (f"\n{counted}" if counted else ""))
+        self.area_status.setText(concentration_text(concentration) + (f"\n{counted}" if counted else ""))
         self.areas_ready.emit((frame, concentration))
 
     # --- time ---------------------------------------------------------------------------------------------
@@ -769,9 +791,11 @@ class AnalysisPanel(QWidget):
         for kind in KINDS:
             self.knox_kinds.addItem(kind.name, (kind.key,))
         self.knox_from = QLineEdit()
-        self.knox_from.setPlaceholderText("from YYYY-MM-DD (optional)")
+        self.knox_from.setPlaceholderText("from YYYY-MM-DD")
+        _fit_placeholder(self.knox_from, "blank: the last year of incidents")
         self.knox_to = QLineEdit()
-        self.knox_to.setPlaceholderText("to YYYY-MM-DD (optional)")
+        self.knox_to.setPlaceholderText("to YYYY-MM-DD")
+        _fit_placeholder(self.knox_to, "blank: up to now")
         self.knox_iterations = QSpinBox()
         self.knox_iterations.setRange(19, 9999)
         self.knox_iterations.setValue(99)

@@ -7,7 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ruralwatch.io.boundary_files import FORMATS
 from ruralwatch.mapping.geography import ImportKind, ImportReport
@@ -18,6 +27,29 @@ from ruralwatch.ui.tasks import BackgroundTask
 _FILTER = ("Boundary files (" + " ".join(f"*{suffix}" for suffix in FORMATS) + ");;"
            + ";;".join(f"{name} (*{suffix})" for suffix, name in FORMATS.items()))
 _LEVELS = {"Wards": "wards", "Districts": "districts"}
+
+
+class LevelDialog(QDialog):
+    """Which level to import. Not QInputDialog: its layout sets its own minimum and maximum size when shown, so a
+    minimum width given beforehand was dropped and the window manager cut the title to 'Impor… daries' at
+    1366x768 (200 px wide)."""
+
+    def __init__(self, force: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import boundaries")
+        self.level = QComboBox()
+        self.level.addItems(list(_LEVELS))
+        label = QLabel(f"Import for {force}:")
+        label.setBuddy(self.level)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.level)
+        layout.addWidget(buttons)
+        # Room for the title (in the title bar's font, often bolder) beside the window manager's icon and buttons.
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(self.windowTitle()) * 2 + 160)
 
 
 class BoundaryImportButton(QPushButton):
@@ -47,16 +79,10 @@ class BoundaryImportButton(QPushButton):
             self.start(_LEVELS[level], [Path(p) for p in paths])
 
     def ask_level(self, force: str) -> str | None:
-        """"Wards" or "Districts", or None when cancelled. Wide enough for its title: QInputDialog.getItem's own
-        box was so narrow the window manager cut the title to 'Impor… daries' at 1366x768."""
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Import boundaries")
-        dialog.setLabelText(f"Import for {force}:")
-        dialog.setComboBoxItems(list(_LEVELS))
-        dialog.setComboBoxEditable(False)
-        dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance("Import boundaries") * 2 + 160)
+        """"Wards" or "Districts", or None when cancelled (LevelDialog: wide enough for its title)."""
+        dialog = LevelDialog(force, self)
         try:
-            return dialog.textValue() if dialog.exec() else None
+            return dialog.level.currentText() if dialog.exec() else None
         finally:
             dialog.deleteLater()
 

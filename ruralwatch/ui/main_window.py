@@ -58,7 +58,7 @@ from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.data_location import MovedDatabase
 from ruralwatch.services.demo_set import DemoLoaded, DemoRemoved, load_demo_set, remove_demo_set
-from ruralwatch.services.published import ImportReport
+from ruralwatch.services.published import ImportReport, held_words
 from ruralwatch.services.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 from ruralwatch.services.roads import NetworkInfo
 from ruralwatch.services.vehicles import ListImport
@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         self.analysis.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
         self.analysis.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
         self.analysis_dock = add_dock(self, "Analysis", "analysisDock", self.analysis)
+        # Never narrower than the panel: at 1366x768 a narrow dock cut tab names and period boxes off at the side.
+        self.analysis_dock.widget().setMinimumWidth(self.analysis.minimumSizeHint().width())
         self.sync_panel = SyncPanel(services, self.ops, self)
         self.sync_dock = add_dock(self, "Sync", "syncDock", self.sync_panel)
         self.roster_panel = RosterPanel(services, self.ops, self)
@@ -712,7 +714,7 @@ class MainWindow(QMainWindow):
                                    "harm by area." + (f"\n\n{other_forces}" if other_forces else ""))
             box.setDetailedText("\n".join(
                 f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, {f.duplicates:,} already "
-                f"held ({', '.join(f'{n:,} {why}' for why, n in f.already_held.items() if n) or 'none'}), "
+                f"held ({held_words(f.already_held) or 'none'}), "
                 f"{f.rejected:,} rejected" for f in report.per_file))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             # Forgotten once closed: it deletes itself then, and a later look at it would touch a deleted box.

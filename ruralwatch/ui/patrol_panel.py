@@ -48,6 +48,7 @@ from ruralwatch.ui.patrol_plan import (
     window_text,
     wrapped_label,
 )
+from ruralwatch.ui.plan_preview import NOT_A_PREVIEWER, PREVIEW_TIP, PlanPreviewDialog
 from ruralwatch.ui.position_bar import PositionBar
 from ruralwatch.ui.tasks import Progress
 from ruralwatch.ui.widgets import HubBridge, make_table
@@ -151,6 +152,14 @@ class PatrolPanel(QWidget):
         self.new_button = QPushButton("&New patrol")
         self.open_button = QPushButton("Op&en")
         self.cancel_button = QPushButton("Cancel &patrol")
+        # Targeting by harm without planning: the analyst's way in (the same rule as `patrol plan`).
+        self.preview_button = QPushButton("Preview a tar&geted plan…")
+        if self.services.store.actor.can("patrol.preview"):
+            self.preview_button.setToolTip(PREVIEW_TIP)
+        else:
+            self.preview_button.setEnabled(False)
+            self.preview_button.setToolTip(NOT_A_PREVIEWER)
+        self.preview_button.clicked.connect(lambda: self.preview_plan())
         if not self.services.store.actor.can("patrol.plan"):  # greyed, not refused after a whole form was typed
             for button in (self.new_button, self.cancel_button):
                 button.setEnabled(False)
@@ -167,11 +176,24 @@ class PatrolPanel(QWidget):
         for button in (self.new_button, self.open_button, self.cancel_button):
             buttons.addWidget(button)
         buttons.addStretch()
+        preview = QHBoxLayout()
+        preview.addWidget(self.preview_button)
+        preview.addStretch()
         layout = QVBoxLayout(page)
         layout.addLayout(top)
         layout.addWidget(self.patrol_table, 1)
         layout.addLayout(buttons)
+        layout.addLayout(preview)
         return page
+
+    def preview_plan(self) -> PlanPreviewDialog | None:
+        """The plan preview (analysts: harm-targeted plans and plan packs, nothing saved); None when not allowed."""
+        if not self.services.store.actor.can("patrol.preview"):
+            return None
+        dialog = PlanPreviewDialog(self.services, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def fill_list(self) -> None:
         """Reload the patrol list, keeping the selected patrol selected."""

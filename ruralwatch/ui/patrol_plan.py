@@ -40,6 +40,7 @@ from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
 from ruralwatch.core.patrol_plan import PLAN_SOURCES
 from ruralwatch.core.people import person_matches
+from ruralwatch.core.permissions import who_may
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of
@@ -182,7 +183,9 @@ def next_evening() -> QDate:
     return day if now.hour < EVENING_START_HOUR else day.addDays(1)
 
 # Said on the buttons a role without patrol.plan sees greyed (an analyst typed a whole patrol, then was refused).
-NOT_A_PLANNER = "Your role may not plan patrols: RET officers, the Specials coordinator and administrators do"
+# From the permissions table, as the services check it; an analyst is pointed at what they may do instead.
+NOT_A_PLANNER = (f"Your role may not plan patrols: {who_may('patrol.plan')} do. "
+                 "Patrols ▸ Preview a targeted plan… suggests one from crime harm and exports it as a plan pack")
 
 
 class PatrolForm(QWidget):

@@ -157,6 +157,7 @@ def test_evaluate_json(cli, crimes):
     assert data["cell_m"] == 250.0
     assert data["area_km2"] == pytest.approx(3676, rel=0.02)
     assert data["train"]["crimes"] == 10 and data["test"]["crimes"] == 5
+    assert data["counted"].startswith("Counted: 10 training and 5 test crimes") and data["test"]["no_location"] == 0
 
 
 def test_evaluate_text(cli, crimes):
@@ -167,6 +168,9 @@ def test_evaluate_text(cli, crimes):
     assert "500 m cells" in lines[0]
     assert [line.split()[0] for line in lines[2:8]] == ["naive", "grid", "kde", "gistar", "blend", "(best)"]
     assert lines[8].startswith("blend: ")
+    # What it counted and left out, as hotspots and areas say it (accuracy never did).
+    assert lines[9] == ("Counted: 10 training and 5 test crimes inside the Essex Police force area (its outline: ONS "
+                        "Police Force Areas, December 2020). Nothing left out.")
 
 
 # --- harm ---------------------------------------------------------------------------------------------------------
@@ -222,8 +226,14 @@ def test_harm_set_without_a_note_is_a_usage_error(cli):
 def test_areas_json(cli, crimes):
     result = cli("areas", "--json")
     assert result.code == 0, result.err
-    rows = result.json()
+    answer = result.json()
+    rows = answer["areas"]
     assert len(rows) == 14
+    # The concentration figures the text (and the Areas tab) gives, and what was counted.
+    assert set(answer["concentration"]["harm_share_top_cells"]) == {"0.01", "0.05"}
+    assert answer["concentration"]["crimes"] == 15 and answer["concentration"]["places"] > 0
+    assert answer["counted"].startswith("Counted: 15 crimes")
+    assert (answer["level"], answer["source"]) == ("district", "published")
     by_name = {row["area"]: row for row in rows}
     assert by_name["Uttlesford"]["count"] == 1 and by_name["Uttlesford"]["harm"] == 365.0
     assert by_name["Chelmsford"]["count"] == 2 and by_name["Chelmsford"]["harm"] == pytest.approx(491.8)
@@ -242,6 +252,7 @@ def test_areas_as_a_table_in_words(cli, crimes):
     assert chelmsford.split()[1:3] == ["2", "492"]  # harm in whole days
     assert "area_km2" not in result.out
     assert lines[-1].startswith("Counted: 15 crimes with a location in the districts held (ONS 2011 LSOAs")
+    assert lines[-2].startswith("Concentration: ") and "% of all harm lies in the top 1% of 250 m cells" in lines[-2]
 
 
 CAMBRIDGESHIRE = (Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces" / "cambridgeshire"
@@ -264,7 +275,7 @@ def test_areas_prints_the_concentration_and_repeats_the_tab_shows(cli):
 
 
 def test_areas_json_wards_and_months(cli, crimes):
-    rows = cli("areas", "--level", "ward", "--from", "2024-02", "--to", "2024-02", "--json").json()
+    rows = cli("areas", "--level", "ward", "--from", "2024-02", "--to", "2024-02", "--json").json()["areas"]
     assert rows[0]["area"] == "Thaxted, Uttlesford" and rows[0]["harm"] == 365.0
     assert sum(row["count"] for row in rows) == 5
 

@@ -690,3 +690,14 @@ def test_grid_ref_converts_both_ways_without_a_database(tmp_path: Path) -> None:
     refused = grid_ref("XX 12")
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert not (tmp_path / "none.db").exists()
+
+
+@pytest.mark.parametrize("argv", [("incidents", "add"), ("patrol", "create"), ("premises", "add"), ("grid-ref",)])
+def test_grid_reference_help_gives_no_essex_square(cli, argv) -> None:
+    """Help said 'e.g. TL 81234 23456' (Essex) to every force: it cannot know the force, so the wording is neutral
+    and the example says it is one."""
+    result = cli(*argv, "--help", db=None)
+    assert result.code == 0, result.err
+    text = " ".join(result.out.split())
+    assert "TL " not in text
+    assert "two letters" in text and "for example" in text

@@ -242,7 +242,7 @@ def test_the_blend_on_real_suffolk_months_is_chosen_on_the_training_months_alone
 def test_suffolk_areas_list_its_districts_with_crime_and_harm(cli: Cli, suffolk: Path) -> None:
     result = cli("areas", "--json")
     assert result.code == 0, result.err
-    rows = _strict_json(result.out)
+    rows = _strict_json(result.out)["areas"]
     districts = {row["area"]: row for row in rows if not row["area"].startswith("(")}
     assert set(districts) == SUFFOLK_DISTRICTS
     assert all(row["count"] > 0 and row["harm"] > 0 for row in districts.values())
@@ -260,7 +260,7 @@ def test_suffolk_wards_import_then_patrol_areas(cli: Cli, suffolk: Path, tmp_pat
     assert (report["read"], report["kept"], report["name_field"]) == (16, 16, "WD13NM")
     shown = cli("geography", "show", "--json").json()
     assert {w["district"] for w in shown["wards"]} == {"Ipswich"} and len(shown["wards"]) == 16
-    wards = _strict_json(cli("areas", "--level", "ward", "--json").out)
+    wards = _strict_json(cli("areas", "--level", "ward", "--json").out)["areas"]
     assert "Westgate, Ipswich" in {row["area"] for row in wards}
 
     plan = cli("patrol", "plan", "--area", "mid suffolk", "--date", "2026-12-05", "--start", "06:00",

@@ -353,3 +353,24 @@ def test_importing_another_forces_files_warns_they_are_left_out(cli: Any) -> Non
     essex = cli("import", "police-uk", str(MARCH))
     assert essex.code == 0 and essex.out.count("warning") == 1  # still held, still said
     assert "warning" not in cli("areas").out  # Essex's crimes counted: the table speaks for itself
+
+
+def test_a_republished_month_with_a_newer_outcome_is_counted_updated(cli: Any, tmp_path: Path) -> None:
+    """`import police-uk` says a re-published month's changed outcome was updated, not "identical"."""
+    import csv
+
+    assert cli("import", "police-uk", str(MARCH), "--json").code == 0
+    with MARCH.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    row = next(r for r in rows[1:] if r[0])
+    row[10] = "Offender sent to prison" if row[10] != "Offender sent to prison" else "Awaiting court outcome"
+    later = tmp_path / "later" / MARCH.name
+    later.parent.mkdir()
+    with later.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = cli("import", "police-uk", str(later))
+    assert result.code == 0, result.err
+    assert "1 updated (same month, newer outcome)" in result.out
+    assert "1 held crime given a newer outcome" in result.out
+    again = cli("import", "police-uk", str(later), "--json").json()
+    assert (again["already_held"]["updated"], again["outcomes_updated"]) == (0, 0)

@@ -52,7 +52,7 @@ def _distinct_crimes(paths: list[Path]) -> int:
 def test_counts_add_up_per_file_and_no_distinct_row_is_lost(store: Store) -> None:
     report = PublishedCrimeService(store).import_paths(REPEATS)
     for f in report.per_file:
-        assert f.rows_read == f.imported + f.already_held["same_row"] + f.already_held["republished"] + f.rejected
+        assert f.rows_read == f.imported + sum(f.already_held.values()) + f.rejected
         assert f.duplicates == sum(f.already_held.values())
     assert report.imported == store.db.execute("SELECT COUNT(*) FROM published_crimes").fetchone()[0]
     assert report.imported == _distinct_crimes(REPEATS)
@@ -60,7 +60,7 @@ def test_counts_add_up_per_file_and_no_distinct_row_is_lost(store: Store) -> Non
     reused = next(f for f in report.per_file if "reused" in f.file_name)
     assert reused.imported == reused.rows_read == 21
     # Four real crimes republished in a later month, one listed three times in one month.
-    assert report.already_held == {"same_row": 2, "republished": 4}
+    assert report.already_held == {"same_row": 2, "republished": 4, "updated": 0}
 
 
 def test_a_republished_crime_is_kept_once_with_its_first_month_and_latest_outcome(store: Store) -> None:
@@ -166,12 +166,78 @@ def test_any_rows_give_one_row_per_crime_with_first_month_and_latest_outcome(
         held = {(r[0], r[2], r[3], r[4]): (r[1], r[5]) for r in store.db.execute(TABLE)}
     finally:
         store.close()
+    # The rule: the earliest month; the latest month's outcome; within one month the newer import's outcome (a
+    # month re-published with updated outcomes), and within one import the greatest.
     model: dict = {}
-    for i, m, (lon, lat), t, o in rows:
-        month, outcome, outcome_month = model.get((i, lon, lat, t), (m, o, m))
-        if m < month:
-            month = m
-        if o and (not outcome or m > outcome_month or (m == outcome_month and o > outcome)):
-            outcome, outcome_month = o, m
-        model[(i, lon, lat, t)] = (month, outcome, outcome_month)
+    for n in (range(split)[::-1] if reverse else range(split)):
+        this_import: set = set()
+        for i, m, (lon, lat), t, o in rows[n::split]:
+            key = (i, lon, lat, t)
+            month, outcome, outcome_month = model.get(key, (m, o, m))
+            if m < month:
+                month = m
+            ours = key in this_import
+            if o and (not outcome or m > outcome_month or (m == outcome_month and (not ours or o >= outcome))):
+                outcome, outcome_month = o, m
+                this_import.add(key)
+            elif key not in model:
+                this_import.add(key)
+            model[key] = (month, outcome, outcome_month)
     assert held == {k: (v[0], v[1] or None) for k, v in model.items()}
+
+
+# --- a month re-published with updated outcomes ------------------------------------------------------------------
+
+
+def _republished(source: Path, folder: Path, outcomes: dict[int, str]) -> Path:
+    """The real file as data.police.uk re-publishes it later: the same rows, some with a newer "Last outcome
+    category" (data row n -> outcome)."""
+    import csv
+
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for n, outcome in outcomes.items():
+        assert rows[n][0], "only rows with a Crime ID are re-published crimes"
+        rows[n][10] = outcome
+    folder.mkdir(exist_ok=True)
+    path = folder / source.name
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_a_month_republished_with_newer_outcomes_updates_them_and_says_so(store: Store, tmp_path: Path) -> None:
+    """The newer import's outcome wins for the same crime and month, even when it sorts first, and the rows are
+    counted as "updated", not "identical" (a walk was told a re-published month was identical)."""
+    from ruralwatch.store.audit import AuditLog
+
+    source = REPEATS[0]
+    service = PublishedCrimeService(store)
+    service.import_paths([source])
+    ids = [row[0] for row in store.db.execute(
+        "SELECT crime_id FROM published_crimes WHERE crime_id IS NOT NULL ORDER BY id LIMIT 2")]
+    lines = {n: line.split(",")[0] for n, line in enumerate(source.read_text(encoding="utf-8-sig").splitlines())}
+    changed = {n: "Awaiting court outcome" for n, crime in lines.items() if crime in ids}
+    before = dict(store.db.execute(
+        "SELECT crime_id, COALESCE(last_outcome, '') FROM published_crimes WHERE crime_id IN (?, ?)", ids).fetchall())
+    assert all(old > "Awaiting court outcome" for old in before.values())  # the greater one used to win
+
+    again = service.import_paths([_republished(source, tmp_path / "later", changed)])
+
+    after = dict(store.db.execute(
+        "SELECT crime_id, last_outcome FROM published_crimes WHERE crime_id IN (?, ?)", ids).fetchall())
+    assert after == {crime: "Awaiting court outcome" for crime in ids}
+    assert again.imported == 0
+    assert again.already_held["updated"] == len(changed) == 2
+    assert again.already_held["same_row"] == again.duplicates - 2
+    assert again.outcomes_updated == 2
+    assert "2 updated (same month, newer outcome)" in again.summary()
+    assert "2 held crimes given a newer outcome" in again.summary()
+    entry = AuditLog(store).entries(action="import", limit=1)[0]
+    assert entry.changes["outcomes_updated"] == 2
+    assert {(c["crime_id"], c["before"], c["after"]) for c in entry.changes["outcome_changes"]} == {
+        (crime, before[crime], "Awaiting court outcome") for crime in ids}
+    # Importing the newer file again changes nothing more: its rows are now identical.
+    third = service.import_paths([tmp_path / "later" / source.name])
+    assert (third.already_held["updated"], third.outcomes_updated) == (0, 0)
+    assert AuditLog(store).verify().ok

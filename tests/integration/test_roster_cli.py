@@ -373,3 +373,24 @@ def test_a_joint_patrol_duty_becomes_the_patrol_its_special_logs_and_hours_count
     assert cli("--user", ADMIN, "duty", "complete", duty_id).code == 0  # the coordinator's own mark adds nothing
     hours = cli("--user", ADMIN, "roster", "hours", "--from", "2026-12", "--json").json()["by_person"]
     assert {r["name"]: r["hours"] for r in hours if r["name"] != "Kit Other"} == {"Sam Reed": 4.5}
+
+
+def test_an_analyst_previews_a_plan_and_writes_a_plan_pack_a_special_may_not(cli: Cli, store: Store,
+                                                                             tmp_path: Path) -> None:
+    """`patrol plan` is a preview under patrol.preview, as the window's Preview a targeted plan… is: an analyst
+    gets the plan and its plan pack (nothing recorded); a Special Constable is refused, as the window greys it."""
+    from cli_harness import PASSWORD
+    from fixtures.accounts import add_account
+
+    assert cli("demo", "--incidents", "600").code == 0
+    add_account(store, "ann", "analyst", PASSWORD)
+    add_account(store, "sam", "special", PASSWORD)
+    patrols = len(cli("--user", "ann", "patrol", "list", "--json").json())
+    pack = tmp_path / "pack.pdf"
+    window = ("--area", "Uttlesford", "--date", "2026-12-05", "--start", "06:00", "--end", "10:00")
+    result = cli("--user", "ann", "patrol", "plan", *window, "-o", str(pack))
+    assert result.code == 0, result.err
+    assert f"wrote {pack}" in result.out and pack.read_bytes().startswith(b"%PDF")
+    assert len(cli("--user", "ann", "patrol", "list", "--json").json()) == patrols  # nothing recorded
+    refused = cli("--user", "sam", "patrol", "plan", *window)
+    assert refused.code == 2 and "may not: preview a harm-targeted patrol plan" in refused.err

@@ -206,12 +206,11 @@ def test_run_evaluation_fills_the_accuracy_table(qtbot, window, crimes):
         panel.run_evaluation()
     result = blocker.args[0]
     assert (result["train"]["crimes"], result["test"]["crimes"]) == (7, 6)
-    assert _headers(panel.eval_table) == ["Method", "PAI 1%", "PAI 3%", "PAI 5%", "PEI 1%", "PEI 3%", "PEI 5%",
-                                          "Harm 1%"]
+    assert _headers(panel.eval_table) == ["Method", "PAI\n1%", "PAI\n3%", "PAI\n5%", "PEI\n1%", "PEI\n3%",
+                                          "PEI\n5%", "Harm\n1%"]
     rows = _table_rows(panel.eval_table)
-    assert [row[0] for row in rows] == ["Last period's counts (baseline)", "Grid (weighted)", "Kernel density",
-                                        "Getis-Ord Gi*", "Blend (recency, neighbourhood, near repeats)",
-                                        "Best possible"]
+    assert [row[0] for row in rows] == ["Baseline", "Grid", "KDE", "Gi*", "Blend", "Best"]
+    assert panel.eval_table.item(4, 0).toolTip() == "Blend (recency, neighbourhood, near repeats)"
     # The March crimes repeat January's cells, so the naive forecast is as good as it can be.
     assert rows[0][4:7] == ["1.00", "1.00", "1.00"]
     assert float(rows[0][1].replace(",", "")) == pytest.approx(result["methods"]["naive"]["pai"]["0.01"], abs=0.01)
@@ -731,3 +730,41 @@ def test_the_analysis_report_from_both_names_the_months_of_each_source(qtbot, wi
                                for name in ("Hotspots", "Harm by district", "Crimes per month"))
     assert "from 14 crimes" in hotspots and split in hotspots  # not 15: March's of ours is in March's published
     assert split in areas and split in months
+
+
+def test_accuracy_reads_without_scrolling_sideways_and_says_what_it_left_out(qtbot, window, services, crimes):
+    """At 1366x768 the Accuracy table scrolled sideways (only PAI 1% showed), and it never said how many crimes it
+    left out (Hotspots and Areas do: e.g. 318 outside the force)."""
+    from PySide6.QtCore import Qt
+
+    _insert(services.store, [(530_000.0, 180_000.0, "Burglary", "2024-01"),  # London: outside Essex
+                             (530_000.0, 180_000.0, "Burglary", "2024-03")])
+    window.resize(1366, 749)
+    panel = _open_panel(qtbot, window)
+    window.resizeDocks([window.analysis_dock], [400], Qt.Orientation.Horizontal)
+    panel.tabs.setCurrentIndex(1)
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-02", "2024-03", "2024-03"), strict=True):
+        edit.setText(month)
+    with qtbot.waitSignal(panel.evaluation_ready, timeout=20_000) as blocker:
+        panel.run_evaluation()
+    assert blocker.args[0]["train"]["outside_force"] + blocker.args[0]["test"]["outside_force"] == 2
+    assert "Not counted: 2 outside the force outline." in panel.eval_status.text()
+    table = panel.eval_table
+    qtbot.waitUntil(lambda: 0 < table.viewport().width() <= 400, timeout=10_000)
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+
+
+def test_the_tab_names_and_period_boxes_are_whole_in_a_narrow_dock(qtbot, window):
+    """At 1366x768 the Knox tab's name and the Hotspots period boxes' words were cut off."""
+    panel = _open_panel(qtbot, window)
+    narrowest = panel.minimumSizeHint().width()
+    tabs = panel.tabs.tabBar()
+    assert sum(tabs.tabSizeHint(i).width() for i in range(tabs.count())) <= narrowest
+    # Nor can the dock be made narrower than the panel, which then was cut off at the side.
+    assert window.analysis_dock.widget().minimumWidth() >= narrowest
+    for edit in (panel.month_from, panel.month_to, panel.knox_from, panel.knox_to):
+        assert edit.minimumWidth() >= edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        assert edit.toolTip().startswith("Optional")

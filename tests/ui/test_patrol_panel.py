@@ -941,3 +941,47 @@ def test_a_plan_from_both_shows_its_month_split_and_keeps_it_when_new_data_comes
         assert "2018-10 to 2018-12" not in again.plan.source_note.text()
     finally:
         _dispose(qtbot, again)
+
+
+def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot, demo: Services,
+                                                                          tmp_path: Path) -> None:
+    """Analysts target patrols by crime harm, but the window offered them nothing (the command line's `patrol plan`
+    previewed one). Preview a targeted plan… suggests it and writes the plan pack, and records no patrol; a role the
+    services refuse sees the button greyed, saying who may."""
+    from PySide6.QtCore import QDate, QTime
+
+    from ruralwatch.core.permissions import Actor
+
+    before = len(demo.patrols.list())
+    demo.store.actor = Actor("an1", "analyst")
+    widget = PatrolPanel(demo, None, _ops(demo))
+    try:
+        assert widget.preview_button.isEnabled() and not widget.new_button.isEnabled()
+        assert "Preview a targeted plan" in widget.new_button.toolTip()
+        dialog = widget.preview_plan()
+        assert dialog is not None
+        dialog.area.setEditText("Uttlesford")
+        dialog.day.setDate(QDate(2026, 11, 28))
+        dialog.start.setTime(QTime(6, 0))
+        dialog.end.setTime(QTime(10, 0))
+        with qtbot.waitSignal(dialog.previewed, timeout=30_000) as blocker:
+            dialog.preview_button.click()
+        plan = blocker.args[0]
+        assert plan.stops and dialog.table.rowCount() == len(plan.stops)
+        assert dialog.export_button.isEnabled()
+        pack = tmp_path / "uttlesford-pack.pdf"
+        with qtbot.waitSignal(dialog.exported, timeout=30_000):
+            dialog.export(pack)
+        assert pack.read_bytes().startswith(b"%PDF")
+        assert len(demo.patrols.list()) == before  # nothing recorded
+        dialog.close()
+    finally:
+        _dispose(qtbot, widget)
+    demo.store.actor = Actor("sc1", "special")
+    special = PatrolPanel(demo, None, _ops(demo))
+    try:
+        assert not special.preview_button.isEnabled()
+        assert special.preview_button.toolTip().startswith("Your role may not preview patrol plans: RET officers")
+        assert special.preview_plan() is None
+    finally:
+        _dispose(qtbot, special)

@@ -24,11 +24,12 @@ from ruralwatch.cli.commands import accounts as cli_auth
 from ruralwatch.core import times
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
+from ruralwatch.core.patrol_plan import PlanStop
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.core.permissions import ACCOUNT_ROLES, ACTIONS, SYSTEM, Actor, PermissionDeniedError, markdown_table
 from ruralwatch.core.premises import PremisesInput, PropertyInput, VisitInput
 from ruralwatch.io.exports import ExportOptions
-from ruralwatch.patrols.plan import Candidate
+from ruralwatch.patrols.plan import Candidate, Plan
 from ruralwatch.services.accounts import AccountService, create_database
 from ruralwatch.services.analysis import HotspotQuery
 from ruralwatch.services.backups import backup_now, list_with_status, maybe_backup
@@ -506,6 +507,24 @@ def probe_patrol_from_own_duty(ctx: Ctx, allowed: bool) -> None:
         assert [name for _, name in patrol.crew] == ["Sam Special"]
 
 
+def probe_patrol_preview(ctx: Ctx, allowed: bool) -> None:
+    s = ctx.services
+    day = TODAY + timedelta(days=3)
+    pack = ctx.tmp / "plan-pack.pdf"
+    stop = PlanStop(seq=1, key="incident:x", lat=51.95, lon=0.28, label="Brook Farm", reason="fly-tipping yesterday",
+                    harm=2.0, arrive=datetime(2026, 11, 27, 19, 0, tzinfo=UTC),
+                    leave=datetime(2026, 11, 27, 19, 15, tzinfo=UTC), dwell_minutes=15.0, travel_minutes=20.0)
+    plan = Plan(start=datetime(2026, 11, 27, 18, 0, tzinfo=UTC), end=datetime(2026, 11, 27, 22, 0, tzinfo=UTC),
+                stops=(stop,), dropped=(), travel_minutes=20.0, dwell_minutes=15.0, window_minutes=240.0,
+                start_point=None)
+    patrols_before = len(s.patrols.list())
+    check(ctx, allowed, {
+        "patrols.plan_for_window": lambda: s.patrols.plan_for_window("Uttlesford", day, "18:00", "22:00"),
+        "patrols.write_plan_pack": lambda: s.patrols.write_plan_pack("Uttlesford", plan, pack),
+    }, files=(pack,))
+    assert len(s.patrols.list()) == patrols_before  # a preview records no patrol
+
+
 def probe_patrol_log(ctx: Ctx, allowed: bool) -> None:
     s, w = ctx.services, ctx.world
     check(ctx, allowed, {
@@ -840,6 +859,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "alerts.issue": probe_alerts_issue,
     "patrol.view": probe_patrol_view,
     "patrol.plan": probe_patrol_plan,
+    "patrol.preview": probe_patrol_preview,
     "patrol.log": probe_patrol_log,
     "patrol.from_own_duty": probe_patrol_from_own_duty,
     "roster.view": probe_roster_view,

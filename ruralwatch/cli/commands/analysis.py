@@ -249,6 +249,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
                   "harm 1%: share of the test period's harm in the top 1% of cells")
             if result["months_note"]:
                 print(result["months_note"])
+            print(result["counted"])
     elif args.command == "harm":
         if args.action == "list":
             weights = sorted(harm.weights().values(), key=lambda w: w.key)
@@ -265,22 +266,29 @@ def run(args: argparse.Namespace, store: Store) -> int:
             weight = harm.reset_weight(args.key)
             print(f"{weight.key} = {weight.days:g} days (default)")
     elif args.command == "areas":
+        from ruralwatch.analysis.figures import concentration_text
+
         frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to)
+        concentration = analysis.concentration(args.source, args.month_from, args.month_to)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
-            print_json([{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-                        for row in frame.astype(object).to_dict(orient="records")])
+            # An object, not the bare list of areas: the concentration and what was counted are part of the answer.
+            print_json({
+                "level": args.level, "source": args.source, "from": args.month_from, "to": args.month_to,
+                "areas": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+                          for row in frame.astype(object).to_dict(orient="records")],
+                "concentration": concentration, "counted": counted,
+                # Source "all": which months came from which source (null for one source), as hotspots gives.
+                "months": (analysis.month_split(args.month_from, args.month_to).to_dict()
+                           if args.source == "all" else None),
+            })
         else:
             # All zeros and no word why: say whose crime was left out, as hotspots does.
             note = analysis.other_forces_note() if not frame["count"].sum() else ""
             if note:
                 print(f"warning: {note}")
             print(_area_table(frame, args.level))
-            # The Areas tab's concentration and repeats, for the same crimes and months (the guide promised them
-            # here too; the command printed only the table).
-            from ruralwatch.analysis.figures import concentration_line
-
-            print(concentration_line(analysis.concentration(args.source, args.month_from, args.month_to)))
+            print(concentration_text(concentration))
             print(counted)
     return ExitCode.OK
 

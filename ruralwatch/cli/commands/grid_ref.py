@@ -1,7 +1,7 @@
 """`ruralwatch grid-ref REF_OR_LATLON [--json]`: an OS grid reference to latitude/longitude or back, by OSTN15.
 
 Needs no database: it is what an officer checks a radio read-out or a map reference with. Takes a grid reference
-("TL 81234 23456", any precision), an easting and northing in metres without letters ("558800, 222400",
+("SU 12345 67890", any square, any precision), an easting and northing in metres without letters ("558800, 222400",
 "558800222400") or "LAT, LON" / "LAT LON" in decimal degrees; prints every form.
 """
 
@@ -22,7 +22,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     del parser_class  # no sub-commands of its own
     parser = commands.add_parser(
         "grid-ref", help="convert an OS grid reference to latitude/longitude or back (OSTN15, exact)",
-        description="Convert an OS National Grid reference (e.g. 'TL 81234 23456', or '558800 222400': easting and "
+        description=f"Convert an OS National Grid reference ({geo.GRID_REF_FORM}; or '558800 222400': easting and "
                     "northing in metres) to WGS84 latitude and longitude, or 'LAT, LON' to a ten-figure grid "
                     "reference, with Ordnance Survey's OSTN15.",
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from ruralwatch.cli.errors import OptionError
 from ruralwatch.cli.signin import warn_if_exposed
 from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.geo import GRID_REF_FORM
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.core.kinds import (
     ALL_DETAIL_FIELDS,
@@ -95,7 +96,7 @@ def add_incident_fields(parser: argparse.ArgumentParser, required: bool) -> None
     parser.add_argument("--lon", type=str, metavar="DEGREES",
                         help="longitude in decimal degrees, negative west of Greenwich, e.g. 0.35; "
                              "give with --lat")
-    parser.add_argument("--grid-ref", help="OS grid reference instead of --lat/--lon, e.g. 'TL 81234 23456'")
+    parser.add_argument("--grid-ref", help=f"OS grid reference instead of --lat/--lon: {GRID_REF_FORM}")
     parser.add_argument("--place", help="place or farm name")
     parser.add_argument("--description")
     parser.add_argument("--status", choices=[k for k, _ in STATUSES], metavar="STATUS",

@@ -35,6 +35,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                       help="road distance / straight-line distance")
     plan.add_argument("--speed", type=float, default=PlanSettings.speed_kmh, help="average speed, km/h")
     _source_option(plan)
+    plan.add_argument("-o", "--out", "--output", dest="output", type=Path, metavar="FILE.pdf",
+                      help="also write the plan as a plan pack (PDF) for the officer who will plan and brief it")
     plan.add_argument("--json", action="store_true")
 
     create = actions.add_parser("create", help="record a planned patrol (and suggest its plan)")
@@ -49,7 +51,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                         help="keep crew who break rostering rules (availability, rest, weekly hours);"
                              " the reason is kept")
     create.add_argument("--base", default="", metavar="GRIDREF",
-                        help="where the route starts and ends (an OS grid reference, e.g. 'TL 5390 3840')")
+                        help=f"where the route starts and ends: an OS grid reference, {geo.GRID_REF_SHORT}")
     _source_option(create)
     create.add_argument("--json", action="store_true")
 
@@ -127,12 +129,16 @@ def run(args: argparse.Namespace, store: Store) -> int:
         settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed,
                                 harm_source=args.source)
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
+        if args.output is not None and plan.stops:
+            patrols.write_plan_pack(args.area, plan, args.output, args.purpose)
         if args.json:
             print_json(plan_json(plan))
         elif plan.stops:
             _print_plan(plan)
         else:  # why, and what to do: 'no hotspots' under a Hotspots tab full of published crime baffled a walk
             print(patrols.nothing_to_plan(args.area, plan.start, args.source))
+        if args.output is not None and plan.stops and not args.json:
+            print(f"wrote {args.output}")
     elif args.action == "create":
         crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]
         base = geo.typed_point(args.base, "base") if args.base.strip() else None

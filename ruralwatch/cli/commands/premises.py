@@ -12,6 +12,7 @@ from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, ValidationError
+from ruralwatch.core.geo import GRID_REF_FORM
 from ruralwatch.core.premises import (
     MARKING_NAMES,
     PREMISES_KIND_NAMES,
@@ -42,7 +43,7 @@ def _for_cli(exc: ValidationError) -> ValidationError:
 def _premises_fields(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--name", required=required)
     parser.add_argument("--kind", help=f"one of: {', '.join(PREMISES_KIND_NAMES)} (default farm)")
-    parser.add_argument("--grid-ref", required=required, metavar="REF", help="OS grid reference, e.g. TL 61234 35678")
+    parser.add_argument("--grid-ref", required=required, metavar="REF", help=f"OS grid reference: {GRID_REF_FORM}")
     parser.add_argument("--address")
     parser.add_argument("--contact-name")
     parser.add_argument("--contact-phone")

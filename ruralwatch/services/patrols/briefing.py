@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, SKILL_NAMES
 from ruralwatch.io.briefing_data import (
@@ -21,6 +22,7 @@ from ruralwatch.io.briefing_data import (
     VehicleOfInterest,
 )
 from ruralwatch.mapping import boundaries
+from ruralwatch.patrols.plan import Plan
 from ruralwatch.services.near_repeat import NearRepeatService
 from ruralwatch.services.patrols.places import PatrolPlaces
 from ruralwatch.services.premises import PremisesService
@@ -106,6 +108,51 @@ class PatrolBriefing(PatrolPlaces):
             BriefingZone(z.kind, z.place, z.lat, z.lon, z.radius_m, times.from_storage(z.occurred_start),
                          times.from_storage(z.until), len(z.earlier))
             for z in zones if boundaries.contains(area, z.lat, z.lon))
+
+    def preview_briefing(self, area_name: str, plan: Plan, purpose: str = "general_rural_patrol") -> Briefing:
+        """A plan pack: a previewed plan (nothing saved) as a briefing for the officer who will plan and crew it.
+        No crew, call sign or vehicle; the area's recent incidents, zones and vehicles as the viewer may see them."""
+        self.store.actor.require("patrol.preview")
+        area = self._area(area_name)
+        recent = self._recent_incidents(area, plan.start, BRIEFING_DAYS)
+        recent.sort(key=lambda r: r["occurred_start"], reverse=True)
+        return Briefing(
+            title=f"Plan preview: {area.label} (not a recorded patrol)", call_sign="", vehicle="",
+            purpose=PATROL_PURPOSE_NAMES.get(purpose, purpose), area_name=area.label, start=plan.start,
+            end=plan.end,
+            stops=tuple(BriefingStop(s.seq, s.label, s.reason, s.lat, s.lon, s.arrive, s.leave, s.dwell_minutes,
+                                     s.harm) for s in plan.stops),
+            start_point=plan.start_point, area_outline=_outline(area),
+            incidents=tuple(
+                BriefingIncident(r["kind"], times.from_storage(r["occurred_start"]), r["place"] or "", r["lat"],
+                                 r["lon"], r["description"] or "", r["crime_reference"] or "")
+                for r in recent
+            ),
+            vehicles=tuple(_for_briefing(self.vehicles_of_interest(plan.start))), crew=(), contacts=CONTACTS,
+            travel_minutes=plan.travel_minutes, travel_basis=plan.basis, route_path=plan.route_path,
+            dwell_minutes=plan.dwell_minutes, generated_at=self._now(),
+            notes=(f"Suggested by {self.store.actor.username} from crime harm. Nothing is saved: an officer who "
+                   "plans patrols records it (New patrol), chooses the crew and writes the briefing."),
+            context=self.analysis.geography.current().areas, zones=self._near_repeat_zones(area, plan.start),
+            repeat_victims=self._repeat_victims(area, plan.start),
+            premises_to_visit=self._premises_to_visit(area, plan.start),
+            repeat_window_days=PremisesService(self.store, clock=self._now).repeat_window(),
+            plan_source=plan.source_note,
+        )
+
+    def write_plan_pack(self, area_name: str, plan: Plan, path: Path, purpose: str = "general_rural_patrol") -> Path:
+        """Write a previewed plan as a plan pack PDF (`preview_briefing`); nothing about patrols changes."""
+        from ruralwatch.io.briefing import write_briefing_pdf  # reportlab: only when a pack is written
+
+        if not plan.stops:
+            raise ValidationError.single("area", "the plan has no stops: there is nothing to put in a pack")
+        briefing = self.preview_briefing(area_name, plan, purpose)
+        write_briefing_pdf(briefing, path)
+        with self.store.transaction():
+            record_event(self.store, "export", "patrols", None,
+                         {"plan_pack": str(path), "area": briefing.area_name, "start": times.to_storage(plan.start),
+                          "stops": len(plan.stops)})
+        return path
 
     def brief(self, patrol_id: str, path: Path) -> Path:
         """Write the briefing pack PDF; a planned patrol becomes briefed."""

@@ -123,7 +123,9 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
     def suggest(self, area_name: str, start: datetime, end: datetime, purpose: str = "general_rural_patrol",
                 settings: PlanSettings | None = None, base: tuple[float, float] | None = None) -> Plan:
         """The best plan for the window from the harm of `settings.harm_source` (PLAN_SOURCES); the plan says
-        which crimes it used and, for published crime, how far to trust its places and months."""
+        which crimes it used and, for published crime, how far to trust its places and months. Nothing is saved:
+        a preview (patrol.preview); saving it is patrol.plan's."""
+        self.store.actor.require("patrol.preview")
         settings = settings or self.default_settings()
         source = self.plan_source(area_name, start, settings.harm_source, purpose)
         candidates = self._candidates(area_name, start, purpose, settings.max_candidates, source)
