@@ -385,9 +385,9 @@ def test_evaluate_reports_every_method_at_each_area_share(analysis, published):
     assert result["area_km2"] == pytest.approx(3676, rel=0.02)
     assert result["study_area"] == "Essex Police force area"
     assert result["train"] == {"from": "2024-01", "to": "2024-01", "crimes": per_month, "outside_force": 0,
-                               "other_forces": 0}
+                               "other_forces": 0, "no_location": 0}
     assert result["test"] == {"from": "2024-03", "to": "2024-03", "crimes": per_month, "outside_force": 0,
-                              "other_forces": 0}
+                              "other_forces": 0, "no_location": 0}
     # About 3,676 one-km cells: 1% is 37 cells, fewer than the 60 with crime, so the choice matters.
     cells = result["methods"]["naive"]["cells"]
     assert cells["0.01"] == math.ceil(0.01 * result["area_km2"])
