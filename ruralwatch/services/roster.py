@@ -20,11 +20,12 @@ from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validat
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.rostering import autofill as autofill_mod
+from ruralwatch.rostering.availability import away_during, away_text, format_day
 from ruralwatch.rostering.errors import RuleBreachError
-from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach
+from ruralwatch.rostering.model import REACHES, AvailabilityException, Commitment, Duty, RosterRules, RuleBreach
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.people import PeopleService
+from ruralwatch.services.people import PeopleService, exception_from_row
 from ruralwatch.services.policies import (
     MAX_REACH,
     MAX_WEEKLY_HOURS,
@@ -197,14 +198,64 @@ class RosterService:
         if not rows:
             return []
         crew: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        # (duty, person) -> when the assignment was made, for those made overriding "unavailable": a day away
+        # recorded before it was known to the coordinator then, and is not flagged again.
+        knowingly: dict[tuple[str, str], str] = {}
         marks = ",".join("?" * len(rows))
         for row in self.store.db.execute(
-            f"SELECT a.duty_id, p.id, p.name FROM duty_assignments a JOIN people p ON p.id = a.person_id"
+            f"SELECT a.duty_id, p.id, p.name, a.overridden_rules, a.hlc FROM duty_assignments a"
+            f" JOIN people p ON p.id = a.person_id"
             f" WHERE a.deleted = 0 AND a.duty_id IN ({marks}) ORDER BY a.created_at, p.name",
             [r["id"] for r in rows],
         ):
             crew[row[0]].append((row[1], row[2]))
-        return [duty_from_row(row, tuple(crew.get(row["id"], ()))) for row in rows]
+            if "unavailable" in json.loads(row[3] or "[]"):
+                knowingly[(row[0], row[1])] = row[4]
+        away = self._crew_away(rows, crew, knowingly)
+        return [duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())) for row in rows]
+
+    def _crew_away(self, rows: list[Any], crew: dict[str, list[tuple[str, str]]],
+                   knowingly: dict[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
+        """Per planned duty, why each of its crew cannot come: a day away marked after they were rostered (the
+        calendar and `duty list` showed such a duty as crewed)."""
+        planned = [r for r in rows if r["status"] == "planned" and crew.get(r["id"])]
+        if not planned:
+            return {}
+        people = sorted({pid for r in planned for pid, _ in crew[r["id"]]})
+        first = min(times.to_local(times.from_storage(r["starts_at"])).date() for r in planned) - timedelta(days=1)
+        last = max(times.to_local(times.from_storage(r["ends_at"])).date() for r in planned)
+        days_away: dict[str, list[tuple[AvailabilityException, str]]] = defaultdict(list)
+        for row in self.store.db.query(
+            f"SELECT * FROM availability_exceptions WHERE deleted = 0 AND kind = 'away'"
+            f" AND on_date >= ? AND on_date <= ? AND person_id IN ({','.join('?' * len(people))})"
+            f" ORDER BY on_date, start_time",
+            [first.isoformat(), last.isoformat(), *people],
+        ):
+            days_away[row["person_id"]].append((exception_from_row(row), row["hlc"]))
+        if not days_away:
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for r in planned:
+            start, end = times.from_storage(r["starts_at"]), times.from_storage(r["ends_at"])
+            why = []
+            for pid, name in crew[r["id"]]:
+                known = knowingly.get((r["id"], pid))
+                for exception, added in days_away.get(pid, ()):
+                    if (known is None or added > known) and away_during((exception,), start, end) is not None:
+                        why.append(away_text(name, exception))
+                        break
+            if why:
+                found[r["id"]] = tuple(why)
+        return found
+
+    def rostered_while_away(self, person_id: str, first: date, last: date) -> list[DutyRecord]:
+        """Planned duties the person is on that their days away from `first` to `last` now overlap: a Special
+        marking a day away when already rostered was told nothing, and the coordinator saw the duty as crewed."""
+        away = [e for _, e, _ in self.people.exceptions_of(person_id) if e.kind == "away" and first <= e.on <= last]
+        if not away:
+            return []
+        return [d for d in self.duties(first - timedelta(days=1), last, person_id)
+                if d.status == "planned" and away_during(away, d.start, d.end) is not None]
 
     # --- assignments --------------------------------------------------------------------------------------
 
@@ -472,6 +523,16 @@ class RosterService:
         with self.store.transaction():
             record_event(self.store, "export", "duties", None, {"file": str(target), "rows": len(frame)})
         return target
+
+
+def away_warning(name: str, duties: list[DutyRecord]) -> str:
+    """What the window and `people away` say when a day away falls on duties the person is rostered on."""
+    listed = "; ".join(f"{d.title} ({format_day(times.to_local(d.start).date())} "
+                       f"{times.to_local(d.start):%H:%M}–{times.to_local(d.end):%H:%M}"
+                       f"{', ' + d.station if d.station else ''})" for d in duties)
+    which = "that duty" if len(duties) == 1 else "those duties"
+    return (f"{name} is rostered on {listed}. The day away is saved: {which} now show{'s' if len(duties) == 1 else ''}"
+            f" as at risk on the roster until the coordinator finds someone else.")
 
 
 def _engine_duty(duty: DutyRecord, area: str) -> Duty:

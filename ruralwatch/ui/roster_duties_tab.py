@@ -344,7 +344,7 @@ class DutiesTab(QWidget):
         start, end = self.period()
         shown = [look for look in self.looks if start <= local_time(look.duty.start).date() <= end]
         gaps = [look for look in shown if look.state == "gap"]
-        self.legend.setToolTip(f"{len(shown)} duties, {len(gaps)} with open places")
+        self.legend.setToolTip(f"{len(shown)} duties, {len(gaps)} with open places or crew away")
         if self._selected and not self.grid.select_duty(self._selected):
             self._selected = None
         self._show_detail()
@@ -415,6 +415,8 @@ class DutiesTab(QWidget):
         open_text = f"⚠ {duty.open_places} open" if duty.open_places else "no open places"
         if missing:
             open_text += f" · ⚠ short of {', '.join(missing)}"
+        if duty.at_risk:
+            open_text += f" · ⚠ at risk: {'; '.join(duty.away)}"
         self.duty_info.setText(
             f"{when_text(duty)} ({hours_text(duty.hours)} h)\n{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · "
             f"{STATUS_NAMES.get(duty.status, duty.status)} · {duty.station or 'no station'}"

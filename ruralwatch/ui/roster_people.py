@@ -46,6 +46,7 @@ from ruralwatch.core.vocab import (
 )
 from ruralwatch.core.words import plural
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.roster import RosterService, away_warning
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import (
     FieldMarks,
@@ -407,9 +408,11 @@ class PeopleTab(QWidget):
 
     COLUMNS = ["Name", "Role", "Collar no.", "Station", "Skills", "Commitment", "Status"]
 
-    def __init__(self, people: PeopleService, problems: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, people: PeopleService, problems: list[str], parent: QWidget | None = None,
+                 roster: RosterService | None = None) -> None:
         super().__init__(parent)
         self.people_service = people
+        self.roster = roster  # to warn when a day away falls on a duty the person is rostered on
         self.problems = problems
         self.people: list[Person] = []
         self.dialogs: list[PersonDialog] = []
@@ -894,10 +897,17 @@ class PeopleTab(QWidget):
         if not added:
             show_status(self.exception_status, "Already there: nothing added.")
             return None
-        if len(added) > 1:
+        clashes = self.roster.rostered_while_away(person_id, on, last) if self.roster and kind == "away" else []
+        if clashes:
+            # Said where the date was added, in the warning's colour: the Special learnt nothing, and the duty
+            # stayed "crewed" for the coordinator.
+            name = self.people_service.get(person_id).name
+            show_status(self.exception_status, "⚠ " + away_warning(name, clashes))
+            self.exception_status.setStyleSheet(theme.warning_style())
+        elif len(added) > 1:
             show_status(self.exception_status, f"{len(added)} dates added, {on:%d %b} to {last:%d %b %Y}.")
         else:
-            self.exception_status.hide()
+            show_status(self.exception_status, "")  # an earlier warning must not stay as if about this date
         return added[0]
 
     def remove_exception(self, exception_id: str | None = None) -> bool:

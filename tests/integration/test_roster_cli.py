@@ -308,3 +308,23 @@ def test_duty_add_takes_a_district_by_the_rule_people_add_follows(cli: Cli) -> N
         assert words in refused.err and "--area" in refused.err, refused.err
     listed = cli("duty", "list", "--from", "2026-12-07", "--to", "2026-12-07", "--json").json()
     assert [d["area"] for d in listed] == ["Uttlesford"]
+
+
+def test_a_day_away_on_a_rostered_duty_warns_and_duty_list_shows_it_at_risk(cli: Cli) -> None:
+    _add_people(cli)
+    duty_id = cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00", "--end",
+                  "2026-12-05 11:00", "--station", "Maldon").out.strip()
+    assert cli("duty", "assign", duty_id, "Sam Reed").code == 0
+    listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
+    assert "at risk" not in listed.out
+    away = cli("people", "away", "SC101", "--from", "2026-12-04", "--to", "2026-12-06", "--note", "Holiday")
+    assert away.code == 0  # saved all the same
+    assert ("Warning: Sam Reed is rostered on Dawn patrol (Sat 5 Dec 06:00–11:00, Maldon). The day away is saved"
+            in away.out)
+    listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
+    assert "[at risk: Sam Reed is away on Sat 5 Dec]" in listed.out
+    assert listed.out.strip().splitlines()[-1] == "1 duties, 0 open places, 1 at risk (crew away)"
+    body = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07", "--json").json()
+    assert body[0]["at_risk"] is True and body[0]["away"] == ["Sam Reed is away on Sat 5 Dec"]
+    # Marking the other day away says nothing more: no duty then.
+    assert "Warning" not in cli("people", "away", "SC101", "--date", "2026-12-09").out

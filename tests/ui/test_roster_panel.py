@@ -886,3 +886,37 @@ def test_the_area_box_gives_one_of_the_forces_own_districts_as_its_example(qtbot
     form = PersonDialog(services.people)
     qtbot.addWidget(form)
     assert form.area.lineEdit().placeholderText() == "district, e.g. Breckland"
+
+
+def test_a_day_away_on_a_rostered_duty_warns_and_the_calendar_shows_it_at_risk(qtbot, panel: RosterPanel,
+                                                                                 services: Services) -> None:
+    """The walk: a Special marked a day away when already on a duty that day; no warning, and the coordinator's
+    calendar still said the duty was crewed."""
+    sam = services.people.add(PersonInput(name="Sam Reed", role="special", station="Maldon"))
+    services.people.set_weekly(sam.id, [])
+    duty_id = _duty(services, day=9)
+    services.roster.assign(duty_id, sam.id, override_reason="agreed")  # no weekly pattern: an override
+    duties = panel.duties_tab
+    duties.go_to(MONDAY)
+    panel.refresh()
+    assert "✓ crewed" in duties.grid.look_of(duty_id).text()
+
+    people = panel.people_tab
+    panel.show_tab("people")
+    people.select_person(sam.id)
+    people.availability_tabs.setCurrentWidget(people.exceptions_box)
+    people.all_day.setChecked(True)
+    assert people.add_exception(on=date(2026, 12, 9), kind="away")
+    warning = people.exception_status
+    assert warning.isVisible()
+    assert "Sam Reed is rostered on Evening patrol (Wed 9 Dec 19:00–23:00, Maldon)" in warning.text()
+    assert "at risk" in warning.text()
+    qtbot.waitUntil(lambda: "at risk" in duties.grid.look_of(duty_id).text(), timeout=5_000)
+    look = duties.grid.look_of(duty_id)
+    assert "⚠ at risk: 1 away" in look.text() and "Sam Reed is away on Wed 9 Dec" in look.toolTip()
+    assert look.background().color() == theme.tone("gap").background
+    assert duties.select_duty(duty_id)
+    assert "⚠ at risk: Sam Reed is away on Wed 9 Dec" in duties.duty_info.text()
+    # Another date away with no duty: no warning.
+    assert people.add_exception(on=date(2026, 12, 10), kind="away")
+    assert "rostered" not in people.exception_status.text()

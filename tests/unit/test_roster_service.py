@@ -561,3 +561,57 @@ def test_a_duty_area_stored_before_the_check_still_opens_and_saves_and_counts_as
     services.roster.assign(_duty(services, day=7, start="03:00", end="05:00"), local, "test")
     outcome = roster.autofill(MONDAY, MONDAY, apply=False)
     assert [(d.id, pid) for d, pid, _ in outcome.assignments if d.id == old] == [(old, local)], far
+
+
+# --- a day away marked when already rostered ------------------------------------------------------------------
+
+
+def test_a_day_away_on_a_rostered_duty_puts_the_duty_at_risk_and_is_found_for_the_warning(services: Services) -> None:
+    """The walk: a Special marked a day away when already on a duty that day; nobody was told, and the coordinator's
+    calendar and `duty list` still showed the duty as crewed."""
+    dev = _special(services, "Dev Hughes")
+    sam = _special(services, "Sam Reed")
+    duty = _duty(services, day=12)
+    other = _duty(services, day=13)
+    services.roster.assign(duty, dev)
+    services.roster.assign(other, dev)
+    assert not services.roster.duty(duty).at_risk
+    services.people.add_exception(dev, "2026-12-12", "extra")  # an extra day is no risk
+    assert services.roster.rostered_while_away(dev, date(2026, 12, 12), date(2026, 12, 12)) == []
+    services.people.add_exception(dev, "2026-12-12", "away", note="Wedding")
+    warned = services.roster.rostered_while_away(dev, date(2026, 12, 12), date(2026, 12, 12))
+    assert [d.id for d in warned] == [duty]
+    record = services.roster.duty(duty)
+    assert record.at_risk and record.away == ("Dev Hughes is away on Sat 12 Dec",)
+    assert record.open_places == 0  # still on it, so auto-fill leaves it: the coordinator decides
+    assert not services.roster.duty(other).at_risk
+    listed = {d.id: d.at_risk for d in services.roster.duties(date(2026, 12, 7), date(2026, 12, 13))}
+    assert listed == {duty: True, other: False}
+    from ruralwatch.services.roster import away_warning
+
+    text = away_warning("Dev Hughes", warned)
+    assert "Dev Hughes is rostered on Evening patrol (Sat 12 Dec 18:00–22:00, Maldon)" in text
+    # Away only in the morning: the evening duty is not at risk; someone else's day away is not Dev's.
+    services.people.add_exception(sam, "2026-12-13", "away", "08:00", "12:00")
+    services.roster.assign(other, sam, override_reason="short")
+    assert not services.roster.duty(other).at_risk
+    # Taking Dev off the duty ends the risk.
+    services.roster.unassign(duty, dev)
+    assert not services.roster.duty(duty).at_risk
+
+
+def test_an_assignment_made_knowing_the_person_is_away_is_not_flagged_again(services: Services) -> None:
+    dev = _special(services, "Dev Hughes")
+    duty = _duty(services, day=12)
+    services.people.add_exception(dev, "2026-12-12", "away", "17:00", "19:00")
+    services.roster.assign(duty, dev, override_reason="Comes straight from work, agreed")
+    assert not services.roster.duty(duty).at_risk
+    # A duty running past midnight into a day away is at risk.
+    late = services.roster.add_duty(DutyInput(
+        title="Night patrol", kind="joint_patrol", start="2026-12-14 22:00", end="2026-12-15 02:00",
+        station="Maldon")).id
+    services.people.set_weekly(dev, [WeeklySlotInput(d, "17:00", "03:00") for d in range(7)])
+    services.roster.assign(late, dev)
+    services.people.add_exception(dev, "2026-12-15", "away")
+    assert services.roster.duty(late).away == ("Dev Hughes is away on Tue 15 Dec",)
+    assert [d.id for d in services.roster.rostered_while_away(dev, date(2026, 12, 15), date(2026, 12, 15))] == [late]

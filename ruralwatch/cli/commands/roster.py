@@ -203,6 +203,14 @@ def _people(services: Services, args: argparse.Namespace) -> int:
             people.add_exception(person.id, args.date, "extra" if args.extra else "away", args.start, args.end,
                                  args.note)
             print(f"{person.name}: {what} on {args.date}")
+        if not args.extra:
+            first = times.parse_date(args.date, "date")
+            clashes = services.roster.rostered_while_away(
+                person.id, first, times.parse_date(args.to, "to") if args.to else first)
+            if clashes:
+                from ruralwatch.services.roster import away_warning
+
+                print(f"Warning: {away_warning(person.name, clashes)}")
     elif args.action == "leave":
         person = people.find(args.person)
         on = times.parse_date(args.date, "date") if args.date else times.to_local(times.utc_now()).date()
@@ -232,9 +240,12 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
             for d in duties:
                 crew = ", ".join(name for _, name in d.crew) or "-"
                 gap = f"  [{d.open_places} open]" if d.open_places else ""
+                risk = f"  [at risk: {'; '.join(d.away)}]" if d.at_risk else ""
                 print(f"{d.id[:8]}  {times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
-                      f" {d.station:<16} {d.status:<9} {crew}{gap}")
-            print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places")
+                      f" {d.station:<16} {d.status:<9} {crew}{gap}{risk}")
+            at_risk = sum(1 for d in duties if d.at_risk)
+            print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places"
+                  + (f", {at_risk} at risk (crew away)" if at_risk else ""))
     elif args.action == "assign":
         person = services.people.find(args.person)
         breaches = roster.assign(args.duty, person.id, args.override_reason)
@@ -315,6 +326,7 @@ def _duty_json(d: DutyRecord) -> dict[str, Any]:
         "end": times.to_storage(d.end), "station": d.station, "area": d.area, "required_skills": d.required_skills,
         "allowed_roles": list(d.allowed_roles), "min_crew": d.min_crew, "max_crew": d.max_crew, "status": d.status,
         "crew": [{"id": pid, "name": name} for pid, name in d.crew], "open_places": d.open_places,
+        "at_risk": d.at_risk, "away": list(d.away),
     }
 
 
