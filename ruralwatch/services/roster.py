@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 # the services imports this module (issue 21).
 
 TOPIC = "duties"
+MAX_WEEKLY_REPEATS = 53  # "Repeat weekly until": a year of weeks at most
 # Each rule is a per-laptop policy in its own meta key (ruralwatch.services.policies).
 RULE_POLICIES = {"min_rest_hours": MIN_REST_HOURS, "max_weekly_hours": MAX_WEEKLY_HOURS}
 
@@ -130,12 +131,24 @@ class RosterService:
     # --- duties -------------------------------------------------------------------------------------------
 
     def add_duty(self, inp: DutyInput, synthetic: bool = False) -> DutyRecord:
+        return self.add_duties(inp, synthetic=synthetic)[0]
+
+    def add_duties(self, inp: DutyInput, repeat_weekly_until: date | None = None,
+                   synthetic: bool = False) -> list[DutyRecord]:
+        """The duty, and with `repeat_weekly_until` the same duty every week up to that local date (inclusive),
+        in one transaction: a month of Saturday patrols took sixteen dialogs. Each week keeps the UK wall-clock
+        times (18:00-23:00 stays 18:00-23:00 across a clock change, so the real length of a night duty over the
+        change night is an hour more or less)."""
         self.store.actor.require("roster.edit")
         values = self._validated(inp)
+        rows = [values]
+        if repeat_weekly_until is not None:
+            rows = _weekly(values, repeat_weekly_until)
         with self.store.transaction():
-            duty_id = self.duties_table.insert({**_encode(values), "synthetic": int(synthetic)})
-        self.hub.publish(Change(TOPIC, "created", (duty_id,)))
-        return self.duty(duty_id)
+            ids = [self.duties_table.insert({**_encode(row), "synthetic": int(synthetic)}) for row in rows]
+        self.hub.publish(Change(TOPIC, "created", tuple(ids)))
+        found = {d.id: d for d in self._records(f"d.id IN ({','.join('?' * len(ids))})", ids)}
+        return [found[duty_id] for duty_id in ids]
 
     def update_duty(self, duty_id: str, inp: DutyInput) -> DutyRecord:
         self.store.actor.require("roster.edit")
@@ -533,6 +546,37 @@ def away_warning(name: str, duties: list[DutyRecord]) -> str:
     which = "that duty" if len(duties) == 1 else "those duties"
     return (f"{name} is rostered on {listed}. The day away is saved: {which} now show{'s' if len(duties) == 1 else ''}"
             f" as at risk on the roster until the coordinator finds someone else.")
+
+
+def _weekly(values: dict[str, object], until: date) -> list[dict[str, object]]:
+    """A duty's values repeated every 7 days up to the local date `until`: the same UK wall-clock start and end
+    each week (a time the clocks skip reads as the moment after the change, as availability does)."""
+    start = times.to_local(times.from_storage(str(values["starts_at"])))
+    end = times.to_local(times.from_storage(str(values["ends_at"])))
+    first = start.date()
+    if until < first:
+        raise ValidationError.single("repeat_weekly_until", f"{until.isoformat()} is before the duty's date "
+                                                            f"({first.isoformat()})")
+    weeks = (until - first).days // 7 + 1
+    if weeks > MAX_WEEKLY_REPEATS:
+        raise ValidationError.single("repeat_weekly_until", f"{weeks} weeks is more than {MAX_WEEKLY_REPEATS} at once")
+    rows = []
+    for n in range(weeks):
+        shift = timedelta(days=7 * n)
+        # Wall-clock arithmetic on naive local times, then read in the UK zone: adding 7 days to an aware
+        # datetime across a clock change would move the duty by an hour.
+        begin = _wall(start.replace(tzinfo=None) + shift)
+        finish = _wall(end.replace(tzinfo=None) + shift)
+        if finish <= begin:  # only a duty ending in the skipped hour could: keep its length instead
+            finish = begin + (end - start)
+        rows.append({**values, "starts_at": times.to_storage(begin), "ends_at": times.to_storage(finish)})
+    return rows
+
+
+def _wall(naive: datetime) -> datetime:
+    """A UK wall-clock time as a real moment; a time the clocks skip (01:30 on the last Sunday of March) becomes
+    the same time after the change (02:30 BST), as reading it before the change and converting does."""
+    return naive.replace(tzinfo=times.LOCAL_ZONE).astimezone(UTC).astimezone(times.LOCAL_ZONE)
 
 
 def _engine_duty(duty: DutyRecord, area: str) -> Duty:

@@ -487,15 +487,19 @@ class DutiesTab(QWidget):
         start, _ = self.period()
         day = self.anchor if start <= self.anchor else start
         dialog = DutyDialog(self.roster, duty, day, known_stations(self.people), self)
-        dialog.saved_duty.connect(self._on_duty_saved)
+        dialog.saved_duty.connect(lambda duty: self._on_duty_saved(duty, len(dialog.series)))
         dialog.finished.connect(lambda _result: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
         self.dialogs.append(dialog)
         dialog.open()
         return dialog
 
-    def _on_duty_saved(self, duty: DutyRecord) -> None:
+    def _on_duty_saved(self, duty: DutyRecord, count: int = 1) -> None:
         self.select_duty(duty.id)
-        self.report(f"Saved {duty.title} on {when_text(duty)}.", problem=False)
+        if count > 1:
+            self.report(f"Saved {count} duties: {duty.title} every {local_time(duty.start):%A} from "
+                        f"{when_text(duty)}.", problem=False)
+        else:
+            self.report(f"Saved {duty.title} on {when_text(duty)}.", problem=False)
         self.duty_saved.emit(duty)
 
     def assign(self, person_id: str | None = None, reason: str | None = None) -> bool:

@@ -328,3 +328,20 @@ def test_a_day_away_on_a_rostered_duty_warns_and_duty_list_shows_it_at_risk(cli:
     assert body[0]["at_risk"] is True and body[0]["away"] == ["Sam Reed is away on Sat 5 Dec"]
     # Marking the other day away says nothing more: no duty then.
     assert "Warning" not in cli("people", "away", "SC101", "--date", "2026-12-09").out
+
+
+def test_duty_add_repeats_weekly_until_a_date(cli: Cli) -> None:
+    added = cli("duty", "add", "--title", "Saturday patrol", "--start", "2026-10-17 18:00", "--end",
+                "2026-10-17 23:00", "--repeat-weekly-until", "2026-11-07", "--json")
+    assert added.code == 0, added.err
+    starts = [d["start"] for d in added.json()]
+    assert len(starts) == 4
+    listed = cli("duty", "list", "--from", "2026-10-01", "--to", "2026-11-30")
+    # The same UK time each week, the clocks going back on 25 October notwithstanding.
+    assert [line.split()[2] for line in listed.out.splitlines()[:-1]] == ["18:00"] * 4
+    bad = cli("duty", "add", "--title", "Saturday patrol", "--start", "2026-10-17 18:00", "--end",
+              "2026-10-17 23:00", "--repeat-weekly-until", "2026-10-01")
+    assert bad.code == 2 and "--repeat-weekly-until" in bad.err and len(bad.err.strip().splitlines()) == 1
+    assert cli("duty", "add", "--title", "X", "--start", "2026-10-17 18:00", "--end", "2026-10-17 23:00",
+               "--repeat-weekly-until", "soon").code == 2
+    assert len(cli("duty", "list", "--from", "2026-10-01", "--to", "2026-11-30", "--json").json()) == 4

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
@@ -920,3 +921,42 @@ def test_a_day_away_on_a_rostered_duty_warns_and_the_calendar_shows_it_at_risk(q
     # Another date away with no duty: no warning.
     assert people.add_exception(on=date(2026, 12, 10), kind="away")
     assert "rostered" not in people.exception_status.text()
+
+
+def test_add_duty_repeats_weekly_until_a_date_in_one_save(qtbot, panel: RosterPanel, services: Services) -> None:
+    """A month of Saturday patrols took sixteen dialogs: now Repeat weekly until, across the clocks going back."""
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    form = duties.open_duty_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.title.setText("Saturday patrol")
+    form.day.setDate(QDate(2026, 10, 17))
+    form.start.setTime(QTime(18, 0))
+    form.end.setTime(QTime(23, 0))
+    form.station.setCurrentText("Maldon")
+    assert not form.repeat_until.isEnabled()
+    qtbot.keyClick(form, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # Repeat weekly &until
+    qtbot.waitUntil(lambda: form.repeat.isChecked() and form.repeat_until.isEnabled())
+    form.repeat_until.setDate(QDate(2026, 11, 14))
+    assert form.save()
+    added = services.roster.duties(date(2026, 10, 1), date(2026, 11, 30))
+    assert [(d.start.astimezone(LONDON).strftime("%d %b %H:%M"), d.end.astimezone(LONDON).strftime("%H:%M"))
+            for d in added] == [("17 Oct 18:00", "23:00"), ("24 Oct 18:00", "23:00"), ("31 Oct 18:00", "23:00"),
+                                ("07 Nov 18:00", "23:00"), ("14 Nov 18:00", "23:00")]
+    assert duties.status.text().startswith("Saved 5 duties: Saturday patrol every Saturday from Sat 17 Oct 2026")
+    # A date before the duty's is refused with the box marked, and nothing more is added.
+    again = duties.open_duty_dialog()
+    again.title.setText("Saturday patrol")
+    again.day.setDate(QDate(2026, 12, 5))
+    again.repeat.setChecked(True)
+    again.repeat_until.setDate(QDate(2026, 12, 1))
+    assert not again.save()
+    assert "before the duty's date" in again.error_label.text() and again.title.text() == "Saturday patrol"
+    assert len(services.roster.duties(date(2026, 10, 1), date(2026, 12, 31))) == 5
+    again.reject()
+    # Editing a duty offers no repeat.
+    edit = duties.open_duty_dialog(added[0].id)
+    assert not edit.repeat.isVisibleTo(edit) and not edit.repeat_until.isVisibleTo(edit)
+    edit.reject()

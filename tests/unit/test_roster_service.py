@@ -10,12 +10,14 @@ import pytest
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.core.times import LOCAL_ZONE
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RosterRules
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store
 
 MONDAY = date(2026, 12, 7)
+LONDON = LOCAL_ZONE
 
 
 @pytest.fixture
@@ -615,3 +617,51 @@ def test_an_assignment_made_knowing_the_person_is_away_is_not_flagged_again(serv
     services.people.add_exception(dev, "2026-12-15", "away")
     assert services.roster.duty(late).away == ("Dev Hughes is away on Tue 15 Dec",)
     assert [d.id for d in services.roster.rostered_while_away(dev, date(2026, 12, 15), date(2026, 12, 15))] == [late]
+
+
+# --- weekly repeat ------------------------------------------------------------------------------------------------
+
+
+def _saturday_patrol(start: str = "2026-10-17 18:00", end: str = "2026-10-17 23:00") -> DutyInput:
+    return DutyInput(title="Saturday patrol", kind="joint_patrol", start=start, end=end, station="Maldon")
+
+
+def test_a_duty_repeated_weekly_keeps_its_uk_times_across_the_clock_change(services: Services) -> None:
+    """A month of Saturday patrols took sixteen dialogs; now one, every week until the date given (inclusive)."""
+    added = services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 11, 7))
+    local = [(d.start.astimezone(LONDON).strftime("%a %d %b %H:%M"), d.end.astimezone(LONDON).strftime("%H:%M"))
+             for d in added]
+    assert local == [("Sat 17 Oct 18:00", "23:00"), ("Sat 24 Oct 18:00", "23:00"), ("Sat 31 Oct 18:00", "23:00"),
+                     ("Sat 07 Nov 18:00", "23:00")]
+    # 18:00 BST is 17:00 UTC, 18:00 GMT 18:00 UTC: the same wall clock, not the same instant plus 7 x 24 h.
+    assert [d.start.astimezone(UTC).hour for d in added] == [17, 17, 18, 18]
+    assert {d.title for d in services.roster.duties(date(2026, 10, 1), date(2026, 11, 30))} == {"Saturday patrol"}
+    assert len(services.roster.duties(date(2026, 10, 1), date(2026, 11, 30))) == 4
+    # A night duty over the night the clocks go back lasts an hour longer, 22:00 to 06:00 as on the rota.
+    nights = services.roster.add_duties(_saturday_patrol("2026-10-17 22:00", "2026-10-18 06:00"),
+                                        repeat_weekly_until=date(2026, 10, 31))
+    assert [d.hours for d in nights] == [8, 9, 8]
+    assert {(d.start.astimezone(LONDON).hour, d.end.astimezone(LONDON).hour) for d in nights} == {(22, 6)}
+    # Until the duty's own date: the one duty.
+    assert len(services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 10, 17))) == 1
+
+
+def test_a_bad_repeat_is_refused_and_a_failed_series_stores_nothing(services: Services, monkeypatch) -> None:
+    with pytest.raises(ValidationError, match="before the duty's date") as caught:
+        services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 10, 16))
+    assert caught.value.errors[0].field == "repeat_weekly_until"
+    with pytest.raises(ValidationError, match="more than 53"):
+        services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2027, 12, 31))
+    table = services.roster.duties_table
+    real_insert, calls = table.insert, []
+
+    def failing(values: dict) -> str:
+        calls.append(values)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_insert(values)
+
+    monkeypatch.setattr(table, "insert", failing)
+    with pytest.raises(RuntimeError):
+        services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 11, 7))
+    assert services.roster.duties(date(2026, 10, 1), date(2026, 11, 30)) == []

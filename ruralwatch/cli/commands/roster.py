@@ -69,6 +69,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     add.add_argument("--roles", default="officer,special,volunteer", help="who may fill it, comma separated")
     add.add_argument("--min-crew", type=int, default=1)
     add.add_argument("--max-crew", type=int, default=2)
+    add.add_argument("--repeat-weekly-until", default=None, metavar="YYYY-MM-DD",
+                     help="the same duty every week until this date (inclusive), UK times kept")
     add.add_argument("--json", action="store_true")
     listing = actions.add_parser("list", help="duties in a period with their crew and open places")
     listing.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
@@ -224,12 +226,19 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
     if getattr(args, "duty", None):
         args.duty = roster.duty(args.duty).id  # lists print short ids
     if args.action == "add":
-        duty = roster.add_duty(DutyInput(
+        until = None
+        if args.repeat_weekly_until is not None:
+            until = times.parse_date(args.repeat_weekly_until, "repeat_weekly_until")
+        added = roster.add_duties(DutyInput(
             title=args.title, kind=args.kind, start=args.start, end=args.end, station=args.station, area=args.area,
             required_skills=_needs(args.needs), allowed_roles=_split(args.roles), min_crew=args.min_crew,
             max_crew=args.max_crew,
-        ))
-        print_json(_duty_json(duty)) if args.json else print(duty.id)
+        ), repeat_weekly_until=until)
+        if args.json:  # a weekly series is a list, one duty as before
+            print_json([_duty_json(d) for d in added] if until else _duty_json(added[0]))
+        else:
+            for duty in added:
+                print(duty.id)
     elif args.action == "list":
         start, end = _period(args.date_from, args.date_to)
         person_id = services.people.find(args.person).id if args.person else None
