@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -80,6 +80,26 @@ class WrappedGroupBox(QGroupBox):
             self.updateGeometry()  # the text wraps differently: a new minimum height
 
 
+class PeriodLabel(QLabel):
+    """The period shown, in room for the longest period text whichever is shown: "December 2026" is far shorter
+    than a week's, so switching Week/Month rewrapped the header and the filters and buttons under it jumped (a
+    click landed on the wrong one)."""
+
+    WIDEST = "Week of Wed 30 Sep to Wed 30 Sep 2026"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(self.WIDEST) + 6)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text, or emphasised
+            self._fit()
+
+
 class DutiesTab(QWidget):
     duty_saved = Signal(object)  # DutyRecord
     assigned = Signal(str, str)  # duty id, person id
@@ -126,7 +146,7 @@ class DutiesTab(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda s=step: self.step(s))
-        self.period_label = QLabel()
+        self.period_label = PeriodLabel()
         theme.emphasise(self.period_label, 1.15)  # follows Larger text
         self.person_filter = QComboBox()
         self.person_filter.setMinimumContentsLength(16)

@@ -244,7 +244,7 @@ def test_changes_made_elsewhere_refresh_the_panel(qtbot, panel: RosterPanel, ser
     assert panel.people_tab.mark_left(on=date(2026, 11, 30))
     assert panel.people_tab.table.rowCount() == 0  # people who have left are hidden unless asked for
     panel.people_tab.show_left.setChecked(True)
-    assert panel.people_tab.table.item(0, 6).text() == "Left 2026-11-30"
+    assert panel.people_tab.table.item(0, panel.people_tab.COLUMNS.index("Status")).text() == "Left 2026-11-30"
 
 
 def test_joint_patrols_show_on_the_week_beside_the_duties_the_running_one_marked(
@@ -791,7 +791,7 @@ def test_a_refresh_or_change_elsewhere_keeps_availability_typed_and_not_saved(
     assert people.selected_id() == bob.id and typed() == [(0, 18, 23)] and asked == []
 
     services.people.mark_left(bob.id, date(2026, 11, 30))  # elsewhere; the hub refreshes the panel
-    qtbot.waitUntil(lambda: "Left 2026-11-30" in [people.table.item(r, 6).text()
+    qtbot.waitUntil(lambda: "Left 2026-11-30" in [people.table.item(r, people.COLUMNS.index("Status")).text()
                                                    for r in range(people.table.rowCount())])
     assert not people.show_left.isChecked() and bob.id in [p.id for p in people.people]
     assert people.selected_id() == bob.id and typed() == [(0, 18, 23)] and asked == []
@@ -960,3 +960,83 @@ def test_add_duty_repeats_weekly_until_a_date_in_one_save(qtbot, panel: RosterPa
     edit = duties.open_duty_dialog(added[0].id)
     assert not edit.repeat.isVisibleTo(edit) and not edit.repeat_until.isVisibleTo(edit)
     edit.reject()
+
+
+def test_no_commitment_shows_none_and_the_column_is_on_screen_in_a_narrow_panel(qtbot, panel: RosterPanel,
+                                                                                 services: Services) -> None:
+    """At 1366x768 docked, Skills pushed Commitment off the table; an officer showed "0 h/month"."""
+    services.people.add(PersonInput(name="Ian Reed", role="officer", station="Great Dunmow",
+                                    skills=["rural_crime", "off_road", "first_aid", "wildlife_crime"]))
+    services.people.add(PersonInput(name="Dev Hughes", role="special", station="Great Dunmow"))
+    panel.show_tab("people")
+    panel.resize(470, 700)  # the docked panel's width at 1366x768
+    people = panel.people_tab
+    people.refresh()
+    column = people.COLUMNS.index("Commitment")
+    rows = {people.table.item(r, 0).text(): r for r in range(people.table.rowCount())}
+    assert people.table.item(rows["Ian Reed"], column).text() == "none"
+    assert people.table.item(rows["Dev Hughes"], column).text() == "16 h/month"
+    header = people.table.horizontalHeader()
+    right = header.sectionViewportPosition(column) + header.sectionSize(column)
+    assert right <= people.table.viewport().width(), "Commitment is off to the right"
+    form = people.open_person_dialog(services.people.find("Ian Reed").id)
+    assert form.monthly_commitment_hours.text() == ""
+    assert form.monthly_commitment_hours.placeholderText() == "blank: no commitment for this role"
+    form.reject()
+
+
+def test_saved_goes_after_a_while_and_a_problem_stays(qtbot, panel: RosterPanel, services: Services) -> None:
+    """"Saved Ian Reed." stayed on screen for good."""
+    people = panel.people_tab
+    people._status_timer.setInterval(50)  # the real wait is seconds; its length is not what is tested
+    form = people.open_person_dialog()
+    form.name.setText("Ian Reed")
+    form.role.setCurrentIndex(form.role.findData("officer"))
+    assert form.save()
+    assert people.status.text() == "Saved Ian Reed." and not people.status.isHidden()
+    qtbot.waitUntil(lambda: people.status.isHidden() and people.status.text() == "", timeout=5_000)
+    people.report("Not saved: the disk is full")
+    assert not people._status_timer.isActive() and not people.status.isHidden()
+
+
+def test_the_dates_away_first_day_and_times_have_alt_letters(qtbot, panel: RosterPanel, services: Services) -> None:
+    sam = services.people.add(PersonInput(name="Sam Reed", role="special"))
+    panel.refresh()
+    panel.show_tab("people")
+    people = panel.people_tab
+    assert people.select_person(sam.id)
+    people.availability_tabs.setCurrentWidget(people.exceptions_box)
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+    people.exceptions.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Fir&st day
+    qtbot.waitUntil(lambda: people.exception_date.hasFocus())
+    people.all_day.setChecked(False)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)  # &between
+    qtbot.waitUntil(lambda: people.exception_start.hasFocus())
+
+
+def test_switching_week_and_month_leaves_the_header_where_it_was(qtbot, panel: RosterPanel) -> None:
+    """The period text ("Week of ..." or "December 2026") rewrapped the header at some widths (docked at 1366x768
+    among them): the buttons under it moved, and a click landed on the wrong one."""
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    duties.go_to(MONDAY)
+
+    def places() -> list[tuple[int, int]]:
+        widgets = [duties.autofill_button, duties.person_filter, duties.month_button, duties.week_button]
+        return [(w.mapTo(duties, w.rect().topLeft()).x(), w.mapTo(duties, w.rect().topLeft()).y()) for w in widgets]
+
+    moved = []
+    for width in range(400, 900, 25):
+        panel.resize(width, 700)
+        duties.set_view("week")
+        QApplication.processEvents()
+        before = places()
+        duties.set_view("month")
+        QApplication.processEvents()
+        assert duties.period_label.text() == "December 2026"
+        if places() != before:
+            moved.append(width)
+    assert moved == []
