@@ -544,8 +544,8 @@ def away_warning(name: str, duties: list[DutyRecord]) -> str:
                        f"{times.to_local(d.start):%H:%M}–{times.to_local(d.end):%H:%M}"
                        f"{', ' + d.station if d.station else ''})" for d in duties)
     which = "that duty" if len(duties) == 1 else "those duties"
-    return (f"{name} is rostered on {listed}. The day away is saved: {which} now show{'s' if len(duties) == 1 else ''}"
-            f" as at risk on the roster until the coordinator finds someone else.")
+    return (f"Saved, but {name} is rostered on {listed}: {which} now show{'s' if len(duties) == 1 else ''} as at "
+            f"risk until the coordinator finds someone else.")
 
 
 def _weekly(values: dict[str, object], until: date) -> list[dict[str, object]]:

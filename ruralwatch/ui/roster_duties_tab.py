@@ -186,9 +186,9 @@ class DutiesTab(QWidget):
         self.grid = CalendarGrid()
         self.grid.duty_selected.connect(self._on_duty_selected)
         self.grid.duty_activated.connect(lambda duty_id: self.open_duty_dialog(duty_id))
-        self.legend = QLabel("⚠ amber: open places or a skill still short · blue: crewed · grey: completed or "
-                             "cancelled · italic: joint patrols (▶ running), changed in Team ▸ Patrols. Hover a "
-                             "duty for details; Enter or double-click edits it.")
+        self.legend = QLabel("⚠ amber: open places, a skill still short or someone on it away · blue: crewed · "
+                             "grey: completed or cancelled · italic: joint patrols (▶ running), changed in Team ▸ "
+                             "Patrols. Hover a duty for details; Enter or double-click edits it.")
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet(theme.hint_style())
         self.status = status_label()

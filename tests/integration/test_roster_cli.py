@@ -319,8 +319,8 @@ def test_a_day_away_on_a_rostered_duty_warns_and_duty_list_shows_it_at_risk(cli:
     assert "at risk" not in listed.out
     away = cli("people", "away", "SC101", "--from", "2026-12-04", "--to", "2026-12-06", "--note", "Holiday")
     assert away.code == 0  # saved all the same
-    assert ("Warning: Sam Reed is rostered on Dawn patrol (Sat 5 Dec 06:00–11:00, Maldon). The day away is saved"
-            in away.out)
+    assert ("Warning: Saved, but Sam Reed is rostered on Dawn patrol (Sat 5 Dec 06:00–11:00, Maldon): that duty now"
+            " shows as at risk" in away.out)
     listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
     assert "[at risk: Sam Reed is away on Sat 5 Dec]" in listed.out
     assert listed.out.strip().splitlines()[-1] == "1 duties, 0 open places, 1 at risk (crew away)"
