@@ -509,7 +509,7 @@ class PeopleTab(QWidget):
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")
         remove_exception.clicked.connect(lambda: self.remove_exception())
         # One message area for the dates: what was refused, or what a run of dates added.
-        self.exception_error = status_label()
+        self.exception_error = status_label(3)  # room for the warning naming a rostered duty
         self.exception_status = self.exception_error
         self.exception_marks = FieldMarks(summary=self.exception_error, widgets={
             "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
