@@ -303,10 +303,18 @@ class DutyRecord:
     crew: tuple[tuple[str, str], ...]  # (person id, name) in the order assigned
     updated_at: str
     synthetic: bool
+    # Crew marked away at its time since they were rostered: "Dev Hughes is away on Sat 10 Oct" (planned duties
+    # only; an assignment made overriding "unavailable" is the coordinator's known risk and not repeated).
+    away: tuple[str, ...] = ()
 
     @property
     def hours(self) -> float:
         return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def at_risk(self) -> bool:
+        """Crewed on paper, but someone on it has since said they are away."""
+        return self.status == "planned" and bool(self.away)
 
     @property
     def open_places(self) -> int:
@@ -387,7 +395,8 @@ def _count(value: int | str, field_name: str, errors: list[FieldError]) -> int |
     return number
 
 
-def duty_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> DutyRecord:
+def duty_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...],
+                  away: tuple[str, ...] = ()) -> DutyRecord:
     """A stored `duties` row (either engine's) and its crew as a record."""
     return DutyRecord(
         id=row["id"], title=row["title"], kind=row["kind"], start=times.from_storage(row["starts_at"]),
@@ -395,5 +404,5 @@ def duty_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> Dut
         required_skills=json.loads(row["required_skills"] or "{}"),
         allowed_roles=tuple(json.loads(row["allowed_roles"] or "[]")), min_crew=row["min_crew"],
         max_crew=row["max_crew"], patrol_id=row["patrol_id"], status=row["status"], notes=row["notes"] or "",
-        crew=crew, updated_at=row["updated_at"], synthetic=bool(row["synthetic"]),
+        crew=crew, updated_at=row["updated_at"], synthetic=bool(row["synthetic"]), away=away,
     )

@@ -9,20 +9,24 @@ How it decides (deterministic, no randomness; same input, same output, whatever 
 2. Then every duty below its minimum crew, the duty with the fewest possible people first (then by start).
    Filling in start order would let an easy early duty take the only person a hard later one could have had;
    most-constrained-first fills more places for the same rules.
-3. For each place, among the people who break no rule, the nearest first, then the fairest:
-   a. locality (``rules.locality``): people of the duty's own station, then of its area (district), then
-      everyone else (people whose station and area are not recorded come last). A Maldon Special is only sent
-      to Great Dunmow when no Great Dunmow or Uttlesford volunteer who breaks no rule is left for that place.
-   b. within the same locality, the person furthest below their commitment in the duty's month (UK local, the
-      month it starts in, as the hours report counts it): their monthly commitment minus the hours they already
-      have in that month, whatever the period being filled: duties and patrols done (the hours logged for
-      them), planned, and assigned earlier in this fill; recomputed after every assignment. Ties go to fewer
-      duties in that month, then to the lower id.
-   Locality is a strict first key rather than a weight: a coordinator can predict it ("local people first,
-   the fairest of them"), and fairness still decides between the local people and, because the rest and weekly
-   limits stop anyone being used up, spreads the work when a station has more duties than its own people can
-   take. Fairness across stations is the price: a station with few duties leaves its people below commitment
-   rather than sending them to cover a distant one while that station's own people are free.
+3. For each place, among the people who break no rule, the local ones first, then the fairest of them:
+   a. the pool (``rules.locality``): people of the duty's own station or of its area (district) are LOCAL;
+      everyone else (another district, or station and area not recorded) is only chosen when no local person who
+      breaks no rule is left for that place. A Maldon Special is only sent to Great Dunmow when no Great Dunmow
+      or Uttlesford volunteer can take it.
+   b. within a pool, the person furthest below their commitment in the duty's month (UK local, the month it
+      starts in, as the hours report counts it): their monthly commitment minus the hours they already have in
+      that month, whatever the period being filled: duties and patrols done (the hours logged for them),
+      planned, and assigned earlier in this fill; recomputed after every assignment. So everyone local still
+      below their commitment comes before anyone local who has met theirs, and among those who have met it the
+      one with the fewest hours beyond it goes first. Someone with no commitment (a regular officer, a
+      volunteer who gave none: 0 hours) owes nothing, so is never "below": they come after every local person
+      still below theirs, and their hours that month are their hours beyond it.
+   c. ties (the same hours below or beyond): the duty's own station before the rest of its area, then fewer
+      duties in that month, then the lower id.
+   Nearness decides the pool and breaks ties; fairness decides within the pool. The strict tiers before this
+   (station, then district, then anyone) gave a Great Dunmow Special 41 h of a 16 h commitment while two
+   Uttlesford Specials of 12 h and 20 h got 10 h and 11 h: the district is near enough to share its work.
 
 Fairness is judged over the commitment's own period, the calendar month, not over the days being filled: filling
 a fortnight one week at a time gave the second week to whoever had been lucky in the first (one Special 5 duties,
@@ -132,7 +136,8 @@ class _Person:
 class _Place:
     """A duty being filled."""
 
-    __slots__ = ("duty", "start", "end", "length", "week", "month", "crew", "shortfall", "candidates", "tiers")
+    __slots__ = ("duty", "start", "end", "length", "week", "month", "crew", "shortfall", "candidates", "pools",
+                 "tier_of")
 
     def __init__(self, duty: Duty) -> None:
         self.duty = duty
@@ -144,8 +149,10 @@ class _Place:
         self.crew: list[str] = []
         self.shortfall: dict[str, int] = {}
         self.candidates: set[int] = set()  # people who may take it at all: active, role allowed, available
-        # The candidates split by locality (same station, same area, elsewhere); together they are `candidates`.
-        self.tiers: tuple[set[int], ...] = ()
+        # The candidates split into the local pool (same station or area) and everyone else, local first;
+        # together they are `candidates`. `tier_of` is each candidate's locality, the tie-break within a pool.
+        self.pools: tuple[set[int], ...] = ()
+        self.tier_of: dict[int, int] = {}
 
     @property
     def wanted(self) -> int:
@@ -232,15 +239,17 @@ class _Filler:
                 free = free_for[span] = [p for p in active if p.calendar.covers(place.start, place.end)]
             roles = place.duty.allowed_roles
             crew = set(place.crew)
-            tiers: tuple[set[int], ...] = tuple(set() for _ in range(ELSEWHERE + 1))
+            local: set[int] = set()
+            elsewhere: set[int] = set()
             for p in free:
                 if p.volunteer.role not in roles or p.volunteer.id in crew:
                     continue
                 tier = locality(p.volunteer, place.duty)
                 if not beyond_reach(p.volunteer, place.duty, self.rules, tier):
-                    tiers[tier].add(p.index)
-            place.tiers = tuple(tier for tier in tiers if tier)
-            place.candidates = set().union(*place.tiers)
+                    (elsewhere if tier == ELSEWHERE else local).add(p.index)
+                    place.tier_of[p.index] = tier
+            place.pools = tuple(pool for pool in (local, elsewhere) if pool)
+            place.candidates = local | elsewhere
 
     # --- rules --------------------------------------------------------------------------------------------
 
@@ -286,20 +295,26 @@ class _Filler:
     # --- filling ------------------------------------------------------------------------------------------
 
     def _pick(self, place: _Place, skill: str | None = None) -> _Person | None:
-        for tier in place.tiers:  # nearest first
-            left = len(tier)
-            if not left:
-                continue
-            for key in self.order[place.month]:  # fairest first
+        order = self.order[place.month]  # fairest first: hours beyond commitment, duties, id
+        for pool in place.pools:  # local first
+            left = len(pool)
+            best: tuple[Key, int] | None = None  # the fairest who fits, and the locality that breaks its tie
+            for key in order:
+                if best is not None and key[0] != best[0][0]:
+                    break  # past everyone as far below as the one found: only the tie-break was left to look at
                 index = key[3]
-                if index not in tier:
+                if index not in pool:
                     continue
                 person = self.people[index]
                 if (skill is None or skill in person.volunteer.skills) and self._fits(person, place):
-                    return person
+                    tier = place.tier_of[index]
+                    if best is None or tier < best[1]:
+                        best = (key, tier)
                 left -= 1
                 if not left:
                     break
+            if best is not None:
+                return self.people[best[0][3]]
         return None
 
     def _assign(self, person: _Person, place: _Place) -> None:
@@ -307,8 +322,8 @@ class _Filler:
         place.crew.append(person.volunteer.id)
         place.shortfall = shortfall_after(place.shortfall, person.volunteer.skills)
         place.candidates.discard(person.index)
-        for tier in place.tiers:
-            tier.discard(person.index)
+        for pool in place.pools:
+            pool.discard(person.index)
         person.commits.append((place.start, place.end, duty.id))
         person.week_seconds[place.week] = person.week_seconds.get(place.week, 0.0) + place.length
         order = self.order[place.month]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -176,12 +177,7 @@ class Calendar:
         name = self.volunteer.display_name
         for away_start, away_end, exception in window.away:
             if away_start < end and away_end > start:
-                day = format_day(exception.on)
-                if exception.start is None and exception.end is None:
-                    return f"{name} is away on {day}"
-                begin = f"{(exception.start or MIDNIGHT):%H:%M}"
-                until = "24:00" if exception.end is None else f"{exception.end:%H:%M}"
-                return f"{name} is away on {day} from {begin} to {until}"
+                return away_text(name, exception)
         cursor = start
         for free_start, free_end in window.available:
             if free_end <= cursor:
@@ -245,6 +241,29 @@ class Calendar:
             first=first, last=last, lo=midnight(first), hi=midnight(last + DAY),
             free_starts=[a for a, _ in free], free_ends=[b for _, b in free], available=merged, away=away,
         )
+
+
+def away_text(name: str, exception: AvailabilityException) -> str:
+    """``Dev Hughes is away on Sat 10 Oct`` (a whole day) or ``... from 18:00 to 23:00``."""
+    day = format_day(exception.on)
+    if exception.start is None and exception.end is None:
+        return f"{name} is away on {day}"
+    begin = f"{(exception.start or MIDNIGHT):%H:%M}"
+    until = "24:00" if exception.end is None else f"{exception.end:%H:%M}"
+    return f"{name} is away on {day} from {begin} to {until}"
+
+
+def away_during(exceptions: Iterable[AvailabilityException], start: datetime,
+                end: datetime) -> AvailabilityException | None:
+    """The first "away" of `exceptions` that overlaps [start, end), or None: a person already rostered whose day
+    away was added afterwards (their weekly availability aside: that is the rules' business when assigning)."""
+    lo, hi = _seconds(start), _seconds(end)
+    for exception in exceptions:
+        if exception.kind == "away":
+            begin, finish = span(exception.on, exception.start, exception.end)
+            if begin < hi and finish > lo:
+                return exception
+    return None
 
 
 @lru_cache(maxsize=2048)

@@ -328,7 +328,7 @@ class PeopleService:
             "SELECT * FROM availability_exceptions WHERE person_id = ? AND deleted = 0 ORDER BY on_date",
             [person_id],
         )
-        return [(row["id"], _exception(row), row["note"] or "") for row in rows]
+        return [(row["id"], exception_from_row(row), row["note"] or "") for row in rows]
 
     # --- for the rostering engine -------------------------------------------------------------------------
 
@@ -341,7 +341,7 @@ class PeopleService:
         for row in self.store.db.query(
             "SELECT * FROM availability_exceptions WHERE deleted = 0 ORDER BY on_date"
         ):
-            exceptions[row["person_id"]].append(_exception(row))
+            exceptions[row["person_id"]].append(exception_from_row(row))
         # An area typed before areas were checked ("Uttles") counts as the district it stands for, so its person
         # is still local to that district's duties; one standing for none is matched as written.
         home = {area: self.geography.district_named(area) or area for area in {p.area for p in people} if area}
@@ -370,7 +370,7 @@ class PeopleService:
         return slots
 
 
-def _exception(row: dict[str, Any]) -> AvailabilityException:
+def exception_from_row(row: dict[str, Any]) -> AvailabilityException:
     start: time | None = parse_time_of_day(row["start_time"], "start") if row["start_time"] else None
     end: time | None = parse_time_of_day(row["end_time"], "end") if row["end_time"] else None
     return AvailabilityException(times.parse_date(row["on_date"], "on_date"), row["kind"], start, end)

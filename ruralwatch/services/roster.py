@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +20,12 @@ from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validat
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.rostering import autofill as autofill_mod
+from ruralwatch.rostering.availability import away_during, away_text, format_day
 from ruralwatch.rostering.errors import RuleBreachError
-from ruralwatch.rostering.model import REACHES, Commitment, Duty, RosterRules, RuleBreach
+from ruralwatch.rostering.model import REACHES, AvailabilityException, Commitment, Duty, RosterRules, RuleBreach
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
-from ruralwatch.services.people import PeopleService
+from ruralwatch.services.people import PeopleService, exception_from_row
 from ruralwatch.services.policies import (
     MAX_REACH,
     MAX_WEEKLY_HOURS,
@@ -47,6 +48,7 @@ TOPIC = "duties"
 PATROLS_TOPIC = "patrols"  # services.patrols.TOPIC (that package imports this one)
 # A patrol in these states has not started: its crew still follows its duty's (and is cancelled with it).
 NOT_STARTED = ("planned", "briefed")
+MAX_WEEKLY_REPEATS = 53  # "Repeat weekly until": a year of weeks at most
 # Each rule is a per-laptop policy in its own meta key (ruralwatch.services.policies).
 RULE_POLICIES = {"min_rest_hours": MIN_REST_HOURS, "max_weekly_hours": MAX_WEEKLY_HOURS}
 
@@ -135,12 +137,24 @@ class RosterService:
     # --- duties -------------------------------------------------------------------------------------------
 
     def add_duty(self, inp: DutyInput, synthetic: bool = False) -> DutyRecord:
+        return self.add_duties(inp, synthetic=synthetic)[0]
+
+    def add_duties(self, inp: DutyInput, repeat_weekly_until: date | None = None,
+                   synthetic: bool = False) -> list[DutyRecord]:
+        """The duty, and with `repeat_weekly_until` the same duty every week up to that local date (inclusive),
+        in one transaction: a month of Saturday patrols took sixteen dialogs. Each week keeps the UK wall-clock
+        times (18:00-23:00 stays 18:00-23:00 across a clock change, so the real length of a night duty over the
+        change night is an hour more or less)."""
         self.store.actor.require("roster.edit")
         values = self._validated(inp)
+        rows = [values]
+        if repeat_weekly_until is not None:
+            rows = _weekly(values, repeat_weekly_until)
         with self.store.transaction():
-            duty_id = self.duties_table.insert({**_encode(values), "synthetic": int(synthetic)})
-        self.hub.publish(Change(TOPIC, "created", (duty_id,)))
-        return self.duty(duty_id)
+            ids = [self.duties_table.insert({**_encode(row), "synthetic": int(synthetic)}) for row in rows]
+        self.hub.publish(Change(TOPIC, "created", tuple(ids)))
+        found = {d.id: d for d in self._records(f"d.id IN ({','.join('?' * len(ids))})", ids)}
+        return [found[duty_id] for duty_id in ids]
 
     def update_duty(self, duty_id: str, inp: DutyInput) -> DutyRecord:
         self.store.actor.require("roster.edit")
@@ -218,14 +232,64 @@ class RosterService:
         if not rows:
             return []
         crew: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        # (duty, person) -> when the assignment was made, for those made overriding "unavailable": a day away
+        # recorded before it was known to the coordinator then, and is not flagged again.
+        knowingly: dict[tuple[str, str], str] = {}
         marks = ",".join("?" * len(rows))
         for row in self.store.db.execute(
-            f"SELECT a.duty_id, p.id, p.name FROM duty_assignments a JOIN people p ON p.id = a.person_id"
+            f"SELECT a.duty_id, p.id, p.name, a.overridden_rules, a.hlc FROM duty_assignments a"
+            f" JOIN people p ON p.id = a.person_id"
             f" WHERE a.deleted = 0 AND a.duty_id IN ({marks}) ORDER BY a.created_at, p.name",
             [r["id"] for r in rows],
         ):
             crew[row[0]].append((row[1], row[2]))
-        return [duty_from_row(row, tuple(crew.get(row["id"], ()))) for row in rows]
+            if "unavailable" in json.loads(row[3] or "[]"):
+                knowingly[(row[0], row[1])] = row[4]
+        away = self._crew_away(rows, crew, knowingly)
+        return [duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())) for row in rows]
+
+    def _crew_away(self, rows: list[Any], crew: dict[str, list[tuple[str, str]]],
+                   knowingly: dict[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
+        """Per planned duty, why each of its crew cannot come: a day away marked after they were rostered (the
+        calendar and `duty list` showed such a duty as crewed)."""
+        planned = [r for r in rows if r["status"] == "planned" and crew.get(r["id"])]
+        if not planned:
+            return {}
+        people = sorted({pid for r in planned for pid, _ in crew[r["id"]]})
+        first = min(times.to_local(times.from_storage(r["starts_at"])).date() for r in planned) - timedelta(days=1)
+        last = max(times.to_local(times.from_storage(r["ends_at"])).date() for r in planned)
+        days_away: dict[str, list[tuple[AvailabilityException, str]]] = defaultdict(list)
+        for row in self.store.db.query(
+            f"SELECT * FROM availability_exceptions WHERE deleted = 0 AND kind = 'away'"
+            f" AND on_date >= ? AND on_date <= ? AND person_id IN ({','.join('?' * len(people))})"
+            f" ORDER BY on_date, start_time",
+            [first.isoformat(), last.isoformat(), *people],
+        ):
+            days_away[row["person_id"]].append((exception_from_row(row), row["hlc"]))
+        if not days_away:
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for r in planned:
+            start, end = times.from_storage(r["starts_at"]), times.from_storage(r["ends_at"])
+            why = []
+            for pid, name in crew[r["id"]]:
+                known = knowingly.get((r["id"], pid))
+                for exception, added in days_away.get(pid, ()):
+                    if (known is None or added > known) and away_during((exception,), start, end) is not None:
+                        why.append(away_text(name, exception))
+                        break
+            if why:
+                found[r["id"]] = tuple(why)
+        return found
+
+    def rostered_while_away(self, person_id: str, first: date, last: date) -> list[DutyRecord]:
+        """Planned duties the person is on that their days away from `first` to `last` now overlap: a Special
+        marking a day away when already rostered was told nothing, and the coordinator saw the duty as crewed."""
+        away = [e for _, e, _ in self.people.exceptions_of(person_id) if e.kind == "away" and first <= e.on <= last]
+        if not away:
+            return []
+        return [d for d in self.duties(first - timedelta(days=1), last, person_id)
+                if d.status == "planned" and away_during(away, d.start, d.end) is not None]
 
     # --- assignments --------------------------------------------------------------------------------------
 
@@ -567,6 +631,47 @@ class RosterService:
         with self.store.transaction():
             record_event(self.store, "export", "duties", None, {"file": str(target), "rows": len(frame)})
         return target
+
+
+def away_warning(name: str, duties: list[DutyRecord]) -> str:
+    """What the window and `people away` say when a day away falls on duties the person is rostered on."""
+    listed = "; ".join(f"{d.title} ({format_day(times.to_local(d.start).date())} "
+                       f"{times.to_local(d.start):%H:%M}–{times.to_local(d.end):%H:%M}"
+                       f"{', ' + d.station if d.station else ''})" for d in duties)
+    which = "that duty" if len(duties) == 1 else "those duties"
+    return (f"Saved, but {name} is rostered on {listed}: {which} now show{'s' if len(duties) == 1 else ''} as at "
+            f"risk until the coordinator finds someone else.")
+
+
+def _weekly(values: dict[str, object], until: date) -> list[dict[str, object]]:
+    """A duty's values repeated every 7 days up to the local date `until`: the same UK wall-clock start and end
+    each week (a time the clocks skip reads as the moment after the change, as availability does)."""
+    start = times.to_local(times.from_storage(str(values["starts_at"])))
+    end = times.to_local(times.from_storage(str(values["ends_at"])))
+    first = start.date()
+    if until < first:
+        raise ValidationError.single("repeat_weekly_until", f"{until.isoformat()} is before the duty's date "
+                                                            f"({first.isoformat()})")
+    weeks = (until - first).days // 7 + 1
+    if weeks > MAX_WEEKLY_REPEATS:
+        raise ValidationError.single("repeat_weekly_until", f"{weeks} weeks is more than {MAX_WEEKLY_REPEATS} at once")
+    rows = []
+    for n in range(weeks):
+        shift = timedelta(days=7 * n)
+        # Wall-clock arithmetic on naive local times, then read in the UK zone: adding 7 days to an aware
+        # datetime across a clock change would move the duty by an hour.
+        begin = _wall(start.replace(tzinfo=None) + shift)
+        finish = _wall(end.replace(tzinfo=None) + shift)
+        if finish <= begin:  # only a duty ending in the skipped hour could: keep its length instead
+            finish = begin + (end - start)
+        rows.append({**values, "starts_at": times.to_storage(begin), "ends_at": times.to_storage(finish)})
+    return rows
+
+
+def _wall(naive: datetime) -> datetime:
+    """A UK wall-clock time as a real moment; a time the clocks skip (01:30 on the last Sunday of March) becomes
+    the same time after the change (02:30 BST), as reading it before the change and converting does."""
+    return naive.replace(tzinfo=times.LOCAL_ZONE).astimezone(UTC).astimezone(times.LOCAL_ZONE)
 
 
 def _engine_duty(duty: DutyRecord, area: str) -> Duty:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -84,6 +84,26 @@ class WrappedGroupBox(QGroupBox):
             self.updateGeometry()  # the text wraps differently: a new minimum height
 
 
+class PeriodLabel(QLabel):
+    """The period shown, in room for the longest period text whichever is shown: "December 2026" is far shorter
+    than a week's, so switching Week/Month rewrapped the header and the filters and buttons under it jumped (a
+    click landed on the wrong one)."""
+
+    WIDEST = "Week of Wed 30 Sep to Wed 30 Sep 2026"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(self.WIDEST) + 6)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text, or emphasised
+            self._fit()
+
+
 class DutiesTab(QWidget):
     duty_saved = Signal(object)  # DutyRecord
     assigned = Signal(str, str)  # duty id, person id
@@ -131,7 +151,7 @@ class DutiesTab(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda s=step: self.step(s))
-        self.period_label = QLabel()
+        self.period_label = PeriodLabel()
         theme.emphasise(self.period_label, 1.15)  # follows Larger text
         self.person_filter = QComboBox()
         self.person_filter.setMinimumContentsLength(16)
@@ -171,9 +191,9 @@ class DutiesTab(QWidget):
         self.grid = CalendarGrid()
         self.grid.duty_selected.connect(self._on_duty_selected)
         self.grid.duty_activated.connect(lambda duty_id: self.open_duty_dialog(duty_id))
-        self.legend = QLabel("⚠ amber: open places or a skill still short · blue: crewed · grey: completed or "
-                             "cancelled · italic: joint patrols (▶ running), changed in Team ▸ Patrols. Hover a "
-                             "duty for details; Enter or double-click edits it.")
+        self.legend = QLabel("⚠ amber: open places, a skill still short or someone on it away · blue: crewed · "
+                             "grey: completed or cancelled · italic: joint patrols (▶ running), changed in Team ▸ "
+                             "Patrols. Hover a duty for details; Enter or double-click edits it.")
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet(theme.hint_style())
         self.status = status_label()
@@ -353,7 +373,7 @@ class DutiesTab(QWidget):
         start, end = self.period()
         shown = [look for look in self.looks if start <= local_time(look.duty.start).date() <= end]
         gaps = [look for look in shown if look.state == "gap"]
-        self.legend.setToolTip(f"{len(shown)} duties, {len(gaps)} with open places")
+        self.legend.setToolTip(f"{len(shown)} duties, {len(gaps)} with open places or crew away")
         if self._selected and not self.grid.select_duty(self._selected):
             self._selected = None
         self._show_detail()
@@ -426,6 +446,8 @@ class DutiesTab(QWidget):
         open_text = f"⚠ {duty.open_places} open" if duty.open_places else "no open places"
         if missing:
             open_text += f" · ⚠ short of {', '.join(missing)}"
+        if duty.at_risk:
+            open_text += f" · ⚠ at risk: {'; '.join(duty.away)}"
         self.duty_info.setText(
             f"{when_text(duty)} ({hours_text(duty.hours)} h)\n{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · "
             f"{STATUS_NAMES.get(duty.status, duty.status)} · {duty.station or 'no station'}"
@@ -543,15 +565,19 @@ class DutiesTab(QWidget):
         start, _ = self.period()
         day = self.anchor if start <= self.anchor else start
         dialog = DutyDialog(self.roster, duty, day, known_stations(self.people), self)
-        dialog.saved_duty.connect(self._on_duty_saved)
+        dialog.saved_duty.connect(lambda duty: self._on_duty_saved(duty, len(dialog.series)))
         dialog.finished.connect(lambda _result: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
         self.dialogs.append(dialog)
         dialog.open()
         return dialog
 
-    def _on_duty_saved(self, duty: DutyRecord) -> None:
+    def _on_duty_saved(self, duty: DutyRecord, count: int = 1) -> None:
         self.select_duty(duty.id)
-        self.report(f"Saved {duty.title} on {when_text(duty)}.", problem=False)
+        if count > 1:
+            self.report(f"Saved {count} duties: {duty.title} every {local_time(duty.start):%A} from "
+                        f"{when_text(duty)}.", problem=False)
+        else:
+            self.report(f"Saved {duty.title} on {when_text(duty)}.", problem=False)
         self.duty_saved.emit(duty)
 
     def assign(self, person_id: str | None = None, reason: str | None = None) -> bool:

@@ -27,14 +27,14 @@ from ruralwatch.core.vocab import DUTY_KINDS, PERSON_ROLES, SKILLS
 from ruralwatch.services.roster import RosterService
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_grid import local_time
-from ruralwatch.ui.roster_people import date_edit, from_qdate, hhmm, time_edit, to_qdate, with_buddy
+from ruralwatch.ui.roster_people import date_edit, from_qdate, hhmm, local_today, time_edit, to_qdate, with_buddy
 from ruralwatch.ui.widgets import FieldMarks, saved_or_marked, select_data, vocab_combo
 from ruralwatch.ui.widgets.district_box import DistrictBox
 
 DUTY_FIELD_LABELS = {
     "title": "Title", "kind": "Kind", "start": "Start", "end": "End", "station": "Station", "area": "Area",
     "required_skills": "Skills needed", "allowed_roles": "Who may do it", "min_crew": "Minimum crew",
-    "max_crew": "Maximum crew", "status": "Status", "notes": "Notes",
+    "max_crew": "Maximum crew", "status": "Status", "notes": "Notes", "repeat_weekly_until": "Repeat weekly until",
 }
 
 
@@ -49,6 +49,7 @@ class DutyDialog(QDialog):
         self.roster = roster
         self.duty = duty
         self.saved: DutyRecord | None = None
+        self.series: list[DutyRecord] = []  # every duty the save added (a weekly repeat adds several)
         self.setWindowTitle(f"Edit duty: {duty.title}" if duty else "New duty")
         self.title = QLineEdit()
         self.title.setPlaceholderText("e.g. Dawn hare coursing patrol")
@@ -67,7 +68,7 @@ class DutyDialog(QDialog):
         self.skill_counts: dict[str, QSpinBox] = {}
         skills_box = QGroupBox("Skills needed (how many of the crew)")
         skills_grid = QGridLayout(skills_box)
-        taken = set("foxtkdsacn")  # the dialog's own Alt+letters; skills and roles take the next free ones
+        taken = set("foxtkdsacnu")  # the dialog's own Alt+letters; skills and roles take the next free ones
         for n, (key, label) in enumerate(SKILLS):
             spin = QSpinBox()
             spin.setRange(0, 50)
@@ -95,6 +96,16 @@ class DutyDialog(QDialog):
         self.notes.setFixedHeight(60)
         self.notes.setTabChangesFocus(True)
         self.error_label = QLabel()
+        # A new duty every week until a date, in one save: a month of Saturday patrols took sixteen dialogs.
+        self.repeat = QCheckBox("Repeat weekly &until")
+        self.repeat.setToolTip("Add the same duty every week, at the same UK times, up to and including this date")
+        self.repeat_until = date_edit((day or local_today()) + timedelta(days=28))
+        self.repeat_until.setAccessibleName("Repeat weekly until")
+        self.repeat_until.setEnabled(False)
+        self.repeat.toggled.connect(self.repeat_until.setEnabled)
+        # Four weeks on from the date until the box is ticked, so a later date does not start past its end.
+        self.day.dateChanged.connect(
+            lambda day_: None if self.repeat.isChecked() else self.repeat_until.setDate(day_.addDays(28)))
 
         times_row = QHBoxLayout()
         times_row.addWidget(self.day)
@@ -118,6 +129,11 @@ class DutyDialog(QDialog):
         form.addRow(roles_box)
         form.addRow(with_buddy("&Crew: minimum", self.min_crew), crew_row)
         form.addRow(with_buddy("&Notes", self.notes), self.notes)
+        repeat_row = QHBoxLayout()
+        repeat_row.addWidget(self.repeat_until)
+        repeat_row.addStretch()
+        form.addRow(self.repeat, repeat_row)
+        form.setRowVisible(self.repeat, duty is None)  # an existing duty is edited alone
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -128,7 +144,7 @@ class DutyDialog(QDialog):
         self.marks = FieldMarks(summary=self.error_label, widgets={
             "title": self.title, "kind": self.kind, "start": self.start, "end": self.end, "station": self.station,
             "area": self.area, "required_skills": skills_box, "allowed_roles": roles_box, "min_crew": self.min_crew,
-            "max_crew": self.max_crew, "notes": self.notes,
+            "max_crew": self.max_crew, "notes": self.notes, "repeat_weekly_until": self.repeat_until,
         }, labels=DUTY_FIELD_LABELS)
         self.start.timeChanged.connect(self._on_times)
         self.end.timeChanged.connect(self._on_times)
@@ -172,14 +188,18 @@ class DutyDialog(QDialog):
         )
 
     def save(self) -> bool:
-        def write() -> DutyRecord:
+        def write() -> list[DutyRecord]:
             inp = self.current_input()
-            return self.roster.update_duty(self.duty.id, inp) if self.duty else self.roster.add_duty(inp)
+            if self.duty:
+                return [self.roster.update_duty(self.duty.id, inp)]
+            until = from_qdate(self.repeat_until.date()) if self.repeat.isChecked() else None
+            return self.roster.add_duties(inp, repeat_weekly_until=until)
 
-        duty = saved_or_marked(self.marks, write, "duty")
-        if duty is None:
+        series = saved_or_marked(self.marks, write, "duty")
+        if not series:
             return False
-        self.saved = duty
+        self.series = series
+        self.saved = duty = series[0]
         self.saved_duty.emit(duty)
         self.accept()
         return True

@@ -80,7 +80,10 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
         marker = STATUS_NAMES.get(duty.status, duty.status).lower()
         state = duty.status
     elif duty.open_places:
-        marker = f"⚠ {duty.open_places} open"
+        marker = f"⚠ {duty.open_places} open" + (f", {len(duty.away)} away" if duty.away else "")
+        state = "gap"
+    elif duty.at_risk:  # crewed on paper, but someone on it has since marked the day away
+        marker = f"⚠ at risk: {len(duty.away)} away"
         state = "gap"
     elif missing:
         marker = "⚠ skill short"
@@ -102,6 +105,8 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
     ]
     if duty.crew:
         lines.append("On it: " + ", ".join(name for _, name in duty.crew))
+    if duty.at_risk:
+        lines.append("At risk: " + "; ".join(duty.away))
     if open_places and duty.status == "planned":
         lines.append(f"Open places: {duty.open_places}" + (f"; short of {', '.join(missing)}" if missing else ""))
     return DutyLook(duty, text, "\n".join(lines), state, open_places)

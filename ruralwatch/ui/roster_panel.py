@@ -43,7 +43,7 @@ class RosterPanel(QWidget):
         self.ops = ops
         self.problems: list[str] = []  # every problem reported to the user, newest last
 
-        self.people_tab = PeopleTab(services.people, self.problems)
+        self.people_tab = PeopleTab(services.people, self.problems, roster=services.roster)
         self.duties_tab = DutiesTab(services, ops, self.problems)
         self.hours_tab = HoursTab(services.hours, ops, self.problems)
         # No Alt+letters on the tabs (Ctrl+Tab and Ctrl+PgDn switch them): the pages need the few letters that the

@@ -46,6 +46,7 @@ from ruralwatch.core.vocab import (
 )
 from ruralwatch.core.words import plural
 from ruralwatch.services.people import PeopleService
+from ruralwatch.services.roster import RosterService, away_warning
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import (
     FieldMarks,
@@ -64,6 +65,7 @@ from ruralwatch.ui.widgets.unsaved import CANCEL, DISCARD, SAVE, ask_save_discar
 
 WEEKDAY_NAMES = tuple(calendar.day_name)  # Monday first, as WeeklySlot counts them
 NO_SLOTS = "No weekly availability yet: add a slot."
+STATUS_SECONDS = 8  # how long "Saved Ian Reed." and the like stay
 TIME_FORMAT = "HH:mm"
 DATE_FORMAT = "yyyy-MM-dd"
 
@@ -120,6 +122,12 @@ def hhmm(value: QTime) -> str:
 
 def hours_text(hours: float) -> str:
     return f"{hours:.1f}".rstrip("0").rstrip(".") if hours % 1 else f"{hours:.0f}"
+
+
+def commitment_text(hours: float) -> str:
+    """``16 h/month``, or ``none``: a regular officer or a volunteer who gave no commitment owes no hours, and
+    "0 h/month" read as a promise of nothing kept."""
+    return f"{hours_text(hours)} h/month" if hours > 0 else "none"
 
 
 def with_buddy(text: str, buddy: QWidget) -> QLabel:
@@ -234,7 +242,9 @@ class PersonDialog(QDialog):
             box.setChecked(key in person.skills)
         self.station.setCurrentText(person.station)
         self.area.setEditText(person.area)
-        self.monthly_commitment_hours.setText(hours_text(person.monthly_commitment_hours))
+        # No commitment shows as the blank box of the role's default, not "0" (a Special's 0 is not the default).
+        no_commitment = person.monthly_commitment_hours == 0 and person.role != "special"
+        self.monthly_commitment_hours.setText("" if no_commitment else hours_text(person.monthly_commitment_hours))
         self.phone.setText(person.phone)
         self.email.setText(person.email)
         self.notes.setPlainText(person.notes)
@@ -247,8 +257,8 @@ class PersonDialog(QDialog):
             self.monthly_commitment_hours.setPlaceholderText(
                 f"blank: the role's default ({hours_text(DEFAULT_SPECIAL_COMMITMENT_HOURS)} for a Special)")
             return
-        default = DEFAULT_SPECIAL_COMMITMENT_HOURS if special else 0.0
-        self.monthly_commitment_hours.setPlaceholderText(f"blank: {hours_text(default)} for this role")
+        default = f"{hours_text(DEFAULT_SPECIAL_COMMITMENT_HOURS)} hours" if special else "no commitment"
+        self.monthly_commitment_hours.setPlaceholderText(f"blank: {default} for this role")
 
     def current_input(self) -> PersonInput:
         """What the form holds, as typed; the service checks it."""
@@ -405,11 +415,15 @@ class PeopleTab(QWidget):
     person_saved = Signal(object)  # Person
     availability_saved = Signal(str)  # person id
 
-    COLUMNS = ["Name", "Role", "Collar no.", "Station", "Skills", "Commitment", "Status"]
+    # Commitment beside the role and Skills (the long one) last: after Skills, Commitment was off a docked panel
+    # at 1366x768.
+    COLUMNS = ["Name", "Role", "Commitment", "Station", "Collar no.", "Status", "Skills"]
 
-    def __init__(self, people: PeopleService, problems: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, people: PeopleService, problems: list[str], parent: QWidget | None = None,
+                 roster: RosterService | None = None) -> None:
         super().__init__(parent)
         self.people_service = people
+        self.roster = roster  # to warn when a day away falls on a duty the person is rostered on
         self.problems = problems
         self.people: list[Person] = []
         self.dialogs: list[PersonDialog] = []
@@ -445,6 +459,8 @@ class PeopleTab(QWidget):
         self.table.itemSelectionChanged.connect(self._on_chosen)
         self.table.doubleClicked.connect(lambda _index: self._open_if_editable())
         self.status = status_label()
+        self._status_timer = QTimer(self, singleShot=True, interval=STATUS_SECONDS * 1000)
+        self._status_timer.timeout.connect(lambda: show_status(self.status, ""))
 
         # Weekly availability of the selected person.
         self.weekly = WeeklyEditor()
@@ -493,23 +509,30 @@ class PeopleTab(QWidget):
         self.remove_exception_button = remove_exception = QPushButton("Remove selected date")
         remove_exception.clicked.connect(lambda: self.remove_exception())
         # One message area for the dates: what was refused, or what a run of dates added.
-        self.exception_error = status_label()
+        self.exception_error = status_label(3)  # room for the warning naming a rostered duty
         self.exception_status = self.exception_error
         self.exception_marks = FieldMarks(summary=self.exception_error, widgets={
             "date": self.exception_date, "kind": self.exception_kind, "start": self.exception_start,
             "end": self.exception_end, "to": self.exception_to,
         }, labels={"date": "Date", "kind": "Kind", "start": "From", "end": "To", "to": "Last day"})
+        # Alt letters for the first day and the times (a keyboard user could not reach them): every letter of
+        # "from" is the menu bar's or the incident filters', hence "between ... and".
         when = QHBoxLayout()
+        when.addWidget(with_buddy("Fir&st day", self.exception_date))
         when.addWidget(self.exception_date)
         when.addWidget(QLabel("to"))
         when.addWidget(self.exception_to)
-        when.addWidget(with_buddy("&Kind", self.exception_kind))
-        when.addWidget(self.exception_kind, 1)
+        when.addStretch()
+        # The kind and the times on rows of their own: with the first day's label they ran off a docked panel.
+        kind = QHBoxLayout()
+        kind.addWidget(with_buddy("&Kind", self.exception_kind))
+        kind.addWidget(self.exception_kind)
+        kind.addWidget(self.all_day)
+        kind.addStretch()
         hours = QHBoxLayout()
-        hours.addWidget(self.all_day)
-        hours.addWidget(QLabel("from"))
+        hours.addWidget(with_buddy("&between", self.exception_start))
         hours.addWidget(self.exception_start)
-        hours.addWidget(QLabel("to"))
+        hours.addWidget(QLabel("and"))
         hours.addWidget(self.exception_end)
         hours.addStretch()
         exception_buttons = QHBoxLayout()
@@ -520,6 +543,7 @@ class PeopleTab(QWidget):
         exceptions_layout = QVBoxLayout(self.exceptions_box)
         exceptions_layout.addWidget(self.exceptions, 1)
         exceptions_layout.addLayout(when)
+        exceptions_layout.addLayout(kind)
         exceptions_layout.addLayout(hours)
         exceptions_layout.addWidget(self.exception_note)
         exceptions_layout.addLayout(exception_buttons)
@@ -599,6 +623,12 @@ class PeopleTab(QWidget):
         if problem:
             self.problems.append(message)
         show_status(self.status, message, problem)
+        # What a save did goes after a while ("Saved Ian Reed." stayed on screen for good, as if just done); a
+        # problem stays until the next message.
+        if problem:
+            self._status_timer.stop()
+        else:
+            self._status_timer.start()
 
     def refresh(self) -> None:
         """Read the people again, keeping the selection. The person whose weekly availability is typed and not
@@ -625,8 +655,8 @@ class PeopleTab(QWidget):
             cells = [
                 item(person.name, person.id),
                 item(PERSON_ROLE_NAMES.get(person.role, person.role)),
-                item(person.collar_number), item(person.station), item(skills),
-                item(f"{hours_text(person.monthly_commitment_hours)} h/month", number=True), item(state),
+                item(commitment_text(person.monthly_commitment_hours), number=True), item(person.station),
+                item(person.collar_number), item(state), item(skills),
             ]
             if person.synthetic:  # as in the incident list: demo data in italics
                 font = QFont(cells[0].font())
@@ -894,10 +924,17 @@ class PeopleTab(QWidget):
         if not added:
             show_status(self.exception_status, "Already there: nothing added.")
             return None
-        if len(added) > 1:
+        clashes = self.roster.rostered_while_away(person_id, on, last) if self.roster and kind == "away" else []
+        if clashes:
+            # Said where the date was added, in the warning's colour: the Special learnt nothing, and the duty
+            # stayed "crewed" for the coordinator.
+            name = self.people_service.get(person_id).name
+            show_status(self.exception_status, "⚠ " + away_warning(name, clashes))
+            self.exception_status.setStyleSheet(theme.warning_style())
+        elif len(added) > 1:
             show_status(self.exception_status, f"{len(added)} dates added, {on:%d %b} to {last:%d %b %Y}.")
         else:
-            self.exception_status.hide()
+            show_status(self.exception_status, "")  # an earlier warning must not stay as if about this date
         return added[0]
 
     def remove_exception(self, exception_id: str | None = None) -> bool:

@@ -394,3 +394,40 @@ def test_an_analyst_previews_a_plan_and_writes_a_plan_pack_a_special_may_not(cli
     assert len(cli("--user", "ann", "patrol", "list", "--json").json()) == patrols  # nothing recorded
     refused = cli("--user", "sam", "patrol", "plan", *window)
     assert refused.code == 2 and "may not: preview a harm-targeted patrol plan" in refused.err
+
+
+def test_a_day_away_on_a_rostered_duty_warns_and_duty_list_shows_it_at_risk(cli: Cli) -> None:
+    _add_people(cli)
+    duty_id = cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00", "--end",
+                  "2026-12-05 11:00", "--station", "Maldon").out.strip()
+    assert cli("duty", "assign", duty_id, "Sam Reed").code == 0
+    listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
+    assert "at risk" not in listed.out
+    away = cli("people", "away", "SC101", "--from", "2026-12-04", "--to", "2026-12-06", "--note", "Holiday")
+    assert away.code == 0  # saved all the same
+    assert ("Warning: Saved, but Sam Reed is rostered on Dawn patrol (Sat 5 Dec 06:00–11:00, Maldon): that duty now"
+            " shows as at risk" in away.out)
+    listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
+    assert "[at risk: Sam Reed is away on Sat 5 Dec]" in listed.out
+    assert listed.out.strip().splitlines()[-1] == "1 duties, 0 open places, 1 at risk (crew away)"
+    body = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07", "--json").json()
+    assert body[0]["at_risk"] is True and body[0]["away"] == ["Sam Reed is away on Sat 5 Dec"]
+    # Marking the other day away says nothing more: no duty then.
+    assert "Warning" not in cli("people", "away", "SC101", "--date", "2026-12-09").out
+
+
+def test_duty_add_repeats_weekly_until_a_date(cli: Cli) -> None:
+    added = cli("duty", "add", "--title", "Saturday patrol", "--start", "2026-10-17 18:00", "--end",
+                "2026-10-17 23:00", "--repeat-weekly-until", "2026-11-07", "--json")
+    assert added.code == 0, added.err
+    starts = [d["start"] for d in added.json()]
+    assert len(starts) == 4
+    listed = cli("duty", "list", "--from", "2026-10-01", "--to", "2026-11-30")
+    # The same UK time each week, the clocks going back on 25 October notwithstanding.
+    assert [line.split()[2] for line in listed.out.splitlines()[:-1]] == ["18:00"] * 4
+    bad = cli("duty", "add", "--title", "Saturday patrol", "--start", "2026-10-17 18:00", "--end",
+              "2026-10-17 23:00", "--repeat-weekly-until", "2026-10-01")
+    assert bad.code == 2 and "--repeat-weekly-until" in bad.err and len(bad.err.strip().splitlines()) == 1
+    assert cli("duty", "add", "--title", "X", "--start", "2026-10-17 18:00", "--end", "2026-10-17 23:00",
+               "--repeat-weekly-until", "soon").code == 2
+    assert len(cli("duty", "list", "--from", "2026-10-01", "--to", "2026-11-30", "--json").json()) == 4

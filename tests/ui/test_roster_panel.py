@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
@@ -243,7 +244,7 @@ def test_changes_made_elsewhere_refresh_the_panel(qtbot, panel: RosterPanel, ser
     assert panel.people_tab.mark_left(on=date(2026, 11, 30))
     assert panel.people_tab.table.rowCount() == 0  # people who have left are hidden unless asked for
     panel.people_tab.show_left.setChecked(True)
-    assert panel.people_tab.table.item(0, 6).text() == "Left 2026-11-30"
+    assert panel.people_tab.table.item(0, panel.people_tab.COLUMNS.index("Status")).text() == "Left 2026-11-30"
 
 
 def test_joint_patrols_show_on_the_week_beside_the_duties_the_running_one_marked(
@@ -790,7 +791,7 @@ def test_a_refresh_or_change_elsewhere_keeps_availability_typed_and_not_saved(
     assert people.selected_id() == bob.id and typed() == [(0, 18, 23)] and asked == []
 
     services.people.mark_left(bob.id, date(2026, 11, 30))  # elsewhere; the hub refreshes the panel
-    qtbot.waitUntil(lambda: "Left 2026-11-30" in [people.table.item(r, 6).text()
+    qtbot.waitUntil(lambda: "Left 2026-11-30" in [people.table.item(r, people.COLUMNS.index("Status")).text()
                                                    for r in range(people.table.rowCount())])
     assert not people.show_left.isChecked() and bob.id in [p.id for p in people.people]
     assert people.selected_id() == bob.id and typed() == [(0, 18, 23)] and asked == []
@@ -934,3 +935,156 @@ def test_hours_show_the_hours_planned_and_who_they_put_over(qtbot, panel: Roster
     cell = hours.table.item(0, 1)
     assert cell.text() == "4 / 6 h + 3 planned · over"
     assert "3.0 more planned" in cell.toolTip()
+
+
+def test_a_day_away_on_a_rostered_duty_warns_and_the_calendar_shows_it_at_risk(qtbot, panel: RosterPanel,
+                                                                                 services: Services) -> None:
+    """The walk: a Special marked a day away when already on a duty that day; no warning, and the coordinator's
+    calendar still said the duty was crewed."""
+    sam = services.people.add(PersonInput(name="Sam Reed", role="special", station="Maldon"))
+    services.people.set_weekly(sam.id, [])
+    duty_id = _duty(services, day=9)
+    services.roster.assign(duty_id, sam.id, override_reason="agreed")  # no weekly pattern: an override
+    duties = panel.duties_tab
+    duties.go_to(MONDAY)
+    panel.refresh()
+    assert "✓ crewed" in duties.grid.look_of(duty_id).text()
+
+    people = panel.people_tab
+    panel.show_tab("people")
+    people.select_person(sam.id)
+    people.availability_tabs.setCurrentWidget(people.exceptions_box)
+    people.all_day.setChecked(True)
+    assert people.add_exception(on=date(2026, 12, 9), kind="away")
+    warning = people.exception_status
+    assert warning.isVisible()
+    assert "Sam Reed is rostered on Evening patrol (Wed 9 Dec 19:00–23:00, Maldon)" in warning.text()
+    assert "at risk" in warning.text()
+    qtbot.waitUntil(lambda: "at risk" in duties.grid.look_of(duty_id).text(), timeout=5_000)
+    look = duties.grid.look_of(duty_id)
+    assert "⚠ at risk: 1 away" in look.text() and "Sam Reed is away on Wed 9 Dec" in look.toolTip()
+    assert look.background().color() == theme.tone("gap").background
+    assert duties.select_duty(duty_id)
+    assert "⚠ at risk: Sam Reed is away on Wed 9 Dec" in duties.duty_info.text()
+    # Another date away with no duty: no warning.
+    assert people.add_exception(on=date(2026, 12, 10), kind="away")
+    assert "rostered" not in people.exception_status.text()
+
+
+def test_add_duty_repeats_weekly_until_a_date_in_one_save(qtbot, panel: RosterPanel, services: Services) -> None:
+    """A month of Saturday patrols took sixteen dialogs: now Repeat weekly until, across the clocks going back."""
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    form = duties.open_duty_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.title.setText("Saturday patrol")
+    form.day.setDate(QDate(2026, 10, 17))
+    form.start.setTime(QTime(18, 0))
+    form.end.setTime(QTime(23, 0))
+    form.station.setCurrentText("Maldon")
+    assert not form.repeat_until.isEnabled()
+    qtbot.keyClick(form, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)  # Repeat weekly &until
+    qtbot.waitUntil(lambda: form.repeat.isChecked() and form.repeat_until.isEnabled())
+    form.repeat_until.setDate(QDate(2026, 11, 14))
+    assert form.save()
+    added = services.roster.duties(date(2026, 10, 1), date(2026, 11, 30))
+    assert [(d.start.astimezone(LONDON).strftime("%d %b %H:%M"), d.end.astimezone(LONDON).strftime("%H:%M"))
+            for d in added] == [("17 Oct 18:00", "23:00"), ("24 Oct 18:00", "23:00"), ("31 Oct 18:00", "23:00"),
+                                ("07 Nov 18:00", "23:00"), ("14 Nov 18:00", "23:00")]
+    assert duties.status.text().startswith("Saved 5 duties: Saturday patrol every Saturday from Sat 17 Oct 2026")
+    # A date before the duty's is refused with the box marked, and nothing more is added.
+    again = duties.open_duty_dialog()
+    again.title.setText("Saturday patrol")
+    again.day.setDate(QDate(2026, 12, 5))
+    again.repeat.setChecked(True)
+    again.repeat_until.setDate(QDate(2026, 12, 1))
+    assert not again.save()
+    assert "before the duty's date" in again.error_label.text() and again.title.text() == "Saturday patrol"
+    assert len(services.roster.duties(date(2026, 10, 1), date(2026, 12, 31))) == 5
+    again.reject()
+    # Editing a duty offers no repeat.
+    edit = duties.open_duty_dialog(added[0].id)
+    assert not edit.repeat.isVisibleTo(edit) and not edit.repeat_until.isVisibleTo(edit)
+    edit.reject()
+
+
+def test_no_commitment_shows_none_and_the_column_is_on_screen_in_a_narrow_panel(qtbot, panel: RosterPanel,
+                                                                                 services: Services) -> None:
+    """At 1366x768 docked, Skills pushed Commitment off the table; an officer showed "0 h/month"."""
+    services.people.add(PersonInput(name="Ian Reed", role="officer", station="Great Dunmow",
+                                    skills=["rural_crime", "off_road", "first_aid", "wildlife_crime"]))
+    services.people.add(PersonInput(name="Dev Hughes", role="special", station="Great Dunmow"))
+    panel.show_tab("people")
+    panel.resize(470, 700)  # the docked panel's width at 1366x768
+    people = panel.people_tab
+    people.refresh()
+    column = people.COLUMNS.index("Commitment")
+    rows = {people.table.item(r, 0).text(): r for r in range(people.table.rowCount())}
+    assert people.table.item(rows["Ian Reed"], column).text() == "none"
+    assert people.table.item(rows["Dev Hughes"], column).text() == "16 h/month"
+    header = people.table.horizontalHeader()
+    right = header.sectionViewportPosition(column) + header.sectionSize(column)
+    assert right <= people.table.viewport().width(), "Commitment is off to the right"
+    form = people.open_person_dialog(services.people.find("Ian Reed").id)
+    assert form.monthly_commitment_hours.text() == ""
+    assert form.monthly_commitment_hours.placeholderText() == "blank: no commitment for this role"
+    form.reject()
+
+
+def test_saved_goes_after_a_while_and_a_problem_stays(qtbot, panel: RosterPanel, services: Services) -> None:
+    """"Saved Ian Reed." stayed on screen for good."""
+    people = panel.people_tab
+    people._status_timer.setInterval(50)  # the real wait is seconds; its length is not what is tested
+    form = people.open_person_dialog()
+    form.name.setText("Ian Reed")
+    form.role.setCurrentIndex(form.role.findData("officer"))
+    assert form.save()
+    assert people.status.text() == "Saved Ian Reed." and not people.status.isHidden()
+    qtbot.waitUntil(lambda: people.status.isHidden() and people.status.text() == "", timeout=5_000)
+    people.report("Not saved: the disk is full")
+    assert not people._status_timer.isActive() and not people.status.isHidden()
+
+
+def test_the_dates_away_first_day_and_times_have_alt_letters(qtbot, panel: RosterPanel, services: Services) -> None:
+    sam = services.people.add(PersonInput(name="Sam Reed", role="special"))
+    panel.refresh()
+    panel.show_tab("people")
+    people = panel.people_tab
+    assert people.select_person(sam.id)
+    people.availability_tabs.setCurrentWidget(people.exceptions_box)
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+    people.exceptions.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Fir&st day
+    qtbot.waitUntil(lambda: people.exception_date.hasFocus())
+    people.all_day.setChecked(False)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)  # &between
+    qtbot.waitUntil(lambda: people.exception_start.hasFocus())
+
+
+def test_switching_week_and_month_leaves_the_header_where_it_was(qtbot, panel: RosterPanel) -> None:
+    """The period text ("Week of ..." or "December 2026") rewrapped the header at some widths (docked at 1366x768
+    among them): the buttons under it moved, and a click landed on the wrong one."""
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    duties.go_to(MONDAY)
+
+    def places() -> list[tuple[int, int]]:
+        widgets = [duties.autofill_button, duties.person_filter, duties.month_button, duties.week_button]
+        return [(w.mapTo(duties, w.rect().topLeft()).x(), w.mapTo(duties, w.rect().topLeft()).y()) for w in widgets]
+
+    moved = []
+    for width in range(400, 900, 25):
+        panel.resize(width, 700)
+        duties.set_view("week")
+        QApplication.processEvents()
+        before = places()
+        duties.set_view("month")
+        QApplication.processEvents()
+        assert duties.period_label.text() == "December 2026"
+        if places() != before:
+            moved.append(width)
+    assert moved == []

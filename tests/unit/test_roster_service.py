@@ -10,12 +10,14 @@ import pytest
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
+from ruralwatch.core.times import LOCAL_ZONE
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RosterRules
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store
 
 MONDAY = date(2026, 12, 7)
+LONDON = LOCAL_ZONE
 
 
 @pytest.fixture
@@ -584,3 +586,105 @@ def test_a_duty_area_stored_before_the_check_still_opens_and_saves_and_counts_as
     services.roster.assign(_duty(services, day=7, start="03:00", end="05:00"), local, "test")
     outcome = roster.autofill(MONDAY, MONDAY, apply=False)
     assert [(d.id, pid) for d, pid, _ in outcome.assignments if d.id == old] == [(old, local)], far
+
+
+# --- a day away marked when already rostered ------------------------------------------------------------------
+
+
+def test_a_day_away_on_a_rostered_duty_puts_the_duty_at_risk_and_is_found_for_the_warning(services: Services) -> None:
+    """The walk: a Special marked a day away when already on a duty that day; nobody was told, and the coordinator's
+    calendar and `duty list` still showed the duty as crewed."""
+    dev = _special(services, "Dev Hughes")
+    sam = _special(services, "Sam Reed")
+    duty = _duty(services, day=12)
+    other = _duty(services, day=13)
+    services.roster.assign(duty, dev)
+    services.roster.assign(other, dev)
+    assert not services.roster.duty(duty).at_risk
+    services.people.add_exception(dev, "2026-12-12", "extra")  # an extra day is no risk
+    assert services.roster.rostered_while_away(dev, date(2026, 12, 12), date(2026, 12, 12)) == []
+    services.people.add_exception(dev, "2026-12-12", "away", note="Wedding")
+    warned = services.roster.rostered_while_away(dev, date(2026, 12, 12), date(2026, 12, 12))
+    assert [d.id for d in warned] == [duty]
+    record = services.roster.duty(duty)
+    assert record.at_risk and record.away == ("Dev Hughes is away on Sat 12 Dec",)
+    assert record.open_places == 0  # still on it, so auto-fill leaves it: the coordinator decides
+    assert not services.roster.duty(other).at_risk
+    listed = {d.id: d.at_risk for d in services.roster.duties(date(2026, 12, 7), date(2026, 12, 13))}
+    assert listed == {duty: True, other: False}
+    from ruralwatch.services.roster import away_warning
+
+    text = away_warning("Dev Hughes", warned)
+    assert "Dev Hughes is rostered on Evening patrol (Sat 12 Dec 18:00–22:00, Maldon)" in text
+    # Away only in the morning: the evening duty is not at risk; someone else's day away is not Dev's.
+    services.people.add_exception(sam, "2026-12-13", "away", "08:00", "12:00")
+    services.roster.assign(other, sam, override_reason="short")
+    assert not services.roster.duty(other).at_risk
+    # Taking Dev off the duty ends the risk.
+    services.roster.unassign(duty, dev)
+    assert not services.roster.duty(duty).at_risk
+
+
+def test_an_assignment_made_knowing_the_person_is_away_is_not_flagged_again(services: Services) -> None:
+    dev = _special(services, "Dev Hughes")
+    duty = _duty(services, day=12)
+    services.people.add_exception(dev, "2026-12-12", "away", "17:00", "19:00")
+    services.roster.assign(duty, dev, override_reason="Comes straight from work, agreed")
+    assert not services.roster.duty(duty).at_risk
+    # A duty running past midnight into a day away is at risk.
+    late = services.roster.add_duty(DutyInput(
+        title="Night patrol", kind="joint_patrol", start="2026-12-14 22:00", end="2026-12-15 02:00",
+        station="Maldon")).id
+    services.people.set_weekly(dev, [WeeklySlotInput(d, "17:00", "03:00") for d in range(7)])
+    services.roster.assign(late, dev)
+    services.people.add_exception(dev, "2026-12-15", "away")
+    assert services.roster.duty(late).away == ("Dev Hughes is away on Tue 15 Dec",)
+    assert [d.id for d in services.roster.rostered_while_away(dev, date(2026, 12, 15), date(2026, 12, 15))] == [late]
+
+
+# --- weekly repeat ------------------------------------------------------------------------------------------------
+
+
+def _saturday_patrol(start: str = "2026-10-17 18:00", end: str = "2026-10-17 23:00") -> DutyInput:
+    return DutyInput(title="Saturday patrol", kind="joint_patrol", start=start, end=end, station="Maldon")
+
+
+def test_a_duty_repeated_weekly_keeps_its_uk_times_across_the_clock_change(services: Services) -> None:
+    """A month of Saturday patrols took sixteen dialogs; now one, every week until the date given (inclusive)."""
+    added = services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 11, 7))
+    local = [(d.start.astimezone(LONDON).strftime("%a %d %b %H:%M"), d.end.astimezone(LONDON).strftime("%H:%M"))
+             for d in added]
+    assert local == [("Sat 17 Oct 18:00", "23:00"), ("Sat 24 Oct 18:00", "23:00"), ("Sat 31 Oct 18:00", "23:00"),
+                     ("Sat 07 Nov 18:00", "23:00")]
+    # 18:00 BST is 17:00 UTC, 18:00 GMT 18:00 UTC: the same wall clock, not the same instant plus 7 x 24 h.
+    assert [d.start.astimezone(UTC).hour for d in added] == [17, 17, 18, 18]
+    assert {d.title for d in services.roster.duties(date(2026, 10, 1), date(2026, 11, 30))} == {"Saturday patrol"}
+    assert len(services.roster.duties(date(2026, 10, 1), date(2026, 11, 30))) == 4
+    # A night duty over the night the clocks go back lasts an hour longer, 22:00 to 06:00 as on the rota.
+    nights = services.roster.add_duties(_saturday_patrol("2026-10-17 22:00", "2026-10-18 06:00"),
+                                        repeat_weekly_until=date(2026, 10, 31))
+    assert [d.hours for d in nights] == [8, 9, 8]
+    assert {(d.start.astimezone(LONDON).hour, d.end.astimezone(LONDON).hour) for d in nights} == {(22, 6)}
+    # Until the duty's own date: the one duty.
+    assert len(services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 10, 17))) == 1
+
+
+def test_a_bad_repeat_is_refused_and_a_failed_series_stores_nothing(services: Services, monkeypatch) -> None:
+    with pytest.raises(ValidationError, match="before the duty's date") as caught:
+        services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 10, 16))
+    assert caught.value.errors[0].field == "repeat_weekly_until"
+    with pytest.raises(ValidationError, match="more than 53"):
+        services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2027, 12, 31))
+    table = services.roster.duties_table
+    real_insert, calls = table.insert, []
+
+    def failing(values: dict) -> str:
+        calls.append(values)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_insert(values)
+
+    monkeypatch.setattr(table, "insert", failing)
+    with pytest.raises(RuntimeError):
+        services.roster.add_duties(_saturday_patrol(), repeat_weekly_until=date(2026, 11, 7))
+    assert services.roster.duties(date(2026, 10, 1), date(2026, 11, 30)) == []

@@ -249,6 +249,81 @@ def test_local_people_share_their_stations_duties_fairly() -> None:
     assert "mal" not in chosen
 
 
+def test_a_district_volunteer_further_below_commitment_goes_before_the_station_one() -> None:
+    # Dev (Great Dunmow itself) is 6 h below his commitment, Sam (Saffron Walden, same district) 14 h: Sam goes.
+    # The strict tiers had sent Dev whatever his hours.
+    people = [person("dev", **DUNMOW), person("sam", **WALDEN), person("mal", **MALDON)]
+    result = fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("dev", 10), worked("sam", 2)])
+    assert pairs(result) == [("d1", "sam")]
+
+
+def test_the_duty_s_own_station_breaks_a_tie_in_the_district() -> None:
+    people = [person("ann", **WALDEN), person("dev", **DUNMOW)]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("ann", 4), worked("dev", 4)])) == [
+        ("d1", "dev")]
+
+
+def test_someone_with_no_commitment_goes_after_every_local_person_below_theirs() -> None:
+    # Ian (a regular officer at the station, no commitment) owes no hours: Sam, 15 h below in the district, goes.
+    people = [person("ian", role="officer", monthly_commitment_hours=0.0, **DUNMOW), person("sam", **WALDEN)]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("sam", 1)])) == [("d1", "sam")]
+    # Once Sam has met his, Ian (no hours yet beyond a commitment he does not have) goes before Sam does more.
+    assert pairs(fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("sam", 16)])) == [("d1", "ian")]
+
+
+def test_beyond_commitment_the_fewest_hours_beyond_go_first() -> None:
+    people = [person("ann", **DUNMOW), person("ben", monthly_commitment_hours=8.0, **WALDEN)]
+    result = fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("ann", 20), worked("ben", 10)])
+    assert pairs(result) == [("d1", "ben")]  # ben 2 h beyond his 8, ann 4 h beyond her 16
+
+
+def test_people_from_elsewhere_only_when_no_local_person_may_go_even_below_commitment() -> None:
+    # Mal is 16 h below and Dev already 4 h beyond: Dev is local, so Dev goes (nearness decides the pool).
+    people = [person("mal", **MALDON), person("dev", **DUNMOW)]
+    assert pairs(fill(people, [duty("d1", at(SAT, 18), **DUNMOW)], [worked("dev", 20)])) == [("d1", "dev")]
+
+
+def _october_walk() -> tuple[list[Volunteer], list[Duty]]:
+    """The new-user walk: fresh data, 9 people, 16 October evening duties, most at Great Dunmow."""
+    evenings = tuple(WeeklySlot(d, time(17), time(23, 30)) for d in range(7))
+    weekends = tuple(WeeklySlot(d, time(5), time(23, 30)) for d in (5, 6))
+    free = evenings + weekends
+    people = [
+        person("dev", monthly_commitment_hours=16.0, weekly=free, **DUNMOW),
+        person("ian", role="officer", monthly_commitment_hours=0.0, weekly=free, **DUNMOW),
+        person("tom", monthly_commitment_hours=12.0, weekly=free, **WALDEN),
+        person("amira", monthly_commitment_hours=20.0, weekly=free, **WALDEN),
+        person("mal", weekly=free, **MALDON),
+        person("cat", weekly=free, station="Chelmsford", area="Chelmsford"),
+        person("bea", role="volunteer", monthly_commitment_hours=8.0, weekly=weekends, station="Braintree",
+               area="Braintree"),
+        person("ola", role="volunteer", monthly_commitment_hours=0.0, weekly=weekends, **WALDEN),
+        person("raj", role="officer", monthly_commitment_hours=0.0, weekly=evenings, **MALDON),
+    ]
+    days = [d for d in (date(2026, 10, 1) + timedelta(days=n) for n in range(31)) if d.weekday() in (1, 2, 4, 5)][:16]
+    duties = [duty(f"oct{n:02}", at(day, 18), hours=5, allowed_roles=frozenset({"officer", "special"}),
+                   **(WALDEN if n % 4 == 3 else DUNMOW)) for n, day in enumerate(days)]
+    return people, duties
+
+
+def test_the_walk_s_october_is_shared_across_the_district() -> None:
+    # The strict tiers gave Dev 40 h of his 16, the regular officer at his station 20 h, and Tom (12 h) and
+    # Amira (20 h), in the same district, 5 h and 15 h. Now everyone local meets their commitment, and the hours
+    # beyond it are shared: Amira 10, Dev 9, Tom 8, the officer 5.
+    people, duties = _october_walk()
+    result = autofill(people, duties, {}, [], RULES, date(2026, 10, 1), date(2026, 10, 31))
+    assert result.gaps == ()
+    by_id = {d.id: d for d in duties}
+    hours: Counter[str] = Counter()
+    for a in result.assignments:
+        if a.person_id == "ian":  # the officer only once every Uttlesford Special had met their commitment
+            assert hours["dev"] >= 16 and hours["tom"] >= 12 and hours["amira"] >= 20, hours
+        hours[a.person_id] += by_id[a.duty_id].hours
+    assert hours == {"amira": 30, "dev": 25, "tom": 20, "ian": 5}
+    # Nobody from elsewhere while the district had people free.
+    assert not {"mal", "cat", "bea", "raj"} & set(hours)
+
+
 def test_max_reach_keeps_people_in_their_area() -> None:
     people = [person("mal", **MALDON), person("nob")]
     dunmow = duty("d1", at(SAT, 18), **DUNMOW)
@@ -455,30 +530,71 @@ def test_every_assignment_passes_every_rule_when_replayed(
                     assert check_assignment(v, d, own, rules, others), (d.id, v.id)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=rosters())
-def test_nobody_nearer_who_could_have_gone_was_passed_over(case: Case) -> None:
-    """Replaying the assignments in the order decided: when someone was sent to a place, nobody more local who
-    breaks no rule at that moment (and holds whatever needed skills the chosen person brought) was left out."""
-    volunteers, duties, existing, commitments, rules = case
-    result = _run(case)
+def _replay(case: Case) -> Iterable[tuple[Assignment, Volunteer, Duty, list[Volunteer], list[Commitment]]]:
+    """Each assignment in the order decided, with the crew already on its duty and everyone's commitments at the
+    moment it was decided."""
+    volunteers, duties, existing, commitments, _ = case
     people = {v.id: v for v in volunteers}
     by_id = {d.id: d for d in duties}
     crew = {d.id: list(existing.get(d.id, ())) for d in duties}
     held = list(commitments)
-    for a in result.assignments:
+    for a in _run(case).assignments:
         chosen, on = people[a.person_id], by_id[a.duty_id]
-        members = [people[p] for p in crew[on.id]]
-        shortfall = skill_shortfall(on.required_skills, (m.skills for m in members))
-        brought = chosen.skills & set(shortfall)
-        for other in volunteers:
-            if other.id == chosen.id or other.id in crew[on.id] or not brought <= other.skills:
-                continue
-            if locality(other, on) < locality(chosen, on):
-                own = [c for c in held if c.person_id == other.id]
-                assert check_assignment(other, on, own, rules, members), (a, other.id)
+        yield a, chosen, on, [people[p] for p in crew[on.id]], list(held)
         held.append(Commitment(chosen.id, on.start, on.end, on.id))
         crew[on.id].append(chosen.id)
+
+
+def _beyond(person: Volunteer, on: Duty, held: list[Commitment]) -> float:
+    """Hours the person has in the duty's month (UK local) beyond their commitment; below it is negative."""
+    month = on.start.astimezone(LOCAL_ZONE).timetuple()[:2]
+    hours = sum((c.end - c.start).total_seconds() / 3600 for c in held
+                if c.person_id == person.id and c.start.astimezone(LOCAL_ZONE).timetuple()[:2] == month)
+    return hours - person.monthly_commitment_hours
+
+
+def _could_have_gone(case: Case, other: Volunteer, chosen: Volunteer, on: Duty, members: list[Volunteer],
+                     held: list[Commitment]) -> bool:
+    """`other` breaks no rule for the place and holds the needed skills the chosen person brought."""
+    shortfall = skill_shortfall(on.required_skills, (m.skills for m in members))
+    brought = chosen.skills & set(shortfall)
+    if other.id == chosen.id or other in members or not brought <= other.skills:
+        return False
+    own = [c for c in held if c.person_id == other.id]
+    return not check_assignment(other, on, own, case[4], members)
+
+
+LOCAL = 1  # rules.locality: 0 the duty's own station, 1 its area, 2 elsewhere
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=rosters())
+def test_nobody_local_who_could_have_gone_was_passed_over_for_someone_from_elsewhere(case: Case) -> None:
+    """Replaying the assignments in the order decided: when someone from elsewhere was sent to a place, no local
+    person (of the duty's station or area) breaking no rule at that moment was left out."""
+    for a, chosen, on, members, held in _replay(case):
+        if locality(chosen, on) > LOCAL:
+            for other in case[0]:
+                if locality(other, on) <= LOCAL:
+                    assert not _could_have_gone(case, other, chosen, on, members, held), (a, other.id)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=rosters())
+def test_no_local_person_is_left_below_commitment_while_another_is_given_hours_beyond_theirs(case: Case) -> None:
+    """The fairness a coordinator checks: whenever auto-fill gave a place to someone who had already met their
+    commitment that month (or has none), no local person of that duty who breaks no rule was still below theirs;
+    and more generally nobody of the same pool (local, or elsewhere) further below commitment was passed over."""
+    for a, chosen, on, members, held in _replay(case):
+        pool = locality(chosen, on) <= LOCAL
+        mine = _beyond(chosen, on, held)
+        for other in case[0]:
+            if (locality(other, on) <= LOCAL) != pool or not _could_have_gone(case, other, chosen, on, members, held):
+                continue
+            theirs = _beyond(other, on, held)
+            if mine >= 0 and pool:
+                assert theirs >= 0, (a, other.id, "left below commitment", theirs, mine)
+            assert theirs >= mine - 1e-6, (a, other.id, theirs, mine)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -69,6 +69,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     add.add_argument("--roles", default="officer,special,volunteer", help="who may fill it, comma separated")
     add.add_argument("--min-crew", type=int, default=1)
     add.add_argument("--max-crew", type=int, default=2)
+    add.add_argument("--repeat-weekly-until", default=None, metavar="YYYY-MM-DD",
+                     help="the same duty every week until this date (inclusive), UK times kept")
     add.add_argument("--json", action="store_true")
     listing = actions.add_parser("list", help="duties in a period with their crew and open places")
     listing.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
@@ -211,6 +213,14 @@ def _people(services: Services, args: argparse.Namespace) -> int:
             people.add_exception(person.id, args.date, "extra" if args.extra else "away", args.start, args.end,
                                  args.note)
             print(f"{person.name}: {what} on {args.date}")
+        if not args.extra:
+            first = times.parse_date(args.date, "date")
+            clashes = services.roster.rostered_while_away(
+                person.id, first, times.parse_date(args.to, "to") if args.to else first)
+            if clashes:
+                from ruralwatch.services.roster import away_warning
+
+                print(f"Warning: {away_warning(person.name, clashes)}")
     elif args.action == "leave":
         person = people.find(args.person)
         on = times.parse_date(args.date, "date") if args.date else times.to_local(times.utc_now()).date()
@@ -224,12 +234,19 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
     if getattr(args, "duty", None):
         args.duty = roster.duty(args.duty).id  # lists print short ids
     if args.action == "add":
-        duty = roster.add_duty(DutyInput(
+        until = None
+        if args.repeat_weekly_until is not None:
+            until = times.parse_date(args.repeat_weekly_until, "repeat_weekly_until")
+        added = roster.add_duties(DutyInput(
             title=args.title, kind=args.kind, start=args.start, end=args.end, station=args.station, area=args.area,
             required_skills=_needs(args.needs), allowed_roles=_split(args.roles), min_crew=args.min_crew,
             max_crew=args.max_crew,
-        ))
-        print_json(_duty_json(duty)) if args.json else print(duty.id)
+        ), repeat_weekly_until=until)
+        if args.json:  # a weekly series is a list, one duty as before
+            print_json([_duty_json(d) for d in added] if until else _duty_json(added[0]))
+        else:
+            for duty in added:
+                print(duty.id)
     elif args.action == "list":
         start, end = _period(args.date_from, args.date_to)
         person_id = services.people.find(args.person).id if args.person else None
@@ -240,9 +257,12 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
             for d in duties:
                 crew = ", ".join(name for _, name in d.crew) or "-"
                 gap = f"  [{d.open_places} open]" if d.open_places else ""
+                risk = f"  [at risk: {'; '.join(d.away)}]" if d.at_risk else ""
                 print(f"{d.id[:8]}  {times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
-                      f" {d.station:<16} {d.status:<9} {crew}{gap}")
-            print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places")
+                      f" {d.station:<16} {d.status:<9} {crew}{gap}{risk}")
+            at_risk = sum(1 for d in duties if d.at_risk)
+            print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places"
+                  + (f", {at_risk} at risk (crew away)" if at_risk else ""))
     elif args.action == "assign":
         person = services.people.find(args.person)
         breaches = roster.assign(args.duty, person.id, args.override_reason)
@@ -348,6 +368,7 @@ def _duty_json(d: DutyRecord) -> dict[str, Any]:
         "end": times.to_storage(d.end), "station": d.station, "area": d.area, "required_skills": d.required_skills,
         "allowed_roles": list(d.allowed_roles), "min_crew": d.min_crew, "max_crew": d.max_crew, "status": d.status,
         "crew": [{"id": pid, "name": name} for pid, name in d.crew], "open_places": d.open_places,
+        "at_risk": d.at_risk, "away": list(d.away),
     }
 
 
