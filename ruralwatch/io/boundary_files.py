@@ -118,7 +118,8 @@ def _zip_member(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: a member of a zip version Python's zipfile does not know.
         raise BoundaryFileError(f"{path.name}: not a readable zip file ({exc})") from None
     lowered = {n.lower(): n for n in names}
     found = [n for n in names if n.lower().endswith((".shp", ".gpkg"))]

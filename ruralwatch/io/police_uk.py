@@ -170,7 +170,8 @@ def zip_members(path: Path) -> tuple[list[ZipMember], list[str]]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename]
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    # NotImplementedError: a member made by a zip version Python's zipfile does not know (found by fuzzing).
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         _fail(str(path), "not a readable zip file (damaged or cut short?)" if path.suffix.lower() == ".zip"
               else "starts like a zip file or an Excel workbook but cannot be opened as one; not a CSV text file")
     names = {i.filename for i in infos}
