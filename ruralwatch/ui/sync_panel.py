@@ -249,6 +249,8 @@ class SyncPanel(QWidget):
         self.public_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                 | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.public_key.setToolTip("This laptop's public key: read it out group by group to whoever trusts it")
+        # Alt+Y reaches it, so the key can be selected and copied (Ctrl+A, Ctrl+C) without a mouse.
+        self.public_key.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         # Short box titles, the explanation wrapped inside: a box is at least as wide as its title, and the long
         # ones (with device names on the conflict buttons and in the export choice) made the panel wider than its
         # dock at 1366x768, which then scrolled sideways.
