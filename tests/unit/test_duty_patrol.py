@@ -278,3 +278,11 @@ def test_a_duty_whose_patrol_was_called_off_still_counts_as_planned_hours(servic
     again, _ = services.patrols.plan_from_duty(duty_id)
     services.patrols.delete(again.id)
     assert _planned(services) == {"SC Sam Reed": 4.0}
+
+
+def test_deleting_the_duty_calls_off_its_patrol_as_cancelling_does(services: Services, crewed) -> None:
+    """A deleted duty left its planned patrol in everyone's list, crewed for a commitment no longer rostered."""
+    duty_id, _, _ = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    services.roster.delete_duty(duty_id)
+    assert services.patrols.get(record.id).status == "cancelled"
