@@ -409,7 +409,7 @@ def test_a_day_away_on_a_rostered_duty_warns_and_duty_list_shows_it_at_risk(cli:
             " shows as at risk" in away.out)
     listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
     assert "[at risk: Sam Reed is away on Sat 5 Dec]" in listed.out
-    assert listed.out.strip().splitlines()[-1] == "1 duties, 0 open places, 1 at risk (crew away)"
+    assert listed.out.strip().splitlines()[-1] == "1 duty, 0 open places, 1 at risk (crew away)"
     body = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07", "--json").json()
     assert body[0]["at_risk"] is True and body[0]["away"] == ["Sam Reed is away on Sat 5 Dec"]
     # Marking the other day away says nothing more: no duty then.
