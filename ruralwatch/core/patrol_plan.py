@@ -15,11 +15,6 @@ from typing import Any
 
 from ruralwatch.core import times
 
-# A plan from both splits its months by the analyses' one rule (core.month_split); re-exported for the plan's users.
-from ruralwatch.core.month_split import MonthSplit as MonthSplit
-from ruralwatch.core.month_split import months_text as months_text
-from ruralwatch.core.month_split import split_months as split_months
-
 # Which crimes a suggested plan weighs by harm: the one catalogue the window's box and `patrol plan --source` offer.
 # "auto": our incidents when any fall in the area in the plan's months, else published crime.
 PLAN_SOURCES: tuple[tuple[str, str], ...] = (

@@ -65,12 +65,15 @@ def planned_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Map
                   patrols: Iterable[Mapping[str, Any]], crew: Iterable[Mapping[str, Any]],
                   people: Iterable[str]) -> list[WorkedHours]:
     """The hours still to come, by the same rows and rules as `worked_hours`: every planned duty a person is on
-    (its length; not a joint patrol's duty) and every open joint patrol they crew (planned, briefed or running:
+    (its length; not one whose patrol is open) and every open joint patrol they crew (planned, briefed or running:
     its planned times). A coordinator who has just filled a month sees who it puts above or below commitment
     before any of it is done; completed duties then move to the hours given."""
     known = set(people)
-    open_duties = {d["id"]: d for d in duties if d["status"] == "planned" and not d.get("patrol_id")}
     open_patrols = {p["id"]: p for p in patrols if p["status"] in ("planned", "briefed", "in_progress")}
+    # A duty whose patrol is open is counted through that patrol; one whose patrol was cancelled or deleted (the
+    # duty stays planned, to be planned again) counts as any duty, as in `worked_hours`.
+    open_duties = {d["id"]: d for d in duties
+                   if d["status"] == "planned" and d.get("patrol_id") not in open_patrols}
     found: list[WorkedHours] = []
     for assignment in assignments:
         duty = open_duties.get(assignment["duty_id"])

@@ -201,11 +201,16 @@ class RosterService:
     def delete_duty(self, duty_id: str) -> None:
         self.store.actor.require("roster.edit")
         duty = self.duty(duty_id)
+        patrol = self._patrol_status(duty.patrol_id)
         with self.store.transaction():
             for person_id, _ in duty.crew:
                 self._unassign(duty_id, person_id)
             self.duties_table.tombstone(duty_id)
+            if patrol in NOT_STARTED:  # as set_status "cancelled": the patrol it stood for is off too
+                self.patrol_rows.update(str(duty.patrol_id), {"status": "cancelled"})
         self.hub.publish(Change(TOPIC, "deleted", (duty_id,)))
+        if patrol in NOT_STARTED:
+            self.hub.publish(Change(PATROLS_TOPIC, "updated", (str(duty.patrol_id),)))
 
     def duty(self, duty_id: str) -> DutyRecord:
         found = self._records("d.id = ?", [duty_id])

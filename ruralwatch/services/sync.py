@@ -627,7 +627,7 @@ class SyncService:
     def _import_package(self, path: str | Path, passphrase: str | None,
                         progress: ProgressCallback | None = None) -> ImportResult:
         self.store.actor.require("sync.exchange")
-        reports = _Reports(progress, f"cancelled: {Path(path).name} was not imported (nothing changed)")
+        reports = _Reports(progress, package.cancelled_import(Path(path).name))
         reports.say(0, 0, "Reading package")
         reader = package.PackageReader(Path(path))
         manifest = reader.manifest

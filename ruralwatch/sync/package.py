@@ -95,6 +95,11 @@ _FLOAT_LIMIT = float(2**63)
 REPORT_ROWS = 5_000
 REPORT_BYTES = 16 * MiB
 CANCELLED_WRITE = "cancelled: no package was written"
+
+
+def cancelled_import(name: str) -> str:
+    """What Cancel during an import says, whether the package was being read or merged (one message for both)."""
+    return f"cancelled: {name} was not imported (nothing changed)"
 _REQUIRED = ("format_version", "package_id", "schema_version", "source_device", "created_at", "clock", "counts",
              "parts", "payload", "seen", "encryption", "signature")
 
@@ -469,7 +474,7 @@ class PackageReader:
     def _say(self, done: int, total: int, note: str) -> None:
         """A progress report while the payload is read; Cancel stops the read (nothing is merged from it)."""
         if self._progress is not None and not self._progress(done, total, f"Reading package: {note}"):
-            raise CancelledError(f"cancelled while reading {self.path.name}: nothing of it was merged")
+            raise CancelledError(cancelled_import(self.path.name))
 
     def _bytes_said(self, chunks: Iterable[bytes], note: str, size: int) -> Iterator[bytes]:
         """`chunks` as they are, reported every REPORT_BYTES (in MiB: done and total, the note unchanged)."""

@@ -409,7 +409,7 @@ def test_a_day_away_on_a_rostered_duty_warns_and_duty_list_shows_it_at_risk(cli:
             " shows as at risk" in away.out)
     listed = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07")
     assert "[at risk: Sam Reed is away on Sat 5 Dec]" in listed.out
-    assert listed.out.strip().splitlines()[-1] == "1 duties, 0 open places, 1 at risk (crew away)"
+    assert listed.out.strip().splitlines()[-1] == "1 duty, 0 open places, 1 at risk (crew away)"
     body = cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-07", "--json").json()
     assert body[0]["at_risk"] is True and body[0]["away"] == ["Sam Reed is away on Sat 5 Dec"]
     # Marking the other day away says nothing more: no duty then.
@@ -431,3 +431,14 @@ def test_duty_add_repeats_weekly_until_a_date(cli: Cli) -> None:
     assert cli("duty", "add", "--title", "X", "--start", "2026-10-17 18:00", "--end", "2026-10-17 23:00",
                "--repeat-weekly-until", "soon").code == 2
     assert len(cli("duty", "list", "--from", "2026-10-01", "--to", "2026-11-30", "--json").json()) == 4
+
+
+def test_a_plan_pack_asked_for_a_plan_with_no_stops_is_refused_and_no_file_written(cli: Cli,
+                                                                                    tmp_path: Path) -> None:
+    """`patrol plan -o pack.pdf` with nothing to plan printed why and exited 0 without the pack it was asked for."""
+    pack = tmp_path / "pack.pdf"
+    result = cli("patrol", "plan", "--area", "Uttlesford", "--date", "2026-12-05", "--start", "06:00", "--end",
+                 "10:00", "-o", str(pack))
+    assert result.code == 2
+    assert "No plan pack written" in result.err and "Traceback" not in result.err
+    assert not pack.exists()

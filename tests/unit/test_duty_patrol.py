@@ -259,3 +259,30 @@ def test_a_duty_and_its_patrol_never_count_twice(duty_status: str, patrol_status
     else:  # two pieces of work: each counts on its own
         expected = ([duty_hours] if duty_status == "completed" else []) + ([patrol_hours] if patrol_done else [])
     assert sorted(w.hours for w in worked) == pytest.approx(sorted(round(h, 2) for h in expected))
+
+
+def _planned(services: Services) -> dict[str, float]:
+    by_person = services.hours.summary("2026-12", "2026-12").by_person
+    return {str(k): float(v) for k, v in by_person.set_index("name")["planned"].items() if v}
+
+
+def test_a_duty_whose_patrol_was_called_off_still_counts_as_planned_hours(services: Services, crewed) -> None:
+    """The Hours tab's 'planned' lost the duty: its patrol cancelled (or deleted) while the duty stayed planned, to
+    be planned again, and neither the duty (linked) nor the patrol (not open) was counted."""
+    duty_id, _, _ = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    assert _planned(services) == {"SC Sam Reed": 4.0}  # through the patrol, once
+    services.patrols.cancel(record.id)
+    assert services.roster.duty(duty_id).status == "planned"
+    assert _planned(services) == {"SC Sam Reed": 4.0}  # through the duty now
+    again, _ = services.patrols.plan_from_duty(duty_id)
+    services.patrols.delete(again.id)
+    assert _planned(services) == {"SC Sam Reed": 4.0}
+
+
+def test_deleting_the_duty_calls_off_its_patrol_as_cancelling_does(services: Services, crewed) -> None:
+    """A deleted duty left its planned patrol in everyone's list, crewed for a commitment no longer rostered."""
+    duty_id, _, _ = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    services.roster.delete_duty(duty_id)
+    assert services.patrols.get(record.id).status == "cancelled"

@@ -11,8 +11,9 @@ from pypdf import PdfReader
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput
+from ruralwatch.core.month_split import MonthSplit
 from ruralwatch.core.patrol import PatrolInput
-from ruralwatch.core.patrol_plan import MonthSplit, PlanSettings, settings_to_json, stops_to_json
+from ruralwatch.core.patrol_plan import PlanSettings, settings_to_json, stops_to_json
 from ruralwatch.core.people import PersonInput
 from ruralwatch.services.analysis import HotspotQuery
 from ruralwatch.services.container import Services

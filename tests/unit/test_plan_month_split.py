@@ -7,7 +7,7 @@ from fixtures.month_split_property import assert_each_month_from_one_source
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ruralwatch.core.patrol_plan import MonthSplit, months_text, split_months
+from ruralwatch.core.month_split import MonthSplit, months_text, split_months
 
 FIRST, LAST = 2015 * 12, 2030 * 12  # month indexes: year * 12 + month - 1
 

@@ -129,7 +129,12 @@ def run(args: argparse.Namespace, store: Store) -> int:
         settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed,
                                 harm_source=args.source)
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
-        if args.output is not None and plan.stops:
+        if args.output is not None and not plan.stops:  # a pack was asked for: say why there is none, exit 2
+            from ruralwatch.core.errors import RuralWatchError
+
+            raise RuralWatchError(f"{patrols.nothing_to_plan(args.area, plan.start, args.source)} No plan pack "
+                                  "written: the plan has no stops.")
+        if args.output is not None:
             patrols.write_plan_pack(args.area, plan, args.output, args.purpose)
         if args.json:
             print_json(plan_json(plan))
@@ -137,7 +142,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             _print_plan(plan)
         else:  # why, and what to do: 'no hotspots' under a Hotspots tab full of published crime baffled a walk
             print(patrols.nothing_to_plan(args.area, plan.start, args.source))
-        if args.output is not None and plan.stops and not args.json:
+        if args.output is not None and not args.json:
             print(f"wrote {args.output}")
     elif args.action == "create":
         crew = [services.people.find(name).id for given in args.crew for name in given.split(",") if name.strip()]

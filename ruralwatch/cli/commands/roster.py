@@ -15,7 +15,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
 from ruralwatch.core.vocab import DUTY_KINDS, PATROL_PURPOSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
-from ruralwatch.core.words import plural
+from ruralwatch.core.words import count_of, plural
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 
 if TYPE_CHECKING:
@@ -261,7 +261,8 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
                 print(f"{d.id[:8]}  {times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
                       f" {d.station:<16} {d.status:<9} {crew}{gap}{risk}")
             at_risk = sum(1 for d in duties if d.at_risk)
-            print(f"{len(duties)} duties, {sum(d.open_places for d in duties)} open places"
+            places = sum(d.open_places for d in duties)
+            print(f"{count_of(len(duties), 'duty', 'duties')}, {count_of(places, 'open place')}"
                   + (f", {at_risk} at risk (crew away)" if at_risk else ""))
     elif args.action == "assign":
         person = services.people.find(args.person)

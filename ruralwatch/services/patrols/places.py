@@ -10,7 +10,7 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
-from ruralwatch.core.month_split import MonthSplit
+from ruralwatch.core.month_split import MonthSplit, month_index
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS
 from ruralwatch.core.vocab import PURPOSE_INCIDENT_KINDS
@@ -35,12 +35,8 @@ PUBLISHED_CAVEAT = ("Published locations are snapped to anonymised map points (a
 
 def shift_month(month: str, months: int) -> str:
     """'YYYY-MM' moved by whole calendar months (a 31-day step moved a March patrol's window back 13 months)."""
-    index = month_number(month) + months
+    index = month_index(month) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_number(month: str) -> int:
-    return int(month[:4]) * 12 + int(month[5:]) - 1
 
 
 def month_span(first: str, last: str) -> str:
@@ -104,7 +100,7 @@ class PatrolPlaces(PatrolServiceBase):
         published = (split.published[0], split.published[-1]) if split.published else None
         ours = self.analysis.incidents_placed(area.label, *window, months=split.ours)
         if published:
-            late = month_number(month) - month_number(published[1])
+            late = month_index(month) - month_index(published[1])
             force = self.analysis.geography.current().force.name
             text = (f"Stops from both sources, each month from one ({split.text()}), so a crime we recorded that "
                     f"was later published counts once.\nPublished crime: data.police.uk, {force}'s crime harm "
@@ -124,7 +120,7 @@ class PatrolPlaces(PatrolServiceBase):
         incidents = (f"our own incidents (harm hotspots of {month_span(*ours_months)} and the last {RECENT_DAYS} "
                      "days' incidents)")
         if published:
-            late = month_number(month) - month_number(published[1])
+            late = month_index(month) - month_index(published[1])
             force = self.analysis.geography.current().force.name
             crime = (f"published crime (data.police.uk, {force}'s crime harm weights; hotspots of "
                      f"{month_span(*published)}, the latest month published"
