@@ -114,3 +114,23 @@ def test_crew_ticked_on_a_duty_patrol_beyond_the_duty_maximum_needs_a_reason(qtb
     assert form.save() is not None
     assert len(services.roster.duty(duty.id).crew) == 5
     assert {r for _, r, _ in services.roster.overrides(duty.id)} == {"two more for the farm visits"}
+
+
+def test_the_assign_heading_shows_only_to_whoever_may_assign(qtbot, services):
+    """A Special saw the selected duty's 'Assign someone' heading with nothing under it."""
+    from ruralwatch.ui.operations import Operations
+    from ruralwatch.ui.roster_panel import RosterPanel
+
+    duty = services.roster.duties(DUTY_DAY.toPython(), DUTY_DAY.toPython())[0]
+    shown = {}
+    for role, actor in (("special", services.store.actor), ("coordinator", SYSTEM)):
+        services.store.actor = actor
+        panel = RosterPanel(services, Operations(services, None, lambda title, message: None))
+        qtbot.addWidget(panel)
+        panel.show_tab("duties")
+        panel.show()
+        tab = panel.duties_tab
+        assert tab.select_duty(duty.id)
+        shown[role] = (tab.assign_heading.isVisible(), tab.assign_person.isVisible(), tab.patrol_button.isVisible())
+        panel.dispose()
+    assert shown == {"special": (False, False, True), "coordinator": (True, True, True)}
