@@ -315,7 +315,10 @@ class RosterService:
             return
         errors = self.patrol_crew_errors(str(duty.patrol_id), person_id)
         if errors:
-            raise ValidationError.single("crew", "; ".join(i.message for i in errors))
+            text = "; ".join(i.message for i in errors)
+            refused = ValidationError.single("crew", text)
+            refused.args = (text,)  # the messages name the person: "… not assigned: crew: …" said it twice
+            raise refused
 
     def assign(self, duty_id: str, person_id: str, override_reason: str = "") -> list[RuleBreach]:
         """Put a person on a duty. Broken rules refuse it unless a coordinator gives a reason (recorded)."""

@@ -237,7 +237,9 @@ def test_crew_put_on_the_duty_meets_its_patrols_crew_rules(services: Services, c
         services.roster.check(duty_id, busy)
     with pytest.raises(ValidationError) as on_duty:
         services.roster.assign(duty_id, busy, override_reason="agreed")
-    assert str(refused.value) == str(on_duty.value) == str(by_hand.value)
+    # The patrol's words (without the form's field name: the message names the person).
+    assert str(refused.value) == str(on_duty.value) == by_hand.value.errors[0].message
+    assert [e.field for e in on_duty.value.errors] == ["crew"]
     assert "SC Busy is already on Village watch" in str(on_duty.value)
     assert busy not in {pid for pid, _ in services.roster.duty(duty_id).crew}
     assert busy not in {pid for pid, _ in services.patrols.get(record.id).crew}
