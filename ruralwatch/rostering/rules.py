@@ -222,8 +222,13 @@ def check_assignment(
                 "skills", f"{name} has none of the skills still needed ({needed}); taking them would leave {places}"
             ))
     else:
-        breaches.append(RuleBreach("full", f"{duty.title} already has its full crew of {duty.max_crew}"))
+        breaches.append(RuleBreach("full", full_crew_text(duty.title, duty.max_crew)))
     return breaches
+
+
+def full_crew_text(title: str, max_crew: int) -> str:
+    """The one wording of a duty's full crew: a duty assignment and a crew added to its patrol say the same."""
+    return f"{title} already has its full crew of {max_crew}"
 
 
 def _moment_text(moment: float) -> str:

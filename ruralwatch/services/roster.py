@@ -40,6 +40,7 @@ from ruralwatch.store.syncable import SyncTable, resolve_id
 
 if TYPE_CHECKING:
     from ruralwatch.io.ical import CalendarDuty
+    from ruralwatch.patrols.crew import CrewIssue
 
 # The calendar writer (icalendar) and pandas are imported by the exports that use them: everything that builds
 # the services imports this module (issue 21).
@@ -100,6 +101,9 @@ class RosterService:
         # The crew and status of the patrol a joint-patrol duty stands for follow the duty (services/patrols).
         self.patrol_rows = SyncTable(store, "patrols", lambda: self._now())
         self.patrol_crew = SyncTable(store, "patrol_crew", lambda: self._now())
+        # Set by the patrol service (which builds on this one): the crew errors a duty's patrol not yet started
+        # would have with someone put on the duty, so the crew copied onto it meets the patrol's own rules.
+        self.patrol_crew_errors: Callable[[str, str], list[CrewIssue]] | None = None
 
     # --- settings -----------------------------------------------------------------------------------------
 
@@ -305,7 +309,21 @@ class RosterService:
         crew_ids = [pid for pid, _ in duty.crew if pid != person_id]
         crew = self.people.volunteers(crew_ids) if crew_ids else []
         own = [c for c in self.commitments(person_ids=[person_id]) if c.source_id != duty_id]
-        return check_assignment(volunteer, self._engine_duties([duty])[0], own, self.rules(), crew)
+        breaches = check_assignment(volunteer, self._engine_duties([duty])[0], own, self.rules(), crew)
+        self._check_patrol_crew(duty, person_id)
+        return breaches
+
+    def _check_patrol_crew(self, duty: DutyRecord, person_id: str) -> None:
+        """Someone put on a duty joins its patrol while that has not started: the patrol's crew errors refuse
+        them, in the words a patrol planned by hand gets (its rostering rules are the duty's, asked above)."""
+        if self.patrol_crew_errors is None or self._patrol_status(duty.patrol_id) not in NOT_STARTED:
+            return
+        errors = self.patrol_crew_errors(str(duty.patrol_id), person_id)
+        if errors:
+            text = "; ".join(i.message for i in errors)
+            refused = ValidationError.single("crew", text)
+            refused.args = (text,)  # the messages name the person: "… not assigned: crew: …" said it twice
+            raise refused
 
     def assign(self, duty_id: str, person_id: str, override_reason: str = "") -> list[RuleBreach]:
         """Put a person on a duty. Broken rules refuse it unless a coordinator gives a reason (recorded)."""
@@ -391,9 +409,12 @@ class RosterService:
         """Record that the duty stands for this patrol (the caller checks the role and holds the transaction)."""
         self.duties_table.update(duty_id, {"patrol_id": patrol_id})
 
-    def follow_patrol(self, patrol_id: str, values: dict[str, Any], crew: list[str] | None = None) -> str | None:
+    def follow_patrol(self, patrol_id: str, values: dict[str, Any], crew: list[str] | None = None,
+                      overrides: dict[str, list[str]] | None = None, reason: str = "") -> str | None:
         """Carry a change of the patrol (`values`: starts_at, ends_at and/or status; `crew`: person ids) to the
-        planned duty that stands for it, inside the caller's transaction. Returns the duty's id, or None."""
+        planned duty that stands for it, inside the caller's transaction. Returns the duty's id, or None. A crew
+        member kept on the patrol despite broken rules (`overrides`: person id -> rules) joins the duty with the
+        same reason, as if assigned there (the patrol checked the duty's maximum crew as the duty's "full")."""
         duty = self.duty_of_patrol(patrol_id)
         if duty is None or duty.status != "planned":
             return None
@@ -404,7 +425,10 @@ class RosterService:
             on_duty = {pid for pid, _ in duty.crew}
             for person_id in crew:
                 if person_id not in on_duty:
-                    self.assignments.insert({"duty_id": duty.id, "person_id": person_id, "assigned_by": "patrol"})
+                    rules = (overrides or {}).get(person_id)
+                    self.assignments.insert(
+                        {"duty_id": duty.id, "person_id": person_id, "assigned_by": "patrol"}
+                        | ({"override_reason": reason, "overridden_rules": json.dumps(rules)} if rules else {}))
             for person_id in on_duty - set(crew):
                 self._unassign(duty.id, person_id)
         return duty.id

@@ -343,6 +343,9 @@ class MainWindow(QMainWindow):
         team_menu = menu.addMenu("&Team")
         team_menu.addAction(self.patrol_dock.toggleViewAction())
         team_menu.addAction(self.roster_dock.toggleViewAction())
+        roster_tabs = team_menu.addMenu("Roster &tab")
+        for action in (self.roster_people_action, self.roster_duties_action, self.roster_hours_action):
+            roster_tabs.addAction(action)
         team_menu.addAction(self.premises_dock.toggleViewAction())
         team_menu.addSeparator()
         team_menu.addAction(self.vehicle_list_action)
@@ -840,6 +843,33 @@ class MainWindow(QMainWindow):
     def _note_behind_tab(self, dock: QDockWidget, on: bool) -> None:
         """Whether the panel being switched off is open but behind another panel's tab (nothing of it shows)."""
         self._behind_tab = dock if not on and dock.isVisible() and dock.visibleRegion().isEmpty() else None
+
+    def show_roster_people(self) -> None:
+        self.show_roster_tab("people")
+
+    def show_roster_duties(self) -> None:
+        self.show_roster_tab("duties")
+
+    def show_roster_hours(self) -> None:
+        self.show_roster_tab("hours")
+
+    def show_roster_tab(self, name: str) -> None:
+        """Team ▸ Roster tab ▸ …: the roster panel shown and brought forward on that tab, the focus in it."""
+        self.roster_panel.show_tab(name)
+        if not self.roster_dock.isVisible():
+            self.roster_dock.show()
+        self._focus_dock(self.roster_dock, True)
+        self._focus_dock_page(self.roster_panel.tabs.currentWidget())
+
+    def _focus_dock_page(self, page: QWidget) -> None:
+        """The first widget of a panel's page that takes the focus (Tab goes on from there)."""
+        candidate = page.nextInFocusChain()
+        while candidate is not None and candidate is not page:
+            if (page.isAncestorOf(candidate) and candidate.isVisibleTo(page) and candidate.isEnabled()
+                    and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                candidate.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+            candidate = candidate.nextInFocusChain()
 
     def _focus_dock(self, dock: QDockWidget, shown: bool) -> None:
         """A panel opened from the menu or its shortcut takes the focus, so Tab then works inside it. A panel open

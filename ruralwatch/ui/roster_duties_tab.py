@@ -282,8 +282,10 @@ class DutiesTab(QWidget):
         status_row = QHBoxLayout()
         for button in (self.edit_button, self.complete_button, self.cancel_button):
             status_row.addWidget(button)
-        for widget in (self.unassign_button, self.assign_person, self.assign_button, self.rules_label, self.reason,
-                       self.edit_button, self.complete_button, self.cancel_button):
+        # A heading of its own, hidden with what it heads: a Special saw 'Assign someone' with nothing under it.
+        self.assign_heading = QLabel("Assign someone")
+        for widget in (self.unassign_button, self.assign_heading, self.assign_person, self.assign_button,
+                       self.rules_label, self.reason, self.edit_button, self.complete_button, self.cancel_button):
             widget.setVisible(self.may_edit)  # the crew and the duty are shown; changing them is the coordinator's
         layout = QVBoxLayout(pane)
         layout.addWidget(self.duty_title)
@@ -292,7 +294,7 @@ class DutiesTab(QWidget):
         layout.addWidget(QLabel("Crew"))
         layout.addWidget(self.crew, 1)
         layout.addWidget(self.unassign_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(QLabel("Assign someone"))
+        layout.addWidget(self.assign_heading)
         layout.addLayout(assign_row)
         layout.addWidget(self.rules_label)
         layout.addWidget(self.reason)

@@ -86,6 +86,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save the map with the shown incidents as one HTML file"),
     ActionSpec("context_action", "Published &crime layer", None, "map.set_context_visible", None, checkable=True),
     # Analysis
+    # Team ▸ Roster tab: the roster's tabs by Alt letters. Their tab bar has none, and can have none: a roster page
+    # with the tab bar uses 11 of the 15 letters the menu bar and the incident filters leave, and the three tab
+    # names hold no letter those pages leave free (tests/ui/test_keyboard.py checks both).
+    ActionSpec("roster_people_action", "&People", None, "show_roster_people",
+               "The roster's People tab: volunteers and officers, availability and dates away"),
+    ActionSpec("roster_duties_action", "&Duties", None, "show_roster_duties",
+               "The roster's Duties tab: the week or month of duties, crews, auto-fill"),
+    ActionSpec("roster_hours_action", "&Hours", None, "show_roster_hours",
+               "The roster's Hours tab: hours given against monthly commitment"),
     ActionSpec("vehicle_list_action", "Import &vehicles of interest list…", None, "import_vehicle_list",
                "Import a force list or ANPR hotlist (CSV or Excel): stop-checks and briefings match it",
                "vehicles.manage"),

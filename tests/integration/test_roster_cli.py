@@ -442,3 +442,35 @@ def test_a_plan_pack_asked_for_a_plan_with_no_stops_is_refused_and_no_file_writt
     assert result.code == 2
     assert "No plan pack written" in result.err and "Traceback" not in result.err
     assert not pack.exists()
+
+
+def test_crew_put_on_a_duty_with_its_patrol_meets_the_patrols_rules_and_a_full_duty_says_so(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crew put on a joint-patrol duty reach its patrol: a Special already on another patrol then was kept with a
+    reason on the duty, so on two patrols at once. Refused in the patrol's words, exit 2, nothing kept."""
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    _add_people(cli)
+    assert cli("people", "add", "--name", "Bo Busy", "--role", "special", "--collar", "SC303",
+               "--independent").code == 0
+    assert cli("people", "availability", "SC303", "Sat 05:00-14:00").code == 0
+    duty_id = cli("duty", "add", "--title", "Dawn hare coursing patrol", "--start", "2026-12-05 06:00", "--end",
+                  "2026-12-05 11:00", "--area", "Maldon", "--max-crew", "2").out.strip()
+    for who in ("SC101", "PC7"):
+        assert cli("duty", "assign", duty_id[:8], who).code == 0
+    assert cli("duty", "patrol", duty_id).code == 0
+    other = cli("patrol", "create", "--area", "Maldon", "--date", "2026-12-05", "--start", "07:00", "--end",
+                "09:00", "--title", "Village watch", "--crew", "SC303")
+    assert other.code == 0, other.err
+    refused = cli("duty", "assign", duty_id[:8], "SC303", "--override-reason", "agreed")
+    assert refused.code == 2 and refused.err.strip().count("\n") == 0, refused.err
+    assert "Bo Busy is already on Village watch (Sat 05 Dec 07:00-09:00)." in refused.err
+    assert "full crew" not in refused.err  # the patrol's error first: no reason keeps it
+    listed = cli("duty", "list", "--from", "2026-12-05", "--to", "2026-12-05", "--json").json()
+    assert sorted(c["name"] for c in listed[0]["crew"]) == ["Pat Kemp", "Sam Reed"]
+    # The duty's full crew: the words the patrol form gives for a crew added beyond it in Team ▸ Patrols.
+    assert cli("duty", "unassign", duty_id[:8], "SC101").code == 0
+    assert cli("duty", "assign", duty_id[:8], "SC101").code == 0
+    third = cli("people", "add", "--name", "Cy Third", "--role", "special", "--collar", "SC404")
+    assert third.code == 0
+    full = cli("duty", "assign", duty_id[:8], "SC404")
+    assert full.code == 2 and "Dawn hare coursing patrol already has its full crew of 2" in full.err, full.err

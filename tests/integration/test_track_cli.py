@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cli_harness import Cli
-from fixtures.track_tools import drive, offset, seconds_within, write_gpx
+from fixtures.track_tools import NMEA_LOG, drive, offset, seconds_within, write_gpx
 from pypdf import PdfReader
 
 from ruralwatch.core import times
@@ -37,6 +37,14 @@ def test_a_gpx_track_imports_doses_and_exports_and_a_bad_one_exits_2(cli: Cli, t
     write_gpx(bad, noisy[:300], times=False)
     refused = cli("patrol", "track", "import", patrol["id"][:8], str(bad))
     assert refused.code == 2 and "without a time" in refused.err and refused.err.count("\n") == 1
+
+    # A receiver's NMEA log named .gpx: said to be one, with what to do, not "not a readable GPX file".
+    nmea = tmp_path / "patrol.gpx"
+    nmea.write_bytes(NMEA_LOG.read_bytes())
+    refused = cli("patrol", "track", "import", patrol["id"][:8], str(nmea))
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert "patrol.gpx looks like an NMEA log" in refused.err and "convert the log to GPX" in refused.err
+    assert "not a readable GPX" not in refused.err
 
     phone = tmp_path / "phone.gpx"
     write_gpx(phone, noisy)

@@ -80,3 +80,57 @@ def test_a_special_plans_starts_logs_and_ends_their_duty_and_the_hours_count_onc
     services.roster.set_status(duty.id, "completed")
     entries = services.hours.entries("2026-11", "2026-11")
     assert sorted(zip(entries["name"], entries["hours"], strict=True)) == [("PC Olive Oak", 3.5), ("Sam Reed", 3.5)]
+
+
+def test_crew_ticked_on_a_duty_patrol_beyond_the_duty_maximum_needs_a_reason(qtbot, window, services):
+    """Team ▸ Patrols took a duty of three to five without a word; now the duty's own 'full crew' rule, asked for a
+    reason as the patrol form asks for any broken rostering rule, and the reason is the duty's too."""
+    services.store.actor = SYSTEM  # the coordinator
+    people = services.people
+    extra = [people.add(PersonInput(name=name, role="special", independent_patrol=True, station="Maldon")).id
+             for name in ("SC Third", "SC Fourth", "SC Fifth")]
+    for person in extra:
+        people.set_weekly(person, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+    duty = services.roster.duties(DUTY_DAY.toPython(), DUTY_DAY.toPython())[0]
+    record, _ = services.patrols.plan_from_duty(duty.id)
+    window.patrol_dock.toggleViewAction().trigger()
+    panel = window.patrol_panel
+    assert panel.open_patrol(record.id) is not None
+    form = panel.form
+    crew = [pid for pid, _ in record.crew] + extra
+    for i in range(form.crew.count()):
+        item = form.crew.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) in crew:
+            item.setCheckState(Qt.CheckState.Checked)
+    words = "Evening hare coursing patrol already has its full crew of 3."
+    qtbot.waitUntil(lambda: words in form.crew_issues.text())
+    assert form.crew_issues.text().count(words) == 2  # the fourth and the fifth
+    assert form.override_reason.isVisibleTo(form)
+    assert form.save() is None
+    assert words in form.error_label.text()
+    assert len(services.roster.duty(duty.id).crew) == 2  # nothing kept, the ticks kept
+    assert len(form.crew_ids()) == 5
+    form.override_reason.setText("two more for the farm visits")
+    assert form.save() is not None
+    assert len(services.roster.duty(duty.id).crew) == 5
+    assert {r for _, r, _ in services.roster.overrides(duty.id)} == {"two more for the farm visits"}
+
+
+def test_the_assign_heading_shows_only_to_whoever_may_assign(qtbot, services):
+    """A Special saw the selected duty's 'Assign someone' heading with nothing under it."""
+    from ruralwatch.ui.operations import Operations
+    from ruralwatch.ui.roster_panel import RosterPanel
+
+    duty = services.roster.duties(DUTY_DAY.toPython(), DUTY_DAY.toPython())[0]
+    shown = {}
+    for role, actor in (("special", services.store.actor), ("coordinator", SYSTEM)):
+        services.store.actor = actor
+        panel = RosterPanel(services, Operations(services, None, lambda title, message: None))
+        qtbot.addWidget(panel)
+        panel.show_tab("duties")
+        panel.show()
+        tab = panel.duties_tab
+        assert tab.select_duty(duty.id)
+        shown[role] = (tab.assign_heading.isVisible(), tab.assign_person.isVisible(), tab.patrol_button.isVisible())
+        panel.dispose()
+    assert shown == {"special": (False, False, True), "coordinator": (True, True, True)}

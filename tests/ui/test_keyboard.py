@@ -227,6 +227,55 @@ def test_panels_leave_the_menu_bar_its_alt_letters_and_share_none_within_a_page(
     assert problems == []
 
 
+# Roster buttons without an Alt letter, each reached otherwise: a roster page with its tab bar already answers 11
+# of the 15 letters the menu bar and the incident filters leave, and these texts hold none of the rest.
+ROSTER_UNLETTERED = {
+    "Remove slot": "Tab from the weekly slots", "Remove selected date": "Tab from the dates away",
+    "◀ Previous": "Alt+Page Up", "Next ▶": "Alt+Page Down", "Unassign": "Delete in the crew list",
+    "Cancel duty": "Tab from Mark completed", "Plan patrol from this duty": "Tab from the calendar",
+}
+
+
+def test_every_roster_page_gives_each_button_its_own_letter_and_its_tabs_are_in_the_team_menu(qtbot, window):
+    """The roster's tabs had no Alt letters and there is none to give them (see ROSTER_UNLETTERED): Team ▸
+    Roster tab ▸ People / Duties / Hours reach them by letters of the menus, and on every page (the availability
+    tabs' too) each button has its own letter, none of the menu bar's."""
+    window.roster_dock.show()
+    panel = window.roster_panel
+    menu_bar = {mnemonic_of(a.text()): a.text() for a in window.menuBar().actions() if mnemonic_of(a.text())}
+    problems = []
+    for tabs in panel.findChildren(QTabWidget):
+        for index in range(tabs.count()):
+            _bring_forward(tabs)
+            tabs.setCurrentIndex(index)
+            where = tabs.tabText(index)
+            for button in panel.findChildren(QAbstractButton):
+                text = button.text()
+                if (button.isVisible() and text and not isinstance(button.parent(), QTabBar)
+                        and not mnemonic_of(text) and text not in ROSTER_UNLETTERED):
+                    problems.append(f"{where}: {text!r} has no Alt letter")
+            seen: dict[str, str] = {}
+            for key, text, _widget in _alt_letters(panel):
+                if key in menu_bar:
+                    problems.append(f"{where}: {text!r} takes Alt+{key.upper()} of the {menu_bar[key]!r} menu")
+                elif key in seen:
+                    problems.append(f"{where}: Alt+{key.upper()} on both {seen[key]!r} and {text!r}")
+                seen.setdefault(key, text)
+    assert problems == []
+
+    team = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Team")
+    roster_tab = next(a.menu() for a in team.actions() if a.menu() is not None and a.text() == "Roster &tab")
+    assert [a.text() for a in roster_tab.actions()] == ["&People", "&Duties", "&Hours"]
+    window.roster_dock.hide()
+    for action, page in zip(roster_tab.actions(), (panel.people_tab, panel.duties_tab, panel.hours_tab),
+                            strict=True):
+        action.trigger()
+        qtbot.waitUntil(lambda page=page: page.isVisible())
+        assert panel.tabs.currentWidget() is page
+        focused = QApplication.focusWidget()
+        assert focused is not None and page.isAncestorOf(focused), (action.text(), focused)
+
+
 def _bring_forward(widget: QWidget) -> None:
     """Show the pages of every tab widget that `widget` sits in."""
     child, parent = widget, widget.parentWidget()

@@ -92,6 +92,12 @@ def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
     panel.dose.import_gpx(bad)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
     assert panel.problems and "not a readable GPX" in panel.problems[-1]
+    nmea = tmp_path / "from-the-receiver.gpx"  # an NMEA log where a GPX track is expected: says so, and what to do
+    nmea.write_bytes(NMEA_LOG.read_bytes())
+    panel.dose.import_gpx(nmea)
+    qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+    assert "from-the-receiver.gpx looks like an NMEA log" in panel.problems[-1]
+    assert "convert the log to GPX first" in panel.problems[-1]
 
 
 def test_without_a_receiver_set_up_connect_says_where_to_set_one(panel: PatrolPanel) -> None:

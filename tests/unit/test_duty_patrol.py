@@ -190,6 +190,73 @@ def test_the_duty_crew_reaches_the_patrol_and_the_patrol_reaches_the_duty(servic
             area="Maldon", max_crew=3))
 
 
+def test_crew_added_in_team_patrols_keeps_to_the_duty_maximum_as_the_duty_does(services: Services,
+                                                                                 crewed) -> None:
+    duty_id, officer, special = crewed  # max_crew 3
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    third = _person(services, "SC Third", "special", independent_patrol=True)
+    fourth = _person(services, "SC Fourth", "special", independent_patrol=True)
+    crew = [officer, special, third, fourth]
+    inp = PatrolInput(day=DAY, start="18:00", end="22:00", area="Maldon", purpose="general_rural_patrol",
+                      title=record.title, crew=crew)
+    with pytest.raises(RuleBreachError) as on_patrol:
+        services.patrols.update(record.id, inp, override_reason="")
+    assert [(i.code, i.person_id) for i in on_patrol.value.issues] == [("full", fourth)]
+    assert len(services.roster.duty(duty_id).crew) == 2 and len(services.patrols.get(record.id).crew) == 2
+    # One rule, one wording: the duty itself, filled to three, says the same of a fourth.
+    services.roster.assign(duty_id, third)
+    with pytest.raises(RuleBreachError) as on_duty:
+        services.roster.assign(duty_id, fourth)
+    text = "Evening hare coursing patrol already has its full crew of 3"
+    assert on_duty.value.breaches[0].message == text
+    assert on_patrol.value.issues[0].message == text + "."
+    # The patrol form's preview says so before saving, and a reason keeps them on both, recorded on both.
+    preview = services.patrols.check_crew(crew, "general_rural_patrol", record.start, record.end, record.id,
+                                          roster_rules=True)
+    assert [(i.severity, i.code) for i in preview if i.person_id == fourth] == [("override", "full")]
+    services.patrols.update(record.id, inp, override_reason="a fourth for the farm visits")
+    duty = services.roster.duty(duty_id)
+    assert {pid for pid, _ in duty.crew} == set(crew)
+    assert services.roster.overrides(duty_id) == [("SC Fourth", "a fourth for the farm visits", ["full"])]
+    assert [(n, rules) for n, _, rules in services.patrols.overrides(record.id)] == [("SC Fourth", ["full"])]
+
+
+def test_crew_put_on_the_duty_meets_its_patrols_crew_rules(services: Services, crewed) -> None:
+    duty_id, officer, special = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    # Already on another patrol at that time: a duty may keep them with a reason, a patrol may not.
+    busy = _person(services, "SC Busy", "special", independent_patrol=True)
+    services.patrols.create(PatrolInput(day=DAY, start="19:00", end="21:00", area="Maldon",
+                                        purpose="general_rural_patrol", title="Village watch", crew=[busy]),
+                            override_reason="")
+    with pytest.raises(ValidationError) as by_hand:
+        services.patrols.update(record.id, PatrolInput(
+            day=DAY, start="18:00", end="22:00", area="Maldon", purpose="general_rural_patrol",
+            title=record.title, crew=[officer, special, busy]), override_reason="x")
+    with pytest.raises(ValidationError) as refused:
+        services.roster.check(duty_id, busy)
+    with pytest.raises(ValidationError) as on_duty:
+        services.roster.assign(duty_id, busy, override_reason="agreed")
+    # The patrol's words (without the form's field name: the message names the person).
+    assert str(refused.value) == str(on_duty.value) == by_hand.value.errors[0].message
+    assert [e.field for e in on_duty.value.errors] == ["crew"]
+    assert "SC Busy is already on Village watch" in str(on_duty.value)
+    assert busy not in {pid for pid, _ in services.roster.duty(duty_id).crew}
+    assert busy not in {pid for pid, _ in services.patrols.get(record.id).crew}
+    # With nobody left to lead it, a Special without independent patrol status may not be its only crew.
+    services.roster.unassign(duty_id, officer)
+    services.roster.unassign(duty_id, special)
+    novice = _person(services, "SC Novice", "special")
+    with pytest.raises(ValidationError, match="The crew needs a police officer"):
+        services.roster.assign(duty_id, novice)
+    services.roster.assign(duty_id, officer)
+    services.roster.assign(duty_id, novice)
+    assert {pid for pid, _ in services.patrols.get(record.id).crew} == {officer, novice}
+    # A duty without a patrol, or whose patrol has started, is the roster's alone.
+    other = _duty(services, day=date(2026, 12, 9))
+    assert services.roster.check(other, novice) == []
+
+
 def test_cancelling_the_duty_calls_off_its_patrol_unless_it_ran(services: Services, crewed) -> None:
     duty_id, _, _ = crewed
     record, _ = services.patrols.plan_from_duty(duty_id)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fixtures.track_tools import drive, offset, seconds_within, write_gpx
+from fixtures.track_tools import NMEA_LOG, drive, offset, seconds_within, write_gpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -406,6 +406,10 @@ def test_a_gpx_in_its_declared_encoding_or_utf16_reads_like_utf8(tmp_path: Path)
      r"track.gpx is not a GPX file: it is not UTF-8 text \(bad byte at offset 14\)"),
     (lambda p: p.write_bytes(b'<?xml version="1.0" encoding="X-NONE"?><gpx/>'),
      r"track.gpx declares an encoding RuralWatch does not know \(X-NONE\)"),
+    # A receiver's log (here with a byte order mark and a blank line first) where a GPX track was expected.
+    (lambda p: p.write_bytes(b"\xef\xbb\xbf\r\n" + NMEA_LOG.read_bytes()[:2000]),
+     r"track.gpx looks like an NMEA log \(a receiver's \$GPRMC/\$GPGGA sentences\), not a GPX file: .*"
+     r"GNSS receiver \(this user\).*convert the log to GPX first"),
 ])
 def test_a_file_that_is_not_gpx_text_says_what_it_is(tmp_path: Path, make, expected: str) -> None:
     path = tmp_path / "track.gpx"

@@ -16,6 +16,8 @@ needs (so each module reads on its own and the class is still one object with on
 
 from __future__ import annotations
 
+from typing import Any
+
 from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
 from ruralwatch.core.patrol_plan import PlanStop
 from ruralwatch.patrols.plan import candidate_of
@@ -28,6 +30,11 @@ from ruralwatch.services.patrols.duties import PatrolFromDuty
 
 class PatrolService(PatrolFromDuty, PatrolBriefing, PatrolAfterAction):
     """Plans, crews, briefs, logs, doses and sums up joint patrols (see the modules of this package)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Crew put on a duty reaches its patrol: the roster asks the patrol's crew rules first.
+        self.roster.patrol_crew_errors = self.duty_crew_errors
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from ruralwatch.core.errors import ValidationError
 from ruralwatch.patrols.crew import ERROR, OVERRIDE, WARNING, CrewIssue, CrewMember, check_crew, roster_rule_issues
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import Commitment
+from ruralwatch.rostering.rules import full_crew_text
 from ruralwatch.services.patrols.base import PatrolServiceBase
 
 
@@ -26,11 +27,13 @@ def _aware(moment: datetime) -> bool:
 class PatrolCrew(PatrolServiceBase):
     def check_crew(self, crew_ids: list[str], purpose: str, start: datetime, end: datetime,
                    patrol_id: str | None = None, roster_rules: bool = False,
-                   honour_overrides: bool = True) -> list[CrewIssue]:
+                   honour_overrides: bool = True, duty_places: bool = True) -> list[CrewIssue]:
         """Crew rules (ruralwatch.patrols.crew) against everyone's other duties and patrols; with `roster_rules`
         also the rostering rules a duty assignment is held to (availability, rest, weekly hours, left) as
-        ``override`` issues. On a saved patrol, a crew member whose override is recorded is shown as a warning for
-        the rules overridden. (`roster_rules` is off by default only for callers written before those checks.)"""
+        ``override`` issues, and for a patrol that stands for a roster duty (`duty_places`) the duty's maximum
+        crew, as the duty's own "full" rule. On a saved patrol, a crew member whose override is recorded is shown
+        as a warning for the rules overridden. (`roster_rules` is off by default only for callers written before
+        those checks.)"""
         people = {p.id: p for p in (self.people.get(pid) for pid in crew_ids)}
         members = [
             CrewMember(pid, people[pid].name, people[pid].role, people[pid].independent_patrol,
@@ -48,6 +51,8 @@ class PatrolCrew(PatrolServiceBase):
         if roster_rules and _aware(start) and _aware(end) and end > start:  # else check_crew says what is wrong
             volunteers = self.people.volunteers(list(dict.fromkeys(crew_ids)))
             rule_issues = roster_rule_issues(volunteers, start, end, own, self.roster.rules())
+            if duty_places and patrol_id:
+                rule_issues += self._duty_places_issues(crew_ids, patrol_id)
             # An override was given for the patrol's time: moved to another time, it is asked for again.
             recorded = self.repo.overrides_by_person(patrol_id) if patrol_id and honour_overrides else {}
             rule_issues = [
@@ -57,6 +62,28 @@ class PatrolCrew(PatrolServiceBase):
             ]
         return check_crew(members, purpose, start, end, others, rule_issues)
 
+    def _duty_places_issues(self, crew_ids: list[str], patrol_id: str) -> list[CrewIssue]:
+        """People added to the crew of a duty's patrol beyond the duty's maximum crew: the duty's "full" rule
+        (services/roster.py asks a reason for it on the duty; crew changes here reach the duty)."""
+        duty = self.roster.duty_of_patrol(patrol_id)
+        if duty is None or duty.status != "planned":
+            return []
+        on_duty = {pid for pid, _ in duty.crew}
+        crew = list(dict.fromkeys(crew_ids))
+        staying = [pid for pid in crew if pid in on_duty]
+        joining = [pid for pid in crew if pid not in on_duty]
+        free = max(duty.max_crew - len(staying), 0)
+        text = full_crew_text(duty.title, duty.max_crew) + "."
+        return [CrewIssue(OVERRIDE, "full", text, pid) for pid in joining[free:]]
+
+    def duty_crew_errors(self, patrol_id: str, person_id: str) -> list[CrewIssue]:
+        """The crew errors a patrol not yet started would have with `person_id` put on its duty (and so on its
+        crew): the ones about them and the crew as a whole, in the words a patrol planned by hand gets."""
+        record = self.get(patrol_id)
+        crew = list(dict.fromkeys([*(pid for pid, _ in record.crew), person_id]))
+        issues = self.check_crew(crew, record.purpose, record.start, record.end, patrol_id, roster_rules=False)
+        return [i for i in issues if i.severity == ERROR and i.person_id in (None, person_id)]
+
     def crew_hints(self, person_ids: list[str], purpose: str, start: datetime, end: datetime,
                    patrol_id: str | None = None) -> dict[str, list[CrewIssue]]:
         """What stands in the way of each person joining the crew at this time (an empty list: nothing): their
@@ -65,7 +92,9 @@ class PatrolCrew(PatrolServiceBase):
         if not person_ids:
             return {}
         hints: dict[str, list[CrewIssue]] = {pid: [] for pid in person_ids}
-        for issue in self.check_crew(list(hints), purpose, start, end, patrol_id, roster_rules=True):
+        # Not the duty's places: everyone at once would count as joining it together.
+        for issue in self.check_crew(list(hints), purpose, start, end, patrol_id, roster_rules=True,
+                                     duty_places=False):
             # The role says "community volunteer" already; crew-wide issues (no lead, skills) name no one.
             if issue.person_id in hints and issue.code != "volunteer_on_patrol":
                 hints[issue.person_id].append(issue)

@@ -70,7 +70,8 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
                 self.repo.clear_overrides(patrol_id)
             self._set_crew(patrol_id, inp.crew, overrides, override_reason or "")
             # The roster duty this patrol stands for keeps its time and crew: one commitment, not two.
-            duty_id = self.roster.follow_patrol(patrol_id, values, list(dict.fromkeys(inp.crew)))
+            duty_id = self.roster.follow_patrol(patrol_id, values, list(dict.fromkeys(inp.crew)), overrides,
+                                                override_reason or "")
         self._publish("updated", patrol_id)
         if duty_id:
             self.hub.publish(Change(DUTIES_TOPIC, "updated", (duty_id,)))
