@@ -884,13 +884,7 @@ class MainWindow(QMainWindow):
             return
         dock.raise_()
         self.fit_dock(dock)
-        candidate = panel.nextInFocusChain()
-        while candidate is not None and candidate is not panel:
-            if (panel.isAncestorOf(candidate) and candidate.isVisibleTo(panel) and candidate.isEnabled()
-                    and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
-                candidate.setFocus(Qt.FocusReason.ShortcutFocusReason)
-                return
-            candidate = candidate.nextInFocusChain()
+        self._focus_dock_page(panel)
 
     def fit_dock(self, dock: QDockWidget) -> None:
         """A docked panel opens at most two fifths of the window wide, so the table and the map keep theirs."""
