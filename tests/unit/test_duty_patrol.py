@@ -389,6 +389,21 @@ def test_a_duty_whose_patrol_was_called_off_still_counts_as_planned_hours(servic
     assert _planned(services) == {"SC Sam Reed": 4.0}
 
 
+def test_a_duty_completed_while_its_patrol_is_planned_counts_once_as_worked(services: Services, crewed) -> None:
+    """Marked completed while its patrol was still planned, the duty counted as hours given and the patrol's planned
+    hours as well, 4 h twice, until the patrol ended."""
+    duty_id, _, _ = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    services.roster.set_status(duty_id, "completed")
+    assert services.patrols.get(record.id).status == "planned"
+    assert _hours(services) == {"PC Olive Oak": 4.0, "SC Sam Reed": 4.0}
+    assert _planned(services) == {}
+    services.patrols.start(record.id, "2026-12-07 18:30")  # running: still the duty's, once
+    assert _planned(services) == {}
+    services.patrols.end(record.id, "2026-12-07 21:30")
+    assert _hours(services) == {"PC Olive Oak": 3.0, "SC Sam Reed": 3.0} and _planned(services) == {}
+
+
 def test_deleting_the_duty_calls_off_its_patrol_as_cancelling_does(services: Services, crewed) -> None:
     """A deleted duty left its planned patrol in everyone's list, crewed for a commitment no longer rostered."""
     duty_id, _, _ = crewed
