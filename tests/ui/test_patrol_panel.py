@@ -950,7 +950,7 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     services refuse sees the button greyed, saying who may."""
     from PySide6.QtCore import QDate, QTime
 
-    from ruralwatch.core.permissions import Actor
+    from ruralwatch.core.permissions import Actor, PermissionDeniedError
 
     before = len(demo.patrols.list())
     demo.store.actor = Actor("an1", "analyst")
@@ -981,7 +981,12 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     special = PatrolPanel(demo, None, _ops(demo))
     try:
         assert not special.preview_button.isEnabled()
-        assert special.preview_button.toolTip().startswith("Your role may not preview patrol plans: RET officers")
+        # The catalogue's words, as the service's refusal (and 'patrol plan' on the command line) gives them.
+        with pytest.raises(PermissionDeniedError) as refused:
+            demo.patrols.suggest("Maldon", FIXED_NOW, FIXED_NOW)
+        said = str(refused.value).split(" may not: ", 1)[1]
+        assert special.preview_button.toolTip() == (
+            f"Your role may not: {said}; RET officers, Specials coordinators, analysts and administrators may")
         assert special.preview_plan() is None
     finally:
         _dispose(qtbot, special)
