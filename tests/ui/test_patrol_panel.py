@@ -485,6 +485,11 @@ def test_a_crew_member_off_shift_needs_a_reason_which_is_recorded(qtbot, panel: 
     assert form.override_reason.isVisible()
     assert panel.save_patrol() is None  # no reason: refused, everything typed kept
     assert "reason to override" in form.error_label.text() and form.override_reason.hasFocus()
+    # Its last line in sight as in a docked panel at 1366x768 (584 px for the message): the heading and a
+    # refusal of two lines fit without scrolling (the area kept room for two lines and cut off the third).
+    area = form.error_label
+    needed = area.label.heightForWidth(584)
+    assert needed <= area.height() - 4, (needed, area.height(), area.text())
     assert form.call_sign.text() == "RURAL21" and sorted(form.crew_ids()) == sorted([off_shift.id, special.id])
     assert len(demo.patrols.list()) == before
     form.override_reason.setText("Late cover agreed with the inspector")
