@@ -122,10 +122,21 @@ class Actor:
     def require(self, action: str) -> None:
         if not self.can(action):
             role = ACCOUNT_ROLE_NAMES.get(self.role, self.role)
-            raise PermissionDeniedError(f"{self.username} ({role}) may not: {ACTIONS[action][0].lower()}")
+            raise PermissionDeniedError(f"{self.username} ({role}) {may_not(action)}")
 
 
 SYSTEM = Actor("system", "system")
+
+
+def may_not(action: str) -> str:
+    """What a role without `action` may not do, in the catalogue's words: the services' refusal ("sc-sam
+    (Special) may not: …") and a greyed button's tooltip ("Your role may not: …") say it alike."""
+    return f"may not: {ACTIONS[action][0].lower()}"
+
+
+def role_may_not(action: str) -> str:
+    """A greyed button's tooltip: what the role may not do and who may, both from the table the services check."""
+    return f"Your role {may_not(action)}; {who_may(action)} may"
 
 
 def who_may(action: str) -> str:

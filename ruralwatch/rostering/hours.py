@@ -41,8 +41,7 @@ def worked_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Mapp
     known = set(people)
     completed_patrols = {p["id"]: p for p in patrols if p["status"] == "completed"}
     # A duty whose patrol is completed is counted through that patrol, never as well.
-    completed_duties = {d["id"]: d for d in duties
-                        if d["status"] == "completed" and d.get("patrol_id") not in completed_patrols}
+    completed_duties = {d["id"]: d for d in duties if _duty_worked(d, completed_patrols)}
     found: list[WorkedHours] = []
     for assignment in assignments:
         duty = completed_duties.get(assignment["duty_id"])
@@ -66,10 +65,17 @@ def planned_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Map
                   people: Iterable[str]) -> list[WorkedHours]:
     """The hours still to come, by the same rows and rules as `worked_hours`: every planned duty a person is on
     (its length; not one whose patrol is open) and every open joint patrol they crew (planned, briefed or running:
-    its planned times). A coordinator who has just filled a month sees who it puts above or below commitment
-    before any of it is done; completed duties then move to the hours given."""
+    its planned times), except one whose duty already counts as worked (marked completed). A coordinator who has
+    just filled a month sees who it puts above or below commitment before any of it is done; completed duties then
+    move to the hours given."""
     known = set(people)
-    open_patrols = {p["id"]: p for p in patrols if p["status"] in ("planned", "briefed", "in_progress")}
+    duties = list(duties)
+    patrols = list(patrols)
+    completed_patrols = {p["id"] for p in patrols if p["status"] == "completed"}
+    # A patrol whose duty counts as worked (marked completed, the patrol not ended) is that work, not still to come.
+    worked_through_duty = {d.get("patrol_id") for d in duties if _duty_worked(d, completed_patrols)}
+    open_patrols = {p["id"]: p for p in patrols if p["status"] in ("planned", "briefed", "in_progress")
+                    and p["id"] not in worked_through_duty}
     # A duty whose patrol is open is counted through that patrol; one whose patrol was cancelled or deleted (the
     # duty stays planned, to be planned again) counts as any duty, as in `worked_hours`.
     open_duties = {d["id"]: d for d in duties
@@ -86,6 +92,12 @@ def planned_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Map
             found.append(WorkedHours(place["person_id"], _month(patrol["starts_at"]), JOINT_PATROL,
                                      round(_hours(patrol["starts_at"], patrol["ends_at"]), 2)))
     return found
+
+
+def _duty_worked(duty: Mapping[str, Any], completed_patrols: Iterable[str]) -> bool:
+    """The one rule for a duty and its patrol: a completed duty counts as worked unless its patrol is completed
+    (then the patrol's logged hours count instead)."""
+    return duty["status"] == "completed" and duty.get("patrol_id") not in completed_patrols
 
 
 def _month(stored: str) -> str:

@@ -26,7 +26,7 @@ from ruralwatch.store.database import Store
 from ruralwatch.store.incidents import IncidentRepository, IncidentRow, MapPoint
 
 if TYPE_CHECKING:  # the geography (boundaries, numpy) is loaded only when a location is looked up
-    from ruralwatch.services.geography import PlaceExamples, WhereAmI
+    from ruralwatch.services.geography import WhereAmI
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
@@ -51,12 +51,6 @@ class IncidentService:
         from ruralwatch.services.geography import GeographyService
 
         return GeographyService(self.store).where(lat, lon)
-
-    def place_examples(self) -> PlaceExamples:
-        """The place boxes' examples, inside the chosen force (GeographyService.place_examples)."""
-        from ruralwatch.services.geography import GeographyService
-
-        return GeographyService(self.store).place_examples()
 
     def get(self, incident_id: str) -> Incident:
         return self._visible(self.repo.get(incident_id))

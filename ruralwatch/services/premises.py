@@ -47,7 +47,6 @@ from ruralwatch.store.protection import open_values
 from ruralwatch.store.syncable import SyncTable, resolve_id
 
 if TYPE_CHECKING:
-    from ruralwatch.services.geography import PlaceExamples
     from ruralwatch.services.near_repeat import NearRepeatZone
 
 TOPIC = "premises"
@@ -235,12 +234,6 @@ class PremisesService:
         self.incidents_table = SyncTable(store, "incidents", lambda: self._now())
 
     # --- reads ---------------------------------------------------------------------------------------------
-
-    def place_examples(self) -> PlaceExamples:
-        """The grid reference box's example, inside the chosen force (GeographyService.place_examples)."""
-        from ruralwatch.services.geography import GeographyService
-
-        return GeographyService(self.store).place_examples()
 
     def _premises(self, row: dict[str, Any]) -> Premises:
         row = open_values(self.store, TABLE, row)

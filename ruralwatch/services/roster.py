@@ -103,7 +103,8 @@ class RosterService:
         self.patrol_crew = SyncTable(store, "patrol_crew", lambda: self._now())
         # Set by the patrol service (which builds on this one): the crew errors a duty's patrol not yet started
         # would have with someone put on the duty, so the crew copied onto it meets the patrol's own rules.
-        self.patrol_crew_errors: Callable[[str, str], list[CrewIssue]] | None = None
+        # With `leaving` True: the errors it would have with them taken off (nobody left to lead it).
+        self.patrol_crew_errors: Callable[[str, str, bool], list[CrewIssue]] | None = None
 
     # --- settings -----------------------------------------------------------------------------------------
 
@@ -313,12 +314,13 @@ class RosterService:
         self._check_patrol_crew(duty, person_id)
         return breaches
 
-    def _check_patrol_crew(self, duty: DutyRecord, person_id: str) -> None:
-        """Someone put on a duty joins its patrol while that has not started: the patrol's crew errors refuse
-        them, in the words a patrol planned by hand gets (its rostering rules are the duty's, asked above)."""
+    def _check_patrol_crew(self, duty: DutyRecord, person_id: str, leaving: bool = False) -> None:
+        """Someone put on a duty joins its patrol while that has not started, and someone taken off leaves it:
+        the patrol's crew errors refuse the change, in the words a patrol planned by hand gets (its rostering
+        rules are the duty's, asked above)."""
         if self.patrol_crew_errors is None or self._patrol_status(duty.patrol_id) not in NOT_STARTED:
             return
-        errors = self.patrol_crew_errors(str(duty.patrol_id), person_id)
+        errors = self.patrol_crew_errors(str(duty.patrol_id), person_id, leaving)
         if errors:
             text = "; ".join(i.message for i in errors)
             refused = ValidationError.single("crew", text)
@@ -351,6 +353,9 @@ class RosterService:
     def unassign(self, duty_id: str, person_id: str) -> None:
         self.store.actor.require("roster.edit")
         duty = self.duty(duty_id)
+        if any(pid == person_id for pid, _ in duty.crew):
+            # The patrol not yet started loses them too: not its only lead (cancel the duty, or add one first).
+            self._check_patrol_crew(duty, person_id, leaving=True)
         with self.store.transaction():
             if not self._unassign(duty_id, person_id):
                 raise NotFoundError("that person is not on this duty")
@@ -423,15 +428,33 @@ class RosterService:
             self.duties_table.update(duty.id, changed)
         if crew is not None:
             on_duty = {pid for pid, _ in duty.crew}
+            # What the patrol's crew places record after this change (the caller wrote them), not only this
+            # change's `overrides`: a place's earlier rules are kept with it (record_override), and the reason is
+            # the one the patrol shows for them.
+            recorded = {str(pid): (str(why), str(rules)) for pid, why, rules in self.store.db.execute(
+                "SELECT person_id, override_reason, overridden_rules FROM patrol_crew WHERE patrol_id = ?"
+                " AND deleted = 0 AND override_reason IS NOT NULL", [patrol_id]).fetchall()}
+            for person_id, rules in (overrides or {}).items():
+                if rules and person_id not in recorded:
+                    recorded[person_id] = (reason, json.dumps(rules))
             for person_id in crew:
+                kept = recorded.get(person_id)
                 if person_id not in on_duty:
-                    rules = (overrides or {}).get(person_id)
                     self.assignments.insert(
                         {"duty_id": duty.id, "person_id": person_id, "assigned_by": "patrol"}
-                        | ({"override_reason": reason, "overridden_rules": json.dumps(rules)} if rules else {}))
+                        | ({"override_reason": kept[0], "overridden_rules": kept[1]} if kept else {}))
+                elif kept:  # e.g. the patrol moved and its reason was given again for the new time
+                    self._record_override(duty.id, person_id, kept)
             for person_id in on_duty - set(crew):
                 self._unassign(duty.id, person_id)
         return duty.id
+
+    def _record_override(self, duty_id: str, person_id: str, kept: tuple[str, str]) -> None:
+        for row_id, why, rules in self.store.db.execute(
+                "SELECT id, override_reason, overridden_rules FROM duty_assignments WHERE duty_id = ?"
+                " AND person_id = ? AND deleted = 0", [duty_id, person_id]).fetchall():
+            if (why, rules) != kept:
+                self.assignments.update(row_id, {"override_reason": kept[0], "overridden_rules": kept[1]})
 
     def _unassign(self, duty_id: str, person_id: str) -> bool:
         rows = self.store.db.execute(

@@ -49,6 +49,7 @@ from ruralwatch.core.kinds import (
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.core.words import plural
+from ruralwatch.services.geography import GeographyService, PlaceExamples
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.services.premises import PremisesService
 from ruralwatch.ui import theme
@@ -255,7 +256,7 @@ class IncidentDialog(QDialog):
     pick_requested = Signal(bool)
 
     def __init__(self, service: IncidentService, incident: Incident | None = None, parent: QWidget | None = None,
-                 premises: PremisesService | None = None):
+                 premises: PremisesService | None = None, examples: PlaceExamples | None = None):
         super().__init__(parent)
         self.service = service
         # The premises register, for "At premises" (None: the form leaves an incident's premises as stored).
@@ -266,6 +267,8 @@ class IncidentDialog(QDialog):
         self.removed_attachments: list[str] = []
         self._syncing_location = False
         self._shown_kind: str | None = None  # the kind whose fields are on show (None while building)
+        # Inside the force (the window passes services.geography's): Essex's letters read wrong in North Yorkshire.
+        self.examples = examples or GeographyService(service.store).place_examples()
         self.setWindowTitle(_title(incident))
         available = self.screen().availableGeometry() if self.screen() else None
         # Fit a 768-pixel laptop screen: Save and Cancel must never fall off the bottom. Wide enough for the stolen
@@ -323,7 +326,7 @@ class IncidentDialog(QDialog):
         self.has_end.toggled.connect(self.occurred_end.setEnabled)
         self.reported_at = _datetime_edit()
 
-        examples = self.service.place_examples()  # inside the force: Essex's letters read wrong in North Yorkshire
+        examples = self.examples
         self.grid_ref = QLineEdit()
         self.grid_ref.setPlaceholderText(f"e.g. {examples.grid_ref}")
         self.lat = QLineEdit()

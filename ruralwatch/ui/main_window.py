@@ -945,7 +945,8 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def new_incident(self) -> IncidentDialog:
-        return self._show_form(IncidentDialog(self.service, None, self, premises=self.services.premises))
+        return self._show_form(IncidentDialog(self.service, None, self, premises=self.services.premises,
+                                              examples=self.services.geography.place_examples()))
 
     def open_incident(self, incident_id: str) -> IncidentDialog | None:
         for form in self.forms:
@@ -958,7 +959,8 @@ class MainWindow(QMainWindow):
         except RuralWatchError as exc:
             self.report_problem("RuralWatch", str(exc))
             return None
-        return self._show_form(IncidentDialog(self.service, incident, self, premises=self.services.premises))
+        return self._show_form(IncidentDialog(self.service, incident, self, premises=self.services.premises,
+                                              examples=self.services.geography.place_examples()))
 
     def show_incident(self, incident_id: str) -> IncidentDialog | None:
         """An incident asked for from a panel: selected in the table and on the map when the filters show it,

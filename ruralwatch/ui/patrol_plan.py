@@ -204,7 +204,7 @@ class PatrolForm(QWidget):
 
         self.heading = wrapped_label("New patrol")
         theme.emphasise(self.heading, 1.2)
-        self.error_label = MessageArea(2)  # its room kept: the form does not jump down when a save is refused
+        self.error_label = MessageArea(4)  # room for the heading and a refusal to its last line, kept when hidden
         self.error_label.setStyleSheet(theme.error_style())
         self.error_label.hide()
 
@@ -569,6 +569,8 @@ class PatrolForm(QWidget):
             self.show_errors(exc)
             self.override_reason.show()
             self.override_reason.setFocus(Qt.FocusReason.OtherFocusReason)
+            # Focusing the box scrolled the refusal out of sight: the message first, then as much as fits below.
+            self.scroll.ensureWidgetVisible(self.error_label, 0, 0)
             return None
         except ValidationError as exc:
             self.show_errors(exc)

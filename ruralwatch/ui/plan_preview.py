@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.patrol_plan import PLAN_SOURCES, PlanSettings
-from ruralwatch.core.permissions import who_may
+from ruralwatch.core.permissions import role_may_not, who_may
 from ruralwatch.core.vocab import PATROL_PURPOSES
 from ruralwatch.patrols.plan import Plan
 from ruralwatch.services.container import Services
@@ -36,7 +36,7 @@ from ruralwatch.ui.widgets import make_table
 
 PREVIEW_TIP = ("Suggest a plan from crime harm for an area and time, without saving it, and export it as a plan "
                "pack (PDF) for the officer who plans and briefs the patrol")
-NOT_A_PREVIEWER = f"Your role may not preview patrol plans: {who_may('patrol.preview')} do"
+NOT_A_PREVIEWER = role_may_not("patrol.preview")
 
 
 class PlanPreviewDialog(QDialog):

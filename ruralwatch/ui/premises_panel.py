@@ -52,6 +52,7 @@ from ruralwatch.core.premises import (
 from ruralwatch.core.words import plural
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
+from ruralwatch.services.geography import GeographyService, PlaceExamples
 from ruralwatch.services.premises import PremisesService, PremisesToVisit, SerialCheck
 from ruralwatch.ui import theme
 from ruralwatch.ui.roster_people import show_status, status_label, with_buddy
@@ -120,7 +121,7 @@ class PremisesDialog(QDialog):
     pick_requested = Signal(bool)  # the next map click should (stop) come to set_location
 
     def __init__(self, service: PremisesService, premises: Premises | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, examples: PlaceExamples | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self.premises = premises
@@ -129,7 +130,9 @@ class PremisesDialog(QDialog):
         self.name = QLineEdit()
         self.kind = vocab_combo(PREMISES_KINDS)
         self.grid_ref = QLineEdit()
-        self.grid_ref.setPlaceholderText(f"e.g. {service.place_examples().grid_ref}")  # inside the force
+        # Inside the force (the panel passes services.geography's).
+        examples = examples or GeographyService(service.store).place_examples()
+        self.grid_ref.setPlaceholderText(f"e.g. {examples.grid_ref}")
         self.pick_button = pick_on_map_button("Then click the map at the premises")
         self.pick_button.toggled.connect(self.pick_requested)
         self.address = QLineEdit()
@@ -797,7 +800,8 @@ class PremisesPanel(QWidget):
 
     def _premises_dialog(self, found: Premises | None) -> PremisesDialog:
         """Not modal (a window-modal form would block the map it picks on)."""
-        dialog = PremisesDialog(self.service, found, parent=self)
+        dialog = PremisesDialog(self.service, found, parent=self,
+                                examples=self.services.geography.place_examples())
         dialog.saved_premises.connect(self._after_save)
         dialog.pick_requested.connect(lambda on, d=dialog: self.pick_requested.emit(d, on))
         dialog.show()

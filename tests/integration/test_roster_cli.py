@@ -467,6 +467,13 @@ def test_crew_put_on_a_duty_with_its_patrol_meets_the_patrols_rules_and_a_full_d
     assert "full crew" not in refused.err  # the patrol's error first: no reason keeps it
     listed = cli("duty", "list", "--from", "2026-12-05", "--to", "2026-12-05", "--json").json()
     assert sorted(c["name"] for c in listed[0]["crew"]) == ["Pat Kemp", "Sam Reed"]
+    # Taking its only officer off leaves its patrol nobody to lead it: the patrol's words, exit 2, both kept.
+    no_lead = cli("duty", "unassign", duty_id[:8], "PC7")
+    assert no_lead.code == 2 and ("The crew needs a police officer or a Special Constable with independent "
+                                  "patrol status.") in no_lead.err, no_lead.err
+    assert "Traceback" not in no_lead.err
+    listed = cli("duty", "list", "--from", "2026-12-05", "--to", "2026-12-05", "--json").json()
+    assert sorted(c["name"] for c in listed[0]["crew"]) == ["Pat Kemp", "Sam Reed"]
     # The duty's full crew: the words the patrol form gives for a crew added beyond it in Team ▸ Patrols.
     assert cli("duty", "unassign", duty_id[:8], "SC101").code == 0
     assert cli("duty", "assign", duty_id[:8], "SC101").code == 0

@@ -485,6 +485,11 @@ def test_a_crew_member_off_shift_needs_a_reason_which_is_recorded(qtbot, panel: 
     assert form.override_reason.isVisible()
     assert panel.save_patrol() is None  # no reason: refused, everything typed kept
     assert "reason to override" in form.error_label.text() and form.override_reason.hasFocus()
+    # Its last line in sight as in a docked panel at 1366x768 (584 px for the message): the heading and a
+    # refusal of two lines fit without scrolling (the area kept room for two lines and cut off the third).
+    area = form.error_label
+    needed = area.label.heightForWidth(584)
+    assert needed <= area.height() - 4, (needed, area.height(), area.text())
     assert form.call_sign.text() == "RURAL21" and sorted(form.crew_ids()) == sorted([off_shift.id, special.id])
     assert len(demo.patrols.list()) == before
     form.override_reason.setText("Late cover agreed with the inspector")
@@ -950,7 +955,7 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     services refuse sees the button greyed, saying who may."""
     from PySide6.QtCore import QDate, QTime
 
-    from ruralwatch.core.permissions import Actor
+    from ruralwatch.core.permissions import Actor, PermissionDeniedError
 
     before = len(demo.patrols.list())
     demo.store.actor = Actor("an1", "analyst")
@@ -981,7 +986,12 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     special = PatrolPanel(demo, None, _ops(demo))
     try:
         assert not special.preview_button.isEnabled()
-        assert special.preview_button.toolTip().startswith("Your role may not preview patrol plans: RET officers")
+        # The catalogue's words, as the service's refusal (and 'patrol plan' on the command line) gives them.
+        with pytest.raises(PermissionDeniedError) as refused:
+            demo.patrols.suggest("Maldon", FIXED_NOW, FIXED_NOW)
+        said = str(refused.value).split(" may not: ", 1)[1]
+        assert special.preview_button.toolTip() == (
+            f"Your role may not: {said}; RET officers, Specials coordinators, analysts and administrators may")
         assert special.preview_plan() is None
     finally:
         _dispose(qtbot, special)

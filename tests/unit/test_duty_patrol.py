@@ -244,8 +244,11 @@ def test_crew_put_on_the_duty_meets_its_patrols_crew_rules(services: Services, c
     assert busy not in {pid for pid, _ in services.roster.duty(duty_id).crew}
     assert busy not in {pid for pid, _ in services.patrols.get(record.id).crew}
     # With nobody left to lead it, a Special without independent patrol status may not be its only crew.
-    services.roster.unassign(duty_id, officer)
     services.roster.unassign(duty_id, special)
+    lead = _person(services, "SC Lead", "special", independent_patrol=True)
+    services.roster.assign(duty_id, lead)
+    services.roster.unassign(duty_id, officer)
+    services.roster.unassign(duty_id, lead)  # the last one: crewed again from nothing, a lead first
     novice = _person(services, "SC Novice", "special")
     with pytest.raises(ValidationError, match="The crew needs a police officer"):
         services.roster.assign(duty_id, novice)
@@ -255,6 +258,45 @@ def test_crew_put_on_the_duty_meets_its_patrols_crew_rules(services: Services, c
     # A duty without a patrol, or whose patrol has started, is the roster's alone.
     other = _duty(services, day=date(2026, 12, 9))
     assert services.roster.check(other, novice) == []
+
+
+def test_taking_the_only_lead_off_the_duty_is_refused_while_its_patrol_has_not_started(services: Services,
+                                                                                        crewed) -> None:
+    """Taking the only officer off the duty took them off its patrol too, leaving a Special without independent
+    patrol status to lead it: refused in the patrol's own words, and nothing changes."""
+    duty_id, officer, special = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    with pytest.raises(ValidationError) as refused:
+        services.roster.unassign(duty_id, officer)
+    assert str(refused.value) == ("The crew needs a police officer or a Special Constable with independent patrol "
+                                  "status.")
+    assert [e.field for e in refused.value.errors] == ["crew"]
+    assert {pid for pid, _ in services.roster.duty(duty_id).crew} == {officer, special}
+    assert {pid for pid, _ in services.patrols.get(record.id).crew} == {officer, special}
+    # Once it has started the duty's crew is the roster's alone.
+    services.patrols.start(record.id, "2026-12-07 18:05")
+    services.roster.unassign(duty_id, officer)
+    assert {pid for pid, _ in services.roster.duty(duty_id).crew} == {special}
+
+
+def test_crew_the_patrol_puts_on_its_duty_carry_the_reasons_recorded_on_the_patrol(services: Services,
+                                                                                    crewed) -> None:
+    """Moved in Team ▸ Patrols with a reason given again for the new time, the duty kept the old time's reason;
+    a crew place's reason is the one on the patrol."""
+    duty_id, officer, special = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    late = services.people.add(PersonInput(name="SC Dawn Only", role="special", independent_patrol=True)).id
+    crew = [officer, special, late]
+    services.patrols.update(record.id, PatrolInput(
+        day=DAY, start="18:00", end="22:00", area="Maldon", purpose="general_rural_patrol", title=record.title,
+        crew=crew), override_reason="swapped shifts")
+    assert services.roster.overrides(duty_id) == [("SC Dawn Only", "swapped shifts", ["unavailable"])]
+    services.patrols.update(record.id, PatrolInput(
+        day=DAY, start="19:00", end="23:00", area="Maldon", purpose="general_rural_patrol", title=record.title,
+        crew=crew), override_reason="asked again for the later time")
+    assert services.patrols.overrides(record.id) == [
+        ("SC Dawn Only", "asked again for the later time", ["unavailable"])]
+    assert services.roster.overrides(duty_id) == services.patrols.overrides(record.id)
 
 
 def test_cancelling_the_duty_calls_off_its_patrol_unless_it_ran(services: Services, crewed) -> None:
@@ -345,6 +387,21 @@ def test_a_duty_whose_patrol_was_called_off_still_counts_as_planned_hours(servic
     again, _ = services.patrols.plan_from_duty(duty_id)
     services.patrols.delete(again.id)
     assert _planned(services) == {"SC Sam Reed": 4.0}
+
+
+def test_a_duty_completed_while_its_patrol_is_planned_counts_once_as_worked(services: Services, crewed) -> None:
+    """Marked completed while its patrol was still planned, the duty counted as hours given and the patrol's planned
+    hours as well, 4 h twice, until the patrol ended."""
+    duty_id, _, _ = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    services.roster.set_status(duty_id, "completed")
+    assert services.patrols.get(record.id).status == "planned"
+    assert _hours(services) == {"PC Olive Oak": 4.0, "SC Sam Reed": 4.0}
+    assert _planned(services) == {}
+    services.patrols.start(record.id, "2026-12-07 18:30")  # running: still the duty's, once
+    assert _planned(services) == {}
+    services.patrols.end(record.id, "2026-12-07 21:30")
+    assert _hours(services) == {"PC Olive Oak": 3.0, "SC Sam Reed": 3.0} and _planned(services) == {}
 
 
 def test_deleting_the_duty_calls_off_its_patrol_as_cancelling_does(services: Services, crewed) -> None:

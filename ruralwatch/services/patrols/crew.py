@@ -76,12 +76,21 @@ class PatrolCrew(PatrolServiceBase):
         text = full_crew_text(duty.title, duty.max_crew) + "."
         return [CrewIssue(OVERRIDE, "full", text, pid) for pid in joining[free:]]
 
-    def duty_crew_errors(self, patrol_id: str, person_id: str) -> list[CrewIssue]:
+    def duty_crew_errors(self, patrol_id: str, person_id: str, leaving: bool = False) -> list[CrewIssue]:
         """The crew errors a patrol not yet started would have with `person_id` put on its duty (and so on its
-        crew): the ones about them and the crew as a whole, in the words a patrol planned by hand gets."""
+        crew), or with `leaving` taken off it: the ones about them and the crew as a whole, in the words a patrol
+        planned by hand gets (taking off the only one who may lead leaves "no lead")."""
         record = self.get(patrol_id)
-        crew = list(dict.fromkeys([*(pid for pid, _ in record.crew), person_id]))
+        current = [pid for pid, _ in record.crew]
+        if leaving:
+            crew = [pid for pid in current if pid != person_id]
+            if not crew:  # the last one off: the duty is crewed again from nothing (a lead first, as on any duty)
+                return []
+        else:
+            crew = list(dict.fromkeys([*current, person_id]))
         issues = self.check_crew(crew, record.purpose, record.start, record.end, patrol_id, roster_rules=False)
+        if leaving:  # errors of the crew as a whole only: the others' own clashes are not this change's
+            return [i for i in issues if i.severity == ERROR and i.person_id is None]
         return [i for i in issues if i.severity == ERROR and i.person_id in (None, person_id)]
 
     def crew_hints(self, person_ids: list[str], purpose: str, start: datetime, end: datetime,
