@@ -12,7 +12,7 @@ duty (services/patrols/log.py), so normally both are completed and the patrol's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +94,7 @@ def planned_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Map
     return found
 
 
-def _duty_worked(duty: Mapping[str, Any], completed_patrols: Iterable[str]) -> bool:
+def _duty_worked(duty: Mapping[str, Any], completed_patrols: Container[str | None]) -> bool:
     """The one rule for a duty and its patrol: a completed duty counts as worked unless its patrol is completed
     (then the patrol's logged hours count instead)."""
     return duty["status"] == "completed" and duty.get("patrol_id") not in completed_patrols
