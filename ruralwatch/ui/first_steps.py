@@ -104,7 +104,7 @@ def first_steps(window) -> FirstStepsDialog:  # noqa: ANN001 (MainWindow; import
          "from your force's GIS team.", window.add_basemap, actor.can("basemap.manage")),
         ("Load &demo data", "Two years of synthetic rural incidents across Essex (the demo force), with a demo "
          "roster and patrols, clearly marked and removable.", window.load_demo_data, actor.can("data.purge")),
-        ("&Import published crime (data.police.uk)…", "Street-level crime CSV files downloaded from "
-         "data.police.uk, for hotspots and harm analysis.", window.import_published,
+        ("&Import published crime (data.police.uk)…", "data.police.uk's download as it comes (its zip) or "
+         "its street-level crime CSV files, for hotspots and harm analysis.", window.import_published,
          actor.can("import.published")),
     ], window, force)
