@@ -7,23 +7,12 @@ from pathlib import Path
 
 import pytest
 from fixtures.laptops import Laptop
+from fixtures.progress import Recorder
 from pg_helpers import dump, new_central
 
 from ruralwatch.central.station import STEPS, sync_with_central
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core.errors import CancelledError
-
-
-class Recorder:
-    """A fake progress callback: records every call and answers False (Cancel) from the first note holding `stop`."""
-
-    def __init__(self, stop: str | None = None) -> None:
-        self.calls: list[tuple[int, int, str]] = []
-        self.stop = stop
-
-    def __call__(self, done: int, total: int, note: str = "", /) -> bool:
-        self.calls.append((done, total, note))
-        return self.stop is None or self.stop not in note
 
 
 def _two_packages(tmp_path: Path) -> tuple[Laptop, Path]:

@@ -310,20 +310,7 @@ def test_conflicts_found_by_a_postgresql_central_store_are_listed_and_settled_fr
     """A walk's two laptops edited one description at once and synced at the station: the merge said '1 conflict',
     `central status` '1 open conflicts', and nothing anywhere showed the value that lost (no laptop lists a conflict
     found at the central store)."""
-    laptops = [tmp_path / "laptop1.db", tmp_path / "laptop2.db"]
-    central = cli(laptops[0], "central", "init", "--into", pg_dsn, "--json").json()
-    for n, laptop in enumerate(laptops, start=1):
-        identity = cli(laptop, "sync", "identity", "--json").json()
-        cli(laptop, "sync", "trust", "--device", central["device_id"], "--key", central["public_key"])
-        cli(laptop, "central", "trust", "--into", pg_dsn, "--device", identity["device_id"], "--key",
-            identity["public_key"], "--name", f"RET laptop {n}")
-    _record(laptops[0], "Farm")
-    for laptop in (*laptops, laptops[0]):
-        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
-    _edit_place(laptops[0], "Farm, north gate")
-    _edit_place(laptops[1], "Farm, by the barn")
-    for laptop in laptops:
-        assert cli(laptop, "sync", "central", "--dsn", pg_dsn).code == 0
+    laptops = _two_laptops_in_conflict(cli, tmp_path, pg_dsn)
     assert "1 open conflict (`central conflicts` lists them)" in cli(laptops[0], "central", "status", "--from",
                                                                      pg_dsn).out
     listed = cli(laptops[0], "central", "conflicts", "--from", pg_dsn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from fixtures.progress import Recorder
 
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.services.container import Services
@@ -14,18 +15,6 @@ from ruralwatch.store import Store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 COUNT = 450
-
-
-class Recorder:
-    """A fake progress callback: records every call and answers False (Cancel) from the first note holding `stop`."""
-
-    def __init__(self, stop: str | None = None) -> None:
-        self.calls: list[tuple[int, int, str]] = []
-        self.stop = stop
-
-    def __call__(self, done: int, total: int, note: str = "", /) -> bool:
-        self.calls.append((done, total, note))
-        return self.stop is None or self.stop not in note
 
 
 def _rows(store: Store) -> dict[str, int]:

@@ -9,28 +9,13 @@ from typing import Any
 
 import pytest
 from fixtures.laptops import Laptop, trust_each_other
+from fixtures.progress import Recorder
 
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.services import sync as sync_module
 from ruralwatch.sync import package
 
 PASSPHRASE = "shared secret"
-
-
-class Recorder:
-    """A progress callback that records every call and answers False (Cancel) from call number `stop` on."""
-
-    def __init__(self, stop: int | None = None) -> None:
-        self.calls: list[tuple[int, int, str]] = []
-        self.stop = stop
-
-    def __call__(self, done: int, total: int, note: str = "", /) -> bool:
-        self.calls.append((done, total, note))
-        return self.stop is None or len(self.calls) <= self.stop
-
-    @property
-    def notes(self) -> list[str]:
-        return [note for _done, _total, note in self.calls]
 
 
 def _dump(laptop: Laptop) -> dict[str, list[Any]]:
