@@ -673,8 +673,10 @@ class AnalysisService:
         step()
         train_other, test_other = (self.other_forces(source, train_from, train_to),
                                    self.other_forces(source, test_from, test_to))
-        train_unlocated, test_unlocated = (self.no_location(source, train_from, train_to),
-                                           self.no_location(source, test_from, test_to))
+        # The split worked out above, not again for each count.
+        train_unlocated, test_unlocated = (
+            self.no_location(source, train_from, train_to, splits[0] if splits else None),
+            self.no_location(source, test_from, test_to, splits[1] if splits else None))
         return {
             "methods": {name: {"pai": r["pai"], "pei": r["pei"], "hit_rate": r["hit_rate"], "cells": r["cells"],
                                "harm_captured": accuracy.captured_share(surfaces[name], test_harm, mask)}
