@@ -30,7 +30,7 @@ from ruralwatch.core.errors import CancelledError, NotFoundError, RuralWatchErro
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_STATUS_NAMES
-from ruralwatch.patrols.plan import Candidate, candidate_of
+from ruralwatch.patrols.plan import Candidate, Plan, candidate_of
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import TOPIC
@@ -44,6 +44,7 @@ from ruralwatch.ui.patrol_plan import (
     PatrolForm,
     PlanEditor,
     route_of,
+    route_of_plan,
     set_rows,
     window_text,
     wrapped_label,
@@ -192,8 +193,21 @@ class PatrolPanel(QWidget):
             return None
         dialog = PlanPreviewDialog(self.services, self.ops, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # The suggested route on the map while the preview is open (an analyst judges a plan by where it goes);
+        # the open patrol's own route comes back when it closes.
+        dialog.previewed.connect(self._show_previewed_route)
+        dialog.finished.connect(lambda _result: self._on_route(self._route))
         dialog.show()
         return dialog
+
+    def _show_previewed_route(self, plan: Plan) -> None:
+        if self.map_view is None:
+            return
+        self._shown_route = route_of_plan(plan) if plan.stops else None
+        if self._shown_route is None:
+            self.map_view.clear_route()
+        else:
+            self.map_view.show_route(self._shown_route)
 
     def fill_list(self) -> None:
         """Reload the patrol list, keeping the selected patrol selected."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
-from ruralwatch.core.patrol_plan import PLAN_SOURCES
+from ruralwatch.core.patrol_plan import PLAN_SOURCES, PlanStop
 from ruralwatch.core.people import person_matches
 from ruralwatch.core.permissions import who_may
 from ruralwatch.core.vocab import PATROL_PURPOSES, PERSON_ROLE_NAMES, SKILL_NAMES
@@ -144,10 +144,19 @@ def window_text(record: PatrolRecord) -> str:
 def route_of(record: PatrolRecord, plan: Plan | None = None) -> dict[str, Any]:
     """What MapView.show_route draws for a patrol's saved plan; with its timed `plan` by road, the road route
     (and the OpenStreetMap attribution) too."""
+    return _route(record.stops, record.base, plan)
+
+
+def route_of_plan(plan: Plan) -> dict[str, Any]:
+    """What MapView.show_route draws for a suggested plan nobody has saved (the plan preview)."""
+    return _route(plan.stops, plan.start_point, plan)
+
+
+def _route(stops: Sequence[PlanStop], base: tuple[float, float] | None, plan: Plan | None) -> dict[str, Any]:
     route: dict[str, Any] = {
         "stops": [{"seq": s.seq, "lat": s.lat, "lon": s.lon, "label": s.label,
-                   "arrive": hhmm(s.arrive), "leave": hhmm(s.leave)} for s in record.stops],
-        "base": list(record.base) if record.base else None,
+                   "arrive": hhmm(s.arrive), "leave": hhmm(s.leave)} for s in stops],
+        "base": list(base) if base else None,
     }
     if plan is not None and plan.route_path:
         route["path"] = [[lat, lon] for lat, lon in plan.route_path]

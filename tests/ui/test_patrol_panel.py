@@ -948,6 +948,34 @@ def test_a_plan_from_both_shows_its_month_split_and_keeps_it_when_new_data_comes
         _dispose(qtbot, again)
 
 
+def test_the_previewed_plan_is_drawn_on_the_map_until_the_preview_closes(qtbot, demo: Services,
+                                                                          tmp_path: Path) -> None:
+    """The preview listed its stops in a table only: an analyst could not see where the patrol would go. Its route is
+    on the map while the preview is open, and the map goes back to the open patrol's own route when it closes."""
+    from ruralwatch.core.permissions import Actor
+
+    demo.store.actor = Actor("an1", "analyst")
+    with shown_map(qtbot, tmp_path / "page") as view:
+        widget = PatrolPanel(demo, view, _ops(demo))
+        try:
+            assert run_js(qtbot, view, "rw.routeStopCount()") == 0
+            dialog = widget.preview_plan()
+            assert dialog is not None
+            dialog.area.setEditText("Uttlesford")
+            dialog.day.setDate(QDate(2026, 11, 28))
+            dialog.start.setTime(QTime(6, 0))
+            dialog.end.setTime(QTime(10, 0))
+            with qtbot.waitSignal(dialog.previewed, timeout=30_000) as blocker:
+                dialog.preview_button.click()
+            stops = len(blocker.args[0].stops)
+            assert stops > 0
+            qtbot.waitUntil(lambda: run_js(qtbot, view, "rw.routeStopCount()") == stops, timeout=10_000)
+            dialog.close()
+            qtbot.waitUntil(lambda: run_js(qtbot, view, "rw.routeStopCount()") == 0, timeout=10_000)
+        finally:
+            _dispose(qtbot, widget)
+
+
 def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot, demo: Services,
                                                                           tmp_path: Path) -> None:
     """Analysts target patrols by crime harm, but the window offered them nothing (the command line's `patrol plan`
