@@ -1,12 +1,8 @@
-"""`ruralwatch backup`, `backups` and `restore` on an encrypted database signed in from a password file.
-
-Once cli.py knows the commands they run through the real command line (the harness); until then through a
-parser wired exactly as cli.py is asked to wire them (restore before signing in, the others after).
-"""
+"""`ruralwatch backup`, `backups` and `restore` on an encrypted database signed in from a password file, through
+the real command line (the harness)."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,60 +11,18 @@ from cli_harness import ADMIN, Cli, Result, open_db, secret_file
 from fixtures.accounts import add_account
 from fixtures.damaged_backups import DAMAGE_KINDS, damage, says_it_in_user_words
 
-from ruralwatch import cli as main_cli
-from ruralwatch.cli import signin as cli_auth
-from ruralwatch.cli.commands import backup as cli_backup
-from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.backups import backups_folder, list_backups
 from ruralwatch.store.keyring import keyring_path
 
-
-def _wired() -> bool:
-    parser = main_cli.build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return "backup" in commands.choices
-
-
-WIRED = _wired()
 Runner = Callable[..., Result]
 
 
-def _emulated(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> Result:
-    """What cli.py does once wired: parse, run `restore` before signing in, the others signed in."""
-    parser = main_cli.CliParser(prog="ruralwatch")
-    parser.add_argument("--db")
-    cli_auth.add_global_options(parser)
-    commands = parser.add_subparsers(dest="command", parser_class=main_cli.CliParser)
-    cli_backup.add_parsers(commands, main_cli.CliParser)
-    try:
-        args = parser.parse_args(["--db", str(db), *argv])
-        db_path = Path(args.db)
-        try:
-            if args.command in cli_backup.PRE_SIGN_IN:
-                code = cli_backup.run_restore(args, db_path)
-            else:
-                store = cli_auth.open_signed_in(args, db_path)
-                try:
-                    code = cli_backup.run(args, store)
-                finally:
-                    store.close()
-        except RuralWatchError as exc:
-            code = main_cli.report_error(exc)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return Result(code, out, err)
-
-
 @pytest.fixture
-def run(cli: Cli, capsys: pytest.CaptureFixture[str], encrypted_db: Path) -> Runner:
-    def running(*argv: str) -> Result:
-        return cli(*argv) if WIRED else _emulated(capsys, encrypted_db, *argv)
-
-    return running
+def run(cli: Cli) -> Runner:
+    return cli
 
 
 @pytest.fixture
@@ -239,7 +193,6 @@ def test_restore_works_when_the_database_is_damaged(run: Runner, filled: Path) -
     assert _count(filled) == 120
 
 
-@pytest.mark.skipif(not WIRED, reason="cli.py does not sign in through sign_in_checked yet")
 def test_a_damaged_database_offers_the_latest_good_backup(run: Runner, filled: Path) -> None:
     backup = Path(run("backup").out.strip())
     _damage(filled)

@@ -1,8 +1,7 @@
 """`ruralwatch retention ...`: settings, preview and apply, on a fresh database each.
 
-Until cli.py wires the command in, the module is driven through a small parser of its own; the tests through
-the real command line run once `retention` is a known command.
-"""
+Most tests drive the command's module through a small parser of its own on an open store (one database, many
+commands, no sign-in per call); the last ones go through the real command line."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from typing import Any
 import pytest
 from cli_harness import Cli, Result
 
-from ruralwatch import cli as main_cli
 from ruralwatch.cli.commands import retention as cli_retention
 from ruralwatch.core.clock import HybridLogicalClock
 from ruralwatch.core.errors import ValidationError
@@ -26,15 +24,6 @@ from ruralwatch.store import Store
 from ruralwatch.store.database import SYNCABLE_TABLES
 
 AS_OF = "2026-06-15"
-
-
-def _wired() -> bool:
-    parser = main_cli.build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return "retention" in commands.choices
-
-
-needs_wiring = pytest.mark.skipif(not _wired(), reason="cli.py does not know the retention command yet")
 
 
 def _run(store: Store, capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
@@ -168,10 +157,9 @@ def test_apply_with_a_stale_token_or_a_future_date_is_refused(
     assert _snapshot(store) == before
 
 
-# --- through `ruralwatch ...` once cli.py knows the command -------------------------------------------------------
+# --- through `ruralwatch ...` -------------------------------------------------------------------------------------
 
 
-@needs_wiring
 def test_the_command_line_refuses_without_yes_then_applies(cli: Cli, store: Store) -> None:
     ids = _populate(store)
     before = _snapshot(store)
