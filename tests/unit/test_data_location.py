@@ -3,11 +3,11 @@ backups. Real encrypted databases (cheap test key derivation); nothing is mocked
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from fixtures.accounts import add_account
+from fixtures.read_only import refuse_root_in
 
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import IncidentInput
@@ -103,11 +103,11 @@ def test_a_missing_folder_is_created(tmp_path: Path) -> None:
     assert target.parent.is_dir() and not target.exists()
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write anywhere")
-def test_a_folder_one_may_not_write_in_is_refused(tmp_path: Path) -> None:
+def test_a_folder_one_may_not_write_in_is_refused(tmp_path: Path, monkeypatch) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
+    refuse_root_in(locked, monkeypatch)
     try:
         with pytest.raises(DataFolderError, match="may not write"):
             check_data_folder(locked)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from fixtures.read_only import refuse_root_in
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
@@ -455,11 +455,11 @@ def test_sheets_are_one_function_each(service: IncidentService, ids: dict[str, s
         assert all(set(row) >= set(names) for row in table.rows)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
-def test_read_only_folder_fails_cleanly(service: IncidentService, tmp_path: Path) -> None:
+def test_read_only_folder_fails_cleanly(service: IncidentService, tmp_path: Path, monkeypatch) -> None:
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o500)
+    refuse_root_in(folder, monkeypatch)
     try:
         with pytest.raises(RuralWatchError, match="is not writable"):
             export(data(service), "csv", folder / "x.csv")
