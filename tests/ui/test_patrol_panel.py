@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from font_helpers import text_scaled
@@ -948,6 +949,19 @@ def test_a_plan_from_both_shows_its_month_split_and_keeps_it_when_new_data_comes
         _dispose(qtbot, again)
 
 
+def _preview_uttlesford(qtbot, widget: PatrolPanel) -> tuple[Any, Any]:
+    """Preview a targeted plan… for Uttlesford one morning: (the dialog, the plan it emitted)."""
+    dialog = widget.preview_plan()
+    assert dialog is not None
+    dialog.area.setEditText("Uttlesford")
+    dialog.day.setDate(QDate(2026, 11, 28))
+    dialog.start.setTime(QTime(6, 0))
+    dialog.end.setTime(QTime(10, 0))
+    with qtbot.waitSignal(dialog.previewed, timeout=30_000) as blocker:
+        dialog.preview_button.click()
+    return dialog, blocker.args[0]
+
+
 def test_the_previewed_plan_is_drawn_on_the_map_until_the_preview_closes(qtbot, demo: Services,
                                                                           tmp_path: Path) -> None:
     """The preview listed its stops in a table only: an analyst could not see where the patrol would go. Its route is
@@ -959,15 +973,8 @@ def test_the_previewed_plan_is_drawn_on_the_map_until_the_preview_closes(qtbot, 
         widget = PatrolPanel(demo, view, _ops(demo))
         try:
             assert run_js(qtbot, view, "rw.routeStopCount()") == 0
-            dialog = widget.preview_plan()
-            assert dialog is not None
-            dialog.area.setEditText("Uttlesford")
-            dialog.day.setDate(QDate(2026, 11, 28))
-            dialog.start.setTime(QTime(6, 0))
-            dialog.end.setTime(QTime(10, 0))
-            with qtbot.waitSignal(dialog.previewed, timeout=30_000) as blocker:
-                dialog.preview_button.click()
-            stops = len(blocker.args[0].stops)
+            dialog, plan = _preview_uttlesford(qtbot, widget)
+            stops = len(plan.stops)
             assert stops > 0
             qtbot.waitUntil(lambda: run_js(qtbot, view, "rw.routeStopCount()") == stops, timeout=10_000)
             dialog.close()
@@ -981,8 +988,6 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     """Analysts target patrols by crime harm, but the window offered them nothing (the command line's `patrol plan`
     previewed one). Preview a targeted plan… suggests it and writes the plan pack, and records no patrol; a role the
     services refuse sees the button greyed, saying who may."""
-    from PySide6.QtCore import QDate, QTime
-
     from ruralwatch.core.permissions import Actor, PermissionDeniedError
 
     before = len(demo.patrols.list())
@@ -991,15 +996,7 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     try:
         assert widget.preview_button.isEnabled() and not widget.new_button.isEnabled()
         assert "Preview a targeted plan" in widget.new_button.toolTip()
-        dialog = widget.preview_plan()
-        assert dialog is not None
-        dialog.area.setEditText("Uttlesford")
-        dialog.day.setDate(QDate(2026, 11, 28))
-        dialog.start.setTime(QTime(6, 0))
-        dialog.end.setTime(QTime(10, 0))
-        with qtbot.waitSignal(dialog.previewed, timeout=30_000) as blocker:
-            dialog.preview_button.click()
-        plan = blocker.args[0]
+        dialog, plan = _preview_uttlesford(qtbot, widget)
         assert plan.stops and dialog.table.rowCount() == len(plan.stops)
         assert dialog.export_button.isEnabled()
         pack = tmp_path / "uttlesford-pack.pdf"
