@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-TRACK_SOURCES = ("gps", "gpx", "nmea-replay")  # a live receiver, an imported GPX file, a replayed NMEA log
+TRACK_SOURCES = ("gps", "gpx", "nmea", "nmea-replay")  # a live receiver, an imported GPX file or NMEA log, a replay
 
 
 @dataclass(frozen=True)
 class Fix:
-    """One position from a receiver (or a GPX file): UTC time, WGS84 degrees, horizontal accuracy in metres."""
+    """One position from a receiver, a GPX file or an NMEA log: UTC time, WGS84 degrees, horizontal accuracy (m)."""
 
     at: datetime
     lat: float

@@ -30,19 +30,6 @@ class GpxError(RuralWatchError):
     """A GPX file that cannot be used as a track; the message says why and names the file."""
 
 
-# An NMEA 0183 sentence: '$', a talker and sentence id (GPRMC, GNGGA, ...), a comma. A receiver's log given where a
-# GPX track is expected otherwise reads as "not a readable GPX file", which says nothing of what to do.
-_NMEA_SENTENCE = re.compile(r"^\$[A-Z]{2}[A-Z]{3},", re.MULTILINE)
-
-
-def nmea_log_text(name: str) -> str:
-    """What to say of an NMEA log given as a GPX track (the window and `patrol track import` alike)."""
-    return (f"{name} looks like an NMEA log (a receiver's $GPRMC/$GPGGA sentences), not a GPX file: RuralWatch "
-            f"imports a patrol's track as GPX only (NMEA logs are replayed live, for training, in File ▸ Settings ▸ "
-            f"GNSS receiver (this user)…); convert the log to GPX first, e.g. 'gpsbabel -i nmea -f log.nmea "
-            f"-o gpx -F track.gpx', and import that")
-
-
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -73,9 +60,6 @@ def read_segments(path: Path) -> list[list[Fix]]:
     except OSError as exc:
         raise GpxError(f"cannot read {path.name}: {exc.strerror or exc}") from None
     text = _xml_text(raw, path.name)
-    head = text[:4096].lstrip("\ufeff \t\r\n")
-    if not head.startswith("<") and _NMEA_SENTENCE.search(head):
-        raise GpxError(nmea_log_text(path.name))
     import gpxpy
 
     try:

@@ -685,14 +685,16 @@ class DoseView(QWidget):
         self.missed.setStyleSheet(theme.error_style(bold=False))
         self.kinds = make_table(["Event", "Count"], word_wrap=False)
         self.kinds.setMaximumHeight(170)
-        # The recorded track: from a receiver while the patrol ran, or a GPX file from a phone or handheld.
+        # The recorded track: from a receiver while the patrol ran, or a GPX file or NMEA log imported afterwards.
         self.track_status = wrapped_label()
-        self.import_button = QPushButton("Import &GPX track…")
+        self.import_button = QPushButton("Import &track (GPX, NMEA)…")
+        self.import_button.setToolTip("A GPX track from a phone or handheld, or an NMEA log from a vehicle's GPS unit "
+                                      "or a phone app (.nmea, .log, .txt)")
         self.export_button = QPushButton("E&xport track as GPX…")
         self.report_button = QPushButton("After-action summary (&PDF)…")
         self.report_button.setToolTip("Planned, logged and measured minutes at each stop, stops never reached, time "
                                       "at hotspots that were not planned, and the track's distance and gaps")
-        self.import_button.clicked.connect(lambda: self.import_gpx())
+        self.import_button.clicked.connect(lambda: self.import_track())
         self.export_button.clicked.connect(lambda: self.export_gpx())
         self.report_button.clicked.connect(lambda: self.write_report())
         track_row = QHBoxLayout()
@@ -799,7 +801,7 @@ class DoseView(QWidget):
                 f"{dose.radius_m:.0f} m of the planned stops.{never}")
         else:
             self.track_status.setText("No recorded track: the figures are from the log. Connect a receiver before "
-                                      "starting, or import a GPX track from a phone or handheld.")
+                                      "starting, or import a GPX track or NMEA log from a phone, handheld or vehicle.")
         if dose.tracked:  # the track says where the crew went; a missing log entry is not a missed stop
             self.missed.setStyleSheet(theme.hint_style())
             self.missed.setText(("No arrival logged at: " + "; ".join(dose.missed)) if dose.missed else
@@ -810,13 +812,16 @@ class DoseView(QWidget):
                                 ("Every planned stop visited." if dose.stops else "No planned stops."))
         set_rows(self.kinds, sorted(([k, n] for k, n in dose.events_by_kind.items()), key=lambda r: (-r[1], r[0])))
 
-    def import_gpx(self, path: Path | None = None) -> None:
-        """Import a GPX track into the open patrol, off the UI thread (asks for the file when none is given)."""
+    def import_track(self, path: Path | None = None) -> None:
+        """Import a GPX track or NMEA log into the open patrol, off the UI thread (asks for the file when none is
+        given). The service tells the two apart by content, as `patrol track import` does."""
         record = self.patrol
         if record is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Import a GPX track", "", "GPX tracks (*.gpx)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Import a track", "", "Tracks (*.gpx *.nmea *.log *.txt);;GPX tracks (*.gpx);;"
+                                            "NMEA logs (*.nmea *.log *.txt);;All files (*)")
             if not chosen:
                 return
             path = Path(chosen)
@@ -825,9 +830,11 @@ class DoseView(QWidget):
         def done(summary: Any) -> None:
             if self.patrol is not None and self.patrol.id == record.id:
                 self.set_patrol(self.services.patrols.get(record.id))
-            self._say(f"Imported {summary.points:,} track points from {target.name}.")
+            skipped = summary.skipped_note
+            self._say(f"Imported {summary.points:,} track points from {target.name}."
+                      + (f" NMEA lines skipped: {skipped}." if skipped else ""))
 
-        self.in_background("Importing the GPX track…", lambda services: services.patrols.import_gpx(record.id, target),
+        self.in_background("Importing the track…", lambda services: services.patrols.import_track(record.id, target),
                            done, "Track not imported")
 
     def export_gpx(self, path: Path | None = None) -> None:

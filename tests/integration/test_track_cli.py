@@ -1,5 +1,5 @@
-"""`ruralwatch patrol track import|export`, `patrol dose --json` and `patrol report` with a track, end to end on an
-encrypted file."""
+"""`ruralwatch patrol track import|export` (GPX, and NMEA logs told by their content), `patrol dose --json` and
+`patrol report` with a track, end to end on an encrypted file."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_harness import Cli
-from fixtures.track_tools import NMEA_LOG, drive, offset, seconds_within, write_gpx
+from cli_harness import Cli, open_db, raw_connection
+from fixtures.track_tools import NMEA_LOG, drive, in_progress_patrol, logged_fixes, offset, seconds_within, write_gpx
 from pypdf import PdfReader
 
 from ruralwatch.core import times
+from ruralwatch.patrols.track import thin
+from ruralwatch.services.container import Services
 
 DEMO_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 START = datetime(2026, 11, 20, 6, 5, tzinfo=UTC)
@@ -37,14 +39,6 @@ def test_a_gpx_track_imports_doses_and_exports_and_a_bad_one_exits_2(cli: Cli, t
     write_gpx(bad, noisy[:300], times=False)
     refused = cli("patrol", "track", "import", patrol["id"][:8], str(bad))
     assert refused.code == 2 and "without a time" in refused.err and refused.err.count("\n") == 1
-
-    # A receiver's NMEA log named .gpx: said to be one, with what to do, not "not a readable GPX file".
-    nmea = tmp_path / "patrol.gpx"
-    nmea.write_bytes(NMEA_LOG.read_bytes())
-    refused = cli("patrol", "track", "import", patrol["id"][:8], str(nmea))
-    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
-    assert "patrol.gpx looks like an NMEA log" in refused.err and "convert the log to GPX" in refused.err
-    assert "not a readable GPX" not in refused.err
 
     phone = tmp_path / "phone.gpx"
     write_gpx(phone, noisy)
@@ -78,3 +72,45 @@ def test_a_gpx_track_imports_doses_and_exports_and_a_bad_one_exits_2(cli: Cli, t
     assert str(imported.json()["points"]) in exported.out
     again = cli("patrol", "track", "import", patrol["id"][:8], str(out))
     assert again.code == 2 and "already has a track" in again.err
+
+
+def _nmea_patrol(db: Path) -> str:
+    store = open_db(db)
+    try:
+        return in_progress_patrol(Services.build(store))
+    finally:
+        store.close()
+
+
+def _written(db: Path) -> tuple[int, int]:
+    connection = raw_connection(db)
+    try:
+        return (connection.execute("SELECT count(*) FROM patrol_track_points").fetchone()[0],
+                connection.execute("SELECT count(*) FROM audit_log WHERE action != 'login'").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def test_an_nmea_log_imports_by_its_content_and_a_broken_one_exits_2_writing_nothing(
+        cli: Cli, encrypted_db: Path, tmp_path: Path) -> None:
+    patrol_id = _nmea_patrol(encrypted_db)
+    broken = tmp_path / "van.nmea"  # every checksum wrong: no usable fix
+    broken.write_bytes(b"\r\n".join(line[:-2] + b"00" for line in NMEA_LOG.read_bytes().splitlines()[:40]))
+    before = _written(encrypted_db)
+    refused = cli("patrol", "track", "import", patrol_id[:8], str(broken))
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert ("van.nmea holds no usable position fix (GGA or RMC): skipped 40 with a bad or missing checksum"
+            in refused.err)
+    assert _written(encrypted_db) == before == (0, before[1])
+
+    log = tmp_path / "van.txt"
+    log.write_bytes(b"# exported by a phone app\r\n" + NMEA_LOG.read_bytes())
+    imported = cli("patrol", "track", "import", patrol_id[:8], str(log))
+    assert imported.code == 0, imported.err
+    assert imported.out.startswith("imported ") and "from van.txt (NMEA lines skipped: 1 unreadable)" in imported.out
+    as_json = tmp_path / "van.log"
+    as_json.write_bytes(NMEA_LOG.read_bytes())
+    again = cli("patrol", "track", "import", patrol_id[:8], str(as_json), "--json")
+    assert again.code == 2 and "already has a track" in again.err
+    points, _ = _written(encrypted_db)
+    assert points == len(thin(logged_fixes(), "nmea")) and str(points) in imported.out

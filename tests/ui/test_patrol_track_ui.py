@@ -72,7 +72,7 @@ def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
     panel.open_patrol(patrol_id)
     phone = tmp_path / "phone.gpx"
     write_gpx(phone, logged_fixes())
-    panel.dose.import_gpx(phone)
+    panel.dose.import_track(phone)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
     qtbot.waitUntil(lambda: "Imported" in panel.dose.message.text(), timeout=5_000)
     assert services.patrols.track_count(patrol_id) > 100
@@ -89,15 +89,29 @@ def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
     assert "After-action summary saved" in panel.dose.message.text()
     bad = tmp_path / "bad.gpx"
     bad.write_text("<gpx><trk><trkseg><trkpt lat=", encoding="utf-8")
-    panel.dose.import_gpx(bad)
+    panel.dose.import_track(bad)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
     assert panel.problems and "not a readable GPX" in panel.problems[-1]
-    nmea = tmp_path / "from-the-receiver.gpx"  # an NMEA log where a GPX track is expected: says so, and what to do
-    nmea.write_bytes(NMEA_LOG.read_bytes())
-    panel.dose.import_gpx(nmea)
+
+
+def test_an_nmea_log_imports_from_the_same_button_and_says_what_it_skipped(
+        qtbot, panel: PatrolPanel, services: Services, tmp_path: Path) -> None:
+    patrol_id = in_progress_patrol(services)
+    services.patrols.end(patrol_id)
+    panel.open_patrol(patrol_id)
+    assert "NMEA" in panel.dose.import_button.text()
+    log = tmp_path / "van.log"  # a vehicle unit's log: told from GPX by what is in it
+    log.write_bytes(b"logger started\r\n" + NMEA_LOG.read_bytes())
+    panel.dose.import_track(log)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
-    assert "from-the-receiver.gpx looks like an NMEA log" in panel.problems[-1]
-    assert "convert the log to GPX first" in panel.problems[-1]
+    qtbot.waitUntil(lambda: "Imported" in panel.dose.message.text(), timeout=5_000)
+    assert "from van.log. NMEA lines skipped: 1 unreadable." in panel.dose.message.text()
+    assert services.patrols.track_count(patrol_id) > 100 and "recorded track" in panel.dose.track_status.text()
+    broken = tmp_path / "broken.nmea"
+    broken.write_text("$GPRMC,060500.00,V,,,,,,,201126,,,N*00\r\n", encoding="ascii")
+    panel.dose.import_track(broken)
+    qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
+    assert panel.problems and "broken.nmea holds no usable position fix" in panel.problems[-1]
 
 
 def test_without_a_receiver_set_up_connect_says_where_to_set_one(panel: PatrolPanel) -> None:
@@ -260,7 +274,7 @@ def test_the_dose_page_of_a_tracked_patrol_fits_a_docked_panel_under_larger_text
     with text_scaled():
         panel.resize(520, 700)
         panel.open_patrol(patrol_id)
-        panel.dose.import_gpx(phone)
+        panel.dose.import_track(phone)
         qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
         stops = panel.dose.stops
         qtbot.waitUntil(lambda: not stops.isColumnHidden(4), timeout=20_000)

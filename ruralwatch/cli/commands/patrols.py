@@ -90,12 +90,14 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                                                " logged and from the track; stops never reached; the track's gaps")
     report.add_argument("patrol")
     report.add_argument("-o", "--out", "--output", dest="out", type=Path, required=True, metavar="FILE.pdf")
-    track = actions.add_parser("track", help="a patrol's recorded track: GPX in and out")
+    track = actions.add_parser("track", help="a patrol's recorded track: GPX or an NMEA log in, GPX out")
     track_actions = track.add_subparsers(dest="track_action", metavar="ACTION", required=True,
                                          parser_class=parser_class)
-    track_import = track_actions.add_parser("import", help="a track from a GPX file (phone, handheld)")
+    track_import = track_actions.add_parser(
+        "import", help="a track from a GPX file (phone, handheld) or an NMEA 0183 log (vehicle GPS unit, phone app;"
+                       " .nmea, .log, .txt: told by what is in the file)")
     track_import.add_argument("patrol")
-    track_import.add_argument("file", type=Path, metavar="FILE.gpx")
+    track_import.add_argument("file", type=Path, metavar="FILE")
     track_import.add_argument("--json", action="store_true")
     track_export = track_actions.add_parser("export", help="the patrol's track as a GPX file")
     track_export.add_argument("patrol")
@@ -247,12 +249,14 @@ def run(args: argparse.Namespace, store: Store) -> int:
                 print(f"  not planned: {other.label:<28} track {other.minutes:>5.1f} min, {other.visits} visits")
     elif args.action == "track":
         if args.track_action == "import":
-            summary = patrols.import_gpx(args.patrol, args.file)
+            summary = patrols.import_track(args.patrol, args.file)
             if args.json:
                 print_json(summary.__dict__)
             else:
+                skipped = summary.skipped_note
                 print(f"imported {summary.points} track points in {summary.segments} "
-                      f"{plural(summary.segments, 'segment')} from {args.file.name}")
+                      f"{plural(summary.segments, 'segment')} from {args.file.name}"
+                      + (f" (NMEA lines skipped: {skipped})" if skipped else ""))
         else:
             summary = patrols.export_gpx(args.patrol, args.out)
             print(f"wrote {summary.points} track points to {args.out}")

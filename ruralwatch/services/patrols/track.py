@@ -1,4 +1,5 @@
-"""A patrol's track: positions recorded while it is in progress, GPX in and out, the dose measured from it.
+"""A patrol's track: positions recorded while it is in progress, GPX or an NMEA log in, GPX out, the dose measured
+from it.
 
 Positions come from the window's position source (ruralwatch.ui.positioning: a receiver, or an NMEA log replayed)
 as plain `Fix` records; `TrackRecorder` thins them (ruralwatch.patrols.track) and writes what it keeps in small
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.patrol_track import TRACK_SOURCES, Fix, TrackPoint
-from ruralwatch.io import gpx
+from ruralwatch.io import gpx, nmea
 from ruralwatch.io.gpx import GpxError
 from ruralwatch.patrols.track import Thinner
 from ruralwatch.services.changes import Change
@@ -51,6 +52,13 @@ class TrackSummary:
     segments: int
     first: str | None  # storage text (UTC)
     last: str | None
+    file_format: str | None = None  # of the file just imported: "gpx" or "nmea"
+    skipped: dict[str, int] = field(default_factory=dict)  # an NMEA log's lines left out, by reason (io.nmea)
+
+    @property
+    def skipped_note(self) -> str:
+        """The lines an NMEA import left out, as the window and the command line say it ('' for none)."""
+        return nmea.skipped_text(self.skipped)
 
 
 class PatrolTracks(PatrolLog):
@@ -114,29 +122,36 @@ class PatrolTracks(PatrolLog):
         self.hub.publish(Change(TRACK_TOPIC, "created", (patrol_id,)))
         return written
 
-    # --- GPX ----------------------------------------------------------------------------------------------
+    # --- GPX and NMEA -------------------------------------------------------------------------------------
 
-    def import_gpx(self, patrol_id: str, path: Path) -> TrackSummary:
-        """A track from a GPX file (a phone's or handheld's), checked whole before anything is written: every point
+    def import_track(self, patrol_id: str, path: Path) -> TrackSummary:
+        """A track from a GPX file (a phone's or handheld's) or an NMEA 0183 log (a vehicle's GPS unit, a phone
+        app), told apart by content, not by the file's name. Checked whole before anything is written: every point
         timed, within FORCE_MARGIN_KM of the force's area, on the patrol's day(s). One transaction."""
         self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if patrol.status == PatrolStatus.CANCELLED:
             raise ValidationError.single("status", "the patrol was cancelled")
-        segments = gpx.read_segments(path)
+        skipped: dict[str, int] = {}
+        if _is_nmea(path):
+            log = nmea.read_log(path)
+            segments, skipped, file_format = log.segments, log.skipped, "nmea"
+        else:
+            segments, file_format = gpx.read_segments(path), "gpx"
         self._check_area(path, [f for s in segments for f in s])
         self._check_day(path, patrol.start, patrol.end, [f for s in segments for f in s])
         existing = self.repo.track_count(patrol.id)
         if existing:
             raise GpxError(f"the patrol already has a track ({existing} points): nothing was imported")
-        thinner = Thinner("gpx")
+        thinner = Thinner(file_format)
         points: list[TrackPoint] = []
         for fixes in segments:
             if points:
                 thinner.drop_out()
             points.extend(p for p in (thinner.offer(f) for f in fixes) if p is not None)
         self.append_track(patrol.id, points)
-        return self.track_summary(patrol.id)
+        summary = self.track_summary(patrol.id)
+        return TrackSummary(summary.points, summary.segments, summary.first, summary.last, file_format, skipped)
 
     def export_gpx(self, patrol_id: str, path: Path) -> TrackSummary:
         patrol = self.get(patrol_id)
@@ -209,6 +224,16 @@ class TrackRecorder:
         if pending:
             self.written += self.service.append_track(self.patrol_id, pending)
         return len(pending)
+
+
+def _is_nmea(path: Path) -> bool:
+    """Whether the file starts like an NMEA log (a name ending .gpx, .nmea, .log or .txt proves nothing)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(nmea.SNIFF_BYTES)
+    except OSError:
+        return False  # the GPX reader says what is wrong with the file
+    return nmea.looks_like_nmea(head.decode("utf-8", errors="replace"))
 
 
 def _row(point: TrackPoint) -> dict[str, object]:

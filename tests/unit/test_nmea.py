@@ -1,0 +1,181 @@
+"""NMEA 0183 logs as tracks (ruralwatch.io.nmea): a real receiver's log, checksums, fixes, dates across midnight,
+garbage, and the import through the patrol service (told from GPX by content)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, nmea_sentences
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ruralwatch.core.patrol_track import Fix
+from ruralwatch.io import nmea
+from ruralwatch.io.gpx import GpxError
+from ruralwatch.io.nmea import NmeaError, parse_lines, read_log
+from ruralwatch.patrols.track import thin
+from ruralwatch.services.container import Services
+from ruralwatch.store import Store
+
+REAL_LOG = Path(__file__).resolve().parents[1] / "fixtures" / "nmea" / "bu353-glonass.log"  # gpsd's, see README
+
+
+def _checksum(body: str) -> str:
+    value = 0
+    for char in body:
+        value ^= ord(char)
+    return f"{value:02X}"
+
+
+def _sentence(body: str) -> str:
+    return f"${body}*{_checksum(body)}"
+
+
+def test_a_real_receivers_log_with_mixed_talkers_gives_its_fixes_and_counts_what_it_skipped() -> None:
+    # A GlobalSat BU-353 (SiRF III) recorded by the gpsd project: $GNRMC and $GPGGA, GSA/GSV/ZDA between, a
+    # comment header, then the fix lost (GGA quality 0, RMC status V) to the end of the log.
+    log = read_log(REAL_LOG)
+    assert len(log.segments) == 1
+    fixes = log.segments[0]
+    assert [f.at for f in fixes] == [datetime(2014, 5, 26, 8, 14, s, tzinfo=UTC) for s in range(11, 20)]
+    # $GNRMC,081411.000,A,5541.1955,N,03737.2872,E,... ; $GPGGA,081419.000,5541.1973,N,03737.2934,E,1,...
+    assert fixes[0].lat == pytest.approx(55 + 41.1955 / 60) and fixes[0].lon == pytest.approx(37 + 37.2872 / 60)
+    assert fixes[-1].lat == pytest.approx(55 + 41.1973 / 60) and fixes[-1].lon == pytest.approx(37 + 37.2934 / 60)
+    assert log.skipped == {nmea.BAD_CHECKSUM: 0, nmea.NO_FIX: 20, nmea.UNREADABLE: 9}  # 10 epochs x 2; 9 '#' lines
+
+
+def test_bad_checksums_missing_checksums_no_fix_and_garbage_are_skipped_and_counted() -> None:
+    at = datetime(2026, 11, 20, 6, 5, tzinfo=UTC)
+    good = nmea_sentences(Fix(at, 51.88, 0.55))
+    broken = good[0][:-2] + ("00" if not good[0].endswith("00") else "01")
+    bare = good[1].split("*")[0]
+    lines = [*good, broken, bare, "garbage \x00\xff", "$GPGGA,nonsense*00", "",
+             _sentence("GPGGA,060502.00,,,,,0,00,,,M,,M,,"), _sentence("GPRMC,060502.00,V,,,,,,,201126,,,N"),
+             *nmea_sentences(Fix(at + timedelta(seconds=3), 51.881, 0.551))]
+    log = parse_lines(lines, "mixed.nmea")
+    assert log.skipped == {nmea.BAD_CHECKSUM: 3, nmea.NO_FIX: 2, nmea.UNREADABLE: 1}
+    # the fix lost between the two: a new segment, as a live receiver's drop-out
+    assert [[f.at for f in s] for s in log.segments] == [[at], [at + timedelta(seconds=3)]]
+    assert nmea.skipped_text(log.skipped) == "3 with a bad or missing checksum, 2 without a fix, 1 unreadable"
+
+
+def test_gga_times_cross_midnight_utc_onto_the_next_day_and_back_from_the_first_rmc() -> None:
+    def gga(hms: str, minutes: str) -> str:
+        return _sentence(f"GNGGA,{hms},5152.{minutes},N,00033.0000,E,1,08,0.9,45.0,M,47.0,M,,")
+
+    lines = [
+        gga("235958.00", "0000"),  # before any date: placed back from the RMC below, on the 20th
+        _sentence("GPRMC,235959.00,A,5152.0010,N,00033.0000,E,0.0,0.0,201126,,,A"),
+        gga("000000.00", "0020"),  # past midnight with no RMC yet: the 21st
+        gga("000001.00", "0030"),
+        _sentence("GLRMC,000002.00,A,5152.0040,N,00033.0000,E,0.0,0.0,211126,,,A"),
+        gga("235959.50", "0050"),  # a late sentence of the day before stays on the 20th
+    ]
+    fixes = parse_lines(lines, "midnight.nmea").segments[0]
+    day, next_day = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    assert [f.at for f in fixes] == [
+        day + timedelta(hours=23, minutes=59, seconds=58), day + timedelta(hours=23, minutes=59, seconds=59),
+        day + timedelta(hours=23, minutes=59, seconds=59.5),
+        next_day, next_day + timedelta(seconds=1), next_day + timedelta(seconds=2)]
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    ([], r"empty.nmea holds no usable position fix \(GGA or RMC\); nothing was imported"),
+    (["$GPRMC,060500.00,A,5152.8013,N,00033.0023,E,0.0,0.0,201126,,,A*00", "hello"],
+     r"empty.nmea holds no usable position fix \(GGA or RMC\): skipped 1 with a bad or missing checksum, "
+     r"1 unreadable; nothing was imported"),
+    ([_sentence("GPGGA,060500.00,5152.8013,N,00033.0023,E,1,08,0.9,45.0,M,47.0,M,,")],
+     r"empty.nmea has GGA fixes but no RMC sentence, so no date"),
+])
+def test_a_log_without_a_usable_fix_is_one_clear_error(lines: list[str], expected: str) -> None:
+    with pytest.raises(NmeaError, match=expected) as caught:
+        parse_lines(lines, "empty.nmea")
+    assert "\n" not in str(caught.value)
+
+
+def test_content_not_the_name_tells_an_nmea_log_from_gpx() -> None:
+    assert nmea.looks_like_nmea("\ufeff\r\n" + NMEA_LOG.read_text(encoding="ascii")[:500])
+    assert nmea.looks_like_nmea(REAL_LOG.read_text(encoding="ascii")[:nmea.SNIFF_BYTES])  # '#' header first
+    assert not nmea.looks_like_nmea('<?xml version="1.0"?><gpx><desc>$GPRMC,</desc></gpx>')
+    assert not nmea.looks_like_nmea("lat,lon,time\n51.8,0.5,2026-11-20T06:05:00Z\n")
+
+
+_FIX = st.builds(
+    Fix,
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2068, 12, 31)).map(
+        lambda d: d.replace(microsecond=0, tzinfo=UTC)),
+    st.floats(min_value=-89.9, max_value=89.9), st.floats(min_value=-179.9, max_value=179.9))
+
+
+@given(st.lists(_FIX, min_size=1, max_size=20, unique_by=lambda f: f.at))
+@settings(max_examples=150, deadline=None)
+def test_valid_sentences_round_trip_to_their_fixes(fixes: list[Fix]) -> None:
+    # Sentences a receiver would send for each fix, in time order: the same fixes back (to the 4 decimals of a
+    # minute the sentences carry, about 0.2 m).
+    ordered = sorted(fixes, key=lambda f: f.at)
+    log = parse_lines([s for f in ordered for s in nmea_sentences(f)], "prop.nmea")
+    back = [f for s in log.segments for f in s]
+    assert [f.at for f in back] == [f.at for f in ordered]
+    for got, sent in zip(back, ordered, strict=True):
+        assert got.lat == pytest.approx(sent.lat, abs=2e-6) and got.lon == pytest.approx(sent.lon, abs=2e-6)
+
+
+_SENTENCE_LIKE = st.builds(
+    lambda talker, kind, body, star: f"${talker}{kind},{body}" + star,
+    st.sampled_from(["GP", "GN", "GL", "XX", "gp"]), st.sampled_from(["GGA", "RMC", "GSA", "ZZZ"]),
+    st.text(alphabet="0123456789.,NSEWAV-+*$ \tx", max_size=80), st.sampled_from(["", "*00", "*ZZ", "*7F"]))
+
+
+@given(st.lists(st.one_of(st.text(max_size=120), _SENTENCE_LIKE), max_size=30))
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_garbage_is_either_read_or_refused_with_one_clear_error_never_a_crash(lines: list[str]) -> None:
+    real = REAL_LOG.read_text(encoding="ascii").splitlines()[9:20]  # a few good fixes among the garbage
+    try:
+        log = parse_lines(lines + real, "garbage.nmea")
+    except NmeaError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert all(s for s in log.segments) and all(
+        a.at < b.at for s in log.segments for a, b in zip(s, s[1:], strict=False))
+    assert sum(log.skipped.values()) <= len(lines) + len(real)
+
+
+# --- through the patrol service ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def services(store: Store) -> Services:
+    return Services.build(store)
+
+
+def test_an_nmea_log_named_gpx_or_txt_imports_as_a_track_with_what_was_skipped(
+        services: Services, tmp_path: Path) -> None:
+    patrol_id = in_progress_patrol(services)
+    services.patrols.end(patrol_id)
+    raw = NMEA_LOG.read_bytes()
+    lines = raw.splitlines(keepends=True)
+    path = tmp_path / "from-the-van.gpx"  # the name is wrong: the content decides
+    path.write_bytes(b"".join([b"\xef\xbb\xbf", lines[0], b"!!noise\r\n", lines[1][:-5] + b"*00\r\n", *lines[2:]]))
+    summary = services.patrols.import_track(patrol_id, path)
+    assert summary.file_format == "nmea" and summary.segments == 2  # the log's 60 s drop-out, as when recorded
+    assert summary.skipped == {nmea.BAD_CHECKSUM: 1, nmea.NO_FIX: 0, nmea.UNREADABLE: 1}
+    assert summary.skipped_note == "1 with a bad or missing checksum, 1 unreadable"
+    stored = services.patrols.track_of(patrol_id)
+    assert stored == thin(logged_fixes(), "nmea") and {p.source for p in stored} == {"nmea"}
+
+
+def test_an_nmea_log_from_elsewhere_changes_nothing(services: Services, tmp_path: Path) -> None:
+    patrol_id = in_progress_patrol(services)
+    services.patrols.end(patrol_id)
+    moscow = tmp_path / "track.txt"  # the real log: Moscow, 2014: not this force's, nor the patrol's day
+    moscow.write_bytes(REAL_LOG.read_bytes())
+    audit_before = services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    with pytest.raises(GpxError, match="track.txt: 9 of 9 points are more than 20 km outside the force area"):
+        services.patrols.import_track(patrol_id, moscow)
+    broken = tmp_path / "broken.nmea"
+    broken.write_bytes(b"\n".join(line[:-2] + b"00" for line in NMEA_LOG.read_bytes().splitlines()[:50]))
+    with pytest.raises(NmeaError, match="broken.nmea holds no usable position fix .*50 with a bad or missing"):
+        services.patrols.import_track(patrol_id, broken)
+    assert services.patrols.track_count(patrol_id) == 0
+    assert services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audit_before
