@@ -252,6 +252,10 @@ class PeopleService:
         """Whether the signed-in account may add, edit and mark people as left."""
         return self.store.actor.can("roster.edit")
 
+    def own_person_id(self) -> str | None:
+        """The roster entry the signed-in account is linked to, if any."""
+        return self.store.actor.person_id
+
     def needs_own_person(self) -> bool:
         """The signed-in account is someone on the roster but not linked to their person there: until an
         administrator links it, it cannot give its own availability."""

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ruralwatch.core.geo import lat_lon_to_grid_ref
+from ruralwatch.core.geo import point_grid_ref
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.core.kinds import EQUIPMENT_CATEGORIES, is_kind, kind_by_key
 from ruralwatch.core.times import format_local
@@ -136,7 +136,9 @@ class IncidentTableModel(QAbstractTableModel):
             return row.place
         if column == 4:
             if row.id not in self._grid_refs:
-                self._grid_refs[row.id] = lat_lon_to_grid_ref(row.lat, row.lon, 8)
+                # As typed (TL 512 345 stays 6 figures), as the form and the report show it: always 8 figures
+                # read back a typed 'TL 512 345' as 'TL 5125 3455', which looked like another place.
+                self._grid_refs[row.id] = point_grid_ref(row.lat, row.lon)
             return self._grid_refs[row.id]
         if column == 5:
             return ", ".join(display_vrm(v) for v in row.vrms.split())

@@ -459,6 +459,11 @@ class PatrolLog(QWidget):
         self._unmark_time()
         self.set_patrol(record)
         self.message.setText(f"Patrol started at {self._said(record.started_at)}.")
+        # The Start button, disabled now, passed the focus on to the log list at the foot of the page, which
+        # scrolled the registration box out of view (a walk at 1366x768): the next thing typed is a stop-check's
+        # VRM (Enter logs it), so the cursor goes there.
+        self.vrm.setFocus(Qt.FocusReason.OtherFocusReason)
+        QTimer.singleShot(0, self, lambda: self._bring_into_view(self.vrm))
         self.statusChanged.emit(record)
         return record
 

@@ -594,6 +594,11 @@ class PeopleTab(QWidget):
         layout.addWidget(splitter, 1)
         self._size_tables()
         self.refresh()
+        # One's own entry chosen to start with: a walk's Special, signed in to give their availability, met "select
+        # a person above" and a greyed editor.
+        own = people.own_person_id()
+        if own and self.selected_id() is None:
+            self.select_person(own)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)

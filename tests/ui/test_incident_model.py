@@ -43,3 +43,19 @@ def test_filter_and_roles(qtbot, demo_service):
     assert model.data(model.index(0, 4)).startswith("T")  # grid reference in TL/TM/TQ squares
     assert model.row_of(model.incident_id(0)) == 0
     assert model.headerData(0, Qt.Orientation.Horizontal) == "When"
+
+
+def test_grid_ref_column_reads_back_as_typed(qtbot, hub_service):
+    """A walk typed TL 512 345 and the list said TL 5125 3455 (always 8 figures); a point picked on the map has
+    its full 10 figures."""
+    from ruralwatch.core.incident import IncidentInput
+
+    hub_service.record(IncidentInput(kind="hare_coursing", occurred_start="2026-11-20 09:30", grid_ref="TL 512 345",
+                                     place="typed"))
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 10:30", lat=51.9, lon=0.3,
+                                     place="picked"))
+    model = IncidentTableModel(hub_service)
+    column = [c.title for c in COLUMNS].index("Grid ref")
+    by_place = {model.data(model.index(r, 3)): model.data(model.index(r, column)) for r in range(model.rowCount())}
+    assert by_place["typed"] == "TL 512 345"
+    assert len(by_place["picked"].replace(" ", "")) == 12  # two letters and ten figures

@@ -1088,3 +1088,22 @@ def test_switching_week_and_month_leaves_the_header_where_it_was(qtbot, panel: R
         if places() != before:
             moved.append(width)
     assert moved == []
+
+
+def test_a_special_signed_in_finds_their_own_availability_open(qtbot, services: Services) -> None:
+    """A walk: the Special signed in to give their availability and met 'Availability: select a person above'
+    with the editor greyed; their own entry is chosen to start with."""
+    from ruralwatch.core.permissions import Actor
+
+    services.people.add(PersonInput(name="Ann Reed", role="officer", collar_number="PC1"))
+    tom = services.people.add(PersonInput(name="Tom Hale", role="special", collar_number="SC2"))
+    services.store.actor = Actor("sc2", "special", person_id=tom.id)
+    widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
+    qtbot.addWidget(widget)
+    widget.show()
+    try:
+        people = widget.people_tab
+        assert people.selected_id() == tom.id
+        assert "Tom Hale" in people.availability_title.text()
+    finally:
+        widget.dispose()
