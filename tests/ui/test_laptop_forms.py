@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from ruralwatch.core import times
-from ruralwatch.core.patrol import patrol_window
+from ruralwatch.core.patrol import PatrolInput, patrol_window
 from ruralwatch.services.container import Services
 from ruralwatch.services.demo import load_demo
 from ruralwatch.services.demo_roster import load_demo_roster
@@ -130,4 +130,77 @@ def test_a_refused_patrol_brings_the_reason_box_into_view_and_focus(qtbot, demo,
     assert form.call_sign.text() == "RURAL21" and form.crew_ids() == [off_shift.id]  # what was typed stays
     QTest.keyClicks(form.override_reason, "Late cover agreed")
     assert form.save() is not None
+
+
+def _planned(services: Services, clock: Clock):
+    """A patrol starting within the hour, its crew free and on the rules (no question on Start)."""
+    start, end = clock.now + timedelta(minutes=10), clock.now + timedelta(hours=4)
+    day = times.to_local(start)
+    crew = []
+    for role in ("officer", "special"):
+        crew.append(next(p.id for p in services.people.list(active_only=True) if p.role == role and not [
+            i for i in services.patrols.check_crew([p.id], "general_rural_patrol", start, end, None,
+                                                   roster_rules=True)]))
+    record, _issues = services.patrols.create(PatrolInput(
+        title="Evening rural patrol", day=day.date().isoformat(), start=day.strftime("%H:%M"),
+        end=times.to_local(end).strftime("%H:%M"), area="Uttlesford", purpose="general_rural_patrol", crew=crew,
+        vehicle="Ford Ranger YX21 ABC"), override_reason="on the rules anyway")
+    return record
+
+
+def test_after_start_patrol_the_end_and_log_buttons_stay_in_view(qtbot, demo, clock, laptop) -> None:
+    """A walk at 1366x768: pressing Start patrol greyed the button under the pointer, the focus went on down the
+    page and the docked log scrolled the Start/End row out of view: End patrol and the log buttons are what the
+    officer needs next."""
+    panel = _patrol_dock(qtbot, laptop)
+    record = _planned(demo, clock)
+    panel.reload()
+    assert panel.open_patrol(record.id) is not None
+    log = panel.log
+    panel.tabs.setCurrentWidget(log)
+    qtbot.waitUntil(lambda: log.isVisible() and log.start_button.isEnabled(), timeout=5_000)
+    page = _page_scroll(log.start_button)
+    assert shown_in(page, log.start_button)
+    QTest.mouseClick(log.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: log.end_button.isEnabled(), timeout=5_000)
+    QApplication.processEvents()
+    assert shown_in(page, log.end_button)
+    assert shown_in(page, log.kind_buttons["arrived_stop"])
+    focused = QApplication.focusWidget()
+    assert focused is not None and log.isAncestorOf(focused) and shown_in(page, focused)
+
+
+def test_not_a_vehicle_of_interest_stays_readable_after_the_next_event(qtbot, demo, clock, laptop) -> None:
+    """A walk: the stop-check's 'not a vehicle of interest' was in the line under the buttons (below the fold at
+    1366x768), and the next event's note replaced it within a moment. It stays under the Vehicle reg box until the
+    next check, and the log's row says it too."""
+    panel = _patrol_dock(qtbot, laptop)
+    record = _planned(demo, clock)
+    panel.reload()
+    panel.open_patrol(record.id)
+    log = panel.log
+    panel.tabs.setCurrentWidget(log)
+    qtbot.waitUntil(lambda: log.isVisible() and log.start_button.isEnabled(), timeout=5_000)
+    clock.now += timedelta(minutes=12)
+    assert panel.start_patrol() is not None
+    log.vrm.setFocus()
+    QTest.keyClicks(log.vrm, "ab12cde")
+    QTest.keyClick(log.vrm, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not a vehicle of interest" in log.check_result.text(), timeout=5_000)
+    clock.now += timedelta(minutes=2)
+    log.detail.setText("Spoke to the farmer")
+    assert panel.log_event("person_spoken") is not None
+    assert "Person spoken to" in log.message.text() and "not a vehicle of interest" not in log.message.text()
+    assert log.check_result.text().endswith("AB12 CDE: not a vehicle of interest")
+    qtbot.waitUntil(lambda: shown_in(_page_scroll(log.vrm), log.check_result), timeout=5_000)
+    stop_check_row = [log.table.item(r, 3).text() for r in range(log.table.rowCount())
+                      if log.table.item(r, 1).text() == "Vehicle stop-check"]
+    assert stop_check_row == ["AB12 CDE (not of interest)"]
+    # The next check replaces it; another patrol opened starts without it.
+    vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
+    log.vrm.setText(vehicle.vrm)
+    assert panel.log_event("stop_check").flagged
+    assert "VEHICLE OF INTEREST" in log.check_result.text()
+    panel.open_patrol(next(p.id for p in demo.patrols.list() if p.id != record.id))
+    assert log.check_result.text() == "" and log.check_result.isHidden()
 
