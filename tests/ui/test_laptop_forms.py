@@ -204,3 +204,38 @@ def test_not_a_vehicle_of_interest_stays_readable_after_the_next_event(qtbot, de
     panel.open_patrol(next(p.id for p in demo.patrols.list() if p.id != record.id))
     assert log.check_result.text() == "" and log.check_result.isHidden()
 
+
+def _rows_in_view(table) -> int:
+    """How many whole rows of `table` its viewport shows."""
+    viewport = table.viewport().rect()
+    return sum(1 for row in range(table.rowCount())
+               if viewport.contains(table.visualRect(table.model().index(row, 0))))
+
+
+def test_the_people_list_shows_ten_people_at_1366x768(qtbot, demo, laptop) -> None:
+    """A walk at 1366x768: Team ▸ Roster ▸ People showed four people, the (often empty) availability tabs under it
+    taking the height. The list has the room now, with a person selected too; their usual week shows its slots."""
+    laptop.patrol_dock.hide()
+    laptop.roster_dock.show()
+    laptop.roster_dock.raise_()
+    laptop.resizeDocks([laptop.roster_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: abs(laptop.roster_dock.width() - DOCK_WIDTH) < 20, timeout=5_000)
+    people = laptop.roster_panel.people_tab
+    laptop.roster_panel.show_tab("people")
+    qtbot.waitUntil(people.table.isVisible, timeout=5_000)
+    assert people.table.rowCount() >= 12
+    qtbot.waitUntil(lambda: _rows_in_view(people.table) >= 10, timeout=5_000)
+    with_week = next(p for p in demo.people.list(active_only=True) if demo.people.weekly_pattern(p.id))
+    assert people.select_person(with_week.id)
+    QApplication.processEvents()
+    assert _rows_in_view(people.table) >= 10
+    weekly = people.weekly.table
+    assert people.availability_tabs.currentWidget() is people.weekly_box
+    assert weekly.rowCount() >= 1 and _rows_in_view(weekly) >= min(weekly.rowCount(), 2)
+    assert laptop.roster_dock.widget().verticalScrollBar().maximum() == 0  # the dock does not scroll for it
+    # The dates away page, the taller one, still shows whole when chosen.
+    people.availability_tabs.setCurrentWidget(people.exceptions_box)
+    qtbot.waitUntil(lambda: shown_in(laptop.roster_dock.widget(), people.add_exception_button), timeout=5_000)
+    assert people.exceptions.height() >= people.exceptions.minimumHeight() > 0
+    people.availability_tabs.setCurrentWidget(people.weekly_box)  # back: the list has its rows again
+    qtbot.waitUntil(lambda: _rows_in_view(people.table) >= 10, timeout=5_000)
