@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validate_duty
+from ruralwatch.core.permissions import ROSTER_LINKED_ROLES
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.rostering import autofill as autofill_mod
@@ -224,6 +225,14 @@ class RosterService:
         if not found:
             raise NotFoundError(f"no duty with id {duty_id}")
         return found[0]
+
+    def own_duties_first(self) -> str | None:
+        """Whose duties the signed-in account is shown first: its own person's when it is someone on the roster
+        (a Special or RET officer linked to their entry) who does not run it; None (everyone) for those who do."""
+        actor = self.store.actor
+        if actor.role in ROSTER_LINKED_ROLES and actor.person_id and not actor.can("roster.edit"):
+            return actor.person_id
+        return None
 
     def duties(self, start: date, end: date, person_id: str | None = None) -> list[DutyRecord]:
         """Duties starting on local dates start..end inclusive, by start time; optionally one person's."""

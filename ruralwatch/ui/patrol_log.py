@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -138,6 +139,16 @@ class PatrolLog(QWidget):
         self.vrm.returnPressed.connect(lambda: self.log_event("stop_check"))
         self.detail = QLineEdit()
         self.detail.setPlaceholderText("what happened (optional)")
+        # The last stop-check's answer under the box it was typed in, until the next check: in the line under the
+        # buttons the next event's note replaced "not a vehicle of interest" within a moment, and at 1366x768 that
+        # line was below the fold anyway. Its room is kept while empty, so nothing moves when it comes.
+        self.check_result = wrapped_label()
+        self.check_result.setAccessibleName("Last stop-check")
+        theme.emphasise(self.check_result)  # bold: read at a glance from a vehicle
+        policy = self.check_result.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.check_result.setSizePolicy(policy)
+        self.check_result.hide()
 
         # The alerts of this patrol's stop-checks, newest on top and the earlier ones under it, until dismissed:
         # one alert replaced by the next check was missed by a crew busy with the second vehicle.
@@ -205,8 +216,9 @@ class PatrolLog(QWidget):
         where_layout.addWidget(self.place_label, 2, 1, 1, 2)
         where_layout.addWidget(vrm_label, 3, 0)
         where_layout.addWidget(self.vrm, 3, 1, 1, 2)
-        where_layout.addWidget(detail_label, 4, 0)
-        where_layout.addWidget(self.detail, 4, 1, 1, 2)
+        where_layout.addWidget(self.check_result, 4, 1, 1, 2)
+        where_layout.addWidget(detail_label, 5, 0)
+        where_layout.addWidget(self.detail, 5, 1, 1, 2)
         where_layout.setColumnStretch(1, 1)
         self._explain()
         layout = scroll_page(self)
@@ -285,6 +297,7 @@ class PatrolLog(QWidget):
         if changed:
             self._alerts, self._dismissed = {}, set()
             self.message.clear()
+            self._say_check("")
             self._clear_inputs()
         if record is None:
             self.heading.setText("Open a patrol to log it.")
@@ -378,6 +391,8 @@ class PatrolLog(QWidget):
             vrm = display_vrm(event.vrm) if event.vrm else ""
             if vrm and event.flagged:
                 vrm = f"⚠ {vrm} (of interest)"
+            elif vrm:  # checked like any VRM logged: the answer stays in the log, not only in a passing line
+                vrm = f"{vrm} (not of interest)"
             rows.append([times.format_local(event.at)[11:16], PATROL_EVENT_NAMES.get(event.kind, event.kind),
                          stops.get(event.stop_key or "", ""), vrm, event.detail, _grid_ref(event.lat, event.lon)])
         set_rows(self.table, rows)
@@ -457,15 +472,23 @@ class PatrolLog(QWidget):
             self.report(f"Not started: {exc}")
             return None
         self._unmark_time()
+        focused = QApplication.focusWidget()
+        was_here = focused is not None and self.isAncestorOf(focused)
         self.set_patrol(record)
         self.message.setText(f"Patrol started at {self._said(record.started_at)}.")
-        # The Start button, disabled now, passed the focus on to the log list at the foot of the page, which
-        # scrolled the registration box out of view (a walk at 1366x768): the next thing typed is a stop-check's
-        # VRM (Enter logs it), so the cursor goes there.
-        self.vrm.setFocus(Qt.FocusReason.OtherFocusReason)
-        QTimer.singleShot(0, self, lambda: self._bring_into_view(self.vrm))
+        if was_here:
+            # Start greyed under the finger and Qt passed the focus on down the page, which scrolled the Start/End
+            # row out of a laptop's dock: the focus goes to where the next event is set, the row stays in view.
+            self.stop_choice.setFocus(Qt.FocusReason.OtherFocusReason)
+        QTimer.singleShot(0, self, self._show_controls)
         self.statusChanged.emit(record)
         return record
+
+    def _show_controls(self) -> None:
+        """End patrol and the event buttons in view (after a start): the page scrolled to the Start/End row."""
+        if self.isVisible():  # the patrol's heading too where the dock has the room; the buttons in any case
+            for widget in (self.heading, self.stop_choice, self.end_button):
+                self._bring_into_view(widget)
 
     def end(self, ask: bool = True) -> PatrolRecord | None:
         if self.patrol is None:
@@ -561,7 +584,17 @@ class PatrolLog(QWidget):
         # walk never saw why nothing was logged. Brought into view once laid out (after the focus moved).
         QTimer.singleShot(0, self, lambda: self._bring_into_view(self.message))
 
+    def _say_check(self, text: str, flagged: bool = False) -> None:
+        self.check_result.setText(text)
+        self.check_result.setStyleSheet(theme.error_style() if flagged else "")
+        self.check_result.setVisible(bool(text))
+
     def _say_vehicle(self, event: LoggedEvent) -> None:
+        vrm, at = display_vrm(event.vrm or ""), times.format_local(event.at)[11:16]
+        if event.flagged:
+            self._say_check(f"⚠ {at} {vrm}: VEHICLE OF INTEREST (alert below the buttons)", flagged=True)
+        else:
+            self._say_check(f"✓ {at} {vrm}: not a vehicle of interest")
         if event.flagged:
             self._show_alerts()
             # In a short panel (larger text, a laptop screen) the alert can sit below the visible part: bring it

@@ -50,6 +50,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.widgets import FieldMarks, MessageArea, make_table, select_part_on_click
 from ruralwatch.ui.widgets.completion import close_list_on_leave
+from ruralwatch.ui.widgets.follow_focus import MARGIN as FOCUS_MARGIN
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.today import today
@@ -561,9 +562,19 @@ class PatrolForm(QWidget):
     def _clear_errors(self) -> None:
         self.marks.clear()
 
-    def show_errors(self, error: ValidationError) -> None:
-        self.marks.show(error)
-        self.scroll.ensureWidgetVisible(self.error_label)
+    def show_errors(self, error: ValidationError, attention: QWidget | None = None) -> None:
+        """Mark the refused fields; the field that needs the user (`attention`, else the first marked one) gets the
+        focus and is scrolled into view, with as much of the message above it as fits."""
+        first = self.marks.show(error, focus=attention is None)
+        field = attention or first
+        if field is not None:
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+        page = self.scroll.widget()
+        if page is not None and page.layout() is not None:
+            page.layout().activate()  # positions as they will be drawn, the message and the box now shown
+        self.scroll.ensureWidgetVisible(self.error_label, 0, 0)
+        if field is not None:  # last, so it wins: at 1366x768 the message scrolled the reason box out of sight
+            self.scroll.ensureWidgetVisible(field, 0, FOCUS_MARGIN)
 
     def save(self) -> PatrolRecord | None:
         """Create or update the patrol; None (with the reasons shown and the input kept) when refused."""
@@ -575,11 +586,8 @@ class PatrolForm(QWidget):
             else:
                 record, issues = self.services.patrols.update(self.record.id, inp, override_reason=reason)
         except RuleBreachError as exc:
-            self.show_errors(exc)
             self.override_reason.show()
-            self.override_reason.setFocus(Qt.FocusReason.OtherFocusReason)
-            # Focusing the box scrolled the refusal out of sight: the message first, then as much as fits below.
-            self.scroll.ensureWidgetVisible(self.error_label, 0, 0)
+            self.show_errors(exc, attention=self.override_reason)  # the reason box is what the user types next
             return None
         except ValidationError as exc:
             self.show_errors(exc)

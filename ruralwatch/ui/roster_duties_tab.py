@@ -128,6 +128,8 @@ class DutiesTab(QWidget):
         self.proposal: tuple[date, date, AutofillOutcome] | None = None
         self.autofill_dialog: AutofillDialog | None = None
         self._selected: str | None = None
+        self._mine = services.roster.own_duties_first()
+        self._first_fill = True
 
         # Navigation and filters.
         self.week_button = QPushButton("&Week")
@@ -386,8 +388,15 @@ class DutiesTab(QWidget):
             combo.blockSignals(True)
             combo.clear()
         self.person_filter.addItem("Everyone", None)
+        mine = self._mine
         for p in self.people:
-            self.person_filter.addItem(p.name + ("" if p.active else " (left)"), p.id)
+            if p.id == mine:  # first after Everyone, and named so: a Special looks for their own duties
+                self.person_filter.insertItem(1, f"Mine ({p.name})", p.id)
+            else:
+                self.person_filter.addItem(p.name + ("" if p.active else " (left)"), p.id)
+        if self._first_fill:  # a Special opens on their own duties; a coordinator on everyone's
+            self._first_fill = False
+            person = mine
         self.station_filter.addItem("All stations", None)
         for name in known_stations(self.people):
             self.station_filter.addItem(name, name)

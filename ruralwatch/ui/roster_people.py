@@ -9,7 +9,7 @@ from datetime import date, time
 from html import escape
 
 from PySide6.QtCore import QDate, QEvent, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidgetItem,
     QTabWidget,
@@ -479,6 +480,7 @@ class PeopleTab(QWidget):
         self.weekly_status = status_label()
         self.weekly_box = QWidget()
         weekly_layout = QVBoxLayout(self.weekly_box)
+        weekly_layout.setContentsMargins(0, 4, 0, 0)  # the tab's own frame is margin enough
         weekly_layout.addWidget(self.weekly, 1)
         weekly_layout.addLayout(slot_buttons)
         weekly_layout.addWidget(self.weekly_status)
@@ -541,6 +543,7 @@ class PeopleTab(QWidget):
         exception_buttons.addStretch()
         self.exceptions_box = QWidget()
         exceptions_layout = QVBoxLayout(self.exceptions_box)
+        exceptions_layout.setContentsMargins(0, 4, 0, 0)
         exceptions_layout.addWidget(self.exceptions, 1)
         exceptions_layout.addLayout(when)
         exceptions_layout.addLayout(kind)
@@ -559,17 +562,25 @@ class PeopleTab(QWidget):
         self.availability_tabs.addTab(self.exceptions_box, "Dates away or e&xtra")
         self.availability_tabs.setTabToolTip(0, "The hours this person is usually free, week after week")
         self.availability_tabs.setTabToolTip(1, "Dates this person is away, or free beyond their usual week")
+        # The tabs as tall as the page on show, not the taller of the two: the dates-away form under the usual week
+        # left the people list four rows at 1366x768.
+        self.availability_tabs.currentChanged.connect(lambda _i: self._fit_availability())
+        self._fit_availability()
         availability = QWidget()
         availability_layout = QVBoxLayout(availability)
         availability_layout.setContentsMargins(0, 4, 0, 0)
         availability_layout.addWidget(self.availability_title)
         availability_layout.addWidget(self.availability_tabs, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(availability)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        # The list takes the height; the availability what its page needs, until the handle is moved by hand.
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
         splitter.setChildrenCollapsible(False)
+        self._availability = availability
+        self._sized_by_hand = False
+        splitter.splitterMoved.connect(self._moved_by_hand)
 
         # What the role may not do is not offered (the service refuses it anyway): a Special saw New person… and
         # the rest as if they worked. The service says what the signed-in account may do.
@@ -588,6 +599,7 @@ class PeopleTab(QWidget):
         self.link_hint.setVisible(people.needs_own_person())
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)  # the tab's frame is round it: its height goes to the list
         layout.addWidget(self.link_hint)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -600,6 +612,23 @@ class PeopleTab(QWidget):
         if own and self.selected_id() is None:
             self.select_person(own)
 
+    def _moved_by_hand(self, _pos: int, _index: int) -> None:
+        self._sized_by_hand = True
+
+    def _share_height(self) -> None:
+        """The availability its page's least height, the people list the rest (at 1366x768 the list had four rows
+        under availability tabs sized for the dates-away form)."""
+        if self._sized_by_hand:
+            return
+        total = sum(self.splitter.sizes())
+        least = self._availability.minimumSizeHint().height()
+        if total > least:
+            self.splitter.setSizes([total - least, least])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._share_height()
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # Larger text: the rows are taller
@@ -609,8 +638,19 @@ class PeopleTab(QWidget):
         """Room for a few rows in each table at the current text size."""
         line = self.fontMetrics().height()
         self.table.setMinimumHeight(line + 10 + 4 * (line + 10))
-        self.weekly.table.setMinimumHeight(line + 10 + 3 * (line + 16))  # its rows hold boxes
+        self.weekly.table.setMinimumHeight(line + 10 + 2 * (line + 16))  # its rows hold boxes; most have one or two
         self.exceptions.setMinimumHeight(line + 10 + 3 * (line + 10))
+
+    def _fit_availability(self) -> None:
+        """Only the page on show sets the availability tabs' height (a hidden page's size is ignored)."""
+        current = self.availability_tabs.currentWidget()
+        for index in range(self.availability_tabs.count()):
+            page = self.availability_tabs.widget(index)
+            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        self.availability_tabs.updateGeometry()
+        if hasattr(self, "splitter"):
+            self._share_height()
 
     def _tab_chain(self) -> None:
         """Tab goes down the page: people, the weekly rows in order, their buttons, then dates away or extra."""

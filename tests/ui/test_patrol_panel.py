@@ -1021,29 +1021,3 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     finally:
         _dispose(qtbot, special)
 
-
-def test_starting_a_patrol_puts_the_cursor_in_the_registration_box_in_view(qtbot, demo, clock, monkeypatch) -> None:
-    """A walk at 1366x768: Start patrol, disabled once pressed, passed the focus to the log list at the page's
-    foot, which scrolled the registration box (where a stop-check is typed) out of view."""
-    from ruralwatch.ui.widgets.docks import DockScrollArea
-
-    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
-    panel = PatrolPanel(demo, None, _ops(demo))
-    panel.log.confirm = lambda title, question: True
-    dock = DockScrollArea(panel)
-    dock.resize(500, 400)
-    dock.show()
-    try:
-        _planned_patrol(qtbot, panel, demo)
-        panel.tabs.setCurrentWidget(panel.log)
-        log = panel.log
-        dock.activateWindow()
-        qtbot.waitUntil(dock.isActiveWindow, timeout=5_000)
-        log.start_button.setFocus()
-        qtbot.waitUntil(log.start_button.hasFocus, timeout=5_000)
-        qtbot.mouseClick(log.start_button, Qt.MouseButton.LeftButton)
-        assert log.patrol is not None and log.patrol.started_at is not None
-        qtbot.waitUntil(log.vrm.hasFocus, timeout=5_000)
-        qtbot.waitUntil(lambda: log.vrm.visibleRegion().boundingRect().height() == log.vrm.height(), timeout=5_000)
-    finally:
-        _dispose(qtbot, panel)

@@ -1107,3 +1107,43 @@ def test_a_special_signed_in_finds_their_own_availability_open(qtbot, services: 
         assert "Tom Hale" in people.availability_title.text()
     finally:
         widget.dispose()
+
+
+def test_a_linked_special_opens_the_duties_on_their_own_and_a_coordinator_on_everyone(qtbot,
+                                                                                       services: Services) -> None:
+    """A walk as a Special linked to their person: the Duties tab opened on Everyone, the week full of others'
+    duties; theirs come first now ("Mine"), and a coordinator still opens on everyone's."""
+    from ruralwatch.core.permissions import Actor
+
+    mine = services.people.add(PersonInput(name="Sam Lee", role="special", collar_number="SC1"))
+    theirs = services.people.add(PersonInput(name="Jo Bell", role="special", collar_number="SC2"))
+    own, other = _duty(services, title="Sam's duty", day=7), _duty(services, title="Jo's duty", day=8)
+    services.roster.assign(own, mine.id, override_reason="test")
+    services.roster.assign(other, theirs.id, override_reason="test")
+
+    def duties_shown_as(actor: Actor) -> tuple[str, set[str]]:
+        services.store.actor = actor
+        widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
+        qtbot.addWidget(widget)
+        try:
+            widget.show_tab("duties")
+            duties = widget.duties_tab
+            duties.go_to(MONDAY)
+            return duties.person_filter.currentText(), {look.duty.id for look in duties.looks}
+        finally:
+            widget.dispose()
+
+    assert duties_shown_as(Actor("sc1", "special", person_id=mine.id)) == ("Mine (Sam Lee)", {own})
+    assert duties_shown_as(Actor("coord", "coordinator")) == ("Everyone", {own, other})
+    assert duties_shown_as(Actor("sc9", "special")) == ("Everyone", {own, other})  # not linked: nobody's own
+    services.store.actor = Actor("sc1", "special", person_id=mine.id)
+    # Chosen by hand, Everyone stays through a refresh (only the first fill picks Mine).
+    widget = RosterPanel(services, Operations(services, None, lambda title, message: None))
+    qtbot.addWidget(widget)
+    try:
+        duties = widget.duties_tab
+        duties.set_person_filter(None)
+        widget.refresh()
+        assert duties.person_filter.currentText() == "Everyone"
+    finally:
+        widget.dispose()
