@@ -435,6 +435,8 @@ class RosterService:
         if duty is None or duty.status != "planned":
             return None
         changed = {k: v for k, v in values.items() if k in ("starts_at", "ends_at", "status")}
+        moved = any(changed.get(k, now) != now for k, now in (("starts_at", times.to_storage(duty.start)),
+                                                              ("ends_at", times.to_storage(duty.end))))
         if changed:
             self.duties_table.update(duty.id, changed)
         if crew is not None:
@@ -456,11 +458,13 @@ class RosterService:
                         | ({"override_reason": kept[0], "overridden_rules": kept[1]} if kept else {}))
                 elif kept:  # e.g. the patrol moved and its reason was given again for the new time
                     self._record_override(duty.id, person_id, kept)
+                elif moved:  # at the new time they break no rule: the old reason goes (the audit log keeps it)
+                    self._record_override(duty.id, person_id, (None, None))
             for person_id in on_duty - set(crew):
                 self._unassign(duty.id, person_id)
         return duty.id
 
-    def _record_override(self, duty_id: str, person_id: str, kept: tuple[str, str]) -> None:
+    def _record_override(self, duty_id: str, person_id: str, kept: tuple[str | None, str | None]) -> None:
         for row_id, why, rules in self.store.db.execute(
                 "SELECT id, override_reason, overridden_rules FROM duty_assignments WHERE duty_id = ?"
                 " AND person_id = ? AND deleted = 0", [duty_id, person_id]).fetchall():
