@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ruralwatch.core import times
+from ruralwatch.core.month_split import MonthSplit
 
 # Which crimes a suggested plan weighs by harm: the one catalogue the window's box and `patrol plan --source` offer.
 # "auto": our incidents when any fall in the area in the plan's months, else published crime.
@@ -34,6 +35,9 @@ class PlanSettings:
     max_candidates: int = 50
     harm_source: str = "auto"  # a key of PLAN_SOURCES: what Suggest plan weighs
     planned_from: str = ""  # what the last suggestion used (incidents, published, all); "" before one
+    # A suggestion from both ("all"): which months came from which source, kept with the plan as its note is (the
+    # note said it only in words); None otherwise and for plans saved before it was kept.
+    planned_months: MonthSplit | None = None
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,14 @@ def stops_from_json(text: str | None) -> tuple[PlanStop, ...]:
 # --- settings <-> JSON ----------------------------------------------------------------------------------------
 
 
-def settings_to_dict(settings: PlanSettings) -> dict[str, float]:
-    return asdict(settings)
+def settings_to_dict(settings: PlanSettings) -> dict[str, Any]:
+    values = asdict(settings)
+    # The month split as --json gives it ({"published": [...], "incidents": [...]}); left out when there is none,
+    # so settings saved before it (and the planning defaults) read and compare as they were.
+    values.pop("planned_months")
+    if settings.planned_months is not None:
+        values["planned_months"] = settings.planned_months.to_dict()
+    return values
 
 
 def settings_to_json(settings: PlanSettings) -> str:
@@ -111,4 +121,9 @@ def settings_from_json(text: str | None, default: PlanSettings | None = None) ->
     if not text:
         return base
     known = {f.name for f in fields(PlanSettings)}
-    return replace(base, **{k: v for k, v in json.loads(text).items() if k in known})
+    values = {k: v for k, v in json.loads(text).items() if k in known}
+    months = values.pop("planned_months", None)
+    if isinstance(months, dict):
+        values["planned_months"] = MonthSplit(tuple(months.get("published") or ()),
+                                              tuple(months.get("incidents") or ()))
+    return replace(base, **values)

@@ -306,10 +306,19 @@ class DutyRecord:
     # Crew marked away at its time since they were rostered: "Dev Hughes is away on Sat 10 Oct" (planned duties
     # only; an assignment made overriding "unavailable" is the coordinator's known risk and not repeated).
     away: tuple[str, ...] = ()
+    # What the hours reports count for it (rostering.hours.counted_hours): its patrol's logged time once that has
+    # run, else planned time; None where not worked out (then its own length).
+    counted: float | None = None
+    logged: bool = False
 
     @property
     def hours(self) -> float:
+        """The duty's planned length."""
         return (self.end - self.start).total_seconds() / 3600
+
+    @property
+    def counted_hours(self) -> float:
+        return self.hours if self.counted is None else self.counted
 
     @property
     def at_risk(self) -> bool:

@@ -5,7 +5,8 @@ or the same columns in the same order under snake_case names (older extracts use
 not one of these, or that ends mid-row, raises `PoliceUkFormatError` and yields nothing.
 
 Then each row is checked on its own. A bad row is rejected with a reason and counted; it never stops the
-file. Rows without coordinates (data.police.uk's "No Location") are kept, with a NULL location, and counted
+file (but a file whose Crime IDs a spreadsheet mostly turned into numbers is refused: it was re-saved, not
+downloaded). Rows without coordinates (data.police.uk's "No Location") are kept, with a NULL location, and counted
 as `no_location`: they still count in totals but stay out of spatial analysis.
 
 Every accepted row gets a dedupe key, so importing the same file twice adds nothing:
@@ -33,6 +34,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import zipfile
 import zlib
 from collections import Counter
@@ -93,11 +95,16 @@ WRONG_FIELD_COUNT = "wrong_field_count"
 BAD_MONTH = "bad_month"
 BAD_COORDINATES = "bad_coordinates"
 NO_CRIME_TYPE = "no_crime_type"
-REJECT_REASONS: tuple[str, ...] = (WRONG_FIELD_COUNT, BAD_MONTH, BAD_COORDINATES, NO_CRIME_TYPE)
+MANGLED_CRIME_ID = "mangled_crime_id"
+REJECT_REASONS: tuple[str, ...] = (WRONG_FIELD_COUNT, BAD_MONTH, BAD_COORDINATES, NO_CRIME_TYPE, MANGLED_CRIME_ID)
 
 # The reasons in words, for a message about a whole file.
 REASON_WORDS = {WRONG_FIELD_COUNT: "not 12 fields", BAD_MONTH: "month not YYYY-MM",
-                BAD_COORDINATES: "coordinates not in Great Britain", NO_CRIME_TYPE: "no crime type"}
+                BAD_COORDINATES: "coordinates not in Great Britain", NO_CRIME_TYPE: "no crime type",
+                MANGLED_CRIME_ID: "Crime ID turned into a number by a spreadsheet"}
+# A Crime ID is 64 hex digits. One made only of digits and one 'e' is a number to a spreadsheet, which saves it
+# rounded ("1.23457E+63"): the crime can no longer be told from another, nor its republication matched.
+_MANGLED_ID = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+")
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 # How many line numbers of rejected rows to keep per reason, to point the user at examples.
@@ -372,6 +379,7 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
     lon_min, lon_max = GB_LON_RANGE
     months: dict[str, str] = {}  # each month seen, checked once (and held once)
     hashes_seen: dict[str, int] = {}
+    mangled_example: tuple[int, str] | None = None  # the first Crime ID a spreadsheet made a number: (line, ID)
     records = parsed.records
     located: list[list[Any]] = []
     lons: list[float] = []
@@ -393,6 +401,10 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
                 next_report += every
             if len(row) != N_COLUMNS:
                 _reject(parsed, WRONG_FIELD_COUNT, reader.line_num)
+                continue
+            if row[0] and len(row[0]) < 64 and _MANGLED_ID.fullmatch(row[0].strip()):
+                _reject(parsed, MANGLED_CRIME_ID, reader.line_num)
+                mangled_example = mangled_example or (reader.line_num, row[0].strip())
                 continue
             month = months.get(row[1])
             if month is None:
@@ -457,6 +469,11 @@ def parse_bytes(data: bytes, name: str, path: Path | None = None, on_rows: Calla
     # Nothing to import is not a success: the wrong file, or a file spoilt on the way (every row refused).
     if not rows_read:
         _fail(name, "has the column names but no rows of crime: nothing to import")
+    mangled = parsed.rejected[MANGLED_CRIME_ID]
+    if mangled_example and mangled * 2 > rows_read:
+        line, shown = mangled_example
+        _fail(name, f"{mangled:,} of its {rows_read:,} rows have a Crime ID a spreadsheet turned into a number "
+                    f"(line {line}: {shown!r}): import the file as downloaded, not saved again from a spreadsheet")
     if not records:
         reasons = ", ".join(f"{REASON_WORDS[why]} ({n:,})" for why, n in parsed.rejected.most_common())
         first = min(line for lines in parsed.rejected_lines.values() for line in lines)

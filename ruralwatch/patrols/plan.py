@@ -65,8 +65,8 @@ class Plan:
     # (services/patrols/places.PlanSource); empty for a plan the planner alone made.
     source: str = ""
     source_note: str = ""
-    # A suggestion from both ("all"): which months came from which source (core.month_split); None otherwise, and
-    # for a saved plan (its note, kept with it, says so in words).
+    # A suggestion from both ("all"): which months came from which source (core.month_split); None otherwise. A
+    # saved plan's are those saved with it (PlanSettings.planned_months), None for one saved before they were kept.
     months: MonthSplit | None = None
 
     @property

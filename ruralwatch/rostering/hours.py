@@ -94,6 +94,20 @@ def planned_hours(duties: Iterable[Mapping[str, Any]], assignments: Iterable[Map
     return found
 
 
+def counted_hours(duty: Mapping[str, Any], patrol: Mapping[str, Any] | None) -> tuple[float, bool]:
+    """The hours a duty counts for its crew (an assignment's own recorded hours aside), by the rule above, and
+    whether they are logged: through its patrol while that is open (planned times) or completed (logged times,
+    else planned), unless the duty already counts as worked on its own; otherwise the duty's length."""
+    live = patrol is not None and patrol["status"] in ("planned", "briefed", "in_progress", "completed")
+    if patrol is None or not live or (patrol["status"] != "completed" and duty["status"] == "completed"):
+        return round(_hours(duty["starts_at"], duty["ends_at"]), 2), False
+    if patrol["status"] != "completed":
+        return round(_hours(patrol["starts_at"], patrol["ends_at"]), 2), False
+    start, end = patrol.get("started_at"), patrol.get("ended_at")
+    return (round(_hours(start or patrol["starts_at"], end or patrol["ends_at"]), 2),
+            bool(start and end))
+
+
 def _duty_worked(duty: Mapping[str, Any], completed_patrols: Container[str | None]) -> bool:
     """The one rule for a duty and its patrol: a completed duty counts as worked unless its patrol is completed
     (then the patrol's logged hours count instead)."""

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import ProgressCallback
@@ -377,12 +378,17 @@ def _demo_id(seed: int, text: str) -> str:
     return str(uuid.uuid5(DEMO_NAMESPACE, f"{seed}:premises:{text}"))
 
 
+class DemoPremisesAdded(NamedTuple):
+    premises: int  # premises added or restored
+    thefts: int  # Grange Farm's theft incidents added or restored: incidents on top of the demo set's count
+
+
 def load_demo_premises(premises: PremisesService, incidents: IncidentService, seed: int = DEFAULT_SEED,
-                       now: datetime | None = None) -> int:
+                       now: datetime | None = None) -> DemoPremisesAdded:
     """Demo premises around the demo villages with contacts (drama numbers), watch schemes, registered property, a
     prevention visit, and Grange Farm's two GPS thefts (a repeat victim; the stolen serials are registered there,
     so `property check DEMO-GF-0001` finds both). One transaction; loading again adds nothing and brings back what
-    `remove_demo_premises` removed. Returns how many premises were added or restored."""
+    `remove_demo_premises` removed. Returns how many premises and theft incidents were added or restored."""
     premises.store.actor.require("data.purge")
     now = now or times.utc_now()
     villages = {v.name: v for v in VILLAGES}
@@ -432,10 +438,10 @@ def load_demo_premises(premises: PremisesService, incidents: IncidentService, se
                 items=[StolenItemInput(category="gps_unit", description="John Deere StarFire 6000", make="John Deere",
                                        model="StarFire 6000", serial_number=serial, marking="datatag",
                                        value_gbp=Decimal(7500))])))
-        incidents.load_synthetic(thefts)
+        stolen = incidents.load_synthetic(thefts)
     if added:
         premises.hub.publish(Change("premises", "bulk"))
-    return added
+    return DemoPremisesAdded(added, stolen)
 
 
 def remove_demo_premises(premises: PremisesService) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from ruralwatch.io.exports import check_target, replace_atomically, write_csv, w
 from ruralwatch.rostering import autofill as autofill_mod
 from ruralwatch.rostering.availability import away_during, away_text, format_day
 from ruralwatch.rostering.errors import RuleBreachError
+from ruralwatch.rostering.hours import counted_hours
 from ruralwatch.rostering.model import REACHES, AvailabilityException, Commitment, Duty, RosterRules, RuleBreach
 from ruralwatch.rostering.rules import check_assignment
 from ruralwatch.services.changes import Change, ChangeHub
@@ -265,7 +266,17 @@ class RosterService:
             if "unavailable" in json.loads(row[3] or "[]"):
                 knowingly[(row[0], row[1])] = row[4]
         away = self._crew_away(rows, crew, knowingly)
-        return [duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())) for row in rows]
+        # A duty that became a patrol counts that patrol's hours (rostering.hours): shown as the reports count them.
+        linked = [r["patrol_id"] for r in rows if r["patrol_id"]]
+        patrols = {p["id"]: p for p in self.store.db.query(
+            f"SELECT id, status, starts_at, ends_at, started_at, ended_at FROM patrols WHERE deleted = 0"
+            f" AND id IN ({','.join('?' * len(linked))})", linked)} if linked else {}
+        found = []
+        for row in rows:
+            counted, logged = counted_hours(row, patrols.get(row["patrol_id"]))
+            found.append(replace(duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())),
+                                 counted=counted, logged=logged))
+        return found
 
     def _crew_away(self, rows: list[Any], crew: dict[str, list[tuple[str, str]]],
                    knowingly: dict[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
@@ -433,6 +444,8 @@ class RosterService:
         if duty is None or duty.status != "planned":
             return None
         changed = {k: v for k, v in values.items() if k in ("starts_at", "ends_at", "status")}
+        moved = any(changed.get(k, now) != now for k, now in (("starts_at", times.to_storage(duty.start)),
+                                                              ("ends_at", times.to_storage(duty.end))))
         if changed:
             self.duties_table.update(duty.id, changed)
         if crew is not None:
@@ -454,11 +467,13 @@ class RosterService:
                         | ({"override_reason": kept[0], "overridden_rules": kept[1]} if kept else {}))
                 elif kept:  # e.g. the patrol moved and its reason was given again for the new time
                     self._record_override(duty.id, person_id, kept)
+                elif moved:  # at the new time they break no rule: the old reason goes (the audit log keeps it)
+                    self._record_override(duty.id, person_id, (None, None))
             for person_id in on_duty - set(crew):
                 self._unassign(duty.id, person_id)
         return duty.id
 
-    def _record_override(self, duty_id: str, person_id: str, kept: tuple[str, str]) -> None:
+    def _record_override(self, duty_id: str, person_id: str, kept: tuple[str | None, str | None]) -> None:
         for row_id, why, rules in self.store.db.execute(
                 "SELECT id, override_reason, overridden_rules FROM duty_assignments WHERE duty_id = ?"
                 " AND person_id = ? AND deleted = 0", [duty_id, person_id]).fetchall():

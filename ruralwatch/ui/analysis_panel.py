@@ -555,10 +555,13 @@ class AnalysisPanel(QWidget):
         level, source = self.area_level.currentData(), self.area_source.currentData()
 
         def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any], str]:
-            frame, counted = service.by_area_counted(level, source)
+            # "Both": the month split worked out once, for the table and the concentration alike.
+            split = service.month_split(None, None) if source == "all" else None
+            frame, counted = service.by_area_counted(level, source, split=split)
             # Nothing counted but other forces' crime held: the line says why the table is all zeros.
             note = service.other_forces_note() if not frame["count"].sum() else ""
-            return frame, service.concentration(source), "\n".join(line for line in (counted, note) if line)
+            return (frame, service.concentration(source, split=split),
+                    "\n".join(line for line in (counted, note) if line))
 
         self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
 
@@ -648,10 +651,14 @@ class AnalysisPanel(QWidget):
         source = self.time_source.currentData()
 
         def work(service: AnalysisService, progress: Progress) -> dict[str, Any]:
+            run = service.hotspots(query, progress)
+            # The same period and source: the hotspots' month split serves the areas and concentration too.
             return {
-                "run": service.hotspots(query, progress),
-                "areas": service.by_area_counted("district", query.source, query.month_from, query.month_to),
-                "concentration": service.concentration(query.source, query.month_from, query.month_to),
+                "run": run,
+                "areas": service.by_area_counted("district", query.source, query.month_from, query.month_to,
+                                                 run.months),
+                "concentration": service.concentration(query.source, query.month_from, query.month_to,
+                                                       split=run.months),
                 "timing": service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area),
             }
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cli_harness import Cli
+
+from ruralwatch.core.month_split import MonthSplit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
 SUFFOLK = [FIXTURES / f"2018-{month}-suffolk-street-every12th.csv" for month in (10, 11, 12)]
@@ -45,6 +48,26 @@ def test_areas_from_both_say_the_split(cli: Cli) -> None:
     assert answer["months"] == MONTHS  # which months came from which source, as hotspots --json says
     text = cli("areas", "--source", "all")
     assert text.code == 0 and SPLIT in " ".join(text.out.split())
+
+
+def test_areas_from_both_work_out_the_split_once(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table, the concentration and the JSON's months each worked it out again: three lookups per run."""
+    from ruralwatch.services.analysis import AnalysisService
+
+    _suffolk_and_two_of_ours(cli)
+    asked: list[tuple[str | None, str | None]] = []
+    real = AnalysisService.month_split
+
+    def spy(self: AnalysisService, month_from: str | None, month_to: str | None) -> MonthSplit:
+        asked.append((month_from, month_to))
+        return real(self, month_from, month_to)
+
+    monkeypatch.setattr(AnalysisService, "month_split", spy)
+    answer = cli("areas", "--source", "all", "--json").json()
+    assert asked == [(None, None)] and answer["months"] == MONTHS
+    assert answer["concentration"]["months"] == MONTHS
+    asked.clear()
+    assert SPLIT in " ".join(cli("areas", "--source", "all").out.split()) and len(asked) == 1
 
 
 def test_forecast_accuracy_from_both_will_not_mix_the_sources(cli: Cli) -> None:

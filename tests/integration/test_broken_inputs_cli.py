@@ -110,6 +110,20 @@ def test_police_uk_broken_inputs_are_refused_and_change_nothing(cli: Cli, tmp_pa
     assert_refused(cli, ["import", "police-uk", str(path)], path.name, words)
 
 
+def test_a_crime_id_a_spreadsheet_made_a_number_is_rejected_and_counted(cli: Cli, tmp_path: Path) -> None:
+    """One re-saved row among good ones: rejected with its reason in the import report, the rest imported."""
+    rows = bi.street_rows()
+    mangled = next(n for n, row in enumerate(rows) if n and row[0])
+    rows[mangled][0] = "1.23457E+63"
+    path = tmp_path / "one-mangled.csv"
+    path.write_text(bi._written(rows), encoding="utf-8")
+    result = cli("import", "police-uk", str(path), "--json")
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["imported"] == 29 and report["rejected_reasons"] == {"mangled_crime_id": 1}
+    assert all(crime_id != "1.23457E+63" for crime_id, *_ in published_crimes(cli))
+
+
 def test_one_broken_file_among_good_ones_imports_none(cli: Cli, tmp_path: Path) -> None:
     good = bi.POLICE_ACCEPTED["download-zip"](tmp_path)
     bad = bi.POLICE_REFUSED["header-only"][0](tmp_path)

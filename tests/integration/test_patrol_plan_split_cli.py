@@ -33,7 +33,11 @@ def test_a_saved_plan_from_both_shows_the_split_it_was_saved_with(cli: Cli) -> N
     _import(cli, SUFFOLK[2])  # December comes out after the plan was saved
     again = cli("patrol", "show", patrol)
     assert again.code == 0 and SAVED_SPLIT in again.out and LATER_SPLIT not in again.out
-    assert SAVED_SPLIT in cli("patrol", "show", patrol, "--json").json()["source_note"]
+    shown_json = cli("patrol", "show", patrol, "--json").json()
+    assert SAVED_SPLIT in shown_json["source_note"]
+    # The split as a field, as `patrol plan --json` and the analysis commands give it (it was only in the note).
+    assert shown_json["months"] == {"published": ["2018-10", "2018-11"],
+                                    "incidents": [f"2018-{m:02d}" for m in range(2, 10)] + ["2018-12", "2019-01"]}
     fresh = cli("patrol", "plan", *WINDOW, "--source", "all")
     assert fresh.code == 0 and LATER_SPLIT in fresh.out  # a new plan is made from what is held now
 
@@ -59,3 +63,7 @@ def test_a_plan_from_both_gives_its_months_as_a_field(cli: Cli) -> None:
     assert both["months"] == {"published": ["2018-10", "2018-11", "2018-12"],
                               "incidents": [f"2018-{m:02d}" for m in range(2, 10)] + ["2019-01"]}
     assert cli("patrol", "plan", *WINDOW, "--source", "published", "--json").json()["months"] is None
+    assert cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7").code == 0
+    one_source = cli("patrol", "create", *WINDOW, "--crew", "PC7", "--override-reason", "Covering", "--source",
+                     "published", "--json").json()["id"]
+    assert cli("patrol", "show", one_source, "--json").json()["months"] is None

@@ -363,6 +363,9 @@ def test_a_joint_patrol_duty_becomes_the_patrol_its_special_logs_and_hours_count
     assert sorted(c["name"] for c in patrol["crew"]) == ["Pat Kemp", "Sam Reed"]
     assert cli("--user", ADMIN, "duty", "patrol", duty_id).code == 2  # already its patrol: one, not two
 
+    before = cli("--user", ADMIN, "duty", "list", "--from", "2026-12-05", "--to", "2026-12-05")
+    assert "5.0 h planned  Dawn hare coursing patrol" in before.out, before.out
+
     short = patrol["id"][:8]
     assert cli("--user", "sam", "patrol", "start", short, "--at", "2026-12-05 06:15").code == 0
     assert cli("--user", "sam", "patrol", "log", short, "--kind", "note", "--detail", "Lamping seen",
@@ -370,6 +373,10 @@ def test_a_joint_patrol_duty_becomes_the_patrol_its_special_logs_and_hours_count
     assert cli("--user", "sam", "patrol", "end", short, "--at", "2026-12-05 10:45").code == 0
     listed = cli("--user", ADMIN, "duty", "list", "--from", "2026-12-05", "--to", "2026-12-05", "--json").json()
     assert [d["status"] for d in listed if d["id"] == duty_id] == ["completed"]
+    # The list showed the duty's planned 5.0 h while the hours counted the patrol's logged 4.5 h.
+    assert [(d["hours"], d["hours_basis"]) for d in listed if d["id"] == duty_id] == [(4.5, "logged")]
+    shown = cli("--user", ADMIN, "duty", "list", "--from", "2026-12-05", "--to", "2026-12-05")
+    assert "4.5 h logged   Dawn hare coursing patrol" in shown.out, shown.out
     assert cli("--user", ADMIN, "duty", "complete", duty_id).code == 0  # the coordinator's own mark adds nothing
     hours = cli("--user", ADMIN, "roster", "hours", "--from", "2026-12", "--json").json()["by_person"]
     assert {r["name"]: r["hours"] for r in hours if r["name"] != "Kit Other"} == {"Sam Reed": 4.5}

@@ -26,7 +26,8 @@ def _rows(store: Store) -> dict[str, int]:
 def test_the_demo_set_reports_done_of_total_with_a_note(store: Store) -> None:
     progress = Recorder()
     loaded = load_demo_set(Services.build(store), count=COUNT, progress=progress, now=NOW)
-    assert loaded.incidents == COUNT and loaded.people == 40
+    # The count said is the table's: the demo set's and the premises' two thefts (it said COUNT, the table COUNT + 2).
+    assert loaded.incidents == COUNT + 2 == Services.build(store).incidents.count() and loaded.people == 40
     totals = {total for _done, total, _note in progress.calls}
     assert len(totals) == 1, "one bar for the whole set"
     (total,) = totals

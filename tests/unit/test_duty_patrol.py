@@ -299,6 +299,39 @@ def test_crew_the_patrol_puts_on_its_duty_carry_the_reasons_recorded_on_the_patr
     assert services.roster.overrides(duty_id) == services.patrols.overrides(record.id)
 
 
+def test_a_patrol_moved_to_when_a_person_is_free_drops_their_old_reason_on_its_duty(services: Services,
+                                                                                  crewed) -> None:
+    """Moved to a time the person is available, the patrol's place dropped its override but the duty kept
+    "swapped shifts" for a rule no longer broken; the reason goes from both, and stays in the audit log."""
+    duty_id, officer, special = crewed
+    record, _ = services.patrols.plan_from_duty(duty_id)
+    late = services.people.add(PersonInput(name="SC Late Only", role="special", independent_patrol=True)).id
+    services.people.set_weekly(late, [WeeklySlotInput(d, "20:00", "23:30") for d in range(7)])
+    crew = [officer, special, late]
+    services.patrols.update(record.id, PatrolInput(
+        day=DAY, start="18:00", end="22:00", area="Maldon", purpose="general_rural_patrol", title=record.title,
+        crew=crew), override_reason="swapped shifts")
+    assert services.roster.overrides(duty_id) == [("SC Late Only", "swapped shifts", ["unavailable"])]
+    _, issues = services.patrols.update(record.id, PatrolInput(
+        day=DAY, start="20:00", end="23:00", area="Maldon", purpose="general_rural_patrol", title=record.title,
+        crew=crew), override_reason="")
+    assert not [i for i in issues if i.person_id == late]
+    assert services.patrols.overrides(record.id) == []
+    assert services.roster.overrides(duty_id) == []
+    assert services.roster.override_reasons(duty_id) == {}
+    assert times.format_local(times.to_storage(services.roster.duty(duty_id).start)) == "2026-12-07 20:00"
+    logged = " ".join(str(e.changes) for e in services.audit.entries() if e.table == "duty_assignments")
+    assert "swapped shifts" in logged
+    # Not moved (only the crew changed), a reason recorded on the duty stays.
+    services.patrols.update(record.id, PatrolInput(
+        day=DAY, start="18:00", end="22:00", area="Maldon", purpose="general_rural_patrol", title=record.title,
+        crew=crew), override_reason="asked again")
+    services.patrols.update(record.id, PatrolInput(
+        day=DAY, start="18:00", end="22:00", area="Maldon", purpose="general_rural_patrol", title=record.title,
+        crew=[officer, late]), override_reason="")
+    assert [r for _, r, _ in services.roster.overrides(duty_id)] == ["asked again"]
+
+
 def test_cancelling_the_duty_calls_off_its_patrol_unless_it_ran(services: Services, crewed) -> None:
     duty_id, _, _ = crewed
     record, _ = services.patrols.plan_from_duty(duty_id)

@@ -207,6 +207,9 @@ def test_a_saved_plan_says_what_it_said_when_saved_whatever_data_comes_after(sto
     edited = services.patrols.edit_plan(record.id, [candidate_of(s) for s in saved.stops[:-1]])
     assert edited.source == "all" and edited.source_note == said
     assert services.patrols.get(record.id).plan_note == said
+    # And the months it was saved with, as a split (they were only in the note's words).
+    months = MonthSplit(("2018-10", "2018-11"), tuple(f"2018-{m:02d}" for m in range(2, 10)) + ("2018-12", "2019-01"))
+    assert edited.months == months == services.patrols.timed(services.patrols.get(record.id)).months
     # A new suggestion says what it is made from now.
     assert services.patrols.suggest_for(record.id).source_note == now_would_say
     assert services.patrols.get(record.id).plan_note == now_would_say

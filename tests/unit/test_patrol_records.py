@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ruralwatch.core.month_split import MonthSplit
 from ruralwatch.core.patrol_plan import (
     PlanSettings,
     PlanStop,
@@ -54,6 +55,10 @@ def test_a_stop_missing_the_optional_fields_still_reads() -> None:
 def test_settings_keep_unknown_keys_out_and_missing_ones_default() -> None:
     assert settings_from_json(None) == PlanSettings()
     assert settings_from_json('{"dwell_minutes": 10, "colour": "red"}') == PlanSettings(dwell_minutes=10)
+    # A plan's month split round-trips; settings without one are written as before (no key), so they compare equal.
+    split = PlanSettings(planned_from="all", planned_months=MonthSplit(("2018-10",), ("2018-12", "2019-01")))
+    assert settings_from_json(settings_to_json(split)) == split
+    assert "planned_months" not in settings_to_json(PlanSettings())
     assert json.loads(settings_to_json(PlanSettings())) == {"dwell_minutes": 15.0, "road_factor": 1.4,
                                                              "speed_kmh": 48.0, "max_candidates": 50,
                                                              "harm_source": "auto", "planned_from": ""}

@@ -276,6 +276,10 @@ def with_fields(**changes: str) -> list[str]:
         (with_fields(longitude="", latitude="51.8"), "bad_coordinates"),
         (with_fields(crime_type=""), "no_crime_type"),
         (with_fields(crime_type="   "), "no_crime_type"),
+        # A 64-digit Crime ID with one 'e' saved again by a spreadsheet: rounded, no longer this crime's.
+        (with_fields(crime_id="1.23457E+63"), "mangled_crime_id"),
+        (with_fields(crime_id="9E+63"), "mangled_crime_id"),
+        (with_fields(crime_id="1,23457E+63"), "mangled_crime_id"),  # where the decimal mark is a comma
     ],
 )
 def test_bad_rows_are_rejected_with_a_reason(row: list[str], reason: str) -> None:
@@ -284,6 +288,20 @@ def test_bad_rows_are_rejected_with_a_reason(row: list[str], reason: str) -> Non
     assert parsed.rejected == {reason: 1}
     assert parsed.rejected_lines == {reason: [3]}
     assert len(parsed.records) == 2
+
+
+def test_an_id_of_digits_and_one_e_as_downloaded_is_kept() -> None:
+    """Only the spreadsheet's rounded form is refused: the same ID written out in full is a real Crime ID."""
+    whole = "1" * 30 + "e" + "2" * 33
+    parsed = parse_bytes(csv_bytes([with_fields(crime_id=whole), with_fields(crime_id="1.23457E+63")]), "ids.csv")
+    assert [r[0] for r in parsed.records] == [whole] and parsed.rejected == {"mangled_crime_id": 1}
+
+
+def test_a_file_whose_crime_ids_are_mostly_numbers_is_refused() -> None:
+    rows = [with_fields(crime_id=f"{n}.23457E+63") for n in range(1, 4)] + [GOOD_ROW]
+    with pytest.raises(PoliceUkFormatError, match=r"3 of its 4 rows have a Crime ID a spreadsheet turned into a "
+                                                  r"number \(line 2: '1.23457E\+63'\): import the file as downloaded"):
+        parse_bytes(csv_bytes(rows), "resaved.csv")
 
 
 def test_great_britain_check_uses_the_core_ranges() -> None:

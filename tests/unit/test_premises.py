@@ -182,8 +182,8 @@ def test_retention_clears_contacts_of_premises_that_left(services: Services) -> 
 
 def test_demo_premises_show_every_feature_and_load_once(services: Services) -> None:
     load_demo(services.incidents, count=200, now=NOW)
-    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 6
-    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 0
+    assert load_demo_premises(services.premises, services.incidents, now=NOW) == (6, 2)  # premises, thefts
+    assert load_demo_premises(services.premises, services.incidents, now=NOW) == (0, 0)
     listed = services.premises.list()
     assert len(listed) == 6 and all(p.synthetic for p in listed)
     assert {s for p in listed for s in p.schemes} >= {"farm_watch", "horse_watch", "church_watch"}
@@ -197,7 +197,7 @@ def test_demo_premises_show_every_feature_and_load_once(services: Services) -> N
     load_demo(services.incidents, count=600, now=NOW)
     assert [v.name for v in services.premises.to_visit()] == ["Brook Farm (demo)"]
     assert remove_demo_premises(services.premises) == 6 and services.premises.list() == []
-    assert load_demo_premises(services.premises, services.incidents, now=NOW) == 6
+    assert load_demo_premises(services.premises, services.incidents, now=NOW).premises == 6
     assert services.audit.verify().ok
 
 

@@ -268,8 +268,10 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif args.command == "areas":
         from ruralwatch.analysis.figures import concentration_text
 
-        frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to)
-        concentration = analysis.concentration(args.source, args.month_from, args.month_to)
+        # Source "all": the month split worked out once for the run (it was three times: areas, concentration, JSON).
+        split = analysis.month_split(args.month_from, args.month_to) if args.source == "all" else None
+        frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to, split)
+        concentration = analysis.concentration(args.source, args.month_from, args.month_to, split=split)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
             # An object, not the bare list of areas: the concentration and what was counted are part of the answer.
@@ -279,8 +281,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
                           for row in frame.astype(object).to_dict(orient="records")],
                 "concentration": concentration, "counted": counted,
                 # Source "all": which months came from which source (null for one source), as hotspots gives.
-                "months": (analysis.month_split(args.month_from, args.month_to).to_dict()
-                           if args.source == "all" else None),
+                "months": split.to_dict() if split else None,
             })
         else:
             # All zeros and no word why: say whose crime was left out, as hotspots does.

@@ -180,8 +180,12 @@ def run(args: argparse.Namespace, store: Store) -> int:
         overrides = patrols.overrides(record.id)
         timed = patrols.timed(record) if record.stops else None
         basis, note = (timed.basis, timed.source_note) if timed else ("", "")
+        months = timed.months if timed else None
         if args.json:
+            # "months": as the analysis commands give it, {"published": [...], "incidents": [...]} for a plan from
+            # both; null otherwise (and for a plan saved before the split was kept: its note says it in words).
             print_json({**record.to_dict(), "travel_basis": basis, "source_note": note,
+                        "months": months.to_dict() if months else None,
                         "log": [e.__dict__ for e in log],
                         "overrides": [{"person": n, "reason": r, "rules": rules} for n, r, rules in overrides]})
         else:

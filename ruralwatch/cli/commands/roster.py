@@ -258,7 +258,8 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
                 crew = ", ".join(name for _, name in d.crew) or "-"
                 gap = f"  [{d.open_places} open]" if d.open_places else ""
                 risk = f"  [at risk: {'; '.join(d.away)}]" if d.at_risk else ""
-                print(f"{d.id[:8]}  {times.format_local(times.to_storage(d.start))}  {d.hours:>4.1f} h  {d.title:<32}"
+                hours = f"{d.counted_hours:>4.1f} h {_basis(d):<7}"
+                print(f"{d.id[:8]}  {times.format_local(times.to_storage(d.start))}  {hours}  {d.title:<32}"
                       f" {d.station:<16} {d.status:<9} {crew}{gap}{risk}")
             at_risk = sum(1 for d in duties if d.at_risk)
             places = sum(d.open_places for d in duties)
@@ -369,8 +370,13 @@ def _duty_json(d: DutyRecord) -> dict[str, Any]:
         "end": times.to_storage(d.end), "station": d.station, "area": d.area, "required_skills": d.required_skills,
         "allowed_roles": list(d.allowed_roles), "min_crew": d.min_crew, "max_crew": d.max_crew, "status": d.status,
         "crew": [{"id": pid, "name": name} for pid, name in d.crew], "open_places": d.open_places,
-        "at_risk": d.at_risk, "away": list(d.away),
+        "at_risk": d.at_risk, "away": list(d.away), "hours": d.counted_hours, "hours_basis": _basis(d),
     }
+
+
+def _basis(d: DutyRecord) -> str:
+    """Which hours `duty list` shows: its patrol's logged time once run, else planned (as the hours reports)."""
+    return "logged" if d.logged else "planned"
 
 
 def _period(date_from: str | None, date_to: str | None) -> tuple[date, date]:

@@ -242,7 +242,7 @@ class PatrolPlaces(PatrolServiceBase):
         used = record.settings.planned_from
         if used not in PLAN_SOURCE_KEYS:
             return plan
-        return replace(plan, source=used, source_note=self.saved_note(record))
+        return replace(plan, source=used, source_note=self.saved_note(record), months=record.settings.planned_months)
 
     @staticmethod
     def saved_note(record: PatrolRecord) -> str:

@@ -153,11 +153,15 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         patrol = self.get(patrol_id)
         settings = settings or patrol.settings
         # The stops still come from what the last suggestion used, whatever settings a caller passes.
-        settings = replace(settings, planned_from=settings.planned_from or patrol.settings.planned_from)
+        kept = patrol.settings
+        used = settings.planned_from or kept.planned_from
+        settings = replace(settings, planned_from=used, planned_months=settings.planned_months or (
+            kept.planned_months if used == kept.planned_from else None))
         plan = replan(stops_in_order, patrol.start, patrol.end, settings, patrol.base, self.roads.router())
         self.save_plan(patrol_id, plan, settings)  # no source: the saved note stays the suggestion's
         if settings.planned_from:  # and the edited plan still says what its stops came from
-            plan = replace(plan, source=settings.planned_from, source_note=self.saved_note(patrol))
+            plan = replace(plan, source=settings.planned_from, source_note=self.saved_note(patrol),
+                           months=settings.planned_months)
         return plan
 
     def save_plan(self, patrol_id: str, plan: Plan, settings: PlanSettings) -> None:
@@ -166,7 +170,7 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         self.store.actor.require("patrol.plan")
         values = {"plan": stops_to_json(plan.stops)}
         if plan.source:
-            settings = replace(settings, planned_from=plan.source)
+            settings = replace(settings, planned_from=plan.source, planned_months=plan.months)
             values["plan_note"] = plan.source_note
         values["plan_settings"] = settings_to_json(settings)
         patrol = self.get(patrol_id)
