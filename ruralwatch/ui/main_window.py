@@ -70,6 +70,7 @@ from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
 from ruralwatch.ui.backups_dialog import BackupsDialog
 from ruralwatch.ui.basemap_actions import BasemapActions
+from ruralwatch.ui.central_conflicts import why_not
 from ruralwatch.ui.export_dialog import ExportDialog
 from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
@@ -323,7 +324,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         for action in (self.demo_action, self.remove_demo_action, self.import_action, self.roads_action,
-                       self.export_action, self.sync_dock.toggleViewAction()):
+                       self.export_action, self.sync_dock.toggleViewAction(), self.central_conflicts_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.backups_action)
@@ -380,6 +381,11 @@ class MainWindow(QMainWindow):
         self.whats_this_action.setShortcut(QKeySequence())
         help_menu.insertAction(self.shortcuts_action, self.whats_this_action)
         apply_permissions(self, self.services.store)
+        refused = why_not(self.services.store.actor)  # the catalogue's words, as on the Sync panel's button
+        if refused:
+            self.central_conflicts_action.setEnabled(False)
+            self.central_conflicts_action.setToolTip(refused)
+            self.central_conflicts_action.setStatusTip(refused)
 
     # --- accounts and permissions ------------------------------------------------------------------------
     # The signed-in account (services.store.actor): its menu, the idle lock, and the actions its role may not

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ruralwatch.central.review import record_label
 from ruralwatch.core.errors import ProgressCallback, RuralWatchError, ValidationError
-from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.core.words import count_of
 from ruralwatch.services.changes import Change
@@ -46,18 +46,13 @@ from ruralwatch.services.sync import (
 from ruralwatch.sync.crypto import fingerprint
 from ruralwatch.sync.errors import KeyChanged
 from ruralwatch.ui import theme
+from ruralwatch.ui.central_conflicts import TIP, CentralConflictsDialog, why_not
+from ruralwatch.ui.conflict_review import ConflictReview, MergeDialog, run_merge_dialog
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.signin import FormDialog
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets import fit_to_width, make_table, show_rows
-from ruralwatch.ui.widgets.elide import ElidingButton
 from ruralwatch.ui.widgets.hub_bridge import HubBridge
-
-
-def _field_label(conflict: Conflict) -> str:
-    if conflict.kind == "delete_vs_edit":
-        return "deleted on one device, edited on another"
-    return conflict.field.replace("_", " ")
 
 
 def _local(stored: str | None) -> str:
@@ -156,42 +151,6 @@ def _key_html(key: str) -> str:
 
 def _who(changed: KeyChanged) -> str:
     return f"{changed.name} ({changed.device_id})" if changed.name else f"device {changed.device_id}"
-
-
-class MergeDialog(FormDialog):
-    """Type the value that settles a conflict, with both values in front of you (the table shows them in columns
-    a narrow dock scrolls away). The service checks it; a value the field cannot hold is said here, kept as typed."""
-
-    def __init__(self, service: SyncService, conflict: Conflict, record: str, parent: QWidget | None = None) -> None:
-        field = _field_label(conflict)
-        super().__init__("Merge values", f"Both values of <b>{_html(field)}</b> of {_html(record)}. Type the value to "
-                         "keep: it is written as a new edit and goes to every device with the next packages.",
-                         "&Keep this value", parent=parent)
-        self.service = service
-        self.conflict = conflict
-        self.resolved: Conflict | None = None
-        for label, value, device in (("&Mine:", conflict.local_value, conflict.local_device),
-                                     ("&Theirs:", conflict.incoming_value, conflict.incoming_device)):
-            shown = self.add_field(label, QLineEdit("" if value is None else str(value)),
-                                   f"from {device}" if device else "")
-            shown.setReadOnly(True)
-            shown.setCursorPosition(0)
-        self.value = self.add_field("&Merged:", QLineEdit("" if conflict.local_value is None
-                                                          else str(conflict.local_value)))
-        self.setMinimumWidth(640)
-        self.value.setFocus()
-        self.value.selectAll()
-
-    def submit(self) -> None:
-        try:
-            self.resolved = self.service.resolve(self.conflict.id, "merged", self.value.text())
-        except ValidationError as exc:
-            self.show_validation(exc, {"value": self.value})
-            return
-        except RuralWatchError as exc:
-            self.show_error(str(exc)[:1].upper() + str(exc)[1:])
-            return
-        self.accept()
 
 
 def _key_in_groups(key: str) -> str:
@@ -319,29 +278,14 @@ class SyncPanel(QWidget):
         exchange_form.addRow(self.status)
         exchange_form.addRow("A&pplied", self.applied)
 
-        # Each value with the device that wrote it: "mine" and "theirs" alone did not say which laptop (on the
-        # central store both are laptops).
-        self.conflicts = make_table(["Record", "Field", "Value here (mine)", "Written by", "Incoming (theirs)",
-                                     "Written by", "Kept", "Kind"], alternating=False)
-        show_rows(self.conflicts, 4)
-        # Stacked, each as wide as the dock, and shortened with "…" (whole in the tooltip) when a device's name
-        # makes it longer: side by side, "Keep mine (this device)" and "Keep theirs (Central store…)" set the
-        # panel's width.
-        self.keep_mine = mine = ElidingButton("Keep mi&ne")
-        self.keep_theirs = theirs = ElidingButton("&Keep theirs")
-        self.conflicts.itemSelectionChanged.connect(self._name_choices)
-        merged = QPushButton("Merge…")
-        mine.clicked.connect(lambda: self.resolve_selected("mine"))
-        theirs.clicked.connect(lambda: self.resolve_selected("theirs"))
-        merged.clicked.connect(lambda: self.resolve_selected("merged"))
-        conflict_buttons = QVBoxLayout()
-        for button in (mine, theirs, merged):
-            conflict_buttons.addWidget(button)
+        self.review = ConflictReview()
+        self.review.chosen.connect(lambda choice: self.resolve_selected(choice))
+        self.conflicts = self.review.table
+        self.keep_mine, self.keep_theirs = self.review.keep_mine, self.review.keep_theirs
         conflicts_box = QGroupBox("Conflicts to review")
         conflicts_layout = QVBoxLayout(conflicts_box)
         conflicts_layout.addWidget(_note("Both values are kept until you choose."))
-        conflicts_layout.addWidget(self.conflicts)
-        conflicts_layout.addLayout(conflict_buttons)
+        conflicts_layout.addWidget(self.review)
         conflicts_box.setVisible(self.service.store.actor.can("sync.trust"))
 
         layout = QVBoxLayout(self)
@@ -382,8 +326,14 @@ class SyncPanel(QWidget):
         self.central_button.clicked.connect(lambda: self.sync_with_central())
         self.central_status = QLabel()  # the outcome, beside the button that asked for it
         self.central_status.setWordWrap(True)
+        # Settled here, at headquarters, with both values in front of you: `central conflicts` / `central resolve`
+        # were the only way (File ▸ Central store conflicts… is the same).
+        self.central_conflicts_button = QPushButton("Central store conflicts…")
+        self.central_conflicts_button.clicked.connect(lambda: self.open_central_conflicts())
+        self._central_dialog: CentralConflictsDialog | None = None
         form.addRow(self.central_where)
         form.addRow(self.central_button)
+        form.addRow(self.central_conflicts_button)
         form.addRow(self.central_status)
         return box
 
@@ -393,6 +343,9 @@ class SyncPanel(QWidget):
         dsn = self.service.central_dsn()
         allowed = self.service.store.actor.can("sync.exchange")
         self.central_button.setEnabled(bool(dsn) and allowed)
+        refused = why_not(self.service.store.actor)
+        self.central_conflicts_button.setEnabled(not refused)
+        self.central_conflicts_button.setToolTip(refused or TIP)
         if dsn:
             self.central_where.setText(f"Headquarters: {describe_dsn(dsn)}")
         else:
@@ -422,27 +375,8 @@ class SyncPanel(QWidget):
                                  for p in self.service.applied_packages(20)])
         # Conflicts carry whole field values (contact details too): only roles that resolve them see them.
         self._conflicts = self.service.conflicts() if self.service.store.actor.can("sync.trust") else []
-        _set_rows(self.conflicts, [
-            [self._record_label(c), _field_label(c), c.local_value, c.local_device or "?", c.incoming_value,
-             c.incoming_device or "?", c.local_device if c.winner == "local" else c.incoming_device,
-             c.kind.replace("_", " ")]
-            for c in self._conflicts
-        ])
-        self._name_choices()
-
-    def _name_choices(self) -> None:
-        """The Keep buttons name the device whose value each keeps, for the conflict selected."""
-        conflict = self.selected_conflict()
-        for button, text, device in ((self.keep_mine, "Keep mi&ne", conflict and conflict.local_device),
-                                     (self.keep_theirs, "&Keep theirs", conflict and conflict.incoming_device)):
-            button.setText(f"{text} ({device.replace('&', '&&')})" if device else text)
-
-    def _record_label(self, conflict: Conflict) -> str:
-        """What a person recognises: kind, place and date of the incident, not its id."""
-        subject = self.service.conflict_subject(conflict)
-        if subject is None:
-            return f"{conflict.table_name} {conflict.row_id[:8]}"
-        return f"{kind_name(subject.kind)}, {subject.place or 'no place'}, {format_local(subject.occurred_start)[:10]}"
+        self.review.show_conflicts(self._conflicts, [record_label(c, self.service.conflict_subject(c))
+                                                     for c in self._conflicts])
 
     def _passphrase(self) -> str | None:
         return self.passphrase.text() or None
@@ -645,25 +579,57 @@ class SyncPanel(QWidget):
 
         self.ops.run("Syncing with the central store…", work, done, on_failed=failed)
 
+    def open_central_conflicts(self) -> CentralConflictsDialog | None:
+        """The central store's conflicts in a dialog of their own (None when nothing was opened: said instead): the
+        PostgreSQL central store set in Settings, else this database as the central store file."""
+        from ruralwatch.central.review import window_target
+
+        refused = why_not(self.service.store.actor)
+        if refused:
+            self._tell(refused + ".")
+            return None
+        try:
+            target = window_target(self.service.store, self.service.central_dsn())
+        except RuralWatchError as exc:
+            self._tell(f"Central store not opened: {exc}")
+            return None
+        if self._central_dialog is not None:
+            if self._central_dialog.target == target:
+                self._central_dialog.reload()
+                self._central_dialog.show()
+                self._central_dialog.raise_()
+                return self._central_dialog
+            self._central_dialog.deleteLater()
+        # A settled conflict on this database (the file engine) leaves the Conflicts to review list too.
+        dialog = self._central_dialog = CentralConflictsDialog(self.ops, target, self.window())
+        dialog.settled.connect(lambda _conflict: self.reload())
+        dialog.show()
+        return dialog
+
     def run_dialog(self, dialog: QDialog) -> int:
         """Run a dialog opened from the panel; tests replace this to fill it in."""
         return dialog.exec()
 
     def selected_conflict(self) -> Conflict | None:
-        rows = self.conflicts.selectionModel().selectedRows()
-        return self._conflicts[rows[0].row()] if rows else None
+        chosen = self.review.selected()
+        return chosen[0] if chosen else None
 
     def resolve_selected(self, choice: str, merged_value: Any = None) -> bool:
-        conflict = self.selected_conflict()
-        if conflict is None:
+        chosen = self.review.selected()
+        if chosen is None:
             return False
+        conflict, record = chosen
         if choice == "merged" and merged_value is None:
-            dialog = MergeDialog(self.service, conflict, self._record_label(conflict), self)
-            try:
-                if self.run_dialog(dialog) != QDialog.DialogCode.Accepted:
-                    return False
-            finally:
-                dialog.deleteLater()
+            def settle(value: str, done: Callable[[Conflict], None], failed: Callable[[BaseException], None]) -> None:
+                try:  # this database, a local write: at once, as it always was
+                    resolved = self.service.resolve(conflict.id, "merged", value)
+                except RuralWatchError as exc:
+                    failed(exc)
+                    return
+                done(resolved)
+
+            if not run_merge_dialog(MergeDialog(settle, conflict, record, self), self.run_dialog):
+                return False
             self.reload()
             self.conflicts_changed.emit()
             return True

@@ -71,6 +71,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("backups_action", "&Backups and restore…", None, "open_backups",
                "Back up now (here or to a USB stick), check the backups, restore one (administrators)",
                "data.backup"),
+    # Its permission (sync.trust) is said in the catalogue's words by the Sync panel, which greys its button alike.
+    ActionSpec("central_conflicts_action", "Central store c&onflicts…", None, "sync_panel.open_central_conflicts",
+               "The central store's conflicts: both values, who wrote each; keep one or merge them"),
     ActionSpec("settings_action", "Se&ttings…", "Ctrl+,", "open_settings",
                "Display, idle lock, planning defaults, rostering rules, retention"),
     ActionSpec("quit_action", "&Quit", Key.Quit, "close", "Quit RuralWatch"),

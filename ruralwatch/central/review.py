@@ -1,0 +1,116 @@
+"""The central store's conflicts for the window: listed and settled through the same interface methods as
+`central conflicts` and `central resolve` (CentralStore.conflicts / resolve), on either engine.
+
+Which central store: the PostgreSQL database whose connection string this database keeps (File ▸ Settings ▸
+Central store, the one "Sync with the central store" uses), else this database itself, a central store file
+(headquarters opening the window with `--db central.db`). Conflicts show whole field values, contact details
+included, so the window asks the same permission the services ask for `sync conflicts` / `sync resolve`
+(`sync.trust`) on both engines: a PostgreSQL role has no RuralWatch account to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruralwatch.central.errors import CentralError
+from ruralwatch.central.interface import CentralStore
+from ruralwatch.central.target import FileTarget, PgTarget, Target, pg_target
+from ruralwatch.core.kinds import kind_name
+from ruralwatch.core.times import format_local
+from ruralwatch.services.sync import Conflict, ConflictSubject
+from ruralwatch.store.database import Store
+
+PERMISSION = "sync.trust"  # what `sync conflicts` and `sync resolve` require (ruralwatch.services.sync)
+
+
+@dataclass
+class CentralConflicts:
+    engine: str  # "sqlite" | "postgresql"
+    where: str
+    conflicts: list[Conflict] = field(default_factory=list)
+    records: dict[int, str] = field(default_factory=dict)  # conflict id -> the record as a person knows it
+
+
+def window_target(store: Store, dsn: str) -> Target:
+    """The central store the window reviews: the stored connection string's database, else this very file."""
+    return pg_target(dsn) if dsn.strip() else FileTarget(store.path)
+
+
+def describe(target: Target) -> str:
+    if isinstance(target, PgTarget):
+        return f"{target.describe()} (PostgreSQL)"
+    return f"this database, {target.path.name} (a central store file)"
+
+
+@contextmanager
+def opened(store: Store, target: Target) -> Iterator[CentralStore]:
+    """The central store, open for one use case on the calling thread (a PostgreSQL connection is one thread's)."""
+    store.actor.require(PERMISSION)
+    if isinstance(target, FileTarget):
+        if target.path.resolve() != store.path.resolve():  # another file needs its own sign-in: the command line's
+            raise CentralError(f"{target.path} is another database: open the window on it (ruralwatch --db FILE) "
+                               "or use `ruralwatch central conflicts --from FILE`")
+        from ruralwatch.central.sqlite_engine import SqliteCentral
+
+        yield SqliteCentral(store)  # the caller's store: it closes it
+        return
+    from ruralwatch.central.postgres import PgCentral
+
+    central = PgCentral.open(target)
+    try:
+        yield central
+    finally:
+        central.close()
+
+
+def record_label(conflict: Conflict, subject: ConflictSubject | None) -> str:
+    """What a person recognises: kind, place and date of the incident, not its id."""
+    if subject is None:
+        return f"{conflict.table_name} {conflict.row_id[:8]}"
+    return f"{kind_name(subject.kind)}, {subject.place or 'no place'}, {format_local(subject.occurred_start)[:10]}"
+
+
+def list_conflicts(store: Store, target: Target) -> CentralConflicts:
+    """The open conflicts, each with the record it concerns."""
+    with opened(store, target) as central:
+        found = CentralConflicts(central.engine, describe(target), central.conflicts())
+        subjects = _subjects(central, found.conflicts)
+    found.records = {c.id: record_label(c, subjects.get(c.id)) for c in found.conflicts}
+    return found
+
+
+def settle(store: Store, target: Target, conflict_id: int, choice: str, merged_value: Any = None) -> Conflict:
+    """`central resolve`: the same checks, the same audit, a new edit that reaches every laptop."""
+    with opened(store, target) as central:
+        return central.resolve(conflict_id, choice, merged_value)
+
+
+def _subjects(central: CentralStore, conflicts: list[Conflict]) -> dict[int, ConflictSubject]:
+    from ruralwatch.central.sqlite_engine import SqliteCentral
+
+    if isinstance(central, SqliteCentral):
+        return {c.id: s for c in conflicts if (s := central.sync.conflict_subject(c)) is not None}
+    from ruralwatch.central.laptop_schema import laptop_schema
+    from ruralwatch.central.postgres import PgCentral, pg_errors
+
+    assert isinstance(central, PgCentral)
+    # Rows of an incident (vehicles, items, attachments, alerts) lead to it, as on a laptop (conflict_subject).
+    of_incident = {s.name for s in laptop_schema().syncable if "incident_id" in s.names}
+    found: dict[int, ConflictSubject] = {}
+    with pg_errors(central.where):
+        for c in conflicts:
+            incident_id = c.row_id
+            if c.table_name in of_incident:
+                row = central.conn.execute(f"SELECT incident_id FROM {c.table_name} WHERE id = %s".encode(),
+                                           [c.row_id]).fetchone()
+                incident_id = row[0] if row else c.row_id
+            elif c.table_name != "incidents":
+                continue
+            row = central.conn.execute(b"SELECT kind, place, occurred_start FROM incidents WHERE id = %s",
+                                       [incident_id]).fetchone()
+            if row is not None:
+                found[c.id] = ConflictSubject(*row)
+    return found
