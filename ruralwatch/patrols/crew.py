@@ -18,8 +18,9 @@ from datetime import datetime
 
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import PATROL_PURPOSE_NAMES, PERSON_ROLE_NAMES, PURPOSE_SKILLS, SKILL_NAMES
+from ruralwatch.rostering.availability import calendar_for
 from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
-from ruralwatch.rostering.rules import check_assignment
+from ruralwatch.rostering.rules import check_assignment, seconds
 
 ERROR = "error"
 OVERRIDE = "override"  # breaks a rostering rule: saved only with a reason, which is recorded
@@ -154,9 +155,22 @@ def roster_rule_issues(
             continue
         seen.add(volunteer.id)
         for breach in check_assignment(volunteer, window, commitments.get(volunteer.id, ()), rules, noun="patrol"):
+            if breach.rule == "unavailable" and _shifts_kept_elsewhere(volunteer, start, end):
+                continue
             if breach.rule in PATROL_RULES:
                 issues.append(CrewIssue(OVERRIDE, breach.rule, breach.message + ".", volunteer.id))
     return issues
+
+
+def _shifts_kept_elsewhere(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
+    """A regular officer who has recorded no availability here and no day away during the patrol: their shifts are
+    kept in the force's own duty system, so "no availability is recorded" says nothing (a walk's officer needed an
+    override reason to crew their own patrol). Specials and volunteers give their availability here; duties and
+    auto-fill keep to it for everyone."""
+    if volunteer.role != "officer":
+        return False
+    calendar = calendar_for(volunteer)
+    return not calendar.records_availability() and calendar.away_during(seconds(start), seconds(end)) is None
 
 
 def has_errors(issues: Iterable[CrewIssue]) -> bool:

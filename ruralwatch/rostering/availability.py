@@ -173,11 +173,11 @@ class Calendar:
         """None when available for [start, end), else one sentence saying why not."""
         if self.covers(start, end):
             return None
+        away = self.away_during(start, end)
+        if away is not None:
+            return away
         window = self._ensure(local_date(start), local_date(end))
         name = self.volunteer.display_name
-        for away_start, away_end, exception in window.away:
-            if away_start < end and away_end > start:
-                return away_text(name, exception)
         cursor = start
         for free_start, free_end in window.available:
             if free_end <= cursor:
@@ -189,6 +189,18 @@ class Calendar:
         if not self._weekly_any() and not self._extra:
             return f"{name} is not available {uncovered} (no availability is recorded)"
         return f"{name} is not available {uncovered} (outside their availability)"
+
+    def away_during(self, start: float, end: float) -> str | None:
+        """One sentence when a recorded day away overlaps [start, end) (POSIX seconds), else None."""
+        window = self._ensure(local_date(start), local_date(end))
+        for away_start, away_end, exception in window.away:
+            if away_start < end and away_end > start:
+                return away_text(self.volunteer.display_name, exception)
+        return None
+
+    def records_availability(self) -> bool:
+        """Whether the person has given any availability at all (a weekly slot or an extra time)."""
+        return self._weekly_any() or bool(self._extra)
 
     def _weekly_any(self) -> bool:
         return any(self._weekly)

@@ -171,6 +171,9 @@ def test_patrol_start_and_end_at_the_times_given(cli: Cli) -> None:
 
 def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
     cli("people", "add", "--name", "Pat Kemp", "--role", "officer", "--collar", "PC7")
+    # An officer held to the availability they record here (one with none recorded is not: their shifts are in
+    # the force's duty system).
+    assert cli("people", "availability", "PC7", "Sat 05:00-14:00").code == 0
     window = ("--area", "Uttlesford", "--date", "2026-11-20", "--start", "06:00", "--end", "10:00", "--crew", "PC7")
     refused = cli("patrol", "create", *window)
     assert refused.code == 2
@@ -182,7 +185,7 @@ def test_patrol_crew_breaking_rostering_rules_needs_a_reason(cli: Cli) -> None:
     assert created.code == 0, created.err
     made = created.json()
     assert made["overridden"] == ["Pat Kemp is not available on Fri 20 Nov from 06:00 to 10:00 "
-                                  "(no availability is recorded)."]
+                                  "(outside their availability)."]
     shown = cli("patrol", "show", made["id"], "--json").json()
     assert shown["overrides"] == [{"person": "Pat Kemp", "reason": "Covering for the late shift",
                                    "rules": ["unavailable"]}]

@@ -360,6 +360,7 @@ def test_someone_who_has_left_needs_a_reason_too(services: Services) -> None:
 def test_callers_that_give_no_reason_argument_are_not_refused(services: Services) -> None:
     # The window's form (before it asks for a reason) saves as it did, and is shown the broken rules.
     officer, _, _ = _crew(services)
+    _available(services, officer, weekday=0)  # Mondays only; the patrol is on a Friday
     record, issues = services.patrols.create(replace(_window(), crew=[officer]))
     assert record.status == "planned"
     assert [(i.severity, i.code) for i in issues] == [("override", "unavailable")]
@@ -443,3 +444,18 @@ def test_while_a_patrol_runs_its_stops_still_to_come_are_not_missed(services: Se
     assert [s.due for s in dose.stops] == [True, True] + [False] * (len(plan.stops) - 2)
     services.patrols.end(patrol_id, at=plan.stops[1].arrive + timedelta(minutes=6))
     assert len(services.patrols.dose(patrol_id).missed) == len(plan.stops) - 1  # over: all not visited are missed
+
+
+def test_an_officer_with_no_availability_recorded_crews_a_patrol_without_a_reason(services: Services) -> None:
+    """A regular officer's shifts are in the force's duty system: a walk's officer, who had given no availability
+    here, needed an override reason to crew their own patrol. A day away recorded here still counts, and a Special
+    with no availability still needs a reason."""
+    officer, special, _ = _crew(services)
+    record, issues = services.patrols.create(replace(_window(), crew=[officer]))
+    assert issues == [] and services.patrols.overrides(record.id) == []
+    services.people.add_exception(officer, "2026-11-27", "away", note="Annual leave")
+    with pytest.raises(RuleBreachError, match="PC Officer is away"):
+        services.patrols.create(replace(_window(day="2026-11-27"), crew=[officer]), override_reason="")
+    with pytest.raises(RuleBreachError, match="SC Special is not available") as refused:
+        services.patrols.create(replace(_window(day="2026-11-21"), crew=[officer, special]), override_reason="")
+    assert "PC Officer" not in str(refused.value)
