@@ -258,6 +258,45 @@
     return c.count;
   }
 
+  // Every incident shown, in view (Map ▸ Show all incidents): a kept fit like the force area's, so a dock opening
+  // beside the map fits them into the new size again. False when there is nothing to show.
+  function fitIncidents() {
+    let south = 90, west = 180, north = -90, east = -180;
+    for (let i = 0; i < cols.count; i++) {
+      const lat = cols.lat[i], lon = cols.lon[i];
+      if (!Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+      if (lat < south) south = lat;
+      if (lat > north) north = lat;
+      if (lon < west) west = lon;
+      if (lon > east) east = lon;
+    }
+    if (south > north) return false;
+    fitTo(L.latLngBounds([south, west], [north, east]), FOCUS_ZOOM);
+    return true;
+  }
+
+  // A line the window puts on the map (how to add a basemap while there is none); its × takes it away.
+  let hintControl = null;
+  function showHint(text) {
+    if (hintControl) { map.removeControl(hintControl); hintControl = null; }
+    if (!text) return false;
+    hintControl = L.control({ position: "topright" });
+    hintControl.onAdd = function () {
+      const div = L.DomUtil.create("div", "rw-hint");
+      const close = L.DomUtil.create("button", "rw-hint-close", div);
+      close.type = "button";
+      close.title = "Hide this hint";
+      close.textContent = "×";
+      close.addEventListener("click", () => showHint(""));
+      L.DomUtil.create("span", "rw-hint-text", div).textContent = text;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    hintControl.addTo(map);
+    return true;
+  }
+
   // The view before selecting an incident zoomed in on it, to go back to when it goes (deleted): left at street
   // level, the map showed an empty field. Kept across selecting one incident after another; forgotten once the user
   // moves the map themselves (they chose where it is).
@@ -827,6 +866,14 @@
     hotspotCount: () => hotspotLayer.getLayers().length,
     setRoute: setRoute,
     clearRoute: clearRoute,
+    fitIncidents: fitIncidents,
+    incidentsInView: () => {
+      const view = map.getBounds();
+      for (let i = 0; i < cols.count; i++) if (!view.contains([cols.lat[i], cols.lon[i]])) return false;
+      return true;
+    },
+    showHint: showHint,
+    hintText: () => (hintControl ? hintControl.getContainer().querySelector(".rw-hint-text").textContent : ""),
     setNearRepeatZones: setNearRepeatZones,
     nearRepeatZoneCount: () => nearRepeatLayer.getLayers().length,
     setNearRepeatVisible: (on) => {

@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
         team_menu.addAction(self.serial_check_action)
         menu.addMenu("&View").addAction(self.large_text_action)
         map_menu = menu.addMenu("&Map")
+        map_menu.addAction(self.fit_action)
         map_menu.addAction(self.heat_action)
         self.basemap_menu = self.basemap_actions.menu = map_menu.addMenu("&Basemap")
         map_menu.addAction(self.add_basemap_action)

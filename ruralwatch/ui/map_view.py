@@ -43,6 +43,10 @@ from ruralwatch.ui.memory import release_free_memory
 from ruralwatch.ui.tiles import ROWS_SCHEME, reply_bytes
 
 EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
+# On the map while no offline basemap is added (nothing is fetched from the internet, so there is no map under the
+# boundaries until one is).
+NO_BASEMAP_HINT = ("No basemap yet: the map works offline, so it shows only boundaries until you add one. "
+                   "Map ▸ Add basemap (MBTiles)… adds an offline map file.")
 
 
 class OfflineGuard(QWebEngineUrlRequestInterceptor):
@@ -223,6 +227,8 @@ class MapView(QWebEngineView):
         self.is_ready = True
         self._pending[:0] = [_Call(f"rw.setPanelLayer({json.dumps(name)}, {json.dumps(on)})")
                              for name, on in self.panel_layers.items()]
+        if not self.basemap_names:  # a first start shows a blank map but for the boundaries: say what is missing
+            self._pending.insert(0, _Call(f"rw.showHint({json.dumps(NO_BASEMAP_HINT)})"))
         self._drain()
         self.ready.emit()
 
@@ -334,6 +340,10 @@ class MapView(QWebEngineView):
 
     def focus_hotspot(self, rank: int) -> None:
         self.run_js(f"rw.focusHotspot({int(rank)})")
+
+    def fit_incidents(self, callback: Callable[[bool], None] | None = None) -> None:
+        """Zoom to every incident shown (the callback gets False when there is none)."""
+        self.run_js("rw.fitIncidents()", callback)
 
     def show_route(self, route: dict[str, Any], callback: Callable[[int], None] | None = None) -> None:
         """Draw a patrol plan: {"stops": [{"seq", "lat", "lon", "label", "arrive", "leave"}], "base": [lat, lon] or

@@ -81,6 +81,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("large_text_action", "&Larger text (for use in a vehicle)", "Ctrl+Shift+L", "set_large_text", None,
                checkable=True),
     ActionSpec("heat_action", "&Heatmap", "Ctrl+H", "map.set_heatmap_visible", None, checkable=True),
+    ActionSpec("fit_action", "&Show all incidents", "Ctrl+0", "map.fit_incidents",
+               "Zoom the map to every incident the list shows"),
     ActionSpec("add_basemap_action", "&Add basemap (MBTiles)…", None, "add_basemap",
                "Add an offline basemap from an MBTiles file"),
     ActionSpec("export_png_action", "Export map as &PNG…", "Ctrl+Shift+P", "export_png",

@@ -152,3 +152,32 @@ def test_a_basemap_copied_from_a_stick_keeps_working_once_the_stick_is_out(qtbot
     assert any("Essex" in action.text() for action in window.basemap_menu.actions())
     window.ask_copy_basemap = lambda path: None  # Cancel in the question: nothing happens
     assert window.add_basemap(tmp_path / "other.mbtiles") is False
+
+
+def test_show_all_incidents_brings_every_incident_into_view(qtbot, window, hub_service):
+    """A walk zoomed in on one farm had no way back to everything it had recorded but zooming out by hand: Map ▸
+    Show all incidents (Ctrl+0) fits them all into the map."""
+    from ruralwatch.core.incident import IncidentInput
+
+    for lat, lon, place in ((51.95, 0.34, "Lane A"), (51.70, 0.70, "Yard B"), (51.55, 0.10, "Field C")):
+        hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-01 10:00", lat=lat, lon=lon,
+                                         place=place))
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=10_000):
+        window.refresh()
+    window.map.run_js("rw.setView(51.95, 0.34, 16)")
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.incidentsInView()") is False, timeout=10_000)
+    assert window.fit_action.shortcut().toString() == "Ctrl+0"
+    window.fit_action.trigger()
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.incidentsInView()") is True, timeout=10_000)
+
+
+def test_a_map_with_no_basemap_says_how_to_add_one_until_one_is_added(qtbot, window, services, tmp_path: Path):
+    """A first start showed a blank map but for the boundaries, with nothing saying why (nothing is fetched from
+    the internet). A hint says how to add a basemap; its × hides it, and a map with a basemap has none."""
+    assert "Add basemap" in _js(qtbot, window, "rw.hintText()")
+    window.map.run_js("document.querySelector('.rw-hint-close').click()")
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hintText()") == "", timeout=10_000)
+    copy = tmp_path / "plain_3.mbtiles"
+    shutil.copy(FIXTURES / "plain_3.mbtiles", copy)
+    _reload_with_basemap(qtbot, window, services, copy, "Plain")
+    assert _js(qtbot, window, "rw.hintText()") == ""
