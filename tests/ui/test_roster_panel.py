@@ -1147,3 +1147,20 @@ def test_a_linked_special_opens_the_duties_on_their_own_and_a_coordinator_on_eve
         assert duties.person_filter.currentText() == "Everyone"
     finally:
         widget.dispose()
+
+
+def test_a_few_minutes_given_are_not_shown_as_none(qtbot, panel: RosterPanel, services: Services) -> None:
+    """A 2-minute patrol showed "0 / 16 h" in the Hours tab, as if nothing was given: now "<0.1 / 16 h", and the
+    tooltip says the minutes."""
+    person = services.people.add(PersonInput(name="Quick Check", role="special", station="Maldon"))
+    duty_id = _duty(services, "Quick look", day=5, start="09:00", end="09:02")
+    services.roster.assign(duty_id, person.id, override_reason="hours test")
+    services.roster.set_status(duty_id, "completed")
+    services.hours._now = lambda: datetime(2027, 1, 15, tzinfo=UTC)
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-12", "2026-12")
+    cell = hours.table.item(0, 1)
+    assert cell.text() == "<0.1 / 16 h · below"
+    assert "2 min given of 16 h committed" in cell.toolTip()
+    assert hours.by_station.item(0, 1).text() == "<0.1"
