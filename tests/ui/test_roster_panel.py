@@ -934,7 +934,7 @@ def test_hours_show_the_hours_planned_and_who_they_put_over(qtbot, panel: Roster
     hours.set_months("2026-12", "2026-12")
     cell = hours.table.item(0, 1)
     assert cell.text() == "4 / 6 h + 3 planned · over"
-    assert "3.0 more planned" in cell.toolTip()
+    assert "3 h more planned" in cell.toolTip()
 
 
 def test_a_day_away_on_a_rostered_duty_warns_and_the_calendar_shows_it_at_risk(qtbot, panel: RosterPanel,
