@@ -51,6 +51,16 @@ def when_text(duty: DutyRecord) -> str:
     return f"{local_time(duty.start):%a %d %b %Y}, {span_text(duty)}"
 
 
+def ran_text(duty: DutyRecord, wrappable: bool = False) -> str:
+    """When its patrol really ran, e.g. "18:05–21:35 actual" ("18:05–… actual" while out); "" before it started.
+    A walk's Special saw the planned 18:00–22:00 in their calendar after the patrol ran at other times."""
+    if duty.actual_start is None:
+        return ""
+    dash = "–\u200b" if wrappable else "–"
+    end = f"{local_time(duty.actual_end):%H:%M}" if duty.actual_end else "…"
+    return f"{local_time(duty.actual_start):%H:%M}{dash}{end} actual"
+
+
 def missing_skills(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]]) -> list[str]:
     """Skill labels the crew is still short of."""
     missing = []
@@ -92,13 +102,16 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
         marker = "✓ crewed"
         state = "ok"
     place = duty.station or duty.area or "no station"
+    shown_start = duty.actual_start or duty.start
     if compact:
-        text = f"{local_time(duty.start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
+        text = f"{local_time(shown_start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
     else:
-        text = f"{span_text(duty, wrappable=True)}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
+        span = ran_text(duty, wrappable=True) or span_text(duty, wrappable=True)
+        text = f"{span}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
     needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
     lines = [
-        duty.title, when_text(duty), f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
+        duty.title, when_text(duty) + (f" planned; ran {ran_text(duty)}" if duty.actual_start else ""),
+        f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
         f"Station: {duty.station or '–'}   Area: {duty.area or '–'}",
         f"Crew: {len(duty.crew)} (at least {duty.min_crew}, at most {duty.max_crew})",
         f"Skills needed: {needs}",
