@@ -310,6 +310,9 @@ class DutyRecord:
     # run, else planned time; None where not worked out (then its own length).
     counted: float | None = None
     logged: bool = False
+    # When its patrol really ran, once started (end None while it is out): the calendar shows these, not the plan.
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
 
     @property
     def hours(self) -> float:

@@ -273,9 +273,14 @@ class RosterService:
             f" AND id IN ({','.join('?' * len(linked))})", linked)} if linked else {}
         found = []
         for row in rows:
-            counted, logged = counted_hours(row, patrols.get(row["patrol_id"]))
-            found.append(replace(duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())),
-                                 counted=counted, logged=logged))
+            patrol = patrols.get(row["patrol_id"])
+            counted, logged = counted_hours(row, patrol)
+            ran = patrol is not None and patrol["status"] in ("in_progress", "completed") and patrol["started_at"]
+            found.append(replace(
+                duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())),
+                counted=counted, logged=logged,
+                actual_start=times.from_storage(patrol["started_at"]) if ran else None,
+                actual_end=times.from_storage(patrol["ended_at"]) if ran and patrol["ended_at"] else None))
         return found
 
     def _crew_away(self, rows: list[Any], crew: dict[str, list[tuple[str, str]]],

@@ -381,6 +381,8 @@ class AccountsDialog(QDialog):
         if self.service.needs_person(account.role, account.person_id):
             done += " Not linked to the roster yet: choose their entry under Person and press Link."
             self.person.setFocus(Qt.FocusReason.OtherFocusReason)  # the link step, one choice away
+        else:  # on the new account (selected), not in the emptied "Again" box it was added from
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         self.show_done(done)
         return True
 

@@ -48,6 +48,7 @@ from ruralwatch.ui.roster_grid import (
     describe,
     local_time,
     missing_skills,
+    ran_text,
     when_text,
 )
 from ruralwatch.ui.roster_people import hours_text, known_stations, local_today, show_status, status_label, with_buddy
@@ -460,7 +461,9 @@ class DutiesTab(QWidget):
         if duty.at_risk:
             open_text += f" · ⚠ at risk: {'; '.join(duty.away)}"
         self.duty_info.setText(
-            f"{when_text(duty)} ({hours_text(duty.hours)} h)\n{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · "
+            f"{when_text(duty)}" + (f" planned\nRan {ran_text(duty)}" if duty.actual_start else "")
+            + f" ({hours_text(duty.counted_hours)} h counted{', as logged' if duty.logged else ''})\n"
+            f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · "
             f"{STATUS_NAMES.get(duty.status, duty.status)} · {duty.station or 'no station'}"
             f"{' (' + duty.area + ')' if duty.area else ''}\nCrew {len(duty.crew)} of {duty.min_crew}–"
             f"{duty.max_crew} · {open_text}\nSkills needed: {needs}\nWho may do it: {roles}"

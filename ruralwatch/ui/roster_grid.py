@@ -51,6 +51,16 @@ def when_text(duty: DutyRecord) -> str:
     return f"{local_time(duty.start):%a %d %b %Y}, {span_text(duty)}"
 
 
+def ran_text(duty: DutyRecord, wrappable: bool = False) -> str:
+    """When its patrol really ran, e.g. "18:05–21:35 actual" ("18:05–… actual" while out); "" before it started.
+    A walk's Special saw the planned 18:00–22:00 in their calendar after the patrol ran at other times."""
+    if duty.actual_start is None:
+        return ""
+    dash = "–\u200b" if wrappable else "–"
+    end = f"{local_time(duty.actual_end):%H:%M}" if duty.actual_end else "…"
+    return f"{local_time(duty.actual_start):%H:%M}{dash}{end} actual"
+
+
 def missing_skills(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]]) -> list[str]:
     """Skill labels the crew is still short of."""
     missing = []
@@ -92,13 +102,16 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
         marker = "✓ crewed"
         state = "ok"
     place = duty.station or duty.area or "no station"
+    shown_start = duty.actual_start or duty.start
     if compact:
-        text = f"{local_time(duty.start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
+        text = f"{local_time(shown_start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
     else:
-        text = f"{span_text(duty, wrappable=True)}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
+        span = ran_text(duty, wrappable=True) or span_text(duty, wrappable=True)
+        text = f"{span}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
     needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
     lines = [
-        duty.title, when_text(duty), f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
+        duty.title, when_text(duty) + (f" planned; ran {ran_text(duty)}" if duty.actual_start else ""),
+        f"{DUTY_KIND_NAMES.get(duty.kind, duty.kind)} · {STATUS_NAMES.get(duty.status)}",
         f"Station: {duty.station or '–'}   Area: {duty.area or '–'}",
         f"Crew: {len(duty.crew)} (at least {duty.min_crew}, at most {duty.max_crew})",
         f"Skills needed: {needs}",
@@ -119,13 +132,13 @@ _PIECE = re.compile(r"[^ \u200b]+[ \u200b]*|[ \u200b]+")
 
 
 def wrap_lines(text: str, width: int, advance: Callable[[str], int]) -> list[str]:
-    """`text` broken into lines of at most `width` (`advance` measures a string): at spaces and zero-width spaces,
-    and a word wider than the whole line broken with a hyphen, so nothing is cut off. Qt's own wrapping elides such
-    a word: docked, seven day columns of ~65 px showed duties as "Plant theft preve… patrol" and, under Larger
-    text, "Eveni…" and "cours…", and the coordinator could not tell them apart."""
+    """`text` broken into lines of at most `width` (`advance` measures a string): at spaces and zero-width spaces
+    only, and a word wider than the whole line elided on its own line ("preven…"; the whole text is the tooltip).
+    Qt's own wrapping elided whole lines (docked, "Plant theft preve… patrol", "Eveni…"); hyphenating long words
+    instead broke times and words where no one would ("18:00–2-2:00", "comple-ted")."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, first = "", len(lines)
         for piece in _PIECE.findall(paragraph):
             word = piece.rstrip(" " + ZWSP)
             separator = piece[len(word):]
@@ -135,17 +148,21 @@ def wrap_lines(text: str, width: int, advance: Callable[[str], int]) -> list[str
             if line.strip(" " + ZWSP):
                 lines.append(line)
                 line = ""
-            while len(word) > 1 and advance(word) > width:
-                cut = 1
-                while cut < len(word) - 1 and advance(word[:cut + 1] + "-") <= width:
-                    cut += 1
-                if len(word) - cut < 3 <= len(word) - 3:  # "Even-ing", not "Eveni-ng" or "Evenin-g"
-                    cut = len(word) - 3
-                lines.append(word[:cut] + "-")
-                word = word[cut:]
+            if advance(word) > width:
+                lines.append(_elided(word, width, advance))
+                continue
             line = word + separator
-        lines.append(line)
+        if line.strip(" " + ZWSP) or len(lines) == first:  # not an empty line after an elided word
+            lines.append(line)
     return [line.replace(ZWSP, "").rstrip() for line in lines]
+
+
+def _elided(word: str, width: int, advance: Callable[[str], int]) -> str:
+    """As much of `word` as fits before "…" (at least its first letter)."""
+    cut = len(word) - 1
+    while cut > 1 and advance(word[:cut] + "…") > width:
+        cut -= 1
+    return word[:cut] + "…"
 
 
 class WrappingDelegate(QStyledItemDelegate):
@@ -364,7 +381,12 @@ class CalendarGrid(QTableWidget):
         """A day column is never narrower than a start time ("19:00–") and its margins: below that the grid
         scrolls sideways rather than breaking times apart."""
         margin = WrappingDelegate._margin(self)
-        self.horizontalHeader().setMinimumSectionSize(self.fontMetrics().horizontalAdvance("00:00–") + 2 * margin + 2)
+        italic = QFont(self.font())
+        italic.setItalic(True)  # a joint patrol's cell
+        # Every digit: "22:00" was wider than "00:00–" in some fonts and did not fit its line.
+        widest = max(QFontMetrics(font).horizontalAdvance(f"{d}{d}:{d}{d}{dash}")
+                     for font in (self.font(), italic) for d in "0123456789" for dash in ("", "–"))
+        self.horizontalHeader().setMinimumSectionSize(widest + 2 * margin + 2)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)

@@ -32,6 +32,7 @@ from ruralwatch.ui.roster_people import (
     bold,
     hours_text,
     local_today,
+    minutes_text,
     show_status,
     status_label,
     to_qdate,
@@ -191,8 +192,8 @@ class HoursTab(QWidget):
                     text += f" + {hours_text(planned)} planned"
                 over = bool(line["over"])
                 cell = item(text + (" · below" if below else " · over" if over else ""), number=True)
-                cell.setToolTip(f"{name}, {month}: {given:.1f} hours given of {committed:.1f} committed"
-                                + (f", {planned:.1f} more planned" if planned else "")
+                cell.setToolTip(f"{name}, {month}: {minutes_text(given)} given of {minutes_text(committed)} committed"
+                                + (f", {minutes_text(planned)} more planned" if planned else "")
                                 + (" (below)" if below else " (over the commitment)" if over else ""))
                 if below:
                     below_months += 1

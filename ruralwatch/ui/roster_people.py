@@ -122,7 +122,18 @@ def hhmm(value: QTime) -> str:
 
 
 def hours_text(hours: float) -> str:
+    """``6``, ``2.5``; a short time given is ``<0.1``, not ``0``: a 2-minute patrol showed "0 h" as if none."""
+    if 0 < hours < 0.05:
+        return "<0.1"
     return f"{hours:.1f}".rstrip("0").rstrip(".") if hours % 1 else f"{hours:.0f}"
+
+
+def minutes_text(hours: float) -> str:
+    """``2 min``, ``1 h 05 min``, ``6 h``: hours to the nearest minute, for tooltips where one decimal hides them."""
+    whole, rest = divmod(round(hours * 60), 60)
+    if not whole:
+        return f"{rest} min"
+    return f"{whole} h {rest:02d} min" if rest else f"{whole} h"
 
 
 def commitment_text(hours: float) -> str:

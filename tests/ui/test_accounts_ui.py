@@ -515,3 +515,19 @@ def test_a_special_added_without_their_person_is_told_and_the_link_is_one_step_a
     dialog.person.setCurrentIndex(dialog.person.findData(person.id))
     assert dialog.link_person()
     assert dialog.person_hint.text() == "" and "Sam Lee" in dialog.table.item(dialog.table.currentRow(), 5).text()
+
+
+def test_after_add_account_the_focus_is_on_the_new_account(qtbot, dialog: AccountsDialog) -> None:
+    """A walk: after Enter in "Again" added the account, the focus stayed in that emptied box; now it is on the new
+    account, selected in the list."""
+    from PySide6.QtTest import QTest
+
+    dialog.new_username.setText("reader")
+    dialog.new_role.setCurrentIndex(dialog.new_role.findData("analyst"))
+    dialog.new_password.setText(NEW_PASSWORD)
+    dialog.new_again.setText(NEW_PASSWORD)
+    dialog.new_again.setFocus()
+    QTest.keyClick(dialog.new_again, Qt.Key.Key_Return)
+    assert dialog.message.text().startswith("Added reader")
+    assert dialog.selected_username() == "reader"
+    assert dialog.focusWidget() is dialog.table

@@ -68,6 +68,7 @@ def test_a_special_plans_starts_logs_and_ends_their_duty_and_the_hours_count_onc
     assert not log.when_now.isChecked()  # logged afterwards: the planned start is offered to correct
     log.when.setDateTime(QDateTime(DUTY_DAY, QTime(18, 5), UK))
     assert panel.start_patrol().started_at == "2026-11-27T18:05:00Z"
+    qtbot.waitUntil(lambda: "Ran 18:05–… actual" in tab.duty_info.text())  # out now: the actual start
     log.when.setDateTime(QDateTime(DUTY_DAY, QTime(19, 30), UK))
     assert panel.log_event("note").at == "2026-11-27T19:30:00Z"
     log.when.setDateTime(QDateTime(DUTY_DAY, QTime(21, 35), UK))
@@ -75,6 +76,11 @@ def test_a_special_plans_starts_logs_and_ends_their_duty_and_the_hours_count_onc
 
     assert services.roster.duty(duty.id).status == "completed"
     qtbot.waitUntil(lambda: "Completed" in tab.duty_info.text())
+    # A walk: the calendar still showed the planned 18:00-22:00 and the pane the planned 4 h.
+    assert "18:00–22:00 planned\nRan 18:05–21:35 actual (3.5 h counted, as logged)" in tab.duty_info.text()
+    row, column = tab.grid.cells[duty.id]
+    assert tab.grid.item(row, column).text().replace("\u200b", "").startswith("18:05–21:35 actual\n")
+    assert "ran 18:05–21:35 actual" in tab.grid.item(row, column).toolTip()
     # The coordinator's view of the hours: 3.5 h as logged, once (not 3.5 for the patrol + 4 for the duty).
     services.store.actor = SYSTEM
     services.roster.set_status(duty.id, "completed")
