@@ -122,6 +122,7 @@ class PatrolPanel(QWidget):
         self.log.newIncidentRequested.connect(self.newIncidentRequested)
         self.log.eventLogged.connect(self._on_logged)
         self.log.statusChanged.connect(self._on_status_changed)
+        self.position.moved.connect(self.log.set_position)
         self.dose.dosageReady.connect(self.dosageReady)
         if map_view is not None:
             map_view.ready.connect(self._redraw_route)

@@ -211,7 +211,9 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
     assert panel.tabs.isTabEnabled(3)
     log = panel.log
     first_key = plan.stops[0].key
-    assert log.stop_choice.currentData() == first_key  # the current stop is the default
+    assert log.stop_choice.currentData() is None  # not at a planned stop until the crew says so
+    assert panel.log_event("arrived_stop") is None  # arriving needs the stop: refused, nothing logged
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(first_key))
     assert panel.log_event("arrived_stop") is not None
     clock.advance(6)
     vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
@@ -239,8 +241,9 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
 
     clock.advance(8)
     assert panel.log_event("left_stop") is not None
-    assert log.stop_choice.currentData() == plan.stops[1].key  # on to the next stop
+    assert log.stop_choice.currentData() is None  # left: at no planned stop until the next arrival
     clock.advance(10)
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(plan.stops[1].key))
     assert panel.log_event("arrived_stop").stop_key == plan.stops[1].key
     clock.advance(12)
     assert panel.log_event("left_stop") is not None
@@ -1021,3 +1024,48 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     finally:
         _dispose(qtbot, special)
 
+
+
+def test_an_event_is_credited_only_to_a_stop_the_crew_chose_or_is_at(qtbot, panel, demo, clock):
+    """A walk's stop-check went under stop 1, pre-filled from the plan, and the dose said a stop never reached was
+    visited. Not at a stop by default; what the officer chose holds for the next events until Arrived or Left."""
+    record, plan = _planned_patrol(qtbot, panel, demo)
+    panel.start_patrol()
+    log = panel.log
+    first, second = plan.stops[0], plan.stops[1]
+    assert log.stop_choice.currentData() is None
+    log.vrm.setText("AB12 CDE")
+    clock.advance(2)
+    check = panel.log_event("stop_check")
+    assert check is not None and check.stop_key is None
+    assert not any(s.visited for s in demo.patrols.dose(record.id).stops)
+    assert log.stop_choice.currentData() is None
+
+    # Chosen by hand: kept for every check at that stop, then Left puts the crew back at no stop.
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(second.key))
+    for vrm in ("AB12 CDF", "AB12 CDG"):
+        log.vrm.setText(vrm)
+        clock.advance(1)
+        assert panel.log_event("stop_check").stop_key == second.key
+        assert log.stop_choice.currentData() == second.key
+    clock.advance(1)
+    assert panel.log_event("left_stop").stop_key == second.key
+    assert log.stop_choice.currentData() is None
+
+    # A live position: the stop whose dose radius it is in; well away from the stop, no stop again.
+    radius = demo.patrols.dose_radius_m()
+    log.set_position(first.lat, first.lon)
+    assert log.stop_choice.currentData() == first.key
+    clock.advance(1)
+    assert panel.log_event("note").stop_key == first.key
+    log.set_position(first.lat + 3 * radius / 111_000, first.lon)  # three radii north
+    assert log.stop_choice.currentData() is None
+    clock.advance(1)
+    assert panel.log_event("note").stop_key is None
+    # "No planned stop" chosen by hand is not overridden by the receiver.
+    log.set_position(first.lat, first.lon)
+    log.stop_choice.setCurrentIndex(0)
+    log.set_position(first.lat, first.lon + 1e-5)
+    assert log.stop_choice.currentData() is None
+    dose = {s.key: s.visited for s in demo.patrols.dose(record.id).stops}
+    assert {key for key, visited in dose.items() if visited} == {first.key, second.key}
