@@ -214,8 +214,13 @@ class PatrolForm(QWidget):
 
         self.heading = wrapped_label("New patrol")
         theme.emphasise(self.heading, 1.2)
-        self.error_label = MessageArea(4)  # room for the heading and a refusal to its last line, kept when hidden
+        # A refusal shows over Save, outside the scrolling page: the room it kept under the heading while hidden was
+        # a large gap at 1366x768 that pushed Save below the fold, and beside Save it is read where it was asked for.
+        self.error_label = MessageArea(4)
         self.error_label.setStyleSheet(theme.error_style())
+        policy = self.error_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(False)
+        self.error_label.setSizePolicy(policy)
         self.error_label.hide()
 
         self.title = QLineEdit()
@@ -267,15 +272,17 @@ class PatrolForm(QWidget):
         self.crew.setWordWrap(True)
         self.crew.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
-        # The crew check in room of its own, and the reason box's room kept while hidden: ticking a person changes
-        # the check, and the boxes under it moved as it did (a walk typed a reason into the box that moved there).
-        self.crew_issues = MessageArea(3)
+        # The crew check shows all its lines (in a 3-line scroll box four "Needs a reason" lines were unreadable); the
+        # reason box sits above it, under the list, with its room kept while hidden: ticking a person changes the
+        # check, and a box under it moved as it did (a walk typed a reason into the box that moved there).
+        self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
+        self.crew_issues.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.crew_issues.setAccessibleName("Crew check")
         # Crew who break a rostering rule (availability, rest, weekly hours) can be kept only with a reason, which
         # is recorded with their crew place, as for a duty. Shown only when the check finds such a problem.
         self.override_reason = QLineEdit()
-        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules above (needed to save)")
+        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules below (needed to save)")
         self.override_reason.setAccessibleName("Reason to override the rostering rules")
         self.override_reason.setClearButtonEnabled(True)
         policy = self.override_reason.sizePolicy()
@@ -311,8 +318,8 @@ class PatrolForm(QWidget):
         crew_box = QVBoxLayout()
         crew_box.addWidget(self.crew_filter)
         crew_box.addWidget(self.crew)
-        crew_box.addWidget(self.crew_issues)
         crew_box.addWidget(self.override_reason)
+        crew_box.addWidget(self.crew_issues)
         form = QFormLayout()
         form.addRow("Titl&e", self.title)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above fields when narrow
@@ -336,21 +343,24 @@ class PatrolForm(QWidget):
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
         inner_layout.addWidget(self.heading)
-        inner_layout.addWidget(self.error_label)
         inner_layout.addLayout(form)
-        buttons = QHBoxLayout()
-        buttons.addStretch()
-        buttons.addWidget(self.save_button)
-        inner_layout.addLayout(buttons)
         inner_layout.addStretch()
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form fits its width
         self.scroll.setWidget(inner)
         follow_focus(self.scroll)
+        # Save under the page, always in view: at 1366x768 it was below the fold, under the crew and the notes.
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(6, 2, 6, 2)
+        buttons.addStretch()
+        buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
+        layout.setSpacing(2)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
 
         self.crew_filter.textChanged.connect(self._filter_crew)
         self.crew.itemChanged.connect(lambda _item: self.check_crew())
@@ -572,8 +582,7 @@ class PatrolForm(QWidget):
         page = self.scroll.widget()
         if page is not None and page.layout() is not None:
             page.layout().activate()  # positions as they will be drawn, the message and the box now shown
-        self.scroll.ensureWidgetVisible(self.error_label, 0, 0)
-        if field is not None:  # last, so it wins: at 1366x768 the message scrolled the reason box out of sight
+        if field is not None and self.scroll.isAncestorOf(field):  # the message is over Save, always in view
             self.scroll.ensureWidgetVisible(field, 0, FOCUS_MARGIN)
 
     def save(self) -> PatrolRecord | None:

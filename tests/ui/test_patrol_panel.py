@@ -13,7 +13,7 @@ import pytest
 from font_helpers import text_scaled
 from map_helpers import run_js, shown_map
 from pypdf import PdfReader
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QPoint, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core import times
@@ -789,15 +789,45 @@ def test_the_crew_check_and_the_reason_box_move_nothing_under_them(qtbot, panel:
         if i.severity == "override"])
     _fill_form(panel, [])
     form = panel.form
-    below = (form.override_reason, form.vehicle, form.call_sign, form.save_button)
+    below = (form.override_reason, form.save_button)  # the reason box under the list, above the check
     before = where(form, *below)
     assert "Tick the crew" in form.crew_issues.text()
     _tick(form, [off_shift.id])
     assert "Needs a reason" in form.crew_issues.text() and form.override_reason.isVisible()
     assert where(form, *below) == before
-    assert panel.save_patrol() is None  # refused: the summary at the top appears
+    assert panel.save_patrol() is None  # refused: the summary appears over Save
     assert form.error_label.isVisible()
-    assert where(form, *below) == before
+    assert where(form, form.override_reason) == before[:1]
+
+
+def test_the_details_page_has_save_in_view_no_gap_and_the_whole_crew_check(qtbot, panel: PatrolPanel,
+                                                                           demo) -> None:
+    """A new officer's walk at 1366x768: a large gap under the title (a hidden message's room), Save below the
+    fold, and four "Needs a reason" lines in a 2-line scroll box."""
+    start, end = patrol_window(PATROL_DAY.toPython(), "04:00", "09:00")
+    off_shift = [p.id for p in demo.people.list(active_only=True) if [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"]][:4]
+    assert len(off_shift) == 4
+    form = panel.form
+    panel.resize(480, 560)  # a docked panel at 1366x768
+    _fill_form(panel, [])
+    panel.tabs.setCurrentWidget(form)
+    qtbot.waitExposed(form)
+    form.start.setTime(QTime(4, 0))
+    form.end.setTime(QTime(9, 0))
+    _tick(form, off_shift)
+    QApplication.processEvents()
+    line = form.fontMetrics().lineSpacing()
+    heading_bottom = form.heading.mapTo(form, form.heading.rect().bottomLeft()).y()
+    assert form.title.mapTo(form, QPoint(0, 0)).y() - heading_bottom < 2 * line  # no empty room under the title
+    # Save in view without scrolling, wherever the page is scrolled to.
+    assert not form.scroll.isAncestorOf(form.save_button)
+    assert form.rect().contains(form.save_button.mapTo(form, form.save_button.rect().bottomRight()))
+    # Every line of the check shown, none behind a scroll bar of its own.
+    issues = form.crew_issues
+    assert issues.text().count("Needs a reason") == 4
+    assert issues.height() >= issues.heightForWidth(issues.width())
 
 
 def test_why_a_log_entry_was_refused_comes_into_view_in_a_short_dock(qtbot, demo, clock, monkeypatch) -> None:
@@ -1069,3 +1099,4 @@ def test_an_event_is_credited_only_to_a_stop_the_crew_chose_or_is_at(qtbot, pane
     assert log.stop_choice.currentData() is None
     dose = {s.key: s.visited for s in demo.patrols.dose(record.id).stops}
     assert {key for key, visited in dose.items() if visited} == {first.key, second.key}
+
