@@ -651,13 +651,15 @@ class PlanEditor(QWidget):
         self.dwell = QDoubleSpinBox(decimals=0)
         self.dwell.setRange(0, 120)
         self.dwell.setSuffix(" min")
-        self.dwell.setToolTip("Time at each stop (Koper curve: 10-15 minutes deters longest)")
+        self.dwell.setToolTip("Minutes the crew stays at each stop, visible (\"dwell\"; Koper curve: 10-15 minutes "
+                              "deters longest)")
         self.road_factor = QDoubleSpinBox()
         self.road_factor.setRange(1.0, 3.0)
         self.road_factor.setSingleStep(0.1)
         self.road_factor.setDecimals(2)
-        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas);"
-                                    " not used when the plan is timed by road")
+        self.road_factor.setToolTip("Road distance vs straight line: how much longer the drive is by road. "
+                                    "Road distance = straight-line distance × this (1.4 is typical in rural areas); "
+                                    "not used when the plan is timed by road")
         self.speed = QDoubleSpinBox(decimals=0)
         self.speed.setRange(5, 130)
         self.speed.setSuffix(" km/h")
@@ -683,7 +685,8 @@ class PlanEditor(QWidget):
         self.brief_button = QPushButton("&Brief crew (PDF)…")
         self.brief_button.setToolTip("Write the briefing pack: plan, map, recent incidents, vehicles of interest")
         self.brief_button.clicked.connect(lambda: self.brief())
-        self.table = make_table(["#", "Arrive", "Leave", "Dwell", "Stop", "Why"], word_wrap=False)
+        self.table = make_table(["#", "Arrive", "Leave", "At stop", "Stop", "Why"], word_wrap=False)
+        self.table.horizontalHeaderItem(3).setToolTip("Minutes planned at the stop (dwell)")
         self.table.setMinimumHeight(160)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.up_button = QPushButton("Move &up")
@@ -708,10 +711,16 @@ class PlanEditor(QWidget):
         self.note = wrapped_label()
         self.note.setStyleSheet(theme.warning_style())
 
+        # Plain words first, the analysts' term after it: "Dwell" and "Road factor" meant nothing to a new officer.
+        # "Dwell" meant nothing to a new officer: plain words on the label; each label's hover text says what the
+        # setting is ("Road factor": road distance against the straight line). One row: a second pushed the plan's
+        # notes below the fold of a docked panel.
         settings_row = QHBoxLayout()
-        for text, widget in (("D&well", self.dwell), ("Roa&d factor", self.road_factor), ("Sp&eed", self.speed)):
+        for text, widget in (("Time at stop (d&well)", self.dwell), ("Roa&d factor", self.road_factor),
+                             ("Sp&eed", self.speed)):
             label = QLabel(text)
             label.setBuddy(widget)
+            label.setToolTip(widget.toolTip())
             settings_row.addWidget(label)
             settings_row.addWidget(widget)
         settings_row.addStretch()
@@ -747,6 +756,7 @@ class PlanEditor(QWidget):
         self._update_buttons()
 
     # --- state --------------------------------------------------------------------------------------------
+
 
     def _say(self, text: str, warning: bool = True) -> None:
         """The note under the plan: a warning (something left out, nothing found) or plain news (saved, working)."""
@@ -823,8 +833,8 @@ class PlanEditor(QWidget):
             back = (f"; back at base {hhmm(plan.finish)}" if plan.start_point else f"; last stop ends "
                     f"{hhmm(plan.finish)}")
             self.totals.setText(
-                f"{len(record.stops)} stops. Travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} "
-                f"min = {plan.busy_minutes:.0f} of {plan.window_minutes:.0f} min window "
+                f"{len(record.stops)} stops. Travel {plan.travel_minutes:.0f} min + {plan.dwell_minutes:.0f} min "
+                f"at the stops = {plan.busy_minutes:.0f} of {plan.window_minutes:.0f} min window "
                 f"(spare {plan.spare_minutes:.0f} min){back}. Travel timed {plan.basis}"
                 + (f" ({ROADS_ATTRIBUTION})." if plan.by_road else ".")
             )

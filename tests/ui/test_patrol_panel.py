@@ -1100,3 +1100,20 @@ def test_an_event_is_credited_only_to_a_stop_the_crew_chose_or_is_at(qtbot, pane
     dose = {s.key: s.visited for s in demo.patrols.dose(record.id).stops}
     assert {key for key, visited in dose.items() if visited} == {first.key, second.key}
 
+
+def test_the_plan_says_dwell_and_road_factor_in_plain_words_and_the_dose_tab_explains_itself(panel) -> None:
+    """A new officer's walk: "Dwell", "Road factor" and "Dose" were jargon. Plain words first, the analysts' term
+    after it or in the hover text."""
+    from PySide6.QtWidgets import QLabel
+
+    editor = panel.plan
+    buddies = {label.buddy(): label.text().replace("&", "") for label in editor.findChildren(QLabel)
+               if label.buddy() is not None}
+    assert buddies[editor.dwell] == "Time at stop (dwell)"
+    assert "Road distance vs straight line" in editor.road_factor.toolTip()
+    assert "at each stop" in editor.dwell.toolTip()
+    labels = {label.buddy(): label for label in editor.findChildren(QLabel) if label.buddy() is not None}
+    assert labels[editor.road_factor].toolTip() == editor.road_factor.toolTip()  # hovering the words explains too
+    header = editor.table.horizontalHeaderItem(3)
+    assert header.text() == "At stop" and "dwell" in header.toolTip()
+    assert "minutes spent at each planned stop" in panel.tabs.tabToolTip(panel.tabs.indexOf(panel.dose))
