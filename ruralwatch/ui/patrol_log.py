@@ -123,7 +123,16 @@ class PatrolLog(QWidget):
         self._timed_for: tuple[str, str] | None = None  # the patrol and status the time box was last set for
 
         self.stop_choice = QComboBox()
-        self.stop_choice.setToolTip("The planned stop this event belongs to (defaults to the current stop)")
+        self.stop_choice.setToolTip("The planned stop the next event is logged at: the dose counts it visited. "
+                                    "Not at a planned stop unless you choose one or arrive at one (or the "
+                                    "receiver puts you within a stop's dose radius)")
+        # The stop the officer chose, kept for the next events (a crew at a stop logs several stop-checks) until
+        # they log arriving or leaving, or the receiver puts them elsewhere. Never guessed from the plan: a walk's
+        # stop-check was filed under the first stop, pre-filled, and the Dose tab counted a stop never visited.
+        self._chosen_stop: str | None = None
+        self._stop_was_chosen = False
+        self._position: tuple[float, float] | None = None  # the receiver's live position, when connected
+        self.stop_choice.currentIndexChanged.connect(self._stop_chosen)
         self.pick_button = QPushButton("Pic&k on map")
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Click the map where the event happened")
@@ -246,8 +255,11 @@ class PatrolLog(QWidget):
                            "planned time is over.",
             self.when: "When the start, end or event happened (UK time), when logging afterwards. The crew's hours "
                        "follow the start and end; within 12 hours of the planned time and not in the future.",
-            self.stop_choice: "The planned stop the next event belongs to. It follows the crew: the stop arrived at, "
-                              "else the next one not yet visited.",
+            self.stop_choice: "The planned stop the next event is logged at; the Dose tab counts a stop with an event "
+                              "logged at it as visited. Not at a planned stop until you choose one or log Arrived "
+                              "at one; what you choose is kept for the next events until you log Arrived or Left. "
+                              "With a receiver connected it follows the crew: a stop within its dose radius, and "
+                              "none once you are well away from the stop chosen.",
             self.pick_button: "Then click the map where the next event happened, instead of the stop's position.",
             self.grid_ref: f"Or type an OS grid reference (e.g. {self._grid_example}) for where the next event "
                            "happened.",
@@ -296,6 +308,7 @@ class PatrolLog(QWidget):
         self.patrol = record
         if changed:
             self._alerts, self._dismissed = {}, set()
+            self._chosen_stop, self._stop_was_chosen = None, False
             self.message.clear()
             self._say_check("")
             self._clear_inputs()
@@ -359,20 +372,39 @@ class PatrolLog(QWidget):
         return {s.key: f"{s.seq}. {s.label}" for s in self.patrol.stops} if self.patrol else {}
 
     def current_stop_key(self) -> str | None:
-        """Where the crew is: the stop arrived at and not yet left, else the next planned stop not yet visited."""
+        """Where the crew is: the stop the officer chose, else the one arrived at and not yet left; with a live
+        position, only while it is near that stop, else the stop whose dose radius it is within. Otherwise not at
+        a planned stop (never the next stop of the plan: the dose would count it visited)."""
         if self.patrol is None:
             return None
         here = None
-        visited: set[str] = set()
         for event in self.events:
             if event.kind == "arrived_stop" and event.stop_key:
                 here = event.stop_key
-                visited.add(event.stop_key)
             elif event.kind in ("left_stop", "patrol_ended"):
                 here = None
-        if here:
-            return here
-        return next((s.key for s in self.patrol.stops if s.key not in visited), None)
+        held = self._chosen_stop if self._stop_was_chosen else here
+        # "No planned stop" chosen by hand holds against the receiver too (the box must not fight the officer).
+        if self._position is None or not self.patrol.status.can_log or (self._stop_was_chosen and held is None):
+            return held
+        try:
+            found = self.services.patrols.stop_at_position(self.patrol.id, *self._position, held=held)
+        except RuralWatchError:
+            return held
+        if found != held:  # the crew moved on: what was chosen no longer holds
+            self._stop_was_chosen = False
+        return found
+
+    def _stop_chosen(self, index: int) -> None:
+        """The officer chose the stop (or none): held for the next events."""
+        self._chosen_stop = self.stop_choice.itemData(index)
+        self._stop_was_chosen = True
+
+    def set_position(self, lat: float, lon: float) -> None:
+        """The receiver's live position (NaN: none any more); the stop box follows it when the crew moves."""
+        self._position = None if math.isnan(lat) or math.isnan(lon) else (lat, lon)
+        if self.patrol is not None and self.patrol.status.can_log:
+            self._fill_stops()
 
     def _fill_stops(self) -> None:
         self.stop_choice.blockSignals(True)
@@ -381,8 +413,11 @@ class PatrolLog(QWidget):
         for key, label in self._stop_labels().items():
             self.stop_choice.addItem(label, key)
         current = self.current_stop_key()
-        self.stop_choice.setCurrentIndex(max(0, self.stop_choice.findData(current)) if current else 0)
+        index = max(0, self.stop_choice.findData(current)) if current else 0
+        self.stop_choice.setCurrentIndex(index)
         self.stop_choice.blockSignals(False)
+        if self._stop_was_chosen and index == 0 and current is not None:  # a stop no longer on the plan
+            self._stop_was_chosen = False
 
     def _fill_log(self) -> None:
         stops = self._stop_labels()
@@ -552,6 +587,8 @@ class PatrolLog(QWidget):
             self.report(f"Not logged: {exc}")
             return None
         self.events = self.services.patrols.log_of(self.patrol.id)
+        if kind in STOP_KINDS:  # arrived or left: from now on the log says where the crew is
+            self._stop_was_chosen = False
         self._clear_inputs()
         self._fill_stops()
         self._fill_log()

@@ -105,6 +105,9 @@ class PatrolPanel(QWidget):
         self.tabs.addTab(self.plan, "Plan")
         self.tabs.addTab(self.log, "Log")
         self.tabs.addTab(self.dose, "Dose")
+        # "Dose" is the analysts' word (the user guide explains it); a new officer reads what the tab holds here.
+        self.tabs.setTabToolTip(self.tabs.indexOf(self.dose), "Dose: what the patrol delivered against its plan, "
+                                "minutes spent at each planned stop (from the log, and the track when recorded)")
         self.status = wrapped_label()
         self.position = PositionBar(services, map_view, self)
         layout = QVBoxLayout(self)
@@ -122,6 +125,7 @@ class PatrolPanel(QWidget):
         self.log.newIncidentRequested.connect(self.newIncidentRequested)
         self.log.eventLogged.connect(self._on_logged)
         self.log.statusChanged.connect(self._on_status_changed)
+        self.position.moved.connect(self.log.set_position)
         self.dose.dosageReady.connect(self.dosageReady)
         if map_view is not None:
             map_view.ready.connect(self._redraw_route)

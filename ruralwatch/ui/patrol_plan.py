@@ -214,8 +214,13 @@ class PatrolForm(QWidget):
 
         self.heading = wrapped_label("New patrol")
         theme.emphasise(self.heading, 1.2)
-        self.error_label = MessageArea(4)  # room for the heading and a refusal to its last line, kept when hidden
+        # A refusal shows over Save, outside the scrolling page: the room it kept under the heading while hidden was
+        # a large gap at 1366x768 that pushed Save below the fold, and beside Save it is read where it was asked for.
+        self.error_label = MessageArea(4)
         self.error_label.setStyleSheet(theme.error_style())
+        policy = self.error_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(False)
+        self.error_label.setSizePolicy(policy)
         self.error_label.hide()
 
         self.title = QLineEdit()
@@ -267,15 +272,17 @@ class PatrolForm(QWidget):
         self.crew.setWordWrap(True)
         self.crew.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
-        # The crew check in room of its own, and the reason box's room kept while hidden: ticking a person changes
-        # the check, and the boxes under it moved as it did (a walk typed a reason into the box that moved there).
-        self.crew_issues = MessageArea(3)
+        # The crew check shows all its lines (in a 3-line scroll box four "Needs a reason" lines were unreadable); the
+        # reason box sits above it, under the list, with its room kept while hidden: ticking a person changes the
+        # check, and a box under it moved as it did (a walk typed a reason into the box that moved there).
+        self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
+        self.crew_issues.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.crew_issues.setAccessibleName("Crew check")
         # Crew who break a rostering rule (availability, rest, weekly hours) can be kept only with a reason, which
         # is recorded with their crew place, as for a duty. Shown only when the check finds such a problem.
         self.override_reason = QLineEdit()
-        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules above (needed to save)")
+        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules below (needed to save)")
         self.override_reason.setAccessibleName("Reason to override the rostering rules")
         self.override_reason.setClearButtonEnabled(True)
         policy = self.override_reason.sizePolicy()
@@ -311,8 +318,8 @@ class PatrolForm(QWidget):
         crew_box = QVBoxLayout()
         crew_box.addWidget(self.crew_filter)
         crew_box.addWidget(self.crew)
-        crew_box.addWidget(self.crew_issues)
         crew_box.addWidget(self.override_reason)
+        crew_box.addWidget(self.crew_issues)
         form = QFormLayout()
         form.addRow("Titl&e", self.title)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above fields when narrow
@@ -336,21 +343,24 @@ class PatrolForm(QWidget):
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
         inner_layout.addWidget(self.heading)
-        inner_layout.addWidget(self.error_label)
         inner_layout.addLayout(form)
-        buttons = QHBoxLayout()
-        buttons.addStretch()
-        buttons.addWidget(self.save_button)
-        inner_layout.addLayout(buttons)
         inner_layout.addStretch()
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form fits its width
         self.scroll.setWidget(inner)
         follow_focus(self.scroll)
+        # Save under the page, always in view: at 1366x768 it was below the fold, under the crew and the notes.
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(6, 2, 6, 2)
+        buttons.addStretch()
+        buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
+        layout.setSpacing(2)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
 
         self.crew_filter.textChanged.connect(self._filter_crew)
         self.crew.itemChanged.connect(lambda _item: self.check_crew())
@@ -572,8 +582,7 @@ class PatrolForm(QWidget):
         page = self.scroll.widget()
         if page is not None and page.layout() is not None:
             page.layout().activate()  # positions as they will be drawn, the message and the box now shown
-        self.scroll.ensureWidgetVisible(self.error_label, 0, 0)
-        if field is not None:  # last, so it wins: at 1366x768 the message scrolled the reason box out of sight
+        if field is not None and self.scroll.isAncestorOf(field):  # the message is over Save, always in view
             self.scroll.ensureWidgetVisible(field, 0, FOCUS_MARGIN)
 
     def save(self) -> PatrolRecord | None:
@@ -642,13 +651,15 @@ class PlanEditor(QWidget):
         self.dwell = QDoubleSpinBox(decimals=0)
         self.dwell.setRange(0, 120)
         self.dwell.setSuffix(" min")
-        self.dwell.setToolTip("Time at each stop (Koper curve: 10-15 minutes deters longest)")
+        self.dwell.setToolTip("Minutes the crew stays at each stop, visible (\"dwell\"; Koper curve: 10-15 minutes "
+                              "deters longest)")
         self.road_factor = QDoubleSpinBox()
         self.road_factor.setRange(1.0, 3.0)
         self.road_factor.setSingleStep(0.1)
         self.road_factor.setDecimals(2)
-        self.road_factor.setToolTip("Road distance = straight-line distance × this (1.4 is typical in rural areas);"
-                                    " not used when the plan is timed by road")
+        self.road_factor.setToolTip("Road distance vs straight line: how much longer the drive is by road. "
+                                    "Road distance = straight-line distance × this (1.4 is typical in rural areas); "
+                                    "not used when the plan is timed by road")
         self.speed = QDoubleSpinBox(decimals=0)
         self.speed.setRange(5, 130)
         self.speed.setSuffix(" km/h")
@@ -674,7 +685,8 @@ class PlanEditor(QWidget):
         self.brief_button = QPushButton("&Brief crew (PDF)…")
         self.brief_button.setToolTip("Write the briefing pack: plan, map, recent incidents, vehicles of interest")
         self.brief_button.clicked.connect(lambda: self.brief())
-        self.table = make_table(["#", "Arrive", "Leave", "Dwell", "Stop", "Why"], word_wrap=False)
+        self.table = make_table(["#", "Arrive", "Leave", "At stop", "Stop", "Why"], word_wrap=False)
+        self.table.horizontalHeaderItem(3).setToolTip("Minutes planned at the stop (dwell)")
         self.table.setMinimumHeight(160)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.up_button = QPushButton("Move &up")
@@ -699,10 +711,16 @@ class PlanEditor(QWidget):
         self.note = wrapped_label()
         self.note.setStyleSheet(theme.warning_style())
 
+        # Plain words first, the analysts' term after it: "Dwell" and "Road factor" meant nothing to a new officer.
+        # "Dwell" meant nothing to a new officer: plain words on the label; each label's hover text says what the
+        # setting is ("Road factor": road distance against the straight line). One row: a second pushed the plan's
+        # notes below the fold of a docked panel.
         settings_row = QHBoxLayout()
-        for text, widget in (("D&well", self.dwell), ("Roa&d factor", self.road_factor), ("Sp&eed", self.speed)):
+        for text, widget in (("Time at stop (d&well)", self.dwell), ("Roa&d factor", self.road_factor),
+                             ("Sp&eed", self.speed)):
             label = QLabel(text)
             label.setBuddy(widget)
+            label.setToolTip(widget.toolTip())
             settings_row.addWidget(label)
             settings_row.addWidget(widget)
         settings_row.addStretch()
@@ -738,6 +756,7 @@ class PlanEditor(QWidget):
         self._update_buttons()
 
     # --- state --------------------------------------------------------------------------------------------
+
 
     def _say(self, text: str, warning: bool = True) -> None:
         """The note under the plan: a warning (something left out, nothing found) or plain news (saved, working)."""
@@ -814,8 +833,8 @@ class PlanEditor(QWidget):
             back = (f"; back at base {hhmm(plan.finish)}" if plan.start_point else f"; last stop ends "
                     f"{hhmm(plan.finish)}")
             self.totals.setText(
-                f"{len(record.stops)} stops. Travel {plan.travel_minutes:.0f} min + dwell {plan.dwell_minutes:.0f} "
-                f"min = {plan.busy_minutes:.0f} of {plan.window_minutes:.0f} min window "
+                f"{len(record.stops)} stops. Travel {plan.travel_minutes:.0f} min + {plan.dwell_minutes:.0f} min "
+                f"at the stops = {plan.busy_minutes:.0f} of {plan.window_minutes:.0f} min window "
                 f"(spare {plan.spare_minutes:.0f} min){back}. Travel timed {plan.basis}"
                 + (f" ({ROADS_ATTRIBUTION})." if plan.by_road else ".")
             )

@@ -5,9 +5,10 @@ port, an NMEA log), which port or log, how fast a replay."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QSettings, Qt
+from PySide6.QtCore import QElapsedTimer, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -49,6 +50,10 @@ SOURCES = (("none", "No receiver"), ("serial", "GNSS receiver on a serial port (
 
 class PositionBar(QWidget):
     """Receiver status, Connect/Disconnect, Where am I; records into the open patrol while it is in progress."""
+
+    # The live position, at most every MAP_EVERY_MS (NaN, NaN: none any more, the receiver disconnected): the log
+    # credits an event to the stop the crew is at by it.
+    moved = Signal(float, float)
 
     def __init__(self, services: Services, map_view: MapView | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +129,7 @@ class PositionBar(QWidget):
         self.status.setText("No receiver connected.")
         if self.map_view is not None:
             self.map_view.clear_position()
+        self.moved.emit(math.nan, math.nan)
 
     def _on_fix(self, fix: Fix) -> None:
         self.where_button.setEnabled(True)
@@ -134,6 +140,7 @@ class PositionBar(QWidget):
             self._map_clock.start()
             if self.map_view is not None:
                 self.map_view.show_position(fix.lat, fix.lon, fix.accuracy_m)
+            self.moved.emit(fix.lat, fix.lon)
             self.status.setStyleSheet("")
             self.status.setText(f"{self.source.description if self.source else ''}: {fix.lat:.5f}, {fix.lon:.5f}"
                                 f"{accuracy} at {times.format_local(times.to_storage(fix.at))[11:]}{recording}")

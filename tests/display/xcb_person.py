@@ -493,7 +493,12 @@ def test_stop_checks_in_the_patrol_log_keep_every_alert(qtbot, demo: Services, w
     qtbot.waitUntil(lambda: panel.tabs.currentWidget() is log, timeout=5_000)
     click(log.start_button)
     assert demo.patrols.get(record.id).status == "in_progress"
+    # Not at a planned stop until the crew says which: the first stop chosen with the keyboard, then Arrived.
+    assert log.stop_choice.currentData() is None
+    press(log.stop_choice, Qt.Key.Key_Down)
+    assert log.stop_choice.currentData() == demo.patrols.get(record.id).stops[0].key
     click(log.kind_buttons["arrived_stop"])
+    assert demo.patrols.log_of(record.id)[-1].kind == "arrived_stop"
     clock.advance(6)
     wanted = demo.patrols.vehicles_of_interest(clock.now)[:2]
     assert len(wanted) == 2

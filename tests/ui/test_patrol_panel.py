@@ -13,7 +13,7 @@ import pytest
 from font_helpers import text_scaled
 from map_helpers import run_js, shown_map
 from pypdf import PdfReader
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QPoint, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core import times
@@ -211,7 +211,9 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
     assert panel.tabs.isTabEnabled(3)
     log = panel.log
     first_key = plan.stops[0].key
-    assert log.stop_choice.currentData() == first_key  # the current stop is the default
+    assert log.stop_choice.currentData() is None  # not at a planned stop until the crew says so
+    assert panel.log_event("arrived_stop") is None  # arriving needs the stop: refused, nothing logged
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(first_key))
     assert panel.log_event("arrived_stop") is not None
     clock.advance(6)
     vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
@@ -239,8 +241,9 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
 
     clock.advance(8)
     assert panel.log_event("left_stop") is not None
-    assert log.stop_choice.currentData() == plan.stops[1].key  # on to the next stop
+    assert log.stop_choice.currentData() is None  # left: at no planned stop until the next arrival
     clock.advance(10)
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(plan.stops[1].key))
     assert panel.log_event("arrived_stop").stop_key == plan.stops[1].key
     clock.advance(12)
     assert panel.log_event("left_stop") is not None
@@ -786,15 +789,45 @@ def test_the_crew_check_and_the_reason_box_move_nothing_under_them(qtbot, panel:
         if i.severity == "override"])
     _fill_form(panel, [])
     form = panel.form
-    below = (form.override_reason, form.vehicle, form.call_sign, form.save_button)
+    below = (form.override_reason, form.save_button)  # the reason box under the list, above the check
     before = where(form, *below)
     assert "Tick the crew" in form.crew_issues.text()
     _tick(form, [off_shift.id])
     assert "Needs a reason" in form.crew_issues.text() and form.override_reason.isVisible()
     assert where(form, *below) == before
-    assert panel.save_patrol() is None  # refused: the summary at the top appears
+    assert panel.save_patrol() is None  # refused: the summary appears over Save
     assert form.error_label.isVisible()
-    assert where(form, *below) == before
+    assert where(form, form.override_reason) == before[:1]
+
+
+def test_the_details_page_has_save_in_view_no_gap_and_the_whole_crew_check(qtbot, panel: PatrolPanel,
+                                                                           demo) -> None:
+    """A new officer's walk at 1366x768: a large gap under the title (a hidden message's room), Save below the
+    fold, and four "Needs a reason" lines in a 2-line scroll box."""
+    start, end = patrol_window(PATROL_DAY.toPython(), "04:00", "09:00")
+    off_shift = [p.id for p in demo.people.list(active_only=True) if [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"]][:4]
+    assert len(off_shift) == 4
+    form = panel.form
+    panel.resize(480, 560)  # a docked panel at 1366x768
+    _fill_form(panel, [])
+    panel.tabs.setCurrentWidget(form)
+    qtbot.waitExposed(form)
+    form.start.setTime(QTime(4, 0))
+    form.end.setTime(QTime(9, 0))
+    _tick(form, off_shift)
+    QApplication.processEvents()
+    line = form.fontMetrics().lineSpacing()
+    heading_bottom = form.heading.mapTo(form, form.heading.rect().bottomLeft()).y()
+    assert form.title.mapTo(form, QPoint(0, 0)).y() - heading_bottom < 2 * line  # no empty room under the title
+    # Save in view without scrolling, wherever the page is scrolled to.
+    assert not form.scroll.isAncestorOf(form.save_button)
+    assert form.rect().contains(form.save_button.mapTo(form, form.save_button.rect().bottomRight()))
+    # Every line of the check shown, none behind a scroll bar of its own.
+    issues = form.crew_issues
+    assert issues.text().count("Needs a reason") == 4
+    assert issues.height() >= issues.heightForWidth(issues.width())
 
 
 def test_why_a_log_entry_was_refused_comes_into_view_in_a_short_dock(qtbot, demo, clock, monkeypatch) -> None:
@@ -1021,3 +1054,66 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
     finally:
         _dispose(qtbot, special)
 
+
+
+def test_an_event_is_credited_only_to_a_stop_the_crew_chose_or_is_at(qtbot, panel, demo, clock):
+    """A walk's stop-check went under stop 1, pre-filled from the plan, and the dose said a stop never reached was
+    visited. Not at a stop by default; what the officer chose holds for the next events until Arrived or Left."""
+    record, plan = _planned_patrol(qtbot, panel, demo)
+    panel.start_patrol()
+    log = panel.log
+    first, second = plan.stops[0], plan.stops[1]
+    assert log.stop_choice.currentData() is None
+    log.vrm.setText("AB12 CDE")
+    clock.advance(2)
+    check = panel.log_event("stop_check")
+    assert check is not None and check.stop_key is None
+    assert not any(s.visited for s in demo.patrols.dose(record.id).stops)
+    assert log.stop_choice.currentData() is None
+
+    # Chosen by hand: kept for every check at that stop, then Left puts the crew back at no stop.
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(second.key))
+    for vrm in ("AB12 CDF", "AB12 CDG"):
+        log.vrm.setText(vrm)
+        clock.advance(1)
+        assert panel.log_event("stop_check").stop_key == second.key
+        assert log.stop_choice.currentData() == second.key
+    clock.advance(1)
+    assert panel.log_event("left_stop").stop_key == second.key
+    assert log.stop_choice.currentData() is None
+
+    # A live position: the stop whose dose radius it is in; well away from the stop, no stop again.
+    radius = demo.patrols.dose_radius_m()
+    log.set_position(first.lat, first.lon)
+    assert log.stop_choice.currentData() == first.key
+    clock.advance(1)
+    assert panel.log_event("note").stop_key == first.key
+    log.set_position(first.lat + 3 * radius / 111_000, first.lon)  # three radii north
+    assert log.stop_choice.currentData() is None
+    clock.advance(1)
+    assert panel.log_event("note").stop_key is None
+    # "No planned stop" chosen by hand is not overridden by the receiver.
+    log.set_position(first.lat, first.lon)
+    log.stop_choice.setCurrentIndex(0)
+    log.set_position(first.lat, first.lon + 1e-5)
+    assert log.stop_choice.currentData() is None
+    dose = {s.key: s.visited for s in demo.patrols.dose(record.id).stops}
+    assert {key for key, visited in dose.items() if visited} == {first.key, second.key}
+
+
+def test_the_plan_says_dwell_and_road_factor_in_plain_words_and_the_dose_tab_explains_itself(panel) -> None:
+    """A new officer's walk: "Dwell", "Road factor" and "Dose" were jargon. Plain words first, the analysts' term
+    after it or in the hover text."""
+    from PySide6.QtWidgets import QLabel
+
+    editor = panel.plan
+    buddies = {label.buddy(): label.text().replace("&", "") for label in editor.findChildren(QLabel)
+               if label.buddy() is not None}
+    assert buddies[editor.dwell] == "Time at stop (dwell)"
+    assert "Road distance vs straight line" in editor.road_factor.toolTip()
+    assert "at each stop" in editor.dwell.toolTip()
+    labels = {label.buddy(): label for label in editor.findChildren(QLabel) if label.buddy() is not None}
+    assert labels[editor.road_factor].toolTip() == editor.road_factor.toolTip()  # hovering the words explains too
+    header = editor.table.horizontalHeaderItem(3)
+    assert header.text() == "At stop" and "dwell" in header.toolTip()
+    assert "minutes spent at each planned stop" in panel.tabs.tabToolTip(panel.tabs.indexOf(panel.dose))

@@ -223,6 +223,24 @@ def test_the_dose_radius_is_a_checked_policy(services: Services) -> None:
         services.patrols.set_dose_radius_m("5")
 
 
+def test_the_stop_at_a_live_position_is_one_within_the_dose_radius_or_the_one_held_nearby(
+        services: Services) -> None:
+    # The log credits an event to this stop, and the dose counts it visited: never a stop the crew is not at.
+    patrol_id = _planned(services)
+    stops = services.patrols.get(patrol_id).stops
+    first = stops[0]
+    at = services.patrols.stop_at_position
+    assert services.patrols.dose_radius_m() == 200.0
+    assert at(patrol_id, *offset(first.lat, first.lon, 150, 0)) == first.key
+    assert at(patrol_id, *offset(first.lat, first.lon, 260, 0)) is None  # outside the radius: no stop
+    # The stop held (chosen, or arrived at) lasts to twice the radius: a receiver's drift, the far side of a yard.
+    assert at(patrol_id, *offset(first.lat, first.lon, 380, 0), held=first.key) == first.key
+    assert at(patrol_id, *offset(first.lat, first.lon, 420, 0), held=first.key) is None
+    # At another stop: that one, whatever was held.
+    second = stops[1]
+    assert at(patrol_id, second.lat, second.lon, held=first.key) == second.key
+
+
 def test_retention_blanks_and_tombstones_a_track_months_after_the_patrol(services: Services, tmp_path: Path) -> None:
     from ruralwatch.services.retention import TRACKS
 
