@@ -151,9 +151,12 @@ class PatrolLog(QWidget):
         # The last stop-check's answer under the box it was typed in, until the next check: in the line under the
         # buttons the next event's note replaced "not a vehicle of interest" within a moment, and at 1366x768 that
         # line was below the fold anyway. Its room is kept while empty, so nothing moves when it comes.
-        self.check_result = wrapped_label()
+        # One line, never wrapped (a second line moved every button under it as the answer came: a crew reaching
+        # for one pressed another), cut short in a narrow dock with the whole answer on hover.
+        self.check_result = QLabel()
         self.check_result.setAccessibleName("Last stop-check")
         theme.emphasise(self.check_result)  # bold: read at a glance from a vehicle
+        self.check_result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         policy = self.check_result.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
         self.check_result.setSizePolicy(policy)
@@ -623,6 +626,7 @@ class PatrolLog(QWidget):
 
     def _say_check(self, text: str, flagged: bool = False) -> None:
         self.check_result.setText(text)
+        self.check_result.setToolTip(text)
         self.check_result.setStyleSheet(theme.error_style() if flagged else "")
         self.check_result.setVisible(bool(text))
 
