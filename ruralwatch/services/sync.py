@@ -863,9 +863,10 @@ class SyncService:
                      progress: ProgressCallback | None = None) -> list[ImportResult]:
         """Apply every package in `folder` (sorted by name), each once and in its own transaction.
 
-        A refused package is reported and does not stop the others. `progress(done, total, note)` before each
-        package; False (Cancel) stops the run there with CancelledError: no package is half merged, and those
-        merged before it stay merged.
+        A refused package is reported and does not stop the others. `progress(done, total, note)`: each package's
+        own reports (reading it, merging it per batch of rows) on one bar of STEP_TICKS per package (`within`);
+        False (Cancel) stops the run with CancelledError, the package being merged rolled back whole (its merge is
+        one transaction) and those merged before it staying merged.
         """
         self.store.actor.require("sync.exchange")
         folder = Path(folder)
@@ -874,11 +875,14 @@ class SyncService:
         results: list[ImportResult] = []
         paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == package.SUFFIX)
         for done, path in enumerate(paths):
-            if progress is not None and not progress(done, len(paths), merging_note(done, len(paths), path.name)):
-                raise CancelledError(f"cancelled: {path.name} was not merged"
-                                     + (" (the packages before it were)" if done else ""))
+            note = merging_note(done, len(paths), path.name)
             try:
-                results.append(self.import_package(path, passphrase))
+                # The package's own reports (reading, merging per batch of rows) on the folder's bar: a Cancel there
+                # rolls this package's merge back whole.
+                results.append(self.import_package(path, passphrase,
+                                                   within(progress, done, len(paths), note, IMPORT_PHASES)))
+            except CancelledError:
+                raise CancelledError(folder_cancelled(path.name, done)) from None
             except RuralWatchError as exc:
                 results.append(ImportResult(str(path), "refused", message=str(exc)))
         return results
@@ -1009,3 +1013,37 @@ class SyncService:
 def merging_note(done: int, total: int, name: str) -> str:
     """A folder merge's progress note (both central engines say it alike)."""
     return f"Merging package {done + 1} of {total}, {name}" if total > 1 else f"Merging {name}"
+
+
+def folder_cancelled(name: str, done: int) -> str:
+    """What Cancel during a folder merge says (both engines): the package being merged was rolled back whole."""
+    return (f"cancelled: {name} was not merged (its merge was rolled back whole)"
+            + ("; the packages before it stay merged" if done else ""))
+
+
+STEP_TICKS = 1000  # a folder's or a station sync's bar: this many ticks per package or step, filled by its reports
+IMPORT_PHASES = ("Reading package", "Merging ")  # an import's reports, for `within` (the notes _Reports makes)
+EXPORT_PHASES = ("Reading changes", "Writing package")
+
+
+def within(progress: ProgressCallback | None, step: int, steps: int, prefix: str,
+           phases: tuple[str, ...] = ()) -> ProgressCallback | None:
+    """One step's own reports (done of total, note) on a bar of `steps` steps, so the bar moves inside a package's
+    merge instead of jumping from one package to the next: (step ticks + its share, steps ticks, "prefix: note").
+    `phases`: the notes' beginnings of the step's phases in order (an import reads, then merges), each an equal part
+    of the step's share (a note that begins none stays in the phase before). The bar never goes back within a step
+    (a phase's total 0, not known yet, holds it). Answers what `progress` answers (False: Cancel)."""
+    if progress is None:
+        return None
+    phase, shown = [0], [0]
+
+    def report(done: int, total: int, note: str = "", /) -> bool:
+        for index, start in enumerate(phases):
+            if note.startswith(start):
+                phase[0] = max(phase[0], index)
+        part = min(done * STEP_TICKS // total, STEP_TICKS) if total > 0 else 0
+        count = max(len(phases), 1)
+        shown[0] = max(shown[0], (phase[0] * STEP_TICKS + part) // count)
+        return progress(step * STEP_TICKS + shown[0], steps * STEP_TICKS, f"{prefix}: {note}" if note else prefix)
+
+    return report

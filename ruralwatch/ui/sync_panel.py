@@ -608,7 +608,7 @@ class SyncPanel(QWidget):
 
     def sync_with_central(self) -> None:
         """Export, merge at headquarters and import what comes back, off the UI thread with progress and cancel
-        (between steps: each step is all-or-nothing, so a cancelled run loses nothing)."""
+        (inside each step too: each step is all-or-nothing, so a cancelled run loses nothing)."""
         from ruralwatch.central.station import StationSync, sync_with_central
         from ruralwatch.central.target import pg_target
 
