@@ -40,7 +40,15 @@ from ruralwatch.services.sync import STEP_TICKS, ImportResult, folder_cancelled,
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import demo_rows, package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import BatchPlan, FieldConflict, Side, load_vector, max_vectors, plan_batch
+from ruralwatch.sync.merge import (
+    BatchPlan,
+    FieldConflict,
+    Side,
+    advance_seen,
+    load_vector,
+    max_vectors,
+    plan_batch,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -274,7 +282,8 @@ class PgMerger:
                          "conflicts": len(stats.conflicts),
                          **({"demo_left_out": demo_left_out} if demo_left_out else {})})])
         stats.warnings = self._receive_audit(source, reader.package_id, reader.manifest, contents.audit, now)
-        merged_seen = max_vectors(own, sender_seen)
+        # Not past a package lost on the way (what the sender took us to hold and we do not): merge.advance_seen.
+        merged_seen = advance_seen(own, sender_seen, load_vector(reader.manifest.get("base")))
         merged_seen.pop(self.device_id, None)
         conn.execute(b"INSERT INTO central_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
                      b"value = excluded.value", [META_SEEN, json.dumps(merged_seen, sort_keys=True)])

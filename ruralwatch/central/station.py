@@ -112,8 +112,11 @@ def sync_with_central(sync: SyncService, target: PgTarget, progress: ProgressCal
             steps = _Steps(progress)
             steps.say("Exporting this laptop's changes")
             one_time = secrets.token_urlsafe(32)
+            # resend: everything the central store has not acknowledged, sent before or not. Its package back comes
+            # at once, so nothing goes twice in the usual run; and what a cancelled or refused merge, or a package
+            # written for it and lost, did not bring it goes now, not a sync later.
             exported = sync.export(outbox / "laptop.rwsync", since_last_for=central.device_id, passphrase=one_time,
-                                   progress=steps.inside(EXPORT_PHASES))
+                                   progress=steps.inside(EXPORT_PHASES), resend=True)
             rows = sum(exported.rows.values())
             steps.say(f"Merging {rows:,} {'row' if rows == 1 else 'rows'} into the central store")
             try:

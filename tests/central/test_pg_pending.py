@@ -10,6 +10,7 @@ from pathlib import Path
 from fixtures.laptops import Laptop, edit_or_delete
 from pg_helpers import new_central
 
+from ruralwatch.central import pg_status
 from ruralwatch.central.postgres import PgCentral
 from ruralwatch.central.station import sync_with_central
 from ruralwatch.central.target import PgTarget
@@ -63,5 +64,38 @@ def test_pending_is_what_the_next_package_carries_after_a_new_laptop_and_a_resol
         counted = _pending_and_packaged(central, tmp_path, laptops)
         assert [pending for pending, _ in counted] == [packaged for _, packaged in counted]
         assert all(packaged == 1 for _, packaged in counted), counted
+    finally:
+        central.close()
+
+
+def test_a_package_lost_on_the_way_to_the_postgresql_central_store_is_sent_again(tmp_path: Path,
+                                                                                 pg_dsn: str) -> None:
+    """A laptop leaves out what it sent before; a package of it that never arrived must not leave a hole: the
+    central store does not say it holds the laptop's writes past the gap, and the laptop's next sync sends them
+    (and the next package after the central store's answer, for a laptop that exchanges files)."""
+    central = new_central(pg_dsn)
+    target = PgTarget(pg_dsn)
+    try:
+        laptop = _joined(central, tmp_path / "laptop.db", "laptop")
+        laptop.record("Brook Farm")
+        lost = tmp_path / "lost.rwsync"
+        assert sum(laptop.services.sync.export(lost, since_last_for=central.device_id).rows.values()) == 1
+        lost.unlink()
+        laptop.record("Top Field")
+        inbox = tmp_path / "inbox"
+        sent = laptop.services.sync.export(inbox / "second.rwsync", since_last_for=central.device_id)
+        assert sum(sent.rows.values()) == 1  # only what is new
+        (merged,) = central.merge_folder(inbox, None)
+        assert merged.status == "applied"
+        assert laptop.store.device_id not in pg_status.seen(central)  # not past the gap
+        # `sync central` sends what the central store has not acknowledged (its answer comes at once): Brook Farm
+        # goes again, and Top Field, held there but not acknowledged.
+        again = sync_with_central(laptop.services.sync, target)
+        assert again.sent_rows == 2
+        places = {str(r[0]) for r in central.conn.execute(b"SELECT place FROM incidents")}
+        assert places == {"Brook Farm", "Top Field"}
+        assert sync_with_central(laptop.services.sync, target).sent_rows == 0
+        late = laptop.services.sync.export(tmp_path / "late.rwsync", since_last_for=central.device_id)
+        assert sum(late.rows.values()) == 0  # acknowledged: nothing to send by file either
     finally:
         central.close()
