@@ -36,11 +36,19 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, ProgressCallback, RuralWatchError
 from ruralwatch.core.patrol_plan import stops_from_json
 from ruralwatch.services import device_audit
-from ruralwatch.services.sync import ImportResult, merging_note
+from ruralwatch.services.sync import STEP_TICKS, ImportResult, folder_cancelled, merging_note
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import demo_rows, package
 from ruralwatch.sync.errors import PackageError
-from ruralwatch.sync.merge import BatchPlan, FieldConflict, Side, load_vector, max_vectors, plan_batch
+from ruralwatch.sync.merge import (
+    BatchPlan,
+    FieldConflict,
+    Side,
+    advance_seen,
+    load_vector,
+    max_vectors,
+    plan_batch,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -111,22 +119,26 @@ class PgMerger:
     """Merges packages into one PostgreSQL central store over an open autocommit connection."""
 
     def __init__(self, conn: psycopg.Connection, device_id: str, progress: ProgressCallback | None = None) -> None:
-        """`progress(done, total, note)`: packages merged of those in the folder, and what is being done now; False
-        (Cancel) stops the run with CancelledError, the package being merged rolled back (those merged before it,
-        each whole, stay merged)."""
+        """`progress(done, total, note)`: STEP_TICKS per package of the folder, a package's share filled as its
+        rows merge (a report between batches of PIPELINE_BATCH_ROWS, never per row), and what is being done now;
+        False (Cancel) stops the run with CancelledError, the package being merged rolled back whole (those merged
+        before it, each whole, stay merged)."""
         self.conn = conn
         self.device_id = device_id
         self.progress = progress
         self.schema = laptop_schema()
         self._done, self._total, self._package = 0, 0, ""
+        self._rows, self._merged = 0, 0  # the package's rows, and those merged so far (the bar's share)
 
-    def _say(self, step: str, committed: bool = False) -> None:
+    def _say(self, step: str, committed: bool = False, merged: int = 0) -> None:
+        """A report on the folder's bar (STEP_TICKS per package, as the SQLite engine's): `merged` rows of the
+        package's so far fill its share. Cancel, unless `committed`, rolls the package back whole."""
         if self.progress is None:
             return
         note = f"{merging_note(self._done, self._total, self._package)}: {step}"
-        if not self.progress(self._done + committed, self._total, note) and not committed:
-            raise CancelledError(f"cancelled: {self._package} was not merged"
-                                 + (" (the packages before it were)" if self._done else ""))
+        share = STEP_TICKS if committed else min(merged * STEP_TICKS // self._rows, STEP_TICKS) if self._rows else 0
+        if not self.progress(self._done * STEP_TICKS + share, self._total * STEP_TICKS, note) and not committed:
+            raise CancelledError(folder_cancelled(self._package, self._done))
 
     # --- checks before the transaction ---------------------------------------------------------------------
 
@@ -176,7 +188,7 @@ class PgMerger:
     # --- one package ----------------------------------------------------------------------------------------
 
     def merge_package(self, path: Path, passphrase: str | None) -> ImportResult:
-        self._package = path.name
+        self._package, self._rows, self._merged = path.name, 0, 0
         reader = package.PackageReader(path)
         manifest = reader.manifest
         source = reader.source_device
@@ -191,6 +203,7 @@ class PgMerger:
         self._say("reading it")
         contents = reader.contents(passphrase, SYNCABLE_TABLES)
         carried = contents.row_count()
+        self._rows, self._merged = carried, 0
         demo_left_out = demo_rows.leave_out(contents, self._held_demo)
         specs = {spec.name: spec for spec in self.schema.syncable}
         for table, rows in contents.tables.items():
@@ -217,7 +230,7 @@ class PgMerger:
                     return skipped
                 self._check_signer(reader)  # trust may have changed while we read it
                 stats = self._apply(reader, contents, sender_seen, carried, demo_left_out)
-                self._say("saving it")
+                self._say("saving it", merged=carried)
         except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise PackageError(f"refused: the package does not fit this database ({detail}); it may need rows from "
@@ -254,7 +267,8 @@ class PgMerger:
             rows = contents.tables.get(spec.name, [])
             if rows:
                 self._merge_table(spec, rows, contents.clocks.get(spec.name), receiver, sender, stats)
-                self._say(f"{spec.name} merged")
+                self._merged += len(rows)
+                self._say(f"{spec.name} merged", merged=self._merged)
         self.refresh_patrol_stops(stats.written.get("patrols", {}))
         self._record_conflicts(stats.conflicts, reader.package_id, now)
         self._settle_superseded(stats, now)
@@ -268,7 +282,8 @@ class PgMerger:
                          "conflicts": len(stats.conflicts),
                          **({"demo_left_out": demo_left_out} if demo_left_out else {})})])
         stats.warnings = self._receive_audit(source, reader.package_id, reader.manifest, contents.audit, now)
-        merged_seen = max_vectors(own, sender_seen)
+        # Not past a package lost on the way (what the sender took us to hold and we do not): merge.advance_seen.
+        merged_seen = advance_seen(own, sender_seen, load_vector(reader.manifest.get("base")))
         merged_seen.pop(self.device_id, None)
         conn.execute(b"INSERT INTO central_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
                      b"value = excluded.value", [META_SEEN, json.dumps(merged_seen, sort_keys=True)])
@@ -340,7 +355,11 @@ class PgMerger:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rw-merge-db") as server:
             reads = [server.submit(self.read_rows, spec, ids) for ids, _, _ in batches[:2]]
             writes: list[Future[None]] = []
+            merged = 0
             for index, (_ids, batch, batch_clocks) in enumerate(batches):
+                if index:  # between batches (not per row): the bar moves, and a Cancel rolls the package back whole
+                    self._say(f"merging {spec.name} {merged:,} of {len(rows):,}", merged=self._merged + merged)
+                merged += len(batch)
                 stored = _result(reads[index], writes)
                 plan = plan_batch(stored, batch, spec.names, receiver, sender, batch_clocks)
                 writes.append(server.submit(self.write_plan, spec, plan, index))

@@ -3,6 +3,7 @@ open conflicts, and the alerts raised for laptops whose audit log was cut, rewri
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from ruralwatch.central import pg_schema
@@ -64,19 +65,39 @@ def peer_view(central: PgCentral, device_id: str) -> dict[str, str] | None:
     return None if row is None else load_vector(row[0])
 
 
-def pending(central: PgCentral, clocks: list[str], devices: list[str]) -> list[int]:
-    """Per device, the rows above its clock that it did not write last itself, over every syncable table: one scan
-    per table for all of them (the central store keeps no index on hlc, see ruralwatch.central.pg_schema). Its
-    package also leaves out rows whose other fields it holds too (ruralwatch.sync.merge.row_known_to), which this
-    count, reading no field clocks, cannot see: rare (a row two devices wrote), so it is at most a few rows over."""
+# merge.row_known_to in SQL (as ruralwatch.services.sync._KNOWN on a laptop): a clock is known to the device when it
+# wrote it or has seen its writer up to it (the text after the 23-character millis-counter prefix is the writer).
+# Clocks compare as bytes (COLLATE "C"), as everywhere else, whatever the database's collation.
+_KNOWN = ("(substr({x}, 24) = %({d})s OR {x} COLLATE \"C\" <= "
+          "coalesce(%({v})s::jsonb ->> substr({x}, 24), '') COLLATE \"C\")")
+_NEWS = ("r.hlc COLLATE \"C\" > %({t})s AND (NOT {hlc} OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce("
+         "nullif(r.field_hlc, ''), '{{}}')::jsonb) AS c WHERE NOT {field}))")
+
+
+def pending(central: PgCentral, clocks: list[str], devices: list[str],
+            views: list[dict[str, str]] | None = None) -> list[int]:
+    """Per device, the rows its outgoing package would carry now (ruralwatch.central.pg_package): above its
+    threshold clock and not known to it by their clock and every field clock (merge.row_known_to, in SQL), over
+    every syncable table, one scan per table for all of them (the central store keeps no index on hlc, see
+    ruralwatch.central.pg_schema). Exact, so a threshold held low by one device the laptop has not heard of (the
+    central store's own clock after a conflict resolution, or a laptop new to it) counts no row it holds.
+    `views`: each device's `peer_view` (read here when not given)."""
     totals = [0] * len(clocks)
     if not clocks:
         return totals
-    counts = ", ".join(["count(*) FILTER (WHERE hlc > %s AND right(hlc, length(%s) + 1) <> '-' || %s)"] * len(clocks))
-    params = [value for clock, device in zip(clocks, devices, strict=True) for value in (clock, device, device)]
+    if views is None:
+        views = [peer_view(central, device) or {} for device in devices]
+    counts: list[str] = []
+    params: dict[str, str] = {}
+    for i, (clock, device, view) in enumerate(zip(clocks, devices, views, strict=True)):
+        names = {"d": f"d{i}", "v": f"v{i}"}
+        news = _NEWS.format(t=f"t{i}", hlc=_KNOWN.format(x="r.hlc", **names),
+                            field=_KNOWN.format(x="c.value", **names))
+        counts.append(f"count(*) FILTER (WHERE {news})")
+        params |= {f"t{i}": clock, f"d{i}": device, f"v{i}": json.dumps(view, sort_keys=True)}
     for spec in laptop_schema().syncable:
         # Demo rows merged before the rule never go to a laptop (ruralwatch.sync.demo_rows): not pending either.
-        found = central.conn.execute(f"SELECT {counts} FROM {quote(spec.name)} AS r "
+        found = central.conn.execute(f"SELECT {', '.join(counts)} FROM {quote(spec.name)} AS r "
                                      f"WHERE {demo_rows.real_rows(spec.name, 'r')}".encode(), params).fetchone()
         totals = [t + int(n) for t, n in zip(totals, found or [0] * len(clocks), strict=True)]
     return totals
@@ -97,8 +118,9 @@ def status(central: PgCentral) -> CentralStatus:
                          b"FROM sync_peers p LEFT JOIN sync_packages k ON k.source_device = p.device_id "
                          b"GROUP BY p.device_id ORDER BY p.device_id").fetchall()
     floors = own_floor(central)
-    clocks = [threshold(ours, peer_view(central, device_id) or {}, floors) for device_id, *_ in peers]
-    waiting_rows = pending(central, clocks, [str(device_id) for device_id, *_ in peers])
+    views = [peer_view(central, str(device_id)) or {} for device_id, *_ in peers]
+    clocks = [threshold(ours, view, floors) for view in views]
+    waiting_rows = pending(central, clocks, [str(device_id) for device_id, *_ in peers], views)
     for (device_id, name, key, last, count), waiting in zip(peers, waiting_rows, strict=True):
         result.devices.append(DeviceStatus(device_id, name, key, last, int(count), waiting))
     conflicts = conn.execute(b"SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()

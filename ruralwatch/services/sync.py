@@ -6,11 +6,15 @@
   writes this database has merged. Every package carries its source's vector; it drives incremental export
   and conflict detection.
 - Export: rows whose hlc is above what the peer is known to hold, tombstones included. Known means shown by the
-  peer itself: the `seen` vector of the latest package it sent us (`received_seen`). What we last sent it
-  (`sent_watermark`) is only a record: a package written is not a package received (a lost USB stick, a mail
-  never sent), so an incremental export carries everything the peer has not acknowledged, again if need be.
+  peer itself (the `seen` vector of the latest package it sent us, `received_seen`) or sent to it since then
+  (`sent_watermark`, cleared when a package from the peer is imported: from then its own word rules again). So a
+  laptop that only ever sends sends each row once. A package written may be lost (a USB stick, a mail never
+  sent): the manifest says what it took the peer to hold (`base`), and a receiver missing some of that does not
+  raise its `seen` past the gap (merge.advance_seen), so its next package asks for the rows again; `resend` (the
+  "send everything again" option) leaves out only what the peer has acknowledged.
 - Audit entries follow the same rule (ruralwatch.services.device_audit): a package carries ours after the last one
-  the peer's own packages say it holds (`audit_held`), so a lost file leaves no gap in its copy of our chain.
+  the peer's own packages say it holds (`audit_held`), or after the last one sent since (`audit_sent_seq`, while
+  `sent_watermark` is set); a receiver keeps a gap as it is and says how far it holds the chain without one.
 - Import: everything is verified first, then ONE transaction merges rows per field (ruralwatch.sync.merge),
   inserts missing blobs, records the package and the conflicts. A failure leaves the database untouched.
 - Demo rows (ruralwatch.sync.demo_rows) never travel: export leaves them out, import leaves out those a package
@@ -58,6 +62,7 @@ from ruralwatch.sync.merge import (
     CHOICES,
     FieldConflict,
     Side,
+    advance_seen,
     device_of,
     load_vector,
     max_vectors,
@@ -404,15 +409,17 @@ class SyncService:
             vector[self.store.device_id] = own
         return vector
 
-    def _peer_view(self, device_id: str) -> dict[str, str]:
-        """What the peer is known to hold: its own `seen` vector from the latest package it sent us. Not what we
-        last sent it: a file written may never arrive, and its rows would then never be sent again."""
+    def _peer_view(self, device_id: str, resend: bool = False) -> dict[str, str]:
+        """What the peer holds or has been sent: its own `seen` vector from the latest package it sent us, raised by
+        what we sent it since (`sent_watermark`, cleared by its next package here), unless `resend`: then only what
+        it has acknowledged, so what went in a lost package goes again."""
         row = self.store.db.execute(
-            "SELECT received_seen FROM sync_peers WHERE device_id = ?", [device_id]
+            "SELECT received_seen, sent_watermark FROM sync_peers WHERE device_id = ?", [device_id]
         ).fetchone()
         if row is None:
             raise NotFoundError(f"device {device_id} is not trusted here (use `sync trust` first)")
-        return load_vector(row[0])
+        acknowledged = load_vector(row[0])
+        return acknowledged if resend else max_vectors(acknowledged, load_vector(row[1]))
 
     @staticmethod
     def _threshold(ours: dict[str, str], peer_view: dict[str, str]) -> str:
@@ -478,8 +485,9 @@ class SyncService:
     # --- export ------------------------------------------------------------------------------------------
 
     def export(self, out: str | Path, since_last_for: str | None = None, passphrase: str | None = None,
-               progress: ProgressCallback | None = None) -> ExportResult:
-        """Write a package of what `since_last_for` has not shown it holds (everything when None). `progress(done,
+               progress: ProgressCallback | None = None, resend: bool = False) -> ExportResult:
+        """Write a package of what `since_last_for` has not shown it holds nor been sent since (everything when
+        None; with `resend`, what it has not acknowledged, sent before or not: a package lost). `progress(done,
         total, note)`: the rows read ("Reading changes: 20,000 rows so far"), then the package written ("Writing
         package: ..."); False (Cancel) stops it with CancelledError and changes nothing: no file (not even a partial
         one), no audit entry, no record of an export."""
@@ -493,7 +501,7 @@ class SyncService:
         seen = self.seen()
         threshold, peer = "", None
         if since_last_for:
-            view = self._peer_view(since_last_for)
+            view = self._peer_view(since_last_for, resend)
             threshold, peer = self._threshold(seen, view), Side(since_last_for, view)
         tables: dict[str, list[dict[str, Any]]] = {}
         read = 0
@@ -524,10 +532,12 @@ class SyncService:
             "counts": {table: len(rows) for table, rows in tables.items()},
             "seen": seen,
         }
+        if peer is not None:  # what the receiver is taken to hold: it checks it has it (merge.advance_seen)
+            header["base"] = peer.seen
         # Our audit chain after the last entry this peer has shown it holds (all of it for anyone else): receivers
         # keep it. And how far we hold each device's chain (the peer's only, for an incremental package), so that its
         # next package to us starts there.
-        audit_head, audit_entries = device_audit.outgoing(self.store, self._audit_from(since_last_for))
+        audit_head, audit_entries = device_audit.outgoing(self.store, self._audit_from(since_last_for, resend))
         header["audit_head"] = audit_head
         header[device_audit.HELD_KEY] = device_audit.held_through(
             self.store, [since_last_for] if since_last_for else None)
@@ -540,8 +550,7 @@ class SyncService:
                 **({"demo_left_out": demo_left_out} if demo_left_out else {}),
             })
             if since_last_for:
-                # A record of what was sent, never read to leave rows out: only the peer's own packages say it has
-                # them.
+                # What was sent, left out of the next package until a package from the peer says what it holds.
                 self.store.db.execute(
                     "UPDATE sync_peers SET sent_watermark = ?, audit_sent_seq = ? WHERE device_id = ?",
                     [json.dumps(max_vectors(self._peer_view(since_last_for), seen), sort_keys=True),
@@ -559,20 +568,22 @@ class SyncService:
     def _columns(self, table: str) -> list[str]:
         return [row[1] for row in self.store.db.execute(f"PRAGMA table_info([{table}])").fetchall()]
 
-    def _audit_from(self, peer: str | None) -> int:
+    def _audit_from(self, peer: str | None, resend: bool = False) -> int:
         """Where our audit entries for `peer` start (after this seq; 0: the whole chain): after the last one it has
-        shown it holds, by the latest package it made (not what we last wrote for it: a file may be lost). A peer
-        whose packages never say (an older RuralWatch) gets what it got before: the entries after our head when we
-        last exported for it."""
+        shown it holds, by the latest package it made, or the last one sent to it since that package (while
+        `sent_watermark` says we sent it something), unless `resend`. A peer whose packages never say (an older
+        RuralWatch) gets what it got before: the entries after our head when we last exported for it."""
         if not peer:
             return 0
+        row = self.store.db.execute("SELECT audit_sent_seq, sent_watermark FROM sync_peers WHERE device_id = ?",
+                                    [peer]).fetchone()
+        sent = int(row[0] or 0) if row and row[1] and not resend else 0
         shown = self.store.meta(f"{META_AUDIT_HELD}{peer}")
         if shown:
-            return int(json.loads(shown)["seq"])
+            return max(int(json.loads(shown)["seq"]), sent)
         heard = self.store.db.execute("SELECT 1 FROM sync_packages WHERE source_device = ? LIMIT 1", [peer]).fetchone()
         if heard is None:
-            return 0  # it has shown nothing yet: everything, as for rows
-        row = self.store.db.execute("SELECT audit_sent_seq FROM sync_peers WHERE device_id = ?", [peer]).fetchone()
+            return sent  # it has shown nothing yet: everything not sent to it
         return int(row[0] or 0) if row else 0
 
     def _note_audit_held(self, source: str, manifest: dict[str, Any]) -> None:
@@ -699,7 +710,7 @@ class SyncService:
                                                        str(manifest.get("created_at") or ""))
                 self._note_audit_held(source, manifest)
                 own = load_vector(self.store.meta(META_SEEN))
-                merged_seen = max_vectors(own, sender_seen)
+                merged_seen = advance_seen(own, sender_seen, load_vector(manifest.get("base")))
                 merged_seen.pop(self.store.device_id, None)
                 self.store.db.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -708,8 +719,10 @@ class SyncService:
                 received = self.store.db.execute(
                     "SELECT received_seen FROM sync_peers WHERE device_id = ?", [source]
                 ).fetchone()[0]
+                # Its word on what it holds rules again: what we sent it since its last package and it does not
+                # hold (a package lost) goes again with the next one.
                 self.store.db.execute(
-                    "UPDATE sync_peers SET received_seen = ? WHERE device_id = ?",
+                    "UPDATE sync_peers SET received_seen = ?, sent_watermark = NULL WHERE device_id = ?",
                     [json.dumps(max_vectors(load_vector(received), sender_seen), sort_keys=True), source],
                 )
                 # Inside the transaction: a clock too far ahead (refused by the clock itself) leaves nothing merged.
@@ -863,9 +876,10 @@ class SyncService:
                      progress: ProgressCallback | None = None) -> list[ImportResult]:
         """Apply every package in `folder` (sorted by name), each once and in its own transaction.
 
-        A refused package is reported and does not stop the others. `progress(done, total, note)` before each
-        package; False (Cancel) stops the run there with CancelledError: no package is half merged, and those
-        merged before it stay merged.
+        A refused package is reported and does not stop the others. `progress(done, total, note)`: each package's
+        own reports (reading it, merging it per batch of rows) on one bar of STEP_TICKS per package (`within`);
+        False (Cancel) stops the run with CancelledError, the package being merged rolled back whole (its merge is
+        one transaction) and those merged before it staying merged.
         """
         self.store.actor.require("sync.exchange")
         folder = Path(folder)
@@ -874,11 +888,14 @@ class SyncService:
         results: list[ImportResult] = []
         paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == package.SUFFIX)
         for done, path in enumerate(paths):
-            if progress is not None and not progress(done, len(paths), merging_note(done, len(paths), path.name)):
-                raise CancelledError(f"cancelled: {path.name} was not merged"
-                                     + (" (the packages before it were)" if done else ""))
+            note = merging_note(done, len(paths), path.name)
             try:
-                results.append(self.import_package(path, passphrase))
+                # The package's own reports (reading, merging per batch of rows) on the folder's bar: a Cancel there
+                # rolls this package's merge back whole.
+                results.append(self.import_package(path, passphrase,
+                                                   within(progress, done, len(paths), note, IMPORT_PHASES)))
+            except CancelledError:
+                raise CancelledError(folder_cancelled(path.name, done)) from None
             except RuralWatchError as exc:
                 results.append(ImportResult(str(path), "refused", message=str(exc)))
         return results
@@ -1009,3 +1026,37 @@ class SyncService:
 def merging_note(done: int, total: int, name: str) -> str:
     """A folder merge's progress note (both central engines say it alike)."""
     return f"Merging package {done + 1} of {total}, {name}" if total > 1 else f"Merging {name}"
+
+
+def folder_cancelled(name: str, done: int) -> str:
+    """What Cancel during a folder merge says (both engines): the package being merged was rolled back whole."""
+    return (f"cancelled: {name} was not merged (its merge was rolled back whole)"
+            + ("; the packages before it stay merged" if done else ""))
+
+
+STEP_TICKS = 1000  # a folder's or a station sync's bar: this many ticks per package or step, filled by its reports
+IMPORT_PHASES = ("Reading package", "Merging ")  # an import's reports, for `within` (the notes _Reports makes)
+EXPORT_PHASES = ("Reading changes", "Writing package")
+
+
+def within(progress: ProgressCallback | None, step: int, steps: int, prefix: str,
+           phases: tuple[str, ...] = ()) -> ProgressCallback | None:
+    """One step's own reports (done of total, note) on a bar of `steps` steps, so the bar moves inside a package's
+    merge instead of jumping from one package to the next: (step ticks + its share, steps ticks, "prefix: note").
+    `phases`: the notes' beginnings of the step's phases in order (an import reads, then merges), each an equal part
+    of the step's share (a note that begins none stays in the phase before). The bar never goes back within a step
+    (a phase's total 0, not known yet, holds it). Answers what `progress` answers (False: Cancel)."""
+    if progress is None:
+        return None
+    phase, shown = [0], [0]
+
+    def report(done: int, total: int, note: str = "", /) -> bool:
+        for index, start in enumerate(phases):
+            if note.startswith(start):
+                phase[0] = max(phase[0], index)
+        part = min(done * STEP_TICKS // total, STEP_TICKS) if total > 0 else 0
+        count = max(len(phases), 1)
+        shown[0] = max(shown[0], (phase[0] * STEP_TICKS + part) // count)
+        return progress(step * STEP_TICKS + shown[0], steps * STEP_TICKS, f"{prefix}: {note}" if note else prefix)
+
+    return report

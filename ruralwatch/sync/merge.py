@@ -78,6 +78,17 @@ def max_vectors(*vectors: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def advance_seen(held: dict[str, str], sender_seen: dict[str, str], base: dict[str, str]) -> dict[str, str]:
+    """A receiver's `seen` vector after merging a package: raised to the sender's, but for each device whose writes
+    the package left out on the assumption that the receiver held them further than it does (`base`: what the
+    sender took the receiver to hold, in the manifest of a package that also leaves out what it sent before; a
+    package of it lost on the way). Those writes are missing here, so the receiver keeps saying it holds that
+    device only as far as before: its next package tells the sender, which sends them again. `held`: the
+    receiver's vector before the merge, its own device left out."""
+    gaps = {device for device, clock in base.items() if clock > held.get(device, "")}
+    return max_vectors(held, {device: clock for device, clock in sender_seen.items() if device not in gaps})
+
+
 def load_vector(value: Any) -> dict[str, str]:
     """A `seen` vector from its stored JSON text (or an already decoded object); {} for nothing or garbage."""
     if isinstance(value, str):

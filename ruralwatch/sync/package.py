@@ -341,6 +341,9 @@ def _check_manifest(manifest: Any) -> dict[str, Any]:
         and isinstance(signature.get("value"), str) and signature.get("algorithm") == "ed25519"
         and (manifest["encryption"] is None or isinstance(manifest["encryption"], dict))
         and _held_ok(manifest.get(AUDIT_HELD, {}))
+        # What an incremental package took its receiver to hold (merge.advance_seen): a `seen`-shaped vector.
+        and isinstance(manifest.get("base", {}), dict)
+        and all(isinstance(v, str) and HLC_PATTERN.match(v) for v in manifest.get("base", {}).values())
     )
     if not ok:
         raise PackageError("refused: the package manifest is malformed")

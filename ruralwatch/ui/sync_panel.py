@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -247,6 +248,14 @@ class SyncPanel(QWidget):
         self.peer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.peer_choice.setMinimumContentsLength(14)
         self.peer_choice.currentTextChanged.connect(self.peer_choice.setToolTip)
+        # What was sent to a device is not sent again until it answers with a package of its own; a package that
+        # was lost on the way is sent again with this (once: it clears after the export).
+        self.resend = QCheckBox("Send again (a package was &lost)")
+        self.resend.setToolTip("Also send what earlier packages for this device carried and it has not yet said it "
+                               "holds: for a package that never arrived")
+        self.resend.setEnabled(False)
+        self.peer_choice.currentIndexChanged.connect(
+            lambda _index: self.resend.setEnabled(self.peer_choice.currentData() is not None))
         # The shared passphrase itself, typed hidden (or read from a file with "From file…"). It was a file-name
         # field: a typed passphrase was taken for a file name and then shown in clear in the error.
         self.passphrase = QLineEdit()
@@ -269,6 +278,7 @@ class SyncPanel(QWidget):
         exchange = QGroupBox("Exchange")
         exchange_form = _form(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
+        exchange_form.addRow(self.resend)
         exchange_form.addRow("Pa&ssphrase", passphrase_row)
         exchange_form.labelForField(passphrase_row).setBuddy(self.passphrase)
         buttons = QHBoxLayout()
@@ -498,8 +508,10 @@ class SyncPanel(QWidget):
                 return None
             path = Path(chosen)
         peer = self.peer_choice.currentData()
+        resend = peer is not None and self.resend.isChecked()
 
         def done(result: ExportResult) -> None:
+            self.resend.setChecked(False)
             # The file's name, its folder in the tooltip: a whole path is one long word that wraps nowhere.
             self._tell(f"Exported {count_of(sum(result.rows.values()), 'row')} to {Path(result.path).name}"
                        + (" (encrypted)" if result.encrypted else "")
@@ -510,7 +522,7 @@ class SyncPanel(QWidget):
         return self._in_background(
             "Exporting changes…",
             lambda service, passphrase, progress: service.export(path, since_last_for=peer, passphrase=passphrase,
-                                                                 progress=progress),
+                                                                 progress=progress, resend=resend),
             done, "Not exported", "Export cancelled: no package was written.",
         )
 
@@ -542,7 +554,7 @@ class SyncPanel(QWidget):
 
     def sync_with_central(self) -> None:
         """Export, merge at headquarters and import what comes back, off the UI thread with progress and cancel
-        (between steps: each step is all-or-nothing, so a cancelled run loses nothing)."""
+        (inside each step too: each step is all-or-nothing, so a cancelled run loses nothing)."""
         from ruralwatch.central.station import StationSync, sync_with_central
         from ruralwatch.central.target import pg_target
 

@@ -306,3 +306,31 @@ def test_export_and_import_print_progress_lines_like_the_other_bulk_commands(cli
     assert "  Merging incidents 0 of 1…" in lines and lines[-1] == "  Recording the merge…"
     quiet = cli(laptop, "sync", "export", "--out", str(tmp_path / "quiet.rwsync"), "--json")
     assert quiet.code == 0 and quiet.err == ""
+
+
+def test_export_sends_once_and_resend_sends_again_what_a_lost_package_carried(cli, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A laptop that only exported sent everything since its last import in every package. Now what it sent is
+    left out of the next one; `--resend` sends it again (a package lost), and only goes with --since-last-for."""
+    laptop, central = tmp_path / "laptop.db", tmp_path / "central.db"
+    ids = {db: cli(db, "sync", "identity", "--json").json() for db in (laptop, central)}
+    assert cli(laptop, "sync", "trust", "--device", ids[central]["device_id"], "--key",
+               ids[central]["public_key"]).code == 0
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(passphrase))
+    _record(laptop, "Brook Farm")
+    hq = ids[central]["device_id"]
+
+    def rows(name: str, *extra: str) -> int:
+        done = cli(laptop, "sync", "export", "--out", str(tmp_path / name), "--since-last-for", hq, "--json", *extra)
+        assert done.code == 0, done.err
+        return sum(done.json()["rows"].values())
+
+    assert rows("lost.rwsync") == 1
+    assert rows("next.rwsync") == 0
+    assert rows("again.rwsync", "--resend") == 1
+    alone = cli(laptop, "sync", "export", "--out", str(tmp_path / "full.rwsync"), "--resend")
+    assert alone.code == 2 and "--resend goes with --since-last-for" in alone.err
+    assert not (tmp_path / "full.rwsync").exists()

@@ -82,7 +82,37 @@ def test_pending_counts_each_new_record_and_the_export_choice_stays(qtbot, windo
     assert panel.peer_choice.currentData() == chosen  # the next export is for the same device again
     window.refresh()
     assert panel.peer_choice.currentData() == chosen
-    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "1", timeout=10_000)  # sent, not yet acknowledged
+    # Sent: not pending any more (it used to stay pending, and went again with every export, until the other
+    # laptop sent a package back).
+    qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)
+
+
+def test_send_again_resends_what_a_lost_package_carried_and_clears_after(qtbot, window, services, tmp_path):
+    other_store, _other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    panel.reload()
+    assert not panel.resend.isEnabled()  # a full package sends everything anyway
+    services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
+                                            lon=0.4, place="Yard"))
+    panel.peer_choice.setCurrentIndex(1)
+    assert panel.resend.isEnabled() and not panel.resend.isChecked()
+    panel.passphrase.setText("shared secret")
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_package(tmp_path / "lost.rwsync")
+    assert sum(exported.args[0].rows.values()) >= 1
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_package(tmp_path / "again.rwsync")
+    assert exported.args[0].rows["incidents"] == 0  # sent before: not again
+    panel.resend.setChecked(True)
+    with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
+        panel.export_package(tmp_path / "resent.rwsync")
+    assert exported.args[0].rows["incidents"] == 1  # the lost package's incident goes again
+    assert not panel.resend.isChecked()  # once: the next export is the usual one
 
 
 def _status_conflict(services, tmp_path: Path) -> tuple[str, Path]:

@@ -14,6 +14,7 @@ from fixtures.laptops import Laptop, rechain, trust_each_other
 
 from ruralwatch.services import sync as sync_module
 from ruralwatch.services.device_audit import alerts
+from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.audit import HEAD_KEY, AuditLog
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.sync import package
@@ -134,8 +135,15 @@ def test_a_lost_package_s_audit_entries_go_again_until_the_receiver_says_it_hold
     laptop.record("Church Road")
     again = tmp_path / "again.rwsync"
     laptop.services.sync.export(again, since_last_for=central.store.device_id)
-    assert _audit_seqs(again)[0] == acknowledged + 1  # the lost package's entries go again
-    assert central.services.sync.import_package(again).warnings == []
+    assert _audit_seqs(again)[0] > acknowledged + 1  # sent before: not again (the laptop cannot know it was lost)
+    assert central.services.sync.import_package(again).warnings == []  # a gap is no alert
+    assert acknowledged + 1 not in _held(central, laptop)
+    # The central store's package says how far it holds the chain without a gap: the laptop fills it.
+    central.send_to(laptop, tmp_path)
+    refill = tmp_path / "refill.rwsync"
+    laptop.services.sync.export(refill, since_last_for=central.store.device_id)
+    assert _audit_seqs(refill)[0] == acknowledged + 1  # the lost package's entries go again
+    assert central.services.sync.import_package(refill).warnings == []
     held = _held(central, laptop)
     assert held == list(range(1, len(held) + 1)) and len(held) >= _head(laptop) - 1  # all but its export entry
     # Once the central store has said so, the next package carries only what is new.
@@ -145,14 +153,16 @@ def test_a_lost_package_s_audit_entries_go_again_until_the_receiver_says_it_hold
     assert _audit_seqs(newest)[0] == len(held) + 1
 
 
-def test_a_laptop_that_only_sends_sends_its_chain_again_and_it_is_kept_once(pair, tmp_path: Path) -> None:
+def test_a_laptop_that_only_sends_sends_each_entry_once_and_it_is_kept_once(pair, tmp_path: Path) -> None:
+    """It sent its whole chain with every package (the central store never said what it holds)."""
     laptop, central = pair
     laptop.record("Brook Farm")
     assert laptop.send_to(central, tmp_path).warnings == []
+    first = len(_held(central, laptop))
     laptop.record("Mill Lane")
     second = tmp_path / "second.rwsync"
     laptop.services.sync.export(second, since_last_for=central.store.device_id)
-    assert _audit_seqs(second)[0] == 1  # the central store never said what it holds: everything again
+    assert _audit_seqs(second)[0] == first + 1  # what the first package carried is not sent again
     assert central.services.sync.import_package(second).warnings == []
     held = _held(central, laptop)
     assert held == list(range(1, len(held) + 1))  # no entry twice, none missing
@@ -214,6 +224,14 @@ def _alter(laptop: Laptop, seq: int, actor: str) -> None:
     laptop.store.db.conn.commit()
 
 
+def _resent(laptop: Laptop, central: Laptop, tmp_path: Path, name: str) -> ImportResult:
+    """A package sending again what the central store has not said it holds (the altered entry among it), imported
+    there: the result, with the package's path."""
+    made = laptop.services.sync.export(tmp_path / f"{name}.rwsync", since_last_for=central.store.device_id,
+                                       resend=True)
+    return central.services.sync.import_package(made.path)
+
+
 def test_an_entry_altered_without_rehashing_is_alerted_once_however_often_it_comes_again(pair, tmp_path) -> None:
     """The altered entry is never kept, so every later package carries it again: each package raised the same alert
     again. Alerted once per alteration; an entry altered otherwise is alerted again, and verify still reports it."""
@@ -226,14 +244,11 @@ def test_an_entry_altered_without_rehashing_is_alerted_once_however_often_it_com
     assert first == [f"its entry {seq} does not match its own hash (altered without re-hashing)"]
     for place in ("Mill Lane", "Church Road"):
         laptop.record(place)
-        again = laptop.services.sync.export(tmp_path / f"{place}.rwsync", since_last_for=central.store.device_id)
-        carried = PackageReader(Path(again.path)).contents(None, SYNCABLE_TABLES).audit
-        assert seq in {entry["seq"] for entry in carried}  # sent again, unchanged
-        assert central.services.sync.import_package(again.path).warnings == []
+        assert seq in _audit_seqs(Path(_resent(laptop, central, tmp_path, place).path))  # sent again, unchanged
     assert len(alerts(central.store)) == 1
     assert "device_audit" in {p.kind for p in AuditLog(central.store).verify().problems}
     _alter(laptop, seq, "a third person")  # another alteration of the same entry: a new problem
-    assert laptop.send_to(central, tmp_path).warnings == first
+    assert _resent(laptop, central, tmp_path, "third").warnings == first
     assert len(alerts(central.store)) == 2
 
 
@@ -244,9 +259,9 @@ def test_an_altered_entry_put_right_is_kept_and_the_same_alteration_later_is_ale
         "SELECT seq, actor FROM audit_log WHERE action = 'create' ORDER BY seq LIMIT 1").fetchone()
     _alter(laptop, seq, "someone else")
     assert laptop.send_to(central, tmp_path).warnings
-    assert laptop.send_to(central, tmp_path).warnings == []
-    _alter(laptop, seq, actor)  # put back as it was: kept at the next package
-    assert laptop.send_to(central, tmp_path).warnings == []
+    assert _resent(laptop, central, tmp_path, "again").warnings == []
+    _alter(laptop, seq, actor)  # put back as it was: kept at the next package that carries it
+    assert _resent(laptop, central, tmp_path, "put-right").warnings == []
     assert central.store.db.execute("SELECT 1 FROM device_audit WHERE device_id = ? AND seq = ?",
                                     [laptop.store.device_id, seq]).fetchone()
     _alter(laptop, seq, "someone else")  # the same alteration again, after it was put right: a new one

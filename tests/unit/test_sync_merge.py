@@ -167,8 +167,8 @@ def test_what_a_peer_sent_is_not_sent_back_to_it(devices: tuple[Device, Device],
     b_own = b.incidents.record(make(place="B's own"))
     out = tmp_path / "back.rwsync"
     result = b.sync.export(out, since_last_for=a.store.device_id)
-    # Not acknowledged yet: pending until A says it holds it (a written file may be lost)
-    assert result.rows["incidents"] == 1 and b.sync.pending(a.store.device_id) == 1
+    # Sent: not pending (not sent again) unless A's next package says it did not arrive
+    assert result.rows["incidents"] == 1 and b.sync.pending(a.store.device_id) == 0
     assert a.sync.import_package(out).inserted == 1
     assert send(a, b, tmp_path, since=True).rows == 0  # A's package says what it holds, and carries nothing
     assert b.sync.pending(a.store.device_id) == 0

@@ -61,7 +61,11 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     export = actions.add_parser("export", help="write a change package")
     export.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="FILE")
     export.add_argument("--since-last-for", metavar="PEER_DEVICE",
-                        help="only what that device is not known to have (default: everything)")
+                        help="only what that device is not known to have nor was sent since its last package "
+                             "(default: everything)")
+    export.add_argument("--resend", action="store_true",
+                        help="with --since-last-for: send again what earlier packages for that device carried and it "
+                             "has not said it holds (a package was lost)")
     _passphrase_option(export)
     export.add_argument("--unencrypted", action="store_true",
                         help="write the package without a passphrase (it carries personal data: only for a "
@@ -198,7 +202,10 @@ def run(args: argparse.Namespace, store: Store) -> int:
             raise RuralWatchError("a sync package carries personal data, so it is encrypted: give "
                                   "--passphrase-file FILE or $RURALWATCH_SYNC_PASSPHRASE_FILE (or --unencrypted)")
         # Progress on stderr in the window's words (not with --json: scripts read stdout and want it quiet).
-        result = service.export(args.out, args.since_last_for, passphrase, None if args.json else progress_lines())
+        if args.resend and not args.since_last_for:
+            raise OptionError("--resend goes with --since-last-for DEVICE (a full package sends everything anyway)")
+        result = service.export(args.out, args.since_last_for, passphrase, None if args.json else progress_lines(),
+                                resend=args.resend)
         if args.json:
             print_json(result.to_dict())
         else:
