@@ -6,8 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, Qt, QTimeZone, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap
+from PySide6.QtCore import QDate, QDateTime, QEvent, QModelIndex, QObject, QSize, Qt, QTimeZone, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -45,6 +45,8 @@ from ruralwatch.core.kinds import (
     PROPERTY_MARKINGS,
     DetailField,
     FieldType,
+    KindChoice,
+    find_kinds,
     kind_by_key,
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
@@ -142,6 +144,73 @@ def _title(incident: Incident | None) -> str:
 
 
 FORM_WIDTH = 1000  # the incident form's width where the screen has room
+
+class KindBox(QComboBox):
+    """The kind: type any word of a kind's name, or a word an officer would use for it ("theft", "stolen", "quad",
+    "GPS", "traveller"; the catalogue's synonyms), and pick from the list; Enter or Tab takes the top entry. A walk
+    typed "Theft" and found nothing: a plain list box finds an entry only by its first letters. An entry with a
+    sub-kind ("Equipment theft (Quad bike / ATV)") also chooses the equipment (`subkind_chosen`)."""
+
+    subkind_chosen = Signal(str)
+    CHOICE_ROLE = Qt.ItemDataRole.UserRole + 1
+    INSERT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, blank: bool) -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        if blank:  # a new incident starts with no kind, so nothing is recorded as hare coursing by default
+            self.addItem("", None)
+        for kind in KINDS:
+            self.addItem(kind.name, kind.key)
+        self.lineEdit().setPlaceholderText("Choose the kind, or type a word: theft, quad, hare, traveller…")
+        self.choices = QStandardItemModel(self)
+        completer = QCompleter(self.choices, self)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionRole(self.INSERT_ROLE)  # what goes in the box: the kind's name
+        completer.activated[QModelIndex].connect(
+            lambda index: self.choose(index.data(self.CHOICE_ROLE)))
+        self.setCompleter(None)  # the box's own completer matches only the start of a name
+        self.lineEdit().setCompleter(completer)
+        self.lineEdit().textEdited.connect(self._fill_list)
+        self.lineEdit().editingFinished.connect(self.settle)
+        close_list_on_leave(self)
+        self._fill_list("")
+
+    def _fill_list(self, text: str) -> None:
+        """The entries `text` names, best first (before the completer shows its list)."""
+        self.choices.clear()
+        for choice in find_kinds(text):
+            entry = QStandardItem(choice.label)
+            entry.setData(choice, self.CHOICE_ROLE)
+            entry.setData(kind_by_key(choice.kind).name, self.INSERT_ROLE)
+            self.choices.appendRow(entry)
+
+    def choose(self, choice: KindChoice | None) -> None:
+        if choice is None:
+            return
+        select_data(self, choice.kind)
+        self.setEditText(self.currentText())
+        if choice.subkind:
+            self.subkind_chosen.emit(choice.subkind)
+
+    def settle(self) -> None:
+        """Leaving the box (Tab, Enter, a click elsewhere): the text typed becomes the kind it names first. Text that
+        names no kind is kept as typed, with no kind chosen (a new incident) or the kind as it was (an edit)."""
+        text = self.currentText().strip()
+        if text.casefold() == self.itemText(self.currentIndex()).casefold():
+            self.setEditText(self.itemText(self.currentIndex()))
+            return
+        found = find_kinds(text) if text else []
+        if found:
+            self.choose(found[0])
+        elif self.findData(None) >= 0:
+            self.setCurrentIndex(self.findData(None))
+            self.setEditText(text)
+        else:
+            self.setEditText(self.itemText(self.currentIndex()))
+
 
 class RowTable(QWidget):
     """A small editable table (vehicles, stolen items) with Add and Remove buttons."""
@@ -312,10 +381,10 @@ class IncidentDialog(QDialog):
         else:
             demo_note = None
 
-        # A new incident starts with no kind chosen, so nothing is recorded as hare coursing by default.
-        self.kind = vocab_combo(((k.key, k.name) for k in KINDS), blank=None if self.incident else "Choose the kind…")
+        self.kind = KindBox(blank=self.incident is None)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.subkind = vocab_combo(EQUIPMENT_CATEGORIES)
+        self.kind.subkind_chosen.connect(lambda key: select_data(self.subkind, key))
         self.subkind_label = QLabel("&Equipment")
         self.subkind_label.setBuddy(self.subkind)
         self.status = vocab_combo(STATUSES)
