@@ -220,8 +220,10 @@ class RowTable(QWidget):
         self.table = make_table(headers, editable=True, selection=QAbstractItemView.SelectionMode.ExtendedSelection,
                                 alternating=False)
         self.table.setMinimumHeight(110)
-        self.table.setItemDelegate(OutlinedProblems(self.table))  # a refused cell is outlined like a field
+        self.table.setItemDelegate(_RowDelegate(self))  # a refused cell is outlined like a field
+        self.table.installEventFilter(self)  # Tab on a cell not being edited goes on to the next cell too
         self.row_ids: list[str | None] = []
+        self.saved_rows: list[int] = []  # the rows the form last read for saving (empty ones are not saved)
         self.add_button = QPushButton(add_label)
         self.remove_button = QPushButton("Remove selected")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -241,10 +243,14 @@ class RowTable(QWidget):
         return row
 
     def start_typing(self, row: int, column: int) -> None:
-        """A row added with its button: the cursor on its first typed cell, so what is typed next goes in it (it
-        went nowhere: the focus stayed on the button). A key starts the edit, as in any cell."""
+        """A row added with its button: its first typed cell open for typing, with the focus (it went nowhere: the
+        focus stayed on the button; then only the cell was current, and a Tab left the table for the button,
+        where Space added a second, empty row)."""
         self.table.setCurrentCell(row, column)  # first: focus on a table with no current cell goes to the first
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # cell, the stolen item's category box
+        cell = self.table.item(row, column)
+        if cell is not None and cell.flags() & Qt.ItemFlag.ItemIsEditable:
+            self.table.editItem(cell)
 
     def commit_edit(self) -> None:
         """A cell still being typed in (Ctrl+S before Enter or Tab) keeps what it holds: the save said
@@ -260,6 +266,10 @@ class RowTable(QWidget):
         for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
             self.table.removeRow(row)
             del self.row_ids[row]
+
+    def typed_in(self, row: int, columns: tuple[int, ...]) -> bool:
+        """Whether anything was typed in these cells of the row."""
+        return any(self.text(row, column) for column in columns)
 
     def text(self, row: int, column: int) -> str:
         item = self.table.item(row, column)
@@ -282,20 +292,20 @@ class RowTable(QWidget):
         """Tab in a cell's list box goes on to the row's next cell, as Tab in a typed cell does. Left to Qt, it
         jumped to the top of the form (the box is last in the focus chain): a walk's Tab from Role then typed the
         vehicle's make into the Kind box, which changed the incident to Heritage crime."""
-        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QComboBox):
-            key = event.key()  # type: ignore[attr-defined]
-            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-                back = key == Qt.Key.Key_Backtab or bool(
-                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
-                self._tab_from(watched, back)
-                return True
+        back = _tab_back(event)
+        if back is not None and isinstance(watched, QComboBox):
+            index = self.table.indexAt(watched.pos())
+            self.tab_from(index.row(), index.column(), back)
+            return True
+        if back is not None and watched is self.table and self.table.currentRow() >= 0:
+            self.tab_from(self.table.currentRow(), self.table.currentColumn(), back)
+            return True
         return super().eventFilter(watched, event)
 
-    def _tab_from(self, combo: QComboBox, back: bool) -> None:
-        """The next (or previous) cell of the combo's row: typed ones start editing, so keys go in them; past
-        the row's end, the focus leaves the table (its buttons), before its start, back to the table."""
-        index = self.table.indexAt(combo.pos())
-        row, column = index.row(), index.column() + (-1 if back else 1)
+    def tab_from(self, row: int, column: int, back: bool) -> None:
+        """The next (or previous) cell of the row: typed ones start editing, so keys go in them; past the row's
+        end, the focus leaves the table (its buttons), before its start, back to the table."""
+        column += -1 if back else 1
         if not 0 <= column < self.table.columnCount():
             if back:
                 self.table.setCurrentCell(row, 0)
@@ -312,6 +322,35 @@ class RowTable(QWidget):
         cell = self.table.item(row, column)
         if cell is not None and cell.flags() & Qt.ItemFlag.ItemIsEditable:
             self.table.editItem(cell)
+
+
+def _tab_back(event: QEvent) -> bool | None:
+    """For a Tab key press: whether it goes back (Shift+Tab); None for any other event."""
+    if event.type() != QEvent.Type.KeyPress:
+        return None
+    key = event.key()  # type: ignore[attr-defined]
+    if key not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+        return None
+    return key == Qt.Key.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+
+
+class _RowDelegate(OutlinedProblems):
+    """Tab in a cell being typed in keeps what was typed and goes on to the row's next cell, as Tab in a cell's list
+    box does (Qt's own next cell was the list box's hidden text cell, or, with the table's Tab off, the button)."""
+
+    def __init__(self, rows: RowTable) -> None:
+        super().__init__(rows.table)
+        self.rows = rows
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        back = _tab_back(event)
+        if back is None or not isinstance(watched, QWidget):
+            return super().eventFilter(watched, event)
+        index = self.rows.table.currentIndex()
+        self.commitData.emit(watched)
+        self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
+        self.rows.tab_from(index.row(), index.column(), back)
+        return True
 
 
 class IncidentDialog(QDialog):
@@ -499,8 +538,9 @@ class IncidentDialog(QDialog):
         vehicles_group = QGroupBox("Vehicles")
         QVBoxLayout(vehicles_group).addWidget(self.vehicles)
 
-        self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
-                               "Recovered"], "Add &item")
+        # A stolen quad bike, tractor or trailer has its own registration: its column, not Vehicles as "Victim".
+        self.items = RowTable(["Category", "Description", "Make", "Model", "Serial / VIN", "Registration",
+                               "Marking", "Value £", "Recovered"], "Add &item")
         self.items.add_button.clicked.connect(
             lambda: self.items.start_typing(self._add_item(self._new_item()), 1))  # the description
         # Each column as wide as what it holds (the category box read "Quad bike /"), the description takes the rest.
@@ -672,15 +712,29 @@ class IncidentDialog(QDialog):
     def _add_item(self, item: StolenItemInput) -> int:
         row = self.items.append(item.id)
         self.items.set_combo(row, 0, EQUIPMENT_CATEGORIES, item.category)
-        for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number)):
+        for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number),
+                              (5, item.vrm)):
             self.items.set_text(row, column, value)
-        self.items.set_combo(row, 5, PROPERTY_MARKINGS, item.marking)
-        self.items.set_text(row, 6, "" if item.value_gbp is None else f"{Decimal(item.value_gbp):.2f}")
+        self.items.set_combo(row, 6, PROPERTY_MARKINGS, item.marking)
+        self.items.set_text(row, 7, "" if item.value_gbp is None else f"{Decimal(item.value_gbp):.2f}")
         recovered = QTableWidgetItem()
         recovered.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         recovered.setCheckState(Qt.CheckState.Checked if item.recovered else Qt.CheckState.Unchecked)
-        self.items.table.setItem(row, 7, recovered)
+        self.items.table.setItem(row, 8, recovered)
         return row
+
+    def _kept_rows(self, rows: RowTable, typed: tuple[int, ...]) -> list[int]:
+        """The table's rows that are saved: a stored one, or one with something typed or ticked. Remembered, so a
+        refusal of the n-th row saved marks its own row of the table."""
+        def ticked(row: int) -> bool:
+            cell = rows.table.item(row, rows.table.columnCount() - 1)
+            return bool(cell and cell.flags() & Qt.ItemFlag.ItemIsUserCheckable
+                        and cell.checkState() == Qt.CheckState.Checked)
+
+        kept = [r for r in range(rows.table.rowCount())
+                if rows.row_ids[r] is not None or rows.typed_in(r, typed) or ticked(r)]
+        rows.saved_rows = kept
+        return kept
 
     def current_input(self) -> IncidentInput:
         """What the form holds now, exactly as typed; validation happens in the service."""
@@ -692,22 +746,23 @@ class IncidentDialog(QDialog):
                 value = self._detail_value(widget)
                 if value is not None:
                     details[key] = value
+        # A row nothing was typed in is not saved (an "Add item" pressed twice saved an empty stolen item).
         vehicles = [
             VehicleInput(vrm=self.vehicles.text(r, 0), role=self.vehicles.combo(r, 1) or "suspect",
                          make=self.vehicles.text(r, 2), model=self.vehicles.text(r, 3),
                          colour=self.vehicles.text(r, 4), id=self.vehicles.row_ids[r])
-            for r in range(self.vehicles.table.rowCount())
+            for r in self._kept_rows(self.vehicles, (0, 2, 3, 4))
         ]
         items = []
         if kind == "equipment_theft":
-            for r in range(self.items.table.rowCount()):
-                recovered = self.items.table.item(r, 7)
+            for r in self._kept_rows(self.items, (1, 2, 3, 4, 5, 7)):
+                recovered = self.items.table.item(r, 8)
+                ticked = bool(recovered and recovered.checkState() == Qt.CheckState.Checked)
                 items.append(StolenItemInput(
                     category=self.items.combo(r, 0), description=self.items.text(r, 1), make=self.items.text(r, 2),
-                    model=self.items.text(r, 3), serial_number=self.items.text(r, 4),
-                    marking=self.items.combo(r, 5) or "none", value_gbp=self.items.text(r, 6) or None,
-                    recovered=bool(recovered and recovered.checkState() == Qt.CheckState.Checked),
-                    id=self.items.row_ids[r],
+                    model=self.items.text(r, 3), serial_number=self.items.text(r, 4), vrm=self.items.text(r, 5),
+                    marking=self.items.combo(r, 6) or "none", value_gbp=self.items.text(r, 7) or None,
+                    recovered=ticked, id=self.items.row_ids[r],
                 ))
         lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
         if grid_ref and self._lat_lon_from(grid_ref, lat, lon):
@@ -893,9 +948,10 @@ class IncidentDialog(QDialog):
         table = {"vehicles": self.vehicles.table, "items": self.items.table}.get(name)
         if table is None or "]" not in rest:
             return None
-        row = int(rest.split("]", 1)[0])
+        row = self._table_row(name, int(rest.split("]", 1)[0]))
         column_key = rest.split(".", 1)[1] if "." in rest else ""
-        columns = {"vehicles": {"vrm": 0, "role": 1}, "items": {"category": 0, "marking": 5, "value_gbp": 6}}[name]
+        columns = {"vehicles": {"vrm": 0, "role": 1},
+                   "items": {"category": 0, "vrm": 5, "marking": 6, "value_gbp": 7}}[name]
         column = columns.get(column_key, 0)
         if row < table.rowCount():
             cell = table.item(row, column)
@@ -915,8 +971,13 @@ class IncidentDialog(QDialog):
         key = field.split("[", 1)[0]
         label = FIELD_LABELS.get(key) or next((d.label for k in KINDS for d in k.details if d.key == key), key)
         if "[" in field:
-            label = f"{label} {int(field.split('[', 1)[1].split(']', 1)[0]) + 1}"
+            label = f"{label} {self._table_row(key, int(field.split('[', 1)[1].split(']', 1)[0])) + 1}"
         return label
+
+    def _table_row(self, name: str, saved: int) -> int:
+        """The table row of the `saved`-th vehicle or item read for saving (rows left empty are not saved)."""
+        rows = self.vehicles if name == "vehicles" else self.items
+        return rows.saved_rows[saved] if saved < len(rows.saved_rows) else saved
 
     def show_errors(self, error: ValidationError) -> None:
         self._clear_errors()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from ruralwatch.services.container import Services
 
@@ -68,3 +68,57 @@ def test_a_word_that_names_no_kind_is_kept_with_no_kind_chosen(qtbot, services: 
     assert dialog.kind.currentData() is None and dialog.kind.currentText() == "sheep rustling"
     dialog.save()
     assert dialog.saved is None and "Kind: choose the kind of incident" in dialog.error_label.text()
+
+
+def _editing(qtbot, table, column: int) -> None:
+    qtbot.waitUntil(lambda: table.state() == table.State.EditingState and table.currentColumn() == column
+                    and table.isAncestorOf(QApplication.focusWidget()), timeout=5_000)
+
+
+def test_add_item_opens_the_row_for_typing_and_tab_goes_across_its_cells(qtbot, services: Services) -> None:
+    dialog = _form(qtbot, services)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.subkind.setCurrentIndex(dialog.subkind.findData("quad_atv"))
+    dialog.grid_ref.setText("TL 61234 32456")
+    table = dialog.items.table
+    dialog.items.add_button.setFocus()
+    QTest.keyClick(dialog.items.add_button, Qt.Key.Key_Space)
+    _editing(qtbot, table, 1)  # the description, open, with the keyboard
+    for column, text in ((1, "Red quad bike"), (2, "Honda"), (3, "TRX450"), (4, "1hfte40a123456"), (5, "ab12 cde")):
+        _editing(qtbot, table, column)
+        QTest.keyClicks(QApplication.focusWidget(), text)
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    marking = table.cellWidget(0, 6)
+    assert isinstance(marking, QComboBox)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is marking, timeout=5_000)
+    QTest.keyClick(marking, Qt.Key.Key_Tab)
+    _editing(qtbot, table, 7)
+    QTest.keyClicks(QApplication.focusWidget(), "4500")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: table.currentColumn() == 8 and QApplication.focusWidget() is table, timeout=5_000)
+    QTest.keyClick(table, Qt.Key.Key_Tab)  # past the row's end: the table's buttons
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.items.add_button, timeout=5_000)
+    assert table.rowCount() == 1
+    QTest.keyClick(dialog.items.add_button, Qt.Key.Key_Space)  # a second row, left empty: not saved
+    _editing(qtbot, table, 1)
+    with qtbot.waitSignal(dialog.saved_incident, timeout=5_000) as saved:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    items = services.incidents.get(saved.args[0].id).items
+    assert [(i["description"], i["make"], i["model"], i["serial_number"], i["vrm"], i["value_pence"])
+            for i in items] == [("Red quad bike", "Honda", "TRX450", "1HFTE40A123456", "AB12CDE", 450000)]
+
+
+def test_a_bad_registration_on_the_second_item_marks_its_own_row(qtbot, services: Services) -> None:
+    dialog = _form(qtbot, services)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    dialog.grid_ref.setText("TL 61234 32456")
+    for _row in range(3):
+        dialog.items.add_button.click()
+    dialog.items.commit_edit()
+    dialog.items.set_text(0, 1, "Chainsaw")
+    dialog.items.set_text(2, 5, "NOT A PLATE 999")  # the second row is empty, not saved: the refusal is of the
+    dialog.save()  # second item saved, the table's third row, and says so
+    assert dialog.saved is None and "Stolen item 3:" in dialog.error_label.text()
+    assert dialog.items.table.item(2, 5).toolTip().endswith("is not a UK registration (e.g. AB12 CDE, A123 BCD, "
+                                                            "ABC 123D, 1 ABC, AIZ 1234)")
+    assert dialog.items.text(2, 5) == "NOT A PLATE 999"  # kept as typed
