@@ -219,7 +219,11 @@ class RowTable(QWidget):
         super().__init__()
         self.table = make_table(headers, editable=True, selection=QAbstractItemView.SelectionMode.ExtendedSelection,
                                 alternating=False)
-        self.table.setMinimumHeight(110)
+        # Three rows tall (more scroll inside it): left to grow, the first table took the room the second needed,
+        # and at 1366x768 Vehicles started below the fold.
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
+                                  + 3 * self.table.verticalHeader().defaultSectionSize()
+                                  + 2 * self.table.frameWidth() + 2)
         self.table.setItemDelegate(_RowDelegate(self))  # a refused cell is outlined like a field
         self.table.installEventFilter(self)  # Tab on a cell not being edited goes on to the next cell too
         self.row_ids: list[str | None] = []
@@ -464,18 +468,34 @@ class IncidentDialog(QDialog):
         # or a map click in the wrong county is otherwise saved without a word).
         self.location_note = QLabel()
         self.location_note.setWordWrap(True)
-        self.location_note.hide()
+        # Its line is kept while it says nothing: when "In <place>." appeared, everything under it moved down a
+        # line, the Description box under the pointer on its way to a click.
+        # (a hidden row of the form takes no room, so the label stays shown and is emptied instead).
+        self.location_note.setMinimumHeight(self.fontMetrics().lineSpacing())
         self.repeat_label = QLabel()
         self.repeat_label.setWordWrap(True)
         self.repeat_label.setStyleSheet(theme.warning_style())
         self.repeat_label.hide()
         self.description = QPlainTextEdit()
-        self.description.setMinimumHeight(90)
+        # Five lines, whatever else is shown: it took up the room left over, so it grew when the kind's rows or the
+        # place line appeared (the box moved under the pointer) and pushed Stolen items below a laptop's fold.
+        self.description.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 12)
         self.crime_reference = QLineEdit()
 
-        when_end = QHBoxLayout()
-        when_end.addWidget(self.has_end)
-        when_end.addWidget(self.occurred_end, 1)
+        # Start and end on one row, Status and Crime ref on another: two lines fewer, so at 1366x768 the Stolen
+        # items and Vehicles tables start above the fold.
+        when = QHBoxLayout()
+        when.addWidget(self.occurred_start, 1)
+        when.addSpacing(12)
+        when.addWidget(self.has_end)
+        when.addWidget(self.occurred_end, 1)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        crime_label = QLabel("&Crime ref")
+        crime_label.setBuddy(self.crime_reference)
+        status_row.addSpacing(12)
+        status_row.addWidget(crime_label)
+        status_row.addWidget(self.crime_reference, 1)
         lat_lon = QHBoxLayout()
         lat_lon.addWidget(self.lat)
         lat_lon.addWidget(self.lon)
@@ -488,8 +508,9 @@ class IncidentDialog(QDialog):
         main = QFormLayout()
         main.addRow("&Kind", self.kind)
         main.addRow(self.subkind_label, self.subkind)
-        main.addRow("&Happened", self.occurred_start)
-        main.addRow("", when_end)
+        happened_label = QLabel("&Happened")
+        happened_label.setBuddy(self.occurred_start)
+        main.addRow(happened_label, when)
         main.addRow("&Reported", self.reported_at)
         grid_label = QLabel("OS &grid ref")
         grid_label.setBuddy(self.grid_ref)  # a label for a row of widgets needs its buddy for the Alt shortcut
@@ -503,8 +524,9 @@ class IncidentDialog(QDialog):
             main.addRow("A&t premises", self.premises_combo)
             main.addRow("", self.repeat_label)
         main.addRow("&Description", self.description)
-        main.addRow("&Status", self.status)
-        main.addRow("&Crime ref", self.crime_reference)
+        status_label = QLabel("&Status")
+        status_label.setBuddy(self.status)
+        main.addRow(status_label, status_row)
 
         self.reporter_name = QLineEdit()
         self.reporter_phone = QLineEdit()
@@ -882,7 +904,7 @@ class IncidentDialog(QDialog):
         try:
             point = geo.typed_point(text)  # letters, or an easting and northing in metres
         except ValidationError:
-            self.location_note.hide()  # it no longer says where the typed reference is
+            self.location_note.clear()  # it no longer says where the typed reference is
             return  # left as typed; the save reports it against this field
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
@@ -908,7 +930,7 @@ class IncidentDialog(QDialog):
         try:
             where = self.service.where(float(self.lat.text()), float(self.lon.text()))
         except (ValueError, RuralWatchError):
-            self.location_note.hide()
+            self.location_note.clear()
             return
         if where.inside:
             self.location_note.setText(f"In {where.place}.")
@@ -916,7 +938,6 @@ class IncidentDialog(QDialog):
         else:
             self.location_note.setText(f"⚠ This is {where.place}: check the grid reference or the point picked.")
             self.location_note.setStyleSheet(theme.warning_style())
-        self.location_note.show()
 
     def set_location(self, lat: float, lon: float) -> None:
         """A point picked on the map: fill latitude, longitude and the grid reference."""

@@ -4,9 +4,9 @@ the table and Space added a second, empty row) and a layout that does not move u
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 from ruralwatch.services.container import Services
 
@@ -122,3 +122,30 @@ def test_a_bad_registration_on_the_second_item_marks_its_own_row(qtbot, services
     assert dialog.items.table.item(2, 5).toolTip().endswith("is not a UK registration (e.g. AB12 CDE, A123 BCD, "
                                                             "ABC 123D, 1 ABC, AIZ 1234)")
     assert dialog.items.text(2, 5) == "NOT A PLATE 999"  # kept as typed
+
+
+def _top(dialog, widget: QWidget) -> int:
+    return widget.mapTo(dialog, widget.rect().topLeft()).y()
+
+
+def _shown(scroll, widget: QWidget) -> bool:
+    viewport = scroll.viewport()
+    return viewport.rect().contains(QRect(widget.mapTo(viewport, widget.rect().topLeft()), widget.size()))
+
+
+def test_the_place_line_does_not_move_the_description_and_both_tables_start_in_view(qtbot, services) -> None:
+    dialog = _form(qtbot, services)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("equipment_theft"))
+    qtbot.waitUntil(lambda: dialog.items_group.isVisible(), timeout=5_000)
+    QApplication.processEvents()
+    before, height = _top(dialog, dialog.description), dialog.description.height()
+    dialog.grid_ref.setText("TL 61234 32456")
+    dialog.grid_ref.editingFinished.emit()
+    assert dialog.location_note.text() == "In Thaxted, Uttlesford."
+    QApplication.processEvents()
+    assert (_top(dialog, dialog.description), dialog.description.height()) == (before, height)
+    tables = (dialog.items.table, dialog.vehicles.table)
+    header_tops = [t.horizontalHeader().mapTo(dialog.scroll.viewport(), t.horizontalHeader().rect().topLeft()).y()
+                   for t in tables]
+    assert all(0 <= top < dialog.scroll.viewport().height() for top in header_tops), header_tops
+    assert _shown(dialog.scroll, dialog.items.table)
