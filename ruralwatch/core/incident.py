@@ -55,6 +55,9 @@ class StolenItemInput:
     value_gbp: str | Decimal | float | None = None
     recovered: bool = False
     id: str | None = None
+    # A stolen vehicle's own registration (quad bike, tractor, trailer), optional: stop-checks and vehicle lists
+    # match it like any VRM on an incident (it went under Vehicles as "Victim", which read as the victim's car).
+    vrm: str = ""
 
 
 @dataclass
@@ -276,11 +279,12 @@ def validate_incident(inp: IncidentInput, now: datetime | None = None) -> ValidI
         if marking not in dict(PROPERTY_MARKINGS):
             errors.add(f"items[{index}].marking", f"{marking!r} is not a property marking")
         value = errors.run(_money_pence, item.value_gbp, f"items[{index}].value_gbp")
+        item_vrm = errors.run(parse_vrm, item.vrm, f"items[{index}].vrm") if _text(item.vrm) else None
         items.append({
             "id": item.id, "category": category, "description": _text(item.description),
             "make": _text(item.make), "model": _text(item.model),
             "serial_number": _text(item.serial_number).upper(), "marking": marking,
-            "value_pence": value, "recovered": int(bool(item.recovered)),
+            "value_pence": value, "recovered": int(bool(item.recovered)), "vrm": item_vrm,
         })
 
     if inp.premises_id is not None:
@@ -397,7 +401,7 @@ class Incident:
                     category=i["category"], description=i["description"] or "", make=i["make"] or "",
                     model=i["model"] or "", serial_number=i["serial_number"] or "", marking=i["marking"],
                     value_gbp=None if i["value_pence"] is None else Decimal(i["value_pence"]) / 100,
-                    recovered=bool(i["recovered"]), id=i["id"],
+                    recovered=bool(i["recovered"]), id=i["id"], vrm=i.get("vrm") or "",
                 )
                 for i in self.items
             ],

@@ -48,6 +48,9 @@ class IncidentKind:
     icon: str  # short glyph shown in the marker and legend
     subkinds: tuple[tuple[str, str], ...] = ()
     details: tuple[DetailField, ...] = field(default=())
+    # Words an officer types for this kind that its name does not hold ("stolen", "travellers"): the kind box finds
+    # a kind by any word of its name or of these.
+    synonyms: tuple[str, ...] = ()
 
 
 ENCAMPMENT_LAND_TYPES: tuple[tuple[str, str], ...] = (
@@ -70,6 +73,15 @@ EQUIPMENT_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("tools", "Tools"),
     ("vehicle", "Vehicle / trailer"),
 )
+
+# Words for each equipment category its name does not hold (see IncidentKind.synonyms).
+EQUIPMENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "plant_machinery": ("tractor", "digger", "excavator", "telehandler", "dumper", "mower"),
+    "gps_unit": ("satnav", "sat nav", "receiver", "display", "starfire", "trimble"),
+    "quad_atv": ("quad", "atv", "buggy", "side by side", "utv", "gator"),
+    "tools": ("power tools", "chainsaw", "strimmer", "generator", "welder"),
+    "vehicle": ("car", "van", "pickup", "land rover", "horsebox", "trailer"),
+}
 
 PROPERTY_MARKINGS: tuple[tuple[str, str], ...] = (
     ("none", "None"),
@@ -95,16 +107,25 @@ ENCAMPMENT_DETAILS = (
 )
 
 KINDS: tuple[IncidentKind, ...] = (
-    IncidentKind("hare_coursing", "Hare coursing", "#d62728", "H", details=HARE_COURSING_DETAILS),
-    IncidentKind("equipment_theft", "Equipment theft", "#1f77b4", "E", subkinds=EQUIPMENT_CATEGORIES),
-    IncidentKind("unlawful_encampment", "Unlawful encampment", "#ff7f0e", "U", details=ENCAMPMENT_DETAILS),
-    IncidentKind("fly_tipping", "Fly-tipping", "#8c564b", "F"),
-    IncidentKind("livestock_worrying", "Livestock worrying", "#e377c2", "L"),
-    IncidentKind("fuel_theft", "Fuel theft", "#17becf", "D"),
-    IncidentKind("poaching_wildlife", "Poaching / wildlife crime", "#2ca02c", "P"),
-    IncidentKind("heritage_crime", "Heritage crime", "#9467bd", "R"),
-    IncidentKind("farm_burglary", "Farm burglary", "#393b79", "B"),
-    IncidentKind("suspicious_activity", "Suspicious activity", "#7f7f7f", "S"),
+    IncidentKind("hare_coursing", "Hare coursing", "#d62728", "H", details=HARE_COURSING_DETAILS,
+                 synonyms=("coursing", "lurchers", "dogs", "hares")),
+    IncidentKind("equipment_theft", "Equipment theft", "#1f77b4", "E", subkinds=EQUIPMENT_CATEGORIES,
+                 synonyms=("stolen", "theft", "plant", "machinery", "tools", "quad", "atv", "gps", "tractor",
+                           "trailer")),
+    IncidentKind("unlawful_encampment", "Unlawful encampment", "#ff7f0e", "U", details=ENCAMPMENT_DETAILS,
+                 synonyms=("traveller", "travellers", "caravans", "camp", "trespass")),
+    IncidentKind("fly_tipping", "Fly-tipping", "#8c564b", "F", synonyms=("dumping", "dumped", "waste", "rubbish")),
+    IncidentKind("livestock_worrying", "Livestock worrying", "#e377c2", "L",
+                 synonyms=("sheep", "dog attack", "cattle", "stock")),
+    IncidentKind("fuel_theft", "Fuel theft", "#17becf", "D", synonyms=("stolen", "diesel", "red diesel", "oil")),
+    IncidentKind("poaching_wildlife", "Poaching / wildlife crime", "#2ca02c", "P",
+                 synonyms=("poacher", "deer", "lamping", "badger", "birds of prey", "fish")),
+    IncidentKind("heritage_crime", "Heritage crime", "#9467bd", "R",
+                 synonyms=("nighthawking", "metal detecting", "lead", "church", "monument")),
+    IncidentKind("farm_burglary", "Farm burglary", "#393b79", "B",
+                 synonyms=("break-in", "break in", "outbuilding", "barn", "shed", "stolen", "theft")),
+    IncidentKind("suspicious_activity", "Suspicious activity", "#7f7f7f", "S",
+                 synonyms=("suspicious vehicle", "sighting", "intelligence")),
     IncidentKind("other_rural", "Other rural crime", "#bcbd22", "O"),
 )
 
@@ -128,3 +149,55 @@ def is_kind(key: str) -> bool:
 def kind_name(key: str) -> str:
     kind = _BY_KEY.get(key)
     return kind.name if kind else key
+
+
+@dataclass(frozen=True)
+class KindChoice:
+    """An entry of the kind box's list: a kind, or a kind with one of its sub-kinds ("Equipment theft (GPS unit)")."""
+
+    kind: str
+    subkind: str | None
+    label: str
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in "".join(c if c.isalnum() else " " for c in text.casefold()).split() if w]
+
+
+def _matches(query: list[str], names: tuple[str, ...]) -> bool:
+    """Every word typed starts a word of one of `names` ("quad" finds "Quad bike / ATV", "enc" "encampment")."""
+    words = [w for name in names for w in _words(name)]
+    return all(any(w.startswith(q) for w in words) for q in query)
+
+
+def kind_choices() -> list[KindChoice]:
+    """Every kind, then each kind with each of its sub-kinds, in catalogue order."""
+    found = []
+    for kind in KINDS:
+        found.append(KindChoice(kind.key, None, kind.name))
+        found.extend(KindChoice(kind.key, key, f"{kind.name} ({name})") for key, name in kind.subkinds)
+    return found
+
+
+def find_kinds(text: str) -> list[KindChoice]:
+    """The kinds (and kinds with a sub-kind) that `text` names by any word of their names or synonyms, best first.
+    "Theft" found nothing when only a name's start was matched (the kind is "Equipment theft"). A kind named by its
+    own name comes first, then a kind with a sub-kind the text names ("quad": Equipment theft (Quad bike / ATV)),
+    then a kind found by a synonym. Empty text: every kind, without sub-kinds."""
+    query = _words(text)
+    if not query:
+        return [KindChoice(k.key, None, k.name) for k in KINDS]
+    ranked: list[tuple[int, int, KindChoice]] = []
+    for order, choice in enumerate(kind_choices()):
+        kind = _BY_KEY[choice.kind]
+        if choice.subkind is None:
+            if _matches(query, (kind.name,)):
+                ranked.append((0, order, choice))
+            elif _matches(query, (kind.name, *kind.synonyms)):
+                ranked.append((2, order, choice))
+            continue
+        own = (dict(kind.subkinds)[choice.subkind], *EQUIPMENT_SYNONYMS.get(choice.subkind, ()))
+        # Only when some word typed is the sub-kind's own ("theft" alone lists the kind, not its five sub-kinds).
+        if _matches(query, (kind.name, *kind.synonyms, *own)) and any(_matches([q], own) for q in query):
+            ranked.append((1, order, choice))
+    return [choice for _rank, _order, choice in sorted(ranked, key=lambda r: (r[0], r[1]))]

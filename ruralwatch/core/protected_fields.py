@@ -32,6 +32,7 @@ PROTECTED: dict[str, dict[str, str]] = {
     "incidents": {"reporter_name": "reporters", "reporter_phone": "reporters"},
     "people": {"phone": "volunteers", "email": "volunteers", "notes": "volunteers"},
     "incident_vehicles": {"vrm": "registrations"},
+    "stolen_items": {"vrm": "registrations"},  # a stolen quad bike's or tractor's own registration
     "patrol_events": {"vrm": "registrations"},
     "watchlist_vehicles": {"vrm": "registrations"},
     "premises": {"contact_name": "reporters", "contact_phone": "reporters", "contact_email": "reporters"},

@@ -64,6 +64,8 @@ class IncidentService:
             incident = replace(incident, reporter_name="", reporter_phone="")
         if not actor.can("vehicles.view") and any(v.get("vrm") for v in incident.vehicles):
             incident = replace(incident, vehicles=[{**v, "vrm": ""} for v in incident.vehicles])
+        if not actor.can("vehicles.view") and any(i.get("vrm") for i in incident.items):
+            incident = replace(incident, items=[{**i, "vrm": ""} for i in incident.items])
         return incident
 
     def _filter(self, flt: IncidentFilter | None) -> IncidentFilter:

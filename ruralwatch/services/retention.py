@@ -8,7 +8,8 @@ Categories (months per category are settings on this laptop; 0 means never):
   "Former volunteer 3F2A7C", stable per person so hours still group by person), plus the free-text notes of
   their availability exceptions; N months after they left (`left_on`, else when they were made inactive)
   or were deleted.
-- victim and witness VRMs: `incident_vehicles.vrm` of non-suspect vehicles, N months after the incident closed.
+- victim and witness VRMs: `incident_vehicles.vrm` of non-suspect vehicles, and a stolen vehicle's own
+  registration (`stolen_items.vrm`: it is the victim's), N months after the incident closed.
 - suspect VRMs: the same for suspect vehicles; default never, because they feed vehicles-of-interest
   intelligence (ruralwatch.services.patrols).
 - premises contacts: `premises.contact_name`, `contact_phone`, `contact_email` of premises that left the register
@@ -201,6 +202,7 @@ class RetentionService:
         # Anonymising stamps updated_at from the service's clock, read when written (tests may set _now).
         self.incidents = SyncTable(store, "incidents", lambda: self._now())
         self.vehicles = SyncTable(store, "incident_vehicles", lambda: self._now())
+        self.items = SyncTable(store, "stolen_items", lambda: self._now())
         self.people = SyncTable(store, "people", lambda: self._now())
         self.exceptions = SyncTable(store, "availability_exceptions", lambda: self._now())
         self.premises = SyncTable(store, "premises", lambda: self._now())
@@ -323,6 +325,8 @@ class RetentionService:
             return len(self.incidents.update(record.record_id, dict.fromkeys(record.fields)))
         if record.table == "incident_vehicles":
             return len(self.vehicles.update(record.record_id, {"vrm": REMOVED_VRM}))
+        if record.table == "stolen_items":
+            return len(self.items.update(record.record_id, {"vrm": None}))  # readers take None as "none given"
         if record.category == TRACKS:
             return PatrolRepository(self.store, lambda: self._now()).remove_track(record.record_id)
         if record.table == "premises":
@@ -397,6 +401,21 @@ class RetentionService:
                 category, "incident_vehicles", row["vehicle_id"], f"{role} vehicle, {_incident_text(row)}",
                 started, add_months(started, months[category]), ("vrm",), incident_id=row["id"],
             )
+        if not months[VICTIM_VRM]:
+            return
+        stolen = self.store.db.query(
+            "SELECT s.id AS item_id, i.id, i.kind, i.occurred_start, i.status, i.deleted, i.field_hlc, i.updated_at"
+            " FROM stolen_items s JOIN incidents i ON i.id = s.incident_id"
+            f" WHERE COALESCE(s.vrm, '') != '' AND (i.status IN ({_marks(CLOSED_STATUSES)}) OR i.deleted = 1)",
+            list(CLOSED_STATUSES),
+        )
+        for row in stolen:
+            started = _incident_clock(row)
+            if started is not None:
+                yield DueRecord(
+                    VICTIM_VRM, "stolen_items", row["item_id"], f"stolen vehicle, {_incident_text(row)}",
+                    started, add_months(started, months[VICTIM_VRM]), ("vrm",), incident_id=row["id"],
+                )
 
     def _leavers(self, settings: RetentionSettings) -> Iterable[DueRecord]:
         months = settings.volunteer_months

@@ -21,7 +21,8 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
-from ruralwatch.core.kinds import kind_name
+from ruralwatch.core.kinds import EQUIPMENT_CATEGORIES, kind_name
+from ruralwatch.core.vocab import label
 from ruralwatch.core.vrm import display_vrm, normalise_vrm, vrm_format
 from ruralwatch.core.words import count_of
 from ruralwatch.io.vehicle_lists import guess_mapping, parse_list, read_rows
@@ -67,6 +68,7 @@ class Sighting:
     kind: str
     place: str
     description: str  # make / model / colour
+    stolen: bool = False  # the vehicle itself was reported stolen (a stolen item's own registration), not recovered
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ class VehicleCheck:
             found.append(f"{entry.source}: {entry.reason or 'no reason given'} ({age}{until}){handling}")
         for seen in self.sightings:
             when = times.to_local(times.from_storage(seen.occurred))
-            found.append(f"seen on a {kind_name(seen.kind).lower()} report {(day - when.date()).days} days ago "
+            seen_as = "reported stolen" if seen.stolen else "seen"
+            found.append(f"{seen_as} on a {kind_name(seen.kind).lower()} report {(day - when.date()).days} days ago "
                          f"({when:%d %b %Y}{', ' + seen.place if seen.place else ''})"
                          + (f": {seen.description}" if seen.description else ""))
         return found
@@ -249,9 +252,22 @@ class VehicleListService:
             f"WHERE v.deleted = 0 AND i.deleted = 0 AND i.kind IN ({','.join('?' * len(SIGHTING_KINDS))}) "
             "AND i.occurred_start >= ? AND i.occurred_start <= ?",
             [*SIGHTING_KINDS, times.to_storage(at - timedelta(days=days)), times.to_storage(at)]).fetchall()
-        return [(normalise_vrm(vrm), Sighting(incident_id, occurred, kind, place or "",
-                                              " ".join(p for p in (colour, make, model) if p)))
-                for vrm, incident_id, occurred, kind, place, make, model, colour in rows if vrm]
+        found = [(normalise_vrm(vrm), Sighting(incident_id, occurred, kind, place or "",
+                                               " ".join(p for p in (colour, make, model) if p)))
+                 for vrm, incident_id, occurred, kind, place, make, model, colour in rows if vrm]
+        # Stolen vehicles (a quad bike's, a tractor's own registration) while not recovered: a stop-check of one
+        # says it was reported stolen, as the vehicles on the same reports do.
+        stolen = self.store.db.execute(
+            "SELECT rw_open(s.vrm, 'stolen_items', 'vrm', s.id), i.id, i.occurred_start, i.kind, i.place, "
+            "s.category, s.make, s.model FROM stolen_items s JOIN incidents i ON i.id = s.incident_id "
+            "WHERE s.deleted = 0 AND i.deleted = 0 AND s.vrm IS NOT NULL AND s.recovered = 0 "
+            "AND i.occurred_start >= ? AND i.occurred_start <= ?",
+            [times.to_storage(at - timedelta(days=days)), times.to_storage(at)]).fetchall()
+        found.extend((normalise_vrm(vrm), Sighting(
+            incident_id, occurred, kind, place or "",
+            "stolen " + " ".join(p for p in (label(EQUIPMENT_CATEGORIES, category), make, model) if p), stolen=True))
+            for vrm, incident_id, occurred, kind, place, category, make, model in stolen if vrm)
+        return found
 
 
 def _listed(row: dict[str, Any]) -> ListedVehicle:

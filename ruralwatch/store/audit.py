@@ -45,6 +45,7 @@ PERSONAL_MARK = "[personal data]"
 PERSONAL_COLUMNS: dict[str, frozenset[str]] = {
     "incidents": frozenset({"reporter_name", "reporter_phone"}),
     "incident_vehicles": frozenset({"vrm"}),
+    "stolen_items": frozenset({"vrm"}),  # a stolen vehicle's registration
     "people": frozenset({"name", "collar_number", "phone", "email", "notes"}),
     "availability_exceptions": frozenset({"note"}),
     "patrol_events": frozenset({"vrm"}),  # stop-checked registrations

@@ -107,6 +107,8 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
         compact = "%" + _escape_like(normalise_vrm(text)) + "%"
         vrms = (" OR EXISTS (SELECT 1 FROM incident_vehicles v WHERE v.incident_id = i.id AND v.deleted = 0"
                 " AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) LIKE ? ESCAPE '\\')") if flt.match_vrms else ""
+        # A stolen vehicle's own registration is found as any VRM on the incident is.
+        item_vrm = (" OR rw_open(s.vrm, 'stolen_items', 'vrm', s.id) LIKE ? ESCAPE '\\'") if flt.match_vrms else ""
         # What was taken and the kind's own name are searched too: "quad" or "StarFire" found nothing of a walk's
         # quad bike and GPS unit thefts (their items' descriptions and makes, their equipment's name).
         folded = text.casefold()
@@ -118,10 +120,10 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
             "(i.place LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\' OR i.crime_reference LIKE ? ESCAPE '\\'"
             f"{vrms}{named} OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"
             " AND (s.serial_number LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\' OR s.make LIKE ? ESCAPE '\\'"
-            " OR s.model LIKE ? ESCAPE '\\')))"
+            f" OR s.model LIKE ? ESCAPE '\\'{item_vrm})))"
         )
         params.extend([like, like, like, *([compact] if flt.match_vrms else []), *kinds, *equipment,
-                       compact, like, like, like])
+                       compact, like, like, like, *([compact] if flt.match_vrms else [])])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

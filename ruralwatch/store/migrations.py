@@ -624,6 +624,14 @@ def patrol_plan_note(db: sqlite_utils.Database) -> None:
     db.table("patrols").add_column("plan_note", str)
 
 
+def stolen_item_registration(db: sqlite_utils.Database) -> None:
+    """A stolen vehicle's own registration (quad bike, tractor, trailer) on its stolen item: a field of the syncable
+    row (synced and merged with it, added to a central store by `central init` like any laptop column), held under
+    the registrations key like every VRM (ruralwatch.core.protected_fields). Walks put it under Vehicles as
+    "Victim", where it read as the victim's own car and no stop-check said the vehicle was stolen."""
+    db.table("stolen_items").add_column("vrm", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
@@ -633,5 +641,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     published_crime_key_index,  # 20
     incident_map_index,  # 21
     patrol_plan_note,  # 22
+    stolen_item_registration,  # 23
 )
 LATEST_VERSION = len(MIGRATIONS)

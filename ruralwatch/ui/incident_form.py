@@ -6,8 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, Qt, QTimeZone, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap
+from PySide6.QtCore import QDate, QDateTime, QEvent, QModelIndex, QObject, QSize, Qt, QTimeZone, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -45,6 +45,8 @@ from ruralwatch.core.kinds import (
     PROPERTY_MARKINGS,
     DetailField,
     FieldType,
+    KindChoice,
+    find_kinds,
     kind_by_key,
 )
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
@@ -143,6 +145,73 @@ def _title(incident: Incident | None) -> str:
 
 FORM_WIDTH = 1000  # the incident form's width where the screen has room
 
+class KindBox(QComboBox):
+    """The kind: type any word of a kind's name, or a word an officer would use for it ("theft", "stolen", "quad",
+    "GPS", "traveller"; the catalogue's synonyms), and pick from the list; Enter or Tab takes the top entry. A walk
+    typed "Theft" and found nothing: a plain list box finds an entry only by its first letters. An entry with a
+    sub-kind ("Equipment theft (Quad bike / ATV)") also chooses the equipment (`subkind_chosen`)."""
+
+    subkind_chosen = Signal(str)
+    CHOICE_ROLE = Qt.ItemDataRole.UserRole + 1
+    INSERT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, blank: bool) -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        if blank:  # a new incident starts with no kind, so nothing is recorded as hare coursing by default
+            self.addItem("", None)
+        for kind in KINDS:
+            self.addItem(kind.name, kind.key)
+        self.lineEdit().setPlaceholderText("Choose the kind, or type a word: theft, quad, hare, traveller…")
+        self.choices = QStandardItemModel(self)
+        completer = QCompleter(self.choices, self)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionRole(self.INSERT_ROLE)  # what goes in the box: the kind's name
+        completer.activated[QModelIndex].connect(
+            lambda index: self.choose(index.data(self.CHOICE_ROLE)))
+        self.setCompleter(None)  # the box's own completer matches only the start of a name
+        self.lineEdit().setCompleter(completer)
+        self.lineEdit().textEdited.connect(self._fill_list)
+        self.lineEdit().editingFinished.connect(self.settle)
+        close_list_on_leave(self)
+        self._fill_list("")
+
+    def _fill_list(self, text: str) -> None:
+        """The entries `text` names, best first (before the completer shows its list)."""
+        self.choices.clear()
+        for choice in find_kinds(text):
+            entry = QStandardItem(choice.label)
+            entry.setData(choice, self.CHOICE_ROLE)
+            entry.setData(kind_by_key(choice.kind).name, self.INSERT_ROLE)
+            self.choices.appendRow(entry)
+
+    def choose(self, choice: KindChoice | None) -> None:
+        if choice is None:
+            return
+        select_data(self, choice.kind)
+        self.setEditText(self.currentText())
+        if choice.subkind:
+            self.subkind_chosen.emit(choice.subkind)
+
+    def settle(self) -> None:
+        """Leaving the box (Tab, Enter, a click elsewhere): the text typed becomes the kind it names first. Text that
+        names no kind is kept as typed, with no kind chosen (a new incident) or the kind as it was (an edit)."""
+        text = self.currentText().strip()
+        if text.casefold() == self.itemText(self.currentIndex()).casefold():
+            self.setEditText(self.itemText(self.currentIndex()))
+            return
+        found = find_kinds(text) if text else []
+        if found:
+            self.choose(found[0])
+        elif self.findData(None) >= 0:
+            self.setCurrentIndex(self.findData(None))
+            self.setEditText(text)
+        else:
+            self.setEditText(self.itemText(self.currentIndex()))
+
+
 class RowTable(QWidget):
     """A small editable table (vehicles, stolen items) with Add and Remove buttons."""
 
@@ -150,9 +219,15 @@ class RowTable(QWidget):
         super().__init__()
         self.table = make_table(headers, editable=True, selection=QAbstractItemView.SelectionMode.ExtendedSelection,
                                 alternating=False)
-        self.table.setMinimumHeight(110)
-        self.table.setItemDelegate(OutlinedProblems(self.table))  # a refused cell is outlined like a field
+        # Three rows tall (more scroll inside it): left to grow, the first table took the room the second needed,
+        # and at 1366x768 Vehicles started below the fold.
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
+                                  + 3 * self.table.verticalHeader().defaultSectionSize()
+                                  + 2 * self.table.frameWidth() + 2)
+        self.table.setItemDelegate(_RowDelegate(self))  # a refused cell is outlined like a field
+        self.table.installEventFilter(self)  # Tab on a cell not being edited goes on to the next cell too
         self.row_ids: list[str | None] = []
+        self.saved_rows: list[int] = []  # the rows the form last read for saving (empty ones are not saved)
         self.add_button = QPushButton(add_label)
         self.remove_button = QPushButton("Remove selected")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -172,10 +247,14 @@ class RowTable(QWidget):
         return row
 
     def start_typing(self, row: int, column: int) -> None:
-        """A row added with its button: the cursor on its first typed cell, so what is typed next goes in it (it
-        went nowhere: the focus stayed on the button). A key starts the edit, as in any cell."""
+        """A row added with its button: its first typed cell open for typing, with the focus (it went nowhere: the
+        focus stayed on the button; then only the cell was current, and a Tab left the table for the button,
+        where Space added a second, empty row)."""
         self.table.setCurrentCell(row, column)  # first: focus on a table with no current cell goes to the first
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # cell, the stolen item's category box
+        cell = self.table.item(row, column)
+        if cell is not None and cell.flags() & Qt.ItemFlag.ItemIsEditable:
+            self.table.editItem(cell)
 
     def commit_edit(self) -> None:
         """A cell still being typed in (Ctrl+S before Enter or Tab) keeps what it holds: the save said
@@ -191,6 +270,10 @@ class RowTable(QWidget):
         for row in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
             self.table.removeRow(row)
             del self.row_ids[row]
+
+    def typed_in(self, row: int, columns: tuple[int, ...]) -> bool:
+        """Whether anything was typed in these cells of the row."""
+        return any(self.text(row, column) for column in columns)
 
     def text(self, row: int, column: int) -> str:
         item = self.table.item(row, column)
@@ -213,20 +296,20 @@ class RowTable(QWidget):
         """Tab in a cell's list box goes on to the row's next cell, as Tab in a typed cell does. Left to Qt, it
         jumped to the top of the form (the box is last in the focus chain): a walk's Tab from Role then typed the
         vehicle's make into the Kind box, which changed the incident to Heritage crime."""
-        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QComboBox):
-            key = event.key()  # type: ignore[attr-defined]
-            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-                back = key == Qt.Key.Key_Backtab or bool(
-                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
-                self._tab_from(watched, back)
-                return True
+        back = _tab_back(event)
+        if back is not None and isinstance(watched, QComboBox):
+            index = self.table.indexAt(watched.pos())
+            self.tab_from(index.row(), index.column(), back)
+            return True
+        if back is not None and watched is self.table and self.table.currentRow() >= 0:
+            self.tab_from(self.table.currentRow(), self.table.currentColumn(), back)
+            return True
         return super().eventFilter(watched, event)
 
-    def _tab_from(self, combo: QComboBox, back: bool) -> None:
-        """The next (or previous) cell of the combo's row: typed ones start editing, so keys go in them; past
-        the row's end, the focus leaves the table (its buttons), before its start, back to the table."""
-        index = self.table.indexAt(combo.pos())
-        row, column = index.row(), index.column() + (-1 if back else 1)
+    def tab_from(self, row: int, column: int, back: bool) -> None:
+        """The next (or previous) cell of the row: typed ones start editing, so keys go in them; past the row's
+        end, the focus leaves the table (its buttons), before its start, back to the table."""
+        column += -1 if back else 1
         if not 0 <= column < self.table.columnCount():
             if back:
                 self.table.setCurrentCell(row, 0)
@@ -243,6 +326,35 @@ class RowTable(QWidget):
         cell = self.table.item(row, column)
         if cell is not None and cell.flags() & Qt.ItemFlag.ItemIsEditable:
             self.table.editItem(cell)
+
+
+def _tab_back(event: QEvent) -> bool | None:
+    """For a Tab key press: whether it goes back (Shift+Tab); None for any other event."""
+    if event.type() != QEvent.Type.KeyPress:
+        return None
+    key = event.key()  # type: ignore[attr-defined]
+    if key not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+        return None
+    return key == Qt.Key.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+
+
+class _RowDelegate(OutlinedProblems):
+    """Tab in a cell being typed in keeps what was typed and goes on to the row's next cell, as Tab in a cell's list
+    box does (Qt's own next cell was the list box's hidden text cell, or, with the table's Tab off, the button)."""
+
+    def __init__(self, rows: RowTable) -> None:
+        super().__init__(rows.table)
+        self.rows = rows
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        back = _tab_back(event)
+        if back is None or not isinstance(watched, QWidget):
+            return super().eventFilter(watched, event)
+        index = self.rows.table.currentIndex()
+        self.commitData.emit(watched)
+        self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
+        self.rows.tab_from(index.row(), index.column(), back)
+        return True
 
 
 class IncidentDialog(QDialog):
@@ -312,10 +424,10 @@ class IncidentDialog(QDialog):
         else:
             demo_note = None
 
-        # A new incident starts with no kind chosen, so nothing is recorded as hare coursing by default.
-        self.kind = vocab_combo(((k.key, k.name) for k in KINDS), blank=None if self.incident else "Choose the kind…")
+        self.kind = KindBox(blank=self.incident is None)
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.subkind = vocab_combo(EQUIPMENT_CATEGORIES)
+        self.kind.subkind_chosen.connect(lambda key: select_data(self.subkind, key))
         self.subkind_label = QLabel("&Equipment")
         self.subkind_label.setBuddy(self.subkind)
         self.status = vocab_combo(STATUSES)
@@ -356,18 +468,34 @@ class IncidentDialog(QDialog):
         # or a map click in the wrong county is otherwise saved without a word).
         self.location_note = QLabel()
         self.location_note.setWordWrap(True)
-        self.location_note.hide()
+        # Its line is kept while it says nothing: when "In <place>." appeared, everything under it moved down a
+        # line, the Description box under the pointer on its way to a click.
+        # (a hidden row of the form takes no room, so the label stays shown and is emptied instead).
+        self.location_note.setMinimumHeight(self.fontMetrics().lineSpacing())
         self.repeat_label = QLabel()
         self.repeat_label.setWordWrap(True)
         self.repeat_label.setStyleSheet(theme.warning_style())
         self.repeat_label.hide()
         self.description = QPlainTextEdit()
-        self.description.setMinimumHeight(90)
+        # Five lines, whatever else is shown: it took up the room left over, so it grew when the kind's rows or the
+        # place line appeared (the box moved under the pointer) and pushed Stolen items below a laptop's fold.
+        self.description.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 12)
         self.crime_reference = QLineEdit()
 
-        when_end = QHBoxLayout()
-        when_end.addWidget(self.has_end)
-        when_end.addWidget(self.occurred_end, 1)
+        # Start and end on one row, Status and Crime ref on another: two lines fewer, so at 1366x768 the Stolen
+        # items and Vehicles tables start above the fold.
+        when = QHBoxLayout()
+        when.addWidget(self.occurred_start, 1)
+        when.addSpacing(12)
+        when.addWidget(self.has_end)
+        when.addWidget(self.occurred_end, 1)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        crime_label = QLabel("&Crime ref")
+        crime_label.setBuddy(self.crime_reference)
+        status_row.addSpacing(12)
+        status_row.addWidget(crime_label)
+        status_row.addWidget(self.crime_reference, 1)
         lat_lon = QHBoxLayout()
         lat_lon.addWidget(self.lat)
         lat_lon.addWidget(self.lon)
@@ -380,8 +508,9 @@ class IncidentDialog(QDialog):
         main = QFormLayout()
         main.addRow("&Kind", self.kind)
         main.addRow(self.subkind_label, self.subkind)
-        main.addRow("&Happened", self.occurred_start)
-        main.addRow("", when_end)
+        happened_label = QLabel("&Happened")
+        happened_label.setBuddy(self.occurred_start)
+        main.addRow(happened_label, when)
         main.addRow("&Reported", self.reported_at)
         grid_label = QLabel("OS &grid ref")
         grid_label.setBuddy(self.grid_ref)  # a label for a row of widgets needs its buddy for the Alt shortcut
@@ -395,8 +524,9 @@ class IncidentDialog(QDialog):
             main.addRow("A&t premises", self.premises_combo)
             main.addRow("", self.repeat_label)
         main.addRow("&Description", self.description)
-        main.addRow("&Status", self.status)
-        main.addRow("&Crime ref", self.crime_reference)
+        status_label = QLabel("&Status")
+        status_label.setBuddy(self.status)
+        main.addRow(status_label, status_row)
 
         self.reporter_name = QLineEdit()
         self.reporter_phone = QLineEdit()
@@ -430,8 +560,9 @@ class IncidentDialog(QDialog):
         vehicles_group = QGroupBox("Vehicles")
         QVBoxLayout(vehicles_group).addWidget(self.vehicles)
 
-        self.items = RowTable(["Category", "Description", "Make", "Model", "Serial no.", "Marking", "Value £",
-                               "Recovered"], "Add &item")
+        # A stolen quad bike, tractor or trailer has its own registration: its column, not Vehicles as "Victim".
+        self.items = RowTable(["Category", "Description", "Make", "Model", "Serial / VIN", "Registration",
+                               "Marking", "Value £", "Recovered"], "Add &item")
         self.items.add_button.clicked.connect(
             lambda: self.items.start_typing(self._add_item(self._new_item()), 1))  # the description
         # Each column as wide as what it holds (the category box read "Quad bike /"), the description takes the rest.
@@ -603,15 +734,29 @@ class IncidentDialog(QDialog):
     def _add_item(self, item: StolenItemInput) -> int:
         row = self.items.append(item.id)
         self.items.set_combo(row, 0, EQUIPMENT_CATEGORIES, item.category)
-        for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number)):
+        for column, value in ((1, item.description), (2, item.make), (3, item.model), (4, item.serial_number),
+                              (5, item.vrm)):
             self.items.set_text(row, column, value)
-        self.items.set_combo(row, 5, PROPERTY_MARKINGS, item.marking)
-        self.items.set_text(row, 6, "" if item.value_gbp is None else f"{Decimal(item.value_gbp):.2f}")
+        self.items.set_combo(row, 6, PROPERTY_MARKINGS, item.marking)
+        self.items.set_text(row, 7, "" if item.value_gbp is None else f"{Decimal(item.value_gbp):.2f}")
         recovered = QTableWidgetItem()
         recovered.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         recovered.setCheckState(Qt.CheckState.Checked if item.recovered else Qt.CheckState.Unchecked)
-        self.items.table.setItem(row, 7, recovered)
+        self.items.table.setItem(row, 8, recovered)
         return row
+
+    def _kept_rows(self, rows: RowTable, typed: tuple[int, ...]) -> list[int]:
+        """The table's rows that are saved: a stored one, or one with something typed or ticked. Remembered, so a
+        refusal of the n-th row saved marks its own row of the table."""
+        def ticked(row: int) -> bool:
+            cell = rows.table.item(row, rows.table.columnCount() - 1)
+            return bool(cell and cell.flags() & Qt.ItemFlag.ItemIsUserCheckable
+                        and cell.checkState() == Qt.CheckState.Checked)
+
+        kept = [r for r in range(rows.table.rowCount())
+                if rows.row_ids[r] is not None or rows.typed_in(r, typed) or ticked(r)]
+        rows.saved_rows = kept
+        return kept
 
     def current_input(self) -> IncidentInput:
         """What the form holds now, exactly as typed; validation happens in the service."""
@@ -623,22 +768,23 @@ class IncidentDialog(QDialog):
                 value = self._detail_value(widget)
                 if value is not None:
                     details[key] = value
+        # A row nothing was typed in is not saved (an "Add item" pressed twice saved an empty stolen item).
         vehicles = [
             VehicleInput(vrm=self.vehicles.text(r, 0), role=self.vehicles.combo(r, 1) or "suspect",
                          make=self.vehicles.text(r, 2), model=self.vehicles.text(r, 3),
                          colour=self.vehicles.text(r, 4), id=self.vehicles.row_ids[r])
-            for r in range(self.vehicles.table.rowCount())
+            for r in self._kept_rows(self.vehicles, (0, 2, 3, 4))
         ]
         items = []
         if kind == "equipment_theft":
-            for r in range(self.items.table.rowCount()):
-                recovered = self.items.table.item(r, 7)
+            for r in self._kept_rows(self.items, (1, 2, 3, 4, 5, 7)):
+                recovered = self.items.table.item(r, 8)
+                ticked = bool(recovered and recovered.checkState() == Qt.CheckState.Checked)
                 items.append(StolenItemInput(
                     category=self.items.combo(r, 0), description=self.items.text(r, 1), make=self.items.text(r, 2),
-                    model=self.items.text(r, 3), serial_number=self.items.text(r, 4),
-                    marking=self.items.combo(r, 5) or "none", value_gbp=self.items.text(r, 6) or None,
-                    recovered=bool(recovered and recovered.checkState() == Qt.CheckState.Checked),
-                    id=self.items.row_ids[r],
+                    model=self.items.text(r, 3), serial_number=self.items.text(r, 4), vrm=self.items.text(r, 5),
+                    marking=self.items.combo(r, 6) or "none", value_gbp=self.items.text(r, 7) or None,
+                    recovered=ticked, id=self.items.row_ids[r],
                 ))
         lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
         if grid_ref and self._lat_lon_from(grid_ref, lat, lon):
@@ -758,7 +904,7 @@ class IncidentDialog(QDialog):
         try:
             point = geo.typed_point(text)  # letters, or an easting and northing in metres
         except ValidationError:
-            self.location_note.hide()  # it no longer says where the typed reference is
+            self.location_note.clear()  # it no longer says where the typed reference is
             return  # left as typed; the save reports it against this field
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
@@ -784,7 +930,7 @@ class IncidentDialog(QDialog):
         try:
             where = self.service.where(float(self.lat.text()), float(self.lon.text()))
         except (ValueError, RuralWatchError):
-            self.location_note.hide()
+            self.location_note.clear()
             return
         if where.inside:
             self.location_note.setText(f"In {where.place}.")
@@ -792,7 +938,6 @@ class IncidentDialog(QDialog):
         else:
             self.location_note.setText(f"⚠ This is {where.place}: check the grid reference or the point picked.")
             self.location_note.setStyleSheet(theme.warning_style())
-        self.location_note.show()
 
     def set_location(self, lat: float, lon: float) -> None:
         """A point picked on the map: fill latitude, longitude and the grid reference."""
@@ -824,9 +969,10 @@ class IncidentDialog(QDialog):
         table = {"vehicles": self.vehicles.table, "items": self.items.table}.get(name)
         if table is None or "]" not in rest:
             return None
-        row = int(rest.split("]", 1)[0])
+        row = self._table_row(name, int(rest.split("]", 1)[0]))
         column_key = rest.split(".", 1)[1] if "." in rest else ""
-        columns = {"vehicles": {"vrm": 0, "role": 1}, "items": {"category": 0, "marking": 5, "value_gbp": 6}}[name]
+        columns = {"vehicles": {"vrm": 0, "role": 1},
+                   "items": {"category": 0, "vrm": 5, "marking": 6, "value_gbp": 7}}[name]
         column = columns.get(column_key, 0)
         if row < table.rowCount():
             cell = table.item(row, column)
@@ -846,8 +992,13 @@ class IncidentDialog(QDialog):
         key = field.split("[", 1)[0]
         label = FIELD_LABELS.get(key) or next((d.label for k in KINDS for d in k.details if d.key == key), key)
         if "[" in field:
-            label = f"{label} {int(field.split('[', 1)[1].split(']', 1)[0]) + 1}"
+            label = f"{label} {self._table_row(key, int(field.split('[', 1)[1].split(']', 1)[0])) + 1}"
         return label
+
+    def _table_row(self, name: str, saved: int) -> int:
+        """The table row of the `saved`-th vehicle or item read for saving (rows left empty are not saved)."""
+        rows = self.vehicles if name == "vehicles" else self.items
+        return rows.saved_rows[saved] if saved < len(rows.saved_rows) else saved
 
     def show_errors(self, error: ValidationError) -> None:
         self._clear_errors()

@@ -138,8 +138,16 @@ def type_in_cell(qtbot, table: Any, where: QPoint, text: str) -> None:
 
 
 def choose_in_combo(combo: QComboBox, text: str) -> None:
-    """Focus the box and type the start of the entry, as a person picks from a list by keyboard."""
+    """Focus the box and type the start of the entry, as a person picks from a list by keyboard. A box one types
+    in (the incident's Kind) lists what the words name: Tab takes the first."""
     click(combo)
+    if combo.isEditable():
+        QTest.keyClicks(combo.lineEdit(), text)
+        completer = combo.lineEdit().completer()
+        target = completer.popup() if completer is not None and completer.popup().isVisible() else combo.lineEdit()
+        press(target, Qt.Key.Key_Tab)
+        assert combo.currentText().startswith(text) and combo.currentData() is not None, combo.currentText()
+        return
     popup = combo.view()
     if popup.isVisible():  # a click opened its list: type there, Enter takes the entry
         QTest.keyClicks(popup, text)

@@ -35,7 +35,7 @@ from ruralwatch.core.vrm import display_vrm, normalise_vrm
 
 # Keys of the key=value lists given to --vehicle and --item, in the order the help lists them.
 VEHICLE_KEYS = ("vrm", "role", "make", "model", "colour")
-ITEM_KEYS = ("category", "description", "make", "model", "serial", "marking", "value", "recovered")
+ITEM_KEYS = ("category", "description", "make", "model", "serial", "vrm", "marking", "value", "recovered")
 
 # Incident fields (as the services name them) -> the option a user types for them. See option_for_field.
 FIELD_OPTIONS: dict[str, str] = {
@@ -123,7 +123,8 @@ def add_incident_fields(parser: argparse.ArgumentParser, required: bool) -> None
         help=f"a stolen item (equipment_theft only), repeatable, e.g. 'category=gps_unit,make=John Deere,"
              f"model=StarFire 6000,serial=PCGT6TA123456,marking=cesar,value=8000,recovered=no'; keys: "
              f"{', '.join(ITEM_KEYS)} (category required). category: {_choices_text(EQUIPMENT_CATEGORIES)}; "
-             f"marking: {_choices_text(PROPERTY_MARKINGS)}; value in pounds; recovered yes or no",
+             f"marking: {_choices_text(PROPERTY_MARKINGS)}; value in pounds; recovered yes or no; vrm: a stolen "
+             f"vehicle's own registration (quad bike, tractor, trailer), matched by stop-checks like any VRM",
     )
     parser.add_argument("--attach", action="append", default=[], type=Path, metavar="FILE",
                         help="attach a file (photo, statement), repeatable; saved with the incident in one go")
@@ -261,7 +262,8 @@ def _parse_item_option(text: str, option: str) -> StolenItemInput:
         )
     return StolenItemInput(
         category=category, description=values.get("description", ""), make=values.get("make", ""),
-        model=values.get("model", ""), serial_number=values.get("serial", ""), marking=marking,
+        model=values.get("model", ""), serial_number=values.get("serial", ""), vrm=values.get("vrm", ""),
+        marking=marking,
         value_gbp=values.get("value") or None, recovered=_yes_no(values.get("recovered", ""), option, "recovered"),
     )
 

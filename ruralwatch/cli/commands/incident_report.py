@@ -108,6 +108,7 @@ def report(incident: Incident) -> list[str]:
                 lines.append(f"     {item['description']}")
             facts = [
                 f"serial {item['serial_number']}" if item.get("serial_number") else "no serial number",
+                *([f"registration {display_vrm(item['vrm'])}"] if item.get("vrm") else []),
                 "no marking" if item["marking"] == "none" else f"marking {label(PROPERTY_MARKINGS, item['marking'])}",
                 f"value {_pounds(item.get('value_pence'))}",
                 f"recovered {'yes' if item.get('recovered') else 'no'}",

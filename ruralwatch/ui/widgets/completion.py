@@ -28,6 +28,8 @@ class _CloseListOnLeave(QObject):
 
     def _focus_moved(self, old: QWidget | None, new: QWidget | None) -> None:
         box = self.box
+        if not isinstance(box, QComboBox):
+            return  # the box is being destroyed (its focus moves as it goes)
         mine = (box, box.lineEdit())
         completer = box.completer()
         if old in mine and new not in mine and completer is not None and completer.popup().isVisible():
