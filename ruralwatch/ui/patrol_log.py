@@ -766,7 +766,7 @@ class DoseView(QWidget):
         self.kinds.setMaximumHeight(170)
         # The recorded track: from a receiver while the patrol ran, or a GPX file or NMEA log imported afterwards.
         self.track_status = wrapped_label()
-        self.import_button = QPushButton("Import &track (GPX, NMEA)…")
+        self.import_button = QPushButton("Import track (&GPX, NMEA)…")
         self.import_button.setToolTip("A GPX track from a phone or handheld, or an NMEA log from a vehicle's GPS unit "
                                       "or a phone app (.nmea, .log, .txt)")
         self.export_button = QPushButton("E&xport track as GPX…")

@@ -250,7 +250,7 @@ class SyncPanel(QWidget):
         self.peer_choice.currentTextChanged.connect(self.peer_choice.setToolTip)
         # What was sent to a device is not sent again until it answers with a package of its own; a package that
         # was lost on the way is sent again with this (once: it clears after the export).
-        self.resend = QCheckBox("Send again (a package was &lost)")
+        self.resend = QCheckBox("Send again (lost or &broken package)")
         self.resend.setToolTip("Also send what earlier packages for this device carried and it has not yet said it "
                                "holds: for a package that never arrived")
         self.resend.setEnabled(False)
