@@ -275,12 +275,13 @@ class RosterService:
         for row in rows:
             patrol = patrols.get(row["patrol_id"])
             counted, logged = counted_hours(row, patrol)
-            ran = patrol is not None and patrol["status"] in ("in_progress", "completed") and patrol["started_at"]
+            ran = patrol if patrol is not None and patrol["status"] in ("in_progress", "completed") else None
+            started, ended = (ran["started_at"], ran["ended_at"]) if ran is not None else (None, None)
             found.append(replace(
                 duty_from_row(row, tuple(crew.get(row["id"], ())), away.get(row["id"], ())),
                 counted=counted, logged=logged,
-                actual_start=times.from_storage(patrol["started_at"]) if ran else None,
-                actual_end=times.from_storage(patrol["ended_at"]) if ran and patrol["ended_at"] else None))
+                actual_start=times.from_storage(started) if started else None,
+                actual_end=times.from_storage(ended) if started and ended else None))
         return found
 
     def _crew_away(self, rows: list[Any], crew: dict[str, list[tuple[str, str]]],
