@@ -502,7 +502,9 @@ class SyncPanel(QWidget):
             self.passphrase.setFocus()
             return None
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
+            # A name per laptop and minute: the same name every time had a second export overwrite the first.
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export changes",
+                                                    str(Path.home() / self.service.package_name()),
                                                     "RuralWatch sync package (*.rwsync)")
             if not chosen:
                 return None

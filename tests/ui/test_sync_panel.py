@@ -618,3 +618,20 @@ def test_an_export_cancelled_while_it_writes_leaves_no_file(qtbot, window, servi
     assert panel.status.text() == "Export cancelled: no package was written." and panel.problems == []
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
     assert services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == audit_before
+
+
+def test_the_export_file_is_named_for_this_laptop_and_the_time(qtbot, window, services, monkeypatch):
+    """Every export was offered as changes.rwsync, so a second export to the same stick overwrote the first: the
+    name now says which laptop and when, in UK local time (FIXED_NOW, 17:00 UTC, is 17:00 in November)."""
+    from conftest import FIXED_NOW
+    from PySide6.QtWidgets import QFileDialog
+
+    services.sync._now = lambda: FIXED_NOW
+    offered: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _parent, _title, path, _filter: (offered.append(path), ("", ""))[1])
+    panel = window.sync_panel
+    panel.passphrase.setText("shared words")
+    assert panel.export_package() is None  # the save dialog was closed: nothing written
+    short = services.sync.identity().device_id[:8]
+    assert Path(offered[0]).name == f"ruralwatch-{short}-2026-11-24-1700.rwsync"
