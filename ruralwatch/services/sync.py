@@ -158,6 +158,17 @@ class ExportResult:
         return demo_stays_note(self.demo_left_out)
 
 
+PACKAGE_SUFFIX = ".rwsync"
+
+
+def package_file_name(moment: datetime, device: str) -> str:
+    """A package's default file name, `ruralwatch-<device>-<YYYY-MM-DD-HHMM>.rwsync` in UK local time: one name per
+    laptop and minute, so a second export to the same stick no longer lands on the first (every export was
+    `changes.rwsync`). `device` (a name or an id) keeps only letters, digits and dashes: safe on any stick."""
+    safe = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in device).split()) or "laptop"
+    return f"ruralwatch-{safe}-{times.to_local(moment).strftime('%Y-%m-%d-%H%M')}{PACKAGE_SUFFIX}"
+
+
 def demo_stays_note(count: int) -> str:
     return (f"{count_of(count, 'demo row')} {plural(count, 'stays', 'stay')} on this laptop (demo data is never sent)"
             if count else "")
@@ -290,6 +301,11 @@ class SyncService:
 
     def identity(self) -> Identity:
         return Identity(self.store.device_id, self._keys().public_hex())
+
+    def package_name(self) -> str:
+        """The default file name of a package exported now: this laptop's short id (its first eight digits, as it
+        has no name of its own) and the time, from the service's clock."""
+        return package_file_name(self._now(), self.store.device_id[:8])
 
     def trust(self, device_id: str, public_key: str, name: str | None = None, replace_key: bool = False) -> Peer:
         """Trust a device's key (again: its name and time are renewed). A device already trusted with another key

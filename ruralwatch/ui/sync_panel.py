@@ -176,11 +176,11 @@ def _station_problem(exc: BaseException) -> str:
     if not isinstance(exc, NotTrustedYet):
         return str(exc)
     if exc.untrusted == "central":
-        return (f"this laptop does not trust the central store yet. Press Trust a device… above and give the central "
+        return (f"this laptop does not trust the central store yet. Press Trust a device… below and give the central "
                 f"store's device id and public key as your administrator gave them to you (it says it is device "
                 f"{exc.device_id}, key {_key_in_groups(exc.public_key)}).")
     return ("the central store does not trust this laptop yet: give your administrator this laptop's device id and "
-            f"public key (under This laptop above: {exc.device_id}, key {_key_in_groups(exc.public_key)}).")
+            f"public key (under This laptop below: {exc.device_id}, key {_key_in_groups(exc.public_key)}).")
 
 
 def _html(text: str) -> str:
@@ -202,6 +202,9 @@ class SyncPanel(QWidget):
         identity = self.service.identity()
         self.device_id = QLineEdit(identity.device_id)
         self.device_id.setReadOnly(True)
+        # Only there to copy: off the Tab chain (opening the panel put the focus in it), still reached by a click or
+        # Alt+D, then Ctrl+A, Ctrl+C, as the key is by Alt+Y.
+        self.device_id.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         # The whole key, in the groups its fingerprint is read out in (a read-only line showed 40 of its 64 digits at
         # 1366x768, the rest scrolled away). Selectable, so it can still be copied: Trust a device… takes the spaces.
         self.public_key = QLabel(_fingerprint_lines(identity.public_key))
@@ -209,8 +212,9 @@ class SyncPanel(QWidget):
         self.public_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                 | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.public_key.setToolTip("This laptop's public key: read it out group by group to whoever trusts it")
-        # Alt+Y reaches it, so the key can be selected and copied (Ctrl+A, Ctrl+C) without a mouse.
-        self.public_key.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Alt+Y (or a click) reaches it, so the key can be selected and copied (Ctrl+A, Ctrl+C) without a mouse; Tab
+        # passes it by, as it does the device id.
+        self.public_key.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         # Short box titles, the explanation wrapped inside: a box is at least as wide as its title, and the long
         # ones (with device names on the conflict buttons and in the export choice) made the panel wider than its
         # dock at 1366x768, which then scrolled sideways.
@@ -267,7 +271,7 @@ class SyncPanel(QWidget):
         passphrase_row = QHBoxLayout()
         passphrase_row.addWidget(self.passphrase, 1)
         passphrase_row.addWidget(from_file)
-        export = QPushButton("E&xport changes…")
+        export = self.export_button = QPushButton("E&xport changes…")
         export.clicked.connect(lambda: self.export_package())
         import_button = QPushButton("Import packa&ge…")
         import_button.clicked.connect(lambda: self.import_package())
@@ -298,12 +302,15 @@ class SyncPanel(QWidget):
         conflicts_layout.addWidget(self.review)
         conflicts_box.setVisible(self.service.store.actor.can("sync.trust"))
 
+        # What is done every time first, so Export changes… is in view when the panel opens at 1366x768 (it was below
+        # the fold, under this laptop's identity and the trusted devices, which are set up once) and the focus lands
+        # on the Export for choice (the Tab order follows this order).
         layout = QVBoxLayout(self)
-        layout.addWidget(who)
-        layout.addWidget(peers_box)
-        layout.addWidget(self._central_box())
         layout.addWidget(exchange)
+        layout.addWidget(self._central_box())
         layout.addWidget(conflicts_box, 1)
+        layout.addWidget(peers_box)
+        layout.addWidget(who)
         # A connection string saved in Settings (or anywhere else) shows here at once, not after a restart; any
         # other change is rows to send, counted again once a burst of changes is over.
         self._recount = QTimer(self)
@@ -502,7 +509,9 @@ class SyncPanel(QWidget):
             self.passphrase.setFocus()
             return None
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export changes", str(Path.home() / "changes.rwsync"),
+            # A name per laptop and minute: the same name every time had a second export overwrite the first.
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export changes",
+                                                    str(Path.home() / self.service.package_name()),
                                                     "RuralWatch sync package (*.rwsync)")
             if not chosen:
                 return None

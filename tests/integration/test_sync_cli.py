@@ -334,3 +334,26 @@ def test_export_sends_once_and_resend_sends_again_what_a_lost_package_carried(cl
     alone = cli(laptop, "sync", "export", "--out", str(tmp_path / "full.rwsync"), "--resend")
     assert alone.code == 2 and "--resend goes with --since-last-for" in alone.err
     assert not (tmp_path / "full.rwsync").exists()
+
+
+def test_export_without_out_names_the_file_for_the_laptop_and_the_time(cli, db_path: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sync export` needed -o; without it the package now takes the name the Sync panel offers (laptop and UK
+    local time, here BST: 23:05 UTC is 00:05 the next day), in the current folder."""
+    from datetime import UTC, datetime
+
+    from ruralwatch.core import times
+
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 7, 3, 23, 5, tzinfo=UTC))
+    laptop = tmp_path / "laptop.db"
+    device = cli(laptop, "sync", "identity", "--json").json()["device_id"]
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text("shared secret\n")
+    passphrase.chmod(0o600)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    monkeypatch.chdir(stick)
+    exported = cli(laptop, "sync", "export", "--passphrase-file", str(passphrase))
+    assert exported.code == 0, exported.err
+    name = f"ruralwatch-{device[:8]}-2026-07-04-0005.rwsync"
+    assert [p.name for p in stick.iterdir()] == [name] and f"wrote {name}:" in exported.out

@@ -302,7 +302,9 @@ def _label_problems(root: QWidget) -> list[str]:
                 problems.append(f"{type(root).__name__}: form label {label.text()!r} has no buddy")
             elif mnemonic_of(label.text()) is None:
                 problems.append(f"{type(root).__name__}: form label {label.text()!r} has no mnemonic (&)")
-            elif not label.buddy().focusPolicy() & Qt.FocusPolicy.TabFocus:
+            # Qt's own rule for a buddy: any focus but none (a field only there to copy, off the Tab chain, takes
+            # click focus and still answers its label's Alt+letter).
+            elif label.buddy().focusPolicy() == Qt.FocusPolicy.NoFocus:
                 problems.append(f"{type(root).__name__}: {label.text()!r} points at a widget that takes no focus")
     for label in root.findChildren(QLabel):
         if label.textFormat() != Qt.TextFormat.RichText and mnemonic_of(label.text()) and label.buddy() is None:

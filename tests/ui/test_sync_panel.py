@@ -618,3 +618,60 @@ def test_an_export_cancelled_while_it_writes_leaves_no_file(qtbot, window, servi
     assert panel.status.text() == "Export cancelled: no package was written." and panel.problems == []
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
     assert services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == audit_before
+
+
+def test_opening_the_panel_focuses_the_export_choice_with_export_in_view_and_tab_passes_the_ids(qtbot, window):
+    """A new officer opened the panel at 1366x768 to find the focus in the read-only Device id box and Export
+    changes… below the fold, under this laptop's identity and the trusted devices (set up once). The exchange comes
+    first now, the focus on its Export for choice; the id and key stay off the Tab chain but are still reached by
+    their Alt letters and copied."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1366, 768)
+    panel = window.sync_panel
+    window.sync_dock.toggleViewAction().trigger()  # View ▸ Sync, as a person opens it
+    qtbot.waitUntil(lambda: panel.isVisible() and QApplication.focusWidget() is panel.peer_choice, timeout=10_000)
+
+    scroll = window.sync_dock.widget()
+    assert scroll.verticalScrollBar().value() == 0
+    bottom = panel.export_button.mapTo(scroll.viewport(), QPoint(0, panel.export_button.height()))
+    assert 0 < bottom.y() <= scroll.viewport().height()
+
+    # What Tab visits in the panel (Qt's rule: visible, enabled, takes Tab focus), from the top.
+    tabbed = []
+    candidate = panel.nextInFocusChain()
+    while candidate is not panel and len(tabbed) < 200:
+        if (panel.isAncestorOf(candidate) and candidate.isVisibleTo(panel) and candidate.isEnabled()
+                and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            tabbed.append(candidate)
+        candidate = candidate.nextInFocusChain()
+    assert tabbed[0] is panel.peer_choice and panel.export_button in tabbed
+    assert panel.device_id not in tabbed and panel.public_key not in tabbed
+
+    clipboard = QApplication.clipboard()
+    for key, field, text in ((Qt.Key.Key_D, panel.device_id, panel.device_id.text()),
+                             (Qt.Key.Key_Y, panel.public_key, panel.public_key.text())):
+        qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda field=field: QApplication.focusWidget() is field, timeout=5_000)
+        clipboard.clear()
+        qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(field, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+        assert clipboard.text() == text
+
+
+def test_the_export_file_is_named_for_this_laptop_and_the_time(qtbot, window, services, monkeypatch):
+    """Every export was offered as changes.rwsync, so a second export to the same stick overwrote the first: the
+    name now says which laptop and when, in UK local time (FIXED_NOW, 17:00 UTC, is 17:00 in November)."""
+    from conftest import FIXED_NOW
+    from PySide6.QtWidgets import QFileDialog
+
+    services.sync._now = lambda: FIXED_NOW
+    offered: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _parent, _title, path, _filter: (offered.append(path), ("", ""))[1])
+    panel = window.sync_panel
+    panel.passphrase.setText("shared words")
+    assert panel.export_package() is None  # the save dialog was closed: nothing written
+    short = services.sync.identity().device_id[:8]
+    assert Path(offered[0]).name == f"ruralwatch-{short}-2026-11-24-1700.rwsync"

@@ -59,7 +59,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     peers.add_argument("--json", action="store_true")
 
     export = actions.add_parser("export", help="write a change package")
-    export.add_argument("-o", "--out", "--output", dest="out", required=True, type=Path, metavar="FILE")
+    export.add_argument("-o", "--out", "--output", dest="out", type=Path, metavar="FILE",
+                        help="where to write it (default: ruralwatch-<device id's first 8 digits>-<YYYY-MM-DD-HHMM, "
+                             "UK time>.rwsync in the current folder, the name the Sync panel offers)")
     export.add_argument("--since-last-for", metavar="PEER_DEVICE",
                         help="only what that device is not known to have nor was sent since its last package "
                              "(default: everything)")
@@ -204,6 +206,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         # Progress on stderr in the window's words (not with --json: scripts read stdout and want it quiet).
         if args.resend and not args.since_last_for:
             raise OptionError("--resend goes with --since-last-for DEVICE (a full package sends everything anyway)")
+        if args.out is None:  # the Sync panel's name, so two exports to one stick do not share one
+            args.out = Path(service.package_name())
         result = service.export(args.out, args.since_last_for, passphrase, None if args.json else progress_lines(),
                                 resend=args.resend)
         if args.json:
