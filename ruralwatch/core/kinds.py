@@ -179,14 +179,9 @@ def kind_choices() -> list[KindChoice]:
     return found
 
 
-def find_kinds(text: str) -> list[KindChoice]:
-    """The kinds (and kinds with a sub-kind) that `text` names by any word of their names or synonyms, best first.
-    "Theft" found nothing when only a name's start was matched (the kind is "Equipment theft"). A kind named by its
-    own name comes first, then a kind with a sub-kind the text names ("quad": Equipment theft (Quad bike / ATV)),
-    then a kind found by a synonym. Empty text: every kind, without sub-kinds."""
-    query = _words(text)
-    if not query:
-        return [KindChoice(k.key, None, k.name) for k in KINDS]
+def _ranked(query: list[str]) -> list[tuple[int, int, KindChoice]]:
+    """(rank, catalogue order, choice) of each choice `query` names: 0 a kind by its own name, 1 a kind with a
+    sub-kind the query names, 2 a kind by a synonym."""
     ranked: list[tuple[int, int, KindChoice]] = []
     for order, choice in enumerate(kind_choices()):
         kind = _BY_KEY[choice.kind]
@@ -200,4 +195,43 @@ def find_kinds(text: str) -> list[KindChoice]:
         # Only when some word typed is the sub-kind's own ("theft" alone lists the kind, not its five sub-kinds).
         if _matches(query, (kind.name, *kind.synonyms, *own)) and any(_matches([q], own) for q in query):
             ranked.append((1, order, choice))
-    return [choice for _rank, _order, choice in sorted(ranked, key=lambda r: (r[0], r[1]))]
+    return ranked
+
+
+def find_kinds(text: str) -> list[KindChoice]:
+    """The kinds (and kinds with a sub-kind) that `text` names by any word of their names or synonyms, best first.
+    "Theft" found nothing when only a name's start was matched (the kind is "Equipment theft"). A kind named by its
+    own name comes first, then a kind with a sub-kind the text names ("quad": Equipment theft (Quad bike / ATV)),
+    then a kind found by a synonym. Empty text: every kind, without sub-kinds."""
+    query = _words(text)
+    if not query:
+        return [KindChoice(k.key, None, k.name) for k in KINDS]
+    return [choice for _rank, _order, choice in sorted(_ranked(query), key=lambda r: (r[0], r[1]))]
+
+
+@dataclass(frozen=True)
+class KindSearch:
+    """What a search text names among the kinds: whole kinds, and (kind, sub-kind) pairs."""
+
+    kinds: tuple[str, ...] = ()
+    subkinds: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.subkinds)
+
+
+def search_kinds(text: str) -> KindSearch:
+    """The incidents' kinds a search text names, by the kind box's rule (`find_kinds`): the incident search finds
+    incidents of these as well as those whose place, description, items ... hold the text. A kind named by its own
+    name is searched whole; a kind found by a synonym only through the sub-kinds the text names, when it names any
+    ("quad" finds quad bike thefts, not every equipment theft; "stolen" every theft). Empty text names none."""
+    query = _words(text)
+    if not query:
+        return KindSearch()
+    ranked = _ranked(query)
+    with_subkind = {choice.kind for _rank, _order, choice in ranked if choice.subkind is not None}
+    kinds = tuple(choice.kind for rank, _order, choice in ranked
+                  if rank == 0 or (rank == 2 and choice.kind not in with_subkind))
+    subkinds = tuple((choice.kind, choice.subkind) for _rank, _order, choice in ranked
+                     if choice.subkind is not None and choice.kind not in kinds)
+    return KindSearch(kinds, subkinds)

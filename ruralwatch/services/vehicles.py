@@ -243,7 +243,8 @@ class VehicleListService:
         return found
 
     def sightings(self, at: datetime, days: int = SIGHTING_DAYS) -> list[tuple[str, Sighting]]:
-        """(normalised VRM, sighting) of vehicles on the team's reports of interest in the `days` before `at`."""
+        """(normalised VRM, sighting) of vehicles on the team's reports of interest in the `days` before `at`, and
+        of stolen vehicles reported before `at` and not recovered, whenever they were stolen."""
         if not self.store.actor.can("vehicles.view"):
             return []
         rows = self.store.db.execute(
@@ -256,13 +257,14 @@ class VehicleListService:
                                                " ".join(p for p in (colour, make, model) if p)))
                  for vrm, incident_id, occurred, kind, place, make, model, colour in rows if vrm]
         # Stolen vehicles (a quad bike's, a tractor's own registration) while not recovered: a stop-check of one
-        # says it was reported stolen, as the vehicles on the same reports do.
+        # says it was reported stolen, as the vehicles on the same reports do. However long ago: a stolen vehicle
+        # stays wanted until it is recovered (as on the national stolen vehicle record), where a sighting ages out.
         stolen = self.store.db.execute(
             "SELECT rw_open(s.vrm, 'stolen_items', 'vrm', s.id), i.id, i.occurred_start, i.kind, i.place, "
             "s.category, s.make, s.model FROM stolen_items s JOIN incidents i ON i.id = s.incident_id "
             "WHERE s.deleted = 0 AND i.deleted = 0 AND s.vrm IS NOT NULL AND s.recovered = 0 "
-            "AND i.occurred_start >= ? AND i.occurred_start <= ?",
-            [times.to_storage(at - timedelta(days=days)), times.to_storage(at)]).fetchall()
+            "AND i.occurred_start <= ?",
+            [times.to_storage(at)]).fetchall()
         found.extend((normalise_vrm(vrm), Sighting(
             incident_id, occurred, kind, place or "",
             "stolen " + " ".join(p for p in (label(EQUIPMENT_CATEGORIES, category), make, model) if p), stolen=True))

@@ -10,7 +10,7 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.incident import AttachmentInfo, Incident, IncidentFilter, ValidIncident
-from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, EQUIPMENT_CATEGORIES, KINDS, FieldType
+from ruralwatch.core.kinds import ALL_DETAIL_FIELDS, KINDS, FieldType, search_kinds
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.store.database import Store
@@ -109,13 +109,14 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
                 " AND rw_open(v.vrm, 'incident_vehicles', 'vrm', v.id) LIKE ? ESCAPE '\\')") if flt.match_vrms else ""
         # A stolen vehicle's own registration is found as any VRM on the incident is.
         item_vrm = (" OR rw_open(s.vrm, 'stolen_items', 'vrm', s.id) LIKE ? ESCAPE '\\'") if flt.match_vrms else ""
-        # What was taken and the kind's own name are searched too: "quad" or "StarFire" found nothing of a walk's
-        # quad bike and GPS unit thefts (their items' descriptions and makes, their equipment's name).
-        folded = text.casefold()
-        kinds = [k.key for k in KINDS if folded in k.name.casefold()]
-        equipment = [key for key, name in EQUIPMENT_CATEGORIES if folded in name.casefold()]
-        named = "".join(f" OR i.{column} IN ({', '.join('?' * len(keys))})"
-                        for column, keys in (("kind", kinds), ("subkind", equipment)) if keys)
+        # What was taken and the kinds the text names are searched too: "quad" or "StarFire" found nothing of a
+        # walk's quad bike and GPS unit thefts (their items' descriptions and makes, their equipment's name). Kinds
+        # by the kind box's own rule (core.kinds.search_kinds: any word or synonym), not by a substring of a name.
+        named_kinds = search_kinds(text)
+        kinds = list(named_kinds.kinds)
+        equipment = [value for pair in named_kinds.subkinds for value in pair]
+        named = (f" OR i.kind IN ({', '.join('?' * len(kinds))})" if kinds else "") + "".join(
+            " OR (i.kind = ? AND i.subkind = ?)" for _pair in named_kinds.subkinds)
         clauses.append(
             "(i.place LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\' OR i.crime_reference LIKE ? ESCAPE '\\'"
             f"{vrms}{named} OR EXISTS (SELECT 1 FROM stolen_items s WHERE s.incident_id = i.id AND s.deleted = 0"

@@ -849,3 +849,17 @@ def test_the_stolen_items_fit_a_laptop_wide_form_with_every_column_whole(qtbot, 
               if c != 1 and table.columnWidth(c) < header.sectionSizeHint(c)]
     assert narrow == []
     assert table.columnWidth(1) >= 120  # room left to type a description
+
+
+def test_the_search_box_finds_a_kind_by_a_word_an_officer_types(qtbot, window, hub_service):
+    """The Kind box found an encampment by "traveller", the search box found nothing (it matched a substring of a
+    kind's name): both follow the one catalogue now."""
+    from ruralwatch.core.incident import IncidentInput
+
+    camp = hub_service.record(IncidentInput(kind="unlawful_encampment", occurred_start="2026-11-02 10:00",
+                                            lat=51.9, lon=0.4, place="Plot 7"))
+    hub_service.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-03 10:00", lat=51.9, lon=0.4,
+                                     place="Plot 8"))
+    window.search.setText("traveller")
+    window.apply_filters()
+    assert window.model.total == 1 and window.model.incident_id(0) == camp.id

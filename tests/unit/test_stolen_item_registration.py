@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ruralwatch.core.errors import ValidationError
-from ruralwatch.core.incident import IncidentFilter, IncidentInput, StolenItemInput
+from ruralwatch.core.incident import IncidentFilter, IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.core.permissions import Actor
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store, open_store
@@ -89,3 +89,32 @@ def test_retention_removes_a_stolen_vehicles_registration_as_a_victims(store: St
     retention.apply(datetime(2026, 6, 15).date())
     item = services.incidents.get(incident.id).items[0]
     assert (item["vrm"], item["serial_number"]) == (None, "1HFTE40A123456")
+
+
+def test_a_stolen_vehicle_stays_of_interest_until_recovered_however_old_a_sighting_does_not(store: Store) -> None:
+    """A quad stolen 400 days ago and not recovered is still wanted (as on the national stolen vehicle record): the
+    check, the briefing's vehicles of interest and the patrol log's stop-check all match it; a suspect vehicle on
+    the same report keeps the 180-day window of sightings."""
+    services = Services.build(store, clock=lambda: NOW)
+    theft = _theft(StolenItemInput(category="quad_atv", make="Honda", vrm="AB12CDE"))
+    theft.occurred_start = "2025-10-20 07:00"  # 400 days before NOW
+    theft.vehicles = [VehicleInput(vrm="KX19ABC", role="suspect", make="Ford")]
+    incident = services.incidents.record(theft)
+
+    check = services.vehicles.check("AB12CDE")
+    assert [s.stolen for s in check.sightings] == [True]
+    assert check.lines()[0].startswith("reported stolen on a equipment theft report 400 days ago")
+    assert not services.vehicles.check("KX19ABC").of_interest  # a sighting that old has aged out
+    assert [v.vrm for v in services.patrols.vehicles_of_interest(NOW)] == ["AB12 CDE"]
+
+    recovered = incident.to_input()
+    recovered.items[0].recovered = True
+    services.incidents.update(incident.id, recovered)
+    assert not services.vehicles.check("AB12CDE").of_interest
+    assert services.patrols.vehicles_of_interest(NOW) == []
+
+
+def test_a_vehicle_stolen_after_the_moment_checked_is_not_matched(store: Store) -> None:
+    services = Services.build(store, clock=lambda: NOW)
+    services.incidents.record(_theft(StolenItemInput(category="quad_atv", vrm="AB12CDE")))  # 20 Nov 2026
+    assert not services.vehicles.check("AB12CDE", at=datetime(2026, 11, 1, tzinfo=UTC)).of_interest

@@ -57,7 +57,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                          metavar="STATUS", help=f"one of: {', '.join(k for k, _ in STATUSES)}")
     listing.add_argument("--from", dest="start_from", type=_date_arg, help="first day, YYYY-MM-DD")
     listing.add_argument("--to", dest="start_to", type=_date_arg, help="last day, YYYY-MM-DD")
-    listing.add_argument("--text", default="", help="search place, description, crime reference and VRMs")
+    listing.add_argument("--text", "--search", dest="text", default="",
+                         help="search as the window's search box does: place, description, crime reference, VRMs, "
+                              "stolen items, and kinds by any word or synonym (traveller, quad, stolen)")
     listing.add_argument("--limit", type=_positive_int, default=0, help="at most this many (default all)")
     listing.add_argument("--json", action="store_true")
 
