@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from demo_helpers import demo_on_clock
 from PySide6.QtCore import QDate, QRect, Qt, QTime
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
@@ -16,9 +17,6 @@ from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from ruralwatch.core import times
 from ruralwatch.core.patrol import PatrolInput, patrol_window
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import load_demo
-from ruralwatch.services.demo_roster import load_demo_roster
-from ruralwatch.services.patrols import PatrolService
 
 FIXED_NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # as in conftest: the demo data's "now"
 PATROL_DAY = QDate(2026, 11, 27)
@@ -42,12 +40,7 @@ def clock() -> Clock:
 @pytest.fixture
 def demo(services: Services, clock: Clock, monkeypatch) -> Services:
     """Demo incidents and roster; the patrol service and the window on the test's clock."""
-    monkeypatch.setattr(times, "utc_now", clock)
-    services.patrols = PatrolService(services.store, services.hub, services.people, services.roster,
-                                     services.analysis, services.harm, clock=clock)
-    load_demo(services.incidents, count=300, now=FIXED_NOW)
-    load_demo_roster(services.people, services.roster, services.patrols, now=FIXED_NOW)
-    return services
+    return demo_on_clock(services, clock, monkeypatch, FIXED_NOW, count=300)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_helpers import demo_on_clock
 from font_helpers import text_scaled
 from map_helpers import run_js, shown_map
 from pypdf import PdfReader
@@ -22,8 +23,6 @@ from ruralwatch.core.people import PersonInput
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.patrols.plan import replan
 from ruralwatch.services.container import Services
-from ruralwatch.services.demo import load_demo
-from ruralwatch.services.demo_roster import load_demo_roster
 from ruralwatch.services.patrols import PatrolService, candidate_of
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_panel import PatrolPanel
@@ -56,12 +55,7 @@ def clock() -> Clock:
 def demo(services: Services, clock: Clock, monkeypatch) -> Services:
     """Demo incidents and roster in the test database; the patrol service and the window run on the test's
     clock (the log offers typed times once a patrol's planned time is over, so today's date must not leak in)."""
-    monkeypatch.setattr(times, "utc_now", clock)
-    services.patrols = PatrolService(services.store, services.hub, services.people, services.roster,
-                                     services.analysis, services.harm, clock=clock)
-    load_demo(services.incidents, count=600, now=FIXED_NOW)
-    load_demo_roster(services.people, services.roster, services.patrols, now=FIXED_NOW)
-    return services
+    return demo_on_clock(services, clock, monkeypatch, FIXED_NOW, count=600)
 
 
 def _ops(services: Services) -> Operations:

@@ -20,6 +20,19 @@ def _trust_each_other(a: SyncService, b: SyncService) -> None:
     b.trust(a.identity().device_id, a.identity().public_key, "This laptop")
 
 
+def _panel_beside_a_trusted_laptop(window, services, tmp_path: Path):
+    """The Sync panel shown, this laptop and another one trusting each other (the other closed again)."""
+    other_store, _other_incidents, other_sync = _other_laptop(tmp_path)
+    try:
+        _trust_each_other(services.sync, other_sync)
+    finally:
+        other_store.close()
+    panel = window.sync_panel
+    window.sync_dock.show()
+    panel.reload()
+    return panel
+
+
 def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot, window, services, tmp_path):
     other_store, other_incidents, other_sync = _other_laptop(tmp_path)
     try:
@@ -61,14 +74,7 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
 def test_pending_counts_each_new_record_and_the_export_choice_stays(qtbot, window, services, tmp_path):
     """A walk saved an incident with the Sync panel open: Pending said 0 (and still did after Refresh), as if
     nothing needed sending; after an export the Export for box was back at the full package, unnoticed."""
-    other_store, _other_incidents, other_sync = _other_laptop(tmp_path)
-    try:
-        _trust_each_other(services.sync, other_sync)
-    finally:
-        other_store.close()
-    panel = window.sync_panel
-    window.sync_dock.show()
-    panel.reload()
+    panel = _panel_beside_a_trusted_laptop(window, services, tmp_path)
     qtbot.waitUntil(lambda: panel.peers.item(0, 4).text() == "0", timeout=10_000)
     services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
                                             lon=0.4, place="Yard"))
@@ -88,14 +94,7 @@ def test_pending_counts_each_new_record_and_the_export_choice_stays(qtbot, windo
 
 
 def test_send_again_resends_what_a_lost_package_carried_and_clears_after(qtbot, window, services, tmp_path):
-    other_store, _other_incidents, other_sync = _other_laptop(tmp_path)
-    try:
-        _trust_each_other(services.sync, other_sync)
-    finally:
-        other_store.close()
-    panel = window.sync_panel
-    window.sync_dock.show()
-    panel.reload()
+    panel = _panel_beside_a_trusted_laptop(window, services, tmp_path)
     assert not panel.resend.isEnabled()  # a full package sends everything anyway
     services.incidents.record(IncidentInput(kind="fuel_theft", occurred_start="2026-11-20 02:00", lat=51.9,
                                             lon=0.4, place="Yard"))
