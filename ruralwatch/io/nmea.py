@@ -11,7 +11,10 @@ beside it too; any other GGA is put on whichever
 day (the one before, the same, the one after) brings it nearest to the sentence before it, so a log that runs
 past midnight UTC carries on into the next day before the next RMC says so, and a GGA stamped 23:59:59 just after
 an RMC of 00:00:00 stays on the day before. GGA sentences before the first RMC are placed back from it the same
-way. A log with no RMC (no date at all) is refused: its times of day fit any day.
+way. A log with no RMC (no date at all; many vehicle units log only GGA) fits any day, so it is read only with an
+`anchor`: the period the caller knows the log is from (for the import, the patrol's window). Its first fix goes on
+the day that puts it within that period, or nearest to it, and every later (earlier) GGA is carried forward (back)
+from there as above, across midnight when the time of day goes backwards. Without an anchor it is refused.
 
 The live replay (ruralwatch.ui.positioning) reads logs through Qt's own NMEA source; this reader is for the
 import, below the window (no Qt outside ruralwatch/ui). Checking the fixes against the force area and the
@@ -55,6 +58,12 @@ class NmeaLog:
 
     segments: list[list[Fix]]
     skipped: dict[str, int] = field(default_factory=lambda: {BAD_CHECKSUM: 0, NO_FIX: 0, UNREADABLE: 0})
+    # GGA only: the dates came from the anchor, not the log (the caller checks the times fit what it knows)
+    dated_by_anchor: bool = False
+
+
+# The period a log is known to be from (UTC, aware): where a GGA-only log's first fix is put.
+Anchor = tuple[datetime, datetime]
 
 
 def looks_like_nmea(head: str) -> bool:
@@ -79,9 +88,10 @@ class _Reading:
     fix: bool = True
 
 
-def read_log(path: Path) -> NmeaLog:
-    """The fixes in the log, one per moment, split where the receiver lost its fix. Raises NmeaError for a file
-    that is unreadable or holds no usable fix (the message counts what was skipped)."""
+def read_log(path: Path, anchor: Anchor | None = None) -> NmeaLog:
+    """The fixes in the log, one per moment, split where the receiver lost its fix; `anchor` dates a log of GGA
+    sentences only (see the module's notes). Raises NmeaError for a file that is unreadable or holds no usable fix
+    (the message counts what was skipped)."""
     if path.is_dir():
         raise NmeaError(f"{path.name} is a folder, not an NMEA log")
     try:
@@ -89,10 +99,10 @@ def read_log(path: Path) -> NmeaLog:
     except OSError as exc:
         raise NmeaError(f"cannot read {path.name}: {exc.strerror or exc}") from None
     text = raw.decode("utf-8", errors="replace")  # sentences are ASCII; anything else is a line to skip
-    return parse_lines(text.removeprefix("\ufeff").splitlines(), path.name)
+    return parse_lines(text.removeprefix("\ufeff").splitlines(), path.name, anchor)
 
 
-def parse_lines(lines: list[str], name: str) -> NmeaLog:
+def parse_lines(lines: list[str], name: str, anchor: Anchor | None = None) -> NmeaLog:
     """`read_log` on lines already read (the property tests feed it any text)."""
     log = NmeaLog([])
     readings: list[_Reading] = []
@@ -113,8 +123,12 @@ def parse_lines(lines: list[str], name: str) -> NmeaLog:
         raise NmeaError(f"{name} holds no usable position fix (GGA or RMC)" + (f": skipped {said}" if said else "")
                         + "; nothing was imported")
     if not any(r.day is not None for r in readings):
-        raise NmeaError(f"{name} has GGA fixes but no RMC sentence, so no date: only times of day, which fit any"
-                        f" day; record RMC sentences too (most receivers and apps do by default)")
+        if anchor is None:
+            raise NmeaError(f"{name} has GGA fixes but no RMC sentence, so no date: only times of day, which fit"
+                            f" any day; record RMC sentences too (most receivers and apps do by default)")
+        first = next(r for r in readings if r.fix)
+        first.day = _day_within(first.tod, anchor)
+        log.dated_by_anchor = True
     _place_days(readings)
     log.segments = _segments(readings)
     return log
@@ -165,6 +179,14 @@ def _nearest(tod: time, moment: datetime) -> datetime:
     """`tod` on the day before, of, or after `moment`, whichever is nearest to it."""
     candidates = (datetime.combine(moment.date() + shift, tod) for shift in (-_DAY, timedelta(0), _DAY))
     return min(candidates, key=lambda c: abs(c - moment))
+
+
+def _day_within(tod: time, anchor: Anchor) -> date:
+    """The date that puts `tod` (UTC) within the anchor's period, the first such; else nearest to the period."""
+    begin, end = (moment.astimezone(UTC).replace(tzinfo=None) for moment in anchor)
+    days = (end.date() - begin.date()).days
+    candidates = [datetime.combine(begin.date() + timedelta(days=n), tod) for n in range(-1, days + 2)]
+    return min(candidates, key=lambda c: (max(begin - c, c - end, timedelta(0)), c)).date()
 
 
 def _place_days(readings: list[_Reading]) -> None:

@@ -12,6 +12,8 @@ from fixtures.track_tools import NMEA_LOG, drive, in_progress_patrol, logged_fix
 from pypdf import PdfReader
 
 from ruralwatch.core import times
+from ruralwatch.core.patrol import PatrolInput
+from ruralwatch.core.people import PersonInput
 from ruralwatch.patrols.track import thin
 from ruralwatch.services.container import Services
 
@@ -114,3 +116,33 @@ def test_an_nmea_log_imports_by_its_content_and_a_broken_one_exits_2_writing_not
     assert again.code == 2 and "already has a track" in again.err
     points, _ = _written(encrypted_db)
     assert points == len(thin(logged_fixes(), "nmea")) and str(points) in imported.out
+
+
+def test_a_gga_only_log_imports_on_the_patrols_day_and_one_from_other_hours_exits_2_writing_nothing(
+        cli: Cli, encrypted_db: Path, tmp_path: Path) -> None:
+    # A vehicle unit that logs $GPGGA only: the 20-minute patrol log (06:05-06:25 UTC) without its RMC sentences.
+    van = tmp_path / "unit.nmea"
+    van.write_bytes(b"".join(line for line in NMEA_LOG.read_bytes().splitlines(keepends=True)
+                             if line.startswith(b"$GPGGA")))
+    store = open_db(encrypted_db)
+    try:
+        services = Services.build(store)
+        morning = in_progress_patrol(services)  # 06:00-10:00 on 20 November 2026
+        evening, _ = services.patrols.create(PatrolInput(  # 18:00-22:00 the day after: not the log's hours
+            day="2026-11-21", start="18:00", end="22:00", area="Braintree", purpose="general_rural_patrol",
+            crew=[services.people.add(PersonInput(name="PC Two", role="officer", collar_number="PC2")).id]))
+    finally:
+        store.close()
+    before = _written(encrypted_db)
+    refused = cli("patrol", "track", "import", evening.id[:8], str(van))
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert ("unit.nmea has GGA sentences only (times of day, no date) and its times, 06:05 to 06:24 UTC, do not fit"
+            " the patrol's window (18:00 to 22:00 UTC on 2026-11-21" in refused.err)
+    assert _written(encrypted_db) == before
+
+    imported = cli("patrol", "track", "import", morning[:8], str(van), "--json")
+    assert imported.code == 0, imported.err
+    body = imported.json()
+    assert body["first"].startswith("2026-11-20T06:05") and body["last"].startswith("2026-11-20T06:24")
+    points, _ = _written(encrypted_db)
+    assert points == body["points"] == len(thin(logged_fixes(), "nmea"))

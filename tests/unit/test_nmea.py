@@ -3,7 +3,7 @@ garbage, and the import through the patrol service (told from GPX by content).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,9 @@ from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, nme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ruralwatch.core.patrol import PatrolInput
 from ruralwatch.core.patrol_track import Fix
+from ruralwatch.core.people import PersonInput
 from ruralwatch.io import nmea
 from ruralwatch.io.gpx import GpxError
 from ruralwatch.io.nmea import NmeaError, parse_lines, read_log
@@ -79,6 +81,55 @@ def test_gga_times_cross_midnight_utc_onto_the_next_day_and_back_from_the_first_
         day + timedelta(hours=23, minutes=59, seconds=58), day + timedelta(hours=23, minutes=59, seconds=59),
         day + timedelta(hours=23, minutes=59, seconds=59.5),
         next_day, next_day + timedelta(seconds=1), next_day + timedelta(seconds=2)]
+
+
+def _gga_only(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("$") and line[3:6] == "GGA"]
+
+
+def test_a_gga_only_log_is_dated_from_the_anchor_and_carried_across_midnight() -> None:
+    # The real receiver's log with its RMC (and every other) sentence taken out: GGA 08:14:12 to 08:14:19 UTC.
+    lines = _gga_only(REAL_LOG.read_text(encoding="ascii").splitlines())
+    with pytest.raises(NmeaError, match="has GGA fixes but no RMC sentence"):
+        parse_lines(lines, "van.nmea")  # no anchor: a time of day fits any day
+    window = (datetime(2014, 5, 26, 7, 0, tzinfo=UTC), datetime(2014, 5, 26, 11, 0, tzinfo=UTC))
+    log = parse_lines(lines, "van.nmea", window)
+    assert log.dated_by_anchor
+    assert [f.at for s in log.segments for f in s] == [datetime(2014, 5, 26, 8, 14, s, tzinfo=UTC)
+                                                       for s in range(12, 20)]
+    # A night shift, 22:00 to 06:00 UTC: a log from 23:59:58 goes on the first night and carries into the next day.
+    night = (datetime(2026, 11, 20, 22, 0, tzinfo=UTC), datetime(2026, 11, 21, 6, 0, tzinfo=UTC))
+    late = [_sentence(f"GPGGA,{hms},5152.0000,N,00033.0000,E,1,08,0.9,45.0,M,47.0,M,,")
+            for hms in ("235958.00", "235959.00", "000000.00", "000001.00")]
+    fixes = parse_lines(late, "night.nmea", night).segments[0]
+    midnight = datetime(2026, 11, 21, tzinfo=UTC)
+    assert [f.at for f in fixes] == [midnight + timedelta(seconds=s) for s in (-2, -1, 0, 1)]
+    # The same times with a 03:00-05:00 window: nearest to it is the night before it, carried past midnight too.
+    early = (datetime(2026, 11, 21, 3, 0, tzinfo=UTC), datetime(2026, 11, 21, 5, 0, tzinfo=UTC))
+    assert [f.at for f in parse_lines(late, "night.nmea", early).segments[0]] == [f.at for f in fixes]
+    # A log with RMC sentences keeps their dates whatever the anchor says.
+    dated = parse_lines(REAL_LOG.read_text(encoding="ascii").splitlines(), "real.log", night)
+    assert not dated.dated_by_anchor and dated.segments[0][0].at == datetime(2014, 5, 26, 8, 14, 11, tzinfo=UTC)
+
+
+@given(start=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2068, 12, 31)),
+       hours=st.integers(min_value=1, max_value=14), lead=st.integers(min_value=-3600, max_value=3600),
+       gaps=st.lists(st.integers(min_value=1, max_value=3 * 3600), min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_gga_only_logs_anchored_at_any_patrol_start_keep_their_order_and_span(
+        start: datetime, hours: int, lead: int, gaps: list[int]) -> None:
+    # A patrol from `start` for `hours`; its unit logs GGA only, from up to an hour either side of the start, fixes
+    # up to 3 hours apart (a unit that sleeps when parked), often across midnight UTC. The times come back exactly:
+    # the order, the span and the date of each.
+    begin = start.replace(microsecond=0, tzinfo=UTC)
+    at = [begin + timedelta(seconds=lead)]
+    for gap in gaps:
+        at.append(at[-1] + timedelta(seconds=gap))
+    lines = [nmea_sentences(Fix(moment, 51.88, 0.55))[0] for moment in at]  # the GGA of each: no RMC
+    log = parse_lines(lines, "unit.nmea", (begin, begin + timedelta(hours=hours)))
+    back = [f.at for s in log.segments for f in s]
+    assert back == at
+    assert back[-1] - back[0] == at[-1] - at[0]
 
 
 @pytest.mark.parametrize(("lines", "expected"), [
@@ -178,4 +229,40 @@ def test_an_nmea_log_from_elsewhere_changes_nothing(services: Services, tmp_path
     with pytest.raises(NmeaError, match="broken.nmea holds no usable position fix .*50 with a bad or missing"):
         services.patrols.import_track(patrol_id, broken)
     assert services.patrols.track_count(patrol_id) == 0
+    assert services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audit_before
+
+
+def _patrol_on(services: Services, day: str, start: str, end: str, collar: str) -> str:
+    services.patrols._now = lambda: datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    officer = services.people.add(PersonInput(name=f"PC {collar}", role="officer", collar_number=collar)).id
+    record, _ = services.patrols.create(PatrolInput(day=day, start=start, end=end, area="Braintree",
+                                                    purpose="general_rural_patrol", crew=[officer]))
+    return record.id
+
+
+def test_a_gga_only_excerpt_of_the_real_log_imports_on_the_patrols_day_and_not_into_another_days(
+        services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The receiver was in Moscow, which no English force's area holds: the area check is another test's.
+    monkeypatch.setattr(services.patrols, "_check_area", lambda path, fixes: None)
+    excerpt = tmp_path / "van.log"  # the real log's GGA lines only, as a unit that logs nothing else
+    excerpt.write_text("\r\n".join(_gga_only(REAL_LOG.read_text(encoding="ascii").splitlines())) + "\r\n",
+                       encoding="ascii")
+    # 09:00-12:00 on 26 May 2014, British Summer Time: 08:00-11:00 UTC, the log's 08:14 UTC within it.
+    right = _patrol_on(services, "2014-05-26", "09:00", "12:00", "PC1")
+    summary = services.patrols.import_track(right, excerpt)
+    assert summary.file_format == "nmea" and summary.segments == 1
+    stored = services.patrols.track_of(right)
+    assert stored[0].at == datetime(2014, 5, 26, 8, 14, 12, tzinfo=UTC)  # thinned: parked, so a few points
+    assert {p.at.date() for p in stored} == {date(2014, 5, 26)} and summary.points == len(stored) >= 2
+
+    # The same log for an evening patrol (18:00-22:00 BST the day after): its hours are not that patrol's.
+    wrong = _patrol_on(services, "2014-05-27", "18:00", "22:00", "PC2")
+    audit_before = services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    with pytest.raises(GpxError) as caught:
+        services.patrols.import_track(wrong, excerpt)
+    assert str(caught.value) == (
+        "van.log has GGA sentences only (times of day, no date) and its times, 08:14 to 08:14 UTC, do not fit the"
+        " patrol's window (17:00 to 21:00 UTC on 2014-05-27, give or take 1 hour): not this patrol's log; nothing"
+        " was imported")
+    assert services.patrols.track_count(wrong) == 0
     assert services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audit_before

@@ -14,11 +14,12 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.patrol_track import TRACK_SOURCES, Fix, TrackPoint
 from ruralwatch.io import gpx, nmea
@@ -42,6 +43,10 @@ FLUSH_EVERY_S = 2.0
 # file from another trip, or a receiver's nonsense fix.
 FORCE_MARGIN_KM = 20.0
 KM_PER_DEGREE_LAT = 111.32
+# A log of GGA sentences only has times of day and no date: it is dated from the patrol's window, and its fixes
+# must then fall within that window give or take this much (a unit switched on at the briefing or left on at the
+# end), or it is another day's or another shift's log.
+GGA_SLACK = timedelta(hours=1)
 # Track points written: its own topic, so the patrol list and the roster do not refresh every FLUSH_EVERY_S.
 TRACK_TOPIC = "patrol_tracks"
 
@@ -134,8 +139,11 @@ class PatrolTracks(PatrolLog):
             raise ValidationError.single("status", "the patrol was cancelled")
         skipped: dict[str, int] = {}
         if _is_nmea(path):
-            log = nmea.read_log(path)
+            window = _window(patrol)
+            log = nmea.read_log(path, window)
             segments, skipped, file_format = log.segments, log.skipped, "nmea"
+            if log.dated_by_anchor:
+                _check_gga_window(path, window, [f for s in segments for f in s])
         else:
             segments, file_format = gpx.read_segments(path), "gpx"
         self._check_area(path, [f for s in segments for f in s])
@@ -224,6 +232,28 @@ class TrackRecorder:
         if pending:
             self.written += self.service.append_track(self.patrol_id, pending)
         return len(pending)
+
+
+def _window(patrol: PatrolRecord) -> nmea.Anchor:
+    """From the earlier of the planned and actual start to the later of the planned and actual end (UTC)."""
+    begin = min([patrol.start, *([times.from_storage(patrol.started_at)] if patrol.started_at else [])])
+    end = max([patrol.end, *([times.from_storage(patrol.ended_at)] if patrol.ended_at else [])])
+    return begin.astimezone(UTC), end.astimezone(UTC)
+
+
+def _check_gga_window(path: Path, window: nmea.Anchor, fixes: list[Fix]) -> None:
+    """A GGA-only log was dated from the patrol's window: every fix must then be in it (GGA_SLACK either side)."""
+    begin, end = window
+    outside = [f for f in fixes if not begin - GGA_SLACK <= f.at <= end + GGA_SLACK]
+    if outside:
+        first, last = min(f.at for f in fixes), max(f.at for f in fixes)
+        if begin.date() == end.date():
+            period = f"{begin:%H:%M} to {end:%H:%M} UTC on {begin:%Y-%m-%d}"
+        else:
+            period = f"{begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+        raise GpxError(f"{path.name} has GGA sentences only (times of day, no date) and its times, {first:%H:%M} to"
+                       f" {last:%H:%M} UTC, do not fit the patrol's window ({period}, give or take"
+                       f" {GGA_SLACK.seconds // 3600} hour): not this patrol's log; nothing was imported")
 
 
 def _is_nmea(path: Path) -> bool:
