@@ -132,7 +132,8 @@ class PatrolTracks(PatrolLog):
     def import_track(self, patrol_id: str, path: Path) -> TrackSummary:
         """A track from a GPX file (a phone's or handheld's) or an NMEA 0183 log (a vehicle's GPS unit, a phone
         app), told apart by content, not by the file's name. Checked whole before anything is written: every point
-        timed, within FORCE_MARGIN_KM of the force's area, on the patrol's day(s). One transaction."""
+        timed, within FORCE_MARGIN_KM of the force's area, on the patrol's day(s); a log of GGA sentences only is dated
+        from the patrol's window and must fit it (GGA_SLACK). One transaction."""
         self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if patrol.status == PatrolStatus.CANCELLED:
