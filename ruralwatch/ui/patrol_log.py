@@ -571,7 +571,8 @@ class PatrolLog(QWidget):
         lat = lon = None
         grid = ""
         if kind in STOP_KINDS:
-            if not stop_key:
+            # Arrived with no stop chosen: the service credits the next stop of the plan not yet arrived at.
+            if not stop_key and kind == "left_stop":
                 self._refuse(ValidationError.single("stop", "choose the planned stop first"))
                 return None
         elif self.picked is not None:
@@ -597,8 +598,15 @@ class PatrolLog(QWidget):
         self._fill_log()
         label = PATROL_EVENT_NAMES.get(kind, kind)
         self.message.setStyleSheet("")
-        self.message.setText(f"Logged at {times.format_local(event.at)[11:16]}: {label}"
-                             + (f" ({self._stop_labels().get(event.stop_key or '', '')})" if event.stop_key else ""))
+        credited = self.patrol.stop_keyed(event.stop_key or "") if kind == "arrived_stop" and not stop_key else None
+        if credited is not None:  # no stop was chosen: say which one it went to, and how to put it right
+            self.message.setText(f"Logged at {times.format_local(event.at)[11:16]}: Arrived at stop {credited.seq}, "
+                                 f"{credited.label} (the next on the plan; not there? choose the stop in At hotspot "
+                                 "and press Arrived again)")
+        else:
+            self.message.setText(f"Logged at {times.format_local(event.at)[11:16]}: {label}"
+                                 + (f" ({self._stop_labels().get(event.stop_key or '', '')})" if event.stop_key
+                                    else ""))
         if kind == "stop_check" or event.vrm:
             self._say_vehicle(event)
         self.eventLogged.emit(event)

@@ -134,6 +134,14 @@ def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest
     logged = cli("patrol", "log", short, "--kind", "arrived_stop", "--stop", "1", "--json")
     assert logged.code == 0, logged.err
     assert logged.json()["stop_key"] == patrol["stops"][0]["key"]
+    # No --stop: the next stop of the plan not yet arrived at, said by number and name; none left: exit 2.
+    stops = patrol["stops"]
+    for seq, stop in enumerate(stops[1:], start=2):
+        arrived = cli("patrol", "log", short, "--kind", "arrived_stop")
+        assert arrived.code == 0, arrived.err
+        assert f"(stop {seq}, {stop['label']})" in arrived.out, arrived.out
+    refused = cli("patrol", "log", short, "--kind", "arrived_stop")
+    assert refused.code == 2 and f"all {len(stops)} planned stops have been arrived at" in refused.err
     assert cli("patrol", "log", short, "--kind", "note", "--stop", "99").code == 2
     early = cli("patrol", "log", short, "--kind", "note", "--at", "2020-01-01 09:00")
     assert early.code == 2 and "before the patrol started" in early.err

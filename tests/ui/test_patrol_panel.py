@@ -206,9 +206,11 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
     log = panel.log
     first_key = plan.stops[0].key
     assert log.stop_choice.currentData() is None  # not at a planned stop until the crew says so
-    assert panel.log_event("arrived_stop") is None  # arriving needs the stop: refused, nothing logged
-    log.stop_choice.setCurrentIndex(log.stop_choice.findData(first_key))
-    assert panel.log_event("arrived_stop") is not None
+    # Arrived with no stop chosen (no receiver, a moving vehicle): the next stop of the plan, said and selected.
+    arrived = panel.log_event("arrived_stop")
+    assert arrived is not None and arrived.stop_key == first_key
+    assert f"Arrived at stop 1, {plan.stops[0].label}" in log.message.text()
+    assert log.stop_choice.currentData() == first_key  # the next events are filed there
     clock.advance(6)
     vehicle = demo.patrols.vehicles_of_interest(clock.now)[0]
     log.vrm.setText(vehicle.vrm.replace(" ", "").lower())

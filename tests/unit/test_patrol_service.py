@@ -459,3 +459,34 @@ def test_an_officer_with_no_availability_recorded_crews_a_patrol_without_a_reaso
     with pytest.raises(RuleBreachError, match="SC Special is not available") as refused:
         services.patrols.create(replace(_window(day="2026-11-21"), crew=[officer, special]), override_reason="")
     assert "PC Officer" not in str(refused.value)
+
+
+def test_arrived_with_no_stop_named_goes_to_the_next_stop_of_the_plan_not_yet_arrived_at(services: Services) -> None:
+    """Pressing Arrived says the crew reached a stop: an officer with no receiver was refused for not choosing it
+    first. It goes to the next stop of the plan not yet arrived at; at a given place, the stop there; refused once
+    every stop has been arrived at (nothing written)."""
+    officer, special, _ = _crew(services)
+    patrol_id = _patrol(services, [officer, special])
+    plan = services.patrols.suggest_for(patrol_id)
+    stops = plan.stops
+    assert len(stops) >= 3
+    services.patrols.start(patrol_id, at=plan.start)
+    log = services.patrols.log
+
+    def arrive(**where: object) -> str | None:
+        return log(patrol_id, PatrolEventInput(kind="arrived_stop", at=plan.start, **where)).stop_key  # type: ignore[arg-type]
+
+    assert arrive() == stops[0].key
+    assert arrive(stop_key="3") == stops[2].key  # a stop named is kept: out of order here
+    assert arrive() == stops[1].key  # the first not yet arrived at, in plan order (1 and 3 were)
+    # At a place: the stop there, never the next one of the plan the crew is not at.
+    assert arrive(lat=stops[2].lat, lon=stops[2].lon) == stops[2].key
+    with pytest.raises(ValidationError, match="no planned stop within 200 m"):
+        arrive(lat=stops[0].lat + 0.05, lon=stops[0].lon)
+    for stop in stops[3:]:
+        assert arrive() == stop.key
+    before = len(services.patrols.log_of(patrol_id))
+    with pytest.raises(ValidationError, match=f"all {len(stops)} planned stops have been arrived at"):
+        arrive()
+    assert len(services.patrols.log_of(patrol_id)) == before
+    assert services.patrols.dose(patrol_id).missed == []

@@ -224,7 +224,10 @@ def run(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             print_json(event.__dict__)
         else:
+            # Which stop: an arrival with no --stop goes to the next stop of the plan not yet arrived at.
+            at_stop = patrols.get(args.patrol).stop_keyed(event.stop_key) if event.stop_key else None
             print(f"logged {PATROL_EVENT_NAMES[event.kind]} at {times.format_local(event.at)}"
+                  + (f" (stop {at_stop.seq}, {at_stop.label})" if at_stop else "")
                   + ("  ** VEHICLE OF INTEREST **" if event.flagged else ""))
     elif args.action == "dose":
         dose = patrols.dose(args.patrol)

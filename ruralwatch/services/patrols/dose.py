@@ -7,7 +7,6 @@ ruralwatch.patrols.track_dose). Dosage over a period uses the track where there 
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -113,19 +112,6 @@ class PatrolDoses(PatrolTracks):
             measured_minutes=round(sum(p.minutes for p in measured.values()), 1) if track else None,
             never_reached=[s.label for s in stops if s.visits == 0 and s.due], track_points=len(track),
         )
-
-    def stop_at_position(self, patrol_id: str, lat: float, lon: float, held: str | None = None) -> str | None:
-        """The planned stop an event logged at a live position belongs to: `held` (the stop the officer chose or
-        logged arriving at) while the position is within twice the dose radius of it (a receiver's drift, the far
-        side of a farmyard), else the nearest stop whose dose radius the position is within, else None. An event
-        is never credited to a stop the crew is not at: it would count the stop visited in the dose."""
-        patrol = self.get(patrol_id)
-        radius = self.dose_radius_m()
-        apart = {s.key: metres(lat, lon, s.lat, s.lon) for s in patrol.stops}
-        if held is not None and apart.get(held, math.inf) <= 2 * radius:
-            return held
-        near = [(distance, key) for key, distance in apart.items() if distance <= radius]
-        return min(near)[1] if near else None
 
     def unplanned_hotspots(self, patrol_id: str) -> list[UnplannedTime]:
         """Harm hotspots of the patrol's area (as its plan was drawn from, ruralwatch.services.patrols.places) that

@@ -6,16 +6,20 @@ synchronous=FULL), so a laptop that dies mid-patrol keeps every event logged bef
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import NotFoundError, ValidationError
 from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolRecord, validate_event
+from ruralwatch.core.patrol_plan import PlanStop
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vrm import normalise_vrm
 from ruralwatch.services.changes import Change
+from ruralwatch.services.patrols.base import metres
 from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.services.policies import DOSE_RADIUS_M
 from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 
 BOOKENDS = ("patrol_started", "patrol_ended")  # written by start and end, never logged by hand
@@ -98,6 +102,10 @@ class PatrolLog(PatrolPlaces):
                 raise ValidationError.single("stop", f"the plan has no stop {seq} (it has 1 to {len(patrol.stops)})")
             inp = replace(inp, stop_key=numbered.key)
         values = validate_event(inp, now)
+        if values["kind"] == "arrived_stop" and not values["stop_key"]:  # pressing Arrived says a stop was reached
+            lat, lon = values["lat"], values["lon"]
+            values["stop_key"] = self._arrived_where(
+                patrol, lat if isinstance(lat, float) else None, lon if isinstance(lon, float) else None)
         stop = patrol.stop_keyed(str(values["stop_key"])) if values["stop_key"] else None
         if values["stop_key"] and stop is None:
             raise ValidationError.single("stop", "that stop is not on the plan")
@@ -114,6 +122,47 @@ class PatrolLog(PatrolPlaces):
             event_id = self.repo.insert_event({"patrol_id": patrol_id, **values, "vrm_flagged": int(flagged)})
         self._publish("updated", patrol_id)
         return self.event(event_id)
+
+    def next_stop_to_arrive(self, patrol_id: str) -> PlanStop:
+        """The first stop of the plan (plan order) not yet arrived at: where "Arrived" with no stop named goes, as
+        pressing Arrived is itself the crew saying they reached a stop. Refused once every stop has been."""
+        patrol = self.get(patrol_id)
+        arrived = {e.stop_key for e in self.repo.events_of(patrol.id) if e.kind == "arrived_stop" and e.stop_key}
+        if not patrol.stops:
+            raise ValidationError.single("stop", "the plan has no stops to arrive at")
+        stop = next((s for s in sorted(patrol.stops, key=lambda s: s.seq) if s.key not in arrived), None)
+        if stop is None:
+            raise ValidationError.single("stop", f"all {len(patrol.stops)} planned stops have been arrived at: "
+                                                 "choose the stop to arrive at it again")
+        return stop
+
+    def _arrived_where(self, patrol: PatrolRecord, lat: float | None, lon: float | None) -> str:
+        """The stop an "Arrived" with no stop named is credited to: with a position given, the stop within its dose
+        radius (never one the crew is not at); without, the next stop of the plan not yet arrived at."""
+        if lat is None or lon is None:
+            return self.next_stop_to_arrive(patrol.id).key
+        found = self.stop_at_position(patrol.id, lat, lon)
+        if found is None:
+            raise ValidationError.single("stop", f"no planned stop within {self.dose_radius_m():.0f} m of that "
+                                                 "place: name the stop")
+        return str(found)
+
+    def dose_radius_m(self) -> float:
+        """Metres around a stop within which the track counts as being at it (a per-laptop policy)."""
+        return DOSE_RADIUS_M.read(self.store)
+
+    def stop_at_position(self, patrol_id: str, lat: float, lon: float, held: str | None = None) -> str | None:
+        """The planned stop an event logged at a live position belongs to: `held` (the stop the officer chose or
+        logged arriving at) while the position is within twice the dose radius of it (a receiver's drift, the far
+        side of a farmyard), else the nearest stop whose dose radius the position is within, else None. An event
+        is never credited to a stop the crew is not at: it would count the stop visited in the dose."""
+        patrol = self.get(patrol_id)
+        radius = self.dose_radius_m()
+        apart = {s.key: metres(lat, lon, s.lat, s.lon) for s in patrol.stops}
+        if held is not None and apart.get(held, math.inf) <= 2 * radius:
+            return held
+        near = [(distance, key) for key, distance in apart.items() if distance <= radius]
+        return min(near)[1] if near else None
 
     def link_incident(self, event_id: str, incident_id: str) -> None:
         """Link the incident recorded from a "new incident" event to that event."""

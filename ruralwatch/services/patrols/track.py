@@ -81,10 +81,6 @@ class PatrolTracks(PatrolLog):
     def track_count(self, patrol_id: str) -> int:
         return self.repo.track_count(patrol_id)
 
-    def dose_radius_m(self) -> float:
-        """Metres around a stop within which the track counts as being at it (a per-laptop policy)."""
-        return DOSE_RADIUS_M.read(self.store)
-
     def set_dose_radius_m(self, value: float | str) -> float:
         change = self.dose_radius_change(value)
         write_pending(self.store, [change])
