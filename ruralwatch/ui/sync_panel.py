@@ -278,7 +278,8 @@ class SyncPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.applied = make_table(["Package", "From device", "Applied", "Rows"], alternating=False)
-        show_rows(self.applied, 3)
+        # As tall as the packages listed (one row while none is, up to five): empty, it took a third of the panel.
+        show_rows(self.applied, 1, most=5)
         exchange = QGroupBox("Exchange")
         exchange_form = _form(exchange)
         exchange_form.addRow("&Export for", self.peer_choice)
@@ -437,9 +438,15 @@ class SyncPanel(QWidget):
         header = self.peers.horizontalHeader()
         wanted = max(self.peers.sizeHintForColumn(0), header.sectionSizeHint(0))
         others = sum(header.sectionSize(column) for column in range(2, header.count()))
-        room = self.peers.viewport().width() - others - header.minimumSectionSize()
+        room = self.peers.viewport().width() - others - self._least_id_width()
         self.peers.setColumnWidth(0, max(header.minimumSectionSize(),
                                          min(wanted, self.peers.viewport().width() // 2, room)))
+
+    def _least_id_width(self) -> int:
+        """Room for a device id's first seven digits and the ellipsis: at 1366x768, with dates in the export and
+        import columns, a long name left the id "0…" (the whole id stays in its tooltip)."""
+        digits = self.peers.fontMetrics().horizontalAdvance("0000000…")
+        return max(self.peers.horizontalHeader().minimumSectionSize(), digits + 12)  # the cell's padding
 
     def report(self, message: str) -> None:
         self.problems.append(message)

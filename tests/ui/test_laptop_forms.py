@@ -232,3 +232,43 @@ def test_the_people_list_shows_ten_people_at_1366x768(qtbot, demo, laptop) -> No
     assert people.exceptions.height() >= people.exceptions.minimumHeight() > 0
     people.availability_tabs.setCurrentWidget(people.weekly_box)  # back: the list has its rows again
     qtbot.waitUntil(lambda: _rows_in_view(people.table) >= 10, timeout=5_000)
+
+
+def test_sync_panel_keeps_a_short_device_id_and_a_short_empty_applied_list(qtbot, laptop) -> None:
+    """A walk at 1366x768: with a long device name and an export's date, Trusted devices squeezed the device id to
+    "0…", and the empty Applied list took a third of the panel. The id keeps its first digits; the list is as tall
+    as its rows (one while empty, five at most)."""
+    services = laptop.services
+    services.sync.trust("0123456789abcdef", "ab" * 32, "RET laptop 3, Saffron Walden, Essex")
+    services.sync.trust("fedcba9876543210", "cd" * 32, "Central store")
+    laptop.roster_dock.hide()
+    laptop.patrol_dock.hide()
+    laptop.sync_dock.show()
+    laptop.resizeDocks([laptop.sync_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: abs(laptop.sync_dock.width() - DOCK_WIDTH) < 20, timeout=5_000)
+    panel = laptop.sync_panel
+    panel.reload()
+    table = panel.peers
+    for row in range(table.rowCount()):  # the dates an export and an import leave
+        table.item(row, 2).setText("2026-11-24 17:00")
+        table.item(row, 3).setText("2026-11-24 18:00")
+    table.resizeColumnsToContents()
+    qtbot.waitUntil(lambda: table.isVisible() and table.columnWidth(2) >= table.sizeHintForColumn(2), timeout=5_000)
+    panel._fit_names()
+    QApplication.processEvents()
+    assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance("0000000…")
+    assert table.horizontalHeader().length() <= table.viewport().width() + 1  # and still no sideways scrolling
+    assert table.item(0, 1).toolTip() in ("0123456789abcdef", "fedcba9876543210")
+
+    applied = panel.applied
+    assert applied.rowCount() == 0
+    row = max(applied.verticalHeader().defaultSectionSize(), applied.fontMetrics().height() + 8)
+    empty = applied.maximumHeight()
+    qtbot.waitUntil(lambda: applied.height() == empty, timeout=5_000)  # laid out at that height
+    assert empty < applied.horizontalHeader().sizeHint().height() + 2 * row + 30  # one row's room and a scroll bar
+    applied.setRowCount(3)
+    assert applied.minimumHeight() == applied.maximumHeight() == empty + 2 * row
+    applied.setRowCount(12)
+    assert applied.maximumHeight() == empty + 4 * row  # five rows at most: it scrolls beyond
+    applied.setRowCount(0)
+    assert applied.maximumHeight() == empty

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
+from shiboken6 import isValid
 
 Selection = QAbstractItemView.SelectionMode
 Behavior = QAbstractItemView.SelectionBehavior
@@ -74,11 +75,19 @@ class _RowsShown(QObject):
     """Keeps a table tall enough for `rows` rows, its header and a sideways scroll bar, again after the font changes
     (View ▸ Larger text)."""
 
-    def __init__(self, table: QTableView, rows: int) -> None:
+    def __init__(self, table: QTableView, rows: int, most: int | None = None) -> None:
         super().__init__(table)
-        self.table, self.rows = table, rows
+        self.table, self.rows, self.most = table, rows, most
         table.installEventFilter(self)
+        if most is not None:  # the height follows the rows: again as they come and go
+            model = table.model()
+            for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+                signal.connect(self._rows_changed)
         self.fit()
+
+    def _rows_changed(self, *_args: Any) -> None:
+        if isValid(self.table):  # the model empties itself as the table is destroyed
+            self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         # Rows take their height from the style sheet only once polished: measured at construction they were short.
@@ -93,11 +102,16 @@ class _RowsShown(QObject):
         scroll = 0
         if table.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
             scroll = table.horizontalScrollBar().sizeHint().height()
-        table.setMinimumHeight(header + self.rows * row + scroll + 2 * table.frameWidth())
+        if self.most is None:
+            table.setMinimumHeight(header + self.rows * row + scroll + 2 * table.frameWidth())
+            return
+        shown = min(max(table.model().rowCount(), self.rows), self.most)
+        table.setFixedHeight(header + shown * row + scroll + 2 * table.frameWidth())
 
 
-def show_rows(table: QTableView, rows: int) -> QTableView:
+def show_rows(table: QTableView, rows: int, most: int | None = None) -> QTableView:
     """At least `rows` rows stay in sight when a panel is short: a layout squeezed the Sync panel's Trusted devices
-    to a row and a half at 1366x768 (a docked panel scrolls instead, see add_dock)."""
-    _RowsShown(table, rows)
+    to a row and a half at 1366x768 (a docked panel scrolls instead, see add_dock). With `most`, the table is as
+    tall as its rows, `rows` to `most` of them (it scrolls beyond): an empty list takes little of the panel."""
+    _RowsShown(table, rows, most)
     return table
