@@ -439,14 +439,16 @@ class SyncPanel(QWidget):
         wanted = max(self.peers.sizeHintForColumn(0), header.sectionSizeHint(0))
         others = sum(header.sectionSize(column) for column in range(2, header.count()))
         room = self.peers.viewport().width() - others - self._least_id_width()
-        self.peers.setColumnWidth(0, max(header.minimumSectionSize(),
-                                         min(wanted, self.peers.viewport().width() // 2, room)))
+        width = self.peers.viewport().width()
+        # A short name ("Central store", a third of the table) stays whole; a longer one gives way to the id's least.
+        name = min(wanted, width // 2) if wanted <= width // 3 else min(wanted, width // 2, room)
+        self.peers.setColumnWidth(0, max(header.minimumSectionSize(), name))
 
     def _least_id_width(self) -> int:
-        """Room for a device id's first seven digits and the ellipsis: at 1366x768, with dates in the export and
+        """Room for a device id's first five digits and the ellipsis: at 1366x768, with dates in the export and
         import columns, a long name left the id "0…" (the whole id stays in its tooltip)."""
-        digits = self.peers.fontMetrics().horizontalAdvance("0000000…")
-        return max(self.peers.horizontalHeader().minimumSectionSize(), digits + 12)  # the cell's padding
+        digits = self.peers.fontMetrics().horizontalAdvance("00000…")
+        return max(self.peers.horizontalHeader().minimumSectionSize(), digits + 8)  # the cell's padding
 
     def report(self, message: str) -> None:
         self.problems.append(message)
