@@ -41,6 +41,19 @@ def test_every_write_is_chained_and_verifies(store: Store) -> None:
     assert log.verify().ok
 
 
+def test_an_edit_that_does_not_say_when_it_was_reported_keeps_the_recorded_time(store: Store) -> None:
+    """Validation dates a report with no reported time 'now': an edit without one moved the report's time to the
+    moment of the edit (and the audit entry said so)."""
+    services = Services.build(store)
+    recorded = services.incidents.record(IncidentInput(
+        kind="hare_coursing", occurred_start="2026-11-20 06:30", reported_at="2026-11-20 07:15", lat=51.95,
+        lon=0.35, place="Brook Farm"))
+    edited = services.incidents.update(recorded.id, IncidentInput(
+        kind="hare_coursing", occurred_start="2026-11-20 06:30", lat=51.95, lon=0.35, place="Brook Farm, gate 2"))
+    assert edited.reported_at == recorded.reported_at
+    assert AuditLog(store).entries(action="update")[0].changes == {"place": ["Brook Farm", "Brook Farm, gate 2"]}
+
+
 def test_personal_values_are_never_in_the_log(store: Store) -> None:
     _incident(Services.build(store))
     created = AuditLog(store).entries(action="create")[0].changes
