@@ -136,7 +136,7 @@ def test_a_row_written_in_bulk_then_edited_one_by_one_follows_its_latest_entry(s
     service = IncidentService(store)
     before = service.get(ids[5])
     service.update(ids[5], IncidentInput(
-        kind=before.kind, occurred_start="2026-11-20 09:30", lat=51.9, lon=0.3, place="Edited by hand",
+        kind=before.kind, occurred_start=before.occurred_start, lat=51.9, lon=0.3, place="Edited by hand",
         vehicles=[VehicleInput("AB12CDE", role="suspect")]))
     assert audit_for(store).verify().ok
     assert _entries(store)[-1]["action"] == "create"  # the new vehicle: entries one by one again
