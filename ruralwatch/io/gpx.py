@@ -50,15 +50,21 @@ def _xml_text(raw: bytes, name: str) -> str:
         raise GpxError(f"{name} is not a GPX file: it is not {said} text (bad byte at offset {exc.start})") from None
 
 
+def read_track_file(path: Path, error: type[RuralWatchError], noun: str) -> bytes:
+    """A track file's bytes (GPX here, an NMEA log in ruralwatch.io.nmea); a folder or an unreadable file raises
+    `error` saying so in words."""
+    if path.is_dir():
+        raise error(f"{path.name} is a folder, not {noun}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {path.name}: {exc.strerror or exc}") from None
+
+
 def read_segments(path: Path) -> list[list[Fix]]:
     """The fixes of each segment in the file, in file order. Raises GpxError for a file that is unreadable,
     not GPX (or cut short), has no points, or has a point without a time."""
-    if path.is_dir():
-        raise GpxError(f"{path.name} is a folder, not a GPX file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise GpxError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    raw = read_track_file(path, GpxError, "a GPX file")
     text = _xml_text(raw, path.name)
     import gpxpy
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.patrol_track import Fix
+from ruralwatch.io.gpx import read_track_file
 
 # '$', a talker (two letters) and a sentence id (three), a comma: how a log is told from a GPX file by content.
 _SENTENCE_START = re.compile(r"^\$[A-Z]{2}[A-Z]{3},", re.MULTILINE)
@@ -92,12 +93,7 @@ def read_log(path: Path, anchor: Anchor | None = None) -> NmeaLog:
     """The fixes in the log, one per moment, split where the receiver lost its fix; `anchor` dates a log of GGA
     sentences only (see the module's notes). Raises NmeaError for a file that is unreadable or holds no usable fix
     (the message counts what was skipped)."""
-    if path.is_dir():
-        raise NmeaError(f"{path.name} is a folder, not an NMEA log")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NmeaError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    raw = read_track_file(path, NmeaError, "an NMEA log")
     text = raw.decode("utf-8", errors="replace")  # sentences are ASCII; anything else is a line to skip
     return parse_lines(text.removeprefix("\ufeff").splitlines(), path.name, anchor)
 
