@@ -1,11 +1,14 @@
 """The central store's conflicts for the window: listed and settled through the same interface methods as
-`central conflicts` and `central resolve` (CentralStore.conflicts / resolve), on either engine.
+`central conflicts` and `central resolve` (CentralStore.conflicts / resolve).
 
 Which central store: the PostgreSQL database whose connection string this database keeps (File ▸ Settings ▸
-Central store, the one "Sync with the central store" uses), else this database itself, a central store file
-(headquarters opening the window with `--db central.db`). Conflicts show whole field values, contact details
-included, so the window asks the same permission the services ask for `sync conflicts` / `sync resolve`
-(`sync.trust`) on both engines: a PostgreSQL role has no RuralWatch account to check.
+Central store, the one "Sync with the central store" uses). With none set there is none: as on the command line,
+which works only on the store --from/--into (or $RURALWATCH_CENTRAL_DSN) names, never on the database it was
+started on. A central store file has its own accounts and key, so it is opened as a database of its own
+(`ruralwatch --db central.db`), where the Sync panel's Conflicts to review are its conflicts. Conflicts show whole
+field values, contact details included, so the window asks the same permission the services ask for
+`sync conflicts` / `sync resolve` (`sync.trust`) on both engines: a PostgreSQL role has no RuralWatch account to
+check.
 """
 
 from __future__ import annotations
@@ -13,17 +16,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.central.errors import CentralError
-from ruralwatch.central.interface import CentralStore
-from ruralwatch.central.target import FileTarget, PgTarget, Target, pg_target
+from ruralwatch.central.target import PgTarget, pg_target
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.times import format_local
 from ruralwatch.services.sync import Conflict, ConflictSubject
 from ruralwatch.store.database import Store
 
+if TYPE_CHECKING:
+    from ruralwatch.central.postgres import PgCentral
+
 PERMISSION = "sync.trust"  # what `sync conflicts` and `sync resolve` require (ruralwatch.services.sync)
+# Said by the greyed menu item and button, and by window_target: this database's own conflicts were shown as the
+# central store's, a second copy of the Sync panel's list.
+NO_CENTRAL_STORE = ("no central store is set for this laptop: put the connection string your administrator gives you "
+                    "in File ▸ Settings ▸ Central store. A central store file's conflicts are listed under Conflicts "
+                    "to review in the Sync panel of a window opened on it (ruralwatch --db central.db)")
 
 
 @dataclass
@@ -34,29 +44,21 @@ class CentralConflicts:
     records: dict[int, str] = field(default_factory=dict)  # conflict id -> the record as a person knows it
 
 
-def window_target(store: Store, dsn: str) -> Target:
-    """The central store the window reviews: the stored connection string's database, else this very file."""
-    return pg_target(dsn) if dsn.strip() else FileTarget(store.path)
+def window_target(dsn: str) -> PgTarget:
+    """The central store the window reviews: the stored connection string's database (none: NO_CENTRAL_STORE)."""
+    if not dsn.strip():
+        raise CentralError(NO_CENTRAL_STORE)
+    return pg_target(dsn)
 
 
-def describe(target: Target) -> str:
-    if isinstance(target, PgTarget):
-        return f"{target.describe()} (PostgreSQL)"
-    return f"this database, {target.path.name} (a central store file)"
+def describe(target: PgTarget) -> str:
+    return f"{target.describe()} (PostgreSQL)"
 
 
 @contextmanager
-def opened(store: Store, target: Target) -> Iterator[CentralStore]:
+def opened(store: Store, target: PgTarget) -> Iterator[PgCentral]:
     """The central store, open for one use case on the calling thread (a PostgreSQL connection is one thread's)."""
     store.actor.require(PERMISSION)
-    if isinstance(target, FileTarget):
-        if target.path.resolve() != store.path.resolve():  # another file needs its own sign-in: the command line's
-            raise CentralError(f"{target.path} is another database: open the window on it (ruralwatch --db FILE) "
-                               "or use `ruralwatch central conflicts --from FILE`")
-        from ruralwatch.central.sqlite_engine import SqliteCentral
-
-        yield SqliteCentral(store)  # the caller's store: it closes it
-        return
     from ruralwatch.central.postgres import PgCentral
 
     central = PgCentral.open(target)
@@ -73,7 +75,7 @@ def record_label(conflict: Conflict, subject: ConflictSubject | None) -> str:
     return f"{kind_name(subject.kind)}, {subject.place or 'no place'}, {format_local(subject.occurred_start)[:10]}"
 
 
-def list_conflicts(store: Store, target: Target) -> CentralConflicts:
+def list_conflicts(store: Store, target: PgTarget) -> CentralConflicts:
     """The open conflicts, each with the record it concerns."""
     with opened(store, target) as central:
         found = CentralConflicts(central.engine, describe(target), central.conflicts())
@@ -82,21 +84,16 @@ def list_conflicts(store: Store, target: Target) -> CentralConflicts:
     return found
 
 
-def settle(store: Store, target: Target, conflict_id: int, choice: str, merged_value: Any = None) -> Conflict:
+def settle(store: Store, target: PgTarget, conflict_id: int, choice: str, merged_value: Any = None) -> Conflict:
     """`central resolve`: the same checks, the same audit, a new edit that reaches every laptop."""
     with opened(store, target) as central:
         return central.resolve(conflict_id, choice, merged_value)
 
 
-def _subjects(central: CentralStore, conflicts: list[Conflict]) -> dict[int, ConflictSubject]:
-    from ruralwatch.central.sqlite_engine import SqliteCentral
-
-    if isinstance(central, SqliteCentral):
-        return {c.id: s for c in conflicts if (s := central.sync.conflict_subject(c)) is not None}
+def _subjects(central: PgCentral, conflicts: list[Conflict]) -> dict[int, ConflictSubject]:
     from ruralwatch.central.laptop_schema import laptop_schema
-    from ruralwatch.central.postgres import PgCentral, pg_errors
+    from ruralwatch.central.postgres import pg_errors
 
-    assert isinstance(central, PgCentral)
     # Rows of an incident (vehicles, items, attachments, alerts) lead to it, as on a laptop (conflict_subject).
     of_incident = {s.name for s in laptop_schema().syncable if "incident_id" in s.names}
     found: dict[int, ConflictSubject] = {}

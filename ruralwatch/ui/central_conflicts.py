@@ -1,6 +1,7 @@
 """File ▸ Central store conflicts…: the central store's open conflicts, settled from the window as `central
-conflicts` / `central resolve` settle them (ruralwatch.central.review: the same interface methods, on either engine),
-each step off the UI thread through the window's Operations (a PostgreSQL server may be slow to answer)."""
+conflicts` / `central resolve` settle them (ruralwatch.central.review: the same interface methods), on the PostgreSQL
+central store set in Settings (none set: greyed, saying how to set one), each step off the UI thread through the
+window's Operations (a PostgreSQL server may be slow to answer)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ruralwatch.central import review
-from ruralwatch.central.target import Target
+from ruralwatch.central.target import PgTarget
 from ruralwatch.core.permissions import Actor, role_may_not
 from ruralwatch.core.words import count_of
 from ruralwatch.services.container import Services
@@ -24,9 +25,16 @@ TIP = ("The central store's conflicts: both values side by side, who wrote each;
        "incoming one or a merged value")
 
 
-def why_not(actor: Actor) -> str:
-    """Why this account may not review them ("" when it may): the catalogue's words, as the services refuse it."""
-    return "" if actor.can(review.PERMISSION) else role_may_not(review.PERMISSION)
+def why_not(actor: Actor, dsn: str) -> str:
+    """Why they cannot be reviewed from here ("" when they can): the role, in the catalogue's words as the services
+    refuse it, else no central store set (review.window_target's words)."""
+    if not actor.can(review.PERMISSION):
+        return role_may_not(review.PERMISSION)
+    return "" if dsn.strip() else _sentence(review.NO_CENTRAL_STORE)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 class CentralConflictsDialog(QDialog):
@@ -34,7 +42,7 @@ class CentralConflictsDialog(QDialog):
     settled = Signal(object)  # the Conflict as settled
     failed = Signal(str)  # what went wrong, as said in the dialog
 
-    def __init__(self, ops: Operations, target: Target, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Operations, target: PgTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Central store conflicts")
         self.ops = ops

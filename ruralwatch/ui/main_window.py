@@ -70,7 +70,6 @@ from ruralwatch.ui.analysis_panel import AnalysisPanel
 from ruralwatch.ui.audit_view import AuditDialog
 from ruralwatch.ui.backups_dialog import BackupsDialog
 from ruralwatch.ui.basemap_actions import BasemapActions
-from ruralwatch.ui.central_conflicts import why_not
 from ruralwatch.ui.export_dialog import ExportDialog
 from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
@@ -382,11 +381,18 @@ class MainWindow(QMainWindow):
         self.whats_this_action.setShortcut(QKeySequence())
         help_menu.insertAction(self.shortcuts_action, self.whats_this_action)
         apply_permissions(self, self.services.store)
-        refused = why_not(self.services.store.actor)  # the catalogue's words, as on the Sync panel's button
-        if refused:
-            self.central_conflicts_action.setEnabled(False)
-            self.central_conflicts_action.setToolTip(refused)
-            self.central_conflicts_action.setStatusTip(refused)
+        # Greyed as the Sync panel's button is, with its words (the role, or no central store set), and again when
+        # a connection string is saved in Settings.
+        self._central_conflicts_tip = self.central_conflicts_action.statusTip()  # the spec's, put back once allowed
+        self._grey_central_conflicts(self.sync_panel.central_conflicts_refusal())
+        self.sync_panel.central_conflicts_state.connect(self._grey_central_conflicts)
+
+    def _grey_central_conflicts(self, refused: str) -> None:
+        action = self.central_conflicts_action
+        action.setEnabled(not refused)
+        tip = refused or self._central_conflicts_tip
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
 
     # --- accounts and permissions ------------------------------------------------------------------------
     # The signed-in account (services.store.actor): its menu, the idle lock, and the actions its role may not

@@ -192,6 +192,7 @@ class SyncPanel(QWidget):
     imported = Signal(object)  # ImportResult
     conflicts_changed = Signal()
     pending_counted = Signal(object)  # {device id: rows an incremental export for it would carry}
+    central_conflicts_state = Signal(str)  # why Central store conflicts… cannot open ("" when it can)
 
     def __init__(self, services: Services, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -361,9 +362,10 @@ class SyncPanel(QWidget):
         dsn = self.service.central_dsn()
         allowed = self.service.store.actor.can("sync.exchange")
         self.central_button.setEnabled(bool(dsn) and allowed)
-        refused = why_not(self.service.store.actor)
+        refused = self.central_conflicts_refusal()
         self.central_conflicts_button.setEnabled(not refused)
         self.central_conflicts_button.setToolTip(refused or TIP)
+        self.central_conflicts_state.emit(refused)  # File ▸ Central store conflicts… is greyed alike
         if dsn:
             self.central_where.setText(f"Headquarters: {describe_dsn(dsn)}")
         else:
@@ -609,17 +611,21 @@ class SyncPanel(QWidget):
 
         self.ops.run("Syncing with the central store…", work, done, on_failed=failed)
 
+    def central_conflicts_refusal(self) -> str:
+        """Why Central store conflicts… cannot open now ("" when it can): the role, or no central store set."""
+        return why_not(self.service.store.actor, self.service.central_dsn())
+
     def open_central_conflicts(self) -> CentralConflictsDialog | None:
         """The central store's conflicts in a dialog of their own (None when nothing was opened: said instead): the
-        PostgreSQL central store set in Settings, else this database as the central store file."""
+        PostgreSQL central store set in Settings; with none set, nothing (why_not says how to set one)."""
         from ruralwatch.central.review import window_target
 
-        refused = why_not(self.service.store.actor)
+        refused = why_not(self.service.store.actor, self.service.central_dsn())
         if refused:
-            self._tell(refused + ".")
+            self._tell(refused if refused.endswith(".") else refused + ".")
             return None
         try:
-            target = window_target(self.service.store, self.service.central_dsn())
+            target = window_target(self.service.central_dsn())
         except RuralWatchError as exc:
             self._tell(f"Central store not opened: {exc}")
             return None
@@ -630,7 +636,6 @@ class SyncPanel(QWidget):
                 self._central_dialog.raise_()
                 return self._central_dialog
             self._central_dialog.deleteLater()
-        # A settled conflict on this database (the file engine) leaves the Conflicts to review list too.
         dialog = self._central_dialog = CentralConflictsDialog(self.ops, target, self.window())
         dialog.settled.connect(lambda _conflict: self.reload())
         dialog.show()

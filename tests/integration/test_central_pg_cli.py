@@ -461,3 +461,26 @@ def test_central_trust_refuses_another_key_for_a_trusted_laptop_unless_replace_k
             db.close()
     assert len(details) == 2  # the refusal wrote nothing
     assert (details[1]["replaced_fingerprint"], details[1]["fingerprint"]) == (fingerprint(first), fingerprint(second))
+
+
+def test_a_wrong_central_store_file_is_one_line_and_left_as_it_was(cli, tmp_path: Path) -> None:
+    """The window reviews only the central store set in Settings; the command line only the one --from / --into
+    names: a file that is not a RuralWatch database, a damaged one or one the password does not open is one line,
+    exit code 2, and the file is not touched."""
+    from ruralwatch.services.accounts import create_database
+    from ruralwatch.store.keyring import TEST_PARAMS
+
+    laptop = tmp_path / "laptop.db"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
+    other = tmp_path / "other.db"  # a central store file with its own accounts and password
+    create_database(other, "hqadmin", "another long password", TEST_PARAMS).close()
+    files = (notes, damaged, other)
+    before = {path: path.read_bytes() for path in files}
+    for path, said in zip(files, ("cannot be used", "cannot be read as a database", "wrong password"), strict=True):
+        _one_line(cli(laptop, "central", "conflicts", "--from", str(path)), said)
+        _one_line(cli(laptop, "central", "resolve", "--into", str(path), "1", "mine"), said)
+    assert {path: path.read_bytes() for path in files} == before
+    _one_line(cli(laptop, "central", "conflicts"), "no central store named")
