@@ -102,9 +102,12 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
         marker = "✓ crewed"
         state = "ok"
     place = duty.station or duty.area or "no station"
-    shown_start = duty.actual_start or duty.start
     if compact:
-        text = f"{local_time(shown_start):%H:%M} {duty.title}\n{place}\n{crew} · {marker}"
+        # A patrol that ran says so with its actual start ("ran 18:05"; the tooltip and the week view say "actual"):
+        # it read as the planned start. Short, on a line of its own: a day column is ~60 px docked at 1366x768.
+        start = (f"ran {local_time(duty.actual_start):%H:%M}\n" if duty.actual_start
+                 else f"{local_time(duty.start):%H:%M} ")
+        text = f"{start}{duty.title}\n{place}\n{crew} · {marker}"
     else:
         span = ran_text(duty, wrappable=True) or span_text(duty, wrappable=True)
         text = f"{span}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
