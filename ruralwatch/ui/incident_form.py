@@ -378,6 +378,9 @@ class IncidentDialog(QDialog):
         self.pending_files: list[Path] = []
         self.removed_attachments: list[str] = []
         self._syncing_location = False
+        # The grid reference the lat/lon boxes already hold the point of (written by the form, or read once): read
+        # again it would move a point stored to the metre onto the centre of its square.
+        self._placed_grid_ref = ""
         self._shown_kind: str | None = None  # the kind whose fields are on show (None while building)
         # Inside the force (the window passes services.geography's): Essex's letters read wrong in North Yorkshire.
         self.examples = examples or GeographyService(service.store).place_examples()
@@ -671,7 +674,7 @@ class IncidentDialog(QDialog):
             self.reported_at.setDateTime(_to_qdatetime(incident.reported_at))
         self.lat.setText(f"{incident.lat:.6f}")
         self.lon.setText(f"{incident.lon:.6f}")
-        self.grid_ref.setText(incident.grid_ref)
+        self._write_grid_ref(incident.grid_ref)
         self._show_where()
         self.place.setText(incident.place)
         if incident.premises_id:
@@ -787,7 +790,11 @@ class IncidentDialog(QDialog):
                     recovered=ticked, id=self.items.row_ids[r],
                 ))
         lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
-        if grid_ref and self._lat_lon_from(grid_ref, lat, lon):
+        stored: tuple[float | str, float | str] | None = None
+        if self.incident and self._place_untouched(lat, lon, grid_ref):
+            # The boxes show the stored point to 6 decimals and the metre: the stored point itself goes back.
+            stored = (self.incident.lat, self.incident.lon)
+        elif grid_ref and self._lat_lon_from(grid_ref, lat, lon):
             # The grid reference is the place given (lat/lon were filled from it, to 6 decimals): stored exactly, it
             # reads back at the precision typed ("TL 8500 0700", not "TL 85005 07005").
             lat = lon = ""
@@ -797,7 +804,8 @@ class IncidentDialog(QDialog):
             occurred_start=_from_qdatetime(self.occurred_start.dateTime()),
             occurred_end=_from_qdatetime(self.occurred_end.dateTime()) if self.has_end.isChecked() else None,
             reported_at=_from_qdatetime(self.reported_at.dateTime()),
-            lat=lat or None, lon=lon or None, grid_ref=grid_ref or None,
+            lat=stored[0] if stored else lat or None, lon=stored[1] if stored else lon or None,
+            grid_ref=None if stored else grid_ref or None,
             place=self.place.text(), description=self.description.toPlainText(),
             status=self.status.currentData(), crime_reference=self.crime_reference.text(),
             reporter_name=self.reporter_name.text(), reporter_phone=self.reporter_phone.text(),
@@ -881,6 +889,16 @@ class IncidentDialog(QDialog):
     def is_modified(self) -> bool:
         return self._snapshot() != self._initial
 
+    def _place_untouched(self, lat: str, lon: str, grid_ref: str) -> bool:
+        """The boxes still show the edited incident's place as the form filled them."""
+        assert self.incident is not None
+        return (lat, lon, grid_ref) == (f"{self.incident.lat:.6f}", f"{self.incident.lon:.6f}",
+                                        self.incident.grid_ref)
+
+    def _write_grid_ref(self, text: str) -> None:
+        self.grid_ref.setText(text)
+        self._placed_grid_ref = text
+
     @staticmethod
     def _lat_lon_from(grid_ref: str, lat: str, lon: str) -> bool:
         """Lat/lon are the grid reference's point as the form wrote them (within their 6 decimals)."""
@@ -892,7 +910,7 @@ class IncidentDialog(QDialog):
 
     def _grid_ref_edited(self) -> None:
         text = self.grid_ref.text().strip()
-        if self._syncing_location or not text:
+        if self._syncing_location or not text or text == self._placed_grid_ref:
             return
         pair = geo.lat_lon_in(text)
         if pair is not None:  # a latitude and longitude pasted here: moved to their own boxes, which fill
@@ -909,6 +927,7 @@ class IncidentDialog(QDialog):
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
         self.lon.setText(f"{point.lon:.6f}")
+        self._placed_grid_ref = text
         self._syncing_location = False
         self._show_where()
 
@@ -920,8 +939,12 @@ class IncidentDialog(QDialog):
         except (ValueError, ValidationError):
             self._show_where()
             return
+        untouched = self.incident and self._place_untouched(self.lat.text().strip(), self.lon.text().strip(),
+                                                            self.incident.grid_ref)
         self._syncing_location = True
-        self.grid_ref.setText(geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
+        # Left as filled, the stored place keeps its reference at the precision it was given ("TL 8500 0700").
+        self._write_grid_ref(self.incident.grid_ref if self.incident and untouched
+                             else geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
         self._syncing_location = False
         self._show_where()
 
@@ -945,7 +968,7 @@ class IncidentDialog(QDialog):
         self.lat.setText(f"{lat:.6f}")
         self.lon.setText(f"{lon:.6f}")
         try:
-            self.grid_ref.setText(geo.lat_lon_to_grid_ref(lat, lon, 10))
+            self._write_grid_ref(geo.lat_lon_to_grid_ref(lat, lon, 10))
         except ValidationError:
             self.grid_ref.clear()  # outside the National Grid; the save explains why
         self._syncing_location = False
