@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QStandardItem, QStandard
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -49,6 +50,7 @@ from ruralwatch.core.kinds import (
     find_kinds,
     kind_by_key,
 )
+from ruralwatch.core.permissions import role_may_not
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.core.words import plural
 from ruralwatch.services.geography import GeographyService, PlaceExamples
@@ -135,11 +137,12 @@ def _from_qdatetime(value: QDateTime) -> str:
     return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss") + "Z"
 
 
-def _title(incident: Incident | None) -> str:
+def _title(incident: Incident | None, read_only: bool = False) -> str:
     """Several forms can be open at once: the title says which incident each one is."""
     if incident is None:
         return "New incident"
-    return (f"Edit incident: {kind_by_key(incident.kind).name}, {incident.place or 'no place'}, "
+    return (f"{'Incident' if read_only else 'Edit incident'}: {kind_by_key(incident.kind).name}, "
+            f"{incident.place or 'no place'}, "
             f"{times.format_local(incident.occurred_start)[:10]}")
 
 
@@ -374,6 +377,9 @@ class IncidentDialog(QDialog):
         # The premises register, for "At premises" (None: the form leaves an incident's premises as stored).
         self.premises_service = premises if premises and premises.store.actor.can("premises.view") else None
         self.incident = incident
+        # An account that may not record incidents (an analyst) sees one read-only: an editable form that refuses
+        # to save threw its typing away.
+        self.read_only = incident is not None and not service.store.actor.can("incident.record")
         self.saved: Incident | None = None
         self.pending_files: list[Path] = []
         self.removed_attachments: list[str] = []
@@ -384,7 +390,7 @@ class IncidentDialog(QDialog):
         self._shown_kind: str | None = None  # the kind whose fields are on show (None while building)
         # Inside the force (the window passes services.geography's): Essex's letters read wrong in North Yorkshire.
         self.examples = examples or GeographyService(service.store).place_examples()
-        self.setWindowTitle(_title(incident))
+        self.setWindowTitle(_title(incident, self.read_only))
         available = self.screen().availableGeometry() if self.screen() else None
         # Fit a 768-pixel laptop screen: Save and Cancel must never fall off the bottom. Wide enough for the stolen
         # items' eight columns at 1366 (at 760 they scrolled sideways, "Recovered" cut off), never past the screen.
@@ -406,8 +412,40 @@ class IncidentDialog(QDialog):
         self._on_kind_changed()
         self.occurred_start.dateTimeChanged.connect(lambda _moment: self._update_repeat())
         self._update_repeat()
+        if self.read_only:
+            self._make_read_only()
         self._initial = self._snapshot()
         self.kind.setFocus(Qt.FocusReason.OtherFocusReason)  # the first thing to fill (it opened with none)
+
+    def _make_read_only(self) -> None:
+        """Show the incident without a way to change it, and say why in the permission catalogue's words. Text stays
+        selectable (a crime reference to copy); Save goes, Cancel becomes Close."""
+        self.read_only_note.setText(f"Read only. {role_may_not('incident.record')}.")
+        self.read_only_note.setStyleSheet(f"{theme.tone_style('notice')} padding: 4px;")
+        self.read_only_note.show()
+        for box in self.findChildren(QLineEdit):
+            if not isinstance(box.parent(), (QComboBox, QAbstractSpinBox)):
+                box.setReadOnly(True)
+        for text in self.findChildren(QPlainTextEdit):
+            text.setReadOnly(True)
+        for table in (self.vehicles.table, self.items.table):
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for widget in (*self.findChildren(QComboBox), *self.findChildren(QAbstractSpinBox),
+                       *self.findChildren(QCheckBox), *self.findChildren(QPushButton)):
+            if self.buttons.isAncestorOf(widget):
+                continue
+            widget.setEnabled(False)
+        for table in (self.vehicles.table, self.items.table):
+            for row in range(table.rowCount()):
+                for column in range(table.columnCount()):
+                    cell = table.cellWidget(row, column)
+                    if cell is not None:
+                        cell.setEnabled(False)
+        self.save_button.hide()
+        self.save_button.setEnabled(False)  # Ctrl+S does nothing either
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        close.setText("Close")
+        close.setDefault(True)
 
     def _end_follows_start(self, moment: QDateTime) -> None:
         if not self.has_end.isChecked():
@@ -616,6 +654,12 @@ class IncidentDialog(QDialog):
         self.save_button.setToolTip("Save (Ctrl+S)")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        self.read_only_note = QLabel()
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.hide()
+        column.insertWidget(0, self.read_only_note)
         outer = QVBoxLayout(self)
         outer.addWidget(scroll)
         outer.addWidget(buttons)
@@ -1029,6 +1073,8 @@ class IncidentDialog(QDialog):
         self.scroll.ensureWidgetVisible(self.error_label)
 
     def save(self) -> None:
+        if self.read_only:
+            return
         self._grid_ref_edited()
         self.vehicles.commit_edit()
         self.items.commit_edit()

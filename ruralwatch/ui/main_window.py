@@ -93,7 +93,7 @@ from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_co
 from ruralwatch.ui.widgets.field_marks import mark, unmark
 from ruralwatch.ui.widgets.today import FollowingDateEdit
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
-from ruralwatch.ui.window_actions import apply_permissions, build_actions
+from ruralwatch.ui.window_actions import GreyedExplainer, apply_permissions, build_actions, explain_greyed
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
@@ -385,8 +385,10 @@ class MainWindow(QMainWindow):
         refused = why_not(self.services.store.actor)  # the catalogue's words, as on the Sync panel's button
         if refused:
             self.central_conflicts_action.setEnabled(False)
-            self.central_conflicts_action.setToolTip(refused)
-            self.central_conflicts_action.setStatusTip(refused)
+            explain_greyed(self.central_conflicts_action, refused)
+        self.greyed_explainer = GreyedExplainer(self.statusBar())
+        for each in menu.findChildren(QMenu):
+            self.greyed_explainer.watch(each)
 
     # --- accounts and permissions ------------------------------------------------------------------------
     # The signed-in account (services.store.actor): its menu, the idle lock, and the actions its role may not
@@ -433,6 +435,7 @@ class MainWindow(QMainWindow):
 
     def _incident_context_menu(self, position: QPoint) -> None:
         menu = QMenu(self.table)
+        self.greyed_explainer.watch(menu)
         for action in (self.edit_action, self.alert_action, self.delete_action):
             menu.addAction(action)
         menu.popup(self.table.viewport().mapToGlobal(position))
