@@ -763,8 +763,9 @@ def test_importing_another_forces_crime_says_it_is_left_out(qtbot, window, tmp_p
     assert window.import_published([source]) is True
     qtbot.waitUntil(lambda: window.last_import_box is not None and window.last_import_box.isVisible(), timeout=60_000)
     info = window.last_import_box.informativeText()
-    assert "Suffolk Constabulary are left out" in info and "works for Essex." in info
-    assert "File ▸ Settings" in info
+    assert "Suffolk Constabulary are stored, but left out of every analysis" in info and "works for Essex." in info
+    # Plainly who changes it, to what and where (a walk read "imported", then "left out", and was no wiser).
+    assert "an administrator sets the force to Suffolk in File ▸ Settings ▸ Work for the force" in info
 
 
 def test_the_force_area_stays_in_view_when_a_panel_opens_beside_the_map(qtbot, window, services):
