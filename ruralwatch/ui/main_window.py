@@ -106,6 +106,13 @@ FIRST_PANEL = {"analyst": "analysisDock", "coordinator": "rosterDock", "ret_offi
 MIN_DOCK_WIDTH = 340
 
 
+def _held_part(count: int, why: str) -> str:
+    """A file's rows already held, in an import's details: nothing when none ("0 already held (none)" read oddly)."""
+    if not count:
+        return ""
+    return f"{count:,} already held{f' ({why})' if why else ''}, "
+
+
 class MainWindow(QMainWindow):
     incidents_changed = Signal()
     map_page_exported = Signal(object)  # the HTML file's Path, once written
@@ -726,9 +733,9 @@ class MainWindow(QMainWindow):
                                    "Published crime layer (Map menu) and in the Analysis panel's hotspots and "
                                    "harm by area." + (f"\n\n{other_forces}" if other_forces else ""))
             box.setDetailedText("\n".join(
-                f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, {f.duplicates:,} already "
-                f"held ({held_words(f.already_held) or 'none'}), "
-                f"{f.rejected:,} rejected" for f in report.per_file))
+                f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, "
+                + _held_part(f.duplicates, held_words(f.already_held))
+                + f"{f.rejected:,} rejected" for f in report.per_file))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             # Forgotten once closed: it deletes itself then, and a later look at it would touch a deleted box.
             box.finished.connect(lambda _result, b=box: self._forget_import_box(b))

@@ -282,7 +282,8 @@ def test_an_import_from_the_window_leaves_its_result_to_read(qtbot, window, tmp_
     box = window.last_import_box
     assert "150 published crimes imported" in box.text()
     assert "Published crime layer" in box.informativeText()  # where to find them: not among the incidents
-    assert "2018-03-essex-street-first150.csv: 150 read, 150 imported" in box.detailedText()
+    assert "2018-03-essex-street-first150.csv: 150 read, 150 imported, 0 rejected" in box.detailedText()
+    assert "already held" not in box.detailedText()  # it read "0 already held (none)"
 
 
 def test_an_import_from_the_window_says_which_file_and_how_many_rows_and_cancel_changes_nothing(
