@@ -15,3 +15,12 @@ WHAT_NAMES = {
     "hours": "hours per person and month against their commitment",
     "all": "everything above",
 }
+
+
+def what_name(what: str, fmt: str) -> str:
+    """What an export holds, in the words for the format chosen: the Export dialog offered "incidents (… in a
+    workbook)" with CSV chosen. CSV and GeoJSON hold one row per incident (its vehicles and items counted)."""
+    if what == "incidents":
+        return ("incidents, with their vehicles and stolen items (a sheet each)" if fmt == "xlsx"
+                else "incidents, one row each (their vehicles and stolen items counted)")
+    return WHAT_NAMES[what]

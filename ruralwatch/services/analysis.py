@@ -29,7 +29,7 @@ from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
 from ruralwatch.core.month_split import MonthSplit, months_from_to, split_months
 from ruralwatch.mapping import boundaries
-from ruralwatch.mapping.geography import Geography
+from ruralwatch.mapping.geography import Geography, UnknownForceError, find_force
 from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.harm import HarmService
 from ruralwatch.store.database import Store
@@ -339,9 +339,14 @@ class AnalysisService:
         if count is None:
             count = self.other_forces("published", None, None)
         force = self._geo().force
-        return (f"{count:,} published crimes of {', '.join(sorted(others))} are left out: this database works for "
-                f"{force.name}. An administrator chooses the force in File ▸ Settings (or `ruralwatch geography "
-                "use-force NAME`).")
+        # A walk read "imported", then "left out", and could not tell whether they were kept: say they are stored,
+        # what leaves them out, and how (and by whom) the force is changed, naming it when the files hold one.
+        target = _force_named(others[0]) if len(others) == 1 else None
+        use = f'"{target}"' if target and " " in target else target or "NAME"
+        return (f"{count:,} published crimes of {', '.join(sorted(others))} are stored, but left out of every "
+                f"analysis: this database works for {force.name}. To analyse them, an administrator sets the force"
+                f"{f' to {target}' if target else ''} in File ▸ Settings ▸ Work for the force (or `ruralwatch "
+                f"geography use-force {use}`).")
 
     def clip_to_force(self, points: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         """(points inside the force area, how many lay outside it)."""
@@ -885,6 +890,14 @@ def evaluation_counted(area_label: str, train: int, test: int, outside: int, no_
     left = [part for part in left if part]
     return (f"Counted: {train:,} training and {test:,} test crimes inside the {area_label} (its outline: "
             f"{FORCE_OUTLINE}). " + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
+
+
+def _force_named(label: str) -> str | None:
+    """The force a data.police.uk `Falls within` value names ("Norfolk Constabulary" -> "Norfolk"), if any."""
+    try:
+        return find_force(label).name
+    except UnknownForceError:
+        return None
 
 
 def _geometry_bng(geometry: dict[str, Any]) -> gridmod.MultiPolygonBNG:

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from ruralwatch.core import times
+from ruralwatch.core import geo, times
 from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
 from ruralwatch.core.incident import (
     AttachmentInfo,
@@ -231,6 +231,7 @@ class IncidentService:
             # An edit that does not say when it was reported keeps the recorded time: validation's default (now) is
             # for a new report, and an edit a second later moved the report's time (CI caught it in an audit test).
             inp = replace(inp, reported_at=stored.reported_at)
+        inp = _keep_unmoved_place(inp, stored)
         valid = validate_incident(inp, self._now())
         files = [_read_attachment(path) for path in attach]
         with self.store.transaction():
@@ -273,6 +274,19 @@ class IncidentService:
         with self.store.transaction():
             self.repo.attachments.tombstone(attachment_id)
         self.hub.publish(Change("incidents", "updated", (incident_id,)))
+
+
+def _keep_unmoved_place(inp: IncidentInput, stored: Incident) -> IncidentInput:
+    """An edit that gives the place as the stored point's own grid reference keeps the stored lat/lon exactly.
+    Read back from the reference, a point stored to the metre would move to the centre of its 1 m square (a walk
+    saw an untouched place move 0.4 m on a save)."""
+    if str(inp.lat or "").strip() or str(inp.lon or "").strip() or not str(inp.grid_ref or "").strip():
+        return inp
+    try:
+        same = geo.normalise_grid_ref(str(inp.grid_ref).strip()) == stored.grid_ref
+    except ValidationError:
+        return inp  # not letters and figures (an easting and northing, a bad reference): read as typed
+    return replace(inp, lat=stored.lat, lon=stored.lon, grid_ref=None) if same else inp
 
 
 _LOOKUP_CHUNK = 500  # ids per existence query (SQLite allows 32,766 parameters)

@@ -42,6 +42,7 @@ from ruralwatch.core.alert import (
 )
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.kinds import KINDS
+from ruralwatch.core.permissions import role_may_not
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.io.alert_export import SUFFIXES, alert_text
 from ruralwatch.services.alerts import Alert
@@ -243,6 +244,10 @@ class AlertsDialog(QDialog):
         self.export_button = QPushButton("E&xport…")
         self.export_button.setEnabled(actor.can("alerts.issue"))
         self.export_button.clicked.connect(self.export_selected)
+        for button, action in ((self.edit_button, "alerts.compose"), (self.approve_button, "alerts.approve"),
+                               (self.export_button, "alerts.issue")):
+            if not actor.can(action):  # greyed for good: say why, as the services would refuse it
+                button.setToolTip(role_may_not(action))
         buttons = QHBoxLayout()
         for widget in (self.edit_button, self.approve_button, self.format, self.export_button):
             buttons.addWidget(widget)

@@ -41,6 +41,7 @@ from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import value_name
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import KINDS, is_kind
+from ruralwatch.core.permissions import role_may_not
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
 from ruralwatch.mapping.geography import Geography
 from ruralwatch.services.analysis import (
@@ -385,6 +386,8 @@ class AnalysisPanel(QWidget):
         self.alert_button.setToolTip("Compose an alert to the community for the ward (or district) of the selected "
                                      "hotspot; a supervisor approves it before it is sent")
         self.alert_button.setEnabled(False)
+        if not self.services.store.actor.can("alerts.compose"):
+            self.alert_button.setToolTip(f"{self.alert_button.toolTip()}. {role_may_not('alerts.compose')}")
         self.alert_button.clicked.connect(self.alert_from_hotspot)
         self.hotspot_table.itemSelectionChanged.connect(
             lambda: self.alert_button.setEnabled(self.services.store.actor.can("alerts.compose")

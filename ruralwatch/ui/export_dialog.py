@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.core.kinds import KINDS
-from ruralwatch.io.export_choices import WHAT_NAMES, WHATS
+from ruralwatch.io.export_choices import WHATS, what_name
 from ruralwatch.io.exports import (
     ExportOptions,
     ExportResult,
@@ -76,8 +76,7 @@ class ExportDialog(QDialog):
 
         self.what_choice = QComboBox()
         for key in WHATS:
-            name = WHAT_NAMES[key]
-            self.what_choice.addItem(name[:1].upper() + name[1:], key)
+            self.what_choice.addItem("", key)  # named for the format below (_name_whats)
         self.what_choice.setToolTip("All: a workbook with a README sheet, or a folder of CSV or GeoJSON files")
         self.what_choice.currentIndexChanged.connect(self._what_changed)
         form.addRow("&What:", self.what_choice)
@@ -86,7 +85,9 @@ class ExportDialog(QDialog):
         for key, text, _suffix in EXPORT_FORMATS:
             self.format.addItem(text, key)
         self.format.currentIndexChanged.connect(self._match_suffix)
+        self.format.currentIndexChanged.connect(self._name_whats)
         form.addRow("&Format:", self.format)
+        self._name_whats()
 
         self.path = QLineEdit(str((folder or Path.home()) / f"ruralwatch-incidents-{today().toPython():%Y-%m-%d}.csv"))
         self.path.setToolTip("For everything as CSV or GeoJSON: a new or empty folder, one file per table")
@@ -153,6 +154,12 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
         settle_default_button(self, self.export_button)  # not Choose…
         self._what_changed()
+
+    def _name_whats(self) -> None:
+        """Each choice of What in the words of the format chosen (a CSV holds no workbook's sheets)."""
+        for index in range(self.what_choice.count()):
+            name = what_name(str(self.what_choice.itemData(index)), self.fmt())
+            self.what_choice.setItemText(index, name[:1].upper() + name[1:])
 
     def what(self) -> str:
         return str(self.what_choice.currentData())

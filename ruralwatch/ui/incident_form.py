@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QStandardItem, QStandard
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -49,6 +50,7 @@ from ruralwatch.core.kinds import (
     find_kinds,
     kind_by_key,
 )
+from ruralwatch.core.permissions import role_may_not
 from ruralwatch.core.vocab import STATUSES, VEHICLE_ROLES
 from ruralwatch.core.words import plural
 from ruralwatch.services.geography import GeographyService, PlaceExamples
@@ -135,11 +137,12 @@ def _from_qdatetime(value: QDateTime) -> str:
     return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss") + "Z"
 
 
-def _title(incident: Incident | None) -> str:
+def _title(incident: Incident | None, read_only: bool = False) -> str:
     """Several forms can be open at once: the title says which incident each one is."""
     if incident is None:
         return "New incident"
-    return (f"Edit incident: {kind_by_key(incident.kind).name}, {incident.place or 'no place'}, "
+    return (f"{'Incident' if read_only else 'Edit incident'}: {kind_by_key(incident.kind).name}, "
+            f"{incident.place or 'no place'}, "
             f"{times.format_local(incident.occurred_start)[:10]}")
 
 
@@ -374,14 +377,20 @@ class IncidentDialog(QDialog):
         # The premises register, for "At premises" (None: the form leaves an incident's premises as stored).
         self.premises_service = premises if premises and premises.store.actor.can("premises.view") else None
         self.incident = incident
+        # An account that may not record incidents (an analyst) sees one read-only: an editable form that refuses
+        # to save threw its typing away.
+        self.read_only = incident is not None and not service.store.actor.can("incident.record")
         self.saved: Incident | None = None
         self.pending_files: list[Path] = []
         self.removed_attachments: list[str] = []
         self._syncing_location = False
+        # The grid reference the lat/lon boxes already hold the point of (written by the form, or read once): read
+        # again it would move a point stored to the metre onto the centre of its square.
+        self._placed_grid_ref = ""
         self._shown_kind: str | None = None  # the kind whose fields are on show (None while building)
         # Inside the force (the window passes services.geography's): Essex's letters read wrong in North Yorkshire.
         self.examples = examples or GeographyService(service.store).place_examples()
-        self.setWindowTitle(_title(incident))
+        self.setWindowTitle(_title(incident, self.read_only))
         available = self.screen().availableGeometry() if self.screen() else None
         # Fit a 768-pixel laptop screen: Save and Cancel must never fall off the bottom. Wide enough for the stolen
         # items' eight columns at 1366 (at 760 they scrolled sideways, "Recovered" cut off), never past the screen.
@@ -403,8 +412,40 @@ class IncidentDialog(QDialog):
         self._on_kind_changed()
         self.occurred_start.dateTimeChanged.connect(lambda _moment: self._update_repeat())
         self._update_repeat()
+        if self.read_only:
+            self._make_read_only()
         self._initial = self._snapshot()
         self.kind.setFocus(Qt.FocusReason.OtherFocusReason)  # the first thing to fill (it opened with none)
+
+    def _make_read_only(self) -> None:
+        """Show the incident without a way to change it, and say why in the permission catalogue's words. Text stays
+        selectable (a crime reference to copy); Save goes, Cancel becomes Close."""
+        self.read_only_note.setText(f"Read only. {role_may_not('incident.record')}.")
+        self.read_only_note.setStyleSheet(f"{theme.tone_style('notice')} padding: 4px;")
+        self.read_only_note.show()
+        for box in self.findChildren(QLineEdit):
+            if not isinstance(box.parent(), (QComboBox, QAbstractSpinBox)):
+                box.setReadOnly(True)
+        for text in self.findChildren(QPlainTextEdit):
+            text.setReadOnly(True)
+        for table in (self.vehicles.table, self.items.table):
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for widget in (*self.findChildren(QComboBox), *self.findChildren(QAbstractSpinBox),
+                       *self.findChildren(QCheckBox), *self.findChildren(QPushButton)):
+            if self.buttons.isAncestorOf(widget):
+                continue
+            widget.setEnabled(False)
+        for table in (self.vehicles.table, self.items.table):
+            for row in range(table.rowCount()):
+                for column in range(table.columnCount()):
+                    cell = table.cellWidget(row, column)
+                    if cell is not None:
+                        cell.setEnabled(False)
+        self.save_button.hide()
+        self.save_button.setEnabled(False)  # Ctrl+S does nothing either
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        close.setText("Close")
+        close.setDefault(True)
 
     def _end_follows_start(self, moment: QDateTime) -> None:
         if not self.has_end.isChecked():
@@ -613,6 +654,12 @@ class IncidentDialog(QDialog):
         self.save_button.setToolTip("Save (Ctrl+S)")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        self.read_only_note = QLabel()
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.hide()
+        column.insertWidget(0, self.read_only_note)
         outer = QVBoxLayout(self)
         outer.addWidget(scroll)
         outer.addWidget(buttons)
@@ -671,7 +718,7 @@ class IncidentDialog(QDialog):
             self.reported_at.setDateTime(_to_qdatetime(incident.reported_at))
         self.lat.setText(f"{incident.lat:.6f}")
         self.lon.setText(f"{incident.lon:.6f}")
-        self.grid_ref.setText(incident.grid_ref)
+        self._write_grid_ref(incident.grid_ref)
         self._show_where()
         self.place.setText(incident.place)
         if incident.premises_id:
@@ -787,7 +834,11 @@ class IncidentDialog(QDialog):
                     recovered=ticked, id=self.items.row_ids[r],
                 ))
         lat, lon, grid_ref = self.lat.text().strip(), self.lon.text().strip(), self.grid_ref.text().strip()
-        if grid_ref and self._lat_lon_from(grid_ref, lat, lon):
+        stored: tuple[float | str, float | str] | None = None
+        if self.incident and self._place_untouched(lat, lon, grid_ref):
+            # The boxes show the stored point to 6 decimals and the metre: the stored point itself goes back.
+            stored = (self.incident.lat, self.incident.lon)
+        elif grid_ref and self._lat_lon_from(grid_ref, lat, lon):
             # The grid reference is the place given (lat/lon were filled from it, to 6 decimals): stored exactly, it
             # reads back at the precision typed ("TL 8500 0700", not "TL 85005 07005").
             lat = lon = ""
@@ -797,7 +848,8 @@ class IncidentDialog(QDialog):
             occurred_start=_from_qdatetime(self.occurred_start.dateTime()),
             occurred_end=_from_qdatetime(self.occurred_end.dateTime()) if self.has_end.isChecked() else None,
             reported_at=_from_qdatetime(self.reported_at.dateTime()),
-            lat=lat or None, lon=lon or None, grid_ref=grid_ref or None,
+            lat=stored[0] if stored else lat or None, lon=stored[1] if stored else lon or None,
+            grid_ref=None if stored else grid_ref or None,
             place=self.place.text(), description=self.description.toPlainText(),
             status=self.status.currentData(), crime_reference=self.crime_reference.text(),
             reporter_name=self.reporter_name.text(), reporter_phone=self.reporter_phone.text(),
@@ -881,6 +933,16 @@ class IncidentDialog(QDialog):
     def is_modified(self) -> bool:
         return self._snapshot() != self._initial
 
+    def _place_untouched(self, lat: str, lon: str, grid_ref: str) -> bool:
+        """The boxes still show the edited incident's place as the form filled them."""
+        assert self.incident is not None
+        return (lat, lon, grid_ref) == (f"{self.incident.lat:.6f}", f"{self.incident.lon:.6f}",
+                                        self.incident.grid_ref)
+
+    def _write_grid_ref(self, text: str) -> None:
+        self.grid_ref.setText(text)
+        self._placed_grid_ref = text
+
     @staticmethod
     def _lat_lon_from(grid_ref: str, lat: str, lon: str) -> bool:
         """Lat/lon are the grid reference's point as the form wrote them (within their 6 decimals)."""
@@ -892,7 +954,7 @@ class IncidentDialog(QDialog):
 
     def _grid_ref_edited(self) -> None:
         text = self.grid_ref.text().strip()
-        if self._syncing_location or not text:
+        if self._syncing_location or not text or text == self._placed_grid_ref:
             return
         pair = geo.lat_lon_in(text)
         if pair is not None:  # a latitude and longitude pasted here: moved to their own boxes, which fill
@@ -909,6 +971,7 @@ class IncidentDialog(QDialog):
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
         self.lon.setText(f"{point.lon:.6f}")
+        self._placed_grid_ref = text
         self._syncing_location = False
         self._show_where()
 
@@ -920,8 +983,12 @@ class IncidentDialog(QDialog):
         except (ValueError, ValidationError):
             self._show_where()
             return
+        untouched = self.incident and self._place_untouched(self.lat.text().strip(), self.lon.text().strip(),
+                                                            self.incident.grid_ref)
         self._syncing_location = True
-        self.grid_ref.setText(geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
+        # Left as filled, the stored place keeps its reference at the precision it was given ("TL 8500 0700").
+        self._write_grid_ref(self.incident.grid_ref if self.incident and untouched
+                             else geo.lat_lon_to_grid_ref(point.lat, point.lon, 10))
         self._syncing_location = False
         self._show_where()
 
@@ -945,7 +1012,7 @@ class IncidentDialog(QDialog):
         self.lat.setText(f"{lat:.6f}")
         self.lon.setText(f"{lon:.6f}")
         try:
-            self.grid_ref.setText(geo.lat_lon_to_grid_ref(lat, lon, 10))
+            self._write_grid_ref(geo.lat_lon_to_grid_ref(lat, lon, 10))
         except ValidationError:
             self.grid_ref.clear()  # outside the National Grid; the save explains why
         self._syncing_location = False
@@ -1006,6 +1073,8 @@ class IncidentDialog(QDialog):
         self.scroll.ensureWidgetVisible(self.error_label)
 
     def save(self) -> None:
+        if self.read_only:
+            return
         self._grid_ref_edited()
         self.vehicles.commit_edit()
         self.items.commit_edit()

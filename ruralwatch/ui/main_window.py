@@ -92,7 +92,7 @@ from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_co
 from ruralwatch.ui.widgets.field_marks import mark, unmark
 from ruralwatch.ui.widgets.today import FollowingDateEdit
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
-from ruralwatch.ui.window_actions import apply_permissions, build_actions
+from ruralwatch.ui.window_actions import GreyedExplainer, apply_permissions, build_actions, explain_greyed
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
@@ -103,6 +103,13 @@ FIRST_PANEL = {"analyst": "analysisDock", "coordinator": "rosterDock", "ret_offi
                "special": "patrolDock"}
 # The narrowest a docked panel opens (it scrolls below its own width); see fit_dock.
 MIN_DOCK_WIDTH = 340
+
+
+def _held_part(count: int, why: str) -> str:
+    """A file's rows already held, in an import's details: nothing when none ("0 already held (none)" read oddly)."""
+    if not count:
+        return ""
+    return f"{count:,} already held{f' ({why})' if why else ''}, "
 
 
 class MainWindow(QMainWindow):
@@ -386,13 +393,17 @@ class MainWindow(QMainWindow):
         self._central_conflicts_tip = self.central_conflicts_action.statusTip()  # the spec's, put back once allowed
         self._grey_central_conflicts(self.sync_panel.central_conflicts_refusal())
         self.sync_panel.central_conflicts_state.connect(self._grey_central_conflicts)
+        self.greyed_explainer = GreyedExplainer(self.statusBar())
+        for each in menu.findChildren(QMenu):
+            self.greyed_explainer.watch(each)
 
     def _grey_central_conflicts(self, refused: str) -> None:
         action = self.central_conflicts_action
         action.setEnabled(not refused)
-        tip = refused or self._central_conflicts_tip
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
+        action.setToolTip(self._central_conflicts_tip)
+        action.setStatusTip(self._central_conflicts_tip)
+        if refused:
+            explain_greyed(action, refused)
 
     # --- accounts and permissions ------------------------------------------------------------------------
     # The signed-in account (services.store.actor): its menu, the idle lock, and the actions its role may not
@@ -439,6 +450,7 @@ class MainWindow(QMainWindow):
 
     def _incident_context_menu(self, position: QPoint) -> None:
         menu = QMenu(self.table)
+        self.greyed_explainer.watch(menu)
         for action in (self.edit_action, self.alert_action, self.delete_action):
             menu.addAction(action)
         menu.popup(self.table.viewport().mapToGlobal(position))
@@ -729,9 +741,9 @@ class MainWindow(QMainWindow):
                                    "Published crime layer (Map menu) and in the Analysis panel's hotspots and "
                                    "harm by area." + (f"\n\n{other_forces}" if other_forces else ""))
             box.setDetailedText("\n".join(
-                f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, {f.duplicates:,} already "
-                f"held ({held_words(f.already_held) or 'none'}), "
-                f"{f.rejected:,} rejected" for f in report.per_file))
+                f"{Path(f.file_name).name}: {f.rows_read:,} read, {f.imported:,} imported, "
+                + _held_part(f.duplicates, held_words(f.already_held))
+                + f"{f.rejected:,} rejected" for f in report.per_file))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             # Forgotten once closed: it deletes itself then, and a later look at it would touch a deleted box.
             box.finished.connect(lambda _result, b=box: self._forget_import_box(b))

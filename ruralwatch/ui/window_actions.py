@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import attrgetter
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QStatusBar, QWidget
 
-from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
+from ruralwatch.core.permissions import role_may_not
 from ruralwatch.store.database import Store
 
 Key = QKeySequence.StandardKey
@@ -170,15 +170,49 @@ def dock_toggle(window: QObject, spec: DockToggleSpec) -> QAction:
 
 
 def apply_permissions(window: QObject, store: Store) -> None:
-    """Disable what the signed-in role may not do, and say why in the tooltip."""
+    """Disable what the signed-in role may not do, and say why in the permission catalogue's words (the services'
+    refusal says the same), in the tooltip and the status tip. Edit becomes View for a role that may not record
+    incidents: it opens the incident read-only."""
     needs = [(getattr(window, spec.name), spec.permission) for spec in ACTIONS if spec.permission]
     needs += [(dock_toggle(window, spec), spec.permission) for spec in DOCK_TOGGLES if spec.permission]
-    role = ACCOUNT_ROLE_NAMES.get(store.actor.role, store.actor.role)
     for action, permission in needs:
         if not store.actor.can(permission):
             action.setEnabled(False)
-            why = f"not for the {role} role"
-            action.setToolTip(f"{action.toolTip()}: {why}")
-            action.setStatusTip(f"{action.statusTip()} ({why})")
+            explain_greyed(action, role_may_not(permission))
+    if not store.actor.can("incident.record"):
+        edit: QAction = window.edit_action  # type: ignore[attr-defined]
+        edit.setText("&View")
+        why = f"View the selected incident, read-only. {role_may_not('incident.record')}"
+        edit.setToolTip(why)
+        edit.setStatusTip(why)
     if not store.encrypted:
         window.accounts_action.setEnabled(False)  # type: ignore[attr-defined]  # a plain database has no accounts
+
+
+def explain_greyed(action: QAction, why: str) -> None:
+    """A greyed action's tooltip and status tip: what it does, then why this account may not."""
+    what = action.statusTip() or action.toolTip() or action.text().replace("&", "").rstrip("…")
+    action.setToolTip(f"{what}. {why}")
+    action.setStatusTip(f"{what}. {why}")
+
+
+class GreyedExplainer(QObject):
+    """Qt shows no status tip for a greyed menu entry (it cannot be hovered): say why it is greyed in the status bar
+    while the pointer is on it, and let the menu show tooltips."""
+
+    def __init__(self, status: QStatusBar) -> None:
+        super().__init__(status)
+        self.status = status
+
+    def watch(self, menu: QMenu) -> None:
+        menu.setToolTipsVisible(True)
+        menu.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802  # Qt's name
+        if isinstance(watched, QMenu) and event.type() == QEvent.Type.MouseMove:
+            action = watched.actionAt(event.position().toPoint())  # type: ignore[attr-defined]
+            tip = action.statusTip() if action is not None and not action.isEnabled() else ""
+            if tip:
+                # After the menu has handled the move: leaving an enabled entry clears the status bar.
+                QTimer.singleShot(0, lambda: self.status.showMessage(tip))
+        return False

@@ -347,7 +347,9 @@ def test_importing_another_forces_files_warns_they_are_left_out(cli: Any) -> Non
     suffolk = FIXTURES / "police-uk-other-forces" / "2018-10-suffolk-street-every12th.csv"
     result = cli("import", "police-uk", str(suffolk))
     assert result.code == 0, result.err
-    assert "published crimes of Suffolk Constabulary are left out: this database works for Essex" in result.out
+    assert ("published crimes of Suffolk Constabulary are stored, but left out of every analysis: this database works "
+            "for Essex. To analyse them, an administrator sets the force to Suffolk") in result.out
+    assert "`ruralwatch geography use-force Suffolk`" in result.out
     areas = cli("areas")
     assert areas.code == 0 and areas.out.startswith("warning: ") and "Suffolk Constabulary" in areas.out
     essex = cli("import", "police-uk", str(MARCH))

@@ -439,7 +439,7 @@ def test_only_another_forces_crime_is_named_in_hotspots_and_accuracy(qtbot, wind
     with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000):
         panel.run_hotspots()
     text = panel.hotspot_status.text()
-    assert "6 published crimes of Suffolk Constabulary are left out" in text and "File ▸ Settings" in text
+    assert "6 published crimes of Suffolk Constabulary are stored, but left out" in text and "File ▸ Settings" in text
     qtbot.waitUntil(lambda: _shows_every_line(panel.hotspot_status), timeout=5_000)
 
     for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
@@ -450,13 +450,13 @@ def test_only_another_forces_crime_is_named_in_hotspots_and_accuracy(qtbot, wind
     qtbot.waitUntil(lambda: panel.eval_status.text().startswith("Not done"), timeout=10_000)
     text = panel.eval_status.text()
     assert "train_from" not in text and text.startswith("Not done: No crimes with a location inside")
-    assert "Suffolk Constabulary are left out" in text
+    assert "Suffolk Constabulary are stored, but left out" in text
     qtbot.waitUntil(lambda: _shows_every_line(panel.eval_status), timeout=5_000)
 
     panel.tabs.setCurrentIndex(2)
     with qtbot.waitSignal(panel.areas_ready, timeout=20_000):
         panel.run_areas()
-    assert "6 published crimes of Suffolk Constabulary are left out" in panel.area_status.text()
+    assert "6 published crimes of Suffolk Constabulary are stored, but left out" in panel.area_status.text()
 
 
 def test_the_monthly_chart_counts_in_round_steps(qtbot, window, services):

@@ -177,3 +177,15 @@ def test_patrols_and_everything_are_exported_from_the_same_dialog(qtbot, service
         again.export_button.click()
     folder = Path(done.args[0].path)
     assert folder.is_dir() and (folder / "patrols.csv").exists() and (folder / "hours.csv").exists()
+
+
+def test_what_is_exported_is_named_for_the_format_chosen(qtbot, services: Services, out: Path) -> None:
+    """A walk's Export dialog opened on "Incidents (… in a workbook)" with CSV chosen: the two must agree."""
+    dialog = ExportDialog(services, folder=out)
+    qtbot.addWidget(dialog)
+    assert dialog.fmt() == "csv" and dialog.what() == "incidents"
+    assert "workbook" not in dialog.what_choice.currentText() and "sheet" not in dialog.what_choice.currentText()
+    assert "one row each" in dialog.what_choice.currentText()
+    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
+    assert "a sheet each" in dialog.what_choice.currentText()
+    assert dialog.what() == "incidents"

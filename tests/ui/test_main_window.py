@@ -282,7 +282,8 @@ def test_an_import_from_the_window_leaves_its_result_to_read(qtbot, window, tmp_
     box = window.last_import_box
     assert "150 published crimes imported" in box.text()
     assert "Published crime layer" in box.informativeText()  # where to find them: not among the incidents
-    assert "2018-03-essex-street-first150.csv: 150 read, 150 imported" in box.detailedText()
+    assert "2018-03-essex-street-first150.csv: 150 read, 150 imported, 0 rejected" in box.detailedText()
+    assert "already held" not in box.detailedText()  # it read "0 already held (none)"
 
 
 def test_an_import_from_the_window_says_which_file_and_how_many_rows_and_cancel_changes_nothing(
@@ -763,8 +764,9 @@ def test_importing_another_forces_crime_says_it_is_left_out(qtbot, window, tmp_p
     assert window.import_published([source]) is True
     qtbot.waitUntil(lambda: window.last_import_box is not None and window.last_import_box.isVisible(), timeout=60_000)
     info = window.last_import_box.informativeText()
-    assert "Suffolk Constabulary are left out" in info and "works for Essex." in info
-    assert "File ▸ Settings" in info
+    assert "Suffolk Constabulary are stored, but left out of every analysis" in info and "works for Essex." in info
+    # Plainly who changes it, to what and where (a walk read "imported", then "left out", and was no wiser).
+    assert "an administrator sets the force to Suffolk in File ▸ Settings ▸ Work for the force" in info
 
 
 def test_the_force_area_stays_in_view_when_a_panel_opens_beside_the_map(qtbot, window, services):

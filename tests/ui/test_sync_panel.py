@@ -250,7 +250,7 @@ def test_a_special_finds_the_sync_panel_greyed_and_shut_even_when_an_officer_lef
     try:
         special.show()
         toggle = special.sync_dock.toggleViewAction()
-        assert not toggle.isEnabled() and "not for the Special Constable role" in toggle.toolTip()
+        assert not toggle.isEnabled() and "Your role may not: export and import sync packages" in toggle.toolTip()
         assert not special.sync_dock.isVisible()
     finally:
         special.dispose()
