@@ -18,6 +18,7 @@ from ruralwatch.store import open_store
 from ruralwatch.ui.central_conflicts import CentralConflictsDialog
 
 NOT_SET = NO_CENTRAL_STORE[:1].upper() + NO_CENTRAL_STORE[1:] + "."
+WHAT = "The central store's conflicts: both values, who wrote each; keep one or merge them"  # the menu item's tip
 
 
 def _conflict_on_file(services, tmp_path: Path) -> str:
@@ -82,7 +83,8 @@ def test_with_no_central_store_set_the_item_is_greyed_saying_how_to_set_one(qtbo
     central store's: the Sync panel's list again. A central store file opened in the window lists them there."""
     _conflict_on_file(services, tmp_path)
     action, button = window.central_conflicts_action, window.sync_panel.central_conflicts_button
-    assert not action.isEnabled() and action.toolTip() == NOT_SET and action.statusTip() == NOT_SET
+    # What the item does, then why it is greyed (as every greyed action says: window_actions.explain_greyed).
+    assert not action.isEnabled() and action.toolTip() == action.statusTip() == f"{WHAT}. {NOT_SET}"
     assert not button.isEnabled() and button.toolTip() == NOT_SET
     assert "File ▸ Settings ▸ Central store" in NOT_SET and "Conflicts to review" in NOT_SET
     assert window.sync_panel.open_central_conflicts() is None and window.sync_panel._central_dialog is None
@@ -92,11 +94,11 @@ def test_with_no_central_store_set_the_item_is_greyed_saying_how_to_set_one(qtbo
 
     services.sync.set_central_dsn("postgresql://ret3@hq-db/ruralwatch")  # File ▸ Settings ▸ Central store
     qtbot.waitUntil(action.isEnabled, timeout=5_000)
-    assert action.statusTip() == "The central store's conflicts: both values, who wrote each; keep one or merge them"
+    assert action.statusTip() == action.toolTip() == WHAT
     assert button.isEnabled() and "both values side by side" in button.toolTip()
     services.sync.set_central_dsn("")
     qtbot.waitUntil(lambda: not action.isEnabled(), timeout=5_000)
-    assert action.toolTip() == NOT_SET
+    assert action.toolTip() == f"{WHAT}. {NOT_SET}"
 
 
 def test_an_analyst_finds_the_action_greyed_in_the_catalogues_words(qtbot, services, tmp_path):
