@@ -108,18 +108,21 @@ def _lines_table(lines: Sequence[HoursLine]) -> Flowable | None:
         finished = line.status not in ("so_far", "to_come")
         difference = line.hours - line.commitment if committed and finished else None
         word = HOURS_STATUS_NAMES.get(line.status, line.status)
-        status = pdf.markup(f'<font color="#a4161a"><b>{word}</b></font>') if line.below else word
+        if line.below:
+            word = f'<font color="#a4161a"><b>{word}</b></font>'
+        # The difference and the status in one column ("-16 below", "+2 over", "so far"): nine columns did not fit
+        # a portrait page without wrapping names and stations.
+        status = " ".join(part for part in (_signed(difference) if difference is not None else "", word) if part)
         rows.append([
             line.name, PERSON_ROLE_NAMES.get(line.role, line.role), line.station, month_label(line.month),
             format_hours(line.hours), format_hours(line.planned) if line.planned else "",
-            format_hours(line.commitment) if committed else "-",
-            _signed(difference) if difference is not None else "", status,
+            format_hours(line.commitment) if committed else "-", pdf.markup(status) if line.below else status,
         ])
         if line.below:
             extra.append(("BACKGROUND", (0, index), (-1, index), pdf.WARN_FILL))
     return pdf.data_table(
-        ["Name", "Role", "Station", "Month", "Given", "Planned", "Committed", "Difference", "Status"], rows,
-        [17, 16, 14, 9, 7, 8, 10, 10, 9], right=(4, 5, 6, 7), extra=extra,
+        ["Name", "Role", "Station", "Month", "Given", "Planned", "Committed", "Status"], rows,
+        [17, 18, 14, 10, 7, 9, 11, 14], right=(4, 5, 6), extra=extra,
     )
 
 

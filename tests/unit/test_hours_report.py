@@ -66,7 +66,7 @@ def test_names_hours_and_below_markers(tmp_path: Path) -> None:
     assert "Special Constable" in text and "Community volunteer" in text
     assert "Oct 2026" in text and "Sep 2026" in text
 
-    # Each row reads in order: name, role, station, month, given, planned, committed, difference, the status.
+    # Each row reads in order: name, role, station, month, given, planned, committed, then difference and status.
     assert "Jane Doe Community volunteer Saffron Walden Oct 2026 6.5 8 -1.5 below" in text
     assert "Amy Cole Special Constable Great Dunmow Sep 2026 12 20 -8 below" in text
     assert "Tom Hart Special Constable Saffron Walden Oct 2026 18 16 +2 over" in text  # above
