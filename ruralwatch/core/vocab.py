@@ -118,7 +118,19 @@ PATROL_EVENT_KINDS: tuple[tuple[str, str], ...] = (
     ("patrol_ended", "Patrol ended"),
 )
 
+# How a person's month stands against their monthly commitment (services.hours.month_status decides which);
+# the word is what the Hours tab, the PDF, the CSV and the CLI print for it ("" for a month simply met).
+HOURS_STATUSES: tuple[tuple[str, str], ...] = (
+    ("below", "below"),  # a finished month with fewer hours given than committed
+    ("over", "over"),  # given and planned together pass the commitment
+    ("so_far", "so far"),  # the month still running: hours may still come, never "below" yet
+    ("to_come", "to come"),  # a month not started yet
+    ("met", ""),  # a finished month at or above the commitment (or no commitment)
+    ("not_applicable", "n/a"),  # before the person was added: no commitment that month
+)
+
 PERSON_ROLE_NAMES = dict(PERSON_ROLES)
+HOURS_STATUS_NAMES = dict(HOURS_STATUSES)
 SKILL_NAMES = dict(SKILLS)
 DUTY_KIND_NAMES = dict(DUTY_KINDS)
 PATROL_PURPOSE_NAMES = dict(PATROL_PURPOSES)

@@ -1,8 +1,10 @@
 """Volunteer hours against commitment: a PDF for the Special Constabulary and volunteer coordinators.
 
-One row per person and month with the hours given and the hours committed; a row below its commitment is
-shaded light red and marked "below" in words, so it still reads when printed in black and white. Totals follow
-by station and by kind of duty. Same page template and atomic write as the patrol briefing (pdf_common).
+One row per person and month with the hours given, the hours planned and the hours committed; a finished month
+below its commitment is shaded light red and marked "below" in words, so it still reads when printed in black and
+white. Which month is "below", "over" or "so far" is decided by the hours service (services.hours.month_status),
+the same rule the window and the CLI use: this module only prints it. Totals follow by station and by kind of
+duty. Same page template and atomic write as the patrol briefing (pdf_common).
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from typing import Any
 
 from reportlab.platypus import Flowable
 
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, HOURS_STATUS_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io import pdf_common as pdf
 
-BELOW = "below"
-NOT_APPLICABLE = "n/a"  # a month before the person was added
-_EPSILON = 1e-6  # hours are sums of floats: 7.999999 logged against 8 committed is not "below"
+BELOW = HOURS_STATUS_NAMES["below"]
+_EPSILON = 1e-6  # for printing a difference of summed floats as 0
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,19 @@ class HoursLine:
     role: str  # a key of PERSON_ROLES (or free text)
     station: str
     month: str  # "YYYY-MM"
-    hours: float
+    hours: float  # given: completed duties and patrols
     commitment: float  # hours a month; 0 means no commitment, so never below
-    applies: bool = True  # False: a month before the person was added, not judged
+    planned: float = 0.0  # duties and patrols still to come
+    status: str = "met"  # a key of HOURS_STATUSES, from services.hours.month_status
+    judged: bool = True  # a finished month with a commitment: counted in "below ... of N"
 
     @property
     def below(self) -> bool:
-        return self.applies and self.commitment > 0 and self.hours < self.commitment - _EPSILON
+        return self.status == "below"
+
+    @property
+    def applies(self) -> bool:
+        return self.status != "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ def write_hours_pdf(report: HoursReport, path: Path) -> None:
 
 def hours_story(report: HoursReport) -> list[Flowable]:
     below = sum(1 for line in report.lines if line.below)
+    judged = sum(1 for line in report.lines if line.judged)
     people = len({(line.name, line.station) for line in report.lines})
     total = sum(line.hours for line in report.lines)
     story: list[Flowable] = [
@@ -70,15 +78,17 @@ def hours_story(report: HoursReport) -> list[Flowable]:
         pdf.key_value_table([
             ("People", str(people)),
             ("Hours given", format_hours(total)),
-            ("Below commitment", f"{below} of {len(report.lines)} person-months"),
+            ("Below commitment", f"{below} of {judged} finished person-months"),
             ("Period", report.period_label),
         ], label_width=0.19),
     ]
     story += pdf.section("Hours by person and month", _lines_table(report.lines),
                       "No hours recorded in this period.")
     if report.lines:
-        story.append(pdf.para(f'Rows marked "{BELOW}" (shaded) are under the person\'s monthly commitment; '
-                              "a commitment of 0 h never counts as below.", "note"))
+        story.append(pdf.para(f'Rows marked "{BELOW}" (shaded) are finished months under the person\'s monthly '
+                              'commitment; "so far" is the month still running and "to come" a later one, never '
+                              'below yet; "over": given and planned pass the commitment; a commitment of 0 h '
+                              "never counts as below.", "note"))
     story += pdf.section("Totals by station", _totals_table("Station", report.by_station, str),
                       "No hours by station in this period.")
     story += pdf.section("Totals by kind of duty", _totals_table("Kind of duty", report.by_kind, _kind_name),
@@ -94,19 +104,25 @@ def _lines_table(lines: Sequence[HoursLine]) -> Flowable | None:
     extra: list[tuple[Any, ...]] = []
     for index, line in enumerate(ordered, start=1):
         committed = line.applies and line.commitment > 0
-        difference = line.hours - line.commitment if committed else None
-        status = pdf.markup(f'<font color="#a4161a"><b>{BELOW}</b></font>') if line.below else (
-            "" if line.applies else NOT_APPLICABLE)
+        # A shortfall only for a finished month: a month still running is not "-16" on its first day.
+        finished = line.status not in ("so_far", "to_come")
+        difference = line.hours - line.commitment if committed and finished else None
+        word = HOURS_STATUS_NAMES.get(line.status, line.status)
+        if line.below:
+            word = f'<font color="#a4161a"><b>{word}</b></font>'
+        # The difference and the status in one column ("-16 below", "+2 over", "so far"): nine columns did not fit
+        # a portrait page without wrapping names and stations.
+        status = " ".join(part for part in (_signed(difference) if difference is not None else "", word) if part)
         rows.append([
             line.name, PERSON_ROLE_NAMES.get(line.role, line.role), line.station, month_label(line.month),
-            format_hours(line.hours), format_hours(line.commitment) if committed else "-",
-            _signed(difference) if difference is not None else "", status,
+            format_hours(line.hours), format_hours(line.planned) if line.planned else "",
+            format_hours(line.commitment) if committed else "-", pdf.markup(status) if line.below else status,
         ])
         if line.below:
             extra.append(("BACKGROUND", (0, index), (-1, index), pdf.WARN_FILL))
     return pdf.data_table(
-        ["Name", "Role", "Station", "Month", "Hours", "Committed", "Difference", "Status"], rows,
-        [18, 18, 15, 9, 8, 11, 11, 8], right=(4, 5, 6), extra=extra,
+        ["Name", "Role", "Station", "Month", "Given", "Planned", "Committed", "Status"], rows,
+        [17, 18, 14, 10, 7, 9, 11, 14], right=(4, 5, 6), extra=extra,
     )
 
 

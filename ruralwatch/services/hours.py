@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, HOURS_STATUS_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.rostering.hours import commitment_months, planned_hours, worked_hours
 from ruralwatch.store.audit import record_event
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 # pandas and the PDF writer (reportlab) are imported where a summary or a report is made: every process that
 # builds the services (`ruralwatch demo`, the roster commands) imported them for nothing (issue 21).
 
+_EPSILON = 1e-6  # hours are sums of floats: 7.999999 logged against 8 committed is not "below"
+
 COLUMNS = ["person_id", "name", "role", "station", "month", "kind", "hours"]
 
 
@@ -36,7 +38,8 @@ class HoursSummary:
 
     # person_id, name, role, station, month, hours, commitment, complete, applies (False before the person was
     # added: no commitment that month), below, planned (hours of planned duties and open patrols still to come),
-    # over (given and planned pass the commitment)
+    # over (given and planned pass the commitment), status (a key of HOURS_STATUSES: month_status), judged (a
+    # finished month with a commitment, the months "below" is counted out of)
     by_person: pd.DataFrame
     by_station: pd.DataFrame  # station, hours
     by_kind: pd.DataFrame  # kind, hours
@@ -48,6 +51,10 @@ class HoursService:
     def __init__(self, store: Store, clock: Callable[[], datetime] = times.system_clock) -> None:
         self.store = store
         self._now = clock
+
+    def this_month(self) -> str:
+        """The month running now (YYYY-MM, UK time): it and later months are not judged yet."""
+        return times.to_local(self._now()).strftime("%Y-%m")
 
     def entries(self, month_from: str, month_to: str) -> pd.DataFrame:
         """One row per person per completed duty or patrol in the months (YYYY-MM, inclusive)."""
@@ -105,16 +112,20 @@ class HoursService:
         planned = to_come.groupby(["person_id", "month"], as_index=False).agg(planned=("hours", "sum"))
         by_person = by_person.merge(planned, on=["person_id", "month"], how="left").fillna({"planned": 0.0})
         by_person["commitment"] = by_person["commitment"].fillna(0.0).astype(float)
-        # A month still running is not yet "below": the hours may still come. Only finished months are judged.
-        this_month = times.to_local(self._now()).strftime("%Y-%m")
+        this_month = self.this_month()
         by_person["complete"] = by_person["month"] < this_month
         # A month before the person was added is not theirs to be judged on (it showed "0 / 16 h · below").
         by_person["applies"] = by_person["month"] >= by_person["person_id"].map(joined).fillna("")
-        by_person["below"] = ((by_person["hours"] < by_person["commitment"]) & by_person["complete"]
-                              & by_person["applies"])
-        # Given and planned together pass a real commitment: the month asks more of them than they offered.
-        by_person["over"] = ((by_person["commitment"] > 0) & by_person["applies"]
-                             & (by_person["hours"] + by_person["planned"] > by_person["commitment"]))
+        # One status per person-month, by the one rule the window, the PDF, the CSV and the CLI all print.
+        by_person["status"] = [
+            month_status(month, this_month, hours, planned, commitment, applies)
+            for month, hours, planned, commitment, applies in zip(
+                by_person["month"], by_person["hours"], by_person["planned"], by_person["commitment"],
+                by_person["applies"], strict=True)
+        ]
+        by_person["below"] = by_person["status"] == "below"
+        by_person["over"] = by_person["status"] == "over"
+        by_person["judged"] = by_person["complete"] & by_person["applies"] & (by_person["commitment"] > 0)
         by_person = by_person.drop(columns=["active"]).sort_values(["name", "month"]).reset_index(drop=True)
         # Totals over the same people as the lines above them (officers' hours are not volunteer hours).
         entries = entries[entries["person_id"].isin(set(people["person_id"]))]
@@ -133,8 +144,10 @@ class HoursService:
             raise ValidationError.single("output", f"{path.name}: use a .csv, .xlsx or .pdf file name")
         target = check_target(path)
         # A month before the person was added has no commitment: left blank, as the window shows a dash.
+        # The status in the words the window shows ("so far", not the key).
         by_person = summary.by_person.assign(
-            commitment=summary.by_person["commitment"].where(summary.by_person["applies"]))
+            commitment=summary.by_person["commitment"].where(summary.by_person["applies"]),
+            status=summary.by_person["status"].map(lambda key: HOURS_STATUS_NAMES.get(key, key)))
         if suffix == ".csv":
             replace_atomically(target, lambda part: write_csv(by_person, part))
         elif suffix == ".xlsx":
@@ -144,7 +157,7 @@ class HoursService:
         else:
             from ruralwatch.io.hours_report import write_hours_pdf
 
-            write_hours_pdf(self.report(summary, now or times.utc_now()), target)
+            write_hours_pdf(self.report(summary, now or self._now()), target)
         with self.store.transaction():
             record_event(self.store, "export", "hours", None, {
                 "file": str(target), "from": summary.month_from, "to": summary.month_to,
@@ -163,7 +176,7 @@ class HoursService:
             lines=tuple(
                 HoursLine(name=r["name"], role=PERSON_ROLE_NAMES.get(r["role"], r["role"]), station=r["station"] or "",
                           month=r["month"], hours=float(r["hours"]), commitment=float(r["commitment"]),
-                          applies=bool(r.get("applies", True)))
+                          planned=float(r["planned"]), status=str(r["status"]), judged=bool(r["judged"]))
                 for r in _records(summary.by_person)
             ),
             by_station=tuple(HoursTotal(r["station"], float(r["hours"])) for r in _records(summary.by_station)),
@@ -173,6 +186,28 @@ class HoursService:
             ),
             generated_at=now,
         )
+
+
+def month_status(month: str, this_month: str, hours: float, planned: float, commitment: float,
+                 applies: bool) -> str:
+    """How one person's month stands (a key of HOURS_STATUSES). Only a finished month can be "below": the month
+    still running showed "-16 below" in the PDF on its first day while the window said nothing."""
+    if not applies:
+        return "not_applicable"
+    committed = commitment > 0
+    if committed and month < this_month and hours < commitment - _EPSILON:
+        return "below"
+    # Given and planned together pass a real commitment: the month asks more of them than they offered.
+    if committed and hours + planned > commitment + _EPSILON:
+        return "over"
+    if month == this_month:
+        return "so_far"
+    return "to_come" if month > this_month else "met"
+
+
+def shortfall(by_person: pd.DataFrame) -> tuple[int, int]:
+    """(months below commitment, months judged): only finished months with a commitment count, as in the window."""
+    return int(by_person["below"].sum()), int(by_person["judged"].sum())
 
 
 def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import RuralWatchError
-from ruralwatch.core.vocab import DUTY_KIND_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.core.errors import RuralWatchError, ValidationError
+from ruralwatch.core.vocab import DUTY_KIND_NAMES, HOURS_STATUS_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.io.exports import check_target
 from ruralwatch.services.hours import HoursService, HoursSummary
 from ruralwatch.ui import theme
@@ -38,9 +38,12 @@ from ruralwatch.ui.roster_people import (
     to_qdate,
     with_buddy,
 )
-from ruralwatch.ui.widgets import item, make_table
+from ruralwatch.ui.widgets import item, make_table, select_part_on_click
 from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
 
+STATUS_TIPS = {"below": "below", "over": "over the commitment", "so_far": "so far: the month is not over",
+               "to_come": "to come: the month has not started"}
+MONTH_LABELS = {"from": "Since", "to": "Until"}  # the service's field names, as the boxes are labelled
 FORMATS = {".csv": "CSV (*.csv)", ".xlsx": "Excel workbook (*.xlsx)", ".pdf": "PDF report (*.pdf)"}
 
 
@@ -48,6 +51,9 @@ def _month_edit(day: date) -> QDateEdit:
     edit = QDateEdit(to_qdate(day.replace(day=1)))
     edit.setDisplayFormat("yyyy-MM")
     edit.setCalendarPopup(True)
+    # Select all and type "2027-01": Qt dropped the year typed over the selection and took only the month, so the
+    # box said 2026-01 ("the period ends before it starts"). Select all now selects the year to type over.
+    select_part_on_click(edit)
     return edit
 
 
@@ -67,6 +73,8 @@ def _months_before(day: date, months: int) -> date:
 class HoursTab(QWidget):
     shown = Signal(object)  # HoursSummary
     exported = Signal(object)  # Path
+    TOTAL = 1  # the table's Total column, straight after the name
+    FIRST_MONTH = 2  # the first month's column
 
     def __init__(self, hours: HoursService, ops: Operations, problems: list[str],
                  parent: QWidget | None = None) -> None:
@@ -115,7 +123,8 @@ class HoursTab(QWidget):
         splitter.setChildrenCollapsible(False)
         totals.setMinimumHeight(self.by_station.verticalHeader().defaultSectionSize() * 7 + 40)
         legend = QLabel("Hours given / monthly commitment, from completed duties and patrols, + hours planned "
-                        "(duties and patrols still to come). Red and “below”: under commitment that month; “over”: "
+                        "(duties and patrols still to come). Red and “below”: under commitment in a finished month; "
+                        "“so far”: the month still running (“to come”: not started), never below yet; “over”: "
                         "given and planned pass it; “—”: before the person was added.")
         legend.setWordWrap(True)
         legend.setStyleSheet(theme.hint_style())
@@ -154,6 +163,11 @@ class HoursTab(QWidget):
         try:
             summary = self.hours.summary(_month(self.month_from), _month(self.month_to),
                                          include_inactive=self.include_left.isChecked())
+        except ValidationError as exc:
+            # In the boxes' own words ("Until: ..."), not the service's field names ("to: ...").
+            self.report("Hours not shown: " + "; ".join(
+                f"{MONTH_LABELS.get(e.field, e.field)}: {e.message}" for e in exc.errors))
+            return
         except RuralWatchError as exc:
             self.report(f"Hours not shown: {exc}")
             return
@@ -161,9 +175,10 @@ class HoursTab(QWidget):
         show_status(self.status, "")
         frame = summary.by_person
         self.months = sorted(set(frame["month"])) if len(frame) else []
-        # The hours straight after the name: docked at 1366x768 role and station pushed them out of view.
-        headers = ["Name", *(_month_label(m) for m in self.months), "Total", "Below commitment", "Role", "Station"]
-        after = 3 + len(self.months)  # role, then station
+        # The total straight after the name, then the months: docked at 1366x768 the last month and the total were
+        # off to the right (and role and station, before them, had pushed the hours out of view).
+        headers = ["Name", "Total", *(_month_label(m) for m in self.months), "Below commitment", "Role", "Station"]
+        after = self.FIRST_MONTH + len(self.months) + 1  # role, then station
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -174,7 +189,7 @@ class HoursTab(QWidget):
         for row, (person_id, name, role, station) in enumerate(people):
             lines = frame[frame["person_id"] == person_id].set_index("month")
             below_months = 0
-            for column, month in enumerate(self.months, start=1):
+            for column, month in enumerate(self.months, start=self.FIRST_MONTH):
                 if month not in lines.index:
                     continue
                 line = lines.loc[month]
@@ -184,23 +199,27 @@ class HoursTab(QWidget):
                     cell.setToolTip(f"{name}, {month}: before they were added; no commitment that month")
                     self.table.setItem(row, column, cell)
                     continue
-                below = bool(line["below"])
+                # The month's status by the service's one rule (as the PDF, CSV and CLI print it): only a finished
+                # month can be "below"; the one running is "so far".
+                status = str(line["status"])
+                below = status == "below"
                 given, committed, planned = float(line["hours"]), float(line["commitment"]), float(line["planned"])
                 text = f"{hours_text(given)} / {hours_text(committed)} h"
                 # What the roster already holds for the month: auto-fill's share is seen before the month is over.
                 if planned:
                     text += f" + {hours_text(planned)} planned"
-                over = bool(line["over"])
-                cell = item(text + (" · below" if below else " · over" if over else ""), number=True)
+                word = HOURS_STATUS_NAMES.get(status, "")
+                cell = item(text + (f" · {word}" if word else ""), number=True)
                 cell.setToolTip(f"{name}, {month}: {minutes_text(given)} given of {minutes_text(committed)} committed"
                                 + (f", {minutes_text(planned)} more planned" if planned else "")
-                                + (" (below)" if below else " (over the commitment)" if over else ""))
+                                + (f" ({STATUS_TIPS[status]})" if status in STATUS_TIPS else ""))
                 if below:
                     below_months += 1
                     cell.setBackground(below_tone.background)
                     cell.setForeground(below_tone.text)
                 self.table.setItem(row, column, cell)
             total = float(lines["hours"].sum())
+            judged = int(lines["judged"].sum())
             committed = float(lines.loc[lines["applies"], "commitment"].sum())
             name_cell = item(name, person_id)
             if below_months:
@@ -210,12 +229,13 @@ class HoursTab(QWidget):
             self.table.setItem(row, 0, name_cell)
             self.table.setItem(row, after, item(PERSON_ROLE_NAMES.get(role, role)))
             self.table.setItem(row, after + 1, item(station))
-            self.table.setItem(row, 1 + len(self.months),
+            self.table.setItem(row, self.TOTAL,
                                item(f"{hours_text(total)} / {hours_text(committed)} h", number=True))
-            below_cell = item(f"below in {below_months} of {len(self.months)}" if below_months else "—")
+            # Out of the finished months with a commitment: a month still running is not one it could be below in.
+            below_cell = item(f"below in {below_months} of {judged} finished" if below_months else "—")
             if below_months:
                 below_cell.setForeground(theme.error_colour())
-            self.table.setItem(row, 2 + len(self.months), below_cell)
+            self.table.setItem(row, self.FIRST_MONTH + len(self.months), below_cell)
         theme.fit_columns_to_font(self.table)  # and again when Larger text changes the font (cut off before)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for table, frame_part, label in ((self.by_station, summary.by_station, "Station"),

@@ -117,6 +117,21 @@ def test_hours_before_a_person_was_added_are_not_applicable(cli: Cli, tmp_path: 
     assert float(rows["2026-12"]["commitment"]) == 16.0
 
 
+def test_hours_call_the_running_month_so_far_as_the_window_and_pdf_do(cli: Cli, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule for which months are a shortfall: a month not yet over is "so far" (or "to come"), never below."""
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 10, 10, 12, 0, tzinfo=UTC))
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
+    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
+    shown = cli("roster", "hours", "--from", "2026-11", "--to", "2027-01")
+    assert shown.code == 0, shown.err
+    lines = dict(line.split("  ", 1) for line in shown.out.splitlines())
+    assert lines["2026-11"].endswith("below commitment")
+    assert lines["2026-12"].endswith("  so far") and lines["2027-01"].endswith("  to come")
+    as_json = cli("roster", "hours", "--from", "2026-12", "--json").json()["by_person"]
+    assert [(r["status"], r["below"]) for r in as_json] == [("so_far", False)]
+
+
 def test_short_ids_stop_numbers_base_and_log_times(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as pinned:
         pinned.setattr(times, "utc_now", lambda: DEMO_NOW)

@@ -218,10 +218,10 @@ def test_hours_highlight_someone_below_commitment(qtbot, panel: RosterPanel, ser
     hours.set_months("2026-12", "2026-12")
     assert hours.below_commitment() == ["Short Fall"]
     rows = {hours.table.item(r, 0).text(): r for r in range(hours.table.rowCount())}
-    below = hours.table.item(rows["Short Fall"], 1)
+    below = hours.table.item(rows["Short Fall"], hours.FIRST_MONTH)
     assert below.text() == "6 / 16 h · below"
     assert below.background().color() == theme.tone("problem").background
-    assert hours.table.item(rows["Keen Bean"], 1).text() == "6 / 6 h"
+    assert hours.table.item(rows["Keen Bean"], hours.FIRST_MONTH).text() == "6 / 6 h"
     stations = {hours.by_station.item(r, 0).text(): hours.by_station.item(r, 1).text()
                 for r in range(hours.by_station.rowCount())}
     assert stations == {"Maldon": "6", "Braintree": "6", "All": "12"}  # by each person's station
@@ -347,13 +347,54 @@ def test_hours_come_straight_after_the_name_in_a_docked_panel(qtbot, panel: Rost
     panel.show_tab("hours")
     hours.set_months("2026-11", "2026-11")
     headers = [hours.table.horizontalHeaderItem(c).text() for c in range(hours.table.columnCount())]
-    assert headers == ["Name", "Nov 2026", "Total", "Below commitment", "Role", "Station"]
-    assert hours.table.item(0, 1).text().startswith("0 / 16 h") and hours.table.item(0, 4).text() == "Special Constable"
+    assert headers == ["Name", "Total", "Nov 2026", "Below commitment", "Role", "Station"]
+    assert hours.table.item(0, 2).text().startswith("0 / 16 h") and hours.table.item(0, 4).text() == "Special Constable"
     panel.resize(480, 700)
     qtbot.waitUntil(lambda: hours.table.viewport().width() < 470, timeout=5_000)
     header = hours.table.horizontalHeader()
     # The month and the total are in view without scrolling sideways.
     assert header.sectionViewportPosition(2) + header.sectionSize(2) <= hours.table.viewport().width()
+
+
+def test_the_total_stays_in_view_and_the_running_month_is_so_far_not_below(qtbot, panel: RosterPanel,
+                                                                            services: Services) -> None:
+    """At 1366x768 (docked, about 480 px) from October to January the last month and the Total were off to the
+    right; and the month still running read as a shortfall in the PDF. The Total comes after the name, and the
+    running month says "so far" in the window, as in the PDF."""
+    services.people._now = lambda: datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+    services.people.add(PersonInput(name="Vikram Underwood", role="special", station="Saffron Walden"))
+    services.hours._now = lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # December running, January to come
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-10", "2027-01")
+    months = [hours.table.item(0, hours.FIRST_MONTH + n).text() for n in range(4)]
+    assert months == ["0 / 16 h · below", "0 / 16 h · below", "0 / 16 h · so far", "0 / 16 h · to come"]
+    assert hours.table.item(0, hours.TOTAL).text() == "0 / 64 h"
+    assert hours.table.item(0, hours.FIRST_MONTH + 4).text() == "below in 2 of 2 finished"
+    panel.resize(480, 700)
+    qtbot.waitUntil(lambda: hours.table.viewport().width() < 470, timeout=5_000)
+    header = hours.table.horizontalHeader()
+    total = hours.TOTAL
+    assert header.sectionViewportPosition(total) + header.sectionSize(total) <= hours.table.viewport().width()
+    assert header.sectionSize(total) >= hours.table.sizeHintForColumn(total)  # the figures whole, not cut
+
+
+def test_a_month_typed_whole_over_select_all_is_the_month_typed(qtbot, panel: RosterPanel) -> None:
+    """A walk: select all in Until and type "2027-01" gave 2026-01 and "to: the period ends before it starts"."""
+    hours = panel.hours_tab
+    panel.show_tab("hours")
+    hours.set_months("2026-10", "2026-12")
+    until = hours.month_to
+    until.setFocus()
+    qtbot.waitUntil(until.hasFocus, timeout=5_000)
+    qtbot.keyClick(until, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(until, "2027-01")
+    assert until.date().toString("yyyy-MM") == "2027-01"
+    assert hours.summary is not None and hours.summary.month_to == "2027-01"
+    assert panel.problems == []  # no "the period ends before it starts" on the way
+    # A period that does end before it starts is named by the box's label, not the service's field name.
+    hours.set_months("2026-10", "2026-09")
+    assert hours.status.text() == "Hours not shown: Until: the period ends before it starts"
 
 
 def test_autofill_proposal_gives_the_long_list_the_room(qtbot, services: Services) -> None:
@@ -627,11 +668,11 @@ def test_months_before_a_person_was_added_show_a_dash_not_below(qtbot, panel: Ro
     hours = panel.hours_tab
     panel.show_tab("hours")
     hours.set_months("2026-10", "2027-01")
-    cells = [hours.table.item(0, column) for column in range(1, 5)]
+    cells = [hours.table.item(0, column) for column in range(hours.FIRST_MONTH, hours.FIRST_MONTH + 4)]
     assert [c.text() for c in cells] == ["—", "—", "0 / 16 h · below", "0 / 16 h · below"]
     assert all(c.background().color() != theme.tone("problem").background for c in cells[:2])
-    assert hours.table.item(0, 5).text() == "0 / 32 h"  # only the months since being added are committed
-    assert hours.table.item(0, 6).text() == "below in 2 of 4"
+    assert hours.table.item(0, hours.TOTAL).text() == "0 / 32 h"  # only the months since being added are committed
+    assert hours.table.item(0, hours.FIRST_MONTH + 4).text() == "below in 2 of 2 finished"
 
 
 def test_add_slot_offers_the_next_day_and_the_saved_message_stays(qtbot, panel: RosterPanel,
@@ -940,7 +981,7 @@ def test_hours_show_the_hours_planned_and_who_they_put_over(qtbot, panel: Roster
     hours = panel.hours_tab
     panel.show_tab("hours")
     hours.set_months("2026-12", "2026-12")
-    cell = hours.table.item(0, 1)
+    cell = hours.table.item(0, hours.FIRST_MONTH)
     assert cell.text() == "4 / 6 h + 3 planned · over"
     assert "3 h more planned" in cell.toolTip()
 
@@ -1168,7 +1209,7 @@ def test_a_few_minutes_given_are_not_shown_as_none(qtbot, panel: RosterPanel, se
     hours = panel.hours_tab
     panel.show_tab("hours")
     hours.set_months("2026-12", "2026-12")
-    cell = hours.table.item(0, 1)
+    cell = hours.table.item(0, hours.FIRST_MONTH)
     assert cell.text() == "<0.1 / 16 h · below"
     assert "2 min given of 16 h committed" in cell.toolTip()
     assert hours.by_station.item(0, 1).text() == "<0.1"

@@ -19,6 +19,7 @@ from ruralwatch.io.hours_report import (
     month_label,
     write_hours_pdf,
 )
+from ruralwatch.services.hours import month_status
 
 GENERATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -26,11 +27,14 @@ GENERATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def _report(lines: tuple[HoursLine, ...] | None = None) -> HoursReport:
     if lines is None:
         lines = (
-            HoursLine("Tom Hart", "special", "Saffron Walden", "2026-10", 18, 16),
-            HoursLine("Jane Doe", "volunteer", "Saffron Walden", "2026-10", 6.5, 8),
+            HoursLine("Tom Hart", "special", "Saffron Walden", "2026-10", 18, 16, status="over"),
+            HoursLine("Jane Doe", "volunteer", "Saffron Walden", "2026-10", 6.5, 8, status="below"),
             HoursLine("Priya Shah", "special", "Braintree", "2026-10", 16, 16),
-            HoursLine("Bob Green", "volunteer", "Braintree", "2026-10", 3.25, 0),
-            HoursLine("Amy Cole", "special", "Great Dunmow", "2026-09", 12, 20),
+            HoursLine("Bob Green", "volunteer", "Braintree", "2026-10", 3.25, 0, judged=False),
+            HoursLine("Amy Cole", "special", "Great Dunmow", "2026-09", 12, 20, status="below"),
+            # November is still running: what is given so far and planned, never a shortfall.
+            HoursLine("Amy Cole", "special", "Great Dunmow", "2026-11", 4, 20, planned=6, status="so_far",
+                      judged=False),
         )
     return HoursReport(
         title="Volunteer hours against commitment",
@@ -62,12 +66,16 @@ def test_names_hours_and_below_markers(tmp_path: Path) -> None:
     assert "Special Constable" in text and "Community volunteer" in text
     assert "Oct 2026" in text and "Sep 2026" in text
 
-    # Each row reads in order: name, role, station, month, hours, committed, difference, then the marker.
+    # Each row reads in order: name, role, station, month, given, planned, committed, then difference and status.
     assert "Jane Doe Community volunteer Saffron Walden Oct 2026 6.5 8 -1.5 below" in text
     assert "Amy Cole Special Constable Great Dunmow Sep 2026 12 20 -8 below" in text
-    assert re.search(r"Tom Hart Special Constable Saffron Walden Oct 2026 18 16 \+2 (?!below)", text)  # above
+    assert "Tom Hart Special Constable Saffron Walden Oct 2026 18 16 +2 over" in text  # above
     assert re.search(r"Priya Shah Special Constable Braintree Oct 2026 16 16 0 (?!below)", text)  # exactly at it
     assert re.search(r"Bob Green Community volunteer Braintree Oct 2026 3\.25 - (?!below)", text)  # none at all
+    # The month still running: its planned hours, no difference, "so far" (it read "-16 ... below").
+    assert "Amy Cole Special Constable Great Dunmow Nov 2026 4 6 20 so far" in text
+    # Out of the finished months with a commitment (it counted every person-month, running ones too).
+    assert "Below commitment 2 of 4 finished person-months" in text
 
 
 def test_totals_by_station_and_kind(tmp_path: Path) -> None:
@@ -79,10 +87,19 @@ def test_totals_by_station_and_kind(tmp_path: Path) -> None:
     assert "Kind of duty Hours Joint patrol 40.5 Training 15.25 Total 55.75" in text
 
 
-def test_below_is_strictly_under_a_real_commitment() -> None:
-    assert HoursLine("a", "special", "s", "2026-10", 7.99, 8).below
-    assert not HoursLine("a", "special", "s", "2026-10", 8 - 1e-9, 8).below  # float noise from summing
-    assert not HoursLine("a", "special", "s", "2026-10", 0, 0).below
+def test_below_is_strictly_under_a_real_commitment_in_a_finished_month() -> None:
+    """The one rule the window, the PDF, the CSV and the CLI print (services.hours.month_status)."""
+    def status(month: str, hours: float, commitment: float, planned: float = 0, applies: bool = True) -> str:
+        return month_status(month, "2026-12", hours, planned, commitment, applies)
+
+    assert status("2026-10", 7.99, 8) == "below"
+    assert status("2026-10", 8 - 1e-9, 8) == "met"  # float noise from summing
+    assert status("2026-10", 0, 0) == "met"
+    assert status("2026-10", 0, 16, applies=False) == "not_applicable"
+    # A month not yet over is never below: the PDF said "-16 below" for December and January in December.
+    assert status("2026-12", 0, 16) == "so_far"
+    assert status("2027-01", 0, 16) == "to_come"
+    assert status("2026-12", 10, 16, planned=8) == "over"
 
 
 def test_formatting_helpers() -> None:

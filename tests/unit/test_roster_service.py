@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -227,6 +228,44 @@ def test_someone_on_a_duty_cannot_be_deleted_only_marked_left(services: Services
 
 
 # --- patrols in calendars, the furthest-sent rule ----------------------------------------------------------------
+
+
+def test_the_hours_pdf_and_csv_judge_the_months_as_the_window_does(store: Store, tmp_path) -> None:
+    """The walk's hours PDF (in December, to January) said "Below commitment 84 of 136 person-months" and marked
+    December and January "-16 below" while the window did not, and left out the planned hours the window showed.
+    One rule (month_status) now decides for the summary, the PDF and the CSV: a month not yet over is "so far"."""
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    now = [datetime(2026, 9, 20, 12, 0, tzinfo=UTC)]
+    services = Services.build(store, clock=lambda: now[0])
+    sam = _special(services, "Sam Short")
+    now[0] = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # December is running, January to come
+    october = services.roster.add_duty(DutyInput(title="Evening patrol", kind="joint_patrol",
+                                                 start="2026-10-07 18:00", end="2026-10-07 22:00")).id
+    later = _duty(services, day=20)  # 18:00-22:00, still planned
+    for duty in (october, later):
+        services.roster.assign(duty, sam, override_reason="recorded afterwards")
+    services.roster.set_status(october, "completed")
+    summary = services.hours.summary("2026-10", "2027-01")
+    statuses = dict(zip(summary.by_person["month"], summary.by_person["status"], strict=True))
+    assert statuses == {"2026-10": "below", "2026-11": "below", "2026-12": "so_far", "2027-01": "to_come"}
+
+    pdf = services.hours.export(summary, tmp_path / "hours.pdf")
+    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages).split())
+    assert "Below commitment 2 of 2 finished person-months" in text
+    assert "Dec 2026 0 4 16 so far" in text and "Jan 2027 0 16 to come" in text  # no "-16 below"
+    assert "Oct 2026 4 16 -12 below" in text and "Nov 2026 0 16 -16 below" in text
+    assert len(re.findall(r"\d below", text)) == 2
+    assert "Generated 10 Dec 2026" in text  # the service's clock, not the machine's
+
+    exported = services.hours.export(summary, tmp_path / "hours.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert [(r["month"], r["status"], r["planned"]) for r in rows] == [
+        ("2026-10", "below", "0.0"), ("2026-11", "below", "0.0"), ("2026-12", "so far", "4.0"),
+        ("2027-01", "to come", "0.0")]
 
 
 def _patrol_for(services: Services, crew: list[str], day: str = "2026-12-07", status: str = "planned") -> str:

@@ -14,7 +14,14 @@ from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, PersonInput, WeeklySlotInput
-from ruralwatch.core.vocab import DUTY_KINDS, PATROL_PURPOSES, PERSON_ROLE_NAMES, PERSON_ROLES, SKILLS
+from ruralwatch.core.vocab import (
+    DUTY_KINDS,
+    HOURS_STATUS_NAMES,
+    PATROL_PURPOSES,
+    PERSON_ROLE_NAMES,
+    PERSON_ROLES,
+    SKILLS,
+)
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.rostering.model import REACH_NAMES, REACHES
 
@@ -320,7 +327,7 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
         services.roster.export_calendar(args.output, start, end, person.id if person else None, args.station, name)
         print(f"wrote {args.output}")
     elif args.action == "hours":
-        this_month = times.to_local(times.utc_now()).strftime("%Y-%m")
+        this_month = services.hours.this_month()
         summary = services.hours.summary(args.month_from or this_month, args.month_to or args.month_from or this_month)
         if args.output:
             services.hours.export(summary, args.output)
@@ -336,7 +343,9 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
                 if not r.applies:  # before the person was added: no commitment to be below
                     print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} /     - h  not applicable (before added)")
                     continue
-                flag = "  below commitment" if r.below else "  over commitment" if r.over else ""
+                # The month's status by the service's one rule: a month not yet over is "so far", never below.
+                word = HOURS_STATUS_NAMES.get(r.status, "")
+                flag = f"  {word} commitment" if r.status in ("below", "over") else f"  {word}" if word else ""
                 planned = "" if r.planned == 0 else f" + {r.planned:.1f} h planned"
                 print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{planned}{flag}")
     elif args.action == "rules":
