@@ -547,7 +547,8 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     wait(100)
     breaking = None
     for index in range(duties.assign_person.count()):
-        if services.roster.check(gap.duty.id, duties.assign_person.itemData(index)):
+        person_id = duties.assign_person.itemData(index)  # None: the line between the free and the rest
+        if person_id and services.roster.check(gap.duty.id, person_id):
             breaking = index
             break
     if breaking is not None:

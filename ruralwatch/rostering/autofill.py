@@ -48,6 +48,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ruralwatch.core.words import count_of
 from ruralwatch.rostering.availability import Calendar, calendar_for, local_date, local_datetime, midnight
 from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
 from ruralwatch.rostering.rules import (
@@ -58,6 +59,7 @@ from ruralwatch.rostering.rules import (
     locality,
     over_weekly,
     seconds,
+    short_words,
     shortfall_after,
     skill_label,
     skill_shortfall,
@@ -93,9 +95,25 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class BelowCommitment:
+    """Someone still below their monthly commitment after the fill, and why the period's other duties did not go
+    to them: a fill that gave RET officers every Maldon Saturday night while the Maldon Specials had 0 of 16 h
+    said nothing of the Specials being unavailable then."""
+
+    person_id: str
+    month: tuple[int, int]  # (year, month), UK local
+    hours: float  # in that month after the fill
+    commitment: float
+    # A few words each, with how many duties ("not available Sat 18:00–23:00 (4 duties)"): rules.short_words for the
+    # first rule each duty breaks, or that the duty was crewed by others while they were free.
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AutofillResult:
     assignments: tuple[Assignment, ...]  # in the order they were decided
     gaps: tuple[Gap, ...]  # in duty start order
+    below: tuple[BelowCommitment, ...] = ()  # by month, then furthest below first
 
 
 Month = tuple[int, int]  # (year, month), UK local
@@ -353,7 +371,7 @@ class _Filler:
                 if person is None:
                     break
                 self._assign(person, place)
-        return AutofillResult(tuple(self.assignments), tuple(self._gaps()))
+        return AutofillResult(tuple(self.assignments), tuple(self._gaps()), tuple(self._below()))
 
     # --- explaining what is left ----------------------------------------------------------------------------
 
@@ -390,6 +408,35 @@ class _Filler:
                     reasons.append("no one else on the roster")
             gaps.append(Gap(duty.id, max(short, skilled_short), tuple(reasons)))
         return gaps
+
+
+    def _below(self) -> list[BelowCommitment]:
+        """Everyone with a commitment still below it in a month filled, with why each duty of that month in the
+        period went to someone else (the rule they break, in the words the list of people uses)."""
+        found: list[BelowCommitment] = []
+        for month in sorted(self.order):
+            places = [p for p in self.places if p.month == month]
+            for person in self.people:
+                done = person.month_seconds.get(month, 0.0)
+                if not person.volunteer.active or person.target <= 0 or done >= person.target - 1e-6:
+                    continue
+                why: Counter[str] = Counter()
+                for place in places:
+                    if person.volunteer.id in place.crew:
+                        continue
+                    codes = self._codes(person, place)
+                    if codes:
+                        why[short_words(_first_rule(codes), person.volunteer, place.duty, self.rules)] += 1
+                    else:
+                        why["free, but crewed by others"] += 1
+                if why:
+                    reasons = tuple(f"{words} ({count_of(n, 'duty', 'duties')})"
+                                    for words, n in sorted(why.items(), key=lambda item: (-item[1], item[0])))
+                else:
+                    reasons = ("no duty of the period to give them",)
+                found.append(BelowCommitment(person.volunteer.id, month, round(done / 3600, 2),
+                                             person.volunteer.monthly_commitment_hours, reasons))
+        return sorted(found, key=lambda b: (b.month, b.hours - b.commitment, b.person_id))
 
 
 def _first_rule(codes: Iterable[str]) -> str:

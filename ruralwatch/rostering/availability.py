@@ -77,6 +77,15 @@ def format_day(on: date) -> str:
     return f"{WEEKDAY_NAMES[on.weekday()]} {on.day} {MONTH_NAMES[on.month - 1]}"
 
 
+def day_range(first: date, last: date) -> str:
+    """``Sat 3 Jan``, ``3–9 Jan`` or ``28 Dec–3 Jan``."""
+    if first == last:
+        return format_day(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {MONTH_NAMES[last.month - 1]}"
+    return f"{first.day} {MONTH_NAMES[first.month - 1]}–{last.day} {MONTH_NAMES[last.month - 1]}"
+
+
 def format_span(start: float, end: float) -> str:
     """``on Sat 14 Nov from 18:00 to 22:00`` or ``from Sat 14 Nov 22:00 to Sun 15 Nov 02:00``, UK local time."""
     first, last = local_datetime(start), local_datetime(end)
@@ -197,6 +206,34 @@ class Calendar:
             if away_start < end and away_end > start:
                 return away_text(self.volunteer.display_name, exception)
         return None
+
+    def unavailable_words(self, start: float, end: float) -> str | None:
+        """None when available for [start, end), else a few words: ``away 3–9 Jan`` (the whole run of days away
+        around it), ``no availability recorded`` or ``not available Sat 18:00–23:00`` (the interval asked)."""
+        if self.covers(start, end):
+            return None
+        window = self._ensure(local_date(start), local_date(end))
+        for away_start, away_end, exception in window.away:
+            if away_start < end and away_end > start:
+                return self._away_run(exception)
+        if not self.records_availability():
+            return "no availability recorded"
+        first, last = local_datetime(start), local_datetime(end)
+        return f"not available {WEEKDAY_NAMES[first.weekday()]} {first:%H:%M}–{last:%H:%M}"
+
+    def _away_run(self, exception: AvailabilityException) -> str:
+        if exception.start is not None or exception.end is not None:
+            return "away " + away_text("", exception).split(" is away on ", 1)[1]
+        first = last = exception.on
+        # A fortnight away is entered as one row per day: say the run, not the one day that overlaps.
+        while self._whole_day_away(first - DAY):
+            first -= DAY
+        while self._whole_day_away(last + DAY):
+            last += DAY
+        return "away " + day_range(first, last)
+
+    def _whole_day_away(self, on: date) -> bool:
+        return any(e.start is None and e.end is None for e in self._away.get(on, ()))
 
     def records_availability(self) -> bool:
         """Whether the person has given any availability at all (a weekly slot or an extra time)."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ruralwatch.core.errors import FieldError, ValidationError
 from ruralwatch.rostering.model import RuleBreach
+from ruralwatch.rostering.rules import not_free_text
 
 if TYPE_CHECKING:  # only for the annotation: the crew rules build on the rostering rules, not the reverse
     from ruralwatch.patrols.crew import CrewIssue
@@ -31,8 +32,10 @@ class RuleBreachError(ValidationError):
 
     @classmethod
     def for_assignment(cls, breaches: Sequence[RuleBreach]) -> RuleBreachError:
-        """A person put on a duty."""
+        """A person put on a duty: the few words the list of people shows, then every rule's sentence."""
         text = "; ".join(b.message for b in breaches) + " (give a reason to override)"
+        if any(b.short for b in breaches):
+            text = f"{not_free_text(breaches)}: {text}"
         return cls(breaches, FieldError("person", text), headline=text)
 
     @classmethod

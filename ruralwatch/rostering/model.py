@@ -182,3 +182,6 @@ class RuleBreach:
     # "full"
     rule: str
     message: str  # one clear human sentence saying why
+    # A few words for a list of people ("away 3–9 Jan", "on another duty then"): rules.short_words, which auto-fill's
+    # explanations use too. Not compared: the sentence is the breach.
+    short: str = field(default="", compare=False)

@@ -13,6 +13,7 @@ their own station, and a duty that names neither is local to everyone (nothing t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from ruralwatch.core.vocab import PERSON_ROLE_NAMES, PERSON_ROLES, SKILL_NAMES, SKILLS
@@ -178,7 +179,7 @@ def check_assignment(
     rest_seconds = rules.min_rest_hours * 3600
     timed = sorted((seconds(c.start), seconds(c.end)) for c in own)
     if any(member.id == volunteer.id for member in crew):
-        breaches.append(RuleBreach("double_booked", f"{name} is already on {duty.title}"))
+        breaches.append(RuleBreach("double_booked", f"{name} is already on {duty.title}", "already on it"))
     for other_start, other_end in timed:
         if clash(other_start, other_end, start, end, rest_seconds) == "double_booked":
             breaches.append(RuleBreach(
@@ -223,7 +224,37 @@ def check_assignment(
             ))
     else:
         breaches.append(RuleBreach("full", full_crew_text(duty.title, duty.max_crew)))
-    return breaches
+    return [b if b.short else replace(b, short=short_words(b.rule, volunteer, duty, rules)) for b in breaches]
+
+
+def short_words(rule: str, volunteer: Volunteer, duty: Duty, rules: RosterRules) -> str:
+    """A broken rule in a few words, for a list of people ("away 3–9 Jan", "on another duty then"): the choice
+    of whom to assign and auto-fill's account of whom it left out say the same."""
+    if rule == "unavailable":
+        return calendar_for(volunteer).unavailable_words(seconds(duty.start), seconds(duty.end)) or "unavailable"
+    if rule == "distance":
+        return "too far from " + (volunteer.station.strip() or volunteer.area.strip() or "home")
+    if rule == "weekly_hours":
+        return f"over {hours_text(rules.max_weekly_hours * 3600)} that week"
+    if rule == "rest":
+        return f"under {hours_text(rules.min_rest_hours * 3600)} rest from another duty"
+    return SHORT_WORDS.get(rule, rule)
+
+
+def not_free_text(breaches: Iterable[RuleBreach]) -> str:
+    """``not free (away 3–9 Jan; on another duty then)``: the window's list of people and the command line's
+    refusal say the same words."""
+    shorts = list(dict.fromkeys(b.short or b.rule for b in breaches))
+    return f"not free ({'; '.join(shorts)})" if shorts else "free"
+
+
+SHORT_WORDS = {
+    "inactive": "has left",
+    "role": "role not allowed on this duty",
+    "double_booked": "on another duty then",
+    "skills": "lacks the skills still needed",
+    "full": "duty full",
+}
 
 
 def full_crew_text(title: str, max_crew: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from ruralwatch.rostering.availability import away_during, away_text, format_day
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.hours import counted_hours
 from ruralwatch.rostering.model import REACHES, AvailabilityException, Commitment, Duty, RosterRules, RuleBreach
-from ruralwatch.rostering.rules import check_assignment
+from ruralwatch.rostering.rules import check_assignment, locality
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.people import PeopleService, exception_from_row
 from ruralwatch.services.policies import (
@@ -61,6 +61,8 @@ class AutofillOutcome:
     assignments: list[tuple[DutyRecord, str, str]]  # (duty, person id, person name)
     gaps: list[tuple[DutyRecord, int, tuple[str, ...]]]  # (duty, places missing, why)
     applied: bool
+    # (who, their name): everyone still below their month's commitment, with why the duties went to others
+    below: list[tuple[autofill_mod.BelowCommitment, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +77,33 @@ class AutofillOutcome:
                  "reasons": list(reasons)}
                 for d, missing, reasons in self.gaps
             ],
+            "below_commitment": [
+                {"person_id": b.person_id, "person": name, "month": f"{b.month[0]:04d}-{b.month[1]:02d}",
+                 "hours": b.hours, "commitment": b.commitment, "reasons": list(b.reasons)}
+                for b, name in self.below
+            ],
         }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone who could be put on a duty, and the rules it would break (none: free to take it)."""
+
+    person_id: str
+    name: str
+    role: str
+    station: str
+    breaches: tuple[RuleBreach, ...]
+    nearness: int  # rules.locality: 0 the duty's own station, 1 its area, 2 elsewhere
+
+    @property
+    def free(self) -> bool:
+        return not self.breaches
+
+    @property
+    def why_not(self) -> str:
+        """``away 3–9 Jan; on another duty then`` (empty when free)."""
+        return "; ".join(dict.fromkeys(b.short or b.message for b in self.breaches))
 
 
 @dataclass(frozen=True)
@@ -340,6 +368,30 @@ class RosterService:
         self._check_patrol_crew(duty, person_id)
         return breaches
 
+    def candidates(self, duty_id: str) -> list[Candidate]:
+        """Who may be put on the duty, for the window's "Assign someone" and `duty candidates`: everyone still on
+        the roster and not already on it, those breaking no rule first (their own station, then their area, then
+        the rest), then the others by name, each with the rules they would break (check_assignment: the rules
+        `check`, `assign` and auto-fill apply). A coordinator replacing someone saw all forty people by name, the
+        one away among them, and nothing saying who was free."""
+        duty = self.duty(duty_id)
+        on_it = {pid for pid, _ in duty.crew}
+        everyone = self.people.volunteers()
+        crew = [v for v in everyone if v.id in on_it]
+        engine_duty = self._engine_duties([duty])[0]
+        rules = self.rules()
+        held: dict[str, list[Commitment]] = defaultdict(list)
+        for c in self.commitments():
+            if c.source_id != duty_id:
+                held[c.person_id].append(c)
+        found = [
+            Candidate(v.id, v.name, v.role, v.station,
+                      tuple(check_assignment(v, engine_duty, held[v.id], rules, crew)), locality(v, engine_duty))
+            for v in everyone if v.active and v.id not in on_it
+        ]
+        return sorted(found, key=lambda c: (bool(c.breaches), c.nearness if c.free else 0, c.name.casefold(),
+                                            c.person_id))
+
     def _check_patrol_crew(self, duty: DutyRecord, person_id: str, leaving: bool = False) -> None:
         """Someone put on a duty joins its patrol while that has not started, and someone taken off leaves it:
         the patrol's crew errors refuse the change, in the words a patrol planned by hand gets (its rostering
@@ -579,6 +631,7 @@ class RosterService:
                          for a in result.assignments],
             gaps=[(by_id[g.duty_id], g.missing, tuple(g.reasons)) for g in result.gaps],
             applied=apply,
+            below=[(b, names.get(b.person_id, b.person_id)) for b in result.below],
         )
 
     # --- calendars ----------------------------------------------------------------------------------------

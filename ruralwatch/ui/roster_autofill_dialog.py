@@ -49,6 +49,19 @@ class AutofillDialog(QDialog):
                 self.gaps.setItem(row, column, cell)
         for column in range(4):
             self.gaps.resizeColumnToContents(column)
+        # Why those still below their commitment got no more, in the words the list of people uses: a fill gave RET
+        # officers every Maldon Saturday night and said nothing of the Maldon Specials being unavailable then.
+        self.below = make_table(["Person", "Month", "Hours", "Why not more"])
+        self.below.setTextElideMode(Qt.TextElideMode.ElideNone)
+        for row, (below, name) in enumerate(outcome.below):
+            self.below.insertRow(row)
+            cells = [item(name, below.person_id), item(f"{below.month[0]:04d}-{below.month[1]:02d}"),
+                     item(f"{below.hours:g} of {below.commitment:g} h", number=True), item("; ".join(below.reasons))]
+            for column, cell in enumerate(cells):
+                cell.setToolTip("; ".join(below.reasons))
+                self.below.setItem(row, column, cell)
+        for column in range(3):
+            self.below.resizeColumnToContents(column)
         buttons = QDialogButtonBox()
         self.apply_button = buttons.addButton(f"&Apply {len(outcome.assignments)} assignments",
                                               QDialogButtonBox.ButtonRole.AcceptRole)
@@ -62,14 +75,20 @@ class AutofillDialog(QDialog):
         layout.addWidget(self.assignments, 3)
         layout.addWidget(QLabel(f"Gaps left open ({len(outcome.gaps)})"))
         layout.addWidget(self.gaps, 2)
+        self.below_heading = QLabel(f"Still below their commitment after this ({len(outcome.below)}), and why")
+        layout.addWidget(self.below_heading)
+        layout.addWidget(self.below, 2)
+        for widget in (self.below_heading, self.below):
+            widget.setVisible(bool(outcome.below))
         layout.addWidget(buttons)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self.gaps.resizeRowsToContents()  # the reasons wrap once the table has its width
+        self.below.resizeRowsToContents()
         # A short list takes only its rows, leaving the rest to the long one: 30 places showed in 8 rows above
         # one gap and 170 px of nothing.
-        for table in (self.assignments, self.gaps):
+        for table in (self.assignments, self.gaps, self.below):
             _fit_height_to_rows(table)
 
 

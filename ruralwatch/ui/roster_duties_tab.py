@@ -34,6 +34,7 @@ from ruralwatch.core.people import DutyRecord, Person
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_STATUS_NAMES, PERSON_ROLE_NAMES
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
+from ruralwatch.rostering.rules import not_free_text
 from ruralwatch.services.container import Services
 from ruralwatch.services.roster import AutofillOutcome, RosterPatrol
 from ruralwatch.ui import theme
@@ -485,22 +486,42 @@ class DutiesTab(QWidget):
                        self.cancel_button):
             widget.setEnabled(planned)
         self.unassign_button.setEnabled(planned and bool(duty.crew))
+        self._fill_assign_list(duty if planned else None)
+        self._preview_rules()
+
+    def _fill_assign_list(self, duty: DutyRecord | None) -> None:
+        """Who may be put on the duty, as the service judges them (the rules auto-fill applies): those free first,
+        then a line, then the others with why not ("away 3–9 Jan"). A coordinator replacing someone saw all forty
+        people by name, the one away and the one already on it among them, and nothing saying who was free."""
         chosen = self.assign_person.currentData()
-        on_crew = {pid for pid, _ in duty.crew}
         self.assign_person.blockSignals(True)
         self.assign_person.clear()
-        for p in self.people:
-            if p.active and p.id not in on_crew:
-                self.assign_person.addItem(f"{p.name} — {PERSON_ROLE_NAMES.get(p.role, p.role)}"
-                                           + (f", {p.station}" if p.station else ""), p.id)
-        select_data(self.assign_person, chosen)
+        found = []
+        if duty is not None:
+            try:
+                found = self.roster.candidates(duty.id)
+            except RuralWatchError as exc:
+                self.report(f"Who is free not worked out: {exc}")
+        free = sum(1 for c in found if c.free)
+        for candidate in found:
+            if not candidate.free and self.assign_person.count() == free and free:
+                self.assign_person.insertSeparator(free)
+            label = (f"{candidate.name} — {PERSON_ROLE_NAMES.get(candidate.role, candidate.role)}"
+                     + (f", {candidate.station}" if candidate.station else "")
+                     + (" · free" if candidate.free else f" · ✗ {candidate.why_not}"))
+            self.assign_person.addItem(label, candidate.person_id)
+            tip = "Breaks no rostering rule" if candidate.free else "\n".join(b.message for b in candidate.breaches)
+            self.assign_person.setItemData(self.assign_person.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        if not select_data(self.assign_person, chosen) and found:
+            self.assign_person.setCurrentIndex(0)
         self.assign_person.blockSignals(False)
-        self._preview_rules()
+        self.assign_heading.setText(f"Assign someone ({free} of {len(found)} free)" if found else "Assign someone")
 
     def _show_breaches(self, breaches: list[RuleBreach], name: str) -> None:
         if breaches:
             self.rules_label.setStyleSheet(theme.error_style(bold=False))
-            self.rules_label.setText(f"{name} would break {len(breaches)} rule{'s' if len(breaches) > 1 else ''}:\n"
+            self.rules_label.setText(f"{name} is {not_free_text(breaches)} and would break {len(breaches)} "
+                                     f"rule{'s' if len(breaches) > 1 else ''}:\n"
                                      + "\n".join(f"• {b.message}" for b in breaches)
                                      + "\nType a reason to assign anyway.")
         else:

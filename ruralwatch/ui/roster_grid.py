@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -168,6 +168,9 @@ def _elided(word: str, width: int, advance: Callable[[str], int]) -> str:
     return word[:cut] + "…"
 
 
+SELECTED_FRAME = 3  # px: the frame round the selected duty
+
+
 class WrappingDelegate(QStyledItemDelegate):
     """Paints a duty's or patrol's text with `wrap_lines` (whole words, long ones hyphenated, never elided) and
     asks for the height those lines need, so a narrow day column shows every word of a title."""
@@ -191,10 +194,26 @@ class WrappingDelegate(QStyledItemDelegate):
         opt.text = ""  # background, selection and focus from the style; the text from our lines
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            # The selected duty in the strong highlight even while the calendar has no focus (the pale inactive
+            # one looked like the light blue of a crewed duty: a walk could not tell which was selected).
+            for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):
+                opt.palette.setColor(QPalette.ColorGroup.Inactive, role,
+                                     opt.palette.color(QPalette.ColorGroup.Active, role))
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        if selected:
+            # And a frame in the text colour round it, so no cell tone can be mistaken for the selection.
+            painter.save()
+            palette = widget.palette() if widget is not None else opt.palette  # not the cell's own tone's text
+            pen = QPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
+            pen.setWidth(SELECTED_FRAME)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(opt.rect.adjusted(1, 1, -SELECTED_FRAME + 1, -SELECTED_FRAME + 1))
+            painter.restore()
         if not text:
             return
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         margin = self._margin(widget)
         metrics = QFontMetrics(opt.font)

@@ -67,6 +67,7 @@ class RosterPanel(QWidget):
         self.duties_tab.ics_exported.connect(self.ics_exported)
         self.duties_tab.patrol_requested.connect(self.patrol_requested)
         self.hours_tab.exported.connect(self.hours_exported)
+        self.people_tab.duties_requested.connect(self.show_duties)
 
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -108,6 +109,16 @@ class RosterPanel(QWidget):
             return True
         self.show_tab("people")
         return False
+
+    def show_duties(self, duty_ids: list[str]) -> None:
+        """The Duties tab on the first of these duties (those a day away just put at risk), to assign someone else."""
+        if not duty_ids:
+            return
+        self.show_tab("duties")
+        self.duties_tab.select_duty(duty_ids[0])
+        if len(duty_ids) > 1:
+            self.duties_tab.report(f"{len(duty_ids)} duties are at risk (amber): this is the first of them.",
+                                   problem=False)
 
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front: "people", "duties" or "hours"."""

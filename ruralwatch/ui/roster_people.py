@@ -426,6 +426,7 @@ class WeeklyEditor(QWidget):
 class PeopleTab(QWidget):
     person_saved = Signal(object)  # Person
     availability_saved = Signal(str)  # person id
+    duties_requested = Signal(list)  # duty ids at risk after a day away: show them in the Duties tab
 
     # Commitment beside the role and Skills (the long one) last: after Skills, Commitment was off a docked panel
     # at 1366x768.
@@ -609,9 +610,35 @@ class PeopleTab(QWidget):
         self.link_hint.setStyleSheet(theme.warning_style())
         self.link_hint.setVisible(people.needs_own_person())
 
+        # Days away that fall on duties the person is rostered on: said at the top, where it is seen (under the
+        # dates-away form it was below the fold at 1366x768, seen only by scrolling the panel), with the way to
+        # those duties. It stays until dismissed or the next date is added.
+        self.away_banner = QWidget()
+        self.away_banner_text = QLabel()
+        self.away_banner_text.setWordWrap(True)
+        self.away_banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.away_banner_text.setStyleSheet(theme.warning_style())
+        self.away_duties_button = QPushButton("Show the duties")
+        self.away_duties_button.setToolTip("Open the Duties tab on the first of them, to assign someone else")
+        self.away_duties_button.clicked.connect(lambda: self.duties_requested.emit(list(self._away_duties)))
+        dismiss = QPushButton("OK")
+        dismiss.setToolTip("Hide this warning (the duties stay marked at risk in the calendar)")
+        dismiss.clicked.connect(lambda: self.show_away_warning("", []))
+        banner_layout = QHBoxLayout(self.away_banner)
+        banner_layout.setContentsMargins(0, 0, 0, 0)
+        banner_layout.addWidget(self.away_banner_text, 1)
+        banner_buttons = QVBoxLayout()
+        banner_buttons.addWidget(self.away_duties_button)
+        banner_buttons.addWidget(dismiss)
+        banner_buttons.addStretch()
+        banner_layout.addLayout(banner_buttons)
+        self._away_duties: list[str] = []
+        self.away_banner.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)  # the tab's frame is round it: its height goes to the list
         layout.addWidget(self.link_hint)
+        layout.addWidget(self.away_banner)
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
@@ -966,6 +993,7 @@ class PeopleTab(QWidget):
         start = start if start is not None else ("" if whole_day else hhmm(self.exception_start.time()))
         end = end if end is not None else ("" if whole_day else hhmm(self.exception_end.time()))
         note = note if note is not None else self.exception_note.text()
+        self.show_away_warning("", [])  # an earlier warning must not stay as if about this date
         try:
             added = self.people_service.add_exceptions(person_id, on.isoformat(), last.isoformat(), kind, start, end,
                                                        note)
@@ -985,13 +1013,22 @@ class PeopleTab(QWidget):
             # Said where the date was added, in the warning's colour: the Special learnt nothing, and the duty
             # stayed "crewed" for the coordinator.
             name = self.people_service.get(person_id).name
-            show_status(self.exception_status, "⚠ " + away_warning(name, clashes))
+            self.show_away_warning("⚠ " + away_warning(name, clashes), [d.id for d in clashes])
+            show_status(self.exception_status, f"⚠ Added, but {name} is rostered then: see the warning at the top.")
             self.exception_status.setStyleSheet(theme.warning_style())
         elif len(added) > 1:
             show_status(self.exception_status, f"{len(added)} dates added, {on:%d %b} to {last:%d %b %Y}.")
         else:
             show_status(self.exception_status, "")  # an earlier warning must not stay as if about this date
         return added[0]
+
+    def show_away_warning(self, text: str, duty_ids: list[str]) -> None:
+        """The warning at the top of the tab about duties now at risk (empty text: hide it)."""
+        self._away_duties = duty_ids
+        self.away_banner_text.setText(text)
+        self.away_duties_button.setText("Show the duty" if len(duty_ids) == 1 else "Show the duties")
+        self.away_duties_button.setVisible(bool(duty_ids))
+        self.away_banner.setVisible(bool(text))
 
     def remove_exception(self, exception_id: str | None = None) -> bool:
         if exception_id is None:

@@ -514,3 +514,34 @@ def test_crew_put_on_a_duty_with_its_patrol_meets_the_patrols_rules_and_a_full_d
     assert third.code == 0
     full = cli("duty", "assign", duty_id[:8], "SC404")
     assert full.code == 2 and "Dawn hare coursing patrol already has its full crew of 2" in full.err, full.err
+
+
+def test_duty_candidates_and_a_refused_assign_say_what_the_window_says(cli: Cli) -> None:
+    """`duty candidates` lists who is free first and why the others are not; `duty assign` of someone away is
+    refused (exit 2, nothing changed) with the same words, and an override prints them."""
+    _add_people(cli)
+    assert cli("people", "away", "Sam Reed", "--date", "2026-12-03", "--to", "2026-12-09").code == 0
+    duty_id = cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-05 06:00",
+                  "--end", "2026-12-05 11:00").out.strip()
+    listed = cli("duty", "candidates", duty_id[:8])
+    assert listed.code == 0, listed.err
+    lines = listed.out.splitlines()
+    assert lines[0].startswith("free") and "Pat Kemp" in lines[0]
+    assert lines[1].startswith("not free") and "Sam Reed" in lines[1] and lines[1].endswith("away 3–9 Dec")
+    assert lines[2] == "1 of 2 people free to take it"
+    assert [(c["person"], c["free"], c["why_not"]) for c in cli("duty", "candidates", duty_id, "--json").json()] == [
+        ("Pat Kemp", True, ""), ("Sam Reed", False, "away 3–9 Dec")]
+    refused = cli("duty", "assign", duty_id, "Sam Reed")
+    assert refused.code == 2 and "not free (away 3–9 Dec): Sam Reed is away on Sat 5 Dec" in refused.err
+    assert cli("duty", "list", "--from", "2026-12-01", "--to", "2026-12-31", "--json").json()[0]["crew"] == []
+    kept = cli("duty", "assign", duty_id, "Sam Reed", "--override-reason", "back early")
+    assert kept.code == 0 and "Sam Reed assigned despite: not free (away 3–9 Dec)" in kept.out
+
+
+def test_autofill_prints_why_those_below_commitment_got_nothing(cli: Cli) -> None:
+    _add_people(cli)  # Sam Reed: Saturdays 05:00-14:00 and Wednesday evenings; Pat Kemp: Saturdays
+    assert cli("duty", "add", "--title", "Night patrol", "--start", "2026-12-05 18:00", "--end", "2026-12-05 23:00",
+               "--roles", "officer,special").code == 0
+    shown = cli("roster", "autofill", "--from", "2026-12-01", "--to", "2026-12-31", "--dry-run")
+    assert shown.code == 0, shown.err
+    assert "BELOW   2026-12  Sam Reed                 0 of 16 h: not available Sat 18:00–23:00 (1 duty)" in shown.out

@@ -1005,19 +1005,23 @@ def test_a_day_away_on_a_rostered_duty_warns_and_the_calendar_shows_it_at_risk(q
     people.availability_tabs.setCurrentWidget(people.exceptions_box)
     people.all_day.setChecked(True)
     assert people.add_exception(on=date(2026, 12, 9), kind="away")
-    warning = people.exception_status
-    assert warning.isVisible()
+    # Said at the top of the tab, not under the dates-away form (below the fold at 1366x768), with the way there.
+    warning = people.away_banner_text
+    assert people.away_banner.isVisible() and people.away_banner.mapTo(people, people.rect().topLeft()).y() < 80
     assert "Sam Reed is rostered on Evening patrol (Wed 9 Dec 19:00–23:00, Maldon)" in warning.text()
-    assert "at risk" in warning.text()
+    assert "at risk" in warning.text() and "see the warning at the top" in people.exception_status.text()
     qtbot.waitUntil(lambda: "at risk" in duties.grid.look_of(duty_id).text(), timeout=5_000)
     look = duties.grid.look_of(duty_id)
     assert "⚠ at risk: 1 away" in look.text() and "Sam Reed is away on Wed 9 Dec" in look.toolTip()
     assert look.background().color() == theme.tone("gap").background
-    assert duties.select_duty(duty_id)
+    duties.go_to(MONDAY + timedelta(days=28))  # elsewhere: the button brings the duty into view
+    people.away_duties_button.click()
+    assert panel.tabs.currentWidget() is duties and duties.selected_duty().id == duty_id
     assert "⚠ at risk: Sam Reed is away on Wed 9 Dec" in duties.duty_info.text()
     # Another date away with no duty: no warning.
+    panel.show_tab("people")
     assert people.add_exception(on=date(2026, 12, 10), kind="away")
-    assert "rostered" not in people.exception_status.text()
+    assert "rostered" not in people.exception_status.text() and not people.away_banner.isVisible()
 
 
 def test_add_duty_repeats_weekly_until_a_date_in_one_save(qtbot, panel: RosterPanel, services: Services) -> None:
@@ -1213,3 +1217,83 @@ def test_a_few_minutes_given_are_not_shown_as_none(qtbot, panel: RosterPanel, se
     assert cell.text() == "<0.1 / 16 h · below"
     assert "2 min given of 16 h committed" in cell.toolTip()
     assert hours.by_station.item(0, 1).text() == "<0.1"
+
+
+def test_assign_someone_lists_the_free_first_and_says_why_the_others_are_not(qtbot, panel: RosterPanel,
+                                                                             services: Services) -> None:
+    """The walk: "Assign someone" listed all forty people by name, the one away, community volunteers the duty does
+    not allow and a crew member already on it among them, and never said who was free."""
+    from ruralwatch.core.people import WeeklySlotInput
+
+    def person(name: str, role: str = "special") -> str:
+        added = services.people.add(PersonInput(name=name, role=role, station="Maldon"))
+        services.people.set_weekly(added.id, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+        return added.id
+
+    on_it, away, _volunteer, _free = (person("Ann On-it"), person("Bea Away"), person("Dee Volunteer", "volunteer"),
+                                      person("Zac Free"))
+    services.people.add_exceptions(away, "2026-12-03", "2026-12-09", "away")
+    duty_id = services.roster.add_duty(DutyInput(
+        title="Evening patrol", kind="joint_patrol", start="2026-12-07 19:00", end="2026-12-07 23:00",
+        station="Maldon", allowed_roles=["officer", "special"])).id
+    services.roster.assign(duty_id, on_it)
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    panel.refresh()
+    assert duties.select_duty(duty_id)
+    combo = duties.assign_person
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert texts == ["Zac Free — Special Constable, Maldon · free", "",
+                     "Bea Away — Special Constable, Maldon · ✗ away 3–9 Dec",
+                     "Dee Volunteer — Community volunteer, Maldon · ✗ role not allowed on this duty"]
+    assert combo.currentData() != on_it and combo.findData(on_it) < 0
+    assert duties.assign_heading.text() == "Assign someone (1 of 3 free)"
+    assert "Bea Away is away on Mon 7 Dec" in combo.itemData(2, Qt.ItemDataRole.ToolTipRole)
+    combo.setCurrentIndex(2)
+    assert not duties.assign()  # no reason: refused, with the same words
+    assert "not free (away 3–9 Dec)" in duties.rules_label.text()
+
+
+def test_autofill_proposal_says_why_those_below_commitment_got_no_more(qtbot, services: Services) -> None:
+    """Auto-fill gave RET officers every Saturday night at Maldon while the Maldon Specials had 0 of 16 h, and said
+    nothing of why (they were not free then)."""
+    from ruralwatch.rostering.autofill import BelowCommitment
+    from ruralwatch.services.roster import AutofillOutcome
+    from ruralwatch.ui.roster_autofill_dialog import AutofillDialog
+
+    duty = services.roster.duty(_duty(services))
+    below = BelowCommitment("p1", (2027, 1), 0.0, 16.0, ("not available Sat 18:00–02:00 (4 duties)",))
+    dialog = AutofillDialog(AutofillOutcome([(duty, "p9", "Ray Officer")], [], False, [(below, "Wes Weekdays")]),
+                            "January 2027")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.below.isVisible() and dialog.below.rowCount() == 1
+    assert [dialog.below.item(0, c).text() for c in range(4)] == [
+        "Wes Weekdays", "2027-01", "0 of 16 h", "not available Sat 18:00–02:00 (4 duties)"]
+
+
+def test_the_selected_duty_is_framed_apart_from_the_crewed_blue(qtbot, panel: RosterPanel,
+                                                                services: Services) -> None:
+    """The selected duty's blue looked like the light blue of a crewed duty: it now has a frame of its own."""
+    from ruralwatch.ui.roster_grid import SELECTED_FRAME
+
+    duty_id = _duty(services)
+    sam = services.people.add(PersonInput(name="Sam Reed", role="special", station="Maldon"))
+    services.roster.assign(duty_id, sam.id, override_reason="agreed")
+    duties = panel.duties_tab
+    panel.show_tab("duties")
+    duties.go_to(MONDAY)
+    panel.refresh()
+    assert "✓ crewed" in duties.grid.look_of(duty_id).text()
+    assert duties.select_duty(duty_id)
+    panel.people_tab.setFocus()  # the calendar without focus, as when the coordinator looks at the crew
+    grid = duties.grid
+    rect = grid.visualItemRect(grid.item(*grid.cells[duty_id]))
+    image = grid.viewport().grab().toImage()
+    edge = image.pixelColor(rect.left() + SELECTED_FRAME // 2 + 1, rect.center().y())
+    inside = image.pixelColor(rect.left() + SELECTED_FRAME + 3, rect.bottom() - SELECTED_FRAME - 3)
+    crewed = theme.tone("planned").background
+    text = grid.palette().color(grid.palette().ColorGroup.Active, grid.palette().ColorRole.Text)
+    assert edge.name() == text.name()
+    assert inside.name() != crewed.name()

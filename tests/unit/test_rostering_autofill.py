@@ -330,7 +330,7 @@ def test_max_reach_keeps_people_in_their_area() -> None:
     anywhere = fill([people[0]], [dunmow])
     assert pairs(anywhere) == [("d1", "mal")]
     in_area = fill([people[0]], [dunmow], rules=RosterRules(max_reach="area"))
-    assert in_area == AutofillResult((), (Gap("d1", 1, ("1 too far from home",)),))
+    assert (in_area.assignments, in_area.gaps) == ((), (Gap("d1", 1, ("1 too far from home",)),))
     # Someone whose home is not recorded is not held back by the limit.
     assert pairs(fill(people, [dunmow], rules=RosterRules(max_reach="station"))) == [("d1", "nob")]
 
@@ -357,7 +357,11 @@ def test_never_double_books_and_explains_the_gap() -> None:
     people = [person("ann"), person("ben", weekly=()), person("cat", weekly=()), person("dan", active=False)]
     busy = Commitment("ann", at(SAT, 17), at(SAT, 20), "patrol-1")
     result = fill(people, [duty("d1", at(SAT, 18))], [busy])
-    assert result == AutofillResult((), (Gap("d1", 1, ("2 unavailable, 1 double-booked",)),))
+    assert (result.assignments, result.gaps) == ((), (Gap("d1", 1, ("2 unavailable, 1 double-booked",)),))
+    # Those below their commitment are told why, in the words the list of people uses.
+    assert {b.person_id: b.reasons for b in result.below} == {
+        "ann": ("on another duty then (1 duty)",), "ben": ("no availability recorded (1 duty)",),
+        "cat": ("no availability recorded (1 duty)",)}
 
 
 def test_a_missing_skill_is_named() -> None:

@@ -88,6 +88,10 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     assign.add_argument("duty")
     assign.add_argument("person")
     assign.add_argument("--override-reason", default="", help="assign despite broken rules; the reason is kept")
+    candidates = actions.add_parser("candidates", help="who may be put on a duty: those free first, then the"
+                                                       " others with why not (as the window lists them)")
+    candidates.add_argument("duty")
+    candidates.add_argument("--json", action="store_true")
     unassign = actions.add_parser("unassign", help="take a person off a duty")
     unassign.add_argument("duty")
     unassign.add_argument("person")
@@ -273,10 +277,24 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
             print(f"{count_of(len(duties), 'duty', 'duties')}, {count_of(places, 'open place')}"
                   + (f", {at_risk} at risk (crew away)" if at_risk else ""))
     elif args.action == "assign":
+        from ruralwatch.rostering.rules import not_free_text
+
         person = services.people.find(args.person)
         breaches = roster.assign(args.duty, person.id, args.override_reason)
-        note = f" despite: {'; '.join(b.message for b in breaches)}" if breaches else ""
+        note = f" despite: {not_free_text(breaches)}: {'; '.join(b.message for b in breaches)}" if breaches else ""
         print(f"{person.name} assigned{note}")
+    elif args.action == "candidates":
+        found = roster.candidates(args.duty)
+        if args.json:
+            print_json([{"person_id": c.person_id, "person": c.name, "role": c.role, "station": c.station,
+                         "free": c.free, "why_not": c.why_not, "rules": [b.rule for b in c.breaches]}
+                        for c in found])
+        else:
+            for c in found:
+                print(f"{'free' if c.free else 'not free':<9} {c.name:<24} {PERSON_ROLE_NAMES.get(c.role, c.role):<22}"
+                      f" {c.station:<16} {c.why_not}".rstrip())
+            free = sum(1 for c in found if c.free)
+            print(f"{free} of {count_of(len(found), 'person', 'people')} free to take it")
     elif args.action == "unassign":
         person = services.people.find(args.person)
         roster.unassign(args.duty, person.id)
@@ -369,6 +387,9 @@ def _print_autofill(outcome: AutofillOutcome) -> None:
     for duty, missing, reasons in outcome.gaps:
         print(f"GAP     {times.format_local(times.to_storage(duty.start))}  {duty.title:<32} {missing} missing:"
               f" {'; '.join(reasons)}")
+    for below, name in outcome.below:
+        print(f"BELOW   {below.month[0]:04d}-{below.month[1]:02d}  {name:<24} {below.hours:g} of "
+              f"{below.commitment:g} h: {'; '.join(below.reasons)}")
     print(f"{len(outcome.assignments)} places {'filled' if outcome.applied else 'to fill'},"
           f" {sum(m for _, m, _ in outcome.gaps)} left open")
 
