@@ -257,13 +257,13 @@ class PatrolLog(QWidget):
         # Under the buttons, not above them: an alert coming or going never moves a button a finger is on.
         layout.addWidget(self.alert)
         layout.addWidget(self.message)
-        layout.addWidget(QLabel("Log (newest first)"))
+        # Beside the log's heading, not under the table: below it they were out of a laptop's dock.
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("Log (newest first)"), 1)
+        heading.addWidget(self.correct_button)
+        heading.addWidget(self.withdraw_button)
+        layout.addLayout(heading)
         layout.addWidget(self.table, 1)
-        put_right = QHBoxLayout()
-        put_right.addWidget(self.correct_button)
-        put_right.addWidget(self.withdraw_button)
-        put_right.addStretch(1)
-        layout.addLayout(put_right)
         self.set_patrol(None)
 
     def _explain(self) -> None:
@@ -558,7 +558,8 @@ class PatrolLog(QWidget):
         self.select_event(done.id)
         self.message.setStyleSheet("")
         name = PATROL_EVENT_NAMES.get(done.kind, done.kind)
-        self.message.setText(f"Withdrawn: {name} at {times.format_local(done.at)[11:16]}." if done.withdrawn else
+        self.message.setText(f"Withdrawn: {name} at {times.format_local(done.at)[11:16]} ({done.withdrawn_reason}); "
+                             "it stays in the log, greyed, and no longer counts." if done.withdrawn else
                              f"Corrected: {name} at {times.format_local(done.at)[11:16]}"
                              + (f" ({self._stop_labels().get(done.stop_key, '')})" if done.stop_key else
                                 " (no planned stop)") + ".")
