@@ -226,6 +226,21 @@ class LoggedEvent:
     flagged: bool
     detail: str
     incident_id: str | None
+    # Who logged it (account name; empty for an event logged before RuralWatch kept it, or by the system).
+    logged_by: str = ""
+    logged_by_person: str | None = None
+    # The latest correction (storage time, account, why) and the withdrawal: a withdrawn event stays in the log,
+    # shown with its reason, and counts nowhere (dose, after-action, exports).
+    corrected_at: str | None = None
+    corrected_by: str = ""
+    correction_reason: str = ""
+    withdrawn_at: str | None = None
+    withdrawn_by: str = ""
+    withdrawn_reason: str = ""
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 def patrol_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> PatrolRecord:
@@ -246,4 +261,9 @@ def event_from_row(row: dict[str, Any]) -> LoggedEvent:
     return LoggedEvent(
         id=row["id"], kind=row["kind"], at=row["at"], lat=row["lat"], lon=row["lon"], stop_key=row["stop_key"],
         vrm=row["vrm"], flagged=bool(row["vrm_flagged"]), detail=row["detail"] or "", incident_id=row["incident_id"],
+        # .get: a central store's or export's row from before migration 24 has none of these columns
+        logged_by=row.get("logged_by") or "", logged_by_person=row.get("logged_by_person"),
+        corrected_at=row.get("corrected_at"), corrected_by=row.get("corrected_by") or "",
+        correction_reason=row.get("correction_reason") or "", withdrawn_at=row.get("withdrawn_at"),
+        withdrawn_by=row.get("withdrawn_by") or "", withdrawn_reason=row.get("withdrawn_reason") or "",
     )

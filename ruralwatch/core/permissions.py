@@ -63,6 +63,10 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "patrol.preview": ("Preview a harm-targeted patrol plan and export it as a plan pack (nothing saved)",
                        frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
     "patrol.log": ("Start, log and end patrols", frozenset({"ret_officer", "special", "administrator"})),
+    # The officer who logged an event, and the crew while the patrol runs, put their own log right (patrol.log);
+    # those who supervise the log (the RET, the Specials coordinators) correct any event, also after the patrol.
+    "patrol.correct_log": ("Correct or withdraw any logged patrol event, also after the patrol ended",
+                           frozenset({"ret_officer", "coordinator", "administrator"})),
     # A Special rostered on a joint-patrol duty that nobody has planned as a patrol yet makes it one to log it; a
     # duty they are not on stays the planners' (patrol.plan, which also covers this).
     "patrol.from_own_duty": ("Make a joint-patrol duty one is on into its patrol (its day, times, area and crew)",

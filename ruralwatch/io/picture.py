@@ -98,7 +98,7 @@ def gather(source: RowSource, first: date | None = None, last: date | None = Non
     chosen = {p.id for p in picture.patrols}
     events: dict[str, list[tuple[tuple[str, str, str], LoggedEvent]]] = defaultdict(list)
     for row in source.live_rows("patrol_events"):
-        if row["patrol_id"] in chosen:
+        if row["patrol_id"] in chosen and not row.get("withdrawn_at"):  # withdrawn: logged by mistake
             events[row["patrol_id"]].append(((row["at"], row["created_at"] or "", row["id"]), event_from_row(row)))
     picture.events = {pid: [event for _, event in sorted(found, key=lambda pair: pair[0])]
                       for pid, found in events.items()}

@@ -632,6 +632,16 @@ def stolen_item_registration(db: sqlite_utils.Database) -> None:
     db.table("stolen_items").add_column("vrm", str)
 
 
+def patrol_event_corrections(db: sqlite_utils.Database) -> None:
+    """A logged patrol event can be corrected (its stop, time, note) and withdrawn, never deleted: who logged it
+    (the account, and its person on the roster: the officer who logged it may correct it), the latest correction
+    (when, by whom, why) and the withdrawal (when, by whom, why). Fields of the syncable row, so a correction
+    travels and merges like any edit; older events keep NULL (logged by no one known: crew and supervisors only)."""
+    for column in ("logged_by", "logged_by_person", "corrected_at", "corrected_by", "correction_reason",
+                   "withdrawn_at", "withdrawn_by", "withdrawn_reason"):
+        db.table("patrol_events").add_column(column, str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     initial_schema, basemaps, published_crime, harm_overrides, sync_state, people_and_duties, patrols,
     accounts_and_audit, patrol_crew_overrides, signed_accounts, audit_row_hashes, signed_audit,
@@ -642,5 +652,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     incident_map_index,  # 21
     patrol_plan_note,  # 22
     stolen_item_registration,  # 23
+    patrol_event_corrections,  # 24
 )
 LATEST_VERSION = len(MIGRATIONS)

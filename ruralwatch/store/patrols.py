@@ -148,13 +148,26 @@ class PatrolRepository:
         rows = list(self.store.db.query("SELECT * FROM patrol_events WHERE id = ?", [event_id]))
         return event_from_row(open_values(self.store, "patrol_events", rows[0])) if rows else None
 
-    def events_of(self, patrol_id: str) -> list[LoggedEvent]:
+    def events_of(self, patrol_id: str, withdrawn: bool = False) -> list[LoggedEvent]:
+        """The patrol's log in time order; events withdrawn as logged by mistake only with `withdrawn`."""
+        counted = "" if withdrawn else " AND withdrawn_at IS NULL"
         return [
             event_from_row(open_values(self.store, "patrol_events", row)) for row in self.store.db.query(
-                "SELECT * FROM patrol_events WHERE patrol_id = ? AND deleted = 0 ORDER BY at, created_at, rowid",
-                [patrol_id],
+                f"SELECT * FROM patrol_events WHERE patrol_id = ? AND deleted = 0{counted}"
+                " ORDER BY at, created_at, rowid", [patrol_id],
             )
         ]
+
+    def full_event_id(self, text: str) -> str:
+        """The full id from a unique prefix (`patrol show` prints the first 8 characters); raises NotFoundError."""
+        return resolve_id(self.store, "patrol_events", text, "patrol event")
+
+    def event_patrol(self, event_id: str) -> str:
+        return str(self.events.get_raw(event_id)["patrol_id"])
+
+    def update_event(self, event_id: str, values: dict[str, Any], reason: str | None) -> dict[str, Any]:
+        """Correct or withdraw a logged event; the audit entry carries the reason. Returns the fields changed."""
+        return self.events.update(event_id, values, reason=reason)
 
     # --- the track (rows in bulk: one audit entry per batch, see SyncTable.insert_many) -------------------------
 

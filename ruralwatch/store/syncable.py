@@ -207,8 +207,9 @@ class SyncTable:
             raise NotFoundError(f"no {self.table} row with id {row_id}")
         return open_values(self.store, self.table, dict(zip(names, found, strict=True)))
 
-    def update(self, row_id: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-        """Write the fields whose value changed; return {field: (before, after)}. No change, no write."""
+    def update(self, row_id: str, values: dict[str, Any], reason: str | None = None) -> dict[str, tuple[Any, Any]]:
+        """Write the fields whose value changed; return {field: (before, after)}. No change, no write.
+        `reason`: why, said in the audit entry beside the changes (a correction of a logged record)."""
         current = self.get_raw(row_id)
         changes = {
             k: (current.get(k), v)
@@ -218,7 +219,7 @@ class SyncTable:
         if changes:
             with self._atomic():
                 stored = self._write(current, {k: after for k, (_, after) in changes.items()})
-                self._audit("update", stored, changes)
+                self._audit("update", stored, changes if reason is None else {**changes, "reason": (None, reason)})
         return changes
 
     def tombstone(self, row_id: str) -> bool:

@@ -8,14 +8,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtCore import QDateTime, QEvent, QObject, QPoint, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QDateTimeEdit,
+    QDialog,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -42,6 +44,7 @@ from ruralwatch.core.words import plural
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import HotspotDosage, PatrolDose
 from ruralwatch.ui import theme
+from ruralwatch.ui.patrol_event_dialog import EventCorrectionDialog
 from ruralwatch.ui.patrol_plan import (
     ALERT_COLOUR,
     InBackground,
@@ -88,6 +91,7 @@ class PatrolLog(QWidget):
     pickRequested = Signal(bool)  # the map should (stop) sending clicks to place_picked
     newIncidentRequested = Signal(str, float, float)  # event id, lat, lon (NaN when no place is known)
     eventLogged = Signal(object)  # LoggedEvent
+    eventCorrected = Signal(object)  # LoggedEvent, corrected or withdrawn: the dose changes
     statusChanged = Signal(object)  # PatrolRecord, after start or end
 
     def __init__(self, services: Services, report: Report, parent: QWidget | None = None) -> None:
@@ -202,6 +206,17 @@ class PatrolLog(QWidget):
 
         self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"], word_wrap=False)
         self.table.setMinimumHeight(110)
+        # An event logged wrongly is put right here (never deleted): the buttons under the log, the same two entries
+        # on the row's context menu (right click, or the Menu key), and F2 / Delete in the log. No Alt letters: the
+        # menu bar, the incident filters and this page leave none that the two words hold.
+        self.correct_button = QPushButton("Correct…")
+        self.withdraw_button = QPushButton("Withdraw…")
+        self.table.installEventFilter(self)  # F2 and Delete: see eventFilter
+        self.correct_button.clicked.connect(lambda: self.correct_selected())
+        self.withdraw_button.clicked.connect(lambda: self.correct_selected(withdraw=True))
+        self.table.itemSelectionChanged.connect(self._update_correction_buttons)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._log_menu)
 
         timing = QHBoxLayout()
         when_label = QLabel("&When")
@@ -242,7 +257,12 @@ class PatrolLog(QWidget):
         # Under the buttons, not above them: an alert coming or going never moves a button a finger is on.
         layout.addWidget(self.alert)
         layout.addWidget(self.message)
-        layout.addWidget(QLabel("Log (newest first)"))
+        # Beside the log's heading, not under the table: below it they were out of a laptop's dock.
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("Log (newest first)"), 1)
+        heading.addWidget(self.correct_button)
+        heading.addWidget(self.withdraw_button)
+        layout.addLayout(heading)
         layout.addWidget(self.table, 1)
         self.set_patrol(None)
 
@@ -271,6 +291,10 @@ class PatrolLog(QWidget):
                       "dismissed. A registration that is not a UK one is outlined and nothing is logged.",
             self.detail: "What happened, in a few words (optional); logged with the next button pressed.",
             self.dismiss_button: "Clear the vehicle alerts shown; the log keeps each check marked ⚠ (of interest).",
+            self.correct_button: "Correct the event selected in the log (F2 there): the planned stop it belongs to, "
+                                 "its time or its note (the Dose tab follows). Once the patrol has ended, say why.",
+            self.withdraw_button: "Withdraw the event selected in the log (Delete there), logged by mistake: it "
+                                  "stays in the log, greyed, with your reason, and no longer counts in the dose.",
         }
         for key, label in LOGGABLE_KINDS:
             explain[self.kind_buttons[key]] = (
@@ -305,7 +329,7 @@ class PatrolLog(QWidget):
     # --- state --------------------------------------------------------------------------------------------
 
     def set_patrol(self, record: PatrolRecord | None) -> None:
-        if record is not None and record == self.patrol and self.events == self.services.patrols.log_of(record.id):
+        if record is not None and record == self.patrol and self.events == self._log(record.id):
             return  # nothing new: keep the stop the officer chose
         changed = self.patrol is None or record is None or self.patrol.id != record.id
         self.patrol = record
@@ -322,7 +346,7 @@ class PatrolLog(QWidget):
             status = PATROL_STATUS_NAMES.get(record.status, record.status)
             self.heading.setText(f"{record.title}: {window_text(record)} — {status}"
                                  + (f", call sign {record.call_sign}" if record.call_sign else ""))
-            self.events = self.services.patrols.log_of(record.id)
+            self.events = self._log(record.id)
         self._fill_stops()
         self._fill_log()
         self._show_alerts()
@@ -381,7 +405,7 @@ class PatrolLog(QWidget):
         if self.patrol is None:
             return None
         here = None
-        for event in self.events:
+        for event in self.counted():
             if event.kind == "arrived_stop" and event.stop_key:
                 here = event.stop_key
             elif event.kind in ("left_stop", "patrol_ended"):
@@ -422,18 +446,125 @@ class PatrolLog(QWidget):
         if self._stop_was_chosen and index == 0 and current is not None:  # a stop no longer on the plan
             self._stop_was_chosen = False
 
+    def _log(self, patrol_id: str) -> list[LoggedEvent]:
+        """The log as shown: withdrawn events too, greyed with their reason."""
+        return self.services.patrols.log_of(patrol_id, withdrawn=True)
+
+    def counted(self) -> list[LoggedEvent]:
+        """The events that count (not withdrawn)."""
+        return [event for event in self.events if not event.withdrawn]
+
     def _fill_log(self) -> None:
         stops = self._stop_labels()
         rows = []
-        for event in reversed(self.events):
+        shown = list(reversed(self.events))
+        for event in shown:
             vrm = display_vrm(event.vrm) if event.vrm else ""
             if vrm and event.flagged:
                 vrm = f"⚠ {vrm} (of interest)"
             elif vrm:  # checked like any VRM logged: the answer stays in the log, not only in a passing line
                 vrm = f"{vrm} (not of interest)"
-            rows.append([times.format_local(event.at)[11:16], PATROL_EVENT_NAMES.get(event.kind, event.kind),
-                         stops.get(event.stop_key or "", ""), vrm, event.detail, _grid_ref(event.lat, event.lon)])
+            name = PATROL_EVENT_NAMES.get(event.kind, event.kind)
+            detail = event.detail
+            if event.withdrawn:
+                name = f"{name} (withdrawn)"
+                detail = f"Withdrawn: {event.withdrawn_reason}" + (f" — was: {detail}" if detail else "")
+            elif event.corrected_at:
+                name = f"{name} (corrected)"
+            rows.append([times.format_local(event.at)[11:16], name, stops.get(event.stop_key or "", ""), vrm, detail,
+                         _grid_ref(event.lat, event.lon)])
         set_rows(self.table, rows)
+        grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        for row, event in enumerate(shown):
+            self.table.item(row, 0).setData(Qt.ItemDataRole.UserRole, event.id)
+            said = _put_right_text(event)
+            for column in range(self.table.columnCount()):
+                item = self.table.item(row, column)
+                if said:
+                    item.setToolTip(said)
+                if event.withdrawn:  # still in the record, read as not counting
+                    item.setForeground(grey)
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
+        self._update_correction_buttons()
+
+    def selected_event(self) -> LoggedEvent | None:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        if len(rows) != 1:
+            return None
+        event_id = self.table.item(rows.pop(), 0).data(Qt.ItemDataRole.UserRole)
+        return next((event for event in self.events if event.id == event_id), None)
+
+    def select_event(self, event_id: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == event_id:
+                self.table.selectRow(row)
+                return
+
+    def _correction_refusal(self, event: LoggedEvent | None) -> str | None:
+        """Why the selected event cannot be put right (None: it can), from the service's rules."""
+        if event is None:
+            return "Select an event in the log first."
+        try:
+            return self.services.patrols.correction_refusal(event.id)
+        except RuralWatchError as exc:
+            return str(exc)
+
+    def _update_correction_buttons(self) -> None:
+        refusal = self._correction_refusal(self.selected_event())
+        for button in (self.correct_button, self.withdraw_button):
+            button.setEnabled(refusal is None)
+            button.setToolTip(refusal or "")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """F2 in the log corrects the selected event, Delete withdraws it (the table itself edits nothing)."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_F2, Qt.Key.Key_Delete) and not event.modifiers():
+                self.correct_selected(withdraw=event.key() == Qt.Key.Key_Delete)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _log_menu(self, point: QPoint) -> None:
+        if self.table.itemAt(point) is None:  # the Menu key: at the selected row
+            row = self.table.currentRow()
+            if row < 0:
+                return
+            point = self.table.visualItemRect(self.table.item(row, 1)).center()
+        menu = QMenu(self)
+        for text, withdraw in (("&Correct…\tF2", False), ("&Withdraw…\tDel", True)):
+            action = menu.addAction(text)
+            action.setEnabled(self.correct_button.isEnabled())
+            action.triggered.connect(lambda _checked=False, w=withdraw: self.correct_selected(withdraw=w))
+        menu.exec(self.table.viewport().mapToGlobal(point))
+
+    def open_dialog(self, dialog: QDialog) -> bool:
+        """Run the correction dialog (tests answer it instead)."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def correct_selected(self, withdraw: bool = False) -> LoggedEvent | None:
+        """Correct or withdraw the selected event through its dialog; the log, the stop box and the dose follow."""
+        event = self.selected_event()
+        if self.patrol is None or event is None or self._correction_refusal(event) is not None:
+            return None
+        dialog = EventCorrectionDialog(self.services, self.patrol, event, withdraw=withdraw, parent=self)
+        if not self.open_dialog(dialog) or dialog.result_event is None:
+            return None
+        done = dialog.result_event
+        self.events = self._log(self.patrol.id)
+        self._fill_stops()
+        self._fill_log()
+        self._show_alerts()
+        self.select_event(done.id)
+        self.message.setStyleSheet("")
+        name = PATROL_EVENT_NAMES.get(done.kind, done.kind)
+        self.message.setText(f"Withdrawn: {name} at {times.format_local(done.at)[11:16]} ({done.withdrawn_reason}); "
+                             "it stays in the log, greyed, and no longer counts." if done.withdrawn else
+                             f"Corrected: {name} at {times.format_local(done.at)[11:16]}"
+                             + (f" ({self._stop_labels().get(done.stop_key, '')})" if done.stop_key else
+                                " (no planned stop)") + ".")
+        self.eventCorrected.emit(done)
+        return done
 
     def _update_buttons(self) -> None:
         status = self.patrol.status if self.patrol else None
@@ -590,7 +721,7 @@ class PatrolLog(QWidget):
         except RuralWatchError as exc:
             self.report(f"Not logged: {exc}")
             return None
-        self.events = self.services.patrols.log_of(self.patrol.id)
+        self.events = self._log(self.patrol.id)
         if kind in STOP_KINDS:  # arrived or left: from now on the log says where the crew is
             self._stop_was_chosen = False
         self._clear_inputs()
@@ -676,7 +807,9 @@ class PatrolLog(QWidget):
             self.alert.hide()
             return
         for event in self.events:
-            if event.flagged and event.id not in self._alerts:
+            if event.withdrawn:  # a stop-check logged by mistake raises no alert
+                self._alerts.pop(event.id, None)
+            elif event.flagged and event.id not in self._alerts:
                 self._alerts[event.id] = self._alert_for(event)
         shown = [text for event_id, text in reversed(self._alerts.items()) if event_id not in self._dismissed]
         if not shown:
@@ -717,6 +850,17 @@ class PatrolLog(QWidget):
     def dismiss_alerts(self) -> None:
         self._dismissed.update(self._alerts)
         self.alert.hide()
+
+
+def _put_right_text(event: LoggedEvent) -> str:
+    """A row's tooltip: who withdrew or corrected it, when and why."""
+    if event.withdrawn:
+        return (f"Withdrawn by {event.withdrawn_by} at {times.format_local(event.withdrawn_at)}: "
+                f"{event.withdrawn_reason}")
+    if event.corrected_at:
+        why = f": {event.correction_reason}" if event.correction_reason else ""
+        return f"Corrected by {event.corrected_by} at {times.format_local(event.corrected_at)}{why}"
+    return ""
 
 
 def _clock(stored: str | None) -> str:

@@ -125,6 +125,7 @@ class PatrolPanel(QWidget):
         self.log.newIncidentRequested.connect(self.newIncidentRequested)
         self.log.eventLogged.connect(self._on_logged)
         self.log.statusChanged.connect(self._on_status_changed)
+        self.log.eventCorrected.connect(self._on_corrected)
         self.position.moved.connect(self.log.set_position)
         self.dose.dosageReady.connect(self.dosageReady)
         if map_view is not None:
@@ -389,6 +390,11 @@ class PatrolPanel(QWidget):
     def _on_logged(self, event: Any) -> None:
         self.eventLogged.emit(event)
         if self.record is not None and self.record.status is PatrolStatus.IN_PROGRESS:
+            self.dose.set_patrol(self.services.patrols.get(self.record.id))
+
+    def _on_corrected(self, _event: Any) -> None:
+        """A logged event corrected or withdrawn: the Dose tab shows what now counts (also after the patrol)."""
+        if self.record is not None and self.record.status.has_dose:
             self.dose.set_patrol(self.services.patrols.get(self.record.id))
 
     def _on_status_changed(self, record: PatrolRecord) -> None:

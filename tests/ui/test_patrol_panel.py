@@ -1113,3 +1113,79 @@ def test_the_plan_says_dwell_and_road_factor_in_plain_words_and_the_dose_tab_exp
     header = editor.table.horizontalHeaderItem(3)
     assert header.text() == "At stop" and "dwell" in header.toolTip()
     assert "minutes spent at each planned stop" in panel.tabs.tabToolTip(panel.tabs.indexOf(panel.dose))
+
+
+def _answer_correction(log, fill) -> list[Any]:
+    """The correction dialog as a person answers it: `fill(dialog)` types, then Save (or Withdraw) is pressed; a
+    refusal leaves it open (noted), and Cancel closes it then."""
+    seen: list[Any] = []
+
+    def run(dialog) -> bool:
+        fill(dialog)
+        dialog.submit()
+        seen.append(dialog)
+        if dialog.result() != dialog.DialogCode.Accepted:
+            return False
+        return True
+
+    log.open_dialog = run
+    return seen
+
+
+def test_a_logged_event_is_corrected_and_withdrawn_from_the_log_and_the_dose_follows(qtbot, panel, demo, clock):
+    """An Arrived credited to the wrong stop stayed "visited" in the Dose tab: select it, Correct… to the right stop
+    (the Dose tab follows); a note logged by mistake is withdrawn and stays in the log, greyed, with the reason."""
+    from ruralwatch.core.vocab import PATROL_EVENT_NAMES
+
+    record, plan = _planned_patrol(qtbot, panel, demo)
+    panel.start_patrol()
+    log = panel.log
+    first, second = plan.stops[0], plan.stops[1]
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(first.key))
+    clock.advance(2)
+    arrived = panel.log_event("arrived_stop")
+    log.stop_choice.setCurrentIndex(0)  # "No planned stop"
+    log.detail.setText("Wrong patrol's note")
+    clock.advance(1)
+    note = panel.log_event("note")
+    visited = lambda: {s.key for s in panel.dose.dose.stops if s.visited} if panel.dose.dose else set()  # noqa: E731
+    assert first.key in visited()
+    assert not log.correct_button.isEnabled() and "Select an event" in log.correct_button.toolTip()
+
+    log.select_event(arrived.id)
+    assert log.correct_button.isEnabled() and log.withdraw_button.isEnabled()
+    # Refused first (a time before the start): the dialog stays open with what was typed, nothing changes.
+    seen = _answer_correction(log, lambda d: (d.stop.setCurrentIndex(d.stop.findData(second.key)),
+                                              d.when.setDateTime(d.when.dateTime().addDays(-1))))
+    assert log.correct_selected() is None
+    assert seen[0].stop.currentData() == second.key and "before the patrol started" in seen[0].errors.text()
+    assert demo.patrols.event(arrived.id).stop_key == first.key
+    seen = _answer_correction(log, lambda d: (d.stop.setCurrentIndex(d.stop.findData(second.key)),
+                                              d.reason.setText("it was the second farm")))
+    done = log.correct_selected()
+    assert done is not None and done.stop_key == second.key
+    qtbot.waitUntil(lambda: second.key in visited() and first.key not in visited())
+    row = next(r for r in range(log.table.rowCount())
+               if log.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == arrived.id)
+    assert log.table.item(row, 1).text() == f"{PATROL_EVENT_NAMES['arrived_stop']} (corrected)"
+    assert log.table.item(row, 2).text() == f"{second.seq}. {second.label}"
+    assert "it was the second farm" in log.table.item(row, 1).toolTip()
+
+    log.select_event(note.id)
+    _answer_correction(log, lambda d: d.reason.setText("logged on the wrong patrol"))
+    assert log.correct_selected(withdraw=True).withdrawn
+    row = next(r for r in range(log.table.rowCount())
+               if log.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == note.id)
+    assert log.table.item(row, 1).text() == "Note (withdrawn)"
+    assert log.table.item(row, 4).text() == "Withdrawn: logged on the wrong patrol — was: Wrong patrol's note"
+    assert log.table.item(row, 0).font().italic()
+    log.select_event(note.id)  # withdrawn: nothing more to do with it, and the buttons say why
+    assert not log.withdraw_button.isEnabled() and "withdrawn" in log.withdraw_button.toolTip()
+    assert "Note" not in demo.patrols.dose(record.id).events_by_kind
+
+    # From the keyboard: F2 in the log corrects the selected event (Delete withdraws it).
+    log.select_event(arrived.id)
+    log.table.setFocus()
+    seen = _answer_correction(log, lambda d: d.note.setText("Second farm, gate open"))
+    qtbot.keyClick(log.table, Qt.Key.Key_F2)
+    assert seen and demo.patrols.event(arrived.id).detail == "Second farm, gate open"

@@ -37,6 +37,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.demo_roster import remove_demo_roster
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.near_repeat import KnoxQuery
+from ruralwatch.services.patrols import EventCorrection
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.store import Store, open_store
 from ruralwatch.store.audit import PERSONAL_MARK
@@ -539,6 +540,19 @@ def probe_patrol_log(ctx: Ctx, allowed: bool) -> None:
         assert s.patrols.event(w.live_event).incident_id == w.incident
 
 
+def probe_patrol_correct_log(ctx: Ctx, allowed: bool) -> None:
+    # An event the account did not log (the system did), on a patrol it is not on: a supervisor's to put right.
+    s, w = ctx.services, ctx.world
+    check(ctx, allowed, {
+        "patrols.correct_event": lambda: s.patrols.correct_event(
+            w.live_event, EventCorrection(note="Fly-tipping found at the gate")),
+        "patrols.withdraw_event": lambda: s.patrols.withdraw_event(w.live_event, "logged twice"),
+    })
+    if allowed:
+        event = s.patrols.event(w.live_event)
+        assert (event.detail, event.withdrawn_reason) == ("Fly-tipping found at the gate", "logged twice")
+
+
 def probe_roster_view(ctx: Ctx, allowed: bool) -> None:
     s, w = ctx.services, ctx.world
     week = (TODAY, TODAY + timedelta(days=14))
@@ -861,6 +875,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "patrol.plan": probe_patrol_plan,
     "patrol.preview": probe_patrol_preview,
     "patrol.log": probe_patrol_log,
+    "patrol.correct_log": probe_patrol_correct_log,
     "patrol.from_own_duty": probe_patrol_from_own_duty,
     "roster.view": probe_roster_view,
     "roster.edit": probe_roster_edit,

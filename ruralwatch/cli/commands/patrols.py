@@ -11,13 +11,14 @@ from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import geo, times
-from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
+from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolInput
 from ruralwatch.core.patrol_plan import PLAN_SOURCE_KEYS, PLAN_SOURCES, PlanSettings
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_PURPOSES
 from ruralwatch.core.words import plural
 
 if TYPE_CHECKING:
     from ruralwatch.patrols.plan import Plan
+    from ruralwatch.services.patrols import PatrolService
     from ruralwatch.store.database import Store
 
 PURPOSES = [k for k, _ in PATROL_PURPOSES]
@@ -81,6 +82,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     log.add_argument("--detail", default="")
     log.add_argument("--at", default=None, help="when, if not now ('YYYY-MM-DD HH:MM', UK local)")
     log.add_argument("--json", action="store_true")
+    _event_parsers(actions, parser_class)
     dose = actions.add_parser("dose", help="minutes at each hotspot against the plan (logged, and from the track)")
     dose.add_argument("patrol")
     dose.add_argument("--other-hotspots", action="store_true",
@@ -102,6 +104,30 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     track_export = track_actions.add_parser("export", help="the patrol's track as a GPX file")
     track_export.add_argument("patrol")
     track_export.add_argument("-o", "--out", "--output", dest="out", type=Path, required=True, metavar="FILE.gpx")
+
+
+def _event_parsers(actions: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    event = actions.add_parser("event", help="put a logged event right: correct it, or withdraw it (kept in the log"
+                                             " with the reason, counted nowhere)")
+    event_actions = event.add_subparsers(dest="event_action", metavar="ACTION", required=True,
+                                         parser_class=parser_class)
+    correct = event_actions.add_parser(
+        "correct", help="correct a logged event's planned stop, time or note (a reason is needed once the patrol"
+                        " has ended)")
+    correct.add_argument("event", help="the event's id (`patrol show` prints its first 8 characters)")
+    where = correct.add_mutually_exclusive_group()
+    where.add_argument("--stop", default=None, help="the planned stop it belongs to: its number on the plan (or key)")
+    where.add_argument("--no-stop", action="store_true", help="it was not at a planned stop")
+    correct.add_argument("--at", default=None, help="when it happened ('YYYY-MM-DD HH:MM', UK local)")
+    correct.add_argument("--note", default=None, help="its note (the detail) as it should read")
+    correct.add_argument("--reason", default="", help="why it is corrected (kept in the audit log)")
+    correct.add_argument("--json", action="store_true")
+    withdraw = event_actions.add_parser(
+        "withdraw", help="withdraw an event logged by mistake: it stays in the log, marked withdrawn with the"
+                         " reason, and no longer counts in the dose or the after-action summary")
+    withdraw.add_argument("event", help="the event's id (`patrol show` prints its first 8 characters)")
+    withdraw.add_argument("--reason", required=True, help="why it is withdrawn (kept with it and in the audit log)")
+    withdraw.add_argument("--json", action="store_true")
 
 
 def _source_option(parser: argparse.ArgumentParser) -> None:
@@ -176,7 +202,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"{len(found)} patrols")
     elif args.action == "show":
         record = patrols.get(args.patrol)
-        log = patrols.log_of(record.id)
+        log = patrols.log_of(record.id, withdrawn=True)  # the record as kept: withdrawn events marked
         overrides = patrols.overrides(record.id)
         timed = patrols.timed(record) if record.stops else None
         basis, note = (timed.basis, timed.source_note) if timed else ("", "")
@@ -201,9 +227,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             if note:
                 print(f"  {note}")
             for event in log:
-                flag = "  ** VEHICLE OF INTEREST **" if event.flagged else ""
-                print(f"  {times.format_local(event.at)[11:]}  {PATROL_EVENT_NAMES.get(event.kind, event.kind)}"
-                      f" {event.vrm or ''} {event.detail}{flag}")
+                print(_event_line(event))
     elif args.action == "brief":
         patrols.brief(args.patrol, args.output)
         print(f"wrote {args.output}")
@@ -229,6 +253,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             print(f"logged {PATROL_EVENT_NAMES[event.kind]} at {times.format_local(event.at)}"
                   + (f" (stop {at_stop.seq}, {at_stop.label})" if at_stop else "")
                   + ("  ** VEHICLE OF INTEREST **" if event.flagged else ""))
+    elif args.action == "event":
+        _put_right(args, patrols)
     elif args.action == "dose":
         dose = patrols.dose(args.patrol)
         others = patrols.unplanned_hotspots(args.patrol) if args.other_hotspots else None
@@ -268,6 +294,37 @@ def run(args: argparse.Namespace, store: Store) -> int:
             summary = patrols.export_gpx(args.patrol, args.out)
             print(f"wrote {summary.points} track points to {args.out}")
     return ExitCode.OK
+
+
+def _event_line(event: LoggedEvent) -> str:
+    """One line of `patrol show`'s log: the event's short id (what `patrol event` takes), time, kind and what it
+    says; a withdrawn event marked with its reason, a corrected one with its latest reason."""
+    flag = "  ** VEHICLE OF INTEREST **" if event.flagged and not event.withdrawn else ""
+    line = (f"  {event.id[:8]}  {times.format_local(event.at)[11:]}  {PATROL_EVENT_NAMES.get(event.kind, event.kind)}"
+            f" {event.vrm or ''} {event.detail}{flag}")
+    if event.withdrawn:
+        return f"{line}  [WITHDRAWN by {event.withdrawn_by}: {event.withdrawn_reason}]"
+    if event.corrected_at:
+        said = f": {event.correction_reason}" if event.correction_reason else ""
+        return f"{line}  [corrected by {event.corrected_by}{said}]"
+    return line
+
+
+def _put_right(args: argparse.Namespace, patrols: PatrolService) -> None:
+    from ruralwatch.cli.errors import OptionError
+    from ruralwatch.services.patrols import EventCorrection
+
+    if args.event_action == "withdraw":
+        event = patrols.withdraw_event(args.event, args.reason)
+    else:
+        if args.stop is None and not args.no_stop and args.at is None and args.note is None:
+            raise OptionError("say what to correct: --stop, --no-stop, --at or --note")
+        event = patrols.correct_event(args.event, EventCorrection(
+            stop="" if args.no_stop else args.stop, at=args.at, note=args.note, reason=args.reason))
+    if args.json:
+        print_json({**event.__dict__, "withdrawn": event.withdrawn})
+    else:
+        print(f"{'withdrew' if event.withdrawn else 'corrected'}: {_event_line(event).strip()}")
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:

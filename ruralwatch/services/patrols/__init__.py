@@ -10,6 +10,7 @@ needs (so each module reads on its own and the class is still one object with on
 - ``duties``: a joint-patrol duty on the roster made into its patrol, the two linked as one commitment;
 - ``briefing``: the briefing pack;
 - ``log``: start, events, end;
+- ``corrections``: a logged event corrected (stop, time, note) or withdrawn, with who and why;
 - ``dose``: minutes at each stop against the plan, and per place over a period;
 - ``after_action``: the after-action summary PDF (the dose, stops never reached, the track's figures).
 """
@@ -24,11 +25,12 @@ from ruralwatch.patrols.plan import candidate_of
 from ruralwatch.services.patrols.after_action import PatrolAfterAction
 from ruralwatch.services.patrols.base import TOPIC
 from ruralwatch.services.patrols.briefing import PatrolBriefing
+from ruralwatch.services.patrols.corrections import EventCorrection, PatrolLogCorrections
 from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, StopDose, UnplannedTime
 from ruralwatch.services.patrols.duties import PatrolFromDuty
 
 
-class PatrolService(PatrolFromDuty, PatrolBriefing, PatrolAfterAction):
+class PatrolService(PatrolFromDuty, PatrolBriefing, PatrolAfterAction, PatrolLogCorrections):
     """Plans, crews, briefs, logs, doses and sums up joint patrols (see the modules of this package)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -38,6 +40,6 @@ class PatrolService(PatrolFromDuty, PatrolBriefing, PatrolAfterAction):
 
 
 __all__ = [
-    "TOPIC", "HotspotDosage", "LoggedEvent", "PatrolDose", "PatrolRecord", "PatrolService", "PlanStop",
-    "StopDose", "UnplannedTime", "candidate_of",
+    "TOPIC", "EventCorrection", "HotspotDosage", "LoggedEvent", "PatrolDose", "PatrolRecord", "PatrolService",
+    "PlanStop", "StopDose", "UnplannedTime", "candidate_of",
 ]

@@ -119,7 +119,10 @@ class PatrolLog(PatrolPlaces):
             interest = {normalise_vrm(v.vrm) for v in self.vehicles_of_interest(now)}
             flagged = normalise_vrm(str(values["vrm"])) in interest
         with self.store.transaction():
-            event_id = self.repo.insert_event({"patrol_id": patrol_id, **values, "vrm_flagged": int(flagged)})
+            # Who logged it: the officer who logged an event may correct it later (services/patrols/corrections).
+            event_id = self.repo.insert_event({"patrol_id": patrol_id, **values, "vrm_flagged": int(flagged),
+                                               "logged_by": self.store.actor.username,
+                                               "logged_by_person": self.store.actor.person_id})
         self._publish("updated", patrol_id)
         return self.event(event_id)
 
@@ -177,8 +180,10 @@ class PatrolLog(PatrolPlaces):
             raise NotFoundError(f"no patrol event {event_id}")
         return self._event_visible(found)
 
-    def log_of(self, patrol_id: str) -> list[LoggedEvent]:
-        return [self._event_visible(e) for e in self.repo.events_of(patrol_id)]
+    def log_of(self, patrol_id: str, withdrawn: bool = False) -> list[LoggedEvent]:
+        """The events that count, in time order; with `withdrawn`, also those withdrawn as logged by mistake (the
+        log as shown: a withdrawn event stays in the record with its reason)."""
+        return [self._event_visible(e) for e in self.repo.events_of(patrol_id, withdrawn)]
 
     def _event_visible(self, event: LoggedEvent) -> LoggedEvent:
         """A stop-checked registration only for roles that may see registrations."""

@@ -1,0 +1,185 @@
+"""Putting a logged patrol event right: correct its planned stop, time or note, or withdraw it as logged by mistake.
+
+Nothing is deleted: a correction is an edit of the event's syncable row (so it travels and merges field by field
+like any edit) whose audit entry carries who changed what and why; a withdrawn event stays in the log, shown with
+its reason, and no longer counts (the dose, the after-action summary and exports read the log without it).
+
+Who may: the officer who logged it; the patrol's crew while the patrol runs; and, at any time, the roles the
+catalogue gives `patrol.correct_log` (ruralwatch.core.permissions). Once the patrol has ended a correction needs a
+reason; a withdrawal always does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ruralwatch.core import times
+from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
+from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
+from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, PermissionDeniedError, who_may
+from ruralwatch.core.vocab import PATROL_EVENT_NAMES
+from ruralwatch.services.patrols.log import BOOKENDS, PatrolLog
+
+REASON_MAX = 500  # a sentence or two: the audit entry and the log's tooltip carry it whole
+NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class EventCorrection:
+    """What to change on a logged event; None keeps it as logged.
+
+    `stop`: "" for no planned stop, the stop's number on the plan (as the briefing and `patrol show` print it) or
+    its key. `at`: a datetime or 'YYYY-MM-DD HH:MM' (UK local). `note`: the event's detail."""
+
+    stop: str | None = None
+    at: datetime | str | None = None
+    note: str | None = None
+    reason: str = ""
+
+
+class PatrolLogCorrections(PatrolLog):
+    def correction_refusal(self, event_id: str) -> str | None:
+        """Why the signed-in account may not correct or withdraw this event (None: it may). The window greys its
+        buttons with this; correct_event and withdraw_event raise it."""
+        try:
+            self._correctable(event_id)
+        except (PermissionDeniedError, ValidationError) as exc:
+            return str(exc) if isinstance(exc, PermissionDeniedError) else exc.errors[0].message
+        return None
+
+    def correct_event(self, event_id: str, change: EventCorrection) -> LoggedEvent:
+        """Correct a logged event's planned stop, time and note. Refused (nothing changed) when the account may
+        not, the event was withdrawn, the time is outside the patrol or in the future, the stop is not on the
+        plan, the patrol has ended and no reason is given, or nothing would change."""
+        event, patrol = self._correctable(event_id)
+        errors: list[FieldError] = []
+        reason = _reason(change.reason, errors)
+        values: dict[str, Any] = {}
+        if change.stop is not None:
+            try:
+                values |= self._stop_values(patrol, event, change.stop)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+        if change.at is not None:
+            try:
+                values["at"] = self._time_within(patrol, change.at)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+        if change.note is not None:
+            note = change.note.strip()
+            if len(note) > NOTE_MAX:
+                errors.append(FieldError("note", f"keep the note under {NOTE_MAX} characters"))
+            values["detail"] = note
+        if not errors and patrol.status.is_final and not reason:
+            ended = f" at {times.format_local(patrol.ended_at)}" if patrol.ended_at else ""
+            errors.append(FieldError("reason", f"the patrol ended{ended}: say why the event is corrected"))
+        if errors:
+            raise ValidationError(errors)
+        current = {"stop_key": event.stop_key, "at": event.at, "lat": event.lat, "lon": event.lon,
+                   "detail": event.detail}
+        if all(current[k] == v for k, v in values.items()):
+            raise ValidationError.single("event", "that changes nothing: the event already says so")
+        values |= {"corrected_at": times.to_storage(self._now()), "corrected_by": self.store.actor.username,
+                   "correction_reason": reason or None}
+        with self.store.transaction():
+            self.repo.update_event(event.id, values, reason or None)
+        self._publish("updated", patrol.id)
+        return self.event(event.id)
+
+    def withdraw_event(self, event_id: str, reason: str) -> LoggedEvent:
+        """Withdraw an event logged by mistake: kept in the log as withdrawn with the reason (required), counted
+        nowhere. Refused as correct_event is."""
+        event, patrol = self._correctable(event_id)
+        errors: list[FieldError] = []
+        said = _reason(reason, errors)
+        if not errors and not said:
+            errors.append(FieldError("reason", "say why the event is withdrawn (it stays in the log with the reason)"))
+        if errors:
+            raise ValidationError(errors)
+        values = {"withdrawn_at": times.to_storage(self._now()), "withdrawn_by": self.store.actor.username,
+                  "withdrawn_reason": said}
+        with self.store.transaction():
+            self.repo.update_event(event.id, values, said)
+        self._publish("updated", patrol.id)
+        return self.event(event.id)
+
+    # --- rules -----------------------------------------------------------------------------------------------
+
+    def _correctable(self, event_id: str) -> tuple[LoggedEvent, PatrolRecord]:
+        self.store.actor.require("patrol.view")
+        found = self.repo.event(self.repo.full_event_id(event_id))
+        if found is None:
+            raise NotFoundError(f"no patrol event {event_id}")
+        patrol = self.get(self.repo.event_patrol(found.id))
+        if found.kind in BOOKENDS:
+            raise ValidationError.single(
+                "event", f"\"{PATROL_EVENT_NAMES[found.kind]}\" is the patrol's own {found.kind[7:]} time, not a "
+                         "logged event: it is not corrected or withdrawn")
+        self._require_may_correct(patrol, found)
+        if found.withdrawn:
+            raise ValidationError.single("event", f"it was withdrawn at {times.format_local(found.withdrawn_at)}"
+                                                  f" ({found.withdrawn_reason}): it is not changed any more")
+        return self._event_visible(found), patrol
+
+    def _require_may_correct(self, patrol: PatrolRecord, event: LoggedEvent) -> None:
+        """The catalogue's correctors at any time; with patrol.log, the officer who logged the event (the same
+        person on the roster, or the same account where it was logged by no linked person) and, while the patrol
+        runs, its crew."""
+        actor = self.store.actor
+        if actor.can("patrol.correct_log"):
+            return
+        if actor.can("patrol.log"):
+            if event.logged_by_person:
+                own = actor.person_id == event.logged_by_person
+            else:
+                own = bool(event.logged_by) and actor.username == event.logged_by
+            on_crew = actor.person_id is not None and actor.person_id in {pid for pid, _ in patrol.crew}
+            if own or (on_crew and patrol.status.can_log):
+                return
+        role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
+        raise PermissionDeniedError(
+            f"{actor.username} ({role}) may not correct or withdraw this event: the officer who logged it and, while "
+            f"the patrol runs, its crew may, and {who_may('patrol.correct_log')} at any time")
+
+    def _stop_values(self, patrol: PatrolRecord, event: LoggedEvent, text: str) -> dict[str, Any]:
+        """The stop (none, by number or key) with the position: an event placed at the stop it was credited to
+        moves with the correction (it was never there); one with its own position keeps it."""
+        text = text.strip()
+        if not text:
+            stop = None
+        elif text.isdigit():
+            stop = patrol.stop_numbered(int(text))
+            if stop is None:
+                raise ValidationError.single("stop", f"the plan has no stop {text}"
+                                                     + (f" (it has 1 to {len(patrol.stops)})" if patrol.stops else ""))
+        else:
+            stop = patrol.stop_keyed(text)
+            if stop is None:
+                raise ValidationError.single("stop", "that stop is not on the plan")
+        values: dict[str, Any] = {"stop_key": stop.key if stop else None}
+        old = patrol.stop_keyed(event.stop_key) if event.stop_key else None
+        if old is not None and (event.lat, event.lon) == (old.lat, old.lon):
+            values |= {"lat": stop.lat if stop else None, "lon": stop.lon if stop else None}
+        return values
+
+    def _time_within(self, patrol: PatrolRecord, at: datetime | str) -> str:
+        """Storage text of `at`: from the patrol's start to its end (or now, while it runs), never in the future."""
+        moment = times.parse_moment(at, "at")
+        times.check_not_future(moment, "at", self._now())
+        stamped = times.to_storage(moment)
+        if patrol.started_at and stamped < patrol.started_at:
+            raise ValidationError.single("at", f"{times.format_local(stamped)} is before the patrol started "
+                                               f"({times.format_local(patrol.started_at)})")
+        if patrol.ended_at and stamped > patrol.ended_at:
+            raise ValidationError.single("at", f"{times.format_local(stamped)} is after the patrol ended "
+                                               f"({times.format_local(patrol.ended_at)})")
+        return stamped
+
+
+def _reason(text: str, errors: list[FieldError]) -> str:
+    said = " ".join((text or "").split())
+    if len(said) > REASON_MAX:
+        errors.append(FieldError("reason", f"keep the reason under {REASON_MAX} characters"))
+    return said
