@@ -362,7 +362,7 @@ def _roster(services: Services, args: argparse.Namespace) -> int:
                     print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} /     - h  not applicable (before added)")
                     continue
                 # The month's status by the service's one rule: a month not yet over is "so far", never below.
-                word = HOURS_STATUS_NAMES.get(r.status, "")
+                word = HOURS_STATUS_NAMES.get(str(r.status), "")
                 flag = f"  {word} commitment" if r.status in ("below", "over") else f"  {word}" if word else ""
                 planned = "" if r.planned == 0 else f" + {r.planned:.1f} h planned"
                 print(f"{r.month}  {r.name:<24} {r.hours:>6.1f} / {r.commitment:>5.1f} h{planned}{flag}")
