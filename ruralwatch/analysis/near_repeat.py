@@ -150,7 +150,8 @@ class KnoxResult:
         """Plain words: where risk is raised, and the zone that justifies."""
         raised_cells = [c for c in self.cells() if c.raised]
         head = (f"{self.incidents:,} incidents, {self.pairs:,} pairs; expected counts from {self.iterations} "
-                f"permutations of the dates (seed {self.seed}); raised means p < {self.alpha:g} with at least "
+                "random shuffles of the dates among the places (the same each run, so the same incidents give "
+                f"the same figures); raised means p < {self.alpha:g} with at least "
                 f"{self.min_pairs} pairs.")
         if self.incidents < 2:
             return f"{head} Too few incidents to test."

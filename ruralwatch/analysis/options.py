@@ -19,3 +19,24 @@ def value_name(method: str, weight: str) -> str:
     if method == "kde":
         return "Harm days per km²" if weight == "harm" else "Crimes per km²"
     return "Harm (days)" if weight == "harm" else "Crimes"
+
+
+# What a hotspot's value is, in plain words, for the column's tooltip: "Harm days per km²: 367,163" meant nothing to a
+# new user.
+HARM_DAYS = ("Crime harm is counted in days: the Cambridge Crime Harm Index gives each crime the days of custody a "
+             "first offender would be sentenced to for it (a burglary of a home 246 days, a shoplifting 1 day).")
+
+
+def value_help(method: str, weight: str) -> str:
+    """A sentence saying what `value_name` counts (the window's tooltip, the report's note)."""
+    per = {"kde": "per km² of the hotspot's neighbourhood, smoothed over the bandwidth",
+           "grid": "in the cell", "gistar": "in the cell"}[method]
+    if weight == "harm":
+        return (f"The crime harm {per}, in days. {HARM_DAYS} For scale: 100 home burglaries make about 24,600 "
+                "harm days.")
+    return f"The number of crimes {per}, every crime counting one."
+
+
+def hotspot_value(value: float, weight: str) -> float | int:
+    """A hotspot's value as shown: harm in whole days (as Areas gives it), counts to two decimals."""
+    return int(round(value)) if weight == "harm" else round(value, 2)

@@ -77,3 +77,31 @@ def month_index(month: str) -> int:
 def months_from_to(first: str, last: str) -> tuple[str, ...]:
     """Every calendar month from `first` to `last`, both included (none when `last` comes first)."""
     return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(month_index(first), month_index(last) + 1))
+
+
+def missing_months(held: Iterable[str]) -> tuple[str, ...]:
+    """The months between the first and last of `held` that are not held: a gap in published data (Essex's files
+    lack 2018-08 and 2018-09), not months without crime."""
+    months = sorted(set(held))
+    if not months:
+        return ()
+    have = set(months)
+    return tuple(m for m in months_from_to(months[0], months[-1]) if m not in have)
+
+
+def held_text(held: Iterable[str]) -> str:
+    """'2018-01 to 2019-02, no data for 2018-08 and 2018-09' ('' when none is held): the span alone read as if
+    every month in it were there."""
+    months = sorted(set(held))
+    if not months:
+        return ""
+    gaps = missing_months(months)
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    return span + (f", no data for {gaps_text(gaps)}" if gaps else "")
+
+
+def gaps_text(months: Sequence[str]) -> str:
+    """Missing months in words: a few named one by one ('2018-08 and 2018-09'), more as runs (`months_text`)."""
+    if len(months) > 3:
+        return months_text(months)
+    return " and ".join(months) if len(months) < 3 else f"{months[0]}, {months[1]} and {months[2]}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,10 +49,10 @@ def _table_html(frame: pd.DataFrame, right: int | None = None) -> str:
                 cells.append(f'<td class="n">{html.escape(str(value))}</td>')
             elif value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
                 cells.append("<td></td>")
+            elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                cells.append(f'<td class="n">{int(value):,}</td>')  # counts are whole, numpy's too
             elif isinstance(value, float):
                 cells.append(f'<td class="n">{value:,.2f}</td>')
-            elif isinstance(value, int):
-                cells.append(f'<td class="n">{value:,}</td>')
             else:
                 cells.append(f"<td>{html.escape('' if value is None else str(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -85,12 +86,12 @@ def analysis_report_html(
 def hotspot_table(run: Any) -> pd.DataFrame:
     import pandas as pd  # only when a report is made: the window opens without pandas (issue 21)
 
-    from ruralwatch.analysis.options import value_name
+    from ruralwatch.analysis.options import hotspot_value, value_name
 
     value = value_name(run.query.method, run.query.weight)  # "Value" did not say of what
     return pd.DataFrame([
         # Coordinates as text: a patrol needs metres (5 decimals), not the table's 2-decimal number format.
-        {"Rank": h.rank, "Area": area, value: round(h.value, 2), "Latitude": f"{h.centre_lat:.5f}",
-         "Longitude": f"{h.centre_lon:.5f}"}
-        for h, area in zip(run.hotspots, run.areas, strict=True)
-    ])
+        {"Rank": h.rank, "Area": area, value: hotspot_value(h.value, run.query.weight),
+         "Latitude": f"{h.centre_lat:.5f}", "Longitude": f"{h.centre_lon:.5f}"}
+        for h, area in zip(run.hotspots, run.labels(), strict=True)
+    ], dtype=object)

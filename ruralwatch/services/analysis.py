@@ -27,7 +27,7 @@ from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
-from ruralwatch.core.month_split import MonthSplit, months_from_to, split_months
+from ruralwatch.core.month_split import MonthSplit, gaps_text, held_text, months_from_to, split_months
 from ruralwatch.mapping import boundaries
 from ruralwatch.mapping.geography import Geography, UnknownForceError, find_force
 from ruralwatch.services.geography import GeographyService
@@ -64,6 +64,11 @@ def _month(text: str | None, field_name: str) -> str | None:
     return text
 
 
+def _month_before(month: str) -> str:
+    index = int(month[:4]) * 12 + int(month[5:]) - 2
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def _check_choice(value: str, allowed: tuple[str, ...], field_name: str) -> None:
     if value not in allowed:
         raise ValidationError.single(field_name, f"{value!r} is not one of {', '.join(allowed)}")
@@ -89,6 +94,10 @@ class HotspotQuery:
     radius_m: float = DEFAULT_RADIUS_M
     area: str | None = None  # a district or ward name: only its crimes
     kinds: tuple[str, ...] = ()  # only these incident kinds / published crime types (empty: all)
+    # One hotspot per place: a cell is left out when within the bandwidth (KDE) or the next cell (grid, Gi*) of a
+    # hotter one (the window's and `hotspots`' default; a walk's 20 were 3 town centres). False: every cell
+    # ranked, neighbours labelled "next to N" (patrol planning keeps its own spacing of stops).
+    places: bool = False
     # Source "published": its own (first, last) month when it differs from month_from..month_to (it comes out 1-2
     # months late, so a patrol plan takes its latest 12 months held). None: month_from and month_to.
     published_months: tuple[str, str] | None = None
@@ -140,6 +149,38 @@ class HotspotRun:
     other_forces: int = 0  # published crimes of other forces in the database: left out
     warning: str = ""
     months: MonthSplit | None = None  # source "all": the month each source was counted in (None otherwise)
+    # Each hotspot's group: the rank of the hottest ranked cell it touches through other ranked cells (its own rank
+    # when it heads one). Empty: each its own (a run made without it).
+    groups: list[int] = field(default_factory=list)
+
+    def group_of(self) -> list[int]:
+        return self.groups or [h.rank for h in self.hotspots]
+
+    def places(self) -> int:
+        """Separate places among the hotspots: neighbouring cells are one."""
+        return len(set(self.group_of()))
+
+    def labels(self) -> list[str]:
+        """Each hotspot's area, with "(next to N)" when it touches hotspot N's cells: the window, report and
+        command line showed 'Castle, Colchester' five times and no word that they were one place."""
+        return [area if group == h.rank else f"{area} (next to {group})"
+                for h, area, group in zip(self.hotspots, self.areas, self.group_of(), strict=True)]
+
+    def places_note(self) -> str:
+        """How the hotspots stand to places, in words ('' when each is its own and nothing was left out)."""
+        if self.query.places and len(self.hotspots) > 1:
+            apart = (f"within {self.query.bandwidth_m:,.0f} m of" if self.query.method == "kde" else "touching")
+            return f"one per place (cells {apart} a hotter hotspot count as its place)"
+        places = self.places()
+        return (f"{places} {'place' if places == 1 else 'places'}: neighbouring cells are one place"
+                if places < len(self.hotspots) else "")
+
+    def count_words(self) -> str:
+        """'20 hotspots, one per place (…)', '20 hotspots (6 places: …)' or '20 hotspots'."""
+        note = self.places_note()
+        if not note:
+            return f"{len(self.hotspots)} hotspots"
+        return f"{len(self.hotspots)} hotspots" + (f", {note}" if self.query.places else f" ({note})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,9 +201,10 @@ class HotspotRun:
                 {
                     "rank": h.rank, "value": h.value, "z": h.z, "p": h.p, "lat": round(h.centre_lat, 6),
                     "lon": round(h.centre_lon, 6), "easting": h.easting, "northing": h.northing,
-                    "area": area, "polygon": [list(p) for p in h.polygon_wgs84],
+                    "area": area, "next_to": None if group == h.rank else group,
+                    "polygon": [list(p) for p in h.polygon_wgs84],
                 }
-                for h, area in zip(self.hotspots, self.areas, strict=True)
+                for h, area, group in zip(self.hotspots, self.areas, self.group_of(), strict=True)
             ],
         }
 
@@ -191,9 +233,10 @@ class HotspotRun:
                 {
                     "type": "Feature",
                     "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in h.polygon_wgs84]]},
-                    "properties": {"rank": h.rank, "value": h.value, "z": h.z, "area": area},
+                    "properties": {"rank": h.rank, "value": h.value, "z": h.z, "area": area,
+                                   "next_to": None if group == h.rank else group},
                 }
-                for h, area in zip(self.hotspots, self.areas, strict=True)
+                for h, area, group in zip(self.hotspots, self.areas, self.group_of(), strict=True)
             ],
         }
 
@@ -556,7 +599,9 @@ class AnalysisService:
         step("Ranking the hotspots")
         kinds: dict[str, hs.Method] = {"grid": "count", "kde": "kde", "gistar": "gistar"}
         kind = kinds[query.method]
-        ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values)
+        apart = math.ceil(query.bandwidth_m / query.cell_m) if query.method == "kde" else 1
+        ranked = hs.rank_hotspots(surface, mask, grid, query.top_n, kind, values=values,
+                                  apart=apart if query.places else 0)
         areas = [self.area_label(h.centre_lat, h.centre_lon) for h in ranked]
         step("Naming the areas and counting what was left out")
         period = (query.month_from, query.month_to) if split else query.published_period()
@@ -571,7 +616,7 @@ class AnalysisService:
             # Nothing of our own force but others' crime held: say why the run is empty.
             warning=self._outside_warning(len(points), outside)
             or (self.other_forces_note(other) if other and not len(points) else ""),
-            months=split,
+            months=split, groups=hs.neighbour_heads(ranked),
         )
 
     # --- forecast accuracy --------------------------------------------------------------------------------
@@ -609,8 +654,35 @@ class AnalysisService:
         'give a month' to go on)."""
         if source not in ("published", "all"):
             return ""
-        first, last = self.store.db.execute("SELECT MIN(month), MAX(month) FROM published_crimes").fetchone()
-        return f" (published crime holds {first} to {last})" if first else " (no published crime is imported yet)"
+        held = held_text(self.published_months())
+        return f" (published crime holds {held})" if held else " (no published crime is imported yet)"
+
+    def published_months(self) -> tuple[str, ...]:
+        """The months the force's published crime with a location is held for, oldest first."""
+        # The month index's distinct values, then one look-up each that stops at its first row: a scan of the
+        # located rows took 0.8 s for a year of Essex, too long for the Accuracy tab to offer its months.
+        every = [row[0] for row in self.store.db.execute("SELECT DISTINCT month FROM published_crimes ORDER BY 1")]
+        return self.published_months_in(every)
+
+    def latest_complete_span(self, test_months: int = 3, train_months: int = 12) -> tuple[str, str, str, str] | None:
+        """(train from, train to, test from, test to): the latest `test_months` months of published crime held with
+        no month missing, and up to `train_months` unbroken months before them; None when fewer than two months in
+        a row are held. What the Accuracy tab offers before a new analyst has typed a month."""
+        held = set(self.published_months())
+        run: list[str] = []
+        for latest in sorted(held, reverse=True):  # the latest unbroken run of two months or more, newest first
+            if run and latest in run:
+                continue
+            run = [latest]
+            while (before := _month_before(run[-1])) in held:
+                run.append(before)
+            if len(run) >= 2:
+                break
+        if len(run) < 2:
+            return None
+        test = min(test_months, max(1, len(run) // 3))  # a short run keeps most of its months to learn from
+        train = run[test:test + train_months]
+        return train[-1], train[0], run[test - 1], run[0]
 
     def evaluate(
         self, train_from: str, train_to: str, test_from: str, test_to: str, cell_m: float = DEFAULT_CELL_M,
@@ -637,6 +709,7 @@ class AnalysisService:
         if not train_to < test_from:
             raise ValidationError.single("test_from", "the test period must come after the training period")
         splits = self._evaluation_split(source, train_from, train_to, test_from, test_to)
+        missing = self._evaluation_gaps(source, splits, train_from, train_to, test_from, test_to)
         step = _Steps(progress, 6)
         train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight,
                                                               split=splits[0] if splits else None))
@@ -704,7 +777,10 @@ class AnalysisService:
                       "other_forces": train_other, "no_location": train_unlocated},
             "test": {"from": test_from, "to": test_to, "crimes": len(test), "outside_force": test_outside,
                      "other_forces": test_other, "no_location": test_unlocated},
-            "warning": self._outside_warning(len(train) + len(test), train_outside + test_outside),
+            "warning": " ".join(part for part in (
+                self._outside_warning(len(train) + len(test), train_outside + test_outside),
+                _gaps_warning(missing, train_from, train_to, test_from, test_to)) if part),
+            "missing_months": missing,
             "months": MonthSplit(splits[0].published + splits[1].published,
                                  splits[0].ours + splits[1].ours).to_dict() if splits else None,
             "months_note": self._evaluation_months_note(splits) if splits else "",
@@ -734,6 +810,29 @@ class AnalysisService:
                 "source")
         return train, test
 
+    def _evaluation_gaps(self, source: str, splits: tuple[MonthSplit, MonthSplit] | None, train_from: str,
+                         train_to: str, test_from: str, test_to: str) -> dict[str, list[str]]:
+        """The training and test months published crime has no data for ({"train": [...], "test": [...]}).
+
+        A month missing from published data (Essex's files lack 2018-08 and 2018-09) is not a quiet month: a test
+        period of 7 months with 2 missing ran as if complete. Some months missing, the run goes ahead and says which
+        (the figures are then over the months held, still a fair comparison of the methods); a training or test
+        period with no month held at all is refused, naming them, as there is nothing to learn from or score."""
+        if source == "incidents" or (splits is not None and not (splits[0].published or splits[1].published)):
+            return {"train": [], "test": []}  # our own incidents: a month without any may be a quiet month
+        if not self.published_months():
+            return {"train": [], "test": []}  # none of the force's: the run's own refusal says why (other forces)
+        train = months_from_to(train_from, train_to)
+        test = months_from_to(test_from, test_to)
+        held = set(self.published_months_in(train + test))
+        missing = {"train": [m for m in train if m not in held], "test": [m for m in test if m not in held]}
+        for name, months, field_name in (("training", train, "train_from"), ("test", test, "test_from")):
+            if months and all(m not in held for m in months):
+                raise ValidationError.single(
+                    field_name, f"published crime has no data for any {name} month ({gaps_text(months)}); it holds "
+                    f"{held_text(self.published_months())}")
+        return missing
+
     @staticmethod
     def _evaluation_months_note(splits: tuple[MonthSplit, MonthSplit]) -> str:
         train, test = splits
@@ -750,7 +849,8 @@ class AnalysisService:
         return self.by_area_counted(level, source, month_from, month_to)[0]
 
     def by_area_counted(self, level: str = "district", source: str = "published", month_from: str | None = None,
-                        month_to: str | None = None, split: MonthSplit | None = None) -> tuple[pd.DataFrame, str]:
+                        month_to: str | None = None, split: MonthSplit | None = None,
+                        points: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
         """`by_area` and, in words, what it counted and left out: areas count every crime of the force with a
         location in the districts (or wards) held, hotspots only those inside the force outline, and a walk read
         30,313 against 30,061 for the same data with no word why. Source "all": each month from one source
@@ -765,7 +865,8 @@ class AnalysisService:
         if source == "all" and split is None:
             split = self.month_split(month_from, month_to)
         split = split if source == "all" else None
-        points = self.points(source, month_from, month_to, "harm", split=split)
+        if points is None:  # given: the harm-weighted `points` of the same period (the report reads them once)
+            points = self.points(source, month_from, month_to, "harm", split=split)
         east, north = points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float)
         placed = np.zeros(len(points), dtype=bool)
         rows = []
@@ -805,14 +906,16 @@ class AnalysisService:
 
     def concentration(self, source: str = "published", month_from: str | None = None,
                       month_to: str | None = None, cell_m: float = DEFAULT_CELL_M,
-                      split: MonthSplit | None = None) -> dict[str, Any]:
+                      split: MonthSplit | None = None, points: pd.DataFrame | None = None) -> dict[str, Any]:
         """Share of all harm in the top 1% and 5% of the study area's cells, and prevalence versus repeats; source
         "all" over `split` (else `month_split` of the period)."""
         self.store.actor.require("analysis.run")
         if source == "all" and split is None:
             split = self.month_split(month_from, month_to)
         split = split if source == "all" else None
-        points, _outside = self.clip_to_force(self.points(source, month_from, month_to, "harm", split=split))
+        if points is None:
+            points = self.points(source, month_from, month_to, "harm", split=split)
+        points, _outside = self.clip_to_force(points)
         grid, mask, study = self.study_area(points, cell_m, 0.0)
         harm = hs.grid_counts(points["easting"].to_numpy(), points["northing"].to_numpy(),
                               points["weight"].to_numpy(), grid)[mask]
@@ -879,6 +982,21 @@ class AnalysisService:
             "month_from": month_from,
             "month_to": month_to,
         }
+
+
+def _gaps_warning(missing: dict[str, list[str]], train_from: str, train_to: str, test_from: str,
+                  test_to: str) -> str:
+    """Which training and test months have no published data, and what the figures then cover; '' for none."""
+    parts = []
+    for key, name, first, last in (("train", "training", train_from, train_to), ("test", "test", test_from, test_to)):
+        gaps = missing.get(key) or []
+        if gaps:
+            total = len(months_from_to(first, last))
+            parts.append(f"{name} {gaps_text(gaps)} ({total - len(gaps)} of {total} months held)")
+    if not parts:
+        return ""
+    return (f"Published crime has no data for {'; '.join(parts)}: the figures cover only the months held, not the "
+            "whole period asked for.")
 
 
 def evaluation_counted(area_label: str, train: int, test: int, outside: int, no_location: int,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError, NotFoundError, ProgressCallback, ValidationError
+from ruralwatch.core.month_split import gaps_text, missing_months
 from ruralwatch.core.words import count_of, plural
 from ruralwatch.io.police_uk import (
     RECORD_COLUMNS,
@@ -220,6 +221,9 @@ class ImportReport:
     per_file: list[FileImport] = field(default_factory=list)
     # Outcomes and stop and search files of a data.police.uk download found in a folder or zip, not imported.
     skipped: list[str] = field(default_factory=list)
+    # Months between the first and last held (after the import) with no published crime: a gap, said in the summary.
+    missing_months: list[str] = field(default_factory=list)
+    months_held: tuple[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -237,6 +241,9 @@ class ImportReport:
             f"{self.no_location:,} without a location; {self.seconds:.1f} s"
             + (f" ({count_of(len(self.skipped), 'outcomes or stop and search file')} left out: not street-level "
                "crime)" if self.skipped else "")
+            + (f". Published crime now holds {self.months_held[0]} to {self.months_held[1]} with no data for "
+               f"{gaps_text(self.missing_months)}: analyses over those months have nothing from them"
+               if self.missing_months and self.months_held else "")
         )
 
 
@@ -373,6 +380,9 @@ class PublishedCrimeService:
         report.rejected_reasons = {
             reason: report.rejected_reasons[reason] for reason in REJECT_REASONS if reason in report.rejected_reasons
         }
+        months = self.months()
+        report.missing_months = list(missing_months(months))
+        report.months_held = (months[0], months[-1]) if months else None
         report.seconds = round(time.perf_counter() - started, 3)
         if report.imported:
             self.hub.publish(Change("published_crimes", "bulk"))
@@ -514,6 +524,10 @@ class PublishedCrimeService:
     def months(self) -> list[str]:
         """The months held, oldest first."""
         return [r[0] for r in self.store.db.execute("SELECT DISTINCT month FROM published_crimes ORDER BY month")]
+
+    def missing_months(self) -> tuple[str, ...]:
+        """Months between the first and last held with no published crime (a file not imported or not published)."""
+        return missing_months(self.months())
 
     def crime_types(self) -> list[str]:
         return [

@@ -15,6 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -38,8 +39,8 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.analysis.figures import area_table, concentration_text
 from ruralwatch.analysis.hotspots import Hotspot
-from ruralwatch.analysis.options import value_name
-from ruralwatch.core.errors import ValidationError
+from ruralwatch.analysis.options import hotspot_value, value_help, value_name
+from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.kinds import KINDS, is_kind
 from ruralwatch.core.permissions import role_may_not
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
@@ -93,7 +94,8 @@ def _trend_table(trend: pd.DataFrame | None) -> pd.DataFrame | None:
 
     table = trend.rename(columns={"month": "Month", "count": "Crimes", "count_year_before": "A year before"})
     for column in ("Crimes", "A year before"):
-        table[column] = [None if pd.isna(v) else int(v) for v in table[column]]
+        # Kept as Python ints beside None: a plain list made a float column and the report wrote "14,786.00".
+        table[column] = pd.Series([None if pd.isna(v) else int(v) for v in table[column]], dtype=object)
     return table
 
 
@@ -120,6 +122,10 @@ def _png_bytes(widget: QWidget) -> bytes:
     return bytes(buffer.data())
 
 
+def _span(first: str, last: str) -> str:
+    return first if first == last else f"{first} to {last}"
+
+
 def _month_edit(placeholder: str, optional: str = "") -> QLineEdit:
     edit = QLineEdit()
     edit.setPlaceholderText(placeholder)
@@ -137,6 +143,11 @@ def _fit_placeholder(edit: QLineEdit, optional: str = "") -> None:
         edit.setToolTip(f"Optional: {optional}")
 
 
+REPORT_STEPS = 9  # the hotspots' four, then reading, areas, concentration, timing and writing
+ACCURACY_HELP = ("PAI: share of test crimes in the top cells divided by their share of the area (higher is better). "
+                 "PEI: how close to the best possible (1 = perfect).")
+NEXT_TO_HELP = ("Where the hotspot is: its ward and district. \"(next to 3)\": the cell touches hotspot 3's cell (or "
+                "a hotspot cell that does), so the two are one place spread over neighbouring cells.")
 # The Accuracy table's methods, short enough for the table to fit the panel without scrolling sideways (at
 # 1366x768 only 'PAI 1%' showed beside the long names); the long name is each row's tooltip.
 METHOD_SHORT = {"naive": "Baseline", "grid": "Grid", "kde": "KDE", "gistar": "Gi*", "blend": "Blend"}
@@ -307,6 +318,7 @@ class AnalysisPanel(QWidget):
         tabs.addTab(self._near_repeat_tab(), "Knox")
         tabs.setTabToolTip(tabs.count() - 1, "Near repeats: the Knox test, and the near-repeat zone it justifies")
         self.tabs = tabs
+        tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(tabs)
@@ -349,6 +361,16 @@ class AnalysisPanel(QWidget):
         self.top_n = QSpinBox()
         self.top_n.setRange(1, 500)
         self.top_n.setValue(20)
+        self.top_n.setSuffix(" places")
+        # One per place by default: a walk's 20 hotspots were 3 town centres' neighbouring cells, Castle in
+        # Colchester five times. Unticked, every cell is ranked and a neighbour says "next to N".
+        self.one_per_place = QCheckBox("One per place")
+        self.one_per_place.setChecked(True)
+        self.one_per_place.setToolTip("Ticked: a cell within the bandwidth of a hotter hotspot (kernel density) or "
+                                      "touching one (grid, Gi*) is part of that place and not listed again. "
+                                      "Unticked: every cell is ranked; a neighbour's Area says \"next to N\".")
+        self.one_per_place.toggled.connect(
+            lambda on: self.top_n.setSuffix(" places" if on else " cells"))
         self.cell_m = QSpinBox()
         self.cell_m.setRange(50, 5000)
         self.cell_m.setSingleStep(50)
@@ -373,7 +395,10 @@ class AnalysisPanel(QWidget):
         form.addRow("M&ethod", self.method)
         form.addRow("Wei&ght", self.weight)
         form.addRow(_buddy("&Period", self.month_from), period)
-        form.addRow("Sho&w top", self.top_n)
+        top = QHBoxLayout()
+        top.addWidget(self.top_n)
+        top.addWidget(self.one_per_place, 1)
+        form.addRow(_buddy("Sho&w top", self.top_n), top)
         form.addRow("Cell si&ze", self.cell_m)
         form.addRow("&Bandwidth", self.bandwidth_m)
         self.run_button = QPushButton("Fi&nd hotspots")
@@ -424,7 +449,7 @@ class AnalysisPanel(QWidget):
             method=self.method.currentData(), weight=self.weight.currentData(), source=self.source.currentData(),
             month_from=self.month_from.text().strip() or None, month_to=self.month_to.text().strip() or None,
             top_n=self.top_n.value(), cell_m=float(self.cell_m.value()), bandwidth_m=self.bandwidth_m.value(),
-            radius_m=self.bandwidth_m.value(), area=self.area.currentData(),
+            radius_m=self.bandwidth_m.value(), area=self.area.currentData(), places=self.one_per_place.isChecked(),
         )
 
     def run_hotspots(self) -> None:
@@ -437,12 +462,19 @@ class AnalysisPanel(QWidget):
         # What the value counts: "Density /km²" did not say of what (harm days or crimes).
         headers = ["Rank", "Area", value_name(run.query.method, run.query.weight)] + (
             ["z"] if run.query.method == "gistar" else [])
-        rows = [[h.rank, area, round(h.value, 2)] + ([round(h.z or 0.0, 2)] if run.query.method == "gistar" else [])
-                for h, area in zip(run.hotspots, run.areas, strict=True)]
+        rows = [[h.rank, area, hotspot_value(h.value, run.query.weight)]
+                + ([round(h.z or 0.0, 2)] if run.query.method == "gistar" else [])
+                for h, area in zip(run.hotspots, run.labels(), strict=True)]
         _fill_table(self.hotspot_table, headers, rows)
         _names_give_way(self.hotspot_table, 1)
+        # What the figure is, in plain words, where the user looks: the column's heading and its cells.
+        help_text = value_help(run.query.method, run.query.weight)
+        self.hotspot_table.horizontalHeaderItem(2).setToolTip(help_text)
+        for row in range(self.hotspot_table.rowCount()):
+            self.hotspot_table.item(row, 2).setToolTip(help_text)
+        self.hotspot_table.horizontalHeaderItem(1).setToolTip(NEXT_TO_HELP)
         self.hotspot_status.setText(
-            f"{len(run.hotspots)} hotspots from {run.points:,} crimes, study area: {run.study_area}, "
+            f"{run.count_words()} from {run.points:,} crimes, study area: {run.study_area}, "
             f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
             + (f"\n{run.months_note()}" if run.months else "")
             + (f"\n{run.warning}" if run.warning else "")
@@ -453,6 +485,7 @@ class AnalysisPanel(QWidget):
 
     def _accuracy_tab(self) -> QWidget:
         page = QWidget()
+        self.accuracy_page = page
         self.train_from, self.train_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
         self.test_from, self.test_to = _month_edit("YYYY-MM"), _month_edit("YYYY-MM")
         self.eval_source = _source_combo()
@@ -480,8 +513,7 @@ class AnalysisPanel(QWidget):
              "test_to": self.test_to, "source": self.eval_source},
             labels={"train_from": "Train on (from)", "train_to": "Train on (to)", "test_from": "Test on (from)",
                     "test_to": "Test on (to)", "source": "Data"})
-        self.eval_status = _status_label("PAI: share of test crimes in the top cells divided by their share of the "
-                                         "area (higher is better). PEI: how close to the best possible (1 = perfect).")
+        self.eval_status = _status_label(ACCURACY_HELP)
         self.eval_table = _table()
         self.eval_note = _status_label()  # three lines kept for it: at 1366x768 a plain label was cut off
         self.eval_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -492,6 +524,30 @@ class AnalysisPanel(QWidget):
         layout.addWidget(self.eval_table, 1)
         layout.addWidget(self.eval_note)
         return page
+
+    def _tab_shown(self, index: int) -> None:
+        if self.tabs.widget(index) is self.accuracy_page:
+            self.offer_accuracy_months()
+
+    def _accuracy_months(self) -> tuple[QLineEdit, ...]:
+        return self.train_from, self.train_to, self.test_from, self.test_to
+
+    def offer_accuracy_months(self) -> None:
+        """Four blank boxes get the latest span of published crime held with no month missing (a new analyst had
+        only placeholders to go on); worked out quietly off the UI thread (0.6 s for a year of Essex)."""
+        if any(edit.text() for edit in self._accuracy_months()):
+            return
+
+        def fill(span: tuple[str, str, str, str] | None) -> None:
+            if span is None or any(edit.text() for edit in self._accuracy_months()):
+                return  # typed meanwhile: what was typed stays
+            for edit, month in zip(self._accuracy_months(), span, strict=True):
+                edit.setText(month)
+            self.eval_status.setText(f"Offered: training {_span(span[0], span[1])}, test {_span(span[2], span[3])}, "
+                                     "the latest months of published crime held with none missing. " + ACCURACY_HELP)
+
+        self.ops.run("Finding the months held", lambda services, _p: services.analysis.latest_complete_span(),
+                     fill, on_failed=lambda _exc: None, quiet=True)  # no offer is no harm
 
     def run_evaluation(self) -> None:
         args = (self.train_from.text().strip(), self.train_to.text().strip(), self.test_from.text().strip(),
@@ -654,16 +710,27 @@ class AnalysisPanel(QWidget):
         source = self.time_source.currentData()
 
         def work(service: AnalysisService, progress: Progress) -> dict[str, Any]:
-            run = service.hotspots(query, progress)
-            # The same period and source: the hotspots' month split serves the areas and concentration too.
-            return {
-                "run": run,
-                "areas": service.by_area_counted("district", query.source, query.month_from, query.month_to,
-                                                 run.months),
-                "concentration": service.concentration(query.source, query.month_from, query.month_to,
-                                                       split=run.months),
-                "timing": service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area),
-            }
+            # Every stage a step of one bar: the hotspots' own four steps filled it, and it sat at 100% through the
+            # areas, concentration and timing that followed (most of the time), with Cancel seen nowhere there.
+            def stage(done: int, note: str) -> None:
+                if not progress(done, REPORT_STEPS, note):
+                    raise CancelledError("cancelled")
+
+            run = service.hotspots(query, lambda done, _total, note="": progress(done, REPORT_STEPS, note))
+            stage(4, "Reading the crimes for harm by district")
+            # The same period and source: the hotspots' month split serves the areas and concentration too, and
+            # the crimes are read once for both (each read is seconds for a year of a force).
+            located = service.points(query.source, query.month_from, query.month_to, "harm", split=run.months)
+            stage(5, "Summing harm by district")
+            areas = service.by_area_counted("district", query.source, query.month_from, query.month_to, run.months,
+                                            points=located)
+            stage(6, "Working out how concentrated harm is")
+            concentration = service.concentration(query.source, query.month_from, query.month_to, split=run.months,
+                                                  points=located)
+            stage(7, "Counting crimes per month")
+            timing = service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area)
+            stage(8, "Writing the report")
+            return {"run": run, "areas": areas, "concentration": concentration, "timing": timing}
 
         def done(result: dict[str, Any]) -> None:
             self._show_timing(result["timing"])
@@ -677,9 +744,10 @@ class AnalysisPanel(QWidget):
             sections = [
                 ReportSection(
                     # In the panel's words ("20 kde hotspots weighted by harm" showed the code names).
-                    "Hotspots", f"{len(run.hotspots)} hotspots by {method.lower()}, {weighed} from {run.points:,} "
+                    "Hotspots", f"{run.count_words()} by {method.lower()}, {weighed} from {run.points:,} "
                     f"crimes in {area or force}. {run.counted()}" + (f" {run.months_note()}" if run.months else ""),
-                    hotspot_table(run)),
+                    hotspot_table(run), notes=[value_help(query.method, query.weight)]
+                    + ([NEXT_TO_HELP] if run.places() < len(run.hotspots) else [])),
                 ReportSection(
                     "Harm by district", f"{100 * (shares['0.01'] or 0):.0f}% of all harm lies in the top 1% of "
                     f"{query.cell_m:.0f} m cells, {100 * (shares['0.05'] or 0):.0f}% in the top 5%. "
@@ -891,7 +959,13 @@ class AnalysisPanel(QWidget):
                 ratio = ratios[i, j]
                 cells.append("-" if math.isnan(ratio) else f"{ratio:.2f}" + (" *" if raised[i, j] else ""))
             rows.append(cells)
-        _fill_table(self.knox_table, ["Distance"] + result.bands.time_labels, rows)
+        # Two-line headings ("0-7\ndays") and the bands sharing the width: at 1366x768 the docked table scrolled
+        # sideways to its fourth band.
+        _fill_table(self.knox_table, ["Distance"] + [label.replace(" days", "\ndays")
+                                                     for label in result.bands.time_labels], rows)
+        header = self.knox_table.horizontalHeader()
+        for column in range(1, len(result.bands.time_labels) + 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         strong = theme.heat_tone(0.8)
         for i in range(len(result.bands.distance_labels)):
             for j in range(len(result.bands.time_labels)):

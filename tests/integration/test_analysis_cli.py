@@ -301,7 +301,7 @@ def test_areas_json_wards_and_months(cli, crimes):
           "--test-to", "2024-03"], ["2019-13"]),
         (["evaluate", "--train-from", "2024-01", "--train-to", "2024-01"], ["--test-from"]),
         (["evaluate", "--train-from", "2023-01", "--train-to", "2023-01", "--test-from", "2023-02",
-          "--test-to", "2023-02"], ["no crimes"]),
+          "--test-to", "2023-02"], ["--train-from", "no data for any training month (2023-01)"]),
         (["harm", "set", "police_uk:Nope", "5", "--note", "x"], ["police_uk:Nope", "not a harm weight"]),
         (["harm", "set", "police_uk:Burglary", "-1", "--note", "x"], ["days"]),
         (["harm", "set", "police_uk:Burglary", "40000", "--note", "x"], ["days"]),
@@ -324,3 +324,26 @@ def test_bad_input_changes_nothing(cli, crimes):
     cli("harm", "set", "police_uk:Burglary", "-1", "--note", "x")
     cli("harm", "set", "police_uk:Burglary", "300")
     assert all(not w["overridden"] for w in _weights(cli).values())
+
+
+def test_evaluate_over_a_month_without_published_data_warns(cli, db_path):
+    _insert(db_path, [(*CHELMSFORD, "Burglary", month) for month in ("2024-01", "2024-03", "2024-05")])
+    result = cli("evaluate", "--train-from", "2024-01", "--train-to", "2024-01", "--test-from", "2024-03",
+                 "--test-to", "2024-04")
+    assert result.code == 0, result.err
+    assert ("warning: Published crime has no data for test 2024-04 (1 of 2 months held): the figures cover only "
+            "the months held, not the whole period asked for.") in result.out.splitlines()
+    refused = cli("evaluate", "--train-from", "2024-01", "--train-to", "2024-01", "--test-from", "2024-02",
+                  "--test-to", "2024-02")
+    assert_one_line_error(refused, "no data for any test month (2024-02)",
+                          "it holds 2024-01 to 2024-05, no data for 2024-02 and 2024-04")
+
+
+def test_hotspots_are_one_per_place_unless_each_cell_is_asked_for(cli, db_path):
+    _insert(db_path, [(*CHELMSFORD, "Burglary", "2024-01")] * 3
+            + [(CHELMSFORD[0] + 250, CHELMSFORD[1], "Burglary", "2024-01")] * 2
+            + [(*COLCHESTER, "Burglary", "2024-01")])
+    places = cli("hotspots", "--method", "grid", "--top", "2", "--json").json()
+    assert [h["easting"] for h in places["hotspots"]] == [CHELMSFORD[0], COLCHESTER[0]]
+    cells = cli("hotspots", "--method", "grid", "--top", "2", "--each-cell").out.splitlines()
+    assert cells[2].endswith("(next to 1)")

@@ -113,9 +113,10 @@ def test_hotspots_fill_the_table_and_the_map_off_the_ui_thread(qtbot, window, cr
     assert _headers(panel.hotspot_table) == ["Rank", "Area", "Harm (days)"]
     rows = _table_rows(panel.hotspot_table)
     assert [row[0] for row in rows] == ["1", "2", "3"]
-    assert [row[2] for row in rows] == ["491.82", "365.00", "10.00"]
+    assert [row[2] for row in rows] == ["492", "365", "10"]  # harm in whole days, as the Areas tab gives it
     assert rows[0][1].endswith("Chelmsford") and rows[2][1].endswith("Colchester")
-    assert "3 hotspots from 13 crimes" in panel.hotspot_status.text()
+    assert panel.hotspot_status.text().startswith("3 hotspots, one per place (cells touching a hotter hotspot count "
+                                                  "as its place) from 13 crimes")
     # What was counted and left out, in the service's words (Hotspots and Areas disagreed with no word why).
     assert run.counted() in panel.hotspot_status.text() and run.counted().startswith("Counted: 13 crimes inside")
     assert panel.last_run is run
@@ -246,7 +247,7 @@ def test_blank_accuracy_months_are_named_marked_and_the_months_held_given(qtbot,
     qtbot.waitUntil(lambda: panel.eval_status.text().startswith("Not done"), timeout=10_000)
     assert panel.eval_status.text() == (
         "Not done: Give the last month to train on, YYYY-MM; give the first month to test on, YYYY-MM; give the "
-        "last month to test on, YYYY-MM (published crime holds 2024-01 to 2024-03)")
+        "last month to test on, YYYY-MM (published crime holds 2024-01 to 2024-03, no data for 2024-02)")
     for edit in (panel.train_to, panel.test_from, panel.test_to):
         assert "border" in edit.styleSheet() and edit.toolTip()
     assert panel.train_from.styleSheet() == ""
@@ -346,7 +347,7 @@ def test_harm_override_changes_the_next_hotspot_run(qtbot, window, services, cri
     with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as blocker:
         panel.run_hotspots()
     assert (blocker.args[0].hotspots[0].easting, blocker.args[0].hotspots[0].northing) == COLCHESTER
-    assert _table_rows(panel.hotspot_table)[0][2] == "1,000.00"
+    assert _table_rows(panel.hotspot_table)[0][2] == "1,000"  # whole days
 
 
 _TWICE = textwrap.dedent("""

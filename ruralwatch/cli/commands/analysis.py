@@ -42,6 +42,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                           help="KDE bandwidth and Gi* neighbourhood radius in metres")
     hotspots.add_argument("--area", help="only crimes in this district or ward of the force (`geography show` lists "
                           "them)")
+    hotspots.add_argument("--each-cell", action="store_true",
+                          help="rank every cell, a place's neighbouring cells too (marked 'next to N'); by default "
+                          "one cell per place, as the window lists them")
     hotspots.add_argument("--geojson", action="store_true", help="print the hotspot cells as GeoJSON")
     hotspots.add_argument("--json", action="store_true")
 
@@ -206,7 +209,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         run_result = analysis.hotspots(HotspotQuery(
             method=args.method, weight=args.weight, source=args.source, month_from=args.month_from,
             month_to=args.month_to, top_n=args.top, cell_m=args.cell_m, bandwidth_m=args.bandwidth_m,
-            radius_m=args.bandwidth_m, area=args.area,
+            radius_m=args.bandwidth_m, area=args.area, places=not args.each_cell,
         ))
         if run_result.warning and not args.json and not args.geojson:
             print(f"warning: {run_result.warning}")
@@ -217,8 +220,9 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}; the value is "
                   f"{value_name(args.method, args.weight).lower()}) from {run_result.points:,} "
-                  f"crimes over {run_result.study_area}")
-            for hotspot, area in zip(run_result.hotspots, run_result.areas, strict=True):
+                  f"crimes over {run_result.study_area}"
+                  + (f"; {run_result.places_note()}" if run_result.places_note() else ""))
+            for hotspot, area in zip(run_result.hotspots, run_result.labels(), strict=True):
                 z = f"  z={hotspot.z:.2f}" if hotspot.z is not None else ""
                 print(f"{hotspot.rank:3}  {hotspot.value:12,.1f}{z}  {hotspot.centre_lat:.5f},{hotspot.centre_lon:.5f}"
                       f"  {area}")
