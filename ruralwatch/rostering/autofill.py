@@ -430,8 +430,7 @@ class _Filler:
                     else:
                         why["free, but crewed by others"] += 1
                 if why:
-                    reasons = tuple(f"{words} ({count_of(n, 'duty', 'duties')})"
-                                    for words, n in sorted(why.items(), key=lambda item: (-item[1], item[0])))
+                    reasons = _below_reasons(why)
                 else:
                     reasons = ("no duty of the period to give them",)
                 found.append(BelowCommitment(person.volunteer.id, month, round(done / 3600, 2),
@@ -467,3 +466,20 @@ def autofill(
     if period_end < period_start:
         return AutofillResult((), ())
     return _Filler(volunteers, duties, existing, commitments, rules, period_start, period_end).fill()
+
+
+NOT_AVAILABLE = "not available "  # rules.short_words' start for a duty outside someone's availability
+
+
+def _below_reasons(why: Counter[str]) -> tuple[str, ...]:
+    """Reasons with their counts, most duties first; the times someone is not available at are one reason (five of
+    them read as five reasons, the same words again and again, in a line too long to read)."""
+    times = {words.removeprefix(NOT_AVAILABLE): n for words, n in why.items() if words.startswith(NOT_AVAILABLE)}
+    grouped = Counter({words: n for words, n in why.items() if not words.startswith(NOT_AVAILABLE)})
+    if len(times) > 1:
+        spans = ", ".join(sorted(times, key=lambda span: (-times[span], span)))
+        grouped[f"not available at their times: {spans}"] = sum(times.values())
+    else:
+        grouped.update({NOT_AVAILABLE + span: n for span, n in times.items()})
+    return tuple(f"{words} ({count_of(n, 'duty', 'duties')})"
+                 for words, n in sorted(grouped.items(), key=lambda item: (-item[1], item[0])))

@@ -364,6 +364,20 @@ def test_never_double_books_and_explains_the_gap() -> None:
         "cat": ("no availability recorded (1 duty)",)}
 
 
+def test_the_times_someone_is_not_available_at_are_one_reason() -> None:
+    """Five "not available <time> (4 duties)" phrases for each Special under commitment made the proposal's Why
+    column a paragraph of the same words: the times are listed in one reason, most duties first."""
+    mornings = (WeeklySlot(SAT.weekday(), time(6), time(12)),)
+    sun = SAT + timedelta(days=1)
+    duties = [duty("sat1", at(SAT, 18)), duty("sat2", at(SAT + timedelta(days=7), 18)), duty("sun", at(sun, 19))]
+    result = fill([person("ann", weekly=mornings, monthly_commitment_hours=16)], duties)
+    assert {b.person_id: b.reasons for b in result.below} == {
+        "ann": ("not available at their times: Sat 18:00–22:00, Sun 19:00–23:00 (3 duties)",)}
+    # One time only: said as before.
+    result = fill([person("ann", weekly=mornings, monthly_commitment_hours=16)], duties[:2])
+    assert {b.person_id: b.reasons for b in result.below} == {"ann": ("not available Sat 18:00–22:00 (2 duties)",)}
+
+
 def test_a_missing_skill_is_named() -> None:
     people = [person("ann"), person("ben")]
     drone = duty("d1", at(SAT, 18), min_crew=2, max_crew=2, required_skills={"drone": 1})
