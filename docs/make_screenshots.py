@@ -60,6 +60,7 @@ from ruralwatch.services.accounts import create_database  # noqa: E402
 from ruralwatch.services.container import Services  # noqa: E402
 from ruralwatch.services.demo import load_demo, load_demo_premises  # noqa: E402
 from ruralwatch.services.demo_roster import load_demo_roster  # noqa: E402
+from ruralwatch.services.patrols import EventCorrection  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # Where each screen size's pictures go, and which pictures it takes (None: all of them).
@@ -469,9 +470,29 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
         panel.log_event("arrived_stop")
         at(stop, 14)
         panel.log_event("left_stop")
+    at(stops[-1], 20)
+    mistake = panel.log_event("seizure")  # pressed by mistake: withdrawn below, as the user guide tells
     Clock.set_local(f"{PATROL_DAY} 09:55")
     panel.end_patrol(ask=False)
     wait(300)
+
+    # Put the log right afterwards (Correct… / Withdraw…, through the service the dialogs call): the intelligence
+    # note gets the direction the landowner gave, and the Seizure pressed by mistake is withdrawn.
+    Clock.set_local(f"{PATROL_DAY} 10:20")
+    intelligence = next(e for e in services.patrols.log_of(record.id) if e.kind == "intelligence")
+    services.patrols.correct_event(intelligence.id, EventCorrection(
+        note="Gate forced on field entrance, fresh tyre tracks heading north to Ashdon",
+        reason="Direction added after speaking to the landowner"))
+    if mistake is None:
+        raise SystemExit(f"the seizure was not logged: {panel.problems[-1:]}")
+    services.patrols.withdraw_event(mistake.id, "Pressed Seizure by mistake: nothing was seized")
+    panel.open_patrol(record.id)
+    panel.tabs.setCurrentWidget(log)
+    wait(300)
+    log.table.selectRow(0)
+    log._bring_into_view(log.table)
+    wait(300)
+    save(window.patrol_dock, "patrol-log-corrected.png")
     dose = panel.dose
     dose.period_from.setDate(QDate(2026, 8, 25))
     dose.period_to.setDate(QDate(2026, 11, 25))

@@ -206,9 +206,9 @@ class PatrolLog(QWidget):
 
         self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"], word_wrap=False)
         self.table.setMinimumHeight(110)
-        # An event logged wrongly is put right here (never deleted): the buttons under the log, the same two entries
-        # on the row's context menu (right click, or the Menu key), and F2 / Delete in the log. No Alt letters: the
-        # menu bar, the incident filters and this page leave none that the two words hold.
+        # An event logged wrongly is put right here (never deleted): the buttons beside the log's heading, the same
+        # two entries on the row's context menu (right click, or the Menu key), and F2 / Delete in the log. No Alt
+        # letters: the menu bar, the incident filters and this page leave none that the two words hold.
         self.correct_button = QPushButton("Correct…")
         self.withdraw_button = QPushButton("Withdraw…")
         self.table.installEventFilter(self)  # F2 and Delete: see eventFilter
@@ -219,16 +219,16 @@ class PatrolLog(QWidget):
         self.table.customContextMenuRequested.connect(self._log_menu)
 
         timing = QHBoxLayout()
-        when_label = QLabel("&When")
-        when_label.setBuddy(self.when)
-        timing.addWidget(when_label)
+        self.when_label = QLabel("&When")
+        self.when_label.setBuddy(self.when)
+        timing.addWidget(self.when_label)
         timing.addWidget(self.when)
         timing.addWidget(self.when_now)
         timing.addStretch(1)
         controls = QHBoxLayout()
         controls.addWidget(self.start_button)
         controls.addWidget(self.end_button)
-        where = QGroupBox("Where and what")
+        self.where = where = QGroupBox("Where and what")
         where_layout = QGridLayout(where)
         stop_label = QLabel("At hots&pot")
         stop_label.setBuddy(self.stop_choice)
@@ -581,6 +581,12 @@ class PatrolLog(QWidget):
             widget.setEnabled(running)
         if not running and self.pick_button.isChecked():
             self.pick_button.setChecked(False)
+        # A patrol that is over logs nothing more: its greyed form and buttons make way for the log, which is what
+        # is read and put right then (one row of it showed in a docked panel at 1366x768).
+        over = status is not None and not status.can_start and not running
+        for widget in (self.when_label, self.when, self.when_now, self.start_button, self.end_button, self.where,
+                       *self.kind_buttons.values()):
+            widget.setHidden(over)
 
     def _clear_inputs(self) -> None:
         for widget in (self.vrm, self.grid_ref, self.stop_choice, self.when):

@@ -257,6 +257,11 @@ def _run_the_whole_patrol(qtbot, panel, demo, clock, map_view, tmp_path) -> None
     kinds = dict((row[0], row[1]) for row in table_rows(panel.dose.kinds))
     assert kinds["Vehicle stop-check"] == "2" and kinds["Arrived at hotspot"] == "2"
     assert not panel.log.kind_buttons["note"].isEnabled()
+    # Over: the greyed form and event buttons make way for the log, read and put right now (one row showed).
+    panel.tabs.setCurrentWidget(log)
+    assert log.table.isVisible() and log.correct_button.isVisible()
+    assert not any(w.isVisible() for w in (log.where, log.when, log.start_button, log.end_button,
+                                              *log.kind_buttons.values()))
     assert panel.problems == []
 
 
