@@ -285,3 +285,16 @@ def test_a_sync_package_that_cannot_be_written_is_one_message_and_leaves_nothing
     assert_refused(cli, ["sync", "export", "-o", str(out)], str(out), f"cannot write {out}: {words}")
     assert list(stick.iterdir()) == []
     assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "csv"], ["roster", "ics"]])
+def test_an_export_over_a_pipe_or_device_is_refused_and_leaves_it_alone(cli: Cli, tmp_path: Path,
+                                                                         command: list[str]) -> None:
+    """The finished file was renamed over it: a FIFO (or, as root, /dev/full) became a regular file."""
+    import os
+    import stat
+
+    pipe = tmp_path / "Clé USB incidents.csv"
+    os.mkfifo(pipe)
+    assert_refused(cli, [*command, "-o", str(pipe)], str(pipe), "it is not a regular file")
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
