@@ -66,6 +66,11 @@ def read_segments(path: Path) -> list[list[Fix]]:
     not GPX (or cut short), has no points, or has a point without a time."""
     raw = read_track_file(path, GpxError, "a GPX file")
     text = _xml_text(raw, path.name)
+    start = text.lstrip("\ufeff \t\r\n")
+    if not start:
+        raise GpxError(f"{path.name} is empty: neither a GPX file nor an NMEA log")
+    if not start.startswith("<"):  # the track import reads an NMEA log before it comes here
+        raise GpxError(f"{path.name} is neither a GPX file (XML) nor an NMEA log (lines of $GPRMC, $GNGGA ...)")
     import gpxpy
 
     try:
