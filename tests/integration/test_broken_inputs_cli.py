@@ -263,10 +263,6 @@ def test_other_readers_refuse_broken_inputs_and_change_nothing(cli: Cli, tmp_pat
 
 # --- files written: a folder or a device given as the file, a full disk -------------------------------------
 
-def _disk_full(*args: Any, **kwargs: Any) -> None:
-    raise OSError(28, "No space left on device")
-
-
 @pytest.mark.parametrize("target", ["folder", "device", "full-disk"])
 def test_a_sync_package_that_cannot_be_written_is_one_message_and_leaves_nothing(
         cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> None:
@@ -281,7 +277,7 @@ def test_a_sync_package_that_cannot_be_written_is_one_message_and_leaves_nothing
                   "full-disk": (stick / "changes.rwsync", "No space left on device")}[target]
     assert cli("sync", "identity").code == 0  # the laptop's signing key, made on first use, made now
     if target == "full-disk":
-        monkeypatch.setattr("ruralwatch.sync.package.os.fsync", _disk_full)
+        monkeypatch.setattr("ruralwatch.sync.package.os", bi.FullDiskOs())
     assert_refused(cli, ["sync", "export", "-o", str(out)], str(out), f"cannot write {out}: {words}")
     assert list(stick.iterdir()) == []
     assert Path("/dev/null").is_char_device()

@@ -8,6 +8,7 @@ from pathlib import Path
 import osm_fixture as town
 import pytest
 from cli_harness import Cli
+from fixtures.broken_inputs import FullDiskOs
 
 
 def test_import_show_and_a_corrupt_extract_refused(cli: Cli, tmp_path: Path) -> None:
@@ -41,10 +42,7 @@ def test_a_full_disk_beside_the_database_is_one_message_and_keeps_the_network(
     assert cli("roads", "import", str(town.write_river_town(tmp_path / "river.osm"))).code == 0
     info = cli("roads", "show", "--json").json()
 
-    def full(*args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("ruralwatch.io.osm_roads.os.fsync", full)
+    monkeypatch.setattr("ruralwatch.io.osm_roads.os", FullDiskOs())
     refused = cli("roads", "import", str(town.write_river_town(tmp_path / "other.osm")))
     assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
     assert (f"the road network could not be written to {cli.db_path.parent}: No space left on device; the road "
