@@ -55,10 +55,16 @@ def read_secret_file(source: Path, what: str = "password") -> str:
     path = source.expanduser()
     warn_if_exposed(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise PasswordError(f"cannot read the {what} file {source}: {reason}") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PasswordError(f"cannot read the {what} file {source}: {exc.strerror or exc}") from None
+    try:
+        # Windows editors save text with a byte order mark (Notepad: UTF-8 with one, or "Unicode", UTF-16): it is not
+        # part of what was typed, and left in, the password was wrong every time (and each try counted).
+        text = raw.decode("utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PasswordError(f"cannot read the {what} file {source}: it is not UTF-8 text; save it again as plain "
+                            "text (UTF-8)") from None
     secret = text.rstrip("\r\n")
     if not secret:
         raise PasswordError(f"the {what} file {source} is empty")

@@ -543,10 +543,14 @@ def _row_noun(table: str, count: int) -> str:
 
 
 def check_target(out: Path | str) -> Path:
-    """Refuse, before any work, a target that cannot be written: a folder, or in a folder that is not there."""
+    """Refuse, before any work, a target that cannot be written: a folder, a device or a pipe, or in a folder
+    that is not there."""
     target = Path(out).expanduser()
     if target.is_dir():
         raise RuralWatchError(f"cannot write {target}: it is a folder")
+    if target.exists() and not target.is_file():
+        # A device or a pipe: the finished file is renamed into place, which would replace it (as root, /dev/full).
+        raise RuralWatchError(f"cannot write {target}: it is not a regular file")
     folder = target.parent
     if not folder.is_dir():
         raise RuralWatchError(f"cannot write {target}: folder {folder} does not exist")

@@ -1,9 +1,9 @@
 """GPX files of patrol tracks, read and written with gpxpy (a phone's or handheld's track in, a patrol's out).
 
-Reading returns the fixes of each track segment (and of each route or loose waypoint list, which have no
-segments); every point must carry a time, since the dose is minutes. Checking the points against the force area
-and the patrol's day is the service's job (ruralwatch.services.patrols.track). Horizontal accuracy is not part of
-GPX 1.1 and is not written (the receiver's HDOP is not metres).
+Reading returns the fixes of each track segment (or, in a file without a track, of each route and of the loose
+waypoints, as some apps save a recording); every point must carry a time, since the dose is minutes. Checking the
+points against the force area and the patrol's day is the service's job (ruralwatch.services.patrols.track).
+Horizontal accuracy is not part of GPX 1.1 and is not written (the receiver's HDOP is not metres).
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def read_segments(path: Path) -> list[list[Fix]]:
     not GPX (or cut short), has no points, or has a point without a time."""
     raw = read_track_file(path, GpxError, "a GPX file")
     text = _xml_text(raw, path.name)
+    start = text.lstrip("\ufeff \t\r\n")
+    if not start:
+        raise GpxError(f"{path.name} is empty: neither a GPX file nor an NMEA log")
+    if not start.startswith("<"):  # the track import reads an NMEA log before it comes here
+        raise GpxError(f"{path.name} is neither a GPX file (XML) nor an NMEA log (lines of $GPRMC, $GNGGA ...)")
     import gpxpy
 
     try:
@@ -74,11 +79,13 @@ def read_segments(path: Path) -> list[list[Fix]]:
         raise GpxError(f"{path.name} is not a readable GPX file (cut short or damaged?): {_short(exc)}") from None
     segments: list[list[gpxpy.gpx.GPXTrackPoint | gpxpy.gpx.GPXRoutePoint | gpxpy.gpx.GPXWaypoint]] = []
     for track in parsed.tracks:
-        segments.extend(list(segment.points) for segment in track.segments)
-    segments.extend(list(route.points) for route in parsed.routes)
-    if parsed.waypoints:
-        segments.append(list(parsed.waypoints))
-    segments = [s for s in segments if s]
+        segments.extend(list(segment.points) for segment in track.segments if segment.points)
+    if not segments:
+        # No recorded track: some apps save one as a route or as waypoints. Beside a track, a route is the plan and
+        # waypoints are marked places (often untimed), not where the crew went: they are left out.
+        segments.extend(list(route.points) for route in parsed.routes if route.points)
+        if parsed.waypoints:
+            segments.append(list(parsed.waypoints))
     if not segments:
         raise GpxError(f"{path.name} holds no track points")
     fixes: list[list[Fix]] = []
@@ -88,6 +95,9 @@ def read_segments(path: Path) -> list[list[Fix]]:
             if point.time is None:
                 raise GpxError(f"{path.name} has points without a time (at {point.latitude:.5f}, "
                                f"{point.longitude:.5f}): a track needs times to measure minutes")
+            if not (-90 <= point.latitude <= 90 and -180 <= point.longitude <= 180):  # NaN fails too
+                raise GpxError(f"{path.name} has a point whose position is not a latitude and longitude "
+                               f"({point.latitude}, {point.longitude}): the file is damaged")
             moment = point.time if point.time.tzinfo else point.time.replace(tzinfo=UTC)
             found.append(Fix(moment.astimezone(UTC), float(point.latitude), float(point.longitude)))
         fixes.append(sorted(found, key=lambda f: f.at))

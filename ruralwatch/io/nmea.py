@@ -34,7 +34,10 @@ from ruralwatch.core.patrol_track import Fix
 from ruralwatch.io.gpx import read_track_file
 
 # '$', a talker (two letters) and a sentence id (three), a comma: how a log is told from a GPX file by content.
-_SENTENCE_START = re.compile(r"^\$[A-Z]{2}[A-Z]{3},", re.MULTILINE)
+# Serial loggers may put a time stamp (or a port name) before each sentence: up to PREFIX_CHARS of it are read past.
+PREFIX_CHARS = 40
+_SENTENCE_START = re.compile(r"^[^$<\n]{0," + str(PREFIX_CHARS) + r"}\$[A-Z]{2}[A-Z]{3},", re.MULTILINE)
+_SENTENCE_AFTER_PREFIX = re.compile(r"\$[A-Z]{2}[A-Z]{3},")
 # The position sentences, any talker; anything else that is a sentence is read past without being parsed.
 _POSITION = re.compile(r"^\$[A-Z]{2}(GGA|RMC),")
 _DAY = timedelta(days=1)
@@ -67,6 +70,14 @@ class NmeaLog:
 Anchor = tuple[datetime, datetime]
 
 
+def decode(raw: bytes) -> str:
+    """A log's text: UTF-16 when it starts with a byte order mark (Windows tools save logs so), else UTF-8; sentences
+    are ASCII, and anything else is a line to skip."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    return raw.decode("utf-8", errors="replace")
+
+
 def looks_like_nmea(head: str) -> bool:
     """Whether the start of a file reads as an NMEA log (sentences, one a line) rather than XML."""
     text = head.lstrip("\ufeff \t\r\n")
@@ -94,8 +105,7 @@ def read_log(path: Path, anchor: Anchor | None = None) -> NmeaLog:
     sentences only (see the module's notes). Raises NmeaError for a file that is unreadable or holds no usable fix
     (the message counts what was skipped)."""
     raw = read_track_file(path, NmeaError, "an NMEA log")
-    text = raw.decode("utf-8", errors="replace")  # sentences are ASCII; anything else is a line to skip
-    return parse_lines(text.removeprefix("\ufeff").splitlines(), path.name, anchor)
+    return parse_lines(decode(raw).removeprefix("\ufeff").splitlines(), path.name, anchor)
 
 
 def parse_lines(lines: list[str], name: str, anchor: Anchor | None = None) -> NmeaLog:
@@ -107,8 +117,11 @@ def parse_lines(lines: list[str], name: str, anchor: Anchor | None = None) -> Nm
         if not text:
             continue
         if not text.startswith("$"):
-            log.skipped[UNREADABLE] += 1
-            continue
+            found = _SENTENCE_AFTER_PREFIX.search(text, 0, PREFIX_CHARS + 8)
+            if found is None or "<" in text[:found.start()]:
+                log.skipped[UNREADABLE] += 1
+                continue
+            text = text[found.start():]  # a logger's time stamp before the sentence: the sentence has its own time
         if not _POSITION.match(text):
             continue  # another sentence (satellites, ZDA, ...): no position in it, nothing wrong with it
         reading = _read_sentence(text, log.skipped)

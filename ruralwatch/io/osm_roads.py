@@ -129,8 +129,9 @@ def save_network(network: RoadNetwork, info: NetworkInfo, target: Path) -> None:
     """Write the network file whole to a temporary file beside ``target``, then rename it into place: a failure
     or a pulled plug leaves the previous network as it was."""
     target = Path(target)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    temporary = ""
     try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         with os.fdopen(handle, "wb") as out:
             arrays: dict[str, Any] = {**network.arrays(),
                                       "meta": np.asarray(json.dumps({**info.to_dict(), "format": FORMAT}))}
@@ -138,8 +139,12 @@ def save_network(network: RoadNetwork, info: NetworkInfo, target: Path) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
+    except OSError as exc:  # the disk beside the database full, or the folder read-only: said in words
+        raise RoadNetworkError(f"the road network could not be written to {target.parent}: {exc.strerror or exc}; "
+                               "the road network was not changed") from None
     finally:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def load_network(path: Path) -> tuple[RoadNetwork, NetworkInfo]:

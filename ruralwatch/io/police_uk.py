@@ -187,6 +187,10 @@ def zip_members(path: Path) -> tuple[list[ZipMember], list[str]]:
     csvs = [i for i in infos if i.filename.lower().endswith(".csv")]
     kept = [i for i in csvs if not is_other_download_file(i.filename)]
     skipped = [PurePosixPath(i.filename).name for i in csvs if is_other_download_file(i.filename)]
+    inner = [PurePosixPath(i.filename).name for i in infos if i.filename.lower().endswith(".zip")]
+    if not kept and inner:  # zipped again (an e-mail attachment, a stick's backup): not opened within
+        _fail(str(path), f"the zip holds another zip ({inner[0]}) and no .csv files: unzip it and import the zip or "
+                         "the folder inside")
     if not kept:
         held = f"only {len(skipped)} outcomes or stop and search file(s)" if skipped else "no .csv files"
         _fail(str(path), f"the zip holds {held}, no street-level crime: on data.police.uk tick \"Include crime "

@@ -96,7 +96,10 @@ def _csv_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        # The sniffer splits its sample on \n only: lines ended by a lone \r (Excel for Mac's "CSV (Macintosh)") were
+        # one line to it, and the delimiter it guessed from that put every column in one.
+        sample = "\n".join(text[:4096].splitlines())
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     try:

@@ -306,6 +306,8 @@ def check_import(collection: Any, kind: ImportKind, source: str, force: Force, d
         raise GeographyImportError(
             f"{source}: none of its {len(features)} areas lies (mostly) inside the {force.area_label}: "
             "is it the right file, or the right force?")
+    if name_field is None:  # after the areas' own checks: what is wrong with them is said first
+        _check_level(features, source, kind)
     _check_unique(kept, kind, source)
     return ImportReport(ImportedAreas(kind, force.code, source, field_name, tuple(kept)), len(features), len(kept),
                         outside)
@@ -353,6 +355,20 @@ def _guess_name_field(features: Sequence[Any], source: str, kind: ImportKind) ->
             return plain
     raise GeographyImportError(
         f"{source}: no name field found among {', '.join(props) or 'no properties'}: give one with --name-field")
+
+
+def _check_level(features: Sequence[Any], source: str, kind: ImportKind) -> None:
+    """ONS names its files' fields by level: a file whose only names are wards' (WD13NM) is a ward file, one whose
+    only names are districts' (LAD13NM) a district file. Taken for the other level, its areas were imported as that."""
+    props = (features[0] or {}).get("properties") or {}
+    candidates = [k for k in props if _NAME_FIELD.match(k)]
+    if not candidates or not all(k.upper().startswith("WD") if kind == "districts" else _DISTRICT_NAME_FIELD.match(k)
+                                 for k in candidates):
+        return
+    other, words = ("wards", "a ward file") if kind == "districts" else ("districts", "a district file")
+    raise GeographyImportError(
+        f"{source}: its areas are named in {candidates[0]}, so it is {words}: import it with --{other} (or name the "
+        f"field with --name-field to take it as {kind} all the same)")
 
 
 def _code_for(props: dict[str, Any], name_field: str) -> str | None:

@@ -68,6 +68,9 @@ class TileSetInfo:
     bounds: tuple[float, float, float, float] | None
     attribution: str
     tile_count: int
+    # Row order: "tms" (the MBTiles specification: row 0 at the south) or "xyz" (row 0 at the north), which some
+    # tools write and say so in the metadata's `scheme` (a TileJSON key).
+    scheme: str = "tms"
 
     @property
     def media_type(self) -> str:
@@ -114,7 +117,8 @@ class MBTiles:
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         """The tile at XYZ (Leaflet) z/x/y, or None if the file has no such tile or z/x/y is out of range.
 
-        MBTiles stores rows in TMS order (row 0 at the south), so y is flipped: tile_row = 2**z - 1 - y.
+        MBTiles stores rows in TMS order (row 0 at the south), so y is flipped: tile_row = 2**z - 1 - y; a file whose
+        metadata says `scheme` xyz keeps Leaflet's rows.
         """
         if not 0 <= z <= MAX_ZOOM:
             return None
@@ -126,7 +130,8 @@ class MBTiles:
                 raise MBTilesError(self._given, "it has already been closed")
             try:
                 with self._bounded(self.tile_seconds):
-                    row = self._conn.execute(_TILE_QUERY, (z, x, side - 1 - y)).fetchone()
+                    row = self._conn.execute(_TILE_QUERY, (z, x, y if self.info.scheme == "xyz" else side - 1 - y)
+                                             ).fetchone()
             except _SQLITE_FAILURES as exc:
                 raise MBTilesError(self._given, self._reason(exc, self.tile_seconds)) from None
         if row is None or not isinstance(row[0], bytes):
@@ -237,6 +242,7 @@ class MBTiles:
             bounds=_bounds(given, metadata.get("bounds", "")),
             attribution=metadata.get("attribution", "").strip(),
             tile_count=int(count),
+            scheme=_scheme(given, metadata.get("scheme", "")),
         )
 
 
@@ -364,6 +370,15 @@ def _zoom(path: Path, metadata: dict[str, str], key: str, fallback: int) -> int:
     if not (number.is_integer() and 0 <= number <= MAX_ZOOM):
         raise MBTilesError(path, f"its metadata {key} '{raw}' is not a whole number from 0 to {MAX_ZOOM}")
     return int(number)
+
+
+def _scheme(path: Path, raw: str) -> str:
+    """'tms' (also when not said) or 'xyz'; anything else would put every row of tiles in the wrong place."""
+    scheme = raw.strip().lower() or "tms"
+    if scheme not in ("tms", "xyz"):
+        raise MBTilesError(path, f"its metadata scheme '{raw.strip()}' is neither tms nor xyz, so its rows of tiles"
+                                 " cannot be placed")
+    return scheme
 
 
 def _bounds(path: Path, raw: str) -> tuple[float, float, float, float] | None:

@@ -512,6 +512,7 @@ class SyncService:
             # The rows leave in clear inside the package: a package of an encrypted database is encrypted too.
             raise ValidationError.single("passphrase", "this database is encrypted, so its sync packages are too: "
                                                        "give a passphrase")
+        package.check_out(out)  # a folder given as the package: said before any rows are read
         reports = _Reports(progress, package.CANCELLED_WRITE)
         keys = self._keys()
         seen = self.seen()

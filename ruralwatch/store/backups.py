@@ -330,7 +330,8 @@ def make_backup(store: Store, reason: str, folder: Path | None = None, now: date
                 _remove(keyring_path(target))
             raise
     except DatabaseError as exc:
-        raise BackupError(f"the backup could not be made: {exc}") from None
+        # SQLite's own words ("database or disk is full", "unable to open database file") name no place: say where.
+        raise BackupError(f"the backup could not be written to {folder}: {exc}") from None
     except OSError as exc:
         raise BackupError(f"the backup could not be written to {folder}: {exc.strerror or exc}") from None
     _sync_folder(folder)

@@ -79,6 +79,28 @@ class DatabaseBusyError(RuralWatchError):
                          "import or a merge?); nothing was changed, try again when it has finished")
 
 
+class DatabaseFullError(RuralWatchError):
+    """The disk holding the database filled up during a write: the whole transaction was rolled back."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        where = f" holding {path}" if path else ""
+        super().__init__(f"the disk{where} is full: nothing was saved; free some space on it, then try again")
+
+
+def is_full(exc: BaseException, path: Path | str | None = None) -> bool:
+    """SQLITE_FULL, or a write error (SQLite may say "disk I/O error") where the disk is found full by looking."""
+    if not isinstance(exc, driver.OperationalError):
+        return False
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    if name == "SQLITE_FULL" or "database or disk is full" in str(exc):
+        return True
+    if name.startswith("SQLITE_IOERR") and path is not None:
+        from ruralwatch.store.database_check import disk_is_full  # it imports this module
+
+        return disk_is_full(Path(path).parent)
+    return False
+
+
 def is_busy(exc: BaseException) -> bool:
     """A lock held by another connection (SQLITE_BUSY / SQLITE_LOCKED), as opposed to damage."""
     if isinstance(exc, DatabaseBusyError):
@@ -110,9 +132,11 @@ def write_transaction(db: sqlite_utils.Database, path: Path | None = None) -> It
         raise
     try:
         yield db
-    except BaseException:
+    except BaseException as exc:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
+        if is_full(exc, path):  # an insert that needed a page more than the disk has
+            raise DatabaseFullError(path) from None
         raise
     try:
         db.conn.execute("COMMIT")
@@ -121,6 +145,8 @@ def write_transaction(db: sqlite_utils.Database, path: Path | None = None) -> It
             db.conn.execute("ROLLBACK")
         if isinstance(exc, OperationalError) and is_busy(exc):
             raise DatabaseBusyError(path) from None
+        if is_full(exc, path):
+            raise DatabaseFullError(path) from None
         raise
 
 

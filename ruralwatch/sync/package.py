@@ -209,11 +209,14 @@ def build(
         "public_key": keys.public_hex(),
         "value": keys.sign(canonical(manifest)),
     }
-    out = Path(out)
+    out = check_out(out)
     saving = f"saving {out.name}"
     step(saving)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise PackageError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as archive:
             archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True))
@@ -223,10 +226,24 @@ def build(
             os.fsync(raw.fileno())
         step(saving)  # the last moment Cancel leaves nothing: after the rename the package is written
         os.replace(temp_name, out)
+    except OSError as exc:  # a full stick, one pulled out, a read-only folder: said in words, nothing left behind
+        Path(temp_name).unlink(missing_ok=True)
+        raise PackageError(f"cannot write {out}: {exc.strerror or exc}") from None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
     return manifest
+
+
+def check_out(out: Path | str) -> Path:
+    """The package's path, refused before any work when it names a folder or something that is not a file (a
+    device, a pipe: the rename would replace it)."""
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise PackageError(f"cannot write {path}: it is a folder; give the package's file name in it")
+    if path.exists() and not path.is_file():
+        raise PackageError(f"cannot write {path}: it is not a regular file")
+    return path
 
 
 def _check_names(names: list[str], where: str) -> None:

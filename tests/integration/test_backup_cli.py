@@ -240,3 +240,21 @@ def test_a_backup_on_a_usb_stick_is_listed_and_checked_there(run: Runner, filled
     assert "NOT USABLE" in run("backups", "--in", str(usb)).out
     missing = run("backups", "--in", str(tmp_path / "not-mounted"))
     assert missing.code == 2 and "not a folder" in missing.err and missing.err.count("\n") == 1
+
+
+def test_a_backup_onto_a_full_drive_names_the_folder_and_leaves_nothing(run: Runner, filled: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's words alone ("the backup could not be made: database or disk is full") named no folder."""
+    from ruralwatch.store import backups
+    from ruralwatch.store.database import DatabaseError
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise DatabaseError("database or disk is full")
+
+    stick = tmp_path / "USB stick"
+    stick.mkdir()
+    monkeypatch.setattr(backups, "copy_database", full)
+    refused = run("backup", "--to", str(stick))
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert f"the backup could not be written to {stick}: database or disk is full" in refused.err
+    assert list(stick.iterdir()) == []

@@ -97,3 +97,24 @@ def test_a_geopackage_outside_the_force_is_refused_as_geojson_is(cli: Cli) -> No
     # Ipswich wards while the force is still Essex: the same check as for GeoJSON.
     message = _refused(cli, GPKG)
     assert "inside the Essex Police force area" in message
+
+
+SHARED_GEO = Path(__file__).resolve().parents[3] / "shared" / "data" / "geo"  # see its README.md
+WALES_DISTRICTS = SHARED_GEO / "boundaries-gb" / "wal-lad-2013.geojson"
+
+
+@pytest.mark.parametrize(("force", "given", "path", "words"), [
+    ("Suffolk", "--districts", GEOJSON, "its areas are named in WD13NM, so it is a ward file: import it with --wards"),
+    ("Suffolk", "--districts", ZIPPED, "its areas are named in WD13NM, so it is a ward file: import it with --wards"),
+    ("Dyfed-Powys", "--wards", WALES_DISTRICTS,
+     "its areas are named in LAD13NM, so it is a district file: import it with --districts"),
+], ids=["wards-geojson-as-districts", "wards-shapefile-as-districts", "districts-as-wards"])
+def test_a_file_of_the_other_level_is_refused_and_changes_nothing(cli: Cli, force: str, given: str, path: Path,
+                                                                  words: str) -> None:
+    """Ipswich's 16 wards given as districts were '16 districts imported' (and Wales's districts as wards)."""
+    assert path.is_file()
+    assert cli("geography", "use-force", force).code == 0
+    before = cli("geography", "show", "--json").json()
+    result = cli("geography", "import", given, str(path))
+    assert result.code == 2 and result.err.count("\n") == 1 and f"{path.name}: {words}" in result.err, result.err
+    assert cli("geography", "show", "--json").json() == before

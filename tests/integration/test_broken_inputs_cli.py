@@ -259,3 +259,38 @@ def test_other_readers_refuse_broken_inputs_and_change_nothing(cli: Cli, tmp_pat
     else:
         path.write_bytes(contents)
     assert_refused(cli, [*command, str(path)], name, words, "sync_refused" if command[0] == "sync" else "")
+
+
+# --- files written: a folder or a device given as the file, a full disk -------------------------------------
+
+@pytest.mark.parametrize("target", ["folder", "device", "full-disk"])
+def test_a_sync_package_that_cannot_be_written_is_one_message_and_leaves_nothing(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> None:
+    """It was a traceback (IsADirectoryError, OSError ENOSPC) and exit 1; a device was replaced by the package."""
+    monkeypatch.setenv("RURALWATCH_SYNC_PASSPHRASE_FILE", str(tmp_path / "sync-passphrase"))
+    (tmp_path / "sync-passphrase").write_text("a sync passphrase of some length\n", encoding="utf-8")
+    (tmp_path / "sync-passphrase").chmod(0o600)
+    stick = tmp_path / "Clé USB"
+    stick.mkdir()
+    out, words = {"folder": (stick, "it is a folder"),
+                  "device": (Path("/dev/null"), "it is not a regular file"),
+                  "full-disk": (stick / "changes.rwsync", "No space left on device")}[target]
+    assert cli("sync", "identity").code == 0  # the laptop's signing key, made on first use, made now
+    if target == "full-disk":
+        monkeypatch.setattr("ruralwatch.sync.package.os", bi.FullDiskOs())
+    assert_refused(cli, ["sync", "export", "-o", str(out)], str(out), f"cannot write {out}: {words}")
+    assert list(stick.iterdir()) == []
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "csv"], ["roster", "ics"]])
+def test_an_export_over_a_pipe_or_device_is_refused_and_leaves_it_alone(cli: Cli, tmp_path: Path,
+                                                                         command: list[str]) -> None:
+    """The finished file was renamed over it: a FIFO (or, as root, /dev/full) became a regular file."""
+    import os
+    import stat
+
+    pipe = tmp_path / "Clé USB incidents.csv"
+    os.mkfifo(pipe)
+    assert_refused(cli, [*command, "-o", str(pipe)], str(pipe), "it is not a regular file")
+    assert stat.S_ISFIFO(pipe.stat().st_mode)

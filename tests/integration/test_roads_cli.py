@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import osm_fixture as town
+import pytest
 from cli_harness import Cli
+from fixtures.broken_inputs import FullDiskOs
 
 
 def test_import_show_and_a_corrupt_extract_refused(cli: Cli, tmp_path: Path) -> None:
@@ -32,3 +34,18 @@ def test_import_show_and_a_corrupt_extract_refused(cli: Cli, tmp_path: Path) -> 
         lines = [line for line in refused.err.splitlines() if line.strip()]
         assert len(lines) == 1 and bad.name in lines[0] and "not changed" in lines[0], refused.err
         assert cli("roads", "show", "--json").json() == info  # the previous network stays
+
+
+def test_a_full_disk_beside_the_database_is_one_message_and_keeps_the_network(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was a traceback (OSError: No space left on device) and exit 1."""
+    assert cli("roads", "import", str(town.write_river_town(tmp_path / "river.osm"))).code == 0
+    info = cli("roads", "show", "--json").json()
+
+    monkeypatch.setattr("ruralwatch.io.osm_roads.os", FullDiskOs())
+    refused = cli("roads", "import", str(town.write_river_town(tmp_path / "other.osm")))
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert (f"the road network could not be written to {cli.db_path.parent}: No space left on device; the road "
+            "network was not changed") in refused.err
+    assert cli("roads", "show", "--json").json() == info
+    assert sorted(p.name for p in cli.db_path.parent.iterdir() if p.name.endswith(".part")) == []

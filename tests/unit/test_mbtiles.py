@@ -530,3 +530,23 @@ def test_any_integers_give_bytes_or_none(opened_real_files: dict[str, MBTiles], 
 def test_world_bounds_written_as_90_degrees_are_clamped_to_web_mercator(tmp_path: Path) -> None:
     info = inspect_mbtiles(_metadata(bounds="-180,-90,180,90")(tmp_path / "world.mbtiles"))
     assert info.bounds == (-180.0, -85.0511, 180.0, 85.0511)
+
+
+@pytest.mark.parametrize("scheme", [None, "tms", "TMS", "xyz", " XYZ "])
+def test_a_file_that_says_its_rows_are_xyz_is_not_flipped(tmp_path: Path, scheme: str | None) -> None:
+    """Tools that write rows in XYZ order say so with metadata `scheme` xyz: that was ignored, so every row of the
+    basemap was shown at its mirror row (north Essex where the south should be)."""
+    north, south = PNG + b"north", PNG + b"south"
+    xyz = scheme is not None and scheme.strip().lower() == "xyz"
+    rows = [(1, 0, 0, north), (1, 0, 1, south)] if xyz else [(1, 0, 1, north), (1, 0, 0, south)]
+    path = make_mbtiles(tmp_path / "rows.mbtiles", rows, {"format": "png", **({"scheme": scheme} if scheme else {})})
+    with MBTiles(path) as tiles:
+        assert tiles.info.scheme == ("xyz" if xyz else "tms")
+        assert (tiles.tile(1, 0, 0), tiles.tile(1, 0, 1)) == (north, south)  # Leaflet's y 0 is the north
+
+
+def test_a_scheme_that_is_neither_tms_nor_xyz_is_refused(tmp_path: Path) -> None:
+    path = make_mbtiles(tmp_path / "odd.mbtiles", [(0, 0, 0, PNG)], {"scheme": "wmts"})
+    with pytest.raises(MBTilesError, match=r"odd.mbtiles as a basemap: its metadata scheme 'wmts' is neither tms nor"
+                                           r" xyz"):
+        inspect_mbtiles(path)

@@ -266,3 +266,39 @@ def test_a_gga_only_excerpt_of_the_real_log_imports_on_the_patrols_day_and_not_i
         " was imported")
     assert services.patrols.track_count(wrong) == 0
     assert services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audit_before
+
+
+@pytest.mark.parametrize("variant", ["utf-16", "time-stamped", "port-and-time-stamped"])
+def test_a_log_saved_in_utf16_or_with_a_loggers_time_stamps_imports_as_the_plain_log(
+        services: Services, tmp_path: Path, variant: str) -> None:
+    """Both were taken for GPX: 'is not a readable GPX file (cut short or damaged?): Error parsing XML ...'."""
+    patrol_id = in_progress_patrol(services)
+    services.patrols.end(patrol_id)
+    lines = NMEA_LOG.read_text(encoding="ascii").splitlines()
+    path = tmp_path / "serial capture.log"
+    if variant == "utf-16":  # a Windows tool's "Unicode" text
+        path.write_bytes("\r\n".join(lines).encode("utf-16"))
+    else:
+        prefix = "2026-11-20 06:05:00.123 " if variant == "time-stamped" else "[COM3 06:05:00.123] "
+        path.write_text("".join(f"{prefix}{line}\r\n" for line in lines), encoding="ascii")
+    summary = services.patrols.import_track(patrol_id, path)
+    assert summary.file_format == "nmea" and summary.segments == 2
+    assert sum(summary.skipped.values()) == 0
+    assert services.patrols.track_of(patrol_id) == thin(logged_fixes(), "nmea")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"", "track.nmea is empty: neither a GPX file nor an NMEA log"),
+    (b"\xef\xbb\xbf\r\n  \r\n", "track.nmea is empty: neither a GPX file nor an NMEA log"),
+    (b"lat,lon,time\r\n51.88,0.55,2026-11-20T06:05:00Z\r\n",
+     r"track.nmea is neither a GPX file \(XML\) nor an NMEA log \(lines of \$GPRMC, \$GNGGA ...\)"),
+])
+def test_a_file_that_is_neither_says_so_not_that_it_is_a_damaged_gpx(
+        services: Services, tmp_path: Path, content: bytes, expected: str) -> None:
+    """It said 'track.nmea is not a readable GPX file (cut short or damaged?): Error parsing XML: no element found'."""
+    patrol_id = in_progress_patrol(services)
+    path = tmp_path / "track.nmea"
+    path.write_bytes(content)
+    with pytest.raises(GpxError, match=expected):
+        services.patrols.import_track(patrol_id, path)
+    assert services.patrols.track_count(patrol_id) == 0

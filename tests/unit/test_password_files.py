@@ -50,3 +50,25 @@ def test_every_password_and_passphrase_file_is_checked(tmp_path: Path, capsys: p
     warned = capsys.readouterr().err.splitlines()
     assert warned == [f"ruralwatch: warning: {p} can be read by other users: chmod 600 {p}"
                       for p in (sign_in, own, sync_arg, sync_env)]
+
+
+@pytest.mark.parametrize(("encoding", "ending"), [("utf-8-sig", "\r\n"), ("utf-16", "\r\n"), ("utf-16-be", ""),
+                                                  ("utf-8", "\n")])
+def test_a_password_file_saved_by_a_windows_editor_gives_the_password_typed(
+        tmp_path: Path, encoding: str, ending: str) -> None:
+    """Notepad's byte order mark was kept as part of the password (UTF-8), so it was wrong every time and each try
+    counted towards the lock; UTF-16 ("Unicode") was refused in codec words."""
+    path = tmp_path / "password.txt"
+    data = (SECRET + " \u00e9t\u00e9" + ending).encode(encoding)
+    path.write_bytes(b"\xfe\xff" + data if encoding == "utf-16-be" else data)
+    path.chmod(0o600)
+    assert signin.read_secret_file(path) == SECRET + " \u00e9t\u00e9"
+
+
+def test_a_password_file_that_is_not_text_says_so_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "password.txt"
+    path.write_bytes("caf\u00e9\n".encode("latin-1"))
+    path.chmod(0o600)
+    with pytest.raises(signin.PasswordError, match=r"password.txt: it is not UTF-8 text; save it again as plain") as e:
+        signin.read_secret_file(path)
+    assert "codec" not in str(e.value)

@@ -431,3 +431,38 @@ def test_a_file_that_is_not_gpx_text_says_what_it_is(tmp_path: Path, make, expec
     with pytest.raises(GpxError, match=expected) as caught:
         gpx.read_segments(path)
     assert "Errno" not in str(caught.value) and "codec" not in str(caught.value)
+
+
+def test_a_track_saved_with_its_planned_route_and_marked_places_reads_as_the_track_alone(tmp_path: Path) -> None:
+    """A phone app's GPX holds the recording beside the planned route and places marked on it, often untimed: the
+    whole file was refused ("points without a time"), and timed waypoints were read as one more segment."""
+    fixes = [Fix(START + timedelta(seconds=10 * i), 51.95 + i * 1e-4, 0.25) for i in range(8)]
+    plain = tmp_path / "plain.gpx"
+    write_gpx(plain, fixes)
+    text = plain.read_text(encoding="utf-8")
+    head, body = text.split("<trk>", 1)
+    planned = ('<wpt lat="51.9600000" lon="0.2600000"><name>Gate</name></wpt>'
+               '<wpt lat="51.9700000" lon="0.2700000"><time>2026-11-20T07:00:00Z</time><name>Van</name></wpt>'
+               '<rte><name>Plan</name><rtept lat="51.9500000" lon="0.2500000"/>'
+               '<rtept lat="51.9800000" lon="0.2800000"/></rte>')
+    both = tmp_path / "with-plan.gpx"
+    both.write_text(f"{head}{planned}<trk>{body}", encoding="utf-8")
+    recorded = gpx.read_segments(plain)
+    assert [[f.at for f in segment] for segment in recorded] == [[f.at for f in fixes]]
+    assert gpx.read_segments(both) == recorded
+    # Without a track, a route or the waypoints are what was recorded (some apps save it so).
+    route = tmp_path / "route.gpx"
+    route.write_text(text.replace("<trkseg>", "<rte>").replace("</trkseg>", "</rte>").replace("trkpt", "rtept")
+                     .replace("<trk>", "").replace("</trk>", "").replace("<name>phone</name>", ""), encoding="utf-8")
+    assert gpx.read_segments(route) == recorded
+
+
+@pytest.mark.parametrize("latitude", ["nan", "1e400", "91.5"])
+def test_a_point_that_is_not_a_position_is_a_damaged_file(tmp_path: Path, latitude: str) -> None:
+    """NaN or infinity was reported as a point 'more than 20 km outside the force area (the first at nan, ...)'."""
+    path = tmp_path / "track.gpx"
+    write_gpx(path, [Fix(START + timedelta(seconds=10 * i), 51.95, 0.25) for i in range(3)])
+    path.write_text(path.read_text(encoding="utf-8").replace('lat="51.9500000"', f'lat="{latitude}"', 1),
+                    encoding="utf-8")
+    with pytest.raises(GpxError, match=r"track.gpx has a point whose position is not a latitude and longitude"):
+        gpx.read_segments(path)

@@ -269,3 +269,21 @@ def test_version_1_database_upgrades_to_basemaps_schema_with_backup(db_path: Pat
     finally:
         upgraded.close()
     assert [b.name.split("-")[0] for b in backups(db_path)] == [f"{db_path.name}.schema1"]
+
+
+def test_a_full_disk_mid_write_is_one_clear_error_and_nothing_is_saved(store: Store, db_path: Path) -> None:
+    """SQLite's SQLITE_FULL escaped as a traceback (`ruralwatch demo` or an import onto a full stick, exit 1).
+    The database is held at its size with max_page_count: SQLite then fails as on a full disk."""
+    from ruralwatch.services.demo import load_demo
+    from ruralwatch.services.incidents import IncidentService
+    from ruralwatch.store.database import DatabaseFullError
+
+    incidents = IncidentService(store)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(DatabaseFullError, match=f"the disk holding {db_path} is full: nothing was saved"):
+        load_demo(incidents, count=400)
+    assert incidents.count() == 0 and not store.db.conn.in_transaction
+    store.db.execute("PRAGMA max_page_count = 1073741823")  # space freed: the same write goes through
+    load_demo(incidents, count=5)
+    assert incidents.count() == 5

@@ -3,6 +3,7 @@ as UK spreadsheets write them, and every row not taken counted with its reason."
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -85,3 +86,19 @@ def test_a_workbook_saved_as_csv_is_read_as_the_workbook_and_a_binary_file_is_re
     binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)))
     with pytest.raises(ValidationError, match="photo.csv is a binary file, not a CSV text file or an Excel workbook"):
         read_rows(binary)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "vehicle-lists" / "anpr-hotlist-sample.csv"
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_any_line_ending_and_delimiter_reads_the_same_rows(tmp_path: Path, ending: str, delimiter: str) -> None:
+    """Lines ended by a lone \\r (Excel for Mac's "CSV (Macintosh)") read as one line: 'no column holds the
+    registrations (columns: Reg No;Marker;Date Added;...)'."""
+    headers, rows = read_rows(SAMPLE)
+    assert len(headers) == 5 and len(rows) == 8
+    path = tmp_path / "hotlist.csv"
+    with path.open("w", encoding="cp1252", newline="") as out:
+        csv.writer(out, delimiter=delimiter, lineterminator=ending).writerows([headers, *rows])
+    assert read_rows(path) == (headers, rows)

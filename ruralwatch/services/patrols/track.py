@@ -260,7 +260,7 @@ def _is_nmea(path: Path) -> bool:
             head = handle.read(nmea.SNIFF_BYTES)
     except OSError:
         return False  # the GPX reader says what is wrong with the file
-    return nmea.looks_like_nmea(head.decode("utf-8", errors="replace"))
+    return nmea.looks_like_nmea(nmea.decode(head))
 
 
 def _row(point: TrackPoint) -> dict[str, object]:
