@@ -48,6 +48,7 @@ import numpy as np
 
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, to_bng
+from ruralwatch.io.text_encoding import utf16_without_bom
 
 STANDARD_HEADER: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
@@ -299,6 +300,9 @@ def _decode(data: bytes, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             _fail(name, "damaged UTF-16 text, not a data.police.uk CSV file")
+    encoding = utf16_without_bom(data)  # the same save, or another exporter's, without the BOM
+    if encoding is not None:
+        return data.decode(encoding)
     if b"\x00" in data:
         _fail(name, "a binary file, not a CSV text file")
     try:

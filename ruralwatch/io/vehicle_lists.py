@@ -17,6 +17,7 @@ from typing import Any
 
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.vrm import normalise_vrm, vrm_format
+from ruralwatch.io.text_encoding import utf16_without_bom
 
 # The fields an entry has, and header texts that name each (compared without case, spaces or punctuation).
 FIELDS = ("vrm", "reason", "added_on", "expires_on", "handling")
@@ -87,6 +88,8 @@ def _csv_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
     text = ""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text": UTF-16, tab-separated
         text = raw.decode("utf-16", errors="replace")
+    elif encoding := utf16_without_bom(raw):  # the same without its BOM: NULs in every other byte, not binary
+        text = raw.decode(encoding, errors="replace")
     elif b"\x00" in raw[:65536]:
         raise ValidationError.single("file", f"{path.name} is a binary file, not a CSV text file or an Excel "
                                              "workbook")

@@ -428,3 +428,21 @@ def test_dedupe_keys_are_stable_and_unique_per_distinct_row(
                     for row in data_rows if row[0]}
     assert len(set(dedupe)) == len(distinct_ids) + sum(1 for row in data_rows if not row[0])
     assert len({key.rsplit(":", 1)[0] for key in dedupe if key.startswith("hash:")}) == len(seen)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_reads_as_the_utf8_original(tmp_path: Path, encoding: str) -> None:
+    # Some exporters write UTF-16 with no BOM: NUL in every other byte, which was refused as "a binary file".
+    text = MARCH_STANDARD.read_bytes().decode("utf-8-sig")
+    saved = tmp_path / "2018-03-essex-street.csv"
+    saved.write_bytes(text.encode(encoding))
+    assert not saved.read_bytes().startswith((b"\xff\xfe", b"\xfe\xff"))
+    parsed = parse_file(saved)
+    assert parsed.records == parse_file(MARCH_STANDARD).records and len(parsed.records) == 150
+
+
+def test_a_binary_file_with_scattered_nul_bytes_is_still_refused(tmp_path: Path) -> None:
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4)
+    with pytest.raises(PoliceUkFormatError, match="a binary file, not a CSV text file"):
+        parse_file(binary)

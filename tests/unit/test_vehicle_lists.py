@@ -102,3 +102,12 @@ def test_any_line_ending_and_delimiter_reads_the_same_rows(tmp_path: Path, endin
     with path.open("w", encoding="cp1252", newline="") as out:
         csv.writer(out, delimiter=delimiter, lineterminator=ending).writerows([headers, *rows])
     assert read_rows(path) == (headers, rows)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_reads_as_the_original(tmp_path: Path, encoding: str) -> None:
+    # Called "a binary file" for its NUL bytes before; the real sample list saved as UTF-16 with no BOM.
+    saved = tmp_path / "hotlist.csv"
+    saved.write_bytes(SAMPLE.read_bytes().decode("utf-8-sig").encode(encoding))
+    header, rows = read_rows(saved)
+    assert (header, rows) == read_rows(SAMPLE) and len(rows) > 0
