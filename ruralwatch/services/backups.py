@@ -479,7 +479,10 @@ class RestoreResult:
 def check_backup_file(db_path: Path, backup: Path) -> None:
     """Refuse what cannot be a RuralWatch backup before asking for a password. Raises BackupError."""
     if not backup.exists():
-        raise BackupError(f"{backup} does not exist")
+        # Worded as every other command says a missing file; a link left behind says where it pointed.
+        if backup.is_symlink():
+            raise BackupError(f"{backup}: no such file (a link to {backup.readlink()}, which is not there)")
+        raise BackupError(f"{backup}: no such file")
     if not backup.is_file():
         raise BackupError(f"{backup} is not a file")
     if db_path.exists() and backup.resolve() == db_path.resolve():

@@ -129,7 +129,7 @@ def test_restore_without_yes_changes_nothing(run: Runner, filled: Path) -> None:
     assert _count(filled) == 110
 
 
-@pytest.mark.parametrize("case", ["damaged", "no keyring", "not a backup", "missing"])
+@pytest.mark.parametrize("case", ["damaged", "no keyring", "not a backup", "missing", "dangling link"])
 def test_restore_from_a_bad_file_is_one_line_and_changes_nothing(run: Runner, filled: Path, tmp_path: Path,
                                                                  case: str) -> None:
     backup = Path(run("backup").out.strip())
@@ -140,8 +140,11 @@ def test_restore_from_a_bad_file_is_one_line_and_changes_nothing(run: Runner, fi
     elif case == "not a backup":
         backup = tmp_path / "notes.db"
         backup.write_text("shopping list\n")
-    else:
+    elif case == "missing":
         backup = tmp_path / "nothing-here.db"
+    else:  # a shortcut to the backup on a stick no longer plugged in
+        backup = tmp_path / "latest-backup.db"
+        backup.symlink_to(tmp_path / "stick" / "gone.db")
     before = _files(filled.parent)
 
     result = run("restore", "--from", str(backup), "--yes")
@@ -151,6 +154,10 @@ def test_restore_from_a_bad_file_is_one_line_and_changes_nothing(run: Runner, fi
     assert len(result.err.strip().splitlines()) == 1 and result.err.startswith("ruralwatch: error: ")
     assert "Traceback" not in result.err
     assert _files(filled.parent) == before
+    if case in ("missing", "dangling link"):  # as every other command says it, not "not a backup"
+        assert f"{backup}: no such file" in result.err, result.err
+    if case == "dangling link":
+        assert "a link to " in result.err and "gone.db" in result.err
 
 
 @pytest.mark.parametrize("kind", DAMAGE_KINDS)

@@ -119,7 +119,7 @@ def test_a_broken_or_foreign_file_or_a_wrong_password_gets_one_message_and_creat
     foreign = tmp_path / "notes.db"
     foreign.write_text("shopping list", encoding="utf-8")
     assert "is not a RuralWatch backup" in refused(foreign, dialog.backup)
-    assert "does not exist" in refused(tmp_path / "stick-not-plugged-in", dialog.backup)
+    assert "stick-not-plugged-in: no such file" in refused(tmp_path / "stick-not-plugged-in", dialog.backup)
     empty = tmp_path / "empty-stick"
     empty.mkdir()
     assert "holds no RuralWatch backup" in refused(empty, dialog.backup)

@@ -463,7 +463,7 @@ def test_check_backup_file_says_what_is_wrong(db: Path, tmp_path: Path) -> None:
     good.keyring.unlink()
     with pytest.raises(BackupError, match="no keyring beside it"):
         check_backup_file(db, good.path)
-    with pytest.raises(BackupError, match="does not exist"):
+    with pytest.raises(BackupError, match="nothing.db: no such file$"):
         check_backup_file(db, tmp_path / "nothing.db")
 
 
