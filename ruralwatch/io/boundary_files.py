@@ -1,5 +1,6 @@
-"""Boundary files as GeoJSON in WGS 84: GeoJSON as it is, GeoPackage and Shapefile (or a .zip of one) read with
-GDAL (pyogrio, whose wheels bundle it) and reprojected from the file's own coordinate system with pyproj.
+"""Boundary files as GeoJSON in WGS 84: GeoJSON as it is, GeoPackage and Shapefile read with GDAL (pyogrio, whose
+wheels bundle it) and reprojected from the file's own coordinate system with pyproj. Any of the three may come in a
+.zip (people are sent boundaries zipped): read from it without unpacking.
 
 ONS publishes boundaries as GeoJSON, GeoPackage and Shapefile, the last two usually on the British National Grid
 (EPSG:27700). Everything is turned into one GeoJSON FeatureCollection (longitude, latitude) so that
@@ -12,10 +13,12 @@ from __future__ import annotations
 import json
 import math
 import zipfile
-from pathlib import Path
+import zlib
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core.errors import RuralWatchError
+from ruralwatch.io.zips import zipped_again
 
 if TYPE_CHECKING:  # numpy comes with the GIS readers, only when such a file is read (issue 21: the window's memory)
     import numpy as np
@@ -25,7 +28,10 @@ __all__ = ["FORMATS", "BoundaryFileError", "read_boundaries"]
 
 # What the file dialog and the errors offer: suffix -> format name.
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile",
-           ".zip": "zipped Shapefile"}
+           ".zip": "zipped GeoJSON, GeoPackage or Shapefile"}
+# All of England and Wales' wards in GeoJSON are a few hundred MB: a member far beyond that is not boundaries
+# (or is a zip bomb), and is refused before it is unpacked into memory.
+MAX_GEOJSON_BYTES = 1 << 30
 # A Shapefile is several files: without .shx and .dbf GDAL cannot read it (or reads no names), without .prj the
 # coordinate system is unknown and a guess could put every ward in the wrong place.
 _SIDECARS = (".shx", ".dbf", ".prj")
@@ -61,13 +67,20 @@ def read_boundaries(path: Path) -> tuple[dict[str, Any], str]:
         return _read_gdal(path, str(path), "Shapefile")
     if suffix == ".zip":
         member = _zip_member(path)
-        return _read_gdal(path, f"/vsizip/{path.resolve()}/{member}",
+        source = f"/vsizip/{path.resolve()}/{member}"
+        if member.lower().endswith((".geojson", ".json")):
+            kind = f"GeoJSON {member} in the zip"
+            collection = _parse_geojson(_zip_read(path, member), f"{path.name}: {member}")
+            if _named_crs(collection) not in _WGS84_NAMES:
+                return _read_gdal(path, source, kind)
+            return collection, kind
+        return _read_gdal(path, source,
                           f"{'GeoPackage' if member.lower().endswith('.gpkg') else 'Shapefile'} {member} in the zip")
     if suffix in (".kml", ".kmz", ".gpx", ".csv", ".topojson"):
         raise BoundaryFileError(f"{path.name}: RuralWatch does not read {suffix} files; save the boundaries as "
                                 "GeoJSON, GeoPackage or Shapefile first (QGIS: Export > Save Features As)")
     raise BoundaryFileError(f"{path.name}: not a boundary file RuralWatch reads (GeoJSON .geojson/.json, "
-                            "GeoPackage .gpkg, Shapefile .shp or a .zip of one)")
+                            "GeoPackage .gpkg, Shapefile .shp or a .zip of one of them)")
 
 
 # How a GeoJSON file's "crs" member names WGS 84 longitude/latitude (or None: RFC 7946 has no member, WGS 84).
@@ -80,20 +93,25 @@ def _read_geojson(path: Path) -> Any:
         data = path.read_bytes()
     except OSError as exc:
         raise BoundaryFileError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    return _parse_geojson(data, path.name)
+
+
+def _parse_geojson(data: bytes, name: str) -> Any:
+    """The JSON in a GeoJSON file's bytes; `name` is how errors refer to the file."""
     if not data.strip():
-        raise BoundaryFileError(f"{path.name}: the file is empty")
+        raise BoundaryFileError(f"{name}: the file is empty")
     try:
         collection: Any = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise BoundaryFileError(f"{path.name}: not UTF-8 text (a byte {data[exc.start]:#04x} at offset {exc.start}, "
+        raise BoundaryFileError(f"{name}: not UTF-8 text (a byte {data[exc.start]:#04x} at offset {exc.start}, "
                                 "or not a text file at all); GeoJSON is UTF-8: export it again") from None
     except json.JSONDecodeError as exc:
-        raise BoundaryFileError(f"{path.name}: not GeoJSON: the text is not JSON from line {exc.lineno}, column "
+        raise BoundaryFileError(f"{name}: not GeoJSON: the text is not JSON from line {exc.lineno}, column "
                                 f"{exc.colno} ({exc.msg}); cut short or damaged?") from None
     except RecursionError:
-        raise BoundaryFileError(f"{path.name}: not GeoJSON (nested too deeply)") from None
+        raise BoundaryFileError(f"{name}: not GeoJSON (nested too deeply)") from None
     if isinstance(collection, dict) and collection.get("type") == "Topology":
-        raise BoundaryFileError(f"{path.name}: a TopoJSON file, not GeoJSON; convert it to GeoJSON first")
+        raise BoundaryFileError(f"{name}: a TopoJSON file, not GeoJSON; convert it to GeoJSON first")
     return collection  # any JSON: mapping.geography.check_import says what is wrong with it
 
 
@@ -114,7 +132,7 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
 
 
 def _zip_member(path: Path) -> str:
-    """The one Shapefile (with its sidecars) or GeoPackage in the zip."""
+    """The one Shapefile (with its sidecars), GeoPackage or GeoJSON file in the zip."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
@@ -122,10 +140,17 @@ def _zip_member(path: Path) -> str:
         # NotImplementedError: a member of a zip version Python's zipfile does not know.
         raise BoundaryFileError(f"{path.name}: not a readable zip file ({exc})") from None
     lowered = {n.lower(): n for n in names}
-    found = [n for n in names if n.lower().endswith((".shp", ".gpkg"))]
-    if len(found) != 1:
-        what = "no Shapefile or GeoPackage" if not found else f"{len(found)} of them ({', '.join(found[:4])})"
-        raise BoundaryFileError(f"{path.name}: the zip holds {what}; RuralWatch imports one at a time")
+    found = [n for n in names if n.lower().endswith((".shp", ".gpkg", ".geojson"))]
+    if not found:  # .json only when nothing else: beside a Shapefile it may be metadata, not boundaries
+        found = [n for n in names if n.lower().endswith(".json")]
+    if not found and (inner := [PurePosixPath(n).name for n in names if n.lower().endswith(".zip")]):
+        raise BoundaryFileError(f"{path.name}: " + zipped_again(inner[0], "boundary file", "file"))
+    if not found:
+        raise BoundaryFileError(f"{path.name}: the zip holds no GeoJSON, GeoPackage or Shapefile")
+    if len(found) > 1:
+        listed = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
+        raise BoundaryFileError(f"{path.name}: the zip holds {len(found)} boundary files ({listed}); RuralWatch "
+                                "imports one at a time: unzip it and import the one you want")
     member = found[0]
     if member.lower().endswith(".shp"):
         stem = member[:-4].lower()
@@ -133,6 +158,25 @@ def _zip_member(path: Path) -> str:
         if missing:
             raise BoundaryFileError(f"{path.name}: {member} is in the zip without its {', '.join(missing)}")
     return member
+
+
+def _zip_read(path: Path, member: str) -> bytes:
+    """A GeoJSON member's bytes, read without unpacking the zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(member)
+            if info.flag_bits & 0x1:
+                raise BoundaryFileError(f"{path.name}: {member} is password-protected in the zip: unzip it first")
+            if info.file_size > MAX_GEOJSON_BYTES:
+                raise BoundaryFileError(f"{path.name}: {member} is {info.file_size:,} bytes unpacked: too large "
+                                        "to be boundaries of a force's area")
+            return archive.read(member)
+    except BoundaryFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, RuntimeError, ValueError,
+            NotImplementedError):
+        raise BoundaryFileError(f"{path.name}: {member} cannot be read from the zip: the zip is damaged or cut "
+                                "short") from None
 
 
 def _read_gdal(path: Path, source: str, kind: str) -> tuple[dict[str, Any], str]:

@@ -49,6 +49,7 @@ import numpy as np
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, to_bng
 from ruralwatch.io.text_encoding import utf16_without_bom
+from ruralwatch.io.zips import zipped_again
 
 STANDARD_HEADER: tuple[str, ...] = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
@@ -190,8 +191,7 @@ def zip_members(path: Path) -> tuple[list[ZipMember], list[str]]:
     skipped = [PurePosixPath(i.filename).name for i in csvs if is_other_download_file(i.filename)]
     inner = [PurePosixPath(i.filename).name for i in infos if i.filename.lower().endswith(".zip")]
     if not kept and inner:  # zipped again (an e-mail attachment, a stick's backup): not opened within
-        _fail(str(path), f"the zip holds another zip ({inner[0]}) and no .csv files: unzip it and import the zip or "
-                         "the folder inside")
+        _fail(str(path), zipped_again(inner[0], ".csv files", "folder"))
     if not kept:
         held = f"only {len(skipped)} outcomes or stop and search file(s)" if skipped else "no .csv files"
         _fail(str(path), f"the zip holds {held}, no street-level crime: on data.police.uk tick \"Include crime "

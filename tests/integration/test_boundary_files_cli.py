@@ -118,3 +118,32 @@ def test_a_file_of_the_other_level_is_refused_and_changes_nothing(cli: Cli, forc
     result = cli("geography", "import", given, str(path))
     assert result.code == 2 and result.err.count("\n") == 1 and f"{path.name}: {words}" in result.err, result.err
     assert cli("geography", "show", "--json").json() == before
+
+
+def _zip_of(path: Path, members: dict[str, Path]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, source in members.items():
+            archive.write(source, name)
+    return path
+
+
+def test_geojson_sent_zipped_imports_the_same_wards(cli: Cli, suffolk_wards_geojson: dict[str, dict],
+                                                    tmp_path: Path) -> None:
+    # As people receive boundaries by e-mail: the GeoJSON in a folder of a zip (before, "no Shapefile or GeoPackage").
+    zipped = _zip_of(tmp_path / "ipswich-wards.zip", {"ipswich/E07000202.json": GEOJSON})
+    imported = cli("geography", "import", "--wards", str(zipped), "--json")
+    assert imported.code == 0, imported.err
+    report = imported.json()
+    assert (report["read"], report["kept"], report["name_field"]) == (16, 16, "WD13NM")
+    assert report["read_as"] == "GeoJSON ipswich/E07000202.json in the zip"
+    wards = {w["name"]: w for w in cli("geography", "show", "--json").json()["wards"]}
+    assert wards == suffolk_wards_geojson
+
+
+def test_a_zip_of_several_boundary_files_or_of_another_zip_is_one_error(cli: Cli, suffolk_wards_geojson: dict,
+                                                                        tmp_path: Path) -> None:
+    two = _zip_of(tmp_path / "two.zip", {"ipswich.geojson": GEOJSON, "ipswich-bng.gpkg": GPKG})
+    assert "two.zip: the zip holds 2 boundary files (ipswich.geojson, ipswich-bng.gpkg)" in _refused(cli, two)
+    twice = _zip_of(tmp_path / "attachment.zip", {"wards.zip": ZIPPED})
+    message = _refused(cli, twice)
+    assert "attachment.zip: the zip holds another zip (wards.zip)" in message and "unzip it" in message

@@ -62,3 +62,25 @@ def test_a_layer_of_points_is_not_boundaries(tmp_path: Path) -> None:
                       ["name"], layer="points", driver="GPKG", geometry_type="Point", crs="EPSG:27700")
     with pytest.raises(BoundaryFileError, match="no layer of polygons"):
         read_boundaries(points)
+
+
+def test_a_zipped_geojson_reads_as_the_file_itself(tmp_path: Path) -> None:
+    import zipfile
+
+    zipped = tmp_path / "wards.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(SOURCE, "E07000202.json")
+        archive.writestr("__MACOSX/._E07000202.json", b"\x00\x05\x16\x07")  # a Mac's zip: not a second file
+    collection, read_as = read_boundaries(zipped)
+    assert collection == json.loads(SOURCE.read_text(encoding="utf-8"))
+    assert read_as == "GeoJSON E07000202.json in the zip"
+
+
+def test_a_damaged_geojson_in_a_zip_is_named_with_the_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    zipped = tmp_path / "wards.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("wards.geojson", SOURCE.read_bytes()[:5000])  # cut short
+    with pytest.raises(BoundaryFileError, match=r"^wards.zip: wards.geojson: not GeoJSON: the text is not JSON"):
+        read_boundaries(zipped)
