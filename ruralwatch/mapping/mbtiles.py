@@ -20,6 +20,7 @@ import sqlite3
 import stat
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ CHECK_SECONDS = 10.0
 TILE_SECONDS = 1.0
 # SQLite virtual-machine instructions between two looks at the clock (a look costs well under a microsecond).
 PROGRESS_STEPS = 10_000
+# Tiles whose bytes decide the format served (whatever the metadata says): a few, so the check stays quick.
+FORMAT_SAMPLE = 16
 _TILE_QUERY = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
 # sqlite3 raises UnicodeDecodeError, not sqlite3.Error, when SQLite's own error message holds bytes that are not
 # UTF-8 (e.g. "malformed database schema" quoting a damaged CREATE statement), and MemoryError for SQLITE_NOMEM,
@@ -220,15 +223,19 @@ class MBTiles:
             raise MBTilesError(given, f"its tiles have zoom levels {low!r} to {high!r}, outside 0 to {MAX_ZOOM}")
         metadata = _metadata(conn)
         first = conn.execute("SELECT tile_data FROM tiles LIMIT 1").fetchone()[0]
-        tile_format = _check_first_tile(given, first)
+        _check_first_tile(given, first)
+        # The sample from the lowest zoom: an index look-up, and the tiles every map opened on it shows first.
+        sample = [first, *(row[0] for row in conn.execute(
+            "SELECT tile_data FROM tiles WHERE zoom_level = ? LIMIT ?", (low, FORMAT_SAMPLE)))]
         declared = metadata.get("format", "").strip().lower()
-        if declared:
-            if declared not in _FORMAT_ALIASES:
-                raise MBTilesError(
-                    given, f"its metadata says the tiles are '{declared}', but only PNG, JPEG or WebP raster tiles"
-                    " can be shown"
-                )
-            tile_format = _FORMAT_ALIASES[declared]
+        if declared and declared not in _FORMAT_ALIASES:
+            raise MBTilesError(
+                given, f"its metadata says the tiles are '{declared}', but only PNG, JPEG or WebP raster tiles"
+                " can be shown"
+            )
+        # The tiles' own bytes, not the metadata: a file whose `format` says jpg over PNG tiles (tools copy the
+        # metadata from another set) would be served with the wrong Content-Type.
+        tile_format = _sampled_format(sample)
         minzoom = _zoom(given, metadata, "minzoom", low)
         maxzoom = _zoom(given, metadata, "maxzoom", high)
         if minzoom > maxzoom:
@@ -357,6 +364,12 @@ def _check_first_tile(path: Path, data: object) -> str:
     raise MBTilesError(
         path, f"its tiles are not PNG, JPEG or WebP images (the first tile starts with bytes {data[:8].hex(' ')})"
     )
+
+
+def _sampled_format(sample: list[object]) -> str:
+    """The format most of the sampled tiles are in by their magic bytes (the first is known to be an image)."""
+    found = Counter(f for data in sample if isinstance(data, bytes) and (f := sniff_image_format(data)))
+    return found.most_common(1)[0][0]
 
 
 def _zoom(path: Path, metadata: dict[str, str], key: str, fallback: int) -> int:

@@ -550,3 +550,20 @@ def test_a_scheme_that_is_neither_tms_nor_xyz_is_refused(tmp_path: Path) -> None
     with pytest.raises(MBTilesError, match=r"odd.mbtiles as a basemap: its metadata scheme 'wmts' is neither tms nor"
                                            r" xyz"):
         inspect_mbtiles(path)
+
+
+@pytest.mark.parametrize(("declared", "tiles", "expected"), [
+    ("jpg", [PNG, PNG, PNG], ("png", "image/png")),
+    ("png", [JPEG, JPEG], ("jpg", "image/jpeg")),
+    ("webp", [PNG, JPEG, JPEG, JPEG], ("jpg", "image/jpeg")),  # most of the sample decides
+])
+def test_the_tiles_bytes_decide_the_format_not_the_metadata(tmp_path: Path, declared: str, tiles: list[bytes],
+                                                            expected: tuple[str, str]) -> None:
+    # Metadata copied from another tile set: PNG tiles with format=jpg were served as image/jpeg.
+    rows = [(2, column, 0, data) for column, data in enumerate(tiles)]
+    path = make_mbtiles(tmp_path / "relabelled.mbtiles", rows, {"name": "relabelled", "format": declared})
+    info = inspect_mbtiles(path)
+    assert (info.format, info.media_type) == expected
+    with MBTiles(path) as opened:
+        assert opened.info.media_type == expected[1]
+        assert opened.tile(2, 0, 3) == tiles[0]  # TMS row 0 at zoom 2 is XYZ row 3
