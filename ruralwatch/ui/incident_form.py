@@ -441,6 +441,11 @@ class IncidentDialog(QDialog):
                     cell = table.cellWidget(row, column)
                     if cell is not None:
                         cell.setEnabled(False)
+                    # No edit triggers still let a click or Space tick a checkable cell (an analyst's View ticked
+                    # "Recovered"): the tick shows, but no longer toggles.
+                    item = table.item(row, column)
+                    if item is not None:
+                        item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable))
         self.save_button.hide()
         self.save_button.setEnabled(False)  # Ctrl+S does nothing either
         close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)

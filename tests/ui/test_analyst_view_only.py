@@ -78,3 +78,32 @@ def test_hovering_a_greyed_menu_entry_says_why_in_the_status_bar(qtbot, analyst_
     QTest.mouseMove(file_menu, file_menu.actionGeometry(sync).center())
     qtbot.waitUntil(lambda: role_may_not("sync.exchange") in win.statusBar().currentMessage())
     file_menu.close()
+
+
+def test_a_read_only_form_cannot_tick_a_stolen_items_recovered_box(qtbot, services, store: Store) -> None:
+    """The analyst's View ticked "Recovered" by a click or Space: no edit triggers do not stop a checkable cell."""
+    from PySide6.QtCore import Qt
+
+    from ruralwatch.core.incident import StolenItemInput
+    from ruralwatch.ui.incident_form import IncidentDialog
+
+    theft = services.incidents.record(IncidentInput(
+        kind="equipment_theft", occurred_start="2026-11-20 09:30", lat=51.8595414, lon=1.1905621,
+        place="Willow Farm", items=[StolenItemInput(category="tools", description="Chainsaw")]))
+    store.actor = Actor("anna", "analyst", "acc-anna")
+    form = IncidentDialog(services.incidents, services.incidents.get(theft.id))
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    table = form.items.table
+    recovered = table.item(0, 8)
+    assert form.read_only and recovered.checkState() == Qt.CheckState.Unchecked
+    table.scrollToItem(recovered)
+    cell = table.visualItemRect(recovered)
+    box = QPoint(cell.left() + 11, cell.center().y())  # the check box, drawn at the cell's left
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=box)
+    assert recovered.checkState() == Qt.CheckState.Unchecked
+    table.setCurrentItem(recovered)
+    QTest.keyClick(table, Qt.Key.Key_Space)
+    assert recovered.checkState() == Qt.CheckState.Unchecked
+    assert not form.is_modified()
