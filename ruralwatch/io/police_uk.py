@@ -46,6 +46,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ruralwatch.core.crime_types import API_CATEGORIES
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.geo import GB_LAT_RANGE, GB_LON_RANGE, to_bng
 from ruralwatch.io.text_encoding import utf16_without_bom
@@ -74,15 +75,6 @@ API_HEADER: tuple[str, ...] = (
     "category", "persistent_id", "date", "lat", "long", "street_id", "street_name", "context", "id",
     "location_type", "location_subtype", "outcome_status",
 )
-# data.police.uk API crime category slugs -> the crime types of the street-level files.
-API_CATEGORIES: dict[str, str] = {
-    "anti-social-behaviour": "Anti-social behaviour", "bicycle-theft": "Bicycle theft", "burglary": "Burglary",
-    "criminal-damage-arson": "Criminal damage and arson", "drugs": "Drugs", "other-theft": "Other theft",
-    "possession-of-weapons": "Possession of weapons", "public-order": "Public order", "robbery": "Robbery",
-    "shoplifting": "Shoplifting", "theft-from-the-person": "Theft from the person", "vehicle-crime": "Vehicle crime",
-    "violent-crime": "Violence and sexual offences", "other-crime": "Other crime",
-    "public-disorder-weapons": "Public disorder and weapons",  # before 2013
-}
 
 # What each value in a ParsedFile record is: the published_crimes column it goes into. Text is as published,
 # and empty text means "not given" (the store turns it into NULL); lon/lat/easting/northing are floats or None.

@@ -24,6 +24,7 @@ from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
 from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.core import times
+from ruralwatch.core.crime_types import resolve_types, type_choices, types_words
 from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
@@ -93,7 +94,11 @@ class HotspotQuery:
     bandwidth_m: float = DEFAULT_BANDWIDTH_M
     radius_m: float = DEFAULT_RADIUS_M
     area: str | None = None  # a district or ward name: only its crimes
-    kinds: tuple[str, ...] = ()  # only these incident kinds / published crime types (empty: all)
+    # The crime type choice: only these incident kinds (keys) / published crime types (names), empty: all; and
+    # these left out (Shoplifting and the night-time economy's violence made every Essex hotspot a town centre).
+    # Names in any case are resolved by `hotspots` (core.crime_types), unknown ones are a ValidationError.
+    kinds: tuple[str, ...] = ()
+    exclude_kinds: tuple[str, ...] = ()
     # One hotspot per place: a cell is left out when within the bandwidth (KDE) or the next cell (grid, Gi*) of a
     # hotter one (the window's and `hotspots`' default; a walk's 20 were 3 town centres). False: every cell
     # ranked, neighbours labelled "next to N" (patrol planning keeps its own spacing of stops).
@@ -152,6 +157,11 @@ class HotspotRun:
     # Each hotspot's group: the rank of the hottest ranked cell it touches through other ranked cells (its own rank
     # when it heads one). Empty: each its own (a run made without it).
     groups: list[int] = field(default_factory=list)
+    other_types: int = 0  # located crimes of the types not chosen: left out
+
+    def types_words(self) -> str:
+        """Which crime types counted, in words ('all', 'Burglary, Vehicle crime', 'all but Shoplifting')."""
+        return types_words(self.query.kinds, self.query.exclude_kinds)
 
     def group_of(self) -> list[int]:
         return self.groups or [h.rank for h in self.hotspots]
@@ -192,6 +202,8 @@ class HotspotRun:
             "other_forces": self.other_forces,
             "warning": self.warning,
             "counted": self.counted(),
+            "types": self.types_words(),
+            "other_types": self.other_types,
             "months": self.months.to_dict() if self.months else None,
             "total_weight": self.total_weight,
             "area_km2": round(self.area_km2, 1),
@@ -215,10 +227,12 @@ class HotspotRun:
         left = [f"{self.outside_force:,} outside the force outline" if self.outside_force else "",
                 f"{self.no_location:,} without a location" + (" (force-wide)" if scope else "")
                 if self.no_location else "",
-                f"{self.other_forces:,} of other forces" if self.other_forces else ""]
+                f"{self.other_forces:,} of other forces" if self.other_forces else "",
+                f"{self.other_types:,} of the types not chosen" if self.other_types else ""]
         left = [part for part in left if part]
         where = f"in {self.query.area}, inside the force area" if scope else f"inside the {self.study_area}"
         return (f"Counted: {self.points:,} crimes {where} (its outline: {FORCE_OUTLINE}). "
+                f"Crime types: {self.types_words()}. "
                 + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
 
     def months_note(self) -> str:
@@ -422,16 +436,23 @@ class AnalysisService:
         return [row[0] for row in self.store.db.execute(sql, [*params, *force_params]).fetchall()]
 
     def no_location(self, source: str, month_from: str | None, month_to: str | None,
-                    split: MonthSplit | None = None) -> int:
-        """Published crimes of the force without a location in the period; for source "all" only in the months
-        counted from published crime (`split`, else worked out)."""
+                    split: MonthSplit | None = None, kinds: tuple[str, ...] = (),
+                    exclude_kinds: tuple[str, ...] = ()) -> int:
+        """Published crimes of the force without a location in the period (of the chosen types: `kinds` only,
+        `exclude_kinds` left out); for source "all" only in the months counted from published crime (`split`, else
+        worked out)."""
         if source not in ("published", "all"):
             return 0
         only = (split or self.month_split(month_from, month_to)).published if source == "all" else None
         where, params = self._month_where("month", month_from, month_to, only)
         force_where, force_params = self._force_where()
-        sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}{force_where}"
-        return int(self.store.db.execute(sql, [*params, *force_params]).fetchone()[0])
+        type_where = ""
+        if kinds:
+            type_where += f" AND crime_type IN ({', '.join('?' * len(kinds))})"
+        if exclude_kinds:
+            type_where += f" AND crime_type NOT IN ({', '.join('?' * len(exclude_kinds))})"
+        sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}{force_where}{type_where}"
+        return int(self.store.db.execute(sql, [*params, *force_params, *kinds, *exclude_kinds]).fetchone()[0])
 
     @staticmethod
     def _month_where(column: str, month_from: str | None, month_to: str | None,
@@ -570,13 +591,17 @@ class AnalysisService:
 
     def hotspots(self, query: HotspotQuery, progress: Progress | None = None) -> HotspotRun:
         self.store.actor.require("analysis.run")
-        query = query.checked()
+        query = self.with_types(query.checked())
         started = time.perf_counter()
         step = _Steps(progress, 4)
         split = self.month_split(query.month_from, query.month_to) if query.source == "all" else None
         points = self._located(query, split)
-        if query.kinds:
-            points = points.where(np.array([label in query.kinds for label in points.label], dtype=bool))
+        other_types = 0
+        if query.kinds or query.exclude_kinds:
+            include, exclude = set(query.kinds), set(query.exclude_kinds)
+            chosen = np.array([(not include or label in include) and label not in exclude
+                               for label in points.label], dtype=bool)
+            points, other_types = points.where(chosen), int(np.count_nonzero(~chosen))
         outside = 0
         if len(points):
             inside = gridmod.points_in_polygon(points.easting, points.northing,
@@ -608,7 +633,7 @@ class AnalysisService:
         other = self.other_forces(query.source, *period)
         return HotspotRun(
             query=query, hotspots=ranked, points=len(points),
-            no_location=self.no_location(query.source, *period, split),
+            no_location=self.no_location(query.source, *period, split, query.kinds, query.exclude_kinds),
             total_weight=float(np.nansum(points.weight)) if len(points) else 0.0,  # as a frame's sum
             area_km2=gridmod.area_km2(mask, grid), study_area=study, seconds=time.perf_counter() - started,
             areas=areas, force=self._geo().force.name, outside_force=outside,
@@ -616,8 +641,20 @@ class AnalysisService:
             # Nothing of our own force but others' crime held: say why the run is empty.
             warning=self._outside_warning(len(points), outside)
             or (self.other_forces_note(other) if other and not len(points) else ""),
-            months=split, groups=hs.neighbour_heads(ranked),
+            months=split, groups=hs.neighbour_heads(ranked), other_types=other_types,
         )
+
+    @staticmethod
+    def with_types(query: HotspotQuery) -> HotspotQuery:
+        """The query with its crime types resolved to keys (names in any case; core.crime_types), or one
+        ValidationError naming the known ones. Every type left out is one too: nothing would be counted."""
+        kinds = resolve_types(query.kinds, query.source, "types")
+        exclude = resolve_types(query.exclude_kinds, query.source, "exclude_types")
+        if exclude and not kinds and set(exclude) >= {key for key, _name in type_choices(query.source)}:
+            raise ValidationError.single("exclude_types", "every crime type is left out: choose at least one")
+        if kinds and not set(kinds) - set(exclude):
+            raise ValidationError.single("exclude_types", "every type chosen is also left out: choose at least one")
+        return replace(query, kinds=kinds, exclude_kinds=exclude)
 
     # --- forecast accuracy --------------------------------------------------------------------------------
 

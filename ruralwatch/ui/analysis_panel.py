@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.analysis.figures import area_table, concentration_text
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import hotspot_value, value_help, value_name
+from ruralwatch.core.crime_types import type_choices
 from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.kinds import KINDS, is_kind
 from ruralwatch.core.permissions import role_may_not
@@ -55,11 +56,12 @@ from ruralwatch.services.analysis import (
 )
 from ruralwatch.services.container import Services
 from ruralwatch.services.near_repeat import ZONE_KINDS, KnoxQuery, KnoxRun
-from ruralwatch.ui import theme
+from ruralwatch.ui import settings_keys, theme
 from ruralwatch.ui.alert_dialog import AlertComposeDialog
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.widgets import FieldMarks, fit_to_width, make_table, vocab_combo
+from ruralwatch.ui.widgets.type_choice import TypeChoice
 
 if TYPE_CHECKING:  # pandas is loaded when an analysis runs, not with the window (issue 21)
     import pandas as pd
@@ -353,6 +355,12 @@ class AnalysisPanel(QWidget):
     def _hotspots_tab(self) -> QWidget:
         page = QWidget()
         self.source = _source_combo()
+        # Which crime types count, remembered per source: Essex's hotspots were all town centres (shoplifting, the
+        # night-time economy's violence) until an analyst could leave those out.
+        self.types = TypeChoice("Crime types")
+        self.types.changed.connect(self._remember_types)
+        self.source.currentIndexChanged.connect(lambda _index: self._load_types())
+        self._load_types()
         self.method = vocab_combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
                               ("gistar", "Getis-Ord Gi* (significant)")))
         self.weight = vocab_combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
@@ -391,6 +399,7 @@ class AnalysisPanel(QWidget):
         # Alt+letters in the panels avoid the menu bar's (F I T V M A C H) and the incident filters' (R O L):
         # a dock is part of the main window, so Qt would alternate between the two (tests/ui/test_keyboard.py).
         form.addRow("&Data", self.source)
+        form.addRow("", self.types)  # says what it is ("Crime types: all"), under the data it chooses from
         form.addRow("Di&strict", self.area)
         form.addRow("M&ethod", self.method)
         form.addRow("Wei&ght", self.weight)
@@ -444,12 +453,30 @@ class AnalysisPanel(QWidget):
         dialog.show()
         return dialog
 
+    def _load_types(self) -> None:
+        source = self.source.currentData()
+        left_out = tuple(settings_keys.hotspot_types_left_out(source).read().split("\n"))
+        self.types.set_choices(type_choices(source), left_out)
+
+    def _remember_types(self) -> None:
+        settings_keys.hotspot_types_left_out(self.source.currentData()).write("\n".join(self.types.left_out()))
+
+    def _chosen_types(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(only these, leave out these) for the query: the shorter list, so the summary names the fewer types
+        ('Burglary, Vehicle crime' rather than 'all but' eleven others)."""
+        chosen, left_out = self.types.chosen(), self.types.left_out()
+        if not left_out:
+            return (), ()
+        return (chosen, ()) if chosen and len(chosen) <= len(left_out) else ((), left_out)
+
     def hotspot_query(self) -> HotspotQuery:
+        kinds, exclude_kinds = self._chosen_types()
         return HotspotQuery(
             method=self.method.currentData(), weight=self.weight.currentData(), source=self.source.currentData(),
             month_from=self.month_from.text().strip() or None, month_to=self.month_to.text().strip() or None,
             top_n=self.top_n.value(), cell_m=float(self.cell_m.value()), bandwidth_m=self.bandwidth_m.value(),
             radius_m=self.bandwidth_m.value(), area=self.area.currentData(), places=self.one_per_place.isChecked(),
+            kinds=kinds, exclude_kinds=exclude_kinds,
         )
 
     def run_hotspots(self) -> None:

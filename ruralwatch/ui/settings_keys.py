@@ -71,3 +71,10 @@ GNSS_PLATFORM = Setting("gnss/platform", "", str)  # Qt's name of the location s
 GNSS_TARGET = Setting("gnss/target", "", str)  # the serial port (e.g. /dev/ttyACM0, COM4) or the log file
 GNSS_BAUD = Setting("gnss/baud", 4800, int)  # NMEA 0183's standard rate; many USB receivers use 9600
 GNSS_SPEED = Setting("gnss/replay_speed", 1.0, float)  # a log replayed this many times faster than real time
+
+
+# --- analysis ----------------------------------------------------------------------------------------------------
+def hotspot_types_left_out(source: str) -> Setting[str]:
+    """The crime types (keys, one a line) the Hotspots tab leaves out for a data source: an analyst who leaves out
+    shoplifting for published crime keeps every kind of our own incidents."""
+    return Setting(f"analysis/hotspot_types_left_out/{source}", "", str)

@@ -134,6 +134,24 @@ def test_hotspots_text(cli, crimes):
                                "Force Areas, December 2020).")
 
 
+def test_hotspots_count_only_the_crime_types_chosen(cli, crimes):
+    """Leave out the town centre's shoplifting, or count only burglary and robbery: the summary says which."""
+    lines = cli("hotspots", "--method", "grid", "--weight", "count", "--exclude-types", "shoplifting").out.splitlines()
+    assert lines[0].startswith("2 hotspots (grid, count; the value is crimes) from 3 crimes (all but Shoplifting) "
+                               "over Essex Police")
+    assert "Crime types: all but Shoplifting. Not counted: 12 of the types not chosen." in lines[-1]
+    data = cli("hotspots", "--types", "Burglary,Vehicle crime", "Robbery", "--json").json()
+    assert data["points"] == 3 and data["other_types"] == 12
+    assert data["types"] == "Burglary, Vehicle crime, Robbery"
+
+
+def test_hotspots_refuse_an_unknown_crime_type_naming_the_known_ones(cli, crimes):
+    assert_one_line_error(cli("hotspots", "--types", "Burglery"), "--types", "'Burglery' is not a type",
+                          "did you mean Burglary?", "Anti-social behaviour", "Vehicle crime")
+    assert_one_line_error(cli("hotspots", "--source", "incidents", "--exclude-types", "Shoplifting"),
+                          "--exclude-types", "our incident kinds are: Hare coursing")
+
+
 def test_hotspots_on_an_empty_database(cli):
     data = cli("hotspots", "--json").json()
     assert (data["points"], data["hotspots"]) == (0, [])

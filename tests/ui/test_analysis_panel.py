@@ -769,3 +769,38 @@ def test_the_tab_names_and_period_boxes_are_whole_in_a_narrow_dock(qtbot, window
     for edit in (panel.month_from, panel.month_to, panel.knox_from, panel.knox_to):
         assert edit.minimumWidth() >= edit.fontMetrics().horizontalAdvance(edit.placeholderText())
         assert edit.toolTip().startswith("Optional")
+
+
+def test_crime_types_chosen_in_the_panel_decide_the_hotspots_and_are_remembered_per_source(qtbot, window, crimes):
+    """Every Essex hotspot was a town centre's shoplifting: the analyst leaves it out from the Data's crime types,
+    the summary says so, and the choice is the published crime's only (our incidents keep every kind)."""
+    panel = _open_panel(qtbot, window)
+    _choose(panel.method, "grid")
+    _choose(panel.weight, "count")
+    assert panel.types.text() == "Crime types: all" and "Shoplifting" in panel.types.keys()
+    panel.types.set_left_out(("Shoplifting",))
+    assert panel.types.text() == "Crime types: 14 of 15"
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as blocker:
+        panel.run_hotspots()
+    run = blocker.args[0]
+    assert run.query.exclude_kinds == ("Shoplifting",) and run.points == 3
+    assert [(h.easting, h.northing) for h in run.hotspots] == [CHELMSFORD, BRAINTREE]
+    assert "Crime types: all but Shoplifting. Not counted: 10 of the types not chosen." in \
+        panel.hotspot_status.text()
+
+    # Only burglary: the fewer types are the ones named.
+    panel.types.set_left_out(tuple(k for k in panel.types.keys() if k != "Burglary"))
+    assert panel.types.text() == "Crime types: Burglary"
+    assert (panel.hotspot_query().kinds, panel.hotspot_query().exclude_kinds) == (("Burglary",), ())
+
+    # Per source: our incidents offer the kinds, all ticked; back on published crime, burglary only again.
+    _choose(panel.source, "incidents")
+    assert panel.types.text() == "Crime types: all" and "hare_coursing" in panel.types.keys()
+    _choose(panel.source, "published")
+    assert panel.types.chosen() == ("Burglary",)
+
+    # None ticked: one clear message, nothing run.
+    panel.types.none_button.click()
+    assert panel.types.text() == "Crime types: none"
+    panel.run_hotspots()
+    qtbot.waitUntil(lambda: "choose at least one" in panel.hotspot_status.text(), timeout=20_000)

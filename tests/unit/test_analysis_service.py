@@ -121,6 +121,56 @@ def test_anti_social_behaviour_counts_but_carries_no_harm(analysis, published):
     assert _cells(by_count) == [CHELMSFORD, COLCHESTER]
 
 
+# --- the crime type choice ---------------------------------------------------------------------------------------
+
+
+def test_crime_types_chosen_or_left_out_decide_what_counts(analysis, burglary_and_shoplifting):
+    """Every Essex hotspot was a town centre's shoplifting: an analyst leaves it out, or counts only burglary."""
+    burglary_and_shoplifting.add(None, None, "Shoplifting", times=2)  # published without a location
+    burglary_and_shoplifting.add(None, None, "Burglary")
+    left_out = analysis.hotspots(HotspotQuery(method="grid", weight="count", exclude_kinds=("shoplifting",)))
+    assert _cells(left_out) == [CHELMSFORD] and left_out.points == 1
+    assert (left_out.other_types, left_out.no_location) == (10, 1)  # no location: the burglary only
+    assert left_out.query.exclude_kinds == ("Shoplifting",)  # the name as the data spells it
+    assert left_out.types_words() == "all but Shoplifting"
+    assert ("Crime types: all but Shoplifting. Not counted: 1 without a location, 10 of the types not chosen."
+            in left_out.counted())
+    only = analysis.hotspots(HotspotQuery(method="grid", weight="count", kinds=("Burglary", "Vehicle crime")))
+    assert _cells(only) == [CHELMSFORD] and "Crime types: Burglary, Vehicle crime." in only.counted()
+    assert only.to_dict()["types"] == "Burglary, Vehicle crime" and only.to_dict()["other_types"] == 10
+    everything = analysis.hotspots(HotspotQuery(method="grid", weight="count"))
+    assert everything.points == 11 and everything.other_types == 0 and everything.no_location == 3
+    assert "Crime types: all. Not counted: 3 without a location." in everything.counted()
+
+
+def test_incident_kinds_are_the_crime_types_of_our_incidents(analysis, incident_service: IncidentService):
+    for kind, lat in (("hare_coursing", 51.954), ("fly_tipping", 51.75)):
+        incident_service.record(IncidentInput(kind=kind, occurred_start="2024-03-05 10:00", lat=lat, lon=0.5))
+    run = analysis.hotspots(HotspotQuery(method="grid", weight="count", source="incidents",
+                                         kinds=("hare coursing",)))
+    assert run.points == 1 and run.query.kinds == ("hare_coursing",) and run.other_types == 1
+    assert "Crime types: Hare coursing." in run.counted()
+
+
+@pytest.mark.parametrize("query, field, fragment", [
+    (HotspotQuery(kinds=("Burglery",)), "types", "did you mean Burglary?"),
+    (HotspotQuery(exclude_kinds=("Hare coursing",)), "exclude_types", "Vehicle crime"),  # a kind, not published
+    (HotspotQuery(source="incidents", kinds=("Shoplifting",)), "types", "Fly-tipping"),
+])
+def test_an_unknown_crime_type_names_the_known_ones(analysis, burglary_and_shoplifting, query, field, fragment):
+    with pytest.raises(ValidationError) as caught:
+        analysis.hotspots(query)
+    assert caught.value.errors[0].field == field
+    assert fragment in str(caught.value) and "are:" in str(caught.value)
+
+
+def test_leaving_every_crime_type_out_is_refused(analysis, burglary_and_shoplifting):
+    from ruralwatch.core.crime_types import PUBLISHED_CRIME_TYPES
+
+    with pytest.raises(ValidationError, match="choose at least one"):
+        analysis.hotspots(HotspotQuery(exclude_kinds=PUBLISHED_CRIME_TYPES))
+
+
 def test_top_n_limits_the_ranking(analysis, burglary_and_shoplifting):
     assert _cells(analysis.hotspots(HotspotQuery(method="grid", weight="harm", top_n=1))) == [CHELMSFORD]
 
@@ -677,7 +727,8 @@ def test_hotspots_and_areas_each_say_what_they_counted_and_left_out(store: Store
     assert int(frame["count"].sum()) == run.points + run.outside_force == 1291 and run.outside_force == 11
     assert run.counted() == (
         "Counted: 1,280 crimes inside the Suffolk Police force area (its outline: ONS Police Force Areas, December "
-        "2020). Not counted: 11 outside the force outline, 21 without a location, 220 of other forces.")
+        "2020). Crime types: all. Not counted: 11 outside the force outline, 21 without a location, 220 of other "
+        "forces.")
     assert counted == (
         "Counted: 1,291 crimes with a location in the districts held (ONS local authority districts (2013), "
         "shipped), 10 of them outside every district (the last row); 11 of them lie outside the force outline (ONS "

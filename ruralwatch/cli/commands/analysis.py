@@ -42,6 +42,12 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                           help="KDE bandwidth and Gi* neighbourhood radius in metres")
     hotspots.add_argument("--area", help="only crimes in this district or ward of the force (`geography show` lists "
                           "them)")
+    hotspots.add_argument("--types", nargs="+", default=[], metavar="TYPE",
+                          help="only these crime types (published: e.g. \"Burglary,Vehicle crime\"; ours: incident "
+                          "kinds, e.g. \"Farm burglary\"), commas or spaces between them, quoted when a name has a "
+                          "space (default: all)")
+    hotspots.add_argument("--exclude-types", nargs="+", default=[], metavar="TYPE",
+                          help="leave these crime types out (e.g. \"Shoplifting,Anti-social behaviour\")")
     hotspots.add_argument("--each-cell", action="store_true",
                           help="rank every cell, a place's neighbouring cells too (marked 'next to N'); by default "
                           "one cell per place, as the window lists them")
@@ -106,6 +112,11 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     settings.add_argument("--json", action="store_true")
 
 
+def _names(values: list[str]) -> tuple[str, ...]:
+    """Names given as separate words or with commas between them ("Burglary,Vehicle crime")."""
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
 def _edges(text: str, option: str, kind: type[float] | type[int]) -> tuple[Any, ...]:
     try:
         return tuple(kind(part) for part in text.split(",") if part.strip())
@@ -129,7 +140,7 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
     service = NearRepeatService(store)
     if args.action == "near-repeat":
         query = KnoxQuery(
-            kinds=tuple(kind.strip() for arg in args.kinds for kind in arg.split(",") if kind.strip()),
+            kinds=_names(args.kinds),
             date_from=times.parse_date(args.date_from, "from") if args.date_from else None,
             date_to=times.parse_date(args.date_to, "to") if args.date_to else None,
             iterations=args.iterations, seed=args.seed,
@@ -210,6 +221,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             method=args.method, weight=args.weight, source=args.source, month_from=args.month_from,
             month_to=args.month_to, top_n=args.top, cell_m=args.cell_m, bandwidth_m=args.bandwidth_m,
             radius_m=args.bandwidth_m, area=args.area, places=not args.each_cell,
+            kinds=_names(args.types), exclude_kinds=_names(args.exclude_types),
         ))
         if run_result.warning and not args.json and not args.geojson:
             print(f"warning: {run_result.warning}")
@@ -220,7 +232,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             print(f"{len(run_result.hotspots)} hotspots ({args.method}, {args.weight}; the value is "
                   f"{value_name(args.method, args.weight).lower()}) from {run_result.points:,} "
-                  f"crimes over {run_result.study_area}"
+                  f"crimes{'' if run_result.types_words() == 'all' else f' ({run_result.types_words()})'}"
+                  f" over {run_result.study_area}"
                   + (f"; {run_result.places_note()}" if run_result.places_note() else ""))
             for hotspot, area in zip(run_result.hotspots, run_result.labels(), strict=True):
                 z = f"  z={hotspot.z:.2f}" if hotspot.z is not None else ""

@@ -1,0 +1,76 @@
+"""The one catalogue of published crime types (data.police.uk) and the crime type choice of hotspots.
+
+The street-level files name each crime's type in words ("Vehicle crime"); the API names it by a slug. Our own
+incidents have kinds instead (core.kinds): a hotspot run's choice of types holds both, published types by their
+name and our kinds by their key. No I/O and nothing heavy here: the window builds its list from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from ruralwatch.core.errors import ValidationError
+from ruralwatch.core.kinds import KINDS, is_kind, kind_name
+
+# data.police.uk API crime category slugs -> the crime types of the street-level files.
+API_CATEGORIES: dict[str, str] = {
+    "anti-social-behaviour": "Anti-social behaviour", "bicycle-theft": "Bicycle theft", "burglary": "Burglary",
+    "criminal-damage-arson": "Criminal damage and arson", "drugs": "Drugs", "other-theft": "Other theft",
+    "possession-of-weapons": "Possession of weapons", "public-order": "Public order", "robbery": "Robbery",
+    "shoplifting": "Shoplifting", "theft-from-the-person": "Theft from the person", "vehicle-crime": "Vehicle crime",
+    "violent-crime": "Violence and sexual offences", "other-crime": "Other crime",
+    "public-disorder-weapons": "Public disorder and weapons",  # before 2013
+}
+PUBLISHED_CRIME_TYPES: tuple[str, ...] = tuple(sorted(API_CATEGORIES.values()))
+
+
+def type_choices(source: str) -> list[tuple[str, str]]:
+    """(key, name) of every type a hotspot run of `source` can count: published crime types (key = name), our
+    incident kinds (key = the kind's key), or both for source "all"."""
+    published = [(name, name) for name in PUBLISHED_CRIME_TYPES]
+    ours = [(kind.key, kind.name) for kind in KINDS]
+    return {"published": published, "incidents": ours}.get(source, published + ours)
+
+
+def type_name(key: str) -> str:
+    """A chosen type in words: a kind's name, a published type as it is."""
+    return kind_name(key) if is_kind(key) else key
+
+
+def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple[str, ...]:
+    """The keys of the types named (by name or key, any case), in the order given, each once. An unknown name is one
+    ValidationError on `field_name` naming the close ones and every known one: an analyst typing 'Burglery' or
+    'vehicle' must learn what the data calls it."""
+    choices = type_choices(source)
+    by_word: dict[str, str] = {}
+    for key, name in choices:
+        by_word[key.casefold()] = key
+        by_word[name.casefold()] = key
+    keys: list[str] = []
+    unknown: list[str] = []
+    for raw in names:
+        found = by_word.get(raw.strip().casefold())
+        if found is None:
+            unknown.append(raw.strip())
+        elif found not in keys:
+            keys.append(found)
+    if unknown:
+        names_known = [name for _key, name in choices]
+        close = [m for u in unknown for m in difflib.get_close_matches(u, names_known, n=2, cutoff=0.6)]
+        what = {"published": "published crime types", "incidents": "our incident kinds"}.get(
+            source, "published crime types and our incident kinds")
+        raise ValidationError.single(
+            field_name,
+            f"{', '.join(repr(u) for u in unknown)} {'is not a type' if len(unknown) == 1 else 'are not types'} of "
+            f"this data" + (f" (did you mean {' or '.join(dict.fromkeys(close))}?)" if close else "")
+            + f"; the {what} are: {', '.join(names_known)}")
+    return tuple(keys)
+
+
+def types_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:
+    """Which types a run counted, in words: 'all', 'Burglary, Vehicle crime' or 'all but Shoplifting, …'."""
+    if include:
+        return ", ".join(type_name(k) for k in include if k not in exclude)
+    if exclude:
+        return "all but " + ", ".join(type_name(k) for k in exclude)
+    return "all"

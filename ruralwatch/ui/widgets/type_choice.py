@@ -1,0 +1,111 @@
+"""A compact many-of choice: a button reading "Crime types: all" (or "3 of 15", or the one chosen) that drops down a
+checkable list with All and None. The Hotspots tab's crime type choice; the list stays open while boxes are ticked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
+
+
+class TypeChoice(QToolButton):
+    changed = Signal()
+
+    def __init__(self, what: str = "Crime types", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.list = QListWidget()
+        self.list.setAccessibleName(what)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(4, 4, 4, 4)
+        buttons = QHBoxLayout()
+        self.all_button = QPushButton("All")
+        self.none_button = QPushButton("None")
+        self.all_button.clicked.connect(lambda: self.set_left_out(()))
+        self.none_button.clicked.connect(lambda: self.set_left_out(tuple(self.keys())))
+        buttons.addWidget(self.all_button)
+        buttons.addWidget(self.none_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.list)
+        menu = QMenu(self)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(box)
+        menu.addAction(action)
+        menu.aboutToShow.connect(self._fit_list)
+        self.setMenu(menu)
+        self.list.itemChanged.connect(lambda _item: self._changed())
+        self._update_text()
+
+    def set_choices(self, choices: list[tuple[str, str]], left_out: tuple[str, ...] = ()) -> None:
+        """(key, name) pairs, every one ticked but those `left_out`."""
+        self.list.blockSignals(True)
+        self.list.clear()
+        for key, name in choices:
+            entry = QListWidgetItem(name)
+            entry.setData(Qt.ItemDataRole.UserRole, key)
+            entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked if key in left_out else Qt.CheckState.Checked)
+            self.list.addItem(entry)
+        self.list.blockSignals(False)
+        self._update_text()
+
+    def set_left_out(self, left_out: tuple[str, ...]) -> None:
+        self.list.blockSignals(True)
+        for entry in self._entries():
+            key = entry.data(Qt.ItemDataRole.UserRole)
+            entry.setCheckState(Qt.CheckState.Unchecked if key in left_out else Qt.CheckState.Checked)
+        self.list.blockSignals(False)
+        self._changed()
+
+    def keys(self) -> list[str]:
+        return [entry.data(Qt.ItemDataRole.UserRole) for entry in self._entries()]
+
+    def chosen(self) -> tuple[str, ...]:
+        return tuple(e.data(Qt.ItemDataRole.UserRole) for e in self._entries()
+                     if e.checkState() == Qt.CheckState.Checked)
+
+    def left_out(self) -> tuple[str, ...]:
+        return tuple(e.data(Qt.ItemDataRole.UserRole) for e in self._entries()
+                     if e.checkState() != Qt.CheckState.Checked)
+
+    def _entries(self) -> list[QListWidgetItem]:
+        return [self.list.item(row) for row in range(self.list.count())]
+
+    def _changed(self) -> None:
+        self._update_text()
+        self.changed.emit()
+
+    def _update_text(self) -> None:
+        chosen = [e.text() for e in self._entries() if e.checkState() == Qt.CheckState.Checked]
+        total = self.list.count()
+        if len(chosen) == total:
+            words = "all"
+        elif not chosen:
+            words = "none"
+        elif len(chosen) == 1:
+            words = chosen[0]
+        else:
+            words = f"{len(chosen)} of {total}"
+        self.setText(f"{self.what}: {words}")
+        left = [e.text() for e in self._entries() if e.checkState() != Qt.CheckState.Checked]
+        self.setToolTip(f"{self.what} counted: all. Click to choose." if not left else
+                        f"{self.what} counted: {', '.join(chosen) or 'none'}. Left out: {', '.join(left)}.")
+
+    def _fit_list(self) -> None:
+        # Every entry in view without a scroll bar when the screen allows (15 published types, 11 kinds).
+        rows = max(1, min(self.list.count(), 26))
+        self.list.setMinimumHeight(rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth())
+        self.list.setMinimumWidth(self.list.sizeHintForColumn(0) + 40)
