@@ -98,15 +98,22 @@ def test_duties_and_hours_export_to_csv_xlsx_and_pdf(cli: Cli, tmp_path: Path) -
     assert refused.code == 2 and not (tmp_path / "missing").exists()
 
 
+def _hours_lines(cli: Cli, monkeypatch: pytest.MonkeyPatch, added: datetime, now: datetime,
+                 months: tuple[str, str]) -> dict[str, str]:
+    """A Special added at `added`; `roster hours` for `months` (from, to) printed at `now`: month -> its line."""
+    monkeypatch.setattr(times, "utc_now", lambda: added)
+    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
+    monkeypatch.setattr(times, "utc_now", lambda: now)
+    shown = cli("roster", "hours", "--from", months[0], "--to", months[1])
+    assert shown.code == 0, shown.err
+    return dict(line.split("  ", 1) for line in shown.out.splitlines())
+
+
 def test_hours_before_a_person_was_added_are_not_applicable(cli: Cli, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Months before someone was added read '0 / 16 h below commitment'."""
-    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
-    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
-    monkeypatch.setattr(times, "utc_now", lambda: datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
-    shown = cli("roster", "hours", "--from", "2026-11", "--to", "2026-12")
-    assert shown.code == 0, shown.err
-    lines = dict(line.split("  ", 1) for line in shown.out.splitlines())
+    lines = _hours_lines(cli, monkeypatch, added=datetime(2026, 12, 10, 12, 0, tzinfo=UTC),
+                         now=datetime(2027, 1, 15, 12, 0, tzinfo=UTC), months=("2026-11", "2026-12"))
     assert "not applicable" in lines["2026-11"] and "below" not in lines["2026-11"]
     assert "0.0 /  16.0 h" in lines["2026-12"] and "not applicable" not in lines["2026-12"]
     assert cli("roster", "hours", "--from", "2026-11", "--to", "2026-12", "-o", str(tmp_path / "h.csv")).code == 0
@@ -120,12 +127,8 @@ def test_hours_before_a_person_was_added_are_not_applicable(cli: Cli, tmp_path: 
 def test_hours_call_the_running_month_so_far_as_the_window_and_pdf_do(cli: Cli, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """One rule for which months are a shortfall: a month not yet over is "so far" (or "to come"), never below."""
-    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 10, 10, 12, 0, tzinfo=UTC))
-    assert cli("people", "add", "--name", "Sam Reed", "--role", "special", "--collar", "SC101").code == 0
-    monkeypatch.setattr(times, "utc_now", lambda: datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
-    shown = cli("roster", "hours", "--from", "2026-11", "--to", "2027-01")
-    assert shown.code == 0, shown.err
-    lines = dict(line.split("  ", 1) for line in shown.out.splitlines())
+    lines = _hours_lines(cli, monkeypatch, added=datetime(2026, 10, 10, 12, 0, tzinfo=UTC),
+                         now=datetime(2026, 12, 10, 12, 0, tzinfo=UTC), months=("2026-11", "2027-01"))
     assert lines["2026-11"].endswith("below commitment")
     assert lines["2026-12"].endswith("  so far") and lines["2027-01"].endswith("  to come")
     as_json = cli("roster", "hours", "--from", "2026-12", "--json").json()["by_person"]
