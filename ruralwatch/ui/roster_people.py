@@ -578,6 +578,9 @@ class PeopleTab(QWidget):
         # left the people list four rows at 1366x768.
         self.availability_tabs.currentChanged.connect(lambda _i: self._fit_availability())
         self._fit_availability()
+        # Dates away opening shrinks the list (the taller page takes the height): the person whose dates they are
+        # stays in view (they scrolled out of it). The range changes once the list has its new height.
+        self.table.verticalScrollBar().rangeChanged.connect(lambda _low, _high: self._keep_chosen_in_view())
         availability = QWidget()
         availability_layout = QVBoxLayout(availability)
         availability_layout.setContentsMargins(0, 4, 0, 0)
@@ -792,6 +795,11 @@ class PeopleTab(QWidget):
     def selected_person(self) -> Person | None:
         person_id = self.selected_id()
         return next((p for p in self.people if p.id == person_id), None)
+
+    def _keep_chosen_in_view(self) -> None:
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)
 
     def select_person(self, person_id: str) -> bool:
         for row, person in enumerate(self.people):

@@ -233,6 +233,18 @@ def test_the_people_list_shows_ten_people_at_1366x768(qtbot, demo, laptop) -> No
     people.availability_tabs.setCurrentWidget(people.weekly_box)  # back: the list has its rows again
     qtbot.waitUntil(lambda: _rows_in_view(people.table) >= 10, timeout=5_000)
 
+    # The tenth person chosen, then their dates away opened: the list shrinks, and the person whose dates they are
+    # stays in view (a walk saw them scroll out of it).
+    last_seen = max(row for row in range(people.table.rowCount()) if _row_in_view(people.table, row))
+    assert people.select_person(people.people[last_seen].id)
+    people.availability_tabs.setCurrentWidget(people.exceptions_box)
+    qtbot.waitUntil(lambda: _rows_in_view(people.table) < last_seen, timeout=5_000)  # the list did shrink
+    qtbot.waitUntil(lambda: _row_in_view(people.table, last_seen), timeout=5_000)
+
+
+def _row_in_view(table, row: int) -> bool:
+    return table.viewport().rect().contains(table.visualRect(table.model().index(row, 0)))
+
 
 def test_sync_panel_keeps_a_short_device_id_and_a_short_empty_applied_list(qtbot, laptop) -> None:
     """A walk at 1366x768: with a long device name and an export's date, Trusted devices squeezed the device id to
