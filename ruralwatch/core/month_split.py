@@ -63,7 +63,7 @@ def months_text(months: Sequence[str]) -> str:
             runs[-1].append(month)
         else:
             runs.append([month])
-    words = [run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
+    words = [span_text(run[0], run[-1]) for run in runs]
     if len(words) < 2:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -74,9 +74,19 @@ def month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:]) - 1
 
 
+def month_at(index: int) -> str:
+    """`month_index`'s inverse: the count of months as 'YYYY-MM'."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def months_from_to(first: str, last: str) -> tuple[str, ...]:
     """Every calendar month from `first` to `last`, both included (none when `last` comes first)."""
-    return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(month_index(first), month_index(last) + 1))
+    return tuple(month_at(i) for i in range(month_index(first), month_index(last) + 1))
+
+
+def span_text(first: str, last: str) -> str:
+    """'2018-01 to 2019-02', or the one month when they are the same."""
+    return first if first == last else f"{first} to {last}"
 
 
 def missing_months(held: Iterable[str]) -> tuple[str, ...]:
@@ -96,8 +106,7 @@ def held_text(held: Iterable[str]) -> str:
     if not months:
         return ""
     gaps = missing_months(months)
-    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
-    return span + (f", no data for {gaps_text(gaps)}" if gaps else "")
+    return span_text(months[0], months[-1]) + (f", no data for {gaps_text(gaps)}" if gaps else "")
 
 
 def gaps_text(months: Sequence[str]) -> str:

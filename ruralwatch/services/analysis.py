@@ -28,7 +28,15 @@ from ruralwatch.core.crime_types import resolve_types, type_choices, types_words
 from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
-from ruralwatch.core.month_split import MonthSplit, gaps_text, held_text, months_from_to, split_months
+from ruralwatch.core.month_split import (
+    MonthSplit,
+    gaps_text,
+    held_text,
+    month_at,
+    month_index,
+    months_from_to,
+    split_months,
+)
 from ruralwatch.mapping import boundaries
 from ruralwatch.mapping.geography import Geography, UnknownForceError, find_force
 from ruralwatch.services.geography import GeographyService
@@ -63,11 +71,6 @@ def _month(text: str | None, field_name: str) -> str | None:
     if not _MONTH.fullmatch(text):
         raise ValidationError.single(field_name, f"{text!r} is not a month (use YYYY-MM)")
     return text
-
-
-def _month_before(month: str) -> str:
-    index = int(month[:4]) * 12 + int(month[5:]) - 2
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], field_name: str) -> None:
@@ -711,7 +714,7 @@ class AnalysisService:
             if run and latest in run:
                 continue
             run = [latest]
-            while (before := _month_before(run[-1])) in held:
+            while (before := month_at(month_index(run[-1]) - 1)) in held:
                 run.append(before)
             if len(run) >= 2:
                 break

@@ -43,6 +43,7 @@ from ruralwatch.analysis.options import hotspot_value, value_help, value_name
 from ruralwatch.core.crime_types import type_choices
 from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.kinds import KINDS, is_kind
+from ruralwatch.core.month_split import span_text
 from ruralwatch.core.permissions import role_may_not
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
 from ruralwatch.mapping.geography import Geography
@@ -122,10 +123,6 @@ def _png_bytes(widget: QWidget) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     widget.grab().save(buffer, "PNG")
     return bytes(buffer.data())
-
-
-def _span(first: str, last: str) -> str:
-    return first if first == last else f"{first} to {last}"
 
 
 def _month_edit(placeholder: str, optional: str = "") -> QLineEdit:
@@ -570,7 +567,8 @@ class AnalysisPanel(QWidget):
                 return  # typed meanwhile: what was typed stays
             for edit, month in zip(self._accuracy_months(), span, strict=True):
                 edit.setText(month)
-            self.eval_status.setText(f"Offered: training {_span(span[0], span[1])}, test {_span(span[2], span[3])}, "
+            self.eval_status.setText(f"Offered: training {span_text(span[0], span[1])}, "
+                                     f"test {span_text(span[2], span[3])}, "
                                      "the latest months of published crime held with none missing. " + ACCURACY_HELP)
 
         self.ops.run("Finding the months held", lambda services, _p: services.analysis.latest_complete_span(),
