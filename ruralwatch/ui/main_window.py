@@ -212,11 +212,18 @@ class MainWindow(QMainWindow):
         self.sync_panel = SyncPanel(services, self.ops, self)
         self.sync_dock = add_dock(self, "Sync", "syncDock", self.sync_panel)
         self.roster_panel = RosterPanel(services, self.ops, self)
+        self._roster_wide = False  # the roster in front has the window's width (_give_roster_the_width)
         self.roster_dock = add_dock(self, "Roster", "rosterDock", self.roster_panel)
         self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
         self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
         self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
         self.roster_panel.patrol_requested.connect(self.show_patrol)
+        # The roster in front takes the window's whole width: docked beside the table and the map (which keep
+        # about 630 px) its month showed one week at a time, with the duties' titles cut. Another panel in front,
+        # the roster closed or floated, and the incidents and the map are back.
+        self.roster_dock.visibilityChanged.connect(self._give_roster_the_width)
+        self.roster_dock.topLevelChanged.connect(lambda _floating: self._give_roster_the_width(
+            self.roster_dock.isVisible() and not self.roster_dock.visibleRegion().isEmpty()))
         self.premises_panel = PremisesPanel(services, self)
         self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
         self._behind_tab: QDockWidget | None = None  # a panel switched off while behind another's tab (_focus_dock)
@@ -911,9 +918,24 @@ class MainWindow(QMainWindow):
         self.fit_dock(dock)
         self._focus_dock_page(panel)
 
+    def roster_has_the_width(self) -> bool:
+        """Whether the incidents and the map are put aside for the roster in front (see _give_roster_the_width)."""
+        central = self.centralWidget()
+        return central is not None and central.isHidden() and self._roster_wide
+
+    def _give_roster_the_width(self, in_front: bool) -> None:
+        lock = getattr(self, "idle_lock", None)
+        central = self.centralWidget()
+        if central is None or (lock is not None and getattr(lock, "is_locked", False)):
+            return  # the lock hides the incidents itself, and gives back what it hid
+        wide = in_front and not self.roster_dock.isFloating()
+        self._roster_wide = wide
+        if central.isHidden() != wide:
+            central.setVisible(not wide)
+
     def fit_dock(self, dock: QDockWidget) -> None:
         """A docked panel opens at most two fifths of the window wide, so the table and the map keep theirs."""
-        if dock.isFloating():
+        if dock.isFloating() or self.roster_has_the_width():
             return
         limit = max(MIN_DOCK_WIDTH, int(self.width() * 0.4))
         if max(dock.width(), dock.sizeHint().width()) > limit:

@@ -68,6 +68,9 @@ WEEKDAY_NAMES = tuple(calendar.day_name)  # Monday first, as WeeklySlot counts t
 NO_SLOTS = "No weekly availability yet: add a slot."
 STATUS_SECONDS = 8  # how long "Saved Ian Reed." and the like stay
 TIME_FORMAT = "HH:mm"
+WEEK_ROWS = 7  # the weekly availability table shows at least a week of slots without scrolling
+PEOPLE_SIDE_BY_SIDE_WIDTH = 1100  # narrower than this, the availability goes under the people list
+AVAILABILITY_WIDTH = 460  # beside the list: room for the dates-away form's date, kind and times
 DATE_FORMAT = "yyyy-MM-dd"
 
 
@@ -657,17 +660,31 @@ class PeopleTab(QWidget):
         self._sized_by_hand = True
 
     def _share_height(self) -> None:
-        """The availability its page's least height, the people list the rest (at 1366x768 the list had four rows
-        under availability tabs sized for the dates-away form)."""
+        """Under the list, the availability its page's least height, the people list the rest (at 1366x768 the list
+        had four rows under availability tabs sized for the dates-away form). Beside it (a wide tab), the
+        availability its page's least width."""
         if self._sized_by_hand:
             return
         total = sum(self.splitter.sizes())
-        least = self._availability.minimumSizeHint().height()
+        beside = self.splitter.orientation() == Qt.Orientation.Horizontal
+        hint = self._availability.minimumSizeHint()
+        least = max(hint.width(), AVAILABILITY_WIDTH) if beside else hint.height()
         if total > least:
             self.splitter.setSizes([total - least, least])
 
+    def _place_availability(self) -> None:
+        """The availability beside the people list when the tab is wide (the roster in front has the window's
+        width), under it when narrow: under it at 1366x768 there was room for ten people or a week of slots, not
+        both."""
+        orientation = (Qt.Orientation.Horizontal if self.width() >= PEOPLE_SIDE_BY_SIDE_WIDTH
+                       else Qt.Orientation.Vertical)
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            self._sized_by_hand = False  # a divider moved by hand the other way round means nothing now
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
+        self._place_availability()
         self._share_height()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
@@ -679,7 +696,9 @@ class PeopleTab(QWidget):
         """Room for a few rows in each table at the current text size."""
         line = self.fontMetrics().height()
         self.table.setMinimumHeight(line + 10 + 4 * (line + 10))
-        self.weekly.table.setMinimumHeight(line + 10 + 2 * (line + 16))  # its rows hold boxes; most have one or two
+        # A week of rows (its rows hold boxes): with room for two, a coordinator saw Wednesday and Saturday of a
+        # person free five evenings a week and had to scroll a table two rows high.
+        self.weekly.table.setMinimumHeight(line + 10 + WEEK_ROWS * (line + 16))
         self.exceptions.setMinimumHeight(line + 10 + 3 * (line + 10))
 
     def _fit_availability(self) -> None:

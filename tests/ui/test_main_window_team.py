@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from ruralwatch.core import times
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
-from ruralwatch.core.people import PersonInput
+from ruralwatch.core.people import PersonInput, WeeklySlotInput
 
 
 def test_team_docks_open_from_the_menu_shortcuts(window):
@@ -167,3 +167,32 @@ def test_signing_out_with_availability_not_saved_asks_and_a_refused_save_keeps_t
     assert asked == ["Sign out", "Sign out"]
     assert "Not saved" in window.roster_panel.people_tab.weekly_status.text()
     assert window.roster_dock.isVisible()
+
+
+def test_the_roster_in_front_has_the_window_s_width_and_a_week_of_availability(qtbot, window, services):
+    """At 1366x768 the docked Roster could not be widened past about 500 px (the table and the map kept theirs):
+    the month showed one week at a time, and a person's usual week two rows. In front, the roster now has the
+    window's width; another panel in front, or the roster closed, and the incidents and the map are back."""
+    window.resize(1366, 768)
+    person = services.people.add(PersonInput(name="Dev Hughes", role="special"))
+    services.people.set_weekly(person.id, [WeeklySlotInput(day, "18:00", "22:00") for day in range(7)])
+    window.show_roster_tab("people")
+    qtbot.waitUntil(lambda: window.roster_has_the_width() and window.roster_dock.width() >= window.width() - 20,
+                    timeout=5_000)
+    assert window.centralWidget().isHidden()
+    people = window.roster_panel.people_tab
+    qtbot.waitUntil(lambda: people.select_person(person.id), timeout=5_000)  # listed once the panel has refreshed
+    table = people.weekly.table
+    qtbot.waitUntil(lambda: table.rowCount() == 7, timeout=5_000)
+    qtbot.waitUntil(lambda: table.rowViewportPosition(6) + table.rowHeight(6) <= table.viewport().height(),
+                    timeout=5_000)  # Monday to Sunday, none scrolled out of sight
+    assert table.rowViewportPosition(0) == 0
+
+    window.patrol_dock.toggleViewAction().trigger()  # another panel in front: the incidents and the map are back
+    qtbot.waitUntil(lambda: not window.centralWidget().isHidden(), timeout=5_000)
+    assert not window.roster_has_the_width() and window.map.isVisible()
+    window.roster_dock.toggleViewAction().trigger()  # behind Patrols: brought to the front, the width again
+    qtbot.waitUntil(window.roster_has_the_width, timeout=5_000)
+    window.roster_dock.toggleViewAction().trigger()  # closed
+    qtbot.waitUntil(lambda: not window.centralWidget().isHidden(), timeout=5_000)
+    assert window.table.isVisible()

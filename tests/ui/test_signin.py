@@ -325,8 +325,11 @@ def test_the_idle_lock_hides_the_data_and_unlocks_with_the_right_password_only(q
     qtbot.keyClicks(lock.screen.password, ADMIN_PASSWORD)
     qtbot.keyClick(lock.screen.password, Qt.Key.Key_Return)
     assert not lock.is_locked and not lock.screen.isVisible()
-    assert not win.centralWidget().isHidden() and not win.roster_dock.widget().isHidden()
+    # As before the lock: the roster's contents back, and (in front) the window's width still its own.
+    assert win.roster_has_the_width() and not win.roster_dock.widget().isHidden()
     assert form.isVisible() and win.new_action.isEnabled() and win.menuBar().isEnabled()
+    win.roster_dock.hide()
+    assert not win.centralWidget().isHidden()  # the incidents and the map were only aside, never lost
     assert lock.timer.isActive()
     # The wrong password is in the audit log now, not only in the keyring.
     assert "failed_login" in [e.action for e in AuditLog(win.services.store).entries()]
