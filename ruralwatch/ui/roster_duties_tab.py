@@ -64,6 +64,13 @@ def _go_on(progress: Progress, done: int) -> None:
         raise CancelledError("auto-fill cancelled")
 
 
+WEEK_LEGEND = ("⚠ amber: open places, a skill still short or someone on it away · blue: crewed · grey: completed "
+               "or cancelled · italic: joint patrols (▶ running), changed in Team ▸ Patrols. Hover a duty for "
+               "details; Enter or double-click edits it.")
+MONTH_LEGEND = ("A line per duty: start, title, crew on it / least needed (⚠ amber: open places, a skill short or "
+                "someone away · blue: crewed · grey: completed, ✗ cancelled · italic: joint patrols; SW: the station "
+                "when a title repeats). Hover a day for its duties in full; Enter or double-click opens its week, "
+                "on the duty clicked, to assign and edit.")
 SIDE_BY_SIDE_WIDTH = 900  # narrower than this, the selected duty goes under the calendar
 PLAN_PATROL = "Plan patrol from this duty"
 OPEN_PATROL = "Open its patrol"
@@ -195,9 +202,8 @@ class DutiesTab(QWidget):
         self.grid = CalendarGrid()
         self.grid.duty_selected.connect(self._on_duty_selected)
         self.grid.duty_activated.connect(lambda duty_id: self.open_duty_dialog(duty_id))
-        self.legend = QLabel("⚠ amber: open places, a skill still short or someone on it away · blue: crewed · "
-                             "grey: completed or cancelled · italic: joint patrols (▶ running), changed in Team ▸ "
-                             "Patrols. Hover a duty for details; Enter or double-click edits it.")
+        self.grid.day_opened.connect(self.open_day)
+        self.legend = QLabel(WEEK_LEGEND)
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet(theme.hint_style())
         self.status = status_label()
@@ -238,6 +244,15 @@ class DutiesTab(QWidget):
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
             self.splitter.setSizes([820, 330] if wide else [400, 260])
+            self._share_width()
+
+    def _share_width(self) -> None:
+        """The month is the overview: its seven days take the whole width (beside the selected duty a day's lines
+        showed "18:30 Eve…"), and a day opens on its week, where the selected duty is assigned and edited."""
+        self.detail.setVisible(self.view != "month")
+        if self.view != "month" and self.splitter.orientation() == Qt.Orientation.Horizontal:
+            total = sum(self.splitter.sizes()) or self.width()
+            self.splitter.setSizes([total - total * 330 // 1150, total * 330 // 1150])
 
     def _detail_pane(self) -> QWidget:
         pane = WrappedGroupBox("Selected duty")
@@ -337,7 +352,21 @@ class DutiesTab(QWidget):
     def set_view(self, view: str) -> None:
         self.view = view
         (self.week_button if view == "week" else self.month_button).setChecked(True)
+        self.legend.setText(MONTH_LEGEND if view == "month" else WEEK_LEGEND)
+        self._share_width()
         self.refresh()
+
+    def open_day(self, day: date) -> None:
+        """A month's day opened: its week, each duty a cell of its own, on the duty chosen in the day (or its
+        first), ready to assign or edit (Month goes back)."""
+        where = self.grid.day_cell(day)
+        chosen = self.grid.chosen_in(*where) if where else None
+        self.anchor = day
+        self.set_view("week")
+        if chosen and self.grid.select_duty(chosen):
+            self._selected = chosen
+            self._show_detail()
+        self.grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def go_to(self, day: date) -> None:
         self.anchor = day
@@ -369,7 +398,7 @@ class DutiesTab(QWidget):
         if station:
             duties = [d for d in duties if d.station.lower() == station.lower()]
         skills_of = {p.id: p.skills for p in self.people}
-        self.looks = [describe(d, skills_of, compact=self.view == "month") for d in duties]
+        self.looks = [describe(d, skills_of) for d in duties]
         # Joint patrols are commitments too (the running one above all): shown beside the duties, read-only.
         self.patrols = self.roster.patrols(monday, monday + timedelta(days=7 * weeks - 1), person_id, station)
         start, _ = self.period()

@@ -82,7 +82,8 @@ class DutyLook:
     open_places: int
 
 
-def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: bool) -> DutyLook:
+def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]]) -> DutyLook:
+    """A duty's cell in the week (a month's day has a line per duty instead: month_line) and its tooltip."""
     missing = missing_skills(duty, skills_of) if duty.status == "planned" else []
     open_places = max(duty.open_places, 1 if missing and duty.status == "planned" else 0)
     crew = f"{len(duty.crew)}/{duty.min_crew}"
@@ -102,15 +103,8 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
         marker = "✓ crewed"
         state = "ok"
     place = duty.station or duty.area or "no station"
-    if compact:
-        # A patrol that ran says so with its actual start ("ran 18:05"; the tooltip and the week view say "actual"):
-        # it read as the planned start. Short, on a line of its own: a day column is ~60 px docked at 1366x768.
-        start = (f"ran {local_time(duty.actual_start):%H:%M}\n" if duty.actual_start
-                 else f"{local_time(duty.start):%H:%M} ")
-        text = f"{start}{duty.title}\n{place}\n{crew} · {marker}"
-    else:
-        span = ran_text(duty, wrappable=True) or span_text(duty, wrappable=True)
-        text = f"{span}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
+    span = ran_text(duty, wrappable=True) or span_text(duty, wrappable=True)
+    text = f"{span}\n{duty.title}\n{place}\ncrew {crew}\n{marker}"
     needs = ", ".join(f"{SKILL_NAMES.get(s, s)} ×{n}" for s, n in duty.required_skills.items()) or "none"
     lines = [
         duty.title, when_text(duty) + (f" planned; ran {ran_text(duty)}" if duty.actual_start else ""),
@@ -126,6 +120,29 @@ def describe(duty: DutyRecord, skills_of: dict[str, tuple[str, ...]], compact: b
     if open_places and duty.status == "planned":
         lines.append(f"Open places: {duty.open_places}" + (f"; short of {', '.join(missing)}" if missing else ""))
     return DutyLook(duty, text, "\n".join(lines), state, open_places)
+
+
+def station_tag(station: str) -> str:
+    """A station in two or three letters for a month's line: "Saffron Walden" SW, "Braintree" Bra."""
+    words = station.split()
+    return "".join(w[0] for w in words).upper() if len(words) > 1 else station[:3]
+
+
+def month_line(entry: DutyLook | RosterPatrol, tagged: bool = False) -> tuple[str, str]:
+    """A duty's (or joint patrol's) one line in a month's day: its start and title, and on the right its crew
+    against the least it needs with its state, e.g. ("18:30 Evening rural crime patrol", "⚠ 1/2"). The title is
+    cut to the column when painted; the tooltip has it all. `tagged` (the day has the title more than once, at
+    several stations): the station's letters before the crew, "SW 2/2", or the cut lines read alike."""
+    if isinstance(entry, RosterPatrol):
+        return (f"{local_time(entry.start):%H:%M} {entry.title}",
+                "▶" if entry.status == "in_progress" else f"{len(entry.crew)}")
+    duty = entry.duty
+    # A patrol that ran says so with its actual start: it read as the planned one.
+    start = f"ran {local_time(duty.actual_start):%H:%M}" if duty.actual_start else f"{local_time(duty.start):%H:%M}"
+    crew = f"{len(duty.crew)}/{duty.min_crew}"
+    marker = {"gap": "⚠ ", "cancelled": "✗ "}.get(entry.state, "")  # the tone says crewed or done
+    tag = f"{station_tag(duty.station or duty.area)} " if tagged and (duty.station or duty.area) else ""
+    return f"{start} {duty.title}", f"{tag}{marker}{crew}"
 
 
 # --- the calendar grid ------------------------------------------------------------------------------------------
@@ -169,6 +186,21 @@ def _elided(word: str, width: int, advance: Callable[[str], int]) -> str:
 
 
 SELECTED_FRAME = 3  # px: the frame round the selected duty
+DAY_ENTRIES = Qt.ItemDataRole.UserRole + 2  # a month's day: its MonthEntry list, by start
+DAY_DATE = Qt.ItemDataRole.UserRole + 3  # a month's day: its date
+MONTH_TONES = {"gap": "gap", "ok": "planned"}  # else "done" (completed, cancelled)
+
+
+@dataclass(frozen=True)
+class MonthEntry:
+    """One line of a month's day: a duty (duty_id set) or a joint patrol (read-only)."""
+
+    left: str
+    right: str
+    tone: str
+    duty_id: str | None
+    italic: bool = False
+    struck: bool = False
 
 
 class WrappingDelegate(QStyledItemDelegate):
@@ -239,13 +271,109 @@ class WrappingDelegate(QStyledItemDelegate):
         return QSize(base.width(), max(base.height(), height))
 
 
+class MonthDelegate(QStyledItemDelegate):
+    """A month's day: its date, then a line per duty in the duty's tone (start and title cut to the column, crew
+    against the least needed on the right), and "+N more" on the last line when the week's row holds fewer. Each
+    duty had a cell of its own, four or five lines tall: a month needed four screens at 1366x768."""
+
+    def __init__(self, grid: CalendarGrid) -> None:
+        super().__init__(grid)
+        self.grid = grid
+
+    @staticmethod
+    def line_height(metrics: QFontMetrics) -> int:
+        return metrics.lineSpacing() + 1
+
+    @classmethod
+    def fitting(cls, count: int, height: int, metrics: QFontMetrics) -> tuple[int, int]:
+        """How many of a day's `count` lines a cell `height` tall shows, and how many "+N more" stands for."""
+        room = max(0, height // cls.line_height(metrics) - 1)  # the date takes the first line
+        if count <= room:
+            return count, 0
+        shown = max(0, room - 1)
+        return shown, count - shown
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        entries: list[MonthEntry] = index.data(DAY_ENTRIES) or []
+        day: date | None = index.data(DAY_DATE)
+        if day is None:
+            return
+        widget = opt.widget
+        palette = widget.palette() if widget is not None else opt.palette
+        metrics = QFontMetrics(opt.font)
+        line = self.line_height(metrics)
+        margin = WrappingDelegate._margin(widget)
+        rect = opt.rect
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.fillRect(rect, palette.color(QPalette.ColorRole.Base))
+        # The date, on its day's heading tone; days of the months either side greyed.
+        heading = theme.tone("today" if day == self.grid.today else "date_row")
+        painter.fillRect(QRect(rect.left(), rect.top(), rect.width(), line), heading.background)
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(heading.text if day.month == self.grid.month
+                       else theme.readable_on(heading.background, theme.hint_colour()))
+        text_rect = QRect(rect.left() + margin, rect.top(), rect.width() - 2 * margin, line)
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         self.grid.date_text(day))
+        gaps = sum(1 for e in entries if e.tone == "gap")
+        if gaps:  # how many need someone, seen before reading the lines
+            painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                             f"⚠ {gaps}")
+        shown, more = self.fitting(len(entries), rect.height(), metrics)
+        top = rect.top() + line
+        chosen = self.grid.chosen_in(index.row(), index.column()) if selected else None
+        for entry in entries[:shown]:
+            band = QRect(rect.left() + 1, top, rect.width() - 2, line - 1)
+            shade = theme.tone(entry.tone)
+            mine = entry.duty_id is not None and entry.duty_id == chosen
+            painter.fillRect(band, palette.color(QPalette.ColorRole.Highlight) if mine else shade.background)
+            painter.setPen(palette.color(QPalette.ColorRole.HighlightedText) if mine else shade.text)
+            font = QFont(opt.font)
+            font.setItalic(entry.italic)
+            font.setStrikeOut(entry.struck)
+            painter.setFont(font)
+            fm = QFontMetrics(font)
+            inner = band.adjusted(margin, 0, -margin, 0)
+            right = fm.horizontalAdvance(entry.right)
+            painter.drawText(inner, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), entry.right)
+            left = fm.elidedText(entry.left, Qt.TextElideMode.ElideRight, max(0, inner.width() - right - margin))
+            painter.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), left)
+            top += line
+        if more:
+            painter.setFont(opt.font)
+            painter.setPen(theme.readable_on(palette.color(QPalette.ColorRole.Base), theme.hint_colour()))
+            painter.drawText(QRect(rect.left() + margin, top, rect.width() - 2 * margin, line),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             f"+{more} more (Enter)")
+        if selected:  # the chosen day framed in the text colour, whatever its lines' tones
+            pen = QPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
+            pen.setWidth(SELECTED_FRAME)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(1, 1, -SELECTED_FRAME + 1, -SELECTED_FRAME + 1))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802 (Qt's name)
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        base = super().sizeHint(option, index)
+        metrics = QFontMetrics(option.font)
+        return QSize(base.width(), 3 * self.line_height(metrics))  # the date and two duties at least
+
 
 class CalendarGrid(QTableWidget):
-    """Seven day columns. A week shows one block of rows; a month one block per week, each under a row of dates.
-    Each duty is its own cell, so arrow keys move between duties and Enter opens one."""
+    """Seven day columns. A week shows one block of rows, each duty its own cell, so arrow keys move between duties
+    and Enter opens one. A month shows one row per week, each day a cell with a line per duty (MonthDelegate), the
+    rows sharing the height so every week is in view: arrow keys move between days, Enter opens the day's week."""
 
     duty_selected = Signal(object)  # duty id or None
     duty_activated = Signal(str)
+    day_opened = Signal(object)  # date: a month's day, to see its duties one by one
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 7, parent)
@@ -253,7 +381,11 @@ class CalendarGrid(QTableWidget):
                         stretch_last=False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.wrapping = WrappingDelegate(self)
+        self.month_delegate = MonthDelegate(self)
         self.setItemDelegate(self.wrapping)
+        self.month: int | None = None  # the month shown, None for a week
+        self.today = date.min
+        self._chosen: str | None = None  # a month's day: the duty chosen among its lines
         # Stretched columns take their new widths after the table's own resize: heights follow the widths.
         self._heights_due = False
         self.horizontalHeader().sectionResized.connect(self._fit_heights_soon)
@@ -266,21 +398,94 @@ class CalendarGrid(QTableWidget):
         self.itemActivated.connect(self._activated)
 
     def _activated(self, cell: QTableWidgetItem) -> None:
+        day = cell.data(DAY_DATE)
+        if day is not None:
+            self.day_opened.emit(day)
+            return
         duty_id = cell.data(DUTY_ID)
         if duty_id:
             self.duty_activated.emit(duty_id)
 
     def selected_duty_id(self) -> str | None:
         chosen = self.selectedItems()
-        return chosen[0].data(DUTY_ID) if chosen else None
+        if not chosen:
+            return None
+        if self.month is not None:
+            return self.chosen_in(chosen[0].row(), chosen[0].column())
+        return chosen[0].data(DUTY_ID)
+
+    def day_duties(self, row: int, column: int) -> list[str]:
+        """A month's day: the ids of its duties, by start (its joint patrols are not duties)."""
+        cell = self.item(row, column)
+        entries: list[MonthEntry] = (cell.data(DAY_ENTRIES) if cell is not None else None) or []
+        return [e.duty_id for e in entries if e.duty_id]
+
+    def chosen_in(self, row: int, column: int) -> str | None:
+        """A month's day: the duty chosen in it (select_duty, a click on its line), else its first."""
+        ids = self.day_duties(row, column)
+        return self._chosen if self._chosen in ids else (ids[0] if ids else None)
 
     def select_duty(self, duty_id: str) -> bool:
         where = self.cells.get(duty_id)
         if where is None:
             return False
+        self._chosen = duty_id
+        if self.currentRow() == where[0] and self.currentColumn() == where[1]:
+            self.duty_selected.emit(self.selected_duty_id())  # another duty of the day already selected
+            self.viewport().update()
         self.setCurrentCell(*where)
         self.scrollToItem(self.item(*where))
         return True
+
+    def day_cell(self, day: date) -> tuple[int, int] | None:
+        """A month's day: its cell."""
+        for row in range(self.rowCount()):
+            for column in range(self.columnCount()):
+                cell = self.item(row, column)
+                if cell is not None and cell.data(DAY_DATE) == day:
+                    return row, column
+        return None
+
+    def date_text(self, day: date) -> str:
+        return f"{day:%d %b}" if day.day == 1 or day == self.today else f"{day.day}"
+
+    def month_lines(self, row: int, column: int) -> list[str]:
+        """A month's day as painted at its cell's present size: the date, a line per duty shown (its text as cut to
+        the column, then its crew), and "+N more" when the row holds fewer."""
+        cell = self.item(row, column)
+        if cell is None or cell.data(DAY_DATE) is None:
+            return []
+        entries: list[MonthEntry] = cell.data(DAY_ENTRIES) or []
+        metrics = QFontMetrics(self.font())
+        shown, more = MonthDelegate.fitting(len(entries), self.rowHeight(row), metrics)
+        margin = WrappingDelegate._margin(self)
+        lines = [self.date_text(cell.data(DAY_DATE))]
+        for entry in entries[:shown]:
+            font = QFont(self.font())
+            font.setItalic(entry.italic)
+            fm = QFontMetrics(font)
+            width = self.columnWidth(column) - 2 - 3 * margin - fm.horizontalAdvance(entry.right)
+            lines.append(f"{fm.elidedText(entry.left, Qt.TextElideMode.ElideRight, max(0, width))} {entry.right}")
+        if more:
+            lines.append(f"+{more} more (Enter)")
+        return lines
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        """A click on a duty's line in a month's day chooses that duty (the day's first otherwise)."""
+        index = self.indexAt(event.position().toPoint())
+        if self.month is not None and index.isValid():
+            metrics = QFontMetrics(self.font())
+            entries: list[MonthEntry] = index.data(DAY_ENTRIES) or []
+            shown, _more = MonthDelegate.fitting(len(entries), self.rowHeight(index.row()), metrics)
+            n = (event.position().toPoint().y() - self.visualRect(index).top()) // MonthDelegate.line_height(
+                metrics) - 1
+            if 0 <= n < shown and entries[n].duty_id:
+                self._chosen = entries[n].duty_id
+        before = self.currentIndex()
+        super().mousePressEvent(event)
+        if self.month is not None and before == self.currentIndex():  # the same day: another of its duties
+            self.duty_selected.emit(self.selected_duty_id())
+            self.viewport().update()
 
     def look_of(self, duty_id: str) -> QTableWidgetItem | None:
         where = self.cells.get(duty_id)
@@ -304,24 +509,25 @@ class CalendarGrid(QTableWidget):
         self.clearContents()
         self.cells = {}
         self.patrol_cells = {}
-        if month is None:
-            days = [first + timedelta(days=d) for d in range(7)]
-            # Day and date on two lines: on one, larger text cut them to "ue 01 De" in a laptop-width panel.
-            # "today" on a line of its own: after the date it cut "24 Nov" to "Nov · tod" in a docked panel.
-            self.setHorizontalHeaderLabels([f"{day:%a}\n{day:%d %b}" + ("\ntoday" if day == today else "")
-                                            for day in days])
-        else:
-            # Short day names, the full one on hover: docked, "Wednesday" was cut to "Wednesda".
-            self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%a}" for d in range(7)])
-            for d in range(7):
-                self.horizontalHeaderItem(d).setToolTip(f"{first + timedelta(days=d):%A}")
+        self.today = today
+        self.month = month
+        if month is not None:
+            self._show_month(first, weeks, by_day)
+            self.blockSignals(False)
+            return
+        self.setItemDelegate(self.wrapping)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.verticalHeader().setMinimumSectionSize(-1)
+        days = [first + timedelta(days=d) for d in range(7)]
+        # Day and date on two lines: on one, larger text cut them to "ue 01 De" in a laptop-width panel.
+        # "today" on a line of its own: after the date it cut "24 Nov" to "Nov · tod" in a docked panel.
+        self.setHorizontalHeaderLabels([f"{day:%a}\n{day:%d %b}" + ("\ntoday" if day == today else "")
+                                        for day in days])
+        for d in range(7):
+            self.horizontalHeaderItem(d).setToolTip("")
         rows: list[list[QTableWidgetItem | None]] = []
-        date_rows: list[int] = []
         for week in range(weeks):
             days = [first + timedelta(days=7 * week + d) for d in range(7)]
-            if month is not None:
-                date_rows.append(len(rows))
-                rows.append([self._date_cell(day, month, today) for day in days])
             depth = max(1, *(len(by_day.get(day, [])) for day in days))
             for n in range(depth):
                 row: list[QTableWidgetItem | None] = []
@@ -329,7 +535,7 @@ class CalendarGrid(QTableWidget):
                     day_looks = by_day.get(day, [])
                     if n < len(day_looks) and isinstance(day_looks[n], RosterPatrol):
                         patrol = day_looks[n]
-                        row.append(self._patrol_cell(patrol, compact=month is not None))
+                        row.append(self._patrol_cell(patrol))
                         self.patrol_cells[patrol.id] = (len(rows), column)
                     elif n < len(day_looks):
                         look = day_looks[n]
@@ -346,22 +552,53 @@ class CalendarGrid(QTableWidget):
                     cell = QTableWidgetItem()
                     cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.setItem(r, c, cell)
-        self.date_rows = date_rows
+        self.date_rows = []
         self.resizeRowsToContents()
         self.blockSignals(False)
 
-    def _date_cell(self, day: date, month: int, today: date) -> QTableWidgetItem:
-        cell = QTableWidgetItem(f"{day:%d %b}" if day.day == 1 or day == today else f"{day.day}")
-        cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        heading = theme.tone("today" if day == today else "date_row")
-        cell.setBackground(heading.background)
-        cell.setForeground(heading.text)
-        font = QFont(cell.font())
-        font.setBold(True)
-        cell.setFont(font)
-        if day.month != month:
-            cell.setForeground(theme.readable_on(heading.background, theme.hint_colour()))
-        cell.setToolTip(f"{day:%A %d %B %Y}" + (" (today)" if day == today else ""))
+    def _show_month(self, first: date, weeks: int, by_day: dict[date, list[DutyLook | RosterPatrol]]) -> None:
+        """One row per week, the rows sharing the height (none below the date and two duties)."""
+        self.setItemDelegate(self.month_delegate)
+        # Short day names, the full one on hover: docked, "Wednesday" was cut to "Wednesda".
+        self.setHorizontalHeaderLabels([f"{first + timedelta(days=d):%a}" for d in range(7)])
+        for d in range(7):
+            self.horizontalHeaderItem(d).setToolTip(f"{first + timedelta(days=d):%A}")
+        self.setRowCount(weeks)
+        for week in range(weeks):
+            for column in range(7):
+                day = first + timedelta(days=7 * week + column)
+                self.setItem(week, column, self._day_cell(day, by_day.get(day, [])))
+                for entry in by_day.get(day, []):
+                    if isinstance(entry, DutyLook):
+                        self.cells[entry.duty.id] = (week, column)
+                    else:
+                        self.patrol_cells[entry.id] = (week, column)
+        self.date_rows = list(range(weeks))
+        header = self.verticalHeader()
+        header.setMinimumSectionSize(3 * MonthDelegate.line_height(QFontMetrics(self.font())))
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+    def _day_cell(self, day: date, entries: list[DutyLook | RosterPatrol]) -> QTableWidgetItem:
+        lines: list[MonthEntry] = []
+        tips = [f"{day:%A %d %B %Y}" + (" (today)" if day == self.today else "")]
+        titles = [e.duty.title for e in entries if isinstance(e, DutyLook)]
+        for entry in entries:
+            left, right = month_line(entry, isinstance(entry, DutyLook) and titles.count(entry.duty.title) > 1)
+            if isinstance(entry, RosterPatrol):
+                lines.append(MonthEntry(left, right, PATROL_TONES.get(entry.status, "planned"), None, italic=True))
+                status = PATROL_STATUS_NAMES.get(entry.status, entry.status)
+                tips.append(f"{entry.title}\n{local_time(entry.start):%H:%M}–{local_time(entry.end):%H:%M} · "
+                            f"{status} · joint patrol (Team ▸ Patrols)\nOn it: {', '.join(entry.crew) or 'no crew'}")
+            else:
+                lines.append(MonthEntry(left, right, MONTH_TONES.get(entry.state, "done"), entry.duty.id,
+                                        struck=entry.state == "cancelled"))
+                tips.append(entry.tooltip)
+        cell = QTableWidgetItem("\n".join([self.date_text(day), *(f"{e.left} {e.right}" for e in lines)]))
+        cell.setData(DAY_DATE, day)
+        cell.setData(DAY_ENTRIES, lines)
+        cell.setToolTip("\n\n".join(tips) + ("\n\nEnter or double-click: the day's duties one by one"
+                                              if entries else ""))
+        cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         return cell
 
     def _duty_cell(self, look: DutyLook) -> QTableWidgetItem:
@@ -378,13 +615,12 @@ class CalendarGrid(QTableWidget):
             cell.setFont(font)
         return cell
 
-    def _patrol_cell(self, patrol: RosterPatrol, compact: bool) -> QTableWidgetItem:
+    def _patrol_cell(self, patrol: RosterPatrol) -> QTableWidgetItem:
         status = PATROL_STATUS_NAMES.get(patrol.status, patrol.status)
         marker = f"▶ {status.lower()}" if patrol.status == "in_progress" else status.lower()
         span = f"{local_time(patrol.start):%H:%M}–{local_time(patrol.end):%H:%M}"
         crew = ", ".join(patrol.crew) or "no crew"
-        text = (f"{local_time(patrol.start):%H:%M} {patrol.title}\n{marker}" if compact
-                else f"{span}\n{patrol.title}\ncrew {len(patrol.crew)}\n{marker}")
+        text = f"{span}\n{patrol.title}\ncrew {len(patrol.crew)}\n{marker}"
         cell = QTableWidgetItem(text)
         cell.setData(PATROL_ID, patrol.id)
         cell.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not a duty: nothing to select, assign or edit here
@@ -414,7 +650,7 @@ class CalendarGrid(QTableWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # Larger text: wider times, taller wrapped cells
             self._fit_minimum_width()
-            self.resizeRowsToContents()
+            self._fit_heights()
 
     def _fit_heights_soon(self, *_args: object) -> None:
         if not self._heights_due:  # seven columns resize at once: one pass for all of them
@@ -423,7 +659,10 @@ class CalendarGrid(QTableWidget):
 
     def _fit_heights(self) -> None:
         self._heights_due = False
-        self.resizeRowsToContents()
+        if self.month is None:  # a month's rows share the height (Stretch)
+            self.resizeRowsToContents()
+        else:
+            self.verticalHeader().setMinimumSectionSize(3 * MonthDelegate.line_height(QFontMetrics(self.font())))
 
     def cell_lines(self, row: int, column: int) -> list[str]:
         """The lines a cell's text is painted in at the column's present width."""
@@ -439,4 +678,5 @@ class CalendarGrid(QTableWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self.resizeRowsToContents()  # wrapped text needs new heights when the columns change width
+        if self.month is None:
+            self.resizeRowsToContents()  # wrapped text needs new heights when the columns change width

@@ -16,6 +16,7 @@ from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
+from ruralwatch.ui.roster_grid import DAY_ENTRIES
 from ruralwatch.ui.roster_panel import RosterPanel
 
 LONDON = ZoneInfo("Europe/London")
@@ -190,12 +191,16 @@ def test_the_month_view_marks_a_gap_in_colour_and_words(qtbot, panel: RosterPane
     headings = [duties.grid.horizontalHeaderItem(c) for c in range(7)]  # "Wednesday" was cut to "Wednesda" docked
     assert [h.text() for h in headings] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert headings[2].toolTip() == "Wednesday"
-    qtbot.waitUntil(lambda: duties.grid.look_of(crewed) is not None
-                    and "✓ crewed" in duties.grid.look_of(crewed).text(), timeout=5_000)
-    gap = duties.grid.look_of(open_duty)
-    assert "⚠ 2 open" in gap.text()
-    assert gap.background().color() == theme.tone("gap").background
-    assert duties.grid.look_of(crewed).background().color() != theme.tone("gap").background
+    # A line per duty in its day (the month now shows every week at once): crew on it / least needed, the gap
+    # marked ⚠ and in the gap's tone, the day's date heading it with how many need someone.
+    qtbot.waitUntil(lambda: duties.grid.look_of(crewed) is not None, timeout=5_000)
+    gap_day, crewed_day = duties.grid.look_of(open_duty), duties.grid.look_of(crewed)
+    assert gap_day.text() == "12\n06:00 Dawn hare coursing patrol ⚠ 0/2"
+    assert crewed_day.text() == "13\n10:00 Farm Watch surgery 1/1"
+    [gap_line] = gap_day.data(DAY_ENTRIES)
+    [crewed_line] = crewed_day.data(DAY_ENTRIES)
+    assert (gap_line.tone, gap_line.duty_id, crewed_line.tone) == ("gap", open_duty, "planned")
+    assert "Open places: 2" in gap_day.toolTip() and gap_day.toolTip().startswith("Saturday 12 December 2026")
     # The next month has neither; back to December with Previous.
     duties.step(1)
     assert duties.grid.look_of(open_duty) is None
@@ -588,7 +593,7 @@ def test_duty_titles_are_whole_in_a_docked_week(qtbot, services: Services, scale
     titles = ["Plant theft prevention patrol", "Dawn hare coursing patrol", "Evening rural crime patrol"]
     for day, title in enumerate(titles, start=7):
         _duty(services, title=title, day=day)
-    looks = [describe(d, {}, compact=False) for d in services.roster.duties(MONDAY, MONDAY + timedelta(days=6))]
+    looks = [describe(d, {}) for d in services.roster.duties(MONDAY, MONDAY + timedelta(days=6))]
     with text_scaled(scale):
         grid = CalendarGrid()
         qtbot.addWidget(grid)
@@ -1297,3 +1302,62 @@ def test_the_selected_duty_is_framed_apart_from_the_crewed_blue(qtbot, panel: Ro
     text = grid.palette().color(grid.palette().ColorGroup.Active, grid.palette().ColorRole.Text)
     assert edge.name() == text.name()
     assert inside.name() != crewed.name()
+
+
+def test_the_whole_month_is_in_view_a_line_per_duty_and_enter_opens_a_day(qtbot, panel: RosterPanel,
+                                                                          services: Services) -> None:
+    """The Roster at 1366x768 (the window's width, about 1340 x 470 px for the calendar) showed about one week of
+    the month at a time, each duty four or five lines tall with its title cut: a coordinator planning a month
+    scrolled through it. Every week is now in view, a line per duty (start, title, crew / least needed), "+N more"
+    when a day holds more than its row; arrow keys move between days and Enter opens the day's week."""
+    for station, start in (("Maldon", "18:00"), ("Braintree", "18:30"), ("Witham", "19:00"), ("Tiptree", "19:30"),
+                           ("Halstead", "20:00"), ("Coggeshall", "20:30"), ("Dedham", "21:00"), ("Rayleigh", "21:00"),
+                           ("Epping", "21:30")):
+        services.roster.add_duty(DutyInput(title="Evening rural crime patrol", kind="joint_patrol",
+                                           start=f"2026-12-11 {start}", end="2026-12-11 23:00", station=station,
+                                           min_crew=2, max_crew=3))
+    single = _duty(services, "Dawn hare coursing patrol", day=29, start="06:00", end="11:00", min_crew=2)
+    panel.resize(1340, 720)
+    panel.show_tab("duties")
+    duties = panel.duties_tab
+    duties.go_to(date(2026, 12, 1))
+    duties.set_view("month")
+    grid = duties.grid
+    assert not duties.detail.isVisible()  # the month has the width; a day opens on its week for the pane
+    assert grid.viewport().height() < 500  # about what the calendar has at 1366x768
+    qtbot.waitUntil(lambda: grid.columnWidth(0) > 150, timeout=5_000)  # the seven days share the width
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().maximum() == 0, timeout=5_000)
+    assert grid.rowCount() == 5  # Mon 30 Nov to Sun 3 Jan: five weeks, a row each
+    for row in range(grid.rowCount()):  # every week wholly in view, nothing to scroll up, down or sideways
+        assert grid.rowViewportPosition(row) >= 0
+        assert grid.rowViewportPosition(row) + grid.rowHeight(row) <= grid.viewport().height()
+    assert grid.horizontalScrollBar().maximum() == 0
+
+    row, column = grid.cells[single]
+    assert grid.item(row, column).text() == "29\n06:00 Dawn hare coursing patrol ⚠ 0/2"
+    date_line, line = grid.month_lines(row, column)  # as painted: the start, the title's beginning, the crew
+    assert date_line == "29" and line.startswith("06:00 Dawn hare") and line.endswith(" ⚠ 0/2")
+    busy = grid.cells[next(look.duty.id for look in duties.looks if look.duty.station == "Maldon")]
+    lines = grid.month_lines(*busy)
+    assert lines[0] == "11" and lines[-1].startswith("+") and lines[-1].endswith("more (Enter)")
+    shown = lines[1:-1]
+    assert len(shown) >= 2 and int(lines[-1].split()[0][1:]) == 9 - len(shown)  # the rest counted, none lost
+    # The same title at several stations: the station's letters tell the cut lines apart; the time and the crew
+    # stay whole, the title is cut to the column ("…") rather than the line wrapped.
+    assert shown[0].startswith("18:00 Evening") and shown[0].endswith(" Mal ⚠ 0/2")
+    assert shown[1].startswith("18:30 Evening") and shown[1].endswith(" Bra ⚠ 0/2")
+    cell = grid.item(*busy)
+    assert cell.toolTip().count("Evening rural crime patrol") == 9  # every duty in full on hover
+
+    # Keys: from the 11th, Right is the 12th; back, then Enter opens the week on the day's first duty.
+    grid.setFocus()
+    grid.setCurrentCell(*busy)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert (grid.currentRow(), grid.currentColumn()) == (busy[0], busy[1] + 1)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    with qtbot.waitSignal(grid.day_opened):
+        qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert duties.view == "week" and duties.period() == (date(2026, 12, 7), date(2026, 12, 13))
+    assert duties.detail.isVisible()
+    assert duties.selected_duty() is not None and duties.selected_duty().station == "Maldon"
+    assert duties.duty_title.text() == "Evening rural crime patrol"
