@@ -134,14 +134,6 @@ def dock_width(wanted: int) -> int:
     return min(wanted, int(SCREEN[0] * 0.5))
 
 
-def float_dock(dock, width: int, height: int) -> None:  # noqa: ANN001 - QDockWidget
-    """A panel too wide for the screen when docked (the roster's week) is pictured floating, within the screen."""
-    dock.setFloating(True)
-    dock.resize(min(width, SCREEN[0] - 20), min(height, SCREEN[1] - 60))
-    dock.move(10, 20)
-    wait(500)
-
-
 def maximise(window) -> None:  # noqa: ANN001 - MainWindow
     window.showMaximized()
     wait(1000)  # the window manager's maximise arrives as a resize
@@ -533,11 +525,10 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     """People and availability, the auto-fill proposal, the week with its gaps, hours against commitment."""
     roster = window.roster_panel
     window.patrol_dock.hide()
-    window.roster_dock.show()
-    # The week's seven columns and the selected duty side by side: wider than a docked panel can be on a laptop.
-    float_dock(window.roster_dock, 1240, 880)
+    # Docked and in front, the roster has the window's width (the incidents and the map step aside).
+    window.show_roster_tab("people")
     roster.refresh()
-    wait(300)
+    wait(500)
 
     # A Special's availability: the weekly pattern from the demo, plus a date away and an extra evening.
     person = services.people.find(ROSTER_PERSON)
@@ -552,6 +543,11 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     duties = roster.duties_tab
     roster.show_tab("duties")
     duties.go_to(rw_times.to_local(DEMO_NOW).date())  # this week: its duties are all still open
+    # The whole month first: the weeks done, and this week's and the next's gaps.
+    duties.set_view("month")
+    wait(300)
+    save(window.roster_dock, "roster-month.png")
+    duties.set_view("week")
     wait(200)
     if not run_and_wait(duties.autofill, duties.autofill_ready):
         raise SystemExit(f"no auto-fill proposal: {roster.problems[-1:]}")
@@ -581,7 +577,6 @@ def roster_screenshots(window, services: Services) -> None:  # noqa: ANN001 - Ma
     roster.hours_tab.set_months("2026-10", "2026-11")  # the demo's completed duties start late in September
     wait(300)
     save(window.roster_dock, "roster-hours.png")
-    window.roster_dock.setFloating(False)
     if roster.problems:
         raise SystemExit(f"the roster panel reported: {roster.problems}")
 
