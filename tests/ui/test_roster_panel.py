@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, QPoint, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core.people import DutyInput, PersonInput
 from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.roster_grid import DAY_ENTRIES
+from ruralwatch.ui.roster_grid import DAY_ENTRIES, MonthDelegate
 from ruralwatch.ui.roster_panel import RosterPanel
 
 LONDON = ZoneInfo("Europe/London")
@@ -1361,3 +1361,15 @@ def test_the_whole_month_is_in_view_a_line_per_duty_and_enter_opens_a_day(qtbot,
     assert duties.detail.isVisible()
     assert duties.selected_duty() is not None and duties.selected_duty().station == "Maldon"
     assert duties.duty_title.text() == "Evening rural crime patrol"
+
+    # A click on a day's second line chooses that duty; a double-click there opens the week on it.
+    duties.set_view("month")
+    qtbot.waitUntil(lambda: grid.cells.get(duties.selected_duty().id) == busy, timeout=5_000)
+    line = MonthDelegate.line_height(grid.fontMetrics())
+    rect = grid.visualRect(grid.model().index(*busy))
+    second = QPoint(rect.left() + 20, rect.top() + 2 * line + line // 2)  # under the date and the first line
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=second)
+    assert duties.selected_duty().station == "Braintree"
+    with qtbot.waitSignal(grid.day_opened):
+        qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=second)
+    assert duties.view == "week" and duties.selected_duty().station == "Braintree"
