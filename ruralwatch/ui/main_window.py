@@ -988,6 +988,9 @@ class MainWindow(QMainWindow):
             self.move(x, y)
 
     def _focus_search(self) -> None:
+        # The roster in front puts the incidents aside; asking to search them brings them back beside it.
+        if self.roster_has_the_width():
+            self._give_roster_the_width(False)
         self.search.setFocus()
         self.search.selectAll()
 

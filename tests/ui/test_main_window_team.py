@@ -196,3 +196,13 @@ def test_the_roster_in_front_has_the_window_s_width_and_a_week_of_availability(q
     window.roster_dock.toggleViewAction().trigger()  # closed
     qtbot.waitUntil(lambda: not window.centralWidget().isHidden(), timeout=5_000)
     assert window.table.isVisible()
+
+
+def test_find_while_the_roster_has_the_width_brings_the_incidents_back(qtbot, window):
+    """Ctrl+F with the roster in front moved the focus to a hidden search box: nothing visible happened."""
+    window.resize(1366, 768)
+    window.show_roster_tab("duties")
+    qtbot.waitUntil(window.roster_has_the_width, timeout=5_000)
+    window.find_action.trigger()
+    qtbot.waitUntil(lambda: not window.centralWidget().isHidden(), timeout=5_000)
+    assert not window.roster_has_the_width() and window.search.isVisible()
