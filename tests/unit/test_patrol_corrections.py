@@ -379,3 +379,14 @@ def test_patrol_times_and_a_restore_made_on_one_laptop_merge_on_another(tmp_path
     finally:
         a_store.close()
         b_store.close()
+
+
+def test_a_corrected_time_on_the_wrong_day_is_refused(services: Services) -> None:
+    officer, _, _ = _people(services)
+    patrol_id, _ = _running(services, [officer])
+    services.patrols.end(services.patrols.get(patrol_id).id, at=_at(300))
+    with pytest.raises(ValidationError) as caught:
+        services.patrols.correct_times(patrol_id, PatrolTimesCorrection(ended="2026-11-19 09:00", reason="typo"))
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("ended", "2026-11-19 09:00 is more than 12 hours from when the patrol was planned and logged: check the "
+                  "date")]

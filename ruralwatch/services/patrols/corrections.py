@@ -25,7 +25,7 @@ from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, PermissionDeniedError, who_may
 from ruralwatch.core.vocab import PATROL_EVENT_NAMES
 from ruralwatch.services.changes import Change
-from ruralwatch.services.patrols.log import BOOKENDS, PatrolLog
+from ruralwatch.services.patrols.log import BOOKENDS, PLANNED_SPAN, PatrolLog
 from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 
 REASON_MAX = 500  # a sentence or two: the audit entry and the log's tooltip carry it whole
@@ -167,7 +167,7 @@ class PatrolLogCorrections(PatrolLog):
 
     def correct_times(self, patrol_id: str, change: PatrolTimesCorrection) -> PatrolRecord:
         """Correct a finished patrol's start and/or end (an End pressed hours late): not in the future, within 12
-        hours of the planned window (as a start or end typed afterwards), the end after the start, every event that
+        hours of when it was planned or logged (_retime), the end after the start, every event that
         counts within them (else each one outside is named), a reason required. The patrol, its own started/ended
         log entries and so its crew's hours and the dose follow; audited with the reason; nothing changed when
         refused."""
@@ -179,7 +179,7 @@ class PatrolLogCorrections(PatrolLog):
             if given is None:
                 continue
             try:
-                stored[field] = times.to_storage(self._bookend_time(patrol, given))
+                stored[field] = times.to_storage(self._retime(patrol, given))
             except ValidationError as exc:
                 errors.extend(FieldError(field, e.message) for e in exc.errors)
         if errors:
@@ -215,6 +215,20 @@ class PatrolLogCorrections(PatrolLog):
         if duty_id:  # the hours of the duty the patrol stands for are the patrol's
             self.hub.publish(Change(DUTIES_TOPIC, "updated", (duty_id,)))
         return self.get(patrol.id)
+
+    def _retime(self, patrol: PatrolRecord, at: datetime | str) -> datetime:
+        """A corrected start or end: not in the future, and within PLANNED_SPAN of the day the patrol was planned
+        for or of the times it was logged at (a patrol started early on purpose keeps its day): a wrong day is
+        refused as at start and end."""
+        moment = times.parse_moment(at, "at")
+        times.check_not_future(moment, "at", self._now())
+        logged = [times.from_storage(t) for t in (patrol.started_at, patrol.ended_at) if t]
+        first, last = min([patrol.start, *logged]), max([patrol.end, *logged])
+        if not first - PLANNED_SPAN <= moment <= last + PLANNED_SPAN:
+            hours = int(PLANNED_SPAN.total_seconds() // 3600)
+            raise ValidationError.single("at", f"{times.format_local(times.to_storage(moment))} is more than {hours} "
+                                               f"hours from when the patrol was planned and logged: check the date")
+        return moment
 
     def _times_correctable(self, patrol_id: str) -> PatrolRecord:
         actor = self.store.actor
