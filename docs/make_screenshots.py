@@ -350,7 +350,9 @@ def premises_screenshots(window, services: Services) -> None:  # noqa: ANN001 - 
 
 
 def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noqa: ANN001 - MainWindow
-    """Plan (map), crew check, briefing pack page 1, the log with a vehicle-of-interest alert, the dose."""
+    """Plan (map), crew check, briefing pack page 1, the log with a vehicle-of-interest alert, the log put right and
+    the patrol's times being corrected, the dose."""
+    from ruralwatch.ui.patrol_event_dialog import PatrolTimesDialog
     panel = window.patrol_panel
     window.roster_dock.hide()
     window.patrol_dock.show()
@@ -468,8 +470,8 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
     panel.end_patrol(ask=False)
     wait(300)
 
-    # Put the log right afterwards (Correct… / Withdraw…, through the service the dialogs call): the intelligence
-    # note gets the direction the landowner gave, and the Seizure pressed by mistake is withdrawn.
+    # Put the log right afterwards (Correct entry… / Withdraw bad entry…, through the service the dialogs call): the
+    # intelligence note gets the direction the landowner gave, and the Seizure pressed by mistake is withdrawn.
     Clock.set_local(f"{PATROL_DAY} 10:20")
     intelligence = next(e for e in services.patrols.log_of(record.id) if e.kind == "intelligence")
     services.patrols.correct_event(intelligence.id, EventCorrection(
@@ -481,10 +483,18 @@ def patrol_screenshots(window, services: Services, folder: Path) -> None:  # noq
     panel.open_patrol(record.id)
     panel.tabs.setCurrentWidget(log)
     wait(300)
-    log.table.selectRow(0)
+    log.select_event(mistake.id)  # the withdrawn Seizure: Undo withdrawal… in Withdraw's place
     log._bring_into_view(log.table)
     wait(300)
     save(window.patrol_dock, "patrol-log-corrected.png")
+    # Correct start and end…: the dialog as filled for an End pressed 25 minutes late (shown, not saved).
+    times_dialog = PatrolTimesDialog(services, services.patrols.get(record.id), window)
+    times_dialog.ended.setDateTime(times_dialog.ended.dateTime().addSecs(-25 * 60))
+    times_dialog.reason.setText("End pressed back at the station")
+    times_dialog.show()
+    wait(300)
+    save(times_dialog, "patrol-times.png")
+    times_dialog.reject()
     dose = panel.dose
     dose.period_from.setDate(QDate(2026, 8, 25))
     dose.period_to.setDate(QDate(2026, 11, 25))

@@ -11,9 +11,9 @@ Bookkeeping keeps the laptop's table names (sync_peers, sync_packages, sync_conf
 conflicts read alike on both engines. PostGIS geometry (computed by RuralWatch, ruralwatch.central.geometry): `geom`
 (EPSG:4326) and `geom_bng` (EPSG:27700) on incidents, patrol events and published crime, each with a GiST index.
 
-The analysts' views live in schema `analyst` (live rows only, personal columns left out, readable kind and status
-names); `--roles` makes `ruralwatch_merge` (writes: merges, trust, packages) and `ruralwatch_analyst` (reads the
-views only; the tables stay closed to it).
+The analysts' views live in schema `analyst` (live rows only, patrol events withdrawn as logged by mistake left
+out, personal columns left out, readable kind and status names); `--roles` makes `ruralwatch_merge` (writes:
+merges, trust, packages) and `ruralwatch_analyst` (reads the views only; the tables stay closed to it).
 """
 
 from __future__ import annotations
@@ -337,6 +337,10 @@ def create_views(conn: psycopg.Connection, schema: LaptopSchema) -> None:
         if spec.name in GEOMETRY_TABLES:
             columns += ["t.geom", "t.geom_bng"]
         joins, where = "", " WHERE t.deleted = 0" if spec.name in {s.name for s in schema.syncable} else ""
+        if spec.name == "patrol_events" and "withdrawn_at" in spec.names:
+            # An event withdrawn as logged by mistake counts nowhere (the laptop's dose, after-action, exports): an
+            # analyst counting stop-checks or visits in QGIS must not count it either. Restored, it is back.
+            where += " AND t.withdrawn_at IS NULL"
         if spec.name == "incidents":
             columns[1:1] = ["k.name AS kind_name", "s.name AS status_name"]
             joins = " LEFT JOIN kinds k ON k.key = t.kind LEFT JOIN statuses s ON s.key = t.status"

@@ -65,7 +65,8 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "patrol.log": ("Start, log and end patrols", frozenset({"ret_officer", "special", "administrator"})),
     # The officer who logged an event, and the crew while the patrol runs, put their own log right (patrol.log);
     # those who supervise the log (the RET, the Specials coordinators) correct any event, also after the patrol.
-    "patrol.correct_log": ("Correct or withdraw any logged patrol event, also after the patrol ended",
+    "patrol.correct_log": ("Correct, withdraw or restore any logged patrol event and correct a patrol's start and "
+                           "end, also after it ended",
                            frozenset({"ret_officer", "coordinator", "administrator"})),
     # A Special rostered on a joint-patrol duty that nobody has planned as a patrol yet makes it one to log it; a
     # duty they are not on stays the planners' (patrol.plan, which also covers this).

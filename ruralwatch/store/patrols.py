@@ -75,6 +75,16 @@ class PatrolRepository:
     def update(self, patrol_id: str, values: dict[str, Any]) -> None:
         self.patrols.update(patrol_id, values)
 
+    def update_patrol(self, patrol_id: str, values: dict[str, Any], reason: str) -> dict[str, Any]:
+        """Correct a patrol's own start and end; the audit entry carries the reason. Returns the fields changed."""
+        return self.patrols.update(patrol_id, values, reason=reason)
+
+    def duty_of(self, patrol_id: str) -> str | None:
+        """The live roster duty the patrol stands for, if any."""
+        row = self.store.db.execute("SELECT id FROM duties WHERE patrol_id = ? AND deleted = 0",
+                                    [patrol_id]).fetchone()
+        return str(row[0]) if row else None
+
     def tombstone(self, patrol_id: str) -> None:
         """The patrol with its crew places, its log and its track (blanked: a deleted patrol keeps no positions)."""
         self.remove_track(patrol_id)

@@ -44,7 +44,7 @@ from ruralwatch.core.words import plural
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import HotspotDosage, PatrolDose
 from ruralwatch.ui import theme
-from ruralwatch.ui.patrol_event_dialog import EventCorrectionDialog
+from ruralwatch.ui.patrol_event_dialog import EventCorrectionDialog, PatrolTimesDialog
 from ruralwatch.ui.patrol_plan import (
     ALERT_COLOUR,
     InBackground,
@@ -91,7 +91,7 @@ class PatrolLog(QWidget):
     pickRequested = Signal(bool)  # the map should (stop) sending clicks to place_picked
     newIncidentRequested = Signal(str, float, float)  # event id, lat, lon (NaN when no place is known)
     eventLogged = Signal(object)  # LoggedEvent
-    eventCorrected = Signal(object)  # LoggedEvent, corrected or withdrawn: the dose changes
+    eventCorrected = Signal(object)  # LoggedEvent corrected, withdrawn or restored, or PatrolRecord retimed: the dose
     statusChanged = Signal(object)  # PatrolRecord, after start or end
 
     def __init__(self, services: Services, report: Report, parent: QWidget | None = None) -> None:
@@ -207,13 +207,23 @@ class PatrolLog(QWidget):
         self.table = make_table(["Time", "Event", "Stop", "VRM", "Detail", "Place"], word_wrap=False)
         self.table.setMinimumHeight(110)
         # An event logged wrongly is put right here (never deleted): the buttons beside the log's heading, the same
-        # two entries on the row's context menu (right click, or the Menu key), and F2 / Delete in the log. No Alt
-        # letters: the menu bar, the incident filters and this page leave none that the two words hold.
-        self.correct_button = QPushButton("Correct…")
-        self.withdraw_button = QPushButton("Withdraw…")
+        # entries on the row's context menu (right click, or the Menu key), and F2 / Delete in the log. Their Alt
+        # letters are ones the menu bar, the incident filters and this page's form leave (b, j, q, u, x, y, z:
+        # tests/ui/test_keyboard.py), hence "entry", "bad entry" and "undo". Restore shows in Withdraw's place for a
+        # withdrawn event.
+        self.correct_button = QPushButton("Correct entr&y…")
+        self.withdraw_button = QPushButton("Withdraw &bad entry…")
+        self.restore_button = QPushButton("&Undo withdrawal…")
+        self.restore_button.hide()
         self.table.installEventFilter(self)  # F2 and Delete: see eventFilter
         self.correct_button.clicked.connect(lambda: self.correct_selected())
         self.withdraw_button.clicked.connect(lambda: self.correct_selected(withdraw=True))
+        self.restore_button.clicked.connect(lambda: self.restore_selected())
+        # A finished patrol's own start and end (an End pressed back at the station): the crew's hours follow. Shown
+        # only then, when the form is put away, so its Alt+S is Start patrol's, which is hidden.
+        self.times_button = QPushButton("Correct &start and end…")
+        self.times_button.clicked.connect(lambda: self.correct_times())
+        self.times_button.hide()
         self.table.itemSelectionChanged.connect(self._update_correction_buttons)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._log_menu)
@@ -249,7 +259,10 @@ class PatrolLog(QWidget):
         where_layout.setColumnStretch(1, 1)
         self._explain()
         layout = scroll_page(self)
-        layout.addWidget(self.heading)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.times_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addLayout(timing)
         layout.addLayout(controls)
         layout.addWidget(where)
@@ -262,6 +275,7 @@ class PatrolLog(QWidget):
         heading.addWidget(QLabel("Log (newest first)"), 1)
         heading.addWidget(self.correct_button)
         heading.addWidget(self.withdraw_button)
+        heading.addWidget(self.restore_button)
         layout.addLayout(heading)
         layout.addWidget(self.table, 1)
         self.set_patrol(None)
@@ -295,6 +309,11 @@ class PatrolLog(QWidget):
                                  "its time or its note (the Dose tab follows). Once the patrol has ended, say why.",
             self.withdraw_button: "Withdraw the event selected in the log (Delete there), logged by mistake: it "
                                   "stays in the log, greyed, with your reason, and no longer counts in the dose.",
+            self.restore_button: "Restore the withdrawn event selected in the log (Delete there), withdrawn by "
+                                 "mistake: it counts again. Once the patrol has ended, say why.",
+            self.times_button: "Correct when the finished patrol really started and ended (an End pressed back at "
+                               "the station): the crew's hours and the dose follow. Every event that counts must "
+                               "stay within the times; say why.",
         }
         for key, label in LOGGABLE_KINDS:
             explain[self.kind_buttons[key]] = (
@@ -344,7 +363,9 @@ class PatrolLog(QWidget):
             self.events = []
         else:
             status = PATROL_STATUS_NAMES.get(record.status, record.status)
-            self.heading.setText(f"{record.title}: {window_text(record)} — {status}"
+            ran = (f", ran {_clock(record.started_at)}–{_clock(record.ended_at)}"
+                   if record.started_at and record.ended_at else "")
+            self.heading.setText(f"{record.title}: {window_text(record)} — {status}{ran}"
                                  + (f", call sign {record.call_sign}" if record.call_sign else ""))
             self.events = self._log(record.id)
         self._fill_stops()
@@ -502,26 +523,41 @@ class PatrolLog(QWidget):
                 self.table.selectRow(row)
                 return
 
-    def _correction_refusal(self, event: LoggedEvent | None) -> str | None:
+    def _correction_refusal(self, event: LoggedEvent | None, restoring: bool = False) -> str | None:
         """Why the selected event cannot be put right (None: it can), from the service's rules."""
         if event is None:
             return "Select an event in the log first."
+        patrols = self.services.patrols
         try:
-            return self.services.patrols.correction_refusal(event.id)
+            return patrols.restore_refusal(event.id) if restoring else patrols.correction_refusal(event.id)
         except RuralWatchError as exc:
             return str(exc)
 
     def _update_correction_buttons(self) -> None:
-        refusal = self._correction_refusal(self.selected_event())
+        event = self.selected_event()
+        withdrawn = event is not None and event.withdrawn
+        refusal = self._correction_refusal(event)
         for button in (self.correct_button, self.withdraw_button):
             button.setEnabled(refusal is None)
             button.setToolTip(refusal or "")
+        # A withdrawn event is restored, not withdrawn again: its button takes Withdraw's place.
+        self.withdraw_button.setVisible(not withdrawn)
+        self.restore_button.setVisible(withdrawn)
+        if withdrawn:
+            refused = self._correction_refusal(event, restoring=True)
+            self.restore_button.setEnabled(refused is None)
+            self.restore_button.setToolTip(refused or "")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        """F2 in the log corrects the selected event, Delete withdraws it (the table itself edits nothing)."""
+        """F2 in the log corrects the selected event, Delete withdraws it or restores a withdrawn one (the table
+        itself edits nothing)."""
         if watched is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             if event.key() in (Qt.Key.Key_F2, Qt.Key.Key_Delete) and not event.modifiers():
-                self.correct_selected(withdraw=event.key() == Qt.Key.Key_Delete)
+                selected = self.selected_event()
+                if event.key() == Qt.Key.Key_Delete and selected is not None and selected.withdrawn:
+                    self.restore_selected()
+                else:
+                    self.correct_selected(withdraw=event.key() == Qt.Key.Key_Delete)
                 return True
         return super().eventFilter(watched, event)
 
@@ -532,22 +568,34 @@ class PatrolLog(QWidget):
                 return
             point = self.table.visualItemRect(self.table.item(row, 1)).center()
         menu = QMenu(self)
-        for text, withdraw in (("&Correct…\tF2", False), ("&Withdraw…\tDel", True)):
-            action = menu.addAction(text)
-            action.setEnabled(self.correct_button.isEnabled())
-            action.triggered.connect(lambda _checked=False, w=withdraw: self.correct_selected(withdraw=w))
+        event = self.selected_event()
+        if event is not None and event.withdrawn:
+            action = menu.addAction("&Restore (undo withdrawal)…\tDel")
+            action.setEnabled(self.restore_button.isEnabled())
+            action.triggered.connect(lambda _checked=False: self.restore_selected())
+        else:
+            for text, withdraw in (("&Correct…\tF2", False), ("&Withdraw…\tDel", True)):
+                action = menu.addAction(text)
+                action.setEnabled(self.correct_button.isEnabled())
+                action.triggered.connect(lambda _checked=False, w=withdraw: self.correct_selected(withdraw=w))
         menu.exec(self.table.viewport().mapToGlobal(point))
 
     def open_dialog(self, dialog: QDialog) -> bool:
         """Run the correction dialog (tests answer it instead)."""
         return dialog.exec() == QDialog.DialogCode.Accepted
 
-    def correct_selected(self, withdraw: bool = False) -> LoggedEvent | None:
-        """Correct or withdraw the selected event through its dialog; the log, the stop box and the dose follow."""
+    def restore_selected(self) -> LoggedEvent | None:
+        """Restore the selected withdrawn event through its dialog; the log, the stop box and the dose follow."""
+        return self.correct_selected(restore=True)
+
+    def correct_selected(self, withdraw: bool = False, restore: bool = False) -> LoggedEvent | None:
+        """Correct or withdraw (or restore) the selected event through its dialog; the log, the stop box and the
+        dose follow."""
         event = self.selected_event()
-        if self.patrol is None or event is None or self._correction_refusal(event) is not None:
+        if self.patrol is None or event is None or self._correction_refusal(event, restoring=restore) is not None:
             return None
-        dialog = EventCorrectionDialog(self.services, self.patrol, event, withdraw=withdraw, parent=self)
+        mode = "restore" if restore else "withdraw" if withdraw else "correct"
+        dialog = EventCorrectionDialog(self.services, self.patrol, event, parent=self, mode=mode)
         if not self.open_dialog(dialog) or dialog.result_event is None:
             return None
         done = dialog.result_event
@@ -560,11 +608,29 @@ class PatrolLog(QWidget):
         name = PATROL_EVENT_NAMES.get(done.kind, done.kind)
         self.message.setText(f"Withdrawn: {name} at {times.format_local(done.at)[11:16]} ({done.withdrawn_reason}); "
                              "it stays in the log, greyed, and no longer counts." if done.withdrawn else
+                             f"Restored: {name} at {times.format_local(done.at)[11:16]}; it counts again."
+                             if restore else
                              f"Corrected: {name} at {times.format_local(done.at)[11:16]}"
                              + (f" ({self._stop_labels().get(done.stop_key, '')})" if done.stop_key else
                                 " (no planned stop)") + ".")
         self.eventCorrected.emit(done)
         return done
+
+    def correct_times(self) -> PatrolRecord | None:
+        """Correct the finished patrol's start and end through its dialog; the heading, the log and (eventCorrected)
+        the dose follow, the Log tab staying on show."""
+        if self.patrol is None or self.services.patrols.times_refusal(self.patrol.id) is not None:
+            return None
+        dialog = PatrolTimesDialog(self.services, self.patrol, parent=self)
+        if not self.open_dialog(dialog) or dialog.result_patrol is None:
+            return None
+        record = dialog.result_patrol
+        self.set_patrol(record)
+        self.message.setStyleSheet("")
+        self.message.setText(f"Times corrected: the patrol ran {_clock(record.started_at)}–"
+                             f"{_clock(record.ended_at)}; the crew's hours and the dose follow.")
+        self.eventCorrected.emit(record)
+        return record
 
     def _update_buttons(self) -> None:
         status = self.patrol.status if self.patrol else None
@@ -587,6 +653,10 @@ class PatrolLog(QWidget):
         for widget in (self.when_label, self.when, self.when_now, self.start_button, self.end_button, self.where,
                        *self.kind_buttons.values()):
             widget.setHidden(over)
+        refusal = self.services.patrols.times_refusal(self.patrol.id) if over and self.patrol else None
+        self.times_button.setVisible(status is PatrolStatus.COMPLETED)
+        self.times_button.setEnabled(status is PatrolStatus.COMPLETED and refusal is None)
+        self.times_button.setToolTip(refusal or "")
 
     def _clear_inputs(self) -> None:
         for widget in (self.vrm, self.grid_ref, self.stop_choice, self.when):

@@ -393,7 +393,8 @@ class PatrolPanel(QWidget):
             self.dose.set_patrol(self.services.patrols.get(self.record.id))
 
     def _on_corrected(self, _event: Any) -> None:
-        """A logged event corrected or withdrawn: the Dose tab shows what now counts (also after the patrol)."""
+        """A logged event corrected, withdrawn or restored, or the patrol's times corrected: the Dose tab shows what
+        now counts (also after the patrol)."""
         if self.record is not None and self.record.status.has_dose:
             self.dose.set_patrol(self.services.patrols.get(self.record.id))
 

@@ -3,6 +3,7 @@ property, table by table), keeps conflicts, applies each package once, and two m
 
 from __future__ import annotations
 
+import csv
 import itertools
 import tempfile
 import threading
@@ -18,13 +19,14 @@ from hypothesis import strategies as st
 from pg_cluster import PgCluster
 from pg_helpers import CONFLICT_COLUMNS, merge, new_central, pg_rows
 
-from ruralwatch.central import pg_merge
+from ruralwatch.central import pg_export, pg_merge
 from ruralwatch.central.postgres import PgCentral
 from ruralwatch.central.target import PgTarget
 from ruralwatch.core.incident import IncidentInput, StolenItemInput, VehicleInput
-from ruralwatch.core.patrol import PatrolInput
+from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.patrol_plan import PlanStop, stops_to_json
 from ruralwatch.core.people import PersonInput
+from ruralwatch.io.exports import ExportOptions
 from ruralwatch.services.sync import ImportResult
 from ruralwatch.store.database import SYNCABLE_TABLES
 from ruralwatch.store.syncable import SyncTable
@@ -281,3 +283,39 @@ def test_pipelined_batches_split_rows_by_id_and_keep_each_ids_rows_in_file_order
         assert batch_clocks == [{"*": str(row["n"])} for row in batch_rows]
     assert sorted(row["n"] for _, batch, _ in batches for row in batch) == list(range(len(rows)))
     assert [i for batch_ids, _, _ in batches for i in batch_ids] == list(dict.fromkeys(ids))  # first appearance
+
+
+def test_a_withdrawn_patrol_event_leaves_the_analysts_view_and_the_export_and_comes_back_restored(
+        pg_dsn: str, tmp_path: Path) -> None:
+    laptop = Laptop(tmp_path / "laptop.db")
+    central = new_central(pg_dsn)
+    try:
+        trust_everyone(central, [], [laptop])
+        patrols = laptop.services.patrols
+        officer = laptop.services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1"))
+        record, _ = patrols.create(PatrolInput(day="2026-11-20", start="06:00", end="10:00", area="Uttlesford",
+                                               purpose="hare_coursing_operation", crew=[officer.id]))
+        patrols.start(record.id, at="2026-11-20 06:00")
+        patrols.log(record.id, PatrolEventInput(kind="note", at="2026-11-20 06:10", detail="Gate open"))
+        mistake = patrols.log(record.id, PatrolEventInput(kind="stop_check", at="2026-11-20 06:20", vrm="AB12 CDE"))
+        patrols.withdraw_event(mistake.id, "logged on the wrong patrol")
+
+        def shown(name: str) -> tuple[list[str], list[str]]:
+            laptop.services.sync.export(tmp_path / f"{name}.rwsync")
+            assert merge(central, tmp_path / f"{name}.rwsync").status == "applied"
+            viewed = [r[0] for r in central.conn.execute(
+                "SELECT kind FROM analyst.patrol_events WHERE patrol_id = %s ORDER BY at", [record.id])]
+            out = tmp_path / f"{name}.csv"
+            pg_export.export(central, "csv", out, ExportOptions(what="patrol-events"))
+            with out.open(newline="", encoding="utf-8-sig") as handle:
+                exported = [row["kind"] for row in csv.DictReader(handle)]
+            return viewed, exported
+
+        assert shown("withdrawn") == (["patrol_started", "note"], ["patrol_started", "note"])
+        assert central.conn.execute("SELECT count(*) FROM patrol_events WHERE withdrawn_at IS NOT NULL"
+                                    ).fetchone() == (1,)  # kept in the table, as on the laptop
+        patrols.restore_event(mistake.id, "it was this patrol")
+        assert shown("restored")[0] == ["patrol_started", "note", "stop_check"]
+    finally:
+        central.close()
+        laptop.store.close()

@@ -1,5 +1,6 @@
-"""`ruralwatch patrol event correct|withdraw`: a logged event put right from the command line, under the service's
-rules (bad input: one line, exit 2, nothing changed)."""
+"""`ruralwatch patrol event correct|withdraw|restore` and `patrol times`: a logged event, and a finished patrol's own
+start and end, put right from the command line under the service's rules (bad input: one line, exit 2, nothing
+changed)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ def _visited(cli: Cli, patrol: str) -> list[bool]:
     return [s["visited"] for s in cli("--user", ADMIN, "patrol", "dose", patrol, "--json").json()["stops"]]
 
 
-def test_an_event_is_corrected_and_withdrawn_from_the_command_line(
-        cli: Cli, monkeypatch: pytest.MonkeyPatch, encrypted_db: Path) -> None:
+def _arrived(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A patrol 06:00-10:00 crewed by PC7, started at 06:00, Arrived at stop 1 at 06:20: (patrol, event) short ids."""
     monkeypatch.setattr(times, "utc_now", lambda: DEMO_NOW)
     assert cli("demo", "--incidents", "600").code == 0
     monkeypatch.setattr(times, "utc_now", lambda: NOW)
@@ -42,7 +43,12 @@ def test_an_event_is_corrected_and_withdrawn_from_the_command_line(
     assert cli("patrol", "start", patrol, "--at", "2026-11-20 06:00").code == 0
     arrived = cli("patrol", "log", patrol, "--kind", "arrived_stop", "--stop", "1", "--at", "2026-11-20 06:20",
                   "--json").json()
-    short = arrived["id"][:8]
+    return patrol, arrived["id"][:8]
+
+
+def test_an_event_is_corrected_and_withdrawn_from_the_command_line(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch, encrypted_db: Path) -> None:
+    patrol, short = _arrived(cli, monkeypatch)
     assert short in cli("patrol", "show", patrol).out  # the id `patrol event` takes is printed with the log
     assert _visited(cli, patrol)[:2] == [True, False]
 
@@ -73,7 +79,7 @@ def test_an_event_is_corrected_and_withdrawn_from_the_command_line(
     finally:
         store.close()
     other = cli("--user", "sam", "patrol", "event", "withdraw", short, "--reason", "not mine")
-    assert other.code == 2 and "may not correct or withdraw this event" in other.err
+    assert other.code == 2 and "may not correct, withdraw or restore this event" in other.err
     assert cli("--user", ADMIN, "patrol", "end", patrol, "--at", "2026-11-20 09:30").code == 0
     unsaid = cli("--user", ADMIN, "patrol", "event", "correct", short, "--no-stop")
     assert unsaid.code == 2 and "--reason" in unsaid.err and "say why the event is corrected" in unsaid.err
@@ -87,3 +93,45 @@ def test_an_event_is_corrected_and_withdrawn_from_the_command_line(
     assert _visited(cli, patrol)[:2] == [False, False]
     again = cli("--user", ADMIN, "patrol", "event", "correct", short, "--note", "x", "--reason", "y")
     assert again.code == 2 and "it was withdrawn at" in again.err
+
+
+def test_a_withdrawn_event_is_restored_and_a_patrol_s_times_corrected_from_the_command_line(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch, encrypted_db: Path) -> None:
+    patrol, short = _arrived(cli, monkeypatch)
+    note = cli("patrol", "log", patrol, "--kind", "note", "--detail", "Gate shut", "--at", "2026-11-20 08:40",
+               "--json").json()["id"][:8]
+    assert cli("patrol", "event", "withdraw", short, "--reason", "wrong button").code == 0
+    assert cli("patrol", "end", patrol, "--at", "2026-11-20 11:50").code == 0  # pressed back at the station
+    assert _visited(cli, patrol)[0] is False
+
+    before = _log(cli, patrol)
+    unsaid = cli("patrol", "event", "restore", short)
+    assert unsaid.code == 2 and "say why the event is restored" in unsaid.err and "--reason" in unsaid.err
+    assert cli("patrol", "event", "restore", note, "--reason", "x").code == 2  # not withdrawn
+    assert _log(cli, patrol) == before
+    back = cli("patrol", "event", "restore", short, "--reason", "withdrew the wrong row")
+    assert back.code == 0, back.err
+    assert back.out.startswith(f"restored: {short}") and "restored: withdrew the wrong row" in back.out
+    assert _visited(cli, patrol)[0] is True
+
+    shown = cli("patrol", "show", patrol, "--json").json()
+    for bad, said in (
+        (("--ended", "2026-11-20 08:00"), f"1 logged event would fall after the end (2026-11-20 08:40 Note {note}"),
+        (("--started", "2026-11-20 06:30"),
+         f"would fall before the start (2026-11-20 06:20 Arrived at hotspot {short}"),
+        (("--ended", "2026-11-20 05:00"), "the end (2026-11-20 05:00) must be after the start (2026-11-20 06:00)"),
+        (("--ended", "2026-11-20 12:30"), "is in the future"),
+        (("--ended", "yesterday"), "--ended"),
+        ((), "say what to correct: --started and/or --ended"),
+    ):
+        refused = cli("patrol", "times", patrol, *bad, "--reason", "End pressed late")
+        assert refused.code == 2 and said in refused.err and len(refused.err.strip().splitlines()) == 1, refused.err
+    assert cli("patrol", "times", patrol, "--ended", "2026-11-20 09:00").code == 2  # --reason is required
+    assert cli("patrol", "show", patrol, "--json").json() == shown
+
+    fixed = cli("patrol", "times", patrol, "--ended", "2026-11-20 09:00", "--reason",
+                "End pressed back at the station")
+    assert fixed.code == 0, fixed.err
+    assert "ran 2026-11-20 06:00 to 2026-11-20 09:00 (was 2026-11-20 06:00 to 2026-11-20 11:50)" in fixed.out
+    record = cli("patrol", "show", patrol, "--json").json()
+    assert record["ended_at"] == "2026-11-20T09:00:00Z" and record["log"][-1]["at"] == "2026-11-20T09:00:00Z"

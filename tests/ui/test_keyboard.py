@@ -227,6 +227,32 @@ def test_panels_leave_the_menu_bar_its_alt_letters_and_share_none_within_a_page(
     assert problems == []
 
 
+def test_the_patrol_log_s_put_right_buttons_have_alt_letters_of_their_own(window) -> None:
+    """Correct…, Withdraw… (and Restore, Correct start and end…, shown in their turn) had no Alt letter: each has
+    one the menu bar and the incident filters leave, and no other control of the Log page, shown or not (the page
+    shows its form while a patrol runs and its log once over), answers it."""
+    log = window.patrol_panel.log
+    buttons = (log.correct_button, log.withdraw_button, log.restore_button, log.times_button)
+    assert all(mnemonic_of(b.text()) for b in buttons), [b.text() for b in buttons]
+    taken = {mnemonic_of(a.text()) for a in window.menuBar().actions()} - {None}
+    window.patrol_dock.show()
+    taken |= {key for key, _text, widget in _alt_letters(window)
+              if widget.window() is window and not _within(widget, (QDockWidget, QMenuBar))}
+    page = [(mnemonic_of(w.text()), w) for w in log.findChildren(QWidget)
+            if isinstance(w, QAbstractButton) or (isinstance(w, QLabel) and w.buddy() is not None)]
+    page = [(key, w) for key, w in page if key]
+    assert [w.text() for key, w in page if key in taken] == []
+    # The form (times, Start/End, where and what) is put away once the patrol is over, and only then is Correct
+    # start and end… shown: each state's letters are its own.
+    form = {log.when_label, log.when_now, log.start_button, log.end_button, *log.kind_buttons.values()}
+    in_form = lambda w: w in form or log.where.isAncestorOf(w)  # noqa: E731
+    running = [key for key, w in page if w is not log.times_button]
+    over = [key for key, w in page if not in_form(w)]
+    assert log.times_button in [w for _, w in page] and len(over) >= 4
+    for keys in (running, over):
+        assert sorted(keys) == sorted(set(keys)), [(key, w.text()) for key, w in page]
+
+
 # Roster buttons without an Alt letter, each reached otherwise: a roster page with its tab bar already answers 11
 # of the 15 letters the menu bar and the incident filters leave, and these texts hold none of the rest.
 ROSTER_UNLETTERED = {

@@ -15,7 +15,7 @@ from font_helpers import text_scaled
 from map_helpers import run_js, shown_map
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QPoint, Qt, QTime
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ruralwatch.core import times
 from ruralwatch.core.patrol import PatrolInput, patrol_window
@@ -1194,3 +1194,60 @@ def test_a_logged_event_is_corrected_and_withdrawn_from_the_log_and_the_dose_fol
     seen = _answer_correction(log, lambda d: d.note.setText("Second farm, gate open"))
     qtbot.keyClick(log.table, Qt.Key.Key_F2)
     assert seen and demo.patrols.event(arrived.id).detail == "Second farm, gate open"
+
+
+def test_a_withdrawn_event_is_restored_and_the_patrol_s_end_corrected_from_the_log(qtbot, panel, demo, clock):
+    """An Arrived withdrawn by mistake comes back (Undo withdrawal…, or Delete on it) and counts again; End pressed
+    three hours late back at the station is corrected (Correct start and end…), the heading and the dose follow;
+    a refused time keeps the dialog open with what was typed."""
+    record, plan = _planned_patrol(qtbot, panel, demo)
+    panel.start_patrol()
+    log = panel.log
+    first = plan.stops[0]
+    log.stop_choice.setCurrentIndex(log.stop_choice.findData(first.key))
+    clock.advance(20)
+    arrived = panel.log_event("arrived_stop")
+    clock.advance(30)
+    left = panel.log_event("left_stop")
+    log.select_event(arrived.id)
+    assert not log.withdraw_button.isHidden() and log.restore_button.isHidden()
+    _answer_correction(log, lambda d: d.reason.setText("wrong button"))
+    assert log.correct_selected(withdraw=True).withdrawn
+    log.select_event(arrived.id)
+    assert not log.restore_button.isHidden() and log.withdraw_button.isHidden()
+    assert log.restore_button.isEnabled() and not log.correct_button.isEnabled()
+    log.table.setFocus()
+    seen = _answer_correction(log, lambda d: d.reason.setText("it was the right button"))
+    qtbot.keyClick(log.table, Qt.Key.Key_Delete)  # Delete on a withdrawn event restores it
+    assert seen and seen[0].mode == "restore" and not demo.patrols.event(arrived.id).withdrawn
+    assert not log.withdraw_button.isHidden() and "Restored: " in log.message.text()
+    assert demo.patrols.dose(record.id).stops[0].visited
+
+    assert log.times_button.isHidden()  # while it runs, End is where its end is set
+    clock.advance(180)  # End pressed back at the station, three hours on
+    assert panel.end_patrol(ask=False) is not None
+    log = panel.log
+    assert not log.times_button.isHidden() and log.times_button.isEnabled()
+    started = demo.patrols.get(record.id).started_at
+    refused = []
+
+    def answer(dialog) -> bool:
+        # First a time before the Left logged at the stop: refused, naming it; then 20 minutes after it.
+        dialog.ended.setDateTime(dialog.started.dateTime().addSecs(30 * 60))
+        dialog.reason.setText("End pressed back at the station")
+        dialog.submit()
+        refused.append((dialog.errors.text(), dialog.reason.text(), dialog.result()))
+        dialog.ended.setDateTime(dialog.started.dateTime().addSecs(70 * 60))
+        dialog.submit()
+        return dialog.result() == dialog.DialogCode.Accepted
+
+    log.open_dialog = answer
+    done = log.correct_times()
+    (errors, reason, result), = refused
+    assert "would fall after the end" in errors and left.id[:8] in errors and reason.startswith("End pressed")
+    assert result != QDialog.DialogCode.Accepted
+    assert done is not None and done.started_at == started
+    assert times.from_storage(done.ended_at) - times.from_storage(started) == timedelta(minutes=70)
+    assert f"ran {times.format_local(started)[11:16]}–{times.format_local(done.ended_at)[11:16]}" in log.heading.text()
+    assert log.events[-1].kind == "patrol_ended" and log.events[-1].at == done.ended_at
+    assert panel.dose.patrol is not None and panel.dose.patrol.ended_at == done.ended_at

@@ -20,7 +20,7 @@ from ruralwatch.io.picture import gather
 from ruralwatch.patrols.plan import Candidate
 from ruralwatch.services.container import Services
 from ruralwatch.services.exporting import _LaptopRows
-from ruralwatch.services.patrols import EventCorrection
+from ruralwatch.services.patrols import EventCorrection, PatrolTimesCorrection
 from ruralwatch.store import Store, open_store
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -170,7 +170,7 @@ def test_who_may_correct_the_logger_the_crew_while_it_runs_and_supervisors_after
     patrols, store = services.patrols, services.store
     sam = Actor("sc-sam", "special", person_id=patrols.event(own).logged_by_person)
     store.actor = Actor("sc-other", "special", person_id=other)  # a Special not on this patrol
-    assert "may not correct or withdraw this event" in (patrols.correction_refusal(own) or "")
+    assert "may not correct, withdraw or restore this event" in (patrols.correction_refusal(own) or "")
     with pytest.raises(PermissionDeniedError, match="RET officers, Specials coordinators and administrators"):
         patrols.withdraw_event(own, "not mine")
     store.actor = Actor("analyst1", "analyst")
@@ -233,3 +233,160 @@ def test_a_correction_on_one_laptop_merges_on_another(tmp_path: Path) -> None:
     finally:
         a_store.close()
         b_store.close()
+
+
+def test_an_event_withdrawn_by_mistake_is_restored_and_counts_again(services: Services) -> None:
+    officer, _, _ = _people(services)
+    patrol_id, _ = _running(services, [officer])
+    patrols = services.patrols
+    arrived = patrols.log(patrol_id, PatrolEventInput(kind="arrived_stop", at=_at(10), stop_key="2"))
+    with pytest.raises(ValidationError, match="it is not withdrawn: there is nothing to restore"):
+        patrols.restore_event(arrived.id)
+    patrols.withdraw_event(arrived.id, "wrong row")
+    with pytest.raises(ValidationError, match="restore it first"):
+        patrols.correct_event(arrived.id, EventCorrection(note="x"))
+    assert patrols.restore_refusal(arrived.id) is None
+    patrols.end(patrol_id, at=_at(60))
+    before = services.store.db.execute("SELECT * FROM patrol_events WHERE id = ?", [arrived.id]).fetchall()
+    with pytest.raises(ValidationError, match=r"the patrol ended at 2026-11-20 07:00: say why the event is restored"):
+        patrols.restore_event(arrived.id, "  ")
+    assert services.store.db.execute("SELECT * FROM patrol_events WHERE id = ?", [arrived.id]).fetchall() == before
+
+    restored = patrols.restore_event(arrived.id, "withdrew the wrong row")
+    assert not restored.withdrawn and (restored.withdrawn_reason, restored.withdrawn_by) == ("", "")
+    assert (restored.corrected_by, restored.correction_reason) == ("system", "restored: withdrew the wrong row")
+    assert patrols.dose(patrol_id).stops[1].visited
+    assert [e.kind for e in patrols.log_of(patrol_id)] == ["patrol_started", "arrived_stop", "patrol_ended"]
+    assert dict(patrols.after_action(patrol_id).events).get("Arrived at hotspot") == 1
+    (_, actor, changes) = _audit(services.store, arrived.id)[-1]
+    assert changes["reason"] == [None, "withdrew the wrong row"]
+    assert changes["withdrawn_reason"] == ["wrong row", None]
+
+
+def test_who_may_restore_is_who_may_withdraw(crew: tuple[Services, str, str, str, str]) -> None:
+    services, patrol_id, own, theirs, other = crew
+    patrols, store = services.patrols, services.store
+    patrols.withdraw_event(own, "mine, by mistake")
+    store.actor = Actor("sc-other", "special", person_id=other)
+    assert "may not correct, withdraw or restore" in (patrols.restore_refusal(own) or "")
+    with pytest.raises(PermissionDeniedError):
+        patrols.restore_event(own, "not mine")
+    store.actor = Actor("coord", "coordinator")
+    assert not patrols.restore_event(own, "the Special asked").withdrawn
+
+
+def _hours(services: Services, person: str) -> float:
+    summary = services.hours.summary("2026-11", "2026-11")
+    rows = summary.by_person[summary.by_person["person_id"] == person]
+    return float(rows["hours"].sum())
+
+
+def test_a_finished_patrol_s_start_and_end_are_corrected_and_the_hours_follow(services: Services) -> None:
+    """End pressed back at the station: 06:00-12:00 logged, 06:00-09:00 patrolled."""
+    officer, special, _ = _people(services)
+    patrol_id, _ = _running(services, [officer, special])
+    patrols = services.patrols
+    patrols.log(patrol_id, PatrolEventInput(kind="arrived_stop", at=_at(20), stop_key="1"))
+    patrols.log(patrol_id, PatrolEventInput(kind="left_stop", at=_at(170), stop_key="1"))
+    patrols.end(patrol_id, at=_at(360))
+    assert _hours(services, special) == 6.0
+    fixed = patrols.correct_times(patrol_id, PatrolTimesCorrection(
+        ended="2026-11-20 09:00", reason="End pressed back at the station"))
+    assert (fixed.started_at, fixed.ended_at) == ("2026-11-20T06:00:00Z", "2026-11-20T09:00:00Z")
+    assert _hours(services, special) == 3.0
+    ended = patrols.log_of(patrol_id)[-1]
+    assert (ended.kind, ended.at, ended.correction_reason) == (
+        "patrol_ended", "2026-11-20T09:00:00Z", "End pressed back at the station")
+    (changes,) = services.store.db.execute(
+        "SELECT changes FROM audit_log WHERE target_table = 'patrols' AND record_id = ? AND action = 'update'"
+        " ORDER BY seq DESC LIMIT 1", [patrol_id]).fetchone()
+    entry = json.loads(changes)
+    assert entry["ended_at"] == ["2026-11-20T12:00:00Z", "2026-11-20T09:00:00Z"]
+    assert entry["reason"] == [None, "End pressed back at the station"]
+
+
+def test_bad_patrol_times_are_refused_naming_the_events_outside_and_change_nothing(services: Services) -> None:
+    officer, _, _ = _people(services)
+    patrol_id, _ = _running(services, [officer])
+    patrols = services.patrols
+    early = patrols.log(patrol_id, PatrolEventInput(kind="arrived_stop", at=_at(20), stop_key="1"))
+    late = patrols.log(patrol_id, PatrolEventInput(kind="note", at=_at(200), detail="Back at the yard"))
+    with pytest.raises(ValidationError, match="only a finished patrol's start and end are corrected"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended=_at(100), reason="x"))
+    patrols.end(patrol_id, at=_at(360))
+    rows = lambda: (services.store.db.execute("SELECT * FROM patrols").fetchall(),  # noqa: E731
+                    services.store.db.execute("SELECT * FROM patrol_events").fetchall())
+    before = rows()
+    with pytest.raises(ValidationError) as caught:
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(started=_at(30), ended=_at(180), reason="x"))
+    assert {e.field: e.message for e in caught.value.errors} == {
+        "started": f"1 logged event would fall before the start (2026-11-20 06:20 Arrived at hotspot {early.id[:8]}):"
+                   " correct or withdraw it first",
+        "ended": f"1 logged event would fall after the end (2026-11-20 09:20 Note {late.id[:8]}): correct or withdraw"
+                 " it first"}
+    with pytest.raises(ValidationError, match=r"the end \(2026-11-20 05:00\) must be after the start"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended="2026-11-20 05:00", reason="x"))
+    with pytest.raises(ValidationError, match="is in the future"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended="2026-11-20 12:30", reason="x"))
+    with pytest.raises(ValidationError, match="say why the patrol's times are corrected"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended=_at(240)))
+    with pytest.raises(ValidationError, match="that changes nothing"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended=_at(360), reason="x"))
+    store = services.store
+    store.actor = Actor("analyst1", "analyst")
+    with pytest.raises(PermissionDeniedError, match="may not correct this patrol's start and end"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended=_at(240), reason="x"))
+    store.actor = SYSTEM
+    assert rows() == before
+    # A withdrawn event does not hold the times in; it then cannot be restored outside them.
+    patrols.withdraw_event(late.id, "logged on the way home")
+    patrols.correct_times(patrol_id, PatrolTimesCorrection(ended=_at(180), reason="End pressed late"))
+    with pytest.raises(ValidationError, match="outside the patrol .2026-11-20 06:00–09:00.: correct the patrol's"):
+        patrols.restore_event(late.id, "it was ours")
+
+
+def test_patrol_times_and_a_restore_made_on_one_laptop_merge_on_another(tmp_path: Path) -> None:
+    a_store, b_store = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
+    try:
+        a, b = Services.build(a_store, clock=lambda: NOW), Services.build(b_store, clock=lambda: NOW)
+        for one, two in ((a, b), (b, a)):
+            identity = two.sync.identity()
+            one.sync.trust(identity.device_id, identity.public_key, name="other laptop")
+
+        def send(source: Services, target: Services, name: str) -> None:
+            package = tmp_path / f"{name}.rwsync"
+            source.sync.export(package, since_last_for=target.store.device_id)
+            assert target.sync.import_package(package).status == "applied"
+
+        officer, special, _ = _people(a)
+        patrol_id, _ = _running(a, [officer, special])
+        arrived = a.patrols.log(patrol_id, PatrolEventInput(kind="arrived_stop", at=_at(10), stop_key="1"))
+        a.patrols.withdraw_event(arrived.id, "wrong patrol")
+        a.patrols.end(patrol_id, at=_at(360))
+        send(a, b, "first")
+        assert not b.patrols.dose(patrol_id).stops[0].visited and _hours(b, special) == 6.0
+
+        b.patrols.restore_event(arrived.id, "it was this patrol after all")
+        a.patrols.correct_times(patrol_id, PatrolTimesCorrection(ended="2026-11-20 09:00", reason="late End"))
+        send(b, a, "restore")
+        send(a, b, "times")
+        for laptop in (a, b):
+            record = laptop.patrols.get(patrol_id)
+            assert record.ended_at == "2026-11-20T09:00:00Z" and _hours(laptop, special) == 3.0
+            assert laptop.patrols.log_of(patrol_id)[-1].at == "2026-11-20T09:00:00Z"
+            assert laptop.patrols.dose(patrol_id).stops[0].visited
+            assert laptop.sync.conflicts() == []
+    finally:
+        a_store.close()
+        b_store.close()
+
+
+def test_a_corrected_time_on_the_wrong_day_is_refused(services: Services) -> None:
+    officer, _, _ = _people(services)
+    patrol_id, _ = _running(services, [officer])
+    services.patrols.end(services.patrols.get(patrol_id).id, at=_at(300))
+    with pytest.raises(ValidationError) as caught:
+        services.patrols.correct_times(patrol_id, PatrolTimesCorrection(ended="2026-11-19 09:00", reason="typo"))
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("ended", "2026-11-19 09:00 is more than 12 hours from when the patrol was planned and logged: check the "
+                  "date")]

@@ -22,6 +22,7 @@ import pytest
 
 from ruralwatch.cli.commands import accounts as cli_auth
 from ruralwatch.core import times
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.patrol import PatrolEventInput, PatrolInput
 from ruralwatch.core.patrol_plan import PlanStop
@@ -37,7 +38,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.services.demo_roster import remove_demo_roster
 from ruralwatch.services.exporting import ExportService
 from ruralwatch.services.near_repeat import KnoxQuery
-from ruralwatch.services.patrols import EventCorrection
+from ruralwatch.services.patrols import EventCorrection, PatrolTimesCorrection
 from ruralwatch.services.retention import RetentionService
 from ruralwatch.store import Store, open_store
 from ruralwatch.store.audit import PERSONAL_MARK
@@ -540,6 +541,12 @@ def probe_patrol_log(ctx: Ctx, allowed: bool) -> None:
         assert s.patrols.event(w.live_event).incident_id == w.incident
 
 
+def past_permission(op: Callable[[], object]) -> None:
+    """Run an operation whose rules come after the permission: refused by those rules (not permission) passes."""
+    with pytest.raises(ValidationError, match="only a finished patrol's start and end are corrected"):
+        op()
+
+
 def probe_patrol_correct_log(ctx: Ctx, allowed: bool) -> None:
     # An event the account did not log (the system did), on a patrol it is not on: a supervisor's to put right.
     s, w = ctx.services, ctx.world
@@ -547,10 +554,14 @@ def probe_patrol_correct_log(ctx: Ctx, allowed: bool) -> None:
         "patrols.correct_event": lambda: s.patrols.correct_event(
             w.live_event, EventCorrection(note="Fly-tipping found at the gate")),
         "patrols.withdraw_event": lambda: s.patrols.withdraw_event(w.live_event, "logged twice"),
+        "patrols.restore_event": lambda: s.patrols.restore_event(w.live_event, "it was not twice"),
+        "patrols.correct_times": lambda: past_permission(lambda: s.patrols.correct_times(
+            w.live_patrol, PatrolTimesCorrection(ended=NOW, reason="End pressed late"))),
     })
     if allowed:
         event = s.patrols.event(w.live_event)
-        assert (event.detail, event.withdrawn_reason) == ("Fly-tipping found at the gate", "logged twice")
+        assert (event.detail, event.withdrawn, event.correction_reason) == (
+            "Fly-tipping found at the gate", False, "restored: it was not twice")
 
 
 def probe_roster_view(ctx: Ctx, allowed: bool) -> None:

@@ -107,8 +107,8 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
 
 
 def _event_parsers(actions: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    event = actions.add_parser("event", help="put a logged event right: correct it, or withdraw it (kept in the log"
-                                             " with the reason, counted nowhere)")
+    event = actions.add_parser("event", help="put a logged event right: correct it, withdraw it (kept in the log"
+                                             " with the reason, counted nowhere) or restore it")
     event_actions = event.add_subparsers(dest="event_action", metavar="ACTION", required=True,
                                          parser_class=parser_class)
     correct = event_actions.add_parser(
@@ -128,6 +128,20 @@ def _event_parsers(actions: Any, parser_class: type[argparse.ArgumentParser]) ->
     withdraw.add_argument("event", help="the event's id (`patrol show` prints its first 8 characters)")
     withdraw.add_argument("--reason", required=True, help="why it is withdrawn (kept with it and in the audit log)")
     withdraw.add_argument("--json", action="store_true")
+    restore = event_actions.add_parser(
+        "restore", help="restore an event withdrawn by mistake: it counts again (a reason is needed once the patrol"
+                        " has ended)")
+    restore.add_argument("event", help="the event's id (`patrol show` prints its first 8 characters)")
+    restore.add_argument("--reason", default="", help="why it is restored (kept in the audit log)")
+    restore.add_argument("--json", action="store_true")
+    retime = actions.add_parser(
+        "times", help="correct a finished patrol's start and end (an End pressed late): its crew's hours and the dose"
+                      " follow; every logged event must stay within them")
+    retime.add_argument("patrol")
+    retime.add_argument("--started", default=None, help="when it really started ('YYYY-MM-DD HH:MM', UK local)")
+    retime.add_argument("--ended", default=None, help="when it really ended ('YYYY-MM-DD HH:MM', UK local)")
+    retime.add_argument("--reason", required=True, help="why the times are corrected (kept in the audit log)")
+    retime.add_argument("--json", action="store_true")
 
 
 def _source_option(parser: argparse.ArgumentParser) -> None:
@@ -255,6 +269,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
                   + ("  ** VEHICLE OF INTEREST **" if event.flagged else ""))
     elif args.action == "event":
         _put_right(args, patrols)
+    elif args.action == "times":
+        _correct_times(args, patrols)
     elif args.action == "dose":
         dose = patrols.dose(args.patrol)
         others = patrols.unplanned_hotspots(args.patrol) if args.other_hotspots else None
@@ -316,6 +332,8 @@ def _put_right(args: argparse.Namespace, patrols: PatrolService) -> None:
 
     if args.event_action == "withdraw":
         event = patrols.withdraw_event(args.event, args.reason)
+    elif args.event_action == "restore":
+        event = patrols.restore_event(args.event, args.reason)
     else:
         if args.stop is None and not args.no_stop and args.at is None and args.note is None:
             raise OptionError("say what to correct: --stop, --no-stop, --at or --note")
@@ -324,7 +342,25 @@ def _put_right(args: argparse.Namespace, patrols: PatrolService) -> None:
     if args.json:
         print_json({**event.__dict__, "withdrawn": event.withdrawn})
     else:
-        print(f"{'withdrew' if event.withdrawn else 'corrected'}: {_event_line(event).strip()}")
+        done = {"withdraw": "withdrew", "restore": "restored"}.get(args.event_action, "corrected")
+        print(f"{done}: {_event_line(event).strip()}")
+
+
+def _correct_times(args: argparse.Namespace, patrols: PatrolService) -> None:
+    from ruralwatch.cli.errors import OptionError
+    from ruralwatch.services.patrols import PatrolTimesCorrection
+
+    if args.started is None and args.ended is None:
+        raise OptionError("say what to correct: --started and/or --ended")
+    before = patrols.get(args.patrol)
+    record = patrols.correct_times(args.patrol, PatrolTimesCorrection(
+        started=args.started, ended=args.ended, reason=args.reason))
+    if args.json:
+        print_json(record.to_dict())
+    else:
+        print(f"corrected: {record.title} ran {times.format_local(record.started_at)} to "
+              f"{times.format_local(record.ended_at)} (was {times.format_local(before.started_at)} to "
+              f"{times.format_local(before.ended_at)})")
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:

@@ -10,7 +10,8 @@ needs (so each module reads on its own and the class is still one object with on
 - ``duties``: a joint-patrol duty on the roster made into its patrol, the two linked as one commitment;
 - ``briefing``: the briefing pack;
 - ``log``: start, events, end;
-- ``corrections``: a logged event corrected (stop, time, note) or withdrawn, with who and why;
+- ``corrections``: a logged event corrected (stop, time, note), withdrawn or restored, and a finished patrol's
+  start and end corrected, with who and why;
 - ``dose``: minutes at each stop against the plan, and per place over a period;
 - ``after_action``: the after-action summary PDF (the dose, stops never reached, the track's figures).
 """
@@ -25,7 +26,7 @@ from ruralwatch.patrols.plan import candidate_of
 from ruralwatch.services.patrols.after_action import PatrolAfterAction
 from ruralwatch.services.patrols.base import TOPIC
 from ruralwatch.services.patrols.briefing import PatrolBriefing
-from ruralwatch.services.patrols.corrections import EventCorrection, PatrolLogCorrections
+from ruralwatch.services.patrols.corrections import EventCorrection, PatrolLogCorrections, PatrolTimesCorrection
 from ruralwatch.services.patrols.dose import HotspotDosage, PatrolDose, StopDose, UnplannedTime
 from ruralwatch.services.patrols.duties import PatrolFromDuty
 
@@ -41,5 +42,5 @@ class PatrolService(PatrolFromDuty, PatrolBriefing, PatrolAfterAction, PatrolLog
 
 __all__ = [
     "TOPIC", "EventCorrection", "HotspotDosage", "LoggedEvent", "PatrolDose", "PatrolRecord", "PatrolService",
-    "PlanStop", "StopDose", "UnplannedTime", "candidate_of",
+    "PatrolTimesCorrection", "PlanStop", "StopDose", "UnplannedTime", "candidate_of",
 ]

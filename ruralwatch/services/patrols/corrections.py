@@ -1,12 +1,15 @@
-"""Putting a logged patrol event right: correct its planned stop, time or note, or withdraw it as logged by mistake.
+"""Putting a patrol's log right: correct a logged event's planned stop, time or note, withdraw it as logged by
+mistake or restore one withdrawn by mistake; and correct a finished patrol's own start and end times.
 
 Nothing is deleted: a correction is an edit of the event's syncable row (so it travels and merges field by field
 like any edit) whose audit entry carries who changed what and why; a withdrawn event stays in the log, shown with
 its reason, and no longer counts (the dose, the after-action summary and exports read the log without it).
 
 Who may: the officer who logged it; the patrol's crew while the patrol runs; and, at any time, the roles the
-catalogue gives `patrol.correct_log` (ruralwatch.core.permissions). Once the patrol has ended a correction needs a
-reason; a withdrawal always does.
+catalogue gives `patrol.correct_log` (ruralwatch.core.permissions). Once the patrol has ended a correction or a
+restoration needs a reason; a withdrawal always does. A finished patrol's start and end (an End pressed back at the
+station: its crew's hours and the dose read them) are corrected by its crew or those roles, with a reason, and only
+so that every event that counts stays within them.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from typing import Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
 from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, PermissionDeniedError, who_may
 from ruralwatch.core.vocab import PATROL_EVENT_NAMES
-from ruralwatch.services.patrols.log import BOOKENDS, PatrolLog
+from ruralwatch.services.changes import Change
+from ruralwatch.services.patrols.log import BOOKENDS, PLANNED_SPAN, PatrolLog
+from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 
 REASON_MAX = 500  # a sentence or two: the audit entry and the log's tooltip carry it whole
 NOTE_MAX = 2000
@@ -36,6 +42,16 @@ class EventCorrection:
     stop: str | None = None
     at: datetime | str | None = None
     note: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PatrolTimesCorrection:
+    """A finished patrol's start and end as they really were; None keeps it. A datetime or 'YYYY-MM-DD HH:MM'
+    (UK local)."""
+
+    started: datetime | str | None = None
+    ended: datetime | str | None = None
     reason: str = ""
 
 
@@ -105,9 +121,134 @@ class PatrolLogCorrections(PatrolLog):
         self._publish("updated", patrol.id)
         return self.event(event.id)
 
+    def restore_refusal(self, event_id: str) -> str | None:
+        """Why the signed-in account may not restore this event (None: it may): the window's Restore button."""
+        try:
+            self._correctable(event_id, restoring=True)
+        except (PermissionDeniedError, ValidationError) as exc:
+            return str(exc) if isinstance(exc, PermissionDeniedError) else exc.errors[0].message
+        return None
+
+    def restore_event(self, event_id: str, reason: str = "") -> LoggedEvent:
+        """Restore an event withdrawn by mistake: it counts again (dose, after-action, exports). Who may is who may
+        withdraw it; once the patrol has ended a reason is required. The withdrawal is cleared from the row (the
+        audit log keeps it) and the restoration kept as the event's latest correction, so it syncs and merges as
+        any edit."""
+        event, patrol = self._correctable(event_id, restoring=True)
+        errors: list[FieldError] = []
+        said = _reason(reason, errors)
+        if not errors and patrol.status.is_final and not said:
+            ended = f" at {times.format_local(patrol.ended_at)}" if patrol.ended_at else ""
+            errors.append(FieldError("reason", f"the patrol ended{ended}: say why the event is restored"))
+        if not errors and (patrol.started_at and event.at < patrol.started_at
+                           or patrol.ended_at and event.at > patrol.ended_at):
+            # The patrol's times were corrected since it was withdrawn: it would count outside the patrol.
+            errors.append(FieldError("event", f"it is at {times.format_local(event.at)}, outside the patrol "
+                                              f"({_span(patrol)}): correct the patrol's times first"))
+        if errors:
+            raise ValidationError(errors)
+        values = {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None,
+                  "corrected_at": times.to_storage(self._now()), "corrected_by": self.store.actor.username,
+                  "correction_reason": f"restored: {said}" if said else "restored"}
+        with self.store.transaction():
+            self.repo.update_event(event.id, values, said or "restored")
+        self._publish("updated", patrol.id)
+        return self.event(event.id)
+
+    # --- a finished patrol's own start and end ----------------------------------------------------------------
+
+    def times_refusal(self, patrol_id: str) -> str | None:
+        """Why the signed-in account may not correct this patrol's start and end (None: it may)."""
+        try:
+            self._times_correctable(patrol_id)
+        except (PermissionDeniedError, ValidationError) as exc:
+            return str(exc) if isinstance(exc, PermissionDeniedError) else exc.errors[0].message
+        return None
+
+    def correct_times(self, patrol_id: str, change: PatrolTimesCorrection) -> PatrolRecord:
+        """Correct a finished patrol's start and/or end (an End pressed hours late): not in the future, within 12
+        hours of when it was planned or logged (_retime), the end after the start, every event that
+        counts within them (else each one outside is named), a reason required. The patrol, its own started/ended
+        log entries and so its crew's hours and the dose follow; audited with the reason; nothing changed when
+        refused."""
+        patrol = self._times_correctable(patrol_id)
+        errors: list[FieldError] = []
+        reason = _reason(change.reason, errors)
+        stored = {"started": patrol.started_at or "", "ended": patrol.ended_at or ""}
+        for field, given in (("started", change.started), ("ended", change.ended)):
+            if given is None:
+                continue
+            try:
+                stored[field] = times.to_storage(self._retime(patrol, given))
+            except ValidationError as exc:
+                errors.extend(FieldError(field, e.message) for e in exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        start, end = stored["started"], stored["ended"]
+        if end <= start:
+            raise ValidationError.single(
+                "ended" if change.ended is not None else "started",
+                f"the end ({times.format_local(end)}) must be after the start ({times.format_local(start)})")
+        if (start, end) == (patrol.started_at, patrol.ended_at):
+            raise ValidationError.single("started", "that changes nothing: the patrol already says so")
+        logged = [e for e in self.repo.events_of(patrol.id) if e.kind not in BOOKENDS]
+        for field, outside, side in (("started", [e for e in logged if e.at < start], "before the start"),
+                                     ("ended", [e for e in logged if e.at > end], "after the end")):
+            if outside:
+                named = "; ".join(_event_said(e) for e in outside[:5]) + ("; …" if len(outside) > 5 else "")
+                errors.append(FieldError(field, f"{len(outside)} logged {_events(len(outside))} would fall {side} "
+                                                f"({named}): correct or withdraw {_them(len(outside))} first"))
+        if not errors and not reason:
+            errors.append(FieldError("reason", "say why the patrol's times are corrected (its crew's hours follow)"))
+        if errors:
+            raise ValidationError(errors)
+        stamp = {"corrected_at": times.to_storage(self._now()), "corrected_by": self.store.actor.username,
+                 "correction_reason": reason}
+        with self.store.transaction():
+            self.repo.update_patrol(patrol.id, {"started_at": start, "ended_at": end}, reason)
+            for bookend in self.repo.events_of(patrol.id, withdrawn=True):
+                moment = {"patrol_started": start, "patrol_ended": end}.get(bookend.kind)
+                if moment is not None and moment != bookend.at:
+                    self.repo.update_event(bookend.id, {"at": moment, **stamp}, reason)
+            duty_id = self.repo.duty_of(patrol.id)
+        self._publish("updated", patrol.id)
+        if duty_id:  # the hours of the duty the patrol stands for are the patrol's
+            self.hub.publish(Change(DUTIES_TOPIC, "updated", (duty_id,)))
+        return self.get(patrol.id)
+
+    def _retime(self, patrol: PatrolRecord, at: datetime | str) -> datetime:
+        """A corrected start or end: not in the future, and within PLANNED_SPAN of the day the patrol was planned
+        for or of the times it was logged at (a patrol started early on purpose keeps its day): a wrong day is
+        refused as at start and end."""
+        moment = times.parse_moment(at, "at")
+        times.check_not_future(moment, "at", self._now())
+        logged = [times.from_storage(t) for t in (patrol.started_at, patrol.ended_at) if t]
+        first, last = min([patrol.start, *logged]), max([patrol.end, *logged])
+        if not first - PLANNED_SPAN <= moment <= last + PLANNED_SPAN:
+            hours = int(PLANNED_SPAN.total_seconds() // 3600)
+            raise ValidationError.single("at", f"{times.format_local(times.to_storage(moment))} is more than {hours} "
+                                               f"hours from when the patrol was planned and logged: check the date")
+        return moment
+
+    def _times_correctable(self, patrol_id: str) -> PatrolRecord:
+        actor = self.store.actor
+        actor.require("patrol.view")
+        patrol = self.get(patrol_id)
+        on_crew = actor.person_id is not None and actor.person_id in {pid for pid, _ in patrol.crew}
+        if not actor.can("patrol.correct_log") and not (actor.can("patrol.log") and on_crew):
+            role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
+            raise PermissionDeniedError(
+                f"{actor.username} ({role}) may not correct this patrol's start and end: its crew may, and "
+                f"{who_may('patrol.correct_log')}")
+        if patrol.status is not PatrolStatus.COMPLETED or not patrol.started_at or not patrol.ended_at:
+            raise ValidationError.single(
+                "started", f"the patrol is {patrol.status.text}: only a finished patrol's start and end are corrected"
+                           + (" (end it first)" if patrol.status.can_end else ""))
+        return patrol
+
     # --- rules -----------------------------------------------------------------------------------------------
 
-    def _correctable(self, event_id: str) -> tuple[LoggedEvent, PatrolRecord]:
+    def _correctable(self, event_id: str, restoring: bool = False) -> tuple[LoggedEvent, PatrolRecord]:
         self.store.actor.require("patrol.view")
         found = self.repo.event(self.repo.full_event_id(event_id))
         if found is None:
@@ -116,11 +257,14 @@ class PatrolLogCorrections(PatrolLog):
         if found.kind in BOOKENDS:
             raise ValidationError.single(
                 "event", f"\"{PATROL_EVENT_NAMES[found.kind]}\" is the patrol's own {found.kind[7:]} time, not a "
-                         "logged event: it is not corrected or withdrawn")
+                         "logged event: it is not corrected or withdrawn here"
+                         + (" (correct the patrol's start and end instead)" if patrol.status.is_final else ""))
         self._require_may_correct(patrol, found)
-        if found.withdrawn:
+        if restoring and not found.withdrawn:
+            raise ValidationError.single("event", "it is not withdrawn: there is nothing to restore")
+        if found.withdrawn and not restoring:
             raise ValidationError.single("event", f"it was withdrawn at {times.format_local(found.withdrawn_at)}"
-                                                  f" ({found.withdrawn_reason}): it is not changed any more")
+                                                  f" ({found.withdrawn_reason}): restore it first to change it")
         return self._event_visible(found), patrol
 
     def _require_may_correct(self, patrol: PatrolRecord, event: LoggedEvent) -> None:
@@ -140,8 +284,8 @@ class PatrolLogCorrections(PatrolLog):
                 return
         role = ACCOUNT_ROLE_NAMES.get(actor.role, actor.role)
         raise PermissionDeniedError(
-            f"{actor.username} ({role}) may not correct or withdraw this event: the officer who logged it and, while "
-            f"the patrol runs, its crew may, and {who_may('patrol.correct_log')} at any time")
+            f"{actor.username} ({role}) may not correct, withdraw or restore this event: the officer who logged it "
+            f"and, while the patrol runs, its crew may, and {who_may('patrol.correct_log')} at any time")
 
     def _stop_values(self, patrol: PatrolRecord, event: LoggedEvent, text: str) -> dict[str, Any]:
         """The stop (none, by number or key) with the position: an event placed at the stop it was credited to
@@ -183,3 +327,21 @@ def _reason(text: str, errors: list[FieldError]) -> str:
     if len(said) > REASON_MAX:
         errors.append(FieldError("reason", f"keep the reason under {REASON_MAX} characters"))
     return said
+
+
+def _span(patrol: PatrolRecord) -> str:
+    start, end = times.format_local(patrol.started_at), times.format_local(patrol.ended_at)
+    return f"{start}–{end[11:] if end[:10] == start[:10] else end}"
+
+
+def _event_said(event: LoggedEvent) -> str:
+    """An event as a refusal names it: its time, kind and short id (what `patrol event` takes)."""
+    return f"{times.format_local(event.at)} {PATROL_EVENT_NAMES.get(event.kind, event.kind)} {event.id[:8]}"
+
+
+def _events(count: int) -> str:
+    return "event" if count == 1 else "events"
+
+
+def _them(count: int) -> str:
+    return "it" if count == 1 else "them"
