@@ -67,6 +67,24 @@ def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple
     return tuple(keys)
 
 
+def resolve_choice(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...],
+                   source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(only these, leave out these) resolved to keys (`resolve_types`), or one ValidationError: every type left
+    out is refused too, as nothing would be counted. The one check of every analysis and plan that takes a choice."""
+    include = resolve_types(kinds, source, "types")
+    exclude = resolve_types(exclude_kinds, source, "exclude_types")
+    if exclude and not include and set(exclude) >= {key for key, _name in type_choices(source)}:
+        raise ValidationError.single("exclude_types", "every crime type is left out: choose at least one")
+    if include and not set(include) - set(exclude):
+        raise ValidationError.single("exclude_types", "every type chosen is also left out: choose at least one")
+    return include, exclude
+
+
+def keeps(label: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    """Whether a crime of this type (a published type's name or a kind's key) is counted by the choice."""
+    return (not include or label in include) and label not in exclude
+
+
 def types_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:
     """Which types a run counted, in words: 'all', 'Burglary, Vehicle crime' or 'all but Shoplifting, …'."""
     if include:
