@@ -22,6 +22,7 @@ API_CATEGORIES: dict[str, str] = {
     "public-disorder-weapons": "Public disorder and weapons",  # before 2013
 }
 PUBLISHED_CRIME_TYPES: tuple[str, ...] = tuple(sorted(API_CATEGORIES.values()))
+TypeChoice = tuple[tuple[str, ...], tuple[str, ...]]  # (only these, leave out these): keys; both empty: all
 
 
 def type_choices(source: str) -> list[tuple[str, str]]:
@@ -67,16 +68,17 @@ def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple
     return tuple(keys)
 
 
-def resolve_choice(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...],
-                   source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def resolve_choice(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...], source: str,
+                   field_names: tuple[str, str] = ("types", "exclude_types")) -> TypeChoice:
     """(only these, leave out these) resolved to keys (`resolve_types`), or one ValidationError: every type left
-    out is refused too, as nothing would be counted. The one check of every analysis and plan that takes a choice."""
-    include = resolve_types(kinds, source, "types")
-    exclude = resolve_types(exclude_kinds, source, "exclude_types")
+    out is refused too, as nothing would be counted. The one check of every analysis and plan that takes a choice;
+    `field_names`: the two fields a refusal names (the Knox test's are kinds)."""
+    include = resolve_types(kinds, source, field_names[0])
+    exclude = resolve_types(exclude_kinds, source, field_names[1])
     if exclude and not include and set(exclude) >= {key for key, _name in type_choices(source)}:
-        raise ValidationError.single("exclude_types", "every crime type is left out: choose at least one")
+        raise ValidationError.single(field_names[1], "every crime type is left out: choose at least one")
     if include and not set(include) - set(exclude):
-        raise ValidationError.single("exclude_types", "every type chosen is also left out: choose at least one")
+        raise ValidationError.single(field_names[1], "every type chosen is also left out: choose at least one")
     return include, exclude
 
 
