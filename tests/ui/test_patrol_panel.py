@@ -1194,3 +1194,37 @@ def test_a_logged_event_is_corrected_and_withdrawn_from_the_log_and_the_dose_fol
     seen = _answer_correction(log, lambda d: d.note.setText("Second farm, gate open"))
     qtbot.keyClick(log.table, Qt.Key.Key_F2)
     assert seen and demo.patrols.event(arrived.id).detail == "Second farm, gate open"
+
+
+def test_the_planners_crime_types_leave_shoplifting_out_and_are_kept_with_the_patrol(qtbot, services: Services,
+                                                                                    monkeypatch) -> None:
+    """An analyst targeting rural patrols untick Shoplifting in the plan's Crime types (the Analysis panel's
+    widget): the choice is kept with the patrol, Suggest plan leaves it out and the note under the table says so;
+    the next new patrol starts with the same choice."""
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
+    services.published.import_paths(sorted(fixtures.glob("2018-1?-suffolk-street-every12th.csv")))
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    created, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                     purpose="general_rural_patrol", crew=[officer]))
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    widget = PatrolPanel(services, None, _ops(services))
+    try:
+        widget.open_patrol(created.id)
+        editor = widget.plan
+        assert editor.plan_types.text() == "Crime types: all"
+        editor.plan_types.set_left_out(("Shoplifting",))
+        qtbot.waitUntil(lambda: services.patrols.get(created.id).settings.exclude_types == ("Shoplifting",),
+                        timeout=5_000)
+        with qtbot.waitSignal(widget.planReady, timeout=30_000) as ready:
+            widget.suggest_plan()
+        assert ready.args[0].stops and ready.args[0].source_note.endswith("Crime types: all but Shoplifting.")
+        qtbot.waitUntil(lambda: editor.source_note.text().endswith("Crime types: all but Shoplifting."),
+                        timeout=5_000)
+        later, _ = services.patrols.create(PatrolInput(day="2019-01-21", start="18:00", end="22:00", area="Ipswich",
+                                                       purpose="general_rural_patrol", crew=[officer]))
+        widget.open_patrol(later.id)
+        assert editor.plan_types.left_out() == ("Shoplifting",)  # remembered for the next patrol
+        assert editor.settings().exclude_types == ("Shoplifting",)
+    finally:
+        _dispose(qtbot, widget)

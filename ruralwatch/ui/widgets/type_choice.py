@@ -1,9 +1,10 @@
-"""A compact many-of choice: a button reading "Crime types: all" (or "3 of 15", or the one chosen) that drops down a
-checkable list with All and None. The Hotspots tab's crime type choice; the list stays open while boxes are ticked."""
+"""A compact many-of choice: a button reading "Crime types: all" (or "all but Shoplifting", "all but 4", "3 of 26",
+or the one chosen) that drops down a checkable list with All and None. The Analysis panel's crime type choice (one
+for all its tabs) and the patrol planner's; the list stays open while boxes are ticked."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -97,12 +98,25 @@ class TypeChoice(QToolButton):
             words = "none"
         elif len(chosen) == 1:
             words = chosen[0]
+        elif total - len(chosen) == 1:
+            words = "all but " + next(e.text() for e in self._entries() if e.checkState() != Qt.CheckState.Checked)
+        elif total - len(chosen) < len(chosen):  # the fewer named: '22 of 26' said less than what was left out
+            words = f"all but {total - len(chosen)}"
         else:
             words = f"{len(chosen)} of {total}"
         self.setText(f"{self.what}: {words}")
         left = [e.text() for e in self._entries() if e.checkState() != Qt.CheckState.Checked]
         self.setToolTip(f"{self.what} counted: all. Click to choose." if not left else
                         f"{self.what} counted: {', '.join(chosen) or 'none'}. Left out: {', '.join(left)}.")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # Room between the text and the menu arrow: the style's hint put the arrow against the last letter ("all▾",
+        # and "26" under it); the text is centred left of the arrow, so half of this is the gap.
+        hint = super().sizeHint()
+        return QSize(hint.width() + 2 * self.fontMetrics().horizontalAdvance("  "), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.sizeHint()
 
     def _fit_list(self) -> None:
         # Every entry in view without a scroll bar when the screen allows (15 published types, 11 kinds).
