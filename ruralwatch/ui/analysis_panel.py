@@ -884,7 +884,8 @@ class AnalysisPanel(QWidget):
                     self.hour_table.item(d, h + 1).setBackground(heat.background)
                     self.hour_table.item(d, h + 1).setForeground(heat.text)
         months = result.get("months")
-        self.time_status.setText(f"Crime types: {result.get('types', 'all')}. " + season_note(result)
+        types = result.get("types", "all")  # said when the choice leaves some out, as the chart's title does
+        self.time_status.setText(("" if types == "all" else f"Crime types: {types}. ") + season_note(result)
                                  + (f"\n{months.sentence()}" if months else ""))
         self.timing_ready.emit(result)
 
