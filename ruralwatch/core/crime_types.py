@@ -33,6 +33,12 @@ def type_choices(source: str) -> list[tuple[str, str]]:
     return {"published": published, "incidents": ours}.get(source, published + ours)
 
 
+def type_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Both lists under their headings, as one choice over both shows them (the Analysis panel, the planner)."""
+    return [("Published crime (data.police.uk)", type_choices("published")),
+            ("Our incidents", type_choices("incidents"))]
+
+
 def type_name(key: str) -> str:
     """A chosen type in words: a kind's name, a published type as it is."""
     return kind_name(key) if is_kind(key) else key

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.analysis.figures import area_table, concentration_text
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import hotspot_value, value_help, value_name
-from ruralwatch.core.crime_types import type_choices
+from ruralwatch.core.crime_types import type_choices, type_groups
 from ruralwatch.core.errors import CancelledError, ValidationError
 from ruralwatch.core.kinds import is_kind
 from ruralwatch.core.month_split import span_text
@@ -306,8 +306,7 @@ class AnalysisPanel(QWidget):
         self.types = TypeChoice("Crime types")
         self.types.setToolTip("Which crimes count on every tab (Hotspots, Accuracy, Areas, Time, Knox) and in the "
                               "report. Click to choose.")
-        self.types.set_choices(type_choices("all"),
-                               tuple(settings_keys.ANALYSIS_TYPES_LEFT_OUT.read().split("\n")))
+        self.types.set_groups(type_groups(), tuple(settings_keys.ANALYSIS_TYPES_LEFT_OUT.read().split("\n")))
         self.types.changed.connect(
             lambda: settings_keys.ANALYSIS_TYPES_LEFT_OUT.write("\n".join(self.types.left_out())))
         tabs = QTabWidget()

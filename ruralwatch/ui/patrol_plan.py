@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.crime_types import type_choices
+from ruralwatch.core.crime_types import type_groups
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
 from ruralwatch.core.patrol_plan import PLAN_SOURCES, PlanStop
@@ -678,7 +678,7 @@ class PlanEditor(QWidget):
         # Which crime types' harm picks the stops (published types and our kinds alike), the Analysis panel's
         # widget: a rural patrol need not be sent to the town centre's shoplifting. Kept with the patrol's plan.
         self.plan_types = TypeChoice("Crime types")
-        self.plan_types.set_choices(type_choices("all"))
+        self.plan_types.set_groups(type_groups())
         self.plan_types.setToolTip("Which crimes' harm picks the stops (published crime types and our incident "
                                    "kinds); kept with the patrol and said in the plan's note. Click to choose.")
         self._show_settings(PlanSettings())
@@ -741,12 +741,14 @@ class PlanEditor(QWidget):
         from_label.setBuddy(self.source)
         top.addWidget(from_label)
         top.addWidget(self.source)
+        top.addWidget(self.plan_types)
         top.addStretch()
-        top.addWidget(self.brief_button)
         edit_row = QHBoxLayout()
         for button in (self.up_button, self.down_button, self.drop_button):
             edit_row.addWidget(button)
         edit_row.addStretch()
+        # Under the plan it briefs: beside Suggest plan it left no room for Crime types in a laptop's dock.
+        edit_row.addWidget(self.brief_button)
         add_row = QHBoxLayout()
         add_row.addWidget(self.add_choice, 1)
         add_row.addWidget(self.add_button)
@@ -756,11 +758,6 @@ class PlanEditor(QWidget):
         layout.addWidget(self.heading)
         layout.addLayout(settings_row)
         layout.addLayout(top)
-        # A row of its own: beside 'from' it made the page wider than a laptop's dock (it scrolled sideways).
-        types_row = QHBoxLayout()
-        types_row.addWidget(self.plan_types)
-        types_row.addStretch()
-        layout.addLayout(types_row)
         layout.addWidget(self.table, 1)
         layout.addLayout(edit_row)
         layout.addLayout(add_row)
@@ -800,7 +797,7 @@ class PlanEditor(QWidget):
         left_out = settings.exclude_types
         if not left_out and not settings.planned_from:  # never suggested: the planner's last choice
             left_out = tuple(settings_keys.PLAN_TYPES_LEFT_OUT.read().split("\n"))
-        self.plan_types.set_choices(type_choices("all"), left_out)
+        self.plan_types.set_groups(type_groups(), left_out)
 
     def _types_changed(self) -> None:
         settings_keys.PLAN_TYPES_LEFT_OUT.write("\n".join(self.plan_types.left_out()))

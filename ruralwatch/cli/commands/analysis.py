@@ -299,10 +299,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
         # Source "all": the month split worked out once for the run (it was three times: areas, concentration, JSON).
         split = analysis.month_split(args.month_from, args.month_to) if args.source == "all" else None
-        types = {"kinds": _names(args.types), "exclude_kinds": _names(args.exclude_types)}
+        kinds, exclude_kinds = _names(args.types), _names(args.exclude_types)
         frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to, split,
-                                                  **types)
-        concentration = analysis.concentration(args.source, args.month_from, args.month_to, split=split, **types)
+                                                  kinds=kinds, exclude_kinds=exclude_kinds)
+        concentration = analysis.concentration(args.source, args.month_from, args.month_to, split=split, kinds=kinds,
+                                               exclude_kinds=exclude_kinds)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
             # An object, not the bare list of areas: the concentration and what was counted are part of the answer.

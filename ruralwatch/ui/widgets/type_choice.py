@@ -55,13 +55,32 @@ class TypeChoice(QToolButton):
         self.list.blockSignals(True)
         self.list.clear()
         for key, name in choices:
-            entry = QListWidgetItem(name)
-            entry.setData(Qt.ItemDataRole.UserRole, key)
-            entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            entry.setCheckState(Qt.CheckState.Unchecked if key in left_out else Qt.CheckState.Checked)
-            self.list.addItem(entry)
+            self._add(key, name, left_out)
         self.list.blockSignals(False)
         self._update_text()
+
+    def set_groups(self, groups: list[tuple[str, list[tuple[str, str]]]], left_out: tuple[str, ...] = ()) -> None:
+        """Choices under headings (not ticked themselves): published crime types, then our kinds, told apart."""
+        self.set_choices([], ())
+        self.list.blockSignals(True)
+        for heading, choices in groups:
+            title = QListWidgetItem(heading)
+            title.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = title.font()
+            font.setBold(True)
+            title.setFont(font)
+            self.list.addItem(title)
+            for key, name in choices:
+                self._add(key, name, left_out)
+        self.list.blockSignals(False)
+        self._update_text()
+
+    def _add(self, key: str, name: str, left_out: tuple[str, ...]) -> None:
+        entry = QListWidgetItem(name)
+        entry.setData(Qt.ItemDataRole.UserRole, key)
+        entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+        entry.setCheckState(Qt.CheckState.Unchecked if key in left_out else Qt.CheckState.Checked)
+        self.list.addItem(entry)
 
     def set_left_out(self, left_out: tuple[str, ...]) -> None:
         self.list.blockSignals(True)
@@ -83,7 +102,9 @@ class TypeChoice(QToolButton):
                      if e.checkState() != Qt.CheckState.Checked)
 
     def _entries(self) -> list[QListWidgetItem]:
-        return [self.list.item(row) for row in range(self.list.count())]
+        """The choices, not their headings."""
+        items = [self.list.item(row) for row in range(self.list.count())]
+        return [item for item in items if item.data(Qt.ItemDataRole.UserRole) is not None]
 
     def _changed(self) -> None:
         self._update_text()
@@ -91,7 +112,7 @@ class TypeChoice(QToolButton):
 
     def _update_text(self) -> None:
         chosen = [e.text() for e in self._entries() if e.checkState() == Qt.CheckState.Checked]
-        total = self.list.count()
+        total = len(self._entries())
         if len(chosen) == total:
             words = "all"
         elif not chosen:
@@ -119,7 +140,7 @@ class TypeChoice(QToolButton):
         return self.sizeHint()
 
     def _fit_list(self) -> None:
-        # Every entry in view without a scroll bar when the screen allows (15 published types, 11 kinds).
-        rows = max(1, min(self.list.count(), 26))
+        # Every entry in view without a scroll bar when the screen allows (15 published types, 11 kinds, 2 headings).
+        rows = max(1, min(self.list.count(), 28))
         self.list.setMinimumHeight(rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth())
         self.list.setMinimumWidth(self.list.sizeHintForColumn(0) + 40)
