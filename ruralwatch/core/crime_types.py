@@ -22,6 +22,7 @@ API_CATEGORIES: dict[str, str] = {
     "public-disorder-weapons": "Public disorder and weapons",  # before 2013
 }
 PUBLISHED_CRIME_TYPES: tuple[str, ...] = tuple(sorted(API_CATEGORIES.values()))
+TypeChoice = tuple[tuple[str, ...], tuple[str, ...]]  # (only these, leave out these): keys; both empty: all
 
 
 def type_choices(source: str) -> list[tuple[str, str]]:
@@ -30,6 +31,12 @@ def type_choices(source: str) -> list[tuple[str, str]]:
     published = [(name, name) for name in PUBLISHED_CRIME_TYPES]
     ours = [(kind.key, kind.name) for kind in KINDS]
     return {"published": published, "incidents": ours}.get(source, published + ours)
+
+
+def type_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Both lists under their headings, as one choice over both shows them (the Analysis panel, the planner)."""
+    return [("Published crime (data.police.uk)", type_choices("published")),
+            ("Our incidents", type_choices("incidents"))]
 
 
 def type_name(key: str) -> str:
@@ -65,6 +72,25 @@ def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple
             f"this data" + (f" (did you mean {' or '.join(dict.fromkeys(close))}?)" if close else "")
             + f"; the {what} are: {', '.join(names_known)}")
     return tuple(keys)
+
+
+def resolve_choice(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...], source: str,
+                   field_names: tuple[str, str] = ("types", "exclude_types")) -> TypeChoice:
+    """(only these, leave out these) resolved to keys (`resolve_types`), or one ValidationError: every type left
+    out is refused too, as nothing would be counted. The one check of every analysis and plan that takes a choice;
+    `field_names`: the two fields a refusal names (the Knox test's are kinds)."""
+    include = resolve_types(kinds, source, field_names[0])
+    exclude = resolve_types(exclude_kinds, source, field_names[1])
+    if exclude and not include and set(exclude) >= {key for key, _name in type_choices(source)}:
+        raise ValidationError.single(field_names[1], "every crime type is left out: choose at least one")
+    if include and not set(include) - set(exclude):
+        raise ValidationError.single(field_names[1], "every type chosen is also left out: choose at least one")
+    return include, exclude
+
+
+def keeps(label: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    """Whether a crime of this type (a published type's name or a kind's key) is counted by the choice."""
+    return (not include or label in include) and label not in exclude
 
 
 def types_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:

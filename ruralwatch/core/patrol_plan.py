@@ -38,6 +38,9 @@ class PlanSettings:
     # A suggestion from both ("all"): which months came from which source, kept with the plan as its note is (the
     # note said it only in words); None otherwise and for plans saved before it was kept.
     planned_months: MonthSplit | None = None
+    # The crime types Suggest plan leaves out (published types by name, our kinds by key; core.crime_types): an
+    # analyst's rural patrol need not be sent to the town centre's shoplifting. Empty: every type counts.
+    exclude_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,9 @@ def settings_to_dict(settings: PlanSettings) -> dict[str, Any]:
     values.pop("planned_months")
     if settings.planned_months is not None:
         values["planned_months"] = settings.planned_months.to_dict()
+    values["exclude_types"] = list(settings.exclude_types)
+    if not settings.exclude_types:  # as planned_months: settings without it read and compare as they were
+        values.pop("exclude_types")
     return values
 
 
@@ -126,4 +132,6 @@ def settings_from_json(text: str | None, default: PlanSettings | None = None) ->
     if isinstance(months, dict):
         values["planned_months"] = MonthSplit(tuple(months.get("published") or ()),
                                               tuple(months.get("incidents") or ()))
+    if "exclude_types" in values:
+        values["exclude_types"] = tuple(str(key) for key in values["exclude_types"] or ())
     return replace(base, **values)

@@ -24,7 +24,7 @@ from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
 from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.core import times
-from ruralwatch.core.crime_types import resolve_types, type_choices, types_words
+from ruralwatch.core.crime_types import keeps, resolve_choice, types_words
 from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
@@ -430,13 +430,15 @@ class AnalysisService:
         return _inside_xy(shape, points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float))
 
     def _unlocated_months(self, month_from: str | None, month_to: str | None,
-                          only: Sequence[str] | None = None) -> list[str]:
+                          only: Sequence[str] | None = None, kinds: tuple[str, ...] = (),
+                          exclude_kinds: tuple[str, ...] = ()) -> list[str]:
         """The month of each published crime of the force without a location, in the period (and `only` these
-        months: source "all"'s published ones)."""
+        months: source "all"'s published ones), of the chosen types."""
         where, params = self._month_where("month", month_from, month_to, only)
         force_where, force_params = self._force_where()
-        sql = f"SELECT month FROM published_crimes WHERE easting IS NULL{where}{force_where}"
-        return [row[0] for row in self.store.db.execute(sql, [*params, *force_params]).fetchall()]
+        type_where, type_params = _type_where(kinds, exclude_kinds)
+        sql = f"SELECT month FROM published_crimes WHERE easting IS NULL{where}{force_where}{type_where}"
+        return [row[0] for row in self.store.db.execute(sql, [*params, *force_params, *type_params]).fetchall()]
 
     def no_location(self, source: str, month_from: str | None, month_to: str | None,
                     split: MonthSplit | None = None, kinds: tuple[str, ...] = (),
@@ -449,13 +451,9 @@ class AnalysisService:
         only = (split or self.month_split(month_from, month_to)).published if source == "all" else None
         where, params = self._month_where("month", month_from, month_to, only)
         force_where, force_params = self._force_where()
-        type_where = ""
-        if kinds:
-            type_where += f" AND crime_type IN ({', '.join('?' * len(kinds))})"
-        if exclude_kinds:
-            type_where += f" AND crime_type NOT IN ({', '.join('?' * len(exclude_kinds))})"
+        type_where, type_params = _type_where(kinds, exclude_kinds)
         sql = f"SELECT COUNT(*) FROM published_crimes WHERE easting IS NULL{where}{force_where}{type_where}"
-        return int(self.store.db.execute(sql, [*params, *force_params, *kinds, *exclude_kinds]).fetchone()[0])
+        return int(self.store.db.execute(sql, [*params, *force_params, *type_params]).fetchone()[0])
 
     @staticmethod
     def _month_where(column: str, month_from: str | None, month_to: str | None,
@@ -601,9 +599,7 @@ class AnalysisService:
         points = self._located(query, split)
         other_types = 0
         if query.kinds or query.exclude_kinds:
-            include, exclude = set(query.kinds), set(query.exclude_kinds)
-            chosen = np.array([(not include or label in include) and label not in exclude
-                               for label in points.label], dtype=bool)
+            chosen = np.array([keeps(label, query.kinds, query.exclude_kinds) for label in points.label], dtype=bool)
             points, other_types = points.where(chosen), int(np.count_nonzero(~chosen))
         outside = 0
         if len(points):
@@ -651,13 +647,19 @@ class AnalysisService:
     def with_types(query: HotspotQuery) -> HotspotQuery:
         """The query with its crime types resolved to keys (names in any case; core.crime_types), or one
         ValidationError naming the known ones. Every type left out is one too: nothing would be counted."""
-        kinds = resolve_types(query.kinds, query.source, "types")
-        exclude = resolve_types(query.exclude_kinds, query.source, "exclude_types")
-        if exclude and not kinds and set(exclude) >= {key for key, _name in type_choices(query.source)}:
-            raise ValidationError.single("exclude_types", "every crime type is left out: choose at least one")
-        if kinds and not set(kinds) - set(exclude):
-            raise ValidationError.single("exclude_types", "every type chosen is also left out: choose at least one")
+        kinds, exclude = resolve_choice(query.kinds, query.exclude_kinds, query.source)
         return replace(query, kinds=kinds, exclude_kinds=exclude)
+
+    @staticmethod
+    def of_types(points: pd.DataFrame, kinds: tuple[str, ...],
+                 exclude_kinds: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
+        """`points` of the chosen (resolved) crime types only, and how many of other types were left out."""
+        if not kinds and not exclude_kinds or not len(points):
+            return points, 0
+        keep = ~points["label"].isin(exclude_kinds)
+        if kinds:
+            keep &= points["label"].isin(kinds)
+        return points[keep].reset_index(drop=True), int((~keep).sum())
 
     # --- forecast accuracy --------------------------------------------------------------------------------
 
@@ -727,10 +729,13 @@ class AnalysisService:
     def evaluate(
         self, train_from: str, train_to: str, test_from: str, test_to: str, cell_m: float = DEFAULT_CELL_M,
         weight: str = "count", source: str = "published", bandwidth_m: float = DEFAULT_BANDWIDTH_M,
-        radius_m: float = DEFAULT_RADIUS_M, progress: Progress | None = None,
+        radius_m: float = DEFAULT_RADIUS_M, progress: Progress | None = None, kinds: tuple[str, ...] = (),
+        exclude_kinds: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """PAI and PEI at 1%, 3% and 5% of the study area, each method trained on one period, tested on a later."""
+        """PAI and PEI at 1%, 3% and 5% of the study area, each method trained on one period, tested on a later;
+        of the crime types chosen (`kinds` only, `exclude_kinds` left out: names as core.crime_types takes them)."""
         self.store.actor.require("analysis.run")
+        kinds, exclude_kinds = resolve_choice(kinds, exclude_kinds, source)
         # Every blank month named in words, with the months there are once: the window showed only 'give a
         # month, YYYY-MM' beside four empty month boxes.
         blank = [FieldError(name, f"give {which}, YYYY-MM")
@@ -751,11 +756,14 @@ class AnalysisService:
         splits = self._evaluation_split(source, train_from, train_to, test_from, test_to)
         missing = self._evaluation_gaps(source, splits, train_from, train_to, test_from, test_to)
         step = _Steps(progress, 6)
-        train, train_outside = self.clip_to_force(self.points(source, train_from, train_to, weight,
-                                                              split=splits[0] if splits else None))
+        # A forecast of the types chosen, scored on the same types (learnt from all, it would be scored on a part).
+        train, train_types = self.of_types(self.points(source, train_from, train_to, weight,
+                                                       split=splits[0] if splits else None), kinds, exclude_kinds)
+        train, train_outside = self.clip_to_force(train)
         # Weighted by harm, read once: the crimes count by cell (weights left out) and their harm captured.
-        test, test_outside = self.clip_to_force(self.points(source, test_from, test_to, "harm",
-                                                            split=splits[1] if splits else None))
+        test, test_types = self.of_types(self.points(source, test_from, test_to, "harm",
+                                                     split=splits[1] if splits else None), kinds, exclude_kinds)
+        test, test_outside = self.clip_to_force(test)
         step("Laying the grid over the force area")
         if train.empty or test.empty:
             force = self._geo().force
@@ -793,8 +801,9 @@ class AnalysisService:
                                    self.other_forces(source, test_from, test_to))
         # The split worked out above, not again for each count.
         train_unlocated, test_unlocated = (
-            self.no_location(source, train_from, train_to, splits[0] if splits else None),
-            self.no_location(source, test_from, test_to, splits[1] if splits else None))
+            self.no_location(source, train_from, train_to, splits[0] if splits else None, kinds, exclude_kinds),
+            self.no_location(source, test_from, test_to, splits[1] if splits else None, kinds, exclude_kinds))
+        types = types_words(kinds, exclude_kinds)
         return {
             "methods": {name: {"pai": r["pai"], "pei": r["pei"], "hit_rate": r["hit_rate"], "cells": r["cells"],
                                "harm_captured": accuracy.captured_share(surfaces[name], test_harm, mask)}
@@ -813,10 +822,12 @@ class AnalysisService:
             "study_area_source": "force area (ONS Police Force Areas, December 2020), cells whose centre is inside",
             "force": self._geo().force.name, "force_area_km2": self._geo().force.area_km2,
             "bandwidth_m": bandwidth_m, "radius_m": radius_m, "weight": weight, "source": source,
+            # The crime types counted, in words and as keys: a briefing of a filtered forecast says so.
+            "types": types, "kinds": list(kinds), "exclude_kinds": list(exclude_kinds),
             "train": {"from": train_from, "to": train_to, "crimes": len(train), "outside_force": train_outside,
-                      "other_forces": train_other, "no_location": train_unlocated},
+                      "other_forces": train_other, "no_location": train_unlocated, "other_types": train_types},
             "test": {"from": test_from, "to": test_to, "crimes": len(test), "outside_force": test_outside,
-                     "other_forces": test_other, "no_location": test_unlocated},
+                     "other_forces": test_other, "no_location": test_unlocated, "other_types": test_types},
             "warning": " ".join(part for part in (
                 self._outside_warning(len(train) + len(test), train_outside + test_outside),
                 _gaps_warning(missing, train_from, train_to, test_from, test_to)) if part),
@@ -827,7 +838,7 @@ class AnalysisService:
             # What was counted and left out, as Hotspots and Areas say it (Accuracy never said 318 lay outside).
             "counted": evaluation_counted(self._geo().force.area_label, len(train), len(test),
                                           train_outside + test_outside, train_unlocated + test_unlocated,
-                                          train_other + test_other),
+                                          train_other + test_other, types, train_types + test_types),
         }
 
     def _evaluation_split(self, source: str, train_from: str, train_to: str, test_from: str,
@@ -884,19 +895,23 @@ class AnalysisService:
     # --- harm by area, concentration, repeats -------------------------------------------------------------
 
     def by_area(self, level: str = "district", source: str = "published", month_from: str | None = None,
-                month_to: str | None = None) -> pd.DataFrame:
+                month_to: str | None = None, kinds: tuple[str, ...] = (),
+                exclude_kinds: tuple[str, ...] = ()) -> pd.DataFrame:
         """Count, total harm and harm per km2 for each district or ward, highest harm first."""
-        return self.by_area_counted(level, source, month_from, month_to)[0]
+        return self.by_area_counted(level, source, month_from, month_to, kinds=kinds, exclude_kinds=exclude_kinds)[0]
 
     def by_area_counted(self, level: str = "district", source: str = "published", month_from: str | None = None,
                         month_to: str | None = None, split: MonthSplit | None = None,
-                        points: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
+                        points: pd.DataFrame | None = None, kinds: tuple[str, ...] = (),
+                        exclude_kinds: tuple[str, ...] = ()) -> tuple[pd.DataFrame, str]:
         """`by_area` and, in words, what it counted and left out: areas count every crime of the force with a
         location in the districts (or wards) held, hotspots only those inside the force outline, and a walk read
         30,313 against 30,061 for the same data with no word why. Source "all": each month from one source
         (`split`, else `month_split` of the period: a caller that also shows the concentration passes one)."""
         self.store.actor.require("analysis.run")
         _check_choice(level, ("district", "ward"), "level")
+        _check_choice(source, SOURCES, "source")
+        kinds, exclude_kinds = resolve_choice(kinds, exclude_kinds, source)
         geography = self._geo()
         areas = geography.areas.districts() if level == "district" else geography.areas.wards()
         if not areas:
@@ -907,6 +922,7 @@ class AnalysisService:
         split = split if source == "all" else None
         if points is None:  # given: the harm-weighted `points` of the same period (the report reads them once)
             points = self.points(source, month_from, month_to, "harm", split=split)
+        points, other_types = self.of_types(points, kinds, exclude_kinds)
         east, north = points["easting"].to_numpy(dtype=float), points["northing"].to_numpy(dtype=float)
         placed = np.zeros(len(points), dtype=bool)
         rows = []
@@ -937,24 +953,29 @@ class AnalysisService:
         counted = (f"Counted: {len(points):,} crimes with a location in the {level}s held ({held})"
                    + (f", {int(outside.sum()):,} of them outside every {level} (the last row)" if outside.any() else "")
                    + (f"; {beyond:,} of them lie outside the force outline ({FORCE_OUTLINE}), which Hotspots counts "
-                      "within" if beyond else "") + ".")
-        left = [f"{self.no_location(source, month_from, month_to, split):,} without a location",
-                f"{self.other_forces(source, month_from, month_to):,} of other forces"]
+                      "within" if beyond else "") + f". Crime types: {types_words(kinds, exclude_kinds)}.")
+        left = [f"{self.no_location(source, month_from, month_to, split, kinds, exclude_kinds):,} without a location",
+                f"{self.other_forces(source, month_from, month_to):,} of other forces",
+                f"{other_types:,} of the types not chosen"]
         left = [part for part in left if not part.startswith("0 ")]
         return frame, (counted + (f" Not counted: {', '.join(left)}." if left else "")
                        + (f" {split.sentence()}" if split else ""))
 
     def concentration(self, source: str = "published", month_from: str | None = None,
                       month_to: str | None = None, cell_m: float = DEFAULT_CELL_M,
-                      split: MonthSplit | None = None, points: pd.DataFrame | None = None) -> dict[str, Any]:
+                      split: MonthSplit | None = None, points: pd.DataFrame | None = None,
+                      kinds: tuple[str, ...] = (), exclude_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
         """Share of all harm in the top 1% and 5% of the study area's cells, and prevalence versus repeats; source
-        "all" over `split` (else `month_split` of the period)."""
+        "all" over `split` (else `month_split` of the period); of the crime types chosen."""
         self.store.actor.require("analysis.run")
+        _check_choice(source, SOURCES, "source")
+        kinds, exclude_kinds = resolve_choice(kinds, exclude_kinds, source)
         if source == "all" and split is None:
             split = self.month_split(month_from, month_to)
         split = split if source == "all" else None
         if points is None:
             points = self.points(source, month_from, month_to, "harm", split=split)
+        points, _other_types = self.of_types(points, kinds, exclude_kinds)
         points, _outside = self.clip_to_force(points)
         grid, mask, study = self.study_area(points, cell_m, 0.0)
         harm = hs.grid_counts(points["easting"].to_numpy(), points["northing"].to_numpy(),
@@ -973,33 +994,40 @@ class AnalysisService:
             "crimes_at_repeat_places": int(repeat_places.sum()),
             "share_at_repeat_places": round(float(repeat_places.sum()) / len(points), 4) if len(points) else None,
             "months": split.to_dict() if split else None,
+            "types": types_words(kinds, exclude_kinds),
         }
 
     # --- time ---------------------------------------------------------------------------------------------
 
     def timing(self, source: str = "published", kinds: tuple[str, ...] = (), month_from: str | None = None,
-               month_to: str | None = None, area: str | None = None) -> dict[str, Any]:
+               month_to: str | None = None, area: str | None = None,
+               exclude_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
         """Monthly trend (with the same months a year before) for `source`; hour by weekday and the hare
         coursing season from the officers' incidents, which carry times (published crime has months only).
+        Of the crime types chosen: published types and our kinds alike (the hour table is always ours, so the
+        choice is of both lists whatever the source).
 
         `incidents_total` counts every incident of our own (any period, area or kind) and `incidents_timed` those
         in the hour table, so an empty table can say whether nothing is recorded or the choice left it all out."""
         self.store.actor.require("analysis.run")
+        _check_choice(source, SOURCES, "source")
+        kinds, exclude_kinds = resolve_choice(kinds, exclude_kinds, "all")
         from ruralwatch.analysis import temporal  # imports pandas
 
         incidents = self._incidents(month_from, month_to, "count", self.harm.weights())
         if area and len(incidents):
             incidents = incidents[self._inside(_geometry_bng(self.find_area(area).geometry), incidents)]
-        if kinds and len(incidents):
-            incidents = incidents[incidents["label"].isin(kinds)]
+        incidents, _other = self.of_types(incidents, kinds, exclude_kinds)
         split = self.month_split(month_from, month_to) if source == "all" else None
-        months = self.points(source, month_from, month_to, "count", area, split)["month"]
+        months = self.of_types(self.points(source, month_from, month_to, "count", area, split), kinds,
+                               exclude_kinds)[0]["month"]
         if not area and source in ("published", "all"):
             # Crimes published without a location still happened that month: for the whole force they count
             # (a Norfolk walk's chart read 6,463 for 2018-10 against the 6,624 rows of the month's file).
             import pandas as pd
 
-            unlocated = self._unlocated_months(month_from, month_to, split.published if split else None)
+            unlocated = self._unlocated_months(month_from, month_to, split.published if split else None, kinds,
+                                               exclude_kinds)
             months = pd.concat([months, pd.Series(unlocated, dtype=object)], ignore_index=True)
         hare = incidents[incidents["label"] == "hare_coursing"] if len(incidents) else incidents
         trend = temporal.monthly_trend(months) if len(months) else None
@@ -1021,7 +1049,18 @@ class AnalysisService:
             "area": area,
             "month_from": month_from,
             "month_to": month_to,
+            "types": types_words(kinds, exclude_kinds),
         }
+
+
+def _type_where(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The SQL of a crime type choice over published crime (our kinds' keys match no published type)."""
+    where = ""
+    if kinds:
+        where += f" AND crime_type IN ({', '.join('?' * len(kinds))})"
+    if exclude_kinds:
+        where += f" AND crime_type NOT IN ({', '.join('?' * len(exclude_kinds))})"
+    return where, [*kinds, *exclude_kinds]
 
 
 def _gaps_warning(missing: dict[str, list[str]], train_from: str, train_to: str, test_from: str,
@@ -1040,14 +1079,16 @@ def _gaps_warning(missing: dict[str, list[str]], train_from: str, train_to: str,
 
 
 def evaluation_counted(area_label: str, train: int, test: int, outside: int, no_location: int,
-                       other_forces: int) -> str:
+                       other_forces: int, types: str = "all", other_types: int = 0) -> str:
     """An accuracy run's crimes counted and left out, in words (the panel and `evaluate` print it)."""
     left = [f"{outside:,} outside the force outline" if outside else "",
             f"{no_location:,} without a location" if no_location else "",
-            f"{other_forces:,} of other forces" if other_forces else ""]
+            f"{other_forces:,} of other forces" if other_forces else "",
+            f"{other_types:,} of the types not chosen" if other_types else ""]
     left = [part for part in left if part]
     return (f"Counted: {train:,} training and {test:,} test crimes inside the {area_label} (its outline: "
-            f"{FORCE_OUTLINE}). " + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
+            f"{FORCE_OUTLINE}). Crime types: {types}. "
+            + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
 
 
 def _force_named(label: str) -> str | None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ruralwatch.analysis import near_repeat as nr
 from ruralwatch.core import kinds as kindmod
 from ruralwatch.core import times
+from ruralwatch.core.crime_types import resolve_choice, types_words
 from ruralwatch.core.errors import FieldError, ProgressCallback, ValidationError, noted
 from ruralwatch.core.geo import to_bng
 from ruralwatch.core.words import count_of
@@ -53,7 +54,8 @@ ZONE_KINDS: tuple[str, ...] = ("equipment_theft", "fuel_theft", "farm_burglary",
 
 @dataclass(frozen=True)
 class KnoxQuery:
-    kinds: tuple[str, ...] = ()  # incident kinds (empty: all)
+    kinds: tuple[str, ...] = ()  # incident kinds (empty: all), by key or name in any case (core.crime_types)
+    exclude_kinds: tuple[str, ...] = ()  # incident kinds left out: the analysis panel's crime type choice
     date_from: date | None = None  # UK dates, inclusive
     date_to: date | None = None
     iterations: int = nr.DEFAULT_ITERATIONS
@@ -62,10 +64,8 @@ class KnoxQuery:
     days: tuple[int, ...] = nr.DEFAULT_DAY_EDGES
 
     def checked(self) -> KnoxQuery:
-        for kind in self.kinds:
-            if not kindmod.is_kind(kind):
-                known = ", ".join(k.key for k in kindmod.KINDS)
-                raise ValidationError.single("kinds", f"{kind!r} is not an incident kind ({known})")
+        # Our incidents only: published crime gives months, and the test counts days.
+        kinds, exclude = resolve_choice(self.kinds, self.exclude_kinds, "incidents", ("kinds", "exclude_kinds"))
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValidationError.single("to", "the period ends before it starts")
         if not 1 <= self.iterations <= nr.MAX_ITERATIONS:
@@ -74,7 +74,11 @@ class KnoxQuery:
             nr.KnoxBands(tuple(self.distance_m), tuple(self.days))
         except ValueError as exc:
             raise ValidationError.single("bands", str(exc)) from None
-        return self
+        return replace(self, kinds=kinds, exclude_kinds=exclude)
+
+    def types_words(self) -> str:
+        """The kinds tested, in words ('all', 'Farm burglary, Fuel theft', 'all but Fly-tipping')."""
+        return types_words(self.kinds, self.exclude_kinds)
 
     @property
     def bands(self) -> nr.KnoxBands:
@@ -92,7 +96,8 @@ class KnoxRun:
         query: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.query).items()}
         query["date_from"] = self.query.date_from.isoformat() if self.query.date_from else None
         query["date_to"] = self.query.date_to.isoformat() if self.query.date_to else None
-        return {"query": query, "first": self.first, "last": self.last, **self.result.to_dict()}
+        return {"query": query, "types": self.query.types_words(), "first": self.first, "last": self.last,
+                **self.result.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ class NearRepeatService:
 
     @staticmethod
     def _located_query(kinds: tuple[str, ...] = (), start: str | None = None, end: str | None = None,
-                       ) -> tuple[str, list[str]]:
+                       exclude_kinds: tuple[str, ...] = ()) -> tuple[str, list[str]]:
         """The live incidents with a place, of `kinds` (all when empty), from start to end (exclusive), in time
         order: what the Knox test (as a frame) and the zones (as rows) read."""
         clauses: list[str] = []
@@ -170,6 +175,9 @@ class NearRepeatService:
         if kinds:
             clauses.append(f" AND kind IN ({', '.join('?' * len(kinds))})")
             params.extend(kinds)
+        if exclude_kinds:
+            clauses.append(f" AND kind NOT IN ({', '.join('?' * len(exclude_kinds))})")
+            params.extend(exclude_kinds)
         if start:
             clauses.append(" AND occurred_start >= ?")
             params.append(start)
@@ -180,8 +188,8 @@ class NearRepeatService:
                 f"AND lat IS NOT NULL AND lon IS NOT NULL{''.join(clauses)} ORDER BY occurred_start, id", params)
 
     def _incidents(self, kinds: tuple[str, ...] = (), start: str | None = None, end: str | None = None,
-                   ) -> pd.DataFrame:
-        frame = self.store.frame(*self._located_query(kinds, start, end))
+                   exclude_kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+        frame = self.store.frame(*self._located_query(kinds, start, end, exclude_kinds))
         if frame.empty:
             import numpy as np
             import pandas as pd
@@ -200,7 +208,7 @@ class NearRepeatService:
         started = time.perf_counter()
         frame = self._incidents(
             query.kinds, _local_day_start(query.date_from) if query.date_from else None,
-            _local_day_start(query.date_to + timedelta(days=1)) if query.date_to else None)
+            _local_day_start(query.date_to + timedelta(days=1)) if query.date_to else None, query.exclude_kinds)
         if len(frame) < 2:
             raise ValidationError.single("kinds", self._too_few(len(frame)))
         result = nr.knox_test(frame["easting"].to_numpy(), frame["northing"].to_numpy(), frame["day"].to_numpy(),

@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
 from ruralwatch.analysis.figures import area_table, concentration_text
 from ruralwatch.analysis.hotspots import Hotspot
 from ruralwatch.analysis.options import hotspot_value, value_help, value_name
-from ruralwatch.core.crime_types import type_choices
+from ruralwatch.core.crime_types import type_choices, type_groups
 from ruralwatch.core.errors import CancelledError, ValidationError
-from ruralwatch.core.kinds import KINDS, is_kind
+from ruralwatch.core.kinds import is_kind
 from ruralwatch.core.month_split import span_text
 from ruralwatch.core.permissions import role_may_not
 from ruralwatch.io.report import ReportSection, analysis_report_html, hotspot_table
@@ -301,6 +301,14 @@ class AnalysisPanel(QWidget):
         self.ops = ops
         self.last_run: HotspotRun | None = None
         self.last_knox: KnoxRun | None = None
+        # One crime type choice for every tab, above them: an analyst who left shoplifting out of Hotspots saw it
+        # counted again in Areas. Both lists (published types, our kinds); each tab takes those of its data.
+        self.types = TypeChoice("Crime types")
+        self.types.setToolTip("Which crimes count on every tab (Hotspots, Accuracy, Areas, Time, Knox) and in the "
+                              "report. Click to choose.")
+        self.types.set_groups(type_groups(), tuple(settings_keys.ANALYSIS_TYPES_LEFT_OUT.read().split("\n")))
+        self.types.changed.connect(
+            lambda: settings_keys.ANALYSIS_TYPES_LEFT_OUT.write("\n".join(self.types.left_out())))
         tabs = QTabWidget()
         tabs.addTab(self._hotspots_tab(), "Hotspots")
         tabs.addTab(self._accuracy_tab(), "Accuracy")
@@ -320,6 +328,10 @@ class AnalysisPanel(QWidget):
         tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        types_row = QHBoxLayout()
+        types_row.addWidget(self.types)
+        types_row.addStretch(1)
+        layout.addLayout(types_row)
         layout.addWidget(tabs)
 
     # --- background work ----------------------------------------------------------------------------------
@@ -352,12 +364,6 @@ class AnalysisPanel(QWidget):
     def _hotspots_tab(self) -> QWidget:
         page = QWidget()
         self.source = _source_combo()
-        # Which crime types count, remembered per source: Essex's hotspots were all town centres (shoplifting, the
-        # night-time economy's violence) until an analyst could leave those out.
-        self.types = TypeChoice("Crime types")
-        self.types.changed.connect(self._remember_types)
-        self.source.currentIndexChanged.connect(lambda _index: self._load_types())
-        self._load_types()
         self.method = vocab_combo((("kde", "Kernel density (quartic)"), ("grid", "Grid counts"),
                               ("gistar", "Getis-Ord Gi* (significant)")))
         self.weight = vocab_combo((("harm", "Crime harm (CCHI days)"), ("count", "Count")))
@@ -396,7 +402,6 @@ class AnalysisPanel(QWidget):
         # Alt+letters in the panels avoid the menu bar's (F I T V M A C H) and the incident filters' (R O L):
         # a dock is part of the main window, so Qt would alternate between the two (tests/ui/test_keyboard.py).
         form.addRow("&Data", self.source)
-        form.addRow("", self.types)  # says what it is ("Crime types: all"), under the data it chooses from
         form.addRow("Di&strict", self.area)
         form.addRow("M&ethod", self.method)
         form.addRow("Wei&ght", self.weight)
@@ -450,24 +455,19 @@ class AnalysisPanel(QWidget):
         dialog.show()
         return dialog
 
-    def _load_types(self) -> None:
-        source = self.source.currentData()
-        left_out = tuple(settings_keys.hotspot_types_left_out(source).read().split("\n"))
-        self.types.set_choices(type_choices(source), left_out)
-
-    def _remember_types(self) -> None:
-        settings_keys.hotspot_types_left_out(self.source.currentData()).write("\n".join(self.types.left_out()))
-
-    def _chosen_types(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(only these, leave out these) for the query: the shorter list, so the summary names the fewer types
-        ('Burglary, Vehicle crime' rather than 'all but' eleven others)."""
-        chosen, left_out = self.types.chosen(), self.types.left_out()
+    def chosen_types(self, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(only these, leave out these) of the panel's choice for a tab's data (`source`, or "all" for both
+        lists): the shorter list, so the summary names the fewer types ('Burglary, Vehicle crime' rather than 'all
+        but' eleven others). None of the data's types ticked: all left out, which the service refuses in words."""
+        held = {key for key, _name in type_choices(source)}
+        chosen = tuple(key for key in self.types.chosen() if key in held)
+        left_out = tuple(key for key in self.types.left_out() if key in held)
         if not left_out:
             return (), ()
         return (chosen, ()) if chosen and len(chosen) <= len(left_out) else ((), left_out)
 
     def hotspot_query(self) -> HotspotQuery:
-        kinds, exclude_kinds = self._chosen_types()
+        kinds, exclude_kinds = self.chosen_types(self.source.currentData())
         return HotspotQuery(
             method=self.method.currentData(), weight=self.weight.currentData(), source=self.source.currentData(),
             month_from=self.month_from.text().strip() or None, month_to=self.month_to.text().strip() or None,
@@ -578,9 +578,11 @@ class AnalysisPanel(QWidget):
         args = (self.train_from.text().strip(), self.train_to.text().strip(), self.test_from.text().strip(),
                 self.test_to.text().strip())
         source = self.eval_source.currentData()
+        kinds, exclude_kinds = self.chosen_types(source)
         self._in_background(
             "Measuring forecast accuracy",
-            lambda service, progress: service.evaluate(*args, source=source, progress=progress),
+            lambda service, progress: service.evaluate(*args, source=source, progress=progress, kinds=kinds,
+                                                       exclude_kinds=exclude_kinds),
             self._show_evaluation, self.eval_status, self.eval_marks,
         )
 
@@ -637,14 +639,16 @@ class AnalysisPanel(QWidget):
 
     def run_areas(self) -> None:
         level, source = self.area_level.currentData(), self.area_source.currentData()
+        kinds, exclude_kinds = self.chosen_types(source)
 
         def work(service: AnalysisService, _progress: Progress) -> tuple[pd.DataFrame, dict[str, Any], str]:
             # "Both": the month split worked out once, for the table and the concentration alike.
             split = service.month_split(None, None) if source == "all" else None
-            frame, counted = service.by_area_counted(level, source, split=split)
+            frame, counted = service.by_area_counted(level, source, split=split, kinds=kinds,
+                                                     exclude_kinds=exclude_kinds)
             # Nothing counted but other forces' crime held: the line says why the table is all zeros.
             note = service.other_forces_note() if not frame["count"].sum() else ""
-            return (frame, service.concentration(source, split=split),
+            return (frame, service.concentration(source, split=split, kinds=kinds, exclude_kinds=exclude_kinds),
                     "\n".join(line for line in (counted, note) if line))
 
         self._in_background("Summing harm by area", work, self._show_areas, self.area_status)
@@ -718,7 +722,9 @@ class AnalysisPanel(QWidget):
 
     def run_timing(self) -> None:
         source, area = self.time_source.currentData(), self.time_area.currentData()
-        self._in_background("Working out timing", lambda service, _p: service.timing(source, area=area),
+        kinds, exclude_kinds = self.chosen_types("all")  # both lists: the hour table is always our incidents
+        self._in_background("Working out timing",
+                            lambda service, _p: service.timing(source, kinds, area=area, exclude_kinds=exclude_kinds),
                             self._show_timing, self.time_status)
 
     def save_report(self, path: Path | None = None) -> None:
@@ -733,6 +739,7 @@ class AnalysisPanel(QWidget):
         area = self.time_area.currentData()
         query = replace(self.hotspot_query(), area=area)
         source = self.time_source.currentData()
+        time_types = self.chosen_types("all")
 
         def work(service: AnalysisService, progress: Progress) -> dict[str, Any]:
             # Every stage a step of one bar: the hotspots' own four steps filled it, and it sat at 100% through the
@@ -747,13 +754,15 @@ class AnalysisPanel(QWidget):
             # the crimes are read once for both (each read is seconds for a year of a force).
             located = service.points(query.source, query.month_from, query.month_to, "harm", split=run.months)
             stage(5, "Summing harm by district")
+            types = {"kinds": run.query.kinds, "exclude_kinds": run.query.exclude_kinds}
             areas = service.by_area_counted("district", query.source, query.month_from, query.month_to, run.months,
-                                            points=located)
+                                            points=located, **types)
             stage(6, "Working out how concentrated harm is")
             concentration = service.concentration(query.source, query.month_from, query.month_to, split=run.months,
-                                                  points=located)
+                                                  points=located, **types)
             stage(7, "Counting crimes per month")
-            timing = service.timing(source, month_from=query.month_from, month_to=query.month_to, area=area)
+            timing = service.timing(source, time_types[0], month_from=query.month_from, month_to=query.month_to,
+                                    area=area, exclude_kinds=time_types[1])
             stage(8, "Writing the report")
             return {"run": run, "areas": areas, "concentration": concentration, "timing": timing}
 
@@ -779,14 +788,15 @@ class AnalysisPanel(QWidget):
                     f"{result['areas'][1]}",
                     # The Areas tab's figures (harm in whole days), not every number to two decimals.
                     _text_frame(*area_table(result["areas"][0].to_dict(orient="records"))), right=1),
-                ReportSection("Crimes per month", "With the same months a year before (blank: no data)."
+                ReportSection("Crimes per month", "With the same months a year before (blank: no data). Crime types: "
+                              f"{result['timing']['types']}."
                               + (f" {result['timing']['months'].sentence()}" if result["timing"]["months"] else ""),
                               png=chart_png, table=_trend_table(result["timing"]["monthly_trend"])),
             ]
             html_text = analysis_report_html(
                 f"RuralWatch analysis: {area or force}",
-                f"Period: {period}. Data: {SOURCE_NAMES[query.source]}. Harm by district and its concentration are "
-                "force-wide for comparison.", sections,
+                f"Period: {period}. Data: {SOURCE_NAMES[query.source]}. Crime types: {run.types_words()}. Harm by "
+                "district and its concentration are force-wide for comparison.", sections,
                 generated=datetime.now().strftime("%Y-%m-%d %H:%M"), sources=REPORT_SOURCES,
             )
             path.write_text(html_text, encoding="utf-8")
@@ -807,7 +817,9 @@ class AnalysisPanel(QWidget):
         chart = QChart()
         if theme.is_dark():  # the charts' own default is a white card whatever the palette
             chart.setTheme(QChart.ChartTheme.ChartThemeDark)
-        chart.setTitle("Crimes per month")
+        # The types counted in the chart's own title: a saved PNG or the report's chart never hides a filter.
+        types = result.get("types", "all")
+        chart.setTitle("Crimes per month" + ("" if types == "all" else f" ({types})"))
         if trend is not None and len(trend):
             import pandas as pd  # a trend to draw is a DataFrame: pandas is loaded already
 
@@ -871,7 +883,9 @@ class AnalysisPanel(QWidget):
                     self.hour_table.item(d, h + 1).setBackground(heat.background)
                     self.hour_table.item(d, h + 1).setForeground(heat.text)
         months = result.get("months")
-        self.time_status.setText(season_note(result) + (f"\n{months.sentence()}" if months else ""))
+        types = result.get("types", "all")  # said when the choice leaves some out, as the chart's title does
+        self.time_status.setText(("" if types == "all" else f"Crime types: {types}. ") + season_note(result)
+                                 + (f"\n{months.sentence()}" if months else ""))
         self.timing_ready.emit(result)
 
     def export_charts(self, path: Path | None = None) -> Path | None:
@@ -888,11 +902,13 @@ class AnalysisPanel(QWidget):
 
     def _near_repeat_tab(self) -> QWidget:
         page = QWidget()
+        # Thefts and burglaries (where near repeats are documented) by default; either way only the kinds the
+        # panel's Crime types leave in are tested.
         self.knox_kinds = QComboBox()
         self.knox_kinds.addItem("Thefts and burglaries", ZONE_KINDS)
-        self.knox_kinds.addItem("All kinds", ())
-        for kind in KINDS:
-            self.knox_kinds.addItem(kind.name, (kind.key,))
+        self.knox_kinds.addItem("Every kind chosen in Crime types", ())
+        self.knox_kinds.setToolTip("Our incidents only (published crime has months, the test counts days), of the "
+                                   "kinds ticked in Crime types above the tabs")
         self.knox_from = QLineEdit()
         self.knox_from.setPlaceholderText("from YYYY-MM-DD")
         _fit_placeholder(self.knox_from, "blank: the last year of incidents")
@@ -944,7 +960,15 @@ class AnalysisPanel(QWidget):
             except ValueError:
                 raise ValidationError.single(name, f"{text!r} is not a date (use YYYY-MM-DD)") from None
 
-        return KnoxQuery(kinds=tuple(self.knox_kinds.currentData()), date_from=day(self.knox_from, "from"),
+        kinds, exclude_kinds = self.chosen_types("incidents")
+        preset = tuple(self.knox_kinds.currentData())
+        if preset:  # thefts and burglaries, less those Crime types leave out
+            left_out = set(self.types.left_out())
+            kinds, exclude_kinds = tuple(k for k in preset if k not in left_out), ()
+            if not kinds:
+                raise ValidationError.single("kinds", "every theft and burglary kind is left out in Crime types: "
+                                             "tick one, or test every kind chosen")
+        return KnoxQuery(kinds=kinds, exclude_kinds=exclude_kinds, date_from=day(self.knox_from, "from"),
                          date_to=day(self.knox_to, "to"), iterations=self.knox_iterations.value())
 
     def run_knox(self) -> BackgroundTask | None:
@@ -1003,7 +1027,8 @@ class AnalysisPanel(QWidget):
                     item.setBackground(strong.background)
                     item.setForeground(strong.text)
         self.knox_status.setText(
-            f"{result.incidents:,} incidents ({run.first} to {run.last}), {result.pairs:,} pairs, "
+            f"{result.incidents:,} incidents ({run.first} to {run.last}; kinds: {run.query.types_words()}), "
+            f"{result.pairs:,} pairs, "
             f"{result.iterations} permutations, {result.seconds:.1f} s. Knox ratio: observed / expected pairs; "
             "* and highlighted: significantly raised (p < 0.05). Hover a cell for its counts.")
         self.knox_status.setStyleSheet("")

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import geo, times
+from ruralwatch.core.crime_types import type_groups
 from ruralwatch.core.errors import RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
 from ruralwatch.core.patrol_plan import PLAN_SOURCES, PlanStop
@@ -47,13 +48,14 @@ from ruralwatch.patrols.plan import Candidate, Plan, PlanSettings, candidate_of
 from ruralwatch.patrols.roads import ATTRIBUTION as ROADS_ATTRIBUTION
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
-from ruralwatch.ui import theme
+from ruralwatch.ui import settings_keys, theme
 from ruralwatch.ui.widgets import FieldMarks, MessageArea, make_table, select_part_on_click
 from ruralwatch.ui.widgets.completion import close_list_on_leave
 from ruralwatch.ui.widgets.follow_focus import MARGIN as FOCUS_MARGIN
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.today import today
+from ruralwatch.ui.widgets.type_choice import TypeChoice
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -673,10 +675,17 @@ class PlanEditor(QWidget):
                                "anonymised), or both over the 12 months, each month from one: published crime for "
                                "the months it holds, ours for the rest, so nothing counts twice. Automatic: ours when "
                                "any fall in the area, else published crime")
+        # Which crime types' harm picks the stops (published types and our kinds alike), the Analysis panel's
+        # widget: a rural patrol need not be sent to the town centre's shoplifting. Kept with the patrol's plan.
+        self.plan_types = TypeChoice("Crime types")
+        self.plan_types.set_groups(type_groups())
+        self.plan_types.setToolTip("Which crimes' harm picks the stops (published crime types and our incident "
+                                   "kinds); kept with the patrol and said in the plan's note. Click to choose.")
         self._show_settings(PlanSettings())
         for box in (self.dwell, self.road_factor, self.speed):
             box.editingFinished.connect(self.apply_settings)
         self.source.activated.connect(lambda _index: self.apply_settings())
+        self.plan_types.changed.connect(self._types_changed)
 
         self.suggest_button = QPushButton("Su&ggest plan")
         self.suggest_button.setToolTip("Pick the most harmful hotspots that fit the patrol window (runs in the "
@@ -732,12 +741,14 @@ class PlanEditor(QWidget):
         from_label.setBuddy(self.source)
         top.addWidget(from_label)
         top.addWidget(self.source)
+        top.addWidget(self.plan_types)
         top.addStretch()
-        top.addWidget(self.brief_button)
         edit_row = QHBoxLayout()
         for button in (self.up_button, self.down_button, self.drop_button):
             edit_row.addWidget(button)
         edit_row.addStretch()
+        # Under the plan it briefs: beside Suggest plan it left no room for Crime types in a laptop's dock.
+        edit_row.addWidget(self.brief_button)
         add_row = QHBoxLayout()
         add_row.addWidget(self.add_choice, 1)
         add_row.addWidget(self.add_button)
@@ -773,7 +784,7 @@ class PlanEditor(QWidget):
         return replace(base, dwell_minutes=typed_or_stored(self.dwell, shown.get(self.dwell), base.dwell_minutes),
                        road_factor=typed_or_stored(self.road_factor, shown.get(self.road_factor), base.road_factor),
                        speed_kmh=typed_or_stored(self.speed, shown.get(self.speed), base.speed_kmh),
-                       harm_source=str(self.source.currentData()))
+                       harm_source=str(self.source.currentData()), exclude_types=self.plan_types.left_out())
 
     def _show_settings(self, settings: PlanSettings) -> None:
         for box, value in ((self.dwell, settings.dwell_minutes), (self.road_factor, settings.road_factor),
@@ -783,6 +794,14 @@ class PlanEditor(QWidget):
             box.blockSignals(False)
             self._shown[box] = box.value()
         self.source.setCurrentIndex(max(0, self.source.findData(settings.harm_source)))
+        left_out = settings.exclude_types
+        if not left_out and not settings.planned_from:  # never suggested: the planner's last choice
+            left_out = tuple(settings_keys.PLAN_TYPES_LEFT_OUT.read().split("\n"))
+        self.plan_types.set_groups(type_groups(), left_out)
+
+    def _types_changed(self) -> None:
+        settings_keys.PLAN_TYPES_LEFT_OUT.write("\n".join(self.plan_types.left_out()))
+        self.apply_settings()
 
     def set_patrol(self, record: PatrolRecord | None) -> None:
         """Show a patrol's saved plan (None: nothing open). The same record again keeps the selection."""
@@ -896,7 +915,8 @@ class PlanEditor(QWidget):
         self.in_background(
             "Finding places worth a visit…",
             lambda services: services.patrols.candidates(record.area, record.start, record.purpose,
-                                                         source=record.settings.harm_source),
+                                                         source=record.settings.harm_source,
+                                                         exclude_types=record.settings.exclude_types),
             done, "Places not found",
         )
 
@@ -1005,14 +1025,16 @@ class PlanEditor(QWidget):
         return self._apply(order, at)
 
     def apply_settings(self) -> Plan | None:
-        """Dwell, road factor or speed changed: retime the plan in its current order. The source changed: kept for
-        the next Suggest plan, and the places to add are found again from it."""
+        """Dwell, road factor or speed changed: retime the plan in its current order. The source or crime types
+        changed: kept for the next Suggest plan, and the places to add are found again from them."""
         if not self.editable() or self.patrol is None or self.settings() == self.patrol.settings:
             return None
-        if self.settings().harm_source != self.patrol.settings.harm_source:
+        chosen = self.settings()
+        if (chosen.harm_source, chosen.exclude_types) != (self.patrol.settings.harm_source,
+                                                          self.patrol.settings.exclude_types):
             self.pools.pop(self.patrol.id, None)
-            self.patrol = replace(self.patrol, settings=replace(self.patrol.settings,
-                                                                harm_source=self.settings().harm_source))
+            self.patrol = replace(self.patrol, settings=replace(self.patrol.settings, harm_source=chosen.harm_source,
+                                                                exclude_types=chosen.exclude_types))
             self._load_candidates()
         if not self.patrol.stops:
             try:

@@ -74,7 +74,8 @@ GNSS_SPEED = Setting("gnss/replay_speed", 1.0, float)  # a log replayed this man
 
 
 # --- analysis ----------------------------------------------------------------------------------------------------
-def hotspot_types_left_out(source: str) -> Setting[str]:
-    """The crime types (keys, one a line) the Hotspots tab leaves out for a data source: an analyst who leaves out
-    shoplifting for published crime keeps every kind of our own incidents."""
-    return Setting(f"analysis/hotspot_types_left_out/{source}", "", str)
+# The crime types the analysis panel leaves out (keys, one a line: published types by name, our kinds by key), one
+# choice for all its tabs: an analyst who left shoplifting out of Hotspots saw it counted again in Areas.
+ANALYSIS_TYPES_LEFT_OUT = Setting("analysis/types_left_out", "", str)
+# The patrol planner's crime types left out for a new patrol's first suggestion (a patrol keeps its own).
+PLAN_TYPES_LEFT_OUT = Setting("patrols/plan_types_left_out", "", str)

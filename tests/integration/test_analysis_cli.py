@@ -188,7 +188,20 @@ def test_evaluate_text(cli, crimes):
     assert lines[8].startswith("blend: ")
     # What it counted and left out, as hotspots and areas say it (accuracy never did).
     assert lines[9] == ("Counted: 10 training and 5 test crimes inside the Essex Police force area (its outline: ONS "
-                        "Police Force Areas, December 2020). Nothing left out.")
+                        "Police Force Areas, December 2020). Crime types: all. Nothing left out.")
+
+
+def test_evaluate_forecasts_only_the_crime_types_chosen(cli, crimes):
+    """The town centre's shoplifting left out of the forecast and of what it is scored on; text and JSON say so."""
+    argv = ("evaluate", "--train-from", "2024-01", "--train-to", "2024-02", "--test-from", "2024-03", "--test-to",
+            "2024-03")
+    data = cli(*argv, "--exclude-types", "shoplifting", "--json").json()
+    assert (data["train"]["crimes"], data["test"]["crimes"]) == (2, 1)
+    assert data["types"] == "all but Shoplifting" and data["test"]["other_types"] == 4
+    lines = cli(*argv, "--types", "Burglary,Robbery").out.splitlines()
+    assert lines[0].startswith("train 2024-01..2024-02 (2 crimes of Burglary, Robbery), test")
+    assert "Crime types: Burglary, Robbery. Not counted: 12 of the types not chosen." in lines[-1]
+    assert_one_line_error(cli(*argv, "--types", "Burglery"), "--types", "did you mean Burglary?")
 
 
 # --- harm ---------------------------------------------------------------------------------------------------------
@@ -239,6 +252,16 @@ def test_harm_set_without_a_note_is_a_usage_error(cli):
 
 
 # --- areas --------------------------------------------------------------------------------------------------------
+
+
+def test_areas_count_only_the_crime_types_chosen(cli, crimes):
+    data = cli("areas", "--exclude-types", "Shoplifting", "--json").json()
+    assert sum(row["count"] for row in data["areas"]) == 3 and data["types"] == "all but Shoplifting"
+    assert "Crime types: all but Shoplifting." in data["counted"] and data["concentration"]["crimes"] == 3
+    text = cli("areas", "--types", "robbery").out
+    assert "Crime types: Robbery. Not counted: 14 of the types not chosen." in text
+    assert_one_line_error(cli("areas", "--source", "incidents", "--types", "Robbery"), "--types",
+                          "'Robbery' is not a type")
 
 
 def test_areas_json(cli, crimes):

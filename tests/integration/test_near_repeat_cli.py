@@ -47,6 +47,15 @@ def test_near_repeat_json_finds_the_pairs_and_saves_the_zone(cli, incidents):
     assert (settings["metres"], settings["days"], settings["source"]) == (200.0, 7, "knox")
 
 
+def test_near_repeat_names_the_kinds_tested(cli, incidents):
+    """The same choice as every analysis: kinds by name (or --types), or left out; the text and JSON say which."""
+    text = cli("analysis", "near-repeat", "--types", "Farm burglary", "--iterations", "19").out.splitlines()[0]
+    assert text.startswith("Knox test: 60 incidents (") and "; kinds: Farm burglary)" in text
+    data = cli("analysis", "near-repeat", "--exclude-kinds", "Fly-tipping", "--iterations", "19", "--json").json()
+    assert data["incidents"] == 60 and data["types"] == "all but Fly-tipping"
+    assert data["query"]["exclude_kinds"] == ["fly_tipping"]
+
+
 def test_near_repeat_table_text(cli, incidents):
     result = cli("analysis", "near-repeat", "--iterations", "39", "--from", "2024-01-01", "--to", "2024-03-31")
     assert result.code == 0, result
@@ -55,7 +64,8 @@ def test_near_repeat_table_text(cli, incidents):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (("--kinds", "burglary"), "'burglary' is not an incident kind"),
+    (("--kinds", "burglary"), "'burglary' is not a type of this data (did you mean Farm burglary"),
+    (("--exclude-kinds", "Shoplifting"), "--exclude-kinds: 'Shoplifting' is not a type"),
     (("--from", "2024-13-01"), "is not a date"),
     (("--iterations", "0"), "iterations"),
     (("--distance-bands", "400,200"), "increasing"),

@@ -67,3 +67,17 @@ def test_a_plan_from_both_gives_its_months_as_a_field(cli: Cli) -> None:
     one_source = cli("patrol", "create", *WINDOW, "--crew", "PC7", "--override-reason", "Covering", "--source",
                      "published", "--json").json()["id"]
     assert cli("patrol", "show", one_source, "--json").json()["months"] is None
+
+
+def test_patrol_plan_leaves_out_the_crime_types_given_and_says_so(cli: Cli) -> None:
+    _import(cli, *SUFFOLK)
+    assert cli("geography", "use-force", "suffolk").code == 0
+    text = cli("patrol", "plan", *WINDOW, "--source", "published", "--exclude-types", "Shoplifting,anti-social "
+               "behaviour")
+    assert text.code == 0, text.err
+    assert "Crime types: all but Shoplifting, Anti-social behaviour." in text.out
+    data = cli("patrol", "plan", *WINDOW, "--source", "published", "--exclude-types", "Shoplifting", "--json").json()
+    assert data["source_note"].endswith("Crime types: all but Shoplifting.")
+    refused = cli("patrol", "plan", *WINDOW, "--exclude-types", "Shoplifing")
+    assert refused.code == 2 and "--exclude-types: 'Shoplifing' is not a type" in refused.err
+    assert "did you mean Shoplifting?" in refused.err and refused.out == ""

@@ -771,15 +771,16 @@ def test_the_tab_names_and_period_boxes_are_whole_in_a_narrow_dock(qtbot, window
         assert edit.toolTip().startswith("Optional")
 
 
-def test_crime_types_chosen_in_the_panel_decide_the_hotspots_and_are_remembered_per_source(qtbot, window, crimes):
-    """Every Essex hotspot was a town centre's shoplifting: the analyst leaves it out from the Data's crime types,
-    the summary says so, and the choice is the published crime's only (our incidents keep every kind)."""
+def test_crime_types_chosen_in_the_panel_decide_the_hotspots_and_are_remembered(qtbot, window, crimes):
+    """Every Essex hotspot was a town centre's shoplifting: the analyst leaves it out with the panel's Crime types,
+    the summary says so, and the choice is remembered (a new panel, as in the next session, starts with it)."""
     panel = _open_panel(qtbot, window)
     _choose(panel.method, "grid")
     _choose(panel.weight, "count")
-    assert panel.types.text() == "Crime types: all" and "Shoplifting" in panel.types.keys()
+    assert panel.types.text() == "Crime types: all"
+    assert "Shoplifting" in panel.types.keys() and "hare_coursing" in panel.types.keys()  # both lists, one choice
     panel.types.set_left_out(("Shoplifting",))
-    assert panel.types.text() == "Crime types: 14 of 15"
+    assert panel.types.text() == "Crime types: all but Shoplifting"
     with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as blocker:
         panel.run_hotspots()
     run = blocker.args[0]
@@ -788,19 +789,51 @@ def test_crime_types_chosen_in_the_panel_decide_the_hotspots_and_are_remembered_
     assert "Crime types: all but Shoplifting. Not counted: 10 of the types not chosen." in \
         panel.hotspot_status.text()
 
-    # Only burglary: the fewer types are the ones named.
+    # Only burglary of published crime: the fewer types are the ones named; our kinds are not asked of it.
     panel.types.set_left_out(tuple(k for k in panel.types.keys() if k != "Burglary"))
     assert panel.types.text() == "Crime types: Burglary"
     assert (panel.hotspot_query().kinds, panel.hotspot_query().exclude_kinds) == (("Burglary",), ())
-
-    # Per source: our incidents offer the kinds, all ticked; back on published crime, burglary only again.
-    _choose(panel.source, "incidents")
-    assert panel.types.text() == "Crime types: all" and "hare_coursing" in panel.types.keys()
-    _choose(panel.source, "published")
-    assert panel.types.chosen() == ("Burglary",)
-
-    # None ticked: one clear message, nothing run.
-    panel.types.none_button.click()
-    assert panel.types.text() == "Crime types: none"
+    _choose(panel.source, "incidents")  # none of our kinds ticked: the service says to choose one
     panel.run_hotspots()
     qtbot.waitUntil(lambda: "choose at least one" in panel.hotspot_status.text(), timeout=20_000)
+
+    from ruralwatch.ui.analysis_panel import AnalysisPanel
+
+    again = AnalysisPanel(window.services, window.ops)
+    qtbot.addWidget(again)
+    assert again.types.chosen() == ("Burglary",)
+
+
+def test_one_crime_type_choice_serves_every_tab_and_each_says_it(qtbot, window, crimes, tmp_path):
+    """Changing types on Hotspots silently differed from Areas: one choice above the tabs, and Accuracy, Areas,
+    Time and the report each count only those types and say which."""
+    panel = _open_panel(qtbot, window)
+    panel.types.set_left_out(("Shoplifting",))
+    panel.tabs.setCurrentIndex(1)
+    for edit, month in zip((panel.train_from, panel.train_to, panel.test_from, panel.test_to),
+                           ("2024-01", "2024-01", "2024-03", "2024-03"), strict=True):
+        edit.setText(month)
+    with qtbot.waitSignal(panel.evaluation_ready, timeout=20_000) as blocker:
+        panel.run_evaluation()
+    assert (blocker.args[0]["train"]["crimes"], blocker.args[0]["test"]["crimes"]) == (2, 1)
+    assert "Crime types: all but Shoplifting. Not counted: 10 of the types not chosen." in panel.eval_status.text()
+    panel.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(panel.areas_ready, timeout=20_000) as blocker:
+        panel.run_areas()
+    frame, concentration = blocker.args[0]
+    assert int(frame["count"].sum()) == 3 and concentration["types"] == "all but Shoplifting"
+    assert "Crime types: all but Shoplifting. Not counted: 10 of the types not chosen." in panel.area_status.text()
+    panel.tabs.setCurrentIndex(3)
+    with qtbot.waitSignal(panel.timing_ready, timeout=20_000) as blocker:
+        panel.run_timing()
+    trend = blocker.args[0]["monthly_trend"]
+    assert (trend["count"][0], trend["count"][2]) == (2, 1)  # February: no data
+    assert panel.time_status.text().startswith("Crime types: all but Shoplifting.")
+    assert panel.trend_chart.chart().title() == "Crimes per month (all but Shoplifting)"
+    report = tmp_path / "report.html"
+    with qtbot.waitSignal(panel.report_saved, timeout=30_000):
+        panel.save_report(report)
+    text = report.read_text(encoding="utf-8")
+    assert text.count("Crime types: all but Shoplifting.") == 4  # the heading, hotspots, districts, per month
+
+

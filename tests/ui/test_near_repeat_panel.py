@@ -43,13 +43,16 @@ def burglaries(services: Services) -> None:
 
 
 def test_knox_fills_the_table_highlights_raised_cells_and_saves_the_zone(qtbot, panel, services, burglaries):
-    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("Farm burglary"))
+    # Farm burglary alone: every other kind left out in the panel's one Crime types choice.
+    panel.types.set_left_out(tuple(k for k in panel.types.keys() if k != "farm_burglary"))
+    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("Every kind chosen in Crime types"))
     panel.knox_iterations.setValue(39)
     assert not panel.knox_use.isEnabled()
     with qtbot.waitSignal(panel.knox_ready, timeout=30_000) as blocker:
         panel.knox_button.click()
     run = blocker.args[0]
     assert run.query.kinds == ("farm_burglary",) and run.result.incidents == 60
+    assert "; kinds: Farm burglary)" in panel.knox_status.text()
     table = panel.knox_table
     assert table.rowCount() == 5 and table.columnCount() == 6
     assert table.horizontalHeaderItem(1).text() == "0-7\ndays"  # two lines: the bands fit a laptop's dock
@@ -65,6 +68,16 @@ def test_knox_fills_the_table_highlights_raised_cells_and_saves_the_zone(qtbot, 
     settings = services.near_repeat.zone_settings()
     assert (settings.metres, settings.days, settings.source) == (200.0, 7, "knox")
     assert panel.problems == []
+
+
+def test_thefts_and_burglaries_leave_out_those_crime_types_leaves_out(qtbot, panel, burglaries):
+    panel.knox_kinds.setCurrentIndex(0)  # thefts and burglaries, the default
+    panel.types.set_left_out(("fuel_theft", "Shoplifting"))
+    query = panel.knox_query()
+    assert "fuel_theft" not in query.kinds and "farm_burglary" in query.kinds and not query.exclude_kinds
+    panel.types.set_left_out(("equipment_theft", "fuel_theft", "farm_burglary", "heritage_crime"))
+    assert panel.run_knox() is None
+    assert "Every theft and burglary kind is left out in Crime types" in panel.knox_status.text()
 
 
 def test_a_bad_date_is_shown_and_nothing_runs(qtbot, panel, burglaries):
@@ -83,7 +96,7 @@ def test_too_few_incidents_is_said_in_the_tab(qtbot, panel):
 
 
 def test_cancel_stops_the_test(qtbot, panel, burglaries, monkeypatch):
-    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("All kinds"))
+    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("Every kind chosen in Crime types"))
     first = panel.run_knox()
     assert first is not None
     with qtbot.waitSignal(first.finished, timeout=60_000):
@@ -98,7 +111,7 @@ def test_cancel_stops_the_test(qtbot, panel, burglaries, monkeypatch):
         return real(self, *args)
 
     monkeypatch.setattr(NearRepeatService, "_incidents", held)
-    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("All kinds"))
+    panel.knox_kinds.setCurrentIndex(panel.knox_kinds.findText("Every kind chosen in Crime types"))
     task = panel.run_knox()
     assert task is not None
     task.cancelled.set()  # what the progress dialog's Cancel does

@@ -702,7 +702,6 @@ def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPa
     assert hours() - before == pytest.approx(3.5)
 
 
-
 def test_a_half_typed_area_takes_the_one_area_it_stands_for(qtbot, panel: PatrolPanel, demo) -> None:
     """A walk typed 'Uttles' and Enter: the box kept 'Uttles' and the save was refused. Enter or leaving the box
     takes the one area beginning with it; several keep the text and list them."""
@@ -1056,7 +1055,6 @@ def test_an_analyst_previews_a_harm_targeted_plan_and_exports_a_plan_pack(qtbot,
         _dispose(qtbot, special)
 
 
-
 def test_an_event_is_credited_only_to_a_stop_the_crew_chose_or_is_at(qtbot, panel, demo, clock):
     """A walk's stop-check went under stop 1, pre-filled from the plan, and the dose said a stop never reached was
     visited. Not at a stop by default; what the officer chose holds for the next events until Arrived or Left."""
@@ -1251,3 +1249,37 @@ def test_a_withdrawn_event_is_restored_and_the_patrol_s_end_corrected_from_the_l
     assert f"ran {times.format_local(started)[11:16]}–{times.format_local(done.ended_at)[11:16]}" in log.heading.text()
     assert log.events[-1].kind == "patrol_ended" and log.events[-1].at == done.ended_at
     assert panel.dose.patrol is not None and panel.dose.patrol.ended_at == done.ended_at
+
+
+def test_the_planners_crime_types_leave_shoplifting_out_and_are_kept_with_the_patrol(qtbot, services: Services,
+                                                                                    monkeypatch) -> None:
+    """An analyst targeting rural patrols untick Shoplifting in the plan's Crime types (the Analysis panel's
+    widget): the choice is kept with the patrol, Suggest plan leaves it out and the note under the table says so;
+    the next new patrol starts with the same choice."""
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
+    services.published.import_paths(sorted(fixtures.glob("2018-1?-suffolk-street-every12th.csv")))
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    created, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                     purpose="general_rural_patrol", crew=[officer]))
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    widget = PatrolPanel(services, None, _ops(services))
+    try:
+        widget.open_patrol(created.id)
+        editor = widget.plan
+        assert editor.plan_types.text() == "Crime types: all"
+        editor.plan_types.set_left_out(("Shoplifting",))
+        qtbot.waitUntil(lambda: services.patrols.get(created.id).settings.exclude_types == ("Shoplifting",),
+                        timeout=5_000)
+        with qtbot.waitSignal(widget.planReady, timeout=30_000) as ready:
+            widget.suggest_plan()
+        assert ready.args[0].stops and ready.args[0].source_note.endswith("Crime types: all but Shoplifting.")
+        qtbot.waitUntil(lambda: editor.source_note.text().endswith("Crime types: all but Shoplifting."),
+                        timeout=5_000)
+        later, _ = services.patrols.create(PatrolInput(day="2019-01-21", start="18:00", end="22:00", area="Ipswich",
+                                                       purpose="general_rural_patrol", crew=[officer]))
+        widget.open_patrol(later.id)
+        assert editor.plan_types.left_out() == ("Shoplifting",)  # remembered for the next patrol
+        assert editor.settings().exclude_types == ("Shoplifting",)
+    finally:
+        _dispose(qtbot, widget)

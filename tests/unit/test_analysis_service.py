@@ -171,6 +171,55 @@ def test_leaving_every_crime_type_out_is_refused(analysis, burglary_and_shoplift
         analysis.hotspots(HotspotQuery(exclude_kinds=PUBLISHED_CRIME_TYPES))
 
 
+def test_accuracy_forecasts_and_scores_only_the_crime_types_chosen(analysis, published):
+    """An analyst targeting rural patrols measured a forecast of every crime: the town's shoplifting decided which
+    cells it chose and was most of what it was scored on. Left out, both periods count the burglaries only."""
+    for month in ("2024-01", "2024-02"):
+        published.add(*CHELMSFORD, "Burglary", month=month)
+        published.add(*COLCHESTER, "Shoplifting", month=month, times=5)
+        published.add(None, None, "Shoplifting", month=month)
+    result = analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02", exclude_kinds=("shoplifting",))
+    assert (result["train"]["crimes"], result["test"]["crimes"]) == (1, 1)
+    assert (result["train"]["other_types"], result["test"]["other_types"]) == (5, 5)
+    assert result["train"]["no_location"] == 0  # the unlocated shoplifting is not of the types chosen
+    assert (result["types"], result["exclude_kinds"]) == ("all but Shoplifting", ["Shoplifting"])
+    assert "Crime types: all but Shoplifting. Not counted: 10 of the types not chosen." in result["counted"]
+    everything = analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02")
+    assert everything["test"]["crimes"] == 6 and everything["types"] == "all"
+    with pytest.raises(ValidationError, match="did you mean Burglary"):
+        analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02", kinds=("Burglery",))
+
+
+def test_areas_and_concentration_count_only_the_crime_types_chosen(analysis, published):
+    published.add_lat_lon(*THAXTED, "Burglary")
+    published.add(*CHELMSFORD, "Shoplifting", times=2)
+    published.add(None, None, "Shoplifting")
+    frame, counted = analysis.by_area_counted(kinds=("burglary",))
+    rows = frame.set_index("area")
+    assert rows.loc["Uttlesford", "count"] == 1 and rows.loc["Chelmsford", "count"] == 0
+    assert "Crime types: Burglary." in counted and "Not counted: 2 of the types not chosen." in counted
+    concentration = analysis.concentration(kinds=("Burglary",))
+    assert concentration["crimes"] == 1 and concentration["types"] == "Burglary"
+    assert analysis.concentration()["crimes"] == 3
+    with pytest.raises(ValidationError, match="not a type"):
+        analysis.by_area_counted(source="incidents", kinds=("Burglary",))  # a published type, not our kind
+
+
+def test_timing_counts_only_the_crime_types_chosen(analysis, published, incident_service: IncidentService):
+    published.add(*CHELMSFORD, "Burglary", month="2024-01")
+    published.add(*CHELMSFORD, "Shoplifting", month="2024-01", times=3)
+    published.add(None, None, "Shoplifting", month="2024-01")
+    incident_service.record(IncidentInput(kind="hare_coursing", occurred_start="2024-01-09 21:00",
+                                          lat=THAXTED[0], lon=THAXTED[1]))
+    incident_service.record(IncidentInput(kind="fly_tipping", occurred_start="2024-01-10 08:00",
+                                          lat=THAXTED[0], lon=THAXTED[1]))
+    result = analysis.timing("published", exclude_kinds=("Shoplifting", "Fly-tipping"))
+    assert result["monthly_trend"]["count"].tolist() == [1]  # the unlocated shoplifting left out too
+    assert result["hour_by_weekday"].to_numpy().sum() == 1  # our hare coursing only
+    assert result["types"] == "all but Shoplifting, Fly-tipping"
+    assert analysis.timing("published")["monthly_trend"]["count"].tolist() == [5]
+
+
 def test_top_n_limits_the_ranking(analysis, burglary_and_shoplifting):
     assert _cells(analysis.hotspots(HotspotQuery(method="grid", weight="harm", top_n=1))) == [CHELMSFORD]
 
@@ -435,9 +484,10 @@ def test_evaluate_reports_every_method_at_each_area_share(analysis, published):
     assert result["area_km2"] == pytest.approx(3676, rel=0.02)
     assert result["study_area"] == "Essex Police force area"
     assert result["train"] == {"from": "2024-01", "to": "2024-01", "crimes": per_month, "outside_force": 0,
-                               "other_forces": 0, "no_location": 0}
+                               "other_forces": 0, "no_location": 0, "other_types": 0}
     assert result["test"] == {"from": "2024-03", "to": "2024-03", "crimes": per_month, "outside_force": 0,
-                              "other_forces": 0, "no_location": 0}
+                              "other_forces": 0, "no_location": 0, "other_types": 0}
+    assert result["types"] == "all" and "Crime types: all." in result["counted"]
     # About 3,676 one-km cells: 1% is 37 cells, fewer than the 60 with crime, so the choice matters.
     cells = result["methods"]["naive"]["cells"]
     assert cells["0.01"] == math.ceil(0.01 * result["area_km2"])
@@ -732,8 +782,8 @@ def test_hotspots_and_areas_each_say_what_they_counted_and_left_out(store: Store
     assert counted == (
         "Counted: 1,291 crimes with a location in the districts held (ONS local authority districts (2013), "
         "shipped), 10 of them outside every district (the last row); 11 of them lie outside the force outline (ONS "
-        "Police Force Areas, December 2020), which Hotspots counts within. Not counted: 21 without a location, 220 "
-        "of other forces.")
+        "Police Force Areas, December 2020), which Hotspots counts within. Crime types: all. Not counted: 21 without a "
+        "location, 220 of other forces.")
     assert frame.iloc[-1]["area"] == "(outside every district)" and frame.iloc[-1]["count"] == 10
     ipswich = services.analysis.hotspots(HotspotQuery(area="Ipswich")).counted()
     assert ipswich.startswith("Counted: 424 crimes in Ipswich, inside the force area")

@@ -62,6 +62,20 @@ def test_knox_on_stored_incidents_counts_pairs_by_uk_day(services: Services) -> 
     assert run.result.incidents == 3
 
 
+def test_knox_takes_the_panels_crime_type_choice_by_name_or_left_out(services: Services) -> None:
+    """The analysis panel's one crime type choice reaches the Knox test: kinds by name in any case, or left out."""
+    _record(services, "farm_burglary", "2024-05-01 08:00")
+    _record(services, "farm_burglary", "2024-05-02 08:00", east_m=150)
+    _record(services, "fly_tipping", "2024-05-03 09:00", north_m=300)
+    left_out = services.near_repeat.knox(KnoxQuery(exclude_kinds=("Fly-tipping",), iterations=5))
+    assert left_out.result.incidents == 2 and left_out.query.exclude_kinds == ("fly_tipping",)
+    assert left_out.to_dict()["types"] == "all but Fly-tipping"
+    named = services.near_repeat.knox(KnoxQuery(kinds=("farm BURGLARY",), iterations=5))
+    assert named.result.incidents == 2 and named.query.types_words() == "Farm burglary"
+    with pytest.raises(ValidationError, match="did you mean Farm burglary"):
+        services.near_repeat.knox(KnoxQuery(kinds=("Farm burglery",)))
+
+
 @pytest.mark.parametrize("query, field", [
     (KnoxQuery(kinds=("burglary",)), "kinds"),
     (KnoxQuery(date_from=date(2024, 5, 2), date_to=date(2024, 5, 1)), "to"),

@@ -247,3 +247,29 @@ def test_a_plan_saved_before_notes_were_kept_says_only_what_its_saved_source_tel
         assert result.ok, result.summary()
     finally:
         store.close()
+
+
+def test_a_plan_leaves_out_the_crime_types_chosen_and_its_note_says_so(suffolk: Services) -> None:
+    """An analyst targeting rural patrols leaves the town centre's shoplifting out of the plan: the hotspots are
+    those of the other types, the saved note says which types counted, and a wrong name is one clear message."""
+    every = _plan(suffolk, "published")
+    assert "Crime types" not in every.source_note
+    plan = suffolk.patrols.plan_for_window("Ipswich", "2019-01-20", "18:00", "22:00", settings=PlanSettings(
+        harm_source="published", exclude_types=("shoplifting", "Anti-social behaviour")))
+    assert plan.source_note.endswith(" Crime types: all but Shoplifting, Anti-social behaviour.")
+    run = suffolk.analysis.hotspots(HotspotQuery(
+        method="kde", weight="harm", source="published", area="Ipswich", month_from="2018-10", month_to="2018-12",
+        cell_m=HOTSPOT_CELL_M, exclude_kinds=("Shoplifting", "Anti-social behaviour")))
+    assert max(stop.harm for stop in plan.stops) == round(float(run.hotspots[0].value), 3)
+    assert max(stop.harm for stop in plan.stops) != max(stop.harm for stop in every.stops)
+    with pytest.raises(ValidationError, match="did you mean Shoplifting"):
+        suffolk.patrols.plan_for_window("Ipswich", "2019-01-20", "18:00", "22:00", settings=PlanSettings(
+            harm_source="published", exclude_types=("Shoplifing",)))
+
+
+def test_a_plans_crime_types_are_kept_with_its_settings() -> None:
+    from ruralwatch.core.patrol_plan import settings_from_json
+
+    chosen = PlanSettings(exclude_types=("Shoplifting", "fly_tipping"))
+    assert settings_from_json(settings_to_json(chosen)) == chosen
+    assert "exclude_types" not in settings_to_json(PlanSettings())  # settings saved before it compare as they were

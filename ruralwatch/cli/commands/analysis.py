@@ -42,12 +42,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                           help="KDE bandwidth and Gi* neighbourhood radius in metres")
     hotspots.add_argument("--area", help="only crimes in this district or ward of the force (`geography show` lists "
                           "them)")
-    hotspots.add_argument("--types", nargs="+", default=[], metavar="TYPE",
-                          help="only these crime types (published: e.g. \"Burglary,Vehicle crime\"; ours: incident "
-                          "kinds, e.g. \"Farm burglary\"), commas or spaces between them, quoted when a name has a "
-                          "space (default: all)")
-    hotspots.add_argument("--exclude-types", nargs="+", default=[], metavar="TYPE",
-                          help="leave these crime types out (e.g. \"Shoplifting,Anti-social behaviour\")")
+    _type_options(hotspots)
     hotspots.add_argument("--each-cell", action="store_true",
                           help="rank every cell, a place's neighbouring cells too (marked 'next to N'); by default "
                           "one cell per place, as the window lists them")
@@ -62,6 +57,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     evaluate.add_argument("--weight", choices=WEIGHTS, default="count")
     evaluate.add_argument("--source", choices=SOURCES, default="published",
                           help=SOURCE_HELP + "; for forecast accuracy every month must then be from one source")
+    _type_options(evaluate)
     evaluate.add_argument("--json", action="store_true")
 
     harm = commands.add_parser("harm", help="crime harm weights (CCHI days)")
@@ -80,14 +76,17 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     areas.add_argument("--source", choices=SOURCES, default="published", help=SOURCE_HELP)
     areas.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     areas.add_argument("--to", dest="month_to", metavar="YYYY-MM")
+    _type_options(areas)
     areas.add_argument("--json", action="store_true")
 
     group = commands.add_parser("analysis", help="near repeats: the Knox test and the near-repeat risk zones")
     near = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
     knox = near.add_parser("near-repeat", help="Knox test: pairs of incidents close in space and time, against "
                                                "chance (Monte Carlo)")
-    knox.add_argument("--kinds", nargs="+", default=[], metavar="KIND",
-                      help="incident kinds, spaces or commas between them (default: all)")
+    knox.add_argument("--kinds", "--types", nargs="+", default=[], metavar="KIND",
+                      help="incident kinds, by name or key, spaces or commas between them (default: all)")
+    knox.add_argument("--exclude-kinds", "--exclude-types", nargs="+", default=[], metavar="KIND",
+                      help="leave these incident kinds out (e.g. \"Fly-tipping\")")
     knox.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (UK), inclusive")
     knox.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day (UK), inclusive")
     knox.add_argument("--iterations", type=int, default=99, metavar="N", help="permutations of the dates (99)")
@@ -110,6 +109,16 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     settings.add_argument("--days", type=int)
     settings.add_argument("--clear", action="store_true", help="back to the saved Knox zone (or the default)")
     settings.add_argument("--json", action="store_true")
+
+
+def _type_options(parser: argparse.ArgumentParser, what: str = "crime types") -> None:
+    """--types and --exclude-types: the crime type choice of every analysis (core.crime_types)."""
+    parser.add_argument("--types", nargs="+", default=[], metavar="TYPE",
+                        help=f"only these {what} (published: e.g. \"Burglary,Vehicle crime\"; ours: incident "
+                        "kinds, e.g. \"Farm burglary\"), commas or spaces between them, quoted when a name has a "
+                        "space (default: all)")
+    parser.add_argument("--exclude-types", nargs="+", default=[], metavar="TYPE",
+                        help=f"leave these {what} out (e.g. \"Shoplifting,Anti-social behaviour\")")
 
 
 def _names(values: list[str]) -> tuple[str, ...]:
@@ -140,7 +149,7 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
     service = NearRepeatService(store)
     if args.action == "near-repeat":
         query = KnoxQuery(
-            kinds=_names(args.kinds),
+            kinds=_names(args.kinds), exclude_kinds=_names(args.exclude_kinds),
             date_from=times.parse_date(args.date_from, "from") if args.date_from else None,
             date_to=times.parse_date(args.date_to, "to") if args.date_to else None,
             iterations=args.iterations, seed=args.seed,
@@ -155,7 +164,8 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
             print_json(data)
             return ExitCode.OK
         knox = result.result
-        print(f"Knox test: {knox.incidents:,} incidents ({result.first} to {result.last}), {knox.pairs:,} pairs, "
+        print(f"Knox test: {knox.incidents:,} incidents ({result.first} to {result.last}; kinds: "
+              f"{result.query.types_words()}), {knox.pairs:,} pairs, "
               f"{knox.iterations} permutations (seed {knox.seed}), {knox.seconds:.1f} s")
         width = max(len(label) for label in knox.bands.distance_labels)
         print(" " * width + "".join(f"{label:>16}" for label in knox.bands.time_labels))
@@ -244,13 +254,15 @@ def run(args: argparse.Namespace, store: Store) -> int:
                 print(run_result.months_note())
     elif args.command == "evaluate":
         result = analysis.evaluate(args.train_from, args.train_to, args.test_from, args.test_to, args.cell_m,
-                                   args.weight, args.source, args.bandwidth_m, args.bandwidth_m)
+                                   args.weight, args.source, args.bandwidth_m, args.bandwidth_m,
+                                   kinds=_names(args.types), exclude_kinds=_names(args.exclude_types))
         if args.json:
             print_json(result)
         else:
             if result["warning"]:
                 print(f"warning: {result['warning']}")
-            print(f"train {args.train_from}..{args.train_to} ({result['train']['crimes']:,} crimes), test "
+            print(f"train {args.train_from}..{args.train_to} ({result['train']['crimes']:,} crimes"
+                  + ("" if result["types"] == "all" else f" of {result['types']}") + "), test "
                   f"{args.test_from}..{args.test_to} ({result['test']['crimes']:,}); {result['cell_m']:.0f} m cells "
                   f"over {result['study_area']} ({result['area_km2']:,} km2)")
             print(f"{'method':8} {'PAI 1%':>8} {'PAI 3%':>8} {'PAI 5%':>8} {'PEI 1%':>8} {'PEI 3%':>8} {'PEI 5%':>8}"
@@ -287,13 +299,17 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
         # Source "all": the month split worked out once for the run (it was three times: areas, concentration, JSON).
         split = analysis.month_split(args.month_from, args.month_to) if args.source == "all" else None
-        frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to, split)
-        concentration = analysis.concentration(args.source, args.month_from, args.month_to, split=split)
+        kinds, exclude_kinds = _names(args.types), _names(args.exclude_types)
+        frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to, split,
+                                                  kinds=kinds, exclude_kinds=exclude_kinds)
+        concentration = analysis.concentration(args.source, args.month_from, args.month_to, split=split, kinds=kinds,
+                                               exclude_kinds=exclude_kinds)
         if args.json:
             # Strict JSON: a missing figure (the "outside every district" row has no area) is null, never NaN.
             # An object, not the bare list of areas: the concentration and what was counted are part of the answer.
             print_json({
                 "level": args.level, "source": args.source, "from": args.month_from, "to": args.month_to,
+                "types": concentration["types"],
                 "areas": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
                           for row in frame.astype(object).to_dict(orient="records")],
                 "concentration": concentration, "counted": counted,

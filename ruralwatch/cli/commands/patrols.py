@@ -149,6 +149,14 @@ def _source_option(parser: argparse.ArgumentParser) -> None:
                         help="whose crime harm picks the stops: " + "; ".join(
                             f"{key}: {words.lower()}" for key, words in PLAN_SOURCES)
                         + " (auto: ours when any fall in the area in the 12 months, else published crime)")
+    parser.add_argument("--exclude-types", nargs="+", default=[], metavar="TYPE",
+                        help="crime types whose harm does not pick stops: published types or our incident kinds by "
+                        "name (e.g. \"Shoplifting,Anti-social behaviour\"), commas or spaces between them; the "
+                        "plan's note names them")
+
+
+def _exclude_types(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(name.strip() for value in args.exclude_types for name in value.split(",") if name.strip())
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:
@@ -169,7 +177,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         args.patrol = patrols.get(args.patrol).id  # lists print short ids
     if args.action == "plan":
         settings = PlanSettings(dwell_minutes=args.dwell, road_factor=args.road_factor, speed_kmh=args.speed,
-                                harm_source=args.source)
+                                harm_source=args.source, exclude_types=_exclude_types(args))
         plan = patrols.plan_for_window(args.area, args.date, args.start, args.end, args.purpose, settings)
         if args.output is not None and not plan.stops:  # a pack was asked for: say why there is none, exit 2
             from ruralwatch.core.errors import RuralWatchError
@@ -194,7 +202,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
             vehicle=args.vehicle, call_sign=args.call_sign, crew=crew,
             start_lat=base.lat if base else None, start_lon=base.lon if base else None,
         ), override_reason=args.override_reason)
-        patrols.suggest_for(record.id, replace(record.settings, harm_source=args.source))
+        patrols.suggest_for(record.id, replace(record.settings, harm_source=args.source,
+                                               exclude_types=_exclude_types(args)))
         record = patrols.get(record.id)
         overridden = [i.message for i in issues if i.severity == OVERRIDE]
         if args.json:

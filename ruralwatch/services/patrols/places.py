@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from ruralwatch.core import times
+from ruralwatch.core.crime_types import resolve_choice, type_choices, types_words
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.core.month_split import MonthSplit, month_index
@@ -70,6 +71,17 @@ class PlanSource:
     note: str
     # "all": which of incident_months come from published crime and which from ours (never both); None otherwise.
     split: MonthSplit | None = None
+
+
+def exclude_types_of(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A plan's crime types left out, resolved to keys (published types and our kinds alike), or one
+    ValidationError naming the known ones; every type left out is refused."""
+    return resolve_choice((), names, "all")[1]
+
+
+def types_note(exclude: tuple[str, ...]) -> str:
+    """What a plan's note says of its crime types: nothing when every type counts."""
+    return f" Crime types: {types_words((), exclude)}." if exclude else ""
 
 
 class PatrolPlaces(PatrolServiceBase):
@@ -142,21 +154,28 @@ class PatrolPlaces(PatrolServiceBase):
         return text
 
     def candidates(self, area_name: str, at: datetime, purpose: str = "general_rural_patrol",
-                   limit: int = 50, source: str = "auto") -> list[Candidate]:
+                   limit: int = 50, source: str = "auto", exclude_types: tuple[str, ...] = ()) -> list[Candidate]:
         """Places worth a visit: harm hotspots of the last year in the area, then recent incidents elsewhere.
 
         Hotspot cells closer than MIN_STOP_SEPARATION_M merge into the higher one. With too little data for
-        hotspots, recent incidents ranked by harm (then count) are what the plan has. `source` as plan_source.
+        hotspots, recent incidents ranked by harm (then count) are what the plan has. `source` as plan_source;
+        `exclude_types`: crime types left out (core.crime_types, names in any case).
         """
-        return self._candidates(area_name, at, purpose, limit, self.plan_source(area_name, at, source, purpose))
+        return self._candidates(area_name, at, purpose, limit, self.plan_source(area_name, at, source, purpose),
+                                exclude_types_of(exclude_types))
 
     def _candidates(self, area_name: str, at: datetime, purpose: str, limit: int,
-                    source: PlanSource) -> list[Candidate]:
+                    source: PlanSource, exclude: tuple[str, ...] = ()) -> list[Candidate]:
         area = self._area(area_name)
         if source.used == "published" and source.published_months is None:
             return []
+        hotspot_source = source.used if source.published_months else "incidents"
+        # Only the types the hotspots' source has: leaving out shoplifting leaves our incidents' kinds alone.
+        held = {key for key, _name in type_choices(hotspot_source)}
+        left_out = tuple(key for key in exclude if key in held)
         # Published crime has no rural kinds: the purpose's kinds narrow our incidents only.
         kinds = PURPOSE_INCIDENT_KINDS.get(purpose, ()) if source.used == "incidents" else ()
+        kinds = tuple(kind for kind in kinds if kind not in exclude)
         first, month_to = (source.published_months if source.used == "published" and source.published_months
                            else source.incident_months)
         what = {"incidents": f"harm hotspot of {month_span(first, month_to)}",
@@ -166,7 +185,7 @@ class PatrolPlaces(PatrolServiceBase):
         for kind_filter in ([kinds, ()] if kinds else [()]):
             run = self.analysis.hotspots(HotspotQuery(
                 method="kde", weight="harm",
-                source=source.used if source.published_months else "incidents",
+                source=hotspot_source, exclude_kinds=left_out,
                 # "all" splits month_from..month_to itself, by the rule that made source.split
                 month_from=first, month_to=month_to,
                 published_months=None if source.split else source.published_months,
@@ -195,6 +214,8 @@ class PatrolPlaces(PatrolServiceBase):
                 break
             if source.split and times.format_local(incident["occurred_start"])[:7] not in source.split.ours:
                 continue  # a month counted from published crime: its crimes are in the hotspots already
+            if incident["kind"] in exclude:
+                continue
             if incident["lat"] is None or any(
                 metres(incident["lat"], incident["lon"], c.lat, c.lon) < MIN_STOP_SEPARATION_M for c in found
             ):

@@ -19,7 +19,7 @@ from ruralwatch.patrols.crew import CrewIssue
 from ruralwatch.patrols.plan import Candidate, Plan, replan, suggest_plan
 from ruralwatch.services.changes import Change
 from ruralwatch.services.patrols.crew import PatrolCrew
-from ruralwatch.services.patrols.places import PatrolPlaces
+from ruralwatch.services.patrols.places import PatrolPlaces, exclude_types_of, types_note
 from ruralwatch.services.policies import PLAN_DEFAULTS, PendingPolicies, write_pending
 from ruralwatch.services.roster import TOPIC as DUTIES_TOPIC
 
@@ -128,10 +128,13 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         a preview (patrol.preview); saving it is patrol.plan's."""
         self.store.actor.require("patrol.preview")
         settings = settings or self.default_settings()
+        exclude = exclude_types_of(settings.exclude_types)
+        settings = replace(settings, exclude_types=exclude)
         source = self.plan_source(area_name, start, settings.harm_source, purpose)
-        candidates = self._candidates(area_name, start, purpose, settings.max_candidates, source)
+        candidates = self._candidates(area_name, start, purpose, settings.max_candidates, source, exclude)
         plan = suggest_plan(candidates, start, end, settings, base, self.roads.router())
-        return replace(plan, source=source.used, source_note=source.note, months=source.split)
+        # The note is saved with the plan: the window, `patrol show` and the briefing say the plan was filtered.
+        return replace(plan, source=source.used, source_note=source.note + types_note(exclude), months=source.split)
 
     def plan_for_window(self, area_name: str, day: str, start: str, end: str,
                         purpose: str = "general_rural_patrol", settings: PlanSettings | None = None) -> Plan:
@@ -142,9 +145,10 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         """A suggested plan for a recorded patrol and save it."""
         self.store.actor.require("patrol.plan")
         patrol = self.get(patrol_id)
-        plan = self.suggest(patrol.area, patrol.start, patrol.end, patrol.purpose, settings or patrol.settings,
-                            patrol.base)
-        self.save_plan(patrol_id, plan, settings or patrol.settings)
+        settings = settings or patrol.settings
+        settings = replace(settings, exclude_types=exclude_types_of(settings.exclude_types))  # kept as keys
+        plan = self.suggest(patrol.area, patrol.start, patrol.end, patrol.purpose, settings, patrol.base)
+        self.save_plan(patrol_id, plan, settings)
         return plan
 
     def edit_plan(self, patrol_id: str, stops_in_order: list[Candidate], settings: PlanSettings | None = None) -> Plan:

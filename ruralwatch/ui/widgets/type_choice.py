@@ -1,9 +1,10 @@
-"""A compact many-of choice: a button reading "Crime types: all" (or "3 of 15", or the one chosen) that drops down a
-checkable list with All and None. The Hotspots tab's crime type choice; the list stays open while boxes are ticked."""
+"""A compact many-of choice: a button reading "Crime types: all" (or "all but Shoplifting", "all but 4", "3 of 26",
+or the one chosen) that drops down a checkable list with All and None. The Analysis panel's crime type choice (one
+for all its tabs) and the patrol planner's; the list stays open while boxes are ticked."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -54,13 +55,32 @@ class TypeChoice(QToolButton):
         self.list.blockSignals(True)
         self.list.clear()
         for key, name in choices:
-            entry = QListWidgetItem(name)
-            entry.setData(Qt.ItemDataRole.UserRole, key)
-            entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            entry.setCheckState(Qt.CheckState.Unchecked if key in left_out else Qt.CheckState.Checked)
-            self.list.addItem(entry)
+            self._add(key, name, left_out)
         self.list.blockSignals(False)
         self._update_text()
+
+    def set_groups(self, groups: list[tuple[str, list[tuple[str, str]]]], left_out: tuple[str, ...] = ()) -> None:
+        """Choices under headings (not ticked themselves): published crime types, then our kinds, told apart."""
+        self.set_choices([], ())
+        self.list.blockSignals(True)
+        for heading, choices in groups:
+            title = QListWidgetItem(heading)
+            title.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = title.font()
+            font.setBold(True)
+            title.setFont(font)
+            self.list.addItem(title)
+            for key, name in choices:
+                self._add(key, name, left_out)
+        self.list.blockSignals(False)
+        self._update_text()
+
+    def _add(self, key: str, name: str, left_out: tuple[str, ...]) -> None:
+        entry = QListWidgetItem(name)
+        entry.setData(Qt.ItemDataRole.UserRole, key)
+        entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+        entry.setCheckState(Qt.CheckState.Unchecked if key in left_out else Qt.CheckState.Checked)
+        self.list.addItem(entry)
 
     def set_left_out(self, left_out: tuple[str, ...]) -> None:
         self.list.blockSignals(True)
@@ -82,7 +102,9 @@ class TypeChoice(QToolButton):
                      if e.checkState() != Qt.CheckState.Checked)
 
     def _entries(self) -> list[QListWidgetItem]:
-        return [self.list.item(row) for row in range(self.list.count())]
+        """The choices, not their headings."""
+        items = [self.list.item(row) for row in range(self.list.count())]
+        return [item for item in items if item.data(Qt.ItemDataRole.UserRole) is not None]
 
     def _changed(self) -> None:
         self._update_text()
@@ -90,13 +112,17 @@ class TypeChoice(QToolButton):
 
     def _update_text(self) -> None:
         chosen = [e.text() for e in self._entries() if e.checkState() == Qt.CheckState.Checked]
-        total = self.list.count()
+        total = len(self._entries())
         if len(chosen) == total:
             words = "all"
         elif not chosen:
             words = "none"
         elif len(chosen) == 1:
             words = chosen[0]
+        elif total - len(chosen) == 1:
+            words = "all but " + next(e.text() for e in self._entries() if e.checkState() != Qt.CheckState.Checked)
+        elif total - len(chosen) < len(chosen):  # the fewer named: '22 of 26' said less than what was left out
+            words = f"all but {total - len(chosen)}"
         else:
             words = f"{len(chosen)} of {total}"
         self.setText(f"{self.what}: {words}")
@@ -104,8 +130,17 @@ class TypeChoice(QToolButton):
         self.setToolTip(f"{self.what} counted: all. Click to choose." if not left else
                         f"{self.what} counted: {', '.join(chosen) or 'none'}. Left out: {', '.join(left)}.")
 
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # Room between the text and the menu arrow: the style's hint put the arrow against the last letter ("all▾",
+        # and "26" under it); the text is centred left of the arrow, so half of this is the gap.
+        hint = super().sizeHint()
+        return QSize(hint.width() + 2 * self.fontMetrics().horizontalAdvance("  "), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.sizeHint()
+
     def _fit_list(self) -> None:
-        # Every entry in view without a scroll bar when the screen allows (15 published types, 11 kinds).
-        rows = max(1, min(self.list.count(), 26))
+        # Every entry in view without a scroll bar when the screen allows (15 published types, 11 kinds, 2 headings).
+        rows = max(1, min(self.list.count(), 28))
         self.list.setMinimumHeight(rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth())
         self.list.setMinimumWidth(self.list.sizeHintForColumn(0) + 40)
