@@ -85,7 +85,8 @@ class HoursTab(QWidget):
         self.summary: HoursSummary | None = None
         self.months: list[str] = []
         this_month = local_today().replace(day=1)
-        self.month_from = _month_edit(_months_before(this_month, 2))
+        # Last month and this one: three months docked at 1366x768 cut the running month off at the right edge.
+        self.month_from = _month_edit(_months_before(this_month, 1))
         self.month_to = _month_edit(this_month)
         for edit in (self.month_from, self.month_to):
             edit.dateChanged.connect(self.refresh)
@@ -282,10 +283,11 @@ class HoursTab(QWidget):
         return self.FIRST_MONTH + self.months.index(shown[-1])
 
     def show_this_month(self, *_args: object) -> None:
-        """Scroll just far enough that the month running now is whole in view: docked at 1366x768 it was cut off
-        at the right edge, the one month a volunteer looks at. Again whenever the table's width changes."""
+        """For one's own hours, scroll just far enough that the month running now is whole in view, over a span
+        too wide for the panel (their own name may go; the one month a volunteer looks at was cut off at the right
+        edge). Again whenever the table's width changes. Those who see everyone keep the names in view."""
         column = self.this_month_column()
-        if column is None:
+        if column is None or self.sees_everyone:
             return
         header = self.table.horizontalHeader()
         bar = self.table.horizontalScrollBar()
