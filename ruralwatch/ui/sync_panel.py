@@ -273,8 +273,8 @@ class SyncPanel(QWidget):
         self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase_again.setPlaceholderText("the same passphrase again (only to export)")
         self.passphrase_again.setAccessibleName("Passphrase again, to export")
-        self.passphrase_hint = QLabel("Your station's shared sync passphrase, the one agreed with the central "
-                                      "store: your administrator gives it (or a passphrase file).")
+        self.passphrase_hint = QLabel("Your station's shared sync passphrase, agreed with the central store: your "
+                                      "administrator gives it. Typed twice to export (or read from a file).")
         self.passphrase_hint.setWordWrap(True)
         self.passphrase_hint.setStyleSheet(theme.hint_style())
         from_file = QPushButton("From file…")
