@@ -275,25 +275,41 @@
     return true;
   }
 
-  // A line the window puts on the map (how to add a basemap while there is none); its × takes it away.
+  // What the window puts on the map while there is no basemap (how to add one): `text` as a note at the top right,
+  // whose × leaves `line`, a small line at the bottom left (the note covered the map at every sign-in); with
+  // `compact`, only the line. Either one's link asks the window to add a basemap (bridge.addBasemap).
   let hintControl = null;
-  function showHint(text) {
+  let hintMode = "";
+  function showHint(text, line, compact) {
     if (hintControl) { map.removeControl(hintControl); hintControl = null; }
-    if (!text) return false;
-    hintControl = L.control({ position: "topright" });
+    hintMode = "";
+    const small = Boolean(compact) || !text;
+    const shown = small ? line : text;
+    if (!shown) return false;
+    hintControl = L.control({ position: small ? "bottomleft" : "topright" });
     hintControl.onAdd = function () {
-      const div = L.DomUtil.create("div", "rw-hint");
-      const close = L.DomUtil.create("button", "rw-hint-close", div);
-      close.type = "button";
-      close.title = "Hide this hint";
-      close.textContent = "×";
-      close.addEventListener("click", () => showHint(""));
-      L.DomUtil.create("span", "rw-hint-text", div).textContent = text;
+      const div = L.DomUtil.create("div", small ? "rw-hint-line" : "rw-hint");
+      if (!small) {
+        const close = L.DomUtil.create("button", "rw-hint-close", div);
+        close.type = "button";
+        close.title = "Hide this note (a short line stays)";
+        close.textContent = "×";
+        close.addEventListener("click", () => {
+          showHint("", line, true);
+          withBridge((b) => b.hintDismissed());
+        });
+      }
+      L.DomUtil.create("span", "rw-hint-text", div).textContent = shown;
+      const add = L.DomUtil.create("button", "rw-hint-add", div);
+      add.type = "button";
+      add.textContent = "Add basemap…";
+      add.addEventListener("click", () => withBridge((b) => b.addBasemap()));
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
     };
     hintControl.addTo(map);
+    hintMode = small ? "line" : "note";
     return true;
   }
 
@@ -874,6 +890,7 @@
     },
     showHint: showHint,
     hintText: () => (hintControl ? hintControl.getContainer().querySelector(".rw-hint-text").textContent : ""),
+    hintMode: () => hintMode,
     setNearRepeatZones: setNearRepeatZones,
     nearRepeatZoneCount: () => nearRepeatLayer.getLayers().length,
     setNearRepeatVisible: (on) => {

@@ -75,6 +75,10 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "roster.view": ("See people, duties and hours", ALL),
     "roster.edit": ("Edit people, duties and assignments; auto-fill", frozenset({"coordinator", "administrator"})),
     "roster.own_availability": ("Give one's own availability", ALL),
+    # Hours against a commitment are a volunteer's own business and their managers': a Special sees their own
+    # (a walk found colleagues listed in red "below" to every Special); those who run or report on the roster, all.
+    "roster.all_hours": ("See everyone's hours against their commitment (others see only their own)",
+                         frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
     "analysis.run": ("Run hotspots, accuracy, harm and near-repeat (Knox) analyses; set the near-repeat zone",
                      frozenset({"ret_officer", "coordinator", "analyst", "administrator"})),
     "harm.edit": ("Change crime harm weights", frozenset({"analyst", "administrator"})),

@@ -56,12 +56,23 @@ class HoursService:
         """The month running now (YYYY-MM, UK time): it and later months are not judged yet."""
         return times.to_local(self._now()).strftime("%Y-%m")
 
+    def sees_everyone(self) -> bool:
+        """Whether the signed-in account sees everyone's hours; otherwise only its own person's (roster.all_hours),
+        in the window, the CLI and the exports alike."""
+        return self.store.actor.can("roster.all_hours")
+
+    def own_person_id(self) -> str | None:
+        """The roster person the signed-in account belongs to (its row is shown first and marked)."""
+        return self.store.actor.person_id
+
     def entries(self, month_from: str, month_to: str) -> pd.DataFrame:
         """One row per person per completed duty or patrol in the months (YYYY-MM, inclusive)."""
         import pandas as pd
 
         _check_months(month_from, month_to)
-        records = [r for r in self._worked() if month_from <= r[4] <= month_to]
+        everyone = self.sees_everyone()
+        own = self.store.actor.person_id
+        records = [r for r in self._worked() if month_from <= r[4] <= month_to and (everyone or r[0] == own)]
         return pd.DataFrame.from_records(records, columns=COLUMNS)
 
     def _worked(self, to_come: bool = False) -> list[tuple[Any, ...]]:
@@ -102,6 +113,8 @@ class HoursService:
         )
         if not include_inactive:
             people = people[people["active"] == 1]
+        if not self.sees_everyone():  # their own line only (none while the account is not linked to its person)
+            people = people[people["person_id"] == self.store.actor.person_id]
         months = pd.period_range(month_from, month_to, freq="M").strftime("%Y-%m").tolist()
         # Every volunteer gets a line for every month, so a month with no duty shows as 0 and below commitment.
         grid = people.merge(pd.DataFrame({"month": months}), how="cross")

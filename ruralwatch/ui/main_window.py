@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.map.open_requested.connect(self._on_map_open_requested)
         self.map.marker_clicked.connect(self._on_marker_clicked)
         self.map.map_clicked.connect(lambda lat, lon: self.picking.map_clicked(lat, lon))
+        self._basemap_note()
         self.map.ready.connect(self.refresh_map)
         self.map.ready.connect(self.refresh_context)
 
@@ -1175,6 +1176,17 @@ class MainWindow(QMainWindow):
 
     def _usable_basemaps(self) -> list[TileLayerSpec]:
         return self.basemap_actions.usable()
+
+    def _basemap_note(self) -> None:
+        """With no basemap, the map's note says how to add one for the first few sign-ins (or until its × is
+        pressed); then only a line at its foot, still with "Add basemap…" (the note covered the map every time)."""
+        shown = keys.basemap_note_shown(self.services.store.actor.username)
+        times = shown.read()
+        self.map.hint_compact = times >= keys.BASEMAP_NOTE_SIGNINS
+        if not self.map.basemap_names and not self.map.hint_compact:
+            shown.write(times + 1)
+        self.map.hint_dismissed.connect(lambda: shown.write(keys.BASEMAP_NOTE_SIGNINS))
+        self.map.add_basemap_requested.connect(lambda: self.add_basemap())
 
     def add_basemap(self, path: Path | None = None, name: str | None = None, copy: bool | None = None) -> bool:
         """Register an MBTiles file, copied beside the database first with `copy` (asked when None);

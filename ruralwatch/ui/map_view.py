@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineProfile,
@@ -47,6 +47,8 @@ EXTERNAL_SCHEMES = ("http", "https", "ws", "wss", "ftp")
 # boundaries until one is).
 NO_BASEMAP_HINT = ("No basemap yet: the map works offline, so it shows only boundaries until you add one. "
                    "Map ▸ Add basemap (MBTiles)… adds an offline map file.")
+# What stays once the note is closed (or has been seen a few times): a line at the map's foot, not a cover over it.
+NO_BASEMAP_LINE = "No basemap: boundaries only."
 
 
 class OfflineGuard(QWebEngineUrlRequestInterceptor):
@@ -131,6 +133,8 @@ class MapBridge(QObject):
     map_clicked = Signal(float, float)
     rows_taken = Signal(str)  # token: the page has fetched and parsed the rows, and draws them now
     rows_shown = Signal(str, int)  # token, rows drawn (-1: the page failed to take them)
+    hint_dismissed = Signal()  # the no-basemap note's × was pressed
+    add_basemap_requested = Signal()  # the note's (or line's) "Add basemap…"
 
     @Slot(str)
     def rowsTaken(self, token: str) -> None:  # noqa: N802
@@ -151,6 +155,14 @@ class MapBridge(QObject):
     @Slot(float, float)
     def mapClicked(self, lat: float, lon: float) -> None:  # noqa: N802
         self.map_clicked.emit(lat, lon)
+
+    @Slot()
+    def hintDismissed(self) -> None:  # noqa: N802
+        self.hint_dismissed.emit()
+
+    @Slot()
+    def addBasemap(self) -> None:  # noqa: N802
+        self.add_basemap_requested.emit()
 
 
 def _withdraw_all(handler: RowsSchemeHandler, offered: dict[str, Any], *_args: object) -> None:
@@ -173,6 +185,8 @@ class MapView(QWebEngineView):
     open_requested = Signal(int)
     marker_clicked = Signal(int)
     map_clicked = Signal(float, float)
+    hint_dismissed = Signal()
+    add_basemap_requested = Signal()
 
     def __init__(
         self, page_folder: Path, basemaps: Sequence[TileLayerSpec] = (), parent: QWidget | None = None,
@@ -198,6 +212,13 @@ class MapView(QWebEngineView):
         self.bridge.open_requested.connect(self.open_requested)
         self.bridge.marker_clicked.connect(self.marker_clicked)
         self.bridge.map_clicked.connect(self.map_clicked)
+        # With no basemap: the note (False) or only the line (True); the window decides, and a closed note stays
+        # closed when the page is rebuilt.
+        self.hint_compact = False
+        self.bridge.hint_dismissed.connect(self._on_hint_dismissed)
+        self.bridge.hint_dismissed.connect(self.hint_dismissed)
+        # Queued: the file dialog it opens is not run inside the web channel's message.
+        self.bridge.add_basemap_requested.connect(self.add_basemap_requested, Qt.ConnectionType.QueuedConnection)
         self.bridge.rows_taken.connect(self._on_rows_taken)
         self.bridge.rows_shown.connect(self._on_rows_shown)
         self.channel = QWebChannel(self.page())
@@ -228,9 +249,13 @@ class MapView(QWebEngineView):
         self._pending[:0] = [_Call(f"rw.setPanelLayer({json.dumps(name)}, {json.dumps(on)})")
                              for name, on in self.panel_layers.items()]
         if not self.basemap_names:  # a first start shows a blank map but for the boundaries: say what is missing
-            self._pending.insert(0, _Call(f"rw.showHint({json.dumps(NO_BASEMAP_HINT)})"))
+            self._pending.insert(0, _Call(f"rw.showHint({json.dumps(NO_BASEMAP_HINT)}, "
+                                          f"{json.dumps(NO_BASEMAP_LINE)}, {json.dumps(self.hint_compact)})"))
         self._drain()
         self.ready.emit()
+
+    def _on_hint_dismissed(self) -> None:
+        self.hint_compact = True
 
     def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
         """Run `script` now, or once the page has loaded (and taken rows on their way). A callback gets the

@@ -85,7 +85,8 @@ class HoursTab(QWidget):
         self.summary: HoursSummary | None = None
         self.months: list[str] = []
         this_month = local_today().replace(day=1)
-        self.month_from = _month_edit(_months_before(this_month, 2))
+        # Last month and this one: three months docked at 1366x768 cut the running month off at the right edge.
+        self.month_from = _month_edit(_months_before(this_month, 1))
         self.month_to = _month_edit(this_month)
         for edit in (self.month_from, self.month_to):
             edit.dateChanged.connect(self.refresh)
@@ -105,6 +106,9 @@ class HoursTab(QWidget):
 
         self.table = make_table(["Name"])
         self.table.setSelectionBehavior(self.table.SelectionBehavior.SelectItems)
+        # By pixels, so bringing the running month into view moves the names as little as it can.
+        self.table.setHorizontalScrollMode(self.table.ScrollMode.ScrollPerPixel)
+        self.table.horizontalScrollBar().rangeChanged.connect(self.show_this_month)
         self.status = status_label()
         self.by_station = make_table(["Station", "Hours"])
         self.by_kind = make_table(["Kind", "Hours"])
@@ -122,14 +126,24 @@ class HoursTab(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         totals.setMinimumHeight(self.by_station.verticalHeader().defaultSectionSize() * 7 + 40)
-        legend = QLabel("Hours given / monthly commitment, from completed duties and patrols, + hours planned "
-                        "(duties and patrols still to come). Red and “below”: under commitment in a finished month; "
+        # Whose hours: a Special sees only their own (roster.all_hours, the rule the CLI and exports follow too).
+        self.sees_everyone = hours.sees_everyone()
+        self.own_person_id = hours.own_person_id()
+        whose = "Everyone's hours" if self.sees_everyone else "Your own hours"
+        # Where the figures come from and who puts them right: a new Special could not tell (a walk at 1366x768).
+        self.source = QLabel(f"<b>{whose}</b>, counted from duties once marked completed and joint patrols once "
+                             "ended (their logged start to end). A duty or patrol missing, or hours wrong? Your "
+                             "Specials coordinator marks duties completed and corrects them.")
+        self.source.setWordWrap(True)
+        legend = QLabel("Hours given / monthly commitment, + hours planned (duties and patrols still to come). "
+                        "Red and “below”: under commitment in a finished month; "
                         "“so far”: the month still running (“to come”: not started), never below yet; “over”: "
                         "given and planned pass it; “—”: before the person was added.")
         legend.setWordWrap(True)
         legend.setStyleSheet(theme.hint_style())
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addWidget(self.source)
         layout.addWidget(legend)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
@@ -183,6 +197,8 @@ class HoursTab(QWidget):
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         people = frame.drop_duplicates("person_id")[["person_id", "name", "role", "station"]].values.tolist()
+        # The signed-in person's own line first (stable sort: the others stay by name), marked as theirs.
+        people.sort(key=lambda person: person[0] != self.own_person_id)
         self.table.setRowCount(len(people))
         self.below_rows: set[int] = set()
         below_tone = theme.tone("problem")
@@ -221,7 +237,8 @@ class HoursTab(QWidget):
             total = float(lines["hours"].sum())
             judged = int(lines["judged"].sum())
             committed = float(lines.loc[lines["applies"], "commitment"].sum())
-            name_cell = item(name, person_id)
+            own = person_id == self.own_person_id
+            name_cell = bold(item(f"{name} (you)", person_id)) if own and self.sees_everyone else item(name, person_id)
             if below_months:
                 self.below_rows.add(row)
                 name_cell.setBackground(below_tone.background)
@@ -250,8 +267,35 @@ class HoursTab(QWidget):
             table.setItem(len(rows), 1, bold(item(hours_text(float(sum(h for _, h in rows))), number=True)))
             theme.fit_columns_to_font(table)
         if not people:
-            show_status(self.status, "No volunteers to show for these months.")
+            show_status(self.status, "No hours of yours to show: your account is not linked to your entry in the "
+                        "roster. Ask an administrator to link it (Account ▸ Accounts…)."
+                        if not self.sees_everyone and not self.own_person_id
+                        else "No volunteers to show for these months.")
         self.shown.emit(summary)
+        self.show_this_month()
+
+    def this_month_column(self) -> int | None:
+        """The column of the month running now, else the nearest month shown (the last one, for a past span)."""
+        if not self.months:
+            return None
+        this_month = self.hours.this_month()
+        shown = [m for m in self.months if m <= this_month] or self.months[:1]
+        return self.FIRST_MONTH + self.months.index(shown[-1])
+
+    def show_this_month(self, *_args: object) -> None:
+        """For one's own hours, scroll just far enough that the month running now is whole in view, over a span
+        too wide for the panel (their own name may go; the one month a volunteer looks at was cut off at the right
+        edge). Again whenever the table's width changes. Those who see everyone keep the names in view."""
+        column = self.this_month_column()
+        if column is None or self.sees_everyone:
+            return
+        header = self.table.horizontalHeader()
+        bar = self.table.horizontalScrollBar()
+        right = header.sectionPosition(column) + header.sectionSize(column)
+        left = header.sectionPosition(column)
+        width = self.table.viewport().width()
+        # From the left edge each time (a resize mid-refresh had scrolled by the old, wider columns).
+        bar.setValue(max(0, min(right - width, left)))
 
     def below_commitment(self) -> list[str]:
         """Names of the people shown below their commitment in at least one month."""

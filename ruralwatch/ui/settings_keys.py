@@ -64,6 +64,15 @@ def dock_state(username: str) -> Setting[QByteArray | None]:
     """Which panels are open and where, for one account."""
     return Setting(f"accounts/{_account_part(username)}/docks", None)
 
+# The map's "No basemap yet" note, for one account: how many sign-ins showed it. After BASEMAP_NOTE_SIGNINS (or once
+# its × is pressed, which sets it there) only a small line with "Add basemap…" is left: the note covered the map at
+# every sign-in.
+BASEMAP_NOTE_SIGNINS = 3
+
+
+def basemap_note_shown(username: str) -> Setting[int]:
+    return Setting(f"accounts/{_account_part(username)}/basemap_note_shown", 0, int)
+
 # --- the GNSS receiver (ui/positioning.py, ui/position_bar.py) ----------------------------------------------------
 # "none", "serial" (a receiver), "replay" (an NMEA log) or "platform" (the system's location service, GNSS_PLATFORM)
 GNSS_SOURCE = Setting("gnss/source", "none", str)

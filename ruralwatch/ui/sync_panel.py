@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -266,12 +267,26 @@ class SyncPanel(QWidget):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText("shared passphrase (needed to export: packages carry personal data)")
+        # Typed twice to export: a mistype there made a package the station could not open (a walk); importing
+        # needs it once, since a wrong one is refused at once and changes nothing.
+        self.passphrase_again = QLineEdit()
+        self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_again.setPlaceholderText("the same passphrase again (only to export)")
+        self.passphrase_again.setAccessibleName("Passphrase again, to export")
+        self.passphrase_hint = QLabel("Your station's shared sync passphrase, agreed with the central store: your "
+                                      "administrator gives it. Typed twice to export (or read from a file).")
+        self.passphrase_hint.setWordWrap(True)
+        self.passphrase_hint.setStyleSheet(theme.hint_style())
         from_file = QPushButton("From file…")
         from_file.setToolTip("Read the passphrase from a file (its first line)")
         from_file.clicked.connect(lambda: self.passphrase_from_file())
-        passphrase_row = QHBoxLayout()
-        passphrase_row.addWidget(self.passphrase, 1)
-        passphrase_row.addWidget(from_file)
+        # The second box under the first, under the one label: the panel's Alt letters are all taken.
+        passphrase_row = QGridLayout()
+        passphrase_row.setContentsMargins(0, 0, 0, 0)
+        passphrase_row.addWidget(self.passphrase, 0, 0)
+        passphrase_row.addWidget(from_file, 0, 1)
+        passphrase_row.addWidget(self.passphrase_again, 1, 0)
+        passphrase_row.setColumnStretch(0, 1)
         export = self.export_button = QPushButton("E&xport changes…")
         export.clicked.connect(lambda: self.export_package())
         import_button = QPushButton("Import packa&ge…")
@@ -287,6 +302,7 @@ class SyncPanel(QWidget):
         exchange_form.addRow(self.resend)
         exchange_form.addRow("Pa&ssphrase", passphrase_row)
         exchange_form.labelForField(passphrase_row).setBuddy(self.passphrase)
+        exchange_form.addRow(self.passphrase_hint)
         buttons = QHBoxLayout()
         buttons.addWidget(export)
         buttons.addWidget(import_button)
@@ -414,6 +430,7 @@ class SyncPanel(QWidget):
             self._tell(str(exc)[:1].upper() + str(exc)[1:] + ".")
             return
         self.passphrase.setText(text or "")
+        self.passphrase_again.setText(text or "")  # read, not typed: nothing to mistype
         self._tell(f"Passphrase read from {Path(chosen).name}.")
 
     def _tell(self, text: str, tip: str = "") -> None:
@@ -518,6 +535,13 @@ class SyncPanel(QWidget):
             self._tell("Type the shared passphrase first: a package carries personal data, so it is "
                                 "always encrypted")
             self.passphrase.setFocus()
+            return None
+        if self.passphrase_again.text() != self.passphrase.text():
+            # Both kept as typed (the first may be the right one); nothing is written.
+            self._tell("Not exported: the two passphrases differ. Type the same in both boxes: a "
+                       "package under a mistyped one cannot be opened at the station.")
+            self.passphrase_again.setFocus()
+            self.passphrase_again.selectAll()
             return None
         if path is None:
             # A name per laptop and minute: the same name every time had a second export overwrite the first.

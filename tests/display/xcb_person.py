@@ -611,6 +611,10 @@ def test_sync_export_with_a_passphrase(qtbot, demo: Services, window, tmp_path: 
     click(export)  # no passphrase yet: said, nothing written
     assert "passphrase first" in sync.status.text()
     type_into(sync.passphrase, "a shared passphrase for the team")
+    type_into(sync.passphrase_again, "a shared passphrase for the tema")  # mistyped: said, nothing written
+    click(export)
+    assert "differ" in sync.status.text() and sync.passphrase_again.hasFocus()
+    type_into(sync.passphrase_again, "a shared passphrase for the team")
     demo.incidents.record(IncidentInput(kind="fly_tipping", occurred_start="2026-11-20 09:30", lat=51.9, lon=0.3,
                                         place="A real gateway"))
     target = tmp_path / "changes.rwsync"

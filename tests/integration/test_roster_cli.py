@@ -409,6 +409,11 @@ def test_a_joint_patrol_duty_becomes_the_patrol_its_special_logs_and_hours_count
     assert cli("--user", ADMIN, "duty", "complete", duty_id).code == 0  # the coordinator's own mark adds nothing
     hours = cli("--user", ADMIN, "roster", "hours", "--from", "2026-12", "--json").json()["by_person"]
     assert {r["name"]: r["hours"] for r in hours if r["name"] != "Kit Other"} == {"Sam Reed": 4.5}
+    # A Special sees their own hours only, as in the window (roster.all_hours): Kit's were listed to Sam.
+    assert "Kit Other" in {r["name"] for r in hours}
+    mine = cli("--user", "sam", "roster", "hours", "--from", "2026-12", "--json").json()
+    assert {r["name"] for r in mine["by_person"]} == {"Sam Reed"}
+    assert "Kit Other" not in cli("--user", "sam", "roster", "hours", "--from", "2026-12").out
 
 
 def test_an_analyst_previews_a_plan_and_writes_a_plan_pack_a_special_may_not(cli: Cli, store: Store,

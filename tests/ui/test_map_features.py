@@ -173,11 +173,46 @@ def test_show_all_incidents_brings_every_incident_into_view(qtbot, window, hub_s
 
 def test_a_map_with_no_basemap_says_how_to_add_one_until_one_is_added(qtbot, window, services, tmp_path: Path):
     """A first start showed a blank map but for the boundaries, with nothing saying why (nothing is fetched from
-    the internet). A hint says how to add a basemap; its × hides it, and a map with a basemap has none."""
-    assert "Add basemap" in _js(qtbot, window, "rw.hintText()")
+    the internet). A note says how to add a basemap; its × leaves a small line (the note covered the map at every
+    sign-in), which stays when the page is rebuilt; both offer Add basemap…; a map with a basemap has neither."""
+    from ruralwatch.ui import settings_keys as keys
+    from ruralwatch.ui.map_view import NO_BASEMAP_LINE
+
+    assert "Add basemap" in _js(qtbot, window, "rw.hintText()") and _js(qtbot, window, "rw.hintMode()") == "note"
+    shown = keys.basemap_note_shown(services.store.actor.username)
+    assert shown.read() == 1  # this sign-in showed it
     window.map.run_js("document.querySelector('.rw-hint-close').click()")
-    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hintText()") == "", timeout=10_000)
+    qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hintMode()") == "line", timeout=10_000)
+    assert _js(qtbot, window, "rw.hintText()") == NO_BASEMAP_LINE
+    qtbot.waitUntil(lambda: shown.read() == keys.BASEMAP_NOTE_SIGNINS, timeout=10_000)  # not again at sign-in
+    with qtbot.waitSignal(window.map.ready, timeout=30_000):
+        window.map.load_page(window.basemap_actions.usable())
+    assert _js(qtbot, window, "rw.hintMode()") == "line"
+    asked: list[bool] = []
+    window.add_basemap = lambda *args, **kwargs: asked.append(True) or False
+    window.map.run_js("document.querySelector('.rw-hint-add').click()")  # one click from the line
+    qtbot.waitUntil(lambda: asked == [True], timeout=10_000)
+    del window.add_basemap
     copy = tmp_path / "plain_3.mbtiles"
     shutil.copy(FIXTURES / "plain_3.mbtiles", copy)
     _reload_with_basemap(qtbot, window, services, copy, "Plain")
-    assert _js(qtbot, window, "rw.hintText()") == ""
+    assert _js(qtbot, window, "rw.hintText()") == "" and _js(qtbot, window, "rw.hintMode()") == ""
+
+
+def test_after_a_few_sign_ins_the_no_basemap_note_is_only_a_line(qtbot, window, services, tmp_path: Path):
+    """Never closed, the note still came back at every sign-in: after BASEMAP_NOTE_SIGNINS it is a line."""
+    from ruralwatch.ui import settings_keys as keys
+    from ruralwatch.ui.main_window import MainWindow
+
+    shown = keys.basemap_note_shown(services.store.actor.username)
+    shown.write(keys.BASEMAP_NOTE_SIGNINS)
+    later = MainWindow(services, tmp_path / "page-later")
+    later.report_problem = lambda title, message: None
+    try:
+        with qtbot.waitSignal(later.map.incidents_shown, timeout=30_000):
+            later.show()
+        assert _js(qtbot, later, "rw.hintMode()") == "line"
+        assert _js(qtbot, later, "document.querySelector('.rw-hint-add') !== null") is True
+        assert shown.read() == keys.BASEMAP_NOTE_SIGNINS
+    finally:
+        later.dispose()

@@ -60,6 +60,7 @@ def test_import_from_another_laptop_shows_its_incidents_and_pending_counts(qtbot
     secret = tmp_path / "secret.txt"
     secret.write_text("shared secret\n")
     panel.passphrase.setText(secret.read_text().rstrip("\n"))
+    panel.passphrase_again.setText(secret.read_text().rstrip("\n"))
     with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
         panel.export_package(tmp_path / "for-other.rwsync")
     assert exported.args[0].since_last_for == other_id and exported.args[0].encrypted
@@ -82,6 +83,7 @@ def test_pending_counts_each_new_record_and_the_export_choice_stays(qtbot, windo
     panel.peer_choice.setCurrentIndex(1)
     chosen = panel.peer_choice.currentData()
     panel.passphrase.setText("shared secret")
+    panel.passphrase_again.setText("shared secret")
     with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
         panel.export_package(tmp_path / "for-other.rwsync")
     assert exported.args[0].since_last_for == chosen
@@ -101,6 +103,7 @@ def test_send_again_resends_what_a_lost_package_carried_and_clears_after(qtbot, 
     panel.peer_choice.setCurrentIndex(1)
     assert panel.resend.isEnabled() and not panel.resend.isChecked()
     panel.passphrase.setText("shared secret")
+    panel.passphrase_again.setText("shared secret")
     with qtbot.waitSignal(panel.exported, timeout=30_000) as exported:
         panel.export_package(tmp_path / "lost.rwsync")
     assert sum(exported.args[0].rows.values()) >= 1
@@ -203,6 +206,7 @@ def test_the_passphrase_is_typed_hidden_and_never_shown_in_a_message(qtbot, wind
     assert panel.passphrase.echoMode() == QLineEdit.EchoMode.Password
     panel.passphrase.setFocus()
     qtbot.keyClicks(panel.passphrase, "hunter2 horse battery")
+    qtbot.keyClicks(panel.passphrase_again, "hunter2 horse battery")
     target = tmp_path / "typed.rwsync"
     panel.export_package(target)
     qtbot.waitUntil(lambda: not window.tasks, timeout=30_000)
@@ -607,6 +611,7 @@ def test_an_export_cancelled_while_it_writes_leaves_no_file(qtbot, window, servi
     panel = window.sync_panel
     window.sync_dock.show()
     panel.passphrase.setText("shared secret")
+    panel.passphrase_again.setText("shared secret")
     audit_before = services.store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     labels, pressed = _cancelling_at(monkeypatch, "Writing package: encrypting")
     task = panel.export_package(tmp_path / "out" / "changes.rwsync")
@@ -671,6 +676,27 @@ def test_the_export_file_is_named_for_this_laptop_and_the_time(qtbot, window, se
                         lambda _parent, _title, path, _filter: (offered.append(path), ("", ""))[1])
     panel = window.sync_panel
     panel.passphrase.setText("shared words")
+    panel.passphrase_again.setText("shared words")
     assert panel.export_package() is None  # the save dialog was closed: nothing written
     short = services.sync.identity().device_id[:8]
     assert Path(offered[0]).name == f"ruralwatch-{short}-2026-11-24-1700.rwsync"
+
+
+def test_an_export_asks_for_the_passphrase_twice_and_keeps_both_when_they_differ(qtbot, window, tmp_path):
+    """A walk: the passphrase was typed once, so a mistype made a package the station could not open. Exporting
+    asks for it again; on a mismatch nothing is written and both boxes keep what was typed. Importing needs it
+    once (a wrong one is refused at once), and the panel says who gives it."""
+    window.sync_dock.show()
+    panel = window.sync_panel
+    assert "administrator" in panel.passphrase_hint.text() and panel.passphrase_hint.isVisible()
+    panel.passphrase.setText("shared secret")
+    panel.passphrase_again.setText("shraed secret")
+    target = tmp_path / "mistyped.rwsync"
+    assert panel.export_package(target) is None
+    assert "differ" in panel.status.text() and "secret" not in panel.status.text()
+    assert (panel.passphrase.text(), panel.passphrase_again.text()) == ("shared secret", "shraed secret")
+    assert not target.exists() and not window.tasks
+    panel.passphrase_again.setText("shared secret")
+    with qtbot.waitSignal(panel.exported, timeout=30_000):
+        panel.export_package(target)
+    assert target.exists()  # (importing takes the one box: see the import tests above, Again left empty)

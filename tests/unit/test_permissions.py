@@ -580,6 +580,23 @@ def probe_roster_view(ctx: Ctx, allowed: bool) -> None:
         assert "Val Volunteer" in {p.name for p in s.people.list()}
 
 
+def probe_roster_all_hours(ctx: Ctx, allowed: bool) -> None:
+    """Everyone's hours, or (not allowed) only the account's own person's: none until it is linked to one."""
+    s, w = ctx.services, ctx.world
+    months = (YESTERDAY.strftime("%Y-%m"), TODAY.strftime("%Y-%m"))
+
+    def names() -> set[str]:
+        return set(s.hours.summary(*months).by_person["name"])
+
+    ctx.act_as(ctx.actor.role, person_id=w.special)
+    seen = names()
+    assert "Sam Special" in seen
+    assert ("Val Volunteer" in seen) is allowed
+    assert set(s.hours.entries(*months)["person_id"]) <= ({w.special} | ({w.volunteer} if allowed else set()))
+    ctx.act_as(ctx.actor.role)  # not linked to anyone
+    assert bool(names()) is allowed
+
+
 def probe_roster_edit(ctx: Ctx, allowed: bool) -> None:
     s, w = ctx.services, ctx.world
     week = (TODAY, TODAY + timedelta(days=14))
@@ -891,6 +908,7 @@ PROBES: dict[str, Callable[[Ctx, bool], None]] = {
     "roster.view": probe_roster_view,
     "roster.edit": probe_roster_edit,
     "roster.own_availability": probe_roster_own_availability,
+    "roster.all_hours": probe_roster_all_hours,
     "analysis.run": probe_analysis_run,
     "harm.edit": probe_harm_edit,
     "geography.manage": probe_geography_manage,
