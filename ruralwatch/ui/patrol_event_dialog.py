@@ -25,7 +25,7 @@ from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
 from ruralwatch.core.vocab import PATROL_EVENT_NAMES
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import EventCorrection
-from ruralwatch.ui.widgets import FieldMarks
+from ruralwatch.ui.widgets import FieldMarks, select_part_on_click
 
 UK = QTimeZone(b"Europe/London")
 
@@ -55,7 +55,7 @@ class EventCorrectionDialog(QDialog):
         for stop in patrol.stops:
             self.stop.addItem(f"{stop.seq}. {stop.label}", stop.key)
         self.stop.setCurrentIndex(max(0, self.stop.findData(event.stop_key or "")))
-        self.when = QDateTimeEdit()
+        self.when = select_part_on_click(QDateTimeEdit())
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setTimeZone(UK)
         self.when.setCalendarPopup(True)
