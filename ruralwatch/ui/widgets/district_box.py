@@ -21,6 +21,7 @@ class _ListWhileSeveral(QObject):
     def __init__(self, box: QComboBox, several: Callable[[str], list[str]]) -> None:
         super().__init__(box)
         self.several = several
+        self._mode: Qt.MatchFlag | None = None  # the completer's own filter while the list shows beginnings only
         box.lineEdit().installEventFilter(self)
         # The completer's list, when open, takes the keys before the box (and hands Tab on past its filters).
         box.completer().popup().installEventFilter(self)
@@ -30,6 +31,9 @@ class _ListWhileSeveral(QObject):
         return cast(QComboBox, self.parent())  # the parent, not an attribute: no reference cycle (see widget_lists)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Hide and self._mode is not None:
+            self.box.completer().setFilterMode(self._mode)  # the list closed: typing finds names anywhere again
+            self._mode = None
         if (event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent)
                 or event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)):
             return False
@@ -41,6 +45,11 @@ class _ListWhileSeveral(QObject):
         if len(matches) < 2 or any(m.casefold() == text.casefold() for m in matches):
             return False
         completer = self.box.completer()
+        # The areas the text begins, as the save's refusal names them (listed by "contains", "epping" showed every
+        # ward of Epping Forest).
+        if self._mode is None:
+            self._mode = completer.filterMode()
+        completer.setFilterMode(Qt.MatchFlag.MatchStartsWith)
         completer.setCompletionPrefix(text)
         completer.complete()
         return True
