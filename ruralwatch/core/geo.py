@@ -92,6 +92,18 @@ def check_lat_lon(lat: float, lon: float, field: str = "location") -> LatLon:
     return LatLon(lat, lon)
 
 
+def check_coordinate(axis: str, value: float, field: str) -> float:
+    """One coordinate alone ("lat" or "lon"), so a form can say which box is wrong as soon as it is left (a walk's
+    latitude of 512026.789072 was refused only at Save, and against the grid reference box)."""
+    low, high = GB_LAT_RANGE if axis == "lat" else GB_LON_RANGE
+    name = "latitude" if axis == "lat" else "longitude"
+    if not math.isfinite(value):
+        raise ValidationError.single(field, f"the {name} must be a number")
+    if not low <= value <= high:
+        raise ValidationError.single(field, f"{value} is not a {name} in Great Britain ({low:.2f} to {high:.2f})")
+    return value
+
+
 def _in_gb(lat: float, lon: float) -> bool:
     return GB_LAT_RANGE[0] <= lat <= GB_LAT_RANGE[1] and GB_LON_RANGE[0] <= lon <= GB_LON_RANGE[1]
 

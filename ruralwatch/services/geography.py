@@ -210,6 +210,10 @@ class GeographyService:
         """The label of the one area a half-typed name stands for, or None (none, or several)."""
         return self.current().areas.completion(text)
 
+    def districts_starting_with(self, text: str) -> list[str]:
+        """Names of the districts a half-typed name begins (the person and duty forms' Area)."""
+        return AreaSet(self.current().areas.districts()).starting_with(text)
+
     def areas_starting_with(self, text: str) -> list[str]:
         """Labels of the areas a half-typed name begins, districts first."""
         return self.current().areas.starting_with(text)

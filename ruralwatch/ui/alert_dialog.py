@@ -48,7 +48,7 @@ from ruralwatch.io.alert_export import SUFFIXES, alert_text
 from ruralwatch.services.alerts import Alert
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.ui.widgets import HubBridge, item, make_table, select_data, vocab_combo
+from ruralwatch.ui.widgets import HubBridge, item, make_table, select_data, select_part_on_click, vocab_combo
 
 WARN_STYLE = "color: #a4161a;"
 
@@ -96,6 +96,7 @@ class AlertComposeDialog(QDialog):
         self.first = QDateEdit(_qdate(draft.window.first))
         self.last = QDateEdit(_qdate(draft.window.last))
         for edit in (self.first, self.last):
+            select_part_on_click(edit)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")
         when.addWidget(self.part)

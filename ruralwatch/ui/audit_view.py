@@ -38,6 +38,7 @@ from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask
 from ruralwatch.ui.widgets.tables import make_table
+from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
 LIMIT = 1000
 PROBLEMS_SHOWN = 20  # lines of a broken verify shown in the dialog; the command line lists them all
@@ -150,6 +151,7 @@ class AuditDialog(QDialog):
         self.use_until = QCheckBox("&To")
         self.until = QDateTimeEdit(_qt_local(now + timedelta(hours=1)))
         for check, edit in ((self.use_since, self.since), (self.use_until, self.until)):
+            select_part_on_click(edit)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
             edit.setEnabled(False)

@@ -43,7 +43,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.tasks import BackgroundTask
-from ruralwatch.ui.widgets import settle_default_button
+from ruralwatch.ui.widgets import select_part_on_click, settle_default_button
 from ruralwatch.ui.widgets.today import today
 
 # (format key, what the user sees, file ending)
@@ -101,10 +101,11 @@ class ExportDialog(QDialog):
         form.addRow(file_label, row)
 
         self.use_from = QCheckBox("F&rom")
-        self.date_from = QDateEdit(QDate(start.start_from) if start.start_from else today().addMonths(-12))
+        self.date_from = select_part_on_click(QDateEdit(QDate(start.start_from) if start.start_from
+                                                    else today().addMonths(-12)))
         self.use_from.setChecked(start.start_from is not None)
         self.use_to = QCheckBox("T&o")
-        self.date_to = QDateEdit(QDate(start.start_to) if start.start_to else today())
+        self.date_to = select_part_on_click(QDateEdit(QDate(start.start_to) if start.start_to else today()))
         self.use_to.setChecked(start.start_to is not None)
         dates = QHBoxLayout()
         for check, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core import geo, times
-from ruralwatch.core.errors import NotFoundError, RuralWatchError, ValidationError
+from ruralwatch.core.errors import FieldError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.incident import Incident, IncidentInput, StolenItemInput, VehicleInput
 from ruralwatch.core.kinds import (
     EQUIPMENT_CATEGORIES,
@@ -70,6 +71,7 @@ from ruralwatch.ui.widgets import (
 from ruralwatch.ui.widgets.completion import close_list_on_leave
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.map_pick import pick_on_map_button
+from ruralwatch.ui.widgets.message_area import MessageArea
 from ruralwatch.ui.widgets.today import today
 
 FIELD_LABELS = {
@@ -459,8 +461,10 @@ class IncidentDialog(QDialog):
     # --- layout ------------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
+        # Beside Save and Cancel, in room kept while empty: at the top of the form the "Not saved" block pushed
+        # every field down ~62 px and back when one was corrected (a click meant for the grid ref landed in
+        # Reported and typed "TL 523 123" into its date).
+        self.error_label = MessageArea(lines=3)
         self.error_label.setStyleSheet(theme.error_style())
         self.error_label.setObjectName("errorSummary")
         self.error_label.hide()
@@ -492,8 +496,8 @@ class IncidentDialog(QDialog):
         self.lon = QLineEdit()
         self.lon.setPlaceholderText(f"longitude, e.g. {examples.lon}")
         self.grid_ref.editingFinished.connect(self._grid_ref_edited)
-        self.lat.editingFinished.connect(self._lat_lon_edited)
-        self.lon.editingFinished.connect(self._lat_lon_edited)
+        self.lat.editingFinished.connect(lambda: self._coordinate_left("lat"))
+        self.lon.editingFinished.connect(lambda: self._coordinate_left("lon"))
         self.place = QLineEdit()
         self.place.setPlaceholderText("farm, field, road or landmark")
         # The registered premises it happened at: type part of a name to search the register.
@@ -513,11 +517,13 @@ class IncidentDialog(QDialog):
         # Where the location lies: its ward and district, or how far outside the force's area (a wrong letter pair
         # or a map click in the wrong county is otherwise saved without a word).
         self.location_note = QLabel()
-        self.location_note.setWordWrap(True)
         # Its line is kept while it says nothing: when "In <place>." appeared, everything under it moved down a
         # line, the Description box under the pointer on its way to a click.
-        # (a hidden row of the form takes no room, so the label stays shown and is emptied instead).
-        self.location_note.setMinimumHeight(self.fontMetrics().lineSpacing())
+        # (a hidden row of the form takes no room, so the label stays shown and is emptied instead). Exactly one
+        # line, unwrapped: a wrapped label asked the form for more than its minimum once it had text (14 px more
+        # on a laptop's display); a note wider than the form is cut, and read whole in its tooltip.
+        self.location_note.setFixedHeight(self.fontMetrics().lineSpacing() + 2)
+        self.location_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.repeat_label = QLabel()
         self.repeat_label.setWordWrap(True)
         self.repeat_label.setStyleSheet(theme.warning_style())
@@ -551,9 +557,21 @@ class IncidentDialog(QDialog):
         grid_row.addWidget(self.grid_ref, 1)
         grid_row.addWidget(self.pick_button)
 
+        # Equipment beside Kind, its room kept for every kind: as a row of its own under Kind, choosing
+        # "Equipment theft" moved the grid-ref box down under the pointer.
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind, 3)
+        kind_row.addSpacing(12)
+        kind_row.addWidget(self.subkind_label)
+        kind_row.addWidget(self.subkind, 2)
+        for widget in (self.subkind_label, self.subkind):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
+        kind_label = QLabel("&Kind")
+        kind_label.setBuddy(self.kind)
         main = QFormLayout()
-        main.addRow("&Kind", self.kind)
-        main.addRow(self.subkind_label, self.subkind)
+        main.addRow(kind_label, kind_row)
         happened_label = QLabel("&Happened")
         happened_label.setBuddy(self.occurred_start)
         main.addRow(happened_label, when)
@@ -639,7 +657,6 @@ class IncidentDialog(QDialog):
         column = QVBoxLayout(content)
         if demo_note:
             column.addWidget(demo_note)
-        column.addWidget(self.error_label)
         column.addLayout(main)
         for group in self.detail_groups.values():
             column.addWidget(group)
@@ -667,7 +684,10 @@ class IncidentDialog(QDialog):
         column.insertWidget(0, self.read_only_note)
         outer = QVBoxLayout(self)
         outer.addWidget(scroll)
-        outer.addWidget(buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.error_label, 1)
+        bottom.addWidget(buttons, 0, Qt.AlignmentFlag.AlignBottom)
+        outer.addLayout(bottom)
 
         self.field_widgets: dict[str, QWidget] = {
             "kind": self.kind, "subkind": self.subkind, "occurred_start": self.occurred_start,
@@ -696,7 +716,7 @@ class IncidentDialog(QDialog):
         layout = QHBoxLayout(date_row)
         layout.setContentsMargins(0, 0, 0, 0)
         check = QCheckBox("Known")
-        edit = QDateEdit(today())
+        edit = select_part_on_click(QDateEdit(today()))
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setEnabled(False)
@@ -972,6 +992,7 @@ class IncidentDialog(QDialog):
             point = geo.typed_point(text)  # letters, or an easting and northing in metres
         except ValidationError:
             self.location_note.clear()  # it no longer says where the typed reference is
+            self.location_note.setToolTip("")
             return  # left as typed; the save reports it against this field
         self._syncing_location = True
         self.lat.setText(f"{point.lat:.6f}")
@@ -979,6 +1000,26 @@ class IncidentDialog(QDialog):
         self._placed_grid_ref = text
         self._syncing_location = False
         self._show_where()
+
+    def _coordinate_problem(self, axis: str) -> str:
+        """Why the Lat (or Lon) box cannot be a coordinate in Great Britain; "" when empty or fine."""
+        text = (self.lat if axis == "lat" else self.lon).text().strip()
+        if not text:
+            return ""
+        try:
+            geo.check_coordinate(axis, float(text), axis)
+        except ValueError:
+            return f"{text!r} is not a number"
+        except ValidationError as exc:
+            return exc.errors[0].message
+        return ""
+
+    def _coordinate_left(self, axis: str) -> None:
+        """The Lat or Lon box left: marked at once when it cannot be right, then the grid ref follows the point."""
+        problem = self._coordinate_problem(axis)
+        if problem and not self.read_only:
+            self.marks.add(axis, problem)
+        self._lat_lon_edited()
 
     def _lat_lon_edited(self) -> None:
         if self._syncing_location:
@@ -1003,6 +1044,7 @@ class IncidentDialog(QDialog):
             where = self.service.where(float(self.lat.text()), float(self.lon.text()))
         except (ValueError, RuralWatchError):
             self.location_note.clear()
+            self.location_note.setToolTip("")
             return
         if where.inside:
             self.location_note.setText(f"In {where.place}.")
@@ -1010,6 +1052,7 @@ class IncidentDialog(QDialog):
         else:
             self.location_note.setText(f"⚠ This is {where.place}: check the grid reference or the point picked.")
             self.location_note.setStyleSheet(theme.warning_style())
+        self.location_note.setToolTip(self.location_note.text())
 
     def set_location(self, lat: float, lon: float) -> None:
         """A point picked on the map: fill latitude, longitude and the grid reference."""
@@ -1074,8 +1117,13 @@ class IncidentDialog(QDialog):
 
     def show_errors(self, error: ValidationError) -> None:
         self._clear_errors()
-        self.marks.show(error)
-        self.scroll.ensureWidgetVisible(self.error_label)
+        # "Location: not a valid latitude, longitude" outlined the grid ref box while Lat held the mistake: the box
+        # actually wrong is marked instead.
+        wrong = [(axis, problem) for axis in ("lat", "lon") if (problem := self._coordinate_problem(axis))]
+        if wrong and any(p.field == "location" for p in error.errors):
+            error = ValidationError([*(p for p in error.errors if p.field != "location"),
+                                     *(FieldError(axis, problem) for axis, problem in wrong)])
+        self.marks.show(error)  # the first marked field takes the focus, and the form scrolls to it
 
     def save(self) -> None:
         if self.read_only:

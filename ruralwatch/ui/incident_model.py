@@ -36,6 +36,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Vehicles", "vrms"),
     Column("Crime ref", "crime_reference"),
 )
+GRID_REF_COLUMN = next(i for i, column in enumerate(COLUMNS) if column.title == "Grid ref")
 _SUBKIND_NAMES = dict(EQUIPMENT_CATEGORIES)
 
 
@@ -134,7 +135,7 @@ class IncidentTableModel(QAbstractTableModel):
             return STATUS_NAMES.get(row.status, row.status)
         if column == 3:
             return row.place
-        if column == 4:
+        if column == GRID_REF_COLUMN:
             if row.id not in self._grid_refs:
                 # As typed (TL 512 345 stays 6 figures), as the form and the report show it: always 8 figures
                 # read back a typed 'TL 512 345' as 'TL 5125 3455', which looked like another place.

@@ -75,7 +75,7 @@ from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
 from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.idle_lock import IdleLock
 from ruralwatch.ui.incident_form import IncidentDialog
-from ruralwatch.ui.incident_model import IncidentTableModel
+from ruralwatch.ui.incident_model import GRID_REF_COLUMN, IncidentTableModel
 from ruralwatch.ui.map_picking import MapPicking
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # Grid ref third, after When and Kind: last but two, it was off-screen at 1366x768 beside the map, and it is
+        # what an officer reads out or types into the form. Only the view's order: the model's columns stay.
+        header.moveSection(header.visualIndex(GRID_REF_COLUMN), 2)
         self.size_table_columns()
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter on a row opens it, as a double-click does (a walk
@@ -953,7 +956,8 @@ class MainWindow(QMainWindow):
             average * 24 + pad + 16,  # Kind, with its colour swatch
             average * 15 + pad,  # Status
             average * 30 + pad,  # Place
-            metrics.horizontalAdvance("TL 1234 5678") + pad,  # Grid ref
+            # a 10-figure reference on one line (sized for 8 figures, "TL 52345 12345" wrapped over two)
+            metrics.horizontalAdvance("TL 88888 88888") + pad,  # Grid ref
             average * 15 + pad,  # Vehicles
             average * 13 + pad,  # Crime ref
         )

@@ -26,7 +26,7 @@ from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
 from ruralwatch.core.vocab import PATROL_EVENT_NAMES
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import EventCorrection, PatrolTimesCorrection
-from ruralwatch.ui.widgets import FieldMarks
+from ruralwatch.ui.widgets import FieldMarks, select_part_on_click
 
 UK = QTimeZone(b"Europe/London")
 
@@ -62,7 +62,7 @@ class EventCorrectionDialog(QDialog):
         for stop in patrol.stops:
             self.stop.addItem(f"{stop.seq}. {stop.label}", stop.key)
         self.stop.setCurrentIndex(max(0, self.stop.findData(event.stop_key or "")))
-        self.when = QDateTimeEdit()
+        self.when = select_part_on_click(QDateTimeEdit())
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setTimeZone(UK)
         self.when.setCalendarPopup(True)
@@ -200,7 +200,7 @@ class PatrolTimesDialog(QDialog):
 
 
 def _time_box(stored: str) -> QDateTimeEdit:
-    box = QDateTimeEdit()
+    box = select_part_on_click(QDateTimeEdit())
     box.setDisplayFormat("yyyy-MM-dd HH:mm")
     box.setTimeZone(UK)
     box.setCalendarPopup(True)

@@ -1030,6 +1030,7 @@ class DoseView(QWidget):
         self.period_from = QDateEdit(now.addMonths(-3))
         self.period_to = QDateEdit(now)
         for edit in (self.period_from, self.period_to):
+            select_part_on_click(edit)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
         self.period_button = QPushButton("Show &dosage")

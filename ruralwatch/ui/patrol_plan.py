@@ -51,6 +51,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.ui import settings_keys, theme
 from ruralwatch.ui.widgets import FieldMarks, MessageArea, make_table, select_part_on_click
 from ruralwatch.ui.widgets.completion import close_list_on_leave
+from ruralwatch.ui.widgets.district_box import list_while_several
 from ruralwatch.ui.widgets.follow_focus import MARGIN as FOCUS_MARGIN
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
@@ -259,6 +260,8 @@ class PatrolForm(QWidget):
         self._geography = services.geography
         self.area.lineEdit().returnPressed.connect(lambda: self.settle_area(enter=True))
         self.area.lineEdit().editingFinished.connect(self.settle_area)
+        # Tab on a beginning several areas share opens their list instead of leaving the box.
+        list_while_several(self.area, services.geography.areas_starting_with)
         self.purpose = QComboBox()
         for key, label in PATROL_PURPOSES:
             self.purpose.addItem(label, key)

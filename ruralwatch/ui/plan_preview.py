@@ -32,7 +32,7 @@ from ruralwatch.services.container import Services
 from ruralwatch.ui import theme
 from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.patrol_plan import hhmm, next_evening, set_rows
-from ruralwatch.ui.widgets import make_table
+from ruralwatch.ui.widgets import make_table, select_part_on_click
 
 PREVIEW_TIP = ("Suggest a plan from crime harm for an area and time, without saving it, and export it as a plan "
                "pack (PDF) for the officer who plans and briefs the patrol")
@@ -64,6 +64,8 @@ class PlanPreviewDialog(QDialog):
         self.start, self.end = QTimeEdit(QTime(18, 0)), QTimeEdit(QTime(22, 0))
         for edit in (self.start, self.end):
             edit.setDisplayFormat("HH:mm")
+        for edit in (self.day, self.start, self.end):
+            select_part_on_click(edit)
         self.end.setToolTip("UK time; at or before the start means the patrol runs past midnight")
         self.purpose = QComboBox()
         for key, words in PATROL_PURPOSES:

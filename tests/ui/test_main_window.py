@@ -865,3 +865,25 @@ def test_the_search_box_finds_a_kind_by_a_word_an_officer_types(qtbot, window, h
     window.search.setText("traveller")
     window.apply_filters()
     assert window.model.total == 1 and window.model.incident_id(0) == camp.id
+
+
+def test_the_grid_ref_column_is_in_view_on_one_line(qtbot, window, hub_service):
+    """At 1366x768 the Grid ref column was off-screen, last but two, and a 10-figure reference wrapped over two lines
+    (a walk): it comes third, after When and Kind, as wide as a 10-figure reference."""
+    from ruralwatch.ui.incident_model import GRID_REF_COLUMN
+
+    window.resize(1366, 768)
+    form = window.new_incident()
+    _fill_valid(form)  # TL 61234 32456, 10 figures
+    form.save()
+    assert form.saved is not None
+    header = window.table.horizontalHeader()
+    assert header.visualIndex(GRID_REF_COLUMN) == 2
+    shown = window.model.data(window.model.index(0, GRID_REF_COLUMN))
+    assert shown == "TL 61234 32456"
+    qtbot.waitUntil(lambda: window.table.viewport().width() > 0)
+    assert header.sectionViewportPosition(GRID_REF_COLUMN) + header.sectionSize(GRID_REF_COLUMN) \
+        <= window.table.viewport().width()
+    # One line: the text fits the column beside the cell's margins (a character's width each side).
+    metrics = window.table.fontMetrics()
+    assert metrics.horizontalAdvance(shown) + 2 * metrics.averageCharWidth() <= header.sectionSize(GRID_REF_COLUMN)

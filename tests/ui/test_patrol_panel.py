@@ -734,6 +734,41 @@ def test_a_half_typed_area_takes_the_one_area_it_stands_for(qtbot, panel: Patrol
     assert record is not None and record.area == "Braintree"
 
 
+def test_tab_on_a_beginning_several_areas_share_lists_them_and_stays(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk typed "epping" and Tab: the box kept "epping" and the save refused it ("3 districts or wards begin
+    with 'epping'"). Tab now opens the list of them and the cursor stays; with one area it takes it and moves on."""
+    from PySide6.QtWidgets import QApplication
+
+    panel.new_patrol()
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel.window())
+    box = panel.form.area
+    edit = box.lineEdit()
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    qtbot.keyClicks(edit, "br")  # Braintree, Brentwood and wards
+    popup = box.completer().popup()
+    popup.hide()
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    shown = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+    # The areas it begins, as the save's refusal names them (not every ward whose name holds "br" somewhere).
+    assert shown == demo.geography.areas_starting_with("br") and "Braintree" in shown and "Brentwood" in shown
+    assert box.currentText() == "br"
+    assert QApplication.focusWidget() in (box, edit)
+    # With the list open (as typing leaves it on a real display), Tab still stays.
+    qtbot.keyClick(popup, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() in (box, edit)
+    popup.hide()
+    assert box.completer().filterMode() == Qt.MatchFlag.MatchContains  # typing finds names anywhere again
+    box.setEditText("")
+    qtbot.keyClicks(edit, "uttles")
+    popup.hide()
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: box.currentText() == "Uttlesford")
+    assert QApplication.focusWidget() not in (box, edit)
+
+
 def test_a_beginning_several_areas_share_is_refused_naming_them_as_on_the_command_line(qtbot, panel, demo):
     """The rule lives in the geography service: the window's save says what `patrol create --area br` says."""
     panel.new_patrol()

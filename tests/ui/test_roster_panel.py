@@ -448,6 +448,28 @@ def test_a_new_person_has_no_role_until_one_is_chosen_and_alt_letters_reach_name
     assert services.people.find("Sam Reed").role == "special"
 
 
+def test_tab_on_a_beginning_several_districts_share_lists_them(qtbot, panel: RosterPanel) -> None:
+    """ "epping" + Tab was kept as typed and refused only at Save: Tab lists the districts it begins and stays."""
+    from PySide6.QtWidgets import QApplication
+
+    form = panel.people_tab.open_person_dialog()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.area.lineEdit().setFocus()
+    qtbot.waitUntil(form.area.lineEdit().hasFocus)
+    qtbot.keyClicks(form.area.lineEdit(), "br")  # Braintree, Brentwood
+    popup = form.area.completer().popup()
+    popup.hide()
+    qtbot.keyClick(form.area.lineEdit(), Qt.Key.Key_Tab)
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    shown = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+    assert shown == ["Braintree", "Brentwood"]
+    assert form.area.currentText() == "br" and QApplication.focusWidget() in (form.area, form.area.lineEdit())
+    popup.hide()
+    form.close()
+
+
 def test_the_area_box_offers_the_districts_and_keeps_an_old_area_as_it_was(qtbot, panel: RosterPanel,
                                                                            services: Services) -> None:
     """ "Uttles" was stored as typed and auto-fill stopped counting the person local to Uttlesford. The box lists

@@ -238,3 +238,14 @@ def test_a_typed_latitude_and_longitude_outside_britain_is_refused_against_the_b
         geo.typed_point("0.2712, 51.8802", "grid_ref")  # swapped
     assert [e.field for e in caught.value.errors] == ["grid_ref"]
     assert "swapped" in str(caught.value)
+
+
+def test_one_coordinate_is_checked_alone_naming_its_own_box() -> None:
+    """A form marks Lat (or Lon) as soon as it is left: a latitude with a slipped decimal point is refused alone."""
+    assert geo.check_coordinate("lat", 51.79, "lat") == 51.79
+    with pytest.raises(ValidationError) as refused:
+        geo.check_coordinate("lat", 512026.789072, "lat")
+    assert refused.value.errors[0].field == "lat"
+    assert "512026.789072 is not a latitude in Great Britain" in refused.value.errors[0].message
+    with pytest.raises(ValidationError, match="longitude"):
+        geo.check_coordinate("lon", 51.79, "lon")

@@ -151,6 +151,20 @@ class FieldMarks:
         self.summary.setText(self.heading + "\n" + "\n".join(line for _field, line in self._lines))
         self.summary.setVisible(bool(self._lines))
 
+    def add(self, field: str, message: str, heading: str = "Please check:") -> None:
+        """Mark one field found wrong while the form is filled (its box left), keeping the other marks; it goes when
+        the field is edited, like a save's."""
+        widget = self.widget(field)
+        if widget is None:
+            return
+        mark(widget, message)
+        self.marked[field] = message
+        if not self._lines:
+            self.heading = heading
+        self._lines = [(f, line) for f, line in self._lines if f != field]
+        self._lines.append((field, f"• {self.label(field)}: {message}"))
+        self._show_summary()
+
     def show(self, error: ValidationError, heading: str = HEADING, focus: bool = True) -> QWidget | None:
         """Clear the old marks, mark every named field, list the problems under `heading` and focus the first
         marked field; returns it (None when no field of the form was named)."""

@@ -9,6 +9,7 @@ from PySide6.QtCore import QDate, QSignalBlocker, QTimer
 from PySide6.QtWidgets import QDateEdit, QWidget
 
 from ruralwatch.core import times
+from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
 
 def today() -> QDate:
@@ -31,6 +32,7 @@ class FollowingDateEdit(QDateEdit):
 
     def __init__(self, months: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(today().addMonths(months), parent)
+        select_part_on_click(self)
         self.months = months
         self.chosen = False  # the user set this date: leave it alone
         self._following = False  # set while the box moves itself (not the user's choice)

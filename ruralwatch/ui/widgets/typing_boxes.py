@@ -1,12 +1,20 @@
-"""Date and time boxes a person can type into after one click."""
+"""Date and time boxes a person can type into after one click, and leave with Tab: the one way every form's date,
+time and date-time boxes behave (`select_part_on_click`)."""
 
 from __future__ import annotations
 
 from typing import cast
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent
-from PySide6.QtWidgets import QDateTimeEdit
+from PySide6.QtWidgets import QDateTimeEdit, QToolTip, QWidget
+
+# Each part of a box by what a person calls it, for the note on a digit refused.
+_PART_NAMES = {
+    QDateTimeEdit.Section.YearSection: "year", QDateTimeEdit.Section.MonthSection: "month",
+    QDateTimeEdit.Section.DaySection: "day", QDateTimeEdit.Section.HourSection: "hour",
+    QDateTimeEdit.Section.MinuteSection: "minutes", QDateTimeEdit.Section.SecondSection: "seconds",
+}
 
 
 class _SelectClickedPart(QObject):
@@ -21,12 +29,18 @@ class _SelectClickedPart(QObject):
     alone is not a time), so a time typed over a select-all was silently ignored.
 
     A separator typed just after Qt moved to the next part by itself (the part was full) is passed over: Qt took
-    it as "next part" once more, so "2026-03-15 14:00" typed whole became 2026-12-03 15:14, a date nobody typed."""
+    it as "next part" once more, so "2026-03-15 14:00" typed whole became 2026-12-03 15:14, a date nobody typed.
+
+    Tab leaves the box for the next field, Shift+Tab for the one before (Qt's Tab went to the box's next part: "year,
+    Tab" then typed the grid reference into the date); the parts are reached with the arrow keys or by typing a
+    separator. A digit Qt refuses (it cannot make a date, or one in the box's range) is said so beside the box
+    (`refusal`), where it was dropped without a word."""
 
     def __init__(self, edit: QDateTimeEdit) -> None:
         super().__init__(edit)
         self._entering = False
         self._moved_on_by_itself = False  # the last digit typed filled a part and Qt moved to the next
+        self.refusal = ""  # what was said about the last digit refused ("" after one taken)
 
     @property
     def edit(self) -> QDateTimeEdit:
@@ -55,11 +69,24 @@ class _SelectClickedPart(QObject):
             self._select_first_part()
             self._moved_on_by_itself = False
             return True
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and not event.modifiers() & ~(
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+            self._moved_on_by_itself = False
+            forward = event.key() == Qt.Key.Key_Tab and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            # QWidget's own focus chain, not the date box's override that steps through its parts.
+            QWidget.focusNextPrevChild(self.edit, forward)
+            return True
         text = event.text()
         if len(text) == 1 and text.isdigit():
             before = self.edit.currentSectionIndex()
+            shown = self.edit.lineEdit().text()
+            part = self.edit.currentSection()
             self.edit.keyPressEvent(event)  # Qt's own typing, then see whether it moved on
             self._moved_on_by_itself = self.edit.currentSectionIndex() != before
+            if self.edit.lineEdit().text() == shown and not self._moved_on_by_itself:
+                self._refused(text, part)
+            else:
+                self.refusal = ""
             return True
         if len(text) == 1 and not text.isalnum():  # a separator: "-", ":", " ", "/"...
             if self._moved_on_by_itself:
@@ -69,14 +96,32 @@ class _SelectClickedPart(QObject):
         self._moved_on_by_itself = False
         return False
 
+    def _refused(self, digit: str, part: QDateTimeEdit.Section) -> None:
+        """Say why a digit typed did nothing, beside the box."""
+        name = _PART_NAMES.get(part, "part")
+        note = f"{digit} does not fit the {name} here: type over the selected part or use the arrow keys"
+        low, high = self.edit.minimumDateTime(), self.edit.maximumDateTime()
+        if low.date().year() > 1752 or high.date().year() < 9999:  # a range of the form's, not Qt's own
+            shown = self.edit.displayFormat()
+            note += f" (from {low.toString(shown)} to {high.toString(shown)})"
+        self.refusal = note
+        QToolTip.showText(self.edit.mapToGlobal(QPoint(0, self.edit.height())), note, self.edit)
+
     def _select_first_part(self) -> None:
         self.edit.setCurrentSectionIndex(0)
         self.edit.setSelectedSection(self.edit.sectionAt(0))
 
 
 def select_part_on_click(edit: QDateTimeEdit) -> QDateTimeEdit:
-    """Make one click enough to type over the part of the date or time clicked (QDateEdit, QTimeEdit too)."""
+    """Make one click enough to type over the part of the date or time clicked, Tab leave the box, and a refused
+    digit say so (QDateEdit, QTimeEdit too). Every box a date or time is typed into goes through here."""
     selector = _SelectClickedPart(edit)
     edit.installEventFilter(selector)  # focus arrives at the box, clicks at its text
     edit.lineEdit().installEventFilter(selector)
     return edit
+
+
+def typing_refusal(edit: QDateTimeEdit) -> str:
+    """What the box last said about a digit it refused ("" when none, or the box is not set up here)."""
+    selector = edit.findChild(_SelectClickedPart)
+    return selector.refusal if selector is not None else ""
