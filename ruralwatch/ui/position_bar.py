@@ -64,6 +64,7 @@ class PositionBar(QWidget):
         self.record: PatrolRecord | None = None
         self.last_where: WhereAmI | None = None
         self._map_clock = QElapsedTimer()
+        self._replayed = False  # a replayed log reached its end: later fixes keep saying so (_on_fix)
         self.status = QLabel("No receiver connected.")
         self.status.setWordWrap(True)
         # No Alt letters: this bar sits under every page of the panel, whose letters (and the menu bar's) are taken.
@@ -108,6 +109,7 @@ class PositionBar(QWidget):
                 self._problem("No receiver is set up: choose one in File ▸ Settings ▸ GNSS receiver.")
                 return None
         self.source = source
+        self._replayed = False
         source.fix.connect(self._on_fix)
         source.lost.connect(self._on_lost)
         source.finished.connect(self._on_replayed)
@@ -141,14 +143,19 @@ class PositionBar(QWidget):
             if self.map_view is not None:
                 self.map_view.show_position(fix.lat, fix.lon, fix.accuracy_m)
             self.moved.emit(fix.lat, fix.lon)
-            self.status.setStyleSheet("")
-            self.status.setText(f"{self.source.description if self.source else ''}: {fix.lat:.5f}, {fix.lon:.5f}"
-                                f"{accuracy} at {times.format_local(times.to_storage(fix.at))[11:]}{recording}")
+            if not self._replayed:
+                self.status.setStyleSheet("")
+                self.status.setText(f"{self.source.description if self.source else ''}: {fix.lat:.5f}, "
+                                    f"{fix.lon:.5f}{accuracy} at {times.format_local(times.to_storage(fix.at))[11:]}"
+                                    f"{recording}")
+        if self._replayed:  # a log's last fixes can arrive after its end was said: say it with the newest one
+            self._on_replayed(fix)
 
-    def _on_replayed(self) -> None:
+    def _on_replayed(self, newest: Fix | None = None) -> None:
         """A replayed log reached its end: say so, with its last position (the status shows one every 500 ms, so
         the last one shown may be older)."""
-        fix = self.source.last if self.source is not None else None
+        self._replayed = True
+        fix = newest or (self.source.last if self.source is not None else None)
         where = f" Last position {fix.lat:.5f}, {fix.lon:.5f}." if fix is not None else ""
         self.status.setStyleSheet("")
         self.status.setText(f"{self.source.description if self.source else 'The log'}: replayed to its end."

@@ -65,6 +65,24 @@ def test_a_connected_receiver_records_the_patrol_in_progress_and_the_dose_tab_sh
     assert "No receiver" in panel.position.status.text()
 
 
+def test_a_fix_arriving_after_the_replay_ended_keeps_saying_it_ended(
+        qtbot, panel: PatrolPanel, services: Services) -> None:
+    """The log's last fixes can reach the bar after its end (Qt's NMEA reader holds a time's sentences until the
+    next time): on a busy machine one came more than 500 ms after the last shown and replaced "replayed to its end"
+    with a position line (a test failed on it under load)."""
+    patrol_id = in_progress_patrol(services)
+    assert panel.open_patrol(patrol_id) is not None
+    source = PositionSource.replay(NMEA_LOG, speed=0, parent=panel)
+    with qtbot.waitSignal(source.finished, timeout=20_000):
+        panel.position.connect_source(source)
+    late = logged_fixes()[-1]
+    panel.position._map_clock.invalidate()  # as if the last position shown were long ago
+    panel.position._on_fix(late)
+    assert "replayed to its end" in panel.position.status.text()
+    assert f"{late.lat:.5f}, {late.lon:.5f}" in panel.position.status.text()
+    panel.position.disconnect_source()
+
+
 def test_gpx_import_and_export_from_the_dose_tab_run_off_the_ui_thread(
         qtbot, panel: PatrolPanel, services: Services, tmp_path: Path) -> None:
     patrol_id = in_progress_patrol(services)
