@@ -517,7 +517,8 @@ class DutiesTab(QWidget):
             tip = (f"{rules}\n{standing[0].upper()}{standing[1:]}; "
                    f"{count_of(candidate.standing.duties, 'duty', 'duties')} that month")
             self.assign_person.setItemData(self.assign_person.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        if not select_data(self.assign_person, chosen) and found:
+        # Nobody chosen yet: findData(None) would pick the line between the free and the rest, a blank box.
+        if (chosen is None or not select_data(self.assign_person, chosen)) and found:
             self.assign_person.setCurrentIndex(0)
         self.assign_person.blockSignals(False)
         self.assign_heading.setText(f"Assign someone ({free} of {len(found)} free)" if found else "Assign someone")

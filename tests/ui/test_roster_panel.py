@@ -1255,6 +1255,8 @@ def test_assign_someone_lists_the_free_first_and_says_why_the_others_are_not(qtb
     assert [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i)] == [
         c.person_id for c in services.roster.candidates(duty_id)]
     assert combo.currentData() != on_it and combo.findData(on_it) < 0
+    # The most owed is chosen, not the blank line between the free and the rest (findData(None) found it).
+    assert combo.currentIndex() == 0 and combo.currentText().startswith("Zac Free")
     assert duties.assign_heading.text() == "Assign someone (2 of 4 free)"
     assert "Owes 10 of 16 h in Dec; 1 duty that month" in combo.itemData(1, Qt.ItemDataRole.ToolTipRole)
     assert "Bea Away is away on Mon 7 Dec" in combo.itemData(3, Qt.ItemDataRole.ToolTipRole)
