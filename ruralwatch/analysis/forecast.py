@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from ruralwatch.analysis.accuracy import top_cells as top_cells  # re-exported for callers and tests
 
-__all__ = ["CANDIDATES", "NEAR_REPEAT_M", "Blend", "Choice", "blend", "choose", "months_between", "smooth",
+__all__ = ["CANDIDATES", "NEAR_REPEAT_M", "Blend", "Choice", "blend", "choose", "smooth",
            "top_cells"]
 
 NEAR_REPEAT_M = 200.0  # Gaussian sd of the near-repeat boost: 2 sd = 400 m, Johnson & Bowers' distance
@@ -94,17 +94,6 @@ class Choice:
     blend: Blend
     folds: tuple[str, ...]  # the training months forecast during the choice
     captured: dict[Blend, float]  # mean share of each fold's crime captured at the coverage, per candidate
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Every month from `first` to `last` (YYYY-MM), inclusive."""
-    year, month = int(first[:4]), int(first[5:7])
-    end = (int(last[:4]), int(last[5:7]))
-    found = []
-    while (year, month) <= end:
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
 
 
 def _kernel(sigma_cells: float) -> NDArray[np.float64]:

@@ -47,6 +47,7 @@ from ruralwatch.core.kinds import (
     kind_by_key,
     kind_name,
 )
+from ruralwatch.core.month_split import months_from_to
 from ruralwatch.core.vocab import STATUS_NAMES, label
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.io import picture_tables
@@ -333,7 +334,7 @@ def hours_months(data: ExportData) -> list[str]:
         (w.month for w in data.picture.worked), default=current)
     last = options.date_to.strftime("%Y-%m") if options.date_to else max(
         [current, *(w.month for w in data.picture.worked)])
-    return picture_tables.months_between(first, last)
+    return list(months_from_to(first, last))
 
 
 def hours_table(data: ExportData) -> Table:

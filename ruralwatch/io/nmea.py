@@ -6,15 +6,17 @@ when its checksum is present and right and it reports a fix (GGA quality above 0
 lines that are not sentences at all, are skipped and counted (`NmeaLog.skipped`). A no-fix sentence between fixes
 is the receiver losing its fix: the next fix starts a new segment, as a live recorder's drop-out does.
 
-Dates: RMC carries the date (UTC) and GGA only a time of day. An RMC sets the date, for the GGA of the same moment
-beside it too; any other GGA is put on whichever
+Dates: RMC carries the date (UTC), and so does ZDA (time and date, no position: some units log GGA and ZDA but
+no RMC); GGA carries only a time of day. An RMC or ZDA sets the date, for the GGA of the same moment beside it
+too; any other GGA is put on whichever
 day (the one before, the same, the one after) brings it nearest to the sentence before it, so a log that runs
 past midnight UTC carries on into the next day before the next RMC says so, and a GGA stamped 23:59:59 just after
 an RMC of 00:00:00 stays on the day before. GGA sentences before the first RMC are placed back from it the same
-way. A log with no RMC (no date at all; many vehicle units log only GGA) fits any day, so it is read only with an
-`anchor`: the period the caller knows the log is from (for the import, the patrol's window). Its first fix goes on
-the day that puts it within that period, or nearest to it, and every later (earlier) GGA is carried forward (back)
-from there as above, across midnight when the time of day goes backwards. Without an anchor it is refused.
+way. A log with neither (no date at all; many vehicle units log only GGA) fits any day, so it is read only with an
+`anchor`: the period the caller knows the log is from (for the import, the day the user says it was recorded). Its
+first fix goes on the day that puts it within that period, or nearest to it, and every later (earlier) GGA is
+carried forward (back) from there as above, across midnight when the time of day goes backwards. Without an anchor
+it is refused (NoDateError).
 
 The live replay (ruralwatch.ui.positioning) reads logs through Qt's own NMEA source; this reader is for the
 import, below the window (no Qt outside ruralwatch/ui). Checking the fixes against the force area and the
@@ -40,6 +42,7 @@ _SENTENCE_START = re.compile(r"^[^$<\n]{0," + str(PREFIX_CHARS) + r"}\$[A-Z]{2}[
 _SENTENCE_AFTER_PREFIX = re.compile(r"\$[A-Z]{2}[A-Z]{3},")
 # The position sentences, any talker; anything else that is a sentence is read past without being parsed.
 _POSITION = re.compile(r"^\$[A-Z]{2}(GGA|RMC),")
+_DATE = re.compile(r"^\$[A-Z]{2}ZDA,")  # a date and time, no position
 _DAY = timedelta(days=1)
 # How much of a file is looked at to tell an NMEA log from a GPX file.
 SNIFF_BYTES = 4096
@@ -54,6 +57,10 @@ SKIP_WORDS = {BAD_CHECKSUM: "with a bad or missing checksum", NO_FIX: "without a
 
 class NmeaError(RuralWatchError):
     """An NMEA log that cannot be used as a track; the message says why and names the file."""
+
+
+class NoDateError(NmeaError):
+    """A log of GGA fixes with no sentence giving a date, read without an anchor: the caller asks for the date."""
 
 
 @dataclass
@@ -98,6 +105,7 @@ class _Reading:
     lat: float = math.nan
     lon: float = math.nan
     fix: bool = True
+    date_only: bool = False  # a ZDA: dates the moment's GGA, is neither a fix nor a lost one
 
 
 def read_log(path: Path, anchor: Anchor | None = None) -> NmeaLog:
@@ -122,8 +130,13 @@ def parse_lines(lines: list[str], name: str, anchor: Anchor | None = None) -> Nm
                 log.skipped[UNREADABLE] += 1
                 continue
             text = text[found.start():]  # a logger's time stamp before the sentence: the sentence has its own time
+        if _DATE.match(text):
+            dated = _read_date(text)
+            if dated is not None:
+                readings.append(dated)
+            continue  # a ZDA that cannot be read: no position lost with it, so nothing to count
         if not _POSITION.match(text):
-            continue  # another sentence (satellites, ZDA, ...): no position in it, nothing wrong with it
+            continue  # another sentence (satellites, ...): no position in it, nothing wrong with it
         reading = _read_sentence(text, log.skipped)
         if reading is not None:
             readings.append(reading)
@@ -133,8 +146,8 @@ def parse_lines(lines: list[str], name: str, anchor: Anchor | None = None) -> Nm
                         + "; nothing was imported")
     if not any(r.day is not None for r in readings):
         if anchor is None:
-            raise NmeaError(f"{name} has GGA fixes but no RMC sentence, so no date: only times of day, which fit"
-                            f" any day; record RMC sentences too (most receivers and apps do by default)")
+            raise NoDateError(f"{name} has GGA fixes but no RMC or ZDA sentence, so no date: only times of day,"
+                              f" which fit any day")
         first = next(r for r in readings if r.fix)
         first.day = _day_within(first.tod, anchor)
         log.dated_by_anchor = True
@@ -184,6 +197,22 @@ def _read_sentence(text: str, skipped: dict[str, int]) -> _Reading | None:
     return _Reading(tod, day, lat, lon)
 
 
+def _read_date(text: str) -> _Reading | None:
+    """A ZDA's moment and date (UTC), or None when it is damaged or empty (a receiver without a fix sends
+    `$GPZDA,,,,,,`)."""
+    import pynmea2
+
+    try:
+        sentence = pynmea2.parse(text, check=True)
+        tod, day = sentence.timestamp, sentence.datestamp
+    except (pynmea2.ParseError, pynmea2.ChecksumError, ValueError, TypeError, AttributeError, IndexError,
+            OverflowError):
+        return None
+    if not isinstance(tod, time) or not isinstance(day, date):
+        return None
+    return _Reading(tod.replace(tzinfo=None), day, fix=False, date_only=True)
+
+
 def _nearest(tod: time, moment: datetime) -> datetime:
     """`tod` on the day before, of, or after `moment`, whichever is nearest to it."""
     candidates = (datetime.combine(moment.date() + shift, tod) for shift in (-_DAY, timedelta(0), _DAY))
@@ -231,6 +260,8 @@ def _segments(readings: list[_Reading]) -> list[list[Fix]]:
     lost = False
     last: datetime | None = None
     for reading in readings:
+        if reading.date_only:
+            continue
         at = datetime.combine(reading.day, reading.tod, tzinfo=UTC)  # type: ignore[arg-type]
         if not reading.fix:
             # lost after the last fix (not the other sentence of the moment a fix was read for)

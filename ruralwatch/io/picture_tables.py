@@ -263,16 +263,6 @@ def duty_rows(picture: Picture) -> list[dict[str, Any]]:
     return rows
 
 
-def months_between(first: str, last: str) -> list[str]:
-    """Every month first..last (YYYY-MM, inclusive)."""
-    year, month = int(first[:4]), int(first[5:7])
-    found = []
-    while f"{year:04d}-{month:02d}" <= last:
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
-
-
 def hours_rows(picture: Picture, months: list[str], current_month: str) -> list[dict[str, Any]]:
     """Per volunteer (everyone but regular officers, whose hours are not volunteer hours) and month: hours
     worked against their commitment. Active people every month; people who have left only in months they

@@ -77,8 +77,15 @@ class TileSetInfo:
 
     @property
     def media_type(self) -> str:
-        """The Content-Type to serve tiles with."""
+        """The Content-Type of most of its tiles (a tile is served with its own: `tile_media_type`)."""
         return MEDIA_TYPES[self.format]
+
+
+def tile_media_type(data: bytes, fallback: str) -> str:
+    """The Content-Type to serve one tile with: its own bytes' (some generators mix PNG and JPEG tiles in one
+    file, and a JPEG served as image/png is not drawn), else `fallback` (the file's, `TileSetInfo.media_type`)."""
+    own = sniff_image_format(data)
+    return fallback if own is None else MEDIA_TYPES[own]
 
 
 def sniff_image_format(data: bytes) -> str | None:
@@ -140,6 +147,10 @@ class MBTiles:
         if row is None or not isinstance(row[0], bytes):
             return None
         return row[0]
+
+    def tile_media_type(self, data: bytes) -> str:
+        """The Content-Type of a tile this file gave (`tile`): its own bytes', else the file's."""
+        return tile_media_type(data, self.info.media_type)
 
     def close(self) -> None:
         """Release the file; calling it twice is harmless."""

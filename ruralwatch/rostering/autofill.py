@@ -49,7 +49,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ruralwatch.core.words import count_of
-from ruralwatch.rostering.availability import Calendar, calendar_for, local_date, local_datetime, midnight
+from ruralwatch.rostering.availability import (
+    MONTH_NAMES,
+    Calendar,
+    calendar_for,
+    local_date,
+    local_datetime,
+    midnight,
+)
 from ruralwatch.rostering.model import Commitment, Duty, RosterRules, Volunteer
 from ruralwatch.rostering.rules import (
     ELSEWHERE,
@@ -124,6 +131,54 @@ def month_key(moment: float) -> Month:
     """The UK local month a duty or commitment starting at `moment` counts in (as in rostering.hours)."""
     local = local_datetime(moment)
     return local.year, local.month
+
+
+@dataclass(frozen=True)
+class MonthStanding:
+    """Where someone stands against their monthly commitment in one month: the hours auto-fill's fairness counts
+    (every duty and patrol they are on that starts in the month, done, planned or assigned; a done duty by the
+    hours logged for it) and how many duties and patrols. "Assign someone" and `duty candidates` order the free by
+    it, as auto-fill picks within a pool: a coordinator saw them by station and had to work out who was owed."""
+
+    month: Month
+    hours: float
+    commitment: float
+    duties: int
+
+    @property
+    def owed(self) -> float:
+        """Hours still below the commitment (0 once met, and for someone with none)."""
+        return max(0.0, self.commitment - self.hours)
+
+    def key(self) -> tuple[float, int]:
+        """Furthest below first, then the fewest beyond (those who met it, or have none), then fewest duties;
+        rounded so float noise cannot break a genuine tie (as _Person.key)."""
+        return round(self.hours - self.commitment, 6), self.duties
+
+    def text(self) -> str:
+        """``owes 12 of 16 h in Dec``, ``commitment met in Dec (18 of 16 h)``, ``no commitment (4 h in Dec)``."""
+        name = MONTH_NAMES[self.month[1] - 1]
+        if self.commitment <= 0:
+            return f"no commitment ({_hours(self.hours)} h in {name})" if self.hours > 0 else "no commitment"
+        if self.owed > 0.05:  # what rounds to 0.0 h is met, not "owes 0"
+            return f"owes {_hours(self.owed)} of {_hours(self.commitment)} h in {name}"
+        return f"commitment met in {name} ({_hours(self.hours)} of {_hours(self.commitment)} h)"
+
+
+def _hours(amount: float) -> str:
+    return f"{round(amount, 1):g}"
+
+
+def month_standing(volunteer: Volunteer, commitments: Iterable[Commitment], month: Month) -> MonthStanding:
+    """`volunteer`'s standing in `month` (UK local) from their commitments, counted as auto-fill counts them."""
+    spent = 0.0
+    sources: set[str] = set()
+    for c in commitments:
+        start = seconds(c.start)
+        if c.person_id == volunteer.id and month_key(start) == month:
+            spent += seconds(c.end) - start if c.hours is None else c.hours * 3600
+            sources.add(c.source_id)
+    return MonthStanding(month, spent / 3600, volunteer.monthly_commitment_hours, len(sources))
 
 
 class _Person:

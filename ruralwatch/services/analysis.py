@@ -787,7 +787,7 @@ class AnalysisService:
         # quiet month: left out rather than forecast or learnt from.
         month_names: list[str] = []
         monthly: list[np.ndarray] = []
-        for name in forecast.months_between(train_from, train_to):
+        for name in months_from_to(train_from, train_to):
             part = train[train["month"] == name]
             if len(part):
                 month_names.append(name)

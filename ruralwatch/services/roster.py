@@ -25,7 +25,7 @@ from ruralwatch.rostering.availability import away_during, away_text, format_day
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.hours import counted_hours
 from ruralwatch.rostering.model import REACHES, AvailabilityException, Commitment, Duty, RosterRules, RuleBreach
-from ruralwatch.rostering.rules import check_assignment, locality
+from ruralwatch.rostering.rules import check_assignment, locality, seconds
 from ruralwatch.services.changes import Change, ChangeHub
 from ruralwatch.services.people import PeopleService, exception_from_row
 from ruralwatch.services.policies import (
@@ -95,6 +95,7 @@ class Candidate:
     station: str
     breaches: tuple[RuleBreach, ...]
     nearness: int  # rules.locality: 0 the duty's own station, 1 its area, 2 elsewhere
+    standing: autofill_mod.MonthStanding  # against their commitment in the duty's month
 
     @property
     def free(self) -> bool:
@@ -370,15 +371,17 @@ class RosterService:
 
     def candidates(self, duty_id: str) -> list[Candidate]:
         """Who may be put on the duty, for the window's "Assign someone" and `duty candidates`: everyone still on
-        the roster and not already on it, those breaking no rule first (their own station, then their area, then
-        the rest), then the others by name, each with the rules they would break (check_assignment: the rules
-        `check`, `assign` and auto-fill apply). A coordinator replacing someone saw all forty people by name, the
-        one away among them, and nothing saying who was free."""
+        the roster and not already on it, those breaking no rule first, furthest below their monthly commitment in
+        the duty's month first (then fewest duties that month, then name: auto-fill's fairness), then the others
+        by name, each with the rules they would break (check_assignment: the rules `check`, `assign` and auto-fill
+        apply) and their hours owed. A coordinator replacing someone saw all forty people by name, the one away
+        among them, and nothing saying who was free; then the free by station, and nothing saying who was owed."""
         duty = self.duty(duty_id)
         on_it = {pid for pid, _ in duty.crew}
         everyone = self.people.volunteers()
         crew = [v for v in everyone if v.id in on_it]
         engine_duty = self._engine_duties([duty])[0]
+        month = autofill_mod.month_key(seconds(engine_duty.start))
         rules = self.rules()
         held: dict[str, list[Commitment]] = defaultdict(list)
         for c in self.commitments():
@@ -386,11 +389,12 @@ class RosterService:
                 held[c.person_id].append(c)
         found = [
             Candidate(v.id, v.name, v.role, v.station,
-                      tuple(check_assignment(v, engine_duty, held[v.id], rules, crew)), locality(v, engine_duty))
+                      tuple(check_assignment(v, engine_duty, held[v.id], rules, crew)), locality(v, engine_duty),
+                      autofill_mod.month_standing(v, held[v.id], month))
             for v in everyone if v.active and v.id not in on_it
         ]
-        return sorted(found, key=lambda c: (bool(c.breaches), c.nearness if c.free else 0, c.name.casefold(),
-                                            c.person_id))
+        return sorted(found, key=lambda c: (bool(c.breaches), c.standing.key() if c.free else (0.0, 0),
+                                            c.name.casefold(), c.person_id))
 
     def _check_patrol_crew(self, duty: DutyRecord, person_id: str, leaving: bool = False) -> None:
         """Someone put on a duty joins its patrol while that has not started, and someone taken off leaves it:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, QPoint, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QPoint, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -1120,9 +1122,11 @@ class DoseView(QWidget):
                                 ("Every planned stop visited." if dose.stops else "No planned stops."))
         set_rows(self.kinds, sorted(([k, n] for k, n in dose.events_by_kind.items()), key=lambda r: (-r[1], r[0])))
 
-    def import_track(self, path: Path | None = None) -> None:
+    def import_track(self, path: Path | None = None, log_date: date | None = None) -> None:
         """Import a GPX track or NMEA log into the open patrol, off the UI thread (asks for the file when none is
-        given). The service tells the two apart by content, as `patrol track import` does."""
+        given). The service tells the two apart by content, as `patrol track import` does. A log of GGA sentences
+        only has no date: the service refuses it without one, and the date is asked (`ask_log_date`, the patrol's
+        day offered) and the import run again with it."""
         record = self.patrol
         if record is None:
             return
@@ -1135,15 +1139,55 @@ class DoseView(QWidget):
             path = Path(chosen)
         target = path
 
+        def work(services: Services) -> Any:
+            try:
+                return services.patrols.import_track(record.id, target, log_date)
+            except ValidationError as exc:
+                undated = [e.message for e in exc.errors if e.field == "log_date"]
+                if log_date is None and undated:
+                    return _DateWanted(undated[0])  # asked on the UI thread, then imported again
+                raise
+
         def done(summary: Any) -> None:
+            if isinstance(summary, _DateWanted):
+                day = self.ask_log_date(target.name, summary.message, times.to_local(record.start).date())
+                if day is None:
+                    self._say(f"Track not imported: {target.name} has no date and none was given.")
+                elif self.patrol is not None and self.patrol.id == record.id:
+                    self.import_track(target, day)
+                return
             if self.patrol is not None and self.patrol.id == record.id:
                 self.set_patrol(self.services.patrols.get(record.id))
             skipped = summary.skipped_note
             self._say(f"Imported {summary.points:,} track points from {target.name}."
                       + (f" NMEA lines skipped: {skipped}." if skipped else ""))
 
-        self.in_background("Importing the track…", lambda services: services.patrols.import_track(record.id, target),
-                           done, "Track not imported")
+        self.in_background("Importing the track…", work, done, "Track not imported")
+
+    def ask_log_date(self, name: str, why: str, offered: date) -> date | None:
+        """The UK date a GGA-only log was recorded (its first fix), `offered` (the patrol's day) filled in; None when
+        the user cancels. Tests replace this method."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"When was {name} recorded?")
+        dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance("M") * 42)  # the title was cut to "When was …"
+        layout = QVBoxLayout(dialog)
+        words = QLabel(f"{why.split('. ', 1)[0]}.\nOn which day was its first fix taken (UK date)? Fixes after"
+                       " midnight go on the day after it.")
+        words.setWordWrap(True)
+        layout.addWidget(words)
+        edit = QDateEdit(QDate(offered.year, offered.month, offered.day))
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("ddd d MMM yyyy")
+        layout.addWidget(edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        chosen = edit.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
 
     def export_gpx(self, path: Path | None = None) -> None:
         record = self.patrol
@@ -1211,3 +1255,10 @@ class DoseView(QWidget):
         self.period_status.setText("Working out the dosage…")
         self.in_background("Working out patrol dosage…", lambda services: services.patrols.dosage(start, end), done,
                            "Dosage not worked out")
+
+
+@dataclass(frozen=True)
+class _DateWanted:
+    """A GGA-only log refused for want of a date: the service's words, for the question."""
+
+    message: str

@@ -32,6 +32,7 @@ from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.people import DutyRecord, Person
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_STATUS_NAMES, PERSON_ROLE_NAMES
+from ruralwatch.core.words import count_of
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.rostering.model import RuleBreach
 from ruralwatch.rostering.rules import not_free_text
@@ -520,7 +521,8 @@ class DutiesTab(QWidget):
 
     def _fill_assign_list(self, duty: DutyRecord | None) -> None:
         """Who may be put on the duty, as the service judges them (the rules auto-fill applies): those free first,
-        then a line, then the others with why not ("away 3–9 Jan"). A coordinator replacing someone saw all forty
+        most hours owed in the duty's month first, with what they owe, then a line, then the others with why not
+        ("away 3–9 Jan"). A coordinator replacing someone saw all forty
         people by name, the one away and the one already on it among them, and nothing saying who was free."""
         chosen = self.assign_person.currentData()
         self.assign_person.blockSignals(True)
@@ -537,11 +539,15 @@ class DutiesTab(QWidget):
                 self.assign_person.insertSeparator(free)
             label = (f"{candidate.name} — {PERSON_ROLE_NAMES.get(candidate.role, candidate.role)}"
                      + (f", {candidate.station}" if candidate.station else "")
-                     + (" · free" if candidate.free else f" · ✗ {candidate.why_not}"))
+                     + (f" · free · {candidate.standing.text()}" if candidate.free else f" · ✗ {candidate.why_not}"))
             self.assign_person.addItem(label, candidate.person_id)
-            tip = "Breaks no rostering rule" if candidate.free else "\n".join(b.message for b in candidate.breaches)
+            standing = candidate.standing.text()
+            rules = "Breaks no rostering rule" if candidate.free else "\n".join(b.message for b in candidate.breaches)
+            tip = (f"{rules}\n{standing[0].upper()}{standing[1:]}; "
+                   f"{count_of(candidate.standing.duties, 'duty', 'duties')} that month")
             self.assign_person.setItemData(self.assign_person.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        if not select_data(self.assign_person, chosen) and found:
+        # Nobody chosen yet: findData(None) would pick the line between the free and the rest, a blank box.
+        if (chosen is None or not select_data(self.assign_person, chosen)) and found:
             self.assign_person.setCurrentIndex(0)
         self.assign_person.blockSignals(False)
         self.assign_heading.setText(f"Assign someone ({free} of {len(found)} free)" if found else "Assign someone")

@@ -99,7 +99,7 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         if data is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
-        reply_bytes(job, reader.info.media_type.encode(), data)
+        reply_bytes(job, reader.tile_media_type(data).encode(), data)  # each tile its own: files may mix them
         self.served += 1
 
 

@@ -546,6 +546,28 @@ def test_duty_candidates_and_a_refused_assign_say_what_the_window_says(cli: Cli)
     assert kept.code == 0 and "Sam Reed assigned despite: not free (away 3–9 Dec)" in kept.out
 
 
+def test_duty_candidates_put_the_most_owed_first_with_what_they_owe(cli: Cli) -> None:
+    """The free were listed by station, the Maldon Special who had 5 of her 16 h rostered before the Great Dunmow
+    one with none: now hours owed in the duty's month first, each with what they owe, as the window lists them."""
+    for name, collar, station in (("Ann Near", "SC201", "Maldon"), ("Bob Far", "SC202", "Great Dunmow")):
+        assert cli("people", "add", "--name", name, "--role", "special", "--collar", collar,
+                   "--station", station).code == 0
+        assert cli("people", "availability", collar, "Sat 05:00-14:00").code == 0
+    earlier = cli("duty", "add", "--title", "Early patrol", "--start", "2026-12-05 06:00", "--end",
+                  "2026-12-05 11:00", "--station", "Maldon").out.strip()
+    assert cli("duty", "assign", earlier, "Ann Near").code == 0
+    duty_id = cli("duty", "add", "--title", "Dawn patrol", "--start", "2026-12-12 06:00", "--end",
+                  "2026-12-12 11:00", "--station", "Maldon").out.strip()
+    listed = cli("duty", "candidates", duty_id[:8])
+    assert listed.code == 0, listed.err
+    lines = listed.out.splitlines()
+    assert lines[0].startswith("free") and "Bob Far" in lines[0] and lines[0].endswith("owes 16 of 16 h in Dec")
+    assert lines[1].startswith("free") and "Ann Near" in lines[1] and lines[1].endswith("owes 11 of 16 h in Dec")
+    body = cli("duty", "candidates", duty_id, "--json").json()
+    assert [(c["person"], c["month"], c["hours_in_month"], c["hours_owed"], c["duties_in_month"]) for c in body] == [
+        ("Bob Far", "2026-12", 0.0, 16.0, 0), ("Ann Near", "2026-12", 5.0, 11.0, 1)]
+
+
 def test_autofill_prints_why_those_below_commitment_got_nothing(cli: Cli) -> None:
     _add_people(cli)  # Sam Reed: Saturdays 05:00-14:00 and Wednesday evenings; Pat Kemp: Saturdays
     assert cli("duty", "add", "--title", "Night patrol", "--start", "2026-12-05 18:00", "--end", "2026-12-05 23:00",

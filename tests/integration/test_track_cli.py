@@ -118,7 +118,7 @@ def test_an_nmea_log_imports_by_its_content_and_a_broken_one_exits_2_writing_not
     assert points == len(thin(logged_fixes(), "nmea")) and str(points) in imported.out
 
 
-def test_a_gga_only_log_imports_on_the_patrols_day_and_one_from_other_hours_exits_2_writing_nothing(
+def test_a_gga_only_log_needs_its_date_and_one_from_other_hours_exits_2_writing_nothing(
         cli: Cli, encrypted_db: Path, tmp_path: Path) -> None:
     # A vehicle unit that logs $GPGGA only: the 20-minute patrol log (06:05-06:25 UTC) without its RMC sentences.
     van = tmp_path / "unit.nmea"
@@ -134,13 +134,21 @@ def test_a_gga_only_log_imports_on_the_patrols_day_and_one_from_other_hours_exit
     finally:
         store.close()
     before = _written(encrypted_db)
-    refused = cli("patrol", "track", "import", evening.id[:8], str(van))
+    # No date: it was dated from the patrol, so the same hours another day went in as this patrol's. Now asked for.
+    undated = cli("patrol", "track", "import", morning[:8], str(van))
+    assert undated.code == 2 and undated.err.count("\n") == 1, undated.err
+    assert ("--log-date: unit.nmea has GGA sentences only: times of day and no date. Give the date it was recorded"
+            " (the UK date of its first fix); nothing was imported") in undated.err, undated.err
+    bad = cli("patrol", "track", "import", morning[:8], str(van), "--log-date", "20 Nov")
+    assert bad.code == 2 and "--log-date: '20 Nov' is not a date (YYYY-MM-DD)" in bad.err, bad.err
+    refused = cli("patrol", "track", "import", evening.id[:8], str(van), "--log-date", "2026-11-21")
     assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
-    assert ("unit.nmea has GGA sentences only (times of day, no date) and its times, 06:05 to 06:24 UTC, do not fit"
-            " the patrol's window (18:00 to 22:00 UTC on 2026-11-21" in refused.err)
+    assert ("unit.nmea has GGA sentences only (times of day, no date); dated 2026-11-21 as given, its fixes,"
+            " 2026-11-21 06:05 to 06:24 UTC, do not fit the patrol's window (18:00 to 22:00 UTC on 2026-11-21"
+            in refused.err), refused.err
     assert _written(encrypted_db) == before
 
-    imported = cli("patrol", "track", "import", morning[:8], str(van), "--json")
+    imported = cli("patrol", "track", "import", morning[:8], str(van), "--log-date", "2026-11-20", "--json")
     assert imported.code == 0, imported.err
     body = imported.json()
     assert body["first"].startswith("2026-11-20T06:05") and body["last"].startswith("2026-11-20T06:24")

@@ -56,6 +56,44 @@ def test_tile_served_through_scheme_is_the_stored_blob(qtbot, window, services, 
     assert window.map.guard.blocked == []
 
 
+def test_a_basemap_mixing_png_and_jpeg_serves_each_tile_with_its_own_type(qtbot, window, services, tmp_path: Path):
+    """Some generators mix PNG and JPEG tiles in one file: every tile went out as the file's type (here image/png),
+    JPEG ones included. A small file made here: zoom 1, the western tiles PNG, the eastern JPEG."""
+    def first_tile(name: str, where: str) -> bytes:  # real tiles: one_tile's PNG, the Geography Class JPEGs
+        conn = sqlite3.connect(FIXTURES / name)
+        try:
+            return bytes(conn.execute(f"SELECT tile_data FROM tiles WHERE {where} LIMIT 1").fetchone()[0])
+        finally:
+            conn.close()
+
+    png_tile = first_tile("one_tile.mbtiles", "1")
+    jpeg_tile = first_tile("geography-class-jpg.mbtiles", "zoom_level = 1")
+    assert png_tile.startswith(b"\x89PNG") and jpeg_tile.startswith(b"\xff\xd8")
+    mixed = tmp_path / "mixed.mbtiles"
+    conn = sqlite3.connect(mixed)
+    with conn:
+        conn.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+        conn.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+        conn.executemany("INSERT INTO metadata VALUES (?, ?)", [("name", "Mixed"), ("format", "png")])
+        conn.executemany("INSERT INTO tiles VALUES (1, ?, ?, ?)",
+                         [(0, 0, png_tile), (0, 1, png_tile), (1, 0, png_tile), (1, 1, jpeg_tile)])
+    conn.close()
+    basemap = _reload_with_basemap(qtbot, window, services, mixed, "Mixed")
+    window.map.run_js(
+        "(function(){ window.__types = null; Promise.all(['0/0', '1/0', '1/1'].map(t => "
+        f"fetch('rwtiles://{basemap.id}/1/' + t).then(r => r.headers.get('content-type'))))"
+        ".then(t => { window.__types = t; }, e => { window.__types = ['error ' + e]; }); return 1; })()")
+    types: list[object] = []
+
+    def arrived() -> bool:
+        types[:] = [_js(qtbot, window, "window.__types")]
+        return types[0] is not None
+
+    qtbot.waitUntil(arrived, timeout=10_000)
+    # XYZ row 0 is TMS row 1 at zoom 1: 1/1/0 is the JPEG tile (column 1, TMS row 1), the others PNG.
+    assert types[0] == ["image/png", "image/jpeg", "image/png"]
+
+
 def test_bad_basemap_files_are_refused_and_map_still_works(qtbot, window, services, tmp_path: Path):
     not_sqlite = tmp_path / "notes.mbtiles"
     not_sqlite.write_text("this is not a tile set")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -130,6 +130,36 @@ def test_an_nmea_log_imports_from_the_same_button_and_says_what_it_skipped(
     panel.dose.import_track(broken)
     qtbot.waitUntil(lambda: not panel.tasks, timeout=30_000)
     assert panel.problems and "broken.nmea holds no usable position fix" in panel.problems[-1]
+
+
+def test_a_gga_only_log_asks_its_date_with_the_patrols_day_offered_and_imports_with_it(
+        qtbot, panel: PatrolPanel, services: Services, tmp_path: Path) -> None:
+    """A vehicle unit's log of GGA sentences only was dated from the patrol, so another day's log of the same hours
+    went in as this one's: the date is asked, and cancelling imports nothing."""
+    patrol_id = in_progress_patrol(services)  # 06:00-10:00 on 20 November 2026
+    services.patrols.end(patrol_id)
+    panel.open_patrol(patrol_id)
+    van = tmp_path / "unit.nmea"
+    van.write_bytes(b"".join(line for line in NMEA_LOG.read_bytes().splitlines(keepends=True)
+                             if line.startswith(b"$GPGGA")))
+    asked: list[tuple[str, str, date]] = []
+    answers = [None, date(2026, 11, 20)]
+
+    def ask(name: str, why: str, offered: date) -> date | None:
+        asked.append((name, why, offered))
+        return answers.pop(0)
+
+    panel.dose.ask_log_date = ask
+    panel.dose.import_track(van)
+    qtbot.waitUntil(lambda: "not imported" in panel.dose.message.text(), timeout=30_000)
+    assert asked == [("unit.nmea", "unit.nmea has GGA sentences only: times of day and no date. Give the date it was"
+                      " recorded (the UK date of its first fix); nothing was imported", date(2026, 11, 20))]
+    assert panel.dose.message.text() == "Track not imported: unit.nmea has no date and none was given."
+    assert services.patrols.track_count(patrol_id) == 0 and not panel.problems
+    panel.dose.import_track(van)
+    qtbot.waitUntil(lambda: "Imported" in panel.dose.message.text(), timeout=30_000)
+    assert len(asked) == 2 and services.patrols.track_count(patrol_id) > 100
+    assert services.patrols.track_of(patrol_id)[0].at == datetime(2026, 11, 20, 6, 5, tzinfo=UTC)
 
 
 def test_without_a_receiver_set_up_connect_says_where_to_set_one(panel: PatrolPanel) -> None:

@@ -1259,24 +1259,35 @@ def test_assign_someone_lists_the_free_first_and_says_why_the_others_are_not(qtb
 
     on_it, away, _volunteer, _free = (person("Ann On-it"), person("Bea Away"), person("Dee Volunteer", "volunteer"),
                                       person("Zac Free"))
+    busy = person("Yan Busy")  # already 6 h in December: owed less than Zac, so after him (it was by name)
     services.people.add_exceptions(away, "2026-12-03", "2026-12-09", "away")
     duty_id = services.roster.add_duty(DutyInput(
         title="Evening patrol", kind="joint_patrol", start="2026-12-07 19:00", end="2026-12-07 23:00",
         station="Maldon", allowed_roles=["officer", "special"])).id
     services.roster.assign(duty_id, on_it)
+    services.roster.assign(services.roster.add_duty(DutyInput(
+        title="Early evening", kind="joint_patrol", start="2026-12-01 17:00", end="2026-12-01 23:00",
+        station="Maldon")).id, busy)
     duties = panel.duties_tab
     panel.show_tab("duties")
     panel.refresh()
     assert duties.select_duty(duty_id)
     combo = duties.assign_person
     texts = [combo.itemText(i) for i in range(combo.count())]
-    assert texts == ["Zac Free — Special Constable, Maldon · free", "",
+    assert texts == ["Zac Free — Special Constable, Maldon · free · owes 16 of 16 h in Dec",
+                     "Yan Busy — Special Constable, Maldon · free · owes 10 of 16 h in Dec", "",
                      "Bea Away — Special Constable, Maldon · ✗ away 3–9 Dec",
                      "Dee Volunteer — Community volunteer, Maldon · ✗ role not allowed on this duty"]
+    # The order `duty candidates` prints: the service's.
+    assert [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i)] == [
+        c.person_id for c in services.roster.candidates(duty_id)]
     assert combo.currentData() != on_it and combo.findData(on_it) < 0
-    assert duties.assign_heading.text() == "Assign someone (1 of 3 free)"
-    assert "Bea Away is away on Mon 7 Dec" in combo.itemData(2, Qt.ItemDataRole.ToolTipRole)
-    combo.setCurrentIndex(2)
+    # The most owed is chosen, not the blank line between the free and the rest (findData(None) found it).
+    assert combo.currentIndex() == 0 and combo.currentText().startswith("Zac Free")
+    assert duties.assign_heading.text() == "Assign someone (2 of 4 free)"
+    assert "Owes 10 of 16 h in Dec; 1 duty that month" in combo.itemData(1, Qt.ItemDataRole.ToolTipRole)
+    assert "Bea Away is away on Mon 7 Dec" in combo.itemData(3, Qt.ItemDataRole.ToolTipRole)
+    combo.setCurrentIndex(3)
     assert not duties.assign()  # no reason: refused, with the same words
     assert "not free (away 3–9 Dec)" in duties.rules_label.text()
 

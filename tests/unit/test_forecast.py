@@ -15,13 +15,20 @@ from hypothesis.extra.numpy import arrays
 
 from ruralwatch.analysis import forecast
 from ruralwatch.analysis.forecast import Blend
+from ruralwatch.core.month_split import months_from_to
+from ruralwatch.io import picture_tables
 
 NAIVE = Blend(math.inf, 0.0, 0.0, 0.0)
 
 
-def test_months_between_crosses_years() -> None:
-    assert forecast.months_between("2018-11", "2019-02") == ["2018-11", "2018-12", "2019-01", "2019-02"]
-    assert forecast.months_between("2019-02", "2019-02") == ["2019-02"]
+def test_the_training_months_cross_years_through_the_one_month_function() -> None:
+    """The forecast's months and the hours export's were copies of core.month_split.months_from_to: one function
+    now, so a fix to one is a fix to all."""
+    assert months_from_to("2018-11", "2019-02") == ("2018-11", "2018-12", "2019-01", "2019-02")
+    assert months_from_to("2019-02", "2019-02") == ("2019-02",)
+    assert months_from_to("2019-03", "2019-02") == ()
+    assert not hasattr(forecast, "months_between")
+    assert not hasattr(picture_tables, "months_between")
 
 
 def test_the_blend_chosen_reads_in_words() -> None:

@@ -567,3 +567,15 @@ def test_the_tiles_bytes_decide_the_format_not_the_metadata(tmp_path: Path, decl
     with MBTiles(path) as opened:
         assert opened.info.media_type == expected[1]
         assert opened.tile(2, 0, 3) == tiles[0]  # TMS row 0 at zoom 2 is XYZ row 3
+
+
+def test_each_tile_of_a_file_mixing_png_and_jpeg_has_its_own_media_type(tmp_path: Path) -> None:
+    """Some generators write PNG where a tile has transparency and JPEG elsewhere, in one file: every tile was served
+    with the file's type (image/png for most), so a JPEG tile went out as image/png."""
+    rows = [(2, 0, 0, PNG), (2, 1, 0, PNG), (2, 2, 0, PNG), (2, 3, 0, JPEG), (2, 0, 1, b"not an image")]
+    path = make_mbtiles(tmp_path / "mixed.mbtiles", rows, {"name": "mixed", "format": "png"})
+    with MBTiles(path) as opened:
+        assert opened.info.media_type == "image/png"  # most of them
+        served = {(x, y): opened.tile_media_type(opened.tile(2, x, y) or b"") for x, y in ((0, 3), (3, 3), (0, 2))}
+    # TMS rows 0 and 1 at zoom 2 are XYZ rows 3 and 2; bytes of no known image fall back to the file's type.
+    assert served == {(0, 3): "image/png", (3, 3): "image/jpeg", (0, 2): "image/png"}

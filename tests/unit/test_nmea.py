@@ -11,6 +11,7 @@ from fixtures.track_tools import NMEA_LOG, in_progress_patrol, logged_fixes, nme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.patrol import PatrolInput
 from ruralwatch.core.patrol_track import Fix
 from ruralwatch.core.people import PersonInput
@@ -90,7 +91,7 @@ def _gga_only(lines: list[str]) -> list[str]:
 def test_a_gga_only_log_is_dated_from_the_anchor_and_carried_across_midnight() -> None:
     # The real receiver's log with its RMC (and every other) sentence taken out: GGA 08:14:12 to 08:14:19 UTC.
     lines = _gga_only(REAL_LOG.read_text(encoding="ascii").splitlines())
-    with pytest.raises(NmeaError, match="has GGA fixes but no RMC sentence"):
+    with pytest.raises(NmeaError, match="has GGA fixes but no RMC or ZDA sentence"):
         parse_lines(lines, "van.nmea")  # no anchor: a time of day fits any day
     window = (datetime(2014, 5, 26, 7, 0, tzinfo=UTC), datetime(2014, 5, 26, 11, 0, tzinfo=UTC))
     log = parse_lines(lines, "van.nmea", window)
@@ -110,6 +111,30 @@ def test_a_gga_only_log_is_dated_from_the_anchor_and_carried_across_midnight() -
     # A log with RMC sentences keeps their dates whatever the anchor says.
     dated = parse_lines(REAL_LOG.read_text(encoding="ascii").splitlines(), "real.log", night)
     assert not dated.dated_by_anchor and dated.segments[0][0].at == datetime(2014, 5, 26, 8, 14, 11, tzinfo=UTC)
+
+
+ZDA_LOG = REAL_LOG.parent / "mr-350p.log"  # gpsd's too: GGA and ZDA, no RMC (see README)
+
+
+def test_a_real_log_of_gga_and_zda_without_rmc_takes_its_dates_from_the_zda() -> None:
+    """A GlobalSat MR-350p logs GGA, GSA and ZDA and no RMC: its ZDA sentences give the date (4 July 2012), so it
+    is not asked for; the same log without them has times of day only and needs one."""
+    lines = ZDA_LOG.read_text(encoding="ascii").splitlines()
+    log = parse_lines(lines, "mr-350p.log")
+    assert not log.dated_by_anchor and len(log.segments) == 1
+    fixes = log.segments[0]
+    # The first GGA (05:11:33) comes before the first ZDA (05:11:34): placed back from it, on the same day.
+    assert [f.at for f in fixes] == [datetime(2012, 7, 4, 5, 11, s, tzinfo=UTC) for s in range(33, 47)]
+    assert (round(fixes[0].lat, 6), round(fixes[0].lon, 6)) == (round(47 + 44.6977 / 60, 6),
+                                                                round(-(122 + 6.7277 / 60), 6))
+    assert log.skipped[nmea.NO_FIX] == 0 and log.skipped[nmea.BAD_CHECKSUM] == 0
+    without_zda = [line for line in lines if "ZDA," not in line]
+    with pytest.raises(nmea.NoDateError, match="mr-350p.log has GGA fixes but no RMC or ZDA sentence, so no date"):
+        parse_lines(without_zda, "mr-350p.log")
+    # A damaged or empty ZDA (a receiver without a fix sends `$GPZDA,,,,,,`) dates nothing and is not counted.
+    empty = [_sentence("GPZDA,,,,,,"), *without_zda]
+    with pytest.raises(nmea.NoDateError):
+        parse_lines(empty, "mr-350p.log")
 
 
 @given(start=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2068, 12, 31)),
@@ -138,7 +163,7 @@ def test_gga_only_logs_anchored_at_any_patrol_start_keep_their_order_and_span(
      r"empty.nmea holds no usable position fix \(GGA or RMC\): skipped 1 with a bad or missing checksum, "
      r"1 unreadable; nothing was imported"),
     ([_sentence("GPGGA,060500.00,5152.8013,N,00033.0023,E,1,08,0.9,45.0,M,47.0,M,,")],
-     r"empty.nmea has GGA fixes but no RMC sentence, so no date"),
+     r"empty.nmea has GGA fixes but no RMC or ZDA sentence, so no date"),
 ])
 def test_a_log_without_a_usable_fix_is_one_clear_error(lines: list[str], expected: str) -> None:
     with pytest.raises(NmeaError, match=expected) as caught:
@@ -249,7 +274,21 @@ def test_a_gga_only_excerpt_of_the_real_log_imports_on_the_patrols_day_and_not_i
                        encoding="ascii")
     # 09:00-12:00 on 26 May 2014, British Summer Time: 08:00-11:00 UTC, the log's 08:14 UTC within it.
     right = _patrol_on(services, "2014-05-26", "09:00", "12:00", "PC1")
-    summary = services.patrols.import_track(right, excerpt)
+    # No date given: it was dated from the patrol, so a log of the same hours on another day went in as this one's.
+    with pytest.raises(ValidationError) as undated:
+        services.patrols.import_track(right, excerpt)
+    assert [e.field for e in undated.value.errors] == ["log_date"]
+    assert undated.value.errors[0].message == (
+        "van.log has GGA sentences only: times of day and no date. Give the date it was recorded (the UK date of its"
+        " first fix); nothing was imported")
+    with pytest.raises(ValidationError, match="'26/05/2014' is not a date"):
+        services.patrols.import_track(right, excerpt, "26/05/2014")
+    # The day after: not the patrol's day, whatever its hours.
+    with pytest.raises(GpxError, match=r"dated 2014-05-27 as given, its fixes, 2014-05-27 08:14 to 08:14 UTC, do not"
+                                       r" fit the patrol's window \(08:00 to 11:00 UTC on 2014-05-26"):
+        services.patrols.import_track(right, excerpt, date(2014, 5, 27))
+    assert services.patrols.track_count(right) == 0
+    summary = services.patrols.import_track(right, excerpt, "2014-05-26")
     assert summary.file_format == "nmea" and summary.segments == 1
     stored = services.patrols.track_of(right)
     assert stored[0].at == datetime(2014, 5, 26, 8, 14, 12, tzinfo=UTC)  # thinned: parked, so a few points
@@ -259,13 +298,38 @@ def test_a_gga_only_excerpt_of_the_real_log_imports_on_the_patrols_day_and_not_i
     wrong = _patrol_on(services, "2014-05-27", "18:00", "22:00", "PC2")
     audit_before = services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     with pytest.raises(GpxError) as caught:
-        services.patrols.import_track(wrong, excerpt)
+        services.patrols.import_track(wrong, excerpt, "2014-05-27")
     assert str(caught.value) == (
-        "van.log has GGA sentences only (times of day, no date) and its times, 08:14 to 08:14 UTC, do not fit the"
-        " patrol's window (17:00 to 21:00 UTC on 2014-05-27, give or take 1 hour): not this patrol's log; nothing"
-        " was imported")
+        "van.log has GGA sentences only (times of day, no date); dated 2014-05-27 as given, its fixes, 2014-05-27"
+        " 08:14 to 08:14 UTC, do not fit the patrol's window (17:00 to 21:00 UTC on 2014-05-27, give or take 1 hour):"
+        " not this patrol's log, or not that date; nothing was imported")
     assert services.patrols.track_count(wrong) == 0
     assert services.store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audit_before
+
+
+def test_a_gga_only_log_given_its_date_carries_on_past_midnight_into_the_next_day(
+        services: Services, tmp_path: Path) -> None:
+    """A night patrol's unit logs GGA only, from 23:55 to 00:05: the date given is the first fix's, and the fixes
+    after midnight go on the day after it. In summer the UK date of a fix at 23:30 UTC is the next day's."""
+    def gga_log(name: str, start: datetime, minutes: int) -> Path:
+        path = tmp_path / name
+        path.write_text("".join(nmea_sentences(Fix(start + timedelta(minutes=m), 51.88, 0.55))[0] + "\r\n"
+                                for m in range(minutes + 1)), encoding="ascii")
+        return path
+
+    night = _patrol_on(services, "2026-11-20", "23:30", "01:00", "PC1")  # winter: UK time is UTC
+    services.patrols.import_track(night, gga_log("night.nmea", datetime(2026, 11, 20, 23, 55, tzinfo=UTC), 10),
+                                  "2026-11-20")
+    stored = [p.at for p in services.patrols.track_of(night)]
+    assert stored[0] == datetime(2026, 11, 20, 23, 55, tzinfo=UTC)
+    assert stored[-1] == datetime(2026, 11, 21, 0, 5, tzinfo=UTC)  # past midnight: the next day
+    # British Summer Time: a first fix at 23:30 UTC on 14 June is 00:30 on the 15th here, the date given.
+    summer = _patrol_on(services, "2026-06-15", "00:15", "02:00", "PC2")
+    services.patrols.import_track(summer, gga_log("summer.nmea", datetime(2026, 6, 14, 23, 30, tzinfo=UTC), 40),
+                                  date(2026, 6, 15))
+    stored = [p.at for p in services.patrols.track_of(summer)]
+    assert (stored[0], stored[-1]) == (datetime(2026, 6, 14, 23, 30, tzinfo=UTC), datetime(2026, 6, 15, 0, 10,
+                                                                                           tzinfo=UTC))
 
 
 @pytest.mark.parametrize("variant", ["utf-16", "time-stamped", "port-and-time-stamped"])

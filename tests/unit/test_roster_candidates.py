@@ -47,9 +47,10 @@ def test_free_people_come_first_and_the_others_say_why_not(services: Services) -
     found = services.roster.candidates(duty)
 
     assert on_it not in [c.person_id for c in found]  # already on it: not offered
-    # Free first (own station before elsewhere), then the others by name, each with its reason.
+    # Free first, most owed this month first, then fewest duties, then by name (not by station: Eve from Braintree
+    # owes as much as Zac from Maldon), then the others by name, each with its reason.
     assert [(c.name, c.free) for c in found] == [
-        ("Zac Free", True), ("Eve Elsewhere", True), ("Bea Away", False), ("Cal Busy", False),
+        ("Eve Elsewhere", True), ("Zac Free", True), ("Bea Away", False), ("Cal Busy", False),
         ("Dee Volunteer", False),
     ]
     why = {c.person_id: c.why_not for c in found}

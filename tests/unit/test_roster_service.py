@@ -415,6 +415,38 @@ def test_autofill_prefers_the_duties_own_station(services: Services) -> None:
     assert [(d.id, pid) for d, pid, _ in outcome.assignments] == [(target, local)]
 
 
+def test_assign_candidates_put_those_most_owed_this_month_first_whatever_their_station(services: Services) -> None:
+    """The free were listed by station: the Maldon Special with 9 of her 16 h already rostered came before two from
+    Great Dunmow who had nothing in December. Now hours owed in the duty's month, then fewest duties, then name."""
+    def person(name: str, station: str = "Maldon", commitment: float | None = None) -> str:
+        added = services.people.add(PersonInput(name=name, role="special", station=station,
+                                                monthly_commitment_hours=commitment))
+        services.people.set_weekly(added.id, [WeeklySlotInput(d, "17:00", "23:30") for d in range(7)])
+        return added.id
+
+    ada, _bo, cy = person("Ada Local"), person("Bo Far", "Great Dunmow"), person("Cy Far", "Great Dunmow", 12)
+    di, _ed, al = person("Di Local", commitment=10), person("Ed None", commitment=0), person("Al Away")
+    services.people.add_exceptions(al, "2026-12-07", "2026-12-07", "away")
+    for day, start, end, who in ((1, "18:00", "23:00", ada), (2, "18:00", "22:00", ada), (3, "19:00", "22:00", di)):
+        services.roster.assign(_duty(services, day=day, start=start, end=end), who)
+    november = services.roster.add_duty(DutyInput(title="Last month", kind="joint_patrol", start="2026-11-30 18:00",
+                                                  end="2026-11-30 23:00", station="Maldon")).id
+    services.roster.assign(november, cy)  # another month: not counted against December
+    found = services.roster.candidates(_duty(services))
+    assert [(c.name, c.free, c.standing.owed, c.standing.duties) for c in found] == [
+        ("Bo Far", True, 16.0, 0), ("Cy Far", True, 12.0, 0), ("Di Local", True, 7.0, 1),
+        ("Ada Local", True, 7.0, 2), ("Ed None", True, 0.0, 0), ("Al Away", False, 16.0, 0)]
+    assert [c.standing.text() for c in found[:5]] == [
+        "owes 16 of 16 h in Dec", "owes 12 of 12 h in Dec", "owes 7 of 10 h in Dec", "owes 7 of 16 h in Dec",
+        "no commitment"]
+    services.roster.assign(_duty(services, day=4, start="18:00", end="23:00"), di)  # 8 of 10 h now
+    services.roster.assign(_duty(services, day=5, start="18:00", end="23:00"), di)  # 13 of 10 h: met
+    later = services.roster.candidates(_duty(services, day=8))
+    # Di met hers with 3 h beyond: after Ed, who has none and no hours; Al is back and owed all 16 h.
+    assert [c.name for c in later] == ["Al Away", "Bo Far", "Cy Far", "Ada Local", "Ed None", "Di Local"]
+    assert later[-1].standing.text() == "commitment met in Dec (13 of 10 h)"
+
+
 INJECTION = '=HYPERLINK("http://x","y")'
 
 

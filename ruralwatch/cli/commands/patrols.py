@@ -100,6 +100,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
                        " .nmea, .log, .txt: told by what is in the file)")
     track_import.add_argument("patrol")
     track_import.add_argument("file", type=Path, metavar="FILE")
+    track_import.add_argument("--log-date", metavar="YYYY-MM-DD",
+                              help="the UK date a log of GGA sentences only was recorded (its first fix): such a log"
+                                   " has times of day and no date, and is refused without it")
     track_import.add_argument("--json", action="store_true")
     track_export = track_actions.add_parser("export", help="the patrol's track as a GPX file")
     track_export.add_argument("patrol")
@@ -307,7 +310,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
                 print(f"  not planned: {other.label:<28} track {other.minutes:>5.1f} min, {other.visits} visits")
     elif args.action == "track":
         if args.track_action == "import":
-            summary = patrols.import_track(args.patrol, args.file)
+            summary = patrols.import_track(args.patrol, args.file, args.log_date)
             if args.json:
                 print_json(summary.__dict__)
             else:

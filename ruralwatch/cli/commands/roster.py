@@ -88,8 +88,9 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     assign.add_argument("duty")
     assign.add_argument("person")
     assign.add_argument("--override-reason", default="", help="assign despite broken rules; the reason is kept")
-    candidates = actions.add_parser("candidates", help="who may be put on a duty: those free first, then the"
-                                                       " others with why not (as the window lists them)")
+    candidates = actions.add_parser("candidates", help="who may be put on a duty: those free first, most hours owed"
+                                                       " that month first, then the others with why not (as the"
+                                                       " window lists them)")
     candidates.add_argument("duty")
     candidates.add_argument("--json", action="store_true")
     unassign = actions.add_parser("unassign", help="take a person off a duty")
@@ -287,12 +288,16 @@ def _duty(services: Services, args: argparse.Namespace) -> int:
         found = roster.candidates(args.duty)
         if args.json:
             print_json([{"person_id": c.person_id, "person": c.name, "role": c.role, "station": c.station,
-                         "free": c.free, "why_not": c.why_not, "rules": [b.rule for b in c.breaches]}
+                         "free": c.free, "why_not": c.why_not, "rules": [b.rule for b in c.breaches],
+                         "month": f"{c.standing.month[0]:04d}-{c.standing.month[1]:02d}",
+                         "hours_in_month": round(c.standing.hours, 2), "commitment_hours": c.standing.commitment,
+                         "hours_owed": round(c.standing.owed, 2), "duties_in_month": c.standing.duties}
                         for c in found])
         else:
+            # The free, most owed first, with what they owe; the others with why not (the window's words).
             for c in found:
                 print(f"{'free' if c.free else 'not free':<9} {c.name:<24} {PERSON_ROLE_NAMES.get(c.role, c.role):<22}"
-                      f" {c.station:<16} {c.why_not}".rstrip())
+                      f" {c.station:<16} {c.standing.text() if c.free else c.why_not}".rstrip())
             free = sum(1 for c in found if c.free)
             print(f"{free} of {count_of(len(found), 'person', 'people')} free to take it")
     elif args.action == "unassign":

@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ruralwatch.core import times
@@ -125,22 +125,31 @@ class PatrolTracks(PatrolLog):
 
     # --- GPX and NMEA -------------------------------------------------------------------------------------
 
-    def import_track(self, patrol_id: str, path: Path) -> TrackSummary:
+    def import_track(self, patrol_id: str, path: Path, log_date: date | str | None = None) -> TrackSummary:
         """A track from a GPX file (a phone's or handheld's) or an NMEA 0183 log (a vehicle's GPS unit, a phone
         app), told apart by content, not by the file's name. Checked whole before anything is written: every point
-        timed, within FORCE_MARGIN_KM of the force's area, on the patrol's day(s); a log of GGA sentences only is dated
-        from the patrol's window and must fit it (GGA_SLACK). One transaction."""
+        timed, within FORCE_MARGIN_KM of the force's area, on the patrol's day(s). A log of GGA sentences only has
+        times of day and no date: it needs `log_date`, the UK date its first fix was taken (the window asks for it,
+        the command line takes --log-date), and is refused without one (ValidationError on `log_date`, nothing
+        read further); its later fixes carry on past midnight, and it must fit the patrol's window (GGA_SLACK).
+        A log that has its own dates ignores `log_date`. One transaction."""
         self.store.actor.require("patrol.log")
         patrol = self.get(patrol_id)
         if patrol.status == PatrolStatus.CANCELLED:
             raise ValidationError.single("status", "the patrol was cancelled")
+        day = _log_day(log_date)
         skipped: dict[str, int] = {}
         if _is_nmea(path):
-            window = _window(patrol)
-            log = nmea.read_log(path, window)
+            try:
+                log = nmea.read_log(path, None if day is None else _local_day(day))
+            except nmea.NoDateError:
+                # Dating it from the patrol alone took a log of the same hours on another day as this patrol's.
+                raise ValidationError.single(
+                    "log_date", f"{path.name} has GGA sentences only: times of day and no date. Give the date it was"
+                                f" recorded (the UK date of its first fix); nothing was imported") from None
             segments, skipped, file_format = log.segments, log.skipped, "nmea"
             if log.dated_by_anchor:
-                _check_gga_window(path, window, [f for s in segments for f in s])
+                _check_gga_window(path, day, _window(patrol), [f for s in segments for f in s])
         else:
             segments, file_format = gpx.read_segments(path), "gpx"
         self._check_area(path, [f for s in segments for f in s])
@@ -231,6 +240,26 @@ class TrackRecorder:
         return len(pending)
 
 
+def _log_day(given: date | str | None) -> date | None:
+    """The date given for a GGA-only log: a date, or YYYY-MM-DD text (the command line's); None when none."""
+    if given is None or isinstance(given, date):
+        return given
+    text = given.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError.single("log_date", f"{given!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _local_day(day: date) -> nmea.Anchor:
+    """The UK day `day` as a UTC period: a first fix at 23:30 UTC in summer is 00:30 the next day here."""
+    begin = datetime.combine(day, datetime.min.time(), tzinfo=times.LOCAL_ZONE)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=times.LOCAL_ZONE)
+    return begin.astimezone(UTC), end.astimezone(UTC) - timedelta(microseconds=1)
+
+
 def _window(patrol: PatrolRecord) -> nmea.Anchor:
     """From the earlier of the planned and actual start to the later of the planned and actual end (UTC)."""
     begin = min([patrol.start, *([times.from_storage(patrol.started_at)] if patrol.started_at else [])])
@@ -238,8 +267,9 @@ def _window(patrol: PatrolRecord) -> nmea.Anchor:
     return begin.astimezone(UTC), end.astimezone(UTC)
 
 
-def _check_gga_window(path: Path, window: nmea.Anchor, fixes: list[Fix]) -> None:
-    """A GGA-only log was dated from the patrol's window: every fix must then be in it (GGA_SLACK either side)."""
+def _check_gga_window(path: Path, day: date | None, window: nmea.Anchor, fixes: list[Fix]) -> None:
+    """A GGA-only log dated from the date the user gave: every fix must be in the patrol's window (GGA_SLACK either
+    side), or it is another patrol's log or another day's."""
     begin, end = window
     outside = [f for f in fixes if not begin - GGA_SLACK <= f.at <= end + GGA_SLACK]
     if outside:
@@ -248,9 +278,10 @@ def _check_gga_window(path: Path, window: nmea.Anchor, fixes: list[Fix]) -> None
             period = f"{begin:%H:%M} to {end:%H:%M} UTC on {begin:%Y-%m-%d}"
         else:
             period = f"{begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-        raise GpxError(f"{path.name} has GGA sentences only (times of day, no date) and its times, {first:%H:%M} to"
-                       f" {last:%H:%M} UTC, do not fit the patrol's window ({period}, give or take"
-                       f" {GGA_SLACK.seconds // 3600} hour): not this patrol's log; nothing was imported")
+        raise GpxError(f"{path.name} has GGA sentences only (times of day, no date); dated {day} as given, its"
+                       f" fixes, {first:%Y-%m-%d %H:%M} to {last:%H:%M} UTC, do not fit the patrol's window ({period},"
+                       f" give or take {GGA_SLACK.seconds // 3600} hour): not this patrol's log, or not that date;"
+                       f" nothing was imported")
 
 
 def _is_nmea(path: Path) -> bool:
