@@ -20,6 +20,12 @@ class DockScrollArea(QScrollArea):
         self.setWidget(panel)
         panel.installEventFilter(self)
 
+    def put(self, panel: QWidget) -> None:
+        """Show `panel` in place of add_dock's placeholder (a dock's panel is built when it is first wanted)."""
+        self.setWidget(panel)  # deletes the placeholder
+        panel.installEventFilter(self)
+        self.fit()
+
     def fit(self) -> None:
         panel = self.widget()
         least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
@@ -45,16 +51,18 @@ class DockScrollArea(QScrollArea):
         return super().eventFilter(watched, event)
 
 
-def add_dock(window: QMainWindow, title: str, object_name: str, widget: QWidget,
+def add_dock(window: QMainWindow, title: str, object_name: str, widget: QWidget | None,
              area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea, hidden: bool = True) -> QDockWidget:
-    """Dock `widget` in `window`. The object name is what QMainWindow.saveState remembers the dock by.
+    """Dock `widget` in `window`. The object name is what QMainWindow.saveState remembers the dock by. With no
+    widget the dock holds an empty placeholder until its panel is put in (`DockScrollArea.put`): a panel nobody
+    opens is not built at start (issue 21).
 
     The panel sits in a scroll area: a dock's minimum size is otherwise its panel's (the Roster's was 800 px wide),
     and QMainWindow grows the window past the screen to honour it (1772 px wide with Patrols and Roster docked).
     In the scroll area a narrow or short dock scrolls instead."""
     dock = QDockWidget(title, window)
     dock.setObjectName(object_name)
-    scroll = DockScrollArea(widget)
+    scroll = DockScrollArea(widget if widget is not None else QWidget())
     scroll.setObjectName(f"{object_name}Scroll")
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setMinimumSize(240, 160)
