@@ -216,6 +216,9 @@ class MainWindow(QMainWindow):
                                 "rosterDock": self._build_roster, "patrolDock": self._build_patrols,
                                 "premisesDock": self._build_premises}
         for dock in self._docks():
+            # Built before the dock shows (its menu entry's `toggled` comes first), so it opens as wide as the panel
+            # asks; visibilityChanged catches any other way a dock comes on screen.
+            dock.toggleViewAction().toggled.connect(lambda on, d=dock: on and self._panel(d))
             dock.visibilityChanged.connect(lambda shown, d=dock: shown and self._panel(d))
         self._behind_tab: QDockWidget | None = None  # a panel switched off while behind another's tab (_focus_dock)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
@@ -1375,6 +1378,7 @@ class MainWindow(QMainWindow):
             first = FIRST_PANEL.get(actor.role)
             if first is not None:
                 dock = self.findChild(QDockWidget, first)
+                self._panel(dock)  # built before it shows: the dock opens as wide as its panel asks
                 dock.show()
                 dock.raise_()
         for dock in self.findChildren(QDockWidget):

@@ -24,7 +24,8 @@ class DockScrollArea(QScrollArea):
         """Show `panel` in place of add_dock's placeholder (a dock's panel is built when it is first wanted)."""
         self.setWidget(panel)  # deletes the placeholder
         panel.installEventFilter(self)
-        self.fit()
+        if self.isVisible():  # into a dock on screen; before the window shows, the dock sizes to it as to any panel
+            self.fit()
 
     def fit(self) -> None:
         panel = self.widget()
