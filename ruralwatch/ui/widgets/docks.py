@@ -22,7 +22,12 @@ class DockScrollArea(QScrollArea):
 
     def put(self, panel: QWidget) -> None:
         """Show `panel` in place of add_dock's placeholder (a dock's panel is built when it is first wanted)."""
-        self.setWidget(panel)  # deletes the placeholder
+        placeholder = self.takeWidget()
+        if placeholder is not None:  # let go of it first: it may be in the middle of an event of its own
+            placeholder.removeEventFilter(self)
+            placeholder.hide()
+            placeholder.deleteLater()
+        self.setWidget(panel)
         panel.installEventFilter(self)
         if self.isVisible():  # into a dock on screen; before the window shows, the dock sizes to it as to any panel
             self.fit()
