@@ -207,18 +207,15 @@ class MainWindow(QMainWindow):
         # Each docked panel is built (and its module imported) when it is first shown or asked for, not at start:
         # together they were about half a second of a start-up that shows one of them at most (issue 21).
         self._panels: dict[str, QWidget] = {}
-        self.analysis_dock = add_dock(self, "Analysis", "analysisDock", None)
-        self.sync_dock = add_dock(self, "Sync", "syncDock", None)
-        self.roster_dock = add_dock(self, "Roster", "rosterDock", None)
-        self.patrol_dock = add_dock(self, "Patrols", "patrolDock", None)
-        self.premises_dock = add_dock(self, "Premises", "premisesDock", None)
+        self.analysis_dock = add_dock(self, "Analysis", "analysisDock", None, build=self._panel)
+        self.sync_dock = add_dock(self, "Sync", "syncDock", None, build=self._panel)
+        self.roster_dock = add_dock(self, "Roster", "rosterDock", None, build=self._panel)
+        self.patrol_dock = add_dock(self, "Patrols", "patrolDock", None, build=self._panel)
+        self.premises_dock = add_dock(self, "Premises", "premisesDock", None, build=self._panel)
         self._panel_builders = {"analysisDock": self._build_analysis, "syncDock": self._build_sync,
                                 "rosterDock": self._build_roster, "patrolDock": self._build_patrols,
                                 "premisesDock": self._build_premises}
-        for dock in self._docks():
-            # Built before the dock shows (its menu entry's `toggled` comes first), so it opens as wide as the panel
-            # asks; visibilityChanged catches any other way a dock comes on screen.
-            dock.toggleViewAction().toggled.connect(lambda on, d=dock: on and self._panel(d))
+        for dock in self._docks():  # shown is built (PanelDock); a tab brought forward too
             dock.visibilityChanged.connect(lambda shown, d=dock: shown and self._panel(d))
         self._behind_tab: QDockWidget | None = None  # a panel switched off while behind another's tab (_focus_dock)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
@@ -1378,7 +1375,6 @@ class MainWindow(QMainWindow):
             first = FIRST_PANEL.get(actor.role)
             if first is not None:
                 dock = self.findChild(QDockWidget, first)
-                self._panel(dock)  # built before it shows: the dock opens as wide as its panel asks
                 dock.show()
                 dock.raise_()
         for dock in self.findChildren(QDockWidget):
