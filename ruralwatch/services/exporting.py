@@ -6,27 +6,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import CancelledError
 from ruralwatch.core.incident import Incident, IncidentFilter
-from ruralwatch.io.exports import (
-    ExportData,
-    ExportOptions,
-    ExportResult,
-    ProgressCallback,
-    check_target,
-    export,
-    replace_atomically,
-    resolve_target,
-)
-from ruralwatch.io.picture import Picture, gather
 from ruralwatch.services.geography import GeographyService
 from ruralwatch.services.incidents import IncidentService
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
 from ruralwatch.store.protection import open_values
+
+if TYPE_CHECKING:  # the export code is imported by the method that writes a file: not at the window's start
+    from ruralwatch.io.exports import ExportOptions, ExportResult, ProgressCallback
 
 # What carries people's names (crew, hours) when personal data is exported.
 PEOPLE_KINDS = ("patrols", "duties", "hours")
@@ -62,6 +54,9 @@ class ExportService:
         nothing. Personal data only when asked for and only for roles entitled to it: reporters' details with
         incidents (`personal.reporters`), people's names with patrols, duties and hours (`personal.volunteers`).
         Registrations go to the roles entitled to reporters' details and are blank for the others."""
+        from ruralwatch.io.exports import ExportData, export, resolve_target
+        from ruralwatch.io.picture import Picture, gather
+
         actor = self.store.actor
         actor.require("export.data")
         if options.include_personal:
@@ -95,6 +90,8 @@ class ExportService:
         """The map of the incidents `flt` selects as one HTML file that opens offline in any browser (kind, status,
         time and place of each; no personal data). Returns how many incidents it holds. Audited like any export;
         a cancel (`progress` returning False) leaves `out` as it was."""
+        from ruralwatch.io.exports import check_target, replace_atomically
+
         self.store.actor.require("export.data")
         target = check_target(out)
         rows_json = IncidentService(self.store).map_json(flt)

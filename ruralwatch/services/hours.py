@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from ruralwatch.core import times
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, HOURS_STATUS_NAMES, PERSON_ROLE_NAMES
-from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.rostering.hours import commitment_months, planned_hours, worked_hours
 from ruralwatch.store.audit import record_event
 from ruralwatch.store.database import Store
@@ -151,6 +150,8 @@ class HoursService:
 
     def export(self, summary: HoursSummary, path: Path, now: datetime | None = None) -> Path:
         """CSV, XLSX or PDF by the file's extension; the file appears only when complete."""
+        from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
+
         self.store.actor.require("export.data")
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx", ".pdf"):

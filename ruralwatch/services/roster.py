@@ -19,7 +19,6 @@ from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
 from ruralwatch.core.people import DutyInput, DutyRecord, duty_from_row, validate_duty
 from ruralwatch.core.permissions import ROSTER_LINKED_ROLES
 from ruralwatch.core.vocab import DUTY_KIND_NAMES, PATROL_PURPOSE_NAMES, PATROL_STATUS_NAMES, SKILL_NAMES
-from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
 from ruralwatch.rostering import autofill as autofill_mod
 from ruralwatch.rostering.availability import away_during, away_text, format_day
 from ruralwatch.rostering.errors import RuleBreachError
@@ -662,6 +661,8 @@ class RosterService:
                         station: str | None = None, name: str = "RuralWatch duties") -> int:
         """Write `calendar(...)` to `path` (it appears only when complete) and audit the export: it carries
         volunteers' names. Returns the number of events written."""
+        from ruralwatch.io.exports import check_target, replace_atomically  # file writing: imported when used
+
         target = check_target(path)
         if station:
             self._check_station(station)
@@ -740,6 +741,8 @@ class RosterService:
     def export_duties(self, start: date, end: date, path: Path) -> Path:
         """Duties with their crew as CSV or XLSX (by the file's extension); the file appears only when complete.
         Duties only: joint patrols are in the calendar export (`calendar`) and the patrol list, not here."""
+        from ruralwatch.io.exports import check_target, replace_atomically, write_csv, write_sheets
+
         self.store.actor.require("export.data")
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -48,7 +49,6 @@ from ruralwatch import __version__
 from ruralwatch.core.errors import RuralWatchError
 from ruralwatch.core.incident import Incident, IncidentFilter
 from ruralwatch.core.kinds import KINDS
-from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES
 from ruralwatch.core.vocab import STATUSES
 from ruralwatch.core.words import count_of
@@ -56,43 +56,44 @@ from ruralwatch.mapping.map_page import TileLayerSpec
 from ruralwatch.mapping.premises_layer import premises_geojson
 from ruralwatch.services.changes import Change
 from ruralwatch.services.container import Services
-from ruralwatch.services.data_location import MovedDatabase
-from ruralwatch.services.demo_set import DemoLoaded, DemoRemoved, load_demo_set, remove_demo_set
-from ruralwatch.services.published import ImportReport, held_words
-from ruralwatch.services.roads import ATTRIBUTION as ROADS_ATTRIBUTION
-from ruralwatch.services.roads import NetworkInfo
-from ruralwatch.services.vehicles import ListImport
+from ruralwatch.services.sync import SETTINGS_TOPIC as SYNC_SETTINGS_TOPIC
 from ruralwatch.ui import settings_keys as keys
 from ruralwatch.ui import theme
-from ruralwatch.ui.accounts_dialog import AccountsDialog, ChangePasswordDialog
-from ruralwatch.ui.alert_dialog import AlertComposeDialog, AlertsDialog
-from ruralwatch.ui.analysis_panel import AnalysisPanel
-from ruralwatch.ui.audit_view import AuditDialog
-from ruralwatch.ui.backups_dialog import BackupsDialog
 from ruralwatch.ui.basemap_actions import BasemapActions
-from ruralwatch.ui.export_dialog import ExportDialog
-from ruralwatch.ui.first_steps import FirstStepsDialog, first_steps
-from ruralwatch.ui.harm_dialog import HarmWeightsDialog
 from ruralwatch.ui.idle_lock import IdleLock
-from ruralwatch.ui.incident_form import IncidentDialog
 from ruralwatch.ui.incident_model import GRID_REF_COLUMN, IncidentTableModel
 from ruralwatch.ui.map_picking import MapPicking
 from ruralwatch.ui.map_view import MapView
 from ruralwatch.ui.operations import Operations
-from ruralwatch.ui.patrol_panel import PatrolPanel
-from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
 from ruralwatch.ui.restoring import RestoreRequest
-from ruralwatch.ui.retention_dialog import RetentionDialog
-from ruralwatch.ui.roster_panel import RosterPanel
-from ruralwatch.ui.settings_dialog import SettingsDialog
-from ruralwatch.ui.sync_panel import SyncPanel
 from ruralwatch.ui.tasks import BackgroundTask, Progress
 from ruralwatch.ui.tiles import install_tile_handler
 from ruralwatch.ui.widgets import HubBridge, add_dock, configure_table, vocab_combo
+from ruralwatch.ui.widgets.docks import DockScrollArea
 from ruralwatch.ui.widgets.field_marks import mark, unmark
 from ruralwatch.ui.widgets.today import FollowingDateEdit
 from ruralwatch.ui.widgets.unsaved import CANCEL, SAVE, ask_save_discard_cancel
 from ruralwatch.ui.window_actions import GreyedExplainer, apply_permissions, build_actions, explain_greyed
+
+if TYPE_CHECKING:  # the dialogs, panels and what only their results name: imported where used (issue 21)
+    from ruralwatch.core.patrol import PatrolRecord
+    from ruralwatch.services.data_location import MovedDatabase
+    from ruralwatch.services.demo_set import DemoLoaded, DemoRemoved
+    from ruralwatch.services.published import ImportReport
+    from ruralwatch.services.roads import NetworkInfo
+    from ruralwatch.services.vehicles import ListImport
+    from ruralwatch.ui.alert_dialog import AlertComposeDialog, AlertsDialog
+    from ruralwatch.ui.analysis_panel import AnalysisPanel
+    from ruralwatch.ui.backups_dialog import BackupsDialog
+    from ruralwatch.ui.export_dialog import ExportDialog
+    from ruralwatch.ui.first_steps import FirstStepsDialog
+    from ruralwatch.ui.incident_form import IncidentDialog
+    from ruralwatch.ui.patrol_panel import PatrolPanel
+    from ruralwatch.ui.premises_panel import PremisesPanel, SerialCheckDialog
+    from ruralwatch.ui.retention_dialog import RetentionDialog
+    from ruralwatch.ui.roster_panel import RosterPanel
+    from ruralwatch.ui.settings_dialog import SettingsDialog
+    from ruralwatch.ui.sync_panel import SyncPanel
 
 SEARCH_DELAY_MS = 250
 # Bump when the docks or toolbars change, so a layout saved by an older version is not restored onto them.
@@ -207,32 +208,27 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter)
         self.setCentralWidget(central)
 
-        self.analysis = AnalysisPanel(services, self.ops, self)
-        self.analysis.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
-        self.analysis.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
-        self.analysis_dock = add_dock(self, "Analysis", "analysisDock", self.analysis)
-        # Never narrower than the panel: at 1366x768 a narrow dock cut tab names and period boxes off at the side.
-        self.analysis_dock.widget().setMinimumWidth(self.analysis.minimumSizeHint().width())
-        self.sync_panel = SyncPanel(services, self.ops, self)
-        self.sync_dock = add_dock(self, "Sync", "syncDock", self.sync_panel)
-        self.roster_panel = RosterPanel(services, self.ops, self)
-        self._roster_wide = False  # the roster in front has the window's width (_give_roster_the_width)
-        self.roster_dock = add_dock(self, "Roster", "rosterDock", self.roster_panel)
-        self.patrol_panel = PatrolPanel(services, self.map, self.ops, self)
-        self.patrol_panel.newIncidentRequested.connect(self._on_patrol_new_incident)
-        self.patrol_dock = add_dock(self, "Patrols", "patrolDock", self.patrol_panel)
-        self.roster_panel.patrol_requested.connect(self.show_patrol)
+        # Each docked panel is built (and its module imported) when it is first shown or asked for, not at start:
+        # together they were about half a second of a start-up that shows one of them at most (issue 21).
+        self._panels: dict[str, QWidget] = {}
+        self.analysis_dock = add_dock(self, "Analysis", "analysisDock", None, build=self._panel)
+        self.sync_dock = add_dock(self, "Sync", "syncDock", None, build=self._panel)
+        self.roster_dock = add_dock(self, "Roster", "rosterDock", None, build=self._panel)
+        self.patrol_dock = add_dock(self, "Patrols", "patrolDock", None, build=self._panel)
+        self.premises_dock = add_dock(self, "Premises", "premisesDock", None, build=self._panel)
+        self._panel_builders = {"analysisDock": self._build_analysis, "syncDock": self._build_sync,
+                                "rosterDock": self._build_roster, "patrolDock": self._build_patrols,
+                                "premisesDock": self._build_premises}
+        for dock in self._docks():  # shown is built (PanelDock); a tab brought forward too
+            dock.visibilityChanged.connect(lambda shown, d=dock: shown and self._panel(d))
         # The roster in front takes the window's whole width: docked beside the table and the map (which keep
         # about 630 px) its month showed one week at a time, with the duties' titles cut. Another panel in front,
         # the roster closed or floated, and the incidents and the map are back.
+        self._roster_wide = False  # the roster in front has the window's width (_give_roster_the_width)
         self.roster_dock.visibilityChanged.connect(self._give_roster_the_width)
         self.roster_dock.topLevelChanged.connect(lambda _floating: self._give_roster_the_width(
             self.roster_dock.isVisible() and not self.roster_dock.visibleRegion().isEmpty()))
-        self.premises_panel = PremisesPanel(services, self)
-        self.premises_dock = add_dock(self, "Premises", "premisesDock", self.premises_panel)
         self._behind_tab: QDockWidget | None = None  # a panel switched off while behind another's tab (_focus_dock)
-        # An incident under a premises or in a serial check opens as a double-click in the table opens it.
-        self.premises_panel.incident_requested.connect(self.show_incident)
         # The panels share one place on the right, as tabs: side by side or stacked they left the map no room and
         # pushed the window past a laptop's screen. A panel can still be dragged out to float.
         for dock in (self.sync_dock, self.roster_dock, self.patrol_dock, self.premises_dock):
@@ -244,10 +240,8 @@ class MainWindow(QMainWindow):
         self.patrol_dock.toggleViewAction().toggled.connect(lambda on: self.map.set_panel_layer("route", on))
         self.analysis_dock.toggleViewAction().toggled.connect(lambda on: self.map.set_panel_layer("hotspots", on))
         # Which of the incident forms and the patrol panel a map click goes to.
-        self.picking = MapPicking(self.map, self.patrol_panel,
+        self.picking = MapPicking(self.map, lambda: self.patrol_panel,
                                   lambda message, timeout: self.statusBar().showMessage(message, timeout))
-        self.patrol_panel.pickRequested.connect(self.picking.patrol_pick)
-        self.premises_panel.pick_requested.connect(self.picking.form_pick)
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -261,8 +255,92 @@ class MainWindow(QMainWindow):
             # A laptop screen smaller than the default size (1366x768, or 1920x1080 at 150%): open maximised, so
             # the window manager fits the frame, title bar and status bar onto the screen.
             self.setWindowState(Qt.WindowState.WindowMaximized)
+        for dock in self._docks():
+            if not dock.isHidden():  # open in the restored or first layout: shown with the window
+                self._panel(dock)
         self.fit_to_screen()
         self._update_status()
+
+    # --- the docked panels, each built on first use ------------------------------------------------------
+
+    def _docks(self) -> tuple[QDockWidget, ...]:
+        return (self.analysis_dock, self.sync_dock, self.roster_dock, self.patrol_dock, self.premises_dock)
+
+    def _panel(self, dock: QDockWidget) -> QWidget:
+        """The dock's panel, built now if it was not yet (into the dock's scroll area, in place of its placeholder)."""
+        name = dock.objectName()
+        panel = self._panels.get(name)
+        if panel is None:
+            panel = self._panels[name] = self._panel_builders[name]()
+            scroll = dock.widget()
+            assert isinstance(scroll, DockScrollArea)
+            scroll.put(panel)
+        return panel
+
+    def _built(self, dock: QDockWidget) -> QWidget | None:
+        """The dock's panel if it was built (a panel never shown has nothing to refresh, save or dispose of)."""
+        return self._panels.get(dock.objectName())
+
+    @property
+    def analysis(self) -> AnalysisPanel:
+        return cast("AnalysisPanel", self._panel(self.analysis_dock))
+
+    @property
+    def sync_panel(self) -> SyncPanel:
+        return cast("SyncPanel", self._panel(self.sync_dock))
+
+    @property
+    def roster_panel(self) -> RosterPanel:
+        return cast("RosterPanel", self._panel(self.roster_dock))
+
+    @property
+    def patrol_panel(self) -> PatrolPanel:
+        return cast("PatrolPanel", self._panel(self.patrol_dock))
+
+    @property
+    def premises_panel(self) -> PremisesPanel:
+        return cast("PremisesPanel", self._panel(self.premises_dock))
+
+    def _build_analysis(self) -> AnalysisPanel:
+        from ruralwatch.ui.analysis_panel import AnalysisPanel
+
+        panel = AnalysisPanel(self.services, self.ops, self)
+        panel.hotspots_ready.connect(lambda run: self.map.show_hotspots(run.geojson()))
+        panel.hotspot_table.itemSelectionChanged.connect(self._on_hotspot_selected)
+        # Never narrower than the panel: at 1366x768 a narrow dock cut tab names and period boxes off at the side.
+        self.analysis_dock.widget().setMinimumWidth(panel.minimumSizeHint().width())
+        return panel
+
+    def _build_sync(self) -> SyncPanel:
+        from ruralwatch.ui.sync_panel import SyncPanel
+
+        panel = SyncPanel(self.services, self.ops, self)
+        panel.central_conflicts_state.connect(self._grey_central_conflicts)
+        return panel
+
+    def _build_roster(self) -> RosterPanel:
+        from ruralwatch.ui.roster_panel import RosterPanel
+
+        panel = RosterPanel(self.services, self.ops, self)
+        panel.patrol_requested.connect(self.show_patrol)
+        return panel
+
+    def _build_patrols(self) -> PatrolPanel:
+        from ruralwatch.ui.patrol_panel import PatrolPanel
+
+        panel = PatrolPanel(self.services, self.map, self.ops, self)
+        panel.newIncidentRequested.connect(self._on_patrol_new_incident)
+        panel.pickRequested.connect(self.picking.patrol_pick)
+        return panel
+
+    def _build_premises(self) -> PremisesPanel:
+        from ruralwatch.ui.premises_panel import PremisesPanel
+
+        panel = PremisesPanel(self.services, self)
+        # An incident under a premises or in a serial check opens as a double-click in the table opens it.
+        panel.incident_requested.connect(self.show_incident)
+        panel.pick_requested.connect(self.picking.form_pick)
+        return panel
 
     # --- building ----------------------------------------------------------------------------------------
 
@@ -402,11 +480,16 @@ class MainWindow(QMainWindow):
         # Greyed as the Sync panel's button is, with its words (the role, or no central store set), and again when
         # a connection string is saved in Settings.
         self._central_conflicts_tip = self.central_conflicts_action.statusTip()  # the spec's, put back once allowed
-        self._grey_central_conflicts(self.sync_panel.central_conflicts_refusal())
-        self.sync_panel.central_conflicts_state.connect(self._grey_central_conflicts)
+        self._grey_central_conflicts(self._central_conflicts_refusal())
         self.greyed_explainer = GreyedExplainer(self.statusBar())
         for each in menu.findChildren(QMenu):
             self.greyed_explainer.watch(each)
+
+    def _central_conflicts_refusal(self) -> str:
+        """The Sync panel's words for why Central store conflicts… cannot open (without building the panel)."""
+        from ruralwatch.ui.central_conflicts import why_not
+
+        return why_not(self.services.store.actor, self.services.sync.central_dsn())
 
     def _grey_central_conflicts(self, refused: str) -> None:
         action = self.central_conflicts_action
@@ -452,6 +535,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Settings (non-modal, like the forms); saving applies the display options at once."""
+        from ruralwatch.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.services, self)
         dialog.saved.connect(self._apply_settings)
         dialog.setup_requested.connect(lambda: (dialog.reject(), self.open_first_steps()))
@@ -469,6 +554,8 @@ class MainWindow(QMainWindow):
     def alert_selected(self) -> AlertComposeDialog | None:
         """Compose an alert to the community from the selected incident (the ward containing it, the rounded
         window; a supervisor approves it in the alerts list)."""
+        from ruralwatch.ui.alert_dialog import AlertComposeDialog
+
         incident_id = self.selected_id()
         if not incident_id:
             self.statusBar().showMessage("Select an incident first", 3000)
@@ -480,12 +567,16 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_alerts(self) -> AlertsDialog:
+        from ruralwatch.ui.alert_dialog import AlertsDialog
+
         dialog = AlertsDialog(self.services, self)
         dialog.show()
         return dialog
 
     def open_backups(self) -> BackupsDialog:
         """Backups and restore (non-modal); a checked restore closes the window (close_to_restore)."""
+        from ruralwatch.ui.backups_dialog import BackupsDialog
+
         dialog = BackupsDialog(self.services, self)
         dialog.restore_requested.connect(self.close_to_restore)
         dialog.show()
@@ -507,7 +598,7 @@ class MainWindow(QMainWindow):
 
     def unsaved_panel_changes(self) -> list[str]:
         """What the docked panels hold that is not saved (the roster's availability), a phrase each."""
-        return self.roster_panel.unsaved_changes()
+        return self.roster_panel.unsaved_changes() if self._built(self.roster_dock) else []
 
     def settle_unsaved_panels(self, title: str, doing: str) -> bool:
         """Before the window closes: Save, Discard or Cancel what a panel holds unsaved (availability typed in the
@@ -540,12 +631,16 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def open_retention(self) -> RetentionDialog:
+        from ruralwatch.ui.retention_dialog import RetentionDialog
+
         dialog = RetentionDialog(self.services, self)
         dialog.show()
         return dialog
 
     def open_export(self) -> ExportDialog:
         """Export incidents, starting from the table's kind and date filters (non-modal)."""
+        from ruralwatch.ui.export_dialog import ExportDialog
+
         dialog = ExportDialog(self.services, self.current_filter(), parent=self)
         dialog.exported.connect(lambda result: self.statusBar().showMessage(result.summary()[:1].upper()
                                                                             + result.summary()[1:], 15000))
@@ -568,11 +663,15 @@ class MainWindow(QMainWindow):
             self.idle_lock.set_minutes(float(keys.IDLE_MINUTES.read(settings)))
 
     def open_first_steps(self) -> FirstStepsDialog:
+        from ruralwatch.ui.first_steps import first_steps
+
         dialog = first_steps(self)
         dialog.show()
         return dialog
 
     def change_own_password(self) -> None:
+        from ruralwatch.ui.accounts_dialog import ChangePasswordDialog
+
         dialog = ChangePasswordDialog(self.services.accounts, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Password changed: use the new one next time", 6000)
@@ -602,6 +701,8 @@ class MainWindow(QMainWindow):
         return True
 
     def open_accounts(self) -> None:
+        from ruralwatch.ui.accounts_dialog import AccountsDialog
+
         if not self.services.store.actor.can("accounts.manage"):
             return
         dialog = AccountsDialog(self.services.accounts, parent=self)
@@ -609,6 +710,8 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def open_audit_log(self) -> None:
+        from ruralwatch.ui.audit_view import AuditDialog
+
         if not self.services.store.actor.can("audit.view"):
             return
         dialog = AuditDialog(self.services, self)
@@ -658,10 +761,15 @@ class MainWindow(QMainWindow):
         self._update_status()
         if selected:
             self.select_incident(selected)
-        self.roster_panel.refresh()
-        self.patrol_panel.reload()
-        self.premises_panel.refresh()
-        self.sync_panel.reload()  # the Pending column counts what a command beside the window wrote too
+        # Only the panels built so far: one built later reads everything when it is.
+        if self._built(self.roster_dock):
+            self.roster_panel.refresh()
+        if self._built(self.patrol_dock):
+            self.patrol_panel.reload()
+        if self._built(self.premises_dock):
+            self.premises_panel.refresh()
+        if self._built(self.sync_dock):
+            self.sync_panel.reload()  # the Pending column counts what a command beside the window wrote too
 
     def refresh_map(self, layers: bool = True) -> None:
         """The incidents of the table's filter on the map and, with `layers`, the near-repeat zones and premises."""
@@ -741,6 +849,8 @@ class MainWindow(QMainWindow):
         chosen = list(paths)
 
         def done(result: tuple[ImportReport, str]) -> None:
+            from ruralwatch.services.published import held_words
+
             report, other_forces = result
             self.refresh_context()
             self.statusBar().showMessage(report.summary(), 10000)
@@ -787,6 +897,8 @@ class MainWindow(QMainWindow):
         chosen = path
 
         def done(info: NetworkInfo) -> None:
+            from ruralwatch.services.roads import ATTRIBUTION as ROADS_ATTRIBUTION
+
             self.statusBar().showMessage(
                 f"Road network imported from {info.source}: {info.nodes:,} junctions, {info.edges:,} road links. "
                 f"Plans in its area are now timed by road. {ROADS_ATTRIBUTION}", 15000)
@@ -797,6 +909,8 @@ class MainWindow(QMainWindow):
         return True
 
     def edit_harm_weights(self) -> None:
+        from ruralwatch.ui.harm_dialog import HarmWeightsDialog
+
         dialog = HarmWeightsDialog(self.services.harm, self)
         dialog.exec()
         dialog.deleteLater()
@@ -814,7 +928,10 @@ class MainWindow(QMainWindow):
         elif change.topic == "geography":  # another force, or new districts or wards: redraw the outlines
             self.map.geography = self.services.geography.current()
             self.map.load_page(self.basemap_actions.usable())
-            self.analysis.reload_geography()
+            if self._built(self.analysis_dock):  # a panel built later reads the new one itself
+                self.analysis.reload_geography()
+        elif change.topic == SYNC_SETTINGS_TOPIC:  # a central store set or cleared: Central store conflicts…
+            self._grey_central_conflicts(self._central_conflicts_refusal())
 
     def _update_status(self) -> None:
         total = self.service.count()
@@ -1000,10 +1117,14 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def new_incident(self) -> IncidentDialog:
+        from ruralwatch.ui.incident_form import IncidentDialog
+
         return self._show_form(IncidentDialog(self.service, None, self, premises=self.services.premises,
                                               examples=self.services.geography.place_examples()))
 
     def open_incident(self, incident_id: str) -> IncidentDialog | None:
+        from ruralwatch.ui.incident_form import IncidentDialog
+
         for form in self.forms:
             if form.incident and form.incident.id == incident_id:
                 form.raise_()
@@ -1129,6 +1250,8 @@ class MainWindow(QMainWindow):
         return self.premises_panel.open_serial_check()
 
     def load_demo_data(self) -> None:
+        from ruralwatch.services.demo_set import load_demo_set
+
         def work(services: Services, progress: Progress) -> DemoLoaded:
             return load_demo_set(services, progress=progress)
 
@@ -1147,6 +1270,8 @@ class MainWindow(QMainWindow):
 
     def remove_demo_data(self) -> bool:
         """Ask, then remove the demo set; False when the user kept it."""
+        from ruralwatch.services.demo_set import remove_demo_set
+
         answer = QMessageBox.question(
             self, "Remove demo data",
             "Remove every demo incident, person, duty, patrol and premises? What you entered yourself is "
@@ -1326,9 +1451,10 @@ class MainWindow(QMainWindow):
         self.bridge.dispose()
         if self.idle_lock is not None:
             self.idle_lock.dispose()
-        self.roster_panel.dispose()
-        self.patrol_panel.dispose()
-        self.premises_panel.dispose()
+        for dock in (self.roster_dock, self.patrol_dock, self.premises_dock):
+            panel = self._built(dock)
+            if panel is not None:
+                panel.dispose()  # type: ignore[attr-defined]
         super().closeEvent(event)
         self.has_closed = True
         self.closed.emit()

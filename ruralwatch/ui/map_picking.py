@@ -32,9 +32,10 @@ class PickingForm(Protocol):
 
 
 class MapPicking:
-    def __init__(self, map_view: MapView, patrol_panel: PatrolPanel, status: Callable[[str, int], None]) -> None:
+    def __init__(self, map_view: MapView, patrol_panel: Callable[[], PatrolPanel],
+                 status: Callable[[str, int], None]) -> None:
         self.map = map_view
-        self.patrol_panel = patrol_panel
+        self._patrol_panel = patrol_panel  # asked for when needed: the window builds the panel on first use
         self._status = status
         self.form: PickingForm | None = None  # the form picking, if one is
         self.patrol = False  # the patrol panel is picking
@@ -48,7 +49,7 @@ class MapPicking:
             if self.form and self.form is not form:
                 self.form.pick_button.setChecked(False)
             if self.patrol:
-                self.patrol_panel.cancel_pick()
+                self._patrol_panel().cancel_pick()
             self.form = form
             self._clear_of_map(form)
             self._status(form.pick_hint, 8000)
@@ -93,7 +94,7 @@ class MapPicking:
 
     def map_clicked(self, lat: float, lon: float) -> None:
         if self.patrol:
-            self.patrol_panel.place_picked(lat, lon)
+            self._patrol_panel().place_picked(lat, lon)
             return
         form = self.form
         if form is None:

@@ -143,12 +143,17 @@ def make_action(window: QWidget, spec: ActionSpec) -> QAction:
         shortcut = QKeySequence(spec.shortcut).toString() if spec.shortcut is not None else ""
         action.setToolTip(f"{spec.tip} ({shortcut})" if shortcut else spec.tip)
         action.setStatusTip(spec.tip)
-    slot = attrgetter(spec.slot)(window)
+    find = attrgetter(spec.slot)
     if spec.checkable:
-        action.toggled.connect(slot)
+        action.toggled.connect(find(window))
+    elif "." in spec.slot:
+        # A panel's method ("sync_panel.open_central_conflicts"): looked up when triggered, since the window
+        # builds a panel only when it is first wanted.
+        action.triggered.connect(lambda _checked=False: find(window)())
     else:
         # triggered(bool checked) would fill a slot's first optional argument (import_published's files,
         # export_png's path, delete_selected's confirm) with False: call the slot with none.
+        slot = find(window)
         action.triggered.connect(lambda _checked=False, run=slot: run())
     window.addAction(action)  # its shortcut works anywhere in the window
     return action

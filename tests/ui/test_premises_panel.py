@@ -290,6 +290,8 @@ def test_the_window_opens_an_incident_double_clicked_in_the_premises_panel(qtbot
     farm = services.premises.add(PremisesInput("Grange Farm", "farm", "TL 61234 35678"))
     theft = services.incidents.record(IncidentInput(kind="equipment_theft", occurred_start="2026-11-20 02:00",
                                                     grid_ref="TL 61234 35678", premises_id=farm.id))
+    # The table reloads a moment after a change: the panel, built when first opened, may be quicker than that.
+    qtbot.waitUntil(lambda: window.model.total == 1, timeout=5_000)
     panel = window.premises_panel
     window.premises_dock.toggleViewAction().trigger()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5_000)
