@@ -1,0 +1,109 @@
+"""The Log page's buttons stay where they are under an officer's pointer, in the window at 1366x768. A walk: Start
+scrolled the page 218 px (End patrol, At hotspot and Vehicle reg out of view, Arrest where Arrived had been; a click
+aimed at Vehicle reg logged "Intelligence submitted"), and dismissing a vehicle alert made the page jump."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from demo_helpers import demo_on_clock
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from test_patrol_panel import FIXED_NOW, Clock, _planned_patrol
+
+from ruralwatch.services.container import Services
+from ruralwatch.ui.patrol_log import PatrolLog
+from ruralwatch.ui.patrol_panel import PatrolPanel
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(FIXED_NOW + timedelta(hours=1))
+
+
+@pytest.fixture
+def demo(services: Services, clock: Clock, monkeypatch) -> Services:
+    return demo_on_clock(services, clock, monkeypatch, FIXED_NOW, count=600)
+
+
+@pytest.fixture
+def log(qtbot, demo: Services, window, monkeypatch) -> Iterator[PatrolLog]:
+    """The Log page of a planned patrol, in the window at 1366x768 with the Patrols dock open as the menu opens it,
+    the keyboard focus on Start (as after a click on it)."""
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    window.resize(1366, 768)
+    window.patrol_dock.show()
+    window.fit_dock(window.patrol_dock)
+    panel = window.patrol_panel
+    panel.log.confirm = lambda title, question: True
+    _planned_patrol(qtbot, panel, demo)
+    panel.tabs.setCurrentWidget(panel.log)
+    qtbot.waitExposed(panel.log)
+    window.activateWindow()
+    panel.log.start_button.setFocus()
+    _settle(qtbot)
+    page = panel.log.findChild(QScrollArea)
+    assert page.verticalScrollBar().maximum() > 0  # the page is taller than the dock, as on a laptop
+    yield panel.log
+
+
+def _where(*widgets: QWidget) -> list[QPoint]:
+    return [w.mapToGlobal(QPoint(0, 0)) for w in widgets]
+
+
+def _settle(qtbot) -> None:
+    """A few turns of the event loop: deferred layouts and scrolls have run."""
+    for _ in range(5):
+        QApplication.processEvents()
+        qtbot.wait(0)
+
+
+def _watched(log: PatrolLog) -> tuple[QWidget, ...]:
+    return (log.end_button, log.stop_choice, log.vrm, log.detail, *log.kind_buttons.values())
+
+
+def test_starting_a_patrol_moves_no_button_and_end_and_at_hotspot_stay_in_view(qtbot, log: PatrolLog) -> None:
+    before = _where(*_watched(log))
+    QTest.mouseClick(log.start_button, Qt.MouseButton.LeftButton)
+    assert log.patrol.status.can_log
+    assert _where(*_watched(log)) == before  # not even for a moment: a press then lands on another button
+    _settle(qtbot)
+    assert _where(*_watched(log)) == before
+    assert not log.end_button.visibleRegion().isEmpty() and not log.stop_choice.visibleRegion().isEmpty()
+    assert log.stop_choice.hasFocus()
+
+
+def test_an_alert_and_its_dismissal_move_no_button_and_the_alert_is_in_view(qtbot, log: PatrolLog, demo,
+                                                                             clock) -> None:
+    QTest.mouseClick(log.start_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot)
+    page = log.findChild(QScrollArea)
+    for scrolled in (0, page.verticalScrollBar().maximum()):  # at the top, and scrolled to the log at the foot
+        page.verticalScrollBar().setValue(scrolled)
+        _settle(qtbot)
+        before = _where(*_watched(log))
+        log.vrm.setText(demo.patrols.vehicles_of_interest(clock.now)[0].vrm)
+        QTest.mouseClick(log.kind_buttons["stop_check"], Qt.MouseButton.LeftButton)
+        assert log.alert_texts()
+        _settle(qtbot)
+        assert _where(*_watched(log)) == before
+        alert = log.alert
+        assert alert.visibleRegion().boundingRect().height() == alert.height()  # all of it, without scrolling
+        QTest.mouseClick(log.dismiss_button, Qt.MouseButton.LeftButton)
+        _settle(qtbot)
+        assert not log.alert_texts()
+        assert _where(*_watched(log)) == before
+        # A refusal's reason, in view without scrolling, moves nothing either.
+        log.grid_ref.setText("not a place")
+        QTest.mouseClick(log.kind_buttons["person_spoken"], Qt.MouseButton.LeftButton)
+        _settle(qtbot)
+        assert log.message.text().startswith("Not logged")
+        assert log.message.visibleRegion().boundingRect().height() == log.message.height()
+        log.grid_ref.clear()
+        QTest.mouseClick(log.kind_buttons["note"], Qt.MouseButton.LeftButton)
+        _settle(qtbot)
+        assert log.message.text().startswith("Logged at")
+        assert _where(*_watched(log)) == before
