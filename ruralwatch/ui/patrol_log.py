@@ -57,6 +57,7 @@ from ruralwatch.ui.patrol_plan import (
 )
 from ruralwatch.ui.widgets import fit_to_width, make_table, mark
 from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
+from ruralwatch.ui.widgets.growing_strip import GrowingStrip
 from ruralwatch.ui.widgets.today import today
 from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
@@ -267,11 +268,7 @@ class PatrolLog(QWidget):
         # The alert and what happened last under the page, not in it: in view without scrolling the page (each
         # scroll to them moved every button under a crew's pointer: a walk's click aimed at Vehicle reg logged
         # "Intelligence submitted"), and coming or going below the page they move nothing in it.
-        self.strip = _GrowingStrip()
-        strip = QVBoxLayout(self.strip)
-        strip.setContentsMargins(8, 0, 8, 4)
-        strip.addWidget(self.alert)
-        strip.addWidget(self.message)
+        self.strip = GrowingStrip(self.alert, self.message)  # the page's room changes only from its foot
         self.layout().addWidget(self.strip)
         self.set_patrol(None)
 
@@ -343,7 +340,7 @@ class PatrolLog(QWidget):
         changed = self.patrol is None or record is None or self.patrol.id != record.id
         self.patrol = record
         if changed:
-            self.strip.setMinimumHeight(0)
+            self.strip.reset()
             self.heading.setMinimumHeight(0)
             self._alerts, self._dismissed = {}, set()
             self._chosen_stop, self._stop_was_chosen = None, False
@@ -861,17 +858,6 @@ def _keep_room(widget: QWidget) -> None:
     policy = widget.sizePolicy()
     policy.setRetainSizeWhenHidden(True)
     widget.setSizePolicy(policy)
-
-
-class _GrowingStrip(QWidget):
-    """Under the Log page: room that only grows while one patrol is open (set_patrol gives it back). A dismissed
-    alert or a shorter message gave the page more room, and a page scrolled to its foot came down under the
-    pointer."""
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        if event.size().height() > self.minimumHeight():
-            self.setMinimumHeight(event.size().height())
 
 
 def _put_right_text(event: LoggedEvent) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QCompleter,
     QDateEdit,
@@ -52,12 +53,14 @@ from ruralwatch.ui.widgets import FieldMarks, MessageArea, make_table, select_pa
 from ruralwatch.ui.widgets.completion import close_list_on_leave
 from ruralwatch.ui.widgets.follow_focus import MARGIN as FOCUS_MARGIN
 from ruralwatch.ui.widgets.follow_focus import follow_focus
+from ruralwatch.ui.widgets.growing_strip import GrowingStrip
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
 from ruralwatch.ui.widgets.today import today
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
 COLLAR_ROLE = Qt.ItemDataRole.UserRole + 3  # the collar number as stored, which the filter compares by collar_key
+FREE_ROLE = Qt.ItemDataRole.UserRole + 4  # free at the patrol's time (None: not worked out)
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
 EVENING_START_HOUR = 18  # a new patrol is planned for 18:00-22:00
@@ -265,6 +268,13 @@ class PatrolForm(QWidget):
         self.crew_filter = QLineEdit()
         self.crew_filter.setPlaceholderText("Filter people by name, role or collar number…")
         self.crew_filter.setClearButtonEnabled(True)
+        # On by default: a walk scrolled past some thirty Specials marked not available to find the two free. Anyone
+        # ticked stays listed. Untick it to list everyone, e.g. to keep someone on despite the rules (with a reason).
+        self.available_only = QCheckBox("Avai&lable only")
+        self.available_only.setChecked(True)
+        self.available_only.setToolTip("List only the people free at the patrol's time under the rostering rules "
+                                       "(and anyone ticked). Untick to list everyone")
+        self.available_only.toggled.connect(lambda _on: self._filter_crew(self.crew_filter.text()))
         self.crew = QListWidget()
         self.crew.setMinimumHeight(240)  # about 12 people visible: a crew is picked from the whole roster
         # Each person on two lines (who; then free or not, and skills), wrapped to the panel's width: at 1366 px the
@@ -316,10 +326,11 @@ class PatrolForm(QWidget):
         base_row.addWidget(self.base, 1)
         base_row.addWidget(self.pick_base)
         crew_box = QVBoxLayout()
-        crew_box.addWidget(self.crew_filter)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.crew_filter, 1)
+        find_row.addWidget(self.available_only)
+        crew_box.addLayout(find_row)
         crew_box.addWidget(self.crew)
-        crew_box.addWidget(self.override_reason)
-        crew_box.addWidget(self.crew_issues)
         form = QFormLayout()
         form.addRow("Titl&e", self.title)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above fields when narrow
@@ -360,6 +371,11 @@ class PatrolForm(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error_label)
+        # The crew check and the reason box over Save, in view wherever the page is scrolled: under the list they
+        # were below the fold at 1366x768. The reason box last, so the check's lines changing never move it, and
+        # their room only grows while one patrol is shown, so nothing on the page moves under the pointer either.
+        self.crew_strip = GrowingStrip(self.crew_issues, self.override_reason)
+        layout.addWidget(self.crew_strip)
         layout.addLayout(buttons)
 
         self.crew_filter.textChanged.connect(self._filter_crew)
@@ -443,6 +459,7 @@ class PatrolForm(QWidget):
             item = self.crew.item(i)
             issues = hints.get(item.data(Qt.ItemDataRole.UserRole))
             skills = item.data(SKILLS_ROLE) or "no listed skills"
+            item.setData(FREE_ROLE, None if issues is None else not issues)
             if issues is None:
                 item.setText(item.data(LABEL_ROLE))
                 item.setToolTip(f"Skills: {skills}")
@@ -452,19 +469,27 @@ class PatrolForm(QWidget):
             item.setToolTip("\n".join([f"Skills: {skills}"] + ([issue.message for issue in issues]
                                                                 or ["Free at this time under the rostering rules."])))
         self._loading = was_loading
+        self._filter_crew(self.crew_filter.text())  # who is free changed with the time
 
     def _filter_crew(self, text: str) -> None:
         """Names, roles or collar numbers; a collar number with or without its spaces (core.people.person_matches:
-        "SC4125" found nobody stored as "SC 4125")."""
+        "SC4125" found nobody stored as "SC 4125"). With Available only, the people free at the patrol's time and
+        those ticked. Not on a tick: a name unticked stays where it is under the pointer."""
+        only_free = self.available_only.isChecked()
+        free = 0
         for i in range(self.crew.count()):
             item = self.crew.item(i)
-            item.setHidden(not person_matches(text, item.text(), item.data(COLLAR_ROLE)))
+            free += item.data(FREE_ROLE) is True
+            busy = item.data(FREE_ROLE) is False and item.checkState() != Qt.CheckState.Checked
+            item.setHidden(not person_matches(text, item.text(), item.data(COLLAR_ROLE)) or (only_free and busy))
+        self.available_only.setText(f"Avai&lable only ({free})")
 
     def load(self, record: PatrolRecord | None) -> None:
         """Show a patrol (None: a blank new patrol for the next evening not yet begun: tonight until 18:00)."""
         self._loading = True
         self.record = record
         self.scroll.verticalScrollBar().setValue(0)  # from the top: a new patrol opened scrolled down, title unseen
+        self.crew_strip.reset()
         self._clear_errors()
         if record is None:
             self.heading.setText("New patrol")

@@ -107,3 +107,42 @@ def test_an_alert_and_its_dismissal_move_no_button_and_the_alert_is_in_view(qtbo
         _settle(qtbot)
         assert log.message.text().startswith("Logged at")
         assert _where(*_watched(log)) == before
+
+
+def test_the_crew_list_shows_those_available_and_the_crew_check_stays_in_view(qtbot, demo, window,
+                                                                              monkeypatch) -> None:
+    """A walk scrolled through some thirty Specials marked not available to find two free, and the crew check,
+    the reason box and "Needs a reason" were below the fold."""
+    from test_patrol_panel import PATROL_DAY, _fill_form
+
+    window.resize(1366, 768)
+    window.patrol_dock.show()
+    window.fit_dock(window.patrol_dock)
+    panel = window.patrol_panel
+    _fill_form(panel, [])
+    form = panel.form
+    qtbot.waitExposed(form)
+
+    def listed() -> dict[str, str]:
+        return {form.crew.item(i).data(Qt.ItemDataRole.UserRole): form.crew.item(i).text()
+                for i in range(form.crew.count()) if not form.crew.item(i).isHidden()}
+
+    assert form.available_only.isChecked()  # on by default
+    free = listed()
+    assert free and all("✓ available" in text for text in free.values())
+    assert str(len(free)) in form.available_only.text()
+    form.available_only.setChecked(False)
+    everyone = listed()
+    busy = [pid for pid, text in everyone.items() if "✖" in text]
+    assert busy and set(free) < set(everyone)
+    # Someone ticked despite the rules stays listed with Available only, and the check and the reason box are in
+    # view however the page is scrolled.
+    _fill_form(panel, [busy[0]])
+    form.available_only.setChecked(True)
+    assert busy[0] in listed()
+    form.scroll.verticalScrollBar().setValue(0)  # the title in view: the list runs below the fold
+    qtbot.waitUntil(lambda: "Needs a reason" in form.crew_issues.text() and form.override_reason.isVisible(),
+                    timeout=5_000)
+    for widget in (form.crew_issues, form.override_reason):
+        qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().height() == w.height(), timeout=5_000)
+    assert form.day.date() == PATROL_DAY
