@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
+from ruralwatch.core.patrol import PatrolInput, PatrolRecord, new_patrol_window, patrol_window
 from ruralwatch.core.patrol_plan import PLAN_SOURCES, PlanStop
 from ruralwatch.core.people import person_matches
 from ruralwatch.core.permissions import who_may
@@ -55,7 +55,6 @@ from ruralwatch.ui.widgets.follow_focus import MARGIN as FOCUS_MARGIN
 from ruralwatch.ui.widgets.follow_focus import follow_focus
 from ruralwatch.ui.widgets.growing_strip import GrowingStrip
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
-from ruralwatch.ui.widgets.today import today
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -63,7 +62,6 @@ COLLAR_ROLE = Qt.ItemDataRole.UserRole + 3  # the collar number as stored, which
 FREE_ROLE = Qt.ItemDataRole.UserRole + 4  # free at the patrol's time (None: not worked out)
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
-EVENING_START_HOUR = 18  # a new patrol is planned for 18:00-22:00
 # A person's hint beside their name in the crew list: the first thing in the way of joining (by issue code).
 HINT_WORDS = {"unavailable": "not available", "double_booked": "on another duty", "rest": "too little rest",
               "weekly_hours": "over weekly hours", "inactive": "has left"}
@@ -145,6 +143,15 @@ def window_text(record: PatrolRecord) -> str:
     return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}"
 
 
+def ran_text(record: PatrolRecord) -> str:
+    """When a patrol ran (started, to its end or "under way"); its planned window until it started."""
+    if not record.started_at:
+        return window_text(record)
+    until = record.ran_until
+    return (f"{times.to_local(record.ran_from):%a %d %b %Y %H:%M}–"
+            + (f"{times.to_local(until):%H:%M}" if until else "under way"))
+
+
 def route_of(record: PatrolRecord, plan: Plan | None = None) -> dict[str, Any]:
     """What MapView.show_route draws for a patrol's saved plan; with its timed `plan` by road, the road route
     (and the OpenStreetMap attribution) too."""
@@ -188,12 +195,15 @@ def issue_html(issues: list[CrewIssue]) -> str:
 
 
 
+def new_window() -> tuple[QDate, QTime, QTime]:
+    """The day and times a new patrol offers (core.patrol.new_patrol_window)."""
+    day, start, end = new_patrol_window(times.to_local(times.utc_now()))
+    return QDate(day.year, day.month, day.day), QTime(start.hour, start.minute), QTime(end.hour, end.minute)
+
+
 def next_evening() -> QDate:
-    """The day of the next 18:00 still ahead: a patrol planned in the morning for tonight defaulted to tomorrow (a
-    walk planned "tonight" at 02:00 and got the next day's date, crew availability and briefing)."""
-    now = times.to_local(times.utc_now())
-    day = today()
-    return day if now.hour < EVENING_START_HOUR else day.addDays(1)
+    """The day a new patrol is offered for: tonight until the evening is over."""
+    return new_window()[0]
 
 # Said on the buttons a role without patrol.plan sees greyed (an analyst typed a whole patrol, then was refused).
 # From the permissions table, as the services check it; an analyst is pointed at what they may do instead.
@@ -283,8 +293,8 @@ class PatrolForm(QWidget):
         self.crew.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
         # The crew check shows all its lines (in a 3-line scroll box four "Needs a reason" lines were unreadable); the
-        # reason box sits above it, under the list, with its room kept while hidden: ticking a person changes the
-        # check, and a box under it moved as it did (a walk typed a reason into the box that moved there).
+        # reason box sits under it, over Save, with its room kept while hidden: ticking a person changes the check,
+        # and a box that moved as it did took a reason typed where it had been.
         self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
         self.crew_issues.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -485,7 +495,7 @@ class PatrolForm(QWidget):
         self.available_only.setText(f"Avai&lable only ({free})")
 
     def load(self, record: PatrolRecord | None) -> None:
-        """Show a patrol (None: a blank new patrol for the next evening not yet begun: tonight until 18:00)."""
+        """Show a patrol (None: a blank new patrol for this evening, from the next quarter hour once it began)."""
         self._loading = True
         self.record = record
         self.scroll.verticalScrollBar().setValue(0)  # from the top: a new patrol opened scrolled down, title unseen
@@ -494,9 +504,10 @@ class PatrolForm(QWidget):
         if record is None:
             self.heading.setText("New patrol")
             self.title.clear()
-            self.day.setDate(next_evening())
-            self.start.setTime(QTime(18, 0))
-            self.end.setTime(QTime(22, 0))
+            day, start, end = new_window()
+            self.day.setDate(day)
+            self.start.setTime(start)
+            self.end.setTime(end)
             self.area.setCurrentIndex(-1)
             self.area.setEditText("")
             self.purpose.setCurrentIndex(self.purpose.findData("general_rural_patrol"))

@@ -76,6 +76,19 @@ def test_starting_a_patrol_moves_no_button_and_end_and_at_hotspot_stay_in_view(q
     assert log.stop_choice.hasFocus()
 
 
+def test_a_patrol_started_before_its_planned_day_is_listed_by_when_it_ran(qtbot, log: PatrolLog, window) -> None:
+    """A walk started on Monday evening a patrol planned for Tuesday: the list still showed it under Tuesday."""
+    panel = window.patrol_panel
+    log.start()
+
+    def when() -> str:
+        return panel.patrol_table.item(panel._listed.index(log.patrol.id), 0).text()
+
+    qtbot.waitUntil(lambda: when() == "Tue 24 Nov 2026 18:00–under way", timeout=5_000)  # the clock's "now"
+    row = panel._listed.index(log.patrol.id)
+    assert panel.patrol_table.item(row, 0).toolTip() == "Planned Fri 27 Nov 2026 18:00–22:00"
+
+
 def test_an_alert_and_its_dismissal_move_no_button_and_the_alert_is_in_view(qtbot, log: PatrolLog, demo,
                                                                              clock) -> None:
     QTest.mouseClick(log.start_button, Qt.MouseButton.LeftButton)
@@ -146,3 +159,4 @@ def test_the_crew_list_shows_those_available_and_the_crew_check_stays_in_view(qt
     for widget in (form.crew_issues, form.override_reason):
         qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().height() == w.height(), timeout=5_000)
     assert form.day.date() == PATROL_DAY
+
