@@ -788,7 +788,8 @@ class PatrolLog(QWidget):
     def _say_vehicle(self, event: LoggedEvent) -> None:
         vrm, at = display_vrm(event.vrm or ""), times.format_local(event.at)[11:16]
         if event.flagged:
-            self._say_check(f"⚠ {at} {vrm}: VEHICLE OF INTEREST (alert below the buttons)", flagged=True)
+            # Short enough for a docked panel at 1366x768 ("(alert bel…" was cut off); the alert is in view anyway.
+            self._say_check(f"⚠ {at} {vrm}: VEHICLE OF INTEREST", flagged=True)
         else:
             self._say_check(f"✓ {at} {vrm}: not a vehicle of interest")
         if event.flagged:

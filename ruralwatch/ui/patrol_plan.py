@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -60,6 +61,7 @@ LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, witho
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
 COLLAR_ROLE = Qt.ItemDataRole.UserRole + 3  # the collar number as stored, which the filter compares by collar_key
 FREE_ROLE = Qt.ItemDataRole.UserRole + 4  # free at the patrol's time (None: not worked out)
+STOP_COLUMN, WHY_COLUMN = 4, 5  # of a plan's stops table: # | Arrive | Leave | At stop | Stop | Why
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
 # A person's hint beside their name in the crew list: the first thing in the way of joining (by issue code).
@@ -94,6 +96,21 @@ def set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
 def table_rows(table: QTableWidget) -> list[list[str]]:
     return [[table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
             for r in range(table.rowCount())]
+
+
+def wrap_stop_and_why(table: QTableWidget) -> QTableWidget:
+    """A plan's stops in a docked panel: the Stop and Why columns share the width the times leave and wrap, each
+    row as tall as its text. At 1366x768 both ran off the side and the reasons took sideways scrolling to read."""
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    for column in (STOP_COLUMN, WHY_COLUMN):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
 
 
 def wrapped_label(text: str = "") -> QLabel:
@@ -721,7 +738,7 @@ class PlanEditor(QWidget):
         self.brief_button = QPushButton("&Brief crew (PDF)…")
         self.brief_button.setToolTip("Write the briefing pack: plan, map, recent incidents, vehicles of interest")
         self.brief_button.clicked.connect(lambda: self.brief())
-        self.table = make_table(["#", "Arrive", "Leave", "At stop", "Stop", "Why"], word_wrap=False)
+        self.table = wrap_stop_and_why(make_table(["#", "Arrive", "Leave", "At stop", "Stop", "Why"]))
         self.table.horizontalHeaderItem(3).setToolTip("Minutes planned at the stop (dwell)")
         self.table.setMinimumHeight(160)
         self.table.itemSelectionChanged.connect(self._update_buttons)

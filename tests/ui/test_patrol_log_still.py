@@ -160,3 +160,28 @@ def test_the_crew_list_shows_those_available_and_the_crew_check_stays_in_view(qt
         qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().height() == w.height(), timeout=5_000)
     assert form.day.date() == PATROL_DAY
 
+
+def test_the_stop_check_line_and_the_plans_reasons_are_readable_at_1366x768(qtbot, log: PatrolLog, demo, clock,
+                                                                            window) -> None:
+    """A walk: "VEHICLE OF INTEREST (alert bel…" was cut off, and the plan's Why column needed sideways scrolling."""
+    panel = window.patrol_panel
+    log.start()
+    vehicles = demo.patrols.vehicles_of_interest(clock.now)
+    for vrm in (vehicles[0].vrm, "AB12 CDE"):  # of interest, and not
+        log.vrm.setText(vrm)
+        assert log.log_event("stop_check") is not None
+        _settle(qtbot)
+        line = log.check_result
+        assert line.fontMetrics().horizontalAdvance(line.text()) <= line.contentsRect().width(), line.text()
+    panel.tabs.setCurrentWidget(panel.plan)
+    table = panel.plan.table
+    qtbot.waitExposed(table)
+    _settle(qtbot)
+    assert table.rowCount() >= 3
+    assert table.horizontalHeader().length() <= table.viewport().width()  # no sideways scrolling
+    for row in range(table.rowCount()):
+        for column in (4, 5):  # Stop and Why: wrapped, each row as tall as its text
+            cell = table.item(row, column)
+            needed = table.sizeHintForIndex(table.model().index(row, column)).height()
+            assert cell.text() and table.rowHeight(row) >= needed, cell.text()
+            assert table.columnWidth(column) >= 80  # a readable width, not a sliver
