@@ -165,8 +165,8 @@ def ran_text(record: PatrolRecord) -> str:
     if not record.started_at:
         return window_text(record)
     until = record.ran_until
-    return (f"{times.to_local(record.ran_from):%a %d %b %Y %H:%M}–"
-            + (f"{times.to_local(until):%H:%M}" if until else "under way"))
+    began = f"{times.to_local(record.ran_from):%a %d %b %Y %H:%M}"
+    return f"{began}–{times.to_local(until):%H:%M}" if until else f"{began}, under way"
 
 
 def route_of(record: PatrolRecord, plan: Plan | None = None) -> dict[str, Any]:
@@ -297,7 +297,7 @@ class PatrolForm(QWidget):
         self.crew_filter.setClearButtonEnabled(True)
         # On by default: a walk scrolled past some thirty Specials marked not available to find the two free. Anyone
         # ticked stays listed. Untick it to list everyone, e.g. to keep someone on despite the rules (with a reason).
-        self.available_only = QCheckBox("Avai&lable only")
+        self.available_only = QCheckBox("Available only")  # no Alt letter: the window and this page use all of its
         self.available_only.setChecked(True)
         self.available_only.setToolTip("List only the people free at the patrol's time under the rostering rules "
                                        "(and anyone ticked). Untick to list everyone")
@@ -319,7 +319,7 @@ class PatrolForm(QWidget):
         # Crew who break a rostering rule (availability, rest, weekly hours) can be kept only with a reason, which
         # is recorded with their crew place, as for a duty. Shown only when the check finds such a problem.
         self.override_reason = QLineEdit()
-        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules below (needed to save)")
+        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules above (needed to save)")
         self.override_reason.setAccessibleName("Reason to override the rostering rules")
         self.override_reason.setClearButtonEnabled(True)
         policy = self.override_reason.sizePolicy()
@@ -502,14 +502,15 @@ class PatrolForm(QWidget):
         """Names, roles or collar numbers; a collar number with or without its spaces (core.people.person_matches:
         "SC4125" found nobody stored as "SC 4125"). With Available only, the people free at the patrol's time and
         those ticked. Not on a tick: a name unticked stays where it is under the pointer."""
-        only_free = self.available_only.isChecked()
-        free = 0
-        for i in range(self.crew.count()):
-            item = self.crew.item(i)
-            free += item.data(FREE_ROLE) is True
+        items = [self.crew.item(i) for i in range(self.crew.count())]
+        free = sum(item.data(FREE_ROLE) is True for item in items)
+        # Nobody free then (a patrol late at night): everyone listed, and said, rather than an empty list.
+        only_free = self.available_only.isChecked() and free > 0
+        for item in items:
             busy = item.data(FREE_ROLE) is False and item.checkState() != Qt.CheckState.Checked
             item.setHidden(not person_matches(text, item.text(), item.data(COLLAR_ROLE)) or (only_free and busy))
-        self.available_only.setText(f"Avai&lable only ({free})")
+        self.available_only.setText(f"Available only ({free})" if free or not items
+                                    else "Available only (none: all listed)")
 
     def load(self, record: PatrolRecord | None) -> None:
         """Show a patrol (None: a blank new patrol for this evening, from the next quarter hour once it began)."""

@@ -84,7 +84,7 @@ def test_a_patrol_started_before_its_planned_day_is_listed_by_when_it_ran(qtbot,
     def when() -> str:
         return panel.patrol_table.item(panel._listed.index(log.patrol.id), 0).text()
 
-    qtbot.waitUntil(lambda: when() == "Tue 24 Nov 2026 18:00–under way", timeout=5_000)  # the clock's "now"
+    qtbot.waitUntil(lambda: when() == "Tue 24 Nov 2026 18:00, under way", timeout=5_000)  # the clock's "now"
     row = panel._listed.index(log.patrol.id)
     assert panel.patrol_table.item(row, 0).toolTip() == "Planned Fri 27 Nov 2026 18:00–22:00"
 

@@ -9,7 +9,7 @@ nothing on it moves; the owner gives the room back (`reset`) when something else
 from __future__ import annotations
 
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 
 class GrowingStrip(QWidget):
@@ -21,6 +21,9 @@ class GrowingStrip(QWidget):
         layout.setContentsMargins(8, 0, 8, 4)
         for widget in widgets:
             layout.addWidget(widget)
+        layout.addStretch(1)  # room kept after something went is left at its foot, not between its widgets
+        # Its own height, never a share of the room the page should have (the stretch above would ask for one).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
