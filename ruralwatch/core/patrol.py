@@ -34,6 +34,23 @@ class PatrolInput:
     notes: str = ""
 
 
+EVENING_START = time(18, 0)  # a patrol planned ahead is for the evening, 18:00-22:00
+PATROL_LENGTH = timedelta(hours=4)
+
+
+def new_patrol_window(now_local: datetime) -> tuple[date, time, time]:
+    """The day and times a new patrol offers (UK local): tonight's evening until it has begun (a walk planning at
+    02:00 for "tonight" got the next day); once it has, from the next quarter hour, today, for four hours. A walk
+    at 21:35 got tomorrow's evening, was asked whether to start a patrol "planned for Tue" and found the patrol it
+    ran on Monday listed under Tuesday."""
+    if now_local.time() < EVENING_START:
+        begin = datetime.combine(now_local.date(), EVENING_START)
+    else:
+        minutes = (now_local.minute // 15 + 1) * 15
+        begin = now_local.replace(minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(minutes=minutes)
+    return begin.date(), begin.time(), (begin + PATROL_LENGTH).time()
+
+
 def patrol_window(day: str | date, start: str, end: str) -> tuple[datetime, datetime]:
     """The local date and HH:MM times as a UTC window; an end at or before the start is the next day."""
     errors: list[FieldError] = []
@@ -206,6 +223,19 @@ class PatrolRecord:
             "stops": [stop_to_json(stop) for stop in self.stops],
             "started_at": self.started_at, "ended_at": self.ended_at, "briefed_at": self.briefed_at,
         }
+
+    @property
+    def ran_from(self) -> datetime:
+        """When it started, else its planned start: a patrol is listed by when it ran (one planned for Tuesday and
+        run on Monday evening stayed listed under Tuesday)."""
+        return times.from_storage(self.started_at) if self.started_at else self.start
+
+    @property
+    def ran_until(self) -> datetime | None:
+        """When it ended; its planned end until it started; None while under way."""
+        if self.ended_at:
+            return times.from_storage(self.ended_at)
+        return None if self.started_at else self.end
 
     def stop_numbered(self, seq: int) -> PlanStop | None:
         return next((stop for stop in self.stops if stop.seq == seq), None)

@@ -49,14 +49,15 @@ class PatrolRepository:
         return resolve_id(self.store, "patrols", text, "patrol")
 
     def latest(self, status: str | None = None, limit: int = 500) -> list[PatrolRecord]:
-        """Live patrols, latest start first; optionally of one status."""
+        """Live patrols, latest first by when they ran (started, else planned); optionally of one status."""
         if status:
             return self._records("status = ?", [status], limit)
         return self._records("1 = 1", [], limit)
 
     def _records(self, where: str, params: list[Any], limit: int = 500) -> list[PatrolRecord]:
         rows = list(self.store.db.query(
-            f"SELECT * FROM patrols WHERE deleted = 0 AND {where} ORDER BY starts_at DESC LIMIT {int(limit)}", params
+            f"SELECT * FROM patrols WHERE deleted = 0 AND {where} ORDER BY COALESCE(started_at, starts_at) DESC"
+            f" LIMIT {int(limit)}", params
         ))
         crew: dict[str, list[tuple[str, str]]] = defaultdict(list)
         if rows:

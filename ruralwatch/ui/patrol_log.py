@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QPoint, Qt, QTimer, QTimeZone, Signal
-from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent, QShowEvent
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QPoint, Qt, QTimeZone, Signal
+from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -59,6 +59,7 @@ from ruralwatch.ui.patrol_plan import (
 )
 from ruralwatch.ui.widgets import fit_to_width, make_table, mark
 from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
+from ruralwatch.ui.widgets.growing_strip import GrowingStrip
 from ruralwatch.ui.widgets.today import today
 from ruralwatch.ui.widgets.typing_boxes import select_part_on_click
 
@@ -147,6 +148,7 @@ class PatrolLog(QWidget):
         self._grid_example = services.geography.place_examples().grid_ref_8  # inside the force, not Essex's "TL"
         self.grid_ref.setPlaceholderText(f"or type a grid reference, e.g. {self._grid_example}")
         self.place_label = wrapped_label()
+        _keep_room(self.place_label)  # the boxes and buttons under it stay put as a picked place comes and goes
         self.vrm = QLineEdit()
         self.vrm.setPlaceholderText("VRM for a stop-check, e.g. AB12 CDE")
         self.vrm.setStyleSheet("font-weight: bold;")
@@ -190,9 +192,11 @@ class PatrolLog(QWidget):
         alert_layout.setColumnStretch(0, 1)
         self.alert.hide()
         self._alerts: dict[str, str] = {}  # flagged event id -> its alert text, in the order logged
-        self._alert_unseen = False  # an alert came while the log was not on show
         self._dismissed: set[str] = set()
         self.message = wrapped_label()
+        # Two lines kept for what happened last ("Logged at…", "Not logged: …"): as the lines came and went the
+        # page's room under the buttons changed and, scrolled down, every button moved under the pointer.
+        self.message.setMinimumHeight(2 * self.message.fontMetrics().lineSpacing() + 4)
 
         self.kind_buttons: dict[str, QPushButton] = {}
         self.button_grid = QGridLayout()
@@ -269,9 +273,6 @@ class PatrolLog(QWidget):
         layout.addLayout(controls)
         layout.addWidget(where)
         layout.addLayout(self.button_grid)
-        # Under the buttons, not above them: an alert coming or going never moves a button a finger is on.
-        layout.addWidget(self.alert)
-        layout.addWidget(self.message)
         # Beside the log's heading, not under the table: below it they were out of a laptop's dock.
         heading = QHBoxLayout()
         heading.addWidget(QLabel("Log (newest first)"), 1)
@@ -280,6 +281,11 @@ class PatrolLog(QWidget):
         heading.addWidget(self.restore_button)
         layout.addLayout(heading)
         layout.addWidget(self.table, 1)
+        # The alert and what happened last under the page, not in it: in view without scrolling the page (each
+        # scroll to them moved every button under a crew's pointer: a walk's click aimed at Vehicle reg logged
+        # "Intelligence submitted"), and coming or going below the page they move nothing in it.
+        self.strip = GrowingStrip(self.alert, self.message)  # the page's room changes only from its foot
+        self.layout().addWidget(self.strip)
         self.set_patrol(None)
 
     def _explain(self) -> None:
@@ -355,6 +361,8 @@ class PatrolLog(QWidget):
         changed = self.patrol is None or record is None or self.patrol.id != record.id
         self.patrol = record
         if changed:
+            self.strip.reset()
+            self.heading.setMinimumHeight(0)
             self._alerts, self._dismissed = {}, set()
             self._chosen_stop, self._stop_was_chosen = None, False
             self.message.clear()
@@ -721,21 +729,21 @@ class PatrolLog(QWidget):
         self._unmark_time()
         focused = QApplication.focusWidget()
         was_here = focused is not None and self.isAncestorOf(focused)
+        # Nothing moves under the pointer: Start greyed under the finger and Qt passed the focus on down the page
+        # (the page follows the focus), and the heading's new status could take another line. End patrol and At
+        # hotspot are where they were, beside and under Start.
+        bar = self.findChild(QScrollArea).verticalScrollBar()
+        scrolled = bar.value()
+        self.heading.setMinimumHeight(self.heading.height())
+        if was_here:
+            self.end_button.setEnabled(True)  # takes the focus from Start, beside it, instead of a widget far down
         self.set_patrol(record)
         self.message.setText(f"Patrol started at {self._said(record.started_at)}.")
-        if was_here:
-            # Start greyed under the finger and Qt passed the focus on down the page, which scrolled the Start/End
-            # row out of a laptop's dock: the focus goes to where the next event is set, the row stays in view.
+        if was_here:  # the cursor where the next event is set
             self.stop_choice.setFocus(Qt.FocusReason.OtherFocusReason)
-        QTimer.singleShot(0, self, self._show_controls)
+        bar.setValue(scrolled)
         self.statusChanged.emit(record)
         return record
-
-    def _show_controls(self) -> None:
-        """End patrol and the event buttons in view (after a start): the page scrolled to the Start/End row."""
-        if self.isVisible():  # the patrol's heading too where the dock has the room; the buttons in any case
-            for widget in (self.heading, self.stop_choice, self.end_button):
-                self._bring_into_view(widget)
 
     def end(self, ask: bool = True) -> PatrolRecord | None:
         if self.patrol is None:
@@ -828,18 +836,20 @@ class PatrolLog(QWidget):
     def _refuse(self, error: ValidationError, what: str = "Not logged") -> None:
         widgets = {"vrm": self.vrm, "grid_ref": self.grid_ref, "stop": self.stop_choice, "location": self.grid_ref,
                    "at": self.when}
+        bar = self.findChild(QScrollArea).verticalScrollBar()
+        scrolled = bar.value()
         for item in error.errors:
             widget = widgets.get(item.field)
             if widget is not None:
                 mark(widget, item.message)  # not FieldMarks: clearing it would drop the VRM's bold
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        # The page stays where it is (the focus scrolled it, a second press landed on another button): the reason
+        # is under the page, in view, and names the box.
+        bar.setValue(scrolled)
         self.message.setStyleSheet(theme.error_style())
         self.message.setText(f"{what}: " + "; ".join(
             ("time" if item.field == "at" else item.field.replace('_', ' ')) + f": {item.message}"
             for item in error.errors))
-        # The reason sits under the buttons and the alert: on a laptop's short panel it was below the fold and the
-        # walk never saw why nothing was logged. Brought into view once laid out (after the focus moved).
-        QTimer.singleShot(0, self, lambda: self._bring_into_view(self.message))
 
     def _say_check(self, text: str, flagged: bool = False) -> None:
         self.check_result.setText(text)
@@ -850,14 +860,12 @@ class PatrolLog(QWidget):
     def _say_vehicle(self, event: LoggedEvent) -> None:
         vrm, at = display_vrm(event.vrm or ""), times.format_local(event.at)[11:16]
         if event.flagged:
-            self._say_check(f"⚠ {at} {vrm}: VEHICLE OF INTEREST (alert below the buttons)", flagged=True)
+            # Short enough for a docked panel at 1366x768 ("(alert bel…" was cut off); the alert is in view anyway.
+            self._say_check(f"⚠ {at} {vrm}: VEHICLE OF INTEREST", flagged=True)
         else:
             self._say_check(f"✓ {at} {vrm}: not a vehicle of interest")
         if event.flagged:
-            self._show_alerts()
-            # In a short panel (larger text, a laptop screen) the alert can sit below the visible part: bring it
-            # into view once laid out, as a person would otherwise never see it.
-            QTimer.singleShot(0, self, self._bring_alert_into_view)  # dropped if the log is closed first
+            self._show_alerts()  # under the page: in view however the page is scrolled
         else:
             self.message.setText(self.message.text() + f". {display_vrm(event.vrm or '')}: not a vehicle of interest.")
 
@@ -899,18 +907,6 @@ class PatrolLog(QWidget):
         self.earlier_alerts.setVisible(len(shown) > 1)
         self.alert.show()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._alert_unseen:  # raised while another tab was on top: show it now the log is
-            QTimer.singleShot(0, self, self._bring_alert_into_view)
-
-    def _bring_alert_into_view(self) -> None:
-        if not self.isVisible():  # on a tab behind another: done when the log is shown
-            self._alert_unseen = True
-            return
-        self._alert_unseen = False
-        self._bring_into_view(self.alert)
-
     def _bring_into_view(self, widget: QWidget) -> None:
         """Scroll the Log page so `widget` shows. The nearest scroll area round it is the page's own: the dock's,
         further out, would scroll the whole panel and hide its tab bar."""
@@ -928,6 +924,13 @@ class PatrolLog(QWidget):
     def dismiss_alerts(self) -> None:
         self._dismissed.update(self._alerts)
         self.alert.hide()
+
+
+def _keep_room(widget: QWidget) -> None:
+    """`widget` keeps its room while hidden."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
 
 
 def _put_right_text(event: LoggedEvent) -> str:

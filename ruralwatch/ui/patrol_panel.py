@@ -43,6 +43,7 @@ from ruralwatch.ui.patrol_plan import (
     NOT_A_PLANNER,
     PatrolForm,
     PlanEditor,
+    ran_text,
     route_of,
     route_of_plan,
     set_rows,
@@ -223,10 +224,15 @@ class PatrolPanel(QWidget):
                    if statuses is None or (any(pid == me for pid, _ in p.crew) if statuses == MINE
                                            else p.status in statuses)]
         self._listed = [p.id for p in patrols]
+        # By when each ran, once started (one run on Monday evening was listed under Tuesday, its planned day); the
+        # planned window on hover.
         set_rows(self.patrol_table, [
-            [window_text(p), p.title, PATROL_STATUS_NAMES.get(p.status, p.status),
+            [ran_text(p), p.title, PATROL_STATUS_NAMES.get(p.status, p.status),
              ", ".join(name for _, name in p.crew)] for p in patrols
         ])
+        for row, patrol in enumerate(patrols):
+            if patrol.started_at:
+                self.patrol_table.item(row, 0).setToolTip(f"Planned {window_text(patrol)}")
         if keep in self._listed:
             self.patrol_table.selectRow(self._listed.index(keep))
 

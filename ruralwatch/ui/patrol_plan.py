@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QCompleter,
     QDateEdit,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -38,7 +40,7 @@ from PySide6.QtWidgets import (
 from ruralwatch.core import geo, times
 from ruralwatch.core.crime_types import type_groups
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.patrol import PatrolInput, PatrolRecord, patrol_window
+from ruralwatch.core.patrol import PatrolInput, PatrolRecord, new_patrol_window, patrol_window
 from ruralwatch.core.patrol_plan import PLAN_SOURCES, PlanStop
 from ruralwatch.core.people import person_matches
 from ruralwatch.core.permissions import who_may
@@ -54,16 +56,17 @@ from ruralwatch.ui.widgets.completion import close_list_on_leave
 from ruralwatch.ui.widgets.district_box import list_while_several
 from ruralwatch.ui.widgets.follow_focus import MARGIN as FOCUS_MARGIN
 from ruralwatch.ui.widgets.follow_focus import follow_focus
+from ruralwatch.ui.widgets.growing_strip import GrowingStrip
 from ruralwatch.ui.widgets.stored_numbers import show_stored, typed_or_stored
-from ruralwatch.ui.widgets.today import today
 from ruralwatch.ui.widgets.type_choice import TypeChoice
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a crew entry's name and role, without the hint
 SKILLS_ROLE = Qt.ItemDataRole.UserRole + 2
 COLLAR_ROLE = Qt.ItemDataRole.UserRole + 3  # the collar number as stored, which the filter compares by collar_key
+FREE_ROLE = Qt.ItemDataRole.UserRole + 4  # free at the patrol's time (None: not worked out)
+STOP_COLUMN, WHY_COLUMN = 4, 5  # of a plan's stops table: # | Arrive | Leave | At stop | Stop | Why
 ALERT_COLOUR = "#b71c1c"  # a strong red with white text on it: reads the same on light and dark palettes
 ROLE_ORDER = {"officer": 0, "special": 1, "volunteer": 2}
-EVENING_START_HOUR = 18  # a new patrol is planned for 18:00-22:00
 # A person's hint beside their name in the crew list: the first thing in the way of joining (by issue code).
 HINT_WORDS = {"unavailable": "not available", "double_booked": "on another duty", "rest": "too little rest",
               "weekly_hours": "over weekly hours", "inactive": "has left"}
@@ -96,6 +99,21 @@ def set_rows(table: QTableWidget, rows: list[list[Any]]) -> None:
 def table_rows(table: QTableWidget) -> list[list[str]]:
     return [[table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
             for r in range(table.rowCount())]
+
+
+def wrap_stop_and_why(table: QTableWidget) -> QTableWidget:
+    """A plan's stops in a docked panel: the Stop and Why columns share the width the times leave and wrap, each
+    row as tall as its text. At 1366x768 both ran off the side and the reasons took sideways scrolling to read."""
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    for column in (STOP_COLUMN, WHY_COLUMN):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
 
 
 def wrapped_label(text: str = "") -> QLabel:
@@ -145,6 +163,15 @@ def window_text(record: PatrolRecord) -> str:
     return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}"
 
 
+def ran_text(record: PatrolRecord) -> str:
+    """When a patrol ran (started, to its end or "under way"); its planned window until it started."""
+    if not record.started_at:
+        return window_text(record)
+    until = record.ran_until
+    began = f"{times.to_local(record.ran_from):%a %d %b %Y %H:%M}"
+    return f"{began}–{times.to_local(until):%H:%M}" if until else f"{began}, under way"
+
+
 def route_of(record: PatrolRecord, plan: Plan | None = None) -> dict[str, Any]:
     """What MapView.show_route draws for a patrol's saved plan; with its timed `plan` by road, the road route
     (and the OpenStreetMap attribution) too."""
@@ -188,12 +215,15 @@ def issue_html(issues: list[CrewIssue]) -> str:
 
 
 
+def new_window() -> tuple[QDate, QTime, QTime]:
+    """The day and times a new patrol offers (core.patrol.new_patrol_window)."""
+    day, start, end = new_patrol_window(times.to_local(times.utc_now()))
+    return QDate(day.year, day.month, day.day), QTime(start.hour, start.minute), QTime(end.hour, end.minute)
+
+
 def next_evening() -> QDate:
-    """The day of the next 18:00 still ahead: a patrol planned in the morning for tonight defaulted to tomorrow (a
-    walk planned "tonight" at 02:00 and got the next day's date, crew availability and briefing)."""
-    now = times.to_local(times.utc_now())
-    day = today()
-    return day if now.hour < EVENING_START_HOUR else day.addDays(1)
+    """The day a new patrol is offered for: tonight until the evening is over."""
+    return new_window()[0]
 
 # Said on the buttons a role without patrol.plan sees greyed (an analyst typed a whole patrol, then was refused).
 # From the permissions table, as the services check it; an analyst is pointed at what they may do instead.
@@ -270,6 +300,13 @@ class PatrolForm(QWidget):
         self.crew_filter = QLineEdit()
         self.crew_filter.setPlaceholderText("Filter people by name, role or collar number…")
         self.crew_filter.setClearButtonEnabled(True)
+        # On by default: a walk scrolled past some thirty Specials marked not available to find the two free. Anyone
+        # ticked stays listed. Untick it to list everyone, e.g. to keep someone on despite the rules (with a reason).
+        self.available_only = QCheckBox("Available only")  # no Alt letter: the window and this page use all of its
+        self.available_only.setChecked(True)
+        self.available_only.setToolTip("List only the people free at the patrol's time under the rostering rules "
+                                       "(and anyone ticked). Untick to list everyone")
+        self.available_only.toggled.connect(lambda _on: self._filter_crew(self.crew_filter.text()))
         self.crew = QListWidget()
         self.crew.setMinimumHeight(240)  # about 12 people visible: a crew is picked from the whole roster
         # Each person on two lines (who; then free or not, and skills), wrapped to the panel's width: at 1366 px the
@@ -278,8 +315,8 @@ class PatrolForm(QWidget):
         self.crew.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.crew.setToolTip("Tick the crew (Space ticks the highlighted person)")
         # The crew check shows all its lines (in a 3-line scroll box four "Needs a reason" lines were unreadable); the
-        # reason box sits above it, under the list, with its room kept while hidden: ticking a person changes the
-        # check, and a box under it moved as it did (a walk typed a reason into the box that moved there).
+        # reason box sits under it, over Save, with its room kept while hidden: ticking a person changes the check,
+        # and a box that moved as it did took a reason typed where it had been.
         self.crew_issues = wrapped_label()
         self.crew_issues.setTextFormat(Qt.TextFormat.RichText)
         self.crew_issues.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -287,7 +324,7 @@ class PatrolForm(QWidget):
         # Crew who break a rostering rule (availability, rest, weekly hours) can be kept only with a reason, which
         # is recorded with their crew place, as for a duty. Shown only when the check finds such a problem.
         self.override_reason = QLineEdit()
-        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules below (needed to save)")
+        self.override_reason.setPlaceholderText("Reason to keep this crew despite the rules above (needed to save)")
         self.override_reason.setAccessibleName("Reason to override the rostering rules")
         self.override_reason.setClearButtonEnabled(True)
         policy = self.override_reason.sizePolicy()
@@ -321,10 +358,11 @@ class PatrolForm(QWidget):
         base_row.addWidget(self.base, 1)
         base_row.addWidget(self.pick_base)
         crew_box = QVBoxLayout()
-        crew_box.addWidget(self.crew_filter)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.crew_filter, 1)
+        find_row.addWidget(self.available_only)
+        crew_box.addLayout(find_row)
         crew_box.addWidget(self.crew)
-        crew_box.addWidget(self.override_reason)
-        crew_box.addWidget(self.crew_issues)
         form = QFormLayout()
         form.addRow("Titl&e", self.title)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above fields when narrow
@@ -365,6 +403,11 @@ class PatrolForm(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error_label)
+        # The crew check and the reason box over Save, in view wherever the page is scrolled: under the list they
+        # were below the fold at 1366x768. The reason box last, so the check's lines changing never move it, and
+        # their room only grows while one patrol is shown, so nothing on the page moves under the pointer either.
+        self.crew_strip = GrowingStrip(self.crew_issues, self.override_reason)
+        layout.addWidget(self.crew_strip)
         layout.addLayout(buttons)
 
         self.crew_filter.textChanged.connect(self._filter_crew)
@@ -448,6 +491,7 @@ class PatrolForm(QWidget):
             item = self.crew.item(i)
             issues = hints.get(item.data(Qt.ItemDataRole.UserRole))
             skills = item.data(SKILLS_ROLE) or "no listed skills"
+            item.setData(FREE_ROLE, None if issues is None else not issues)
             if issues is None:
                 item.setText(item.data(LABEL_ROLE))
                 item.setToolTip(f"Skills: {skills}")
@@ -457,26 +501,36 @@ class PatrolForm(QWidget):
             item.setToolTip("\n".join([f"Skills: {skills}"] + ([issue.message for issue in issues]
                                                                 or ["Free at this time under the rostering rules."])))
         self._loading = was_loading
+        self._filter_crew(self.crew_filter.text())  # who is free changed with the time
 
     def _filter_crew(self, text: str) -> None:
         """Names, roles or collar numbers; a collar number with or without its spaces (core.people.person_matches:
-        "SC4125" found nobody stored as "SC 4125")."""
-        for i in range(self.crew.count()):
-            item = self.crew.item(i)
-            item.setHidden(not person_matches(text, item.text(), item.data(COLLAR_ROLE)))
+        "SC4125" found nobody stored as "SC 4125"). With Available only, the people free at the patrol's time and
+        those ticked. Not on a tick: a name unticked stays where it is under the pointer."""
+        items = [self.crew.item(i) for i in range(self.crew.count())]
+        free = sum(item.data(FREE_ROLE) is True for item in items)
+        # Nobody free then (a patrol late at night): everyone listed, and said, rather than an empty list.
+        only_free = self.available_only.isChecked() and free > 0
+        for item in items:
+            busy = item.data(FREE_ROLE) is False and item.checkState() != Qt.CheckState.Checked
+            item.setHidden(not person_matches(text, item.text(), item.data(COLLAR_ROLE)) or (only_free and busy))
+        self.available_only.setText(f"Available only ({free})" if free or not items
+                                    else "Available only (none: all listed)")
 
     def load(self, record: PatrolRecord | None) -> None:
-        """Show a patrol (None: a blank new patrol for the next evening not yet begun: tonight until 18:00)."""
+        """Show a patrol (None: a blank new patrol for this evening, from the next quarter hour once it began)."""
         self._loading = True
         self.record = record
         self.scroll.verticalScrollBar().setValue(0)  # from the top: a new patrol opened scrolled down, title unseen
+        self.crew_strip.reset()
         self._clear_errors()
         if record is None:
             self.heading.setText("New patrol")
             self.title.clear()
-            self.day.setDate(next_evening())
-            self.start.setTime(QTime(18, 0))
-            self.end.setTime(QTime(22, 0))
+            day, start, end = new_window()
+            self.day.setDate(day)
+            self.start.setTime(start)
+            self.end.setTime(end)
             self.area.setCurrentIndex(-1)
             self.area.setEditText("")
             self.purpose.setCurrentIndex(self.purpose.findData("general_rural_patrol"))
@@ -697,7 +751,7 @@ class PlanEditor(QWidget):
         self.brief_button = QPushButton("&Brief crew (PDF)…")
         self.brief_button.setToolTip("Write the briefing pack: plan, map, recent incidents, vehicles of interest")
         self.brief_button.clicked.connect(lambda: self.brief())
-        self.table = make_table(["#", "Arrive", "Leave", "At stop", "Stop", "Why"], word_wrap=False)
+        self.table = wrap_stop_and_why(make_table(["#", "Arrive", "Leave", "At stop", "Stop", "Why"]))
         self.table.horizontalHeaderItem(3).setToolTip("Minutes planned at the stop (dwell)")
         self.table.setMinimumHeight(160)
         self.table.itemSelectionChanged.connect(self._update_buttons)

@@ -542,6 +542,8 @@ def test_the_crew_list_says_who_is_free_and_their_skills_before_a_tick(qtbot, pa
     panel.new_patrol()
     form = panel.form
     form.day.setDate(PATROL_DAY)
+    form.start.setTime(QTime(18, 0))  # the clock's evening has begun: a new patrol is offered from 18:15
+    form.end.setTime(QTime(22, 0))
     entries = {form.crew.item(i).data(Qt.ItemDataRole.UserRole): form.crew.item(i) for i in range(form.crew.count())}
     assert "✓ available" in entries[officer.id].text()
     assert entries[officer.id].toolTip().startswith("Skills: ")
@@ -638,16 +640,17 @@ def test_the_dose_page_fits_a_docked_panel_under_larger_text(qtbot, panel: Patro
 
 def test_a_new_patrol_is_for_tonight_until_the_evening_has_begun(qtbot, panel: PatrolPanel, monkeypatch) -> None:
     """A walk: at 02:00 an officer pressed New patrol to plan tonight's and got tomorrow's date (and tomorrow's
-    crew availability) unless they noticed and changed it."""
+    crew availability) unless they noticed and changed it; another at 21:35 got tomorrow's evening, and the patrol
+    it started that night was "planned for" tomorrow. Once the evening has begun: today, from the next quarter."""
     from ruralwatch.core import times
 
-    for now, day in ((datetime(2026, 12, 7, 1, 52, tzinfo=UTC), QDate(2026, 12, 7)),
-                     (datetime(2026, 12, 7, 17, 59, tzinfo=UTC), QDate(2026, 12, 7)),
-                     (datetime(2026, 12, 7, 18, 0, tzinfo=UTC), QDate(2026, 12, 8))):
+    for now, day, start, end in ((datetime(2026, 12, 7, 1, 52, tzinfo=UTC), QDate(2026, 12, 7), "18:00", "22:00"),
+                                 (datetime(2026, 12, 7, 17, 59, tzinfo=UTC), QDate(2026, 12, 7), "18:00", "22:00"),
+                                 (datetime(2026, 12, 7, 21, 35, tzinfo=UTC), QDate(2026, 12, 7), "21:45", "01:45")):
         monkeypatch.setattr(times, "utc_now", lambda now=now: now)
         panel.new_patrol()
         assert panel.form.day.date() == day, now
-        assert (panel.form.start.time().hour(), panel.form.end.time().hour()) == (18, 22)
+        assert (panel.form.start.time().toString("HH:mm"), panel.form.end.time().toString("HH:mm")) == (start, end)
 
 
 def test_a_patrol_logged_afterwards_takes_the_times_typed(qtbot, panel: PatrolPanel, demo, clock) -> None:
@@ -792,6 +795,7 @@ def test_the_crew_filter_finds_a_collar_number_however_it_is_spaced_or_cased(qtb
     ann = demo.people.add(PersonInput(name="Tom Pike", role="special", collar_number="SC7126"))
     panel.new_patrol()
     form = panel.form
+    form.available_only.setChecked(False)  # the two added have no availability yet: free or not, they are found
     form.reload_people()
 
     def shown() -> set[str]:
@@ -862,7 +866,7 @@ def test_the_details_page_has_save_in_view_no_gap_and_the_whole_crew_check(qtbot
     # Every line of the check shown, none behind a scroll bar of its own.
     issues = form.crew_issues
     assert issues.text().count("Needs a reason") == 4
-    assert issues.height() >= issues.heightForWidth(issues.width())
+    qtbot.waitUntil(lambda: issues.height() >= issues.heightForWidth(issues.width()), timeout=5_000)
 
 
 def test_why_a_log_entry_was_refused_comes_into_view_in_a_short_dock(qtbot, demo, clock, monkeypatch) -> None:

@@ -56,7 +56,7 @@ def add_parsers(commands: Any, parser_class: type[argparse.ArgumentParser]) -> N
     _source_option(create)
     create.add_argument("--json", action="store_true")
 
-    listing = actions.add_parser("list", help="patrols, latest first")
+    listing = actions.add_parser("list", help="patrols, latest first by when they ran (started, else planned)")
     listing.add_argument("--status")
     listing.add_argument("--json", action="store_true")
     show = actions.add_parser("show", help="a patrol with its plan and log")
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         else:
             for p in found:
                 names = ", ".join(name for _, name in p.crew)
-                print(f"{p.id[:8]}  {times.format_local(times.to_storage(p.start))}  {p.status:<11} {p.title:<44}"
+                print(f"{p.id[:8]}  {times.format_local(times.to_storage(p.ran_from))}  {p.status:<11} {p.title:<44}"
                       f" {names}")
             print(f"{len(found)} patrols")
     elif args.action == "show":
