@@ -72,7 +72,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     # duty they are not on stays the planners' (patrol.plan, which also covers this).
     "patrol.from_own_duty": ("Make a joint-patrol duty one is on into its patrol (its day, times, area and crew)",
                              frozenset({"ret_officer", "special", "coordinator", "administrator"})),
-    "roster.view": ("See people, duties and hours", ALL),
+    "roster.view": ("See people and duties, and one's own hours", ALL),
     "roster.edit": ("Edit people, duties and assignments; auto-fill", frozenset({"coordinator", "administrator"})),
     "roster.own_availability": ("Give one's own availability", ALL),
     # Hours against a commitment are a volunteer's own business and their managers': a Special sees their own
