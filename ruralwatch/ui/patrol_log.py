@@ -1178,7 +1178,7 @@ class DoseView(QWidget):
                        " midnight go on the day after it.")
         words.setWordWrap(True)
         layout.addWidget(words)
-        edit = QDateEdit(QDate(offered.year, offered.month, offered.day))
+        edit = select_part_on_click(QDateEdit(QDate(offered.year, offered.month, offered.day)))
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("ddd d MMM yyyy")
         layout.addWidget(edit)
