@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolRecord
+from ruralwatch.core.patrol import RESTORED, LoggedEvent, PatrolEventInput, PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_STATUS_NAMES
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
@@ -500,6 +500,8 @@ class PatrolLog(QWidget):
             if event.withdrawn:
                 name = f"{name} (withdrawn)"
                 detail = f"Withdrawn: {event.withdrawn_reason}" + (f" — was: {detail}" if detail else "")
+            elif event.restored:  # undone withdrawal: a correction on the row, but not one of its content
+                name = f"{name} (restored)"
             elif event.corrected_at:
                 name = f"{name} (corrected)"
             rows.append([times.format_local(event.at)[11:16], name, stops.get(event.stop_key or "", ""), vrm, detail,
@@ -934,10 +936,14 @@ def _keep_room(widget: QWidget) -> None:
 
 
 def _put_right_text(event: LoggedEvent) -> str:
-    """A row's tooltip: who withdrew or corrected it, when and why."""
+    """A row's tooltip: who withdrew, restored or corrected it, when and why."""
     if event.withdrawn:
         return (f"Withdrawn by {event.withdrawn_by} at {times.format_local(event.withdrawn_at)}: "
                 f"{event.withdrawn_reason}")
+    if event.restored:
+        why = event.correction_reason.removeprefix(RESTORED).removeprefix(": ")
+        said = f": {why}" if why else ""
+        return f"Restored by {event.corrected_by} at {times.format_local(event.corrected_at)}{said}"
     if event.corrected_at:
         why = f": {event.correction_reason}" if event.correction_reason else ""
         return f"Corrected by {event.corrected_by} at {times.format_local(event.corrected_at)}{why}"
