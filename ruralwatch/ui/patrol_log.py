@@ -286,6 +286,9 @@ class PatrolLog(QWidget):
         # "Intelligence submitted"), and coming or going below the page they move nothing in it.
         self.strip = GrowingStrip(self.alert, self.message)  # the page's room changes only from its foot
         self.layout().addWidget(self.strip)
+        # The room an alert took is given back as soon as that moves nothing: once dismissed with the page at its
+        # top, else as the page is scrolled up or the next event is logged (it kept the room for the whole patrol).
+        self.findChild(QScrollArea).verticalScrollBar().valueChanged.connect(lambda _value: self._give_back_room())
         self.set_patrol(None)
 
     def _explain(self) -> None:
@@ -828,6 +831,7 @@ class PatrolLog(QWidget):
                                     else ""))
         if kind == "stop_check" or event.vrm:
             self._say_vehicle(event)
+        self._give_back_room()
         self.eventLogged.emit(event)
         if kind == "new_incident":
             nan = math.nan
@@ -926,6 +930,13 @@ class PatrolLog(QWidget):
     def dismiss_alerts(self) -> None:
         self._dismissed.update(self._alerts)
         self.alert.hide()
+        self._give_back_room()
+
+    def _give_back_room(self) -> None:
+        """The strip's spare room back to the page as far as nothing on the page moves: a page at its top only
+        grows at its foot; one scrolled down keeps its place while there is page below the view to show."""
+        bar = self.findChild(QScrollArea).verticalScrollBar()
+        self.strip.give_back(self.strip.height() if bar.value() == 0 else bar.maximum() - bar.value())
 
 
 def _keep_room(widget: QWidget) -> None:
