@@ -244,6 +244,10 @@ class PatrolRecord:
         return next((stop for stop in self.stops if stop.key == key), None)
 
 
+# The head of a restored event's correction reason ("restored" or "restored: why"): how its row says it was restored.
+RESTORED = "restored"
+
+
 @dataclass(frozen=True)
 class LoggedEvent:
     id: str
@@ -271,6 +275,14 @@ class LoggedEvent:
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def restored(self) -> bool:
+        """Its latest correction was the undoing of a withdrawal (restore_event writes RESTORED as the reason's
+        head; a later correction replaces it), so the log reads "(restored)" with no column of its own."""
+        reason = self.correction_reason
+        return (self.corrected_at is not None and not self.withdrawn
+                and (reason == RESTORED or reason.startswith(f"{RESTORED}: ")))
 
 
 def patrol_from_row(row: dict[str, Any], crew: tuple[tuple[str, str], ...]) -> PatrolRecord:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from ruralwatch.core import geo, times
 from ruralwatch.core.errors import RuralWatchError, ValidationError
-from ruralwatch.core.patrol import LoggedEvent, PatrolEventInput, PatrolRecord
+from ruralwatch.core.patrol import RESTORED, LoggedEvent, PatrolEventInput, PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_EVENT_KINDS, PATROL_EVENT_NAMES, PATROL_STATUS_NAMES
 from ruralwatch.core.vrm import display_vrm, normalise_vrm
@@ -286,6 +286,9 @@ class PatrolLog(QWidget):
         # "Intelligence submitted"), and coming or going below the page they move nothing in it.
         self.strip = GrowingStrip(self.alert, self.message)  # the page's room changes only from its foot
         self.layout().addWidget(self.strip)
+        # The room an alert took is given back as soon as that moves nothing: once dismissed with the page at its
+        # top, else as the page is scrolled up or the next event is logged (it kept the room for the whole patrol).
+        self.findChild(QScrollArea).verticalScrollBar().valueChanged.connect(lambda _value: self._give_back_room())
         self.set_patrol(None)
 
     def _explain(self) -> None:
@@ -500,6 +503,8 @@ class PatrolLog(QWidget):
             if event.withdrawn:
                 name = f"{name} (withdrawn)"
                 detail = f"Withdrawn: {event.withdrawn_reason}" + (f" — was: {detail}" if detail else "")
+            elif event.restored:  # undone withdrawal: a correction on the row, but not one of its content
+                name = f"{name} (restored)"
             elif event.corrected_at:
                 name = f"{name} (corrected)"
             rows.append([times.format_local(event.at)[11:16], name, stops.get(event.stop_key or "", ""), vrm, detail,
@@ -826,6 +831,7 @@ class PatrolLog(QWidget):
                                     else ""))
         if kind == "stop_check" or event.vrm:
             self._say_vehicle(event)
+        self._give_back_room()
         self.eventLogged.emit(event)
         if kind == "new_incident":
             nan = math.nan
@@ -924,6 +930,13 @@ class PatrolLog(QWidget):
     def dismiss_alerts(self) -> None:
         self._dismissed.update(self._alerts)
         self.alert.hide()
+        self._give_back_room()
+
+    def _give_back_room(self) -> None:
+        """The strip's spare room back to the page as far as nothing on the page moves: a page at its top only
+        grows at its foot; one scrolled down keeps its place while there is page below the view to show."""
+        bar = self.findChild(QScrollArea).verticalScrollBar()
+        self.strip.give_back(self.strip.height() if bar.value() == 0 else bar.maximum() - bar.value())
 
 
 def _keep_room(widget: QWidget) -> None:
@@ -934,10 +947,14 @@ def _keep_room(widget: QWidget) -> None:
 
 
 def _put_right_text(event: LoggedEvent) -> str:
-    """A row's tooltip: who withdrew or corrected it, when and why."""
+    """A row's tooltip: who withdrew, restored or corrected it, when and why."""
     if event.withdrawn:
         return (f"Withdrawn by {event.withdrawn_by} at {times.format_local(event.withdrawn_at)}: "
                 f"{event.withdrawn_reason}")
+    if event.restored:
+        why = event.correction_reason.removeprefix(RESTORED).removeprefix(": ")
+        said = f": {why}" if why else ""
+        return f"Restored by {event.corrected_by} at {times.format_local(event.corrected_at)}{said}"
     if event.corrected_at:
         why = f": {event.correction_reason}" if event.correction_reason else ""
         return f"Corrected by {event.corrected_by} at {times.format_local(event.corrected_at)}{why}"

@@ -56,6 +56,7 @@ from ruralwatch.ui.roster_grid import (
 from ruralwatch.ui.roster_people import hours_text, known_stations, local_today, show_status, status_label, with_buddy
 from ruralwatch.ui.tasks import Progress
 from ruralwatch.ui.widgets import select_data
+from ruralwatch.ui.widgets.combos import SHORT_TEXT_ROLE, ShortTextCombo
 from ruralwatch.ui.widgets.flow_layout import FlowLayout, together
 
 
@@ -274,7 +275,9 @@ class DutiesTab(QWidget):
         self.unassign_button = QPushButton("Unassign")
         self.unassign_button.setToolTip("Take the selected crew member off this duty (Delete in the crew list)")
         self.unassign_button.clicked.connect(lambda: self.unassign())
-        self.assign_person = QComboBox()
+        # Closed, it shows the name and the hours owed (or why not free): the whole line ("… — Special Constable,
+        # Saffron Walden · free · owes 4 of 16 h in Nov") was cut after the station at 1366x768.
+        self.assign_person = ShortTextCombo()
         self.assign_person.setAccessibleName("Person to assign")
         self.assign_person.currentIndexChanged.connect(self._preview_rules)
         self.assign_button = QPushButton("Assi&gn")
@@ -546,9 +549,15 @@ class DutiesTab(QWidget):
             tip = (f"{rules}\n{standing[0].upper()}{standing[1:]}; "
                    f"{count_of(candidate.standing.duties, 'duty', 'duties')} that month")
             self.assign_person.setItemData(self.assign_person.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+            short = f"{candidate.name} · " + (standing if candidate.free else f"✗ {candidate.why_not}")
+            self.assign_person.setItemData(self.assign_person.count() - 1, short, SHORT_TEXT_ROLE)
         # Nobody chosen yet: findData(None) would pick the line between the free and the rest, a blank box.
         if (chosen is None or not select_data(self.assign_person, chosen)) and found:
             self.assign_person.setCurrentIndex(0)
+        # The list as wide as its lines (it was the closed box's width, cutting them as the box did).
+        view, combo = self.assign_person.view(), self.assign_person
+        widest = max((view.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
+        view.setMinimumWidth(widest + view.verticalScrollBar().sizeHint().width() + 16)  # + the item's margins
         self.assign_person.blockSignals(False)
         self.assign_heading.setText(f"Assign someone ({free} of {len(found)} free)" if found else "Assign someone")
 

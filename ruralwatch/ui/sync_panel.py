@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -280,13 +279,10 @@ class SyncPanel(QWidget):
         from_file = QPushButton("From file…")
         from_file.setToolTip("Read the passphrase from a file (its first line)")
         from_file.clicked.connect(lambda: self.passphrase_from_file())
-        # The second box under the first, under the one label: the panel's Alt letters are all taken.
-        passphrase_row = QGridLayout()
+        passphrase_row = QHBoxLayout()
         passphrase_row.setContentsMargins(0, 0, 0, 0)
-        passphrase_row.addWidget(self.passphrase, 0, 0)
-        passphrase_row.addWidget(from_file, 0, 1)
-        passphrase_row.addWidget(self.passphrase_again, 1, 0)
-        passphrase_row.setColumnStretch(0, 1)
+        passphrase_row.addWidget(self.passphrase, 1)
+        passphrase_row.addWidget(from_file)
         export = self.export_button = QPushButton("E&xport changes…")
         export.clicked.connect(lambda: self.export_package())
         import_button = QPushButton("Import packa&ge…")
@@ -302,6 +298,13 @@ class SyncPanel(QWidget):
         exchange_form.addRow(self.resend)
         exchange_form.addRow("Pa&ssphrase", passphrase_row)
         exchange_form.labelForField(passphrase_row).setBuddy(self.passphrase)
+        # The second box with a label of its own (it sat unlabelled under the first). Every letter of "Again" or
+        # "Confirm" answers something else on the panel or the menu bar (j, q and z are all that is free), so
+        # "equal" carries the letter.
+        again_label = QLabel("Again (e&qual)")
+        again_label.setBuddy(self.passphrase_again)
+        again_label.setToolTip("The same passphrase again: a mistyped one makes a package nobody can open")
+        exchange_form.addRow(again_label, self.passphrase_again)
         exchange_form.addRow(self.passphrase_hint)
         buttons = QHBoxLayout()
         buttons.addWidget(export)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ruralwatch.core.incident import IncidentInput
+from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
+from ruralwatch.core.patrol_plan import PlanSettings
+from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.services.accounts import AccountService, create_database, sign_in
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store
@@ -369,6 +373,7 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
     from ruralwatch.ui.first_steps import FirstStepsDialog
     from ruralwatch.ui.harm_dialog import HarmWeightsDialog
     from ruralwatch.ui.incident_form import IncidentDialog
+    from ruralwatch.ui.patrol_event_dialog import EventCorrectionDialog, PatrolTimesDialog
     from ruralwatch.ui.roster_duty_dialog import DutyDialog
     from ruralwatch.ui.roster_people import LeftDateDialog, PersonDialog
     from ruralwatch.ui.settings_dialog import SettingsDialog
@@ -386,7 +391,20 @@ def _dialogs(services: Services, admin: Store) -> list[QDialog]:
         FirstStepsDialog([("Load &demo data", "Synthetic incidents.", lambda: None, True)], None,
                          ([f.name for f in services.geography.forces()], services.geography.force().name,
                           services.geography.use_force, True)),
+        # The patrol log's put-right dialogs, on a finished patrol (they only read it until Save).
+        PatrolTimesDialog(services, _FINISHED), EventCorrectionDialog(services, _FINISHED, _EVENT),
+        EventCorrectionDialog(services, _FINISHED, _EVENT, mode="withdraw"),
     ]
+
+
+_FINISHED = PatrolRecord(
+    id="p1", title="Night patrol", start=datetime(2026, 11, 2, 20, tzinfo=UTC),
+    end=datetime(2026, 11, 2, 23, tzinfo=UTC),
+    area="Braintree", purpose="hotspots", vehicle="", call_sign="", status=PatrolStatus.COMPLETED, crew=(), stops=(),
+    settings=PlanSettings(), base=None, started_at="2026-11-02T20:05:00Z", ended_at="2026-11-02T23:10:00Z",
+    briefed_at=None, notes="", synthetic=False)
+_EVENT = LoggedEvent(id="e1", kind="note", at="2026-11-02T21:00:00Z", lat=None, lon=None, stop_key=None, vrm=None,
+                     flagged=False, detail="gate open", incident_id=None)
 
 
 def test_every_dialog_label_takes_the_focus_to_its_field(qtbot, services: Services, admin: Store) -> None:

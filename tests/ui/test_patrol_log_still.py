@@ -185,3 +185,33 @@ def test_the_stop_check_line_and_the_plans_reasons_are_readable_at_1366x768(qtbo
             needed = table.sizeHintForIndex(table.model().index(row, column)).height()
             assert cell.text() and table.rowHeight(row) >= needed, cell.text()
             assert table.columnWidth(column) >= 80  # a readable width, not a sliver
+
+
+def test_the_room_a_dismissed_alert_took_is_given_back_once_that_moves_nothing(qtbot, log: PatrolLog, demo,
+                                                                              clock) -> None:
+    """It stayed as empty space under the page until another patrol was opened: given back at once with the page
+    at its top, and, scrolled to its foot, when the page is scrolled up (nothing under the pointer moves)."""
+    QTest.mouseClick(log.start_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot)
+    page = log.findChild(QScrollArea)
+    bar = page.verticalScrollBar()
+    for scrolled in (0, bar.maximum()):
+        bar.setValue(scrolled)
+        _settle(qtbot)
+        bare = log.strip.height()
+        log.vrm.setText(demo.patrols.vehicles_of_interest(clock.now)[0].vrm)
+        QTest.mouseClick(log.kind_buttons["stop_check"], Qt.MouseButton.LeftButton)
+        _settle(qtbot)
+        assert log.strip.height() > bare + 20  # the alert's room
+        if scrolled:  # down to the page's new foot: no page below the view to fill the room with
+            bar.setValue(bar.maximum())
+            _settle(qtbot)
+        before = _where(*_watched(log))
+        QTest.mouseClick(log.dismiss_button, Qt.MouseButton.LeftButton)
+        _settle(qtbot)
+        assert _where(*_watched(log)) == before
+        if scrolled:
+            assert log.strip.height() > bare + 20  # kept while giving it back would pull the page down
+            bar.setValue(0)
+            _settle(qtbot)
+        assert log.strip.height() <= log.strip.sizeHint().height() + 1

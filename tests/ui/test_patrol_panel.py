@@ -1258,6 +1258,11 @@ def test_a_withdrawn_event_is_restored_and_the_patrol_s_end_corrected_from_the_l
     qtbot.keyClick(log.table, Qt.Key.Key_Delete)  # Delete on a withdrawn event restores it
     assert seen and seen[0].mode == "restore" and not demo.patrols.event(arrived.id).withdrawn
     assert not log.withdraw_button.isHidden() and "Restored: " in log.message.text()
+    row = next(r for r in range(log.table.rowCount())
+               if log.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == arrived.id)
+    assert log.table.item(row, 1).text().endswith("(restored)")  # read in the row, as "(withdrawn)" was
+    assert log.table.item(row, 1).toolTip().startswith("Restored by ")
+    assert log.table.item(row, 1).toolTip().endswith(": it was the right button")
     assert demo.patrols.dose(record.id).stops[0].visited
 
     assert log.times_button.isHidden()  # while it runs, End is where its end is set

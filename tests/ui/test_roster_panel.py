@@ -1285,6 +1285,20 @@ def test_assign_someone_lists_the_free_first_and_says_why_the_others_are_not(qtb
     # The most owed is chosen, not the blank line between the free and the rest (findData(None) found it).
     assert combo.currentIndex() == 0 and combo.currentText().startswith("Zac Free")
     assert duties.assign_heading.text() == "Assign someone (2 of 4 free)"
+    # Closed, the box reads the name and what they owe (or why not), whole: the line was cut after the station.
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    from ruralwatch.ui.widgets.combos import SHORT_TEXT_ROLE
+    assert combo.currentData(SHORT_TEXT_ROLE) == "Zac Free · owes 16 of 16 h in Dec"
+    assert combo.itemData(3, SHORT_TEXT_ROLE) == "Bea Away · ✗ away 3–9 Dec"
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    assert combo.fontMetrics().horizontalAdvance(combo.currentData(SHORT_TEXT_ROLE)) <= field.width()
+    assert combo.fontMetrics().horizontalAdvance(combo.currentText()) > field.width()  # the whole line would not
+    # The open list is as wide as its longest line.
+    assert combo.view().minimumWidth() >= max(combo.fontMetrics().horizontalAdvance(t) for t in texts)
     assert "Owes 10 of 16 h in Dec; 1 duty that month" in combo.itemData(1, Qt.ItemDataRole.ToolTipRole)
     assert "Bea Away is away on Mon 7 Dec" in combo.itemData(3, Qt.ItemDataRole.ToolTipRole)
     combo.setCurrentIndex(3)

@@ -214,6 +214,23 @@ def test_the_passphrase_is_typed_hidden_and_never_shown_in_a_message(qtbot, wind
     assert "hunter2" not in panel.status.text() and not any("hunter2" in p for p in panel.problems)
 
 
+def test_the_second_passphrase_box_has_a_label_of_its_own_that_reaches_it(qtbot, window):
+    """It sat unlabelled under "Passphrase": read as a second line of the same box."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    window.sync_dock.show()
+    panel = window.sync_panel
+    form = next(f for f in panel.findChildren(QFormLayout) if f.indexOf(panel.passphrase_again) >= 0)
+    label = form.labelForField(panel.passphrase_again)
+    assert isinstance(label, QLabel) and label.isVisible() and label.text().replace("&", "").startswith("Again")
+    assert label.buddy() is panel.passphrase_again
+    window.activateWindow()
+    panel.passphrase.setFocus()
+    qtbot.keyClick(panel.passphrase, Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(panel.passphrase_again.hasFocus, timeout=5_000)
+
+
 def test_a_passphrase_file_fills_the_field_and_a_bad_one_is_named_not_shown(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ruralwatch.core import times
 from ruralwatch.core.errors import FieldError, NotFoundError, ValidationError
-from ruralwatch.core.patrol import LoggedEvent, PatrolRecord
+from ruralwatch.core.patrol import RESTORED, LoggedEvent, PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.permissions import ACCOUNT_ROLE_NAMES, PermissionDeniedError, who_may
 from ruralwatch.core.vocab import PATROL_EVENT_NAMES
@@ -149,9 +149,9 @@ class PatrolLogCorrections(PatrolLog):
             raise ValidationError(errors)
         values = {"withdrawn_at": None, "withdrawn_by": None, "withdrawn_reason": None,
                   "corrected_at": times.to_storage(self._now()), "corrected_by": self.store.actor.username,
-                  "correction_reason": f"restored: {said}" if said else "restored"}
+                  "correction_reason": f"{RESTORED}: {said}" if said else RESTORED}
         with self.store.transaction():
-            self.repo.update_event(event.id, values, said or "restored")
+            self.repo.update_event(event.id, values, said or RESTORED)
         self._publish("updated", patrol.id)
         return self.event(event.id)
 

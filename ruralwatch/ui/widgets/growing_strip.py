@@ -3,7 +3,8 @@
 A message or alert under a page, in view however the page is scrolled, changes the page's room as it comes and
 goes: more room for a page scrolled to its foot pulled it down, and every button and row under the pointer moved
 (a walk at 1366x768 pressed the wrong patrol log button). Growing only, the page's room shrinks from its foot and
-nothing on it moves; the owner gives the room back (`reset`) when something else is shown.
+nothing on it moves; the owner gives the room back (`reset`) when something else is shown, and (`give_back`) as
+much of it as the page can take without anything on it moving (a page at its top, or with room below its view).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class GrowingStrip(QWidget):
         super().resizeEvent(event)
         if event.size().height() > self.minimumHeight():
             self.setMinimumHeight(event.size().height())
+
+    def give_back(self, most: int) -> None:
+        """Shrink by up to `most` pixels towards what it needs now: what the page can take without moving."""
+        needed = self.sizeHint().height()
+        keep = self.height() - max(0, most)
+        self.setMinimumHeight(keep if keep > needed else 0)
 
     def reset(self) -> None:
         """Its room back to what it needs now (another patrol or form shown)."""
