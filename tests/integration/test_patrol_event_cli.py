@@ -111,7 +111,7 @@ def test_a_withdrawn_event_is_restored_and_a_patrol_s_times_corrected_from_the_c
     assert _log(cli, patrol) == before
     back = cli("patrol", "event", "restore", short, "--reason", "withdrew the wrong row")
     assert back.code == 0, back.err
-    assert back.out.startswith(f"restored: {short}") and "restored: withdrew the wrong row" in back.out
+    assert back.out.startswith(f"restored: {short}") and "[restored by admin: withdrew the wrong row]" in back.out
     assert _visited(cli, patrol)[0] is True
 
     shown = cli("patrol", "show", patrol, "--json").json()

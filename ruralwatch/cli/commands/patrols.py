@@ -332,6 +332,9 @@ def _event_line(event: LoggedEvent) -> str:
             f" {event.vrm or ''} {event.detail}{flag}")
     if event.withdrawn:
         return f"{line}  [WITHDRAWN by {event.withdrawn_by}: {event.withdrawn_reason}]"
+    if event.restored:  # the reason's head says so ("restored: why"): print it as the window's row reads it
+        why = event.correction_reason.partition(": ")[2]
+        return f"{line}  [restored by {event.corrected_by}{f': {why}' if why else ''}]"
     if event.corrected_at:
         said = f": {event.correction_reason}" if event.correction_reason else ""
         return f"{line}  [corrected by {event.corrected_by}{said}]"
