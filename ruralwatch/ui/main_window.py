@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
         # about 630 px) its month showed one week at a time, with the duties' titles cut. Another panel in front,
         # the roster closed or floated, and the incidents and the map are back.
         self._roster_wide = False  # the roster in front has the window's width (_give_roster_the_width)
+        self._docked_width: int | None = None  # the panels' width before the roster took the window's
         self.roster_dock.visibilityChanged.connect(self._give_roster_the_width)
         self.roster_dock.topLevelChanged.connect(lambda _floating: self._give_roster_the_width(
             self.roster_dock.isVisible() and not self.roster_dock.visibleRegion().isEmpty()))
@@ -1050,9 +1051,23 @@ class MainWindow(QMainWindow):
         if central is None or (lock is not None and getattr(lock, "is_locked", False)):
             return  # the lock hides the incidents itself, and gives back what it hid
         wide = in_front and not self.roster_dock.isFloating()
+        if wide and not self._roster_wide and not central.isHidden():
+            self._docked_width = self.roster_dock.width()  # what the panels get back when the roster steps back
         self._roster_wide = wide
         if central.isHidden() != wide:
             central.setVisible(not wide)
+            if not wide:
+                self._docks_back_to_their_width()
+
+    def _docks_back_to_their_width(self) -> None:
+        """The docked panels as wide as before the roster took the width (at most two fifths of the window): left
+        as they were, the panel in front kept most of the window beside a table cut to two columns, and a layout
+        saved then came back that wide at the next start (a walk)."""
+        limit = max(MIN_DOCK_WIDTH, int(self.width() * 0.4))
+        width = min(self._docked_width or limit, limit)
+        docked = [dock for dock in self._docks() if dock.isVisible() and not dock.isFloating()]
+        if docked:
+            self.resizeDocks(docked, [width] * len(docked), Qt.Orientation.Horizontal)
 
     def fit_dock(self, dock: QDockWidget) -> None:
         """A docked panel opens at most two fifths of the window wide, so the table and the map keep theirs."""
@@ -1426,6 +1441,8 @@ class MainWindow(QMainWindow):
         return geometry is not None
 
     def _save_layout(self) -> None:
+        if self.roster_has_the_width():  # saved as the panels are docked beside the incidents, not the window wide
+            self._give_roster_the_width(False)
         settings = QSettings()
         keys.WINDOW_GEOMETRY.write(self.saveGeometry(), settings)
         username = self.services.store.actor.username

@@ -82,3 +82,24 @@ def test_the_login_wide_layout_of_before_is_not_given_to_an_account(sign_in) -> 
     assert _open_panels(special) == {"patrolDock"}
     special.close()
     assert not settings.contains("main/docks") and settings.contains(keys.dock_state("sc1").key)
+
+
+def test_a_layout_is_saved_with_the_panels_docked_not_window_wide(qtbot, sign_in) -> None:
+    """Roster in front (it has the window's width), the app closed, started again, Analysis clicked: the Analysis
+    panel came back about 730 px wide at 1366x768 and the incident table showed only When and Kind (a walk). The
+    layout is now saved as the panels are docked beside the incidents (offscreen the window itself gives way, so
+    what is checked is the layout at the moment it is saved)."""
+    coordinator = sign_in(Actor("coord", "coordinator", "acc-coord"))
+    coordinator.resize(1366, 768)
+    coordinator.analysis_dock.show()
+    coordinator.roster_dock.show()
+    coordinator.roster_dock.raise_()
+    qtbot.waitUntil(coordinator.roster_has_the_width, timeout=5_000)
+    docked = coordinator._docked_width
+    assert docked is not None and docked <= int(coordinator.width() * 0.4) + 10
+    saved = []
+    coordinator.saveState = lambda version: saved.append(  # what the layout is when it is saved
+        (coordinator.centralWidget().isHidden(), coordinator.roster_dock.width())) or b""
+    coordinator._save_layout()
+    (hidden, width), = saved
+    assert not hidden and width <= docked + 10
