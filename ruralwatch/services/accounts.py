@@ -490,6 +490,9 @@ class AccountService:
         keyring = self._keyring()
         name = self.check_addable(name, person_id)
         person_id = person_id or None
+        if not display_name.strip() and person_id is not None:
+            # Left blank, the name shown is the roster person's ("Amelia Archer"), not the account name ("amelia").
+            display_name = self.store.db.execute("SELECT name FROM people WHERE id = ?", [person_id]).fetchone()[0]
         signer = self._signer()
         # The administrator knows this password, as after a reset: it works once, to sign in and choose their own
         # (sign_in). Only the first administrator, made with the database, chooses theirs at once.

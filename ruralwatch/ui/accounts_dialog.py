@@ -140,7 +140,7 @@ class AccountsDialog(QDialog):
         self.new_username = QLineEdit()
         self.new_username.setPlaceholderText("no spaces, e.g. jsmith")
         self.new_display = QLineEdit()
-        self.new_display.setPlaceholderText("optional, e.g. SC Jo Smith")
+        self.new_display.setPlaceholderText("optional: the roster person's name, or e.g. SC Jo Smith")
         # No role until one is chosen: a preset one (or the last account's) was kept by mistake, and typing "S"
         # on "Special Constable" stepped on to "Specials coordinator". From none, "S" picks Special Constable.
         self.new_role = _role_combo()
