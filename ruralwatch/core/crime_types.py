@@ -100,3 +100,15 @@ def types_words(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:
     if exclude:
         return "all but " + ", ".join(type_name(k) for k in exclude)
     return "all"
+
+
+def types_short(include: tuple[str, ...], exclude: tuple[str, ...], names: int = 3) -> str:
+    """`types_words` for a status line: up to `names` types by name, more counted ('5 types', 'all but 6 types').
+    A long choice named every type and took six lines of a docked panel; the full list goes in its tooltip and the
+    report."""
+    if include:
+        chosen = [k for k in include if k not in exclude]
+        return types_words(include, exclude) if len(chosen) <= names else f"{len(chosen)} types"
+    if len(exclude) > names:
+        return f"all but {len(exclude)} types"
+    return types_words(include, exclude)

@@ -51,6 +51,12 @@ class IncidentKind:
     # Words an officer types for this kind that its name does not hold ("stolen", "travellers"): the kind box finds
     # a kind by any word of its name or of these.
     synonyms: tuple[str, ...] = ()
+    # The name in a narrow incident table (a panel docked beside it): "Poaching" for "Poaching / wildlife crime".
+    short: str = ""
+
+    @property
+    def short_name(self) -> str:
+        return self.short or self.name
 
 
 ENCAMPMENT_LAND_TYPES: tuple[tuple[str, str], ...] = (
@@ -110,23 +116,23 @@ KINDS: tuple[IncidentKind, ...] = (
     IncidentKind("hare_coursing", "Hare coursing", "#d62728", "H", details=HARE_COURSING_DETAILS,
                  synonyms=("coursing", "lurchers", "dogs", "hares")),
     IncidentKind("equipment_theft", "Equipment theft", "#1f77b4", "E", subkinds=EQUIPMENT_CATEGORIES,
-                 synonyms=("stolen", "theft", "plant", "machinery", "tools", "quad", "atv", "gps", "tractor",
-                           "trailer")),
+                 short="Equip. theft", synonyms=("stolen", "theft", "plant", "machinery", "tools", "quad", "atv",
+                                                 "gps", "tractor", "trailer")),
     IncidentKind("unlawful_encampment", "Unlawful encampment", "#ff7f0e", "U", details=ENCAMPMENT_DETAILS,
-                 synonyms=("traveller", "travellers", "caravans", "camp", "trespass")),
+                 short="Encampment", synonyms=("traveller", "travellers", "caravans", "camp", "trespass")),
     IncidentKind("fly_tipping", "Fly-tipping", "#8c564b", "F", synonyms=("dumping", "dumped", "waste", "rubbish")),
-    IncidentKind("livestock_worrying", "Livestock worrying", "#e377c2", "L",
+    IncidentKind("livestock_worrying", "Livestock worrying", "#e377c2", "L", short="Livestock",
                  synonyms=("sheep", "dog attack", "cattle", "stock")),
     IncidentKind("fuel_theft", "Fuel theft", "#17becf", "D", synonyms=("stolen", "diesel", "red diesel", "oil")),
-    IncidentKind("poaching_wildlife", "Poaching / wildlife crime", "#2ca02c", "P",
+    IncidentKind("poaching_wildlife", "Poaching / wildlife crime", "#2ca02c", "P", short="Poaching",
                  synonyms=("poacher", "deer", "lamping", "badger", "birds of prey", "fish")),
     IncidentKind("heritage_crime", "Heritage crime", "#9467bd", "R",
                  synonyms=("nighthawking", "metal detecting", "lead", "church", "monument")),
     IncidentKind("farm_burglary", "Farm burglary", "#393b79", "B",
                  synonyms=("break-in", "break in", "outbuilding", "barn", "shed", "stolen", "theft")),
-    IncidentKind("suspicious_activity", "Suspicious activity", "#7f7f7f", "S",
+    IncidentKind("suspicious_activity", "Suspicious activity", "#7f7f7f", "S", short="Suspicious",
                  synonyms=("suspicious vehicle", "sighting", "intelligence")),
-    IncidentKind("other_rural", "Other rural crime", "#bcbd22", "O"),
+    IncidentKind("other_rural", "Other rural crime", "#bcbd22", "O", short="Other rural"),
 )
 
 _BY_KEY = {kind.key: kind for kind in KINDS}

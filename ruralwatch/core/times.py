@@ -53,6 +53,13 @@ def format_local(text: str | None) -> str:
     return to_local(from_storage(text)).strftime("%Y-%m-%d %H:%M")
 
 
+def short_local(text: str | None) -> str:
+    """Stored UTC text as UK local time without the year, ``25 Nov 06:30``: a narrow table's When."""
+    if not text:
+        return ""
+    return to_local(from_storage(text)).strftime("%d %b %H:%M")
+
+
 def parse_moment(value: str | datetime, field: str) -> datetime:
     """Accept ISO 8601 (``2026-11-25T06:30``, ``2026-11-25 06:30``, with or without zone) or a datetime."""
     if isinstance(value, datetime):

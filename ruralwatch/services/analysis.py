@@ -24,7 +24,7 @@ from ruralwatch.analysis import grid as gridmod
 from ruralwatch.analysis import hotspots as hs
 from ruralwatch.analysis.options import DEFAULT_BANDWIDTH_M, DEFAULT_CELL_M, METHODS, SOURCES, WEIGHTS
 from ruralwatch.core import times
-from ruralwatch.core.crime_types import keeps, resolve_choice, types_words
+from ruralwatch.core.crime_types import keeps, resolve_choice, types_short, types_words
 from ruralwatch.core.errors import CancelledError, FieldError, ValidationError
 from ruralwatch.core.errors import ProgressCallback as Progress
 from ruralwatch.core.geo import to_bng
@@ -166,6 +166,10 @@ class HotspotRun:
         """Which crime types counted, in words ('all', 'Burglary, Vehicle crime', 'all but Shoplifting')."""
         return types_words(self.query.kinds, self.query.exclude_kinds)
 
+    def types_short(self) -> str:
+        """`types_words`, many types counted rather than named ('all but 12 types')."""
+        return types_short(self.query.kinds, self.query.exclude_kinds)
+
     def group_of(self) -> list[int]:
         return self.groups or [h.rank for h in self.hotspots]
 
@@ -223,9 +227,10 @@ class HotspotRun:
             ],
         }
 
-    def counted(self) -> str:
+    def counted(self, short: bool = False) -> str:
         """What the run counted and what it left out, in words (the panel and `hotspots` print it): Hotspots read
-        30,061 crimes and Areas 30,313 for the same Norfolk data, and neither said why."""
+        30,061 crimes and Areas 30,313 for the same Norfolk data, and neither said why. `short` (the panel, its
+        tooltip has it in full): many crime types counted rather than named (`types_short`), no outline source."""
         scope = bool(self.query.area)
         left = [f"{self.outside_force:,} outside the force outline" if self.outside_force else "",
                 f"{self.no_location:,} without a location" + (" (force-wide)" if scope else "")
@@ -234,8 +239,9 @@ class HotspotRun:
                 f"{self.other_types:,} of the types not chosen" if self.other_types else ""]
         left = [part for part in left if part]
         where = f"in {self.query.area}, inside the force area" if scope else f"inside the {self.study_area}"
-        return (f"Counted: {self.points:,} crimes {where} (its outline: {FORCE_OUTLINE}). "
-                f"Crime types: {self.types_words()}. "
+        outline = "" if short else f" (its outline: {FORCE_OUTLINE})"
+        return (f"Counted: {self.points:,} crimes {where}{outline}. "
+                f"Crime types: {self.types_short() if short else self.types_words()}. "
                 + (f"Not counted: {', '.join(left)}." if left else "Nothing left out."))
 
     def months_note(self) -> str:

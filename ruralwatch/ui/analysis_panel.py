@@ -478,6 +478,7 @@ class AnalysisPanel(QWidget):
 
     def run_hotspots(self) -> None:
         query = self.hotspot_query()
+        self.hotspot_status.setToolTip("")  # the last run's types
         self._in_background("Finding hotspots", lambda service, progress: service.hotspots(query, progress),
                             self._show_hotspots, self.hotspot_status)
 
@@ -497,12 +498,15 @@ class AnalysisPanel(QWidget):
         for row in range(self.hotspot_table.rowCount()):
             self.hotspot_table.item(row, 2).setToolTip(help_text)
         self.hotspot_table.horizontalHeaderItem(1).setToolTip(NEXT_TO_HELP)
-        self.hotspot_status.setText(
-            f"{run.count_words()} from {run.points:,} crimes, study area: {run.study_area}, "
-            f"{run.area_km2:,.0f} km², {run.seconds:.1f} s.\n{run.counted()}"
-            + (f"\n{run.months_note()}" if run.months else "")
-            + (f"\n{run.warning}" if run.warning else "")
-        )
+        # In a docked panel at 1366x768 the summary ran to six lines and more, and the dock scrolled: it counts the
+        # crime types ('all but 7 types') and leaves the study area (the Counted line says it) and the outline's
+        # source to its tooltip, which has it all, as the report does.
+        tail = (f"\n{run.months_note()}" if run.months else "") + (f"\n{run.warning}" if run.warning else "")
+        self.hotspot_status.setText(f"{run.count_words()} from {run.points:,} crimes, {run.area_km2:,.0f} km², "
+                                    f"{run.seconds:.1f} s.\n{run.counted(short=True)}" + tail)
+        self.hotspot_status.setToolTip(
+            f"{run.count_words()} from {run.points:,} crimes, study area: {run.study_area}, {run.area_km2:,.0f} km², "
+            f"{run.seconds:.1f} s.\n{run.counted()}" + tail)
         self.hotspots_ready.emit(run)
 
     # --- accuracy -----------------------------------------------------------------------------------------

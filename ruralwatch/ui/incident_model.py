@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont
 from ruralwatch.core.geo import point_grid_ref
 from ruralwatch.core.incident import IncidentFilter
 from ruralwatch.core.kinds import EQUIPMENT_CATEGORIES, is_kind, kind_by_key
-from ruralwatch.core.times import format_local
+from ruralwatch.core.times import format_local, short_local
 from ruralwatch.core.vocab import STATUS_NAMES
 from ruralwatch.core.vrm import display_vrm
 from ruralwatch.services.incidents import IncidentService
@@ -50,6 +50,9 @@ class IncidentTableModel(QAbstractTableModel):
         self._rows: list[IncidentRow] = []
         self._total = 0
         self._grid_refs: dict[str, str] = {}
+        # Narrow (a panel docked beside the table): When and Kind in short, "24 Nov 14:36" and "Poaching", so
+        # the Grid ref fits whole beside them; the full text is their tooltip.
+        self.compact = False
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------------------
@@ -85,6 +88,13 @@ class IncidentTableModel(QAbstractTableModel):
         self._rows.extend(more)
         self.endInsertRows()
 
+    def set_compact(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 1))
+
     # --- Qt model interface ------------------------------------------------------------------------------
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
@@ -115,8 +125,11 @@ class IncidentTableModel(QAbstractTableModel):
             return self._display(row, column)
         if role == Qt.ItemDataRole.DecorationRole and column == 1 and is_kind(row.kind):
             return QColor(kind_by_key(row.kind).colour)
-        if role == Qt.ItemDataRole.ToolTipRole and row.synthetic:
-            return "Demo data: synthetic, not a real incident"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tips = [self._full(row, column)] if self.compact and column in (0, 1) else []
+            if row.synthetic:
+                tips.append("Demo data: synthetic, not a real incident")
+            return "\n".join(tips) or None
         if role == Qt.ItemDataRole.FontRole and row.synthetic:
             font = QFont()
             font.setItalic(True)
@@ -126,6 +139,13 @@ class IncidentTableModel(QAbstractTableModel):
         return None
 
     def _display(self, row: IncidentRow, column: int) -> str:
+        if self.compact and column == 0:
+            return short_local(row.occurred_start)
+        if self.compact and column == 1:
+            return kind_by_key(row.kind).short_name if is_kind(row.kind) else row.kind
+        return self._full(row, column)
+
+    def _full(self, row: IncidentRow, column: int) -> str:
         if column == 0:
             return format_local(row.occurred_start)
         if column == 1:

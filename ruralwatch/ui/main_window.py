@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelection,
     QModelIndex,
+    QObject,
     QPoint,
     QSettings,
     Qt,
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         # what an officer reads out or types into the form. Only the view's order: the model's columns stay.
         header.moveSection(header.visualIndex(GRID_REF_COLUMN), 2)
         self.size_table_columns()
+        self.table.viewport().installEventFilter(self)  # narrow: When and Kind go short (size_table_columns)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter on a row opens it, as a double-click does (a walk
             opener = QShortcut(QKeySequence(key), self.table)  # pressed Enter and nothing happened)
@@ -1077,15 +1079,18 @@ class MainWindow(QMainWindow):
         if max(dock.width(), dock.sizeHint().width()) > limit:
             self.resizeDocks([dock], [limit], Qt.Orientation.Horizontal)
 
-    def size_table_columns(self) -> None:
+    def table_widths(self, compact: bool) -> tuple[int, ...]:
         """Column widths from the table's font (sample texts, or a number of average characters), so Larger text
-        widens them: fixed pixel widths cut the time off the When column."""
+        widens them: fixed pixel widths cut the time off the When column. `compact`: When and Kind in short."""
         metrics = self.table.fontMetrics()
         average = metrics.averageCharWidth()
         pad = 2 * average + 8  # the cell's margins, and italic (demo) rows run a little wider
-        widths = (
-            metrics.horizontalAdvance("2026-12-31 23:59") + pad,  # When, as times.format_local writes it
-            average * 24 + pad + 16,  # Kind, with its colour swatch
+        return (
+            # When, as times.format_local (or short_local) writes it
+            metrics.horizontalAdvance("28 Dec 23:59" if compact else "2026-12-31 23:59") + pad,
+            # Kind, with its colour swatch; narrow, its longest short name on one line ("Farm burglary" wrapped)
+            (max(metrics.horizontalAdvance(kind.short_name) for kind in KINDS) if compact else average * 24)
+            + pad + 16,
             average * 15 + pad,  # Status
             average * 30 + pad,  # Place
             # a 10-figure reference on one line (sized for 8 figures, "TL 52345 12345" wrapped over two)
@@ -1093,9 +1098,27 @@ class MainWindow(QMainWindow):
             average * 15 + pad,  # Vehicles
             average * 13 + pad,  # Crime ref
         )
+
+    def size_table_columns(self) -> None:
+        """Widths for the table's present width: narrower than When, Kind and Grid ref side by side (a panel docked
+        beside it, ~410 px at 1366x768, showed When and Kind only), When and Kind go short so the Grid ref fits."""
+        wide = self.table_widths(compact=False)
+        room = self.table.viewport().width()
+        compact = 0 < room < wide[0] + wide[1] + wide[GRID_REF_COLUMN]
+        self.model.set_compact(compact)
+        self._table_compact = compact
         header = self.table.horizontalHeader()
-        for column, width in enumerate(widths):
-            header.resizeSection(column, max(width, header.sectionSizeFromContents(column).width()))
+        for column, width in enumerate(self.table_widths(compact)):
+            contents = header.sectionSizeFromContents(column).width()
+            header.resizeSection(column, width if compact and column in (0, 1) else max(width, contents))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            wide = self.table_widths(compact=False)
+            compact = 0 < self.table.viewport().width() < wide[0] + wide[1] + wide[GRID_REF_COLUMN]
+            if compact != getattr(self, "_table_compact", None):
+                self.size_table_columns()
+        return super().eventFilter(watched, event)
 
     def _default_size_fits(self) -> bool:
         screen = self.screen() or QApplication.primaryScreen()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -150,20 +151,20 @@ class DutiesTab(QWidget):
             button.setCheckable(True)
             views.addButton(button)
         self.week_button.setChecked(True)
-        self.week_button.clicked.connect(lambda: self.set_view("week"))
-        self.month_button.clicked.connect(lambda: self.set_view("month"))
+        self.week_button.clicked.connect(lambda: self.set_view("week", leave_message=False))
+        self.month_button.clicked.connect(lambda: self.set_view("month", leave_message=False))
         previous = QPushButton("◀ Previous")
         previous.setToolTip("Previous week or month (Alt+Page Up)")
-        previous.clicked.connect(lambda: self.step(-1))
+        previous.clicked.connect(lambda: self.step(-1, leave_message=False))
         today = QPushButton("To&day")
-        today.clicked.connect(lambda: self.go_to(local_today()))
+        today.clicked.connect(lambda: self.go_to(local_today(), leave_message=False))
         following = QPushButton("Next ▶")
         following.setToolTip("Next week or month (Alt+Page Down)")
-        following.clicked.connect(lambda: self.step(1))
+        following.clicked.connect(lambda: self.step(1, leave_message=False))
         for keys, step in (("Alt+PgUp", -1), ("Alt+PgDown", 1)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda s=step: self.step(s))
+            shortcut.activated.connect(lambda s=step: self.step(s, leave_message=False))
         self.period_label = PeriodLabel()
         theme.emphasise(self.period_label, 1.15)  # follows Larger text
         self.person_filter = QComboBox()
@@ -214,7 +215,15 @@ class DutiesTab(QWidget):
         calendar_layout = QVBoxLayout(calendar_side)
         calendar_layout.setContentsMargins(0, 0, 0, 0)
         calendar_layout.addWidget(self.grid, 1)
-        calendar_layout.addWidget(self.legend)
+        # The message in the legend's place under the calendar, the legend back once the user moves on: a band of
+        # its own above the calendar stood empty most of the time. Both keep their room, so the calendar under the
+        # pointer never moves (a stack is as tall as the taller of the two).
+        foot = QWidget()
+        self.foot_room = foot
+        self.foot = QStackedLayout(foot)
+        self.foot.addWidget(self.legend)
+        self.foot.addWidget(self.status)
+        calendar_layout.addWidget(foot)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter = splitter
         splitter.addWidget(calendar_side)
@@ -231,13 +240,23 @@ class DutiesTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(navigation)
         layout.addLayout(filters)
-        layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
         self.refresh()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._place_detail()
+        self._fit_foot()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text: a taller message
+            self._fit_foot()
+
+    def _fit_foot(self) -> None:
+        """The message's room under the calendar kept whatever is shown (the legend may be shorter), so the calendar
+        does not move when a message comes."""
+        self.foot_room.setMinimumHeight(self.status.minimumHeight())
 
     def _place_detail(self) -> None:
         """The selected duty beside the calendar when the tab is wide, under it when narrow (a docked panel)."""
@@ -353,7 +372,9 @@ class DutiesTab(QWidget):
             return f"{start:%B %Y}"
         return f"Week of {start:%a %d %b} to {end:%a %d %b %Y}"
 
-    def set_view(self, view: str) -> None:
+    def set_view(self, view: str, leave_message: bool = True) -> None:
+        if not leave_message:
+            self.report("", problem=False)
         self.view = view
         (self.week_button if view == "week" else self.month_button).setChecked(True)
         self.legend.setText(MONTH_LEGEND if view == "month" else WEEK_LEGEND)
@@ -372,11 +393,16 @@ class DutiesTab(QWidget):
             self._show_detail()
         self.grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def go_to(self, day: date) -> None:
+    def go_to(self, day: date, leave_message: bool = True) -> None:
+        """`leave_message` False (the user's own move): the last message goes, the legend is back."""
+        if not leave_message:
+            self.report("", problem=False)
         self.anchor = day
         self.refresh()
 
-    def step(self, direction: int) -> None:
+    def step(self, direction: int, leave_message: bool = True) -> None:
+        if not leave_message:
+            self.report("", problem=False)
         if self.view == "week":
             self.anchor += timedelta(days=7 * direction)
         else:
@@ -391,6 +417,7 @@ class DutiesTab(QWidget):
         if problem:
             self.problems.append(message)
         show_status(self.status, message, problem)
+        self.foot.setCurrentWidget(self.status if message else self.legend)  # the message in the legend's place
 
     def refresh(self) -> None:
         self.people = self.services.people.list()

@@ -201,6 +201,30 @@ class MonthEntry:
     duty_id: str | None
     italic: bool = False
     struck: bool = False
+    tag: str = ""  # the station's letters at the start of `right`, if any: dropped first when the column is narrow
+
+
+_START = re.compile(r"^((?:ran )?\d\d:\d\d) (.*)$", re.S)
+
+
+def fit_month_line(entry: MonthEntry, metrics: QFontMetrics, width: int, gap: int) -> tuple[str, str]:
+    """A month's line cut to `width` (`gap` between its left and right): the title cut first, then the station's
+    letters dropped, the start time kept whole. Larger text cut the time itself ("18:…")."""
+    def advance(text: str) -> int:
+        return metrics.horizontalAdvance(text)
+
+    match = _START.match(entry.left)
+    start, title = (match.group(1), match.group(2)) if match else ("", entry.left)
+    right = entry.right
+    if entry.tag and advance(f"{start} {title[:1]}…") + gap + advance(right) > width:
+        right = right.removeprefix(entry.tag)
+    room = width - gap - advance(right)
+    if not start:
+        return metrics.elidedText(title, Qt.TextElideMode.ElideRight, max(0, room)), right
+    left = f"{start} {metrics.elidedText(title, Qt.TextElideMode.ElideRight, max(0, room - advance(start + ' ')))}"
+    if advance(left) > room:  # not even a letter of the title: the time alone
+        left = start if advance(start) <= room else metrics.elidedText(start, Qt.TextElideMode.ElideRight, room)
+    return left.rstrip(), right
 
 
 class WrappingDelegate(QStyledItemDelegate):
@@ -271,9 +295,14 @@ class WrappingDelegate(QStyledItemDelegate):
         return QSize(base.width(), max(base.height(), height))
 
 
+def bold_width(bold: QFont, day: date, grid: CalendarGrid) -> int:
+    """The date's width on its line, and a space."""
+    return QFontMetrics(bold).horizontalAdvance(grid.date_text(day) + " ")
+
+
 class MonthDelegate(QStyledItemDelegate):
     """A month's day: its date, then a line per duty in the duty's tone (start and title cut to the column, crew
-    against the least needed on the right), and "+N more" on the last line when the week's row holds fewer. Each
+    against the least needed on the right), and "+N more" on the date's line when the week's row holds fewer. Each
     duty had a cell of its own, four or five lines tall: a month needed four screens at 1366x768."""
 
     def __init__(self, grid: CalendarGrid) -> None:
@@ -286,11 +315,10 @@ class MonthDelegate(QStyledItemDelegate):
 
     @classmethod
     def fitting(cls, count: int, height: int, metrics: QFontMetrics) -> tuple[int, int]:
-        """How many of a day's `count` lines a cell `height` tall shows, and how many "+N more" stands for."""
+        """How many of a day's `count` lines a cell `height` tall shows, and how many "+N more" stands for. "+N more"
+        is on the date's line: on a line of its own, Larger text left room for one duty a day."""
         room = max(0, height // cls.line_height(metrics) - 1)  # the date takes the first line
-        if count <= room:
-            return count, 0
-        shown = max(0, room - 1)
+        shown = min(count, room)
         return shown, count - shown
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
@@ -321,11 +349,10 @@ class MonthDelegate(QStyledItemDelegate):
         text_rect = QRect(rect.left() + margin, rect.top(), rect.width() - 2 * margin, line)
         painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          self.grid.date_text(day))
-        gaps = sum(1 for e in entries if e.tone == "gap")
-        if gaps:  # how many need someone, seen before reading the lines
-            painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             f"⚠ {gaps}")
         shown, more = self.fitting(len(entries), rect.height(), metrics)
+        # How many need someone, seen before reading the lines; how many more than the row shows.
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                         self.grid.date_note(entries, more, text_rect.width() - bold_width(bold, day, self.grid)))
         top = rect.top() + line
         chosen = self.grid.chosen_in(index.row(), index.column()) if selected else None
         for entry in entries[:shown]:
@@ -340,17 +367,10 @@ class MonthDelegate(QStyledItemDelegate):
             painter.setFont(font)
             fm = QFontMetrics(font)
             inner = band.adjusted(margin, 0, -margin, 0)
-            right = fm.horizontalAdvance(entry.right)
-            painter.drawText(inner, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), entry.right)
-            left = fm.elidedText(entry.left, Qt.TextElideMode.ElideRight, max(0, inner.width() - right - margin))
+            left, right = fit_month_line(entry, fm, inner.width(), margin)
+            painter.drawText(inner, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), right)
             painter.drawText(inner, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), left)
             top += line
-        if more:
-            painter.setFont(opt.font)
-            painter.setPen(theme.readable_on(palette.color(QPalette.ColorRole.Base), theme.hint_colour()))
-            painter.drawText(QRect(rect.left() + margin, top, rect.width() - 2 * margin, line),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             f"+{more} more (Enter)")
         if selected:  # the chosen day framed in the text colour, whatever its lines' tones
             pen = QPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text))
             pen.setWidth(SELECTED_FRAME)
@@ -449,9 +469,20 @@ class CalendarGrid(QTableWidget):
     def date_text(self, day: date) -> str:
         return f"{day:%d %b}" if day.day == 1 or day == self.today else f"{day.day}"
 
+    def date_note(self, entries: list[MonthEntry], more: int, width: int) -> str:
+        """The right of a month's date line: "⚠ 2" duties needing someone, "+3 more" than its row shows ("+3"
+        when the column is too narrow for the words)."""
+        gaps = sum(1 for e in entries if e.tone == "gap")
+        metrics = QFontMetrics(self.font())
+        for words in (" more", ""):
+            note = " · ".join(([f"⚠ {gaps}"] if gaps else []) + ([f"+{more}{words}"] if more else []))
+            if metrics.horizontalAdvance(note) <= width:
+                break
+        return note
+
     def month_lines(self, row: int, column: int) -> list[str]:
-        """A month's day as painted at its cell's present size: the date, a line per duty shown (its text as cut to
-        the column, then its crew), and "+N more" when the row holds fewer."""
+        """A month's day as painted at its cell's present size: the date (with "⚠ N" and "+N more" when the row
+        holds fewer), then a line per duty shown (its text as cut to the column, then its crew)."""
         cell = self.item(row, column)
         if cell is None or cell.data(DAY_DATE) is None:
             return []
@@ -459,15 +490,16 @@ class CalendarGrid(QTableWidget):
         metrics = QFontMetrics(self.font())
         shown, more = MonthDelegate.fitting(len(entries), self.rowHeight(row), metrics)
         margin = WrappingDelegate._margin(self)
-        lines = [self.date_text(cell.data(DAY_DATE))]
+        day_text = self.date_text(cell.data(DAY_DATE))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        width = self.columnWidth(column) - 2 * margin - QFontMetrics(bold).horizontalAdvance(day_text + " ")
+        lines = [f"{day_text} {self.date_note(entries, more, width)}".rstrip()]
         for entry in entries[:shown]:
             font = QFont(self.font())
             font.setItalic(entry.italic)
-            fm = QFontMetrics(font)
-            width = self.columnWidth(column) - 2 - 3 * margin - fm.horizontalAdvance(entry.right)
-            lines.append(f"{fm.elidedText(entry.left, Qt.TextElideMode.ElideRight, max(0, width))} {entry.right}")
-        if more:
-            lines.append(f"+{more} more (Enter)")
+            left, right = fit_month_line(entry, QFontMetrics(font), self.columnWidth(column) - 2 - 2 * margin, margin)
+            lines.append(f"{left} {right}")
         return lines
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
@@ -583,15 +615,18 @@ class CalendarGrid(QTableWidget):
         tips = [f"{day:%A %d %B %Y}" + (" (today)" if day == self.today else "")]
         titles = [e.duty.title for e in entries if isinstance(e, DutyLook)]
         for entry in entries:
-            left, right = month_line(entry, isinstance(entry, DutyLook) and titles.count(entry.duty.title) > 1)
+            tagged = isinstance(entry, DutyLook) and titles.count(entry.duty.title) > 1
+            left, right = month_line(entry, tagged)
             if isinstance(entry, RosterPatrol):
                 lines.append(MonthEntry(left, right, PATROL_TONES.get(entry.status, "planned"), None, italic=True))
                 status = PATROL_STATUS_NAMES.get(entry.status, entry.status)
                 tips.append(f"{entry.title}\n{local_time(entry.start):%H:%M}–{local_time(entry.end):%H:%M} · "
                             f"{status} · joint patrol (Team ▸ Patrols)\nOn it: {', '.join(entry.crew) or 'no crew'}")
             else:
+                where = entry.duty.station or entry.duty.area
                 lines.append(MonthEntry(left, right, MONTH_TONES.get(entry.state, "done"), entry.duty.id,
-                                        struck=entry.state == "cancelled"))
+                                        struck=entry.state == "cancelled",
+                                        tag=f"{station_tag(where)} " if tagged and where else ""))
                 tips.append(entry.tooltip)
         cell = QTableWidgetItem("\n".join([self.date_text(day), *(f"{e.left} {e.right}" for e in lines)]))
         cell.setData(DAY_DATE, day)

@@ -13,6 +13,7 @@ import pytest
 from pyproj import Transformer
 from PySide6.QtWidgets import QMessageBox, QScrollArea
 
+from ruralwatch.core.crime_types import PUBLISHED_CRIME_TYPES, type_groups
 from ruralwatch.services.analysis import AnalysisService
 from ruralwatch.services.container import Services
 from ruralwatch.store import Store
@@ -118,7 +119,9 @@ def test_hotspots_fill_the_table_and_the_map_off_the_ui_thread(qtbot, window, cr
     assert panel.hotspot_status.text().startswith("3 hotspots, one per place (cells touching a hotter hotspot count "
                                                   "as its place) from 13 crimes")
     # What was counted and left out, in the service's words (Hotspots and Areas disagreed with no word why).
-    assert run.counted() in panel.hotspot_status.text() and run.counted().startswith("Counted: 13 crimes inside")
+    assert run.counted(short=True) in panel.hotspot_status.text() and run.counted().startswith("Counted: 13 crimes "
+                                                                                                "inside")
+    assert run.counted() in panel.hotspot_status.toolTip()  # the outline's source too
     assert panel.last_run is run
 
     qtbot.waitUntil(lambda: _js(qtbot, window, "rw.hotspotCount()") == 3, timeout=10_000)
@@ -837,3 +840,30 @@ def test_one_crime_type_choice_serves_every_tab_and_each_says_it(qtbot, window, 
     assert text.count("Crime types: all but Shoplifting.") == 4  # the heading, hotspots, districts, per month
 
 
+
+
+def test_a_long_crime_type_choice_is_counted_in_the_hotspot_status_and_named_in_full_on_hover(
+        qtbot, window, crimes, tmp_path: Path):
+    """With most types left out the Hotspots status named every one: six lines, and the dock scrolled at 1366x768.
+    The status counts them ('all but 6 types'); the full list is its tooltip and the exported report's."""
+    panel = _open_panel(qtbot, window)
+    _choose(panel.source, "published")
+    kept = {"Burglary", "Shoplifting", "Robbery"}
+    names = [name for name in PUBLISHED_CRIME_TYPES if name not in kept][:6]  # fewer than those kept: named
+    panel.types.set_groups(type_groups(), tuple(names))
+    with qtbot.waitSignal(panel.hotspots_ready, timeout=20_000) as blocker:
+        panel.run_hotspots()
+    run = blocker.args[0]
+    text = panel.hotspot_status.text()
+    assert f"Crime types: all but {len(names)} types." in text
+    assert not any(name in text for name in names)
+    assert text.count("\n") <= 2  # the run, what was counted (three lines' room is kept for it)
+    tip = panel.hotspot_status.toolTip()
+    assert all(name in tip for name in names) and run.counted() in tip
+    assert f"all but {len(names)} types" in run.counted(short=True) and names[0] in run.counted()  # CLI: in full
+
+    target = tmp_path / "report.html"
+    with qtbot.waitSignal(panel.report_saved, timeout=60_000):
+        panel.save_report(target)
+    report = target.read_text(encoding="utf-8")
+    assert all(name in report for name in names)

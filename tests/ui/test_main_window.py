@@ -887,3 +887,41 @@ def test_the_grid_ref_column_is_in_view_on_one_line(qtbot, window, hub_service):
     # One line: the text fits the column beside the cell's margins (a character's width each side).
     metrics = window.table.fontMetrics()
     assert metrics.horizontalAdvance(shown) + 2 * metrics.averageCharWidth() <= header.sectionSize(GRID_REF_COLUMN)
+
+
+def test_a_panel_docked_beside_the_table_leaves_when_kind_and_grid_ref_in_view(qtbot, window, hub_service):
+    """At 1366x768 with Patrols docked the table is ~410 px wide: only When and Kind fitted, the Grid ref (what an
+    officer reads out) was cut off. Narrow, When drops the year and Kind is its short name (both whole on hover), so
+    the Grid ref fits whole beside them; with the room back, the table reads as before."""
+    from ruralwatch.core.incident import IncidentInput
+    from ruralwatch.ui.incident_model import GRID_REF_COLUMN
+
+    hub_service.record(IncidentInput(kind="poaching_wildlife", occurred_start="2026-11-24 14:36",
+                                     lat=51.90, lon=0.40))
+    with qtbot.waitSignal(window.map.incidents_shown, timeout=30_000, check_params_cb=lambda n: n == 1):
+        window.refresh()
+    window.resize(1366, 740)
+    model, table = window.model, window.table
+    qtbot.waitUntil(lambda: table.viewport().width() > 500, timeout=5_000)
+    assert model.data(model.index(0, 0)) == "2026-11-24 14:36"
+    assert model.data(model.index(0, 1)) == "Poaching / wildlife crime"
+
+    window.patrol_dock.show()
+    qtbot.waitUntil(lambda: table.viewport().width() < 450, timeout=5_000)
+    qtbot.waitUntil(lambda: model.data(model.index(0, 0)) == "24 Nov 14:36", timeout=5_000)
+    assert model.data(model.index(0, 1)) == "Poaching"
+    assert "Poaching / wildlife crime" in model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == "2026-11-24 14:36"
+    # The Grid ref column wholly inside the table's viewport, and wide enough for its text on one line.
+    header = table.horizontalHeader()
+    assert header.sectionViewportPosition(GRID_REF_COLUMN) + header.sectionSize(GRID_REF_COLUMN) \
+        <= table.viewport().width()
+    grid_ref = model.data(model.index(0, GRID_REF_COLUMN))
+    assert table.fontMetrics().horizontalAdvance(grid_ref) < header.sectionSize(GRID_REF_COLUMN)
+    for column in (0, 1):
+        text = model.data(model.index(0, column))
+        assert table.fontMetrics().horizontalAdvance(text) < header.sectionSize(column)
+
+    window.patrol_dock.close()
+    qtbot.waitUntil(lambda: model.data(model.index(0, 0)) == "2026-11-24 14:36", timeout=5_000)
+    assert model.data(model.index(0, 1)) == "Poaching / wildlife crime"

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt, QTime
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from ruralwatch.core.people import DutyInput, PersonInput
@@ -1371,7 +1372,7 @@ def test_the_whole_month_is_in_view_a_line_per_duty_and_enter_opens_a_day(qtbot,
     duties.set_view("month")
     grid = duties.grid
     assert not duties.detail.isVisible()  # the month has the width; a day opens on its week for the pane
-    assert grid.viewport().height() < 500  # about what the calendar has at 1366x768
+    assert grid.viewport().height() < 560  # about what the calendar has at 1366x768 (no message band above)
     qtbot.waitUntil(lambda: grid.columnWidth(0) > 150, timeout=5_000)  # the seven days share the width
     qtbot.waitUntil(lambda: grid.verticalScrollBar().maximum() == 0, timeout=5_000)
     assert grid.rowCount() == 5  # Mon 30 Nov to Sun 3 Jan: five weeks, a row each
@@ -1383,12 +1384,13 @@ def test_the_whole_month_is_in_view_a_line_per_duty_and_enter_opens_a_day(qtbot,
     row, column = grid.cells[single]
     assert grid.item(row, column).text() == "29\n06:00 Dawn hare coursing patrol ⚠ 0/2"
     date_line, line = grid.month_lines(row, column)  # as painted: the start, the title's beginning, the crew
-    assert date_line == "29" and line.startswith("06:00 Dawn hare") and line.endswith(" ⚠ 0/2")
+    assert date_line == "29 ⚠ 1" and line.startswith("06:00 Dawn hare") and line.endswith(" ⚠ 0/2")
     busy = grid.cells[next(look.duty.id for look in duties.looks if look.duty.station == "Maldon")]
     lines = grid.month_lines(*busy)
-    assert lines[0] == "11" and lines[-1].startswith("+") and lines[-1].endswith("more (Enter)")
-    shown = lines[1:-1]
-    assert len(shown) >= 2 and int(lines[-1].split()[0][1:]) == 9 - len(shown)  # the rest counted, none lost
+    # "+N more" on the date's line, after the duties needing someone: no line of its own under the duties.
+    assert lines[0].startswith("11 ⚠ 9 · +") and lines[0].endswith(" more")
+    shown = lines[1:]
+    assert len(shown) >= 2 and int(lines[0].split("+")[1].split()[0]) == 9 - len(shown)  # the rest counted
     # The same title at several stations: the station's letters tell the cut lines apart; the time and the crew
     # stay whole, the title is cut to the column ("…") rather than the line wrapped.
     assert shown[0].startswith("18:00 Evening") and shown[0].endswith(" Mal ⚠ 0/2")
@@ -1420,3 +1422,46 @@ def test_the_whole_month_is_in_view_a_line_per_duty_and_enter_opens_a_day(qtbot,
     with qtbot.waitSignal(grid.day_opened):
         qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=second)
     assert duties.view == "week" and duties.selected_duty().station == "Braintree"
+
+
+def test_the_month_shows_two_duties_a_day_with_larger_text_and_its_message_under_the_calendar(
+        qtbot, panel: RosterPanel, services: Services) -> None:
+    """At 1366x768 an empty band for a message stood above the month most of the time, and with Larger text a day
+    showed one duty and "+2 more" on a line of its own. The message now takes the legend's place under the calendar
+    (the calendar does not move when it comes, the legend is back when the user moves on), and "+N more" is on the
+    date's line: two duties a day at least, with Larger text too."""
+    for station in ("Maldon", "Braintree", "Witham", "Tiptree"):
+        services.roster.add_duty(DutyInput(title="Evening rural crime patrol", kind="joint_patrol",
+                                           start="2026-11-11 18:30", end="2026-11-11 22:30", station=station,
+                                           min_crew=2, max_crew=3))
+    panel.resize(1340, 680)  # the Roster docked at 1366x768
+    panel.show_tab("duties")
+    duties = panel.duties_tab
+    grid = duties.grid
+    duties.go_to(date(2026, 11, 1))  # six weeks: 26 Oct to 6 Dec
+    duties.set_view("month")
+    font = QFont(panel.font())
+    font.setPointSizeF(font.pointSizeF() * 4 / 3)  # as View ▸ Larger text does
+    panel.setFont(font)
+    qtbot.waitUntil(lambda: grid.fontMetrics().height() == QFontMetrics(font).height(), timeout=5_000)
+    qtbot.waitUntil(lambda: grid.width() > 1200, timeout=5_000)  # the month has the panel's width
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().maximum() == 0, timeout=5_000)
+    assert grid.viewport().height() < 560  # about what the calendar has at 1366x768
+    where = next(grid.cells[look.duty.id] for look in duties.looks)
+    lines = grid.month_lines(*where)
+    assert len(lines) >= 3, lines  # the date, then two duties at least
+    # The time whole, the title cut first, the station's letters dropped before the time is touched.
+    assert all(line.startswith("18:30 E") for line in lines[1:]), lines
+    assert lines[0].startswith("11 ⚠ 4 · +") and int(lines[0].split("+")[1].split()[0]) == 4 - len(lines[1:])
+
+    # No room kept above the calendar for a message; it comes in the legend's place without moving the calendar.
+    assert not duties.status.isVisible() and duties.legend.isVisible()
+    assert duties.status.mapTo(duties, QPoint(0, 0)).y() > grid.mapTo(duties, QPoint(0, 0)).y()
+    before = grid.geometry(), grid.mapTo(duties, QPoint(0, 0))
+    duties.report("Saved Evening rural crime patrol.", problem=False)
+    qtbot.waitUntil(lambda: duties.status.isVisible(), timeout=5_000)
+    assert not duties.legend.isVisible()
+    assert (grid.geometry(), grid.mapTo(duties, QPoint(0, 0))) == before
+    assert duties.status.geometry().intersects(duties.legend.geometry())  # the same place
+    qtbot.mouseClick(duties.month_button, Qt.MouseButton.LeftButton)  # the user moves on: the legend is back
+    assert not duties.status.isVisible() and duties.legend.isVisible() and duties.status.text() == ""
