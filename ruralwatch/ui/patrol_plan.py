@@ -655,6 +655,11 @@ class PatrolForm(QWidget):
                 record, issues = self.services.patrols.update(self.record.id, inp, override_reason=reason)
         except RuleBreachError as exc:
             self.override_reason.show()
+            if exc.issues and all(issue in self.last_issues for issue in exc.issues):
+                # The crew check above Save lists each rule broken, person by person: repeated in the refusal they
+                # were cut off and, with the reason box, left the crew list ~3 rows in view. One line says what to do.
+                exc = ValidationError.single("crew", "it breaks the rules listed above Save: give a reason to "
+                                                     "override, or change the crew")
             self.show_errors(exc, attention=self.override_reason)  # the reason box is what the user types next
             return None
         except ValidationError as exc:

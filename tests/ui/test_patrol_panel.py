@@ -1379,3 +1379,21 @@ def test_a_cancelled_background_run_is_not_shown_as_a_problem(qtbot, services: S
         assert widget.problems == [] and "cancelled" not in widget.status.text()
     finally:
         _dispose(qtbot, widget)
+
+
+def test_a_crew_rule_refusal_is_one_line_the_crew_check_has_the_names(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk saved a crew of two off-shift officers: the refusal repeated every rule of the crew check over Save,
+    was cut off, and left the crew list ~3 rows in view. The check names them; the refusal says what to do."""
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
+    off_shift = [p for p in demo.people.list(active_only=True) if p.role == "officer" and [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"]][:2]
+    assert len(off_shift) == 2
+    _fill_form(panel, [p.id for p in off_shift] + [_person(demo, "special").id])
+    form = panel.form
+    assert all(p.name in form.crew_issues.text() for p in off_shift)
+    assert panel.save_patrol() is None
+    text = form.error_label.text()
+    assert "reason to override" in text and not any(p.name in text for p in off_shift)
+    assert not form.error_label.overflows()
+    assert form.override_reason.hasFocus() and "border" in form.crew.styleSheet()
