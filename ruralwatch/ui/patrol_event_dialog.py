@@ -160,7 +160,8 @@ class PatrolTimesDialog(QDialog):
             label.setBuddy(widget)
             form.addRow(label, widget)
         self.errors = MessageArea(lines=4)  # reserved room (a long refusal: 3 lines), as EventCorrectionDialog's
-        self.marks = FieldMarks({"started": self.started, "ended": self.ended, "reason": self.reason}, self.errors)
+        self.marks = FieldMarks({"started": self.started, "ended": self.ended, "reason": self.reason}, self.errors,
+                                {"started": "Started", "ended": "Ended", "reason": "Reason"})  # as the form says
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Save times")
         buttons.accepted.connect(self.submit)

@@ -16,7 +16,7 @@ def test_times_dialog_keeps_its_fields_when_refused(qtbot, services: Services) -
     before = (dialog.started.height(), dialog.ended.height(), dialog.reason.height())
     dialog.submit()  # nothing changed: refused by the dialog itself
     qtbot.waitUntil(lambda: dialog.errors.isVisible())
-    assert "Not saved" in dialog.errors.text()
+    assert "Not saved" in dialog.errors.text() and "• Ended:" in dialog.errors.text()  # the form's word
     assert (dialog.started.height(), dialog.ended.height(), dialog.reason.height()) == before
     assert not dialog.errors.overflows()
 

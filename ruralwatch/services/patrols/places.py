@@ -252,7 +252,7 @@ class PatrolPlaces(PatrolServiceBase):
         tab full of them."""
         source = self.plan_source(area_name, at, chosen)
         exclude = exclude_types_of(exclude_types)
-        if source.used == "published" and holds_none("published", exclude):
+        if source.used == "published" and source.published_months and holds_none("published", exclude):
             return ("Published crime holds none of the chosen crime types (our own kinds, such as hare coursing, "
                     "are not published), so it is not used: plan from our own incidents or choose other types.")
         if source.used == "incidents" and holds_none("incidents", exclude):
