@@ -74,6 +74,17 @@ def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple
     return tuple(keys)
 
 
+# Why nothing would be counted, per data: an analyst who ticked only Hare coursing (one of our kinds) and ran
+# Accuracy on published crime read "every crime type is left out" and saw Hare coursing ticked.
+NONE_CHOSEN = {
+    "published": ("the crime types chosen are not in published crime (our own kinds, such as hare coursing, are "
+                  "not published types): choose our incidents as the data, or tick a published crime type"),
+    "incidents": ("the crime types chosen are not among our incidents (they are published crime types): choose "
+                  "published crime as the data, or tick one of our kinds"),
+    "all": "every crime type is left out: choose at least one",
+}
+
+
 def resolve_choice(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...], source: str,
                    field_names: tuple[str, str] = ("types", "exclude_types")) -> TypeChoice:
     """(only these, leave out these) resolved to keys (`resolve_types`), or one ValidationError: every type left
@@ -82,7 +93,7 @@ def resolve_choice(kinds: tuple[str, ...], exclude_kinds: tuple[str, ...], sourc
     include = resolve_types(kinds, source, field_names[0])
     exclude = resolve_types(exclude_kinds, source, field_names[1])
     if exclude and not include and set(exclude) >= {key for key, _name in type_choices(source)}:
-        raise ValidationError.single(field_names[1], "every crime type is left out: choose at least one")
+        raise ValidationError.single(field_names[1], NONE_CHOSEN.get(source, NONE_CHOSEN["all"]))
     if include and not set(include) - set(exclude):
         raise ValidationError.single(field_names[1], "every type chosen is also left out: choose at least one")
     return include, exclude

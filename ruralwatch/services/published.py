@@ -521,6 +521,10 @@ class PublishedCrimeService:
         where, params = _where(month_from, month_to, crime_types, located_only)
         return int(self.store.db.execute(f"SELECT COUNT(*) FROM published_crimes{where}", params).fetchone()[0])
 
+    def any_held(self) -> bool:
+        """Whether any published crime is imported (cheap: the window asks on the UI thread)."""
+        return bool(self.store.db.execute("SELECT EXISTS (SELECT 1 FROM published_crimes)").fetchone()[0])
+
     def months(self) -> list[str]:
         """The months held, oldest first."""
         return [r[0] for r in self.store.db.execute("SELECT DISTINCT month FROM published_crimes ORDER BY month")]

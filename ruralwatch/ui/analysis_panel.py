@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -326,6 +326,7 @@ class AnalysisPanel(QWidget):
         tabs.setTabToolTip(tabs.count() - 1, "Near repeats: the Knox test, and the near-repeat zone it justifies")
         self.tabs = tabs
         tabs.currentChanged.connect(self._tab_shown)
+        self._data_chosen = False  # each tab's Data box set to what is held, when the panel is first shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         types_row = QHBoxLayout()
@@ -454,6 +455,19 @@ class AnalysisPanel(QWidget):
         dialog = AlertComposeDialog(self.services, draft, parent=self)
         dialog.show()
         return dialog
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._data_chosen:
+            self._data_chosen = True
+            self.start_on_held_data()
+
+    def start_on_held_data(self) -> None:
+        """With no published crime imported, each tab's Data starts on our incidents: a new analyst's first runs
+        on published crime found nothing ("0 hotspots from 0 crimes") and nothing said why."""
+        if not self.services.published.any_held():
+            for combo in (self.source, self.eval_source, self.area_source, self.time_source):
+                combo.setCurrentIndex(combo.findData("incidents"))
 
     def chosen_types(self, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(only these, leave out these) of the panel's choice for a tab's data (`source`, or "all" for both

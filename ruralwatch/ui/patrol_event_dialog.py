@@ -27,6 +27,7 @@ from ruralwatch.core.vocab import PATROL_EVENT_NAMES
 from ruralwatch.services.container import Services
 from ruralwatch.services.patrols import EventCorrection, PatrolTimesCorrection
 from ruralwatch.ui.widgets import FieldMarks, select_part_on_click
+from ruralwatch.ui.widgets.message_area import MessageArea
 
 UK = QTimeZone(b"Europe/London")
 
@@ -86,7 +87,8 @@ class EventCorrectionDialog(QDialog):
         reason_label = QLabel("&Reason")
         reason_label.setBuddy(self.reason)
         form.addRow(reason_label, self.reason)
-        self.errors = QLabel()
+        # Room for the refusal reserved from the start: a plain label squeezed the fields and the intro to show it.
+        self.errors = MessageArea(lines=3)
         self.marks = FieldMarks(widgets, self.errors)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
@@ -157,9 +159,9 @@ class PatrolTimesDialog(QDialog):
             label = QLabel(text)
             label.setBuddy(widget)
             form.addRow(label, widget)
-        self.errors = QLabel()
-        self.errors.setWordWrap(True)
-        self.marks = FieldMarks({"started": self.started, "ended": self.ended, "reason": self.reason}, self.errors)
+        self.errors = MessageArea(lines=4)  # reserved room (a long refusal: 3 lines), as EventCorrectionDialog's
+        self.marks = FieldMarks({"started": self.started, "ended": self.ended, "reason": self.reason}, self.errors,
+                                {"started": "Started", "ended": "Ended", "reason": "Reason"})  # as the form says
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Save times")
         buttons.accepted.connect(self.submit)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ruralwatch.core.errors import CancelledError, NotFoundError, RuralWatchError
+from ruralwatch.core.errors import CancelledError, NotFoundError, RuralWatchError, ValidationError
 from ruralwatch.core.patrol import PatrolRecord
 from ruralwatch.core.patrol_status import PatrolStatus
 from ruralwatch.core.vocab import PATROL_STATUS_NAMES
@@ -491,11 +491,15 @@ class PatrolPanel(QWidget):
             return result
 
         def failed(exc: BaseException) -> None:
-            self.report(f"{failure}: {exc}")
+            self.report(f"{failure}: {plain_words(exc)}")
             if after_failure is not None:
                 after_failure()
 
-        self.ops.run(title, work, done, on_failed=failed)
+        def cancelled(_exc: CancelledError) -> None:  # asked for (or superseded): not a problem to show
+            if after_failure is not None:
+                after_failure()
+
+        self.ops.run(title, work, done, on_failed=failed, on_cancelled=cancelled)
 
     def report(self, message: str) -> None:
         """Something went wrong: shown in the panel (never a modal box), kept in `problems` for tests."""
@@ -518,3 +522,10 @@ class PatrolPanel(QWidget):
         """Stop listening to the change hub and let the receiver go (the window calls this when it closes)."""
         self.position.dispose()
         self._bridge.dispose()
+
+
+def plain_words(exc: BaseException) -> str:
+    """An error as the panel says it: a refusal's messages without the service's field names ("exclude_types")."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(problem.message for problem in exc.errors)
+    return str(exc)

@@ -655,6 +655,11 @@ class PatrolForm(QWidget):
                 record, issues = self.services.patrols.update(self.record.id, inp, override_reason=reason)
         except RuleBreachError as exc:
             self.override_reason.show()
+            if exc.issues and all(issue in self.last_issues for issue in exc.issues):
+                # The crew check above Save lists each rule broken, person by person: repeated in the refusal they
+                # were cut off and, with the reason box, left the crew list ~3 rows in view. One line says what to do.
+                exc = ValidationError.single("crew", "it breaks the rules listed above Save: give a reason to "
+                                                     "override, or change the crew")
             self.show_errors(exc, attention=self.override_reason)  # the reason box is what the user types next
             return None
         except ValidationError as exc:
@@ -701,6 +706,8 @@ class PlanEditor(QWidget):
         self.plan: Plan | None = None
         self.pools: dict[str, dict[str, Candidate]] = {}  # patrol id -> candidates seen (key -> candidate)
         self._loading_pool: set[str] = set()
+        self._pool_runs = 0  # places-to-add runs started: only the latest one's answer is shown
+        self._pool_said = ""  # what the places' search last said under the plan (cleared once a choice finds some)
         self._shown: dict[QDoubleSpinBox, float] = {}  # what each settings box showed when given the patrol's
 
         self.heading = wrapped_label("Open or create a patrol to plan it.")
@@ -831,6 +838,10 @@ class PlanEditor(QWidget):
         self.note.setStyleSheet(theme.warning_style() if warning else "")
         self.note.setText(text)
 
+    def _say_of_pool(self, text: str) -> None:
+        self._pool_said = text
+        self._say(text)
+
     def editable(self) -> bool:
         return (self.patrol is not None and self.patrol.status.can_edit_plan
                 and self.services.store.actor.can("patrol.plan"))
@@ -958,10 +969,35 @@ class PlanEditor(QWidget):
     def _load_candidates(self) -> None:
         record = self.patrol
         assert record is not None
+        self._pool_runs += 1
+        run = self._pool_runs  # a later choice of types supersedes this run: its result or refusal is not shown
+        if {key for _heading, choices in type_groups() for key, _name in choices} <= set(
+                record.settings.exclude_types):
+            self._loading_pool.discard(record.id)
+            self._say_of_pool("No crime type is chosen: tick at least one under Crime types.")
+            self._fill_add_choice()
+            return
         self._loading_pool.add(record.id)
 
-        def done(found: list[Candidate]) -> None:
+        def find(services: Services) -> list[Candidate] | str:
+            try:
+                return services.patrols.candidates(record.area, record.start, record.purpose,
+                                                   source=record.settings.harm_source,
+                                                   exclude_types=record.settings.exclude_types)
+            except ValidationError as exc:  # the user's choice: said under the plan, not as a lasting error
+                return "; ".join(problem.message for problem in exc.errors)
+
+        def done(found: list[Candidate] | str) -> None:
+            if run != self._pool_runs:
+                return
             self._loading_pool.discard(record.id)
+            if isinstance(found, str):
+                if self.patrol is not None and self.patrol.id == record.id:
+                    self._say_of_pool(f"Places not found: {found}")
+                    self._fill_add_choice()
+                return
+            if self.note.text() and self.note.text() == self._pool_said:  # what an earlier choice said has gone
+                self.note.clear()
             pool = self.pools.setdefault(record.id, {})
             for candidate in found:
                 pool.setdefault(candidate.key, candidate)
@@ -969,13 +1005,7 @@ class PlanEditor(QWidget):
                 self._fill_add_choice()
                 self._update_buttons()
 
-        self.in_background(
-            "Finding places worth a visit…",
-            lambda services: services.patrols.candidates(record.area, record.start, record.purpose,
-                                                         source=record.settings.harm_source,
-                                                         exclude_types=record.settings.exclude_types),
-            done, "Places not found",
-        )
+        self.in_background("Finding places worth a visit…", find, done, "Places not found")
 
     def suggest(self) -> None:
         """Suggest a plan from the harm hotspots (off the UI thread), save it and show it; emits planReady."""
@@ -1012,7 +1042,8 @@ class PlanEditor(QWidget):
             plan = services.patrols.suggest(record.area, record.start, record.end, record.purpose, settings,
                                             record.base)
             if not plan.stops:
-                empty.append(services.patrols.nothing_to_plan(record.area, record.start, settings.harm_source))
+                empty.append(services.patrols.nothing_to_plan(record.area, record.start, settings.harm_source,
+                                                             settings.exclude_types))
             return plan
 
         def failed() -> None:

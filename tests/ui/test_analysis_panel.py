@@ -798,7 +798,7 @@ def test_crime_types_chosen_in_the_panel_decide_the_hotspots_and_are_remembered(
     assert (panel.hotspot_query().kinds, panel.hotspot_query().exclude_kinds) == (("Burglary",), ())
     _choose(panel.source, "incidents")  # none of our kinds ticked: the service says to choose one
     panel.run_hotspots()
-    qtbot.waitUntil(lambda: "choose at least one" in panel.hotspot_status.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: "not among our incidents" in panel.hotspot_status.text(), timeout=20_000)
 
     from ruralwatch.ui.analysis_panel import AnalysisPanel
 
@@ -840,8 +840,6 @@ def test_one_crime_type_choice_serves_every_tab_and_each_says_it(qtbot, window, 
     assert text.count("Crime types: all but Shoplifting.") == 4  # the heading, hotspots, districts, per month
 
 
-
-
 def test_a_long_crime_type_choice_is_counted_in_the_hotspot_status_and_named_in_full_on_hover(
         qtbot, window, crimes, tmp_path: Path):
     """With most types left out the Hotspots status named every one: six lines, and the dock scrolled at 1366x768.
@@ -867,3 +865,16 @@ def test_a_long_crime_type_choice_is_counted_in_the_hotspot_status_and_named_in_
         panel.save_report(target)
     report = target.read_text(encoding="utf-8")
     assert all(name in report for name in names)
+
+
+def test_with_no_published_crime_each_tab_starts_on_our_incidents(qtbot, window):
+    """A new analyst's first searches found nothing: every tab started on Published crime with none imported."""
+    panel = _open_panel(qtbot, window)
+    assert [c.currentData() for c in (panel.source, panel.eval_source, panel.area_source, panel.time_source)] == [
+        "incidents"] * 4
+
+
+def test_with_published_crime_held_the_tabs_start_on_it(qtbot, window, crimes):
+    panel = _open_panel(qtbot, window)
+    assert panel.source.currentData() == "published" and panel.eval_source.currentData() == "published"
+

@@ -1327,3 +1327,73 @@ def test_the_planners_crime_types_leave_shoplifting_out_and_are_kept_with_the_pa
         assert editor.settings().exclude_types == ("Shoplifting",)
     finally:
         _dispose(qtbot, widget)
+
+
+def test_choosing_none_then_hare_coursing_leaves_no_error_and_says_published_crime_is_not_used(
+        qtbot, services: Services, monkeypatch) -> None:
+    """Crime types > None, then tick Hare coursing, then Suggest plan, with only published crime held: a walk saw a
+    red "Places not found: exclude_types: every crime type is left out" stay under every Patrols tab. The moment
+    nothing is chosen is said under the plan and goes once a type is ticked; the empty plan's note says in plain
+    words that published crime holds none of the chosen types; no field name shows anywhere."""
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "police-uk-other-forces"
+    services.published.import_paths(sorted(fixtures.glob("2018-1?-suffolk-street-every12th.csv")))
+    services.geography.use_force("Suffolk")
+    officer = services.people.add(PersonInput(name="PC Officer", role="officer", collar_number="PC1")).id
+    created, _ = services.patrols.create(PatrolInput(day="2019-01-20", start="18:00", end="22:00", area="Ipswich",
+                                                     purpose="general_rural_patrol", crew=[officer]))
+    monkeypatch.setattr(PatrolPanel, "confirm", lambda self, title, question: True)
+    widget = PatrolPanel(services, None, _ops(services))
+    try:
+        widget.open_patrol(created.id)
+        editor = widget.plan
+        every = tuple(editor.plan_types.keys())
+        editor.plan_types.set_left_out(every)  # None
+        qtbot.waitUntil(lambda: "No crime type is chosen" in editor.note.text(), timeout=5_000)
+        editor.plan_types.set_left_out(tuple(key for key in every if key != "hare_coursing"))
+        qtbot.waitUntil(lambda: not editor._loading_pool and "No crime type" not in editor.note.text(),
+                        timeout=30_000)
+        with qtbot.waitSignal(widget.planReady, timeout=30_000):
+            widget.suggest_plan()
+        qtbot.waitUntil(lambda: "Published crime holds none of the chosen crime types" in editor.note.text(),
+                        timeout=5_000)
+        assert widget.problems == []
+        shown = " ".join((editor.note.text(), editor.source_note.text(), widget.status.text()))
+        assert "exclude_types" not in shown and "left out: choose" not in shown
+    finally:
+        _dispose(qtbot, widget)
+
+
+def test_a_cancelled_background_run_is_not_shown_as_a_problem(qtbot, services: Services) -> None:
+    """A walk read "Places not found: cancelled" after ticking one more crime type: a run cancelled (or superseded)
+    is not an error; the caller's clean-up still runs."""
+    widget = PatrolPanel(services, None, _ops(services))
+    try:
+        cleaned: list[bool] = []
+
+        def cancel_itself(_services: Services) -> None:
+            widget.ops.running[-1].cancelled.set()  # as the progress dialog's Cancel does
+
+        widget.in_background("Finding places worth a visit…", cancel_itself, lambda _result: None,
+                             "Places not found", lambda: cleaned.append(True))
+        qtbot.waitUntil(lambda: bool(cleaned), timeout=10_000)
+        assert widget.problems == [] and "cancelled" not in widget.status.text()
+    finally:
+        _dispose(qtbot, widget)
+
+
+def test_a_crew_rule_refusal_is_one_line_the_crew_check_has_the_names(qtbot, panel: PatrolPanel, demo) -> None:
+    """A walk saved a crew of two off-shift officers: the refusal repeated every rule of the crew check over Save,
+    was cut off, and left the crew list ~3 rows in view. The check names them; the refusal says what to do."""
+    start, end = patrol_window(PATROL_DAY.toPython(), "18:00", "22:00")
+    off_shift = [p for p in demo.people.list(active_only=True) if p.role == "officer" and [
+        i for i in demo.patrols.check_crew([p.id], "general_rural_patrol", start, end, None, roster_rules=True)
+        if i.severity == "override"]][:2]
+    assert len(off_shift) == 2
+    _fill_form(panel, [p.id for p in off_shift] + [_person(demo, "special").id])
+    form = panel.form
+    assert all(p.name in form.crew_issues.text() for p in off_shift)
+    assert panel.save_patrol() is None
+    text = form.error_label.text()
+    assert "reason to override" in text and not any(p.name in text for p in off_shift)
+    assert not form.error_label.overflows()
+    assert form.override_reason.hasFocus() and "border" in form.crew.styleSheet()

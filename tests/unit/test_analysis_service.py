@@ -165,10 +165,18 @@ def test_an_unknown_crime_type_names_the_known_ones(analysis, burglary_and_shopl
 
 
 def test_leaving_every_crime_type_out_is_refused(analysis, burglary_and_shoplifting):
-    from ruralwatch.core.crime_types import PUBLISHED_CRIME_TYPES
+    from ruralwatch.core.crime_types import PUBLISHED_CRIME_TYPES, type_choices
 
-    with pytest.raises(ValidationError, match="choose at least one"):
+    # Published crime with every type left out (the panel's choice was only Hare coursing, one of our kinds): the
+    # refusal says the chosen types are not in published crime, not "every crime type is left out" (a walk's Accuracy).
+    with pytest.raises(ValidationError, match="not in published crime") as refused:
         analysis.hotspots(HotspotQuery(exclude_kinds=PUBLISHED_CRIME_TYPES))
+    assert "our incidents" in str(refused.value)
+    with pytest.raises(ValidationError, match="not in published crime"):
+        analysis.evaluate("2024-01", "2024-01", "2024-02", "2024-02", exclude_kinds=PUBLISHED_CRIME_TYPES)
+    with pytest.raises(ValidationError, match="choose at least one"):  # both lists: every type there is
+        analysis.hotspots(HotspotQuery(source="all", exclude_kinds=tuple(
+            key for key, _name in type_choices("all"))))
 
 
 def test_accuracy_forecasts_and_scores_only_the_crime_types_chosen(analysis, published):

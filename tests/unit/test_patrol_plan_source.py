@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from ruralwatch.core.crime_types import type_choices
 from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.incident import IncidentInput
 from ruralwatch.core.month_split import MonthSplit
@@ -273,3 +274,17 @@ def test_a_plans_crime_types_are_kept_with_its_settings() -> None:
     chosen = PlanSettings(exclude_types=("Shoplifting", "fly_tipping"))
     assert settings_from_json(settings_to_json(chosen)) == chosen
     assert "exclude_types" not in settings_to_json(PlanSettings())  # settings saved before it compare as they were
+
+
+def test_a_source_holding_none_of_the_chosen_types_is_not_used_and_the_note_says_so(suffolk: Services) -> None:
+    """Only Hare coursing (one of our kinds) chosen, planning from published crime: no error naming a field
+    ("exclude_types: every crime type is left out"), no stops from it, and the note and the why-empty say so."""
+    only_hare = tuple(key for key, _name in type_choices("all") if key != "hare_coursing")
+    settings = PlanSettings(harm_source="published", exclude_types=only_hare)
+    plan = suffolk.patrols.plan_for_window("Ipswich", "2019-01-20", "18:00", "22:00", settings=settings)
+    assert not plan.stops
+    assert "Published crime holds none of the chosen types, so it is not used." in plan.source_note
+    assert suffolk.patrols.candidates("Ipswich", datetime(2019, 1, 20, 18, tzinfo=UTC), source="published",
+                                      exclude_types=only_hare) == []
+    why = suffolk.patrols.nothing_to_plan("Ipswich", datetime(2019, 1, 20, 18, tzinfo=UTC), "published", only_hare)
+    assert why.startswith("Published crime holds none of the chosen crime types")

@@ -79,9 +79,24 @@ def exclude_types_of(names: tuple[str, ...]) -> tuple[str, ...]:
     return resolve_choice((), names, "all")[1]
 
 
-def types_note(exclude: tuple[str, ...]) -> str:
-    """What a plan's note says of its crime types: nothing when every type counts."""
-    return f" Crime types: {types_words((), exclude)}." if exclude else ""
+def types_note(exclude: tuple[str, ...], used: str = "") -> str:
+    """What a plan's note says of its crime types: nothing when every type counts; a source (`used`) holding none
+    of the chosen types is said to be left unused, in plain words (a walk read an error for it)."""
+    if not exclude:
+        return ""
+    note = f" Crime types: {types_words((), exclude)}."
+    if used in ("published", "all") and holds_none("published", exclude):
+        note += (" Published crime holds none of the chosen types, so it is not used"
+                 + (": only our incidents count." if used == "all" else "."))
+    if used in ("incidents", "all") and holds_none("incidents", exclude):
+        note += (" Our incidents hold none of the chosen types, so they are not used"
+                 + (": only published crime counts." if used == "all" else "."))
+    return note
+
+
+def holds_none(source: str, exclude: tuple[str, ...]) -> bool:
+    """Whether every type `source` ("published" or "incidents") can count is left out."""
+    return {key for key, _name in type_choices(source)} <= set(exclude)
 
 
 class PatrolPlaces(PatrolServiceBase):
@@ -173,6 +188,8 @@ class PatrolPlaces(PatrolServiceBase):
         # Only the types the hotspots' source has: leaving out shoplifting leaves our incidents' kinds alone.
         held = {key for key, _name in type_choices(hotspot_source)}
         left_out = tuple(key for key in exclude if key in held)
+        if held <= set(exclude):  # the source holds none of the chosen types: not used, as the note says
+            return []
         # Published crime has no rural kinds: the purpose's kinds narrow our incidents only.
         kinds = PURPOSE_INCIDENT_KINDS.get(purpose, ()) if source.used == "incidents" else ()
         kinds = tuple(kind for kind in kinds if kind not in exclude)
@@ -228,11 +245,19 @@ class PatrolPlaces(PatrolServiceBase):
             ))
         return found
 
-    def nothing_to_plan(self, area_name: str, at: datetime, chosen: str = "auto") -> str:
+    def nothing_to_plan(self, area_name: str, at: datetime, chosen: str = "auto",
+                        exclude_types: tuple[str, ...] = ()) -> str:
         """Why `candidates` found no place for a patrol in the area at `at`, and what to do. A new force's walk had
         only published crime and read 'no hotspots or recent incidents in that area to plan from' under a Hotspots
         tab full of them."""
         source = self.plan_source(area_name, at, chosen)
+        exclude = exclude_types_of(exclude_types)
+        if source.used == "published" and source.published_months and holds_none("published", exclude):
+            return ("Published crime holds none of the chosen crime types (our own kinds, such as hare coursing, "
+                    "are not published), so it is not used: plan from our own incidents or choose other types.")
+        if source.used == "incidents" and holds_none("incidents", exclude):
+            return ("Our incidents hold none of the chosen crime types, so they are not used: plan from published "
+                    "crime or choose other types.")
         area = self._area(area_name)
         located = self.store.db.execute(
             "SELECT COUNT(*) FROM incidents WHERE deleted = 0 AND lat IS NOT NULL").fetchone()[0]

@@ -134,7 +134,8 @@ class PatrolPlanning(PatrolCrew, PatrolPlaces):
         candidates = self._candidates(area_name, start, purpose, settings.max_candidates, source, exclude)
         plan = suggest_plan(candidates, start, end, settings, base, self.roads.router())
         # The note is saved with the plan: the window, `patrol show` and the briefing say the plan was filtered.
-        return replace(plan, source=source.used, source_note=source.note + types_note(exclude), months=source.split)
+        return replace(plan, source=source.used, source_note=source.note + types_note(exclude, source.used),
+                       months=source.split)
 
     def plan_for_window(self, area_name: str, day: str, start: str, end: str,
                         purpose: str = "general_rural_patrol", settings: PlanSettings | None = None) -> Plan:
