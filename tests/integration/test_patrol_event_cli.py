@@ -154,3 +154,13 @@ def test_a_misleading_reason_or_a_time_the_clocks_skip_is_one_line_and_changes_n
         assert refused.code == 2 and refused.out == "" and "Traceback" not in refused.err
         assert refused.err.splitlines() == [refused.err.strip()] and said in refused.err, refused.err
     assert _log(cli, patrol) == before
+
+
+def test_times_of_a_patrol_still_running_are_refused_for_the_patrol_not_for_started(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch, encrypted_db: Path) -> None:
+    # Only --ended was given, and the refusal began "--started: the patrol is in progress".
+    patrol, _ = _arrived(cli, monkeypatch)
+    refused = cli("patrol", "times", patrol, "--ended", "2026-11-20 09:00", "--reason", "late")
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert refused.err.strip() == ("ruralwatch: error: patrol: the patrol is in progress: only a finished patrol's "
+                                   "start and end are corrected (end it first)")

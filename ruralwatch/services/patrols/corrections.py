@@ -243,8 +243,8 @@ class PatrolLogCorrections(PatrolLog):
                 f"{actor.username} ({role}) may not correct this patrol's start and end: its crew may, and "
                 f"{who_may('patrol.correct_log')}")
         if patrol.status is not PatrolStatus.COMPLETED or not patrol.started_at or not patrol.ended_at:
-            raise ValidationError.single(
-                "started", f"the patrol is {patrol.status.text}: only a finished patrol's start and end are corrected"
+            raise ValidationError.single(  # the patrol's, not --started's (it was said when only --ended was given)
+                "patrol", f"the patrol is {patrol.status.text}: only a finished patrol's start and end are corrected"
                            + (" (end it first)" if patrol.status.can_end else ""))
         return patrol
 
