@@ -44,6 +44,17 @@ def type_name(key: str) -> str:
     return kind_name(key) if is_kind(key) else key
 
 
+def split_names(values: list[str] | None, field_name: str) -> tuple[str, ...]:
+    """Type names as an option gives them, separate words or with commas between ("Burglary,Vehicle crime"). An
+    option given with no name at all (`--types ""`) is refused: it silently meant every type."""
+    if not values:
+        return ()
+    names = tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+    if not names:
+        raise ValidationError.single(field_name, "no crime type named: give at least one, or leave the option out")
+    return names
+
+
 def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple[str, ...]:
     """The keys of the types named (by name or key, any case), in the order given, each once. An unknown name is one
     ValidationError on `field_name` naming the close ones and every known one: an analyst typing 'Burglery' or
@@ -64,13 +75,13 @@ def resolve_types(names: tuple[str, ...], source: str, field_name: str) -> tuple
     if unknown:
         names_known = [name for _key, name in choices]
         close = [m for u in unknown for m in difflib.get_close_matches(u, names_known, n=2, cutoff=0.6)]
-        what = {"published": "published crime types", "incidents": "our incident kinds"}.get(
-            source, "published crime types and our incident kinds")
+        what = {"published": "the published crime types", "incidents": "our incident kinds"}.get(
+            source, "the published crime types and our incident kinds")
         raise ValidationError.single(
             field_name,
             f"{', '.join(repr(u) for u in unknown)} {'is not a type' if len(unknown) == 1 else 'are not types'} of "
             f"this data" + (f" (did you mean {' or '.join(dict.fromkeys(close))}?)" if close else "")
-            + f"; the {what} are: {', '.join(names_known)}")
+            + f"; {what} are: {', '.join(names_known)}")
     return tuple(keys)
 
 

@@ -75,11 +75,33 @@ def parse_moment(value: str | datetime, field: str) -> datetime:
                 field, f"{text!r} is not a date and time (use YYYY-MM-DD HH:MM, UK local time)"
             ) from None
     if moment.tzinfo is None:
+        if not isinstance(value, datetime):
+            _check_local_exists(moment, field)
         moment = moment.replace(tzinfo=LOCAL_ZONE)
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00, which is before the first day a datetime can hold
         raise ValidationError.single(field, f"{moment.isoformat()} is out of range") from None
+
+
+def _check_local_exists(naive: datetime, field: str) -> None:
+    """Refuse a typed UK time the clocks skip (the spring gap: it was silently read an hour later) or pass twice
+    (the autumn hour: silently the first), naming the offset that says which; one a box or a clock gave is as
+    it came."""
+    try:
+        first = naive.replace(tzinfo=LOCAL_ZONE, fold=0).astimezone(UTC)
+        second = naive.replace(tzinfo=LOCAL_ZONE, fold=1).astimezone(UTC)
+    except OverflowError:
+        return  # out of range: parse_moment says so
+    if first == second:
+        return
+    typed = naive.strftime("%Y-%m-%d %H:%M")
+    if first > second:  # zoneinfo: in the gap fold=0 takes the offset before the change, so it lands later
+        raise ValidationError.single(field, f"{typed} does not exist in UK time: the clocks went forward an hour "
+                                            "that night; check the time")
+    raise ValidationError.single(field, f"{typed} happens twice in UK time (the clocks went back an hour that "
+                                        f"night): give {typed}+01:00 for the first (BST) or {typed}+00:00 for the "
+                                        "second (GMT)")
 
 
 def parse_date(value: str | date, field: str) -> date:

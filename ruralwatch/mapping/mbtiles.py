@@ -144,8 +144,8 @@ class MBTiles:
                                              ).fetchone()
             except _SQLITE_FAILURES as exc:
                 raise MBTilesError(self._given, self._reason(exc, self.tile_seconds)) from None
-        if row is None or not isinstance(row[0], bytes):
-            return None
+        if row is None or not isinstance(row[0], bytes) or not row[0]:
+            return None  # a zero-byte tile (a generator's placeholder) was served as an empty image/png: as missing
         return row[0]
 
     def tile_media_type(self, data: bytes) -> str:
@@ -362,6 +362,9 @@ def _metadata(conn: sqlite3.Connection) -> dict[str, str]:
 
 def _check_first_tile(path: Path, data: object) -> str:
     """The first tile's format; a file whose tiles are not raster images would show a blank or broken map."""
+    if isinstance(data, str):
+        raise MBTilesError(path, "its first tile is stored as text, not as image bytes, so its tiles are not PNG, "
+                                 "JPEG or WebP images")
     if not isinstance(data, bytes) or not data:
         raise MBTilesError(path, "its first tile is empty, so its tiles are not PNG, JPEG or WebP images")
     tile_format = sniff_image_format(data)

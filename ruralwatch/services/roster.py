@@ -376,6 +376,8 @@ class RosterService:
         apply) and their hours owed. A coordinator replacing someone saw all forty people by name, the one away
         among them, and nothing saying who was free; then the free by station, and nothing saying who was owed."""
         duty = self.duty(duty_id)
+        if duty.status != "planned":  # assign refuses it: a list of who is "free" for it would mislead
+            raise ValidationError.single("duty", f"the duty is {duty.status}: nobody can be put on it")
         on_it = {pid for pid, _ in duty.crew}
         everyone = self.people.volunteers()
         crew = [v for v in everyone if v.id in on_it]

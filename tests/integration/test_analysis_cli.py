@@ -149,7 +149,16 @@ def test_hotspots_refuse_an_unknown_crime_type_naming_the_known_ones(cli, crimes
     assert_one_line_error(cli("hotspots", "--types", "Burglery"), "--types", "'Burglery' is not a type",
                           "did you mean Burglary?", "Anti-social behaviour", "Vehicle crime")
     assert_one_line_error(cli("hotspots", "--source", "incidents", "--exclude-types", "Shoplifting"),
-                          "--exclude-types", "our incident kinds are: Hare coursing")
+                          "--exclude-types", "; our incident kinds are: Hare coursing")
+    assert "the our" not in cli("hotspots", "--source", "incidents", "--types", "Shoplifting").err
+
+
+@pytest.mark.parametrize("given", ["", ",", " , "])
+@pytest.mark.parametrize(("command", "option"), [(("hotspots",), "--types"), (("hotspots",), "--exclude-types"),
+                                                 (("areas",), "--types"), (("analysis", "near-repeat"), "--kinds")])
+def test_a_type_option_given_no_name_is_refused_not_read_as_every_type(cli, crimes, command, option, given):
+    # `--types ""` counted every crime type, as if the option had been left out.
+    assert_one_line_error(cli(*command, option, given), option, "no crime type named: give at least one")
 
 
 def test_hotspots_on_an_empty_database(cli):

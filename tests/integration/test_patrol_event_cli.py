@@ -135,3 +135,32 @@ def test_a_withdrawn_event_is_restored_and_a_patrol_s_times_corrected_from_the_c
     assert "ran 2026-11-20 06:00 to 2026-11-20 09:00 (was 2026-11-20 06:00 to 2026-11-20 11:50)" in fixed.out
     record = cli("patrol", "show", patrol, "--json").json()
     assert record["ended_at"] == "2026-11-20T09:00:00Z" and record["log"][-1]["at"] == "2026-11-20T09:00:00Z"
+
+
+def test_a_misleading_reason_or_a_time_the_clocks_skip_is_one_line_and_changes_nothing(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch, encrypted_db: Path) -> None:
+    patrol, short = _arrived(cli, monkeypatch)
+    assert cli("patrol", "end", patrol, "--at", "2026-11-20 09:00").code == 0
+    before = _log(cli, patrol)
+    for args, said in [
+        (("event", "correct", short, "--note", "x", "--reason", "restored: typo"), "--reason: a correction's reason "
+                                                                                  "cannot start 'restored'"),
+        (("event", "correct", short, "--note", "x\x1b[2J", "--reason", "typo"), "--note: it holds control characters"
+                                                                               " (U+001B)"),
+        (("times", patrol, "--ended", "2026-03-29 01:30", "--reason", "late"), "--ended: 2026-03-29 01:30 does not "
+                                                                             "exist in UK time"),
+    ]:
+        refused = cli("patrol", *args)
+        assert refused.code == 2 and refused.out == "" and "Traceback" not in refused.err
+        assert refused.err.splitlines() == [refused.err.strip()] and said in refused.err, refused.err
+    assert _log(cli, patrol) == before
+
+
+def test_times_of_a_patrol_still_running_are_refused_for_the_patrol_not_for_started(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch, encrypted_db: Path) -> None:
+    # Only --ended was given, and the refusal began "--started: the patrol is in progress".
+    patrol, _ = _arrived(cli, monkeypatch)
+    refused = cli("patrol", "times", patrol, "--ended", "2026-11-20 09:00", "--reason", "late")
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert refused.err.strip() == ("ruralwatch: error: patrol: the patrol is in progress: only a finished patrol's "
+                                   "start and end are corrected (end it first)")

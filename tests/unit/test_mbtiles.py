@@ -579,3 +579,19 @@ def test_each_tile_of_a_file_mixing_png_and_jpeg_has_its_own_media_type(tmp_path
         served = {(x, y): opened.tile_media_type(opened.tile(2, x, y) or b"") for x, y in ((0, 3), (3, 3), (0, 2))}
     # TMS rows 0 and 1 at zoom 2 are XYZ rows 3 and 2; bytes of no known image fall back to the file's type.
     assert served == {(0, 3): "image/png", (3, 3): "image/jpeg", (0, 2): "image/png"}
+
+
+def test_a_zero_byte_tile_among_good_ones_is_no_tile_not_an_empty_image(tmp_path: Path) -> None:
+    """A generator's zero-byte placeholder was handed to the tile server, which sent an empty image/png."""
+    rows = [(2, 0, 0, PNG), (2, 1, 0, b""), (2, 2, 0, JPEG)]
+    path = make_mbtiles(tmp_path / "holes.mbtiles", rows, {"name": "holes", "format": "png"})
+    with MBTiles(path) as opened:
+        assert opened.tile(2, 1, 3) is None
+        assert (opened.tile(2, 0, 3), opened.tile(2, 2, 3)) == (PNG, JPEG)
+
+
+def test_a_first_tile_stored_as_text_is_not_called_empty(tmp_path: Path) -> None:
+    path = make_mbtiles(tmp_path / "texty.mbtiles", [(2, 0, 0, "<html>not a tile"), (2, 1, 0, PNG)],
+                        {"name": "texty"})
+    with pytest.raises(MBTilesError, match="its first tile is stored as text, not as image bytes"):
+        inspect_mbtiles(path)

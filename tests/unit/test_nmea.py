@@ -366,3 +366,18 @@ def test_a_file_that_is_neither_says_so_not_that_it_is_a_damaged_gpx(
     with pytest.raises(GpxError, match=expected):
         services.patrols.import_track(patrol_id, path)
     assert services.patrols.track_count(patrol_id) == 0
+
+
+def test_a_gga_log_past_midnight_imports_onto_a_patrol_that_ended_after_midnight(
+        services: Services, tmp_path: Path) -> None:
+    """Planned 20:00-23:00 but ended at 00:30: the fixes after midnight were refused as "not on the patrol's day",
+    which was read from the plan alone while the GGA window already took the logged end."""
+    patrol_id = _patrol_on(services, "2026-11-18", "20:00", "23:00", "PC1")
+    services.patrols.start(patrol_id, at=datetime(2026, 11, 18, 20, 0, tzinfo=UTC))
+    services.patrols.end(patrol_id, at=datetime(2026, 11, 19, 0, 30, tzinfo=UTC))
+    log = tmp_path / "late.nmea"
+    log.write_text("".join(nmea_sentences(Fix(datetime(2026, 11, 18, 23, 50, tzinfo=UTC) + timedelta(minutes=m),
+                                              51.88, 0.55))[0] + "\r\n" for m in range(21)), encoding="ascii")
+    services.patrols.import_track(patrol_id, log, "2026-11-18")
+    stored = [p.at for p in services.patrols.track_of(patrol_id)]
+    assert stored[-1] == datetime(2026, 11, 19, 0, 10, tzinfo=UTC)

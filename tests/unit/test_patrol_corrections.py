@@ -390,3 +390,57 @@ def test_a_corrected_time_on_the_wrong_day_is_refused(services: Services) -> Non
     assert [(e.field, e.message) for e in caught.value.errors] == [
         ("ended", "2026-11-19 09:00 is more than 12 hours from when the patrol was planned and logged: check the "
                   "date")]
+
+
+def test_a_reason_or_note_that_would_mislead_the_log_or_a_terminal_is_refused(services: Services) -> None:
+    """A correction's reason starting 'restored:' showed the event as "(restored)"; an escape sequence in a reason
+    or note was stored and printed raw by `patrol show`. Refused, nothing changed; a restoration's own reason and
+    line breaks in a note are fine."""
+    officer, _, _ = _people(services)
+    patrol_id, _ = _running(services, [officer])
+    patrols = services.patrols
+    event = patrols.log(patrol_id, PatrolEventInput(kind="note", at=_at(30), detail="Gate open"))
+    patrols.end(patrol_id, at=_at(60))
+    rows = lambda: services.store.db.execute("SELECT * FROM patrol_events WHERE id = ?",  # noqa: E731
+                                             [event.id]).fetchall()
+    before = rows()
+    for reason in ("restored: by mistake", "Restored", "RESTORED:x"):
+        with pytest.raises(ValidationError, match="cannot start 'restored'"):
+            patrols.correct_event(event.id, EventCorrection(note="Gate shut", reason=reason))
+    with pytest.raises(ValidationError, match=r"control characters \(U\+001B\)"):
+        patrols.correct_event(event.id, EventCorrection(note="Gate shut", reason="typo\x1b[2J"))
+    with pytest.raises(ValidationError, match=r"control characters \(U\+0000, U\+0007\)") as caught:
+        patrols.correct_event(event.id, EventCorrection(note="Gate\x07 shut\x00", reason="typo"))
+    assert [e.field for e in caught.value.errors] == ["note"]
+    with pytest.raises(ValidationError, match="control characters"):
+        patrols.withdraw_event(event.id, "dup\x1b")
+    with pytest.raises(ValidationError, match="cannot start 'restored'"):
+        patrols.correct_times(patrol_id, PatrolTimesCorrection(ended=_at(90), reason="restored: end"))
+    assert rows() == before
+    fixed = patrols.correct_event(event.id, EventCorrection(note="Gate shut\nlocked", reason="restoring the note"))
+    assert fixed.detail == "Gate shut\nlocked" and not fixed.restored
+    patrols.withdraw_event(event.id, "restored: said twice")  # a withdrawal's reason is never read as restored
+    assert patrols.restore_event(event.id, "restored: my mistake").restored
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("2026-03-29 01:30", "2026-03-29 01:30 does not exist in UK time: the clocks went forward"),
+    ("2026-10-25 01:30", "2026-10-25 01:30 happens twice in UK time .* give 2026-10-25 01:30\\+01:00 for the first"),
+])
+def test_a_patrol_time_typed_in_the_hour_the_clocks_change_is_refused_not_moved(
+        services: Services, typed: str, message: str) -> None:
+    """The spring gap's 01:30 was silently read as 02:30 (the refusal then named a time nobody typed), the autumn
+    hour's as its first, BST, occurrence; both are refused, and the offset picks the autumn one."""
+    officer, _, _ = _people(services)
+    day = typed[:10]
+    record, _ = services.patrols.create(PatrolInput(
+        day=(datetime.fromisoformat(day) - timedelta(days=1)).date().isoformat(), start="22:00", end="03:00",
+        area="Uttlesford", purpose="general_rural_patrol", crew=[officer]))
+    services.patrols.start(record.id, at=datetime.fromisoformat(f"{day}T00:00+00:00") - timedelta(hours=1))
+    services.patrols.end(record.id, at=datetime.fromisoformat(f"{day}T03:00+00:00"))
+    with pytest.raises(ValidationError, match=message):
+        services.patrols.correct_times(record.id, PatrolTimesCorrection(ended=typed, reason="End pressed late"))
+    if day.endswith("10-25"):
+        second = services.patrols.correct_times(record.id, PatrolTimesCorrection(
+            ended=f"{typed}+00:00", reason="End pressed late"))
+        assert second.ended_at == "2026-10-25T01:30:00Z"

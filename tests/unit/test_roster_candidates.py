@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from ruralwatch.core.errors import ValidationError
 from ruralwatch.core.people import DutyInput, PersonInput, WeeklySlotInput
 from ruralwatch.rostering.errors import RuleBreachError
 from ruralwatch.services.container import Services
@@ -100,3 +101,13 @@ def test_autofill_says_why_specials_below_commitment_got_nothing(services: Servi
     }
     assert "Ray Officer" not in below  # no commitment: never "below"
     assert outcome.to_dict()["below_commitment"][0]["reasons"]
+
+
+@pytest.mark.parametrize("status", ["cancelled", "completed"])
+def test_no_candidates_are_listed_for_a_duty_nobody_can_be_put_on(services: Services, status: str) -> None:
+    # `duty candidates` listed "3 of 40 people free to take it" for a cancelled duty that assign then refused.
+    _person(services, "Zac Free")
+    duty = _duty(services, 5)
+    services.roster.set_status(duty, status)
+    with pytest.raises(ValidationError, match=f"the duty is {status}: nobody can be put on it"):
+        services.roster.candidates(duty)

@@ -21,6 +21,7 @@ from ruralwatch.cli.exit_codes import ExitCode
 from ruralwatch.cli.output import print_json
 from ruralwatch.cli.spec import SignedInCommand
 from ruralwatch.core import times
+from ruralwatch.core.crime_types import split_names
 from ruralwatch.core.kinds import kind_name
 from ruralwatch.store.syncable import resolve_id
 
@@ -121,11 +122,6 @@ def _type_options(parser: argparse.ArgumentParser, what: str = "crime types") ->
                         help=f"leave these {what} out (e.g. \"Shoplifting,Anti-social behaviour\")")
 
 
-def _names(values: list[str]) -> tuple[str, ...]:
-    """Names given as separate words or with commas between them ("Burglary,Vehicle crime")."""
-    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
-
-
 def _edges(text: str, option: str, kind: type[float] | type[int]) -> tuple[Any, ...]:
     try:
         return tuple(kind(part) for part in text.split(",") if part.strip())
@@ -149,7 +145,7 @@ def run_near_repeat(args: argparse.Namespace, store: Store) -> int:
     service = NearRepeatService(store)
     if args.action == "near-repeat":
         query = KnoxQuery(
-            kinds=_names(args.kinds), exclude_kinds=_names(args.exclude_kinds),
+            kinds=split_names(args.kinds, "kinds"), exclude_kinds=split_names(args.exclude_kinds, "exclude_kinds"),
             date_from=times.parse_date(args.date_from, "from") if args.date_from else None,
             date_to=times.parse_date(args.date_to, "to") if args.date_to else None,
             iterations=args.iterations, seed=args.seed,
@@ -231,7 +227,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
             method=args.method, weight=args.weight, source=args.source, month_from=args.month_from,
             month_to=args.month_to, top_n=args.top, cell_m=args.cell_m, bandwidth_m=args.bandwidth_m,
             radius_m=args.bandwidth_m, area=args.area, places=not args.each_cell,
-            kinds=_names(args.types), exclude_kinds=_names(args.exclude_types),
+            kinds=split_names(args.types, "types"), exclude_kinds=split_names(args.exclude_types, "exclude_types"),
         ))
         if run_result.warning and not args.json and not args.geojson:
             print(f"warning: {run_result.warning}")
@@ -255,7 +251,8 @@ def run(args: argparse.Namespace, store: Store) -> int:
     elif args.command == "evaluate":
         result = analysis.evaluate(args.train_from, args.train_to, args.test_from, args.test_to, args.cell_m,
                                    args.weight, args.source, args.bandwidth_m, args.bandwidth_m,
-                                   kinds=_names(args.types), exclude_kinds=_names(args.exclude_types))
+                                   kinds=split_names(args.types, "types"),
+                                   exclude_kinds=split_names(args.exclude_types, "exclude_types"))
         if args.json:
             print_json(result)
         else:
@@ -299,7 +296,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
 
         # Source "all": the month split worked out once for the run (it was three times: areas, concentration, JSON).
         split = analysis.month_split(args.month_from, args.month_to) if args.source == "all" else None
-        kinds, exclude_kinds = _names(args.types), _names(args.exclude_types)
+        kinds, exclude_kinds = split_names(args.types, "types"), split_names(args.exclude_types, "exclude_types")
         frame, counted = analysis.by_area_counted(args.level, args.source, args.month_from, args.month_to, split,
                                                   kinds=kinds, exclude_kinds=exclude_kinds)
         concentration = analysis.concentration(args.source, args.month_from, args.month_to, split=split, kinds=kinds,

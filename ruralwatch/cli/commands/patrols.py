@@ -159,7 +159,9 @@ def _source_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _exclude_types(args: argparse.Namespace) -> tuple[str, ...]:
-    return tuple(name.strip() for value in args.exclude_types for name in value.split(",") if name.strip())
+    from ruralwatch.core.crime_types import split_names
+
+    return split_names(args.exclude_types, "exclude_types")
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ so that every event that counts stays within them.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,6 +88,7 @@ class PatrolLogCorrections(PatrolLog):
             note = change.note.strip()
             if len(note) > NOTE_MAX:
                 errors.append(FieldError("note", f"keep the note under {NOTE_MAX} characters"))
+            _refuse_control(note, "note", errors)
             values["detail"] = note
         if not errors and patrol.status.is_final and not reason:
             ended = f" at {times.format_local(patrol.ended_at)}" if patrol.ended_at else ""
@@ -109,7 +111,7 @@ class PatrolLogCorrections(PatrolLog):
         nowhere. Refused as correct_event is."""
         event, patrol = self._correctable(event_id)
         errors: list[FieldError] = []
-        said = _reason(reason, errors)
+        said = _reason(reason, errors, any_head=True)
         if not errors and not said:
             errors.append(FieldError("reason", "say why the event is withdrawn (it stays in the log with the reason)"))
         if errors:
@@ -136,7 +138,7 @@ class PatrolLogCorrections(PatrolLog):
         any edit."""
         event, patrol = self._correctable(event_id, restoring=True)
         errors: list[FieldError] = []
-        said = _reason(reason, errors)
+        said = _reason(reason, errors, any_head=True)
         if not errors and patrol.status.is_final and not said:
             ended = f" at {times.format_local(patrol.ended_at)}" if patrol.ended_at else ""
             errors.append(FieldError("reason", f"the patrol ended{ended}: say why the event is restored"))
@@ -241,8 +243,8 @@ class PatrolLogCorrections(PatrolLog):
                 f"{actor.username} ({role}) may not correct this patrol's start and end: its crew may, and "
                 f"{who_may('patrol.correct_log')}")
         if patrol.status is not PatrolStatus.COMPLETED or not patrol.started_at or not patrol.ended_at:
-            raise ValidationError.single(
-                "started", f"the patrol is {patrol.status.text}: only a finished patrol's start and end are corrected"
+            raise ValidationError.single(  # the patrol's, not --started's (it was said when only --ended was given)
+                "patrol", f"the patrol is {patrol.status.text}: only a finished patrol's start and end are corrected"
                            + (" (end it first)" if patrol.status.can_end else ""))
         return patrol
 
@@ -322,11 +324,26 @@ class PatrolLogCorrections(PatrolLog):
         return stamped
 
 
-def _reason(text: str, errors: list[FieldError]) -> str:
+def _reason(text: str, errors: list[FieldError], any_head: bool = False) -> str:
     said = " ".join((text or "").split())
     if len(said) > REASON_MAX:
         errors.append(FieldError("reason", f"keep the reason under {REASON_MAX} characters"))
+    _refuse_control(said, "reason", errors)
+    head = said.casefold()
+    if not any_head and (head == RESTORED or head.startswith(f"{RESTORED}:")):
+        # LoggedEvent.restored reads this head: an ordinary correction would show as "(restored)".
+        errors.append(FieldError("reason", f"a correction's reason cannot start '{RESTORED}' (the log would read "
+                                           "it as an event restored): say it another way"))
     return said
+
+
+def _refuse_control(text: str, field: str, errors: list[FieldError]) -> None:
+    """Control characters (an escape sequence pasted from a terminal) would be stored and printed raw to the next
+    terminal that shows the log; line breaks and tabs are fine."""
+    bad = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"})
+    if bad:
+        errors.append(FieldError(field, f"it holds control characters ({', '.join(bad)}): type it again as "
+                                        "plain text"))
 
 
 def _span(patrol: PatrolRecord) -> str:

@@ -153,7 +153,9 @@ class PatrolTracks(PatrolLog):
         else:
             segments, file_format = gpx.read_segments(path), "gpx"
         self._check_area(path, [f for s in segments for f in s])
-        self._check_day(path, patrol.start, patrol.end, [f for s in segments for f in s])
+        # From the planned or logged times, whichever is wider: an End pressed after midnight (or corrected to it)
+        # made the fixes after midnight "not on the patrol's day".
+        self._check_day(path, *_window(patrol), [f for s in segments for f in s])
         existing = self.repo.track_count(patrol.id)
         if existing:
             raise GpxError(f"the patrol already has a track ({existing} points): nothing was imported")
