@@ -119,8 +119,9 @@ def test_crew_ticked_on_a_duty_patrol_beyond_the_duty_maximum_needs_a_reason(qtb
     qtbot.waitUntil(lambda: words in form.crew_issues.text())
     assert form.crew_issues.text().count(words) == 2  # the fourth and the fifth
     assert form.override_reason.isVisibleTo(form)
-    assert form.save() is None
-    assert words in form.error_label.text()
+    assert form.save() is None  # refused in one line: the rules themselves are listed in the crew check above Save
+    assert "give a reason to override, or change the crew" in form.error_label.text()
+    assert words not in form.error_label.text() and words in form.crew_issues.text()
     assert len(services.roster.duty(duty.id).crew) == 2  # nothing kept, the ticks kept
     assert len(form.crew_ids()) == 5
     form.override_reason.setText("two more for the farm visits")
