@@ -31,7 +31,6 @@ from ruralwatch.ui.operations import Operations
 from ruralwatch.ui.roster_people import (
     bold,
     hours_text,
-    local_today,
     minutes_text,
     show_status,
     status_label,
@@ -84,7 +83,8 @@ class HoursTab(QWidget):
         self.problems = problems
         self.summary: HoursSummary | None = None
         self.months: list[str] = []
-        this_month = local_today().replace(day=1)
+        # The month running as the hours service's clock says, the clock that judges "so far" and "to come".
+        this_month = date.fromisoformat(f"{hours.this_month()}-01")
         # Last month and this one: three months docked at 1366x768 cut the running month off at the right edge.
         self.month_from = _month_edit(_months_before(this_month, 1))
         self.month_to = _month_edit(this_month)
